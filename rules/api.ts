@@ -1,0 +1,164 @@
+/**
+ * The rule API: what a rule file exports and what the engine hands it.
+ * Rules depend on this file and on their shared helpers only, never on server/.
+ */
+import type { Tree } from 'web-tree-sitter';
+import type { ts } from 'ts-morph';
+import type { Document } from 'yaml';
+import type { Dockerfile } from 'dockerfile-ast';
+import type { Node as JsonNode } from 'jsonc-parser';
+import type { AST as TomlAST } from 'toml-eslint-parser';
+
+export type Severity = 'error' | 'warning' | 'info' | 'hint';
+export type FixSafety = 'safe' | 'unsafe';
+
+/** How a file's text is parsed. */
+export type FileKind =
+  | 'python'
+  | 'typescript'
+  | 'javascript'
+  | 'dockerfile'
+  | 'procfile'
+  | 'yaml'
+  | 'toml'
+  | 'json'
+  | 'env'
+  | 'requirements';
+
+/** What a file is for, beyond its syntax. A file may have several roles. */
+export type FileRole =
+  | 'gunicorn-config'
+  | 'django-settings'
+  | 'celery-config'
+  | 'render'
+  | 'docker-compose'
+  | 'kubernetes'
+  | 'fly'
+  | 'railway'
+  | 'app-json'
+  | 'package-json'
+  | 'streamlit-config'
+  | 'pyproject'
+  | 'pm2'
+  | 'tsx'
+  | 'jsx';
+
+export type OptionValue = number | string | boolean | string[];
+
+export interface RuleOption {
+  type: 'number' | 'string' | 'boolean' | 'string[]';
+  default: OptionValue;
+  description: string;
+}
+
+/** Documentation, in the shape of Ruff's rule docs. Markdown. */
+export interface RuleDocs {
+  /** One sentence: what the rule finds. */
+  summary: string;
+  whatItDoes: string;
+  whyIsThisBad: string;
+  /** A file that produces exactly one finding of this rule. */
+  example: DocExample;
+  /** The same code, fixed; produces no finding. */
+  useInstead: DocExample;
+  fixSafety?: string;
+  /** Limits, scope notes, related rules. */
+  notes?: string;
+}
+
+export interface DocExample {
+  /** File name used to classify the example (e.g. `views.py`, `gunicorn.conf.py`, `Procfile`). */
+  fileName: string;
+  code: string;
+}
+
+export interface RuleMeta {
+  id: string;
+  /** File kinds the check runs on. */
+  kinds: readonly FileKind[];
+  /** If set, only files with at least one of these roles. */
+  roles?: readonly FileRole[];
+  defaultSeverity: Severity;
+  /** The safety of the fixes this rule offers, or 'none'. */
+  fix: FixSafety | 'none';
+  /**
+   * Cheap pre-filter: the rule runs only on files whose text matches.
+   * Keep it loose (no false negatives); most files in a workspace match nothing.
+   */
+  trigger?: RegExp;
+  options?: Record<string, RuleOption>;
+  docs: RuleDocs;
+}
+
+/** A text edit in UTF-16 offsets of the file's text (what JS strings and tree-sitter use). */
+export interface OffsetEdit {
+  start: number;
+  end: number;
+  newText: string;
+}
+
+export interface FixSpec {
+  title: string;
+  /** Defaults to the rule's meta.fix safety. */
+  safety?: FixSafety;
+  edits: OffsetEdit[];
+  /** Marked preferred in the editor's quick-fix menu. The first fix is preferred by default. */
+  preferred?: boolean;
+}
+
+export interface ReportSpec {
+  start: number;
+  end: number;
+  message: string;
+  fixes?: FixSpec[];
+}
+
+export interface SourceInfo {
+  /** Absolute path, forward slashes. */
+  path: string;
+  /** Path relative to the workspace root, forward slashes. */
+  relPath: string;
+  kind: FileKind;
+  roles: ReadonlySet<FileRole>;
+  text: string;
+}
+
+/** Facts about the workspace that rules may need beyond their own file. */
+export interface ProjectInfo {
+  /** Platform memory limit in MB when configured or read from deploy files. */
+  memoryLimitMb?: number;
+  /** Reads another workspace file's text (relative path), or undefined. Never throws. */
+  readFile(relPath: string): string | undefined;
+  /** Workspace-relative paths of all discovered files (may be empty in single-file mode). */
+  files(): readonly string[];
+}
+
+export interface RuleContext {
+  readonly file: SourceInfo;
+  /** Options resolved from defaults and configuration. */
+  readonly options: Readonly<Record<string, OptionValue>>;
+  readonly project: ProjectInfo;
+  /** Parsed forms, computed once per file version and shared by all rules. */
+  python(): Tree;
+  typescript(): ts.SourceFile;
+  yaml(): Document.Parsed[];
+  dockerfile(): Dockerfile;
+  json(): JsonNode | undefined;
+  toml(): TomlAST.TOMLProgram;
+  report(spec: ReportSpec): void;
+}
+
+export interface Rule {
+  meta: RuleMeta;
+  check(ctx: RuleContext): void;
+}
+
+export function defineRule(rule: Rule): Rule {
+  return rule;
+}
+
+export const DOCS_BASE_URL = 'https://github.com/memlint/memlint/blob/main/docs/rules/';
+
+export function docsUrl(ruleId: string): string {
+  return `${DOCS_BASE_URL}${ruleId}.md`;
+}

@@ -1,0 +1,146 @@
+/** Small helpers over tree-sitter-python trees, shared by the Python rules. */
+import { Query, type Node, type Tree, type QueryCapture } from 'web-tree-sitter';
+
+const queryCache = new Map<string, Query>();
+
+/** Compiles a tree-sitter query once per process (queries run inside the wasm: fast). */
+export function query(tree: Tree, source: string): Query {
+  let q = queryCache.get(source);
+  if (!q) {
+    q = new Query(tree.language, source);
+    queryCache.set(source, q);
+  }
+  return q;
+}
+
+export function captures(tree: Tree, source: string, node: Node = tree.rootNode): QueryCapture[] {
+  return query(tree, source).captures(node);
+}
+
+/** Each match as a map from capture name to node. */
+export function matches(tree: Tree, source: string, node: Node = tree.rootNode): Map<string, Node>[] {
+  return query(tree, source)
+    .matches(node)
+    .map((m) => new Map(m.captures.map((c) => [c.name, c.node])));
+}
+
+/** The value of an integer literal (`10_000`, `0x10`), or a simple product like `10 * 1024 * 1024`. */
+export function intValue(node: Node | null | undefined): number | undefined {
+  if (!node) return undefined;
+  switch (node.type) {
+    case 'integer': {
+      const n = Number(node.text.replace(/_/g, '').replace(/[lL]$/, ''));
+      return Number.isFinite(n) ? n : undefined;
+    }
+    case 'float': {
+      const n = Number(node.text.replace(/_/g, ''));
+      return Number.isFinite(n) ? n : undefined;
+    }
+    case 'parenthesized_expression':
+      return intValue(node.namedChildren[0]);
+    case 'binary_operator': {
+      const left = intValue(node.childForFieldName('left'));
+      const right = intValue(node.childForFieldName('right'));
+      const op = node.childForFieldName('operator')?.text;
+      if (left === undefined || right === undefined) return undefined;
+      if (op === '*') return left * right;
+      if (op === '+') return left + right;
+      if (op === '-') return left - right;
+      if (op === '**') return left ** right;
+      if (op === '<<') return left * 2 ** right;
+      if (op === '//' && right !== 0) return Math.floor(left / right);
+      return undefined;
+    }
+    case 'unary_operator': {
+      const v = intValue(node.childForFieldName('argument'));
+      return v === undefined ? undefined : node.child(0)?.text === '-' ? -v : v;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** The value of a plain string literal (no f-string interpolation), or undefined. */
+export function stringValue(node: Node | null | undefined): string | undefined {
+  if (!node) return undefined;
+  if (node.type === 'concatenated_string') {
+    const parts = node.namedChildren.map(stringValue);
+    return parts.every((p) => p !== undefined) ? parts.join('') : undefined;
+  }
+  if (node.type !== 'string') return undefined;
+  if (node.namedChildren.some((c) => c?.type === 'interpolation')) return undefined;
+  return node.namedChildren
+    .filter((c): c is Node => c !== null && (c.type === 'string_content' || c.type === 'escape_sequence'))
+    .map((c) => c.text)
+    .join('');
+}
+
+/** Keyword argument `name=` of a call's argument list. */
+export function keywordArgument(call: Node, name: string): Node | undefined {
+  const args = call.childForFieldName('arguments');
+  if (!args) return undefined;
+  for (const arg of args.namedChildren) {
+    if (arg?.type === 'keyword_argument' && arg.childForFieldName('name')?.text === name) {
+      return arg.childForFieldName('value') ?? undefined;
+    }
+  }
+  return undefined;
+}
+
+/** Positional arguments of a call (excluding keyword, *args and **kwargs). */
+export function positionalArguments(call: Node): Node[] {
+  const args = call.childForFieldName('arguments');
+  if (!args || args.type !== 'argument_list') return [];
+  return args.namedChildren.filter(
+    (a): a is Node => a !== null && !['keyword_argument', 'list_splat', 'dictionary_splat', 'comment'].includes(a.type),
+  );
+}
+
+export function hasSplat(call: Node): boolean {
+  const args = call.childForFieldName('arguments');
+  return !!args?.namedChildren.some((a) => a?.type === 'list_splat' || a?.type === 'dictionary_splat');
+}
+
+/** Nearest ancestor of one of the given types. */
+export function ancestor(node: Node, ...types: string[]): Node | undefined {
+  for (let p = node.parent; p; p = p.parent) if (types.includes(p.type)) return p;
+  return undefined;
+}
+
+/** The function definition that contains the node, if any. */
+export function enclosingFunction(node: Node): Node | undefined {
+  return ancestor(node, 'function_definition', 'lambda');
+}
+
+/** The class definition that contains the node directly or through methods. */
+export function enclosingClass(node: Node): Node | undefined {
+  return ancestor(node, 'class_definition');
+}
+
+/** Leading whitespace of the line a node starts on. */
+export function indentOf(text: string, offset: number): string {
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  return /^[ \t]*/.exec(text.slice(lineStart))![0];
+}
+
+/** Calls `visit` for the node and every descendant (depth-first, pre-order); return false to skip children. */
+export function walk(node: Node, visit: (n: Node) => boolean | void): void {
+  const cursor = node.walk();
+  let depth = 0;
+  try {
+    outer: for (;;) {
+      if (visit(cursor.currentNode) !== false && cursor.gotoFirstChild()) {
+        depth++;
+        continue;
+      }
+      for (;;) {
+        if (depth === 0) break outer;
+        if (cursor.gotoNextSibling()) continue outer;
+        cursor.gotoParent();
+        depth--;
+      }
+    }
+  } finally {
+    cursor.delete();
+  }
+}

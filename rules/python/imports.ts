@@ -1,0 +1,92 @@
+/**
+ * Import resolution for Python rules: maps local names to the qualified names they were imported as,
+ * so `import functools as ft; @ft.lru_cache` and `from functools import lru_cache as memo; @memo` both
+ * resolve to `functools.lru_cache`.
+ */
+import type { Node, Tree } from 'web-tree-sitter';
+import { captures } from './ast';
+
+export interface ImportMap {
+  /** Local name -> qualified name (`pd` -> `pandas`, `memo` -> `functools.lru_cache`). */
+  readonly names: ReadonlyMap<string, string>;
+  /** Qualified name of a dotted expression (`ft.lru_cache` -> `functools.lru_cache`), or undefined. */
+  resolve(node: Node | null | undefined): string | undefined;
+  /** True when the expression resolves to one of the qualified names. */
+  is(node: Node | null | undefined, ...qualified: string[]): boolean;
+  /** True when any import mentions the module (`django`, `pandas`, ...). */
+  importsModule(prefix: string): boolean;
+}
+
+const IMPORT_QUERY = `
+[(import_statement) (import_from_statement) (future_import_statement)] @imp
+`;
+
+const cache = new WeakMap<Tree, ImportMap>();
+
+export function importsOf(tree: Tree): ImportMap {
+  let map = cache.get(tree);
+  if (!map) {
+    map = buildImportMap(tree);
+    cache.set(tree, map);
+  }
+  return map;
+}
+
+function buildImportMap(tree: Tree): ImportMap {
+  const names = new Map<string, string>();
+  const modules = new Set<string>();
+  for (const { node } of captures(tree, IMPORT_QUERY)) {
+    if (node.type === 'import_statement') {
+      for (const child of node.childrenForFieldName('name')) {
+        if (!child) continue;
+        if (child.type === 'aliased_import') {
+          const mod = child.childForFieldName('name')!.text;
+          names.set(child.childForFieldName('alias')!.text, mod);
+          modules.add(mod);
+        } else {
+          // `import a.b` binds `a`; the full dotted name resolves through attribute access.
+          const mod = child.text;
+          names.set(mod.split('.')[0], mod.split('.')[0]);
+          modules.add(mod);
+        }
+      }
+    } else if (node.type === 'import_from_statement') {
+      const moduleNode = node.childForFieldName('module_name');
+      if (!moduleNode || moduleNode.type === 'relative_import') {
+        if (moduleNode) modules.add(moduleNode.text);
+        continue;
+      }
+      const mod = moduleNode.text;
+      modules.add(mod);
+      for (const child of node.childrenForFieldName('name')) {
+        if (!child) continue;
+        if (child.type === 'aliased_import') {
+          names.set(child.childForFieldName('alias')!.text, `${mod}.${child.childForFieldName('name')!.text}`);
+        } else {
+          names.set(child.text, `${mod}.${child.text}`);
+        }
+      }
+    }
+  }
+
+  const resolve = (node: Node | null | undefined): string | undefined => {
+    if (!node) return undefined;
+    if (node.type === 'identifier') return names.get(node.text);
+    if (node.type === 'attribute') {
+      const base = resolve(node.childForFieldName('object'));
+      const attr = node.childForFieldName('attribute')?.text;
+      return base && attr ? `${base}.${attr}` : undefined;
+    }
+    return undefined;
+  };
+
+  return {
+    names,
+    resolve,
+    is: (node, ...qualified) => {
+      const q = resolve(node);
+      return q !== undefined && qualified.includes(q);
+    },
+    importsModule: (prefix) => [...modules].some((m) => m === prefix || m.startsWith(prefix + '.')),
+  };
+}

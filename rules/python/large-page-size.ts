@@ -1,0 +1,144 @@
+/**
+ * large-page-size: DRF/Django pagination that loads thousands of rows per request.
+ */
+import type { Node } from 'web-tree-sitter';
+import { defineRule, type FixSpec, type RuleContext } from '../api';
+import { ancestor, captures, indentOf, intValue, keywordArgument, positionalArguments, stringValue } from './ast';
+import { importsOf } from './imports';
+
+const SIZE_ATTRIBUTES = new Set(['page_size', 'max_page_size', 'max_limit', 'default_limit']);
+
+export default defineRule({
+  meta: {
+    id: 'large-page-size',
+    kinds: ['python'],
+    defaultSeverity: 'warning',
+    fix: 'unsafe',
+    trigger: /page_size|PAGE_SIZE|Paginator|_limit/,
+    options: {
+      threshold: { type: 'number', default: 1000, description: 'Page sizes at or above this many rows are reported.' },
+      suggestedPageSize: { type: 'number', default: 100, description: 'The page size the fix sets.' },
+    },
+    docs: {
+      summary: 'Pagination that loads thousands of rows into memory per request.',
+      whatItDoes:
+        'Finds Django REST framework and Django pagination whose page size is at or above `threshold` (default 1000): ' +
+        '`page_size = N` / `max_page_size = N` / `default_limit` / `max_limit` on a pagination class, ' +
+        '`self.paginator.page_size = N`, `PAGE_SIZE` in the `REST_FRAMEWORK` setting, and `Paginator(queryset, N)`. ' +
+        'It also finds `page_size_query_param` without a `max_page_size`, which lets any client ask for every row at once.',
+      whyIsThisBad:
+        'Each page is materialised in the worker: every row becomes a model instance and then a serialized dict, ' +
+        'often 2-10 KB each. A page of 10000 rows can take 50-100 MB per request, per worker; on a 512 MB instance ' +
+        'two concurrent exports are enough for an out-of-memory restart.',
+      example: {
+        fileName: 'pagination.py',
+        code: `from rest_framework.pagination import PageNumberPagination
+
+
+class ExportPagination(PageNumberPagination):
+    page_size = 10000
+`,
+      },
+      useInstead: {
+        fileName: 'pagination.py',
+        code: `from rest_framework.pagination import PageNumberPagination
+
+
+class ExportPagination(PageNumberPagination):
+    page_size = 100
+`,
+      },
+      fixSafety:
+        'Unsafe: clients that relied on large pages get fewer rows per page and must follow `next` links. ' +
+        'For bulk exports prefer streaming: `StreamingHttpResponse` over `queryset.iterator(chunk_size=2000)`.',
+    },
+  },
+  check(ctx) {
+    const tree = ctx.python();
+    const imports = importsOf(tree);
+    const threshold = ctx.options.threshold as number;
+    const suggested = ctx.options.suggestedPageSize as number;
+    const isDjangoCode =
+      imports.importsModule('rest_framework') || imports.importsModule('django') || ctx.file.roles.has('django-settings');
+
+    // page_size = N, max_page_size = N, self.paginator.page_size = N
+    for (const { node } of captures(tree, '(assignment left: [(identifier) (attribute)] @target right: (_) @value) @a')) {
+      if (node.type !== 'assignment') continue;
+      const target = node.childForFieldName('left')!;
+      const value = node.childForFieldName('right')!;
+      const name = target.type === 'identifier' ? target.text : target.childForFieldName('attribute')?.text;
+      if (!name || !SIZE_ATTRIBUTES.has(name)) continue;
+      const cls = ancestor(node, 'class_definition');
+      const inPaginationClass = cls !== undefined && /Pagination|Paginator/.test(cls.childForFieldName('superclasses')?.text ?? '');
+      if (!isDjangoCode && !inPaginationClass) continue;
+      if (name.endsWith('limit') && !inPaginationClass) continue; // `default_limit` means nothing outside LimitOffsetPagination
+      const n = intValue(value);
+      if (n === undefined || n < threshold) continue;
+      const replacement = name.startsWith('max_') ? threshold : suggested;
+      reportSize(ctx, value, n, `${name} = ${n}`, replacement);
+    }
+
+    // REST_FRAMEWORK = {"PAGE_SIZE": N}
+    for (const { node } of captures(tree, '(pair key: (string) @k value: (_) @v)')) {
+      if (node.type !== 'string' || stringValue(node) !== 'PAGE_SIZE') continue;
+      const value = node.parent!.childForFieldName('value')!;
+      const n = intValue(value);
+      if (n === undefined || n < threshold) continue;
+      reportSize(ctx, value, n, `REST_FRAMEWORK["PAGE_SIZE"] = ${n}`, suggested);
+    }
+
+    // Paginator(queryset, N) / Paginator(queryset, per_page=N)
+    for (const { node } of captures(tree, '(call function: [(identifier) (attribute)] @f) @call')) {
+      if (node.type !== 'call') continue;
+      const fn = node.childForFieldName('function')!;
+      const qualified = imports.resolve(fn);
+      if (qualified !== 'django.core.paginator.Paginator' && !(qualified === undefined && fn.text === 'Paginator' && isDjangoCode)) continue;
+      const perPage = keywordArgument(node, 'per_page') ?? positionalArguments(node)[1];
+      const n = intValue(perPage);
+      if (!perPage || n === undefined || n < threshold) continue;
+      reportSize(ctx, perPage, n, `Paginator(..., ${n})`, suggested);
+    }
+
+    // page_size_query_param without max_page_size: any client can ask for every row.
+    for (const { node } of captures(tree, '(class_definition body: (block (expression_statement (assignment left: (identifier) @name)))) @cls')) {
+      if (node.type !== 'identifier' || node.text !== 'page_size_query_param') continue;
+      const assignment = node.parent!;
+      const value = assignment.childForFieldName('right');
+      if (!value || value.type === 'none') continue;
+      const body = assignment.parent!.parent!;
+      const hasMax = body.namedChildren.some(
+        (stmt) => stmt?.type === 'expression_statement' && /^max_page_size\s*=/.test(stmt.text),
+      );
+      if (hasMax) continue;
+      const cls = body.parent!;
+      if (!isDjangoCode && !/Pagination/.test(cls.childForFieldName('superclasses')?.text ?? '')) continue;
+      const statement = assignment.parent!;
+      const indent = indentOf(ctx.file.text, statement.startIndex);
+      const eol = ctx.file.text.indexOf('\n', statement.endIndex);
+      const insertAt = eol === -1 ? ctx.file.text.length : eol + 1;
+      const prefix = eol === -1 ? '\n' : '';
+      ctx.report({
+        start: assignment.startIndex,
+        end: assignment.endIndex,
+        message: `Lets clients request any page size with ?${stringValue(value) ?? 'page_size'}=, so one request can load the whole table; add max_page_size = ${threshold}`,
+        fixes: [
+          {
+            title: `Add max_page_size = ${threshold}`,
+            safety: 'unsafe',
+            edits: [{ start: insertAt, end: insertAt, newText: `${prefix}${indent}max_page_size = ${threshold}\n` }],
+          },
+        ],
+      });
+    }
+  },
+});
+
+function reportSize(ctx: RuleContext, value: Node, n: number, what: string, replacement: number): void {
+  const fixes: FixSpec[] = [{ title: `Set the page size to ${replacement}`, edits: [{ start: value.startIndex, end: value.endIndex, newText: String(replacement) }] }];
+  ctx.report({
+    start: value.startIndex,
+    end: value.endIndex,
+    message: `Loads up to ${n} rows into memory per request (${what}); use pages of ${replacement}, and stream exports with .iterator(chunk_size=2000)`,
+    fixes,
+  });
+}

@@ -1,0 +1,259 @@
+/**
+ * Runs the enabled rules over one file's text: classify, pre-filter by trigger tokens, parse lazily
+ * (once per file), collect reports, drop suppressed ones and those inside syntax errors.
+ */
+import type { Tree } from 'web-tree-sitter';
+import type { ts } from 'ts-morph';
+import type { Document } from 'yaml';
+import type { Dockerfile } from 'dockerfile-ast';
+import type { Node as JsonNode } from 'jsonc-parser';
+import type { AST as TomlAST } from 'toml-eslint-parser';
+import { docsUrl, type FileKind, type FileRole, type OptionValue, type ProjectInfo, type ReportSpec, type Rule, type RuleContext, type Severity, type SourceInfo } from '../../../rules/api';
+import { classify } from './classify';
+import type { MemlintConfig } from './config';
+import { parseDockerfile, parseJson, parsePython, parseToml, parseTypeScript, parseYaml } from './parsers';
+import { Suppressions } from './suppress';
+import { LineIndex } from './text';
+import type { Finding, Fix, FileResult, Note } from './types';
+
+export interface RuleFilter {
+  /** Only these rule ids (CLI --select). */
+  select?: readonly string[];
+  /** Never these (CLI --ignore). */
+  ignore?: readonly string[];
+}
+
+interface ActiveRule {
+  rule: Rule;
+  severity: Severity;
+  options: Record<string, OptionValue>;
+}
+
+/** Thrown by a parse accessor when the file's syntax cannot be parsed at all. */
+class UnparseableFile extends Error {}
+
+/** Parsed forms of one file version. Reused across analyses when the text is unchanged. */
+export class ParsedFile {
+  private py?: Tree;
+  private tsFile?: ts.SourceFile;
+  private yamlDocs?: Document.Parsed[];
+  private docker?: Dockerfile;
+  private jsonRoot?: { root: JsonNode | undefined };
+  private tomlAst?: TomlAST.TOMLProgram | Error;
+
+  constructor(
+    readonly path: string,
+    readonly text: string,
+    /** A previous tree of this file, already `edit()`ed, for tree-sitter's incremental reparse. */
+    private readonly previousPython?: Tree,
+  ) {}
+
+  python(): Tree {
+    return (this.py ??= parsePython(this.text, this.previousPython));
+  }
+  hasPythonTree(): boolean {
+    return this.py !== undefined;
+  }
+  typescript(): ts.SourceFile {
+    return (this.tsFile ??= parseTypeScript(this.path, this.text));
+  }
+  yaml(): Document.Parsed[] {
+    return (this.yamlDocs ??= parseYaml(this.text));
+  }
+  dockerfile(): Dockerfile {
+    return (this.docker ??= parseDockerfile(this.text));
+  }
+  json(): JsonNode | undefined {
+    return (this.jsonRoot ??= parseJson(this.text)).root;
+  }
+  toml(): TomlAST.TOMLProgram {
+    if (this.tomlAst === undefined) {
+      try {
+        this.tomlAst = parseToml(this.text);
+      } catch (e) {
+        this.tomlAst = e as Error;
+      }
+    }
+    if (this.tomlAst instanceof Error) throw new UnparseableFile(`invalid TOML: ${this.tomlAst.message}`);
+    return this.tomlAst;
+  }
+  dispose(): void {
+    this.py?.delete();
+  }
+}
+
+export interface AnalyzeOptions {
+  /** Parsed forms to reuse (LSP: incremental reparse). The caller owns and disposes them. */
+  parsed?: ParsedFile;
+  /** Override classification (e.g. an untitled editor buffer with a language id). */
+  kind?: FileKind;
+}
+
+export class Analyzer {
+  private readonly active: ActiveRule[];
+  /** Rules that threw already in this analyzer's life: each is reported once, not per file. */
+  private readonly failedRules = new Set<string>();
+
+  constructor(
+    rules: readonly Rule[],
+    readonly config: MemlintConfig,
+    readonly project: ProjectInfo,
+    filter: RuleFilter = {},
+  ) {
+    this.active = [];
+    for (const rule of rules) {
+      const id = rule.meta.id;
+      if (filter.select?.length && !filter.select.includes(id)) continue;
+      if (filter.ignore?.includes(id)) continue;
+      const setting = config.rules.get(id);
+      if (setting?.severity === 'off') continue;
+      const options: Record<string, OptionValue> = {};
+      for (const [name, spec] of Object.entries(rule.meta.options ?? {})) options[name] = setting?.options[name] ?? spec.default;
+      this.active.push({ rule, severity: setting?.severity ?? rule.meta.defaultSeverity, options });
+    }
+  }
+
+  get activeRuleIds(): string[] {
+    return [...new Set(this.active.map((a) => a.rule.meta.id))];
+  }
+
+  /** True when some enabled rule could run on this path (used to skip reading files at all). */
+  wants(path: string): boolean {
+    const c = classify(path);
+    return c !== undefined && this.active.some((a) => a.rule.meta.kinds.includes(c.kind));
+  }
+
+  analyzeText(path: string, relPath: string, text: string, opts: AnalyzeOptions = {}): FileResult {
+    const result: FileResult = { path, relPath, findings: [], notes: [], skipped: false };
+    const classification = classify(path, text);
+    if (!classification && !opts.kind) return result;
+    const kind = opts.kind ?? classification!.kind;
+    const roles: Set<FileRole> = classification?.roles ?? new Set();
+
+    const applicable = this.active.filter(
+      (a) =>
+        a.rule.meta.kinds.includes(kind) &&
+        (!a.rule.meta.roles || a.rule.meta.roles.some((r) => roles.has(r))) &&
+        (!a.rule.meta.trigger || a.rule.meta.trigger.test(text)),
+    );
+    if (applicable.length === 0) return result;
+
+    const source: SourceInfo = { path, relPath, kind, roles, text };
+    const lines = new LineIndex(text);
+    const parsed = opts.parsed ?? new ParsedFile(path, text);
+    const suppressions = new Suppressions(text, lines);
+    let unparseable: string | undefined;
+
+    try {
+      for (const active of applicable) {
+        const reports: ReportSpec[] = [];
+        const ctx = makeContext(source, active.options, this.project, parsed, reports);
+        try {
+          active.rule.check(ctx);
+        } catch (e) {
+          if (e instanceof UnparseableFile) {
+            unparseable = e.message;
+            continue;
+          }
+          this.noteRuleFailure(result, active.rule.meta.id, e);
+          continue;
+        }
+        for (const report of reports) {
+          const finding = this.toFinding(report, active, source, lines);
+          if (!suppressions.isSuppressed(finding.ruleId, finding.range.start.line)) result.findings.push(finding);
+        }
+      }
+      if (kind === 'python' && parsed.hasPythonTree() && parsed.python().rootNode.hasError) {
+        result.findings = dropInsideSyntaxErrors(result.findings, parsed.python());
+        result.notes.push({ kind: 'syntax-error', path, relPath, message: 'has syntax errors; nothing is reported inside the broken region' });
+      }
+    } finally {
+      if (!opts.parsed) parsed.dispose();
+    }
+    if (unparseable) result.notes.push({ kind: 'syntax-error', path, relPath, message: `${unparseable}; skipped` });
+    result.findings.sort((a, b) => a.start - b.start || a.ruleId.localeCompare(b.ruleId));
+    return result;
+  }
+
+  private toFinding(report: ReportSpec, active: ActiveRule, source: SourceInfo, lines: LineIndex): Finding {
+    const defaultSafety = active.rule.meta.fix === 'none' ? 'unsafe' : active.rule.meta.fix;
+    const fixes: Fix[] = (report.fixes ?? []).map((f, i) => ({
+      title: f.title,
+      safety: f.safety ?? defaultSafety,
+      preferred: f.preferred ?? i === 0,
+      edits: f.edits.map((e) => ({ start: e.start, end: e.end, newText: e.newText, range: lines.range(e.start, e.end) })),
+    }));
+    return {
+      ruleId: active.rule.meta.id,
+      severity: active.severity,
+      message: report.message,
+      path: source.path,
+      relPath: source.relPath,
+      range: lines.range(report.start, report.end),
+      start: report.start,
+      end: report.end,
+      docsUrl: docsUrl(active.rule.meta.id),
+      fixes,
+    };
+  }
+
+  private noteRuleFailure(result: FileResult, ruleId: string, error: unknown): void {
+    if (this.failedRules.has(ruleId)) return;
+    this.failedRules.add(ruleId);
+    const detail = error instanceof Error ? (error.stack ?? error.message).split('\n').slice(0, 3).join(' | ') : String(error);
+    result.notes.push({
+      kind: 'rule-error',
+      path: result.path,
+      relPath: result.relPath,
+      message: `rule ${ruleId} failed (other rules still ran; further failures of it are not repeated): ${detail}`,
+    });
+  }
+}
+
+function makeContext(
+  file: SourceInfo,
+  options: Record<string, OptionValue>,
+  project: ProjectInfo,
+  parsed: ParsedFile,
+  reports: ReportSpec[],
+): RuleContext {
+  return {
+    file,
+    options,
+    project,
+    python: () => parsed.python(),
+    typescript: () => parsed.typescript(),
+    yaml: () => parsed.yaml(),
+    dockerfile: () => parsed.dockerfile(),
+    json: () => parsed.json(),
+    toml: () => parsed.toml(),
+    report: (spec) => {
+      if (!(spec.start >= 0 && spec.end >= spec.start && spec.end <= file.text.length)) {
+        throw new Error(`reported an invalid range ${spec.start}..${spec.end}`);
+      }
+      reports.push(spec);
+    },
+  };
+}
+
+/** Keeps findings that do not overlap an ERROR or MISSING node of the tree. */
+function dropInsideSyntaxErrors(findings: Finding[], tree: Tree): Finding[] {
+  const broken: [number, number][] = [];
+  const cursor = tree.walk();
+  const visit = (): void => {
+    const node = cursor.currentNode;
+    if (!node.hasError && !node.isMissing) return;
+    if (node.isError || node.isMissing) {
+      broken.push([node.startIndex, node.endIndex]);
+      return;
+    }
+    if (cursor.gotoFirstChild()) {
+      do visit();
+      while (cursor.gotoNextSibling());
+      cursor.gotoParent();
+    }
+  };
+  visit();
+  cursor.delete();
+  return findings.filter((f) => !broken.some(([s, e]) => f.start < e && f.end > s) );
+}

@@ -1,0 +1,90 @@
+/** Decides how a file is parsed (its kind) and what it is for (its roles), by name and content. */
+import type { FileKind, FileRole } from '../../../rules/api';
+
+export interface Classification {
+  kind: FileKind;
+  roles: Set<FileRole>;
+}
+
+const EXTENSION_KINDS: Record<string, FileKind> = {
+  '.py': 'python',
+  '.pyi': 'python',
+  '.ts': 'typescript',
+  '.mts': 'typescript',
+  '.cts': 'typescript',
+  '.tsx': 'typescript',
+  '.js': 'javascript',
+  '.mjs': 'javascript',
+  '.cjs': 'javascript',
+  '.jsx': 'javascript',
+  '.yaml': 'yaml',
+  '.yml': 'yaml',
+  '.toml': 'toml',
+  '.json': 'json',
+  '.env': 'env',
+};
+
+function baseName(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i >= 0 ? path.slice(i + 1) : path;
+}
+
+function extension(name: string): string {
+  const i = name.lastIndexOf('.');
+  return i > 0 ? name.slice(i).toLowerCase() : '';
+}
+
+/** Returns undefined for files memlint does not analyse. `path` uses forward slashes. */
+export function classify(path: string, text?: string): Classification | undefined {
+  const name = baseName(path);
+  const lower = name.toLowerCase();
+  const roles = new Set<FileRole>();
+
+  if (lower === 'dockerfile' || lower.startsWith('dockerfile.') || lower.endsWith('.dockerfile') || lower === 'containerfile') {
+    return { kind: 'dockerfile', roles };
+  }
+  if (lower === 'procfile' || lower.startsWith('procfile.')) return { kind: 'procfile', roles };
+  if (lower === '.env' || lower.startsWith('.env.') || lower.endsWith('.env')) return { kind: 'env', roles };
+  if (/^requirements.*\.(txt|in)$/.test(lower) || lower === 'constraints.txt') return { kind: 'requirements', roles };
+
+  const kind = EXTENSION_KINDS[extension(name)];
+  if (!kind) return undefined;
+
+  switch (kind) {
+    case 'python':
+      if (/^gunicorn[\w.-]*\.py$/.test(lower) || (text !== undefined && looksLikeGunicornConfig(text))) roles.add('gunicorn-config');
+      if (lower === 'settings.py' || /\/settings\/[^/]+\.py$/.test(path) || lower.endsWith('_settings.py')) roles.add('django-settings');
+      else if (text && /^\s*(INSTALLED_APPS|MIDDLEWARE|DATABASES)\s*=/m.test(text)) roles.add('django-settings');
+      if (lower === 'celeryconfig.py' || lower === 'celery.py') roles.add('celery-config');
+      break;
+    case 'typescript':
+    case 'javascript':
+      if (lower.endsWith('.tsx')) roles.add('tsx');
+      if (lower.endsWith('.jsx')) roles.add('jsx');
+      if (/^(ecosystem|pm2)\.config\.(c|m)?js$/.test(lower)) roles.add('pm2');
+      break;
+    case 'yaml':
+      if (lower === 'render.yaml' || lower === 'render.yml') roles.add('render');
+      else if (/^(docker-)?compose([.-][\w.-]+)?\.ya?ml$/.test(lower)) roles.add('docker-compose');
+      else if (text && /^\s*apiVersion:/m.test(text) && /^\s*kind:/m.test(text)) roles.add('kubernetes');
+      break;
+    case 'toml':
+      if (lower === 'fly.toml') roles.add('fly');
+      else if (lower === 'railway.toml') roles.add('railway');
+      else if (lower === 'pyproject.toml') roles.add('pyproject');
+      else if (lower === 'config.toml' && /(^|\/)\.streamlit\/config\.toml$/.test(path)) roles.add('streamlit-config');
+      break;
+    case 'json':
+      if (lower === 'package.json') roles.add('package-json');
+      else if (lower === 'railway.json') roles.add('railway');
+      else if (lower === 'app.json') roles.add('app-json');
+      else if (lower === 'ecosystem.config.json') roles.add('pm2');
+      break;
+  }
+  return { kind, roles };
+}
+
+/** A module-level `workers =` next to another gunicorn setting: a config passed with `-c`. */
+function looksLikeGunicornConfig(text: string): boolean {
+  return /^workers\s*=/m.test(text) && /^(bind|worker_class|timeout|max_requests|threads|preload_app)\s*=/m.test(text);
+}

@@ -1,0 +1,261 @@
+/**
+ * Workspace configuration: `memlint.toml`, `[tool.memlint]` in pyproject.toml, or a `"memlint"` key in
+ * package.json at the root (first found wins). Every mistake becomes a ConfigError naming file, key and line.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseTOML, getStaticTOMLValue, type AST as TomlAST } from 'toml-eslint-parser';
+import { parseTree, findNodeAtLocation, getNodeValue, type Node as JsonNode } from 'jsonc-parser';
+import type { OptionValue, Rule, Severity } from '../../../rules/api';
+import { LineIndex } from './text';
+
+export type SeveritySetting = Severity | 'off';
+
+export interface RuleSetting {
+  severity?: SeveritySetting;
+  options: Record<string, OptionValue>;
+}
+
+export interface MemlintConfig {
+  /** Absolute path of the file the settings came from, if any. */
+  source?: string;
+  memoryLimitMb?: number;
+  include: string[];
+  exclude: string[];
+  maxFileSizeMb: number;
+  rules: Map<string, RuleSetting>;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly file: string,
+    readonly key: string,
+    readonly line: number | undefined,
+    readonly detail: string,
+  ) {
+    super(`${file}${line ? `:${line}` : ''}: ${key ? `\`${key}\`: ` : ''}${detail}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function defaultConfig(): MemlintConfig {
+  return { include: [], exclude: [], maxFileSizeMb: 2, rules: new Map() };
+}
+
+const SEVERITIES: readonly SeveritySetting[] = ['off', 'error', 'warning', 'info', 'hint'];
+const TOP_LEVEL_KEYS = ['memoryLimitMb', 'include', 'exclude', 'maxFileSizeMb', 'rules'];
+
+/** A parsed settings object plus a way to find the line of any key path in its file. */
+interface RawSource {
+  file: string;
+  value: Record<string, unknown>;
+  /** Key path prefix inside the file (e.g. ['tool', 'memlint']). */
+  prefix: string[];
+  lineOf(keyPath: string[]): number | undefined;
+}
+
+/** Finds and loads the root config. `explicitFile` (from --config or a setting) must exist. */
+export function loadConfig(root: string, rules: readonly Rule[], explicitFile?: string): MemlintConfig {
+  const source = explicitFile ? readExplicit(path.resolve(root, explicitFile)) : discover(root);
+  if (!source) return defaultConfig();
+  return validate(source, rules);
+}
+
+/** The config files whose edits change results, for watchers. */
+export const CONFIG_FILE_NAMES = ['memlint.toml', 'pyproject.toml', 'package.json'];
+
+function discover(root: string): RawSource | undefined {
+  const toml = path.join(root, 'memlint.toml');
+  if (fs.existsSync(toml)) return readToml(toml, []);
+  const pyproject = path.join(root, 'pyproject.toml');
+  if (fs.existsSync(pyproject)) {
+    const source = readToml(pyproject, ['tool', 'memlint'], true);
+    if (source) return source;
+  }
+  const pkg = path.join(root, 'package.json');
+  if (fs.existsSync(pkg)) return readJson(pkg, ['memlint'], true);
+  return undefined;
+}
+
+function readExplicit(file: string): RawSource {
+  if (!fs.existsSync(file)) throw new ConfigError(file, '', undefined, 'config file not found');
+  const name = path.basename(file);
+  if (name === 'pyproject.toml') {
+    const s = readToml(file, ['tool', 'memlint'], true);
+    if (!s) throw new ConfigError(file, 'tool.memlint', undefined, 'no [tool.memlint] table in this file');
+    return s;
+  }
+  if (name === 'package.json') {
+    const s = readJson(file, ['memlint'], true);
+    if (!s) throw new ConfigError(file, 'memlint', undefined, 'no "memlint" key in this file');
+    return s;
+  }
+  if (name.endsWith('.json')) return readJson(file, [], false)!;
+  return readToml(file, [], false)!;
+}
+
+function readText(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(file, '', undefined, `cannot read: ${(e as Error).message}`);
+  }
+}
+
+function readToml(file: string, prefix: string[], optional = false): RawSource | undefined {
+  const text = readText(file);
+  let ast: TomlAST.TOMLProgram;
+  try {
+    ast = parseTOML(text);
+  } catch (e) {
+    const err = e as { lineNumber?: number; message: string };
+    throw new ConfigError(file, '', err.lineNumber, `invalid TOML: ${err.message}`);
+  }
+  const all = getStaticTOMLValue(ast) as Record<string, unknown>;
+  let value: unknown = all;
+  for (const k of prefix) value = (value as Record<string, unknown> | undefined)?.[k];
+  if (value === undefined && optional) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ConfigError(file, prefix.join('.'), undefined, 'must be a table');
+  }
+  const lines = tomlKeyLines(ast);
+  return {
+    file,
+    value: value as Record<string, unknown>,
+    prefix,
+    lineOf: (keyPath) => {
+      for (let n = keyPath.length; n >= 0; n--) {
+        const line = lines.get([...prefix, ...keyPath.slice(0, n)].join('\u0000'));
+        if (line !== undefined) return line;
+      }
+      return undefined;
+    },
+  };
+}
+
+/** Maps every key path (joined by NUL) to the 1-based line where it is defined. */
+function tomlKeyLines(ast: TomlAST.TOMLProgram): Map<string, number> {
+  const lines = new Map<string, number>();
+  const keyNames = (key: TomlAST.TOMLKey) => key.keys.map((k) => (k.type === 'TOMLBare' ? k.name : String(k.value)));
+  const visitPairs = (base: string[], body: TomlAST.TOMLKeyValue[]) => {
+    for (const kv of body) {
+      const full = [...base, ...keyNames(kv.key)];
+      lines.set(full.join('\u0000'), kv.loc.start.line);
+      if (kv.value.type === 'TOMLInlineTable') visitPairs(full, kv.value.body);
+    }
+  };
+  for (const top of ast.body) {
+    for (const item of top.body) {
+      if (item.type === 'TOMLKeyValue') visitPairs([], [item]);
+      else {
+        const base = keyNames(item.key);
+        lines.set(base.join('\u0000'), item.loc.start.line);
+        visitPairs(base, item.body);
+      }
+    }
+  }
+  return lines;
+}
+
+function readJson(file: string, prefix: string[], optional: boolean): RawSource | undefined {
+  const text = readText(file);
+  const errors: { error: number; offset: number }[] = [];
+  const root = parseTree(text, errors, { allowTrailingComma: true });
+  const index = new LineIndex(text);
+  if (!root || errors.length) {
+    const line = errors.length ? index.positionAt(errors[0].offset).line + 1 : undefined;
+    throw new ConfigError(file, '', line, 'invalid JSON');
+  }
+  const node = prefix.length ? findNodeAtLocation(root, prefix) : root;
+  if (!node) {
+    if (optional) return undefined;
+    throw new ConfigError(file, prefix.join('.'), undefined, 'missing');
+  }
+  const value = getNodeValue(node);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ConfigError(file, prefix.join('.'), index.positionAt(node.offset).line + 1, 'must be an object');
+  }
+  return {
+    file,
+    value,
+    prefix,
+    lineOf: (keyPath) => {
+      for (let n = keyPath.length; n >= 0; n--) {
+        const found: JsonNode | undefined = findNodeAtLocation(root, [...prefix, ...keyPath.slice(0, n)]);
+        if (found) return index.positionAt((found.parent?.type === 'property' ? found.parent : found).offset).line + 1;
+      }
+      return undefined;
+    },
+  };
+}
+
+function validate(source: RawSource, rules: readonly Rule[]): MemlintConfig {
+  const config = defaultConfig();
+  config.source = source.file;
+  const fail = (keyPath: string[], detail: string): never => {
+    throw new ConfigError(source.file, [...source.prefix, ...keyPath].join('.'), source.lineOf(keyPath), detail);
+  };
+  const v = source.value;
+  for (const key of Object.keys(v)) {
+    if (!TOP_LEVEL_KEYS.includes(key)) fail([key], `unknown setting; expected one of ${TOP_LEVEL_KEYS.join(', ')}`);
+  }
+  if (v.memoryLimitMb !== undefined) {
+    if (typeof v.memoryLimitMb !== 'number' || !(v.memoryLimitMb > 0)) fail(['memoryLimitMb'], 'must be a positive number of megabytes');
+    config.memoryLimitMb = v.memoryLimitMb as number;
+  }
+  if (v.maxFileSizeMb !== undefined) {
+    if (typeof v.maxFileSizeMb !== 'number' || !(v.maxFileSizeMb > 0)) fail(['maxFileSizeMb'], 'must be a positive number');
+    config.maxFileSizeMb = v.maxFileSizeMb as number;
+  }
+  for (const key of ['include', 'exclude'] as const) {
+    const list = v[key];
+    if (list === undefined) continue;
+    if (!Array.isArray(list) || list.some((g) => typeof g !== 'string')) fail([key], 'must be a list of glob strings');
+    config[key] = list as string[];
+  }
+  if (v.rules !== undefined) {
+    if (typeof v.rules !== 'object' || v.rules === null || Array.isArray(v.rules)) fail(['rules'], 'must be a table of rule ids');
+    const known = new Map(rules.map((r) => [r.meta.id, r]));
+    for (const [id, setting] of Object.entries(v.rules as Record<string, unknown>)) {
+      const rule = known.get(id);
+      if (!rule) fail(['rules', id], `unknown rule id; known rules: ${[...known.keys()].sort().join(', ')}`);
+      config.rules.set(id, validateRuleSetting(rule!, setting, (k, d) => fail(['rules', id, ...k], d)));
+    }
+  }
+  return config;
+}
+
+function validateRuleSetting(rule: Rule, setting: unknown, fail: (keyPath: string[], detail: string) => never): RuleSetting {
+  if (typeof setting === 'string') {
+    if (!SEVERITIES.includes(setting as SeveritySetting)) fail([], `severity must be one of ${SEVERITIES.join(', ')}`);
+    return { severity: setting as SeveritySetting, options: {} };
+  }
+  if (typeof setting === 'boolean') return { severity: setting ? undefined : 'off', options: {} };
+  if (typeof setting !== 'object' || setting === null || Array.isArray(setting)) {
+    return fail([], 'must be a severity string or a table with `severity` and options');
+  }
+  const result: RuleSetting = { options: {} };
+  const specs = rule.meta.options ?? {};
+  for (const [key, value] of Object.entries(setting as Record<string, unknown>)) {
+    if (key === 'severity') {
+      if (!SEVERITIES.includes(value as SeveritySetting)) fail([key], `must be one of ${SEVERITIES.join(', ')}`);
+      result.severity = value as SeveritySetting;
+      continue;
+    }
+    if (key === 'enabled') {
+      if (typeof value !== 'boolean') fail([key], 'must be true or false');
+      if (value === false) result.severity = 'off';
+      continue;
+    }
+    const spec = specs[key];
+    if (!spec) {
+      const names = Object.keys(specs);
+      fail([key], `unknown option for ${rule.meta.id}; ${names.length ? `options: severity, ${names.join(', ')}` : 'it has no options besides severity'}`);
+    }
+    const ok =
+      spec.type === 'string[]' ? Array.isArray(value) && value.every((x) => typeof x === 'string') : typeof value === spec.type;
+    if (!ok) fail([key], `must be a ${spec.type === 'string[]' ? 'list of strings' : spec.type}`);
+    result.options[key] = value as OptionValue;
+  }
+  return result;
+}

@@ -1,0 +1,52 @@
+/** What the engine returns. Plain data: serialisable, no LSP or vscode types. */
+import type { FixSafety, Severity } from '../../../rules/api';
+import type { Range } from './text';
+
+export interface TextEdit {
+  range: Range;
+  /** UTF-16 offsets into the analysed text. */
+  start: number;
+  end: number;
+  newText: string;
+}
+
+export interface Fix {
+  title: string;
+  safety: FixSafety;
+  preferred: boolean;
+  edits: TextEdit[];
+}
+
+export interface Finding {
+  ruleId: string;
+  severity: Severity;
+  message: string;
+  /** Absolute path, forward slashes. */
+  path: string;
+  /** Relative to the workspace root, forward slashes. */
+  relPath: string;
+  range: Range;
+  start: number;
+  end: number;
+  docsUrl: string;
+  fixes: Fix[];
+}
+
+export type NoteKind = 'binary' | 'too-large' | 'undecodable' | 'unreadable' | 'syntax-error' | 'rule-error';
+
+/** Something the user should know about a file that is not a finding. */
+export interface Note {
+  kind: NoteKind;
+  path: string;
+  relPath: string;
+  message: string;
+}
+
+export interface FileResult {
+  path: string;
+  relPath: string;
+  findings: Finding[];
+  notes: Note[];
+  /** True when the file was not analysed at all (binary, too large, unreadable). */
+  skipped: boolean;
+}

@@ -1,0 +1,131 @@
+/**
+ * A workspace: its root, configuration, rules and the file list; the entry point the CLI and the language
+ * server share. Loading config can throw ConfigError; analysing never throws.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { ProjectInfo, Rule } from '../../../rules/api';
+import { allRules } from '../../../rules/index';
+import { Analyzer, type AnalyzeOptions, type RuleFilter } from './analyzer';
+import { loadConfig, type MemlintConfig } from './config';
+import { discoverFiles, type DiscoveredFile } from './discover';
+import { initParsers } from './parsers';
+import { readSourceFile } from './read';
+import type { FileResult } from './types';
+
+export interface WorkspaceOptions {
+  root: string;
+  /** Explicit config file (CLI --config, editor setting); otherwise discovered at the root. */
+  configFile?: string;
+  filter?: RuleFilter;
+  rules?: readonly Rule[];
+  /** Reads a file's current text, e.g. from open editor buffers; defaults to disk. */
+  readOverride?: (absPath: string) => string | undefined;
+}
+
+export interface ScanProgress {
+  done: number;
+  total: number;
+  relPath: string;
+}
+
+export interface ScanResult {
+  files: FileResult[];
+  /** Number of files analysed (listed and read). */
+  fileCount: number;
+  durationMs: number;
+}
+
+export class Workspace {
+  readonly root: string;
+  readonly config: MemlintConfig;
+  readonly analyzer: Analyzer;
+  readonly rules: readonly Rule[];
+  private fileList: DiscoveredFile[] = [];
+  private readonly textCache = new Map<string, string | undefined>();
+
+  private constructor(readonly options: WorkspaceOptions) {
+    this.root = path.resolve(options.root);
+    this.rules = options.rules ?? allRules;
+    this.config = loadConfig(this.root, this.rules, options.configFile);
+    this.analyzer = new Analyzer(this.rules, this.config, this.projectInfo(), options.filter);
+  }
+
+  static async open(options: WorkspaceOptions): Promise<Workspace> {
+    await initParsers();
+    return new Workspace(options);
+  }
+
+  relPath(absPath: string): string {
+    const rel = path.relative(this.root, absPath).split(path.sep).join('/');
+    return rel.startsWith('..') ? absPath.split(path.sep).join('/') : rel;
+  }
+
+  /** Lists the files under `targets` (default: the root) that an enabled rule may analyse. */
+  discover(targets: readonly string[] = ['.']): DiscoveredFile[] {
+    const files = discoverFiles(targets, {
+      root: this.root,
+      include: this.config.include,
+      exclude: this.config.exclude,
+      wanted: (rel) => this.analyzer.wants(rel),
+    });
+    this.fileList = files;
+    return files;
+  }
+
+  /** Reads and analyses one file from disk (or the override), with notes for anything skipped. */
+  analyzeFile(absPath: string): FileResult {
+    const relPath = this.relPath(absPath);
+    const override = this.options.readOverride?.(absPath);
+    if (override !== undefined) return this.analyzeText(absPath, override);
+    const read = readSourceFile(absPath, this.config.maxFileSizeMb * 1048576);
+    if (!read.ok) {
+      return { path: absPath, relPath, findings: [], skipped: true, notes: [{ kind: read.reason, path: absPath, relPath, message: read.message }] };
+    }
+    return this.analyzeText(absPath, read.text);
+  }
+
+  analyzeText(absPath: string, text: string, opts?: AnalyzeOptions): FileResult {
+    return this.analyzer.analyzeText(absPath.split(path.sep).join('/'), this.relPath(absPath), text, opts);
+  }
+
+  /** Discovers and analyses every file under `targets`, sequentially. */
+  scan(targets: readonly string[] = ['.'], onProgress?: (p: ScanProgress) => void, isCancelled?: () => boolean): ScanResult {
+    const started = performance.now();
+    const files = this.discover(targets);
+    const results: FileResult[] = [];
+    for (let i = 0; i < files.length; i++) {
+      if (isCancelled?.()) break;
+      results.push(this.analyzeFile(files[i].path));
+      onProgress?.({ done: i + 1, total: files.length, relPath: files[i].relPath });
+    }
+    return { files: results, fileCount: results.length, durationMs: performance.now() - started };
+  }
+
+  /** Drops cached texts of other files (call when files change on disk). */
+  invalidate(absPath?: string): void {
+    if (absPath) this.textCache.delete(this.relPath(absPath));
+    else this.textCache.clear();
+  }
+
+  private projectInfo(): ProjectInfo {
+    return {
+      memoryLimitMb: this.config.memoryLimitMb,
+      files: () => this.fileList.map((f) => f.relPath),
+      readFile: (rel) => {
+        if (this.textCache.has(rel)) return this.textCache.get(rel);
+        const abs = path.resolve(this.root, rel);
+        let text = this.options.readOverride?.(abs);
+        if (text === undefined) {
+          try {
+            text = fs.readFileSync(abs, 'utf8');
+          } catch {
+            text = undefined;
+          }
+        }
+        this.textCache.set(rel, text);
+        return text;
+      },
+    };
+  }
+}

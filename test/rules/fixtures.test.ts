@@ -1,0 +1,77 @@
+/**
+ * The data-driven rule suite: every rule's fixtures must produce exactly the annotated findings, every
+ * fix must match its golden file, still parse, and be stable when run again.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { classify } from '../../server/src/engine/classify';
+import { fixUntilStable } from '../../server/src/engine/fixes';
+import { goldenPathFor, listFixtures, readExpectations } from '../support/fixtures';
+import { analyzerFor, analyzeWith, describeFinding, initParsers, ruleIds } from '../support/analyze';
+import { syntaxError } from '../support/syntax';
+
+before(() => initParsers());
+
+for (const ruleId of ruleIds()) {
+  describe(`rule ${ruleId}`, () => {
+    const fixtures = listFixtures(ruleId);
+
+    it('has fixtures that must be flagged and look-alikes that must not', () => {
+      let flagged = 0;
+      let ok = 0;
+      for (const f of fixtures) {
+        const e = readExpectations(f.abs, fs.readFileSync(f.abs, 'utf8'));
+        flagged += [...e.flagged.values()].filter((ids) => ids.has(ruleId)).length;
+        ok += e.okCount;
+      }
+      assert.ok(flagged > 0, `test/fixtures/${ruleId}/ has no "ruleid: ${ruleId}" annotation`);
+      assert.ok(ok > 0, `test/fixtures/${ruleId}/ has no "ok: ${ruleId}" look-alike`);
+    });
+
+    for (const fixture of fixtures) {
+      it(`${fixture.label}: finds exactly the annotated lines`, () => {
+        const text = fs.readFileSync(fixture.abs, 'utf8');
+        const analyzer = analyzerFor(ruleId, fixture.root);
+        const result = analyzeWith(analyzer, fixture.root, fixture.abs, text);
+        const ruleErrors = result.notes.filter((n) => n.kind === 'rule-error');
+        assert.deepEqual(ruleErrors, [], 'the rule threw');
+        const expected = readExpectations(fixture.abs, text).flagged;
+        const unexpected = result.findings.filter((f) => !expected.get(f.range.start.line)?.has(f.ruleId));
+        assert.deepEqual(unexpected.map(describeFinding), [], 'findings without a "ruleid" annotation on the line before');
+        const missing: string[] = [];
+        for (const [line, ids] of expected) {
+          for (const id of ids) {
+            if (id !== ruleId) continue;
+            if (!result.findings.some((f) => f.ruleId === id && f.range.start.line === line)) missing.push(`${id} at line ${line + 1}`);
+          }
+        }
+        assert.deepEqual(missing, [], 'annotated but not reported');
+        for (const f of result.findings) {
+          assert.ok(f.end > f.start, `${describeFinding(f)}: empty range`);
+          assert.ok(f.message.length > 20 && !f.message.endsWith('.'), `${describeFinding(f)}: message should be a full sentence without a trailing period`);
+        }
+      });
+
+      it(`${fixture.label}: fixes match the golden file, parse, and are stable`, () => {
+        const text = fs.readFileSync(fixture.abs, 'utf8');
+        const analyzer = analyzerFor(ruleId, fixture.root);
+        const analyze = (t: string) => analyzeWith(analyzer, fixture.root, fixture.abs, t).findings;
+        const findings = analyze(text);
+        const golden = goldenPathFor(fixture.abs);
+        const fixable = findings.some((f) => f.fixes.some((x) => x.edits.length > 0));
+        if (!fixable) {
+          assert.ok(!fs.existsSync(golden), `${path.basename(golden)} exists but nothing in the input is fixable`);
+          return;
+        }
+        assert.ok(fs.existsSync(golden), `fixable findings but no golden file ${path.relative(process.cwd(), golden)}`);
+        const fixed = fixUntilStable(text, analyze, { unsafe: true }).text;
+        assert.equal(fixed, fs.readFileSync(golden, 'utf8'), `fixed output differs from ${path.basename(golden)}`);
+        const kind = classify(fixture.abs.split(path.sep).join('/'), text)!.kind;
+        assert.equal(syntaxError(kind, fixture.abs, fixed), undefined, 'the fixed file does not parse');
+        const again = fixUntilStable(fixed, analyze, { unsafe: true }).text;
+        assert.equal(again, fixed, 'a second run of the fixes changed the file');
+      });
+    }
+  });
+}
