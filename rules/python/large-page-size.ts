@@ -18,6 +18,7 @@ export default defineRule({
     options: {
       threshold: { type: 'number', default: 1000, description: 'Page sizes at or above this many rows are reported.' },
       suggestedPageSize: { type: 'number', default: 100, description: 'The page size the fix sets.' },
+      suggestedMaxPageSize: { type: 'number', default: 500, description: 'The `max_page_size` / `max_limit` the fix sets.' },
     },
     docs: {
       summary: 'Pagination that loads thousands of rows into memory per request.',
@@ -58,6 +59,7 @@ class ExportPagination(PageNumberPagination):
     const imports = importsOf(tree);
     const threshold = ctx.options.threshold as number;
     const suggested = ctx.options.suggestedPageSize as number;
+    const suggestedMax = ctx.options.suggestedMaxPageSize as number;
     const isDjangoCode =
       imports.importsModule('rest_framework') || imports.importsModule('django') || ctx.file.roles.has('django-settings');
 
@@ -74,8 +76,8 @@ class ExportPagination(PageNumberPagination):
       if (name.endsWith('limit') && !inPaginationClass) continue; // `default_limit` means nothing outside LimitOffsetPagination
       const n = intValue(value);
       if (n === undefined || n < threshold) continue;
-      const replacement = name.startsWith('max_') ? threshold : suggested;
-      reportSize(ctx, value, n, `${name} = ${n}`, replacement);
+      if (name.startsWith('max_')) reportCap(ctx, value, n, `${name} = ${n}`, suggestedMax);
+      else reportSize(ctx, value, n, `${name} = ${n}`, suggested);
     }
 
     // REST_FRAMEWORK = {"PAGE_SIZE": N}
@@ -120,12 +122,12 @@ class ExportPagination(PageNumberPagination):
       ctx.report({
         start: assignment.startIndex,
         end: assignment.endIndex,
-        message: `Lets clients request any page size with ?${stringValue(value) ?? 'page_size'}=, so one request can load the whole table; add max_page_size = ${threshold}`,
+        message: `Lets clients request any page size with ?${stringValue(value) ?? 'page_size'}=, so one request can load the whole table; add max_page_size = ${suggestedMax}`,
         fixes: [
           {
-            title: `Add max_page_size = ${threshold}`,
+            title: `Add max_page_size = ${suggestedMax}`,
             safety: 'unsafe',
-            edits: [{ start: insertAt, end: insertAt, newText: `${prefix}${indent}max_page_size = ${threshold}\n` }],
+            edits: [{ start: insertAt, end: insertAt, newText: `${prefix}${indent}max_page_size = ${suggestedMax}\n` }],
           },
         ],
       });
@@ -140,5 +142,14 @@ function reportSize(ctx: RuleContext, value: Node, n: number, what: string, repl
     end: value.endIndex,
     message: `Loads up to ${n} rows into memory per request (${what}); use pages of ${replacement}, and stream exports with .iterator(chunk_size=2000)`,
     fixes,
+  });
+}
+
+function reportCap(ctx: RuleContext, value: Node, n: number, what: string, replacement: number): void {
+  ctx.report({
+    start: value.startIndex,
+    end: value.endIndex,
+    message: `Lets one request load up to ${n} rows into memory (${what}); cap it at ${replacement}`,
+    fixes: [{ title: `Cap the page size at ${replacement}`, edits: [{ start: value.startIndex, end: value.endIndex, newText: String(replacement) }] }],
   });
 }

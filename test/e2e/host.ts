@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as util from 'node:util';
 import type { BrowserContext, Page } from 'playwright-core';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -26,6 +27,13 @@ const CHROMIUM_ARGS = [
   '--disable-dev-shm-usage',
 ];
 const HOST = '127.0.0.1';
+/** Workbench chatter and errors that are expected on an offline machine; not passed to onLog. */
+export const OFFLINE_NOISE: RegExp[] = [
+  /ENOTFOUND open-vsx\.org/, /\[Service Worker\]/, /^(Resolving|Resolved) connection token/,
+  /^Creating a socket/, /^Updating additional builtin extensions cache/, /^ChatSessionStore:/,
+  /^\[warn\] Creation of workbench contribution/,
+];
+const isNoise = (line: string): boolean => OFFLINE_NOISE.some((re) => re.test(line));
 
 type Payload = Array<[string, string]>;
 
@@ -42,15 +50,15 @@ export interface VSCodeServer {
 
 export interface ServerOptions {
   /** Extra env for the server; the extension host inherits it (pass test settings here). */
-  env?: Record<string, string | undefined>;
+  env?: Record<string, string | undefined> | undefined;
   /** Throwaway folder: HOME, XDG_*, TMPDIR and all VS Code data dirs go inside it. */
   tmpRoot: string;
   /** .vsix files or extension ids to install (server-main.js --install-extension) before starting. */
-  installExtensions?: string[];
-  startTimeoutMs?: number;
+  installExtensions?: string[] | undefined;
+  startTimeoutMs?: number | undefined;
 }
 
-/** Environment with HOME/XDG_*/TMPDIR moved into tmpRoot, so nothing is left in ~ or /tmp. */
+/** Environment with HOME, XDG_* and TMPDIR moved into tmpRoot, so nothing is left in ~ or /tmp. */
 function isolatedEnv(tmpRoot: string, extra?: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const dirs = { HOME: 'home', XDG_CONFIG_HOME: 'home/.config', XDG_DATA_HOME: 'home/.local/share', XDG_CACHE_HOME: 'home/.cache', TMPDIR: 'tmp' };
   const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
@@ -137,7 +145,7 @@ export async function startVSCodeServer(opts: ServerOptions): Promise<VSCodeServ
     await exited;
     clearTimeout(timer);
     process.removeListener('exit', onExit);
-    logFile.end();
+    await new Promise<void>((resolve) => logFile.end(resolve));
   };
 
   const timeoutMs = opts.startTimeoutMs ?? 60_000;
@@ -201,8 +209,13 @@ function makeTmpRoot(given?: string): { root: string; cleanup: () => void } {
     return { root: path.resolve(given), cleanup: () => undefined };
   }
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'vscode-e2e-'));
-  const keep = process.env.E2E_KEEP_TMP === '1';
-  return { root, cleanup: () => (keep ? undefined : fs.rmSync(root, { recursive: true, force: true })) };
+  if (process.env.E2E_KEEP_TMP === '1') return { root, cleanup: () => undefined };
+  const cleanup = (): void => {
+    process.removeListener('exit', cleanup);
+    fs.rmSync(root, { recursive: true, force: true });
+  };
+  process.once('exit', cleanup); // also on Ctrl+C in run-e2e.ts, which exits via process.exit
+  return { root, cleanup };
 }
 
 export interface ExtensionTestOptions {
@@ -210,14 +223,14 @@ export interface ExtensionTestOptions {
   /** Compiled CommonJS test index exporting `run(): Promise<void>`. */
   extensionTestsPath: string;
   workspaceFolder: string;
-  env?: Record<string, string | undefined>;
+  env?: Record<string, string | undefined> | undefined;
   /** Overall limit; on expiry the promise rejects with the last log lines. Default 120 s. */
-  timeoutMs?: number;
-  /** Called with each extension-host / workbench log line as it arrives. */
-  onLog?: (line: string) => void;
+  timeoutMs?: number | undefined;
+  /** Called with each extension-host / workbench log line as it arrives, except OFFLINE_NOISE. */
+  onLog?: ((line: string) => void) | undefined;
   /** If set: VS Code's own log files, and a screenshot on failure, are written here. */
-  artifactsDir?: string;
-  tmpRoot?: string;
+  artifactsDir?: string | undefined;
+  tmpRoot?: string | undefined;
 }
 
 export async function runExtensionTests(opts: ExtensionTestOptions): Promise<{ exitCode: number; log: string[] }> {
@@ -227,10 +240,11 @@ export async function runExtensionTests(opts: ExtensionTestOptions): Promise<{ e
   }
   const { root, cleanup } = makeTmpRoot(opts.tmpRoot);
   const log: string[] = [];
-  const server = await startVSCodeServer({ env: opts.env, tmpRoot: root });
+  let server: VSCodeServer | undefined;
   let context: BrowserContext | undefined;
   let timer: NodeJS.Timeout | undefined;
   try {
+    server = await startVSCodeServer({ env: opts.env, tmpRoot: root });
     context = await launchBrowser(root, isolatedEnv(root));
     const page = context.pages()[0] ?? (await context.newPage());
     let settle!: { resolve: (code: number) => void; reject: (err: Error) => void };
@@ -239,9 +253,10 @@ export async function runExtensionTests(opts: ExtensionTestOptions): Promise<{ e
 
     // The workbench calls these when started with --enable-smoke-test-driver.
     await page.exposeFunction('codeAutomationLog', (type: string, args: unknown[]) => {
-      const line = args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ');
-      log.push(type === 'info' ? line : `[${type}] ${line}`);
-      opts.onLog?.(log[log.length - 1]!);
+      // Console arguments arrive raw (mocha's reporter logs printf-style: '%s (%dms)', ...).
+      const line = (type === 'info' ? '' : `[${type}] `) + util.format(...args);
+      log.push(line);
+      if (!isNoise(line)) opts.onLog?.(line);
     });
     await page.exposeFunction('codeAutomationExit', (code: number, logs?: Array<{ relativePath: string; contents: string }>) => {
       if (opts.artifactsDir) writeLogs(opts.artifactsDir, logs);
@@ -252,8 +267,8 @@ export async function runExtensionTests(opts: ExtensionTestOptions): Promise<{ e
 
     const timeoutMs = opts.timeoutMs ?? 120_000;
     timer = setTimeout(() => settle.reject(new Error(
-      `extension tests did not finish within ${timeoutMs} ms. Last log lines:\n${log.slice(-20).join('\n')}` +
-      `\nServer output:\n${server.output()}`)), timeoutMs);
+      `extension tests did not finish within ${timeoutMs} ms. Last log lines:\n${log.filter((l) => !isNoise(l)).slice(-20).join('\n')}` +
+      `\nServer output:\n${server?.output()}`)), timeoutMs);
 
     await page.goto(server.url(opts.workspaceFolder, [
       ['extensionDevelopmentPath', server.remoteUri(opts.extensionDevelopmentPath)],
@@ -272,9 +287,19 @@ export async function runExtensionTests(opts: ExtensionTestOptions): Promise<{ e
   } finally {
     clearTimeout(timer);
     await context?.close().catch(() => undefined);
-    await server.stop();
+    await server?.stop();
+    if (opts.artifactsDir) copyServerLogs(root, opts.artifactsDir);
     cleanup();
   }
+}
+
+/** The server's and the Node extension host's log files (the workbench's come via codeAutomationExit). */
+function copyServerLogs(tmpRoot: string, dir: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+  const logs = path.join(tmpRoot, 'user-data', 'logs');
+  if (fs.existsSync(logs)) fs.cpSync(logs, path.join(dir, 'server-logs'), { recursive: true });
+  const serverLog = path.join(tmpRoot, 'server.log');
+  if (fs.existsSync(serverLog)) fs.copyFileSync(serverLog, path.join(dir, 'server.log'));
 }
 
 function writeLogs(dir: string, logs?: Array<{ relativePath: string; contents: string }>): void {
@@ -287,11 +312,11 @@ function writeLogs(dir: string, logs?: Array<{ relativePath: string; contents: s
 
 export interface WorkbenchOptions {
   /** Extension loaded in development mode; omit when it is installed via installExtensions. */
-  extensionDevelopmentPath?: string;
-  installExtensions?: string[];
+  extensionDevelopmentPath?: string | undefined;
+  installExtensions?: string[] | undefined;
   workspaceFolder: string;
-  env?: Record<string, string | undefined>;
-  tmpRoot?: string;
+  env?: Record<string, string | undefined> | undefined;
+  tmpRoot?: string | undefined;
 }
 
 /**
@@ -301,14 +326,15 @@ export interface WorkbenchOptions {
  */
 export async function openWorkbench(opts: WorkbenchOptions): Promise<{ page: Page; server: VSCodeServer; close(): Promise<void> }> {
   const { root, cleanup } = makeTmpRoot(opts.tmpRoot);
-  const server = await startVSCodeServer({ env: opts.env, tmpRoot: root, installExtensions: opts.installExtensions });
+  let server: VSCodeServer | undefined;
   let context: BrowserContext | undefined;
   const close = async (): Promise<void> => {
     await context?.close().catch(() => undefined);
-    await server.stop();
+    await server?.stop();
     cleanup();
   };
   try {
+    server = await startVSCodeServer({ env: opts.env, tmpRoot: root, installExtensions: opts.installExtensions });
     context = await launchBrowser(root, isolatedEnv(root));
     const page = context.pages()[0] ?? (await context.newPage());
     const payload: Payload = [['skipWelcome', 'true']];

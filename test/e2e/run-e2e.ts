@@ -38,6 +38,9 @@ async function main(): Promise<number> {
   return exitCode;
 }
 
+// Exit through process.exit so host.ts's 'exit' hook kills the (detached) VS Code server.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {

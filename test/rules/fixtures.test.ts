@@ -69,6 +69,8 @@ for (const ruleId of ruleIds()) {
         assert.equal(fixed, fs.readFileSync(golden, 'utf8'), `fixed output differs from ${path.basename(golden)}`);
         const kind = classify(fixture.abs.split(path.sep).join('/'), text)!.kind;
         assert.equal(syntaxError(kind, fixture.abs, fixed), undefined, 'the fixed file does not parse');
+        const stillFixable = analyze(fixed).filter((f) => f.fixes.some((x) => x.edits.length > 0));
+        assert.deepEqual(stillFixable.map(describeFinding), [], 'findings that the fixes should have resolved are still reported');
         const again = fixUntilStable(fixed, analyze, { unsafe: true }).text;
         assert.equal(again, fixed, 'a second run of the fixes changed the file');
       });

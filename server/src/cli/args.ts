@@ -1,0 +1,89 @@
+/** Command-line parsing for `memlint`. Usage errors throw UsageError (exit code 2). */
+import { parseArgs } from 'node:util';
+
+export type OutputFormat = 'text' | 'json' | 'sarif' | 'html';
+
+export interface CliOptions {
+  paths: string[];
+  format: OutputFormat;
+  output?: string;
+  fix: boolean;
+  unsafeFixes: boolean;
+  config?: string;
+  select: string[];
+  ignore: string[];
+  exitZero: boolean;
+  color: boolean;
+  help: boolean;
+  version: boolean;
+}
+
+export class UsageError extends Error {}
+
+export const USAGE = `Usage: memlint [paths...] [options]
+
+Finds code and deploy configuration that make web backends run out of memory.
+
+Options:
+  --format <text|json|sarif|html>  output format (default: text)
+  -o, --output <file>              write the report to a file instead of stdout
+  --fix                            apply safe fixes in place
+  --unsafe-fixes                   with --fix, also apply unsafe fixes
+  --config <file>                  config file (default: memlint.toml, [tool.memlint] in
+                                   pyproject.toml or "memlint" in package.json at the root)
+  --select <ids>                   only run these rules (comma-separated)
+  --ignore <ids>                   skip these rules (comma-separated)
+  --exit-zero                      exit 0 even when there are findings
+  --no-color                       plain text output
+  -h, --help                       show this help
+  --version                        print the version
+
+Exit codes: 0 no findings, 1 findings, 2 bad usage or configuration.`;
+
+const FORMATS: OutputFormat[] = ['text', 'json', 'sarif', 'html'];
+
+const splitIds = (values: string[] | undefined) =>
+  (values ?? []).flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
+
+export function parseCliArgs(argv: string[]): CliOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        format: { type: 'string', short: 'f' },
+        output: { type: 'string', short: 'o' },
+        fix: { type: 'boolean' },
+        'unsafe-fixes': { type: 'boolean' },
+        config: { type: 'string' },
+        select: { type: 'string', multiple: true },
+        ignore: { type: 'string', multiple: true },
+        'exit-zero': { type: 'boolean' },
+        'no-color': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
+      },
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const v = parsed.values;
+  const format = (v.format ?? 'text') as OutputFormat;
+  if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')} (got "${v.format}")`);
+  if (v['unsafe-fixes'] && !v.fix) throw new UsageError('--unsafe-fixes only makes sense with --fix');
+  return {
+    paths: parsed.positionals.length ? parsed.positionals : ['.'],
+    format,
+    output: v.output,
+    fix: !!v.fix,
+    unsafeFixes: !!v['unsafe-fixes'],
+    config: v.config,
+    select: splitIds(v.select),
+    ignore: splitIds(v.ignore),
+    exitZero: !!v['exit-zero'],
+    color: !v['no-color'] && !process.env.NO_COLOR,
+    help: !!v.help,
+    version: !!v.version,
+  };
+}

@@ -1,0 +1,46 @@
+/** `--format json`: stable, documented shape with 1-based positions. */
+import type { WorkspaceReport } from '../engine/report';
+import type { Range } from '../engine/text';
+import type { DisplayPath } from './display';
+
+export const JSON_FORMAT_VERSION = 1;
+
+const oneBased = (r: Range) => ({
+  start: { line: r.start.line + 1, column: r.start.character + 1 },
+  end: { line: r.end.line + 1, column: r.end.character + 1 },
+});
+
+export function formatJson(report: WorkspaceReport, display: DisplayPath, toolVersion: string): string {
+  return (
+    JSON.stringify(
+      {
+        version: JSON_FORMAT_VERSION,
+        tool: { name: 'memlint', version: toolVersion },
+        findings: report.findings.map((f) => ({
+          ruleId: f.ruleId,
+          severity: f.severity,
+          message: f.message,
+          file: display(f.path),
+          range: oneBased(f.range),
+          docsUrl: f.docsUrl,
+          fixes: f.fixes.map((x) => ({
+            title: x.title,
+            safety: x.safety,
+            edits: x.edits.map((e) => ({ range: oneBased(e.range), newText: e.newText })),
+          })),
+        })),
+        notes: report.notes.map((n) => ({ kind: n.kind, file: display(n.path), message: n.message })),
+        summary: {
+          filesAnalyzed: report.filesAnalyzed,
+          findings: report.totals.findings,
+          fixable: report.totals.fixable,
+          filesWithFindings: report.totals.files,
+          bySeverity: report.totals.bySeverity,
+          byRule: Object.fromEntries(report.byRule.map((r) => [r.ruleId, r.count])),
+        },
+      },
+      null,
+      2,
+    ) + '\n'
+  );
+}

@@ -1,0 +1,94 @@
+/**
+ * `--format sarif`: SARIF 2.1.0 as GitHub code scanning accepts it (validated by Microsoft's SARIF
+ * Multitool in the tests). Regions are 1-based in UTF-16 code units (SARIF's default columnKind).
+ */
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Rule } from '../../../rules/api';
+import { docsUrl } from '../../../rules/api';
+import { renderRuleDocs, rulesById } from '../../../rules/docs';
+import type { WorkspaceReport } from '../engine/report';
+import type { Range } from '../engine/text';
+
+const LEVELS = { error: 'error', warning: 'warning', info: 'note', hint: 'note' } as const;
+
+const region = (r: Range) => ({
+  startLine: r.start.line + 1,
+  startColumn: r.start.character + 1,
+  endLine: r.end.line + 1,
+  endColumn: r.end.character + 1,
+});
+
+export function formatSarif(report: WorkspaceReport, rules: readonly Rule[], srcRoot: string, toolVersion: string): string {
+  const byId = rulesById(rules);
+  const ids = [...byId.keys()].sort();
+  const ruleIndex = new Map(ids.map((id, i) => [id, i]));
+  const uriOf = (abs: string) => {
+    const rel = path.relative(srcRoot, abs);
+    return rel.startsWith('..') || path.isAbsolute(rel) ? pathToFileURL(abs).href : encodeURI(rel.split(path.sep).join('/'));
+  };
+  const location = (abs: string) => ({ uri: uriOf(abs), ...(uriOf(abs).startsWith('file:') ? {} : { uriBaseId: 'SRCROOT' }) });
+
+  const sarif = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'memlint',
+            version: toolVersion,
+            semanticVersion: toolVersion,
+            informationUri: 'https://github.com/memlint/memlint',
+            rules: ids.map((id) => {
+              const impls = byId.get(id)!;
+              const meta = impls[0].meta;
+              return {
+                id,
+                name: id.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase()),
+                shortDescription: { text: meta.docs.summary },
+                fullDescription: { text: meta.docs.whatItDoes.replace(/`/g, '') },
+                help: { text: `${meta.docs.summary} ${meta.docs.whyIsThisBad}`.replace(/`/g, ''), markdown: renderRuleDocs(id, impls) },
+                helpUri: docsUrl(id),
+                defaultConfiguration: { level: LEVELS[meta.defaultSeverity] },
+                properties: { tags: ['memory', 'performance'], precision: 'high' },
+              };
+            }),
+          },
+        },
+        originalUriBaseIds: { SRCROOT: { uri: pathToFileURL(srcRoot + path.sep).href } },
+        invocations: [
+          {
+            executionSuccessful: true,
+            toolExecutionNotifications: report.notes.map((n) => ({
+              level: n.kind === 'rule-error' ? 'error' : 'note',
+              message: { text: n.message },
+              locations: [{ physicalLocation: { artifactLocation: location(n.path) } }],
+            })),
+          },
+        ],
+        results: report.findings.map((f) => ({
+          ruleId: f.ruleId,
+          ...(ruleIndex.has(f.ruleId) ? { ruleIndex: ruleIndex.get(f.ruleId) } : {}),
+          level: LEVELS[f.severity],
+          message: { text: f.message },
+          locations: [{ physicalLocation: { artifactLocation: location(f.path), region: region(f.range) } }],
+          ...(f.fixes.length
+            ? {
+                fixes: f.fixes.map((x) => ({
+                  description: { text: `${x.title} (${x.safety})` },
+                  artifactChanges: [
+                    {
+                      artifactLocation: location(f.path),
+                      replacements: x.edits.map((e) => ({ deletedRegion: region(e.range), insertedContent: { text: e.newText } })),
+                    },
+                  ],
+                })),
+              }
+            : {}),
+        })),
+      },
+    ],
+  };
+  return JSON.stringify(sarif, null, 2) + '\n';
+}

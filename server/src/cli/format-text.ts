@@ -1,0 +1,34 @@
+/** `--format text`: `path:line:col: rule-id message`, notes, then a summary by rule. */
+import type { WorkspaceReport } from '../engine/report';
+import type { DisplayPath } from './display';
+
+const SEVERITY_COLORS: Record<string, string> = { error: '31', warning: '33', info: '36', hint: '90' };
+
+export function formatText(report: WorkspaceReport, display: DisplayPath, color: boolean): string {
+  const paint = (code: string, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
+  const lines: string[] = [];
+  for (const f of report.findings) {
+    const where = `${display(f.path)}:${f.range.start.line + 1}:${f.range.start.character + 1}`;
+    const fixable = f.fixes.length ? paint('90', ' [fix]') : '';
+    lines.push(`${paint('1', where)}: ${paint(SEVERITY_COLORS[f.severity], f.ruleId)} ${f.message}${fixable}`);
+  }
+  for (const n of report.notes) lines.push(`${display(n.path)}: ${paint('90', 'note:')} ${n.message}`);
+  if (lines.length) lines.push('');
+
+  const t = report.totals;
+  if (t.findings === 0) {
+    lines.push(`No memory problems found in ${report.filesAnalyzed} files.`);
+  } else {
+    const width = Math.max(...report.byRule.map((r) => r.ruleId.length));
+    for (const r of report.byRule) {
+      lines.push(`${String(r.count).padStart(5)}  ${r.ruleId.padEnd(width)}${r.fixable ? `  (${r.fixable} fixable)` : ''}`);
+    }
+    lines.push('');
+    lines.push(
+      `Found ${t.findings} problem${t.findings === 1 ? '' : 's'} in ${t.files} file${t.files === 1 ? '' : 's'} ` +
+        `(${report.filesAnalyzed} analysed).` +
+        (t.fixable ? ` ${t.fixable} fixable: safe ones with --fix, the rest with --fix --unsafe-fixes.` : ''),
+    );
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,145 @@
+/** `memlint` command: the engine over files on disk, reported as text, JSON, SARIF or HTML. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ConfigError } from '../engine/config';
+import { buildReport } from '../engine/report';
+import { Workspace } from '../engine/workspace';
+import { scanParallel } from '../engine/parallel-scan';
+import type { FileResult } from '../engine/types';
+import { applyFixesToFiles } from './apply-fixes';
+import { parseCliArgs, UsageError, USAGE, type CliOptions } from './args';
+import { displayPathFrom } from './display';
+import { formatHtml } from './format-html';
+import { formatJson } from './format-json';
+import { formatSarif } from './format-sarif';
+import { formatText } from './format-text';
+import { ProgressBar } from './progress';
+import { VERSION } from './version';
+
+export async function run(argv: string[], cwd = process.cwd()): Promise<number> {
+  let options: CliOptions;
+  try {
+    options = parseCliArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`memlint: ${e.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  if (options.help) {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  if (options.version) {
+    process.stdout.write(VERSION + '\n');
+    return 0;
+  }
+
+  const root = workspaceRoot(options.paths, cwd);
+  let workspace: Workspace;
+  try {
+    workspace = await Workspace.open({
+      root,
+      configFile: options.config ? path.resolve(cwd, options.config) : undefined,
+      filter: { select: options.select, ignore: options.ignore },
+    });
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`memlint: configuration error: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  const unknown = [...options.select, ...options.ignore].filter((id) => !workspace.rules.some((r) => r.meta.id === id));
+  if (unknown.length) {
+    process.stderr.write(`memlint: unknown rule id${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}\n`);
+    return 2;
+  }
+
+  let files: FileResult[];
+  const started = performance.now();
+  try {
+    const targets = options.paths.map((p) => path.resolve(cwd, p));
+    const progress = new ProgressBar(process.stderr);
+    files = await scanParallel(workspace, targets, { onProgress: (p) => progress.update(p.done, p.total) });
+    progress.done();
+  } catch (e) {
+    process.stderr.write(`memlint: ${(e as Error).message}\n`);
+    return 2;
+  }
+
+  const display = displayPathFrom(cwd);
+  if (options.fix) {
+    const outcome = applyFixesToFiles(workspace, files, { unsafe: options.unsafeFixes });
+    const count = outcome.changed.reduce((n, c) => n + c.fixes.length, 0);
+    if (count) {
+      process.stderr.write(`Fixed ${count} problem${count === 1 ? '' : 's'} in ${outcome.changed.length} file${outcome.changed.length === 1 ? '' : 's'}:\n`);
+      for (const c of outcome.changed) {
+        for (const f of c.fixes) process.stderr.write(`  ${display(c.path)}:${f.line}: ${f.ruleId}: ${f.title}\n`);
+      }
+    } else {
+      process.stderr.write('No fixes applied.\n');
+    }
+    // Report what is left, from the files as they are now.
+    const changed = new Set(outcome.changed.map((c) => c.path));
+    files = files.map((f) => (changed.has(f.path) ? workspace.analyzeFile(f.path) : f));
+    for (const n of outcome.notes) files.find((f) => f.path === n.path)?.notes.push(n);
+  }
+
+  const report = buildReport(root, files, performance.now() - started);
+  let output: string;
+  switch (options.format) {
+    case 'json':
+      output = formatJson(report, display, VERSION);
+      break;
+    case 'sarif':
+      output = formatSarif(report, workspace.rules, cwd, VERSION);
+      break;
+    case 'html':
+      output = formatHtml(report, display, readTextOrUndefined, VERSION);
+      break;
+    default:
+      output = formatText(report, display, options.color && !options.output && !!process.stdout.isTTY);
+  }
+  if (options.output) {
+    fs.writeFileSync(path.resolve(cwd, options.output), output);
+    process.stderr.write(`Wrote ${options.format} report to ${options.output} (${report.totals.findings} problems).\n`);
+  } else {
+    process.stdout.write(output);
+  }
+  return report.totals.findings > 0 && !options.exitZero ? 1 : 0;
+}
+
+/** A single directory argument is the workspace (its config, its relative paths); otherwise the cwd. */
+function workspaceRoot(paths: readonly string[], cwd: string): string {
+  if (paths.length === 1) {
+    const abs = path.resolve(cwd, paths[0]);
+    try {
+      if (fs.statSync(abs).isDirectory()) return abs;
+    } catch {
+      // reported when the scan starts
+    }
+  }
+  return cwd;
+}
+
+function readTextOrUndefined(abs: string): string | undefined {
+  try {
+    return fs.readFileSync(abs, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+if (require.main === module) {
+  run(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      process.stderr.write(`memlint: internal error: ${(e as Error).stack ?? e}\n`);
+      process.exitCode = 2;
+    },
+  );
+}

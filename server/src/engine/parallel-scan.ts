@@ -1,0 +1,89 @@
+/**
+ * Workspace scans on every core: the main thread discovers files and hands them out in batches to worker
+ * threads, each with its own Workspace (same root, config and rule filter). Small scans stay in-process,
+ * where starting workers would cost more than it saves.
+ */
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as fs from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import type { FileResult } from './types';
+import type { Workspace } from './workspace';
+
+export interface ParallelScanOptions {
+  onProgress?: (p: { done: number; total: number }) => void;
+  isCancelled?: () => boolean;
+  /** Defaults to the number of cores, at most 4. */
+  workers?: number;
+}
+
+/** Message from main to worker. */
+export interface WorkerInit {
+  root: string;
+  configFile?: string;
+  select?: readonly string[];
+  ignore?: readonly string[];
+}
+
+const IN_PROCESS_LIMIT = 300;
+const BATCH = 64;
+
+export async function scanParallel(workspace: Workspace, targets: readonly string[], options: ParallelScanOptions = {}): Promise<FileResult[]> {
+  const files = workspace.discover(targets);
+  const workerCount = Math.min(options.workers ?? Math.min(os.availableParallelism(), 4), Math.ceil(files.length / BATCH));
+  if (files.length <= IN_PROCESS_LIMIT || workerCount < 2) {
+    const results: FileResult[] = [];
+    for (let i = 0; i < files.length; i++) {
+      if (options.isCancelled?.()) break;
+      results.push(workspace.analyzeFile(files[i].path));
+      options.onProgress?.({ done: i + 1, total: files.length });
+    }
+    return results;
+  }
+
+  const { file: workerFile, execArgv } = workerEntry();
+  const init: WorkerInit = {
+    root: workspace.root,
+    configFile: workspace.config.source && workspace.options.configFile ? workspace.config.source : undefined,
+    select: workspace.options.filter?.select,
+    ignore: workspace.options.filter?.ignore,
+  };
+  const results: FileResult[] = new Array(files.length);
+  let next = 0;
+  let done = 0;
+
+  await Promise.all(
+    Array.from({ length: workerCount }, () =>
+      new Promise<void>((resolve, reject) => {
+        const worker = new Worker(workerFile, { execArgv, workerData: init });
+        const sendBatch = () => {
+          if (next >= files.length || options.isCancelled?.()) {
+            void worker.terminate().then(() => resolve());
+            return;
+          }
+          const start = next;
+          next = Math.min(files.length, next + BATCH);
+          worker.postMessage({ start, paths: files.slice(start, next).map((f) => f.path) });
+        };
+        worker.on('message', (msg: { start: number; results: FileResult[] } | { ready: true }) => {
+          if ('results' in msg) {
+            msg.results.forEach((r, i) => (results[msg.start + i] = r));
+            done += msg.results.length;
+            options.onProgress?.({ done, total: files.length });
+          }
+          sendBatch();
+        });
+        worker.on('error', reject);
+        worker.on('exit', (code) => (code === 0 || code === 1 ? resolve() : reject(new Error(`scan worker exited with ${code}`))));
+      }),
+    ),
+  );
+  return results.filter((r) => r !== undefined);
+}
+
+/** The bundled worker next to the bundle, or the TypeScript source under tsx (tests, scripts). */
+function workerEntry(): { file: string; execArgv: string[] } {
+  const bundled = path.join(__dirname, 'scan-worker.js');
+  if (fs.existsSync(bundled)) return { file: bundled, execArgv: [] };
+  return { file: path.join(__dirname, 'scan-worker.ts'), execArgv: ['--require', 'tsx/cjs'] };
+}
