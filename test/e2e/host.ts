@@ -13,7 +13,12 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as util from 'node:util';
+// Types come from the playwright-core devDependency when the project has it; otherwise (runtime
+// from .code-server/ only) they degrade to `any` instead of failing the project's typecheck.
+// @ts-ignore -- unresolvable without the devDependency
 import type { BrowserContext, Page } from 'playwright-core';
+// @ts-ignore -- same as above
+type Playwright = typeof import('playwright-core');
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 /** Where install-e2e-deps.sh puts code-server and playwright-core. */
@@ -180,7 +185,7 @@ export async function startVSCodeServer(opts: ServerOptions): Promise<VSCodeServ
 }
 
 /** playwright-core from the project's node_modules if present, else from .code-server/. */
-function loadPlaywright(): typeof import('playwright-core') {
+function loadPlaywright(): Playwright {
   let resolved: string;
   try {
     resolved = require.resolve('playwright-core', { paths: [REPO_ROOT, CODE_SERVER_DIR] });
@@ -188,7 +193,7 @@ function loadPlaywright(): typeof import('playwright-core') {
     throw new Error('playwright-core not found: run scripts/install-e2e-deps.sh');
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(resolved) as typeof import('playwright-core');
+  return require(resolved) as Playwright;
 }
 
 /** Chromium with a fresh profile inside tmpRoot. */

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseTOML, getStaticTOMLValue, type AST as TomlAST } from 'toml-eslint-parser';
-import { parseTree, findNodeAtLocation, getNodeValue, type Node as JsonNode } from 'jsonc-parser';
+import { parseTree, findNodeAtLocation, getNodeValue, type Node as JsonNode, type ParseError } from 'jsonc-parser';
 import type { OptionValue, Rule, Severity } from '../../../rules/api';
 import { LineIndex } from './text';
 
@@ -159,7 +159,7 @@ function tomlKeyLines(ast: TomlAST.TOMLProgram): Map<string, number> {
 
 function readJson(file: string, prefix: string[], optional: boolean): RawSource | undefined {
   const text = readText(file);
-  const errors: { error: number; offset: number }[] = [];
+  const errors: ParseError[] = [];
   const root = parseTree(text, errors, { allowTrailingComma: true });
   const index = new LineIndex(text);
   if (!root || errors.length) {

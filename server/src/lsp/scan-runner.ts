@@ -1,0 +1,278 @@
+/**
+ * Runs scan jobs (lists of workspace files to analyse from disk) one at a time in a worker thread.
+ * - Cancelling the running job terminates the worker (analysis is synchronous; this is the only way to stop it).
+ * - A file that takes longer than `fileTimeoutMs`, or kills the worker (out of memory, wasm abort), is skipped
+ *   with a note and the job goes on with the remaining files in a fresh worker: one bad file never blocks the rest.
+ * - The worker is stopped after `idleMs` without work, so an idle server holds no scan memory.
+ * Where no worker can be started (e.g. running from sources), jobs run in this thread between other events.
+ */
+import { Worker } from 'node:worker_threads';
+import type { FileResult } from '../engine/types';
+import { SCAN_WORKER_ROLE, type FromWorker, type ScanJobMessage } from './scan-protocol';
+import { runJob } from './scan-worker';
+
+export interface ScanJob {
+  root: string;
+  configFile?: string;
+  generation: number;
+  targets?: string[];
+  withDependents?: boolean;
+  /** The files the job will analyse (after discovery), before the first result. */
+  onList?(files: string[]): void;
+  onResult(result: FileResult, ms: number): void;
+  /** A file given up on (timeout or worker crash); the job continues without it. */
+  onSkipped?(file: string, reason: string): void;
+  onDone(outcome: { cancelled: boolean; failed?: string }): void;
+}
+
+export interface ScanHandle {
+  cancel(): void;
+  readonly finished: boolean;
+}
+
+export interface ScanRunnerOptions {
+  /** Path of the script a worker runs (the bundled server); undefined = run jobs in this thread. */
+  workerScript?: string;
+  fileTimeoutMs: number;
+  idleMs: number;
+  /** Heap cap of the worker (MB); a worker over it dies and its current file is skipped. */
+  workerHeapMb: number;
+  log(message: string): void;
+}
+
+interface Entry {
+  job: ScanJob;
+  id: number;
+  finished: boolean;
+  cancelled: boolean;
+  /** Files listed by the worker and how many results came back. */
+  files?: string[];
+  received: number;
+  skipped: string[];
+}
+
+export class ScanRunner {
+  private readonly queue: Entry[] = [];
+  private current: Entry | undefined;
+  private worker: Worker | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private nextId = 1;
+  private disposed = false;
+
+  constructor(private readonly options: ScanRunnerOptions) {}
+
+  get busy(): boolean {
+    return this.current !== undefined || this.queue.length > 0;
+  }
+
+  submit(job: ScanJob): ScanHandle {
+    const entry: Entry = { job, id: this.nextId++, finished: false, cancelled: false, received: 0, skipped: [] };
+    this.queue.push(entry);
+    this.pump();
+    return {
+      cancel: () => this.cancelEntry(entry),
+      get finished() {
+        return entry.finished;
+      },
+    };
+  }
+
+  /** Cancels every queued and running job for which `match` is true (all when omitted). */
+  cancelWhere(match: (job: ScanJob) => boolean = () => true): void {
+    for (const e of [...this.queue]) if (match(e.job)) this.cancelEntry(e);
+    if (this.current && match(this.current.job)) this.cancelEntry(this.current);
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.cancelWhere();
+    this.stopWorker();
+  }
+
+  private cancelEntry(entry: Entry): void {
+    if (entry.finished) return;
+    entry.cancelled = true;
+    const i = this.queue.indexOf(entry);
+    if (i >= 0) this.queue.splice(i, 1);
+    if (this.current === entry) {
+      this.current = undefined;
+      this.stopWorker();
+    }
+    this.finish(entry, { cancelled: true });
+    this.pump();
+  }
+
+  private finish(entry: Entry, outcome: { cancelled: boolean; failed?: string }): void {
+    if (entry.finished) return;
+    entry.finished = true;
+    try {
+      entry.job.onDone(outcome);
+    } catch (e) {
+      this.options.log(`scan: onDone failed: ${String((e as Error)?.stack ?? e)}`);
+    }
+  }
+
+  private pump(): void {
+    if (this.current || this.disposed) return;
+    const entry = this.queue.shift();
+    if (!entry) {
+      this.armIdle();
+      return;
+    }
+    this.current = entry;
+    clearTimeout(this.idleTimer);
+    this.start(entry, this.message(entry));
+  }
+
+  private message(entry: Entry, targets = entry.job.targets, withDependents = entry.job.withDependents): ScanJobMessage {
+    return {
+      type: 'job',
+      jobId: entry.id,
+      root: entry.job.root,
+      configFile: entry.job.configFile,
+      generation: entry.job.generation,
+      targets,
+      withDependents,
+      skip: entry.skipped,
+    };
+  }
+
+  private start(entry: Entry, msg: ScanJobMessage): void {
+    if (!this.options.workerScript) {
+      void this.runInline(entry, msg);
+      return;
+    }
+    try {
+      this.ensureWorker().postMessage(msg);
+      this.armWatchdog(entry);
+    } catch (e) {
+      this.options.log(`scan: cannot start a worker thread (${String(e)}); scanning in the server thread`);
+      this.options.workerScript = undefined;
+      void this.runInline(entry, msg);
+    }
+  }
+
+  private ensureWorker(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(this.options.workerScript!, {
+      workerData: { role: SCAN_WORKER_ROLE },
+      resourceLimits: { maxOldGenerationSizeMb: this.options.workerHeapMb },
+      stdout: true,
+      stderr: true,
+    });
+    worker.stdout.on('data', (d: Buffer) => this.options.log(`scan worker: ${d.toString().trimEnd()}`));
+    worker.stderr.on('data', (d: Buffer) => this.options.log(`scan worker: ${d.toString().trimEnd()}`));
+    worker.on('message', (msg: FromWorker) => {
+      if (this.worker === worker) this.onMessage(msg);
+    });
+    worker.on('error', (err) => {
+      if (this.worker === worker) this.onWorkerLost(`the analysis thread failed: ${err.message}`);
+    });
+    worker.on('exit', (code) => {
+      if (this.worker === worker) this.onWorkerLost(`the analysis thread exited (code ${code})`);
+    });
+    this.worker = worker;
+    return worker;
+  }
+
+  private stopWorker(): void {
+    clearTimeout(this.watchdog);
+    const w = this.worker;
+    this.worker = undefined;
+    if (w) void w.terminate().catch(() => undefined);
+  }
+
+  private armIdle(): void {
+    clearTimeout(this.idleTimer);
+    if (!this.worker) return;
+    this.idleTimer = setTimeout(() => {
+      if (!this.current) this.stopWorker();
+    }, this.options.idleMs);
+    this.idleTimer.unref?.();
+  }
+
+  private armWatchdog(entry: Entry): void {
+    clearTimeout(this.watchdog);
+    this.watchdog = setTimeout(() => {
+      if (this.current !== entry) return;
+      this.onWorkerLost(`its analysis took longer than ${Math.round(this.options.fileTimeoutMs / 1000)} s`);
+    }, this.options.fileTimeoutMs);
+  }
+
+  private onMessage(msg: FromWorker): void {
+    const entry = this.current;
+    if (!entry || msg.jobId !== entry.id) return;
+    this.armWatchdog(entry);
+    switch (msg.type) {
+      case 'list':
+        entry.files = msg.files;
+        entry.received = 0;
+        this.safely(() => entry.job.onList?.(msg.files));
+        break;
+      case 'result':
+        entry.received++;
+        this.safely(() => entry.job.onResult(msg.result, msg.ms));
+        break;
+      case 'done':
+      case 'failed':
+        clearTimeout(this.watchdog);
+        this.current = undefined;
+        this.finish(entry, { cancelled: false, failed: msg.type === 'failed' ? msg.message : undefined });
+        this.pump();
+        break;
+    }
+  }
+
+  /** The worker died or hung: skip the file it was on, go on with the rest in a new worker. */
+  private onWorkerLost(reason: string): void {
+    const entry = this.current;
+    this.stopWorker();
+    if (!entry) return;
+    const files = entry.files;
+    if (!files || entry.received >= files.length) {
+      // Lost before listing (or after the last file): nothing to pin it on; give up on this job.
+      this.current = undefined;
+      this.finish(entry, { cancelled: false, failed: reason });
+      this.pump();
+      return;
+    }
+    const bad = files[entry.received];
+    entry.skipped.push(bad);
+    this.options.log(`scan: skipped ${bad}: ${reason}`);
+    this.safely(() => entry.job.onSkipped?.(bad, reason));
+    const rest = files.slice(entry.received + 1);
+    if (rest.length === 0) {
+      this.current = undefined;
+      this.finish(entry, { cancelled: false });
+      this.pump();
+      return;
+    }
+    entry.files = undefined;
+    entry.received = 0;
+    // The remaining files, explicitly; the new worker lists them again (its onList replaces the count).
+    this.start(entry, this.message(entry, rest, false));
+  }
+
+  private async runInline(entry: Entry, msg: ScanJobMessage): Promise<void> {
+    const yieldNow = () => new Promise<void>((resolve) => setImmediate(resolve));
+    await runJob(
+      msg,
+      (m) => {
+        if (this.current === entry) this.onMessage(m);
+      },
+      yieldNow,
+      () => this.current !== entry,
+    ).catch((e: unknown) => {
+      if (this.current === entry) this.onMessage({ type: 'failed', jobId: entry.id, message: String((e as Error)?.stack ?? e) });
+    });
+  }
+
+  private safely(f: () => void): void {
+    try {
+      f();
+    } catch (e) {
+      this.options.log(`scan: ${String((e as Error)?.stack ?? e)}`);
+    }
+  }
+}
