@@ -48,6 +48,7 @@ interface Entry {
   /** Files listed by the worker and how many results came back. */
   files?: string[];
   received: number;
+  listed: boolean;
   skipped: string[];
 }
 
@@ -67,7 +68,7 @@ export class ScanRunner {
   }
 
   submit(job: ScanJob): ScanHandle {
-    const entry: Entry = { job, id: this.nextId++, finished: false, cancelled: false, received: 0, skipped: [] };
+    const entry: Entry = { job, id: this.nextId++, finished: false, cancelled: false, received: 0, listed: false, skipped: [] };
     this.queue.push(entry);
     this.pump();
     return {
@@ -194,6 +195,7 @@ export class ScanRunner {
 
   private armWatchdog(entry: Entry): void {
     clearTimeout(this.watchdog);
+    if (!this.options.workerScript) return; // in this thread nothing can interrupt a file anyway
     this.watchdog = setTimeout(() => {
       if (this.current !== entry) return;
       this.onWorkerLost(`its analysis took longer than ${Math.round(this.options.fileTimeoutMs / 1000)} s`);
@@ -208,7 +210,8 @@ export class ScanRunner {
       case 'list':
         entry.files = msg.files;
         entry.received = 0;
-        this.safely(() => entry.job.onList?.(msg.files));
+        if (!entry.listed) this.safely(() => entry.job.onList?.(msg.files));
+        entry.listed = true;
         break;
       case 'result':
         entry.received++;
