@@ -50,5 +50,9 @@ export function decode(bytes: Uint8Array): ReadResult {
 function pythonCodingCookie(bytes: Uint8Array): string | undefined {
   const head = Buffer.from(bytes.subarray(0, 400)).toString('latin1').split(/\r?\n/).slice(0, 2).join('\n');
   const m = /^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)/m.exec(head);
-  return m?.[1].toLowerCase();
+  if (!m) return undefined;
+  // Python spells some codecs differently from the WHATWG labels TextDecoder knows.
+  const name = m[1].toLowerCase().replace(/_/g, '-');
+  const aliases: Record<string, string> = { 'latin-1': 'latin1', 'iso-latin-1': 'latin1', 'cp1252': 'windows-1252', 'utf8': 'utf-8' };
+  return aliases[name] ?? name;
 }

@@ -1,0 +1,513 @@
+/**
+ * Upload and file-object helpers for the Python rules: which expression is an upload (Django, DRF, Flask,
+ * FastAPI/Starlette, Streamlit), an `open(...)` handle or a request field, found through the local names
+ * a function binds (`f = request.FILES["doc"]`, `with open(p, "rb") as f`, `for f in files`, `file: UploadFile`).
+ */
+import type { Node, Tree } from 'web-tree-sitter';
+import { captures, keywordArgument, positionalArguments, stringValue } from './ast';
+import type { ImportMap } from './imports';
+
+// ---------------------------------------------------------------------------------------------------------
+// Local name bindings
+// ---------------------------------------------------------------------------------------------------------
+
+export type BindingKind = 'assign' | 'with' | 'for' | 'param' | 'walrus';
+
+export interface Binding {
+  kind: BindingKind;
+  name: Node;
+  /** The bound expression (assign/with/walrus), the iterable (for), the annotation (param), if any. */
+  value?: Node;
+  /** For `for a, b in x:`, the position of the name in the target tuple. */
+  index?: number;
+}
+
+const BINDING_QUERY = `
+(assignment left: (identifier) @b)
+(as_pattern alias: (as_pattern_target (identifier) @b))
+(for_statement left: (identifier) @b)
+(for_statement left: (pattern_list (identifier) @b))
+(for_statement left: (tuple_pattern (identifier) @b))
+(for_in_clause left: (identifier) @b)
+(for_in_clause left: (pattern_list (identifier) @b))
+(parameters (identifier) @b)
+(lambda_parameters (identifier) @b)
+(default_parameter name: (identifier) @b)
+(typed_parameter (identifier) @b)
+(typed_default_parameter name: (identifier) @b)
+(named_expression name: (identifier) @b)
+`;
+
+const SCOPE_TYPES = new Set([
+  'function_definition',
+  'lambda',
+  'class_definition',
+  'list_comprehension',
+  'set_comprehension',
+  'dictionary_comprehension',
+  'generator_expression',
+]);
+const COMPREHENSIONS = new Set(['list_comprehension', 'set_comprehension', 'dictionary_comprehension', 'generator_expression']);
+
+/** The scope a node's names live in: the nearest function, lambda, class, comprehension, or the module. */
+export function scopeOf(node: Node): Node {
+  for (let p = node.parent; p; p = p.parent) {
+    if (SCOPE_TYPES.has(p.type)) {
+      // A function's name and decorators belong to the outer scope; its parameters and body to its own.
+      if (p.type === 'function_definition' && p.childForFieldName('name')?.equals(node)) continue;
+      return p;
+    }
+    if (!p.parent) return p;
+  }
+  return node;
+}
+
+function bindingOf(name: Node): Binding | undefined {
+  const parent = name.parent;
+  if (!parent) return undefined;
+  switch (parent.type) {
+    case 'assignment':
+      return { kind: 'assign', name, value: parent.childForFieldName('right') ?? undefined };
+    case 'as_pattern_target': {
+      const pattern = parent.parent;
+      return { kind: 'with', name, value: pattern?.namedChildren[0] ?? undefined };
+    }
+    case 'for_statement':
+    case 'for_in_clause':
+      return { kind: 'for', name, value: parent.childForFieldName('right') ?? undefined };
+    case 'pattern_list':
+    case 'tuple_pattern': {
+      const loop = parent.parent;
+      if (!loop || (loop.type !== 'for_statement' && loop.type !== 'for_in_clause')) return undefined;
+      const index = parent.namedChildren.findIndex((c) => c?.equals(name));
+      return { kind: 'for', name, value: loop.childForFieldName('right') ?? undefined, index };
+    }
+    case 'typed_parameter':
+    case 'typed_default_parameter':
+      return { kind: 'param', name, value: parent.childForFieldName('type') ?? undefined };
+    case 'parameters':
+    case 'lambda_parameters':
+    case 'default_parameter':
+      return { kind: 'param', name };
+    case 'named_expression':
+      return { kind: 'walrus', name, value: parent.childForFieldName('value') ?? undefined };
+    default:
+      return undefined;
+  }
+}
+
+/** Every binding of every name, grouped by scope, in source order. Built once per tree. */
+export class Bindings {
+  private readonly byScope = new Map<number, Map<string, Binding[]>>();
+
+  constructor(tree: Tree) {
+    for (const { node } of captures(tree, BINDING_QUERY)) {
+      const binding = bindingOf(node);
+      if (!binding) continue;
+      const scope = scopeOf(node).id;
+      let names = this.byScope.get(scope);
+      if (!names) this.byScope.set(scope, (names = new Map()));
+      const list = names.get(node.text) ?? [];
+      list.push(binding);
+      names.set(node.text, list);
+    }
+    for (const names of this.byScope.values()) for (const list of names.values()) list.sort((a, b) => a.name.startIndex - b.name.startIndex);
+  }
+
+  /** The binding an identifier refers to at its position: the last one before it in its scope, else an enclosing scope's. */
+  lookup(identifier: Node): Binding | undefined {
+    const name = identifier.text;
+    let first = true;
+    for (let scope: Node | null = scopeOf(identifier); scope; scope = scope.parent ? scopeOf(scope) : null) {
+      // Class bodies are not visible from the methods inside them.
+      if (!first && scope.type === 'class_definition') continue;
+      first = false;
+      const list = this.byScope.get(scope.id)?.get(name);
+      if (list?.length) {
+        if (COMPREHENSIONS.has(scope.type)) return list[0];
+        const before = list.filter((b) => b.name.startIndex < identifier.startIndex);
+        // A name bound anywhere in a function is local to it: never fall back to the outer scope.
+        return before[before.length - 1];
+      }
+      if (!scope.parent) break;
+    }
+    return undefined;
+  }
+}
+
+const bindingCache = new WeakMap<Tree, Bindings>();
+
+export function bindingsOf(tree: Tree): Bindings {
+  let b = bindingCache.get(tree);
+  if (!b) bindingCache.set(tree, (b = new Bindings(tree)));
+  return b;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// File sources
+// ---------------------------------------------------------------------------------------------------------
+
+/**
+ * What a file-like object is:
+ * - `django`: a Django `UploadedFile`/`File` (request.FILES, DRF request.data, form cleaned_data, default_storage.open): has `.chunks()`
+ * - `flask`: a werkzeug `FileStorage` (request.files)
+ * - `starlette`: a FastAPI/Starlette `UploadFile` (its `read()` is a coroutine)
+ * - `streamlit`: a Streamlit `UploadedFile` (an in-memory BytesIO)
+ * - `open`: a handle from `open()`/`io.open`/`gzip.open`...; `aiofiles`: an aiofiles handle (async reads)
+ * - `raw`: the file object under an upload (`upload.file`), or an S3 `Body` stream
+ */
+export type FileSourceKind = 'django' | 'flask' | 'starlette' | 'streamlit' | 'open' | 'aiofiles' | 'raw';
+
+export interface FileSource {
+  kind: FileSourceKind;
+  /** What `.read()` returns, when known (from the open mode). */
+  data?: 'bytes' | 'text';
+  /** True for `await f.read()` style objects. */
+  async: boolean;
+}
+
+const upload = (kind: FileSourceKind, async = false): FileSource => ({ kind, async, data: kind === 'streamlit' || kind === 'django' || kind === 'flask' || kind === 'starlette' ? 'bytes' : undefined });
+
+const OPENERS: Record<string, { kind: FileSourceKind; defaultMode: string }> = {
+  'io.open': { kind: 'open', defaultMode: 'r' },
+  'codecs.open': { kind: 'open', defaultMode: 'r' },
+  'gzip.open': { kind: 'open', defaultMode: 'rb' },
+  'bz2.open': { kind: 'open', defaultMode: 'rb' },
+  'lzma.open': { kind: 'open', defaultMode: 'rb' },
+  'aiofiles.open': { kind: 'aiofiles', defaultMode: 'r' },
+};
+
+/**
+ * Small text/config files that are fine to read whole when the path names them literally: a file name ending
+ * in one of these extensions, or containing "config"/"settings".
+ */
+const SMALL_FILE_EXTENSIONS = /\.(json|toml|ya?ml|ini|cfg|conf|txt|md|rst|env)$/i;
+const CONFIG_NAME = /config|settings/i;
+
+/** Classifies expressions as file objects, upload containers and request fields, for one tree. */
+export class FileSources {
+  private readonly bindings: Bindings;
+
+  constructor(
+    tree: Tree,
+    private readonly imports: ImportMap,
+  ) {
+    this.bindings = bindingsOf(tree);
+  }
+
+  /** The binding an identifier refers to. */
+  lookup(identifier: Node): Binding | undefined {
+    return this.bindings.lookup(identifier);
+  }
+
+  /** What kind of file object `node` is, or undefined when unknown (or a small config file). */
+  fileSource(node: Node | null | undefined, depth = 0): FileSource | undefined {
+    if (!node || depth > 4) return undefined;
+    switch (node.type) {
+      case 'parenthesized_expression':
+        return this.fileSource(node.namedChildren[0], depth + 1);
+      case 'identifier': {
+        const b = this.lookup(node);
+        if (!b?.value) return undefined;
+        if (b.kind === 'param') return /\bUploadFile\b/.test(b.value.text) && !isListAnnotation(b.value) ? upload('starlette', true) : undefined;
+        if (b.kind === 'for') return b.index === undefined ? this.elementSource(b.value, depth + 1) : b.index === 1 ? this.itemsValueSource(b.value, depth + 1) : undefined;
+        return this.fileSource(b.value, depth + 1);
+      }
+      case 'subscript': {
+        const object = node.childForFieldName('value');
+        const key = node.childForFieldName('subscript');
+        if (stringValue(key) === 'Body') return { kind: 'raw', async: false, data: 'bytes' };
+        return this.containerKind(object, depth + 1) ?? this.elementSource(object, depth + 1);
+      }
+      case 'attribute': {
+        // `upload.file` is the (binary) file object under a Django/Flask/Starlette upload.
+        if (node.childForFieldName('attribute')?.text !== 'file') return undefined;
+        const owner = this.fileSource(node.childForFieldName('object'), depth + 1);
+        return owner && ['django', 'flask', 'starlette'].includes(owner.kind) ? { kind: 'raw', async: false, data: 'bytes' } : undefined;
+      }
+      case 'call':
+        return this.callSource(node, depth);
+      default:
+        return undefined;
+    }
+  }
+
+  private callSource(call: Node, depth: number): FileSource | undefined {
+    const fn = call.childForFieldName('function');
+    if (!fn) return undefined;
+    const opened = this.openCall(call);
+    if (opened) return opened.smallConfig ? undefined : opened.source;
+    if (fn.type !== 'attribute') return undefined;
+    const method = fn.childForFieldName('attribute')?.text;
+    const object = fn.childForFieldName('object');
+    if (method === 'get') return this.containerKind(object, depth + 1);
+    if (method === 'file_uploader' && this.isStreamlit(fn)) {
+      return multipleFiles(call) === false ? upload('streamlit') : undefined;
+    }
+    if (method === 'open' && this.imports.resolve(object) === 'django.core.files.storage.default_storage') return upload('django');
+    return undefined;
+  }
+
+  /** `open(...)`-like calls: their file source, and whether they name a small config file literally. */
+  openCall(call: Node): { source: FileSource; smallConfig: boolean } | undefined {
+    const fn = call.childForFieldName('function');
+    let spec: { kind: FileSourceKind; defaultMode: string } | undefined;
+    if (fn?.type === 'identifier' && fn.text === 'open' && !this.imports.names.has('open')) spec = { kind: 'open', defaultMode: 'r' };
+    else spec = OPENERS[this.imports.resolve(fn) ?? ''];
+    if (!spec) return undefined;
+    const args = positionalArguments(call);
+    const pathArg = keywordArgument(call, 'file') ?? keywordArgument(call, 'filename') ?? args[0];
+    const modeArg = keywordArgument(call, 'mode') ?? args[1];
+    const mode = modeArg ? stringValue(modeArg) : spec.defaultMode;
+    const data = mode === undefined ? undefined : mode.includes('b') ? 'bytes' : 'text';
+    return { source: { kind: spec.kind, async: spec.kind === 'aiofiles', data }, smallConfig: isSmallConfigPath(pathArg) };
+  }
+
+  /** The file source of the elements of a collection (`request.FILES.getlist("f")`, `files: list[UploadFile]`). */
+  elementSource(node: Node | null | undefined, depth = 0): FileSource | undefined {
+    if (!node || depth > 4) return undefined;
+    if (node.type === 'identifier') {
+      const b = this.lookup(node);
+      if (!b?.value) return undefined;
+      if (b.kind === 'param') return /\bUploadFile\b/.test(b.value.text) && isListAnnotation(b.value) ? upload('starlette', true) : undefined;
+      if (b.kind === 'assign' || b.kind === 'walrus') return this.elementSource(b.value, depth + 1);
+      return undefined;
+    }
+    if (node.type !== 'call') return undefined;
+    const fn = node.childForFieldName('function');
+    if (fn?.type !== 'attribute') return undefined;
+    const method = fn.childForFieldName('attribute')?.text;
+    if (method === 'getlist' || method === 'values') return this.containerKind(fn.childForFieldName('object'), depth + 1);
+    if (method === 'file_uploader' && this.isStreamlit(fn) && multipleFiles(node) === true) return upload('streamlit');
+    return undefined;
+  }
+
+  /** For `for name, f in request.FILES.items():`, the source of `f`. */
+  private itemsValueSource(node: Node, depth: number): FileSource | undefined {
+    if (node.type !== 'call') return undefined;
+    const fn = node.childForFieldName('function');
+    if (fn?.type !== 'attribute' || fn.childForFieldName('attribute')?.text !== 'items') return undefined;
+    return this.containerKind(fn.childForFieldName('object'), depth + 1);
+  }
+
+  /** The kind of upload a mapping holds: `request.FILES` (Django), DRF `request.data`, `cleaned_data`, Flask `request.files`, Starlette `await request.form()`. */
+  containerKind(node: Node | null | undefined, depth = 0): FileSource | undefined {
+    if (!node || depth > 4) return undefined;
+    if (node.type === 'attribute') {
+      const attr = node.childForFieldName('attribute')?.text;
+      const owner = node.childForFieldName('object');
+      if (attr === 'FILES' || attr === 'cleaned_data' || attr === 'validated_data') return upload('django');
+      if (attr === 'data' && isRequest(owner)) return upload('django');
+      if (attr === 'files' && isRequest(owner)) return upload('flask');
+      return undefined;
+    }
+    if (node.type === 'await') {
+      const inner = node.namedChildren[0];
+      if (inner?.type === 'call' && /^form$/.test(methodName(inner) ?? '') && isRequest(callObject(inner))) return upload('starlette', true);
+      return undefined;
+    }
+    if (node.type === 'identifier') {
+      const b = this.lookup(node);
+      return b && (b.kind === 'assign' || b.kind === 'walrus' || b.kind === 'with') ? this.containerKind(b.value, depth + 1) : undefined;
+    }
+    return undefined;
+  }
+
+  private isStreamlit(fn: Node): boolean {
+    const q = this.imports.resolve(fn);
+    return q !== undefined ? q.startsWith('streamlit.') : this.imports.importsModule('streamlit');
+  }
+
+  /**
+   * A whole field of the request body: `request.data["image"]`, `request.POST.get("f")`, Flask `request.json["x"]` /
+   * `request.form[...]` / `request.get_json()[...]`, a dict bound to one of those, `validated_data[...]`, or
+   * `payload.field` of a FastAPI/Ninja endpoint's body model. String methods around it (`.split(",")[1]`) are looked through.
+   */
+  requestField(node: Node | null | undefined, depth = 0): boolean {
+    if (!node || depth > 4) return false;
+    switch (node.type) {
+      case 'parenthesized_expression':
+        return this.requestField(node.namedChildren[0], depth + 1);
+      case 'identifier': {
+        const b = this.lookup(node);
+        return b?.kind === 'assign' || b?.kind === 'walrus' ? this.requestField(b.value, depth + 1) : false;
+      }
+      case 'subscript': {
+        const object = node.childForFieldName('value');
+        return this.isRequestBody(object, depth + 1) || this.isStringPart(object, depth + 1);
+      }
+      case 'call': {
+        const fn = node.childForFieldName('function');
+        if (fn?.type !== 'attribute') return false;
+        const method = fn.childForFieldName('attribute')?.text ?? '';
+        const object = fn.childForFieldName('object');
+        if (method === 'get') return this.isRequestBody(object, depth + 1);
+        if (STRING_METHODS.has(method)) return this.requestField(object, depth + 1);
+        return false;
+      }
+      case 'attribute':
+        return this.isBodyModelParameter(node.childForFieldName('object'));
+      default:
+        return false;
+    }
+  }
+
+  /** `x.split(",")` as the object of `[1]`: the field is `x`. */
+  private isStringPart(node: Node | null, depth: number): boolean {
+    if (node?.type !== 'call') return false;
+    const fn = node.childForFieldName('function');
+    return fn?.type === 'attribute' && ['split', 'rsplit', 'partition', 'rpartition'].includes(fn.childForFieldName('attribute')?.text ?? '')
+      ? this.requestField(fn.childForFieldName('object'), depth + 1)
+      : false;
+  }
+
+  /** A mapping of request body fields. */
+  private isRequestBody(node: Node | null | undefined, depth: number): boolean {
+    if (!node || depth > 4) return false;
+    switch (node.type) {
+      case 'attribute': {
+        const attr = node.childForFieldName('attribute')?.text ?? '';
+        if (attr === 'cleaned_data' || attr === 'validated_data') return true;
+        return ['data', 'POST', 'json', 'form', 'values'].includes(attr) && isRequest(node.childForFieldName('object'));
+      }
+      case 'call': {
+        const method = methodName(node);
+        if (method === 'get_json') return isRequest(callObject(node));
+        // json.loads(request.body)
+        if (this.imports.resolve(node.childForFieldName('function')) === 'json.loads') {
+          const arg = positionalArguments(node)[0];
+          return arg?.type === 'attribute' && arg.childForFieldName('attribute')?.text === 'body' && isRequest(arg.childForFieldName('object'));
+        }
+        return false;
+      }
+      case 'await': {
+        const inner = node.namedChildren[0];
+        return inner?.type === 'call' && ['json', 'form'].includes(methodName(inner) ?? '') && isRequest(callObject(inner));
+      }
+      case 'identifier': {
+        const b = this.lookup(node);
+        return b?.kind === 'assign' || b?.kind === 'walrus' ? this.isRequestBody(b.value, depth + 1) : false;
+      }
+      default:
+        return false;
+    }
+  }
+
+  /** `payload` in `@app.post(...) def create(payload: ImageIn)`: a request body model. */
+  private isBodyModelParameter(node: Node | null): boolean {
+    if (node?.type !== 'identifier') return false;
+    const b = this.lookup(node);
+    if (b?.kind !== 'param' || !b.value) return false;
+    const annotation = b.value.text;
+    if (!/^[A-Z]\w*$/.test(annotation) || NOT_BODY_MODELS.has(annotation)) return false;
+    const defaultValue = b.name.parent?.childForFieldName('value');
+    if (defaultValue && /^(Depends|Query|Path|Header|Cookie)\(/.test(defaultValue.text)) return false;
+    const fn = scopeOf(b.name);
+    return fn.type === 'function_definition' && fn.parent?.type === 'decorated_definition' && isRouteDecorated(fn.parent);
+  }
+}
+
+const STRING_METHODS = new Set(['encode', 'strip', 'rstrip', 'lstrip', 'removeprefix', 'replace']);
+const NOT_BODY_MODELS = new Set(['Request', 'HttpRequest', 'WebSocket', 'UploadFile', 'Response', 'BackgroundTasks', 'Session', 'AsyncSession', 'User']);
+
+function isRouteDecorated(decorated: Node): boolean {
+  return decorated.namedChildren.some((d) => d?.type === 'decorator' && /\.(get|post|put|patch|delete|api_route)\s*\(/.test(d.text));
+}
+
+/** `request`, `self.request`, `req`: the object a web framework hands a view. */
+export function isRequest(node: Node | null | undefined): boolean {
+  if (!node) return false;
+  if (node.type === 'identifier') return node.text === 'request' || node.text === 'req';
+  return node.type === 'attribute' && node.childForFieldName('attribute')?.text === 'request';
+}
+
+function methodName(call: Node): string | undefined {
+  const fn = call.childForFieldName('function');
+  return fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : undefined;
+}
+
+function callObject(call: Node): Node | null {
+  const fn = call.childForFieldName('function');
+  return fn?.type === 'attribute' ? fn.childForFieldName('object') : null;
+}
+
+/** `list[UploadFile]`, `List[UploadFile]`, `Annotated[list[UploadFile], File()]`. */
+function isListAnnotation(annotation: Node): boolean {
+  return /\b(list|List|Sequence|Iterable)\s*\[\s*UploadFile\b/.test(annotation.text);
+}
+
+/** `accept_multiple_files=` of `st.file_uploader`: true, false, or undefined when not a literal. */
+function multipleFiles(call: Node): boolean | undefined {
+  const value = keywordArgument(call, 'accept_multiple_files');
+  if (!value || value.type === 'false' || value.type === 'none') return false;
+  if (value.type === 'true' || value.type === 'string') return true;
+  return undefined;
+}
+
+/**
+ * True when a path expression names a small config/text file literally: its last component (a string, the
+ * right side of `/`, the last argument of `os.path.join`/`Path(...)`) ends in .json/.toml/.yaml/.yml/.ini/.cfg/
+ * .conf/.txt/.md/.rst/.env or contains "config"/"settings"; or it is a variable named like a config path
+ * (`CONFIG_PATH`, `settings_file`).
+ */
+export function isSmallConfigPath(node: Node | null | undefined): boolean {
+  const last = lastPathComponent(node);
+  if (!last) return false;
+  if (last.literal) {
+    const base = last.text.split(/[\\/]/).pop() ?? '';
+    return SMALL_FILE_EXTENSIONS.test(base) || CONFIG_NAME.test(base);
+  }
+  return CONFIG_NAME.test(last.text);
+}
+
+function lastPathComponent(node: Node | null | undefined, depth = 0): { text: string; literal: boolean } | undefined {
+  if (!node || depth > 6) return undefined;
+  switch (node.type) {
+    case 'string': {
+      const v = stringValue(node);
+      if (v !== undefined) return { text: v, literal: true };
+      // An f-string: the literal tail after the last interpolation (`f"{BASE}/config.json"`).
+      const tail = node.namedChildren.filter((c) => c !== null && c.type !== 'string_end');
+      const lastPart = tail[tail.length - 1];
+      return lastPart?.type === 'string_content' ? { text: lastPart.text, literal: true } : undefined;
+    }
+    case 'concatenated_string':
+      return lastPathComponent(node.namedChildren[node.namedChildren.length - 1], depth + 1);
+    case 'binary_operator':
+      return node.childForFieldName('operator')?.text === '/' ? lastPathComponent(node.childForFieldName('right'), depth + 1) : undefined;
+    case 'call': {
+      const args = positionalArguments(node);
+      return args.length ? lastPathComponent(args[args.length - 1], depth + 1) : undefined;
+    }
+    case 'identifier':
+      return { text: node.text, literal: false };
+    case 'attribute':
+      return { text: node.childForFieldName('attribute')?.text ?? '', literal: false };
+    case 'parenthesized_expression':
+      return lastPathComponent(node.namedChildren[0], depth + 1);
+    default:
+      return undefined;
+  }
+}
+
+/** Test modules: reading fixtures whole in tests costs nothing in production. */
+export function isTestFile(relPath: string): boolean {
+  return /(^|\/)(tests?|testing)\//.test(relPath) || /(^|\/)(test_[^/]*|[^/]*_tests?|conftest)\.py$/.test(relPath);
+}
+
+/** An expression that can be evaluated again without side effects: a name, attribute chain or literal-keyed subscript. */
+export function isStableExpression(node: Node | null | undefined): boolean {
+  if (!node) return false;
+  switch (node.type) {
+    case 'identifier':
+      return true;
+    case 'attribute':
+      return isStableExpression(node.childForFieldName('object'));
+    case 'subscript': {
+      const key = node.childForFieldName('subscript');
+      return isStableExpression(node.childForFieldName('value')) && (key?.type === 'string' || key?.type === 'integer');
+    }
+    default:
+      return false;
+  }
+}

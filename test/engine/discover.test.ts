@@ -1,0 +1,98 @@
+import * as assert from 'node:assert/strict';
+import { Workspace } from '../../server/src/engine/workspace';
+import { classify } from '../../server/src/engine/classify';
+import { removeTempWorkspaces, tempWorkspace } from '../support/tmp';
+
+after(removeTempWorkspaces);
+
+async function discovered(files: Record<string, string>, targets?: string[]): Promise<string[]> {
+  const ws = await Workspace.open({ root: tempWorkspace(files) });
+  return ws.discover(targets).map((f) => f.relPath);
+}
+
+describe('file discovery', () => {
+  it('skips default excludes: node_modules, .git, virtualenvs, build output, caches', async () => {
+    const files = await discovered({
+      'app/views.py': '',
+      'node_modules/x/index.py': '',
+      '.git/hooks/x.py': '',
+      '.venv/lib/site.py': '',
+      'venv/lib/a.py': '',
+      'dist/a.py': '',
+      'build/a.py': '',
+      'app/__pycache__/a.py': '',
+      'lib/python3.11/site-packages/django/db.py': '',
+    });
+    assert.deepEqual(files, ['app/views.py']);
+  });
+
+  it('honours .gitignore files, nested ones included', async () => {
+    const files = await discovered({
+      '.gitignore': 'generated/\n*.local.py\n',
+      'generated/a.py': '',
+      'settings.local.py': '',
+      'app/.gitignore': 'legacy.py\n',
+      'app/legacy.py': '',
+      'app/views.py': '',
+    });
+    assert.deepEqual(files, ['app/views.py']);
+  });
+
+  it('lists only files some rule can analyse', async () => {
+    const files = await discovered({ 'README.md': '', 'logo.png': '', 'views.py': '', 'notes.txt': '' });
+    assert.deepEqual(files, ['views.py']);
+  });
+
+  it('accepts explicit files and sub-folders as targets', async () => {
+    const files = { 'a/views.py': '', 'b/views.py': '', 'c.py': '' };
+    assert.deepEqual(await discovered(files, ['b']), ['b/views.py']);
+    assert.deepEqual(await discovered(files, ['c.py']), ['c.py']);
+  });
+
+  it('fails clearly on a missing target', async () => {
+    const ws = await Workspace.open({ root: tempWorkspace({}) });
+    assert.throws(() => ws.discover(['nope']), /nope: no such file or directory/);
+  });
+});
+
+describe('file classification', () => {
+  const cases: [string, string | undefined, string[]][] = [
+    ['app/views.py', 'python', []],
+    ['gunicorn.conf.py', 'python', ['gunicorn-config']],
+    ['deploy/gunicorn_config.py', 'python', ['gunicorn-config']],
+    ['proj/settings.py', 'python', ['django-settings']],
+    ['proj/settings/production.py', 'python', ['django-settings']],
+    ['Procfile', 'procfile', []],
+    ['Dockerfile', 'dockerfile', []],
+    ['docker/Dockerfile.prod', 'dockerfile', []],
+    ['render.yaml', 'yaml', ['render']],
+    ['docker-compose.yml', 'yaml', ['docker-compose']],
+    ['compose.prod.yaml', 'yaml', ['docker-compose']],
+    ['fly.toml', 'toml', ['fly']],
+    ['railway.json', 'json', ['railway']],
+    ['railway.toml', 'toml', ['railway']],
+    ['app.json', 'json', ['app-json']],
+    ['package.json', 'json', ['package-json']],
+    ['.env', 'env', []],
+    ['.env.production', 'env', []],
+    ['.streamlit/config.toml', 'toml', ['streamlit-config']],
+    ['requirements-prod.txt', 'requirements', []],
+    ['src/server.tsx', 'typescript', ['tsx']],
+    ['src/server.mjs', 'javascript', []],
+    ['ecosystem.config.js', 'javascript', ['pm2']],
+    ['README.md', undefined, []],
+  ];
+  for (const [path, kind, roles] of cases) {
+    it(`${path} -> ${kind ?? 'not analysed'} ${roles.join(',')}`, () => {
+      const c = classify(path);
+      assert.equal(c?.kind, kind);
+      if (c) assert.deepEqual([...c.roles], roles);
+    });
+  }
+
+  it('recognises a gunicorn config passed with -c and Kubernetes manifests by content', () => {
+    assert.ok(classify('deploy/web.py', 'bind = "0.0.0.0:8000"\nworkers = 4\n')!.roles.has('gunicorn-config'));
+    assert.ok(!classify('app/jobs.py', 'workers = 4\n')!.roles.has('gunicorn-config'));
+    assert.ok(classify('k8s/web.yaml', 'apiVersion: apps/v1\nkind: Deployment\n')!.roles.has('kubernetes'));
+  });
+});
