@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { decode } from '../engine/read';
+import { decode, hashBytes } from '../engine/read';
 import { fixUntilStable, type FixSelection } from '../engine/fixes';
 import type { Workspace } from '../engine/workspace';
 import type { FileResult, Note } from '../engine/types';
@@ -26,6 +26,10 @@ export function applyFixesToFiles(workspace: Workspace, results: readonly FileRe
     } catch {
       continue;
     }
+    if (result.contentHash && hashBytes(original) !== result.contentHash) {
+      outcome.notes.push(changedNote(result));
+      continue;
+    }
     const decoded = decode(original);
     if (!decoded.ok) continue;
     const isUtf8 = !(original[0] === 0xff || original[0] === 0xfe);
@@ -44,7 +48,7 @@ export function applyFixesToFiles(workspace: Workspace, results: readonly FileRe
       current = undefined;
     }
     if (!current || !current.equals(original)) {
-      outcome.notes.push({ kind: 'unreadable', path: result.path, relPath: result.relPath, message: 'not fixed: the file changed on disk during the run' });
+      outcome.notes.push(changedNote(result));
       continue;
     }
     writeAtomically(result.path, (decoded.hadBom ? '\uFEFF' : '') + fixed.text);
@@ -63,4 +67,8 @@ function writeAtomically(file: string, text: string): void {
     fs.rmSync(tmp, { force: true });
     throw e;
   }
+}
+
+function changedNote(result: FileResult): Note {
+  return { kind: 'unreadable', path: result.path, relPath: result.relPath, message: 'not fixed: the file changed on disk during the run' };
 }

@@ -1,8 +1,9 @@
 /** Reads a workspace file as text, or says why it cannot be analysed (binary, too large, undecodable). */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 
 export type ReadResult =
-  | { ok: true; text: string; hadBom: boolean }
+  | { ok: true; text: string; hadBom: boolean; contentHash?: string }
   | { ok: false; reason: 'binary' | 'too-large' | 'undecodable' | 'unreadable'; message: string };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -18,7 +19,13 @@ export function readSourceFile(path: string, maxBytes: number): ReadResult {
   } catch (e) {
     return { ok: false, reason: 'unreadable', message: `skipped: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` };
   }
-  return decode(bytes);
+  const decoded = decode(bytes);
+  if (decoded.ok) decoded.contentHash = hashBytes(bytes);
+  return decoded;
+}
+
+export function hashBytes(bytes: Uint8Array): string {
+  return createHash('sha1').update(bytes).digest('hex');
 }
 
 export function decode(bytes: Uint8Array): ReadResult {

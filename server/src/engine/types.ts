@@ -49,4 +49,6 @@ export interface FileResult {
   notes: Note[];
   /** True when the file was not analysed at all (binary, too large, unreadable). */
   skipped: boolean;
+  /** SHA-1 of the bytes that were analysed (files read from disk), so --fix can tell a file changed since. */
+  contentHash?: string;
 }

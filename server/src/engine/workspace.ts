@@ -82,7 +82,7 @@ export class Workspace {
     if (!read.ok) {
       return { path: absPath, relPath, findings: [], skipped: true, notes: [{ kind: read.reason, path: absPath, relPath, message: read.message }] };
     }
-    return this.analyzeText(absPath, read.text);
+    return { ...this.analyzeText(absPath, read.text), contentHash: read.contentHash };
   }
 
   analyzeText(absPath: string, text: string, opts?: AnalyzeOptions): FileResult {
