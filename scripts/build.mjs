@@ -14,6 +14,7 @@ const entries = [
   { in: 'server/src/cli/main.ts', out: 'cli' },
   { in: 'server/src/lsp/main.ts', out: 'server' },
   { in: 'server/src/engine/scan-worker.ts', out: 'scan-worker' },
+  { in: 'server/src/engine/index.ts', out: 'engine' },
   { in: 'client/src/extension.ts', out: 'client' },
 ].filter((e) => fs.existsSync(path.join(root, e.in)));
 

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import * as fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { FileResult } from './types';
+import type { DiscoveredFile } from './discover';
 import type { Workspace } from './workspace';
 
 export interface ParallelScanOptions {
@@ -15,6 +16,8 @@ export interface ParallelScanOptions {
   isCancelled?: () => boolean;
   /** Defaults to the number of cores, at most 4. */
   workers?: number;
+  /** Analyse exactly these files instead of discovering them under the targets. */
+  files?: readonly DiscoveredFile[];
 }
 
 /** Message from main to worker. */
@@ -29,7 +32,7 @@ const IN_PROCESS_LIMIT = 300;
 const BATCH = 64;
 
 export async function scanParallel(workspace: Workspace, targets: readonly string[], options: ParallelScanOptions = {}): Promise<FileResult[]> {
-  const files = workspace.discover(targets);
+  const files = options.files ?? workspace.discover(targets);
   const workerCount = Math.min(options.workers ?? Math.min(os.availableParallelism(), 4), Math.ceil(files.length / BATCH));
   if (files.length <= IN_PROCESS_LIMIT || workerCount < 2) {
     const results: FileResult[] = [];
@@ -51,33 +54,47 @@ export async function scanParallel(workspace: Workspace, targets: readonly strin
   const results: FileResult[] = new Array(files.length);
   let next = 0;
   let done = 0;
+  const takeBatch = (): [number, number] | undefined => {
+    if (next >= files.length || options.isCancelled?.()) return undefined;
+    const start = next;
+    next = Math.min(files.length, next + BATCH);
+    return [start, next];
+  };
+  const record = (start: number, batch: FileResult[]) => {
+    batch.forEach((r, i) => (results[start + i] = r));
+    done += batch.length;
+    options.onProgress?.({ done, total: files.length });
+  };
 
-  await Promise.all(
-    Array.from({ length: workerCount }, () =>
-      new Promise<void>((resolve, reject) => {
-        const worker = new Worker(workerFile, { execArgv, workerData: init });
-        const sendBatch = () => {
-          if (next >= files.length || options.isCancelled?.()) {
-            void worker.terminate().then(() => resolve());
-            return;
-          }
-          const start = next;
-          next = Math.min(files.length, next + BATCH);
-          worker.postMessage({ start, paths: files.slice(start, next).map((f) => f.path) });
-        };
-        worker.on('message', (msg: { start: number; results: FileResult[] } | { ready: true }) => {
-          if ('results' in msg) {
-            msg.results.forEach((r, i) => (results[msg.start + i] = r));
-            done += msg.results.length;
-            options.onProgress?.({ done, total: files.length });
-          }
-          sendBatch();
-        });
-        worker.on('error', reject);
-        worker.on('exit', (code) => (code === 0 || code === 1 ? resolve() : reject(new Error(`scan worker exited with ${code}`))));
-      }),
-    ),
-  );
+  // The main thread analyses too (it has the engine loaded already), so N cores need N-1 workers:
+  // one engine copy fewer in memory.
+  const mainThread = async () => {
+    for (let batch = takeBatch(); batch; batch = takeBatch()) {
+      const [start, end] = batch;
+      record(start, files.slice(start, end).map((f) => workspace.analyzeFile(f.path)));
+      await new Promise((r) => setImmediate(r)); // let worker messages in
+    }
+  };
+  const worker = () =>
+    new Promise<void>((resolve, reject) => {
+      const w = new Worker(workerFile, { execArgv, workerData: init });
+      const sendBatch = () => {
+        const batch = takeBatch();
+        if (!batch) {
+          void w.terminate().then(() => resolve());
+          return;
+        }
+        w.postMessage({ start: batch[0], paths: files.slice(batch[0], batch[1]).map((f) => f.path) });
+      };
+      w.on('message', (msg: { start: number; results: FileResult[] } | { ready: true }) => {
+        if ('results' in msg) record(msg.start, msg.results);
+        sendBatch();
+      });
+      w.on('error', reject);
+      w.on('exit', (code) => (code === 0 || code === 1 ? resolve() : reject(new Error(`scan worker exited with ${code}`))));
+    });
+
+  await Promise.all([mainThread(), ...Array.from({ length: workerCount - 1 }, worker)]);
   return results.filter((r) => r !== undefined);
 }
 

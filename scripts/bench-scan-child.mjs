@@ -1,0 +1,35 @@
+// One measured scan in its own process, so peak RSS belongs to that tool alone.
+// usage: node bench-scan-child.mjs <memlint|ruff> <file-list.txt> [threads]
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const [tool, listFile, threadsArg] = process.argv.slice(2);
+const files = fs.readFileSync(listFile, 'utf8').split('\n').filter(Boolean);
+const started = performance.now();
+let findings = 0;
+let bytes = 0;
+
+if (tool === 'memlint') {
+  const { Workspace, scanParallel } = require('../dist/engine.js');
+  const ws = await Workspace.open({ root: '/' });
+  const results = await scanParallel(ws, [], {
+    files: files.map((p) => ({ path: p, relPath: p })),
+    workers: Number(threadsArg || 2),
+  });
+  for (const r of results) findings += r.findings.length;
+  for (const p of files) bytes += fs.statSync(p).size;
+} else if (tool === 'ruff') {
+  const { Workspace, PositionEncoding } = require('@astral-sh/ruff-wasm-nodejs');
+  const ws = new Workspace(Workspace.defaultSettings(), PositionEncoding.Utf16);
+  for (const p of files) {
+    const text = fs.readFileSync(p, 'utf8');
+    bytes += Buffer.byteLength(text);
+    findings += ws.check(text).length;
+  }
+} else {
+  throw new Error(`unknown tool ${tool}`);
+}
+
+const wallMs = performance.now() - started;
+process.stdout.write(JSON.stringify({ tool, files: files.length, bytes, findings, wallMs, maxRssMb: process.resourceUsage().maxRSS / 1024 }) + '\n');
