@@ -82,12 +82,21 @@ export interface QuerysetInfo {
   variables: string[];
   /** The chain is exactly `owner.relation.all()`: it reads the owner's prefetch cache when there is one. */
   plainRelatedAll: boolean;
+  /** Some root is a related manager (rows of one parent, usually few), also behind a helper function. */
+  relatedManager: boolean;
 }
 
-/** True when the file shows a sign of Django: an import from django/DRF, from a `models` module, or `X.objects.`. */
+/** ORMs whose code looks like Django's (`Document.objects`, `user.orders.all()`) but whose fixes differ. */
+const OTHER_ORMS = ['sqlalchemy', 'flask_sqlalchemy', 'sqlmodel', 'mongoengine', 'peewee', 'tortoise', 'pony'];
+
+/**
+ * True when the file shows a sign of Django: an import from django/DRF, or (unless it imports another ORM) an
+ * import from a `models` module or an `X.objects.method(` call.
+ */
 export function isDjangoFile(tree: Tree, text: string): boolean {
   const imports = importsOf(tree);
   if (imports.importsModule('django') || imports.importsModule('rest_framework')) return true;
+  if (OTHER_ORMS.some((m) => imports.importsModule(m))) return false;
   return (
     /^[ \t]*from[ \t]+[\w.]*\bmodels[ \t]+import\b/m.test(text) ||
     /^[ \t]*from[ \t]+[\w.]*[ \t]+import[ \t(]+[^\n]*\bmodels\b/m.test(text) ||
@@ -170,6 +179,10 @@ function callChain(call: Node, depth: number): QuerysetInfo | undefined {
   if (inner) {
     if (!CHAINABLE.has(method) || inner.iterator !== 'none' || inner.materialized) return undefined;
     inner.plainRelatedAll = false;
+    // Keep loading calls together: `Order.objects.select_related("a")` + new call -> after select_related("a").
+    if (method === 'select_related' || method === 'prefetch_related') {
+      for (const root of inner.roots) if (root.insertAt === objectNode.endIndex) root.insertAt = call.endIndex;
+    }
     return applyMethod(inner, method, call);
   }
 
@@ -188,12 +201,12 @@ function callChain(call: Node, depth: number): QuerysetInfo | undefined {
 
 /**
  * Where a new select_related/prefetch_related call goes: right after the manager (`Order.objects.select_related(...)
- * .filter(...)`), or after its `.all()` (`Order.objects.all().select_related(...)`). Next to the manager rather than
- * at the end of the chain because it is valid whatever follows (a slice, `.iterator()`, `.values()` must come last)
- * and the relation sits next to the model it belongs to.
+ * .filter(...)`), or after its `.all()` (`Order.objects.all().select_related(...)`) or a loading call already there.
+ * Next to the manager rather than at the end of the chain because it is valid whatever follows (a slice,
+ * `.iterator()`, `.values()` must come last) and the relation sits next to the model it belongs to.
  */
 function insertionAfterRoot(root: Node, firstMethod: string, firstCall: Node): number {
-  return firstMethod === 'all' ? firstCall.endIndex : root.endIndex;
+  return firstMethod === 'all' || firstMethod === 'select_related' || firstMethod === 'prefetch_related' ? firstCall.endIndex : root.endIndex;
 }
 
 function applyMethod(info: QuerysetInfo, method: string, call: Node): QuerysetInfo {
@@ -270,18 +283,12 @@ function addPrefetchObject(info: QuerysetInfo, arg: Node): boolean {
 
 /** A variable: the assignments in its scope that reach the use (the dominating one and any later ones). */
 function resolveVariable(use: Node, depth: number): QuerysetInfo | undefined {
-  const scope = scopeOf(use);
+  const index = scopeIndex(scopeOf(use));
   const name = use.text;
-  const tree = use.tree;
   const before = (n: Node) => n.endIndex <= use.startIndex;
   // `qs += ...`, `qs |= other`, a walrus: we do not follow those.
-  const otherBindings = captures(tree, '[(augmented_assignment left: (identifier) @n) (named_expression name: (identifier) @n)]', scope).some(
-    (c) => c.node.text === name && before(c.node) && scopeOf(c.node).id === scope.id,
-  );
-  if (otherBindings) return undefined;
-  const assignments = captures(tree, '(assignment left: (identifier) @n right: (_)) @a', scope)
-    .filter((c) => c.name === 'a' && c.node.childForFieldName('left')?.text === name && before(c.node) && scopeOf(c.node).id === scope.id)
-    .map((c) => c.node);
+  if ((index.otherBindings.get(name) ?? []).some(before)) return undefined;
+  const assignments = assignmentsBefore(use);
   if (assignments.length === 0) return undefined;
 
   const reaching: Node[] = [];
@@ -385,6 +392,7 @@ function emptyInfo(root: QuerysetRoot): QuerysetInfo {
     materialized: false,
     variables: [],
     plainRelatedAll: false,
+    relatedManager: root.kind === 'related',
   };
 }
 
@@ -413,6 +421,7 @@ function mergeInfos(infos: QuerysetInfo[]): QuerysetInfo {
     materialized: any((i) => i.materialized),
     variables: [...union((i) => i.variables)],
     plainRelatedAll: infos.every((i) => i.plainRelatedAll),
+    relatedManager: any((i) => i.relatedManager),
   };
 }
 
@@ -429,14 +438,21 @@ export function loadsRelation(info: QuerysetInfo, path: string, foreignKeysOnly:
 }
 
 /**
- * Edits that make the queryset `select_related`/`prefetch_related` one more relation: one more argument to an
- * existing call with arguments, else a new call after each root. Undefined when some root cannot take a call.
+ * Edits that make the queryset `select_related`/`prefetch_related` one more relation: in an existing call with
+ * arguments, lengthen the argument the path extends (`"customer"` -> `"customer__company"`, which loads both) or add
+ * one more argument; else a new call after each root. Undefined when some root cannot take a call.
  */
 export function addRelationEdits(info: QuerysetInfo, method: 'select_related' | 'prefetch_related', path: string): OffsetEdit[] | undefined {
   const existing = method === 'select_related' ? info.selectCalls : info.prefetchCalls;
   if (existing.length > 0) {
     return existing.map((call) => {
       const args = positionalArguments(call);
+      const shorter = args.find((a) => {
+        const s = stringValue(a);
+        return s !== undefined && path.startsWith(`${s}__`) && a.namedChildren.some((c) => c?.type === 'string_content');
+      });
+      const content = shorter?.namedChildren.find((c) => c?.type === 'string_content');
+      if (content) return { start: content.startIndex, end: content.endIndex, newText: path };
       const last = args[args.length - 1];
       const quote = args.map((a) => /^[rbuRBU]*(['"])/.exec(a.text)?.[1]).find((q) => q) ?? '"';
       return { start: last.endIndex, end: last.endIndex, newText: `, ${quote}${path}${quote}` };
@@ -499,11 +515,65 @@ export function iterationOf(node: Node): Iteration | undefined {
   return { node, target, iterable, body };
 }
 
-/** Identifier nodes named `name` in the scope (not in nested functions or classes). */
+/** Uses of the variable `name` in the scope (not in nested functions or classes, not `x.name` or `f(name=...)`). */
 export function referencesInScope(scope: Node, name: string): Node[] {
-  return captures(scope.tree, '(identifier) @id', scope)
-    .map((c) => c.node)
-    .filter((n) => n.text === name && scopeOf(n).id === scope.id);
+  const index = scopeIndex(scope);
+  if (!index.references) {
+    index.references = new Map();
+    for (const { node } of captures(scope.tree, '(identifier) @id', scope)) {
+      if (isMemberOrKeywordName(node) || scopeOf(node).id !== scope.id) continue;
+      pushTo(index.references, node.text, node);
+    }
+  }
+  return index.references.get(name) ?? [];
+}
+
+/** `name = ...` assignments in the use's scope that end before the use, in source order. */
+export function assignmentsBefore(use: Node): Node[] {
+  return (scopeIndex(scopeOf(use)).assignments.get(use.text) ?? []).filter((a) => a.endIndex <= use.startIndex);
+}
+
+/**
+ * Per-scope facts, computed once per tree version: rules look up many variables in the same function, and a
+ * query over a large function per lookup is what makes linting slow.
+ */
+interface ScopeIndex {
+  assignments: Map<string, Node[]>;
+  otherBindings: Map<string, Node[]>;
+  references?: Map<string, Node[]>;
+}
+
+const scopeIndexes = new WeakMap<Tree, Map<number, ScopeIndex>>();
+
+function scopeIndex(scope: Node): ScopeIndex {
+  let byScope = scopeIndexes.get(scope.tree);
+  if (!byScope) scopeIndexes.set(scope.tree, (byScope = new Map()));
+  let index = byScope.get(scope.id);
+  if (!index) {
+    index = { assignments: new Map(), otherBindings: new Map() };
+    for (const { name, node } of captures(scope.tree, '(assignment left: (identifier) right: (_)) @a', scope)) {
+      if (name === 'a' && scopeOf(node).id === scope.id) pushTo(index.assignments, node.childForFieldName('left')!.text, node);
+    }
+    const rebinding = '[(augmented_assignment left: (identifier) @n) (named_expression name: (identifier) @n)]';
+    for (const { node } of captures(scope.tree, rebinding, scope)) {
+      if (scopeOf(node).id === scope.id) pushTo(index.otherBindings, node.text, node);
+    }
+    byScope.set(scope.id, index);
+  }
+  return index;
+}
+
+function pushTo(map: Map<string, Node[]>, key: string, node: Node): void {
+  const list = map.get(key);
+  if (list) list.push(node);
+  else map.set(key, [node]);
+}
+
+function isMemberOrKeywordName(id: Node): boolean {
+  const parent = id.parent;
+  if (parent?.type === 'attribute') return parent.childForFieldName('attribute')?.id === id.id;
+  if (parent?.type === 'keyword_argument') return parent.childForFieldName('name')?.id === id.id;
+  return false;
 }
 
 /** The name a call is known by: `writerow` for `writer.writerow(...)`, `JsonResponse` for `JsonResponse(...)`. */

@@ -148,16 +148,28 @@ function isDocstring(stmt: Node): boolean {
   return stmt.type === 'expression_statement' && stmt.namedChildCount === 1 && stmt.namedChild(0)?.type === 'string';
 }
 
-function importedName(stmt: Node): string {
-  const first = stmt.childrenForFieldName('name')[0];
+/** Top-level module of an import statement (`from a.b import c` -> `a`, `import x.y as z` -> `x`); '' for relative imports. */
+function importedModule(stmt: Node): string {
+  const first = stmt.type === 'import_from_statement' ? stmt.childForFieldName('module_name') : stmt.childrenForFieldName('name')[0];
   const name = first?.type === 'aliased_import' ? first.childForFieldName('name') : first;
-  return (name?.text ?? '').toLowerCase();
+  if (!name || name.type === 'relative_import') return '';
+  return name.text.split('.')[0].toLowerCase();
 }
 
+/** Standard-library modules common in web code: where `import os` belongs in an isort-style header. */
+const STDLIB = new Set(
+  ('__future__ abc argparse ast asyncio atexit base64 bisect calendar codecs collections concurrent configparser contextlib ' +
+    'contextvars copy csv ctypes dataclasses datetime decimal difflib email enum errno fnmatch fractions functools gc getpass ' +
+    'glob gzip hashlib heapq hmac html http importlib inspect io ipaddress itertools json locale logging math mimetypes ' +
+    'multiprocessing numbers operator os pathlib pickle platform pprint queue random re secrets select shlex shutil signal ' +
+    'socket sqlite3 ssl stat statistics string struct subprocess sys tarfile tempfile textwrap threading time timeit traceback ' +
+    'types typing unittest urllib uuid warnings weakref wsgiref xml zipfile zoneinfo').split(' '),
+);
+
 /**
- * An edit adding `import <module>` when the module is not imported at top level: in alphabetical order
- * among the leading plain `import x` lines, else before the first import, else after the module docstring
- * and `__future__` imports.
+ * An edit adding `import <module>` (a standard-library module) when it is not imported at top level: in
+ * alphabetical order among the leading standard-library `import x` lines, before the first standard-library
+ * import, as its own section before third-party imports, or after the module docstring and `__future__` imports.
  */
 export function addImport(tree: Tree, text: string, module: string): OffsetEdit | undefined {
   if (hasModuleImport(tree, module)) return undefined;
@@ -170,18 +182,23 @@ export function addImport(tree: Tree, text: string, module: string): OffsetEdit 
     header.push(statements[j]);
   }
   const line = `import ${module}\n`;
+  const insertBefore = (stmt: Node, extra = ''): OffsetEdit => {
+    const at = lineStartOf(text, stmt.startIndex);
+    return { start: at, end: at, newText: line + extra };
+  };
   if (header.length > 0) {
-    const plain: Node[] = [];
+    const stdlib: Node[] = [];
     for (const stmt of header) {
-      if (stmt.type !== 'import_statement') break;
-      plain.push(stmt);
+      if (!STDLIB.has(importedModule(stmt))) break;
+      stdlib.push(stmt);
     }
-    const before = plain.find((stmt) => importedName(stmt) > module) ?? (plain.length ? undefined : header[0]);
-    if (before) {
-      const at = lineStartOf(text, before.startIndex);
-      return { start: at, end: at, newText: line };
-    }
-    const at = Math.min(lineEndOf(text, plain[plain.length - 1].endIndex) + 1, text.length);
+    if (stdlib.length === 0) return insertBefore(header[0], '\n');
+    const plain = stdlib.filter((stmt) => stmt.type === 'import_statement');
+    const later = plain.find((stmt) => importedModule(stmt) > module);
+    if (later) return insertBefore(later);
+    if (plain.length === 0) return insertBefore(stdlib[0]);
+    const last = plain[plain.length - 1];
+    const at = Math.min(lineEndOf(text, last.endIndex) + 1, text.length);
     return { start: at, end: at, newText: at === text.length && !text.endsWith('\n') ? `\n${line}` : line };
   }
   const next = statements[i];

@@ -96,23 +96,14 @@ function bindingOf(name: Node): Binding | undefined {
   }
 }
 
-/** Every binding of every name, grouped by scope, in source order. Built once per tree. */
+/**
+ * Name bindings, indexed lazily one scope at a time (only the scopes a lookup walks through), in source order.
+ * The module scope is read from its top-level statements, skipping function and class bodies.
+ */
 export class Bindings {
   private readonly byScope = new Map<number, Map<string, Binding[]>>();
 
-  constructor(tree: Tree) {
-    for (const { node } of captures(tree, BINDING_QUERY)) {
-      const binding = bindingOf(node);
-      if (!binding) continue;
-      const scope = scopeOf(node).id;
-      let names = this.byScope.get(scope);
-      if (!names) this.byScope.set(scope, (names = new Map()));
-      const list = names.get(node.text) ?? [];
-      list.push(binding);
-      names.set(node.text, list);
-    }
-    for (const names of this.byScope.values()) for (const list of names.values()) list.sort((a, b) => a.name.startIndex - b.name.startIndex);
-  }
+  constructor(private readonly tree: Tree) {}
 
   /** The binding an identifier refers to at its position: the last one before it in its scope, else an enclosing scope's. */
   lookup(identifier: Node): Binding | undefined {
@@ -122,7 +113,7 @@ export class Bindings {
       // Class bodies are not visible from the methods inside them.
       if (!first && scope.type === 'class_definition') continue;
       first = false;
-      const list = this.byScope.get(scope.id)?.get(name);
+      const list = this.scopeBindings(scope).get(name);
       if (list?.length) {
         if (COMPREHENSIONS.has(scope.type)) return list[0];
         const before = list.filter((b) => b.name.startIndex < identifier.startIndex);
@@ -133,7 +124,28 @@ export class Bindings {
     }
     return undefined;
   }
+
+  private scopeBindings(scope: Node): Map<string, Binding[]> {
+    let names = this.byScope.get(scope.id);
+    if (names) return names;
+    names = new Map();
+    const roots = scope.parent ? [scope] : scope.namedChildren.filter((s): s is Node => s !== null && !DEFINITIONS.has(s.type));
+    for (const root of roots) {
+      for (const { node } of captures(this.tree, BINDING_QUERY, root)) {
+        const binding = bindingOf(node);
+        if (!binding || !scopeOf(node).equals(scope)) continue;
+        const list = names.get(node.text) ?? [];
+        list.push(binding);
+        names.set(node.text, list);
+      }
+    }
+    for (const list of names.values()) list.sort((a, b) => a.name.startIndex - b.name.startIndex);
+    this.byScope.set(scope.id, names);
+    return names;
+  }
 }
+
+const DEFINITIONS = new Set(['function_definition', 'class_definition', 'decorated_definition']);
 
 const bindingCache = new WeakMap<Tree, Bindings>();
 
@@ -164,9 +176,11 @@ export interface FileSource {
   data?: 'bytes' | 'text';
   /** True for `await f.read()` style objects. */
   async: boolean;
+  /** True for uploads and the file objects under them: data the client sends. */
+  upload?: boolean;
 }
 
-const upload = (kind: FileSourceKind, async = false): FileSource => ({ kind, async, data: kind === 'streamlit' || kind === 'django' || kind === 'flask' || kind === 'starlette' ? 'bytes' : undefined });
+const upload = (kind: FileSourceKind, async = false): FileSource => ({ kind, async, data: 'bytes', upload: true });
 
 const OPENERS: Record<string, { kind: FileSourceKind; defaultMode: string }> = {
   'io.open': { kind: 'open', defaultMode: 'r' },
@@ -223,7 +237,7 @@ export class FileSources {
         // `upload.file` is the (binary) file object under a Django/Flask/Starlette upload.
         if (node.childForFieldName('attribute')?.text !== 'file') return undefined;
         const owner = this.fileSource(node.childForFieldName('object'), depth + 1);
-        return owner && ['django', 'flask', 'starlette'].includes(owner.kind) ? { kind: 'raw', async: false, data: 'bytes' } : undefined;
+        return owner && ['django', 'flask', 'starlette'].includes(owner.kind) ? { kind: 'raw', async: false, data: 'bytes', upload: true } : undefined;
       }
       case 'call':
         return this.callSource(node, depth);
@@ -273,6 +287,8 @@ export class FileSources {
       if (b.kind === 'assign' || b.kind === 'walrus') return this.elementSource(b.value, depth + 1);
       return undefined;
     }
+    // `files or []`
+    if (node.type === 'boolean_operator') return this.elementSource(node.childForFieldName('left'), depth + 1);
     if (node.type !== 'call') return undefined;
     const fn = node.childForFieldName('function');
     if (fn?.type !== 'attribute') return undefined;
@@ -325,6 +341,7 @@ export class FileSources {
    */
   requestField(node: Node | null | undefined, depth = 0): boolean {
     if (!node || depth > 4) return false;
+    if (SMALL_FIELD.test(fieldName(node) ?? '')) return false;
     switch (node.type) {
       case 'parenthesized_expression':
         return this.requestField(node.namedChildren[0], depth + 1);
@@ -405,6 +422,17 @@ export class FileSources {
     const fn = scopeOf(b.name);
     return fn.type === 'function_definition' && fn.parent?.type === 'decorated_definition' && isRouteDecorated(fn.parent);
   }
+}
+
+/** Fields that hold short values (tokens, signatures, keys), not file contents: decoding them whole is fine. */
+const SMALL_FIELD = /(^|_)(token|signature|sig|nonce|salt|iv|key|secret|hash|hmac|mac|id|code|otp|cursor|state|jwt)s?$/i;
+
+/** The field a request-field expression names: `x["image"]`, `x.get("image")`, `payload.image`. */
+function fieldName(node: Node): string | undefined {
+  if (node.type === 'subscript') return stringValue(node.childForFieldName('subscript'));
+  if (node.type === 'attribute') return node.childForFieldName('attribute')?.text;
+  if (node.type === 'call' && methodName(node) === 'get') return stringValue(positionalArguments(node)[0]);
+  return undefined;
 }
 
 const STRING_METHODS = new Set(['encode', 'strip', 'rstrip', 'lstrip', 'removeprefix', 'replace']);

@@ -1,6 +1,7 @@
 /**
- * Is this Python file web code, and which of its functions run when a web worker starts?
- * Shared by the rules that only matter inside gunicorn/uvicorn workers (pools, schedulers, logging).
+ * Is this Python file web code, and which of its functions run when a web worker starts? Also: which
+ * workspace module an import refers to, for rules that follow a call one module further.
+ * Shared by the rules that only matter inside gunicorn/uvicorn workers (pools, schedulers, logging, temp files).
  */
 import type { Node, Tree } from 'web-tree-sitter';
 import type { ProjectInfo, RuleContext } from '../api';
@@ -194,4 +195,75 @@ function hookLabel(ctx: RuleContext, fn: Node, fnName: string, registered: Reado
 /** True when `node` is a module-level statement's descendant (not inside any function or class). */
 export function atModuleLevel(node: Node): boolean {
   return !ancestor(node, 'function_definition', 'class_definition', 'lambda');
+}
+
+// Workspace modules: what an import refers to, for rules that look one module further.
+
+export interface ImportedName {
+  /** Module as written, with leading dots for relative imports. */
+  module: string;
+  name: string;
+}
+
+const importedNamesCache = new WeakMap<Tree, Map<string, ImportedName>>();
+
+/** `from .jobs import scheduler` / `from . import updater` / `import shop.updater as updater`: local name -> origin. */
+export function importedNames(tree: Tree): Map<string, ImportedName> {
+  const cached = importedNamesCache.get(tree);
+  if (cached) return cached;
+  const out = new Map<string, ImportedName>();
+  importedNamesCache.set(tree, out);
+  for (const { node } of captures(tree, '[(import_statement) (import_from_statement)] @imp')) {
+    if (node.type === 'import_from_statement') {
+      const module = node.childForFieldName('module_name')?.text;
+      if (!module) continue;
+      for (const child of node.childrenForFieldName('name')) {
+        if (!child) continue;
+        const name = child.type === 'aliased_import' ? child.childForFieldName('name')!.text : child.text;
+        const local = child.type === 'aliased_import' ? child.childForFieldName('alias')!.text : child.text;
+        out.set(local, { module, name });
+      }
+    } else {
+      for (const child of node.childrenForFieldName('name')) {
+        if (child?.type !== 'aliased_import') continue;
+        const dotted = child.childForFieldName('name')!.text;
+        const i = dotted.lastIndexOf('.');
+        out.set(child.childForFieldName('alias')!.text, { module: i > 0 ? dotted.slice(0, i) : '', name: dotted.slice(i + 1) });
+      }
+    }
+  }
+  return out;
+}
+
+const moduleTextCache = new WeakMap<Tree, Map<string, { text: string; path: string } | undefined>>();
+
+/** Text of the workspace file a module name refers to, relative to the importing file (cached per parse). */
+export function moduleText(ctx: RuleContext, module: string): { text: string; path: string } | undefined {
+  const tree = ctx.python();
+  let cache = moduleTextCache.get(tree);
+  if (!cache) moduleTextCache.set(tree, (cache = new Map()));
+  if (!cache.has(module)) cache.set(module, findModuleText(ctx, module));
+  return cache.get(module);
+}
+
+function findModuleText(ctx: RuleContext, module: string): { text: string; path: string } | undefined {
+  const rel = ctx.file.relPath;
+  const dots = /^\.*/.exec(module)![0].length;
+  const parts = module.slice(dots).split('.').filter(Boolean);
+  const candidates: string[] = [];
+  if (dots > 0) {
+    const dir = rel.split('/').slice(0, -1);
+    const base = dir.slice(0, dir.length - (dots - 1));
+    const stem = [...base, ...parts].join('/');
+    candidates.push(`${stem}.py`, `${stem}/__init__.py`);
+  } else if (parts.length) {
+    const stem = parts.join('/');
+    candidates.push(`${stem}.py`, `${stem}/__init__.py`);
+    for (const f of ctx.project.files()) if (f.endsWith(`/${stem}.py`) || f.endsWith(`/${stem}/__init__.py`)) candidates.push(f);
+  }
+  for (const path of candidates) {
+    const text = ctx.project.readFile(path.replace(/^\/+/, ''));
+    if (text !== undefined) return { text, path };
+  }
+  return undefined;
 }

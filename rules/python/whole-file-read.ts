@@ -11,6 +11,11 @@ const CHUNK_SIZE = 65536;
 const BASE64_DECODERS = new Set(['base64.b64decode', 'base64.urlsafe_b64decode', 'base64.standard_b64decode', 'base64.decodebytes']);
 const PATH_CLASSES = new Set(['pathlib.Path', 'pathlib.PurePath', 'pathlib.PosixPath', 'pathlib.WindowsPath']);
 const PATH_METHODS = new Set(['joinpath', 'with_name', 'with_suffix', 'resolve', 'absolute', 'expanduser']);
+const METHODS = ['read', 'readlines', 'getvalue', 'getbuffer', 'read_bytes', 'read_text', 'download_fileobj', 'b64decode', 'urlsafe_b64decode', 'standard_b64decode', 'decodebytes', 'MediaIoBaseDownload'];
+const BARE_CALLS = ['b64decode', 'urlsafe_b64decode', 'standard_b64decode', 'decodebytes', 'MediaIoBaseDownload'];
+const quoted = (names: string[]) => names.map((n) => `"${n}"`).join(' ');
+const METHOD_CALLS = `(call function: (attribute attribute: (identifier) @fn (#any-of? @fn ${quoted(METHODS)}))) @call`;
+const NAME_CALLS = `(call function: (identifier) @fn (#any-of? @fn ${quoted(BARE_CALLS)})) @call`;
 
 export default defineRule({
   meta: {
@@ -83,13 +88,18 @@ def upload_document(request):
     const tree = ctx.python();
     const imports = importsOf(tree);
     const checker = new WholeReadChecker(ctx, imports, new FileSources(tree, imports));
-    for (const { name, node } of captures(tree, '(call function: [(identifier) (attribute)] @fn) @call')) {
-      if (name === 'call') checker.check(node);
+    // Only calls whose name can matter (queries run inside the wasm; most calls never reach JavaScript).
+    const aliased = [...imports.names].some(([local, qualified]) => BASE64_DECODERS.has(qualified) && !BARE_CALLS.includes(local));
+    const queries = [METHOD_CALLS, aliased ? '(call function: (identifier) @fn) @call' : NAME_CALLS];
+    for (const q of queries) {
+      for (const { name, node } of captures(tree, q)) if (name === 'call') checker.check(node);
     }
   },
 });
 
 class WholeReadChecker {
+  private readonly identifierCache = new Map<number, Node[]>();
+
   constructor(
     private readonly ctx: RuleContext,
     private readonly imports: ImportMap,
@@ -181,7 +191,7 @@ class WholeReadChecker {
 
   private chunkFixes(readExpr: Node, receiver: Node, source: FileSource | undefined, hashing: boolean): FixSpec[] {
     const scope = scopeOf(readExpr);
-    const names = identifiersIn(this.ctx, scope);
+    const names = this.identifiersIn(scope);
     const chunk = freshName(names, ['chunk', 'file_chunk', 'data_chunk']);
     const header = chunkLoopHeader(readExpr, receiver, source, hashing, chunk);
     if (!header) return [];
@@ -202,9 +212,10 @@ class WholeReadChecker {
     if (uses.length !== 1 || uses[0].startIndex < statement.endIndex || !scopeOf(uses[0]).equals(scope)) return [];
     const use = this.sinkRewrite(uses[0], header, chunk, names);
     if (!use || !nestedOnlyInBlocks(use.statement, statement.parent!)) return [];
-    const between = this.ctx.file.text.slice(statement.endIndex, use.statement.startIndex);
+    // Nothing between may touch the file object (a seek, another read, a rebinding); reading its name or size is fine.
     const root = rootName(receiver);
-    if (!root || new RegExp(`\\b${root}\\b`).test(between)) return [];
+    const touched = names.some((n) => n.text === root && n.startIndex > statement.endIndex && n.startIndex < use.statement.startIndex && !isMetadataRead(n));
+    if (!root || touched) return [];
     return [{ title: use.title, safety: 'unsafe', edits: [deleteLines(this.ctx.file.text, statement), use.edit] }];
   }
 
@@ -276,6 +287,13 @@ class WholeReadChecker {
     return undefined;
   }
 
+  /** Identifiers used in a scope (not attribute or keyword names), computed once per scope. */
+  private identifiersIn(scope: Node): Node[] {
+    let ids = this.identifierCache.get(scope.id);
+    if (!ids) this.identifierCache.set(scope.id, (ids = identifiersIn(this.ctx, scope)));
+    return ids;
+  }
+
   // --- other whole reads ------------------------------------------------------------------------------------
 
   private reportStreamlitCopy(call: Node, receiver: Node, method: string): void {
@@ -317,7 +335,7 @@ class WholeReadChecker {
       case 'binary_operator':
         // Only paths support `/` with a string operand; `a / "x"` or `Path(..) / name` is a path join.
         if (node.childForFieldName('operator')?.text !== '/') return undefined;
-        return this.pathExpression(node.childForFieldName('left'), depth + 1) || node.childForFieldName('right')?.type === 'string' ? node : undefined;
+        return this.pathExpression(node.childForFieldName('left'), depth + 1) !== undefined || node.childForFieldName('right')?.type === 'string' ? node : undefined;
       case 'identifier': {
         const b = this.sources.lookup(node);
         return b?.kind === 'assign' ? this.pathExpression(b.value, depth + 1) : undefined;
@@ -333,7 +351,7 @@ class WholeReadChecker {
     const binding = this.sources.lookup(bufferArg);
     const value = binding?.kind === 'assign' ? binding.value : undefined;
     if (value?.type !== 'call' || this.imports.resolve(value.childForFieldName('function')) !== 'io.BytesIO' || positionalArguments(value).length) return;
-    const copy = identifiersIn(this.ctx, scopeOf(bufferArg)).find((n) => {
+    const copy = this.identifiersIn(scopeOf(bufferArg)).find((n) => {
       if (n.text !== bufferArg.text || n.startIndex < call.endIndex) return false;
       const attr = n.parent;
       if (attr?.type !== 'attribute' || !attr.childForFieldName('object')?.equals(n)) return false;
@@ -364,7 +382,8 @@ class WholeReadChecker {
 // ---------------------------------------------------------------------------------------------------------------
 
 function readMessage(source: FileSource | undefined, receiver: Node, hashing: boolean): string {
-  const r = short(receiver);
+  // Suggested loops name the receiver only when it can be evaluated again (never `open(...)` inside a lambda).
+  const r = isStableExpression(receiver) ? short(receiver) : 'f';
   const perRequest = 'as many bytes as the client sends, in every request that handles one';
   switch (source?.kind) {
     case 'django':
@@ -383,7 +402,7 @@ function readMessage(source: FileSource | undefined, receiver: Node, hashing: bo
       if (receiver.type === 'subscript' && stringValue(receiver.childForFieldName('subscript')) === 'Body') {
         return `Reads the whole S3 object into memory at once (its full size, per request); stream it with ${r}.iter_chunks() or download it to a temporary file`;
       }
-      return `Reads the whole stream into memory at once (${perRequest}); read it in chunks with iter(lambda: ${r}.read(${CHUNK_SIZE}), b"")`;
+      return `Reads the whole ${source.upload ? 'upload' : 'stream'} into memory at once (${perRequest}); read it in chunks with iter(lambda: ${r}.read(${CHUNK_SIZE}), b"")`;
     default:
       return hashing
         ? `Reads the whole stream into memory just to hash it (its full size at once); feed the hasher chunk by chunk from iter(lambda: ${r}.read(${CHUNK_SIZE}), b"")`
@@ -480,6 +499,13 @@ function identifiersIn(ctx: RuleContext, scope: Node): Node[] {
 function freshName(names: Node[], candidates: string[]): string {
   const taken = new Set(names.map((n) => n.text));
   return candidates.find((c) => !taken.has(c)) ?? `${candidates[0]}_${taken.size}`;
+}
+
+/** `upload.name`, `upload.size`...: reads metadata, leaves the file position alone. */
+function isMetadataRead(name: Node): boolean {
+  const attr = name.parent;
+  return attr?.type === 'attribute' && attr.childForFieldName('object')?.equals(name) === true && attr.parent?.type !== 'call' &&
+    ['name', 'size', 'content_type', 'filename', 'charset', 'headers'].includes(attr.childForFieldName('attribute')?.text ?? '');
 }
 
 /** The leftmost name of `a.b["c"].d`. */

@@ -12,8 +12,8 @@ export interface FileIndex {
   assignments: ts.BinaryExpression[];
   deletes: ts.DeleteExpression[];
   variables: ts.VariableDeclaration[];
-  /** `x.size`, `x.length` reads: evidence of size checks. */
-  sizeReads: ts.PropertyAccessExpression[];
+  /** Property accesses by property name (`x.buffer` under 'buffer', `x.size` under 'size'). */
+  accesses: Map<string, ts.PropertyAccessExpression[]>;
 }
 
 const indexCache = new WeakMap<ts.SourceFile, FileIndex>();
@@ -28,7 +28,7 @@ export function indexOf(sf: ts.SourceFile): FileIndex {
 }
 
 function buildIndex(sf: ts.SourceFile): FileIndex {
-  const index: FileIndex = { calls: [], news: [], assignments: [], deletes: [], variables: [], sizeReads: [] };
+  const index: FileIndex = { calls: [], news: [], assignments: [], deletes: [], variables: [], accesses: new Map() };
   const visit = (node: ts.Node): void => {
     switch (node.kind) {
       case ts.SyntaxKind.CallExpression:
@@ -50,7 +50,9 @@ function buildIndex(sf: ts.SourceFile): FileIndex {
         break;
       case ts.SyntaxKind.PropertyAccessExpression: {
         const name = (node as ts.PropertyAccessExpression).name.text;
-        if (name === 'size' || name === 'length') index.sizeReads.push(node as ts.PropertyAccessExpression);
+        const list = index.accesses.get(name);
+        if (list) list.push(node as ts.PropertyAccessExpression);
+        else index.accesses.set(name, [node as ts.PropertyAccessExpression]);
         break;
       }
     }
@@ -210,7 +212,7 @@ export function outermostChain(expr: ts.Expression): ts.Expression {
   }
 }
 
-export type FunctionNode = ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration | ts.Constructor | ts.GetAccessorDeclaration | ts.SetAccessorDeclaration;
+export type FunctionNode = ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration | ts.ConstructorDeclaration | ts.GetAccessorDeclaration | ts.SetAccessorDeclaration;
 
 export function isFunctionNode(node: ts.Node): node is FunctionNode {
   switch (node.kind) {

@@ -29,7 +29,7 @@ const REQUEST_TYPES = /^(Request|NextRequest|NextApiRequest|FastifyRequest|Incom
 const REQUEST_NAMES = /^(req|request)$/;
 const NEXT_ROUTE_EXPORTS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'loader', 'action']);
 /** Folders and names of code that serves requests even when no route is registered in the file. */
-const REQUEST_PATH = /(^|\/)(routes?|controllers?|services?|handlers?|resolvers?|api|graphql|trpc|endpoints?|middlewares?)\/|\.(controller|service|resolver|routes?|router|handler|gateway)\.[cm]?[jt]sx?$|(^|\/)(route|server|app|index)\.[cm]?[jt]sx?$/i;
+const REQUEST_PATH = /(^|\/)(routes?|controllers?|services?|handlers?|resolvers?|api|graphql|trpc|endpoints?|middlewares?)\/|\.(controller|service|resolver|routes?|router|handler|gateway)\.[cm]?[jt]sx?$|(^|\/)app\/(.+\/)?(page|layout|route)\.[cm]?[jt]sx?$|(^|\/)pages\/api\//i;
 /** Folders and names of code that never serves requests: one-off scripts, migrations, seeds, tests. */
 const OFFLINE_PATH =
   /(^|\/)(scripts?|migrations?|seeds?|seeders?|__tests__|tests?|spec|e2e|cypress|playwright|bin|cli|commands|jobs|cron)\/|(^|\/)[^/]*\.(test|spec|e2e-spec|seed|migration)\.[cm]?[jt]sx?$|(^|\/)(seed|migrate)\.[cm]?[jt]sx?$|(^|\/)\d{10,}[-_][^/]*$/i;
@@ -215,6 +215,8 @@ const PASS_THROUGH_GLOBALS = new Set(['decodeURIComponent', 'decodeURI', 'String
 export function isRequestObject(expr: ts.Expression): boolean {
   const e = unwrap(expr);
   if (ts.isPropertyAccessExpression(e)) {
+    // Fastify `request.raw` (the Node request stream)
+    if (e.name.text === 'raw') return isRequestObject(e.expression);
     // Hono `c.req`, Koa `ctx.request`, Nuxt/h3 `event.node.req`
     return (e.name.text === 'req' || e.name.text === 'request') && ts.isIdentifier(unwrap(e.expression));
   }
@@ -228,8 +230,9 @@ export function isRequestObject(expr: ts.Expression): boolean {
 }
 
 /**
- * The request expression a value derives from (`req.params.name` for `path.join(DIR, name)` where
- * `const { name } = req.params`), or undefined when it is not request-supplied.
+ * The request field a value derives from (`req.params` for `path.join(DIR, name)` where
+ * `const { name } = req.params`; the parameter itself for Nest `@Param()`/`@UploadedFile()`), or undefined
+ * when the value is not request-supplied.
  */
 export function requestSource(expr: ts.Expression, depth = 0): ts.Expression | undefined {
   if (depth > 8) return undefined;
@@ -240,30 +243,33 @@ export function requestSource(expr: ts.Expression, depth = 0): ts.Expression | u
       return field && REQUEST_FIELDS.has(field) ? e : undefined;
     }
     if (isRequestObject(e)) return undefined;
-    return requestSource(e.expression, depth + 1) ? e : undefined;
+    return requestSource(e.expression, depth + 1);
   }
   if (ts.isIdentifier(e)) return identifierSource(e, depth);
-  if (ts.isTemplateExpression(e)) {
-    for (const span of e.templateSpans) if (requestSource(span.expression, depth + 1)) return e;
-    return undefined;
-  }
+  if (ts.isTemplateExpression(e)) return firstSource(e.templateSpans.map((s) => s.expression), depth);
   if (ts.isBinaryExpression(e)) {
     const op = e.operatorToken.kind;
-    if (op === ts.SyntaxKind.PlusToken || op === ts.SyntaxKind.BarBarToken || op === ts.SyntaxKind.QuestionQuestionToken) {
-      return requestSource(e.left, depth + 1) || requestSource(e.right, depth + 1) ? e : undefined;
-    }
+    if (op === ts.SyntaxKind.PlusToken || op === ts.SyntaxKind.BarBarToken || op === ts.SyntaxKind.QuestionQuestionToken) return firstSource([e.left, e.right], depth);
     return undefined;
   }
-  if (ts.isConditionalExpression(e)) return requestSource(e.whenTrue, depth + 1) || requestSource(e.whenFalse, depth + 1) ? e : undefined;
+  if (ts.isConditionalExpression(e)) return firstSource([e.whenTrue, e.whenFalse], depth);
   if (ts.isCallExpression(e)) {
     const callee = unwrap(e.expression);
     // `req.body.name.trim()`, `req.query.file.toString()`
     if (ts.isPropertyAccessExpression(callee) && /^(toString|trim|replace|replaceAll|toLowerCase|slice|substring|normalize)$/.test(callee.name.text)) {
-      return requestSource(callee.expression, depth + 1) ? e : undefined;
+      return requestSource(callee.expression, depth + 1);
     }
     const qualified = resolveImport(callee);
     const passes = (qualified !== undefined && PASS_THROUGH.test(qualified)) || (ts.isIdentifier(callee) && PASS_THROUGH_GLOBALS.has(callee.text) && (qualified === undefined || PASS_THROUGH.test(qualified)));
-    if (passes && e.arguments.some((a) => requestSource(a, depth + 1))) return e;
+    if (passes) return firstSource(e.arguments, depth);
+  }
+  return undefined;
+}
+
+function firstSource(exprs: readonly ts.Expression[], depth: number): ts.Expression | undefined {
+  for (const x of exprs) {
+    const found = requestSource(x, depth + 1);
+    if (found) return found;
   }
   return undefined;
 }
@@ -278,14 +284,14 @@ function identifierSource(id: ts.Identifier, depth: number): ts.Expression | und
     const call = fn.parent;
     if (ts.isCallExpression(call) && call.arguments.includes(fn as ts.Expression)) {
       const callee = unwrap(call.expression);
-      if (ts.isPropertyAccessExpression(callee) && fn.parameters[0] === decl && requestSource(callee.expression, depth + 1)) return id;
+      if (ts.isPropertyAccessExpression(callee) && fn.parameters[0] === decl) return requestSource(callee.expression, depth + 1);
     }
     return undefined;
   }
   if (ts.isVariableDeclaration(decl)) {
     const list = decl.parent;
-    if (ts.isVariableDeclarationList(list) && ts.isForOfStatement(list.parent)) return requestSource(list.parent.expression, depth + 1) ? id : undefined;
-    return decl.initializer && requestSource(decl.initializer, depth + 1) ? id : undefined;
+    if (ts.isVariableDeclarationList(list) && ts.isForOfStatement(list.parent)) return requestSource(list.parent.expression, depth + 1);
+    return decl.initializer ? requestSource(decl.initializer, depth + 1) : undefined;
   }
   if (ts.isBindingElement(decl)) {
     const root = bindingRoot(decl);
@@ -298,9 +304,21 @@ function identifierSource(id: ts.Identifier, depth: number): ts.Expression | und
       const path = bindingPathOf(decl);
       return path.length > 0 && REQUEST_FIELDS.has(path[0]) ? id : undefined;
     }
-    return requestSource(init, depth + 1) ? id : undefined;
+    return requestSource(init, depth + 1);
   }
   return undefined;
+}
+
+/** True when a request-derived value is an uploaded file (`req.file`, `req.files[...]`, Nest `@UploadedFile()`). */
+export function isUploadSource(source: ts.Expression): boolean {
+  if (ts.isIdentifier(source)) {
+    const decl = declarationOf(source);
+    if (decl && ts.isParameter(decl)) return decoratorNames(decl).some((d) => d === 'UploadedFile' || d === 'UploadedFiles');
+    if (decl && ts.isBindingElement(decl)) return bindingPathOf(decl)[0] === 'file' || bindingPathOf(decl)[0] === 'files';
+    return false;
+  }
+  const name = ts.isPropertyAccessExpression(source) ? source.name.text : ts.isElementAccessExpression(source) ? stringValue(source.argumentExpression) : undefined;
+  return name === 'file' || name === 'files';
 }
 
 function bindingPathOf(el: ts.BindingElement): string[] {
@@ -312,4 +330,23 @@ function bindingPathOf(el: ts.BindingElement): string[] {
     n = n.parent.parent;
   }
   return path;
+}
+
+/**
+ * The framework of a response object (`res` of Express `(req, res)`, Nest `@Res()`, Fastify `reply`), from
+ * the root of a chain like `res.status(200).type('pdf')`, or undefined.
+ */
+export function responseKind(expr: ts.Expression): 'express' | 'fastify' | undefined {
+  let e = unwrap(expr);
+  while (ts.isCallExpression(e) || ts.isPropertyAccessExpression(e)) e = unwrap(e.expression);
+  if (!ts.isIdentifier(e)) return undefined;
+  const decl = declarationOf(e);
+  if (!decl || !ts.isParameter(decl) || !ts.isIdentifier(decl.name)) return undefined;
+  const t = typeName(decl.type);
+  if (decoratorNames(decl).includes('Res')) return 'express';
+  if (t === 'FastifyReply' || (t === undefined && decl.name.text === 'reply')) return 'fastify';
+  const fn = decl.parent;
+  if (!isFunctionNode(fn) || fn.parameters[1] !== decl) return undefined;
+  if (t === 'Response' || (t === undefined && /^(res|response)$/.test(decl.name.text))) return 'express';
+  return undefined;
 }

@@ -8,11 +8,10 @@
 import { ts } from 'ts-morph';
 import { bindingPath, bindingRoot, declarationOf, indexOf, stringValue, unwrap, unwrapAwait } from './ast';
 
-/** `node:fs` -> `fs`, `fs/promises` -> `fs.promises`; package names stay as they are. */
+/** `node:fs` -> `fs`, `fs/promises` -> `fs.promises`, `stream/consumers` -> `stream.consumers`; packages stay as they are. */
 export function normaliseModule(specifier: string): string {
   const s = specifier.startsWith('node:') ? specifier.slice(5) : specifier;
-  if (s === 'fs/promises' || s === 'stream/promises' || s === 'timers/promises' || s === 'dns/promises') return s.replace('/', '.');
-  return s;
+  return /^(fs|stream|timers|dns|path|util|readline)\/\w+$/.test(s) ? s.replace('/', '.') : s;
 }
 
 /** True for `./x`, `../x`, and path aliases (`@/lib/db`, `~/server/db`, `src/db`): code of the project itself. */
@@ -138,8 +137,8 @@ function isAliasInitializer(init: ts.Expression): boolean {
   return ts.isIdentifier(e) || ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e) || requiredModule(e) !== undefined;
 }
 
-function moduleOf(decl: ts.ImportDeclaration): string | undefined {
-  return ts.isStringLiteral(decl.moduleSpecifier) ? normaliseModule(decl.moduleSpecifier.text) : undefined;
+function moduleOf(decl: ts.ImportDeclaration | ts.JSDocImportTag): string | undefined {
+  return ts.isImportDeclaration(decl) && ts.isStringLiteral(decl.moduleSpecifier) ? normaliseModule(decl.moduleSpecifier.text) : undefined;
 }
 
 /**
@@ -175,8 +174,8 @@ export function importSource(id: ts.Identifier): { specifier: string; imported: 
   return undefined;
 }
 
-function specifierOf(decl: ts.ImportDeclaration, imported: string): { specifier: string; imported: string } | undefined {
-  return ts.isStringLiteral(decl.moduleSpecifier) ? { specifier: decl.moduleSpecifier.text, imported } : undefined;
+function specifierOf(decl: ts.ImportDeclaration | ts.JSDocImportTag, imported: string): { specifier: string; imported: string } | undefined {
+  return ts.isImportDeclaration(decl) && ts.isStringLiteral(decl.moduleSpecifier) ? { specifier: decl.moduleSpecifier.text, imported } : undefined;
 }
 
 /** The import declarations and top-level `require` statements of a file, in order (where new imports go). */

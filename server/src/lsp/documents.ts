@@ -36,6 +36,8 @@ export class OpenDocument {
   /** Kind passed to the engine when the file name does not say it (untitled buffers). */
   readonly kindOverride: FileKind | undefined;
   private tree: Tree | undefined;
+  /** `version:generation` of the last analysis, to skip re-analysing the same text under the same configuration. */
+  lintKey: string | undefined;
 
   constructor(uri: string, languageId: string, version: number, text: string) {
     this.doc = TextDocument.create(uri, languageId, version, text);

@@ -63,6 +63,12 @@ export class ScanRunner {
 
   constructor(private readonly options: ScanRunnerOptions) {}
 
+  /** Changes time limits (undefined leaves a value as it is). */
+  configure(changes: { fileTimeoutMs?: number; idleMs?: number }): void {
+    if (changes.fileTimeoutMs !== undefined) this.options.fileTimeoutMs = changes.fileTimeoutMs;
+    if (changes.idleMs !== undefined) this.options.idleMs = changes.idleMs;
+  }
+
   get busy(): boolean {
     return this.current !== undefined || this.queue.length > 0;
   }

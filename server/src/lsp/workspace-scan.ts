@@ -2,7 +2,7 @@
  * Workspace scans: every matching file of every workspace folder analysed from disk (in the scan worker),
  * with work-done progress the user can cancel, and smaller quiet jobs for files changed on disk.
  */
-import type { Connection, WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
+import type { CancellationToken, Connection, WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
 import type { FileResult } from '../engine/types';
 import type { Folder, Folders } from './folders';
 import type { ScanWorkspaceResult, WorkspaceReport } from './protocol';
@@ -32,7 +32,7 @@ export class WorkspaceScanner {
   }
 
   /** Scans folders completely (replacing a scan of them that is running). Resolves when all are done. */
-  async scanFolders(folders: Folder[]): Promise<ScanWorkspaceResult> {
+  async scanFolders(folders: Folder[], token?: CancellationToken): Promise<ScanWorkspaceResult> {
     const { runner, results } = this.host;
     for (const f of folders) this.fullScans.get(f.root)?.cancel();
     await Promise.all(folders.map((f) => f.loading));
@@ -92,7 +92,9 @@ export class WorkspaceScanner {
           this.fullScans.set(folder.root, handle);
         }),
     );
-    progress?.token.onCancellationRequested(() => handles.forEach((h) => h.cancel()));
+    const cancelAll = () => handles.forEach((h) => h.cancel());
+    progress?.token.onCancellationRequested(cancelAll);
+    token?.onCancellationRequested(cancelAll);
     await Promise.all(finished);
     this.running--;
     const durationMs = performance.now() - started;

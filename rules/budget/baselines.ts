@@ -1,0 +1,242 @@
+/**
+ * The figures memory-budget multiplies: resident memory (RSS, MB) of one worker process per framework, of the
+ * supervisor processes servers add, of heavy libraries per process that imports them, and per-unit costs
+ * (threads, DB connections, cache entries). Every figure says where it comes from.
+ *
+ * Three kinds of source, from weakest to strongest:
+ * - "estimate": reasoned from public reports and the measurements below; replace when measured.
+ * - "measured here": Python 3.11.7 / Node 20.20 on Linux x86-64, RSS read from /proc/self/status (VmRSS) right
+ *   after the import or server start, no requests served (steady state after warm-up is higher).
+ * - MEASURED (below, empty for now): figures measured by running the real servers under load, recorded in
+ *   docs/PERFORMANCE.md. A MEASURED entry replaces the default of the same key.
+ *
+ * Users override any figure with the memory-budget option `baselines`, e.g. `baselines = ["django-drf=180",
+ * "torch=450", "thread=4"]` in memlint.toml; an override wins over everything.
+ */
+
+export interface Figure {
+  /** Megabytes (for `cache-entry` the unit is KB per entry). */
+  mb: number;
+  label: string;
+  source: string;
+}
+
+/** Per-worker baselines: one warmed-up worker process of a typical small app on this stack. */
+export const WORKER_BASELINES = {
+  'django-drf': {
+    mb: 120,
+    label: 'Django + DRF',
+    source:
+      'estimate: a Python 3.11 interpreter is 13.5 MB (measured here); Django, DRF, the app registry, URLconf, ' +
+      'serializers and a DB driver add ~100 MB per worker once warm (Heroku\'s Python buildpack budgets 256 MB ' +
+      'per process: heroku-buildpack-python vendor/WEB_CONCURRENCY.sh; opentech.fund#659 reports ~350 MB for ' +
+      'two Wagtail/Django workers); replace with the measurement in docs/PERFORMANCE.md',
+  },
+  django: {
+    mb: 100,
+    label: 'Django',
+    source: 'estimate: as Django + DRF without DRF\'s serializers and browsable API (~20 MB less); see django-drf',
+  },
+  flask: {
+    mb: 50,
+    label: 'Flask',
+    source:
+      'measured here: a Flask 3.1 app object is 31 MB RSS (bare interpreter 13.5 MB); +~20 MB estimate for ' +
+      'extensions (SQLAlchemy, a DB driver) and warm caches',
+  },
+  fastapi: {
+    mb: 75,
+    label: 'FastAPI',
+    source: 'estimate: interpreter 13.5 MB (measured here) + uvicorn, Starlette, FastAPI and pydantic v2 (compiled core) and the app',
+  },
+  streamlit: {
+    mb: 150,
+    label: 'Streamlit',
+    source:
+      'estimate: the Streamlit server imports tornado, pandas, numpy and pyarrow at start (numpy alone is +14 MB, ' +
+      'measured here); Streamlit Community Cloud gives an app 1 GB (streamlit/streamlit#3384)',
+  },
+  celery: {
+    mb: 70,
+    label: 'Celery worker',
+    source: 'estimate: interpreter 13.5 MB (measured here) + Celery, kombu and the task modules; a Django project\'s worker uses the Django figure instead',
+  },
+  python: {
+    mb: 40,
+    label: 'Python app',
+    source: 'estimate: interpreter 13.5 MB (measured here) + a server and a small app of unknown framework',
+  },
+  express: {
+    mb: 60,
+    label: 'Express',
+    source: 'measured here: Node 20 with an http server listening is 42 MB RSS; +~20 MB estimate for Express, middleware and app modules',
+  },
+  fastify: {
+    mb: 60,
+    label: 'Fastify',
+    source: 'measured here: Node 20 with an http server listening is 42 MB RSS; +~20 MB estimate for Fastify and app modules',
+  },
+  koa: {
+    mb: 55,
+    label: 'Koa',
+    source: 'measured here: Node 20 with an http server listening is 42 MB RSS; +~15 MB estimate for Koa and app modules',
+  },
+  nestjs: {
+    mb: 100,
+    label: 'NestJS',
+    source: 'estimate: Node 20 http server 42 MB (measured here) + Nest core, reflect-metadata, an ORM client and the module graph',
+  },
+  nextjs: {
+    mb: 180,
+    label: 'Next.js server',
+    source: 'estimate: `next start` loads the Next server, React and the compiled pages/route handlers on top of Node (42 MB measured here)',
+  },
+  node: {
+    mb: 50,
+    label: 'Node app',
+    source: 'measured here: a bare Node 20 process is 39 MB RSS, 42 MB with an http server; +~8 MB estimate for app modules',
+  },
+} satisfies Record<string, Figure>;
+
+export type WorkerBaselineKey = keyof typeof WORKER_BASELINES;
+
+/** Processes a server adds besides its workers. */
+export const SUPERVISORS = {
+  'gunicorn-master': {
+    mb: 25,
+    label: 'gunicorn master',
+    source: 'estimate: interpreter 13.5 MB (measured here) + gunicorn\'s arbiter; without --preload it does not import the app',
+  },
+  'uvicorn-supervisor': {
+    mb: 25,
+    label: 'uvicorn supervisor',
+    source: 'estimate: interpreter 13.5 MB (measured here) + uvicorn; with --workers the parent process spawns workers and does not import the app',
+  },
+  'pm2-daemon': {
+    mb: 50,
+    label: 'pm2 daemon',
+    source: 'estimate: pm2\'s God daemon is a Node process (39 MB bare, measured here) with pm2\'s modules',
+  },
+} satisfies Record<string, Figure>;
+
+export type SupervisorKey = keyof typeof SUPERVISORS;
+
+/** Heavy libraries: resident memory each process that imports them adds. */
+export const LIBRARIES = {
+  torch: {
+    mb: 300,
+    label: 'PyTorch',
+    source:
+      'pytorch/pytorch#63555: `import torch` uses ~165 MB (CPU/cu102 wheel) to ~976 MB (CUDA 11 wheel, the default ' +
+      'Linux wheel bundles CUDA); 300 MB is a low figure for torch 2.x before any model is loaded',
+  },
+  'face-recognition': {
+    mb: 150,
+    label: 'face_recognition models',
+    source:
+      'face_recognition loads dlib\'s models at import (ageitgey/face_recognition#899): the 68-point shape predictor ' +
+      '(99.7 MB file), the ResNet face encoder (22.5 MB), the 5-point predictor (9.2 MB) and the CNN detector, plus dlib itself',
+  },
+  dlib: {
+    mb: 30,
+    label: 'dlib',
+    source: 'estimate: the dlib extension module alone; models the app loads come on top (use face-recognition when it loads them at import)',
+  },
+  onnxruntime: {
+    mb: 50,
+    label: 'onnxruntime',
+    source: 'estimate: the CPU runtime library and its session arenas before a model; the model\'s weights come on top (microsoft/onnxruntime#13662 shows ~940 MB with a CUDA provider)',
+  },
+  pandas: {
+    mb: 60,
+    label: 'pandas',
+    source: 'estimate: pandas and its numpy, dateutil and pytz imports (numpy alone is +14 MB, measured here)',
+  },
+  numpy: {
+    mb: 15,
+    label: 'numpy',
+    source: 'measured here: `import numpy` (2.4) takes RSS from 13.5 MB to 27.5 MB',
+  },
+  scipy: {
+    mb: 85,
+    label: 'SciPy',
+    source: 'measured here: `import numpy, scipy.stats` (SciPy 1.17) takes RSS from 13.5 MB to 100.8 MB',
+  },
+  'scikit-learn': {
+    mb: 110,
+    label: 'scikit-learn',
+    source: 'estimate: scikit-learn imports SciPy (+87 MB with scipy.stats, measured here) plus its own extension modules',
+  },
+  opencv: {
+    mb: 50,
+    label: 'OpenCV',
+    source: 'estimate: the cv2 extension module and the OpenCV libraries it maps (~40-60 MB resident)',
+  },
+} satisfies Record<string, Figure>;
+
+export type LibraryKey = keyof typeof LIBRARIES;
+
+/** A library whose figure already includes others (pandas includes numpy). */
+export const LIBRARY_INCLUDES: Partial<Record<LibraryKey, LibraryKey[]>> = {
+  pandas: ['numpy'],
+  scipy: ['numpy'],
+  'scikit-learn': ['scipy', 'numpy'],
+  'face-recognition': ['dlib', 'numpy'],
+  torch: ['numpy'],
+};
+
+/** Costs per unit. */
+export const UNIT_COSTS = {
+  thread: {
+    mb: 2,
+    label: 'thread',
+    source:
+      'estimate: resident part of a request thread\'s stack (the 8 MiB default stack is mostly untouched virtual memory), ' +
+      'its interpreter state and its share of glibc malloc arenas (capped with MALLOC_ARENA_MAX)',
+  },
+  'db-connection': {
+    mb: 2,
+    label: 'DB connection',
+    source: 'estimate: client side of one open connection (libpq/driver buffers, TLS state, statement caches of the ORM)',
+  },
+  'cache-entry': {
+    mb: 10,
+    label: 'KB per cache entry',
+    source: 'estimate: 10 KB per entry of a bounded in-process cache whose entry size is unknown (a rendered fragment, a serialized object)',
+  },
+} satisfies Record<string, Figure>;
+
+export type UnitKey = keyof typeof UNIT_COSTS;
+
+export type FigureKey = WorkerBaselineKey | SupervisorKey | LibraryKey | UnitKey;
+
+/**
+ * Figures measured by running the real servers (docs/PERFORMANCE.md). Empty until those measurements exist;
+ * add `{ 'django-drf': { mb: 142, label: 'Django + DRF', source: 'measured: docs/PERFORMANCE.md, gunicorn sync, 1000 requests' } }`.
+ */
+export const MEASURED: Partial<Record<FigureKey, Figure>> = {};
+
+const ALL: Record<FigureKey, Figure> = { ...WORKER_BASELINES, ...SUPERVISORS, ...LIBRARIES, ...UNIT_COSTS };
+
+export function isFigureKey(key: string): key is FigureKey {
+  return Object.prototype.hasOwnProperty.call(ALL, key);
+}
+
+/** Figures with configuration overrides applied: `figures.get('torch')`. */
+export class Figures {
+  private readonly overrides = new Map<FigureKey, number>();
+
+  /** `entries` are `key=MB` strings from the `baselines` option; malformed or unknown ones are ignored. */
+  constructor(entries: readonly string[] = []) {
+    for (const entry of entries) {
+      const m = /^\s*([\w-]+)\s*[=:]\s*(\d+(?:\.\d+)?)\s*(?:mb)?\s*$/i.exec(entry);
+      if (m && isFigureKey(m[1])) this.overrides.set(m[1], Number(m[2]));
+    }
+  }
+
+  get(key: FigureKey): Figure {
+    const base = MEASURED[key] ?? ALL[key];
+    const override = this.overrides.get(key);
+    return override === undefined ? base : { ...base, mb: override, source: `configuration (memory-budget option baselines: ${key}=${override})` };
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * large-request-body-limit (Streamlit): `.streamlit/config.toml` upload and websocket message limits above the threshold.
+ */
+import type { AST } from 'toml-eslint-parser';
+import { defineRule, type RuleContext } from '../api';
+import { REQUEST_BODY_LIMIT_ID, requestBodyLimitDocs, requestBodyLimitOptions } from '../shared/request-body-limit-docs';
+
+/** Streamlit server options measured in MB: what each one holds in memory, and what to do instead. */
+const LIMITS: Record<string, { what: string; instead: string }> = {
+  maxUploadSize: {
+    what: 'Lets users upload files of up to {size} MB, which Streamlit keeps entirely in memory (server.maxUploadSize)',
+    instead: 'send larger files straight to object storage',
+  },
+  maxMessageSize: {
+    what: 'Allows websocket messages of up to {size} MB, each built in memory on the server (server.maxMessageSize)',
+    instead: 'page or downsample large dataframes and charts',
+  },
+};
+
+export default defineRule({
+  meta: {
+    id: REQUEST_BODY_LIMIT_ID,
+    kinds: ['toml'],
+    roles: ['streamlit-config'],
+    defaultSeverity: 'warning',
+    fix: 'unsafe',
+    trigger: /maxUploadSize|maxMessageSize/,
+    options: requestBodyLimitOptions,
+    docs: {
+      ...requestBodyLimitDocs,
+      whatItDoes:
+        'Finds `.streamlit/config.toml` `[server]` `maxUploadSize` and `maxMessageSize` (both in MB, also written as ' +
+        '`server.maxUploadSize = ...`) above `thresholdMb` (default 10).',
+      notes:
+        'Streamlit keeps every uploaded file in memory as an `UploadedFile`, so `maxUploadSize` is how much memory one ' +
+        'upload may take. A config that does not set it gets Streamlit\'s 200 MB default; that case is not reported yet.',
+      example: {
+        fileName: '.streamlit/config.toml',
+        code: `[server]
+maxUploadSize = 1000
+`,
+      },
+      useInstead: {
+        fileName: '.streamlit/config.toml',
+        code: `[server]
+maxUploadSize = 10
+`,
+      },
+    },
+  },
+  check(ctx) {
+    const program = ctx.toml();
+    const top = program.body[0];
+    if (!top) return;
+    for (const item of top.body) {
+      if (item.type === 'TOMLKeyValue') checkKeyValue(ctx, [], item);
+      else for (const kv of item.body) checkKeyValue(ctx, item.resolvedKey.map(String), kv);
+    }
+  },
+});
+
+function checkKeyValue(ctx: RuleContext, tablePath: string[], kv: AST.TOMLKeyValue): void {
+  const path = [...tablePath, ...kv.key.keys.map((k) => (k.type === 'TOMLBare' ? k.name : k.value))];
+  if (path.length === 2 && path[0] === 'server' && LIMITS[path[1]]) {
+    checkValue(ctx, path[1], kv.value);
+  } else if (path.length === 1 && path[0] === 'server' && kv.value.type === 'TOMLInlineTable') {
+    // server = { maxUploadSize = 500 }
+    for (const inner of kv.value.body) checkKeyValue(ctx, ['server'], inner);
+  }
+}
+
+function checkValue(ctx: RuleContext, option: string, value: AST.TOMLContentNode): void {
+  if (value.type !== 'TOMLValue' || (value.kind !== 'integer' && value.kind !== 'float')) return;
+  const thresholdMb = ctx.options.thresholdMb as number;
+  const size = Number(value.value);
+  if (!(size > thresholdMb)) return;
+  const [start, end] = value.range;
+  ctx.report({
+    start,
+    end,
+    message: `${LIMITS[option].what.replace('{size}', String(size))}; lower it to ${thresholdMb} (MB) and ${LIMITS[option].instead}`,
+    fixes: [{ title: `Lower server.${option} to ${thresholdMb} MB`, safety: 'unsafe', edits: [{ start, end, newText: String(thresholdMb) }] }],
+  });
+}

@@ -1,0 +1,318 @@
+/**
+ * oversized-pool: thread/process pools sized from the (host's) CPU count, above a threshold, or left at a
+ * CPU-derived default.
+ */
+import type { Node } from 'web-tree-sitter';
+import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
+import { ancestor, captures, intValue, keywordArgument, positionalArguments, stringValue } from './ast';
+import { addImport } from './edits';
+import { importsOf, type ImportMap } from './imports';
+import { importsWebFramework } from './web-context';
+
+type PoolKind = 'thread' | 'process';
+
+interface PoolType {
+  kind: PoolKind;
+  /** The keyword that sizes it. */
+  sizeKeyword: 'max_workers' | 'processes';
+  label: string;
+}
+
+const POOL_TYPES: Record<string, PoolType> = {
+  'concurrent.futures.ThreadPoolExecutor': { kind: 'thread', sizeKeyword: 'max_workers', label: 'ThreadPoolExecutor' },
+  'concurrent.futures.thread.ThreadPoolExecutor': { kind: 'thread', sizeKeyword: 'max_workers', label: 'ThreadPoolExecutor' },
+  'concurrent.futures.ProcessPoolExecutor': { kind: 'process', sizeKeyword: 'max_workers', label: 'ProcessPoolExecutor' },
+  'concurrent.futures.process.ProcessPoolExecutor': { kind: 'process', sizeKeyword: 'max_workers', label: 'ProcessPoolExecutor' },
+  'multiprocessing.Pool': { kind: 'process', sizeKeyword: 'processes', label: 'multiprocessing.Pool' },
+  'multiprocessing.pool.Pool': { kind: 'process', sizeKeyword: 'processes', label: 'multiprocessing.Pool' },
+  'multiprocessing.pool.ThreadPool': { kind: 'thread', sizeKeyword: 'processes', label: 'ThreadPool' },
+  'multiprocessing.dummy.Pool': { kind: 'thread', sizeKeyword: 'processes', label: 'multiprocessing.dummy.Pool' },
+};
+
+const CPU_COUNT_CALLS = new Set(['os.cpu_count', 'os.process_cpu_count', 'multiprocessing.cpu_count', 'psutil.cpu_count']);
+const ENV_CALLS = new Set(['os.getenv', 'os.environ.get', 'decouple.config', 'environ.Env']);
+const ENV_VAR = 'POOL_WORKERS';
+
+/** What a size expression amounts to. */
+type Size =
+  | { kind: 'default' }
+  | { kind: 'cpu'; detail: string }
+  | { kind: 'number'; n: number }
+  | { kind: 'bounded' };
+
+export default defineRule({
+  meta: {
+    id: 'oversized-pool',
+    kinds: ['python'],
+    defaultSeverity: 'warning',
+    fix: 'unsafe',
+    trigger: /Pool|Executor/,
+    options: {
+      maxWorkers: { type: 'number', default: 8, description: 'Pools sized above this many workers are reported.' },
+      suggestedWorkers: { type: 'number', default: 4, description: 'The default worker count the fix writes (overridable with POOL_WORKERS).' },
+    },
+    docs: {
+      summary: 'Thread and process pools sized from the CPU count, or larger than a small web instance can hold.',
+      whatItDoes:
+        'Finds `ThreadPoolExecutor`, `ProcessPoolExecutor`, `multiprocessing.Pool` and `ThreadPool` (through any import alias: ' +
+        '`import multiprocessing as mp`, `from concurrent import futures`, `from concurrent.futures import ThreadPoolExecutor as TPE`) ' +
+        'whose size comes from the CPU count (`os.cpu_count()`, `mp.cpu_count()`, `os.cpu_count() * 2`, `+ 4`), is a number above ' +
+        '`maxWorkers` (default 8), or is missing where the default is CPU-derived: `Pool()` and `ProcessPoolExecutor()` always, ' +
+        '`ThreadPoolExecutor()` (min(32, CPUs + 4) threads) in web code (files importing Django, Flask, FastAPI or Starlette). ' +
+        'Small literal sizes, sizes read from the environment or settings (`int(os.getenv("POOL_SIZE", 4))`, `settings.WORKERS`) and ' +
+        'CPU counts capped with `min(4, os.cpu_count() or 1)` are not reported.',
+      whyIsThisBad:
+        'Inside a container `os.cpu_count()` returns the host\'s CPUs (often 16-64), not the instance\'s share. A process pool then ' +
+        'forks dozens of copies of the app (each 100+ MB), and a thread pool keeps dozens of threads each holding its stack and the ' +
+        'data it works on, per web worker. On a 512 MB instance that is an out-of-memory restart under the first real load.',
+      example: {
+        fileName: 'tasks.py',
+        code: `import os
+from concurrent.futures import ProcessPoolExecutor
+
+
+def render_all(pages):
+    with ProcessPoolExecutor(max_workers=os.cpu_count() * 2) as pool:
+        return list(pool.map(render, pages))
+`,
+      },
+      useInstead: {
+        fileName: 'tasks.py',
+        code: `import os
+from concurrent.futures import ProcessPoolExecutor
+
+
+def render_all(pages):
+    with ProcessPoolExecutor(max_workers=int(os.getenv("POOL_WORKERS", "4"))) as pool:
+        return list(pool.map(render, pages))
+`,
+      },
+      fixSafety:
+        'Unsafe: the pool gets fewer workers, so CPU-bound work may take longer. The fix writes ' +
+        '`int(os.getenv("POOL_WORKERS", "4"))` (default from `suggestedWorkers`), adding `import os` when needed: a fixed default ' +
+        'rather than `min(N, os.cpu_count() or 1)` because in a container the CPU count is the host\'s, and one environment ' +
+        'variable to raise it where the instance is bigger. Sizes that go through a variable or constant are reported without a fix.',
+      notes:
+        'Also see `native-thread-env` (BLAS/OpenMP thread pools started by numpy and friends). `loop.run_in_executor(None, ...)` uses ' +
+        'asyncio\'s default executor and is not reported.',
+    },
+  },
+  check(ctx) {
+    const tree = ctx.python();
+    const imports = importsOf(tree);
+    const isWeb = importsWebFramework(imports);
+    const maxWorkers = ctx.options.maxWorkers as number;
+    const suggested = Math.min(ctx.options.suggestedWorkers as number, maxWorkers);
+    const contexts = getContextNames(tree, imports);
+
+    for (const { node: call } of captures(tree, '(call function: [(identifier) (attribute)] @f) @call')) {
+      if (call.type !== 'call') continue;
+      const pool = poolType(call.childForFieldName('function')!, imports, contexts);
+      if (!pool) continue;
+      const arg = keywordArgument(call, pool.sizeKeyword) ?? positionalArguments(call)[0];
+      const size = arg ? classify(arg, imports, maxWorkers, 0) : { kind: 'default' as const };
+      if (size.kind === 'bounded') continue;
+      if (size.kind === 'number' && size.n <= maxWorkers) continue;
+      if (size.kind === 'default' && pool.kind === 'thread' && !isWeb) continue;
+      const target = arg ?? call;
+      ctx.report({
+        start: target.startIndex,
+        end: target.endIndex,
+        message: message(pool, size, arg, maxWorkers, suggested),
+        fixes: fixFor(ctx, call, pool, arg, suggested),
+      });
+    }
+  },
+});
+
+/** Names bound to `multiprocessing.get_context(...)`, whose `.Pool` is a process pool. */
+function getContextNames(tree: import('web-tree-sitter').Tree, imports: ImportMap): Set<string> {
+  const names = new Set<string>();
+  for (const { node } of captures(tree, '(assignment left: [(identifier) (attribute)] right: (call) @rhs)')) {
+    if (imports.is(node.childForFieldName('function'), 'multiprocessing.get_context')) names.add(node.parent!.childForFieldName('left')!.text);
+  }
+  return names;
+}
+
+function poolType(fn: Node, imports: ImportMap, contexts: ReadonlySet<string>): PoolType | undefined {
+  const q = imports.resolve(fn);
+  if (q && POOL_TYPES[q]) return POOL_TYPES[q];
+  if (fn.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'Pool') {
+    const obj = fn.childForFieldName('object')!;
+    const fromContext = obj.type === 'call' ? imports.is(obj.childForFieldName('function'), 'multiprocessing.get_context') : contexts.has(obj.text);
+    if (fromContext) return POOL_TYPES['multiprocessing.Pool'];
+  }
+  return undefined;
+}
+
+function isCpuCount(node: Node, imports: ImportMap): boolean {
+  if (node.type !== 'call') return false;
+  const fn = node.childForFieldName('function');
+  const q = imports.resolve(fn);
+  if (q && CPU_COUNT_CALLS.has(q)) return true;
+  // len(os.sched_getaffinity(0)) is the affinity-aware count, but still the host's in most containers.
+  if (fn?.text === 'len') {
+    const inner = positionalArguments(node)[0];
+    return inner?.type === 'call' && imports.is(inner.childForFieldName('function'), 'os.sched_getaffinity');
+  }
+  return false;
+}
+
+/** `int(os.getenv("X", 4))`, `os.environ.get(...)`, `os.environ["X"]`, `env.int("X")`, `config("X", cast=int)`. */
+function envRead(node: Node, imports: ImportMap): Node | undefined {
+  let n = node;
+  if (n.type === 'call' && ['int', 'float'].includes(n.childForFieldName('function')?.text ?? '')) {
+    const inner = positionalArguments(n)[0];
+    if (inner) n = inner;
+  }
+  if (n.type === 'subscript' && imports.is(n.childForFieldName('value'), 'os.environ')) return n;
+  if (n.type !== 'call') return undefined;
+  const fn = n.childForFieldName('function');
+  const q = imports.resolve(fn);
+  if (q && ENV_CALLS.has(q)) return n;
+  if (fn?.type === 'attribute' && /^(env|environ|config)$/i.test(fn.childForFieldName('object')?.text ?? '')) return n;
+  return undefined;
+}
+
+/** Classifies a size expression; `depth` limits how far names are followed to their assignment. */
+function classify(node: Node, imports: ImportMap, maxWorkers: number, depth: number): Size {
+  if (node.type === 'none') return { kind: 'default' };
+  const literal = intValue(node);
+  if (literal !== undefined) return { kind: 'number', n: literal };
+  if (isCpuCount(node, imports)) return { kind: 'cpu', detail: node.text };
+
+  const env = envRead(node, imports);
+  if (env) {
+    // The environment decides; only a default that is itself oversized is worth reporting.
+    const fallback = env.type === 'call' ? positionalArguments(env)[1] ?? keywordArgument(env, 'default') : undefined;
+    if (!fallback) return { kind: 'bounded' };
+    const s = stringValue(fallback);
+    const inner = s !== undefined && /^\d+$/.test(s.trim()) ? { kind: 'number' as const, n: Number(s) } : classify(fallback, imports, maxWorkers, depth + 1);
+    const variable = (env.type === 'call' ? stringValue(positionalArguments(env)[0]) : undefined) ?? 'the variable';
+    if (inner.kind === 'cpu') return { kind: 'cpu', detail: `${variable} defaults to ${fallback.text}` };
+    return inner.kind === 'number' && inner.n > maxWorkers ? inner : { kind: 'bounded' };
+  }
+
+  switch (node.type) {
+    case 'parenthesized_expression':
+      return node.namedChildren[0] ? classify(node.namedChildren[0], imports, maxWorkers, depth) : { kind: 'bounded' };
+    case 'boolean_operator': {
+      // `os.cpu_count() or 1`: the left side decides in practice.
+      const left = node.childForFieldName('left');
+      return left ? classify(left, imports, maxWorkers, depth) : { kind: 'bounded' };
+    }
+    case 'binary_operator': {
+      const sides = [node.childForFieldName('left'), node.childForFieldName('right')].map((s) => (s ? classify(s, imports, maxWorkers, depth) : { kind: 'bounded' as const }));
+      if (sides.some((s) => s.kind === 'cpu')) return { kind: 'cpu', detail: node.text };
+      return { kind: 'bounded' };
+    }
+    case 'conditional_expression': {
+      const branches = node.namedChildren.filter((c, i): c is Node => c !== null && i !== 1).map((b) => classify(b, imports, maxWorkers, depth));
+      return branches.find((b) => b.kind === 'cpu') ?? branches.find((b) => b.kind === 'number' && b.n > maxWorkers) ?? { kind: 'bounded' };
+    }
+    case 'call':
+      return classifyMinMax(node, imports, maxWorkers, depth);
+    case 'identifier':
+      return classifyName(node, imports, maxWorkers, depth);
+    default:
+      return { kind: 'bounded' };
+  }
+}
+
+/** `min(4, os.cpu_count() or 1)` is capped by its smallest literal; `max(...)` by nothing. */
+function classifyMinMax(call: Node, imports: ImportMap, maxWorkers: number, depth: number): Size {
+  const fn = call.childForFieldName('function')?.text;
+  if (fn !== 'min' && fn !== 'max') return { kind: 'bounded' };
+  const args = positionalArguments(call).map((a) => classify(a, imports, maxWorkers, depth));
+  if (args.length === 0) return { kind: 'bounded' };
+  const numbers = args.filter((a): a is { kind: 'number'; n: number } => a.kind === 'number').map((a) => a.n);
+  if (fn === 'min') {
+    if (numbers.length) return { kind: 'number', n: Math.min(...numbers) };
+    if (args.some((a) => a.kind === 'bounded' || a.kind === 'default')) return { kind: 'bounded' };
+    return { kind: 'cpu', detail: call.text };
+  }
+  if (args.some((a) => a.kind === 'cpu')) return { kind: 'cpu', detail: call.text };
+  return numbers.length === args.length ? { kind: 'number', n: Math.max(...numbers) } : { kind: 'bounded' };
+}
+
+/** A name assigned once in the enclosing function, else at module level: follow it to its value. */
+function classifyName(name: Node, imports: ImportMap, maxWorkers: number, depth: number): Size {
+  if (depth >= 3) return { kind: 'bounded' };
+  const fn = ancestor(name, 'function_definition');
+  if (fn && isParameter(fn, name.text)) return { kind: 'bounded' };
+  const values = (fn && assignmentsIn(fn, name.text)) ?? assignmentsIn(rootOf(name), name.text) ?? [];
+  if (values.length !== 1) return { kind: 'bounded' };
+  const size = classify(values[0], imports, maxWorkers, depth + 1);
+  return size.kind === 'cpu' ? { kind: 'cpu', detail: `${name.text} = ${values[0].text}` } : size;
+}
+
+/** Values assigned to `name` by the scope's own statements (not nested functions); undefined when none. */
+function assignmentsIn(scope: Node, name: string): Node[] | undefined {
+  const scopeId = scope.type === 'function_definition' ? scope.id : -1;
+  const values: Node[] = [];
+  for (const { node } of captures(scope.tree, '(assignment left: (identifier) @left right: (_))', scope)) {
+    if (node.text !== name) continue;
+    const assignment = node.parent!;
+    if ((ancestor(assignment, 'function_definition')?.id ?? -1) !== scopeId) continue;
+    values.push(assignment.childForFieldName('right')!);
+  }
+  return values.length ? values : undefined;
+}
+
+function isParameter(fn: Node, name: string): boolean {
+  return (fn.childForFieldName('parameters')?.namedChildren ?? []).some(
+    (p) => p !== null && (p.type === 'identifier' ? p.text : (p.childForFieldName('name') ?? p.namedChildren[0])?.text) === name,
+  );
+}
+
+function rootOf(node: Node): Node {
+  let n = node;
+  while (n.parent) n = n.parent;
+  return n;
+}
+
+function message(pool: PoolType, size: Size, arg: Node | undefined, maxWorkers: number, suggested: number): string {
+  const cap = `cap it with int(os.getenv("${ENV_VAR}", "${suggested}"))`;
+  const each = pool.kind === 'process' ? 'each a full copy of the app\'s memory' : 'each with its own stack and in-flight data';
+  const unit = pool.kind === 'process' ? 'processes' : 'threads';
+  switch (size.kind) {
+    case 'default':
+      if (pool.kind === 'process') {
+        return `${pool.label}() with no size starts one process per CPU of the host (inside a container os.cpu_count() is the host's, often 16-64), ${each}; ${cap}`;
+      }
+      return pool.label === 'ThreadPoolExecutor'
+        ? `ThreadPoolExecutor() with no max_workers starts up to min(32, CPUs + 4) threads per web worker, counting the host's CPUs inside a container, ${each}; ${cap}`
+        : `${pool.label}() with no size starts one thread per CPU of the host in every web worker (inside a container os.cpu_count() is the host's), ${each}; ${cap}`;
+    case 'cpu':
+      return `Sizes the ${pool.kind} pool from the CPU count (${short(size.detail)}), which inside a container counts the host's CPUs (often 16-64), so it can start dozens of ${unit}, ${each}; ${cap}`;
+    case 'number':
+      return `Starts up to ${size.n} worker ${unit} (${pool.sizeKeyword}=${short(arg?.text ?? '')}, above maxWorkers ${maxWorkers}), ${each}; ${cap}`;
+    default:
+      return '';
+  }
+}
+
+function short(s: string): string {
+  const one = s.replace(/\s+/g, ' ');
+  return one.length > 60 ? `${one.slice(0, 57)}...` : one;
+}
+
+/** Replaces the size (or adds the size keyword) with the env-overridable default; sizes behind a name are left alone. */
+function fixFor(ctx: RuleContext, call: Node, pool: PoolType, arg: Node | undefined, suggested: number): FixSpec[] {
+  const value = `int(os.getenv("${ENV_VAR}", "${suggested}"))`;
+  const edits: OffsetEdit[] = [];
+  if (arg && arg.type !== 'identifier' && !envRead(arg, importsOf(call.tree))) {
+    edits.push({ start: arg.startIndex, end: arg.endIndex, newText: value });
+  } else if (!arg) {
+    const args = call.childForFieldName('arguments');
+    if (args?.type !== 'argument_list') return [];
+    const open = args.startIndex + 1;
+    const hasOthers = args.namedChildren.some((c) => c && c.type !== 'comment');
+    edits.push({ start: open, end: open, newText: `${pool.sizeKeyword}=${value}${hasOthers ? ', ' : ''}` });
+  } else {
+    return [];
+  }
+  const importOs = addImport(call.tree, ctx.file.text, 'os');
+  if (importOs) edits.push(importOs);
+  return [{ title: `Cap the pool at ${value}`, edits }];
+}

@@ -1,0 +1,384 @@
+/**
+ * unbounded-cache (Python): caches and module state that grow for the life of the worker process.
+ */
+import type { Node, Tree } from 'web-tree-sitter';
+import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
+import { captures, hasSplat, indentOf, keywordArgument, positionalArguments } from './ast';
+import { importsOf, type ImportMap } from './imports';
+import { describeContainer, moduleStateOf, sizeLimitDeclarations, type Container } from './module-state';
+
+/** Decorators whose `maxsize=None` means "never evict". Bare use defaults to 128 entries. */
+const LRU_LIKE = new Set([
+  'functools.lru_cache',
+  'async_lru.alru_cache',
+  'cachetools.func.lru_cache',
+  'cachetools.func.lfu_cache',
+  'cachetools.func.fifo_cache',
+  'cachetools.func.rr_cache',
+  'cachetools.func.mru_cache',
+  'cachetools.func.ttl_cache',
+]);
+/** Streamlit caches bounded only by `max_entries` / `ttl`; `cache_data` returns copies, `cache_resource` shared objects. */
+const STREAMLIT_DATA = new Set(['streamlit.cache_data', 'streamlit.experimental_memo', 'streamlit.cache']);
+const STREAMLIT_RESOURCE = new Set(['streamlit.cache_resource']);
+
+export default defineRule({
+  meta: {
+    id: 'unbounded-cache',
+    kinds: ['python'],
+    defaultSeverity: 'warning',
+    fix: 'unsafe',
+    trigger: /cache|memo|session_state|append|extend|insert|setdefault|update|\|=|\]\s*[+|]?=|\.add\(|[A-Z]_(?:SIZE|MAX|LIMIT)|MAX_/,
+    options: {
+      suggestedMaxsize: { type: 'number', default: 128, description: 'The maxsize the fix gives lru_cache / functools.cache.' },
+      suggestedMaxEntries: { type: 'number', default: 100, description: 'The max_entries the fix gives st.cache_data / st.cache_resource.' },
+    },
+    docs: {
+      summary: 'Caches and module-level state that grow for as long as the worker process lives.',
+      whatItDoes:
+        'Finds memoisation with no bound: `@lru_cache(maxsize=None)`, `@functools.cache`, and `@st.cache_data` / ' +
+        '`@st.cache_resource` without `max_entries` or `ttl` (any import spelling: `import functools as ft`, ' +
+        '`from functools import lru_cache as memo`). It also finds dicts, lists and sets declared at module level ' +
+        '(or as class attributes, reached through `self.`/`cls.`) that functions add to (`_cache[k] = v`, `.append`, ' +
+        '`.setdefault`, `.update`, `|=`) while nothing in the module ever removes, clears, trims, reassigns or size-checks ' +
+        'them; lists and dicts in `st.session_state` that runs append to and nothing trims; and a declared size ' +
+        'limit (`MAX_CACHE = 2000`) that no code reads.\n\n' +
+        'Not reported: bare `@lru_cache` and `lru_cache()` (128 entries), any explicit maxsize, functions without ' +
+        'parameters (a cache of one entry, e.g. `get_settings()`), containers that are popped/cleared/bounded ' +
+        '(`deque(maxlen=...)`, `cachetools.LRUCache`, `len(x) >` checks), registries filled at import time (module-level ' +
+        'loops, registration decorators, `__init_subclass__`), writes to fixed keys (`_state["client"] = ...`), and ' +
+        'containers handed to other code that might evict them.',
+      whyIsThisBad:
+        'A web worker lives for hours or days and serves every user. A cache keyed by user input (a URL, a query, ' +
+        'a user id) gains an entry for every distinct value it ever sees and never gives one back, so the process ' +
+        'grows until the platform kills it (Render/Heroku at 512 MB), then starts cold and grows again. Streamlit ' +
+        'caches live in the server process for all sessions, and `st.session_state` lists live as long as each ' +
+        'browser tab; a DataFrame per cache entry reaches hundreds of MB quickly.',
+      example: {
+        fileName: 'geo.py',
+        code: `from functools import lru_cache
+
+import requests
+
+
+@lru_cache(maxsize=None)
+def geocode(address: str) -> dict:
+    return requests.get("https://geo.example.com", params={"q": address}, timeout=5).json()
+`,
+      },
+      useInstead: {
+        fileName: 'geo.py',
+        code: `from functools import lru_cache
+
+import requests
+
+
+@lru_cache(maxsize=128)
+def geocode(address: str) -> dict:
+    return requests.get("https://geo.example.com", params={"q": address}, timeout=5).json()
+`,
+      },
+      fixSafety:
+        '`maxsize=None` -> `maxsize=128` and `@functools.cache` -> `@functools.lru_cache(maxsize=128)` are unsafe: code that ' +
+        'relied on every result staying cached (a function called for its side effect once per key, identity of the ' +
+        'returned objects) sees recomputation. Adding `max_entries=100` to `@st.cache_data` is safe: the decorator ' +
+        'returns a copy of the cached value on every call anyway, so an evicted entry only means the function runs ' +
+        'again on the next miss. On `@st.cache_resource` it is unsafe: resources are shared objects (models, ' +
+        'connections) and evicting one while a session still uses it can leave two live copies or a closed connection. ' +
+        'Module-level containers get no automatic fix: the right bound (LRU, TTL, trimming) depends on the data.',
+      notes:
+        'Instance attributes (`self._seen = set()` in `__init__`) are not reported: their lifetime is the instance\'s. ' +
+        'A container passed to another function, returned, or aliased is not reported, since that code may evict it. ' +
+        'Growth through a local alias of a session-state list (`msgs = st.session_state.messages; msgs.append(...)`) is ' +
+        'not followed. The TypeScript side of this rule (Map/Set/array caches) has its own implementation.',
+    },
+  },
+  check(ctx) {
+    const tree = ctx.python();
+    const imports = importsOf(tree);
+    checkCacheDecorators(ctx, tree, imports);
+    const state = moduleStateOf(tree);
+    const flagged = checkContainers(ctx, state.containers);
+    checkSizeLimits(ctx, tree, state.containers, flagged);
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
+// Memoisation decorators
+
+function checkCacheDecorators(ctx: RuleContext, tree: Tree, imports: ImportMap): void {
+  const interesting = [...imports.names.entries()].some(([, q]) => /^(functools|streamlit|cachetools|async_lru)\b/.test(q));
+  if (!interesting) return;
+  for (const { node } of captures(tree, '(decorator) @d')) {
+    const expr = node.namedChildren.find((c) => c?.type !== 'comment');
+    const definition = node.parent?.childForFieldName('definition');
+    if (!expr) continue;
+    if (expr.type === 'call') checkCacheCall(ctx, imports, expr, definition ?? undefined);
+    else checkBareCache(ctx, imports, expr, definition ?? undefined);
+  }
+  // `fetch_cached = lru_cache(maxsize=None)(fetch)`
+  for (const { node } of captures(tree, '(call function: (call) @factory)')) {
+    if (node.parent?.parent?.type !== 'decorator') checkCacheCall(ctx, imports, node, undefined);
+  }
+}
+
+/** `@functools.cache`, `@cache`, bare `@st.cache_data` / `@st.cache_resource`. */
+function checkBareCache(ctx: RuleContext, imports: ImportMap, expr: Node, definition: Node | undefined): void {
+  const q = imports.resolve(expr);
+  if (!q) return;
+  const maxsize = ctx.options.suggestedMaxsize as number;
+  const maxEntries = ctx.options.suggestedMaxEntries as number;
+  if (q === 'functools.cache') {
+    if (definition && boundedKeySpace(definition, false)) return;
+    ctx.report({
+      start: expr.startIndex,
+      end: expr.endIndex,
+      message: `@${expr.text} never evicts: every distinct argument's result stays in memory until the worker restarts; use @${lruSpelling(expr, imports)}(maxsize=${maxsize})`,
+      fixes: cacheToLruFix(ctx, imports, expr, maxsize),
+    });
+  } else if (STREAMLIT_DATA.has(q) || STREAMLIT_RESOURCE.has(q)) {
+    if (definition && boundedKeySpace(definition, true)) return;
+    const resource = STREAMLIT_RESOURCE.has(q);
+    ctx.report({
+      start: expr.startIndex,
+      end: expr.endIndex,
+      message: streamlitMessage(expr.text, resource, maxEntries),
+      fixes: [{ title: `Add max_entries=${maxEntries}`, safety: resource ? 'unsafe' : 'safe', edits: [{ start: expr.endIndex, end: expr.endIndex, newText: `(max_entries=${maxEntries})` }] }],
+    });
+  }
+}
+
+/** `@lru_cache(maxsize=None)`, `@st.cache_data(show_spinner=False)`, `@cached(cache={})`. */
+function checkCacheCall(ctx: RuleContext, imports: ImportMap, call: Node, definition: Node | undefined): void {
+  const fn = call.childForFieldName('function');
+  const q = imports.resolve(fn);
+  if (!fn || !q || hasSplat(call)) return;
+  const maxsize = ctx.options.suggestedMaxsize as number;
+  const maxEntries = ctx.options.suggestedMaxEntries as number;
+  if (LRU_LIKE.has(q)) {
+    const value = keywordArgument(call, 'maxsize') ?? positionalArguments(call)[0];
+    if (value?.type !== 'none') return;
+    if (definition && boundedKeySpace(definition, false)) return;
+    const argument = value.parent?.type === 'keyword_argument' ? value.parent : value;
+    ctx.report({
+      start: argument.startIndex,
+      end: argument.endIndex,
+      message: `${fn.text}(maxsize=None) keeps every distinct call's result for the life of the worker, so the cache grows without bound; set maxsize=${maxsize}`,
+      fixes: [{ title: `Set maxsize=${maxsize}`, safety: 'unsafe', edits: [{ start: value.startIndex, end: value.endIndex, newText: String(maxsize) }] }],
+    });
+  } else if (STREAMLIT_DATA.has(q) || STREAMLIT_RESOURCE.has(q)) {
+    const entries = keywordArgument(call, 'max_entries');
+    const ttl = keywordArgument(call, 'ttl');
+    if ((entries && entries.type !== 'none') || (ttl && ttl.type !== 'none')) return;
+    if (positionalArguments(call).length > 0) return; // `st.cache_data(func)` is not the decorator form we can read
+    if (definition && boundedKeySpace(definition, true)) return;
+    const resource = STREAMLIT_RESOURCE.has(q);
+    const edit: OffsetEdit = entries
+      ? { start: entries.startIndex, end: entries.endIndex, newText: String(maxEntries) }
+      : addKeyword(ctx.file.text, call, `max_entries=${maxEntries}`);
+    ctx.report({
+      start: call.startIndex,
+      end: call.endIndex,
+      message: streamlitMessage(fn.text, resource, maxEntries),
+      fixes: [{ title: `Add max_entries=${maxEntries}`, safety: resource ? 'unsafe' : 'safe', edits: [edit] }],
+    });
+  } else if (q === 'cachetools.cached') {
+    const cache = keywordArgument(call, 'cache') ?? positionalArguments(call)[0];
+    const kind = cache?.type === 'identifier' ? moduleStateOf(call.tree).containerOf(cache) : describeContainer(cache, imports);
+    if (!cache || !kind || kind.bounded || kind.type !== 'dict') return;
+    ctx.report({
+      start: cache.startIndex,
+      end: cache.endIndex,
+      message: `${fn.text}() with a plain dict as its cache never evicts, so it keeps every distinct call's result for the life of the worker; pass cachetools.LRUCache(maxsize=${maxsize}) or TTLCache instead`,
+    });
+  }
+}
+
+function streamlitMessage(spelling: string, resource: boolean, maxEntries: number): string {
+  return resource
+    ? `@${spelling} without max_entries or ttl keeps one resource per distinct argument in the server process for as long as it runs; add max_entries=${maxEntries} (or a ttl)`
+    : `@${spelling} without max_entries or ttl keeps a copy of every distinct call's result in the server process for all sessions, forever; add max_entries=${maxEntries} (and a ttl if the data changes)`;
+}
+
+/**
+ * True when the cached function can only ever see a handful of keys: no parameters (a singleton such as
+ * `get_settings()`), or only `bool` / `Literal[...]` ones. Streamlit does not hash `_`-prefixed parameters.
+ */
+function boundedKeySpace(definition: Node, streamlit: boolean): boolean {
+  if (definition.type !== 'function_definition') return false;
+  const params = definition.childForFieldName('parameters')?.namedChildren.filter((p): p is Node => !!p && p.type !== 'comment') ?? [];
+  const hashed = params.filter((p) => {
+    if (p.type === 'keyword_separator' || p.type === 'positional_separator') return false;
+    const name = (p.childForFieldName('name') ?? p.namedChildren.find((c) => c?.type === 'identifier') ?? p).text;
+    return !(streamlit && name.startsWith('_'));
+  });
+  return hashed.every((p) => {
+    if (p.type !== 'typed_parameter' && p.type !== 'typed_default_parameter') return false;
+    const type = p.childForFieldName('type')?.text.replace(/\s+/g, '') ?? '';
+    return type === 'bool' || /^(typing\.)?Literal\[/.test(type);
+  });
+}
+
+/** Inserts `keyword=value` as the last argument, on its own line when the arguments are one per line. */
+function addKeyword(text: string, call: Node, keyword: string): OffsetEdit {
+  const args = call.childForFieldName('arguments')!;
+  const items = args.namedChildren.filter((a): a is Node => !!a && a.type !== 'comment');
+  const last = items[items.length - 1];
+  if (!last) return { start: args.startIndex + 1, end: args.startIndex + 1, newText: keyword };
+  const multiline = args.endPosition.row > last.endPosition.row;
+  const after = text.slice(last.endIndex, args.endIndex - 1);
+  const trailingComma = /^\s*,/.test(after);
+  if (multiline) {
+    const indent = indentOf(text, last.startIndex);
+    if (trailingComma) {
+      const comma = last.endIndex + after.indexOf(',') + 1;
+      return { start: comma, end: comma, newText: `\n${indent}${keyword},` };
+    }
+    return { start: last.endIndex, end: last.endIndex, newText: `,\n${indent}${keyword}` };
+  }
+  return { start: last.endIndex, end: last.endIndex, newText: `, ${keyword}` };
+}
+
+/** How this file spells functools.lru_cache next to the given `cache` spelling (`ft.cache` -> `ft.lru_cache`). */
+function lruSpelling(expr: Node, imports: ImportMap): string {
+  if (expr.type === 'attribute') return `${expr.childForFieldName('object')!.text}.lru_cache`;
+  return [...imports.names.entries()].find(([, q]) => q === 'functools.lru_cache')?.[0] ?? 'lru_cache';
+}
+
+/**
+ * `@functools.cache` -> `@functools.lru_cache(maxsize=128)`, keeping the user's spelling. For a bare `@cache`
+ * imported from functools, the import gains `lru_cache` (or trades `cache` for it when this was its last use).
+ */
+function cacheToLruFix(ctx: RuleContext, imports: ImportMap, expr: Node, maxsize: number): FixSpec[] {
+  const title = `Use lru_cache(maxsize=${maxsize})`;
+  if (expr.type === 'attribute') {
+    const attr = expr.childForFieldName('attribute')!;
+    return [{ title, edits: [{ start: attr.startIndex, end: attr.endIndex, newText: `lru_cache(maxsize=${maxsize})` }] }];
+  }
+  if (expr.type !== 'identifier') return [];
+  const decorator: OffsetEdit = { start: expr.startIndex, end: expr.endIndex, newText: `${lruSpelling(expr, imports)}(maxsize=${maxsize})` };
+  const item = importItem(expr.tree, expr.text);
+  if (!item) return [];
+  const lastUse = usesOf(expr.tree, expr.text) === 1;
+  const hasLru = [...imports.names.values()].includes('functools.lru_cache');
+  let importEdit: OffsetEdit | undefined;
+  if (hasLru) importEdit = lastUse ? removeImportItem(ctx.file.text, item) : undefined;
+  else if (lastUse) importEdit = { start: item.startIndex, end: item.endIndex, newText: 'lru_cache' };
+  else importEdit = { start: item.endIndex, end: item.endIndex, newText: ', lru_cache' };
+  return [{ title, edits: importEdit ? [importEdit, decorator] : [decorator] }];
+}
+
+/** The `cache` / `cache as memo` item of `from functools import ...` that binds the local name. */
+function importItem(tree: Tree, local: string): Node | undefined {
+  for (const { node } of captures(tree, '(import_from_statement module_name: (dotted_name) @m) @imp')) {
+    if (node.type !== 'import_from_statement' || node.childForFieldName('module_name')?.text !== 'functools') continue;
+    for (const item of node.childrenForFieldName('name')) {
+      const name = item.type === 'aliased_import' ? item.childForFieldName('alias')?.text : item.text;
+      if (name === local) return item;
+    }
+  }
+  return undefined;
+}
+
+/** References to a name outside import statements. */
+function usesOf(tree: Tree, name: string): number {
+  let n = 0;
+  for (const id of tree.rootNode.descendantsOfType('identifier')) {
+    if (!id || id.text !== name) continue;
+    const p = id.parent;
+    if (!p || p.type === 'dotted_name' || p.type === 'aliased_import') continue;
+    if (p.type === 'attribute' && p.childForFieldName('attribute')?.id === id.id) continue;
+    if (p.type === 'keyword_argument' && p.childForFieldName('name')?.id === id.id) continue;
+    n++;
+  }
+  return n;
+}
+
+/** Deletes one name from `from m import a, b`, with its comma; the whole line when it is the only name. */
+function removeImportItem(text: string, item: Node): OffsetEdit | undefined {
+  const statement = item.parent!;
+  const items = statement.childrenForFieldName('name');
+  if (items.length === 1) {
+    const lineStart = text.lastIndexOf('\n', statement.startIndex - 1) + 1;
+    const lineEnd = text.indexOf('\n', statement.endIndex);
+    if (text.slice(lineStart, statement.startIndex).trim() !== '') return undefined;
+    return { start: lineStart, end: lineEnd === -1 ? text.length : lineEnd + 1, newText: '' };
+  }
+  const index = items.findIndex((i) => i.id === item.id);
+  if (index < items.length - 1) {
+    const next = items[index + 1];
+    const sameLine = next.startPosition.row === item.startPosition.row;
+    if (sameLine) return { start: item.startIndex, end: next.startIndex, newText: '' };
+    const lineStart = text.lastIndexOf('\n', item.startIndex - 1) + 1;
+    const lineEnd = text.indexOf('\n', item.endIndex);
+    return { start: lineStart, end: lineEnd + 1, newText: '' };
+  }
+  const previous = items[index - 1];
+  return { start: previous.endIndex, end: item.endIndex, newText: '' };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Module, class and session containers
+
+function checkContainers(ctx: RuleContext, containers: readonly Container[]): Container[] {
+  const flagged: Container[] = [];
+  for (const c of containers) {
+    if (c.bounded || c.growths.length === 0 || c.evictions.length > 0 || c.escapes.length > 0) continue;
+    const first = c.growths[0];
+    ctx.report({ start: first.node.startIndex, end: first.node.endIndex, message: containerMessage(c, first.how) });
+    flagged.push(c);
+  }
+  return flagged;
+}
+
+function containerMessage(c: Container, how: string): string {
+  const where = c.scope === 'module' ? 'Module-level' : c.scope === 'class' ? 'Class-level' : '';
+  const shared = c.scope === 'class' ? ' (shared by every instance)' : '';
+  if (c.scope === 'session') {
+    return c.type === 'dict' || /^\[key\]|setdefault|update|\|=/.test(how)
+      ? `${c.label} gains a key on every run (${how}) and nothing removes keys, so each browser session holds all of them until it ends; drop old keys or cap the dict`
+      : `${c.label} grows on every run (${how}) and nothing trims it, so each browser session holds all of it until it ends; keep only the last entries (${c.label} = ${c.label}[-50:])`;
+  }
+  switch (c.type) {
+    case 'list':
+    case 'deque':
+      return `${where} ${c.type} ${c.label}${shared} is appended to on every call (${how}) and never trimmed, so it grows until the worker restarts; use collections.deque(maxlen=1000) or trim it`;
+    case 'set':
+      return `${where} set ${c.label}${shared} gains an element on every call (${how}) and nothing removes any, so it grows until the worker restarts; bound it or clear it periodically`;
+    default:
+      return `${where} dict ${c.label}${shared} gets an entry for every new key (${how}) and nothing evicts, so it grows until the worker restarts; use cachetools.LRUCache(maxsize=1000) / TTLCache, or evict once len(${c.label}) passes a limit`;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Declared but unenforced limits
+
+function checkSizeLimits(ctx: RuleContext, tree: Tree, containers: readonly Container[], flagged: readonly Container[]): void {
+  if (!containers.some((c) => c.scope !== 'session' && !c.bounded)) return;
+  for (const limit of sizeLimitDeclarations(tree)) {
+    const word = new RegExp(`\\b${limit.name}\\b`, 'g');
+    if ((ctx.file.text.match(word) ?? []).length > 1) continue;
+    if (usedElsewhere(ctx, word)) continue;
+    const statement = limit.target.parent!;
+    const victim = flagged.filter((c) => c.scope !== 'session');
+    const what = victim.length === 1 ? victim[0].label : 'the container it was meant to cap';
+    const listLike = victim.length === 1 && (victim[0].type === 'list' || victim[0].type === 'deque');
+    const enforce = listLike ? `collections.deque(maxlen=${limit.name})` : `cachetools.LRUCache(maxsize=${limit.name})`;
+    ctx.report({
+      start: statement.startIndex,
+      end: statement.endIndex,
+      message: `${limit.name} = ${limit.value.text} declares a size limit that is never checked, so ${what} can grow without bound; enforce it (${enforce} or a len() check) or remove it`,
+    });
+  }
+}
+
+/** True when another Python file of the workspace mentions the name (it may import and enforce the limit). */
+function usedElsewhere(ctx: RuleContext, word: RegExp): boolean {
+  for (const rel of ctx.project.files()) {
+    if (!rel.endsWith('.py') || rel === ctx.file.relPath) continue;
+    const text = ctx.project.readFile(rel);
+    word.lastIndex = 0;
+    if (text && word.test(text)) return true;
+  }
+  return false;
+}

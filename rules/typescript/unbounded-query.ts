@@ -1,0 +1,200 @@
+/**
+ * unbounded-query: ORM list queries in request-handling code that load every matching row
+ * (Prisma `findMany()` without `take`, TypeORM `find()`/`getMany()` without `take`, Sequelize `findAll()`
+ * without `limit`, Mongoose `find()` without `.limit()`/`.cursor()`).
+ */
+import { ts } from 'ts-morph';
+import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
+import { asObjectLiteral, eol, hasSpread, indentAt, objectProperty, unwrap } from './ast';
+import { insertIntoArguments, insertObjectProperty } from './edits';
+import { inRequestHandler, isOfflineFile } from './handlers';
+import { chainMethods, ormCalls, ORM_LABEL, type OrmCall } from './orm';
+
+/** Chain calls that bound or stream a Mongoose query / TypeORM query builder. */
+const BOUNDING_CHAIN = new Set(['limit', 'take', 'cursor', 'stream', 'eachAsync', 'paginate', 'countDocuments', 'count', 'distinct', 'findOne']);
+
+export default defineRule({
+  meta: {
+    id: 'unbounded-query',
+    kinds: ['typescript', 'javascript'],
+    defaultSeverity: 'warning',
+    fix: 'unsafe',
+    trigger: /findMany|\bfind(By|AndCount|AndCountBy|All|AndCountAll)?\s*[(<]|getMany|getRawMany/,
+    options: {
+      suggestedLimit: { type: 'number', default: 100, description: 'The page size the fix adds (`take: N` / `limit: N`).' },
+    },
+    docs: {
+      summary: 'ORM list queries in request handlers with no row limit.',
+      whatItDoes:
+        'Finds list queries in request-handling code (Express/Fastify/Koa/Hono route callbacks, Nest controllers, ' +
+        'resolvers and services, Next.js route handlers, and the functions they call) that return every matching row: ' +
+        'Prisma `findMany()` without `take`, TypeORM `find()`/`findBy()`/`findAndCount()` without `take` and query ' +
+        'builders ending in `getMany()`/`getRawMany()` without `.take()`/`.limit()`, Sequelize `findAll()`/' +
+        '`findAndCountAll()` without `limit`, and Mongoose `find()` without `.limit()` or `.cursor()`. ' +
+        'Clients are recognised from their imports (`@prisma/client`, `typeorm`, `sequelize`, `mongoose`, the ' +
+        "project's models module), not from variable names. Scripts, migrations, seeds and tests are not request code.",
+      whyIsThisBad:
+        'Every row becomes an object in the Node heap, and then again as JSON in the response. A table that held ' +
+        '2,000 rows at launch holds 500,000 a year later: one request then allocates hundreds of megabytes, blocks ' +
+        'the event loop while serialising, and a few concurrent requests push a 512 MB instance into an ' +
+        'out-of-memory restart.',
+      example: {
+        fileName: 'routes/orders.ts',
+        code: `import express from 'express';
+import { PrismaClient } from '@prisma/client';
+
+const prisma = new PrismaClient();
+const router = express.Router();
+
+router.get('/orders', async (req, res) => {
+  const orders = await prisma.order.findMany({ where: { status: 'paid' } });
+  res.json(orders);
+});
+
+export default router;
+`,
+      },
+      useInstead: {
+        fileName: 'routes/orders.ts',
+        code: `import express from 'express';
+import { PrismaClient } from '@prisma/client';
+
+const prisma = new PrismaClient();
+const router = express.Router();
+
+router.get('/orders', async (req, res) => {
+  const cursor = typeof req.query.cursor === 'string' ? { id: req.query.cursor } : undefined;
+  const orders = await prisma.order.findMany({
+    where: { status: 'paid' },
+    take: 100,
+    ...(cursor && { cursor, skip: 1 }),
+    orderBy: { id: 'asc' },
+  });
+  res.json({ orders, next: orders.at(-1)?.id });
+});
+
+export default router;
+`,
+      },
+      fixSafety:
+        'Unsafe: the fix adds `take: 100` (Prisma, TypeORM), `limit: 100` (Sequelize), `.limit(100)` (Mongoose) or ' +
+        '`.take(100)` (TypeORM query builders), so clients that expected every row get the first page only and must ' +
+        'page through the rest. Add an `orderBy` and a cursor or offset parameter; for exports, stream instead ' +
+        '(Mongoose `.cursor()`, TypeORM `.stream()`, Prisma batches of `take`/`cursor`).',
+      notes:
+        'Queries whose options are not an object literal (`findMany(args)`, or an object with a spread) are not ' +
+        'reported: the limit may be inside. The page size the fix uses is the `suggestedLimit` option (default 100).',
+    },
+  },
+  check(ctx) {
+    if (isOfflineFile(ctx.file.relPath)) return;
+    const limit = ctx.options.suggestedLimit as number;
+    for (const q of ormCalls(ctx)) {
+      if (!q.list) continue;
+      const problem = unboundedQuery(ctx, q, limit);
+      if (!problem) continue;
+      if (!inRequestHandler(q.call, ctx.file.relPath)) continue;
+      const callee = unwrap(q.call.expression) as ts.PropertyAccessExpression;
+      const start = q.builder ? callee.name.getStart() : q.call.getStart();
+      ctx.report({
+        start,
+        end: q.call.getEnd(),
+        message: `${problem.what} loads every matching row into memory on each request; ${problem.advice}`,
+        fixes: problem.fix ? [problem.fix] : [],
+      });
+    }
+  },
+});
+
+interface Problem {
+  what: string;
+  advice: string;
+  fix?: FixSpec;
+}
+
+function unboundedQuery(ctx: RuleContext, q: OrmCall, limit: number): Problem | undefined {
+  const call = `${q.target}.${q.method}()`;
+  const text = ctx.file.text;
+  switch (q.orm) {
+    case 'prisma':
+      return optionsProblem(text, q, 'take', limit, `${ORM_LABEL.prisma} ${call} without take`, `page it with take: ${limit} and a cursor`);
+    case 'sequelize':
+      return optionsProblem(text, q, 'limit', limit, `${ORM_LABEL.sequelize} ${call} without limit`, `page it with limit: ${limit} and offset`);
+    case 'typeorm': {
+      if (q.builder) {
+        const chain = chainMethods(ctx, q.call);
+        if (['take', 'limit', 'stream'].some((m) => chain.has(m))) return undefined;
+        const method = q.method === 'getRawMany' ? 'limit' : 'take';
+        const callee = unwrap(q.call.expression) as ts.PropertyAccessExpression;
+        const at = callee.expression.getEnd();
+        // A chain written one call per line gets the new call on a line of its own.
+        const ownLine = text.slice(at, callee.name.getStart()).includes('\n');
+        const newText = ownLine ? `${eol(text)}${indentAt(text, callee.name.getStart())}.${method}(${limit})` : `.${method}(${limit})`;
+        return {
+          what: `TypeORM query builder ${q.method}() without .${method}()`,
+          advice: `page it with .${method}(${limit}), or stream exports with .stream()`,
+          fix: { title: `Add .${method}(${limit})`, edits: [{ start: at, end: at, newText }] },
+        };
+      }
+      if (q.method === 'findBy' || q.method === 'findAndCountBy') return findByProblem(q, limit);
+      return optionsProblem(text, q, 'take', limit, `${ORM_LABEL.typeorm} ${call} without take`, `page it with take: ${limit} and skip`);
+    }
+    case 'mongoose': {
+      const chain = chainMethods(ctx, q.call);
+      if ([...chain].some((m) => BOUNDING_CHAIN.has(m))) return undefined;
+      if (isCursorLoop(q.call)) return undefined;
+      const options = asObjectLiteral(q.call.arguments[2]);
+      if (q.call.arguments.length > 2 && (!options || hasSpread(options) || objectProperty(options, 'limit'))) return undefined;
+      const end = q.call.getEnd();
+      // A chain that continues one call per line gets `.limit()` on a line of its own.
+      const next = q.call.parent;
+      const ownLine = ts.isPropertyAccessExpression(next) && next.expression === q.call && text.slice(end, next.name.getStart()).includes('\n');
+      const newText = ownLine ? `${eol(text)}${indentAt(text, (next as ts.PropertyAccessExpression).name.getStart())}.limit(${limit})` : `.limit(${limit})`;
+      return {
+        what: `Mongoose ${call} without .limit()`,
+        advice: `page it with .limit(${limit}), or stream exports with .cursor()`,
+        fix: { title: `Add .limit(${limit})`, edits: [{ start: end, end, newText }] },
+      };
+    }
+  }
+}
+
+/** Prisma/TypeORM/Sequelize: the bound is a key of the options object. */
+function optionsProblem(text: string, q: OrmCall, key: string, limit: number, what: string, advice: string): Problem | undefined {
+  const arg = q.call.arguments[q.optionsIndex];
+  const title = `Add ${key}: ${limit}`;
+  if (arg === undefined) {
+    if (q.call.arguments.length < q.optionsIndex) return undefined;
+    return { what, advice, fix: { title, edits: [insertIntoArguments(text, q.call, `{ ${key}: ${limit} }`)] } };
+  }
+  const options = asObjectLiteral(arg);
+  if (!options || hasSpread(options)) return undefined; // `findMany(args)`: the bound may be inside
+  if (objectProperty(options, key) || (q.orm === 'typeorm' && objectProperty(options, 'limit'))) return undefined;
+  return { what, advice, fix: { title, edits: [insertObjectProperty(text, options, `${key}: ${limit}`)] } };
+}
+
+/** TypeORM `findBy(where)`: rewrite to `find({ where, take })`, keeping the where object as written. */
+function findByProblem(q: OrmCall, limit: number): Problem | undefined {
+  const where = q.call.arguments[q.optionsIndex];
+  if (!where || q.optionsIndex !== 0 || q.call.arguments.length !== 1) return undefined;
+  const callee = unwrap(q.call.expression) as ts.PropertyAccessExpression;
+  const replacement = q.method === 'findBy' ? 'find' : 'findAndCount';
+  const edits: OffsetEdit[] = [
+    { start: callee.name.getStart(), end: callee.name.getEnd(), newText: replacement },
+    { start: where.getStart(), end: where.getStart(), newText: '{ where: ' },
+    { start: where.getEnd(), end: where.getEnd(), newText: `, take: ${limit} }` },
+  ];
+  return {
+    what: `${ORM_LABEL.typeorm} ${q.target}.${q.method}() without take`,
+    advice: `use ${replacement}({ where, take: ${limit} }) and page with skip`,
+    fix: { title: `Use ${replacement}({ where, take: ${limit} })`, edits },
+  };
+}
+
+/** `for await (const doc of Model.find())` iterates a cursor. */
+function isCursorLoop(call: ts.CallExpression): boolean {
+  let e: ts.Node = call;
+  while (e.parent && (ts.isPropertyAccessExpression(e.parent) || ts.isCallExpression(e.parent)) && (e.parent as ts.PropertyAccessExpression | ts.CallExpression).expression === e) e = e.parent;
+  const p = e.parent;
+  return p !== undefined && ts.isForOfStatement(p) && p.expression === e && p.awaitModifier !== undefined;
+}
