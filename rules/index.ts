@@ -16,6 +16,10 @@ import unboundedQueryTypescript from './typescript/unbounded-query';
 import wholeFileReadTypescript from './typescript/whole-file-read';
 import unboundedCacheTypescript from './typescript/unbounded-cache';
 import largeRequestBodyLimitTypescript from './typescript/large-request-body-limit';
+import tempFileLeak from './python/temp-file-leak';
+import oversizedPool from './python/oversized-pool';
+import schedulerInWebProcess from './python/scheduler-in-web-process';
+import fileLoggingHandler from './python/file-logging-handler';
 
 export const allRules: readonly Rule[] = [
   largePageSize,
@@ -34,4 +38,8 @@ export const allRules: readonly Rule[] = [
   wholeFileReadTypescript,
   unboundedCacheTypescript,
   largeRequestBodyLimitTypescript,
+  tempFileLeak,
+  oversizedPool,
+  schedulerInWebProcess,
+  fileLoggingHandler,
 ];

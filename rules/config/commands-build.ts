@@ -4,7 +4,7 @@
  */
 import type { OffsetEdit } from '../api';
 import type { MappedText } from './commands-text';
-import { baseName, locateProgram, makeWord, shellCommandArgument, shellSplit, type Word } from './commands-shell';
+import { locateProgram, makeWord, shellCommandArgument, shellSplit, type Word } from './commands-shell';
 
 export type { Word } from './commands-shell';
 
@@ -102,4 +102,3 @@ export function assignmentSettings(command: StartCommand): EnvSetting[] {
   });
 }
 
-export { baseName };

@@ -78,3 +78,9 @@ export function evalArithmetic(expr: string): number | undefined {
 export function estimatePhrase(estimate: number | undefined, unit = 'workers'): string {
   return estimate === undefined ? '' : ` (e.g. ${HOST_CPUS} CPUs → ${estimate} ${unit})`;
 }
+
+/** pm2's per-CPU instance counts: `max`/`0` one per CPU, `-1` all CPUs but one. */
+export function pm2PerCpuPhrase(value: string | number): string {
+  const n = value === 'max' ? 0 : Number(value);
+  return n === 0 ? 'one Node process per CPU' : `one Node process per CPU, minus ${-n}`;
+}

@@ -10,7 +10,7 @@ import {
   celeryPool, celeryWorkerWord, envSettings, optionValues, startCommands, valueRange, wordsOf,
   type CommandSource, type EnvSetting, type OptionMatch, type StartCommand,
 } from './commands';
-import { CPU_PROBE, estimatePhrase, estimateShellCount, perWorkerCost, totalCost, WORKER_OPTIONS } from './cpu-derived-workers-common';
+import { CPU_PROBE, estimatePhrase, estimateShellCount, perWorkerCost, pm2PerCpuPhrase, totalCost, WORKER_OPTIONS } from './cpu-derived-workers-common';
 import { cpuDerivedWorkersDeployDocs } from './worker-docs';
 
 interface WorkerSetting {
@@ -83,65 +83,92 @@ function checkCommand(ctx: RuleContext, command: StartCommand): void {
   const setting = workerSetting(command);
   if (!setting) return;
   const max = ctx.options.maxWorkers as number;
-  const suggested = ctx.options.suggestedWorkers as number;
-  const shell = command.form === 'shell';
-  // Compose interpolates `${...}` itself when it reads the file; `$$` leaves one `$` for the shell.
-  const dollar = command.source === 'docker-compose' ? '$$' : '$';
-  const replacement = `${dollar}{${setting.envVar}:-${suggested}}`;
-  const cost = perWorkerCost(setting.runtime);
-
   for (const match of optionValues(command.args, setting.names)) {
     const value = match.value;
-    const [start, end] = valueRange(match);
-    if (end <= start) continue;
-    const cpuByPm2 = setting.runtime === 'node' && (value === 'max' || (/^-?\d+$/.test(value) && Number(value) <= 0));
-    if (cpuByPm2 || (shell && CPU_PROBE.test(value))) {
-      const estimate = cpuByPm2 ? undefined : estimateShellCount(value);
-      const what = cpuByPm2 ? `${value === 'max' || /^0+$/.test(value) ? 'one Node process per CPU' : 'Node processes from the CPU count'} (${match.flag.value} ${value})` : `the number of ${setting.what} from the CPU count (${value})`;
-      ctx.report({
-        start,
-        end,
-        message:
-          `${cpuByPm2 ? 'Starts' : 'Sets'} ${what}: in a container that is the host's CPU count, not the plan's share${estimatePhrase(estimate, setting.runtime === 'node' ? 'processes' : 'workers')}, ` +
-          `and each is a full copy of the app (${cost}); ${shell ? `use ${replacement}` : noShellAdvice(command, setting, suggested)}`,
-        fixes: shell ? [{ title: `Use ${replacement}`, edits: [{ start, end, newText: replacement }] }] : [],
-      });
+    const perCpuByPm2 = setting.runtime === 'node' && (value === 'max' || (/^-?\d+$/.test(value) && Number(value) <= 0));
+    if (perCpuByPm2 || (command.form === 'shell' && CPU_PROBE.test(value))) {
+      reportCpuCount(ctx, command, setting, match, perCpuByPm2);
       continue;
     }
     const literal = literalCount(match);
-    if (!literal || literal.n <= max) continue;
-    const fixes: FixSpec[] = [];
-    if (literal.inDefault) fixes.push({ title: `Default to ${suggested}`, edits: [{ start: literal.start, end: literal.end, newText: String(suggested) }] });
-    else if (shell) fixes.push({ title: `Use ${replacement}`, edits: [{ start: literal.start, end: literal.end, newText: replacement }] });
-    ctx.report({
-      start: literal.start,
-      end: literal.end,
-      message:
-        `Starts ${literal.n} ${setting.what}${literal.inDefault ? ' by default' : ''}, each a full copy of the app (${cost}, ${totalCost(literal.n, setting.runtime)}); ` +
-        (literal.inDefault ? `default to ${suggested}` : shell ? `use ${replacement}` : noShellAdvice(command, setting, suggested)) +
-        (literal.inDefault || shell ? " and raise it only as far as the plan's memory allows" : ''),
-      fixes,
-    });
+    if (literal && literal.n > max) reportLiteralCount(ctx, command, setting, literal);
   }
-
-  if (command.program === 'celery' && setting.runtime === 'python') {
-    for (const match of optionValues(command.args, ['--autoscale'])) {
-      const m = /^(\d+)/.exec(match.value);
-      if (!m || Number(m[1]) <= max) continue;
-      const [start] = valueRange(match);
-      const [s, e] = match.word.text.fileRange(match.offset, match.offset + m[1].length);
-      if (e <= s || s < start) continue;
-      ctx.report({
-        start: s,
-        end: e,
-        message: `Lets celery grow to ${m[1]} worker processes (--autoscale), each a full copy of the app (${cost}, ${totalCost(Number(m[1]), 'python')}); lower the maximum to ${suggested}`,
-      });
-    }
+  if (command.program === 'celery') {
+    for (const match of optionValues(command.args, ['--autoscale'])) reportAutoscale(ctx, match, max);
   }
 }
 
+/** The shell form of reading WEB_CONCURRENCY (or CELERY_CONCURRENCY) with the suggested default. */
+function envReference(ctx: RuleContext, command: StartCommand, setting: WorkerSetting): string {
+  // Compose interpolates `${...}` itself when it reads the file; `$$` leaves one `$` for the shell.
+  const dollar = command.source === 'docker-compose' ? '$$' : '$';
+  return `${dollar}{${setting.envVar}:-${ctx.options.suggestedWorkers as number}}`;
+}
+
+/** `--workers $(nproc)`, `-i max`. */
+function reportCpuCount(ctx: RuleContext, command: StartCommand, setting: WorkerSetting, match: OptionMatch, perCpuByPm2: boolean): void {
+  const [start, end] = valueRange(match);
+  if (end <= start) return;
+  const shell = command.form === 'shell';
+  const replacement = envReference(ctx, command, setting);
+  const what = perCpuByPm2
+    ? `Starts ${pm2PerCpuPhrase(match.value)} (${match.flag.value} ${match.value})`
+    : `Sets the number of ${setting.what} from the CPU count (${match.value})`;
+  const estimate = perCpuByPm2 ? undefined : estimateShellCount(match.value);
+  ctx.report({
+    start,
+    end,
+    message:
+      `${what}: in a container that is the host's CPU count, not the plan's share${estimatePhrase(estimate, setting.runtime === 'node' ? 'processes' : 'workers')}, ` +
+      `and each is a full copy of the app (${perWorkerCost(setting.runtime)}); ${shell ? `use ${replacement}` : noShellAdvice(ctx, command, setting)}`,
+    fixes: shell ? [{ title: `Use ${replacement}`, edits: [{ start, end, newText: replacement }] }] : [],
+  });
+}
+
+/** `-w 9`, `${WEB_CONCURRENCY:-12}`. */
+function reportLiteralCount(ctx: RuleContext, command: StartCommand, setting: WorkerSetting, literal: LiteralCount): void {
+  const suggested = ctx.options.suggestedWorkers as number;
+  const replacement = envReference(ctx, command, setting);
+  const shell = command.form === 'shell';
+  const fixes: FixSpec[] = [];
+  // Lowering the default of `${VAR:-12}` is right wherever it is written (a shell or compose expands it).
+  if (literal.inDefault) fixes.push({ title: `Default to ${suggested}`, edits: [{ start: literal.start, end: literal.end, newText: String(suggested) }] });
+  else if (shell) fixes.push({ title: `Use ${replacement}`, edits: [{ start: literal.start, end: literal.end, newText: replacement }] });
+  const advice = literal.inDefault || shell
+    ? `${literal.inDefault ? `default to ${suggested}` : `use ${replacement}`} and raise it only as far as the plan's memory allows`
+    : noShellAdvice(ctx, command, setting);
+  ctx.report({
+    start: literal.start,
+    end: literal.end,
+    message: `Starts ${literal.n} ${setting.what}${literal.inDefault ? ' by default' : ''}, each a full copy of the app (${perWorkerCost(setting.runtime)}, ${totalCost(literal.n, setting.runtime)}); ${advice}`,
+    fixes,
+  });
+}
+
+/** celery `--autoscale=10,3`: up to 10 processes. No fix: the minimum may need lowering too. */
+function reportAutoscale(ctx: RuleContext, match: OptionMatch, max: number): void {
+  const m = /^(\d+)/.exec(match.value);
+  if (!m || Number(m[1]) <= max) return;
+  const [start, end] = match.word.text.fileRange(match.offset, match.offset + m[1].length);
+  if (end <= start) return;
+  const n = Number(m[1]);
+  ctx.report({
+    start,
+    end,
+    message: `Lets celery grow to ${n} worker processes (--autoscale), each a full copy of the app (${perWorkerCost('python')}, ${totalCost(n, 'python')}); lower the maximum to ${ctx.options.suggestedWorkers as number}`,
+  });
+}
+
+interface LiteralCount {
+  n: number;
+  start: number;
+  end: number;
+  /** The default of `${VAR:-n}` rather than a plain number. */
+  inDefault: boolean;
+}
+
 /** `8`, or the default of `${WEB_CONCURRENCY:-8}`, with its file range. */
-function literalCount(match: OptionMatch): { n: number; start: number; end: number; inDefault: boolean } | undefined {
+function literalCount(match: OptionMatch): LiteralCount | undefined {
   const value = match.value;
   if (/^\d+$/.test(value)) {
     const [start, end] = valueRange(match);
@@ -154,7 +181,8 @@ function literalCount(match: OptionMatch): { n: number; start: number; end: numb
   return { n: Number(m[1]), start, end, inDefault: true };
 }
 
-function noShellAdvice(command: StartCommand, setting: WorkerSetting, suggested: number): string {
+function noShellAdvice(ctx: RuleContext, command: StartCommand, setting: WorkerSetting): string {
+  const suggested = ctx.options.suggestedWorkers as number;
   const why = NO_SHELL[command.source] ?? 'this command runs without a shell';
   return setting.readsWebConcurrency
     ? `lower it to ${suggested}, or drop the option and set WEB_CONCURRENCY, which ${command.program} reads itself (${why}, so \${WEB_CONCURRENCY:-${suggested}} would not expand)`
@@ -209,7 +237,7 @@ function checkPm2Json(ctx: RuleContext): void {
       start,
       end,
       message: perCpu
-        ? `Starts one Node process per CPU (instances: ${JSON.stringify(v)}): in a container that is the host's CPU count, not the plan's share, and each is a full copy of the app (${perWorkerCost('node')}); use ${suggested}`
+        ? `Starts ${pm2PerCpuPhrase(v === 'max' ? 'max' : n!)} (instances: ${JSON.stringify(v)}): in a container that is the host's CPU count, not the plan's share, and each is a full copy of the app (${perWorkerCost('node')}); use ${suggested}`
         : `Starts ${n} Node processes, each a full copy of the app (${perWorkerCost('node')}, ${totalCost(n!, 'node')}); use ${suggested} and raise it only as far as the plan's memory allows`,
       fixes: [{ title: `Start ${suggested} instances`, edits: [{ start, end, newText: suggested }] }],
     });

@@ -5,7 +5,7 @@
  */
 import { ts } from 'ts-morph';
 import { defineRule, type FixSpec, type RuleContext } from '../api';
-import { HOST_CPUS, estimatePhrase, perWorkerCost, totalCost, WORKER_OPTIONS } from './cpu-derived-workers-common';
+import { HOST_CPUS, estimatePhrase, perWorkerCost, pm2PerCpuPhrase, totalCost, WORKER_OPTIONS } from './cpu-derived-workers-common';
 import { cpuDerivedWorkersNodeDocs } from './worker-docs';
 
 interface Derived {
@@ -294,7 +294,7 @@ class ClusterCheck {
       start: value.getStart(),
       end: value.getEnd(),
       message: perCpu
-        ? `Starts one Node process per CPU (instances: ${literal}): in a container that is the host's CPU count, not the plan's share, and each is a full copy of the app (${perWorkerCost('node')}); use ${this.replacement}`
+        ? `Starts ${pm2PerCpuPhrase(n)} (instances: ${literal}): in a container that is the host's CPU count, not the plan's share, and each is a full copy of the app (${perWorkerCost('node')}); use ${this.replacement}`
         : `Starts ${n} Node processes, each a full copy of the app (${perWorkerCost('node')}, ${totalCost(n, 'node')}); use ${this.replacement}`,
       fixes,
     });

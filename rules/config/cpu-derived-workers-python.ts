@@ -76,7 +76,7 @@ export default defineRule({
       for (const { node } of captures(tree, '(keyword_argument name: (identifier) @name value: (_) @value)')) {
         if (node.type !== 'identifier' || node.text !== 'worker_concurrency') continue;
         const call = ancestor(node, 'call');
-        if (!call || !/\.(update|config_from_object)$|conf\b/.test(call.childForFieldName('function')?.text ?? '')) continue;
+        if (!call || !/\bconf\.update$/.test(call.childForFieldName('function')?.text ?? '')) continue;
         counts.push({ value: node.parent!.childForFieldName('value')!, envVar: 'CELERY_CONCURRENCY', what: 'celery worker processes' });
       }
     }

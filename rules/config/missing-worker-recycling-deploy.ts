@@ -14,8 +14,10 @@ import { missingWorkerRecyclingDeployDocs } from './worker-docs';
 const CELERY_RECYCLING_FLAGS = ['--max-tasks-per-child', '--maxtasksperchild', '--max-memory-per-child'];
 /** Any spelling of the celery settings (`worker_max_tasks_per_child`, `CELERYD_MAX_TASKS_PER_CHILD`, ...). */
 const CELERY_RECYCLING_SETTING = /max_tasks_per_child|MAX_TASKS_PER_CHILD|max_memory_per_child|MAX_MEMORY_PER_CHILD|maxtasksperchild/;
-/** How many workspace Python files the celery check reads at most. */
-const MAX_PYTHON_FILES = 5000;
+/** Above this many workspace Python files, the celery check reads only the likely config files. */
+const MAX_PYTHON_FILES = 2000;
+/** Where celery settings usually live: read these first. */
+const LIKELY_CELERY_CONFIG = /(celery|settings|config|conf|worker|tasks|__init__)[^/]*\.py$/;
 
 export default defineRule({
   meta: {
@@ -108,12 +110,14 @@ function checkCelery(ctx: RuleContext, command: StartCommand): void {
 
 /** A workspace Python file (celery app, celeryconfig, Django settings) or env file sets the per-child limits. */
 function celeryRecyclingConfigured(ctx: RuleContext): boolean {
-  let read = 0;
-  for (const relPath of ctx.project.files()) {
-    if (!/\.py$/.test(relPath) || /(^|\/)(node_modules|site-packages|\.venv|venv)\//.test(relPath)) continue;
-    if (++read > MAX_PYTHON_FILES) return true; // too large to tell: say nothing
+  if (envSettings(ctx).some((e) => CELERY_RECYCLING_SETTING.test(e.name))) return true;
+  const python = ctx.project.files().filter((p) => p.endsWith('.py') && !/(^|\/)(node_modules|site-packages|\.venv|venv)\//.test(p));
+  const likely = python.filter((p) => LIKELY_CELERY_CONFIG.test(p));
+  // In a very large workspace only the files where celery settings usually live are read.
+  const candidates = python.length > MAX_PYTHON_FILES ? likely : [...likely, ...python.filter((p) => !LIKELY_CELERY_CONFIG.test(p))];
+  for (const relPath of candidates) {
     const text = ctx.project.readFile(relPath);
     if (text && CELERY_RECYCLING_SETTING.test(text)) return true;
   }
-  return envSettings(ctx).some((e) => CELERY_RECYCLING_SETTING.test(e.name)) || otherDeployFiles(ctx).some((f) => CELERY_RECYCLING_SETTING.test(f.text));
+  return otherDeployFiles(ctx).some((f) => CELERY_RECYCLING_SETTING.test(f.text));
 }

@@ -7,7 +7,7 @@ import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../
 import { ancestor, captures, hasSplat, indentOf, keywordArgument, positionalArguments, stringValue } from './ast';
 import { inferColumnUse } from './dataframe-columns';
 import { importsOf, type ImportMap } from './imports';
-import { sessionStateOf } from './module-state';
+import { identifiersNamed, sessionStateOf } from './module-state';
 
 interface Reader {
   /** Keyword arguments any one of which bounds the columns or rows read. */
@@ -115,11 +115,15 @@ function readerOf(imports: ImportMap, call: Node): [string, Reader] | undefined 
 }
 
 function checkReaders(ctx: RuleContext, tree: Tree, imports: ImportMap): void {
-  // Readers imported under another name (`from pandas import read_parquet as load`) cannot be found by their text.
-  const aliases = new Set([...imports.names].filter(([local, q]) => /^pandas\.read_/.test(q) && !local.startsWith('read_')).map(([local]) => local));
-  for (const { node, name } of captures(tree, '(call function: [(identifier) (attribute)] @fn) @call')) {
-    if (name !== 'fn' || !(/read_\w+$/.test(node.text) || aliases.has(node.text))) continue;
-    const call = node.parent!;
+  // Found from the text: reader names, plus readers imported under another name (`read_parquet as load`).
+  const names = new Set(Object.keys(READERS));
+  for (const [local, q] of imports.names) if (/^pandas\.read_/.test(q)) names.add(local);
+  for (const id of identifiersNamed(tree, names)) {
+    const parent = id.parent;
+    const fn = parent?.type === 'attribute' && parent.childForFieldName('attribute')?.id === id.id ? parent : id;
+    const call = fn.parent;
+    if (call?.type !== 'call' || call.childForFieldName('function')?.id !== fn.id) continue;
+    const node = fn;
     const found = readerOf(imports, call);
     if (!found || hasSplat(call)) continue;
     const [fn, reader] = found;
@@ -302,8 +306,11 @@ function lastAssignment(id: Node): Node | undefined {
 function checkSessionState(ctx: RuleContext, tree: Tree, imports: ImportMap): void {
   const session = sessionStateOf(tree);
   const reported = new Set<string>();
-  for (const { node, name } of captures(tree, '(assignment left: [(attribute) (subscript)] @target right: (_) @value) @a')) {
-    if (name !== 'a') continue;
+  for (const id of identifiersNamed(tree, new Set(['session_state', ...session.aliases]))) {
+    const state = id.parent?.type === 'attribute' && id.parent.childForFieldName('attribute')?.id === id.id ? id.parent : id;
+    const entry = state.parent;
+    const node = entry?.parent;
+    if (!session.isSessionState(state) || !entry || node?.type !== 'assignment' || node.childForFieldName('left')?.id !== entry.id) continue;
     const target = node.childForFieldName('left')!;
     const key = session.keyOf(target);
     if (key === undefined || reported.has(key)) continue;

@@ -106,6 +106,14 @@ export function isDjangoFile(tree: Tree, text: string): boolean {
 }
 
 /**
+ * Cheap text check before any tree work: every queryset this module recognises starts at a manager
+ * (`X.objects`) or a related manager call (`a.items.all()`), so a file with neither has nothing to analyse.
+ */
+export function mayContainQuerysets(text: string): boolean {
+  return /\.(?:objects|_default_manager|_base_manager)\b|\.\w+\s*\.\s*(?:all|filter|exclude|order_by|select_related|prefetch_related|annotate|only|defer|distinct)\(/.test(text);
+}
+
+/**
  * Fixes are offered only for files that parse: an edit computed from an error-recovered tree may land in the
  * wrong place, and the result could not parse anyway (a fix must leave a file that parses, RULES.md).
  */

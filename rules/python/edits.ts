@@ -210,3 +210,49 @@ export function addImport(tree: Tree, text: string, module: string): OffsetEdit 
   const blankBefore = i > 0 && !/\n[ \t]*\n$/.test(text.slice(0, at)) ? '\n' : '';
   return { start: at, end: at, newText: `${blankBefore}${line}\n` };
 }
+
+/** Edits adding several standard-library imports; imports landing at the same place become one edit, in order. */
+export function addImports(tree: Tree, text: string, modules: readonly string[]): OffsetEdit[] {
+  const out: OffsetEdit[] = [];
+  for (const module of [...modules].sort()) {
+    const edit = addImport(tree, text, module);
+    if (!edit) continue;
+    const same = out.find((e) => e.start === edit.start);
+    if (!same) {
+      out.push(edit);
+      continue;
+    }
+    // Both are "<blank lines>import x\n<blank lines>": put the new line right after the previous import line.
+    const m = /^(\n*)((?:import \w+\n)+)(\n*)$/.exec(same.newText);
+    same.newText = m ? `${m[1]}${m[2]}import ${module}\n${m[3]}` : same.newText + edit.newText;
+  }
+  return out;
+}
+
+/**
+ * Removes `name` from a module-level `from x import ...` when `node` is its only use (the code using it is being
+ * replaced): the name and its comma, or the whole statement when it imports nothing else. Undefined otherwise.
+ */
+export function removeUnusedImport(tree: Tree, text: string, name: string, node: Node): OffsetEdit | undefined {
+  let uses = 0;
+  let imported: Node | undefined;
+  walk(tree.rootNode, (n) => {
+    if (n.type === 'import_from_statement') {
+      if (n.parent?.type === 'module') {
+        for (const child of n.childrenForFieldName('name')) {
+          const local = child?.type === 'aliased_import' ? child.childForFieldName('alias') : child;
+          if (child && local?.text === name) imported = child;
+        }
+      }
+      return false;
+    }
+    if (n.type === 'import_statement') return false;
+    if (n.type === 'identifier' && n.text === name) uses++;
+    return undefined;
+  });
+  const own = node.type === 'identifier' && node.text === name ? 1 : 0;
+  if (!imported || uses !== own) return undefined;
+  const statement = imported.parent!;
+  const names = statement.childrenForFieldName('name').filter((c) => c !== null);
+  return names.length === 1 ? removeStatementLines(text, statement) : removeListItem(text, imported);
+}

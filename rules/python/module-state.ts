@@ -150,6 +150,8 @@ export interface SessionState {
   keyOf(node: Node | null | undefined): string | undefined;
   /** True when the node sits in a block that only runs when `key` is not yet in the session. */
   insideInitGuard(node: Node, key: string): boolean;
+  /** Module-level names bound to `st.session_state`. */
+  readonly aliases: ReadonlySet<string>;
 }
 
 const sessionCache = new WeakMap<Tree, SessionState>();
@@ -194,7 +196,7 @@ function buildSessionState(tree: Tree, imports: ImportMap): SessionState {
     }
     return false;
   };
-  return { isSessionState, keyOf, insideInitGuard };
+  return { isSessionState, keyOf, insideInitGuard, aliases };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -308,8 +310,10 @@ class ModuleStateBuilder {
 
   build(): ModuleState {
     this.collectDeclarations();
+    this.dropNeverGrown();
     const usesSession = this.imports.importsModule('streamlit');
     if (this.byId.size > 0 || usesSession) this.collectMutations();
+    for (const call of this.sessionCleared) for (const c of this.byId.values()) if (c.scope === 'session') c.evictions.push({ node: call, how: '.clear()' });
     return { containers: [...this.byId.values()], containerOf: (n) => this.containerOf(n) };
   }
 
@@ -348,6 +352,27 @@ class ModuleStateBuilder {
     if (!kind) return;
     if (kind.autoVivify) this.autoVivify.add(id);
     this.byId.set(id, { id, label, scope, type: kind.type, bounded: kind.bounded, declaration: value ?? undefined, growths: [], evictions: [], escapes: [] });
+  }
+
+  /**
+   * Cheap text pre-filter: a container whose name is never followed by growth syntax (`name[...] =`, `name.append(`,
+   * `name |=`, ...) cannot grow, so the tree queries below can skip it (most modules then skip them entirely).
+   */
+  private dropNeverGrown(): void {
+    if (this.byId.size === 0) return;
+    const grown = new Set<string>();
+    const text = this.tree.rootNode.text;
+    const patterns = [
+      /(\w+)\s*\[[^\]\n]*\]\s*(?:[-+|&]?=(?!=)|\.)/g,
+      /(\w+)\s*\.\s*(?:append|extend|insert|add|setdefault|update|appendleft|extendleft)\s*\(/g,
+      /(\w+)\s*(?:\|=|\+=)/g,
+      /\b(\w+)\s*=\s*(?:\1\s*[+|]|\{\s*\*\*\s*\1\b|\[\s*\*\s*\1\b)/g,
+    ];
+    for (const re of patterns) for (const m of text.matchAll(re)) grown.add(m[1]);
+    for (const [id, c] of this.byId) {
+      const name = c.label.slice(c.label.lastIndexOf('.') + 1);
+      if (!grown.has(name)) this.byId.delete(id);
+    }
   }
 
   // -- references -----------------------------------------------------------------------------
@@ -395,59 +420,106 @@ class ModuleStateBuilder {
 
   // -- mutations ------------------------------------------------------------------------------
 
-  private collectMutations(): void {
-    const q = (source: string) => captures(this.tree, source);
+  // -- mutations ------------------------------------------------------------------------------
 
-    for (const { node, name } of q('(call function: (attribute object: (_) @object attribute: (identifier) @method)) @call')) {
-      if (name !== 'call') continue;
-      this.methodCall(node);
+  /**
+   * Classifies every reference to a candidate container. References are found from the text (the names are
+   * known), so the cost follows the number of references rather than the size of the file.
+   */
+  private collectMutations(): void {
+    const names = new Set([...this.byId.values()].map((c) => c.label.slice(c.label.lastIndexOf('.') + 1)));
+    names.add('session_state');
+    for (const alias of this.session.aliases) names.add(alias);
+    for (const id of identifiersNamed(this.tree, names)) {
+      const expr = this.containerExpression(id);
+      const c = expr && this.containerOf(expr);
+      if (expr && c) this.reference(expr, c);
     }
-    for (const { node } of q('(assignment left: (_) @left) @assign')) {
-      if (node.type === 'assignment') this.assignment(node);
-    }
-    for (const { node } of q('(augmented_assignment) @aug')) this.augmented(node);
-    for (const { node } of q('(delete_statement) @del')) {
-      for (const target of node.namedChildren.flatMap((c) => (c?.type === 'expression_list' ? c.namedChildren : [c]))) {
-        if (!target) continue;
-        const inner = target.type === 'subscript' ? this.containerOf(target.childForFieldName('value')) : undefined;
-        const whole = this.containerOf(target);
-        const c = inner ?? whole;
-        if (c) c.evictions.push({ node: target, how: 'del' });
-      }
-    }
-    for (const { node, name } of q('(comparison_operator (call function: (identifier) @len arguments: (argument_list . (_) @sized .)) (#eq? @len "len"))')) {
-      if (name !== 'sized' || node.parent?.parent?.type !== 'call') continue;
-      const c = this.containerOf(node);
-      if (c && node.parent.parent.childForFieldName('function')?.text === 'len') c.evictions.push({ node: node.parent.parent, how: 'len() check' });
-    }
-    if (this.autoVivify.size > 0) {
-      // defaultdict: reading a missing key inserts it (`_index[k].append(v)`).
-      for (const { node } of q('(subscript value: (_) @value) @sub')) {
-        if (node.type !== 'subscript') continue;
-        const c = this.containerOf(node.childForFieldName('value'));
-        if (c && this.autoVivify.has(c.id) && !isFixedKey(node.childrenForFieldName('subscript')) && node.parent?.type !== 'delete_statement') {
-          this.grow(c, node, '[key] on a defaultdict');
-        }
-      }
-    }
-    this.collectEscapes();
   }
 
-  private methodCall(call: Node): void {
-    const fn = call.childForFieldName('function')!;
-    const object = fn.childForFieldName('object');
-    const method = fn.childForFieldName('attribute')?.text ?? '';
-    if (this.session.isSessionState(object)) {
-      // st.session_state.pop("log") / .clear() / .setdefault("log", [])
-      const key = stringValue(positionalArguments(call)[0]);
-      if (method === 'clear') for (const c of this.byId.values()) if (c.scope === 'session') c.evictions.push({ node: call, how: '.clear()' });
-      if (key === undefined) return;
-      if (method === 'pop') this.sessionContainer(key).evictions.push({ node: call, how: '.pop()' });
-      if (method === 'setdefault') this.initSession(this.sessionContainer(key), positionalArguments(call)[1]);
+  /** The expression a name occurrence is part of that may denote a container: `x`, `self.x`, `st.session_state["x"]`. */
+  private containerExpression(id: Node): Node | undefined {
+    const parent = id.parent;
+    const expr = parent?.type === 'attribute' && parent.childForFieldName('attribute')?.id === id.id ? parent : id;
+    if (!this.session.isSessionState(expr)) return expr;
+    // st.session_state.key / st.session_state["key"], or a call on the session state itself.
+    const outer = expr.parent;
+    if (outer?.type === 'attribute' && outer.parent?.type === 'call' && outer.parent.childForFieldName('function')?.id === outer.id) {
+      const method = outer.childForFieldName('attribute')?.text ?? '';
+      if (['pop', 'clear', 'setdefault'].includes(method)) {
+        this.sessionCall(outer.parent, method);
+        return undefined;
+      }
+    }
+    return outer && this.session.keyOf(outer) !== undefined ? outer : undefined;
+  }
+
+  /** What the code around one reference does to the container. */
+  private reference(expr: Node, c: Container): void {
+    let parent = expr.parent;
+    while (parent?.type === 'parenthesized_expression') {
+      expr = parent;
+      parent = parent.parent;
+    }
+    if (!parent) return;
+    const isField = (field: string) => parent!.childForFieldName(field)?.id === expr.id;
+    switch (parent.type) {
+      case 'attribute': {
+        const call = parent.parent;
+        if (call?.type === 'call' && call.childForFieldName('function')?.id === parent.id) this.methodCall(c, call, parent.childForFieldName('attribute')?.text ?? '');
+        return;
+      }
+      case 'subscript':
+        if (isField('value')) this.subscriptUse(c, parent);
+        return;
+      case 'assignment':
+        if (isField('left')) this.reassignment(c, parent);
+        else if (isField('right')) this.escape(c, expr);
+        return;
+      case 'augmented_assignment':
+        if (isField('left')) this.augmented(c, parent);
+        return;
+      case 'delete_statement':
+      case 'expression_list':
+        if (parent.type === 'delete_statement' || parent.parent?.type === 'delete_statement') c.evictions.push({ node: expr, how: 'del' });
+        return;
+      case 'argument_list': {
+        const call = parent.parent;
+        if (call?.type !== 'call') return;
+        // `len(x) > N` anywhere means the code checks its size.
+        if (call.childForFieldName('function')?.text === 'len' && call.parent?.type === 'comparison_operator') c.evictions.push({ node: call, how: 'len() check' });
+        else if (!this.isReadOnlyCall(call)) this.escape(c, expr);
+        return;
+      }
+      case 'keyword_argument':
+        if (isField('value') && !(parent.parent?.parent?.type === 'call' && this.isReadOnlyCall(parent.parent.parent))) this.escape(c, expr);
+        return;
+      case 'return_statement':
+      case 'yield':
+        this.escape(c, expr);
+        return;
+    }
+  }
+
+  private escape(c: Container, node: Node): void {
+    if (c.scope !== 'session') c.escapes.push(node);
+  }
+
+  /** `st.session_state.pop("log")` / `.clear()` / `.setdefault("log", [])`. */
+  private sessionCall(call: Node, method: string): void {
+    if (method === 'clear') {
+      this.sessionCleared.push(call);
       return;
     }
-    const c = this.containerOf(object);
-    if (!c) return;
+    const key = stringValue(positionalArguments(call)[0]);
+    if (key === undefined) return;
+    if (method === 'pop') this.sessionContainer(key).evictions.push({ node: call, how: '.pop()' });
+    else this.initSession(this.sessionContainer(key), positionalArguments(call)[1]);
+  }
+
+  private readonly sessionCleared: Node[] = [];
+
+  private methodCall(c: Container, call: Node, method: string): void {
     if (GROW_METHODS.has(method)) {
       const args = positionalArguments(call);
       const fixed =
@@ -459,21 +531,29 @@ class ModuleStateBuilder {
     }
   }
 
-  private assignment(assign: Node): void {
-    const left = assign.childForFieldName('left');
-    const right = assign.childForFieldName('right');
-    if (!left) return;
-    if (left.type === 'subscript') {
-      const c = this.containerOf(left.childForFieldName('value'));
-      const keys = left.childrenForFieldName('subscript');
-      if (c) {
-        if (keys.some((k) => k.type === 'slice')) c.evictions.push({ node: left, how: '[:] =' });
-        else if (c.type !== 'list' && c.type !== 'deque' && !isFixedKey(keys)) this.grow(c, left, '[key] = ...');
-        return;
-      }
+  /** `x[k] = v`, `x[:] = ...`, `x[k] += 1`, `del x[k]`, and defaultdict reads `x[k].append(v)`. */
+  private subscriptUse(c: Container, sub: Node): void {
+    const keys = sub.childrenForFieldName('subscript');
+    const parent = sub.parent;
+    const deleted = parent?.type === 'delete_statement' || (parent?.type === 'expression_list' && parent.parent?.type === 'delete_statement');
+    if (deleted) {
+      c.evictions.push({ node: sub, how: 'del' });
+    } else if (parent?.type === 'assignment' && parent.childForFieldName('left')?.id === sub.id) {
+      if (keys.some((k) => k.type === 'slice')) c.evictions.push({ node: sub, how: '[:] =' });
+      else if (c.type !== 'list' && c.type !== 'deque' && !isFixedKey(keys)) this.grow(c, sub, '[key] = ...');
+    } else if (parent?.type === 'augmented_assignment' && parent.childForFieldName('left')?.id === sub.id) {
+      // Counter / defaultdict: `hits[k] += 1` inserts k.
+      const decl = c.declaration?.type === 'call' ? this.imports.resolve(c.declaration.childForFieldName('function')) : undefined;
+      if ((decl === 'collections.Counter' || decl === 'collections.defaultdict') && !isFixedKey(keys)) this.grow(c, parent, `[key] ${parent.childForFieldName('operator')?.text ?? '+='}`);
+    } else if (this.autoVivify.has(c.id) && !isFixedKey(keys)) {
+      // defaultdict: reading a missing key inserts it.
+      this.grow(c, sub, '[key] on a defaultdict');
     }
-    const c = this.containerOf(left);
-    if (!c) return;
+  }
+
+  private reassignment(c: Container, assign: Node): void {
+    const left = assign.childForFieldName('left')!;
+    const right = assign.childForFieldName('right');
     const fn = ancestor(assign, 'function_definition');
     if (c.scope === 'module') {
       // Only a function that declares `global` rebinds the module's container.
@@ -493,20 +573,8 @@ class ModuleStateBuilder {
     c.evictions.push({ node: assign, how: 'reassignment' });
   }
 
-  private augmented(aug: Node): void {
-    const left = aug.childForFieldName('left');
+  private augmented(c: Container, aug: Node): void {
     const op = aug.childForFieldName('operator')?.text ?? '';
-    if (left?.type === 'subscript') {
-      // Counter / defaultdict: `hits[k] += 1` inserts k.
-      const c = this.containerOf(left.childForFieldName('value'));
-      if (c && c.type === 'dict' && !isFixedKey(left.childrenForFieldName('subscript'))) {
-        const decl = c.declaration?.type === 'call' ? this.imports.resolve(c.declaration.childForFieldName('function')) : undefined;
-        if (decl === 'collections.Counter' || decl === 'collections.defaultdict') this.grow(c, aug, `[key] ${op}`);
-      }
-      return;
-    }
-    const c = this.containerOf(left);
-    if (!c) return;
     if (op === '|=' || op === '+=') {
       const right = aug.childForFieldName('right');
       if (!(op === '|=' && right && isLiteralKeyDict(right))) this.grow(c, aug, op);
@@ -542,25 +610,6 @@ class ModuleStateBuilder {
     return false;
   }
 
-  /** Module and class containers handed to other code: that code may evict, so we cannot tell. */
-  private collectEscapes(): void {
-    const source = `
-      (argument_list [(identifier) (attribute)] @arg)
-      (keyword_argument value: [(identifier) (attribute)] @arg)
-      (return_statement [(identifier) (attribute)] @arg)
-      (yield [(identifier) (attribute)] @arg)
-      (assignment right: [(identifier) (attribute)] @arg)
-    `;
-    for (const { node } of captures(this.tree, source)) {
-      const c = this.containerOf(node);
-      if (!c || c.scope === 'session') continue;
-      const parent = node.parent;
-      const call = parent?.type === 'argument_list' ? parent.parent : parent?.type === 'keyword_argument' ? parent.parent?.parent : undefined;
-      if (call?.type === 'call' && this.isReadOnlyCall(call)) continue;
-      c.escapes.push(node);
-    }
-  }
-
   private isReadOnlyCall(call: Node): boolean {
     const fn = call.childForFieldName('function');
     if (!fn) return false;
@@ -588,42 +637,98 @@ class ModuleStateBuilder {
         }
       }
     };
-    for (const { node } of captures(this.tree, '(decorator) @d')) {
+    for (const node of decoratorsOf(this.tree)) {
       const expr = node.namedChildren.find((c) => c?.type !== 'comment');
       if (expr?.type === 'call') markRun(expr.childForFieldName('function'), true);
       else markRun(expr, false);
     }
-    for (const { node } of captures(this.tree, '(call function: [(identifier) (attribute)] @f)')) {
-      if (!ancestor(node, 'function_definition', 'lambda')) markRun(node, false);
+    // Calls in module-level statements (not inside definitions) run at import.
+    for (const stmt of this.tree.rootNode.namedChildren) {
+      if (!stmt || stmt.type === 'function_definition' || stmt.type === 'decorated_definition' || stmt.type === 'class_definition') continue;
+      for (const { node } of captures(this.tree, '(call function: [(identifier) (attribute)] @f)', stmt)) {
+        if (!ancestor(node, 'function_definition', 'lambda')) markRun(node, false);
+      }
     }
-    for (const { node } of captures(this.tree, '(function_definition name: (identifier) @n)')) {
-      if (IMPORT_TIME_METHODS.has(node.text)) set.add(node.parent!.id);
+    for (const methods of (this.functionIndex ??= this.buildFunctionIndex()).methods.values()) {
+      for (const name of IMPORT_TIME_METHODS) for (const def of methods.get(name) ?? []) set.add(def.id);
     }
     return (this.importTime = set);
   }
 
+  private functionIndex?: { top: Map<string, Node[]>; methods: Map<string, Map<string, Node[]>>; instances: Map<string, string> };
+
   /** The module's own functions an expression names: `register`, `Registry.register`, `registry.add` (an instance). */
   private functionsNamed(expr: Node | null | undefined): Node[] {
     if (!expr) return [];
-    const top = this.tree.rootNode.namedChildren;
-    const defs = (body: readonly (Node | null)[], name: string) =>
-      body
-        .map((s) => (s?.type === 'decorated_definition' ? s.childForFieldName('definition') : s))
-        .filter((d): d is Node => d?.type === 'function_definition' && d.childForFieldName('name')?.text === name);
-    if (expr.type === 'identifier') return defs(top, expr.text);
+    const index = (this.functionIndex ??= this.buildFunctionIndex());
+    if (expr.type === 'identifier') return index.top.get(expr.text) ?? [];
     if (expr.type !== 'attribute') return [];
     const object = expr.childForFieldName('object');
     const method = expr.childForFieldName('attribute')?.text;
     if (object?.type !== 'identifier' || !method) return [];
-    let cls = this.classes.get(object.text);
-    if (!cls) {
-      // `registry = Registry()` at module level, then `@registry.register`.
-      const decl = top.map((s) => (s ? assignmentOf(s) : undefined)).find((a) => a?.childForFieldName('left')?.text === object.text);
-      const ctor = decl?.childForFieldName('right');
-      if (ctor?.type === 'call') cls = this.classes.get(ctor.childForFieldName('function')?.text ?? '');
-    }
-    return cls ? defs(cls.node.childForFieldName('body')?.namedChildren ?? [], method) : [];
+    const cls = index.methods.has(object.text) ? object.text : index.instances.get(object.text);
+    return (cls && index.methods.get(cls)?.get(method)) || [];
   }
+
+  private buildFunctionIndex() {
+    const top = new Map<string, Node[]>();
+    const methods = new Map<string, Map<string, Node[]>>();
+    const instances = new Map<string, string>();
+    const add = (map: Map<string, Node[]>, def: Node) => {
+      const name = def.childForFieldName('name')?.text ?? '';
+      map.set(name, [...(map.get(name) ?? []), def]);
+    };
+    const definitions = (body: readonly (Node | null)[]) =>
+      body.map((s) => (s?.type === 'decorated_definition' ? s.childForFieldName('definition') : s)).filter((d): d is Node => !!d);
+    for (const def of definitions(this.tree.rootNode.namedChildren)) {
+      if (def.type === 'function_definition') add(top, def);
+      if (def.type === 'class_definition') {
+        const own = new Map<string, Node[]>();
+        for (const m of definitions(def.childForFieldName('body')?.namedChildren ?? [])) if (m.type === 'function_definition') add(own, m);
+        methods.set(def.childForFieldName('name')?.text ?? '', own);
+      }
+      // `registry = Registry()` at module level, then `@registry.register`.
+      const a = assignmentOf(def);
+      const ctor = a?.childForFieldName('right');
+      const left = a?.childForFieldName('left');
+      if (left?.type === 'identifier' && ctor?.type === 'call' && ctor.childForFieldName('function')?.type === 'identifier') {
+        instances.set(left.text, ctor.childForFieldName('function')!.text);
+      }
+    }
+    return { top, methods, instances };
+  }
+}
+
+const decoratorCache = new WeakMap<Tree, Node[]>();
+
+/** Every decorator of the module, found from lines that start with `@` (no walk over the whole tree). */
+export function decoratorsOf(tree: Tree): Node[] {
+  let out = decoratorCache.get(tree);
+  if (out) return out;
+  out = [];
+  const root = tree.rootNode;
+  for (const m of root.text.matchAll(/^[ \t]*@/gm)) {
+    const at = root.startIndex + m.index! + m[0].length - 1;
+    const node = root.descendantForIndex(at, at + 1);
+    const decorator = node?.type === 'decorator' ? node : node?.parent?.type === 'decorator' ? node.parent : undefined;
+    if (decorator) out.push(decorator);
+  }
+  decoratorCache.set(tree, out);
+  return out;
+}
+
+/** Identifier nodes whose text is one of the names, found from the source text (no walk over the whole tree). */
+export function identifiersNamed(tree: Tree, names: ReadonlySet<string>): Node[] {
+  if (names.size === 0) return [];
+  const out: Node[] = [];
+  const pattern = new RegExp(`\\b(?:${[...names].join('|')})\\b`, 'g');
+  const root = tree.rootNode;
+  for (const m of root.text.matchAll(pattern)) {
+    const start = root.startIndex + m.index!;
+    const node = root.descendantForIndex(start, start + m[0].length);
+    if (node?.type === 'identifier' && node.text === m[0]) out.push(node);
+  }
+  return out;
 }
 
 function assignmentOf(stmt: Node): Node | undefined {

@@ -11,6 +11,7 @@ import {
   iterationOf,
   iterationsOf,
   loadsRelation,
+  mayContainQuerysets,
   querysetOf,
   unparenthesize,
   type Iteration,
@@ -23,6 +24,14 @@ const MANAGER_METHODS = new Set([
   'annotate', 'values', 'values_list', 'get', 'select_related', 'prefetch_related', 'only', 'defer', 'distinct',
   'iterator', 'in_bulk',
 ]);
+
+/** Manager writes (`o.items.create(...)`, `o.tags.add(tag)`): per-row queries, but nothing to select or prefetch. */
+const MANAGER_WRITES = new Set([
+  'create', 'add', 'remove', 'set', 'clear', 'delete', 'get_or_create', 'update_or_create', 'bulk_create', 'bulk_update',
+]);
+
+/** Generic foreign keys cannot be select_related (FieldError); they can be prefetched. */
+const GENERIC_FOREIGN_KEYS = new Set(['content_object']);
 
 /**
  * Members of plain field values (str, datetime/date/timedelta, Decimal, UUID, dict/list from a JSONField): reading
@@ -144,9 +153,13 @@ def order_list(request):
         'relation `x`, `row.x.all()` / `.filter()` / `.count()` / `.exists()` / `.first()` is a manager. Reads that ' +
         'are obviously plain values are skipped: `row.x_id`, `row.pk`, str/datetime/Decimal/UUID/dict members ' +
         '(`row.name.upper()`, `row.created_at.isoformat()`, `row.created_at.year`, `row.price.quantize(...)`, ' +
-        '`row.data.get("k")`), and file-field members (`row.avatar.url`). A model property or a non-relation field ' +
-        'whose value has other attributes (an enum, a custom object) can still be reported; suppress it with ' +
-        '`# memlint: ignore[n-plus-one]`. `row.customer` alone is not reported (it may be a plain field). ' +
+        '`row.data.get("k")`), and file-field members (`row.avatar.url`). Manager writes (`row.items.create()`, ' +
+        '`.add()`, `.clear()`) are not reads; an unknown method on a plural name (`row.items.published()`) may be a ' +
+        'custom manager method, which `select_related` cannot load, so it is reported only for `*_set` managers and ' +
+        'without a fix. `content_object` (a generic foreign key) gets `prefetch_related`, since `select_related` ' +
+        'cannot follow it. A model property or a non-relation field whose value has other attributes (an enum, a ' +
+        'custom object) can still be reported; suppress it with `# memlint: ignore[n-plus-one]`. `row.customer` ' +
+        'alone is not reported (it may be a plain field). ' +
         'Querysets passed in as parameters, built in another module, or returned by `super().get_queryset()` are ' +
         'not followed, and `.values()`/`.values_list()` querysets are skipped (their rows have no relations). ' +
         'Loops in Django templates (`{% for %}`) and DRF serializers that follow relations are out of scope. ' +
@@ -154,6 +167,7 @@ def order_list(request):
     },
   },
   check(ctx) {
+    if (!mayContainQuerysets(ctx.file.text)) return;
     const tree = ctx.python();
     if (!isDjangoFile(tree, ctx.file.text)) return;
     const canFix = fixesAllowed(tree);
@@ -272,6 +286,12 @@ function classifyAccess(first: Node): RelationAccess | undefined {
     const kind: AccessKind = method === 'all' ? 'all' : method === 'count' ? 'count' : method === 'exists' ? 'exists' : 'other-query';
     return { path: names.slice(0, last), kind, method, node: call };
   }
+  if (call && last >= 1 && MANAGER_WRITES.has(names[last])) return undefined;
+  // `o.order_set.active()`, `o.items.published()`: a custom method of a reverse manager, which select_related
+  // cannot load; a plural name with an unknown method is too ambiguous to report.
+  if (call && last >= 1 && !VALUE_METHODS.has(names[last]) && looksLikeManagerName(names[last - 1])) {
+    return names[last - 1].endsWith('_set') ? { path: names.slice(0, last), kind: 'other-query', method: names[last], node: call } : undefined;
+  }
   for (let j = 1; j <= last; j++) {
     const isValueMember =
       VALUE_ATTRIBUTES.has(names[j]) ||
@@ -283,6 +303,11 @@ function classifyAccess(first: Node): RelationAccess | undefined {
     }
   }
   return last >= 1 ? { path: names.slice(0, last), kind: 'foreign-key', node: nodes[last - 1] } : undefined;
+}
+
+/** `order_set`, `items`, `line_items`: reverse or many-to-many managers are named in the plural. */
+function looksLikeManagerName(name: string): boolean {
+  return name.endsWith('_set') || /[^su]s$/.test(name);
 }
 
 /** Tells `o.items.count()` from `o.name.count("x")`, and `o.items.get(pk=1)` from `o.data.get("k")`. */
@@ -310,7 +335,8 @@ function report(ctx: RuleContext, iteration: Iteration, source: RowSource, acces
   let message: string;
   let fixes: FixSpec[] = [];
   if (access.kind === 'foreign-key' || access.kind === 'all') {
-    const method = access.kind === 'foreign-key' && !source.prefix ? 'select_related' : 'prefetch_related';
+    const joinable = access.kind === 'foreign-key' && !source.prefix && !access.path.some((p) => GENERIC_FOREIGN_KEYS.has(p));
+    const method = joinable ? 'select_related' : 'prefetch_related';
     // Django 5 refuses prefetch_related with .iterator() without chunk_size; that edit is the user's call.
     const iteratorBlocks = method === 'prefetch_related' && source.info.iterator === 'plain';
     const loaded = access.kind === 'all' ? `${read}.all()` : read;

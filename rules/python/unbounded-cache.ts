@@ -5,7 +5,7 @@ import type { Node, Tree } from 'web-tree-sitter';
 import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
 import { captures, hasSplat, indentOf, keywordArgument, positionalArguments } from './ast';
 import { importsOf, type ImportMap } from './imports';
-import { describeContainer, moduleStateOf, sizeLimitDeclarations, type Container } from './module-state';
+import { decoratorsOf, describeContainer, moduleStateOf, sizeLimitDeclarations, type Container } from './module-state';
 
 /** Decorators whose `maxsize=None` means "never evict". Bare use defaults to 128 entries. */
 const LRU_LIKE = new Set([
@@ -109,16 +109,21 @@ def geocode(address: str) -> dict:
 function checkCacheDecorators(ctx: RuleContext, tree: Tree, imports: ImportMap): void {
   const interesting = [...imports.names.entries()].some(([, q]) => /^(functools|streamlit|cachetools|async_lru)\b/.test(q));
   if (!interesting) return;
-  for (const { node } of captures(tree, '(decorator) @d')) {
+  for (const node of decoratorsOf(tree)) {
     const expr = node.namedChildren.find((c) => c?.type !== 'comment');
     const definition = node.parent?.childForFieldName('definition');
     if (!expr) continue;
     if (expr.type === 'call') checkCacheCall(ctx, imports, expr, definition ?? undefined);
     else checkBareCache(ctx, imports, expr, definition ?? undefined);
   }
-  // `fetch_cached = lru_cache(maxsize=None)(fetch)`
-  for (const { node } of captures(tree, '(call function: (call) @factory)')) {
-    if (node.parent?.parent?.type !== 'decorator') checkCacheCall(ctx, imports, node, undefined);
+  // `fetch_cached = lru_cache(maxsize=None)(fetch)`: a cache applied without decorator syntax.
+  const root = tree.rootNode;
+  for (const m of root.text.matchAll(/\bmaxsize\s*=\s*None\b/g)) {
+    const at = root.startIndex + m.index!;
+    const call = root.descendantForIndex(at, at + 7)?.parent?.parent?.parent;
+    if (call?.type === 'call' && call.parent?.type === 'call' && call.parent.childForFieldName('function')?.id === call.id) {
+      checkCacheCall(ctx, imports, call, undefined);
+    }
   }
 }
 

@@ -11,6 +11,7 @@ import {
   fixesAllowed,
   isDjangoFile,
   iterationsOf,
+  mayContainQuerysets,
   querysetOf,
   referencesInScope,
   scopeOf,
@@ -121,10 +122,14 @@ def export_orders(request):
     },
   },
   check(ctx) {
+    const text = ctx.file.text;
+    const mayHaveDjango = mayContainQuerysets(text);
+    const mayHaveSqlAlchemy = /\.all\(\s*\)/.test(text) && /sqlalchemy|sqlmodel/.test(text);
+    if (!mayHaveDjango && !mayHaveSqlAlchemy) return;
     const tree = ctx.python();
-    const django = isDjangoFile(tree, ctx.file.text);
+    const django = mayHaveDjango && isDjangoFile(tree, text);
     const imports = importsOf(tree);
-    const sqlalchemy = imports.importsModule('sqlalchemy') || imports.importsModule('flask_sqlalchemy') || imports.importsModule('sqlmodel');
+    const sqlalchemy = mayHaveSqlAlchemy && (imports.importsModule('sqlalchemy') || imports.importsModule('flask_sqlalchemy') || imports.importsModule('sqlmodel'));
     if (!django && !sqlalchemy) return;
     const canFix = fixesAllowed(tree);
     const chunkSize = ctx.options.chunkSize as number;

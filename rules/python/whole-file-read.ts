@@ -1,7 +1,7 @@
 /**
  * whole-file-read (Python): uploads, files and downloads read into memory in one piece.
  */
-import type { Node } from 'web-tree-sitter';
+import type { Node, Tree } from 'web-tree-sitter';
 import { defineRule, type FixSpec, type RuleContext } from '../api';
 import { captures, indentOf, keywordArgument, positionalArguments, stringValue } from './ast';
 import { importsOf, type ImportMap } from './imports';
@@ -11,11 +11,8 @@ const CHUNK_SIZE = 65536;
 const BASE64_DECODERS = new Set(['base64.b64decode', 'base64.urlsafe_b64decode', 'base64.standard_b64decode', 'base64.decodebytes']);
 const PATH_CLASSES = new Set(['pathlib.Path', 'pathlib.PurePath', 'pathlib.PosixPath', 'pathlib.WindowsPath']);
 const PATH_METHODS = new Set(['joinpath', 'with_name', 'with_suffix', 'resolve', 'absolute', 'expanduser']);
-const METHODS = ['read', 'readlines', 'getvalue', 'getbuffer', 'read_bytes', 'read_text', 'download_fileobj', 'b64decode', 'urlsafe_b64decode', 'standard_b64decode', 'decodebytes', 'MediaIoBaseDownload'];
-const BARE_CALLS = ['b64decode', 'urlsafe_b64decode', 'standard_b64decode', 'decodebytes', 'MediaIoBaseDownload'];
-const quoted = (names: string[]) => names.map((n) => `"${n}"`).join(' ');
-const METHOD_CALLS = `(call function: (attribute attribute: (identifier) @fn (#any-of? @fn ${quoted(METHODS)}))) @call`;
-const NAME_CALLS = `(call function: (identifier) @fn (#any-of? @fn ${quoted(BARE_CALLS)})) @call`;
+/** Names of the calls this rule looks at (as a method or a bare function). */
+const CALL_NAMES = ['read', 'readlines', 'getvalue', 'getbuffer', 'read_bytes', 'read_text', 'download_fileobj', 'b64decode', 'urlsafe_b64decode', 'standard_b64decode', 'decodebytes', 'MediaIoBaseDownload'];
 
 export default defineRule({
   meta: {
@@ -88,12 +85,9 @@ def upload_document(request):
     const tree = ctx.python();
     const imports = importsOf(tree);
     const checker = new WholeReadChecker(ctx, imports, new FileSources(tree, imports));
-    // Only calls whose name can matter (queries run inside the wasm; most calls never reach JavaScript).
-    const aliased = [...imports.names].some(([local, qualified]) => BASE64_DECODERS.has(qualified) && !BARE_CALLS.includes(local));
-    const queries = [METHOD_CALLS, aliased ? '(call function: (identifier) @fn) @call' : NAME_CALLS];
-    for (const q of queries) {
-      for (const { name, node } of captures(tree, q)) if (name === 'call') checker.check(node);
-    }
+    // The few calls whose name can matter, found from the text: cheaper than a query over the whole tree.
+    const aliases = [...imports.names].filter(([local, qualified]) => BASE64_DECODERS.has(qualified) && !CALL_NAMES.includes(local)).map(([local]) => local);
+    for (const call of callsNamed(tree, ctx.file.text, [...CALL_NAMES, ...aliases])) checker.check(call);
   },
 });
 
@@ -408,6 +402,20 @@ function readMessage(source: FileSource | undefined, receiver: Node, hashing: bo
         ? `Reads the whole stream into memory just to hash it (its full size at once); feed the hasher chunk by chunk from iter(lambda: ${r}.read(${CHUNK_SIZE}), b"")`
         : `Reads the whole stream into memory at once; read it in chunks of ${CHUNK_SIZE} bytes`;
   }
+}
+
+/** Calls whose function is `name` or `x.name` for one of the names, located from the text (strings and comments drop out). */
+function callsNamed(tree: Tree, text: string, names: string[]): Node[] {
+  const calls: Node[] = [];
+  const pattern = new RegExp(`\\b(?:${names.join('|')})\\s*\\(`, 'g');
+  for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
+    const name = tree.rootNode.descendantForIndex(m.index);
+    if (name?.type !== 'identifier') continue;
+    const fn = name.parent?.type === 'attribute' && name.parent.childForFieldName('attribute')?.equals(name) ? name.parent : name;
+    const call = fn.parent;
+    if (call?.type === 'call' && call.childForFieldName('function')?.equals(fn)) calls.push(call);
+  }
+  return calls;
 }
 
 /** The loop that yields the same data in chunks, or undefined when no equivalent loop is known. */

@@ -62,6 +62,12 @@ function buildIndex(sf: ts.SourceFile): FileIndex {
   return index;
 }
 
+/** True when the parser reported syntax errors: fixes are not offered then (their result could not be checked). */
+export function hasSyntaxErrors(sf: ts.SourceFile): boolean {
+  const diagnostics = (sf as unknown as { parseDiagnostics?: readonly ts.Diagnostic[] }).parseDiagnostics;
+  return diagnostics !== undefined && diagnostics.length > 0;
+}
+
 /** Strips parentheses, `as`, `satisfies`, `!` and `<T>x`. */
 export function unwrap(expr: ts.Expression): ts.Expression {
   let e = expr;

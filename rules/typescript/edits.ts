@@ -7,10 +7,12 @@ import type { OffsetEdit } from '../api';
 import { eol, indentAt } from './ast';
 import { importStatements, normaliseModule, requiredModule, usesEsmSyntax } from './imports';
 
-/** Puts `argText` as the only argument of a call with no arguments: `f()` -> `f(argText)`. */
+/** Adds `argText` as the last argument of a call: `f()` -> `f(argText)`, `f(a)` -> `f(a, argText)`. */
 export function insertIntoArguments(text: string, call: ts.CallExpression, argText: string): OffsetEdit {
-  const at = call.arguments.pos;
-  return { start: at, end: at, newText: argText };
+  const args = call.arguments;
+  if (args.length === 0) return { start: args.pos, end: args.pos, newText: argText };
+  const last = args[args.length - 1];
+  return { start: last.getEnd(), end: last.getEnd(), newText: `, ${argText}` };
 }
 
 /**
@@ -18,9 +20,10 @@ export function insertIntoArguments(text: string, call: ts.CallExpression, argTe
  * `{}` -> `{ take: 100 }`, `{ a }` -> `{ a, take: 100 }`, and one property per line (with the same
  * indentation and trailing-comma style) when the object spans lines.
  */
-export function insertObjectProperty(text: string, obj: ts.ObjectLiteralExpression, prop: string): OffsetEdit {
+export function insertObjectProperty(text: string, obj: ts.ObjectLiteralExpression, prop: string): OffsetEdit | undefined {
   const open = obj.getStart();
   const close = obj.getEnd() - 1;
+  if (text[open] !== '{' || text[close] !== '}') return undefined; // an object still being typed
   const props = obj.properties;
   if (props.length === 0) {
     const inner = text.slice(open + 1, close);

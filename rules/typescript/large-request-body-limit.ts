@@ -5,10 +5,10 @@
  * `maxBodyLength`/`maxContentLength` of `Infinity`/`-1`.
  */
 import { ts } from 'ts-morph';
-import { defineRule, type FixSpec, type RuleContext } from '../api';
+import { defineRule, type FixSpec, type OffsetEdit, type ReportSpec, type RuleContext } from '../api';
 import { formatBytes, parseByteSize } from '../shared/format';
 import { REQUEST_BODY_LIMIT_ID, requestBodyLimitDocs, requestBodyLimitOptions, thresholdBytes } from '../shared/request-body-limit-docs';
-import { asObjectLiteral, calleeName, declarationOf, hasSpread, indexOf, methodCall, numberValue, objectProperty, objectPropertyValue, unwrap } from './ast';
+import { asObjectLiteral, calleeName, declarationOf, hasSpread, hasSyntaxErrors, indexOf, methodCall, numberValue, objectProperty, objectPropertyValue, unwrap } from './ast';
 import { insertIntoArguments, insertObjectProperty } from './edits';
 import { importsModule, resolveImport } from './imports';
 
@@ -99,7 +99,7 @@ function checkLimitOption(ctx: RuleContext, arg: ts.Expression | undefined, what
   if (!value) return;
   const bytes = byteValue(value);
   if (bytes === undefined || bytes <= max) return;
-  ctx.report({
+  report(ctx, {
     start: value.getStart(),
     end: value.getEnd(),
     message: `${what} accepts bodies ${sizeLabel(bytes)}, each held in memory while it is parsed; lower the limit to ${formatBytes(max)} and send large files as streamed uploads`,
@@ -111,7 +111,7 @@ function checkLimitOption(ctx: RuleContext, arg: ts.Expression | undefined, what
 function checkMulter(ctx: RuleContext, call: ts.CallExpression, max: number): void {
   const arg = call.arguments[0];
   if (!arg) {
-    reportMemoryUploads(ctx, call, 'multer() (memory storage by default)', max, [insertIntoArguments(ctx.file.text, call, `{ limits: { fileSize: ${bytesCode(max)} } }`)]);
+    reportMemoryUploads(ctx, call, 'multer() (memory storage by default)', max, insertIntoArguments(ctx.file.text, call, `{ limits: { fileSize: ${bytesCode(max)} } }`));
     return;
   }
   const options = asObjectLiteral(arg);
@@ -135,19 +135,19 @@ function checkNestMulter(ctx: RuleContext, call: ts.CallExpression, name: string
 function checkUploadLimits(ctx: RuleContext, call: ts.CallExpression, options: ts.ObjectLiteralExpression, what: string, max: number): void {
   const limitsValue = objectPropertyValue(options, 'limits');
   if (!limitsValue) {
-    reportMemoryUploads(ctx, call, what, max, [insertObjectProperty(ctx.file.text, options, `limits: { fileSize: ${bytesCode(max)} }`)]);
+    reportMemoryUploads(ctx, call, what, max, insertObjectProperty(ctx.file.text, options, `limits: { fileSize: ${bytesCode(max)} }`));
     return;
   }
   const limits = asObjectLiteral(limitsValue);
   if (!limits || hasSpread(limits)) return;
   const fileSize = objectPropertyValue(limits, 'fileSize');
   if (!fileSize) {
-    reportMemoryUploads(ctx, call, what, max, [insertObjectProperty(ctx.file.text, limits, `fileSize: ${bytesCode(max)}`)]);
+    reportMemoryUploads(ctx, call, what, max, insertObjectProperty(ctx.file.text, limits, `fileSize: ${bytesCode(max)}`));
     return;
   }
   const bytes = byteValue(fileSize);
   if (bytes === undefined || bytes <= max) return;
-  ctx.report({
+  report(ctx, {
     start: fileSize.getStart(),
     end: fileSize.getEnd(),
     message: `${what} accepts uploads ${sizeLabel(bytes)}, each held whole in memory (file.buffer); lower limits.fileSize to ${formatBytes(max)}, or use disk storage / stream large files to object storage`,
@@ -155,12 +155,12 @@ function checkUploadLimits(ctx: RuleContext, call: ts.CallExpression, options: t
   });
 }
 
-function reportMemoryUploads(ctx: RuleContext, call: ts.CallExpression, what: string, max: number, edits: FixSpec['edits']): void {
-  ctx.report({
+function reportMemoryUploads(ctx: RuleContext, call: ts.CallExpression, what: string, max: number, edit: OffsetEdit | undefined): void {
+  report(ctx, {
     start: call.getStart(),
     end: call.getEnd(),
     message: `${what} keeps every upload whole in memory with no fileSize limit, so one large upload can exhaust the process; set limits.fileSize to ${formatBytes(max)}, or use disk storage / stream large files to object storage`,
-    fixes: [{ title: `Add limits.fileSize = ${formatBytes(max)}`, edits }],
+    fixes: edit ? [{ title: `Add limits.fileSize = ${formatBytes(max)}`, edits: [edit] }] : [],
   });
 }
 
@@ -200,7 +200,7 @@ function checkNamedLimits(ctx: RuleContext, sf: ts.SourceFile, max: number): voi
 function checkBodyLimit(ctx: RuleContext, value: ts.Expression, max: number): void {
   const bytes = numberValue(value);
   if (bytes === undefined || bytes <= max) return;
-  ctx.report({
+  report(ctx, {
     start: value.getStart(),
     end: value.getEnd(),
     message: `Fastify bodyLimit accepts bodies ${sizeLabel(bytes)}, each held in memory while it is parsed; lower it to ${formatBytes(max)} and stream large uploads with @fastify/multipart`,
@@ -215,7 +215,7 @@ function checkAxiosLimit(ctx: RuleContext, name: string, value: ts.Expression, m
     name === 'maxContentLength'
       ? 'lets axios buffer responses of any size in memory'
       : 'lets axios send request bodies of any size, buffered in memory';
-  ctx.report({
+  report(ctx, {
     start: value.getStart(),
     end: value.getEnd(),
     message: `${name}: ${value.getText()} ${what}; set a limit of ${formatBytes(max)}${name === 'maxContentLength' ? ", or use responseType: 'stream' for large downloads" : ', or stream large bodies'}`,
@@ -249,4 +249,9 @@ function lowerFix(value: ts.Expression, max: number): FixSpec {
 function bytesCode(bytes: number): string {
   const mb = bytes / (1024 * 1024);
   return Number.isInteger(mb) ? `${mb} * 1024 * 1024` : String(Math.round(bytes));
+}
+
+/** Reports a finding, offering its fixes only while the file parses. */
+function report(ctx: RuleContext, spec: ReportSpec): void {
+  ctx.report(hasSyntaxErrors(ctx.typescript()) ? { ...spec, fixes: [] } : spec);
 }

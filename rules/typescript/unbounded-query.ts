@@ -5,7 +5,7 @@
  */
 import { ts } from 'ts-morph';
 import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
-import { asObjectLiteral, eol, hasSpread, indentAt, objectProperty, unwrap } from './ast';
+import { asObjectLiteral, eol, hasSpread, hasSyntaxErrors, indentAt, objectProperty, unwrap } from './ast';
 import { insertIntoArguments, insertObjectProperty } from './edits';
 import { inRequestHandler, isOfflineFile } from './handlers';
 import { chainMethods, ormCalls, ORM_LABEL, type OrmCall } from './orm';
@@ -89,6 +89,7 @@ export default router;
   check(ctx) {
     if (isOfflineFile(ctx.file.relPath)) return;
     const limit = ctx.options.suggestedLimit as number;
+    const fixable = !hasSyntaxErrors(ctx.typescript());
     for (const q of ormCalls(ctx)) {
       if (!q.list) continue;
       const problem = unboundedQuery(ctx, q, limit);
@@ -100,7 +101,7 @@ export default router;
         start,
         end: q.call.getEnd(),
         message: `${problem.what} loads every matching row into memory on each request; ${problem.advice}`,
-        fixes: problem.fix ? [problem.fix] : [],
+        fixes: problem.fix && fixable ? [problem.fix] : [],
       });
     }
   },
@@ -164,13 +165,14 @@ function optionsProblem(text: string, q: OrmCall, key: string, limit: number, wh
   const arg = q.call.arguments[q.optionsIndex];
   const title = `Add ${key}: ${limit}`;
   if (arg === undefined) {
-    if (q.call.arguments.length < q.optionsIndex) return undefined;
+    if (q.call.arguments.length !== q.optionsIndex) return undefined;
     return { what, advice, fix: { title, edits: [insertIntoArguments(text, q.call, `{ ${key}: ${limit} }`)] } };
   }
   const options = asObjectLiteral(arg);
   if (!options || hasSpread(options)) return undefined; // `findMany(args)`: the bound may be inside
   if (objectProperty(options, key) || (q.orm === 'typeorm' && objectProperty(options, 'limit'))) return undefined;
-  return { what, advice, fix: { title, edits: [insertObjectProperty(text, options, `${key}: ${limit}`)] } };
+  const edit = insertObjectProperty(text, options, `${key}: ${limit}`);
+  return { what, advice, fix: edit && { title, edits: [edit] } };
 }
 
 /** TypeORM `findBy(where)`: rewrite to `find({ where, take })`, keeping the where object as written. */

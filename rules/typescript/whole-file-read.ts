@@ -5,7 +5,7 @@
  */
 import { ts } from 'ts-morph';
 import { defineRule, type FixSpec, type RuleContext } from '../api';
-import { asObjectLiteral, calleeName, declarationOf, enclosingFunction, indexOf, isFunctionNode, methodCall, objectPropertyValue, stringValue, unwrap, unwrapAwait } from './ast';
+import { asObjectLiteral, calleeName, declarationOf, enclosingFunction, hasSyntaxErrors, indexOf, isFunctionNode, methodCall, objectPropertyValue, stringValue, unwrap, unwrapAwait } from './ast';
 import { isRequestObject, isUploadSource, requestSource } from './handlers';
 import { resolveImport } from './imports';
 import { streamReadFix } from './whole-file-read-fix';
@@ -111,7 +111,7 @@ function checkFileRead(ctx: RuleContext, call: ts.CallExpression): void {
   const shown = pathArg.getText().length <= 60 ? pathArg.getText() : source.getText();
   const what = isUploadSource(source) ? `the uploaded file ${shown}` : `the request-chosen file ${shown}`;
   const fn = qualified.endsWith('Sync') ? 'readFileSync' : 'readFile';
-  const fix: FixSpec | undefined = streamReadFix(ctx, call, qualified);
+  const fix: FixSpec | undefined = hasSyntaxErrors(ctx.typescript()) ? undefined : streamReadFix(ctx, call, qualified);
   ctx.report({
     start: call.getStart(),
     end: call.getEnd(),

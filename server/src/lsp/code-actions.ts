@@ -1,7 +1,8 @@
 /**
- * Code actions, built from `diagnostic.data` (no server state): each fix as a quickfix, "Ignore <id> on this
- * line", "Show documentation for <id>", and `source.fixAll.memlint` (safe fixes only, for codeActionsOnSave).
- * When the document changed since the diagnostic was computed, its fixes are recomputed from the current text.
+ * Code actions, built from `diagnostic.data` (no server-side state): each fix as a quickfix (the preferred one
+ * marked), "Ignore <id> on this line", "Show documentation for <id>", and `source.fixAll.memlint` (safe fixes
+ * only, for editor.codeActionsOnSave). When the document changed since the diagnostic was computed, its
+ * fixes are recomputed from the current text.
  */
 import {
   CodeActionKind,
@@ -12,16 +13,18 @@ import {
   type TextEdit,
   type WorkspaceEdit,
 } from 'vscode-languageserver/node';
-import { chooseFix, fixUntilStable } from '../engine/fixes';
 import { commentPrefixFor } from '../engine/suppress';
 import type { Finding } from '../engine/types';
-import { dataOf, fixToData, fixToTextEdits, isMemlintDiagnostic, isRange, type DataFix } from './diagnostics';
-import type { OpenDocument } from './documents';
+import { dataOf, fixToData, isMemlintDiagnostic, isRange, rangeEdits, type DataFix } from './diagnostics';
+import type { OpenDocument } from './open-documents';
 import { FixAllKind, ShowDocumentationCommand } from './protocol';
+import type { FixAllReply } from './worker-protocol';
 
 export interface CodeActionHost {
   /** Findings for the document's current text (a fresh analysis), or undefined when it cannot be analysed. */
-  analyze(doc: OpenDocument, text?: string): Finding[] | undefined;
+  analyze(doc: OpenDocument): Promise<Finding[] | undefined>;
+  /** The safe fixes of the whole document as edits, and how many problems they fix. */
+  fixAll(doc: OpenDocument): Promise<FixAllReply | undefined>;
   supportsDocumentChanges: boolean;
 }
 
@@ -30,24 +33,26 @@ export function kindMatches(requested: string, actual: string): boolean {
   return actual === requested || actual.startsWith(requested + '.');
 }
 
-export function codeActions(doc: OpenDocument, params: CodeActionParams, host: CodeActionHost): CodeAction[] {
-  const only = params.context.only;
-  const wants = (kind: string) => !only || only.some((k) => kindMatches(k, kind));
+export async function codeActions(doc: OpenDocument, params: CodeActionParams, host: CodeActionHost): Promise<CodeAction[]> {
+  const only = Array.isArray(params.context.only) ? params.context.only : undefined;
+  const wants = (kind: string) => !only || only.some((k) => typeof k === 'string' && kindMatches(k, kind));
   const actions: CodeAction[] = [];
-  let fresh: Finding[] | undefined | null = null; // null = not computed yet
-  const current = () => (fresh === null ? (fresh = host.analyze(doc)) : fresh);
+  const version = doc.version;
+  let fresh: Promise<Finding[] | undefined> | undefined;
+  const current = () => (fresh ??= host.analyze(doc).catch(() => undefined));
 
   if (wants(CodeActionKind.QuickFix)) {
     const seenLineRule = new Set<string>();
-    const fixAllCandidates: Diagnostic[] = [];
-    for (const diagnostic of params.context.diagnostics ?? []) {
-      if (!isMemlintDiagnostic(diagnostic) || !isRange(diagnostic.range)) continue;
+    let safeFixes = 0;
+    const diagnostics = Array.isArray(params.context.diagnostics) ? params.context.diagnostics : [];
+    for (const diagnostic of diagnostics) {
+      if (!diagnostic || !isMemlintDiagnostic(diagnostic) || !isRange(diagnostic.range)) continue;
       const ruleId = String(diagnostic.code);
       const data = dataOf(diagnostic);
-      let fixes: DataFix[] = [];
-      if (data && data.version === doc.version) fixes = data.fixes;
+      let fixes: DataFix[];
+      if (data && data.version === version) fixes = data.fixes;
       else {
-        const match = current()?.find((f) => f.ruleId === ruleId && overlaps(f.range, diagnostic.range));
+        const match = (await current())?.find((f) => f.ruleId === ruleId && overlaps(f.range, diagnostic.range));
         fixes = match ? match.fixes.map(fixToData) : [];
       }
       for (const fix of fixes) {
@@ -56,9 +61,9 @@ export function codeActions(doc: OpenDocument, params: CodeActionParams, host: C
           kind: CodeActionKind.QuickFix,
           diagnostics: [diagnostic],
           isPreferred: fix.preferred,
-          edit: makeEdit(doc, fix.edits, host.supportsDocumentChanges),
+          edit: makeEdit(doc, version, fix.edits, host.supportsDocumentChanges),
         });
-        if (fix.safety === 'safe') fixAllCandidates.push(diagnostic);
+        if (fix.safety === 'safe') safeFixes++;
       }
       const key = `${diagnostic.range.start.line}:${ruleId}`;
       if (seenLineRule.has(key)) continue;
@@ -69,7 +74,7 @@ export function codeActions(doc: OpenDocument, params: CodeActionParams, host: C
           title: `Ignore ${ruleId} on this line`,
           kind: CodeActionKind.QuickFix,
           diagnostics: [diagnostic],
-          edit: makeEdit(doc, [ignore], host.supportsDocumentChanges),
+          edit: makeEdit(doc, version, [ignore], host.supportsDocumentChanges),
         });
       }
       const href = diagnostic.codeDescription?.href;
@@ -80,63 +85,35 @@ export function codeActions(doc: OpenDocument, params: CodeActionParams, host: C
         command: { title: `Show documentation for ${ruleId}`, command: ShowDocumentationCommand, arguments: [ruleId, href] },
       });
     }
-    // Like ESLint's "Fix all auto-fixable problems": offered in the menu when the file has several safe fixes.
-    if (fixAllCandidates.length > 0) {
-      const all = fixAllAction(doc, host, CodeActionKind.QuickFix, 'Fix all safe memlint problems in this file');
-      if (all && all.count > 1) actions.push(all.action);
+    // Like ESLint's "Fix all auto-fixable problems": in the menu when the file has several safe fixes.
+    if (safeFixes > 0) {
+      const all = await host.fixAll(doc).catch(() => undefined);
+      if (all && all.count > 1 && doc.version === version) {
+        actions.push({
+          title: `Fix all ${all.count} safe memlint problems in this file`,
+          kind: CodeActionKind.QuickFix,
+          edit: makeEdit(doc, version, rangeEdits(all.edits), host.supportsDocumentChanges),
+        });
+      }
     }
   }
   if (only && wants(FixAllKind)) {
-    const all = fixAllAction(doc, host, FixAllKind, 'Fix all safe memlint problems');
-    if (all) actions.push(all.action);
+    const all = await host.fixAll(doc).catch(() => undefined);
+    if (all && all.count > 0 && doc.version === version) {
+      actions.push({ title: 'Fix all safe memlint problems', kind: FixAllKind, edit: makeEdit(doc, version, rangeEdits(all.edits), host.supportsDocumentChanges) });
+    }
   }
   return actions;
-}
-
-/**
- * Applies every safe fix. One pass gives separate edits (the cursor and unchanged text stay put); when fixes
- * enable further fixes, passes repeat until stable and the change is one edit from first to last difference.
- */
-export function fixAllAction(
-  doc: OpenDocument,
-  host: CodeActionHost,
-  kind: string,
-  title: string,
-): { action: CodeAction; count: number } | undefined {
-  const text = doc.text;
-  const findings = host.analyze(doc, text);
-  if (!findings) return undefined;
-  const selection = { unsafe: false };
-  const edits: TextEdit[] = [];
-  const taken: [number, number][] = [];
-  let count = 0;
-  for (const finding of findings) {
-    const fix = chooseFix(finding, selection);
-    if (!fix || fix.edits.length === 0) continue;
-    if (fix.edits.some((e) => taken.some(([s, t]) => (e.start < t && e.end > s) || (e.start === e.end && e.start === s && s === t)))) continue;
-    for (const e of fix.edits) taken.push([e.start, e.end]);
-    edits.push(...fixToTextEdits(fix));
-    count++;
-  }
-  if (count === 0) return undefined;
-  const final = fixUntilStable(text, (t) => host.analyze(doc, t) ?? [], selection);
-  let finalEdits = edits;
-  if (final.applied.length > count) {
-    const whole = minimalEdit(doc, text, final.text);
-    if (whole) finalEdits = [whole];
-    count = final.applied.length;
-  }
-  return { action: { title, kind, edit: makeEdit(doc, finalEdits, host.supportsDocumentChanges) }, count };
 }
 
 /** The suppression comment on its own line above `line`, matching indentation; merged into one already there. */
 export function ignoreEdit(doc: OpenDocument, line: number, ruleId: string): TextEdit | undefined {
   const prefix = doc.kind ? commentPrefixFor(doc.kind) : undefined;
   if (!prefix) return undefined;
-  const lineText = lineAt(doc, line);
+  const lineText = doc.lineText(line);
   const indent = /^[ \t]*/.exec(lineText)?.[0] ?? '';
   if (line > 0) {
-    const above = lineAt(doc, line - 1);
+    const above = doc.lineText(line - 1);
     const m = /^([ \t]*(?:#|\/\/)\s*memlint:\s*ignore\[)([^\]]*)(\].*)$/.exec(above);
     if (m) {
       const ids = m[2].split(',').map((s) => s.trim()).filter(Boolean);
@@ -146,7 +123,7 @@ export function ignoreEdit(doc: OpenDocument, line: number, ruleId: string): Tex
         newText: `${m[1]}${[...ids, ruleId].join(', ')}${m[3]}`,
       };
     }
-    // A comment line would break a backslash continuation: trail the line instead.
+    // A comment line would end a backslash continuation: trail the line instead.
     if (prefix === '#' && /\\$/.test(above) && !/\\$/.test(lineText)) {
       return {
         range: { start: { line, character: lineText.length }, end: { line, character: lineText.length } },
@@ -158,24 +135,9 @@ export function ignoreEdit(doc: OpenDocument, line: number, ruleId: string): Tex
   return { range: { start: { line, character: 0 }, end: { line, character: 0 } }, newText: `${indent}${prefix} memlint: ignore[${ruleId}]${eol}` };
 }
 
-export function makeEdit(doc: OpenDocument, edits: TextEdit[], documentChanges: boolean): WorkspaceEdit {
-  if (documentChanges) return { documentChanges: [{ textDocument: { uri: doc.uri, version: doc.version }, edits }] };
+export function makeEdit(doc: OpenDocument, version: number, edits: TextEdit[], documentChanges: boolean): WorkspaceEdit {
+  if (documentChanges) return { documentChanges: [{ textDocument: { uri: doc.uri, version }, edits }] };
   return { changes: { [doc.uri]: edits } };
-}
-
-function minimalEdit(doc: OpenDocument, before: string, after: string): TextEdit | undefined {
-  if (before === after) return undefined;
-  let s = 0;
-  while (s < before.length && s < after.length && before.charCodeAt(s) === after.charCodeAt(s)) s++;
-  let e = 0;
-  while (e < before.length - s && e < after.length - s && before.charCodeAt(before.length - 1 - e) === after.charCodeAt(after.length - 1 - e)) e++;
-  return { range: { start: doc.doc.positionAt(s), end: doc.doc.positionAt(before.length - e) }, newText: after.slice(s, after.length - e) };
-}
-
-function lineAt(doc: OpenDocument, line: number): string {
-  if (line < 0 || line >= doc.doc.lineCount) return '';
-  const t = doc.doc.getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } });
-  return t.replace(/\r?\n$|\r$/, '');
 }
 
 function overlaps(a: Range, b: Range): boolean {

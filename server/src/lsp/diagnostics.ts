@@ -9,7 +9,6 @@ import {
   type TextEdit,
 } from 'vscode-languageserver/node';
 import type { Severity } from '../../../rules/api';
-import type { ConfigError } from '../engine/config';
 import type { Finding, Fix } from '../engine/types';
 
 export const SOURCE = 'memlint';
@@ -38,7 +37,12 @@ const SEVERITY: Record<Severity, DiagnosticSeverity> = {
 };
 
 export function fixToTextEdits(fix: Fix): TextEdit[] {
-  return fix.edits.map((e) => ({ range: copyRange(e.range), newText: e.newText }));
+  return rangeEdits(fix.edits);
+}
+
+/** Engine edits (ranges in the analysed text) as LSP TextEdits. */
+export function rangeEdits(edits: readonly { range: Range; newText: string }[]): TextEdit[] {
+  return edits.map((e) => ({ range: copyRange(e.range), newText: e.newText }));
 }
 
 export function fixToData(fix: Fix): DataFix {
@@ -63,7 +67,7 @@ export function findingsToDiagnostics(findings: readonly Finding[], version: num
 }
 
 /** A configuration mistake, shown on the config file's offending line (or its first line). */
-export function configErrorToDiagnostic(error: ConfigError, fileText?: string): Diagnostic {
+export function configErrorToDiagnostic(error: { key: string; line?: number; detail: string }, fileText?: string): Diagnostic {
   const line = Math.max(0, (error.line ?? 1) - 1);
   const lineLength = fileText?.split(/\r?\n|\r/)[line]?.length ?? 0;
   return {

@@ -1,18 +1,17 @@
 /**
- * Workspace folders and their engine Workspaces. Each folder has its settings, its configuration (reloaded
- * when the config file changes) and a generation number the scan worker uses to know when to reload too.
- * Files outside every folder get a folder of their own (their directory), which is never scanned.
+ * Workspace folders as the main thread sees them: settings, and what the analysis workers reported about the
+ * configuration (errors, the config file in use). A folder's `generation` goes up whenever its settings or
+ * configuration file change; workers reopen their Workspace when they see a new generation.
+ * Files outside every folder get a stand-in folder (their directory), which is never scanned.
  */
 import * as path from 'node:path';
-import { ConfigError } from '../engine/config';
-import { Workspace } from '../engine/workspace';
 import { DEFAULT_SETTINGS, type MemlintSettings } from './protocol';
 import { isInside, pathToUri, uriToPath } from './uri';
+import type { ConfigErrorInfo, FolderRef, FolderState } from './worker-protocol';
 
 export type ScanState = 'never' | 'running' | 'done' | 'cancelled';
 
 export interface Folder {
-  /** Folder URI as the client named it (or a file: URI of the directory for loose files). */
   uri: string;
   name: string;
   /** Absolute path, forward slashes. */
@@ -20,19 +19,17 @@ export interface Folder {
   /** False for the stand-in folder of a file opened outside every workspace folder. */
   isWorkspaceFolder: boolean;
   settings: MemlintSettings;
-  workspace?: Workspace;
-  configError?: ConfigError;
-  /** Config file the current configuration came from (absolute), if any. */
-  configSource?: string;
   generation: number;
-  /** Settled when the current load finished. */
+  /** Settled when the settings of the current generation are known. */
   loading: Promise<void>;
+  /** From the workers, for the current generation. */
+  configError?: ConfigErrorInfo;
+  configSource?: string;
+  failure?: string;
   scanState: ScanState;
 }
 
 export interface FolderHost {
-  /** Text of an open editor buffer for a path, so cross-file rules see unsaved edits. */
-  openText(absPath: string): string | undefined;
   settingsFor(folderUri: string | undefined): Promise<MemlintSettings>;
   log(message: string): void;
 }
@@ -51,16 +48,14 @@ export class Folders {
     return [...this.folders.values(), ...this.loose.values()];
   }
 
-  /** Adds a workspace folder and starts loading it. Returns undefined for non-file URIs. */
   add(uri: string, name?: string): Folder | undefined {
     const root = uriToPath(uri);
     if (!root) return undefined;
     const existing = this.folders.get(root);
     if (existing) return existing;
-    const folder = this.create(uri, name ?? path.basename(root), root, true);
+    const folder = this.create(uri, name ?? path.posix.basename(root), root, true);
     this.folders.set(root, folder);
-    // Files that were loose under this folder now belong to it.
-    for (const [dir, l] of this.loose) if (isInside(dir, root)) this.loose.delete(dir);
+    for (const dir of [...this.loose.keys()]) if (isInside(dir, root)) this.loose.delete(dir);
     return folder;
   }
 
@@ -71,7 +66,7 @@ export class Folders {
     return f;
   }
 
-  /** The folder a path belongs to: the innermost workspace folder, else a loose folder for its directory. */
+  /** The innermost workspace folder containing a path, else a stand-in folder for its directory. */
   forPath(absPath: string): Folder {
     let best: Folder | undefined;
     for (const f of this.folders.values()) {
@@ -87,25 +82,32 @@ export class Folders {
     return l;
   }
 
-  /** The workspace folder (not loose) containing a path, if any. */
   workspaceFolderOf(absPath: string): Folder | undefined {
     const f = this.forPath(absPath);
     return f.isWorkspaceFolder ? f : undefined;
   }
 
-  /** (Re)loads settings and configuration. Concurrent calls chain; the last one wins. */
+  /** What a worker needs to analyse with this folder's configuration. */
+  ref(folder: Folder): FolderRef {
+    return { root: folder.root, configFile: this.explicitConfigFile(folder), generation: folder.generation, discover: folder.isWorkspaceFolder };
+  }
+
+  /** Re-reads the settings and starts a new generation (the configuration is reloaded by the workers). */
   reload(folder: Folder): Promise<void> {
-    const previous = folder.loading;
-    folder.loading = previous.then(() => this.load(folder));
+    folder.loading = folder.loading.then(() => this.load(folder));
     return folder.loading;
   }
 
-  async workspaceOf(folder: Folder): Promise<Workspace | undefined> {
-    await folder.loading;
-    return folder.workspace;
+  /** Applies what a worker reported; false when it is about an older generation (ignored). */
+  applyState(state: FolderState): Folder | undefined {
+    const folder = this.all().find((f) => f.root === state.root);
+    if (!folder || folder.generation !== state.generation) return undefined;
+    folder.configError = state.configError;
+    folder.configSource = state.configSource;
+    folder.failure = state.failure;
+    return folder;
   }
 
-  /** Absolute path of the configured config file, if the setting names one. */
   explicitConfigFile(folder: Folder): string | undefined {
     const c = folder.settings.configFile.trim();
     if (!c) return undefined;
@@ -141,28 +143,7 @@ export class Folders {
     } catch (e) {
       this.host.log(`settings for ${folder.root}: ${String(e)}; using defaults`);
     }
-    const configFile = this.explicitConfigFile(folder);
-    try {
-      const ws = await Workspace.open({
-        root: folder.root,
-        configFile,
-        readOverride: (abs) => this.host.openText(abs.split(path.sep).join('/')),
-      });
-      folder.workspace = ws;
-      folder.configError = undefined;
-      folder.configSource = ws.config.source?.split(path.sep).join('/');
-      if (folder.isWorkspaceFolder) ws.discover(); // the file list cross-file rules see
-    } catch (e) {
-      folder.workspace = undefined;
-      if (e instanceof ConfigError) {
-        folder.configError = e;
-        folder.configSource = e.file.split(path.sep).join('/');
-        this.host.log(`configuration error: ${e.message}`);
-      } else {
-        folder.configError = undefined;
-        this.host.log(`cannot open workspace ${folder.root}: ${String((e as Error)?.stack ?? e)}`);
-      }
-    }
+    // The last known configuration error stays until a worker reports on the new generation.
     folder.generation++;
   }
 }

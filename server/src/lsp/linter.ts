@@ -19,6 +19,10 @@ export class LintScheduler {
     this.kick();
   }
 
+  isPending(uri: string): boolean {
+    return this.pending.has(uri);
+  }
+
   cancel(uri: string): void {
     this.pending.delete(uri);
   }

@@ -2,18 +2,20 @@
  * Entry point of the bundled language server (dist/server.js).
  *   node dist/server.js --stdio        JSON-RPC over stdin/stdout
  *   node dist/server.js --node-ipc     over Node IPC (how the VS Code client starts it)
- * The same file is the scan worker's script: in a worker thread marked as such it runs the scan loop instead.
+ * The same file is the script of the server's analysis worker threads. Each side loads only its own modules
+ * (`require` keeps the bundled modules lazy): the main thread never initialises the engine, the rules or the
+ * parsers.
  */
+/* eslint-disable @typescript-eslint/no-require-imports */
 import { isMainThread, workerData } from 'node:worker_threads';
-import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
-import { version } from '../../../package.json';
-import { SCAN_WORKER_ROLE } from './scan-protocol';
-import { runScanWorker } from './scan-worker';
-import { startServer } from './server';
+import { WORKER_ROLE } from './worker-protocol';
 
-if (!isMainThread && (workerData as { role?: string } | undefined)?.role === SCAN_WORKER_ROLE) {
-  runScanWorker();
+if (!isMainThread && (workerData as { role?: string } | undefined)?.role === WORKER_ROLE) {
+  (require('./worker') as typeof import('./worker')).runWorker();
 } else {
+  const { createConnection, ProposedFeatures } = require('vscode-languageserver/node') as typeof import('vscode-languageserver/node');
+  const { startServer } = require('./server') as typeof import('./server');
+  const { version } = require('../../../package.json') as { version: string };
   const connection = createConnection(ProposedFeatures.all);
   const log = (what: string, e: unknown) => {
     try {
@@ -26,7 +28,7 @@ if (!isMainThread && (workerData as { role?: string } | undefined)?.role === SCA
   process.on('uncaughtException', (e) => log('uncaught exception', e));
   process.on('unhandledRejection', (e) => log('unhandled rejection', e));
   startServer(connection, {
-    // In the bundle this file is also the worker's script; from sources (tsx) scans run in the server thread.
+    // In the bundle this file is also the workers' script; from sources (tsx) analysis runs in this thread.
     workerScript: __filename.endsWith('.js') ? __filename : undefined,
     version,
   });

@@ -88,6 +88,12 @@ export class Results {
     return [...this.configErrors.values()].map((c) => c.folder.configError?.message ?? '').filter(Boolean);
   }
 
+  /** The config file currently showing an error for a folder, if any. */
+  configErrorFileOf(folder: Folder): string | undefined {
+    for (const [file, c] of this.configErrors) if (c.folder === folder) return file;
+    return undefined;
+  }
+
   republish(path: string): void {
     this.publish(this.entry(path, pathToUri(path)), true);
   }

@@ -6,15 +6,12 @@
  * - The worker is stopped after `idleMs` without work, so an idle server holds no scan memory.
  * Where no worker can be started (e.g. running from sources), jobs run in this thread between other events.
  */
-import { Worker } from 'node:worker_threads';
 import type { FileResult } from '../engine/types';
-import { SCAN_WORKER_ROLE, type FromWorker, type ScanJobMessage } from './scan-protocol';
-import { runJob } from './scan-worker';
+import { WorkerHandle } from './worker-client';
+import type { FolderRef, FolderState, FromWorker, ScanJobMessage } from './worker-protocol';
 
 export interface ScanJob {
-  root: string;
-  configFile?: string;
-  generation: number;
+  folder: FolderRef;
   targets?: string[];
   withDependents?: boolean;
   /** The files the job will analyse (after discovery), before the first result. */
@@ -22,7 +19,7 @@ export interface ScanJob {
   onResult(result: FileResult, ms: number): void;
   /** A file given up on (timeout or worker crash); the job continues without it. */
   onSkipped?(file: string, reason: string): void;
-  onDone(outcome: { cancelled: boolean; failed?: string }): void;
+  onDone(outcome: { cancelled: boolean; failed?: string; folder?: FolderState }): void;
 }
 
 export interface ScanHandle {
@@ -38,6 +35,8 @@ export interface ScanRunnerOptions {
   /** Heap cap of the worker (MB); a worker over it dies and its current file is skipped. */
   workerHeapMb: number;
   log(message: string): void;
+  /** Messages that are not about jobs (folder states, logs). */
+  onMessage(msg: FromWorker): void;
 }
 
 interface Entry {
@@ -55,13 +54,22 @@ interface Entry {
 export class ScanRunner {
   private readonly queue: Entry[] = [];
   private current: Entry | undefined;
-  private worker: Worker | undefined;
+  private readonly worker: WorkerHandle;
   private watchdog: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
   private nextId = 1;
   private disposed = false;
 
-  constructor(private readonly options: ScanRunnerOptions) {}
+  constructor(private readonly options: ScanRunnerOptions) {
+    this.worker = new WorkerHandle({
+      script: options.workerScript,
+      name: 'scan worker',
+      heapMb: options.workerHeapMb,
+      log: options.log,
+      onMessage: (msg) => this.onMessage(msg),
+      onExit: (reason) => this.onWorkerLost(`the analysis thread stopped: ${reason}`),
+    });
+  }
 
   /** Changes time limits (undefined leaves a value as it is). */
   configure(changes: { fileTimeoutMs?: number; idleMs?: number }): void {
@@ -110,7 +118,7 @@ export class ScanRunner {
     this.pump();
   }
 
-  private finish(entry: Entry, outcome: { cancelled: boolean; failed?: string }): void {
+  private finish(entry: Entry, outcome: { cancelled: boolean; failed?: string; folder?: FolderState }): void {
     if (entry.finished) return;
     entry.finished = true;
     try {
@@ -136,9 +144,7 @@ export class ScanRunner {
     return {
       type: 'job',
       jobId: entry.id,
-      root: entry.job.root,
-      configFile: entry.job.configFile,
-      generation: entry.job.generation,
+      folder: entry.job.folder,
       targets,
       withDependents,
       skip: entry.skipped,
@@ -146,53 +152,19 @@ export class ScanRunner {
   }
 
   private start(entry: Entry, msg: ScanJobMessage): void {
-    if (!this.options.workerScript) {
-      void this.runInline(entry, msg);
-      return;
-    }
-    try {
-      this.ensureWorker().postMessage(msg);
-      this.armWatchdog(entry);
-    } catch (e) {
-      this.options.log(`scan: cannot start a worker thread (${String(e)}); scanning in the server thread`);
-      this.options.workerScript = undefined;
-      void this.runInline(entry, msg);
-    }
-  }
-
-  private ensureWorker(): Worker {
-    if (this.worker) return this.worker;
-    const worker = new Worker(this.options.workerScript!, {
-      workerData: { role: SCAN_WORKER_ROLE },
-      resourceLimits: { maxOldGenerationSizeMb: this.options.workerHeapMb },
-      stdout: true,
-      stderr: true,
-    });
-    worker.stdout.on('data', (d: Buffer) => this.options.log(`scan worker: ${d.toString().trimEnd()}`));
-    worker.stderr.on('data', (d: Buffer) => this.options.log(`scan worker: ${d.toString().trimEnd()}`));
-    worker.on('message', (msg: FromWorker) => {
-      if (this.worker === worker) this.onMessage(msg);
-    });
-    worker.on('error', (err) => {
-      if (this.worker === worker) this.onWorkerLost(`the analysis thread failed: ${err.message}`);
-    });
-    worker.on('exit', (code) => {
-      if (this.worker === worker) this.onWorkerLost(`the analysis thread exited (code ${code})`);
-    });
-    this.worker = worker;
-    return worker;
+    this.worker.start();
+    this.worker.post(msg);
+    this.armWatchdog(entry);
   }
 
   private stopWorker(): void {
     clearTimeout(this.watchdog);
-    const w = this.worker;
-    this.worker = undefined;
-    if (w) void w.terminate().catch(() => undefined);
+    this.worker.stop();
   }
 
   private armIdle(): void {
     clearTimeout(this.idleTimer);
-    if (!this.worker) return;
+    if (!this.worker.running) return;
     this.idleTimer = setTimeout(() => {
       if (!this.current) this.stopWorker();
     }, this.options.idleMs);
@@ -201,14 +173,21 @@ export class ScanRunner {
 
   private armWatchdog(entry: Entry): void {
     clearTimeout(this.watchdog);
-    if (!this.options.workerScript) return; // in this thread nothing can interrupt a file anyway
+    if (this.worker.inThreadMode) return; // in this thread nothing can interrupt a file anyway
+    // Before the worker lists its files it starts, loads the configuration and walks the folder: allow longer.
+    const limit = entry.files ? this.options.fileTimeoutMs : Math.max(this.options.fileTimeoutMs, 120_000);
     this.watchdog = setTimeout(() => {
       if (this.current !== entry) return;
-      this.onWorkerLost(`its analysis took longer than ${Math.round(this.options.fileTimeoutMs / 1000)} s`);
-    }, this.options.fileTimeoutMs);
+      this.onWorkerLost(entry.files ? `its analysis took longer than ${Math.round(limit / 1000)} s` : 'the worker did not start in time');
+    }, limit);
   }
 
   private onMessage(msg: FromWorker): void {
+    if (msg.type === 'reply') return;
+    if (msg.type === 'folder' || msg.type === 'log') {
+      this.options.onMessage(msg);
+      return;
+    }
     const entry = this.current;
     if (!entry || msg.jobId !== entry.id) return;
     this.armWatchdog(entry);
@@ -227,7 +206,7 @@ export class ScanRunner {
       case 'failed':
         clearTimeout(this.watchdog);
         this.current = undefined;
-        this.finish(entry, { cancelled: false, failed: msg.type === 'failed' ? msg.message : undefined });
+        this.finish(entry, msg.type === 'failed' ? { cancelled: false, failed: msg.message, folder: msg.folder } : { cancelled: false });
         this.pump();
         break;
     }
@@ -261,20 +240,6 @@ export class ScanRunner {
     entry.received = 0;
     // The remaining files, explicitly; the new worker lists them again (its onList replaces the count).
     this.start(entry, this.message(entry, rest, false));
-  }
-
-  private async runInline(entry: Entry, msg: ScanJobMessage): Promise<void> {
-    const yieldNow = () => new Promise<void>((resolve) => setImmediate(resolve));
-    await runJob(
-      msg,
-      (m) => {
-        if (this.current === entry) this.onMessage(m);
-      },
-      yieldNow,
-      () => this.current !== entry,
-    ).catch((e: unknown) => {
-      if (this.current === entry) this.onMessage({ type: 'failed', jobId: entry.id, message: String((e as Error)?.stack ?? e) });
-    });
   }
 
   private safely(f: () => void): void {

@@ -1,7 +1,8 @@
 /**
- * The memlint language server: wires documents, analysis, diagnostics, code actions, workspace scans,
- * watched files and the report to an LSP connection (stdio or IPC, see main.ts).
- * Nothing here throws into the connection: every handler catches and logs, bad input yields empty answers.
+ * The memlint language server's main thread: the protocol, the open documents' text, the results and what is
+ * published. All analysis runs in two worker threads (see worker.ts): one for the open documents, one for
+ * workspace scans, so typing is never queued behind a scan, a hung analysis costs a worker and not the
+ * server, and an idle server holds no engine memory. Handlers never throw into the connection.
  */
 import * as fs from 'node:fs';
 import {
@@ -14,12 +15,12 @@ import {
   type InitializeParams,
   type InitializeResult,
 } from 'vscode-languageserver/node';
-import type { FileResult } from '../engine/types';
+import type { FileResult, Finding } from '../engine/types';
 import { codeActions, makeEdit, type CodeActionHost } from './code-actions';
 import { fixToTextEdits, isRange } from './diagnostics';
-import { DocumentStore, type OpenDocument } from './documents';
 import { Folders, type Folder } from './folders';
 import { LintScheduler } from './linter';
+import { DocumentStore, type OpenDocument } from './open-documents';
 import {
   ApplyFixRequest,
   DEFAULT_SETTINGS,
@@ -37,28 +38,36 @@ import { Results } from './results';
 import { ScanRunner } from './scan-runner';
 import { pathToUri, uriToPath } from './uri';
 import { onWatchedFiles, registerWatchers } from './watched-files';
+import { AnalysisWorker, RequestTimeout, WorkerLost } from './worker-client';
+import type { FixAllReply, FolderState, FromWorker, LintReply, ToWorker } from './worker-protocol';
 import { WorkspaceScanner } from './workspace-scan';
 
 export interface ServerOptions {
-  /** Script a scan worker thread runs (the bundled server itself); undefined = scan in this thread. */
+  /** Script the worker threads run (the bundled server); undefined = analyse in this thread. */
   workerScript?: string;
   version: string;
 }
 
-/** Options a client may pass in `initializationOptions` (tests; clients without workspace/configuration). */
+/** Options a client may pass in `initializationOptions` (tests, benchmarks, clients without workspace/configuration). */
 interface InitOptions {
   settings?: Partial<MemlintSettings>;
-  /** Per-file time limit of workspace-scan analysis (default 20 s). */
+  /** Time limit of one file's analysis in a workspace scan (default 20 s). */
   fileTimeoutMs?: number;
+  /** Time limit of one open document's analysis (default 10 s). */
+  lintTimeoutMs?: number;
   /** How long an idle scan worker lives (default 3 s). */
-  workerIdleMs?: number;
+  scanWorkerIdleMs?: number;
+  /** How long the open documents' worker lives without requests (default 5 min). */
+  documentWorkerIdleMs?: number;
 }
+
+const TIMING = !!process.env.MEMLINT_LSP_TIMING;
 
 export function startServer(connection: Connection, options: ServerOptions): void {
   const docs = new DocumentStore();
   const results = new Results(connection);
   let initOptions: InitOptions = {};
-  let caps = { configuration: false, progress: false, watchedFilesDynamic: false, configurationDynamic: false, documentChanges: false };
+  let caps = { configuration: false, progress: false, watchedFilesDynamic: false, configurationDynamic: false, documentChanges: false, workspaceFolders: false };
   let initialized = false;
 
   const log = (message: string) => {
@@ -76,15 +85,54 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     const raw = (await connection.workspace.getConfiguration({ scopeUri, section: 'memlint' })) as Partial<MemlintSettings> | null;
     return normalizeSettings(raw, base);
   };
+  const folders = new Folders({ settingsFor, log });
 
-  const folders = new Folders({ openText: (p) => docs.getByPath(p)?.text, settingsFor, log });
+  // --- the analysis workers ------------------------------------------------------------------------------------
+
+  const onFolderState = (state: FolderState) => {
+    const folder = folders.applyState(state);
+    if (!folder) return;
+    if (state.failure) log(`cannot analyse ${state.root}: ${state.failure}`);
+    if (folder.configError) log(`configuration error: ${folder.configError.message}`);
+    const shown = results.configErrorFileOf(folder);
+    if (shown !== folder.configError?.file || folder.configError) {
+      results.setConfigError(folder, folder.configError ? readOrUndefined(folder.configError.file) : undefined);
+    }
+  };
+  const fromWorker = (msg: FromWorker) => {
+    if (msg.type === 'folder') onFolderState(msg.state);
+    else if (msg.type === 'log') log(msg.message);
+  };
+  const openMessage = (d: OpenDocument): ToWorker => ({
+    type: 'open',
+    uri: d.uri,
+    path: d.path,
+    languageId: d.languageId,
+    version: d.version,
+    text: d.text,
+    kindOverride: d.kindOverride,
+  });
+  const live = new AnalysisWorker({
+    script: options.workerScript,
+    name: 'analysis worker',
+    heapMb: 2048,
+    requestTimeoutMs: 10_000,
+    idleMs: 5 * 60_000,
+    log,
+    onMessage: fromWorker,
+    onStart: (post) => {
+      for (const d of docs.all()) if (d.kind) post(openMessage(d));
+    },
+  });
   const runner = new ScanRunner({
     workerScript: options.workerScript,
     fileTimeoutMs: 20_000,
     idleMs: 3_000,
-    workerHeapMb: 1024,
+    workerHeapMb: 2048,
     log,
+    onMessage: fromWorker,
   });
+
   const loggedNotes = new Set<string>();
   const logNotes = (result: FileResult) => {
     for (const n of result.notes) {
@@ -109,17 +157,13 @@ export function startServer(connection: Connection, options: ServerOptions): voi
 
   // --- analysis of open documents --------------------------------------------------------------------------
 
-  /** A fresh analysis of a document's text (code actions, fix-all, apply-fix); never throws. */
-  const analyzeNow = (doc: OpenDocument, text = doc.text) => {
-    const ws = folders.forPath(doc.path).workspace;
-    if (!ws) return undefined;
-    try {
-      return ws.analyzeText(doc.path, text, { kind: doc.kindOverride }).findings;
-    } catch (e) {
-      logError(`analysing ${doc.path}`, e);
-      return undefined;
-    }
-  };
+  const emptyResult = (doc: OpenDocument, note?: string): FileResult => ({
+    path: doc.path,
+    relPath: doc.path,
+    findings: [],
+    notes: note ? [{ kind: 'rule-error', path: doc.path, relPath: doc.path, message: note }] : [],
+    skipped: true,
+  });
 
   const lintDocument = async (uri: string) => {
     const doc = docs.get(uri);
@@ -127,34 +171,39 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     const folder = folders.forPath(doc.path);
     await folder.loading;
     if (docs.get(uri) !== doc) return; // closed meanwhile
-    const ws = folder.workspace;
-    const version = doc.version;
-    const key = `${version}:${folder.generation}`;
+    const key = `${doc.version}:${folder.generation}`;
     if (doc.lintKey === key) return;
     doc.lintKey = key;
-    const empty: FileResult = { path: doc.path, relPath: doc.path, findings: [], notes: [], skipped: true };
-    if (!folder.settings.enable || !ws) {
-      results.setOpen(doc.path, doc.uri, version, empty);
+    if (!folder.settings.enable) {
+      results.setOpen(doc.path, doc.uri, doc.version, emptyResult(doc));
       return;
     }
-    const limit = ws.config.maxFileSizeMb * 1048576;
-    if (doc.text.length > limit) {
-      logNotes({ ...empty, notes: [{ kind: 'too-large', path: doc.path, relPath: doc.path, message: `not analysed: over the ${ws.config.maxFileSizeMb} MB limit (maxFileSizeMb)` }] });
-      results.setOpen(doc.path, doc.uri, version, empty);
-      return;
-    }
-    const parsed = doc.parsedFile();
-    let result: FileResult;
+    const started = performance.now();
+    let reply: LintReply | undefined;
     try {
-      result = ws.analyzeText(doc.path, doc.text, { parsed, kind: doc.kindOverride });
-      doc.adopt(parsed);
+      reply = await live.request<LintReply | undefined>({ type: 'lint', uri, folder: folders.ref(folder) });
     } catch (e) {
-      doc.dropTree();
-      logError(`analysing ${doc.path}`, e);
+      if (e instanceof RequestTimeout) {
+        // Skip this version: the next edit tries again; other documents go on in a fresh worker.
+        const note = `not analysed: the analysis of this version took too long (${e.message})`;
+        logNotes({ ...emptyResult(doc, note), relPath: doc.path });
+        if (docs.get(uri) === doc) results.setOpen(doc.path, doc.uri, doc.version, emptyResult(doc));
+      } else if (e instanceof WorkerLost) {
+        if (docs.get(uri) === doc && doc.lintKey === key) {
+          doc.lintKey = undefined;
+          scheduler.request(uri); // lost with a worker that went down for another reason: try again
+        }
+      } else logError(`analysing ${doc.path}`, e);
       return;
     }
-    logNotes(result);
-    results.setOpen(doc.path, doc.uri, version, result);
+    if (!reply || docs.get(uri) !== doc) return;
+    if (reply.version !== doc.version && scheduler.isPending(uri)) return; // superseded: the newer one is queued
+    if (reply.result) logNotes(reply.result);
+    if (TIMING) {
+      const parse = reply.parseMs !== undefined ? `parse ${reply.parseMs.toFixed(1)} ms, ` : '';
+      log(`timing ${doc.path} v${reply.version}: ${parse}analysis ${reply.analyzeMs.toFixed(1)} ms, round trip ${(performance.now() - started).toFixed(1)} ms`);
+    }
+    results.setOpen(doc.path, doc.uri, reply.version, reply.result ?? emptyResult(doc));
   };
   const scheduler = new LintScheduler(lintDocument, (uri, e) => logError(`linting ${uri}`, e));
 
@@ -167,19 +216,12 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     }
   };
 
+  /** New settings or configuration for a folder: re-lint its open documents, and re-scan it when asked. */
   const refreshFolder = async (folder: Folder, rescan: boolean) => {
     const wasEnabled = folder.settings.enable;
     const oldConfigFile = folder.settings.configFile;
     await folders.reload(folder);
-    let configText: string | undefined;
-    if (folder.configError) {
-      try {
-        configText = fs.readFileSync(folder.configError.file, 'utf8');
-      } catch {
-        configText = undefined;
-      }
-    }
-    results.setConfigError(folder, configText);
+    live.post({ type: 'invalidate', root: folder.root, relist: true });
     if (!folder.settings.enable) {
       scanner.cancelFolder(folder);
       results.clearFolder(folder.root, false);
@@ -187,11 +229,12 @@ export function startServer(connection: Connection, options: ServerOptions): voi
       return;
     }
     relintFolder(folder);
-    if (!folder.isWorkspaceFolder || !folder.workspace) return;
-    const enabledNow = !wasEnabled && folder.settings.enable && folder.settings.scanWorkspaceOnStartup;
+    if (!folder.isWorkspaceFolder) return;
+    const enabledNow = !wasEnabled && folder.settings.scanWorkspaceOnStartup;
     const configMoved = oldConfigFile !== folder.settings.configFile;
-    if ((rescan || configMoved) && folder.scanState !== 'never') void scanner.scanFolders([folder]);
-    else if (enabledNow) void scanner.scanFolders([folder]);
+    if (((rescan || configMoved) && folder.scanState !== 'never') || enabledNow) {
+      void scanner.scanFolders([folder]).catch((e) => logError('workspace scan', e));
+    }
   };
 
   // --- status for the client's status bar ------------------------------------------------------------------
@@ -219,6 +262,11 @@ export function startServer(connection: Connection, options: ServerOptions): voi
 
   // --- lifecycle ---------------------------------------------------------------------------------------------
 
+  let pendingFolders: { uri: string; name: string }[] = [];
+  let markReady: () => void = () => undefined;
+  /** Settles when the folders named at initialize are set up (requests that need them wait for it). */
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+
   connection.onInitialize((params: InitializeParams): InitializeResult => {
     const c = params.capabilities ?? {};
     caps = {
@@ -227,13 +275,11 @@ export function startServer(connection: Connection, options: ServerOptions): voi
       watchedFilesDynamic: !!c.workspace?.didChangeWatchedFiles?.dynamicRegistration,
       configurationDynamic: !!c.workspace?.didChangeConfiguration?.dynamicRegistration,
       documentChanges: !!c.workspace?.workspaceEdit?.documentChanges,
+      workspaceFolders: !!c.workspace?.workspaceFolders,
     };
     initOptions = (params.initializationOptions ?? {}) as InitOptions;
-    runner.configure({
-      fileTimeoutMs: positive(initOptions.fileTimeoutMs),
-      idleMs: positive(initOptions.workerIdleMs),
-    });
-    workspaceFoldersSupported = !!c.workspace?.workspaceFolders;
+    runner.configure({ fileTimeoutMs: positive(initOptions.fileTimeoutMs), idleMs: positive(initOptions.scanWorkerIdleMs) });
+    live.configure({ requestTimeoutMs: positive(initOptions.lintTimeoutMs), idleMs: positive(initOptions.documentWorkerIdleMs) });
     pendingFolders =
       params.workspaceFolders?.map((f) => ({ uri: f.uri, name: f.name })) ??
       (params.rootUri ? [{ uri: params.rootUri, name: '' }] : params.rootPath ? [{ uri: pathToUri(params.rootPath), name: '' }] : []);
@@ -246,15 +292,10 @@ export function startServer(connection: Connection, options: ServerOptions): voi
       serverInfo: { name: 'memlint', version: options.version },
     };
   });
-  let pendingFolders: { uri: string; name: string }[] = [];
-  let workspaceFoldersSupported = false;
-  /** Settles when the folders named at initialize are added (requests that need them wait for it). */
-  let markReady: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => (markReady = resolve));
 
   connection.onInitialized(async () => {
     initialized = true;
-    // Folders are added synchronously here, before any didOpen is handled; loading goes on in the background.
+    // Folders are added synchronously here, before any didOpen is handled; settings load in the background.
     const adding = changeFolders(pendingFolders, []);
     try {
       if (caps.configurationDynamic) await connection.client.register(DidChangeConfigurationNotification.type, { section: 'memlint' });
@@ -263,7 +304,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     } catch (e) {
       logError('registering for configuration/file changes', e);
     }
-    if (workspaceFoldersSupported) connection.workspace.onDidChangeWorkspaceFolders((ev) => void changeFolders(ev.added, ev.removed));
+    if (caps.workspaceFolders) connection.workspace.onDidChangeWorkspaceFolders((ev) => void changeFolders(ev.added, ev.removed));
     await adding;
     markReady();
   });
@@ -275,14 +316,12 @@ export function startServer(connection: Connection, options: ServerOptions): voi
         if (!f) continue;
         scanner.cancelFolder(f);
         results.clearFolder(f.root, true);
+        relintFolder(f, true); // its open files now belong to another folder
       }
       const fresh = added.map((a) => folders.add(a.uri, a.name)).filter((f): f is Folder => f !== undefined);
       await Promise.all(fresh.map((f) => f.loading));
-      for (const f of fresh) {
-        results.setConfigError(f, f.configError ? readOrUndefined(f.configError.file) : undefined);
-        relintFolder(f);
-      }
-      const toScan = fresh.filter((f) => f.settings.enable && f.settings.scanWorkspaceOnStartup && f.workspace);
+      for (const f of fresh) relintFolder(f);
+      const toScan = fresh.filter((f) => f.settings.enable && f.settings.scanWorkspaceOnStartup);
       if (toScan.length) void scanner.scanFolders(toScan).catch((e) => logError('workspace scan', e));
     } catch (e) {
       logError('workspace folders', e);
@@ -295,16 +334,18 @@ export function startServer(connection: Connection, options: ServerOptions): voi
 
   connection.onShutdown(() => {
     runner.dispose();
+    live.stop();
   });
 
   // --- documents ---------------------------------------------------------------------------------------------
 
   connection.onDidOpenTextDocument((p) => {
     try {
-      const td = p.textDocument;
+      const td = p?.textDocument;
       if (!td || typeof td.uri !== 'string' || typeof td.text !== 'string') return;
-      const doc = docs.open(td.uri, td.languageId ?? '', td.version ?? 0, td.text);
-      folders.forPath(doc.path).workspace?.invalidate(doc.path);
+      const doc = docs.open(td.uri, typeof td.languageId === 'string' ? td.languageId : '', Number.isInteger(td.version) ? td.version : 0, td.text);
+      if (!doc.kind) return;
+      live.post(openMessage(doc));
       scheduler.request(doc.uri);
     } catch (e) {
       logError('didOpen', e);
@@ -312,37 +353,40 @@ export function startServer(connection: Connection, options: ServerOptions): voi
   });
 
   connection.onDidChangeTextDocument((p) => {
+    const uri = p?.textDocument?.uri;
+    const doc = docs.get(uri);
+    if (!doc || !Array.isArray(p.contentChanges)) return;
     try {
-      const doc = docs.get(p.textDocument?.uri);
-      if (!doc || !Array.isArray(p.contentChanges)) return;
-      doc.update(p.contentChanges, p.textDocument.version ?? doc.version + 1);
-      const folder = folders.forPath(doc.path);
-      folder.workspace?.invalidate(doc.path);
-      if (folder.settings.run === 'onType') scheduler.request(doc.uri);
+      const version = Number.isInteger(p.textDocument.version) ? p.textDocument.version : doc.version + 1;
+      doc.update(p.contentChanges, version);
+      if (!doc.kind) return;
+      live.post({ type: 'change', uri: doc.uri, version, changes: p.contentChanges });
+      if (folders.forPath(doc.path).settings.run === 'onType') scheduler.request(doc.uri);
     } catch (e) {
-      // A change that does not apply leaves the document unknown: drop it rather than analyse wrong text.
+      // A change that does not apply leaves the text unknown: forget the document rather than analyse wrong text.
       logError('didChange', e);
-      const uri = p.textDocument?.uri;
-      if (uri) docs.close(uri);
+      docs.close(uri);
+      live.post({ type: 'close', uri: doc.uri });
+      results.clearOpen(doc.path);
     }
   });
 
   connection.onDidSaveTextDocument((p) => {
-    const doc = docs.get(p.textDocument?.uri);
+    const doc = docs.get(p?.textDocument?.uri);
     if (doc && folders.forPath(doc.path).settings.run === 'onSave') scheduler.request(doc.uri);
   });
 
   connection.onDidCloseTextDocument((p) => {
     try {
-      const uri = p.textDocument?.uri;
+      const uri = p?.textDocument?.uri;
       const doc = docs.close(uri);
       if (!doc) return;
-      scheduler.cancel(uri);
+      scheduler.cancel(doc.uri);
+      live.post({ type: 'close', uri: doc.uri });
       const folder = folders.forPath(doc.path);
-      folder.workspace?.invalidate(doc.path);
       const entry = results.get(doc.path);
       if (folder.isWorkspaceFolder && folder.scanState !== 'never') {
-        // Keep showing the workspace result for the closed file, refreshed from disk (the buffer may have been unsaved).
+        // Keep the workspace result of the closed file, refreshed from disk (the buffer may have been unsaved).
         results.clearOpen(doc.path);
         if (doc.onDisk) scanner.scanTargets(folder, [doc.path]);
       } else if (entry) {
@@ -356,17 +400,21 @@ export function startServer(connection: Connection, options: ServerOptions): voi
 
   // --- code actions ------------------------------------------------------------------------------------------
 
+  const analyzeOpen = async (doc: OpenDocument): Promise<Finding[] | undefined> =>
+    live.request<Finding[] | undefined>({ type: 'analyze', uri: doc.uri, folder: folders.ref(folders.forPath(doc.path)) });
   const actionHost: CodeActionHost = {
-    analyze: analyzeNow,
+    analyze: analyzeOpen,
+    fixAll: (doc) => live.request<FixAllReply | undefined>({ type: 'fixAll', uri: doc.uri, folder: folders.ref(folders.forPath(doc.path)) }),
     get supportsDocumentChanges() {
       return caps.documentChanges;
     },
   };
-  connection.onCodeAction((params): CodeAction[] => {
+  connection.onCodeAction(async (params): Promise<CodeAction[]> => {
     try {
-      const doc = docs.get(params.textDocument?.uri);
-      if (!doc || !params.context) return [];
-      return codeActions(doc, params, actionHost);
+      const doc = docs.get(params?.textDocument?.uri);
+      if (!doc || !doc.kind || !params.context) return [];
+      await folders.forPath(doc.path).loading;
+      return await codeActions(doc, params, actionHost);
     } catch (e) {
       logError('codeAction', e);
       return [];
@@ -380,9 +428,8 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     const token = CancellationToken.is(a) ? a : CancellationToken.is(b) ? b : undefined;
     await ready;
     const targets = folders.workspaceFolders();
-    for (const f of targets) {
-      if (f.configError) await refreshFolder(f, false); // maybe fixed meanwhile
-    }
+    // A folder whose configuration was broken is given a fresh look (it may have been fixed meanwhile).
+    for (const f of targets) if (f.configError || f.failure) await folders.reload(f);
     return scanner.scanFolders(targets, token);
   });
 
@@ -395,24 +442,36 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     if (!p || typeof p.uri !== 'string' || typeof p.ruleId !== 'string' || !isRange(p.range)) return { applied: false, reason: 'bad parameters' };
     const path = uriToPath(p.uri);
     const open = docs.get(p.uri) ?? (path ? docs.getByPath(path) : undefined);
-    const folder = path ? folders.forPath(path) : undefined;
-    const ws = folder ? await folders.workspaceOf(folder) : undefined;
-    if (!ws || !path) return { applied: false, reason: 'the file is not in an analysable workspace' };
-    const findings = open ? analyzeNow(open) : ws.analyzeFile(path).findings;
-    const finding = findings?.find(
-      (f) => f.ruleId === p.ruleId && f.range.start.line === p.range.start.line && f.range.start.character === p.range.start.character,
-    ) ?? findings?.find((f) => f.ruleId === p.ruleId && f.range.start.line === p.range.start.line);
+    if (!path && !open) return { applied: false, reason: 'not a file' };
+    const folder = folders.forPath(open?.path ?? path!);
+    await folder.loading;
+    let findings: Finding[] | undefined;
+    try {
+      findings = open ? await analyzeOpen(open) : await live.request<Finding[] | undefined>({ type: 'analyzeFile', path: path!, folder: folders.ref(folder) });
+    } catch (e) {
+      return { applied: false, reason: `the file could not be analysed (${String((e as Error)?.message ?? e)})` };
+    }
+    const finding =
+      findings?.find((f) => f.ruleId === p.ruleId && f.range.start.line === p.range.start.line && f.range.start.character === p.range.start.character) ??
+      findings?.find((f) => f.ruleId === p.ruleId && f.range.start.line === p.range.start.line);
     if (!finding) return { applied: false, reason: 'the problem is no longer there' };
-    const fix = p.fixIndex !== undefined ? finding.fixes[p.fixIndex] : (finding.fixes.find((f) => f.preferred) ?? finding.fixes[0]);
+    const fix = typeof p.fixIndex === 'number' ? finding.fixes[p.fixIndex] : (finding.fixes.find((f) => f.preferred) ?? finding.fixes[0]);
     if (!fix) return { applied: false, reason: 'no fix for this problem' };
     const edits = fixToTextEdits(fix);
-    const edit = open ? makeEdit(open, edits, caps.documentChanges) : { changes: { [pathToUri(path)]: edits } };
+    const edit = open ? makeEdit(open, open.version, edits, caps.documentChanges) : { changes: { [pathToUri(path!)]: edits } };
     const answer = await connection.workspace.applyEdit({ label: fix.title, edit });
-    return answer.applied ? { applied: true } : { applied: false, reason: answer.failureReason ?? 'the editor refused the edit' };
+    return answer.applied ? { applied: true } : { applied: false, reason: answer.failureReason ?? 'the editor did not apply the edit' };
   });
 
   connection.onDidChangeWatchedFiles((params) => {
-    void onWatchedFiles(params, { folders, results, scanner, refreshFolder, relintFolder: (f) => relintFolder(f, true) }).catch((e) => logError('watched files', e));
+    void onWatchedFiles(params, {
+      folders,
+      results,
+      scanner,
+      refreshFolder,
+      relintFolder: (f) => relintFolder(f, true),
+      invalidate: (f, relist) => live.post({ type: 'invalidate', root: f.root, relist }),
+    }).catch((e) => logError('watched files', e));
   });
 
   connection.listen();

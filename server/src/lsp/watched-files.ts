@@ -33,6 +33,8 @@ export interface WatchHost {
   /** Reloads a folder's configuration, re-lints its open documents and re-scans it if it was scanned. */
   refreshFolder(folder: Folder, rescan: boolean): Promise<void>;
   relintFolder(folder: Folder): void;
+  /** Tells the analysis workers that files of a folder changed on disk. */
+  invalidate(folder: Folder, relist: boolean): void;
 }
 
 export async function onWatchedFiles(params: DidChangeWatchedFilesParams, host: WatchHost): Promise<void> {
@@ -63,9 +65,7 @@ export async function onWatchedFiles(params: DidChangeWatchedFilesParams, host: 
       await host.refreshFolder(folder, true);
       continue;
     }
-    const ws = folder.workspace;
-    ws?.invalidate();
-    if (e.structural) ws?.discover();
+    host.invalidate(folder, e.structural);
     if (folder.scanState !== 'never') {
       if (e.rescan) void host.scanner.scanFolders([folder]);
       else if (e.targets.size > 0 || e.structural) host.scanner.scanTargets(folder, [...e.targets]);

@@ -36,7 +36,7 @@ export class WorkspaceScanner {
     const { runner, results } = this.host;
     for (const f of folders) this.fullScans.get(f.root)?.cancel();
     await Promise.all(folders.map((f) => f.loading));
-    const targets = folders.filter((f) => f.settings.enable && f.workspace);
+    const targets = folders.filter((f) => f.settings.enable && f.isWorkspaceFolder);
     const started = performance.now();
     let total = 0;
     let done = 0;
@@ -60,9 +60,7 @@ export class WorkspaceScanner {
         new Promise<void>((resolve) => {
           folder.scanState = 'running';
           const handle = runner.submit({
-            root: folder.root,
-            configFile: this.host.folders.explicitConfigFile(folder),
-            generation: folder.generation,
+            folder: this.host.folders.ref(folder),
             onList: (files) => {
               total += files.length;
               const listed = new Set(files);
@@ -82,7 +80,7 @@ export class WorkspaceScanner {
             },
             onDone: (outcome) => {
               if (outcome.cancelled) cancelled = true;
-              if (outcome.failed) this.host.log(`scan of ${folder.root} failed: ${outcome.failed}`);
+              if (outcome.failed && !outcome.folder?.configError) this.host.log(`scan of ${folder.root} failed: ${outcome.failed}`);
               folder.scanState = outcome.cancelled ? 'cancelled' : 'done';
               if (this.fullScans.get(folder.root) === handle) this.fullScans.delete(folder.root);
               resolve();
@@ -108,12 +106,10 @@ export class WorkspaceScanner {
 
   /** Re-analyses changed files (and files that depend on others) of a scanned folder, quietly. */
   scanTargets(folder: Folder, targets: string[]): void {
-    if (!folder.workspace || !folder.settings.enable) return;
+    if (!folder.settings.enable || folder.configError) return;
     const { results } = this.host;
     this.host.runner.submit({
-      root: folder.root,
-      configFile: this.host.folders.explicitConfigFile(folder),
-      generation: folder.generation,
+      folder: this.host.folders.ref(folder),
       targets,
       withDependents: true,
       onList: (files) => {
@@ -133,7 +129,7 @@ export class WorkspaceScanner {
   }
 
   cancelFolder(folder: Folder): void {
-    this.host.runner.cancelWhere((job) => job.root === folder.root);
+    this.host.runner.cancelWhere((job) => job.folder.root === folder.root);
     folder.scanState = 'never';
   }
 

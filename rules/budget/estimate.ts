@@ -1,0 +1,348 @@
+/**
+ * Steady-state memory estimates of a workspace's deploys, compared with their platform limits.
+ *
+ * API
+ *
+ *   estimateDeploys(project: ProjectInfo, options?: EstimateOptions): DeployEstimate[]
+ *
+ * One DeployEstimate per deploy target that starts at least one process: a render.yaml service (with its
+ * rootDir), a Heroku dyno type (app.json + Procfile), a fly.toml process group, a compose service, a Kubernetes
+ * container, a Railway service, and Dockerfiles / Procfile processes / package.json start scripts that no
+ * platform file claims (those get the configured `memoryLimitMb`, if any). Everything returned is plain
+ * JSON-serialisable data (no functions, no parser nodes), for the CLI report and the editor:
+ *
+ *   DeployEstimate {
+ *     id          stable id: `render.yaml#shop-api`, `Procfile#web`, `docker-compose.yml#api`, `Dockerfile`
+ *     label       `Render service "shop-api"`, `Heroku web dyno`, `Compose service "api"`
+ *     platform    render | heroku | fly | docker-compose | kubernetes | railway | dockerfile | procfile | package-json
+ *     dir         the app's directory (render rootDir, build context), `` or `api/`
+ *     definedAt?  { file, start, end } of the service entry
+ *     files       deploy files it reads
+ *     processes   ProcessEstimate[]: program, server kind, framework baseline, workers/threads with where
+ *                 they are set ({ n, at?, how, cpuDerived }), worker class, preload, libraries, via (command chain)
+ *     items       BudgetItem[]: the breakdown, one line each: { label, count, eachMb, mb, key, source, at?,
+ *                 perWorker, process } — `key` names the figure in baselines.ts (and in the `baselines` option),
+ *                 `source` says where the figure comes from
+ *     totalMb     sum of the items
+ *     limit?      { mb, label, at? }: plan / dyno / VM / container limit, or configuration's memoryLimitMb
+ *     over        totalMb > limit.mb
+ *     anchor?     { file, start, end, what }: where a finding belongs (the worker count that pushes it over,
+ *                 else the start command, else the limit), always in a deploy file memlint analyses
+ *     summary     "5 gunicorn workers (Django + DRF) x ~120 MB + gunicorn master ~25 MB = ~625 MB > 512 MB (Render starter)"
+ *     advice?     what to change when over: "use at most 3 workers, or an instance with at least 1 GB"
+ *     hostCpus    the CPU count assumed for cpu_count()/nproc-derived counts
+ *   }
+ *
+ * Offsets are UTF-16 offsets into the file's text as the rule saw it (the analysed file's editor text).
+ * Options: `hostCpus` (default 8: containers report the host's CPUs, not the plan's share) and `baselines`
+ * (`["django-drf=180", "thread=4"]`, overriding figures of baselines.ts).
+ */
+import type { ProjectInfo } from '../api';
+import { dockerfilePipInstalls, librariesInstalled, librariesLoaded, nodeAppFacts, pythonPackages, pythonSourceFacts, type NodeAppFacts, type PythonSourceFacts } from './app-facts';
+import { Figures, LIBRARY_INCLUDES, type FigureKey, type LibraryKey, type WorkerBaselineKey } from './baselines';
+import { classifyDeployFile, dirOf, Workspace, type SourceLocation } from './deploy-files';
+import { findDeploys, type Deploy, type Platform } from './deploys';
+import { formatMb, type MemoryLimit } from './platform-limits';
+import { serverOf, type Server, type ServerKind, type Setting } from './servers';
+
+export type { SourceLocation, MemoryLimit, Platform, Setting, ServerKind };
+
+export interface EstimateOptions {
+  /** CPUs a container reports (the host's). Default 8. */
+  hostCpus?: number;
+  /** `key=MB` overrides of baselines.ts figures. */
+  baselines?: readonly string[];
+  /** The analysed file's current text, which replaces what is on disk. */
+  overlay?: { relPath: string; text: string };
+}
+
+export interface BudgetItem {
+  label: string;
+  count: number;
+  eachMb: number;
+  mb: number;
+  key: FigureKey;
+  source: string;
+  at?: SourceLocation;
+  /** Grows with the worker count of its process. */
+  perWorker: boolean;
+  /** Index into DeployEstimate.processes. */
+  process: number;
+}
+
+export interface ProcessEstimate {
+  name?: string;
+  program: string;
+  server: ServerKind;
+  framework: WorkerBaselineKey;
+  frameworkLabel: string;
+  at: SourceLocation;
+  via: string[];
+  workers: Setting;
+  threads: Setting;
+  workerClass?: string;
+  preload: boolean;
+  libraries: LibraryKey[];
+  mb: number;
+}
+
+export interface DeployEstimate {
+  id: string;
+  label: string;
+  platform: Platform;
+  dir: string;
+  definedAt?: SourceLocation;
+  files: string[];
+  processes: ProcessEstimate[];
+  items: BudgetItem[];
+  totalMb: number;
+  limit?: MemoryLimit;
+  over: boolean;
+  anchor?: SourceLocation & { what: string };
+  summary: string;
+  advice?: string;
+  hostCpus: number;
+}
+
+export const DEFAULT_HOST_CPUS = 8;
+
+export function estimateDeploys(project: ProjectInfo, options: EstimateOptions = {}): DeployEstimate[] {
+  return estimateWorkspace(new Workspace(project, options.overlay), options);
+}
+
+export function estimateWorkspace(ws: Workspace, options: EstimateOptions = {}): DeployEstimate[] {
+  const hostCpus = options.hostCpus && options.hostCpus > 0 ? Math.floor(options.hostCpus) : DEFAULT_HOST_CPUS;
+  const figures = new Figures(options.baselines);
+  return findDeploys(ws)
+    .map((deploy) => estimateDeploy(ws, deploy, hostCpus, figures))
+    .filter((e): e is DeployEstimate => e !== undefined);
+}
+
+const SERVER_LABEL: Record<ServerKind, string> = {
+  gunicorn: 'gunicorn workers',
+  uvicorn: 'uvicorn workers',
+  hypercorn: 'hypercorn workers',
+  daphne: 'daphne server',
+  'celery-worker': 'celery pool processes',
+  'celery-beat': 'celery beat',
+  streamlit: 'Streamlit server',
+  'django-runserver': 'Django runserver',
+  flask: 'flask run server',
+  waitress: 'waitress server',
+  python: 'Python process',
+  node: 'node process',
+  pm2: 'pm2 instances',
+  next: 'next start server',
+};
+
+function estimateDeploy(ws: Workspace, deploy: Deploy, hostCpus: number, figures: Figures): DeployEstimate | undefined {
+  const processes: ProcessEstimate[] = [];
+  const items: BudgetItem[] = [];
+  let python: { packages: Set<string>; facts: PythonSourceFacts; codeSeen: boolean } | undefined;
+  let node: NodeAppFacts | undefined;
+
+  for (const proc of deploy.processes) {
+    const server = serverOf(proc, { ws, deploy, hostCpus });
+    if (!server) continue;
+    const index = processes.length;
+    let framework: WorkerBaselineKey;
+    let libraries: LibraryKey[] = [];
+    if (server.runtime === 'python') {
+      python ??= pythonApp(ws, deploy);
+      framework = pythonFramework(server, python.packages);
+      libraries = withoutIncluded(librariesLoaded(librariesInstalled(python.packages), python.facts, python.codeSeen));
+    } else {
+      node ??= nodeAppFacts(ws, deploy.dir);
+      framework = nodeFramework(server, node.dependencies);
+    }
+    const base = figures.get(framework);
+    const add = (item: Omit<BudgetItem, 'mb' | 'process'>) => {
+      if (item.count > 0 && item.eachMb > 0) items.push({ ...item, mb: item.count * item.eachMb, process: index });
+    };
+    const n = server.workers.n;
+    const multi = ['gunicorn', 'uvicorn', 'hypercorn', 'celery-worker', 'pm2'].includes(server.kind);
+    add({
+      label: multi ? `${SERVER_LABEL[server.kind]} (${base.label}${server.workerClass && server.kind === 'gunicorn' ? `, ${server.workerClass}` : ''})` : `${SERVER_LABEL[server.kind]} (${base.label})`,
+      count: n,
+      eachMb: base.mb,
+      key: framework,
+      source: base.source,
+      at: server.workers.at,
+      perWorker: multi,
+    });
+    // Supervisor processes.
+    if (server.kind === 'gunicorn') {
+      if (server.preload) add({ label: `gunicorn master holding the preloaded app`, count: 1, eachMb: base.mb, key: framework, source: base.source, perWorker: false });
+      else {
+        const f = figures.get('gunicorn-master');
+        add({ label: f.label, count: 1, eachMb: f.mb, key: 'gunicorn-master', source: f.source, perWorker: false });
+      }
+    } else if ((server.kind === 'uvicorn' || server.kind === 'hypercorn') && n > 1) {
+      const f = figures.get('uvicorn-supervisor');
+      add({ label: f.label, count: 1, eachMb: f.mb, key: 'uvicorn-supervisor', source: f.source, perWorker: false });
+    } else if (server.kind === 'celery-worker' && server.workerClass === 'prefork') {
+      add({ label: `celery main process (${base.label})`, count: 1, eachMb: base.mb, key: framework, source: base.source, perWorker: false });
+    } else if (server.kind === 'pm2') {
+      const f = figures.get('pm2-daemon');
+      add({ label: f.label, count: 1, eachMb: f.mb, key: 'pm2-daemon', source: f.source, perWorker: false });
+    }
+    // Threads.
+    if (server.threads.n > 1) {
+      const f = figures.get('thread');
+      add({ label: `threads (${n} x ${server.threads.n})`, count: n * server.threads.n, eachMb: f.mb, key: 'thread', source: f.source, at: server.threads.at, perWorker: true });
+    }
+    // Heavy libraries: once when imported before fork, else in every worker.
+    const shared = server.preload;
+    for (const lib of libraries) {
+      const f = figures.get(lib);
+      add({ label: shared ? `${f.label}, loaded once before fork` : `${f.label} in each process`, count: shared ? 1 : n, eachMb: f.mb, key: lib, source: f.source, perWorker: !shared });
+    }
+    // DB connections and bounded caches, per worker process.
+    const conn = figures.get('db-connection');
+    const entryKb = figures.get('cache-entry').mb;
+    if (server.runtime === 'python' && python) {
+      const perWorker = python.facts.sqlalchemyPool ?? (framework.startsWith('django') && python.facts.djangoDatabases ? server.threads.n : 0);
+      add({ label: 'DB connections', count: n * perWorker, eachMb: conn.mb, key: 'db-connection', source: conn.source, perWorker: true });
+      if (python.facts.cacheEntries > 0) {
+        add({ label: `bounded caches (${python.facts.cacheCount}, ${python.facts.cacheEntries} entries x ${entryKb} KB)`, count: n, eachMb: round1((python.facts.cacheEntries * entryKb) / 1024), key: 'cache-entry', source: figures.get('cache-entry').source, perWorker: true });
+      }
+    } else if (node) {
+      add({ label: 'DB pool connections', count: n * (node.pool ?? 0), eachMb: conn.mb, key: 'db-connection', source: conn.source, perWorker: true });
+      if (node.cacheEntries > 0) {
+        add({ label: `bounded caches (${node.cacheCount}, ${node.cacheEntries} entries x ${entryKb} KB)`, count: n, eachMb: round1((node.cacheEntries * entryKb) / 1024), key: 'cache-entry', source: figures.get('cache-entry').source, perWorker: true });
+      }
+    }
+    processes.push({
+      name: proc.command.name,
+      program: proc.command.program,
+      server: server.kind,
+      framework,
+      frameworkLabel: base.label,
+      at: server.at,
+      via: proc.via,
+      workers: server.workers,
+      threads: server.threads,
+      workerClass: server.workerClass,
+      preload: server.preload,
+      libraries,
+      mb: round1(items.filter((i) => i.process === index).reduce((s, i) => s + i.mb, 0)),
+    });
+  }
+  if (processes.length === 0) return undefined;
+
+  const totalMb = round1(items.reduce((s, i) => s + i.mb, 0));
+  const over = deploy.limit !== undefined && totalMb > deploy.limit.mb;
+  const anchor = anchorOf(deploy, processes, items);
+  const estimate: DeployEstimate = {
+    id: deploy.id,
+    label: deploy.label,
+    platform: deploy.platform,
+    dir: deploy.dir,
+    definedAt: deploy.definedAt,
+    files: deploy.files,
+    processes,
+    items,
+    totalMb,
+    limit: deploy.limit,
+    over,
+    anchor,
+    summary: summaryOf(items, totalMb, deploy.limit),
+    hostCpus,
+  };
+  if (over) estimate.advice = adviceOf(estimate, hostCpus);
+  return estimate;
+}
+
+function round1(n: number): number {
+  return Math.round(n * 10) / 10;
+}
+
+function pythonApp(ws: Workspace, deploy: Deploy): { packages: Set<string>; facts: PythonSourceFacts; codeSeen: boolean } {
+  const extraFiles: string[] = [];
+  const inline: string[] = [];
+  if (deploy.dockerfile) {
+    const text = ws.read(deploy.dockerfile) ?? '';
+    const pip = dockerfilePipInstalls(text, dirOf(deploy.dockerfile));
+    extraFiles.push(...pip.requirementFiles);
+    inline.push(...pip.packages);
+  }
+  const packages = pythonPackages(ws, deploy.dir, extraFiles);
+  for (const p of inline) packages.add(p);
+  const codeSeen = ws.files().some((f) => f.endsWith('.py') && f.startsWith(deploy.dir) && !/gunicorn/i.test(f));
+  return { packages, facts: pythonSourceFacts(ws, deploy.dir), codeSeen };
+}
+
+function pythonFramework(server: Server, packages: ReadonlySet<string>): WorkerBaselineKey {
+  if (server.kind === 'streamlit') return 'streamlit';
+  const django: WorkerBaselineKey = packages.has('djangorestframework') ? 'django-drf' : 'django';
+  const app = server.app ?? '';
+  const hasDjango = packages.has('django');
+  if (server.kind === 'django-runserver' || server.kind === 'daphne') return hasDjango || server.kind === 'django-runserver' ? django : 'python';
+  if (server.kind === 'celery-worker' || server.kind === 'celery-beat') return hasDjango ? django : 'celery';
+  if (hasDjango && (/\.(w|a)sgi(:|$)/.test(app) || !(packages.has('flask') || packages.has('fastapi')))) return django;
+  const asgi = server.kind === 'uvicorn' || server.kind === 'hypercorn' || /uvicorn|asgi/i.test(server.workerClass ?? '');
+  if (packages.has('fastapi') && (asgi || !packages.has('flask'))) return 'fastapi';
+  if (packages.has('flask')) return 'flask';
+  return 'python';
+}
+
+function nodeFramework(server: Server, deps: ReadonlySet<string>): WorkerBaselineKey {
+  if (server.kind === 'next' || deps.has('next')) return 'nextjs';
+  if (deps.has('@nestjs/core')) return 'nestjs';
+  if (deps.has('fastify')) return 'fastify';
+  if (deps.has('koa')) return 'koa';
+  if (deps.has('express')) return 'express';
+  return 'node';
+}
+
+function withoutIncluded(libs: LibraryKey[]): LibraryKey[] {
+  const included = new Set(libs.flatMap((l) => LIBRARY_INCLUDES[l] ?? []));
+  return libs.filter((l) => !included.has(l));
+}
+
+function analysable(loc: SourceLocation | undefined): boolean {
+  return loc !== undefined && classifyDeployFile(loc.file) !== undefined;
+}
+
+/** The worker count of the process that weighs most, else its start command, else the limit. */
+function anchorOf(deploy: Deploy, processes: ProcessEstimate[], items: BudgetItem[]): (SourceLocation & { what: string }) | undefined {
+  const weight = (i: number) => items.filter((it) => it.process === i && it.perWorker).reduce((s, it) => s + it.mb, 0);
+  const order = processes.map((_, i) => i).sort((a, b) => processes[b].mb - processes[a].mb);
+  const byWorkers = processes
+    .map((p, i) => ({ p, i }))
+    .filter(({ p }) => p.workers.n > 1 && analysable(p.workers.at))
+    .sort((a, b) => weight(b.i) - weight(a.i))[0];
+  if (byWorkers) return { ...byWorkers.p.workers.at!, what: 'worker count' };
+  for (const i of order) if (analysable(processes[i].at)) return { ...processes[i].at, what: 'start command' };
+  if (analysable(deploy.limit?.at)) return { ...deploy.limit!.at!, what: 'memory limit' };
+  if (analysable(deploy.definedAt)) return { ...deploy.definedAt!, what: 'service' };
+  return undefined;
+}
+
+function mbText(mb: number): string {
+  return mb >= 10 ? `${Math.round(mb)} MB` : `${mb} MB`;
+}
+
+function summaryOf(items: BudgetItem[], totalMb: number, limit: MemoryLimit | undefined): string {
+  const parts = items.map((i) => (i.count === 1 ? `${i.label} ~${mbText(i.eachMb)}` : `${i.count} ${i.label} x ~${mbText(i.eachMb)}`));
+  const comparison = limit ? ` ${totalMb > limit.mb ? '>' : '<='} ${formatMb(limit.mb)} (${limit.label})` : '';
+  return `${parts.join(' + ')} = ~${formatMb(totalMb)}${comparison}`;
+}
+
+function adviceOf(e: DeployEstimate, hostCpus: number): string {
+  const limit = e.limit!.mb;
+  const advice: string[] = [];
+  const heaviest = e.processes
+    .map((p, i) => ({ p, i, perWorker: e.items.filter((it) => it.process === i && it.perWorker).reduce((s, it) => s + it.mb, 0) }))
+    .filter((x) => x.p.workers.n > 1)
+    .sort((a, b) => b.perWorker - a.perWorker)[0];
+  if (heaviest) {
+    const each = heaviest.perWorker / heaviest.p.workers.n;
+    const fixed = e.totalMb - heaviest.perWorker;
+    const fit = Math.floor((limit - fixed) / each);
+    if (fit >= 1 && fit < heaviest.p.workers.n) advice.push(`use at most ${fit} ${heaviest.p.server === 'celery-worker' ? 'pool processes' : heaviest.p.server === 'pm2' ? 'instances' : 'workers'}`);
+    if (heaviest.p.workers.cpuDerived) advice.push(`set the count explicitly (the container reports the host's ${hostCpus} CPUs, not the plan's share; option hostCpus)`);
+  }
+  advice.push(`${advice.length ? 'or ' : ''}move to an instance with at least ${formatMb(Math.ceil(e.totalMb / 256) * 256)}`);
+  return advice.join(', ');
+}

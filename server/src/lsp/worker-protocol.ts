@@ -1,0 +1,99 @@
+/**
+ * Messages between the language server's main thread (protocol, documents' text, results) and its analysis
+ * worker threads (the engine). The main thread never loads the engine, the rules or the parsers: a server with
+ * nothing to analyse stays small, and an analysis that hangs or crashes takes only its worker down.
+ */
+import type { TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
+import type { FileKind } from '../../../rules/api';
+import type { FileResult, Finding } from '../engine/types';
+import type { Range } from '../engine/text';
+
+/** workerData marking a thread as a memlint analysis worker. */
+export const WORKER_ROLE = 'memlint-analysis-worker';
+
+/** Which configuration to analyse a file with. Workers reopen their Workspace when `generation` changes. */
+export interface FolderRef {
+  root: string;
+  configFile?: string;
+  generation: number;
+  /** Discover the folder's files (for rules that read other files); false for a loose file's directory. */
+  discover: boolean;
+}
+
+export interface ConfigErrorInfo {
+  file: string;
+  key: string;
+  line?: number;
+  detail: string;
+  message: string;
+}
+
+/** What a worker learned about a folder's configuration while opening it. */
+export interface FolderState {
+  root: string;
+  generation: number;
+  configError?: ConfigErrorInfo;
+  /** Absolute path of the config file in use, if any. */
+  configSource?: string;
+  /** Any other reason the folder cannot be analysed. */
+  failure?: string;
+}
+
+export interface DocMessage {
+  uri: string;
+  path: string;
+  version: number;
+  kindOverride?: FileKind;
+}
+
+export type Request =
+  | { type: 'lint'; uri: string; folder: FolderRef }
+  | { type: 'analyze'; uri: string; folder: FolderRef; text?: string }
+  | { type: 'analyzeFile'; path: string; folder: FolderRef }
+  | { type: 'fixAll'; uri: string; folder: FolderRef };
+
+export interface LintReply {
+  version: number;
+  result: FileResult | undefined;
+  folder: FolderState;
+  /** Milliseconds spent: incremental parse (Python) and the whole analysis. */
+  parseMs?: number;
+  analyzeMs: number;
+}
+
+export interface FixAllReply {
+  edits: { range: Range; newText: string }[];
+  count: number;
+}
+
+export type ToWorker =
+  | ({ type: 'open'; languageId: string; text: string } & DocMessage)
+  | { type: 'change'; uri: string; version: number; changes: TextDocumentContentChangeEvent[] }
+  | { type: 'close'; uri: string }
+  /** Other files changed on disk: drop cached texts (and re-list the folder's files when `relist`). */
+  | { type: 'invalidate'; root?: string; relist: boolean }
+  | { type: 'request'; id: number; request: Request }
+  | ScanJobMessage;
+
+export interface ScanJobMessage {
+  type: 'job';
+  jobId: number;
+  folder: FolderRef;
+  /** Absolute paths (files or folders) to analyse, or undefined for the whole folder. */
+  targets?: string[];
+  /** Also re-analyse configuration/deploy files and role files (gunicorn config, settings), which read others. */
+  withDependents?: boolean;
+  /** Files to leave out (they timed out before). */
+  skip?: string[];
+}
+
+export type FromWorker =
+  | { type: 'reply'; id: number; value?: unknown; error?: string }
+  | { type: 'folder'; state: FolderState }
+  | { type: 'log'; message: string }
+  | { type: 'list'; jobId: number; files: string[] }
+  | { type: 'result'; jobId: number; result: FileResult; ms: number }
+  | { type: 'done'; jobId: number }
+  | { type: 'failed'; jobId: number; message: string; folder?: FolderState };
+
+export type AnalyzeReply = Finding[] | undefined;
