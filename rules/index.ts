@@ -20,6 +20,7 @@ import tempFileLeak from './python/temp-file-leak';
 import oversizedPool from './python/oversized-pool';
 import schedulerInWebProcess from './python/scheduler-in-web-process';
 import fileLoggingHandler from './python/file-logging-handler';
+import budgetRules from './config/budget-rules';
 
 export const allRules: readonly Rule[] = [
   largePageSize,
@@ -42,4 +43,5 @@ export const allRules: readonly Rule[] = [
   oversizedPool,
   schedulerInWebProcess,
   fileLoggingHandler,
+  ...budgetRules,
 ];

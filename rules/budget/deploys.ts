@@ -377,7 +377,7 @@ class DeployFinder {
   }
 
   private standaloneDockerfile(file: string): void {
-    const deploy = this.add({ id: file, label: `the image of ${file}`, platform: 'dockerfile', dir: dirOf(file), files: [file], dockerfile: file });
+    const deploy = this.add({ id: file, label: `the image built by ${file}`, platform: 'dockerfile', dir: dirOf(file), files: [file], dockerfile: file });
     this.dockerfileProcesses(deploy, file);
   }
 

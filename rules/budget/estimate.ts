@@ -40,7 +40,7 @@
 import type { ProjectInfo } from '../api';
 import { dockerfilePipInstalls, librariesInstalled, librariesLoaded, nodeAppFacts, pythonPackages, pythonSourceFacts, type NodeAppFacts, type PythonSourceFacts } from './app-facts';
 import { Figures, LIBRARY_INCLUDES, type FigureKey, type LibraryKey, type WorkerBaselineKey } from './baselines';
-import { classifyDeployFile, dirOf, Workspace, type SourceLocation } from './deploy-files';
+import { classifyDeployFile, dirOf, joinPath, Workspace, type SourceLocation } from './deploy-files';
 import { findDeploys, type Deploy, type Platform } from './deploys';
 import { formatMb, type MemoryLimit } from './platform-limits';
 import { serverOf, type Server, type ServerKind, type Setting } from './servers';
@@ -149,7 +149,7 @@ function estimateDeploy(ws: Workspace, deploy: Deploy, hostCpus: number, figures
     let libraries: LibraryKey[] = [];
     if (server.runtime === 'python') {
       python ??= pythonApp(ws, deploy);
-      framework = pythonFramework(server, python.packages);
+      framework = pythonFramework(server, python.packages, scriptText(ws, proc.cwd, server));
       libraries = withoutIncluded(librariesLoaded(librariesInstalled(python.packages), python.facts, python.codeSeen));
     } else {
       node ??= nodeAppFacts(ws, deploy.dir);
@@ -195,7 +195,8 @@ function estimateDeploy(ws: Workspace, deploy: Deploy, hostCpus: number, figures
     const shared = server.preload;
     for (const lib of libraries) {
       const f = figures.get(lib);
-      add({ label: shared ? `${f.label}, loaded once before fork` : `${f.label} in each process`, count: shared ? 1 : n, eachMb: f.mb, key: lib, source: f.source, perWorker: !shared });
+      const label = shared ? `${f.label}, loaded once before fork` : n === 1 ? f.label : `${multi ? 'workers' : 'processes'} importing ${f.label}`;
+      add({ label, count: shared ? 1 : n, eachMb: f.mb, key: lib, source: f.source, perWorker: !shared });
     }
     // DB connections and bounded caches, per worker process.
     const conn = figures.get('db-connection');
@@ -232,7 +233,7 @@ function estimateDeploy(ws: Workspace, deploy: Deploy, hostCpus: number, figures
 
   const totalMb = round1(items.reduce((s, i) => s + i.mb, 0));
   const over = deploy.limit !== undefined && totalMb > deploy.limit.mb;
-  const anchor = anchorOf(deploy, processes, items);
+  const anchor = anchorOf(ws, deploy, processes, items);
   const estimate: DeployEstimate = {
     id: deploy.id,
     label: deploy.label,
@@ -250,7 +251,8 @@ function estimateDeploy(ws: Workspace, deploy: Deploy, hostCpus: number, figures
     hostCpus,
   };
   if (over) estimate.advice = adviceOf(estimate, hostCpus);
-  return estimate;
+  // Plain data only: no undefined members, so a JSON round trip gives the same object.
+  return JSON.parse(JSON.stringify(estimate)) as DeployEstimate;
 }
 
 function round1(n: number): number {
@@ -272,8 +274,21 @@ function pythonApp(ws: Workspace, deploy: Deploy): { packages: Set<string>; fact
   return { packages, facts: pythonSourceFacts(ws, deploy.dir), codeSeen };
 }
 
-function pythonFramework(server: Server, packages: ReadonlySet<string>): WorkerBaselineKey {
+/** The text of the script a `python app.py` process runs, when it is in the workspace. */
+function scriptText(ws: Workspace, cwd: string, server: Server): string | undefined {
+  return server.kind === 'python' && server.app ? ws.read(joinPath(cwd, server.app)) : undefined;
+}
+
+function pythonFramework(server: Server, packages: ReadonlySet<string>, script?: string): WorkerBaselineKey {
   if (server.kind === 'streamlit') return 'streamlit';
+  if (server.kind === 'python') {
+    // A script: its own imports say what it serves (a worker loop is a plain Python process).
+    if (script === undefined || !server.app) return 'python';
+    if (/^\s*(from|import)\s+fastapi\b/m.test(script)) return 'fastapi';
+    if (/^\s*(from|import)\s+flask\b/m.test(script)) return 'flask';
+    if (/^\s*(from|import)\s+django\b/m.test(script)) return packages.has('djangorestframework') ? 'django-drf' : 'django';
+    return 'python';
+  }
   const django: WorkerBaselineKey = packages.has('djangorestframework') ? 'django-drf' : 'django';
   const app = server.app ?? '';
   const hasDjango = packages.has('django');
@@ -300,22 +315,23 @@ function withoutIncluded(libs: LibraryKey[]): LibraryKey[] {
   return libs.filter((l) => !included.has(l));
 }
 
-function analysable(loc: SourceLocation | undefined): boolean {
-  return loc !== undefined && classifyDeployFile(loc.file) !== undefined;
+/** Whether a location is in a file memory-budget runs on (a deploy file, a gunicorn config, a pm2 ecosystem file). */
+function analysable(ws: Workspace, loc: SourceLocation | undefined): boolean {
+  return loc !== undefined && classifyDeployFile(loc.file, ws.read(loc.file)) !== undefined;
 }
 
 /** The worker count of the process that weighs most, else its start command, else the limit. */
-function anchorOf(deploy: Deploy, processes: ProcessEstimate[], items: BudgetItem[]): (SourceLocation & { what: string }) | undefined {
+function anchorOf(ws: Workspace, deploy: Deploy, processes: ProcessEstimate[], items: BudgetItem[]): (SourceLocation & { what: string }) | undefined {
   const weight = (i: number) => items.filter((it) => it.process === i && it.perWorker).reduce((s, it) => s + it.mb, 0);
   const order = processes.map((_, i) => i).sort((a, b) => processes[b].mb - processes[a].mb);
   const byWorkers = processes
     .map((p, i) => ({ p, i }))
-    .filter(({ p }) => p.workers.n > 1 && analysable(p.workers.at))
+    .filter(({ p }) => p.workers.n > 1 && analysable(ws, p.workers.at))
     .sort((a, b) => weight(b.i) - weight(a.i))[0];
   if (byWorkers) return { ...byWorkers.p.workers.at!, what: 'worker count' };
-  for (const i of order) if (analysable(processes[i].at)) return { ...processes[i].at, what: 'start command' };
-  if (analysable(deploy.limit?.at)) return { ...deploy.limit!.at!, what: 'memory limit' };
-  if (analysable(deploy.definedAt)) return { ...deploy.definedAt!, what: 'service' };
+  for (const i of order) if (analysable(ws, processes[i].at)) return { ...processes[i].at, what: 'start command' };
+  if (analysable(ws, deploy.limit?.at)) return { ...deploy.limit!.at!, what: 'memory limit' };
+  if (analysable(ws, deploy.definedAt)) return { ...deploy.definedAt!, what: 'service' };
   return undefined;
 }
 
@@ -340,7 +356,8 @@ function adviceOf(e: DeployEstimate, hostCpus: number): string {
     const each = heaviest.perWorker / heaviest.p.workers.n;
     const fixed = e.totalMb - heaviest.perWorker;
     const fit = Math.floor((limit - fixed) / each);
-    if (fit >= 1 && fit < heaviest.p.workers.n) advice.push(`use at most ${fit} ${heaviest.p.server === 'celery-worker' ? 'pool processes' : heaviest.p.server === 'pm2' ? 'instances' : 'workers'}`);
+    const unit = heaviest.p.server === 'celery-worker' ? 'pool process' : heaviest.p.server === 'pm2' ? 'instance' : 'worker';
+    if (fit >= 1 && fit < heaviest.p.workers.n) advice.push(`use at most ${fit} ${unit}${fit === 1 ? '' : unit.endsWith('s') ? 'es' : 's'}`);
     if (heaviest.p.workers.cpuDerived) advice.push(`set the count explicitly (the container reports the host's ${hostCpus} CPUs, not the plan's share; option hostCpus)`);
   }
   advice.push(`${advice.length ? 'or ' : ''}move to an instance with at least ${formatMb(Math.ceil(e.totalMb / 256) * 256)}`);

@@ -241,7 +241,7 @@ function gunicorn(proc: DeployProcess, sc: ServerContext, at: SourceLocation): S
   const classFlag = optionValues(args, ['-k', '--worker-class']).pop() ?? optionValues(cmdArgs, ['-k', '--worker-class']).pop();
   const classConfig = values.get('worker_class')?.expr.replace(/^["']|["']$/g, '');
   let workerClass = classFlag?.value ?? classConfig ?? 'sync';
-  workerClass = workerClass.replace(/^gunicorn\.workers\.\w+\./, '').replace(/^egg:gunicorn#/, '');
+  workerClass = workerClass.replace(/^egg:gunicorn#/, '').split('.').pop() ?? workerClass;
   if (/^(sync|SyncWorker)$/.test(workerClass) && threads.n > 1) workerClass = 'gthread';
   const preload =
     args.some((a) => a.value === '--preload') ||

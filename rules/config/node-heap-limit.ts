@@ -103,7 +103,8 @@ function nodeOptionWords(command: StartCommand): Word[] | undefined {
     if (['-e', '--eval', '-p', '--print', '-v', '--version', '-c', '--check', '--test', '-h', '--help'].includes(v)) return undefined;
     if (!v.startsWith('-')) return out;
     out.push(command.args[i]);
-    if (NODE_FLAGS_WITH_VALUE.has(v) && i + 1 < command.args.length) out.push(command.args[++i]);
+    const takesValue = NODE_FLAGS_WITH_VALUE.has(v) || (HEAP_FLAGS.includes(v) && /^\d+$/.test(command.args[i + 1]?.value ?? ''));
+    if (takesValue && i + 1 < command.args.length) out.push(command.args[++i]);
   }
   return undefined; // no script: a REPL or `node -` is not a server
 }

@@ -351,6 +351,8 @@ class Inference {
   private trackName(target: Node, assignment: Node): void {
     const name = target.text;
     const fn = ancestor(assignment, 'function_definition');
+    const cls = ancestor(assignment, 'class_definition');
+    if (cls && (!fn || cls.startIndex > fn.startIndex)) this.fail('stored as a class attribute');
     if (fn && declaresGlobal(fn, name)) this.fail('stored in a global');
     const scope = fn ?? assignment.tree.rootNode;
     const key = `${scope.id}:${name}`;

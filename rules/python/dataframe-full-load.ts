@@ -4,7 +4,7 @@
  */
 import type { Node, Tree } from 'web-tree-sitter';
 import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
-import { ancestor, captures, hasSplat, indentOf, keywordArgument, positionalArguments, stringValue } from './ast';
+import { ancestor, hasSplat, indentOf, keywordArgument, positionalArguments, stringValue } from './ast';
 import { inferColumnUse } from './dataframe-columns';
 import { importsOf, type ImportMap } from './imports';
 import { identifiersNamed, sessionStateOf } from './module-state';
@@ -120,10 +120,9 @@ function checkReaders(ctx: RuleContext, tree: Tree, imports: ImportMap): void {
   for (const [local, q] of imports.names) if (/^pandas\.read_/.test(q)) names.add(local);
   for (const id of identifiersNamed(tree, names)) {
     const parent = id.parent;
-    const fn = parent?.type === 'attribute' && parent.childForFieldName('attribute')?.id === id.id ? parent : id;
-    const call = fn.parent;
-    if (call?.type !== 'call' || call.childForFieldName('function')?.id !== fn.id) continue;
-    const node = fn;
+    const node = parent?.type === 'attribute' && parent.childForFieldName('attribute')?.id === id.id ? parent : id;
+    const call = node.parent;
+    if (call?.type !== 'call' || call.childForFieldName('function')?.id !== node.id) continue;
     const found = readerOf(imports, call);
     if (!found || hasSplat(call)) continue;
     const [fn, reader] = found;

@@ -42,6 +42,21 @@ export function indentUnit(text: string): string {
   return inner.startsWith(opener) && inner.length > opener.length ? inner.slice(opener.length) : DEFAULT_INDENT_UNIT;
 }
 
+/**
+ * The indentation step used inside the block holding `statement`: its indentation minus that of the line
+ * that opened the block (so a tab-indented function next to space-indented ones stays consistent).
+ */
+export function localIndentUnit(text: string, statement: Node): string {
+  const own = indentOf(text, statement.startIndex);
+  const block = statement.parent;
+  const opener = block?.type === 'block' ? block.parent : undefined;
+  if (opener) {
+    const outer = indentOf(text, opener.startIndex);
+    if (own.startsWith(outer) && own.length > outer.length) return own.slice(outer.length);
+  }
+  return indentUnit(text);
+}
+
 /** Multi-line string literals inside the nodes: their inner lines must not be re-indented. */
 function multilineStrings(nodes: readonly Node[]): [number, number][] {
   const ranges: [number, number][] = [];
@@ -77,12 +92,13 @@ export function indentLines(text: string, from: number, to: number, unit: string
 
 /**
  * Wraps the sibling statements `first`..`last` of one block in `try:` / `finally:` with the given
- * finally body (lines without indentation). `before` lines go above the `try:` at the block's indentation.
+ * finally body: lines without indentation, where each leading tab means one more level (written in the
+ * block's own indentation style). `before` lines go above the `try:` at the block's indentation.
  */
 export function wrapInTryFinally(text: string, first: Node, last: Node, finallyBody: readonly string[], before: readonly string[] = []): OffsetEdit[] | undefined {
   if (!startsItsLine(text, first) || !endsItsLine(text, last.endIndex)) return undefined;
   const indent = indentOf(text, first.startIndex);
-  const unit = indentUnit(text);
+  const unit = localIndentUnit(text, first);
   const from = lineStartOf(text, first.startIndex);
   const to = lineEndOf(text, last.endIndex);
   const statements: Node[] = [];
@@ -92,7 +108,8 @@ export function wrapInTryFinally(text: string, first: Node, last: Node, finallyB
   }
   const head = [...before, 'try:'].map((l) => `${indent}${l}\n`).join('');
   const edits = indentLines(text, from, to, unit, statements, head);
-  const tail = ['finally:', ...finallyBody.map((l) => `${unit}${l}`)].map((l) => `\n${indent}${l}`).join('');
+  const nested = (line: string) => line.replace(/^\t*/, (tabs) => unit.repeat(tabs.length));
+  const tail = ['finally:', ...finallyBody.map((l) => `${unit}${nested(l)}`)].map((l) => `\n${indent}${l}`).join('');
   edits.push({ start: to, end: to, newText: tail });
   return edits;
 }
@@ -102,7 +119,7 @@ export function guardStatement(text: string, statement: Node, condition: string)
   if (!startsItsLine(text, statement) || !endsItsLine(text, statement.endIndex)) return undefined;
   const indent = indentOf(text, statement.startIndex);
   const from = lineStartOf(text, statement.startIndex);
-  return indentLines(text, from, lineEndOf(text, statement.endIndex), indentUnit(text), [statement], `${indent}if ${condition}:\n`);
+  return indentLines(text, from, lineEndOf(text, statement.endIndex), localIndentUnit(text, statement), [statement], `${indent}if ${condition}:\n`);
 }
 
 /** Removes a whole statement (its lines), or undefined when it shares a line with other code. */

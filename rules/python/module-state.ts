@@ -245,6 +245,10 @@ const READ_ONLY_CALLEES = new Set([
 ]);
 const LOG_METHODS = new Set(['debug', 'info', 'warning', 'warn', 'error', 'exception', 'critical', 'log', 'join', 'write', 'json', 'dataframe', 'table']);
 const SELF_EVICTING = /^(cachetools\.(\w+Cache|Cache)|weakref\.(WeakValueDictionary|WeakKeyDictionary|WeakSet)|expiringdict\.ExpiringDict|pylru\.lrucache|boltons\.cacheutils\.(LRU|LRI))$/;
+/** Functions that register things (called at start-up by convention): `register_handler`, `registerDOMImplementation`, `setup`. */
+const REGISTRATION_FUNCTION = /^_*(register|install|setup|set_up|configure|init|initiali[sz]e)([_A-Z]|$)/;
+/** ALL_CAPS names that still read as caches or logs rather than constant tables. */
+const CACHE_WORDS = /CACHE|MEMO|SEEN|RESULT|HISTORY|BUFFER|QUEUE|PENDING|EVENT|LOG|REQUEST|SESSION|HITS|COUNTS|STATS|RECENT|VISITED/;
 /** Methods that run at import or class-creation time, not per request. */
 const IMPORT_TIME_METHODS = new Set(['__init_subclass__', '__set_name__', '__class_getitem__']);
 
@@ -361,7 +365,7 @@ class ModuleStateBuilder {
   private dropNeverGrown(): void {
     if (this.byId.size === 0) return;
     const grown = new Set<string>();
-    const text = this.tree.rootNode.text;
+    const text = sourceOf(this.tree);
     const patterns = [
       /(\w+)\s*\[[^\]\n]*\]\s*(?:[-+|&]?=(?!=)|\.)/g,
       /(\w+)\s*\.\s*(?:append|extend|insert|add|setdefault|update|appendleft|extendleft)\s*\(/g,
@@ -466,7 +470,10 @@ class ModuleStateBuilder {
     switch (parent.type) {
       case 'attribute': {
         const call = parent.parent;
-        if (call?.type === 'call' && call.childForFieldName('function')?.id === parent.id) this.methodCall(c, call, parent.childForFieldName('attribute')?.text ?? '');
+        const method = parent.childForFieldName('attribute')?.text ?? '';
+        if (call?.type === 'call' && call.childForFieldName('function')?.id === parent.id) this.methodCall(c, call, method);
+        // `task.add_done_callback(_tasks.discard)`: an evicting method handed out as a callback.
+        else if (EVICT_METHODS.has(method)) c.evictions.push({ node: parent, how: `.${method}` });
         return;
       }
       case 'subscript':
@@ -482,6 +489,7 @@ class ModuleStateBuilder {
       case 'delete_statement':
       case 'expression_list':
         if (parent.type === 'delete_statement' || parent.parent?.type === 'delete_statement') c.evictions.push({ node: expr, how: 'del' });
+        else this.escape(c, expr); // `a, b = x, y` / `return x, y`
         return;
       case 'argument_list': {
         const call = parent.parent;
@@ -496,6 +504,16 @@ class ModuleStateBuilder {
         return;
       case 'return_statement':
       case 'yield':
+      case 'default_parameter':
+      case 'typed_default_parameter':
+      case 'list':
+      case 'tuple':
+      case 'set':
+      case 'pair':
+      case 'conditional_expression':
+      case 'named_expression':
+      case 'lambda':
+        // Handed to other code (returned, aliased, stored elsewhere): that code may evict it.
         this.escape(c, expr);
         return;
     }
@@ -596,9 +614,13 @@ class ModuleStateBuilder {
       if (!this.session.insideInitGuard(node, c.id.slice('session:'.length))) c.growths.push({ node, how });
       return;
     }
-    // Module/class containers filled while the module is imported are registries, not caches.
+    // Module/class containers filled while the module is imported are registries, not caches; so are
+    // ALL_CAPS tables and containers filled by registration functions (`register_*`, `setup`).
     const fn = ancestor(node, 'function_definition');
     if (!fn || this.importTimeFunctions().has(fn.id)) return;
+    if (REGISTRATION_FUNCTION.test(fn.childForFieldName('name')?.text ?? '')) return;
+    const name = c.label.slice(c.label.lastIndexOf('.') + 1);
+    if (/^_*[A-Z][A-Z0-9_]*$/.test(name) && !CACHE_WORDS.test(name)) return;
     c.growths.push({ node, how });
   }
 
@@ -642,13 +664,23 @@ class ModuleStateBuilder {
       if (expr?.type === 'call') markRun(expr.childForFieldName('function'), true);
       else markRun(expr, false);
     }
-    // Calls in module-level statements (not inside definitions) run at import.
-    for (const stmt of this.tree.rootNode.namedChildren) {
-      if (!stmt || stmt.type === 'function_definition' || stmt.type === 'decorated_definition' || stmt.type === 'class_definition') continue;
-      for (const { node } of captures(this.tree, '(call function: [(identifier) (attribute)] @f)', stmt)) {
-        if (!ancestor(node, 'function_definition', 'lambda')) markRun(node, false);
+    // Calls in module-level statements and class bodies (not inside functions) run at import.
+    const scan = (statements: readonly (Node | null)[]) => {
+      for (const stmt of statements) {
+        const def = stmt?.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
+        if (!def || def.type === 'function_definition') continue;
+        if (def.type === 'class_definition') {
+          scan(def.childForFieldName('body')?.namedChildren ?? []);
+          continue;
+        }
+        for (const { node } of captures(this.tree, '(call function: [(identifier) (attribute)] @f)', def)) {
+          if (!ancestor(node, 'function_definition', 'lambda')) markRun(node, false);
+        }
+        // `del helper` at module level: the helper could only ever run during import.
+        if (def.type === 'delete_statement') for (const id of def.descendantsOfType('identifier')) markRun(id, false);
       }
-    }
+    };
+    scan(this.tree.rootNode.namedChildren);
     for (const methods of (this.functionIndex ??= this.buildFunctionIndex()).methods.values()) {
       for (const name of IMPORT_TIME_METHODS) for (const def of methods.get(name) ?? []) set.add(def.id);
     }
@@ -699,6 +731,15 @@ class ModuleStateBuilder {
   }
 }
 
+const textCache = new WeakMap<Tree, string>();
+
+/** The module's source text (copied out of the parser once per tree). */
+export function sourceOf(tree: Tree): string {
+  let text = textCache.get(tree);
+  if (text === undefined) textCache.set(tree, (text = tree.rootNode.text));
+  return text;
+}
+
 const decoratorCache = new WeakMap<Tree, Node[]>();
 
 /** Every decorator of the module, found from lines that start with `@` (no walk over the whole tree). */
@@ -707,7 +748,7 @@ export function decoratorsOf(tree: Tree): Node[] {
   if (out) return out;
   out = [];
   const root = tree.rootNode;
-  for (const m of root.text.matchAll(/^[ \t]*@/gm)) {
+  for (const m of sourceOf(tree).matchAll(/^[ \t]*@/gm)) {
     const at = root.startIndex + m.index! + m[0].length - 1;
     const node = root.descendantForIndex(at, at + 1);
     const decorator = node?.type === 'decorator' ? node : node?.parent?.type === 'decorator' ? node.parent : undefined;
@@ -723,7 +764,7 @@ export function identifiersNamed(tree: Tree, names: ReadonlySet<string>): Node[]
   const out: Node[] = [];
   const pattern = new RegExp(`\\b(?:${[...names].join('|')})\\b`, 'g');
   const root = tree.rootNode;
-  for (const m of root.text.matchAll(pattern)) {
+  for (const m of sourceOf(tree).matchAll(pattern)) {
     const start = root.startIndex + m.index!;
     const node = root.descendantForIndex(start, start + m[0].length);
     if (node?.type === 'identifier' && node.text === m[0]) out.push(node);

@@ -34,7 +34,8 @@ export default defineRule({
     kinds: ['python'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
-    trigger: /Scheduler|schedule|scheduler/,
+    // `updater.start()` / `start_jobs()` in apps.py may be all that points at a scheduler in another module.
+    trigger: /[Ss]chedul|\.start(_in_background)?\s*\(/,
     docs: {
       summary: 'An in-process scheduler started in code that every web worker runs, so every worker runs every job.',
       whatItDoes:

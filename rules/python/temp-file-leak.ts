@@ -5,7 +5,7 @@
 import type { Node, Tree } from 'web-tree-sitter';
 import { defineRule, type FixSafety, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
 import { ancestor, captures, intValue, keywordArgument, positionalArguments, stringValue } from './ast';
-import { addImport, indentUnit, startsItsLine, wrapInTryFinally } from './edits';
+import { addImport, startsItsLine, wrapInTryFinally } from './edits';
 import { importsOf, type ImportMap } from './imports';
 import { escapeRegExp, importedNames, moduleText } from './web-context';
 
@@ -422,7 +422,7 @@ function tryFinallyFix(ctx: RuleContext, tree: Tree, fn: Node, binding: Binding,
   const last = statements[statements.length - 1];
   const edits: OffsetEdit[] = [];
   let wrapped: OffsetEdit[] | undefined;
-  const body = cleanupLines(creator, binding.pathExpr, indentUnit(text));
+  const body = cleanupLines(creator, binding.pathExpr);
   if (binding.withItem) {
     const callNode = binding.withItem.childForFieldName('value') ?? binding.withItem.namedChildren[0];
     const alias = binding.names[0];
@@ -444,10 +444,11 @@ function tryFinallyFix(ctx: RuleContext, tree: Tree, fn: Node, binding: Binding,
   return [{ title, safety, edits }];
 }
 
-function cleanupLines(creator: Creator, path: string, unit: string): string[] {
+/** The finally body; a leading tab is one level of nesting (see wrapInTryFinally). */
+function cleanupLines(creator: Creator, path: string): string[] {
   if (creator === 'mkdtemp') return [`shutil.rmtree(${path}, ignore_errors=True)`];
   // The file may never have been written (an exception before the write): do not mask the original error.
-  if (creator === 'mktemp' || creator === 'write') return [`if os.path.exists(${path}):`, `${unit}os.unlink(${path})`];
+  if (creator === 'mktemp' || creator === 'write') return [`if os.path.exists(${path}):`, `\tos.unlink(${path})`];
   return [`os.unlink(${path})`];
 }
 

@@ -5,7 +5,7 @@ import type { Node, Tree } from 'web-tree-sitter';
 import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
 import { captures, hasSplat, indentOf, keywordArgument, positionalArguments } from './ast';
 import { importsOf, type ImportMap } from './imports';
-import { decoratorsOf, describeContainer, moduleStateOf, sizeLimitDeclarations, type Container } from './module-state';
+import { decoratorsOf, describeContainer, sourceOf, moduleStateOf, sizeLimitDeclarations, type Container } from './module-state';
 
 /** Decorators whose `maxsize=None` means "never evict". Bare use defaults to 128 entries. */
 const LRU_LIKE = new Set([
@@ -118,7 +118,7 @@ function checkCacheDecorators(ctx: RuleContext, tree: Tree, imports: ImportMap):
   }
   // `fetch_cached = lru_cache(maxsize=None)(fetch)`: a cache applied without decorator syntax.
   const root = tree.rootNode;
-  for (const m of root.text.matchAll(/\bmaxsize\s*=\s*None\b/g)) {
+  for (const m of sourceOf(tree).matchAll(/\bmaxsize\s*=\s*None\b/g)) {
     const at = root.startIndex + m.index!;
     const call = root.descendantForIndex(at, at + 7)?.parent?.parent?.parent;
     if (call?.type === 'call' && call.parent?.type === 'call' && call.parent.childForFieldName('function')?.id === call.id) {

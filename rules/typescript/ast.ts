@@ -14,6 +14,8 @@ export interface FileIndex {
   variables: ts.VariableDeclaration[];
   /** Property accesses by property name (`x.buffer` under 'buffer', `x.size` under 'size'). */
   accesses: Map<string, ts.PropertyAccessExpression[]>;
+  functions: FunctionNode[];
+  classes: ts.ClassLikeDeclaration[];
 }
 
 const indexCache = new WeakMap<ts.SourceFile, FileIndex>();
@@ -28,7 +30,7 @@ export function indexOf(sf: ts.SourceFile): FileIndex {
 }
 
 function buildIndex(sf: ts.SourceFile): FileIndex {
-  const index: FileIndex = { calls: [], news: [], assignments: [], deletes: [], variables: [], accesses: new Map() };
+  const index: FileIndex = { calls: [], news: [], assignments: [], deletes: [], variables: [], accesses: new Map(), functions: [], classes: [] };
   const visit = (node: ts.Node): void => {
     switch (node.kind) {
       case ts.SyntaxKind.CallExpression:
@@ -55,6 +57,12 @@ function buildIndex(sf: ts.SourceFile): FileIndex {
         else index.accesses.set(name, [node as ts.PropertyAccessExpression]);
         break;
       }
+      case ts.SyntaxKind.ClassDeclaration:
+      case ts.SyntaxKind.ClassExpression:
+        index.classes.push(node as ts.ClassLikeDeclaration);
+        break;
+      default:
+        if (isFunctionNode(node)) index.functions.push(node);
     }
     ts.forEachChild(node, visit);
   };
@@ -274,18 +282,38 @@ export type Declaration =
   | ts.EnumDeclaration;
 
 const scopeCache = new WeakMap<ts.Node, Map<string, Declaration>>();
+const declarationCache = new WeakMap<ts.Identifier, Declaration | null>();
 
 /**
  * The declaration an identifier refers to, by lexical scope (blocks, functions, for-loops, catch), or
  * undefined for globals. `var` hoisting out of nested blocks is not modelled.
  */
 export function declarationOf(id: ts.Identifier): Declaration | undefined {
+  const cached = declarationCache.get(id);
+  if (cached !== undefined) return cached ?? undefined;
   const name = id.text;
-  for (let n: ts.Node | undefined = id.parent; n; n = n.parent) {
-    const found = scopeNames(n)?.get(name);
-    if (found) return found;
+  let result: Declaration | undefined;
+  for (let n: ts.Node | undefined = id.parent; n && !result; n = n.parent) {
+    if (opensScope(n)) result = scopeNames(n)?.get(name);
   }
-  return undefined;
+  declarationCache.set(id, result ?? null);
+  return result;
+}
+
+function opensScope(node: ts.Node): boolean {
+  switch (node.kind) {
+    case ts.SyntaxKind.SourceFile:
+    case ts.SyntaxKind.Block:
+    case ts.SyntaxKind.ModuleBlock:
+    case ts.SyntaxKind.CaseClause:
+    case ts.SyntaxKind.DefaultClause:
+    case ts.SyntaxKind.ForStatement:
+    case ts.SyntaxKind.ForOfStatement:
+    case ts.SyntaxKind.ForInStatement:
+    case ts.SyntaxKind.CatchClause:
+      return true;
+  }
+  return isFunctionNode(node);
 }
 
 /** The names a node declares for its own scope, or undefined when it opens no scope. */

@@ -103,15 +103,18 @@ function findHandlers(sf: ts.SourceFile): Set<FunctionNode> {
     }
   }
 
-  for (const st of sf.statements) collectDeclaredHandlers(st, found);
+  collectDeclaredHandlers(index.classes, index.functions, found);
 
   // Functions of this file that handlers call, transitively.
+  const localCalls: { call: ts.CallExpression; target: FunctionNode }[] = [];
+  for (const call of index.calls) {
+    const target = calledFunction(call);
+    if (target) localCalls.push({ call, target });
+  }
   for (let changed = true; changed; ) {
     changed = false;
-    for (const call of index.calls) {
-      const target = calledFunction(call);
-      if (!target || found.has(target)) continue;
-      if (insideAny(call, found)) {
+    for (const { call, target } of localCalls) {
+      if (!found.has(target) && insideAny(call, found)) {
         found.add(target);
         changed = true;
       }
@@ -120,22 +123,17 @@ function findHandlers(sf: ts.SourceFile): Set<FunctionNode> {
   return found;
 }
 
-/** Nest classes, Next.js route exports, GraphQL resolver maps and `(req, res)` functions declared at any depth of a statement. */
-function collectDeclaredHandlers(root: ts.Node, found: Set<FunctionNode>): void {
-  const visit = (node: ts.Node): void => {
-    if (ts.isClassDeclaration(node) || ts.isClassExpression(node)) {
-      const nest = decoratorNames(node).some((d) => NEST_CLASS_DECORATORS.has(d));
-      if (nest) {
-        for (const m of node.members) {
-          if (ts.isMethodDeclaration(m) && !isOfflineMethod(m) && !NEST_LIFECYCLE.has(m.name.getText())) found.add(m);
-        }
-      }
-    } else if (isFunctionNode(node)) {
-      if (looksLikeHandler(node) || isRouteExport(node) || isResolverMapMember(node)) found.add(node);
+/** Methods of Nest classes, Next.js route exports, GraphQL resolver maps and `(req, res)` functions. */
+function collectDeclaredHandlers(classes: readonly ts.ClassLikeDeclaration[], functions: readonly FunctionNode[], found: Set<FunctionNode>): void {
+  for (const cls of classes) {
+    if (!decoratorNames(cls).some((d) => NEST_CLASS_DECORATORS.has(d))) continue;
+    for (const m of cls.members) {
+      if (ts.isMethodDeclaration(m) && !isOfflineMethod(m) && !NEST_LIFECYCLE.has(m.name.getText())) found.add(m);
     }
-    ts.forEachChild(node, visit);
-  };
-  visit(root);
+  }
+  for (const fn of functions) {
+    if (looksLikeHandler(fn) || isRouteExport(fn) || isResolverMapMember(fn)) found.add(fn);
+  }
 }
 
 function isOfflineMethod(fn: FunctionNode): boolean {
@@ -185,7 +183,7 @@ function isResolverMapMember(fn: FunctionNode): boolean {
 /** The function declared in this file that a call invokes by name (`helper()`, `this.helper()`). */
 function calledFunction(call: ts.CallExpression): FunctionNode | undefined {
   const callee = unwrap(call.expression);
-  if (ts.isIdentifier(callee)) return functionValue(callee);
+  if (ts.isIdentifier(callee)) return callee.text === 'require' ? undefined : functionValue(callee);
   if (ts.isPropertyAccessExpression(callee) && callee.expression.kind === ts.SyntaxKind.ThisKeyword) {
     let cls: ts.Node | undefined = call.parent;
     while (cls && !ts.isClassLike(cls)) cls = cls.parent;

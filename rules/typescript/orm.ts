@@ -507,7 +507,8 @@ export function chainMethods(ctx: RuleContext, call: ts.CallExpression): Set<str
   const root = chainRoot(outer);
   if (ts.isIdentifier(root)) {
     const decl = declarationOf(root);
-    if (decl && ts.isVariableDeclaration(decl) && ts.isIdentifier(decl.name) && decl.initializer) {
+    // Only a variable holding a query (`const qb = repo.createQueryBuilder('u')`), not a client or model.
+    if (decl && ts.isVariableDeclaration(decl) && ts.isIdentifier(decl.name) && decl.initializer && holdsQuery(decl.initializer)) {
       addChain(decl.initializer);
       holders.push(decl);
     }
@@ -522,6 +523,13 @@ export function chainMethods(ctx: RuleContext, call: ts.CallExpression): Set<str
     }
   }
   return names;
+}
+
+function holdsQuery(init: ts.Expression): boolean {
+  return chainCalls(init).some((c) => {
+    const name = methodCall(c)?.name;
+    return name !== undefined && (name === 'createQueryBuilder' || /^find/.test(name));
+  });
 }
 
 /** The variable an expression initialises (`const q = <expr>`), if any. */

@@ -5,7 +5,7 @@
  */
 import { ts } from 'ts-morph';
 import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
-import { asObjectLiteral, eol, hasSpread, hasSyntaxErrors, indentAt, objectProperty, unwrap } from './ast';
+import { asObjectLiteral, eol, hasSpread, hasSyntaxErrors, indentAt, objectProperty, objectPropertyValue, unwrap } from './ast';
 import { insertIntoArguments, insertObjectProperty } from './edits';
 import { inRequestHandler, isOfflineFile } from './handlers';
 import { chainMethods, ormCalls, ORM_LABEL, type OrmCall } from './orm';
@@ -91,7 +91,7 @@ export default router;
     const limit = ctx.options.suggestedLimit as number;
     const fixable = !hasSyntaxErrors(ctx.typescript());
     for (const q of ormCalls(ctx)) {
-      if (!q.list) continue;
+      if (!q.list || loadsListedKeys(q)) continue;
       const problem = unboundedQuery(ctx, q, limit);
       if (!problem) continue;
       if (!inRequestHandler(q.call, ctx.file.relPath)) continue;
@@ -191,6 +191,25 @@ function findByProblem(q: OrmCall, limit: number): Problem | undefined {
     advice: `use ${replacement}({ where, take: ${limit} }) and page with skip`,
     fix: { title: `Use ${replacement}({ where, take: ${limit} })`, edits },
   };
+}
+
+/**
+ * `findMany({ where: { id: { in: ids } } })`, `findBy({ id: In(ids) })`, `{ [Op.in]: ids }`, `{ $in: ids }`:
+ * a batch load of keys the code already holds (the fix for an N+1), bounded by that list.
+ */
+function loadsListedKeys(q: OrmCall): boolean {
+  const arg = asObjectLiteral(q.call.arguments[q.optionsIndex]);
+  if (!arg) return false;
+  const whereIsArgument = q.orm === 'mongoose' || q.method.endsWith('By');
+  const where = whereIsArgument ? arg : asObjectLiteral(objectPropertyValue(arg, 'where'));
+  if (!where) return false;
+  return where.properties.some((p) => {
+    if (!ts.isPropertyAssignment(p)) return false;
+    const value = unwrap(p.initializer);
+    if (ts.isCallExpression(value)) return /^In$/.test(value.expression.getText());
+    if (!ts.isObjectLiteralExpression(value)) return false;
+    return value.properties.some((inner) => inner.name !== undefined && /^(in|\$in|'\$in'|"\$in"|\[Op\.in\])$/.test(inner.name.getText()));
+  });
 }
 
 /** `for await (const doc of Model.find())` iterates a cursor. */

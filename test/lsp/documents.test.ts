@@ -220,6 +220,53 @@ describe('language server: open documents', function () {
     assert.equal(client.proc.exitCode, null);
   });
 
+  it('source.fixAll.memlint applies every safe fix (for codeActionsOnSave), and only safe ones', async () => {
+    // A gunicorn config without worker recycling (a safe fix) and a view with len(queryset) (a safe fix) and a
+    // large page size (an unsafe fix, which fix-all must leave alone).
+    const gunicorn = ['bind = "0.0.0.0:8000"', 'workers = 2', 'timeout = 30', ''].join('\n');
+    const g = await openAndWait('gunicorn.conf.py', gunicorn);
+    const view = [
+      'from rest_framework.pagination import PageNumberPagination',
+      'from shop.models import Order',
+      '',
+      '',
+      'class ExportPagination(PageNumberPagination):',
+      '    page_size = 10000',
+      '',
+      '',
+      'def count_orders(request):',
+      '    return len(Order.objects.all())',
+      '',
+    ].join('\n');
+    const v = await openAndWait('shop/fixall.py', view);
+    for (const { uri, diagnostics } of [g, v]) {
+      const safe = diagnostics.filter((d) => d.data.fixes.some((f: { safety: string }) => f.safety === 'safe'));
+      const unsafeOnly = diagnostics.filter((d) => d.data.fixes.length && d.data.fixes.every((f: { safety: string }) => f.safety === 'unsafe'));
+      const actions = await client.request<any[]>('textDocument/codeAction', {
+        textDocument: { uri },
+        range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+        context: { diagnostics: [], only: ['source.fixAll'], triggerKind: 2 },
+      });
+      if (safe.length === 0) {
+        assert.deepEqual(actions, [], 'no safe fix, no fix-all action');
+        continue;
+      }
+      assert.equal(actions.length, 1, JSON.stringify(actions));
+      assert.equal(actions[0].kind, 'source.fixAll.memlint');
+      const from = client.notifications.length;
+      client.applyWorkspaceEdit(actions[0].edit);
+      const version = client.docs.get(uri)!.version;
+      const after = await client.waitForDiagnostics(uri, (p) => p.version === version, 15000, from);
+      const stillSafe = after.diagnostics.filter((d) => d.data.fixes.some((f: { safety: string }) => f.safety === 'safe'));
+      assert.deepEqual(stillSafe.map((d) => d.code), [], 'safe fixes left after fix-all');
+      for (const u of unsafeOnly) assert.ok(after.diagnostics.some((d) => d.code === u.code), `fix-all applied the unsafe fix of ${u.code}`);
+    }
+    assert.ok(
+      [g, v].some(({ diagnostics }) => diagnostics.some((d) => d.data.fixes.some((f: { safety: string }) => f.safety === 'safe'))),
+      'the samples produced no safe fix at all: the test needs a rule with a safe fix',
+    );
+  });
+
   it('applies a fix by request (the report view\'s fix button) through workspace/applyEdit', async () => {
     const { uri, diagnostics } = await openAndWait('shop/report-fix.py', VIEWS_PY);
     const from = client.notifications.length;

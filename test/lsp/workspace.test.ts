@@ -198,3 +198,45 @@ describe('language server: cancelling a workspace scan', function () {
     assert.equal(full.files, 300);
   });
 });
+
+describe('language server: analyses that take too long', function () {
+  let root: string;
+  before(() => {
+    requireBuiltServer();
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 6; i++) files[`app/views${i}.py`] = VIEWS_PY;
+    root = makeWorkspace(files);
+  });
+  after(() => cleanup(root));
+
+  it('a scan skips a file whose analysis exceeds the time limit and finishes the rest', async () => {
+    // A 1 ms limit per file: files are cut off (their worker is replaced) and the scan still ends.
+    const client = await startServer(root, {}, { initializationOptions: { fileTimeoutMs: 1 } });
+    try {
+      const result = await client.request('memlint/scanWorkspace');
+      assert.equal(result.cancelled, false);
+      assert.equal(result.files, 6);
+      assert.ok(client.logs().some((l) => /skipped .*took longer than/.test(l)), client.logs().join('\n'));
+      const report = await client.request('memlint/report');
+      assert.equal(report.scan.state, 'done');
+    } finally {
+      await client.shutdown();
+    }
+  });
+
+  it('an open document whose analysis exceeds the time limit gets empty diagnostics, and the server goes on', async () => {
+    const client = await startServer(root, {}, { initializationOptions: { lintTimeoutMs: 1 } });
+    try {
+      const uri = fileUri(path.join(root, 'app/views0.py'));
+      client.open(uri, 'python', VIEWS_PY);
+      const p = await client.waitForDiagnostics(uri, (x) => x.version === 1);
+      assert.deepEqual(p.diagnostics, []);
+      await client.waitFor(() => (client.logs().some((l) => /took longer than/.test(l)) ? true : undefined), 'timeout log');
+      const report = await client.request('memlint/report');
+      assert.equal(report.totals.findings, 0);
+      assert.equal(client.proc.exitCode, null);
+    } finally {
+      await client.shutdown();
+    }
+  });
+});

@@ -7,6 +7,7 @@ export class LintScheduler {
   private readonly pending = new Set<string>();
   private scheduled = false;
   private running = false;
+  private idleWaiters: (() => void)[] = [];
 
   constructor(
     private readonly lint: (uri: string) => Promise<void>,
@@ -17,6 +18,12 @@ export class LintScheduler {
     this.pending.delete(uri);
     this.pending.add(uri);
     this.kick();
+  }
+
+  /** Resolves when nothing is queued or running (e.g. the documents open at startup have their diagnostics). */
+  idle(): Promise<void> {
+    if (!this.scheduled && !this.running && this.pending.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   isPending(uri: string): boolean {
@@ -51,6 +58,7 @@ export class LintScheduler {
       }
     } finally {
       this.running = false;
+      if (this.pending.size === 0) for (const w of this.idleWaiters.splice(0)) w();
     }
   }
 }

@@ -4,10 +4,9 @@
  * - A file that takes longer than `fileTimeoutMs`, or kills the worker (out of memory, wasm abort), is skipped
  *   with a note and the job goes on with the remaining files in a fresh worker: one bad file never blocks the rest.
  * - The worker is stopped after `idleMs` without work, so an idle server holds no scan memory.
- * Where no worker can be started (e.g. running from sources), jobs run in this thread between other events.
  */
 import type { FileResult } from '../engine/types';
-import { WorkerHandle } from './worker-client';
+import { WorkerHandle, type WorkerScript } from './worker-client';
 import type { FolderRef, FolderState, FromWorker, ScanJobMessage } from './worker-protocol';
 
 export interface ScanJob {
@@ -28,8 +27,7 @@ export interface ScanHandle {
 }
 
 export interface ScanRunnerOptions {
-  /** Path of the script a worker runs (the bundled server); undefined = run jobs in this thread. */
-  workerScript?: string;
+  worker: WorkerScript;
   fileTimeoutMs: number;
   idleMs: number;
   /** Heap cap of the worker (MB); a worker over it dies and its current file is skipped. */
@@ -62,7 +60,7 @@ export class ScanRunner {
 
   constructor(private readonly options: ScanRunnerOptions) {
     this.worker = new WorkerHandle({
-      script: options.workerScript,
+      worker: options.worker,
       name: 'scan worker',
       heapMb: options.workerHeapMb,
       log: options.log,
@@ -152,7 +150,12 @@ export class ScanRunner {
   }
 
   private start(entry: Entry, msg: ScanJobMessage): void {
-    this.worker.start();
+    if (!this.worker.start()) {
+      this.current = undefined;
+      this.finish(entry, { cancelled: false, failed: 'the scan worker cannot start' });
+      this.pump();
+      return;
+    }
     this.worker.post(msg);
     this.armWatchdog(entry);
   }
@@ -173,7 +176,6 @@ export class ScanRunner {
 
   private armWatchdog(entry: Entry): void {
     clearTimeout(this.watchdog);
-    if (this.worker.inThreadMode) return; // in this thread nothing can interrupt a file anyway
     // Before the worker lists its files it starts, loads the configuration and walks the folder: allow longer.
     const limit = entry.files ? this.options.fileTimeoutMs : Math.max(this.options.fileTimeoutMs, 120_000);
     this.watchdog = setTimeout(() => {

@@ -38,13 +38,13 @@ import { Results } from './results';
 import { ScanRunner } from './scan-runner';
 import { pathToUri, uriToPath } from './uri';
 import { onWatchedFiles, registerWatchers } from './watched-files';
-import { AnalysisWorker, RequestTimeout, WorkerLost } from './worker-client';
+import { AnalysisWorker, RequestTimeout, WorkerLost, type WorkerScript } from './worker-client';
 import type { FixAllReply, FolderState, FromWorker, LintReply, ToWorker } from './worker-protocol';
 import { WorkspaceScanner } from './workspace-scan';
 
 export interface ServerOptions {
-  /** Script the worker threads run (the bundled server); undefined = analyse in this thread. */
-  workerScript?: string;
+  /** Script the analysis worker threads run (dist/server-worker.js). */
+  worker: WorkerScript;
   version: string;
 }
 
@@ -113,7 +113,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     kindOverride: d.kindOverride,
   });
   const live = new AnalysisWorker({
-    script: options.workerScript,
+    worker: options.worker,
     name: 'analysis worker',
     heapMb: 2048,
     requestTimeoutMs: 10_000,
@@ -125,7 +125,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     },
   });
   const runner = new ScanRunner({
-    workerScript: options.workerScript,
+    worker: options.worker,
     fileTimeoutMs: 20_000,
     idleMs: 3_000,
     workerHeapMb: 2048,
@@ -322,7 +322,11 @@ export function startServer(connection: Connection, options: ServerOptions): voi
       await Promise.all(fresh.map((f) => f.loading));
       for (const f of fresh) relintFolder(f);
       const toScan = fresh.filter((f) => f.settings.enable && f.settings.scanWorkspaceOnStartup);
-      if (toScan.length) void scanner.scanFolders(toScan).catch((e) => logError('workspace scan', e));
+      if (toScan.length) {
+        // The open editors first: their diagnostics should not wait for a scan starting beside them.
+        await scheduler.idle();
+        void scanner.scanFolders(toScan).catch((e) => logError('workspace scan', e));
+      }
     } catch (e) {
       logError('workspace folders', e);
     }

@@ -1,15 +1,20 @@
 /**
- * The main thread's side of an analysis worker: starting it (a worker thread running the bundled server file,
- * or in this thread when no worker can be started), posting messages, stopping it. `AnalysisWorker` adds
+ * The main thread's side of an analysis worker: starting it (a worker thread running dist/server-worker.js),
+ * posting messages, stopping it. `AnalysisWorker` adds
  * requests with replies, a time limit per request (a hung analysis costs its worker, not the server) and an
  * idle timeout (an idle server holds no engine memory).
  */
 import { Worker } from 'node:worker_threads';
 import { WORKER_ROLE, type FromWorker, type Request, type ToWorker } from './worker-protocol';
 
+export interface WorkerScript {
+  script: string;
+  /** Node options of the worker (running from sources: a TypeScript loader). */
+  execArgv?: string[];
+}
+
 export interface WorkerHandleOptions {
-  /** Script a worker thread runs (the bundled server); undefined = run the engine in this thread. */
-  script?: string;
+  worker: WorkerScript;
   name: string;
   /** Heap cap (MB); a worker over it dies, which the owner treats like a crash. */
   heapMb: number;
@@ -21,60 +26,39 @@ export interface WorkerHandleOptions {
 
 export class WorkerHandle {
   private worker: Worker | undefined;
-  private inThread: { receive(msg: ToWorker): void } | undefined;
-  private stopCount = 0;
 
   constructor(private readonly options: WorkerHandleOptions) {}
 
   get running(): boolean {
-    return this.worker !== undefined || this.inThread !== undefined;
+    return this.worker !== undefined;
   }
 
-  get inThreadMode(): boolean {
-    return !this.options.script;
-  }
-
-  start(): void {
-    if (this.running) return;
-    if (this.options.script) {
-      try {
-        this.startThread(this.options.script);
-        return;
-      } catch (e) {
-        this.options.log(`${this.options.name}: cannot start a worker thread (${String(e)}); analysing in the server thread`);
-        this.options.script = undefined;
-      }
+  /** Starts the worker thread; false (and logged) when it cannot be started. */
+  start(): boolean {
+    if (this.worker) return true;
+    try {
+      this.startThread();
+      return true;
+    } catch (e) {
+      this.options.log(`${this.options.name}: cannot start a worker thread: ${String(e)}`);
+      return false;
     }
-    const stopAt = this.stopCount;
-    const deliver = (msg: FromWorker) =>
-      setImmediate(() => {
-        if (this.stopCount === stopAt) this.options.onMessage(msg);
-      });
-    // From sources (tests under tsx) only: loads the engine into this thread.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { AnalysisHost } = require('./worker') as typeof import('./worker');
-    this.inThread = new AnalysisHost(deliver, async () => {
-      await new Promise<void>((r) => setImmediate(r));
-      return this.stopCount !== stopAt;
-    });
   }
 
   post(msg: ToWorker): void {
-    if (this.worker) this.worker.postMessage(msg);
-    else this.inThread?.receive(msg);
+    this.worker?.postMessage(msg);
   }
 
   stop(): void {
-    this.stopCount++;
     const w = this.worker;
     this.worker = undefined;
-    this.inThread = undefined;
     if (w) void w.terminate().catch(() => undefined);
   }
 
-  private startThread(script: string): void {
-    const worker = new Worker(script, {
+  private startThread(): void {
+    const worker = new Worker(this.options.worker.script, {
       workerData: { role: WORKER_ROLE },
+      execArgv: this.options.worker.execArgv,
       resourceLimits: { maxOldGenerationSizeMb: this.options.heapMb },
       stdout: true,
       stderr: true,
@@ -103,7 +87,7 @@ export class RequestTimeout extends Error {}
 export class WorkerLost extends Error {}
 
 export interface AnalysisWorkerOptions {
-  script?: string;
+  worker: WorkerScript;
   name: string;
   heapMb: number;
   /** Time limit of one request. */
@@ -126,7 +110,7 @@ export class AnalysisWorker {
 
   constructor(private readonly options: AnalysisWorkerOptions) {
     this.handle = new WorkerHandle({
-      script: options.script,
+      worker: options.worker,
       name: options.name,
       heapMb: options.heapMb,
       log: options.log,
@@ -151,20 +135,18 @@ export class AnalysisWorker {
 
   request<T>(request: Request): Promise<T> {
     if (!this.handle.running) {
-      this.handle.start();
+      if (!this.handle.start()) return Promise.reject(new WorkerLost(`the ${this.options.name} cannot start`));
       this.options.onStart((m) => this.handle.post(m));
     }
     clearTimeout(this.idleTimer);
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       const entry: { resolve(v: unknown): void; reject(e: Error): void; timer?: NodeJS.Timeout } = { resolve: resolve as (v: unknown) => void, reject };
-      if (!this.handle.inThreadMode) {
-        entry.timer = setTimeout(() => {
-          this.options.log(`${this.options.name}: a request (${request.type}) took longer than ${this.options.requestTimeoutMs} ms; restarting the worker`);
-          this.handle.stop();
-          this.fail(new RequestTimeout(`${request.type} took longer than ${this.options.requestTimeoutMs} ms`), id);
-        }, this.options.requestTimeoutMs);
-      }
+      entry.timer = setTimeout(() => {
+        this.options.log(`${this.options.name}: a request (${request.type}) took longer than ${this.options.requestTimeoutMs} ms; restarting the worker`);
+        this.handle.stop();
+        this.fail(new RequestTimeout(`${request.type} took longer than ${this.options.requestTimeoutMs} ms`), id);
+      }, this.options.requestTimeoutMs);
       this.pending.set(id, entry);
       this.handle.post({ type: 'request', id, request });
     });

@@ -23,8 +23,6 @@ export class AnalysisHost {
 
   constructor(
     private readonly post: (msg: FromWorker) => void,
-    /** Runs between the files of a scan job (the in-thread fallback yields there); true = stop the job. */
-    private readonly between?: () => Promise<boolean>,
   ) {}
 
   /** Messages are handled in order; requests and jobs wait for the ones before them. */
@@ -224,7 +222,6 @@ export class AnalysisHost {
       .map((f) => f.path);
     this.post({ type: 'list', jobId: job.jobId, files });
     for (const file of files) {
-      if (this.between && (await this.between())) return;
       const started = performance.now();
       const result = ws.analyzeFile(file);
       this.post({ type: 'result', jobId: job.jobId, result, ms: performance.now() - started });

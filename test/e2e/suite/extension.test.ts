@@ -1,0 +1,160 @@
+/**
+ * memlint in a real VS Code, on a copy of examples/ (memlint.scanWorkspaceOnStartup off, see run.mjs):
+ * - the scan command fills the Problems panel for files that are not open, with exactly the CLI's findings;
+ * - an opened file's diagnostics match the CLI's;
+ * - every quick fix (and "Ignore ... on this line") applies through vscode.executeCodeActionProvider and
+ *   clears its diagnostic;
+ * - the documentation, report and restart commands work.
+ */
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+
+interface CliFinding {
+  ruleId: string;
+  file: string;
+  range: { start: { line: number; column: number } };
+}
+
+const EXTENSION_ID = 'memlint.memlint';
+const root = () => vscode.workspace.workspaceFolders![0].uri.fsPath;
+const rel = (uri: vscode.Uri) => path.relative(root(), uri.fsPath).split(path.sep).join('/');
+const codeOf = (d: vscode.Diagnostic) => (typeof d.code === 'object' ? String(d.code.value) : String(d.code));
+const key = (file: string, ruleId: string, line: number, col: number) => `${file}:${line}:${col} ${ruleId}`;
+
+function memlintDiagnostics(): [vscode.Uri, vscode.Diagnostic[]][] {
+  return vscode.languages
+    .getDiagnostics()
+    .map(([uri, ds]) => [uri, ds.filter((d) => d.source === 'memlint')] as [vscode.Uri, vscode.Diagnostic[]])
+    .filter(([, ds]) => ds.length > 0);
+}
+
+function diagnosticKeys(filter?: (file: string) => boolean): string[] {
+  return memlintDiagnostics()
+    .filter(([uri]) => !filter || filter(rel(uri)))
+    .flatMap(([uri, ds]) => ds.map((d) => key(rel(uri), codeOf(d), d.range.start.line + 1, d.range.start.character + 1)))
+    .sort();
+}
+
+/** Waits (on diagnostics change events) until `probe` holds. */
+function waitFor(probe: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (probe()) return resolve();
+    const timer = setTimeout(() => {
+      sub.dispose();
+      reject(new Error(`timed out waiting for ${what}`));
+    }, timeoutMs);
+    const sub = vscode.languages.onDidChangeDiagnostics(() => {
+      if (!probe()) return;
+      clearTimeout(timer);
+      sub.dispose();
+      resolve();
+    });
+  });
+}
+
+/** The CLI's findings on the workspace (the engine's own answer), as keys. */
+function cliKeys(filter?: (file: string) => boolean): string[] {
+  const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+  const cli = process.env.MEMLINT_CLI ?? path.join(ext.extensionPath, 'dist', 'cli.js');
+  let out: string;
+  try {
+    out = execFileSync(process.execPath, [cli, '.', '--format', 'json'], { cwd: root(), encoding: 'utf8', env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+  } catch (e) {
+    // Exit code 1 means "findings found"; the JSON is on stdout either way.
+    out = String((e as { stdout?: string }).stdout ?? '');
+  }
+  const findings = (JSON.parse(out) as { findings: CliFinding[] }).findings;
+  return findings
+    .map((f) => ({ ...f, file: f.file.replace(/^\.\//, '') }))
+    .filter((f) => !filter || filter(f.file))
+    .map((f) => key(f.file, f.ruleId, f.range.start.line, f.range.start.column))
+    .sort();
+}
+
+const isOpen = (file: string) => vscode.workspace.textDocuments.some((d) => d.uri.scheme === 'file' && rel(d.uri) === file);
+
+describe('memlint in VS Code', function () {
+  before(async () => {
+    const ext = vscode.extensions.getExtension(EXTENSION_ID);
+    assert.ok(ext, `${EXTENSION_ID} is not installed`);
+    await ext.activate();
+  });
+
+  it('the scan command fills the Problems panel for closed files, exactly as the CLI reports', async () => {
+    assert.deepEqual(diagnosticKeys((f) => !isOpen(f)), [], 'closed files have diagnostics before any scan (startup scan should be off)');
+    const expected = cliKeys();
+    assert.ok(expected.length > 0, 'the CLI finds nothing in the example workspace');
+    const result = (await vscode.commands.executeCommand('memlint.scanWorkspace')) as { files: number; findings: number; cancelled: boolean };
+    assert.equal(result.cancelled, false);
+    await waitFor(() => diagnosticKeys().length >= expected.length, `${expected.length} diagnostics`);
+    assert.deepEqual(diagnosticKeys(), expected);
+  });
+
+  it('an opened file has the same diagnostics as the CLI reports for it', async () => {
+    const file = 'django-app/shop/views.py';
+    const doc = await vscode.workspace.openTextDocument(path.join(root(), file));
+    await vscode.window.showTextDocument(doc);
+    const expected = cliKeys((f) => f === file);
+    await waitFor(() => diagnosticKeys((f) => f === file).length === expected.length, `diagnostics of ${file}`);
+    assert.deepEqual(diagnosticKeys((f) => f === file), expected);
+  });
+
+  it('every quick fix and every "Ignore" action applies through the code action provider and clears its diagnostic', async () => {
+    const applied: string[] = [];
+    for (const [uri, initial] of memlintDiagnostics()) {
+      const doc = await vscode.workspace.openTextDocument(uri);
+      await vscode.window.showTextDocument(doc);
+      for (let i = 0; i < initial.length; i++) {
+        const current = vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'memlint');
+        const diagnostic = current[i];
+        const code = codeOf(diagnostic);
+        const all = (await vscode.commands.executeCommand('vscode.executeCodeActionProvider', uri, diagnostic.range, vscode.CodeActionKind.QuickFix.value)) as vscode.CodeAction[];
+        const actions = all.filter((a) => a.edit && a.diagnostics?.some((d) => codeOf(d) === code && d.range.isEqual(diagnostic.range)));
+        assert.ok(
+          actions.some((a) => a.title === `Ignore ${code} on this line`) || doc.languageId === 'json',
+          `no ignore action for ${code} in ${rel(uri)} (language ${doc.languageId}); actions: ${all.map((a) => a.title).join(' | ')}`,
+        );
+        for (const action of actions) {
+          const count = () => vscode.languages.getDiagnostics(uri).filter((d) => codeOf(d) === code).length;
+          const before = count();
+          assert.ok(await vscode.workspace.applyEdit(action.edit!), `${action.title} did not apply`);
+          await waitFor(() => count() < before, `"${action.title}" to clear ${code} in ${rel(uri)}`, 30_000);
+          applied.push(`${rel(uri)}: ${action.title}`);
+          // Back to the original text for the next action.
+          await vscode.window.showTextDocument(doc);
+          await vscode.commands.executeCommand('workbench.action.files.revert');
+          await waitFor(() => count() === before, `${code} back in ${rel(uri)} after revert`, 30_000);
+        }
+      }
+    }
+    assert.ok(applied.some((a) => !a.includes(': Ignore ')), `no quick fix was applied: ${applied.join('; ')}`);
+    console.log(`    applied ${applied.length} actions:\n      ${applied.join('\n      ')}`);
+  });
+
+  it('shows a rule\'s documentation from the bundled docs', async () => {
+    const ruleId = 'large-page-size';
+    assert.ok(fs.existsSync(path.join(vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath, 'docs', 'rules', `${ruleId}.md`)));
+    await vscode.commands.executeCommand('memlint.showDocumentation', ruleId, `https://example.invalid/${ruleId}.md`);
+    const labels = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs.map((t) => t.label));
+    for (let i = 0; i < 50 && !labels().some((l) => l.includes(ruleId)); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(labels().some((l) => l.includes(ruleId)), `no tab for ${ruleId}: ${labels().join(', ')}`);
+  });
+
+  it('opens the report view', async () => {
+    await vscode.commands.executeCommand('memlint.showReport');
+    const labels = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs.map((t) => t.label));
+    for (let i = 0; i < 50 && !labels().includes('memlint report'); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(labels().includes('memlint report'), labels().join(', '));
+  });
+
+  it('restarts the server and gets the open file\'s diagnostics back', async () => {
+    const file = 'django-app/shop/views.py';
+    const before = diagnosticKeys((f) => f === file);
+    await vscode.commands.executeCommand('memlint.restartServer');
+    await waitFor(() => diagnosticKeys((f) => f === file).length === before.length, 'diagnostics after restart');
+    assert.deepEqual(diagnosticKeys((f) => f === file), before);
+  });
+});

@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+/**
+ * Builds the e2e mocha suite (test/e2e/suite/*.ts -> out/e2e-suite/*.js), copies examples/ to a throwaway
+ * workspace (the suite applies fixes) with the suite's settings, and runs it inside a real VS Code through
+ * test/e2e/run-e2e.ts. Needs `npm run build` (dist/) and `bash scripts/install-e2e-deps.sh`.
+ *
+ *   node test/e2e/suite/run.mjs [--extension <root>]
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..', '..', '..');
+const args = process.argv.slice(2);
+const extension = path.resolve(args[args.indexOf('--extension') + 1] && args.includes('--extension') ? args[args.indexOf('--extension') + 1] : root);
+const out = path.join(root, 'out', 'e2e-suite');
+
+await esbuild.build({
+  entryPoints: [path.join(here, 'index.ts'), path.join(here, 'extension.test.ts')],
+  outdir: out,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  external: ['vscode', 'mocha'],
+  logLevel: 'warning',
+});
+
+const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'memlint-e2e-ws-'));
+fs.cpSync(path.join(root, 'examples'), ws, { recursive: true });
+fs.mkdirSync(path.join(ws, '.vscode'), { recursive: true });
+fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'memlint.scanWorkspaceOnStartup': false, 'files.autoSave': 'off' }, null, 2));
+const result = spawnSync(
+  process.execPath,
+  [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(root, 'test', 'e2e', 'run-e2e.ts'), '--extension', extension, '--tests', path.join(out, 'index.js'), '--workspace', ws, '--timeout', '300000', '--artifacts', path.join(root, 'test-results', 'e2e')],
+  { stdio: 'inherit', env: { ...process.env, MEMLINT_CLI: process.env.MEMLINT_CLI ?? path.join(root, 'dist', 'cli.js') } },
+);
+fs.rmSync(ws, { recursive: true, force: true });
+process.exit(result.status ?? 1);

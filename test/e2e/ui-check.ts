@@ -1,0 +1,110 @@
+/**
+ * UI check of the extension in a real VS Code (code-server's workbench in chromium, see host.ts): opens a copy
+ * of examples/, waits for memlint's squiggle, the Problems panel (including files that are not open, from the
+ * workspace scan), the quick-fix menu, the text after the fix, and the report view. Screenshots of each step
+ * go to test-results/ui/.
+ *
+ *   npm run build && npx tsx test/e2e/ui-check.ts [--extension <root>] [--out test-results/ui]
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { openWorkbench } from './host';
+
+const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { extension: { type: 'string', default: REPO_ROOT }, out: { type: 'string', default: path.join(REPO_ROOT, 'test-results', 'ui') } },
+  });
+  const out = path.resolve(values.out!);
+  fs.mkdirSync(out, { recursive: true });
+  const extension = path.resolve(values.extension!);
+  for (const f of ['dist/client.js', 'dist/server.js', 'dist/server-worker.js']) {
+    if (!fs.existsSync(path.join(extension, f))) throw new Error(`${path.join(extension, f)} missing: run npm run build`);
+  }
+  // A copy: the quick fix edits the file.
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'memlint-ui-'));
+  fs.cpSync(path.join(REPO_ROOT, 'examples'), ws, { recursive: true });
+  const viewsRel = 'django-app/shop/views.py';
+  const viewsText = fs.readFileSync(path.join(ws, viewsRel), 'utf8');
+  const targetLine = viewsText.split('\n').findIndex((l) => /page_size = \d{4,}/.test(l)) + 1;
+  if (targetLine < 1) throw new Error(`${viewsRel} has no large page_size to fix`);
+
+  const started = Date.now();
+  const step = (name: string) => console.log(`[ui] ${((Date.now() - started) / 1000).toFixed(1)} s  ${name}`);
+  const wb = await openWorkbench({ extensionDevelopmentPath: extension, workspaceFolder: ws });
+  const { page } = wb;
+  const shot = (name: string) => page.screenshot({ path: path.join(out, `${name}.png`) });
+  try {
+    step('workbench open');
+    // Open views.py with Quick Open.
+    await page.keyboard.press('Control+P');
+    await page.keyboard.type('shop/views.py');
+    await page.locator('.quick-input-widget .monaco-list-row').first().waitFor();
+    await page.keyboard.press('Enter');
+    await page.locator('.monaco-editor .squiggly-warning, .monaco-editor .squiggly-error').first().waitFor({ timeout: 60_000 });
+    step('squiggle shown');
+    await shot('1-squiggle');
+
+    await page.keyboard.press('Control+Shift+M');
+    const rows = page.locator('.markers-panel .monaco-list-row');
+    await rows.first().waitFor();
+    // Files that are not open (settings.py, gunicorn.conf.py, Procfile...) are listed from the workspace scan.
+    await page.locator('.markers-panel .monaco-list-row', { hasText: /settings\.py|gunicorn\.conf\.py|Procfile|render\.yaml/ }).first().waitFor({ timeout: 60_000 });
+    step(`Problems panel: ${await rows.count()} rows`);
+    await shot('2-problems');
+
+    // Go to the finding's line, open the quick-fix menu.
+    await page.locator('.monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+G');
+    await page.keyboard.type(String(targetLine));
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('End');
+    await page.keyboard.press('Control+.');
+    const fixRow = page.locator('.action-widget .monaco-list-row', { hasText: 'Set the page size' });
+    await fixRow.first().waitFor();
+    await page.locator('.action-widget .monaco-list-row.focused').first().waitFor();
+    step('quick-fix menu open');
+    await shot('3-quickfix-menu');
+    // Move focus to the fix (it is the preferred one, usually first) and apply it with Enter.
+    for (let i = 0; i < 10 && !(await page.locator('.action-widget .monaco-list-row.focused', { hasText: 'Set the page size' }).count()); i++) {
+      await page.keyboard.press('ArrowDown');
+    }
+    await page.keyboard.press('Enter');
+    // The editor renders spaces as no-break spaces (\s matches both).
+    await page.locator('.monaco-editor .view-line', { hasText: /page_size\s=\s100(?!\d)/ }).first().waitFor();
+    await page.waitForFunction(
+      (line) => !Array.from(document.querySelectorAll('.markers-panel .monaco-list-row')).some((r) => r.textContent?.includes('large-page-size') && r.textContent.includes(`[Ln ${line},`)),
+      targetLine,
+    );
+    step('fix applied, marker gone');
+    await shot('4-after-fix');
+
+    await page.keyboard.press('F1');
+    await page.keyboard.type('memlint: Show Report');
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Show Report' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    const report = page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+    await report.locator('h1', { hasText: 'memlint report' }).waitFor({ timeout: 60_000 });
+    await report.locator('table').first().waitFor();
+    step('report view shown');
+    await shot('5-report');
+    console.log(`[ui] passed; screenshots in ${path.relative(process.cwd(), out)}`);
+  } catch (e) {
+    await shot('failure').catch(() => undefined);
+    throw e;
+  } finally {
+    await wb.close();
+    fs.rmSync(ws, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(`[ui] failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,184 @@
+/**
+ * estimateDeploys on the memory-budget fixture workspaces: totals and breakdown items computed by hand from
+ * the figures in rules/budget/baselines.ts (django-drf 120, django 100, flask 50, fastapi 75, celery 70,
+ * python 40, express 60, node 50 MB per worker; gunicorn master 25, pm2 daemon 50; torch 300, pandas 60,
+ * onnxruntime 50; 2 MB per thread and per DB connection).
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { allRules } from '../../rules/index';
+import { estimateDeploys, type DeployEstimate, type EstimateOptions } from '../../rules/budget/estimate';
+import { loadConfig } from '../../server/src/engine/config';
+import { fixtureProject } from '../support/analyze';
+import { FIXTURES_ROOT } from '../support/fixtures';
+
+function estimates(workspace: string, options: EstimateOptions = {}): DeployEstimate[] {
+  const root = path.join(FIXTURES_ROOT, 'memory-budget', workspace);
+  const limit = fs.existsSync(path.join(root, 'memlint.toml')) ? loadConfig(root, allRules).memoryLimitMb : undefined;
+  return estimateDeploys(fixtureProject(root, limit), options);
+}
+
+function byId(list: DeployEstimate[], id: string): DeployEstimate {
+  const e = list.find((x) => x.id === id);
+  assert.ok(e, `no estimate ${id}; have ${list.map((x) => x.id).join(', ')}`);
+  return e!;
+}
+
+/** [count, eachMb, key] of each breakdown line. */
+function lines(e: DeployEstimate): [number, number, string][] {
+  return e.items.map((i) => [i.count, i.eachMb, i.key]);
+}
+
+describe('memory budget estimates (rules/budget/estimate.ts)', () => {
+  it('render-starter-django: 17 workers from cpu_count() * 2 + 1 on 8 host CPUs', () => {
+    const list = estimates('render-starter-django');
+    assert.deepEqual(list.map((e) => e.id), ['render.yaml#shop-api']);
+    const e = list[0];
+    // 17 x 120 (Django + DRF) + gunicorn master 25 + 17 DB connections x 2 = 2040 + 25 + 34 = 2099
+    assert.deepEqual(lines(e), [
+      [17, 120, 'django-drf'],
+      [1, 25, 'gunicorn-master'],
+      [17, 2, 'db-connection'],
+    ]);
+    assert.equal(e.totalMb, 2099);
+    assert.deepEqual(e.limit?.mb, 512);
+    assert.equal(e.limit?.label, 'Render starter');
+    assert.equal(e.over, true);
+    assert.equal(e.anchor?.file, 'gunicorn.conf.py');
+    assert.equal(e.anchor?.what, 'worker count');
+    assert.equal(e.processes[0].workers.cpuDerived, true);
+    assert.match(e.processes[0].workers.how, /= 17 on a host reporting 8 CPUs/);
+    // 512 - 25 = 487 left; each worker costs 122 MB -> 3 fit
+    assert.match(e.advice ?? '', /use at most 3 workers/);
+  });
+
+  it('uses the hostCpus option for CPU-derived counts', () => {
+    const e = estimates('render-starter-django', { hostCpus: 2 })[0];
+    // 2 * 2 + 1 = 5 workers: 5 x 120 + 25 + 5 x 2 = 635
+    assert.equal(e.processes[0].workers.n, 5);
+    assert.equal(e.totalMb, 635);
+  });
+
+  it('lets configuration override a baseline, and says so in the source', () => {
+    const e = estimates('render-starter-django', { baselines: ['django-drf=150', 'not-a-key=1', 'garbage'] })[0];
+    // 17 x 150 + 25 + 34 = 2609
+    assert.equal(e.totalMb, 2609);
+    assert.match(e.items[0].source, /configuration/);
+    assert.match(e.items[1].source, /estimate/);
+  });
+
+  it('fly-fastapi: one estimate per process group, sized by [[vm]] memory', () => {
+    const list = estimates('fly-fastapi');
+    const web = byId(list, 'fly.toml#web');
+    // 6 x 75 (FastAPI) + master 25 + 6 x 60 (pandas, imported by main.py, in every worker) = 450 + 25 + 360 = 835
+    assert.deepEqual(lines(web), [
+      [6, 75, 'fastapi'],
+      [1, 25, 'gunicorn-master'],
+      [6, 60, 'pandas'],
+    ]);
+    assert.equal(web.totalMb, 835);
+    assert.equal(web.limit?.mb, 512);
+    assert.equal(web.over, true);
+    // `python worker.py`: one generic Python process 40 + pandas 60 (the app directory imports it) = 100
+    const worker = byId(list, 'fly.toml#worker');
+    assert.equal(worker.totalMb, 100);
+    assert.equal(worker.over, false);
+  });
+
+  it('fly-inline-vm: `vm = [{ memory = "1gb" }]` reads like [[vm]]', () => {
+    const [e] = estimates('fly-inline-vm');
+    // uvicorn --workers 4: 4 x 75 + supervisor 25 = 325 <= 1024
+    assert.equal(e.limit?.mb, 1024);
+    assert.equal(e.totalMb, 325);
+    assert.equal(e.over, false);
+  });
+
+  it('compose-limits: merge keys, mem_limit and deploy.resources.limits.memory', () => {
+    const list = estimates('compose-limits');
+    assert.deepEqual(list.map((e) => e.id).sort(), ['docker-compose.yml#api', 'docker-compose.yml#worker']);
+    const api = byId(list, 'docker-compose.yml#api');
+    // 10 x 50 (Flask) + master 25 + 10 workers x 2 threads x 2 MB = 500 + 25 + 40 = 565 > 512
+    assert.deepEqual(lines(api), [
+      [10, 50, 'flask'],
+      [1, 25, 'gunicorn-master'],
+      [20, 2, 'thread'],
+    ]);
+    assert.equal(api.totalMb, 565);
+    assert.equal(api.processes[0].workerClass, 'gthread');
+    const worker = byId(list, 'docker-compose.yml#worker');
+    // celery prefork -c 2: 2 x 70 + main process 70 = 210 <= 1024
+    assert.equal(worker.totalMb, 210);
+    assert.equal(worker.limit?.mb, 1024);
+    assert.equal(worker.over, false);
+  });
+
+  it('heroku-app: dyno sizes from app.json, WEB_CONCURRENCY from the Python buildpack, torch shared by --preload', () => {
+    const list = estimates('heroku-app');
+    const web = byId(list, 'app.json#web');
+    // standard-1x: WEB_CONCURRENCY = min(8 * 2 + 1, 512 / 256) = 2
+    // 2 x 100 (Django) + master holding the app 100 + torch once 300 + 2 DB connections x 2 = 604 > 512
+    assert.deepEqual(lines(web), [
+      [2, 100, 'django'],
+      [1, 100, 'django'],
+      [1, 300, 'torch'],
+      [2, 2, 'db-connection'],
+    ]);
+    assert.equal(web.totalMb, 604);
+    assert.equal(web.limit?.label, 'Heroku standard-1x');
+    assert.equal(web.anchor?.file, 'Procfile');
+    assert.equal(web.anchor?.what, 'start command');
+    const worker = byId(list, 'app.json#worker');
+    // standard-2x (1 GB): 4 x 100 + main 100 + torch once 300 + 4 x 2 = 808 <= 1024
+    assert.equal(worker.totalMb, 808);
+    assert.equal(worker.limit?.mb, 1024);
+    assert.equal(worker.over, false);
+    assert.ok(!list.some((e) => e.id.includes('release')), 'the release phase is not a process');
+  });
+
+  it('k8s: per-container limits in a multi-document manifest', () => {
+    const list = estimates('k8s');
+    const api = list.find((e) => e.id.endsWith('/api'))!;
+    // 4 x 75 (FastAPI) + master 25 + 4 x 50 (onnxruntime in each worker) = 525 > 256 (256Mi)
+    assert.equal(api.totalMb, 525);
+    assert.equal(api.limit?.mb, 256);
+    assert.equal(api.anchor?.file, 'deployment.yaml');
+    const metrics = list.find((e) => e.id.endsWith('/metrics'))!;
+    // node sidecar.js: one Node process, 50 <= 128
+    assert.equal(metrics.totalMb, 50);
+    assert.equal(metrics.over, false);
+  });
+
+  it('preload-shared: --preload loads torch once, under the limit', () => {
+    const [e] = estimates('preload-shared');
+    // 3 x 50 (Flask) + master with the app 50 + torch 300 = 500 <= 512 (without --preload: 3 x 350 + 25 = 1075)
+    assert.equal(e.totalMb, 500);
+    assert.equal(e.over, false);
+    assert.equal(e.advice, undefined);
+  });
+
+  it('pm2-cluster: instances "max" from the ecosystem file, memoryLimitMb from configuration', () => {
+    const [e] = estimates('pm2-cluster');
+    // 8 x 60 (Express) + pm2 daemon 50 = 530 > 512
+    assert.deepEqual(lines(e), [
+      [8, 60, 'express'],
+      [1, 50, 'pm2-daemon'],
+    ]);
+    assert.equal(e.limit?.label, 'memoryLimitMb = 512 in configuration');
+    assert.equal(e.anchor?.file, 'ecosystem.config.js');
+  });
+
+  it('no-limit: estimates without a limit are never over', () => {
+    const [e] = estimates('no-limit');
+    assert.equal(e.limit, undefined);
+    assert.equal(e.over, false);
+    // 16 x 100 (Django) + 25
+    assert.equal(e.totalMb, 1625);
+  });
+
+  it('returns plain serialisable data', () => {
+    for (const ws of ['render-starter-django', 'heroku-app', 'compose-limits', 'k8s']) {
+      for (const e of estimates(ws)) assert.deepEqual(JSON.parse(JSON.stringify(e)), e);
+    }
+  });
+});
