@@ -70,7 +70,7 @@ export function dockerfilePipInstalls(text: string, dockerfileDir: string): { pa
   const packages: string[] = [];
   const requirementFiles: string[] = [];
   const joined = text.replace(/\\\r?\n/g, ' ');
-  for (const m of joined.matchAll(/\b(?:pip3?|uv\s+pip|python[\d.]*\s+-m\s+pip)\s+install\b([^\n&;|]*)/g)) {
+  for (const m of joined.matchAll(/\b(?:pip3?|uv\s+pip|python[\d.]*\s+-m\s+pip)\s+(?:install|wheel|download)\b([^\n&;|]*)/g)) {
     const words = m[1].trim().split(/\s+/);
     for (let i = 0; i < words.length; i++) {
       const w = words[i].replace(/^["']|["']$/g, '');
@@ -78,7 +78,7 @@ export function dockerfilePipInstalls(text: string, dockerfileDir: string): { pa
         if (words[i + 1]) requirementFiles.push(joinPath(dockerfileDir, words[i + 1].replace(/^\/?(app|code|src|usr\/src\/app)\//, '')));
         i++;
       } else if (w.startsWith('-')) {
-        if (['-i', '--index-url', '--extra-index-url', '-f', '--find-links', '--target', '-t', '--prefix', '--root'].includes(w)) i++;
+        if (['-i', '--index-url', '--extra-index-url', '-f', '--find-links', '--target', '-t', '--prefix', '--root', '-w', '--wheel-dir', '-d', '--dest'].includes(w)) i++;
       } else {
         const name = /^([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(w);
         if (name && !w.includes('/') && name[1] !== '.') packages.push(normalizePackage(name[1]));

@@ -113,9 +113,22 @@ export function estimateDeploys(project: ProjectInfo, options: EstimateOptions =
 export function estimateWorkspace(ws: Workspace, options: EstimateOptions = {}): DeployEstimate[] {
   const hostCpus = options.hostCpus && options.hostCpus > 0 ? Math.floor(options.hostCpus) : DEFAULT_HOST_CPUS;
   const figures = new Figures(options.baselines);
+  const apps: AppFactsMemo = { python: new Map(), node: new Map() };
   return findDeploys(ws)
-    .map((deploy) => estimateDeploy(ws, deploy, hostCpus, figures))
+    .map((deploy) => estimateDeploy(ws, deploy, hostCpus, figures, apps))
     .filter((e): e is DeployEstimate => e !== undefined);
+}
+
+/** Facts of each app directory, shared by the deploys of one estimate run. */
+interface AppFactsMemo {
+  python: Map<string, PythonApp>;
+  node: Map<string, NodeAppFacts>;
+}
+
+interface PythonApp {
+  packages: Set<string>;
+  facts: PythonSourceFacts;
+  codeSeen: boolean;
 }
 
 const SERVER_LABEL: Record<ServerKind, string> = {
@@ -135,10 +148,10 @@ const SERVER_LABEL: Record<ServerKind, string> = {
   next: 'next start server',
 };
 
-function estimateDeploy(ws: Workspace, deploy: Deploy, hostCpus: number, figures: Figures): DeployEstimate | undefined {
+function estimateDeploy(ws: Workspace, deploy: Deploy, hostCpus: number, figures: Figures, apps: AppFactsMemo): DeployEstimate | undefined {
   const processes: ProcessEstimate[] = [];
   const items: BudgetItem[] = [];
-  let python: { packages: Set<string>; facts: PythonSourceFacts; codeSeen: boolean } | undefined;
+  let python: PythonApp | undefined;
   let node: NodeAppFacts | undefined;
 
   for (const proc of deploy.processes) {
@@ -148,11 +161,12 @@ function estimateDeploy(ws: Workspace, deploy: Deploy, hostCpus: number, figures
     let framework: WorkerBaselineKey;
     let libraries: LibraryKey[] = [];
     if (server.runtime === 'python') {
-      python ??= pythonApp(ws, deploy);
+      const key = `${deploy.dir}\u0000${deploy.dockerfile ?? ''}`;
+      python ??= apps.python.get(key) ?? apps.python.set(key, pythonApp(ws, deploy)).get(key)!;
       framework = pythonFramework(server, python.packages, scriptText(ws, proc.cwd, server));
       libraries = withoutIncluded(librariesLoaded(librariesInstalled(python.packages), python.facts, python.codeSeen));
     } else {
-      node ??= nodeAppFacts(ws, deploy.dir);
+      node ??= apps.node.get(deploy.dir) ?? apps.node.set(deploy.dir, nodeAppFacts(ws, deploy.dir)).get(deploy.dir)!;
       framework = nodeFramework(server, node.dependencies);
     }
     const base = figures.get(framework);
@@ -259,7 +273,7 @@ function round1(n: number): number {
   return Math.round(n * 10) / 10;
 }
 
-function pythonApp(ws: Workspace, deploy: Deploy): { packages: Set<string>; facts: PythonSourceFacts; codeSeen: boolean } {
+function pythonApp(ws: Workspace, deploy: Deploy): PythonApp {
   const extraFiles: string[] = [];
   const inline: string[] = [];
   if (deploy.dockerfile) {

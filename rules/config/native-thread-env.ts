@@ -182,7 +182,7 @@ function checkDockerfile(ctx: RuleContext): void {
   const edit = dockerfileEnvEdit(text, dockerfile.getEscapeCharacter(), froms[froms.length - 1], chain[0], ws, file, vars);
   const fixes = edit ? [{ title: `Add ENV ${vars.map(([n, v]) => `${n}=${v}`).join(' ')}`, edits: [edit] }] : [];
   const final = froms[froms.length - 1];
-  const imageRange = final.getImageNameRange() ?? final.getRange();
+  const imageRange = final.getImageRange() ?? final.getRange();
   const fromRange: [number, number] = [offsetAt(starts, text, imageRange.start), offsetAt(starts, text, imageRange.end)];
   if (needs.capsMissing) ctx.report({ start: fromRange[0], end: fromRange[1], message: capsMessage(needs, vars), fixes });
   if (needs.arenaMissing) {

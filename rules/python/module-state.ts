@@ -360,7 +360,7 @@ class ModuleStateBuilder {
 
   /**
    * Cheap text pre-filter: a container whose name is never followed by growth syntax (`name[...] =`, `name.append(`,
-   * `name |=`, ...) cannot grow, so the tree queries below can skip it (most modules then skip them entirely).
+   * `name |=`, ...) cannot grow, so its references need not be classified (most modules then skip that entirely).
    */
   private dropNeverGrown(): void {
     if (this.byId.size === 0) return;
@@ -400,16 +400,21 @@ class ModuleStateBuilder {
     return cls ? this.byId.get(`class:${cls.name}.${attr}`) : undefined;
   }
 
-  /** The class whose method's first parameter (`self`/`cls`) the identifier is. */
+  /** The class whose method's first parameter (`self`/`cls`) the identifier is, also from functions nested in the method. */
   private classOfReceiver(id: Node): ClassInfo | undefined {
-    const method = ancestor(id, 'function_definition');
-    const cls = method && method.parent?.type === 'block' ? ancestor(method, 'class_definition') : undefined;
-    if (!method || !cls) return undefined;
-    const first = method.childForFieldName('parameters')?.namedChildren[0];
-    const firstName = first?.type === 'identifier' ? first.text : first?.type === 'typed_parameter' ? first.namedChildren[0]?.text : undefined;
-    if (firstName !== id.text) return undefined;
-    const info = this.classes.get(cls.childForFieldName('name')?.text ?? '');
-    return info && info.node.id === cls.id ? info : undefined;
+    for (const fn of enclosingFunctions(id)) {
+      const cls = fn.parent?.type === 'block' ? fn.parent.parent : fn.parent?.parent?.type === 'block' ? fn.parent.parent.parent : undefined;
+      if (cls?.type !== 'class_definition') {
+        if (functionScope(fn).locals.has(id.text)) return undefined; // a nested function's own `self`
+        continue;
+      }
+      const first = fn.childForFieldName('parameters')?.namedChildren[0];
+      const firstName = first?.type === 'identifier' ? first.text : first?.type === 'typed_parameter' ? first.namedChildren[0]?.text : undefined;
+      if (firstName !== id.text) return undefined;
+      const info = this.classes.get(cls.childForFieldName('name')?.text ?? '');
+      return info && info.node.id === cls.id ? info : undefined;
+    }
+    return undefined;
   }
 
   private sessionContainer(key: string): Container {

@@ -153,10 +153,10 @@ function mentions(node: Node | null | undefined, names: readonly string[]): bool
 
 /** Finds the name bound to a creating call: `fd, path = mkstemp()`, `with ... as tmp`, `d = Path(mkdtemp())`. */
 function bindingOf(call: Node, creator: Creator): Binding | undefined {
+  // The path-valued expression around the call: `NamedTemporaryFile(...).name`, `mkstemp()[1]`, `Path(mkdtemp())`.
   let expr = call;
   let holdsFileObject = creator === 'named';
-  const parent = () => expr.parent;
-  const p = parent();
+  const p = call.parent;
   if (p?.type === 'attribute' && p.childForFieldName('attribute')?.text === 'name') {
     expr = p;
     holdsFileObject = false;
@@ -166,7 +166,7 @@ function bindingOf(call: Node, creator: Creator): Binding | undefined {
     expr = p.parent;
     holdsFileObject = false;
   }
-  const holder = parent();
+  const holder = expr.parent;
   if (holder?.type === 'assignment' && holder.childForFieldName('right')?.id === expr.id) {
     const left = holder.childForFieldName('left')!;
     let name: string | undefined;

@@ -5,7 +5,7 @@ import type { Node, Tree } from 'web-tree-sitter';
 import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
 import { captures, hasSplat, indentOf, keywordArgument, positionalArguments } from './ast';
 import { importsOf, type ImportMap } from './imports';
-import { decoratorsOf, describeContainer, sourceOf, moduleStateOf, sizeLimitDeclarations, type Container } from './module-state';
+import { decoratorsOf, describeContainer, identifiersNamed, sourceOf, moduleStateOf, sizeLimitDeclarations, type Container } from './module-state';
 
 /** Decorators whose `maxsize=None` means "never evict". Bare use defaults to 128 entries. */
 const LRU_LIKE = new Set([
@@ -288,8 +288,7 @@ function importItem(tree: Tree, local: string): Node | undefined {
 /** References to a name outside import statements. */
 function usesOf(tree: Tree, name: string): number {
   let n = 0;
-  for (const id of tree.rootNode.descendantsOfType('identifier')) {
-    if (!id || id.text !== name) continue;
+  for (const id of identifiersNamed(tree, new Set([name]))) {
     const p = id.parent;
     if (!p || p.type === 'dotted_name' || p.type === 'aliased_import') continue;
     if (p.type === 'attribute' && p.childForFieldName('attribute')?.id === id.id) continue;

@@ -192,10 +192,6 @@ function hookLabel(ctx: RuleContext, fn: Node, fnName: string, registered: Reado
   return undefined;
 }
 
-/** True when `node` is a module-level statement's descendant (not inside any function or class). */
-export function atModuleLevel(node: Node): boolean {
-  return !ancestor(node, 'function_definition', 'class_definition', 'lambda');
-}
 
 // Workspace modules: what an import refers to, for rules that look one module further.
 

@@ -32,7 +32,11 @@ export function indexOf(sf: ts.SourceFile): FileIndex {
 function buildIndex(sf: ts.SourceFile): FileIndex {
   const index: FileIndex = { calls: [], news: [], assignments: [], deletes: [], variables: [], accesses: new Map(), functions: [], classes: [] };
   const visit = (node: ts.Node): void => {
-    switch (node.kind) {
+    const kind = node.kind;
+    // Leaves and type annotations hold nothing the rules look at: skip them without descending.
+    if (kind < ts.SyntaxKind.FirstNode || kind === ts.SyntaxKind.Identifier) return;
+    if ((kind >= ts.SyntaxKind.FirstTypeNode && kind <= ts.SyntaxKind.LastTypeNode) || kind === ts.SyntaxKind.InterfaceDeclaration || kind === ts.SyntaxKind.TypeAliasDeclaration) return;
+    switch (kind) {
       case ts.SyntaxKind.CallExpression:
         index.calls.push(node as ts.CallExpression);
         break;

@@ -25,7 +25,8 @@ const NEST_CLASS_DECORATORS = new Set(['Controller', 'Resolver', 'Injectable', '
 /** Methods of Nest classes that run on a schedule, a queue or at startup, not per request. */
 const NEST_OFFLINE_DECORATORS = new Set(['Cron', 'Interval', 'Timeout', 'OnEvent', 'Process', 'OnQueueActive', 'OnQueueCompleted', 'EventPattern', 'MessagePattern']);
 const NEST_LIFECYCLE = new Set(['constructor', 'onModuleInit', 'onApplicationBootstrap', 'onModuleDestroy', 'beforeApplicationShutdown', 'onApplicationShutdown']);
-const REQUEST_TYPES = /^(Request|NextRequest|NextApiRequest|FastifyRequest|IncomingMessage|HonoRequest)$/;
+/** `Request`, `NextRequest`, `FastifyRequest`, `AuthenticatedRequest`, `RequestWithUser`, `IncomingMessage`. */
+const REQUEST_TYPES = /^\w*Request$|^Request[A-Z]\w*$|^IncomingMessage$/;
 const REQUEST_NAMES = /^(req|request)$/;
 const NEXT_ROUTE_EXPORTS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'loader', 'action']);
 /** Folders and names of code that serves requests even when no route is registered in the file. */

@@ -90,13 +90,18 @@ export default router;
       notes:
         'Not reported: containers filled only at startup (at module level, or by functions called only from module ' +
         'level), fixed keys (`config["db"] = ...`, `obj.name = ...`), `WeakMap`/`WeakSet`, lru-cache instances, ' +
-        'containers declared inside functions, and exported containers (other modules may trim them).',
+        'containers declared inside functions, and exported containers (other modules may trim them). A registry ' +
+        'filled by an exported function that other modules call at startup looks like runtime growth from inside the ' +
+        'file; suppress it with `// memlint: ignore[unbounded-cache]`.',
     },
   },
   check(ctx) {
     const sf = ctx.typescript();
-    for (const c of moduleContainers(sf)) {
-      const { growth, bounded } = usage(ctx, c);
+    const containers = moduleContainers(sf);
+    if (containers.length === 0) return;
+    const touches = touchesByName(ctx, new Set(containers.map((c) => c.name)));
+    for (const c of containers) {
+      const { growth, bounded } = usage(ctx, c, touches.get(c.name));
       if (bounded || growth.length === 0) continue;
       const first = growth[0];
       const where = functionLabel(ctx, enclosingFunction(first)!);
@@ -155,21 +160,55 @@ function isExportedLater(sf: ts.SourceFile, name: string): boolean {
   return false;
 }
 
-/** Growth sites at request time, and whether anything trims or caps the container. */
-function usage(ctx: RuleContext, c: Container): { growth: ts.Node[]; bounded: boolean } {
+/** The places a file touches its module-level containers, grouped by the container's name (one pass per file). */
+interface Touches {
+  calls: { call: ts.CallExpression; method: string }[];
+  assignments: ts.BinaryExpression[];
+  deletes: ts.DeleteExpression[];
+  sizeReads: ts.PropertyAccessExpression[];
+}
+
+function touchesByName(ctx: RuleContext, names: ReadonlySet<string>): Map<string, Touches> {
   const index = indexOf(ctx.typescript());
+  const out = new Map<string, Touches>();
+  const entry = (e: ts.Expression): Touches | undefined => {
+    const u = unwrap(e);
+    if (!ts.isIdentifier(u) || !names.has(u.text)) return undefined;
+    let t = out.get(u.text);
+    if (!t) out.set(u.text, (t = { calls: [], assignments: [], deletes: [], sizeReads: [] }));
+    return t;
+  };
+  for (const call of index.calls) {
+    const m = methodCall(call);
+    if (m) entry(m.object)?.calls.push({ call, method: m.name });
+  }
+  for (const a of index.assignments) {
+    const left = unwrap(a.left);
+    const target = ts.isPropertyAccessExpression(left) || ts.isElementAccessExpression(left) ? left.expression : left;
+    entry(target)?.assignments.push(a);
+  }
+  for (const d of index.deletes) {
+    const target = unwrap(d.expression);
+    if (ts.isElementAccessExpression(target) || ts.isPropertyAccessExpression(target)) entry(target.expression)?.deletes.push(d);
+  }
+  for (const name of ['size', 'length']) for (const access of index.accesses.get(name) ?? []) entry(access.expression)?.sizeReads.push(access);
+  return out;
+}
+
+/** Growth sites at request time, and whether anything trims or caps the container. */
+function usage(ctx: RuleContext, c: Container, touches: Touches | undefined): { growth: ts.Node[]; bounded: boolean } {
+  const growth: ts.Node[] = [];
+  if (!touches) return { growth, bounded: false };
   const refers = (e: ts.Expression): boolean => {
     const u = unwrap(e);
     return ts.isIdentifier(u) && u.text === c.name && declarationOf(u) === c.decl;
   };
-  const growth: ts.Node[] = [];
-  for (const call of index.calls) {
-    const m = methodCall(call);
-    if (!m || !refers(m.object)) continue;
-    if (SHRINK.has(m.name)) return { growth, bounded: true };
-    if (GROW[c.kind].has(m.name) && isRuntime(ctx, call) && !hasConstantKey(c.kind, call.arguments[0])) growth.push(call);
+  for (const { call, method } of touches.calls) {
+    if (!refers(methodCall(call)!.object)) continue;
+    if (SHRINK.has(method)) return { growth, bounded: true };
+    if (GROW[c.kind].has(method) && !hasConstantKey(c.kind, call.arguments[0]) && isRuntime(ctx, call)) growth.push(call);
   }
-  for (const a of index.assignments) {
+  for (const a of touches.assignments) {
     const left = unwrap(a.left);
     if (refers(left)) return { growth, bounded: true }; // `cache = new Map()` resets it
     if (ts.isPropertyAccessExpression(left) && left.name.text === 'length' && refers(left.expression)) return { growth, bounded: true };
@@ -177,17 +216,15 @@ function usage(ctx: RuleContext, c: Container): { growth: ts.Node[]; bounded: bo
       if (!isConstantKey(left.argumentExpression) && isRuntime(ctx, a)) growth.push(a);
     }
   }
-  for (const d of index.deletes) {
-    const target = unwrap(d.expression);
-    if ((ts.isElementAccessExpression(target) || ts.isPropertyAccessExpression(target)) && refers(target.expression)) return { growth, bounded: true };
+  for (const d of touches.deletes) {
+    const target = unwrap(d.expression) as ts.ElementAccessExpression | ts.PropertyAccessExpression;
+    if (refers(target.expression)) return { growth, bounded: true };
   }
-  for (const name of ['size', 'length']) {
-    for (const access of index.accesses.get(name) ?? []) {
-      if (!refers(access.expression)) continue;
-      let p: ts.Node = access.parent;
-      while (ts.isParenthesizedExpression(p)) p = p.parent;
-      if (ts.isBinaryExpression(p) && RELATIONAL.has(p.operatorToken.kind)) return { growth, bounded: true };
-    }
+  for (const access of touches.sizeReads) {
+    if (!refers(access.expression)) continue;
+    let p: ts.Node = access.parent;
+    while (ts.isParenthesizedExpression(p)) p = p.parent;
+    if (ts.isBinaryExpression(p) && RELATIONAL.has(p.operatorToken.kind)) return { growth, bounded: true };
   }
   growth.sort((a, b) => a.pos - b.pos);
   return { growth, bounded: false };

@@ -93,7 +93,7 @@ export default router;
       if (name === 'readFileSync' || name === 'readFile') checkFileRead(ctx, call);
       else if (name === 'concat') checkConcat(ctx, call);
       else if (name === 'from') checkBase64(ctx, call);
-      else if (BODY_BUFFERS.has(name)) checkBodyBuffer(ctx, call, name);
+      else if (BODY_BUFFERS.has(name)) checkBodyBuffer(ctx, call);
       if (call.arguments.length > 0 && isRequestObject(call.arguments[0])) checkStreamConsumer(ctx, call);
     }
     checkUploadBuffers(ctx);
@@ -135,7 +135,7 @@ function checkBase64(ctx: RuleContext, call: ts.CallExpression): void {
 }
 
 /** `await req.arrayBuffer()`, `await request.blob()`, and `await file.arrayBuffer()` of a `formData()` file. */
-function checkBodyBuffer(ctx: RuleContext, call: ts.CallExpression, name: string): void {
+function checkBodyBuffer(ctx: RuleContext, call: ts.CallExpression): void {
   const m = methodCall(call);
   if (!m || call.arguments.length > 0) return;
   const target = unwrap(m.object);
@@ -173,10 +173,10 @@ function isFormDataFile(expr: ts.Expression): boolean {
 }
 
 function initializerOfIdentifier(id: ts.Identifier): ts.Expression | undefined {
-  const decl = declarationOfVariable(id);
-  return decl?.initializer;
+  return declarationOfVariable(id)?.initializer;
 }
 
+/** The `const`/`let` declaration a name refers to, if it is one. */
 function declarationOfVariable(id: ts.Identifier): ts.VariableDeclaration | undefined {
   const decl = declarationOf(id);
   return decl && ts.isVariableDeclaration(decl) ? decl : undefined;

@@ -1,14 +1,25 @@
 /**
- * Prints memlint's memory-budget estimates of a workspace as JSON (run with tsx):
- *   tsx scripts/validate-budget/estimate.ts <dir> [hostCpus]
- * Used by scripts/validate-budget.mjs, which compares them with measured memory.
+ * Prints memlint's memory-budget estimates of a workspace as JSON (run with tsx), for scripts/validate-budget.mjs:
+ *
+ *   tsx scripts/validate-budget/estimate.ts <dir> [--host-cpus N] [--files list.json] [--baselines k=mb,k=mb]
+ *
+ * --files: a JSON array of workspace-relative paths to offer as ProjectInfo.files() (the CLI offers the files its
+ * discovery keeps); default: every file under <dir> (minus node_modules, .git, caches).
+ * --baselines: overrides of baselines.ts figures, as the memory-budget option `baselines` takes them.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { estimateDeploys } from '../../rules/budget/estimate';
 
-const root = path.resolve(process.argv[2] ?? '.');
-const hostCpus = Number(process.argv[3] ?? 0) || undefined;
+const args = process.argv.slice(2);
+function option(name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+const root = path.resolve(args[0] ?? '.');
+const hostCpus = Number(option('--host-cpus') ?? 0) || undefined;
+const baselines = (option('--baselines') ?? '').split(',').filter(Boolean);
+const listFile = option('--files');
 const SKIP = new Set(['node_modules', '.git', '__pycache__', '.venv', 'venv']);
 
 function walk(dir: string, out: string[], depth = 0): string[] {
@@ -22,7 +33,7 @@ function walk(dir: string, out: string[], depth = 0): string[] {
   return out;
 }
 
-const files = walk(root, []);
+const files: string[] = listFile ? JSON.parse(fs.readFileSync(listFile, 'utf8')) : walk(root, []);
 const project = {
   files: () => files,
   readFile(rel: string): string | undefined {
@@ -33,4 +44,4 @@ const project = {
     }
   },
 };
-process.stdout.write(JSON.stringify(estimateDeploys(project, { hostCpus }), null, 1) + '\n');
+process.stdout.write(JSON.stringify(estimateDeploys(project, { hostCpus, baselines })) + '\n');

@@ -55,7 +55,7 @@ describe('.vsix contents (vsce ls)', function () {
       // @vscode/vsce is a devDependency of `npm run package`; without it there is nothing to check.
       this.skip();
     }
-    for (const f of ['dist/client.js', 'dist/server.js']) {
+    for (const f of ['dist/client.js', 'dist/server.js', 'dist/server-worker.js']) {
       assert.ok(fs.existsSync(path.join(REPO_ROOT, f)), `${f} missing: run npm run build first`);
     }
     const listed = execFileSync(vsce, ['ls', '--no-dependencies'], { cwd: REPO_ROOT, encoding: 'utf8' })
@@ -69,13 +69,13 @@ describe('.vsix contents (vsce ls)', function () {
       /^CHANGELOG\.md$/,
       /^LICENSE$/,
       /^images\/icon\.png$/,
-      /^dist\/(client|server)\.js$/,
+      /^dist\/(client|server|server-worker)\.js$/,
       /^dist\/(web-tree-sitter|tree-sitter-python)\.wasm$/,
       /^docs\/rules\/[\w-]+\.md$/,
     ];
     const unexpected = listed.filter((f) => !allowed.some((re) => re.test(f)));
     assert.deepEqual(unexpected, [], `files that must not be in the .vsix: ${unexpected.join(', ')}`);
-    for (const f of ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'images/icon.png', 'dist/client.js', 'dist/server.js', 'dist/web-tree-sitter.wasm', 'dist/tree-sitter-python.wasm']) {
+    for (const f of ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'images/icon.png', 'dist/client.js', 'dist/server.js', 'dist/server-worker.js', 'dist/web-tree-sitter.wasm', 'dist/tree-sitter-python.wasm']) {
       assert.ok(listed.includes(f), `${f} is not in the .vsix`);
     }
     const docs = fs.readdirSync(path.join(REPO_ROOT, 'docs/rules')).filter((f) => f.endsWith('.md'));

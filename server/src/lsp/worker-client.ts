@@ -1,11 +1,13 @@
 /**
- * The main thread's side of an analysis worker: starting it (a worker thread running dist/server-worker.js),
- * posting messages, stopping it. `AnalysisWorker` adds
+ * The server's side of an analysis worker: starting it (a child process running dist/server-worker.js),
+ * posting messages, stopping it. A child process rather than a worker thread: when it stops, all its memory
+ * goes back to the system (a terminated worker thread leaves tens of MB behind in the server process).
+ * `AnalysisWorker` adds
  * requests with replies, a time limit per request (a hung analysis costs its worker, not the server) and an
  * idle timeout (an idle server holds no engine memory).
  */
-import { Worker } from 'node:worker_threads';
-import { WORKER_ROLE, type FromWorker, type Request, type ToWorker } from './worker-protocol';
+import { fork, type ChildProcess } from 'node:child_process';
+import type { FromWorker, Request, ToWorker } from './worker-protocol';
 
 export interface WorkerScript {
   script: string;
@@ -25,7 +27,7 @@ export interface WorkerHandleOptions {
 }
 
 export class WorkerHandle {
-  private worker: Worker | undefined;
+  private worker: ChildProcess | undefined;
 
   constructor(private readonly options: WorkerHandleOptions) {}
 
@@ -40,32 +42,39 @@ export class WorkerHandle {
       this.startThread();
       return true;
     } catch (e) {
-      this.options.log(`${this.options.name}: cannot start a worker thread: ${String(e)}`);
+      this.options.log(`${this.options.name}: cannot start the worker process: ${String(e)}`);
       return false;
     }
   }
 
   post(msg: ToWorker): void {
-    this.worker?.postMessage(msg);
+    const w = this.worker;
+    if (!w?.connected) return;
+    w.send(msg, (err) => {
+      if (err && this.worker === w) this.options.log(`${this.options.name}: a message did not reach the worker: ${err.message}`);
+    });
   }
 
   stop(): void {
     const w = this.worker;
     this.worker = undefined;
-    if (w) void w.terminate().catch(() => undefined);
+    if (w && w.exitCode === null) w.kill('SIGKILL');
+  }
+
+  /** Process id of the running worker (benchmarks add its memory to the server's). */
+  get pid(): number | undefined {
+    return this.worker?.pid;
   }
 
   private startThread(): void {
-    const worker = new Worker(this.options.worker.script, {
-      workerData: { role: WORKER_ROLE },
-      execArgv: this.options.worker.execArgv,
-      resourceLimits: { maxOldGenerationSizeMb: this.options.heapMb },
-      stdout: true,
-      stderr: true,
+    const worker = fork(this.options.worker.script, [], {
+      execArgv: [...(this.options.worker.execArgv ?? []), `--max-old-space-size=${this.options.heapMb}`],
+      serialization: 'advanced',
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     const name = this.options.name;
-    worker.stdout.on('data', (d: Buffer) => this.options.log(`${name}: ${d.toString().trimEnd()}`));
-    worker.stderr.on('data', (d: Buffer) => this.options.log(`${name}: ${d.toString().trimEnd()}`));
+    worker.stdout?.on('data', (d: Buffer) => this.options.log(`${name}: ${d.toString().trimEnd()}`));
+    worker.stderr?.on('data', (d: Buffer) => this.options.log(`${name}: ${d.toString().trimEnd()}`));
     worker.on('message', (msg: FromWorker) => {
       if (this.worker === worker) this.options.onMessage(msg);
     });
@@ -74,10 +83,10 @@ export class WorkerHandle {
       this.worker = undefined;
       this.options.onExit(`it failed: ${err.message}`);
     });
-    worker.on('exit', (code) => {
+    worker.on('exit', (code, signal) => {
       if (this.worker !== worker) return;
       this.worker = undefined;
-      this.options.onExit(`it exited (code ${code})`);
+      this.options.onExit(`it exited (${signal ?? `code ${code}`})`);
     });
     this.worker = worker;
   }

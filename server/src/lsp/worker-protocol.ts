@@ -1,15 +1,12 @@
 /**
- * Messages between the language server's main thread (protocol, documents' text, results) and its analysis
- * worker threads (the engine). The main thread never loads the engine, the rules or the parsers: a server with
+ * Messages between the language server (protocol, documents' text, results) and its analysis workers (child
+ * processes running the engine). The server never loads the engine, the rules or the parsers: a server with
  * nothing to analyse stays small, and an analysis that hangs or crashes takes only its worker down.
  */
 import type { TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
 import type { FileKind } from '../../../rules/api';
 import type { FileResult, Finding } from '../engine/types';
 import type { Range } from '../engine/text';
-
-/** workerData marking a thread as a memlint analysis worker. */
-export const WORKER_ROLE = 'memlint-analysis-worker';
 
 /** Which configuration to analyse a file with. Workers reopen their Workspace when `generation` changes. */
 export interface FolderRef {

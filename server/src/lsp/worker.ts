@@ -1,5 +1,5 @@
 /**
- * An analysis worker thread: the engine side of the language server. It keeps a Workspace per folder
+ * An analysis worker (a child process of the server): the engine side of the language server. It keeps a Workspace per folder
  * (reopened when the main thread bumps the folder's generation), mirrors the open documents it is told about
  * (with incremental tree-sitter reparsing for Python), answers analysis requests and runs scan jobs.
  * The main thread runs two of these: one for open documents, one for workspace scans.
@@ -239,9 +239,19 @@ function isDependent(relPath: string): boolean {
   return !['python', 'typescript', 'javascript'].includes(c.kind) || c.roles.size > 0;
 }
 
-/** Entry of a worker thread. */
+/** Entry of a worker: a child process of the server (over its IPC channel) or a worker thread. */
 export function runWorker(): void {
-  const port = parentPort!;
-  const host = new AnalysisHost((msg) => port.postMessage(msg));
-  port.on('message', (msg: ToWorker) => host.receive(msg));
+  if (parentPort) {
+    const port = parentPort;
+    const host = new AnalysisHost((msg) => port.postMessage(msg));
+    port.on('message', (msg: ToWorker) => host.receive(msg));
+    return;
+  }
+  if (!process.send) throw new Error('runWorker: neither a worker thread nor a child process with an IPC channel');
+  const host = new AnalysisHost((msg) => {
+    if (process.connected) process.send!(msg);
+  });
+  process.on('message', (msg: ToWorker) => host.receive(msg));
+  // The server went away (or stopped this worker): nothing left to do.
+  process.on('disconnect', () => process.exit(0));
 }

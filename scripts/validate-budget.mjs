@@ -1,0 +1,914 @@
+#!/usr/bin/env node
+// `npm run validate-budget`: measures the example workspace's deploys for real and compares the memory with what
+// memlint estimates, before and after `memlint --fix`.
+//
+//   1. Installs Debian's python3-django, python3-djangorestframework, gunicorn and python3-dj-database-url (apt, as
+//      root) when /usr/bin/python3 cannot import them; installs Express from npm into a temporary copy.
+//   2. Copies examples/ to a temporary directory three times: as is, after `memlint --fix` (safe fixes) and after
+//      `memlint --fix --unsafe-fixes`, and shows what the fixes changed.
+//   3. For each copy runs render.yaml's services as their commands say, on loopback:
+//      - shop-api: the build step `python manage.py migrate` (with Debian's packages instead of `pip install`), a
+//        SQLite table of 100,000 orders, then `gunicorn config.wsgi -c gunicorn.conf.py --bind 127.0.0.1:<port>` (the
+//        only override: the config binds 0.0.0.0:8000; a command-line flag wins over the config file in gunicorn);
+//      - shop-events: `npm install` (the service's `npm ci` needs a lockfile the example does not have), `npm start`
+//        with PORT=<port>.
+//      It reads RSS and PSS from /proc/<pid>/smaps_rollup of every process of the server's process group (gunicorn
+//      master + workers; npm + sh + node): after start, idle after a warm-up (one request to each endpoint, then
+//      waiting until the total stops moving), and the peak while one request runs (sampled every ~20 ms).
+//   4. Prints estimate vs measured idle per deploy and the peaks before vs after the fixes, checks the targets
+//      (estimate within 25% of the measured idle total; the fixes cut the measured peak by at least half) and, with
+//      --write-docs, records the tables in docs/PERFORMANCE.md under "## Memory budget: estimate vs measured".
+//
+// Options: --write-docs  --no-install  --keep (keep the temporary directory)  --orders N (default 100000)
+//          --variants before,safe,fixed  --only django|express
+// Exit: 0 targets met and nothing broke; 1 a fixed copy broke (an endpoint errors, the build or start fails) or a
+// target was missed; 2 the environment cannot run the measurement.
+// Linux only (reads /proc). Needs `npm run build` first (dist/cli.js) and tsx (a devDependency) for the estimate.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { request, multipartFile, pseudoRandomBytes, eventsJson } from './validate-budget/http.mjs';
+import {
+  MB,
+  delay,
+  freePort,
+  infoOf,
+  killAllGroupsSync,
+  processTree,
+  snapshot,
+  startGroup,
+  startSampler,
+  stopAllGroups,
+  stopGroup,
+  waitForPort,
+  waitSettled,
+} from './validate-budget/proc.mjs';
+
+const ROOT = path.dirname(path.dirname(new URL(import.meta.url).pathname));
+const require = createRequire(import.meta.url);
+const argv = process.argv.slice(2);
+const flag = (name) => argv.includes(name);
+const opt = (name, fallback) => {
+  const i = argv.indexOf(name);
+  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : fallback;
+};
+
+const ORDERS = Number(opt('--orders', '100000'));
+const CUSTOMERS = Math.max(1, Math.round(ORDERS / 10));
+const UPLOAD_BYTES = 15 * 1000 * 1000;
+const EVENTS_BYTES = 40 * 1000 * 1000;
+const EVENTS_SMALL_BYTES = 9 * 1000 * 1000;
+const ESTIMATE_TARGET = 0.25;
+const PEAK_TARGET = 0.5;
+const VARIANTS = opt('--variants', 'before,safe,fixed').split(',');
+const ONLY = opt('--only', '');
+const SYS_PYTHON = '/usr/bin/python3';
+const SYS_GUNICORN = '/usr/bin/gunicorn';
+const DEBIAN_PACKAGES = ['python3-django', 'python3-djangorestframework', 'gunicorn', 'python3-dj-database-url'];
+
+const log = (...a) => console.log(...a);
+const mb = (bytes) => bytes / MB;
+const f0 = (bytes) => (bytes === undefined || Number.isNaN(bytes) ? '—' : mb(bytes).toFixed(0));
+const f1 = (bytes) => (bytes === undefined || Number.isNaN(bytes) ? '—' : mb(bytes).toFixed(1));
+const pct = (x) => (x === undefined || Number.isNaN(x) ? '—' : `${x >= 0 ? '+' : ''}${(x * 100).toFixed(0)}%`);
+
+class SetupError extends Error {}
+
+// ---------------------------------------------------------------------------------------------------------
+// Cleanup: every process group we start is stopped, on success, failure and signals.
+
+let cleaningUp = false;
+process.on('exit', () => killAllGroupsSync());
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, async () => {
+    if (cleaningUp) return;
+    cleaningUp = true;
+    console.error(`\n${sig}: stopping the servers started by validate-budget`);
+    await stopAllGroups();
+    process.exit(130);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Environment
+
+function run(cmd, args, options = {}) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * MB, timeout: options.timeoutMs ?? 600000, ...options });
+  return { ok: r.status === 0, status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', error: r.error };
+}
+
+function cleanEnv(extra = {}) {
+  const env = {
+    PATH: `${path.dirname(process.execPath)}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+    HOME: process.env.HOME ?? '/root',
+    LANG: 'C.UTF-8',
+    TMPDIR: os.tmpdir(),
+  };
+  // Not inherited on purpose: DEBUG, DATABASE_URL, WEB_CONCURRENCY, GUNICORN_CMD_ARGS, NODE_OPTIONS, PYTHON*: each
+  // would change what the example's own configuration says.
+  return { ...env, ...extra };
+}
+
+function pythonImportsOk() {
+  if (!fs.existsSync(SYS_PYTHON) || !fs.existsSync(SYS_GUNICORN)) return false;
+  return run(SYS_PYTHON, ['-c', 'import django, rest_framework, dj_database_url, gunicorn'], { env: cleanEnv() }).ok;
+}
+
+function ensureDebianPackages() {
+  if (pythonImportsOk()) return 'already installed';
+  if (flag('--no-install')) throw new SetupError(`${SYS_PYTHON} cannot import django/rest_framework/dj_database_url/gunicorn and --no-install was given`);
+  if (process.getuid?.() !== 0) throw new SetupError(`install them first: sudo apt-get install ${DEBIAN_PACKAGES.join(' ')}`);
+  log(`apt-get install ${DEBIAN_PACKAGES.join(' ')}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const up = run('apt-get', ['update', '-qq'], { env, timeoutMs: 600000 });
+  if (!up.ok) throw new SetupError(`apt-get update failed: ${up.stderr.slice(-2000)}`);
+  const inst = run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...DEBIAN_PACKAGES], { env, timeoutMs: 900000 });
+  if (!inst.ok || !pythonImportsOk()) throw new SetupError(`apt-get install failed: ${inst.stderr.slice(-2000)}`);
+  return 'installed now';
+}
+
+function versions() {
+  const py = run(SYS_PYTHON, ['-c', 'import sys, django, rest_framework, gunicorn, multiprocessing; print(sys.version.split()[0], django.get_version(), rest_framework.VERSION, gunicorn.__version__, multiprocessing.cpu_count())'], { env: cleanEnv() });
+  const [python, django, drf, gunicorn, cpuCount] = py.stdout.trim().split(/\s+/);
+  const npm = run('npm', ['--version'], { env: cleanEnv() }).stdout.trim();
+  return { python, django, drf, gunicorn, pythonCpuCount: Number(cpuCount), node: process.versions.node, npm };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Workspace copies and fixes
+
+function copyExamples(dest) {
+  fs.cpSync(path.join(ROOT, 'examples'), dest, {
+    recursive: true,
+    filter: (src) => !/(^|\/)(node_modules|__pycache__|\.git)(\/|$)|db\.sqlite3$/.test(src),
+  });
+}
+
+function memlint(args, cwd = ROOT) {
+  return run(process.execPath, [path.join(ROOT, 'bin', 'memlint.js'), ...args, '--no-color'], { cwd, env: { ...process.env, NO_COLOR: '1' }, timeoutMs: 300000 });
+}
+
+function listFiles(dir, base = dir, out = []) {
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (['node_modules', '__pycache__', '.git'].includes(e.name)) continue;
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) listFiles(p, base, out);
+    else if (e.isFile()) out.push(path.relative(base, p));
+  }
+  return out.sort();
+}
+
+/** Per file: lines added/removed between two trees, and the unified diff. */
+function diffTrees(a, b) {
+  const files = [...new Set([...listFiles(a), ...listFiles(b)])].sort();
+  const changed = [];
+  let text = '';
+  for (const rel of files) {
+    const pa = path.join(a, rel);
+    const pb = path.join(b, rel);
+    const ta = fs.existsSync(pa) ? fs.readFileSync(pa, 'utf8') : '';
+    const tb = fs.existsSync(pb) ? fs.readFileSync(pb, 'utf8') : '';
+    if (ta === tb) continue;
+    const d = run('diff', ['-u', '--label', `a/${rel}`, '--label', `b/${rel}`, fs.existsSync(pa) ? pa : '/dev/null', fs.existsSync(pb) ? pb : '/dev/null']).stdout;
+    const lines = d.split('\n');
+    changed.push({
+      file: rel,
+      added: lines.filter((l) => l.startsWith('+') && !l.startsWith('+++')).length,
+      removed: lines.filter((l) => l.startsWith('-') && !l.startsWith('---')).length,
+    });
+    text += d;
+  }
+  return { changed, text };
+}
+
+/** The fixes memlint offers on a copy (rule, file, safety), read from its JSON report. */
+function offeredFixes(dir) {
+  const r = memlint([dir, '--format', 'json', '--exit-zero']);
+  if (!r.ok) throw new SetupError(`memlint --format json failed: ${r.stderr.slice(-2000)}`);
+  const report = JSON.parse(r.stdout);
+  const rel = (f) => path.relative(dir, path.resolve(ROOT, f));
+  return {
+    findings: report.findings.map((f) => ({ rule: f.ruleId, file: rel(f.file), line: f.range.start.line, fixes: (f.fixes ?? []).map((x) => ({ title: x.title, safety: x.safety })) })),
+    notes: report.notes ?? [],
+  };
+}
+
+function makeVariant(work, key, label, fixArgs) {
+  const dir = path.join(work, key);
+  copyExamples(dir);
+  const v = { key, label, dir, fixArgs, apps: {} };
+  if (fixArgs) {
+    const r = memlint([dir, ...fixArgs]);
+    if (r.status === 2 || r.error) throw new SetupError(`memlint ${fixArgs.join(' ')} failed: ${r.stderr.slice(-2000)}`);
+    v.fixOutput = (r.stdout + r.stderr).split('\n').filter((l) => /^(Fixed|\s+\S.*: [a-z-]+: )/.test(l)).map((l) => l.replace(dir + '/', ''));
+    const d = diffTrees(path.join(work, 'before'), dir);
+    v.diff = d.changed;
+    fs.writeFileSync(path.join(work, `${key}.diff`), d.text);
+    v.diffFile = path.join(work, `${key}.diff`);
+  }
+  return v;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Estimates (memlint's estimator through tsx: dist/engine.js does not export it)
+
+let cliFileListCache = new Map();
+async function cliFileList(dir) {
+  if (cliFileListCache.has(dir)) return cliFileListCache.get(dir);
+  const { Workspace } = require(path.join(ROOT, 'dist', 'engine.js'));
+  const ws = await Workspace.open({ root: dir });
+  const files = ws.discover().map((f) => f.relPath);
+  cliFileListCache.set(dir, files);
+  return files;
+}
+
+async function estimate(dir, { hostCpus, cliFiles, baselines }) {
+  const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+  const args = [path.join(ROOT, 'scripts', 'validate-budget', 'estimate.ts'), dir, '--host-cpus', String(hostCpus)];
+  if (cliFiles) {
+    const list = path.join(dir, '..', `${path.basename(dir)}-cli-files.json`);
+    fs.writeFileSync(list, JSON.stringify(await cliFileList(dir)));
+    args.push('--files', list);
+  }
+  if (baselines?.length) args.push('--baselines', baselines.join(','));
+  const r = run(tsx, args, { cwd: ROOT, timeoutMs: 180000 });
+  if (!r.ok) return { error: (r.stderr || String(r.error)).slice(-1500) };
+  try {
+    return { deploys: JSON.parse(r.stdout) };
+  } catch (e) {
+    return { error: `unreadable estimator output: ${e.message}` };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The services, as render.yaml declares them
+
+function renderServices(dir) {
+  const YAML = require('yaml');
+  const doc = YAML.parse(fs.readFileSync(path.join(dir, 'render.yaml'), 'utf8'));
+  return doc.services ?? [];
+}
+
+function splitCommand(cmd) {
+  // The example's start commands are plain words (no quotes, no shell operators); refuse anything else.
+  if (/["'`$|;&<>()]/.test(cmd)) throw new SetupError(`start command needs a shell, which this script does not emulate: ${cmd}`);
+  return cmd.trim().split(/\s+/);
+}
+
+function classifyDjangoProcs(rootPid, procs) {
+  return procs.map((p) => ({ ...p, role: p.pid === rootPid ? 'gunicorn master' : 'gunicorn worker' }));
+}
+
+function classifyNodeProcs(rootPid, procs) {
+  return procs.map((p) => {
+    const cmd = infoOf(p.pid).cmd;
+    const role = p.pid === rootPid ? 'npm' : /^(\/bin\/)?sh\b/.test(cmd) ? 'sh' : /server\.js/.test(cmd) ? 'node (app)' : cmd.split(' ')[0];
+    return { ...p, role, cmd };
+  });
+}
+
+function workersOf(snap, classify, rootPid) {
+  return classify(rootPid, snap.procs);
+}
+
+/** CPU time per pid, to tell which worker served a request. */
+function cpuTimes(rootPid) {
+  return new Map(processTree(rootPid).map((pid) => [pid, infoOf(pid).cpu]));
+}
+function busiest(before, after) {
+  let best;
+  for (const [pid, cpu] of after) {
+    const d = cpu - (before.get(pid) ?? cpu);
+    if (d > 0 && (!best || d > best.ticks)) best = { pid, ticks: d };
+  }
+  return best?.pid;
+}
+
+function summariseProcs(procs) {
+  return procs.map((p) => ({ pid: p.pid, role: p.role, pss: p.pss, rss: p.rss }));
+}
+
+function logTail(file, n = 25) {
+  try {
+    return fs.readFileSync(file, 'utf8').split('\n').slice(-n).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Runs one service of one copy and measures it. `spec` describes the service: how to build, start, which
+ * requests make up the warm-up and which requests' peaks to measure. With `quick`, only build, start and warm-up
+ * (used to find which fix breaks an app).
+ */
+async function measureService(spec, { quick = false } = {}) {
+  const result = { name: spec.name, ok: true, problems: [], requests: [], peaks: [] };
+  const fail = (what) => {
+    result.ok = false;
+    result.problems.push(what);
+  };
+  const t0 = Date.now();
+  // Build
+  for (const step of spec.build) {
+    const r = run(step.cmd, step.args, { cwd: spec.cwd, env: step.env, timeoutMs: step.timeoutMs ?? 600000 });
+    result.build = [...(result.build ?? []), { step: step.label, ok: r.ok }];
+    if (!r.ok) {
+      fail(`build step \`${step.label}\` failed (exit ${r.status}): ${(r.stderr || r.stdout).trim().split('\n').slice(-6).join(' | ')}`);
+      return result;
+    }
+  }
+  // Start
+  const port = await freePort();
+  const logFile = path.join(spec.cwd, `..`, `${spec.name}-${port}.log`);
+  result.log = logFile;
+  result.command = `${[spec.start.cmd, ...spec.start.args(port)].join(' ')}${spec.start.envNote ? ` (${spec.start.envNote(port)})` : ''}`;
+  const group = startGroup(spec.name, spec.start.cmd, spec.start.args(port), { cwd: spec.cwd, env: spec.start.env(port), log: logFile });
+  try {
+    const alive = () => group.exit === undefined;
+    if (!(await waitForPort(port, 90000, alive))) {
+      fail(`did not start listening on 127.0.0.1:${port} within 90 s${alive() ? '' : ` (exited: ${JSON.stringify(group.exit)})`}: ${logTail(logFile, 12).replace(/\n/g, ' | ')}`);
+      return result;
+    }
+    // Workers import the app after the socket is open: wait for the process count and the memory to stop moving.
+    const boot = await waitSettled(group.pgid, { timeoutMs: 90000, minProcs: spec.minProcs ?? 1 });
+    if (!alive()) {
+      fail(`exited during start: ${logTail(logFile, 12).replace(/\n/g, ' | ')}`);
+      return result;
+    }
+    result.startMs = Date.now() - t0;
+    result.cold = summariseProcs(spec.classify(group.pgid, boot.snapshot.procs));
+    result.coldTotal = { pss: boot.snapshot.pss, rss: boot.snapshot.rss, settled: boot.settled };
+
+    // Warm-up: one request to each endpoint.
+    const servedBy = new Map();
+    for (const req of spec.warmup) {
+      const before = cpuTimes(group.pgid);
+      const r = await request(port, req.make());
+      const pid = busiest(before, cpuTimes(group.pgid));
+      if (pid) servedBy.set(pid, [...(servedBy.get(pid) ?? []), req.label]);
+      const verdict = spec.judge(req, r);
+      result.requests.push({ phase: 'warm-up', label: req.label, status: r.status, ms: r.ms, bytes: r.bytes, error: r.error, verdict });
+      if (verdict.broken) fail(`warm-up ${req.label}: ${verdict.text}`);
+      if (!alive()) {
+        fail(`server exited during warm-up: ${logTail(logFile, 12).replace(/\n/g, ' | ')}`);
+        return result;
+      }
+    }
+    const idle = await waitSettled(group.pgid, { timeoutMs: 30000, minProcs: spec.minProcs ?? 1 });
+    result.idle = summariseProcs(spec.classify(group.pgid, idle.snapshot.procs)).map((p) => ({ ...p, served: servedBy.get(p.pid) ?? [] }));
+    result.idleTotal = { pss: idle.snapshot.pss, rss: idle.snapshot.rss, settled: idle.settled, waitedMs: idle.waitedMs };
+    if (quick) return result;
+
+    // Peaks: one request at a time, from a settled state, sampled every ~20 ms.
+    for (const req of spec.peaks) {
+      const base = await waitSettled(group.pgid, { timeoutMs: 30000, minProcs: spec.minProcs ?? 1 });
+      const before = cpuTimes(group.pgid);
+      const sampler = startSampler(group.pgid, 20, 300000);
+      const r = await request(port, req.make());
+      const peak = sampler.stop();
+      const pid = busiest(before, cpuTimes(group.pgid));
+      const verdict = spec.judge(req, r);
+      const served = pid ? peak.perPid.get(pid) : undefined;
+      const baseProc = base.snapshot.procs.find((p) => p.pid === pid);
+      result.peaks.push({
+        label: req.label,
+        status: r.status,
+        ms: r.ms,
+        bytes: r.bytes,
+        error: r.error,
+        verdict,
+        idleBefore: { pss: base.snapshot.pss, rss: base.snapshot.rss, settled: base.settled },
+        peakPss: peak.pss,
+        peakRss: peak.rss,
+        deltaPss: peak.pss - base.snapshot.pss,
+        servedBy: pid,
+        servedPeak: served,
+        servedDeltaPss: served && baseProc ? served.pss - baseProc.pss : undefined,
+        samples: peak.samples,
+        maxGapMs: peak.maxGapMs,
+      });
+      result.requests.push({ phase: 'peak', label: req.label, status: r.status, ms: r.ms, bytes: r.bytes, error: r.error, verdict });
+      if (verdict.broken) fail(`${req.label}: ${verdict.text}`);
+      if (!alive()) {
+        fail(`server exited during ${req.label}: ${logTail(logFile, 12).replace(/\n/g, ' | ')}`);
+        return result;
+      }
+    }
+    return result;
+  } finally {
+    await stopGroup(group);
+    const text = (() => {
+      try {
+        return fs.readFileSync(logFile, 'utf8');
+      } catch {
+        return '';
+      }
+    })();
+    result.logNotes = [...new Set(text.split('\n').filter((l) => /WORKER TIMEOUT|Traceback|Error:|CRITICAL|ERR!|heap out of memory/.test(l)).map((l) => l.replace(/^\[[^\]]*\] /, '').trim()))].slice(0, 12);
+    result.totalMs = Date.now() - t0;
+  }
+}
+
+// Request judges: which statuses mean the endpoint works.
+function judgeDjango(req, r) {
+  if (r.status >= 200 && r.status < 300) return { broken: false, text: `${r.status}` };
+  const why = r.status === 0 ? `no response (${r.error ?? 'connection closed'})` : `HTTP ${r.status} ${r.snippet.replace(/\s+/g, ' ').slice(0, 160)}`;
+  return { broken: true, text: why };
+}
+function judgeExpress(req, r) {
+  if (r.status >= 200 && r.status < 300) return { broken: false, text: `${r.status}` };
+  if (r.status === 413 && req.overLimitOk) return { broken: false, rejected: true, text: '413 (body over the configured limit: rejected before parsing, as the limit fix intends)' };
+  const why = r.status === 0 ? `no response (${r.error ?? 'connection closed'})` : `HTTP ${r.status} ${r.snippet.replace(/\s+/g, ' ').slice(0, 160)}`;
+  return { broken: true, text: why };
+}
+
+function djangoSpec(variantDir, service, data) {
+  const cwd = path.join(variantDir, service.rootDir ?? '.');
+  const words = splitCommand(service.startCommand);
+  if (words[0] !== 'gunicorn') throw new SetupError(`expected a gunicorn start command for ${service.name}: ${service.startCommand}`);
+  const env = () => cleanEnv();
+  const upload = multipartFile('file', 'upload.bin', data.upload);
+  return {
+    name: service.name,
+    cwd,
+    minProcs: 2,
+    build: [
+      { label: 'python manage.py migrate', cmd: SYS_PYTHON, args: ['manage.py', 'migrate', '--noinput', '-v', '0'], env: cleanEnv() },
+      { label: `seed ${ORDERS} orders`, cmd: SYS_PYTHON, args: [path.join(ROOT, 'scripts', 'validate-budget', 'seed.py'), 'db.sqlite3', String(ORDERS), String(CUSTOMERS)], env: cleanEnv() },
+    ],
+    start: {
+      cmd: SYS_GUNICORN,
+      args: (port) => [...words.slice(1), '--bind', `127.0.0.1:${port}`],
+      env,
+    },
+    classify: classifyDjangoProcs,
+    judge: judgeDjango,
+    warmup: [
+      { label: 'GET /orders/export/', make: () => ({ path: '/orders/export/', timeoutMs: 200000 }) },
+      { label: 'GET /orders/export.csv', make: () => ({ path: '/orders/export.csv', timeoutMs: 200000 }) },
+      { label: 'POST /documents/upload/ (15 MB)', make: () => ({ method: 'POST', path: '/documents/upload/', headers: { 'content-type': upload.contentType }, body: upload.body, timeoutMs: 200000 }) },
+    ],
+    peaks: [
+      { label: 'GET /orders/export/', make: () => ({ path: '/orders/export/', timeoutMs: 200000 }) },
+      { label: 'GET /orders/export.csv', make: () => ({ path: '/orders/export.csv', timeoutMs: 200000 }) },
+      { label: 'POST /documents/upload/ (15 MB)', make: () => ({ method: 'POST', path: '/documents/upload/', headers: { 'content-type': upload.contentType }, body: upload.body, timeoutMs: 200000 }) },
+    ],
+  };
+}
+
+function expressSpec(variantDir, service, data, installedFrom) {
+  const cwd = path.join(variantDir, service.rootDir ?? '.');
+  const words = splitCommand(service.startCommand);
+  if (words[0] !== 'npm') throw new SetupError(`expected an npm start command for ${service.name}: ${service.startCommand}`);
+  const npmEnv = (extra = {}) => cleanEnv({ npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false', ...extra });
+  const build = installedFrom
+    ? [{ label: 'npm install (node_modules copied from the unfixed copy: same dependencies)', cmd: 'cp', args: ['-a', path.join(installedFrom, 'node_modules'), path.join(cwd, 'node_modules')], env: cleanEnv() }]
+    : [{ label: 'npm install', cmd: 'npm', args: ['install', '--no-audit', '--no-fund', '--loglevel=error'], env: npmEnv(), timeoutMs: 600000 }];
+  return {
+    name: service.name,
+    cwd,
+    minProcs: 1,
+    build,
+    start: { cmd: 'npm', args: () => words.slice(1), env: (port) => npmEnv({ PORT: String(port) }), envNote: (port) => `PORT=${port}` },
+    classify: classifyNodeProcs,
+    judge: judgeExpress,
+    warmup: [
+      { label: 'GET /health', make: () => ({ path: '/health' }) },
+      { label: 'POST /events (1 event)', make: () => ({ method: 'POST', path: '/events', headers: { 'content-type': 'application/json' }, body: '[{"type":"page_view"}]' }) },
+    ],
+    peaks: [
+      { label: `POST /events (${EVENTS_BYTES / 1e6} MB JSON)`, overLimitOk: true, make: () => ({ method: 'POST', path: '/events', headers: { 'content-type': 'application/json' }, body: data.events, timeoutMs: 120000 }) },
+      { label: `POST /events (${EVENTS_SMALL_BYTES / 1e6} MB JSON)`, make: () => ({ method: 'POST', path: '/events', headers: { 'content-type': 'application/json' }, body: data.eventsSmall, timeoutMs: 120000 }) },
+    ].map((r) => ({ ...r })),
+  };
+}
+
+function serviceSpecs(variant, data, installedFrom) {
+  const specs = [];
+  for (const s of renderServices(variant.dir)) {
+    if (s.runtime === 'python' && (!ONLY || ONLY === 'django')) specs.push({ service: s, kind: 'django', spec: djangoSpec(variant.dir, s, data) });
+    else if (s.runtime === 'node' && (!ONLY || ONLY === 'express')) specs.push({ service: s, kind: 'express', spec: expressSpec(variant.dir, s, data, installedFrom?.[s.name]) });
+  }
+  return specs;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Figures
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : undefined;
+}
+function mean(xs) {
+  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : undefined;
+}
+
+function perRole(procs, role) {
+  const ps = (procs ?? []).filter((p) => p.role === role);
+  return {
+    n: ps.length,
+    pss: { mean: mean(ps.map((p) => p.pss)), min: Math.min(...ps.map((p) => p.pss)), max: Math.max(...ps.map((p) => p.pss)), median: median(ps.map((p) => p.pss)) },
+    rss: { mean: mean(ps.map((p) => p.rss)), min: Math.min(...ps.map((p) => p.rss)), max: Math.max(...ps.map((p) => p.rss)), median: median(ps.map((p) => p.rss)) },
+  };
+}
+
+function deployEstimate(estimates, serviceName) {
+  return estimates?.deploys?.find((d) => d.id === `render.yaml#${serviceName}`);
+}
+
+function maxPeak(res) {
+  const ok = (res?.peaks ?? []).filter((p) => p.peakPss > 0);
+  return ok.length ? ok.reduce((a, b) => (b.peakPss > a.peakPss ? b : a)) : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Main
+
+async function main() {
+  const started = new Date();
+  if (process.platform !== 'linux' || !fs.existsSync('/proc/self/smaps_rollup')) throw new SetupError('needs Linux with /proc/<pid>/smaps_rollup (kernel 4.14+)');
+  if (!fs.existsSync(path.join(ROOT, 'dist', 'cli.js')) || !fs.existsSync(path.join(ROOT, 'dist', 'engine.js'))) throw new SetupError('run `npm run build` first (dist/cli.js, dist/engine.js)');
+  if (!fs.existsSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'))) throw new SetupError('tsx (devDependency) is missing: run npm ci');
+
+  log('validate-budget: measuring the example workspace\'s deploys (loopback only)');
+  const install = ensureDebianPackages();
+  const ver = versions();
+  const loadStart = os.loadavg();
+  const machine = {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? '?',
+    memTotal: os.totalmem(),
+    kernel: os.release(),
+    loadStart,
+  };
+  log(`  Debian packages: ${install}; Python ${ver.python}, Django ${ver.django}, DRF ${ver.drf}, gunicorn ${ver.gunicorn}; Node ${ver.node}, npm ${ver.npm}`);
+  log(`  machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${f0(machine.memTotal)} MB RAM, load average ${loadStart.map((x) => x.toFixed(1)).join(' ')}; multiprocessing.cpu_count() = ${ver.pythonCpuCount}`);
+
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'memlint-validate-'));
+  log(`  work directory: ${work}`);
+  const data = {
+    upload: pseudoRandomBytes(UPLOAD_BYTES),
+    events: eventsJson(EVENTS_BYTES),
+    eventsSmall: eventsJson(EVENTS_SMALL_BYTES),
+  };
+
+  const allVariants = {
+    before: ['as in examples/', undefined],
+    safe: ['after `memlint --fix` (safe fixes)', ['--fix']],
+    fixed: ['after `memlint --fix --unsafe-fixes`', ['--fix', '--unsafe-fixes']],
+  };
+  const before = makeVariant(work, 'before', allVariants.before[0], undefined);
+  const offered = offeredFixes(before.dir);
+  const variants = [before];
+  for (const key of VARIANTS) if (key !== 'before' && allVariants[key]) variants.push(makeVariant(work, key, allVariants[key][0], allVariants[key][1]));
+
+  for (const v of variants.slice(1)) {
+    log(`\n== fixes: ${v.label}`);
+    for (const l of v.fixOutput ?? []) log(`  ${l}`);
+    log(`  diff (${v.diffFile}):`);
+    for (const c of v.diff) log(`    ${c.file}  +${c.added} -${c.removed}`);
+  }
+  if (offered.notes.length) {
+    log('\n  memlint notes on the example workspace:');
+    for (const n of offered.notes) log(`    ${n.file ?? ''}: ${String(n.message).split(' | ')[0]}`);
+  }
+
+  // Measure every variant's services.
+  const installedFrom = {};
+  for (const v of variants) {
+    for (const { service, kind, spec } of serviceSpecs(v, data, v.key === 'before' ? undefined : installedFrom)) {
+      log(`\n== ${v.key}: ${service.name} (${kind})`);
+      const res = await measureService(spec);
+      res.kind = kind;
+      v.apps[service.name] = res;
+      if (kind === 'express' && v.key === 'before' && res.build?.every((b) => b.ok)) installedFrom[service.name] = spec.cwd;
+      printServiceRun(v, res);
+    }
+  }
+
+  // A fixed copy that breaks: find the fix responsible (one rule left out at a time) and measure without it.
+  const diagnostics = [];
+  for (const v of variants.slice(1)) {
+    for (const [name, res] of Object.entries(v.apps)) {
+      if (res.ok) continue;
+      const dirOfService = renderServices(v.dir).find((s) => s.name === name)?.rootDir ?? '';
+      const allowUnsafe = v.fixArgs.includes('--unsafe-fixes');
+      const candidates = [...new Set(offered.findings.filter((f) => f.file.startsWith(dirOfService + '/') && f.fixes.some((x) => allowUnsafe || x.safety === 'safe')).map((f) => f.rule))];
+      log(`\n== ${v.key}: ${name} broke; trying the fixes without one rule at a time (${candidates.length} rules)`);
+      let culprit;
+      for (const rule of candidates.slice(0, 12)) {
+        const key = `${v.key}-minus-${rule}`;
+        const dv = makeVariant(work, key, `${v.label} except ${rule}`, [...v.fixArgs, '--ignore', rule]);
+        const spec = serviceSpecs(dv, data, installedFrom).find((s) => s.service.name === name)?.spec;
+        if (!spec) continue;
+        const quick = await measureService(spec, { quick: true });
+        log(`  without ${rule}: ${quick.ok ? 'works' : `still broken (${quick.problems[0]})`}`);
+        if (quick.ok) {
+          culprit = { rule, variant: dv };
+          break;
+        }
+      }
+      if (!culprit) {
+        diagnostics.push({ variant: v.key, service: name, culprit: undefined });
+        continue;
+      }
+      log(`\n== ${culprit.variant.key}: ${name} (diagnostic: every fix of "${v.label}" except ${culprit.rule})`);
+      const spec = serviceSpecs(culprit.variant, data, installedFrom).find((s) => s.service.name === name).spec;
+      const res = await measureService(spec);
+      res.kind = v.apps[name].kind;
+      culprit.variant.apps[name] = res;
+      culprit.variant.diagnosticOf = v.key;
+      printServiceRun(culprit.variant, res);
+      diagnostics.push({ variant: v.key, service: name, culprit: culprit.rule, diagnosticVariant: culprit.variant });
+    }
+  }
+  const diagVariants = diagnostics.filter((d) => d.diagnosticVariant).map((d) => d.diagnosticVariant);
+
+  // Estimates, at the CPU count the measured gunicorn saw.
+  const hostCpus = ver.pythonCpuCount || machine.cpus;
+  const everyVariant = [...variants, ...diagVariants];
+  for (const v of everyVariant) {
+    v.estimates = {
+      cli: await estimate(v.dir, { hostCpus, cliFiles: true }),
+      all: await estimate(v.dir, { hostCpus, cliFiles: false }),
+    };
+  }
+
+  // Per-worker figures measured on the unfixed copy, and the estimate with them.
+  const figures = measuredFigures(before);
+  const overrides = [];
+  if (figures.djangoWorker?.n) overrides.push(`django-drf=${mb(figures.djangoWorker.pss.mean).toFixed(1)}`);
+  if (figures.gunicornMaster?.n) overrides.push(`gunicorn-master=${mb(figures.gunicornMaster.pss.mean).toFixed(1)}`);
+  if (figures.nodeApp?.n) overrides.push(`express=${mb(figures.nodeApp.pss.mean).toFixed(1)}`);
+  for (const v of everyVariant) v.estimates.measured = await estimate(v.dir, { hostCpus, cliFiles: false, baselines: overrides });
+
+  const loadEnd = os.loadavg();
+  const finished = new Date();
+  const report = buildReport({ started, finished, machine: { ...machine, loadEnd }, ver, hostCpus, variants, diagnostics, figures, overrides, offered, work });
+  log('\n' + report.text);
+  fs.writeFileSync(path.join(work, 'results.json'), JSON.stringify({ variants: everyVariant.map(stripVariant), diagnostics: diagnostics.map((d) => ({ ...d, diagnosticVariant: d.diagnosticVariant?.key })), figures, machine, ver }, (k, v) => (v instanceof Map ? Object.fromEntries(v) : v), 1));
+  log(`\nraw results: ${path.join(work, 'results.json')}`);
+
+  if (flag('--write-docs')) writeDocs(report.markdown);
+  if (!flag('--keep')) {
+    await stopAllGroups();
+    fs.rmSync(work, { recursive: true, force: true });
+    log(`removed ${work} (use --keep to keep it)`);
+  }
+  return report.exitCode;
+}
+
+function stripVariant(v) {
+  return { key: v.key, label: v.label, fixOutput: v.fixOutput, diff: v.diff, apps: v.apps, estimates: v.estimates, diagnosticOf: v.diagnosticOf };
+}
+
+function measuredFigures(before) {
+  const out = {};
+  for (const res of Object.values(before.apps)) {
+    if (!res.idle) continue;
+    if (res.kind === 'django') {
+      out.djangoWorker = perRole(res.idle, 'gunicorn worker');
+      out.djangoWorkerCold = perRole(res.cold, 'gunicorn worker');
+      out.gunicornMaster = perRole(res.idle, 'gunicorn master');
+      out.djangoWorkerUnserved = perRole(res.idle.filter((p) => p.served.length === 0), 'gunicorn worker');
+    } else if (res.kind === 'express') {
+      out.nodeApp = perRole(res.idle, 'node (app)');
+      out.npm = perRole(res.idle, 'npm');
+      out.sh = perRole(res.idle, 'sh');
+    }
+  }
+  return out;
+}
+
+function printServiceRun(v, res) {
+  if (res.command) log(`  command: ${res.command}`);
+  for (const b of res.build ?? []) log(`  build: ${b.step}: ${b.ok ? 'ok' : 'FAILED'}`);
+  if (res.coldTotal) log(`  after start: ${res.cold.length} processes, PSS ${f1(res.coldTotal.pss)} MB, RSS ${f1(res.coldTotal.rss)} MB${res.coldTotal.settled ? '' : ' (not settled)'}`);
+  for (const r of res.requests.filter((q) => q.phase === 'warm-up')) log(`  warm-up ${r.label}: ${r.verdict.text}, ${(r.ms / 1000).toFixed(1)} s, ${r.bytes} bytes`);
+  if (res.idleTotal) {
+    log(`  idle: PSS ${f1(res.idleTotal.pss)} MB, RSS ${f1(res.idleTotal.rss)} MB${res.idleTotal.settled ? '' : ' (not settled)'}`);
+    for (const p of res.idle) log(`    ${p.role.padEnd(16)} pid ${String(p.pid).padEnd(8)} PSS ${f1(p.pss).padStart(7)} MB  RSS ${f1(p.rss).padStart(7)} MB${p.served?.length ? `  (served ${p.served.join(', ')})` : ''}`);
+  }
+  for (const p of res.peaks) {
+    log(`  peak ${p.label}: ${p.verdict.text}, ${(p.ms / 1000).toFixed(1)} s; total PSS ${f1(p.idleBefore.pss)} -> ${f1(p.peakPss)} MB (+${f1(p.deltaPss)}), RSS peak ${f1(p.peakRss)} MB; serving process peak PSS ${f1(p.servedPeak?.pss)} MB (+${f1(p.servedDeltaPss)}); ${p.samples} samples, max gap ${p.maxGapMs} ms`);
+  }
+  for (const n of res.logNotes ?? []) log(`  log: ${n}`);
+  if (!res.ok) for (const pr of res.problems) log(`  !! ${v.key === 'before' ? 'the unfixed app' : 'BROKEN by the fixes'}: ${pr}`);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Report
+
+function buildReport({ started, finished, machine, ver, hostCpus, variants, diagnostics, figures, overrides, offered, work }) {
+  const md = [];
+  const txt = [];
+  const both = (l) => {
+    md.push(l);
+    txt.push(l);
+  };
+  let exitCode = 0;
+  const problems = [];
+  const before = variants[0];
+  const fixed = variants.find((v) => v.key === 'fixed');
+  const diagFixed = diagnostics.find((d) => d.variant === 'fixed' && d.diagnosticVariant)?.diagnosticVariant;
+  const services = Object.keys(before.apps);
+
+  md.push('## Memory budget: estimate vs measured', '');
+  md.push(
+    `Measured by \`npm run validate-budget\` (scripts/validate-budget.mjs) on ${started.toISOString().replace('T', ' ').slice(0, 16)} UTC ` +
+      `(${Math.round((finished - started) / 60000)} min): ${machine.cpus} CPUs (${machine.cpuModel}), ${f0(machine.memTotal)} MB RAM, Linux ${machine.kernel}; ` +
+      `Debian's Python ${ver.python}, Django ${ver.django}, DRF ${ver.drf}, gunicorn ${ver.gunicorn}; Node ${ver.node}, npm ${ver.npm}, Express from npm. ` +
+      `The machine was shared with other work (load average ${machine.loadStart.map((x) => x.toFixed(1)).join('/')} at the start, ` +
+      `${machine.loadEnd.map((x) => x.toFixed(1)).join('/')} at the end): that slows requests down but changes memory little.`,
+    '',
+    `How: each copy of \`examples/\` runs render.yaml's services as their commands say, on loopback: shop-api as ` +
+      `\`gunicorn config.wsgi -c gunicorn.conf.py --bind 127.0.0.1:<port>\` from django-app/ (only the bind overridden; a command-line flag wins ` +
+      `over the config file) after \`python manage.py migrate\` and a SQLite table of ${ORDERS.toLocaleString('en')} orders (${CUSTOMERS.toLocaleString('en')} customers); ` +
+      `shop-events as \`npm start\` with PORT set, after \`npm install\`. Memory is the sum over the server's process group ` +
+      `(gunicorn master + workers; npm + sh + node) of PSS (and RSS) from /proc/<pid>/smaps_rollup. PSS divides shared pages among the processes ` +
+      `that map them, so its sum is what the processes use together; the RSS sum counts shared pages once per process. ` +
+      `Idle: after one request to each endpoint, once the total stops moving. Peak: the highest total while one request runs, sampled every ~20 ms. ` +
+      `Estimates: memlint's estimator at the measured CPU count (${hostCpus}), as the CLI computes it (the files its discovery keeps) and with every file of the workspace.`,
+    '',
+  );
+
+  // Table 1: estimate vs measured idle.
+  both('### Estimate vs measured idle memory, per deploy');
+  both('');
+  both('| deploy | copy | processes | memlint CLI estimate | estimator, all files | estimator with the measured figures | measured idle PSS (sum) | measured idle RSS (sum) | CLI estimate vs PSS | all-files estimate vs PSS | within 25% |');
+  both('|---|---|---|---|---|---|---|---|---|---|---|');
+  const estTargets = [];
+  for (const v of [...variants, ...diagnostics.filter((d) => d.diagnosticVariant).map((d) => d.diagnosticVariant)]) {
+    for (const name of services) {
+      const res = v.apps[name];
+      if (!res) continue;
+      const eCli = deployEstimate(v.estimates?.cli, name);
+      const eAll = deployEstimate(v.estimates?.all, name);
+      const eMeas = deployEstimate(v.estimates?.measured, name);
+      const idle = res.idleTotal?.pss;
+      const relCli = eCli && idle ? (eCli.totalMb * MB - idle) / idle : undefined;
+      const relAll = eAll && idle ? (eAll.totalMb * MB - idle) / idle : undefined;
+      const procs = res.idle ? countRoles(res.idle) : res.ok ? '—' : 'did not run';
+      const within = relCli === undefined ? '—' : `${Math.abs(relCli) <= ESTIMATE_TARGET ? 'yes' : 'no'} (CLI) / ${Math.abs(relAll) <= ESTIMATE_TARGET ? 'yes' : 'no'} (all files)`;
+      if (relCli !== undefined && !v.diagnosticOf) estTargets.push({ v: v.key, name, cli: Math.abs(relCli) <= ESTIMATE_TARGET, all: Math.abs(relAll) <= ESTIMATE_TARGET });
+      both(
+        `| ${name} | ${v.key}${v.diagnosticOf ? ' (diagnostic)' : ''} | ${procs} | ${eCli ? `${eCli.totalMb} MB` : '—'} | ${eAll ? `${eAll.totalMb} MB` : '—'} | ${eMeas ? `${eMeas.totalMb} MB` : '—'} | ${idle ? `${f1(idle)} MB` : '—'} | ${res.idleTotal ? `${f1(res.idleTotal.rss)} MB` : '—'} | ${pct(relCli)} | ${pct(relAll)} | ${within} |`,
+      );
+    }
+  }
+  both('');
+  md.push('Breakdown of the estimates (all files, unfixed copy):', '');
+  for (const name of services) {
+    const e = deployEstimate(before.estimates?.all, name);
+    const c = deployEstimate(before.estimates?.cli, name);
+    if (e) md.push(`- ${name}: ${e.summary}`);
+    if (c && c.summary !== e?.summary) md.push(`  - as the CLI computes it: ${c.summary}`);
+  }
+  md.push('');
+
+  // Table 2: peaks before vs after.
+  both('### Peak memory per request, before vs after the fixes');
+  both('');
+  const cols = variants.map((v) => v.key);
+  if (diagFixed) cols.push(diagFixed.key);
+  both(`| deploy | request | ${cols.map((c) => `${c}: peak PSS (idle → peak, Δ)`).join(' | ')} | fixed vs before |`);
+  both(`|---|---|${cols.map(() => '---').join('|')}|---|`);
+  const peakTargets = [];
+  for (const name of services) {
+    const labels = before.apps[name]?.peaks.map((p) => p.label) ?? [];
+    const allV = [...variants, ...(diagFixed ? [diagFixed] : [])];
+    for (const label of labels) {
+      const cells = allV.map((v) => {
+        const p = v.apps[name]?.peaks.find((q) => q.label === label);
+        if (!p) return v.apps[name] && !v.apps[name].ok ? 'broken' : '—';
+        return `${f0(p.peakPss)} MB (${f0(p.idleBefore.pss)} → +${f0(p.deltaPss)})${p.verdict.broken ? ` **${p.verdict.text}**` : p.verdict.rejected ? ' (413)' : ''}`;
+      });
+      const b = before.apps[name]?.peaks.find((q) => q.label === label);
+      const a = (fixed?.apps[name]?.ok ? fixed : diagFixed)?.apps[name]?.peaks.find((q) => q.label === label);
+      const cmp = b && a ? `${pct((a.peakPss - b.peakPss) / b.peakPss)}${fixed?.apps[name]?.ok ? '' : ' (diagnostic copy)'}` : '—';
+      both(`| ${name} | ${label} | ${cells.join(' | ')} | ${cmp} |`);
+    }
+    // The deploy's peak: the highest of its requests.
+    const bMax = maxPeak(before.apps[name]);
+    const fixedRes = fixed?.apps[name];
+    const aMax = fixedRes?.ok ? maxPeak(fixedRes) : undefined;
+    const dMax = diagFixed ? maxPeak(diagFixed.apps[name]) : undefined;
+    const cells = allV.map((v) => {
+      const m = maxPeak(v.apps[name]);
+      return m ? `**${f0(m.peakPss)} MB**` : v.apps[name] && !v.apps[name].ok ? 'broken' : '—';
+    });
+    const ref = aMax ?? dMax;
+    both(`| ${name} | **deploy peak (highest request)** | ${cells.join(' | ')} | ${bMax && ref ? `**${pct((ref.peakPss - bMax.peakPss) / bMax.peakPss)}**${aMax ? '' : ' (diagnostic copy)'}` : '—'} |`);
+    if (fixed) peakTargets.push({ name, met: Boolean(bMax && aMax && aMax.peakPss <= (1 - PEAK_TARGET) * bMax.peakPss), broken: !fixedRes?.ok, diag: bMax && dMax ? dMax.peakPss <= (1 - PEAK_TARGET) * bMax.peakPss : undefined, ratio: bMax && ref ? ref.peakPss / bMax.peakPss : undefined });
+  }
+  both('');
+
+  // Per-process figures.
+  both('### Measured per-process figures (unfixed copy)');
+  both('');
+  both('| process | n | after start: PSS / RSS (mean) | idle after warm-up: PSS mean (min–max) | RSS mean (min–max) |');
+  both('|---|---|---|---|---|');
+  const row = (label, idle, cold) =>
+    idle && idle.n
+      ? both(`| ${label} | ${idle.n} | ${cold?.n ? `${f1(cold.pss.mean)} / ${f1(cold.rss.mean)} MB` : '—'} | ${f1(idle.pss.mean)} MB (${f1(idle.pss.min)}–${f1(idle.pss.max)}) | ${f1(idle.rss.mean)} MB (${f1(idle.rss.min)}–${f1(idle.rss.max)}) |`)
+      : undefined;
+  const bd = Object.values(before.apps).find((r) => r.kind === 'django');
+  const be = Object.values(before.apps).find((r) => r.kind === 'express');
+  row('gunicorn sync worker (Django 3.2 + DRF, app loaded)', figures.djangoWorker, figures.djangoWorkerCold);
+  row('— of which workers that served no warm-up request', figures.djangoWorkerUnserved, undefined);
+  row('gunicorn master (no --preload)', figures.gunicornMaster, bd ? perRole(bd.cold, 'gunicorn master') : undefined);
+  row('node running the Express app', figures.nodeApp, be ? perRole(be.cold, 'node (app)') : undefined);
+  row('npm (`npm start` stays resident as the parent)', figures.npm, be ? perRole(be.cold, 'npm') : undefined);
+  row('sh (npm runs the script through a shell)', figures.sh, be ? perRole(be.cold, 'sh') : undefined);
+  both('');
+  if (overrides.length) both(`Figures for rules/budget/baselines.ts MEASURED (PSS, idle after warm-up): ${overrides.map((o) => `\`${o}\``).join(', ')}.`);
+  both('');
+
+  // Findings: broken fixes, original app errors, notes.
+  const notes = [];
+  for (const v of variants) {
+    for (const [name, res] of Object.entries(v.apps)) {
+      for (const p of res.problems) {
+        if (v.key === 'before') notes.push(`The unfixed ${name} fails: ${p}.`);
+        else {
+          notes.push(`**${v.label} breaks ${name}**: ${p}.`);
+          problems.push(`${v.key}/${name}: ${p}`);
+        }
+      }
+      for (const n of res.logNotes ?? []) if (/WORKER TIMEOUT/.test(n)) notes.push(`${v.key}/${name} log: ${n}`);
+    }
+  }
+  for (const d of diagnostics) {
+    if (d.culprit) notes.push(`Left out one rule at a time, ${d.service} of the "${d.variant}" copy works again without the fix of \`${d.culprit}\`; the "${d.diagnosticVariant.key}" column measures every other fix.`);
+    else notes.push(`No single rule left out makes ${d.service} of the "${d.variant}" copy work again.`);
+  }
+  for (const n of offered.notes) notes.push(`memlint note on the example: ${String(n.message).split(' | ')[0]} (${n.file}).`);
+  for (const name of services) {
+    const c = deployEstimate(before.estimates?.cli, name);
+    const a = deployEstimate(before.estimates?.all, name);
+    if (c && a && c.totalMb !== a.totalMb)
+      notes.push(`The CLI's estimate for ${name} (${c.totalMb} MB: ${c.processes.map((p) => p.frameworkLabel).join(', ')}) differs from the estimator's on every file (${a.totalMb} MB: ${a.processes.map((p) => p.frameworkLabel).join(', ')}): the files the CLI offers the rule (ProjectInfo.files(): those some rule analyses) leave out requirements.txt, so the framework is not recognised.`);
+  }
+  if (figures.npm?.n) notes.push(`\`npm start\` keeps npm resident as the app's parent (${f1(figures.npm.pss.mean)} MB PSS, ${f1(figures.npm.rss.mean)} MB RSS idle) besides the node app (${f1(figures.nodeApp?.pss.mean)} MB PSS); the estimate counts only the node process.`);
+
+  const estOk = estTargets.filter((t) => t.v === 'before');
+  const estMet = estOk.length > 0 && estOk.every((t) => t.cli);
+  const estMetAll = estOk.length > 0 && estOk.every((t) => t.all);
+  const peakMet = peakTargets.length > 0 && peakTargets.every((t) => t.met);
+  both('### Targets');
+  both('');
+  both(`- Estimate within 25% of the measured idle total (unfixed copy, every deploy): ${estMet ? 'met' : 'NOT met'} with the CLI's estimate; ${estMetAll ? 'met' : 'NOT met'} with the estimator on every file.`);
+  for (const t of peakTargets)
+    both(
+      `- Fixes cut the measured peak of ${t.name} by at least half: ${t.broken ? `NOT met: the fixed copy is broken${t.diag !== undefined ? `; without the breaking fix the peak is ${pct(t.ratio - 1)} (${t.diag ? 'would meet' : 'would not meet'} the target)` : ''}` : t.met ? `met (${pct(t.ratio - 1)})` : `NOT met (${pct(t.ratio - 1)})`}.`,
+    );
+  both('');
+  if (notes.length) {
+    both('### Findings and notes');
+    both('');
+    for (const n of notes) both(`- ${n}`);
+    both('');
+  }
+  if (fixed?.diff) {
+    md.push(`<details><summary>What \`memlint --fix --unsafe-fixes\` changed</summary>`, '');
+    for (const l of fixed.fixOutput ?? []) md.push(`    ${l.trim()}`);
+    md.push('', '</details>', '');
+  }
+  if (problems.length) {
+    exitCode = 1;
+    txt.push(`FAILED: the fixes break the app:\n  ${problems.join('\n  ')}`);
+  }
+  if (!estMet || !peakMet) {
+    exitCode = 1;
+    txt.push(`FAILED: targets not met (estimate within 25%: ${estMet ? 'yes' : 'no'}; peak halved: ${peakMet ? 'yes' : 'no'})`);
+  }
+  return { markdown: md.join('\n'), text: txt.join('\n'), exitCode };
+}
+
+function countRoles(procs) {
+  const counts = new Map();
+  for (const p of procs) counts.set(p.role, (counts.get(p.role) ?? 0) + 1);
+  return [...counts].map(([r, n]) => (n > 1 ? `${n} ${r}s` : `1 ${r}`)).join(' + ');
+}
+
+function writeDocs(section) {
+  const doc = path.join(ROOT, 'docs', 'PERFORMANCE.md');
+  let text = fs.existsSync(doc) ? fs.readFileSync(doc, 'utf8') : '# Performance\n';
+  const re = /^## Memory budget: estimate vs measured\n[\s\S]*?(?=^## |(?![\s\S]))/m;
+  text = re.test(text) ? text.replace(re, section.trimEnd() + '\n\n') : text.trimEnd() + '\n\n' + section;
+  fs.writeFileSync(doc, text.trimEnd() + '\n');
+  log(`wrote ${path.relative(ROOT, doc)}`);
+}
+
+main()
+  .then(async (code) => {
+    await stopAllGroups();
+    process.exit(code);
+  })
+  .catch(async (e) => {
+    await stopAllGroups();
+    console.error(e instanceof SetupError ? `validate-budget: ${e.message}` : e);
+    process.exit(e instanceof SetupError ? 2 : 1);
+  });
