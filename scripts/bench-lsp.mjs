@@ -122,11 +122,28 @@ class Client {
     this.notify('exit');
     await new Promise((r) => (this.proc.exitCode !== null ? r() : this.proc.on('exit', r)));
   }
-  /** Resident memory of the server process in MB: current (VmRSS) and peak (VmHWM), all threads. */
+  /**
+   * Resident memory in MB of the server and its analysis worker processes together (rss), and of the server
+   * process alone (server).
+   */
   memory() {
-    const status = fs.readFileSync(`/proc/${this.proc.pid}/status`, 'utf8');
-    const kb = (k) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)[1]);
-    return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+    const kb = (pid) => {
+      try {
+        return Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
+      } catch {
+        return 0; // exited meanwhile
+      }
+    };
+    const children = (pid) => {
+      try {
+        return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+      } catch {
+        return [];
+      }
+    };
+    const tree = (pid) => [pid, ...children(pid).flatMap(tree)];
+    const pids = tree(this.proc.pid);
+    return { rss: pids.reduce((sum, pid) => sum + kb(pid), 0) / 1024, server: kb(this.proc.pid) / 1024, processes: pids.length };
   }
 }
 
@@ -380,11 +397,15 @@ async function scanMemory() {
   await client.initialize(stdlib);
   const before = client.memory();
   const started = performance.now();
+  // Peak of the server's and its workers' memory together, sampled every 50 ms during the scan.
+  let peak = before.rss;
+  const sampler = setInterval(() => (peak = Math.max(peak, client.memory().rss)), 50);
   const result = await client.request('memlint/scanWorkspace');
+  clearInterval(sampler);
+  peak = Math.max(peak, client.memory().rss);
   const seconds = (performance.now() - started) / 1000;
-  const mem = client.memory();
   await client.close();
-  return { stdlib, files: result.files, findings: result.findings, seconds, startRssMb: before.rss, peakRssMb: mem.peak };
+  return { stdlib, files: result.files, findings: result.findings, seconds, startRssMb: before.rss, peakRssMb: peak };
 }
 
 // --- report --------------------------------------------------------------------------------------------------
@@ -416,14 +437,14 @@ async function main() {
     `| Python, 3,000 lines (Django models/views) | ${lat.python.edits} | ${fmt(lat.python.p50)} ms | ${fmt(lat.python.p95)} ms | ${fmt(lat.python.max)} ms | < ${TARGET_P95_MS} ms | ${ok(lat.python.p95, TARGET_P95_MS)} |`,
     `| TypeScript, 3,000 lines (Express + Prisma) | ${lat.typescript.edits} | ${fmt(lat.typescript.p50)} ms | ${fmt(lat.typescript.p95)} ms | ${fmt(lat.typescript.max)} ms | < ${TARGET_P95_MS} ms | ${ok(lat.typescript.p95, TARGET_P95_MS)} |`,
     '',
-    'Memory of the server process (all threads: the scan runs in a worker thread that stops when idle):',
+    'Memory: the resident set of the server process plus its analysis worker processes (the server forks one for open documents and one for scans; each stops when idle, and its memory goes back to the system):',
     '',
     '| measurement | value | target | met |',
     '|---|---|---|---|',
     `| RSS idle after opening \`examples/\`: startup scan of ${idle.files} files done, no editor open | ${fmt(idle.noEditors)} MB | < ${TARGET_IDLE_MB} MB | ${ok(idle.noEditors, TARGET_IDLE_MB)} |`,
     `| … with two files open and analysed (the documents' analysis worker is alive) | ${fmt(idle.withEditors)} MB | | |`,
     `| … after the documents' worker stops when idle (default after 5 min without edits; 3 s in this bench) | ${fmt(idle.afterIdle)} MB | < ${TARGET_IDLE_MB} MB | ${ok(idle.afterIdle, TARGET_IDLE_MB)} |`,
-    `| peak RSS (VmHWM) during a workspace scan of the Python ${path.basename(scan.stdlib)} standard library (${scan.files} files, ${fmt(scan.seconds)} s, ${scan.findings} findings) | ${fmt(scan.peakRssMb)} MB | < ${TARGET_SCAN_MB} MB | ${ok(scan.peakRssMb, TARGET_SCAN_MB)} |`,
+    `| peak RSS (sampled every 50 ms) during a workspace scan of the Python ${path.basename(scan.stdlib)} standard library (${scan.files} files, ${fmt(scan.seconds)} s, ${scan.findings} findings) | ${fmt(scan.peakRssMb)} MB | < ${TARGET_SCAN_MB} MB | ${ok(scan.peakRssMb, TARGET_SCAN_MB)} |`,
     '',
   ].join('\n');
   const doc = path.join(ROOT, 'docs', 'PERFORMANCE.md');

@@ -301,10 +301,12 @@ function logTail(file, n = 25) {
 /**
  * Runs one service of one copy and measures it. `spec` describes the service: how to build, start, which
  * requests make up the warm-up and which requests' peaks to measure. With `quick`, only build, start and warm-up
- * (used to find which fix breaks an app).
+ * (used to find which fix breaks an app). With `spec.freshPerPeak`, every peak request gets a freshly started and
+ * warmed-up server (a single node process keeps the heap the previous request grew, which would hide or inflate
+ * the next request's peak); otherwise the peak requests run one after another on the same server.
  */
 async function measureService(spec, { quick = false } = {}) {
-  const result = { name: spec.name, ok: true, problems: [], requests: [], peaks: [] };
+  const result = { name: spec.name, ok: true, problems: [], requests: [], peaks: [], logNotes: [] };
   const fail = (what) => {
     result.ok = false;
     result.problems.push(what);
@@ -316,31 +318,38 @@ async function measureService(spec, { quick = false } = {}) {
     result.build = [...(result.build ?? []), { step: step.label, ok: r.ok }];
     if (!r.ok) {
       fail(`build step \`${step.label}\` failed (exit ${r.status}): ${(r.stderr || r.stdout).trim().split('\n').slice(-6).join(' | ')}`);
+      result.totalMs = Date.now() - t0;
       return result;
     }
   }
-  // Start
-  const port = await freePort();
-  const logFile = path.join(spec.cwd, `..`, `${spec.name}-${port}.log`);
-  result.log = logFile;
-  result.command = `${[spec.start.cmd, ...spec.start.args(port)].join(' ')}${spec.start.envNote ? ` (${spec.start.envNote(port)})` : ''}`;
-  const group = startGroup(spec.name, spec.start.cmd, spec.start.args(port), { cwd: spec.cwd, env: spec.start.env(port), log: logFile });
-  try {
-    const alive = () => group.exit === undefined;
-    if (!(await waitForPort(port, 90000, alive))) {
-      fail(`did not start listening on 127.0.0.1:${port} within 90 s${alive() ? '' : ` (exited: ${JSON.stringify(group.exit)})`}: ${logTail(logFile, 12).replace(/\n/g, ' | ')}`);
-      return result;
+
+  // Start, wait until the workers have loaded the app, warm up, wait until idle. Returns the running server, or
+  // undefined after recording why it failed.
+  const boot = async (first) => {
+    const port = await freePort();
+    const logFile = path.join(spec.cwd, '..', `${spec.name}-${port}.log`);
+    if (first) {
+      result.log = logFile;
+      result.command = `${[spec.start.cmd, ...spec.start.args(port)].join(' ')}${spec.start.envNote ? ` (${spec.start.envNote(port)})` : ''}`;
+    }
+    const group = startGroup(spec.name, spec.start.cmd, spec.start.args(port), { cwd: spec.cwd, env: spec.start.env(port), log: logFile });
+    const server = { group, port, logFile, alive: () => group.exit === undefined };
+    const tail = () => logTail(logFile, 12).replace(/\n/g, ' | ');
+    if (!(await waitForPort(port, 90000, server.alive))) {
+      fail(`did not start listening on 127.0.0.1:${port} within 90 s${server.alive() ? '' : ` (exited: ${JSON.stringify(group.exit)})`}: ${tail()}`);
+      return server;
     }
     // Workers import the app after the socket is open: wait for the process count and the memory to stop moving.
-    const boot = await waitSettled(group.pgid, { timeoutMs: 90000, minProcs: spec.minProcs ?? 1 });
-    if (!alive()) {
-      fail(`exited during start: ${logTail(logFile, 12).replace(/\n/g, ' | ')}`);
-      return result;
+    const booted = await waitSettled(group.pgid, { timeoutMs: 90000, minProcs: spec.minProcs ?? 1 });
+    if (!server.alive()) {
+      fail(`exited during start: ${tail()}`);
+      return server;
     }
-    result.startMs = Date.now() - t0;
-    result.cold = summariseProcs(spec.classify(group.pgid, boot.snapshot.procs));
-    result.coldTotal = { pss: boot.snapshot.pss, rss: boot.snapshot.rss, settled: boot.settled };
-
+    if (first) {
+      result.startMs = Date.now() - t0;
+      result.cold = summariseProcs(spec.classify(group.pgid, booted.snapshot.procs));
+      result.coldTotal = { pss: booted.snapshot.pss, rss: booted.snapshot.rss, settled: booted.settled };
+    }
     // Warm-up: one request to each endpoint.
     const servedBy = new Map();
     for (const req of spec.warmup) {
@@ -349,20 +358,42 @@ async function measureService(spec, { quick = false } = {}) {
       const pid = busiest(before, cpuTimes(group.pgid));
       if (pid) servedBy.set(pid, [...(servedBy.get(pid) ?? []), req.label]);
       const verdict = spec.judge(req, r);
-      result.requests.push({ phase: 'warm-up', label: req.label, status: r.status, ms: r.ms, bytes: r.bytes, error: r.error, verdict });
+      if (first) result.requests.push({ phase: 'warm-up', label: req.label, status: r.status, ms: r.ms, bytes: r.bytes, error: r.error, verdict });
       if (verdict.broken) fail(`warm-up ${req.label}: ${verdict.text}`);
-      if (!alive()) {
-        fail(`server exited during warm-up: ${logTail(logFile, 12).replace(/\n/g, ' | ')}`);
-        return result;
+      if (!server.alive()) {
+        fail(`server exited during warm-up: ${tail()}`);
+        return server;
       }
     }
     const idle = await waitSettled(group.pgid, { timeoutMs: 30000, minProcs: spec.minProcs ?? 1 });
-    result.idle = summariseProcs(spec.classify(group.pgid, idle.snapshot.procs)).map((p) => ({ ...p, served: servedBy.get(p.pid) ?? [] }));
-    result.idleTotal = { pss: idle.snapshot.pss, rss: idle.snapshot.rss, settled: idle.settled, waitedMs: idle.waitedMs };
-    if (quick) return result;
+    if (first) {
+      result.idle = summariseProcs(spec.classify(group.pgid, idle.snapshot.procs)).map((p) => ({ ...p, served: servedBy.get(p.pid) ?? [] }));
+      result.idleTotal = { pss: idle.snapshot.pss, rss: idle.snapshot.rss, settled: idle.settled, waitedMs: idle.waitedMs };
+    }
+    server.ready = true;
+    return server;
+  };
+  const shutdown = async (server) => {
+    await stopGroup(server.group);
+    let text = '';
+    try {
+      text = fs.readFileSync(server.logFile, 'utf8');
+    } catch {}
+    const notes = text.split('\n').filter((l) => /WORKER TIMEOUT|Traceback|Error:|CRITICAL|ERR!|heap out of memory/.test(l)).map((l) => l.replace(/^\[[^\]]*\] /, '').trim());
+    result.logNotes = [...new Set([...result.logNotes, ...notes])].slice(0, 12);
+  };
 
+  let server = await boot(true);
+  try {
+    if (!server.ready || quick) return result;
     // Peaks: one request at a time, from a settled state, sampled every ~20 ms.
-    for (const req of spec.peaks) {
+    for (const [i, req] of spec.peaks.entries()) {
+      if (spec.freshPerPeak && i > 0) {
+        await shutdown(server);
+        server = await boot(false);
+        if (!server.ready) return result;
+      }
+      const { group, port } = server;
       const base = await waitSettled(group.pgid, { timeoutMs: 30000, minProcs: spec.minProcs ?? 1 });
       const before = cpuTimes(group.pgid);
       const sampler = startSampler(group.pgid, 20, 300000);
@@ -374,6 +405,7 @@ async function measureService(spec, { quick = false } = {}) {
       const baseProc = base.snapshot.procs.find((p) => p.pid === pid);
       result.peaks.push({
         label: req.label,
+        fresh: Boolean(spec.freshPerPeak),
         status: r.status,
         ms: r.ms,
         bytes: r.bytes,
@@ -391,22 +423,14 @@ async function measureService(spec, { quick = false } = {}) {
       });
       result.requests.push({ phase: 'peak', label: req.label, status: r.status, ms: r.ms, bytes: r.bytes, error: r.error, verdict });
       if (verdict.broken) fail(`${req.label}: ${verdict.text}`);
-      if (!alive()) {
-        fail(`server exited during ${req.label}: ${logTail(logFile, 12).replace(/\n/g, ' | ')}`);
+      if (!server.alive()) {
+        fail(`server exited during ${req.label}: ${logTail(server.logFile, 12).replace(/\n/g, ' | ')}`);
         return result;
       }
     }
     return result;
   } finally {
-    await stopGroup(group);
-    const text = (() => {
-      try {
-        return fs.readFileSync(logFile, 'utf8');
-      } catch {
-        return '';
-      }
-    })();
-    result.logNotes = [...new Set(text.split('\n').filter((l) => /WORKER TIMEOUT|Traceback|Error:|CRITICAL|ERR!|heap out of memory/.test(l)).map((l) => l.replace(/^\[[^\]]*\] /, '').trim()))].slice(0, 12);
+    await shutdown(server);
     result.totalMs = Date.now() - t0;
   }
 }
@@ -474,6 +498,7 @@ function expressSpec(variantDir, service, data, installedFrom) {
     start: { cmd: 'npm', args: () => words.slice(1), env: (port) => npmEnv({ PORT: String(port) }), envNote: (port) => `PORT=${port}` },
     classify: classifyNodeProcs,
     judge: judgeExpress,
+    freshPerPeak: true,
     warmup: [
       { label: 'GET /health', make: () => ({ path: '/health' }) },
       { label: 'POST /events (1 event)', make: () => ({ method: 'POST', path: '/events', headers: { 'content-type': 'application/json' }, body: '[{"type":"page_view"}]' }) },
@@ -615,12 +640,12 @@ async function main() {
         continue;
       }
       log(`\n== ${culprit.variant.key}: ${name} (diagnostic: every fix of "${v.label}" except ${culprit.rule})`);
-      const spec = serviceSpecs(culprit.variant, data, installedFrom).find((s) => s.service.name === name).spec;
-      const res = await measureService(spec);
-      res.kind = v.apps[name].kind;
-      culprit.variant.apps[name] = res;
+      const dspec = serviceSpecs(culprit.variant, data, installedFrom).find((s) => s.service.name === name).spec;
+      const dres = await measureService(dspec);
+      dres.kind = res.kind;
+      culprit.variant.apps[name] = dres;
       culprit.variant.diagnosticOf = v.key;
-      printServiceRun(culprit.variant, res);
+      printServiceRun(culprit.variant, dres);
       diagnostics.push({ variant: v.key, service: name, culprit: culprit.rule, diagnosticVariant: culprit.variant });
     }
   }

@@ -334,14 +334,19 @@ class Inference {
     if (!xs || !ys) this.fail('charted without x and y');
     this.record([...xs, ...ys], call);
     for (const extra of ['color', 'size']) {
+      // A string is a column name, unless it is a hex colour ("#ff4b4b").
       const v = keywordArgument(call, extra);
-      if (v && v.type === 'string') this.record(this.columnList(v) ?? this.fail(`chart ${extra}=`), call);
+      if (v?.type === 'string' && !(stringValue(v) ?? '').startsWith('#')) this.record(this.columnList(v) ?? this.fail(`chart ${extra}=`), call);
     }
   }
 
   // -- where the frame is stored --------------------------------------------------------------
 
+  /** Assignments whose value is the frame itself (`df = df[mask]`, `top = df.sort_values("a")`). */
+  private readonly frameAssignments = new Set<number>();
+
   private assignedTo(left: Node | null, assignment: Node): void {
+    this.frameAssignments.add(assignment.id);
     if (left?.type === 'identifier') return this.trackName(left, assignment);
     if (left?.type === 'attribute' && left.childForFieldName('object')?.type === 'identifier') return this.trackSelfAttribute(left, assignment);
     this.fail(`stored in ${left?.text ?? 'a target'}`);
@@ -368,6 +373,7 @@ class Inference {
     const bindingStatement = binding.parent;
     let until = Infinity;
     const refs: Node[] = [];
+    const derived: Node[] = [];
     for (const ref of scope.descendantsOfType('identifier')) {
       if (!ref || ref.text !== name || ref.id === binding.childForFieldName('left')?.id) continue;
       if (!isReference(ref)) continue;
@@ -376,7 +382,11 @@ class Inference {
       if (!inOtherFunction && ref.startIndex < from) continue;
       const rebinding = bindingOf(ref);
       if (rebinding) {
-        if (this.derives(rebinding, name)) continue; // df = df[df.x > 0]: the same frame, fewer rows
+        if (rebinding.type === 'augmented_assignment') this.fail(`${name} is updated as a whole`);
+        if (this.derives(rebinding, name)) {
+          derived.push(rebinding); // df = df[df.x > 0]: the same frame, fewer rows (checked below)
+          continue;
+        }
         if (inOtherFunction || rebinding.parent?.parent?.id !== bindingStatement?.parent?.id) this.fail(`${name} is rebound elsewhere`);
         until = Math.min(until, ref.startIndex);
         continue;
@@ -389,6 +399,8 @@ class Inference {
       if (!inOtherFunction && ref.startIndex >= until) continue;
       this.frame(ref);
     }
+    // `df = df["a"]` rebinds the name to a Series: later `df.x` would not be a column.
+    for (const d of derived) if (!this.frameAssignments.has(d.id)) this.fail(`${name} is rebound to something other than the frame`);
   }
 
   /** `self._df = pd.read_csv(...)`: every `self._df` in the class is a use. Public attributes can be read from anywhere. */

@@ -151,8 +151,10 @@ function bounding(value: Node | undefined): boolean {
 }
 
 function readerMessage(spelling: string, fn: string, reader: Reader, columns: string[] | undefined): string {
-  const what = reader.source === 'table' ? 'table' : 'file';
-  const cost = `${spelling}() loads every column and row of the ${what} into memory (a DataFrame is often 5-10x the size on disk)`;
+  const cost =
+    reader.source === 'table'
+      ? `${spelling}() loads every column and row of the table into memory (as Python objects, several times their size in the database)`
+      : `${spelling}() loads every column and row of the file into memory (a DataFrame is often 5-10x the size on disk)`;
   if (columns) return `${cost}; this code reads only ${columns.map((c) => JSON.stringify(c)).join(', ')}: pass ${reader.select}=[...] with them`;
   if (fn === 'read_json') return `${cost}; read JSON Lines with lines=True and chunksize= or nrows=, or store the data as Parquet and read only the columns you need`;
   if (reader.select === 'columns' && reader.source === 'file') return `${cost}; pass columns=[...] with the columns you need${fn === 'read_parquet' ? ' and filters= for the rows' : ''}`;

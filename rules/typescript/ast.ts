@@ -4,6 +4,10 @@
  */
 import { ts } from 'ts-morph';
 
+/** ts-morph exposes `ts` members through getters: hot loops read them from these constants instead. */
+const SK = ts.SyntaxKind;
+const forEachChild = ts.forEachChild;
+
 /** The nodes the TS rules look at, collected in one walk per parsed file and shared by every rule. */
 export interface FileIndex {
   calls: ts.CallExpression[];
@@ -34,41 +38,41 @@ function buildIndex(sf: ts.SourceFile): FileIndex {
   const visit = (node: ts.Node): void => {
     const kind = node.kind;
     // Leaves and type annotations hold nothing the rules look at: skip them without descending.
-    if (kind < ts.SyntaxKind.FirstNode || kind === ts.SyntaxKind.Identifier) return;
-    if ((kind >= ts.SyntaxKind.FirstTypeNode && kind <= ts.SyntaxKind.LastTypeNode) || kind === ts.SyntaxKind.InterfaceDeclaration || kind === ts.SyntaxKind.TypeAliasDeclaration) return;
+    if (kind < SK.FirstNode || kind === SK.Identifier) return;
+    if ((kind >= SK.FirstTypeNode && kind <= SK.LastTypeNode) || kind === SK.InterfaceDeclaration || kind === SK.TypeAliasDeclaration) return;
     switch (kind) {
-      case ts.SyntaxKind.CallExpression:
+      case SK.CallExpression:
         index.calls.push(node as ts.CallExpression);
         break;
-      case ts.SyntaxKind.NewExpression:
+      case SK.NewExpression:
         index.news.push(node as ts.NewExpression);
         break;
-      case ts.SyntaxKind.BinaryExpression: {
+      case SK.BinaryExpression: {
         const op = (node as ts.BinaryExpression).operatorToken.kind;
-        if (op >= ts.SyntaxKind.FirstAssignment && op <= ts.SyntaxKind.LastAssignment) index.assignments.push(node as ts.BinaryExpression);
+        if (op >= SK.FirstAssignment && op <= SK.LastAssignment) index.assignments.push(node as ts.BinaryExpression);
         break;
       }
-      case ts.SyntaxKind.DeleteExpression:
+      case SK.DeleteExpression:
         index.deletes.push(node as ts.DeleteExpression);
         break;
-      case ts.SyntaxKind.VariableDeclaration:
+      case SK.VariableDeclaration:
         index.variables.push(node as ts.VariableDeclaration);
         break;
-      case ts.SyntaxKind.PropertyAccessExpression: {
+      case SK.PropertyAccessExpression: {
         const name = (node as ts.PropertyAccessExpression).name.text;
         const list = index.accesses.get(name);
         if (list) list.push(node as ts.PropertyAccessExpression);
         else index.accesses.set(name, [node as ts.PropertyAccessExpression]);
         break;
       }
-      case ts.SyntaxKind.ClassDeclaration:
-      case ts.SyntaxKind.ClassExpression:
+      case SK.ClassDeclaration:
+      case SK.ClassExpression:
         index.classes.push(node as ts.ClassLikeDeclaration);
         break;
       default:
         if (isFunctionNode(node)) index.functions.push(node);
     }
-    ts.forEachChild(node, visit);
+    forEachChild(node, visit);
   };
   visit(sf);
   return index;
@@ -84,9 +88,17 @@ export function hasSyntaxErrors(sf: ts.SourceFile): boolean {
 export function unwrap(expr: ts.Expression): ts.Expression {
   let e = expr;
   for (;;) {
-    if (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isNonNullExpression(e) || ts.isTypeAssertionExpression(e) || ts.isSatisfiesExpression(e)) {
-      e = e.expression;
-    } else return e;
+    switch (e.kind) {
+      case SK.ParenthesizedExpression:
+      case SK.AsExpression:
+      case SK.NonNullExpression:
+      case SK.TypeAssertionExpression:
+      case SK.SatisfiesExpression:
+        e = (e as ts.ParenthesizedExpression).expression;
+        break;
+      default:
+        return e;
+    }
   }
 }
 
@@ -234,13 +246,13 @@ export type FunctionNode = ts.FunctionDeclaration | ts.FunctionExpression | ts.A
 
 export function isFunctionNode(node: ts.Node): node is FunctionNode {
   switch (node.kind) {
-    case ts.SyntaxKind.FunctionDeclaration:
-    case ts.SyntaxKind.FunctionExpression:
-    case ts.SyntaxKind.ArrowFunction:
-    case ts.SyntaxKind.MethodDeclaration:
-    case ts.SyntaxKind.Constructor:
-    case ts.SyntaxKind.GetAccessor:
-    case ts.SyntaxKind.SetAccessor:
+    case SK.FunctionDeclaration:
+    case SK.FunctionExpression:
+    case SK.ArrowFunction:
+    case SK.MethodDeclaration:
+    case SK.Constructor:
+    case SK.GetAccessor:
+    case SK.SetAccessor:
       return true;
   }
   return false;
@@ -306,15 +318,15 @@ export function declarationOf(id: ts.Identifier): Declaration | undefined {
 
 function opensScope(node: ts.Node): boolean {
   switch (node.kind) {
-    case ts.SyntaxKind.SourceFile:
-    case ts.SyntaxKind.Block:
-    case ts.SyntaxKind.ModuleBlock:
-    case ts.SyntaxKind.CaseClause:
-    case ts.SyntaxKind.DefaultClause:
-    case ts.SyntaxKind.ForStatement:
-    case ts.SyntaxKind.ForOfStatement:
-    case ts.SyntaxKind.ForInStatement:
-    case ts.SyntaxKind.CatchClause:
+    case SK.SourceFile:
+    case SK.Block:
+    case SK.ModuleBlock:
+    case SK.CaseClause:
+    case SK.DefaultClause:
+    case SK.ForStatement:
+    case SK.ForOfStatement:
+    case SK.ForInStatement:
+    case SK.CatchClause:
       return true;
   }
   return isFunctionNode(node);

@@ -91,9 +91,9 @@ export default router;
     const limit = ctx.options.suggestedLimit as number;
     const fixable = !hasSyntaxErrors(ctx.typescript());
     for (const q of ormCalls(ctx)) {
-      if (!q.list || loadsListedKeys(q)) continue;
+      if (!q.list) continue;
       const problem = unboundedQuery(ctx, q, limit);
-      if (!problem) continue;
+      if (!problem || loadsListedKeys(q)) continue;
       if (!inRequestHandler(q.call, ctx.file.relPath)) continue;
       const callee = unwrap(q.call.expression) as ts.PropertyAccessExpression;
       const start = q.builder ? callee.name.getStart() : q.call.getStart();

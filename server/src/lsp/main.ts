@@ -2,8 +2,8 @@
  * Entry point of the bundled language server (dist/server.js).
  *   node dist/server.js --stdio        JSON-RPC over stdin/stdout
  *   node dist/server.js --node-ipc     over Node IPC (how the VS Code client starts it)
- * Analysis runs in worker threads started from dist/server-worker.js (worker-main.ts); this bundle holds only
- * the protocol side, so the engine is never loaded into the main thread.
+ * Analysis runs in worker processes the server forks from dist/server-worker.js (worker-main.ts); this bundle
+ * holds only the protocol side, so the engine is never loaded into the server process itself.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';

@@ -164,6 +164,26 @@ describe('memlint in VS Code', function () {
     assert.ok(labels().includes('memlint report'), labels().join(', '));
   });
 
+  it('restarts a crashed server by itself and gets the open file\'s diagnostics back', async () => {
+    const file = 'django-app/shop/views.py';
+    const before = diagnosticKeys((f) => f === file);
+    assert.ok(before.length > 0);
+    // The language server is a child of this extension host, started with --node-ipc.
+    const children = fs.readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
+    const server = children.find((pid) => {
+      try {
+        return /dist\/server\.js.*--node-ipc/.test(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' '));
+      } catch {
+        return false;
+      }
+    });
+    assert.ok(server, 'no memlint server process found');
+    process.kill(server, 'SIGKILL');
+    await waitFor(() => diagnosticKeys((f) => f === file).length === 0, 'the client to drop the dead server\'s diagnostics', 30_000);
+    await waitFor(() => diagnosticKeys((f) => f === file).length === before.length, 'diagnostics from the restarted server', 60_000);
+    assert.deepEqual(diagnosticKeys((f) => f === file), before);
+  });
+
   it('restarts the server and gets the open file\'s diagnostics back', async () => {
     const file = 'django-app/shop/views.py';
     const before = diagnosticKeys((f) => f === file);
