@@ -38,7 +38,9 @@ const TARGET_SCAN_MB = 300;
 
 class Client {
   constructor(settings) {
-    this.proc = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, ...(process.env.BENCH_ARENAS ? { MALLOC_ARENA_MAX: process.env.BENCH_ARENAS } : {}) } });
+    this.proc = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, MEMLINT_LSP_TIMING: '1' } });
+    /** `timing` log lines of the server: per analysis, parse and analysis time inside the worker. */
+    this.timings = [];
     this.buf = Buffer.alloc(0);
     this.nextId = 1;
     this.pending = new Map();
@@ -94,6 +96,8 @@ class Client {
         this.send({ jsonrpc: '2.0', id: msg.id, result });
       } else if (msg.method) {
         if (msg.params && typeof msg.params === "object") msg.params.receivedAt = at;
+        const t = msg.method === 'window/logMessage' && /^timing (\S+) v(\d+): (?:parse ([\d.]+) ms, )?analysis ([\d.]+) ms/.exec(msg.params.message);
+        if (t) this.timings.push({ path: t[1], version: Number(t[2]), parseMs: t[3] === undefined ? undefined : Number(t[3]), analysisMs: Number(t[4]) });
         for (const l of [...this.listeners]) l(msg);
       } else {
         const p = this.pending.get(msg.id);
@@ -306,6 +310,8 @@ async function keystrokes(client, uri, languageId, text, edits) {
   client.notify('textDocument/didOpen', { textDocument: { uri, languageId, version, text } });
   await opened;
   const samples = [];
+  const analysis = [];
+  const parse = [];
   let findingsSeen = new Set();
   let n = 0;
   for (let s = 0; n < edits; s++) {
@@ -324,13 +330,22 @@ async function keystrokes(client, uri, languageId, text, edits) {
       client.notify('textDocument/didChange', { textDocument: { uri, version: v }, contentChanges: [change] });
       const p = await published;
       samples.push(p.receivedAt - t0);
+      const timing = client.timings.find((x) => x.version === v && uri.endsWith(x.path.split('/').pop()));
+      if (timing) {
+        analysis.push(timing.analysisMs);
+        if (timing.parseMs !== undefined) parse.push(timing.parseMs);
+      }
       findingsSeen.add(p.diagnostics.length);
       n++;
     }
   }
   client.notify('textDocument/didClose', { textDocument: { uri } });
   samples.sort((a, b) => a - b);
+  analysis.sort((a, b) => a - b);
+  parse.sort((a, b) => a - b);
   return {
+    analysisP50: analysis.length ? percentile(analysis, 50) : NaN,
+    parseP50: parse.length ? percentile(parse, 50) : undefined,
     edits: samples.length,
     p50: percentile(samples, 50),
     p95: percentile(samples, 95),
@@ -417,7 +432,11 @@ async function main() {
   if (!fs.existsSync(SERVER)) throw new Error(`${SERVER} not found: run npm run build`);
   const only = args.only;
   const lat = !only || only === 'latency' ? await latency() : undefined;
-  if (lat) for (const [k, v] of Object.entries(lat)) console.log(`${k}: ${v.edits} edits, p50 ${fmt(v.p50)} ms, p95 ${fmt(v.p95)} ms, max ${fmt(v.max)} ms`);
+  if (lat) {
+    for (const [k, v] of Object.entries(lat)) {
+      console.log(`${k}: ${v.edits} edits, p50 ${fmt(v.p50)} ms, p95 ${fmt(v.p95)} ms, max ${fmt(v.max)} ms; inside: analysis p50 ${fmt(v.analysisP50)} ms${v.parseP50 !== undefined ? ` (of which incremental parse ${fmt(v.parseP50)} ms)` : ''}`);
+    }
+  }
   const idle = !only || only === 'idle' ? await idleMemory() : undefined;
   if (idle) console.log(`idle RSS, example workspace: ${fmt(idle.noEditors)} MB no editors; ${fmt(idle.withEditors)} MB two files open; ${fmt(idle.afterIdle)} MB after the document worker's idle timeout (${idle.files} files, ${idle.findings} findings)`);
   const scan = !only || only === 'scan' ? await scanMemory() : undefined;
@@ -432,10 +451,12 @@ async function main() {
     '',
     `Keystroke latency: the time from writing one \`textDocument/didChange\` (one typed or deleted character, incremental sync) to reading the \`publishDiagnostics\` for that version, ${EDITS} keystrokes per file, each waiting for its result. This counts everything the server adds: there is no debounce delay (analysis starts as soon as the already-received messages are handled), Python is re-parsed incrementally (tree-sitter \`tree.edit\` + reparse), and every keystroke is a full rule run.`,
     '',
-    '| file | keystrokes | p50 | p95 | max | target p95 | met |',
-    '|---|---|---|---|---|---|---|',
-    `| Python, 3,000 lines (Django models/views) | ${lat.python.edits} | ${fmt(lat.python.p50)} ms | ${fmt(lat.python.p95)} ms | ${fmt(lat.python.max)} ms | < ${TARGET_P95_MS} ms | ${ok(lat.python.p95, TARGET_P95_MS)} |`,
-    `| TypeScript, 3,000 lines (Express + Prisma) | ${lat.typescript.edits} | ${fmt(lat.typescript.p50)} ms | ${fmt(lat.typescript.p95)} ms | ${fmt(lat.typescript.max)} ms | < ${TARGET_P95_MS} ms | ${ok(lat.typescript.p95, TARGET_P95_MS)} |`,
+    '| file | keystrokes | p50 | p95 | max | target p95 | met | analysis p50 (in the worker) | of which parse p50 |',
+    '|---|---|---|---|---|---|---|---|---|',
+    `| Python, 3,000 lines (Django models/views) | ${lat.python.edits} | ${fmt(lat.python.p50)} ms | ${fmt(lat.python.p95)} ms | ${fmt(lat.python.max)} ms | < ${TARGET_P95_MS} ms | ${ok(lat.python.p95, TARGET_P95_MS)} | ${fmt(lat.python.analysisP50)} ms | ${lat.python.parseP50 !== undefined ? `${fmt(lat.python.parseP50)} ms (incremental)` : '–'} |`,
+    `| TypeScript, 3,000 lines (Express + Prisma) | ${lat.typescript.edits} | ${fmt(lat.typescript.p50)} ms | ${fmt(lat.typescript.p95)} ms | ${fmt(lat.typescript.max)} ms | < ${TARGET_P95_MS} ms | ${ok(lat.typescript.p95, TARGET_P95_MS)} | ${fmt(lat.typescript.analysisP50)} ms | (inside analysis) |`,
+    '',
+    'The difference between the latency and the analysis time is what the server adds around it (message handling, the hop to the analysis worker and back, building and sending the diagnostics). The analysis time is the rules: where it is far above the parse time, the rules, not parsing, decide the latency.',
     '',
     'Memory: the resident set of the server process plus its analysis worker processes (the server forks one for open documents and one for scans; each stops when idle, and its memory goes back to the system):',
     '',

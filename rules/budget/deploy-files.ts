@@ -129,7 +129,8 @@ interface Entry {
   values: Map<string, unknown>;
 }
 
-const MAX_CACHED_FILES = 500;
+/** Enough for the deploy files and the Python/JS sources of a large app (their facts are read on every run). */
+const MAX_CACHED_FILES = 5000;
 const parsedCache = new Map<string, Entry>();
 
 function cached<T>(relPath: string, text: string, what: string, compute: () => T): T {

@@ -10,7 +10,7 @@ import { isScalar, type Scalar } from 'yaml';
 import type { Dockerfile } from 'dockerfile-ast';
 import { arrayElementWord, commandsFromLine, commandsFromWords, type EnvSetting, type StartCommand } from '../config/commands-build';
 import { MappedText, yamlScalarText } from '../config/commands-text';
-import { asDir, baseNameOf, classifyDeployFile, dirOf, joinPath, lineStarts, offsetAt, type SourceLocation, type Workspace } from './deploy-files';
+import { asDir, classifyDeployFile, dirOf, joinPath, lineStarts, offsetAt, type SourceLocation, type Workspace } from './deploy-files';
 import {
   composeServiceLimit, configuredLimit, flyVms, herokuDyno, kubernetesContainerLimit, renderServiceLimit, type MemoryLimit,
 } from './platform-limits';
@@ -446,7 +446,7 @@ class DeployFinder {
     }
     if (isSetupStep(this.ws.read(file) ?? '', command, file)) return;
     if (depth > 4) return;
-    const expanded = this.expand(command, file, cwd);
+    const expanded = this.expand(command, cwd);
     if (expanded === undefined) {
       if (!PROGRAMS_THAT_ARE_NOT_PROCESSES.has(command.program)) deploy.processes.push({ command, file, cwd, via });
       return;
@@ -455,7 +455,7 @@ class DeployFinder {
   }
 
   /** What an `npm start`, `sh start.sh` or `honcho start` runs; undefined for a command that is itself a process. */
-  private expand(command: StartCommand, file: string, cwd: string): { command: StartCommand; file: string; cwd: string; via: string }[] | undefined {
+  private expand(command: StartCommand, cwd: string): { command: StartCommand; file: string; cwd: string; via: string }[] | undefined {
     const args = command.args.map((a) => a.value);
     const program = command.program;
     if (['npm', 'yarn', 'pnpm', 'bun'].includes(program)) {
@@ -578,4 +578,3 @@ export function finalStageCommands(ws: Workspace, file: string): StartCommand[] 
   return [];
 }
 
-export { baseNameOf };

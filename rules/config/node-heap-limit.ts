@@ -77,7 +77,7 @@ export default defineRule({
     const ws = Workspace.of(ctx);
     const deploys = findDeploys(ws).filter((d) => d.limit);
     const fraction = ctx.options.heapFraction as number;
-    checkNodeCommands(ctx, deploys, fraction);
+    checkNodeCommands(ctx, ws, deploys, fraction);
     checkNodeOptions(ctx, ws, deploys, fraction);
   },
 });
@@ -117,8 +117,7 @@ function heapSetInEnv(ws: Workspace, deploy: Deploy): boolean {
   return ws.files().some((f) => dirOf(f) === deploy.dir && classifyDeployFile(f) === 'env' && ws.env(f).some((e) => e.name === 'NODE_OPTIONS' && sets(e.value.value)));
 }
 
-function checkNodeCommands(ctx: RuleContext, deploys: Deploy[], fraction: number): void {
-  const ws = Workspace.of(ctx);
+function checkNodeCommands(ctx: RuleContext, ws: Workspace, deploys: Deploy[], fraction: number): void {
   const byCommand = new Map<number, { command: StartCommand; deploys: Deploy[] }>();
   for (const d of deploys) {
     for (const p of d.processes) {

@@ -154,6 +154,67 @@ export function memoryOf(pid) {
   return { rss: Number(rss[1]) * KB, pss: Number(pss[1]) * KB };
 }
 
+const PAGE = 4096; // x86-64 / arm64 base page size; huge pages show in pagemap as runs of base pages
+
+/**
+ * Adds the physical frame numbers of the pages `pid` has resident to `set` (from /proc/<pid>/pagemap, root only):
+ * a page shared by several processes of a group is one frame, so the set's size over a group is the group's
+ * distinct resident memory, which is what a container holding only that group charges (minus kernel memory and
+ * page cache), independent of what else runs on the host. Mappings without access (`---p`) hold no pages and are
+ * skipped, so V8's and glibc's reserved address space costs nothing to read.
+ */
+function addResidentFrames(pid, set) {
+  let maps;
+  let fd;
+  try {
+    maps = fs.readFileSync(`/proc/${pid}/maps`, 'utf8');
+    fd = fs.openSync(`/proc/${pid}/pagemap`, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    for (const line of maps.split('\n')) {
+      const m = /^([0-9a-f]+)-([0-9a-f]+) (\S+)/.exec(line);
+      if (!m || m[3].startsWith('---') || line.endsWith('[vsyscall]')) continue;
+      const start = parseInt(m[1], 16);
+      const pages = (parseInt(m[2], 16) - start) / PAGE;
+      if (!(pages > 0) || pages > 64 * 1024 * 1024) continue;
+      const buf = Buffer.allocUnsafe(pages * 8);
+      let got = 0;
+      try {
+        got = fs.readSync(fd, buf, 0, pages * 8, (start / PAGE) * 8);
+      } catch {
+        continue;
+      }
+      for (let i = 0; i + 8 <= got; i += 8) {
+        const hi = buf.readUInt32LE(i + 4);
+        if (hi & 0x80000000) set.add((hi & 0x7fffff) * 4294967296 + buf.readUInt32LE(i)); // bit 63 present, bits 0-54 PFN
+      }
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return true;
+}
+
+/** Distinct resident bytes of a set of processes (each physical page once); undefined without pagemap access. */
+export function uniqueResident(pids) {
+  pagemapOk ??= pagemapUsable();
+  if (!pagemapOk) return undefined;
+  const set = new Set();
+  for (const pid of pids) addResidentFrames(pid, set);
+  return set.size * PAGE;
+}
+
+let pagemapOk;
+
+/** Whether pagemap gives frame numbers here (root, or CAP_SYS_ADMIN); otherwise they read as 0. */
+export function pagemapUsable() {
+  const set = new Set();
+  addResidentFrames(process.pid, set);
+  return set.size > 100; // without CAP_SYS_ADMIN every frame number reads as 0: one entry
+}
+
 /** Command line and CPU time (utime + stime, clock ticks) of a process. */
 export function infoOf(pid) {
   let cmd = '';
@@ -167,8 +228,8 @@ export function infoOf(pid) {
   return { pid, cmd, cpu };
 }
 
-/** One snapshot of a process tree: per process and summed. */
-export function snapshot(rootPid) {
+/** One snapshot of a process tree: per process and summed; with `unique`, also the tree's distinct resident bytes. */
+export function snapshot(rootPid, { unique = false } = {}) {
   const procs = [];
   for (const pid of processTree(rootPid)) {
     const m = memoryOf(pid);
@@ -179,6 +240,7 @@ export function snapshot(rootPid) {
     procs,
     rss: procs.reduce((s, p) => s + p.rss, 0),
     pss: procs.reduce((s, p) => s + p.pss, 0),
+    unique: unique ? uniqueResident(procs.map((p) => p.pid)) : undefined,
   };
 }
 
@@ -186,12 +248,19 @@ export function snapshot(rootPid) {
  * Samples the tree every `intervalMs` until stop() is called (or `maxMs` passes); returns the maxima: of the summed
  * PSS and RSS, and per process. One sample is taken at start and one at stop, so short requests are seen too.
  */
-export function startSampler(rootPid, intervalMs = 20, maxMs = 300000) {
+export function startSampler(rootPid, intervalMs = 20, maxMs = 300000, uniqueEveryMs = 100) {
   const started = Date.now();
-  const peak = { pss: 0, rss: 0, samples: 0, perPid: new Map(), maxGapMs: 0 };
+  const peak = { pss: 0, rss: 0, unique: 0, samples: 0, uniqueSamples: 0, perPid: new Map(), maxGapMs: 0 };
   let last = started;
-  const take = () => {
-    const s = snapshot(rootPid);
+  let lastUnique = 0;
+  const take = (forceUnique = false) => {
+    const wantUnique = forceUnique || Date.now() - lastUnique >= uniqueEveryMs;
+    const s = snapshot(rootPid, { unique: wantUnique });
+    if (wantUnique) {
+      lastUnique = Date.now();
+      peak.uniqueSamples++;
+      if (s.unique !== undefined) peak.unique = Math.max(peak.unique, s.unique);
+    }
     peak.samples++;
     peak.maxGapMs = Math.max(peak.maxGapMs, s.at - last);
     last = s.at;
@@ -217,10 +286,14 @@ export function startSampler(rootPid, intervalMs = 20, maxMs = 300000) {
     stop() {
       stopped = true;
       clearTimeout(timer);
-      take();
+      take(true);
       return peak;
     },
   };
+}
+
+function withUnique(snap) {
+  return { ...snap, unique: uniqueResident(snap.procs.map((p) => p.pid)) };
 }
 
 /**
@@ -237,9 +310,36 @@ export async function waitSettled(rootPid, { everyMs = 250, window = 8, toleranc
     if (recent.length > window) recent.shift();
     if (recent.length === window && last.procs.length >= minProcs && recent.every((s) => s.procs.length === last.procs.length)) {
       const values = recent.map((s) => s.pss);
-      if (Math.max(...values) - Math.min(...values) < toleranceBytes) return { settled: true, waitedMs: Date.now() - start, snapshot: last };
+      if (Math.max(...values) - Math.min(...values) < toleranceBytes) return { settled: true, waitedMs: Date.now() - start, snapshot: withUnique(last) };
     }
     await delay(everyMs);
   }
-  return { settled: false, waitedMs: Date.now() - start, snapshot: last ?? snapshot(rootPid) };
+  return { settled: false, waitedMs: Date.now() - start, snapshot: withUnique(last ?? snapshot(rootPid)) };
+}
+
+/**
+ * startSampler in a worker thread. Resolves once the first sample is taken; `stop()` resolves to the maxima
+ * (as startSampler's). The thread ends by itself after `maxMs` plus a margin if stop() is never called.
+ */
+export async function startSamplerThread(rootPid, intervalMs = 20, maxMs = 300000, uniqueEveryMs = 100) {
+  const { Worker } = await import('node:worker_threads');
+  const worker = new Worker(new URL('./sampler-worker.mjs', import.meta.url), { workerData: { rootPid, intervalMs, maxMs, uniqueEveryMs } });
+  const kill = setTimeout(() => worker.terminate(), maxMs + 30000);
+  await new Promise((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  return {
+    stop() {
+      return new Promise((resolve, reject) => {
+        worker.once('message', (m) => {
+          clearTimeout(kill);
+          worker.terminate();
+          resolve({ ...m.peak, perPid: new Map(m.peak.perPid) });
+        });
+        worker.once('error', reject);
+        worker.postMessage('stop');
+      });
+    },
+  };
 }

@@ -4,7 +4,9 @@
  * bad input. Drives the bundled dist/server.js (`npm run build`).
  */
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { REPO_ROOT } from './lsp-client';
 import { CLEAN_PY, VIEWS_PY, cleanup, fileUri, makeWorkspace, requireBuiltServer, startServer } from './helpers';
 import { ResponseError, type Diagnostic, type LspClient } from './lsp-client';
 
@@ -167,6 +169,41 @@ describe('language server: open documents', function () {
     last = await client.waitForDiagnostics(uri, (p) => p.version === version, 15000, from);
     assert.deepEqual(last.diagnostics, []);
   });
+
+  for (const [name, languageId, sample] of [
+    ['views.py', 'python', path.join(REPO_ROOT, 'examples/django-app/shop/views.py')],
+    ['server.js', 'javascript', path.join(REPO_ROOT, 'examples/express-app/src/server.js')],
+  ] as const) {
+    it(`after many incremental edits, ${name} has the same diagnostics as a fresh open of its final text (incremental reparse)`, async function () {
+      if (!fs.existsSync(sample)) this.skip();
+      const text = fs.readFileSync(sample, 'utf8');
+      const { uri } = await openAndWait(`edited/${name}`, text, languageId);
+      // Edits all over the file: insert lines at the top, type inside lines, delete characters, join lines.
+      const lines = () => client.docs.get(uri)!.text.split('\n');
+      const edits: ((n: number) => { range: any; newText: string })[] = [
+        () => ({ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, newText: languageId === 'python' ? '# header\n' : '// header\n' }),
+        (n) => ({ range: { start: { line: n, character: 0 }, end: { line: n, character: 0 } }, newText: ' ' }),
+        (n) => ({ range: { start: { line: n, character: 0 }, end: { line: n, character: 1 } }, newText: '' }),
+        (n) => ({ range: { start: { line: n, character: lines()[n].length }, end: { line: n, character: lines()[n].length } }, newText: '0' }),
+        (n) => ({ range: { start: { line: n, character: lines()[n].length }, end: { line: n + 1, character: 0 } }, newText: '\n\n' }),
+      ];
+      let version = 1;
+      const from = client.notifications.length;
+      for (let i = 0; i < 40; i++) {
+        const n = (i * 7) % Math.max(1, lines().length - 2);
+        version = client.change(uri, [edits[i % edits.length](n)]);
+        // Now and then let an analysis run (and reparse from the kept tree) between edits.
+        if (i % 8 === 7) {
+          const v = version;
+          await client.waitForDiagnostics(uri, (p) => p.version === v, 15000, from);
+        }
+      }
+      const edited = await client.waitForDiagnostics(uri, (p) => p.version === version, 15000, from);
+      const fresh = await openAndWait(`fresh/${name}`, client.docs.get(uri)!.text, languageId);
+      const shape = (ds: Diagnostic[]) => ds.map((d) => [d.code, d.range, d.message]);
+      assert.deepEqual(shape(edited.diagnostics), shape(fresh.diagnostics));
+    });
+  }
 
   it('never publishes an older version after a newer one (superseded analyses are dropped)', async () => {
     const { uri } = await openAndWait('shop/burst.py', CLEAN_PY);

@@ -46,6 +46,8 @@ export class ParsedFile {
     readonly text: string,
     /** A previous tree of this file, already `edit()`ed, for tree-sitter's incremental reparse. */
     private readonly previousPython?: Tree,
+    /** The file's previous SourceFile and text, for TypeScript's incremental reparse (then no longer usable). */
+    private readonly previousTypeScript?: { sourceFile: ts.SourceFile; text: string },
   ) {}
 
   python(): Tree {
@@ -55,7 +57,10 @@ export class ParsedFile {
     return this.py !== undefined;
   }
   typescript(): ts.SourceFile {
-    return (this.tsFile ??= parseTypeScript(this.path, this.text));
+    return (this.tsFile ??= parseTypeScript(this.path, this.text, this.previousTypeScript));
+  }
+  hasTypeScriptTree(): boolean {
+    return this.tsFile !== undefined;
   }
   yaml(): Document.Parsed[] {
     return (this.yamlDocs ??= parseYaml(this.text));

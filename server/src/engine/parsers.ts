@@ -54,7 +54,20 @@ function scriptKindFor(filePath: string): ts.ScriptKind {
   return ts.ScriptKind.TS;
 }
 
-export function parseTypeScript(filePath: string, text: string): ts.SourceFile {
+/**
+ * Parses TypeScript/JavaScript. With `previous` (the same file's last SourceFile and its text), reparses
+ * incrementally (ts.updateSourceFile over the changed span); `previous.sourceFile` must not be used afterwards.
+ */
+export function parseTypeScript(filePath: string, text: string, previous?: { sourceFile: ts.SourceFile; text: string }): ts.SourceFile {
+  if (previous && previous.sourceFile.fileName === filePath) {
+    const old = previous.text;
+    let start = 0;
+    while (start < old.length && start < text.length && old.charCodeAt(start) === text.charCodeAt(start)) start++;
+    let end = 0;
+    while (end < old.length - start && end < text.length - start && old.charCodeAt(old.length - 1 - end) === text.charCodeAt(text.length - 1 - end)) end++;
+    const change = ts.createTextChangeRange(ts.createTextSpan(start, old.length - start - end), text.length - start - end);
+    return ts.updateSourceFile(previous.sourceFile, text, change);
+  }
   return ts.createSourceFile(filePath, text, ts.ScriptTarget.Latest, true, scriptKindFor(filePath));
 }
 

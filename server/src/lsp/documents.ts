@@ -1,8 +1,10 @@
 /**
- * Open documents inside an analysis worker: their text (incremental sync) and, for Python, the last tree-sitter
- * tree, kept `edit()`ed for every change so that the next parse reuses it (incremental reparse).
+ * Open documents inside an analysis worker: their text (incremental sync) and their last parse, reused by the
+ * next one (incremental reparse): for Python the tree-sitter tree, kept `edit()`ed for every change; for
+ * TypeScript/JavaScript the SourceFile and its text (ts.updateSourceFile over the changed span).
  */
 import { TextDocument, type TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
+import type { ts } from 'ts-morph';
 import { Edit, type Tree } from 'web-tree-sitter';
 import type { FileKind } from '../../../rules/api';
 import { ParsedFile } from '../engine/analyzer';
@@ -12,6 +14,8 @@ export class TrackedDocument {
   doc: TextDocument;
   readonly kind: FileKind | undefined;
   private tree: Tree | undefined;
+  private tsBase: { sourceFile: ts.SourceFile; text: string } | undefined;
+  private lent: { sourceFile: ts.SourceFile; text: string } | undefined;
 
   constructor(
     uri: string,
@@ -61,11 +65,18 @@ export class TrackedDocument {
 
   /** Parsed forms for analysing the current text, reusing the kept tree. Pass the result to `adopt` afterwards. */
   parsedFile(): ParsedFile {
-    return new ParsedFile(this.path, this.text, this.kind === 'python' ? this.tree : undefined);
+    const isTs = this.kind === 'typescript' || this.kind === 'javascript';
+    const base = isTs ? this.tsBase : undefined;
+    // A reparse invalidates the base: adopt() replaces it with the new SourceFile, or keeps it when unused.
+    this.lent = base;
+    this.tsBase = undefined;
+    return new ParsedFile(this.path, this.text, this.kind === 'python' ? this.tree : undefined, base);
   }
 
   /** Keeps the tree the analysis produced (if it parsed Python) as the base for the next reparse. */
   adopt(parsed: ParsedFile): void {
+    this.tsBase = parsed.hasTypeScriptTree() ? { sourceFile: parsed.typescript(), text: parsed.text } : this.lent;
+    this.lent = undefined;
     if (!parsed.hasPythonTree()) return;
     const fresh = parsed.python();
     if (fresh !== this.tree) {
@@ -77,6 +88,8 @@ export class TrackedDocument {
   dropTree(): void {
     this.tree?.delete();
     this.tree = undefined;
+    this.tsBase = undefined;
+    this.lent = undefined;
   }
 }
 
