@@ -397,7 +397,7 @@ async function measureService(spec, { quick = false } = {}) {
       const { group, port } = server;
       const base = await waitSettled(group.pgid, { timeoutMs: 30000, minProcs: spec.minProcs ?? 1 });
       const before = cpuTimes(group.pgid);
-      const sampler = await startSamplerThread(group.pgid, 20, 300000, 100);
+      const sampler = await startSamplerThread(group.pgid, 20, 300000);
       const r = await request(port, req.make());
       const peak = await sampler.stop();
       const pid = busiest(before, cpuTimes(group.pgid));
@@ -427,6 +427,7 @@ async function measureService(spec, { quick = false } = {}) {
         servedDeltaPss: served && baseProc ? served.pss - baseProc.pss : undefined,
         samples: peak.samples,
         maxGapMs: peak.maxGapMs,
+        uniqueMaxGapMs: peak.uniqueMaxGapMs,
       });
       result.requests.push({ phase: 'peak', label: req.label, status: r.status, ms: r.ms, bytes: r.bytes, error: r.error, verdict });
       if (verdict.broken) fail(`${req.label}: ${verdict.text}`);
@@ -740,7 +741,7 @@ function printServiceRun(v, res) {
     for (const p of res.idle) log(`    ${p.role.padEnd(16)} pid ${String(p.pid).padEnd(8)} PSS ${f1(p.pss).padStart(7)} MB  RSS ${f1(p.rss).padStart(7)} MB${p.served?.length ? `  (served ${p.served.join(', ')})` : ''}`);
   }
   for (const p of res.peaks) {
-    log(`  peak ${p.label}${p.fresh ? ' (fresh server)' : ''}: ${p.verdict.text}, ${(p.ms / 1000).toFixed(1)} s; distinct ${f1(p.idleBefore.unique)} -> ${f1(p.peakUnique)} MB (+${f1(p.deltaUnique)}, ${p.uniqueSamples} samples); total PSS ${f1(p.idleBefore.pss)} -> ${f1(p.peakPss)} MB (+${f1(p.deltaPss)}), RSS peak ${f1(p.peakRss)} MB; serving process ${p.servedBy ?? '?'} peak PSS ${f1(p.servedPeak?.pss)} MB (+${f1(p.servedDeltaPss)}${p.servedBefore?.length ? `; it had served ${p.servedBefore.join(', ')}` : '; its first request'}); ${p.samples} samples, max gap ${p.maxGapMs} ms`);
+    log(`  peak ${p.label}${p.fresh ? ' (fresh server)' : ''}: ${p.verdict.text}, ${(p.ms / 1000).toFixed(1)} s; distinct ${f1(p.idleBefore.unique)} -> ${f1(p.peakUnique)} MB (+${f1(p.deltaUnique)}, ${p.uniqueSamples} samples, max gap ${p.uniqueMaxGapMs} ms); total PSS ${f1(p.idleBefore.pss)} -> ${f1(p.peakPss)} MB (+${f1(p.deltaPss)}), RSS peak ${f1(p.peakRss)} MB; serving process ${p.servedBy ?? '?'} peak PSS ${f1(p.servedPeak?.pss)} MB (+${f1(p.servedDeltaPss)}${p.servedBefore?.length ? `; it had served ${p.servedBefore.join(', ')}` : '; its first request'}); ${p.samples} samples, max gap ${p.maxGapMs} ms`);
   }
   for (const n of res.logNotes ?? []) log(`  log: ${n}`);
   if (!res.ok) for (const pr of res.problems) log(`  !! ${v.key === 'before' ? 'the unfixed app' : 'BROKEN by the fixes'}: ${pr}`);

@@ -183,8 +183,24 @@ export class Workspace {
   }
 
   read(relPath: string): string | undefined {
+    this.recorded?.add(relPath);
     if (this.overlay && relPath === this.overlay.relPath) return this.overlay.text;
     return this.project.readFile(relPath);
+  }
+
+  private recorded?: Set<string>;
+
+  /** Runs `fn` and returns the files it read (for caches that must notice when any of them changes). */
+  recordReads<T>(fn: () => T): { value: T; reads: Set<string> } {
+    const outer = this.recorded;
+    const reads = new Set<string>();
+    this.recorded = reads;
+    try {
+      return { value: fn(), reads };
+    } finally {
+      this.recorded = outer;
+      if (outer) for (const r of reads) outer.add(r);
+    }
   }
 
   exists(relPath: string): boolean {

@@ -318,20 +318,23 @@ export async function waitSettled(rootPid, { everyMs = 250, window = 8, toleranc
 }
 
 /**
- * startSampler in a worker thread. Resolves once the first sample is taken; `stop()` resolves to the maxima
- * (as startSampler's). The thread ends by itself after `maxMs` plus a margin if stop() is never called.
+ * Two samplers in worker threads, so neither the HTTP client in the main thread nor each other delays them: one
+ * reads PSS/RSS every `intervalMs`, the other the distinct resident memory (pagemap; slower: ~100 ms for six
+ * processes on a loaded 2-CPU machine) back to back. Resolves once both took a first sample; `stop()` resolves to
+ * { pss, rss, unique, samples, uniqueSamples, maxGapMs, uniqueMaxGapMs, perPid }. The threads end by themselves
+ * after `maxMs` plus a margin if stop() is never called.
  */
-export async function startSamplerThread(rootPid, intervalMs = 20, maxMs = 300000, uniqueEveryMs = 100) {
+export async function startSamplerThread(rootPid, intervalMs = 20, maxMs = 300000) {
   const { Worker } = await import('node:worker_threads');
-  const worker = new Worker(new URL('./sampler-worker.mjs', import.meta.url), { workerData: { rootPid, intervalMs, maxMs, uniqueEveryMs } });
-  const kill = setTimeout(() => worker.terminate(), maxMs + 30000);
-  await new Promise((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
-  });
-  return {
-    stop() {
-      return new Promise((resolve, reject) => {
+  const spawnOne = async (uniqueEveryMs) => {
+    const worker = new Worker(new URL('./sampler-worker.mjs', import.meta.url), { workerData: { rootPid, intervalMs, maxMs, uniqueEveryMs } });
+    const kill = setTimeout(() => worker.terminate(), maxMs + 30000);
+    await new Promise((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    return () =>
+      new Promise((resolve, reject) => {
         worker.once('message', (m) => {
           clearTimeout(kill);
           worker.terminate();
@@ -340,6 +343,12 @@ export async function startSamplerThread(rootPid, intervalMs = 20, maxMs = 30000
         worker.once('error', reject);
         worker.postMessage('stop');
       });
+  };
+  const [stopPss, stopUnique] = await Promise.all([spawnOne(Infinity), spawnOne(0)]);
+  return {
+    async stop() {
+      const [p, u] = await Promise.all([stopPss(), stopUnique()]);
+      return { ...p, unique: u.unique, uniqueSamples: u.uniqueSamples, uniqueMaxGapMs: u.maxGapMs };
     },
   };
 }

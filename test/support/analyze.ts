@@ -7,6 +7,7 @@ import { Analyzer } from '../../server/src/engine/analyzer';
 import { defaultConfig, loadConfig } from '../../server/src/engine/config';
 import { initParsers } from '../../server/src/engine/parsers';
 import type { Finding, FileResult } from '../../server/src/engine/types';
+import { isGolden } from './fixtures';
 
 export { initParsers };
 
@@ -23,7 +24,10 @@ export function fixtureProject(root: string, memoryLimitMb?: number): ProjectInf
   const list = (dir: string): string[] =>
     fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
       const abs = path.join(dir, e.name);
-      return e.isDirectory() ? list(abs) : [path.relative(root, abs).split(path.sep).join('/')];
+      if (e.isDirectory()) return list(abs);
+      // Golden outputs and expectation sidecars are test data, not part of the fixture workspace.
+      if (isGolden(e.name) || e.name.endsWith('.expect')) return [];
+      return [path.relative(root, abs).split(path.sep).join('/')];
     });
   return {
     memoryLimitMb,

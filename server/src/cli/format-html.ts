@@ -115,10 +115,16 @@ function fixHtml(fix: Fix, text: string): string {
   for (const e of [...fix.edits].sort((a, b) => b.start - a.start)) {
     after = after.slice(0, e.start - regionStart) + e.newText + after.slice(e.end - regionStart);
   }
-  const before = lines.slice(startLine, endLine + 1);
-  const rows = [
-    ...before.map((l) => `<span class="del">- ${esc(l)}</span>`),
-    ...after.split('\n').map((l) => `<span class="add">+ ${esc(l)}</span>`),
-  ];
+  const { removed, added } = changedLines(lines.slice(startLine, endLine + 1), after.split(/\r?\n/));
+  const rows = [...removed.map((l) => `<span class="del">- ${esc(l)}</span>`), ...added.map((l) => `<span class="add">+ ${esc(l)}</span>`)];
   return `<div class="fix"><h4>Fix (${fix.safety}): ${esc(fix.title)}</h4><pre>${rows.join('\n')}</pre></div>`;
+}
+
+/** Drops the lines a fix leaves as they were at the top and bottom of its region. */
+function changedLines(before: string[], after: string[]): { removed: string[]; added: string[] } {
+  let head = 0;
+  while (head < before.length && head < after.length && before[head] === after[head]) head++;
+  let tail = 0;
+  while (tail < before.length - head && tail < after.length - head && before[before.length - 1 - tail] === after[after.length - 1 - tail]) tail++;
+  return { removed: before.slice(head, before.length - tail), added: after.slice(head, after.length - tail) };
 }

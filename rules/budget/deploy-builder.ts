@@ -1,0 +1,112 @@
+/**
+ * Building deploys: the state the platform readers share (the deploys found so far, and the Dockerfiles,
+ * Procfiles and package.json files a platform file already runs, which are then no deploys of their own), and
+ * the steps every reader needs: adding the processes a start command really runs, reading a Dockerfile's
+ * final stage.
+ */
+import { commandsFromLine, type StartCommand } from '../config/commands-build';
+import { MappedText } from '../config/commands-text';
+import { classifyDeployFile, dirOf, joinPath, type Workspace } from './deploy-files';
+import type { Deploy, DeployEnv } from './deploy-model';
+import { finalStageChain, finalStageCommands } from './dockerfile-stages';
+import { isSetupStep, npmScriptName, scriptOf } from './process-chain';
+
+/** Runners whose own process does not count: what they run does. */
+const RUNNERS = new Set(['npm', 'yarn', 'pnpm', 'bun', 'sh', 'bash', 'dash', 'honcho', 'foreman']);
+
+export class DeployBuilder {
+  readonly deploys: Deploy[] = [];
+  /** Files whose commands a platform file already runs. */
+  readonly claimed = new Set<string>();
+
+  constructor(
+    readonly ws: Workspace,
+    readonly files: readonly { relPath: string; type: string }[],
+  ) {}
+
+  add(d: Omit<Deploy, 'processes' | 'env'>): Deploy {
+    const deploy: Deploy = { ...d, processes: [], env: [] };
+    this.deploys.push(deploy);
+    return deploy;
+  }
+
+  claim(file: string): void {
+    this.claimed.add(file);
+  }
+
+  /** Environment settings of a deploy file (.env, app.json, fly.toml [env]...). */
+  envOf(file: string): DeployEnv[] {
+    return this.ws.env(file).map((setting) => ({ name: setting.name, value: setting.value.value, file, setting }));
+  }
+
+  scriptCommands(pkg: string, script: string): StartCommand[] {
+    return this.ws.commands(pkg).filter((c) => c.name === script);
+  }
+
+  /** The final stage's CMD/ENTRYPOINT (inherited from the stage it builds on when it has none), and its ENV. */
+  dockerfileProcesses(deploy: Deploy, file: string): void {
+    this.dockerfileEnv(deploy, file);
+    for (const c of finalStageCommands(this.ws, file)) this.addProcesses(deploy, c, file, dirOf(file), [`${file} CMD`]);
+  }
+
+  /** ENV of the final stage and of the stages it builds on. */
+  dockerfileEnv(deploy: Deploy, file: string): void {
+    if (!deploy.files.includes(file)) deploy.files.push(file);
+    const text = this.ws.read(file);
+    const dockerfile = this.ws.dockerfile(file);
+    if (text === undefined || !dockerfile) return;
+    const chain = finalStageChain(text, dockerfile);
+    for (const setting of this.ws.env(file)) {
+      if (chain.some(([s, e]) => setting.nameStart >= s && setting.nameStart < e)) deploy.env.push({ name: setting.name, value: setting.value.value, file, setting });
+    }
+  }
+
+  /** Uses a Dockerfile for a deploy: its CMD when the platform file gives no command, else only its ENV. */
+  useDockerfile(deploy: Deploy, file: string, hasOwnCommands: boolean): void {
+    deploy.dockerfile = file;
+    this.claim(file);
+    if (hasOwnCommands) this.dockerfileEnv(deploy, file);
+    else this.dockerfileProcesses(deploy, file);
+  }
+
+  /** Adds the processes a command starts, following npm scripts, shell scripts and Procfile runners. */
+  addProcesses(deploy: Deploy, command: StartCommand, file: string, cwd: string, via: string[], depth = 0): void {
+    if (!deploy.files.includes(file) && classifyDeployFile(file)) deploy.files.push(file);
+    // VAR=value prefixes apply to this command and what it runs.
+    for (const word of command.env) {
+      const eq = word.value.indexOf('=');
+      const [nameStart] = word.text.fileRange(0, 1);
+      const [, nameEnd] = word.text.fileRange(0, eq);
+      const name = word.value.slice(0, eq);
+      deploy.env.push({ name, value: word.value.slice(eq + 1), file, setting: { source: command.source, name, nameStart, nameEnd, value: word.text.slice(eq + 1) } });
+    }
+    if (isSetupStep(this.ws.read(file) ?? '', command, file) || depth > 4) return;
+    const next = this.expand(command, cwd);
+    if (next === undefined) {
+      if (!RUNNERS.has(command.program)) deploy.processes.push({ command, file, cwd, via });
+      return;
+    }
+    for (const n of next) this.addProcesses(deploy, n.command, n.file, n.cwd, [...via, n.via], depth + 1);
+  }
+
+  /** What an `npm start`, `sh start.sh` or `honcho start` runs; undefined for a command that is itself a process. */
+  private expand(command: StartCommand, cwd: string): { command: StartCommand; file: string; cwd: string; via: string }[] | undefined {
+    const program = command.program;
+    if (['npm', 'yarn', 'pnpm', 'bun'].includes(program)) {
+      const script = npmScriptName(program, command.args.map((a) => a.value));
+      if (!script) return [];
+      const pkg = joinPath(cwd, 'package.json');
+      this.claim(pkg);
+      return this.scriptCommands(pkg, script).map((c) => ({ command: c, file: pkg, cwd, via: `${pkg} scripts.${script}` }));
+    }
+    if (program === 'honcho' || program === 'foreman') {
+      const procfile = joinPath(cwd, 'Procfile');
+      return this.ws.commands(procfile).filter((c) => c.name !== 'release').map((c) => ({ command: c, file: procfile, cwd, via: `${procfile} ${c.name}` }));
+    }
+    const script = scriptOf(this.ws, command, cwd);
+    if (!script.isScriptRunner) return undefined;
+    if (!script.file) return [];
+    const text = this.ws.read(script.file)!;
+    return commandsFromLine(MappedText.of(text, 0, text.length), 'shell', 'procfile').map((c) => ({ command: c, file: script.file!, cwd, via: script.file! }));
+  }
+}

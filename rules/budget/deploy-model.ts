@@ -1,0 +1,45 @@
+/** The shape of a deploy target: what runs in one memory limit, the processes it starts, its environment. */
+import type { EnvSetting, StartCommand } from '../config/commands-build';
+import type { SourceLocation } from './deploy-files';
+import type { MemoryLimit } from './platform-limits';
+
+export type Platform = 'render' | 'heroku' | 'fly' | 'docker-compose' | 'kubernetes' | 'railway' | 'dockerfile' | 'procfile' | 'package-json';
+
+/** A process a deploy starts, with the command as written and where. */
+export interface DeployProcess {
+  command: StartCommand;
+  /** File holding the command. */
+  file: string;
+  /** Directory the command runs in (workspace-relative, `dirOf` form). */
+  cwd: string;
+  /** How it was reached: `render.yaml startCommand`, `package.json scripts.start`. */
+  via: string[];
+}
+
+export interface DeployEnv {
+  name: string;
+  value: string;
+  file: string;
+  setting: EnvSetting;
+}
+
+export interface Deploy {
+  id: string;
+  label: string;
+  platform: Platform;
+  /** Directory of the app's code and requirement files. */
+  dir: string;
+  /** The service/process entry in its deploy file. */
+  definedAt?: SourceLocation;
+  limit?: MemoryLimit;
+  processes: DeployProcess[];
+  env: DeployEnv[];
+  /** The Dockerfile that builds its image, if any. */
+  dockerfile?: string;
+  /** Deploy files it reads. */
+  files: string[];
+  /** Heroku dyno CPU count and memory (for the Python buildpack's default WEB_CONCURRENCY). */
+  herokuDyno?: { mb: number; cores: number };
+  /** The platform's runtime, when its file says (render.yaml `runtime`: python, node, docker...). */
+  runtime?: string;
+}

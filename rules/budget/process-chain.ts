@@ -1,0 +1,57 @@
+/**
+ * Following a start command to the processes it really runs: `npm start` / `npm run x` / `yarn x` to the
+ * package.json script, `sh start.sh` / `./entrypoint.sh` to the script's commands, and telling setup steps
+ * (`migrate && gunicorn`, the non-final lines of a script) from long-running processes.
+ */
+import type { StartCommand } from '../config/commands-build';
+import { classifyDeployFile, joinPath, type Workspace } from './deploy-files';
+
+/** `npm start` -> start, `npm run web -- --port 3000` -> web, `yarn serve` -> serve; undefined for install/ci/build steps. */
+export function npmScriptName(program: string, args: string[]): string | undefined {
+  const words = args.filter((a, i) => !a.startsWith('-') && !(i > 0 && args[i - 1] === '--prefix'));
+  const [first, second] = words;
+  if (!first) return program === 'yarn' ? 'start' : undefined;
+  if (first === 'start' || first === 'run' || first === 'run-script') return first === 'start' ? 'start' : second;
+  if ((program === 'yarn' || program === 'pnpm' || program === 'bun') && !['install', 'add', 'ci', 'build', 'test', 'exec', 'dlx', 'x'].includes(first)) return first;
+  return undefined;
+}
+
+/** The script a `sh start.sh` / `./start.sh` command runs (`/app/start.sh` in a container maps to the workspace file). */
+export function scriptOf(ws: Workspace, command: StartCommand, cwd: string): { isScriptRunner: boolean; file?: string } {
+  const program = command.program;
+  const args = command.args.map((a) => a.value);
+  const shell = /^(ba|da)?sh$/.test(program);
+  const path = shell ? args.find((a) => !a.startsWith('-')) : /\.sh$/.test(program) ? command.programWord.value : undefined;
+  if (!shell && path === undefined) return { isScriptRunner: false };
+  return { isScriptRunner: true, file: path === undefined ? undefined : resolveInWorkspace(ws, cwd, path) };
+}
+
+function resolveInWorkspace(ws: Workspace, cwd: string, path: string): string | undefined {
+  if (/[$`]/.test(path)) return undefined;
+  const parts = path.split('/').filter((p) => p !== '' && p !== '.');
+  for (let i = 0; i < parts.length; i++) {
+    for (const candidate of [joinPath(cwd, parts.slice(i).join('/')), parts.slice(i).join('/')]) if (ws.exists(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/**
+ * A command that finishes before the next one starts (`migrate && gunicorn`, `npm ci; node app.js`, a line of
+ * a shell script that is not the last): a setup step, not a process of the deploy.
+ */
+export function isSetupStep(text: string, command: StartCommand, file: string): boolean {
+  const last = command.args.length ? command.args[command.args.length - 1] : command.programWord;
+  let i = last.end;
+  while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '"' || text[i] === "'" || text[i] === ']' || text[i] === ',')) i++;
+  if (text.startsWith('&&', i) || text.startsWith('||', i) || text[i] === ';') return true;
+  if (text[i] === '&') return false;
+  // In a shell script each line runs after the previous one finished: only `exec` and the last command stay.
+  if (/\.sh$/.test(file) || (!classifyDeployFile(file) && !/\.(json|ya?ml|toml)$/.test(file))) {
+    const lineStart = text.lastIndexOf('\n', command.programWord.start - 1) + 1;
+    if (/\bexec\s/.test(text.slice(lineStart, command.programWord.start))) return false;
+    const lineEnd = text.indexOf('\n', i);
+    const later = lineEnd === -1 ? [] : text.slice(lineEnd + 1).split('\n').map((l) => l.trim());
+    return later.some((l) => l !== '' && !l.startsWith('#') && !/^(wait|exit|fi|done|esac|\}|;;)\b/.test(l));
+  }
+  return false;
+}
