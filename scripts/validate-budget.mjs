@@ -1,29 +1,34 @@
 #!/usr/bin/env node
 // `npm run validate-budget`: measures the example workspace's deploys for real and compares the memory with what
-// memlint estimates, before and after `memlint --fix`.
+// memlint estimates, before and after `memlint --fix`. Not part of `npm test` (it takes 20-40 minutes).
 //
 //   1. Installs Debian's python3-django, python3-djangorestframework, gunicorn and python3-dj-database-url (apt, as
 //      root) when /usr/bin/python3 cannot import them; installs Express from npm into a temporary copy.
-//   2. Copies examples/ to a temporary directory three times: as is, after `memlint --fix` (safe fixes) and after
-//      `memlint --fix --unsafe-fixes`, and shows what the fixes changed.
+//   2. Copies examples/ to a temporary directory three times: as is ("before"), after `memlint --fix` ("safe") and
+//      after `memlint --fix --unsafe-fixes` ("fixed"), and shows what the fixes changed.
 //   3. For each copy runs render.yaml's services as their commands say, on loopback:
 //      - shop-api: the build step `python manage.py migrate` (with Debian's packages instead of `pip install`), a
 //        SQLite table of 100,000 orders, then `gunicorn config.wsgi -c gunicorn.conf.py --bind 127.0.0.1:<port>` (the
-//        only override: the config binds 0.0.0.0:8000; a command-line flag wins over the config file in gunicorn);
+//        only override: the config binds 0.0.0.0:8000; gunicorn applies command-line settings after the config file);
 //      - shop-events: `npm install` (the service's `npm ci` needs a lockfile the example does not have), `npm start`
 //        with PORT=<port>.
-//      It reads RSS and PSS from /proc/<pid>/smaps_rollup of every process of the server's process group (gunicorn
-//      master + workers; npm + sh + node): after start, idle after a warm-up (one request to each endpoint, then
-//      waiting until the total stops moving), and the peak while one request runs (sampled every ~20 ms).
-//   4. Prints estimate vs measured idle per deploy and the peaks before vs after the fixes, checks the targets
+//      Memory covers every process of the server's process group (gunicorn master + workers; npm + sh + node):
+//      RSS and PSS sums from /proc/<pid>/smaps_rollup, and the distinct resident memory (each physical page once,
+//      from /proc/<pid>/pagemap), measured after start, idle after a warm-up (one request to each endpoint, then
+//      waiting until the total stops moving), and at the peak while one request runs (sampled from worker threads:
+//      PSS/RSS every ~20 ms, distinct memory back to back).
+//   4. When a fixed copy breaks (build, start or an endpoint fails), it says so, exits 1, and finds the rule whose fix
+//      breaks it by leaving out one rule at a time (`memlint --fix ... --ignore <rule>`); the first copy that runs
+//      is measured too, as a diagnostic.
+//   5. Prints estimate vs measured idle per deploy and the peaks before vs after the fixes, checks the targets
 //      (estimate within 25% of the measured idle total; the fixes cut the measured peak by at least half) and, with
 //      --write-docs, records the tables in docs/PERFORMANCE.md under "## Memory budget: estimate vs measured".
 //
 // Options: --write-docs  --no-install  --keep (keep the temporary directory)  --orders N (default 100000)
 //          --variants before,safe,fixed  --only django|express
-// Exit: 0 targets met and nothing broke; 1 a fixed copy broke (an endpoint errors, the build or start fails) or a
-// target was missed; 2 the environment cannot run the measurement.
-// Linux only (reads /proc). Needs `npm run build` first (dist/cli.js) and tsx (a devDependency) for the estimate.
+// Exit: 0 targets met and nothing broke; 1 a fixed copy broke or a target was missed; 2 the environment cannot run
+// the measurement. Linux only (reads /proc; distinct memory needs root for pagemap frame numbers, else PSS stands
+// in). Needs `npm run build` first (dist/cli.js, dist/engine.js) and tsx (a devDependency) for the estimates.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';

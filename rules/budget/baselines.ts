@@ -121,6 +121,17 @@ export const SUPERVISORS = {
 
 export type SupervisorKey = keyof typeof SUPERVISORS;
 
+/** What a worker class adds to each worker on top of the framework baseline (threads are counted separately). */
+export const WORKER_CLASSES = {
+  gevent: {
+    mb: 10,
+    label: 'gevent hub',
+    source: 'estimate: gevent, greenlet and the monkey-patched standard library in each gevent/eventlet worker; idle greenlets are a few KB each',
+  },
+} satisfies Record<string, Figure>;
+
+export type WorkerClassKey = keyof typeof WORKER_CLASSES;
+
 /** Heavy libraries: resident memory each process that imports them adds. */
 export const LIBRARIES = {
   torch: {
@@ -208,7 +219,7 @@ export const UNIT_COSTS = {
 
 export type UnitKey = keyof typeof UNIT_COSTS;
 
-export type FigureKey = WorkerBaselineKey | SupervisorKey | LibraryKey | UnitKey;
+export type FigureKey = WorkerBaselineKey | SupervisorKey | WorkerClassKey | LibraryKey | UnitKey;
 
 /**
  * Figures measured by running the real servers (docs/PERFORMANCE.md). Empty until those measurements exist;
@@ -216,7 +227,7 @@ export type FigureKey = WorkerBaselineKey | SupervisorKey | LibraryKey | UnitKey
  */
 export const MEASURED: Partial<Record<FigureKey, Figure>> = {};
 
-const ALL: Record<FigureKey, Figure> = { ...WORKER_BASELINES, ...SUPERVISORS, ...LIBRARIES, ...UNIT_COSTS };
+const ALL: Record<FigureKey, Figure> = { ...WORKER_BASELINES, ...SUPERVISORS, ...WORKER_CLASSES, ...LIBRARIES, ...UNIT_COSTS };
 
 export function isFigureKey(key: string): key is FigureKey {
   return Object.prototype.hasOwnProperty.call(ALL, key);

@@ -164,7 +164,11 @@ export function readCompose(b: DeployBuilder, file: string): void {
   const base = dirOf(file);
   const commands = b.ws.commands(file);
   const env = b.ws.env(file);
-  for (const { reader, root } of readersOf(b.ws.yaml(file))) {
+  const documents = readersOf(b.ws.yaml(file));
+  for (const [index, { reader, root }] of documents.entries()) {
+    // commands.ts reads every document of the file: keep this document's.
+    const [docStart, docEnd] = reader.range(root) ?? [0, Infinity];
+    const inDoc = (offset: number) => offset >= docStart && offset < docEnd;
     for (const [name, node, pair] of reader.entries(reader.map(reader.get(root, 'services')))) {
       const service = reader.map(node);
       if (!service) continue;
@@ -174,7 +178,7 @@ export function readCompose(b: DeployBuilder, file: string): void {
       const dir = build ? asDir(joinPath(base, context ?? '.')) : base;
       const dockerfile = build ? joinPath(dir, dockerfileName) : undefined;
       const deploy = b.add({
-        id: `${file}#${name}`,
+        id: `${file}${documents.length > 1 ? `[${index + 1}]` : ''}#${name}`,
         label: `Compose service "${name}"`,
         platform: 'docker-compose',
         dir,
@@ -187,8 +191,8 @@ export function readCompose(b: DeployBuilder, file: string): void {
         const path = reader.text(envFile) ?? reader.text(reader.get(reader.map(envFile), 'path'));
         if (path) deploy.env.push(...b.envOf(joinPath(base, path)));
       }
-      deploy.env.push(...env.filter((e) => e.scope === name).map((setting) => ({ name: setting.name, value: setting.value.value, file, setting })));
-      const own = commands.filter((c) => c.name === name);
+      deploy.env.push(...env.filter((e) => e.scope === name && inDoc(e.nameStart)).map((setting) => ({ name: setting.name, value: setting.value.value, file, setting })));
+      const own = commands.filter((c) => c.name === name && inDoc(c.programWord.start));
       for (const c of own) b.addProcesses(deploy, c, file, dir, [`${file} ${name} command`]);
       if (deploy.dockerfile) b.useDockerfile(deploy, deploy.dockerfile, own.length > 0);
     }

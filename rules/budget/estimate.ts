@@ -151,8 +151,6 @@ const SERVER_LABEL: Record<ServerKind, string> = {
 function estimateDeploy(ws: Workspace, deploy: Deploy, hostCpus: number, figures: Figures, apps: AppFactsMemo): DeployEstimate | undefined {
   const processes: ProcessEstimate[] = [];
   const items: BudgetItem[] = [];
-  let python: PythonApp | undefined;
-  let node: NodeAppFacts | undefined;
 
   for (const proc of deploy.processes) {
     const server = serverOf(proc, { ws, deploy, hostCpus });
@@ -160,72 +158,20 @@ function estimateDeploy(ws: Workspace, deploy: Deploy, hostCpus: number, figures
     const index = processes.length;
     let framework: WorkerBaselineKey;
     let libraries: LibraryKey[] = [];
+    let python: PythonApp | undefined;
+    let node: NodeAppFacts | undefined;
     if (server.runtime === 'python') {
       const key = `${deploy.dir}\u0000${deploy.dockerfile ?? ''}`;
-      python ??= apps.python.get(key) ?? apps.python.set(key, pythonApp(ws, deploy)).get(key)!;
+      python = apps.python.get(key) ?? apps.python.set(key, pythonApp(ws, deploy)).get(key)!;
       framework = pythonFramework(server, python.packages, scriptText(ws, proc.cwd, server));
       libraries = withoutIncluded(librariesLoaded(librariesInstalled(python.packages), python.facts, python.codeSeen));
     } else {
-      node ??= apps.node.get(deploy.dir) ?? apps.node.set(deploy.dir, nodeAppFacts(ws, deploy.dir)).get(deploy.dir)!;
+      node = apps.node.get(deploy.dir) ?? apps.node.set(deploy.dir, nodeAppFacts(ws, deploy.dir)).get(deploy.dir)!;
       framework = nodeFramework(server, node.dependencies);
     }
     const base = figures.get(framework);
-    const add = (item: Omit<BudgetItem, 'mb' | 'process'>) => {
+    for (const item of processItems(server, framework, libraries, python, node, figures)) {
       if (item.count > 0 && item.eachMb > 0) items.push({ ...item, mb: item.count * item.eachMb, process: index });
-    };
-    const n = server.workers.n;
-    const multi = ['gunicorn', 'uvicorn', 'hypercorn', 'celery-worker', 'pm2'].includes(server.kind);
-    add({
-      label: multi ? `${SERVER_LABEL[server.kind]} (${base.label}${server.workerClass && server.kind === 'gunicorn' ? `, ${server.workerClass}` : ''})` : `${SERVER_LABEL[server.kind]} (${base.label})`,
-      count: n,
-      eachMb: base.mb,
-      key: framework,
-      source: base.source,
-      at: server.workers.at,
-      perWorker: multi,
-    });
-    // Supervisor processes.
-    if (server.kind === 'gunicorn') {
-      if (server.preload) add({ label: `gunicorn master holding the preloaded app`, count: 1, eachMb: base.mb, key: framework, source: base.source, perWorker: false });
-      else {
-        const f = figures.get('gunicorn-master');
-        add({ label: f.label, count: 1, eachMb: f.mb, key: 'gunicorn-master', source: f.source, perWorker: false });
-      }
-    } else if ((server.kind === 'uvicorn' || server.kind === 'hypercorn') && n > 1) {
-      const f = figures.get('uvicorn-supervisor');
-      add({ label: f.label, count: 1, eachMb: f.mb, key: 'uvicorn-supervisor', source: f.source, perWorker: false });
-    } else if (server.kind === 'celery-worker' && server.workerClass === 'prefork') {
-      add({ label: `celery main process (${base.label})`, count: 1, eachMb: base.mb, key: framework, source: base.source, perWorker: false });
-    } else if (server.kind === 'pm2') {
-      const f = figures.get('pm2-daemon');
-      add({ label: f.label, count: 1, eachMb: f.mb, key: 'pm2-daemon', source: f.source, perWorker: false });
-    }
-    // Threads.
-    if (server.threads.n > 1) {
-      const f = figures.get('thread');
-      add({ label: `threads (${n} x ${server.threads.n})`, count: n * server.threads.n, eachMb: f.mb, key: 'thread', source: f.source, at: server.threads.at, perWorker: true });
-    }
-    // Heavy libraries: once when imported before fork, else in every worker.
-    const shared = server.preload;
-    for (const lib of libraries) {
-      const f = figures.get(lib);
-      const label = shared ? `${f.label}, loaded once before fork` : n === 1 ? f.label : `${multi ? 'workers' : 'processes'} importing ${f.label}`;
-      add({ label, count: shared ? 1 : n, eachMb: f.mb, key: lib, source: f.source, perWorker: !shared });
-    }
-    // DB connections and bounded caches, per worker process.
-    const conn = figures.get('db-connection');
-    const entryKb = figures.get('cache-entry').mb;
-    if (server.runtime === 'python' && python) {
-      const perWorker = python.facts.sqlalchemyPool ?? (framework.startsWith('django') && python.facts.djangoDatabases ? server.threads.n : 0);
-      add({ label: 'DB connections', count: n * perWorker, eachMb: conn.mb, key: 'db-connection', source: conn.source, perWorker: true });
-      if (python.facts.cacheEntries > 0) {
-        add({ label: `bounded caches (${python.facts.cacheCount}, ${python.facts.cacheEntries} entries x ${entryKb} KB)`, count: n, eachMb: round1((python.facts.cacheEntries * entryKb) / 1024), key: 'cache-entry', source: figures.get('cache-entry').source, perWorker: true });
-      }
-    } else if (node) {
-      add({ label: 'DB pool connections', count: n * (node.pool ?? 0), eachMb: conn.mb, key: 'db-connection', source: conn.source, perWorker: true });
-      if (node.cacheEntries > 0) {
-        add({ label: `bounded caches (${node.cacheCount}, ${node.cacheEntries} entries x ${entryKb} KB)`, count: n, eachMb: round1((node.cacheEntries * entryKb) / 1024), key: 'cache-entry', source: figures.get('cache-entry').source, perWorker: true });
-      }
     }
     processes.push({
       name: proc.command.name,
@@ -267,6 +213,69 @@ function estimateDeploy(ws: Workspace, deploy: Deploy, hostCpus: number, figures
   if (over) estimate.advice = adviceOf(estimate, hostCpus);
   // Plain data only: no undefined members, so a JSON round trip gives the same object.
   return JSON.parse(JSON.stringify(estimate)) as DeployEstimate;
+}
+
+type ItemSpec = Omit<BudgetItem, 'mb' | 'process'>;
+
+const MULTI_PROCESS: ReadonlySet<ServerKind> = new Set(['gunicorn', 'uvicorn', 'hypercorn', 'celery-worker', 'pm2']);
+
+/** The breakdown lines of one process: workers, supervisor, worker class, threads, libraries, connections, caches. */
+function processItems(
+  server: Server,
+  framework: WorkerBaselineKey,
+  libraries: LibraryKey[],
+  python: PythonApp | undefined,
+  node: NodeAppFacts | undefined,
+  figures: Figures,
+): ItemSpec[] {
+  const out: ItemSpec[] = [];
+  const item = (key: FigureKey, label: string, count: number, extra: Partial<ItemSpec> = {}) => {
+    const f = figures.get(key);
+    out.push({ label, count, eachMb: f.mb, key, source: f.source, perWorker: false, ...extra });
+  };
+  const base = figures.get(framework);
+  const n = server.workers.n;
+  const multi = MULTI_PROCESS.has(server.kind);
+  const workerClass = server.workerClass && server.kind === 'gunicorn' ? `, ${server.workerClass}` : '';
+  item(framework, `${SERVER_LABEL[server.kind]} (${base.label}${workerClass})`, n, { at: server.workers.at, perWorker: multi });
+
+  // Supervisor processes.
+  if (server.kind === 'gunicorn') {
+    if (server.preload) item(framework, 'gunicorn master holding the preloaded app', 1);
+    else item('gunicorn-master', figures.get('gunicorn-master').label, 1);
+  } else if ((server.kind === 'uvicorn' || server.kind === 'hypercorn') && n > 1) {
+    item('uvicorn-supervisor', figures.get('uvicorn-supervisor').label, 1);
+  } else if (server.kind === 'celery-worker' && server.workerClass === 'prefork') {
+    item(framework, `celery main process (${base.label})`, 1);
+  } else if (server.kind === 'pm2') {
+    item('pm2-daemon', figures.get('pm2-daemon').label, 1);
+  }
+
+  // Worker class extras and threads.
+  if (/gevent|eventlet/i.test(server.workerClass ?? '')) item('gevent', `${figures.get('gevent').label} per worker`, n, { perWorker: true });
+  if (server.threads.n > 1) item('thread', `threads (${n} x ${server.threads.n})`, n * server.threads.n, { at: server.threads.at, perWorker: true });
+
+  // Heavy libraries: once when imported before fork, else in every worker.
+  for (const lib of libraries) {
+    const label = figures.get(lib).label;
+    if (server.preload) item(lib, `${label}, loaded once before fork`, 1);
+    else item(lib, n === 1 ? label : `${multi ? 'workers' : 'processes'} importing ${label}`, n, { perWorker: true });
+  }
+
+  // DB connections and bounded caches, per worker process.
+  const connections = python
+    ? python.facts.sqlalchemyPool ?? (framework.startsWith('django') && python.facts.djangoDatabases ? server.threads.n : 0)
+    : node?.pool ?? 0;
+  item('db-connection', python ? 'DB connections' : 'DB pool connections', n * connections, { perWorker: true });
+  const caches = python?.facts ?? node;
+  if (caches && caches.cacheEntries > 0) {
+    const entryKb = figures.get('cache-entry').mb;
+    item('cache-entry', `bounded caches (${caches.cacheCount}, ${caches.cacheEntries} entries x ${entryKb} KB)`, n, {
+      eachMb: round1((caches.cacheEntries * entryKb) / 1024),
+      perWorker: true,
+    });
+  }
+  return out;
 }
 
 function round1(n: number): number {

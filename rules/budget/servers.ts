@@ -108,7 +108,8 @@ function python(values: string[], at: SourceLocation): Server | undefined {
   if (/(^|\/)manage\.py$/.test(script)) {
     const sub = values[values.indexOf(script) + 1];
     if (sub === 'runserver' || sub === 'runserver_plus') return { kind: 'django-runserver', runtime: 'python', workers: one, threads: one, preload: false, at };
-    if (['rqworker', 'qcluster', 'run_huey', 'process_tasks', 'runworker'].includes(sub ?? '')) return { kind: 'python', runtime: 'python', workers: one, threads: one, preload: false, at };
+    // Queue workers run as Django management commands: manage.py's Django import makes them Django processes.
+    if (['rqworker', 'qcluster', 'run_huey', 'process_tasks', 'runworker'].includes(sub ?? '')) return { kind: 'python', runtime: 'python', workers: one, threads: one, preload: false, app: script, at };
     return undefined; // migrate, collectstatic, shell...
   }
   return { kind: 'python', runtime: 'python', workers: one, threads: one, preload: false, app: script, at };
@@ -239,7 +240,7 @@ function gunicorn(proc: DeployProcess, sc: ServerContext, at: SourceLocation): S
     herokuDefault(sc) ?? { n: 1, how: 'gunicorn default of 1 worker', cpuDerived: false };
   const threads = flagCount(proc, ['--threads'], ctx) ?? fromCmdArgs(['--threads']) ?? fromConfig('threads') ?? { n: 1, how: 'default', cpuDerived: false };
   const classFlag = optionValues(args, ['-k', '--worker-class']).pop() ?? optionValues(cmdArgs, ['-k', '--worker-class']).pop();
-  const classConfig = values.get('worker_class')?.expr.replace(/^["']|["']$/g, '');
+  const classConfig = pythonString(values.get('worker_class')?.expr, ctx);
   let workerClass = classFlag?.value ?? classConfig ?? 'sync';
   workerClass = workerClass.replace(/^egg:gunicorn#/, '').split('.').pop() ?? workerClass;
   if (/^(sync|SyncWorker)$/.test(workerClass) && threads.n > 1) workerClass = 'gthread';
@@ -249,6 +250,16 @@ function gunicorn(proc: DeployProcess, sc: ServerContext, at: SourceLocation): S
     /^(True|1)$/.test(values.get('preload_app')?.expr ?? '');
   const app = positional(args, GUNICORN_BOOLEAN_FLAGS) ?? values.get('wsgi_app')?.expr.replace(/^["']|["']$/g, '');
   return { kind: 'gunicorn', runtime: 'python', workers, threads, workerClass, preload, app, at };
+}
+
+/** A string setting: `"gthread"`, or `os.environ.get("WORKER_CLASS", "gthread")` (the variable when the deploy sets it). */
+function pythonString(expr: string | undefined, ctx: CountContext): string | undefined {
+  if (expr === undefined) return undefined;
+  const literal = /^[rbuRBU]?(["'])(.*)\1$/.exec(expr.trim());
+  if (literal) return literal[2];
+  const env = /^(?:os\.environ\.get|os\.getenv|environ\.get|getenv)\(\s*(["'])(\w+)\1\s*(?:,\s*(["'])(.*?)\3\s*)?\)$/.exec(expr.trim());
+  if (env) return ctx.env(env[2]) ?? env[4];
+  return undefined;
 }
 
 /** The gunicorn config a command loads, read through gunicorn-config.ts from the command's working directory. */

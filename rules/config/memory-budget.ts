@@ -70,7 +70,7 @@ export default defineRule({
       notes:
         'The figures (and where each comes from) are in rules/budget/baselines.ts; override any of them with the `baselines` ' +
         'option, e.g. `baselines = ["django-drf=180", "gunicorn-master=30"]`. Keys: django-drf, django, flask, fastapi, streamlit, ' +
-        'celery, python, express, fastify, koa, nestjs, nextjs, node, gunicorn-master, uvicorn-supervisor, pm2-daemon, torch, ' +
+        'celery, python, express, fastify, koa, nestjs, nextjs, node, gunicorn-master, uvicorn-supervisor, pm2-daemon, gevent, torch, ' +
         'face-recognition, dlib, onnxruntime, pandas, numpy, scipy, scikit-learn, opencv, thread, db-connection, cache-entry (KB). ' +
         'Counts derived from the CPU count assume `hostCpus` CPUs (default 8). With gunicorn `--preload` (and celery prefork) ' +
         'heavy libraries are counted once, shared by the forked workers. Budgets under the limit produce no finding; ' +

@@ -161,7 +161,14 @@ function checkDockerfile(ctx: RuleContext): void {
   const pip = dockerfilePipInstalls(text, dirOf(file));
   const packages = pythonPackages(ws, dirOf(file), pip.requirementFiles);
   for (const p of pip.packages) packages.add(p);
-  const pythonImage = chainFroms.some((f) => PYTHON_IMAGE.test(f.getImageName() ?? '')) || pip.packages.length > 0 || pip.requirementFiles.length > 0 || /\b(poetry|pipenv|uv)\s+(install|sync)\b/.test(text);
+  // Python runs in the final image: a Python base image, or Python packages installed in a stage it is made of.
+  const chainText = chain.map(([s, e]) => text.slice(s, e)).join('\n');
+  const chainPip = dockerfilePipInstalls(chainText, dirOf(file));
+  const pythonImage =
+    chainFroms.some((f) => PYTHON_IMAGE.test(f.getImageName() ?? '')) ||
+    chainPip.packages.length > 0 ||
+    chainPip.requirementFiles.length > 0 ||
+    /\b(poetry|pipenv|uv)\s+(install|sync)\b/.test(chainText);
   if (!pythonImage) return;
 
   const deploys = findDeploys(ws).filter((d) => d.dockerfile === file);

@@ -1,8 +1,8 @@
 /**
  * UI check of the extension in a real VS Code (code-server's workbench in chromium, see host.ts): opens a copy
  * of examples/, waits for memlint's squiggle, the Problems panel (including files that are not open, from the
- * workspace scan), the quick-fix menu, the text after the fix, and the report view. Screenshots of each step
- * go to test-results/ui/.
+ * workspace scan), the quick-fix menu, the text after the fix, the report view, and the message shown when
+ * the server crashed and was restarted. Screenshots of each step go to test-results/ui/.
  *
  *   npm run build && npx tsx test/e2e/ui-check.ts [--extension <root>] [--out test-results/ui]
  */
@@ -91,6 +91,14 @@ async function main(): Promise<void> {
     await report.locator('table').first().waitFor();
     step('report view shown');
     await shot('5-report');
+
+    // A crash of the server: the client restarts it and says so.
+    const server = findServerProcess(extension);
+    if (!server) throw new Error('no memlint language server process found');
+    process.kill(server, 'SIGKILL');
+    await page.locator('.notification-toast', { hasText: 'stopped unexpectedly and was restarted' }).first().waitFor({ timeout: 60_000 });
+    step('restart notification shown');
+    await shot('6-crash-restarted');
     console.log(`[ui] passed; screenshots in ${path.relative(process.cwd(), out)}`);
   } catch (e) {
     await shot('failure').catch(() => undefined);
@@ -99,6 +107,21 @@ async function main(): Promise<void> {
     await wb.close();
     fs.rmSync(ws, { recursive: true, force: true });
   }
+}
+
+/** The pid of the language server started from this extension (cmdline `<ext>/dist/server.js --node-ipc`). */
+function findServerProcess(extension: string): number | undefined {
+  const script = path.join(extension, 'dist', 'server.js');
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmd = fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (cmd.includes(script) && cmd.some((a) => a.startsWith('--node-ipc'))) return Number(entry);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return undefined;
 }
 
 main().then(

@@ -20,6 +20,10 @@ export const CLEAN_PY = ['from rest_framework.pagination import PageNumberPagina
 
 export function requireBuiltServer(): void {
   if (!fs.existsSync(SERVER_SCRIPT)) throw new Error(`${SERVER_SCRIPT} is missing: run \`npm run build\` first`);
+  const worker = path.join(path.dirname(SERVER_SCRIPT), 'server-worker.js');
+  if (!fs.existsSync(worker)) {
+    throw new Error(`${worker} is missing: scripts/build.mjs must bundle server/src/lsp/worker-main.ts as server-worker (then npm run build)`);
+  }
 }
 
 /** Creates a folder with the given files (relative path -> text); removed by `cleanup`. */

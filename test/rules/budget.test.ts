@@ -8,7 +8,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { allRules } from '../../rules/index';
+import { pythonCount, shellCount } from '../../rules/budget/counts';
 import { estimateDeploys, type DeployEstimate, type EstimateOptions } from '../../rules/budget/estimate';
+import { dockerSizeMb, flyMemoryMb, herokuDyno, kubernetesQuantityMb, renderPlanMb } from '../../rules/budget/platform-limits';
 import { loadConfig } from '../../server/src/engine/config';
 import { fixtureProject } from '../support/analyze';
 import { FIXTURES_ROOT } from '../support/fixtures';
@@ -180,5 +182,44 @@ describe('memory budget estimates (rules/budget/estimate.ts)', () => {
     for (const ws of ['render-starter-django', 'heroku-app', 'compose-limits', 'k8s']) {
       for (const e of estimates(ws)) assert.deepEqual(JSON.parse(JSON.stringify(e)), e);
     }
+  });
+});
+
+describe('memory budget building blocks', () => {
+  it('reads memory quantities the way each platform writes them', () => {
+    assert.equal(kubernetesQuantityMb('512Mi'), 512);
+    assert.equal(kubernetesQuantityMb('1Gi'), 1024);
+    assert.equal(kubernetesQuantityMb('1G'), 954); // 1e9 bytes
+    assert.equal(kubernetesQuantityMb('536870912'), 512);
+    assert.equal(kubernetesQuantityMb('lots'), undefined);
+    assert.equal(dockerSizeMb('512m'), 512);
+    assert.equal(dockerSizeMb('1.5g'), 1536);
+    assert.equal(dockerSizeMb('2048MB'), 2048);
+    assert.equal(dockerSizeMb(536870912), 512);
+    assert.equal(flyMemoryMb('1gb'), 1024);
+    assert.equal(flyMemoryMb('512mb'), 512);
+    assert.equal(flyMemoryMb(2048), 2048);
+    assert.equal(renderPlanMb('starter'), 512);
+    assert.equal(renderPlanMb('pro_plus'), 8192);
+    assert.equal(renderPlanMb('Pro Max'), 16384);
+    assert.equal(renderPlanMb('pro ultra'), 32768);
+    assert.equal(herokuDyno('Performance-M')?.mb, 2560);
+    assert.equal(herokuDyno('performance-l')?.mb, 14336);
+    assert.equal(herokuDyno('basic')?.mb, 512);
+  });
+
+  it('evaluates worker counts written as Python and as shell', () => {
+    const env = (vars: Record<string, string>) => ({ env: (n: string) => vars[n], hostCpus: 8 });
+    assert.deepEqual(pythonCount('multiprocessing.cpu_count() * 2 + 1', env({})), { n: 17, cpuDerived: true, envUsed: [] });
+    assert.equal(pythonCount('int(os.environ.get("WEB_CONCURRENCY", 3))', env({}))?.n, 3);
+    assert.deepEqual(pythonCount('int(os.environ.get("WEB_CONCURRENCY", 3))', env({ WEB_CONCURRENCY: '5' })), { n: 5, cpuDerived: false, envUsed: ['WEB_CONCURRENCY'] });
+    assert.equal(pythonCount('max(2, os.cpu_count() // 2)', env({}))?.n, 4);
+    assert.equal(pythonCount('int(os.getenv("WORKERS") or 2)', env({}))?.n, 2);
+    assert.equal(pythonCount('workers_from_somewhere()', env({})), undefined);
+    assert.equal(shellCount('4', env({}))?.n, 4);
+    assert.equal(shellCount('${WEB_CONCURRENCY:-4}', env({}))?.n, 4);
+    assert.equal(shellCount('${WEB_CONCURRENCY:-4}', env({ WEB_CONCURRENCY: '2' }))?.n, 2);
+    assert.deepEqual(shellCount('$(( $(nproc) * 2 + 1 ))', env({})), { n: 17, cpuDerived: true, envUsed: [] });
+    assert.equal(shellCount('$WORKERS', env({})), undefined);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Runs scan jobs (lists of workspace files to analyse from disk) one at a time in a worker thread.
+ * Runs scan jobs (lists of workspace files to analyse from disk) one at a time in a worker process.
  * - Cancelling the running job terminates the worker (analysis is synchronous; this is the only way to stop it).
  * - A file that takes longer than `fileTimeoutMs`, or kills the worker (out of memory, wasm abort), is skipped
  *   with a note and the job goes on with the remaining files in a fresh worker: one bad file never blocks the rest.
@@ -65,7 +65,7 @@ export class ScanRunner {
       heapMb: options.workerHeapMb,
       log: options.log,
       onMessage: (msg) => this.onMessage(msg),
-      onExit: (reason) => this.onWorkerLost(`the analysis thread stopped: ${reason}`),
+      onExit: (reason) => this.onWorkerLost(`the analysis worker stopped: ${reason}`),
     });
   }
 

@@ -1,6 +1,6 @@
 /**
- * The memlint language server's main thread: the protocol, the open documents' text, the results and what is
- * published. All analysis runs in two worker threads (see worker.ts): one for the open documents, one for
+ * The memlint language server process: the protocol, the open documents' text, the results and what is
+ * published. All analysis runs in two worker processes (see worker.ts): one for the open documents, one for
  * workspace scans, so typing is never queued behind a scan, a hung analysis costs a worker and not the
  * server, and an idle server holds no engine memory. Handlers never throw into the connection.
  */
@@ -43,7 +43,7 @@ import type { FixAllReply, FolderState, FromWorker, LintReply, ToWorker } from '
 import { WorkspaceScanner } from './workspace-scan';
 
 export interface ServerOptions {
-  /** Script the analysis worker threads run (dist/server-worker.js). */
+  /** Script the analysis worker processes run (dist/server-worker.js). */
   worker: WorkerScript;
   version: string;
 }
@@ -128,7 +128,9 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     worker: options.worker,
     fileTimeoutMs: 20_000,
     idleMs: 3_000,
-    workerHeapMb: 2048,
+    // Scans go through thousands of files: a small heap keeps the scan's memory bounded (V8 collects sooner);
+    // a file that needs more is skipped with a note.
+    workerHeapMb: 256,
     log,
     onMessage: fromWorker,
   });

@@ -35,7 +35,7 @@ export class WorkerHandle {
     return this.worker !== undefined;
   }
 
-  /** Starts the worker thread; false (and logged) when it cannot be started. */
+  /** Starts the worker process; false (and logged) when it cannot be started. */
   start(): boolean {
     if (this.worker) return true;
     try {

@@ -76,7 +76,7 @@ export class WorkspaceScanner {
             },
             onSkipped: (file, reason) => {
               done++;
-              this.host.log(`skipped ${file}: ${reason}`);
+              this.skipped(file, reason);
             },
             onDone: (outcome) => {
               if (outcome.cancelled) cancelled = true;
@@ -121,11 +121,21 @@ export class WorkspaceScanner {
         results.setDisk(result, !this.host.isOpen(result.path));
         this.host.logNotes(result);
       },
-      onSkipped: (file, reason) => this.host.log(`skipped ${file}: ${reason}`),
+      onSkipped: (file, reason) => this.skipped(file, reason),
       onDone: (outcome) => {
         if (outcome.failed) this.host.log(`re-analysis in ${folder.root} failed: ${outcome.failed}`);
       },
     });
+  }
+
+  /** A file the scan gave up on: logged, and noted in the report (its old results are dropped). */
+  private skipped(file: string, reason: string): void {
+    this.host.log(`skipped ${file}: ${reason}`);
+    const relPath = file.startsWith(this.host.folders.forPath(file).root + '/') ? file.slice(this.host.folders.forPath(file).root.length + 1) : file;
+    this.host.results.setDisk(
+      { path: file, relPath, findings: [], notes: [{ kind: 'rule-error', path: file, relPath, message: `not analysed: ${reason}` }], skipped: true },
+      !this.host.isOpen(file),
+    );
   }
 
   cancelFolder(folder: Folder): void {
