@@ -25,7 +25,7 @@
 //      --write-docs, records the tables in docs/PERFORMANCE.md under "## Memory budget: estimate vs measured".
 //
 // Options: --write-docs  --no-install  --keep (keep the temporary directory)  --orders N (default 100000)
-//          --variants before,safe,fixed  --only django|express
+//          --variants before,safe,fixed  --only django|express  --report-from <kept dir>/results.json
 // Exit: 0 targets met and nothing broke; 1 a fixed copy broke or a target was missed; 2 the environment cannot run
 // the measurement. Linux only (reads /proc; distinct memory needs root for pagemap frame numbers, else PSS stands
 // in). Needs `npm run build` first (dist/cli.js, dist/engine.js) and tsx (a devDependency) for the estimates.
@@ -60,8 +60,8 @@ const opt = (name, fallback) => {
   return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : fallback;
 };
 
-const ORDERS = Number(opt('--orders', '100000'));
-const CUSTOMERS = Math.max(1, Math.round(ORDERS / 10));
+let ORDERS = Number(opt('--orders', '100000'));
+let CUSTOMERS = Math.max(1, Math.round(ORDERS / 10));
 const UPLOAD_BYTES = 15 * 1000 * 1000;
 const EVENTS_BYTES = 40 * 1000 * 1000;
 const EVENTS_SMALL_BYTES = 9 * 1000 * 1000;
@@ -195,7 +195,7 @@ function offeredFixes(dir) {
   const report = JSON.parse(r.stdout);
   const rel = (f) => path.relative(dir, path.resolve(ROOT, f));
   return {
-    findings: report.findings.map((f) => ({ rule: f.ruleId, file: rel(f.file), line: f.range.start.line, fixes: (f.fixes ?? []).map((x) => ({ title: x.title, safety: x.safety })) })),
+    findings: report.findings.map((f) => ({ rule: f.ruleId, file: rel(f.file), line: f.range.start.line, message: f.message, fixes: (f.fixes ?? []).map((x) => ({ title: x.title, safety: x.safety })) })),
     notes: report.notes ?? [],
   };
 }
@@ -212,6 +212,7 @@ function makeVariant(work, key, label, fixArgs) {
     v.diff = d.changed;
     fs.writeFileSync(path.join(work, `${key}.diff`), d.text);
     v.diffFile = path.join(work, `${key}.diff`);
+    v.remaining = offeredFixes(dir).findings;
   }
   return v;
 }
@@ -291,6 +292,26 @@ function busiest(before, after) {
   return best?.pid;
 }
 
+/** The gist of a failed command's output: a Python traceback's exception and innermost frame, else the last lines. */
+function errorSummary(text) {
+  const lines = text.trim().split('\n');
+  const frames = lines.filter((l) => /^\s*File "/.test(l));
+  const last = lines[lines.length - 1]?.trim() ?? '';
+  if (frames.length && /^\w+(\.\w+)*(Error|Exception)\b/.test(last)) return `${last} (${frames[frames.length - 1].trim()})`;
+  return lines.slice(-4).join(' | ');
+}
+
+/** The process whose PSS grew most between a snapshot and a sampler's per-process maxima (over 1 MB), if any. */
+function grewMost(base, peak) {
+  let best;
+  for (const [pid, m] of peak.perPid) {
+    const b = base.procs.find((p) => p.pid === pid);
+    const growth = m.pss - (b?.pss ?? 0);
+    if (b && growth > MB && (!best || growth > best.growth)) best = { pid, growth };
+  }
+  return best?.pid;
+}
+
 function summariseProcs(procs) {
   return procs.map((p) => ({ pid: p.pid, role: p.role, pss: p.pss, rss: p.rss }));
 }
@@ -322,7 +343,7 @@ async function measureService(spec, { quick = false } = {}) {
     const r = run(step.cmd, step.args, { cwd: spec.cwd, env: step.env, timeoutMs: step.timeoutMs ?? 600000 });
     result.build = [...(result.build ?? []), { step: step.label, ok: r.ok }];
     if (!r.ok) {
-      fail(`build step \`${step.label}\` failed (exit ${r.status}): ${(r.stderr || r.stdout).trim().split('\n').slice(-6).join(' | ')}`);
+      fail(`build step \`${step.label}\` failed (exit ${r.status}): ${errorSummary(r.stderr || r.stdout)}`);
       result.totalMs = Date.now() - t0;
       return result;
     }
@@ -405,7 +426,8 @@ async function measureService(spec, { quick = false } = {}) {
       const sampler = await startSamplerThread(group.pgid, 20, 300000);
       const r = await request(port, req.make());
       const peak = await sampler.stop();
-      const pid = busiest(before, cpuTimes(group.pgid));
+      const pid = grewMost(base.snapshot, peak) ?? busiest(before, cpuTimes(group.pgid));
+      const exited = pid !== undefined && !processTree(group.pgid).includes(pid);
       const verdict = spec.judge(req, r);
       const servedBefore = pid ? [...(server.servedBy.get(pid) ?? [])] : [];
       if (pid) server.servedBy.set(pid, [...servedBefore, req.label]);
@@ -427,6 +449,7 @@ async function measureService(spec, { quick = false } = {}) {
         peakRss: peak.rss,
         deltaPss: peak.pss - base.snapshot.pss,
         servedBy: pid,
+        servedExited: exited,
         servedBefore,
         servedPeak: served,
         servedDeltaPss: served && baseProc ? served.pss - baseProc.pss : undefined,
@@ -559,7 +582,22 @@ function deployEstimate(estimates, serviceName) {
 // ---------------------------------------------------------------------------------------------------------
 // Main
 
+/** `--report-from results.json`: the report of an earlier run (kept with --keep), without measuring again. */
+function reportFrom(file) {
+  const saved = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const byKey = new Map(saved.variants.map((v) => [v.key, v]));
+  const diagnostics = saved.diagnostics.map((d) => ({ ...d, diagnosticVariant: d.diagnosticVariant ? byKey.get(d.diagnosticVariant) : undefined }));
+  const variants = saved.variants.filter((v) => !v.diagnosticOf);
+  ORDERS = saved.orders ?? ORDERS;
+  CUSTOMERS = saved.customers ?? CUSTOMERS;
+  const report = buildReport({ ...saved, started: new Date(saved.started), finished: new Date(saved.finished), variants, diagnostics });
+  log(report.text);
+  if (flag('--write-docs')) writeDocs(report.markdown);
+  return report.exitCode;
+}
+
 async function main() {
+  if (opt('--report-from')) return reportFrom(opt('--report-from'));
   const started = new Date();
   if (process.platform !== 'linux' || !fs.existsSync('/proc/self/smaps_rollup')) throw new SetupError('needs Linux with /proc/<pid>/smaps_rollup (kernel 4.14+)');
   if (!fs.existsSync(path.join(ROOT, 'dist', 'cli.js')) || !fs.existsSync(path.join(ROOT, 'dist', 'engine.js'))) throw new SetupError('run `npm run build` first (dist/cli.js, dist/engine.js)');
@@ -681,7 +719,8 @@ async function main() {
   const finished = new Date();
   const report = buildReport({ started, finished, machine: { ...machine, loadEnd }, ver, hostCpus, variants, diagnostics, figures, overrides, offered, work });
   log('\n' + report.text);
-  fs.writeFileSync(path.join(work, 'results.json'), JSON.stringify({ variants: everyVariant.map(stripVariant), diagnostics: diagnostics.map((d) => ({ ...d, diagnosticVariant: d.diagnosticVariant?.key })), figures, machine, ver }, (k, v) => (v instanceof Map ? Object.fromEntries(v) : v), 1));
+  const saved = { started, finished, machine: { ...machine, loadEnd }, ver, hostCpus, orders: ORDERS, customers: CUSTOMERS, variants: everyVariant.map(stripVariant), diagnostics: diagnostics.map((d) => ({ ...d, diagnosticVariant: d.diagnosticVariant?.key })), figures, overrides, offered };
+  fs.writeFileSync(path.join(work, 'results.json'), JSON.stringify(saved, (k, v) => (v instanceof Map ? [...v] : v), 1));
   log(`\nraw results: ${path.join(work, 'results.json')}`);
 
   if (flag('--write-docs')) writeDocs(report.markdown);
@@ -694,7 +733,7 @@ async function main() {
 }
 
 function stripVariant(v) {
-  return { key: v.key, label: v.label, fixOutput: v.fixOutput, diff: v.diff, apps: v.apps, estimates: v.estimates, diagnosticOf: v.diagnosticOf };
+  return { key: v.key, label: v.label, fixOutput: v.fixOutput, diff: v.diff, remaining: v.remaining, apps: v.apps, estimates: v.estimates, diagnosticOf: v.diagnosticOf };
 }
 
 /**
@@ -746,7 +785,7 @@ function printServiceRun(v, res) {
     for (const p of res.idle) log(`    ${p.role.padEnd(16)} pid ${String(p.pid).padEnd(8)} PSS ${f1(p.pss).padStart(7)} MB  RSS ${f1(p.rss).padStart(7)} MB${p.served?.length ? `  (served ${p.served.join(', ')})` : ''}`);
   }
   for (const p of res.peaks) {
-    log(`  peak ${p.label}${p.fresh ? ' (fresh server)' : ''}: ${p.verdict.text}, ${(p.ms / 1000).toFixed(1)} s; distinct ${f1(p.idleBefore.unique)} -> ${f1(p.peakUnique)} MB (+${f1(p.deltaUnique)}, ${p.uniqueSamples} samples, max gap ${p.uniqueMaxGapMs} ms); total PSS ${f1(p.idleBefore.pss)} -> ${f1(p.peakPss)} MB (+${f1(p.deltaPss)}), RSS peak ${f1(p.peakRss)} MB; serving process ${p.servedBy ?? '?'} peak PSS ${f1(p.servedPeak?.pss)} MB (+${f1(p.servedDeltaPss)}${p.servedBefore?.length ? `; it had served ${p.servedBefore.join(', ')}` : '; its first request'}); ${p.samples} samples, max gap ${p.maxGapMs} ms`);
+    log(`  peak ${p.label}${p.fresh ? ' (fresh server)' : ''}: ${p.verdict.text}, ${(p.ms / 1000).toFixed(1)} s; distinct ${f1(p.idleBefore.unique)} -> ${f1(p.peakUnique)} MB (+${f1(p.deltaUnique)}, ${p.uniqueSamples} samples, max gap ${p.uniqueMaxGapMs} ms); total PSS ${f1(p.idleBefore.pss)} -> ${f1(p.peakPss)} MB (+${f1(p.deltaPss)}), RSS peak ${f1(p.peakRss)} MB; serving process ${p.servedBy ?? '?'}${p.servedExited ? ' (gone after the request)' : ''} peak PSS ${f1(p.servedPeak?.pss)} MB (+${f1(p.servedDeltaPss)}${p.servedBefore?.length ? `; it had served ${p.servedBefore.join(', ')}` : '; its first request'}); ${p.samples} samples, max gap ${p.maxGapMs} ms`);
   }
   for (const n of res.logNotes ?? []) log(`  log: ${n}`);
   if (!res.ok) for (const pr of res.problems) log(`  !! ${v.key === 'before' ? 'the unfixed app' : 'BROKEN by the fixes'}: ${pr}`);
@@ -758,8 +797,18 @@ function printServiceRun(v, res) {
 /** The measured memory a figure stands for: distinct resident bytes when pagemap was readable, else the PSS sum. */
 function primary(x, kind = 'total') {
   if (!x) return undefined;
-  if (kind === 'peak') return x.peakUnique || x.peakPss;
+  if (kind === 'peak') return peakDistinct(x) ?? x.peakPss;
   return x.unique ?? x.pss;
+}
+
+/**
+ * A request's peak distinct memory: the distinct sampler reads pagemap, ~100-300 ms a reading on a loaded machine, and
+ * can miss a short spike the 20 ms PSS sampler sees. What a request adds is private memory of the serving process,
+ * counted in full by both, so idle distinct + PSS growth is a second lower bound; the peak is the larger.
+ */
+function peakDistinct(p) {
+  if (!p.peakUnique || p.idleBefore?.unique === undefined) return undefined;
+  return Math.max(p.peakUnique, p.idleBefore.unique + (p.peakPss - p.idleBefore.pss));
 }
 
 function buildReport({ started, finished, machine, ver, hostCpus, variants, diagnostics, figures, overrides, offered, work }) {
@@ -859,7 +908,7 @@ function buildReport({ started, finished, machine, ver, hostCpus, variants, diag
         const p = v.apps[name]?.peaks.find((q) => q.label === label);
         if (!p) return v.apps[name] && !v.apps[name].ok ? 'broken' : '—';
         const status = p.verdict.broken ? ` **${p.verdict.text.slice(0, 60)}**` : p.verdict.rejected ? ' (413)' : '';
-        return `${f0(primary(p, 'peak'))} MB (${f0(primary(p.idleBefore))} + ${f0(distinct ? p.deltaUnique : p.deltaPss)}) · ${f0(p.peakPss)}${status}`;
+        return `${f0(primary(p, 'peak'))} MB (${f0(primary(p.idleBefore))} + ${f0(primary(p, 'peak') - primary(p.idleBefore))}) · ${f0(p.peakPss)}${status}`;
       });
       const b = before.apps[name]?.peaks.find((q) => q.label === label);
       const a = after?.apps[name]?.peaks.find((q) => q.label === label);
@@ -905,7 +954,8 @@ function buildReport({ started, finished, machine, ver, hostCpus, variants, diag
   if (figures.gunicornMasterMb !== undefined) figLines.push(`gunicorn master: **${figures.gunicornMasterMb.toFixed(1)} MB** (RSS)`);
   if (figures.expressMb !== undefined) figLines.push(`node running the Express app: **${figures.expressMb.toFixed(1)} MB** (its RSS: the process on its own)`);
   if (figures.npmOverheadMb !== undefined) figLines.push(`\`npm start\` around it (npm + sh): **${figures.npmOverheadMb.toFixed(1)} MB** more (distinct; npm shares node's binary with the app)`);
-  if (figLines.length) both('Per-worker figures (measured; baselines.ts `MEASURED` candidates):', '', ...figLines.map((l) => `- ${l}`), '', `As memory-budget \`baselines\` overrides: ${overrides.map((o) => `\`${o}\``).join(', ')}.`, '');
+  if (figLines.length) both('Per-worker figures (measured; baselines.ts `MEASURED` candidates):', '', ...figLines.map((l) => `- ${l}`), '');
+  if (overrides.length) both(`As memory-budget \`baselines\` overrides: ${overrides.map((o) => `\`${o}\``).join(', ')}.`, '');
 
   // Findings.
   const notes = [];
@@ -960,6 +1010,8 @@ function buildReport({ started, finished, machine, ver, hostCpus, variants, diag
   both('');
   if (notes.length) both('### Findings', '', ...notes.map((n) => `- ${n}`), '');
   if (fixed?.fixOutput) md.push(`What \`memlint --fix --unsafe-fixes\` changed in the copy:`, '', '```', ...fixed.fixOutput.map((l) => l.trim()), '```', '');
+  if (fixed?.remaining?.length)
+    both(`Still reported after \`memlint --fix --unsafe-fixes\` (no fix applied):`, '', ...fixed.remaining.map((f) => `- \`${f.rule}\` ${f.file}:${f.line}${f.fixes.length ? '' : ' (no fix offered)'}: ${f.message}`), '');
 
   if (problems.length) {
     exitCode = 1;
@@ -969,7 +1021,8 @@ function buildReport({ started, finished, machine, ver, hostCpus, variants, diag
     exitCode = 1;
     txt.push(`FAILED: targets not met (CLI estimate within 25% of the measured idle total: ${estMet('cli') ? 'yes' : 'no'}; measured peak halved by the fixes: ${peakMet ? 'yes' : 'no'})`);
   }
-  return { markdown: md.join('\n'), text: txt.join('\n'), exitCode };
+  const clean = (t) => (work ? t.split(work + '/').join('<work>/').split(work).join('<work>') : t);
+  return { markdown: clean(md.join('\n')), text: txt.join('\n'), exitCode };
 }
 
 function countRoles(procs) {

@@ -17,6 +17,22 @@ export function captures(tree: Tree, source: string, node: Node = tree.rootNode)
   return query(tree, source).captures(node);
 }
 
+/**
+ * The nodes captured under one name, once each. Prefer this to filtering `captures()` by node type: a
+ * wildcard capture like `(_) @value` can have the same type as the node you want (`Path(x).resolve()`'s
+ * object is a call too).
+ */
+export function capturesNamed(tree: Tree, source: string, name: string, node: Node = tree.rootNode): Node[] {
+  const seen = new Set<number>();
+  const out: Node[] = [];
+  for (const c of query(tree, source).captures(node)) {
+    if (c.name !== name || seen.has(c.node.id)) continue;
+    seen.add(c.node.id);
+    out.push(c.node);
+  }
+  return out;
+}
+
 /** Each match as a map from capture name to node. */
 export function matches(tree: Tree, source: string, node: Node = tree.rootNode): Map<string, Node>[] {
   return query(tree, source)

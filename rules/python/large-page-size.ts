@@ -3,7 +3,7 @@
  */
 import type { Node } from 'web-tree-sitter';
 import { defineRule, type FixSpec, type RuleContext } from '../api';
-import { ancestor, captures, indentOf, intValue, keywordArgument, positionalArguments, stringValue } from './ast';
+import { ancestor, captures, capturesNamed, indentOf, intValue, keywordArgument, positionalArguments, stringValue } from './ast';
 import { importsOf } from './imports';
 
 const SIZE_ATTRIBUTES = new Set(['page_size', 'max_page_size', 'max_limit', 'default_limit']);
@@ -64,8 +64,7 @@ class ExportPagination(PageNumberPagination):
       imports.importsModule('rest_framework') || imports.importsModule('django') || ctx.file.roles.has('django-settings');
 
     // page_size = N, max_page_size = N, self.paginator.page_size = N
-    for (const { node } of captures(tree, '(assignment left: [(identifier) (attribute)] @target right: (_) @value) @a')) {
-      if (node.type !== 'assignment') continue;
+    for (const node of capturesNamed(tree, '(assignment left: [(identifier) (attribute)] @target right: (_) @value) @a', 'a')) {
       const target = node.childForFieldName('left')!;
       const value = node.childForFieldName('right')!;
       const name = target.type === 'identifier' ? target.text : target.childForFieldName('attribute')?.text;
@@ -90,8 +89,7 @@ class ExportPagination(PageNumberPagination):
     }
 
     // Paginator(queryset, N) / Paginator(queryset, per_page=N)
-    for (const { node } of captures(tree, '(call function: [(identifier) (attribute)] @f) @call')) {
-      if (node.type !== 'call') continue;
+    for (const node of capturesNamed(tree, '(call function: [(identifier) (attribute)] @f) @call', 'call')) {
       const fn = node.childForFieldName('function')!;
       const qualified = imports.resolve(fn);
       if (qualified !== 'django.core.paginator.Paginator' && !(qualified === undefined && fn.text === 'Paginator' && isDjangoCode)) continue;

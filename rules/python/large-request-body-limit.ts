@@ -3,7 +3,7 @@
  */
 import type { Node } from 'web-tree-sitter';
 import { defineRule, type RuleContext } from '../api';
-import { captures, enclosingClass, enclosingFunction, intValue, keywordArgument, stringValue } from './ast';
+import { captures, capturesNamed, enclosingClass, enclosingFunction, intValue, keywordArgument, stringValue } from './ast';
 import { importsOf } from './imports';
 import { formatBytes } from '../shared/format';
 import { REQUEST_BODY_LIMIT_ID, requestBodyLimitDocs, requestBodyLimitOptions, thresholdBytes } from '../shared/request-body-limit-docs';
@@ -79,8 +79,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
     }
 
     // app.config.update(MAX_CONTENT_LENGTH=...) / .from_mapping(...) / .update({"MAX_CONTENT_LENGTH": ...})
-    for (const { node } of captures(tree, '(call function: (attribute object: (_) @obj attribute: (identifier) @m)) @call')) {
-      if (node.type !== 'call') continue;
+    for (const node of capturesNamed(tree, '(call function: (attribute object: (_) @obj attribute: (identifier) @m)) @call', 'call')) {
       const fn = node.childForFieldName('function')!;
       if (!['update', 'from_mapping'].includes(fn.childForFieldName('attribute')!.text) || !isFlaskConfig(fn.childForFieldName('object'))) continue;
       const keyword = keywordArgument(node, 'MAX_CONTENT_LENGTH');

@@ -4,7 +4,7 @@
  */
 import type { Node } from 'web-tree-sitter';
 import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
-import { ancestor, captures, indentOf, intValue, keywordArgument, stringValue } from './ast';
+import { ancestor, captures, capturesNamed, indentOf, intValue, keywordArgument, stringValue } from './ast';
 import { importsOf } from './imports';
 
 const ENGINE_FACTORIES = new Set([
@@ -105,8 +105,7 @@ export default defineRule({
     }
 
     // DATABASES["default"]["CONN_MAX_AGE"] = N
-    for (const { node } of captures(tree, '(assignment left: (subscript) @target right: (_) @value) @a')) {
-      if (node.type !== 'assignment') continue;
+    for (const node of capturesNamed(tree, '(assignment left: (subscript) @target right: (_) @value) @a', 'a')) {
       const target = node.childForFieldName('left')!;
       const value = node.childForFieldName('right')!;
       if (stringValue(target.childForFieldName('subscript')) !== 'CONN_MAX_AGE' || !/^(settings\.)?DATABASES\b/.test(target.text)) continue;
@@ -123,8 +122,7 @@ export default defineRule({
     }
 
     const imports = importsOf(tree);
-    for (const { node } of captures(tree, '(call function: [(identifier) (attribute)] @fn) @call')) {
-      if (node.type !== 'call') continue;
+    for (const node of capturesNamed(tree, '(call function: [(identifier) (attribute)] @fn) @call', 'call')) {
       const qualified = imports.resolve(node.childForFieldName('function'));
       if (qualified === 'dj_database_url.config' || qualified === 'dj_database_url.parse') checkDjDatabaseUrl(ctx, node, maxAge, healthChecksElsewhere);
       else if (qualified && ENGINE_FACTORIES.has(qualified)) checkEngine(ctx, node, maxPool);

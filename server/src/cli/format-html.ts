@@ -6,6 +6,7 @@ import type { WorkspaceReport } from '../engine/report';
 import type { Finding, Fix } from '../engine/types';
 import { LineIndex } from '../engine/text';
 import type { DisplayPath } from './display';
+import { BUDGET_CSS, budgetHtml } from './format-budget';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
@@ -34,12 +35,13 @@ export function formatHtml(report: WorkspaceReport, display: DisplayPath, readTe
   const t = report.totals;
   const parts: string[] = [];
   parts.push(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">`);
-  parts.push(`<title>memlint report</title><style>${CSS}</style></head><body><main>`);
+  parts.push(`<title>memlint report</title><style>${CSS}${BUDGET_CSS}</style></head><body><main>`);
   parts.push(`<h1>memlint report</h1><div class="sub">${esc(display(report.root) || '.')} · ${report.filesAnalyzed} files analysed · memlint ${esc(toolVersion)}</div>`);
   parts.push(`<div class="cards">`);
   parts.push(card('problems', t.findings), card('files with problems', t.files), card('fixable', t.fixable));
   for (const s of ['error', 'warning', 'info'] as const) if (t.bySeverity[s]) parts.push(card(`${s}s`, t.bySeverity[s]));
   parts.push(`</div>`);
+  parts.push(budgetHtml(report.budgets));
 
   if (t.findings === 0) parts.push(`<p>No memory problems found.</p>`);
   else {

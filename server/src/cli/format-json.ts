@@ -29,6 +29,16 @@ export function formatJson(report: WorkspaceReport, display: DisplayPath, toolVe
             edits: x.edits.map((e) => ({ range: oneBased(e.range), newText: e.newText })),
           })),
         })),
+        budgets: report.budgets.map((b) => ({
+          deploy: b.before.label,
+          id: b.before.id,
+          totalMb: b.before.totalMb,
+          limitMb: b.before.limit?.mb,
+          limit: b.before.limit?.label,
+          over: b.before.over,
+          items: b.before.items.map((i) => ({ label: i.label, count: i.count, eachMb: i.eachMb, mb: i.mb, source: i.source })),
+          afterFixes: b.after ? { totalMb: b.after.totalMb, over: b.after.over } : undefined,
+        })),
         notes: report.notes.map((n) => ({ kind: n.kind, file: display(n.path), message: n.message })),
         summary: {
           filesAnalyzed: report.filesAnalyzed,

@@ -1,6 +1,7 @@
 /** `--format text`: `path:line:col: rule-id message`, notes, then a summary by rule. */
 import type { WorkspaceReport } from '../engine/report';
 import type { DisplayPath } from './display';
+import { budgetText } from './format-budget';
 
 const SEVERITY_COLORS: Record<string, string> = { error: '31', warning: '33', info: '36', hint: '90' };
 
@@ -14,6 +15,7 @@ export function formatText(report: WorkspaceReport, display: DisplayPath, color:
   }
   for (const n of report.notes) lines.push(`${display(n.path)}: ${paint('90', 'note:')} ${n.message}`);
   if (lines.length) lines.push('');
+  lines.push(...budgetText(report.budgets));
 
   const t = report.totals;
   if (t.findings === 0) {

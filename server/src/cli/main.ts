@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from '../engine/config';
+import { workspaceBudgets } from '../engine/budget';
 import { buildReport } from '../engine/report';
 import { Workspace } from '../engine/workspace';
 import { scanParallel } from '../engine/parallel-scan';
@@ -87,7 +88,7 @@ export async function run(argv: string[], cwd = process.cwd()): Promise<number> 
     for (const n of outcome.notes) files.find((f) => f.path === n.path)?.notes.push(n);
   }
 
-  const report = buildReport(root, files, performance.now() - started);
+  const report = buildReport(root, files, performance.now() - started, workspaceBudgets(workspace, files));
   let output: string;
   switch (options.format) {
     case 'json':

@@ -1,5 +1,6 @@
 /** The workspace report model shared by the CLI formats and the editor's report view. */
 import type { Severity } from '../../../rules/api';
+import type { DeployBudget } from './budget';
 import type { FileResult, Finding, Note } from './types';
 
 export interface RuleSummary {
@@ -23,10 +24,12 @@ export interface WorkspaceReport {
   totals: { findings: number; fixable: number; files: number; bySeverity: Record<Severity, number> };
   byRule: RuleSummary[];
   byFile: FileSummary[];
+  /** Memory budget per deploy target, before and after memlint's fixes. */
+  budgets: DeployBudget[];
   durationMs: number;
 }
 
-export function buildReport(root: string, files: readonly FileResult[], durationMs: number): WorkspaceReport {
+export function buildReport(root: string, files: readonly FileResult[], durationMs: number, budgets: DeployBudget[] = []): WorkspaceReport {
   const findings = files.flatMap((f) => f.findings);
   const notes = files.flatMap((f) => f.notes);
   const bySeverity: Record<Severity, number> = { error: 0, warning: 0, info: 0, hint: 0 };
@@ -51,6 +54,7 @@ export function buildReport(root: string, files: readonly FileResult[], duration
     totals: { findings: findings.length, fixable, files: perFile.size, bySeverity },
     byRule: [...rules.values()].sort((a, b) => b.count - a.count || a.ruleId.localeCompare(b.ruleId)),
     byFile: [...perFile].map(([relPath, count]) => ({ relPath, count })).sort((a, b) => b.count - a.count || a.relPath.localeCompare(b.relPath)),
+    budgets,
     durationMs,
   };
 }

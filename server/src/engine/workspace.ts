@@ -41,6 +41,8 @@ export class Workspace {
   readonly config: MemlintConfig;
   readonly analyzer: Analyzer;
   readonly rules: readonly Rule[];
+  /** What rules see of the workspace beyond their own file. */
+  readonly project: ProjectInfo;
   private fileList: DiscoveredFile[] = [];
   private readonly textCache = new Map<string, string | undefined>();
 
@@ -48,7 +50,8 @@ export class Workspace {
     this.root = path.resolve(options.root);
     this.rules = options.rules ?? allRules;
     this.config = loadConfig(this.root, this.rules, options.configFile);
-    this.analyzer = new Analyzer(this.rules, this.config, this.projectInfo(), options.filter);
+    this.project = this.projectInfo();
+    this.analyzer = new Analyzer(this.rules, this.config, this.project, options.filter);
   }
 
   static async open(options: WorkspaceOptions): Promise<Workspace> {
