@@ -8,7 +8,11 @@ import type { ProjectInfo, Rule } from '../../../rules/api';
 import { allRules } from '../../../rules/index';
 import { Analyzer, type AnalyzeOptions, type RuleFilter } from './analyzer';
 import { loadConfig, type MemlintConfig } from './config';
+import { classify } from './classify';
 import { discoverFiles, type DiscoveredFile } from './discover';
+
+/** Dependency lists no rule analyses but deploy estimates read. */
+const DEPENDENCY_MANIFESTS = /(^|\/)(Pipfile|poetry\.lock|setup\.cfg|setup\.py)$/;
 import { initParsers } from './parsers';
 import { readSourceFile } from './read';
 import type { FileResult } from './types';
@@ -64,16 +68,19 @@ export class Workspace {
     return rel.startsWith('..') ? absPath.split(path.sep).join('/') : rel;
   }
 
-  /** Lists the files under `targets` (default: the root) that an enabled rule may analyse. */
+  /**
+   * Lists the files under `targets` (default: the root) that an enabled rule may analyse. Rules that read
+   * other files (deploy configs, requirements) see every file memlint recognises through `project.files()`.
+   */
   discover(targets: readonly string[] = ['.']): DiscoveredFile[] {
-    const files = discoverFiles(targets, {
+    const known = discoverFiles(targets, {
       root: this.root,
       include: this.config.include,
       exclude: this.config.exclude,
-      wanted: (rel) => this.analyzer.wants(rel),
+      wanted: (rel) => classify(rel) !== undefined || DEPENDENCY_MANIFESTS.test(rel),
     });
-    this.fileList = files;
-    return files;
+    this.fileList = known;
+    return known.filter((f) => this.analyzer.wants(f.relPath));
   }
 
   /** Reads and analyses one file from disk (or the override), with notes for anything skipped. */
