@@ -432,6 +432,50 @@ async function scanMemory() {
 const fmt = (n) => n.toFixed(1);
 const ok = (v, target) => (v <= target ? 'yes' : '**no**');
 
+/**
+ * What each rule costs on the same two files, in this process through dist/engine.js (median of 5 runs, a full
+ * parse subtracted; rules under 1 ms left out): where the keystroke latency goes when it is above the parse time.
+ */
+async function ruleCosts() {
+  const enginePath = path.join(path.dirname(SERVER), 'engine.js');
+  if (!fs.existsSync(enginePath)) return undefined;
+  const { createRequire } = await import('node:module');
+  const engine = createRequire(import.meta.url)(enginePath);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memlint-bench-rules-'));
+  try {
+    const out = {};
+    for (const [name, text] of [['views.py', pythonFile(3000)], ['routes.ts', typescriptFile(3000)]]) {
+      const file = path.join(dir, name);
+      fs.writeFileSync(file, text);
+      const all = await engine.Workspace.open({ root: dir });
+      const median = (ws) => {
+        const times = [];
+        for (let i = 0; i < 5; i++) {
+          const t = performance.now();
+          ws.analyzeText(file, text);
+          times.push(performance.now() - t);
+        }
+        return times.sort((a, b) => a - b)[2];
+      };
+      // A rule that only parses: the parse's share of every single-rule analysis below.
+      const parseOnly = {
+        meta: { id: 'parse-only', kinds: ['python', 'typescript'], defaultSeverity: 'info', fix: 'none', docs: {} },
+        check: (ctx) => (ctx.file.kind === 'python' ? ctx.python() : ctx.typescript()),
+      };
+      const parseMs = median(await engine.Workspace.open({ root: dir, rules: [parseOnly] }));
+      const rows = [['(full parse)', parseMs]];
+      for (const rule of all.rules) {
+        if (!rule.meta.kinds.includes(name.endsWith('.py') ? 'python' : 'typescript')) continue;
+        rows.push([rule.meta.id, Math.max(0, median(await engine.Workspace.open({ root: dir, rules: [rule] })) - parseMs)]);
+      }
+      out[name] = rows.filter(([, t]) => t >= 1).sort((a, b) => b[1] - a[1]);
+    }
+    return out;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main() {
   if (!fs.existsSync(SERVER)) throw new Error(`${SERVER} not found: run npm run build`);
   const only = args.only;
@@ -441,6 +485,8 @@ async function main() {
       console.log(`${k}: ${v.edits} edits, p50 ${fmt(v.p50)} ms, p95 ${fmt(v.p95)} ms, max ${fmt(v.max)} ms; inside: analysis p50 ${fmt(v.analysisP50)} ms${v.parseP50 !== undefined ? ` (of which incremental parse ${fmt(v.parseP50)} ms)` : ''}`);
     }
   }
+  const rules = !only || only === 'latency' || only === 'rules' ? await ruleCosts() : undefined;
+  if (rules) for (const [k, rows] of Object.entries(rules)) console.log(`rule costs on ${k}: ${rows.map(([id, t]) => `${id} ${fmt(t)} ms`).join(', ')}`);
   const idle = !only || only === 'idle' ? await idleMemory() : undefined;
   if (idle) console.log(`idle RSS, example workspace: ${fmt(idle.noEditors)} MB no editors; ${fmt(idle.withEditors)} MB two files open; ${fmt(idle.afterIdle)} MB after the document worker's idle timeout (${idle.files} files, ${idle.findings} findings)`);
   const scan = !only || only === 'scan' ? await scanMemory() : undefined;
@@ -461,6 +507,14 @@ async function main() {
     `| TypeScript, 3,000 lines (Express + Prisma) | ${lat.typescript.edits} | ${fmt(lat.typescript.p50)} ms | ${fmt(lat.typescript.p95)} ms | ${fmt(lat.typescript.max)} ms | < ${TARGET_P95_MS} ms | ${ok(lat.typescript.p95, TARGET_P95_MS)} | ${fmt(lat.typescript.analysisP50)} ms | (inside analysis) |`,
     '',
     'The difference between the latency and the analysis time is what the server adds around it (message handling, the hop to the analysis worker and back, building and sending the diagnostics). The analysis time is the rules: where it is far above the parse time, the rules, not parsing, decide the latency.',
+    ...(rules
+      ? [
+          '',
+          'What each rule costs on the same files (one analysis with only that rule enabled, minus a full parse, median of 5, through `dist/engine.js`; rules under 1 ms left out):',
+          '',
+          ...Object.entries(rules).map(([k, rows]) => `- \`${k}\`: ${rows.length ? rows.map(([id, t]) => `${id} ${fmt(t)} ms`).join(', ') : 'every rule under 1 ms'}`),
+        ]
+      : []),
     '',
     'Memory: the resident set of the server process plus its analysis worker processes (the server forks one for open documents and one for scans; each stops when idle, and its memory goes back to the system):',
     '',

@@ -13,6 +13,7 @@ const production = process.argv.includes('--production');
 const entries = [
   { in: 'server/src/cli/main.ts', out: 'cli' },
   { in: 'server/src/lsp/main.ts', out: 'server' },
+  { in: 'server/src/lsp/worker-main.ts', out: 'server-worker' },
   { in: 'server/src/engine/scan-worker.ts', out: 'scan-worker' },
   { in: 'server/src/engine/index.ts', out: 'engine' },
   { in: 'client/src/extension.ts', out: 'client' },

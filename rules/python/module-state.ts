@@ -367,7 +367,7 @@ class ModuleStateBuilder {
     const grown = new Set<string>();
     const text = sourceOf(this.tree);
     const patterns = [
-      /(\w+)\s*\[[^\]\n]*\]\s*(?:[-+|&]?=(?!=)|\.)/g,
+      /(\w+)\s*\[[^\]\n]*\]\s*[-+|&]?=(?!=)/g,
       /(\w+)\s*\.\s*(?:append|extend|insert|add|setdefault|update|appendleft|extendleft)\s*\(/g,
       /(\w+)\s*(?:\|=|\+=)/g,
       /\b(\w+)\s*=\s*(?:\1\s*[+|]|\{\s*\*\*\s*\1\b|\[\s*\*\s*\1\b)/g,
@@ -375,7 +375,8 @@ class ModuleStateBuilder {
     for (const re of patterns) for (const m of text.matchAll(re)) grown.add(m[1]);
     for (const [id, c] of this.byId) {
       const name = c.label.slice(c.label.lastIndexOf('.') + 1);
-      if (!grown.has(name)) this.byId.delete(id);
+      // Any `name[key]` read grows a defaultdict.
+      if (!grown.has(name) && !(this.autoVivify.has(id) && new RegExp(`\\b${name}\\s*\\[`).test(text))) this.byId.delete(id);
     }
   }
 

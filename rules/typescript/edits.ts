@@ -8,7 +8,7 @@ import { eol, indentAt } from './ast';
 import { importStatements, normaliseModule, requiredModule, usesEsmSyntax } from './imports';
 
 /** Adds `argText` as the last argument of a call: `f()` -> `f(argText)`, `f(a)` -> `f(a, argText)`. */
-export function insertIntoArguments(text: string, call: ts.CallExpression, argText: string): OffsetEdit {
+export function insertIntoArguments(call: ts.CallExpression, argText: string): OffsetEdit {
   const args = call.arguments;
   if (args.length === 0) return { start: args.pos, end: args.pos, newText: argText };
   const last = args[args.length - 1];

@@ -111,7 +111,7 @@ function checkLimitOption(ctx: RuleContext, arg: ts.Expression | undefined, what
 function checkMulter(ctx: RuleContext, call: ts.CallExpression, max: number): void {
   const arg = call.arguments[0];
   if (!arg) {
-    reportMemoryUploads(ctx, call, 'multer() (memory storage by default)', max, insertIntoArguments(ctx.file.text, call, `{ limits: { fileSize: ${bytesCode(max)} } }`));
+    reportMemoryUploads(ctx, call, 'multer() (memory storage by default)', max, insertIntoArguments(call, `{ limits: { fileSize: ${bytesCode(max)} } }`));
     return;
   }
   const options = asObjectLiteral(arg);

@@ -166,7 +166,7 @@ function optionsProblem(text: string, q: OrmCall, key: string, limit: number, wh
   const title = `Add ${key}: ${limit}`;
   if (arg === undefined) {
     if (q.call.arguments.length !== q.optionsIndex) return undefined;
-    return { what, advice, fix: { title, edits: [insertIntoArguments(text, q.call, `{ ${key}: ${limit} }`)] } };
+    return { what, advice, fix: { title, edits: [insertIntoArguments(q.call, `{ ${key}: ${limit} }`)] } };
   }
   const options = asObjectLiteral(arg);
   if (!options || hasSpread(options)) return undefined; // `findMany(args)`: the bound may be inside

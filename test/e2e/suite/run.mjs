@@ -16,7 +16,8 @@ import * as esbuild from 'esbuild';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..', '..');
 const args = process.argv.slice(2);
-const extension = path.resolve(args[args.indexOf('--extension') + 1] && args.includes('--extension') ? args[args.indexOf('--extension') + 1] : root);
+const at = args.indexOf('--extension');
+const extension = path.resolve(at >= 0 && args[at + 1] ? args[at + 1] : root);
 const out = path.join(root, 'out', 'e2e-suite');
 
 await esbuild.build({
