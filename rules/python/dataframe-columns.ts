@@ -8,7 +8,7 @@
 import type { Node } from 'web-tree-sitter';
 import { ancestor, hasSplat, keywordArgument, positionalArguments, stringValue } from './ast';
 import type { ImportMap } from './imports';
-import { declaresGlobal, enclosingFunctions, shadowedBetween } from './module-state';
+import { declaresGlobal, identifiersNamed, nearestFunction, shadowedBetween } from './module-state';
 
 export type ColumnUse =
   | { kind: 'columns'; columns: string[]; quote: string }
@@ -49,7 +49,10 @@ const PX_OTHER_ARGS = new Set([
 ]);
 const STREAMLIT_CHARTS = new Set(['line_chart', 'bar_chart', 'area_chart', 'scatter_chart']);
 
-class Failure extends Error {}
+/** Thrown to stop the inference; not an Error, so no stack trace is captured (it is thrown often). */
+class Failure {
+  constructor(readonly message: string) {}
+}
 
 /**
  * The columns the code reads from the frame a reader call produces, in order of first use.
@@ -374,12 +377,16 @@ class Inference {
     let until = Infinity;
     const refs: Node[] = [];
     const derived: Node[] = [];
-    for (const ref of scope.descendantsOfType('identifier')) {
-      if (!ref || ref.text !== name || ref.id === binding.childForFieldName('left')?.id) continue;
-      if (!isReference(ref)) continue;
-      if (shadowedBetween(ref, name, moduleScope ? undefined : scope)) continue;
-      const inOtherFunction = innerFunctionOf(ref, scope, moduleScope);
-      if (!inOtherFunction && ref.startIndex < from) continue;
+    const bindingTarget = binding.childForFieldName('left')?.id;
+    const inner = new Set<number>();
+    for (const ref of identifiersNamed(scope.tree, new Set([name]), scope)) {
+      if (ref.id === bindingTarget || !isReference(ref)) continue;
+      // References in functions nested in the scope may run at any time, before or after the binding.
+      const nearest = nearestFunction(ref);
+      const inOtherFunction = moduleScope ? nearest !== undefined : nearest?.id !== scope.id;
+      if (inOtherFunction && shadowedBetween(ref, name, moduleScope ? undefined : scope)) continue;
+      if (inOtherFunction) inner.add(ref.id);
+      else if (ref.startIndex < from) continue;
       const rebinding = bindingOf(ref);
       if (rebinding) {
         if (rebinding.type === 'augmented_assignment') this.fail(`${name} is updated as a whole`);
@@ -394,7 +401,7 @@ class Inference {
       refs.push(ref);
     }
     for (const ref of refs) {
-      const inOtherFunction = innerFunctionOf(ref, scope, moduleScope);
+      const inOtherFunction = inner.has(ref.id);
       if (inOtherFunction && until !== Infinity) this.fail(`${name} is rebound while functions read it`);
       if (!inOtherFunction && ref.startIndex >= until) continue;
       this.frame(ref);
@@ -543,12 +550,6 @@ const METHOD_NAMES = new Set([
   ...SAME_COLUMNS, 'sort_values', 'set_index', 'nlargest', 'nsmallest', 'explode', 'dropna', 'drop_duplicates', 'fillna', 'astype',
   'drop', 'groupby', 'pivot_table', 'pivot', 'get', 'pop', 'duplicated', 'value_counts', 'plot', 'loc', 'iloc', 'at', 'iat', 'shape',
 ]);
-
-/** True when the reference sits in a function nested in the scope: it may run at any time, before or after the binding. */
-function innerFunctionOf(ref: Node, scope: Node, moduleScope: boolean): boolean {
-  const inner = enclosingFunctions(ref)[0];
-  return inner !== undefined && (moduleScope || inner.id !== scope.id);
-}
 
 /** True when an identifier is a variable reference (not an attribute name, keyword name, or import). */
 function isReference(id: Node): boolean {

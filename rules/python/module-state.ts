@@ -116,10 +116,13 @@ function addTargets(target: Node | null | undefined, out: Set<string>): void {
 }
 
 /** Functions and lambdas that enclose the node, innermost first. */
-export function enclosingFunctions(node: Node): Node[] {
-  const out: Node[] = [];
-  for (let p = node.parent; p; p = p.parent) if (p.type === 'function_definition' || p.type === 'lambda') out.push(p);
-  return out;
+export function* enclosingFunctions(node: Node): Generator<Node> {
+  for (let p = node.parent; p; p = p.parent) if (p.type === 'function_definition' || p.type === 'lambda') yield p;
+}
+
+/** The innermost function or lambda around the node. */
+export function nearestFunction(node: Node): Node | undefined {
+  return enclosingFunctions(node).next().value ?? undefined;
 }
 
 /**
@@ -136,6 +139,8 @@ export function shadowedBetween(ref: Node, name: string, scopeRoot?: Node): bool
 
 /** True when the function declares `global name`. */
 export function declaresGlobal(fn: Node, name: string): boolean {
+  const body = fn.childForFieldName('body');
+  if (!body || !/\b(global|nonlocal)\b/.test(body.text)) return false; // most functions: no walk needed
   return functionScope(fn).declared.has(name);
 }
 
@@ -764,14 +769,21 @@ export function decoratorsOf(tree: Tree): Node[] {
   return out;
 }
 
-/** Identifier nodes whose text is one of the names, found from the source text (no walk over the whole tree). */
-export function identifiersNamed(tree: Tree, names: ReadonlySet<string>): Node[] {
+/**
+ * Identifier nodes whose text is one of the names, optionally only inside one node, found from the source
+ * text: no walk over the tree, and only the matching nodes are materialised.
+ */
+export function identifiersNamed(tree: Tree, names: ReadonlySet<string>, within?: Node): Node[] {
   if (names.size === 0) return [];
   const out: Node[] = [];
-  const pattern = new RegExp(`\\b(?:${[...names].join('|')})\\b`, 'g');
   const root = tree.rootNode;
-  for (const m of sourceOf(tree).matchAll(pattern)) {
-    const start = root.startIndex + m.index!;
+  const text = sourceOf(tree);
+  const from = (within?.startIndex ?? root.startIndex) - root.startIndex;
+  const to = (within?.endIndex ?? root.endIndex) - root.startIndex;
+  const pattern = new RegExp(`\\b(?:${[...names].join('|')})\\b`, 'g');
+  pattern.lastIndex = from;
+  for (let m = pattern.exec(text); m && m.index < to; m = pattern.exec(text)) {
+    const start = root.startIndex + m.index;
     const node = root.descendantForIndex(start, start + m[0].length);
     if (node?.type === 'identifier' && node.text === m[0]) out.push(node);
   }

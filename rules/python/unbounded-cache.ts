@@ -45,9 +45,10 @@ export default defineRule({
         'limit (`MAX_CACHE = 2000`) that no code reads.\n\n' +
         'Not reported: bare `@lru_cache` and `lru_cache()` (128 entries), any explicit maxsize, functions without ' +
         'parameters (a cache of one entry, e.g. `get_settings()`), containers that are popped/cleared/bounded ' +
-        '(`deque(maxlen=...)`, `cachetools.LRUCache`, `len(x) >` checks), registries filled at import time (module-level ' +
-        'loops, registration decorators, `__init_subclass__`), writes to fixed keys (`_state["client"] = ...`), and ' +
-        'containers handed to other code that might evict them.',
+        '(`deque(maxlen=...)`, `cachetools.LRUCache`, `len(x) >` checks, `task.add_done_callback(_tasks.discard)`), registries ' +
+        'filled at import time (module-level loops, registration decorators, functions called at module level, ' +
+        '`__init_subclass__`), ALL_CAPS tables and containers filled by `register*` / `setup` functions, writes to fixed keys ' +
+        '(`_state["client"] = ...`), and containers handed to other code that might evict them (passed to a call, returned, aliased).',
       whyIsThisBad:
         'A web worker lives for hours or days and serves every user. A cache keyed by user input (a URL, a query, ' +
         'a user id) gains an entry for every distinct value it ever sees and never gives one back, so the process ' +

@@ -95,3 +95,11 @@ describe('configuration', () => {
     assert.deepEqual(ws.discover().map((f) => f.relPath), ['app/pagination.py']);
   });
 });
+
+describe('configuration of rules implemented for several languages', () => {
+  it('accepts the options of every implementation that shares an id', async () => {
+    const root = tempWorkspace({ 'memlint.toml': '[rules.unbounded-cache]\nsuggestedMaxsize = 64\n', 'a.py': '' });
+    const ws = await Workspace.open({ root });
+    assert.equal(ws.config.rules.get('unbounded-cache')?.options.suggestedMaxsize, 64);
+  });
+});

@@ -215,7 +215,12 @@ function validate(source: RawSource, rules: readonly Rule[]): MemlintConfig {
   }
   if (v.rules !== undefined) {
     if (typeof v.rules !== 'object' || v.rules === null || Array.isArray(v.rules)) fail(['rules'], 'must be a table of rule ids');
-    const known = new Map(rules.map((r) => [r.meta.id, r]));
+    // Several rule files share an id (one per language): accept the union of their options.
+    const known = new Map<string, Rule>();
+    for (const r of rules) {
+      const prev = known.get(r.meta.id);
+      known.set(r.meta.id, prev ? { ...r, meta: { ...r.meta, options: { ...prev.meta.options, ...r.meta.options } } } : r);
+    }
     for (const [id, setting] of Object.entries(v.rules as Record<string, unknown>)) {
       const rule = known.get(id);
       if (!rule) fail(['rules', id], `unknown rule id; known rules: ${[...known.keys()].sort().join(', ')}`);

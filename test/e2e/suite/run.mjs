@@ -11,30 +11,16 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as esbuild from 'esbuild';
+import { buildSuite, makeWorkspace } from './prepare.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..', '..', '..');
 const args = process.argv.slice(2);
 const at = args.indexOf('--extension');
 const extension = path.resolve(at >= 0 && args[at + 1] ? args[at + 1] : root);
-const out = path.join(root, 'out', 'e2e-suite');
 
-await esbuild.build({
-  entryPoints: [path.join(here, 'index.ts'), path.join(here, 'extension.test.ts')],
-  outdir: out,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  external: ['vscode', 'mocha'],
-  logLevel: 'warning',
-});
-
-const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'memlint-e2e-ws-'));
-fs.cpSync(path.join(root, 'examples'), ws, { recursive: true });
-fs.mkdirSync(path.join(ws, '.vscode'), { recursive: true });
-fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'memlint.scanWorkspaceOnStartup': false, 'files.autoSave': 'off' }, null, 2));
+const out = await buildSuite(root);
+const ws = makeWorkspace(root);
 const result = spawnSync(
   process.execPath,
   [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(root, 'test', 'e2e', 'run-e2e.ts'), '--extension', extension, '--tests', path.join(out, 'index.js'), '--workspace', ws, '--timeout', '300000', '--artifacts', path.join(root, 'test-results', 'e2e')],
