@@ -28,7 +28,7 @@
 //          --variants before,safe,fixed  --only django|express  --report-from <kept dir>/results.json
 // Exit: 0 targets met and nothing broke; 1 a fixed copy broke or a target was missed; 2 the environment cannot run
 // the measurement. Linux only (reads /proc; distinct memory needs root for pagemap frame numbers, else PSS stands
-// in). Needs `npm run build` first (dist/cli.js, dist/engine.js) and tsx (a devDependency) for the estimates.
+// in). Needs `npm run build` first (dist/cli.js): the estimates are memlint's own report (--format json budgets).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -218,33 +218,21 @@ function makeVariant(work, key, label, fixArgs) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Estimates (memlint's estimator through tsx: dist/engine.js does not export it)
+// Estimates: memlint's own report (`--format json`: `budgets`, one per deploy, with the estimate after its fixes),
+// with a configuration file outside the copy that sets the memory-budget options: `hostCpus` (the CPU count the
+// measured gunicorn saw) and, for the second estimate, `baselines` (the figures measured here).
 
-let cliFileListCache = new Map();
-async function cliFileList(dir) {
-  if (cliFileListCache.has(dir)) return cliFileListCache.get(dir);
-  const { Workspace } = require(path.join(ROOT, 'dist', 'engine.js'));
-  const ws = await Workspace.open({ root: dir });
-  const files = ws.discover().map((f) => f.relPath);
-  cliFileListCache.set(dir, files);
-  return files;
-}
-
-async function estimate(dir, { hostCpus, cliFiles, baselines }) {
-  const tsx = path.join(ROOT, 'node_modules', '.bin', 'tsx');
-  const args = [path.join(ROOT, 'scripts', 'validate-budget', 'estimate.ts'), dir, '--host-cpus', String(hostCpus)];
-  if (cliFiles) {
-    const list = path.join(dir, '..', `${path.basename(dir)}-cli-files.json`);
-    fs.writeFileSync(list, JSON.stringify(await cliFileList(dir)));
-    args.push('--files', list);
-  }
-  if (baselines?.length) args.push('--baselines', baselines.join(','));
-  const r = run(tsx, args, { cwd: ROOT, timeoutMs: 180000 });
+function estimate(dir, work, { hostCpus, baselines = [] }) {
+  const config = path.join(work, `memlint-${hostCpus}-${baselines.length ? 'measured' : 'default'}.toml`);
+  fs.writeFileSync(config, `[rules.memory-budget]\nhostCpus = ${hostCpus}\n${baselines.length ? `baselines = [${baselines.map((b) => JSON.stringify(b)).join(', ')}]\n` : ''}`);
+  const r = memlint([dir, '--format', 'json', '--exit-zero', '--config', config]);
   if (!r.ok) return { error: (r.stderr || String(r.error)).slice(-1500) };
   try {
-    return { deploys: JSON.parse(r.stdout) };
+    const budgets = JSON.parse(r.stdout).budgets;
+    if (!Array.isArray(budgets)) return { error: 'memlint --format json has no "budgets" (rebuild: npm run build)' };
+    return { deploys: budgets.map((b) => ({ ...b, summary: `${b.items.map((i) => (i.count === 1 ? `${i.label} ~${i.eachMb} MB` : `${i.count} ${i.label} x ~${i.eachMb} MB`)).join(' + ')} = ~${b.totalMb} MB${b.limitMb ? ` (limit ${b.limitMb} MB, ${b.limit})` : ''}` })) };
   } catch (e) {
-    return { error: `unreadable estimator output: ${e.message}` };
+    return { error: `unreadable memlint report: ${e.message}` };
   }
 }
 
@@ -601,7 +589,6 @@ async function main() {
   const started = new Date();
   if (process.platform !== 'linux' || !fs.existsSync('/proc/self/smaps_rollup')) throw new SetupError('needs Linux with /proc/<pid>/smaps_rollup (kernel 4.14+)');
   if (!fs.existsSync(path.join(ROOT, 'dist', 'cli.js')) || !fs.existsSync(path.join(ROOT, 'dist', 'engine.js'))) throw new SetupError('run `npm run build` first (dist/cli.js, dist/engine.js)');
-  if (!fs.existsSync(path.join(ROOT, 'node_modules', '.bin', 'tsx'))) throw new SetupError('tsx (devDependency) is missing: run npm ci');
 
   log('validate-budget: measuring the example workspace\'s deploys (loopback only)');
   const install = ensureDebianPackages();
@@ -700,12 +687,7 @@ async function main() {
   // Estimates, at the CPU count the measured gunicorn saw.
   const hostCpus = ver.pythonCpuCount || machine.cpus;
   const everyVariant = [...variants, ...diagVariants];
-  for (const v of everyVariant) {
-    v.estimates = {
-      cli: await estimate(v.dir, { hostCpus, cliFiles: true }),
-      all: await estimate(v.dir, { hostCpus, cliFiles: false }),
-    };
-  }
+  for (const v of everyVariant) v.estimates = { cli: estimate(v.dir, work, { hostCpus }) };
 
   // Per-worker figures measured on the unfixed copy, and the estimate with them.
   const figures = measuredFigures(before);
@@ -713,7 +695,7 @@ async function main() {
   if (figures.djangoWorkerMb !== undefined) overrides.push(`django-drf=${figures.djangoWorkerMb.toFixed(1)}`);
   if (figures.gunicornMasterMb !== undefined) overrides.push(`gunicorn-master=${figures.gunicornMasterMb.toFixed(1)}`);
   if (figures.expressMb !== undefined) overrides.push(`express=${figures.expressMb.toFixed(1)}`);
-  for (const v of everyVariant) v.estimates.measured = await estimate(v.dir, { hostCpus, cliFiles: false, baselines: overrides });
+  for (const v of everyVariant) v.estimates.measured = estimate(v.dir, work, { hostCpus, baselines: overrides });
 
   const loadEnd = os.loadavg();
   const finished = new Date();
@@ -848,15 +830,16 @@ function buildReport({ started, finished, machine, ver, hostCpus, variants, diag
       `group once per process, so it reads high. Idle: after one request to each endpoint, once the total stops moving. Peak: the highest total while one ` +
       `request runs (PSS/RSS sampled every ~20 ms, distinct every ~100 ms). gunicorn's requests run one after another on one server (they land on ` +
       `different workers); every Express request gets a freshly started and warmed-up server (one process keeps the heap a previous request grew). ` +
-      `Estimates: memlint's estimator at the measured CPU count (${hostCpus}), as the CLI computes it (with the files its discovery keeps) and with every file of the copy.`,
+      `Estimates: memlint's own report (\`memlint <copy> --format json\`, its \`budgets\`) with the memory-budget option \`hostCpus = ${hostCpus}\` (the CPU count the measured gunicorn saw), ` +
+      `and again with the figures measured here as \`baselines\` overrides.`,
     '',
   );
 
   // Table 1: estimate vs measured idle.
   both('### Estimate vs measured idle memory, per deploy', '');
   both(
-    `| deploy | copy | processes | memlint CLI estimate | estimator, all files | estimator with the measured figures | measured idle: distinct | PSS sum | RSS sum | CLI estimate vs ${M} | all-files estimate vs ${M} | measured-figures estimate vs ${M} |`,
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    `| deploy | copy | processes | memlint's estimate | estimate with the measured figures | measured idle: distinct | PSS sum | RSS sum | estimate vs measured (${M}) | measured-figures estimate vs measured |`,
+    '|---|---|---|---|---|---|---|---|---|---|',
   );
   const estTargets = [];
   const allVariants = [...variants, ...diagnostics.filter((d) => d.diagnosticVariant).map((d) => d.diagnosticVariant)];
@@ -865,26 +848,32 @@ function buildReport({ started, finished, machine, ver, hostCpus, variants, diag
       const res = v.apps[name];
       if (!res) continue;
       const eCli = deployEstimate(v.estimates?.cli, name);
-      const eAll = deployEstimate(v.estimates?.all, name);
       const eMeas = deployEstimate(v.estimates?.measured, name);
       const idle = primary(res.idleTotal);
       const rel = (e) => (e && idle ? (e.totalMb * MB - idle) / idle : undefined);
       const procs = res.idle ? countRoles(res.idle) : 'did not run';
-      if (idle && !v.diagnosticOf) estTargets.push({ v: v.key, name, cli: rel(eCli), all: rel(eAll), measured: rel(eMeas) });
+      if (idle && !v.diagnosticOf) estTargets.push({ v: v.key, name, cli: rel(eCli), measured: rel(eMeas) });
       const mark = (r) => (r === undefined ? '—' : `${pct(r)}${Math.abs(r) <= ESTIMATE_TARGET ? ' ✓' : ''}`);
       both(
-        `| ${name} | ${v.key}${v.diagnosticOf ? ' (diagnostic)' : ''} | ${procs} | ${eCli ? `${eCli.totalMb} MB` : '—'} | ${eAll ? `${eAll.totalMb} MB` : '—'} | ${eMeas ? `${eMeas.totalMb} MB` : '—'} | ${res.idleTotal?.unique !== undefined ? `${f1(res.idleTotal.unique)} MB` : '—'} | ${res.idleTotal ? `${f1(res.idleTotal.pss)} MB` : '—'} | ${res.idleTotal ? `${f1(res.idleTotal.rss)} MB` : '—'} | ${mark(rel(eCli))} | ${mark(rel(eAll))} | ${mark(rel(eMeas))} |`,
+        `| ${name} | ${v.key}${v.diagnosticOf ? ' (diagnostic)' : ''} | ${procs} | ${eCli ? `${eCli.totalMb} MB` : '—'} | ${eMeas ? `${eMeas.totalMb} MB` : '—'} | ${res.idleTotal?.unique !== undefined ? `${f1(res.idleTotal.unique)} MB` : '—'} | ${res.idleTotal ? `${f1(res.idleTotal.pss)} MB` : '—'} | ${res.idleTotal ? `${f1(res.idleTotal.rss)} MB` : '—'} | ${mark(rel(eCli))} | ${mark(rel(eMeas))} |`,
       );
     }
   }
   both('', `✓ = within ${ESTIMATE_TARGET * 100}%. The measured figures come from the unfixed copy (below), so for it that column agrees by construction; for the other copies it is a prediction.`, '');
-  md.push('The estimates of the unfixed copy:', '');
+  const predictions = services
+    .map((name) => {
+      const p = deployEstimate(before.estimates?.cli, name)?.afterFixes;
+      const fr = fixed?.apps[name]?.idleTotal ? fixed.apps[name] : diagFixed?.apps[name];
+      const m = primary(fr?.idleTotal);
+      return p && m ? `${name}: ${p.totalMb} MB predicted, ${f1(m)} MB measured (${pct((p.totalMb * MB - m) / m)}${fr === diagFixed?.apps[name] ? ', on the diagnostic copy' : ''})` : undefined;
+    })
+    .filter(Boolean);
+  if (predictions.length) both(`memlint's report on the unfixed copy also predicts the deploy after all its fixes: ${predictions.join('; ')}.`, '');
+  md.push('The estimates of the unfixed copy (at hostCpus = ' + hostCpus + '):', '');
   for (const name of services) {
-    const e = deployEstimate(before.estimates?.all, name);
     const c = deployEstimate(before.estimates?.cli, name);
     const m = deployEstimate(before.estimates?.measured, name);
-    if (c) md.push(`- ${name}, as the CLI computes it: ${c.summary}`);
-    if (e && e.summary !== c?.summary) md.push(`- ${name}, estimator on every file: ${e.summary}`);
+    if (c) md.push(`- ${name}: ${c.summary}`);
     if (m) md.push(`- ${name}, with the measured figures: ${m.summary}`);
   }
   md.push('');
@@ -976,15 +965,6 @@ function buildReport({ started, finished, machine, ver, hostCpus, variants, diag
     else notes.push(`No single rule left out makes ${d.service} of the "${d.variant}" copy run again.`);
   }
   for (const n of offered.notes) notes.push(`memlint note on the example: ${String(n.message).split(' | ')[0]} (${path.basename(path.dirname(n.file ?? ''))}/${path.basename(n.file ?? '')}).`);
-  for (const name of services) {
-    const c = deployEstimate(before.estimates?.cli, name);
-    const a = deployEstimate(before.estimates?.all, name);
-    if (c && a && c.totalMb !== a.totalMb)
-      notes.push(
-        `The CLI's estimate for ${name} (${c.totalMb} MB, as ${c.processes.map((p) => p.frameworkLabel).join(', ')}) differs from the estimator's on every file (${a.totalMb} MB, as ${a.processes.map((p) => p.frameworkLabel).join(', ')}): ` +
-          `ProjectInfo.files() in the CLI lists only the files some rule analyses, which leaves out requirements.txt, so the framework is not recognised.`,
-      );
-  }
   if (figures.npmOverheadMb !== undefined) notes.push(`\`npm start\` keeps npm (and a shell) resident as the app's parent: ${figures.npmOverheadMb.toFixed(1)} MB on top of the node app; the estimate counts the node process only.`);
 
   const estBefore = estTargets.filter((t) => t.v === 'before');
@@ -993,8 +973,8 @@ function buildReport({ started, finished, machine, ver, hostCpus, variants, diag
   const peakMet = peakTargets.length > 0 && peakTargets.every((t) => !t.broken && t.ratio !== undefined && t.ratio <= 1 - PEAK_TARGET);
   both('### Targets', '');
   both(
-    `- Estimate within 25% of the measured idle total (${M}; unfixed copy, every deploy): ${estMet('cli') ? 'met' : '**not met**'} by the CLI's estimate ` +
-      `(${estBefore.map((t) => `${t.name} ${pct(t.cli)}`).join(', ')}); ${estMet('all') ? 'met' : '**not met**'} by the estimator on every file (${estBefore.map((t) => `${t.name} ${pct(t.all)}`).join(', ')}). ` +
+    `- Estimate within 25% of the measured idle total (${M}; unfixed copy, every deploy): ${estMet('cli') ? 'met' : '**not met**'} ` +
+      `(${estBefore.map((t) => `${t.name} ${pct(t.cli)}`).join(', ')}). ` +
       `With the measured figures the estimator predicts the other copies within ${predicted.length ? pct(Math.max(...predicted.map((t) => Math.abs(t.measured)))).replace('+', '') : '—'} (${predicted.map((t) => `${t.name}/${t.v} ${pct(t.measured)}`).join(', ')}).`,
   );
   for (const t of peakTargets)
@@ -1019,7 +999,7 @@ function buildReport({ started, finished, machine, ver, hostCpus, variants, diag
   }
   if (!estMet('cli') || !peakMet) {
     exitCode = 1;
-    txt.push(`FAILED: targets not met (CLI estimate within 25% of the measured idle total: ${estMet('cli') ? 'yes' : 'no'}; measured peak halved by the fixes: ${peakMet ? 'yes' : 'no'})`);
+    txt.push(`FAILED: targets not met (estimate within 25% of the measured idle total: ${estMet('cli') ? 'yes' : 'no'}; measured peak halved by the fixes: ${peakMet ? 'yes' : 'no'})`);
   }
   const clean = (t) => (work ? t.split(work + '/').join('<work>/').split(work).join('<work>') : t);
   return { markdown: clean(md.join('\n')), text: txt.join('\n'), exitCode };

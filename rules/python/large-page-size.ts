@@ -3,7 +3,7 @@
  */
 import type { Node } from 'web-tree-sitter';
 import { defineRule, type FixSpec, type RuleContext } from '../api';
-import { ancestor, captures, capturesNamed, indentOf, intValue, keywordArgument, positionalArguments, stringValue } from './ast';
+import { ancestor, indentOf, intValue, keywordArgument, nodesAtText, positionalArguments, stringValue } from './ast';
 import { importsOf } from './imports';
 
 const SIZE_ATTRIBUTES = new Set(['page_size', 'max_page_size', 'max_limit', 'default_limit']);
@@ -56,6 +56,7 @@ class ExportPagination(PageNumberPagination):
   },
   check(ctx) {
     const tree = ctx.python();
+    const text = ctx.file.text;
     const imports = importsOf(tree);
     const threshold = ctx.options.threshold as number;
     const suggested = ctx.options.suggestedPageSize as number;
@@ -63,34 +64,40 @@ class ExportPagination(PageNumberPagination):
     const isDjangoCode =
       imports.importsModule('rest_framework') || imports.importsModule('django') || ctx.file.roles.has('django-settings');
 
+    // Candidates are found by name in the text; a whole-tree query would cost more than the rule's logic.
     // page_size = N, max_page_size = N, self.paginator.page_size = N
-    for (const node of capturesNamed(tree, '(assignment left: [(identifier) (attribute)] @target right: (_) @value) @a', 'a')) {
-      const target = node.childForFieldName('left')!;
-      const value = node.childForFieldName('right')!;
-      const name = target.type === 'identifier' ? target.text : target.childForFieldName('attribute')?.text;
-      if (!name || !SIZE_ATTRIBUTES.has(name)) continue;
+    for (const name of nodesAtText(tree, text, /\b(?:page_size|max_page_size|max_limit|default_limit)\b(?=\s*=[^=])/g)) {
+      const target = name.parent?.type === 'attribute' && name.parent.childForFieldName('attribute')?.id === name.id ? name.parent : name;
+      const node = target.parent;
+      if (name.type !== 'identifier' || node?.type !== 'assignment' || node.childForFieldName('left')?.id !== target.id) continue;
+      const value = node.childForFieldName('right');
+      if (!value) continue;
       const cls = ancestor(node, 'class_definition');
       const inPaginationClass = cls !== undefined && /Pagination|Paginator/.test(cls.childForFieldName('superclasses')?.text ?? '');
       if (!isDjangoCode && !inPaginationClass) continue;
-      if (name.endsWith('limit') && !inPaginationClass) continue; // `default_limit` means nothing outside LimitOffsetPagination
+      if (name.text.endsWith('limit') && !inPaginationClass) continue; // `default_limit` means nothing outside LimitOffsetPagination
       const n = intValue(value);
       if (n === undefined || n < threshold) continue;
-      if (name.startsWith('max_')) reportCap(ctx, value, n, `${name} = ${n}`, suggestedMax);
-      else reportSize(ctx, value, n, `${name} = ${n}`, suggested);
+      if (name.text.startsWith('max_')) reportCap(ctx, value, n, `${name.text} = ${n}`, suggestedMax);
+      else reportSize(ctx, value, n, `${name.text} = ${n}`, suggested);
     }
 
     // REST_FRAMEWORK = {"PAGE_SIZE": N}
-    for (const { node } of captures(tree, '(pair key: (string) @k value: (_) @v)')) {
-      if (node.type !== 'string' || stringValue(node) !== 'PAGE_SIZE') continue;
-      const value = node.parent!.childForFieldName('value')!;
+    for (const node of nodesAtText(tree, text, /["']PAGE_SIZE["']\s*:/g)) {
+      const key = node.type === 'string' ? node : node.parent;
+      const pair = key?.parent;
+      if (key?.type !== 'string' || pair?.type !== 'pair' || pair.childForFieldName('key')?.id !== key.id) continue;
+      const value = pair.childForFieldName('value')!;
       const n = intValue(value);
       if (n === undefined || n < threshold) continue;
       reportSize(ctx, value, n, `REST_FRAMEWORK["PAGE_SIZE"] = ${n}`, suggested);
     }
 
     // Paginator(queryset, N) / Paginator(queryset, per_page=N)
-    for (const node of capturesNamed(tree, '(call function: [(identifier) (attribute)] @f) @call', 'call')) {
-      const fn = node.childForFieldName('function')!;
+    for (const name of nodesAtText(tree, text, /\bPaginator\b(?=\s*\()/g)) {
+      const fn = name.parent?.type === 'attribute' ? name.parent : name;
+      const node = fn.parent;
+      if (node?.type !== 'call' || node.childForFieldName('function')?.id !== fn.id) continue;
       const qualified = imports.resolve(fn);
       if (qualified !== 'django.core.paginator.Paginator' && !(qualified === undefined && fn.text === 'Paginator' && isDjangoCode)) continue;
       const perPage = keywordArgument(node, 'per_page') ?? positionalArguments(node)[1];
@@ -100,9 +107,10 @@ class ExportPagination(PageNumberPagination):
     }
 
     // page_size_query_param without max_page_size: any client can ask for every row.
-    for (const { node } of captures(tree, '(class_definition body: (block (expression_statement (assignment left: (identifier) @name)))) @cls')) {
-      if (node.type !== 'identifier' || node.text !== 'page_size_query_param') continue;
+    for (const node of nodesAtText(tree, text, /\bpage_size_query_param\b(?=\s*=[^=])/g)) {
       const assignment = node.parent!;
+      if (node.type !== 'identifier' || assignment?.type !== 'assignment' || assignment.parent?.type !== 'expression_statement') continue;
+      if (assignment.parent.parent?.type !== 'block' || assignment.parent.parent.parent?.type !== 'class_definition') continue;
       const value = assignment.childForFieldName('right');
       if (!value || value.type === 'none') continue;
       const body = assignment.parent!.parent!;
