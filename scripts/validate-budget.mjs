@@ -859,7 +859,7 @@ function buildReport({ started, finished, machine, ver, hostCpus, variants, diag
       );
     }
   }
-  both('', `✓ = within ${ESTIMATE_TARGET * 100}%. The measured figures come from the unfixed copy (below), so for it that column agrees by construction; for the other copies it is a prediction.`, '');
+  both('', `✓ = within ${ESTIMATE_TARGET * 100}%. The measured figures come from the unfixed copy (below): for its gunicorn deploy that column agrees by construction, for the other copies it is a prediction; the \`npm start\` deploy stays under it by what npm itself holds, which the estimate has no item for.`, '');
   const predictions = services
     .map((name) => {
       const p = deployEstimate(before.estimates?.cli, name)?.afterFixes;

@@ -48,6 +48,25 @@ export function nodesAtText(tree: Tree, text: string, pattern: RegExp): Node[] {
   return out;
 }
 
+/**
+ * Calls whose callee's last name matches `names` (a `g` regex of the bare name, e.g. /\b(?:len|list)\b/g),
+ * found by text: `len(x)`, `futures.ThreadPoolExecutor(...)`. The callee is an identifier or an attribute.
+ */
+export function callsNamed(tree: Tree, text: string, names: RegExp): Node[] {
+  const calls: Node[] = [];
+  const seen = new Set<number>();
+  const pattern = new RegExp(`(?:${names.source})(?=\\s*\\()`, 'g');
+  for (const name of nodesAtText(tree, text, pattern)) {
+    if (name.type !== 'identifier') continue;
+    const callee = name.parent?.type === 'attribute' && name.parent.childForFieldName('attribute')?.id === name.id ? name.parent : name;
+    const call = callee.parent;
+    if (call?.type !== 'call' || call.childForFieldName('function')?.id !== callee.id || seen.has(call.id)) continue;
+    seen.add(call.id);
+    calls.push(call);
+  }
+  return calls;
+}
+
 /** Each match as a map from capture name to node. */
 export function matches(tree: Tree, source: string, node: Node = tree.rootNode): Map<string, Node>[] {
   return query(tree, source)

@@ -9,7 +9,7 @@
  */
 import type { Node, Tree } from 'web-tree-sitter';
 import type { OffsetEdit } from '../api';
-import { ancestor, captures, keywordArgument, positionalArguments, stringValue } from './ast';
+import { ancestor, captures, keywordArgument, nodesAtText, positionalArguments, stringValue } from './ast';
 import { importsOf } from './imports';
 
 /** Manager attributes that start a queryset chain: `Order.objects.filter(...)`. */
@@ -483,11 +483,15 @@ export interface Iteration {
   body: Node[];
 }
 
-const ITERATION_QUERY = '[(for_statement) (for_in_clause)] @it';
 
 export function iterationsOf(tree: Tree): Iteration[] {
   const out: Iteration[] = [];
-  for (const { node } of captures(tree, ITERATION_QUERY)) {
+  // `for` keywords in the text lead to every loop and comprehension clause without a whole-tree query.
+  const seen = new Set<number>();
+  for (const keyword of nodesAtText(tree, tree.rootNode.text, /\bfor\b/g)) {
+    const node = keyword.parent;
+    if (keyword.type !== 'for' || !node || (node.type !== 'for_statement' && node.type !== 'for_in_clause') || seen.has(node.id)) continue;
+    seen.add(node.id);
     const iteration = iterationOf(node);
     if (iteration) out.push(iteration);
   }

@@ -4,7 +4,7 @@
  */
 import type { Node } from 'web-tree-sitter';
 import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
-import { ancestor, captures, intValue, keywordArgument, positionalArguments, stringValue } from './ast';
+import { ancestor, callsNamed, captures, intValue, keywordArgument, positionalArguments, stringValue } from './ast';
 import { addImport } from './edits';
 import { importsOf, type ImportMap } from './imports';
 import { importsWebFramework } from './web-context';
@@ -105,8 +105,8 @@ def render_all(pages):
     const suggested = Math.min(ctx.options.suggestedWorkers as number, maxWorkers);
     const contexts = getContextNames(tree, imports);
 
-    for (const { node: call } of captures(tree, '(call function: [(identifier) (attribute)] @f) @call')) {
-      if (call.type !== 'call') continue;
+    // Pool constructors are found by name in the text: their own names, or what the file imported them as.
+    for (const call of callsNamed(tree, ctx.file.text, poolNamePattern(imports))) {
       const pool = poolType(call.childForFieldName('function')!, imports, contexts);
       if (!pool) continue;
       const arg = keywordArgument(call, pool.sizeKeyword) ?? positionalArguments(call)[0];
@@ -128,8 +128,10 @@ def render_all(pages):
 /** Names bound to `multiprocessing.get_context(...)`, whose `.Pool` is a process pool. */
 function getContextNames(tree: import('web-tree-sitter').Tree, imports: ImportMap): Set<string> {
   const names = new Set<string>();
-  for (const { node } of captures(tree, '(assignment left: [(identifier) (attribute)] right: (call) @rhs)')) {
-    if (imports.is(node.childForFieldName('function'), 'multiprocessing.get_context')) names.add(node.parent!.childForFieldName('left')!.text);
+  for (const call of callsNamed(tree, tree.rootNode.text, /\bget_context\b/g)) {
+    const assignment = call.parent;
+    if (assignment?.type !== 'assignment' || assignment.childForFieldName('right')?.id !== call.id) continue;
+    if (imports.is(call.childForFieldName('function'), 'multiprocessing.get_context')) names.add(assignment.childForFieldName('left')!.text);
   }
   return names;
 }
@@ -315,4 +317,13 @@ function fixFor(ctx: RuleContext, call: Node, pool: PoolType, arg: Node | undefi
   const importOs = addImport(call.tree, ctx.file.text, 'os');
   if (importOs) edits.push(importOs);
   return [{ title: `Cap the pool at ${value}`, edits }];
+}
+
+const POOL_NAMES = ['ThreadPoolExecutor', 'ProcessPoolExecutor', 'Pool', 'ThreadPool'];
+
+/** The bare names a pool constructor can be called by in this file (`TPE` for `ThreadPoolExecutor as TPE`). */
+function poolNamePattern(imports: ImportMap): RegExp {
+  const names = new Set(POOL_NAMES);
+  for (const [local, qualified] of imports.names) if (POOL_NAMES.includes(qualified.split('.').pop()!)) names.add(local);
+  return new RegExp(`\\b(?:${[...names].map((n) => n.replace(/[^\w]/g, '')).join('|')})\\b`, 'g');
 }

@@ -3,7 +3,7 @@
  */
 import type { Node, Tree } from 'web-tree-sitter';
 import { defineRule, type FixSpec, type FixSafety, type RuleContext } from '../api';
-import { captures, keywordArgument, positionalArguments } from './ast';
+import { callsNamed, captures, keywordArgument, positionalArguments } from './ast';
 import { importsOf } from './imports';
 import {
   assignmentsBefore,
@@ -143,8 +143,7 @@ def export_orders(request):
 
 /** `len(qs)`, `list(qs)`, `OrderSerializer(qs, many=True)`. */
 function checkCalls(ctx: RuleContext, tree: Tree, canFix: boolean, chunkSize: number): void {
-  for (const { node: call } of captures(tree, '(call function: [(identifier) (attribute)] @f) @call')) {
-    if (call.type !== 'call') continue;
+  for (const call of callsNamed(tree, ctx.file.text, /\b(?:len|list|tuple|\w*Serializer)\b/g)) {
     const name = calleeName(call) ?? '';
     const isBuiltin = call.childForFieldName('function')?.type === 'identifier';
     if (isBuiltin && name === 'len') checkLen(ctx, call, canFix);
