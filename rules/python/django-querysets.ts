@@ -368,9 +368,16 @@ function helperDefinition(call: Node): Node | undefined {
   return undefined;
 }
 
-/** Function definitions directly in a module or class body (decorated ones included), by name. */
+const definitionsCache = new WeakMap<Tree, Map<number, Map<string, Node>>>();
+
+/** Function definitions directly in a module or class body (decorated ones included), by name; once per tree. */
 function definitionsIn(container: Node): Map<string, Node> {
+  let byContainer = definitionsCache.get(container.tree);
+  if (!byContainer) definitionsCache.set(container.tree, (byContainer = new Map()));
+  const cached = byContainer.get(container.id);
+  if (cached) return cached;
   const defs = new Map<string, Node>();
+  byContainer.set(container.id, defs);
   for (const child of container.namedChildren) {
     const def = child?.type === 'decorated_definition' ? child.childForFieldName('definition') : child;
     if (def?.type === 'function_definition') {
