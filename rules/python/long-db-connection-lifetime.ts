@@ -6,6 +6,7 @@ import type { Node } from 'web-tree-sitter';
 import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
 import { ancestor, captures, capturesNamed, indentOf, intValue, keywordArgument, stringValue } from './ast';
 import { importsOf } from './imports';
+import { mayUse } from './requirements';
 
 const ENGINE_FACTORIES = new Set([
   'sqlalchemy.create_engine',
@@ -86,6 +87,9 @@ export default defineRule({
     const maxPool = ctx.options.maxPoolConnections as number;
     const text = ctx.file.text;
     const healthChecksElsewhere = /\[\s*["']CONN_HEALTH_CHECKS["']\s*\]\s*=\s*True\b/.test(text);
+    // Health checks arrived in Django 4.1 (and dj-database-url 1.1): on older versions the fix only shortens the lifetime.
+    const djangoChecks = mayUse(ctx.project, 'django', [4, 1]);
+    const canAddChecks = (viaUrl: boolean) => djangoChecks && (!viaUrl || mayUse(ctx.project, 'dj-database-url', [1, 1]));
 
     // "CONN_MAX_AGE": N inside a DATABASES entry
     for (const { node } of captures(tree, '(pair key: (string) @k)')) {
@@ -99,9 +103,9 @@ export default defineRule({
       const age = lifetime(value);
       if (!isTooLong(age, maxAge, healthOn)) continue;
       const edits: OffsetEdit[] = [{ start: value.startIndex, end: value.endIndex, newText: String(FIXED_MAX_AGE) }];
-      if (health && health.type !== 'true') edits.push({ start: health.startIndex, end: health.endIndex, newText: 'True' });
-      else if (!health) edits.push(insertPairAfter(text, pair, node.text[0] === "'" ? "'" : '"'));
-      reportAge(ctx, value, age, 'CONN_MAX_AGE', healthOn, edits);
+      if (canAddChecks(false) && health && health.type !== 'true') edits.push({ start: health.startIndex, end: health.endIndex, newText: 'True' });
+      else if (canAddChecks(false) && !health) edits.push(insertPairAfter(text, pair, node.text[0] === "'" ? "'" : '"'));
+      reportAge(ctx, value, age, 'CONN_MAX_AGE', healthOn, edits, canAddChecks(false));
     }
 
     // DATABASES["default"]["CONN_MAX_AGE"] = N
@@ -113,18 +117,18 @@ export default defineRule({
       if (!isTooLong(age, maxAge, healthChecksElsewhere)) continue;
       const statement = node.parent;
       const edits: OffsetEdit[] = [{ start: value.startIndex, end: value.endIndex, newText: String(FIXED_MAX_AGE) }];
-      if (!healthChecksElsewhere && statement?.type === 'expression_statement') {
+      if (canAddChecks(false) && !healthChecksElsewhere && statement?.type === 'expression_statement') {
         const owner = target.childForFieldName('value')!.text;
         const quote = target.childForFieldName('subscript')!.text[0];
         edits.push(insertLineAfter(text, statement, `${owner}[${quote}CONN_HEALTH_CHECKS${quote}] = True`));
       }
-      reportAge(ctx, value, age, 'CONN_MAX_AGE', healthChecksElsewhere, edits);
+      reportAge(ctx, value, age, 'CONN_MAX_AGE', healthChecksElsewhere, edits, canAddChecks(false));
     }
 
     const imports = importsOf(tree);
     for (const node of capturesNamed(tree, '(call function: [(identifier) (attribute)] @fn) @call', 'call')) {
       const qualified = imports.resolve(node.childForFieldName('function'));
-      if (qualified === 'dj_database_url.config' || qualified === 'dj_database_url.parse') checkDjDatabaseUrl(ctx, node, maxAge, healthChecksElsewhere);
+      if (qualified === 'dj_database_url.config' || qualified === 'dj_database_url.parse') checkDjDatabaseUrl(ctx, node, maxAge, healthChecksElsewhere, canAddChecks(true));
       else if (qualified && ENGINE_FACTORIES.has(qualified)) checkEngine(ctx, node, maxPool);
     }
   },
@@ -140,19 +144,19 @@ function isTooLong(age: number | undefined, maxAge: number, healthChecksOn: bool
   return age === Infinity || !healthChecksOn;
 }
 
-function reportAge(ctx: RuleContext, value: Node, age: number, name: string, healthOn: boolean, edits: OffsetEdit[]): void {
+function reportAge(ctx: RuleContext, value: Node, age: number, name: string, healthOn: boolean, edits: OffsetEdit[], canAddChecks: boolean): void {
   const setting = `${name}${name === 'conn_max_age' ? '=' : ' = '}${age === Infinity ? 'None' : age}`;
   const what = age === Infinity ? `${setting} keeps every connection open for the life of the worker` : `${setting} keeps connections open for ${age} seconds`;
   const checks = healthOn ? '' : ' without health checks';
   ctx.report({
     start: value.startIndex,
     end: value.endIndex,
-    message: `${what}${checks}, so each one keeps growing its client and database-server memory; use ${FIXED_MAX_AGE} with health checks on`,
-    fixes: [{ title: `Use a ${FIXED_MAX_AGE}-second lifetime with health checks`, safety: 'unsafe', edits }],
+    message: `${what}${checks}, so each one keeps growing its client and database-server memory; use ${FIXED_MAX_AGE}${canAddChecks ? ' with health checks on' : ' (health checks need Django 4.1+, which the requirements do not require)'}`,
+    fixes: [{ title: `Use a ${FIXED_MAX_AGE}-second lifetime${canAddChecks ? ' with health checks' : ''}`, safety: 'unsafe', edits }],
   });
 }
 
-function checkDjDatabaseUrl(ctx: RuleContext, call: Node, maxAge: number, healthChecksElsewhere: boolean): void {
+function checkDjDatabaseUrl(ctx: RuleContext, call: Node, maxAge: number, healthChecksElsewhere: boolean, canAddChecks: boolean): void {
   const value = keywordArgument(call, 'conn_max_age');
   if (!value) return;
   const health = keywordArgument(call, 'conn_health_checks');
@@ -160,9 +164,9 @@ function checkDjDatabaseUrl(ctx: RuleContext, call: Node, maxAge: number, health
   const age = lifetime(value);
   if (!isTooLong(age, maxAge, healthOn)) return;
   const edits: OffsetEdit[] = [{ start: value.startIndex, end: value.endIndex, newText: String(FIXED_MAX_AGE) }];
-  if (health && health.type !== 'true') edits.push({ start: health.startIndex, end: health.endIndex, newText: 'True' });
-  else if (!health && !healthChecksElsewhere) edits.push(insertArgumentAfter(ctx.file.text, value.parent!, 'conn_health_checks=True'));
-  reportAge(ctx, value, age, 'conn_max_age', healthOn, edits);
+  if (canAddChecks && health && health.type !== 'true') edits.push({ start: health.startIndex, end: health.endIndex, newText: 'True' });
+  else if (canAddChecks && !health && !healthChecksElsewhere) edits.push(insertArgumentAfter(ctx.file.text, value.parent!, 'conn_health_checks=True'));
+  reportAge(ctx, value, age, 'conn_max_age', healthOn, edits, canAddChecks);
 }
 
 function checkEngine(ctx: RuleContext, call: Node, maxPool: number): void {

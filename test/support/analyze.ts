@@ -7,7 +7,7 @@ import { Analyzer } from '../../server/src/engine/analyzer';
 import { defaultConfig, loadConfig } from '../../server/src/engine/config';
 import { initParsers } from '../../server/src/engine/parsers';
 import type { Finding, FileResult } from '../../server/src/engine/types';
-import { isGolden } from './fixtures';
+import { FIXTURES_ROOT, isGolden } from './fixtures';
 
 export { initParsers };
 
@@ -21,10 +21,12 @@ export function ruleIds(): string[] {
 
 /** A project view of a fixture workspace folder. */
 export function fixtureProject(root: string, memoryLimitMb?: number): ProjectInfo {
+  // A rule's own fixture folder does not see its sub-folders: each of those is a workspace of its own.
+  const isRuleFolder = path.dirname(path.resolve(root)) === FIXTURES_ROOT;
   const list = (dir: string): string[] =>
     fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
       const abs = path.join(dir, e.name);
-      if (e.isDirectory()) return list(abs);
+      if (e.isDirectory()) return isRuleFolder && dir === root ? [] : list(abs);
       // Golden outputs and expectation sidecars are test data, not part of the fixture workspace.
       if (isGolden(e.name) || e.name.endsWith('.expect')) return [];
       return [path.relative(root, abs).split(path.sep).join('/')];
