@@ -28,7 +28,8 @@ export default defineRule({
     kinds: ['python'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
-    trigger: /cache|memo|session_state|append|extend|insert|setdefault|update|\|=|\]\s*[+|]?=|\.add\(|[A-Z]_(?:SIZE|MAX|LIMIT)|MAX_/,
+    // Something cache-like, or a module-level container (`_seen = {}`, `HISTORY: list = []`) that functions could grow.
+    trigger: /cache|memo|session_state|^[A-Za-z_][\w.]*\s*(?::[^=\n]+)?=\s*(?:\{|\[|(?:collections\.)?(?:dict|list|set|defaultdict|OrderedDict|deque|Counter)\()/m,
     options: {
       suggestedMaxsize: { type: 'number', default: 128, description: 'The maxsize the fix gives lru_cache / functools.cache.' },
       suggestedMaxEntries: { type: 'number', default: 100, description: 'The max_entries the fix gives st.cache_data / st.cache_resource.' },
