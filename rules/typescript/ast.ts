@@ -297,14 +297,29 @@ export type Declaration =
   | ts.ImportEqualsDeclaration
   | ts.EnumDeclaration;
 
-const scopeCache = new WeakMap<ts.Node, Map<string, Declaration>>();
-const declarationCache = new WeakMap<ts.Identifier, Declaration | null>();
+/**
+ * Scope and declaration lookups, cached per SourceFile: an incremental reparse (ts.updateSourceFile) reuses
+ * node objects in the new tree, so a cache keyed by node alone would hand back the old tree's answers.
+ */
+interface ScopeCaches {
+  scopes: Map<ts.Node, Map<string, Declaration>>;
+  declarations: Map<ts.Identifier, Declaration | null>;
+}
+const scopeCachesByFile = new WeakMap<ts.SourceFile, ScopeCaches>();
+
+function scopeCaches(node: ts.Node): ScopeCaches {
+  const sf = node.getSourceFile();
+  let caches = scopeCachesByFile.get(sf);
+  if (!caches) scopeCachesByFile.set(sf, (caches = { scopes: new Map(), declarations: new Map() }));
+  return caches;
+}
 
 /**
  * The declaration an identifier refers to, by lexical scope (blocks, functions, for-loops, catch), or
  * undefined for globals. `var` hoisting out of nested blocks is not modelled.
  */
 export function declarationOf(id: ts.Identifier): Declaration | undefined {
+  const declarationCache = scopeCaches(id).declarations;
   const cached = declarationCache.get(id);
   if (cached !== undefined) return cached ?? undefined;
   const name = id.text;
@@ -334,6 +349,7 @@ function opensScope(node: ts.Node): boolean {
 
 /** The names a node declares for its own scope, or undefined when it opens no scope. */
 function scopeNames(node: ts.Node): Map<string, Declaration> | undefined {
+  const scopeCache = scopeCaches(node).scopes;
   const cached = scopeCache.get(node);
   if (cached) return cached;
   let names: Map<string, Declaration> | undefined;
