@@ -37,12 +37,10 @@ import * as path from 'node:path';
 import { request, multipartFile, pseudoRandomBytes, eventsJson } from './validate-budget/http.mjs';
 import {
   MB,
-  delay,
   freePort,
   infoOf,
   killAllGroupsSync,
   processTree,
-  snapshot,
   startGroup,
   startSamplerThread,
   stopAllGroups,
@@ -85,6 +83,10 @@ class SetupError extends Error {}
 // Cleanup: every process group we start is stopped, on success, failure and signals.
 
 let cleaningUp = false;
+let workDir; // the temporary directory, removed at the end unless --keep
+function removeWorkDir() {
+  if (workDir && !flag('--keep')) fs.rmSync(workDir, { recursive: true, force: true });
+}
 process.on('exit', () => killAllGroupsSync());
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(sig, async () => {
@@ -92,6 +94,7 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     cleaningUp = true;
     console.error(`\n${sig}: stopping the servers started by validate-budget`);
     await stopAllGroups();
+    removeWorkDir();
     process.exit(130);
   });
 }
@@ -340,16 +343,17 @@ function logTail(file, n = 25) {
 
 /**
  * Runs one service of one copy and measures it. `spec` describes the service: how to build, start, which
- * requests make up the warm-up and which requests' peaks to measure. With `quick`, only build, start and warm-up
- * (used to find which fix breaks an app). With `spec.freshPerPeak`, every peak request gets a freshly started and
+ * requests make up the warm-up and which requests' peaks to measure. With `spec.freshPerPeak`, every peak request gets a freshly started and
  * warmed-up server (a single node process keeps the heap the previous request grew, which would hide or inflate
  * the next request's peak); otherwise the peak requests run one after another on the same server.
  */
-async function measureService(spec, { quick = false } = {}) {
+async function measureService(spec) {
   const result = { name: spec.name, ok: true, problems: [], requests: [], peaks: [], logNotes: [] };
-  const fail = (what) => {
+  // A problem's key says what failed (a build step, the start, a request), so a fixed copy's problems can be told
+  // apart from the unfixed copy's own.
+  const fail = (what, key) => {
     result.ok = false;
-    result.problems.push(what);
+    result.problems.push({ key, text: what });
   };
   const t0 = Date.now();
   // Build
@@ -357,7 +361,7 @@ async function measureService(spec, { quick = false } = {}) {
     const r = run(step.cmd, step.args, { cwd: spec.cwd, env: step.env, timeoutMs: step.timeoutMs ?? 600000 });
     result.build = [...(result.build ?? []), { step: step.label, ok: r.ok }];
     if (!r.ok) {
-      fail(`build step \`${step.label}\` failed (exit ${r.status}): ${errorSummary(r.stderr || r.stdout)}`);
+      fail(`build step \`${step.label}\` failed (exit ${r.status}): ${errorSummary(r.stderr || r.stdout)}`, `build:${step.label}`);
       result.totalMs = Date.now() - t0;
       return result;
     }
@@ -376,13 +380,13 @@ async function measureService(spec, { quick = false } = {}) {
     const server = { group, port, logFile, alive: () => group.exit === undefined };
     const tail = () => logTail(logFile, 12).replace(/\n/g, ' | ');
     if (!(await waitForPort(port, 90000, server.alive))) {
-      fail(`did not start listening on 127.0.0.1:${port} within 90 s${server.alive() ? '' : ` (exited: ${JSON.stringify(group.exit)})`}: ${tail()}`);
+      fail(`did not start listening on 127.0.0.1:${port} within 90 s${server.alive() ? '' : ` (exited: ${JSON.stringify(group.exit)})`}: ${tail()}`, 'start');
       return server;
     }
     // Workers import the app after the socket is open: wait for the process count and the memory to stop moving.
     const booted = await waitSettled(group.pgid, { timeoutMs: 90000, minProcs: spec.minProcs ?? 1 });
     if (!server.alive()) {
-      fail(`exited during start: ${tail()}`);
+      fail(`exited during start: ${tail()}`, 'start');
       return server;
     }
     if (first) {
@@ -419,7 +423,7 @@ async function measureService(spec, { quick = false } = {}) {
           total: { unique: light.snapshot.unique, pss: light.snapshot.pss, rss: light.snapshot.rss, settled: light.settled },
         };
       if (!server.alive()) {
-        fail(`server exited during the light warm-up: ${tail()}`);
+        fail(`server exited during the light warm-up: ${tail()}`, 'start');
         return server;
       }
     }
@@ -431,9 +435,9 @@ async function measureService(spec, { quick = false } = {}) {
       if (pid) servedBy.set(pid, [...(servedBy.get(pid) ?? []).filter((x) => x !== 'light'), req.label]);
       const verdict = spec.judge(req, r);
       if (first) result.requests.push({ phase: 'warm-up', label: req.label, status: r.status, ms: r.ms, bytes: r.bytes, error: r.error, verdict });
-      if (verdict.broken) fail(`warm-up ${req.label}: ${verdict.text}`);
+      if (verdict.broken) fail(`warm-up ${req.label}: ${verdict.text}`, `request:${req.label}`);
       if (!server.alive()) {
-        fail(`server exited during warm-up: ${tail()}`);
+        fail(`server exited during warm-up: ${tail()}`, `exit:${req.label}`);
         return server;
       }
     }
@@ -459,7 +463,7 @@ async function measureService(spec, { quick = false } = {}) {
 
   let server = await boot(true);
   try {
-    if (!server.ready || quick) return result;
+    if (!server.ready) return result;
     // Peaks: one request at a time, from a settled state, sampled every ~20 ms.
     for (const [i, req] of spec.peaks.entries()) {
       if (spec.freshPerPeak && i > 0) {
@@ -505,9 +509,9 @@ async function measureService(spec, { quick = false } = {}) {
         uniqueMaxGapMs: peak.uniqueMaxGapMs,
       });
       result.requests.push({ phase: 'peak', label: req.label, status: r.status, ms: r.ms, bytes: r.bytes, error: r.error, verdict });
-      if (verdict.broken) fail(`${req.label}: ${verdict.text}`);
+      if (verdict.broken) fail(`${req.label}: ${verdict.text}`, `request:${req.label}`);
       if (!server.alive()) {
-        fail(`server exited during ${req.label}: ${logTail(server.logFile, 12).replace(/\n/g, ' | ')}`);
+        fail(`server exited during ${req.label}: ${logTail(server.logFile, 12).replace(/\n/g, ' | ')}`, `exit:${req.label}`);
         return result;
       }
     }
@@ -518,16 +522,22 @@ async function measureService(spec, { quick = false } = {}) {
   }
 }
 
+/** A response body's gist: an HTML error page's <pre>/<title> text, else the start of the body. */
+function gist(snippet) {
+  const pre = /<pre>([^<]*)/i.exec(snippet) ?? /<title>([^<]*)/i.exec(snippet);
+  return (pre ? pre[1] : snippet).replace(/&nbsp;/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 160);
+}
+
 // Request judges: which statuses mean the endpoint works.
 function judgeDjango(req, r) {
   if (r.status >= 200 && r.status < 300) return { broken: false, text: `${r.status}` };
-  const why = r.status === 0 ? `no response (${r.error ?? 'connection closed'})` : `HTTP ${r.status} ${r.snippet.replace(/\s+/g, ' ').slice(0, 160)}`;
+  const why = r.status === 0 ? `no response (${r.error ?? 'connection closed'})` : `HTTP ${r.status} ${gist(r.snippet)}`;
   return { broken: true, text: why };
 }
 function judgeExpress(req, r) {
   if (r.status >= 200 && r.status < 300) return { broken: false, text: `${r.status}` };
   if (r.status === 413 && req.overLimitOk) return { broken: false, rejected: true, text: '413 (body over the configured limit: rejected before parsing, as the limit fix intends)' };
-  const why = r.status === 0 ? `no response (${r.error ?? 'connection closed'})` : `HTTP ${r.status} ${r.snippet.replace(/\s+/g, ' ').slice(0, 160)}`;
+  const why = r.status === 0 ? `no response (${r.error ?? 'connection closed'})` : `HTTP ${r.status} ${gist(r.snippet)}`;
   return { broken: true, text: why };
 }
 
@@ -668,6 +678,7 @@ async function main() {
   log(`  machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${f0(machine.memTotal)} MB RAM, load average ${loadStart.map((x) => x.toFixed(1)).join(' ')}; multiprocessing.cpu_count() = ${ver.pythonCpuCount}`);
 
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'memlint-validate-'));
+  workDir = work;
   log(`  work directory: ${work}`);
   const data = {
     upload: pseudoRandomBytes(UPLOAD_BYTES),
@@ -705,7 +716,7 @@ async function main() {
       res.kind = kind;
       v.apps[service.name] = res;
       if (kind === 'express' && v.key === 'before' && res.build?.every((b) => b.ok)) installedFrom[service.name] = spec.cwd;
-      printServiceRun(v, res);
+      printServiceRun(v, res, before.apps[service.name]);
     }
   }
 
@@ -713,7 +724,7 @@ async function main() {
   const diagnostics = [];
   for (const v of variants.slice(1)) {
     for (const [name, res] of Object.entries(v.apps)) {
-      if (res.ok) continue;
+      if (!newProblems(res, before.apps[name]).length) continue;
       const dirOfService = renderServices(v.dir).find((s) => s.name === name)?.rootDir ?? '';
       const allowUnsafe = v.fixArgs.includes('--unsafe-fixes');
       const candidates = [...new Set(offered.findings.filter((f) => f.file.startsWith(dirOfService + '/') && f.fixes.some((x) => allowUnsafe || x.safety === 'safe')).map((f) => f.rule))];
@@ -724,10 +735,17 @@ async function main() {
         const dv = makeVariant(work, key, `${v.label} except ${rule}`, [...v.fixArgs, '--ignore', rule]);
         const spec = serviceSpecs(dv, data, installedFrom).find((s) => s.service.name === name)?.spec;
         if (!spec) continue;
-        const quick = await measureService(spec, { quick: true });
-        log(`  without ${rule}: ${quick.ok ? 'works' : `still broken (${quick.problems[0]})`}`);
-        if (quick.ok) {
+        // The whole measurement (a problem may show only in a peak request); the first copy that runs is kept.
+        const dres = await measureService(spec);
+        dres.kind = res.kind;
+        const still = newProblems(dres, before.apps[name]);
+        log(`  without ${rule}: ${still.length ? `still broken (${still[0].text})` : 'works'}`);
+        if (!still.length) {
           culprit = { rule, variant: dv };
+          dv.apps[name] = dres;
+          dv.diagnosticOf = v.key;
+          log(`\n== ${dv.key}: ${name} (diagnostic: every fix of "${v.label}" except ${rule})`);
+          printServiceRun(dv, dres, before.apps[name]);
           break;
         }
       }
@@ -735,13 +753,6 @@ async function main() {
         diagnostics.push({ variant: v.key, service: name, culprit: undefined });
         continue;
       }
-      log(`\n== ${culprit.variant.key}: ${name} (diagnostic: every fix of "${v.label}" except ${culprit.rule})`);
-      const dspec = serviceSpecs(culprit.variant, data, installedFrom).find((s) => s.service.name === name).spec;
-      const dres = await measureService(dspec);
-      dres.kind = res.kind;
-      culprit.variant.apps[name] = dres;
-      culprit.variant.diagnosticOf = v.key;
-      printServiceRun(culprit.variant, dres);
       diagnostics.push({ variant: v.key, service: name, culprit: culprit.rule, diagnosticVariant: culprit.variant });
     }
   }
@@ -774,7 +785,7 @@ async function main() {
   if (flag('--write-docs')) writeDocs(report.markdown);
   if (!flag('--keep')) {
     await stopAllGroups();
-    fs.rmSync(work, { recursive: true, force: true });
+    removeWorkDir();
     log(`removed ${work} (use --keep to keep it)`);
   }
   return report.exitCode;
@@ -829,7 +840,12 @@ function measuredFigures(before) {
   return out;
 }
 
-function printServiceRun(v, res) {
+/** The problems of a fixed copy's service that the unfixed copy's service does not have. */
+function newProblems(res, beforeRes) {
+  return (res?.problems ?? []).filter((p) => !(beforeRes?.problems ?? []).some((q) => q.key === p.key));
+}
+
+function printServiceRun(v, res, beforeRes) {
   if (res.command) log(`  command: ${res.command}`);
   for (const b of res.build ?? []) log(`  build: ${b.step}: ${b.ok ? 'ok' : 'FAILED'}`);
   if (res.coldTotal) log(`  after start: ${res.cold.length} processes, distinct ${f1(res.coldTotal.unique)} MB, PSS ${f1(res.coldTotal.pss)} MB, RSS ${f1(res.coldTotal.rss)} MB${res.coldTotal.settled ? '' : ' (not settled)'}`);
@@ -847,7 +863,8 @@ function printServiceRun(v, res) {
     log(`  peak ${p.label}${p.fresh ? ' (fresh server)' : ''}: ${p.verdict.text}, ${(p.ms / 1000).toFixed(1)} s; distinct ${f1(p.idleBefore.unique)} -> ${f1(p.peakUnique)} MB (+${f1(p.deltaUnique)}, ${p.uniqueSamples} samples, max gap ${p.uniqueMaxGapMs} ms); total PSS ${f1(p.idleBefore.pss)} -> ${f1(p.peakPss)} MB (+${f1(p.deltaPss)}), RSS peak ${f1(p.peakRss)} MB; serving process ${p.servedBy ?? '?'}${p.servedExited ? ' (gone after the request)' : ''} peak PSS ${f1(p.servedPeak?.pss)} MB (+${f1(p.servedDeltaPss)}${p.servedBefore?.length ? `; it had served ${p.servedBefore.join(', ')}` : '; its first request'}); ${p.samples} samples, max gap ${p.maxGapMs} ms`);
   }
   for (const n of res.logNotes ?? []) log(`  log: ${n}`);
-  if (!res.ok) for (const pr of res.problems) log(`  !! ${v.key === 'before' ? 'the unfixed app' : 'BROKEN by the fixes'}: ${pr}`);
+  const fresh = v.key === 'before' ? [] : newProblems(res, beforeRes);
+  for (const pr of res.problems) log(`  !! ${v.key === 'before' ? 'the unfixed app' : fresh.includes(pr) ? 'BROKEN by the fixes' : 'fails as the unfixed app does'}: ${pr.text}`);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -886,6 +903,7 @@ function buildReport({ started, finished, machine, ver, hostCpus, variants, diag
   const distinct = Object.values(before.apps).some((r) => r.idleTotal?.unique !== undefined);
   const M = distinct ? 'distinct' : 'PSS sum';
   const stamp = (d) => d.toISOString().replace('T', ' ').slice(0, 16);
+  const timedOut = [...variants, ...diagnostics.map((d) => d.diagnosticVariant).filter(Boolean)].some((v) => Object.values(v.apps).some((r) => (r.logNotes ?? []).some((n) => /WORKER TIMEOUT/.test(n))));
 
   md.push('## Memory budget: estimate vs measured', '');
   md.push(
@@ -893,7 +911,7 @@ function buildReport({ started, finished, machine, ver, hostCpus, variants, diag
       `${machine.cpus} CPUs (${machine.cpuModel}), ${f0(machine.memTotal)} MB RAM, Linux ${machine.kernel}; ` +
       `Debian 12's Python ${ver.python}, Django ${ver.django}, DRF ${ver.drf}, gunicorn ${ver.gunicorn}; Node ${ver.node}, npm ${ver.npm}, Express from npm. ` +
       `The machine was shared with other work at the time (load average ${machine.loadStart.map((x) => x.toFixed(1)).join(' / ')} at the start, ` +
-      `${machine.loadEnd.map((x) => x.toFixed(1)).join(' / ')} at the end): that slows requests down (see the gunicorn timeout below) but changes memory little.`,
+      `${machine.loadEnd.map((x) => x.toFixed(1)).join(' / ')} at the end): that slows requests down${timedOut ? ' (see the gunicorn timeout below)' : ''} but changes memory little.`,
     '',
     `How. Each copy of \`examples/\` runs render.yaml's services as their commands say, on loopback. shop-api: \`python manage.py migrate\` ` +
       `(Debian's packages stand in for \`pip install\`), a SQLite table of ${ORDERS.toLocaleString('en')} orders and ${CUSTOMERS.toLocaleString('en')} customers, then ` +
@@ -904,7 +922,8 @@ function buildReport({ started, finished, machine, ver, hostCpus, variants, diag
       `**distinct** = the group's resident pages counted once each (physical frames from /proc/<pid>/pagemap), which is what a container running only ` +
       `this group holds, whatever else runs on the host; **PSS sum** (from /proc/<pid>/smaps_rollup) also splits pages shared with processes outside ` +
       `the group (node's binary is shared with every other node process on this host), so it reads low for node; **RSS sum** counts pages shared inside the ` +
-      `group once per process, so it reads high. Idle: after one request to each endpoint, once the total stops moving. Peak: the highest total while one ` +
+      `group once per process, so it reads high. Idle: after a light request in every worker (shop-api: the export past its last page, a 404 after a COUNT; ` +
+      `shop-events: GET /health) and then one request to each endpoint, once the total stops moving. Peak: the highest total while one ` +
       `request runs (PSS/RSS sampled every ~20 ms, distinct every ~100 ms). gunicorn's requests run one after another on one server (they land on ` +
       `different workers); every Express request gets a freshly started and warmed-up server (one process keeps the heap a previous request grew). ` +
       `Estimates: memlint's own report (\`memlint <copy> --format json\`, its \`budgets\`) with the memory-budget option \`hostCpus = ${hostCpus}\` (the CPU count the measured gunicorn saw), ` +
@@ -977,12 +996,13 @@ function buildReport({ started, finished, machine, ver, hostCpus, variants, diag
   const peakTargets = [];
   for (const name of services) {
     const labels = before.apps[name]?.peaks.map((p) => p.label) ?? [];
-    const after = fixed?.apps[name]?.ok ? fixed : diagFixed?.apps[name] ? diagFixed : undefined;
+    const fixedBroken = fixed ? newProblems(fixed.apps[name], before.apps[name]).length > 0 : false;
+    const after = fixed?.apps[name] && !fixedBroken ? fixed : diagFixed?.apps[name] ? diagFixed : undefined;
     const viaDiag = after && after !== fixed;
     for (const label of labels) {
       const cells = cols.map((v) => {
         const p = v.apps[name]?.peaks.find((q) => q.label === label);
-        if (!p) return v.apps[name] && !v.apps[name].ok ? 'broken' : '—';
+        if (!p) return v.apps[name] && newProblems(v.apps[name], before.apps[name]).length ? 'broken' : '—';
         const status = p.verdict.broken ? ` **${p.verdict.text.slice(0, 60)}**` : p.verdict.rejected ? ' (413)' : '';
         return `${f0(primary(p, 'peak'))} MB (${f0(primary(p.idleBefore))} + ${f0(primary(p, 'peak') - primary(p.idleBefore))}) · ${f0(p.peakPss)}${status}`;
       });
@@ -997,15 +1017,15 @@ function buildReport({ started, finished, machine, ver, hostCpus, variants, diag
     };
     const cells = cols.map((v) => {
       const t = top(v.apps[name]);
-      return t ? `**${f0(t.m)} MB** · ${f0(t.pss)}` : v.apps[name] && !v.apps[name].ok ? 'broken' : '—';
+      return t ? `**${f0(t.m)} MB** · ${f0(t.pss)}` : v.apps[name] && newProblems(v.apps[name], before.apps[name]).length ? 'broken' : '—';
     });
     const bt = top(before.apps[name]);
     const at = top(after?.apps[name]);
     const tag = viaDiag ? ' ¹' : '';
     both(`| ${name} | **deploy peak (highest request)** | ${cells.join(' | ')} | ${bt && at ? `**${pct(at.m / bt.m - 1)}**${tag}` : '—'} | ${bt && at ? `${pct(at.pss / bt.pss - 1)}${tag}` : '—'} |`);
-    if (fixed) peakTargets.push({ name, broken: !fixed.apps[name]?.ok, viaDiag, ratio: bt && at ? at.m / bt.m : undefined, ratioPss: bt && at ? at.pss / bt.pss : undefined });
+    if (fixed) peakTargets.push({ name, broken: fixedBroken, viaDiag, ratio: bt && at ? at.m / bt.m : undefined, ratioPss: bt && at ? at.pss / bt.pss : undefined });
   }
-  if (diagFixed) both('', `¹ The "fixed" copy of shop-api does not run (below); compared with "${diagFixed.key}": every fix of the fixed copy except the one that breaks it.`);
+  if (diagFixed) both('', `¹ The "fixed" copy of ${diagnostics.find((d) => d.diagnosticVariant === diagFixed)?.service} does not run (below); compared with "${diagFixed.key}": every fix of the fixed copy except the one that breaks it.`);
   both('');
 
   // Per-process figures.
@@ -1040,12 +1060,13 @@ function buildReport({ started, finished, machine, ver, hostCpus, variants, diag
   const notes = [];
   for (const v of variants) {
     for (const [name, res] of Object.entries(v.apps)) {
+      const fresh = v.key === 'before' ? [] : newProblems(res, before.apps[name]);
       for (const p of res.problems) {
-        if (v.key === 'before') notes.push(`The unfixed ${name} itself fails: ${p}.`);
-        else {
-          notes.push(`**${v.label} breaks ${name}**: ${p}.`);
-          problems.push(`${v.key}/${name}: ${p}`);
-        }
+        if (v.key === 'before') notes.push(`The unfixed ${name} itself fails: ${p.text.slice(0, 300)}.`);
+        else if (fresh.includes(p)) {
+          notes.push(`**${v.label} breaks ${name}**: ${p.text.slice(0, 300)}.`);
+          problems.push(`${v.key}/${name}: ${p.text}`);
+        } else notes.push(`${v.label}, ${name} still fails as the unfixed copy does: ${p.text.slice(0, 120)}.`);
       }
       for (const n of res.logNotes ?? []) if (/WORKER TIMEOUT/.test(n)) notes.push(`${v.key}/${name}, gunicorn log: \`${n}\` (the config's timeout = 120 s; the worker is killed mid-request, so that request's peak is cut short).`);
     }
@@ -1055,6 +1076,17 @@ function buildReport({ started, finished, machine, ver, hostCpus, variants, diag
     else notes.push(`No single rule left out makes ${d.service} of the "${d.variant}" copy run again.`);
   }
   for (const n of offered.notes) notes.push(`memlint note on the example: ${String(n.message).split(' | ')[0]} (${path.basename(path.dirname(n.file ?? ''))}/${path.basename(n.file ?? '')}).`);
+  for (const name of services) {
+    for (const v of [...variants, ...diagnostics.map((d) => d.diagnosticVariant).filter(Boolean)]) {
+      const e = deployEstimate(v.estimates?.cli, name);
+      const res = v.apps[name];
+      if (!e?.limitMb || !res) continue;
+      const top = (res.peaks ?? []).reduce((a, p) => (primary(p, 'peak') > (a ? primary(a, 'peak') : 0) ? p : a), undefined);
+      const idle = primary(res.idleTotal);
+      if (top && primary(top, 'peak') > e.limitMb * MB)
+        notes.push(`${name}, ${v.key} copy: the measured peak (${f0(primary(top, 'peak'))} MB during ${top.label}) exceeds the ${e.limitMb} MB of ${e.limit}${idle ? `, though it idles at ${f0(idle)} MB` : ''}: on that plan the instance would be killed for memory.`);
+    }
+  }
   if (figures.npmOverheadMb !== undefined) notes.push(`\`npm start\` keeps npm (and a shell) resident as the app's parent: ${figures.npmOverheadMb.toFixed(1)} MB on top of the node app; the estimate counts the node process only.`);
 
   const estBefore = estTargets.filter((t) => t.v === 'before');
@@ -1117,6 +1149,7 @@ main()
   })
   .catch(async (e) => {
     await stopAllGroups();
+    removeWorkDir();
     console.error(e instanceof SetupError ? `validate-budget: ${e.message}` : e);
     process.exit(e instanceof SetupError ? 2 : 1);
   });
