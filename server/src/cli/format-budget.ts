@@ -1,4 +1,5 @@
 /** The memory-budget section of the text and HTML reports: each deploy's estimate against its limit. */
+import { esc } from './html-escape';
 import type { DeployBudget } from '../engine/budget';
 import type { DeployEstimate } from '../../../rules/budget/estimate';
 
@@ -25,7 +26,6 @@ export function budgetText(budgets: readonly DeployBudget[]): string[] {
   return lines;
 }
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const COLORS = ['#0969da', '#8250df', '#1a7f37', '#bf8700', '#cf222e', '#57606a', '#0550ae', '#953800'];
 
 export const BUDGET_CSS = `

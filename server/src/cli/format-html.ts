@@ -2,13 +2,13 @@
  * `--format html`: one self-contained page (inline CSS, no scripts or network): totals, by rule, by file,
  * and every finding with its code excerpt and the change its fix makes.
  */
+import { esc } from './html-escape';
 import type { WorkspaceReport } from '../engine/report';
 import type { Finding, Fix } from '../engine/types';
 import { LineIndex } from '../engine/text';
 import type { DisplayPath } from './display';
 import { BUDGET_CSS, budgetHtml } from './format-budget';
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 const CSS = `
 body{font:14px/1.5 system-ui,-apple-system,Segoe UI,sans-serif;margin:0;color:#1f2328;background:#f6f8fa}

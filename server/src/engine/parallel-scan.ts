@@ -35,13 +35,7 @@ export async function scanParallel(workspace: Workspace, targets: readonly strin
   const files = options.files ?? workspace.discover(targets);
   const workerCount = Math.min(options.workers ?? Math.min(os.availableParallelism(), 4), Math.ceil(files.length / BATCH));
   if (files.length <= IN_PROCESS_LIMIT || workerCount < 2) {
-    const results: FileResult[] = [];
-    for (let i = 0; i < files.length; i++) {
-      if (options.isCancelled?.()) break;
-      results.push(workspace.analyzeFile(files[i].path));
-      options.onProgress?.({ done: i + 1, total: files.length });
-    }
-    return results;
+    return workspace.analyzeFiles(files, options.onProgress, options.isCancelled);
   }
 
   const { file: workerFile, execArgv } = workerEntry();

@@ -102,15 +102,21 @@ export class Workspace {
   /** Discovers and analyses every file under `targets`, sequentially. */
   scan(targets: readonly string[] = ['.'], onProgress?: (p: ScanProgress) => void, isCancelled?: () => boolean): ScanResult {
     const started = performance.now();
-    const files = this.discover(targets);
+    const results = this.analyzeFiles(this.discover(targets), onProgress, isCancelled);
+    return { files: results, fileCount: results.length, durationMs: performance.now() - started };
+  }
+
+  /** Analyses the given files in this thread, in order, until done or cancelled. */
+  analyzeFiles(files: readonly DiscoveredFile[], onProgress?: (p: ScanProgress) => void, isCancelled?: () => boolean): FileResult[] {
     const results: FileResult[] = [];
     for (let i = 0; i < files.length; i++) {
       if (isCancelled?.()) break;
       results.push(this.analyzeFile(files[i].path));
       onProgress?.({ done: i + 1, total: files.length, relPath: files[i].relPath });
     }
-    return { files: results, fileCount: results.length, durationMs: performance.now() - started };
+    return results;
   }
+
 
   /** Drops cached texts of other files (call when files change on disk). */
   invalidate(absPath?: string): void {
