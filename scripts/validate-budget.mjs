@@ -367,6 +367,12 @@ async function measureService(spec) {
     }
   }
 
+  const recordIdle = (key, pgid, settledState, servedBy) => {
+    const { snapshot, settled, waitedMs } = settledState;
+    result[key] = summariseProcs(spec.classify(pgid, snapshot.procs)).map((p) => ({ ...p, served: [...(servedBy.get(p.pid) ?? [])] }));
+    result[`${key}Total`] = { unique: snapshot.unique, pss: snapshot.pss, rss: snapshot.rss, settled, waitedMs };
+  };
+
   // Start, wait until the workers have loaded the app, warm up, wait until idle. Returns the running server, or
   // undefined after recording why it failed.
   const boot = async (first) => {
@@ -412,6 +418,8 @@ async function measureService(spec) {
       }
       for (const pid of served) servedBy.set(pid, ['light']);
       const light = await waitSettled(group.pgid, { timeoutMs: 30000, minProcs: spec.minProcs ?? 1 });
+      // Idle: every worker has loaded the app and served an ordinary request (the state the estimate models).
+      if (first) recordIdle('idle', group.pgid, light, servedBy);
       if (first)
         result.light = {
           label: spec.light.label,
@@ -442,11 +450,12 @@ async function measureService(spec) {
       }
     }
     server.servedBy = servedBy;
-    const idle = await waitSettled(group.pgid, { timeoutMs: 30000, minProcs: spec.minProcs ?? 1 });
+    // Warm: after one request to each endpoint, which leaves the workers that served them at their high-water mark.
+    const warm = await waitSettled(group.pgid, { timeoutMs: 30000, minProcs: spec.minProcs ?? 1 });
     if (first) {
-      result.idle = summariseProcs(spec.classify(group.pgid, idle.snapshot.procs)).map((p) => ({ ...p, served: servedBy.get(p.pid) ?? [] }));
-      result.idleTotal = { unique: idle.snapshot.unique, pss: idle.snapshot.pss, rss: idle.snapshot.rss, settled: idle.settled, waitedMs: idle.waitedMs };
-      result.librariesMapped = librariesMapped(idle.snapshot.procs.map((p) => p.pid));
+      recordIdle('warm', group.pgid, warm, servedBy);
+      if (!result.idle) recordIdle('idle', group.pgid, warm, servedBy);
+      result.librariesMapped = librariesMapped(warm.snapshot.procs.map((p) => p.pid));
     }
     server.ready = true;
     return server;
@@ -768,10 +777,10 @@ async function main() {
   const overrides = [];
   // The framework figure: a worker that loaded the app and served a light request (not the high-water the example's
   // 10,000-row page and whole-table CSV leave behind: those are the findings' cost, not the framework's).
-  const workerFigure = figures.djangoWorkerLightMb ?? figures.djangoWorkerMb;
-  if (workerFigure !== undefined) overrides.push(`django-drf=${workerFigure.toFixed(1)}`);
+  if (figures.djangoWorkerMb !== undefined) overrides.push(`django-drf=${figures.djangoWorkerMb.toFixed(1)}`);
   if (figures.gunicornMasterMb !== undefined) overrides.push(`gunicorn-master=${figures.gunicornMasterMb.toFixed(1)}`);
   if (figures.expressMb !== undefined) overrides.push(`express=${figures.expressMb.toFixed(1)}`);
+  if (figures.npmOverheadMb !== undefined) overrides.push(`npm-launcher=${figures.npmOverheadMb.toFixed(1)}`);
   for (const v of everyVariant) v.estimates.measured = estimate(v.dir, work, { hostCpus, baselines: overrides });
 
   const loadEnd = os.loadavg();
@@ -811,22 +820,21 @@ function measuredFigures(before) {
     if (res.kind === 'django') {
       out.djangoWorker = perRole(res.idle, 'gunicorn worker');
       out.djangoWorkerCold = perRole(res.cold, 'gunicorn worker');
+      out.djangoWorkerWarm = res.warm ? perRole(res.warm, 'gunicorn worker') : undefined;
       out.gunicornMaster = perRole(res.idle, 'gunicorn master');
-      out.djangoWorkerUnserved = perRole(res.idle.filter((p) => p.served.every((x) => x === 'light')), 'gunicorn worker');
-      const n = out.djangoWorker.n;
-      const master = out.gunicornMaster.rss.mean;
-      if (n && master !== undefined) {
-        out.gunicornMasterMb = mb(master);
-        out.djangoWorkerMb = res.idleTotal.unique !== undefined ? mb((res.idleTotal.unique - master) / n) : mb(out.djangoWorker.pss.mean);
-        const coldMaster = perRole(res.cold, 'gunicorn master').rss.mean;
-        if (res.coldTotal.unique !== undefined && coldMaster !== undefined) out.djangoWorkerColdMb = mb((res.coldTotal.unique - coldMaster) / n);
-      }
-      if (res.light && res.light.workersServed === res.light.workers && res.light.total.unique !== undefined) {
-        out.djangoWorkerLight = perRole(res.light.procs, 'gunicorn worker');
-        const lm = perRole(res.light.procs, 'gunicorn master').rss.mean;
-        out.djangoWorkerLightMb = mb((res.light.total.unique - lm) / out.djangoWorkerLight.n);
-        out.lightLabel = res.light.label;
-      }
+      out.lightLabel = res.light?.label;
+      out.lightReachedAll = res.light ? res.light.workersServed === res.light.workers : undefined;
+      // One more worker's share of the group's distinct memory: (group - master) / workers.
+      const perWorker = (procs, total) => {
+        const n = perRole(procs, 'gunicorn worker').n;
+        const master = perRole(procs, 'gunicorn master').rss.mean;
+        if (!n || master === undefined) return undefined;
+        return total?.unique !== undefined ? mb((total.unique - master) / n) : mb(perRole(procs, 'gunicorn worker').pss.mean);
+      };
+      if (out.gunicornMaster.rss.mean !== undefined) out.gunicornMasterMb = mb(out.gunicornMaster.rss.mean);
+      out.djangoWorkerMb = perWorker(res.idle, res.idleTotal);
+      out.djangoWorkerWarmMb = res.warm ? perWorker(res.warm, res.warmTotal) : undefined;
+      out.djangoWorkerColdMb = perWorker(res.cold, res.coldTotal);
     } else if (res.kind === 'express') {
       out.nodeApp = perRole(res.idle, 'node (app)');
       out.npm = perRole(res.idle, 'npm');
@@ -923,7 +931,7 @@ function buildReport({ started, finished, machine, ver, hostCpus, variants, diag
       `this group holds, whatever else runs on the host; **PSS sum** (from /proc/<pid>/smaps_rollup) also splits pages shared with processes outside ` +
       `the group (node's binary is shared with every other node process on this host), so it reads low for node; **RSS sum** counts pages shared inside the ` +
       `group once per process, so it reads high. Idle: after a light request in every worker (shop-api: the export past its last page, a 404 after a COUNT; ` +
-      `shop-events: GET /health) and then one request to each endpoint, once the total stops moving. Peak: the highest total while one ` +
+      `shop-events: GET /health), once the total stops moving; also shown after one request to each endpoint. Peak: the highest total while one ` +
       `request runs (PSS/RSS sampled every ~20 ms, distinct every ~100 ms). gunicorn's requests run one after another on one server (they land on ` +
       `different workers); every Express request gets a freshly started and warmed-up server (one process keeps the heap a previous request grew). ` +
       `Estimates: memlint's own report (\`memlint <copy> --format json\`, its \`budgets\`) with the memory-budget option \`hostCpus = ${hostCpus}\` (the CPU count the measured gunicorn saw), ` +
@@ -934,8 +942,8 @@ function buildReport({ started, finished, machine, ver, hostCpus, variants, diag
   // Table 1: estimate vs measured idle.
   both('### Estimate vs measured idle memory, per deploy', '');
   both(
-    `| deploy | copy | processes | memlint's estimate | estimate with the measured figures | measured idle: distinct | PSS sum | RSS sum | estimate vs measured (${M}) | measured-figures estimate vs measured |`,
-    '|---|---|---|---|---|---|---|---|---|---|',
+    `| deploy | copy | processes | memlint's estimate | estimate with the measured figures | measured idle: distinct | PSS sum | RSS sum | estimate vs measured (${M}) | measured-figures estimate vs measured | after one request to each endpoint: ${M} |`,
+    '|---|---|---|---|---|---|---|---|---|---|---|',
   );
   const estTargets = [];
   const allVariants = [...variants, ...diagnostics.filter((d) => d.diagnosticVariant).map((d) => d.diagnosticVariant)];
@@ -954,18 +962,18 @@ function buildReport({ started, finished, machine, ver, hostCpus, variants, diag
       if (idle && !v.diagnosticOf) estTargets.push({ v: v.key, name, cli: rel(eCli), measured: rel(eMeas), measuredLoaded: relGhost ?? rel(eMeas) });
       const mark = (r) => (r === undefined ? '—' : `${pct(r)}${Math.abs(r) <= ESTIMATE_TARGET ? ' ✓' : ''}`);
       both(
-        `| ${name} | ${v.key}${v.diagnosticOf ? ' (diagnostic)' : ''} | ${procs} | ${eCli ? `${eCli.totalMb} MB` : '—'} | ${eMeas ? `${eMeas.totalMb} MB${eMeas.withoutGhosts !== undefined ? ` (${Math.round(eMeas.withoutGhosts * 10) / 10} MB without ${ghost.map((i) => i.label.replace(/^\S+ importing /, '')).join(', ')} ²)` : ''}` : '—'} | ${res.idleTotal?.unique !== undefined ? `${f1(res.idleTotal.unique)} MB` : '—'} | ${res.idleTotal ? `${f1(res.idleTotal.pss)} MB` : '—'} | ${res.idleTotal ? `${f1(res.idleTotal.rss)} MB` : '—'} | ${mark(rel(eCli))} | ${mark(rel(eMeas))}${relGhost !== undefined ? ` (${mark(relGhost)} ²)` : ''} |`,
+        `| ${name} | ${v.key}${v.diagnosticOf ? ' (diagnostic)' : ''} | ${procs} | ${eCli ? `${eCli.totalMb} MB` : '—'} | ${eMeas ? `${eMeas.totalMb} MB${eMeas.withoutGhosts !== undefined ? ` (${Math.round(eMeas.withoutGhosts * 10) / 10} MB without ${ghost.map((i) => i.label.replace(/^\S+ importing /, '')).join(', ')} ²)` : ''}` : '—'} | ${res.idleTotal?.unique !== undefined ? `${f1(res.idleTotal.unique)} MB` : '—'} | ${res.idleTotal ? `${f1(res.idleTotal.pss)} MB` : '—'} | ${res.idleTotal ? `${f1(res.idleTotal.rss)} MB` : '—'} | ${mark(rel(eCli))} | ${mark(rel(eMeas))}${relGhost !== undefined ? ` (${mark(relGhost)} ²)` : ''} | ${res.warmTotal ? `${f1(primary(res.warmTotal))} MB` : '—'} |`,
       );
     }
   }
-  both('', `✓ = within ${ESTIMATE_TARGET * 100}%. The measured figures (below) are a worker that loaded the app and served a light request, the gunicorn master, and the node process on its own: the estimate with them leaves out what the example's heavy requests leave behind in the workers that served them, and what npm holds besides node.`, '');
+  both('', `✓ = within ${ESTIMATE_TARGET * 100}%. Idle is the state the estimate models: every worker has loaded the app and served an ordinary request. The last column is the same servers after one request to each of the example's heavy endpoints: what the unfixed endpoints leave behind in the workers that served them (the cost of the findings, which the fixes remove), not part of the baseline.`, '');
   const ghosts = [];
   for (const name of services) {
     const e = deployEstimate(before.estimates?.cli, name);
     for (const i of unloadedLibraryItems(e, before.apps[name])) ghosts.push(`${name}: "${i.count} ${i.label}" (${i.mb} MB)`);
   }
   if (ghosts.length)
-    both(`² Counted by the estimate, loaded by none of the measured processes (no file of the package is mapped in any of them at idle): ${ghosts.join('; ')}. The estimate counts a library when any module under the app's directory imports it, also one the running app never imports.`, '');
+    both(`² Counted by the estimate, loaded by none of the measured processes (no file of the package is mapped in any of them at idle): ${ghosts.join('; ')}. The estimate counts a library when a module the app loads imports it.`, '');
   const predictions = services
     .map((name) => {
       const p = deployEstimate(before.estimates?.cli, name)?.afterFixes;
@@ -1037,23 +1045,22 @@ function buildReport({ started, finished, machine, ver, hostCpus, variants, diag
       : undefined;
   const bd = Object.values(before.apps).find((r) => r.kind === 'django');
   const be = Object.values(before.apps).find((r) => r.kind === 'express');
-  row('gunicorn sync worker (Django + DRF app loaded, no --preload)', figures.djangoWorker, figures.djangoWorkerCold);
-  row('— the workers that served no endpoint request in the warm-up (light request only)', figures.djangoWorkerUnserved, undefined);
-  row(`— after the light warm-up (${figures.lightLabel ?? ''} in every worker)`, figures.djangoWorkerLight, undefined);
+  row(`gunicorn sync worker (Django + DRF app loaded, no --preload; idle = after ${figures.lightLabel ?? 'a light request'} in every worker)`, figures.djangoWorker, figures.djangoWorkerCold);
+  row('— the same workers after one request to each endpoint', figures.djangoWorkerWarm, undefined);
   row('gunicorn master', figures.gunicornMaster, bd ? perRole(bd.cold, 'gunicorn master') : undefined);
   row('node running the Express app', figures.nodeApp, be ? perRole(be.cold, 'node (app)') : undefined);
   row('npm (`npm start` stays resident as the parent)', figures.npm, be ? perRole(be.cold, 'npm') : undefined);
   row('sh (npm runs the script through a shell)', figures.sh, be ? perRole(be.cold, 'sh') : undefined);
   both('');
   const figLines = [];
-  if (figures.djangoWorkerLightMb !== undefined)
-    figLines.push(`gunicorn sync worker, Django + DRF app loaded and one light request served: **${figures.djangoWorkerLightMb.toFixed(1)} MB** each (what one more worker adds to the deploy's distinct memory; ${figures.djangoWorkerColdMb !== undefined ? `${figures.djangoWorkerColdMb.toFixed(1)} MB right after start` : ''})`);
   if (figures.djangoWorkerMb !== undefined)
-    figLines.push(`the same workers after the example's warm-up (one request to each endpoint, which leaves the workers that served the 10,000-row page and the CSV at their high-water mark): **${figures.djangoWorkerMb.toFixed(1)} MB** each on average`);
+    figLines.push(`gunicorn sync worker, Django + DRF app loaded and one light request served: **${figures.djangoWorkerMb.toFixed(1)} MB** each (what one more worker adds to the deploy's distinct memory${figures.djangoWorkerColdMb !== undefined ? `; ${figures.djangoWorkerColdMb.toFixed(1)} MB right after start` : ''}${figures.lightReachedAll === false ? '; the light request did not reach every worker' : ''})`);
+  if (figures.djangoWorkerWarmMb !== undefined)
+    figLines.push(`the same workers after one request to each endpoint (which leaves the workers that served the 10,000-row page and the CSV at their high-water mark): **${figures.djangoWorkerWarmMb.toFixed(1)} MB** each on average`);
   if (figures.gunicornMasterMb !== undefined) figLines.push(`gunicorn master: **${figures.gunicornMasterMb.toFixed(1)} MB** (RSS)`);
   if (figures.expressMb !== undefined) figLines.push(`node running the Express app: **${figures.expressMb.toFixed(1)} MB** (its RSS: the process on its own)`);
   if (figures.npmOverheadMb !== undefined) figLines.push(`\`npm start\` around it (npm + sh): **${figures.npmOverheadMb.toFixed(1)} MB** more (distinct; npm shares node's binary with the app)`);
-  if (figLines.length) both('Per-worker figures (measured; baselines.ts `MEASURED` candidates):', '', ...figLines.map((l) => `- ${l}`), '');
+  if (figLines.length) both('Per-worker figures (measured; rules/budget/baselines.ts `MEASURED` holds those of the recorded run):', '', ...figLines.map((l) => `- ${l}`), '');
   if (overrides.length) both(`As memory-budget \`baselines\` overrides: ${overrides.map((o) => `\`${o}\``).join(', ')}.`, '');
 
   // Findings.
@@ -1087,7 +1094,6 @@ function buildReport({ started, finished, machine, ver, hostCpus, variants, diag
         notes.push(`${name}, ${v.key} copy: the measured peak (${f0(primary(top, 'peak'))} MB during ${top.label}) exceeds the ${e.limitMb} MB of ${e.limit}${idle ? `, though it idles at ${f0(idle)} MB` : ''}: on that plan the instance would be killed for memory.`);
     }
   }
-  if (figures.npmOverheadMb !== undefined) notes.push(`\`npm start\` keeps npm (and a shell) resident as the app's parent: ${figures.npmOverheadMb.toFixed(1)} MB on top of the node app; the estimate counts the node process only.`);
 
   const estBefore = estTargets.filter((t) => t.v === 'before');
   const estMet = (k) => estBefore.length > 0 && estBefore.every((t) => t[k] !== undefined && Math.abs(t[k]) <= ESTIMATE_TARGET);

@@ -208,10 +208,13 @@ export function pythonSourceFacts(ws: Workspace, dir: string): PythonSourceFacts
   return facts;
 }
 
-/** Libraries installed for the app and imported by its code (or installed, when its code is not in the workspace view). */
-export function librariesLoaded(installed: readonly LibraryKey[], facts: PythonSourceFacts, codeSeen: boolean): LibraryKey[] {
+/**
+ * Libraries installed for the app and imported by its code (`imports`: top-level module names), or all installed
+ * ones when its code is not in the workspace view.
+ */
+export function librariesLoaded(installed: readonly LibraryKey[], imports: ReadonlySet<string>, codeSeen: boolean): LibraryKey[] {
   if (!codeSeen) return [...installed];
-  return installed.filter((lib) => LIBRARY_MODULES[lib].some((m) => facts.imports.has(m)));
+  return installed.filter((lib) => LIBRARY_MODULES[lib].some((m) => imports.has(m)));
 }
 
 export interface NodeAppFacts {

@@ -7,8 +7,8 @@
  * - "estimate": reasoned from public reports and the measurements below; replace when measured.
  * - "measured here": Python 3.11.7 / Node 20.20 on Linux x86-64, RSS read from /proc/self/status (VmRSS) right
  *   after the import or server start, no requests served (steady state after warm-up is higher).
- * - MEASURED (below, empty for now): figures measured by running the real servers under load, recorded in
- *   docs/PERFORMANCE.md. A MEASURED entry replaces the default of the same key.
+ * - MEASURED (at the end): figures measured by running the example workspace's real servers (`npm run
+ *   validate-budget`, recorded in docs/PERFORMANCE.md). A MEASURED entry replaces the default of the same key.
  *
  * Users override any figure with the memory-budget option `baselines`, e.g. `baselines = ["django-drf=180",
  * "torch=450", "thread=4"]` in memlint.toml; an override wins over everything.
@@ -33,9 +33,9 @@ export const WORKER_BASELINES = {
       'two Wagtail/Django workers); replace with the measurement in docs/PERFORMANCE.md',
   },
   django: {
-    mb: 100,
+    mb: 40,
     label: 'Django',
-    source: 'estimate: as Django + DRF without DRF\'s serializers and browsable API (~20 MB less); see django-drf',
+    source: 'estimate: the measured Django + DRF worker (47.4 MB, MEASURED below) without DRF\'s serializers, views and renderers (~7 MB)',
   },
   flask: {
     mb: 50,
@@ -111,6 +111,11 @@ export const SUPERVISORS = {
     mb: 25,
     label: 'uvicorn supervisor',
     source: 'estimate: interpreter 13.5 MB (measured here) + uvicorn; with --workers the parent process spawns workers and does not import the app',
+  },
+  'npm-launcher': {
+    mb: 15,
+    label: 'npm and its shell',
+    source: 'estimate: npm is a Node process (39 MB bare, measured here) that shares node\'s binary and libraries with the app it starts',
   },
   'pm2-daemon': {
     mb: 50,
@@ -222,10 +227,33 @@ export type UnitKey = keyof typeof UNIT_COSTS;
 export type FigureKey = WorkerBaselineKey | SupervisorKey | WorkerClassKey | LibraryKey | UnitKey;
 
 /**
- * Figures measured by running the real servers (docs/PERFORMANCE.md). Empty until those measurements exist;
- * add `{ 'django-drf': { mb: 142, label: 'Django + DRF', source: 'measured: docs/PERFORMANCE.md, gunicorn sync, 1000 requests' } }`.
+ * Figures measured by running the example workspace's servers (`npm run validate-budget`, recorded in
+ * docs/PERFORMANCE.md): each replaces the default of its key. Distinct memory (physical pages counted once) of
+ * the process group at idle after every worker loaded the app and served a light request.
  */
-export const MEASURED: Partial<Record<FigureKey, Figure>> = {};
+const VALIDATED = 'measured: docs/PERFORMANCE.md (npm run validate-budget: Debian 12, Python 3.11, Django 3.2 + DRF 3.14, gunicorn 20.1; Node 20 + Express 4)';
+export const MEASURED: Partial<Record<FigureKey, Figure>> = {
+  'django-drf': {
+    mb: 47.4,
+    label: 'Django + DRF',
+    source: `${VALIDATED}: what one more gunicorn sync worker of the example DRF app adds once it served a request (29 MB right after start); bigger apps import more`,
+  },
+  'gunicorn-master': {
+    mb: 28.9,
+    label: 'gunicorn master',
+    source: `${VALIDATED}: the gunicorn arbiter without --preload (RSS)`,
+  },
+  express: {
+    mb: 56,
+    label: 'Express',
+    source: `${VALIDATED}: node running the example Express app after a request (RSS)`,
+  },
+  'npm-launcher': {
+    mb: 15.2,
+    label: 'npm and its shell',
+    source: `${VALIDATED}: what \`npm start\` (npm 11 and sh) adds to the process group's distinct memory beside the node app`,
+  },
+};
 
 const ALL: Record<FigureKey, Figure> = { ...WORKER_BASELINES, ...SUPERVISORS, ...WORKER_CLASSES, ...LIBRARIES, ...UNIT_COSTS };
 

@@ -13,6 +13,8 @@ import { isSetupStep, npmScriptName, scriptOf } from './process-chain';
 
 /** Runners whose own process does not count: what they run does. */
 const RUNNERS = new Set(['npm', 'yarn', 'pnpm', 'bun', 'sh', 'bash', 'dash', 'honcho', 'foreman']);
+/** Package managers that stay resident while the script runs: the script is their child, under a shell. */
+const RESIDENT_LAUNCHERS = new Set(['npm', 'yarn', 'pnpm']);
 
 export class DeployBuilder {
   readonly deploys: Deploy[] = [];
@@ -70,7 +72,7 @@ export class DeployBuilder {
   }
 
   /** Adds the processes a command starts, following npm scripts, shell scripts and Procfile runners. */
-  addProcesses(deploy: Deploy, command: StartCommand, file: string, cwd: string, via: string[], depth = 0): void {
+  addProcesses(deploy: Deploy, command: StartCommand, file: string, cwd: string, via: string[], depth = 0, launchers: string[] = []): void {
     if (!deploy.files.includes(file) && classifyDeployFile(file)) deploy.files.push(file);
     // VAR=value prefixes apply to this command and what it runs.
     for (const word of command.env) {
@@ -83,10 +85,11 @@ export class DeployBuilder {
     if (isSetupStep(this.ws.read(file) ?? '', command, file) || depth > 4) return;
     const next = this.expand(command, cwd);
     if (next === undefined) {
-      if (!RUNNERS.has(command.program)) deploy.processes.push({ command, file, cwd, via });
+      if (!RUNNERS.has(command.program)) deploy.processes.push({ command, file, cwd, via, launchers });
       return;
     }
-    for (const n of next) this.addProcesses(deploy, n.command, n.file, n.cwd, [...via, n.via], depth + 1);
+    const resident = RESIDENT_LAUNCHERS.has(command.program) ? [...launchers, command.program] : launchers;
+    for (const n of next) this.addProcesses(deploy, n.command, n.file, n.cwd, [...via, n.via], depth + 1, resident);
   }
 
   /** What an `npm start`, `sh start.sh` or `honcho start` runs; undefined for a command that is itself a process. */

@@ -14,6 +14,8 @@ export interface DeployProcess {
   cwd: string;
   /** How it was reached: `render.yaml startCommand`, `package.json scripts.start`. */
   via: string[];
+  /** Package managers that ran it and stay resident as its parents (`npm start`: npm and a shell). */
+  launchers: string[];
 }
 
 export interface DeployEnv {

@@ -28,7 +28,7 @@
  *     over        totalMb > limit.mb
  *     anchor?     { file, start, end, what }: where a finding belongs (the worker count that pushes it over,
  *                 else the start command, else the limit), always in a deploy file memlint analyses
- *     summary     "5 gunicorn workers (Django + DRF) x ~120 MB + gunicorn master ~25 MB = ~625 MB > 512 MB (Render starter)"
+ *     summary     "17 gunicorn workers (Django + DRF) x ~47.4 MB + gunicorn master ~28.9 MB = ~834.7 MB > 512 MB (Render starter)"
  *     advice?     what to change when over: "use at most 3 workers, or an instance with at least 1 GB"
  *     hostCpus    the CPU count assumed for cpu_count()/nproc-derived counts
  *   }
@@ -43,6 +43,7 @@ import { Figures, LIBRARY_INCLUDES, type FigureKey, type LibraryKey, type Worker
 import { classifyDeployFile, dirOf, joinPath, Workspace, type SourceLocation } from './deploy-files';
 import { findDeploys, type Deploy, type Platform } from './deploys';
 import { formatMb, type MemoryLimit } from './platform-limits';
+import { importsReachedBy } from './python-reach';
 import { serverOf, type Server, type ServerKind, type Setting } from './servers';
 
 export type { SourceLocation, MemoryLimit, Platform, Setting, ServerKind };
@@ -164,13 +165,14 @@ function estimateDeploy(ws: Workspace, deploy: Deploy, hostCpus: number, figures
       const key = `${deploy.dir}\u0000${deploy.dockerfile ?? ''}`;
       python = apps.python.get(key) ?? apps.python.set(key, pythonApp(ws, deploy)).get(key)!;
       framework = pythonFramework(server, python.packages, scriptText(ws, proc.cwd, server));
-      libraries = withoutIncluded(librariesLoaded(librariesInstalled(python.packages), python.facts, python.codeSeen));
+      const reached = importsReachedBy(ws, server, uniq([proc.cwd, deploy.dir]));
+      libraries = withoutIncluded(librariesLoaded(librariesInstalled(python.packages), reached ?? python.facts.imports, python.codeSeen));
     } else {
       node = apps.node.get(deploy.dir) ?? apps.node.set(deploy.dir, nodeAppFacts(ws, deploy.dir)).get(deploy.dir)!;
       framework = nodeFramework(server, node.dependencies);
     }
     const base = figures.get(framework);
-    for (const item of processItems(server, framework, libraries, python, node, figures)) {
+    for (const item of processItems(server, framework, libraries, python, node, figures, proc.launchers)) {
       if (item.count > 0 && item.eachMb > 0) items.push({ ...item, mb: item.count * item.eachMb, process: index });
     }
     processes.push({
@@ -227,6 +229,7 @@ function processItems(
   python: PythonApp | undefined,
   node: NodeAppFacts | undefined,
   figures: Figures,
+  launchers: readonly string[],
 ): ItemSpec[] {
   const out: ItemSpec[] = [];
   const item = (key: FigureKey, label: string, count: number, extra: Partial<ItemSpec> = {}) => {
@@ -250,6 +253,9 @@ function processItems(
   } else if (server.kind === 'pm2') {
     item('pm2-daemon', figures.get('pm2-daemon').label, 1);
   }
+
+  // `npm start` and the like: the package manager and its shell wait as the server's parents.
+  for (const launcher of launchers) item('npm-launcher', `${launcher} and its shell`, 1);
 
   // Worker class extras and threads.
   if (/gevent|eventlet/i.test(server.workerClass ?? '')) item('gevent', `${figures.get('gevent').label} per worker`, n, { perWorker: true });
@@ -276,6 +282,10 @@ function processItems(
     });
   }
   return out;
+}
+
+function uniq<T>(items: T[]): T[] {
+  return [...new Set(items)];
 }
 
 function round1(n: number): number {

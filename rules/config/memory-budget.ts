@@ -43,10 +43,11 @@ export default defineRule({
         'pro plus 8 GB, pro max 16 GB, pro ultra 32 GB), app.json `formation` dyno sizes, fly.toml `[[vm]]`, compose ' +
         '`mem_limit` / `deploy.resources.limits.memory`, Kubernetes `resources.limits.memory`, or `memoryLimitMb` in configuration.',
       whyIsThisBad:
-        'Every worker process is a full copy of the app. On a 512 MB instance, five Django workers of ~120 MB each plus the ' +
-        'master already exceed the limit before a single large request: the platform kills the instance (R14/OOM) and restarts ' +
-        'it, dropping every in-flight request. Worker counts computed from `cpu_count()` or `nproc` are worse: a container ' +
-        'reports the host\'s CPUs (8 or more), not the plan\'s share, so `2 * cpu_count() + 1` starts 17 workers.',
+        'Every worker process is a full copy of the app, and each heavy library it imports (pandas, torch) is loaded again in ' +
+        'every worker. Worker counts computed from `cpu_count()` or `nproc` multiply that: a container reports the host\'s CPUs ' +
+        '(8 or more), not the plan\'s share, so `2 * cpu_count() + 1` starts 17 workers, and 17 small Django workers of ~47 MB ' +
+        'need ~870 MB on a 512 MB instance before a single large request. The platform kills the instance (R14/OOM) and ' +
+        'restarts it, dropping every in-flight request.',
       example: {
         fileName: 'render.yaml',
         code: `services:

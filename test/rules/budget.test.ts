@@ -1,8 +1,8 @@
 /**
  * estimateDeploys on the memory-budget fixture workspaces: totals and breakdown items computed by hand from
- * the figures in rules/budget/baselines.ts (django-drf 120, django 100, flask 50, fastapi 75, celery 70,
- * python 40, express 60, node 50 MB per worker; gunicorn master 25, pm2 daemon 50; torch 300, pandas 60,
- * onnxruntime 50; 2 MB per thread and per DB connection).
+ * the figures in rules/budget/baselines.ts (measured: django-drf 47.4, express 56, gunicorn master 28.9;
+ * estimates: django 40, flask 50, fastapi 75, celery 70, python 40, node 50 MB per worker; pm2 daemon 50;
+ * torch 300, scikit-learn 110, SciPy 85, pandas 60, onnxruntime 50; 2 MB per thread and per DB connection).
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -37,13 +37,13 @@ describe('memory budget estimates (rules/budget/estimate.ts)', () => {
     const list = estimates('render-starter-django');
     assert.deepEqual(list.map((e) => e.id), ['render.yaml#shop-api']);
     const e = list[0];
-    // 17 x 120 (Django + DRF) + gunicorn master 25 + 17 DB connections x 2 = 2040 + 25 + 34 = 2099
+    // 17 x 47.4 (Django + DRF) + gunicorn master 28.9 + 17 DB connections x 2 = 805.8 + 28.9 + 34 = 868.7
     assert.deepEqual(lines(e), [
-      [17, 120, 'django-drf'],
-      [1, 25, 'gunicorn-master'],
+      [17, 47.4, 'django-drf'],
+      [1, 28.9, 'gunicorn-master'],
       [17, 2, 'db-connection'],
     ]);
-    assert.equal(e.totalMb, 2099);
+    assert.equal(e.totalMb, 868.7);
     assert.deepEqual(e.limit?.mb, 512);
     assert.equal(e.limit?.label, 'Render starter');
     assert.equal(e.over, true);
@@ -51,40 +51,41 @@ describe('memory budget estimates (rules/budget/estimate.ts)', () => {
     assert.equal(e.anchor?.what, 'worker count');
     assert.equal(e.processes[0].workers.cpuDerived, true);
     assert.match(e.processes[0].workers.how, /= 17 on a host reporting 8 CPUs/);
-    // 512 - 25 = 487 left; each worker costs 122 MB -> 3 fit
-    assert.match(e.advice ?? '', /use at most 3 workers/);
+    // 512 - 28.9 = 483.1 left; each worker costs 47.4 + 2 = 49.4 MB -> 9 fit
+    assert.match(e.advice ?? '', /use at most 9 workers/);
   });
 
   it('uses the hostCpus option for CPU-derived counts', () => {
     const e = estimates('render-starter-django', { hostCpus: 2 })[0];
-    // 2 * 2 + 1 = 5 workers: 5 x 120 + 25 + 5 x 2 = 635
+    // 2 * 2 + 1 = 5 workers: 5 x 47.4 + 28.9 + 5 x 2 = 275.9
     assert.equal(e.processes[0].workers.n, 5);
-    assert.equal(e.totalMb, 635);
+    assert.equal(e.totalMb, 275.9);
   });
 
   it('lets configuration override a baseline, and says so in the source', () => {
     const e = estimates('render-starter-django', { baselines: ['django-drf=150', 'not-a-key=1', 'garbage'] })[0];
-    // 17 x 150 + 25 + 34 = 2609
-    assert.equal(e.totalMb, 2609);
+    // 17 x 150 + 28.9 + 34 = 2612.9
+    assert.equal(e.totalMb, 2612.9);
     assert.match(e.items[0].source, /configuration/);
-    assert.match(e.items[1].source, /estimate/);
+    assert.match(e.items[1].source, /measured: docs\/PERFORMANCE\.md/);
   });
 
   it('fly-fastapi: one estimate per process group, sized by [[vm]] memory', () => {
     const list = estimates('fly-fastapi');
     const web = byId(list, 'fly.toml#web');
-    // 6 x 75 (FastAPI) + master 25 + 6 x 60 (pandas, imported by main.py, in every worker) = 450 + 25 + 360 = 835
+    // 6 x 75 (FastAPI) + master 28.9 + 6 x 60 (pandas, imported by main.py, in every worker) = 450 + 28.9 + 360 = 838.9
     assert.deepEqual(lines(web), [
       [6, 75, 'fastapi'],
-      [1, 25, 'gunicorn-master'],
+      [1, 28.9, 'gunicorn-master'],
       [6, 60, 'pandas'],
     ]);
-    assert.equal(web.totalMb, 835);
+    assert.equal(web.totalMb, 838.9);
     assert.equal(web.limit?.mb, 512);
     assert.equal(web.over, true);
-    // `python worker.py`: one generic Python process 40 + pandas 60 (the app directory imports it) = 100
+    // `python worker.py`: one generic Python process 40; main.py's pandas is not loaded by worker.py
     const worker = byId(list, 'fly.toml#worker');
-    assert.equal(worker.totalMb, 100);
+    assert.equal(worker.totalMb, 40);
+    assert.deepEqual(worker.processes[0].libraries, []);
     assert.equal(worker.over, false);
   });
 
@@ -100,13 +101,13 @@ describe('memory budget estimates (rules/budget/estimate.ts)', () => {
     const list = estimates('compose-limits');
     assert.deepEqual(list.map((e) => e.id).sort(), ['docker-compose.yml#api', 'docker-compose.yml#worker']);
     const api = byId(list, 'docker-compose.yml#api');
-    // 10 x 50 (Flask) + master 25 + 10 workers x 2 threads x 2 MB = 500 + 25 + 40 = 565 > 512
+    // 10 x 50 (Flask) + master 28.9 + 10 workers x 2 threads x 2 MB = 500 + 28.9 + 40 = 568.9 > 512
     assert.deepEqual(lines(api), [
       [10, 50, 'flask'],
-      [1, 25, 'gunicorn-master'],
+      [1, 28.9, 'gunicorn-master'],
       [20, 2, 'thread'],
     ]);
-    assert.equal(api.totalMb, 565);
+    assert.equal(api.totalMb, 568.9);
     assert.equal(api.processes[0].workerClass, 'gthread');
     const worker = byId(list, 'docker-compose.yml#worker');
     // celery prefork -c 2: 2 x 70 + main process 70 = 210 <= 1024
@@ -119,30 +120,50 @@ describe('memory budget estimates (rules/budget/estimate.ts)', () => {
     const list = estimates('heroku-app');
     const web = byId(list, 'app.json#web');
     // standard-1x: WEB_CONCURRENCY = min(8 * 2 + 1, 512 / 256) = 2
-    // 2 x 100 (Django) + master holding the app 100 + torch once 300 + 2 DB connections x 2 = 604 > 512
+    // shop.wsgi -> "shop.settings" -> ROOT_URLCONF "shop.urls" -> shop/views.py: torch and scikit-learn
+    // 2 x 40 (Django) + master holding the app 40 + torch once 300 + scikit-learn once 110 + 2 DB connections x 2
+    // = 534 > 512
     assert.deepEqual(lines(web), [
-      [2, 100, 'django'],
-      [1, 100, 'django'],
+      [2, 40, 'django'],
+      [1, 40, 'django'],
       [1, 300, 'torch'],
+      [1, 110, 'scikit-learn'],
       [2, 2, 'db-connection'],
     ]);
-    assert.equal(web.totalMb, 604);
+    assert.equal(web.totalMb, 534);
     assert.equal(web.limit?.label, 'Heroku standard-1x');
     assert.equal(web.anchor?.file, 'Procfile');
     assert.equal(web.anchor?.what, 'start command');
     const worker = byId(list, 'app.json#worker');
-    // standard-2x (1 GB): 4 x 100 + main 100 + torch once 300 + 4 x 2 = 808 <= 1024
-    assert.equal(worker.totalMb, 808);
+    // standard-2x (1 GB): 4 x 40 + main 40 + torch once 300 + scikit-learn once 110 + 4 x 2 = 618 <= 1024
+    // (celery's -A app is not followed: every module under the app counts)
+    assert.equal(worker.totalMb, 618);
     assert.equal(worker.limit?.mb, 1024);
     assert.equal(worker.over, false);
     assert.ok(!list.some((e) => e.id.includes('release')), 'the release phase is not a process');
   });
 
+  it('django-reach: counts the libraries the served app loads, not those of scripts and management commands', () => {
+    const [e] = estimates('django-reach');
+    // config.wsgi -> "config.settings" -> INSTALLED_APPS "shop.apps.ShopConfig" (shop/admin.py: scipy) and
+    // ROOT_URLCONF "config.urls" -> include("shop.urls") -> shop/views.py (numpy, imported in the view).
+    // Not loaded: pandas (a management command) and torch (scripts/train.py).
+    // SciPy's figure includes numpy: 2 x 40 (Django) + master 28.9 + 2 x 85 (SciPy) + 2 DB connections x 2 = 282.9
+    assert.deepEqual(e.processes[0].libraries, ['scipy']);
+    assert.deepEqual(lines(e), [
+      [2, 40, 'django'],
+      [1, 28.9, 'gunicorn-master'],
+      [2, 85, 'scipy'],
+      [2, 2, 'db-connection'],
+    ]);
+    assert.equal(e.totalMb, 282.9);
+  });
+
   it('k8s: per-container limits in a multi-document manifest', () => {
     const list = estimates('k8s');
     const api = list.find((e) => e.id.endsWith('/api'))!;
-    // 4 x 75 (FastAPI) + master 25 + 4 x 50 (onnxruntime in each worker) = 525 > 256 (256Mi)
-    assert.equal(api.totalMb, 525);
+    // 4 x 75 (FastAPI) + master 28.9 + 4 x 50 (onnxruntime in each worker) = 528.9 > 256 (256Mi)
+    assert.equal(api.totalMb, 528.9);
     assert.equal(api.limit?.mb, 256);
     assert.equal(api.anchor?.file, 'deployment.yaml');
     const metrics = list.find((e) => e.id.endsWith('/metrics'))!;
@@ -153,7 +174,7 @@ describe('memory budget estimates (rules/budget/estimate.ts)', () => {
 
   it('preload-shared: --preload loads torch once, under the limit', () => {
     const [e] = estimates('preload-shared');
-    // 3 x 50 (Flask) + master with the app 50 + torch 300 = 500 <= 512 (without --preload: 3 x 350 + 25 = 1075)
+    // 3 x 50 (Flask) + master with the app 50 + torch 300 = 500 <= 512 (without --preload: 3 x 350 + 28.9 = 1078.9)
     assert.equal(e.totalMb, 500);
     assert.equal(e.over, false);
     assert.equal(e.advice, undefined);
@@ -161,21 +182,33 @@ describe('memory budget estimates (rules/budget/estimate.ts)', () => {
 
   it('pm2-cluster: instances "max" from the ecosystem file, memoryLimitMb from configuration', () => {
     const [e] = estimates('pm2-cluster');
-    // 8 x 60 (Express) + pm2 daemon 50 = 530 > 512
+    // 8 x 56 (Express) + pm2 daemon 50 = 498 > 384
     assert.deepEqual(lines(e), [
-      [8, 60, 'express'],
+      [8, 56, 'express'],
       [1, 50, 'pm2-daemon'],
     ]);
-    assert.equal(e.limit?.label, 'memoryLimitMb = 512 in configuration');
+    assert.equal(e.totalMb, 498);
+    assert.equal(e.limit?.label, 'memoryLimitMb = 384 in configuration');
     assert.equal(e.anchor?.file, 'ecosystem.config.js');
+  });
+
+  it('npm-start: `npm start` keeps npm and its shell resident beside the app; `node server.js` does not', () => {
+    const list = estimates('npm-start');
+    // node (Express) 56 + npm and its shell 15.2 = 71.2
+    assert.deepEqual(lines(byId(list, 'render.yaml#via-npm')), [
+      [1, 56, 'express'],
+      [1, 15.2, 'npm-launcher'],
+    ]);
+    assert.equal(byId(list, 'render.yaml#via-npm').totalMb, 71.2);
+    assert.deepEqual(lines(byId(list, 'render.yaml#direct')), [[1, 56, 'express']]);
   });
 
   it('no-limit: estimates without a limit are never over', () => {
     const [e] = estimates('no-limit');
     assert.equal(e.limit, undefined);
     assert.equal(e.over, false);
-    // 16 x 100 (Django) + 25
-    assert.equal(e.totalMb, 1625);
+    // 16 x 40 (Django) + 28.9
+    assert.equal(e.totalMb, 668.9);
   });
 
   it('returns plain serialisable data', () => {
