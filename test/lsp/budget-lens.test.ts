@@ -35,6 +35,7 @@ describe('language server: memory budget lenses and hovers', function () {
   let root: string;
   let client: LspClient;
   let shopApi: DeployEstimate;
+  let procfileWeb: DeployEstimate;
   const uriOf = (rel: string) => fileUri(path.join(root, rel));
   const lenses = (rel: string) => client.request<Lens[] | null>('textDocument/codeLens', { textDocument: { uri: uriOf(rel) } });
   const hover = (rel: string, position: Position) => client.request<{ contents: { kind: string; value: string } } | null>('textDocument/hover', { textDocument: { uri: uriOf(rel) }, position });
@@ -56,7 +57,10 @@ describe('language server: memory budget lenses and hovers', function () {
     fs.cpSync(path.join(REPO_ROOT, 'examples'), root, { recursive: true });
     const ws = await Workspace.open({ root });
     ws.discover();
-    shopApi = estimateDeploys(ws.project).find((e) => e.id === 'render.yaml#shop-api')!;
+    const estimates = estimateDeploys(ws.project);
+    shopApi = estimates.find((e) => e.id === 'render.yaml#shop-api')!;
+    procfileWeb = estimates.find((e) => e.id === 'django-app/Procfile#web')!;
+    assert.ok(procfileWeb && !procfileWeb.limit, 'the example Procfile\'s web process (no limit) is not estimated');
     assert.ok(shopApi && shopApi.limit, 'the example render.yaml has no shop-api service with a plan');
     const capabilities = fullCapabilities();
     capabilities.workspace.codeLens = { refreshSupport: true };
@@ -87,7 +91,7 @@ describe('language server: memory budget lenses and hovers', function () {
     assert.equal(shopApi.limit!.mb, 512); // Render starter
   });
 
-  it('puts a lens with the estimate against the limit on the gunicorn.conf.py workers line, one per deploy', async () => {
+  it('puts a lens with the estimate against the limit on the gunicorn.conf.py workers line, naming each deploy', async () => {
     const line = lineOf(GUNICORN, /^workers\s*=/);
     const got = (await lenses(GUNICORN)) ?? [];
     const onLine = got.filter((l) => l.range.start.line === line);
@@ -96,7 +100,7 @@ describe('language server: memory budget lenses and hovers', function () {
     const expected = `Render service "shop-api": ${verdict(shopApi.totalMb, 512, 'Render starter')}`;
     assert.ok(onLine.some((l) => l.command.title.endsWith(expected)), `no lens "${expected}": ${onLine.map((l) => l.command.title).join(' | ')}`);
     assert.ok(onLine[0].command.title.startsWith('memlint: '), onLine[0].command.title);
-    // The example's Procfile and Dockerfile start the same gunicorn (no limit known): a lens each.
+    // The example's Procfile and Dockerfile start the same gunicorn (no limit known): named on a lens of their own.
     assert.ok(onLine.some((l) => /Procfile/.test(l.command.title) && l.command.title.includes('no memory limit known')), onLine.map((l) => l.command.title).join(' | '));
     assert.equal(onLine[0].command.command, 'memlint.showBudgetBreakdown');
     assert.deepEqual(onLine[0].command.arguments, [uriOf(GUNICORN), onLine[0].range.start]);
@@ -109,6 +113,14 @@ describe('language server: memory budget lenses and hovers', function () {
     assert.ok(lens, `no lens on line ${planLine}: ${JSON.stringify(got)}`);
     assert.equal(lens.command.title, `memlint: ${verdict(shopApi.totalMb, 512, 'Render starter')}`);
     assert.equal(got.length, 2, 'one lens per service (shop-api, shop-events)');
+  });
+
+  it('puts the lens on the start command in a file that only starts the process (the Procfile)', async () => {
+    await open('django-app/Procfile', 'procfile');
+    const got = (await lenses('django-app/Procfile')) ?? [];
+    assert.equal(got.length, 1, JSON.stringify(got));
+    assert.equal(got[0].range.start.line, lineOf('django-app/Procfile', /^web:/));
+    assert.equal(got[0].command.title, `memlint: ~${Math.round(procfileWeb.totalMb)} MB (no memory limit known)`);
   });
 
   it('hovering the workers line shows the breakdown, the limit and where it is set, the sources and the advice', async () => {

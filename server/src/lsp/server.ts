@@ -18,6 +18,7 @@ import {
   type InitializeResult,
 } from 'vscode-languageserver/node';
 import type { FileResult, Finding } from '../engine/types';
+import { mayHoldBudgetFigures } from './budget-files';
 import { codeActions, makeEdit, type CodeActionHost } from './code-actions';
 import { budgetCodeLenses } from './code-lens';
 import { fixToTextEdits, isRange } from './diagnostics';
@@ -446,7 +447,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
   /** The budget marks of an open document, or undefined when memlint is off for it or it cannot be analysed. */
   const documentBudget = async (uri: string | undefined, lenses: boolean): Promise<{ uri: string; budget: DocumentBudget } | undefined> => {
     const doc = docs.get(uri);
-    if (!doc || !doc.kind) return undefined;
+    if (!doc || !doc.kind || !mayHoldBudgetFigures(doc.path, doc.kind, doc.text)) return undefined;
     const folder = folders.forPath(doc.path);
     await folder.loading;
     if (!folder.settings.enable || (lenses && folder.settings.budget?.codeLens === false)) return undefined;
