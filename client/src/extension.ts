@@ -15,11 +15,13 @@ import {
 } from 'vscode-languageclient/node';
 import {
   ScanWorkspaceRequest,
+  ShowBudgetCommand,
   ShowDocumentationCommand,
   StatusNotification,
   type ScanWorkspaceResult,
   type StatusParams,
 } from '../../server/src/lsp/protocol';
+import { showBudgetBreakdown } from './budget-command';
 import { ReportPanel } from './report-view';
 import { StatusBar } from './status-bar';
 
@@ -107,6 +109,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
     vscode.commands.registerCommand('memlint.showOutput', () => output.show(true)),
     vscode.commands.registerCommand(ShowDocumentationCommand, (ruleId: string, href?: string) => showDocumentation(context, ruleId, href)),
+    vscode.commands.registerCommand(ShowBudgetCommand, showBudgetBreakdown),
   );
 
   // Re-registered on every (re)start of the server.

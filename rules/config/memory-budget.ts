@@ -75,7 +75,10 @@ export default defineRule({
         'face-recognition, dlib, onnxruntime, pandas, numpy, scipy, scikit-learn, opencv, thread, db-connection, cache-entry (KB). ' +
         'Counts derived from the CPU count assume `hostCpus` CPUs (default 8). With gunicorn `--preload` (and celery prefork) ' +
         'heavy libraries are counted once, shared by the forked workers. Budgets under the limit produce no finding; ' +
-        'there is no automatic fix (lower the worker count or move to a larger instance).',
+        'there is no automatic fix (lower the worker count or move to a larger instance). In VS Code every deploy\'s ' +
+        'estimate shows as a code lens above its worker count and plan/limit line (`~625 MB of 512 MB (Render starter) — ' +
+        'over by 113 MB`), also when it fits; hovering the line shows the breakdown, the limit and where it is set, and where ' +
+        'each figure comes from (setting `memlint.budget.codeLens` turns the lenses off).',
     },
   },
   check(ctx) {

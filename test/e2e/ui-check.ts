@@ -1,7 +1,8 @@
 /**
  * UI check of the extension in a real VS Code (code-server's workbench in chromium, see host.ts): opens a copy
  * of examples/, waits for memlint's squiggle, the Problems panel (including files that are not open, from the
- * workspace scan), the quick-fix menu, the text after the fix, the report view, and the message shown when
+ * workspace scan), the quick-fix menu, the text after the fix, the report view, the memory-budget code lens and
+ * hover on gunicorn.conf.py, and the message shown when
  * the server crashed and was restarted. Screenshots of each step go to test-results/ui/.
  *
  *   npm run build && npx tsx test/e2e/ui-check.ts [--extension <root>] [--out test-results/ui]
@@ -31,6 +32,8 @@ async function main(): Promise<void> {
   const viewsText = fs.readFileSync(path.join(ws, viewsRel), 'utf8');
   const targetLine = viewsText.split('\n').findIndex((l) => /page_size = \d{4,}/.test(l)) + 1;
   if (targetLine < 1) throw new Error(`${viewsRel} has no large page_size to fix`);
+  const workersLine = fs.readFileSync(path.join(ws, 'django-app/gunicorn.conf.py'), 'utf8').split('\n').findIndex((l) => /^workers\s*=/.test(l)) + 1;
+  if (workersLine < 1) throw new Error('django-app/gunicorn.conf.py has no workers line');
 
   const started = Date.now();
   const step = (name: string) => console.log(`[ui] ${((Date.now() - started) / 1000).toFixed(1)} s  ${name}`);
@@ -91,6 +94,25 @@ async function main(): Promise<void> {
     await report.locator('table').first().waitFor();
     step('report view shown');
     await shot('5-report');
+
+    // The memory budget above gunicorn.conf.py's workers line, and its breakdown in the hover.
+    await page.keyboard.press('Control+P');
+    await page.keyboard.type('django-app/gunicorn.conf.py');
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'gunicorn.conf.py' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    await page.locator('.monaco-editor .codelens-decoration', { hasText: 'memlint:' }).first().waitFor({ timeout: 60_000 });
+    step('budget code lens shown');
+    await shot('5b-budget-codelens');
+    await page.locator('.monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+G');
+    await page.keyboard.type(String(workersLine));
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Control+K');
+    await page.keyboard.press('Control+I');
+    await page.locator('.monaco-hover', { hasText: 'memory budget of' }).first().waitFor({ timeout: 30_000 });
+    step('budget hover shown');
+    await shot('5c-budget-hover');
+    await page.keyboard.press('Escape');
 
     // A crash of the server: the client restarts it and says so.
     const server = findServerProcess(extension);

@@ -33,8 +33,12 @@ describe('extension manifest', () => {
     for (const id of [...registered, 'memlint.showDocumentation']) assert.ok(contributed.includes(id), `command ${id} is not contributed`);
     for (const id of ['memlint.scanWorkspace', 'memlint.showReport', 'memlint.restartServer', 'memlint.showOutput']) assert.ok(registered.includes(id), `${id} is not registered`);
     const settings = Object.keys(manifest.contributes.configuration.properties);
-    for (const key of [...Object.keys(DEFAULT_SETTINGS), 'trace.server']) assert.ok(settings.includes(`memlint.${key}`), `setting memlint.${key} missing`);
-    for (const [key, value] of Object.entries(DEFAULT_SETTINGS)) assert.deepEqual(manifest.contributes.configuration.properties[`memlint.${key}`].default, value);
+    // Nested settings objects (`budget: { codeLens }`) are the dotted settings `memlint.budget.codeLens`.
+    const flat = Object.entries(DEFAULT_SETTINGS).flatMap(([key, value]) =>
+      value !== null && typeof value === 'object' ? Object.entries(value).map(([sub, v]) => [`${key}.${sub}`, v] as const) : [[key, value] as const],
+    );
+    for (const key of [...flat.map(([k]) => k), 'trace.server']) assert.ok(settings.includes(`memlint.${key}`), `setting memlint.${key} missing`);
+    for (const [key, value] of flat) assert.deepEqual(manifest.contributes.configuration.properties[`memlint.${key}`].default, value);
   });
 
   it('has the icon, license and changelog it names', () => {

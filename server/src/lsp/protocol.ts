@@ -10,6 +10,8 @@ export interface MemlintSettings {
   scanWorkspaceOnStartup: boolean;
   /** Config file path, absolute or relative to the workspace folder; empty = discover at the root. */
   configFile: string;
+  /** `memlint.budget.codeLens`: the estimate-against-limit lens on worker counts and plan lines. */
+  budget: { codeLens: boolean };
 }
 
 export const DEFAULT_SETTINGS: MemlintSettings = {
@@ -17,6 +19,7 @@ export const DEFAULT_SETTINGS: MemlintSettings = {
   run: 'onType',
   scanWorkspaceOnStartup: true,
   configFile: '',
+  budget: { codeLens: true },
 };
 
 export interface Pos {
@@ -115,6 +118,9 @@ export interface StatusParams {
 
 /** Client-side command the "Show documentation" code action runs: args [ruleId, docsUrl]. */
 export const ShowDocumentationCommand = 'memlint.showDocumentation';
+
+/** Client-side command a memory-budget code lens runs: args [uri, position]; shows the breakdown (the hover) there. */
+export const ShowBudgetCommand = 'memlint.showBudgetBreakdown';
 
 /** Code action kind of the fix-all action (for `editor.codeActionsOnSave`). */
 export const FixAllKind = 'source.fixAll.memlint';

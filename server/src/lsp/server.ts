@@ -11,14 +11,20 @@ import {
   DidChangeConfigurationNotification,
   TextDocumentSyncKind,
   type CodeAction,
+  type CodeLens,
   type Connection,
+  type Hover,
   type InitializeParams,
   type InitializeResult,
 } from 'vscode-languageserver/node';
 import type { FileResult, Finding } from '../engine/types';
+import { mayHoldBudgetFigures } from './budget-files';
 import { codeActions, makeEdit, type CodeActionHost } from './code-actions';
+import { budgetCodeLenses } from './code-lens';
 import { fixToTextEdits, isRange } from './diagnostics';
 import { Folders, type Folder } from './folders';
+import { budgetHover } from './hover';
+import { LensRefresher } from './lens-refresh';
 import { LintScheduler } from './linter';
 import { DocumentStore, type OpenDocument } from './open-documents';
 import {
@@ -39,7 +45,7 @@ import { ScanRunner } from './scan-runner';
 import { pathToUri, uriToPath } from './uri';
 import { onWatchedFiles, registerWatchers } from './watched-files';
 import { AnalysisWorker, RequestTimeout, WorkerLost, type WorkerScript } from './worker-client';
-import type { FixAllReply, FolderState, FromWorker, LintReply, ToWorker } from './worker-protocol';
+import type { DocumentBudget, FixAllReply, FolderState, FromWorker, LintReply, ToWorker } from './worker-protocol';
 import { WorkspaceScanner } from './workspace-scan';
 
 export interface ServerOptions {
@@ -67,7 +73,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
   const docs = new DocumentStore();
   const results = new Results(connection);
   let initOptions: InitOptions = {};
-  let caps = { configuration: false, progress: false, watchedFilesDynamic: false, configurationDynamic: false, documentChanges: false, workspaceFolders: false };
+  let caps = { configuration: false, progress: false, watchedFilesDynamic: false, configurationDynamic: false, documentChanges: false, workspaceFolders: false, codeLensRefresh: false };
   let initialized = false;
 
   const log = (message: string) => {
@@ -86,6 +92,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     return normalizeSettings(raw, base);
   };
   const folders = new Folders({ settingsFor, log });
+  const lensRefresher = new LensRefresher(connection, () => caps.codeLensRefresh);
 
   // --- the analysis workers ------------------------------------------------------------------------------------
 
@@ -278,6 +285,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
       configurationDynamic: !!c.workspace?.didChangeConfiguration?.dynamicRegistration,
       documentChanges: !!c.workspace?.workspaceEdit?.documentChanges,
       workspaceFolders: !!c.workspace?.workspaceFolders,
+      codeLensRefresh: !!c.workspace?.codeLens?.refreshSupport,
     };
     initOptions = (params.initializationOptions ?? {}) as InitOptions;
     runner.configure({ fileTimeoutMs: positive(initOptions.fileTimeoutMs), idleMs: positive(initOptions.scanWorkerIdleMs) });
@@ -289,6 +297,8 @@ export function startServer(connection: Connection, options: ServerOptions): voi
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, CodeActionKind.SourceFixAll, FixAllKind], resolveProvider: false },
+        codeLensProvider: { resolveProvider: false },
+        hoverProvider: true,
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
       },
       serverInfo: { name: 'memlint', version: options.version },
@@ -336,9 +346,11 @@ export function startServer(connection: Connection, options: ServerOptions): voi
 
   connection.onDidChangeConfiguration(async () => {
     for (const f of folders.all()) await refreshFolder(f, false).catch((e) => logError('reloading settings', e));
+    lensRefresher.soon();
   });
 
   connection.onShutdown(() => {
+    lensRefresher.dispose();
     runner.dispose();
     live.stop();
   });
@@ -353,6 +365,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
       if (!doc.kind) return;
       live.post(openMessage(doc));
       scheduler.request(doc.uri);
+      lensRefresher.soon();
     } catch (e) {
       logError('didOpen', e);
     }
@@ -368,6 +381,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
       if (!doc.kind) return;
       live.post({ type: 'change', uri: doc.uri, version, changes: p.contentChanges });
       if (folders.forPath(doc.path).settings.run === 'onType') scheduler.request(doc.uri);
+      lensRefresher.soon();
     } catch (e) {
       // A change that does not apply leaves the text unknown: forget the document rather than analyse wrong text.
       logError('didChange', e);
@@ -389,6 +403,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
       if (!doc) return;
       scheduler.cancel(doc.uri);
       live.post({ type: 'close', uri: doc.uri });
+      lensRefresher.soon();
       const folder = folders.forPath(doc.path);
       const entry = results.get(doc.path);
       if (folder.isWorkspaceFolder && folder.scanState !== 'never') {
@@ -424,6 +439,39 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     } catch (e) {
       logError('codeAction', e);
       return [];
+    }
+  });
+
+  // --- memory budget: code lenses and hovers -----------------------------------------------------------------
+
+  /** The budget marks of an open document, or undefined when memlint is off for it or it cannot be analysed. */
+  const documentBudget = async (uri: string | undefined, lenses: boolean): Promise<{ uri: string; budget: DocumentBudget } | undefined> => {
+    const doc = docs.get(uri);
+    if (!doc || !doc.kind || !mayHoldBudgetFigures(doc.path, doc.kind, doc.text)) return undefined;
+    const folder = folders.forPath(doc.path);
+    await folder.loading;
+    if (!folder.settings.enable || (lenses && folder.settings.budget?.codeLens === false)) return undefined;
+    const budget = await live.request<DocumentBudget | undefined>({ type: 'budget', uri: doc.uri, folder: folders.ref(folder) });
+    return budget ? { uri: doc.uri, budget } : undefined;
+  };
+  connection.onCodeLens(async (params): Promise<CodeLens[]> => {
+    try {
+      lensRefresher.markServed();
+      const found = await documentBudget(params?.textDocument?.uri, true);
+      return found ? budgetCodeLenses(found.uri, found.budget) : [];
+    } catch (e) {
+      if (!(e instanceof RequestTimeout || e instanceof WorkerLost)) logError('codeLens', e);
+      return [];
+    }
+  });
+  connection.onHover(async (params): Promise<Hover | null> => {
+    try {
+      if (!params?.position) return null;
+      const found = await documentBudget(params.textDocument?.uri, false);
+      return (found && budgetHover(found.budget, params.position)) ?? null;
+    } catch (e) {
+      if (!(e instanceof RequestTimeout || e instanceof WorkerLost)) logError('hover', e);
+      return null;
     }
   });
 
@@ -478,6 +526,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
       relintFolder: (f) => relintFolder(f, true),
       invalidate: (f, relist) => live.post({ type: 'invalidate', root: f.root, relist }),
     }).catch((e) => logError('watched files', e));
+    lensRefresher.soon();
   });
 
   connection.listen();
@@ -490,6 +539,7 @@ function normalizeSettings(raw: Partial<MemlintSettings> | null | undefined, bas
   if (raw.run === 'onType' || raw.run === 'onSave') s.run = raw.run;
   if (typeof raw.scanWorkspaceOnStartup === 'boolean') s.scanWorkspaceOnStartup = raw.scanWorkspaceOnStartup;
   if (typeof raw.configFile === 'string') s.configFile = raw.configFile;
+  if (raw.budget && typeof raw.budget === 'object' && typeof raw.budget.codeLens === 'boolean') s.budget = { codeLens: raw.budget.codeLens };
   return s;
 }
 

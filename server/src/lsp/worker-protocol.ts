@@ -5,6 +5,7 @@
  */
 import type { TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
 import type { FileKind } from '../../../rules/api';
+import type { DeployEstimate } from '../../../rules/budget/estimate';
 import type { FileResult, Finding } from '../engine/types';
 import type { Range } from '../engine/text';
 
@@ -47,7 +48,9 @@ export type Request =
   | { type: 'lint'; uri: string; folder: FolderRef }
   | { type: 'analyze'; uri: string; folder: FolderRef; text?: string }
   | { type: 'analyzeFile'; path: string; folder: FolderRef }
-  | { type: 'fixAll'; uri: string; folder: FolderRef };
+  | { type: 'fixAll'; uri: string; folder: FolderRef }
+  /** The memory budget marks of an open document (code lenses, hovers): a DocumentBudget. */
+  | { type: 'budget'; uri: string; folder: FolderRef };
 
 export interface LintReply {
   version: number;
@@ -56,6 +59,26 @@ export interface LintReply {
   /** Milliseconds spent: incremental parse (Python) and the whole analysis. */
   parseMs?: number;
   analyzeMs: number;
+}
+
+export type BudgetMarkKind = 'worker count' | 'thread count' | 'memory limit' | 'start command';
+
+/** A place in a document that sets a figure of a deploy's memory budget. */
+export interface BudgetMark {
+  range: Range;
+  kind: BudgetMarkKind;
+  /** Index into DocumentBudget.deploys. */
+  deploy: number;
+}
+
+/** The deploys a document takes part in, and the places in it that set their figures (budget-view.ts). */
+export interface DocumentBudget {
+  marks: BudgetMark[];
+  deploys: DeployEstimate[];
+  /** 1-based line of each location the deploys name, by `file:startOffset`, for "set in render.yaml:5". */
+  lines: Record<string, number>;
+  /** The memory-budget rule's page and the baselines' source, for the hover's links. */
+  docs: { rule: string; baselines: string };
 }
 
 export interface FixAllReply {

@@ -11,6 +11,7 @@ import { classify } from '../engine/classify';
 import { chooseFix, fixUntilStable } from '../engine/fixes';
 import type { FileResult, Finding } from '../engine/types';
 import { Workspace } from '../engine/workspace';
+import { BudgetViews } from './budget-view';
 import { TrackedDocument } from './documents';
 import { isInside } from './uri';
 import type { FixAllReply, FolderRef, FolderState, FromWorker, LintReply, Request, ScanJobMessage, ToWorker } from './worker-protocol';
@@ -20,6 +21,7 @@ export class AnalysisHost {
   private readonly docs = new Map<string, TrackedDocument>();
   private readonly docsByPath = new Map<string, TrackedDocument>();
   private chain: Promise<void> = Promise.resolve();
+  private readonly budgets = new BudgetViews();
 
   constructor(
     private readonly post: (msg: FromWorker) => void,
@@ -139,6 +141,12 @@ export class AnalysisHost {
       }
       case 'fixAll':
         return this.fixAll(r.uri, r.folder);
+      case 'budget': {
+        const d = this.docs.get(r.uri);
+        const { ws } = await this.workspaceFor(r.folder);
+        if (!d || !ws) return undefined;
+        return this.budgets.forDocument(ws, { path: d.path, text: d.text, positionAt: (o) => d.doc.positionAt(o) });
+      }
     }
   }
 

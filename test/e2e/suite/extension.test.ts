@@ -4,6 +4,7 @@
  * - an opened file's diagnostics match the CLI's;
  * - every quick fix (and "Ignore ... on this line") applies through vscode.executeCodeActionProvider and
  *   clears its diagnostic;
+ * - the memory budget shows as a code lens and a hover on the example gunicorn config, with the CLI's estimate;
  * - the documentation, report and restart commands work.
  */
 import * as assert from 'node:assert/strict';
@@ -74,6 +75,42 @@ function cliKeys(filter?: (file: string) => boolean): string[] {
     .sort();
 }
 
+interface CliBudget {
+  id: string;
+  deploy: string;
+  totalMb: number;
+  limitMb?: number;
+  limit?: string;
+  items: { label: string; count: number; eachMb: number }[];
+}
+
+/** The CLI's memory budgets of the workspace (the estimate the editor should show). */
+function cliBudgets(): CliBudget[] {
+  const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
+  const cli = process.env.MEMLINT_CLI ?? path.join(ext.extensionPath, 'dist', 'cli.js');
+  let out: string;
+  try {
+    out = execFileSync(process.execPath, [cli, '.', '--format', 'json'], { cwd: root(), encoding: 'utf8', env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
+  } catch (e) {
+    out = String((e as { stdout?: string }).stdout ?? '');
+  }
+  return (JSON.parse(out) as { budgets: CliBudget[] }).budgets;
+}
+
+/** Asks a provider command until `found` accepts its answer (the server may still be opening the folder). */
+async function poll<T>(ask: () => Thenable<T>, found: (v: T) => boolean, what: string, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await ask();
+    if (found(v)) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last answer: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const hoverText = (hovers: vscode.Hover[]) =>
+  hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+
 /** Quick fixes at a range; retried when VS Code cancels the request (it does when a document changes meanwhile). */
 async function codeActionsAt(uri: vscode.Uri, range: vscode.Range): Promise<vscode.CodeAction[]> {
   for (let attempt = 1; ; attempt++) {
@@ -112,6 +149,44 @@ describe('memlint in VS Code', function () {
     const expected = cliKeys((f) => f === file);
     await waitFor(() => diagnosticKeys((f) => f === file).length === expected.length, `diagnostics of ${file}`);
     assert.deepEqual(diagnosticKeys((f) => f === file), expected);
+  });
+
+  it('shows the memory budget as a code lens and a hover on the gunicorn config\'s workers line', async () => {
+    const file = 'django-app/gunicorn.conf.py';
+    const uri = vscode.Uri.file(path.join(root(), file));
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc);
+    const line = doc.getText().split('\n').findIndex((l) => /^workers\s*=/.test(l));
+    assert.ok(line >= 0, `no workers line in ${file}`);
+    const budget = cliBudgets().find((b) => b.id === 'render.yaml#shop-api');
+    assert.ok(budget && budget.limitMb, 'the CLI reports no budget for the shop-api service');
+    const total = budget.items.reduce((s, i) => s + i.count * i.eachMb, 0);
+    const expected = `${budget.deploy}: ~${Math.round(total)} MB of ${budget.limitMb} MB (${budget.limit})`;
+
+    const lenses = await poll(
+      () => vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri),
+      (ls) => (ls ?? []).some((l) => l.command?.title.includes(expected)),
+      `a code lens "${expected}"`,
+    );
+    const lens = lenses.find((l) => l.command?.title.includes(expected))!;
+    assert.equal(lens.range.start.line, line);
+    assert.equal(lens.command!.command, 'memlint.showBudgetBreakdown');
+    console.log(`    lens: ${lens.command!.title}`);
+
+    const hovers = await poll(
+      () => vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, new vscode.Position(line, 2)),
+      (hs) => hoverText(hs ?? []).includes('memory budget of'),
+      'the memory budget hover',
+    );
+    const text = hoverText(hovers);
+    for (const item of budget.items) {
+      assert.ok(text.includes(`| ${item.count} | ~${Math.round(item.eachMb)} MB | ${Math.round(item.count * item.eachMb)} MB |`), `no row for ${item.label} in the hover:\n${text}`);
+    }
+    assert.ok(text.includes(`**~${Math.round(total)} MB**`), text);
+
+    // The lens's command shows that hover at the line.
+    await vscode.commands.executeCommand(lens.command!.command, ...(lens.command!.arguments ?? []));
+    assert.equal(vscode.window.activeTextEditor?.selection.active.line, line);
   });
 
   it('every quick fix and every "Ignore" action applies through the code action provider and clears its diagnostic', async () => {
