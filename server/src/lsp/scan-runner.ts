@@ -192,16 +192,18 @@ export class ScanRunner {
     }
     const entry = this.current;
     if (!entry || msg.jobId !== entry.id) return;
-    this.armWatchdog(entry);
     switch (msg.type) {
       case 'list':
         entry.files = msg.files;
         entry.received = 0;
+        // Armed after the list is known, so the first file gets the per-file limit, not the start-up one.
+        this.armWatchdog(entry);
         if (!entry.listed) this.safely(() => entry.job.onList?.(msg.files));
         entry.listed = true;
         break;
       case 'result':
         entry.received++;
+        this.armWatchdog(entry);
         this.safely(() => entry.job.onResult(msg.result, msg.ms));
         break;
       case 'done':
