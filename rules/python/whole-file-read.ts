@@ -70,6 +70,7 @@ def upload_document(request):
         'they produce the same digest. (Django\'s `.chunks()` starts from the beginning of the upload, as a first read does.) ' +
         'Writing rewrites (`out.write(f.read())` into a chunk loop), `data = f.read()` used once later, and ' +
         '`for line in f.readlines()` into `for line in f` are unsafe: they move or split the read. ' +
+        '`len(upload.read())` of a Django upload becomes `upload.size` (unsafe: the file position stays at the start). ' +
         'Other reads get no fix; the message says what to use.',
       notes:
         'Small config files named by a literal are not reported: `open("config.json").read()`, ' +
@@ -156,7 +157,7 @@ class WholeReadChecker {
     this.ctx.report({
       start: readExpr.startIndex,
       end: readExpr.endIndex,
-      message: readMessage(source, receiver, hashing),
+      message: readMessage(source, receiver, hashing, readExpr),
       fixes: this.chunkFixes(readExpr, receiver, source, hashing),
     });
   }
@@ -184,6 +185,8 @@ class WholeReadChecker {
   // --- fixes -------------------------------------------------------------------------------------------------
 
   private chunkFixes(readExpr: Node, receiver: Node, source: FileSource | undefined, hashing: boolean): FixSpec[] {
+    const size = sizeFix(readExpr, receiver, source);
+    if (size) return [size];
     const scope = scopeOf(readExpr);
     const names = this.identifiersIn(scope);
     const chunk = freshName(names, ['chunk', 'file_chunk', 'data_chunk']);
@@ -375,12 +378,35 @@ class WholeReadChecker {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-function readMessage(source: FileSource | undefined, receiver: Node, hashing: boolean): string {
+/**
+ * `len(upload.read())` of a Django upload only wants its size, which Django already knows: `upload.size`.
+ * Unsafe: the read also moved the file position to the end, and code after it could depend on that.
+ */
+function sizeFix(readExpr: Node, receiver: Node, source: FileSource | undefined): FixSpec | undefined {
+  const lenCall = source?.kind === 'django' && isStableExpression(receiver) ? lenOf(readExpr) : undefined;
+  if (!lenCall) return undefined;
+  return {
+    title: `Use ${short(receiver)}.size (Django knows the upload's size)`,
+    safety: 'unsafe',
+    edits: [{ start: lenCall.startIndex, end: lenCall.endIndex, newText: `${receiver.text}.size` }],
+  };
+}
+
+/** The `len(...)` call whose only argument is `expr`. */
+function lenOf(expr: Node): Node | undefined {
+  const args = expr.parent;
+  const call = args?.type === 'argument_list' ? args.parent : undefined;
+  const fn = call?.childForFieldName('function');
+  return call?.type === 'call' && fn?.type === 'identifier' && fn.text === 'len' && args!.namedChildren.length === 1 ? call : undefined;
+}
+
+function readMessage(source: FileSource | undefined, receiver: Node, hashing: boolean, readExpr: Node): string {
   // Suggested loops name the receiver only when it can be evaluated again (never `open(...)` inside a lambda).
   const r = isStableExpression(receiver) ? short(receiver) : 'f';
   const perRequest = 'as many bytes as the client sends, in every request that handles one';
   switch (source?.kind) {
     case 'django':
+      if (lenOf(readExpr) && isStableExpression(receiver)) return `Reads the whole upload into memory only to measure it (${perRequest}); use ${r}.size, which Django already knows`;
       return `Reads the whole upload into memory (${perRequest}); iterate over ${r}.chunks() or pass the file object itself to the code that consumes it`;
     case 'flask':
       return `Reads the whole upload into memory (${perRequest}); read it in chunks with iter(lambda: ${r}.read(${CHUNK_SIZE}), b"") or save it with ${r}.save(path)`;
