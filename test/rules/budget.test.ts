@@ -1,7 +1,7 @@
 /**
  * estimateDeploys on the memory-budget fixture workspaces: totals and breakdown items computed by hand from
  * the figures in rules/budget/baselines.ts (measured: django-drf 47.4, express 56, gunicorn master 28.9;
- * estimates: django 40, flask 50, fastapi 75, celery 70, python 40, node 50 MB per worker; pm2 daemon 50;
+ * estimates: django 26, flask 50, fastapi 75, celery 70, python 40, node 50 MB per worker; pm2 daemon 50;
  * torch 300, scikit-learn 110, SciPy 85, pandas 60, onnxruntime 50; 2 MB per thread and per DB connection).
  */
 import * as assert from 'node:assert/strict';
@@ -120,24 +120,25 @@ describe('memory budget estimates (rules/budget/estimate.ts)', () => {
     const list = estimates('heroku-app');
     const web = byId(list, 'app.json#web');
     // standard-1x: WEB_CONCURRENCY = min(8 * 2 + 1, 512 / 256) = 2
-    // shop.wsgi -> "shop.settings" -> ROOT_URLCONF "shop.urls" -> shop/views.py: torch and scikit-learn
-    // 2 x 40 (Django) + master holding the app 40 + torch once 300 + scikit-learn once 110 + 2 DB connections x 2
-    // = 534 > 512
+    // shop.wsgi -> "shop.settings" -> ROOT_URLCONF "shop.urls" -> shop/views.py (torch, scikit-learn) ->
+    // shop/tagger.py (pandas). 2 x 26 (Django) + master holding the app 26 + torch, pandas and scikit-learn once
+    // (300 + 60 + 110) + 2 DB connections x 2 = 552 > 512
     assert.deepEqual(lines(web), [
-      [2, 40, 'django'],
-      [1, 40, 'django'],
+      [2, 26, 'django'],
+      [1, 26, 'django'],
       [1, 300, 'torch'],
+      [1, 60, 'pandas'],
       [1, 110, 'scikit-learn'],
       [2, 2, 'db-connection'],
     ]);
-    assert.equal(web.totalMb, 534);
+    assert.equal(web.totalMb, 552);
     assert.equal(web.limit?.label, 'Heroku standard-1x');
     assert.equal(web.anchor?.file, 'Procfile');
     assert.equal(web.anchor?.what, 'start command');
     const worker = byId(list, 'app.json#worker');
-    // standard-2x (1 GB): 4 x 40 + main 40 + torch once 300 + scikit-learn once 110 + 4 x 2 = 618 <= 1024
+    // standard-2x (1 GB): 4 x 26 + main 26 + torch, scikit-learn and pandas once 470 + 4 x 2 = 608 <= 1024
     // (celery's -A app is not followed: every module under the app counts)
-    assert.equal(worker.totalMb, 618);
+    assert.equal(worker.totalMb, 608);
     assert.equal(worker.limit?.mb, 1024);
     assert.equal(worker.over, false);
     assert.ok(!list.some((e) => e.id.includes('release')), 'the release phase is not a process');
@@ -148,15 +149,15 @@ describe('memory budget estimates (rules/budget/estimate.ts)', () => {
     // config.wsgi -> "config.settings" -> INSTALLED_APPS "shop.apps.ShopConfig" (shop/admin.py: scipy) and
     // ROOT_URLCONF "config.urls" -> include("shop.urls") -> shop/views.py (numpy, imported in the view).
     // Not loaded: pandas (a management command) and torch (scripts/train.py).
-    // SciPy's figure includes numpy: 2 x 40 (Django) + master 28.9 + 2 x 85 (SciPy) + 2 DB connections x 2 = 282.9
+    // SciPy's figure includes numpy: 2 x 26 (Django) + master 28.9 + 2 x 85 (SciPy) + 2 DB connections x 2 = 254.9
     assert.deepEqual(e.processes[0].libraries, ['scipy']);
     assert.deepEqual(lines(e), [
-      [2, 40, 'django'],
+      [2, 26, 'django'],
       [1, 28.9, 'gunicorn-master'],
       [2, 85, 'scipy'],
       [2, 2, 'db-connection'],
     ]);
-    assert.equal(e.totalMb, 282.9);
+    assert.equal(e.totalMb, 254.9);
   });
 
   it('k8s: per-container limits in a multi-document manifest', () => {
@@ -207,8 +208,8 @@ describe('memory budget estimates (rules/budget/estimate.ts)', () => {
     const [e] = estimates('no-limit');
     assert.equal(e.limit, undefined);
     assert.equal(e.over, false);
-    // 16 x 40 (Django) + 28.9
-    assert.equal(e.totalMb, 668.9);
+    // 16 x 26 (Django) + 28.9
+    assert.equal(e.totalMb, 444.9);
   });
 
   it('returns plain serialisable data', () => {
