@@ -56,8 +56,8 @@ function waitFor(probe: () => boolean, what: string, timeoutMs = 60_000): Promis
   });
 }
 
-/** The CLI's findings on the workspace (the engine's own answer), as keys. */
-function cliKeys(filter?: (file: string) => boolean): string[] {
+/** The CLI's JSON report of the workspace (the engine's own answer). */
+function cliReport(): { findings: CliFinding[]; budgets: CliBudget[] } {
   const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
   const cli = process.env.MEMLINT_CLI ?? path.join(ext.extensionPath, 'dist', 'cli.js');
   let out: string;
@@ -67,9 +67,13 @@ function cliKeys(filter?: (file: string) => boolean): string[] {
     // Exit code 1 means "findings found"; the JSON is on stdout either way.
     out = String((e as { stdout?: string }).stdout ?? '');
   }
-  const findings = (JSON.parse(out) as { findings: CliFinding[] }).findings;
-  return findings
-    .map((f) => ({ ...f, file: f.file.replace(/^\.\//, '') }))
+  return JSON.parse(out) as { findings: CliFinding[]; budgets: CliBudget[] };
+}
+
+/** The CLI's findings on the workspace, as keys. */
+function cliKeys(filter?: (file: string) => boolean): string[] {
+  return cliReport()
+    .findings.map((f) => ({ ...f, file: f.file.replace(/^\.\//, '') }))
     .filter((f) => !filter || filter(f.file))
     .map((f) => key(f.file, f.ruleId, f.range.start.line, f.range.start.column))
     .sort();
@@ -86,15 +90,7 @@ interface CliBudget {
 
 /** The CLI's memory budgets of the workspace (the estimate the editor should show). */
 function cliBudgets(): CliBudget[] {
-  const ext = vscode.extensions.getExtension(EXTENSION_ID)!;
-  const cli = process.env.MEMLINT_CLI ?? path.join(ext.extensionPath, 'dist', 'cli.js');
-  let out: string;
-  try {
-    out = execFileSync(process.execPath, [cli, '.', '--format', 'json'], { cwd: root(), encoding: 'utf8', env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } });
-  } catch (e) {
-    out = String((e as { stdout?: string }).stdout ?? '');
-  }
-  return (JSON.parse(out) as { budgets: CliBudget[] }).budgets;
+  return cliReport().budgets;
 }
 
 /** Asks a provider command until `found` accepts its answer (the server may still be opening the folder). */
