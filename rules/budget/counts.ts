@@ -5,6 +5,9 @@
  * container reports: the host's (`hostCpus`), not the plan's share.
  */
 
+/** CPUs a container reports when nothing says otherwise: the host's, typically 8 on the platforms' shared hosts. */
+export const DEFAULT_HOST_CPUS = 8;
+
 export interface CountContext {
   /** The deploy's environment variable, if set. */
   env(name: string): string | undefined;

@@ -44,6 +44,7 @@ import { classifyDeployFile, dirOf, joinPath, Workspace, type SourceLocation } f
 import { findDeploys, type Deploy, type Platform } from './deploys';
 import { formatMb, type MemoryLimit } from './platform-limits';
 import { importsReachedBy } from './python-reach';
+import { DEFAULT_HOST_CPUS } from './counts';
 import { serverOf, type Server, type ServerKind, type Setting } from './servers';
 
 export type { SourceLocation, MemoryLimit, Platform, Setting, ServerKind };
@@ -105,7 +106,7 @@ export interface DeployEstimate {
   hostCpus: number;
 }
 
-export const DEFAULT_HOST_CPUS = 8;
+export { DEFAULT_HOST_CPUS };
 
 export function estimateDeploys(project: ProjectInfo, options: EstimateOptions = {}): DeployEstimate[] {
   return estimateWorkspace(new Workspace(project, options.overlay), options);
