@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
+import { esc } from '../../rules/shared/html-escape';
 import {
   ApplyFixRequest,
   ReportRequest,
@@ -113,7 +114,6 @@ function nonce(): string {
   return s;
 }
 
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const attr = (v: unknown) => esc(JSON.stringify(v));
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 

@@ -8,6 +8,16 @@ export const WORKER_OPTIONS: Record<string, RuleOption> = {
   suggestedWorkers: { type: 'number', default: 2, description: 'The worker count the fixes use (as the default of `WEB_CONCURRENCY`).' },
 };
 
+/** What an expression evaluates to, as far as the rule can tell. */
+export interface Derived {
+  /** It depends on the machine's CPU count. */
+  cpu: boolean;
+  /** Its value on a HOST_CPUS host. */
+  value?: number;
+  /** An upper bound that does not depend on the CPU count (`min(cpu_count(), 2)` -> 2). */
+  cap?: number;
+}
+
 /** The CPU count the estimates assume: what a small plan's container typically reports (the host's CPUs). */
 export const HOST_CPUS = DEFAULT_HOST_CPUS;
 

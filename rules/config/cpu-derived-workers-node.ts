@@ -5,14 +5,8 @@
  */
 import { ts } from 'ts-morph';
 import { defineRule, type FixSpec, type RuleContext } from '../api';
-import { HOST_CPUS, estimatePhrase, perWorkerCost, pm2PerCpuPhrase, totalCost, WORKER_OPTIONS } from './cpu-derived-workers-common';
+import { HOST_CPUS, estimatePhrase, type Derived, perWorkerCost, pm2PerCpuPhrase, totalCost, WORKER_OPTIONS } from './cpu-derived-workers-common';
 import { cpuDerivedWorkersNodeDocs } from './worker-docs';
-
-interface Derived {
-  cpu: boolean;
-  value?: number;
-  cap?: number;
-}
 
 export default defineRule({
   meta: {

@@ -8,7 +8,7 @@ import type { Node, Tree } from 'web-tree-sitter';
 import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
 import { ancestor, captures, keywordArgument, positionalArguments, stringValue } from '../python/ast';
 import { importsOf, type ImportMap } from '../python/imports';
-import { HOST_CPUS, estimatePhrase, perWorkerCost, totalCost, WORKER_OPTIONS } from './cpu-derived-workers-common';
+import { HOST_CPUS, estimatePhrase, type Derived, perWorkerCost, totalCost, WORKER_OPTIONS } from './cpu-derived-workers-common';
 import { configAssignments, isGunicornConfigFile } from './gunicorn-config';
 import { cpuDerivedWorkersPythonDocs } from './worker-docs';
 
@@ -18,16 +18,6 @@ const CPU_FUNCTIONS = new Set([
 const ENV_LOOKUPS = new Set(['os.getenv', 'os.environ.get', 'os.environ.setdefault']);
 const PASS_THROUGH = new Set(['int', 'float', 'round', 'abs', 'math.floor', 'math.ceil', 'math.trunc']);
 const CELERY_SETTINGS = new Set(['worker_concurrency', 'CELERY_WORKER_CONCURRENCY', 'CELERYD_CONCURRENCY']);
-
-/** What an expression evaluates to, as far as the rule can tell. */
-interface Derived {
-  /** It depends on the machine's CPU count. */
-  cpu: boolean;
-  /** Its value on a HOST_CPUS host. */
-  value?: number;
-  /** An upper bound that does not depend on the CPU count (`min(cpu_count(), 2)` -> 2). */
-  cap?: number;
-}
 
 export default defineRule({
   meta: {

@@ -1,5 +1,5 @@
 /** The memory-budget section of the text and HTML reports: each deploy's estimate against its limit. */
-import { esc } from './html-escape';
+import { esc } from '../../../rules/shared/html-escape';
 import type { DeployBudget } from '../engine/budget';
 import type { DeployEstimate } from '../../../rules/budget/estimate';
 

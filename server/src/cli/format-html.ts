@@ -2,7 +2,7 @@
  * `--format html`: one self-contained page (inline CSS, no scripts or network): totals, by rule, by file,
  * and every finding with its code excerpt and the change its fix makes.
  */
-import { esc } from './html-escape';
+import { esc } from '../../../rules/shared/html-escape';
 import type { WorkspaceReport } from '../engine/report';
 import type { Finding, Fix } from '../engine/types';
 import { LineIndex } from '../engine/text';
