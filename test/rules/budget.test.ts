@@ -1,8 +1,8 @@
 /**
  * estimateDeploys on the memory-budget fixture workspaces: totals and breakdown items computed by hand from
  * the figures in rules/budget/baselines.ts (measured: django-drf 47.4, express 56, gunicorn master 28.9;
- * estimates: django 26, flask 50, fastapi 75, celery 70, python 40, node 50 MB per worker; pm2 daemon 50;
- * torch 300, scikit-learn 110, SciPy 85, pandas 60, onnxruntime 50; 2 MB per thread and per DB connection).
+ * measured here: flask 39, fastapi 40; estimates: django 26, celery 70, python 40, node 50 MB per worker; pm2
+ * daemon 50; torch 300, scikit-learn 110, SciPy 85, pandas 60, onnxruntime 50; 2 MB per thread and DB connection).
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -73,13 +73,13 @@ describe('memory budget estimates (rules/budget/estimate.ts)', () => {
   it('fly-fastapi: one estimate per process group, sized by [[vm]] memory', () => {
     const list = estimates('fly-fastapi');
     const web = byId(list, 'fly.toml#web');
-    // 6 x 75 (FastAPI) + master 28.9 + 6 x 60 (pandas, imported by main.py, in every worker) = 450 + 28.9 + 360 = 838.9
+    // 6 x 40 (FastAPI) + master 28.9 + 6 x 60 (pandas, imported by main.py, in every worker) = 240 + 28.9 + 360 = 628.9
     assert.deepEqual(lines(web), [
-      [6, 75, 'fastapi'],
+      [6, 40, 'fastapi'],
       [1, 28.9, 'gunicorn-master'],
       [6, 60, 'pandas'],
     ]);
-    assert.equal(web.totalMb, 838.9);
+    assert.equal(web.totalMb, 628.9);
     assert.equal(web.limit?.mb, 512);
     assert.equal(web.over, true);
     // `python worker.py`: one generic Python process 40; main.py's pandas is not loaded by worker.py
@@ -91,9 +91,9 @@ describe('memory budget estimates (rules/budget/estimate.ts)', () => {
 
   it('fly-inline-vm: `vm = [{ memory = "1gb" }]` reads like [[vm]]', () => {
     const [e] = estimates('fly-inline-vm');
-    // uvicorn --workers 4: 4 x 75 + supervisor 25 = 325 <= 1024
+    // uvicorn --workers 4: 4 x 40 + supervisor 25 = 185 <= 1024
     assert.equal(e.limit?.mb, 1024);
-    assert.equal(e.totalMb, 325);
+    assert.equal(e.totalMb, 185);
     assert.equal(e.over, false);
   });
 
@@ -101,13 +101,13 @@ describe('memory budget estimates (rules/budget/estimate.ts)', () => {
     const list = estimates('compose-limits');
     assert.deepEqual(list.map((e) => e.id).sort(), ['docker-compose.yml#api', 'docker-compose.yml#worker']);
     const api = byId(list, 'docker-compose.yml#api');
-    // 10 x 50 (Flask) + master 28.9 + 10 workers x 2 threads x 2 MB = 500 + 28.9 + 40 = 568.9 > 512
+    // 12 x 39 (Flask) + master 28.9 + 12 workers x 2 threads x 2 MB = 468 + 28.9 + 48 = 544.9 > 512
     assert.deepEqual(lines(api), [
-      [10, 50, 'flask'],
+      [12, 39, 'flask'],
       [1, 28.9, 'gunicorn-master'],
-      [20, 2, 'thread'],
+      [24, 2, 'thread'],
     ]);
-    assert.equal(api.totalMb, 568.9);
+    assert.equal(api.totalMb, 544.9);
     assert.equal(api.processes[0].workerClass, 'gthread');
     const worker = byId(list, 'docker-compose.yml#worker');
     // celery prefork -c 2: 2 x 70 + main process 70 = 210 <= 1024
@@ -163,8 +163,8 @@ describe('memory budget estimates (rules/budget/estimate.ts)', () => {
   it('k8s: per-container limits in a multi-document manifest', () => {
     const list = estimates('k8s');
     const api = list.find((e) => e.id.endsWith('/api'))!;
-    // 4 x 75 (FastAPI) + master 28.9 + 4 x 50 (onnxruntime in each worker) = 528.9 > 256 (256Mi)
-    assert.equal(api.totalMb, 528.9);
+    // 4 x 40 (FastAPI) + master 28.9 + 4 x 50 (onnxruntime in each worker) = 388.9 > 256 (256Mi)
+    assert.equal(api.totalMb, 388.9);
     assert.equal(api.limit?.mb, 256);
     assert.equal(api.anchor?.file, 'deployment.yaml');
     const metrics = list.find((e) => e.id.endsWith('/metrics'))!;
@@ -175,8 +175,8 @@ describe('memory budget estimates (rules/budget/estimate.ts)', () => {
 
   it('preload-shared: --preload loads torch once, under the limit', () => {
     const [e] = estimates('preload-shared');
-    // 3 x 50 (Flask) + master with the app 50 + torch 300 = 500 <= 512 (without --preload: 3 x 350 + 28.9 = 1078.9)
-    assert.equal(e.totalMb, 500);
+    // 3 x 39 (Flask) + master with the app 39 + torch 300 = 456 <= 512 (without --preload: 3 x 339 + 28.9 = 1045.9)
+    assert.equal(e.totalMb, 456);
     assert.equal(e.over, false);
     assert.equal(e.advice, undefined);
   });
