@@ -43,15 +43,16 @@ export const WORKER_BASELINES = {
     mb: 39,
     label: 'Flask',
     source:
-      'measured here: what one more gunicorn sync worker adds (group distinct memory less the master, per worker, ' +
-      'after 30 requests) for a Flask 2.2 app with SQLAlchemy 1.4, psycopg2 and one model: 38.8 MB (15.6 MB for a bare Flask app)',
+      'measured here (scripts/measure-baselines.mjs): what one more gunicorn sync worker adds (group distinct memory ' +
+      'less the master, per worker, after 30 requests) for a Flask 2.2 app with SQLAlchemy 1.4, psycopg2 and one ' +
+      'model: 38.8 MB (15.6 MB for a bare Flask app)',
   },
   fastapi: {
     mb: 40,
     label: 'FastAPI',
     source:
-      'measured here: what one more gunicorn UvicornWorker adds (as for flask) for a FastAPI 0.92 / pydantic 1.10 app ' +
-      'with SQLAlchemy 1.4, psycopg2 and one model: 39.7 MB (17.8 MB bare); pydantic v2\'s compiled core adds a few MB',
+      'measured here (scripts/measure-baselines.mjs): what one more gunicorn UvicornWorker adds (as for flask) for a FastAPI 0.92 / pydantic 1.10 app ' +
+      'with SQLAlchemy 1.4, psycopg2 and one model: 39.6 MB (17.8 MB bare); pydantic v2\'s compiled core adds a few MB',
   },
   streamlit: {
     mb: 150,
