@@ -1,7 +1,8 @@
 /**
  * The analysis worker's incremental reparse (TrackedDocument: text + edited tree) gives exactly the tree and the
  * findings of a fresh parse of the same text, keystroke after keystroke: typing and deleting at line ends, line
- * starts, blank lines and mid-line, inserting and joining lines, CRLF text, whole-range replacements.
+ * starts, blank lines and mid-line, inserting and joining lines, CRLF text, whole-range replacements. For
+ * TypeScript, also the rules' node index (kept per top-level statement across ts.updateSourceFile).
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -12,6 +13,7 @@ import type { Tree } from 'web-tree-sitter';
 import { Workspace } from '../../server/src/engine/workspace';
 import { parsePython } from '../../server/src/engine/parsers';
 import { TrackedDocument } from '../../server/src/lsp/documents';
+import { indexOf, indexSubtree, type FileIndex } from '../../rules/typescript/ast';
 
 const SOURCE = [
   'from django.db import models',
@@ -137,5 +139,77 @@ describe('language server: incremental Python reparse', function () {
       const b = Math.min(lines.length - 1, a + Math.floor(next() * 4));
       return { range: { start: { line: a, character: 0 }, end: { line: b, character: lines[b].length } }, text: next() < 0.5 ? '' : 'def f():\n    return 1' };
     }, 30);
+  });
+});
+
+const EXPRESS_TS = [
+  "import express from 'express';",
+  "import { PrismaClient } from '@prisma/client';",
+  '',
+  'const prisma = new PrismaClient();',
+  'const app = express();',
+  'const seen = new Map<string, number>();',
+  '',
+  "app.get('/orders', async (req, res) => {",
+  '  const orders = await prisma.order.findMany();',
+  '  for (const o of orders) {',
+  '    const items = await prisma.item.findMany({ where: { orderId: o.id } });',
+  '    seen.set(String(o.id), items.length);',
+  '  }',
+  '  res.json(orders);',
+  '});',
+  '',
+  'export function total(values: number[]): number {',
+  '  let sum = 0;',
+  '  for (const v of values) sum += v;',
+  '  return sum;',
+  '}',
+  '',
+].join('\n');
+
+/** The same nodes (identity) in the same order, list by list. */
+function sameIndex(a: FileIndex, b: FileIndex): boolean {
+  const same = (x: readonly unknown[], y: readonly unknown[]) => x.length === y.length && x.every((n, i) => n === y[i]);
+  return (
+    same(a.calls, b.calls) && same(a.news, b.news) && same(a.assignments, b.assignments) && same(a.deletes, b.deletes) &&
+    same(a.variables, b.variables) && same(a.functions, b.functions) && same(a.classes, b.classes) &&
+    a.accesses.size === b.accesses.size && [...b.accesses].every(([k, v]) => same(a.accesses.get(k) ?? [], v))
+  );
+}
+
+describe('language server: incremental TypeScript reparse', function () {
+  let dir: string;
+  let ws: Workspace;
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memlint-incremental-ts-'));
+    fs.writeFileSync(path.join(dir, 'package.json'), '{"dependencies": {"express": "^4", "@prisma/client": "^5"}}');
+    ws = await Workspace.open({ root: dir });
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('gives the findings and node index of a fresh parse after each of 200 random edits', () => {
+    const file = path.join(dir, 'server.ts').split(path.sep).join('/');
+    const doc = new TrackedDocument(`file://${file}`, file, 'typescript', 1, EXPRESS_TS, undefined);
+    const next = random(7);
+    const pieces = ['x', ' ', '(', ')', '{', '}', ';', '\n', 'foo()', '.bar', "'", '/*', '*/', '`', ''];
+    for (let i = 0; i <= 200; i++) {
+      if (i > 0) {
+        const text = doc.text;
+        const at = Math.floor(next() * text.length);
+        const removed = next() < 0.4 ? Math.floor(next() * 5) : 0;
+        const start = doc.doc.positionAt(at);
+        const end = doc.doc.positionAt(Math.min(text.length, at + removed));
+        doc.update([{ range: { start, end }, text: pieces[Math.floor(next() * pieces.length)] }], i + 1);
+        // Now and then back to the original text, as a revert does.
+        if (i % 50 === 0) doc.update([{ text: EXPRESS_TS }], i + 1);
+      }
+      const parsed = doc.parsedFile();
+      const incremental = ws.analyzeText(doc.path, doc.text, { parsed });
+      const sf = parsed.typescript();
+      doc.adopt(parsed);
+      if (i === 0) assert.ok(incremental.findings.length >= 2, `findings expected in the original text: ${JSON.stringify(incremental.findings.map((f) => f.ruleId))}`);
+      assert.ok(sameIndex(indexOf(sf), indexSubtree(sf)), `node index after edit ${i}`);
+      assert.deepEqual(incremental.findings, ws.analyzeText(doc.path, doc.text).findings, `findings after edit ${i}`);
+    }
   });
 });
