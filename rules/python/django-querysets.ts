@@ -511,17 +511,26 @@ export function addRelationEdits(info: QuerysetInfo, method: 'select_related' | 
 /** One pass of a `for` loop or comprehension clause: the name bound to each row, what it iterates, what runs per row. */
 export interface Iteration {
   /** The `for_statement` or `for_in_clause`. */
-  node: Node;
+  readonly node: Node;
   /** The identifier bound to each row (`o` in `for o in ...` and in `for i, o in enumerate(...)`). */
-  target: Node;
+  readonly target: Node;
   /** The expression iterated (inside `enumerate(...)` when wrapped). */
-  iterable: Node;
+  readonly iterable: Node;
   /** Nodes evaluated once per row: the loop body, or the comprehension's element and later clauses. */
-  body: Node[];
+  readonly body: readonly Node[];
 }
 
 
-export function iterationsOf(tree: Tree): Iteration[] {
+const iterationsCache = new WeakMap<Tree, readonly Iteration[]>();
+
+/** Every loop and comprehension clause of the file, once per tree (several rules walk the same list). */
+export function iterationsOf(tree: Tree): readonly Iteration[] {
+  let out = iterationsCache.get(tree);
+  if (!out) iterationsCache.set(tree, (out = findIterations(tree)));
+  return out;
+}
+
+function findIterations(tree: Tree): Iteration[] {
   const out: Iteration[] = [];
   // `for` keywords in the text lead to every loop and comprehension clause without a whole-tree query.
   const seen = new Set<number>();
