@@ -132,9 +132,39 @@ export function scopeOf(node: Node): Node {
   return ancestor(node, 'function_definition', 'class_definition') ?? node.tree.rootNode;
 }
 
+/**
+ * Top-level answers per tree and node: several rules (n-plus-one, unbounded-queryset) ask about the same loops on
+ * every keystroke. Callers and the chain building mutate answers, so each caller gets its own copy.
+ */
+const querysetCache = new WeakMap<Tree, Map<number, QuerysetInfo | undefined>>();
+
 /** Describes the queryset an expression evaluates to, or undefined when it is not recognisably one. */
 export function querysetOf(expression: Node | null | undefined, depth = 0): QuerysetInfo | undefined {
   if (!expression || depth > MAX_DEPTH) return undefined;
+  if (depth > 0) return describeQueryset(expression, depth);
+  let perTree = querysetCache.get(expression.tree);
+  if (!perTree) querysetCache.set(expression.tree, (perTree = new Map()));
+  if (!perTree.has(expression.id)) perTree.set(expression.id, describeQueryset(expression, 0));
+  const cached = perTree.get(expression.id);
+  return cached && copyInfo(cached);
+}
+
+function copyInfo(info: QuerysetInfo): QuerysetInfo {
+  return {
+    ...info,
+    roots: info.roots.map((r) => ({ ...r })),
+    models: [...info.models],
+    selected: new Set(info.selected),
+    prefetched: new Set(info.prefetched),
+    prefetchedSubtrees: new Set(info.prefetchedSubtrees),
+    selectCalls: [...info.selectCalls],
+    prefetchCalls: [...info.prefetchCalls],
+    methods: [...info.methods],
+    variables: [...info.variables],
+  };
+}
+
+function describeQueryset(expression: Node, depth: number): QuerysetInfo | undefined {
   const node = unparenthesize(expression);
   switch (node.type) {
     case 'identifier':
@@ -481,17 +511,26 @@ export function addRelationEdits(info: QuerysetInfo, method: 'select_related' | 
 /** One pass of a `for` loop or comprehension clause: the name bound to each row, what it iterates, what runs per row. */
 export interface Iteration {
   /** The `for_statement` or `for_in_clause`. */
-  node: Node;
+  readonly node: Node;
   /** The identifier bound to each row (`o` in `for o in ...` and in `for i, o in enumerate(...)`). */
-  target: Node;
+  readonly target: Node;
   /** The expression iterated (inside `enumerate(...)` when wrapped). */
-  iterable: Node;
+  readonly iterable: Node;
   /** Nodes evaluated once per row: the loop body, or the comprehension's element and later clauses. */
-  body: Node[];
+  readonly body: readonly Node[];
 }
 
 
-export function iterationsOf(tree: Tree): Iteration[] {
+const iterationsCache = new WeakMap<Tree, readonly Iteration[]>();
+
+/** Every loop and comprehension clause of the file, once per tree (several rules walk the same list). */
+export function iterationsOf(tree: Tree): readonly Iteration[] {
+  let out = iterationsCache.get(tree);
+  if (!out) iterationsCache.set(tree, (out = findIterations(tree)));
+  return out;
+}
+
+function findIterations(tree: Tree): Iteration[] {
   const out: Iteration[] = [];
   // `for` keywords in the text lead to every loop and comprehension clause without a whole-tree query.
   const seen = new Set<number>();

@@ -33,8 +33,46 @@ export function indexOf(sf: ts.SourceFile): FileIndex {
   return index;
 }
 
+/**
+ * The index of a file is the concatenation of its top-level statements' indexes, each kept per statement node:
+ * ts.updateSourceFile (the language server's incremental reparse) reuses the node objects of statements the edit
+ * did not touch, subtrees and all, so a keystroke re-indexes only the statement it changed.
+ */
+const statementIndexCache = new WeakMap<ts.Node, FileIndex>();
+
 function buildIndex(sf: ts.SourceFile): FileIndex {
-  const index: FileIndex = { calls: [], news: [], assignments: [], deletes: [], variables: [], accesses: new Map(), functions: [], classes: [] };
+  const index = emptyIndex();
+  for (const statement of sf.statements) {
+    let part = statementIndexCache.get(statement);
+    if (!part) statementIndexCache.set(statement, (part = indexSubtree(statement)));
+    append(index.calls, part.calls);
+    append(index.news, part.news);
+    append(index.assignments, part.assignments);
+    append(index.deletes, part.deletes);
+    append(index.variables, part.variables);
+    for (const [name, list] of part.accesses) {
+      const all = index.accesses.get(name);
+      if (all) append(all, list);
+      else index.accesses.set(name, [...list]);
+    }
+    append(index.functions, part.functions);
+    append(index.classes, part.classes);
+  }
+  return index;
+}
+
+/** push(...items) without the argument-count limit of a spread. */
+function append<T>(to: T[], items: readonly T[]): void {
+  for (const item of items) to.push(item);
+}
+
+function emptyIndex(): FileIndex {
+  return { calls: [], news: [], assignments: [], deletes: [], variables: [], accesses: new Map(), functions: [], classes: [] };
+}
+
+/** One walk over a subtree, in document order. */
+export function indexSubtree(root: ts.Node): FileIndex {
+  const index = emptyIndex();
   const visit = (node: ts.Node): void => {
     const kind = node.kind;
     // Leaves and type annotations hold nothing the rules look at: skip them without descending.
@@ -74,7 +112,7 @@ function buildIndex(sf: ts.SourceFile): FileIndex {
     }
     forEachChild(node, visit);
   };
-  visit(sf);
+  visit(root);
   return index;
 }
 

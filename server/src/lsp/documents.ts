@@ -9,6 +9,7 @@ import { Edit, type Tree } from 'web-tree-sitter';
 import type { FileKind } from '../../../rules/api';
 import { ParsedFile } from '../engine/analyzer';
 import { classify } from '../engine/classify';
+import { widenedTreeEdit } from './tree-edit';
 
 export class TrackedDocument {
   doc: TextDocument;
@@ -36,26 +37,13 @@ export class TrackedDocument {
     return this.doc.getText();
   }
 
-  /** Applies the client's changes in order, editing the kept tree so it stays reusable. */
+  /** Applies the client's changes in order, editing the kept tree so it stays reusable (see tree-edit.ts). */
   update(changes: readonly TextDocumentContentChangeEvent[], version: number): void {
     for (const change of changes) {
       if ('range' in change && this.tree) {
         const start = this.doc.offsetAt(change.range.start);
-        const oldEnd = this.doc.offsetAt(change.range.end);
-        // Positions recomputed from offsets: the client's may point past a line's end.
-        const startPosition = this.doc.positionAt(start);
-        const oldEndPosition = this.doc.positionAt(oldEnd);
-        const newEndPosition = advance(startPosition, change.text);
-        this.tree.edit(
-          new Edit({
-            startIndex: start,
-            oldEndIndex: oldEnd,
-            newEndIndex: start + change.text.length,
-            startPosition: { row: startPosition.line, column: startPosition.character },
-            oldEndPosition: { row: oldEndPosition.line, column: oldEndPosition.character },
-            newEndPosition: { row: newEndPosition.line, column: newEndPosition.character },
-          }),
-        );
+        const end = this.doc.offsetAt(change.range.end);
+        this.tree.edit(new Edit(widenedTreeEdit(this.doc, start, end, change.text)));
       } else if (!('range' in change)) {
         this.dropTree();
       }
@@ -91,18 +79,4 @@ export class TrackedDocument {
     this.tsBase = undefined;
     this.lent = undefined;
   }
-}
-
-/** Where text inserted at `start` ends (UTF-16 columns, any line break style). */
-export function advance(start: { line: number; character: number }, text: string): { line: number; character: number } {
-  let line = start.line;
-  let lastBreak = -1;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) {
-      line++;
-      lastBreak = i;
-    }
-  }
-  return lastBreak < 0 ? { line, character: start.character + text.length } : { line, character: text.length - lastBreak - 1 };
 }

@@ -1,0 +1,104 @@
+/**
+ * The language server's keystroke path in one process, without the LSP and worker hops: the bench's files and
+ * keystrokes (scripts/lsp-bench-files.mjs) through TrackedDocument (incremental text + tree edit) and the
+ * analyzer, with per-phase and per-rule timers; `--check` also compares every keystroke's findings with a fresh
+ * analysis of the same text. Run under `node --cpu-prof` for a profile of the same work.
+ *
+ *   npx tsx scripts/profile-keystrokes.ts [--edits 200] [--lang python|typescript] [--check]
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Rule } from '../rules/api';
+import { allRules } from '../rules/index';
+import { Workspace } from '../server/src/engine/workspace';
+import { TrackedDocument } from '../server/src/lsp/documents';
+// @ts-expect-error plain JavaScript module shared with the bench
+import { keystrokeChanges, pythonFile, typescriptFile } from './lsp-bench-files.mjs';
+
+const { values: args } = parseArgs({
+  options: {
+    edits: { type: 'string', default: '200' },
+    lang: { type: 'string' },
+    check: { type: 'boolean', default: false },
+  },
+});
+
+/** Milliseconds spent in each rule's check() over the run. */
+const ruleMs = new Map<string, number[]>();
+const timed: Rule[] = allRules.map((rule) => ({
+  meta: rule.meta,
+  check(ctx) {
+    const t = performance.now();
+    try {
+      rule.check(ctx);
+    } finally {
+      const list = ruleMs.get(rule.meta.id) ?? [];
+      list.push(performance.now() - t);
+      ruleMs.set(rule.meta.id, list);
+    }
+  },
+}));
+
+const p = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN;
+const summary = (values: number[]): string => {
+  const s = [...values].sort((a, b) => a - b);
+  return `p50 ${p(s, 0.5).toFixed(2)} p95 ${p(s, 0.95).toFixed(2)} max ${(s[s.length - 1] ?? NaN).toFixed(2)}`;
+};
+
+async function run(lang: 'python' | 'typescript', dir: string): Promise<void> {
+  const name = lang === 'python' ? 'views.py' : 'routes.ts';
+  const file = path.join(dir, name).split(path.sep).join('/');
+  const text: string = lang === 'python' ? pythonFile(3000) : typescriptFile(3000);
+  fs.writeFileSync(file, text);
+  const ws = await Workspace.open({ root: dir, rules: timed });
+  const fresh = await Workspace.open({ root: dir });
+  const doc = new TrackedDocument(`file://${file}`, file, lang, 1, text, undefined);
+  const phases = { update: [] as number[], parse: [] as number[], analysis: [] as number[], total: [] as number[] };
+  let mismatches = 0;
+  const analyze = (): void => {
+    const t0 = performance.now();
+    const parsed = doc.parsedFile();
+    if (lang === 'python') parsed.python();
+    else parsed.typescript();
+    const t1 = performance.now();
+    const result = ws.analyzeText(doc.path, doc.text, { parsed });
+    doc.adopt(parsed);
+    const t2 = performance.now();
+    phases.parse.push(t1 - t0);
+    phases.analysis.push(t2 - t1);
+    if (args.check) {
+      const expected = fresh.analyzeText(doc.path, doc.text);
+      if (JSON.stringify(expected.findings) !== JSON.stringify(result.findings)) mismatches++;
+    }
+  };
+  analyze();
+  ruleMs.clear();
+  phases.parse.length = phases.analysis.length = 0;
+  const started = process.cpuUsage();
+  for (const [i, change] of (keystrokeChanges(text, lang, Number(args.edits)) as never[]).entries()) {
+    const t = performance.now();
+    doc.update([change], i + 2);
+    phases.update.push(performance.now() - t);
+    analyze();
+    phases.total.push(performance.now() - t);
+  }
+  const cpu = process.cpuUsage(started);
+  console.log(`${lang}: ${phases.total.length} keystrokes, CPU ${((cpu.user + cpu.system) / 1000 / phases.total.length).toFixed(2)} ms each${args.check ? `, ${mismatches} mismatches with a fresh analysis` : ''}`);
+  for (const [k, v] of Object.entries(phases)) console.log(`  ${k.padEnd(10)} ${summary(v)}`);
+  const rows = [...ruleMs].map(([id, v]) => [id, v.reduce((a, b) => a + b, 0) / v.length, v] as const).sort((a, b) => b[1] - a[1]);
+  for (const [id, mean, v] of rows.slice(0, 12)) console.log(`  rule ${id.padEnd(34)} mean ${mean.toFixed(2)} ${summary(v)}`);
+  doc.dropTree();
+}
+
+async function main(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memlint-keys-'));
+  try {
+    for (const lang of ['python', 'typescript'] as const) if (!args.lang || args.lang === lang) await run(lang, dir);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+void main();

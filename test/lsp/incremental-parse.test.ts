@@ -1,0 +1,215 @@
+/**
+ * The analysis worker's incremental reparse (TrackedDocument: text + edited tree) gives exactly the tree and the
+ * findings of a fresh parse of the same text, keystroke after keystroke: typing and deleting at line ends, line
+ * starts, blank lines and mid-line, inserting and joining lines, CRLF text, whole-range replacements. For
+ * TypeScript, also the rules' node index (kept per top-level statement across ts.updateSourceFile).
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
+import type { Tree } from 'web-tree-sitter';
+import { Workspace } from '../../server/src/engine/workspace';
+import { parsePython } from '../../server/src/engine/parsers';
+import { TrackedDocument } from '../../server/src/lsp/documents';
+import { indexOf, indexSubtree, type FileIndex } from '../../rules/typescript/ast';
+
+const SOURCE = [
+  'from django.db import models',
+  'from rest_framework.pagination import PageNumberPagination',
+  '',
+  '',
+  'class Pagination(PageNumberPagination):',
+  '    page_size = 50',
+  '',
+  '',
+  'class Order(models.Model):',
+  '    number = models.CharField(max_length=20)',
+  '',
+  '    class Meta:',
+  '        ordering = ["number"]',
+  '',
+  '',
+  'def export(request):',
+  '    for order in Order.objects.all():',
+  '        if order.number:',
+  '            print(order.number)',
+  '    return None',
+  '',
+  'LIMIT = 10',
+  '',
+].join('\n');
+
+/** Every node with its type, field, range and error flags, in document order. */
+function shape(tree: Tree): string {
+  const out: string[] = [];
+  const cursor = tree.walk();
+  const visit = (): void => {
+    const n = cursor.currentNode;
+    out.push(`${cursor.currentFieldName ?? ''}:${n.type}@${n.startIndex}-${n.endIndex}/${n.startPosition.row}.${n.startPosition.column}-${n.endPosition.row}.${n.endPosition.column}${n.isMissing ? '!' : ''}${n.isError ? 'E' : ''}`);
+    if (cursor.gotoFirstChild()) {
+      do visit();
+      while (cursor.gotoNextSibling());
+      cursor.gotoParent();
+    }
+  };
+  visit();
+  cursor.delete();
+  return out.join('\n');
+}
+
+/** A deterministic pseudo-random sequence (the test must not depend on chance). */
+function random(seed: number): () => number {
+  let s = seed;
+  return () => (s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+}
+
+describe('language server: incremental Python reparse', function () {
+  let dir: string;
+  let ws: Workspace;
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memlint-incremental-'));
+    ws = await Workspace.open({ root: dir });
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  function check(doc: TrackedDocument, step: string): void {
+    const parsed = doc.parsedFile();
+    const incremental = ws.analyzeText(doc.path, doc.text, { parsed });
+    const tree = parsed.python();
+    const fresh = parsePython(doc.text);
+    try {
+      assert.equal(shape(tree), shape(fresh), `tree after ${step}`);
+    } finally {
+      fresh.delete();
+    }
+    doc.adopt(parsed);
+    assert.deepEqual(incremental.findings, ws.analyzeText(doc.path, doc.text).findings, `findings after ${step}`);
+  }
+
+  function run(text: string, edits: (doc: TrackedDocument, next: () => number) => TextDocumentContentChangeEvent, count: number): void {
+    const file = path.join(dir, 'views.py').split(path.sep).join('/');
+    const doc = new TrackedDocument(`file://${file}`, file, 'python', 1, text, undefined);
+    check(doc, 'open');
+    const next = random(42);
+    for (let i = 0; i < count; i++) {
+      const change = edits(doc, next);
+      doc.update([change], i + 2);
+      check(doc, `edit ${i + 1} ${JSON.stringify(change)}`);
+    }
+    doc.dropTree();
+  }
+
+  /** Types one character at a line end, line start or mid-line, or deletes one; sometimes a line break. */
+  function keystroke(doc: TrackedDocument, next: () => number): TextDocumentContentChangeEvent {
+    const lines = doc.text.split(/\r?\n/);
+    const line = Math.floor(next() * lines.length);
+    const length = lines[line].length;
+    const where = next();
+    const character = where < 0.4 ? length : where < 0.6 ? 0 : Math.floor(next() * (length + 1));
+    if (next() < 0.35 && character > 0) return { range: { start: { line, character: character - 1 }, end: { line, character } }, text: '' };
+    if (next() < 0.05 && line + 1 < lines.length) return { range: { start: { line, character: length }, end: { line: line + 1, character: 0 } }, text: '' };
+    const typed = ['0', 'x', '_', ' ', ':', '\n', '\n    ', '(', ')', '"', '#'][Math.floor(next() * 11)];
+    return { range: { start: { line, character }, end: { line, character } }, text: typed };
+  }
+
+  it('matches a fresh parse after each of 150 keystrokes (LF)', () => {
+    run(SOURCE, keystroke, 150);
+  });
+
+  it('matches a fresh parse after each of 60 keystrokes (CRLF)', () => {
+    run(SOURCE.replace(/\n/g, '\r\n'), keystroke, 60);
+  });
+
+  it('matches a fresh parse when typing and deleting at the end of a block and on blank lines', () => {
+    const at = (line: number, character: number, text: string, endCharacter = character): TextDocumentContentChangeEvent => ({
+      range: { start: { line, character }, end: { line, character: endCharacter } },
+      text,
+    });
+    const script = [at(5, 18, '0'), at(5, 19, '0'), at(5, 19, '', 20), at(5, 18, '', 19), at(6, 0, 'x'), at(6, 0, '', 1), at(19, 15, 'x'), at(19, 15, '', 16), at(12, 29, ','), at(12, 29, '', 30), at(20, 0, '    '), at(20, 0, '', 4)];
+    let i = 0;
+    run(SOURCE, () => script[i++], script.length);
+  });
+
+  it('matches a fresh parse after replacing whole ranges of lines', () => {
+    run(SOURCE, (doc, next) => {
+      const lines = doc.text.split('\n');
+      const a = Math.floor(next() * lines.length);
+      const b = Math.min(lines.length - 1, a + Math.floor(next() * 4));
+      return { range: { start: { line: a, character: 0 }, end: { line: b, character: lines[b].length } }, text: next() < 0.5 ? '' : 'def f():\n    return 1' };
+    }, 30);
+  });
+});
+
+const EXPRESS_TS = [
+  "import express from 'express';",
+  "import { PrismaClient } from '@prisma/client';",
+  '',
+  'const prisma = new PrismaClient();',
+  'const app = express();',
+  'const seen = new Map<string, number>();',
+  '',
+  "app.get('/orders', async (req, res) => {",
+  '  const orders = await prisma.order.findMany();',
+  '  for (const o of orders) {',
+  '    const items = await prisma.item.findMany({ where: { orderId: o.id } });',
+  '    seen.set(String(o.id), items.length);',
+  '  }',
+  '  res.json(orders);',
+  '});',
+  '',
+  'export function total(values: number[]): number {',
+  '  let sum = 0;',
+  '  for (const v of values) sum += v;',
+  '  return sum;',
+  '}',
+  '',
+].join('\n');
+
+/** The same nodes (identity) in the same order, list by list. */
+function sameIndex(a: FileIndex, b: FileIndex): boolean {
+  const same = (x: readonly unknown[], y: readonly unknown[]) => x.length === y.length && x.every((n, i) => n === y[i]);
+  return (
+    same(a.calls, b.calls) && same(a.news, b.news) && same(a.assignments, b.assignments) && same(a.deletes, b.deletes) &&
+    same(a.variables, b.variables) && same(a.functions, b.functions) && same(a.classes, b.classes) &&
+    a.accesses.size === b.accesses.size && [...b.accesses].every(([k, v]) => same(a.accesses.get(k) ?? [], v))
+  );
+}
+
+describe('language server: incremental TypeScript reparse', function () {
+  let dir: string;
+  let ws: Workspace;
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memlint-incremental-ts-'));
+    fs.writeFileSync(path.join(dir, 'package.json'), '{"dependencies": {"express": "^4", "@prisma/client": "^5"}}');
+    ws = await Workspace.open({ root: dir });
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('gives the findings and node index of a fresh parse after each of 200 random edits', () => {
+    const file = path.join(dir, 'server.ts').split(path.sep).join('/');
+    const doc = new TrackedDocument(`file://${file}`, file, 'typescript', 1, EXPRESS_TS, undefined);
+    const next = random(7);
+    const pieces = ['x', ' ', '(', ')', '{', '}', ';', '\n', 'foo()', '.bar', "'", '/*', '*/', '`', ''];
+    for (let i = 0; i <= 200; i++) {
+      if (i > 0) {
+        const text = doc.text;
+        const at = Math.floor(next() * text.length);
+        const removed = next() < 0.4 ? Math.floor(next() * 5) : 0;
+        const start = doc.doc.positionAt(at);
+        const end = doc.doc.positionAt(Math.min(text.length, at + removed));
+        doc.update([{ range: { start, end }, text: pieces[Math.floor(next() * pieces.length)] }], i + 1);
+        // Now and then back to the original text, as a revert does.
+        if (i % 50 === 0) doc.update([{ text: EXPRESS_TS }], i + 1);
+      }
+      const parsed = doc.parsedFile();
+      const incremental = ws.analyzeText(doc.path, doc.text, { parsed });
+      const sf = parsed.typescript();
+      doc.adopt(parsed);
+      if (i === 0) assert.ok(incremental.findings.length >= 2, `findings expected in the original text: ${JSON.stringify(incremental.findings.map((f) => f.ruleId))}`);
+      assert.ok(sameIndex(indexOf(sf), indexSubtree(sf)), `node index after edit ${i}`);
+      assert.deepEqual(incremental.findings, ws.analyzeText(doc.path, doc.text).findings, `findings after edit ${i}`);
+    }
+  });
+});
