@@ -1,0 +1,155 @@
+/**
+ * unbounded-cache's pre-filter over the raw text, so that most modules are never parsed for it. Every
+ * finding of the rule needs one of:
+ *   - a memoising decorator: an import of functools / streamlit / cachetools / async_lru, and a cache spelled
+ *     in a way that can be unbounded (`functools.cache`, `maxsize=None`, a Streamlit cache, cachetools.cached);
+ *   - Streamlit's `session_state`;
+ *   - a declared size limit (`MAX_CACHE_SIZE = 500`), reported when nothing reads it;
+ *   - a module- or class-level container whose name the code grows in a function (module-state.ts keeps only
+ *     containers whose name meets its growth patterns, which are reused here).
+ * Each test below is looser than the rule's own check (never a finding lost); the rule's tests and the
+ * stdlib scan hold them to that.
+ */
+import type { TextTrigger } from '../api';
+
+/** The rule's original trigger: something cache-like, or a column-0 container declaration. */
+const ORIGINAL = /cache|memo|session_state|^[A-Za-z_][\w.]*\s*(?::[^=\n]+)?=\s*(?:\{|\[|(?:collections\.)?(?:dict|list|set|defaultdict|OrderedDict|deque|Counter)\()/m;
+
+const CACHE_WORD = /cache|memo/;
+const DECORATOR_MODULE = /streamlit|cachetools/;
+const FUNCTOOLS_LIKE = /functools|async_lru/;
+/** Space, line continuations and comments between tokens (a comment ends at its newline: no backtracking blow-up). */
+const GAP = String.raw`(?:[\s\\]|#[^\n]*\n)*`;
+/**
+ * An lru_cache-like cache that can be unbounded (`maxsize=None`, `lru_cache(None)`, or any call of an aliased
+ * `lru_cache as memo`), or `functools.cache` (imported by name, or reached as `functools.cache` / `ft.cache`).
+ */
+const UNBOUNDED_LRU = new RegExp(
+  [String.raw`maxsize${GAP}=${GAP}None\b`, String.raw`_cache${GAP}\(${GAP}None\b`, String.raw`_cache\s+as\b`, String.raw`(?:\bimport|[,(])${GAP}cache\b`, String.raw`\.${GAP}cache\b`].join('|'),
+);
+
+/** `MAX_CACHE_SIZE = ...`: an ALL_CAPS module constant (module-state.ts's sizeLimitDeclarations needs a limit and a store word). */
+const CONSTANT_ASSIGNMENT = /(?:^|;)[ \t]*(_?[A-Z][A-Z0-9_]*)[ \t]*[:=]/gm;
+const LIMIT_WORDS = new Set(['MAX', 'MAXSIZE', 'MAXLEN', 'SIZE', 'LIMIT', 'CAPACITY', 'LEN', 'LENGTH']);
+const STORE_WORDS = new Set(['CACHE', 'CACHED', 'MEMO', 'LRU', 'HISTORY', 'ENTRIES', 'ITEMS', 'MESSAGES', 'BUFFER', 'RESULTS', 'SESSIONS', 'KEYS']);
+
+/**
+ * A name bound to what may be a container, at a statement start: `name = {`, `name = [`, `name = f(`
+ * (any call: imports may alias dict/defaultdict/deque), or annotated (`name: dict[str, int] = ...`, the
+ * annotation may span lines). Indented declarations may be class attributes; column-0 ones module globals.
+ */
+const DECLARATION = /(^[ \t]*|[;:][ \t]*)([A-Za-z_]\w*)[ \t]*(?::|=[ \t\\\r\n]*(\{|\[|[A-Za-z_][\w. \t]*\())/gm;
+/** ALL_CAPS tables are never reported, unless the name reads as a cache (module-state.ts's grow()). */
+const CONSTANT_NAME = /^_*[A-Z][A-Z0-9_]*$/;
+const CACHE_WORDS = /CACHE|MEMO|SEEN|RESULT|HISTORY|BUFFER|QUEUE|PENDING|EVENT|LOG|REQUEST|SESSION|HITS|COUNTS|STATS|RECENT|VISITED/;
+
+/**
+ * module-state.ts's dropNeverGrown patterns start with `(\w+)`, which a regex engine tries at every word
+ * character; these start at the growth syntax instead and read the name before it (the same name, or more).
+ */
+const SUBSCRIPT_WRITE_END = /\]\s*[-+|&]?=(?!=)/g; // `name[key] =`, `name[key] +=`
+const GROWTH_CALL = /\.\s*(?:append|extend|insert|add|setdefault|update|appendleft|extendleft)\s*\(/g; // `name.append(`
+const GROWTH_OPERATOR = /\|=|\+=/g; // `name |= `, `name += `
+const SELF_REFERENCE = /=\s*(?:(\w+)\s*[+|]|\{\s*\*\*\s*(\w+)\b|\[\s*\*\s*(\w+)\b)/g; // `name = name + ...`, `{**name`, `[*name`
+/** A key that names one fixed slot (`x["client"] = ...`, `x[0] = ...`, `x[KEY] = ...`) adds nothing per request. */
+const FIXED_KEY = /^\[\s*(?:"[^"\\\n{}]*"|'[^'\\\n{}]*'|\d+|True|False|None|[A-Z][A-Z0-9_]*)\s*\]$/;
+
+interface Declared {
+  /** Declared at column 0 (or after `;`/`:`): may be a module global, grown through its bare name. */
+  module: boolean;
+  /** Declared indented: may be a class attribute, grown through `self.name` / `Class.name`. */
+  cls: boolean;
+  /** Not only list literals: `x[k] = v` may grow it (a list's item assignment does not). */
+  keyed: boolean;
+  /** Bound to a call: may be a defaultdict. */
+  call: boolean;
+}
+
+function declaredContainers(text: string): Map<string, Declared> {
+  const out = new Map<string, Declared>();
+  for (const m of text.matchAll(DECLARATION)) {
+    const name = m[2];
+    if (CONSTANT_NAME.test(name) && !CACHE_WORDS.test(name)) continue;
+    let d = out.get(name);
+    if (!d) out.set(name, (d = { module: false, cls: false, keyed: false, call: false }));
+    const prefix = m[1];
+    if (prefix === '') d.module = true;
+    else if (/[;:]/.test(prefix)) d.module = d.cls = true;
+    else d.cls = true;
+    const value = m[3];
+    if (value !== '[') d.keyed = true;
+    if (value === undefined || value.endsWith('(')) d.call = true;
+  }
+  return out;
+}
+
+function isWordChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13 || c === 11 || c === 12;
+}
+
+/** The identifier (ASCII word, as `\w+` reads it) that ends right before `index`, whitespace skipped, and its start. */
+function nameBefore(text: string, index: number): { name: string; start: number } | undefined {
+  let end = index;
+  while (end > 0 && isSpace(text.charCodeAt(end - 1))) end--;
+  let start = end;
+  while (start > 0 && isWordChar(text.charCodeAt(start - 1))) start--;
+  return start < end ? { name: text.slice(start, end), start } : undefined;
+}
+
+/** True when the name at `start` is `x.name` (a class attribute), false for a bare `name` (a module global). */
+function isAttribute(text: string, start: number): boolean {
+  let i = start - 1;
+  while (i >= 0 && (text[i] === ' ' || text[i] === '\t')) i--;
+  return i >= 0 && text[i] === '.';
+}
+
+function grows(declared: Map<string, Declared>, text: string, name: { name: string; start: number } | undefined, need?: 'keyed' | 'call'): boolean {
+  const d = name && declared.get(name.name);
+  if (!d || (need && !d[need])) return false;
+  return isAttribute(text, name.start) ? d.cls : d.module;
+}
+
+function grownContainer(text: string): boolean {
+  const declared = declaredContainers(text);
+  if (declared.size === 0) return false;
+  for (const m of text.matchAll(SUBSCRIPT_WRITE_END)) {
+    // Every `[` back to the line start (or an earlier `]`) may open this subscript.
+    const close = m.index!;
+    for (let i = close - 1; i >= 0 && text[i] !== '\n' && text[i] !== ']'; i--) {
+      if (text[i] === '[' && !FIXED_KEY.test(text.slice(i, close + 1)) && grows(declared, text, nameBefore(text, i), 'keyed')) return true;
+    }
+  }
+  for (const re of [GROWTH_CALL, GROWTH_OPERATOR]) {
+    for (const m of text.matchAll(re)) if (grows(declared, text, nameBefore(text, m.index!))) return true;
+  }
+  for (const m of text.matchAll(SELF_REFERENCE)) {
+    const name = nameBefore(text, m.index!);
+    if (name && name.name === (m[1] ?? m[2] ?? m[3]) && grows(declared, text, name)) return true;
+  }
+  // A subscript read grows a defaultdict.
+  if (text.includes('defaultdict')) {
+    for (let i = text.indexOf('['); i !== -1; i = text.indexOf('[', i + 1)) if (grows(declared, text, nameBefore(text, i), 'call')) return true;
+  }
+  return false;
+}
+
+function declaresSizeLimit(text: string): boolean {
+  for (const m of text.matchAll(CONSTANT_ASSIGNMENT)) {
+    const words = m[1].split('_');
+    if (words.some((w) => LIMIT_WORDS.has(w)) && words.some((w) => STORE_WORDS.has(w))) return true;
+  }
+  return false;
+}
+
+function cacheDecorator(text: string): boolean {
+  return CACHE_WORD.test(text) && (DECORATOR_MODULE.test(text) || (FUNCTOOLS_LIKE.test(text) && UNBOUNDED_LRU.test(text)));
+}
+
+export const unboundedCacheTrigger: TextTrigger = {
+  test: (text) =>
+    ORIGINAL.test(text) && (cacheDecorator(text) || text.includes('session_state') || declaresSizeLimit(text) || grownContainer(text)),
+};
