@@ -6,7 +6,6 @@ import { ts } from 'ts-morph';
 
 /** ts-morph exposes `ts` members through getters: hot loops read them from these constants instead. */
 const SK = ts.SyntaxKind;
-const forEachChild = ts.forEachChild;
 
 /** The nodes the TS rules look at, collected in one walk per parsed file and shared by every rule. */
 export interface FileIndex {
@@ -34,6 +33,8 @@ export function indexOf(sf: ts.SourceFile): FileIndex {
 }
 
 function buildIndex(sf: ts.SourceFile): FileIndex {
+  // Read here, not when this module loads: the bundles load the TypeScript compiler on first use (scripts/build.mjs).
+  const forEachChild = ts.forEachChild;
   const index: FileIndex = { calls: [], news: [], assignments: [], deletes: [], variables: [], accesses: new Map(), functions: [], classes: [] };
   const visit = (node: ts.Node): void => {
     const kind = node.kind;
