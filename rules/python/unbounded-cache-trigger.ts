@@ -137,7 +137,11 @@ function grownContainer(text: string): boolean {
   return false;
 }
 
+/** Any store word at all: a quick no for most files before the constant scan. */
+const STORE_WORD = new RegExp([...STORE_WORDS].join('|'));
+
 function declaresSizeLimit(text: string): boolean {
+  if (!STORE_WORD.test(text)) return false;
   for (const m of text.matchAll(CONSTANT_ASSIGNMENT)) {
     const words = m[1].split('_');
     if (words.some((w) => LIMIT_WORDS.has(w)) && words.some((w) => STORE_WORDS.has(w))) return true;
@@ -151,5 +155,5 @@ function cacheDecorator(text: string): boolean {
 
 export const unboundedCacheTrigger: TextTrigger = {
   test: (text) =>
-    ORIGINAL.test(text) && (cacheDecorator(text) || text.includes('session_state') || declaresSizeLimit(text) || grownContainer(text)),
+    ORIGINAL.test(text) && (text.includes('session_state') || cacheDecorator(text) || declaresSizeLimit(text) || grownContainer(text)),
 };
