@@ -11,6 +11,7 @@
  * stdlib scan hold them to that.
  */
 import type { TextTrigger } from '../api';
+import { classBodyLineStarts } from './class-body-lines';
 
 /** The rule's original trigger: something cache-like, or a column-0 container declaration. */
 const ORIGINAL = /cache|memo|session_state|^[A-Za-z_][\w.]*\s*(?::[^=\n]+)?=\s*(?:\{|\[|(?:collections\.)?(?:dict|list|set|defaultdict|OrderedDict|deque|Counter)\()/m;
@@ -57,8 +58,8 @@ const FIXED_KEY = /^\[\s*(?:"[^"\\\n{}]*"|'[^'\\\n{}]*'|\d+|True|False|None|[A-Z
 interface Declared {
   /** Declared at column 0 (or after `;`/`:`): may be a module global, grown through its bare name. */
   module: boolean;
-  /** Declared indented: may be a class attribute, grown through `self.name` / `Class.name`. */
-  cls: boolean;
+  /** Declared indented (at these line starts) or after `;`/`:` (-1): may be a class attribute, grown through `self.name` / `Class.name`. */
+  indented: number[];
   /** Not only list literals: `x[k] = v` may grow it (a list's item assignment does not). */
   keyed: boolean;
   /** Bound to a call: may be a defaultdict. */
@@ -71,11 +72,13 @@ function declaredContainers(text: string): Map<string, Declared> {
     const name = m[2];
     if (CONSTANT_NAME.test(name) && !CACHE_WORDS.test(name)) continue;
     let d = out.get(name);
-    if (!d) out.set(name, (d = { module: false, cls: false, keyed: false, call: false }));
+    if (!d) out.set(name, (d = { module: false, indented: [], keyed: false, call: false }));
     const prefix = m[1];
     if (prefix === '') d.module = true;
-    else if (/[;:]/.test(prefix)) d.module = d.cls = true;
-    else d.cls = true;
+    else if (/[;:]/.test(prefix)) {
+      d.module = true;
+      d.indented.push(-1);
+    } else d.indented.push(m.index!);
     const value = m[3];
     if (value !== '[') d.keyed = true;
     if (value === undefined || value.endsWith('(')) d.call = true;
@@ -107,32 +110,44 @@ function isAttribute(text: string, start: number): boolean {
   return i >= 0 && text[i] === '.';
 }
 
-function grows(declared: Map<string, Declared>, text: string, name: { name: string; start: number } | undefined, need?: 'keyed' | 'call'): boolean {
-  const d = name && declared.get(name.name);
-  if (!d || (need && !d[need])) return false;
-  return isAttribute(text, name.start) ? d.cls : d.module;
+class Containers {
+  private classBody?: Set<number>;
+
+  constructor(
+    private readonly text: string,
+    readonly declared: Map<string, Declared>,
+  ) {}
+
+  /** True when the name (at its position in the text) may be a declared container that this growth reaches. */
+  grows(name: { name: string; start: number } | undefined, need?: 'keyed' | 'call'): boolean {
+    const d = name && this.declared.get(name.name);
+    if (!d || (need && !d[need])) return false;
+    if (!isAttribute(this.text, name.start)) return d.module;
+    return d.indented.some((at) => at === -1 || (this.classBody ??= classBodyLineStarts(this.text)).has(at));
+  }
 }
 
 function grownContainer(text: string): boolean {
   const declared = declaredContainers(text);
   if (declared.size === 0) return false;
+  const containers = new Containers(text, declared);
   for (const m of text.matchAll(SUBSCRIPT_WRITE_END)) {
     // Every `[` back to the line start (or an earlier `]`) may open this subscript.
     const close = m.index!;
     for (let i = close - 1; i >= 0 && text[i] !== '\n' && text[i] !== ']'; i--) {
-      if (text[i] === '[' && !FIXED_KEY.test(text.slice(i, close + 1)) && grows(declared, text, nameBefore(text, i), 'keyed')) return true;
+      if (text[i] === '[' && !FIXED_KEY.test(text.slice(i, close + 1)) && containers.grows(nameBefore(text, i), 'keyed')) return true;
     }
   }
   for (const re of [GROWTH_CALL, GROWTH_OPERATOR]) {
-    for (const m of text.matchAll(re)) if (grows(declared, text, nameBefore(text, m.index!))) return true;
+    for (const m of text.matchAll(re)) if (containers.grows(nameBefore(text, m.index!))) return true;
   }
   for (const m of text.matchAll(SELF_REFERENCE)) {
     const name = nameBefore(text, m.index!);
-    if (name && name.name === (m[1] ?? m[2] ?? m[3]) && grows(declared, text, name)) return true;
+    if (name && name.name === (m[1] ?? m[2] ?? m[3]) && containers.grows(name)) return true;
   }
   // A subscript read grows a defaultdict.
   if (text.includes('defaultdict')) {
-    for (let i = text.indexOf('['); i !== -1; i = text.indexOf('[', i + 1)) if (grows(declared, text, nameBefore(text, i), 'call')) return true;
+    for (let i = text.indexOf('['); i !== -1; i = text.indexOf('[', i + 1)) if (containers.grows(nameBefore(text, i), 'call')) return true;
   }
   return false;
 }
