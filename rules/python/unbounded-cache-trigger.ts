@@ -13,9 +13,6 @@
 import type { TextTrigger } from '../api';
 import { classBodyLineStarts } from './class-body-lines';
 
-/** The rule's original trigger: something cache-like, or a column-0 container declaration. */
-const ORIGINAL = /cache|memo|session_state|^[A-Za-z_][\w.]*\s*(?::[^=\n]+)?=\s*(?:\{|\[|(?:collections\.)?(?:dict|list|set|defaultdict|OrderedDict|deque|Counter)\()/m;
-
 const CACHE_WORD = /cache|memo/;
 const DECORATOR_MODULE = /streamlit|cachetools/;
 const FUNCTOOLS_LIKE = /functools|async_lru/;
@@ -170,5 +167,5 @@ function cacheDecorator(text: string): boolean {
 
 export const unboundedCacheTrigger: TextTrigger = {
   test: (text) =>
-    ORIGINAL.test(text) && (text.includes('session_state') || cacheDecorator(text) || declaresSizeLimit(text) || grownContainer(text)),
+    text.includes('session_state') || cacheDecorator(text) || declaresSizeLimit(text) || grownContainer(text),
 };
