@@ -36,7 +36,9 @@ const STORE_WORDS = new Set(['CACHE', 'CACHED', 'MEMO', 'LRU', 'HISTORY', 'ENTRI
  * (any call: imports may alias dict/defaultdict/deque), or annotated (`name: dict[str, int] = ...`, the
  * annotation may span lines). Indented declarations may be class attributes; column-0 ones module globals.
  */
-const DECLARATION = /(^[ \t]*|[;:][ \t]*)([A-Za-z_]\w*)[ \t]*(?::|=[ \t\\\r\n]*(\{|\[|[A-Za-z_][\w. \t]*\())/gm;
+function declarationOf(names: Iterable<string>): RegExp {
+  return new RegExp(String.raw`(^[ \t]*|[;:][ \t]*)(${[...names].join('|')})[ \t]*(?::|=[ \t\\\r\n]*(\{|\[|[A-Za-z_][\w. \t]*\())`, 'gm');
+}
 /** ALL_CAPS tables are never reported, unless the name reads as a cache (module-state.ts's grow()). */
 const CONSTANT_NAME = /^_*[A-Z][A-Z0-9_]*$/;
 const CACHE_WORDS = /CACHE|MEMO|SEEN|RESULT|HISTORY|BUFFER|QUEUE|PENDING|EVENT|LOG|REQUEST|SESSION|HITS|COUNTS|STATS|RECENT|VISITED/;
@@ -63,9 +65,10 @@ interface Declared {
   call: boolean;
 }
 
-function declaredContainers(text: string): Map<string, Declared> {
+/** Which of the grown names are declared as (possible) containers, and where. */
+function declaredContainers(text: string, names: Iterable<string>): Map<string, Declared> {
   const out = new Map<string, Declared>();
-  for (const m of text.matchAll(DECLARATION)) {
+  for (const m of text.matchAll(declarationOf(names))) {
     const name = m[2];
     if (CONSTANT_NAME.test(name) && !CACHE_WORDS.test(name)) continue;
     let d = out.get(name);
@@ -124,27 +127,48 @@ class Containers {
   }
 }
 
-function grownContainer(text: string): boolean {
-  const declared = declaredContainers(text);
-  if (declared.size === 0) return false;
-  const containers = new Containers(text, declared);
+interface GrowthSite {
+  start: number;
+  need?: 'keyed' | 'call';
+}
+
+/** Names the code grows (module-state.ts's growth patterns), with where: ALL_CAPS tables left out. */
+function growthSites(text: string): Map<string, GrowthSite[]> {
+  const out = new Map<string, GrowthSite[]>();
+  const add = (name: { name: string; start: number } | undefined, need?: 'keyed' | 'call') => {
+    if (!name || (CONSTANT_NAME.test(name.name) && !CACHE_WORDS.test(name.name))) return;
+    const sites = out.get(name.name);
+    if (sites) sites.push({ start: name.start, need });
+    else out.set(name.name, [{ start: name.start, need }]);
+  };
   for (const m of text.matchAll(SUBSCRIPT_WRITE_END)) {
     // Every `[` back to the line start (or an earlier `]`) may open this subscript.
     const close = m.index!;
     for (let i = close - 1; i >= 0 && text[i] !== '\n' && text[i] !== ']'; i--) {
-      if (text[i] === '[' && !FIXED_KEY.test(text.slice(i, close + 1)) && containers.grows(nameBefore(text, i), 'keyed')) return true;
+      if (text[i] === '[' && !FIXED_KEY.test(text.slice(i, close + 1))) add(nameBefore(text, i), 'keyed');
     }
   }
-  for (const re of [GROWTH_CALL, GROWTH_OPERATOR]) {
-    for (const m of text.matchAll(re)) if (containers.grows(nameBefore(text, m.index!))) return true;
-  }
+  for (const re of [GROWTH_CALL, GROWTH_OPERATOR]) for (const m of text.matchAll(re)) add(nameBefore(text, m.index!));
   for (const m of text.matchAll(SELF_REFERENCE)) {
     const name = nameBefore(text, m.index!);
-    if (name && name.name === (m[1] ?? m[2] ?? m[3]) && containers.grows(name)) return true;
+    if (name && name.name === (m[1] ?? m[2] ?? m[3])) add(name);
   }
   // A subscript read grows a defaultdict.
   if (text.includes('defaultdict')) {
-    for (let i = text.indexOf('['); i !== -1; i = text.indexOf('[', i + 1)) if (containers.grows(nameBefore(text, i), 'call')) return true;
+    for (let i = text.indexOf('['); i !== -1; i = text.indexOf('[', i + 1)) add(nameBefore(text, i), 'call');
+  }
+  return out;
+}
+
+function grownContainer(text: string): boolean {
+  const sites = growthSites(text);
+  if (sites.size === 0) return false;
+  const declared = declaredContainers(text, sites.keys());
+  if (declared.size === 0) return false;
+  const containers = new Containers(text, declared);
+  for (const [name, list] of sites) {
+    if (!declared.has(name)) continue;
+    for (const site of list) if (containers.grows({ name, start: site.start }, site.need)) return true;
   }
   return false;
 }
