@@ -55,7 +55,7 @@ const SELF_REFERENCE = /=\s*(?:(\w+)\s*[+|]|\{\s*\*\*\s*(\w+)\b|\[\s*\*\s*(\w+)\
 const FIXED_KEY = /^\[\s*(?:"[^"\\\n{}]*"|'[^'\\\n{}]*'|\d+|True|False|None|[A-Z][A-Z0-9_]*)\s*\]$/;
 
 interface Declared {
-  /** Declared at column 0 (or after `;`/`:`): may be a module global, grown through its bare name. */
+  /** Declared at column 0 (or after `;`): may be a module global, grown through its bare name. */
   module: boolean;
   /** Declared indented (at these line starts) or after `;`/`:` (-1): may be a class attribute, grown through `self.name` / `Class.name`. */
   indented: number[];
@@ -75,10 +75,11 @@ function declaredContainers(text: string, names: Iterable<string>): Map<string, 
     if (!d) out.set(name, (d = { module: false, indented: [], keyed: false, call: false }));
     const prefix = m[1];
     if (prefix === '') d.module = true;
-    else if (/[;:]/.test(prefix)) {
+    else if (prefix.startsWith(';')) {
       d.module = true;
       d.indented.push(-1);
-    } else d.indented.push(m.index!);
+    } else if (prefix.startsWith(':')) d.indented.push(-1); // `class A: x = []`: only a class body follows a colon
+    else d.indented.push(m.index!);
     const value = m[3];
     if (value !== '[') d.keyed = true;
     if (value === undefined || value.endsWith('(')) d.call = true;
