@@ -72,6 +72,14 @@ export interface DocExample {
   code: string;
 }
 
+/**
+ * A test of a file's raw text. A RegExp is one; a rule whose findings need several things at once (a name
+ * declared and then grown, an import and a call) can combine tests in a function.
+ */
+export interface TextTrigger {
+  test(text: string): boolean;
+}
+
 export interface RuleMeta {
   id: string;
   /** File kinds the check runs on. */
@@ -85,7 +93,7 @@ export interface RuleMeta {
    * Cheap pre-filter: the rule runs only on files whose text matches.
    * Keep it loose (no false negatives); most files in a workspace match nothing.
    */
-  trigger?: RegExp;
+  trigger?: TextTrigger;
   options?: Record<string, RuleOption>;
   docs: RuleDocs;
 }

@@ -32,4 +32,9 @@ if (tool === 'memlint') {
 }
 
 const wallMs = performance.now() - started;
-process.stdout.write(JSON.stringify({ tool, files: files.length, bytes, findings, wallMs, maxRssMb: process.resourceUsage().maxRSS / 1024 }) + '\n');
+// CPU time of every thread of the process: on a shared machine it moves far less than wall time.
+const usage = process.resourceUsage();
+const cpuMs = (usage.userCPUTime + usage.systemCPUTime) / 1000;
+// memlint loads the TypeScript compiler only for TS/JS files (scripts/build.mjs): a Python scan should not.
+const typescriptLoaded = Object.keys(require.cache).some((f) => f.endsWith('ts-morph.js'));
+process.stdout.write(JSON.stringify({ tool, files: files.length, bytes, findings, wallMs, cpuMs, maxRssMb: usage.maxRSS / 1024, typescriptLoaded }) + '\n');

@@ -37,10 +37,10 @@ function measure(tool, files, threads = 2) {
 
 function row(m) {
   const s = m.wallMs / 1000;
-  return `| ${m.label} | ${m.files} | ${(m.bytes / 1e6).toFixed(1)} | ${s.toFixed(1)} | ${Math.round(m.files / s)} | ${(m.bytes / 1e6 / s).toFixed(2)} | ${Math.round(m.maxRssMb)} | ${m.findings} |`;
+  return `| ${m.label} | ${m.files} | ${(m.bytes / 1e6).toFixed(1)} | ${s.toFixed(1)} | ${(m.cpuMs / 1000).toFixed(1)} | ${Math.round(m.files / s)} | ${(m.bytes / 1e6 / s).toFixed(2)} | ${Math.round(m.maxRssMb)} | ${m.findings} |`;
 }
 
-const header = '| run | files | MB | wall s | files/s | MB/s | peak RSS MB | findings |\n|---|---|---|---|---|---|---|---|';
+const header = '| run | files | MB | wall s | CPU s (all threads) | files/s | MB/s | peak RSS MB | findings |\n|---|---|---|---|---|---|---|---|---|';
 
 // 1. Python stdlib
 const stdlib = execFileSync('python3', ['-c', "import sysconfig; print(sysconfig.get_paths()['stdlib'])"], { encoding: 'utf8' }).trim();

@@ -19,20 +19,49 @@ const entries = [
   { in: 'client/src/extension.ts', out: 'client' },
 ].filter((e) => fs.existsSync(path.join(root, e.in)));
 
+/**
+ * The bundles get ts-morph (and the TypeScript compiler inside it: ~12 MB of JS, ~70 MB of memory in every
+ * thread that loads it) as a separate file, dist/ts-morph.js, loaded on the first use of `ts`: a Python-only
+ * scan, or a language server with no TS/JS document open, never loads it. `ts.SyntaxKind`, which rule modules
+ * read when they load, is a copy taken here from the same ts-morph.
+ */
+const lazyTsMorph = {
+  name: 'lazy-ts-morph',
+  setup(build) {
+    build.onResolve({ filter: /^ts-morph$/ }, () => ({ path: 'ts-morph', namespace: 'lazy-ts-morph' }));
+    build.onLoad({ filter: /.*/, namespace: 'lazy-ts-morph' }, () => ({
+      loader: 'js',
+      contents: `
+        const path = require('path');
+        let real;
+        const SyntaxKind = ${JSON.stringify(require('ts-morph').ts.SyntaxKind)};
+        const load = () => (real ??= require(path.join(__dirname, 'ts-morph.js')).ts);
+        const beforeLoad = new Proxy({}, { get: (_, key) => (key === 'SyntaxKind' ? SyntaxKind : load()[key]) });
+        Object.defineProperty(exports, 'ts', { enumerable: true, get: () => real ?? beforeLoad });
+      `,
+    }));
+  },
+};
+
 fs.mkdirSync(dist, { recursive: true });
-await esbuild.build({
-  entryPoints: entries.map((e) => ({ in: path.join(root, e.in), out: e.out })),
-  outdir: dist,
+const common = {
   bundle: true,
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  external: ['vscode'],
-  // jsonc-parser's UMD build hides its requires from the bundler; its ESM build bundles cleanly.
-  mainFields: ['module', 'main'],
   sourcemap: production ? false : 'linked',
   minify: production,
   logLevel: 'warning',
+};
+await esbuild.build({ ...common, entryPoints: [{ in: require.resolve('ts-morph'), out: 'ts-morph' }], outdir: dist });
+await esbuild.build({
+  plugins: [lazyTsMorph],
+  ...common,
+  entryPoints: entries.map((e) => ({ in: path.join(root, e.in), out: e.out })),
+  outdir: dist,
+  external: ['vscode'],
+  // jsonc-parser's UMD build hides its requires from the bundler; its ESM build bundles cleanly.
+  mainFields: ['module', 'main'],
   // ESM dependencies (web-tree-sitter) read import.meta.url; give them the bundle's own URL.
   define: { 'import.meta.url': '__memlintImportMetaUrl' },
   banner: { js: "const __memlintImportMetaUrl = require('url').pathToFileURL(__filename).href;" },

@@ -8,6 +8,7 @@ import type { Node, Tree } from 'web-tree-sitter';
 import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
 import { ancestor, captures, keywordArgument, positionalArguments, stringValue } from '../python/ast';
 import { importsOf, type ImportMap } from '../python/imports';
+import { maySetWorkerCount } from '../python/prefilters';
 import { HOST_CPUS, estimatePhrase, type Derived, perWorkerCost, totalCost, WORKER_OPTIONS } from './cpu-derived-workers-common';
 import { configAssignments, isGunicornConfigFile } from './gunicorn-config';
 import { cpuDerivedWorkersPythonDocs } from './worker-docs';
@@ -30,6 +31,7 @@ export default defineRule({
     docs: cpuDerivedWorkersPythonDocs,
   },
   check(ctx) {
+    if (!maySetWorkerCount(ctx.file)) return; // before parsing: `workers` alone is common outside server configs
     const tree = ctx.python();
     const imports = importsOf(tree);
     const text = ctx.file.text;

@@ -4,6 +4,7 @@
 import type { Node } from 'web-tree-sitter';
 import { defineRule, type FixSpec, type RuleContext } from '../api';
 import { ancestor, indentOf, intValue, keywordArgument, nodesAtText, positionalArguments, stringValue } from './ast';
+import { mayConfigurePageSize } from './prefilters';
 import { importsOf } from './imports';
 
 const SIZE_ATTRIBUTES = new Set(['page_size', 'max_page_size', 'max_limit', 'default_limit']);
@@ -55,6 +56,7 @@ class ExportPagination(PageNumberPagination):
     },
   },
   check(ctx) {
+    if (!mayConfigurePageSize(ctx.file)) return; // before parsing: most files the trigger lets through are not Django
     const tree = ctx.python();
     const text = ctx.file.text;
     const imports = importsOf(tree);

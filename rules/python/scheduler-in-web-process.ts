@@ -20,6 +20,7 @@ import {
   runByOwnProcess,
   underMainGuard,
 } from './web-context';
+import { mayRunAtWorkerStart } from './prefilters';
 
 const GUARD = 'os.getenv("ENABLE_SCHEDULER") == "true"';
 /** Files that conventionally run as their own process (Heroku's `clock`, a `worker`). */
@@ -102,7 +103,7 @@ class ShopConfig(AppConfig):
     },
   },
   check(ctx) {
-    if (isManagementCommandFile(ctx.file.relPath) || isWorkerScript(ctx)) return;
+    if (!mayRunAtWorkerStart(ctx.file) || isManagementCommandFile(ctx.file.relPath) || isWorkerScript(ctx)) return;
     const tree = ctx.python();
     const imports = importsOf(tree);
     const schedulers = schedulersOf(tree, imports);

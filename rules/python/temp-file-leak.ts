@@ -39,7 +39,8 @@ export default defineRule({
     kinds: ['python'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
-    trigger: /tempfile|mkstemp|mkdtemp|mktemp|NamedTemporaryFile|gettempdir|\/tmp\b/,
+    // A tempfile creator by name, or what checkTmpWrites needs (`tempdir` only as tempfile's): `import tempfile` alone reports nothing.
+    trigger: { test: (text) => /mkstemp|mkdtemp|mktemp|NamedTemporaryFile|gettempdir|\/tmp\b/.test(text) || (text.includes('tempdir') && text.includes('tempfile')) },
     docs: {
       summary: 'Temporary files and directories created on every call and never deleted.',
       whatItDoes:

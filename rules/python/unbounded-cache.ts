@@ -5,6 +5,7 @@ import type { Node, Tree } from 'web-tree-sitter';
 import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
 import { captures, hasSplat, indentOf, keywordArgument, positionalArguments } from './ast';
 import { importsOf, type ImportMap } from './imports';
+import { unboundedCacheTrigger } from './unbounded-cache-trigger';
 import { decoratorsOf, describeContainer, identifiersNamed, sourceOf, moduleStateOf, sizeLimitDeclarations, type Container } from './module-state';
 
 /** Decorators whose `maxsize=None` means "never evict". Bare use defaults to 128 entries. */
@@ -28,8 +29,8 @@ export default defineRule({
     kinds: ['python'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
-    // Something cache-like, or a module-level container (`_seen = {}`, `HISTORY: list = []`) that functions could grow.
-    trigger: /cache|memo|session_state|^[A-Za-z_][\w.]*\s*(?::[^=\n]+)?=\s*(?:\{|\[|(?:collections\.)?(?:dict|list|set|defaultdict|OrderedDict|deque|Counter)\()/m,
+    // A cache decorator, session state, a size limit, or a module-/class-level container that a function grows.
+    trigger: unboundedCacheTrigger,
     options: {
       suggestedMaxsize: { type: 'number', default: 128, description: 'The maxsize the fix gives lru_cache / functools.cache.' },
       suggestedMaxEntries: { type: 'number', default: 100, description: 'The max_entries the fix gives st.cache_data / st.cache_resource.' },

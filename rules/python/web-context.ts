@@ -8,7 +8,7 @@ import type { ProjectInfo, RuleContext } from '../api';
 import { ancestor, captures, stringValue } from './ast';
 import type { ImportMap } from './imports';
 
-const WEB_FRAMEWORKS = ['django', 'rest_framework', 'flask', 'fastapi', 'starlette', 'quart', 'litestar'];
+export const WEB_FRAMEWORKS = ['django', 'rest_framework', 'flask', 'fastapi', 'starlette', 'quart', 'litestar'];
 /** Modules a WSGI/ASGI server imports first (module level runs once per worker). */
 const ENTRY_MODULES = new Set(['wsgi', 'asgi', 'app', 'main']);
 

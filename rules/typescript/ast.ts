@@ -6,7 +6,6 @@ import { ts } from 'ts-morph';
 
 /** ts-morph exposes `ts` members through getters: hot loops read them from these constants instead. */
 const SK = ts.SyntaxKind;
-const forEachChild = ts.forEachChild;
 
 /** The nodes the TS rules look at, collected in one walk per parsed file and shared by every rule. */
 export interface FileIndex {
@@ -72,6 +71,8 @@ function emptyIndex(): FileIndex {
 
 /** One walk over a subtree, in document order. */
 export function indexSubtree(root: ts.Node): FileIndex {
+  // Read here, not when this module loads: the bundles load the TypeScript compiler on first use (scripts/build.mjs).
+  const forEachChild = ts.forEachChild;
   const index = emptyIndex();
   const visit = (node: ts.Node): void => {
     const kind = node.kind;

@@ -29,7 +29,9 @@ export interface WorkerInit {
 }
 
 const IN_PROCESS_LIMIT = 300;
-const BATCH = 64;
+const BATCH = 32;
+/** Batches sent to a worker before it returns one. */
+const WORKER_QUEUE = 2;
 
 export async function scanParallel(workspace: Workspace, targets: readonly string[], options: ParallelScanOptions = {}): Promise<FileResult[]> {
   const files = options.files ?? workspace.discover(targets);
@@ -72,17 +74,22 @@ export async function scanParallel(workspace: Workspace, targets: readonly strin
   const worker = () =>
     new Promise<void>((resolve, reject) => {
       const w = new Worker(workerFile, { execArgv, workerData: init });
-      const sendBatch = () => {
-        const batch = takeBatch();
-        if (!batch) {
-          void w.terminate().then(() => resolve());
-          return;
+      // The main thread reads messages only between its own batches, so each worker keeps a second batch
+      // queued: it never waits for the main thread to come round.
+      let inFlight = 0;
+      const fill = () => {
+        for (let batch = inFlight < WORKER_QUEUE ? takeBatch() : undefined; batch; batch = inFlight < WORKER_QUEUE ? takeBatch() : undefined) {
+          inFlight++;
+          w.postMessage({ start: batch[0], paths: files.slice(batch[0], batch[1]).map((f) => f.path) });
         }
-        w.postMessage({ start: batch[0], paths: files.slice(batch[0], batch[1]).map((f) => f.path) });
+        if (inFlight === 0) void w.terminate().then(() => resolve());
       };
       w.on('message', (msg: { start: number; results: FileResult[] } | { ready: true }) => {
-        if ('results' in msg) record(msg.start, msg.results);
-        sendBatch();
+        if ('results' in msg) {
+          inFlight--;
+          record(msg.start, msg.results);
+        }
+        fill();
       });
       w.on('error', reject);
       w.on('exit', (code) => (code === 0 || code === 1 ? resolve() : reject(new Error(`scan worker exited with ${code}`))));

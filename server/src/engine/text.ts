@@ -10,16 +10,21 @@ export interface Range {
 }
 
 export class LineIndex {
-  private readonly lineStarts: number[];
+  private starts?: number[];
 
-  constructor(private readonly text: string) {
+  constructor(private readonly text: string) {}
+
+  /** Computed on first use: the analyzer makes an index for every file a rule looks at, and most report nothing. */
+  private get lineStarts(): number[] {
+    if (this.starts) return this.starts;
+    const text = this.text;
     const starts = [0];
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
       if (c === 10) starts.push(i + 1);
       else if (c === 13 && text.charCodeAt(i + 1) !== 10) starts.push(i + 1);
     }
-    this.lineStarts = starts;
+    return (this.starts = starts);
   }
 
   get lineCount(): number {
