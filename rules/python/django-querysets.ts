@@ -11,6 +11,7 @@ import type { Node, Tree } from 'web-tree-sitter';
 import type { OffsetEdit } from '../api';
 import { ancestor, captures, keywordArgument, nodesAtText, positionalArguments, stringValue } from './ast';
 import { importsOf } from './imports';
+import { topLevelStatements } from './statements';
 
 /** Manager attributes that start a queryset chain: `Order.objects.filter(...)`. */
 const MANAGER_ATTRIBUTES = new Set(['objects', '_default_manager', '_base_manager']);
@@ -464,7 +465,9 @@ function definitionsIn(container: Node): Map<string, Node> {
   if (cached) return cached;
   const defs = new Map<string, Node>();
   byContainer.set(container.id, defs);
-  for (const child of container.namedChildren) {
+  // The module's statements (and their types) are already listed once per tree.
+  const children = container.type === 'module' ? topLevelStatements(container.tree).map((s) => (s.type === 'decorated_definition' || s.type === 'function_definition' ? s.node : null)) : container.namedChildren;
+  for (const child of children) {
     const def = child?.type === 'decorated_definition' ? child.childForFieldName('definition') : child;
     if (def?.type === 'function_definition') {
       const name = def.childForFieldName('name')?.text;
