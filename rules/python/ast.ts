@@ -36,12 +36,13 @@ export function capturesNamed(tree: Tree, source: string, name: string, node: No
 /**
  * The smallest node at the start of each match of `pattern` in the file's text. Finding candidates by text
  * and climbing from there costs microseconds, where a query walks the whole tree (several ms on big files):
- * use it when a rule looks for a few distinctive names. `pattern` must have the `g` flag.
+ * use it when a rule looks for a few distinctive names. `pattern` must have the `g` flag. `text` may be a slice
+ * of the file's text that starts at `offset`.
  */
-export function nodesAtText(tree: Tree, text: string, pattern: RegExp): Node[] {
+export function nodesAtText(tree: Tree, text: string, pattern: RegExp, offset = 0): Node[] {
   const out: Node[] = [];
   for (const m of text.matchAll(pattern)) {
-    const at = (m.index ?? 0) + (m[0].length - m[0].trimStart().length);
+    const at = offset + (m.index ?? 0) + (m[0].length - m[0].trimStart().length);
     const node = tree.rootNode.descendantForIndex(at, at);
     if (node) out.push(node);
   }
@@ -51,12 +52,13 @@ export function nodesAtText(tree: Tree, text: string, pattern: RegExp): Node[] {
 /**
  * Calls whose callee's last name matches `names` (a `g` regex of the bare name, e.g. /\b(?:len|list)\b/g),
  * found by text: `len(x)`, `futures.ThreadPoolExecutor(...)`. The callee is an identifier or an attribute.
+ * `text` may be a slice of the file's text that starts at `offset`.
  */
-export function callsNamed(tree: Tree, text: string, names: RegExp): Node[] {
+export function callsNamed(tree: Tree, text: string, names: RegExp, offset = 0): Node[] {
   const calls: Node[] = [];
   const seen = new Set<number>();
   const pattern = new RegExp(`(?:${names.source})(?=\\s*\\()`, 'g');
-  for (const name of nodesAtText(tree, text, pattern)) {
+  for (const name of nodesAtText(tree, text, pattern, offset)) {
     if (name.type !== 'identifier') continue;
     const callee = name.parent?.type === 'attribute' && name.parent.childForFieldName('attribute')?.id === name.id ? name.parent : name;
     const call = callee.parent;

@@ -11,6 +11,7 @@ import type { Node, Tree } from 'web-tree-sitter';
 import type { OffsetEdit } from '../api';
 import { ancestor, captures, keywordArgument, nodesAtText, positionalArguments, stringValue } from './ast';
 import { importsOf } from './imports';
+import { topLevelStatements } from './statements';
 
 /** Manager attributes that start a queryset chain: `Order.objects.filter(...)`. */
 const MANAGER_ATTRIBUTES = new Set(['objects', '_default_manager', '_base_manager']);
@@ -136,7 +137,7 @@ export function scopeOf(node: Node): Node {
  * Top-level answers per tree and node: several rules (n-plus-one, unbounded-queryset) ask about the same loops on
  * every keystroke. Callers and the chain building mutate answers, so each caller gets its own copy.
  */
-const querysetCache = new WeakMap<Tree, Map<number, QuerysetInfo | undefined>>();
+const querysetCache = new WeakMap<Tree, Map<number, { info: QuerysetInfo | undefined; reads: OutsideReads }>>();
 
 /** Describes the queryset an expression evaluates to, or undefined when it is not recognisably one. */
 export function querysetOf(expression: Node | null | undefined, depth = 0): QuerysetInfo | undefined {
@@ -144,9 +145,58 @@ export function querysetOf(expression: Node | null | undefined, depth = 0): Quer
   if (depth > 0) return describeQueryset(expression, depth);
   let perTree = querysetCache.get(expression.tree);
   if (!perTree) querysetCache.set(expression.tree, (perTree = new Map()));
-  if (!perTree.has(expression.id)) perTree.set(expression.id, describeQueryset(expression, 0));
-  const cached = perTree.get(expression.id);
-  return cached && copyInfo(cached);
+  let cached = perTree.get(expression.id);
+  if (!cached) {
+    const [info, reads] = recordingOutsideReads(() => describeQueryset(expression, 0));
+    perTree.set(expression.id, (cached = { info, reads }));
+  }
+  // A memoised answer still tells whoever records now what it read.
+  activeReads?.merge(cached.reads);
+  return cached.info && copyInfo(cached.info);
+}
+
+/**
+ * What a queryset answer read outside the top-level statement it was asked about, so that per-statement caches
+ * (rules/python/statements.ts) know when a cached answer still holds.
+ */
+export class OutsideReads {
+  /** Module-level functions looked up by name -> the definition's text then (null: there was none). */
+  readonly functions = new Map<string, string | null>();
+  /** Read something that cannot be named here (module-level variables, a definition with parse errors). */
+  unknown = false;
+
+  merge(other: OutsideReads): void {
+    for (const [name, text] of other.functions) this.functions.set(name, text);
+    this.unknown ||= other.unknown;
+  }
+}
+
+let activeReads: OutsideReads | undefined;
+
+/** Runs `fn`, collecting what the queryset analysis it does reads outside the statement (nested calls merge up). */
+export function recordingOutsideReads<T>(fn: () => T): [T, OutsideReads] {
+  const outer = activeReads;
+  const reads = new OutsideReads();
+  activeReads = reads;
+  try {
+    return [fn(), reads];
+  } finally {
+    activeReads = outer;
+    outer?.merge(reads);
+  }
+}
+
+/** True when every module-level function the reads named still has the same definition in this tree. */
+export function outsideReadsHold(tree: Tree, reads: OutsideReads): boolean {
+  if (reads.unknown) return false;
+  if (reads.functions.size === 0) return true;
+  const defs = definitionsIn(tree.rootNode);
+  for (const [name, text] of reads.functions) if ((defs.get(name)?.text ?? null) !== text) return false;
+  return true;
+}
+
+function readModuleScope(scope: Node): void {
+  if (activeReads && scope.type === 'module') activeReads.unknown = true;
 }
 
 function copyInfo(info: QuerysetInfo): QuerysetInfo {
@@ -321,7 +371,9 @@ function addPrefetchObject(info: QuerysetInfo, arg: Node): boolean {
 
 /** A variable: the assignments in its scope that reach the use (the dominating one and any later ones). */
 function resolveVariable(use: Node, depth: number): QuerysetInfo | undefined {
-  const index = scopeIndex(scopeOf(use));
+  const scope = scopeOf(use);
+  readModuleScope(scope);
+  const index = scopeIndex(scope);
   const name = use.text;
   const before = (n: Node) => n.endIndex <= use.startIndex;
   // `qs += ...`, `qs |= other`, a walrus: we do not follow those.
@@ -387,7 +439,12 @@ function helperDefinition(call: Node): Node | undefined {
   const fn = call.childForFieldName('function');
   if (!fn) return undefined;
   if (fn.type === 'identifier') {
-    return definitionsIn(call.tree.rootNode).get(fn.text);
+    const def = definitionsIn(call.tree.rootNode).get(fn.text);
+    if (activeReads) {
+      activeReads.functions.set(fn.text, def ? def.text : null);
+      if (def && (def.hasError || def.startPosition.column !== 0)) activeReads.unknown = true;
+    }
+    return def;
   }
   if (fn.type === 'attribute') {
     const cls = ancestor(call, 'class_definition');
@@ -408,7 +465,9 @@ function definitionsIn(container: Node): Map<string, Node> {
   if (cached) return cached;
   const defs = new Map<string, Node>();
   byContainer.set(container.id, defs);
-  for (const child of container.namedChildren) {
+  // The module's statements (and their types) are already listed once per tree.
+  const children = container.type === 'module' ? topLevelStatements(container.tree).map((s) => (s.type === 'decorated_definition' || s.type === 'function_definition' ? s.node : null)) : container.namedChildren;
+  for (const child of children) {
     const def = child?.type === 'decorated_definition' ? child.childForFieldName('definition') : child;
     if (def?.type === 'function_definition') {
       const name = def.childForFieldName('name')?.text;
@@ -530,11 +589,16 @@ export function iterationsOf(tree: Tree): readonly Iteration[] {
   return out;
 }
 
-function findIterations(tree: Tree): Iteration[] {
+/** The loops and comprehension clauses inside one top-level statement (its text starts at `start`). */
+export function iterationsIn(tree: Tree, text: string, start: number): Iteration[] {
+  return findIterations(tree, text, start);
+}
+
+function findIterations(tree: Tree, text = tree.rootNode.text, offset = 0): Iteration[] {
   const out: Iteration[] = [];
   // `for` keywords in the text lead to every loop and comprehension clause without a whole-tree query.
   const seen = new Set<number>();
-  for (const keyword of nodesAtText(tree, tree.rootNode.text, /\bfor\b/g)) {
+  for (const keyword of nodesAtText(tree, text, /\bfor\b/g, offset)) {
     const node = keyword.parent;
     if (keyword.type !== 'for' || !node || (node.type !== 'for_statement' && node.type !== 'for_in_clause') || seen.has(node.id)) continue;
     seen.add(node.id);
@@ -575,6 +639,7 @@ export function iterationOf(node: Node): Iteration | undefined {
 
 /** Uses of the variable `name` in the scope (not in nested functions or classes, not `x.name` or `f(name=...)`). */
 export function referencesInScope(scope: Node, name: string): Node[] {
+  readModuleScope(scope);
   const index = scopeIndex(scope);
   if (!index.references) {
     index.references = new Map();
@@ -588,7 +653,9 @@ export function referencesInScope(scope: Node, name: string): Node[] {
 
 /** `name = ...` assignments in the use's scope that end before the use, in source order. */
 export function assignmentsBefore(use: Node): Node[] {
-  return (scopeIndex(scopeOf(use)).assignments.get(use.text) ?? []).filter((a) => a.endIndex <= use.startIndex);
+  const scope = scopeOf(use);
+  readModuleScope(scope);
+  return (scopeIndex(scope).assignments.get(use.text) ?? []).filter((a) => a.endIndex <= use.startIndex);
 }
 
 /**

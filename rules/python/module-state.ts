@@ -7,6 +7,7 @@
 import type { Node, Tree } from 'web-tree-sitter';
 import { ancestor, captures, intValue, keywordArgument, positionalArguments, stringValue, walk } from './ast';
 import { importsOf, type ImportMap } from './imports';
+import { BoundedCache, statementCachesEnabled, topLevelStatements, type TopLevelStatement } from './statements';
 
 // ---------------------------------------------------------------------------------------------
 // Scopes
@@ -300,8 +301,87 @@ export function describeContainer(value: Node | null | undefined, imports: Impor
 }
 
 interface ClassInfo {
-  node: Node;
-  name: string;
+  readonly node: Node;
+  readonly name: string;
+}
+
+/** The class's node is only needed when a method's `self` is resolved: found on first use. */
+function lazyClassInfo(name: string, statement: Node): ClassInfo {
+  let node: Node | undefined;
+  return {
+    name,
+    get node() {
+      return (node ??= classDefinition(statement)!);
+    },
+  };
+}
+
+function classDefinition(statement: Node): Node | undefined {
+  const def = statement.type === 'decorated_definition' ? statement.childForFieldName('definition') : statement;
+  return def?.type === 'class_definition' ? def : undefined;
+}
+
+/** The value of `name = value` (the statement is an expression statement holding the assignment). */
+function assignedValue(statement: Node): Node | null {
+  return assignmentOf(statement)?.childForFieldName('right') ?? null;
+}
+
+type ContainerKind = NonNullable<ReturnType<typeof describeContainer>>;
+
+/** A container one top-level statement declares; `member` is its index in the class body (-1: the statement itself). */
+interface DeclaredContainer {
+  readonly member: number;
+  readonly name: string;
+  readonly kind: ContainerKind;
+}
+
+/** What one top-level statement declares: a function of its text and the file's imports only. */
+interface StatementDeclarations {
+  readonly importsKey: string;
+  /** Set for a class with a name and a body (it then resolves `ClassName.attr` and its methods' `self.attr`). */
+  readonly className?: string;
+  readonly containers: readonly DeclaredContainer[];
+}
+
+/** Kept across keystrokes: a keystroke re-reads only the statement it changed (walking every class body costs ms). */
+const declarationsCache = new BoundedCache<StatementDeclarations>(4000);
+
+function declarationsOf(statement: TopLevelStatement, imports: ImportMap, importsKey: string): StatementDeclarations {
+  const useCache = statement.cacheable && statementCachesEnabled();
+  const cached = useCache ? declarationsCache.get(statement.text) : undefined;
+  if (cached && cached.importsKey === importsKey) return cached;
+  const facts = readDeclarations(statement.node, imports, importsKey);
+  if (useCache) declarationsCache.set(statement.text, facts);
+  return facts;
+}
+
+function readDeclarations(statement: Node, imports: ImportMap, importsKey: string): StatementDeclarations {
+  const containers: DeclaredContainer[] = [];
+  const declared = (member: number, assignment: Node | undefined) => {
+    const left = assignment?.childForFieldName('left');
+    if (left?.type !== 'identifier') return;
+    const kind = describeContainer(assignment!.childForFieldName('right'), imports);
+    if (kind) containers.push({ member, name: left.text, kind });
+  };
+  const def = statement.type === 'decorated_definition' ? statement.childForFieldName('definition') : statement;
+  if (def?.type === 'class_definition') {
+    const className = def.childForFieldName('name')?.text;
+    const body = def.childForFieldName('body');
+    if (!className || !body) return { importsKey, containers };
+    body.namedChildren.forEach((member, i) => declared(i, member ? assignmentOf(member) : undefined));
+    return { importsKey, className, containers };
+  }
+  declared(-1, assignmentOf(statement));
+  return { importsKey, containers };
+}
+
+const importsKeys = new WeakMap<Tree, string>();
+
+/** The file's imports as one string: declarations read through them (`collections.deque` spelled `deque`). */
+function importsKeyOf(tree: Tree): string {
+  let key = importsKeys.get(tree);
+  if (key === undefined) importsKeys.set(tree, (key = JSON.stringify([...importsOf(tree).names])));
+  return key;
 }
 
 class ModuleStateBuilder {
@@ -328,37 +408,26 @@ class ModuleStateBuilder {
 
   // -- declarations ---------------------------------------------------------------------------
 
+  /** Containers declared at module level and in top-level class bodies, from per-statement facts. */
   private collectDeclarations(): void {
-    for (const stmt of this.tree.rootNode.namedChildren) {
-      if (!stmt) continue;
-      const def = stmt.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
-      if (def?.type === 'class_definition') {
-        this.collectClass(def);
-        continue;
+    const importsKey = importsKeyOf(this.tree);
+    for (const statement of topLevelStatements(this.tree)) {
+      const facts = declarationsOf(statement, this.imports, importsKey);
+      const className = facts.className;
+      if (className !== undefined) this.classes.set(className, lazyClassInfo(className, statement.node));
+      for (const c of facts.containers) {
+        if (c.member < 0) {
+          if (this.byId.has(`module:${c.name}`)) continue;
+          this.declare(`module:${c.name}`, c.name, 'module', c.kind, assignedValue(statement.node));
+        } else {
+          const member = classDefinition(statement.node)?.childForFieldName('body')?.namedChild(c.member);
+          this.declare(`class:${className}.${c.name}`, `${className}.${c.name}`, 'class', c.kind, member ? assignedValue(member) : null);
+        }
       }
-      const assignment = assignmentOf(stmt);
-      const left = assignment?.childForFieldName('left');
-      if (left?.type !== 'identifier' || this.byId.has(`module:${left.text}`)) continue;
-      this.declare(`module:${left.text}`, left.text, 'module', assignment!.childForFieldName('right'));
     }
   }
 
-  private collectClass(cls: Node): void {
-    const name = cls.childForFieldName('name')?.text;
-    const body = cls.childForFieldName('body');
-    if (!name || !body) return;
-    this.classes.set(name, { node: cls, name });
-    for (const stmt of body.namedChildren) {
-      const assignment = stmt ? assignmentOf(stmt) : undefined;
-      const left = assignment?.childForFieldName('left');
-      if (left?.type !== 'identifier') continue;
-      this.declare(`class:${name}.${left.text}`, `${name}.${left.text}`, 'class', assignment!.childForFieldName('right'));
-    }
-  }
-
-  private declare(id: string, label: string, scope: Container['scope'], value: Node | null): void {
-    const kind = describeContainer(value, this.imports);
-    if (!kind) return;
+  private declare(id: string, label: string, scope: Container['scope'], kind: ContainerKind, value: Node | null): void {
     if (kind.autoVivify) this.autoVivify.add(id);
     this.byId.set(id, { id, label, scope, type: kind.type, bounded: kind.bounded, declaration: value ?? undefined, growths: [], evictions: [], escapes: [] });
   }

@@ -2,21 +2,25 @@
  * n-plus-one (Python/Django): a loop over a queryset whose body follows a relation of each row, one query per row.
  */
 import type { Node, Tree } from 'web-tree-sitter';
-import { defineRule, type FixSpec, type RuleContext } from '../api';
+import { defineRule, type FixSpec, type ReportSpec } from '../api';
 import { captures, positionalArguments } from './ast';
 import {
   addRelationEdits,
   fixesAllowed,
   isDjangoFile,
   iterationOf,
-  iterationsOf,
+  iterationsIn,
   loadsRelation,
   mayContainQuerysets,
+  outsideReadsHold,
   querysetOf,
+  recordingOutsideReads,
   unparenthesize,
   type Iteration,
+  type OutsideReads,
   type QuerysetInfo,
 } from './django-querysets';
+import { StatementFindingsCache, topLevelStatements, type TopLevelStatement } from './statements';
 
 /** Methods of a related manager that run a query: `order.items.all()`, `order.items.count()`. */
 const MANAGER_METHODS = new Set([
@@ -171,14 +175,28 @@ def order_list(request):
     const tree = ctx.python();
     if (!isDjangoFile(tree, ctx.file.text)) return;
     const canFix = fixesAllowed(tree);
-    const sources = new Map<number, RowSource | null>();
-    for (const iteration of iterationsOf(tree)) {
-      const source = rowSource(iteration, sources);
-      if (!source) continue;
-      for (const access of accessesToReport(tree, iteration, source)) report(ctx, iteration, source, access, canFix);
+    const context = canFix ? 'fixable' : 'unfixable';
+    for (const statement of topLevelStatements(tree)) {
+      if (!/\bfor\b/.test(statement.text)) continue;
+      findingsCache.check(ctx, statement, context, (reads) => outsideReadsHold(tree, reads), (report) => {
+        const [, reads] = recordingOutsideReads(() => checkStatement(tree, statement, canFix, report));
+        return reads.unknown ? undefined : reads;
+      });
     }
   },
 });
+
+/** Findings per top-level statement, kept across keystrokes: a keystroke re-checks only the statement it changed. */
+const findingsCache = new StatementFindingsCache<OutsideReads>();
+
+function checkStatement(tree: Tree, statement: TopLevelStatement, canFix: boolean, reportTo: (spec: ReportSpec) => void): void {
+  const sources = new Map<number, RowSource | null>();
+  for (const iteration of iterationsIn(tree, statement.text, statement.start)) {
+    const source = rowSource(iteration, sources);
+    if (!source) continue;
+    for (const access of accessesToReport(tree, iteration, source)) reportTo(finding(iteration, source, access, canFix));
+  }
+}
 
 /** What a loop iterates, when it is a queryset of model instances (memoised per loop node). */
 function rowSource(iteration: Iteration, memo: Map<number, RowSource | null>): RowSource | undefined {
@@ -326,7 +344,7 @@ function looksLikeManagerCall(method: string, call: Node): boolean {
   }
 }
 
-function report(ctx: RuleContext, iteration: Iteration, source: RowSource, access: RelationAccess, canFix: boolean): void {
+function finding(iteration: Iteration, source: RowSource, access: RelationAccess, canFix: boolean): ReportSpec {
   const row = iteration.target.text;
   const perRow = row.length >= 3 ? row : 'row';
   const fullPath = source.prefix + access.path.join('__');
@@ -354,5 +372,5 @@ function report(ctx: RuleContext, iteration: Iteration, source: RowSource, acces
       `Runs one extra query per ${perRow} for ${read}.${access.method}(...) (N+1 queries); load the rows once with ` +
       `.prefetch_related(Prefetch("${fullPath}", queryset=..., to_attr=...)) or annotate the ${outer}queryset`;
   }
-  ctx.report({ start: access.node.startIndex, end: access.node.endIndex, message, fixes });
+  return { start: access.node.startIndex, end: access.node.endIndex, message, fixes };
 }

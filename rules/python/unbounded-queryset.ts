@@ -10,15 +10,19 @@ import {
   calleeName,
   fixesAllowed,
   isDjangoFile,
-  iterationsOf,
+  iterationsIn,
   mayContainQuerysets,
+  outsideReadsHold,
   querysetOf,
+  recordingOutsideReads,
   referencesInScope,
   scopeOf,
   unparenthesize,
   type Iteration,
+  type OutsideReads,
   type QuerysetInfo,
 } from './django-querysets';
+import { StatementFindingsCache, topLevelStatements, type TopLevelStatement } from './statements';
 
 /** Calls that write each row out: CSV writers, files, response streams, `self.stdout` in management commands. */
 const WRITE_METHODS = new Set(['writerow', 'writerows', 'write', 'writelines']);
@@ -133,17 +137,37 @@ def export_orders(request):
     if (!django && !sqlalchemy) return;
     const canFix = fixesAllowed(tree);
     const chunkSize = ctx.options.chunkSize as number;
-    if (django) {
-      checkCalls(ctx, tree, canFix, chunkSize);
-      checkExportLoops(ctx, tree, canFix, chunkSize);
+    const context = `${django} ${sqlalchemy} ${canFix} ${chunkSize}`;
+    for (const statement of topLevelStatements(tree)) {
+      if (!CANDIDATE.test(statement.text)) continue;
+      findingsCache.check(ctx, statement, context, (reads) => outsideReadsHold(tree, reads), (report) => {
+        const [, reads] = recordingOutsideReads(() => {
+          const local: Reporter = { report };
+          const iterations = iterationsIn(tree, statement.text, statement.start);
+          if (django) {
+            checkCalls(local, tree, statement, canFix, chunkSize);
+            checkExportLoops(local, tree, iterations, canFix, chunkSize);
+          }
+          if (sqlalchemy) checkSqlAlchemyExports(local, tree, iterations);
+        });
+        return reads.unknown ? undefined : reads;
+      });
     }
-    if (sqlalchemy) checkSqlAlchemyExports(ctx, tree);
   },
 });
 
+/** The helpers below only report: each statement's findings are collected for the cache. */
+type Reporter = Pick<RuleContext, 'report'>;
+
+/** Statements with something to check: a call by one of the names checkCalls looks for, or a loop. */
+const CANDIDATE = /\b(?:len|list|tuple|\w*Serializer|for)\b/;
+
+/** Findings per top-level statement, kept across keystrokes: a keystroke re-checks only the statement it changed. */
+const findingsCache = new StatementFindingsCache<OutsideReads>();
+
 /** `len(qs)`, `list(qs)`, `OrderSerializer(qs, many=True)`. */
-function checkCalls(ctx: RuleContext, tree: Tree, canFix: boolean, chunkSize: number): void {
-  for (const call of callsNamed(tree, ctx.file.text, /\b(?:len|list|tuple|\w*Serializer)\b/g)) {
+function checkCalls(ctx: Reporter, tree: Tree, statement: TopLevelStatement, canFix: boolean, chunkSize: number): void {
+  for (const call of callsNamed(tree, statement.text, /\b(?:len|list|tuple|\w*Serializer)\b/g, statement.start)) {
     const name = calleeName(call) ?? '';
     const isBuiltin = call.childForFieldName('function')?.type === 'identifier';
     if (isBuiltin && name === 'len') checkLen(ctx, call, canFix);
@@ -152,7 +176,7 @@ function checkCalls(ctx: RuleContext, tree: Tree, canFix: boolean, chunkSize: nu
   }
 }
 
-function checkLen(ctx: RuleContext, call: Node, canFix: boolean): void {
+function checkLen(ctx: Reporter, call: Node, canFix: boolean): void {
   const args = positionalArguments(call);
   if (args.length !== 1) return;
   let counted = unparenthesize(args[0]);
@@ -176,7 +200,7 @@ function checkLen(ctx: RuleContext, call: Node, canFix: boolean): void {
   });
 }
 
-function checkList(ctx: RuleContext, call: Node, canFix: boolean, chunkSize: number): void {
+function checkList(ctx: Reporter, call: Node, canFix: boolean, chunkSize: number): void {
   const args = positionalArguments(call);
   if (args.length !== 1) return;
   const parent = call.parent?.parent;
@@ -216,7 +240,7 @@ function listToIteratorFix(call: Node, source: Node, chunkSize: number): FixSpec
   };
 }
 
-function checkSerializer(ctx: RuleContext, call: Node): void {
+function checkSerializer(ctx: Reporter, call: Node): void {
   if (keywordArgument(call, 'many')?.text !== 'True') return;
   const data = positionalArguments(call)[0] ?? keywordArgument(call, 'instance');
   if (!data) return;
@@ -230,8 +254,8 @@ function checkSerializer(ctx: RuleContext, call: Node): void {
 }
 
 /** `for o in Order.objects.all(): writer.writerow(...)` and comprehensions whose list becomes the response. */
-function checkExportLoops(ctx: RuleContext, tree: Tree, canFix: boolean, chunkSize: number): void {
-  for (const iteration of iterationsOf(tree)) {
+function checkExportLoops(ctx: Reporter, tree: Tree, iterations: readonly Iteration[], canFix: boolean, chunkSize: number): void {
+  for (const iteration of iterations) {
     const iterable = unparenthesize(iteration.iterable);
     if (iterable.type === 'call' && ['list', 'tuple'].includes(calleeName(iterable) ?? '')) continue; // reported as list()
     const info = querysetOf(iterable);
@@ -253,9 +277,9 @@ function checkExportLoops(ctx: RuleContext, tree: Tree, canFix: boolean, chunkSi
 }
 
 /** SQLAlchemy `.all()` whose rows feed an export loop or a response. */
-function checkSqlAlchemyExports(ctx: RuleContext, tree: Tree): void {
+function checkSqlAlchemyExports(ctx: Reporter, tree: Tree, iterations: readonly Iteration[]): void {
   const reported = new Set<number>();
-  for (const iteration of iterationsOf(tree)) {
+  for (const iteration of iterations) {
     const all = sqlAlchemyAllFeeding(unparenthesize(iteration.iterable));
     if (!all || reported.has(all.id) || !exportKind(tree, iteration)) continue;
     reported.add(all.id);
