@@ -26,6 +26,8 @@ export interface WorkerInit {
   configFile?: string;
   select?: readonly string[];
   ignore?: readonly string[];
+  /** The main thread's discovery: what rules that read other files see, the same in every thread. */
+  projectFiles: readonly DiscoveredFile[];
 }
 
 const IN_PROCESS_LIMIT = 300;
@@ -46,6 +48,7 @@ export async function scanParallel(workspace: Workspace, targets: readonly strin
     configFile: workspace.config.source && workspace.options.configFile ? workspace.config.source : undefined,
     select: workspace.options.filter?.select,
     ignore: workspace.options.filter?.ignore,
+    projectFiles: workspace.projectFiles,
   };
   const results: FileResult[] = new Array(files.length);
   let next = 0;

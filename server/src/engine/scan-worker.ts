@@ -10,6 +10,7 @@ async function main(): Promise<void> {
     configFile: init.configFile,
     filter: { select: init.select, ignore: init.ignore },
   });
+  workspace.adoptProjectFiles(init.projectFiles);
   parentPort!.on('message', (msg: { start: number; paths: string[] }) => {
     const results = msg.paths.map((p) => workspace.analyzeFile(p));
     parentPort!.postMessage({ start: msg.start, results });

@@ -83,6 +83,16 @@ export class Workspace {
     return known.filter((f) => this.analyzer.wants(f.relPath));
   }
 
+  /** The files of the last discovery: what rules that read other files see through `project.files()`. */
+  get projectFiles(): readonly DiscoveredFile[] {
+    return this.fileList;
+  }
+
+  /** Uses another thread's discovery as this workspace's file list (a scan worker gets the main thread's). */
+  adoptProjectFiles(files: readonly DiscoveredFile[]): void {
+    this.fileList = [...files];
+  }
+
   /** Reads and analyses one file from disk (or the override), with notes for anything skipped. */
   analyzeFile(absPath: string): FileResult {
     const relPath = this.relPath(absPath);
