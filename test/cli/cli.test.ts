@@ -60,6 +60,19 @@ describe('memlint CLI', () => {
     assert.equal(memlint(root, '--select', 'large-page-size').code, 1);
   });
 
+  it('checks the files it is given against the whole project, as a pre-commit hook passes them', () => {
+    const root = tempWorkspace({});
+    fs.cpSync(path.resolve(__dirname, '..', '..', 'examples'), root, { recursive: true });
+    const given = ['django-app/gunicorn.conf.py', 'express-app/package.json'];
+    const keys = (stdout: string) =>
+      (JSON.parse(stdout).findings as { ruleId: string; file: string; range: unknown }[]).map((f) => `${f.file} ${f.ruleId} ${JSON.stringify(f.range)}`).sort();
+    const full = keys(memlint(root, '--format', 'json').stdout).filter((k) => given.some((g) => k.startsWith(`${g} `)));
+    const narrow = keys(memlint(root, ...given, '--format', 'json').stdout);
+    // The budget of render.yaml's service lands on gunicorn.conf.py, node-heap-limit reads render.yaml's plan.
+    assert.ok(full.some((k) => k.includes(' memory-budget ')) && full.some((k) => k.includes(' node-heap-limit ')), full.join('\n'));
+    assert.deepEqual(narrow, full);
+  });
+
   it('writes the documented JSON shape with 1-based ranges and relative forward-slash paths', () => {
     const root = tempWorkspace({ 'app/pagination.py': BIG_PAGE });
     const out = JSON.parse(memlint(root, '--format', 'json').stdout);

@@ -48,6 +48,10 @@ export class Workspace {
   /** What rules see of the workspace beyond their own file. */
   readonly project: ProjectInfo;
   private fileList: DiscoveredFile[] = [];
+  /** The last discovery covered only some files or folders under the root (`memlint app/settings.py`). */
+  private narrowDiscovery = false;
+  /** Every recognised file under the root, listed on first need after a narrow discovery. */
+  private rootFileList?: DiscoveredFile[];
   private readonly textCache = new Map<string, string | undefined>();
 
   private constructor(readonly options: WorkspaceOptions) {
@@ -73,19 +77,32 @@ export class Workspace {
    * other files (deploy configs, requirements) see every file memlint recognises through `project.files()`.
    */
   discover(targets: readonly string[] = ['.']): DiscoveredFile[] {
-    const known = discoverFiles(targets, {
+    const known = this.discoverUnder(targets);
+    this.fileList = known;
+    this.narrowDiscovery = !targets.some((t) => path.resolve(this.root, t) === this.root);
+    this.rootFileList = undefined;
+    return known.filter((f) => this.analyzer.wants(f.relPath));
+  }
+
+  /**
+   * What rules that read other files see through `project.files()`: the last discovery, or, when it covered
+   * only some files of a project (a pre-commit hook passing the changed files), every file of the project, so
+   * a render.yaml checked alone still finds the gunicorn config and requirements it depends on. A root that
+   * does not look like a project (no VCS, manifest or deploy file: a home directory) is not walked.
+   */
+  get projectFiles(): readonly DiscoveredFile[] {
+    if (!this.narrowDiscovery || !looksLikeProject(this.root)) return this.fileList;
+    this.rootFileList ??= this.discoverUnder(['.']);
+    return this.rootFileList;
+  }
+
+  private discoverUnder(targets: readonly string[]): DiscoveredFile[] {
+    return discoverFiles(targets, {
       root: this.root,
       include: this.config.include,
       exclude: this.config.exclude,
       wanted: (rel) => classify(rel) !== undefined || DEPENDENCY_MANIFESTS.test(rel),
     });
-    this.fileList = known;
-    return known.filter((f) => this.analyzer.wants(f.relPath));
-  }
-
-  /** The files of the last discovery: what rules that read other files see through `project.files()`. */
-  get projectFiles(): readonly DiscoveredFile[] {
-    return this.fileList;
   }
 
   /** Uses another thread's discovery as this workspace's file list (a scan worker gets the main thread's). */
@@ -131,13 +148,16 @@ export class Workspace {
   /** Drops cached texts of other files (call when files change on disk). */
   invalidate(absPath?: string): void {
     if (absPath) this.textCache.delete(this.relPath(absPath));
-    else this.textCache.clear();
+    else {
+      this.textCache.clear();
+      this.rootFileList = undefined;
+    }
   }
 
   private projectInfo(): ProjectInfo {
     return {
       memoryLimitMb: this.config.memoryLimitMb,
-      files: () => this.fileList.map((f) => f.relPath),
+      files: () => this.projectFiles.map((f) => f.relPath),
       readFile: (rel) => {
         if (this.textCache.has(rel)) return this.textCache.get(rel);
         const abs = path.resolve(this.root, rel);
@@ -154,4 +174,14 @@ export class Workspace {
       },
     };
   }
+}
+
+/** Files whose presence at the root marks a project (and so a folder worth listing for cross-file rules). */
+const PROJECT_MARKERS = [
+  '.git', 'memlint.toml', 'pyproject.toml', 'package.json', 'requirements.txt', 'setup.py', 'manage.py', 'Pipfile',
+  'render.yaml', 'Procfile', 'Dockerfile', 'docker-compose.yml', 'compose.yaml', 'fly.toml', 'app.json', 'railway.json',
+];
+
+function looksLikeProject(root: string): boolean {
+  return PROJECT_MARKERS.some((name) => fs.existsSync(path.join(root, name)));
 }
