@@ -18,6 +18,7 @@ import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { keystrokeChanges, pythonFile, typescriptFile } from './lsp-bench-files.mjs';
+import { timedRules } from './timed-rules.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({
@@ -294,22 +295,11 @@ async function ruleCosts() {
       fs.writeFileSync(file, text);
       const all = await engine.Workspace.open({ root: dir });
       const times = new Map();
-      const timed = (rule) => ({
-        meta: rule.meta,
-        check(ctx) {
-          const t = performance.now();
-          try {
-            rule.check(ctx);
-          } finally {
-            times.set(rule.meta.id, [...(times.get(rule.meta.id) ?? []), performance.now() - t]);
-          }
-        },
-      });
       const parseOnly = {
         meta: { id: '(full parse)', kinds: ['python', 'typescript'], defaultSeverity: 'info', fix: 'none', docs: {} },
         check: (ctx) => (ctx.file.kind === 'python' ? ctx.python() : ctx.typescript()),
       };
-      const ws = await engine.Workspace.open({ root: dir, rules: [parseOnly, ...all.rules].map(timed) });
+      const ws = await engine.Workspace.open({ root: dir, rules: timedRules([parseOnly, ...all.rules], times) });
       for (let i = 0; i < 5; i++) ws.analyzeText(file, text);
       const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
       out[name] = [...times].map(([id, v]) => [id, median(v)]).filter(([, t]) => t >= 1).sort((a, b) => b[1] - a[1]);

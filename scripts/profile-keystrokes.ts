@@ -17,6 +17,8 @@ import { Workspace } from '../server/src/engine/workspace';
 import { TrackedDocument } from '../server/src/lsp/documents';
 // @ts-expect-error plain JavaScript module shared with the bench
 import { keystrokeChanges, pythonFile, typescriptFile } from './lsp-bench-files.mjs';
+// @ts-expect-error plain JavaScript module shared with the bench
+import { timedRules } from './timed-rules.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -28,19 +30,7 @@ const { values: args } = parseArgs({
 
 /** Milliseconds spent in each rule's check() over the run. */
 const ruleMs = new Map<string, number[]>();
-const timed: Rule[] = allRules.map((rule) => ({
-  meta: rule.meta,
-  check(ctx) {
-    const t = performance.now();
-    try {
-      rule.check(ctx);
-    } finally {
-      const list = ruleMs.get(rule.meta.id) ?? [];
-      list.push(performance.now() - t);
-      ruleMs.set(rule.meta.id, list);
-    }
-  },
-}));
+const timed: Rule[] = timedRules(allRules, ruleMs);
 
 const p = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN;
 const summary = (values: number[]): string => {
