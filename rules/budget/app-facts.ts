@@ -7,6 +7,7 @@
 import { findNodeAtLocation } from 'jsonc-parser';
 import { dirOf, joinPath, type Workspace } from './deploy-files';
 import type { LibraryKey } from './baselines';
+import { topLevelImports } from './python-reach';
 
 /** `Django_REST-framework` -> `django-rest-framework` (PEP 503). */
 export function normalizePackage(name: string): string {
@@ -145,7 +146,6 @@ export interface PythonSourceFacts {
 
 const MAX_SOURCE_FILES = 3000;
 const SKIP_SOURCE = /(^|\/)(node_modules|\.git|\.venv|venv|env|site-packages|__pycache__|migrations|tests?|dist|build)\//;
-const IMPORT = /^[ \t]*(?:from[ \t]+([A-Za-z_]\w*)[\w.]*[ \t]+import|import[ \t]+([A-Za-z_]\w*(?:[ \t]*,[ \t]*[A-Za-z_]\w*)*))/gm;
 
 interface FileFacts {
   imports: string[];
@@ -157,11 +157,7 @@ interface FileFacts {
 }
 
 function pythonFileFacts(text: string): FileFacts {
-  const imports: string[] = [];
-  for (const m of text.matchAll(IMPORT)) {
-    if (m[1]) imports.push(m[1]);
-    else for (const name of m[2].split(',')) imports.push(name.trim().split(/\s/)[0]);
-  }
+  const imports = topLevelImports(text);
   let pool: number | undefined;
   for (const m of text.matchAll(/create_(?:async_)?engine\(([^)]*)\)/g)) {
     const size = /pool_size\s*=\s*(\d+)/.exec(m[1]);

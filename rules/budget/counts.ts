@@ -62,7 +62,7 @@ export function shellCount(value: string, ctx: CountContext): Count | undefined 
 }
 
 /** Integer arithmetic with + - * / // and parentheses. */
-export function evalArithmetic(expr: string): number | undefined {
+function evalArithmetic(expr: string): number | undefined {
   const tokens = expr.match(/\d+|\/\/|[-+*/()]|\S/g) ?? [];
   let i = 0;
   const primary = (): number | undefined => {

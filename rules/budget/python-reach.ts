@@ -37,9 +37,18 @@ export function importsReachedBy(ws: Workspace, server: Server, roots: readonly 
   if (!entry) return undefined;
   const imported = new Set<string>();
   for (const file of reachedFiles(modules, entry)) {
-    for (const name of refsOf(ws, file)?.imports ?? []) if (!name.startsWith('.')) imported.add(name.split('.')[0]);
+    for (const name of topLevelNames(refsOf(ws, file)?.imports ?? [])) imported.add(name);
   }
   return imported;
+}
+
+/** Top-level names of the absolute imports in a module's text (`pandas`, `django`). */
+export function topLevelImports(text: string): string[] {
+  return topLevelNames(moduleRefs(text).imports);
+}
+
+function topLevelNames(imports: readonly string[]): string[] {
+  return imports.filter((name) => !name.startsWith('.')).map((name) => name.split('.')[0]);
 }
 
 function entryFile(modules: ModuleFiles, server: Server): string | undefined {
