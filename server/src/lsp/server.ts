@@ -17,6 +17,7 @@ import {
   type InitializeParams,
   type InitializeResult,
 } from 'vscode-languageserver/node';
+import { readRegularText } from '../engine/safe-read';
 import type { FileResult, Finding } from '../engine/types';
 import { mayHoldBudgetFigures } from './budget-files';
 import { codeActions, makeEdit, type CodeActionHost } from './code-actions';
@@ -548,9 +549,5 @@ function positive(n: unknown): number | undefined {
 }
 
 function readOrUndefined(file: string): string | undefined {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
+  return readRegularText(file, 4 * 1048576);
 }
