@@ -23,7 +23,7 @@ export interface FixOutcome {
 export function applyFixesToFiles(workspace: Workspace, results: readonly FileResult[], selection: FixSelection): FixOutcome {
   const outcome: FixOutcome = { changed: [], notes: [] };
   for (const result of results) {
-    if (!result.findings.some((f) => f.fixes.some((x) => x.safety === 'safe' || selection.unsafe))) continue;
+    if (result.findings.length === 0) continue;
     try {
       const done = fixFile(workspace, result, selection);
       if (typeof done === 'string') outcome.notes.push(notFixed(result, done));
@@ -56,6 +56,9 @@ function fixFile(workspace: Workspace, result: FileResult, selection: FixSelecti
 
   // Fix the text with LF line endings and put CRLF back: the fixes then give the same result as on an LF file.
   const eol = lineEndingsOf(decoded.text);
+  // A CRLF file is fixed as its LF twin would be, even where the CRLF analysis offered no fix.
+  const fixable = result.findings.some((f) => f.fixes.some((x) => x.safety === 'safe' || selection.unsafe));
+  if (!fixable && eol !== 'crlf') return undefined;
   const source = eol === 'crlf' ? decoded.text.replace(/\r\n/g, '\n') : decoded.text;
   const fixed = fixUntilStable(source, (text) => workspace.analyzeText(result.path, text).findings, selection);
   if (fixed.applied.length === 0 || fixed.text === source) return undefined;

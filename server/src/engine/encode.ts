@@ -5,6 +5,11 @@
  */
 import { decode } from './read';
 
+function decodeOk(bytes: Uint8Array): string | undefined {
+  const r = decode(bytes);
+  return r.ok ? r.text : undefined;
+}
+
 /**
  * The bytes of `text` in `encoding` (a WHATWG label from decode()), or undefined when the encoding cannot
  * hold the text (a character latin-1 lacks) or is not one memlint can write (multi-byte legacy encodings).
@@ -17,9 +22,15 @@ export function encodeText(text: string, encoding: string, bom: boolean): Buffer
   else if (encoding === 'utf-16be') bytes = Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from(text, 'utf16le').swap16()]);
   else bytes = encodeSingleByte(text, encoding);
   if (!bytes) return undefined;
-  // Proof, not hope: the bytes must read back as the same text the way memlint (and Python) read them.
-  const back = decode(bytes);
-  return back.ok && back.text === text ? bytes : undefined;
+  // Proof, not hope: the bytes must read back as the same text in that encoding (as Python reads a file
+  // with a coding declaration), or as memlint reads them (UTF-8, or UTF-16 by its BOM).
+  let back: string | undefined;
+  try {
+    back = encoding === 'utf-8' || encoding.startsWith('utf-16') ? (decodeOk(bytes) ?? undefined) : new TextDecoder(encoding, { fatal: true }).decode(bytes);
+  } catch {
+    back = undefined;
+  }
+  return back === text ? bytes : undefined;
 }
 
 const tables = new Map<string, Map<string, number> | undefined>();
