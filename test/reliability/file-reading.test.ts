@@ -68,6 +68,30 @@ describe('reliability: files that are not files', () => {
       assert.match(r.stdout, /^Dockerfile: note: skipped: resolves \(through a symlink\) outside the workspace/m);
     });
 
+    it('reads the project and never runs it: no code executed, no socket, no name lookup, no process started', () => {
+      const marker = (name: string) => `open(${JSON.stringify(name)}, "w").write("ran")\n`;
+      const root = tempWorkspace({
+        'app/pagination.py': `${marker('ran-import')}${BIG_PAGE}`,
+        'gunicorn.conf.py': `${marker('ran-gunicorn-conf')}workers = 4\n`,
+        'manage.py': marker('ran-manage'),
+        'setup.py': marker('ran-setup'),
+        'server.js': 'require("fs").writeFileSync("ran-js", "ran")\nconst express = require("express")\n',
+        'package.json': JSON.stringify({ name: 'x', scripts: { prestart: 'touch ran-npm', postinstall: 'touch ran-npm' }, dependencies: { express: '4' } }),
+        'Procfile': 'web: gunicorn -c gunicorn.conf.py app.wsgi\nrelease: touch ran-release\n',
+        'Dockerfile': 'FROM python:3.12\nRUN touch ran-docker\nCMD gunicorn app.wsgi\n',
+        'requirements.txt': 'django\ngunicorn\n',
+      });
+      const log = path.join(root, 'side-effects.log');
+      fs.writeFileSync(log, '');
+      const r = memlint(root, ['--fix', '--unsafe-fixes'], {
+        env: { ...process.env, NO_COLOR: '1', NODE_OPTIONS: `--require ${path.join(__dirname, 'no-side-effects.cjs')}`, MEMLINT_SIDE_EFFECTS_LOG: log },
+      });
+      assert.equal(r.timedOut, false);
+      assert.match(r.stderr, /Fixed \d+ problems?/);
+      assert.equal(fs.readFileSync(log, 'utf8'), '', 'memlint opened a socket, looked up a name or started a process');
+      assert.deepEqual(fs.readdirSync(root).filter((f) => f.startsWith('ran')), [], 'project code ran');
+    });
+
     it('a whole-folder scan with such files finishes and reports the rest', () => {
       const root = tempWorkspace({ 'app/pagination.py': BIG_PAGE, 'requirements.txt': 'django\n' });
       fs.symlinkSync('/dev/zero', path.join(root, 'Procfile'));
