@@ -14,6 +14,7 @@ import {
   type TextEdit,
   type WorkspaceEdit,
 } from 'vscode-languageserver/node';
+import { lineEndingsOf } from '../engine/encode';
 import { commentPrefixFor } from '../engine/suppress';
 import type { Finding } from '../engine/types';
 import { fixToData, isMemlintDiagnostic, isRange, rangeEdits, type DataFix } from './diagnostics';
@@ -135,7 +136,10 @@ export function ignoreEdit(doc: OpenDocument, line: number, ruleId: string): Tex
   return { range: { start: { line, character: 0 }, end: { line, character: 0 } }, newText: `${indent}${prefix} memlint: ignore[${ruleId}]${eol}` };
 }
 
-export function makeEdit(doc: OpenDocument, version: number, edits: TextEdit[], documentChanges: boolean): WorkspaceEdit {
+export function makeEdit(doc: OpenDocument, version: number, editsAsBuilt: TextEdit[], documentChanges: boolean): WorkspaceEdit {
+  // Fixes insert lines ending with LF: a CRLF document gets CRLF, as `--fix` writes it.
+  const crlf = lineEndingsOf(doc.text) === 'crlf';
+  const edits = crlf ? editsAsBuilt.map((e) => ({ ...e, newText: e.newText.replace(/\r?\n/g, '\r\n') })) : editsAsBuilt;
   if (documentChanges) return { documentChanges: [{ textDocument: { uri: doc.uri, version }, edits }] };
   return { changes: { [doc.uri]: edits } };
 }
