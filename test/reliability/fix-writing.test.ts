@@ -6,6 +6,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { encodeText, lineEndingsOf } from '../../server/src/engine/encode';
+import { makeEdit } from '../../server/src/lsp/code-actions';
+import { OpenDocument } from '../../server/src/lsp/open-documents';
 import { removeTempWorkspaces, tempWorkspace } from '../support/tmp';
 import { BIG_PAGE, BIG_PAGE_FIXED, BUILT, memlint } from './io-helpers';
 
@@ -36,6 +38,13 @@ describe('reliability: fixes keep encoding, line endings, permissions', () => {
     assert.equal(lineEndingsOf('a\r\nb\r\n'), 'crlf');
     assert.equal(lineEndingsOf('a\r\nb\n'), 'mixed');
     assert.equal(lineEndingsOf('a\nb'), 'lf');
+  });
+
+  it('in the editor, a fix inserting lines into a CRLF document inserts CRLF lines', () => {
+    const range = { start: { line: 1, character: 0 }, end: { line: 1, character: 0 } };
+    const edit = (text: string) => makeEdit(new OpenDocument('file:///w/gunicorn.conf.py', 'python', 1, text), 1, [{ range, newText: 'max_requests = 1000\nmax_requests_jitter = 100\n' }], false);
+    assert.equal(edit('workers = 4\r\nbind = "0.0.0.0"\r\n').changes!['file:///w/gunicorn.conf.py'][0].newText, 'max_requests = 1000\r\nmax_requests_jitter = 100\r\n');
+    assert.equal(edit('workers = 4\nbind = "0.0.0.0"\n').changes!['file:///w/gunicorn.conf.py'][0].newText, 'max_requests = 1000\nmax_requests_jitter = 100\n');
   });
 
   describe('the CLI', () => {
