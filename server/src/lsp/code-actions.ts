@@ -1,7 +1,6 @@
 /**
- * Code actions, built from `diagnostic.data` (no server-side state): each fix as a quickfix (the preferred one
- * marked), "Ignore <id> on this line", "Show documentation for <id>", and `source.fixAll.memlint` (safe fixes
- * only, for editor.codeActionsOnSave). Fixes always come from the server's own analysis of the document's
+ * Code actions: each fix as a quickfix (the preferred one marked), "Ignore <id> on this line", "Show
+ * documentation for <id>", and `source.fixAll.memlint` (safe fixes only, for editor.codeActionsOnSave). Fixes always come from the server's own analysis of the document's
  * current version: `diagnostic.data` comes back from the client and is never trusted to hold the edits (a
  * client, or a stale diagnostic, could send anything). An unsafe fix says so in its title.
  */
