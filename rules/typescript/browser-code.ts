@@ -2,9 +2,11 @@
  * Browser code: TS/JS that runs in a user's page, not in a server process. A module-level registry in a React
  * app lives as long as the tab, so server-memory rules (unbounded-cache) have nothing to say about it.
  *
- * A file is browser code when its package (the nearest package.json above it) depends on a browser UI framework
- * and on no server framework or server-rendering framework (Next.js, Nuxt, Remix, SvelteKit, Astro run the same
- * components on the server, so their packages are never treated as browser-only).
+ * A file is browser code when it sits in a folder of files served to browsers as they are (`static/`, `public/`,
+ * `assets/`: a Django app's vendored pdf.js, an Express app's public/js), or when its package (the nearest
+ * package.json above it) depends on a browser UI framework and on no server framework or server-rendering framework
+ * (Next.js, Nuxt, Remix, SvelteKit, Astro run the same components on the server, so their packages are never
+ * treated as browser-only).
  */
 import type { RuleContext } from '../api';
 
@@ -12,8 +14,11 @@ const BROWSER_FRAMEWORKS = /^(react|react-dom|vue|@angular\/core|svelte|preact|s
 const SERVER_FRAMEWORKS =
   /^(express|fastify|koa|@nestjs\/core|@hapi\/hapi|hapi|hono|restify|polka|@adonisjs\/core|sails|loopback|@loopback\/core|next|nuxt|@remix-run\/\w+|@sveltejs\/kit|astro|@builder\.io\/qwik-city|@trpc\/server|apollo-server(-\w+)?|@apollo\/server|graphql-yoga|socket\.io|ws|electron)$/;
 
-/** True when the file's package is a browser-only front end. */
+const SERVED_AS_IS = /(^|\/)(static|staticfiles|public|assets|wwwroot)\//;
+
+/** True when the file is served to browsers as it is, or its package is a browser-only front end. */
 export function isBrowserCode(ctx: RuleContext): boolean {
+  if (SERVED_AS_IS.test(ctx.file.relPath)) return true;
   const manifest = nearestPackageJson(ctx);
   if (!manifest) return false;
   const names = dependencyNames(manifest);

@@ -39,7 +39,8 @@ export default defineRule({
         'Finds module-level `Map`s, `Set`s, objects and arrays that functions running at request time grow ' +
         '(`cache.set(k, v)`, `seen.add(id)`, `log.push(entry)`, `hits[ip] = n`) while nothing in the file deletes, ' +
         'clears or caps them: no `.delete`/`.clear`/`.pop`/`.shift`/`.splice`, no `delete obj[k]`, no reassignment, ' +
-        'and no size check (`cache.size > MAX`, `list.length >= N`). Browser code is skipped: files whose package ' +
+        'and no size check (`cache.size > MAX`, `list.length >= N`). Browser code is skipped: files under static/, ' +
+        'public/ or assets/ folders (served to browsers as they are), and files whose package ' +
         '(nearest package.json) depends on a UI framework (React, Vue, Angular, Svelte, ...) and on no server or ' +
         'server-rendering framework (Express, Fastify, Nest, Next.js, Nuxt, ...), such as the React client of a Django app.',
       whyIsThisBad:
