@@ -50,7 +50,8 @@ export default defineRule({
         '(`deque(maxlen=...)`, `cachetools.LRUCache`, `len(x) >` checks, `task.add_done_callback(_tasks.discard)`), registries ' +
         'filled at import time (module-level loops, registration decorators, functions called at module level, ' +
         '`__init_subclass__`), ALL_CAPS tables and containers filled by `register*` / `setup` functions, writes to fixed keys ' +
-        '(`_state["client"] = ...`), and containers handed to other code that might evict them (passed to a call, returned, aliased).',
+        '(`_state["client"] = ...`) or to keys that are classes (`cls._instances[cls]` in a singleton metaclass, ' +
+        '`cache[type(obj)]`, `tables[model.__tablename__]`), and containers handed to other code that might evict them (passed to a call, returned, aliased).',
       whyIsThisBad:
         'A web worker lives for hours or days and serves every user. A cache keyed by user input (a URL, a query, ' +
         'a user id) gains an entry for every distinct value it ever sees and never gives one back, so the process ' +
