@@ -169,7 +169,11 @@ max_requests_jitter = 100
 timeout = 30
 `,
   },
-  fixSafety: 'Safe: adds `max_requests = 1000` and `max_requests_jitter = 100` after the `workers` line; workers then restart between requests, which clients do not see.',
+  fixSafety:
+    'Unsafe: adds `max_requests = 1000` and `max_requests_jitter = 100` after the `workers` line. Workers then restart ' +
+    'between requests: a stateless app answers the same, but memlint cannot prove the app keeps no state in its ' +
+    'processes (an in-memory cache, session or rate limiter starts empty again, a thread started in a worker restarts, ' +
+    'long-lived connections of async workers are closed after `graceful_timeout`). Apply it after checking that.',
   notes: RECYCLING_NOTES,
 };
 
@@ -192,7 +196,9 @@ export const missingWorkerRecyclingDeployDocs: RuleDocs = {
 `,
   },
   fixSafety:
-    'Safe: inserts `--max-requests 1000 --max-requests-jitter 100` after `gunicorn` (as separate elements in exec-form ' +
-    'lists), or `--max-tasks-per-child=100` after celery\'s `worker`; processes then restart between requests or tasks.',
+    'Unsafe: inserts `--max-requests 1000 --max-requests-jitter 100` after `gunicorn` (as separate elements in exec-form ' +
+    'lists), or `--max-tasks-per-child=100` after celery\'s `worker`. Processes then restart between requests or tasks: a ' +
+    'stateless app answers the same, but memlint cannot prove the app keeps no state in its processes (in-memory caches, ' +
+    'sessions or rate limiters start empty again, threads started in a worker restart, long-lived connections are closed).',
   notes: RECYCLING_NOTES,
 };

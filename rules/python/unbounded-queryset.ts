@@ -114,9 +114,11 @@ def export_orders(request):
       },
       fixSafety:
         '`len(qs)` -> `qs.count()` is safe (same number, no rows loaded). Appending `.iterator(chunk_size=2000)` to a ' +
-        'queryset an export loop iterates is safe when that loop is its only use: the rows are the same, read in ' +
-        'chunks. It is unsafe when the queryset variable is also iterated, counted or passed elsewhere (those uses ' +
-        'would run their own query instead of reusing the cache) or when the queryset uses `prefetch_related` ' +
+        'queryset an export loop iterates is unsafe: the rows are the same, read in chunks, but on PostgreSQL ' +
+        '`.iterator()` reads through a server-side cursor, which fails outside a transaction behind PgBouncer in ' +
+        'transaction pooling (the usual setup on Heroku and Render) unless `DISABLE_SERVER_SIDE_CURSORS` is set, and ' +
+        'memlint cannot see the database setup. It is also wrong when the queryset variable is iterated, counted or ' +
+        'passed elsewhere (those uses would run their own query instead of reusing the cache) or uses `prefetch_related` ' +
         '(Django before 4.1 silently ignores prefetching with `.iterator()`; 4.1+ prefetches per chunk only when a ' +
         '`chunk_size` is given, which the fix always passes). `list(queryset)` gets an unsafe fix only when the list ' +
         'is iterated exactly once (it becomes a one-shot iterator); otherwise no fix. Serializers with `many=True` and ' +
@@ -270,9 +272,10 @@ function checkExportLoops(ctx: Reporter, tree: Tree, iterations: readonly Iterat
     if (!isUnbounded(info, iteration.node) || info.materialized) continue;
     const output = exportKind(tree, iteration);
     if (!output) continue;
-    const streamsAlone = !consumedElsewhere(info, iteration.node, iterable);
-    const prefetches = info.prefetched.size > 0 || info.prefetchedSubtrees.size > 0 || info.prefetchCalls.length > 0;
-    const safety: FixSafety = streamsAlone && !prefetches ? 'safe' : 'unsafe';
+    // Never proven: on PostgreSQL .iterator() reads through a server-side cursor, which fails outside a transaction
+    // behind PgBouncer in transaction pooling (Heroku's and Render's usual setup) unless DISABLE_SERVER_SIDE_CURSORS is set.
+    // Also unsafe when the queryset is used elsewhere (those uses run their own query) or prefetches.
+    const safety: FixSafety = 'unsafe';
     const fixes: FixSpec[] = canFix
       ? [{ title: `Stream the rows with .iterator(chunk_size=${chunkSize})`, safety, edits: [{ start: iterable.endIndex, end: iterable.endIndex, newText: `.iterator(chunk_size=${chunkSize})` }] }]
       : [];
