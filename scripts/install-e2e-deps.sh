@@ -18,7 +18,15 @@ CS_DIR="$ROOT/.code-server"
 export CI=true DEBIAN_FRONTEND=noninteractive
 
 log() { printf '[e2e-deps] %s\n' "$*"; }
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi; }
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"
+  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo -n "$@"
+  else
+    # One line for `npm test` to show: what is missing and the command that installs it.
+    echo "[e2e-deps] missing Debian packages (${pkgs[*]}) and no root or passwordless sudo: run \`sudo bash scripts/install-e2e-deps.sh\` once" >&2
+    exit 1
+  fi
+}
 
 # --- 1. Debian packages -------------------------------------------------------------------------
 pkgs=()
