@@ -1,6 +1,6 @@
 /**
  * `--format github`: GitHub Actions workflow commands, one annotation per finding
- *   ::warning file=app/views.py,line=3,col=5,endLine=3,endColumn=21,title=memlint (large-page-size)::message
+ *   ::warning file=app/views.py,line=3,endLine=3,col=5,endColumn=21,title=memlint (large-page-size)::message
  * escaped as GitHub's runner expects (actions/toolkit, packages/core/src/command.ts): in the message
  * `%`, CR and LF; in property values also `:` and `,`. Notes about files (unreadable, syntax errors)
  * become `::notice`. Lines and columns are 1-based; columns count UTF-16 code units, like the editor.
@@ -30,14 +30,9 @@ export function formatGithub(report: WorkspaceReport, display: DisplayPath): str
   const lines: string[] = [];
   for (const f of report.findings) {
     const { start, end } = f.range;
-    const properties = {
-      file: display(f.path),
-      line: start.line + 1,
-      col: start.character + 1,
-      endLine: end.line + 1,
-      endColumn: end.character + 1,
-      title: `memlint (${f.ruleId})`,
-    };
+    // The runner drops col/endColumn when line and endLine differ (actions/runner, ValidateLinesAndColumns).
+    const columns: Record<string, number> = start.line === end.line ? { col: start.character + 1, endColumn: Math.max(end.character, start.character) + 1 } : {};
+    const properties = { file: display(f.path), line: start.line + 1, endLine: end.line + 1, ...columns, title: `memlint (${f.ruleId})` };
     const fix = f.fixes.some((x) => x.safety === 'safe') ? ' (fix: memlint --fix)' : f.fixes.length ? ' (fix: memlint --fix --unsafe-fixes)' : '';
     // A link helps only where the reader can open it: the runner's file: URLs cannot be (see --docs-url).
     const docs = /^https?:/.test(f.docsUrl) ? `\n${f.docsUrl}` : '';
