@@ -6,7 +6,7 @@
  * checks those only.
  *
  * Needs `pre-commit` (Debian package; scripts/install-e2e-deps.sh installs it, `npm test` runs that script).
- * The first run installs the hook's environment: about a minute, more on a busy machine.
+ * Installing the hook's environment takes about a minute (more on a busy machine), once per run.
  */
 import * as assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -22,8 +22,9 @@ describe('pre-commit hook (pre-commit try-repo on a fixture repository)', functi
   this.timeout(300_000);
   let tmp: string;
   let fixture: string;
+  let hookRepo: string;
   const tryRepo = (...files: string[]) =>
-    spawnSync('pre-commit', ['try-repo', REPO_ROOT, 'memlint', '--verbose', '--files', ...files], {
+    spawnSync('pre-commit', ['try-repo', hookRepo, 'memlint', '--verbose', '--files', ...files], {
       cwd: fixture,
       encoding: 'utf8',
       env: {
@@ -42,6 +43,16 @@ describe('pre-commit hook (pre-commit try-repo on a fixture repository)', functi
       this.skip();
     }
     tmp = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'memlint-pre-commit-')));
+    // This repository as one commit with its uncommitted changes (pre-commit try-repo would make a new commit of
+    // them, so a new hook environment, on every call): a local clone, the working tree's diff applied.
+    hookRepo = path.join(tmp, 'memlint');
+    execFileSync('git', ['clone', '-q', REPO_ROOT, hookRepo], { stdio: 'pipe' });
+    const diff = execFileSync('git', ['diff', 'HEAD', '--binary'], { cwd: REPO_ROOT, maxBuffer: 256 * 1024 * 1024 });
+    if (diff.length) {
+      execFileSync('git', ['apply', '--whitespace=nowarn'], { cwd: hookRepo, input: diff, stdio: ['pipe', 'pipe', 'pipe'] });
+      execFileSync('git', ['add', '-A'], { cwd: hookRepo, stdio: 'pipe' });
+      execFileSync('git', ['-c', 'user.name=memlint test', '-c', 'user.email=test@example.invalid', 'commit', '-qm', 'uncommitted changes'], { cwd: hookRepo, stdio: 'pipe' });
+    }
     fixture = path.join(tmp, 'fixture');
     const files: Record<string, string> = {
       'app/pagination.py': BIG_PAGE,
