@@ -28,7 +28,7 @@ function runStep(cwd: string, env: Record<string, string>) {
   const r = spawnSync('bash', ['-e', '-c', step.run], {
     cwd,
     encoding: 'utf8',
-    env: { ...process.env, ...stepEnv, PATH: `${bin}:${process.env.PATH}`, GITHUB_OUTPUT: outputFile, MEMLINT_DOCS_URL: '' },
+    env: { ...process.env, MEMLINT_DOCS_URL: '', ...stepEnv, PATH: `${bin}:${process.env.PATH}`, GITHUB_OUTPUT: outputFile },
   });
   const outputs = Object.fromEntries(fs.readFileSync(outputFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => l.split(/=(.*)/s).slice(0, 2)));
   return { ...r, outputs };
@@ -57,6 +57,9 @@ describe('GitHub Action (action.yml)', () => {
     assert.match(r.stdout, /^::warning file=app\/pagination\.py,line=5,endLine=5,col=17,endColumn=\d+,title=memlint \(large-page-size\)::/m);
     assert.equal(r.outputs['exit-code'], '1');
     assert.equal(runStep(root, { paths: 'app/clean.py' }).outputs['exit-code'], '0');
+    // docs-url: the rule's page under it, on the annotation's last line.
+    const linked = runStep(root, { paths: 'app', 'docs-url': 'https://example.com/memlint/docs/rules/' });
+    assert.match(linked.stdout, /%0Ahttps:\/\/example\.com\/memlint\/docs\/rules\/large-page-size\.md$/m);
   });
 
   it('writes SARIF for upload, with paths relative to the repository root', () => {
