@@ -139,8 +139,10 @@ describe('language server: memory budget lenses and hovers', function () {
     const planLine = lineOf(RENDER, /^\s*plan:\s*starter/) + 1;
     assert.ok(md.includes(`Limit: 512 MB (Render starter), set in \`render.yaml:${planLine}\``), md);
     assert.match(md, /\*\*To fit\*\*: use at most \d+ workers/);
-    assert.match(md, /\[memory-budget rule\]\(https:\/\/[^)]+memory-budget\.md\)/);
-    assert.match(md, /\[baselines\]\([^)]+baselines\.ts\)/);
+    // Links to the rule page installed with memlint (it exists), and to its notes on where the figures come from.
+    const rulePage = /\[memory-budget rule\]\((file:[^)]+memory-budget\.md)\)/.exec(md);
+    assert.ok(rulePage && fs.existsSync(new URL(rulePage[1])), md);
+    assert.ok(md.includes(`[baselines](${rulePage[1]}#notes)`), md);
     // Off the line: no budget hover.
     assert.equal(await hover(GUNICORN, { line: line + 1, character: 0 }), null);
   });

@@ -11,6 +11,7 @@ import type { FileResult } from '../engine/types';
 import { applyFixesToFiles } from './apply-fixes';
 import { parseCliArgs, UsageError, USAGE, type CliOptions } from './args';
 import { displayPathFrom } from './display';
+import { formatGithub } from './format-github';
 import { formatHtml } from './format-html';
 import { formatJson } from './format-json';
 import { formatSarif } from './format-sarif';
@@ -38,6 +39,8 @@ export async function run(argv: string[], cwd = process.cwd()): Promise<number> 
     return 0;
   }
 
+  // Read by docsUrl() in this thread and in the scan workers (they inherit the environment).
+  if (options.docsUrl) process.env.MEMLINT_DOCS_URL = options.docsUrl;
   const root = workspaceRoot(options.paths, cwd);
   let workspace: Workspace;
   try {
@@ -96,7 +99,10 @@ export async function run(argv: string[], cwd = process.cwd()): Promise<number> 
       output = formatJson(report, display, VERSION);
       break;
     case 'sarif':
-      output = formatSarif(report, workspace.rules, cwd, VERSION);
+      output = formatSarif(report, workspace.rules, cwd, VERSION, readTextOrUndefined);
+      break;
+    case 'github':
+      output = formatGithub(report, display);
       break;
     case 'html':
       output = formatHtml(report, display, readTextOrUndefined, VERSION);
