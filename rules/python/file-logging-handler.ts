@@ -135,9 +135,17 @@ function retention(handlerClass: string, maxBytes: number | undefined, backupCou
   return 'the file grows without limit';
 }
 
-/** A rotating handler whose files have a fixed total size: Python rolls over only when both are above 0. */
-function sizeBounded(handlerClass: string, maxBytes: number | undefined, backupCount: number | undefined): boolean {
-  return /RotatingFileHandler$/.test(handlerClass) && !/Timed/.test(handlerClass) && !!maxBytes && maxBytes > 0 && !!backupCount && backupCount > 0;
+/**
+ * A rotating handler whose files have a fixed total size: Python rolls over only when both settings are above 0.
+ * A setting given by a name (`LOGROTATE_MAX_SIZE`) counts as set: the code chose a bound we cannot read.
+ */
+function sizeBounded(handlerClass: string, maxBytes: Node | undefined, backupCount: Node | undefined): boolean {
+  const positive = (node: Node | undefined) => {
+    if (!node) return false;
+    const n = intValue(node);
+    return n === undefined ? node.type === 'identifier' || node.type === 'attribute' || node.type === 'call' : n > 0;
+  };
+  return /RotatingFileHandler$/.test(handlerClass) && !/Timed/.test(handlerClass) && positive(maxBytes) && positive(backupCount);
 }
 
 const FILESYSTEM = 'a filesystem that is RAM-backed or a small ephemeral disk on many platforms';
@@ -204,9 +212,11 @@ function referencesOf(config: Node | undefined, name: string | undefined): Handl
 function reportDictHandler(ctx: RuleContext, handler: DictHandler, config: Node | undefined, cls: string, filename: Node | undefined): void {
   const refs = referencesOf(config, handler.name);
   const duplicated = refs.filter((r) => r.duplicated);
-  const maxBytes = intValue(pairOf(handler.dict, 'maxBytes')?.childForFieldName('value'));
-  const backupCount = intValue(pairOf(handler.dict, 'backupCount')?.childForFieldName('value'));
-  if (!duplicated.length && sizeBounded(cls, maxBytes, backupCount)) return;
+  const maxBytesNode = pairOf(handler.dict, 'maxBytes')?.childForFieldName('value') ?? undefined;
+  const backupCountNode = pairOf(handler.dict, 'backupCount')?.childForFieldName('value') ?? undefined;
+  if (!duplicated.length && sizeBounded(cls, maxBytesNode, backupCountNode)) return;
+  const maxBytes = intValue(maxBytesNode);
+  const backupCount = intValue(backupCountNode);
   const file = describeFile(filename);
   const message = duplicated.length
     ? `Writes the records of ${quoteList(duplicated.map((r) => r.owner))} to ${file} as well as to the console, so every line is stored twice, the copy on ${FILESYSTEM}; remove the "${handler.name}" handler`
@@ -278,9 +288,11 @@ function checkHandlerCalls(ctx: RuleContext, tree: Tree, imports: ImportMap): vo
     const handler = codeHandler(call);
     const duplicate = duplicatedBy(tree, imports, handler, consoles);
     const cls = q.slice(q.lastIndexOf('.') + 1);
-    const maxBytes = intValue(keywordArgument(call, 'maxBytes'));
-    const backupCount = intValue(keywordArgument(call, 'backupCount'));
-    if (!duplicate && sizeBounded(cls, maxBytes, backupCount)) continue;
+    const maxBytesNode = keywordArgument(call, 'maxBytes') ?? undefined;
+    const backupCountNode = keywordArgument(call, 'backupCount') ?? undefined;
+    if (!duplicate && sizeBounded(cls, maxBytesNode, backupCountNode)) continue;
+    const maxBytes = intValue(maxBytesNode);
+    const backupCount = intValue(backupCountNode);
     const file = describeFile(filename);
     const message = duplicate
       ? `Writes the records of ${duplicate} to ${file} as well as to a console handler, so every line is stored twice, the copy on ${FILESYSTEM}; remove this handler`
