@@ -5,8 +5,9 @@
  * class and whether it preloads the app before forking.
  */
 import type { RuleContext } from '../api';
-import { celeryPool, celeryWorkerWord, optionValues, valueRange, wordsOf, type OptionMatch, type Word } from '../config/commands';
+import { optionValues, valueRange, wordsOf, type OptionMatch, type Word } from '../config/commands';
 import { gunicornConfigOf } from '../config/gunicorn-config';
+import { celeryWorkers, isPreforkPool } from './celery-concurrency';
 import { pythonCount, shellCount, type Count, type CountContext } from './counts';
 import { classifyDeployFile, joinPath, type SourceLocation, type Workspace } from './deploy-files';
 import type { Deploy, DeployProcess } from './deploys';
@@ -283,35 +284,15 @@ function herokuDefault(sc: ServerContext): Setting | undefined {
 
 function celery(proc: DeployProcess, sc: ServerContext, at: SourceLocation): Server | undefined {
   const c = proc.command;
-  const ctx = countContext(sc);
-  const worker = celeryWorkerWord(c);
   const app = optionValues(c.args, ['-A', '--app']).pop()?.value;
-  if (!worker) {
+  const workers = celeryWorkers(c, proc.file, { ws: sc.ws, env: (name) => envSetting(sc.deploy, name), dir: sc.deploy.dir, hostCpus: sc.hostCpus });
+  if (!workers) {
     return c.args.some((a) => a.value === 'beat')
       ? { kind: 'celery-beat', runtime: 'python', workers: { n: 1, how: 'one process', cpuDerived: false }, threads: { n: 1, how: 'default', cpuDerived: false }, preload: false, app, at }
       : undefined;
   }
-  const pool = celeryPool(c);
-  const one: Setting = { n: 1, how: `--pool ${pool}: one process`, cpuDerived: false };
-  if (pool !== 'prefork' && pool !== 'processes') {
-    return { kind: 'celery-worker', runtime: 'python', workers: one, threads: { n: 1, how: 'default', cpuDerived: false }, workerClass: pool, preload: false, app, at };
-  }
-  const autoscale = optionValues(c.args, ['--autoscale']).pop();
-  let workers = flagCount(proc, ['-c', '--concurrency'], ctx);
-  if (!workers && autoscale) {
-    const m = /^(\d+)/.exec(autoscale.value);
-    if (m) {
-      const [start] = autoscale.word.text.fileRange(autoscale.offset, autoscale.offset + m[1].length);
-      workers = { n: Number(m[1]), at: { file: proc.file, start, end: start + m[1].length }, how: `--autoscale ${autoscale.value} (its maximum)`, cpuDerived: false };
-    }
-  }
-  workers ??= envCount(sc, 'CELERY_WORKER_CONCURRENCY', ctx) ?? envCount(sc, 'CELERYD_CONCURRENCY', ctx) ?? {
-    n: sc.hostCpus,
-    at: { file: proc.file, start: worker.start, end: worker.end },
-    how: `celery's default concurrency, the CPU count: ${sc.hostCpus} on a host reporting ${sc.hostCpus} CPUs`,
-    cpuDerived: true,
-  };
-  return { kind: 'celery-worker', runtime: 'python', workers, threads: { n: 1, how: 'default', cpuDerived: false }, workerClass: 'prefork', preload: true, app, at };
+  const prefork = isPreforkPool(workers.pool);
+  return { kind: 'celery-worker', runtime: 'python', workers: workers.processes, threads: workers.threads, workerClass: workers.pool, preload: prefork, app, at };
 }
 
 function pm2(proc: DeployProcess, sc: ServerContext, at: SourceLocation): Server | undefined {
