@@ -22,6 +22,7 @@ import schedulerInWebProcess from './python/scheduler-in-web-process';
 import fileLoggingHandler from './python/file-logging-handler';
 import budgetRules from './config/budget-rules';
 import sessionMemoryStore from './typescript/session-memory-store';
+import multipleServersPerInstance from './config/multiple-servers-per-instance';
 
 export const allRules: readonly Rule[] = [
   largePageSize,
@@ -46,4 +47,5 @@ export const allRules: readonly Rule[] = [
   fileLoggingHandler,
   ...budgetRules,
   sessionMemoryStore,
+  multipleServersPerInstance,
 ];

@@ -36,6 +36,8 @@ export interface Server {
   preload: boolean;
   /** The WSGI/ASGI app or script (`config.wsgi`, `main:app`, `server.js`). */
   app?: string;
+  /** pm2: the apps of its ecosystem file, when it starts several. */
+  apps?: number;
   /** The program word. */
   at: SourceLocation;
 }
@@ -308,7 +310,8 @@ function pm2(proc: DeployProcess, sc: ServerContext, at: SourceLocation): Server
       : settingFromMatch(i, proc.file, ctx, `-i ${i.value}`);
   }
   const configName = values.find((v) => /ecosystem|pm2|\.config\.(c|m)?js$|\.json$/.test(v) && !v.startsWith('-'));
-  if (!workers && configName) workers = ecosystemInstances(sc, joinPath(proc.cwd, configName));
+  const ecosystem = configName ? ecosystemInstances(sc, joinPath(proc.cwd, configName)) : undefined;
+  if (!workers && ecosystem) workers = ecosystem;
   const script = values.find((v, idx) => !v.startsWith('-') && v !== 'start' && (idx === 0 || !values[idx - 1].startsWith('-')));
   return {
     kind: 'pm2',
@@ -317,15 +320,19 @@ function pm2(proc: DeployProcess, sc: ServerContext, at: SourceLocation): Server
     threads: { n: 1, how: 'default', cpuDerived: false },
     preload: false,
     app: script,
+    apps: ecosystem?.apps,
     at,
   };
 }
 
-/** `instances` in an ecosystem file (the largest over its apps). */
-function ecosystemInstances(sc: ServerContext, file: string): Setting | undefined {
+/** `instances` in an ecosystem file, summed over its apps (an app without `instances` runs one). */
+function ecosystemInstances(sc: ServerContext, file: string): (Setting & { apps?: number }) | undefined {
   const text = sc.ws.read(file);
   if (text === undefined) return undefined;
   let best: Setting | undefined;
+  let total = 0;
+  let counted = 0;
+  let cpuDerived = false;
   for (const m of text.matchAll(/["']?instances["']?\s*:\s*(["']?)(max|-?\d+)\1/g)) {
     const value = m[2];
     const start = m.index + m[0].lastIndexOf(value);
@@ -334,6 +341,12 @@ function ecosystemInstances(sc: ServerContext, file: string): Setting | undefine
     const located = classifyDeployFile(file) ? { file, start, end: start + value.length } : undefined;
     const setting: Setting = { n, at: located, how: cpu ? `instances: ${value} in ${file}: one process per CPU, ${sc.hostCpus} on a host reporting ${sc.hostCpus} CPUs` : `instances: ${value} in ${file}`, cpuDerived: cpu };
     if (!best || setting.n > best.n) best = setting;
+    total += n;
+    counted++;
+    cpuDerived ||= cpu;
   }
-  return best;
+  const apps = [...text.matchAll(/["']?script["']?\s*:/g)].length;
+  if (apps <= 1) return best;
+  const n = total + Math.max(0, apps - counted);
+  return { n, at: best?.at, how: `${apps} apps in ${file}: ${n} processes${best ? ` (${best.how})` : ''}`, cpuDerived, apps };
 }
