@@ -117,8 +117,11 @@ function checkOptions(ctx: RuleContext, at: ts.Node, arg: ts.Expression | undefi
       explicitMemory = true;
     }
   }
-  const saveAll = !arg || !isFalse(objectPropertyValue(asObjectLiteral(arg)!, 'saveUninitialized'));
-  const bots = module === 'express-session' && saveAll ? ' (saveUninitialized, on by default, creates one for every visitor, bots included)' : '';
+  const saveUninitialized = arg ? objectPropertyValue(asObjectLiteral(arg)!, 'saveUninitialized') : undefined;
+  const bots =
+    module !== 'express-session' || isFalse(saveUninitialized) ? ''
+    : saveUninitialized ? ' (saveUninitialized creates one for every visitor, bots included)'
+    : ' (saveUninitialized, true by default, creates one for every visitor, bots included)';
   ctx.report({
     start: at.getStart(),
     end: at.getEnd(),
