@@ -56,3 +56,14 @@ export function isSetupStep(text: string, command: StartCommand, file: string): 
   }
   return false;
 }
+
+/**
+ * True when `offset` of a shell script lies inside an `if`/`case` block: the command there may not run, or runs
+ * instead of another one (`if [ "$ENV" = dev ]; then uvicorn --reload ...; else uvicorn --workers 2 ...; fi`).
+ */
+export function inShellConditional(text: string, offset: number): boolean {
+  const before = text.slice(0, offset).replace(/#[^\n]*/g, '').replace(/"[^"\n]*"|'[^'\n]*'/g, '""');
+  let depth = 0;
+  for (const m of before.matchAll(/(?:^|[\s;&|()])(if|case|fi|esac)(?=[\s;]|$)/g)) depth += m[1] === 'if' || m[1] === 'case' ? 1 : -1;
+  return depth > 0;
+}

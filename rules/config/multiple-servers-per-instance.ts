@@ -9,6 +9,7 @@ import { defineRule, type RuleContext } from '../api';
 import { Workspace } from '../budget/deploy-files';
 import { findDeploys, type Deploy, type DeployProcess } from '../budget/deploys';
 import { estimateWorkspace } from '../budget/estimate';
+import { inShellConditional } from '../budget/process-chain';
 import { formatMb } from '../budget/platform-limits';
 import { serverOf, type Server } from '../budget/servers';
 import { HOST_CPUS } from './cpu-derived-workers-common';
@@ -53,7 +54,9 @@ worker: celery -A myproject worker --concurrency 2
         'memory-budget counts every process listed here against the plan\'s limit; this rule reports the shape even when ' +
         'the total still fits, with the estimate. Processes that are not Node or Python apps (nginx, redis, cron) are not ' +
         'counted, nor is a server\'s own worker pool (gunicorn `--workers`, pm2 `instances` of one app: see ' +
-        'cpu-derived-workers). Development scripts (`npm run dev`) are not followed: only what a deploy starts.',
+        'cpu-derived-workers). Development scripts (`npm run dev`) are not followed: only what a deploy starts. Commands ' +
+        'inside an `if`/`case` of a shell script are not counted here (they may be alternatives), though memory-budget ' +
+        'counts them.',
     },
   },
   check(ctx) {
@@ -72,6 +75,8 @@ function locationOf(p: DeployProcess) {
 function checkDeploy(ctx: RuleContext, ws: Workspace, deploy: Deploy, anchor: DeployProcess): void {
   const servers: { proc: DeployProcess; server: Server }[] = [];
   for (const proc of deploy.processes) {
+    // A command inside a script's if/case may not run, or runs instead of another: not counted (the budget counts it).
+    if (/\.sh$/.test(proc.file) && inShellConditional(ws.read(proc.file) ?? '', proc.command.programWord.start)) continue;
     const server = serverOf(proc, { ws, deploy, hostCpus: HOST_CPUS });
     if (server) servers.push({ proc, server });
   }

@@ -7,9 +7,9 @@
  */
 import { ts } from 'ts-morph';
 import { defineRule, type RuleContext } from '../api';
-import { asObjectLiteral, hasSpread, indexOf, methodCall, objectProperty, objectPropertyValue, unwrap } from './ast';
+import { asObjectLiteral, hasSpread, indexOf, initializerOf, methodCall, objectProperty, objectPropertyValue, unwrap } from './ast';
 import { isOfflineFile } from './handlers';
-import { resolveImport } from './imports';
+import { requiredModule, resolveImport } from './imports';
 
 /** Session middlewares whose default store is process memory, by module. */
 const MEMORY_DEFAULT: Record<string, string> = {
@@ -91,10 +91,12 @@ app.listen(Number(process.env.PORT ?? 3000));
     const sf = ctx.typescript();
     for (const call of indexOf(sf).calls) {
       const callee = unwrap(call.expression);
-      if (ts.isIdentifier(callee) || ts.isPropertyAccessExpression(callee)) {
-        const module = resolveImport(call.expression);
-        if (module && MEMORY_DEFAULT[module] && !FASTIFY_PLUGINS.has(module)) checkOptions(ctx, call.expression, call.arguments[0], module);
-      }
+      // `session(...)`, `s.default(...)`, and `require('express-session')(...)` called in place.
+      const module =
+        ts.isIdentifier(callee) || ts.isPropertyAccessExpression(callee) ? resolveImport(call.expression)
+        : ts.isCallExpression(callee) ? requiredModule(callee)
+        : undefined;
+      if (module && MEMORY_DEFAULT[module] && !FASTIFY_PLUGINS.has(module)) checkOptions(ctx, call.expression, call.arguments[0], module);
       const method = methodCall(call);
       if (method?.name === 'register' && call.arguments[0]) {
         const plugin = resolveImport(unwrap(call.arguments[0]));
@@ -134,7 +136,9 @@ function checkOptions(ctx: RuleContext, at: ts.Node, arg: ts.Expression | undefi
 
 /** `new session.MemoryStore()`, `new MemoryStore()` from express-session. */
 function isMemoryStore(expr: ts.Expression): boolean {
-  const e = unwrap(expr);
+  let e = unwrap(expr);
+  // `const store = new session.MemoryStore(); session({ store })`
+  if (ts.isIdentifier(e)) e = unwrap(initializerOf(e) ?? e);
   if (!ts.isNewExpression(e)) return false;
   const target = unwrap(e.expression);
   const name = ts.isIdentifier(target) ? target.text : ts.isPropertyAccessExpression(target) ? target.name.text : undefined;
