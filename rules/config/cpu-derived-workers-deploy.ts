@@ -62,7 +62,7 @@ export default defineRule({
     kinds: ['procfile', 'dockerfile', 'yaml', 'toml', 'json', 'env'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
-    trigger: /gunicorn|uvicorn|hypercorn|celery|pm2|WEB_CONCURRENCY|GUNICORN_CMD_ARGS|instances/,
+    trigger: /gunicorn|uvicorn|hypercorn|celery|pm2|WEB_CONCURRENCY|GUNICORN_CMD_ARGS|instances|supervisord|honcho|foreman|\.sh\b/,
     options: WORKER_OPTIONS,
     docs: cpuDerivedWorkersDeployDocs,
   },
