@@ -21,6 +21,8 @@ import oversizedPool from './python/oversized-pool';
 import schedulerInWebProcess from './python/scheduler-in-web-process';
 import fileLoggingHandler from './python/file-logging-handler';
 import budgetRules from './config/budget-rules';
+import sessionMemoryStore from './typescript/session-memory-store';
+import multipleServersPerInstance from './config/multiple-servers-per-instance';
 
 export const allRules: readonly Rule[] = [
   largePageSize,
@@ -44,4 +46,6 @@ export const allRules: readonly Rule[] = [
   schedulerInWebProcess,
   fileLoggingHandler,
   ...budgetRules,
+  sessionMemoryStore,
+  multipleServersPerInstance,
 ];

@@ -119,9 +119,11 @@ describe('language server: memory budget lenses and hovers', function () {
   it('puts the lens on the start command in a file that only starts the process (the Procfile)', async () => {
     await open('django-app/Procfile', 'procfile');
     const got = (await lenses('django-app/Procfile')) ?? [];
-    assert.equal(got.length, 1, JSON.stringify(got));
-    assert.equal(got[0].range.start.line, lineOf('django-app/Procfile', /^web:/));
-    assert.equal(got[0].command.title, `memlint: ~${Math.round(procfileWeb.totalMb)} MB (no memory limit known)`);
+    // One lens per process type: web and worker.
+    assert.equal(got.length, 2, JSON.stringify(got));
+    const web = got.find((l) => l.range.start.line === lineOf('django-app/Procfile', /^web:/));
+    assert.ok(web, JSON.stringify(got));
+    assert.equal(web.command.title, `memlint: ~${Math.round(procfileWeb.totalMb)} MB (no memory limit known)`);
   });
 
   it('hovering the workers line shows the breakdown, the limit and where it is set, the sources and the advice', async () => {
