@@ -3,6 +3,7 @@
  * workspace module an import refers to, for rules that follow a call one module further.
  * Shared by the rules that only matter inside gunicorn/uvicorn workers (pools, schedulers, logging, temp files).
  */
+import { pythonModules } from '../../analysis/python/module-graph';
 import type { Node, Tree } from 'web-tree-sitter';
 import type { ProjectInfo, RuleContext } from '../api';
 import { ancestor, captures, stringValue } from './ast';
@@ -244,18 +245,20 @@ export function moduleText(ctx: RuleContext, module: string): { text: string; pa
 
 function findModuleText(ctx: RuleContext, module: string): { text: string; path: string } | undefined {
   const rel = ctx.file.relPath;
-  const dots = /^\.*/.exec(module)![0].length;
-  const parts = module.slice(dots).split('.').filter(Boolean);
+  const index = pythonModules(ctx.project).index(['']);
+  const absolute = module.startsWith('.') ? index.absoluteName(rel, module) : module;
   const candidates: string[] = [];
-  if (dots > 0) {
-    const dir = rel.split('/').slice(0, -1);
-    const base = dir.slice(0, dir.length - (dots - 1));
-    const stem = [...base, ...parts].join('/');
-    candidates.push(`${stem}.py`, `${stem}/__init__.py`);
-  } else if (parts.length) {
-    const stem = parts.join('/');
-    candidates.push(`${stem}.py`, `${stem}/__init__.py`);
+  const found = absolute ? index.resolve(absolute) : undefined;
+  if (found) candidates.push(found.file);
+  else if (absolute && !module.startsWith('.')) {
+    // An app below the project root (`backend/shop/jobs.py` imported as `shop.jobs`): any package path that ends so.
+    const stem = absolute.split('.').join('/');
     for (const f of ctx.project.files()) if (f.endsWith(`/${stem}.py`) || f.endsWith(`/${stem}/__init__.py`)) candidates.push(f);
+  }
+  if (candidates.length === 0 && absolute) {
+    // Single-file mode (no file list): the conventional places, read from disk.
+    const stem = absolute.split('.').join('/');
+    candidates.push(`${stem}.py`, `${stem}/__init__.py`);
   }
   for (const path of candidates) {
     const text = ctx.project.readFile(path.replace(/^\/+/, ''));
