@@ -51,11 +51,13 @@ export class ProjectIndex {
 
   constructor(files: readonly string[], read?: (relPath: string) => string | undefined) {
     const deployed = read ? deployedFolders(files, read) : new Set<string>();
+    // A Python package (a folder with `__init__.py`) is part of a project, never one: its `setup.py` is a module.
+    const packages = new Set(files.filter((f) => baseName(f) === '__init__.py').map(dirName));
     const candidates = new Map<string, 'dependency' | 'deploy'>();
     for (const f of files) {
       const name = baseName(f);
       const dir = dirName(f);
-      if (dir === '' || PIECES_FOLDER.test(dir) || deployed.has(dir)) continue;
+      if (dir === '' || PIECES_FOLDER.test(dir) || deployed.has(dir) || packages.has(dir)) continue;
       if (DEPENDENCY_FILE.test(name)) candidates.set(dir, 'dependency');
       else if (DEPLOY_FILE.test(name) && !candidates.has(dir)) candidates.set(dir, 'deploy');
     }

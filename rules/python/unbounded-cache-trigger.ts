@@ -6,7 +6,7 @@
  *   - Streamlit's `session_state`;
  *   - a declared size limit (`MAX_CACHE_SIZE = 500`), reported when nothing reads it;
  *   - a module- or class-level container whose name the code grows in a function (module-state.ts keeps only
- *     containers whose name meets its growth patterns, which are reused here).
+ *     containers whose name meets its growth patterns, which are reused here), declared here or imported.
  * Each test below is looser than the rule's own check (never a finding lost); the rule's tests and the
  * stdlib scan hold them to that.
  */
@@ -190,7 +190,16 @@ function cacheDecorator(text: string): boolean {
   return CACHE_WORD.test(text) && (DECORATOR_MODULE.test(text) || (FUNCTOOLS_LIKE.test(text) && UNBOUNDED_LRU.test(text)));
 }
 
+/** A name imported with `from x import name` and grown here: a container another module declares (imported-containers.ts). */
+function grownImport(text: string): boolean {
+  if (!text.includes('import')) return false;
+  for (const name of growthSites(text).keys()) {
+    if (new RegExp(String.raw`^[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]+(?:\([^)]*|[^\n]*)\b${name}\b`, 'm').test(text)) return true;
+  }
+  return false;
+}
+
 export const unboundedCacheTrigger: TextTrigger = {
   test: (text) =>
-    text.includes('session_state') || cacheDecorator(text) || declaresSizeLimit(text) || grownContainer(text),
+    text.includes('session_state') || cacheDecorator(text) || declaresSizeLimit(text) || grownContainer(text) || grownImport(text),
 };

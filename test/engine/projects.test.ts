@@ -128,6 +128,11 @@ describe('ProjectIndex', () => {
     assert.deepEqual(index.projects().map((p) => p.root), ['', 'api', 'billing']);
   });
 
+  it('never roots a project at a Python package (a module named setup.py is not a packaging script)', () => {
+    const index = new ProjectIndex(['pyproject.toml', 'test/__init__.py', 'test/libregrtest/__init__.py', 'test/libregrtest/setup.py', 'test/libregrtest/main.py']);
+    assert.equal(index.rootOf('test/libregrtest/main.py'), '');
+  });
+
   it('keeps a folder a compose file builds in the compose file\'s project', () => {
     const read = (rel: string) => (rel === 'docker-compose.yml' ? 'services:\n  api:\n    build: ./api\n  web:\n    build:\n      context: ./web\n' : undefined);
     const composed = new ProjectIndex(['docker-compose.yml', 'api/requirements.txt', 'api/main.py', 'web/package.json', 'web/index.js', 'other/requirements.txt'], read);
