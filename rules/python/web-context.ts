@@ -7,7 +7,7 @@ import { pythonModules } from '../../analysis/python/module-graph';
 import type { Node, Tree } from 'web-tree-sitter';
 import type { ProjectInfo, RuleContext } from '../api';
 import { ancestor, captures, stringValue } from './ast';
-import type { ImportMap } from './imports';
+import { importsOf, type ImportedName, type ImportMap } from './imports';
 
 export const WEB_FRAMEWORKS = ['django', 'rest_framework', 'flask', 'fastapi', 'starlette', 'quart', 'litestar'];
 /** Modules a WSGI/ASGI server imports first (module level runs once per worker). */
@@ -196,40 +196,9 @@ function hookLabel(ctx: RuleContext, fn: Node, fnName: string, registered: Reado
 
 // Workspace modules: what an import refers to, for rules that look one module further.
 
-export interface ImportedName {
-  /** Module as written, with leading dots for relative imports. */
-  module: string;
-  name: string;
-}
-
-const importedNamesCache = new WeakMap<Tree, Map<string, ImportedName>>();
-
 /** `from .jobs import scheduler` / `from . import updater` / `import shop.updater as updater`: local name -> origin. */
-export function importedNames(tree: Tree): Map<string, ImportedName> {
-  const cached = importedNamesCache.get(tree);
-  if (cached) return cached;
-  const out = new Map<string, ImportedName>();
-  importedNamesCache.set(tree, out);
-  for (const { node } of captures(tree, '[(import_statement) (import_from_statement)] @imp')) {
-    if (node.type === 'import_from_statement') {
-      const module = node.childForFieldName('module_name')?.text;
-      if (!module) continue;
-      for (const child of node.childrenForFieldName('name')) {
-        if (!child) continue;
-        const name = child.type === 'aliased_import' ? child.childForFieldName('name')!.text : child.text;
-        const local = child.type === 'aliased_import' ? child.childForFieldName('alias')!.text : child.text;
-        out.set(local, { module, name });
-      }
-    } else {
-      for (const child of node.childrenForFieldName('name')) {
-        if (child?.type !== 'aliased_import') continue;
-        const dotted = child.childForFieldName('name')!.text;
-        const i = dotted.lastIndexOf('.');
-        out.set(child.childForFieldName('alias')!.text, { module: i > 0 ? dotted.slice(0, i) : '', name: dotted.slice(i + 1) });
-      }
-    }
-  }
-  return out;
+export function importedNames(tree: Tree): ReadonlyMap<string, ImportedName> {
+  return importsOf(tree).origins;
 }
 
 const moduleTextCache = new WeakMap<Tree, Map<string, { text: string; path: string } | undefined>>();
