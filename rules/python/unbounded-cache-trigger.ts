@@ -164,12 +164,24 @@ function growthSites(text: string): Map<string, GrowthSite[]> {
 function grownContainer(text: string): boolean {
   const sites = growthSites(text);
   if (sites.size === 0) return false;
+  if (grownImport(text, sites)) return true;
   const declared = declaredContainers(text, sites.keys());
   if (declared.size === 0) return false;
   const containers = new Containers(text, declared);
   for (const [name, list] of sites) {
     if (!declared.has(name)) continue;
     for (const site of list) if (containers.grows({ name, start: site.start }, site.need)) return true;
+  }
+  return false;
+}
+
+const FROM_IMPORT = /^[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)/gm;
+
+/** A name imported with `from x import name` and grown here: a container another module may declare (imported-containers.ts). */
+function grownImport(text: string, sites: ReadonlyMap<string, unknown>): boolean {
+  if (!text.includes('from')) return false;
+  for (const m of text.matchAll(FROM_IMPORT)) {
+    for (const word of m[1].matchAll(/\w+/g)) if (sites.has(word[0])) return true;
   }
   return false;
 }
@@ -190,16 +202,7 @@ function cacheDecorator(text: string): boolean {
   return CACHE_WORD.test(text) && (DECORATOR_MODULE.test(text) || (FUNCTOOLS_LIKE.test(text) && UNBOUNDED_LRU.test(text)));
 }
 
-/** A name imported with `from x import name` and grown here: a container another module declares (imported-containers.ts). */
-function grownImport(text: string): boolean {
-  if (!text.includes('import')) return false;
-  for (const name of growthSites(text).keys()) {
-    if (new RegExp(String.raw`^[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]+(?:\([^)]*|[^\n]*)\b${name}\b`, 'm').test(text)) return true;
-  }
-  return false;
-}
-
 export const unboundedCacheTrigger: TextTrigger = {
   test: (text) =>
-    text.includes('session_state') || cacheDecorator(text) || declaresSizeLimit(text) || grownContainer(text) || grownImport(text),
+    text.includes('session_state') || cacheDecorator(text) || declaresSizeLimit(text) || grownContainer(text),
 };
