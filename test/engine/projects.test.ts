@@ -6,6 +6,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { ProjectIndex } from '../../analysis/projects';
+import { workspaceBudgets } from '../../server/src/engine/budget';
 import type { FileResult } from '../../server/src/engine/types';
 import { Workspace } from '../../server/src/engine/workspace';
 import { removeTempWorkspaces, tempWorkspace } from '../support/tmp';
@@ -80,6 +81,18 @@ describe('project boundaries', function () {
     const all = tempWorkspace({ ...API, ...BILLING });
     const findings = (await scan(all)).flatMap((r) => r.findings.map((f) => `${r.relPath} ${f.ruleId}`));
     assert.ok(findings.includes('api/gunicorn_conf.py missing-worker-recycling'), findings.join('\n'));
+  });
+
+  it('estimates each project\'s deploys from its own files, named with their folder in the report', async () => {
+    const root = tempWorkspace({ ...API, ...BILLING });
+    const ws = await Workspace.open({ root });
+    const budgets = workspaceBudgets(ws, ws.scan().files);
+    const api = budgets.find((b) => b.before.id === 'api/Dockerfile');
+    assert.ok(api, budgets.map((b) => b.before.id).join(', '));
+    assert.equal(api.before.label, 'the image built by Dockerfile in api/');
+    assert.equal(api.before.processes[0].workers.n, 2, 'the api gunicorn_conf.py sets 2 workers');
+    assert.equal(api.before.processes[0].at.file, 'api/Dockerfile');
+    assert.ok(budgets.some((b) => b.before.id === 'billing/app.json#web'), budgets.map((b) => b.before.id).join(', '));
   });
 
   it('a single-project workspace still reads all its files (a Render rootDir folder stays in the deploy\'s project)', async () => {

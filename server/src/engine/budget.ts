@@ -31,10 +31,16 @@ export function workspaceBudgets(workspace: Workspace, results: readonly FileRes
 /** An estimate made in a project's view, with its paths made workspace-relative again. */
 function rebase<T>(root: string, value: T): T {
   if (root === '') return value;
-  const walk = (v: unknown, key?: string): unknown => {
-    if (typeof v === 'string') return key === 'file' || key === 'dir' || key === 'files' ? joinRoot(root, v) : key === 'id' ? `${root}/${v}` : v;
-    if (Array.isArray(v)) return v.map((x) => walk(x, key));
-    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, k)]));
+  const walk = (v: unknown, key?: string, depth = 0): unknown => {
+    if (typeof v === 'string') {
+      if (key === 'file' || key === 'dir' || key === 'files') return joinRoot(root, v);
+      if (key === 'id') return `${root}/${v}`;
+      // Labels name files relative to their project ("the web process of Procfile"): say which project.
+      if (key === 'label' && depth === 0) return `${v} in ${root}/`;
+      return v;
+    }
+    if (Array.isArray(v)) return v.map((x) => walk(x, key, depth + 1));
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, k, key === undefined ? depth : depth + 1)]));
     return v;
   };
   return walk(value) as T;
