@@ -9,7 +9,9 @@ import { optionValues, valueRange, wordsOf, type OptionMatch, type Word } from '
 import { gunicornConfigOf } from '../config/gunicorn-config';
 import { celeryWorkers, isPreforkPool } from './celery-concurrency';
 import { pythonCount, shellCount, type Count, type CountContext } from './counts';
-import { classifyDeployFile, joinPath, type SourceLocation, type Workspace } from './deploy-files';
+import { classifyDeployFile, dirOf, joinPath, type SourceLocation, type Workspace } from './deploy-files';
+import { pythonModules } from '../../analysis/python/module-graph';
+import { importedExpression } from '../../analysis/python/imported-values';
 import type { Deploy, DeployProcess } from './deploys';
 
 export type ServerKind =
@@ -222,7 +224,9 @@ function gunicorn(proc: DeployProcess, sc: ServerContext, at: SourceLocation): S
   const cmdArgs = cmdArgsEnv ? wordsOf(cmdArgsEnv.setting.value) : [];
   const config = configOf(proc, sc);
   const values = config ? configValues(config.text) : new Map<string, ConfigValue>();
-  const pyCtx: CountContext = { ...ctx, name: (id) => values.get(id)?.expr };
+  // A name the config imports from a project module (`from app.config import WORKERS`) has that module's value.
+  const imported = (id: string) => (config ? importedConfigValue(sc, proc, config, id) : undefined);
+  const pyCtx: CountContext = { ...ctx, name: (id) => values.get(id)?.expr ?? imported(id) };
   const fromConfig = (name: string): Setting | undefined => {
     const v = values.get(name);
     if (!v || !config) return undefined;
@@ -266,6 +270,14 @@ function pythonString(expr: string | undefined, ctx: CountContext): string | und
 }
 
 /** The gunicorn config a command loads, read through gunicorn-config.ts from the command's working directory. */
+/** The expression a gunicorn config's imported name has in the project module it comes from. */
+function importedConfigValue(sc: ServerContext, proc: DeployProcess, config: { relPath: string; text: string }, id: string): string | undefined {
+  if (!config.text.includes('import')) return undefined;
+  const roots = [...new Set([dirOf(config.relPath), proc.cwd, sc.deploy.dir])];
+  const index = pythonModules(sc.ws.project, sc.ws.files()).index(roots);
+  return importedExpression(index, config.relPath, config.text, id, (f) => sc.ws.read(f));
+}
+
 function configOf(proc: DeployProcess, sc: ServerContext): { relPath: string; text: string } | undefined {
   // gunicornConfigOf reads ctx.file.relPath (for the directory) and ctx.project.readFile only.
   const view = { file: { relPath: `${proc.cwd}.memlint-cwd` }, project: { readFile: (p: string) => sc.ws.read(p), files: () => sc.ws.files() } } as unknown as RuleContext;

@@ -6,7 +6,8 @@ import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../
 import { captures, hasSplat, indentOf, keywordArgument, positionalArguments } from './ast';
 import { importsOf, type ImportMap } from './imports';
 import { unboundedCacheTrigger } from './unbounded-cache-trigger';
-import { decoratorsOf, describeContainer, identifiersNamed, sourceOf, moduleStateOf, sizeLimitDeclarations, type Container } from './module-state';
+import { decoratorsOf, describeContainer, identifiersNamed, importedStateOf, sourceOf, moduleStateOf, sizeLimitDeclarations, type Container } from './module-state';
+import { importedContainers } from './imported-containers';
 
 /** Decorators whose `maxsize=None` means "never evict". Bare use defaults to 128 entries. */
 const LRU_LIKE = new Set([
@@ -43,7 +44,9 @@ export default defineRule({
         '`from functools import lru_cache as memo`). It also finds dicts, lists and sets declared at module level ' +
         '(or as class attributes, reached through `self.`/`cls.`) that functions add to (`_cache[k] = v`, `.append`, ' +
         '`.setdefault`, `.update`, `|=`) while nothing in the module ever removes, clears, trims, reassigns or size-checks ' +
-        'them; lists and dicts in `st.session_state` that runs append to and nothing trims; and a declared size ' +
+        'them, also when the container is declared in another project module and grown in the one that imports it ' +
+        '(`from app.state import sessions` then `sessions[sid] = ...` in a route; reported where it grows, when no module bounds it); ' +
+        'lists and dicts in `st.session_state` that runs append to and nothing trims; and a declared size ' +
         'limit (`MAX_CACHE = 2000`) that no code reads.\n\n' +
         'Not reported: bare `@lru_cache` and `lru_cache()` (128 entries), any explicit maxsize, functions without ' +
         'parameters (a cache of one entry, e.g. `get_settings()`), containers that are popped/cleared/bounded ' +
@@ -105,6 +108,7 @@ def geocode(address: str) -> dict:
     const state = moduleStateOf(tree);
     const flagged = checkContainers(ctx, state.containers);
     checkSizeLimits(ctx, tree, state.containers, flagged);
+    checkImportedContainers(ctx, tree);
   },
 });
 
@@ -340,9 +344,22 @@ function checkContainers(ctx: RuleContext, containers: readonly Container[]): Co
   return flagged;
 }
 
-function containerMessage(c: Container, how: string): string {
+/** Containers another project module declares, grown here per call (imported-containers.ts). */
+function checkImportedContainers(ctx: RuleContext, tree: Tree): void {
+  const imported = importedContainers(ctx, tree);
+  if (imported.length === 0) return;
+  const state = importedStateOf(tree, imported.map((i) => i.container));
+  for (const c of state.containers) {
+    if (c.bounded || c.growths.length === 0 || c.evictions.length > 0 || c.escapes.length > 0) continue;
+    const declaredIn = imported.find((i) => `module:${i.container.local}` === c.id)?.declaredIn;
+    const first = c.growths[0];
+    ctx.report({ start: first.node.startIndex, end: first.node.endIndex, message: containerMessage(c, first.how, declaredIn) });
+  }
+}
+
+function containerMessage(c: Container, how: string, declaredIn?: string): string {
   const where = c.scope === 'module' ? 'Module-level' : c.scope === 'class' ? 'Class-level' : '';
-  const shared = c.scope === 'class' ? ' (shared by every instance)' : '';
+  const shared = declaredIn ? ` (declared in ${declaredIn})` : c.scope === 'class' ? ' (shared by every instance)' : '';
   if (c.scope === 'session') {
     return c.type === 'dict' || /^\[key\]|setdefault|update|\|=/.test(how)
       ? `${c.label} gains a key on every run (${how}) and nothing removes keys, so each browser session holds all of them until it ends; drop old keys or cap the dict`

@@ -251,6 +251,22 @@ describe('memory budget estimates (rules/budget/estimate.ts)', () => {
     assert.equal(e.totalMb, 444.9);
   });
 
+  it('reads a worker count the gunicorn config imports from a settings module, through its names', () => {
+    const files: Record<string, string> = {
+      Procfile: 'web: gunicorn app.main:app -c gunicorn.conf.py\n',
+      'requirements.txt': 'flask\ngunicorn\n',
+      'gunicorn.conf.py': 'from app.settings import WEB_WORKERS as workers_setting\n\nworkers = workers_setting\n',
+      'app/__init__.py': '',
+      'app/main.py': 'from flask import Flask\napp = Flask(__name__)\n',
+      'app/settings.py': 'import multiprocessing\nimport os\n\nfrom .defaults import PER_CORE\n\nCORES = multiprocessing.cpu_count()\nWEB_WORKERS = int(os.getenv("WEB_WORKERS", PER_CORE * CORES + 1))\n',
+      'app/defaults.py': 'PER_CORE = 2\n',
+    };
+    const project = { files: () => Object.keys(files), readFile: (rel: string) => files[rel] };
+    const [web] = estimateDeploys(project);
+    assert.equal(web.processes[0].workers.n, 17, web.processes[0].workers.how);
+    assert.equal(web.processes[0].workers.cpuDerived, true);
+  });
+
   it('returns plain serialisable data', () => {
     for (const ws of ['render-starter-django', 'heroku-app', 'compose-limits', 'k8s']) {
       for (const e of estimates(ws)) assert.deepEqual(JSON.parse(JSON.stringify(e)), e);

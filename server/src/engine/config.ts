@@ -24,6 +24,8 @@ export interface MemlintConfig {
   include: string[];
   exclude: string[];
   maxFileSizeMb: number;
+  /** Also check code no deploy runs (tests, migrations, scripts, management commands, docs); analysis/reach.ts. */
+  checkOfflineCode?: boolean;
   rules: Map<string, RuleSetting>;
 }
 
@@ -44,7 +46,7 @@ export function defaultConfig(): MemlintConfig {
 }
 
 const SEVERITIES: readonly SeveritySetting[] = ['off', 'error', 'warning', 'info', 'hint'];
-const TOP_LEVEL_KEYS = ['memoryLimitMb', 'include', 'exclude', 'maxFileSizeMb', 'rules'];
+const TOP_LEVEL_KEYS = ['memoryLimitMb', 'include', 'exclude', 'maxFileSizeMb', 'checkOfflineCode', 'rules'];
 
 /** A parsed settings object plus a way to find the line of any key path in its file. */
 interface RawSource {
@@ -206,6 +208,10 @@ function validate(source: RawSource, rules: readonly Rule[]): MemlintConfig {
   if (v.maxFileSizeMb !== undefined) {
     if (typeof v.maxFileSizeMb !== 'number' || !(v.maxFileSizeMb > 0)) fail(['maxFileSizeMb'], 'must be a positive number');
     config.maxFileSizeMb = v.maxFileSizeMb as number;
+  }
+  if (v.checkOfflineCode !== undefined) {
+    if (typeof v.checkOfflineCode !== 'boolean') fail(['checkOfflineCode'], 'must be true or false');
+    config.checkOfflineCode = v.checkOfflineCode as boolean;
   }
   for (const key of ['include', 'exclude'] as const) {
     const list = v[key];
