@@ -42,6 +42,13 @@ export function importsReachedBy(ws: Workspace, server: Server, roots: readonly 
   return imported;
 }
 
+/** The workspace files `server` loads (its entry module and every module reached from it), or undefined. */
+export function filesReachedBy(ws: Workspace, server: Server, roots: readonly string[]): Set<string> | undefined {
+  const modules = new ModuleFiles(ws, roots);
+  const entry = entryFile(modules, server);
+  return entry ? reachedFiles(modules, entry) : undefined;
+}
+
 /** Top-level names of the absolute imports in a module's text (`pandas`, `django`). */
 export function topLevelImports(text: string): string[] {
   return topLevelNames(moduleRefs(text).imports);
