@@ -29,6 +29,13 @@ const ESCAPING_CALLS = /(^|\.)(delay|apply_async|send_task|submit|Thread|Process
 const WRITE_METHODS = new Set(['save', 'to_csv', 'to_parquet', 'to_excel', 'to_json', 'to_pickle', 'to_feather', 'savefig', 'download_file', 'extractall']);
 /** Functions that write their second argument. */
 const WRITE_TO_SECOND = new Set(['urllib.request.urlretrieve', 'shutil.copy', 'shutil.copyfile', 'shutil.copy2']);
+/** Objects that create the file named by their first argument: PDF and spreadsheet writers. */
+const FILE_WRITERS = new Set([
+  'reportlab.pdfgen.canvas.Canvas', 'reportlab.platypus.SimpleDocTemplate', 'reportlab.platypus.doctemplate.SimpleDocTemplate',
+  'xlsxwriter.Workbook',
+]);
+/** Archives that write their file when opened in a write mode. */
+const ARCHIVE_WRITERS = new Set(['zipfile.ZipFile', 'tarfile.open']);
 const GETTEMPDIR = 'tempfile.gettempdir()';
 /** Workspace files that may hold a cleanup job for a temp folder. */
 const CLEANUP_FILES = /(\.py|\.sh|Procfile|crontab|\.ya?ml|Dockerfile)$/;
@@ -47,7 +54,9 @@ export default defineRule({
       whatItDoes:
         'Finds `NamedTemporaryFile(delete=False)`, `mkstemp()`, `mkdtemp()` and `mktemp()` whose path nothing deletes in the same function ' +
         '(`os.unlink`, `os.remove`, `shutil.rmtree`, `Path.unlink`, or moving the file away with `shutil.move`/`os.rename`), and files ' +
-        'written under `tempfile.gettempdir()` or a literal `/tmp/...` folder with a varying name that nothing in the workspace ever deletes. ' +
+        'written under `tempfile.gettempdir()` or a literal `/tmp/...` folder with a varying name that nothing in the workspace ever deletes ' +
+        '(written by `open(..., "w")`, `Path.write_*`, `shutil.copy`, `.save()`/`DataFrame.to_*()`, reportlab\'s `Canvas`/`SimpleDocTemplate`, ' +
+        '`xlsxwriter.Workbook`, or a `zipfile.ZipFile`/`tarfile.open` in a write mode). ' +
         'Not reported: context-managed temp files (`with NamedTemporaryFile() as f`, `TemporaryDirectory()`), cleanup in `finally`, cleanup ' +
         'registered with `atexit.register`, `weakref.finalize`, `addCleanup` or a FastAPI/Starlette background task ' +
         '(`background_tasks.add_task(os.unlink, path)`), a path handed to a function of the same module that deletes it, and a path ' +
@@ -596,6 +605,8 @@ function writtenPath(call: Node, imports: ImportMap): Node | undefined {
     return isWriteMode(keywordArgument(call, 'mode') ?? args[1]) ? keywordArgument(call, 'file') ?? args[0] : undefined;
   }
   if (q && WRITE_TO_SECOND.has(q)) return args[1];
+  if (q && FILE_WRITERS.has(q)) return keywordArgument(call, 'filename') ?? args[0];
+  if (q && ARCHIVE_WRITERS.has(q)) return isWriteMode(keywordArgument(call, 'mode') ?? args[1]) ? keywordArgument(call, 'file') ?? keywordArgument(call, 'name') ?? args[0] : undefined;
   if (fn.type !== 'attribute') return undefined;
   const method = fn.childForFieldName('attribute')!.text;
   if (method === 'write_text' || method === 'write_bytes') return fn.childForFieldName('object')!;

@@ -25,7 +25,10 @@ import {
 import { StatementFindingsCache, topLevelStatements, type TopLevelStatement } from './statements';
 
 /** Calls that write each row out: CSV writers, files, response streams, `self.stdout` in management commands. */
-const WRITE_METHODS = new Set(['writerow', 'writerows', 'write', 'writelines']);
+const WRITE_METHODS = new Set(['writerow', 'writerows', 'write', 'writelines', 'write_row', 'write_string', 'write_number', 'write_datetime']);
+/** A spreadsheet's worksheet: `wb.active`, `wb.create_sheet(...)`, `Workbook().active`, or a name like `sheet`/`ws`. */
+const WORKSHEET_VALUE = /\.(active|create_sheet\([^)]*\)|add_worksheet\([^)]*\)|get_sheet_by_name\([^)]*\))$/;
+const WORKSHEET_NAME = /^(ws|sheet|worksheet|\w+_sheet|\w+_ws)$/;
 
 /** Calls whose argument becomes (part of) a response or an export. */
 const OUTPUT_CALLS = new Set([
@@ -383,12 +386,21 @@ function exportKind(tree: Tree, iteration: Iteration): 'export' | 'response' | u
     if (call.type !== 'call' || !sameFunction(call)) continue;
     const method = calleeName(call) ?? '';
     if (WRITE_METHODS.has(method)) return 'export';
+    if (method === 'append' && isWorksheet(call.childForFieldName('function')?.childForFieldName('object'))) return 'export';
     const list = call.childForFieldName('function')?.childForFieldName('object');
     if ((method === 'append' || method === 'extend') && list?.type === 'identifier' && variableFlowsToOutput(list.text, scope, iteration.node.endIndex, 0)) {
       return 'response';
     }
   }
   return undefined;
+}
+
+/** openpyxl's `sheet.append(row)` writes a row; a list's `.append` does not. */
+function isWorksheet(node: Node | null | undefined): boolean {
+  if (node?.type !== 'identifier') return false;
+  if (WORKSHEET_NAME.test(node.text)) return true;
+  const value = assignmentsBefore(node).pop()?.childForFieldName('right');
+  return !!value && WORKSHEET_VALUE.test(value.text);
 }
 
 /** True when the value of `node` ends up returned, yielded, or passed to a response/export call. */
