@@ -396,6 +396,17 @@ function checkCreation(ctx: RuleContext, tree: Tree, imports: ImportMap, functio
     report(`is handed to ${consumer}() and never deleted, so ${leaves}`, `delete it once that work is done (BackgroundTask(${remover}, ${binding.pathExpr}) or a finally in the task)`);
     return;
   }
+  if (flow.kind === 'escapes') {
+    // Returned inside a structure or put where the caller sees it: a finally here would delete it too soon.
+    const how =
+      flow.use.type === 'return_statement' || flow.use.type === 'yield'
+        ? `is returned to the caller (${short(flow.use.text)})`
+        : flow.use.id === fn.id
+          ? 'is put into a container the caller passed in'
+          : `is kept beyond this function (${short(flow.use.text)})`;
+    report(`${how} and this function never deletes it, so ${leaves}`, `delete it where it is last used (${remover}(...) in a finally there)`);
+    return;
+  }
   report(`is never deleted by this function, so ${leaves}`, `delete it in a finally block with ${remover}(${binding.pathExpr})`, tryFinallyFix(ctx, tree, fn, binding, names, creator));
 }
 
