@@ -95,7 +95,8 @@ def export_orders(request):
         '`with` uses it. It is safe only when every use of the path, and of every value built from it (`tmp.name`, `d / "x"`, a list or ' +
         'dict holding it), ends in a call known to be done with it when it returns: `open()`, `subprocess.run()`, `shutil.copy()`, ' +
         '`os.path.*`, `zipfile.ZipFile()`, pandas readers and writers, `.save(path)`, `.to_csv(path)`, the file object\'s own ' +
-        '`write`/`flush`/`close`. A path given to any other function (a project helper such as `upload_to_s3(path)`, an object built from ' +
+        '`write`/`flush`/`close`, or a function of the same module whose body meets the same test for that parameter. ' +
+        'A path given to any other function (a project helper such as `upload_to_s3(path)`, an object built from ' +
         'it) or a return that mentions it makes the fix unsafe: that code may keep the path. No fix is offered when the path, or a value ' +
         'holding it, is handed to queued work (`task.delay(...)`, a Celery signature `.s(...)`, a thread, `FileResponse(path)`), returned ' +
         'inside a structure, stored on `self` or put into a caller\'s container: deleting it when the function returns would break that ' +
