@@ -104,7 +104,8 @@ def export_orders(request):
         '`with` uses it. It is safe only when every use of the path, and of every value built from it (`tmp.name`, `d / "x"`, a list or ' +
         'dict holding it), ends in a call known to be done with it when it returns: `open()`, `subprocess.run()`, `shutil.copy()`, ' +
         '`os.path.*`, `zipfile.ZipFile()`, pandas readers and writers, `.save(path)`, `.to_csv(path)`, the file object\'s own ' +
-        '`write`/`flush`/`close`. A path given to any other function (a project helper such as `upload_to_s3(path)`, an object built from ' +
+        '`write`/`flush`/`close`, or a function of the same module whose body meets the same test for that parameter. ' +
+        'A path given to any other function (a project helper such as `upload_to_s3(path)`, an object built from ' +
         'it) or a return that mentions it makes the fix unsafe: that code may keep the path. No fix is offered when the path, or a value ' +
         'holding it, is handed to queued work (`task.delay(...)`, a Celery signature `.s(...)`, a thread, `FileResponse(path)`), returned ' +
         'inside a structure, stored on `self` or put into a caller\'s container: deleting it when the function returns would break that ' +
@@ -403,6 +404,17 @@ function checkCreation(ctx: RuleContext, tree: Tree, imports: ImportMap, functio
   if (deferred) {
     const consumer = short(deferred.childForFieldName('function')!.text);
     report(`is handed to ${consumer}() and never deleted, so ${leaves}`, `delete it once that work is done (BackgroundTask(${remover}, ${binding.pathExpr}) or a finally in the task)`);
+    return;
+  }
+  if (flow.kind === 'escapes') {
+    // Returned inside a structure or put where the caller sees it: a finally here would delete it too soon.
+    const how =
+      flow.use.type === 'return_statement' || flow.use.type === 'yield'
+        ? `is returned to the caller (${short(flow.use.text)})`
+        : flow.use.id === fn.id
+          ? 'is put into a container the caller passed in'
+          : `is kept beyond this function (${short(flow.use.text)})`;
+    report(`${how} and this function never deletes it, so ${leaves}`, `delete it where it is last used (${remover}(...) in a finally there)`);
     return;
   }
   report(`is never deleted by this function, so ${leaves}`, `delete it in a finally block with ${remover}(${binding.pathExpr})`, tryFinallyFix(ctx, tree, fn, binding, names, creator));

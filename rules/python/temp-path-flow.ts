@@ -70,7 +70,7 @@ const STORING_METHODS = new Set(['append', 'extend', 'insert', 'add', 'update', 
  * (`doc = ConsumableDocument(original_file=path)`, `url = upload(path)`) may or may not hold it: handing it to
  * queued work still counts as deferred (paperless-ngx's mail import), returning it only as unknown.
  */
-export function pathFlow(fn: Node, names: readonly string[], imports: ImportMap): PathFlow {
+export function pathFlow(fn: Node, names: readonly string[], imports: ImportMap, depth = 0): PathFlow {
   const followed = new Set(names.filter((n) => !n.includes('.')));
   /** Followed names that hold a value an unknown call returned: they may not hold the path at all. */
   const maybe = new Set<string>();
@@ -82,7 +82,7 @@ export function pathFlow(fn: Node, names: readonly string[], imports: ImportMap)
     const name = queue.shift()!;
     for (const { node } of captures(fn.tree, '(identifier) @id', fn)) {
       if (node.text !== name || isBindingOrLabel(node)) continue;
-      const verdict = useOf(node, fn, imports, maybe.has(name), (carrier, uncertain) => {
+      const verdict = useOf(node, fn, imports, depth, maybe.has(name), (carrier, uncertain) => {
         if (!followed.has(carrier) && followed.size < MAX_NAMES) {
           followed.add(carrier);
           if (uncertain) maybe.add(carrier);
@@ -96,7 +96,7 @@ export function pathFlow(fn: Node, names: readonly string[], imports: ImportMap)
     }
   }
   // A followed value put into a parameter (the caller's dict) or a global outlives the call too.
-  const intoOuter = [...followed].find((n) => outer.has(n) && !maybe.has(n));
+  const intoOuter = [...followed].find((n) => outer.has(n) && !maybe.has(n) && !names.includes(n));
   if (intoOuter) escapes ??= fn;
   if (escapes) return { kind: 'escapes', use: escapes };
   return unknown ? { kind: 'unknown', use: unknown } : { kind: 'local' };
@@ -136,7 +136,7 @@ function isBindingOrLabel(node: Node): boolean {
 }
 
 /** Judges one read of a followed name by climbing from it to where its value ends up. */
-function useOf(node: Node, fn: Node, imports: ImportMap, uncertain: boolean, followName: (name: string, uncertain: boolean) => void): PathFlow {
+function useOf(node: Node, fn: Node, imports: ImportMap, depth: number, uncertain: boolean, followName: (name: string, uncertain: boolean) => void): PathFlow {
   let unknown: Node | undefined;
   const verdict = (v: PathFlow): PathFlow => (v.kind === 'local' && unknown ? { kind: 'unknown', use: unknown } : v);
   const follow = (name: string) => followName(name, uncertain || unknown !== undefined);
@@ -194,6 +194,10 @@ function useOf(node: Node, fn: Node, imports: ImportMap, uncertain: boolean, fol
           return escapes(call); // self.files.append(path)
         }
         if (callee?.type === 'attribute' && FINISHING_METHODS.has(callee.childForFieldName('attribute')?.text ?? '')) return verdict({ kind: 'local' });
+        // A function of this module: judged by what its body does with the parameter (two calls deep at most).
+        const helper = callee?.type === 'identifier' && depth < 2 ? helperFlow(call, u, callee.text, imports, depth) : undefined;
+        if (helper?.kind === 'local') return verdict(helper);
+        if (helper?.kind === 'deferred') return helper;
         // An unknown callee may keep the path (`ConsumableDocument(original_file=path)`), and its result may
         // hold it: follow the result too, so a later `consume_file.s(doc)` is seen as queued work.
         unknown ??= call;
@@ -244,4 +248,32 @@ function useOf(node: Node, fn: Node, imports: ImportMap, uncertain: boolean, fol
         return { kind: 'unknown', use: p };
     }
   }
+}
+
+/** What a module-level function of this file does with the parameter that receives `arg` (a call argument). */
+function helperFlow(call: Node, arg: Node, name: string, imports: ImportMap, depth: number): PathFlow | undefined {
+  const def = moduleFunction(call, name);
+  const params = def?.childForFieldName('parameters')?.namedChildren.filter((p): p is Node => p !== null && p.type !== 'comment') ?? [];
+  if (!def || params.some((p) => p.type === 'list_splat_pattern' || p.type === 'dictionary_splat_pattern')) return undefined;
+  const paramName = (p: Node) => (p.type === 'identifier' ? p.text : p.namedChildren.find((c) => c?.type === 'identifier')?.text);
+  let param: string | undefined;
+  if (arg.type === 'keyword_argument') {
+    const keyword = arg.childForFieldName('name')?.text;
+    param = params.map(paramName).find((n) => n === keyword);
+  } else {
+    const positional = (call.childForFieldName('arguments')?.namedChildren ?? []).filter((a) => a && a.type !== 'keyword_argument' && a.type !== 'comment');
+    const index = positional.findIndex((a) => a?.id === arg.id);
+    param = index >= 0 && params[index] ? paramName(params[index]) : undefined;
+  }
+  return param ? pathFlow(def, [param], imports, depth + 1) : undefined;
+}
+
+/** A function defined at the top level of the module (decorated or not), when exactly one has that name. */
+function moduleFunction(node: Node, name: string): Node | undefined {
+  let root = node;
+  while (root.parent) root = root.parent;
+  const defs = root.namedChildren
+    .map((c) => (c?.type === 'decorated_definition' ? c.childForFieldName('definition') : c))
+    .filter((c): c is Node => c?.type === 'function_definition' && c.childForFieldName('name')?.text === name);
+  return defs.length === 1 ? defs[0] : undefined;
 }

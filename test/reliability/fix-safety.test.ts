@@ -42,6 +42,14 @@ describe('reliability: fix safety', () => {
     assert.match(mail.message, /is handed to consume_file\.s\(\) and never deleted/);
   });
 
+  it('temp-file-leak follows the path into functions of the same module', () => {
+    const helpers = path.join(FIXTURES_ROOT, 'temp-file-leak', 'helpers.py');
+    assert.deepEqual(safetyByLine('temp-file-leak', helpers), {
+      23: 'safe', // write_rows() only opens and writes it
+      33: 'none', // queue_indexing() hands it to index_file.delay()
+    });
+  });
+
   it('--fix (safe fixes only) leaves every escaping temp file alone and fixes the proven one', () => {
     const text = fs.readFileSync(escapes, 'utf8');
     const fixed = fixUntilStable(text, (t) => analyze('temp-file-leak', escapes, t), { unsafe: false });

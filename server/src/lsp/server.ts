@@ -17,6 +17,7 @@ import {
   type InitializeParams,
   type InitializeResult,
 } from 'vscode-languageserver/node';
+import { lineEndingsOf } from '../engine/encode';
 import { readRegularText } from '../engine/safe-read';
 import type { FileResult, Finding } from '../engine/types';
 import { mayHoldBudgetFigures } from './budget-files';
@@ -430,6 +431,11 @@ export function startServer(connection: Connection, options: ServerOptions): voi
 
   /** Findings of the document's current version: the server's last analysis of it, or a fresh one. */
   const analyzeOpen = async (doc: OpenDocument): Promise<Finding[] | undefined> => {
+    // A CRLF document's fixes are those of its LF twin (as `--fix` does): the same lines and columns, and
+    // makeEdit gives inserted lines CRLF. Rules that build edits line by line then behave as on LF.
+    if (lineEndingsOf(doc.text) === 'crlf') {
+      return live.request<Finding[] | undefined>({ type: 'analyze', uri: doc.uri, folder: folders.ref(folders.forPath(doc.path)), text: doc.text.replace(/\r\n/g, '\n') });
+    }
     const known = results.get(doc.path)?.open;
     if (known && known.version === doc.version && known.result.path === doc.path && !known.result.skipped) return known.result.findings;
     return live.request<Finding[] | undefined>({ type: 'analyze', uri: doc.uri, folder: folders.ref(folders.forPath(doc.path)) });
