@@ -304,7 +304,14 @@ function sharedBrowserFix(ctx: RuleContext, call: ts.CallExpression): FixSpec[] 
     const from = lineStart(text, rest[0].getStart());
     const lastEnd = rest[rest.length - 1].getEnd();
     const to = lineEnd(text, lastEnd);
-    // Edits inside the range (the close() removals) are applied to the copy that gets re-indented.
+    // `return page.pdf()` must finish before the page closes: `return await page.pdf()`.
+    const visitReturns = (n: ts.Node): void => {
+      if (isFunctionNode(n)) return;
+      if (ts.isReturnStatement(n) && n.expression && ts.isCallExpression(unwrap(n.expression))) edits.push({ start: n.expression.getStart(), end: n.expression.getStart(), newText: 'await ' });
+      ts.forEachChild(n, visitReturns);
+    };
+    rest.forEach(visitReturns);
+    // Edits inside the range (the close() removals, the awaits) are applied to the copy that gets re-indented.
     const inside = edits.filter((e) => e.start >= from && e.end <= to + 1);
     if (edits.some((e) => !inside.includes(e) && e.end > from && e.start < to)) return undefined;
     let body = text.slice(from, Math.min(to + 1, text.length));
