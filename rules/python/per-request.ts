@@ -162,6 +162,7 @@ function entryScope(fn: Node, imports: ImportMap, web: boolean, celery: boolean,
     if (callee.type === 'attribute' && call && ROUTE_DECORATORS.has(last) && callee.childForFieldName('object')?.text !== 'functools') {
       return { label: `the route ${name}()`, kind: 'request' };
     }
+    if (callee.type === 'attribute' && (last === 'before_request' || last === 'after_request') && web) return { label: `${name}() (@${last}: runs for every request)`, kind: 'request' };
     if (VIEW_DECORATORS.has(last) && (web || q.startsWith('django.') || q.startsWith('rest_framework.'))) return { label: `the view ${name}()`, kind: 'request' };
   }
   const owner = ancestor(fn, 'function_definition', 'class_definition');
