@@ -8,6 +8,7 @@ import { ancestor, callsNamed, captures } from './ast';
 import { importsOf, type ImportMap } from './imports';
 import { assignedTarget, memoisedAssignment } from './load-hoisting';
 import { perRequestScope, type RequestScope } from './per-request';
+import { sharedBrowserFix } from './shared-browser-fix';
 
 const CANDIDATES = /\b(?:launch|launch_persistent_context|Chrome|Firefox|Edge|Safari|ChromiumEdge)\b/g;
 const SELENIUM = /^(selenium\.webdriver|seleniumwire\.webdriver|seleniumwire\.undetected_chromedriver)\.(Chrome|Firefox|Edge|Safari|ChromiumEdge)$|^undetected_chromedriver\.Chrome$/;
@@ -19,7 +20,7 @@ export default defineRule({
     id: 'browser-per-request',
     kinds: ['python'],
     defaultSeverity: 'warning',
-    fix: 'none',
+    fix: 'unsafe',
     trigger: /playwright|pyppeteer|selenium|undetected_chromedriver/,
     docs: {
       summary: 'A headless browser launched inside code that runs per request or per task.',
@@ -40,42 +41,76 @@ export default defineRule({
         'exception skips `browser.close()` / `driver.quit()`, the processes outlive the request and pile up until the instance ' +
         'is restarted.',
       example: {
-        fileName: 'views.py',
-        code: `from django.http import HttpResponse
-from playwright.sync_api import sync_playwright
+        fileName: 'main.py',
+        code: `from fastapi import FastAPI, Response
+from playwright.async_api import async_playwright
+
+app = FastAPI()
 
 
-def invoice_pdf(request, number):
-    p = sync_playwright().start()
-    browser = p.chromium.launch()
-    page = browser.new_page()
-    page.goto(f"https://shop.example.com/invoices/{number}/print")
-    pdf = page.pdf()
-    browser.close()
-    p.stop()
-    return HttpResponse(pdf, content_type="application/pdf")
+@app.get("/invoices/{number}.pdf")
+async def invoice_pdf(number: int):
+    async with async_playwright() as p:
+        browser = await p.chromium.launch()
+        page = await browser.new_page()
+        await page.goto(f"http://localhost:8000/invoices/{number}/print")
+        return Response(await page.pdf(), media_type="application/pdf")
 `,
       },
       useInstead: {
-        fileName: 'views.py',
-        code: `from django.http import HttpResponse
+        fileName: 'main.py',
+        code: `import asyncio
 
-from .pdf import render_pdf  # one shared browser per worker, started on first use
+from fastapi import FastAPI, Response
+from playwright.async_api import async_playwright
+
+app = FastAPI()
+
+_shared_browser = None
 
 
-def invoice_pdf(request, number):
-    pdf = render_pdf(f"https://shop.example.com/invoices/{number}/print")
-    return HttpResponse(pdf, content_type="application/pdf")
+async def _launch_browser():
+    playwright = await async_playwright().start()
+    return await playwright.chromium.launch()
+
+
+async def get_browser():
+    """One browser per process, started on first use and shared by every request; each request opens and closes its own page."""
+    global _shared_browser
+    if _shared_browser is None:
+        _shared_browser = asyncio.ensure_future(_launch_browser())
+    try:
+        return await _shared_browser
+    except Exception:
+        _shared_browser = None  # a failed launch is retried by the next request
+        raise
+
+
+@app.get("/invoices/{number}.pdf")
+async def invoice_pdf(number: int):
+    browser = await get_browser()
+    page = await browser.new_page()
+    try:
+        await page.goto(f"http://localhost:8000/invoices/{number}/print")
+        return Response(await page.pdf(), media_type="application/pdf")
+    finally:
+        await page.close()
 `,
       },
       fixSafety:
-        'No fix for Python: sync Playwright objects and Selenium drivers belong to the thread that created them, and a Selenium ' +
-        'driver is one browser session that concurrent requests cannot share, so a shared browser needs a design choice (an ' +
-        'async Playwright browser owned by the event loop and started in the lifespan, a small pool with a maximum, or a render ' +
-        'service such as Browserless or Gotenberg). Whatever the choice, open a page or context per request and close it in `finally`.',
+        'Unsafe, and offered only for async Playwright in the shape `async with async_playwright() as p:` / `browser = await ' +
+        'p.chromium.launch(options)` / `page = await browser.new_page()` with options that use nothing local to the handler: the ' +
+        'fix adds a module-level `get_browser()` that starts Playwright and the browser on first use (one per worker process, ' +
+        'shared by every request; a failed launch is retried by the next request), replaces the `async with` block with ' +
+        '`browser = await get_browser()`, removes `await browser.close()` and closes the page in a `finally`. Requests then share ' +
+        'one browser: the default context\'s cookies and cache are shared (use `browser.new_context()` per request when that ' +
+        'matters), a crashed browser is not restarted, and about 100 MB stays in use between requests. Sync Playwright objects and ' +
+        'Selenium drivers belong to the thread that created them, and a Selenium driver is one session that concurrent requests ' +
+        'cannot share: those get no fix (start an async browser in the lifespan, use a pool with a maximum, or a render service ' +
+        'such as Browserless or Gotenberg).',
       notes:
-        'The TypeScript/JavaScript side of this rule offers a fix for Puppeteer and Playwright. Launches in another module called ' +
-        'from a view are not followed yet.',
+        'Launches in another module called from a view, and views routed from urls.py to a method of a plain class, are not ' +
+        'followed yet.',
     },
   },
   check(ctx) {
@@ -86,7 +121,7 @@ def invoice_pdf(request, number):
       if (!api) continue;
       const scope = perRequestScope(ctx, call);
       if (!scope || memoisedAssignment(call, scope)) continue;
-      ctx.report({ start: call.startIndex, end: call.endIndex, message: message(api, scope, closing(call)) });
+      ctx.report({ start: call.startIndex, end: call.endIndex, message: message(api, scope, closing(call)), fixes: sharedBrowserFix(tree, ctx.file.text, call) });
     }
   },
 });

@@ -13,9 +13,15 @@ import type { RequestScope } from './per-request';
 const BUILTINS = new Set(['str', 'int', 'float', 'bool', 'dict', 'list', 'tuple', 'len', 'print']);
 const BINDING_PARENTS = new Set(['parameters', 'typed_parameter', 'default_parameter', 'typed_default_parameter', 'pattern_list', 'tuple_pattern', 'as_pattern_target', 'for_statement', 'for_in_clause', 'list_splat_pattern']);
 
-/** `x = [await] call` -> the assignment's left side, else undefined. */
-export function assignedTarget(call: Node): Node | undefined {
-  const expr = call.parent?.type === 'await' ? call.parent : call;
+/**
+ * `x = [await] call` -> the assignment's left side, else undefined. With `throughCalls`, also when the call is an
+ * argument of the assigned value (`_browser = asyncio.ensure_future(launch())`).
+ */
+export function assignedTarget(call: Node, throughCalls = false): Node | undefined {
+  let expr = call.parent?.type === 'await' ? call.parent : call;
+  while (throughCalls && expr.parent && ['argument_list', 'await', 'parenthesized_expression'].includes(expr.parent.type)) {
+    expr = expr.parent.type === 'argument_list' ? expr.parent.parent! : expr.parent;
+  }
   const assignment = expr.parent;
   if (assignment?.type !== 'assignment' || assignment.childForFieldName('right')?.id !== expr.id) return undefined;
   return assignment.childForFieldName('left') ?? undefined;
@@ -26,8 +32,8 @@ export function assignedTarget(call: Node): Node | undefined {
  * outlives the request (`self.model` on a Celery task, `app.state.model`) or a module-level dict entry, under an
  * `if` that tests it first (`if _model is None:`, `if not self.model:`, `if name not in _models:`).
  */
-export function memoisedAssignment(call: Node, scope: RequestScope): boolean {
-  const target = assignedTarget(call);
+export function memoisedAssignment(call: Node, scope: RequestScope, throughCalls = false): boolean {
+  const target = assignedTarget(call, throughCalls);
   const fn = ancestor(call, 'function_definition');
   if (!target || !fn) return false;
   let key: string;
@@ -67,7 +73,7 @@ function moduleNames(tree: Tree): Set<string> {
 }
 
 /** True when every name the call's arguments read is bound at module level and not rebound in an enclosing function. */
-function argumentsAreModuleLevel(tree: Tree, call: Node): boolean {
+export function argumentsAreModuleLevel(tree: Tree, call: Node): boolean {
   const args = call.childForFieldName('arguments');
   if (!args) return false;
   if (/\bawait\b|\blambda\b/.test(args.text)) return false;

@@ -11,6 +11,7 @@ import type { Node, Tree } from 'web-tree-sitter';
 import type { RuleContext } from '../api';
 import { ancestor, captures } from './ast';
 import { importsOf, type ImportMap } from './imports';
+import { memoisedAssignment } from './load-hoisting';
 import { isTestFile } from './uploads';
 import { decoratorCallee, decoratorsOf, isManagementCommandFile, underMainGuard } from './web-context';
 
@@ -123,6 +124,8 @@ function computeScopes(tree: Tree): FileScopes {
       if (node === tree.rootNode && ancestor(callee, 'function_definition', 'class_definition')) continue;
       const target = localTarget(callee, moduleFunctions);
       if (!target || functions.has(target.id) || isCached(target, imports)) continue;
+      // `if _browser is None: _browser = ensure_future(launch())`: the callee runs once, not per request.
+      if (callee.parent?.type === 'call' && memoisedAssignment(callee.parent, scope, true)) continue;
       const name = target.childForFieldName('name')!.text;
       const root = scope.root ?? scope.label;
       const derived: RequestScope = { label: `${name}(), called from ${root}`, kind: scope.kind, root, instancePerRequest: scope.instancePerRequest && target.parent?.parent?.type === 'class_definition' };
