@@ -270,12 +270,19 @@ function sharedBrowserFix(ctx: RuleContext, call: ts.CallExpression): FixSpec[] 
     const at = lineStart(text, leadingCommentStart(text, top));
     const isTs = /\.(ts|tsx|mts|cts)$/.test(ctx.file.relPath);
     const type = isTs ? `: ReturnType<typeof ${(call.expression as ts.Expression).getText()}> | undefined` : '';
-    const helper = [
+    // Continuation lines of a multi-line launch keep their indentation relative to the statement.
+    const statementIndent = indentAt(text, launchStatement.getStart());
+    const rebased = launchText
+      .split(/\r?\n/)
+      .map((line, i) => (i > 0 && line.startsWith(statementIndent) ? `${unit}${line.slice(statementIndent.length)}` : line))
+      .join(nl);
+    const blankBefore = at > 0 && !/\n[ \t]*\r?\n$/.test(text.slice(0, at)) ? nl : '';
+    const helper = blankBefore + [
       `let ${SHARED}${type};`,
       '',
       '/** One browser per process, started on first use and shared by every request; each request opens and closes its own page. */',
       `function ${HELPER}() {`,
-      `${unit}${SHARED} ??= ${launchText.split('\n').join(`${nl}${unit}`)};`,
+      `${unit}${SHARED} ??= ${rebased};`,
       `${unit}return ${SHARED};`,
       '}',
       '',
