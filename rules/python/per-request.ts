@@ -160,7 +160,7 @@ function entryScope(fn: Node, imports: ImportMap, web: boolean, celery: boolean,
     const last = callee.type === 'attribute' ? callee.childForFieldName('attribute')?.text : callee.text;
     if (!last) continue;
     if (q === 'celery.shared_task' || last === 'shared_task' || (celery && callee.type === 'attribute' && last === 'task') || q === 'dramatiq.actor') {
-      return { label: `the task ${name}() (run for every job)`, kind: 'task' };
+      return { label: `the task ${name}()`, kind: 'task' };
     }
     if (callee.type === 'attribute' && call && ROUTE_DECORATORS.has(last) && callee.childForFieldName('object')?.text !== 'functools') {
       return { label: `the route ${name}()`, kind: 'request' };
@@ -176,7 +176,7 @@ function entryScope(fn: Node, imports: ImportMap, web: boolean, celery: boolean,
       return { label: `${cls}.${name}() (a view: a new instance serves every request)`, kind: 'request', instancePerRequest: true };
     }
     const bases = owner.childForFieldName('superclasses')?.text ?? '';
-    if (celery && /\bTask\b/.test(bases) && name === 'run') return { label: `the task ${cls}.run() (run for every job)`, kind: 'task' };
+    if (celery && /\bTask\b/.test(bases) && name === 'run') return { label: `the task ${cls}.run()`, kind: 'task' };
     return undefined;
   }
   if (owner) return undefined;
