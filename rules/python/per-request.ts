@@ -43,7 +43,7 @@ const CACHE_DECORATORS = /^(functools\.(cache|lru_cache|cached_property)|streaml
 const STREAMLIT_RERUN = "the Streamlit script's top level (run again on every widget interaction)";
 const VIEW_CLASS = /\b\w*(View|ViewSet)\b/;
 /** Code that never serves requests: scripts, migrations, notebooks exported as modules. */
-const OFFLINE_PATH = /(^|\/)(scripts?|migrations|notebooks?|training|train)\/|(^|\/)(train|training|setup|manage)[^/]*\.py$/;
+const OFFLINE_PATH = /(^|\/)(scripts?|migrations|notebooks?|training)\/|(^|\/)(train|training|setup|manage)\.py$|(^|\/)train_[^/]*\.py$/;
 
 interface FileScopes {
   /** Function definitions that run per request/task/rerun, with the scope they belong to. */
