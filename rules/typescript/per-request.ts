@@ -18,6 +18,7 @@ export function runsPerRequest(node: ts.Node, relPath: string): boolean {
     fn ??= n;
     if (ts.isConstructorDeclaration(n) || (ts.isMethodDeclaration(n) && LIFECYCLE.has(n.name.getText()))) return false;
     if (isPoolFactory(n)) return false;
+    if (ts.isMethodDeclaration(n) && onlyCalledAtStartup(n)) return false;
     if (hasUseServer(n.body)) return true;
   }
   if (!fn) return false;
@@ -40,4 +41,24 @@ function hasUseServer(body: ts.Node | undefined): boolean {
     if (st.expression.text === 'use server') return true;
   }
   return false;
+}
+
+/** A method that its class calls only from lifecycle hooks (`onModuleInit() { await this.init(); }`). */
+function onlyCalledAtStartup(method: ts.MethodDeclaration): boolean {
+  const cls = method.parent;
+  if (!ts.isClassLike(cls)) return false;
+  const name = method.name.getText();
+  let calls = 0;
+  let fromStartup = 0;
+  const visit = (n: ts.Node): void => {
+    if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && n.expression.expression.kind === ts.SyntaxKind.ThisKeyword && n.expression.name.text === name) {
+      calls++;
+      let owner: ts.Node | undefined = n.parent;
+      while (owner && owner !== cls && !(ts.isMethodDeclaration(owner) || ts.isConstructorDeclaration(owner))) owner = owner.parent;
+      if (owner && (ts.isConstructorDeclaration(owner) || (ts.isMethodDeclaration(owner) && LIFECYCLE.has(owner.name.getText())))) fromStartup++;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(cls);
+  return calls > 0 && calls === fromStartup;
 }
