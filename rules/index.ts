@@ -24,6 +24,8 @@ import budgetRules from './config/budget-rules';
 import browserPerRequestPython from './python/browser-per-request';
 import browserPerRequestTypescript from './typescript/browser-per-request';
 import modelLoadPerRequest from './python/model-load-per-request';
+import sessionMemoryStore from './typescript/session-memory-store';
+import multipleServersPerInstance from './config/multiple-servers-per-instance';
 
 export const allRules: readonly Rule[] = [
   largePageSize,
@@ -50,4 +52,6 @@ export const allRules: readonly Rule[] = [
   browserPerRequestPython,
   browserPerRequestTypescript,
   modelLoadPerRequest,
+  sessionMemoryStore,
+  multipleServersPerInstance,
 ];

@@ -5,8 +5,9 @@
  * class and whether it preloads the app before forking.
  */
 import type { RuleContext } from '../api';
-import { celeryPool, celeryWorkerWord, optionValues, valueRange, wordsOf, type OptionMatch, type Word } from '../config/commands';
+import { optionValues, valueRange, wordsOf, type OptionMatch, type Word } from '../config/commands';
 import { gunicornConfigOf } from '../config/gunicorn-config';
+import { celeryWorkers, isPreforkPool } from './celery-concurrency';
 import { pythonCount, shellCount, type Count, type CountContext } from './counts';
 import { classifyDeployFile, joinPath, type SourceLocation, type Workspace } from './deploy-files';
 import type { Deploy, DeployProcess } from './deploys';
@@ -35,6 +36,8 @@ export interface Server {
   preload: boolean;
   /** The WSGI/ASGI app or script (`config.wsgi`, `main:app`, `server.js`). */
   app?: string;
+  /** pm2: the apps of its ecosystem file, when it starts several. */
+  apps?: number;
   /** The program word. */
   at: SourceLocation;
 }
@@ -283,35 +286,15 @@ function herokuDefault(sc: ServerContext): Setting | undefined {
 
 function celery(proc: DeployProcess, sc: ServerContext, at: SourceLocation): Server | undefined {
   const c = proc.command;
-  const ctx = countContext(sc);
-  const worker = celeryWorkerWord(c);
   const app = optionValues(c.args, ['-A', '--app']).pop()?.value;
-  if (!worker) {
+  const workers = celeryWorkers(c, proc.file, { ws: sc.ws, env: (name) => envSetting(sc.deploy, name), dir: sc.deploy.dir, hostCpus: sc.hostCpus });
+  if (!workers) {
     return c.args.some((a) => a.value === 'beat')
       ? { kind: 'celery-beat', runtime: 'python', workers: { n: 1, how: 'one process', cpuDerived: false }, threads: { n: 1, how: 'default', cpuDerived: false }, preload: false, app, at }
       : undefined;
   }
-  const pool = celeryPool(c);
-  const one: Setting = { n: 1, how: `--pool ${pool}: one process`, cpuDerived: false };
-  if (pool !== 'prefork' && pool !== 'processes') {
-    return { kind: 'celery-worker', runtime: 'python', workers: one, threads: { n: 1, how: 'default', cpuDerived: false }, workerClass: pool, preload: false, app, at };
-  }
-  const autoscale = optionValues(c.args, ['--autoscale']).pop();
-  let workers = flagCount(proc, ['-c', '--concurrency'], ctx);
-  if (!workers && autoscale) {
-    const m = /^(\d+)/.exec(autoscale.value);
-    if (m) {
-      const [start] = autoscale.word.text.fileRange(autoscale.offset, autoscale.offset + m[1].length);
-      workers = { n: Number(m[1]), at: { file: proc.file, start, end: start + m[1].length }, how: `--autoscale ${autoscale.value} (its maximum)`, cpuDerived: false };
-    }
-  }
-  workers ??= envCount(sc, 'CELERY_WORKER_CONCURRENCY', ctx) ?? envCount(sc, 'CELERYD_CONCURRENCY', ctx) ?? {
-    n: sc.hostCpus,
-    at: { file: proc.file, start: worker.start, end: worker.end },
-    how: `celery's default concurrency, the CPU count: ${sc.hostCpus} on a host reporting ${sc.hostCpus} CPUs`,
-    cpuDerived: true,
-  };
-  return { kind: 'celery-worker', runtime: 'python', workers, threads: { n: 1, how: 'default', cpuDerived: false }, workerClass: 'prefork', preload: true, app, at };
+  const prefork = isPreforkPool(workers.pool);
+  return { kind: 'celery-worker', runtime: 'python', workers: workers.processes, threads: workers.threads, workerClass: workers.pool, preload: prefork, app, at };
 }
 
 function pm2(proc: DeployProcess, sc: ServerContext, at: SourceLocation): Server | undefined {
@@ -327,7 +310,8 @@ function pm2(proc: DeployProcess, sc: ServerContext, at: SourceLocation): Server
       : settingFromMatch(i, proc.file, ctx, `-i ${i.value}`);
   }
   const configName = values.find((v) => /ecosystem|pm2|\.config\.(c|m)?js$|\.json$/.test(v) && !v.startsWith('-'));
-  if (!workers && configName) workers = ecosystemInstances(sc, joinPath(proc.cwd, configName));
+  const ecosystem = configName ? ecosystemInstances(sc, joinPath(proc.cwd, configName)) : undefined;
+  if (!workers && ecosystem) workers = ecosystem;
   const script = values.find((v, idx) => !v.startsWith('-') && v !== 'start' && (idx === 0 || !values[idx - 1].startsWith('-')));
   return {
     kind: 'pm2',
@@ -336,15 +320,19 @@ function pm2(proc: DeployProcess, sc: ServerContext, at: SourceLocation): Server
     threads: { n: 1, how: 'default', cpuDerived: false },
     preload: false,
     app: script,
+    apps: ecosystem?.apps,
     at,
   };
 }
 
-/** `instances` in an ecosystem file (the largest over its apps). */
-function ecosystemInstances(sc: ServerContext, file: string): Setting | undefined {
+/** `instances` in an ecosystem file, summed over its apps (an app without `instances` runs one). */
+function ecosystemInstances(sc: ServerContext, file: string): (Setting & { apps?: number }) | undefined {
   const text = sc.ws.read(file);
   if (text === undefined) return undefined;
   let best: Setting | undefined;
+  let total = 0;
+  let counted = 0;
+  let cpuDerived = false;
   for (const m of text.matchAll(/["']?instances["']?\s*:\s*(["']?)(max|-?\d+)\1/g)) {
     const value = m[2];
     const start = m.index + m[0].lastIndexOf(value);
@@ -353,6 +341,12 @@ function ecosystemInstances(sc: ServerContext, file: string): Setting | undefine
     const located = classifyDeployFile(file) ? { file, start, end: start + value.length } : undefined;
     const setting: Setting = { n, at: located, how: cpu ? `instances: ${value} in ${file}: one process per CPU, ${sc.hostCpus} on a host reporting ${sc.hostCpus} CPUs` : `instances: ${value} in ${file}`, cpuDerived: cpu };
     if (!best || setting.n > best.n) best = setting;
+    total += n;
+    counted++;
+    cpuDerived ||= cpu;
   }
-  return best;
+  const apps = [...text.matchAll(/["']?script["']?\s*:/g)].length;
+  if (apps <= 1) return best;
+  const n = total + Math.max(0, apps - counted);
+  return { n, at: best?.at, how: `${apps} apps in ${file}: ${n} processes${best ? ` (${best.how})` : ''}`, cpuDerived, apps };
 }

@@ -22,7 +22,7 @@ export default defineRule({
     id: 'native-thread-env',
     kinds: ['dockerfile', 'yaml'],
     defaultSeverity: 'warning',
-    fix: 'safe',
+    fix: 'unsafe',
     trigger: /pip|python|requirements|poetry|pipenv|uv |conda|gunicorn|runtime|FROM/i,
     options: {
       threads: { type: 'number', default: 1, description: 'The thread count the fix gives OMP/OpenBLAS/MKL/numexpr.' },
@@ -66,9 +66,10 @@ CMD ["gunicorn", "app:app", "--workers", "2"]
 `,
       },
       fixSafety:
-        'Safe: adds one `ENV` instruction to the final stage, after its `FROM` and any `ENV` lines (or the variables to the ' +
-        'render.yaml service\'s `envVars`). Native libraries then use one thread per worker process; raise `threads` for a ' +
-        'single-worker service that does heavy numeric work.',
+        'Unsafe: adds one `ENV` instruction to the final stage, after its `FROM` and any `ENV` lines (or the variables to the ' +
+        'render.yaml service\'s `envVars`). Native libraries then use one thread per worker process: a single-worker service ' +
+        'that does heavy numeric work gets slower (raise `threads` there), and multi-threaded BLAS reductions can round ' +
+        'differently in the last bits, so results are not proven identical.',
       notes: 'Railway keeps variables in its dashboard, not in railway.json/railway.toml: set them there.',
     },
   },

@@ -866,16 +866,29 @@ function assignmentOf(stmt: Node): Node | undefined {
   return a?.type === 'assignment' ? a : undefined;
 }
 
-/** A key that names one fixed slot: a literal or an ALL_CAPS constant (`_state["client"] = ...`). */
+/**
+ * A key that names one fixed slot, or one of a set the code defines: a literal, an ALL_CAPS constant
+ * (`_state["client"] = ...`), or a class (`cls._instances[cls]` in a singleton metaclass, `type(self)`,
+ * `model.__tablename__`): there are only as many classes as the code declares.
+ */
 function isFixedKey(keys: readonly (Node | null)[]): boolean {
   if (keys.length !== 1 || !keys[0]) return false;
   const k = keys[0];
   if (k.type === 'string') return stringValue(k) !== undefined;
   if (k.type === 'integer' || k.type === 'true' || k.type === 'false' || k.type === 'none') return true;
-  if (k.type === 'identifier') return /^[A-Z][A-Z0-9_]*$/.test(k.text);
-  if (k.type === 'attribute') return /^[A-Z][A-Z0-9_]*$/.test(k.childForFieldName('attribute')?.text ?? '');
+  if (k.type === 'identifier') return /^[A-Z][A-Z0-9_]*$/.test(k.text) || CLASS_NAMES.has(k.text);
+  if (k.type === 'attribute') {
+    const attribute = k.childForFieldName('attribute')?.text ?? '';
+    return /^[A-Z][A-Z0-9_]*$/.test(attribute) || CLASS_ATTRIBUTES.has(attribute);
+  }
+  if (k.type === 'call') return k.childForFieldName('function')?.text === 'type' && k.childForFieldName('arguments')?.namedChildren.length === 1;
   return false;
 }
+
+/** Names that hold a class by convention (metaclass `__call__`, class methods). */
+const CLASS_NAMES = new Set(['cls', 'mcs', 'metacls', 'klass']);
+/** Attributes that identify a class, not an instance: `x.__class__`, `cls.__name__`, `Model.__tablename__`. */
+const CLASS_ATTRIBUTES = new Set(['__class__', '__name__', '__qualname__', '__tablename__', '__module__']);
 
 function isLiteralKeyDict(n: Node): boolean {
   return n.type === 'dictionary' && n.namedChildren.every((p) => p?.type === 'pair' && isFixedKey([p.childForFieldName('key')]));

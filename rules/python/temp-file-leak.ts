@@ -7,6 +7,7 @@ import { defineRule, type FixSafety, type FixSpec, type OffsetEdit, type RuleCon
 import { ancestor, captures, intValue, keywordArgument, positionalArguments, stringValue } from './ast';
 import { addImport, startsItsLine, wrapInTryFinally } from './edits';
 import { importsOf, type ImportMap } from './imports';
+import { pathFlow } from './temp-path-flow';
 import { escapeRegExp, importedNames, moduleText } from './web-context';
 
 type Creator = 'named' | 'mkstemp' | 'mkdtemp' | 'mktemp' | 'write';
@@ -91,10 +92,14 @@ def export_orders(request):
         'The fix wraps the rest of the block after the creation in `try:` / `finally:` that deletes the file (`os.unlink`, or ' +
         '`shutil.rmtree(..., ignore_errors=True)` for `mkdtemp()`), adding `import os` / `import shutil` when needed; return values and ' +
         'indentation are kept. For `with NamedTemporaryFile(delete=False) as tmp:` the file object is created before the `try:` and the ' +
-        '`with` uses it. It is safe when the path does not leave the function, and unsafe when it does (returned, passed to a background ' +
-        'task, thread or `FileResponse(path)`): the file no longer exists after the function returns. An open file object such as ' +
-        '`FileResponse(open(path, "rb"))` keeps reading after the unlink on Linux and macOS. Module-level temp directories, paths stored on ' +
-        '`self`, and writes whose path is not a local variable are reported without a fix.',
+        '`with` uses it. It is safe only when every use of the path, and of every value built from it (`tmp.name`, `d / "x"`, a list or ' +
+        'dict holding it), ends in a call known to be done with it when it returns: `open()`, `subprocess.run()`, `shutil.copy()`, ' +
+        '`os.path.*`, `zipfile.ZipFile()`, pandas readers and writers, `.save(path)`, `.to_csv(path)`, the file object\'s own ' +
+        '`write`/`flush`/`close`. A path given to any other function (a project helper such as `upload_to_s3(path)`, an object built from ' +
+        'it) or a return that mentions it makes the fix unsafe: that code may keep the path. No fix is offered when the path, or a value ' +
+        'holding it, is handed to queued work (`task.delay(...)`, a Celery signature `.s(...)`, a thread, `FileResponse(path)`), returned ' +
+        'inside a structure, stored on `self` or put into a caller\'s container: deleting it when the function returns would break that ' +
+        'work. Module-level temp directories, paths stored on `self`, and writes whose path is not a local variable are reported without a fix.',
       notes:
         'A folder counts as cleaned up when any workspace file that mentions it also deletes files (a Celery cleanup task, a cron ' +
         '`find /tmp/exports -mtime +1 -delete`). Writing one fixed path (`/tmp/report.csv`) is not reported: it is overwritten, not multiplied.',
@@ -382,7 +387,10 @@ function checkCreation(ctx: RuleContext, tree: Tree, imports: ImportMap, functio
     report(`is kept on ${onObject[0]} but nothing in the class deletes it, so ${leaves}`, `delete it in a close() method or register weakref.finalize(self, ${remover}, ${onObject[0]})`);
     return;
   }
-  const deferred = deferredUse(fn, names);
+  // Handed to queued work directly (`task.delay(path)`) or inside a value built from it (a Celery signature of a
+  // document object holding the path): deleting it when the function returns would break that work.
+  const flow = pathFlow(fn, names, imports);
+  const deferred = deferredUse(fn, names) ?? (flow.kind === 'deferred' ? flow.call : undefined);
   if (deferred) {
     const consumer = short(deferred.childForFieldName('function')!.text);
     report(`is handed to ${consumer}() and never deleted, so ${leaves}`, `delete it once that work is done (BackgroundTask(${remover}, ${binding.pathExpr}) or a finally in the task)`);
@@ -440,7 +448,11 @@ function tryFinallyFix(ctx: RuleContext, tree: Tree, fn: Node, binding: Binding,
   const module = creator === 'mkdtemp' ? 'shutil' : 'os';
   const importEdit = addImport(tree, text, module);
   if (importEdit) edits.push(importEdit);
-  const safety: FixSafety = escapes(fn, names) ? 'unsafe' : 'safe';
+  // Safe only when every use of the path is proven finished before the function returns (temp-path-flow.ts).
+  const flow = pathFlow(fn, names, importsOf(tree));
+  // Queued work or a caller will read it after the function returns: deleting it then is a bug, not a fix.
+  if (flow.kind === 'deferred' || flow.kind === 'escapes') return [];
+  const safety: FixSafety = escapes(fn, names) || flow.kind !== 'local' ? 'unsafe' : 'safe';
   const title = creator === 'mkdtemp' ? `Remove ${binding.pathExpr} in a finally block` : `Delete ${binding.pathExpr} in a finally block`;
   return [{ title, safety, edits }];
 }

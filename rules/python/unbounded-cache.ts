@@ -50,7 +50,8 @@ export default defineRule({
         '(`deque(maxlen=...)`, `cachetools.LRUCache`, `len(x) >` checks, `task.add_done_callback(_tasks.discard)`), registries ' +
         'filled at import time (module-level loops, registration decorators, functions called at module level, ' +
         '`__init_subclass__`), ALL_CAPS tables and containers filled by `register*` / `setup` functions, writes to fixed keys ' +
-        '(`_state["client"] = ...`), and containers handed to other code that might evict them (passed to a call, returned, aliased).',
+        '(`_state["client"] = ...`) or to keys that are classes (`cls._instances[cls]` in a singleton metaclass, ' +
+        '`cache[type(obj)]`, `tables[model.__tablename__]`), and containers handed to other code that might evict them (passed to a call, returned, aliased).',
       whyIsThisBad:
         'A web worker lives for hours or days and serves every user. A cache keyed by user input (a URL, a query, ' +
         'a user id) gains an entry for every distinct value it ever sees and never gives one back, so the process ' +
@@ -84,9 +85,10 @@ def geocode(address: str) -> dict:
       fixSafety:
         '`maxsize=None` -> `maxsize=128` and `@functools.cache` -> `@functools.lru_cache(maxsize=128)` are unsafe: code that ' +
         'relied on every result staying cached (a function called for its side effect once per key, identity of the ' +
-        'returned objects) sees recomputation. Adding `max_entries=100` to `@st.cache_data` is safe: the decorator ' +
-        'returns a copy of the cached value on every call anyway, so an evicted entry only means the function runs ' +
-        'again on the next miss. On `@st.cache_resource` it is unsafe: resources are shared objects (models, ' +
+        'returned objects) sees recomputation. Adding `max_entries=100` to `@st.cache_data` is unsafe too: the decorator ' +
+        'returns a copy of the cached value on every call, but an evicted entry means the function runs again on the ' +
+        'next miss, repeating its side effects (an API call, a query) and returning fresh data where the cached value ' +
+        'stayed the same before. On `@st.cache_resource` it is unsafe as well: resources are shared objects (models, ' +
         'connections) and evicting one while a session still uses it can leave two live copies or a closed connection. ' +
         'Module-level containers get no automatic fix: the right bound (LRU, TTL, trimming) depends on the data.',
       notes:
@@ -151,7 +153,7 @@ function checkBareCache(ctx: RuleContext, imports: ImportMap, expr: Node, defini
       start: expr.startIndex,
       end: expr.endIndex,
       message: streamlitMessage(expr.text, resource, maxEntries),
-      fixes: [{ title: `Add max_entries=${maxEntries}`, safety: resource ? 'unsafe' : 'safe', edits: [{ start: expr.endIndex, end: expr.endIndex, newText: `(max_entries=${maxEntries})` }] }],
+      fixes: [{ title: `Add max_entries=${maxEntries}`, safety: 'unsafe', edits: [{ start: expr.endIndex, end: expr.endIndex, newText: `(max_entries=${maxEntries})` }] }],
     });
   }
 }
@@ -188,7 +190,7 @@ function checkCacheCall(ctx: RuleContext, imports: ImportMap, call: Node, defini
       start: call.startIndex,
       end: call.endIndex,
       message: streamlitMessage(fn.text, resource, maxEntries),
-      fixes: [{ title: `Add max_entries=${maxEntries}`, safety: resource ? 'unsafe' : 'safe', edits: [edit] }],
+      fixes: [{ title: `Add max_entries=${maxEntries}`, safety: 'unsafe', edits: [edit] }],
     });
   } else if (q === 'cachetools.cached') {
     const cache = keywordArgument(call, 'cache') ?? positionalArguments(call)[0];

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { parseTOML, getStaticTOMLValue, type AST as TomlAST } from 'toml-eslint-parser';
 import { parseTree, findNodeAtLocation, getNodeValue, type Node as JsonNode, type ParseError } from 'jsonc-parser';
 import type { OptionValue, Rule, Severity } from '../../../rules/api';
+import { readRegularFile } from './safe-read';
 import { LineIndex } from './text';
 
 export type SeveritySetting = Severity | 'off';
@@ -95,11 +96,10 @@ function readExplicit(file: string): RawSource {
 }
 
 function readText(file: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new ConfigError(file, '', undefined, `cannot read: ${(e as Error).message}`);
-  }
+  // A config file is small: 4 MB is far above any real one and keeps a symlink to /dev/zero from being read.
+  const read = readRegularFile(file, 4 * 1048576);
+  if (!read.ok) throw new ConfigError(file, '', undefined, `cannot read: ${read.message.replace(/^skipped: /, '')}`);
+  return read.bytes.toString('utf8');
 }
 
 function readToml(file: string, prefix: string[], optional = false): RawSource | undefined {

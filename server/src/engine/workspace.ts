@@ -15,6 +15,7 @@ import { discoverFiles, type DiscoveredFile } from './discover';
 const DEPENDENCY_MANIFESTS = /(^|\/)(Pipfile|poetry\.lock|setup\.cfg|setup\.py)$/;
 import { initParsers } from './parsers';
 import { readSourceFile } from './read';
+import { isInside, outsideMessage } from './safe-read';
 import type { FileResult } from './types';
 
 export interface WorkspaceOptions {
@@ -115,7 +116,13 @@ export class Workspace {
     const relPath = this.relPath(absPath);
     const override = this.options.readOverride?.(absPath);
     if (override !== undefined) return this.analyzeText(absPath, override);
-    const read = readSourceFile(absPath, this.config.maxFileSizeMb * 1048576);
+    // A path under the root that a symlinked folder leads out of it is not the workspace's (a path named
+    // outside the root on the command line is read: the user asked for it).
+    const lexical = path.relative(this.root, absPath);
+    const namedInside = !lexical.startsWith('..') && !path.isAbsolute(lexical);
+    const read = namedInside && !isInside(this.root, absPath)
+      ? { ok: false as const, reason: 'outside-workspace' as const, message: outsideMessage(this.root) }
+      : readSourceFile(absPath, this.config.maxFileSizeMb * 1048576);
     if (!read.ok) {
       return { path: absPath, relPath, findings: [], skipped: true, notes: [{ kind: read.reason, path: absPath, relPath, message: read.message }] };
     }
@@ -161,13 +168,16 @@ export class Workspace {
       readFile: (rel) => {
         if (this.textCache.has(rel)) return this.textCache.get(rel);
         const abs = path.resolve(this.root, rel);
+        // Rules read deploy files, configs and modules named in other files (`gunicorn -c conf/x.py`): only
+        // regular files inside the workspace once symlinks are resolved, and no bigger than any analysed file.
+        if (!isInside(this.root, abs)) {
+          this.textCache.set(rel, undefined);
+          return undefined;
+        }
         let text = this.options.readOverride?.(abs);
         if (text === undefined) {
-          try {
-            text = fs.readFileSync(abs, 'utf8');
-          } catch {
-            text = undefined;
-          }
+          const read = readSourceFile(abs, this.config.maxFileSizeMb * 1048576);
+          text = read.ok ? read.text : undefined;
         }
         this.textCache.set(rel, text);
         return text;

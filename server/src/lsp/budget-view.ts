@@ -5,7 +5,7 @@
  * data with LSP positions. The estimate reads several files, so it is cached per workspace state: reused while
  * every file it read still has the same text and the file list and options are unchanged.
  */
-import { DOCS_BASE_URL, docsUrl } from '../../../rules/api';
+import { docsUrl } from '../../../rules/api';
 import { classifyDeployFile, Workspace as DeployWorkspace } from '../../../rules/budget/deploy-files';
 import { estimateWorkspace, type DeployEstimate, type SourceLocation } from '../../../rules/budget/estimate';
 import { classify } from '../engine/classify';
@@ -110,10 +110,8 @@ export function marksIn(relPath: string, estimates: readonly DeployEstimate[], p
     }
   }
   marks.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
-  return { marks, deploys, lines: linesOf(deploys, read), docs: { rule: docsUrl('memory-budget'), baselines: BASELINES_URL } };
+  return { marks, deploys, lines: linesOf(deploys, read), docs: { rule: docsUrl('memory-budget'), baselines: docsUrl('memory-budget', 'notes') } };
 }
-
-const BASELINES_URL = DOCS_BASE_URL.replace(/docs\/rules\/$/, 'rules/budget/baselines.ts');
 
 /** The line of every location the deploys name (limits, worker and thread counts, items, start commands). */
 function linesOf(deploys: readonly DeployEstimate[], read: Reader): Record<string, number> {
