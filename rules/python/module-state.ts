@@ -813,11 +813,10 @@ class ModuleStateBuilder {
 
 const textCache = new WeakMap<Tree, string>();
 
-/** The module's source text (copied out of the parser once per tree), offsets aligned with the tree's. */
+/** The module's source text (copied out of the parser once per tree). */
 export function sourceOf(tree: Tree): string {
   let text = textCache.get(tree);
-  // The module node starts after leading blank lines; pad so that string offsets are tree offsets.
-  if (text === undefined) textCache.set(tree, (text = '\n'.repeat(tree.rootNode.startIndex) + tree.rootNode.text));
+  if (text === undefined) textCache.set(tree, (text = tree.rootNode.text));
   return text;
 }
 
