@@ -36,7 +36,8 @@ export interface ImportMap {
 function importStatements(tree: Tree): Node[] {
   const out: Node[] = [];
   const seen = new Set<number>();
-  for (const keyword of nodesAtText(tree, tree.rootNode.text, /\bimport\b/g)) {
+  // The module node starts after leading blank lines: its text begins at rootNode.startIndex.
+  for (const keyword of nodesAtText(tree, tree.rootNode.text, /\bimport\b/g, tree.rootNode.startIndex)) {
     let node: Node | null = keyword;
     while (node && node.type !== 'import_statement' && node.type !== 'import_from_statement' && node.type !== 'future_import_statement') {
       if (node.type === 'module' || node.type === 'block' || /statement$|definition$/.test(node.type)) {
