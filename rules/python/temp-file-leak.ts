@@ -60,7 +60,9 @@ export default defineRule({
         'Not reported: context-managed temp files (`with NamedTemporaryFile() as f`, `TemporaryDirectory()`), cleanup in `finally`, cleanup ' +
         'registered with `atexit.register`, `weakref.finalize`, `addCleanup` or a FastAPI/Starlette background task ' +
         '(`background_tasks.add_task(os.unlink, path)`), a path handed to a function of the same module that deletes it, and a path ' +
-        'returned to callers in the same module that delete it. A path stored on `self` counts as deleted when any method of the class deletes it.',
+        'returned to callers in the same module that delete it. A path stored on `self` counts as deleted when any method of the class deletes it. ' +
+        'A path handed to a task queue (`task.delay(path)`, `consume_file.s(doc)`, `apply_async`, `send_task`) is the task\'s to delete: it is ' +
+        'reported only when the task\'s definition, in the same module or the project module it is imported from, deletes nothing.',
       whyIsThisBad:
         'On most platforms /tmp is a RAM-backed tmpfs or part of the instance\'s small ephemeral disk. A view that leaves a 5 MB export ' +
         'behind on each request fills it after a few hundred requests: first the memory limit or disk quota is hit, then the instance is ' +
@@ -345,6 +347,44 @@ function escapes(fn: Node, names: readonly string[]): boolean {
  * Work that reads the path after the function returns: `FileResponse(path)`, `send_file(path)`, a Celery
  * `.delay(path)`, a thread. Deleting in `finally` would break it, so no fix is offered.
  */
+/** Calls that queue a task for a worker (Celery, RQ, Dramatiq, Huey): the task owns the file from then on. */
+const TASK_DISPATCH = /\.(delay|apply_async|s|si|signature|send|send_with_options|enqueue|enqueue_call|schedule)$|(^|\.)(send_task|chain|group|chord)$/;
+
+const DELETES = /\b(unlink|remove|rmtree|removedirs|cleanup|clean_up|delete)\b/;
+
+/**
+ * Whether the task `name` (`transcode` of `transcode.delay(...)`) deletes anything: read from its definition in this
+ * module or in the project module it is imported from (text only). Undefined when the definition is not found.
+ */
+function taskDeletesItsInput(ctx: RuleContext, imports: ImportMap, name: string): boolean | undefined {
+  if (!/^\w+$/.test(name)) return undefined;
+  const body = functionBody(ctx.file.text, name);
+  if (body !== undefined) return DELETES.test(body);
+  const origin = imports.origins.get(name);
+  if (!origin) return undefined;
+  const dir = ctx.file.relPath.includes('/') ? ctx.file.relPath.slice(0, ctx.file.relPath.lastIndexOf('/')) : '';
+  const dots = /^\.*/.exec(origin.module)![0].length;
+  const rest = origin.module.slice(dots).replace(/\./g, '/');
+  const bases = dots > 0 ? [dir.split('/').slice(0, Math.max(0, dir.split('/').filter(Boolean).length - (dots - 1))).join('/')] : ['', dir];
+  for (const base of bases) {
+    for (const candidate of [`${rest}.py`, `${rest}/__init__.py`]) {
+      const text = ctx.project.readFile([base, candidate].filter(Boolean).join('/'));
+      const found = text === undefined ? undefined : functionBody(text, origin.name);
+      if (found !== undefined) return DELETES.test(found);
+    }
+  }
+  return undefined;
+}
+
+/** The text of the module-level `def name(...)` up to the next module-level statement. */
+function functionBody(text: string, name: string): string | undefined {
+  const start = new RegExp(`^(?:async\\s+)?def\\s+${name}\\s*\\(`, 'm').exec(text);
+  if (!start) return undefined;
+  const after = text.slice(start.index + start[0].length);
+  const end = /\n(?=[^\s#])/.exec(after);
+  return end ? after.slice(0, end.index) : after;
+}
+
 function deferredUse(fn: Node, names: readonly string[]): Node | undefined {
   for (const { node } of captures(fn.tree, '(call) @call', fn)) {
     if (!ESCAPING_CALLS.test(node.childForFieldName('function')?.text ?? '')) continue;
@@ -402,6 +442,10 @@ function checkCreation(ctx: RuleContext, tree: Tree, imports: ImportMap, functio
   const flow = pathFlow(fn, names, imports);
   const deferred = deferredUse(fn, names) ?? (flow.kind === 'deferred' ? flow.call : undefined);
   if (deferred) {
+    // A task queue takes ownership: report only when the task's own code is found and deletes nothing (paperless-ngx's
+    // consume_file hands its input to a consumer that unlinks it; a task we cannot read is given the benefit of the doubt).
+    const dispatch = deferred.childForFieldName('function')?.text ?? '';
+    if (TASK_DISPATCH.test(dispatch) && taskDeletesItsInput(ctx, imports, dispatch.replace(TASK_DISPATCH, '')) !== false) return;
     const consumer = short(deferred.childForFieldName('function')!.text);
     report(`is handed to ${consumer}() and never deleted, so ${leaves}`, `delete it once that work is done (BackgroundTask(${remover}, ${binding.pathExpr}) or a finally in the task)`);
     return;
