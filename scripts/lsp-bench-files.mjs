@@ -169,13 +169,12 @@ function pos(l1, c1, l2, c2) {
  *    goes before), then deleted again, alternately: every keystroke shifts the position of everything after it;
  *  - `type`: characters typed one at a time at the end of a statement inside a function body near the middle
  *    of the file (` or 0`, then backspaced over), as a user edits code.
- * Spots are statement lines inside a function (Python: indented 8 spaces or more; TS/JS: indented and
- * ending with `;`), taken from the middle third of the file. Returns `edits` LSP content changes.
+ * Spots are statement lines inside a function (Python: indented 8 spaces or more; TS/JS: an indented const/let/return/await), taken from the middle third of the file. Returns `edits` LSP content changes.
  */
 export function realKeystrokes(text, languageId, mode, edits) {
   const lines = text.split('\n');
   const python = languageId === 'python';
-  const inBody = (l) => (python ? /^ {8,}[A-Za-z_][\w.]* = [^\n]*[\w)\]]$/.test(l) : /^[ \t]{2,}(const|let|return|await)\b[^\n]*;$/.test(l));
+  const inBody = (l) => (python ? /^ {8,}[A-Za-z_][\w.]* = [^\n]*[\w)\]]$/.test(l) : /^[ \t]{2,}(const|let|return|await) [^\n]*[\w)\]'"`;]$/.test(l));
   const spots = [];
   for (let i = Math.floor(lines.length / 3); i < Math.floor((2 * lines.length) / 3); i++) if (inBody(lines[i])) spots.push(i);
   if (spots.length === 0) throw new Error('no statement inside a function in the middle third of the file');
@@ -192,8 +191,8 @@ export function realKeystrokes(text, languageId, mode, edits) {
     const typed = python ? ' or 0' : ' ?? 0';
     for (let s = 0; changes.length < edits; s++) {
       const line = spots[(s * 7) % spots.length];
-      // before the `;` in TS, at the line end in Python
-      const col = python ? lines[line].length : lines[line].length - 1;
+      // before a `;` that ends the line, else at the line end
+      const col = lines[line].endsWith(';') ? lines[line].length - 1 : lines[line].length;
       for (let k = 0; k < typed.length; k++) changes.push({ range: pos(line, col + k, line, col + k), text: typed[k] });
       for (let k = typed.length; k > 0; k--) changes.push({ range: pos(line, col + k - 1, line, col + k), text: '' });
     }

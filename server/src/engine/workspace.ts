@@ -15,7 +15,8 @@ import { discoverFiles, type DiscoveredFile } from './discover';
 const DEPENDENCY_MANIFESTS = /(^|\/)(Pipfile|poetry\.lock|setup\.cfg|setup\.py)$/;
 import { initParsers } from './parsers';
 import { readSourceFile } from './read';
-import type { FileResult } from './types';
+import { generatedReason } from './generated';
+import type { FileResult, NoteKind } from './types';
 
 export interface WorkspaceOptions {
   root: string;
@@ -115,10 +116,14 @@ export class Workspace {
     const relPath = this.relPath(absPath);
     const override = this.options.readOverride?.(absPath);
     if (override !== undefined) return this.analyzeText(absPath, override);
+    const kind = classify(relPath)?.kind;
+    const skip = (kind: NoteKind, message: string): FileResult => ({ path: absPath, relPath, findings: [], skipped: true, notes: [{ kind, path: absPath, relPath, message }] });
+    const vendored = kind && generatedReason(relPath, kind);
+    if (vendored) return skip('generated', `skipped: ${vendored}`);
     const read = readSourceFile(absPath, this.config.maxFileSizeMb * 1048576);
-    if (!read.ok) {
-      return { path: absPath, relPath, findings: [], skipped: true, notes: [{ kind: read.reason, path: absPath, relPath, message: read.message }] };
-    }
+    if (!read.ok) return skip(read.reason, read.message);
+    const generated = kind && generatedReason(relPath, kind, read.text);
+    if (generated) return skip('generated', `skipped: ${generated}`);
     return { ...this.analyzeText(absPath, read.text), contentHash: read.contentHash };
   }
 
