@@ -107,6 +107,7 @@ class ShopConfig(AppConfig):
     if (!mayRunAtWorkerStart(ctx.file) || isManagementCommandFile(ctx.file.relPath) || isWorkerScript(ctx)) return;
     const tree = ctx.python();
     const imports = importsOf(tree);
+    if (!mayStartScheduler(ctx, tree, imports)) return;
     const schedulers = schedulersOf(ctx.file.text, tree, imports);
     const webModule =
       importsWebFramework(imports) || isEntryModule(ctx.file.relPath) || ctx.file.roles.has('django-settings');
@@ -139,6 +140,24 @@ interface SchedulerInfo {
   frequentJobs: string[];
   /** The receiver text (`scheduler`, `self.scheduler`) whose shutdown calls the fix guards, when local. */
   receiver?: string;
+}
+
+/**
+ * False when nothing in the file can be a scheduler start this rule reports: no `Scheduler` class named (every
+ * class schedulerLabel accepts ends with it), no `schedule` import, and no imported name whose workspace module
+ * constructs a scheduler (what importedStart needs). Walking every module-level call of a big views module,
+ * decorators included, cost tens of ms per keystroke in files that never mention a scheduler.
+ */
+function mayStartScheduler(ctx: RuleContext, tree: Tree, imports: ImportMap): boolean {
+  if (ctx.file.text.includes('Scheduler') || imports.importsModule('schedule')) return true;
+  const join = (m: string, n: string) => (m.endsWith('.') ? `${m}${n}` : `${m}.${n}`);
+  for (const origin of importedNames(tree).values()) {
+    for (const module of [join(origin.module, origin.name), origin.module]) {
+      const source = moduleText(ctx, module);
+      if (source && SCHEDULER_CTOR.test(source.text)) return true;
+    }
+  }
+  return false;
 }
 
 /** A script a separate process runs: never loaded by web workers. */
