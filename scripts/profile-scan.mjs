@@ -4,20 +4,24 @@
  * analysis by kind (CPU ms, which a loaded machine disturbs less than wall time), the slowest files, and the
  * workspace budgets the CLI adds. Run under `node --cpu-prof` for a profile of the same work.
  *
- *   node scripts/profile-scan.mjs FOLDER [--top 15]
+ *   node scripts/profile-scan.mjs FOLDER [--top 15] [--rules]   (--rules: CPU time per rule, parse included in the first rule to parse)
  */
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { timedRules } from './timed-rules.mjs';
 
-const { values: args, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '15' } } });
+const { values: args, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '15' }, rules: { type: 'boolean', default: false } } });
 const cpu = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 };
 const t0 = cpu();
 const engine = createRequire(import.meta.url)('../dist/engine.js');
-const ws = await engine.Workspace.open({ root: path.resolve(positionals[0]) });
+const wall = new Map();
+const ruleCpu = new Map();
+let ws = await engine.Workspace.open({ root: path.resolve(positionals[0]) });
+if (args.rules) ws = await engine.Workspace.open({ root: path.resolve(positionals[0]), rules: timedRules(ws.rules, wall, ruleCpu) });
 const t1 = cpu();
 const files = ws.discover();
 const t2 = cpu();
@@ -50,3 +54,8 @@ console.log(`CPU ms: engine load + open ${(t1 - t0).toFixed(0)}, listing ${(t2 -
 for (const [kind, k] of [...byKind].sort((a, b) => b[1].ms - a[1].ms)) console.log(`  ${kind.padEnd(16)} ${String(k.files).padStart(5)} files ${k.ms.toFixed(0).padStart(7)} ms`);
 console.log('slowest files:');
 for (const [ms, rel, notes] of slow.sort((a, b) => b[0] - a[0]).slice(0, Number(args.top))) console.log(`  ${ms.toFixed(0).padStart(6)} ms ${rel}${notes ? ` (${notes})` : ''}`);
+if (args.rules) {
+  console.log('CPU ms per rule (a rule that parses first is charged the parse):');
+  const sum = (v) => v.reduce((a, b) => a + b, 0);
+  for (const [id, v] of [...ruleCpu].sort((a, b) => sum(b[1]) - sum(a[1])).slice(0, Number(args.top))) console.log(`  ${sum(v).toFixed(0).padStart(6)} ms ${id} (${v.length} files)`);
+}

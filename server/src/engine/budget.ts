@@ -19,9 +19,14 @@ export function workspaceBudgets(workspace: Workspace, results: readonly FileRes
   if (setting?.severity === 'off') return [];
   const options = { hostCpus: setting?.options.hostCpus as number | undefined, baselines: setting?.options.baselines as string[] | undefined };
   const project = workspace.project;
+  // The files the estimate reads: a fix elsewhere cannot change it (the same files with the same texts give
+  // the same estimate), so only these are fixed for the "after" figure. Fixing every file with a fixable finding
+  // re-analysed views and models for nothing (half a second on a real repository).
+  const read = new Set<string>();
+  const recording: ProjectInfo = { ...project, readFile: (rel) => (read.add(rel), project.readFile(rel)) };
   let before: DeployEstimate[];
   try {
-    before = estimateDeploys(project, options);
+    before = estimateDeploys(recording, options);
   } catch {
     return []; // the memory-budget rule reports its own failures; the report just goes without budgets
   }
@@ -29,7 +34,7 @@ export function workspaceBudgets(workspace: Workspace, results: readonly FileRes
 
   const fixedTexts = new Map<string, string>();
   for (const result of results) {
-    if (!result.findings.some((f) => f.fixes.length)) continue;
+    if (!read.has(result.relPath) || !result.findings.some((f) => f.fixes.length)) continue;
     const text = project.readFile(result.relPath);
     if (text === undefined) continue;
     const fixed = fixUntilStable(text, (t) => workspace.analyzeText(result.path, t).findings, { unsafe: true }).text;
