@@ -199,3 +199,15 @@ export function realKeystrokes(text, languageId, mode, edits) {
   }
   return changes.slice(0, edits);
 }
+
+/**
+ * A Python module with `findings` findings, one per function (an lru_cache without a bound: unbounded-cache),
+ * for the target "1,000 findings in the file cost nothing when one statement changes". Six lines a function.
+ */
+export function manyFindingsPythonFile(findings) {
+  const out = ['import functools', '', ''];
+  for (let i = 0; i < findings; i++) {
+    out.push('@functools.lru_cache(maxsize=None)', `def rate_${i}(code):`, '    if code:', `        value = dict(code=code, rate=${i})`, '    return value', '');
+  }
+  return out.join('\n');
+}
