@@ -304,6 +304,7 @@ async function startup(folder) {
   await client.initialize(folder, { documentWorkerIdleMs: 3000 });
   const first = await firstProblem;
   const firstMs = first.receivedAt - spawned;
+  const firstCpuMs = client.cpuMs(); // the server's CPU until then: what an idle machine's wait would be
   const ended = await scanEnded;
   const scanMs = ended.receivedAt - spawned;
   clearInterval(sampler);
@@ -312,7 +313,7 @@ async function startup(folder) {
   const idle = client.memory();
   const report = await client.request('memlint/report');
   await client.close();
-  return { folder, firstMs, scanMs, cpuMs, peakMb: peak, idleMb: idle.rss, processes: idle.processes, files: report.totals.files, findings: report.totals.findings, load: os.loadavg()[0] };
+  return { folder, firstMs, firstCpuMs, scanMs, cpuMs, peakMb: peak, idleMb: idle.rss, processes: idle.processes, files: report.totals.files, findings: report.totals.findings, load: os.loadavg()[0] };
 }
 
 async function latency() {
@@ -433,7 +434,7 @@ async function main() {
   if (rules) for (const [k, rows] of Object.entries(rules)) console.log(`rule costs in a full analysis of ${k}: ${rows.map(([id, t]) => `${id} ${fmt(t)} ms`).join(', ')}`);
   const real = !only || only === 'real' ? await realLatency() : undefined;
   const start = args['startup-repo'] && (!only || only === 'startup') ? await startup(path.resolve(args['startup-repo'])) : undefined;
-  if (start) console.log(`start-up on ${start.folder}: first problem ${fmt(start.firstMs)} ms, scan done ${fmt(start.scanMs)} ms after spawn (${start.files} files, ${start.findings} findings, server CPU ${fmt(start.cpuMs)} ms), peak ${fmt(start.peakMb)} MB, idle ${fmt(start.idleMb)} MB in ${start.processes} processes`);
+  if (start) console.log(`start-up on ${start.folder}: first problem ${fmt(start.firstMs)} ms (server CPU by then ${fmt(start.firstCpuMs)} ms), scan done ${fmt(start.scanMs)} ms after spawn (${start.files} files, ${start.findings} findings, server CPU ${fmt(start.cpuMs)} ms), peak ${fmt(start.peakMb)} MB, idle ${fmt(start.idleMb)} MB in ${start.processes} processes`);
   const idle = !only || only === 'idle' ? await idleMemory() : undefined;
   if (idle) console.log(`idle RSS, example workspace: ${fmt(idle.noEditors)} MB no editors; ${fmt(idle.withEditors)} MB two files open; ${fmt(idle.afterIdle)} MB after the document worker's idle timeout (${idle.files} files, ${idle.findings} findings)`);
   const scan = !only || only === 'scan' ? await scanMemory() : undefined;
