@@ -5,6 +5,7 @@
 import type { ProjectInfo } from '../../../rules/api';
 import { estimateDeploys, type DeployEstimate } from '../../../rules/budget/estimate';
 import { fixUntilStable } from './fixes';
+import { hashBytes } from './read';
 import type { FileResult } from './types';
 import type { Workspace } from './workspace';
 
@@ -37,7 +38,11 @@ export function workspaceBudgets(workspace: Workspace, results: readonly FileRes
     if (!read.has(result.relPath) || !result.findings.some((f) => f.fixes.length)) continue;
     const text = project.readFile(result.relPath);
     if (text === undefined) continue;
-    const fixed = fixUntilStable(text, (t) => workspace.analyzeText(result.path, t).findings, { unsafe: true }).text;
+    // The scan's findings are those of this text when its bytes are the ones analysed: no second analysis for the
+    // first pass.
+    // (Not with a BOM: the scan analysed the text without it, so its offsets are one less.)
+    const scanned = result.contentHash !== undefined && !text.startsWith('\uFEFF') && result.contentHash === hashBytes(Buffer.from(text, 'utf8'));
+    const fixed = fixUntilStable(text, (t) => (scanned && t === text ? result.findings : workspace.analyzeText(result.path, t).findings), { unsafe: true }).text;
     if (fixed !== text) fixedTexts.set(result.relPath, fixed);
   }
   let after: DeployEstimate[] = [];
