@@ -59,7 +59,9 @@ function measureCli(folder) {
 
 function row(m) {
   const s = m.wallMs / 1000;
-  return `| ${m.label} | ${m.files} | ${(m.bytes / 1e6).toFixed(1)} | ${s.toFixed(1)} | ${(m.cpuMs / 1000).toFixed(1)} | ${Math.round(m.files / s)} | ${(m.bytes / 1e6 / s).toFixed(2)} | ${Math.round(m.maxRssMb)} | ${m.findings} | ${m.load} |`;
+  const mb = m.bytes ? (m.bytes / 1e6).toFixed(1) : '–';
+  const mbs = m.bytes ? (m.bytes / 1e6 / s).toFixed(2) : '–';
+  return `| ${m.label} | ${m.files} | ${mb} | ${s.toFixed(1)} | ${(m.cpuMs / 1000).toFixed(1)} | ${Math.round(m.files / s)} | ${mbs} | ${Math.round(m.maxRssMb)} | ${m.findings} | ${m.load} |`;
 }
 
 const header = '| run | files | MB | wall s | CPU s (all threads) | files/s | MB/s | peak RSS MB | findings | load |\n|---|---|---|---|---|---|---|---|---|---|';
