@@ -585,12 +585,32 @@ function joinPath(parts: Node[], imports: ImportMap, depth: number): TempPath | 
 }
 
 /** The one value assigned to a name in its function, else at module level. */
+const assignmentIndex = new WeakMap<Tree, Map<number, Map<string, Node[]>>>();
+
+/**
+ * The values assigned to each plain name directly in a scope (not in nested functions), indexed once per scope and
+ * tree: looking them up per written path re-queried the whole module for every write (a test module writing
+ * under a module constant hundreds of times took 300 ms).
+ */
+function assignmentsIn(scope: Node, scopeId: number): Map<string, Node[]> {
+  let byScope = assignmentIndex.get(scope.tree);
+  if (!byScope) assignmentIndex.set(scope.tree, (byScope = new Map()));
+  let index = byScope.get(scopeId);
+  if (index) return index;
+  index = new Map();
+  for (const { node } of captures(scope.tree, '(assignment left: (identifier) @left right: (_))', scope)) {
+    if ((enclosingDef(node)?.id ?? -1) !== scopeId) continue;
+    const list = index.get(node.text) ?? [];
+    list.push(node.parent!.childForFieldName('right')!);
+    index.set(node.text, list);
+  }
+  byScope.set(scopeId, index);
+  return index;
+}
+
 function singleAssignment(name: Node): { value: Node; module: boolean } | undefined {
   const fn = enclosingDef(name);
-  const find = (scope: Node, scopeId: number): Node[] =>
-    captures(scope.tree, '(assignment left: (identifier) @left right: (_))', scope)
-      .filter(({ node }) => node.text === name.text && (enclosingDef(node)?.id ?? -1) === scopeId)
-      .map(({ node }) => node.parent!.childForFieldName('right')!);
+  const find = (scope: Node, scopeId: number): Node[] => assignmentsIn(scope, scopeId).get(name.text) ?? [];
   const local = fn ? find(fn, fn.id) : [];
   if (local.length === 1) return { value: local[0], module: false };
   if (local.length > 1) return undefined;
