@@ -4,11 +4,11 @@
  */
 import type { Node, Tree } from 'web-tree-sitter';
 import { defineRule, type FixSafety, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
-import { ancestor, captures, intValue, keywordArgument, positionalArguments, stringValue } from './ast';
+import { ancestor, callsNamed, captures, intValue, keywordArgument, positionalArguments, stringValue } from './ast';
 import { addImport, startsItsLine, wrapInTryFinally } from './edits';
 import { importsOf, type ImportMap } from './imports';
 import { pathFlow } from './temp-path-flow';
-import { escapeRegExp, importedNames, moduleText } from './web-context';
+import { definitionsNamed, escapeRegExp, importedNames, moduleText } from './web-context';
 
 type Creator = 'named' | 'mkstemp' | 'mkdtemp' | 'mktemp' | 'write';
 
@@ -120,9 +120,12 @@ def export_orders(request):
   check(ctx) {
     const tree = ctx.python();
     const imports = importsOf(tree);
-    const functions = functionsByName(tree);
-    for (const { node: call } of captures(tree, '(call function: [(identifier) (attribute)] @f) @call')) {
-      if (call.type !== 'call') continue;
+    const functions = lazyFunctionsByName(tree);
+    // Only calls named like a creator (or an alias imported for one) can resolve to one: found by text, where a
+    // query over every call of a 5,000-line module cost tens of ms per keystroke.
+    const creatorNames = new Set(Object.keys(CREATORS).map((q) => q.slice(q.lastIndexOf('.') + 1)));
+    for (const [local, qualified] of imports.names) if (CREATORS[qualified]) creatorNames.add(local);
+    for (const call of callsNamed(tree, ctx.file.text, new RegExp(`\\b(?:${[...creatorNames].map(escapeRegExp).join('|')})\\b`, 'g'))) {
       const creator = CREATORS[imports.resolve(call.childForFieldName('function')) ?? ''];
       if (!creator) continue;
       if (creator === 'named' && keywordArgument(call, 'delete')?.type !== 'false') continue;
@@ -142,6 +145,31 @@ interface Binding {
   statement: Node;
   /** The `X as tmp` of a `with`, when the file is context-managed but not deleted. */
   withItem?: Node;
+}
+
+/** Same-module functions by name, looked up on first need (most files have no temp file to follow). */
+function lazyFunctionsByName(tree: Tree): ReadonlyMap<string, Node[]> {
+  let map: Map<string, Node[]> | undefined;
+  const get = (): Map<string, Node[]> => (map ??= functionsByName(tree));
+  // One name's definitions by text; the whole map (a query over the tree) only if something iterates it.
+  const named = new Map<string, Node[]>();
+  const definitionsOf = (name: string): Node[] => {
+    let defs = named.get(name);
+    if (!defs) named.set(name, (defs = definitionsNamed(tree, tree.rootNode.text, name)));
+    return defs;
+  };
+  return {
+    get: (name: string) => (definitionsOf(name).length ? definitionsOf(name) : undefined),
+    has: (name: string) => definitionsOf(name).length > 0,
+    get size() {
+      return get().size;
+    },
+    forEach: (fn, thisArg) => get().forEach(fn, thisArg),
+    entries: () => get().entries(),
+    keys: () => get().keys(),
+    values: () => get().values(),
+    [Symbol.iterator]: () => get()[Symbol.iterator](),
+  };
 }
 
 function functionsByName(tree: Tree): Map<string, Node[]> {
@@ -634,12 +662,32 @@ function joinPath(parts: Node[], imports: ImportMap, depth: number): TempPath | 
 }
 
 /** The one value assigned to a name in its function, else at module level. */
+const assignmentIndex = new WeakMap<Tree, Map<number, Map<string, Node[]>>>();
+
+/**
+ * The values assigned to each plain name directly in a scope (not in nested functions), indexed once per scope and
+ * tree: looking them up per written path re-queried the whole module for every write (a test module writing
+ * under a module constant hundreds of times took 300 ms).
+ */
+function assignmentsIn(scope: Node, scopeId: number): Map<string, Node[]> {
+  let byScope = assignmentIndex.get(scope.tree);
+  if (!byScope) assignmentIndex.set(scope.tree, (byScope = new Map()));
+  let index = byScope.get(scopeId);
+  if (index) return index;
+  index = new Map();
+  for (const { node } of captures(scope.tree, '(assignment left: (identifier) @left right: (_))', scope)) {
+    if ((enclosingDef(node)?.id ?? -1) !== scopeId) continue;
+    const list = index.get(node.text) ?? [];
+    list.push(node.parent!.childForFieldName('right')!);
+    index.set(node.text, list);
+  }
+  byScope.set(scopeId, index);
+  return index;
+}
+
 function singleAssignment(name: Node): { value: Node; module: boolean } | undefined {
   const fn = enclosingDef(name);
-  const find = (scope: Node, scopeId: number): Node[] =>
-    captures(scope.tree, '(assignment left: (identifier) @left right: (_))', scope)
-      .filter(({ node }) => node.text === name.text && (enclosingDef(node)?.id ?? -1) === scopeId)
-      .map(({ node }) => node.parent!.childForFieldName('right')!);
+  const find = (scope: Node, scopeId: number): Node[] => assignmentsIn(scope, scopeId).get(name.text) ?? [];
   const local = fn ? find(fn, fn.id) : [];
   if (local.length === 1) return { value: local[0], module: false };
   if (local.length > 1) return undefined;
