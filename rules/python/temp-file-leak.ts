@@ -378,6 +378,32 @@ function escapes(fn: Node, names: readonly string[]): boolean {
 /** Calls that queue a task for a worker (Celery, RQ, Dramatiq, Huey): the task owns the file from then on. */
 const TASK_DISPATCH = /\.(delay|apply_async|s|si|signature|send|send_with_options|enqueue|enqueue_call|schedule)$|(^|\.)(send_task|chain|group|chord)$/;
 
+/**
+ * `path = Path(mkdtemp()) / name` whose `path` goes into a task dispatch (`consume_file.apply_async(kwargs={"doc":
+ * Doc(original_file=path)})`): the task owns what is in the folder, judged as for a bound path.
+ */
+function handedToTaskThatMayDelete(ctx: RuleContext, imports: ImportMap, fn: Node, call: Node): boolean {
+  let holder: Node | null = call.parent;
+  while (holder && holder.type !== 'assignment' && holder.type !== 'expression_statement' && holder.id !== fn.id) holder = holder.parent;
+  const target = holder?.type === 'assignment' ? holder.childForFieldName('left') : undefined;
+  if (target?.type !== 'identifier') return false;
+  // Values built from the path (`doc = ConsumableDocument(original_file=path)`) carry it too.
+  const names = new Set([target.text]);
+  const mentionsAny = (text: string) => [...names].some((n) => new RegExp(`\\b${n}\\b`).test(text));
+  const assignments = captures(fn.tree, '(assignment left: (identifier) @left right: (_) @right)', fn).filter((c) => c.name === 'left');
+  for (let pass = 0; pass < 3; pass++) {
+    for (const { node: left } of assignments) {
+      if (!names.has(left.text) && mentionsAny(left.parent?.childForFieldName('right')?.text ?? '')) names.add(left.text);
+    }
+  }
+  for (const { node } of captures(fn.tree, '(call) @call', fn)) {
+    const dispatch = node.childForFieldName('function')?.text ?? '';
+    if (!TASK_DISPATCH.test(dispatch) || !mentionsAny(node.childForFieldName('arguments')?.text ?? '')) continue;
+    if (taskDeletesItsInput(ctx, imports, dispatch.replace(TASK_DISPATCH, '')) !== false) return true;
+  }
+  return false;
+}
+
 const DELETES = /\b(unlink|remove|rmtree|removedirs|cleanup|clean_up|delete)\b/;
 
 /**
@@ -437,6 +463,7 @@ function checkCreation(ctx: RuleContext, tree: Tree, imports: ImportMap, functio
       if (callers > 0 && deleting === 0) report(`is returned to callers in this module that never delete it, so ${leaves}`, 'delete it in a finally block where it is used');
       return;
     }
+    if (fn && handedToTaskThatMayDelete(ctx, imports, fn, call)) return;
     if (!fn || !cleanedIn(ctx, fn, [call.text], imports, functions)) report(`is never deleted, so ${leaves}`, 'keep the path in a variable and delete it in a finally block');
     return;
   }
