@@ -132,6 +132,10 @@ def export_orders(request):
         'querysets passed to a `Paginator` or `paginate_queryset`, `.filter(pk=...)`/`.filter(id__in=...)` lookups, ' +
         'related managers (`order.items.all()`: rows of one parent) in loops and `list()`, and `len()` of plain lists. ' +
         '`len(qs)` is not reported when the same queryset is also iterated (then `len()` reuses the loaded rows). ' +
+        '`list()`, `len()` and serializer calls, and lists that become a response, are reported in request and task code: ' +
+        'modules named like views (`views.py`, `views/`, `api.py`, `viewsets`, `endpoints`, `routes`), functions taking ' +
+        '`request`, methods of view classes, and Celery/RQ/Dramatiq tasks; elsewhere (models, services, template tags) only ' +
+        'when the rows feed an export loop. ' +
         'Querysets scoped to one owner (an owner-like relation or `<relation>_id` compared with a variable: ' +
         '`filter(project=project)`, `filter(user=request.user)`, `filter(document_id__in=ids)`) and grouped rows ' +
         '(`values(...).annotate(...)`, `.aggregate(...)`) are reported only when they feed an export loop: one user\'s ' +
@@ -154,7 +158,8 @@ def export_orders(request):
     if (!django && !sqlalchemy) return;
     const canFix = fixesAllowed(tree);
     const chunkSize = ctx.options.chunkSize as number;
-    const context = `${django} ${sqlalchemy} ${canFix} ${chunkSize}`;
+    const viewFile = VIEW_FILE.test(ctx.file.relPath);
+    const context = `${django} ${sqlalchemy} ${canFix} ${chunkSize} ${viewFile}`;
     for (const statement of topLevelStatements(tree)) {
       if (!CANDIDATE.test(statement.text)) continue;
       findingsCache.check(ctx, statement, context, (reads) => outsideReadsHold(tree, reads), (report) => {
@@ -162,8 +167,8 @@ def export_orders(request):
           const local: Reporter = { report };
           const iterations = iterationsIn(tree, statement.text, statement.start);
           if (django) {
-            checkCalls(local, tree, statement, iterations, canFix, chunkSize);
-            checkExportLoops(local, tree, iterations, canFix, chunkSize);
+            checkCalls(local, tree, statement, iterations, canFix, chunkSize, viewFile);
+            checkExportLoops(local, tree, iterations, canFix, chunkSize, viewFile);
           }
           if (sqlalchemy) checkSqlAlchemyExports(local, tree, iterations);
         });
@@ -172,6 +177,28 @@ def export_orders(request):
     }
   },
 });
+
+/** Modules that hold request handlers by convention: views.py, views/, api.py, viewsets, endpoints, routes. */
+const VIEW_FILE = /(^|\/)(views?|api|apis|viewsets?|endpoints?|routes?|routers?|resources?|handlers?)(\/|\.py$)|(^|\/)\w*_(views?|api|viewsets?|endpoints?|routes?)\.py$|(^|\/)(views?|api)_\w+\.py$/;
+/** Class bases of request handlers: Django/DRF views and viewsets, Flask MethodView / flask-restful Resource. */
+const HANDLER_BASE = /(View|ViewSet|APIView|Mixin|Resource|Handler|Endpoint)\b/;
+
+/** Decorators of functions a worker runs per job: Celery, Dramatiq, RQ, Huey. */
+const TASK_DECORATOR = /^@\s*([\w.]*\.)?(shared_task|task|actor|job|periodic_task|db_task)\b/m;
+
+/** The node runs while serving a request or a task: in a function taking `request`/`req`, a task, or a method of a view class. */
+function servesRequest(node: Node): boolean {
+  for (let p: Node | null = node.parent; p; p = p.parent) {
+    if (p.type === 'function_definition') {
+      const params = p.childForFieldName('parameters')?.text ?? '';
+      if (/\b(request|req)\b/.test(params)) return true;
+      if (p.parent?.type === 'decorated_definition' && TASK_DECORATOR.test(p.parent.text.slice(0, p.startIndex - p.parent.startIndex))) return true;
+    } else if (p.type === 'class_definition') {
+      return HANDLER_BASE.test(p.childForFieldName('superclasses')?.text ?? '');
+    }
+  }
+  return false;
+}
 
 /** The helpers below only report: each statement's findings are collected for the cache. */
 type Reporter = Pick<RuleContext, 'report'>;
@@ -183,13 +210,18 @@ const CANDIDATE = /\b(?:len|list|tuple|\w*Serializer|for)\b/;
 const findingsCache = new StatementFindingsCache<OutsideReads>();
 
 /** `len(qs)`, `list(qs)`, `OrderSerializer(qs, many=True)`. */
-function checkCalls(ctx: Reporter, tree: Tree, statement: TopLevelStatement, iterations: readonly Iteration[], canFix: boolean, chunkSize: number): void {
+function checkCalls(ctx: Reporter, tree: Tree, statement: TopLevelStatement, iterations: readonly Iteration[], canFix: boolean, chunkSize: number, viewFile: boolean): void {
   for (const call of callsNamed(tree, statement.text, /\b(?:len|list|tuple|\w*Serializer)\b/g, statement.start)) {
+    // A whole list in memory matters where a request builds its response: views, API modules, handler functions.
+    // In models, services and template tags the same call mostly reads a small catalogue or one object's rows.
+    // (A list that feeds an export loop is checked everywhere.)
+    const requestPath = viewFile || servesRequest(call);
     const name = calleeName(call) ?? '';
     const isBuiltin = call.childForFieldName('function')?.type === 'identifier';
-    if (isBuiltin && name === 'len') checkLen(ctx, call, canFix);
-    else if (isBuiltin && (name === 'list' || name === 'tuple')) checkList(ctx, tree, call, iterations, canFix, chunkSize);
-    else if (name.endsWith('Serializer')) checkSerializer(ctx, call);
+    if (isBuiltin && name === 'len') {
+      if (requestPath) checkLen(ctx, call, canFix);
+    } else if (isBuiltin && (name === 'list' || name === 'tuple')) checkList(ctx, tree, call, iterations, canFix, chunkSize, requestPath);
+    else if (name.endsWith('Serializer') && requestPath) checkSerializer(ctx, call);
   }
 }
 
@@ -217,7 +249,7 @@ function checkLen(ctx: Reporter, call: Node, canFix: boolean): void {
   });
 }
 
-function checkList(ctx: Reporter, tree: Tree, call: Node, iterations: readonly Iteration[], canFix: boolean, chunkSize: number): void {
+function checkList(ctx: Reporter, tree: Tree, call: Node, iterations: readonly Iteration[], canFix: boolean, chunkSize: number, requestPath: boolean): void {
   const args = positionalArguments(call);
   if (args.length !== 1) return;
   const parent = call.parent?.parent;
@@ -225,8 +257,8 @@ function checkList(ctx: Reporter, tree: Tree, call: Node, iterations: readonly I
   const source = unparenthesize(args[0]);
   const info = querysetOf(source);
   if (!isUnbounded(info, call) || info.materialized) return;
-  // One owner's rows (or grouped rows) are reported only when the list feeds an export loop.
-  if ((info.scoped || info.compact) && !feedsExport(tree, call, iterations)) return;
+  // One owner's rows (or grouped rows), and lists outside request code, are reported only when they feed an export loop.
+  if ((info.scoped || info.compact || !requestPath) && !feedsExport(tree, call, iterations)) return;
   const fix = canFix ? listToIteratorFix(call, source, chunkSize) : undefined;
   ctx.report({
     start: call.startIndex,
@@ -285,14 +317,14 @@ function checkSerializer(ctx: Reporter, call: Node): void {
 }
 
 /** `for o in Order.objects.all(): writer.writerow(...)` and comprehensions whose list becomes the response. */
-function checkExportLoops(ctx: Reporter, tree: Tree, iterations: readonly Iteration[], canFix: boolean, chunkSize: number): void {
+function checkExportLoops(ctx: Reporter, tree: Tree, iterations: readonly Iteration[], canFix: boolean, chunkSize: number, viewFile: boolean): void {
   for (const iteration of iterations) {
     const iterable = unparenthesize(iteration.iterable);
     if (iterable.type === 'call' && ['list', 'tuple'].includes(calleeName(iterable) ?? '')) continue; // reported as list()
     const info = querysetOf(iterable);
     if (!isUnbounded(info, iteration.node) || info.materialized) continue;
     const output = exportKind(tree, iteration);
-    if (!output || (output === 'response' && (info.scoped || info.compact))) continue;
+    if (!output || (output === 'response' && (info.scoped || info.compact || !(viewFile || servesRequest(iteration.node))))) continue;
     // Never proven: on PostgreSQL .iterator() reads through a server-side cursor, which fails outside a transaction
     // behind PgBouncer in transaction pooling (Heroku's and Render's usual setup) unless DISABLE_SERVER_SIDE_CURSORS is set.
     // Also unsafe when the queryset is used elsewhere (those uses run their own query) or prefetches.
