@@ -203,7 +203,7 @@ const DATA_FILE_EXTENSIONS = /\.(csv|tsv|xlsx?|log|jsonl|ndjson|parquet|feather|
  * Words naming small files an app ships or is configured with (keys, certificates, secrets, templates, schemas),
  * matched as whole snake_case/camelCase words of a name: `key_file`, `TEMPLATE_FILE`, `_load_key`, `secretsPath`.
  */
-const SMALL_FILE_WORD = /^(keys?|certs?|certificates?|secrets?|templates?|tpl|tmpl|j2|jinja2?|pem|crt|tokens?|credentials?|creds|licen[cs]e|version|schema|manifest|passwords?|passwd|readme|changelog)$/i;
+const SMALL_FILE_WORD = /^(keys?|prompts?|certs?|certificates?|secrets?|templates?|tpl|tmpl|j2|jinja2?|pem|crt|tokens?|credentials?|creds|licen[cs]e|version|schema|manifest|passwords?|passwd|readme|changelog)$/i;
 
 /** True when a name (variable, attribute or function) names a small shipped or configured file. */
 export function namesSmallFile(name: string): boolean {
@@ -530,8 +530,11 @@ function lastPathComponent(node: Node | null | undefined, depth = 0): { text: st
     }
     case 'concatenated_string':
       return lastPathComponent(node.namedChildren[node.namedChildren.length - 1], depth + 1);
-    case 'binary_operator':
-      return node.childForFieldName('operator')?.text === '/' ? lastPathComponent(node.childForFieldName('right'), depth + 1) : undefined;
+    case 'binary_operator': {
+      // `base / "x.json"`, and `name + ".txt"` (the extension is the tail of the concatenation)
+      const op = node.childForFieldName('operator')?.text;
+      return op === '/' || op === '+' ? lastPathComponent(node.childForFieldName('right'), depth + 1) : undefined;
+    }
     case 'call': {
       const args = positionalArguments(node);
       return args.length ? lastPathComponent(args[args.length - 1], depth + 1) : undefined;
@@ -551,12 +554,18 @@ function lastPathComponent(node: Node | null | undefined, depth = 0): { text: st
  * `with open(path) as key_file:` or an open inside `def _load_key(...)` / `def render_email_template(...)`: the
  * names say the file is a small one the app ships or is configured with.
  */
+const CACHE_DECORATOR = /@\s*([\w.]+\.)?(lru_cache|cache|memoize|cached|cached_property)\b/;
+
 function opensSmallFileByName(call: Node): boolean {
   const item = call.parent?.type === 'as_pattern' ? call.parent : undefined;
   const alias = item?.childForFieldName('alias')?.text;
   if (alias && namesSmallFile(alias)) return true;
   for (let n = call.parent; n; n = n.parent) {
-    if (n.type === 'function_definition') return namesSmallFile(n.childForFieldName('name')?.text ?? '');
+    if (n.type !== 'function_definition') continue;
+    // A cached reader (`@cache.memoize()`, `@lru_cache`) reads each file once, not per request.
+    const decorators = n.parent?.type === 'decorated_definition' ? n.parent.text.slice(0, n.startIndex - n.parent.startIndex) : '';
+    if (CACHE_DECORATOR.test(decorators)) return true;
+    return namesSmallFile(n.childForFieldName('name')?.text ?? '');
   }
   return false;
 }

@@ -21,6 +21,8 @@ const OFFLINE = [
   'notebooks/explore.py',
   'seed_all_data.py',
   'shop/populate_demo.py',
+  'validate_seed_script.py',
+  'dev/code-generation/gen_routes.py',
 ];
 const PRODUCTION = ['shop/views.py', 'shop/pagination.py', 'scripts/worker.py', 'shop/management/commands/runworker.py', 'shop/testimonials.py', 'shop/seeding.py'];
 
