@@ -197,7 +197,7 @@ ${t.bySeverity.error} errors · ${t.bySeverity.warning} warnings · ${t.bySeveri
         const fixes = f.fixes
           .map((x, i) => `<button title="${x.safety === 'unsafe' ? 'Changes behaviour: review the result' : 'Safe fix'}" data-msg="${attr({ type: 'fix', uri: file.uri, ruleId: f.ruleId, range: f.range, fixIndex: i })}">${esc(x.title)}${x.safety === 'unsafe' ? ' ⚠' : ''}</button>`)
           .join('');
-        parts.push(`<tr><td>${location(file.uri, `${f.range.start.line + 1}:${f.range.start.character + 1}`, f)}</td><td>${severity(f.severity)} ${esc(f.ruleId)}</td><td>${esc(f.message)}</td><td>${fixes}</td></tr>`);
+        parts.push(`<tr><td>${location(file.uri, `${f.range.start.line + 1}:${f.range.start.character + 1}`, f)}</td><td>${severity(f.severity)} ${esc(f.ruleId)}</td><td>${f.detail ? `<details><summary>${esc(f.message)}</summary><span class="muted">${esc(f.detail)}</span></details>` : esc(f.message)}</td><td>${fixes}</td></tr>`);
       }
       if (file.findings.length > MAX_FINDINGS_PER_FILE) parts.push(`<tr><td colspan="4" class="muted">… ${file.findings.length - MAX_FINDINGS_PER_FILE} more in this file (see the Problems panel)</td></tr>`);
     }

@@ -20,6 +20,7 @@ export function formatJson(report: WorkspaceReport, display: DisplayPath, toolVe
           ruleId: f.ruleId,
           severity: f.severity,
           message: f.message,
+          detail: f.detail,
           file: display(f.path),
           range: oneBased(f.range),
           docsUrl: f.docsUrl,

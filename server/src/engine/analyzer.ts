@@ -192,6 +192,7 @@ export class Analyzer {
       ruleId: active.rule.meta.id,
       severity: active.severity,
       message: report.message,
+      ...(report.detail ? { detail: report.detail } : {}),
       path: source.path,
       relPath: source.relPath,
       range: lines.range(report.start, report.end),

@@ -46,7 +46,10 @@ export const ReportRequest = 'memlint/report';
 export interface ReportFinding {
   ruleId: string;
   severity: 'error' | 'warning' | 'info' | 'hint';
+  /** The one-line headline. */
   message: string;
+  /** Why, the figures, the alternatives (absent when the headline says it all). */
+  detail?: string;
   range: Rng;
   docsUrl: string;
   /** Fix titles, in the order `memlint/applyFix` takes `fixIndex`. */

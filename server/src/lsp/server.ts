@@ -23,6 +23,7 @@ import { codeActions, makeEdit, type CodeActionHost } from './code-actions';
 import { budgetCodeLenses } from './code-lens';
 import { fixToTextEdits, isRange } from './diagnostics';
 import { Folders, type Folder } from './folders';
+import { findingDetailMarkdown } from './finding-hover';
 import { budgetHover } from './hover';
 import { LensRefresher } from './lens-refresh';
 import { LintScheduler } from './linter';
@@ -467,8 +468,14 @@ export function startServer(connection: Connection, options: ServerOptions): voi
   connection.onHover(async (params): Promise<Hover | null> => {
     try {
       if (!params?.position) return null;
+      const doc = docs.get(params.textDocument?.uri);
+      const entry = doc ? results.get(doc.path) : undefined;
+      const detail = findingDetailMarkdown((entry?.open?.result ?? entry?.disk)?.findings ?? [], params.position);
       const found = await documentBudget(params.textDocument?.uri, false);
-      return (found && budgetHover(found.budget, params.position)) ?? null;
+      const budget = found && budgetHover(found.budget, params.position);
+      if (!detail) return budget ?? null;
+      const budgetText = budget && typeof budget.contents === 'object' && 'value' in budget.contents ? budget.contents.value : undefined;
+      return { contents: { kind: 'markdown', value: budgetText ? `${detail}\n\n---\n\n${budgetText}` : detail } };
     } catch (e) {
       if (!(e instanceof RequestTimeout || e instanceof WorkerLost)) logError('hover', e);
       return null;
