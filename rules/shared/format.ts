@@ -16,3 +16,9 @@ export function parseByteSize(value: string): number | undefined {
   const mult = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3, tb: 1024 ** 4 }[unit]!;
   return Math.floor(Number(m[1]) * mult);
 }
+
+/** Code spelled in a headline, cut to `max` characters (a long expression would push the advice off the line). */
+export function clip(code: string, max = 32): string {
+  const one = code.replace(/\s+/g, ' ');
+  return one.length <= max ? one : `${one.slice(0, max - 1)}…`;
+}
