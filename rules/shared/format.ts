@@ -22,3 +22,9 @@ export function clip(code: string, max = 32): string {
   const one = code.replace(/\s+/g, ' ');
   return one.length <= max ? one : `${one.slice(0, max - 1)}…`;
 }
+
+/** "use 2" -> "Use 2." (advice fragments become the detail's last sentence). */
+export function sentence(text: string): string {
+  const t = text.trim();
+  return `${t.charAt(0).toUpperCase()}${t.slice(1)}${/[.!?]$/.test(t) ? '' : '.'}`;
+}
