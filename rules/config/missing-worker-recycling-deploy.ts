@@ -107,7 +107,7 @@ function checkCelery(ctx: RuleContext, command: StartCommand): void {
   ctx.report({
     start: worker.start,
     end: worker.end,
-    message: `Never replaces celery pool processes, so leaked memory builds up until OOM: add ${flag.split("=")[0]}`,
+    message: `Never replaces celery pool processes, so leaked memory grows until OOM: add ${flag.split("=")[0]}`,
     detail: `Without --max-tasks-per-child the pool processes live as long as the worker. Memory tasks leak or fragment is only returned when a process exits, so it builds up until the instance runs out of memory. Add ${flag}.`,
     fixes: edit ? [{ title: `Add ${flag}`, edits: [edit] }] : [],
   });
