@@ -118,9 +118,9 @@ function variables(ctx: RuleContext, needs: Needs): [string, string][] {
 
 function capsMessage(needs: Needs, vars: [string, string][]): { message: string; detail: string } {
   const libs = needs.native.slice(0, 4).join(', ') + (needs.native.length > 4 ? ` and ${needs.native.length - 4} more` : '');
-  const first = clip(needs.native[0], 20) + (needs.native.length > 1 ? ` +${needs.native.length - 1}` : '');
+  const first = clip(needs.native[0], 16) + (needs.native.length > 1 ? ` +${needs.native.length - 1}` : '');
   return {
-    message: `Native thread pools (${first}) start a thread per host CPU per worker: set OMP_NUM_THREADS=1`,
+    message: `Native libraries (${first}) start a thread per host CPU per worker: set OMP_NUM_THREADS=1`,
     detail:
       `Installs ${libs} but caps no native thread pool: OpenMP/OpenBLAS/MKL start one thread per CPU the container reports ` +
       `(the host's, not the plan's) in every worker process, each with its own stack and buffers. ` +
