@@ -13,7 +13,10 @@ import { displayPathFrom } from './display';
 import { formatHtml } from './format-html';
 import { formatJson } from './format-json';
 import { formatSarif } from './format-sarif';
+import { formatStatistics } from './format-statistics';
 import { formatText } from './format-text';
+import { formatDiff, previewFixes } from './fix-preview';
+import { watchAndRun } from './watch';
 import { ProgressBar } from './progress';
 import { VERSION } from './version';
 
@@ -35,6 +38,10 @@ export async function run(argv: string[], cwd = process.cwd()): Promise<number> 
   if (options.version) {
     process.stdout.write(VERSION + '\n');
     return 0;
+  }
+  if (options.watch) {
+    const once = argv.filter((a) => a !== '--watch' && a !== '-w');
+    return watchAndRun(workspaceRoot(options.paths, cwd), () => run(once, cwd));
   }
 
   const root = workspaceRoot(options.paths, cwd);
@@ -71,6 +78,17 @@ export async function run(argv: string[], cwd = process.cwd()): Promise<number> 
   }
 
   const display = displayPathFrom(cwd);
+  if (options.diff) {
+    const previews = previewFixes(workspace, files, { unsafe: options.unsafeFixes });
+    process.stdout.write(formatDiff(previews, display));
+    const count = previews.reduce((n, p) => n + p.applied.length, 0);
+    process.stderr.write(
+      count
+        ? `Would fix ${count} problem${count === 1 ? '' : 's'} in ${previews.length} file${previews.length === 1 ? '' : 's'} (nothing was changed).\n`
+        : 'No fixes to apply.\n',
+    );
+    return count > 0 ? 1 : 0;
+  }
   if (options.fix) {
     const outcome = applyFixesToFiles(workspace, files, { unsafe: options.unsafeFixes });
     const count = outcome.changed.reduce((n, c) => n + c.fixes.length, 0);
@@ -90,7 +108,10 @@ export async function run(argv: string[], cwd = process.cwd()): Promise<number> 
 
   const report = buildReport(root, files, performance.now() - started, workspaceBudgets(workspace, files));
   let output: string;
-  switch (options.format) {
+  switch (options.statistics ? 'statistics' : options.format) {
+    case 'statistics':
+      output = formatStatistics(report, options.format === 'json' ? 'json' : 'text');
+      break;
     case 'json':
       output = formatJson(report, display, VERSION);
       break;
