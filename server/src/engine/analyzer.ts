@@ -118,6 +118,13 @@ export class Analyzer {
     }
   }
 
+  /** The rules that run, each with the severity it reports at (configuration applied). */
+  activeRules(): { id: string; severity: Severity }[] {
+    const seen = new Map<string, Severity>();
+    for (const a of this.active) if (!seen.has(a.rule.meta.id)) seen.set(a.rule.meta.id, a.severity);
+    return [...seen].map(([id, severity]) => ({ id, severity })).sort((x, y) => x.id.localeCompare(y.id));
+  }
+
   get activeRuleIds(): string[] {
     return [...new Set(this.active.map((a) => a.rule.meta.id))];
   }

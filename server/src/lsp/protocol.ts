@@ -127,3 +127,32 @@ export const ShowBudgetCommand = 'memlint.showBudgetBreakdown';
 
 /** Code action kind of the fix-all action (for `editor.codeActionsOnSave`). */
 export const FixAllKind = 'source.fixAll.memlint';
+
+/** Request `memlint/serverInfo`: which server is running and what it sees ("memlint: Show Server Info"). */
+export const ServerInfoRequest = 'memlint/serverInfo';
+export interface FolderInfo {
+  root: string;
+  settings: MemlintSettings;
+  /** Absolute path of the config file in use; absent when the defaults apply. */
+  configFile?: string;
+  /** A configuration error that stops analysis of the folder (then the rest is empty). */
+  configError?: string;
+  memoryLimitMb?: number;
+  /** Files memlint recognises under the folder. */
+  filesKnown: number;
+  /** Folders (relative) with a project manifest, and which manifests. */
+  projects: { path: string; markers: string[] }[];
+  /** Deploy targets the memory budget found, with the estimate and the limit. */
+  deploys: { label: string; estimateMb: number; limitMb?: number }[];
+  /** The rules that run, with their configured severity. */
+  rules: { id: string; severity: ReportFinding['severity'] }[];
+}
+export interface ServerInfo {
+  name: string;
+  version: string;
+  /** The server script that is running (dist/server.js of the extension or of the npm package). */
+  serverPath: string;
+  nodeVersion: string;
+  pid: number;
+  folders: FolderInfo[];
+}

@@ -34,7 +34,10 @@ import {
   FixAllKind,
   ReportRequest,
   ScanWorkspaceRequest,
+  ServerInfoRequest,
   StatusNotification,
+  type FolderInfo,
+  type ServerInfo,
   type ApplyFixParams,
   type ApplyFixResult,
   type MemlintSettings,
@@ -492,6 +495,22 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     // A folder whose configuration was broken is given a fresh look (it may have been fixed meanwhile).
     for (const f of targets) if (f.configError || f.failure) await folders.reload(f);
     return scanner.scanFolders(targets, token);
+  });
+
+  connection.onRequest(ServerInfoRequest, async (): Promise<ServerInfo> => {
+    await ready;
+    const folderInfos: FolderInfo[] = [];
+    for (const folder of folders.workspaceFolders()) {
+      await folder.loading;
+      const base = { root: folder.root, settings: folder.settings, filesKnown: 0, projects: [], deploys: [], rules: [] };
+      try {
+        const info = await live.request<Partial<FolderInfo>>({ type: 'folderInfo', folder: folders.ref(folder) });
+        folderInfos.push({ ...base, ...info });
+      } catch (e) {
+        folderInfos.push({ ...base, configError: `could not be read: ${(e as Error).message}` });
+      }
+    }
+    return { name: 'memlint', version: options.version, serverPath: __filename, nodeVersion: process.version, pid: process.pid, folders: folderInfos };
   });
 
   connection.onRequest(ReportRequest, async () => {
