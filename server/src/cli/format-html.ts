@@ -42,7 +42,7 @@ export function formatHtml(report: WorkspaceReport, display: DisplayPath, readTe
   parts.push(card('problems', t.findings), card('files with problems', t.files), card('fixable', t.fixable));
   for (const s of ['error', 'warning', 'info'] as const) if (t.bySeverity[s]) parts.push(card(`${s}s`, t.bySeverity[s]));
   parts.push(`</div>`);
-  parts.push(budgetHtml(report.budgets));
+  parts.push(budgetHtml(report.budgets, report.unestimated));
 
   if (t.findings === 0) parts.push(`<p>No memory problems found.</p>`);
   else {

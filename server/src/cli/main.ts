@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from '../engine/config';
-import { workspaceBudgets } from '../engine/budget';
+import { workspaceBudgets, workspaceUnestimated } from '../engine/budget';
 import { buildReport } from '../engine/report';
 import { Workspace } from '../engine/workspace';
 import { scanParallel } from '../engine/parallel-scan';
@@ -107,6 +107,7 @@ export async function run(argv: string[], cwd = process.cwd()): Promise<number> 
   }
 
   const report = buildReport(root, files, performance.now() - started, workspaceBudgets(workspace, files));
+  report.unestimated = workspaceUnestimated(workspace);
   let output: string;
   switch (options.statistics ? 'statistics' : options.format) {
     case 'statistics':

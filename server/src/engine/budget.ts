@@ -4,6 +4,7 @@
  */
 import type { ProjectInfo } from '../../../rules/api';
 import { estimateDeploys, type DeployEstimate } from '../../../rules/budget/estimate';
+import { unestimatedDeploys, type UnestimatedDeploy } from '../../../rules/budget/unestimated';
 import { fixUntilStable } from './fixes';
 import type { FileResult } from './types';
 import type { Workspace } from './workspace';
@@ -48,4 +49,26 @@ export function workspaceBudgets(workspace: Workspace, results: readonly FileRes
     const a = after.find((x) => x.id === b.id);
     return { before: b, after: a && a.totalMb !== b.totalMb ? a : undefined };
   });
+}
+
+/** Deploys whose budget cannot be computed, with the file and the reason (listed in the reports, never dropped). */
+export function workspaceUnestimated(workspace: Workspace): UnestimatedDeploy[] {
+  const setting = workspace.config.rules.get('memory-budget');
+  if (setting?.severity === 'off') return [];
+  try {
+    return unestimatedDeploys(workspace.project, { hostCpus: setting?.options.hostCpus as number | undefined });
+  } catch {
+    return [];
+  }
+}
+
+/** The files whose fixes can change a deploy's estimate: its deploy files and where its processes start. */
+export function budgetFiles(estimates: readonly DeployEstimate[]): string[] {
+  const files = new Set<string>();
+  for (const e of estimates) {
+    for (const f of e.files) files.add(f);
+    for (const p of e.processes) files.add(p.at.file);
+    for (const i of e.items) if (i.at) files.add(i.at.file);
+  }
+  return [...files];
 }
