@@ -7,7 +7,8 @@ import { esc } from '../../../rules/shared/html-escape';
 import type { DeployEstimate } from '../../../rules/budget/estimate';
 import type { UnestimatedDeploy } from '../../../rules/budget/unestimated';
 import type { DeployBudget } from '../engine/budget';
-import { BUDGET_CHART_CSS, budgetChartSvg, budgetLegendHtml, type ChartBar, type ChartDeploy } from '../report/budget-chart';
+import { BUDGET_CHART_CSS, budgetChartSvg, budgetLegendHtml } from '../report/budget-chart';
+import { chartOf } from '../report/chart-data';
 
 const mb = (n: number) => `${Math.round(n)} MB`;
 
@@ -36,21 +37,6 @@ export function budgetText(budgets: readonly DeployBudget[], unestimated: readon
   for (const u of unestimated) lines.push(`  ${u.label}: not estimated (${whereOf(u)}): ${u.reason}`);
   lines.push('');
   return lines;
-}
-
-/** A deploy's estimates as chart data: one segment per budget item. */
-export function chartOf(budget: DeployBudget): ChartDeploy {
-  const bar = (e: DeployEstimate): ChartBar => ({
-    totalMb: e.totalMb,
-    segments: e.items.map((i) => ({ key: i.key + (i.process ? `#${i.process}` : ''), label: i.count > 1 ? `${i.label} (${i.count} x ~${mb(i.eachMb)})` : i.label, mb: i.mb })),
-  });
-  return {
-    label: budget.before.label,
-    limitMb: budget.before.limit?.mb,
-    limitLabel: budget.before.limit?.label,
-    now: bar(budget.before),
-    afterFixes: budget.after ? bar(budget.after) : undefined,
-  };
 }
 
 export const BUDGET_CSS = `

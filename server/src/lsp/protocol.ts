@@ -3,6 +3,8 @@
  * Plain types and method names only: no engine, LSP-library or vscode imports, so the client bundle stays small.
  */
 
+import type { ChartDeploy } from '../report/budget-chart';
+
 /** The `memlint` settings section, per workspace folder. */
 export interface MemlintSettings {
   enable: boolean;
@@ -90,6 +92,10 @@ export interface WorkspaceReport {
   byFile: ReportFile[];
   /** `memory-budget` findings (the estimated memory of each deploy against its limit), when that rule reports. */
   budget: (ReportFinding & { uri: string; relPath: string })[];
+  /** Every deploy's estimate now and after memlint's fixes, as chart data (server/src/report/budget-chart.ts). */
+  budgetCharts?: ReportBudgets['charts'];
+  /** Deploys whose budget cannot be computed: where and why. */
+  unestimated?: ReportBudgets['unestimated'];
   /** Files skipped or rules that failed, one line each. */
   notes: string[];
   /** Configuration errors, one line each (file:line: key: problem). */
@@ -155,4 +161,10 @@ export interface ServerInfo {
   nodeVersion: string;
   pid: number;
   folders: FolderInfo[];
+}
+
+/** A folder's memory budget for the report view (computed in the analysis worker). */
+export interface ReportBudgets {
+  charts: (ChartDeploy & { id: string })[];
+  unestimated: { label: string; uri?: string; relPath?: string; line?: number; reason: string }[];
 }

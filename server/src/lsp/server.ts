@@ -37,6 +37,7 @@ import {
   ServerInfoRequest,
   StatusNotification,
   type FolderInfo,
+  type ReportBudgets,
   type ServerInfo,
   type ApplyFixParams,
   type ApplyFixResult,
@@ -515,7 +516,22 @@ export function startServer(connection: Connection, options: ServerOptions): voi
 
   connection.onRequest(ReportRequest, async () => {
     await ready;
-    return buildReport(results, folders, scanner.state);
+    const report = buildReport(results, folders, scanner.state);
+    // The budget charts need the folder's Workspace: the analysis worker computes them.
+    report.budgetCharts = [];
+    report.unestimated = [];
+    for (const folder of folders.workspaceFolders()) {
+      await folder.loading;
+      if (!folder.settings.enable || folder.configError) continue;
+      try {
+        const b = await live.request<ReportBudgets | undefined>({ type: 'budgets', folder: folders.ref(folder) });
+        report.budgetCharts.push(...(b?.charts ?? []));
+        report.unestimated.push(...(b?.unestimated ?? []));
+      } catch (e) {
+        if (!(e instanceof RequestTimeout || e instanceof WorkerLost)) logError('report budgets', e);
+      }
+    }
+    return report;
   });
 
   connection.onRequest(ApplyFixRequest, async (p: ApplyFixParams): Promise<ApplyFixResult> => {

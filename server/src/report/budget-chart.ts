@@ -103,7 +103,7 @@ export function budgetChartSvg(d: ChartDeploy, id: string): string {
     const lx = fmt(x(d.limitMb));
     const bottom = height - CHART.bottom + 4;
     out.push(
-      `<g class="limit"><line x1="${lx}" y1="${CHART.top - 6}" x2="${lx}" y2="${bottom}" stroke="#1f2328" stroke-width="2" stroke-dasharray="4 3"/>` +
+      `<g class="limit"><line x1="${lx}" y1="${CHART.top - 6}" x2="${lx}" y2="${bottom}" stroke="currentColor" stroke-width="2" stroke-dasharray="4 3"/>` +
         `<text x="${lx}" y="${CHART.top - 9}" text-anchor="middle" fill="currentColor">limit ${mb(d.limitMb)}</text></g>`,
     );
   }
@@ -122,7 +122,8 @@ export function colorMap(d: ChartDeploy): (key: string) => string {
 export function budgetLegendHtml(d: ChartDeploy): string {
   const colorOf = colorMap(d);
   const items = d.now.segments
-    .map((s) => `<li><i aria-hidden="true" style="background:${colorOf(s.key)}"></i>${escapeXml(s.label)}: ${mb(s.mb)}</li>`)
+    // An SVG swatch, not a style attribute: the editor's webview allows no inline styles (CSP).
+    .map((s) => `<li><svg class="swatch" width="10" height="10" aria-hidden="true"><rect width="10" height="10" rx="2" fill="${colorOf(s.key)}"/></svg>${escapeXml(s.label)}: ${mb(s.mb)}</li>`)
     .join('');
   return `<ul class="budget-legend">${items}</ul>`;
 }
@@ -130,7 +131,7 @@ export function budgetLegendHtml(d: ChartDeploy): string {
 export const BUDGET_CHART_CSS = `
 .budget-chart{display:block;max-width:760px;margin:6px 0}
 .budget-legend{list-style:none;padding:0;margin:4px 0;font-size:12px;display:flex;flex-wrap:wrap;gap:2px 14px}
-.budget-legend i{display:inline-block;width:10px;height:10px;margin-right:5px;border-radius:2px;vertical-align:-1px}
+.budget-legend .swatch{margin-right:5px;vertical-align:-1px}
 `;
 
 function fmt(n: number): string {
