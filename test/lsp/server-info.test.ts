@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { estimateDeploys } from '../../rules/budget/estimate';
 import { Workspace } from '../../server/src/engine/workspace';
-import type { ServerInfo } from '../../server/src/lsp/protocol';
+import type { ServerInfo, WorkspaceReport } from '../../server/src/lsp/protocol';
 import { ruleIds } from '../support/analyze';
 import { cleanup, requireBuiltServer, startServer } from './helpers';
 import { REPO_ROOT, SERVER_SCRIPT, type LspClient } from './lsp-client';
@@ -25,6 +25,8 @@ describe('language server: server info', function () {
     root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'memlint-info-')));
     fs.cpSync(path.join(REPO_ROOT, 'examples'), root, { recursive: true });
     fs.writeFileSync(path.join(root, 'memlint.toml'), 'memoryLimitMb = 1024\n\n[rules]\nunbounded-cache = "off"\nlarge-page-size = "error"\n');
+    // A start script that is not in the workspace: that deploy's budget cannot be computed.
+    fs.writeFileSync(path.join(root, 'express-app', 'Procfile'), 'web: ./bin/start-web.sh\n');
     client = await startServer(root);
   });
   after(async () => {
@@ -64,5 +66,28 @@ describe('language server: server info', function () {
     assert.ok(expectedDeploys.length > 0);
     assert.deepEqual(folder.deploys.map((d) => d.label).sort(), expectedDeploys);
     assert.ok(folder.filesKnown >= 10, String(folder.filesKnown));
+  });
+
+  it('the report carries a budget chart per estimated deploy and the deploys it cannot estimate', async () => {
+    const report = await client.request<WorkspaceReport>('memlint/report', null);
+    const ws = await Workspace.open({ root });
+    ws.discover();
+    const expected = estimateDeploys(ws.project);
+    const charts = report.budgetCharts ?? [];
+    assert.deepEqual(charts.map((c) => c.label).sort(), expected.map((e) => e.label).sort());
+    for (const c of charts) {
+      const e = expected.find((x) => x.id === c.id)!;
+      assert.equal(c.now.totalMb, e.totalMb);
+      assert.equal(c.limitMb, e.limit?.mb);
+      assert.ok(Math.abs(c.now.segments.reduce((s, x) => s + x.mb, 0) - e.totalMb) < 0.5, c.label);
+    }
+    // gunicorn.conf.py sizes its workers from cpu_count(); the fix lowers them.
+    const shopApi = charts.find((c) => c.label === 'Render service "shop-api"');
+    assert.ok(shopApi?.afterFixes && shopApi.afterFixes.totalMb < shopApi.now.totalMb, JSON.stringify(shopApi));
+    assert.deepEqual(
+      (report.unestimated ?? []).map((u) => [u.relPath, u.line]),
+      [['express-app/Procfile', 1]],
+    );
+    assert.match(report.unestimated![0].reason, /\.\/bin\/start-web\.sh/);
   });
 });
