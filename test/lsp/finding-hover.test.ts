@@ -42,7 +42,9 @@ describe('language server: finding headlines and detail hovers', function () {
     const shown = await hover(uri, start.line, start.character + 1);
     assert.ok(shown, 'no hover on the flagged range');
     assert.equal(shown.contents.kind, 'markdown');
-    assert.ok(shown.contents.value.includes(expected.detail), shown.contents.value);
+    // Rendered Markdown: the detail's `_` and `*` are escaped so they show as written.
+    assert.ok(shown.contents.value.includes('page\\_size = 10000'), shown.contents.value);
+    assert.ok(shown.contents.value.replace(/\\(.)/g, '$1').includes(expected.detail), shown.contents.value);
     assert.match(shown.contents.value, /\[rule docs\]\(.*large-page-size\.md\)/);
 
     const away = await hover(uri, 0, 2);

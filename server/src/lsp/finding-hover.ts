@@ -9,7 +9,12 @@ import type { Finding } from '../engine/types';
 export function findingDetailMarkdown(findings: readonly Finding[], position: Position): string | undefined {
   const here = findings.filter((f) => f.detail && contains(f.range, position));
   if (here.length === 0) return undefined;
-  return here.map((f) => `**${f.ruleId}**: ${f.detail} ([rule docs](${f.docsUrl}))`).join('\n\n');
+  return here.map((f) => `**${f.ruleId}**: ${md(f.detail!)} ([rule docs](${f.docsUrl}))`).join('\n\n');
+}
+
+/** The detail is plain text with code in it (`cpu_count() * 2`, `__init__`): nothing in it is Markdown. */
+function md(text: string): string {
+  return text.replace(/[\\`*_{}[\]<>|#]/g, (c) => `\\${c}`);
 }
 
 function contains(r: Range, p: Position): boolean {
