@@ -2,6 +2,8 @@
  * The rule API: what a rule file exports and what the engine hands it.
  * Rules depend on this file and on their shared helpers only, never on server/.
  */
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Tree } from 'web-tree-sitter';
 import type { ts } from 'ts-morph';
 import type { Document } from 'yaml';
@@ -174,8 +176,17 @@ export function defineRule(rule: Rule): Rule {
   return rule;
 }
 
-export const DOCS_BASE_URL = 'https://github.com/memlint/memlint/blob/main/docs/rules/';
+/**
+ * Where rule pages live: $MEMLINT_DOCS_URL (CLI: --docs-url) when set, e.g. a docs site or a repository's
+ * docs/rules/ folder; otherwise the pages shipped in the package (docs/rules/ beside dist/ and rules/), as
+ * file: URLs, which always resolve where memlint runs.
+ */
+export function docsBaseUrl(): string {
+  const configured = process.env.MEMLINT_DOCS_URL?.trim();
+  if (configured) return configured.endsWith('/') ? configured : `${configured}/`;
+  return pathToFileURL(path.join(__dirname, '..', 'docs', 'rules') + path.sep).href;
+}
 
-export function docsUrl(ruleId: string): string {
-  return `${DOCS_BASE_URL}${ruleId}.md`;
+export function docsUrl(ruleId: string, anchor?: string): string {
+  return `${docsBaseUrl()}${ruleId}.md${anchor ? `#${anchor}` : ''}`;
 }

@@ -21,6 +21,11 @@ import oversizedPool from './python/oversized-pool';
 import schedulerInWebProcess from './python/scheduler-in-web-process';
 import fileLoggingHandler from './python/file-logging-handler';
 import budgetRules from './config/budget-rules';
+import browserPerRequestPython from './python/browser-per-request';
+import browserPerRequestTypescript from './typescript/browser-per-request';
+import modelLoadPerRequest from './python/model-load-per-request';
+import sessionMemoryStore from './typescript/session-memory-store';
+import multipleServersPerInstance from './config/multiple-servers-per-instance';
 
 export const allRules: readonly Rule[] = [
   largePageSize,
@@ -44,4 +49,9 @@ export const allRules: readonly Rule[] = [
   schedulerInWebProcess,
   fileLoggingHandler,
   ...budgetRules,
+  browserPerRequestPython,
+  browserPerRequestTypescript,
+  modelLoadPerRequest,
+  sessionMemoryStore,
+  multipleServersPerInstance,
 ];

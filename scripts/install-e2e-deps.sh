@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the end-to-end tests need (see test/e2e/README.md):
 #   - Debian packages: chromium (the browser window), ripgrep and libkrb5-dev (for code-server's
-#     npm dependencies), plus a C++ toolchain if missing (argon2 builds from source offline);
+#     npm dependencies), plus a C++ toolchain if missing (argon2 builds from source offline), and
+#     pre-commit (the hook test);
 #   - code-server (the VS Code server + web workbench) and playwright-core, into <repo>/.code-server/.
 # Idempotent: every step is skipped when already done. Non-interactive; run as root (or with sudo
 # available for apt). Needs Node 20 and access to the npm registry and Debian apt only.
@@ -18,13 +19,23 @@ CS_DIR="$ROOT/.code-server"
 export CI=true DEBIAN_FRONTEND=noninteractive
 
 log() { printf '[e2e-deps] %s\n' "$*"; }
-as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi; }
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"
+  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo -n "$@"
+  else
+    # One line for `npm test` to show: what is missing and the command that installs it.
+    echo "[e2e-deps] missing Debian packages (${pkgs[*]}) and no root or passwordless sudo: run \`sudo bash scripts/install-e2e-deps.sh\` once" >&2
+    exit 1
+  fi
+}
 
 # --- 1. Debian packages -------------------------------------------------------------------------
 pkgs=()
 command -v chromium >/dev/null || pkgs+=(chromium)
 command -v rg >/dev/null || pkgs+=(ripgrep)
 dpkg-query -W -f='${Status}' libkrb5-dev 2>/dev/null | grep -q 'ok installed' || pkgs+=(libkrb5-dev)
+# pre-commit (with nodeenv) runs the repository's hook definition in test/cli/pre-commit.test.ts.
+command -v pre-commit >/dev/null || pkgs+=(pre-commit)
 # argon2/kerberos native modules are compiled with node-gyp (prebuilt downloads are unreachable).
 for tool in make g++ python3; do command -v "$tool" >/dev/null || { pkgs+=(make g++ python3); break; }; done
 if [ ${#pkgs[@]} -gt 0 ]; then

@@ -34,7 +34,13 @@ export const DOCUMENT_SELECTOR = [
       { scheme: 'untitled', language },
     ],
   ),
-  { scheme: 'file', pattern: '**/{Procfile,Procfile.*,Dockerfile,Dockerfile.*,*.dockerfile,Containerfile,.env,.env.*,*.env,requirements*.txt,requirements*.in,constraints.txt}' },
+  // By name too: a bare VS Code has no language for TOML, Procfiles, .env or requirements files (they open as
+  // plain text), and these are the files whose lenses, hovers and fixes matter most.
+  {
+    scheme: 'file',
+    pattern:
+      '**/{fly.toml,railway.toml,memlint.toml,pyproject.toml,Procfile,Procfile.*,Dockerfile,Dockerfile.*,*.dockerfile,Containerfile,.env,.env.*,*.env,requirements*.txt,requirements*.in,constraints.txt}',
+  },
 ];
 
 const CRASH_WINDOW_MS = 3 * 60 * 1000;

@@ -7,7 +7,7 @@
 import { findNodeAtLocation } from 'jsonc-parser';
 import { dirOf, joinPath, type Workspace } from './deploy-files';
 import type { LibraryKey } from './baselines';
-import { topLevelImports } from './python-reach';
+import { topLevelImports } from '../../analysis/python/module-graph';
 
 /** `Django_REST-framework` -> `django-rest-framework` (PEP 503). */
 export function normalizePackage(name: string): string {

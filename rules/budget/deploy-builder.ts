@@ -6,15 +6,20 @@
  */
 import { commandsFromLine, type StartCommand } from '../config/commands-build';
 import { MappedText } from '../config/commands-text';
-import { classifyDeployFile, dirOf, joinPath, type Workspace } from './deploy-files';
+import { baseNameOf, classifyDeployFile, dirOf, joinPath, type SourceLocation, type Workspace } from './deploy-files';
 import type { Deploy, DeployEnv } from './deploy-model';
 import { finalStageChain, finalStageCommands } from './dockerfile-stages';
-import { isSetupStep, npmScriptName, scriptOf } from './process-chain';
+import { isSetupStep, npmScriptName, resolveInWorkspace, scriptOf } from './process-chain';
 
 /** Runners whose own process does not count: what they run does. */
-const RUNNERS = new Set(['npm', 'yarn', 'pnpm', 'bun', 'sh', 'bash', 'dash', 'honcho', 'foreman']);
-/** Package managers that stay resident while the script runs: the script is their child, under a shell. */
-const RESIDENT_LAUNCHERS = new Set(['npm', 'yarn', 'pnpm']);
+const RUNNERS = new Set(['npm', 'yarn', 'pnpm', 'bun', 'sh', 'bash', 'dash', 'honcho', 'foreman', 'concurrently', 'npm-run-all', 'run-p', 'run-s', 'supervisord']);
+/**
+ * Launchers that stay resident while what they start runs: package managers (the script is their child, under a
+ * shell) and concurrently (a Node process of its own).
+ */
+const RESIDENT_LAUNCHERS = new Set(['npm', 'yarn', 'pnpm', 'concurrently']);
+/** concurrently's options that take a value (`--names a,b`, `-k` takes none). */
+const CONCURRENTLY_VALUE_OPTIONS = new Set(['-n', '--names', '-c', '--prefix-colors', '-p', '--prefix', '-l', '--prefix-length', '-t', '--timestamp-format', '--max-processes', '-m', '--restart-tries', '--restart-after', '--success', '-s', '--default-input-target', '--handle-input', '--names-separator', '--cwd']);
 
 export class DeployBuilder {
   readonly deploys: Deploy[] = [];
@@ -72,7 +77,8 @@ export class DeployBuilder {
   }
 
   /** Adds the processes a command starts, following npm scripts, shell scripts and Procfile runners. */
-  addProcesses(deploy: Deploy, command: StartCommand, file: string, cwd: string, via: string[], depth = 0, launchers: string[] = []): void {
+  addProcesses(deploy: Deploy, command: StartCommand, file: string, cwd: string, via: string[], depth = 0, launchers: string[] = [], root?: SourceLocation): void {
+    root ??= { file, start: command.programWord.start, end: command.programWord.end };
     if (!deploy.files.includes(file) && classifyDeployFile(file)) deploy.files.push(file);
     // VAR=value prefixes apply to this command and what it runs.
     for (const word of command.env) {
@@ -83,18 +89,18 @@ export class DeployBuilder {
       deploy.env.push({ name, value: word.value.slice(eq + 1), file, setting: { source: command.source, name, nameStart, nameEnd, value: word.text.slice(eq + 1) } });
     }
     if (isSetupStep(this.ws.read(file) ?? '', command, file) || depth > 4) return;
-    const next = this.expand(command, cwd);
+    const next = this.expand(command, cwd, file);
     if (next === undefined) {
-      if (!RUNNERS.has(command.program)) deploy.processes.push({ command, file, cwd, via, launchers });
+      if (!RUNNERS.has(command.program)) deploy.processes.push({ command, file, cwd, via, launchers, root });
       return;
     }
     if (next.length === 0) deploy.unfollowed ??= unfollowed(command, file);
     const resident = RESIDENT_LAUNCHERS.has(command.program) ? [...launchers, command.program] : launchers;
-    for (const n of next) this.addProcesses(deploy, n.command, n.file, n.cwd, [...via, n.via], depth + 1, resident);
+    for (const n of next) this.addProcesses(deploy, n.command, n.file, n.cwd, [...via, n.via], depth + 1, resident, root);
   }
 
   /** What an `npm start`, `sh start.sh` or `honcho start` runs; undefined for a command that is itself a process. */
-  private expand(command: StartCommand, cwd: string): { command: StartCommand; file: string; cwd: string; via: string }[] | undefined {
+  private expand(command: StartCommand, cwd: string, file: string): { command: StartCommand; file: string; cwd: string; via: string }[] | undefined {
     const program = command.program;
     if (['npm', 'yarn', 'pnpm', 'bun'].includes(program)) {
       const script = npmScriptName(program, command.args.map((a) => a.value));
@@ -103,8 +109,19 @@ export class DeployBuilder {
       this.claim(pkg);
       return this.scriptCommands(pkg, script).map((c) => ({ command: c, file: pkg, cwd, via: `${pkg} scripts.${script}` }));
     }
+    if (program === 'concurrently') return concurrentlyCommands(command, file, cwd);
+    if (program === 'npm-run-all' || program === 'run-p' || program === 'run-s') {
+      const pkg = joinPath(cwd, 'package.json');
+      const names = command.args.map((a) => a.value).filter((v) => !v.startsWith('-'));
+      const scripts = this.ws.commands(pkg).filter((c) => c.name !== undefined && names.some((n) => n === c.name || (n.endsWith('*') && c.name!.startsWith(n.slice(0, -1)))));
+      return scripts.map((c) => ({ command: c, file: pkg, cwd, via: `${pkg} scripts.${c.name}` }));
+    }
+    if (program === 'supervisord') return this.supervisordPrograms(command, cwd);
     if (program === 'honcho' || program === 'foreman') {
-      const procfile = joinPath(cwd, 'Procfile');
+      const values = command.args.map((a) => a.value);
+      const f = values.findIndex((v) => v === '-f' || v === '--procfile');
+      const procfile = joinPath(cwd, f >= 0 && values[f + 1] ? values[f + 1] : 'Procfile');
+      if (procfile !== file) this.claim(procfile);
       return this.ws.commands(procfile).filter((c) => c.name !== 'release').map((c) => ({ command: c, file: procfile, cwd, via: `${procfile} ${c.name}` }));
     }
     const script = scriptOf(this.ws, command, cwd);
@@ -113,6 +130,59 @@ export class DeployBuilder {
     const text = this.ws.read(script.file)!;
     return commandsFromLine(MappedText.of(text, 0, text.length), 'shell', 'procfile').map((c) => ({ command: c, file: script.file!, cwd, via: script.file! }));
   }
+
+  /** The `[program:x]` commands of the supervisord config a `supervisord` command loads (`-c`, else one in the app). */
+  private supervisordPrograms(command: StartCommand, cwd: string): { command: StartCommand; file: string; cwd: string; via: string }[] {
+    const values = command.args.map((a) => a.value);
+    const i = values.findIndex((v) => v === '-c' || v === '--configuration');
+    const given = i >= 0 ? values[i + 1] : values.find((v) => v.startsWith('--configuration='))?.slice(16);
+    const conf = given
+      ? resolveInWorkspace(this.ws, cwd, given)
+      : this.ws.files().find((f) => f.startsWith(cwd) && /^supervisord?(\.[\w-]+)?\.conf$/.test(baseNameOf(f)));
+    const text = conf === undefined ? undefined : this.ws.read(conf);
+    if (conf === undefined || text === undefined) return [];
+    return supervisordCommands(text).map((c) => ({ command: c, file: conf, cwd, via: `${conf} [program:${c.name}]` }));
+  }
+
+}
+
+/** The commands `concurrently "node api.js" "node worker.js"` runs (`npm:x` names are scripts, read as `npm run x`). */
+function concurrentlyCommands(command: StartCommand, file: string, cwd: string): { command: StartCommand; file: string; cwd: string; via: string }[] {
+  const out: { command: StartCommand; file: string; cwd: string; via: string }[] = [];
+  const args = command.args;
+  for (let i = 0; i < args.length; i++) {
+    const v = args[i].value;
+    if (v.startsWith('-')) {
+      if (CONCURRENTLY_VALUE_OPTIONS.has(v)) i++;
+      continue;
+    }
+    const text = /^(npm|yarn|pnpm|bun):/.test(v) ? undefined : args[i].text;
+    const commands = text ? commandsFromLine(text, command.form, command.source, command.name) : [];
+    for (const c of commands) out.push({ command: c, file, cwd, via: `concurrently "${v}"` });
+  }
+  return out;
+}
+
+/** `command=` lines of `[program:x]` sections, repeated `numprocs` times. */
+export function supervisordCommands(text: string): StartCommand[] {
+  const out: StartCommand[] = [];
+  const sections = [...text.matchAll(/^\[program:([^\]]+)\]/gm)];
+  sections.forEach((section, k) => {
+    const start = section.index + section[0].length;
+    const body = text.slice(start, k + 1 < sections.length ? sections[k + 1].index : nextSection(text, start));
+    const cmd = /^command[ \t]*=[ \t]*(.*?)[ \t]*\r?$/m.exec(body);
+    if (!cmd) return;
+    const numprocs = Number(/^numprocs[ \t]*=[ \t]*(\d+)/m.exec(body)?.[1] ?? 1);
+    const at = start + cmd.index + cmd[0].indexOf(cmd[1], cmd[0].indexOf('=') + 1);
+    const commands = commandsFromLine(MappedText.of(text, at, at + cmd[1].length), 'shell', 'procfile', section[1]);
+    for (let n = 0; n < Math.min(Math.max(numprocs, 1), 64); n++) out.push(...commands);
+  });
+  return out;
+}
+
+function nextSection(text: string, from: number): number {
+  const m = /^\[/m.exec(text.slice(from));
+  return m ? from + m.index : text.length;
 }
 
 /** Why a command that runs something else (an npm script, a shell script, a Procfile) gave no process. */

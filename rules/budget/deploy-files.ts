@@ -271,7 +271,10 @@ export class Workspace {
     if (!type) return undefined;
     const kr = kindAndRoles(relPath, type);
     if (!kr) return undefined;
-    return cached(relPath, text, 'commands', () => {
+    // The cache is keyed by path and text; a railway file's commands also depend on a Dockerfile beside it, which
+    // another project with the same relative path and text may lack.
+    const what = type === 'railway' ? `commands:${this.exists(joinPath(dirOf(relPath), 'Dockerfile'))}` : 'commands';
+    return cached(relPath, text, what, () => {
       const ctx = this.readOnlyContext({ path: relPath, relPath, kind: kr.kind, roles: kr.roles, text });
       return { commands: startCommands(ctx), env: envSettings(ctx) };
     });

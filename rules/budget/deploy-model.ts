@@ -16,6 +16,8 @@ export interface DeployProcess {
   via: string[];
   /** Package managers that ran it and stay resident as its parents (`npm start`: npm and a shell). */
   launchers: string[];
+  /** The command in the deploy file that started it (`npm start`, `honcho start`, `supervisord`), or itself. */
+  root?: SourceLocation;
 }
 
 export interface DeployEnv {

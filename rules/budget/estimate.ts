@@ -153,6 +153,7 @@ const SERVER_LABEL: Record<ServerKind, string> = {
 function estimateDeploy(ws: Workspace, deploy: Deploy, hostCpus: number, figures: Figures, apps: AppFactsMemo): DeployEstimate | undefined {
   const processes: ProcessEstimate[] = [];
   const items: BudgetItem[] = [];
+  const launchersCounted = new Set<string>();
 
   for (const proc of deploy.processes) {
     const server = serverOf(proc, { ws, deploy, hostCpus });
@@ -173,7 +174,12 @@ function estimateDeploy(ws: Workspace, deploy: Deploy, hostCpus: number, figures
       framework = nodeFramework(server, node.dependencies);
     }
     const base = figures.get(framework);
-    for (const item of processItems(server, framework, libraries, python, node, figures, proc.launchers)) {
+    // A launcher that starts several processes (`concurrently a b`, `npm start` -> `node a & node b`) is one process.
+    const launchers = proc.launchers.filter((l, i) => {
+      const key = `${proc.root?.file}:${proc.root?.start}:${i}:${l}`;
+      return !launchersCounted.has(key) && !!launchersCounted.add(key);
+    });
+    for (const item of processItems(server, framework, libraries, python, node, figures, launchers)) {
       if (item.count > 0 && item.eachMb > 0) items.push({ ...item, mb: item.count * item.eachMb, process: index });
     }
     processes.push({
@@ -256,7 +262,10 @@ function processItems(
   }
 
   // `npm start` and the like: the package manager and its shell wait as the server's parents.
-  for (const launcher of launchers) item('npm-launcher', `${launcher} and its shell`, 1);
+  for (const launcher of launchers) {
+    if (launcher === 'concurrently') item('node', 'concurrently (a Node process)', 1);
+    else item('npm-launcher', `${launcher} and its shell`, 1);
+  }
 
   // Worker class extras and threads.
   if (/gevent|eventlet/i.test(server.workerClass ?? '')) item('gevent', `${figures.get('gevent').label} per worker`, n, { perWorker: true });

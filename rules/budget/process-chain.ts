@@ -26,7 +26,7 @@ export function scriptOf(ws: Workspace, command: StartCommand, cwd: string): { i
   return { isScriptRunner: true, file: path === undefined ? undefined : resolveInWorkspace(ws, cwd, path) };
 }
 
-function resolveInWorkspace(ws: Workspace, cwd: string, path: string): string | undefined {
+export function resolveInWorkspace(ws: Workspace, cwd: string, path: string): string | undefined {
   if (/[$`]/.test(path)) return undefined;
   const parts = path.split('/').filter((p) => p !== '' && p !== '.');
   for (let i = 0; i < parts.length; i++) {
@@ -46,7 +46,8 @@ export function isSetupStep(text: string, command: StartCommand, file: string): 
   if (text.startsWith('&&', i) || text.startsWith('||', i) || text[i] === ';') return true;
   if (text[i] === '&') return false;
   // In a shell script each line runs after the previous one finished: only `exec` and the last command stay.
-  if (/\.sh$/.test(file) || (!classifyDeployFile(file) && !/\.(json|ya?ml|toml)$/.test(file))) {
+  // (A supervisord .conf lists programs that all run: none is a step.)
+  if (/\.sh$/.test(file) || (!classifyDeployFile(file) && !/\.(json|ya?ml|toml|conf)$/.test(file))) {
     const lineStart = text.lastIndexOf('\n', command.programWord.start - 1) + 1;
     if (/\bexec\s/.test(text.slice(lineStart, command.programWord.start))) return false;
     const lineEnd = text.indexOf('\n', i);
@@ -54,4 +55,15 @@ export function isSetupStep(text: string, command: StartCommand, file: string): 
     return later.some((l) => l !== '' && !l.startsWith('#') && !/^(wait|exit|fi|done|esac|\}|;;)\b/.test(l));
   }
   return false;
+}
+
+/**
+ * True when `offset` of a shell script lies inside an `if`/`case` block: the command there may not run, or runs
+ * instead of another one (`if [ "$ENV" = dev ]; then uvicorn --reload ...; else uvicorn --workers 2 ...; fi`).
+ */
+export function inShellConditional(text: string, offset: number): boolean {
+  const before = text.slice(0, offset).replace(/#[^\n]*/g, '').replace(/"[^"\n]*"|'[^'\n]*'/g, '""');
+  let depth = 0;
+  for (const m of before.matchAll(/(?:^|[\s;&|()])(if|case|fi|esac)(?=[\s;]|$)/g)) depth += m[1] === 'if' || m[1] === 'case' ? 1 : -1;
+  return depth > 0;
 }

@@ -5,10 +5,13 @@
  * class and whether it preloads the app before forking.
  */
 import type { RuleContext } from '../api';
-import { celeryPool, celeryWorkerWord, optionValues, valueRange, wordsOf, type OptionMatch, type Word } from '../config/commands';
+import { optionValues, valueRange, wordsOf, type OptionMatch, type Word } from '../config/commands';
 import { gunicornConfigOf } from '../config/gunicorn-config';
+import { celeryWorkers, isPreforkPool } from './celery-concurrency';
 import { pythonCount, shellCount, type Count, type CountContext } from './counts';
-import { classifyDeployFile, joinPath, type SourceLocation, type Workspace } from './deploy-files';
+import { classifyDeployFile, dirOf, joinPath, type SourceLocation, type Workspace } from './deploy-files';
+import { pythonModules } from '../../analysis/python/module-graph';
+import { importedExpression } from '../../analysis/python/imported-values';
 import type { Deploy, DeployProcess } from './deploys';
 
 export type ServerKind =
@@ -35,6 +38,8 @@ export interface Server {
   preload: boolean;
   /** The WSGI/ASGI app or script (`config.wsgi`, `main:app`, `server.js`). */
   app?: string;
+  /** pm2: the apps of its ecosystem file, when it starts several. */
+  apps?: number;
   /** The program word. */
   at: SourceLocation;
 }
@@ -219,7 +224,9 @@ function gunicorn(proc: DeployProcess, sc: ServerContext, at: SourceLocation): S
   const cmdArgs = cmdArgsEnv ? wordsOf(cmdArgsEnv.setting.value) : [];
   const config = configOf(proc, sc);
   const values = config ? configValues(config.text) : new Map<string, ConfigValue>();
-  const pyCtx: CountContext = { ...ctx, name: (id) => values.get(id)?.expr };
+  // A name the config imports from a project module (`from app.config import WORKERS`) has that module's value.
+  const imported = (id: string) => (config ? importedConfigValue(sc, proc, config, id) : undefined);
+  const pyCtx: CountContext = { ...ctx, name: (id) => values.get(id)?.expr ?? imported(id) };
   const fromConfig = (name: string): Setting | undefined => {
     const v = values.get(name);
     if (!v || !config) return undefined;
@@ -263,6 +270,14 @@ function pythonString(expr: string | undefined, ctx: CountContext): string | und
 }
 
 /** The gunicorn config a command loads, read through gunicorn-config.ts from the command's working directory. */
+/** The expression a gunicorn config's imported name has in the project module it comes from. */
+function importedConfigValue(sc: ServerContext, proc: DeployProcess, config: { relPath: string; text: string }, id: string): string | undefined {
+  if (!config.text.includes('import')) return undefined;
+  const roots = [...new Set([dirOf(config.relPath), proc.cwd, sc.deploy.dir])];
+  const index = pythonModules(sc.ws.project, sc.ws.files()).index(roots);
+  return importedExpression(index, config.relPath, config.text, id, (f) => sc.ws.read(f));
+}
+
 function configOf(proc: DeployProcess, sc: ServerContext): { relPath: string; text: string } | undefined {
   // gunicornConfigOf reads ctx.file.relPath (for the directory) and ctx.project.readFile only.
   const view = { file: { relPath: `${proc.cwd}.memlint-cwd` }, project: { readFile: (p: string) => sc.ws.read(p), files: () => sc.ws.files() } } as unknown as RuleContext;
@@ -283,35 +298,15 @@ function herokuDefault(sc: ServerContext): Setting | undefined {
 
 function celery(proc: DeployProcess, sc: ServerContext, at: SourceLocation): Server | undefined {
   const c = proc.command;
-  const ctx = countContext(sc);
-  const worker = celeryWorkerWord(c);
   const app = optionValues(c.args, ['-A', '--app']).pop()?.value;
-  if (!worker) {
+  const workers = celeryWorkers(c, proc.file, { ws: sc.ws, env: (name) => envSetting(sc.deploy, name), dir: sc.deploy.dir, hostCpus: sc.hostCpus });
+  if (!workers) {
     return c.args.some((a) => a.value === 'beat')
       ? { kind: 'celery-beat', runtime: 'python', workers: { n: 1, how: 'one process', cpuDerived: false }, threads: { n: 1, how: 'default', cpuDerived: false }, preload: false, app, at }
       : undefined;
   }
-  const pool = celeryPool(c);
-  const one: Setting = { n: 1, how: `--pool ${pool}: one process`, cpuDerived: false };
-  if (pool !== 'prefork' && pool !== 'processes') {
-    return { kind: 'celery-worker', runtime: 'python', workers: one, threads: { n: 1, how: 'default', cpuDerived: false }, workerClass: pool, preload: false, app, at };
-  }
-  const autoscale = optionValues(c.args, ['--autoscale']).pop();
-  let workers = flagCount(proc, ['-c', '--concurrency'], ctx);
-  if (!workers && autoscale) {
-    const m = /^(\d+)/.exec(autoscale.value);
-    if (m) {
-      const [start] = autoscale.word.text.fileRange(autoscale.offset, autoscale.offset + m[1].length);
-      workers = { n: Number(m[1]), at: { file: proc.file, start, end: start + m[1].length }, how: `--autoscale ${autoscale.value} (its maximum)`, cpuDerived: false };
-    }
-  }
-  workers ??= envCount(sc, 'CELERY_WORKER_CONCURRENCY', ctx) ?? envCount(sc, 'CELERYD_CONCURRENCY', ctx) ?? {
-    n: sc.hostCpus,
-    at: { file: proc.file, start: worker.start, end: worker.end },
-    how: `celery's default concurrency, the CPU count: ${sc.hostCpus} on a host reporting ${sc.hostCpus} CPUs`,
-    cpuDerived: true,
-  };
-  return { kind: 'celery-worker', runtime: 'python', workers, threads: { n: 1, how: 'default', cpuDerived: false }, workerClass: 'prefork', preload: true, app, at };
+  const prefork = isPreforkPool(workers.pool);
+  return { kind: 'celery-worker', runtime: 'python', workers: workers.processes, threads: workers.threads, workerClass: workers.pool, preload: prefork, app, at };
 }
 
 function pm2(proc: DeployProcess, sc: ServerContext, at: SourceLocation): Server | undefined {
@@ -327,7 +322,8 @@ function pm2(proc: DeployProcess, sc: ServerContext, at: SourceLocation): Server
       : settingFromMatch(i, proc.file, ctx, `-i ${i.value}`);
   }
   const configName = values.find((v) => /ecosystem|pm2|\.config\.(c|m)?js$|\.json$/.test(v) && !v.startsWith('-'));
-  if (!workers && configName) workers = ecosystemInstances(sc, joinPath(proc.cwd, configName));
+  const ecosystem = configName ? ecosystemInstances(sc, joinPath(proc.cwd, configName)) : undefined;
+  if (!workers && ecosystem) workers = ecosystem;
   const script = values.find((v, idx) => !v.startsWith('-') && v !== 'start' && (idx === 0 || !values[idx - 1].startsWith('-')));
   return {
     kind: 'pm2',
@@ -336,15 +332,19 @@ function pm2(proc: DeployProcess, sc: ServerContext, at: SourceLocation): Server
     threads: { n: 1, how: 'default', cpuDerived: false },
     preload: false,
     app: script,
+    apps: ecosystem?.apps,
     at,
   };
 }
 
-/** `instances` in an ecosystem file (the largest over its apps). */
-function ecosystemInstances(sc: ServerContext, file: string): Setting | undefined {
+/** `instances` in an ecosystem file, summed over its apps (an app without `instances` runs one). */
+function ecosystemInstances(sc: ServerContext, file: string): (Setting & { apps?: number }) | undefined {
   const text = sc.ws.read(file);
   if (text === undefined) return undefined;
   let best: Setting | undefined;
+  let total = 0;
+  let counted = 0;
+  let cpuDerived = false;
   for (const m of text.matchAll(/["']?instances["']?\s*:\s*(["']?)(max|-?\d+)\1/g)) {
     const value = m[2];
     const start = m.index + m[0].lastIndexOf(value);
@@ -353,6 +353,12 @@ function ecosystemInstances(sc: ServerContext, file: string): Setting | undefine
     const located = classifyDeployFile(file) ? { file, start, end: start + value.length } : undefined;
     const setting: Setting = { n, at: located, how: cpu ? `instances: ${value} in ${file}: one process per CPU, ${sc.hostCpus} on a host reporting ${sc.hostCpus} CPUs` : `instances: ${value} in ${file}`, cpuDerived: cpu };
     if (!best || setting.n > best.n) best = setting;
+    total += n;
+    counted++;
+    cpuDerived ||= cpu;
   }
-  return best;
+  const apps = [...text.matchAll(/["']?script["']?\s*:/g)].length;
+  if (apps <= 1) return best;
+  const n = total + Math.max(0, apps - counted);
+  return { n, at: best?.at, how: `${apps} apps in ${file}: ${n} processes${best ? ` (${best.how})` : ''}`, cpuDerived, apps };
 }

@@ -10,6 +10,7 @@ import {
   celeryPool, celeryWorkerWord, envSettings, optionValues, startCommands, valueRange, wordsOf,
   type CommandSource, type EnvSetting, type OptionMatch, type StartCommand,
 } from './commands';
+import { checkCeleryDefaultConcurrency, processesIn } from './cpu-derived-workers-celery';
 import { CPU_COUNT_WHY, copiesCost, cpuEstimate, CPU_PROBE, estimatePhrase, estimateShellCount, perWorkerCost, pm2PerCpuPhrase, totalCost, WORKER_OPTIONS } from './cpu-derived-workers-common';
 import { clip, sentence } from '../shared/format';
 import { cpuDerivedWorkersDeployDocs } from './worker-docs';
@@ -62,12 +63,14 @@ export default defineRule({
     kinds: ['procfile', 'dockerfile', 'yaml', 'toml', 'json', 'env'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
-    trigger: /gunicorn|uvicorn|hypercorn|celery|pm2|WEB_CONCURRENCY|GUNICORN_CMD_ARGS|instances/,
+    trigger: /gunicorn|uvicorn|hypercorn|celery|pm2|WEB_CONCURRENCY|GUNICORN_CMD_ARGS|instances|supervisord|honcho|foreman|\.sh\b/,
     options: WORKER_OPTIONS,
     docs: cpuDerivedWorkersDeployDocs,
   },
   check(ctx) {
     for (const command of startCommands(ctx)) checkCommand(ctx, command);
+    // Kubernetes manifests: the commands the budget reads from each container's command + args.
+    if (ctx.file.roles.has('kubernetes')) for (const { proc } of processesIn(ctx)) checkCommand(ctx, proc.command);
     // A setting merged into several compose services (`<<: *defaults`) is reported once.
     const seen = new Set<number>();
     for (const setting of envSettings(ctx)) {
@@ -77,6 +80,7 @@ export default defineRule({
       checkEnv(ctx, setting);
     }
     if (ctx.file.kind === 'json' && ctx.file.roles.has('pm2')) checkPm2Json(ctx);
+    checkCeleryDefaultConcurrency(ctx);
   },
 });
 

@@ -26,7 +26,7 @@ export default defineRule({
     id: 'missing-worker-recycling',
     kinds: ['procfile', 'dockerfile', 'yaml', 'toml', 'json'],
     defaultSeverity: 'warning',
-    fix: 'safe',
+    fix: 'unsafe',
     trigger: /gunicorn|celery/,
     options: RECYCLING_OPTIONS,
     docs: missingWorkerRecyclingDeployDocs,

@@ -16,7 +16,7 @@ export default defineRule({
     id: 'missing-worker-recycling',
     kinds: ['python'],
     defaultSeverity: 'warning',
-    fix: 'safe',
+    fix: 'unsafe',
     trigger: /workers|bind|worker_class|max_requests|timeout/,
     options: RECYCLING_OPTIONS,
     docs: missingWorkerRecyclingPythonDocs,

@@ -12,6 +12,7 @@ import { optionValues, type StartCommand } from './commands';
 import { dockerfilePipInstalls, NATIVE_THREAD_PACKAGES, pythonPackages } from '../budget/app-facts';
 import { dirOf, lineStarts, offsetAt, Workspace, type SourceLocation } from '../budget/deploy-files';
 import { finalStageChain, findDeploys, renderServices, type Deploy } from '../budget/deploys';
+import { modulesLoadedBy } from '../budget/python-reach';
 import { serverOf, type Server } from '../budget/servers';
 import { readersOf, type YamlReader, type YAMLMap } from '../budget/yaml-read';
 
@@ -23,7 +24,7 @@ export default defineRule({
     id: 'native-thread-env',
     kinds: ['dockerfile', 'yaml'],
     defaultSeverity: 'warning',
-    fix: 'safe',
+    fix: 'unsafe',
     trigger: /pip|python|requirements|poetry|pipenv|uv |conda|gunicorn|runtime|FROM/i,
     options: {
       threads: { type: 'number', default: 1, description: 'The thread count the fix gives OMP/OpenBLAS/MKL/numexpr.' },
@@ -37,7 +38,9 @@ export default defineRule({
         'dlib/face_recognition, and that set none of `OMP_NUM_THREADS`, `OPENBLAS_NUM_THREADS`, `MKL_NUM_THREADS`, ' +
         '`NUMEXPR_MAX_THREADS` — in any stage the final stage builds on, in the platform\'s env list (render.yaml, compose, ' +
         'fly.toml, Kubernetes, app.json) or in the start command. It also finds a threaded or gevent gunicorn (`--threads`, ' +
-        '`-k gthread`, `-k gevent`, `worker_class`/`threads` in the gunicorn config) without `MALLOC_ARENA_MAX`.',
+        '`-k gthread`, `-k gevent`, `worker_class`/`threads` in the gunicorn config) without `MALLOC_ARENA_MAX`, and a ' +
+        'gunicorn `UvicornWorker` whose app (the modules it loads, followed from the start command) runs threads of its own: ' +
+        'FastAPI/Starlette sync `def` endpoints (run on a 40-thread pool), a `BackgroundScheduler`, a `ThreadPoolExecutor`.',
       whyIsThisBad:
         'OpenMP, OpenBLAS and MKL size their thread pools from the CPUs the container reports, which is the host\'s count ' +
         '(8 to 64), not the plan\'s share. Every gunicorn or celery worker then starts that many native threads, each with its ' +
@@ -67,9 +70,10 @@ CMD ["gunicorn", "app:app", "--workers", "2"]
 `,
       },
       fixSafety:
-        'Safe: adds one `ENV` instruction to the final stage, after its `FROM` and any `ENV` lines (or the variables to the ' +
-        'render.yaml service\'s `envVars`). Native libraries then use one thread per worker process; raise `threads` for a ' +
-        'single-worker service that does heavy numeric work.',
+        'Unsafe: adds one `ENV` instruction to the final stage, after its `FROM` and any `ENV` lines (or the variables to the ' +
+        'render.yaml service\'s `envVars`). Native libraries then use one thread per worker process: a single-worker service ' +
+        'that does heavy numeric work gets slower (raise `threads` there), and multi-threaded BLAS reductions can round ' +
+        'differently in the last bits, so results are not proven identical.',
       notes: 'Railway keeps variables in its dashboard, not in railway.json/railway.toml: set them there.',
     },
   },
@@ -82,7 +86,7 @@ CMD ["gunicorn", "app:app", "--workers", "2"]
 interface Needs {
   native: string[];
   capsMissing: boolean;
-  threaded?: { server: Server; command: StartCommand; file: string };
+  threaded?: { server: Server; command: StartCommand; file: string; appThreads?: string };
   arenaMissing: boolean;
 }
 
@@ -93,7 +97,12 @@ function needsOf(ws: Workspace, deploys: Deploy[], packages: Set<string>, envNam
     for (const proc of deploy.processes) {
       if (proc.command.program !== 'gunicorn') continue;
       const server = serverOf(proc, { ws, deploy, hostCpus });
-      if (server && isThreaded(server)) threaded ??= { server, command: proc.command, file: proc.file };
+      if (!server) continue;
+      if (isThreaded(server)) threaded ??= { server, command: proc.command, file: proc.file };
+      else if (/UvicornWorker/.test(server.workerClass ?? '')) {
+        const appThreads = threadsTheAppStarts(ws, modulesLoadedBy(ws, server, [...new Set([proc.cwd, deploy.dir])]));
+        if (appThreads) threaded ??= { server, command: proc.command, file: proc.file, appThreads };
+      }
     }
   }
   return {
@@ -102,6 +111,27 @@ function needsOf(ws: Workspace, deploys: Deploy[], packages: Set<string>, envNam
     threaded,
     arenaMissing: threaded !== undefined && !envNames.has('MALLOC_ARENA_MAX'),
   };
+}
+
+/** FastAPI/Starlette route decorators: a plain `def` under one runs on AnyIO's thread pool (40 threads). */
+const ROUTE_DECORATOR = /^[ \t]*@\w+\.(get|post|put|patch|delete|api_route|route)\(/;
+const SYNC_ENDPOINT = new RegExp(`${ROUTE_DECORATOR.source}[^\\n]*\\n(?:[ \\t]*@[^\\n]*\\n)*[ \\t]*def[ \\t]`, 'm');
+const THREAD_STARTERS = /\b(BackgroundScheduler|ThreadPoolExecutor|threading\.Thread)\s*\(/;
+
+/**
+ * What starts threads in an ASGI worker's own code, for the message: sync endpoints (run on the thread pool) and
+ * in-process schedulers or thread pools, found in the modules the server loads.
+ */
+function threadsTheAppStarts(ws: Workspace, files: Set<string> | undefined): string | undefined {
+  let sync = false;
+  let starter: string | undefined;
+  for (const file of files ?? []) {
+    const text = ws.read(file) ?? '';
+    sync ||= SYNC_ENDPOINT.test(text);
+    starter ??= THREAD_STARTERS.exec(text)?.[1];
+  }
+  const parts = [sync ? 'sync endpoints on the thread pool' : undefined, starter ? `a ${starter} thread` : undefined].filter(Boolean);
+  return parts.length ? parts.join(' and ') : undefined;
 }
 
 function isThreaded(server: Server): boolean {
@@ -130,7 +160,11 @@ function capsMessage(needs: Needs, vars: [string, string][]): { message: string;
 
 function arenaMessage(needs: Needs, vars: [string, string][]): { message: string; detail: string } {
   const s = needs.threaded!.server;
-  const how = s.threads.n > 1 ? `${s.threads.n} threads per worker (${s.workerClass})` : `the ${s.workerClass} worker class`;
+  const how = needs.threaded!.appThreads
+    ? `${s.workerClass} workers that run ${needs.threaded!.appThreads}`
+    : s.threads.n > 1
+      ? `${s.threads.n} threads per worker (${s.workerClass})`
+      : `the ${s.workerClass} worker class`;
   const arena = vars.find(([n]) => n === 'MALLOC_ARENA_MAX')?.[1] ?? '2';
   return {
     message: `Threaded gunicorn without MALLOC_ARENA_MAX, so malloc arenas fragment memory: set it to ${arena}`,

@@ -17,7 +17,7 @@ export default defineRule({
     id: 'node-heap-limit',
     kinds: ['json', 'procfile', 'dockerfile', 'yaml', 'toml', 'env'],
     defaultSeverity: 'warning',
-    fix: 'safe',
+    fix: 'unsafe',
     trigger: /node|NODE_OPTIONS|npm|yarn|pnpm/,
     options: {
       heapFraction: {
@@ -62,9 +62,10 @@ export default defineRule({
 `,
       },
       fixSafety:
-        'Safe: inserts `--max-old-space-size=<75% of the limit in MB>` after `node`, or lowers a value that is at or above the ' +
-        'limit to it. A process that really needs more heap then fails with a JavaScript heap out-of-memory error instead of being ' +
-        'killed by the platform, which is the point.',
+        'Unsafe: inserts `--max-old-space-size=<75% of the limit in MB>` after `node`, or lowers a value that is at or above the ' +
+        'limit to it. V8 then collects garbage sooner, but a process whose live heap really needs more stops with a JavaScript ' +
+        'heap out-of-memory error where it may have run before (its heap fitting under the platform limit with little room ' +
+        'for the rest): the intent, but a change of behaviour memlint cannot rule out.',
       notes:
         'Values under the limit are never reported, and nothing is reported when no memory limit is known for the deploy. ' +
         '`NODE_OPTIONS` in a .env file counts only for deploys in its directory (Node itself does not read .env files: make sure ' +

@@ -23,7 +23,8 @@ const CPU_FIX_SAFETY =
   'are served at once. Set `WEB_CONCURRENCY` on the platform to the count the plan\'s memory allows. Where a command ' +
   'runs without a shell (Dockerfile exec-form `CMD`, docker-compose `command`, fly.toml processes) `${WEB_CONCURRENCY:-2}` ' +
   'would not expand, so no fix is offered there: drop `--workers` (gunicorn and uvicorn read `WEB_CONCURRENCY` ' +
-  'themselves) or use the shell form.';
+  'themselves) or use the shell form. For a Celery worker with no concurrency the fix adds `--concurrency=2` ' +
+  '(`suggestedWorkers`) after `worker`, also unsafe: fewer pool processes run fewer tasks at once.';
 
 const CPU_NOTES =
   'Not reported: counts read from the environment with a small default (`int(os.getenv("WEB_CONCURRENCY", 2))`, ' +
@@ -73,7 +74,14 @@ export const cpuDerivedWorkersDeployDocs: RuleDocs = {
     'and exec forms), docker-compose `command`, render.yaml `startCommand`, railway.json/railway.toml, fly.toml ' +
     '`[processes]`, heroku.yml, app.json and package.json scripts. Also `WEB_CONCURRENCY` and `GUNICORN_CMD_ARGS ' +
     '--workers` above the threshold in .env files, Dockerfile `ENV`, render.yaml `envVars`, docker-compose `environment`, ' +
-    'fly.toml `[env]` and app.json `env`, and pm2 `instances` in ecosystem.config.json.',
+    'fly.toml `[env]` and app.json `env`, and pm2 `instances` in ecosystem.config.json. Celery workers (prefork, the ' +
+    'default pool) started with no concurrency at all — no `-c`/`--concurrency`, no `--autoscale`, no ' +
+    '`CELERY_WORKER_CONCURRENCY` in the deploy\'s environment and no `worker_concurrency` / `CELERY_WORKER_CONCURRENCY` ' +
+    'in the app\'s Python config (celeryconfig, `app.conf`, Django settings) — are reported on the `worker` word, in ' +
+    'every format memory-budget reads (also Kubernetes `command`/`args`, `honcho start` and supervisord programs): ' +
+    'Celery then forks one pool process per CPU the container reports. `--autoscale` maxima above `maxWorkers` are ' +
+    'reported too. `--pool solo` (one process), `threads` (threads, not processes) and `gevent`/`eventlet` are not. ' +
+    'The same evaluator gives memory-budget its Celery counts, so the two always agree.',
   whyIsThisBad: CPU_WHY,
   example: {
     fileName: 'Procfile',
@@ -169,7 +177,11 @@ max_requests_jitter = 100
 timeout = 30
 `,
   },
-  fixSafety: 'Safe: adds `max_requests = 1000` and `max_requests_jitter = 100` after the `workers` line; workers then restart between requests, which clients do not see.',
+  fixSafety:
+    'Unsafe: adds `max_requests = 1000` and `max_requests_jitter = 100` after the `workers` line. Workers then restart ' +
+    'between requests: a stateless app answers the same, but memlint cannot prove the app keeps no state in its ' +
+    'processes (an in-memory cache, session or rate limiter starts empty again, a thread started in a worker restarts, ' +
+    'long-lived connections of async workers are closed after `graceful_timeout`). Apply it after checking that.',
   notes: RECYCLING_NOTES,
 };
 
@@ -192,7 +204,9 @@ export const missingWorkerRecyclingDeployDocs: RuleDocs = {
 `,
   },
   fixSafety:
-    'Safe: inserts `--max-requests 1000 --max-requests-jitter 100` after `gunicorn` (as separate elements in exec-form ' +
-    'lists), or `--max-tasks-per-child=100` after celery\'s `worker`; processes then restart between requests or tasks.',
+    'Unsafe: inserts `--max-requests 1000 --max-requests-jitter 100` after `gunicorn` (as separate elements in exec-form ' +
+    'lists), or `--max-tasks-per-child=100` after celery\'s `worker`. Processes then restart between requests or tasks: a ' +
+    'stateless app answers the same, but memlint cannot prove the app keeps no state in its processes (in-memory caches, ' +
+    'sessions or rate limiters start empty again, threads started in a worker restart, long-lived connections are closed).',
   notes: RECYCLING_NOTES,
 };

@@ -54,7 +54,9 @@ export default defineRule({
         '`read_sql_query` / `read_sql_table` calls (any import spelling: `import pandas as pd`, `from pandas import read_csv`) ' +
         'that pass none of `usecols` / `columns` / `nrows` / `chunksize`. A SQL query that already names its columns, has a ' +
         '`LIMIT` or a `WHERE`, or cannot be read statically is left alone; `SELECT *` over a whole table is reported. It also ' +
-        'finds DataFrames stored in Streamlit\'s `st.session_state`.\n\n' +
+        'finds DataFrames stored in Streamlit\'s `st.session_state` (item or attribute syntax): a pandas read or factory, a ' +
+        'frame method\'s result, a boolean-mask filter `df[df["region"] == r]`, or the result of a function of this module or ' +
+        'an imported one whose return annotation names a DataFrame (`def load(...) -> dict[str, pd.DataFrame]`).\n\n' +
         'The fix adds `usecols=[...]` (`columns=[...]` for `read_parquet` / `read_feather` / `read_sql_table`) with the columns ' +
         'the code reads from the frame: `df["a"]`, `df[["a", "b"]]`, `df.a`, `df.loc[:, "a"]`, `df.groupby("a")["b"]`, ' +
         '`df.sort_values("a")`, row filters such as `df[df["a"] > 0]`, plotly express / `st.line_chart` arguments. It follows ' +
@@ -315,6 +317,7 @@ function lastAssignment(id: Node): Node | undefined {
 
 function checkSessionState(ctx: RuleContext, tree: Tree, imports: ImportMap): void {
   const session = sessionStateOf(tree);
+  const frames = new Frames(ctx, imports);
   const reported = new Set<string>();
   for (const id of identifiersNamed(tree, new Set(['session_state', ...session.aliases]))) {
     const state = id.parent?.type === 'attribute' && id.parent.childForFieldName('attribute')?.id === id.id ? id.parent : id;
@@ -324,7 +327,7 @@ function checkSessionState(ctx: RuleContext, tree: Tree, imports: ImportMap): vo
     const target = node.childForFieldName('left')!;
     const key = session.keyOf(target);
     if (key === undefined || reported.has(key)) continue;
-    if (!isDataFrame(node.childForFieldName('right'), imports, 0)) continue;
+    if (!frames.isDataFrame(node.childForFieldName('right'), 0)) continue;
     reported.add(key);
     ctx.report({
       start: target.startIndex,
@@ -337,43 +340,86 @@ function checkSessionState(ctx: RuleContext, tree: Tree, imports: ImportMap): vo
   }
 }
 
-/** True when the expression evaluates to a pandas DataFrame we can see being built. */
-function isDataFrame(node: Node | null | undefined, imports: ImportMap, depth: number): boolean {
-  if (!node || depth > 8) return false;
-  switch (node.type) {
-    case 'parenthesized_expression':
-      return isDataFrame(node.namedChildren[0], imports, depth + 1);
-    case 'call': {
-      const fn = node.childForFieldName('function');
-      const q = imports.resolve(fn);
-      if (q && /^pandas\./.test(q)) {
-        const name = q.slice('pandas.'.length);
-        return FRAME_FACTORIES.has(name) || /^DataFrame\.from_/.test(name) || !!READERS[name];
+/** A return annotation that names a DataFrame: `-> pd.DataFrame`, `-> dict[str, pd.DataFrame]`, `-> list[DataFrame]`. */
+const DATAFRAME_ANNOTATION = /\bDataFrame\b/;
+
+/** Which expressions evaluate to pandas DataFrames (or containers of them) that this file builds or gets. */
+class Frames {
+  constructor(
+    private readonly ctx: RuleContext,
+    private readonly imports: ImportMap,
+  ) {}
+
+  isDataFrame(node: Node | null | undefined, depth: number): boolean {
+    if (!node || depth > 8) return false;
+    switch (node.type) {
+      case 'parenthesized_expression':
+        return this.isDataFrame(node.namedChildren[0], depth + 1);
+      case 'call': {
+        const fn = node.childForFieldName('function');
+        const q = this.imports.resolve(fn);
+        if (q && /^pandas\./.test(q)) {
+          const name = q.slice('pandas.'.length);
+          return FRAME_FACTORIES.has(name) || /^DataFrame\.from_/.test(name) || !!READERS[name];
+        }
+        if (fn?.type === 'attribute' && FRAME_METHODS.has(fn.childForFieldName('attribute')?.text ?? '')) {
+          return this.isDataFrame(fn.childForFieldName('object'), depth + 1);
+        }
+        if (fn?.type === 'identifier') return this.returnsDataFrame(fn, depth) || this.importedReturnsDataFrame(q);
+        return false;
       }
-      if (fn?.type === 'attribute' && FRAME_METHODS.has(fn.childForFieldName('attribute')?.text ?? '')) {
-        return isDataFrame(fn.childForFieldName('object'), imports, depth + 1);
+      case 'subscript': {
+        const keys = node.childrenForFieldName('subscript');
+        const key = keys.length === 1 ? keys[0] : undefined;
+        if (!key) return false;
+        const value = node.childForFieldName('value');
+        // df[df["region"] == region]: a boolean mask over the same frame is a pandas filter, whatever df came from.
+        if (isMaskOver(key, value)) return true;
+        return key.type !== 'string' && key.type !== 'integer' && this.isDataFrame(value, depth + 1);
       }
-      if (fn?.type === 'identifier') return returnsDataFrame(fn, imports, depth);
-      return false;
+      case 'identifier':
+        return this.isDataFrame(lastAssignment(node), depth + 1);
+      default:
+        return false;
     }
-    case 'subscript': {
-      const keys = node.childrenForFieldName('subscript');
-      const key = keys.length === 1 ? keys[0] : undefined;
-      return !!key && key.type !== 'string' && key.type !== 'integer' && isDataFrame(node.childForFieldName('value'), imports, depth + 1);
+  }
+
+  /** A function of this module whose every `return` gives a DataFrame, or whose return annotation names one. */
+  private returnsDataFrame(fn: Node, depth: number): boolean {
+    const def = fn.tree.rootNode.namedChildren
+      .map((s) => (s?.type === 'decorated_definition' ? s.childForFieldName('definition') : s))
+      .find((d) => d?.type === 'function_definition' && d.childForFieldName('name')?.text === fn.text);
+    if (!def) return false;
+    if (DATAFRAME_ANNOTATION.test(def.childForFieldName('return_type')?.text ?? '')) return true;
+    const returns = def.descendantsOfType('return_statement').filter((r) => r && ancestor(r, 'function_definition')?.id === def.id);
+    return returns.length > 0 && returns.every((r) => this.isDataFrame(r!.namedChildren[0], depth + 1));
+  }
+
+  /**
+   * `from loader import load_master` where loader.py declares `def load_master(...) -> dict[str, pd.DataFrame]`:
+   * the module is looked up beside this file and at the project root.
+   */
+  private importedReturnsDataFrame(qualified: string | undefined): boolean {
+    const dot = qualified?.lastIndexOf('.') ?? -1;
+    if (!qualified || dot <= 0) return false;
+    const modulePath = qualified.slice(0, dot).replace(/\./g, '/');
+    const name = qualified.slice(dot + 1);
+    const dir = this.ctx.file.relPath.includes('/') ? this.ctx.file.relPath.slice(0, this.ctx.file.relPath.lastIndexOf('/') + 1) : '';
+    for (const candidate of [`${dir}${modulePath}.py`, `${dir}${modulePath}/__init__.py`, `${modulePath}.py`, `${modulePath}/__init__.py`]) {
+      const text = this.ctx.project.readFile(candidate);
+      if (text === undefined) continue;
+      const signature = new RegExp(`^\\s*(?:async\\s+)?def\\s+${name}\\s*\\([^]*?\\)\\s*->\\s*([^:\\n]+):`, 'm').exec(text);
+      return !!signature && DATAFRAME_ANNOTATION.test(signature[1]);
     }
-    case 'identifier':
-      return isDataFrame(lastAssignment(node), imports, depth + 1);
-    default:
-      return false;
+    return false;
   }
 }
 
-/** A function of this module whose every `return` gives a DataFrame (`load_data()` wrapping `pd.read_csv`). */
-function returnsDataFrame(fn: Node, imports: ImportMap, depth: number): boolean {
-  const def = fn.tree.rootNode.namedChildren
-    .map((s) => (s?.type === 'decorated_definition' ? s.childForFieldName('definition') : s))
-    .find((d) => d?.type === 'function_definition' && d.childForFieldName('name')?.text === fn.text);
-  if (!def) return false;
-  const returns = def.descendantsOfType('return_statement').filter((r) => r && ancestor(r, 'function_definition')?.id === def.id);
-  return returns.length > 0 && returns.every((r) => isDataFrame(r!.namedChildren[0], imports, depth + 1));
+/** `df[df["col"] == v]`, `df[(df.a > 1) & (df.b < 2)]`, `df[~df["x"].isna()]`: a comparison reading the same frame. */
+function isMaskOver(key: Node, frame: Node | null): boolean {
+  if (!frame) return false;
+  if (!['comparison_operator', 'binary_operator', 'boolean_operator', 'unary_operator', 'parenthesized_expression', 'call'].includes(key.type)) return false;
+  const mentionsFrame = key.descendantsOfType(['subscript', 'attribute']).some((n) => n?.childForFieldName(n.type === 'subscript' ? 'value' : 'object')?.text === frame.text);
+  const compares = key.type === 'comparison_operator' || key.descendantsOfType('comparison_operator').length > 0 || /\.(isin|isna|notna|between|str\.contains)\(/.test(key.text);
+  return mentionsFrame && compares;
 }

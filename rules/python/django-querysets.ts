@@ -594,7 +594,7 @@ export function iterationsIn(tree: Tree, text: string, start: number): Iteration
   return findIterations(tree, text, start);
 }
 
-function findIterations(tree: Tree, text = tree.rootNode.text, offset = 0): Iteration[] {
+function findIterations(tree: Tree, text = tree.rootNode.text, offset = tree.rootNode.startIndex): Iteration[] {
   const out: Iteration[] = [];
   // `for` keywords in the text lead to every loop and comprehension clause without a whole-tree query.
   const seen = new Set<number>();

@@ -40,24 +40,24 @@ export default defineRule({
         'dicts (`"class": "logging.handlers.RotatingFileHandler"`) and in logging setup code (`logging.basicConfig(filename=...)`, ' +
         '`logger.addHandler(FileHandler(...))`) of web apps: files that import or configure Django, Flask, FastAPI, Starlette, gunicorn ' +
         'or uvicorn, and Django settings files. When a logger sends its records to a console handler and a file handler, the file ' +
-        'handler is reported as a duplicate. Not reported: `StreamHandler`, `NullHandler`, files named `/dev/stdout`, `/dev/stderr` or ' +
+        'handler is reported as a duplicate. A size-bounded rotating handler (`RotatingFileHandler` with `maxBytes` and `backupCount` ' +
+        'both above 0) is reported only when it duplicates a console handler: on its own it keeps a fixed amount. Not reported: ' +
+        '`StreamHandler`, `NullHandler`, files named `/dev/stdout`, `/dev/stderr` or ' +
         '`os.devnull`, CLI scripts without a web framework, Django management commands, and code under `if __name__ == "__main__":`.',
       whyIsThisBad:
         'A container\'s filesystem is its writable layer: on many platforms it is held in memory (Cloud Run, tmpfs mounts) or is a small ' +
         'ephemeral disk, and it is thrown away on every deploy. Log files there grow until rotation (a RotatingFileHandler with ' +
         '`maxBytes=10 MB, backupCount=5` keeps up to 60 MB, per process when each worker rotates its own file) or without limit, nobody ' +
         'reads them, and the platform\'s log viewer only sees stdout/stderr. Sending the same records to a console and a file doubles ' +
-        'the work and the space.',
+        'the work and the space. Handlers added in exclusive branches (`if LOG_TO_STDOUT: ... else: ...`) are not duplicates.',
       example: {
         fileName: 'settings.py',
         code: `LOGGING = {
     "version": 1,
     "handlers": {
         "file": {
-            "class": "logging.handlers.RotatingFileHandler",
+            "class": "logging.FileHandler",
             "filename": "/app/logs/django.log",
-            "maxBytes": 10485760,
-            "backupCount": 5,
         },
     },
     "root": {"handlers": ["file"], "level": "INFO"},
@@ -136,6 +136,19 @@ function retention(handlerClass: string, maxBytes: number | undefined, backupCou
   return { short: 'grows without limit', long: 'the file grows without limit' };
 }
 
+/**
+ * A rotating handler whose files have a fixed total size: Python rolls over only when both settings are above 0.
+ * A setting given by a name (`LOGROTATE_MAX_SIZE`) counts as set: the code chose a bound we cannot read.
+ */
+function sizeBounded(handlerClass: string, maxBytes: Node | undefined, backupCount: Node | undefined): boolean {
+  const positive = (node: Node | undefined) => {
+    if (!node) return false;
+    const n = intValue(node);
+    return n === undefined ? node.type === 'identifier' || node.type === 'attribute' || node.type === 'call' : n > 0;
+  };
+  return /RotatingFileHandler$/.test(handlerClass) && !/Timed/.test(handlerClass) && positive(maxBytes) && positive(backupCount);
+}
+
 const FILESYSTEM = 'a filesystem that is RAM-backed or a small ephemeral disk on many platforms';
 
 // ---------------------------------------------------------------------------------------------
@@ -200,8 +213,11 @@ function referencesOf(config: Node | undefined, name: string | undefined): Handl
 function reportDictHandler(ctx: RuleContext, handler: DictHandler, config: Node | undefined, cls: string, filename: Node | undefined): void {
   const refs = referencesOf(config, handler.name);
   const duplicated = refs.filter((r) => r.duplicated);
-  const maxBytes = intValue(pairOf(handler.dict, 'maxBytes')?.childForFieldName('value'));
-  const backupCount = intValue(pairOf(handler.dict, 'backupCount')?.childForFieldName('value'));
+  const maxBytesNode = pairOf(handler.dict, 'maxBytes')?.childForFieldName('value') ?? undefined;
+  const backupCountNode = pairOf(handler.dict, 'backupCount')?.childForFieldName('value') ?? undefined;
+  if (!duplicated.length && sizeBounded(cls, maxBytesNode, backupCountNode)) return;
+  const maxBytes = intValue(maxBytesNode);
+  const backupCount = intValue(backupCountNode);
   const file = describeFile(filename);
   const keeps = retention(cls, maxBytes, backupCount);
   const message = duplicated.length
@@ -276,9 +292,12 @@ function checkHandlerCalls(ctx: RuleContext, tree: Tree, imports: ImportMap): vo
     consoles ??= consoleHandlerNames(tree, imports);
     const handler = codeHandler(call);
     const duplicate = duplicatedBy(tree, imports, handler, consoles);
-    const file = describeFile(filename);
     const cls = q.slice(q.lastIndexOf('.') + 1);
-    const keeps = retention(cls, intValue(keywordArgument(call, 'maxBytes')), intValue(keywordArgument(call, 'backupCount')));
+    const maxBytesNode = keywordArgument(call, 'maxBytes') ?? undefined;
+    const backupCountNode = keywordArgument(call, 'backupCount') ?? undefined;
+    if (!duplicate && sizeBounded(cls, maxBytesNode, backupCountNode)) continue;
+    const file = describeFile(filename);
+    const keeps = retention(cls, intValue(maxBytesNode), intValue(backupCountNode));
     const message = duplicate
       ? `Logs every record twice, to ${clip(file, 28)} and the console: remove this handler`
       : `Writes logs to ${clip(file)} in the container (${keeps.short}): log to stdout`;
@@ -306,18 +325,38 @@ function duplicatedBy(tree: Tree, imports: ImportMap, handler: CodeHandler, cons
   if (list?.type === 'list' || list?.type === 'tuple') {
     return list.namedChildren.some((c) => c !== null && c.id !== handler.call.id && isConsole(c)) ? 'the root logger' : undefined;
   }
-  const loggers = new Set<string>();
+  const fileAdds = new Map<string, Node[]>();
   for (const { node: add } of captures(tree, '(call function: (attribute attribute: (identifier) @m)) @call')) {
     if (add.type !== 'call' || add.childForFieldName('function')!.childForFieldName('attribute')!.text !== 'addHandler') continue;
     const arg = positionalArguments(add)[0];
-    if (arg && (arg.id === handler.call.id || arg.text === handler.variable)) loggers.add(add.childForFieldName('function')!.childForFieldName('object')!.text);
+    if (!arg || (arg.id !== handler.call.id && arg.text !== handler.variable)) continue;
+    const logger = add.childForFieldName('function')!.childForFieldName('object')!.text;
+    fileAdds.set(logger, [...(fileAdds.get(logger) ?? []), add]);
   }
   for (const { node: add } of captures(tree, '(call function: (attribute attribute: (identifier) @m)) @call')) {
     if (add.type !== 'call' || add.childForFieldName('function')!.childForFieldName('attribute')!.text !== 'addHandler') continue;
     const logger = add.childForFieldName('function')!.childForFieldName('object')!.text;
-    if (loggers.has(logger) && isConsole(positionalArguments(add)[0])) return logger;
+    const sameLogger = fileAdds.get(logger) ?? [];
+    if (isConsole(positionalArguments(add)[0]) && sameLogger.some((fileAdd) => !exclusiveBranches(fileAdd, add))) return logger;
   }
   return undefined;
+}
+
+/** True when `a` and `b` sit in different branches of one if/elif/else, so at most one of them runs. */
+function exclusiveBranches(a: Node, b: Node): boolean {
+  const branchesOf = (node: Node) => {
+    const found = new Map<number, number>();
+    for (let child = node, parent = node.parent; parent; child = parent, parent = parent.parent) {
+      if (parent.type === 'if_statement') found.set(parent.id, child.id);
+    }
+    return found;
+  };
+  const ofA = branchesOf(a);
+  for (const [ifId, branch] of branchesOf(b)) {
+    const other = ofA.get(ifId);
+    if (other !== undefined && other !== branch) return true;
+  }
+  return false;
 }
 
 function streamHandlerFix(ctx: RuleContext, tree: Tree, call: Node): FixSpec[] {

@@ -6,9 +6,21 @@
 import type { Node, Tree } from 'web-tree-sitter';
 import { nodesAtText } from './ast';
 
+/** Where a local name comes from, as written: `from .jobs import scheduler` -> { module: '.jobs', name: 'scheduler' }. */
+export interface ImportedName {
+  /** Module as written, with leading dots for relative imports. */
+  module: string;
+  name: string;
+}
+
 export interface ImportMap {
   /** Local name -> qualified name (`pd` -> `pandas`, `memo` -> `functools.lru_cache`). */
   readonly names: ReadonlyMap<string, string>;
+  /**
+   * Local names bound by `from m import x [as y]` (relative ones too) and `import a.b as c`, to the module and
+   * name they come from: what rules follow into another project module.
+   */
+  readonly origins: ReadonlyMap<string, ImportedName>;
   /** Qualified name of a dotted expression (`ft.lru_cache` -> `functools.lru_cache`), or undefined. */
   resolve(node: Node | null | undefined): string | undefined;
   /** True when the expression resolves to one of the qualified names. */
@@ -24,7 +36,8 @@ export interface ImportMap {
 function importStatements(tree: Tree): Node[] {
   const out: Node[] = [];
   const seen = new Set<number>();
-  for (const keyword of nodesAtText(tree, tree.rootNode.text, /\bimport\b/g)) {
+  // The module node starts after leading blank lines: its text begins at rootNode.startIndex.
+  for (const keyword of nodesAtText(tree, tree.rootNode.text, /\bimport\b/g, tree.rootNode.startIndex)) {
     let node: Node | null = keyword;
     while (node && node.type !== 'import_statement' && node.type !== 'import_from_statement' && node.type !== 'future_import_statement') {
       if (node.type === 'module' || node.type === 'block' || /statement$|definition$/.test(node.type)) {
@@ -54,6 +67,7 @@ export function importsOf(tree: Tree): ImportMap {
 
 function buildImportMap(tree: Tree): ImportMap {
   const names = new Map<string, string>();
+  const origins = new Map<string, ImportedName>();
   const modules = new Set<string>();
   for (const node of importStatements(tree)) {
     if (node.type === 'import_statement') {
@@ -61,8 +75,11 @@ function buildImportMap(tree: Tree): ImportMap {
         if (!child) continue;
         if (child.type === 'aliased_import') {
           const mod = child.childForFieldName('name')!.text;
-          names.set(child.childForFieldName('alias')!.text, mod);
+          const alias = child.childForFieldName('alias')!.text;
+          names.set(alias, mod);
           modules.add(mod);
+          const dot = mod.lastIndexOf('.');
+          origins.set(alias, { module: dot > 0 ? mod.slice(0, dot) : '', name: mod.slice(dot + 1) });
         } else {
           // `import a.b` binds `a`; the full dotted name resolves through attribute access.
           const mod = child.text;
@@ -72,8 +89,15 @@ function buildImportMap(tree: Tree): ImportMap {
       }
     } else if (node.type === 'import_from_statement') {
       const moduleNode = node.childForFieldName('module_name');
-      if (!moduleNode || moduleNode.type === 'relative_import') {
-        if (moduleNode) modules.add(moduleNode.text);
+      if (!moduleNode) continue;
+      for (const child of node.childrenForFieldName('name')) {
+        if (!child) continue;
+        const aliased = child.type === 'aliased_import';
+        const name = aliased ? child.childForFieldName('name')!.text : child.text;
+        origins.set(aliased ? child.childForFieldName('alias')!.text : child.text, { module: moduleNode.text, name });
+      }
+      if (moduleNode.type === 'relative_import') {
+        modules.add(moduleNode.text);
         continue;
       }
       const mod = moduleNode.text;
@@ -102,6 +126,7 @@ function buildImportMap(tree: Tree): ImportMap {
 
   return {
     names,
+    origins,
     resolve,
     is: (node, ...qualified) => {
       const q = resolve(node);

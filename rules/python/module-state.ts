@@ -266,6 +266,29 @@ export function moduleStateOf(tree: Tree): ModuleState {
   return s;
 }
 
+/** A module-level container of another module that this one imports (`from app.state import sessions`). */
+export interface ImportedContainer {
+  /** The name it is bound to here. */
+  local: string;
+  /** For messages: `sessions (declared in app/state.py)`. */
+  label: string;
+  type: ContainerType;
+  bounded: boolean;
+  autoVivify: boolean;
+}
+
+const importedStateCache = new WeakMap<Tree, { key: string; state: ModuleState }>();
+
+/** How this module grows, evicts or hands on the imported containers (their declarations live elsewhere). */
+export function importedStateOf(tree: Tree, imported: readonly ImportedContainer[]): ModuleState {
+  const key = JSON.stringify(imported);
+  const cached = importedStateCache.get(tree);
+  if (cached?.key === key) return cached.state;
+  const state = new ModuleStateBuilder(tree, imported).build();
+  importedStateCache.set(tree, { key, state });
+  return state;
+}
+
 /** What kind of container a value expression creates, or undefined when it is not one. */
 export function describeContainer(value: Node | null | undefined, imports: ImportMap): { type: ContainerType; bounded: boolean; autoVivify: boolean } | undefined {
   if (!value) return undefined;
@@ -392,15 +415,21 @@ class ModuleStateBuilder {
   private readonly classes = new Map<string, ClassInfo>();
   private importTime?: Set<number>;
 
-  constructor(private readonly tree: Tree) {
+  constructor(
+    private readonly tree: Tree,
+    /** When set, only these containers (declared in other modules) are followed, not this module's own. */
+    private readonly imported?: readonly ImportedContainer[],
+  ) {
     this.imports = importsOf(tree);
     this.session = sessionStateOf(tree);
   }
 
   build(): ModuleState {
-    this.collectDeclarations();
+    if (this.imported) {
+      for (const c of this.imported) this.declare(`module:${c.local}`, c.label, 'module', c, null);
+    } else this.collectDeclarations();
     this.dropNeverGrown();
-    const usesSession = this.imports.importsModule('streamlit');
+    const usesSession = !this.imported && this.imports.importsModule('streamlit');
     if (this.byId.size > 0 || usesSession) this.collectMutations();
     for (const call of this.sessionCleared) for (const c of this.byId.values()) if (c.scope === 'session') c.evictions.push({ node: call, how: '.clear()' });
     return { containers: [...this.byId.values()], containerOf: (n) => this.containerOf(n) };
@@ -865,16 +894,29 @@ function assignmentOf(stmt: Node): Node | undefined {
   return a?.type === 'assignment' ? a : undefined;
 }
 
-/** A key that names one fixed slot: a literal or an ALL_CAPS constant (`_state["client"] = ...`). */
+/**
+ * A key that names one fixed slot, or one of a set the code defines: a literal, an ALL_CAPS constant
+ * (`_state["client"] = ...`), or a class (`cls._instances[cls]` in a singleton metaclass, `type(self)`,
+ * `model.__tablename__`): there are only as many classes as the code declares.
+ */
 function isFixedKey(keys: readonly (Node | null)[]): boolean {
   if (keys.length !== 1 || !keys[0]) return false;
   const k = keys[0];
   if (k.type === 'string') return stringValue(k) !== undefined;
   if (k.type === 'integer' || k.type === 'true' || k.type === 'false' || k.type === 'none') return true;
-  if (k.type === 'identifier') return /^[A-Z][A-Z0-9_]*$/.test(k.text);
-  if (k.type === 'attribute') return /^[A-Z][A-Z0-9_]*$/.test(k.childForFieldName('attribute')?.text ?? '');
+  if (k.type === 'identifier') return /^[A-Z][A-Z0-9_]*$/.test(k.text) || CLASS_NAMES.has(k.text);
+  if (k.type === 'attribute') {
+    const attribute = k.childForFieldName('attribute')?.text ?? '';
+    return /^[A-Z][A-Z0-9_]*$/.test(attribute) || CLASS_ATTRIBUTES.has(attribute);
+  }
+  if (k.type === 'call') return k.childForFieldName('function')?.text === 'type' && k.childForFieldName('arguments')?.namedChildren.length === 1;
   return false;
 }
+
+/** Names that hold a class by convention (metaclass `__call__`, class methods). */
+const CLASS_NAMES = new Set(['cls', 'mcs', 'metacls', 'klass']);
+/** Attributes that identify a class, not an instance: `x.__class__`, `cls.__name__`, `Model.__tablename__`. */
+const CLASS_ATTRIBUTES = new Set(['__class__', '__name__', '__qualname__', '__tablename__', '__module__']);
 
 function isLiteralKeyDict(n: Node): boolean {
   return n.type === 'dictionary' && n.namedChildren.every((p) => p?.type === 'pair' && isFixedKey([p.childForFieldName('key')]));

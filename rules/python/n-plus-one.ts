@@ -150,7 +150,7 @@ def order_list(request):
         'For a queryset returned by a helper function the call is added at the loop (`recent_orders(user)' +
         '.select_related("customer")`), so the helper\'s other callers are unchanged. A loop over an outer row\'s ' +
         '`.all()` gets a `prefetch_related("items__product")` on the outer queryset, which keeps using the prefetch cache. ' +
-        '`.count()`, `.exists()` and filtered manager calls get no fix: prefetching every related row only to count ' +
+        'The fix is unsafe when the queryset uses `.only()` or `.defer()`: a deferred foreign key cannot be traversed with `select_related` (Django raises FieldError). `.count()`, `.exists()` and filtered manager calls get no fix: prefetching every related row only to count ' +
         'or filter them trades queries for memory; the message suggests `annotate(Count(...))` or ' +
         '`Prefetch(queryset=..., to_attr=...)`. No fix is offered while the file has syntax errors.',
       notes:
@@ -365,7 +365,10 @@ function finding(iteration: Iteration, source: RowSource, access: RelationAccess
       `N+1 queries: each row's ${loaded} is fetched on its own and kept in memory with the row. ` +
       `Add .${method}("${fullPath}") to the ${outer}queryset${iteratorBlocks ? ' and give its .iterator() a chunk_size' : ''}.`;
     const edits = canFix && !iteratorBlocks ? addRelationEdits(source.info, method, fullPath) : undefined;
-    if (edits) fixes = [{ title: `Add .${method}("${fullPath}") to the ${outer}queryset`, safety: 'safe', edits }];
+    // `.only()`/`.defer()` may leave the foreign key out: select_related of a deferred field raises FieldError
+    // ("cannot be both deferred and traversed"), so the fix is no longer proven to keep behaviour.
+    const deferred = source.info.methods.some((m) => m === 'only' || m === 'defer');
+    if (edits) fixes = [{ title: `Add .${method}("${fullPath}") to the ${outer}queryset`, safety: deferred ? 'unsafe' : 'safe', edits }];
   } else if (access.kind === 'count') {
     message = `Runs one COUNT query per ${clip(perRow, 16)} for ${clip(read, 28)}.count(): annotate with Count()`;
     detail = `N+1 queries. Annotate the ${outer}queryset with Count("${fullPath}") and read the annotation instead.`;

@@ -129,7 +129,7 @@ def render_all(pages):
 /** Names bound to `multiprocessing.get_context(...)`, whose `.Pool` is a process pool. */
 function getContextNames(tree: import('web-tree-sitter').Tree, imports: ImportMap): Set<string> {
   const names = new Set<string>();
-  for (const call of callsNamed(tree, tree.rootNode.text, /\bget_context\b/g)) {
+  for (const call of callsNamed(tree, tree.rootNode.text, /\bget_context\b/g, tree.rootNode.startIndex)) {
     const assignment = call.parent;
     if (assignment?.type !== 'assignment' || assignment.childForFieldName('right')?.id !== call.id) continue;
     if (imports.is(call.childForFieldName('function'), 'multiprocessing.get_context')) names.add(assignment.childForFieldName('left')!.text);

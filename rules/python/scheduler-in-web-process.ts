@@ -21,6 +21,8 @@ import {
   underMainGuard,
 } from './web-context';
 import { mayRunAtWorkerStart } from './prefilters';
+import { Workspace as DeployWorkspace } from '../budget/deploy-files';
+import { modulesLoadedByWebWorkers } from '../budget/python-reach';
 
 const GUARD = 'os.getenv("ENABLE_SCHEDULER") == "true"';
 /** Files that conventionally run as their own process (Heroku's `clock`, a `worker`). */
@@ -42,7 +44,8 @@ export default defineRule({
       whatItDoes:
         'Finds APScheduler schedulers (`BackgroundScheduler`, `AsyncIOScheduler`, Flask-APScheduler `APScheduler`, APScheduler 4 ' +
         '`AsyncScheduler`) whose `.start()` runs at import time of a web module (module level of `wsgi.py`/`asgi.py`/`app.py`/`main.py` ' +
-        'or any module importing Django, Flask, FastAPI or Starlette) or in an app start hook: FastAPI `@app.on_event("startup")` and ' +
+        'or any module importing Django, Flask, FastAPI or Starlette, or any module the app a deploy\'s web server starts imports: ' +
+        '`CMD gunicorn app.main:app` loads `app/main.py` and every project module it imports) or in an app start hook: FastAPI `@app.on_event("startup")` and ' +
         'lifespan functions, Starlette `on_startup`, Django `AppConfig.ready`, the Flask app factory `create_app`, `before_first_request`, ' +
         "gunicorn's `post_fork`. It follows calls to functions of the same file and to an imported module's start function " +
         '(`from . import updater; updater.start()`), and reports `schedule.every(...)` jobs registered in the same places. Jobs that run ' +
@@ -103,12 +106,16 @@ class ShopConfig(AppConfig):
     },
   },
   check(ctx) {
-    if (!mayRunAtWorkerStart(ctx.file) || isManagementCommandFile(ctx.file.relPath) || isWorkerScript(ctx)) return;
+    // A module a deploy's web workers import (through the module graph from its start command) runs in each of them.
+    let loaded: boolean | undefined;
+    const loadedByWeb = () => (loaded ??= loadedByWebWorkers(ctx));
+    if (!mayRunAtWorkerStart(ctx.file) && !loadedByWeb()) return;
+    if (isManagementCommandFile(ctx.file.relPath) || (isWorkerScript(ctx) && !loadedByWeb())) return;
     const tree = ctx.python();
     const imports = importsOf(tree);
     const schedulers = schedulersOf(tree, imports);
     const webModule =
-      importsWebFramework(imports) || isEntryModule(ctx.file.relPath) || ctx.file.roles.has('django-settings');
+      importsWebFramework(imports) || isEntryModule(ctx.file.relPath) || ctx.file.roles.has('django-settings') || loadedByWeb();
 
     const contexts = startContexts(ctx, tree, webModule);
     for (const context of contexts) {
@@ -138,6 +145,11 @@ interface SchedulerInfo {
   frequentJobs: string[];
   /** The receiver text (`scheduler`, `self.scheduler`) whose shutdown calls the fix guards, when local. */
   receiver?: string;
+}
+
+/** The file is the app module of a deploy's web server (gunicorn, uvicorn...) or a module it imports. */
+function loadedByWebWorkers(ctx: RuleContext): boolean {
+  return modulesLoadedByWebWorkers(DeployWorkspace.of(ctx))?.has(ctx.file.relPath) ?? false;
 }
 
 /** A script a separate process runs: never loaded by web workers. */

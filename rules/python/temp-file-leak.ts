@@ -8,6 +8,7 @@ import { defineRule, type FixSafety, type FixSpec, type OffsetEdit, type RuleCon
 import { ancestor, captures, intValue, keywordArgument, positionalArguments, stringValue } from './ast';
 import { addImport, startsItsLine, wrapInTryFinally } from './edits';
 import { importsOf, type ImportMap } from './imports';
+import { pathFlow } from './temp-path-flow';
 import { escapeRegExp, importedNames, moduleText } from './web-context';
 
 type Creator = 'named' | 'mkstemp' | 'mkdtemp' | 'mktemp' | 'write';
@@ -29,6 +30,13 @@ const ESCAPING_CALLS = /(^|\.)(delay|apply_async|send_task|submit|Thread|Process
 const WRITE_METHODS = new Set(['save', 'to_csv', 'to_parquet', 'to_excel', 'to_json', 'to_pickle', 'to_feather', 'savefig', 'download_file', 'extractall']);
 /** Functions that write their second argument. */
 const WRITE_TO_SECOND = new Set(['urllib.request.urlretrieve', 'shutil.copy', 'shutil.copyfile', 'shutil.copy2']);
+/** Objects that create the file named by their first argument: PDF and spreadsheet writers. */
+const FILE_WRITERS = new Set([
+  'reportlab.pdfgen.canvas.Canvas', 'reportlab.platypus.SimpleDocTemplate', 'reportlab.platypus.doctemplate.SimpleDocTemplate',
+  'xlsxwriter.Workbook',
+]);
+/** Archives that write their file when opened in a write mode. */
+const ARCHIVE_WRITERS = new Set(['zipfile.ZipFile', 'tarfile.open']);
 const GETTEMPDIR = 'tempfile.gettempdir()';
 /** Workspace files that may hold a cleanup job for a temp folder. */
 const CLEANUP_FILES = /(\.py|\.sh|Procfile|crontab|\.ya?ml|Dockerfile)$/;
@@ -47,7 +55,9 @@ export default defineRule({
       whatItDoes:
         'Finds `NamedTemporaryFile(delete=False)`, `mkstemp()`, `mkdtemp()` and `mktemp()` whose path nothing deletes in the same function ' +
         '(`os.unlink`, `os.remove`, `shutil.rmtree`, `Path.unlink`, or moving the file away with `shutil.move`/`os.rename`), and files ' +
-        'written under `tempfile.gettempdir()` or a literal `/tmp/...` folder with a varying name that nothing in the workspace ever deletes. ' +
+        'written under `tempfile.gettempdir()` or a literal `/tmp/...` folder with a varying name that nothing in the workspace ever deletes ' +
+        '(written by `open(..., "w")`, `Path.write_*`, `shutil.copy`, `.save()`/`DataFrame.to_*()`, reportlab\'s `Canvas`/`SimpleDocTemplate`, ' +
+        '`xlsxwriter.Workbook`, or a `zipfile.ZipFile`/`tarfile.open` in a write mode). ' +
         'Not reported: context-managed temp files (`with NamedTemporaryFile() as f`, `TemporaryDirectory()`), cleanup in `finally`, cleanup ' +
         'registered with `atexit.register`, `weakref.finalize`, `addCleanup` or a FastAPI/Starlette background task ' +
         '(`background_tasks.add_task(os.unlink, path)`), a path handed to a function of the same module that deletes it, and a path ' +
@@ -92,10 +102,15 @@ def export_orders(request):
         'The fix wraps the rest of the block after the creation in `try:` / `finally:` that deletes the file (`os.unlink`, or ' +
         '`shutil.rmtree(..., ignore_errors=True)` for `mkdtemp()`), adding `import os` / `import shutil` when needed; return values and ' +
         'indentation are kept. For `with NamedTemporaryFile(delete=False) as tmp:` the file object is created before the `try:` and the ' +
-        '`with` uses it. It is safe when the path does not leave the function, and unsafe when it does (returned, passed to a background ' +
-        'task, thread or `FileResponse(path)`): the file no longer exists after the function returns. An open file object such as ' +
-        '`FileResponse(open(path, "rb"))` keeps reading after the unlink on Linux and macOS. Module-level temp directories, paths stored on ' +
-        '`self`, and writes whose path is not a local variable are reported without a fix.',
+        '`with` uses it. It is safe only when every use of the path, and of every value built from it (`tmp.name`, `d / "x"`, a list or ' +
+        'dict holding it), ends in a call known to be done with it when it returns: `open()`, `subprocess.run()`, `shutil.copy()`, ' +
+        '`os.path.*`, `zipfile.ZipFile()`, pandas readers and writers, `.save(path)`, `.to_csv(path)`, the file object\'s own ' +
+        '`write`/`flush`/`close`, or a function of the same module whose body meets the same test for that parameter. ' +
+        'A path given to any other function (a project helper such as `upload_to_s3(path)`, an object built from ' +
+        'it) or a return that mentions it makes the fix unsafe: that code may keep the path. No fix is offered when the path, or a value ' +
+        'holding it, is handed to queued work (`task.delay(...)`, a Celery signature `.s(...)`, a thread, `FileResponse(path)`), returned ' +
+        'inside a structure, stored on `self` or put into a caller\'s container: deleting it when the function returns would break that ' +
+        'work. Module-level temp directories, paths stored on `self`, and writes whose path is not a local variable are reported without a fix.',
       notes:
         'A folder counts as cleaned up when any workspace file that mentions it also deletes files (a Celery cleanup task, a cron ' +
         '`find /tmp/exports -mtime +1 -delete`). Writing one fixed path (`/tmp/report.csv`) is not reported: it is overwritten, not multiplied.',
@@ -394,10 +409,24 @@ function checkCreation(ctx: RuleContext, tree: Tree, imports: ImportMap, functio
     report(`is kept on ${onObject[0]} but nothing in the class deletes it, so ${leaves}`, `delete it in a close() method or register weakref.finalize(self, ${remover}, ${onObject[0]})`, 'delete it in close()');
     return;
   }
-  const deferred = deferredUse(fn, names);
+  // Handed to queued work directly (`task.delay(path)`) or inside a value built from it (a Celery signature of a
+  // document object holding the path): deleting it when the function returns would break that work.
+  const flow = pathFlow(fn, names, imports);
+  const deferred = deferredUse(fn, names) ?? (flow.kind === 'deferred' ? flow.call : undefined);
   if (deferred) {
     const consumer = short(deferred.childForFieldName('function')!.text);
     report(`is handed to ${consumer}() and never deleted, so ${leaves}`, `delete it once that work is done (BackgroundTask(${remover}, ${binding.pathExpr}) or a finally in the task)`, `delete it after ${clip(consumer, 24)}()`);
+    return;
+  }
+  if (flow.kind === 'escapes') {
+    // Returned inside a structure or put where the caller sees it: a finally here would delete it too soon.
+    const how =
+      flow.use.type === 'return_statement' || flow.use.type === 'yield'
+        ? `is returned to the caller (${short(flow.use.text)})`
+        : flow.use.id === fn.id
+          ? 'is put into a container the caller passed in'
+          : `is kept beyond this function (${short(flow.use.text)})`;
+    report(`${how} and this function never deletes it, so ${leaves}`, `delete it where it is last used (${remover}(...) in a finally there)`, 'delete it where it is last used');
     return;
   }
   report(`is never deleted by this function, so ${leaves}`, `delete it in a finally block with ${remover}(${binding.pathExpr})`, 'delete it in a finally block', tryFinallyFix(ctx, tree, fn, binding, names, creator));
@@ -460,7 +489,11 @@ function tryFinallyFix(ctx: RuleContext, tree: Tree, fn: Node, binding: Binding,
   const module = creator === 'mkdtemp' ? 'shutil' : 'os';
   const importEdit = addImport(tree, text, module);
   if (importEdit) edits.push(importEdit);
-  const safety: FixSafety = escapes(fn, names) ? 'unsafe' : 'safe';
+  // Safe only when every use of the path is proven finished before the function returns (temp-path-flow.ts).
+  const flow = pathFlow(fn, names, importsOf(tree));
+  // Queued work or a caller will read it after the function returns: deleting it then is a bug, not a fix.
+  if (flow.kind === 'deferred' || flow.kind === 'escapes') return [];
+  const safety: FixSafety = escapes(fn, names) || flow.kind !== 'local' ? 'unsafe' : 'safe';
   const title = creator === 'mkdtemp' ? `Remove ${binding.pathExpr} in a finally block` : `Delete ${binding.pathExpr} in a finally block`;
   return [{ title, safety, edits }];
 }
@@ -604,6 +637,8 @@ function writtenPath(call: Node, imports: ImportMap): Node | undefined {
     return isWriteMode(keywordArgument(call, 'mode') ?? args[1]) ? keywordArgument(call, 'file') ?? args[0] : undefined;
   }
   if (q && WRITE_TO_SECOND.has(q)) return args[1];
+  if (q && FILE_WRITERS.has(q)) return keywordArgument(call, 'filename') ?? args[0];
+  if (q && ARCHIVE_WRITERS.has(q)) return isWriteMode(keywordArgument(call, 'mode') ?? args[1]) ? keywordArgument(call, 'file') ?? keywordArgument(call, 'name') ?? args[0] : undefined;
   if (fn.type !== 'attribute') return undefined;
   const method = fn.childForFieldName('attribute')!.text;
   if (method === 'write_text' || method === 'write_bytes') return fn.childForFieldName('object')!;

@@ -6,7 +6,7 @@
  *   - Streamlit's `session_state`;
  *   - a declared size limit (`MAX_CACHE_SIZE = 500`), reported when nothing reads it;
  *   - a module- or class-level container whose name the code grows in a function (module-state.ts keeps only
- *     containers whose name meets its growth patterns, which are reused here).
+ *     containers whose name meets its growth patterns, which are reused here), declared here or imported.
  * Each test below is looser than the rule's own check (never a finding lost); the rule's tests and the
  * stdlib scan hold them to that.
  */
@@ -164,12 +164,24 @@ function growthSites(text: string): Map<string, GrowthSite[]> {
 function grownContainer(text: string): boolean {
   const sites = growthSites(text);
   if (sites.size === 0) return false;
+  if (grownImport(text, sites)) return true;
   const declared = declaredContainers(text, sites.keys());
   if (declared.size === 0) return false;
   const containers = new Containers(text, declared);
   for (const [name, list] of sites) {
     if (!declared.has(name)) continue;
     for (const site of list) if (containers.grows({ name, start: site.start }, site.need)) return true;
+  }
+  return false;
+}
+
+const FROM_IMPORT = /^[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)/gm;
+
+/** A name imported with `from x import name` and grown here: a container another module may declare (imported-containers.ts). */
+function grownImport(text: string, sites: ReadonlyMap<string, unknown>): boolean {
+  if (!text.includes('from')) return false;
+  for (const m of text.matchAll(FROM_IMPORT)) {
+    for (const word of m[1].matchAll(/\w+/g)) if (sites.has(word[0])) return true;
   }
   return false;
 }

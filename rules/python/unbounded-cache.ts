@@ -7,7 +7,8 @@ import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../
 import { captures, hasSplat, indentOf, keywordArgument, positionalArguments } from './ast';
 import { importsOf, type ImportMap } from './imports';
 import { unboundedCacheTrigger } from './unbounded-cache-trigger';
-import { decoratorsOf, describeContainer, identifiersNamed, sourceOf, moduleStateOf, sizeLimitDeclarations, type Container } from './module-state';
+import { decoratorsOf, describeContainer, identifiersNamed, importedStateOf, sourceOf, moduleStateOf, sizeLimitDeclarations, type Container } from './module-state';
+import { importedContainers } from './imported-containers';
 
 /** Decorators whose `maxsize=None` means "never evict". Bare use defaults to 128 entries. */
 const LRU_LIKE = new Set([
@@ -44,14 +45,17 @@ export default defineRule({
         '`from functools import lru_cache as memo`). It also finds dicts, lists and sets declared at module level ' +
         '(or as class attributes, reached through `self.`/`cls.`) that functions add to (`_cache[k] = v`, `.append`, ' +
         '`.setdefault`, `.update`, `|=`) while nothing in the module ever removes, clears, trims, reassigns or size-checks ' +
-        'them; lists and dicts in `st.session_state` that runs append to and nothing trims; and a declared size ' +
+        'them, also when the container is declared in another project module and grown in the one that imports it ' +
+        '(`from app.state import sessions` then `sessions[sid] = ...` in a route; reported where it grows, when no module bounds it); ' +
+        'lists and dicts in `st.session_state` that runs append to and nothing trims; and a declared size ' +
         'limit (`MAX_CACHE = 2000`) that no code reads.\n\n' +
         'Not reported: bare `@lru_cache` and `lru_cache()` (128 entries), any explicit maxsize, functions without ' +
         'parameters (a cache of one entry, e.g. `get_settings()`), containers that are popped/cleared/bounded ' +
         '(`deque(maxlen=...)`, `cachetools.LRUCache`, `len(x) >` checks, `task.add_done_callback(_tasks.discard)`), registries ' +
         'filled at import time (module-level loops, registration decorators, functions called at module level, ' +
         '`__init_subclass__`), ALL_CAPS tables and containers filled by `register*` / `setup` functions, writes to fixed keys ' +
-        '(`_state["client"] = ...`), and containers handed to other code that might evict them (passed to a call, returned, aliased).',
+        '(`_state["client"] = ...`) or to keys that are classes (`cls._instances[cls]` in a singleton metaclass, ' +
+        '`cache[type(obj)]`, `tables[model.__tablename__]`), and containers handed to other code that might evict them (passed to a call, returned, aliased).',
       whyIsThisBad:
         'A web worker lives for hours or days and serves every user. A cache keyed by user input (a URL, a query, ' +
         'a user id) gains an entry for every distinct value it ever sees and never gives one back, so the process ' +
@@ -85,9 +89,10 @@ def geocode(address: str) -> dict:
       fixSafety:
         '`maxsize=None` -> `maxsize=128` and `@functools.cache` -> `@functools.lru_cache(maxsize=128)` are unsafe: code that ' +
         'relied on every result staying cached (a function called for its side effect once per key, identity of the ' +
-        'returned objects) sees recomputation. Adding `max_entries=100` to `@st.cache_data` is safe: the decorator ' +
-        'returns a copy of the cached value on every call anyway, so an evicted entry only means the function runs ' +
-        'again on the next miss. On `@st.cache_resource` it is unsafe: resources are shared objects (models, ' +
+        'returned objects) sees recomputation. Adding `max_entries=100` to `@st.cache_data` is unsafe too: the decorator ' +
+        'returns a copy of the cached value on every call, but an evicted entry means the function runs again on the ' +
+        'next miss, repeating its side effects (an API call, a query) and returning fresh data where the cached value ' +
+        'stayed the same before. On `@st.cache_resource` it is unsafe as well: resources are shared objects (models, ' +
         'connections) and evicting one while a session still uses it can leave two live copies or a closed connection. ' +
         'Module-level containers get no automatic fix: the right bound (LRU, TTL, trimming) depends on the data.',
       notes:
@@ -104,6 +109,7 @@ def geocode(address: str) -> dict:
     const state = moduleStateOf(tree);
     const flagged = checkContainers(ctx, state.containers);
     checkSizeLimits(ctx, tree, state.containers, flagged);
+    checkImportedContainers(ctx, tree);
   },
 });
 
@@ -153,7 +159,7 @@ function checkBareCache(ctx: RuleContext, imports: ImportMap, expr: Node, defini
       start: expr.startIndex,
       end: expr.endIndex,
       ...streamlitMessage(expr.text, resource, maxEntries),
-      fixes: [{ title: `Add max_entries=${maxEntries}`, safety: resource ? 'unsafe' : 'safe', edits: [{ start: expr.endIndex, end: expr.endIndex, newText: `(max_entries=${maxEntries})` }] }],
+      fixes: [{ title: `Add max_entries=${maxEntries}`, safety: 'unsafe', edits: [{ start: expr.endIndex, end: expr.endIndex, newText: `(max_entries=${maxEntries})` }] }],
     });
   }
 }
@@ -191,7 +197,7 @@ function checkCacheCall(ctx: RuleContext, imports: ImportMap, call: Node, defini
       start: call.startIndex,
       end: call.endIndex,
       ...streamlitMessage(fn.text, resource, maxEntries),
-      fixes: [{ title: `Add max_entries=${maxEntries}`, safety: resource ? 'unsafe' : 'safe', edits: [edit] }],
+      fixes: [{ title: `Add max_entries=${maxEntries}`, safety: 'unsafe', edits: [edit] }],
     });
   } else if (q === 'cachetools.cached') {
     const cache = keywordArgument(call, 'cache') ?? positionalArguments(call)[0];
@@ -348,9 +354,22 @@ function checkContainers(ctx: RuleContext, containers: readonly Container[]): Co
   return flagged;
 }
 
-function containerMessage(c: Container, how: string): { message: string; detail: string } {
+/** Containers another project module declares, grown here per call (imported-containers.ts). */
+function checkImportedContainers(ctx: RuleContext, tree: Tree): void {
+  const imported = importedContainers(ctx, tree);
+  if (imported.length === 0) return;
+  const state = importedStateOf(tree, imported.map((i) => i.container));
+  for (const c of state.containers) {
+    if (c.bounded || c.growths.length === 0 || c.evictions.length > 0 || c.escapes.length > 0) continue;
+    const declaredIn = imported.find((i) => `module:${i.container.local}` === c.id)?.declaredIn;
+    const first = c.growths[0];
+    ctx.report({ start: first.node.startIndex, end: first.node.endIndex, ...containerMessage(c, first.how, declaredIn) });
+  }
+}
+
+function containerMessage(c: Container, how: string, declaredIn?: string): { message: string; detail: string } {
   const where = c.scope === 'module' ? 'Module-level' : c.scope === 'class' ? 'Class-level' : '';
-  const shared = c.scope === 'class' ? ' (shared by every instance)' : '';
+  const shared = declaredIn ? ` (declared in ${declaredIn})` : c.scope === 'class' ? ' (shared by every instance)' : '';
   const name = clip(c.label, 28);
   if (c.scope === 'session') {
     return c.type === 'dict' || /^\[key\]|setdefault|update|\|=/.test(how)

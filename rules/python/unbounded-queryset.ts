@@ -25,7 +25,10 @@ import {
 import { StatementFindingsCache, topLevelStatements, type TopLevelStatement } from './statements';
 
 /** Calls that write each row out: CSV writers, files, response streams, `self.stdout` in management commands. */
-const WRITE_METHODS = new Set(['writerow', 'writerows', 'write', 'writelines']);
+const WRITE_METHODS = new Set(['writerow', 'writerows', 'write', 'writelines', 'write_row', 'write_string', 'write_number', 'write_datetime']);
+/** A spreadsheet's worksheet: `wb.active`, `wb.create_sheet(...)`, `Workbook().active`, or a name like `sheet`/`ws`. */
+const WORKSHEET_VALUE = /\.(active|create_sheet\([^)]*\)|add_worksheet\([^)]*\)|get_sheet_by_name\([^)]*\))$/;
+const WORKSHEET_NAME = /^(ws|sheet|worksheet|\w+_sheet|\w+_ws)$/;
 
 /** Calls whose argument becomes (part of) a response or an export. */
 const OUTPUT_CALLS = new Set([
@@ -45,6 +48,11 @@ const PASS_THROUGH_NODES = new Set([
 const SQLALCHEMY_BOUNDS = new Set(['limit', 'slice', 'yield_per', 'paginate', 'fetchmany', 'first', 'one', 'one_or_none', 'get', 'partitions']);
 /** SQLAlchemy: calls and attributes that show a chain is a query (`session.query(...)`, `session.scalars(...)`, `User.query`). */
 const SQLALCHEMY_SOURCES = new Set(['query', 'scalars', 'execute']);
+const SQLALCHEMY_FILTERS = new Set(['filter', 'filter_by', 'where']);
+/** `Model.user_id == user_id`, `X.household_id == self.household_id`: a column compared with a variable. */
+const SCOPED_COMPARISON = /==\s*(?!(True|False|None)\b)(self\.)?[A-Za-z_]\w*(\.\w+)*\s*[,)]/;
+/** `filter_by(user_id=user.id)`. */
+const SCOPED_KEYWORD = /\bfilter_by\([^)]*\b\w+\s*=\s*(?!(True|False|None)\b)(self\.)?[A-Za-z_]\w*/;
 
 export default defineRule({
   meta: {
@@ -63,7 +71,10 @@ export default defineRule({
         '`len(queryset)` instead of `.count()`, a `for` loop or comprehension over `.all()`/`.filter()` that writes an export ' +
         '(CSV writer, file, `yield` for a streaming response, a list returned as JSON) with no slice, pagination or ' +
         '`.iterator()`, DRF serializers with `many=True` over an unpaginated queryset, and SQLAlchemy `query.all()` / ' +
-        '`session.scalars(...).all()` / `session.execute(select(...)).scalars().all()` feeding an export.',
+        '`session.scalars(...).all()` / `session.execute(select(...)).scalars().all()` feeding an export, or building a ' +
+        'returned list when the query is not scoped to one owner (a column compared with a variable, ' +
+        '`Rating.user_id == user_id`, selects one user\'s rows) and has no `.limit()`, also through a statement variable ' +
+        '(`stmt = select(X)` then `stmt = stmt.limit(n)`).',
       whyIsThisBad:
         'Iterating a queryset fills its result cache: every row becomes a model instance (1-5 KB each with its field ' +
         'values), and all of them stay alive until the loop ends. An export of 500,000 orders needs gigabytes before ' +
@@ -106,9 +117,11 @@ def export_orders(request):
       },
       fixSafety:
         '`len(qs)` -> `qs.count()` is safe (same number, no rows loaded). Appending `.iterator(chunk_size=2000)` to a ' +
-        'queryset an export loop iterates is safe when that loop is its only use: the rows are the same, read in ' +
-        'chunks. It is unsafe when the queryset variable is also iterated, counted or passed elsewhere (those uses ' +
-        'would run their own query instead of reusing the cache) or when the queryset uses `prefetch_related` ' +
+        'queryset an export loop iterates is unsafe: the rows are the same, read in chunks, but on PostgreSQL ' +
+        '`.iterator()` reads through a server-side cursor, which fails outside a transaction behind PgBouncer in ' +
+        'transaction pooling (the usual setup on Heroku and Render) unless `DISABLE_SERVER_SIDE_CURSORS` is set, and ' +
+        'memlint cannot see the database setup. It is also wrong when the queryset variable is iterated, counted or ' +
+        'passed elsewhere (those uses would run their own query instead of reusing the cache) or uses `prefetch_related` ' +
         '(Django before 4.1 silently ignores prefetching with `.iterator()`; 4.1+ prefetches per chunk only when a ' +
         '`chunk_size` is given, which the fix always passes). `list(queryset)` gets an unsafe fix only when the list ' +
         'is iterated exactly once (it becomes a one-shot iterator); otherwise no fix. Serializers with `many=True` and ' +
@@ -265,9 +278,10 @@ function checkExportLoops(ctx: Reporter, tree: Tree, iterations: readonly Iterat
     if (!isUnbounded(info, iteration.node) || info.materialized) continue;
     const output = exportKind(tree, iteration);
     if (!output) continue;
-    const streamsAlone = !consumedElsewhere(info, iteration.node, iterable);
-    const prefetches = info.prefetched.size > 0 || info.prefetchedSubtrees.size > 0 || info.prefetchCalls.length > 0;
-    const safety: FixSafety = streamsAlone && !prefetches ? 'safe' : 'unsafe';
+    // Never proven: on PostgreSQL .iterator() reads through a server-side cursor, which fails outside a transaction
+    // behind PgBouncer in transaction pooling (Heroku's and Render's usual setup) unless DISABLE_SERVER_SIDE_CURSORS is set.
+    // Also unsafe when the queryset is used elsewhere (those uses run their own query) or prefetches.
+    const safety: FixSafety = 'unsafe';
     const fixes: FixSpec[] = canFix
       ? [{ title: `Stream the rows with .iterator(chunk_size=${chunkSize})`, safety, edits: [{ start: iterable.endIndex, end: iterable.endIndex, newText: `.iterator(chunk_size=${chunkSize})` }] }]
       : [];
@@ -283,18 +297,32 @@ function checkExportLoops(ctx: Reporter, tree: Tree, iterations: readonly Iterat
   }
 }
 
-/** SQLAlchemy `.all()` whose rows feed an export loop or a response. */
+/**
+ * SQLAlchemy `.all()` whose rows feed an export loop (any query), or a list that becomes the response or return value
+ * unless the query is scoped to one owner: compared with a variable (`UserToRecipe.user_id == user_id`,
+ * `filter_by(household_id=self.household_id)`), it selects one user's or group's rows, not the table.
+ */
 function checkSqlAlchemyExports(ctx: Reporter, tree: Tree, iterations: readonly Iteration[]): void {
   const reported = new Set<number>();
   for (const iteration of iterations) {
     const all = sqlAlchemyAllFeeding(unparenthesize(iteration.iterable));
-    if (!all || reported.has(all.id) || !exportKind(tree, iteration)) continue;
+    if (!all || reported.has(all.id)) continue;
+    const statement = sqlAlchemyStatement(all);
+    if (!statement.sourced || statement.bounded) continue;
+    const output = exportKind(tree, iteration);
+    if (!output || (output === 'response' && statement.scoped)) continue;
     reported.add(all.id);
     ctx.report({
       start: all.startIndex,
       end: all.endIndex,
-      message: 'Loads every row of the query at once (.all() feeding an export): stream with .yield_per(1000)',
-      detail: '.all() builds every ORM object before the export writes the first row, so the whole result is in memory until it ends. Stream the rows with .yield_per(1000) instead of .all().',
+      message:
+        output === 'export'
+          ? 'Loads every row of the query at once (.all() feeding an export): stream with .yield_per(1000)'
+          : 'Loads every matching row at once (.all() of an unbounded query): paginate or use .yield_per()',
+      detail:
+        output === 'export'
+          ? '.all() builds every ORM object before the export writes the first row, so the whole result is in memory until it ends. Stream the rows with .yield_per(1000) instead of .all().'
+          : '.all() of a query that no owner or limit narrows builds every ORM object of the result at once. Paginate it with .limit()/.offset(), or stream with .yield_per(1000).',
     });
   }
 }
@@ -304,34 +332,55 @@ function sqlAlchemyAllFeeding(iterable: Node): Node | undefined {
   if (iterable.type === 'identifier') {
     const assignment = assignmentsBefore(iterable).pop();
     const value = assignment?.childForFieldName('right');
-    return value && isSqlAlchemyAll(unparenthesize(value)) ? unparenthesize(value) : undefined;
+    return value && isAllCall(unparenthesize(value)) ? unparenthesize(value) : undefined;
   }
-  return isSqlAlchemyAll(iterable) ? iterable : undefined;
+  return isAllCall(iterable) ? iterable : undefined;
 }
 
-/** `session.query(User).filter(...).all()`, `session.scalars(stmt).all()`, `User.query.all()`, with no limit or stream. */
-function isSqlAlchemyAll(node: Node): boolean {
-  if (node.type !== 'call' || calleeName(node) !== 'all' || positionalArguments(node).length > 0) return false;
-  let sawSource = false;
-  for (let current: Node | null | undefined = node.childForFieldName('function')?.childForFieldName('object'); current; ) {
+function isAllCall(node: Node): boolean {
+  return node.type === 'call' && calleeName(node) === 'all' && positionalArguments(node).length === 0;
+}
+
+interface SqlAlchemyStatement {
+  /** The chain reaches a session query (`session.query`, `.scalars()`, `.execute()`, `Model.query`). */
+  sourced: boolean;
+  /** Limited or streamed (`.limit()`, `.slice()`, `yield_per`, `.first()`...), in the chain or the statement variable. */
+  bounded: boolean;
+  /** Narrowed to one owner's rows: a column compared with a variable, not a literal (`Order.user_id == user_id`). */
+  scoped: boolean;
+}
+
+/**
+ * What the query behind `session.query(User).filter(...).all()`, `session.scalars(stmt).all()` or
+ * `User.query.all()` selects. A statement passed as a variable is read from every assignment of it before the call
+ * (`stmt = select(X)`, then `stmt = stmt.limit(n)`).
+ */
+function sqlAlchemyStatement(all: Node): SqlAlchemyStatement {
+  const found: SqlAlchemyStatement = { sourced: false, bounded: false, scoped: false };
+  const readText = (text: string) => {
+    if (/\.(limit|slice)\(|yield_per/.test(text)) found.bounded = true;
+    if (SCOPED_COMPARISON.test(text) || SCOPED_KEYWORD.test(text) || /\.in_\(\s*[A-Za-z_]/.test(text)) found.scoped = true;
+  };
+  for (let current: Node | null | undefined = all.childForFieldName('function')?.childForFieldName('object'); current; ) {
     if (current.type === 'call') {
       const name = calleeName(current) ?? '';
-      if (SQLALCHEMY_BOUNDS.has(name)) return false;
-      if (SQLALCHEMY_SOURCES.has(name)) sawSource = true;
-      // select(...).limit(10) inside session.scalars(...)
+      if (SQLALCHEMY_BOUNDS.has(name)) found.bounded = true;
+      if (SQLALCHEMY_FILTERS.has(name)) readText(`.${name}${current.childForFieldName('arguments')?.text ?? '()'}`);
+      if (SQLALCHEMY_SOURCES.has(name)) found.sourced = true;
       if (name === 'scalars' || name === 'execute') {
         const statement = positionalArguments(current)[0];
-        if (statement && /\.(limit|slice)\(|\.execution_options\([^)]*yield_per/.test(statement.text)) return false;
+        if (statement?.type === 'identifier') for (const a of assignmentsBefore(statement)) readText(a.childForFieldName('right')?.text ?? '');
+        else if (statement) readText(statement.text);
       }
       current = current.childForFieldName('function');
     } else if (current.type === 'attribute') {
-      if (current.childForFieldName('attribute')?.text === 'query') sawSource = true;
+      if (current.childForFieldName('attribute')?.text === 'query') found.sourced = true;
       current = current.childForFieldName('object');
     } else {
       break;
     }
   }
-  return sawSource;
+  return found;
 }
 
 /** Whether a loop writes an export ('export') or builds a list that becomes the response ('response'). */
@@ -348,12 +397,21 @@ function exportKind(tree: Tree, iteration: Iteration): 'export' | 'response' | u
     if (call.type !== 'call' || !sameFunction(call)) continue;
     const method = calleeName(call) ?? '';
     if (WRITE_METHODS.has(method)) return 'export';
+    if (method === 'append' && isWorksheet(call.childForFieldName('function')?.childForFieldName('object'))) return 'export';
     const list = call.childForFieldName('function')?.childForFieldName('object');
     if ((method === 'append' || method === 'extend') && list?.type === 'identifier' && variableFlowsToOutput(list.text, scope, iteration.node.endIndex, 0)) {
       return 'response';
     }
   }
   return undefined;
+}
+
+/** openpyxl's `sheet.append(row)` writes a row; a list's `.append` does not. */
+function isWorksheet(node: Node | null | undefined): boolean {
+  if (node?.type !== 'identifier') return false;
+  if (WORKSHEET_NAME.test(node.text)) return true;
+  const value = assignmentsBefore(node).pop()?.childForFieldName('right');
+  return !!value && WORKSHEET_VALUE.test(value.text);
 }
 
 /** True when the value of `node` ends up returned, yielded, or passed to a response/export call. */

@@ -195,8 +195,35 @@ const OPENERS: Record<string, { kind: FileSourceKind; defaultMode: string }> = {
  * Small text/config files that are fine to read whole when the path names them literally: a file name ending
  * in one of these extensions, or containing "config"/"settings".
  */
-const SMALL_FILE_EXTENSIONS = /\.(json|toml|ya?ml|ini|cfg|conf|txt|md|rst|env)$/i;
+const SMALL_FILE_EXTENSIONS = /\.(json|toml|ya?ml|ini|cfg|conf|txt|md|rst|env|pem|key|crt|cer|csr|html?|j2|jinja2?|tmpl|tpl|sql)$/i;
 const CONFIG_NAME = /config|settings/i;
+/** Files that grow with use: a name like `keys_export.csv` is still data. */
+const DATA_FILE_EXTENSIONS = /\.(csv|tsv|xlsx?|log|jsonl|ndjson|parquet|feather|pkl|pickle|zip|gz|tar|pdf|mp4|wav|mp3|png|jpe?g|webp|bin|db|sqlite3?)$/i;
+/**
+ * Words naming small files an app ships or is configured with (keys, certificates, secrets, templates, schemas),
+ * matched as whole snake_case/camelCase words of a name: `key_file`, `TEMPLATE_FILE`, `_load_key`, `secretsPath`.
+ */
+const SMALL_FILE_WORD = /^(keys?|certs?|certificates?|secrets?|templates?|tpl|tmpl|j2|jinja2?|pem|crt|tokens?|credentials?|creds|licen[cs]e|version|schema|manifest|passwords?|passwd|readme|changelog)$/i;
+
+/** True when a name (variable, attribute or function) names a small shipped or configured file. */
+export function namesSmallFile(name: string): boolean {
+  if (CONFIG_NAME.test(name)) return true;
+  const words = wordsOf(name);
+  return words.some((w) => SMALL_FILE_WORD.test(w)) && !words.some((w) => DATA_FILE_WORD.test(w));
+}
+
+/** Words of a name that say its file grows with use: `download_keys_export`, `backup_path`. */
+const DATA_FILE_WORD = /^(exports?|downloads?|uploads?|dumps?|backups?|logs?|reports?|archives?|attachments?|media|documents?|data|dataset)$/i;
+
+function wordsOf(name: string): string[] {
+  return name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').split(/[^A-Za-z0-9]+|_/).filter(Boolean);
+}
+
+/** A path literal whose extension is a data file's (`.csv`, `.log`, `.pdf`): never a small shipped file. */
+function namesDataFile(node: Node | null | undefined): boolean {
+  const last = lastPathComponent(node);
+  return !!last?.literal && DATA_FILE_EXTENSIONS.test(last.text);
+}
 
 /** Classifies expressions as file objects, upload containers and request fields, for one tree. */
 export class FileSources {
@@ -274,7 +301,8 @@ export class FileSources {
     const modeArg = keywordArgument(call, 'mode') ?? args[1];
     const mode = modeArg ? stringValue(modeArg) : spec.defaultMode;
     const data = mode === undefined ? undefined : mode.includes('b') ? 'bytes' : 'text';
-    return { source: { kind: spec.kind, async: spec.kind === 'aiofiles', data }, smallConfig: isSmallConfigPath(pathArg) };
+    const smallConfig = !namesDataFile(pathArg) && (isSmallConfigPath(pathArg) || opensSmallFileByName(call));
+    return { source: { kind: spec.kind, async: spec.kind === 'aiofiles', data }, smallConfig };
   }
 
   /** The file source of the elements of a collection (`request.FILES.getlist("f")`, `files: list[UploadFile]`). */
@@ -483,9 +511,10 @@ export function isSmallConfigPath(node: Node | null | undefined): boolean {
   if (!last) return false;
   if (last.literal) {
     const base = last.text.split(/[\\/]/).pop() ?? '';
-    return SMALL_FILE_EXTENSIONS.test(base) || CONFIG_NAME.test(base);
+    if (DATA_FILE_EXTENSIONS.test(base)) return false;
+    return SMALL_FILE_EXTENSIONS.test(base) || namesSmallFile(base.replace(/\.[^.]*$/, ''));
   }
-  return CONFIG_NAME.test(last.text);
+  return namesSmallFile(last.text);
 }
 
 function lastPathComponent(node: Node | null | undefined, depth = 0): { text: string; literal: boolean } | undefined {
@@ -516,6 +545,20 @@ function lastPathComponent(node: Node | null | undefined, depth = 0): { text: st
     default:
       return undefined;
   }
+}
+
+/**
+ * `with open(path) as key_file:` or an open inside `def _load_key(...)` / `def render_email_template(...)`: the
+ * names say the file is a small one the app ships or is configured with.
+ */
+function opensSmallFileByName(call: Node): boolean {
+  const item = call.parent?.type === 'as_pattern' ? call.parent : undefined;
+  const alias = item?.childForFieldName('alias')?.text;
+  if (alias && namesSmallFile(alias)) return true;
+  for (let n = call.parent; n; n = n.parent) {
+    if (n.type === 'function_definition') return namesSmallFile(n.childForFieldName('name')?.text ?? '');
+  }
+  return false;
 }
 
 /** Test modules: reading fixtures whole in tests costs nothing in production. */

@@ -3,10 +3,11 @@
  * workspace module an import refers to, for rules that follow a call one module further.
  * Shared by the rules that only matter inside gunicorn/uvicorn workers (pools, schedulers, logging, temp files).
  */
+import { pythonModules } from '../../analysis/python/module-graph';
 import type { Node, Tree } from 'web-tree-sitter';
 import type { ProjectInfo, RuleContext } from '../api';
 import { ancestor, captures, stringValue } from './ast';
-import type { ImportMap } from './imports';
+import { importsOf, type ImportedName, type ImportMap } from './imports';
 
 export const WEB_FRAMEWORKS = ['django', 'rest_framework', 'flask', 'fastapi', 'starlette', 'quart', 'litestar'];
 /** Modules a WSGI/ASGI server imports first (module level runs once per worker). */
@@ -195,40 +196,9 @@ function hookLabel(ctx: RuleContext, fn: Node, fnName: string, registered: Reado
 
 // Workspace modules: what an import refers to, for rules that look one module further.
 
-export interface ImportedName {
-  /** Module as written, with leading dots for relative imports. */
-  module: string;
-  name: string;
-}
-
-const importedNamesCache = new WeakMap<Tree, Map<string, ImportedName>>();
-
 /** `from .jobs import scheduler` / `from . import updater` / `import shop.updater as updater`: local name -> origin. */
-export function importedNames(tree: Tree): Map<string, ImportedName> {
-  const cached = importedNamesCache.get(tree);
-  if (cached) return cached;
-  const out = new Map<string, ImportedName>();
-  importedNamesCache.set(tree, out);
-  for (const { node } of captures(tree, '[(import_statement) (import_from_statement)] @imp')) {
-    if (node.type === 'import_from_statement') {
-      const module = node.childForFieldName('module_name')?.text;
-      if (!module) continue;
-      for (const child of node.childrenForFieldName('name')) {
-        if (!child) continue;
-        const name = child.type === 'aliased_import' ? child.childForFieldName('name')!.text : child.text;
-        const local = child.type === 'aliased_import' ? child.childForFieldName('alias')!.text : child.text;
-        out.set(local, { module, name });
-      }
-    } else {
-      for (const child of node.childrenForFieldName('name')) {
-        if (child?.type !== 'aliased_import') continue;
-        const dotted = child.childForFieldName('name')!.text;
-        const i = dotted.lastIndexOf('.');
-        out.set(child.childForFieldName('alias')!.text, { module: i > 0 ? dotted.slice(0, i) : '', name: dotted.slice(i + 1) });
-      }
-    }
-  }
-  return out;
+export function importedNames(tree: Tree): ReadonlyMap<string, ImportedName> {
+  return importsOf(tree).origins;
 }
 
 const moduleTextCache = new WeakMap<Tree, Map<string, { text: string; path: string } | undefined>>();
@@ -244,18 +214,20 @@ export function moduleText(ctx: RuleContext, module: string): { text: string; pa
 
 function findModuleText(ctx: RuleContext, module: string): { text: string; path: string } | undefined {
   const rel = ctx.file.relPath;
-  const dots = /^\.*/.exec(module)![0].length;
-  const parts = module.slice(dots).split('.').filter(Boolean);
+  const index = pythonModules(ctx.project).index(['']);
+  const absolute = module.startsWith('.') ? index.absoluteName(rel, module) : module;
   const candidates: string[] = [];
-  if (dots > 0) {
-    const dir = rel.split('/').slice(0, -1);
-    const base = dir.slice(0, dir.length - (dots - 1));
-    const stem = [...base, ...parts].join('/');
-    candidates.push(`${stem}.py`, `${stem}/__init__.py`);
-  } else if (parts.length) {
-    const stem = parts.join('/');
-    candidates.push(`${stem}.py`, `${stem}/__init__.py`);
+  const found = absolute ? index.resolve(absolute) : undefined;
+  if (found) candidates.push(found.file);
+  else if (absolute && !module.startsWith('.')) {
+    // An app below the project root (`backend/shop/jobs.py` imported as `shop.jobs`): any package path that ends so.
+    const stem = absolute.split('.').join('/');
     for (const f of ctx.project.files()) if (f.endsWith(`/${stem}.py`) || f.endsWith(`/${stem}/__init__.py`)) candidates.push(f);
+  }
+  if (candidates.length === 0 && absolute) {
+    // Single-file mode (no file list): the conventional places, read from disk.
+    const stem = absolute.split('.').join('/');
+    candidates.push(`${stem}.py`, `${stem}/__init__.py`);
   }
   for (const path of candidates) {
     const text = ctx.project.readFile(path.replace(/^\/+/, ''));

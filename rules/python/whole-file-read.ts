@@ -74,10 +74,13 @@ def upload_document(request):
         '`len(upload.read())` of a Django upload becomes `upload.size` (unsafe: the file position stays at the start). ' +
         'Other reads get no fix; the message says what to use.',
       notes:
-        'Small config files named by a literal are not reported: `open("config.json").read()`, ' +
-        '`(BASE_DIR / "settings.yaml").read_text()` — a path whose last component is a string ending in ' +
-        '.json/.toml/.yaml/.yml/.ini/.cfg/.conf/.txt/.md/.rst/.env or containing "config"/"settings", or a variable ' +
-        'named like one (`CONFIG_PATH`). Bounded reads (`read(8192)`, `iter(lambda: f.read(65536), b"")`, ' +
+        'Small files an app ships or is configured with are not reported: `open("config.json").read()`, ' +
+        '`(BASE_DIR / "settings.yaml").read_text()`, `Path(secret_path).read_text()` — a path whose last component is a ' +
+        'string ending in .json/.toml/.yaml/.ini/.cfg/.conf/.txt/.md/.env/.pem/.key/.crt/.html/.j2/.sql or containing ' +
+        '"config"/"settings", a name with a word such as key, cert, secret, template, token, credentials or schema ' +
+        '(`KEY_PATH`, `settings.MAIL_TEMPLATE_FILE`, `with open(p) as key_file`, an open inside `def _load_key()`), unless ' +
+        'the path ends in a data extension (.csv, .log, .pdf, ...) or the name says export, download, upload, log or backup. ' +
+        'Bounded reads (`read(8192)`, `iter(lambda: f.read(65536), b"")`, ' +
         '`while chunk := f.read(n)`) and `f.chunks()` are never reported. Test modules (`tests/`, `test_*.py`, ' +
         '`conftest.py`) are skipped. The TypeScript side of this rule lives in its own file.',
     },

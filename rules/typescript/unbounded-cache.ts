@@ -6,6 +6,7 @@ import { clip } from '../shared/format';
 import { ts } from 'ts-morph';
 import { defineRule, type RuleContext } from '../api';
 import { declarationOf, enclosingFunction, indexOf, isFunctionNode, methodCall, propertyName, unwrap, type FunctionNode } from './ast';
+import { isBrowserCode } from './browser-code';
 import { requestFunctions } from './handlers';
 
 type ContainerKind = 'Map' | 'Set' | 'object' | 'array';
@@ -39,7 +40,10 @@ export default defineRule({
         'Finds module-level `Map`s, `Set`s, objects and arrays that functions running at request time grow ' +
         '(`cache.set(k, v)`, `seen.add(id)`, `log.push(entry)`, `hits[ip] = n`) while nothing in the file deletes, ' +
         'clears or caps them: no `.delete`/`.clear`/`.pop`/`.shift`/`.splice`, no `delete obj[k]`, no reassignment, ' +
-        'and no size check (`cache.size > MAX`, `list.length >= N`).',
+        'and no size check (`cache.size > MAX`, `list.length >= N`). Browser code is skipped: files under static/, ' +
+        'public/ or assets/ folders (served to browsers as they are), and files whose package ' +
+        '(nearest package.json) depends on a UI framework (React, Vue, Angular, Svelte, ...) and on no server or ' +
+        'server-rendering framework (Express, Fastify, Nest, Next.js, Nuxt, ...), such as the React client of a Django app.',
       whyIsThisBad:
         'A module-level container lives as long as the process. Keyed by user, URL, IP or request id it gains an ' +
         'entry for every new key and never gives one back: the heap grows by the size of every value ever cached ' +
@@ -99,7 +103,7 @@ export default router;
   check(ctx) {
     const sf = ctx.typescript();
     const containers = moduleContainers(sf);
-    if (containers.length === 0) return;
+    if (containers.length === 0 || isBrowserCode(ctx)) return;
     const touches = touchesByName(ctx, new Set(containers.map((c) => c.name)));
     for (const c of containers) {
       const { growth, bounded } = usage(ctx, c, touches.get(c.name));

@@ -6,7 +6,7 @@
 import { clip } from '../shared/format';
 import { ts } from 'ts-morph';
 import { defineRule, type FixSpec, type RuleContext } from '../api';
-import { asObjectLiteral, calleeName, declarationOf, enclosingFunction, hasSyntaxErrors, indexOf, isFunctionNode, methodCall, objectPropertyValue, stringValue, unwrap, unwrapAwait } from './ast';
+import { asObjectLiteral, calleeName, declarationOf, enclosingFunction, hasSyntaxErrors, identifiersNamed, indexOf, isFunctionNode, methodCall, objectPropertyValue, stringValue, unwrap, unwrapAwait } from './ast';
 import { isRequestObject, isUploadSource, requestSource } from './handlers';
 import { resolveImport } from './imports';
 import { streamReadFix } from './whole-file-read-fix';
@@ -78,7 +78,9 @@ export default router;
         'an Express `res.send(data)` becomes `await pipeline(data, res)` (imported from `node:stream/promises`); a ' +
         'Fastify `reply.send(data)` keeps sending, now a stream; `createHash(alg).update(data)` becomes a ' +
         '`for await` loop feeding the hash chunk by chunk. Errors now surface while streaming (after headers may have ' +
-        'been sent) rather than before; `res.send` no longer sets Content-Length or an ETag. Other uses get no fix.',
+        'been sent) rather than before; `res.send` no longer sets Content-Length or an ETag. A base64 field decoded ' +
+        'only to read `.length` becomes `Buffer.byteLength(field, "base64")` (unsafe: it counts from the text\'s length ' +
+        'and padding, so a field with line breaks or invalid characters gives a different number). Other uses get no fix.',
       notes:
         'Reads of literal or `__dirname`-relative paths (templates, config), lookups of a request value in a fixed ' +
         'table, `fs.createReadStream`, and uploads on multer disk storage streamed from `req.file.path` are not ' +
@@ -129,12 +131,54 @@ function checkBase64(ctx: RuleContext, call: ts.CallExpression): void {
   if (encoding !== 'base64' && encoding !== 'base64url') return;
   const value = call.arguments[0];
   if (!value || !requestSource(value)) return;
+  const lengthReads = onlyLengthReads(call);
+  if (lengthReads) {
+    const encodingText = call.arguments[1].getText();
+    ctx.report({
+      start: call.getStart(),
+      end: call.getEnd(),
+      message: 'Decodes a whole base64 request field only to read its length: use Buffer.byteLength()',
+      detail: `${value.getText()}: the decoded copy is about 3/4 the body's size. Buffer.byteLength(${value.getText()}, ${encodingText}) decodes nothing.`,
+      fixes: [
+        {
+          title: `Count the bytes with Buffer.byteLength(${value.getText()}, ${encodingText})`,
+          edits: [
+            { start: call.getStart(), end: call.getEnd(), newText: `Buffer.byteLength(${value.getText()}, ${encodingText})` },
+            ...lengthReads.map((read) => ({ start: read.getStart(), end: read.getEnd(), newText: read.expression.getText() })),
+          ],
+        },
+      ],
+    });
+    return;
+  }
   ctx.report({
     start: call.getStart(),
     end: call.getEnd(),
     message: 'Decodes a whole base64 request field in memory (1.75x its size): accept a file upload',
     detail: `${value.getText()} holds the JSON body and a decoded copy of about 3/4 its size. Accept the file as a multipart upload streamed to disk or object storage.`,
   });
+}
+
+/**
+ * `const bytes = Buffer.from(x, 'base64')` whose every use is `bytes.length` / `bytes.byteLength`: those reads, or
+ * undefined when the buffer is used for anything else (or is not a const in a function).
+ */
+function onlyLengthReads(call: ts.CallExpression): ts.PropertyAccessExpression[] | undefined {
+  const decl = call.parent;
+  if (!ts.isVariableDeclaration(decl) || decl.initializer !== call || !ts.isIdentifier(decl.name)) return undefined;
+  const list = decl.parent;
+  if (!ts.isVariableDeclarationList(list) || !(list.flags & ts.NodeFlags.Const)) return undefined;
+  const fn = enclosingFunction(call);
+  if (!fn) return undefined;
+  const reads: ts.PropertyAccessExpression[] = [];
+  for (const id of identifiersNamed(fn, decl.name.text)) {
+    if (id === decl.name) continue;
+    if (declarationOf(id) !== decl) continue;
+    const parent = id.parent;
+    if (!ts.isPropertyAccessExpression(parent) || parent.expression !== id || !['length', 'byteLength'].includes(parent.name.text)) return undefined;
+    reads.push(parent);
+  }
+  return reads.length ? reads : undefined;
 }
 
 /** `await req.arrayBuffer()`, `await request.blob()`, and `await file.arrayBuffer()` of a `formData()` file. */

@@ -33,7 +33,7 @@ describe('memlint CLI', () => {
     assert.equal(memlint(dirty, '--exit-zero').code, 0);
     const r2 = memlint(dirty, '--format', 'xml');
     assert.equal(r2.code, 2);
-    assert.match(r2.stderr, /--format must be one of text, json, sarif, html/);
+    assert.match(r2.stderr, /--format must be one of text, json, sarif, html, github/);
     assert.equal(memlint(dirty, '--select', 'no-such-rule').code, 2);
     assert.equal(memlint(dirty, 'missing-dir').code, 2);
   });

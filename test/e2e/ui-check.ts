@@ -1,8 +1,9 @@
 /**
  * UI check of the extension in a real VS Code (code-server's workbench in chromium, see host.ts): opens a copy
  * of examples/, waits for memlint's squiggle, the Problems panel (including files that are not open, from the
- * workspace scan), the quick-fix menu, the text after the fix, the report view and its memory budget chart, the memory-budget code lens and
- * hover on gunicorn.conf.py, and the message shown when
+ * workspace scan), the quick-fix menu, the text after the fix, the report view and its memory budget chart, the
+ * memory-budget code lens and hover on gunicorn.conf.py, the lens on a fly.toml that opens as Plain Text, and the
+ * message shown when
  * the server crashed and was restarted. Screenshots of each step go to test-results/ui/.
  *
  *   npm run build && npx tsx test/e2e/ui-check.ts [--extension <root>] [--out test-results/ui]
@@ -28,6 +29,8 @@ async function main(): Promise<void> {
   // A copy: the quick fix edits the file.
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'memlint-ui-'));
   fs.cpSync(path.join(REPO_ROOT, 'examples'), ws, { recursive: true });
+  // A Fly.io app: fly.toml opens as Plain Text in this bare VS Code (no TOML extension), memlint claims it by name.
+  fs.cpSync(path.join(REPO_ROOT, 'test/fixtures/memory-budget/fly-fastapi'), path.join(ws, 'fly-api'), { recursive: true });
   const viewsRel = 'django-app/shop/views.py';
   const viewsText = fs.readFileSync(path.join(ws, viewsRel), 'utf8');
   const targetLine = viewsText.split('\n').findIndex((l) => /page_size = \d{4,}/.test(l)) + 1;
@@ -122,6 +125,16 @@ async function main(): Promise<void> {
     step('budget hover shown');
     await shot('5c-budget-hover');
     await page.keyboard.press('Escape');
+
+    // fly.toml in the bare editor (Plain Text): its budget lens against the VM's 512 MB.
+    await page.keyboard.press('Control+P');
+    await page.keyboard.type('fly-api/fly.toml');
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'fly.toml' }).first().waitFor();
+    await page.keyboard.press('Enter');
+    await page.locator('.statusbar-item', { hasText: /^Plain Text$/ }).first().waitFor({ timeout: 30_000 });
+    await page.locator('.monaco-editor .codelens-decoration', { hasText: /memlint:.*of 512 MB/ }).first().waitFor({ timeout: 60_000 });
+    step('fly.toml (Plain Text) budget code lens shown');
+    await shot('5d-fly-toml-codelens');
 
     // A crash of the server: the client restarts it and says so.
     const server = findServerProcess(extension);

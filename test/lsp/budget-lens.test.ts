@@ -119,9 +119,11 @@ describe('language server: memory budget lenses and hovers', function () {
   it('puts the lens on the start command in a file that only starts the process (the Procfile)', async () => {
     await open('django-app/Procfile', 'procfile');
     const got = (await lenses('django-app/Procfile')) ?? [];
-    assert.equal(got.length, 1, JSON.stringify(got));
-    assert.equal(got[0].range.start.line, lineOf('django-app/Procfile', /^web:/));
-    assert.equal(got[0].command.title, `memlint: ~${Math.round(procfileWeb.totalMb)} MB (no memory limit known)`);
+    // One lens per process type: web and worker.
+    assert.equal(got.length, 2, JSON.stringify(got));
+    const web = got.find((l) => l.range.start.line === lineOf('django-app/Procfile', /^web:/));
+    assert.ok(web, JSON.stringify(got));
+    assert.equal(web.command.title, `memlint: ~${Math.round(procfileWeb.totalMb)} MB (no memory limit known)`);
   });
 
   it('hovering the workers line shows the breakdown, the limit and where it is set, the sources and the advice', async () => {
@@ -139,8 +141,10 @@ describe('language server: memory budget lenses and hovers', function () {
     const planLine = lineOf(RENDER, /^\s*plan:\s*starter/) + 1;
     assert.ok(md.includes(`Limit: 512 MB (Render starter), set in \`render.yaml:${planLine}\``), md);
     assert.match(md, /\*\*To fit\*\*: use at most \d+ workers/);
-    assert.match(md, /\[memory-budget rule\]\(https:\/\/[^)]+memory-budget\.md\)/);
-    assert.match(md, /\[baselines\]\([^)]+baselines\.ts\)/);
+    // Links to the rule page installed with memlint (it exists), and to its notes on where the figures come from.
+    const rulePage = /\[memory-budget rule\]\((file:[^)]+memory-budget\.md)\)/.exec(md);
+    assert.ok(rulePage && fs.existsSync(new URL(rulePage[1])), md);
+    assert.ok(md.includes(`[baselines](${rulePage[1]}#notes)`), md);
     // Off the line: no budget hover.
     assert.equal(await hover(GUNICORN, { line: line + 1, character: 0 }), null);
   });

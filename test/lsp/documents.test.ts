@@ -82,7 +82,7 @@ describe('language server: open documents', function () {
     const d = client.lastDiagnostics(uri)!.diagnostics[0];
     const actions = await actionsFor(uri, d);
     const titles = actions.map((a) => a.title);
-    assert.deepEqual(titles, ['Set the page size to 100', 'Ignore large-page-size on this line', 'Show documentation for large-page-size']);
+    assert.deepEqual(titles, ['Set the page size to 100 (unsafe)', 'Ignore large-page-size on this line', 'Show documentation for large-page-size']);
     const fix = actions[0];
     assert.equal(fix.kind, 'quickfix');
     assert.equal(fix.isPreferred, true);
@@ -148,7 +148,7 @@ describe('language server: open documents', function () {
     await client.waitForDiagnostics(uri, (p) => p.version === version, 15000, from);
     const moved = { ...diagnostics[0], range: { start: { line: 6, character: 16 }, end: { line: 6, character: 21 } } };
     const fix = (await actionsFor(uri, moved))[0];
-    assert.equal(fix.title, 'Set the page size to 100');
+    assert.equal(fix.title, 'Set the page size to 100 (unsafe)');
     assert.deepEqual(fix.edit.documentChanges[0].edits[0].range, moved.range);
     assert.equal(fix.edit.documentChanges[0].textDocument.version, version);
   });

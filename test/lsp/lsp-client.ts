@@ -58,6 +58,8 @@ type ServerRequestHandler = (params: any) => unknown;
 export interface StartOptions {
   /** Extra args after `--stdio`. */
   args?: string[];
+  /** The whole command line after `node`, instead of `<SERVER_SCRIPT> --stdio <args>` (e.g. `bin/memlint.js lsp`). */
+  command?: string[];
   cwd?: string;
   env?: NodeJS.ProcessEnv;
 }
@@ -89,7 +91,7 @@ export class LspClient {
   settings: Record<string, unknown> = {};
 
   constructor(options: StartOptions = {}) {
-    this.proc = spawn(process.execPath, [SERVER_SCRIPT, '--stdio', ...(options.args ?? [])], {
+    this.proc = spawn(process.execPath, options.command ?? [SERVER_SCRIPT, '--stdio', ...(options.args ?? [])], {
       cwd: options.cwd ?? REPO_ROOT,
       env: options.env ?? process.env,
       stdio: ['pipe', 'pipe', 'pipe'],

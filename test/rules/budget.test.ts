@@ -97,6 +97,45 @@ describe('memory budget estimates (rules/budget/estimate.ts)', () => {
     assert.equal(e.over, false);
   });
 
+  it('celery-pools: the default concurrency is the CPU count; solo and threads are one process', () => {
+    const list = estimates('celery-pools');
+    // no -c, no config: 8 pool processes x 70 (Celery) + main process 70 = 630
+    const def = byId(list, 'Procfile#default');
+    assert.deepEqual(lines(def), [[8, 70, 'celery'], [1, 70, 'celery']]);
+    assert.equal(def.totalMb, 630);
+    assert.equal(def.processes[0].workers.cpuDerived, true);
+    // --pool=solo: the main process runs the tasks: 70
+    assert.deepEqual(lines(byId(list, 'Procfile#solo')), [[1, 70, 'celery']]);
+    // -P threads: one process (70) + 8 threads (the CPU count) x 2 MB = 86; with -c 4: 70 + 4 x 2 = 78
+    assert.equal(byId(list, 'Procfile#threads').totalMb, 86);
+    assert.deepEqual(lines(byId(list, 'Procfile#threads4')), [[1, 70, 'celery'], [4, 2, 'thread']]);
+    // --autoscale=6,2: its maximum, 6 x 70 + 70 = 490
+    assert.equal(byId(list, 'Procfile#autoscale').totalMb, 490);
+  });
+
+  it('celery-config: worker_concurrency in app.conf.update(...) sets the pool size', () => {
+    const [e] = estimates('celery-config');
+    // 3 x 70 + main process 70 = 280
+    assert.deepEqual(lines(e), [[3, 70, 'celery'], [1, 70, 'celery']]);
+    assert.equal(e.totalMb, 280);
+    assert.match(e.processes[0].workers.how, /worker_concurrency = 3 in proj\/celery\.py/);
+  });
+
+  it('multi-process: every process concurrently, supervisord and honcho start is counted', () => {
+    const list = estimates('multi-process');
+    assert.deepEqual(list.map((e) => e.id).sort(), ['Dockerfile', 'honcho/Procfile#web', 'package.json']);
+    // supervisord: gunicorn 2 x 40 (Python) + master 28.9, and celery -c 2 twice (numprocs=2): 2 x (2 x 70 + 70)
+    // = 80 + 28.9 + 420 = 528.9
+    assert.equal(byId(list, 'Dockerfile').totalMb, 528.9);
+    assert.equal(byId(list, 'Dockerfile').processes.length, 3);
+    // concurrently "node api.js" "node jobs.js": 2 x 50 (node) + concurrently itself, one Node process, 50 = 150
+    const npm = byId(list, 'package.json');
+    assert.deepEqual(lines(npm), [[1, 50, 'node'], [1, 50, 'node'], [1, 50, 'node']]);
+    assert.equal(npm.totalMb, 150);
+    // honcho start -f Procfile.dev: its two node processes, 100 (Procfile.dev is no deploy of its own)
+    assert.equal(byId(list, 'honcho/Procfile#web').totalMb, 100);
+  });
+
   it('compose-limits: merge keys, mem_limit and deploy.resources.limits.memory', () => {
     const list = estimates('compose-limits');
     assert.deepEqual(list.map((e) => e.id).sort(), ['docker-compose.yml#api', 'docker-compose.yml#worker']);
@@ -210,6 +249,22 @@ describe('memory budget estimates (rules/budget/estimate.ts)', () => {
     assert.equal(e.over, false);
     // 16 x 26 (Django) + 28.9
     assert.equal(e.totalMb, 444.9);
+  });
+
+  it('reads a worker count the gunicorn config imports from a settings module, through its names', () => {
+    const files: Record<string, string> = {
+      Procfile: 'web: gunicorn app.main:app -c gunicorn.conf.py\n',
+      'requirements.txt': 'flask\ngunicorn\n',
+      'gunicorn.conf.py': 'from app.settings import WEB_WORKERS as workers_setting\n\nworkers = workers_setting\n',
+      'app/__init__.py': '',
+      'app/main.py': 'from flask import Flask\napp = Flask(__name__)\n',
+      'app/settings.py': 'import multiprocessing\nimport os\n\nfrom .defaults import PER_CORE\n\nCORES = multiprocessing.cpu_count()\nWEB_WORKERS = int(os.getenv("WEB_WORKERS", PER_CORE * CORES + 1))\n',
+      'app/defaults.py': 'PER_CORE = 2\n',
+    };
+    const project = { files: () => Object.keys(files), readFile: (rel: string) => files[rel] };
+    const [web] = estimateDeploys(project);
+    assert.equal(web.processes[0].workers.n, 17, web.processes[0].workers.how);
+    assert.equal(web.processes[0].workers.cpuDerived, true);
   });
 
   it('returns plain serialisable data', () => {

@@ -1,6 +1,8 @@
 const express = require('express');
+const session = require('express-session');
 
 const app = express();
+app.use(session({ secret: process.env.SESSION_SECRET || 'dev-only-secret', resave: false, saveUninitialized: true }));
 app.use(express.json({ limit: '50mb' }));
 app.use(express.urlencoded({ extended: true, limit: '50mb' }));
 

@@ -1,7 +1,7 @@
 /** Command-line parsing for `memlint`. Usage errors throw UsageError (exit code 2). */
 import { parseArgs } from 'node:util';
 
-export type OutputFormat = 'text' | 'json' | 'sarif' | 'html';
+export type OutputFormat = 'text' | 'json' | 'sarif' | 'html' | 'github';
 
 export interface CliOptions {
   paths: string[];
@@ -19,6 +19,7 @@ export interface CliOptions {
   statistics: boolean;
   /** Run again whenever a file changes. */
   watch: boolean;
+  docsUrl?: string;
   color: boolean;
   help: boolean;
   version: boolean;
@@ -27,11 +28,13 @@ export interface CliOptions {
 export class UsageError extends Error {}
 
 export const USAGE = `Usage: memlint [paths...] [options]
+       memlint lsp [--stdio]         the language server, for editors (JSON-RPC on stdin/stdout)
 
 Finds code and deploy configuration that make web backends run out of memory.
 
 Options:
-  --format <text|json|sarif|html>  output format (default: text)
+  --format <text|json|sarif|html|github>
+                                   output format (default: text); github: workflow annotations
   -o, --output <file>              write the report to a file instead of stdout
   --fix                            apply safe fixes in place
   --unsafe-fixes                   with --fix or --diff, also apply unsafe fixes
@@ -44,13 +47,15 @@ Options:
   --select <ids>                   only run these rules (comma-separated)
   --ignore <ids>                   skip these rules (comma-separated)
   --exit-zero                      exit 0 even when there are findings
+  --docs-url <url>                 base URL of the rule pages in reports (default: the pages
+                                   installed with memlint; also $MEMLINT_DOCS_URL)
   --no-color                       plain text output
   -h, --help                       show this help
   --version                        print the version
 
 Exit codes: 0 no findings, 1 findings, 2 bad usage or configuration.`;
 
-const FORMATS: OutputFormat[] = ['text', 'json', 'sarif', 'html'];
+const FORMATS: OutputFormat[] = ['text', 'json', 'sarif', 'html', 'github'];
 
 const splitIds = (values: string[] | undefined) =>
   (values ?? []).flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
@@ -73,6 +78,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
         diff: { type: 'boolean' },
         statistics: { type: 'boolean' },
         watch: { type: 'boolean', short: 'w' },
+        'docs-url': { type: 'string' },
         'no-color': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
@@ -101,6 +107,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
     diff: !!v.diff,
     statistics: !!v.statistics,
     watch: !!v.watch,
+    docsUrl: v['docs-url'],
     color: !v['no-color'] && !process.env.NO_COLOR,
     help: !!v.help,
     version: !!v.version,

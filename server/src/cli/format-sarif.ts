@@ -1,14 +1,17 @@
 /**
  * `--format sarif`: SARIF 2.1.0 as GitHub code scanning accepts it (validated by Microsoft's SARIF
  * Multitool in the tests). Regions are 1-based in UTF-16 code units (SARIF's default columnKind).
+ * Locations are relative to the SRCROOT base (the current directory), so the file can be uploaded
+ * from any checkout; `partialFingerprints` survive lines moving (see fingerprints.ts).
  */
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Rule } from '../../../rules/api';
-import { docsUrl } from '../../../rules/api';
+import { docsBaseUrl, docsUrl } from '../../../rules/api';
 import { renderRuleDocs, rulesById } from '../../../rules/docs';
 import type { WorkspaceReport } from '../engine/report';
 import type { Range } from '../engine/text';
+import { findingFingerprints } from './fingerprints';
 
 const LEVELS = { error: 'error', warning: 'warning', info: 'note', hint: 'note' } as const;
 
@@ -19,7 +22,7 @@ const region = (r: Range) => ({
   endColumn: r.end.character + 1,
 });
 
-export function formatSarif(report: WorkspaceReport, rules: readonly Rule[], srcRoot: string, toolVersion: string): string {
+export function formatSarif(report: WorkspaceReport, rules: readonly Rule[], srcRoot: string, toolVersion: string, read: (abs: string) => string | undefined): string {
   const byId = rulesById(rules);
   const ids = [...byId.keys()].sort();
   const ruleIndex = new Map(ids.map((id, i) => [id, i]));
@@ -27,6 +30,7 @@ export function formatSarif(report: WorkspaceReport, rules: readonly Rule[], src
     const rel = path.relative(srcRoot, abs);
     return rel.startsWith('..') || path.isAbsolute(rel) ? pathToFileURL(abs).href : encodeURI(rel.split(path.sep).join('/'));
   };
+  const fingerprints = findingFingerprints(report.findings, read);
   const location = (abs: string) => ({ uri: uriOf(abs), ...(uriOf(abs).startsWith('file:') ? {} : { uriBaseId: 'SRCROOT' }) });
 
   const sarif = {
@@ -39,7 +43,7 @@ export function formatSarif(report: WorkspaceReport, rules: readonly Rule[], src
             name: 'memlint',
             version: toolVersion,
             semanticVersion: toolVersion,
-            informationUri: 'https://github.com/memlint/memlint',
+            informationUri: `${docsBaseUrl()}README.md`,
             rules: ids.map((id) => {
               const impls = byId.get(id)!;
               const meta = impls[0].meta;
@@ -67,13 +71,14 @@ export function formatSarif(report: WorkspaceReport, rules: readonly Rule[], src
             })),
           },
         ],
-        results: report.findings.map((f) => ({
+        results: report.findings.map((f, i) => ({
           ruleId: f.ruleId,
           ...(ruleIndex.has(f.ruleId) ? { ruleIndex: ruleIndex.get(f.ruleId) } : {}),
           level: LEVELS[f.severity],
           // text: the headline; markdown: headline and detail (viewers that render markdown show both).
           message: f.detail ? { text: f.message, markdown: `${f.message}\n\n${f.detail}` } : { text: f.message },
           locations: [{ physicalLocation: { artifactLocation: location(f.path), region: region(f.range) } }],
+          partialFingerprints: { 'memlint/v1': fingerprints[i] },
           ...(f.fixes.length
             ? {
                 fixes: f.fixes.map((x) => ({

@@ -6,10 +6,12 @@ import { workspaceBudgets, workspaceUnestimated } from '../engine/budget';
 import { buildReport } from '../engine/report';
 import { Workspace } from '../engine/workspace';
 import { scanParallel } from '../engine/parallel-scan';
+import { readRegularText } from '../engine/safe-read';
 import type { FileResult } from '../engine/types';
 import { applyFixesToFiles } from './apply-fixes';
 import { parseCliArgs, UsageError, USAGE, type CliOptions } from './args';
 import { displayPathFrom } from './display';
+import { formatGithub } from './format-github';
 import { formatHtml } from './format-html';
 import { formatJson } from './format-json';
 import { formatSarif } from './format-sarif';
@@ -44,6 +46,8 @@ export async function run(argv: string[], cwd = process.cwd()): Promise<number> 
     return watchAndRun(workspaceRoot(options.paths, cwd), () => run(once, cwd));
   }
 
+  // Read by docsUrl() in this thread and in the scan workers (they inherit the environment).
+  if (options.docsUrl) process.env.MEMLINT_DOCS_URL = options.docsUrl;
   const root = workspaceRoot(options.paths, cwd);
   let workspace: Workspace;
   try {
@@ -117,7 +121,10 @@ export async function run(argv: string[], cwd = process.cwd()): Promise<number> 
       output = formatJson(report, display, VERSION);
       break;
     case 'sarif':
-      output = formatSarif(report, workspace.rules, cwd, VERSION);
+      output = formatSarif(report, workspace.rules, cwd, VERSION, readTextOrUndefined);
+      break;
+    case 'github':
+      output = formatGithub(report, display);
       break;
     case 'html':
       output = formatHtml(report, display, readTextOrUndefined, VERSION);
@@ -126,7 +133,15 @@ export async function run(argv: string[], cwd = process.cwd()): Promise<number> 
       output = formatText(report, display, options.color && !options.output && !!process.stdout.isTTY);
   }
   if (options.output) {
-    fs.writeFileSync(path.resolve(cwd, options.output), output);
+    const file = path.resolve(cwd, options.output);
+    try {
+      // A report folder that does not exist yet is created (as ESLint does for --output-file).
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(file, output);
+    } catch (e) {
+      process.stderr.write(`memlint: cannot write the report to ${options.output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+      return 2;
+    }
     process.stderr.write(`Wrote ${options.format} report to ${options.output} (${report.totals.findings} problems).\n`);
   } else {
     process.stdout.write(output);
@@ -148,11 +163,8 @@ function workspaceRoot(paths: readonly string[], cwd: string): string {
 }
 
 function readTextOrUndefined(abs: string): string | undefined {
-  try {
-    return fs.readFileSync(abs, 'utf8');
-  } catch {
-    return undefined;
-  }
+  // The HTML report quotes lines of files already analysed: the same limits as reading them.
+  return readRegularText(abs, 64 * 1048576);
 }
 
 if (require.main === module) {

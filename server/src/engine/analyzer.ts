@@ -9,6 +9,7 @@ import type { Dockerfile } from 'dockerfile-ast';
 import type { Node as JsonNode } from 'jsonc-parser';
 import type { AST as TomlAST } from 'toml-eslint-parser';
 import { docsUrl, type FileKind, type FileRole, type OptionValue, type ProjectInfo, type ReportSpec, type Rule, type RuleContext, type Severity, type SourceInfo } from '../../../rules/api';
+import { offlineCode } from '../../../analysis/reach';
 import { classify } from './classify';
 import type { MemlintConfig } from './config';
 import { parseDockerfile, parseJson, parsePython, parseToml, parseTypeScript, parseYaml } from './parsers';
@@ -28,6 +29,9 @@ interface ActiveRule {
   severity: Severity;
   options: Record<string, OptionValue>;
 }
+
+/** Kinds of source code, as opposed to deploy and dependency files. */
+const CODE_KINDS: ReadonlySet<FileKind> = new Set(['python', 'typescript', 'javascript']);
 
 /** Thrown by a parse accessor when the file's syntax cannot be parsed at all. */
 class UnparseableFile extends Error {}
@@ -94,6 +98,9 @@ export interface AnalyzeOptions {
   kind?: FileKind;
 }
 
+/** The project a file belongs to, as its rules see it: the project's files, paths relative to its root. */
+export type ProjectScope = (relPath: string) => { project: ProjectInfo; relPath: string };
+
 export class Analyzer {
   private readonly active: ActiveRule[];
   /** Rules that threw already in this analyzer's life: each is reported once, not per file. */
@@ -104,6 +111,8 @@ export class Analyzer {
     readonly config: MemlintConfig,
     readonly project: ProjectInfo,
     filter: RuleFilter = {},
+    /** Scopes cross-file facts to the file's project (analysis/projects.ts); without it, the whole `project`. */
+    private readonly scope?: ProjectScope,
   ) {
     this.active = [];
     for (const rule of rules) {
@@ -142,6 +151,10 @@ export class Analyzer {
     const kind = opts.kind ?? classification!.kind;
     const roles: Set<FileRole> = classification?.roles ?? new Set();
 
+    const scoped = this.scope?.(relPath) ?? { project: this.project, relPath };
+    // Code no deploy runs (tests, migrations, scripts...) serves no request: nothing to report there by default.
+    if (CODE_KINDS.has(kind) && !this.config.checkOfflineCode && offlineCode(scoped.relPath, scoped.project)) return result;
+
     const applicable = this.active.filter(
       (a) =>
         a.rule.meta.kinds.includes(kind) &&
@@ -151,6 +164,8 @@ export class Analyzer {
     if (applicable.length === 0) return result;
 
     const source: SourceInfo = { path, relPath, kind, roles, text };
+    // Rules see the file and the other files relative to its project's root, as if the project were scanned alone.
+    const ruleSource: SourceInfo = scoped.relPath === relPath ? source : { ...source, relPath: scoped.relPath };
     const lines = new LineIndex(text);
     const parsed = opts.parsed ?? new ParsedFile(path, text);
     const suppressions = new Suppressions(text, lines);
@@ -159,7 +174,7 @@ export class Analyzer {
     try {
       for (const active of applicable) {
         const reports: ReportSpec[] = [];
-        const ctx = makeContext(source, active.options, this.project, parsed, reports);
+        const ctx = makeContext(ruleSource, active.options, scoped.project, parsed, reports);
         try {
           active.rule.check(ctx);
         } catch (e) {

@@ -5,6 +5,7 @@
 import type { ProjectInfo } from '../../../rules/api';
 import { estimateDeploys, type DeployEstimate } from '../../../rules/budget/estimate';
 import { unestimatedDeploys, type UnestimatedDeploy } from '../../../rules/budget/unestimated';
+import { joinRoot } from '../../../analysis/projects';
 import { fixUntilStable } from './fixes';
 import type { FileResult } from './types';
 import type { Workspace } from './workspace';
@@ -19,7 +20,39 @@ export function workspaceBudgets(workspace: Workspace, results: readonly FileRes
   const setting = workspace.config.rules.get('memory-budget');
   if (setting?.severity === 'off') return [];
   const options = { hostCpus: setting?.options.hostCpus as number | undefined, baselines: setting?.options.baselines as string[] | undefined };
-  const project = workspace.project;
+  // Each project's deploys are estimated from that project's files only (analysis/projects.ts).
+  const index = workspace.projects();
+  return index.projects().flatMap(({ root, files }) => {
+    const inProject = new Set(files);
+    const own = results.filter((r) => inProject.has(r.relPath));
+    return projectBudgets(workspace, workspace.projectAt(root), own, options).map((b) => ({ before: rebase(root, b.before), after: b.after && rebase(root, b.after) }));
+  });
+}
+
+/** An estimate made in a project's view, with its paths made workspace-relative again. */
+function rebase<T>(root: string, value: T): T {
+  if (root === '') return value;
+  const walk = (v: unknown, key?: string, depth = 0): unknown => {
+    if (typeof v === 'string') {
+      if (key === 'file' || key === 'dir' || key === 'files') return joinRoot(root, v);
+      if (key === 'id') return `${root}/${v}`;
+      // Labels name files relative to their project ("the web process of Procfile"): say which project.
+      if (key === 'label' && depth === 0) return `${v} in ${root}/`;
+      return v;
+    }
+    if (Array.isArray(v)) return v.map((x) => walk(x, key, depth + 1));
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, k, key === undefined ? depth : depth + 1)]));
+    return v;
+  };
+  return walk(value) as T;
+}
+
+function projectBudgets(
+  workspace: Workspace,
+  project: ProjectInfo,
+  results: readonly FileResult[],
+  options: { hostCpus?: number; baselines?: string[] },
+): DeployBudget[] {
   let before: DeployEstimate[];
   try {
     before = estimateDeploys(project, options);
@@ -31,10 +64,10 @@ export function workspaceBudgets(workspace: Workspace, results: readonly FileRes
   const fixedTexts = new Map<string, string>();
   for (const result of results) {
     if (!result.findings.some((f) => f.fixes.length)) continue;
-    const text = project.readFile(result.relPath);
+    const text = workspace.project.readFile(result.relPath);
     if (text === undefined) continue;
     const fixed = fixUntilStable(text, (t) => workspace.analyzeText(result.path, t).findings, { unsafe: true }).text;
-    if (fixed !== text) fixedTexts.set(result.relPath, fixed);
+    if (fixed !== text) fixedTexts.set(workspace.projectOf(result.relPath).relPath, fixed);
   }
   let after: DeployEstimate[] = [];
   if (fixedTexts.size) {
@@ -55,11 +88,15 @@ export function workspaceBudgets(workspace: Workspace, results: readonly FileRes
 export function workspaceUnestimated(workspace: Workspace): UnestimatedDeploy[] {
   const setting = workspace.config.rules.get('memory-budget');
   if (setting?.severity === 'off') return [];
-  try {
-    return unestimatedDeploys(workspace.project, { hostCpus: setting?.options.hostCpus as number | undefined });
-  } catch {
-    return [];
-  }
+  const hostCpus = setting?.options.hostCpus as number | undefined;
+  // Per project, as the budgets are (analysis/projects.ts), with paths made workspace-relative again.
+  return workspace.projects().projects().flatMap(({ root }) => {
+    try {
+      return unestimatedDeploys(workspace.projectAt(root), { hostCpus }).map((u) => rebase(root, u));
+    } catch {
+      return [];
+    }
+  });
 }
 
 /** The files whose fixes can change a deploy's estimate: its deploy files and where its processes start. */

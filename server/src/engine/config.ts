@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { parseTOML, getStaticTOMLValue, type AST as TomlAST } from 'toml-eslint-parser';
 import { parseTree, findNodeAtLocation, getNodeValue, type Node as JsonNode, type ParseError } from 'jsonc-parser';
 import type { OptionValue, Rule, Severity } from '../../../rules/api';
+import { readRegularFile } from './safe-read';
 import { LineIndex } from './text';
 
 export type SeveritySetting = Severity | 'off';
@@ -23,6 +24,8 @@ export interface MemlintConfig {
   include: string[];
   exclude: string[];
   maxFileSizeMb: number;
+  /** Also check code no deploy runs (tests, migrations, scripts, management commands, docs); analysis/reach.ts. */
+  checkOfflineCode?: boolean;
   rules: Map<string, RuleSetting>;
 }
 
@@ -43,7 +46,7 @@ export function defaultConfig(): MemlintConfig {
 }
 
 const SEVERITIES: readonly SeveritySetting[] = ['off', 'error', 'warning', 'info', 'hint'];
-const TOP_LEVEL_KEYS = ['memoryLimitMb', 'include', 'exclude', 'maxFileSizeMb', 'rules'];
+const TOP_LEVEL_KEYS = ['memoryLimitMb', 'include', 'exclude', 'maxFileSizeMb', 'checkOfflineCode', 'rules'];
 
 /** A parsed settings object plus a way to find the line of any key path in its file. */
 interface RawSource {
@@ -95,11 +98,10 @@ function readExplicit(file: string): RawSource {
 }
 
 function readText(file: string): string {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new ConfigError(file, '', undefined, `cannot read: ${(e as Error).message}`);
-  }
+  // A config file is small: 4 MB is far above any real one and keeps a symlink to /dev/zero from being read.
+  const read = readRegularFile(file, 4 * 1048576);
+  if (!read.ok) throw new ConfigError(file, '', undefined, `cannot read: ${read.message.replace(/^skipped: /, '')}`);
+  return read.bytes.toString('utf8');
 }
 
 function readToml(file: string, prefix: string[], optional = false): RawSource | undefined {
@@ -206,6 +208,10 @@ function validate(source: RawSource, rules: readonly Rule[]): MemlintConfig {
   if (v.maxFileSizeMb !== undefined) {
     if (typeof v.maxFileSizeMb !== 'number' || !(v.maxFileSizeMb > 0)) fail(['maxFileSizeMb'], 'must be a positive number');
     config.maxFileSizeMb = v.maxFileSizeMb as number;
+  }
+  if (v.checkOfflineCode !== undefined) {
+    if (typeof v.checkOfflineCode !== 'boolean') fail(['checkOfflineCode'], 'must be true or false');
+    config.checkOfflineCode = v.checkOfflineCode as boolean;
   }
   for (const key of ['include', 'exclude'] as const) {
     const list = v[key];

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import picomatch from 'picomatch';
+import { readRegularText } from './safe-read';
 
 export const DEFAULT_EXCLUDES = [
   'node_modules',
@@ -109,13 +110,9 @@ export function discoverFiles(targets: readonly string[], options: DiscoverOptio
 
 function readGitignore(dir: string): Ignore | undefined {
   const file = path.join(dir, '.gitignore');
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-  return ignore().add(text);
+  // Only a regular file, and only a sane size: a .gitignore symlinked to /dev/zero must not be read forever.
+  const text = readRegularText(file, 4 * 1048576);
+  return text === undefined ? undefined : ignore().add(text);
 }
 
 /** .gitignore files between the root and a starting folder below it (so `memlint sub/dir` honours them). */

@@ -1,26 +1,19 @@
 /** Reads a workspace file as text, or says why it cannot be analysed (binary, too large, undecodable). */
 import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
+import { readRegularFile } from './safe-read';
 
 export type ReadResult =
-  | { ok: true; text: string; hadBom: boolean; contentHash?: string }
-  | { ok: false; reason: 'binary' | 'too-large' | 'undecodable' | 'unreadable'; message: string };
+  | { ok: true; text: string; hadBom: boolean; contentHash?: string; /** WHATWG label of the encoding the bytes were decoded from. */ encoding: string }
+  | { ok: false; reason: 'binary' | 'too-large' | 'undecodable' | 'unreadable' | 'not-regular' | 'outside-workspace'; message: string };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** Reads a source file: only a regular file, and never more than `maxBytes` (see safe-read.ts). */
 export function readSourceFile(path: string, maxBytes: number): ReadResult {
-  let bytes: Buffer;
-  try {
-    const stat = fs.statSync(path);
-    if (stat.size > maxBytes) {
-      return { ok: false, reason: 'too-large', message: `skipped: ${(stat.size / 1048576).toFixed(1)} MB is over the ${(maxBytes / 1048576).toFixed(1)} MB limit (maxFileSizeMb)` };
-    }
-    bytes = fs.readFileSync(path);
-  } catch (e) {
-    return { ok: false, reason: 'unreadable', message: `skipped: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` };
-  }
-  const decoded = decode(bytes);
-  if (decoded.ok) decoded.contentHash = hashBytes(bytes);
+  const read = readRegularFile(path, maxBytes);
+  if (!read.ok) return read;
+  const decoded = decode(read.bytes);
+  if (decoded.ok) decoded.contentHash = hashBytes(read.bytes);
   return decoded;
 }
 
@@ -32,19 +25,19 @@ export function decode(bytes: Uint8Array): ReadResult {
   // UTF-16 with a BOM is text; everything else with a NUL byte is binary.
   if (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) {
     const le = bytes[0] === 0xff;
-    return { ok: true, text: new TextDecoder(le ? 'utf-16le' : 'utf-16be').decode(bytes.subarray(2)), hadBom: true };
+    return { ok: true, text: new TextDecoder(le ? 'utf-16le' : 'utf-16be').decode(bytes.subarray(2)), hadBom: true, encoding: le ? 'utf-16le' : 'utf-16be' };
   }
   const head = bytes.subarray(0, 8192);
   if (head.includes(0)) return { ok: false, reason: 'binary', message: 'skipped: binary file' };
   const hadBom = bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
   const body = hadBom ? bytes.subarray(3) : bytes;
   try {
-    return { ok: true, text: utf8.decode(body), hadBom };
+    return { ok: true, text: utf8.decode(body), hadBom, encoding: 'utf-8' };
   } catch {
     const declared = pythonCodingCookie(body);
     if (declared) {
       try {
-        return { ok: true, text: new TextDecoder(declared, { fatal: true }).decode(body), hadBom: false };
+        return { ok: true, text: new TextDecoder(declared, { fatal: true }).decode(body), hadBom: false, encoding: declared };
       } catch {
         // fall through: the declared encoding is unknown or wrong
       }

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ProjectInfo, Rule } from '../../../rules/api';
 import { allRules } from '../../../rules/index';
+import { ProjectIndex, isProjectMarker, joinRoot, relativeToRoot } from '../../../analysis/projects';
 import { Analyzer, type AnalyzeOptions, type RuleFilter } from './analyzer';
 import { loadConfig, type MemlintConfig } from './config';
 import { classify } from './classify';
@@ -15,6 +16,7 @@ import { discoverFiles, type DiscoveredFile } from './discover';
 const DEPENDENCY_MANIFESTS = /(^|\/)(Pipfile|poetry\.lock|setup\.cfg|setup\.py)$/;
 import { initParsers } from './parsers';
 import { readSourceFile } from './read';
+import { isInside, outsideMessage } from './safe-read';
 import type { FileResult } from './types';
 
 export interface WorkspaceOptions {
@@ -53,13 +55,15 @@ export class Workspace {
   /** Every recognised file under the root, listed on first need after a narrow discovery. */
   private rootFileList?: DiscoveredFile[];
   private readonly textCache = new Map<string, string | undefined>();
+  /** The projects of the current file list, rebuilt when the list changes. */
+  private projectIndex?: { files: readonly DiscoveredFile[]; index: ProjectIndex; views: Map<string, ProjectInfo> };
 
   private constructor(readonly options: WorkspaceOptions) {
     this.root = path.resolve(options.root);
     this.rules = options.rules ?? allRules;
     this.config = loadConfig(this.root, this.rules, options.configFile);
     this.project = this.projectInfo();
-    this.analyzer = new Analyzer(this.rules, this.config, this.project, options.filter);
+    this.analyzer = new Analyzer(this.rules, this.config, this.project, options.filter, (rel) => this.projectOf(rel));
   }
 
   static async open(options: WorkspaceOptions): Promise<Workspace> {
@@ -115,7 +119,13 @@ export class Workspace {
     const relPath = this.relPath(absPath);
     const override = this.options.readOverride?.(absPath);
     if (override !== undefined) return this.analyzeText(absPath, override);
-    const read = readSourceFile(absPath, this.config.maxFileSizeMb * 1048576);
+    // A path under the root that a symlinked folder leads out of it is not the workspace's (a path named
+    // outside the root on the command line is read: the user asked for it).
+    const lexical = path.relative(this.root, absPath);
+    const namedInside = !lexical.startsWith('..') && !path.isAbsolute(lexical);
+    const read = namedInside && !isInside(this.root, absPath)
+      ? { ok: false as const, reason: 'outside-workspace' as const, message: outsideMessage(this.root) }
+      : readSourceFile(absPath, this.config.maxFileSizeMb * 1048576);
     if (!read.ok) {
       return { path: absPath, relPath, findings: [], skipped: true, notes: [{ kind: read.reason, path: absPath, relPath, message: read.message }] };
     }
@@ -147,11 +157,62 @@ export class Workspace {
 
   /** Drops cached texts of other files (call when files change on disk). */
   invalidate(absPath?: string): void {
-    if (absPath) this.textCache.delete(this.relPath(absPath));
-    else {
+    if (absPath) {
+      const rel = this.relPath(absPath);
+      this.textCache.delete(rel);
+      // A deploy file's `rootDir:` / build context decides which folders are projects of their own.
+      if (isProjectMarker(rel)) this.projectIndex = undefined;
+    } else {
+      this.projectIndex = undefined;
       this.textCache.clear();
       this.rootFileList = undefined;
     }
+  }
+
+  /** The projects (analysis/projects.ts) of the files rules see. */
+  projects(): ProjectIndex {
+    const files = this.projectFiles;
+    if (this.projectIndex?.files !== files) {
+      this.projectIndex = { files, index: new ProjectIndex(files.map((f) => f.relPath), (rel) => this.project.readFile(rel)), views: new Map() };
+    }
+    return this.projectIndex.index;
+  }
+
+  /**
+   * What a rule analysing `relPath` sees: its project's files and only those, with paths relative to the
+   * project's root, so the findings in a project do not depend on the folder around it.
+   */
+  projectOf(relPath: string): { project: ProjectInfo; relPath: string; root: string } {
+    if (path.isAbsolute(relPath)) return { project: this.project, relPath, root: '' };
+    const root = this.projects().rootOf(relPath);
+    return { project: this.projectAt(root), relPath: relativeToRoot(root, relPath), root };
+  }
+
+  /** The view of the project rooted at `root` (a root of `projects()`). */
+  projectAt(root: string): ProjectInfo {
+    const index = this.projects();
+    const views = this.projectIndex!.views;
+    let view = views.get(root);
+    if (!view) views.set(root, (view = this.projectView(index, root)));
+    return view;
+  }
+
+  /** One project's view of the workspace; the root project of a single-project workspace sees what `project` does. */
+  private projectView(index: ProjectIndex, root: string): ProjectInfo {
+    const whole = this.project;
+    const files = index.projects().find((p) => p.root === root)?.files ?? [];
+    const own = files.map((f) => relativeToRoot(root, f));
+    if (root === '' && own.length === whole.files().length) return whole;
+    return {
+      memoryLimitMb: whole.memoryLimitMb,
+      files: () => own,
+      readFile: (rel) => {
+        const normal = path.posix.normalize(rel);
+        if (normal.startsWith('../') || normal === '..' || path.posix.isAbsolute(normal)) return undefined;
+        const full = joinRoot(root, normal);
+        return index.rootOf(full) === root ? whole.readFile(full) : undefined;
+      },
+    };
   }
 
   private projectInfo(): ProjectInfo {
@@ -161,13 +222,16 @@ export class Workspace {
       readFile: (rel) => {
         if (this.textCache.has(rel)) return this.textCache.get(rel);
         const abs = path.resolve(this.root, rel);
+        // Rules read deploy files, configs and modules named in other files (`gunicorn -c conf/x.py`): only
+        // regular files inside the workspace once symlinks are resolved, and no bigger than any analysed file.
+        if (!isInside(this.root, abs)) {
+          this.textCache.set(rel, undefined);
+          return undefined;
+        }
         let text = this.options.readOverride?.(abs);
         if (text === undefined) {
-          try {
-            text = fs.readFileSync(abs, 'utf8');
-          } catch {
-            text = undefined;
-          }
+          const read = readSourceFile(abs, this.config.maxFileSizeMb * 1048576);
+          text = read.ok ? read.text : undefined;
         }
         this.textCache.set(rel, text);
         return text;

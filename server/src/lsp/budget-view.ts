@@ -5,7 +5,7 @@
  * data with LSP positions. The estimate reads several files, so it is cached per workspace state: reused while
  * every file it read still has the same text and the file list and options are unchanged.
  */
-import { DOCS_BASE_URL, docsUrl } from '../../../rules/api';
+import { docsUrl, type ProjectInfo } from '../../../rules/api';
 import { classifyDeployFile, Workspace as DeployWorkspace } from '../../../rules/budget/deploy-files';
 import { estimateWorkspace, type DeployEstimate, type SourceLocation } from '../../../rules/budget/estimate';
 import { classify } from '../engine/classify';
@@ -38,24 +38,30 @@ export class BudgetViews {
 
   /** The budget marks of a document; empty when it holds none or the memory-budget rule is off. */
   forDocument(ws: Workspace, doc: DocumentText): DocumentBudget {
-    const relPath = ws.relPath(doc.path);
+    // The deploys of the document's own project (analysis/projects.ts), in paths relative to its root.
+    const scoped = ws.projectOf(ws.relPath(doc.path));
+    const relPath = scoped.relPath;
     if (!mayHoldSettings(relPath, doc.text)) return EMPTY;
     const setting = ws.config.rules.get('memory-budget');
     if (setting?.severity === 'off') return EMPTY;
     try {
-      const { estimates, read } = this.estimates(ws, relPath, doc.text, setting?.options ?? {});
+      const { estimates, read } = this.estimates(ws, scoped, doc.text, setting?.options ?? {});
       return marksIn(relPath, estimates, doc.positionAt, read);
     } catch {
       return EMPTY; // a file the estimate cannot read: no lens rather than a failed request
     }
   }
 
-  private estimates(ws: Workspace, relPath: string, text: string, options: Record<string, unknown>): { estimates: DeployEstimate[]; read: Reader } {
-    const project = ws.project;
+  private estimates(
+    ws: Workspace,
+    { project, relPath, root }: { project: ProjectInfo; relPath: string; root: string },
+    text: string,
+    options: Record<string, unknown>,
+  ): { estimates: DeployEstimate[]; read: Reader } {
     const files = project.files();
     // The document's own text overrides the disk only when the file list does not have it (a new file).
     const overlay = files.includes(relPath) ? undefined : { relPath, text };
-    const key = JSON.stringify([options.hostCpus, options.baselines, overlay?.relPath]);
+    const key = JSON.stringify([root, options.hostCpus, options.baselines, overlay?.relPath]);
     const deployWs = new DeployWorkspace(project, overlay);
     const cached = this.cache.get(ws);
     if (cached && cached.key === key && sameList(cached.files, files) && stillReads(cached.reads, deployWs)) return { estimates: cached.estimates, read: (f) => deployWs.read(f) };
@@ -110,10 +116,8 @@ export function marksIn(relPath: string, estimates: readonly DeployEstimate[], p
     }
   }
   marks.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
-  return { marks, deploys, lines: linesOf(deploys, read), docs: { rule: docsUrl('memory-budget'), baselines: BASELINES_URL } };
+  return { marks, deploys, lines: linesOf(deploys, read), docs: { rule: docsUrl('memory-budget'), baselines: docsUrl('memory-budget', 'notes') } };
 }
-
-const BASELINES_URL = DOCS_BASE_URL.replace(/docs\/rules\/$/, 'rules/budget/baselines.ts');
 
 /** The line of every location the deploys name (limits, worker and thread counts, items, start commands). */
 function linesOf(deploys: readonly DeployEstimate[], read: Reader): Record<string, number> {

@@ -1,8 +1,8 @@
 /**
- * Code actions, built from `diagnostic.data` (no server-side state): each fix as a quickfix (the preferred one
- * marked), "Ignore <id> on this line", "Show documentation for <id>", and `source.fixAll.memlint` (safe fixes
- * only, for editor.codeActionsOnSave). When the document changed since the diagnostic was computed, its
- * fixes are recomputed from the current text.
+ * Code actions: each fix as a quickfix (the preferred one marked), "Ignore <id> on this line", "Show
+ * documentation for <id>", and `source.fixAll.memlint` (safe fixes only, for editor.codeActionsOnSave). Fixes always come from the server's own analysis of the document's
+ * current version: `diagnostic.data` comes back from the client and is never trusted to hold the edits (a
+ * client, or a stale diagnostic, could send anything). An unsafe fix says so in its title.
  */
 import {
   CodeActionKind,
@@ -13,9 +13,10 @@ import {
   type TextEdit,
   type WorkspaceEdit,
 } from 'vscode-languageserver/node';
+import { lineEndingsOf } from '../engine/encode';
 import { commentPrefixFor } from '../engine/suppress';
 import type { Finding } from '../engine/types';
-import { dataOf, fixToData, isMemlintDiagnostic, isRange, rangeEdits, type DataFix } from './diagnostics';
+import { fixToData, isMemlintDiagnostic, isRange, rangeEdits, type DataFix } from './diagnostics';
 import type { OpenDocument } from './open-documents';
 import { FixAllKind, ShowDocumentationCommand } from './protocol';
 import type { FixAllReply } from './worker-protocol';
@@ -48,16 +49,13 @@ export async function codeActions(doc: OpenDocument, params: CodeActionParams, h
     for (const diagnostic of diagnostics) {
       if (!diagnostic || !isMemlintDiagnostic(diagnostic) || !isRange(diagnostic.range)) continue;
       const ruleId = String(diagnostic.code);
-      const data = dataOf(diagnostic);
-      let fixes: DataFix[];
-      if (data && data.version === version) fixes = data.fixes;
-      else {
-        const match = (await current())?.find((f) => f.ruleId === ruleId && overlaps(f.range, diagnostic.range));
-        fixes = match ? match.fixes.map(fixToData) : [];
-      }
+      const findings = (await current())?.filter((f) => f.ruleId === ruleId) ?? [];
+      const match = findings.find((f) => sameRange(f.range, diagnostic.range)) ?? findings.find((f) => overlaps(f.range, diagnostic.range));
+      const fixes: DataFix[] = match ? match.fixes.map(fixToData) : [];
       for (const fix of fixes) {
         actions.push({
-          title: fix.title,
+          // Offered one at a time and never in fix-all: the title says it may change what the code does.
+          title: fix.safety === 'unsafe' ? `${fix.title} (unsafe)` : fix.title,
           kind: CodeActionKind.QuickFix,
           diagnostics: [diagnostic],
           isPreferred: fix.preferred,
@@ -68,7 +66,9 @@ export async function codeActions(doc: OpenDocument, params: CodeActionParams, h
       const key = `${diagnostic.range.start.line}:${ruleId}`;
       if (seenLineRule.has(key)) continue;
       seenLineRule.add(key);
-      const ignore = ignoreEdit(doc, diagnostic.range.start.line, ruleId);
+      // A stale diagnostic may name a line the document no longer has: no edit then (it would land past the end).
+      const line = diagnostic.range.start.line;
+      const ignore = Number.isInteger(line) && line >= 0 && line < doc.lineCount ? ignoreEdit(doc, line, ruleId) : undefined;
       if (ignore) {
         actions.push({
           title: `Ignore ${ruleId} on this line`,
@@ -135,9 +135,16 @@ export function ignoreEdit(doc: OpenDocument, line: number, ruleId: string): Tex
   return { range: { start: { line, character: 0 }, end: { line, character: 0 } }, newText: `${indent}${prefix} memlint: ignore[${ruleId}]${eol}` };
 }
 
-export function makeEdit(doc: OpenDocument, version: number, edits: TextEdit[], documentChanges: boolean): WorkspaceEdit {
+export function makeEdit(doc: OpenDocument, version: number, editsAsBuilt: TextEdit[], documentChanges: boolean): WorkspaceEdit {
+  // Fixes insert lines ending with LF: a CRLF document gets CRLF, as `--fix` writes it.
+  const crlf = lineEndingsOf(doc.text) === 'crlf';
+  const edits = crlf ? editsAsBuilt.map((e) => ({ ...e, newText: e.newText.replace(/\r?\n/g, '\r\n') })) : editsAsBuilt;
   if (documentChanges) return { documentChanges: [{ textDocument: { uri: doc.uri, version }, edits }] };
   return { changes: { [doc.uri]: edits } };
+}
+
+function sameRange(a: Range, b: Range): boolean {
+  return a.start.line === b.start.line && a.start.character === b.start.character && a.end.line === b.end.line && a.end.character === b.end.character;
 }
 
 function overlaps(a: Range, b: Range): boolean {

@@ -4,7 +4,7 @@
  * (folders with a manifest) and the deploys memlint found.
  */
 import * as path from 'node:path';
-import { estimateDeploys } from '../../../rules/budget/estimate';
+import { workspaceBudgets } from '../engine/budget';
 import type { Workspace } from '../engine/workspace';
 import type { FolderInfo } from './protocol';
 
@@ -21,7 +21,7 @@ export function folderInfo(ws: Workspace): Omit<FolderInfo, 'root' | 'settings'>
   }
   let deploys: FolderInfo['deploys'] = [];
   try {
-    deploys = estimateDeploys(ws.project).map((e) => ({ label: e.label, limitMb: e.limit?.mb, estimateMb: Math.round(e.totalMb) }));
+    deploys = workspaceBudgets(ws, []).map(({ before: e }) => ({ label: e.label, limitMb: e.limit?.mb, estimateMb: Math.round(e.totalMb) }));
   } catch {
     // Server info must answer even when the budget model fails on a file; the report names that failure.
   }

@@ -9,9 +9,28 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { version } from '../../../package.json';
+import { FramingGuard } from './framing';
 import { startServer } from './server';
 
-const connection = createConnection(ProposedFeatures.all);
+// On stdio the framing is checked first (framing.ts): a broken header ends the connection with a logged error
+// and exit code 1, which the client answers by starting a new server, instead of a server that hears nothing.
+const stdio = process.argv.includes('--stdio');
+const connection = stdio
+  ? createConnection(ProposedFeatures.all, process.stdin.pipe(new FramingGuard(framingBroken)), process.stdout)
+  : createConnection(ProposedFeatures.all);
+
+function framingBroken(reason: string): void {
+  const message = `memlint: closing the connection: broken message framing from the client (${reason})`;
+  process.stderr.write(message + '\n');
+  try {
+    connection.console.error(message);
+  } catch {
+    // the stream may be gone already
+  }
+  // Let the log message reach the client, then leave: nothing after a broken header can be trusted.
+  process.stdout.write('', () => process.exit(1));
+  setTimeout(() => process.exit(1), 500).unref();
+}
 const log = (what: string, e: unknown) => {
   try {
     connection.console.error(`memlint: ${what}: ${String((e as Error)?.stack ?? e)}`);

@@ -52,6 +52,9 @@ export class OpenDocument {
   get text(): string {
     return this.doc.getText();
   }
+  get lineCount(): number {
+    return this.doc.lineCount;
+  }
 
   update(changes: readonly TextDocumentContentChangeEvent[], version: number): void {
     this.doc = TextDocument.update(this.doc, [...changes], version);

@@ -4,7 +4,6 @@
  * that feed the estimates are analysed for fixes (deploy files, where processes start), not the whole folder.
  */
 import * as path from 'node:path';
-import { estimateDeploys } from '../../../rules/budget/estimate';
 import { budgetFiles, workspaceBudgets, workspaceUnestimated } from '../engine/budget';
 import type { Workspace } from '../engine/workspace';
 import { chartOf } from '../report/chart-data';
@@ -14,12 +13,8 @@ import { pathToUri } from './uri';
 export function reportBudgets(ws: Workspace): ReportBudgets {
   const setting = ws.config.rules.get('memory-budget');
   if (setting?.severity === 'off') return { charts: [], unestimated: [] };
-  let files: string[] = [];
-  try {
-    files = budgetFiles(estimateDeploys(ws.project, { hostCpus: setting?.options.hostCpus as number | undefined, baselines: setting?.options.baselines as string[] | undefined }));
-  } catch {
-    // workspaceBudgets below returns nothing either; the memory-budget rule reports the failure
-  }
+  // The estimates as they are name the files whose fixes can change them; only those are analysed.
+  const files = budgetFiles(workspaceBudgets(ws, []).map((b) => b.before));
   const results = files.map((rel) => ws.analyzeFile(path.join(ws.root, rel)));
   const abs = (rel: string) => path.join(ws.root, rel).split(path.sep).join('/');
   return {

@@ -17,6 +17,8 @@ import {
   type InitializeParams,
   type InitializeResult,
 } from 'vscode-languageserver/node';
+import { lineEndingsOf } from '../engine/encode';
+import { readRegularText } from '../engine/safe-read';
 import type { FileResult, Finding } from '../engine/types';
 import { mayHoldBudgetFigures } from './budget-files';
 import { codeActions, makeEdit, type CodeActionHost } from './code-actions';
@@ -70,6 +72,8 @@ interface InitOptions {
   scanWorkerIdleMs?: number;
   /** How long the open documents' worker lives without requests (default 5 min). */
   documentWorkerIdleMs?: number;
+  /** Resident MB above which the open documents' worker is recycled once idle for 2 s (default 512). */
+  documentWorkerRecycleMb?: number;
 }
 
 const TIMING = !!process.env.MEMLINT_LSP_TIMING;
@@ -127,9 +131,13 @@ export function startServer(connection: Connection, options: ServerOptions): voi
   const live = new AnalysisWorker({
     worker: options.worker,
     name: 'analysis worker',
-    heapMb: 2048,
+    // One document at a time: 1 GB is far above what a real file needs (a fresh worker holds ~50-180 MB), and a
+    // pathological one dies at the cap (its request fails, the next starts a new worker) instead of growing.
+    heapMb: 1024,
     requestTimeoutMs: 10_000,
     idleMs: 5 * 60_000,
+    recycleAboveMb: 512,
+    recycleIdleMs: 2_000,
     log,
     onMessage: fromWorker,
     onStart: (post) => {
@@ -294,7 +302,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     };
     initOptions = (params.initializationOptions ?? {}) as InitOptions;
     runner.configure({ fileTimeoutMs: positive(initOptions.fileTimeoutMs), idleMs: positive(initOptions.scanWorkerIdleMs) });
-    live.configure({ requestTimeoutMs: positive(initOptions.lintTimeoutMs), idleMs: positive(initOptions.documentWorkerIdleMs) });
+    live.configure({ requestTimeoutMs: positive(initOptions.lintTimeoutMs), idleMs: positive(initOptions.documentWorkerIdleMs), recycleAboveMb: positive(initOptions.documentWorkerRecycleMb) });
     pendingFolders =
       params.workspaceFolders?.map((f) => ({ uri: f.uri, name: f.name })) ??
       (params.rootUri ? [{ uri: params.rootUri, name: '' }] : params.rootPath ? [{ uri: pathToUri(params.rootPath), name: '' }] : []);
@@ -426,8 +434,17 @@ export function startServer(connection: Connection, options: ServerOptions): voi
 
   // --- code actions ------------------------------------------------------------------------------------------
 
-  const analyzeOpen = async (doc: OpenDocument): Promise<Finding[] | undefined> =>
-    live.request<Finding[] | undefined>({ type: 'analyze', uri: doc.uri, folder: folders.ref(folders.forPath(doc.path)) });
+  /** Findings of the document's current version: the server's last analysis of it, or a fresh one. */
+  const analyzeOpen = async (doc: OpenDocument): Promise<Finding[] | undefined> => {
+    // A CRLF document's fixes are those of its LF twin (as `--fix` does): the same lines and columns, and
+    // makeEdit gives inserted lines CRLF. Rules that build edits line by line then behave as on LF.
+    if (lineEndingsOf(doc.text) === 'crlf') {
+      return live.request<Finding[] | undefined>({ type: 'analyze', uri: doc.uri, folder: folders.ref(folders.forPath(doc.path)), text: doc.text.replace(/\r\n/g, '\n') });
+    }
+    const known = results.get(doc.path)?.open;
+    if (known && known.version === doc.version && known.result.path === doc.path && !known.result.skipped) return known.result.findings;
+    return live.request<Finding[] | undefined>({ type: 'analyze', uri: doc.uri, folder: folders.ref(folders.forPath(doc.path)) });
+  };
   const actionHost: CodeActionHost = {
     analyze: analyzeOpen,
     fixAll: (doc) => live.request<FixAllReply | undefined>({ type: 'fixAll', uri: doc.uri, folder: folders.ref(folders.forPath(doc.path)) }),
@@ -590,9 +607,5 @@ function positive(n: unknown): number | undefined {
 }
 
 function readOrUndefined(file: string): string | undefined {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
+  return readRegularText(file, 4 * 1048576);
 }

@@ -103,6 +103,12 @@ export interface AnalysisWorkerOptions {
   requestTimeoutMs: number;
   /** Stop the worker after this long without requests. */
   idleMs: number;
+  /**
+   * A worker still holding more than this (MB resident) after a request is stopped as soon as it is idle
+   * for `recycleIdleMs`: pathological documents leave a big heap V8 keeps; a fresh worker starts small.
+   */
+  recycleAboveMb?: number;
+  recycleIdleMs?: number;
   log(message: string): void;
   /** Messages that are not replies (folder states, logs). */
   onMessage(msg: FromWorker): void;
@@ -116,6 +122,8 @@ export class AnalysisWorker {
   private readonly pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void; timer?: NodeJS.Timeout }>();
   private nextId = 1;
   private idleTimer: NodeJS.Timeout | undefined;
+  /** Resident memory the worker reported with its last reply. */
+  private lastRssMb = 0;
 
   constructor(private readonly options: AnalysisWorkerOptions) {
     this.handle = new WorkerHandle({
@@ -132,9 +140,10 @@ export class AnalysisWorker {
     return this.handle.running;
   }
 
-  configure(changes: { requestTimeoutMs?: number; idleMs?: number }): void {
+  configure(changes: { requestTimeoutMs?: number; idleMs?: number; recycleAboveMb?: number }): void {
     if (changes.requestTimeoutMs !== undefined) this.options.requestTimeoutMs = changes.requestTimeoutMs;
     if (changes.idleMs !== undefined) this.options.idleMs = changes.idleMs;
+    if (changes.recycleAboveMb !== undefined) this.options.recycleAboveMb = changes.recycleAboveMb;
   }
 
   /** Posts a notification-like message; dropped when the worker is not running (it is re-synced on start). */
@@ -172,6 +181,7 @@ export class AnalysisWorker {
       this.options.onMessage(msg);
       return;
     }
+    if (typeof msg.rssMb === 'number') this.lastRssMb = msg.rssMb;
     const p = this.pending.get(msg.id);
     if (!p) return;
     this.pending.delete(msg.id);
@@ -193,9 +203,13 @@ export class AnalysisWorker {
   private armIdle(): void {
     clearTimeout(this.idleTimer);
     if (this.pending.size > 0 || !this.handle.running) return;
+    const big = this.options.recycleAboveMb !== undefined && this.lastRssMb > this.options.recycleAboveMb;
     this.idleTimer = setTimeout(() => {
-      if (this.pending.size === 0) this.handle.stop();
-    }, this.options.idleMs);
+      if (this.pending.size !== 0) return;
+      if (big) this.options.log(`${this.options.name}: recycling the worker: it holds ${this.lastRssMb} MB after its last request (over ${this.options.recycleAboveMb} MB)`);
+      this.handle.stop();
+      this.lastRssMb = 0;
+    }, big ? (this.options.recycleIdleMs ?? 2_000) : this.options.idleMs);
     this.idleTimer.unref?.();
   }
 }

@@ -112,7 +112,7 @@ export interface ScanJobMessage {
 }
 
 export type FromWorker =
-  | { type: 'reply'; id: number; value?: unknown; error?: string }
+  | { type: 'reply'; id: number; value?: unknown; error?: string; /** The worker's resident memory after the request (MB). */ rssMb?: number }
   | { type: 'folder'; state: FolderState }
   | { type: 'log'; message: string }
   | { type: 'list'; jobId: number; files: string[] }

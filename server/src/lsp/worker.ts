@@ -75,10 +75,10 @@ export class AnalysisHost {
         try {
           value = await this.request(msg.request);
         } catch (e) {
-          this.post({ type: 'reply', id: msg.id, error: String((e as Error)?.stack ?? e) });
+          this.post({ type: 'reply', id: msg.id, error: String((e as Error)?.stack ?? e), rssMb: rssMb() });
           return;
         }
-        this.post({ type: 'reply', id: msg.id, value });
+        this.post({ type: 'reply', id: msg.id, value, rssMb: rssMb() });
         return;
       }
       case 'job':
@@ -273,4 +273,9 @@ export function runWorker(): void {
   process.on('message', (msg: ToWorker) => host.receive(msg));
   // The server went away (or stopped this worker): nothing left to do.
   process.on('disconnect', () => process.exit(0));
+}
+
+/** Resident memory of this worker, for the server to recycle one that stays big after pathological documents. */
+function rssMb(): number {
+  return Math.round(process.memoryUsage.rss() / 1048576);
 }

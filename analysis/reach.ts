@@ -1,0 +1,70 @@
+/**
+ * Production reach: code no deploy runs (tests, conftest, migrations, docs, scripts, management commands,
+ * notebooks) never serves a request, so the rules about request paths and worker memory do not report there.
+ * The usual layout conventions say what such code is; a file that a deploy file of its project starts by name
+ * (`python scripts/worker.py`, `python manage.py runapscheduler`, `python -m scripts.sync`) is production code
+ * whatever its folder.
+ */
+import type { ProjectInfo } from '../rules/api';
+import { baseName } from './projects';
+
+export type OfflineKind = 'test' | 'migration' | 'docs' | 'script' | 'management command' | 'notebook';
+
+const LAYOUT: readonly [OfflineKind, RegExp][] = [
+  [
+    'test',
+    /(^|\/)(tests?|testing|__tests__|spec|e2e|cypress|playwright)\/|(^|\/)(test_[^/]*|[^/]*_tests?|conftest|tests)\.py$|(^|\/)[^/]*\.(test|spec|e2e-spec)\.[cm]?[jt]sx?$/i,
+  ],
+  ['migration', /(^|\/)(migrations|alembic)\//i],
+  ['management command', /(^|\/)management\/commands\/[^/]+\.py$/],
+  ['docs', /(^|\/)docs?\//i],
+  ['script', /(^|\/)scripts?\//i],
+  ['notebook', /(^|\/)notebooks?\/|\.ipynb$/i],
+];
+
+/** What kind of offline code the layout says a (project-relative) path is, if any. */
+export function offlineByLayout(relPath: string): OfflineKind | undefined {
+  for (const [kind, re] of LAYOUT) if (re.test(relPath)) return kind;
+  return undefined;
+}
+
+/** Files that start processes: what they name is run by a deploy. */
+const START_FILE =
+  /(^|\/)(procfile[^/]*|dockerfile[^/]*|[^/]*\.dockerfile|render\.ya?ml|(docker-)?compose[^/]*\.ya?ml|fly\.toml|railway\.(json|toml)|app\.json|package\.json|[^/]*\.sh|supervisord?\.conf|crontab|ecosystem\.config\.[cm]?js)$/i;
+
+/**
+ * The kind of offline code `relPath` (relative to its project's root) is, or undefined for code a deploy may run:
+ * outside the conventional offline places, or started by name from a deploy file of its project. Tests are never
+ * reached (a deploy that runs pytest runs it at build time, not in the serving process).
+ */
+export function offlineCode(relPath: string, project: ProjectInfo): OfflineKind | undefined {
+  const kind = offlineByLayout(relPath);
+  if (kind === undefined || kind === 'test' || kind === 'docs' || kind === 'notebook') return kind;
+  return startedByDeploy(relPath, kind, project) ? undefined : kind;
+}
+
+function startedByDeploy(relPath: string, kind: OfflineKind, project: ProjectInfo): boolean {
+  const names = startNames(relPath, kind);
+  for (const file of project.files()) {
+    if (!START_FILE.test(file) || /(^|\/)node_modules\//.test(file)) continue;
+    const text = project.readFile(file);
+    if (text !== undefined && names.some((re) => re.test(text))) return true;
+  }
+  return false;
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** How a deploy's start command would name this file. */
+function startNames(relPath: string, kind: OfflineKind): RegExp[] {
+  const stem = relPath.replace(/\.[^./]+$/, '');
+  if (kind === 'management command') {
+    const command = baseName(stem);
+    return [new RegExp(`(manage\\.py|django-admin)\\s+${escape(command)}\\b`)];
+  }
+  const dotted = stem.split('/').join('.');
+  // By path (`python scripts/run.py`, `node scripts/seed.js`), or as a module (`python -m scripts.run`).
+  return [new RegExp(`(^|[\\s"'/=])(\\./)?${escape(relPath)}\\b`, 'm'), new RegExp(`-m\\s+${escape(dotted)}\\b`)];
+}

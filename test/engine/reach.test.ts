@@ -1,0 +1,67 @@
+/**
+ * Production reach: code no deploy runs (tests, conftest, migrations, scripts, management commands, docs) gets no
+ * findings by default; a script or command a deploy file starts by name does; `checkOfflineCode = true` checks all.
+ */
+import * as assert from 'node:assert/strict';
+import { offlineByLayout } from '../../analysis/reach';
+import { Workspace } from '../../server/src/engine/workspace';
+import { BIG_PAGE, removeTempWorkspaces, tempWorkspace } from '../support/tmp';
+
+const OFFLINE = [
+  'tests/test_api.py',
+  'shop/tests.py',
+  'shop/tests/helpers.py',
+  'conftest.py',
+  'shop/test_views.py',
+  'shop/views_test.py',
+  'shop/migrations/0002_pages.py',
+  'docs/conf.py',
+  'scripts/backfill.py',
+  'shop/management/commands/export_all.py',
+  'notebooks/explore.py',
+];
+const PRODUCTION = ['shop/views.py', 'shop/pagination.py', 'scripts/worker.py', 'shop/management/commands/runworker.py', 'shop/testimonials.py'];
+
+const DEPLOY = {
+  'requirements.txt': 'Django==4.2\ndjangorestframework==3.15\ngunicorn==21.2.0\n',
+  Procfile: 'web: gunicorn shop.wsgi --max-requests 1000\nworker: python scripts/worker.py\nclock: python manage.py runworker\n',
+};
+
+async function reported(files: Record<string, string>): Promise<string[]> {
+  const ws = await Workspace.open({ root: tempWorkspace(files) });
+  return ws.scan().files.filter((r) => r.findings.some((f) => f.ruleId === 'large-page-size')).map((r) => r.relPath).sort();
+}
+
+describe('production reach', function () {
+  this.timeout(60_000);
+  after(removeTempWorkspaces);
+
+  it('reports nothing in tests, migrations, docs, scripts and commands no deploy starts', async () => {
+    const files: Record<string, string> = { ...DEPLOY };
+    for (const rel of [...OFFLINE, ...PRODUCTION]) files[rel] = BIG_PAGE;
+    assert.deepEqual(await reported(files), [...PRODUCTION].sort());
+  });
+
+  it('checks every file with checkOfflineCode = true', async () => {
+    const files: Record<string, string> = { ...DEPLOY, 'memlint.toml': 'checkOfflineCode = true\n' };
+    for (const rel of [...OFFLINE, ...PRODUCTION]) files[rel] = BIG_PAGE;
+    assert.deepEqual(await reported(files), [...OFFLINE, ...PRODUCTION].sort());
+  });
+
+  it('rejects a checkOfflineCode that is not a boolean, naming the key', async () => {
+    await assert.rejects(Workspace.open({ root: tempWorkspace({ 'memlint.toml': 'checkOfflineCode = "yes"\n' }) }), /checkOfflineCode`: must be true or false/);
+  });
+
+  it('judges paths relative to the project, not to the folder scanned around it', async () => {
+    // A service kept under a folder named tests/ of a bigger workspace is still production code.
+    const files = { 'tests/shop/requirements.txt': 'Django==4.2\n', 'tests/shop/shop/pagination.py': BIG_PAGE, 'tests/shop/shop/tests.py': BIG_PAGE };
+    assert.deepEqual(await reported(files), ['tests/shop/shop/pagination.py']);
+  });
+
+  it('knows the usual test layouts', () => {
+    for (const rel of ['tests/x.py', 'app/test_models.py', 'app/models_test.py', 'conftest.py', 'src/__tests__/a.ts', 'src/a.spec.ts', 'src/a.test.js']) {
+      assert.equal(offlineByLayout(rel), 'test', rel);
+    }
+    for (const rel of ['app/testimonials.py', 'app/contest.py', 'app/latest.py', 'src/attestation.ts']) assert.equal(offlineByLayout(rel), undefined, rel);
+  });
+});

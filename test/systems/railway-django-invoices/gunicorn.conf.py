@@ -1,0 +1,4 @@
+bind = "0.0.0.0:8000"
+# ruleid: missing-worker-recycling
+workers = 3
+timeout = 60
