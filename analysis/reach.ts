@@ -18,7 +18,8 @@ const LAYOUT: readonly [OfflineKind, RegExp][] = [
   ['migration', /(^|\/)(migrations|alembic)\//i],
   ['management command', /(^|\/)management\/commands\/[^/]+\.py$/],
   ['docs', /(^|\/)docs?\//i],
-  ['script', /(^|\/)scripts?\//i],
+  // scripts/ folders, and data-seeding scripts by name (`seed_all_data.py`, `populate_db.py`, `seeds.ts`).
+  ['script', /(^|\/)scripts?\/|(^|\/)(seed|seeds|seeder|populate|fake)(_[^/]*)?\.(py|[cm]?[jt]s)$|(^|\/)[^/]*_seed(er)?\.py$/i],
   ['notebook', /(^|\/)notebooks?\/|\.ipynb$/i],
 ];
 

@@ -8,7 +8,13 @@
  *   3. peak server RSS (VmHWM, all threads) during a workspace scan of the Python standard library.
  * Writes the numbers under "## Language server" in docs/PERFORMANCE.md (other sections are left as they are).
  *
- *   node scripts/bench-lsp.mjs [--edits 200] [--no-write] [--server dist/server.js]
+ *   4. with --real DIR (scripts/fetch-bench-files.mjs writes DIR/files): the same latency on the real files there,
+ *      both as a line inserted mid-file and as characters typed inside a function body; without it, on generated
+ *      stand-ins; and on a generated module with 1,000 findings;
+ *   5. with --startup-repo DIR: a workspace scan at start-up of a real repository: time from spawning the server
+ *      to the first problem and to the scan's end, and the memory of all memlint processes once idle.
+ *
+ *   node scripts/bench-lsp.mjs [--edits 200] [--no-write] [--server dist/server.js] [--real DIR] [--startup-repo DIR]
  */
 import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
@@ -17,7 +23,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { keystrokeChanges, pythonFile, typescriptFile } from './lsp-bench-files.mjs';
+import { keystrokeChanges, manyFindingsPythonFile, pythonFile, realKeystrokes, typescriptFile } from './lsp-bench-files.mjs';
 import { timedRules } from './timed-rules.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -27,6 +33,9 @@ const { values: args } = parseArgs({
     'no-write': { type: 'boolean', default: false },
     server: { type: 'string', default: process.env.MEMLINT_SERVER ?? path.join(ROOT, 'dist', 'server.js') },
     only: { type: 'string' },
+    real: { type: 'string' },
+    'startup-repo': { type: 'string' },
+    'real-edits': { type: 'string', default: '100' },
   },
 });
 const EDITS = Number(args.edits);
@@ -35,6 +44,17 @@ const TARGET_P95_MS = 30;
 const LOAD_AT_START = os.loadavg();
 const TARGET_IDLE_MB = 80;
 const TARGET_SCAN_MB = 300;
+const TARGET_MANY_FINDINGS_P95_MS = 50;
+const TARGET_FIRST_PROBLEM_MS = 1000;
+const TARGET_STARTUP_SCAN_MS = 3000;
+const TARGET_STARTUP_IDLE_MB = 150;
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
 
 // --- a minimal JSON-RPC client -------------------------------------------------------------------------------
 
@@ -135,6 +155,26 @@ class Client {
    * Resident memory in MB of the server and its analysis worker processes together (rss), and of the server
    * process alone (server).
    */
+  /** CPU milliseconds (user + system) used so far by the server and its worker processes. */
+  cpuMs() {
+    const ticks = (pid) => {
+      try {
+        const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+        return Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
+      } catch {
+        return 0;
+      }
+    };
+    const children = (pid) => {
+      try {
+        return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+      } catch {
+        return [];
+      }
+    };
+    const tree = (pid) => [pid, ...children(pid).flatMap(tree)];
+    return (tree(this.proc.pid).reduce((sum, pid) => sum + ticks(pid), 0) * 1000) / CLOCK_TICKS;
+  }
   memory() {
     const kb = (pid) => {
       try {
@@ -166,7 +206,7 @@ function percentile(sorted, p) {
  * Types into the file one keystroke at a time: a run of characters at a spot, then backspaces over them,
  * at spots spread through the file; each keystroke waits for its own publishDiagnostics before the next.
  */
-async function keystrokes(client, uri, languageId, text, edits) {
+async function keystrokes(client, uri, languageId, text, edits, changes = keystrokeChanges(text, languageId, edits)) {
   let version = 1;
   let opened = client.next('textDocument/publishDiagnostics', (p) => p.uri === uri && p.version === 1);
   client.notify('textDocument/didOpen', { textDocument: { uri, languageId, version, text } });
@@ -175,7 +215,9 @@ async function keystrokes(client, uri, languageId, text, edits) {
   const analysis = [];
   const parse = [];
   let findingsSeen = new Set();
-  for (const change of keystrokeChanges(text, languageId, edits)) {
+  client.timings.length = 0; // versions restart with every file: only this run's timings
+  const cpuBefore = client.cpuMs();
+  for (const change of changes) {
     version++;
     const v = version;
     const published = client.next('textDocument/publishDiagnostics', (p) => p.uri === uri && p.version === v);
@@ -190,6 +232,7 @@ async function keystrokes(client, uri, languageId, text, edits) {
     }
     findingsSeen.add(p.diagnostics.length);
   }
+  const cpuPerKeystroke = (client.cpuMs() - cpuBefore) / Math.max(1, samples.length);
   client.notify('textDocument/didClose', { textDocument: { uri } });
   samples.sort((a, b) => a - b);
   analysis.sort((a, b) => a - b);
@@ -202,7 +245,75 @@ async function keystrokes(client, uri, languageId, text, edits) {
     p95: percentile(samples, 95),
     max: samples[samples.length - 1],
     findingCounts: [...findingsSeen].sort((a, b) => a - b),
+    cpuPerKeystroke,
   };
+}
+
+/**
+ * Keystroke latency on real files (--real DIR: every .py/.ts/.js file there), or on generated stand-ins when no
+ * folder is given, in both ways of editing (realKeystrokes), plus a generated module with 1,000 findings.
+ */
+async function realLatency() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memlint-bench-real-'));
+  const edits = Number(args['real-edits']);
+  try {
+    let sources;
+    if (args.real && fs.existsSync(args.real)) {
+      sources = fs.readdirSync(args.real).filter((f) => /\.(py|ts|js)$/.test(f)).sort().map((f) => ({ name: f, text: fs.readFileSync(path.join(args.real, f), 'utf8'), real: true }));
+    } else {
+      if (args.real) console.log(`(${args.real} not found: generated stand-ins instead; see scripts/fetch-bench-files.mjs)`);
+      sources = [
+        { name: 'standin-views.py', text: pythonFile(5000), real: false },
+        { name: 'standin-routes.ts', text: typescriptFile(5000), real: false },
+      ];
+    }
+    sources.push({ name: 'many-findings.py', text: manyFindingsPythonFile(1000), real: false, many: true });
+    const client = new Client({ enable: true, run: 'onType', scanWorkspaceOnStartup: false, configFile: '' });
+    await client.initialize(dir);
+    const rows = [];
+    for (const src of sources) {
+      const file = path.join(dir, src.name);
+      fs.writeFileSync(file, src.text);
+      const languageId = src.name.endsWith('.py') ? 'python' : src.name.endsWith('.ts') ? 'typescript' : 'javascript';
+      for (const mode of ['line', 'type']) {
+        const uri = pathToFileURL(file).href;
+        const r = await keystrokes(client, uri, languageId, src.text, edits, realKeystrokes(src.text, languageId, mode, edits));
+        rows.push({ ...r, name: src.name, mode, lines: src.text.split('\n').length, real: src.real, many: !!src.many, load: os.loadavg()[0] });
+        console.log(`${src.name} (${mode}): p50 ${fmt(r.p50)} ms, p95 ${fmt(r.p95)} ms, server CPU ${fmt(r.cpuPerKeystroke)} ms per keystroke, analysis p50 ${fmt(r.analysisP50)} ms, findings ${r.findingCounts.join('/')}, load ${os.loadavg()[0].toFixed(1)}`);
+      }
+    }
+    await client.close();
+    return rows;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * VS Code start-up on a real repository, at the LSP level: spawn the server with the repository as its folder
+ * (scan on start-up, as the extension does), then the time to the first publishDiagnostics with a problem, to the
+ * scan's progress end, and the memory of all memlint processes after the scan worker's idle stop.
+ */
+async function startup(folder) {
+  const spawned = performance.now();
+  const client = new Client({ enable: true, run: 'onType', scanWorkspaceOnStartup: true, configFile: '' });
+  const firstProblem = client.next('textDocument/publishDiagnostics', (p) => p.diagnostics.length > 0);
+  const scanEnded = client.next('$/progress', (p) => p.value?.kind === 'end');
+  let peak = 0;
+  const sampler = setInterval(() => (peak = Math.max(peak, client.memory().rss)), 50);
+  await client.initialize(folder, { documentWorkerIdleMs: 3000 });
+  const first = await firstProblem;
+  const firstMs = first.receivedAt - spawned;
+  const firstCpuMs = client.cpuMs(); // the server's CPU until then: what an idle machine's wait would be
+  const ended = await scanEnded;
+  const scanMs = ended.receivedAt - spawned;
+  clearInterval(sampler);
+  const cpuMs = client.cpuMs();
+  await new Promise((r) => setTimeout(r, 4500)); // the scan worker stops 3 s after its last job
+  const idle = client.memory();
+  const report = await client.request('memlint/report');
+  await client.close();
+  return { folder, firstMs, firstCpuMs, scanMs, cpuMs, peakMb: peak, idleMb: idle.rss, processes: idle.processes, files: report.totals.files, findings: report.totals.findings, load: os.loadavg()[0] };
 }
 
 async function latency() {
@@ -321,6 +432,9 @@ async function main() {
   }
   const rules = !only || only === 'latency' || only === 'rules' ? await ruleCosts() : undefined;
   if (rules) for (const [k, rows] of Object.entries(rules)) console.log(`rule costs in a full analysis of ${k}: ${rows.map(([id, t]) => `${id} ${fmt(t)} ms`).join(', ')}`);
+  const real = !only || only === 'real' ? await realLatency() : undefined;
+  const start = args['startup-repo'] && (!only || only === 'startup') ? await startup(path.resolve(args['startup-repo'])) : undefined;
+  if (start) console.log(`start-up on ${start.folder}: first problem ${fmt(start.firstMs)} ms (server CPU by then ${fmt(start.firstCpuMs)} ms), scan done ${fmt(start.scanMs)} ms after spawn (${start.files} files, ${start.findings} findings, server CPU ${fmt(start.cpuMs)} ms), peak ${fmt(start.peakMb)} MB, idle ${fmt(start.idleMb)} MB in ${start.processes} processes`);
   const idle = !only || only === 'idle' ? await idleMemory() : undefined;
   if (idle) console.log(`idle RSS, example workspace: ${fmt(idle.noEditors)} MB no editors; ${fmt(idle.withEditors)} MB two files open; ${fmt(idle.afterIdle)} MB after the document worker's idle timeout (${idle.files} files, ${idle.findings} findings)`);
   const scan = !only || only === 'scan' ? await scanMemory() : undefined;
@@ -341,6 +455,31 @@ async function main() {
     `| TypeScript, 3,000 lines (Express + Prisma) | ${lat.typescript.edits} | ${fmt(lat.typescript.p50)} ms | ${fmt(lat.typescript.p95)} ms | ${fmt(lat.typescript.max)} ms | < ${TARGET_P95_MS} ms | ${ok(lat.typescript.p95, TARGET_P95_MS)} | ${fmt(lat.typescript.analysisP50)} ms | (inside analysis) |`,
     '',
     'The difference between the latency and the analysis time is what the server adds around it (message handling, the hop to the analysis worker and back, building and sending the diagnostics). The analysis time is the rules: where it is far above the parse time, the rules, not parsing, decide the latency.',
+    ...(real
+      ? [
+          '',
+          `Keystroke latency on ${real.some((r) => r.real) ? 'real files (bench/real-files.json, fetched with scripts/fetch-bench-files.mjs)' : 'generated stand-ins (no --real folder given)'} and on a generated module with 1,000 findings, ${args['real-edits']} keystrokes per file and mode: \`line\` inserts and deletes a line in the middle of the file, \`type\` types characters at the end of a statement inside a function. Server CPU is the CPU time of the server and its workers per keystroke (what a loaded machine disturbs least); load is the 1-minute load average.`,
+          '',
+          '| file | lines | mode | p50 | p95 | target p95 | met | server CPU per keystroke | findings | load |',
+          '|---|---|---|---|---|---|---|---|---|---|',
+          ...real.map((r) => {
+            const goal = r.many ? TARGET_MANY_FINDINGS_P95_MS : TARGET_P95_MS;
+            return `| ${r.name} | ${r.lines} | ${r.mode} | ${fmt(r.p50)} ms | ${fmt(r.p95)} ms | <= ${goal} ms | ${ok(r.p95, goal)} | ${fmt(r.cpuPerKeystroke)} ms | ${r.findingCounts.join('/')} | ${r.load.toFixed(1)} |`;
+          }),
+        ]
+      : []),
+    ...(start
+      ? [
+          '',
+          `Start-up on ${path.basename(start.folder)} (${start.files} files, scan on start-up as the extension does), load ${start.load.toFixed(1)}:`,
+          '',
+          '| measurement | value | target | met |',
+          '|---|---|---|---|',
+          `| first problem after spawning the server | ${fmt(start.firstMs)} ms (server CPU by then ${fmt(start.firstCpuMs)} ms) | < ${TARGET_FIRST_PROBLEM_MS} ms | ${ok(start.firstMs, TARGET_FIRST_PROBLEM_MS)} |`,
+          `| workspace scan done | ${fmt(start.scanMs)} ms (server CPU ${fmt(start.cpuMs)} ms) | < ${TARGET_STARTUP_SCAN_MS} ms | ${ok(start.scanMs, TARGET_STARTUP_SCAN_MS)} |`,
+          `| all memlint processes once idle | ${fmt(start.idleMb)} MB (${start.processes} process; peak during the scan ${fmt(start.peakMb)} MB) | < ${TARGET_STARTUP_IDLE_MB} MB | ${ok(start.idleMb, TARGET_STARTUP_IDLE_MB)} |`,
+        ]
+      : []),
     ...(rules
       ? [
           '',

@@ -162,3 +162,52 @@ export function keystrokeChanges(text, languageId, edits) {
 function pos(l1, c1, l2, c2) {
   return { start: { line: l1, character: c1 }, end: { line: l2, character: c2 } };
 }
+
+/**
+ * Keystrokes in a real file, in one of two ways:
+ *  - `line`: a whole line inserted in the middle of the file (a statement with the indentation of the line it
+ *    goes before), then deleted again, alternately: every keystroke shifts the position of everything after it;
+ *  - `type`: characters typed one at a time at the end of a statement inside a function body near the middle
+ *    of the file (` or 0`, then backspaced over), as a user edits code.
+ * Spots are statement lines inside a function (Python: indented 8 spaces or more; TS/JS: an indented const/let/return/await), taken from the middle third of the file. Returns `edits` LSP content changes.
+ */
+export function realKeystrokes(text, languageId, mode, edits) {
+  const lines = text.split('\n');
+  const python = languageId === 'python';
+  const inBody = (l) => (python ? /^ {8,}[A-Za-z_][\w.]* = [^\n]*[\w)\]]$/.test(l) : /^[ \t]{2,}(const|let|return|await) [^\n]*[\w)\]'"`;]$/.test(l));
+  const spots = [];
+  for (let i = Math.floor(lines.length / 3); i < Math.floor((2 * lines.length) / 3); i++) if (inBody(lines[i])) spots.push(i);
+  if (spots.length === 0) throw new Error('no statement inside a function in the middle third of the file');
+  const changes = [];
+  if (mode === 'line') {
+    for (let s = 0; changes.length < edits; s++) {
+      const line = spots[(s * 7) % spots.length];
+      const indent = /^\s*/.exec(lines[line])[0];
+      const inserted = `${indent}${python ? 'checked = True' : 'const checked = true;'}\n`;
+      changes.push({ range: pos(line, 0, line, 0), text: inserted });
+      changes.push({ range: pos(line, 0, line + 1, 0), text: '' });
+    }
+  } else {
+    const typed = python ? ' or 0' : ' ?? 0';
+    for (let s = 0; changes.length < edits; s++) {
+      const line = spots[(s * 7) % spots.length];
+      // before a `;` that ends the line, else at the line end
+      const col = lines[line].endsWith(';') ? lines[line].length - 1 : lines[line].length;
+      for (let k = 0; k < typed.length; k++) changes.push({ range: pos(line, col + k, line, col + k), text: typed[k] });
+      for (let k = typed.length; k > 0; k--) changes.push({ range: pos(line, col + k - 1, line, col + k), text: '' });
+    }
+  }
+  return changes.slice(0, edits);
+}
+
+/**
+ * A Python module with `findings` findings, one per function (an lru_cache without a bound: unbounded-cache),
+ * for the target "1,000 findings in the file cost nothing when one statement changes". Six lines a function.
+ */
+export function manyFindingsPythonFile(findings) {
+  const out = ['import functools', '', ''];
+  for (let i = 0; i < findings; i++) {
+    out.push('@functools.lru_cache(maxsize=None)', `def rate_${i}(code):`, '    if code:', `        value = dict(code=code, rate=${i})`, '    return value', '');
+  }
+  return out.join('\n');
+}

@@ -16,7 +16,7 @@ import { withoutStatementCaches } from '../rules/python/statements';
 import { Workspace } from '../server/src/engine/workspace';
 import { TrackedDocument } from '../server/src/lsp/documents';
 // @ts-expect-error plain JavaScript module shared with the bench
-import { keystrokeChanges, pythonFile, typescriptFile } from './lsp-bench-files.mjs';
+import { keystrokeChanges, pythonFile, realKeystrokes, typescriptFile } from './lsp-bench-files.mjs';
 // @ts-expect-error plain JavaScript module shared with the bench
 import { timedRules } from './timed-rules.mjs';
 
@@ -25,12 +25,18 @@ const { values: args } = parseArgs({
     edits: { type: 'string', default: '200' },
     lang: { type: 'string' },
     check: { type: 'boolean', default: false },
+    /** A real file to type into instead of the generated ones (its language from the extension). */
+    file: { type: 'string' },
+    /** With --file: `line` (a line inserted mid-file per keystroke) or `type` (characters typed in a function). */
+    mode: { type: 'string', default: 'type' },
   },
 });
 
 /** Milliseconds spent in each rule's check() over the run. */
 const ruleMs = new Map<string, number[]>();
-const timed: Rule[] = timedRules(allRules, ruleMs);
+/** CPU milliseconds of each rule's check() (what to compare on a loaded machine). */
+const ruleCpuMs = new Map<string, number[]>();
+const timed: Rule[] = timedRules(allRules, ruleMs, ruleCpuMs);
 
 const p = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN;
 const summary = (values: number[]): string => {
@@ -39,9 +45,9 @@ const summary = (values: number[]): string => {
 };
 
 async function run(lang: 'python' | 'typescript', dir: string): Promise<void> {
-  const name = lang === 'python' ? 'views.py' : 'routes.ts';
+  const name = args.file ? path.basename(args.file) : lang === 'python' ? 'views.py' : 'routes.ts';
   const file = path.join(dir, name).split(path.sep).join('/');
-  const text: string = lang === 'python' ? pythonFile(3000) : typescriptFile(3000);
+  const text: string = args.file ? fs.readFileSync(args.file, 'utf8') : lang === 'python' ? pythonFile(3000) : typescriptFile(3000);
   fs.writeFileSync(file, text);
   const ws = await Workspace.open({ root: dir, rules: timed });
   const fresh = await Workspace.open({ root: dir });
@@ -66,9 +72,11 @@ async function run(lang: 'python' | 'typescript', dir: string): Promise<void> {
   };
   analyze();
   ruleMs.clear();
+  ruleCpuMs.clear();
   phases.parse.length = phases.analysis.length = 0;
   const started = process.cpuUsage();
-  for (const [i, change] of (keystrokeChanges(text, lang, Number(args.edits)) as never[]).entries()) {
+  const changes: never[] = args.file ? realKeystrokes(text, lang, args.mode, Number(args.edits)) : keystrokeChanges(text, lang, Number(args.edits));
+  for (const [i, change] of changes.entries()) {
     const t = performance.now();
     doc.update([change], i + 2);
     phases.update.push(performance.now() - t);
@@ -79,14 +87,19 @@ async function run(lang: 'python' | 'typescript', dir: string): Promise<void> {
   console.log(`${lang}: ${phases.total.length} keystrokes, CPU ${((cpu.user + cpu.system) / 1000 / phases.total.length).toFixed(2)} ms each${args.check ? `, ${mismatches} mismatches with a fresh analysis` : ''}`);
   for (const [k, v] of Object.entries(phases)) console.log(`  ${k.padEnd(10)} ${summary(v)}`);
   const rows = [...ruleMs].map(([id, v]) => [id, v.reduce((a, b) => a + b, 0) / v.length, v] as const).sort((a, b) => b[1] - a[1]);
-  for (const [id, mean, v] of rows.slice(0, 12)) console.log(`  rule ${id.padEnd(34)} mean ${mean.toFixed(2)} ${summary(v)}`);
+  const cpuMean = (id: string): number => {
+    const v = ruleCpuMs.get(id) ?? [];
+    return v.reduce((a, b) => a + b, 0) / (v.length || 1);
+  };
+  for (const [id, mean, v] of rows.slice(0, 12)) console.log(`  rule ${id.padEnd(34)} CPU mean ${cpuMean(id).toFixed(2)}, wall mean ${mean.toFixed(2)} ${summary(v)}`);
   doc.dropTree();
 }
 
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memlint-keys-'));
   try {
-    for (const lang of ['python', 'typescript'] as const) if (!args.lang || args.lang === lang) await run(lang, dir);
+    if (args.file) await run(args.file.endsWith('.py') ? 'python' : 'typescript', dir);
+    else for (const lang of ['python', 'typescript'] as const) if (!args.lang || args.lang === lang) await run(lang, dir);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

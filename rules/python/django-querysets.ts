@@ -85,6 +85,10 @@ export interface QuerysetInfo {
   plainRelatedAll: boolean;
   /** Some root is a related manager (rows of one parent, usually few), also behind a helper function. */
   relatedManager: boolean;
+  /** Filtered to one owner's rows: a relation compared with an object or id (`filter(project=project)`, `user=request.user`, `space_id=...`, `doc_id__in=ids`). */
+  scoped: boolean;
+  /** Grouped rows: `values(...).annotate(...)` (one row per group) or `.aggregate(...)` (one row). */
+  compact: boolean;
 }
 
 /** ORMs whose code looks like Django's (`Document.objects`, `user.orders.all()`) but whose fixes differ. */
@@ -338,6 +342,10 @@ function applyMethod(info: QuerysetInfo, method: string, call: Node): QuerysetIn
     case 'datetimes':
       info.values = true;
       break;
+    case 'annotate':
+    case 'aggregate':
+      if (info.values || method === 'aggregate') info.compact = true; // one row per group, or one row
+      break;
     case 'iterator':
       info.iterator = args.length > 0 || keywordArgument(call, 'chunk_size') ? 'chunked' : 'plain';
       break;
@@ -345,12 +353,40 @@ function applyMethod(info: QuerysetInfo, method: string, call: Node): QuerysetIn
       if (call.childForFieldName('arguments')?.namedChildren.some((a) => a?.type === 'keyword_argument' && SINGLE_ROW_LOOKUPS.has(a.childForFieldName('name')?.text ?? ''))) {
         info.singleRow = true;
       }
+      if (scopesToOwner(call)) info.scoped = true;
       break;
     case 'none':
       info.singleRow = true;
       break;
   }
   return info;
+}
+
+/** Owner-like relations: the rows of one user, project, space, document... */
+const OWNER_LOOKUP = /^(user|owner|author|creator|created_by|member|profile|account|customer|project|space|workspace|team|group|household|tenant|org|organization|organisation|company|site|document|parent|child|check|channel)(_id)?$/;
+/** Values naming one object or id: `request.user`, `self.project`, `doc`, `obj.pk`, `user_id`. */
+const OWNER_VALUE = /(^|\.)(user|owner|author|profile|account|customer|project|space|workspace|team|group|household|tenant|org|organization|company|site|doc|document|parent|child|check|channel|instance|obj|object)(_id)?$|\.(id|pk)$|_id$/i;
+
+/**
+ * True when a filter narrows the rows to one owner: an owner-like relation compared with a variable
+ * (`filter(project=project)`, `filter(user=request.user)`), any `<relation>_id=`/`__in=` lookup given a variable, or
+ * a variable naming an owner (`filter(owner=self.request.user)`). `status=status` does not scope: a status keeps most rows.
+ */
+function scopesToOwner(call: Node): boolean {
+  const args = call.childForFieldName('arguments')?.namedChildren ?? [];
+  const keywords = args.flatMap((a) => {
+    if (a?.type === 'keyword_argument') return [a];
+    // Q(project=project) & Q(...)
+    return a ? a.descendantsOfType('keyword_argument').filter((k): k is Node => k !== null) : [];
+  });
+  return keywords.some((k) => {
+    const name = k.childForFieldName('name')?.text ?? '';
+    const value = k.childForFieldName('value');
+    if (!value || !['identifier', 'attribute'].includes(value.type)) return false;
+    if (/^(True|False|None)$/.test(value.text)) return false;
+    const field = name.split('__')[0];
+    return OWNER_LOOKUP.test(field) || /_id$/.test(field) || /__(id|pk|in)$/.test(name) || OWNER_VALUE.test(value.text);
+  });
 }
 
 /** `Prefetch("items", queryset=..., to_attr="paid_items")`: returns false for anything else. */
@@ -497,6 +533,8 @@ function emptyInfo(root: QuerysetRoot): QuerysetInfo {
     variables: [],
     plainRelatedAll: false,
     relatedManager: root.kind === 'related',
+    scoped: false,
+    compact: false,
   };
 }
 
@@ -526,6 +564,8 @@ function mergeInfos(infos: QuerysetInfo[]): QuerysetInfo {
     variables: [...union((i) => i.variables)],
     plainRelatedAll: infos.every((i) => i.plainRelatedAll),
     relatedManager: any((i) => i.relatedManager),
+    scoped: any((i) => i.scoped),
+    compact: any((i) => i.compact),
   };
 }
 

@@ -33,7 +33,7 @@ export interface ImportMap {
  * Import statements, found from the `import` keywords in the text (a whole-tree query costs 10-20 ms on a
  * 3,000-line file; this costs microseconds per import).
  */
-function importStatements(tree: Tree): Node[] {
+export function importStatements(tree: Tree): Node[] {
   const out: Node[] = [];
   const seen = new Set<number>();
   // The module node starts after leading blank lines: its text begins at rootNode.startIndex.

@@ -7,6 +7,7 @@ import { defineRule, type FixSpec, type ReportSpec } from '../api';
 import { captures, positionalArguments } from './ast';
 import {
   addRelationEdits,
+  assignmentsBefore,
   fixesAllowed,
   isDjangoFile,
   iterationOf,
@@ -154,6 +155,9 @@ def order_list(request):
         'or filter them trades queries for memory; the message suggests `annotate(Count(...))` or ' +
         '`Prefetch(queryset=..., to_attr=...)`. No fix is offered while the file has syntax errors.',
       notes:
+        'Not reported: loops that copy rows (`row.pk = None`, `copy.copy(row)`, `model_to_dict(row)` in the loop or an ' +
+        'enclosing one: every pass inserts a row anyway) and loops over at most 20 rows (`qs[:5]`, also through a ' +
+        'variable or `enumerate()`). ' +
         'Models are not read, so relations are recognised by shape: `row.x.y` (an attribute of an attribute) is a ' +
         'relation `x`, `row.x.all()` / `.filter()` / `.count()` / `.exists()` / `.first()` is a manager. Reads that ' +
         'are obviously plain values are skipped: `row.x_id`, `row.pk`, str/datetime/Decimal/UUID/dict members ' +
@@ -193,10 +197,39 @@ const findingsCache = new StatementFindingsCache<OutsideReads>();
 function checkStatement(tree: Tree, statement: TopLevelStatement, canFix: boolean, reportTo: (spec: ReportSpec) => void): void {
   const sources = new Map<number, RowSource | null>();
   for (const iteration of iterationsIn(tree, statement.text, statement.start)) {
+    if (copiesRows(iteration) || fewRows(iteration)) continue;
     const source = rowSource(iteration, sources);
     if (!source) continue;
     for (const access of accessesToReport(tree, iteration, source)) reportTo(finding(iteration, source, access, canFix));
   }
+}
+
+/** The deep-copy idiom (`row.pk = None; row.save()`, `copy.copy(row)`, `model_to_dict(row)`): every pass inserts a row anyway. */
+const COPY_IDIOM = /\.(pk|id)\s*=\s*None\b|\bcopy\.(deep)?copy\(|\bdeepcopy\(|\bmodel_to_dict\(/;
+
+/** A loop (or a loop nested in one) that copies a small tree of rows: its queries are inherent, not an N+1 to fix. */
+function copiesRows(iteration: Iteration): boolean {
+  if (iteration.node.type !== 'for_statement') return false;
+  for (let p: Node | null = iteration.node; p && p.type !== 'function_definition'; p = p.parent) {
+    if (p.type === 'for_statement' && COPY_IDIOM.test(p.childForFieldName('body')?.text ?? '')) return true;
+  }
+  return false;
+}
+
+/** `for p in qs[:5]`: a handful of rows, a handful of queries. */
+const SMALL_SLICE = 20;
+function fewRows(iteration: Iteration): boolean {
+  const smallSlice = (text: string) => {
+    const m = /\[\s*(?:0\s*)?:\s*(\d+)\s*\]\s*\)?\s*$/.exec(text);
+    return !!m && Number(m[1]) <= SMALL_SLICE;
+  };
+  let iterable = unparenthesize(iteration.iterable);
+  // enumerate(top, 1)
+  if (iterable.type === 'call' && iterable.childForFieldName('function')?.text === 'enumerate') iterable = positionalArguments(iterable)[0] ?? iterable;
+  if (smallSlice(iterable.text)) return true;
+  if (iterable.type !== 'identifier') return false;
+  const value = assignmentsBefore(iterable).pop()?.childForFieldName('right');
+  return !!value && smallSlice(value.text);
 }
 
 /** What a loop iterates, when it is a queryset of model instances (memoised per loop node). */

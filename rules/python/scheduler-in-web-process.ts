@@ -4,11 +4,12 @@
  */
 import { Parser, type Node, type Tree } from 'web-tree-sitter';
 import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
-import { ancestor, captures, intValue, keywordArgument, positionalArguments, stringValue } from './ast';
+import { captures, intValue, keywordArgument, positionalArguments, stringValue } from './ast';
 import { addImport, guardStatement } from './edits';
 import { importsOf, type ImportMap } from './imports';
 import {
   appStartHooks,
+  definitionsNamed,
   escapeRegExp,
   importedNames,
   importsWebFramework,
@@ -113,7 +114,8 @@ class ShopConfig(AppConfig):
     if (isManagementCommandFile(ctx.file.relPath) || (isWorkerScript(ctx) && !loadedByWeb())) return;
     const tree = ctx.python();
     const imports = importsOf(tree);
-    const schedulers = schedulersOf(tree, imports);
+    if (!mayStartScheduler(ctx, tree, imports)) return;
+    const schedulers = schedulersOf(ctx.file.text, tree, imports);
     const webModule =
       importsWebFramework(imports) || isEntryModule(ctx.file.relPath) || ctx.file.roles.has('django-settings') || loadedByWeb();
 
@@ -152,6 +154,24 @@ function loadedByWebWorkers(ctx: RuleContext): boolean {
   return modulesLoadedByWebWorkers(DeployWorkspace.of(ctx))?.has(ctx.file.relPath) ?? false;
 }
 
+/**
+ * False when nothing in the file can be a scheduler start this rule reports: no `Scheduler` class named (every
+ * class schedulerLabel accepts ends with it), no `schedule` import, and no imported name whose workspace module
+ * constructs a scheduler (what importedStart needs). Walking every module-level call of a big views module,
+ * decorators included, cost tens of ms per keystroke in files that never mention a scheduler.
+ */
+function mayStartScheduler(ctx: RuleContext, tree: Tree, imports: ImportMap): boolean {
+  if (ctx.file.text.includes('Scheduler') || imports.importsModule('schedule')) return true;
+  const join = (m: string, n: string) => (m.endsWith('.') ? `${m}${n}` : `${m}.${n}`);
+  for (const origin of importedNames(tree).values()) {
+    for (const module of [join(origin.module, origin.name), origin.module]) {
+      const source = moduleText(ctx, module);
+      if (source && SCHEDULER_CTOR.test(source.text)) return true;
+    }
+  }
+  return false;
+}
+
 /** A script a separate process runs: never loaded by web workers. */
 function isWorkerScript(ctx: RuleContext): boolean {
   const rel = ctx.file.relPath;
@@ -166,20 +186,20 @@ function startContexts(ctx: RuleContext, tree: Tree, webModule: boolean): Contex
   if (webModule) contexts.push({ node: tree.rootNode, label: 'at import time' });
   for (const hook of appStartHooks(ctx, tree)) contexts.push({ node: hook.fn, label: `in ${hook.label}` });
 
+  // Definitions of a called name, found by text on first need (a query over every function cost more).
   const functions = new Map<string, Node[]>();
-  for (const { node } of captures(tree, '(function_definition name: (identifier) @name) @fn')) {
-    if (node.type === 'function_definition') {
-      const name = node.childForFieldName('name')!.text;
-      functions.set(name, [...(functions.get(name) ?? []), node]);
-    }
-  }
+  const definitionsOf = (name: string): Node[] => {
+    let defs = functions.get(name);
+    if (!defs) functions.set(name, (defs = definitionsNamed(tree, ctx.file.text, name)));
+    return defs;
+  };
   const seen = new Set(contexts.map((c) => c.node.id));
   for (let i = 0; i < contexts.length; i++) {
     for (const call of callsIn(tree, contexts[i].node)) {
       const fn = call.childForFieldName('function')!;
       const name = fn.type === 'identifier' ? fn.text : fn.type === 'attribute' && /^(self|cls)$/.test(fn.childForFieldName('object')!.text) ? fn.childForFieldName('attribute')!.text : undefined;
       if (!name || underMainGuard(call) || isGuarded(call, contexts[i].node)) continue;
-      for (const def of functions.get(name) ?? []) {
+      for (const def of definitionsOf(name)) {
         if (seen.has(def.id)) continue;
         seen.add(def.id);
         contexts.push({ node: def, label: contexts[i].label });
@@ -189,12 +209,29 @@ function startContexts(ctx: RuleContext, tree: Tree, webModule: boolean): Contex
   return contexts;
 }
 
-/** Calls that run directly in the context: not inside nested functions, classes or lambdas. */
+const NESTED_SCOPES = new Set(['function_definition', 'class_definition', 'lambda']);
+
+/**
+ * Calls that run directly in the context: not inside nested functions, classes or lambdas, in document order.
+ * A cursor walk that never enters those scopes: a query over every call of the module, each climbing to its
+ * scope, cost most of a keystroke in a 5,000-line module.
+ */
 function callsIn(tree: Tree, context: Node): Node[] {
-  const owner = context.type === 'module' ? -1 : context.id;
-  return captures(tree, '(call) @call', context)
-    .map((c) => c.node)
-    .filter((call) => (ancestor(call, 'function_definition', 'class_definition', 'lambda')?.id ?? -1) === owner);
+  const calls: Node[] = [];
+  const cursor = context.walk();
+  const visit = (depth: number): void => {
+    const type = cursor.nodeType;
+    if (depth > 0 && NESTED_SCOPES.has(type)) return;
+    if (type === 'call') calls.push(cursor.currentNode);
+    if (cursor.gotoFirstChild()) {
+      do visit(depth + 1);
+      while (cursor.gotoNextSibling());
+      cursor.gotoParent();
+    }
+  };
+  visit(0);
+  cursor.delete();
+  return calls;
 }
 
 /** Flag-like names: ENABLE_SCHEDULER, RUN_SCHEDULER (but not the autoreloader's RUN_MAIN or DEBUG). */
@@ -218,15 +255,33 @@ function isGuarded(call: Node, context: Node): boolean {
       return true;
     }
     if (p.type === 'block' || p.type === 'module') {
-      for (let s = statementOf(call, p)?.previousNamedSibling; s; s = s.previousNamedSibling) {
-        if (s.type !== 'if_statement') continue;
-        const condition = s.childForFieldName('condition');
-        const exits = /\b(return|raise|sys\.exit)\b/.test(s.childForFieldName('consequence')?.text ?? '');
-        if (condition && exits && isGuardCondition(condition)) return true;
-      }
+      const statement = statementOf(call, p);
+      if (statement && earlyExitGuards(p).some((start) => start < statement.startIndex)) return true;
     }
   }
   return false;
+}
+
+const guardsCache = new WeakMap<Tree, Map<number, number[]>>();
+
+/**
+ * Start offsets of the block's `if <flag>: return/raise/sys.exit()` statements, once per block and tree: walking
+ * back over the previous statements for every call was quadratic in a module of many decorated classes.
+ */
+function earlyExitGuards(block: Node): number[] {
+  let byBlock = guardsCache.get(block.tree);
+  if (!byBlock) guardsCache.set(block.tree, (byBlock = new Map()));
+  let starts = byBlock.get(block.id);
+  if (starts) return starts;
+  starts = [];
+  for (const s of block.namedChildren) {
+    if (s?.type !== 'if_statement') continue;
+    const condition = s.childForFieldName('condition');
+    const exits = /\b(return|raise|sys\.exit)\b/.test(s.childForFieldName('consequence')?.text ?? '');
+    if (condition && exits && isGuardCondition(condition)) starts.push(s.startIndex);
+  }
+  byBlock.set(block.id, starts);
+  return starts;
 }
 
 /** The direct child of `block` that contains `node`. */
@@ -245,8 +300,10 @@ function schedulerLabel(qualified: string | undefined): string | undefined {
 }
 
 /** Names (`scheduler`, `self.scheduler`, `app.scheduler`) bound to a scheduler in this file, with their jobs. */
-function schedulersOf(tree: Tree, imports: ImportMap): Map<string, SchedulerInfo> {
+function schedulersOf(text: string, tree: Tree, imports: ImportMap): Map<string, SchedulerInfo> {
   const found = new Map<string, SchedulerInfo>();
+  // Every class schedulerLabel accepts ends with "Scheduler": without the word, no call needs resolving.
+  if (!text.includes('Scheduler')) return found;
   for (const { node } of captures(tree, '(call function: [(identifier) (attribute)] @f) @call')) {
     if (node.type !== 'call') continue;
     const label = schedulerLabel(imports.resolve(node.childForFieldName('function')));

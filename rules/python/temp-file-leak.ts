@@ -5,11 +5,11 @@
 import { clip } from '../shared/format';
 import type { Node, Tree } from 'web-tree-sitter';
 import { defineRule, type FixSafety, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
-import { ancestor, captures, intValue, keywordArgument, positionalArguments, stringValue } from './ast';
+import { ancestor, callsNamed, captures, intValue, keywordArgument, positionalArguments, stringValue } from './ast';
 import { addImport, startsItsLine, wrapInTryFinally } from './edits';
 import { importsOf, type ImportMap } from './imports';
 import { pathFlow } from './temp-path-flow';
-import { escapeRegExp, importedNames, moduleText } from './web-context';
+import { definitionsNamed, escapeRegExp, importedNames, moduleText } from './web-context';
 
 type Creator = 'named' | 'mkstemp' | 'mkdtemp' | 'mktemp' | 'write';
 
@@ -61,7 +61,9 @@ export default defineRule({
         'Not reported: context-managed temp files (`with NamedTemporaryFile() as f`, `TemporaryDirectory()`), cleanup in `finally`, cleanup ' +
         'registered with `atexit.register`, `weakref.finalize`, `addCleanup` or a FastAPI/Starlette background task ' +
         '(`background_tasks.add_task(os.unlink, path)`), a path handed to a function of the same module that deletes it, and a path ' +
-        'returned to callers in the same module that delete it. A path stored on `self` counts as deleted when any method of the class deletes it.',
+        'returned to callers in the same module that delete it. A path stored on `self` counts as deleted when any method of the class deletes it. ' +
+        'A path handed to a task queue (`task.delay(path)`, `consume_file.s(doc)`, `apply_async`, `send_task`) is the task\'s to delete: it is ' +
+        'reported only when the task\'s definition, in the same module or the project module it is imported from, deletes nothing.',
       whyIsThisBad:
         'On most platforms /tmp is a RAM-backed tmpfs or part of the instance\'s small ephemeral disk. A view that leaves a 5 MB export ' +
         'behind on each request fills it after a few hundred requests: first the memory limit or disk quota is hit, then the instance is ' +
@@ -119,9 +121,12 @@ def export_orders(request):
   check(ctx) {
     const tree = ctx.python();
     const imports = importsOf(tree);
-    const functions = functionsByName(tree);
-    for (const { node: call } of captures(tree, '(call function: [(identifier) (attribute)] @f) @call')) {
-      if (call.type !== 'call') continue;
+    const functions = lazyFunctionsByName(tree);
+    // Only calls named like a creator (or an alias imported for one) can resolve to one: found by text, where a
+    // query over every call of a 5,000-line module cost tens of ms per keystroke.
+    const creatorNames = new Set(Object.keys(CREATORS).map((q) => q.slice(q.lastIndexOf('.') + 1)));
+    for (const [local, qualified] of imports.names) if (CREATORS[qualified]) creatorNames.add(local);
+    for (const call of callsNamed(tree, ctx.file.text, new RegExp(`\\b(?:${[...creatorNames].map(escapeRegExp).join('|')})\\b`, 'g'))) {
       const creator = CREATORS[imports.resolve(call.childForFieldName('function')) ?? ''];
       if (!creator) continue;
       if (creator === 'named' && keywordArgument(call, 'delete')?.type !== 'false') continue;
@@ -141,6 +146,31 @@ interface Binding {
   statement: Node;
   /** The `X as tmp` of a `with`, when the file is context-managed but not deleted. */
   withItem?: Node;
+}
+
+/** Same-module functions by name, looked up on first need (most files have no temp file to follow). */
+function lazyFunctionsByName(tree: Tree): ReadonlyMap<string, Node[]> {
+  let map: Map<string, Node[]> | undefined;
+  const get = (): Map<string, Node[]> => (map ??= functionsByName(tree));
+  // One name's definitions by text; the whole map (a query over the tree) only if something iterates it.
+  const named = new Map<string, Node[]>();
+  const definitionsOf = (name: string): Node[] => {
+    let defs = named.get(name);
+    if (!defs) named.set(name, (defs = definitionsNamed(tree, tree.rootNode.text, name)));
+    return defs;
+  };
+  return {
+    get: (name: string) => (definitionsOf(name).length ? definitionsOf(name) : undefined),
+    has: (name: string) => definitionsOf(name).length > 0,
+    get size() {
+      return get().size;
+    },
+    forEach: (fn, thisArg) => get().forEach(fn, thisArg),
+    entries: () => get().entries(),
+    keys: () => get().keys(),
+    values: () => get().values(),
+    [Symbol.iterator]: () => get()[Symbol.iterator](),
+  };
 }
 
 function functionsByName(tree: Tree): Map<string, Node[]> {
@@ -346,6 +376,44 @@ function escapes(fn: Node, names: readonly string[]): boolean {
  * Work that reads the path after the function returns: `FileResponse(path)`, `send_file(path)`, a Celery
  * `.delay(path)`, a thread. Deleting in `finally` would break it, so no fix is offered.
  */
+/** Calls that queue a task for a worker (Celery, RQ, Dramatiq, Huey): the task owns the file from then on. */
+const TASK_DISPATCH = /\.(delay|apply_async|s|si|signature|send|send_with_options|enqueue|enqueue_call|schedule)$|(^|\.)(send_task|chain|group|chord)$/;
+
+const DELETES = /\b(unlink|remove|rmtree|removedirs|cleanup|clean_up|delete)\b/;
+
+/**
+ * Whether the task `name` (`transcode` of `transcode.delay(...)`) deletes anything: read from its definition in this
+ * module or in the project module it is imported from (text only). Undefined when the definition is not found.
+ */
+function taskDeletesItsInput(ctx: RuleContext, imports: ImportMap, name: string): boolean | undefined {
+  if (!/^\w+$/.test(name)) return undefined;
+  const body = functionBody(ctx.file.text, name);
+  if (body !== undefined) return DELETES.test(body);
+  const origin = imports.origins.get(name);
+  if (!origin) return undefined;
+  const dir = ctx.file.relPath.includes('/') ? ctx.file.relPath.slice(0, ctx.file.relPath.lastIndexOf('/')) : '';
+  const dots = /^\.*/.exec(origin.module)![0].length;
+  const rest = origin.module.slice(dots).replace(/\./g, '/');
+  const bases = dots > 0 ? [dir.split('/').slice(0, Math.max(0, dir.split('/').filter(Boolean).length - (dots - 1))).join('/')] : ['', dir];
+  for (const base of bases) {
+    for (const candidate of [`${rest}.py`, `${rest}/__init__.py`]) {
+      const text = ctx.project.readFile([base, candidate].filter(Boolean).join('/'));
+      const found = text === undefined ? undefined : functionBody(text, origin.name);
+      if (found !== undefined) return DELETES.test(found);
+    }
+  }
+  return undefined;
+}
+
+/** The text of the module-level `def name(...)` up to the next module-level statement. */
+function functionBody(text: string, name: string): string | undefined {
+  const start = new RegExp(`^(?:async\\s+)?def\\s+${name}\\s*\\(`, 'm').exec(text);
+  if (!start) return undefined;
+  const after = text.slice(start.index + start[0].length);
+  const end = /\n(?=[^\s#])/.exec(after);
+  return end ? after.slice(0, end.index) : after;
+}
+
 function deferredUse(fn: Node, names: readonly string[]): Node | undefined {
   for (const { node } of captures(fn.tree, '(call) @call', fn)) {
     if (!ESCAPING_CALLS.test(node.childForFieldName('function')?.text ?? '')) continue;
@@ -414,6 +482,10 @@ function checkCreation(ctx: RuleContext, tree: Tree, imports: ImportMap, functio
   const flow = pathFlow(fn, names, imports);
   const deferred = deferredUse(fn, names) ?? (flow.kind === 'deferred' ? flow.call : undefined);
   if (deferred) {
+    // A task queue takes ownership: report only when the task's own code is found and deletes nothing (paperless-ngx's
+    // consume_file hands its input to a consumer that unlinks it; a task we cannot read is given the benefit of the doubt).
+    const dispatch = deferred.childForFieldName('function')?.text ?? '';
+    if (TASK_DISPATCH.test(dispatch) && taskDeletesItsInput(ctx, imports, dispatch.replace(TASK_DISPATCH, '')) !== false) return;
     const consumer = short(deferred.childForFieldName('function')!.text);
     report(`is handed to ${consumer}() and never deleted, so ${leaves}`, `delete it once that work is done (BackgroundTask(${remover}, ${binding.pathExpr}) or a finally in the task)`, `delete it after ${clip(consumer, 24)}()`);
     return;
@@ -610,12 +682,32 @@ function joinPath(parts: Node[], imports: ImportMap, depth: number): TempPath | 
 }
 
 /** The one value assigned to a name in its function, else at module level. */
+const assignmentIndex = new WeakMap<Tree, Map<number, Map<string, Node[]>>>();
+
+/**
+ * The values assigned to each plain name directly in a scope (not in nested functions), indexed once per scope and
+ * tree: looking them up per written path re-queried the whole module for every write (a test module writing
+ * under a module constant hundreds of times took 300 ms).
+ */
+function assignmentsIn(scope: Node, scopeId: number): Map<string, Node[]> {
+  let byScope = assignmentIndex.get(scope.tree);
+  if (!byScope) assignmentIndex.set(scope.tree, (byScope = new Map()));
+  let index = byScope.get(scopeId);
+  if (index) return index;
+  index = new Map();
+  for (const { node } of captures(scope.tree, '(assignment left: (identifier) @left right: (_))', scope)) {
+    if ((enclosingDef(node)?.id ?? -1) !== scopeId) continue;
+    const list = index.get(node.text) ?? [];
+    list.push(node.parent!.childForFieldName('right')!);
+    index.set(node.text, list);
+  }
+  byScope.set(scopeId, index);
+  return index;
+}
+
 function singleAssignment(name: Node): { value: Node; module: boolean } | undefined {
   const fn = enclosingDef(name);
-  const find = (scope: Node, scopeId: number): Node[] =>
-    captures(scope.tree, '(assignment left: (identifier) @left right: (_))', scope)
-      .filter(({ node }) => node.text === name.text && (enclosingDef(node)?.id ?? -1) === scopeId)
-      .map(({ node }) => node.parent!.childForFieldName('right')!);
+  const find = (scope: Node, scopeId: number): Node[] => assignmentsIn(scope, scopeId).get(name.text) ?? [];
   const local = fn ? find(fn, fn.id) : [];
   if (local.length === 1) return { value: local[0], module: false };
   if (local.length > 1) return undefined;

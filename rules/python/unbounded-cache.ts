@@ -7,6 +7,7 @@ import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../
 import { captures, hasSplat, indentOf, keywordArgument, positionalArguments } from './ast';
 import { importsOf, type ImportMap } from './imports';
 import { unboundedCacheTrigger } from './unbounded-cache-trigger';
+import { StatementFindingsCache, topLevelStatements } from './statements';
 import { decoratorsOf, describeContainer, identifiersNamed, importedStateOf, sourceOf, moduleStateOf, sizeLimitDeclarations, type Container } from './module-state';
 import { importedContainers } from './imported-containers';
 
@@ -116,19 +117,44 @@ def geocode(address: str) -> dict:
 // ---------------------------------------------------------------------------------------------
 // Memoisation decorators
 
+const decoratorFindings = new StatementFindingsCache<Record<string, never>>();
+
 function checkCacheDecorators(ctx: RuleContext, tree: Tree, imports: ImportMap): void {
   const interesting = [...imports.names.entries()].some(([, q]) => /^(functools|streamlit|cachetools|async_lru)\b/.test(q));
   if (!interesting) return;
-  for (const node of decoratorsOf(tree)) {
-    const expr = node.namedChildren.find((c) => c?.type !== 'comment');
-    const definition = node.parent?.childForFieldName('definition');
-    if (!expr) continue;
-    if (expr.type === 'call') checkCacheCall(ctx, imports, expr, definition ?? undefined);
-    else checkBareCache(ctx, imports, expr, definition ?? undefined);
+  // A decorator's findings depend on its top-level statement's text, the imports and the options only: replayed
+  // from the per-statement cache while the statement is unchanged, so a keystroke in a module of a thousand cached
+  // functions re-checks one statement, not a thousand.
+  const decorators = decoratorsOf(tree);
+  const context = `${ctx.options.suggestedMaxsize}\u0000${ctx.options.suggestedMaxEntries}\u0000${JSON.stringify([...imports.names])}`;
+  let next = 0;
+  for (const statement of topLevelStatements(tree)) {
+    while (next < decorators.length && decorators[next].startIndex < statement.start) next++;
+    const inside: Node[] = [];
+    for (let i = next; i < decorators.length && decorators[i].startIndex < statement.end; i++) inside.push(decorators[i]);
+    if (inside.length === 0) continue;
+    next += inside.length;
+    decoratorFindings.check(ctx, statement, context, () => true, (report) => {
+      const sub: RuleContext = { ...ctx, report };
+      for (const node of inside) {
+        const expr = node.namedChildren.find((c) => c?.type !== 'comment');
+        const definition = node.parent?.childForFieldName('definition');
+        if (!expr) continue;
+        if (expr.type === 'call') checkCacheCall(sub, imports, expr, definition ?? undefined);
+        else checkBareCache(sub, imports, expr, definition ?? undefined);
+      }
+      return {};
+    });
   }
   // `fetch_cached = lru_cache(maxsize=None)(fetch)`: a cache applied without decorator syntax.
   const root = tree.rootNode;
-  for (const m of sourceOf(tree).matchAll(/\bmaxsize\s*=\s*None\b/g)) {
+  const text = sourceOf(tree);
+  for (const m of text.matchAll(/\bmaxsize\s*=\s*None\b/g)) {
+    // `@lru_cache(maxsize=None)` ending its line: the call's parent is the decorator, never a call; skip the lookup.
+    const lineStart = text.lastIndexOf('\n', m.index!) + 1;
+    const lineEnd = text.indexOf('\n', m.index!);
+    const after = text.slice(m.index! + m[0].length, lineEnd < 0 ? text.length : lineEnd);
+    if (/^[ \t]*@/.test(text.slice(lineStart, m.index!)) && /^\s*\)\s*(#.*)?$/.test(after)) continue;
     const at = root.startIndex + m.index!;
     const call = root.descendantForIndex(at, at + 7)?.parent?.parent?.parent;
     if (call?.type === 'call' && call.parent?.type === 'call' && call.parent.childForFieldName('function')?.id === call.id) {

@@ -132,6 +132,10 @@ def export_orders(request):
         'querysets passed to a `Paginator` or `paginate_queryset`, `.filter(pk=...)`/`.filter(id__in=...)` lookups, ' +
         'related managers (`order.items.all()`: rows of one parent) in loops and `list()`, and `len()` of plain lists. ' +
         '`len(qs)` is not reported when the same queryset is also iterated (then `len()` reuses the loaded rows). ' +
+        'Querysets scoped to one owner (an owner-like relation or `<relation>_id` compared with a variable: ' +
+        '`filter(project=project)`, `filter(user=request.user)`, `filter(document_id__in=ids)`) and grouped rows ' +
+        '(`values(...).annotate(...)`, `.aggregate(...)`) are reported only when they feed an export loop: one user\'s ' +
+        'or one parent\'s rows are usually few, while `filter(status=status)` keeps most of a table and is still reported. ' +
         'A loop counts as an export when its body writes (`writerow`, `write`), yields, or appends to a list that ' +
         'is returned or passed to a response; loops that update rows are left to other checks. Querysets are ' +
         'recognised as in n-plus-one: a manager chain, a variable or same-module helper bound to one. See also ' +
@@ -158,7 +162,7 @@ def export_orders(request):
           const local: Reporter = { report };
           const iterations = iterationsIn(tree, statement.text, statement.start);
           if (django) {
-            checkCalls(local, tree, statement, canFix, chunkSize);
+            checkCalls(local, tree, statement, iterations, canFix, chunkSize);
             checkExportLoops(local, tree, iterations, canFix, chunkSize);
           }
           if (sqlalchemy) checkSqlAlchemyExports(local, tree, iterations);
@@ -179,12 +183,12 @@ const CANDIDATE = /\b(?:len|list|tuple|\w*Serializer|for)\b/;
 const findingsCache = new StatementFindingsCache<OutsideReads>();
 
 /** `len(qs)`, `list(qs)`, `OrderSerializer(qs, many=True)`. */
-function checkCalls(ctx: Reporter, tree: Tree, statement: TopLevelStatement, canFix: boolean, chunkSize: number): void {
+function checkCalls(ctx: Reporter, tree: Tree, statement: TopLevelStatement, iterations: readonly Iteration[], canFix: boolean, chunkSize: number): void {
   for (const call of callsNamed(tree, statement.text, /\b(?:len|list|tuple|\w*Serializer)\b/g, statement.start)) {
     const name = calleeName(call) ?? '';
     const isBuiltin = call.childForFieldName('function')?.type === 'identifier';
     if (isBuiltin && name === 'len') checkLen(ctx, call, canFix);
-    else if (isBuiltin && (name === 'list' || name === 'tuple')) checkList(ctx, call, canFix, chunkSize);
+    else if (isBuiltin && (name === 'list' || name === 'tuple')) checkList(ctx, tree, call, iterations, canFix, chunkSize);
     else if (name.endsWith('Serializer')) checkSerializer(ctx, call);
   }
 }
@@ -198,7 +202,7 @@ function checkLen(ctx: Reporter, call: Node, canFix: boolean): void {
     counted = unparenthesize(positionalArguments(counted)[0]);
   }
   const info = querysetOf(counted);
-  if (!info || info.sliced || info.iterator !== 'none' || info.singleRow || info.materialized) return;
+  if (!info || info.sliced || info.iterator !== 'none' || info.singleRow || info.materialized || info.scoped || info.compact) return;
   // When the queryset is also iterated, len() fills the cache the loop then reuses: one query either way.
   if (consumedElsewhere(info, call, counted)) return;
   const receiver = ['call', 'identifier', 'attribute', 'subscript', 'parenthesized_expression'].includes(counted.type) ? counted.text : `(${counted.text})`;
@@ -214,7 +218,7 @@ function checkLen(ctx: Reporter, call: Node, canFix: boolean): void {
   });
 }
 
-function checkList(ctx: Reporter, call: Node, canFix: boolean, chunkSize: number): void {
+function checkList(ctx: Reporter, tree: Tree, call: Node, iterations: readonly Iteration[], canFix: boolean, chunkSize: number): void {
   const args = positionalArguments(call);
   if (args.length !== 1) return;
   const parent = call.parent?.parent;
@@ -222,6 +226,8 @@ function checkList(ctx: Reporter, call: Node, canFix: boolean, chunkSize: number
   const source = unparenthesize(args[0]);
   const info = querysetOf(source);
   if (!isUnbounded(info, call) || info.materialized) return;
+  // One owner's rows (or grouped rows) are reported only when the list feeds an export loop.
+  if ((info.scoped || info.compact) && !feedsExport(tree, call, iterations)) return;
   const fix = canFix ? listToIteratorFix(call, source, chunkSize) : undefined;
   ctx.report({
     start: call.startIndex,
@@ -229,6 +235,18 @@ function checkList(ctx: Reporter, call: Node, canFix: boolean, chunkSize: number
     message: `Loads every ${rowsOf(info)} into memory at once: iterate with .iterator() or paginate`,
     detail: `${calleeName(call)}() of an unsliced queryset builds a model instance for every row before the code uses the first. Iterate with .iterator(chunk_size=${chunkSize}), slice it, or paginate.`,
     fixes: fix ? [fix] : [],
+  });
+}
+
+/** `rows = list(qs)` later iterated by a loop that writes an export. */
+function feedsExport(tree: Tree, call: Node, iterations: readonly Iteration[]): boolean {
+  const assignment = call.parent;
+  const target = assignment?.type === 'assignment' && assignment.childForFieldName('right')?.id === call.id ? assignment.childForFieldName('left') : undefined;
+  if (target?.type !== 'identifier') return false;
+  const scope = scopeOf(call);
+  return iterations.some((it) => {
+    const iterable = unparenthesize(it.iterable);
+    return iterable.type === 'identifier' && iterable.text === target.text && scopeOf(it.node).id === scope.id && it.node.startIndex > call.endIndex && exportKind(tree, it) === 'export';
   });
 }
 
@@ -260,7 +278,7 @@ function checkSerializer(ctx: Reporter, call: Node): void {
   const data = positionalArguments(call)[0] ?? keywordArgument(call, 'instance');
   if (!data) return;
   const info = querysetOf(data);
-  if (!isUnbounded(info, call) || info.materialized) return;
+  if (!isUnbounded(info, call) || info.materialized || info.scoped) return;
   ctx.report({
     start: data.startIndex,
     end: data.endIndex,
@@ -277,7 +295,7 @@ function checkExportLoops(ctx: Reporter, tree: Tree, iterations: readonly Iterat
     const info = querysetOf(iterable);
     if (!isUnbounded(info, iteration.node) || info.materialized) continue;
     const output = exportKind(tree, iteration);
-    if (!output) continue;
+    if (!output || (output === 'response' && (info.scoped || info.compact))) continue;
     // Never proven: on PostgreSQL .iterator() reads through a server-side cursor, which fails outside a transaction
     // behind PgBouncer in transaction pooling (Heroku's and Render's usual setup) unless DISABLE_SERVER_SIDE_CURSORS is set.
     // Also unsafe when the queryset is used elsewhere (those uses run their own query) or prefetches.

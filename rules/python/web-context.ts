@@ -6,7 +6,7 @@
 import { pythonModules } from '../../analysis/python/module-graph';
 import type { Node, Tree } from 'web-tree-sitter';
 import type { ProjectInfo, RuleContext } from '../api';
-import { ancestor, captures, stringValue } from './ast';
+import { ancestor, captures, nodesAtText, stringValue } from './ast';
 import { importsOf, type ImportedName, type ImportMap } from './imports';
 
 export const WEB_FRAMEWORKS = ['django', 'rest_framework', 'flask', 'fastapi', 'starlette', 'quart', 'litestar'];
@@ -128,6 +128,10 @@ export interface StartHook {
 }
 
 const HOOK_QUERY = '(function_definition name: (identifier) @name) @fn';
+/** Decorators hookLabel recognises (by their last name). */
+const HOOK_DECORATORS = /on_event|before_first_request|before_serving|asynccontextmanager/;
+/** Function names hookLabel recognises without a decorator or a registration. */
+const HOOK_NAMES = new Set(['ready', 'create_app', 'make_app', 'post_fork', 'post_worker_init']);
 
 /**
  * Functions that run when a web worker starts: FastAPI/Starlette startup handlers and lifespans,
@@ -136,16 +140,11 @@ const HOOK_QUERY = '(function_definition name: (identifier) @name) @fn';
  */
 export function appStartHooks(ctx: RuleContext, tree: Tree): StartHook[] {
   const hooks: StartHook[] = [];
-  const byName = new Map<string, Node[]>();
-  for (const { node, name } of captures(tree, HOOK_QUERY)) {
-    if (name !== 'fn') continue;
-    const fnName = node.childForFieldName('name')!.text;
-    byName.set(fnName, [...(byName.get(fnName) ?? []), node]);
-  }
-
   // Functions named where the framework is told about them: lifespan=..., on_startup=[...], add_event_handler("startup", f).
+  // Looked for only when the text names one (a query over every call costs tens of ms per keystroke in a big module).
   const registered = new Map<string, string>();
-  for (const { node } of captures(tree, '(call arguments: (argument_list)) @call')) {
+  const registers = /lifespan|on_startup|add_event_handler/.test(ctx.file.text);
+  for (const { node } of registers ? captures(tree, '(call arguments: (argument_list)) @call') : []) {
     const callee = lastName(node.childForFieldName('function') ?? undefined);
     for (const arg of node.childForFieldName('arguments')?.namedChildren ?? []) {
       if (arg?.type !== 'keyword_argument') continue;
@@ -162,6 +161,16 @@ export function appStartHooks(ctx: RuleContext, tree: Tree): StartHook[] {
     }
   }
 
+  // Without a hook decorator in the text, only these names (or registered ones) can be hooks: their definitions
+  // are found by text, and no other function is visited.
+  const definitions = HOOK_DECORATORS.test(ctx.file.text)
+    ? captures(tree, HOOK_QUERY).filter((c) => c.name === 'fn').map((c) => c.node)
+    : [...new Set([...HOOK_NAMES, ...registered.keys()])].flatMap((name) => definitionsNamed(tree, ctx.file.text, name)).sort((a, b) => a.startIndex - b.startIndex);
+  const byName = new Map<string, Node[]>();
+  for (const node of definitions) {
+    const fnName = node.childForFieldName('name')!.text;
+    byName.set(fnName, [...(byName.get(fnName) ?? []), node]);
+  }
   for (const [fnName, fns] of byName) {
     for (const fn of fns) {
       const label = hookLabel(ctx, fn, fnName, registered);
@@ -169,6 +178,16 @@ export function appStartHooks(ctx: RuleContext, tree: Tree): StartHook[] {
     }
   }
   return hooks;
+}
+
+/** Every `def name(` of the module (at any depth), found from the text: microseconds, where a query walks the tree. */
+export function definitionsNamed(tree: Tree, text: string, name: string): Node[] {
+  const out: Node[] = [];
+  for (const keyword of nodesAtText(tree, text, new RegExp(`\\bdef\\s+${escapeRegExp(name)}\\s*[(\\[]`, 'g'))) {
+    const def = keyword.parent;
+    if (def?.type === 'function_definition' && def.childForFieldName('name')?.text === name) out.push(def);
+  }
+  return out;
 }
 
 function hookLabel(ctx: RuleContext, fn: Node, fnName: string, registered: ReadonlyMap<string, string>): string | undefined {

@@ -6,7 +6,7 @@ import { clip } from '../shared/format';
 import { ts } from 'ts-morph';
 import { defineRule, type RuleContext } from '../api';
 import { isFunctionNode, methodCall, unwrap } from './ast';
-import { batchedForm, ormCalls, queryResultSource, ORM_LABEL, type OrmCall } from './orm';
+import { batchedForm, ORM_READ_WORD, ormCalls, queryResultSource, ORM_LABEL, type OrmCall } from './orm';
 
 const ITERATION_METHODS = new Set(['map', 'forEach', 'flatMap', 'filter', 'reduce', 'some', 'every', 'find', 'findIndex']);
 
@@ -25,7 +25,8 @@ export default defineRule({
     kinds: ['typescript', 'javascript'],
     defaultSeverity: 'warning',
     fix: 'none',
-    trigger: /\bfor\b|while|forEach|\.map\(|flatMap|reduce/,
+    // A loop and an ORM read method by name (ormCalls recognises nothing else): most TS/JS files have a loop.
+    trigger: { test: (text) => /\bfor\b|while|forEach|\.map\(|flatMap|reduce/.test(text) && ORM_READ_WORD.test(text) },
     docs: {
       summary: 'A database query run once per row of another query (N+1), in TypeScript/JavaScript.',
       whatItDoes:

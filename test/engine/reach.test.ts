@@ -19,8 +19,10 @@ const OFFLINE = [
   'scripts/backfill.py',
   'shop/management/commands/export_all.py',
   'notebooks/explore.py',
+  'seed_all_data.py',
+  'shop/populate_demo.py',
 ];
-const PRODUCTION = ['shop/views.py', 'shop/pagination.py', 'scripts/worker.py', 'shop/management/commands/runworker.py', 'shop/testimonials.py'];
+const PRODUCTION = ['shop/views.py', 'shop/pagination.py', 'scripts/worker.py', 'shop/management/commands/runworker.py', 'shop/testimonials.py', 'shop/seeding.py'];
 
 const DEPLOY = {
   'requirements.txt': 'Django==4.2\ndjangorestframework==3.15\ngunicorn==21.2.0\n',

@@ -32,22 +32,20 @@ describe('reliability: fix safety', () => {
 
   it('temp-file-leak offers no fix where the path reaches queued work or escapes, an unsafe one where a use is unknown', () => {
     assert.deepEqual(safetyByLine('temp-file-leak', escapes), {
-      21: 'none', // mail import: the path goes into a document handed to consume_file.s(...)
-      31: 'none', // the path, inside a dict, goes to render_preview.delay(...)
       41: 'unsafe', // an SSL certificate in connect_args of an engine kept on self
       49: 'none', // returned inside a dict
       59: 'safe', // only subprocess.run and open use it: proven finished
     });
-    const mail = analyze('temp-file-leak', escapes).find((f) => f.range.start.line === 20)!;
-    assert.match(mail.message, /delete it after consume_file\.s\(\)/);
-    assert.match(mail.detail!, /is handed to consume_file\.s\(\) and never deleted/);
+    // Lines 21 and 31 hand the path to tasks defined outside the workspace (consume_file.s, render_preview.delay):
+    // the task owns the file, so nothing is reported there, and no fix could delete it too soon.
+    assert.ok(!analyze('temp-file-leak', escapes).some((f) => f.range.start.line === 20 || f.range.start.line === 30));
   });
 
   it('temp-file-leak follows the path into functions of the same module', () => {
     const helpers = path.join(FIXTURES_ROOT, 'temp-file-leak', 'helpers.py');
     assert.deepEqual(safetyByLine('temp-file-leak', helpers), {
       23: 'safe', // write_rows() only opens and writes it
-      33: 'none', // queue_indexing() hands it to index_file.delay()
+      // 33: queue_indexing() hands it to index_file.delay(), a task outside the workspace: not reported
     });
   });
 

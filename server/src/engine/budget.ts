@@ -7,6 +7,7 @@ import { estimateDeploys, type DeployEstimate } from '../../../rules/budget/esti
 import { unestimatedDeploys, type UnestimatedDeploy } from '../../../rules/budget/unestimated';
 import { joinRoot } from '../../../analysis/projects';
 import { fixUntilStable } from './fixes';
+import { hashBytes } from './read';
 import type { FileResult } from './types';
 import type { Workspace } from './workspace';
 
@@ -53,9 +54,14 @@ function projectBudgets(
   results: readonly FileResult[],
   options: { hostCpus?: number; baselines?: string[] },
 ): DeployBudget[] {
+  // The files the estimate reads: a fix elsewhere cannot change it (the same files with the same texts give
+  // the same estimate), so only these are fixed for the "after" figure. Fixing every file with a fixable finding
+  // re-analysed views and models for nothing (half a second on a real repository).
+  const read = new Set<string>();
+  const recording: ProjectInfo = { ...project, readFile: (rel) => (read.add(rel), project.readFile(rel)) };
   let before: DeployEstimate[];
   try {
-    before = estimateDeploys(project, options);
+    before = estimateDeploys(recording, options);
   } catch {
     return []; // the memory-budget rule reports its own failures; the report just goes without budgets
   }
@@ -63,11 +69,16 @@ function projectBudgets(
 
   const fixedTexts = new Map<string, string>();
   for (const result of results) {
-    if (!result.findings.some((f) => f.fixes.length)) continue;
+    const projectPath = workspace.projectOf(result.relPath).relPath;
+    if (!read.has(projectPath) || !result.findings.some((f) => f.fixes.length)) continue;
     const text = workspace.project.readFile(result.relPath);
     if (text === undefined) continue;
-    const fixed = fixUntilStable(text, (t) => workspace.analyzeText(result.path, t).findings, { unsafe: true }).text;
-    if (fixed !== text) fixedTexts.set(workspace.projectOf(result.relPath).relPath, fixed);
+    // The scan's findings are those of this text when its bytes are the ones analysed: no second analysis for the
+    // first pass.
+    // (Not with a BOM: the scan analysed the text without it, so its offsets are one less.)
+    const scanned = result.contentHash !== undefined && !text.startsWith('\uFEFF') && result.contentHash === hashBytes(Buffer.from(text, 'utf8'));
+    const fixed = fixUntilStable(text, (t) => (scanned && t === text ? result.findings : workspace.analyzeText(result.path, t).findings), { unsafe: true }).text;
+    if (fixed !== text) fixedTexts.set(projectPath, fixed);
   }
   let after: DeployEstimate[] = [];
   if (fixedTexts.size) {

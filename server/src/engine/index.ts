@@ -4,3 +4,4 @@ export { scanParallel } from './parallel-scan';
 export { buildReport } from './report';
 export { initParsers } from './parsers';
 export type { Finding, FileResult, Note } from './types';
+export { workspaceBudgets } from './budget';

@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import { classify } from './classify';
 import type { FileResult } from './types';
 import type { DiscoveredFile } from './discover';
 import type { Workspace } from './workspace';
@@ -51,16 +52,31 @@ export async function scanParallel(workspace: Workspace, targets: readonly strin
     projectFiles: workspace.projectFiles,
   };
   const results: FileResult[] = new Array(files.length);
-  let next = 0;
   let done = 0;
-  const takeBatch = (): [number, number] | undefined => {
-    if (next >= files.length || options.isCancelled?.()) return undefined;
-    const start = next;
-    next = Math.min(files.length, next + BATCH);
-    return [start, next];
+  // Two queues: TS/JS files go to the workers first, the rest (Python, configs) to the main thread first, so
+  // usually only one thread loads the TypeScript compiler and its ASTs (about 300 ms of CPU and 50-100 MB each);
+  // a thread whose queue is empty takes from the other one.
+  const queues = { script: [] as number[], other: [] as number[] };
+  files.forEach((f, i) => (isScript(f.relPath) ? queues.script : queues.other).push(i));
+  const cursor = { script: 0, other: 0 };
+  const batches = new Map<number, number[]>();
+  let nextBatchId = 0;
+  const takeBatch = (prefer: 'script' | 'other'): [number, number[]] | undefined => {
+    if (options.isCancelled?.()) return undefined;
+    for (const q of prefer === 'script' ? (['script', 'other'] as const) : (['other', 'script'] as const)) {
+      if (cursor[q] >= queues[q].length) continue;
+      const indices = queues[q].slice(cursor[q], cursor[q] + BATCH);
+      cursor[q] += indices.length;
+      const id = nextBatchId++;
+      batches.set(id, indices);
+      return [id, indices];
+    }
+    return undefined;
   };
-  const record = (start: number, batch: FileResult[]) => {
-    batch.forEach((r, i) => (results[start + i] = r));
+  const record = (id: number, batch: FileResult[]) => {
+    const indices = batches.get(id)!;
+    batches.delete(id);
+    batch.forEach((r, i) => (results[indices[i]] = r));
     done += batch.length;
     options.onProgress?.({ done, total: files.length });
   };
@@ -68,9 +84,9 @@ export async function scanParallel(workspace: Workspace, targets: readonly strin
   // The main thread analyses too (it has the engine loaded already), so N cores need N-1 workers:
   // one engine copy fewer in memory.
   const mainThread = async () => {
-    for (let batch = takeBatch(); batch; batch = takeBatch()) {
-      const [start, end] = batch;
-      record(start, files.slice(start, end).map((f) => workspace.analyzeFile(f.path)));
+    for (let batch = takeBatch('other'); batch; batch = takeBatch('other')) {
+      const [id, indices] = batch;
+      record(id, indices.map((i) => workspace.analyzeFile(files[i].path)));
       await new Promise((r) => setImmediate(r)); // let worker messages in
     }
   };
@@ -81,9 +97,9 @@ export async function scanParallel(workspace: Workspace, targets: readonly strin
       // queued: it never waits for the main thread to come round.
       let inFlight = 0;
       const fill = () => {
-        for (let batch = inFlight < WORKER_QUEUE ? takeBatch() : undefined; batch; batch = inFlight < WORKER_QUEUE ? takeBatch() : undefined) {
+        for (let batch = inFlight < WORKER_QUEUE ? takeBatch('script') : undefined; batch; batch = inFlight < WORKER_QUEUE ? takeBatch('script') : undefined) {
           inFlight++;
-          w.postMessage({ start: batch[0], paths: files.slice(batch[0], batch[1]).map((f) => f.path) });
+          w.postMessage({ start: batch[0], paths: batch[1].map((i) => files[i].path) });
         }
         if (inFlight === 0) void w.terminate().then(() => resolve());
       };
@@ -100,6 +116,11 @@ export async function scanParallel(workspace: Workspace, targets: readonly strin
 
   await Promise.all([mainThread(), ...Array.from({ length: workerCount - 1 }, worker)]);
   return results.filter((r) => r !== undefined);
+}
+
+function isScript(relPath: string): boolean {
+  const kind = classify(relPath)?.kind;
+  return kind === 'typescript' || kind === 'javascript';
 }
 
 /** The bundled worker next to the bundle, or the TypeScript source under tsx (tests, scripts). */

@@ -35,7 +35,7 @@ export interface Finding {
   fixes: Fix[];
 }
 
-export type NoteKind = 'binary' | 'too-large' | 'undecodable' | 'unreadable' | 'syntax-error' | 'rule-error'
+export type NoteKind = 'binary' | 'too-large' | 'undecodable' | 'unreadable' | 'generated' | 'syntax-error' | 'rule-error'
   // a FIFO, device or directory where a file was expected; a symlink out of the workspace; a fix not written
   | 'not-regular' | 'outside-workspace' | 'not-fixed';
 

@@ -16,8 +16,9 @@ import { discoverFiles, type DiscoveredFile } from './discover';
 const DEPENDENCY_MANIFESTS = /(^|\/)(Pipfile|poetry\.lock|setup\.cfg|setup\.py)$/;
 import { initParsers } from './parsers';
 import { readSourceFile } from './read';
+import { generatedReason } from './generated';
 import { isInside, outsideMessage } from './safe-read';
-import type { FileResult } from './types';
+import type { FileResult, NoteKind } from './types';
 
 export interface WorkspaceOptions {
   root: string;
@@ -119,6 +120,10 @@ export class Workspace {
     const relPath = this.relPath(absPath);
     const override = this.options.readOverride?.(absPath);
     if (override !== undefined) return this.analyzeText(absPath, override);
+    const kind = classify(relPath)?.kind;
+    const skip = (kind: NoteKind, message: string): FileResult => ({ path: absPath, relPath, findings: [], skipped: true, notes: [{ kind, path: absPath, relPath, message }] });
+    const vendored = kind && generatedReason(relPath, kind);
+    if (vendored) return skip('generated', `skipped: ${vendored}`);
     // A path under the root that a symlinked folder leads out of it is not the workspace's (a path named
     // outside the root on the command line is read: the user asked for it).
     const lexical = path.relative(this.root, absPath);
@@ -126,9 +131,9 @@ export class Workspace {
     const read = namedInside && !isInside(this.root, absPath)
       ? { ok: false as const, reason: 'outside-workspace' as const, message: outsideMessage(this.root) }
       : readSourceFile(absPath, this.config.maxFileSizeMb * 1048576);
-    if (!read.ok) {
-      return { path: absPath, relPath, findings: [], skipped: true, notes: [{ kind: read.reason, path: absPath, relPath, message: read.message }] };
-    }
+    if (!read.ok) return skip(read.reason, read.message);
+    const generated = kind && generatedReason(relPath, kind, read.text);
+    if (generated) return skip('generated', `skipped: ${generated}`);
     return { ...this.analyzeText(absPath, read.text), contentHash: read.contentHash };
   }
 

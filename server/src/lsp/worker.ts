@@ -18,6 +18,18 @@ import { TrackedDocument } from './documents';
 import { isInside } from './uri';
 import type { FixAllReply, FolderRef, FolderState, FromWorker, LintReply, Request, ScanJobMessage, ToWorker } from './worker-protocol';
 
+/**
+ * Scan order: deploy and config files, then Python (views, settings, tasks and APIs first), then TS/JS, so the
+ * first problems show within the first second of a long scan (config files are small, views are where most
+ * findings are) and the TypeScript compiler loads only when the rest is done. Results do not depend on the order.
+ */
+function scanRank(relPath: string): number {
+  const kind = classify(relPath)?.kind;
+  if (kind === 'python') return /(^|\/)(views?|api|settings|tasks|serializers?|apps|wsgi|asgi|main|app)(\/|\.py$)|\/views\//.test(relPath) ? 1 : 2;
+  if (kind === 'typescript' || kind === 'javascript') return 3;
+  return 0;
+}
+
 export class AnalysisHost {
   private readonly workspaces = new Map<string, { ref: FolderRef; ws?: Workspace; state: FolderState }>();
   private readonly docs = new Map<string, TrackedDocument>();
@@ -238,6 +250,8 @@ export class AnalysisHost {
     const files = discovered
       .filter((f) => !skip.has(f.path))
       .filter((f) => !targets || targets.some((t) => isInside(f.path, t)) || (job.withDependents && isDependent(f.relPath)))
+      .map((f, i) => ({ path: f.path, rank: scanRank(f.relPath), i }))
+      .sort((a, b) => a.rank - b.rank || a.i - b.i)
       .map((f) => f.path);
     this.post({ type: 'list', jobId: job.jobId, files });
     for (const file of files) {
