@@ -119,7 +119,16 @@ export interface FixSpec {
 export interface ReportSpec {
   start: number;
   end: number;
+  /**
+   * The headline, one line of at most ~100 characters (the Problems panel cuts longer ones): what the
+   * code does and what it costs, then what to do. "Loads up to 10000 rows per request: use pages of 100".
+   */
   message: string;
+  /**
+   * The rest, shown in the hover, JSON and SARIF: why it costs memory, the figures and where they come
+   * from, the alternatives. Plain sentences; `code` in backticks.
+   */
+  detail?: string;
   fixes?: FixSpec[];
 }
 

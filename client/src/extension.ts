@@ -23,6 +23,7 @@ import {
 } from '../../server/src/lsp/protocol';
 import { showBudgetBreakdown } from './budget-command';
 import { ReportPanel } from './report-view';
+import { showServerInfo } from './server-info';
 import { StatusBar } from './status-bar';
 
 /** Files memlint analyses: by language and by the names of deploy files that have no language of their own. */
@@ -114,6 +115,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       else await c.restart();
     }),
     vscode.commands.registerCommand('memlint.showOutput', () => output.show(true)),
+    vscode.commands.registerCommand('memlint.showServerInfo', () => showServerInfo(c, output, String(context.extension.packageJSON.version ?? ''))),
     vscode.commands.registerCommand(ShowDocumentationCommand, (ruleId: string, href?: string) => showDocumentation(context, ruleId, href)),
     vscode.commands.registerCommand(ShowBudgetCommand, showBudgetBreakdown),
   );

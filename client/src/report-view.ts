@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { esc } from '../../rules/shared/html-escape';
+import { BUDGET_CHART_CSS, budgetChartSvg, budgetLegendHtml, chartSummary } from '../../server/src/report/budget-chart';
 import {
   ApplyFixRequest,
   ReportRequest,
@@ -142,6 +143,8 @@ export function render(report: WorkspaceReport | undefined, error: string | unde
   .muted { opacity: 0.75; } .error { color: var(--vscode-errorForeground); }
   .box { border: 1px solid var(--vscode-editorWidget-border, #8884); padding: 6px 10px; margin: 8px 0; border-radius: 3px; }
   .toolbar { margin: 8px 0 4px; }
+  .budget { border: 1px solid var(--vscode-editorWidget-border, #8884); padding: 6px 10px; margin: 8px 0; border-radius: 3px; }
+  ${BUDGET_CHART_CSS}
 </style></head>
 <body>
 ${body}
@@ -175,8 +178,20 @@ ${t.bySeverity.error} errors · ${t.bySeverity.warning} warnings · ${t.bySeveri
   if (r.configErrors.length) {
     parts.push(`<div class="box error"><strong>Configuration errors</strong> (those folders are not analysed):<ul>${r.configErrors.map((e) => `<li>${esc(e)}</li>`).join('')}</ul></div>`);
   }
+  const charts = r.budgetCharts ?? [];
+  const unestimated = r.unestimated ?? [];
+  if (r.budget.length || charts.length || unestimated.length) parts.push('<h2>Memory budget</h2>');
+  charts.forEach((c, i) => {
+    const over = c.limitMb !== undefined && c.now.totalMb > c.limitMb;
+    parts.push(`<div class="budget"><strong>${esc(c.label)}</strong> <span class="${over ? 'error' : 'muted'}">${esc(chartSummary(c).slice(c.label.length + 2))}</span>`);
+    parts.push(budgetChartSvg(c, `budget-${i}`), budgetLegendHtml(c), '</div>');
+  });
+  for (const u of unestimated) {
+    const where = u.uri && u.relPath ? location(u.uri, `${u.relPath}${u.line ? `:${u.line}` : ''}`, { range: { start: { line: Math.max(0, (u.line ?? 1) - 1), character: 0 }, end: { line: Math.max(0, (u.line ?? 1) - 1), character: 0 } } }) : '';
+    parts.push(`<div class="budget"><strong>${esc(u.label)}</strong> <span class="muted">not estimated</span><br>${where}${where ? ': ' : ''}${esc(u.reason)}</div>`);
+  }
   if (r.budget.length) {
-    parts.push('<h2>Memory budget</h2><table><tr><th>Where</th><th>Estimate</th></tr>');
+    parts.push('<table><tr><th>Where</th><th>Over budget</th></tr>');
     for (const b of r.budget) parts.push(`<tr><td>${location(b.uri, b.relPath, b)}</td><td>${esc(b.message)}</td></tr>`);
     parts.push('</table>');
   }
@@ -197,7 +212,7 @@ ${t.bySeverity.error} errors · ${t.bySeverity.warning} warnings · ${t.bySeveri
         const fixes = f.fixes
           .map((x, i) => `<button title="${x.safety === 'unsafe' ? 'Changes behaviour: review the result' : 'Safe fix'}" data-msg="${attr({ type: 'fix', uri: file.uri, ruleId: f.ruleId, range: f.range, fixIndex: i })}">${esc(x.title)}${x.safety === 'unsafe' ? ' ⚠' : ''}</button>`)
           .join('');
-        parts.push(`<tr><td>${location(file.uri, `${f.range.start.line + 1}:${f.range.start.character + 1}`, f)}</td><td>${severity(f.severity)} ${esc(f.ruleId)}</td><td>${esc(f.message)}</td><td>${fixes}</td></tr>`);
+        parts.push(`<tr><td>${location(file.uri, `${f.range.start.line + 1}:${f.range.start.character + 1}`, f)}</td><td>${severity(f.severity)} ${esc(f.ruleId)}</td><td>${f.detail ? `<details><summary>${esc(f.message)}</summary><span class="muted">${esc(f.detail)}</span></details>` : esc(f.message)}</td><td>${fixes}</td></tr>`);
       }
       if (file.findings.length > MAX_FINDINGS_PER_FILE) parts.push(`<tr><td colspan="4" class="muted">… ${file.findings.length - MAX_FINDINGS_PER_FILE} more in this file (see the Problems panel)</td></tr>`);
     }

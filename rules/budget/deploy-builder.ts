@@ -94,6 +94,7 @@ export class DeployBuilder {
       if (!RUNNERS.has(command.program)) deploy.processes.push({ command, file, cwd, via, launchers, root });
       return;
     }
+    if (next.length === 0) deploy.unfollowed ??= unfollowed(command, file);
     const resident = RESIDENT_LAUNCHERS.has(command.program) ? [...launchers, command.program] : launchers;
     for (const n of next) this.addProcesses(deploy, n.command, n.file, n.cwd, [...via, n.via], depth + 1, resident, root);
   }
@@ -182,4 +183,16 @@ export function supervisordCommands(text: string): StartCommand[] {
 function nextSection(text: string, from: number): number {
   const m = /^\[/m.exec(text.slice(from));
   return m ? from + m.index : text.length;
+}
+
+/** Why a command that runs something else (an npm script, a shell script, a Procfile) gave no process. */
+function unfollowed(command: StartCommand, file: string): NonNullable<Deploy['unfollowed']> {
+  const words = [command.programWord.value, ...command.args.slice(0, 3).map((a) => a.value)];
+  const shown = words.join(' ') + (command.args.length > 3 ? ' …' : '');
+  const why = ['npm', 'yarn', 'pnpm', 'bun'].includes(command.program)
+    ? 'the package.json script it runs is missing or runs nothing memlint knows'
+    : command.program === 'honcho' || command.program === 'foreman'
+      ? 'the Procfile it runs is missing or empty'
+      : 'the script it runs is not in the workspace, so memlint cannot see what it starts';
+  return { file, start: command.programWord.start, command: shown, why };
 }

@@ -46,4 +46,6 @@ export interface Deploy {
   herokuDyno?: { mb: number; cores: number };
   /** The platform's runtime, when its file says (render.yaml `runtime`: python, node, docker...). */
   runtime?: string;
+  /** The first start command that led nowhere memlint can follow, and why (reported instead of a budget). */
+  unfollowed?: { file: string; start: number; command: string; why: string };
 }

@@ -26,8 +26,17 @@ interface CacheEntry {
 const MAX_CACHED_WORKSPACES = 20;
 const cache = new Map<string, CacheEntry>();
 
-/** Every deploy of the workspace; the result is reused until a file it was built from changes. */
+/** Every deploy of the workspace with a process memlint follows; the result is reused until a file it was built from changes. */
 export function findDeploys(ws: Workspace): Deploy[] {
+  return allDeploys(ws).filter((d) => d.processes.length > 0);
+}
+
+/** Deploys whose start command led nowhere memlint can follow (a missing script, an npm script not defined). */
+export function deploysNotFollowed(ws: Workspace): Deploy[] {
+  return allDeploys(ws).filter((d) => d.processes.length === 0 && d.unfollowed);
+}
+
+function allDeploys(ws: Workspace): Deploy[] {
   const files = ws.deployFiles();
   const key = `${files.map((f) => f.relPath).join('\u0000')}|${ws.memoryLimitMb}`;
   const hit = cache.get(key);
@@ -53,7 +62,7 @@ function search(ws: Workspace, files: { relPath: string; type: string }[]): Depl
   for (const f of of('package-json')) if (!b.claimed.has(f)) readStandalonePackage(b, f);
   const fallback = configuredLimit(ws.memoryLimitMb);
   for (const d of b.deploys) d.limit ??= fallback;
-  return b.deploys.filter((d) => d.processes.length > 0);
+  return b.deploys;
 }
 
 function textHash(text: string | undefined): number {

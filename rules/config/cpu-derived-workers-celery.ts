@@ -10,7 +10,7 @@ import { celeryWorkers } from '../budget/celery-concurrency';
 import { classifyDeployFile, Workspace } from '../budget/deploy-files';
 import { findDeploys, type Deploy, type DeployProcess } from '../budget/deploys';
 import { celeryWorkerWord } from './commands';
-import { HOST_CPUS, perWorkerCost, totalCost } from './cpu-derived-workers-common';
+import { copiesCost, HOST_CPUS, perWorkerCost, totalCost } from './cpu-derived-workers-common';
 
 /** A file that may start a celery worker itself (the words may sit on separate lines of a list) or through a script, supervisord or honcho. */
 function mayStartCelery(text: string): boolean {
@@ -69,10 +69,11 @@ function report(ctx: RuleContext, ws: Workspace, deploy: Deploy, proc: DeployPro
   ctx.report({
     start: elsewhere ? elsewhere.start : word.start,
     end: elsewhere ? elsewhere.end : word.end,
-    message:
+    message: `Celery forks a pool process per host CPU (${HOST_CPUS} CPUs → ${n}, ${copiesCost(n + 1, 'python').replace(' of app copies', '')}): add ${flag}`,
+    detail:
       `Starts a celery worker${where} without --concurrency: Celery forks one pool process per CPU the container reports, the host's, ` +
       `not the plan's share (e.g. ${HOST_CPUS} CPUs → ${n} pool processes plus the main one), each a full copy of the app ` +
-      `(${perWorkerCost('python')}, ${totalCost(n + 1, 'python')}); add ${flag} or set worker_concurrency`,
+      `(${perWorkerCost('python')}, ${totalCost(n + 1, 'python')}). Add ${flag} or set worker_concurrency.`,
     fixes: edit ? [{ title: `Add ${flag}`, edits: [edit] }] : [],
   });
 }

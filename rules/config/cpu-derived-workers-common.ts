@@ -36,6 +36,20 @@ export function totalCost(n: number, runtime: 'python' | 'node'): string {
   return `about ${mb >= 1000 ? `${+(mb / 1000).toFixed(1)} GB` : `${mb} MB`} for ${n}`;
 }
 
+/** "~379 MB of app copies" (headlines). */
+export function copiesCost(n: number, runtime: 'python' | 'node'): string {
+  const mb = Math.round(n * PER_WORKER_MB[runtime]);
+  return `~${mb >= 1000 ? `${+(mb / 1000).toFixed(1)} GB` : `${mb} MB`} of app copies`;
+}
+
+/** " (8 CPUs → 17, ~805 MB)" or "" (headlines). */
+export function cpuEstimate(estimate: number | undefined, runtime: 'python' | 'node'): string {
+  return estimate === undefined ? '' : ` (${HOST_CPUS} CPUs → ${estimate}, ${copiesCost(estimate, runtime).replace(' of app copies', '')})`;
+}
+
+/** What the detail says about a count taken from the CPU count. */
+export const CPU_COUNT_WHY = "In a container the CPU count is the host's, not the plan's share, and each worker is a full copy of the app";
+
 /** Shell text that asks for the CPU count: `$(nproc)`, `` `nproc` ``, getconf, /proc/cpuinfo, a Python one-liner. */
 export const CPU_PROBE = /\bnproc\b|_NPROCESSORS_ONLN|cpu_count|\/proc\/cpuinfo|hw\.ncpu|os\.cpus\(\)/;
 
@@ -52,5 +66,5 @@ export function estimatePhrase(estimate: number | undefined, unit = 'workers'): 
 /** pm2's per-CPU instance counts: `max`/`0` one per CPU, `-1` all CPUs but one. */
 export function pm2PerCpuPhrase(value: string | number): string {
   const n = value === 'max' ? 0 : Number(value);
-  return n === 0 ? 'one Node process per CPU' : `one Node process per CPU, minus ${-n}`;
+  return n === 0 ? 'one Node process per host CPU' : `one Node process per host CPU, minus ${-n}`;
 }

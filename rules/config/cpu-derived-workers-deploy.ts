@@ -11,7 +11,8 @@ import {
   type CommandSource, type EnvSetting, type OptionMatch, type StartCommand,
 } from './commands';
 import { checkCeleryDefaultConcurrency, processesIn } from './cpu-derived-workers-celery';
-import { CPU_PROBE, estimatePhrase, estimateShellCount, perWorkerCost, pm2PerCpuPhrase, totalCost, WORKER_OPTIONS } from './cpu-derived-workers-common';
+import { CPU_COUNT_WHY, copiesCost, cpuEstimate, CPU_PROBE, estimatePhrase, estimateShellCount, perWorkerCost, pm2PerCpuPhrase, totalCost, WORKER_OPTIONS } from './cpu-derived-workers-common';
+import { clip, sentence } from '../shared/format';
 import { cpuDerivedWorkersDeployDocs } from './worker-docs';
 
 interface WorkerSetting {
@@ -122,9 +123,12 @@ function reportCpuCount(ctx: RuleContext, command: StartCommand, setting: Worker
   ctx.report({
     start,
     end,
-    message:
+    message: perCpuByPm2
+      ? `Starts ${pm2PerCpuPhrase(match.value)}, each a full app copy: ${shell ? `use ${clip(replacement, 28)}` : `lower it to ${ctx.options.suggestedWorkers as number}`}`
+      : `Sets ${clip(setting.what, 28)} from host CPUs${cpuEstimate(estimate, setting.runtime)}: ${shell ? `use ${clip(replacement, 28)}` : `lower it to ${ctx.options.suggestedWorkers as number}`}`,
+    detail:
       `${what}: in a container that is the host's CPU count, not the plan's share${estimatePhrase(estimate, setting.runtime === 'node' ? 'processes' : 'workers')}, ` +
-      `and each is a full copy of the app (${perWorkerCost(setting.runtime)}); ${shell ? `use ${replacement}` : noShellAdvice(ctx, command, setting)}`,
+      `and each is a full copy of the app (${perWorkerCost(setting.runtime)}). ${sentence(shell ? `use ${replacement}` : noShellAdvice(ctx, command, setting))}`,
     fixes: shell ? [{ title: `Use ${replacement}`, edits: [{ start, end, newText: replacement }] }] : [],
   });
 }
@@ -144,7 +148,8 @@ function reportLiteralCount(ctx: RuleContext, command: StartCommand, setting: Wo
   ctx.report({
     start: literal.start,
     end: literal.end,
-    message: `Starts ${literal.n} ${setting.what}${literal.inDefault ? ' by default' : ''}, each a full copy of the app (${perWorkerCost(setting.runtime)}, ${totalCost(literal.n, setting.runtime)}); ${advice}`,
+    message: `Starts ${literal.n} ${clip(setting.what, 28)}${literal.inDefault ? ' by default' : ''}, ${copiesCost(literal.n, setting.runtime)}: ${literal.inDefault ? `default to ${suggested}` : shell ? `use ${clip(replacement, 28)}` : `lower it to ${suggested}`}`,
+    detail: `Each is a full copy of the app (${perWorkerCost(setting.runtime)}, ${totalCost(literal.n, setting.runtime)}). ${sentence(advice)}`,
     fixes,
   });
 }
@@ -159,7 +164,8 @@ function reportAutoscale(ctx: RuleContext, match: OptionMatch, max: number): voi
   ctx.report({
     start,
     end,
-    message: `Lets celery grow to ${n} worker processes (--autoscale), each a full copy of the app (${perWorkerCost('python')}, ${totalCost(n, 'python')}); lower the maximum to ${ctx.options.suggestedWorkers as number}`,
+    message: `Lets celery grow to ${n} worker processes, ${copiesCost(n, 'python')}: lower the maximum to ${ctx.options.suggestedWorkers as number}`,
+    detail: `--autoscale: each process is a full copy of the app (${perWorkerCost('python')}, ${totalCost(n, 'python')}). Lower the maximum to ${ctx.options.suggestedWorkers as number}.`,
   });
 }
 
@@ -204,7 +210,8 @@ function checkEnv(ctx: RuleContext, setting: EnvSetting): void {
     ctx.report({
       start,
       end,
-      message: `Sets WEB_CONCURRENCY=${n}, the worker count gunicorn and uvicorn read: ${n} full copies of the app (${perWorkerCost('python')}, ${totalCost(n, 'python')}); use ${suggested} and raise it only as far as the plan's memory allows`,
+      message: `WEB_CONCURRENCY=${n} starts ${n} workers, ${copiesCost(n, 'python')}: use ${suggested}`,
+      detail: `gunicorn and uvicorn read WEB_CONCURRENCY as their worker count: ${n} full copies of the app (${perWorkerCost('python')}, ${totalCost(n, 'python')}). Use ${suggested} and raise it only as far as the plan's memory allows.`,
       fixes: [{ title: `Set WEB_CONCURRENCY to ${suggested}`, edits: [{ start, end, newText: suggested }] }],
     });
   } else if (setting.name === 'GUNICORN_CMD_ARGS') {
@@ -215,7 +222,8 @@ function checkEnv(ctx: RuleContext, setting: EnvSetting): void {
       ctx.report({
         start,
         end,
-        message: `Starts ${n} gunicorn workers (GUNICORN_CMD_ARGS), each a full copy of the app (${perWorkerCost('python')}, ${totalCost(n, 'python')}); use ${suggested} and raise it only as far as the plan's memory allows`,
+        message: `Starts ${n} gunicorn workers (GUNICORN_CMD_ARGS), ${copiesCost(n, 'python')}: use ${suggested}`,
+        detail: `Each worker is a full copy of the app (${perWorkerCost('python')}, ${totalCost(n, 'python')}). Use ${suggested} and raise it only as far as the plan's memory allows.`,
         fixes: [{ title: `Use ${suggested} workers`, edits: [{ start, end, newText: suggested }] }],
       });
     }
@@ -241,8 +249,11 @@ function checkPm2Json(ctx: RuleContext): void {
       start,
       end,
       message: perCpu
-        ? `Starts ${pm2PerCpuPhrase(v === 'max' ? 'max' : n!)} (instances: ${JSON.stringify(v)}): in a container that is the host's CPU count, not the plan's share, and each is a full copy of the app (${perWorkerCost('node')}); use ${suggested}`
-        : `Starts ${n} Node processes, each a full copy of the app (${perWorkerCost('node')}, ${totalCost(n!, 'node')}); use ${suggested} and raise it only as far as the plan's memory allows`,
+        ? `Starts ${pm2PerCpuPhrase(v === 'max' ? 'max' : n!)}, each a full app copy: use ${suggested}`
+        : `Starts ${n} Node processes, ${copiesCost(n!, 'node')}: use ${suggested}`,
+      detail: perCpu
+        ? `instances: ${JSON.stringify(v)}. ${CPU_COUNT_WHY} (${perWorkerCost('node')}). Use ${suggested}.`
+        : `Each is a full copy of the app (${perWorkerCost('node')}, ${totalCost(n!, 'node')}). Use ${suggested} and raise it only as far as the plan's memory allows.`,
       fixes: [{ title: `Start ${suggested} instances`, edits: [{ start, end, newText: suggested }] }],
     });
   }

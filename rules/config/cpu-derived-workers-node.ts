@@ -5,7 +5,8 @@
  */
 import { ts } from 'ts-morph';
 import { defineRule, type FixSpec, type RuleContext } from '../api';
-import { HOST_CPUS, estimatePhrase, type Derived, perWorkerCost, pm2PerCpuPhrase, totalCost, WORKER_OPTIONS } from './cpu-derived-workers-common';
+import { CPU_COUNT_WHY, copiesCost, cpuEstimate, HOST_CPUS, estimatePhrase, type Derived, perWorkerCost, pm2PerCpuPhrase, totalCost, WORKER_OPTIONS } from './cpu-derived-workers-common';
+import { sentence } from '../shared/format';
 import { cpuDerivedWorkersNodeDocs } from './worker-docs';
 
 export default defineRule({
@@ -168,10 +169,14 @@ class ClusterCheck {
     const useInstead = iterable
       ? `fork ${this.replacement} workers instead of one per element of ${shorten(source)}`
       : envDefault ? `default to ${this.suggested}` : `use ${this.replacement}`;
+    const shortUse = iterable ? `fork ${this.suggested}` : envDefault ? `default to ${this.suggested}` : 'read WEB_CONCURRENCY';
     const message = derived.cpu
-      ? `Forks one cluster worker per CPU the container reports (${shorten(source)}): that is the host's CPU count, not the plan's share${estimatePhrase(derived.value, 'processes')}, and each is a full copy of the app (${perWorkerCost('node')}); ${useInstead}`
-      : `Forks ${derived.cap} cluster workers, each a full copy of the app (${perWorkerCost('node')}, ${totalCost(derived.cap!, 'node')}); ${useInstead}`;
-    this.ctx.report({ start: fixTarget.getStart(), end: fixTarget.getEnd(), message, fixes });
+      ? `Forks a cluster worker per host CPU${cpuEstimate(derived.value, 'node')}: ${shortUse}`
+      : `Forks ${derived.cap} cluster workers, ${copiesCost(derived.cap!, 'node')}: ${shortUse}`;
+    const detail = derived.cpu
+      ? `${shorten(source)}: ${CPU_COUNT_WHY} (${perWorkerCost('node')}). ${sentence(useInstead)}`
+      : `Each is a full copy of the app (${perWorkerCost('node')}, ${totalCost(derived.cap!, 'node')}). ${sentence(useInstead)}`;
+    this.ctx.report({ start: fixTarget.getStart(), end: fixTarget.getEnd(), message, detail, fixes });
   }
 
   private needsParentheses(node: ts.Node): boolean {
@@ -288,8 +293,11 @@ class ClusterCheck {
       start: value.getStart(),
       end: value.getEnd(),
       message: perCpu
-        ? `Starts ${pm2PerCpuPhrase(n)} (instances: ${literal}): in a container that is the host's CPU count, not the plan's share, and each is a full copy of the app (${perWorkerCost('node')}); use ${this.replacement}`
-        : `Starts ${n} Node processes, each a full copy of the app (${perWorkerCost('node')}, ${totalCost(n, 'node')}); use ${this.replacement}`,
+        ? `Starts ${pm2PerCpuPhrase(n)}, each a full app copy: read WEB_CONCURRENCY`
+        : `Starts ${n} Node processes, ${copiesCost(n, 'node')}: read WEB_CONCURRENCY`,
+      detail: perCpu
+        ? `instances: ${literal}. ${CPU_COUNT_WHY} (${perWorkerCost('node')}). Use ${this.replacement}.`
+        : `Each is a full copy of the app (${perWorkerCost('node')}, ${totalCost(n, 'node')}). Use ${this.replacement}.`,
       fixes,
     });
   }

@@ -9,7 +9,8 @@ import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../
 import { ancestor, captures, keywordArgument, positionalArguments, stringValue } from '../python/ast';
 import { importsOf, type ImportMap } from '../python/imports';
 import { maySetWorkerCount } from '../python/prefilters';
-import { HOST_CPUS, estimatePhrase, type Derived, perWorkerCost, totalCost, WORKER_OPTIONS } from './cpu-derived-workers-common';
+import { copiesCost, cpuEstimate, HOST_CPUS, estimatePhrase, type Derived, perWorkerCost, totalCost, WORKER_OPTIONS } from './cpu-derived-workers-common';
+import { clip, sentence } from '../shared/format';
 import { configAssignments, isGunicornConfigFile } from './gunicorn-config';
 import { cpuDerivedWorkersPythonDocs } from './worker-docs';
 
@@ -98,10 +99,14 @@ function checkCount(ctx: RuleContext, evaluator: Evaluator, value: Node, envVar:
   const fixes: FixSpec[] = [{ title: envDefault ? `Default to ${suggested}` : `Read ${envVar}, default ${suggested}`, edits }];
   const useInstead = envDefault ? `default to "${suggested}"` : `use ${replacement}`;
   const source = shorten(target.text);
+  const shortUse = envDefault ? `default to ${suggested}` : `read ${envVar}`;
   const message = derived.cpu
-    ? `Sets the number of ${what} from the CPU count (${source}): in a container that is the host's CPU count, not the plan's share${estimatePhrase(derived.value)}, and each is a full copy of the app (${perWorkerCost('python')}); ${useInstead}`
-    : `Starts ${derived.cap} ${what}${envDefault ? ' by default' : ''}, each a full copy of the app (${perWorkerCost('python')}, ${totalCost(derived.cap!, 'python')}); ${useInstead} and raise it only as far as the plan's memory allows`;
-  ctx.report({ start: target.startIndex, end: target.endIndex, message, fixes });
+    ? `Sets ${clip(what, 28)} from host CPUs${cpuEstimate(derived.value, 'python')}: ${shortUse}`
+    : `Starts ${derived.cap} ${clip(what, 28)}${envDefault ? ' by default' : ''}, ${copiesCost(derived.cap!, 'python')}: ${shortUse}`;
+  const detail = derived.cpu
+    ? `${source}: in a container that is the host's CPU count, not the plan's share${estimatePhrase(derived.value)}, and each is a full copy of the app (${perWorkerCost('python')}). ${sentence(useInstead)}`
+    : `Each is a full copy of the app (${perWorkerCost('python')}, ${totalCost(derived.cap!, 'python')}). ${sentence(`${useInstead} and raise it only as far as the plan's memory allows`)}`;
+  ctx.report({ start: target.startIndex, end: target.endIndex, message, detail, fixes });
 }
 
 function shorten(text: string): string {

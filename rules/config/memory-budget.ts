@@ -3,6 +3,7 @@
  * threads + DB connections + bounded caches + heavy libraries per process) exceeds its platform's limit.
  * The estimate is rules/budget/estimate.ts; this rule reports it on the setting that pushes it over.
  */
+import { clip, sentence } from '../shared/format';
 import { defineRule, type RuleContext } from '../api';
 import { classifyDeployFile } from '../budget/deploy-files';
 import { DEFAULT_HOST_CPUS, estimateDeploys, type DeployEstimate } from '../budget/estimate';
@@ -97,7 +98,7 @@ export default defineRule({
       if (!other || e.totalMb - e.limit!.mb > other.totalMb - other.limit!.mb) byPlace.set(key, e);
     }
     for (const e of byPlace.values()) {
-      ctx.report({ start: e.anchor!.start, end: e.anchor!.end, message: messageOf(e) });
+      ctx.report({ start: e.anchor!.start, end: e.anchor!.end, message: headlineOf(e), detail: detailOf(e) });
     }
   },
 });
@@ -109,8 +110,15 @@ function runsOn(ctx: RuleContext): boolean {
   return classifyDeployFile(ctx.file.relPath, ctx.file.text) !== undefined;
 }
 
-function messageOf(e: DeployEstimate): string {
+/** "Render service "api" needs ~622 MB, over its 512 MB limit: use at most 9 workers". */
+function headlineOf(e: DeployEstimate): string {
+  const first = /^(use at most \d+ [\w-]+|set the count explicitly|move to an instance with at least [\d.]+ [MG]B)/.exec(e.advice ?? '')?.[1];
+  const who = clip(e.label, 36);
+  return `${who.charAt(0).toUpperCase()}${who.slice(1)} needs ~${formatMb(e.totalMb)}, over its ${formatMb(e.limit!.mb)} limit${first ? `: ${first.replace('move to an instance with', 'use an instance with')}` : ''}`;
+}
+
+function detailOf(e: DeployEstimate): string {
   const anchorProcess = e.processes.find((p) => p.workers.at && p.workers.at.start === e.anchor!.start && p.workers.at.file === e.anchor!.file);
   const how = anchorProcess && anchorProcess.workers.cpuDerived ? ` (${anchorProcess.workers.how})` : '';
-  return `Estimated memory of ${e.label} exceeds its ${formatMb(e.limit!.mb)} limit${how}: ${e.summary}; ${e.advice}`;
+  return `Estimated memory of ${e.label}${how}: ${e.summary}. ${e.advice ? sentence(e.advice) : ''}`.trim();
 }

@@ -19,6 +19,8 @@ const MAX_PYTHON_FILES = 2000;
 /** Where celery settings usually live: read these first. */
 const LIKELY_CELERY_CONFIG = /(celery|settings|config|conf|worker|tasks|__init__)[^/]*\.py$/;
 
+const LEAK = 'Memory a worker leaks or fragments is only returned when the process exits, so it builds up until the instance runs out of memory.';
+
 export default defineRule({
   meta: {
     id: 'missing-worker-recycling',
@@ -52,7 +54,8 @@ function checkGunicorn(ctx: RuleContext, command: StartCommand): void {
     ctx.report({
       start,
       end,
-      message: `Turns gunicorn's worker recycling off (--max-requests 0), so memory a worker leaks or fragments stays until the instance runs out of memory; use --max-requests ${maxRequests}`,
+      message: `Turns worker recycling off, so leaked memory builds up until OOM: use --max-requests ${maxRequests}`,
+      detail: `--max-requests 0: gunicorn never replaces its workers. ${LEAK} Use --max-requests ${maxRequests}.`,
       fixes: [{ title: `Recycle workers every ${maxRequests} requests`, edits }],
     });
     return;
@@ -65,7 +68,8 @@ function checkGunicorn(ctx: RuleContext, command: StartCommand): void {
   ctx.report({
     start: command.programWord.start,
     end: command.programWord.end,
-    message: `Runs gunicorn without --max-requests, so its workers are never recycled and memory they leak or fragment stays until the instance runs out of memory; add ${flags.join(' ')}`,
+    message: `Never recycles gunicorn workers, so leaked memory builds up until OOM: add --max-requests`,
+    detail: `Without --max-requests gunicorn never replaces its workers. ${LEAK} Add ${flags.join(' ')}.`,
     fixes,
   });
 }
@@ -103,7 +107,8 @@ function checkCelery(ctx: RuleContext, command: StartCommand): void {
   ctx.report({
     start: worker.start,
     end: worker.end,
-    message: `Runs a celery worker without --max-tasks-per-child, so its pool processes are never replaced and memory tasks leak or fragment stays until the instance runs out of memory; add ${flag}`,
+    message: `Never replaces celery pool processes, so leaked memory grows until OOM: add ${flag.split("=")[0]}`,
+    detail: `Without --max-tasks-per-child the pool processes live as long as the worker. Memory tasks leak or fragment is only returned when a process exits, so it builds up until the instance runs out of memory. Add ${flag}.`,
     fixes: edit ? [{ title: `Add ${flag}`, edits: [edit] }] : [],
   });
 }

@@ -9,6 +9,8 @@ import { configAssignments, GUNICORN_SETTINGS, isGunicornConfigFile, otherDeploy
 import { RECYCLING_OPTIONS } from './missing-worker-recycling-common';
 import { missingWorkerRecyclingPythonDocs } from './worker-docs';
 
+const LEAK = 'Memory a worker leaks or fragments is only returned when the process exits, so it builds up until the instance runs out of memory.';
+
 export default defineRule({
   meta: {
     id: 'missing-worker-recycling',
@@ -36,7 +38,8 @@ export default defineRule({
       ctx.report({
         start: given.value.startIndex,
         end: given.value.endIndex,
-        message: `Turns worker recycling off (max_requests = 0), so memory a worker leaks or fragments stays until the instance runs out of memory; set max_requests = ${maxRequests}`,
+        message: `Turns worker recycling off, so leaked memory builds up until OOM: set max_requests = ${maxRequests}`,
+        detail: `max_requests = 0: gunicorn never replaces its workers. ${LEAK} Set max_requests = ${maxRequests}.`,
         fixes: [{ title: `Recycle workers every ${maxRequests} requests`, edits }],
       });
       return;
@@ -49,7 +52,8 @@ export default defineRule({
     ctx.report({
       start: anchor.assignment.startIndex,
       end: anchor.assignment.endIndex,
-      message: `Never recycles gunicorn workers (no max_requests), so memory a worker leaks or fragments stays until the instance runs out of memory; add ${lines.join(' and ')}`,
+      message: `Never recycles gunicorn workers, so leaked memory builds up until OOM: add max_requests`,
+      detail: `Without max_requests gunicorn never replaces its workers. ${LEAK} Add ${lines.join(' and ')}.`,
       fixes: [{ title: `Add ${lines.join(' and ')}`, edits: [insertLinesAfter(ctx, anchor.statement, lines)] }],
     });
   },

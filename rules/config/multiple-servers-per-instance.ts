@@ -89,9 +89,10 @@ function checkDeploy(ctx: RuleContext, ws: Workspace, deploy: Deploy, anchor: De
   ctx.report({
     start: at.start,
     end: at.end,
-    message:
+    message: `Runs ${count} app processes in one instance${estimate ? ` (~${formatMb(estimate.totalMb)})` : ''}, so a spike in one kills all: run each as a service`,
+    detail:
       `Starts ${count} app processes in one instance (${names}), each with its own copy of the app and its libraries${mb} ` +
-      `and a spike in one gets all of them killed; run each as its own service (a Procfile process type, a render.yaml service) so each has its own memory limit`,
+      `and a spike in one gets all of them killed. Run each as its own service (a Procfile process type, a render.yaml service) so each has its own memory limit.`,
   });
 }
 

@@ -5,6 +5,7 @@
  * MALLOC_ARENA_MAX. The fix adds one ENV instruction to the final stage (or the variables to the service's
  * envVars).
  */
+import { clip } from '../shared/format';
 import type { From } from 'dockerfile-ast';
 import { defineRule, type OffsetEdit, type RuleContext } from '../api';
 import { optionValues, type StartCommand } from './commands';
@@ -145,15 +146,19 @@ function variables(ctx: RuleContext, needs: Needs): [string, string][] {
   return vars;
 }
 
-function capsMessage(needs: Needs, vars: [string, string][]): string {
+function capsMessage(needs: Needs, vars: [string, string][]): { message: string; detail: string } {
   const libs = needs.native.slice(0, 4).join(', ') + (needs.native.length > 4 ? ` and ${needs.native.length - 4} more` : '');
-  return (
-    `Installs ${libs} but caps no native thread pool: OpenMP/OpenBLAS/MKL start one thread per CPU the container reports ` +
-    `(the host's, not the plan's) in every worker process, each with its own stack and buffers; set ${vars.filter(([n]) => n !== 'MALLOC_ARENA_MAX').map(([n, v]) => `${n}=${v}`).join(' ')}`
-  );
+  const first = clip(needs.native[0], 16) + (needs.native.length > 1 ? ` +${needs.native.length - 1}` : '');
+  return {
+    message: `Native libraries (${first}) start a thread per host CPU per worker: set OMP_NUM_THREADS=1`,
+    detail:
+      `Installs ${libs} but caps no native thread pool: OpenMP/OpenBLAS/MKL start one thread per CPU the container reports ` +
+      `(the host's, not the plan's) in every worker process, each with its own stack and buffers. ` +
+      `Set ${vars.filter(([n]) => n !== 'MALLOC_ARENA_MAX').map(([n, v]) => `${n}=${v}`).join(' ')}.`,
+  };
 }
 
-function arenaMessage(needs: Needs, vars: [string, string][]): string {
+function arenaMessage(needs: Needs, vars: [string, string][]): { message: string; detail: string } {
   const s = needs.threaded!.server;
   const how = needs.threaded!.appThreads
     ? `${s.workerClass} workers that run ${needs.threaded!.appThreads}`
@@ -161,10 +166,12 @@ function arenaMessage(needs: Needs, vars: [string, string][]): string {
       ? `${s.threads.n} threads per worker (${s.workerClass})`
       : `the ${s.workerClass} worker class`;
   const arena = vars.find(([n]) => n === 'MALLOC_ARENA_MAX')?.[1] ?? '2';
-  return (
-    `Runs gunicorn with ${how} without MALLOC_ARENA_MAX: glibc gives threads their own malloc arenas (up to 8 per CPU) and ` +
-    `memory freed in one is not reused by another, so resident memory grows with fragmentation; set MALLOC_ARENA_MAX=${arena}`
-  );
+  return {
+    message: `Threaded gunicorn without MALLOC_ARENA_MAX, so malloc arenas fragment memory: set it to ${arena}`,
+    detail:
+      `Runs gunicorn with ${how}: glibc gives threads their own malloc arenas (up to 8 per CPU) and ` +
+      `memory freed in one is not reused by another, so resident memory grows with fragmentation. Set MALLOC_ARENA_MAX=${arena}.`,
+  };
 }
 
 /** Where the threaded setting is written in this file: `--threads 4`, `-k gthread`, or the gunicorn word. */
@@ -225,10 +232,10 @@ function checkDockerfile(ctx: RuleContext): void {
   const final = froms[froms.length - 1];
   const imageRange = final.getImageRange() ?? final.getRange();
   const fromRange: [number, number] = [offsetAt(starts, text, imageRange.start), offsetAt(starts, text, imageRange.end)];
-  if (needs.capsMissing) ctx.report({ start: fromRange[0], end: fromRange[1], message: capsMessage(needs, vars), fixes });
+  if (needs.capsMissing) ctx.report({ start: fromRange[0], end: fromRange[1], ...capsMessage(needs, vars), fixes });
   if (needs.arenaMissing) {
     const range = threadedRange(file, needs.threaded!) ?? fromRange;
-    ctx.report({ start: range[0], end: range[1], message: arenaMessage(needs, vars), fixes });
+    ctx.report({ start: range[0], end: range[1], ...arenaMessage(needs, vars), fixes });
   }
 }
 
@@ -276,10 +283,10 @@ function checkRender(ctx: RuleContext): void {
     const fixes = edit ? [{ title: `Add ${vars.map(([n, v]) => `${n}=${v}`).join(' ')} to envVars`, edits: [edit] }] : [];
     const where: SourceLocation | undefined = deploy.definedAt;
     if (!where) continue;
-    if (needs.capsMissing) ctx.report({ start: where.start, end: where.end, message: capsMessage(needs, vars), fixes });
+    if (needs.capsMissing) ctx.report({ start: where.start, end: where.end, ...capsMessage(needs, vars), fixes });
     if (needs.arenaMissing) {
       const range = threadedRange(file, needs.threaded!) ?? [where.start, where.end];
-      ctx.report({ start: range[0], end: range[1], message: arenaMessage(needs, vars), fixes });
+      ctx.report({ start: range[0], end: range[1], ...arenaMessage(needs, vars), fixes });
     }
   }
 }

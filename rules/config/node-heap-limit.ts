@@ -144,9 +144,10 @@ function checkNodeCommands(ctx: RuleContext, ws: Workspace, deploys: Deploy[], f
     ctx.report({
       start: command.programWord.start,
       end: command.programWord.end,
-      message:
+      message: `V8 heap not capped for the ${formatMb(limit.mb)} instance, so the platform kills it: add --max-old-space-size=${heap}`,
+      detail:
         `Starts node on a ${limitText(limit)} without --max-old-space-size, so V8's heap limit does not follow the instance's ` +
-        `memory and the platform kills the process before V8 collects garbage; add --max-old-space-size=${heap} (${Math.round((heap / limit.mb) * 100)}% of the limit)`,
+        `memory and the platform kills the process before V8 collects garbage. Add --max-old-space-size=${heap} (${Math.round((heap / limit.mb) * 100)}% of the limit).`,
       fixes,
     });
   }
@@ -159,9 +160,10 @@ function reportTooLarge(ctx: RuleContext, value: string, [start, end]: [number, 
   ctx.report({
     start,
     end: numberEnd,
-    message:
-      `Lets the V8 heap grow to ${m[1]} MB (${what}) on a ${limitText(limit)}, so the platform kills the process before V8 ` +
-      `collects garbage; use ${heap} (${Math.round((heap / limit.mb) * 100)}% of the limit)`,
+    message: `Lets the V8 heap grow to ${m[1]} MB on a ${formatMb(limit.mb)} instance, so the platform kills it: use ${heap}`,
+    detail:
+      `${what} ${m[1]} on a ${limitText(limit)}: the platform kills the process before V8 ` +
+      `collects garbage. Use ${heap} (${Math.round((heap / limit.mb) * 100)}% of the limit).`,
     fixes: [{ title: `Set ${what} to ${heap}`, edits: [{ start, end: numberEnd, newText: String(heap) }] }],
   });
 }

@@ -6,13 +6,15 @@ import { defineRule, type RuleContext } from '../api';
 import { REQUEST_BODY_LIMIT_ID, requestBodyLimitDocs, requestBodyLimitOptions } from '../shared/request-body-limit-docs';
 
 /** Streamlit server options measured in MB: what each one holds in memory, and what to do instead. */
-const LIMITS: Record<string, { what: string; instead: string }> = {
+const LIMITS: Record<string, { what: string; why: string; instead: string }> = {
   maxUploadSize: {
-    what: 'Lets users upload files of up to {size} MB, which Streamlit keeps entirely in memory (server.maxUploadSize)',
+    what: 'Lets users upload files of up to {size} MB, kept whole in memory by Streamlit',
+    why: 'server.maxUploadSize: Streamlit keeps each uploaded file entirely in memory for the session.',
     instead: 'send larger files straight to object storage',
   },
   maxMessageSize: {
-    what: 'Allows websocket messages of up to {size} MB, each built in memory on the server (server.maxMessageSize)',
+    what: 'Allows websocket messages of up to {size} MB, each built in memory',
+    why: 'server.maxMessageSize: each message to the browser is built whole in memory on the server.',
     instead: 'page or downsample large dataframes and charts',
   },
 };
@@ -78,7 +80,8 @@ function checkValue(ctx: RuleContext, option: string, value: AST.TOMLContentNode
   ctx.report({
     start,
     end,
-    message: `${LIMITS[option].what.replace('{size}', String(size))}; lower it to ${thresholdMb} (MB) and ${LIMITS[option].instead}`,
+    message: `${LIMITS[option].what.replace('{size}', String(size))}: lower it to ${thresholdMb} MB`,
+    detail: `${LIMITS[option].why} Lower it to ${thresholdMb} (MB) and ${LIMITS[option].instead}.`,
     fixes: [{ title: `Lower server.${option} to ${thresholdMb} MB`, safety: 'unsafe', edits: [{ start, end, newText: String(thresholdMb) }] }],
   });
 }

@@ -121,7 +121,7 @@ async def invoice_pdf(number: int):
       if (!api) continue;
       const scope = perRequestScope(ctx, call);
       if (!scope || memoisedAssignment(call, scope)) continue;
-      ctx.report({ start: call.startIndex, end: call.endIndex, message: message(api, scope, closing(call)), fixes: sharedBrowserFix(tree, ctx.file.text, call) });
+      ctx.report({ start: call.startIndex, end: call.endIndex, ...message(api, scope, closing(call)), fixes: sharedBrowserFix(tree, ctx.file.text, call) });
     }
   },
 });
@@ -158,7 +158,7 @@ function closing(call: Node): Closing {
   return closes.test(fn.text) ? 'not-on-errors' : 'never';
 }
 
-function message(api: string, scope: RequestScope, closed: Closing): string {
+function message(api: string, scope: RequestScope, closed: Closing): { message: string; detail: string } {
   const per = scope.kind === 'task' ? 'task run' : 'request';
   const leak =
     closed === 'never'
@@ -166,8 +166,11 @@ function message(api: string, scope: RequestScope, closed: Closing): string {
       : closed === 'not-on-errors'
         ? ', and it is not closed on every path: an exception before the close leaves its processes running'
         : '';
-  return (
-    `Launches a whole browser (${api}: a process tree of 100-300 MB) on every ${per} in ${scope.label}, one per concurrent ${per}${leak}; ` +
-    `start one shared browser per process (or use a pool with a maximum) and open a page per ${per}, closed in finally`
-  );
+  const unclosed = closed === 'never' ? ', never closed' : closed === 'not-on-errors' ? ', leaked on errors' : '';
+  return {
+    message: `Launches a browser (100-300 MB) per ${per}${unclosed}: share one, open a page per ${per}`,
+    detail:
+      `Launches a whole browser (${api}: a process tree of 100-300 MB) on every ${per} in ${scope.label}, one per concurrent ${per}${leak}. ` +
+      `Start one shared browser per process (or use a pool with a maximum) and open a page per ${per}, closed in finally.`,
+  };
 }

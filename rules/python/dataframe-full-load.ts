@@ -2,6 +2,7 @@
  * dataframe-full-load: pandas reads that load every column and row, and DataFrames kept per session
  * in Streamlit's `st.session_state`.
  */
+import { clip } from '../shared/format';
 import type { Node, Tree } from 'web-tree-sitter';
 import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
 import { ancestor, hasSplat, indentOf, keywordArgument, positionalArguments, stringValue } from './ast';
@@ -138,13 +139,16 @@ function checkReaders(ctx: RuleContext, tree: Tree, imports: ImportMap): void {
         end: call.endIndex,
         message:
           what === 'table'
-            ? `${spelling}() of a whole table loads every column and row into memory; select only the columns you need with a LIMIT or WHERE, or stream it with chunksize=`
-            : `${spelling}() runs SELECT * with no WHERE or LIMIT, loading every column and row of the table into memory; name the columns you need and filter, or stream it with chunksize=`,
+            ? `${clip(spelling)}() loads the whole table into memory: select columns and filter, or use chunksize=`
+            : `${clip(spelling)}() loads the whole table (SELECT * without WHERE or LIMIT): filter, or use chunksize=`,
+        detail:
+          'A DataFrame holds every row as Python and NumPy objects, several times their size in the database, for as long as the request runs. ' +
+          'Select only the columns you need and filter with WHERE or LIMIT, or stream the result with chunksize= and process one chunk at a time.',
       });
       continue;
     }
     const fixes = reader.select ? columnFix(ctx, call, reader.select, imports) : undefined;
-    ctx.report({ start: call.startIndex, end: call.endIndex, message: readerMessage(spelling, fn, reader, fixes?.columns), fixes: fixes?.fix });
+    ctx.report({ start: call.startIndex, end: call.endIndex, ...readerMessage(spelling, fn, reader, fixes?.columns), fixes: fixes?.fix });
   }
 }
 
@@ -152,16 +156,21 @@ function bounding(value: Node | undefined): boolean {
   return !!value && value.type !== 'none' && value.type !== 'false';
 }
 
-function readerMessage(spelling: string, fn: string, reader: Reader, columns: string[] | undefined): string {
-  const cost =
+function readerMessage(spelling: string, fn: string, reader: Reader, columns: string[] | undefined): { message: string; detail: string } {
+  const what = `${clip(spelling)}() loads the whole ${reader.source === 'table' ? 'table' : 'file'} into memory`;
+  const detail =
     reader.source === 'table'
-      ? `${spelling}() loads every column and row of the table into memory (as Python objects, several times their size in the database)`
-      : `${spelling}() loads every column and row of the file into memory (a DataFrame is often 5-10x the size on disk)`;
-  if (columns) return `${cost}; this code reads only ${columns.map((c) => JSON.stringify(c)).join(', ')}: pass ${reader.select}=[...] with them`;
-  if (fn === 'read_json') return `${cost}; read JSON Lines with lines=True and chunksize= or nrows=, or store the data as Parquet and read only the columns you need`;
-  if (reader.select === 'columns' && reader.source === 'file') return `${cost}; pass columns=[...] with the columns you need${fn === 'read_parquet' ? ' and filters= for the rows' : ''}`;
-  if (reader.select) return `${cost}; pass ${reader.select}=[...] with the columns you need, or stream it with chunksize=`;
-  return `${cost}; read only the rows you need with nrows= or stream it with chunksize=`;
+      ? 'The rows become Python objects, several times their size in the database, and stay in memory while the request runs.'
+      : 'A DataFrame is often 5-10x the size of the file on disk, and stays in memory while the request runs.';
+  const todo = (headline: string, more: string) => ({ message: `${what}: ${headline}`, detail: `${detail} ${more}` });
+  if (columns) {
+    const names = columns.map((c) => JSON.stringify(c)).join(', ');
+    return todo(`read only the ${columns.length === 1 ? 'column' : `${columns.length} columns`} used (${reader.select}=)`, `This code reads only ${names}: pass ${reader.select}=[...] with them.`);
+  }
+  if (fn === 'read_json') return todo('read in chunks', 'Read JSON Lines with lines=True and chunksize= or nrows=, or store the data as Parquet and read only the columns you need.');
+  if (reader.select === 'columns' && reader.source === 'file') return todo(`pass columns=[...]`, `Pass columns=[...] with the columns you need${fn === 'read_parquet' ? ' and filters= for the rows' : ''}.`);
+  if (reader.select) return todo(`pass ${reader.select}= or chunksize=`, `Pass ${reader.select}=[...] with the columns you need, or stream it with chunksize= and process one chunk at a time.`);
+  return todo('use nrows= or chunksize=', 'Read only the rows you need with nrows=, or stream it with chunksize= and process one chunk at a time.');
 }
 
 /** `usecols=["a", "b"]` from the columns the code reads, or no fix when that cannot be known. */
@@ -323,7 +332,10 @@ function checkSessionState(ctx: RuleContext, tree: Tree, imports: ImportMap): vo
     ctx.report({
       start: target.startIndex,
       end: target.endIndex,
-      message: `Keeps a DataFrame in ${target.text}, a private copy for every browser session held until the session ends; load it in an @st.cache_data(max_entries=...) function shared by all sessions and keep only filters or keys in session_state`,
+      message: `Keeps a DataFrame per browser session (${clip(target.text, 30)}): share one with @st.cache_data`,
+      detail:
+        'Each browser session gets its own copy, held until the session ends, so memory grows with the number of visitors. ' +
+        'Load it in an @st.cache_data(max_entries=...) function shared by all sessions and keep only filters or keys in session_state.',
     });
   }
 }

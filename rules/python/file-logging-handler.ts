@@ -7,7 +7,7 @@ import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../
 import { ancestor, captures, intValue, keywordArgument, positionalArguments, stringValue } from './ast';
 import { addImport, addImports, removeListItem, removeStatementLines, removeUnusedImport } from './edits';
 import { importsOf, type ImportMap } from './imports';
-import { formatBytes } from '../shared/format';
+import { clip, formatBytes } from '../shared/format';
 import { inManagementCommandClass, isManagementCommandFile, isWebAppCode, underMainGuard } from './web-context';
 
 const FILE_HANDLER_CLASS = /(^|\.)\w*FileHandler$/;
@@ -127,12 +127,13 @@ function describeFile(value: Node | undefined): string {
 }
 
 /** How much the handler keeps: "rotation keeps up to 60 MB" or "the file grows without limit". */
-function retention(handlerClass: string, maxBytes: number | undefined, backupCount: number | undefined): string {
+function retention(handlerClass: string, maxBytes: number | undefined, backupCount: number | undefined): { short: string; long: string } {
   if (/RotatingFileHandler$/.test(handlerClass) && !/Timed/.test(handlerClass) && maxBytes && backupCount !== undefined) {
-    return `rotation keeps up to ${formatBytes(maxBytes * (backupCount + 1))} per process`;
+    const size = formatBytes(maxBytes * (backupCount + 1));
+    return { short: `up to ${size} per process`, long: `rotation keeps up to ${size} per process` };
   }
-  if (/TimedRotatingFileHandler$/.test(handlerClass) && backupCount) return `rotation keeps ${backupCount + 1} files per process`;
-  return 'the file grows without limit';
+  if (/TimedRotatingFileHandler$/.test(handlerClass) && backupCount) return { short: `${backupCount + 1} files per process`, long: `rotation keeps ${backupCount + 1} files per process` };
+  return { short: 'grows without limit', long: 'the file grows without limit' };
 }
 
 /**
@@ -218,10 +219,14 @@ function reportDictHandler(ctx: RuleContext, handler: DictHandler, config: Node 
   const maxBytes = intValue(maxBytesNode);
   const backupCount = intValue(backupCountNode);
   const file = describeFile(filename);
+  const keeps = retention(cls, maxBytes, backupCount);
   const message = duplicated.length
-    ? `Writes the records of ${quoteList(duplicated.map((r) => r.owner))} to ${file} as well as to the console, so every line is stored twice, the copy on ${FILESYSTEM}; remove the "${handler.name}" handler`
-    : `Writes logs to ${file} inside the container, where the platform's log viewer never sees them and ${retention(cls, maxBytes, backupCount)} on ${FILESYSTEM}; log to stdout with logging.StreamHandler`;
-  ctx.report({ start: handler.classValue.startIndex, end: handler.classValue.endIndex, message, fixes: dictFix(ctx, handler, refs, duplicated) });
+    ? `Logs every record twice, to ${clip(file, 28)} and the console: remove the "${clip(handler.name ?? "", 20)}" handler`
+    : `Writes logs to ${clip(file)} in the container (${keeps.short}): log to stdout`;
+  const detail = duplicated.length
+    ? `${quoteList(duplicated.map((r) => r.owner))} write to ${file} as well as to the console, so every line is stored twice, the copy on ${FILESYSTEM}. The platform already keeps what goes to stdout.`
+    : `The platform's log viewer never sees the file, and ${keeps.long} on ${FILESYSTEM}. Log to stdout with logging.StreamHandler.`;
+  ctx.report({ start: handler.classValue.startIndex, end: handler.classValue.endIndex, message, detail, fixes: dictFix(ctx, handler, refs, duplicated) });
 }
 
 function quoteList(names: readonly string[]): string {
@@ -291,13 +296,15 @@ function checkHandlerCalls(ctx: RuleContext, tree: Tree, imports: ImportMap): vo
     const maxBytesNode = keywordArgument(call, 'maxBytes') ?? undefined;
     const backupCountNode = keywordArgument(call, 'backupCount') ?? undefined;
     if (!duplicate && sizeBounded(cls, maxBytesNode, backupCountNode)) continue;
-    const maxBytes = intValue(maxBytesNode);
-    const backupCount = intValue(backupCountNode);
     const file = describeFile(filename);
+    const keeps = retention(cls, intValue(maxBytesNode), intValue(backupCountNode));
     const message = duplicate
-      ? `Writes the records of ${duplicate} to ${file} as well as to a console handler, so every line is stored twice, the copy on ${FILESYSTEM}; remove this handler`
-      : `Writes logs to ${file} inside the container, where the platform's log viewer never sees them and ${retention(cls, maxBytes, backupCount)} on ${FILESYSTEM}; log to stdout with logging.StreamHandler(sys.stdout)`;
-    ctx.report({ start: call.startIndex, end: call.endIndex, message, fixes: duplicate ? removeHandlerFix(ctx, tree, handler) : streamHandlerFix(ctx, tree, call) });
+      ? `Logs every record twice, to ${clip(file, 28)} and the console: remove this handler`
+      : `Writes logs to ${clip(file)} in the container (${keeps.short}): log to stdout`;
+    const detail = duplicate
+      ? `The records of ${duplicate} go to ${file} as well as to a console handler, so every line is stored twice, the copy on ${FILESYSTEM}. The platform already keeps what goes to stdout.`
+      : `The platform's log viewer never sees the file, and ${keeps.long} on ${FILESYSTEM}. Log to stdout with logging.StreamHandler(sys.stdout).`;
+    ctx.report({ start: call.startIndex, end: call.endIndex, message, detail, fixes: duplicate ? removeHandlerFix(ctx, tree, handler) : streamHandlerFix(ctx, tree, call) });
   }
 }
 
@@ -420,7 +427,8 @@ function checkBasicConfig(ctx: RuleContext, tree: Tree, imports: ImportMap): voi
     ctx.report({
       start: argument.startIndex,
       end: argument.endIndex,
-      message: `Writes every log record to ${describeFile(filename)} inside the container, where the platform's log viewer never sees them and the file grows without limit on ${FILESYSTEM}; log to stdout with basicConfig(stream=sys.stdout)`,
+      message: `Writes logs to ${clip(describeFile(filename))} in the container (grows without limit): log to stdout`,
+      detail: `The platform's log viewer never sees the file, and it grows without limit on ${FILESYSTEM}. Log to stdout with basicConfig(stream=sys.stdout).`,
       fixes: [{ title: 'Log to stdout with basicConfig(stream=sys.stdout)', edits }],
     });
   }

@@ -1,6 +1,7 @@
 /**
  * large-page-size: DRF/Django pagination that loads thousands of rows per request.
  */
+import { clip } from '../shared/format';
 import type { Node } from 'web-tree-sitter';
 import { defineRule, type FixSpec, type RuleContext } from '../api';
 import { ancestor, indentOf, intValue, keywordArgument, nodesAtText, positionalArguments, stringValue } from './ast';
@@ -130,7 +131,8 @@ class ExportPagination(PageNumberPagination):
       ctx.report({
         start: assignment.startIndex,
         end: assignment.endIndex,
-        message: `Lets clients request any page size with ?${stringValue(value) ?? 'page_size'}=, so one request can load the whole table; add max_page_size = ${suggestedMax}`,
+        message: `Serves any ?${clip(stringValue(value) ?? 'page_size', 20)}= a client asks, so one request can load the whole table: add max_page_size`,
+        detail: `Without max_page_size, DRF serves whatever ?${stringValue(value) ?? 'page_size'}= a client sends, so one request can load and serialize every row in memory. Add max_page_size = ${suggestedMax}.`,
         fixes: [
           {
             title: `Add max_page_size = ${suggestedMax}`,
@@ -148,7 +150,8 @@ function reportSize(ctx: RuleContext, value: Node, n: number, what: string, repl
   ctx.report({
     start: value.startIndex,
     end: value.endIndex,
-    message: `Loads up to ${n} rows into memory per request (${what}); use pages of ${replacement}, and stream exports with .iterator(chunk_size=2000)`,
+    message: `Loads up to ${n} rows per request: use pages of ${replacement}`,
+    detail: `${what}: every row of a page is loaded and serialized in memory at once, with a copy in the response. Use pages of ${replacement}, and stream exports with .iterator(chunk_size=2000).`,
     fixes,
   });
 }
@@ -157,7 +160,8 @@ function reportCap(ctx: RuleContext, value: Node, n: number, what: string, repla
   ctx.report({
     start: value.startIndex,
     end: value.endIndex,
-    message: `Lets one request load up to ${n} rows into memory (${what}); cap it at ${replacement}`,
+    message: `Lets one request load up to ${n} rows: cap the page size at ${replacement}`,
+    detail: `${what}: a client that asks for the largest page makes the process load and serialize that many rows in memory at once. Cap it at ${replacement}.`,
     fixes: [{ title: `Cap the page size at ${replacement}`, edits: [{ start: value.startIndex, end: value.endIndex, newText: String(replacement) }] }],
   });
 }

@@ -106,20 +106,28 @@ function checkLimit(ctx: RuleContext, value: Node, setting: Setting): void {
   const bytes = intValue(value);
   if (!unlimited && (bytes === undefined || bytes <= threshold)) return;
   const size = unlimited ? '' : formatBytes(bytes!);
-  const lower = `lower it to ${thresholdMb} MB and send larger files straight to object storage`;
-  const message = {
+  const lower = `Lower it to ${thresholdMb} MB and send larger files straight to object storage.`;
+  const [message, detail] = {
     DATA_UPLOAD_MAX_MEMORY_SIZE: unlimited
-      ? `Switches off Django's request body size check (DATA_UPLOAD_MAX_MEMORY_SIZE = None), so a single request can fill the worker's memory; set it to ${thresholdMb} MB`
-      : `Lets Django read request bodies of up to ${size} into memory per request (DATA_UPLOAD_MAX_MEMORY_SIZE); ${lower}`,
-    FILE_UPLOAD_MAX_MEMORY_SIZE: `Keeps uploaded files of up to ${size} in memory instead of streaming them to a temporary file (FILE_UPLOAD_MAX_MEMORY_SIZE); ${lower}`,
+      ? [`Turns off Django's request body limit, so one request can fill the worker's memory: set ${thresholdMb} MB`,
+        `DATA_UPLOAD_MAX_MEMORY_SIZE = None: Django reads request bodies of any size into memory. Set it to ${thresholdMb} MB.`]
+      : [`Lets Django read request bodies of up to ${size} into memory per request: lower it to ${thresholdMb} MB`,
+        `DATA_UPLOAD_MAX_MEMORY_SIZE: each request's body is held in memory while it is read, in every worker at once. ${lower}`],
+    FILE_UPLOAD_MAX_MEMORY_SIZE: [
+      `Keeps uploaded files of up to ${size} in memory instead of a temp file: lower it to ${thresholdMb} MB`,
+      `FILE_UPLOAD_MAX_MEMORY_SIZE: uploads smaller than this stay in memory instead of streaming to a temporary file. ${lower}`,
+    ],
     MAX_CONTENT_LENGTH: unlimited
-      ? `Removes Flask's request body limit (MAX_CONTENT_LENGTH = None), so a single request can fill the worker's memory; set it to ${thresholdMb} MB`
-      : `Lets Flask accept request bodies of up to ${size} (MAX_CONTENT_LENGTH), which request.get_data() and request.json read into memory; ${lower}`,
+      ? [`Removes Flask's request body limit, so one request can fill the worker's memory: set ${thresholdMb} MB`,
+        `MAX_CONTENT_LENGTH = None: request.get_data() and request.json read bodies of any size into memory. Set it to ${thresholdMb} MB.`]
+      : [`Lets Flask accept request bodies of up to ${size}, read into memory: lower it to ${thresholdMb} MB`,
+        `MAX_CONTENT_LENGTH: request.get_data() and request.json read the whole body into memory. ${lower}`],
   }[setting];
   ctx.report({
     start: value.startIndex,
     end: value.endIndex,
     message,
+    detail,
     fixes: [{ title: `Lower ${setting} to ${thresholdMb} MB`, safety: 'unsafe', edits: [{ start: value.startIndex, end: value.endIndex, newText: `${thresholdMb} * 1024 * 1024` }] }],
   });
 }

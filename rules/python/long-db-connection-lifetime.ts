@@ -2,6 +2,7 @@
  * long-db-connection-lifetime: database connections kept open for a long time (or forever) without health checks,
  * and SQLAlchemy pools that may hold many of them per process.
  */
+import { clip } from '../shared/format';
 import type { Node } from 'web-tree-sitter';
 import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
 import { ancestor, captures, capturesNamed, indentOf, intValue, keywordArgument, stringValue } from './ast';
@@ -151,7 +152,10 @@ function reportAge(ctx: RuleContext, value: Node, age: number, name: string, hea
   ctx.report({
     start: value.startIndex,
     end: value.endIndex,
-    message: `${what}${checks}, so each one keeps growing its client and database-server memory; use ${FIXED_MAX_AGE}${canAddChecks ? ' with health checks on' : ' (health checks need Django 4.1+, which the requirements do not require)'}`,
+    message: `${clip(setting, 24)} keeps connections open ${age === Infinity ? 'for good' : `${age} s`}${healthOn ? '' : ', unchecked'}: use ${FIXED_MAX_AGE} s${canAddChecks ? ' with health checks' : ''}`,
+    detail:
+      `${what}${checks}, and each open connection keeps growing its client and database-server memory. ` +
+      `Use ${FIXED_MAX_AGE}${canAddChecks ? ' with health checks on' : ' (health checks need Django 4.1+, which the requirements do not require)'}.`,
     fixes: [{ title: `Use a ${FIXED_MAX_AGE}-second lifetime${canAddChecks ? ' with health checks' : ''}`, safety: 'unsafe', edits }],
   });
 }
@@ -204,7 +208,10 @@ function checkEngine(ctx: RuleContext, call: Node, maxPool: number): void {
   ctx.report({
     start: Math.min(...sizeArgs.map((a) => a.startIndex)),
     end: Math.max(...sizeArgs.map((a) => a.endIndex)),
-    message: `Lets each process hold ${size_} database connections (pool_size + max_overflow) that are never recycled or checked, each growing client and server memory; add pool_recycle=${FIXED_RECYCLE}, pool_pre_ping=True and keep the pool at ${maxPool} or fewer`,
+    message: `Lets each process hold ${unlimited ? 'unlimited' : size_} never-recycled DB connections: add pool_recycle, keep <= ${maxPool}`,
+    detail:
+      `pool_size + max_overflow connections per process, never recycled or checked, each growing client and database-server memory. ` +
+      `Add pool_recycle=${FIXED_RECYCLE}, pool_pre_ping=True and keep the pool at ${maxPool} or fewer.`,
     fixes,
   });
 }

@@ -3,6 +3,7 @@
  * joblib/pickle model file, Keras, ONNX Runtime, EasyOCR, YOLO) loaded inside code that runs per request,
  * per task or per Streamlit rerun.
  */
+import { clip } from '../shared/format';
 import type { Node, Tree } from 'web-tree-sitter';
 import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
 import { ancestor, callsNamed, positionalArguments } from './ast';
@@ -121,21 +122,23 @@ def embed(texts: list[str]):
       ctx.report({
         start: call.startIndex,
         end: call.endIndex,
-        message: message(api, scope),
+        ...message(api, scope),
         fixes,
       });
     }
   },
 });
 
-function message(api: string, scope: RequestScope): string {
+function message(api: string, scope: RequestScope): { message: string; detail: string } {
   const per = scope.kind === 'task' ? 'every task run' : scope.kind === 'rerun' ? 'every rerun' : 'every request';
   const where = scope.kind === 'rerun' ? `at ${scope.label}` : `in ${scope.label}`;
   const cached = scope.kind === 'rerun' ? '@st.cache_resource' : 'functools.cache';
-  return (
-    `Loads a model (${api}) on ${per} ${where}: its weights (often hundreds of MB) are read and held again per call, one copy per ` +
-    `concurrent ${scope.kind === 'task' ? 'task' : 'request'}, plus the load time; load it once in a module-level ${cached} loader and call that`
-  );
+  return {
+    message: `Reloads a model (${clip(api, 24)}, 100s of MB) per ${per.replace('every ', '')}: load it once, ${cached}`,
+    detail:
+      `Loads a model (${api}) on ${per} ${where}: its weights (often hundreds of MB) are read and held again per call, one copy per ` +
+      `concurrent ${scope.kind === 'task' ? 'task' : 'request'}, plus the load time. Load it once in a module-level ${cached} loader and call that.`,
+  };
 }
 
 function loaderName(call: Node, imports: ImportMap): string | undefined {

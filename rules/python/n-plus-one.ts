@@ -1,6 +1,7 @@
 /**
  * n-plus-one (Python/Django): a loop over a queryset whose body follows a relation of each row, one query per row.
  */
+import { clip } from '../shared/format';
 import type { Node, Tree } from 'web-tree-sitter';
 import { defineRule, type FixSpec, type ReportSpec } from '../api';
 import { captures, positionalArguments } from './ast';
@@ -384,6 +385,7 @@ function finding(iteration: Iteration, source: RowSource, access: RelationAccess
   const read = `${row}.${access.path.join('.')}`;
   const outer = source.prefix ? 'outer ' : '';
   let message: string;
+  let detail: string;
   let fixes: FixSpec[] = [];
   if (access.kind === 'foreign-key' || access.kind === 'all') {
     const joinable = access.kind === 'foreign-key' && !source.prefix && !access.path.some((p) => GENERIC_FOREIGN_KEYS.has(p));
@@ -391,22 +393,26 @@ function finding(iteration: Iteration, source: RowSource, access: RelationAccess
     // Django 5 refuses prefetch_related with .iterator() without chunk_size; that edit is the user's call.
     const iteratorBlocks = method === 'prefetch_related' && source.info.iterator === 'plain';
     const loaded = access.kind === 'all' ? `${read}.all()` : read;
-    message =
-      `Runs one extra query per ${perRow} to load ${loaded} (N+1 queries, each row kept in memory); ` +
-      `add .${method}("${fullPath}") to the ${outer}queryset${iteratorBlocks ? ' and give its .iterator() a chunk_size' : ''}`;
+    message = `Queries once per row for ${clip(loaded, 24)} (N+1): add .${method}("${clip(fullPath, 20)}")`;
+    detail =
+      `N+1 queries: each row's ${loaded} is fetched on its own and kept in memory with the row. ` +
+      `Add .${method}("${fullPath}") to the ${outer}queryset${iteratorBlocks ? ' and give its .iterator() a chunk_size' : ''}.`;
     const edits = canFix && !iteratorBlocks ? addRelationEdits(source.info, method, fullPath) : undefined;
     // `.only()`/`.defer()` may leave the foreign key out: select_related of a deferred field raises FieldError
     // ("cannot be both deferred and traversed"), so the fix is no longer proven to keep behaviour.
     const deferred = source.info.methods.some((m) => m === 'only' || m === 'defer');
     if (edits) fixes = [{ title: `Add .${method}("${fullPath}") to the ${outer}queryset`, safety: deferred ? 'unsafe' : 'safe', edits }];
   } else if (access.kind === 'count') {
-    message = `Runs one COUNT query per ${perRow} for ${read}.count() (N+1 queries); annotate the ${outer}queryset with Count("${fullPath}") and read the annotation instead`;
+    message = `Runs one COUNT query per ${clip(perRow, 16)} for ${clip(read, 28)}.count(): annotate with Count()`;
+    detail = `N+1 queries. Annotate the ${outer}queryset with Count("${fullPath}") and read the annotation instead.`;
   } else if (access.kind === 'exists') {
-    message = `Runs one EXISTS query per ${perRow} for ${read}.exists() (N+1 queries); annotate the ${outer}queryset with Exists(...) or Count("${fullPath}") instead`;
+    message = `Runs one EXISTS query per ${clip(perRow, 16)} for ${clip(read, 28)}.exists(): annotate with Exists()`;
+    detail = `N+1 queries. Annotate the ${outer}queryset with Exists(...) or Count("${fullPath}") instead.`;
   } else {
-    message =
-      `Runs one extra query per ${perRow} for ${read}.${access.method}(...) (N+1 queries); load the rows once with ` +
-      `.prefetch_related(Prefetch("${fullPath}", queryset=..., to_attr=...)) or annotate the ${outer}queryset`;
+    message = `Runs one extra query per ${clip(perRow, 16)} for ${clip(`${read}.${access.method}`, 32)}(...): prefetch them once`;
+    detail =
+      `N+1 queries. Load the rows once with .prefetch_related(Prefetch("${fullPath}", queryset=..., to_attr=...)) ` +
+      `or annotate the ${outer}queryset.`;
   }
-  return { start: access.node.startIndex, end: access.node.endIndex, message, fixes };
+  return { start: access.node.startIndex, end: access.node.endIndex, message, detail, fixes };
 }

@@ -2,6 +2,7 @@
  * oversized-pool: thread/process pools sized from the (host's) CPU count, above a threshold, or left at a
  * CPU-derived default.
  */
+import { clip } from '../shared/format';
 import type { Node } from 'web-tree-sitter';
 import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
 import { ancestor, callsNamed, captures, intValue, keywordArgument, positionalArguments, stringValue } from './ast';
@@ -118,7 +119,7 @@ def render_all(pages):
       ctx.report({
         start: target.startIndex,
         end: target.endIndex,
-        message: message(pool, size, arg, maxWorkers, suggested),
+        ...message(pool, size, arg, maxWorkers, suggested),
         fixes: fixFor(ctx, call, pool, arg, suggested),
       });
     }
@@ -273,24 +274,40 @@ function rootOf(node: Node): Node {
   return n;
 }
 
-function message(pool: PoolType, size: Size, arg: Node | undefined, maxWorkers: number, suggested: number): string {
-  const cap = `cap it with int(os.getenv("${ENV_VAR}", "${suggested}"))`;
+function message(pool: PoolType, size: Size, arg: Node | undefined, maxWorkers: number, suggested: number): { message: string; detail: string } {
+  const cap = `Cap it with int(os.getenv("${ENV_VAR}", "${suggested}")).`;
   const each = pool.kind === 'process' ? 'each a full copy of the app\'s memory' : 'each with its own stack and in-flight data';
   const unit = pool.kind === 'process' ? 'processes' : 'threads';
+  const headline = (what: string) => `${what}: cap it at ${suggested}`;
   switch (size.kind) {
     case 'default':
       if (pool.kind === 'process') {
-        return `${pool.label}() with no size starts one process per CPU of the host (inside a container os.cpu_count() is the host's, often 16-64), ${each}; ${cap}`;
+        return {
+          message: headline(`${clip(pool.label)}() starts a process per host CPU (16-64), each an app copy`),
+          detail: `With no size, it starts os.cpu_count() processes, and inside a container that is the host's CPU count, ${each}. ${cap}`,
+        };
       }
       return pool.label === 'ThreadPoolExecutor'
-        ? `ThreadPoolExecutor() with no max_workers starts up to min(32, CPUs + 4) threads per web worker, counting the host's CPUs inside a container, ${each}; ${cap}`
-        : `${pool.label}() with no size starts one thread per CPU of the host in every web worker (inside a container os.cpu_count() is the host's), ${each}; ${cap}`;
+        ? {
+            message: headline('ThreadPoolExecutor() starts up to 32 threads per web worker by default'),
+            detail: `With no max_workers it starts up to min(32, CPUs + 4) threads in every web worker, counting the host's CPUs inside a container, ${each}. ${cap}`,
+          }
+        : {
+            message: headline(`${clip(pool.label)}() starts one thread per host CPU in every web worker`),
+            detail: `With no size it starts os.cpu_count() threads, and inside a container that is the host's CPU count, ${each}. ${cap}`,
+          };
     case 'cpu':
-      return `Sizes the ${pool.kind} pool from the CPU count (${short(size.detail)}), which inside a container counts the host's CPUs (often 16-64), so it can start dozens of ${unit}, ${each}; ${cap}`;
+      return {
+        message: headline(`Sizes the ${pool.kind} pool from the host's CPU count (often 16-64 in a container)`),
+        detail: `${short(size.detail)}: inside a container the CPU count is the host's, so it can start dozens of ${unit}, ${each}. ${cap}`,
+      };
     case 'number':
-      return `Starts up to ${size.n} worker ${unit} (${pool.sizeKeyword}=${short(arg?.text ?? '')}, above maxWorkers ${maxWorkers}), ${each}; ${cap}`;
+      return {
+        message: headline(`Starts up to ${size.n} worker ${unit}${pool.kind === 'process' ? ', each a copy of the app' : ''}`),
+        detail: `${pool.sizeKeyword}=${short(arg?.text ?? '')} is above maxWorkers ${maxWorkers}: ${size.n} ${unit}, ${each}. ${cap}`,
+      };
     default:
-      return '';
+      return { message: '', detail: '' };
   }
 }
 

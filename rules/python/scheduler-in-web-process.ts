@@ -479,9 +479,10 @@ function reportStart(ctx: RuleContext, tree: Tree, call: Node, scheduler: Schedu
   ctx.report({
     start: call.startIndex,
     end: call.endIndex,
-    message:
-      `Starts ${scheduler.label} ${where}, so each gunicorn/uvicorn worker runs its own copy of every job${jobs} with its own threads and data; ` +
-      `start it only where ENABLE_SCHEDULER=true, in one separate process (a Procfile clock: line or a management command)`,
+    message: `Starts a scheduler in every web worker, each running every job: run it in one process`,
+    detail:
+      `Starts ${scheduler.label} ${where}, so each gunicorn/uvicorn worker runs its own copy of every job${jobs} with its own threads and data. ` +
+      `Start it only where ENABLE_SCHEDULER=true, in one separate process (a Procfile clock: line or a management command).`,
     fixes: guardFix(ctx, tree, call, scheduler.receiver),
   });
 }
@@ -499,9 +500,10 @@ function reportSchedule(ctx: RuleContext, everyCall: Node, where: string): void 
   ctx.report({
     start: top.startIndex,
     end: top.endIndex,
-    message:
-      `Registers a schedule job ${where}, so every gunicorn/uvicorn worker that runs schedule.run_pending() runs its own copy${often}; ` +
-      `run the schedule loop in one separate process (a Procfile clock: line) instead of the web workers`,
+    message: `Every web worker runs its own copy of this schedule job${often}: run it in one process`,
+    detail:
+      `Registers a schedule job ${where}, so every gunicorn/uvicorn worker that runs schedule.run_pending() runs its own copy${often}. ` +
+      `Run the schedule loop in one separate process (a Procfile clock: line) instead of the web workers.`,
   });
 }
 

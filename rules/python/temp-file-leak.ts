@@ -2,6 +2,7 @@
  * temp-file-leak: temporary files and directories that are created on every call and never deleted,
  * filling /tmp (RAM-backed on most platforms, or counted against the instance's disk).
  */
+import { clip } from '../shared/format';
 import type { Node, Tree } from 'web-tree-sitter';
 import { defineRule, type FixSafety, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
 import { ancestor, callsNamed, captures, intValue, keywordArgument, positionalArguments, stringValue } from './ast';
@@ -452,19 +453,27 @@ function deferredUse(fn: Node, names: readonly string[]): Node | undefined {
 function checkCreation(ctx: RuleContext, tree: Tree, imports: ImportMap, functions: ReadonlyMap<string, Node[]>, call: Node, creator: Creator): void {
   const fn = enclosingDef(call);
   const binding = bindingOf(call, creator);
-  const report = (why: string, todo: string, fixes: FixSpec[] = []) =>
-    ctx.report({ start: call.startIndex, end: call.endIndex, message: `${describe(creator)} ${why}${cost(creator)}; ${todo}`, fixes });
-  const leaves = `every ${binding?.names[0].startsWith('self.') ? 'instance' : 'call'} leaves ${creator === 'mkdtemp' ? 'a directory' : 'a file'} behind`;
+  const left = creator === 'mkdtemp' ? 'a directory' : 'a file';
+  const each = binding?.names[0].startsWith('self.') ? 'instance' : 'call';
+  const report = (why: string, todo: string, shortTodo: string, fixes: FixSpec[] = [], per = each) =>
+    ctx.report({
+      start: call.startIndex,
+      end: call.endIndex,
+      message: `${headlineName(creator)} leaves ${left} in /tmp per ${per}: ${shortTodo}`,
+      detail: `${describe(creator)} ${why}${cost(creator)}. ${capitalize(todo)}.`,
+      fixes,
+    });
+  const leaves = `every ${each} leaves ${left} behind`;
 
   if (!binding) {
     // `return mkdtemp()`: the caller owns it; same-module callers are checked like a returned name.
     if (call.parent?.type === 'return_statement' && fn) {
       const { callers, deleting } = callersDelete(ctx, fn, imports, functions);
-      if (callers > 0 && deleting === 0) report(`is returned to callers in this module that never delete it, so ${leaves}`, 'delete it in a finally block where it is used');
+      if (callers > 0 && deleting === 0) report(`is returned to callers in this module that never delete it, so ${leaves}`, 'delete it in a finally block where it is used', 'delete it where it is used');
       return;
     }
     if (fn && handedToTaskThatMayDelete(ctx, imports, fn, call)) return;
-    if (!fn || !cleanedIn(ctx, fn, [call.text], imports, functions)) report(`is never deleted, so ${leaves}`, 'keep the path in a variable and delete it in a finally block');
+    if (!fn || !cleanedIn(ctx, fn, [call.text], imports, functions)) report(`is never deleted, so ${leaves}`, 'keep the path in a variable and delete it in a finally block', 'delete it in a finally block');
     return;
   }
 
@@ -480,16 +489,19 @@ function checkCreation(ctx: RuleContext, tree: Tree, imports: ImportMap, functio
     report(
       'at import time is never deleted, so every worker start (gunicorn restarts workers after max_requests) leaves one more behind',
       `register atexit.register(${remover}, ${binding.pathExpr})`,
+      'delete it with atexit',
+      [],
+      'worker start',
     );
     return;
   }
   if (returnsPath(fn, names)) {
     const { callers, deleting } = callersDelete(ctx, fn, imports, functions);
-    if (callers > 0 && deleting === 0) report(`is returned to callers in this module that never delete it, so ${leaves}`, 'delete it in a finally block where it is used');
+    if (callers > 0 && deleting === 0) report(`is returned to callers in this module that never delete it, so ${leaves}`, 'delete it in a finally block where it is used', 'delete it where it is used');
     return;
   }
   if (onObject.length) {
-    report(`is kept on ${onObject[0]} but nothing in the class deletes it, so ${leaves}`, `delete it in a close() method or register weakref.finalize(self, ${remover}, ${onObject[0]})`);
+    report(`is kept on ${onObject[0]} but nothing in the class deletes it, so ${leaves}`, `delete it in a close() method or register weakref.finalize(self, ${remover}, ${onObject[0]})`, 'delete it in close()');
     return;
   }
   // Handed to queued work directly (`task.delay(path)`) or inside a value built from it (a Celery signature of a
@@ -502,7 +514,7 @@ function checkCreation(ctx: RuleContext, tree: Tree, imports: ImportMap, functio
     const dispatch = deferred.childForFieldName('function')?.text ?? '';
     if (TASK_DISPATCH.test(dispatch) && taskDeletesItsInput(ctx, imports, dispatch.replace(TASK_DISPATCH, '')) !== false) return;
     const consumer = short(deferred.childForFieldName('function')!.text);
-    report(`is handed to ${consumer}() and never deleted, so ${leaves}`, `delete it once that work is done (BackgroundTask(${remover}, ${binding.pathExpr}) or a finally in the task)`);
+    report(`is handed to ${consumer}() and never deleted, so ${leaves}`, `delete it once that work is done (BackgroundTask(${remover}, ${binding.pathExpr}) or a finally in the task)`, `delete it after ${clip(consumer, 24)}()`);
     return;
   }
   if (flow.kind === 'escapes') {
@@ -513,10 +525,18 @@ function checkCreation(ctx: RuleContext, tree: Tree, imports: ImportMap, functio
         : flow.use.id === fn.id
           ? 'is put into a container the caller passed in'
           : `is kept beyond this function (${short(flow.use.text)})`;
-    report(`${how} and this function never deletes it, so ${leaves}`, `delete it where it is last used (${remover}(...) in a finally there)`);
+    report(`${how} and this function never deletes it, so ${leaves}`, `delete it where it is last used (${remover}(...) in a finally there)`, 'delete it where it is last used');
     return;
   }
-  report(`is never deleted by this function, so ${leaves}`, `delete it in a finally block with ${remover}(${binding.pathExpr})`, tryFinallyFix(ctx, tree, fn, binding, names, creator));
+  report(`is never deleted by this function, so ${leaves}`, `delete it in a finally block with ${remover}(${binding.pathExpr})`, 'delete it in a finally block', tryFinallyFix(ctx, tree, fn, binding, names, creator));
+}
+
+function headlineName(creator: Creator): string {
+  return creator === 'named' ? 'NamedTemporaryFile(delete=False)' : `${creator}()`;
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
 function describe(creator: Creator): string {
@@ -778,10 +798,12 @@ function checkTmpWrites(ctx: RuleContext, tree: Tree, imports: ImportMap, functi
     const todo = deferred
       ? `delete it once ${short(deferred.childForFieldName('function')!.text)}() is done with it`
       : 'delete it in a finally block or use tempfile.NamedTemporaryFile()';
+    const shortTodo = deferred ? `delete it after ${clip(deferred.childForFieldName('function')!.text, 24)}()` : 'delete it in a finally block';
     ctx.report({
       start: call.startIndex,
       end: call.endIndex,
-      message: `Writes a new file under ${folder} on every call (${short(shown)}) and nothing in the workspace deletes it, and /tmp is RAM-backed or counted against the instance on most platforms; ${todo}`,
+      message: `Writes a file under ${clip(folder, 24)} per call, never deleted: ${shortTodo}`,
+      detail: `${short(shown)}: nothing in the workspace deletes it, and /tmp is RAM-backed or counted against the instance on most platforms. ${capitalize(todo)}.`,
       fixes: fn && variable ? writeFix(ctx, tree, fn, variable, names) : [],
     });
   }

@@ -1,6 +1,7 @@
 /**
  * unbounded-cache (Python): caches and module state that grow for the life of the worker process.
  */
+import { clip } from '../shared/format';
 import type { Node, Tree } from 'web-tree-sitter';
 import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
 import { captures, hasSplat, indentOf, keywordArgument, positionalArguments } from './ast';
@@ -173,7 +174,8 @@ function checkBareCache(ctx: RuleContext, imports: ImportMap, expr: Node, defini
     ctx.report({
       start: expr.startIndex,
       end: expr.endIndex,
-      message: `@${expr.text} never evicts: every distinct argument's result stays in memory until the worker restarts; use @${lruSpelling(expr, imports)}(maxsize=${maxsize})`,
+      message: `@${clip(expr.text)} keeps every result until the worker restarts: use @lru_cache(maxsize=${maxsize})`,
+      detail: `@${expr.text} never evicts: the result for every distinct argument stays in memory until the worker restarts. Use @${lruSpelling(expr, imports)}(maxsize=${maxsize}).`,
       fixes: cacheToLruFix(ctx, imports, expr, maxsize),
     });
   } else if (STREAMLIT_DATA.has(q) || STREAMLIT_RESOURCE.has(q)) {
@@ -182,7 +184,7 @@ function checkBareCache(ctx: RuleContext, imports: ImportMap, expr: Node, defini
     ctx.report({
       start: expr.startIndex,
       end: expr.endIndex,
-      message: streamlitMessage(expr.text, resource, maxEntries),
+      ...streamlitMessage(expr.text, resource, maxEntries),
       fixes: [{ title: `Add max_entries=${maxEntries}`, safety: 'unsafe', edits: [{ start: expr.endIndex, end: expr.endIndex, newText: `(max_entries=${maxEntries})` }] }],
     });
   }
@@ -203,7 +205,8 @@ function checkCacheCall(ctx: RuleContext, imports: ImportMap, call: Node, defini
     ctx.report({
       start: argument.startIndex,
       end: argument.endIndex,
-      message: `${fn.text}(maxsize=None) keeps every distinct call's result for the life of the worker, so the cache grows without bound; set maxsize=${maxsize}`,
+      message: `${clip(fn.text)}(maxsize=None) keeps every result until the worker restarts: set maxsize=${maxsize}`,
+      detail: `It keeps the result of every distinct call for the life of the worker, so the cache grows without bound. Set maxsize=${maxsize}.`,
       fixes: [{ title: `Set maxsize=${maxsize}`, safety: 'unsafe', edits: [{ start: value.startIndex, end: value.endIndex, newText: String(maxsize) }] }],
     });
   } else if (STREAMLIT_DATA.has(q) || STREAMLIT_RESOURCE.has(q)) {
@@ -219,7 +222,7 @@ function checkCacheCall(ctx: RuleContext, imports: ImportMap, call: Node, defini
     ctx.report({
       start: call.startIndex,
       end: call.endIndex,
-      message: streamlitMessage(fn.text, resource, maxEntries),
+      ...streamlitMessage(fn.text, resource, maxEntries),
       fixes: [{ title: `Add max_entries=${maxEntries}`, safety: 'unsafe', edits: [edit] }],
     });
   } else if (q === 'cachetools.cached') {
@@ -229,15 +232,22 @@ function checkCacheCall(ctx: RuleContext, imports: ImportMap, call: Node, defini
     ctx.report({
       start: cache.startIndex,
       end: cache.endIndex,
-      message: `${fn.text}() with a plain dict as its cache never evicts, so it keeps every distinct call's result for the life of the worker; pass cachetools.LRUCache(maxsize=${maxsize}) or TTLCache instead`,
+      message: `${clip(fn.text)}() with a plain dict cache keeps every result: use LRUCache(maxsize=${maxsize})`,
+      detail: `A plain dict never evicts, so the cache keeps the result of every distinct call for the life of the worker. Pass cachetools.LRUCache(maxsize=${maxsize}) or TTLCache instead.`,
     });
   }
 }
 
-function streamlitMessage(spelling: string, resource: boolean, maxEntries: number): string {
+function streamlitMessage(spelling: string, resource: boolean, maxEntries: number): { message: string; detail: string } {
   return resource
-    ? `@${spelling} without max_entries or ttl keeps one resource per distinct argument in the server process for as long as it runs; add max_entries=${maxEntries} (or a ttl)`
-    : `@${spelling} without max_entries or ttl keeps a copy of every distinct call's result in the server process for all sessions, forever; add max_entries=${maxEntries} (and a ttl if the data changes)`;
+    ? {
+        message: `@${clip(spelling)} keeps one resource per distinct argument, forever: add max_entries=${maxEntries}`,
+        detail: `Without max_entries or ttl it keeps one resource per distinct argument in the server process for as long as it runs. Add max_entries=${maxEntries} (or a ttl).`,
+      }
+    : {
+        message: `@${clip(spelling)} keeps every distinct result, forever: add max_entries=${maxEntries}`,
+        detail: `Without max_entries or ttl it keeps a copy of every distinct call's result in the server process, for all sessions, until it restarts. Add max_entries=${maxEntries} (and a ttl if the data changes).`,
+      };
 }
 
 /**
@@ -364,7 +374,7 @@ function checkContainers(ctx: RuleContext, containers: readonly Container[]): Co
   for (const c of containers) {
     if (c.bounded || c.growths.length === 0 || c.evictions.length > 0 || c.escapes.length > 0) continue;
     const first = c.growths[0];
-    ctx.report({ start: first.node.startIndex, end: first.node.endIndex, message: containerMessage(c, first.how) });
+    ctx.report({ start: first.node.startIndex, end: first.node.endIndex, ...containerMessage(c, first.how) });
     flagged.push(c);
   }
   return flagged;
@@ -379,26 +389,43 @@ function checkImportedContainers(ctx: RuleContext, tree: Tree): void {
     if (c.bounded || c.growths.length === 0 || c.evictions.length > 0 || c.escapes.length > 0) continue;
     const declaredIn = imported.find((i) => `module:${i.container.local}` === c.id)?.declaredIn;
     const first = c.growths[0];
-    ctx.report({ start: first.node.startIndex, end: first.node.endIndex, message: containerMessage(c, first.how, declaredIn) });
+    ctx.report({ start: first.node.startIndex, end: first.node.endIndex, ...containerMessage(c, first.how, declaredIn) });
   }
 }
 
-function containerMessage(c: Container, how: string, declaredIn?: string): string {
+function containerMessage(c: Container, how: string, declaredIn?: string): { message: string; detail: string } {
   const where = c.scope === 'module' ? 'Module-level' : c.scope === 'class' ? 'Class-level' : '';
   const shared = declaredIn ? ` (declared in ${declaredIn})` : c.scope === 'class' ? ' (shared by every instance)' : '';
+  const name = clip(c.label, 28);
   if (c.scope === 'session') {
     return c.type === 'dict' || /^\[key\]|setdefault|update|\|=/.test(how)
-      ? `${c.label} gains a key on every run (${how}) and nothing removes keys, so each browser session holds all of them until it ends; drop old keys or cap the dict`
-      : `${c.label} grows on every run (${how}) and nothing trims it, so each browser session holds all of it until it ends; keep only the last entries (${c.label} = ${c.label}[-50:])`;
+      ? {
+          message: `${name} gains a key on every run, per session, none removed: cap it`,
+          detail: `${c.label} gains a key on every run (${how}) and nothing removes keys, so each browser session holds all of them until it ends. Drop old keys or cap the dict.`,
+        }
+      : {
+          message: `${name} grows on every run, per session, never trimmed: keep the last entries`,
+          detail: `${c.label} grows on every run (${how}) and nothing trims it, so each browser session holds all of it until it ends. Keep only the last entries (${c.label} = ${c.label}[-50:]).`,
+        };
   }
+  const growsUntil = 'so it grows until the worker restarts';
   switch (c.type) {
     case 'list':
     case 'deque':
-      return `${where} ${c.type} ${c.label}${shared} is appended to on every call (${how}) and never trimmed, so it grows until the worker restarts; use collections.deque(maxlen=1000) or trim it`;
+      return {
+        message: `${where} ${c.type} ${name} grows on every call, never trimmed: use deque(maxlen=1000)`,
+        detail: `${where} ${c.type} ${c.label}${shared} is appended to on every call (${how}) and never trimmed, ${growsUntil}. Use collections.deque(maxlen=1000) or trim it.`,
+      };
     case 'set':
-      return `${where} set ${c.label}${shared} gains an element on every call (${how}) and nothing removes any, so it grows until the worker restarts; bound it or clear it periodically`;
+      return {
+        message: `${where} set ${name} grows on every call, never trimmed: bound or clear it`,
+        detail: `${where} set ${c.label}${shared} gains an element on every call (${how}) and nothing removes any, ${growsUntil}. Bound it or clear it periodically.`,
+      };
     default:
-      return `${where} dict ${c.label}${shared} gets an entry for every new key (${how}) and nothing evicts, so it grows until the worker restarts; use cachetools.LRUCache(maxsize=1000) / TTLCache, or evict once len(${c.label}) passes a limit`;
+      return {
+        message: `${where} dict ${name} grows with every new key, never evicted: use an LRUCache`,
+        detail: `${where} dict ${c.label}${shared} gets an entry for every new key (${how}) and nothing evicts, ${growsUntil}. Use cachetools.LRUCache(maxsize=1000) / TTLCache, or evict once len(${c.label}) passes a limit.`,
+      };
   }
 }
 
@@ -419,7 +446,8 @@ function checkSizeLimits(ctx: RuleContext, tree: Tree, containers: readonly Cont
     ctx.report({
       start: statement.startIndex,
       end: statement.endIndex,
-      message: `${limit.name} = ${limit.value.text} declares a size limit that is never checked, so ${what} can grow without bound; enforce it (${enforce} or a len() check) or remove it`,
+      message: `${clip(limit.name, 24)} declares a size limit nothing checks, so the container grows unbounded: enforce it`,
+      detail: `${limit.name} = ${limit.value.text} is never checked, so ${what} can grow without bound. Enforce it (${enforce} or a len() check) or remove it.`,
     });
   }
 }

@@ -244,7 +244,8 @@ function checkLen(ctx: Reporter, call: Node, canFix: boolean): void {
   ctx.report({
     start: call.startIndex,
     end: call.endIndex,
-    message: `Loads every ${rowsOf(info)} into memory just to count them (len() of a queryset); use .count(), which runs SELECT COUNT(*)`,
+    message: `Loads every ${rowsOf(info)} into memory just to count them: use .count()`,
+    detail: 'len() of a queryset fetches and caches every row as a model instance; .count() runs SELECT COUNT(*) in the database and loads nothing.',
     fixes,
   });
 }
@@ -263,7 +264,8 @@ function checkList(ctx: Reporter, tree: Tree, call: Node, iterations: readonly I
   ctx.report({
     start: call.startIndex,
     end: call.endIndex,
-    message: `Loads every ${rowsOf(info)} into memory at once (${calleeName(call)}() of an unsliced queryset); iterate with .iterator(chunk_size=${chunkSize}), slice it, or paginate`,
+    message: `Loads every ${rowsOf(info)} into memory at once: iterate with .iterator() or paginate`,
+    detail: `${calleeName(call)}() of an unsliced queryset builds a model instance for every row before the code uses the first. Iterate with .iterator(chunk_size=${chunkSize}), slice it, or paginate.`,
     fixes: fix ? [fix] : [],
   });
 }
@@ -312,7 +314,8 @@ function checkSerializer(ctx: Reporter, call: Node): void {
   ctx.report({
     start: data.startIndex,
     end: data.endIndex,
-    message: `Serializes every ${rowsOf(info)} into one response (many=True over an unpaginated queryset); paginate with self.paginate_queryset(queryset) or slice it`,
+    message: `Serializes every ${rowsOf(info)} into one response: paginate it`,
+    detail: 'many=True over an unpaginated queryset loads every row, then builds a dict per row and the whole response body in memory. Paginate with self.paginate_queryset(queryset), or slice it.',
   });
 }
 
@@ -334,9 +337,13 @@ function checkExportLoops(ctx: Reporter, tree: Tree, iterations: readonly Iterat
       : [];
     const message =
       output === 'export'
-        ? `Loads every ${rowsOf(info)} into memory before the export writes anything (a queryset caches all the rows it iterates); iterate with .iterator(chunk_size=${chunkSize})`
-        : `Builds the response from every ${rowsOf(info)} at once (the queryset caches all rows and the list holds them again); paginate it, or at least iterate with .iterator(chunk_size=${chunkSize})`;
-    ctx.report({ start: iterable.startIndex, end: iterable.endIndex, message, fixes });
+        ? `Loads every ${rowsOf(info)} before the export writes anything: iterate with .iterator()`
+        : `Builds the response from every ${rowsOf(info)} at once: paginate it`;
+    const detail =
+      output === 'export'
+        ? `A queryset caches all the rows it iterates, so the whole table is in memory until the export ends. Iterate with .iterator(chunk_size=${chunkSize}).`
+        : `The queryset caches all rows and the list holds them again. Paginate it, or at least iterate with .iterator(chunk_size=${chunkSize}).`;
+    ctx.report({ start: iterable.startIndex, end: iterable.endIndex, message, detail, fixes });
   }
 }
 
@@ -360,8 +367,12 @@ function checkSqlAlchemyExports(ctx: Reporter, tree: Tree, iterations: readonly 
       end: all.endIndex,
       message:
         output === 'export'
-          ? 'Loads every row of the query into memory at once (.all() feeding an export); stream the rows with .yield_per(1000) instead of .all()'
-          : 'Loads every matching row into memory at once (.all() of a query no owner or limit narrows builds the result); paginate it with .limit()/.offset(), or stream with .yield_per(1000)',
+          ? 'Loads every row of the query at once (.all() feeding an export): stream with .yield_per(1000)'
+          : 'Loads every matching row at once (.all() of an unbounded query): paginate or use .yield_per()',
+      detail:
+        output === 'export'
+          ? '.all() builds every ORM object before the export writes the first row, so the whole result is in memory until it ends. Stream the rows with .yield_per(1000) instead of .all().'
+          : '.all() of a query that no owner or limit narrows builds every ORM object of the result at once. Paginate it with .limit()/.offset(), or stream with .yield_per(1000).',
     });
   }
 }

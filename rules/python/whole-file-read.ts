@@ -1,6 +1,7 @@
 /**
  * whole-file-read (Python): uploads, files and downloads read into memory in one piece.
  */
+import { clip } from '../shared/format';
 import type { Node, Tree } from 'web-tree-sitter';
 import { defineRule, type FixSpec, type RuleContext } from '../api';
 import { captures, indentOf, keywordArgument, positionalArguments, stringValue } from './ast';
@@ -151,7 +152,8 @@ class WholeReadChecker {
       this.ctx.report({
         start: call.startIndex,
         end: call.endIndex,
-        message: `Loads every line of the ${source.kind === 'open' ? 'file' : 'upload'} into one list at once (its whole size plus a string object per line); iterate over the file object itself (for line in ${short(receiver)}) instead`,
+        message: `Loads every line of the ${source.kind === 'open' ? 'file' : 'upload'} into one list: iterate over the file object instead`,
+        detail: `The list holds the whole size plus a string object per line. Iterate over the file object itself (for line in ${short(receiver)}) instead.`,
         fixes,
       });
       return;
@@ -161,7 +163,7 @@ class WholeReadChecker {
     this.ctx.report({
       start: readExpr.startIndex,
       end: readExpr.endIndex,
-      message: readMessage(source, receiver, hashing, readExpr),
+      ...readMessage(source, receiver, hashing, readExpr),
       fixes: this.chunkFixes(readExpr, receiver, source, hashing),
     });
   }
@@ -305,7 +307,8 @@ class WholeReadChecker {
     this.ctx.report({
       start: call.startIndex,
       end: call.endIndex,
-      message: `${what}; pass ${short(receiver)} itself to the reader (pd.read_csv(${short(receiver)}), Image.open(${short(receiver)})) or copy it to disk with shutil.copyfileobj, and keep server.maxUploadSize small`,
+      message: `${method === 'getvalue' ? 'Copies the whole upload on top of the copy Streamlit keeps' : 'Hands out the whole upload as one buffer'}: pass the file object`,
+      detail: `${what}. Pass ${short(receiver)} itself to the reader (pd.read_csv(${short(receiver)}), Image.open(${short(receiver)})) or copy it to disk with shutil.copyfileobj, and keep server.maxUploadSize small.`,
     });
   }
 
@@ -317,7 +320,8 @@ class WholeReadChecker {
     this.ctx.report({
       start: call.startIndex,
       end: call.endIndex,
-      message: `Reads the whole file into memory at once (its full size, however large it grows); open it and read it in chunks with iter(lambda: f.read(${CHUNK_SIZE}), ${sentinel}) or iterate over its lines`,
+      message: 'Reads the whole file into memory at once: read it in chunks or iterate over lines',
+      detail: `It holds the file's full size at once, however large the file grows. Open it and read it in chunks with iter(lambda: f.read(${CHUNK_SIZE}), ${sentinel}) or iterate over its lines.`,
     });
   }
 
@@ -365,7 +369,8 @@ class WholeReadChecker {
     this.ctx.report({
       start: call.startIndex,
       end: call.endIndex,
-      message: `Downloads the whole object into an in-memory io.BytesIO (${api}) and copies it out again with ${bufferArg.text}.${copyMethod}() (twice the object's size per request); download into a tempfile.TemporaryFile or stream it in chunks`,
+      message: 'Downloads the whole object into memory and copies it (2x its size): use a temp file',
+      detail: `${api} fills an in-memory io.BytesIO and ${bufferArg.text}.${copyMethod}() copies it out again: twice the object's size per request. Download into a tempfile.TemporaryFile or stream it in chunks.`,
     });
   }
 
@@ -375,7 +380,8 @@ class WholeReadChecker {
     this.ctx.report({
       start: call.startIndex,
       end: call.endIndex,
-      message: 'Decodes a whole base64 request field in memory (the encoded body stays loaded and the decoded bytes add three quarters of its size again); accept a multipart file upload and read it in chunks',
+      message: 'Decodes a whole base64 request field in memory (1.75x its size): accept a file upload',
+      detail: 'The encoded body stays loaded and the decoded bytes add three quarters of its size again. Accept a multipart file upload and read it in chunks.',
     });
   }
 }
@@ -404,33 +410,35 @@ function lenOf(expr: Node): Node | undefined {
   return call?.type === 'call' && fn?.type === 'identifier' && fn.text === 'len' && args!.namedChildren.length === 1 ? call : undefined;
 }
 
-function readMessage(source: FileSource | undefined, receiver: Node, hashing: boolean, readExpr: Node): string {
+function readMessage(source: FileSource | undefined, receiver: Node, hashing: boolean, readExpr: Node): { message: string; detail: string } {
   // Suggested loops name the receiver only when it can be evaluated again (never `open(...)` inside a lambda).
   const r = isStableExpression(receiver) ? short(receiver) : 'f';
-  const perRequest = 'as many bytes as the client sends, in every request that handles one';
+  const perRequest = 'It holds as many bytes as the client sends, in every request that handles one.';
+  const fileCost = 'It holds the file\'s full size at once, however large the file grows.';
+  const say = (message: string, detail: string) => ({ message, detail });
   switch (source?.kind) {
     case 'django':
-      if (lenOf(readExpr) && isStableExpression(receiver)) return `Reads the whole upload into memory only to measure it (${perRequest}); use ${r}.size, which Django already knows`;
-      return `Reads the whole upload into memory (${perRequest}); iterate over ${r}.chunks() or pass the file object itself to the code that consumes it`;
+      if (lenOf(readExpr) && isStableExpression(receiver)) return say(`Reads the whole upload into memory only to measure it: use ${clip(r, 30)}.size`, `${perRequest} Use ${r}.size, which Django already knows.`);
+      return say('Reads the whole upload into memory per request: iterate over .chunks()', `${perRequest} Iterate over ${r}.chunks() or pass the file object itself to the code that consumes it.`);
     case 'flask':
-      return `Reads the whole upload into memory (${perRequest}); read it in chunks with iter(lambda: ${r}.read(${CHUNK_SIZE}), b"") or save it with ${r}.save(path)`;
+      return say('Reads the whole upload into memory per request: read it in chunks', `${perRequest} Read it in chunks with iter(lambda: ${r}.read(${CHUNK_SIZE}), b"") or save it with ${r}.save(path).`);
     case 'starlette':
-      return `Reads the whole upload into memory (${perRequest}); read it in chunks with while chunk := await ${r}.read(${CHUNK_SIZE}), or pass ${r}.file to the code that consumes it`;
+      return say('Reads the whole upload into memory per request: read it in chunks', `${perRequest} Read it in chunks with while chunk := await ${r}.read(${CHUNK_SIZE}), or pass ${r}.file to the code that consumes it.`);
     case 'streamlit':
-      return `Copies the whole uploaded file into a new bytes object, on top of the copy Streamlit already keeps in memory (up to server.maxUploadSize); pass ${r} itself to the code that reads it`;
+      return say('Copies the whole upload on top of the copy Streamlit keeps: pass the file object', `The upload is already in memory (up to server.maxUploadSize) and this makes a new bytes object of it. Pass ${r} itself to the code that reads it.`);
     case 'aiofiles':
-      return `Reads the whole file into memory at once (its full size, however large it grows); read it in chunks with while chunk := await ${r}.read(${CHUNK_SIZE})`;
+      return say('Reads the whole file into memory at once: read it in chunks', `${fileCost} Read it in chunks with while chunk := await ${r}.read(${CHUNK_SIZE}).`);
     case 'open':
-      return `Reads the whole file into memory at once (its full size, however large it grows); read it in chunks with iter(lambda: ${r}.read(${CHUNK_SIZE}), ${source.data === 'text' ? '""' : 'b""'}) or iterate over its lines`;
+      return say('Reads the whole file into memory at once: read it in chunks or iterate over lines', `${fileCost} Read it in chunks with iter(lambda: ${r}.read(${CHUNK_SIZE}), ${source.data === 'text' ? '""' : 'b""'}) or iterate over its lines.`);
     case 'raw':
       if (receiver.type === 'subscript' && stringValue(receiver.childForFieldName('subscript')) === 'Body') {
-        return `Reads the whole S3 object into memory at once (its full size, per request); stream it with ${r}.iter_chunks() or download it to a temporary file`;
+        return say('Reads the whole S3 object into memory per request: stream it with iter_chunks()', `It holds the object's full size at once. Stream it with ${r}.iter_chunks() or download it to a temporary file.`);
       }
-      return `Reads the whole ${source.upload ? 'upload' : 'stream'} into memory at once (${perRequest}); read it in chunks with iter(lambda: ${r}.read(${CHUNK_SIZE}), b"")`;
+      return say(`Reads the whole ${source.upload ? 'upload' : 'stream'} into memory at once: read it in chunks`, `${perRequest} Read it in chunks with iter(lambda: ${r}.read(${CHUNK_SIZE}), b"").`);
     default:
       return hashing
-        ? `Reads the whole stream into memory just to hash it (its full size at once); feed the hasher chunk by chunk from iter(lambda: ${r}.read(${CHUNK_SIZE}), b"")`
-        : `Reads the whole stream into memory at once; read it in chunks of ${CHUNK_SIZE} bytes`;
+        ? say('Reads the whole stream into memory just to hash it: feed the hasher in chunks', `It holds the stream's full size at once. Feed the hasher chunk by chunk from iter(lambda: ${r}.read(${CHUNK_SIZE}), b"").`)
+        : say('Reads the whole stream into memory at once: read it in chunks', `It holds the stream's full size at once. Read it in chunks of ${CHUNK_SIZE} bytes.`);
   }
 }
 

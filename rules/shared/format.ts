@@ -16,3 +16,15 @@ export function parseByteSize(value: string): number | undefined {
   const mult = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3, tb: 1024 ** 4 }[unit]!;
   return Math.floor(Number(m[1]) * mult);
 }
+
+/** Code spelled in a headline, cut to `max` characters (a long expression would push the advice off the line). */
+export function clip(code: string, max = 32): string {
+  const one = code.replace(/\s+/g, ' ');
+  return one.length <= max ? one : `${one.slice(0, max - 1)}…`;
+}
+
+/** "use 2" -> "Use 2." (advice fragments become the detail's last sentence). */
+export function sentence(text: string): string {
+  const t = text.trim();
+  return `${t.charAt(0).toUpperCase()}${t.slice(1)}${/[.!?]$/.test(t) ? '' : '.'}`;
+}

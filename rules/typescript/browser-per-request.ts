@@ -112,7 +112,7 @@ module.exports = router;
       ctx.report({
         start: call.getStart(),
         end: call.getEnd(),
-        message: message(api, closed),
+        ...message(api, closed),
         fixes: factory || hasSyntaxErrors(sf) ? undefined : sharedBrowserFix(ctx, call),
       });
     }
@@ -125,17 +125,20 @@ function launcherOf(call: ts.CallExpression): string | undefined {
   return q.startsWith('puppeteer') ? 'puppeteer.launch()' : `${q.split('.').slice(-2).join('.')}()`;
 }
 
-function message(api: string, closed: 'always' | 'not-on-errors' | 'never'): string {
+function message(api: string, closed: 'always' | 'not-on-errors' | 'never'): { message: string; detail: string } {
   const leak =
     closed === 'never'
       ? ', and nothing closes it, so its processes outlive the request'
       : closed === 'not-on-errors'
         ? ', and it is not closed on every path: an error before browser.close() leaves its processes running'
         : '';
-  return (
-    `Launches a whole browser (${api}: a process tree of 100-300 MB) on every request, one per concurrent request${leak}; ` +
-    'launch one shared browser lazily at module level and open a page per request, closed in finally'
-  );
+  const unclosed = closed === 'never' ? ', never closed' : closed === 'not-on-errors' ? ', leaked on errors' : '';
+  return {
+    message: `Launches a browser (100-300 MB) per request${unclosed}: share one, open a page per request`,
+    detail:
+      `Launches a whole browser (${api}: a process tree of 100-300 MB) on every request, one per concurrent request${leak}. ` +
+      'Launch one shared browser lazily at module level and open a page per request, closed in finally.',
+  };
 }
 
 /** The assignment a launch's value goes to: `x = await launch()`, `x ??= launch()`, `x = x || await launch()`. */

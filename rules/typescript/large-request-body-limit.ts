@@ -6,7 +6,7 @@
  */
 import { ts } from 'ts-morph';
 import { defineRule, type FixSpec, type OffsetEdit, type ReportSpec, type RuleContext } from '../api';
-import { formatBytes, parseByteSize } from '../shared/format';
+import { clip, formatBytes, parseByteSize } from '../shared/format';
 import { REQUEST_BODY_LIMIT_ID, requestBodyLimitDocs, requestBodyLimitOptions, thresholdBytes } from '../shared/request-body-limit-docs';
 import { asObjectLiteral, calleeName, declarationOf, hasSpread, hasSyntaxErrors, indexOf, methodCall, numberValue, objectProperty, objectPropertyValue, unwrap } from './ast';
 import { insertIntoArguments, insertObjectProperty } from './edits';
@@ -102,7 +102,8 @@ function checkLimitOption(ctx: RuleContext, arg: ts.Expression | undefined, what
   report(ctx, {
     start: value.getStart(),
     end: value.getEnd(),
-    message: `${what} accepts bodies ${sizeLabel(bytes)}, each held in memory while it is parsed; lower the limit to ${formatBytes(max)} and send large files as streamed uploads`,
+    message: `${clip(what)} accepts bodies ${sizeLabel(bytes)}, held in memory: lower the limit to ${formatBytes(max)}`,
+    detail: `Each body is held in memory while it is parsed, in every request at once. Lower the limit to ${formatBytes(max)} and send large files as streamed uploads.`,
     fixes: [lowerFix(value, max)],
   });
 }
@@ -150,7 +151,8 @@ function checkUploadLimits(ctx: RuleContext, call: ts.CallExpression, options: t
   report(ctx, {
     start: fileSize.getStart(),
     end: fileSize.getEnd(),
-    message: `${what} accepts uploads ${sizeLabel(bytes)}, each held whole in memory (file.buffer); lower limits.fileSize to ${formatBytes(max)}, or use disk storage / stream large files to object storage`,
+    message: `${clip(what)} holds uploads ${sizeLabel(bytes)} whole in memory: lower limits.fileSize to ${formatBytes(max)}`,
+    detail: `Memory storage keeps each upload whole in file.buffer until the request ends. Lower limits.fileSize to ${formatBytes(max)}, or use disk storage / stream large files to object storage.`,
     fixes: [lowerFix(fileSize, max)],
   });
 }
@@ -159,7 +161,8 @@ function reportMemoryUploads(ctx: RuleContext, call: ts.CallExpression, what: st
   report(ctx, {
     start: call.getStart(),
     end: call.getEnd(),
-    message: `${what} keeps every upload whole in memory with no fileSize limit, so one large upload can exhaust the process; set limits.fileSize to ${formatBytes(max)}, or use disk storage / stream large files to object storage`,
+    message: `${clip(what.replace(/ (\(|with |without ).*$/, ''))} keeps uploads of any size in memory: set limits.fileSize to ${formatBytes(max)}`,
+    detail: `${what} keeps every upload whole in memory with no fileSize limit, so one large upload can exhaust the process. Set limits.fileSize to ${formatBytes(max)}, or use disk storage / stream large files to object storage.`,
     fixes: edit ? [{ title: `Add limits.fileSize = ${formatBytes(max)}`, edits: [edit] }] : [],
   });
 }
@@ -203,7 +206,8 @@ function checkBodyLimit(ctx: RuleContext, value: ts.Expression, max: number): vo
   report(ctx, {
     start: value.getStart(),
     end: value.getEnd(),
-    message: `Fastify bodyLimit accepts bodies ${sizeLabel(bytes)}, each held in memory while it is parsed; lower it to ${formatBytes(max)} and stream large uploads with @fastify/multipart`,
+    message: `Fastify bodyLimit accepts bodies ${sizeLabel(bytes)}, held in memory: lower it to ${formatBytes(max)}`,
+    detail: `Each body is held in memory while it is parsed. Lower it to ${formatBytes(max)} and stream large uploads with @fastify/multipart.`,
     fixes: [lowerFix(value, max)],
   });
 }
@@ -213,12 +217,13 @@ function checkAxiosLimit(ctx: RuleContext, name: string, value: ts.Expression, m
   if (n !== Infinity && n !== -1) return;
   const what =
     name === 'maxContentLength'
-      ? 'lets axios buffer responses of any size in memory'
-      : 'lets axios send request bodies of any size, buffered in memory';
+      ? 'lets axios buffer any response in memory'
+      : 'lets axios buffer request bodies of any size';
   report(ctx, {
     start: value.getStart(),
     end: value.getEnd(),
-    message: `${name}: ${value.getText()} ${what}; set a limit of ${formatBytes(max)}${name === 'maxContentLength' ? ", or use responseType: 'stream' for large downloads" : ', or stream large bodies'}`,
+    message: `${name}: ${clip(value.getText(), 12)} ${what}: set a limit of ${formatBytes(max)}`,
+    detail: `Set a limit of ${formatBytes(max)}${name === 'maxContentLength' ? ", or use responseType: 'stream' for large downloads" : ', or stream large bodies'}.`,
     fixes: [{ title: `Limit ${name} to ${formatBytes(max)}`, edits: [{ start: value.getStart(), end: value.getEnd(), newText: bytesCode(max) }] }],
   });
 }

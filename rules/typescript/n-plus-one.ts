@@ -2,6 +2,7 @@
  * n-plus-one (TypeScript/JavaScript): an ORM query run once per row of another query's results, inside
  * `for`/`for...of`/`while` loops and `.forEach`/`.map(async ...)` callbacks (incl. `Promise.all(rows.map(...))`).
  */
+import { clip } from '../shared/format';
 import { ts } from 'ts-morph';
 import { defineRule, type RuleContext } from '../api';
 import { isFunctionNode, methodCall, unwrap } from './ast';
@@ -96,10 +97,11 @@ export default router;
       ctx.report({
         start: q.call.getStart(),
         end: q.call.getEnd(),
-        message:
+        message: `${clip(`${q.target}.${q.method}`, 40)}() runs once per row, 1 + N queries per request: batch it into one`,
+        detail:
           `${ORM_LABEL[q.orm]} ${q.target}.${q.method}() runs once per row of ${iterable} ` +
-          `(from ${loop.rows.target}.${loop.rows.method}()), 1 + N queries per request${inFlight}; ` +
-          `load them in one query with ${batchedForm(q)}`,
+          `(from ${loop.rows.target}.${loop.rows.method}()), 1 + N queries per request${inFlight}. ` +
+          `Load them in one query with ${batchedForm(q)}.`,
       });
     }
   },

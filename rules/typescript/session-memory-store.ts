@@ -127,10 +127,10 @@ function checkOptions(ctx: RuleContext, at: ts.Node, arg: ts.Expression | undefi
   ctx.report({
     start: at.getStart(),
     end: at.getEnd(),
-    message:
-      `${module} ${explicitMemory ? 'with MemoryStore' : 'without a store'} keeps every session in this process's memory${bots}: ` +
-      `it grows with every visitor, frees expired sessions only when their client returns, and is lost on restart; ` +
-      `use ${STORES}`,
+    message: `${module} ${explicitMemory ? 'with MemoryStore' : 'without a store'} keeps every session in process memory: use a shared store`,
+    detail:
+      `Every session stays in this process's memory${bots}: it grows with every visitor, frees expired sessions only when their client returns, ` +
+      `and is lost on restart. Use ${STORES}.`,
   });
 }
 

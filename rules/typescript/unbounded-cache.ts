@@ -2,6 +2,7 @@
  * unbounded-cache (TypeScript/JavaScript): a module-level Map/Set/object/array that code running per request
  * grows (`.set`/`.add`/`.push`/`[k] =`) while nothing deletes, clears or caps it.
  */
+import { clip } from '../shared/format';
 import { ts } from 'ts-morph';
 import { defineRule, type RuleContext } from '../api';
 import { declarationOf, enclosingFunction, indexOf, isFunctionNode, methodCall, propertyName, unwrap, type FunctionNode } from './ast';
@@ -113,9 +114,10 @@ export default router;
       ctx.report({
         start: c.init.getStart(),
         end: c.init.getEnd(),
-        message:
-          `Module-level ${kindLabel} ${c.name} grows in ${where} (${firstLine(first.getText())}) and nothing deletes, ` +
-          `clears or caps it, so memory grows with every new entry until the process restarts; use an LRUCache from lru-cache with a max`,
+        message: `Module-level ${kindLabel} ${clip(c.name, 24)} grows in ${clip(where, 24)}, never capped: use a bounded LRUCache`,
+        detail:
+          `${c.name} grows in ${where} (${firstLine(first.getText())}) and nothing deletes, clears or caps it, ` +
+          `so memory grows with every new entry until the process restarts. Use an LRUCache from lru-cache with a max.`,
       });
     }
   },

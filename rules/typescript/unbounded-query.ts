@@ -3,6 +3,7 @@
  * (Prisma `findMany()` without `take`, TypeORM `find()`/`getMany()` without `take`, Sequelize `findAll()`
  * without `limit`, Mongoose `find()` without `.limit()`/`.cursor()`).
  */
+import { clip } from '../shared/format';
 import { ts } from 'ts-morph';
 import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
 import { asObjectLiteral, eol, hasSpread, hasSyntaxErrors, indentAt, objectProperty, objectPropertyValue, unwrap } from './ast';
@@ -100,7 +101,8 @@ export default router;
       ctx.report({
         start,
         end: q.call.getEnd(),
-        message: `${problem.what} loads every matching row into memory on each request; ${problem.advice}`,
+        message: `${clip(problem.what, 56)} loads every matching row per request: page it`,
+        detail: `${problem.what} loads every matching row into memory at once, on each request. ${problem.advice.charAt(0).toUpperCase()}${problem.advice.slice(1)}.`,
         fixes: problem.fix && fixable ? [problem.fix] : [],
       });
     }

@@ -3,6 +3,7 @@
  * in one piece: `fs.readFileSync`/`fs.promises.readFile` of request-supplied paths, multer `req.file.buffer`,
  * `await req.arrayBuffer()`/`blob()`, `Buffer.concat` of a whole request stream, `Buffer.from(req.body.x, 'base64')`.
  */
+import { clip } from '../shared/format';
 import { ts } from 'ts-morph';
 import { defineRule, type FixSpec, type RuleContext } from '../api';
 import { asObjectLiteral, calleeName, declarationOf, enclosingFunction, hasSyntaxErrors, identifiersNamed, indexOf, isFunctionNode, methodCall, objectPropertyValue, stringValue, unwrap, unwrapAwait } from './ast';
@@ -117,7 +118,8 @@ function checkFileRead(ctx: RuleContext, call: ts.CallExpression): void {
   ctx.report({
     start: call.getStart(),
     end: call.getEnd(),
-    message: `Reads ${what} into memory in one piece on each request (${fn} holds every byte); stream it with fs.createReadStream() and pipeline()`,
+    message: `${fn}() holds ${isUploadSource(source) ? 'an uploaded' : 'a request-chosen'} file whole in memory per request: stream it`,
+    detail: `${fn} holds every byte of ${what} at once, in every request. Stream it with fs.createReadStream() and pipeline().`,
     fixes: fix ? [fix] : [],
   });
 }
@@ -135,7 +137,8 @@ function checkBase64(ctx: RuleContext, call: ts.CallExpression): void {
     ctx.report({
       start: call.getStart(),
       end: call.getEnd(),
-      message: `Decodes a whole base64 request field (${value.getText()}) only to read its length, a decoded copy of about 3/4 the body's size; use Buffer.byteLength(${value.getText()}, ${encodingText}), which decodes nothing`,
+      message: 'Decodes a whole base64 request field only to read its length: use Buffer.byteLength()',
+      detail: `${value.getText()}: the decoded copy is about 3/4 the body's size. Buffer.byteLength(${value.getText()}, ${encodingText}) decodes nothing.`,
       fixes: [
         {
           title: `Count the bytes with Buffer.byteLength(${value.getText()}, ${encodingText})`,
@@ -151,7 +154,8 @@ function checkBase64(ctx: RuleContext, call: ts.CallExpression): void {
   ctx.report({
     start: call.getStart(),
     end: call.getEnd(),
-    message: `Decodes a whole base64 request field into memory (${value.getText()}), holding the JSON body and a decoded copy of about 3/4 its size; accept the file as a multipart upload streamed to disk or object storage`,
+    message: 'Decodes a whole base64 request field in memory (1.75x its size): accept a file upload',
+    detail: `${value.getText()} holds the JSON body and a decoded copy of about 3/4 its size. Accept the file as a multipart upload streamed to disk or object storage.`,
   });
 }
 
@@ -189,7 +193,8 @@ function checkBodyBuffer(ctx: RuleContext, call: ts.CallExpression): void {
   ctx.report({
     start: call.getStart(),
     end: call.getEnd(),
-    message: `Buffers ${what} in memory (${call.getText()}) with no size limit; stream it to its destination with pipeline(Readable.fromWeb(request.body), ...) and cap the size`,
+    message: `Buffers ${clip(what, 30)} in memory with no size limit: stream it with pipeline()`,
+    detail: `${call.getText()} holds the whole body at once. Stream it to its destination with pipeline(Readable.fromWeb(request.body), ...) and cap the size.`,
   });
 }
 
@@ -236,7 +241,8 @@ function checkStreamConsumer(ctx: RuleContext, call: ts.CallExpression): void {
   ctx.report({
     start: call.getStart(),
     end: call.getEnd(),
-    message: `Buffers the whole request stream in memory (${call.getText()}) with no size limit; pipe the request to its destination with pipeline() and cap the size`,
+    message: 'Buffers the whole request stream in memory with no size limit: pipe it with pipeline()',
+    detail: `${call.getText()} holds the whole body at once. Pipe the request to its destination with pipeline() and cap the size.`,
   });
 }
 
@@ -262,7 +268,8 @@ function checkConcat(ctx: RuleContext, call: ts.CallExpression): void {
   ctx.report({
     start: call.getStart(),
     end: call.getEnd(),
-    message: `Collects the whole request body in memory (${call.getText()}) with no size limit; pipe the request to its destination with pipeline(), or stop reading past a maximum size`,
+    message: 'Collects the whole request body in memory with no size limit: pipe it with pipeline()',
+    detail: `${call.getText()} holds the whole body at once. Pipe the request to its destination with pipeline(), or stop reading past a maximum size.`,
   });
 }
 
@@ -311,7 +318,8 @@ function checkUploadBuffers(ctx: RuleContext): void {
     ctx.report({
       start: access.getStart(),
       end: access.getEnd(),
-      message: `Holds the whole upload in memory (${access.getText()}: multer memory storage with no fileSize limit); store uploads with multer.diskStorage() or stream them to object storage, and set limits.fileSize`,
+      message: 'Holds the whole upload in memory (multer memory storage, no size limit): use diskStorage()',
+      detail: `${access.getText()}: multer memory storage with no fileSize limit keeps each upload whole in memory. Store uploads with multer.diskStorage() or stream them to object storage, and set limits.fileSize.`,
     });
   }
 }

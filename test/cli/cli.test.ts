@@ -42,9 +42,22 @@ describe('memlint CLI', () => {
     const root = tempWorkspace({ 'app/pagination.py': BIG_PAGE });
     const r = memlint(root);
     const first = r.stdout.split('\n')[0];
-    assert.match(first, /^app\/pagination\.py:5:17: large-page-size Loads up to 10000 rows into memory per request/);
+    assert.equal(first, 'app/pagination.py:5:17: large-page-size Loads up to 10000 rows per request: use pages of 100 [fix]');
     assert.match(r.stdout, /^\s+1\s+large-page-size\s+\(1 fixable\)$/m);
     assert.match(r.stdout, /Found 1 problem in 1 file \(1 analysed\)/);
+  });
+
+  it('JSON and SARIF carry the headline and its detail; text output shows the headline only', () => {
+    const root = tempWorkspace({ 'app/pagination.py': BIG_PAGE });
+    const json = JSON.parse(memlint(root, '--format', 'json').stdout);
+    const f = json.findings[0];
+    assert.equal(f.message, 'Loads up to 10000 rows per request: use pages of 100');
+    assert.match(f.detail, /page_size = 10000.*serialized in memory.*stream exports with \.iterator\(chunk_size=2000\)/);
+    const sarif = JSON.parse(memlint(root, '--format', 'sarif').stdout);
+    const message = sarif.runs[0].results[0].message;
+    assert.equal(message.text, f.message);
+    assert.equal(message.markdown, `${f.message}\n\n${f.detail}`);
+    assert.ok(!memlint(root).stdout.includes(f.detail), 'text output shows the detail');
   });
 
   it('exits 2 with the file, key and line on a configuration error', () => {

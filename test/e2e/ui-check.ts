@@ -1,8 +1,9 @@
 /**
  * UI check of the extension in a real VS Code (code-server's workbench in chromium, see host.ts): opens a copy
  * of examples/, waits for memlint's squiggle, the Problems panel (including files that are not open, from the
- * workspace scan), the quick-fix menu, the text after the fix, the report view, the memory-budget code lens and
- * hover on gunicorn.conf.py, the lens on a fly.toml that opens as Plain Text, and the message shown when
+ * workspace scan), the quick-fix menu, the text after the fix, the report view and its memory budget chart, the
+ * memory-budget code lens and hover on gunicorn.conf.py, the lens on a fly.toml that opens as Plain Text, and the
+ * message shown when
  * the server crashed and was restarted. Screenshots of each step go to test-results/ui/.
  *
  *   npm run build && npx tsx test/e2e/ui-check.ts [--extension <root>] [--out test-results/ui]
@@ -96,6 +97,15 @@ async function main(): Promise<void> {
     await report.locator('table').first().waitFor();
     step('report view shown');
     await shot('5-report');
+    // The memory budget as a chart: one per deploy, an accessible image, with the limit line.
+    const chart = report.locator('svg.budget-chart').first();
+    await chart.waitFor({ timeout: 60_000 });
+    const chartName = await chart.locator('title').first().textContent();
+    if (!/Memory budget of /.test(chartName ?? '')) throw new Error(`budget chart without a title: ${chartName}`);
+    if ((await chart.locator('rect.segment').count()) === 0) throw new Error('budget chart without bars');
+    await chart.scrollIntoViewIfNeeded();
+    step(`budget chart shown: ${chartName}`);
+    await shot('5a-budget-chart');
 
     // The memory budget above gunicorn.conf.py's workers line, and its breakdown in the hover.
     await page.keyboard.press('Control+P');

@@ -11,6 +11,9 @@ import { goldenPathFor, listFixtures, readExpectations } from '../support/fixtur
 import { analyzerFor, analyzeWith, describeFinding, initParsers, ruleIds } from '../support/analyze';
 import { syntaxError } from '../support/syntax';
 
+/** The Problems panel shows about this many characters of a message on one line. */
+const MAX_HEADLINE = 100;
+
 before(() => initParsers());
 
 for (const ruleId of ruleIds()) {
@@ -50,6 +53,10 @@ for (const ruleId of ruleIds()) {
         for (const f of result.findings) {
           assert.ok(f.end > f.start, `${describeFinding(f)}: empty range`);
           assert.ok(f.message.length > 20 && !f.message.endsWith('.'), `${describeFinding(f)}: message should be a full sentence without a trailing period`);
+          // The headline is what the Problems panel and `memlint` text output show on one line.
+          assert.ok(f.message.length <= MAX_HEADLINE, `${describeFinding(f)}: headline is ${f.message.length} characters, over ${MAX_HEADLINE}`);
+          assert.ok(!/[\n\r]/.test(f.message), `${describeFinding(f)}: headline spans lines`);
+          if (f.detail !== undefined) assert.ok(f.detail.trim().length > 20 && !f.detail.includes(f.message), `${describeFinding(f)}: detail should add to the headline, not repeat it`);
         }
       });
 

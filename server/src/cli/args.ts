@@ -13,6 +13,12 @@ export interface CliOptions {
   select: string[];
   ignore: string[];
   exitZero: boolean;
+  /** Print the unified diff of what --fix would change; change nothing. */
+  diff: boolean;
+  /** Print counts per rule instead of each finding. */
+  statistics: boolean;
+  /** Run again whenever a file changes. */
+  watch: boolean;
   docsUrl?: string;
   color: boolean;
   help: boolean;
@@ -31,7 +37,11 @@ Options:
                                    output format (default: text); github: workflow annotations
   -o, --output <file>              write the report to a file instead of stdout
   --fix                            apply safe fixes in place
-  --unsafe-fixes                   with --fix, also apply unsafe fixes
+  --unsafe-fixes                   with --fix or --diff, also apply unsafe fixes
+  --diff                           print the diff of what --fix would change; change nothing
+                                   (exit 1 when there is something to change)
+  --statistics                     print the number of findings per rule
+  --watch                          run again whenever a file changes
   --config <file>                  config file (default: memlint.toml, [tool.memlint] in
                                    pyproject.toml or "memlint" in package.json at the root)
   --select <ids>                   only run these rules (comma-separated)
@@ -65,6 +75,9 @@ export function parseCliArgs(argv: string[]): CliOptions {
         select: { type: 'string', multiple: true },
         ignore: { type: 'string', multiple: true },
         'exit-zero': { type: 'boolean' },
+        diff: { type: 'boolean' },
+        statistics: { type: 'boolean' },
+        watch: { type: 'boolean', short: 'w' },
         'docs-url': { type: 'string' },
         'no-color': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -77,7 +90,10 @@ export function parseCliArgs(argv: string[]): CliOptions {
   const v = parsed.values;
   const format = (v.format ?? 'text') as OutputFormat;
   if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')} (got "${v.format}")`);
-  if (v['unsafe-fixes'] && !v.fix) throw new UsageError('--unsafe-fixes only makes sense with --fix');
+  if (v['unsafe-fixes'] && !v.fix && !v.diff) throw new UsageError('--unsafe-fixes only makes sense with --fix or --diff');
+  if (v.diff && v.fix) throw new UsageError('--diff shows what --fix would change: use one or the other');
+  if (v.diff && v.statistics) throw new UsageError('--diff and --statistics cannot be combined');
+  if (v.statistics && format !== 'text' && format !== 'json') throw new UsageError('--statistics prints text or json');
   return {
     paths: parsed.positionals.length ? parsed.positionals : ['.'],
     format,
@@ -88,6 +104,9 @@ export function parseCliArgs(argv: string[]): CliOptions {
     select: splitIds(v.select),
     ignore: splitIds(v.ignore),
     exitZero: !!v['exit-zero'],
+    diff: !!v.diff,
+    statistics: !!v.statistics,
+    watch: !!v.watch,
     docsUrl: v['docs-url'],
     color: !v['no-color'] && !process.env.NO_COLOR,
     help: !!v.help,

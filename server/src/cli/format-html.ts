@@ -22,6 +22,7 @@ table{border-collapse:collapse;background:#fff;width:100%;border:1px solid #d1d9
 th,td{text-align:left;padding:6px 10px;border-bottom:1px solid #eef1f4}th{background:#f0f3f6}
 .finding{background:#fff;border:1px solid #d1d9e0;border-radius:8px;margin:12px 0;overflow:hidden}
 .finding header{padding:8px 12px;border-bottom:1px solid #eef1f4}
+.finding .detail{margin:0;padding:6px 12px;color:#59636e;font-size:13px;border-bottom:1px solid #eef1f4}
 .sev{display:inline-block;border-radius:10px;padding:0 8px;font-size:12px;color:#fff;margin-right:6px}
 .error{background:#cf222e}.warning{background:#9a6700}.info{background:#0969da}.hint{background:#59636e}
 pre{margin:0;padding:8px 12px;overflow:auto;font:12.5px/1.45 ui-monospace,SFMono-Regular,Menlo,monospace}
@@ -41,7 +42,7 @@ export function formatHtml(report: WorkspaceReport, display: DisplayPath, readTe
   parts.push(card('problems', t.findings), card('files with problems', t.files), card('fixable', t.fixable));
   for (const s of ['error', 'warning', 'info'] as const) if (t.bySeverity[s]) parts.push(card(`${s}s`, t.bySeverity[s]));
   parts.push(`</div>`);
-  parts.push(budgetHtml(report.budgets));
+  parts.push(budgetHtml(report.budgets, report.unestimated));
 
   if (t.findings === 0) parts.push(`<p>No memory problems found.</p>`);
   else {
@@ -88,6 +89,7 @@ function findingHtml(f: Finding, display: DisplayPath, text: string | undefined)
   const where = `${display(f.path)}:${f.range.start.line + 1}:${f.range.start.character + 1}`;
   const out = [`<section class="finding"><header><span class="sev ${f.severity}">${f.severity}</span>`];
   out.push(`<a href="${esc(f.docsUrl)}"><b>${esc(f.ruleId)}</b></a> <code>${esc(where)}</code><br>${esc(f.message)}</header>`);
+  if (f.detail) out.push(`<p class="detail">${esc(f.detail)}</p>`);
   if (text !== undefined) {
     const lines = text.split(/\r?\n/);
     const from = Math.max(0, f.range.start.line - 2);

@@ -20,6 +20,7 @@ export function formatJson(report: WorkspaceReport, display: DisplayPath, toolVe
           ruleId: f.ruleId,
           severity: f.severity,
           message: f.message,
+          detail: f.detail,
           file: display(f.path),
           range: oneBased(f.range),
           docsUrl: f.docsUrl,
@@ -39,6 +40,7 @@ export function formatJson(report: WorkspaceReport, display: DisplayPath, toolVe
           items: b.before.items.map((i) => ({ label: i.label, count: i.count, eachMb: i.eachMb, mb: i.mb, source: i.source })),
           afterFixes: b.after ? { totalMb: b.after.totalMb, over: b.after.over } : undefined,
         })),
+        unestimated: (report.unestimated ?? []).map((u) => ({ deploy: u.label, id: u.id, file: u.file, line: u.line, reason: u.reason })),
         notes: report.notes.map((n) => ({ kind: n.kind, file: display(n.path), message: n.message })),
         summary: {
           filesAnalyzed: report.filesAnalyzed,

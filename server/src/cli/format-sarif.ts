@@ -75,7 +75,8 @@ export function formatSarif(report: WorkspaceReport, rules: readonly Rule[], src
           ruleId: f.ruleId,
           ...(ruleIndex.has(f.ruleId) ? { ruleIndex: ruleIndex.get(f.ruleId) } : {}),
           level: LEVELS[f.severity],
-          message: { text: f.message },
+          // text: the headline; markdown: headline and detail (viewers that render markdown show both).
+          message: f.detail ? { text: f.message, markdown: `${f.message}\n\n${f.detail}` } : { text: f.message },
           locations: [{ physicalLocation: { artifactLocation: location(f.path), region: region(f.range) } }],
           partialFingerprints: { 'memlint/v1': fingerprints[i] },
           ...(f.fixes.length

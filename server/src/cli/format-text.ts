@@ -15,7 +15,7 @@ export function formatText(report: WorkspaceReport, display: DisplayPath, color:
   }
   for (const n of report.notes) lines.push(`${display(n.path)}: ${paint('90', 'note:')} ${n.message}`);
   if (lines.length) lines.push('');
-  lines.push(...budgetText(report.budgets));
+  lines.push(...budgetText(report.budgets, report.unestimated));
 
   const t = report.totals;
   if (t.findings === 0) {

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from '../engine/config';
-import { workspaceBudgets } from '../engine/budget';
+import { workspaceBudgets, workspaceUnestimated } from '../engine/budget';
 import { buildReport } from '../engine/report';
 import { Workspace } from '../engine/workspace';
 import { scanParallel } from '../engine/parallel-scan';
@@ -15,7 +15,10 @@ import { formatGithub } from './format-github';
 import { formatHtml } from './format-html';
 import { formatJson } from './format-json';
 import { formatSarif } from './format-sarif';
+import { formatStatistics } from './format-statistics';
 import { formatText } from './format-text';
+import { formatDiff, previewFixes } from './fix-preview';
+import { watchAndRun } from './watch';
 import { ProgressBar } from './progress';
 import { VERSION } from './version';
 
@@ -37,6 +40,10 @@ export async function run(argv: string[], cwd = process.cwd()): Promise<number> 
   if (options.version) {
     process.stdout.write(VERSION + '\n');
     return 0;
+  }
+  if (options.watch) {
+    const once = argv.filter((a) => a !== '--watch' && a !== '-w');
+    return watchAndRun(workspaceRoot(options.paths, cwd), () => run(once, cwd));
   }
 
   // Read by docsUrl() in this thread and in the scan workers (they inherit the environment).
@@ -75,6 +82,17 @@ export async function run(argv: string[], cwd = process.cwd()): Promise<number> 
   }
 
   const display = displayPathFrom(cwd);
+  if (options.diff) {
+    const previews = previewFixes(workspace, files, { unsafe: options.unsafeFixes });
+    process.stdout.write(formatDiff(previews, display));
+    const count = previews.reduce((n, p) => n + p.applied.length, 0);
+    process.stderr.write(
+      count
+        ? `Would fix ${count} problem${count === 1 ? '' : 's'} in ${previews.length} file${previews.length === 1 ? '' : 's'} (nothing was changed).\n`
+        : 'No fixes to apply.\n',
+    );
+    return count > 0 ? 1 : 0;
+  }
   if (options.fix) {
     const outcome = applyFixesToFiles(workspace, files, { unsafe: options.unsafeFixes });
     const count = outcome.changed.reduce((n, c) => n + c.fixes.length, 0);
@@ -93,8 +111,12 @@ export async function run(argv: string[], cwd = process.cwd()): Promise<number> 
   }
 
   const report = buildReport(root, files, performance.now() - started, workspaceBudgets(workspace, files));
+  report.unestimated = workspaceUnestimated(workspace);
   let output: string;
-  switch (options.format) {
+  switch (options.statistics ? 'statistics' : options.format) {
+    case 'statistics':
+      output = formatStatistics(report, options.format === 'json' ? 'json' : 'text');
+      break;
     case 'json':
       output = formatJson(report, display, VERSION);
       break;

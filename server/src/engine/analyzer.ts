@@ -127,6 +127,13 @@ export class Analyzer {
     }
   }
 
+  /** The rules that run, each with the severity it reports at (configuration applied). */
+  activeRules(): { id: string; severity: Severity }[] {
+    const seen = new Map<string, Severity>();
+    for (const a of this.active) if (!seen.has(a.rule.meta.id)) seen.set(a.rule.meta.id, a.severity);
+    return [...seen].map(([id, severity]) => ({ id, severity })).sort((x, y) => x.id.localeCompare(y.id));
+  }
+
   get activeRuleIds(): string[] {
     return [...new Set(this.active.map((a) => a.rule.meta.id))];
   }
@@ -207,6 +214,7 @@ export class Analyzer {
       ruleId: active.rule.meta.id,
       severity: active.severity,
       message: report.message,
+      ...(report.detail ? { detail: report.detail } : {}),
       path: source.path,
       relPath: source.relPath,
       range: lines.range(report.start, report.end),

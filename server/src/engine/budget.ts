@@ -4,6 +4,7 @@
  */
 import type { ProjectInfo } from '../../../rules/api';
 import { estimateDeploys, type DeployEstimate } from '../../../rules/budget/estimate';
+import { unestimatedDeploys, type UnestimatedDeploy } from '../../../rules/budget/unestimated';
 import { joinRoot } from '../../../analysis/projects';
 import { fixUntilStable } from './fixes';
 import { hashBytes } from './read';
@@ -92,4 +93,30 @@ function projectBudgets(
     const a = after.find((x) => x.id === b.id);
     return { before: b, after: a && a.totalMb !== b.totalMb ? a : undefined };
   });
+}
+
+/** Deploys whose budget cannot be computed, with the file and the reason (listed in the reports, never dropped). */
+export function workspaceUnestimated(workspace: Workspace): UnestimatedDeploy[] {
+  const setting = workspace.config.rules.get('memory-budget');
+  if (setting?.severity === 'off') return [];
+  const hostCpus = setting?.options.hostCpus as number | undefined;
+  // Per project, as the budgets are (analysis/projects.ts), with paths made workspace-relative again.
+  return workspace.projects().projects().flatMap(({ root }) => {
+    try {
+      return unestimatedDeploys(workspace.projectAt(root), { hostCpus }).map((u) => rebase(root, u));
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** The files whose fixes can change a deploy's estimate: its deploy files and where its processes start. */
+export function budgetFiles(estimates: readonly DeployEstimate[]): string[] {
+  const files = new Set<string>();
+  for (const e of estimates) {
+    for (const f of e.files) files.add(f);
+    for (const p of e.processes) files.add(p.at.file);
+    for (const i of e.items) if (i.at) files.add(i.at.file);
+  }
+  return [...files];
 }

@@ -1,5 +1,6 @@
 /** The workspace report model shared by the CLI formats and the editor's report view. */
 import type { Severity } from '../../../rules/api';
+import type { UnestimatedDeploy } from '../../../rules/budget/unestimated';
 import type { DeployBudget } from './budget';
 import type { FileResult, Finding, Note } from './types';
 
@@ -26,6 +27,8 @@ export interface WorkspaceReport {
   byFile: FileSummary[];
   /** Memory budget per deploy target, before and after memlint's fixes. */
   budgets: DeployBudget[];
+  /** Deploys whose budget cannot be computed, and why. */
+  unestimated?: UnestimatedDeploy[];
   durationMs: number;
 }
 

@@ -20,7 +20,10 @@ export interface Fix {
 export interface Finding {
   ruleId: string;
   severity: Severity;
+  /** The one-line headline (what, what it costs, what to do). */
   message: string;
+  /** Why, the figures, the alternatives: for the hover, JSON and SARIF. */
+  detail?: string;
   /** Absolute path, forward slashes. */
   path: string;
   /** Relative to the workspace root, forward slashes. */

@@ -3,6 +3,8 @@
  * Plain types and method names only: no engine, LSP-library or vscode imports, so the client bundle stays small.
  */
 
+import type { ChartDeploy } from '../report/budget-chart';
+
 /** The `memlint` settings section, per workspace folder. */
 export interface MemlintSettings {
   enable: boolean;
@@ -46,7 +48,10 @@ export const ReportRequest = 'memlint/report';
 export interface ReportFinding {
   ruleId: string;
   severity: 'error' | 'warning' | 'info' | 'hint';
+  /** The one-line headline. */
   message: string;
+  /** Why, the figures, the alternatives (absent when the headline says it all). */
+  detail?: string;
   range: Rng;
   docsUrl: string;
   /** Fix titles, in the order `memlint/applyFix` takes `fixIndex`. */
@@ -87,6 +92,10 @@ export interface WorkspaceReport {
   byFile: ReportFile[];
   /** `memory-budget` findings (the estimated memory of each deploy against its limit), when that rule reports. */
   budget: (ReportFinding & { uri: string; relPath: string })[];
+  /** Every deploy's estimate now and after memlint's fixes, as chart data (server/src/report/budget-chart.ts). */
+  budgetCharts?: ReportBudgets['charts'];
+  /** Deploys whose budget cannot be computed: where and why. */
+  unestimated?: ReportBudgets['unestimated'];
   /** Files skipped or rules that failed, one line each. */
   notes: string[];
   /** Configuration errors, one line each (file:line: key: problem). */
@@ -124,3 +133,38 @@ export const ShowBudgetCommand = 'memlint.showBudgetBreakdown';
 
 /** Code action kind of the fix-all action (for `editor.codeActionsOnSave`). */
 export const FixAllKind = 'source.fixAll.memlint';
+
+/** Request `memlint/serverInfo`: which server is running and what it sees ("memlint: Show Server Info"). */
+export const ServerInfoRequest = 'memlint/serverInfo';
+export interface FolderInfo {
+  root: string;
+  settings: MemlintSettings;
+  /** Absolute path of the config file in use; absent when the defaults apply. */
+  configFile?: string;
+  /** A configuration error that stops analysis of the folder (then the rest is empty). */
+  configError?: string;
+  memoryLimitMb?: number;
+  /** Files memlint recognises under the folder. */
+  filesKnown: number;
+  /** Folders (relative) with a project manifest, and which manifests. */
+  projects: { path: string; markers: string[] }[];
+  /** Deploy targets the memory budget found, with the estimate and the limit. */
+  deploys: { label: string; estimateMb: number; limitMb?: number }[];
+  /** The rules that run, with their configured severity. */
+  rules: { id: string; severity: ReportFinding['severity'] }[];
+}
+export interface ServerInfo {
+  name: string;
+  version: string;
+  /** The server script that is running (dist/server.js of the extension or of the npm package). */
+  serverPath: string;
+  nodeVersion: string;
+  pid: number;
+  folders: FolderInfo[];
+}
+
+/** A folder's memory budget for the report view (computed in the analysis worker). */
+export interface ReportBudgets {
+  charts: (ChartDeploy & { id: string })[];
+  unestimated: { label: string; uri?: string; relPath?: string; line?: number; reason: string }[];
+}

@@ -63,6 +63,7 @@ export function toReportFinding(f: Finding): ReportFinding {
     ruleId: f.ruleId,
     severity: f.severity,
     message: f.message,
+    ...(f.detail ? { detail: f.detail } : {}),
     range: f.range,
     docsUrl: f.docsUrl,
     fixes: f.fixes.map((x) => ({ title: x.title, safety: x.safety })),

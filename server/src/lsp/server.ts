@@ -25,6 +25,7 @@ import { codeActions, makeEdit, type CodeActionHost } from './code-actions';
 import { budgetCodeLenses } from './code-lens';
 import { fixToTextEdits, isRange } from './diagnostics';
 import { Folders, type Folder } from './folders';
+import { findingDetailMarkdown } from './finding-hover';
 import { budgetHover } from './hover';
 import { LensRefresher } from './lens-refresh';
 import { LintScheduler } from './linter';
@@ -35,7 +36,11 @@ import {
   FixAllKind,
   ReportRequest,
   ScanWorkspaceRequest,
+  ServerInfoRequest,
   StatusNotification,
+  type FolderInfo,
+  type ReportBudgets,
+  type ServerInfo,
   type ApplyFixParams,
   type ApplyFixResult,
   type MemlintSettings,
@@ -484,8 +489,14 @@ export function startServer(connection: Connection, options: ServerOptions): voi
   connection.onHover(async (params): Promise<Hover | null> => {
     try {
       if (!params?.position) return null;
+      const doc = docs.get(params.textDocument?.uri);
+      const entry = doc ? results.get(doc.path) : undefined;
+      const detail = findingDetailMarkdown((entry?.open?.result ?? entry?.disk)?.findings ?? [], params.position);
       const found = await documentBudget(params.textDocument?.uri, false);
-      return (found && budgetHover(found.budget, params.position)) ?? null;
+      const budget = found && budgetHover(found.budget, params.position);
+      if (!detail) return budget ?? null;
+      const budgetText = budget && typeof budget.contents === 'object' && 'value' in budget.contents ? budget.contents.value : undefined;
+      return { contents: { kind: 'markdown', value: budgetText ? `${detail}\n\n---\n\n${budgetText}` : detail } };
     } catch (e) {
       if (!(e instanceof RequestTimeout || e instanceof WorkerLost)) logError('hover', e);
       return null;
@@ -504,9 +515,40 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     return scanner.scanFolders(targets, token);
   });
 
+  connection.onRequest(ServerInfoRequest, async (): Promise<ServerInfo> => {
+    await ready;
+    const folderInfos: FolderInfo[] = [];
+    for (const folder of folders.workspaceFolders()) {
+      await folder.loading;
+      const base = { root: folder.root, settings: folder.settings, filesKnown: 0, projects: [], deploys: [], rules: [] };
+      try {
+        const info = await live.request<Partial<FolderInfo>>({ type: 'folderInfo', folder: folders.ref(folder) });
+        folderInfos.push({ ...base, ...info });
+      } catch (e) {
+        folderInfos.push({ ...base, configError: `could not be read: ${(e as Error).message}` });
+      }
+    }
+    return { name: 'memlint', version: options.version, serverPath: __filename, nodeVersion: process.version, pid: process.pid, folders: folderInfos };
+  });
+
   connection.onRequest(ReportRequest, async () => {
     await ready;
-    return buildReport(results, folders, scanner.state);
+    const report = buildReport(results, folders, scanner.state);
+    // The budget charts need the folder's Workspace: the analysis worker computes them.
+    report.budgetCharts = [];
+    report.unestimated = [];
+    for (const folder of folders.workspaceFolders()) {
+      await folder.loading;
+      if (!folder.settings.enable || folder.configError) continue;
+      try {
+        const b = await live.request<ReportBudgets | undefined>({ type: 'budgets', folder: folders.ref(folder) });
+        report.budgetCharts.push(...(b?.charts ?? []));
+        report.unestimated.push(...(b?.unestimated ?? []));
+      } catch (e) {
+        if (!(e instanceof RequestTimeout || e instanceof WorkerLost)) logError('report budgets', e);
+      }
+    }
+    return report;
   });
 
   connection.onRequest(ApplyFixRequest, async (p: ApplyFixParams): Promise<ApplyFixResult> => {

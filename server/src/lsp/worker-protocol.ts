@@ -50,7 +50,11 @@ export type Request =
   | { type: 'analyzeFile'; path: string; folder: FolderRef }
   | { type: 'fixAll'; uri: string; folder: FolderRef }
   /** The memory budget marks of an open document (code lenses, hovers): a DocumentBudget. */
-  | { type: 'budget'; uri: string; folder: FolderRef };
+  | { type: 'budget'; uri: string; folder: FolderRef }
+  /** What "Show Server Info" says about a folder (folder-info.ts). */
+  | { type: 'folderInfo'; folder: FolderRef }
+  /** The folder's memory budget charts and the deploys it cannot estimate (report view): a ReportBudgets. */
+  | { type: 'budgets'; folder: FolderRef };
 
 export interface LintReply {
   version: number;

@@ -12,6 +12,8 @@ import { chooseFix, fixUntilStable } from '../engine/fixes';
 import type { FileResult, Finding } from '../engine/types';
 import { Workspace } from '../engine/workspace';
 import { BudgetViews } from './budget-view';
+import { folderInfo } from './folder-info';
+import { reportBudgets } from './report-budgets';
 import { TrackedDocument } from './documents';
 import { isInside } from './uri';
 import type { FixAllReply, FolderRef, FolderState, FromWorker, LintReply, Request, ScanJobMessage, ToWorker } from './worker-protocol';
@@ -158,6 +160,15 @@ export class AnalysisHost {
         const { ws } = await this.workspaceFor(r.folder);
         if (!d || !ws) return undefined;
         return this.budgets.forDocument(ws, { path: d.path, text: d.text, positionAt: (o) => d.doc.positionAt(o) });
+      }
+      case 'budgets': {
+        const { ws } = await this.workspaceFor(r.folder);
+        return ws ? reportBudgets(ws) : undefined;
+      }
+      case 'folderInfo': {
+        const { ws, state } = await this.workspaceFor(r.folder);
+        if (!ws) return { configError: state.configError?.message ?? state.failure, configFile: state.configSource };
+        return folderInfo(ws);
       }
     }
   }
