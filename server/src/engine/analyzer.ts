@@ -12,6 +12,7 @@ import { docsUrl, type FileKind, type FileRole, type OptionValue, type ProjectIn
 import { classify } from './classify';
 import type { MemlintConfig } from './config';
 import { parseDockerfile, parseJson, parsePython, parseToml, parseTypeScript, parseYaml } from './parsers';
+import { MAX_TYPESCRIPT_DEPTH, pythonNestingProblem, typeScriptDepthOver } from './nesting';
 import { Suppressions } from './suppress';
 import { LineIndex } from './text';
 import type { Finding, Fix, FileResult, Note } from './types';
@@ -29,8 +30,20 @@ interface ActiveRule {
   options: Record<string, OptionValue>;
 }
 
-/** Thrown by a parse accessor when the file's syntax cannot be parsed at all. */
-class UnparseableFile extends Error {}
+/** Thrown by a parse accessor when the file cannot be parsed at all; the message is the file's note. */
+class UnparseableFile extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'syntax-error' | 'not-analysed',
+  ) {
+    super(message);
+  }
+}
+
+/** A JavaScript stack overflow: a recursive walk met a tree deeper than it can go. */
+function isStackOverflow(e: unknown): boolean {
+  return e instanceof RangeError && /call stack/i.test(e.message);
+}
 
 /** Parsed forms of one file version. Reused across analyses when the text is unchanged. */
 export class ParsedFile {
@@ -40,6 +53,8 @@ export class ParsedFile {
   private docker?: Dockerfile;
   private jsonRoot?: { root: JsonNode | undefined };
   private tomlAst?: TomlAST.TOMLProgram | Error;
+  /** Why the file is too deep (or broken) for its parser; null when checked and fine. */
+  private tooDeep?: string | null;
 
   constructor(
     readonly path: string,
@@ -51,13 +66,34 @@ export class ParsedFile {
   ) {}
 
   python(): Tree {
-    return (this.py ??= parsePython(this.text, this.previousPython));
+    if (this.py) return this.py;
+    if (this.tooDeep === undefined) this.tooDeep = pythonNestingProblem(this.text) ?? null;
+    if (this.tooDeep) throw new UnparseableFile(`not analysed: ${this.tooDeep}`, 'not-analysed');
+    try {
+      return (this.py = parsePython(this.text, this.previousPython));
+    } catch (e) {
+      this.tooDeep = `the Python parser failed (${(e as Error).message})`;
+      throw new UnparseableFile(`not analysed: ${this.tooDeep}`, 'not-analysed');
+    }
   }
   hasPythonTree(): boolean {
     return this.py !== undefined;
   }
   typescript(): ts.SourceFile {
-    return (this.tsFile ??= parseTypeScript(this.path, this.text, this.previousTypeScript));
+    if (this.tsFile) return this.tsFile;
+    if (this.tooDeep) throw new UnparseableFile(`not analysed: ${this.tooDeep}`, 'not-analysed');
+    let sourceFile: ts.SourceFile;
+    try {
+      sourceFile = parseTypeScript(this.path, this.text, this.previousTypeScript);
+    } catch (e) {
+      this.tooDeep = isStackOverflow(e) ? `nesting too deep for the TypeScript parser` : `the TypeScript parser failed (${(e as Error).message})`;
+      throw new UnparseableFile(`not analysed: ${this.tooDeep}`, 'not-analysed');
+    }
+    if (typeScriptDepthOver(sourceFile)) {
+      this.tooDeep = `nesting too deep (a syntax tree over ${MAX_TYPESCRIPT_DEPTH} levels deep)`;
+      throw new UnparseableFile(`not analysed: ${this.tooDeep}`, 'not-analysed');
+    }
+    return (this.tsFile = sourceFile);
   }
   hasTypeScriptTree(): boolean {
     return this.tsFile !== undefined;
@@ -79,7 +115,7 @@ export class ParsedFile {
         this.tomlAst = e as Error;
       }
     }
-    if (this.tomlAst instanceof Error) throw new UnparseableFile(`invalid TOML: ${this.tomlAst.message}`);
+    if (this.tomlAst instanceof Error) throw new UnparseableFile(`invalid TOML: ${this.tomlAst.message}; skipped`, 'syntax-error');
     return this.tomlAst;
   }
   dispose(): void {
@@ -147,7 +183,8 @@ export class Analyzer {
     const lines = new LineIndex(text);
     const parsed = opts.parsed ?? new ParsedFile(path, text);
     const suppressions = new Suppressions(text, lines);
-    let unparseable: string | undefined;
+    let unparseable: UnparseableFile | undefined;
+    const deepRules: string[] = [];
 
     try {
       for (const active of applicable) {
@@ -157,7 +194,11 @@ export class Analyzer {
           active.rule.check(ctx);
         } catch (e) {
           if (e instanceof UnparseableFile) {
-            unparseable = e.message;
+            unparseable = e;
+            continue;
+          }
+          if (isStackOverflow(e)) {
+            deepRules.push(active.rule.meta.id);
             continue;
           }
           this.noteRuleFailure(result, active.rule.meta.id, e);
@@ -175,7 +216,10 @@ export class Analyzer {
     } finally {
       if (!opts.parsed) parsed.dispose();
     }
-    if (unparseable) result.notes.push({ kind: 'syntax-error', path, relPath, message: `${unparseable}; skipped` });
+    if (unparseable) result.notes.push({ kind: unparseable.kind, path, relPath, message: unparseable.message });
+    if (deepRules.length > 0) {
+      result.notes.push({ kind: 'not-analysed', path, relPath, message: `not analysed by ${deepRules.join(', ')}: nesting too deep` });
+    }
     result.findings.sort((a, b) => a.start - b.start || a.ruleId.localeCompare(b.ruleId));
     return result;
   }

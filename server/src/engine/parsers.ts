@@ -39,9 +39,21 @@ export function getPythonLanguage(): Language {
   return pythonLanguage;
 }
 
+/**
+ * Parses Python. A parser that failed (tree-sitter's wasm throws `memory access out of bounds` on inputs it
+ * cannot handle) returns empty trees from then on, so it is replaced before the error goes up: one file's
+ * failure must not silence the files after it.
+ */
 export function parsePython(text: string, previous?: Tree): Tree {
-  if (!pythonParser) throw new Error('memlint: parsers used before initParsers() finished');
-  const tree = pythonParser.parse(text, previous ?? null);
+  if (!pythonParser || !pythonLanguage) throw new Error('memlint: parsers used before initParsers() finished');
+  let tree: Tree | null;
+  try {
+    tree = pythonParser.parse(text, previous ?? null);
+  } catch (e) {
+    pythonParser = new Parser();
+    pythonParser.setLanguage(pythonLanguage);
+    throw e;
+  }
   if (!tree) throw new Error('tree-sitter returned no tree');
   return tree;
 }

@@ -32,7 +32,7 @@ export interface Finding {
   fixes: Fix[];
 }
 
-export type NoteKind = 'binary' | 'too-large' | 'undecodable' | 'unreadable' | 'syntax-error' | 'rule-error';
+export type NoteKind = 'binary' | 'too-large' | 'undecodable' | 'unreadable' | 'syntax-error' | 'rule-error' | 'not-analysed';
 
 /** Something the user should know about a file that is not a finding. */
 export interface Note {
