@@ -14,7 +14,7 @@ import type { MemlintConfig } from './config';
 import { parseDockerfile, parseJson, parsePython, parseToml, parseTypeScript, parseYaml } from './parsers';
 import { MAX_TYPESCRIPT_DEPTH, pythonNestingProblem, typeScriptDepthOver } from './nesting';
 import { Suppressions } from './suppress';
-import { LineIndex } from './text';
+import { endsLinesWithLoneCr, LineIndex, withoutLoneCr } from './text';
 import type { Finding, Fix, FileResult, Note } from './types';
 
 export interface RuleFilter {
@@ -56,14 +56,19 @@ export class ParsedFile {
   /** Why the file is too deep (or broken) for its parser; null when checked and fine. */
   private tooDeep?: string | null;
 
+  /** The text parsers see: lone CRs read as LF (see withoutLoneCr), the same length as the file's. */
+  readonly text: string;
+
   constructor(
     readonly path: string,
-    readonly text: string,
+    text: string,
     /** A previous tree of this file, already `edit()`ed, for tree-sitter's incremental reparse. */
     private readonly previousPython?: Tree,
     /** The file's previous SourceFile and text, for TypeScript's incremental reparse (then no longer usable). */
     private readonly previousTypeScript?: { sourceFile: ts.SourceFile; text: string },
-  ) {}
+  ) {
+    this.text = withoutLoneCr(text);
+  }
 
   python(): Tree {
     if (this.py) return this.py;
@@ -164,8 +169,10 @@ export class Analyzer {
     return c !== undefined && this.active.some((a) => a.rule.meta.kinds.includes(c.kind));
   }
 
-  analyzeText(path: string, relPath: string, text: string, opts: AnalyzeOptions = {}): FileResult {
+  analyzeText(path: string, relPath: string, fileText: string, opts: AnalyzeOptions = {}): FileResult {
     const result: FileResult = { path, relPath, findings: [], notes: [], skipped: false };
+    const text = withoutLoneCr(fileText);
+    const lineBreak = endsLinesWithLoneCr(fileText) ? '\r' : undefined;
     const classification = classify(path, text);
     if (!classification && !opts.kind) return result;
     const kind = opts.kind ?? classification!.kind;
@@ -205,7 +212,7 @@ export class Analyzer {
           continue;
         }
         for (const report of reports) {
-          const finding = this.toFinding(report, active, source, lines);
+          const finding = this.toFinding(report, active, source, lines, lineBreak);
           if (!suppressions.isSuppressed(finding.ruleId, finding.range.start.line)) result.findings.push(finding);
         }
       }
@@ -224,13 +231,18 @@ export class Analyzer {
     return result;
   }
 
-  private toFinding(report: ReportSpec, active: ActiveRule, source: SourceInfo, lines: LineIndex): Finding {
+  private toFinding(report: ReportSpec, active: ActiveRule, source: SourceInfo, lines: LineIndex, lineBreak?: string): Finding {
     const defaultSafety = active.rule.meta.fix === 'none' ? 'unsafe' : active.rule.meta.fix;
     const fixes: Fix[] = (report.fixes ?? []).map((f, i) => ({
       title: f.title,
       safety: f.safety ?? defaultSafety,
       preferred: f.preferred ?? i === 0,
-      edits: f.edits.map((e) => ({ start: e.start, end: e.end, newText: e.newText, range: lines.range(e.start, e.end) })),
+      edits: f.edits.map((e) => ({
+        start: e.start,
+        end: e.end,
+        newText: lineBreak ? e.newText.replace(/\r?\n/g, lineBreak) : e.newText,
+        range: lines.range(e.start, e.end),
+      })),
     }));
     return {
       ruleId: active.rule.meta.id,

@@ -15,6 +15,7 @@ import { discoverFiles, type DiscoveredFile } from './discover';
 const DEPENDENCY_MANIFESTS = /(^|\/)(Pipfile|poetry\.lock|setup\.cfg|setup\.py)$/;
 import { initParsers } from './parsers';
 import { readSourceFile } from './read';
+import { withoutLoneCr } from './text';
 import type { FileResult } from './types';
 
 export interface WorkspaceOptions {
@@ -163,11 +164,9 @@ export class Workspace {
         const abs = path.resolve(this.root, rel);
         let text = this.options.readOverride?.(abs);
         if (text === undefined) {
-          try {
-            text = fs.readFileSync(abs, 'utf8');
-          } catch {
-            text = undefined;
-          }
+          // Decoded as the file itself would be (UTF-16 with a BOM from PowerShell's `pip freeze >`, a coding cookie).
+          const read = readSourceFile(abs, this.config.maxFileSizeMb * 1048576);
+          text = read.ok ? withoutLoneCr(read.text) : undefined;
         }
         this.textCache.set(rel, text);
         return text;
