@@ -53,6 +53,7 @@ export async function run(argv: string[], cwd = process.cwd()): Promise<number> 
     }
     throw e;
   }
+  for (const note of workspace.config.notes) process.stderr.write(`memlint: note: ${note}\n`);
   const unknown = [...options.select, ...options.ignore].filter((id) => !workspace.rules.some((r) => r.meta.id === id));
   if (unknown.length) {
     process.stderr.write(`memlint: unknown rule id${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}\n`);
