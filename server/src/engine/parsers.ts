@@ -15,6 +15,8 @@ import type { FileKind } from '../../../rules/api';
 let pythonLanguage: Language | undefined;
 let pythonParser: Parser | undefined;
 let initPromise: Promise<void> | undefined;
+/** Parsers that threw; see parsePython. */
+const abandonedParsers: Parser[] = [];
 
 /** Finds a wasm file next to the bundle (packaged extension) or in node_modules (development). */
 function locateWasm(fileName: string, packagePath: string): string {
@@ -50,6 +52,9 @@ export function parsePython(text: string, previous?: Tree): Tree {
   try {
     tree = pythonParser.parse(text, previous ?? null);
   } catch (e) {
+    // Kept referenced, never deleted: its wasm state is broken, and deleting it (or letting the finalizer do so)
+    // throws again, outside any try.
+    abandonedParsers.push(pythonParser);
     pythonParser = new Parser();
     pythonParser.setLanguage(pythonLanguage);
     throw e;
