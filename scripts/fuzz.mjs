@@ -220,6 +220,10 @@ const baselineKeys = findingKeys(baseline.report, 'control/').map((k) => k.repla
 // ---- the loop -------------------------------------------------------------------------------------------------
 const stats = {};
 const problems = [];
+const report = (problem) => {
+  problems.push(problem);
+  process.stderr.write(`PROBLEM ${problem}\n`);
+};
 const groups = opt.only ? [opt.only] : ['python', 'ts', 'deploy'];
 let round = 0;
 for (const group of groups) {
@@ -245,21 +249,22 @@ for (const group of groups) {
     }
     st.inputs += n;
     st.runs++;
+    const problemsBefore = problems.length;
     const first = runCli(dir);
     st.maxRunMs = Math.max(st.maxRunMs, first.ms);
     const where = `${group} round ${round} (seed ${opt.seed}, kept in ${dir})`;
     if (first.status !== 0 || first.signal || !first.report || /internal error/.test(first.stderr)) {
-      problems.push(`${where}: CLI failed: status ${first.status} ${first.signal ?? ''} ${first.stderr.slice(0, 400)}`);
+      report(`${where}: CLI failed: status ${first.status} ${first.signal ?? ''} ${first.stderr.slice(0, 400)}`);
       continue;
     }
     for (const note of first.report.notes ?? []) {
       const text = typeof note === 'string' ? note : `${note.file ?? ''}: ${note.message ?? JSON.stringify(note)}`;
-      if (/rule .* failed/.test(text)) problems.push(`${where}: rule failure: ${text.slice(0, 400)}`);
+      if (/rule .* failed/.test(text)) report(`${where}: rule failure: ${text.slice(0, 400)}`);
       if (/not analysed/.test(text)) st.notAnalysed++;
       if (/time limit/.test(text)) st.timeLimit++;
     }
     const lost = baselineKeys.filter((k) => !findingKeys(first.report, 'control/').map((x) => x.replace(dir, '')).includes(k));
-    if (lost.length) problems.push(`${where}: findings lost in unmutated files: ${lost.slice(0, 3).join('; ')}`);
+    if (lost.length) report(`${where}: findings lost in unmutated files: ${lost.slice(0, 3).join('; ')}`);
 
     // Fixed files parse when their input did.
     const pyPairs = [];
@@ -271,14 +276,14 @@ for (const group of groups) {
       if (input.rel.endsWith('.py')) pyPairs.push(input);
       else if (parsesInNode(input.rel, before)) {
         st.parseChecked++;
-        if (!parsesInNode(input.rel, after)) problems.push(`${where}: fixed file no longer parses: ${input.rel} (${input.applied.join(', ')})`);
+        if (!parsesInNode(input.rel, after)) report(`${where}: fixed file no longer parses: ${input.rel} (${input.applied.join(', ')})`);
       }
     }
     const brokenBefore = pythonFailures(pyPairs.map((p) => path.join(origDir, p.rel)));
     const okBefore = pyPairs.filter((p) => !brokenBefore.has(path.join(origDir, p.rel)));
     st.parseChecked += okBefore.length;
     const brokenAfter = pythonFailures(okBefore.map((p) => path.join(dir, p.rel)));
-    for (const p of okBefore) if (brokenAfter.has(path.join(dir, p.rel))) problems.push(`${where}: fixed file no longer compiles: ${p.rel} (${p.applied.join(', ')})`);
+    for (const p of okBefore) if (brokenAfter.has(path.join(dir, p.rel))) report(`${where}: fixed file no longer compiles: ${p.rel} (${p.applied.join(', ')})`);
 
     // A second --fix changes nothing.
     const afterFirst = snapshot(dir);
@@ -286,12 +291,10 @@ for (const group of groups) {
     st.runs++;
     const afterSecond = snapshot(dir);
     for (const [rel, bytes] of afterSecond) {
-      if (!afterFirst.get(rel)?.equals(bytes)) problems.push(`${where}: second --fix changed ${rel}`);
+      if (!afterFirst.get(rel)?.equals(bytes)) report(`${where}: second --fix changed ${rel}`);
     }
-    if (second.status !== 0) problems.push(`${where}: second run failed: ${second.stderr.slice(0, 300)}`);
-    if (problems.length === 0) {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    if (second.status !== 0) report(`${where}: second run failed: ${second.stderr.slice(0, 300)}`);
+    if (problems.length === problemsBefore) fs.rmSync(dir, { recursive: true, force: true });
     fs.rmSync(origDir, { recursive: true, force: true });
     process.stderr.write(`${group}: ${st.inputs}/${opt.count} inputs, ${problems.length} problems, last run ${first.ms} ms\n`);
   }

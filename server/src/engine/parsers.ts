@@ -18,6 +18,14 @@ let initPromise: Promise<void> | undefined;
 /** Parsers that threw; see parsePython. */
 const abandonedParsers: Parser[] = [];
 
+/**
+ * True once the Python parser has thrown in this thread. A new parser parses the next files, but the wasm
+ * module's memory may be damaged: a worker that sees this finishes its file and is replaced.
+ */
+export function pythonParserFailed(): boolean {
+  return abandonedParsers.length > 0;
+}
+
 /** Finds a wasm file next to the bundle (packaged extension) or in node_modules (development). */
 function locateWasm(fileName: string, packagePath: string): string {
   const candidates = [path.join(__dirname, fileName), path.join(__dirname, 'wasm', fileName)];

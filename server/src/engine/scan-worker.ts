@@ -1,6 +1,7 @@
 /** Worker thread of a parallel or time-limited scan: analyses the paths the main thread sends. */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { WorkerInit } from './parallel-scan';
+import { pythonParserFailed } from './parsers';
 import { Workspace } from './workspace';
 
 /** A batch of files (parallel scan), or one file whose time the main thread watches (time-limited scan). */
@@ -16,7 +17,8 @@ async function main(): Promise<void> {
   workspace.adoptProjectFiles(init.projectFiles);
   parentPort!.on('message', (msg: Request) => {
     if ('index' in msg) {
-      parentPort!.postMessage({ index: msg.index, result: workspace.analyzeFile(msg.path) });
+      const result = workspace.analyzeFile(msg.path);
+      parentPort!.postMessage({ index: msg.index, result, replaceMe: pythonParserFailed() });
       return;
     }
     const results = msg.paths.map((p) => workspace.analyzeFile(p));

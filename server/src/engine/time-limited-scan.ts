@@ -57,12 +57,20 @@ export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimit
       const start = () => {
         const w = new Worker(workerFile, { execArgv, workerData: init, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
         worker = w;
-        w.on('message', (msg: { ready: true } | { index: number; result: FileResult }) => {
+        w.on('message', (msg: { ready: true } | { index: number; result: FileResult; replaceMe?: boolean }) => {
           if ('index' in msg) {
             clearTimeout(timer);
             failures = 0;
             record(msg.index, msg.result);
             current = -1;
+            if (msg.replaceMe) {
+              // Its parser failed: analyses in a fresh worker, not in a wasm module that may be damaged.
+              worker = undefined;
+              void w.terminate();
+              if (next >= files.length) resolve();
+              else start();
+              return;
+            }
           }
           take(w);
         });
