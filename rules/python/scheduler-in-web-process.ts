@@ -4,7 +4,7 @@
  */
 import { Parser, type Node, type Tree } from 'web-tree-sitter';
 import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
-import { ancestor, captures, intValue, keywordArgument, positionalArguments, stringValue } from './ast';
+import { ancestor, captures, intValue, keywordArgument, parents, positionalArguments, stringValue } from './ast';
 import { addImport, guardStatement } from './edits';
 import { importsOf, type ImportMap } from './imports';
 import {
@@ -201,12 +201,17 @@ function isGuardCondition(condition: Node): boolean {
 
 /** Behind `if <flag>:` up to the context, or after an early `if not <flag>: return` in an enclosing block. */
 function isGuarded(call: Node, context: Node): boolean {
-  for (let p: Node | null = call.parent; p && p.id !== context.id; p = p.parent) {
+  // One list of ancestors: walking up with .parent (and again for each block) cost depth³ on nested loops.
+  const chain = parents(call);
+  for (let i = 0; i < chain.length && chain[i].id !== context.id; i++) {
+    const p = chain[i];
     if ((p.type === 'if_statement' || p.type === 'elif_clause') && p.childForFieldName('condition') && isGuardCondition(p.childForFieldName('condition')!)) {
       return true;
     }
     if (p.type === 'block' || p.type === 'module') {
-      for (let s = statementOf(call, p)?.previousNamedSibling; s; s = s.previousNamedSibling) {
+      // The direct child of the block that contains the call.
+      const statement = i === 0 ? call : chain[i - 1];
+      for (let s = statement.previousNamedSibling; s; s = s.previousNamedSibling) {
         if (s.type !== 'if_statement') continue;
         const condition = s.childForFieldName('condition');
         const exits = /\b(return|raise|sys\.exit)\b/.test(s.childForFieldName('consequence')?.text ?? '');
@@ -215,13 +220,6 @@ function isGuarded(call: Node, context: Node): boolean {
     }
   }
   return false;
-}
-
-/** The direct child of `block` that contains `node`. */
-function statementOf(node: Node, block: Node): Node | undefined {
-  let n: Node | null = node;
-  while (n && n.parent && n.parent.id !== block.id) n = n.parent;
-  return n?.parent?.id === block.id ? n : undefined;
 }
 
 function schedulerLabel(qualified: string | undefined): string | undefined {
