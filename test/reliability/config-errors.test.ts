@@ -75,5 +75,8 @@ describe('reliability: configuration errors', function () {
     assert.match(configError({ 'memlint.toml': '[rules.__proto__]\nseverity = "off"\n' }).message, /memlint\.toml:1: `rules\.__proto__`: not a valid setting or rule id/);
     assert.match(configError({ 'pyproject.toml': '[tool.memlint.rules.__proto__]\nseverity = "off"\n' }).message, /pyproject\.toml:1: `tool\.memlint\.rules\.__proto__`/);
     assert.match(configError({ 'package.json': '{"memlint": {"rules": {"__proto__": "off"}}}' }).message, /`memlint\.rules\.__proto__`: unknown rule id/);
+    assert.match(configError({ 'memlint.toml': '[rules.constructor.prototype]\nseverity = "off"\n' }).message, /`rules\.constructor\.prototype`/);
+    // Nothing leaked into every object of the process (turning the TOML into objects used to set Object.prototype.severity).
+    assert.equal(({} as Record<string, unknown>).severity, undefined);
   });
 });

@@ -136,21 +136,22 @@ function readToml(file: string, prefix: string[], optional = false): RawSource |
     const err = e as { lineNumber?: number; message: string };
     throw new ConfigError(file, '', err.lineNumber, `invalid TOML: ${err.message}`);
   }
+  // Keys the object model cannot hold: `[rules.__proto__]` (or `constructor.prototype`) would set properties of
+  // Object.prototype for the whole process while the TOML is turned into objects. Checked on the syntax tree first:
+  // an error inside memlint's settings, as the same key in JSON is; elsewhere in the file, the file is not read.
+  const lines = tomlKeyLines(ast);
+  for (const [joined, line] of lines) {
+    const keys = joined.split('\u0000');
+    if (!keys.some((k) => k === '__proto__' || k === 'constructor' || k === 'prototype')) continue;
+    if (prefix.every((p, i) => keys[i] === p)) throw new ConfigError(file, keys.join('.'), line, 'not a valid setting or rule id');
+    if (optional) return undefined;
+  }
   const all = getStaticTOMLValue(ast) as Record<string, unknown>;
   let value: unknown = all;
   for (const k of prefix) value = (value as Record<string, unknown> | undefined)?.[k];
   if (value === undefined && optional) return undefined;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ConfigError(file, prefix.join('.'), undefined, 'must be a table');
-  }
-  const lines = tomlKeyLines(ast);
-  // A key the object model cannot hold (`[rules.__proto__]` sets a prototype instead of a key): reject it, as the
-  // same key in JSON is rejected (an unknown rule id or setting), instead of dropping it silently.
-  for (const [joined, line] of lines) {
-    const keys = joined.split('\u0000');
-    if (keys.some((k) => k === '__proto__') && prefix.every((p, i) => keys[i] === p)) {
-      throw new ConfigError(file, keys.join('.'), line, 'not a valid setting or rule id');
-    }
   }
   return {
     file,
