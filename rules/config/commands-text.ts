@@ -358,6 +358,8 @@ export function tomlStringText(fileText: string, node: TomlStringLike): MappedTe
  */
 export function dockerArgumentsText(fileText: string, start: number, end: number, escapeChar: string): MappedText {
   const out = new MappedTextBuilder();
+  // The parser's range can run past the text (it counts a lone CR as a line break; Docker does not).
+  end = Math.min(end, fileText.length);
   let i = start;
   while (i < end) {
     const ch = fileText[i];

@@ -133,11 +133,19 @@ function dedupe(deploy: Deploy): Deploy {
   return { commands, env };
 }
 
+/**
+ * Process types read from one Procfile. Real ones have a handful; each becomes a deploy with its own budget, so a
+ * generated megabyte of lines would cost minutes and gigabytes for nothing.
+ */
+const MAX_PROCFILE_PROCESSES = 200;
+
 /** `web: gunicorn app.wsgi` lines; `#` lines are comments. */
 function procfileCommands(text: string): StartCommand[] {
   const out: StartCommand[] = [];
   const line = /^[ \t]*([A-Za-z0-9_.-]+)[ \t]*:[ \t]*(.*?)\r?$/gm;
+  let count = 0;
   for (const m of text.matchAll(line)) {
+    if (++count > MAX_PROCFILE_PROCESSES) break;
     const start = m.index + m[0].length - (m[0].endsWith('\r') ? 1 : 0) - m[2].length;
     out.push(...commandsFromLine(MappedText.of(text, start, start + m[2].length), 'shell', 'procfile', m[1]));
   }

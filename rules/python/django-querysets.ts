@@ -9,7 +9,7 @@
  */
 import type { Node, Tree } from 'web-tree-sitter';
 import type { OffsetEdit } from '../api';
-import { ancestor, captures, keywordArgument, nodesAtText, positionalArguments, stringValue } from './ast';
+import { ancestor, captures, keywordArgument, nodesAtText, positionalArguments, stringValue, parents } from './ast';
 import { importsOf } from './imports';
 import { topLevelStatements } from './statements';
 
@@ -440,7 +440,7 @@ function resolveVariable(use: Node, depth: number): QuerysetInfo | undefined {
 function dominates(assignment: Node, use: Node): boolean {
   const block = assignment.parent?.parent;
   if (!block) return false;
-  for (let p = use.parent; p; p = p.parent) if (p.id === block.id) return true;
+  for (const p of parents(use)) if (p.id === block.id) return true;
   return false;
 }
 

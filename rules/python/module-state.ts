@@ -5,7 +5,7 @@
  * Used by unbounded-cache (containers) and dataframe-full-load (scopes, session state).
  */
 import type { Node, Tree } from 'web-tree-sitter';
-import { ancestor, captures, intValue, keywordArgument, positionalArguments, stringValue, walk } from './ast';
+import { ancestor, captures, intValue, keywordArgument, positionalArguments, stringValue, walk, parents } from './ast';
 import { importsOf, type ImportMap } from './imports';
 import { BoundedCache, statementCachesEnabled, topLevelStatements, type TopLevelStatement } from './statements';
 
@@ -118,7 +118,7 @@ function addTargets(target: Node | null | undefined, out: Set<string>): void {
 
 /** Functions and lambdas that enclose the node, innermost first. */
 export function* enclosingFunctions(node: Node): Generator<Node> {
-  for (let p = node.parent; p; p = p.parent) if (p.type === 'function_definition' || p.type === 'lambda') yield p;
+  for (const p of parents(node)) if (p.type === 'function_definition' || p.type === 'lambda') yield p;
 }
 
 /** The innermost function or lambda around the node. */
@@ -191,7 +191,7 @@ function buildSessionState(tree: Tree, imports: ImportMap): SessionState {
     return undefined;
   };
   const insideInitGuard = (node: Node, key: string): boolean => {
-    for (let p = node.parent; p; p = p.parent) {
+    for (const p of parents(node)) {
       if (p.type !== 'if_statement') continue;
       const condition = p.childForFieldName('condition');
       const consequence = p.childForFieldName('consequence');

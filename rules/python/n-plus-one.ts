@@ -4,7 +4,7 @@
 import { clip } from '../shared/format';
 import type { Node, Tree } from 'web-tree-sitter';
 import { defineRule, type FixSpec, type ReportSpec } from '../api';
-import { captures, positionalArguments } from './ast';
+import { captures, positionalArguments, parents } from './ast';
 import {
   addRelationEdits,
   assignmentsBefore,
@@ -255,7 +255,8 @@ function rowSource(iteration: Iteration, memo: Map<number, RowSource | null>): R
 
 /** The enclosing loop or comprehension clause that binds `name` for each pass of `node`. */
 function bindingIteration(node: Node, name: string): Iteration | undefined {
-  for (let p: Node | null = node.parent; p && p.type !== 'function_definition' && p.type !== 'class_definition'; p = p.parent) {
+  for (const p of parents(node)) {
+    if (p.type === 'function_definition' || p.type === 'class_definition') break;
     if (p.type === 'for_statement') {
       const it = iterationOf(p);
       const body = p.childForFieldName('body');
@@ -304,7 +305,8 @@ function readsLoopVariable(read: Node, iteration: Iteration): boolean {
   const bindsName = (left: Node | null) => !!left && new RegExp(`\\b${name}\\b`).test(left.text);
   // A loop's reads sit in its body; a comprehension clause's reads sit in its comprehension.
   const owner = iteration.node.type === 'for_statement' ? iteration.node : iteration.node.parent;
-  for (let p = read.parent; p && p.id !== owner?.id; p = p.parent) {
+  for (const p of parents(read)) {
+    if (p.id === owner?.id) break;
     if (p.type === 'function_definition' || p.type === 'class_definition' || p.type === 'lambda') return false;
     if (p.type === 'for_statement' && bindsName(p.childForFieldName('left'))) {
       const body = p.childForFieldName('body');

@@ -4,7 +4,7 @@
  */
 import { Parser, type Node, type Tree } from 'web-tree-sitter';
 import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
-import { captures, intValue, keywordArgument, positionalArguments, stringValue } from './ast';
+import { ancestor, captures, intValue, keywordArgument, parents, positionalArguments, stringValue } from './ast';
 import { addImport, guardStatement } from './edits';
 import { importsOf, type ImportMap } from './imports';
 import {
@@ -250,13 +250,17 @@ function isGuardCondition(condition: Node): boolean {
 
 /** Behind `if <flag>:` up to the context, or after an early `if not <flag>: return` in an enclosing block. */
 function isGuarded(call: Node, context: Node): boolean {
-  for (let p: Node | null = call.parent; p && p.id !== context.id; p = p.parent) {
+  // One list of ancestors: walking up with .parent (and again for each block) cost depth³ on nested loops.
+  const chain = parents(call);
+  for (let i = 0; i < chain.length && chain[i].id !== context.id; i++) {
+    const p = chain[i];
     if ((p.type === 'if_statement' || p.type === 'elif_clause') && p.childForFieldName('condition') && isGuardCondition(p.childForFieldName('condition')!)) {
       return true;
     }
     if (p.type === 'block' || p.type === 'module') {
-      const statement = statementOf(call, p);
-      if (statement && earlyExitGuards(p).some((start) => start < statement.startIndex)) return true;
+      // The direct child of the block that contains the call.
+      const statement = i === 0 ? call : chain[i - 1];
+      if (earlyExitGuards(p).some((start) => start < statement.startIndex)) return true;
     }
   }
   return false;
@@ -282,13 +286,6 @@ function earlyExitGuards(block: Node): number[] {
   }
   byBlock.set(block.id, starts);
   return starts;
-}
-
-/** The direct child of `block` that contains `node`. */
-function statementOf(node: Node, block: Node): Node | undefined {
-  let n: Node | null = node;
-  while (n && n.parent && n.parent.id !== block.id) n = n.parent;
-  return n?.parent?.id === block.id ? n : undefined;
 }
 
 function schedulerLabel(qualified: string | undefined): string | undefined {

@@ -3,7 +3,7 @@
  */
 import type { Node, Tree } from 'web-tree-sitter';
 import { defineRule, type FixSpec, type FixSafety, type RuleContext } from '../api';
-import { callsNamed, captures, keywordArgument, positionalArguments } from './ast';
+import { callsNamed, captures, keywordArgument, positionalArguments, parents } from './ast';
 import { importsOf } from './imports';
 import {
   assignmentsBefore,
@@ -294,7 +294,8 @@ function listToIteratorFix(call: Node, source: Node, chunkSize: number): FixSpec
   const loop = use.parent;
   if (!loop || !['for_statement', 'for_in_clause'].includes(loop.type) || loop.childForFieldName('right')?.id !== use.id) return undefined;
   // A loop inside another loop (that the assignment is not in) would iterate the one-shot iterator again.
-  for (let p = loop.parent; p && p.id !== scope.id; p = p.parent) {
+  for (const p of parents(loop)) {
+    if (p.id === scope.id) break;
     if ((p.type === 'for_statement' || p.type === 'while_statement') && !(assignment!.startIndex >= p.startIndex && assignment!.endIndex <= p.endIndex)) return undefined;
   }
   if (!['call', 'identifier', 'attribute', 'subscript'].includes(source.type)) return undefined;
@@ -466,8 +467,10 @@ function isWorksheet(node: Node | null | undefined): boolean {
 
 /** True when the value of `node` ends up returned, yielded, or passed to a response/export call. */
 function flowsToOutput(node: Node, scope: Node, depth: number): boolean {
-  let child = node;
-  for (let p = node.parent; p; child = p, p = p.parent) {
+  const chain = parents(node);
+  for (let i = 0; i < chain.length; i++) {
+    const p = chain[i];
+    const child = i === 0 ? node : chain[i - 1];
     if (p.type === 'return_statement' || p.type === 'yield') return true;
     if (p.type === 'call') {
       const name = calleeName(p) ?? '';

@@ -4,7 +4,7 @@
  * a function binds (`f = request.FILES["doc"]`, `with open(p, "rb") as f`, `for f in files`, `file: UploadFile`).
  */
 import type { Node, Tree } from 'web-tree-sitter';
-import { captures, keywordArgument, positionalArguments, stringValue } from './ast';
+import { captures, keywordArgument, positionalArguments, stringValue, parents } from './ast';
 import type { ImportMap } from './imports';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -51,15 +51,15 @@ const COMPREHENSIONS = new Set(['list_comprehension', 'set_comprehension', 'dict
 
 /** The scope a node's names live in: the nearest function, lambda, class, comprehension, or the module. */
 export function scopeOf(node: Node): Node {
-  for (let p = node.parent; p; p = p.parent) {
+  const chain = parents(node);
+  for (const p of chain) {
     if (SCOPE_TYPES.has(p.type)) {
       // A function's name and decorators belong to the outer scope; its parameters and body to its own.
       if (p.type === 'function_definition' && p.childForFieldName('name')?.equals(node)) continue;
       return p;
     }
-    if (!p.parent) return p;
   }
-  return node;
+  return chain.length > 0 ? chain[chain.length - 1] : node;
 }
 
 function bindingOf(name: Node): Binding | undefined {

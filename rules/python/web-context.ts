@@ -6,7 +6,7 @@
 import { pythonModules } from '../../analysis/python/module-graph';
 import type { Node, Tree } from 'web-tree-sitter';
 import type { ProjectInfo, RuleContext } from '../api';
-import { ancestor, captures, nodesAtText, stringValue } from './ast';
+import { ancestor, captures, nodesAtText, parents, stringValue } from './ast';
 import { importsOf, type ImportedName, type ImportMap } from './imports';
 
 export const WEB_FRAMEWORKS = ['django', 'rest_framework', 'flask', 'fastapi', 'starlette', 'quart', 'litestar'];
@@ -53,7 +53,7 @@ export function inManagementCommandClass(node: Node): boolean {
 
 /** Inside `if __name__ == "__main__":` (only runs as a script, never in a worker). */
 export function underMainGuard(node: Node): boolean {
-  for (let p = node.parent; p; p = p.parent) {
+  for (const p of parents(node)) {
     if (p.type === 'if_statement' && /__name__\s*==\s*['"]__main__['"]|['"]__main__['"]\s*==\s*__name__/.test(p.childForFieldName('condition')?.text ?? '')) {
       return true;
     }

@@ -532,14 +532,17 @@ function indentUnit(text: string, statement: Node, indent: string): string {
 }
 
 function identifiersIn(ctx: RuleContext, scope: Node): Node[] {
+  // Attribute and keyword names are found by a query too, not by asking each identifier for its parent: in
+  // tree-sitter `.parent` costs the node's depth, so that was quadratic on a long method chain.
+  // Single-node patterns: tree-sitter runs those in linear time, patterns with fields are slow on deep chains.
+  const notNames = new Set<number>();
+  for (const { node } of captures(ctx.python(), '[(attribute) (keyword_argument)] @n', scope)) {
+    const name = node.childForFieldName(node.type === 'attribute' ? 'attribute' : 'name');
+    if (name) notNames.add(name.id);
+  }
   return captures(ctx.python(), '(identifier) @id', scope)
     .map((c) => c.node)
-    .filter((n) => {
-      const p = n.parent;
-      if (p?.type === 'attribute' && p.childForFieldName('attribute')?.equals(n)) return false;
-      if (p?.type === 'keyword_argument' && p.childForFieldName('name')?.equals(n)) return false;
-      return true;
-    });
+    .filter((n) => !notNames.has(n.id));
 }
 
 function freshName(names: Node[], candidates: string[]): string {

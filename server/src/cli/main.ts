@@ -7,6 +7,7 @@ import { buildReport } from '../engine/report';
 import { Workspace } from '../engine/workspace';
 import { scanParallel } from '../engine/parallel-scan';
 import { readRegularText } from '../engine/safe-read';
+import { DEFAULT_FILE_TIME_LIMIT_MS, scanWithTimeLimit } from '../engine/time-limited-scan';
 import type { FileResult } from '../engine/types';
 import { applyFixesToFiles } from './apply-fixes';
 import { parseCliArgs, UsageError, USAGE, type CliOptions } from './args';
@@ -63,6 +64,7 @@ export async function run(argv: string[], cwd = process.cwd()): Promise<number> 
     }
     throw e;
   }
+  for (const note of workspace.config.notes) process.stderr.write(`memlint: note: ${note}\n`);
   const unknown = [...options.select, ...options.ignore].filter((id) => !workspace.rules.some((r) => r.meta.id === id));
   if (unknown.length) {
     process.stderr.write(`memlint: unknown rule id${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}\n`);
@@ -74,7 +76,11 @@ export async function run(argv: string[], cwd = process.cwd()): Promise<number> 
   try {
     const targets = options.paths.map((p) => path.resolve(cwd, p));
     const progress = new ProgressBar(process.stderr);
-    files = await scanParallel(workspace, targets, { onProgress: (p) => progress.update(p.done, p.total) });
+    const onProgress = (p: { done: number; total: number }) => progress.update(p.done, p.total);
+    const fileTimeoutMs = fileTimeLimitMs();
+    files = fileTimeoutMs > 0
+      ? await scanWithTimeLimit(workspace, { files: workspace.discover(targets), fileTimeoutMs, onProgress })
+      : await scanParallel(workspace, targets, { onProgress });
     progress.done();
   } catch (e) {
     process.stderr.write(`memlint: ${(e as Error).message}\n`);
@@ -147,6 +153,13 @@ export async function run(argv: string[], cwd = process.cwd()): Promise<number> 
     process.stdout.write(output);
   }
   return report.totals.findings > 0 && !options.exitZero ? 1 : 0;
+}
+
+/** The per-file time limit (MEMLINT_FILE_TIME_LIMIT_MS overrides it; 0 analyses in-process, without a limit). */
+function fileTimeLimitMs(): number {
+  const env = process.env.MEMLINT_FILE_TIME_LIMIT_MS;
+  const value = env === undefined || env === '' ? DEFAULT_FILE_TIME_LIMIT_MS : Number(env);
+  return Number.isFinite(value) && value >= 0 ? value : DEFAULT_FILE_TIME_LIMIT_MS;
 }
 
 /** A single directory argument is the workspace (its config, its relative paths); otherwise the cwd. */

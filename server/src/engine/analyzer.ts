@@ -13,8 +13,9 @@ import { offlineCode } from '../../../analysis/reach';
 import { classify } from './classify';
 import type { MemlintConfig } from './config';
 import { parseDockerfile, parseJson, parsePython, parseToml, parseTypeScript, parseYaml } from './parsers';
+import { MAX_TYPESCRIPT_DEPTH, pythonNestingProblem, typeScriptDepthOver } from './nesting';
 import { Suppressions } from './suppress';
-import { LineIndex } from './text';
+import { endsLinesWithLoneCr, LineIndex, withoutLoneCr } from './text';
 import type { Finding, Fix, FileResult, Note } from './types';
 
 export interface RuleFilter {
@@ -33,8 +34,20 @@ interface ActiveRule {
 /** Kinds of source code, as opposed to deploy and dependency files. */
 const CODE_KINDS: ReadonlySet<FileKind> = new Set(['python', 'typescript', 'javascript']);
 
-/** Thrown by a parse accessor when the file's syntax cannot be parsed at all. */
-class UnparseableFile extends Error {}
+/** Thrown by a parse accessor when the file cannot be parsed at all; the message is the file's note. */
+class UnparseableFile extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'syntax-error' | 'not-analysed',
+  ) {
+    super(message);
+  }
+}
+
+/** A JavaScript stack overflow: a recursive walk met a tree deeper than it can go. */
+function isStackOverflow(e: unknown): boolean {
+  return e instanceof RangeError && /call stack/i.test(e.message);
+}
 
 /** Parsed forms of one file version. Reused across analyses when the text is unchanged. */
 export class ParsedFile {
@@ -44,24 +57,52 @@ export class ParsedFile {
   private docker?: Dockerfile;
   private jsonRoot?: { root: JsonNode | undefined };
   private tomlAst?: TomlAST.TOMLProgram | Error;
+  /** Why the file is too deep (or broken) for its parser; null when checked and fine. */
+  private tooDeep?: string | null;
+
+  /** The text parsers see: lone CRs read as LF (see withoutLoneCr), the same length as the file's. */
+  readonly text: string;
 
   constructor(
     readonly path: string,
-    readonly text: string,
+    text: string,
     /** A previous tree of this file, already `edit()`ed, for tree-sitter's incremental reparse. */
     private readonly previousPython?: Tree,
     /** The file's previous SourceFile and text, for TypeScript's incremental reparse (then no longer usable). */
     private readonly previousTypeScript?: { sourceFile: ts.SourceFile; text: string },
-  ) {}
+  ) {
+    this.text = withoutLoneCr(text);
+  }
 
   python(): Tree {
-    return (this.py ??= parsePython(this.text, this.previousPython));
+    if (this.py) return this.py;
+    if (this.tooDeep === undefined) this.tooDeep = pythonNestingProblem(this.text) ?? null;
+    if (this.tooDeep) throw new UnparseableFile(`not analysed: ${this.tooDeep}`, 'not-analysed');
+    try {
+      return (this.py = parsePython(this.text, this.previousPython));
+    } catch (e) {
+      this.tooDeep = `the Python parser failed (${(e as Error).message})`;
+      throw new UnparseableFile(`not analysed: ${this.tooDeep}`, 'not-analysed');
+    }
   }
   hasPythonTree(): boolean {
     return this.py !== undefined;
   }
   typescript(): ts.SourceFile {
-    return (this.tsFile ??= parseTypeScript(this.path, this.text, this.previousTypeScript));
+    if (this.tsFile) return this.tsFile;
+    if (this.tooDeep) throw new UnparseableFile(`not analysed: ${this.tooDeep}`, 'not-analysed');
+    let sourceFile: ts.SourceFile;
+    try {
+      sourceFile = parseTypeScript(this.path, this.text, this.previousTypeScript);
+    } catch (e) {
+      this.tooDeep = isStackOverflow(e) ? `nesting too deep for the TypeScript parser` : `the TypeScript parser failed (${(e as Error).message})`;
+      throw new UnparseableFile(`not analysed: ${this.tooDeep}`, 'not-analysed');
+    }
+    if (typeScriptDepthOver(sourceFile)) {
+      this.tooDeep = `nesting too deep (a syntax tree over ${MAX_TYPESCRIPT_DEPTH} levels deep)`;
+      throw new UnparseableFile(`not analysed: ${this.tooDeep}`, 'not-analysed');
+    }
+    return (this.tsFile = sourceFile);
   }
   hasTypeScriptTree(): boolean {
     return this.tsFile !== undefined;
@@ -83,7 +124,7 @@ export class ParsedFile {
         this.tomlAst = e as Error;
       }
     }
-    if (this.tomlAst instanceof Error) throw new UnparseableFile(`invalid TOML: ${this.tomlAst.message}`);
+    if (this.tomlAst instanceof Error) throw new UnparseableFile(`invalid TOML: ${this.tomlAst.message}; skipped`, 'syntax-error');
     return this.tomlAst;
   }
   dispose(): void {
@@ -144,8 +185,10 @@ export class Analyzer {
     return c !== undefined && this.active.some((a) => a.rule.meta.kinds.includes(c.kind));
   }
 
-  analyzeText(path: string, relPath: string, text: string, opts: AnalyzeOptions = {}): FileResult {
+  analyzeText(path: string, relPath: string, fileText: string, opts: AnalyzeOptions = {}): FileResult {
     const result: FileResult = { path, relPath, findings: [], notes: [], skipped: false };
+    const text = withoutLoneCr(fileText);
+    const lineBreak = endsLinesWithLoneCr(fileText) ? '\r' : undefined;
     const classification = classify(path, text);
     if (!classification && !opts.kind) return result;
     const kind = opts.kind ?? classification!.kind;
@@ -169,7 +212,8 @@ export class Analyzer {
     const lines = new LineIndex(text);
     const parsed = opts.parsed ?? new ParsedFile(path, text);
     const suppressions = new Suppressions(text, lines);
-    let unparseable: string | undefined;
+    let unparseable: UnparseableFile | undefined;
+    const deepRules: string[] = [];
 
     try {
       for (const active of applicable) {
@@ -179,14 +223,18 @@ export class Analyzer {
           active.rule.check(ctx);
         } catch (e) {
           if (e instanceof UnparseableFile) {
-            unparseable = e.message;
+            unparseable = e;
+            continue;
+          }
+          if (isStackOverflow(e)) {
+            deepRules.push(active.rule.meta.id);
             continue;
           }
           this.noteRuleFailure(result, active.rule.meta.id, e);
           continue;
         }
         for (const report of reports) {
-          const finding = this.toFinding(report, active, source, lines);
+          const finding = this.toFinding(report, active, source, lines, lineBreak);
           if (!suppressions.isSuppressed(finding.ruleId, finding.range.start.line)) result.findings.push(finding);
         }
       }
@@ -197,18 +245,26 @@ export class Analyzer {
     } finally {
       if (!opts.parsed) parsed.dispose();
     }
-    if (unparseable) result.notes.push({ kind: 'syntax-error', path, relPath, message: `${unparseable}; skipped` });
+    if (unparseable) result.notes.push({ kind: unparseable.kind, path, relPath, message: unparseable.message });
+    if (deepRules.length > 0) {
+      result.notes.push({ kind: 'not-analysed', path, relPath, message: `not analysed by ${deepRules.join(', ')}: nesting too deep` });
+    }
     result.findings.sort((a, b) => a.start - b.start || a.ruleId.localeCompare(b.ruleId));
     return result;
   }
 
-  private toFinding(report: ReportSpec, active: ActiveRule, source: SourceInfo, lines: LineIndex): Finding {
+  private toFinding(report: ReportSpec, active: ActiveRule, source: SourceInfo, lines: LineIndex, lineBreak?: string): Finding {
     const defaultSafety = active.rule.meta.fix === 'none' ? 'unsafe' : active.rule.meta.fix;
     const fixes: Fix[] = (report.fixes ?? []).map((f, i) => ({
       title: f.title,
       safety: f.safety ?? defaultSafety,
       preferred: f.preferred ?? i === 0,
-      edits: f.edits.map((e) => ({ start: e.start, end: e.end, newText: e.newText, range: lines.range(e.start, e.end) })),
+      edits: f.edits.map((e) => ({
+        start: e.start,
+        end: e.end,
+        newText: lineBreak ? e.newText.replace(/\r?\n/g, lineBreak) : e.newText,
+        range: lines.range(e.start, e.end),
+      })),
     }));
     return {
       ruleId: active.rule.meta.id,

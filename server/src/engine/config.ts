@@ -27,6 +27,8 @@ export interface MemlintConfig {
   /** Also check code no deploy runs (tests, migrations, scripts, management commands, docs); analysis/reach.ts. */
   checkOfflineCode?: boolean;
   rules: Map<string, RuleSetting>;
+  /** Problems with root files that hold no memlint settings (a broken unrelated package.json): reported, not fatal. */
+  notes: string[];
 }
 
 export class ConfigError extends Error {
@@ -42,7 +44,7 @@ export class ConfigError extends Error {
 }
 
 export function defaultConfig(): MemlintConfig {
-  return { include: [], exclude: [], maxFileSizeMb: 2, rules: new Map() };
+  return { include: [], exclude: [], maxFileSizeMb: 2, rules: new Map(), notes: [] };
 }
 
 const SEVERITIES: readonly SeveritySetting[] = ['off', 'error', 'warning', 'info', 'hint'];
@@ -59,25 +61,48 @@ interface RawSource {
 
 /** Finds and loads the root config. `explicitFile` (from --config or a setting) must exist. */
 export function loadConfig(root: string, rules: readonly Rule[], explicitFile?: string): MemlintConfig {
-  const source = explicitFile ? readExplicit(path.resolve(root, explicitFile)) : discover(root);
-  if (!source) return defaultConfig();
-  return validate(source, rules);
+  const notes: string[] = [];
+  const source = explicitFile ? readExplicit(path.resolve(root, explicitFile)) : discover(root, notes);
+  const config = source ? validate(source, rules) : defaultConfig();
+  config.notes.push(...notes);
+  return config;
 }
 
 /** The config files whose edits change results, for watchers. */
 export const CONFIG_FILE_NAMES = ['memlint.toml', 'pyproject.toml', 'package.json'];
 
-function discover(root: string): RawSource | undefined {
+function discover(root: string, notes: string[]): RawSource | undefined {
   const toml = path.join(root, 'memlint.toml');
   if (fs.existsSync(toml)) return readToml(toml, []);
   const pyproject = path.join(root, 'pyproject.toml');
   if (fs.existsSync(pyproject)) {
-    const source = readToml(pyproject, ['tool', 'memlint'], true);
+    const source = unlessUnrelated(() => readToml(pyproject, ['tool', 'memlint'], true), pyproject, /^\s*\[\s*tool\s*\.\s*(memlint|["']memlint["'])|^\s*tool\s*\.\s*memlint/m, notes);
     if (source) return source;
   }
   const pkg = path.join(root, 'package.json');
-  if (fs.existsSync(pkg)) return readJson(pkg, ['memlint'], true);
+  if (fs.existsSync(pkg)) return unlessUnrelated(() => readJson(pkg, ['memlint'], true), pkg, /"memlint"\s*:/, notes);
   return undefined;
+}
+
+/**
+ * Reads a pyproject.toml or package.json that may hold memlint settings. When it does not parse and shows no sign
+ * of them (a typo in a project's own manifest), that is the project's business: a note, and memlint's defaults.
+ */
+function unlessUnrelated(read: () => RawSource | undefined, file: string, mentionsMemlint: RegExp, notes: string[]): RawSource | undefined {
+  try {
+    return read();
+  } catch (e) {
+    if (!(e instanceof ConfigError) || !/^invalid (TOML|JSON)/.test(e.detail)) throw e;
+    let text = '';
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch {
+      // unreadable: treated as unrelated
+    }
+    if (mentionsMemlint.test(text)) throw e;
+    notes.push(`${e.message}; it has no memlint settings, so memlint's defaults apply`);
+    return undefined;
+  }
 }
 
 function readExplicit(file: string): RawSource {
@@ -113,6 +138,16 @@ function readToml(file: string, prefix: string[], optional = false): RawSource |
     const err = e as { lineNumber?: number; message: string };
     throw new ConfigError(file, '', err.lineNumber, `invalid TOML: ${err.message}`);
   }
+  // Keys the object model cannot hold: `[rules.__proto__]` (or `constructor.prototype`) would set properties of
+  // Object.prototype for the whole process while the TOML is turned into objects. Checked on the syntax tree first:
+  // an error inside memlint's settings, as the same key in JSON is; elsewhere in the file, the file is not read.
+  const lines = tomlKeyLines(ast);
+  for (const [joined, line] of lines) {
+    const keys = joined.split('\u0000');
+    if (!keys.some((k) => k === '__proto__' || k === 'constructor' || k === 'prototype')) continue;
+    if (prefix.every((p, i) => keys[i] === p)) throw new ConfigError(file, keys.join('.'), line, 'not a valid setting or rule id');
+    if (optional) return undefined;
+  }
   const all = getStaticTOMLValue(ast) as Record<string, unknown>;
   let value: unknown = all;
   for (const k of prefix) value = (value as Record<string, unknown> | undefined)?.[k];
@@ -120,7 +155,6 @@ function readToml(file: string, prefix: string[], optional = false): RawSource |
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ConfigError(file, prefix.join('.'), undefined, 'must be a table');
   }
-  const lines = tomlKeyLines(ast);
   return {
     file,
     value: value as Record<string, unknown>,
@@ -202,11 +236,11 @@ function validate(source: RawSource, rules: readonly Rule[]): MemlintConfig {
     if (!TOP_LEVEL_KEYS.includes(key)) fail([key], `unknown setting; expected one of ${TOP_LEVEL_KEYS.join(', ')}`);
   }
   if (v.memoryLimitMb !== undefined) {
-    if (typeof v.memoryLimitMb !== 'number' || !(v.memoryLimitMb > 0)) fail(['memoryLimitMb'], 'must be a positive number of megabytes');
+    if (!inRange(v.memoryLimitMb, 1, MAX_MEGABYTES)) fail(['memoryLimitMb'], `must be a number of megabytes from 1 to ${MAX_MEGABYTES} (got ${describe(v.memoryLimitMb)})`);
     config.memoryLimitMb = v.memoryLimitMb as number;
   }
   if (v.maxFileSizeMb !== undefined) {
-    if (typeof v.maxFileSizeMb !== 'number' || !(v.maxFileSizeMb > 0)) fail(['maxFileSizeMb'], 'must be a positive number');
+    if (!inRange(v.maxFileSizeMb, 0.001, 1024)) fail(['maxFileSizeMb'], `must be a number of megabytes from 0.001 to 1024 (got ${describe(v.maxFileSizeMb)})`);
     config.maxFileSizeMb = v.maxFileSizeMb as number;
   }
   if (v.checkOfflineCode !== undefined) {
@@ -234,6 +268,18 @@ function validate(source: RawSource, rules: readonly Rule[]): MemlintConfig {
     }
   }
   return config;
+}
+
+/** 1 TB: more than any instance memlint's platforms sell. */
+const MAX_MEGABYTES = 1_048_576;
+
+/** A finite number within [min, max]: NaN, Infinity and negative values are mistakes, not settings. */
+function inRange(value: unknown, min: number, max: number): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max;
+}
+
+function describe(value: unknown): string {
+  return typeof value === 'number' ? String(value) : JSON.stringify(value) ?? String(value);
 }
 
 function validateRuleSetting(rule: Rule, setting: unknown, fail: (keyPath: string[], detail: string) => never): RuleSetting {
@@ -266,6 +312,14 @@ function validateRuleSetting(rule: Rule, setting: unknown, fail: (keyPath: strin
     const ok =
       spec.type === 'string[]' ? Array.isArray(value) && value.every((x) => typeof x === 'string') : typeof value === spec.type;
     if (!ok) fail([key], `must be a ${spec.type === 'string[]' ? 'list of strings' : spec.type}`);
+    if (spec.type === 'number') {
+      // Counts, sizes and thresholds are whole numbers from 1; a fractional default is a share (0 < x <= 1).
+      if (Number.isInteger(spec.default)) {
+        if (!inRange(value, 1, 1e9) || !Number.isInteger(value)) fail([key], `must be a whole number from 1 to 1000000000 (got ${describe(value)})`);
+      } else if (!inRange(value, 0.01, 1)) {
+        fail([key], `must be a share from 0.01 to 1 (got ${describe(value)})`);
+      }
+    }
     result.options[key] = value as OptionValue;
   }
   return result;

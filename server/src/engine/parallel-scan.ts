@@ -124,7 +124,7 @@ function isScript(relPath: string): boolean {
 }
 
 /** The bundled worker next to the bundle, or the TypeScript source under tsx (tests, scripts). */
-function workerEntry(): { file: string; execArgv: string[] } {
+export function workerEntry(): { file: string; execArgv: string[] } {
   const bundled = path.join(__dirname, 'scan-worker.js');
   if (fs.existsSync(bundled)) return { file: bundled, execArgv: [] };
   return { file: path.join(__dirname, 'scan-worker.ts'), execArgv: ['--require', 'tsx/cjs'] };

@@ -15,6 +15,16 @@ import type { FileKind } from '../../../rules/api';
 let pythonLanguage: Language | undefined;
 let pythonParser: Parser | undefined;
 let initPromise: Promise<void> | undefined;
+/** Parsers that threw; see parsePython. */
+const abandonedParsers: Parser[] = [];
+
+/**
+ * True once the Python parser has thrown in this thread. A new parser parses the next files, but the wasm
+ * module's memory may be damaged: a worker that sees this finishes its file and is replaced.
+ */
+export function pythonParserFailed(): boolean {
+  return abandonedParsers.length > 0;
+}
 
 /** Finds a wasm file next to the bundle (packaged extension) or in node_modules (development). */
 function locateWasm(fileName: string, packagePath: string): string {
@@ -39,9 +49,24 @@ export function getPythonLanguage(): Language {
   return pythonLanguage;
 }
 
+/**
+ * Parses Python. A parser that failed (tree-sitter's wasm throws `memory access out of bounds` on inputs it
+ * cannot handle) returns empty trees from then on, so it is replaced before the error goes up: one file's
+ * failure must not silence the files after it.
+ */
 export function parsePython(text: string, previous?: Tree): Tree {
-  if (!pythonParser) throw new Error('memlint: parsers used before initParsers() finished');
-  const tree = pythonParser.parse(text, previous ?? null);
+  if (!pythonParser || !pythonLanguage) throw new Error('memlint: parsers used before initParsers() finished');
+  let tree: Tree | null;
+  try {
+    tree = pythonParser.parse(text, previous ?? null);
+  } catch (e) {
+    // Kept referenced, never deleted: its wasm state is broken, and deleting it (or letting the finalizer do so)
+    // throws again, outside any try.
+    abandonedParsers.push(pythonParser);
+    pythonParser = new Parser();
+    pythonParser.setLanguage(pythonLanguage);
+    throw e;
+  }
   if (!tree) throw new Error('tree-sitter returned no tree');
   return tree;
 }

@@ -1,7 +1,11 @@
-/** Worker thread of a parallel scan: analyses the batches of paths the main thread sends. */
+/** Worker thread of a parallel or time-limited scan: analyses the paths the main thread sends. */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { WorkerInit } from './parallel-scan';
+import { pythonParserFailed } from './parsers';
 import { Workspace } from './workspace';
+
+/** A batch of files (parallel scan), or one file whose time the main thread watches (time-limited scan). */
+type Request = { start: number; paths: string[] } | { index: number; path: string };
 
 async function main(): Promise<void> {
   const init = workerData as WorkerInit;
@@ -11,7 +15,12 @@ async function main(): Promise<void> {
     filter: { select: init.select, ignore: init.ignore },
   });
   workspace.adoptProjectFiles(init.projectFiles);
-  parentPort!.on('message', (msg: { start: number; paths: string[] }) => {
+  parentPort!.on('message', (msg: Request) => {
+    if ('index' in msg) {
+      const result = workspace.analyzeFile(msg.path);
+      parentPort!.postMessage({ index: msg.index, result, replaceMe: pythonParserFailed() });
+      return;
+    }
     const results = msg.paths.map((p) => workspace.analyzeFile(p));
     parentPort!.postMessage({ start: msg.start, results });
   });

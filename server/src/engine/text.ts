@@ -72,3 +72,18 @@ export class LineIndex {
     return { start: this.positionAt(start), end: this.positionAt(end) };
   }
 }
+
+/**
+ * The text with each lone CR (classic Mac line ends) turned into LF: parsers and rules read lines ending in LF
+ * or CRLF, and tree-sitter's Python grammar and the YAML parser do not break lines at a lone CR. One character
+ * for one, so offsets stay those of the file.
+ */
+export function withoutLoneCr(text: string): string {
+  return text.includes('\r') ? text.replace(/\r(?!\n)/g, '\n') : text;
+}
+
+/** True when the text's lines end in lone CRs (then fixes write CR too). */
+export function endsLinesWithLoneCr(text: string): boolean {
+  const cr = text.indexOf('\r');
+  return cr >= 0 && text.charCodeAt(cr + 1) !== 10 && !text.includes('\n');
+}

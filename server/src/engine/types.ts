@@ -37,7 +37,9 @@ export interface Finding {
 
 export type NoteKind = 'binary' | 'too-large' | 'undecodable' | 'unreadable' | 'generated' | 'syntax-error' | 'rule-error'
   // a FIFO, device or directory where a file was expected; a symlink out of the workspace; a fix not written
-  | 'not-regular' | 'outside-workspace' | 'not-fixed';
+  | 'not-regular' | 'outside-workspace' | 'not-fixed'
+  // nesting too deep, over the per-file time limit, out of memory
+  | 'not-analysed';
 
 /** Something the user should know about a file that is not a finding. */
 export interface Note {

@@ -18,6 +18,7 @@ import { initParsers } from './parsers';
 import { readSourceFile } from './read';
 import { generatedReason } from './generated';
 import { isInside, outsideMessage } from './safe-read';
+import { withoutLoneCr } from './text';
 import type { FileResult, NoteKind } from './types';
 
 export interface WorkspaceOptions {
@@ -235,8 +236,9 @@ export class Workspace {
         }
         let text = this.options.readOverride?.(abs);
         if (text === undefined) {
+          // Decoded as the file itself would be (UTF-16 with a BOM from PowerShell's `pip freeze >`, a coding cookie).
           const read = readSourceFile(abs, this.config.maxFileSizeMb * 1048576);
-          text = read.ok ? read.text : undefined;
+          text = read.ok ? withoutLoneCr(read.text) : undefined;
         }
         this.textCache.set(rel, text);
         return text;

@@ -10,6 +10,7 @@ import { ConfigError } from '../engine/config';
 import { classify } from '../engine/classify';
 import { chooseFix, fixUntilStable } from '../engine/fixes';
 import type { FileResult, Finding } from '../engine/types';
+import { pythonParserFailed } from '../engine/parsers';
 import { Workspace } from '../engine/workspace';
 import { BudgetViews } from './budget-view';
 import { folderInfo } from './folder-info';
@@ -42,8 +43,9 @@ export class AnalysisHost {
   ) {}
 
   /** Messages are handled in order; requests and jobs wait for the ones before them. */
-  receive(msg: ToWorker): void {
+  receive(msg: ToWorker): Promise<void> {
     this.chain = this.chain.then(() => this.handle(msg)).catch((e: unknown) => this.log(`worker: ${String((e as Error)?.stack ?? e)}`));
+    return this.chain;
   }
 
   private log(message: string): void {
@@ -284,7 +286,13 @@ export function runWorker(): void {
   const host = new AnalysisHost((msg) => {
     if (process.connected) process.send!(msg);
   });
-  process.on('message', (msg: ToWorker) => host.receive(msg));
+  process.on('message', (msg: ToWorker) => {
+    void host.receive(msg).then(() => {
+      // The Python parser failed in this process (its wasm memory may be damaged): leave once the reply is out;
+      // the server starts a fresh worker for the next request.
+      if (pythonParserFailed()) setTimeout(() => process.exit(0), 100);
+    });
+  });
   // The server went away (or stopped this worker): nothing left to do.
   process.on('disconnect', () => process.exit(0));
 }

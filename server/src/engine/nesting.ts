@@ -1,0 +1,105 @@
+/**
+ * Nesting guards: a file nested deeper than real code ever is would crash a parser (tree-sitter's wasm runs
+ * out of memory on ~550 nested blocks) or overflow the stack of a rule's recursive tree walk. Such a file is
+ * not analysed, with a note, instead of taking other files down with it.
+ */
+import { ts } from 'ts-morph';
+
+/** CPython's own limits (Parser/tokenizer.h: MAXINDENT 100, MAXLEVEL 200): deeper code does not even compile. */
+export const MAX_PYTHON_INDENT_LEVELS = 100;
+export const MAX_PYTHON_BRACKET_DEPTH = 200;
+/**
+ * Syntax-tree depth above which TS/JS is not analysed. Rules walk the tree recursively (a few stack frames per
+ * level); 1,000 levels leaves them a wide margin on the smallest stack memlint runs on, and hand-written code
+ * stays below 100 (a 3,000-term string concatenation is 3,000 levels deep).
+ */
+export const MAX_TYPESCRIPT_DEPTH = 1000;
+
+/** Why a Python text is too deeply nested to parse safely, or undefined. Linear, no allocation per line. */
+export function pythonNestingProblem(text: string): string | undefined {
+  const indents: number[] = [0];
+  let brackets = 0;
+  let maxBrackets = 0;
+  let atLineStart = true;
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    if (atLineStart) {
+      atLineStart = false;
+      let width = 0;
+      let j = i;
+      for (; j < n; j++) {
+        const c = text.charCodeAt(j);
+        if (c === 32) width++;
+        else if (c === 9) width = (Math.floor(width / 8) + 1) * 8;
+        else if (c !== 12) break;
+      }
+      const c = text.charCodeAt(j);
+      const blank = j >= n || c === 10 || c === 13 || c === 35; // empty, or a comment only
+      if (!blank && brackets === 0) {
+        while (indents.length > 1 && width < indents[indents.length - 1]) indents.pop();
+        if (width > indents[indents.length - 1]) {
+          indents.push(width);
+          if (indents.length - 1 > MAX_PYTHON_INDENT_LEVELS) {
+            return `nesting too deep (over ${MAX_PYTHON_INDENT_LEVELS} indentation levels, more than Python itself accepts)`;
+          }
+        }
+      }
+      i = j;
+      continue;
+    }
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 13) {
+      if (c === 13 && text.charCodeAt(i + 1) === 10) i++;
+      i++;
+      atLineStart = true;
+    } else if (c === 35) {
+      while (i < n && text.charCodeAt(i) !== 10 && text.charCodeAt(i) !== 13) i++;
+    } else if (c === 34 || c === 39) {
+      i = skipPythonString(text, i);
+    } else if (c === 92 && (text.charCodeAt(i + 1) === 10 || text.charCodeAt(i + 1) === 13)) {
+      i += text.charCodeAt(i + 1) === 13 && text.charCodeAt(i + 2) === 10 ? 3 : 2; // line continuation
+    } else {
+      if (c === 40 || c === 91 || c === 123) {
+        if (++brackets > maxBrackets) maxBrackets = brackets;
+        if (maxBrackets > MAX_PYTHON_BRACKET_DEPTH) {
+          return `nesting too deep (over ${MAX_PYTHON_BRACKET_DEPTH} nested brackets, more than Python itself accepts)`;
+        }
+      } else if ((c === 41 || c === 93 || c === 125) && brackets > 0) brackets--;
+      i++;
+    }
+  }
+  return undefined;
+}
+
+/** Index just past the string literal opening at `start` (or the end of its line when it is unterminated). */
+function skipPythonString(text: string, start: number): number {
+  const quote = text.charCodeAt(start);
+  const triple = text.charCodeAt(start + 1) === quote && text.charCodeAt(start + 2) === quote;
+  let i = start + (triple ? 3 : 1);
+  const n = text.length;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 92) {
+      i += 2;
+      continue;
+    }
+    if (!triple && (c === 10 || c === 13)) return i;
+    if (c === quote && (!triple || (text.charCodeAt(i + 1) === quote && text.charCodeAt(i + 2) === quote))) return i + (triple ? 3 : 1);
+    i++;
+  }
+  return n;
+}
+
+/** Depth of a TypeScript syntax tree, walked without recursion; stops counting once over `limit`. */
+export function typeScriptDepthOver(root: ts.Node, limit = MAX_TYPESCRIPT_DEPTH): boolean {
+  const stack: [ts.Node, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (depth > limit) return true;
+    ts.forEachChild(node, (child) => {
+      stack.push([child, depth + 1]);
+    });
+  }
+  return false;
+}

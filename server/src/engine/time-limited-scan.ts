@@ -1,0 +1,115 @@
+/**
+ * A scan with a time and memory limit per file (the CLI's, like the language server's): files are analysed in
+ * worker threads, one at a time, while the main thread only hands them out and watches the clock. A file that
+ * takes longer than the limit, or runs its worker out of memory, costs that worker (terminated, replaced) and
+ * gets a note; every other file is analysed as usual.
+ */
+import * as os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { DiscoveredFile } from './discover';
+import { workerEntry, type WorkerInit } from './parallel-scan';
+import type { FileResult } from './types';
+import type { Workspace } from './workspace';
+
+/** The language server's limit per file (server.ts: fileTimeoutMs). */
+export const DEFAULT_FILE_TIME_LIMIT_MS = 20_000;
+/** Heap of one analysis worker; a file that needs more is not analysed (a 2 MB file needs well under 300 MB). */
+export const WORKER_HEAP_MB = 768;
+
+export interface TimeLimitedScanOptions {
+  files: readonly DiscoveredFile[];
+  fileTimeoutMs: number;
+  workers?: number;
+  onProgress?: (p: { done: number; total: number }) => void;
+}
+
+export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimitedScanOptions): Promise<FileResult[]> {
+  const { files, fileTimeoutMs } = options;
+  const results: FileResult[] = new Array(files.length);
+  if (files.length === 0) return results;
+  const { file: workerFile, execArgv } = workerEntry();
+  const init: WorkerInit = {
+    root: workspace.root,
+    configFile: workspace.config.source && workspace.options.configFile ? workspace.config.source : undefined,
+    select: workspace.options.filter?.select,
+    ignore: workspace.options.filter?.ignore,
+    projectFiles: workspace.projectFiles,
+  };
+  const workerCount = Math.max(1, Math.min(options.workers ?? Math.min(os.availableParallelism(), 4), files.length));
+  let next = 0;
+  let done = 0;
+  const record = (index: number, result: FileResult) => {
+    results[index] = result;
+    options.onProgress?.({ done: ++done, total: files.length });
+  };
+  const notAnalysed = (index: number, why: string): FileResult => {
+    const { path, relPath } = files[index];
+    return { path, relPath, findings: [], skipped: true, notes: [{ kind: 'not-analysed', path, relPath, message: `not analysed: ${why}` }] };
+  };
+
+  // One lane per worker: it takes the next file, and when its worker is lost it starts a new one.
+  const lane = () =>
+    new Promise<void>((resolve, reject) => {
+      let worker: Worker | undefined;
+      let current = -1;
+      let timer: NodeJS.Timeout | undefined;
+      let failures = 0;
+      const start = () => {
+        const w = new Worker(workerFile, { execArgv, workerData: init, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
+        worker = w;
+        w.on('message', (msg: { ready: true } | { index: number; result: FileResult; replaceMe?: boolean }) => {
+          if ('index' in msg) {
+            clearTimeout(timer);
+            failures = 0;
+            record(msg.index, msg.result);
+            current = -1;
+            if (msg.replaceMe) {
+              // Its parser failed: analyses in a fresh worker, not in a wasm module that may be damaged.
+              worker = undefined;
+              void w.terminate();
+              if (next >= files.length) resolve();
+              else start();
+              return;
+            }
+          }
+          take(w);
+        });
+        w.on('error', (e) => lost(w, /out of memory/i.test(e.message) || (e as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY' ? `it needed more than ${WORKER_HEAP_MB} MB of memory` : `the analysis failed (${e.message})`));
+        w.on('exit', () => lost(w, 'the analysis stopped unexpectedly'));
+      };
+      const take = (w: Worker) => {
+        if (next >= files.length) {
+          worker = undefined;
+          void w.terminate().then(() => resolve());
+          return;
+        }
+        current = next++;
+        const index = current;
+        timer = setTimeout(() => {
+          lost(w, `it took longer than ${Math.round(fileTimeoutMs / 1000)} s (the per-file time limit)`);
+        }, fileTimeoutMs);
+        w.postMessage({ index, path: files[index].path });
+      };
+      /** The worker is gone or given up on: note its file, carry on with a new worker. */
+      const lost = (w: Worker, why: string) => {
+        if (worker !== w) return;
+        worker = undefined;
+        clearTimeout(timer);
+        void w.terminate();
+        if (current >= 0) {
+          record(current, notAnalysed(current, why));
+          current = -1;
+        } else if (++failures > 2) {
+          // The worker cannot even start: nothing will get better by retrying.
+          reject(new Error(`analysis worker failed to start: ${why}`));
+          return;
+        }
+        if (next >= files.length) resolve();
+        else start();
+      };
+      start();
+    });
+
+  await Promise.all(Array.from({ length: workerCount }, lane));
+  return results;
+}
