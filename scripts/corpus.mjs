@@ -18,6 +18,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { unpackCommit } from './git-unpack.mjs';
 
 const ROOT = path.dirname(path.dirname(new URL(import.meta.url).pathname));
 const MANIFEST = path.join(ROOT, 'corpus', 'manifest.json');
@@ -41,46 +42,6 @@ function gitDirOf(mirrors, repo) {
   return undefined;
 }
 
-/**
- * Writes the regular files of COMMIT under TARGET. Not `git archive`: snapshots may lack large blobs (and LFS content),
- * and a file the snapshot lacks is left out rather than failing the whole repository.
- */
-function unpack(gitDir, commit, target) {
-  const git = (args, input) => spawnSync('git', ['--git-dir', gitDir, ...args], { input, maxBuffer: 1 << 30 });
-  const tree = git(['ls-tree', '-r', '-z', commit]);
-  if (tree.status !== 0) throw new Error(`git ls-tree ${gitDir}@${commit}: ${tree.stderr}`);
-  const entries = tree.stdout
-    .toString('utf8')
-    .split('\0')
-    .filter(Boolean)
-    .map((line) => {
-      const [meta, file] = line.split('\t');
-      const [mode, type, sha] = meta.split(' ');
-      return { mode, type, sha, file };
-    })
-    .filter((e) => e.type === 'blob' && (e.mode === '100644' || e.mode === '100755'));
-  const batch = git(['cat-file', '--batch'], entries.map((e) => e.sha).join('\n') + '\n').stdout;
-  let offset = 0;
-  let files = 0;
-  let absent = 0;
-  for (const entry of entries) {
-    const headerEnd = batch.indexOf(10, offset);
-    const header = batch.subarray(offset, headerEnd).toString('utf8');
-    offset = headerEnd + 1;
-    if (header.endsWith(' missing')) {
-      absent++;
-      continue;
-    }
-    const size = Number(header.split(' ')[2]);
-    const file = path.join(target, entry.file);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, batch.subarray(offset, offset + size), { mode: entry.mode === '100755' ? 0o755 : 0o644 });
-    offset += size + 1;
-    files++;
-  }
-  return { files, absent };
-}
-
 function materialise() {
   const mirrors = path.resolve(opt('--mirrors', '/work/.mirror'));
   const out = path.resolve(opt('--out', '/tmp/memlint-corpus'));
@@ -95,7 +56,7 @@ function materialise() {
       missing++;
       continue;
     }
-    const written = unpack(gitDir, commit, target);
+    const written = unpackCommit(gitDir, commit, target);
     console.log(`${repo} -> ${target} (${written.files} files${written.absent ? `, ${written.absent} absent from the snapshot` : ''})`);
   }
   process.exitCode = missing ? 1 : 0;

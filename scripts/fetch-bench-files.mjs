@@ -16,6 +16,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { unpackCommit } from './git-unpack.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'bench', 'real-files.json'), 'utf8'));
@@ -56,41 +57,6 @@ function commitIn(dir, wanted) {
   }
 }
 
-/**
- * Writes the commit's files under `target` (one `git cat-file --batch` for all blobs). Not `git archive`: a
- * snapshot may lack its largest blobs, and those are left out (counted) instead of failing the whole tree.
- */
-function extractTree(dir, commit, target) {
-  const entries = git(dir, ['ls-tree', '-r', '-z', commit], { encoding: 'utf8' })
-    .split('\0')
-    .filter(Boolean)
-    .map((line) => {
-      const [meta, file] = line.split('\t');
-      const [mode, type, sha] = meta.split(' ');
-      return { mode, type, sha, file };
-    })
-    .filter((e) => e.type === 'blob' && e.mode !== '120000');
-  const out = git(dir, ['cat-file', '--batch'], { input: entries.map((e) => e.sha).join('\n') + '\n' });
-  let at = 0;
-  let written = 0;
-  let absent = 0;
-  for (const e of entries) {
-    const eol = out.indexOf(10, at);
-    const header = out.subarray(at, eol).toString();
-    at = eol + 1;
-    if (header.endsWith(' missing')) {
-      absent++;
-      continue;
-    }
-    const size = Number(header.split(' ')[2]);
-    const file = path.join(target, e.file);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, out.subarray(at, at + size));
-    at += size + 1;
-    written++;
-  }
-  return { written, absent };
-}
 
 const dirs = new Map(gitDirs.map((d) => [repoOf(d), d]));
 fs.mkdirSync(path.join(out, 'files'), { recursive: true });
@@ -116,7 +82,7 @@ for (const r of manifest.repositories) {
   const target = path.join(out, 'repos', r.name);
   fs.rmSync(target, { recursive: true, force: true });
   fs.mkdirSync(target, { recursive: true });
-  const { written, absent } = extractTree(dir, commitIn(dir, r.commit), target);
+  const { files: written, absent } = unpackCommit(dir, commitIn(dir, r.commit), target);
   console.log(`repos/${r.name}: ${r.repo}, ${written} files${absent ? ` (${absent} large blobs absent from the git directory left out)` : ''}`);
 }
 if (missing) process.exitCode = 1;

@@ -44,13 +44,7 @@ export async function scanParallel(workspace: Workspace, targets: readonly strin
   }
 
   const { file: workerFile, execArgv } = workerEntry();
-  const init: WorkerInit = {
-    root: workspace.root,
-    configFile: workspace.config.source && workspace.options.configFile ? workspace.config.source : undefined,
-    select: workspace.options.filter?.select,
-    ignore: workspace.options.filter?.ignore,
-    projectFiles: workspace.projectFiles,
-  };
+  const init = workerInitOf(workspace);
   const results: FileResult[] = new Array(files.length);
   let done = 0;
   // Two queues: TS/JS files go to the workers first, the rest (Python, configs) to the main thread first, so
@@ -121,6 +115,17 @@ export async function scanParallel(workspace: Workspace, targets: readonly strin
 function isScript(relPath: string): boolean {
   const kind = classify(relPath)?.kind;
   return kind === 'typescript' || kind === 'javascript';
+}
+
+/** What a scan worker needs to open the same workspace: its root, config, rule filter and the main thread's file list. */
+export function workerInitOf(workspace: Workspace): WorkerInit {
+  return {
+    root: workspace.root,
+    configFile: workspace.config.source && workspace.options.configFile ? workspace.config.source : undefined,
+    select: workspace.options.filter?.select,
+    ignore: workspace.options.filter?.ignore,
+    projectFiles: workspace.projectFiles,
+  };
 }
 
 /** The bundled worker next to the bundle, or the TypeScript source under tsx (tests, scripts). */

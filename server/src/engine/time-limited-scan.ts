@@ -7,7 +7,7 @@
 import * as os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { DiscoveredFile } from './discover';
-import { workerEntry, type WorkerInit } from './parallel-scan';
+import { workerEntry, workerInitOf } from './parallel-scan';
 import type { FileResult } from './types';
 import type { Workspace } from './workspace';
 
@@ -28,13 +28,7 @@ export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimit
   const results: FileResult[] = new Array(files.length);
   if (files.length === 0) return results;
   const { file: workerFile, execArgv } = workerEntry();
-  const init: WorkerInit = {
-    root: workspace.root,
-    configFile: workspace.config.source && workspace.options.configFile ? workspace.config.source : undefined,
-    select: workspace.options.filter?.select,
-    ignore: workspace.options.filter?.ignore,
-    projectFiles: workspace.projectFiles,
-  };
+  const init = workerInitOf(workspace);
   const workerCount = Math.max(1, Math.min(options.workers ?? Math.min(os.availableParallelism(), 4), files.length));
   let next = 0;
   let done = 0;
