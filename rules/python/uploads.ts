@@ -560,14 +560,29 @@ function opensSmallFileByName(call: Node): boolean {
   const item = call.parent?.type === 'as_pattern' ? call.parent : undefined;
   const alias = item?.childForFieldName('alias')?.text;
   if (alias && namesSmallFile(alias)) return true;
-  for (let n = call.parent; n; n = n.parent) {
-    if (n.type !== 'function_definition') continue;
-    // A cached reader (`@cache.memoize()`, `@lru_cache`) reads each file once, not per request.
-    const decorators = n.parent?.type === 'decorated_definition' ? n.parent.text.slice(0, n.startIndex - n.parent.startIndex) : '';
-    if (CACHE_DECORATOR.test(decorators)) return true;
-    return namesSmallFile(n.childForFieldName('name')?.text ?? '');
+  const fn = innermostFunction(call);
+  if (!fn) return false;
+  // A cached reader (`@cache.memoize()`, `@lru_cache`) reads each file once, not per request.
+  const holder = fn.parent;
+  const decorators = holder?.type === 'decorated_definition' ? holder.text.slice(0, fn.startIndex - holder.startIndex) : '';
+  if (CACHE_DECORATOR.test(decorators)) return true;
+  return namesSmallFile(fn.childForFieldName('name')?.text ?? '');
+}
+
+const functionsByTree = new WeakMap<Tree, Node[]>();
+
+/**
+ * The innermost `def` containing the node, found by position among the tree's functions (listed once per tree):
+ * walking up costs the node's depth per call, quadratic over a 2,000-term `open(a).read() + ...` chain.
+ */
+function innermostFunction(node: Node): Node | undefined {
+  let functions = functionsByTree.get(node.tree);
+  if (!functions) functionsByTree.set(node.tree, (functions = captures(node.tree, '(function_definition) @f').map((c) => c.node)));
+  let found: Node | undefined;
+  for (const fn of functions) {
+    if (fn.startIndex <= node.startIndex && node.endIndex <= fn.endIndex && (!found || fn.startIndex >= found.startIndex)) found = fn;
   }
-  return false;
+  return found;
 }
 
 /** Test modules: reading fixtures whole in tests costs nothing in production. */
