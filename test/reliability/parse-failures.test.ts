@@ -40,6 +40,14 @@ describe('reliability: parser and tree-walk failures stay in their file', functi
     assert.match(r.stdout, /^c_report\.py:5:10: dataframe-full-load /m);
   });
 
+  it('the summary does not say "no problems" without naming the files that were not analysed (CLI)', function () {
+    if (!fs.existsSync(path.resolve(__dirname, '..', '..', 'dist', 'cli.js'))) this.skip();
+    const root = tempWorkspace({ 'a_deep.py': nestedIfs(600), 'b_ok.py': 'x = 1\n' });
+    const r = spawnSync(process.execPath, [BIN, '.'], { cwd: root, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /No memory problems found in \d+ files; 1 file was not analysed \(see the notes above\)\./);
+  });
+
   it('a tree-sitter parser that failed is replaced and says so (its thread is then retired)', () => {
     // In a child process: the failed parse may damage the wasm memory of the process it runs in.
     const script = `

@@ -19,7 +19,13 @@ export function formatText(report: WorkspaceReport, display: DisplayPath, color:
 
   const t = report.totals;
   if (t.findings === 0) {
-    lines.push(`No memory problems found in ${report.filesAnalyzed} files.`);
+    // A file that was not analysed (nesting too deep, over the time limit) may hold problems: say so, not "none".
+    const unanalysed = report.notes.filter((n) => n.kind === 'not-analysed').length;
+    lines.push(
+      unanalysed
+        ? `No memory problems found in ${report.filesAnalyzed} files; ${unanalysed} ${unanalysed === 1 ? 'file was' : 'files were'} not analysed (see the notes above).`
+        : `No memory problems found in ${report.filesAnalyzed} files.`,
+    );
   } else {
     const width = Math.max(...report.byRule.map((r) => r.ruleId.length));
     for (const r of report.byRule) {
