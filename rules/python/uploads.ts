@@ -51,16 +51,22 @@ const COMPREHENSIONS = new Set(['list_comprehension', 'set_comprehension', 'dict
 
 /** The scope a node's names live in: the nearest function, lambda, class, comprehension, or the module. */
 export function scopeOf(node: Node): Node {
-  const chain = parents(node);
-  for (const p of chain) {
-    if (SCOPE_TYPES.has(p.type)) {
-      // A function's name and decorators belong to the outer scope; its parameters and body to its own.
-      if (p.type === 'function_definition' && p.childForFieldName('name')?.equals(node)) continue;
-      return p;
-    }
+  // By position among the tree's scopes (listed once per tree): walking up costs the node's depth per call, which
+  // was quadratic over long expressions (`open(a).read() + open(b).read() + ...`, 2,000 terms).
+  let scopes = scopesByTree.get(node.tree);
+  if (!scopes) scopesByTree.set(node.tree, (scopes = node.tree.rootNode.descendantsOfType([...SCOPE_TYPES]).filter((n): n is Node => n !== null)));
+  let found: Node | undefined;
+  for (const scope of scopes) {
+    if (scope.id === node.id || scope.startIndex > node.startIndex || node.endIndex > scope.endIndex) continue;
+    if (found && scope.startIndex < found.startIndex) continue;
+    // A function's name belongs to the outer scope; its parameters and body to its own.
+    if (scope.type === 'function_definition' && scope.childForFieldName('name')?.equals(node)) continue;
+    found = scope;
   }
-  return chain.length > 0 ? chain[chain.length - 1] : node;
+  return found ?? node.tree.rootNode;
 }
+
+const scopesByTree = new WeakMap<Tree, Node[]>();
 
 function bindingOf(name: Node): Binding | undefined {
   const parent = name.parent;
