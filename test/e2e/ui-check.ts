@@ -98,12 +98,22 @@ async function main(): Promise<void> {
     step('report view shown');
     await shot('5-report');
     // The memory budget as a chart: one per deploy, an accessible image, with the limit line.
-    const chart = report.locator('svg.budget-chart').first();
-    await chart.waitFor({ timeout: 60_000 });
-    const chartName = await chart.locator('title').first().textContent();
-    if (!/Memory budget of /.test(chartName ?? '')) throw new Error(`budget chart without a title: ${chartName}`);
-    if ((await chart.locator('rect.segment').count()) === 0) throw new Error('budget chart without bars');
-    await chart.scrollIntoViewIfNeeded();
+    // The report re-renders when the workspace scan it started finishes, replacing the webview's document: a step
+    // caught in between fails with "Cannot find context", so the chart is located again from scratch then.
+    let chartName: string | null = null;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const chart = report.locator('svg.budget-chart').first();
+        await chart.waitFor({ timeout: 60_000 });
+        chartName = await chart.locator('title').first().textContent();
+        if (!/Memory budget of /.test(chartName ?? '')) throw new Error(`budget chart without a title: ${chartName}`);
+        if ((await chart.locator('rect.segment').count()) === 0) throw new Error('budget chart without bars');
+        await chart.scrollIntoViewIfNeeded();
+        break;
+      } catch (e) {
+        if (attempt >= 5 || !/context|detached|Target closed|Execution context/i.test(String(e))) throw e;
+      }
+    }
     step(`budget chart shown: ${chartName}`);
     await shot('5a-budget-chart');
 
