@@ -1,0 +1,335 @@
+/**
+ * The view side of N+1 in Django templates: which views render which templates, and which context names hold
+ * querysets (or one object) with what they already select/prefetch. Function views (`render`, `TemplateResponse`,
+ * `render_to_string` with a dict literal or a dict built in the function) and class-based views (ListView,
+ * DetailView and friends: `model`, `queryset`, `get_queryset`, `context_object_name`, `get_context_data`).
+ *
+ * The answers are plain data (offsets, strings): the tree they come from is not kept.
+ */
+import type { Node, Tree } from 'web-tree-sitter';
+import { captures, keywordArgument, positionalArguments, stringValue } from './ast';
+import { assignmentsBefore, querysetOf, unparenthesize, type QuerysetInfo } from './django-querysets';
+
+/** A string argument of an existing select_related/prefetch_related call. */
+interface CallArgument {
+  value?: string;
+  /** The string's content (for lengthening `"customer"` to `"customer__company"`). */
+  contentStart?: number;
+  contentEnd?: number;
+  end: number;
+  quote?: string;
+}
+
+/** What a context value's queryset loads, and where a relation can be added to it. */
+export interface QuerysetFacts {
+  models: string[];
+  selected: string[];
+  prefetched: string[];
+  prefetchedSubtrees: string[];
+  selectAll: boolean;
+  unknownRelations: boolean;
+  /** `.values()`/`.values_list()`: rows are dicts, without relations. */
+  values: boolean;
+  /** `.only()`/`.defer()`: select_related of a deferred key raises FieldError, so the fix is unsafe. */
+  deferred: boolean;
+  selectCalls: CallArgument[][];
+  prefetchCalls: CallArgument[][];
+  /** Where a new loading call can go (one per root), or undefined when some root cannot take one. */
+  insertAts?: number[];
+  /** A class view with only `model = X`: a `queryset = X.objects...` line can be added after `model` here. */
+  modelLine?: { at: number; indent: string; model: string };
+  /** The expression the view-side finding is reported on. */
+  start: number;
+  end: number;
+  /** A `get_queryset()` that branches (several returns): the fix is offered, but unsafe. */
+  branches: boolean;
+}
+
+export interface ContextValue {
+  name: string;
+  /** Rows (a queryset) or one object (DetailView's `object`). */
+  many: boolean;
+  model?: string;
+  queryset: QuerysetFacts;
+}
+
+export interface TemplateView {
+  /** `order_list`, `OrderListView`. */
+  name: string;
+  file: string;
+  /** Offsets of the view's name, for related information. */
+  start: number;
+  end: number;
+  /** Template names as written; the class default (`<app>/<model>_list.html`) is added later from the model's app. */
+  templates: string[];
+  defaultTemplate?: { model: string; suffix: string };
+  context: ContextValue[];
+}
+
+/** Cheap test: a module that may render templates. */
+export const RENDERS_TEMPLATES = /\brender\s*\(|TemplateResponse|render_to_string|render_to_response|template_name|(?:List|Detail|Update|Delete|ArchiveIndex)View\b/;
+
+const RENDER_CALLS: Record<string, { template: number; context: number }> = {
+  render: { template: 1, context: 2 },
+  render_to_response: { template: 0, context: 1 },
+  TemplateResponse: { template: 1, context: 2 },
+  SimpleTemplateResponse: { template: 0, context: 1 },
+  render_to_string: { template: 0, context: 1 },
+};
+
+const LIST_VIEWS = /(^|\.)(ListView|ArchiveIndexView|YearArchiveView|MonthArchiveView|DayArchiveView|FilterView|SingleTableView|SearchListView)$/;
+const OBJECT_VIEWS = /(^|\.)(DetailView|UpdateView|DeleteView)$/;
+
+export function templateViewsIn(tree: Tree, file: string): TemplateView[] {
+  const out: TemplateView[] = [];
+  for (const { name, node } of captures(tree, '(call function: [(identifier) (attribute)] @fn) @call')) {
+    if (name !== 'call') continue;
+    const view = functionView(node, file);
+    if (view) out.push(view);
+  }
+  for (const { name, node } of captures(tree, '(class_definition) @class')) {
+    if (name !== 'class') continue;
+    const view = classView(node, file);
+    if (view) out.push(view);
+  }
+  return out;
+}
+
+function calleeText(call: Node): string {
+  const fn = call.childForFieldName('function');
+  return fn?.type === 'attribute' ? (fn.childForFieldName('attribute')?.text ?? '') : (fn?.text ?? '');
+}
+
+/** `render(request, "orders/list.html", {"orders": qs})` in a function. */
+function functionView(call: Node, file: string): TemplateView | undefined {
+  const spec = RENDER_CALLS[calleeText(call)];
+  if (!spec) return undefined;
+  const fn = enclosing(call, 'function_definition');
+  if (!fn) return undefined;
+  const args = positionalArguments(call);
+  const templateArg = keywordArgument(call, 'template_name') ?? args[spec.template];
+  const templates = templateNames(templateArg);
+  if (templates.length === 0) return undefined;
+  const contextArg = keywordArgument(call, 'context') ?? args[spec.context];
+  const context: ContextValue[] = [];
+  for (const [key, value] of contextEntries(contextArg, call)) {
+    const info = querysetOf(value);
+    if (!info) continue;
+    const facts = querysetFacts(info, value);
+    if (facts) context.push({ name: key, many: true, model: info.models[0], queryset: facts });
+  }
+  if (context.length === 0) return undefined;
+  const nameNode = fn.childForFieldName('name')!;
+  return { name: nameNode.text, file, start: nameNode.startIndex, end: nameNode.endIndex, templates, context };
+}
+
+function enclosing(node: Node, type: string): Node | undefined {
+  for (let p = node.parent; p; p = p.parent) if (p.type === type) return p;
+  return undefined;
+}
+
+function templateNames(node: Node | undefined): string[] {
+  if (!node) return [];
+  const single = stringValue(node);
+  if (single !== undefined) return [single];
+  if (node.type === 'list' || node.type === 'tuple') return node.namedChildren.map((c) => stringValue(c)).filter((s): s is string => !!s);
+  if (node.type === 'identifier') {
+    const value = assignmentsBefore(node).pop()?.childForFieldName('right');
+    return value && value.type !== 'identifier' ? templateNames(value) : [];
+  }
+  return [];
+}
+
+/** Keys and value expressions of a context: a dict literal, `dict(k=v)`, or a variable filled in the function. */
+function contextEntries(node: Node | undefined, use: Node): [string, Node][] {
+  if (!node) return [];
+  const n = unparenthesize(node);
+  if (n.type === 'dictionary') return dictEntries(n);
+  if (n.type === 'call' && n.childForFieldName('function')?.text === 'dict') {
+    return (n.childForFieldName('arguments')?.namedChildren ?? [])
+      .filter((a): a is Node => a?.type === 'keyword_argument')
+      .map((a) => [a.childForFieldName('name')!.text, a.childForFieldName('value')!]);
+  }
+  if (n.type !== 'identifier') return [];
+  const out: [string, Node][] = [];
+  const assigned = assignmentsBefore(n).pop();
+  const right = assigned?.childForFieldName('right');
+  if (right) out.push(...contextEntries(right, use));
+  // `context["orders"] = qs` and `context.update({...})` between the assignment and the render.
+  const fn = enclosing(use, 'function_definition');
+  if (!fn) return out;
+  const from = assigned?.endIndex ?? fn.startIndex;
+  for (const { name, node: found } of captures(fn.tree, '[(assignment left: (subscript) right: (_)) @set (call function: (attribute attribute: (identifier) @m)) @update]', fn)) {
+    if (found.startIndex < from || found.endIndex > use.startIndex) continue;
+    if (name === 'set') {
+      const left = found.childForFieldName('left')!;
+      const key = stringValue(left.childForFieldName('subscript'));
+      if (left.childForFieldName('value')?.text === n.text && key) out.push([key, found.childForFieldName('right')!]);
+    } else if (name === 'update') {
+      const fnNode = found.childForFieldName('function')!;
+      if (fnNode.childForFieldName('attribute')?.text !== 'update' || fnNode.childForFieldName('object')?.text !== n.text) continue;
+      out.push(...contextEntries(positionalArguments(found)[0], use));
+      for (const a of found.childForFieldName('arguments')?.namedChildren ?? []) {
+        if (a?.type === 'keyword_argument') out.push([a.childForFieldName('name')!.text, a.childForFieldName('value')!]);
+      }
+    }
+  }
+  return out;
+}
+
+function dictEntries(dict: Node): [string, Node][] {
+  const out: [string, Node][] = [];
+  for (const pair of dict.namedChildren) {
+    if (pair?.type !== 'pair') continue;
+    const key = stringValue(pair.childForFieldName('key'));
+    const value = pair.childForFieldName('value');
+    if (key && value) out.push([key, value]);
+  }
+  return out;
+}
+
+/** A class-based view: ListView/DetailView and subclasses, by its bases and attributes. */
+function classView(cls: Node, file: string): TemplateView | undefined {
+  const bases = (cls.childForFieldName('superclasses')?.namedChildren ?? []).map((b) => b?.text ?? '');
+  const isList = bases.some((b) => LIST_VIEWS.test(b));
+  const isObject = !isList && bases.some((b) => OBJECT_VIEWS.test(b));
+  const isTemplateView = bases.some((b) => /(^|\.)(TemplateView|View|FormView|CreateView)$/.test(b) || /View$/.test(b));
+  if (!isList && !isObject && !isTemplateView) return undefined;
+  const body = cls.childForFieldName('body');
+  if (!body) return undefined;
+  const attrs = new Map<string, Node>();
+  const methods = new Map<string, Node>();
+  for (const stmt of body.namedChildren) {
+    if (!stmt) continue;
+    const inner = stmt.type === 'expression_statement' ? stmt.namedChildren[0] : stmt;
+    if (inner?.type === 'assignment' && inner.childForFieldName('left')?.type === 'identifier') {
+      attrs.set(inner.childForFieldName('left')!.text, inner);
+    }
+    const def = stmt.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
+    if (def?.type === 'function_definition') methods.set(def.childForFieldName('name')!.text, def);
+  }
+  const templates = templateNames(attrs.get('template_name')?.childForFieldName('right') ?? undefined);
+  const getTemplateNames = methods.get('get_template_names');
+  if (getTemplateNames) for (const ret of returnValues(getTemplateNames)) templates.push(...templateNames(ret));
+  const modelNode = attrs.get('model')?.childForFieldName('right');
+  const model = modelNode && /^[\w.]+$/.test(modelNode.text) ? modelNode.text.split('.').pop() : undefined;
+  const context: ContextValue[] = [];
+
+  if (isList || isObject) {
+    const main = mainQueryset(attrs, methods, model);
+    const rowModel = main?.model ?? model;
+    if (main) {
+      const names = new Set<string>();
+      const objectName = stringValue(attrs.get('context_object_name')?.childForFieldName('right'));
+      if (objectName) names.add(objectName);
+      if (isList) {
+        names.add('object_list');
+        if (rowModel) names.add(`${rowModel.toLowerCase()}_list`);
+        if (attrs.has('paginate_by') || methods.has('get_paginate_by')) names.add('page_obj');
+      } else {
+        names.add('object');
+        if (rowModel) names.add(rowModel.toLowerCase());
+      }
+      for (const name of names) context.push({ name, many: isList, model: rowModel, queryset: main.facts });
+    }
+  }
+  const getContext = methods.get('get_context_data');
+  if (getContext) {
+    for (const ret of returnValues(getContext)) {
+      for (const [key, value] of contextEntries(ret, ret)) {
+        const info = querysetOf(value);
+        const facts = info && querysetFacts(info, value);
+        if (info && facts) context.push({ name: key, many: true, model: info.models[0], queryset: facts });
+      }
+    }
+  }
+  if (context.length === 0) return undefined;
+  const suffix = isList ? '_list' : bases.some((b) => /DetailView$/.test(b)) ? '_detail' : bases.some((b) => /UpdateView$/.test(b)) ? '_form' : bases.some((b) => /DeleteView$/.test(b)) ? '_confirm_delete' : undefined;
+  const nameNode = cls.childForFieldName('name')!;
+  return {
+    name: nameNode.text,
+    file,
+    start: nameNode.startIndex,
+    end: nameNode.endIndex,
+    templates,
+    defaultTemplate: model && suffix && templates.length === 0 ? { model, suffix } : undefined,
+    context,
+  };
+}
+
+/** The view's own queryset: `get_queryset()`'s return, else `queryset = ...`, else `model = X` (all rows). */
+function mainQueryset(attrs: Map<string, Node>, methods: Map<string, Node>, model: string | undefined): { facts: QuerysetFacts; model?: string } | undefined {
+  const getQueryset = methods.get('get_queryset');
+  if (getQueryset) {
+    const returns = returnValues(getQueryset);
+    const described = returns.map((r) => ({ node: r, info: querysetOf(r) }));
+    // Each return must be a queryset we can read; `super().get_queryset()` is not followed.
+    if (described.length !== 1 || !described[0].info) return undefined;
+    const facts = querysetFacts(described[0].info, described[0].node);
+    return facts && { facts, model: described[0].info.models[0] ?? model };
+  }
+  const queryset = attrs.get('queryset')?.childForFieldName('right');
+  if (queryset) {
+    const info = querysetOf(queryset);
+    const facts = info && querysetFacts(info, queryset);
+    return facts && { facts, model: info!.models[0] ?? model };
+  }
+  const modelAssignment = attrs.get('model');
+  if (!model || !modelAssignment) return undefined;
+  const statement = modelAssignment.parent?.type === 'expression_statement' ? modelAssignment.parent : modelAssignment;
+  const lineStart = statement.tree.rootNode.text.lastIndexOf('\n', statement.startIndex - 1) + 1;
+  const indent = /^[ \t]*/.exec(statement.tree.rootNode.text.slice(lineStart))![0];
+  return {
+    model,
+    facts: {
+      models: [model], selected: [], prefetched: [], prefetchedSubtrees: [], selectAll: false, unknownRelations: false, values: false, deferred: false,
+      selectCalls: [], prefetchCalls: [], modelLine: { at: statement.endIndex, indent, model: modelAssignment.childForFieldName('right')!.text },
+      start: modelAssignment.startIndex, end: modelAssignment.endIndex, branches: false,
+    },
+  };
+}
+
+function returnValues(fn: Node): Node[] {
+  const out: Node[] = [];
+  for (const { node } of captures(fn.tree, '(return_statement) @r', fn)) {
+    if (enclosing(node, 'function_definition')?.id !== fn.id) continue;
+    const value = node.namedChildren[0];
+    if (value) out.push(value);
+  }
+  return out;
+}
+
+function callArguments(call: Node): CallArgument[] {
+  return positionalArguments(call).map((a) => {
+    const content = a.namedChildren.find((c) => c?.type === 'string_content') ?? undefined;
+    return {
+      value: stringValue(a),
+      contentStart: content?.startIndex,
+      contentEnd: content?.endIndex,
+      end: a.endIndex,
+      quote: /^[rbuRBU]*(['"])/.exec(a.text)?.[1],
+    };
+  });
+}
+
+function querysetFacts(info: QuerysetInfo, node: Node): QuerysetFacts | undefined {
+  if (info.values || info.compact) return undefined;
+  return {
+    models: info.models,
+    selected: [...info.selected],
+    prefetched: [...info.prefetched],
+    prefetchedSubtrees: [...info.prefetchedSubtrees],
+    selectAll: info.selectAll,
+    unknownRelations: info.unknownRelations,
+    values: info.values,
+    deferred: info.methods.some((m) => m === 'only' || m === 'defer'),
+    selectCalls: info.selectCalls.map(callArguments),
+    prefetchCalls: info.prefetchCalls.map(callArguments),
+    insertAts: info.roots.some((r) => r.insertAt === undefined || r.kind !== 'manager') ? undefined : [...new Set(info.roots.map((r) => r.insertAt!))],
+    // Reported where the queryset is built (`Order.objects` in `orders = Order.objects.filter(...)`), not where a
+    // variable holding it is passed on.
+    start: info.roots[0]?.node.startIndex ?? node.startIndex,
+    end: info.roots[0]?.node.endIndex ?? node.endIndex,
+    branches: false,
+  };
+}
