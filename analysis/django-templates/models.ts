@@ -121,6 +121,16 @@ export class ModelIndex {
     return name === undefined ? undefined : this.byName.get(name);
   }
 
+  /** The model a relation accessor (`channel_set`, `items`) leads to, when the project's models agree on one. */
+  targetOfAccessor(accessor: string): string | undefined {
+    const targets = new Set<string>();
+    for (const model of this.byName.values()) {
+      const target = model.relations.get(accessor)?.target;
+      if (target) targets.add(target);
+    }
+    return targets.size === 1 ? [...targets][0] : undefined;
+  }
+
   /** A member of a model or of the models it inherits from (project models only). */
   member(modelName: string | undefined, name: string, depth = 0): { relation?: Relation; known: boolean } {
     const model = this.get(modelName);

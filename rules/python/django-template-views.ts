@@ -50,6 +50,8 @@ export interface ContextValue {
   /** Rows (a queryset) or one object (DetailView's `object`). */
   many: boolean;
   model?: string;
+  /** For rows of a related manager (`project.channel_set.all()`): the relation, to find the model by. */
+  relation?: string;
   queryset: QuerysetFacts;
 }
 
@@ -77,8 +79,9 @@ const RENDER_CALLS: Record<string, { template: number; context: number }> = {
   render_to_string: { template: 0, context: 1 },
 };
 
-const LIST_VIEWS = /(^|\.)(ListView|ArchiveIndexView|YearArchiveView|MonthArchiveView|DayArchiveView|FilterView|SingleTableView|SearchListView)$/;
-const OBJECT_VIEWS = /(^|\.)(DetailView|UpdateView|DeleteView)$/;
+/** By the end of the name, so that a project's own subclass (`BabyBuddyFilterView`, `BaseListView`) counts too. */
+const LIST_VIEWS = /(ListView|ArchiveIndexView|YearArchiveView|MonthArchiveView|DayArchiveView|FilterView|SingleTableView)$/;
+const OBJECT_VIEWS = /(DetailView|UpdateView|DeleteView)$/;
 
 export function templateViewsIn(tree: Tree, file: string): TemplateView[] {
   const out: TemplateView[] = [];
@@ -116,7 +119,7 @@ function functionView(call: Node, file: string): TemplateView | undefined {
     const info = querysetOf(value);
     if (!info) continue;
     const facts = querysetFacts(info, value);
-    if (facts) context.push({ name: key, many: true, model: info.models[0], queryset: facts });
+    if (facts) context.push({ name: key, many: true, model: info.models[0], relation: relationOf(info), queryset: facts });
   }
   if (context.length === 0) return undefined;
   const nameNode = fn.childForFieldName('name')!;
@@ -239,7 +242,7 @@ function classView(cls: Node, file: string): TemplateView | undefined {
       for (const [key, value] of contextEntries(ret, ret)) {
         const info = querysetOf(value);
         const facts = info && querysetFacts(info, value);
-        if (info && facts) context.push({ name: key, many: true, model: info.models[0], queryset: facts });
+        if (info && facts) context.push({ name: key, many: true, model: info.models[0], relation: relationOf(info), queryset: facts });
       }
     }
   }
@@ -287,6 +290,10 @@ function mainQueryset(attrs: Map<string, Node>, methods: Map<string, Node>, mode
       start: modelAssignment.startIndex, end: modelAssignment.endIndex, branches: false,
     },
   };
+}
+
+function relationOf(info: QuerysetInfo): string | undefined {
+  return info.roots.length === 1 && info.roots[0].kind === 'related' ? info.roots[0].relation : undefined;
 }
 
 function returnValues(fn: Node): Node[] {

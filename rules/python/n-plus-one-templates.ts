@@ -197,7 +197,8 @@ function buildFindings(cache: ProjectCache, read: (rel: string) => string | unde
     if (!file) continue;
     const env = new Map<string, Binding>();
     for (const value of view.context) {
-      env.set(value.name, { value, view, path: [], model: value.model, many: value.many, perRow: false, throughMany: false });
+      const model = value.model ?? (value.relation ? models.targetOfAccessor(value.relation) : undefined);
+      env.set(value.name, { value, view, path: [], model, many: value.many, perRow: false, throughMany: false });
     }
     walker.template(file, env, new Set(), []);
   }
@@ -298,6 +299,8 @@ class TemplateWalker {
       }
       if (seg === 'pk' || seg === 'id' || seg.endsWith('_id') || seg.startsWith('_')) return undefined;
       const member = this.models.member(b.model, seg);
+      // A member the models do not declare on a model we fully know: an annotation, a `to_attr` list, a property.
+      if (!member.known && this.models.fullyKnown(b.model)) return undefined;
       const next = parts[i + 1]?.name;
       const relation = member.relation;
       const single = relation && (relation.kind === 'foreign-key' || relation.kind === 'one-to-one' || relation.kind === 'reverse-one-to-one' || relation.kind === 'generic-foreign-key');
@@ -310,6 +313,12 @@ class TemplateWalker {
         continue;
       }
       if (!collection) return undefined;
+      const afterAll = parts[i + 2]?.name;
+      if (next === 'all' && (afterAll === 'count' || afterAll === 'exists') && parts.length === i + 3) {
+        // `o.items.all.count`: a COUNT per row; prefetching every row only to count them trades queries for memory.
+        if (b.perRow && report) this.report(file, read, i + 2, b, path, afterAll);
+        return undefined;
+      }
       if (next === 'all') {
         if (b.perRow && report) this.report(file, read, i + 1, b, path, 'prefetch_related');
         b = { ...b, path, model: relation?.target, many: true, throughMany: true };
@@ -327,7 +336,8 @@ class TemplateWalker {
     if (loads(b.value.queryset, joined, method === 'select_related')) return;
     const end = read.parts[lastPart].end;
     const text = read.parts.slice(0, lastPart + 1).map((p) => p.name).join('.');
-    if (this.out.some((f) => f.template === file && f.start === read.start && f.end === end && f.view === b.view)) return;
+    // One finding per template, view and relation (the first read), as for loops in Python code.
+    if (this.out.some((f) => f.template === file && f.view === b.view && f.value === b.value && f.path === joined && f.method === method)) return;
     this.out.push({ template: file, start: read.start, end, read: text, path: joined, method, view: b.view, value: b.value });
   }
 }
@@ -383,6 +393,10 @@ function lineOf(text: string | undefined, offset: number): number {
 }
 
 function advice(f: TemplateFinding): string {
+  const split = f.path.lastIndexOf('__');
+  // Counting a relation of prefetched rows (`book.bookinstance_set.count` under `author.book_set.all`): the
+  // annotation goes on the prefetched rows' queryset, not on the view's.
+  if ((f.method === 'count' || f.method === 'exists') && split !== -1) return `Prefetch("${f.path.slice(0, split)}", queryset=<annotated>)`;
   if (f.method === 'count') return `annotate(Count("${f.path}"))`;
   if (f.method === 'exists') return `annotate(Exists(...))`;
   return `.${f.method}("${f.path}")`;
@@ -397,12 +411,20 @@ function headline(format: (read: string, fix: string, view: string) => string, f
   return clip(format(clip(f.read, 16), clip(advice(f), 28), clip(f.view.name, 12)), 100);
 }
 
+function countAdvice(f: TemplateFinding): string {
+  const split = f.path.lastIndexOf('__');
+  if (split === -1) return `Annotate the view's queryset with Count("${f.path}") (or Exists) and read the annotation in the template.`;
+  const outer = f.path.slice(0, split);
+  const inner = f.path.slice(split + 2);
+  return `Prefetch the rows with their count: .prefetch_related(Prefetch("${outer}", queryset=<their model>.objects.annotate(n=Count("${inner}")))) and read \`n\` in the template.`;
+}
+
 function templateReport(f: TemplateFinding, otherViews: string[]): ReportSpec {
   const views = otherViews.length ? ` and ${otherViews.join(', ')}` : '';
   const message = headline((read, fix, view) => `N+1: ${read} queries per row; add ${fix} in ${view}`, f);
   const fixWhere =
     f.method === 'count' || f.method === 'exists'
-      ? `Annotate the queryset with Count("${f.path}") (or Exists) in the view and read the annotation in the template.`
+      ? countAdvice(f)
       : `Add ${advice(f)} to that queryset: the view's finding carries the fix, since the template itself does not change.`;
   const detail =
     `N+1 queries: each row's ${f.read} is fetched on its own while the loop renders, and every fetched object stays in memory ` +
@@ -419,7 +441,7 @@ function viewReport(f: TemplateFinding, canFix: boolean, project: ProjectInfo): 
     `N+1 queries: ${where} reads ${f.read} for each row of \`${f.value.name}\`, one query per row, and every fetched object stays ` +
     `in memory until the response is built. ` +
     (f.method === 'count' || f.method === 'exists'
-      ? `Annotate this queryset with Count("${f.path}") and read the annotation in the template.`
+      ? countAdvice(f)
       : `Add ${advice(f)} to this queryset.`);
   let fixes: FixSpec[] = [];
   if (canFix && (f.method === 'select_related' || f.method === 'prefetch_related')) {
