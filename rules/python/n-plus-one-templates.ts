@@ -396,7 +396,7 @@ function advice(f: TemplateFinding): string {
   const split = f.path.lastIndexOf('__');
   // Counting a relation of prefetched rows (`book.bookinstance_set.count` under `author.book_set.all`): the
   // annotation goes on the prefetched rows' queryset, not on the view's.
-  if ((f.method === 'count' || f.method === 'exists') && split !== -1) return `Prefetch("${f.path.slice(0, split)}", queryset=<annotated>)`;
+  if ((f.method === 'count' || f.method === 'exists') && split !== -1) return `an annotated Prefetch("${f.path.slice(0, split)}")`;
   if (f.method === 'count') return `annotate(Count("${f.path}"))`;
   if (f.method === 'exists') return `annotate(Exists(...))`;
   return `.${f.method}("${f.path}")`;
