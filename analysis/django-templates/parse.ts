@@ -202,8 +202,9 @@ export function parseTemplate(text: string): ParsedTemplate {
       skipUntil = `end${tag}`;
       continue;
     }
-    // Closing and middle tags.
-    const closing = stack.findIndex((f, i) => i > 0 && f.closes.includes(tag));
+    // Closing and middle tags close the innermost open block they belong to.
+    let closing = -1;
+    for (let i = stack.length - 1; i > 0 && closing === -1; i--) if (stack[i].closes.includes(tag)) closing = i;
     if (closing > 0) {
       const frame = stack[closing];
       if (tag === 'empty' && frame.node?.type === 'for') {
