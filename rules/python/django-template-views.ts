@@ -36,8 +36,11 @@ export interface QuerysetFacts {
   prefetchCalls: CallArgument[][];
   /** Where a new loading call can go (one per root), or undefined when some root cannot take one. */
   insertAts?: number[];
-  /** A class view with only `model = X`: a `queryset = X.objects...` line can be added after `model` here. */
-  modelLine?: { at: number; indent: string; model: string };
+  /**
+   * A class view with only `model = X`: a `queryset = X.objects...` line can be added after `model` here. Safe only
+   * when every base is one of Django's (a project base class may set a filtered `queryset` the line would replace).
+   */
+  modelLine?: { at: number; indent: string; model: string; projectBases: boolean };
   /** The expression the view-side finding is reported on. */
   start: number;
   end: number;
@@ -82,6 +85,8 @@ const RENDER_CALLS: Record<string, { template: number; context: number }> = {
 /** By the end of the name, so that a project's own subclass (`BabyBuddyFilterView`, `BaseListView`) counts too. */
 const LIST_VIEWS = /(ListView|ArchiveIndexView|YearArchiveView|MonthArchiveView|DayArchiveView|FilterView|SingleTableView)$/;
 const OBJECT_VIEWS = /(DetailView|UpdateView|DeleteView)$/;
+/** Django's generic views and auth/messages mixins: bases that set no queryset of their own. */
+const DJANGO_BASES = /^(?:(?:django\.views\.)?generic\.(?:\w+\.)?)?(?:ListView|DetailView|UpdateView|DeleteView|CreateView|TemplateView|View|ArchiveIndexView|YearArchiveView|MonthArchiveView|DayArchiveView|LoginRequiredMixin|PermissionRequiredMixin|UserPassesTestMixin|SuccessMessageMixin)$/;
 
 export function templateViewsIn(tree: Tree, file: string): TemplateView[] {
   const out: TemplateView[] = [];
@@ -219,7 +224,7 @@ function classView(cls: Node, file: string): TemplateView | undefined {
   const context: ContextValue[] = [];
 
   if (isList || isObject) {
-    const main = mainQueryset(attrs, methods, model);
+    const main = mainQueryset(attrs, methods, model, bases.some((b) => !DJANGO_BASES.test(b)));
     const rowModel = main?.model ?? model;
     if (main) {
       const names = new Set<string>();
@@ -261,7 +266,7 @@ function classView(cls: Node, file: string): TemplateView | undefined {
 }
 
 /** The view's own queryset: `get_queryset()`'s return, else `queryset = ...`, else `model = X` (all rows). */
-function mainQueryset(attrs: Map<string, Node>, methods: Map<string, Node>, model: string | undefined): { facts: QuerysetFacts; model?: string } | undefined {
+function mainQueryset(attrs: Map<string, Node>, methods: Map<string, Node>, model: string | undefined, projectBases: boolean): { facts: QuerysetFacts; model?: string } | undefined {
   const getQueryset = methods.get('get_queryset');
   if (getQueryset) {
     const returns = returnValues(getQueryset);
@@ -286,7 +291,7 @@ function mainQueryset(attrs: Map<string, Node>, methods: Map<string, Node>, mode
     model,
     facts: {
       models: [model], selected: [], prefetched: [], prefetchedSubtrees: [], selectAll: false, unknownRelations: false, values: false, deferred: false,
-      selectCalls: [], prefetchCalls: [], modelLine: { at: statement.endIndex, indent, model: modelAssignment.childForFieldName('right')!.text },
+      selectCalls: [], prefetchCalls: [], modelLine: { at: statement.endIndex, indent, model: modelAssignment.childForFieldName('right')!.text, projectBases },
       start: modelAssignment.startIndex, end: modelAssignment.endIndex, branches: false,
     },
   };

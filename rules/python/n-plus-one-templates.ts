@@ -97,7 +97,9 @@ export function checkTemplateViews(ctx: RuleContext, language: Language, canFix:
 
 function projectFindings(ctx: RuleContext, language: Language): TemplateFinding[] {
   const project = ctx.project;
-  const files = project.files();
+  const listed = project.files();
+  // The checked file may be new (not on disk, or not listed yet): its views and templates count too.
+  const files = listed.includes(ctx.file.relPath) ? listed : [...listed, ctx.file.relPath];
   const read = (rel: string) => (rel === ctx.file.relPath ? ctx.file.text : project.readFile(rel));
   let cache = caches.get(project);
   if (!cache || !sameList(cache.files, files)) {
@@ -446,7 +448,11 @@ function viewReport(f: TemplateFinding, canFix: boolean, project: ProjectInfo): 
   let fixes: FixSpec[] = [];
   if (canFix && (f.method === 'select_related' || f.method === 'prefetch_related')) {
     const edits = addRelationToQueryset(f.value.queryset, f.method, f.path);
-    if (edits) fixes = [{ title: `Add .${f.method}("${f.path}") to the queryset`, safety: f.value.queryset.deferred ? 'unsafe' : 'safe', edits }];
+    // Unsafe: select_related of a field deferred by only()/defer() raises FieldError; a new `queryset =` line under a
+    // project base class may replace a filtered queryset that base sets.
+    const q = f.value.queryset;
+    const unsafe = q.deferred || (q.modelLine?.projectBases && !q.insertAts && q.selectCalls.length + q.prefetchCalls.length === 0);
+    if (edits) fixes = [{ title: `Add .${f.method}("${f.path}") to the queryset`, safety: unsafe ? 'unsafe' : 'safe', edits }];
   }
   return { start: f.value.queryset.start, end: f.value.queryset.end, message, detail, fixes };
 }
@@ -470,4 +476,7 @@ export const TEMPLATE_NOTES =
   'finding has a twin on the view\'s queryset (`queryset = ...`, the expression `get_queryset()` returns, the context ' +
   'value, or the `model = X` line of a class view, which gets a `queryset = X.objects.select_related(...)` line) that ' +
   'names the template line and carries the fix (merged into an existing `select_related`/`prefetch_related` call). ' +
-  'Counts get no fix: annotate the queryset and read the annotation.';
+  'The fix is safe as for loops in Python code, except: unsafe with `.only()`/`.defer()`, and a new `queryset =` line is ' +
+  'unsafe when the view inherits from a project class (it may set a filtered `queryset` that the line would replace). ' +
+  'Counts get no fix: annotate the queryset (or, for rows of a prefetched relation, its `Prefetch` queryset) and read ' +
+  'the annotation. Views whose `get_queryset()` has several returns or starts at `super().get_queryset()` are not followed.';
