@@ -7,7 +7,7 @@
  * The answers are plain data (offsets, strings): the tree they come from is not kept.
  */
 import type { Node, Tree } from 'web-tree-sitter';
-import { captures, keywordArgument, positionalArguments, stringValue } from './ast';
+import { callsNamed, captures, keywordArgument, nodesAtText, positionalArguments, stringValue } from './ast';
 import { assignmentsBefore, querysetOf, unparenthesize, type QuerysetInfo } from './django-querysets';
 
 /** A string argument of an existing select_related/prefetch_related call. */
@@ -88,16 +88,17 @@ const OBJECT_VIEWS = /(DetailView|UpdateView|DeleteView)$/;
 /** Django's generic views and auth/messages mixins: bases that set no queryset of their own. */
 const DJANGO_BASES = /^(?:(?:django\.views\.)?generic\.(?:\w+\.)?)?(?:ListView|DetailView|UpdateView|DeleteView|CreateView|TemplateView|View|ArchiveIndexView|YearArchiveView|MonthArchiveView|DayArchiveView|LoginRequiredMixin|PermissionRequiredMixin|UserPassesTestMixin|SuccessMessageMixin)$/;
 
-export function templateViewsIn(tree: Tree, file: string): TemplateView[] {
+/** The views of one module. Found by text (render calls, `class` lines), not by queries over the whole tree. */
+export function templateViewsIn(tree: Tree, text: string, file: string): TemplateView[] {
   const out: TemplateView[] = [];
-  for (const { name, node } of captures(tree, '(call function: [(identifier) (attribute)] @fn) @call')) {
-    if (name !== 'call') continue;
-    const view = functionView(node, file);
+  for (const call of callsNamed(tree, text, /\b(?:render|render_to_response|TemplateResponse|SimpleTemplateResponse|render_to_string)\b/)) {
+    const view = functionView(call, file);
     if (view) out.push(view);
   }
-  for (const { name, node } of captures(tree, '(class_definition) @class')) {
-    if (name !== 'class') continue;
-    const view = classView(node, file);
+  for (const node of nodesAtText(tree, text, /^[ \t]*class\b/gm)) {
+    const cls = node.parent;
+    if (cls?.type !== 'class_definition') continue;
+    const view = classView(cls, file);
     if (view) out.push(view);
   }
   return out;

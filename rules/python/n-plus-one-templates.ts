@@ -7,7 +7,7 @@
  * The view -> template links are project facts: built once per project and rebuilt only when a view, model,
  * settings or template file it used changes (per-file facts are kept per text version).
  */
-import { Parser, type Language } from 'web-tree-sitter';
+import { Parser, type Language, type Tree } from 'web-tree-sitter';
 import type { FixSpec, OffsetEdit, ProjectInfo, ReportSpec, RuleContext } from '../api';
 import { clip } from '../shared/format';
 import { offlineByLayout } from '../../analysis/reach';
@@ -83,9 +83,9 @@ export function checkTemplate(ctx: RuleContext): void {
 }
 
 /** View-side findings (on the queryset of a view in the file being checked), with the fix. */
-export function checkTemplateViews(ctx: RuleContext, language: Language, canFix: boolean): void {
+export function checkTemplateViews(ctx: RuleContext, tree: Tree, canFix: boolean): void {
   if (!RENDERS_TEMPLATES.test(ctx.file.text)) return;
-  const findings = projectFindings(ctx, language).filter((f) => f.view.file === ctx.file.relPath);
+  const findings = projectFindings(ctx, tree.language, tree).filter((f) => f.view.file === ctx.file.relPath);
   const seen = new Set<string>();
   for (const f of findings) {
     const key = `${f.value.queryset.start}:${f.path}:${f.method}`;
@@ -95,7 +95,8 @@ export function checkTemplateViews(ctx: RuleContext, language: Language, canFix:
   }
 }
 
-function projectFindings(ctx: RuleContext, language: Language): TemplateFinding[] {
+/** `ownTree`: the checked file's tree (the editor's, parsed incrementally), used instead of parsing it again. */
+function projectFindings(ctx: RuleContext, language: Language, ownTree?: Tree): TemplateFinding[] {
   const project = ctx.project;
   const listed = project.files();
   // The checked file may be new (not on disk, or not listed yet): its views and templates count too.
@@ -108,7 +109,8 @@ function projectFindings(ctx: RuleContext, language: Language): TemplateFinding[
   }
   if (cache.findings && [...cache.inputs].every(([file, text]) => read(file) === text) && !newViewFile(cache, read)) return cache.findings;
   cache.inputs = new Map();
-  cache.findings = buildFindings(cache, read, language);
+  const own = ownTree && { file: ctx.file.relPath, tree: ownTree };
+  cache.findings = buildFindings(cache, read, language, own);
   return cache.findings;
 }
 
@@ -128,14 +130,16 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
 }
 
-function entryOf(cache: ProjectCache, file: string, read: (rel: string) => string | undefined, language: Language): FileEntry {
+function entryOf(cache: ProjectCache, file: string, read: (rel: string) => string | undefined, language: Language, own?: OwnTree): FileEntry {
   const text = read(file);
   const cached = cache.entries.get(file);
   if (cached && cached.text === text) return cached;
   const entry: FileEntry = { text };
   if (text !== undefined && file.endsWith('.py')) {
     if (isModelsFile(file) || /models\.Model\b|\(\s*Model\s*\)/.test(text)) entry.models = modelsIn(file, text);
-    if (RENDERS_TEMPLATES.test(text) && offlineByLayout(file) === undefined) entry.views = viewsOf(file, text, language);
+    if (RENDERS_TEMPLATES.test(text) && offlineByLayout(file) === undefined) {
+      entry.views = own?.file === file ? templateViewsIn(own.tree, text, file) : viewsOf(file, text, language);
+    }
     entry.settings = /\bDIRS\b/.test(text);
   }
   cache.entries.set(file, entry);
@@ -154,7 +158,7 @@ function viewsOf(file: string, text: string, language: Language): TemplateView[]
   }
   if (!tree) return [];
   try {
-    return templateViewsIn(tree, file);
+    return templateViewsIn(tree, text, file);
   } finally {
     tree.delete();
   }
@@ -171,13 +175,18 @@ function templateOf(cache: ProjectCache, file: string, read: (rel: string) => st
   return template;
 }
 
-function buildFindings(cache: ProjectCache, read: (rel: string) => string | undefined, language: Language): TemplateFinding[] {
+interface OwnTree {
+  file: string;
+  tree: Tree;
+}
+
+function buildFindings(cache: ProjectCache, read: (rel: string) => string | undefined, language: Language, own?: OwnTree): TemplateFinding[] {
   const allModels: ModelInfo[] = [];
   const views: TemplateView[] = [];
   const settingsFiles: string[] = [];
   for (const file of cache.files) {
     if (!file.endsWith('.py')) continue;
-    const entry = entryOf(cache, file, read, language);
+    const entry = entryOf(cache, file, read, language, own);
     if (!entry.models?.length && !entry.views?.length && !entry.settings) continue;
     cache.inputs.set(file, entry.text);
     if (entry.models) allModels.push(...entry.models);

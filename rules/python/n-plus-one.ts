@@ -179,7 +179,7 @@ def order_list(request):
   },
   check(ctx) {
     if (ctx.file.kind === 'django-template') return checkTemplate(ctx);
-    if (RENDERS_TEMPLATES.test(ctx.file.text)) checkTemplateViews(ctx, ctx.python().language, fixesAllowed(ctx.python()));
+    if (RENDERS_TEMPLATES.test(ctx.file.text)) checkTemplateViews(ctx, ctx.python(), fixesAllowed(ctx.python()));
     if (!mayContainQuerysets(ctx.file.text)) return;
     const tree = ctx.python();
     if (!isDjangoFile(tree, ctx.file.text)) return;
