@@ -41,6 +41,7 @@ export class TemplateFolders {
   /** Folders in lookup order, project-relative, without a trailing slash. */
   readonly roots: string[];
   private readonly files: ReadonlySet<string>;
+  private readonly resolved = new Map<string, string | undefined>();
 
   constructor(files: readonly string[], read: (relPath: string) => string | undefined) {
     this.files = new Set(files);
@@ -78,12 +79,18 @@ export class TemplateFolders {
 
   /** The file a template name (`orders/list.html`) loads, or undefined when no folder holds it. */
   resolve(name: string): string | undefined {
+    if (this.resolved.has(name)) return this.resolved.get(name);
     const clean = name.replace(/^\.?\//, '');
+    let found: string | undefined;
     for (const root of this.roots) {
       const file = root ? `${root}/${clean}` : clean;
-      if (this.files.has(file)) return file;
+      if (this.files.has(file)) {
+        found = file;
+        break;
+      }
     }
-    return undefined;
+    this.resolved.set(name, found);
+    return found;
   }
 
   /** The name a template file is loaded by, when it is under one of the folders. */

@@ -8,7 +8,8 @@
  */
 import type { Node, Tree } from 'web-tree-sitter';
 import { callsNamed, captures, keywordArgument, nodesAtText, positionalArguments, stringValue } from './ast';
-import { assignmentsBefore, querysetOf, unparenthesize, type QuerysetInfo } from './django-querysets';
+import { assignmentsBefore, outsideReadsHold, querysetOf, recordingOutsideReads, unparenthesize, type OutsideReads, type QuerysetInfo } from './django-querysets';
+import { BoundedCache, statementCachesEnabled, topLevelStatements } from './statements';
 
 /** A string argument of an existing select_related/prefetch_related call. */
 interface CallArgument {
@@ -72,7 +73,7 @@ export interface TemplateView {
 }
 
 /** Cheap test: a module that may render templates. */
-export const RENDERS_TEMPLATES = /\brender\s*\(|TemplateResponse|render_to_string|render_to_response|template_name|(?:List|Detail|Update|Delete|ArchiveIndex)View\b/;
+export const RENDERS_TEMPLATES = /\brender\s*\(|TemplateResponse|render_to_string|render_to_response|template_name|(?:List|Detail|Update|Delete|ArchiveIndex|Filter)View\b/;
 
 const RENDER_CALLS: Record<string, { template: number; context: number }> = {
   render: { template: 1, context: 2 },
@@ -88,20 +89,80 @@ const OBJECT_VIEWS = /(DetailView|UpdateView|DeleteView)$/;
 /** Django's generic views and auth/messages mixins: bases that set no queryset of their own. */
 const DJANGO_BASES = /^(?:(?:django\.views\.)?generic\.(?:\w+\.)?)?(?:ListView|DetailView|UpdateView|DeleteView|CreateView|TemplateView|View|ArchiveIndexView|YearArchiveView|MonthArchiveView|DayArchiveView|LoginRequiredMixin|PermissionRequiredMixin|UserPassesTestMixin|SuccessMessageMixin)$/;
 
-/** The views of one module. Found by text (render calls, `class` lines), not by queries over the whole tree. */
+/** A top-level statement that may hold a view. */
+const VIEW_STATEMENT = /\brender|Response\b|template_name|View\b|get_context_data/;
+
+/** Views per file and top-level statement text, kept across keystrokes (an edit elsewhere only shifts offsets). */
+const statementViews = new BoundedCache<Map<string, { start: number; views: TemplateView[]; reads: OutsideReads }>>(64);
+
+/**
+ * The views of one module, per top-level statement: a statement whose text is unchanged (and whose outside reads
+ * still hold) keeps its views, shifted to where it is now. Found by text (render calls, `class` lines), not by
+ * queries over the whole tree.
+ */
 export function templateViewsIn(tree: Tree, text: string, file: string): TemplateView[] {
   const out: TemplateView[] = [];
-  for (const call of callsNamed(tree, text, /\b(?:render|render_to_response|TemplateResponse|SimpleTemplateResponse|render_to_string)\b/)) {
+  const useCache = statementCachesEnabled();
+  const previous = useCache ? statementViews.get(file) : undefined;
+  const next = new Map<string, { start: number; views: TemplateView[]; reads: OutsideReads }>();
+  for (const statement of topLevelStatements(tree)) {
+    if (!VIEW_STATEMENT.test(statement.text)) continue;
+    const cached = statement.cacheable ? previous?.get(statement.text) : undefined;
+    let views: TemplateView[];
+    if (cached && outsideReadsHold(tree, cached.reads)) {
+      views = cached.start === statement.start ? cached.views : cached.views.map((v) => shiftView(v, statement.start - cached.start));
+      next.set(statement.text, { start: statement.start, views, reads: cached.reads });
+    } else {
+      const [found, reads] = recordingOutsideReads(() => viewsInStatement(tree, statement.text, statement.start, file));
+      views = found;
+      if (statement.cacheable && !reads.unknown) next.set(statement.text, { start: statement.start, views, reads });
+    }
+    out.push(...views);
+  }
+  if (useCache) statementViews.set(file, next);
+  return out;
+}
+
+function viewsInStatement(tree: Tree, text: string, offset: number, file: string): TemplateView[] {
+  const out: TemplateView[] = [];
+  for (const call of callsNamed(tree, text, /\b(?:render|render_to_response|TemplateResponse|SimpleTemplateResponse|render_to_string)\b/, offset)) {
     const view = functionView(call, file);
     if (view) out.push(view);
   }
-  for (const node of nodesAtText(tree, text, /^[ \t]*class\b/gm)) {
+  for (const node of nodesAtText(tree, text, /^[ \t]*class\b/gm, offset)) {
     const cls = node.parent;
     if (cls?.type !== 'class_definition') continue;
     const view = classView(cls, file);
     if (view) out.push(view);
   }
   return out;
+}
+
+/** A view found in a statement that moved by `d` characters. */
+function shiftView(v: TemplateView, d: number): TemplateView {
+  const shiftArgs = (calls: CallArgument[][]) =>
+    calls.map((args) => args.map((a) => ({ ...a, end: a.end + d, contentStart: a.contentStart === undefined ? undefined : a.contentStart + d, contentEnd: a.contentEnd === undefined ? undefined : a.contentEnd + d })));
+  const shiftFacts = (q: QuerysetFacts): QuerysetFacts => ({
+    ...q,
+    start: q.start + d,
+    end: q.end + d,
+    selectCalls: shiftArgs(q.selectCalls),
+    prefetchCalls: shiftArgs(q.prefetchCalls),
+    insertAts: q.insertAts?.map((at) => at + d),
+    modelLine: q.modelLine && { ...q.modelLine, at: q.modelLine.at + d },
+  });
+  const shifted = new Map<QuerysetFacts, QuerysetFacts>();
+  return {
+    ...v,
+    start: v.start + d,
+    end: v.end + d,
+    context: v.context.map((c) => {
+      // Context names of one class view share one queryset: keep them sharing.
+      let q = shifted.get(c.queryset);
+      if (!q) shifted.set(c.queryset, (q = shiftFacts(c.queryset)));
+      return { ...c, queryset: q };
+    }),
+  };
 }
 
 function calleeText(call: Node): string {

@@ -61,6 +61,7 @@ interface ProjectCache {
   /** Files whose text the last result depends on. */
   inputs: Map<string, string | undefined>;
   findings?: TemplateFinding[];
+  folders?: { key: string; folders: TemplateFolders };
 }
 
 const caches = new WeakMap<ProjectInfo, ProjectCache>();
@@ -195,7 +196,12 @@ function buildFindings(cache: ProjectCache, read: (rel: string) => string | unde
   }
   if (views.length === 0) return [];
   const models = new ModelIndex(allModels);
-  const folders = new TemplateFolders(cache.files.filter((f) => TEMPLATE_FILE.test(f) || settingsFiles.includes(f)), read);
+  // The folders depend on the file list (fixed for this cache) and the settings' texts only.
+  const settingsKey = settingsFiles.map((f) => `${f}\u0000${read(f)}`).join('\u0001');
+  if (cache.folders?.key !== settingsKey) {
+    cache.folders = { key: settingsKey, folders: new TemplateFolders(cache.files.filter((f) => TEMPLATE_FILE.test(f) || settingsFiles.includes(f)), read) };
+  }
+  const folders = cache.folders.folders;
   const findings: TemplateFinding[] = [];
   const walker = new TemplateWalker(cache, read, folders, models, findings);
   for (const view of views) {
