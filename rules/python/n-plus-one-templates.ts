@@ -89,6 +89,7 @@ export function checkTemplateViews(ctx: RuleContext, tree: Tree, canFix: boolean
   const findings = projectFindings(ctx, tree.language, tree).filter((f) => f.view.file === ctx.file.relPath);
   const seen = new Set<string>();
   for (const f of findings) {
+    if (suppressedInTemplate(f, ctx.project)) continue;
     const key = `${f.value.queryset.start}:${f.path}:${f.method}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -400,6 +401,21 @@ export function addRelationToQueryset(q: QuerysetFacts, method: 'select_related'
   if (q.insertAts) return q.insertAts.map((at) => ({ start: at, end: at, newText: `.${method}("${path}")` }));
   if (q.modelLine) return [{ start: q.modelLine.at, end: q.modelLine.at, newText: `\n${q.modelLine.indent}queryset = ${q.modelLine.model}.objects.${method}("${path}")` }];
   return undefined;
+}
+
+/** A read the template suppresses (`{# memlint: ignore[n-plus-one] #}`) is not reported on the view either. */
+function suppressedInTemplate(f: TemplateFinding, project: ProjectInfo): boolean {
+  const text = project.readFile(f.template);
+  if (!text || !text.includes('memlint:')) return false;
+  const covers = (s: string | undefined, fileWide: boolean) => {
+    const m = s && new RegExp(`memlint:\\s*${fileWide ? 'ignore-file' : 'ignore'}\\b(?!-)(?:\\[([^\\]]*)\\])?`).exec(s);
+    return !!m && (m[1] === undefined || m[1].split(',').some((id) => id.trim() === 'n-plus-one'));
+  };
+  const lines = text.split('\n');
+  if (lines.slice(0, 20).some((l) => covers(l, true))) return true;
+  const line = lineOf(text, f.start) - 1;
+  const above = lines[line - 1];
+  return covers(lines[line], false) || (above !== undefined && /^\s*(\{#|<!--)\s*memlint:/.test(above) && covers(above, false));
 }
 
 function lineOf(text: string | undefined, offset: number): number {
