@@ -386,8 +386,21 @@ function callArguments(call: Node): CallArgument[] {
   });
 }
 
+/** `qs[:10]`: a handful of rows, a handful of queries (the same bound as for loops in Python code). */
+const SMALL_SLICE = 20;
+function fewRows(node: Node): boolean {
+  const small = (text: string) => {
+    const m = /\[\s*(?:0\s*)?:\s*(\d+)\s*\]\s*\)?\s*$/.exec(text);
+    return !!m && Number(m[1]) <= SMALL_SLICE;
+  };
+  if (small(node.text)) return true;
+  if (node.type !== 'identifier') return false;
+  const value = assignmentsBefore(node).pop()?.childForFieldName('right');
+  return !!value && small(value.text);
+}
+
 function querysetFacts(info: QuerysetInfo, node: Node): QuerysetFacts | undefined {
-  if (info.values || info.compact) return undefined;
+  if (info.values || info.compact || fewRows(node)) return undefined;
   return {
     models: info.models,
     selected: [...info.selected],
