@@ -500,7 +500,8 @@ export const TEMPLATE_NOTES =
   '`{% for i in o.items.all %}` and `o.tags.all|join:", "` (a reverse or many-to-many manager), `{{ o.items.count }}`; ' +
   '`{% with c=o.customer %}` aliases are followed. Not reported: `o.customer_id`, `o.pk`, members the models do not ' +
   'declare as relations (annotations such as `annotate(n=Count("items"))` read as `o.n`, `Prefetch(to_attr=...)` lists, ' +
-  'properties, JSON fields), `.values()`/`.values_list()` querysets, loops over anything that is not a view\'s queryset, ' +
+  'properties, JSON fields), `.values()`/`.values_list()` querysets, querysets sliced to at most 20 rows (`qs[:10]`; ' +
+  'paginated views are reported: every page costs a query per row), loops over anything that is not a view\'s queryset, ' +
   'and relations the queryset already selects or prefetches (also through `Prefetch` objects). Without a models.py that ' +
   'declares the relation, only unambiguous manager reads (`o.x.all`, `o.x.count`) are reported. ' +
   'The fix edits the view, not the template, and memlint\'s fixes edit the file they are reported in: so each template ' +
@@ -509,5 +510,6 @@ export const TEMPLATE_NOTES =
   'names the template line and carries the fix (merged into an existing `select_related`/`prefetch_related` call). ' +
   'The fix is safe as for loops in Python code, except: unsafe with `.only()`/`.defer()`, and a new `queryset =` line is ' +
   'unsafe when the view inherits from a project class (it may set a filtered `queryset` that the line would replace). ' +
-  'Counts get no fix: annotate the queryset (or, for rows of a prefetched relation, its `Prefetch` queryset) and read ' +
+  'A read silenced in the template (`{# memlint: ignore[n-plus-one] #}` on the line or alone above it) is not reported ' +
+  'on the view either. Counts get no fix: annotate the queryset (or, for rows of a prefetched relation, its `Prefetch` queryset) and read ' +
   'the annotation. Views whose `get_queryset()` has several returns or starts at `super().get_queryset()` are not followed.';
