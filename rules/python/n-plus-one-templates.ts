@@ -512,4 +512,4 @@ export const TEMPLATE_NOTES =
   'unsafe when the view inherits from a project class (it may set a filtered `queryset` that the line would replace). ' +
   'A read silenced in the template (`{# memlint: ignore[n-plus-one] #}` on the line or alone above it) is not reported ' +
   'on the view either. Counts get no fix: annotate the queryset (or, for rows of a prefetched relation, its `Prefetch` queryset) and read ' +
-  'the annotation. Views whose `get_queryset()` has several returns or starts at `super().get_queryset()` are not followed.';
+  'the annotation. Views whose `get_queryset()` has several returns or starts at `super().get_queryset()` are not followed.\n\n';
