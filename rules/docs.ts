@@ -61,6 +61,14 @@ export function renderRuleDocs(id: string, implementations: readonly Rule[]): st
     if (d.fixSafety) out.push(`${h} Fix safety`, '', d.fixSafety, '');
     if (d.notes) out.push(`${h} Notes`, '', d.notes, '');
   }
+  // One table for the id: implementations in several languages share their message ids.
+  const messages = new Map(implementations.flatMap((r) => Object.entries(r.meta.messages ?? {})));
+  if (messages.size) {
+    out.push('## Messages', '', 'Each kind of finding has an id, carried in JSON (`messageId`) and SARIF (`message.id`).', '');
+    out.push('| id | headline |', '|---|---|');
+    for (const [messageId, template] of messages) out.push(`| \`${messageId}\` | ${template.replace(/\{\{\s*(\w+)\s*\}\}/g, '{$1}').replace(/\|/g, '\\|')} |`);
+    out.push('');
+  }
   out.push('## Configuration', '');
   out.push('```toml', '# memlint.toml', '[rules]', `${id} = "error"        # or "warning", "info", "hint", "off"`, '```', '');
   out.push('Suppress one line with a comment on it or on the line above:', '');

@@ -18,6 +18,7 @@ export function formatJson(report: WorkspaceReport, display: DisplayPath, toolVe
         tool: { name: 'memlint', version: toolVersion },
         findings: report.findings.map((f) => ({
           ruleId: f.ruleId,
+          ...(f.messageId ? { messageId: f.messageId } : {}),
           severity: f.severity,
           message: f.message,
           detail: f.detail,
