@@ -4,7 +4,7 @@
  */
 import { clip } from '../shared/format';
 import type { Node } from 'web-tree-sitter';
-import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
+import { defineRule, type FixSpec, type OffsetEdit, type ReportSpec, type RuleContext } from '../api';
 import { ancestor, callsNamed, captures, intValue, keywordArgument, positionalArguments, stringValue } from './ast';
 import { addImport } from './edits';
 import { importsOf, type ImportMap } from './imports';
@@ -47,6 +47,14 @@ export default defineRule({
     kinds: ['python'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
+    messages: {
+      'default-processes': '{{pool}}() starts a process per host CPU (16-64), each an app copy: cap it at {{suggested}}',
+      'default-thread-pool-executor': 'ThreadPoolExecutor() starts up to 32 threads per web worker by default: cap it at {{suggested}}',
+      'default-threads': '{{pool}}() starts one thread per host CPU in every web worker: cap it at {{suggested}}',
+      'sized-from-cpus': "Sizes the {{kind}} pool from the host's CPU count (often 16-64 in a container): cap it at {{suggested}}",
+      'too-many-processes': 'Starts up to {{n}} worker processes, each a copy of the app: cap it at {{suggested}}',
+      'too-many-threads': 'Starts up to {{n}} worker threads: cap it at {{suggested}}',
+    },
     trigger: /Pool|Executor/,
     options: {
       maxWorkers: { type: 'number', default: 8, description: 'Pools sized above this many workers are reported.' },
@@ -274,40 +282,44 @@ function rootOf(node: Node): Node {
   return n;
 }
 
-function message(pool: PoolType, size: Size, arg: Node | undefined, maxWorkers: number, suggested: number): { message: string; detail: string } {
+function message(pool: PoolType, size: Size, arg: Node | undefined, maxWorkers: number, suggested: number): Pick<ReportSpec, 'messageId' | 'data' | 'detail'> {
   const cap = `Cap it with int(os.getenv("${ENV_VAR}", "${suggested}")).`;
   const each = pool.kind === 'process' ? 'each a full copy of the app\'s memory' : 'each with its own stack and in-flight data';
   const unit = pool.kind === 'process' ? 'processes' : 'threads';
-  const headline = (what: string) => `${what}: cap it at ${suggested}`;
   switch (size.kind) {
     case 'default':
       if (pool.kind === 'process') {
         return {
-          message: headline(`${clip(pool.label)}() starts a process per host CPU (16-64), each an app copy`),
+          messageId: 'default-processes',
+          data: { pool: clip(pool.label), suggested },
           detail: `With no size, it starts os.cpu_count() processes, and inside a container that is the host's CPU count, ${each}. ${cap}`,
         };
       }
       return pool.label === 'ThreadPoolExecutor'
         ? {
-            message: headline('ThreadPoolExecutor() starts up to 32 threads per web worker by default'),
+            messageId: 'default-thread-pool-executor',
+            data: { suggested },
             detail: `With no max_workers it starts up to min(32, CPUs + 4) threads in every web worker, counting the host's CPUs inside a container, ${each}. ${cap}`,
           }
         : {
-            message: headline(`${clip(pool.label)}() starts one thread per host CPU in every web worker`),
+            messageId: 'default-threads',
+            data: { pool: clip(pool.label), suggested },
             detail: `With no size it starts os.cpu_count() threads, and inside a container that is the host's CPU count, ${each}. ${cap}`,
           };
     case 'cpu':
       return {
-        message: headline(`Sizes the ${pool.kind} pool from the host's CPU count (often 16-64 in a container)`),
+        messageId: 'sized-from-cpus',
+        data: { kind: pool.kind, suggested },
         detail: `${short(size.detail)}: inside a container the CPU count is the host's, so it can start dozens of ${unit}, ${each}. ${cap}`,
       };
     case 'number':
       return {
-        message: headline(`Starts up to ${size.n} worker ${unit}${pool.kind === 'process' ? ', each a copy of the app' : ''}`),
+        messageId: pool.kind === 'process' ? 'too-many-processes' : 'too-many-threads',
+        data: { n: size.n, suggested },
         detail: `${pool.sizeKeyword}=${short(arg?.text ?? '')} is above maxWorkers ${maxWorkers}: ${size.n} ${unit}, ${each}. ${cap}`,
       };
     default:
-      return { message: '', detail: '' };
+      throw new Error(`no message for a pool of size kind ${size.kind}`);
   }
 }
 
