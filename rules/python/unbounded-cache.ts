@@ -3,7 +3,7 @@
  */
 import { clip } from '../shared/format';
 import type { Node, Tree } from 'web-tree-sitter';
-import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
+import { defineRule, type FixSpec, type OffsetEdit, type ReportSpec, type RuleContext } from '../api';
 import { captures, hasSplat, indentOf, keywordArgument, positionalArguments } from './ast';
 import { importsOf, type ImportMap } from './imports';
 import { unboundedCacheTrigger } from './unbounded-cache-trigger';
@@ -32,6 +32,19 @@ export default defineRule({
     kinds: ['python'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
+    messages: {
+      'functools-cache': '@{{decorator}} keeps every result until the worker restarts: use @lru_cache(maxsize={{maxsize}})',
+      'maxsize-none': '{{decorator}}(maxsize=None) keeps every result until the worker restarts: set maxsize={{maxsize}}',
+      'dict-cache': '{{decorator}}() with a plain dict cache keeps every result: use LRUCache(maxsize={{maxsize}})',
+      'streamlit-resource': '@{{decorator}} keeps one resource per distinct argument, forever: add max_entries={{maxEntries}}',
+      'streamlit-data': '@{{decorator}} keeps every distinct result, forever: add max_entries={{maxEntries}}',
+      'session-keys': '{{name}} gains a key on every run, per session, none removed: cap it',
+      'session-list': '{{name}} grows on every run, per session, never trimmed: keep the last entries',
+      'list': '{{where}} {{type}} {{name}} grows on every call, never trimmed: use deque(maxlen=1000)',
+      'set': '{{where}} set {{name}} grows on every call, never trimmed: bound or clear it',
+      'dict': '{{where}} dict {{name}} grows with every new key, never evicted: use an LRUCache',
+      'unenforced-limit': '{{limit}} declares a size limit nothing checks, so the container grows unbounded: enforce it',
+    },
     // A cache decorator, session state, a size limit, or a module-/class-level container that a function grows.
     trigger: unboundedCacheTrigger,
     options: {
@@ -174,7 +187,8 @@ function checkBareCache(ctx: RuleContext, imports: ImportMap, expr: Node, defini
     ctx.report({
       start: expr.startIndex,
       end: expr.endIndex,
-      message: `@${clip(expr.text)} keeps every result until the worker restarts: use @lru_cache(maxsize=${maxsize})`,
+      messageId: 'functools-cache',
+      data: { decorator: clip(expr.text), maxsize },
       detail: `@${expr.text} never evicts: the result for every distinct argument stays in memory until the worker restarts. Use @${lruSpelling(expr, imports)}(maxsize=${maxsize}).`,
       fixes: cacheToLruFix(ctx, imports, expr, maxsize),
     });
@@ -205,7 +219,8 @@ function checkCacheCall(ctx: RuleContext, imports: ImportMap, call: Node, defini
     ctx.report({
       start: argument.startIndex,
       end: argument.endIndex,
-      message: `${clip(fn.text)}(maxsize=None) keeps every result until the worker restarts: set maxsize=${maxsize}`,
+      messageId: 'maxsize-none',
+      data: { decorator: clip(fn.text), maxsize },
       detail: `It keeps the result of every distinct call for the life of the worker, so the cache grows without bound. Set maxsize=${maxsize}.`,
       fixes: [{ title: `Set maxsize=${maxsize}`, safety: 'unsafe', edits: [{ start: value.startIndex, end: value.endIndex, newText: String(maxsize) }] }],
     });
@@ -232,20 +247,23 @@ function checkCacheCall(ctx: RuleContext, imports: ImportMap, call: Node, defini
     ctx.report({
       start: cache.startIndex,
       end: cache.endIndex,
-      message: `${clip(fn.text)}() with a plain dict cache keeps every result: use LRUCache(maxsize=${maxsize})`,
+      messageId: 'dict-cache',
+      data: { decorator: clip(fn.text), maxsize },
       detail: `A plain dict never evicts, so the cache keeps the result of every distinct call for the life of the worker. Pass cachetools.LRUCache(maxsize=${maxsize}) or TTLCache instead.`,
     });
   }
 }
 
-function streamlitMessage(spelling: string, resource: boolean, maxEntries: number): { message: string; detail: string } {
+function streamlitMessage(spelling: string, resource: boolean, maxEntries: number): Pick<ReportSpec, 'messageId' | 'data' | 'detail'> {
   return resource
     ? {
-        message: `@${clip(spelling)} keeps one resource per distinct argument, forever: add max_entries=${maxEntries}`,
+        messageId: 'streamlit-resource',
+        data: { decorator: clip(spelling), maxEntries },
         detail: `Without max_entries or ttl it keeps one resource per distinct argument in the server process for as long as it runs. Add max_entries=${maxEntries} (or a ttl).`,
       }
     : {
-        message: `@${clip(spelling)} keeps every distinct result, forever: add max_entries=${maxEntries}`,
+        messageId: 'streamlit-data',
+        data: { decorator: clip(spelling), maxEntries },
         detail: `Without max_entries or ttl it keeps a copy of every distinct call's result in the server process, for all sessions, until it restarts. Add max_entries=${maxEntries} (and a ttl if the data changes).`,
       };
 }
@@ -393,18 +411,20 @@ function checkImportedContainers(ctx: RuleContext, tree: Tree): void {
   }
 }
 
-function containerMessage(c: Container, how: string, declaredIn?: string): { message: string; detail: string } {
+function containerMessage(c: Container, how: string, declaredIn?: string): Pick<ReportSpec, 'messageId' | 'data' | 'detail'> {
   const where = c.scope === 'module' ? 'Module-level' : c.scope === 'class' ? 'Class-level' : '';
   const shared = declaredIn ? ` (declared in ${declaredIn})` : c.scope === 'class' ? ' (shared by every instance)' : '';
   const name = clip(c.label, 28);
   if (c.scope === 'session') {
     return c.type === 'dict' || /^\[key\]|setdefault|update|\|=/.test(how)
       ? {
-          message: `${name} gains a key on every run, per session, none removed: cap it`,
+          messageId: 'session-keys',
+          data: { name },
           detail: `${c.label} gains a key on every run (${how}) and nothing removes keys, so each browser session holds all of them until it ends. Drop old keys or cap the dict.`,
         }
       : {
-          message: `${name} grows on every run, per session, never trimmed: keep the last entries`,
+          messageId: 'session-list',
+          data: { name },
           detail: `${c.label} grows on every run (${how}) and nothing trims it, so each browser session holds all of it until it ends. Keep only the last entries (${c.label} = ${c.label}[-50:]).`,
         };
   }
@@ -413,17 +433,20 @@ function containerMessage(c: Container, how: string, declaredIn?: string): { mes
     case 'list':
     case 'deque':
       return {
-        message: `${where} ${c.type} ${name} grows on every call, never trimmed: use deque(maxlen=1000)`,
+        messageId: 'list',
+        data: { where, type: c.type, name },
         detail: `${where} ${c.type} ${c.label}${shared} is appended to on every call (${how}) and never trimmed, ${growsUntil}. Use collections.deque(maxlen=1000) or trim it.`,
       };
     case 'set':
       return {
-        message: `${where} set ${name} grows on every call, never trimmed: bound or clear it`,
+        messageId: 'set',
+        data: { where, name },
         detail: `${where} set ${c.label}${shared} gains an element on every call (${how}) and nothing removes any, ${growsUntil}. Bound it or clear it periodically.`,
       };
     default:
       return {
-        message: `${where} dict ${name} grows with every new key, never evicted: use an LRUCache`,
+        messageId: 'dict',
+        data: { where, name },
         detail: `${where} dict ${c.label}${shared} gets an entry for every new key (${how}) and nothing evicts, ${growsUntil}. Use cachetools.LRUCache(maxsize=1000) / TTLCache, or evict once len(${c.label}) passes a limit.`,
       };
   }
@@ -446,7 +469,8 @@ function checkSizeLimits(ctx: RuleContext, tree: Tree, containers: readonly Cont
     ctx.report({
       start: statement.startIndex,
       end: statement.endIndex,
-      message: `${clip(limit.name, 24)} declares a size limit nothing checks, so the container grows unbounded: enforce it`,
+      messageId: 'unenforced-limit',
+      data: { limit: clip(limit.name, 24) },
       detail: `${limit.name} = ${limit.value.text} is never checked, so ${what} can grow without bound. Enforce it (${enforce} or a len() check) or remove it.`,
     });
   }
