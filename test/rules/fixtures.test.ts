@@ -51,7 +51,8 @@ for (const ruleId of ruleIds()) {
         }
         assert.deepEqual(missing, [], 'annotated but not reported');
         const pinned = readExpectations(fixture.abs, text).messageIds;
-        const declaresMessages = rulesWithId(ruleId).some((r) => r.meta.messages);
+        const kind = classify(fixture.abs.split(path.sep).join('/'), text)?.kind;
+        const declaresMessages = rulesWithId(ruleId).some((r) => r.meta.messages && kind && r.meta.kinds.includes(kind));
         for (const f of result.findings.filter((x) => x.ruleId === ruleId)) {
           const messageId = pinned.get(f.range.start.line)?.get(ruleId);
           if (declaresMessages) assert.ok(messageId, `${describeFinding(f)}: annotate it as "ruleid: ${ruleId}:${f.messageId}" (the rule declares message ids)`);
