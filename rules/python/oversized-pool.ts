@@ -9,6 +9,7 @@ import { ancestor, callsNamed, captures, intValue, keywordArgument, positionalAr
 import { addImport } from './edits';
 import { importsOf, type ImportMap } from './imports';
 import { importsWebFramework } from './web-context';
+import { perRequestScope } from './per-request';
 
 type PoolKind = 'thread' | 'process';
 
@@ -39,7 +40,17 @@ type Size =
   | { kind: 'default' }
   | { kind: 'cpu'; detail: string }
   | { kind: 'number'; n: number }
+  /** Taken from what the client sent: a route parameter, `request.GET[...]`, `request.args.get(...)`. */
+  | { kind: 'request'; detail: string }
   | { kind: 'bounded' };
+
+/** Where sizes are read from: the file's imports, the limit, and whether the pool is built per request. */
+interface SizeContext {
+  imports: ImportMap;
+  maxWorkers: number;
+  /** The pool is created while serving a request, so the handler's parameters are client input. */
+  perRequest: boolean;
+}
 
 export default defineRule({
   meta: {
@@ -54,6 +65,7 @@ export default defineRule({
       'sized-from-cpus': "Sizes the {{kind}} pool from the host's CPU count (often 16-64 in a container): cap it at {{suggested}}",
       'too-many-processes': 'Starts up to {{n}} worker processes, each a copy of the app: cap it at {{suggested}}',
       'too-many-threads': 'Starts up to {{n}} worker threads: cap it at {{suggested}}',
+      'sized-by-request': 'Sizes the {{kind}} pool from request input ({{input}}), so a client picks it: cap it at {{suggested}}',
     },
     trigger: /Pool|Executor/,
     options: {
@@ -67,7 +79,9 @@ export default defineRule({
         '`import multiprocessing as mp`, `from concurrent import futures`, `from concurrent.futures import ThreadPoolExecutor as TPE`) ' +
         'whose size comes from the CPU count (`os.cpu_count()`, `mp.cpu_count()`, `os.cpu_count() * 2`, `+ 4`), is a number above ' +
         '`maxWorkers` (default 8), or is missing where the default is CPU-derived: `Pool()` and `ProcessPoolExecutor()` always, ' +
-        '`ThreadPoolExecutor()` (min(32, CPUs + 4) threads) in web code (files importing Django, Flask, FastAPI or Starlette). ' +
+        '`ThreadPoolExecutor()` (min(32, CPUs + 4) threads) in web code (files importing Django, Flask, FastAPI or Starlette), or, in a ' +
+        'request handler, comes from the request (a route parameter, `request.args.get("n")`, `request.GET["n"]`, through variables ' +
+        'and `int()`), so a client picks it; its fix caps it with `min(n, suggestedWorkers)`. ' +
         'Small literal sizes, sizes read from the environment or settings (`int(os.getenv("POOL_SIZE", 4))`, `settings.WORKERS`) and ' +
         'CPU counts capped with `min(4, os.cpu_count() or 1)` are not reported.',
       whyIsThisBad:
@@ -119,7 +133,8 @@ def render_all(pages):
       const pool = poolType(call.childForFieldName('function')!, imports, contexts);
       if (!pool) continue;
       const arg = keywordArgument(call, pool.sizeKeyword) ?? positionalArguments(call)[0];
-      const size = arg ? classify(arg, imports, maxWorkers, 0) : { kind: 'default' as const };
+      const sizes: SizeContext = { imports, maxWorkers, perRequest: perRequestScope(ctx, call)?.kind === 'request' };
+      const size = arg ? classify(arg, sizes, 0) : { kind: 'default' as const };
       if (size.kind === 'bounded') continue;
       if (size.kind === 'number' && size.n <= maxWorkers) continue;
       if (size.kind === 'default' && pool.kind === 'thread' && !isWeb) continue;
@@ -128,7 +143,7 @@ def render_all(pages):
         start: target.startIndex,
         end: target.endIndex,
         ...message(pool, size, arg, maxWorkers, suggested),
-        fixes: fixFor(ctx, call, pool, arg, suggested),
+        fixes: size.kind === 'request' && arg ? capFix(arg, suggested) : fixFor(ctx, call, pool, arg, suggested),
       });
     }
   },
@@ -186,7 +201,8 @@ function envRead(node: Node, imports: ImportMap): Node | undefined {
 }
 
 /** Classifies a size expression; `depth` limits how far names are followed to their assignment. */
-function classify(node: Node, imports: ImportMap, maxWorkers: number, depth: number): Size {
+function classify(node: Node, sizes: SizeContext, depth: number): Size {
+  const { imports, maxWorkers } = sizes;
   if (node.type === 'none') return { kind: 'default' };
   const literal = intValue(node);
   if (literal !== undefined) return { kind: 'number', n: literal };
@@ -198,7 +214,7 @@ function classify(node: Node, imports: ImportMap, maxWorkers: number, depth: num
     const fallback = env.type === 'call' ? positionalArguments(env)[1] ?? keywordArgument(env, 'default') : undefined;
     if (!fallback) return { kind: 'bounded' };
     const s = stringValue(fallback);
-    const inner = s !== undefined && /^\d+$/.test(s.trim()) ? { kind: 'number' as const, n: Number(s) } : classify(fallback, imports, maxWorkers, depth + 1);
+    const inner = s !== undefined && /^\d+$/.test(s.trim()) ? { kind: 'number' as const, n: Number(s) } : classify(fallback, sizes, depth + 1);
     const variable = (env.type === 'call' ? stringValue(positionalArguments(env)[0]) : undefined) ?? 'the variable';
     if (inner.kind === 'cpu') return { kind: 'cpu', detail: `${variable} defaults to ${fallback.text}` };
     return inner.kind === 'number' && inner.n > maxWorkers ? inner : { kind: 'bounded' };
@@ -206,55 +222,99 @@ function classify(node: Node, imports: ImportMap, maxWorkers: number, depth: num
 
   switch (node.type) {
     case 'parenthesized_expression':
-      return node.namedChildren[0] ? classify(node.namedChildren[0], imports, maxWorkers, depth) : { kind: 'bounded' };
+      return node.namedChildren[0] ? classify(node.namedChildren[0], sizes, depth) : { kind: 'bounded' };
     case 'boolean_operator': {
       // `os.cpu_count() or 1`: the left side decides in practice.
       const left = node.childForFieldName('left');
-      return left ? classify(left, imports, maxWorkers, depth) : { kind: 'bounded' };
+      return left ? classify(left, sizes, depth) : { kind: 'bounded' };
     }
     case 'binary_operator': {
-      const sides = [node.childForFieldName('left'), node.childForFieldName('right')].map((s) => (s ? classify(s, imports, maxWorkers, depth) : { kind: 'bounded' as const }));
+      const sides = [node.childForFieldName('left'), node.childForFieldName('right')].map((s) => (s ? classify(s, sizes, depth) : { kind: 'bounded' as const }));
       if (sides.some((s) => s.kind === 'cpu')) return { kind: 'cpu', detail: node.text };
+      const fromRequest = sides.find((s) => s.kind === 'request');
+      if (fromRequest) return fromRequest;
       return { kind: 'bounded' };
     }
     case 'conditional_expression': {
-      const branches = node.namedChildren.filter((c, i): c is Node => c !== null && i !== 1).map((b) => classify(b, imports, maxWorkers, depth));
-      return branches.find((b) => b.kind === 'cpu') ?? branches.find((b) => b.kind === 'number' && b.n > maxWorkers) ?? { kind: 'bounded' };
+      const branches = node.namedChildren.filter((c, i): c is Node => c !== null && i !== 1).map((b) => classify(b, sizes, depth));
+      return branches.find((b) => b.kind === 'cpu') ?? branches.find((b) => b.kind === 'request') ?? branches.find((b) => b.kind === 'number' && b.n > maxWorkers) ?? { kind: 'bounded' };
     }
     case 'call':
-      return classifyMinMax(node, imports, maxWorkers, depth);
+      return requestRead(node, sizes) ?? classifyConversion(node, sizes, depth) ?? classifyMinMax(node, sizes, depth);
+    case 'subscript':
+      return requestRead(node, sizes) ?? { kind: 'bounded' };
     case 'identifier':
-      return classifyName(node, imports, maxWorkers, depth);
+      return classifyName(node, sizes, depth);
     default:
       return { kind: 'bounded' };
   }
 }
 
 /** `min(4, os.cpu_count() or 1)` is capped by its smallest literal; `max(...)` by nothing. */
-function classifyMinMax(call: Node, imports: ImportMap, maxWorkers: number, depth: number): Size {
+function classifyMinMax(call: Node, sizes: SizeContext, depth: number): Size {
   const fn = call.childForFieldName('function')?.text;
   if (fn !== 'min' && fn !== 'max') return { kind: 'bounded' };
-  const args = positionalArguments(call).map((a) => classify(a, imports, maxWorkers, depth));
+  const args = positionalArguments(call).map((a) => classify(a, sizes, depth));
   if (args.length === 0) return { kind: 'bounded' };
   const numbers = args.filter((a): a is { kind: 'number'; n: number } => a.kind === 'number').map((a) => a.n);
   if (fn === 'min') {
     if (numbers.length) return { kind: 'number', n: Math.min(...numbers) };
     if (args.some((a) => a.kind === 'bounded' || a.kind === 'default')) return { kind: 'bounded' };
-    return { kind: 'cpu', detail: call.text };
+    return args.find((a) => a.kind === 'cpu') ? { kind: 'cpu', detail: call.text } : args[0];
   }
   if (args.some((a) => a.kind === 'cpu')) return { kind: 'cpu', detail: call.text };
+  const fromRequest = args.find((a) => a.kind === 'request');
+  if (fromRequest) return fromRequest;
   return numbers.length === args.length ? { kind: 'number', n: Math.max(...numbers) } : { kind: 'bounded' };
 }
 
 /** A name assigned once in the enclosing function, else at module level: follow it to its value. */
-function classifyName(name: Node, imports: ImportMap, maxWorkers: number, depth: number): Size {
+function classifyName(name: Node, sizes: SizeContext, depth: number): Size {
   if (depth >= 3) return { kind: 'bounded' };
   const fn = ancestor(name, 'function_definition');
-  if (fn && isParameter(fn, name.text)) return { kind: 'bounded' };
+  if (fn && isParameter(fn, name.text)) {
+    // A handler's own parameters (FastAPI query/path parameters, Django/Flask URL captures) come from the client.
+    const clientInput = sizes.perRequest && !NOT_CLIENT_INPUT.has(name.text) && !ancestor(fn, 'function_definition');
+    return clientInput ? { kind: 'request', detail: name.text } : { kind: 'bounded' };
+  }
   const values = (fn && assignmentsIn(fn, name.text)) ?? assignmentsIn(rootOf(name), name.text) ?? [];
   if (values.length !== 1) return { kind: 'bounded' };
-  const size = classify(values[0], imports, maxWorkers, depth + 1);
+  const size = classify(values[0], sizes, depth + 1);
+  if (size.kind === 'request') return { kind: 'request', detail: name.text };
   return size.kind === 'cpu' ? { kind: 'cpu', detail: `${name.text} = ${values[0].text}` } : size;
+}
+
+/** Handler parameters that are not values a client chose. */
+const NOT_CLIENT_INPUT = new Set(['self', 'cls', 'request', 'req', 'db', 'session', 'background_tasks', 'settings', 'current_user', 'user']);
+/** Where frameworks keep what the client sent: `request.GET`, `request.args`, `request.query_params`, ... */
+const REQUEST_DATA = /^(request|req|self\.request)\.(GET|POST|data|query_params|args|form|values|json|headers|path_params)$/;
+
+/** `request.GET["n"]`, `request.args.get("n", 4)`, `request.query_params.get("n")`: read from the request. */
+function requestRead(node: Node, sizes: SizeContext): Size | undefined {
+  if (!sizes.perRequest) return undefined;
+  if (node.type === 'subscript') {
+    const value = node.childForFieldName('value');
+    return value && REQUEST_DATA.test(value.text.replace(/\s+/g, '')) ? { kind: 'request', detail: clip(node.text, 40) } : undefined;
+  }
+  const fn = node.childForFieldName('function');
+  if (fn?.type !== 'attribute' || fn.childForFieldName('attribute')?.text !== 'get') return undefined;
+  const source = fn.childForFieldName('object')?.text.replace(/\s+/g, '') ?? '';
+  return REQUEST_DATA.test(source) ? { kind: 'request', detail: clip(node.text, 40) } : undefined;
+}
+
+/** `int(x)`, `float(x)`, `round(x)`, `abs(x)`: the size is x's. */
+function classifyConversion(call: Node, sizes: SizeContext, depth: number): Size | undefined {
+  if (!['int', 'float', 'round', 'abs'].includes(call.childForFieldName('function')?.text ?? '')) return undefined;
+  const inner = positionalArguments(call)[0];
+  if (!inner) return undefined;
+  const size = classify(inner, sizes, depth);
+  return size.kind === 'request' ? size : undefined;
+}
+
+/** `max_workers=n` -> `max_workers=min(n, 4)`: the client still chooses, up to the cap. */
+function capFix(arg: Node, suggested: number): FixSpec[] {
+  const newText = `min(${arg.text}, ${suggested})`;
+  return [{ title: `Cap the pool at ${newText}`, edits: [{ start: arg.startIndex, end: arg.endIndex, newText }] }];
 }
 
 /** Values assigned to `name` by the scope's own statements (not nested functions); undefined when none. */
@@ -317,6 +377,14 @@ function message(pool: PoolType, size: Size, arg: Node | undefined, maxWorkers: 
         messageId: pool.kind === 'process' ? 'too-many-processes' : 'too-many-threads',
         data: { n: size.n, suggested },
         detail: `${pool.sizeKeyword}=${short(arg?.text ?? '')} is above maxWorkers ${maxWorkers}: ${size.n} ${unit}, ${each}. ${cap}`,
+      };
+    case 'request':
+      return {
+        messageId: 'sized-by-request',
+        data: { kind: pool.kind, input: clip(size.detail, 24), suggested },
+        detail:
+          `${pool.sizeKeyword}=${short(arg?.text ?? '')} comes from the request, so a client decides how many ${unit} this starts, ${each}: ` +
+          `one request asking for 500 starts 500. Cap it: min(${short(arg?.text ?? size.detail)}, ${suggested}).`,
       };
     default:
       throw new Error(`no message for a pool of size kind ${size.kind}`);
