@@ -10,6 +10,7 @@ import { addImport } from './edits';
 import { importsOf, type ImportMap } from './imports';
 import { importsWebFramework } from './web-context';
 import { perRequestScope } from './per-request';
+import { envLookup, fallbackNumber } from '../../analysis/python/env-lookups';
 
 type PoolKind = 'thread' | 'process';
 
@@ -32,7 +33,6 @@ const POOL_TYPES: Record<string, PoolType> = {
 };
 
 const CPU_COUNT_CALLS = new Set(['os.cpu_count', 'os.process_cpu_count', 'multiprocessing.cpu_count', 'psutil.cpu_count']);
-const ENV_CALLS = new Set(['os.getenv', 'os.environ.get', 'decouple.config', 'environ.Env']);
 const ENV_VAR = 'POOL_WORKERS';
 
 /** What a size expression amounts to. */
@@ -184,22 +184,6 @@ function isCpuCount(node: Node, imports: ImportMap): boolean {
   return false;
 }
 
-/** `int(os.getenv("X", 4))`, `os.environ.get(...)`, `os.environ["X"]`, `env.int("X")`, `config("X", cast=int)`. */
-function envRead(node: Node, imports: ImportMap): Node | undefined {
-  let n = node;
-  if (n.type === 'call' && ['int', 'float'].includes(n.childForFieldName('function')?.text ?? '')) {
-    const inner = positionalArguments(n)[0];
-    if (inner) n = inner;
-  }
-  if (n.type === 'subscript' && imports.is(n.childForFieldName('value'), 'os.environ')) return n;
-  if (n.type !== 'call') return undefined;
-  const fn = n.childForFieldName('function');
-  const q = imports.resolve(fn);
-  if (q && ENV_CALLS.has(q)) return n;
-  if (fn?.type === 'attribute' && /^(env|environ|config)$/i.test(fn.childForFieldName('object')?.text ?? '')) return n;
-  return undefined;
-}
-
 /** Classifies a size expression; `depth` limits how far names are followed to their assignment. */
 function classify(node: Node, sizes: SizeContext, depth: number): Size {
   const { imports, maxWorkers } = sizes;
@@ -208,14 +192,14 @@ function classify(node: Node, sizes: SizeContext, depth: number): Size {
   if (literal !== undefined) return { kind: 'number', n: literal };
   if (isCpuCount(node, imports)) return { kind: 'cpu', detail: node.text };
 
-  const env = envRead(node, imports);
+  const env = envLookup(node, imports);
   if (env) {
     // The environment decides; only a default that is itself oversized is worth reporting.
-    const fallback = env.type === 'call' ? positionalArguments(env)[1] ?? keywordArgument(env, 'default') : undefined;
+    const fallback = env.fallback;
     if (!fallback) return { kind: 'bounded' };
-    const s = stringValue(fallback);
-    const inner = s !== undefined && /^\d+$/.test(s.trim()) ? { kind: 'number' as const, n: Number(s) } : classify(fallback, sizes, depth + 1);
-    const variable = (env.type === 'call' ? stringValue(positionalArguments(env)[0]) : undefined) ?? 'the variable';
+    const n = fallbackNumber(fallback);
+    const inner = n !== undefined ? { kind: 'number' as const, n } : classify(fallback, sizes, depth + 1);
+    const variable = env.variable ?? 'the variable';
     if (inner.kind === 'cpu') return { kind: 'cpu', detail: `${variable} defaults to ${fallback.text}` };
     return inner.kind === 'number' && inner.n > maxWorkers ? inner : { kind: 'bounded' };
   }
@@ -400,7 +384,7 @@ function short(s: string): string {
 function fixFor(ctx: RuleContext, call: Node, pool: PoolType, arg: Node | undefined, suggested: number): FixSpec[] {
   const value = `int(os.getenv("${ENV_VAR}", "${suggested}"))`;
   const edits: OffsetEdit[] = [];
-  if (arg && arg.type !== 'identifier' && !envRead(arg, importsOf(call.tree))) {
+  if (arg && arg.type !== 'identifier' && !envLookup(arg, importsOf(call.tree))) {
     edits.push({ start: arg.startIndex, end: arg.endIndex, newText: value });
   } else if (!arg) {
     const args = call.childForFieldName('arguments');
