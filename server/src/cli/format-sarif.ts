@@ -114,7 +114,8 @@ function sarifMessageStrings(impls: readonly Rule[]): { messageStrings?: Record<
   for (const rule of impls) {
     for (const [id, template] of Object.entries(rule.meta.messages ?? {})) {
       const names = [...new Set(placeholdersOf(template))];
-      strings[id] = { text: template.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, name: string) => `{${names.indexOf(name)}}`) };
+      // SARIF wants rule metadata messages to end with a period (SARIF2001); headlines themselves do not.
+      strings[id] = { text: `${template.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, name: string) => `{${names.indexOf(name)}}`)}.` };
     }
   }
   return Object.keys(strings).length ? { messageStrings: strings } : {};
