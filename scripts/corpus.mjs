@@ -31,8 +31,9 @@ const opt = (name, fallback) => {
 };
 const dirName = (repo) => repo.replace('/', '+');
 const readJson = (file) => JSON.parse(fs.readFileSync(file, 'utf8'));
-const manifest = () => readJson(MANIFEST).repos;
-const labels = () => (fs.existsSync(LABELS) ? readJson(LABELS).labels : []);
+const manifest = () => readJson(path.resolve(opt('--manifest', MANIFEST))).repos;
+const labelsFile = () => path.resolve(opt('--labels', LABELS));
+const labels = () => (fs.existsSync(labelsFile()) ? readJson(labelsFile()).labels : []);
 const resultsFile = () => path.resolve(opt('--results', 'corpus-results.json'));
 
 function gitDirOf(mirrors, repo) {
@@ -158,7 +159,7 @@ function triage() {
 
 const commands = { materialise, run, score, triage };
 if (!commands[command]) {
-  console.error('usage: corpus.mjs materialise|run|score|triage [--mirrors DIR] [--out DIR] [--corpus DIR] [--results FILE]');
+  console.error('usage: corpus.mjs materialise|run|score|triage [--mirrors DIR] [--out DIR] [--corpus DIR] [--results FILE] [--manifest FILE] [--labels FILE]');
   process.exit(2);
 }
 commands[command]();
