@@ -56,7 +56,9 @@ export default defineRule({
       whatItDoes:
         'Finds memoisation with no bound: `@lru_cache(maxsize=None)`, `@functools.cache`, and `@st.cache_data` / ' +
         '`@st.cache_resource` without `max_entries` or `ttl` (any import spelling: `import functools as ft`, ' +
-        '`from functools import lru_cache as memo`). It also finds dicts, lists and sets declared at module level ' +
+        '`from functools import lru_cache as memo`), except on resource loaders, whose keys are the few paths, model ' +
+        'directories and languages the code names: a body that opens a file with `open()`, loads a model with ' +
+        '`from_pretrained()` or a data file with `json.load` / a `load_*()` helper, or parameters that all have defaults. It also finds dicts, lists and sets declared at module level ' +
         '(or as class attributes, reached through `self.`/`cls.`) that functions add to (`_cache[k] = v`, `.append`, ' +
         '`.setdefault`, `.update`, `|=`) while nothing in the module ever removes, clears, trims, reassigns or size-checks ' +
         'them, also when the container is declared in another project module and grown in the one that imports it ' +
@@ -270,9 +272,34 @@ function streamlitMessage(spelling: string, resource: boolean, maxEntries: numbe
 
 /**
  * True when the cached function can only ever see a handful of keys: no parameters (a singleton such as
- * `get_settings()`), or only `bool` / `Literal[...]` ones. Streamlit does not hash `_`-prefixed parameters.
+ * `get_settings()`), only `bool` / `Literal[...]` ones, or a resource loader (below). Streamlit does not hash
+ * `_`-prefixed parameters.
  */
 function boundedKeySpace(definition: Node, streamlit: boolean): boolean {
+  if (!streamlit && isResourceLoader(definition)) return true;
+  return boundedParameters(definition, streamlit);
+}
+
+/** Calls that load a resource from a file or a model directory, not a row or a response. */
+const RESOURCE_LOAD = /^(open|load_\w+)\($|\.(from_pretrained|read_text|read_bytes|load_\w+)\($|^(json|yaml|pickle|joblib|np|numpy|torch|tomllib|toml)\.(safe_)?load\($/;
+
+/**
+ * A loader: its body opens a file or loads a model/tokenizer/grammar/JSON file (`Lark.open(...)`,
+ * `AutoTokenizer.from_pretrained(model_dir)`, `load_json(path)`), or every parameter has a default (called bare, as a
+ * singleton: `get_client(uri=None)`). Its keys are model directories, languages or file paths the code names, a
+ * handful; a cache keyed by user input fetches rows or responses instead.
+ */
+function isResourceLoader(definition: Node): boolean {
+  if (definition.type !== 'function_definition') return false;
+  const params = (definition.childForFieldName('parameters')?.namedChildren ?? []).filter((p): p is Node => !!p && p.type !== 'comment');
+  const named = params.filter((p) => !['keyword_separator', 'positional_separator', 'list_splat_pattern', 'dictionary_splat_pattern'].includes(p.type));
+  if (named.length > 0 && named.every((p) => p.type === 'default_parameter' || p.type === 'typed_default_parameter')) return true;
+  const body = definition.childForFieldName('body');
+  if (!body) return false;
+  return captures(definition.tree, '(call function: [(identifier) (attribute)] @fn)', body).some(({ node }) => RESOURCE_LOAD.test(`${node.text}(`));
+}
+
+function boundedParameters(definition: Node, streamlit: boolean): boolean {
   if (definition.type !== 'function_definition') return false;
   const params = definition.childForFieldName('parameters')?.namedChildren.filter((p): p is Node => !!p && p.type !== 'comment') ?? [];
   const hashed = params.filter((p) => {
