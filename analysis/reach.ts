@@ -18,8 +18,9 @@ const LAYOUT: readonly [OfflineKind, RegExp][] = [
   ['migration', /(^|\/)(migrations|alembic)\//i],
   ['management command', /(^|\/)management\/commands\/[^/]+\.py$/],
   ['docs', /(^|\/)docs?\//i],
-  // scripts/ and dev/ folders, and data-seeding scripts by name (`seed_all_data.py`, `populate_db.py`, `seeds.ts`).
-  ['script', /(^|\/)(scripts?|dev)\/|(^|\/)(seed|seeds|seeder|populate|fake)(_[^/]*)?\.(py|[cm]?[jt]s)$|(^|\/)([^/]*_)?(seed|seeds|seeder|populate)(_[^/]*)?\.py$/i],
+  // scripts/ and dev/ folders, command-line entry points (`cli.py`, `cli/`, Flask's `commands.py`), and data-seeding
+  // scripts by name (`seed_all_data.py`, `populate_db.py`, `seeds.ts`). A CLI that starts the server only starts it.
+  ['script', /(^|\/)(scripts?|dev|cli)\/|(^|\/)(cli|commands)\.py$|(^|\/)(seed|seeds|seeder|populate|fake)(_[^/]*)?\.(py|[cm]?[jt]s)$|(^|\/)([^/]*_)?(seed|seeds|seeder|populate)(_[^/]*)?\.py$/i],
   ['notebook', /(^|\/)notebooks?\/|\.ipynb$/i],
 ];
 

@@ -23,8 +23,11 @@ const OFFLINE = [
   'shop/populate_demo.py',
   'validate_seed_script.py',
   'dev/code-generation/gen_routes.py',
+  'shop/cli.py',
+  'shop/cli/main.py',
+  'shop/commands.py',
 ];
-const PRODUCTION = ['shop/views.py', 'shop/pagination.py', 'scripts/worker.py', 'shop/management/commands/runworker.py', 'shop/testimonials.py', 'shop/seeding.py'];
+const PRODUCTION = ['shop/views.py', 'shop/pagination.py', 'scripts/worker.py', 'shop/management/commands/runworker.py', 'shop/testimonials.py', 'shop/seeding.py', 'shop/client.py', 'shop/commands_api.py'];
 
 const DEPLOY = {
   'requirements.txt': 'Django==4.2\ndjangorestframework==3.15\ngunicorn==21.2.0\n',
