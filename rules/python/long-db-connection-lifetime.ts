@@ -99,6 +99,8 @@ export default defineRule({
       const dict = pair.parent;
       const value = pair.childForFieldName('value');
       if (dict?.type !== 'dictionary' || !value || !isDatabaseEntry(dict)) continue;
+      // SQLite: the connection is a file handle in the worker, with no database server whose memory it grows.
+      if (/sqlite/i.test(stringValue(dictEntry(dict, 'ENGINE')) ?? '')) continue;
       const health = dictEntry(dict, 'CONN_HEALTH_CHECKS');
       const healthOn = health?.type === 'true' || healthChecksElsewhere;
       const age = lifetime(value);

@@ -97,6 +97,12 @@ def upload_document(request):
   },
 });
 
+/** Parsers that need a document whole: their file-taking variants (`json.load`, `tomllib.load`) read it all too. */
+const WHOLE_DOCUMENT_PARSERS = new Set([
+  'json.loads', 'orjson.loads', 'ujson.loads', 'tomllib.loads', 'tomli.loads', 'toml.loads',
+  'yaml.safe_load', 'yaml.load', 'yaml.full_load', 'base64.b64encode', 'base64.standard_b64encode',
+]);
+
 class WholeReadChecker {
   private readonly identifierCache = new Map<number, Node[]>();
 
@@ -160,12 +166,30 @@ class WholeReadChecker {
     }
     const hashing = this.isHashInput(readExpr);
     if (!source && !hashing) return;
+    if (source && !source.upload && this.parsedWhole(readExpr)) return;
     this.ctx.report({
       start: readExpr.startIndex,
       end: readExpr.endIndex,
       ...readMessage(source, receiver, hashing, readExpr),
       fixes: this.chunkFixes(readExpr, receiver, source, hashing),
     });
+  }
+
+  /**
+   * A file's content handed whole to a parser that needs the whole document (`json.loads(f.read())`,
+   * `json.loads(f.read().decode())`, `base64.b64encode(f.read())` for an inline data URI): reading it in chunks
+   * saves nothing, `json.load(f)` itself reads the whole file. Uploads are still reported: their size is the client's.
+   */
+  private parsedWhole(slot: Node): boolean {
+    let value = slot;
+    // f.read().decode("utf-8")
+    const attr = value.parent;
+    if (attr?.type === 'attribute' && attr.childForFieldName('object')?.equals(value) && attr.childForFieldName('attribute')?.text === 'decode' && attr.parent?.type === 'call') {
+      value = attr.parent;
+    }
+    const call = argumentOwner(value);
+    if (!call || !positionalArguments(call)[0]?.equals(value)) return false;
+    return WHOLE_DOCUMENT_PARSERS.has(this.imports.resolve(call.childForFieldName('function')) ?? '');
   }
 
   /** The read is the data argument of `hashlib.<alg>(...)` / `hashlib.new(name, ...)` or of `hasher.update(...)`. */
@@ -315,7 +339,7 @@ class WholeReadChecker {
   private checkPathRead(call: Node, receiver: Node, method: string): void {
     if (!hasNoArguments(call)) return;
     const path = this.pathExpression(receiver);
-    if (!path || isSmallConfigPath(path)) return;
+    if (!path || isSmallConfigPath(path) || this.parsedWhole(call)) return;
     const sentinel = method === 'read_bytes' ? 'b""' : '""';
     this.ctx.report({
       start: call.startIndex,
