@@ -6,6 +6,7 @@ import type { Node, Tree } from 'web-tree-sitter';
 import { defineRule, type FixSpec, type RuleContext } from '../api';
 import { captures, indentOf, keywordArgument, positionalArguments, stringValue } from './ast';
 import { importsOf, type ImportMap } from './imports';
+import { unreferencedFunction } from '../../analysis/python/unreferenced-functions';
 import { FileSources, isSmallConfigPath, isStableExpression, isTestFile, scopeOf, type FileSource } from './uploads';
 
 const CHUNK_SIZE = 65536;
@@ -90,12 +91,24 @@ def upload_document(request):
     if (isTestFile(ctx.file.relPath)) return;
     const tree = ctx.python();
     const imports = importsOf(tree);
-    const checker = new WholeReadChecker(ctx, imports, new FileSources(tree, imports));
+    // A read inside a module-level function nothing in the project calls never runs: not reported.
+    const live: RuleContext = Object.create(ctx, {
+      report: { value: (spec: Parameters<RuleContext['report']>[0]) => (inDeadFunction(ctx, tree, spec.start) ? undefined : ctx.report(spec)) },
+    });
+    const checker = new WholeReadChecker(live, imports, new FileSources(tree, imports));
     // The few calls whose name can matter, found from the text: cheaper than a query over the whole tree.
     const aliases = [...imports.names].filter(([local, qualified]) => BASE64_DECODERS.has(qualified) && !CALL_NAMES.includes(local)).map(([local]) => local);
     for (const call of callsNamed(tree, ctx.file.text, [...CALL_NAMES, ...aliases])) checker.check(call);
   },
 });
+
+/** The offset sits in an undecorated top-level `def` that no other place in the project names. */
+function inDeadFunction(ctx: RuleContext, tree: Tree, offset: number): boolean {
+  const top = tree.rootNode.namedChildren.find((c) => c !== null && c.startIndex <= offset && offset < c.endIndex);
+  if (top?.type !== 'function_definition') return false;
+  const name = top.childForFieldName('name')?.text;
+  return !!name && unreferencedFunction(ctx.project, ctx.file.relPath, ctx.file.text, name);
+}
 
 /** Parsers that need a document whole: their file-taking variants (`json.load`, `tomllib.load`) read it all too. */
 const WHOLE_DOCUMENT_PARSERS = new Set([
