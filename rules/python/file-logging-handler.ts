@@ -85,7 +85,9 @@ export default defineRule({
         'only duplicates a console handler is removed with its references. In code it replaces the handler with ' +
         '`logging.StreamHandler(sys.stdout)` (adding `import sys`), replaces `basicConfig(filename=...)` with `stream=sys.stdout`, and ' +
         'removes a duplicate handler\'s statements when they are only its creation, configuration and `addHandler`.',
-      notes: 'Logging configured from YAML/INI files (`dictConfig(yaml.safe_load(...))`, `fileConfig`) is not read.',
+      notes:
+        'Logging configured from YAML/INI files (`dictConfig(yaml.safe_load(...))`, `fileConfig`) is not read. A handler ' +
+        'of a LOGGING dict that no logger lists (and that the file names nowhere else) writes nothing and is not reported.',
     },
   },
   check(ctx) {

@@ -79,7 +79,8 @@ export default defineRule({
         'A finite lifetime with `CONN_HEALTH_CHECKS: True` / `conn_health_checks=True` is not reported; `None` (never ' +
         'closed) is reported even with health checks, since checks do not bound how long a connection lives. Engines ' +
         'with `poolclass=NullPool` (or another non-queue pool) and calls that leave pool_size/max_overflow at their ' +
-        'defaults are not reported. Values read from the environment are not evaluated.',
+        'defaults are not reported. Values read from the environment are not evaluated. SQLite entries (`ENGINE` ' +
+        'naming sqlite) are not reported: there is no database server whose memory a kept connection grows.',
     },
   },
   check(ctx) {

@@ -115,7 +115,9 @@ def export_orders(request):
         'work. Module-level temp directories, paths stored on `self`, and writes whose path is not a local variable are reported without a fix.',
       notes:
         'A folder counts as cleaned up when any workspace file that mentions it also deletes files (a Celery cleanup task, a cron ' +
-        '`find /tmp/exports -mtime +1 -delete`). Writing one fixed path (`/tmp/report.csv`) is not reported: it is overwritten, not multiplied.',
+        '`find /tmp/exports -mtime +1 -delete`). The path counts as handed on (not reported) when a process is started ' +
+        'with it and a `--delete`/`--remove` flag, and when it is put into a container the caller passed in, in a module ' +
+        'with a loop that deletes such containers\' items (`for k, v in certs.items(): os.remove(v)`). Writing one fixed path (`/tmp/report.csv`) is not reported: it is overwritten, not multiplied.',
     },
   },
   check(ctx) {

@@ -136,7 +136,11 @@ def export_orders(request):
         'modules named like views (`views.py`, `views/`, `api.py`, `viewsets`, `endpoints`, `routes`), functions taking ' +
         '`request`, methods of view classes, and Celery/RQ/Dramatiq tasks; elsewhere (models, services, template tags) only ' +
         'when the rows feed an export loop. ' +
-        'Querysets scoped to one owner (an owner-like relation or `<relation>_id` compared with a variable: ' +
+        'Also not reported: framework configuration models (allauth `SocialApp`, `Site`, `Group`, `Permission`, ' +
+        '`ContentType`, celery-beat schedules), `len()` of a related manager, and a comprehension over ' +
+        '`.annotate(n=Count(...))` that reads only `id`/`pk` and the aggregates (a count per category). ' +
+        'Querysets scoped to one owner (an owner-like relation or `<relation>_id` compared with a variable, ' +
+        '`filter(parent=self)` in a model method, or an object fetched with `get_object_or_404`/`.objects.get()`/`.first()`: ' +
         '`filter(project=project)`, `filter(user=request.user)`, `filter(document_id__in=ids)`) and grouped rows ' +
         '(`values(...).annotate(...)`, `.aggregate(...)`) are reported only when they feed an export loop: one user\'s ' +
         'or one parent\'s rows are usually few, while `filter(status=status)` keeps most of a table and is still reported. ' +

@@ -75,6 +75,10 @@ def upload_document(request):
         '`len(upload.read())` of a Django upload becomes `upload.size` (unsafe: the file position stays at the start). ' +
         'Other reads get no fix; the message says what to use.',
       notes:
+        'A local file handed whole to a whole-document parser (`json.loads(f.read())`, yaml/toml loads, ' +
+        '`base64.b64encode(f.read())`) is not reported: `json.load(f)` reads it all too; uploads still are. Reads in a ' +
+        'top-level function that no file of the project names (dead code) are not reported when the project has a ' +
+        'dependency or deploy file. ' +
         'Small files an app ships or is configured with are not reported: `open("config.json").read()`, ' +
         '`(BASE_DIR / "settings.yaml").read_text()`, `Path(secret_path).read_text()` — a path whose last component is a ' +
         'string ending in .json/.toml/.yaml/.ini/.cfg/.conf/.txt/.md/.env/.pem/.key/.crt/.html/.j2/.sql or containing ' +
