@@ -18,14 +18,14 @@ export default defineRule({
     fix: 'unsafe',
     trigger: /page_size|PAGE_SIZE|Paginator|_limit/,
     options: {
-      threshold: { type: 'number', default: 1000, description: 'Page sizes at or above this many rows are reported.' },
+      threshold: { type: 'number', default: 1000, description: 'Page sizes above this many rows are reported (DRF documents max_page_size = 1000 as its standard cap).' },
       suggestedPageSize: { type: 'number', default: 100, description: 'The page size the fix sets.' },
       suggestedMaxPageSize: { type: 'number', default: 500, description: 'The `max_page_size` / `max_limit` the fix sets.' },
     },
     docs: {
       summary: 'Pagination that loads thousands of rows into memory per request.',
       whatItDoes:
-        'Finds Django REST framework and Django pagination whose page size is at or above `threshold` (default 1000): ' +
+        'Finds Django REST framework and Django pagination whose page size is above `threshold` (default 1000, the cap of the StandardResultsSetPagination example in the DRF docs): ' +
         '`page_size = N` / `max_page_size = N` / `default_limit` / `max_limit` on a pagination class, ' +
         '`self.paginator.page_size = N`, `PAGE_SIZE` in the `REST_FRAMEWORK` setting, and `Paginator(queryset, N)`. ' +
         'It also finds `page_size_query_param` without a `max_page_size`, which lets any client ask for every row at once.',
@@ -80,7 +80,7 @@ class ExportPagination(PageNumberPagination):
       if (!isDjangoCode && !inPaginationClass) continue;
       if (name.text.endsWith('limit') && !inPaginationClass) continue; // `default_limit` means nothing outside LimitOffsetPagination
       const n = intValue(value);
-      if (n === undefined || n < threshold) continue;
+      if (n === undefined || n <= threshold) continue;
       if (name.text.startsWith('max_')) reportCap(ctx, value, n, `${name.text} = ${n}`, suggestedMax);
       else reportSize(ctx, value, n, `${name.text} = ${n}`, suggested);
     }
@@ -92,7 +92,7 @@ class ExportPagination(PageNumberPagination):
       if (key?.type !== 'string' || pair?.type !== 'pair' || pair.childForFieldName('key')?.id !== key.id) continue;
       const value = pair.childForFieldName('value')!;
       const n = intValue(value);
-      if (n === undefined || n < threshold) continue;
+      if (n === undefined || n <= threshold) continue;
       reportSize(ctx, value, n, `REST_FRAMEWORK["PAGE_SIZE"] = ${n}`, suggested);
     }
 
@@ -105,7 +105,7 @@ class ExportPagination(PageNumberPagination):
       if (qualified !== 'django.core.paginator.Paginator' && !(qualified === undefined && fn.text === 'Paginator' && isDjangoCode)) continue;
       const perPage = keywordArgument(node, 'per_page') ?? positionalArguments(node)[1];
       const n = intValue(perPage);
-      if (!perPage || n === undefined || n < threshold) continue;
+      if (!perPage || n === undefined || n <= threshold) continue;
       reportSize(ctx, perPage, n, `Paginator(..., ${n})`, suggested);
     }
 

@@ -82,7 +82,8 @@ export default defineRule({
         'A finite lifetime with `CONN_HEALTH_CHECKS: True` / `conn_health_checks=True` is not reported; `None` (never ' +
         'closed) is reported even with health checks, since checks do not bound how long a connection lives. Engines ' +
         'with `poolclass=NullPool` (or another non-queue pool) and calls that leave pool_size/max_overflow at their ' +
-        'defaults are not reported. Values read from the environment are not evaluated.',
+        'defaults are not reported. Values read from the environment are not evaluated. SQLite entries (`ENGINE` ' +
+        'naming sqlite) are not reported: there is no database server whose memory a kept connection grows.',
     },
   },
   check(ctx) {
@@ -103,6 +104,8 @@ export default defineRule({
       const dict = pair.parent;
       const value = pair.childForFieldName('value');
       if (dict?.type !== 'dictionary' || !value || !isDatabaseEntry(dict)) continue;
+      // SQLite: the connection is a file handle in the worker, with no database server whose memory it grows.
+      if (/sqlite/i.test(stringValue(dictEntry(dict, 'ENGINE')) ?? '')) continue;
       const health = dictEntry(dict, 'CONN_HEALTH_CHECKS');
       const healthOn = health?.type === 'true' || healthChecksElsewhere;
       const { age, edit, variable } = lifetime(value, imports);
