@@ -29,9 +29,9 @@ export function offlineByLayout(relPath: string): OfflineKind | undefined {
   return undefined;
 }
 
-/** Files that start processes: what they name is run by a deploy. */
+/** Files that start processes: what they name is run by a deploy (a uWSGI `attach-daemon = ./manage.py sendalerts` too). */
 const START_FILE =
-  /(^|\/)(procfile[^/]*|dockerfile[^/]*|[^/]*\.dockerfile|render\.ya?ml|(docker-)?compose[^/]*\.ya?ml|fly\.toml|railway\.(json|toml)|app\.json|package\.json|[^/]*\.sh|supervisord?\.conf|crontab|ecosystem\.config\.[cm]?js)$/i;
+  /(^|\/)(procfile[^/]*|dockerfile[^/]*|[^/]*\.dockerfile|render\.ya?ml|(docker-)?compose[^/]*\.ya?ml|fly\.toml|railway\.(json|toml)|app\.json|package\.json|[^/]*\.sh|supervisord?\.conf|supervisor[^/]*\/[^/]*\.conf|[^/]*uwsgi[^/]*\.ini|crontab|ecosystem\.config\.[cm]?js)$/i;
 
 /**
  * The kind of offline code `relPath` (relative to its project's root) is, or undefined for code a deploy may run:

@@ -13,6 +13,8 @@ import { isSetupStep, npmScriptName, resolveInWorkspace, scriptOf } from './proc
 
 /** Runners whose own process does not count: what they run does. */
 const RUNNERS = new Set(['npm', 'yarn', 'pnpm', 'bun', 'sh', 'bash', 'dash', 'honcho', 'foreman', 'concurrently', 'npm-run-all', 'run-p', 'run-s', 'supervisord']);
+/** Shell syntax the line splitter leaves as a word of its own (`fi` after `exec x; \n fi`), and `exec "$@"`. */
+const SHELL_WORDS = new Set(['fi', 'done', 'esac', 'then', 'else', 'do', '}', '$@', '$*']);
 /**
  * Launchers that stay resident while what they start runs: package managers (the script is their child, under a
  * shell) and concurrently (a Node process of its own).
@@ -91,7 +93,10 @@ export class DeployBuilder {
     if (isSetupStep(this.ws.read(file) ?? '', command, file) || depth > 4) return;
     const next = this.expand(command, cwd, file);
     if (next === undefined) {
-      if (!RUNNERS.has(command.program)) deploy.processes.push({ command, file, cwd, via, launchers, root });
+      if (RUNNERS.has(command.program) || SHELL_WORDS.has(command.program)) return;
+      // The same command reached twice (both branches of an `if` exec the same script) is one process.
+      if (deploy.processes.some((p) => p.file === file && p.command.programWord.start === command.programWord.start)) return;
+      deploy.processes.push({ command, file, cwd, via, launchers, root });
       return;
     }
     if (next.length === 0) deploy.unfollowed ??= unfollowed(command, file);
