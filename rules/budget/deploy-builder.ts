@@ -91,7 +91,7 @@ export class DeployBuilder {
       deploy.env.push({ name, value: word.value.slice(eq + 1), file, setting: { source: command.source, name, nameStart, nameEnd, value: word.text.slice(eq + 1) } });
     }
     if (isSetupStep(this.ws.read(file) ?? '', command, file) || depth > 4) return;
-    const next = this.expand(command, cwd, file);
+    const next = this.expand(deploy, command, cwd, file);
     if (next === undefined) {
       if (RUNNERS.has(command.program) || SHELL_WORDS.has(command.program)) return;
       // The same command reached twice (both branches of an `if` exec the same script) is one process.
@@ -105,7 +105,7 @@ export class DeployBuilder {
   }
 
   /** What an `npm start`, `sh start.sh` or `honcho start` runs; undefined for a command that is itself a process. */
-  private expand(command: StartCommand, cwd: string, file: string): { command: StartCommand; file: string; cwd: string; via: string }[] | undefined {
+  private expand(deploy: Deploy, command: StartCommand, cwd: string, file: string): { command: StartCommand; file: string; cwd: string; via: string }[] | undefined {
     const program = command.program;
     if (['npm', 'yarn', 'pnpm', 'bun'].includes(program)) {
       const script = npmScriptName(program, command.args.map((a) => a.value));
@@ -132,6 +132,7 @@ export class DeployBuilder {
     const script = scriptOf(this.ws, command, cwd);
     if (!script.isScriptRunner) return undefined;
     if (!script.file) return [];
+    if (!(deploy.scripts ??= []).includes(script.file)) deploy.scripts.push(script.file);
     const text = this.ws.read(script.file)!;
     return commandsFromLine(MappedText.of(text, 0, text.length), 'shell', 'procfile').map((c) => ({ command: c, file: script.file!, cwd, via: script.file! }));
   }

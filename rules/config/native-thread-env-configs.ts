@@ -16,7 +16,7 @@ const ARENA = /\bMALLOC_ARENA_MAX\b/;
 /** The deploy sets MALLOC_ARENA_MAX (its env, its scripts), or a deploy/.env file of the project does. */
 function arenaSet(ws: Workspace, ctx: RuleContext, deploys: readonly Deploy[]): boolean {
   if (deploys.some((d) => d.env.some((e) => e.name === 'MALLOC_ARENA_MAX'))) return true;
-  if (deploys.some((d) => d.processes.some((p) => ARENA.test(ws.read(p.file) ?? '')))) return true;
+  if (deploys.some((d) => [...(d.scripts ?? []), ...d.processes.map((p) => p.file)].some((f) => ARENA.test(ws.read(f) ?? '')))) return true;
   return otherDeployFiles(ctx).some((f) => ARENA.test(f.text));
 }
 

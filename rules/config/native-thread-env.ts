@@ -226,8 +226,8 @@ function checkDockerfile(ctx: RuleContext): void {
   for (const d of deploys) for (const e of d.env) envNames.add(e.name);
   // Entrypoint scripts that export the variables.
   for (const d of deploys) {
-    for (const p of d.processes) {
-      const scriptText = p.file !== file && /\.sh$/.test(p.file) ? ws.read(p.file) ?? '' : '';
+    for (const script of new Set([...(d.scripts ?? []), ...d.processes.map((p) => p.file)])) {
+      const scriptText = script !== file && /\.sh$/.test(script) ? ws.read(script) ?? '' : '';
       for (const name of [...THREAD_CAPS, 'MALLOC_ARENA_MAX']) if (new RegExp(`\\b${name}=`).test(scriptText)) envNames.add(name);
     }
   }
