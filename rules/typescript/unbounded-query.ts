@@ -130,7 +130,7 @@ function clientChosenBound(value: ts.Expression, what: string, key: string, limi
   return {
     what,
     advice: `cap it: ${key}: Math.min(..., ${limit})`,
-    message: `${clip(what, 40)} takes ${key} from the request with no maximum: cap it at ${limit}`,
+    message: `${clip(what, 40)} lets the client pick ${key} with no maximum: cap it at ${limit}`,
     detail:
       `${what}: ${key} is ${clip(text, 60)}, which the client picks, and nothing caps it, so ?limit=1000000 loads every ` +
       `matching row into memory in one request. Cap it (${key}: Math.min(..., ${limit})) or reject larger values.`,
