@@ -94,8 +94,10 @@ export class DeployBuilder {
     const next = this.expand(deploy, command, cwd, file);
     if (next === undefined) {
       if (RUNNERS.has(command.program) || SHELL_WORDS.has(command.program)) return;
-      // The same command reached twice (both branches of an `if` exec the same script) is one process.
-      if (deploy.processes.some((p) => p.file === file && p.command.programWord.start === command.programWord.start)) return;
+      // The same script line reached twice (both branches of an `if` exec the same script) is one process; a
+      // supervisord program repeated by numprocs is several.
+      const script = !classifyDeployFile(file) && !/\.(json|ya?ml|toml|conf|ini)$/.test(file);
+      if (script && deploy.processes.some((p) => p.file === file && p.command.programWord.start === command.programWord.start)) return;
       deploy.processes.push({ command, file, cwd, via, launchers, root });
       return;
     }
