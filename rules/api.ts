@@ -25,7 +25,11 @@ export type FileKind =
   | 'toml'
   | 'json'
   | 'env'
-  | 'requirements';
+  | 'requirements'
+  /** Shell scripts (`*.sh`, `bin/docker-entrypoint`): a deploy may start its processes through one. */
+  | 'shell'
+  /** INI files: uWSGI configs (`[uwsgi]`), supervisord configs (`[program:x]`). */
+  | 'ini';
 
 /** What a file is for, beyond its syntax. A file may have several roles. */
 export type FileRole =
@@ -42,6 +46,8 @@ export type FileRole =
   | 'streamlit-config'
   | 'pyproject'
   | 'pm2'
+  | 'uwsgi'
+  | 'supervisord'
   | 'tsx'
   | 'jsx';
 

@@ -15,6 +15,8 @@ const LANGUAGE_NAMES: Partial<Record<FileKind, string>> = {
   json: 'Deploy configuration',
   env: 'Deploy configuration',
   requirements: 'Deploy configuration',
+  shell: 'Deploy configuration',
+  ini: 'uWSGI and supervisord configs',
 };
 
 function fenceLanguage(fileName: string): string {
@@ -23,6 +25,8 @@ function fenceLanguage(fileName: string): string {
   if (/\.(js|mjs|cjs|jsx)$/.test(fileName)) return 'js';
   if (/\.ya?ml$/.test(fileName)) return 'yaml';
   if (fileName.endsWith('.toml')) return 'toml';
+  if (fileName.endsWith('.sh')) return 'sh';
+  if (fileName.endsWith('.ini') || fileName.endsWith('.conf')) return 'ini';
   if (fileName.endsWith('.json')) return 'json';
   if (/dockerfile/i.test(fileName)) return 'dockerfile';
   return 'text';

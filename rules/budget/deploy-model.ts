@@ -42,6 +42,8 @@ export interface Deploy {
   dockerfile?: string;
   /** Deploy files it reads. */
   files: string[];
+  /** Shell scripts its start commands run through (an ENTRYPOINT script that exports variables, then `exec "$@"`). */
+  scripts?: string[];
   /** Heroku dyno CPU count and memory (for the Python buildpack's default WEB_CONCURRENCY). */
   herokuDyno?: { mb: number; cores: number };
   /** The platform's runtime, when its file says (render.yaml `runtime`: python, node, docker...). */

@@ -33,7 +33,9 @@ export default defineRule({
         'builders ending in `getMany()`/`getRawMany()` without `.take()`/`.limit()`, Sequelize `findAll()`/' +
         '`findAndCountAll()` without `limit`, and Mongoose `find()` without `.limit()` or `.cursor()`. ' +
         'Clients are recognised from their imports (`@prisma/client`, `typeorm`, `sequelize`, `mongoose`, the ' +
-        "project's models module), not from variable names. Scripts, migrations, seeds and tests are not request code.",
+        "project's models module), not from variable names. Scripts, migrations, seeds and tests are not request code. " +
+        'It also finds a bound the client picks with no maximum: `take: Number(query.limit) || 10` (Prisma, TypeORM, ' +
+        'Sequelize `limit`) read from the request without `Math.min`, so `?limit=1000000` loads every row.',
       whyIsThisBad:
         'Every row becomes an object in the Node heap, and then again as JSON in the response. A table that held ' +
         '2,000 rows at launch holds 500,000 a year later: one request then allocates hundreds of megabytes, blocks ' +
@@ -106,8 +108,8 @@ export default router;
       ctx.report({
         start,
         end: q.call.getEnd(),
-        message: `${clip(problem.what, 56)} loads every matching row per request: page it`,
-        detail: `${problem.what} loads every matching row into memory at once, on each request. ${problem.advice.charAt(0).toUpperCase()}${problem.advice.slice(1)}.`,
+        message: problem.message ?? `${clip(problem.what, 56)} loads every matching row per request: page it`,
+        detail: problem.detail ?? `${problem.what} loads every matching row into memory at once, on each request. ${problem.advice.charAt(0).toUpperCase()}${problem.advice.slice(1)}.`,
         fixes: problem.fix && fixable ? [problem.fix] : [],
       });
     }
@@ -118,6 +120,26 @@ interface Problem {
   what: string;
   advice: string;
   fix?: FixSpec;
+  /** For a bound the client picks: its own headline and detail. */
+  message?: string;
+  detail?: string;
+}
+
+/** A page size read from the request (`Number(query.limit) || 10`, `req.query.take`, `params.pageSize`). */
+const CLIENT_SIZE = /\b(req\.query|query|params|searchParams|args|filters?)\s*(\??\.\s*(limit|take|pageSize|page_size|perPage|per_page)\b|\.get\(\s*['"](limit|take|pageSize|page_size|perPage|per_page)['"])/;
+
+/** `take: Number(query.limit) || 10` with no `Math.min`: any client can ask for every row. */
+function clientChosenBound(value: ts.Expression, what: string, key: string, limit: number): Problem | undefined {
+  const text = value.getText();
+  if (!CLIENT_SIZE.test(text) || /Math\.min|clamp|\bmin\(/.test(text)) return undefined;
+  return {
+    what,
+    advice: `cap it: ${key}: Math.min(..., ${limit})`,
+    message: `${clip(what, 40)} lets the client pick ${key} with no maximum: cap it at ${limit}`,
+    detail:
+      `${what}: ${key} is ${clip(text, 60)}, which the client picks, and nothing caps it, so ?limit=1000000 loads every ` +
+      `matching row into memory in one request. Cap it (${key}: Math.min(..., ${limit})) or reject larger values.`,
+  };
 }
 
 function unboundedQuery(ctx: RuleContext, q: OrmCall, limit: number): Problem | undefined {
@@ -177,6 +199,8 @@ function optionsProblem(text: string, q: OrmCall, key: string, limit: number, wh
   }
   const options = asObjectLiteral(arg);
   if (!options || hasSpread(options)) return undefined; // `findMany(args)`: the bound may be inside
+  const bound = objectPropertyValue(options, key) ?? (q.orm === 'typeorm' ? objectPropertyValue(options, 'limit') : undefined);
+  if (bound) return clientChosenBound(bound, `${what.replace(/ without \w+$/, '')}`, key, limit);
   if (objectProperty(options, key) || (q.orm === 'typeorm' && objectProperty(options, 'limit'))) return undefined;
   const edit = insertObjectProperty(text, options, `${key}: ${limit}`);
   return { what, advice, fix: edit && { title, edits: [edit] } };
