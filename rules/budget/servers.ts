@@ -217,6 +217,39 @@ export function configValues(text: string): Map<string, ConfigValue> {
   return out;
 }
 
+/**
+ * `preload_app = True` inside a module-level if/else whose other branch is the development one (heroku's
+ * python-getting-started: `if ENVIRONMENT == "development": reload = True / else: preload_app = True`): a
+ * deploy runs the production branch.
+ */
+export function preloadInProductionBranch(text: string): boolean {
+  const lines = text.split('\n');
+  const dev = /develop|debug|local|reload/i;
+  for (let i = 0; i < lines.length; i++) {
+    if (!/^[ \t]+preload_app\s*=\s*(True|1)\s*(#.*)?$/.test(lines[i])) continue;
+    let header = -1;
+    for (let j = i - 1; j >= 0; j--) {
+      if (/^\S/.test(lines[j]) && !lines[j].startsWith('#')) {
+        header = j;
+        break;
+      }
+    }
+    if (header < 0) continue;
+    const h = lines[header];
+    if (/^else\s*:/.test(h)) {
+      let cond = header - 1;
+      while (cond >= 0 && !/^(if|elif)\b/.test(lines[cond])) {
+        if (/^(def|class|async)\b/.test(lines[cond])) break;
+        cond--;
+      }
+      if (cond >= 0 && /^(if|elif)\b/.test(lines[cond]) && dev.test(lines[cond]) && /==|\bis\b|^if\s+\w*(debug|develop)/i.test(lines[cond])) return true;
+    } else if (/^if\b/.test(h) && !dev.test(h.replace(/!=\s*["'][^"']*["']/, ''))) {
+      continue; // an unknown condition: not assumed
+    }
+  }
+  return false;
+}
+
 function gunicorn(proc: DeployProcess, sc: ServerContext, at: SourceLocation): Server {
   const ctx = countContext(sc);
   const args = proc.command.args;
@@ -254,7 +287,8 @@ function gunicorn(proc: DeployProcess, sc: ServerContext, at: SourceLocation): S
   const preload =
     args.some((a) => a.value === '--preload') ||
     cmdArgs.some((a) => a.value === '--preload') ||
-    /^(True|1)$/.test(values.get('preload_app')?.expr ?? '');
+    /^(True|1)$/.test(values.get('preload_app')?.expr ?? '') ||
+    (config !== undefined && !values.has('preload_app') && preloadInProductionBranch(config.text));
   const app = positional(args, GUNICORN_BOOLEAN_FLAGS) ?? values.get('wsgi_app')?.expr.replace(/^["']|["']$/g, '');
   return { kind: 'gunicorn', runtime: 'python', workers, threads, workerClass, preload, app, at };
 }
