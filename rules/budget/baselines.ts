@@ -200,9 +200,12 @@ export const LIBRARIES = {
     source: 'measured here: `import numpy, scipy.stats` (SciPy 1.17) takes RSS from 13.5 MB to 100.8 MB',
   },
   'scikit-learn': {
-    mb: 110,
+    mb: 66,
     label: 'scikit-learn',
-    source: 'estimate: scikit-learn imports SciPy (+87 MB with scipy.stats, measured here) plus its own extension modules',
+    source:
+      'measured by npm run validate-budget on examples/model-api (scikit-learn 1.2.1, Debian 12): 3 gunicorn workers without --preload that ' +
+      'unpickle a RandomForest hold 320.7 MB distinct, 97 MB per worker of which Flask is 15.3 and the model 15.7; its shared objects\' code ' +
+      'pages are shared between workers, so one more importing process adds less than the ~80 MB a first import takes',
   },
   sqlalchemy: {
     mb: 20.1,

@@ -191,6 +191,12 @@ function estimateDeploy(ws: Workspace, deploy: Deploy, hostCpus: number, figures
       const served = loaded ?? python.files;
       requests = pythonRequestFacts(ws, python.files);
       models = modelLoads(ws, served);
+      // Unpickling a model imports the library that pickled it (joblib.load of a scikit-learn estimator imports sklearn).
+      const installed = librariesInstalled(python.packages);
+      for (const m of models) {
+        const lib = /pickle|joblib/.test(m.loader) ? 'scikit-learn' : /torch/.test(m.loader) ? 'torch' : /InferenceSession/.test(m.loader) ? 'onnxruntime' : undefined;
+        if (lib && installed.includes(lib) && !libraries.includes(lib)) libraries = withoutIncluded([...libraries, lib]);
+      }
     } else {
       node = apps.node.get(deploy.dir) ?? apps.node.set(deploy.dir, nodeAppFacts(ws, deploy.dir)).get(deploy.dir)!;
       framework = nodeFramework(server, node.dependencies);

@@ -36,11 +36,11 @@ export const REAL_APPS = [
     deploy: 'app.json#web',
     shape: 'Django WSGI: gunicorn gthread, 5 threads, preload_app (gunicorn.conf.py), workers from WEB_CONCURRENCY',
     build: [[PYTHON, ['manage.py', 'collectstatic', '--no-input']]],
-    env: { DJANGO_SECRET_KEY: 'validate-budget', DYNO: 'web.1' },
+    // Without DYNO the settings use SQLite instead of Heroku Postgres (DEBUG stays off: it follows ENVIRONMENT).
+    env: { DJANGO_SECRET_KEY: 'validate-budget' },
     // The Procfile: `gunicorn --config gunicorn.conf.py gettingstarted.wsgi`; the config binds [::]:$PORT.
     start: (port) => [PYTHON, ['-m', 'gunicorn', '--config', 'gunicorn.conf.py', 'gettingstarted.wsgi', '--bind', `127.0.0.1:${port}`]],
     path: '/',
-    variants: [{ label: 'WEB_CONCURRENCY unset (1 worker)', env: {} }, { label: 'WEB_CONCURRENCY=3', env: { WEB_CONCURRENCY: '3' }, memlintEnv: true }],
   },
   {
     key: 'celery-worker',
@@ -72,7 +72,31 @@ export const REAL_APPS = [
     start: (port) => [process.execPath, ['app.js']],
     path: '/',
   },
+  {
+    key: 'model-api (--preload)',
+    local: 'examples/model-api',
+    deploy: 'Procfile#web',
+    shape: 'Flask + a scikit-learn model loaded at import (joblib), 3 gunicorn workers, --preload (examples/)',
+    build: [[PYTHON, ['train.py']]],
+    start: (port) => [PYTHON, ['-m', 'gunicorn', 'app:app', '--workers', '3', '--preload', '--bind', `127.0.0.1:${port}`]],
+    path: '/health',
+  },
+  {
+    key: 'model-api (no preload)',
+    local: 'examples/model-api',
+    deploy: 'Procfile#web-copied',
+    shape: 'the same, without --preload: the model and scikit-learn in each worker (examples/)',
+    build: [[PYTHON, ['train.py']]],
+    start: (port) => [PYTHON, ['-m', 'gunicorn', 'app:app', '--workers', '3', '--bind', `127.0.0.1:${port}`]],
+    path: '/health',
+  },
 ];
+
+/** Debian packages the apps run on (scripts/validate-budget/real-apps-setup.sh installs them). */
+export const REAL_APP_PACKAGES = ['gunicorn', 'python3-django', 'python3-dj-database-url', 'python3-whitenoise', 'python3-psycopg2', 'python3-uvicorn', 'python3-flask', 'python3-celery', 'python3-redis', 'redis-server', 'python3-sklearn', 'python3-joblib'];
+
+export const IDLE_TARGET = 0.2;
+export const PEAK_TARGET = 0.3;
 
 function run(cmd, args, options = {}) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * MB, timeout: options.timeoutMs ?? 600000, ...options });
@@ -159,8 +183,9 @@ export async function measureRealApp(app, dir, { concurrency, env: extraEnv = {}
 }
 
 /** Prepares an app's copy: unpack, build steps, npm install. */
-export function prepareRealApp(app, dir, mirrors) {
-  unpack(app.repo, app.commit, dir, mirrors);
+export function prepareRealApp(app, dir, mirrors, root) {
+  if (app.local) fs.cpSync(path.join(root, app.local), dir, { recursive: true, filter: (src) => !/(__pycache__|model\.joblib)$/.test(src) });
+  else unpack(app.repo, app.commit, dir, mirrors);
   for (const [cmd, args] of app.build ?? []) {
     const r = run(cmd, args, { cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME ?? '/root', ...(app.env ?? {}) } });
     if (!r.ok) throw new Error(`${app.key}: ${cmd} ${args.join(' ')} failed: ${r.stderr.slice(-600)}`);
@@ -169,4 +194,65 @@ export function prepareRealApp(app, dir, mirrors) {
     const r = run('npm', ['install', '--no-audit', '--no-fund', '--omit=dev', '--no-package-lock'], { cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME ?? '/root' } });
     if (!r.ok) throw new Error(`${app.key}: npm install failed: ${r.stderr.slice(-600)}`);
   }
+}
+
+function versionsOf() {
+  const code = 'import sys, django, flask, celery, gunicorn, uvicorn, sklearn; print(f"Python {sys.version.split()[0]}, Django {django.get_version()}, Flask {flask.__version__}, Celery {celery.__version__}, gunicorn {gunicorn.__version__}, uvicorn {uvicorn.__version__}, scikit-learn {sklearn.__version__}")';
+  return run(PYTHON, ['-c', code]).stdout.trim() + `, Node ${process.versions.node}`;
+}
+
+const f1 = (b) => (b === undefined ? '—' : (b / MB).toFixed(1));
+const pct = (x) => (x === undefined || Number.isNaN(x) ? '—' : `${x >= 0 ? '+' : ''}${(x * 100).toFixed(0)}%`);
+
+/**
+ * Runs every real app: `estimateOf(dir)` gives memlint's budgets (the CLI's JSON) for a prepared copy. Returns the
+ * markdown section, the text lines and whether every deploy met the targets.
+ */
+export async function runRealApps({ root, work, mirrors, estimateOf, log, only }) {
+  const rows = [];
+  const loadStart = run('uptime', []).stdout.trim();
+  for (const app of REAL_APPS) {
+    if (only && !only.some((o) => app.key.startsWith(o))) continue;
+    const dir = path.join(work, 'real', app.key.replace(/[^\w.-]+/g, '_'));
+    log(`\n== real app ${app.key} (${app.repo ?? app.local})`);
+    try {
+      prepareRealApp(app, dir, mirrors, root);
+      const budgets = estimateOf(dir);
+      const est = budgets.find((b) => b.id === app.deploy);
+      if (!est) throw new Error(`memlint estimates no deploy ${app.deploy} (it has ${budgets.map((b) => b.id).join(', ') || 'none'})`);
+      const concurrency = Math.max(1, est.processes.reduce((s, p) => s + p.workers * p.threads, 0));
+      const m = await measureRealApp(app, dir, { concurrency: app.tasks ? est.processes[0].workers : concurrency, log });
+      const row = { app, est, m, concurrency, idleErr: est.idleMb * MB / m.idle - 1, peakErr: est.peakMb * MB / m.peak - 1 };
+      rows.push(row);
+      log(`  memlint idle ${est.idleMb} MB / peak ${est.peakMb} MB; measured idle ${f1(m.idle)} MB / peak ${f1(m.peak)} MB (${m.procs} processes): ${pct(row.idleErr)} / ${pct(row.peakErr)}`);
+    } catch (e) {
+      rows.push({ app, error: String(e.message ?? e) });
+      log(`  FAILED: ${e.message ?? e}`);
+    }
+  }
+  const loadEnd = run('uptime', []).stdout.trim();
+  const ok = rows.length > 0 && rows.every((r) => !r.error && Math.abs(r.idleErr) <= IDLE_TARGET && Math.abs(r.peakErr) <= PEAK_TARGET);
+  const md = [
+    '### Real public apps: estimate vs measured, idle and peak',
+    '',
+    `Measured by \`npm run validate-budget\` (scripts/validate-budget/real-apps.mjs) on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; ${versionsOf()} (Debian 12 packages). \`uptime\` at the start: \`${loadStart}\`; at the end: \`${loadEnd}\`.`,
+    '',
+    'Each app is brought from its public repository at the commit shown (only the reference is kept here), started as its deploy file says with only the bind address overridden (Debian\'s packages instead of `pip install`; SQLite instead of the platform\'s Postgres; a local redis-server as the Celery broker), and measured as the distinct resident memory of its process tree (each physical page once). Idle: after rounds of light requests (Celery: tasks) as many at once as the deploy serves, once memory settled. Peak: the highest distinct memory sampled while bursts of the deploy\'s own concurrency (workers x threads requests at once; Celery: batches of tasks) ran for 6 s. memlint\'s estimate: `memlint <copy> --format json` with hostCpus = 2. Targets: within 20% idle, 30% peak.',
+    '',
+    '| app (public) | commit | deploy | processes | memlint idle / peak | measured idle / peak | error idle / peak |',
+    '|---|---|---|---|---|---|---|',
+  ];
+  for (const r of rows) {
+    const ref = r.app.repo ? `[${r.app.repo}](https://github.com/${r.app.repo})` : r.app.local;
+    const commit = r.app.commit ? `\`${r.app.commit.slice(0, 10)}\`` : '—';
+    if (r.error) md.push(`| ${ref} | ${commit} | ${r.app.shape} | — | — | failed: ${r.error.slice(0, 200).replace(/\|/g, '/')} | ✗ |`);
+    else {
+      const mark = Math.abs(r.idleErr) <= IDLE_TARGET && Math.abs(r.peakErr) <= PEAK_TARGET ? '✓' : '✗';
+      md.push(`| ${ref} | ${commit} | ${r.app.shape} | ${r.m.procs} | ${r.est.idleMb} / ${r.est.peakMb} MB | ${f1(r.m.idle)} / ${f1(r.m.peak)} MB | ${pct(r.idleErr)} / ${pct(r.peakErr)} ${mark} |`);
+    }
+  }
+  md.push('', 'memlint\'s breakdown of each deploy:', '');
+  for (const r of rows) if (r.est) md.push(`- ${r.app.key}: ${r.est.summary ?? r.est.items.map((i) => `${i.count} x ${i.eachMb} ${i.label}`).join(' + ')}`);
+  md.push('');
+  return { markdown: md.join('\n'), ok, rows };
 }

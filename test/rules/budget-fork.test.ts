@@ -1,0 +1,65 @@
+/**
+ * The fork model (rules/budget/fork-model.ts): what a parent holds once, what its children share with it and what
+ * each child holds privately, and what only counts at peak. Figures computed by hand from rules/budget/baselines.ts:
+ * Flask 15.3 MB per worker, gunicorn master 28.9, preload-private 30%, Celery main process 37.6, pool process 18.5,
+ * 1 MB per request in flight.
+ */
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { estimateDeploys, type DeployEstimate } from '../../rules/budget/estimate';
+import { fixtureProject } from '../support/analyze';
+import { FIXTURES_ROOT } from '../support/fixtures';
+
+function only(workspace: string): DeployEstimate {
+  const list = estimateDeploys(fixtureProject(path.join(FIXTURES_ROOT, 'memory-budget', workspace)));
+  assert.equal(list.length, 1, list.map((e) => e.id).join(', '));
+  return list[0];
+}
+
+const lines = (e: DeployEstimate) => e.items.map((i) => [i.count, i.eachMb, i.key, i.role, i.phase]);
+
+describe('memory budget fork model', () => {
+  it('a preloaded app is imported once in the master and shared; each worker keeps its private part', () => {
+    const e = only('fork-preload');
+    // workers: 3 x 30% of 15.3 = 3 x 4.6; master 28.9 + the app's shared 70% (15.3 - 4.6 = 10.7) once
+    assert.deepEqual(lines(e), [
+      [3, 4.6, 'flask', 'child', 'idle'],
+      [1, 28.9, 'gunicorn-master', 'parent', 'idle'],
+      [1, 10.7, 'flask', 'parent', 'idle'],
+      [3, 1, 'request', 'child', 'peak'],
+    ]);
+    assert.equal(e.idleMb, 53.4); // 13.8 + 28.9 + 10.7
+    assert.equal(e.peakMb, 56.4); // + 3 requests in flight x 1
+    assert.equal(e.totalMb, e.peakMb);
+    assert.deepEqual(e.processes[0].fork, { model: 'preload', parentMb: 39.6, childMb: 4.6, children: 3, shared: 'the app and its libraries, imported before fork (copy-on-write)' });
+    assert.ok(e.notes.some((n) => n.includes('gc.freeze()') && n.includes('docs.python.org/3/library/gc.html#gc.freeze')), e.notes.join('\n'));
+  });
+
+  it('a non-preloaded app is copied into every worker; the master holds none of it', () => {
+    const e = only('fork-copied');
+    // 3 x 15.3 + master 28.9 = 74.8 idle; + 3 x 1 = 77.8 at peak
+    assert.deepEqual(lines(e), [
+      [3, 15.3, 'flask', 'child', 'idle'],
+      [1, 28.9, 'gunicorn-master', 'parent', 'idle'],
+      [3, 1, 'request', 'child', 'peak'],
+    ]);
+    assert.equal(e.idleMb, 74.8);
+    assert.equal(e.peakMb, 77.8);
+    assert.equal(e.processes[0].fork.model, 'fork');
+    assert.ok(e.notes.some((n) => n.includes('--preload')), 'suggests --preload');
+    assert.ok(only('fork-preload').idleMb < e.idleMb, 'preloading saves memory');
+  });
+
+  it('Celery prefork: the main process holds the imports, the pool processes are forked from it', () => {
+    const e = only('fork-celery');
+    // main 37.6 + 4 pool processes x 18.5 = 111.6 idle; + 4 tasks in flight x 1 = 115.6 at peak
+    assert.deepEqual(lines(e), [
+      [4, 18.5, 'celery-child', 'child', 'idle'],
+      [1, 37.6, 'celery', 'parent', 'idle'],
+      [4, 1, 'request', 'child', 'peak'],
+    ]);
+    assert.equal(e.idleMb, 111.6);
+    assert.equal(e.peakMb, 115.6);
+    assert.deepEqual(e.processes[0].fork, { model: 'preload', parentMb: 37.6, childMb: 18.5, children: 4, shared: 'the app and its libraries, imported before fork (copy-on-write)' });
+  });
+});
