@@ -238,11 +238,11 @@ export const LIBRARY_INCLUDES: Partial<Record<LibraryKey, LibraryKey[]>> = {
 /** Costs per unit. */
 export const UNIT_COSTS = {
   thread: {
-    mb: 2,
+    mb: 0.5,
     label: 'thread',
     source:
-      'estimate: resident part of a request thread\'s stack (the 8 MiB default stack is mostly untouched virtual memory), ' +
-      'its interpreter state and its share of glibc malloc arenas (capped with MALLOC_ARENA_MAX)',
+      'estimate, charged at peak only: measured here a gthread worker with 4 idle threads adds 0.5 MB over a sync worker (Flask 15.8 vs 15.3 MB); ' +
+      'a busy thread touches more of its stack and a malloc arena (capped with MALLOC_ARENA_MAX)',
   },
   request: {
     mb: 1,
@@ -266,9 +266,9 @@ export const UNIT_COSTS = {
       'the Python objects around them; torch.load and onnxruntime.InferenceSession hold at least the weights (the file size) too',
   },
   'db-connection': {
-    mb: 2,
+    mb: 1,
     label: 'DB connection',
-    source: 'estimate: client side of one open connection (libpq/driver buffers, TLS state, statement caches of the ORM)',
+    source: 'estimate, charged at peak only: client side of one open connection (libpq/driver buffers, TLS state, the ORM\'s statement cache); idle connections of a light request hold little',
   },
   'cache-entry': {
     mb: 10,
