@@ -225,7 +225,7 @@ export function processItems(input: ProcessInput, figures: Figures): { items: It
   const raised = input.requests?.perRequestMb ?? 0;
   if (raised > request.mb && input.requests) {
     out.push({
-      label: `requests at once (${concurrent}) x ${input.requests.why}`,
+      label: `requests in flight at peak (${concurrent}), each up to ${input.requests.why}`,
       count: concurrent,
       eachMb: round1(raised),
       key: 'request',
@@ -236,7 +236,8 @@ export function processItems(input: ProcessInput, figures: Figures): { items: It
       role: childRole,
     });
   } else if (server.kind !== 'celery-beat') {
-    item('request', `requests at once (${concurrent}), working set each`, concurrent, { perWorker: true, phase: 'peak', role: childRole });
+    const what = server.kind === 'celery-worker' ? 'tasks' : 'requests';
+    item('request', `${what} in flight at peak (${concurrent}), working set each`, concurrent, { perWorker: true, phase: 'peak', role: childRole });
   }
 
   // Copy-on-write erosion: what the docs of the runtime say, and what to do.
