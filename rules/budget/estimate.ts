@@ -208,6 +208,8 @@ function estimateDeploy(ws: Workspace, deploy: Deploy, hostCpus: number, figures
       const key = `${proc.root?.file}:${proc.root?.start}:${i}:${l}`;
       return !launchersCounted.has(key) && !!launchersCounted.add(key);
     });
+    // Body limits and page sizes are what a web request holds; a task worker's or a script's work is its own.
+    if (!WEB_SERVERS.has(server.kind)) requests = undefined;
     const built = processItems({ server, framework, libraries, python, node, requests, models, launchers }, figures);
     for (const item of built.items) {
       if (item.count > 0 && item.eachMb > 0) items.push({ ...item, mb: round1(item.count * item.eachMb), process: index });
@@ -259,6 +261,8 @@ function estimateDeploy(ws: Workspace, deploy: Deploy, hostCpus: number, figures
   // Plain data only: no undefined members, so a JSON round trip gives the same object.
   return JSON.parse(JSON.stringify(estimate)) as DeployEstimate;
 }
+
+const WEB_SERVERS: ReadonlySet<ServerKind> = new Set(['gunicorn', 'uvicorn', 'hypercorn', 'daphne', 'waitress', 'django-runserver', 'flask', 'node', 'pm2', 'next']);
 
 function uniq<T>(items: T[]): T[] {
   return [...new Set(items)];
