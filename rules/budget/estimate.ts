@@ -121,7 +121,10 @@ export interface DeployEstimate {
   advice?: string;
   /** Copy-on-write erosion and preload notes (gc.freeze()). */
   notes: string[];
+  /** The CPU count cpu_count()/nproc-derived counts used. */
   hostCpus: number;
+  /** Where that CPU count comes from. */
+  cpusFrom: string;
 }
 
 export { DEFAULT_HOST_CPUS };
@@ -162,7 +165,9 @@ function importedNames(ws: Workspace, files: ReadonlySet<string>): Set<string> {
   return out;
 }
 
-function estimateDeploy(ws: Workspace, deploy: Deploy, hostCpus: number, figures: Figures, apps: AppFactsMemo): DeployEstimate | undefined {
+function estimateDeploy(ws: Workspace, deploy: Deploy, fallbackCpus: number, figures: Figures, apps: AppFactsMemo): DeployEstimate | undefined {
+  // The CPUs the platform gives this deploy when its files say (a Fly Machine's vCPUs, a Heroku dyno's), else hostCpus.
+  const hostCpus = deploy.cpus?.n ?? fallbackCpus;
   const processes: ProcessEstimate[] = [];
   const items: BudgetItem[] = [];
   const launchersCounted = new Set<string>();
@@ -256,6 +261,7 @@ function estimateDeploy(ws: Workspace, deploy: Deploy, hostCpus: number, figures
     summary: summaryOf(items, idleMb, totalMb, deploy.limit),
     notes,
     hostCpus,
+    cpusFrom: deploy.cpus ? `${deploy.cpus.label} (${deploy.cpus.source})` : `the hostCpus option (${fallbackCpus}): the platform's files do not say, and a container reports the host's CPUs`,
   };
   if (over) estimate.advice = adviceOf(estimate, hostCpus);
   // Plain data only: no undefined members, so a JSON round trip gives the same object.

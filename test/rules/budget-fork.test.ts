@@ -63,3 +63,34 @@ describe('memory budget fork model', () => {
     assert.deepEqual(e.processes[0].fork, { model: 'preload', parentMb: 37.6, childMb: 18.5, children: 4, shared: 'the app and its libraries, imported before fork (copy-on-write)' });
   });
 });
+
+describe('memory budget: the CPU count each platform gives a deploy', () => {
+  const project = (files: Record<string, string>) => ({ files: () => Object.keys(files), readFile: (rel: string) => files[rel] });
+  const base = {
+    'requirements.txt': 'flask\ngunicorn\n',
+    'app.py': 'from flask import Flask\napp = Flask(__name__)\n',
+    'gunicorn.conf.py': 'import multiprocessing\nworkers = multiprocessing.cpu_count() * 2 + 1\n',
+  };
+
+  it('a Fly Machine reports its vCPUs: [[vm]] size shared-cpu-2x -> 2, so cpu_count() * 2 + 1 = 5 workers', () => {
+    const [e] = estimateDeploys(project({ ...base, 'fly.toml': 'app = "a"\n[processes]\napp = "gunicorn app:app -c gunicorn.conf.py"\n[[vm]]\nsize = "shared-cpu-2x"\n' }));
+    assert.equal(e.hostCpus, 2);
+    assert.equal(e.processes[0].workers.n, 5);
+    assert.match(e.cpusFrom, /Fly Machine with 2 vCPUs/);
+  });
+
+  it('a Fly app without [[vm]] runs on the default shared-cpu-1x: 1 CPU, 3 workers', () => {
+    const [e] = estimateDeploys(project({ ...base, 'fly.toml': 'app = "a"\n[processes]\napp = "gunicorn app:app -c gunicorn.conf.py"\n' }));
+    assert.equal(e.hostCpus, 1);
+    assert.equal(e.processes[0].workers.n, 3);
+  });
+
+  it('[[vm]] cpus = 4 wins over the preset; a Render service falls back to hostCpus (containers report the host\'s CPUs)', () => {
+    const [fly] = estimateDeploys(project({ ...base, 'fly.toml': 'app = "a"\n[processes]\napp = "gunicorn app:app -c gunicorn.conf.py"\n[[vm]]\ncpus = 4\nmemory = "1gb"\n' }));
+    assert.equal(fly.processes[0].workers.n, 9);
+    assert.equal(fly.limit?.mb, 1024);
+    const [render] = estimateDeploys(project({ ...base, 'render.yaml': 'services:\n  - type: web\n    name: a\n    runtime: python\n    startCommand: gunicorn app:app -c gunicorn.conf.py\n' }), { hostCpus: 6 });
+    assert.equal(render.processes[0].workers.n, 13);
+    assert.match(render.cpusFrom, /hostCpus option \(6\)/);
+  });
+});
