@@ -113,6 +113,11 @@ export const SUPERVISORS = {
     label: 'uvicorn supervisor',
     source: 'estimate: interpreter 13.5 MB (measured here) + uvicorn; with --workers the parent process spawns workers and does not import the app',
   },
+  'python-interpreter': {
+    mb: 12.5,
+    label: 'Python interpreter and server (a process of its own)',
+    source: `${MEASURED_HERE.replace('what one more worker adds', 'a single process')}: FastAPI under plain \`uvicorn app:app\` is 33.2 MB, 12.5 MB over what a gunicorn UvicornWorker adds (20.7 MB; there the interpreter's pages are shared with the master)`,
+  },
   'celery-child': {
     mb: 18.5,
     label: 'celery pool process',

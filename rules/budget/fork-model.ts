@@ -87,6 +87,8 @@ export const SERVER_LABEL: Record<ServerKind, string> = {
 };
 
 const MULTI_PROCESS: ReadonlySet<ServerKind> = new Set(['gunicorn', 'uvicorn', 'hypercorn', 'celery-worker', 'pm2']);
+/** Python servers that run the app in the one process they start (uvicorn/hypercorn with one worker). */
+const SINGLE_PROCESS_SERVERS: ReadonlySet<ServerKind> = new Set(['uvicorn', 'hypercorn', 'daphne', 'waitress']);
 
 function round1(n: number): number {
   return Math.round(n * 10) / 10;
@@ -158,6 +160,9 @@ export function processItems(input: ProcessInput, figures: Figures): { items: It
     if (gunicornPreload) item(framework, `${base.label} app imported once in the master (shared by the workers)`, 1, { eachMb: round1(base.mb - cow(base.mb)), role: 'parent' });
   } else if ((server.kind === 'uvicorn' || server.kind === 'hypercorn') && n > 1) {
     item('uvicorn-supervisor', figures.get('uvicorn-supervisor').label, 1, { role: 'parent' });
+  } else if (SINGLE_PROCESS_SERVERS.has(server.kind) && framework !== 'python') {
+    // One process: no master holds the interpreter for it; the framework figures are per-worker (what a worker adds).
+    item('python-interpreter', figures.get('python-interpreter').label, 1);
   } else if (celeryPrefork) {
     item('celery', `celery main process (${figures.get('celery').label})`, 1, { role: 'parent' });
     if (framework !== 'celery') item(framework, `${base.label} app imported in the main process (shared by the pool)`, 1, { role: 'parent' });

@@ -73,6 +73,15 @@ export const REAL_APPS = [
     path: '/',
   },
   {
+    key: 'fastapi-uvicorn',
+    repo: 'render-examples/fastapi',
+    commit: 'f829276c68503f7afae195c3e3f778f085242cb0',
+    deploy: 'render.yaml#fastapi-example',
+    shape: 'FastAPI: `uvicorn main:app` (render.yaml), one process',
+    start: (port) => [PYTHON, ['-m', 'uvicorn', 'main:app', '--host', '127.0.0.1', '--port', String(port)]],
+    path: '/',
+  },
+  {
     key: 'model-api (--preload)',
     local: 'examples/model-api',
     deploy: 'Procfile#web',
@@ -93,7 +102,7 @@ export const REAL_APPS = [
 ];
 
 /** Debian packages the apps run on (scripts/validate-budget/real-apps-setup.sh installs them). */
-export const REAL_APP_PACKAGES = ['gunicorn', 'python3-django', 'python3-dj-database-url', 'python3-whitenoise', 'python3-psycopg2', 'python3-uvicorn', 'python3-flask', 'python3-celery', 'python3-redis', 'redis-server', 'python3-sklearn', 'python3-joblib'];
+export const REAL_APP_PACKAGES = ['python3-fastapi', 'gunicorn', 'python3-django', 'python3-dj-database-url', 'python3-whitenoise', 'python3-psycopg2', 'python3-uvicorn', 'python3-flask', 'python3-celery', 'python3-redis', 'redis-server', 'python3-sklearn', 'python3-joblib'];
 
 export const IDLE_TARGET = 0.2;
 export const PEAK_TARGET = 0.3;
