@@ -133,6 +133,11 @@ export const SUPERVISORS = {
     label: 'node binary pages shared by the deploy\'s Node processes',
     source: `${MEASURED_HERE.replace('what one more worker adds', 'Node\'s cluster module')}: a bare http server with its cluster primary is 50.0 MB at 1 worker and 66.7 MB at 3 (8.4 MB per worker): of a Node process's ~41.6 MB, ~33 MB (the binary and its libraries) is shared by every Node process of the deploy`,
   },
+  'node-primary': {
+    mb: 8.4,
+    label: 'cluster primary process (beside the shared node binary)',
+    source: `${MEASURED_HERE.replace('what one more worker adds', 'Node\'s cluster module')}: a bare http server's primary holds no app; like a worker it adds ~8.4 MB beside the node binary's pages all Node processes share`,
+  },
   'npm-launcher': {
     mb: 15,
     label: 'npm and its shell',

@@ -86,7 +86,9 @@ export const SERVER_LABEL: Record<ServerKind, string> = {
   next: 'next start server',
 };
 
-const MULTI_PROCESS: ReadonlySet<ServerKind> = new Set(['gunicorn', 'uvicorn', 'hypercorn', 'celery-worker', 'pm2']);
+const MULTI_PROCESS_KINDS: ReadonlySet<ServerKind> = new Set(['gunicorn', 'uvicorn', 'hypercorn', 'celery-worker', 'pm2']);
+/** Servers that start worker processes (a node script that forks with the cluster module counts too). */
+const isMultiProcess = (server: Server) => MULTI_PROCESS_KINDS.has(server.kind) || (server.kind === 'node' && server.workerClass === 'cluster');
 /** Python servers that run the app in the one process they start (uvicorn/hypercorn with one worker). */
 const SINGLE_PROCESS_SERVERS: ReadonlySet<ServerKind> = new Set(['uvicorn', 'hypercorn', 'daphne', 'waitress']);
 
@@ -118,7 +120,7 @@ export function processItems(input: ProcessInput, figures: Figures): { items: It
   };
   const base = figures.get(framework);
   const n = server.workers.n;
-  const multi = MULTI_PROCESS.has(server.kind);
+  const multi = isMultiProcess(server);
   const gunicornPreload = server.kind === 'gunicorn' && server.preload;
   const celeryPrefork = server.kind === 'celery-worker' && server.preload;
   const forks = gunicornPreload || celeryPrefork;
@@ -172,13 +174,14 @@ export function processItems(input: ProcessInput, figures: Figures): { items: It
     item('celery', `celery worker (${server.workerClass ?? 'prefork'} pool, one process)`, 1);
     item('celery-inline', figures.get('celery-inline').label, 1);
     if (framework !== 'celery') item(framework, `${base.label} app`, 1);
-  } else if (server.kind === 'pm2' && n > 1) {
+  } else if ((server.kind === 'pm2' || multi) && server.runtime === 'node' && n > 1) {
     // Separate Node processes: each has its own heap; the node binary's pages are shared by all of them.
     const shared = figures.get('node-shared');
     out[0] = { ...out[0], label: `${out[0].label}, less the node binary they share`, eachMb: round1(Math.max(base.mb - shared.mb, 1)) };
     item('node-shared', shared.label, 1, { role: 'parent' });
   }
   if (server.kind === 'pm2') item('pm2-daemon', figures.get('pm2-daemon').label, 1, { role: 'parent' });
+  else if (server.kind === 'node' && multi) item('node-primary', figures.get('node-primary').label, 1, { role: 'parent' });
 
   // `npm start` and the like: the package manager and its shell wait as the server's parents.
   for (const launcher of launchers) {

@@ -56,6 +56,22 @@ const GUNICORN_BOOLEAN_FLAGS = new Set([
   '--log-syslog', '-R', '--proxy-protocol', '--paste', '--paste-global',
 ]);
 
+/**
+ * Workers a Node script forks with the cluster module: `for (...; i < os.cpus().length / availableParallelism(); ...)
+ * cluster.fork()` is one per CPU; a literal bound is that many. Undefined when the script does not fork.
+ */
+export function nodeClusterWorkers(text: string | undefined, hostCpus: number, cwd: string, script: string): Setting | undefined {
+  if (!text || !/\bcluster\.fork\s*\(/.test(text)) return undefined;
+  const loop = /for\s*\([^;]*;\s*\w+\s*<\s*([^;]+);[^)]*\)\s*\{?\s*cluster\.fork\s*\(/.exec(text);
+  const file = joinPath(cwd, script);
+  const bound = loop?.[1].trim() ?? '';
+  const at = loop ? { file, start: loop.index + loop[0].indexOf(bound), end: loop.index + loop[0].indexOf(bound) + bound.length } : undefined;
+  if (/^\d+$/.test(bound)) return { n: Number(bound), at, how: `cluster.fork() x ${bound} in ${script}`, cpuDerived: false };
+  if (/cpus\(\)\.length|availableParallelism\(\)|numCPUs|cpuCount/i.test(bound) || /os\.cpus\(\)\.length|availableParallelism\(\)/.test(text))
+    return { n: hostCpus, at, how: `cluster.fork() per CPU in ${script}: ${hostCpus} on a host reporting ${hostCpus} CPUs`, cpuDerived: true };
+  return undefined;
+}
+
 /** The server a process runs, or undefined for programs that are not app servers. */
 export function serverOf(proc: DeployProcess, sc: ServerContext): Server | undefined {
   const c = proc.command;
@@ -93,7 +109,9 @@ export function serverOf(proc: DeployProcess, sc: ServerContext): Server | undef
     case 'tsx': {
       if (values.some((v) => ['-e', '--eval', '-p', '--print', '-v', '--version', '-c', '--check', '--test', '-h', '--help'].includes(v))) return undefined;
       const script = values.find((v) => !v.startsWith('-'));
-      return script ? { kind: 'node', runtime: 'node', workers: one(), threads: one(), preload: false, app: script, at } : undefined;
+      if (!script) return undefined;
+      const cluster = nodeClusterWorkers(sc.ws.read(joinPath(proc.cwd, script)), sc.hostCpus, proc.cwd, script);
+      return { kind: 'node', runtime: 'node', workers: cluster ?? one(), threads: one(), preload: false, app: script, at, ...(cluster ? { workerClass: 'cluster' } : {}) };
     }
     case 'next':
       return values[0] === 'start' ? { kind: 'next', runtime: 'node', workers: one(), threads: one(), preload: false, at } : undefined;

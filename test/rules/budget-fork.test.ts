@@ -94,3 +94,26 @@ describe('memory budget: the CPU count each platform gives a deploy', () => {
     assert.match(render.cpusFrom, /hostCpus option \(6\)/);
   });
 });
+
+describe('memory budget: Node processes', () => {
+  it('a script that forks one cluster worker per CPU: separate heaps, the node binary shared once', () => {
+    const files: Record<string, string> = {
+      'package.json': '{"name":"a","scripts":{"start":"node server.js"},"dependencies":{"express":"^4.19.0"}}',
+      'server.js':
+        'const cluster = require("node:cluster");\nconst os = require("node:os");\nif (cluster.isPrimary) {\n  for (let i = 0; i < os.cpus().length; i++) cluster.fork();\n} else {\n  require("./app");\n}\n',
+      'render.yaml': 'services:\n  - type: web\n    name: a\n    runtime: node\n    startCommand: node server.js\n',
+    };
+    const [e] = estimateDeploys({ files: () => Object.keys(files), readFile: (rel: string) => files[rel] }, { hostCpus: 2 });
+    // 2 workers x (56 Express - 33.2 node binary shared) + the binary once 33.2 + the primary 8.4 = 87.2 idle;
+    // + 2 requests in flight = 89.2 at peak
+    assert.deepEqual(e.items.map((i) => [i.count, i.eachMb, i.key]), [
+      [2, 22.8, 'express'],
+      [1, 33.2, 'node-shared'],
+      [1, 8.4, 'node-primary'],
+      [2, 1, 'request'],
+    ]);
+    assert.equal(e.idleMb, 87.2);
+    assert.equal(e.peakMb, 89.2);
+    assert.equal(e.processes[0].workers.cpuDerived, true);
+  });
+});
