@@ -236,7 +236,14 @@ function estimate(dir, work, { hostCpus, baselines = [] }) {
   try {
     const budgets = JSON.parse(r.stdout).budgets;
     if (!Array.isArray(budgets)) return { error: 'memlint --format json has no "budgets" (rebuild: npm run build)' };
-    return { deploys: budgets.map((b) => ({ ...b, summary: `${b.items.map((i) => (i.count === 1 ? `${i.label} ~${i.eachMb} MB` : `${i.count} ${i.label} x ~${i.eachMb} MB`)).join(' + ')} = ~${b.totalMb} MB${b.limitMb ? ` (limit ${b.limitMb} MB, ${b.limit})` : ''}` })) };
+    // The examples' tables compare the estimate with the measured idle memory: `totalMb` here is memlint's idle figure
+    // (its peak, which the verdict uses, is kept as peakMb).
+    return {
+      deploys: budgets.map((b) => {
+        const idle = b.items.filter((i) => i.phase !== 'peak');
+        return { ...b, totalMb: b.idleMb ?? b.totalMb, peakMb: b.peakMb ?? b.totalMb, items: idle, summary: `${idle.map((i) => (i.count === 1 ? `${i.label} ~${i.eachMb} MB` : `${i.count} ${i.label} x ~${i.eachMb} MB`)).join(' + ')} = ~${b.idleMb ?? b.totalMb} MB idle, ~${b.peakMb ?? b.totalMb} MB at peak${b.limitMb ? ` (limit ${b.limitMb} MB, ${b.limit})` : ''}` };
+      }),
+    };
   } catch (e) {
     return { error: `unreadable memlint report: ${e.message}` };
   }
