@@ -705,8 +705,8 @@ async function realAppsOnly() {
 function writeRealDocs(section) {
   const doc = path.join(ROOT, 'docs', 'PERFORMANCE.md');
   let text = fs.readFileSync(doc, 'utf8');
-  const re = /^### Real public apps: estimate vs measured, idle and peak\n[\s\S]*?(?=^## |^### (?!Real)|(?![\s\S]))/m;
-  text = re.test(text) ? text.replace(re, section.trimEnd() + '\n\n') : text.replace(/^## Per-worker figures of other frameworks/m, section.trimEnd() + '\n\n## Per-worker figures of other frameworks');
+  const re = /^## Memory budget on real public apps\n[\s\S]*?<!-- end of the section npm run validate-budget --write-docs writes -->\n/m;
+  text = re.test(text) ? text.replace(re, section.trimEnd() + '\n') : text.replace(/^## Per-worker figures by framework/m, section.trimEnd() + '\n\n## Per-worker figures by framework');
   fs.writeFileSync(doc, text.trimEnd() + '\n');
   log(`wrote ${path.relative(ROOT, doc)}`);
 }

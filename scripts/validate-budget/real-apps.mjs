@@ -242,7 +242,7 @@ export async function runRealApps({ root, work, mirrors, estimateOf, log, only }
   const loadEnd = run('uptime', []).stdout.trim();
   const ok = rows.length > 0 && rows.every((r) => !r.error && Math.abs(r.idleErr) <= IDLE_TARGET && Math.abs(r.peakErr) <= PEAK_TARGET);
   const md = [
-    '### Real public apps: estimate vs measured, idle and peak',
+    '## Memory budget on real public apps',
     '',
     `Measured by \`npm run validate-budget\` (scripts/validate-budget/real-apps.mjs) on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; ${versionsOf()} (Debian 12 packages). \`uptime\` at the start: \`${loadStart}\`; at the end: \`${loadEnd}\`.`,
     '',
@@ -262,6 +262,6 @@ export async function runRealApps({ root, work, mirrors, estimateOf, log, only }
   }
   md.push('', 'memlint\'s breakdown of each deploy:', '');
   for (const r of rows) if (r.est) md.push(`- ${r.app.key}: ${r.est.summary ?? r.est.items.map((i) => `${i.count} x ${i.eachMb} ${i.label}`).join(' + ')}`);
-  md.push('');
+  md.push('', '<!-- end of the section npm run validate-budget --write-docs writes -->', '');
   return { markdown: md.join('\n'), ok, rows };
 }
