@@ -43,6 +43,18 @@ export const REAL_APPS = [
     path: '/',
   },
   {
+    key: 'django-gthread-preload (WEB_CONCURRENCY=3)',
+    repo: 'heroku/python-getting-started',
+    commit: 'f7c8d9929a782e90bc0bb9320f2cb43a3d62958d',
+    deploy: 'app.json#web',
+    shape: 'the same with WEB_CONCURRENCY=3 (a config var on Heroku: no file says it; memlint\'s per-worker items at 3 workers)',
+    build: [[PYTHON, ['manage.py', 'collectstatic', '--no-input']]],
+    env: { DJANGO_SECRET_KEY: 'validate-budget', WEB_CONCURRENCY: '3' },
+    workers: 3,
+    start: (port) => [PYTHON, ['-m', 'gunicorn', '--config', 'gunicorn.conf.py', 'gettingstarted.wsgi', '--bind', `127.0.0.1:${port}`]],
+    path: '/',
+  },
+  {
     key: 'celery-worker',
     repo: 'render-examples/celery',
     commit: 'ec6cac1ecd99b5adcd95e1061eb40c07507e366e',
@@ -191,6 +203,17 @@ export async function measureRealApp(app, dir, { concurrency, env: extraEnv = {}
   }
 }
 
+/**
+ * memlint's estimate of a one-process deploy at `n` workers (a count set where memlint cannot read it, a platform
+ * config var): every per-worker item scaled, the rest as estimated, as memlint itself computes a count it reads.
+ */
+export function atWorkers(est, n) {
+  const from = est.processes[0].workers;
+  const items = est.items.map((i) => (i.perWorker ? { ...i, count: (i.count / from) * n, mb: (i.count / from) * n * i.eachMb } : i));
+  const sum = (phase) => Math.round(items.filter((i) => phase === undefined || i.phase === phase).reduce((s, i) => s + i.mb, 0) * 10) / 10;
+  return { ...est, items, idleMb: sum('idle'), peakMb: sum(), totalMb: sum(), processes: est.processes.map((p, k) => (k === 0 ? { ...p, workers: n } : p)), summary: `${est.summary} (per-worker items scaled from ${from} to ${n} workers)` };
+}
+
 /** Prepares an app's copy: unpack, build steps, npm install. */
 export function prepareRealApp(app, dir, mirrors, root) {
   if (app.local) fs.cpSync(path.join(root, app.local), dir, { recursive: true, filter: (src) => !/(__pycache__|model\.joblib)$/.test(src) });
@@ -227,8 +250,9 @@ export async function runRealApps({ root, work, mirrors, estimateOf, log, only }
     try {
       prepareRealApp(app, dir, mirrors, root);
       const budgets = estimateOf(dir);
-      const est = budgets.find((b) => b.id === app.deploy);
-      if (!est) throw new Error(`memlint estimates no deploy ${app.deploy} (it has ${budgets.map((b) => b.id).join(', ') || 'none'})`);
+      const found = budgets.find((b) => b.id === app.deploy);
+      if (!found) throw new Error(`memlint estimates no deploy ${app.deploy} (it has ${budgets.map((b) => b.id).join(', ') || 'none'})`);
+      const est = app.workers ? atWorkers(found, app.workers) : found;
       const concurrency = Math.max(1, est.processes.reduce((s, p) => s + p.workers * p.threads, 0));
       const m = await measureRealApp(app, dir, { concurrency: app.tasks ? est.processes[0].workers : concurrency, log });
       const row = { app, est, m, concurrency, idleErr: est.idleMb * MB / m.idle - 1, peakErr: est.peakMb * MB / m.peak - 1 };

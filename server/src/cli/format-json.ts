@@ -39,7 +39,7 @@ export function formatJson(report: WorkspaceReport, display: DisplayPath, toolVe
           limitMb: b.before.limit?.mb,
           limit: b.before.limit?.label,
           over: b.before.over,
-          items: b.before.items.map((i) => ({ label: i.label, count: i.count, eachMb: i.eachMb, mb: i.mb, phase: i.phase, role: i.role, source: i.source })),
+          items: b.before.items.map((i) => ({ label: i.label, count: i.count, eachMb: i.eachMb, mb: i.mb, phase: i.phase, role: i.role, perWorker: i.perWorker, source: i.source })),
           processes: b.before.processes.map((p) => ({ program: p.program, server: p.server, workers: p.workers.n, threads: p.threads.n, workerClass: p.workerClass, preload: p.preload, fork: p.fork })),
           summary: b.before.summary,
           notes: b.before.notes,
