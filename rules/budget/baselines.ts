@@ -248,18 +248,18 @@ export const LIBRARY_INCLUDES: Partial<Record<LibraryKey, LibraryKey[]>> = {
 /** Costs per unit. */
 export const UNIT_COSTS = {
   thread: {
-    mb: 0.5,
+    mb: 0.2,
     label: 'thread',
     source:
-      'estimate, charged at peak only: measured here a gthread worker with 4 idle threads adds 0.5 MB over a sync worker (Flask 15.8 vs 15.3 MB); ' +
-      'a busy thread touches more of its stack and a malloc arena (capped with MALLOC_ARENA_MAX)',
+      'measured here, charged at peak only: a gthread worker with 4 threads adds 0.5 MB over a sync worker (Flask 15.8 vs 15.3 MB), ' +
+      '0.12 MB a thread; a busy thread touches a little more of its stack and a malloc arena (capped with MALLOC_ARENA_MAX)',
   },
   request: {
-    mb: 1,
+    mb: 0.5,
     label: 'MB per request in flight',
     source:
-      'estimate: a light request\'s working set (parsed headers, the ORM rows of one page, the response body) while it runs; ' +
-      'the bursts of npm run validate-budget raise the real apps\' distinct memory by 0-2 MB per request in flight',
+      'measured by npm run validate-budget\'s bursts (docs/PERFORMANCE.md): 15 light requests at once raised a preloaded Django app\'s tree by 3.2 MB, ' +
+      '4 at once a Django ASGI app\'s by 1.8 MB: 0.2-0.5 MB each; the app\'s body limit or page size replaces it when larger',
   },
   'preload-private': {
     mb: 30,
@@ -276,9 +276,9 @@ export const UNIT_COSTS = {
       'the Python objects around them; torch.load and onnxruntime.InferenceSession hold at least the weights (the file size) too',
   },
   'db-connection': {
-    mb: 1,
+    mb: 0.5,
     label: 'DB connection',
-    source: 'estimate, charged at peak only: client side of one open connection (libpq/driver buffers, TLS state, the ORM\'s statement cache); idle connections of a light request hold little',
+    source: 'estimate, charged at peak only: client side of one open connection with small result sets (libpq/driver buffers, TLS state, the ORM\'s statement cache); Django opens them lazily, on a request\'s first query',
   },
   'cache-entry': {
     mb: 10,

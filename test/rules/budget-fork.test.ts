@@ -2,7 +2,7 @@
  * The fork model (rules/budget/fork-model.ts): what a parent holds once, what its children share with it and what
  * each child holds privately, and what only counts at peak. Figures computed by hand from rules/budget/baselines.ts:
  * Flask 15.3 MB per worker, gunicorn master 28.9, preload-private 30%, Celery main process 37.6, pool process 18.5,
- * 1 MB per request in flight.
+ * 0.5 MB per request in flight.
  */
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
@@ -26,10 +26,10 @@ describe('memory budget fork model', () => {
       [3, 4.6, 'flask', 'child', 'idle'],
       [1, 28.9, 'gunicorn-master', 'parent', 'idle'],
       [1, 10.7, 'flask', 'parent', 'idle'],
-      [3, 1, 'request', 'child', 'peak'],
+      [3, 0.5, 'request', 'child', 'peak'],
     ]);
     assert.equal(e.idleMb, 53.4); // 13.8 + 28.9 + 10.7
-    assert.equal(e.peakMb, 56.4); // + 3 requests in flight x 1
+    assert.equal(e.peakMb, 54.9); // + 3 requests in flight x 0.5
     assert.equal(e.totalMb, e.peakMb);
     assert.deepEqual(e.processes[0].fork, { model: 'preload', parentMb: 39.6, childMb: 4.6, children: 3, shared: 'the app and its libraries, imported before fork (copy-on-write)' });
     assert.ok(e.notes.some((n) => n.includes('gc.freeze()') && n.includes('docs.python.org/3/library/gc.html#gc.freeze')), e.notes.join('\n'));
@@ -37,14 +37,14 @@ describe('memory budget fork model', () => {
 
   it('a non-preloaded app is copied into every worker; the master holds none of it', () => {
     const e = only('fork-copied');
-    // 3 x 15.3 + master 28.9 = 74.8 idle; + 3 x 1 = 77.8 at peak
+    // 3 x 15.3 + master 28.9 = 74.8 idle; + 3 x 0.5 = 76.3 at peak
     assert.deepEqual(lines(e), [
       [3, 15.3, 'flask', 'child', 'idle'],
       [1, 28.9, 'gunicorn-master', 'parent', 'idle'],
-      [3, 1, 'request', 'child', 'peak'],
+      [3, 0.5, 'request', 'child', 'peak'],
     ]);
     assert.equal(e.idleMb, 74.8);
-    assert.equal(e.peakMb, 77.8);
+    assert.equal(e.peakMb, 76.3);
     assert.equal(e.processes[0].fork.model, 'fork');
     assert.ok(e.notes.some((n) => n.includes('--preload')), 'suggests --preload');
     assert.ok(only('fork-preload').idleMb < e.idleMb, 'preloading saves memory');
@@ -52,14 +52,14 @@ describe('memory budget fork model', () => {
 
   it('Celery prefork: the main process holds the imports, the pool processes are forked from it', () => {
     const e = only('fork-celery');
-    // main 37.6 + 4 pool processes x 18.5 = 111.6 idle; + 4 tasks in flight x 1 = 115.6 at peak
+    // main 37.6 + 4 pool processes x 18.5 = 111.6 idle; + 4 tasks in flight x 0.5 = 113.6 at peak
     assert.deepEqual(lines(e), [
       [4, 18.5, 'celery-child', 'child', 'idle'],
       [1, 37.6, 'celery', 'parent', 'idle'],
-      [4, 1, 'request', 'child', 'peak'],
+      [4, 0.5, 'request', 'child', 'peak'],
     ]);
     assert.equal(e.idleMb, 111.6);
-    assert.equal(e.peakMb, 115.6);
+    assert.equal(e.peakMb, 113.6);
     assert.deepEqual(e.processes[0].fork, { model: 'preload', parentMb: 37.6, childMb: 18.5, children: 4, shared: 'the app and its libraries, imported before fork (copy-on-write)' });
   });
 });
@@ -105,15 +105,15 @@ describe('memory budget: Node processes', () => {
     };
     const [e] = estimateDeploys({ files: () => Object.keys(files), readFile: (rel: string) => files[rel] }, { hostCpus: 2 });
     // 2 workers x (56 Express - 33.2 node binary shared) + the binary once 33.2 + the primary 8.4 = 87.2 idle;
-    // + 2 requests in flight = 89.2 at peak
+    // + 2 requests in flight x 0.5 = 88.2 at peak
     assert.deepEqual(e.items.map((i) => [i.count, i.eachMb, i.key]), [
       [2, 22.8, 'express'],
       [1, 33.2, 'node-shared'],
       [1, 8.4, 'node-primary'],
-      [2, 1, 'request'],
+      [2, 0.5, 'request'],
     ]);
     assert.equal(e.idleMb, 87.2);
-    assert.equal(e.peakMb, 89.2);
+    assert.equal(e.peakMb, 88.2);
     assert.equal(e.processes[0].workers.cpuDerived, true);
   });
 });
