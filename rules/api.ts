@@ -166,6 +166,8 @@ export interface ProjectInfo {
   readFile(relPath: string): string | undefined;
   /** Workspace-relative paths of all discovered files (may be empty in single-file mode). */
   files(): readonly string[];
+  /** Size in bytes of a regular file inside the workspace (model files the budget counts), or undefined. */
+  fileSize?(relPath: string): number | undefined;
 }
 
 export interface RuleContext {
