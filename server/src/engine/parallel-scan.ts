@@ -112,7 +112,8 @@ export async function scanParallel(workspace: Workspace, targets: readonly strin
   return results.filter((r) => r !== undefined);
 }
 
-function isScript(relPath: string): boolean {
+/** TS/JS: the files that load the TypeScript compiler. */
+export function isScript(relPath: string): boolean {
   const kind = classify(relPath)?.kind;
   return kind === 'typescript' || kind === 'javascript';
 }

@@ -7,7 +7,7 @@
 import * as os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { DiscoveredFile } from './discover';
-import { workerEntry, workerInitOf } from './parallel-scan';
+import { isScript, workerEntry, workerInitOf } from './parallel-scan';
 import type { FileResult } from './types';
 import type { Workspace } from './workspace';
 
@@ -21,6 +21,8 @@ export interface TimeLimitedScanOptions {
   fileTimeoutMs: number;
   workers?: number;
   onProgress?: (p: { done: number; total: number }) => void;
+  /** Run on the main thread once the workers are starting (it would otherwise wait idle for them). */
+  whileScanning?: () => void;
 }
 
 export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimitedScanOptions): Promise<FileResult[]> {
@@ -30,7 +32,23 @@ export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimit
   const { file: workerFile, execArgv } = workerEntry();
   const init = workerInitOf(workspace);
   const workerCount = Math.max(1, Math.min(options.workers ?? Math.min(os.availableParallelism(), 4), files.length));
-  let next = 0;
+  // Two queues, as in the parallel scan: the first lane takes Python and deploy files first, the others TS/JS
+  // first, so usually one worker loads the TypeScript compiler (~300 ms of CPU and 50-100 MB each) and one the
+  // Python rules' module facts; a lane whose queue is empty takes from the other one.
+  const queues: { script: number[]; other: number[] } = { script: [], other: [] };
+  files.forEach((f, i) => (isScript(f.relPath) ? queues.script : queues.other).push(i));
+  const cursor = { script: 0, other: 0 };
+  let taken = 0;
+  const nextFile = (prefer: 'script' | 'other'): number | undefined => {
+    for (const q of prefer === 'script' ? (['script', 'other'] as const) : (['other', 'script'] as const)) {
+      if (cursor[q] < queues[q].length) {
+        taken++;
+        return queues[q][cursor[q]++];
+      }
+    }
+    return undefined;
+  };
+  const remaining = () => taken < files.length;
   let done = 0;
   const record = (index: number, result: FileResult) => {
     results[index] = result;
@@ -42,8 +60,9 @@ export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimit
   };
 
   // One lane per worker: it takes the next file, and when its worker is lost it starts a new one.
-  const lane = () =>
+  const lane = (laneIndex: number) =>
     new Promise<void>((resolve, reject) => {
+      const prefer = laneIndex === 0 && workerCount > 1 ? 'other' : 'script';
       let worker: Worker | undefined;
       let current = -1;
       let timer: NodeJS.Timeout | undefined;
@@ -61,7 +80,7 @@ export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimit
               // Its parser failed: analyses in a fresh worker, not in a wasm module that may be damaged.
               worker = undefined;
               void w.terminate();
-              if (next >= files.length) resolve();
+              if (!remaining()) resolve();
               else start();
               return;
             }
@@ -72,13 +91,13 @@ export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimit
         w.on('exit', () => lost(w, 'the analysis stopped unexpectedly'));
       };
       const take = (w: Worker) => {
-        if (next >= files.length) {
+        const index = nextFile(prefer);
+        if (index === undefined) {
           worker = undefined;
           void w.terminate().then(() => resolve());
           return;
         }
-        current = next++;
-        const index = current;
+        current = index;
         timer = setTimeout(() => {
           lost(w, `it took longer than ${Math.round(fileTimeoutMs / 1000)} s (the per-file time limit)`);
         }, fileTimeoutMs);
@@ -98,12 +117,18 @@ export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimit
           reject(new Error(`analysis worker failed to start: ${why}`));
           return;
         }
-        if (next >= files.length) resolve();
+        if (!remaining()) resolve();
         else start();
       };
       start();
     });
 
-  await Promise.all(Array.from({ length: workerCount }, lane));
+  const lanes = Promise.all(Array.from({ length: workerCount }, (_, i) => lane(i)));
+  // The main thread is idle while its workers start and analyse: work it would do after the scan runs now.
+  try {
+    options.whileScanning?.();
+  } finally {
+    await lanes;
+  }
   return results;
 }
