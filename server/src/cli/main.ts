@@ -79,7 +79,7 @@ export async function run(argv: string[], cwd = process.cwd()): Promise<number> 
     const onProgress = (p: { done: number; total: number }) => progress.update(p.done, p.total);
     const fileTimeoutMs = fileTimeLimitMs();
     files = fileTimeoutMs > 0
-      ? await scanWithTimeLimit(workspace, { files: workspace.discover(targets), fileTimeoutMs, onProgress, whileScanning: options.diff ? undefined : () => warmBudgets(workspace) })
+      ? await scanWithTimeLimit(workspace, { files: () => workspace.discover(targets), fileTimeoutMs, onProgress, whileScanning: options.diff ? undefined : () => warmBudgets(workspace) })
       : await scanParallel(workspace, targets, { onProgress });
     progress.done();
   } catch (e) {

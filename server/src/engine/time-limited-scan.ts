@@ -17,7 +17,8 @@ export const DEFAULT_FILE_TIME_LIMIT_MS = 20_000;
 export const WORKER_HEAP_MB = 768;
 
 export interface TimeLimitedScanOptions {
-  files: readonly DiscoveredFile[];
+  /** The files, or the discovery that lists them (run once the workers are starting). */
+  files: readonly DiscoveredFile[] | (() => readonly DiscoveredFile[]);
   fileTimeoutMs: number;
   workers?: number;
   onProgress?: (p: { done: number; total: number }) => void;
@@ -26,25 +27,51 @@ export interface TimeLimitedScanOptions {
 }
 
 export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimitedScanOptions): Promise<FileResult[]> {
-  const { files, fileTimeoutMs } = options;
-  const results: FileResult[] = new Array(files.length);
-  if (files.length === 0) return results;
+  const { fileTimeoutMs } = options;
   const { file: workerFile, execArgv } = workerEntry();
+  const maxWorkers = options.workers ?? Math.min(os.availableParallelism(), 4);
+  const resourceLimits = { maxOldGenerationSizeMb: WORKER_HEAP_MB };
+  // With a discovery to run, the workers start first: loading the engine and the parsers (~150-250 ms of CPU
+  // each) overlaps the listing, and they get the project's files in a first message once it is done.
+  let prestarted: Worker[] = [];
+  let files: readonly DiscoveredFile[];
+  if (typeof options.files === 'function') {
+    const base = workerInitOf(workspace, false);
+    prestarted = Array.from({ length: maxWorkers }, () => new Worker(workerFile, { execArgv, workerData: base, resourceLimits }));
+    try {
+      files = options.files();
+    } catch (e) {
+      for (const w of prestarted) void w.terminate();
+      throw e;
+    }
+  } else files = options.files;
+  const results: FileResult[] = new Array(files.length);
   const init = workerInitOf(workspace);
-  const workerCount = Math.max(1, Math.min(options.workers ?? Math.min(os.availableParallelism(), 4), files.length));
-  // Two queues, as in the parallel scan: the first lane takes Python and deploy files first, the others TS/JS
-  // first, so usually one worker loads the TypeScript compiler (~300 ms of CPU and 50-100 MB each) and one the
-  // Python rules' module facts; a lane whose queue is empty takes from the other one.
+  const workerCount = Math.max(1, Math.min(maxWorkers, files.length));
+  for (const w of prestarted.splice(files.length === 0 ? 0 : workerCount)) void w.terminate();
+  for (const w of prestarted) w.postMessage({ projectFiles: init.projectFiles });
+  if (files.length === 0) return results;
+  // Two queues, as in the parallel scan: the first lane takes deploy/config files, then Python, from the front of
+  // its queue; the others TS/JS first, so usually one worker loads the TypeScript compiler (~300 ms of CPU and
+  // 50-100 MB each). A lane whose queue is empty takes from the back of the other one: Python files, not the
+  // deploy files whose project-wide search (~300 ms of CPU per thread) then runs in one worker only.
   const queues: { script: number[]; other: number[] } = { script: [], other: [] };
-  files.forEach((f, i) => (isScript(f.relPath) ? queues.script : queues.other).push(i));
-  const cursor = { script: 0, other: 0 };
+  const python: number[] = [];
+  files.forEach((f, i) => (isScript(f.relPath) ? queues.script : f.relPath.endsWith('.py') ? python : queues.other).push(i));
+  queues.other.push(...python);
+  const head = { script: 0, other: 0 };
+  const tail = { script: queues.script.length, other: queues.other.length };
   let taken = 0;
   const nextFile = (prefer: 'script' | 'other'): number | undefined => {
-    for (const q of prefer === 'script' ? (['script', 'other'] as const) : (['other', 'script'] as const)) {
-      if (cursor[q] < queues[q].length) {
-        taken++;
-        return queues[q][cursor[q]++];
-      }
+    const own = prefer;
+    const theirs = prefer === 'script' ? 'other' : 'script';
+    if (head[own] < tail[own]) {
+      taken++;
+      return queues[own][head[own]++];
+    }
+    if (head[theirs] < tail[theirs]) {
+      taken++;
+      return queues[theirs][--tail[theirs]];
     }
     return undefined;
   };
@@ -68,7 +95,7 @@ export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimit
       let timer: NodeJS.Timeout | undefined;
       let failures = 0;
       const start = () => {
-        const w = new Worker(workerFile, { execArgv, workerData: init, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
+        const w = prestarted.pop() ?? new Worker(workerFile, { execArgv, workerData: init, resourceLimits });
         worker = w;
         w.on('message', (msg: { ready: true } | { index: number; result: FileResult; replaceMe?: boolean }) => {
           if ('index' in msg) {
