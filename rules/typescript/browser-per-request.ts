@@ -22,7 +22,8 @@ export default defineRule({
     defaultSeverity: 'warning',
     fix: 'unsafe',
     messages: BROWSER_MESSAGES,
-    trigger: /puppeteer|playwright/,
+    // Every launcher ends in `launch`/`launchPersistentContext` (LAUNCHERS): a Playwright test config has none.
+    trigger: { test: (text) => /puppeteer|playwright/.test(text) && /launch/.test(text) },
     docs: {
       summary: 'A headless browser launched inside code that runs per request (TypeScript/JavaScript).',
       whatItDoes:

@@ -104,9 +104,10 @@ export default router;
     },
   },
   check(ctx) {
+    if (isBrowserCode(ctx)) return; // before the parse: a React/Angular front end's files are never parsed for this
     const sf = ctx.typescript();
     const containers = moduleContainers(sf);
-    if (containers.length === 0 || isBrowserCode(ctx)) return;
+    if (containers.length === 0) return;
     const touches = touchesByName(ctx, new Set(containers.map((c) => c.name)));
     for (const c of containers) {
       const { growth, bounded } = usage(ctx, c, touches.get(c.name));

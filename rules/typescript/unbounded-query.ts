@@ -97,8 +97,10 @@ export default router;
   check(ctx) {
     if (isOfflineFile(ctx.file.relPath)) return;
     const limit = ctx.options.suggestedLimit as number;
+    const calls = ormCalls(ctx); // before the parse: a file with no possible ORM read is not parsed
+    if (calls.length === 0) return;
     const fixable = !hasSyntaxErrors(ctx.typescript());
-    for (const q of ormCalls(ctx)) {
+    for (const q of calls) {
       if (!q.list) continue;
       const problem = unboundedQuery(ctx, q, limit);
       if (!problem || loadsListedKeys(q) || scopedToOneOwner(q) || groupedByOneColumn(q)) continue;
