@@ -26,6 +26,10 @@ export type FileKind =
   | 'json'
   | 'env'
   | 'requirements'
+  /** Shell scripts (`*.sh`, `bin/docker-entrypoint`): a deploy may start its processes through one. */
+  | 'shell'
+  /** INI files: uWSGI configs (`[uwsgi]`), supervisord configs (`[program:x]`). */
+  | 'ini'
   /** An .html/.txt file under a templates folder, parsed by analysis/django-templates/parse.ts. */
   | 'django-template';
 
@@ -44,6 +48,8 @@ export type FileRole =
   | 'streamlit-config'
   | 'pyproject'
   | 'pm2'
+  | 'uwsgi'
+  | 'supervisord'
   | 'tsx'
   | 'jsx';
 
@@ -99,6 +105,12 @@ export interface RuleMeta {
    */
   trigger?: TextTrigger;
   options?: Record<string, RuleOption>;
+  /**
+   * The kinds of finding the rule reports, as typescript-eslint's `meta.messages`: message id -> headline
+   * template, `{{name}}` filled from the report's `data`. Ids are stable: fixtures pin them
+   * (`# ruleid: n-plus-one:foreign-key`), JSON and SARIF carry them, the docs list them.
+   */
+  messages?: Record<string, string>;
   docs: RuleDocs;
 }
 
@@ -121,11 +133,15 @@ export interface FixSpec {
 export interface ReportSpec {
   start: number;
   end: number;
+  /** A key of the rule's `meta.messages`: the headline is its template filled from `data`. */
+  messageId?: string;
+  data?: Record<string, string | number>;
   /**
    * The headline, one line of at most ~100 characters (the Problems panel cuts longer ones): what the
    * code does and what it costs, then what to do. "Loads up to 10000 rows per request: use pages of 100".
+   * Rules with `meta.messages` give `messageId` (and `data`) instead.
    */
-  message: string;
+  message?: string;
   /**
    * The rest, shown in the hover, JSON and SARIF: why it costs memory, the figures and where they come
    * from, the alternatives. Plain sentences; `code` in backticks.
@@ -152,6 +168,8 @@ export interface ProjectInfo {
   readFile(relPath: string): string | undefined;
   /** Workspace-relative paths of all discovered files (may be empty in single-file mode). */
   files(): readonly string[];
+  /** Size in bytes of a regular file inside the workspace (model files the budget counts), or undefined. */
+  fileSize?(relPath: string): number | undefined;
 }
 
 export interface RuleContext {

@@ -19,6 +19,8 @@ const LANGUAGE_KINDS: Record<string, FileKind> = {
   dotenv: 'env',
   procfile: 'procfile',
   'pip-requirements': 'requirements',
+  shellscript: 'shell',
+  ini: 'ini',
   html: 'django-template',
   'django-html': 'django-template',
   'django-txt': 'django-template',
