@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { ProjectInfo } from '../../rules/api';
-import { estimateDeploys } from '../../rules/budget/estimate';
+import { estimateDeploys } from '../../analysis/deploy/estimate';
 import { marksIn } from '../../server/src/lsp/budget-view';
 import { budgetCodeLenses } from '../../server/src/lsp/code-lens';
 import { budgetHover } from '../../server/src/lsp/hover';
