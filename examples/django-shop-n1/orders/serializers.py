@@ -42,6 +42,20 @@ class OrderSummarySerializer(serializers.ModelSerializer):
         return obj.items.count()
 
 
+class OrderBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Order
+        fields = ["number", "status", "placed_at"]
+
+
+class CustomerOrdersSerializer(serializers.ModelSerializer):
+    orders = OrderBriefSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Customer
+        fields = ["id", "name", "email", "orders"]
+
+
 class CustomerStatsSerializer(serializers.ModelSerializer):
     order_count = serializers.IntegerField(read_only=True)
 

@@ -1,6 +1,10 @@
-from django.urls import path
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
 
 from . import views
+
+router = DefaultRouter()
+router.register("customers", views.CustomerViewSet)
 
 urlpatterns = [
     path("api/orders/", views.OrderListAPIView.as_view(), name="api-orders"),
@@ -11,4 +15,5 @@ urlpatterns = [
     path("orders/packing/", views.PackingBoardView.as_view(), name="packing-board"),
     path("customers/", views.customer_directory, name="customer-directory"),
     path("orders/shipped.csv", views.shipped_orders_csv, name="shipped-orders-csv"),
+    path("api/", include(router.urls)),
 ]

@@ -4,10 +4,10 @@ from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.generic import ListView
-from rest_framework import generics
+from rest_framework import generics, viewsets
 
 from .models import Customer, Order
-from .serializers import CustomerStatsSerializer, OrderSerializer, OrderSummarySerializer
+from .serializers import CustomerOrdersSerializer, CustomerStatsSerializer, OrderSerializer, OrderSummarySerializer
 
 
 class OrderListAPIView(generics.ListAPIView):
@@ -34,6 +34,13 @@ class OrderFeedAPIView(generics.ListAPIView):
 class CustomerStatsAPIView(generics.ListAPIView):
     queryset = Customer.objects.annotate(order_count=Count("orders"))
     serializer_class = CustomerStatsSerializer
+
+
+class CustomerViewSet(viewsets.ReadOnlyModelViewSet):
+    """Customers with their order history, for the CRM sync."""
+
+    queryset = Customer.objects.all()
+    serializer_class = CustomerOrdersSerializer
 
 
 class OrderPageView(ListView):

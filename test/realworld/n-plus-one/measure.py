@@ -106,14 +106,21 @@ def seed_django_orders(rows, indexes):
 
 
 def url_patterns(patterns, prefix=""):
+    """(url, callback) of every pattern without parameters: path() routes and plain regex routes (a router's)."""
     from django.urls import URLPattern, URLResolver
 
     for p in patterns:
-        route = prefix + str(p.pattern)
+        part = str(p.pattern)
+        if part.startswith("^") or part.endswith("$"):  # re_path / router regexes: keep only literal ones
+            part = part.lstrip("^").rstrip("$")
+            if any(c in part for c in "\\()[]?*+{}|"):
+                continue
+        if "<" in part:
+            continue
         if isinstance(p, URLResolver):
-            yield from url_patterns(p.url_patterns, route)
-        elif isinstance(p, URLPattern) and "<" not in route and "(" not in route:
-            yield "/" + route.lstrip("^").rstrip("$"), p.callback
+            yield from url_patterns(p.url_patterns, prefix + part)
+        elif isinstance(p, URLPattern):
+            yield "/" + prefix + part, p.callback
 
 
 def serializer_classes(serializer_class, seen):
@@ -153,13 +160,14 @@ def django_endpoints(app_dir, root):
     seed_django_orders(ROWS, range(WARM_ROWS, ROWS))
     results = []
     for url, callback in routes:
-        view = getattr(callback, "view_class", callback)
-        code = [source_range(view, root)]
+        view = getattr(callback, "view_class", None) or getattr(callback, "cls", None) or callback  # DRF viewsets: cls
+        code = [source_range(view, root)]  # a view of the framework itself (the router's API root) is outside root
         serializer_class = getattr(view, "serializer_class", None)
         if serializer_class is not None:
             found = []
             serializer_classes(serializer_class, found)
             code += [source_range(s, root) for s in found]
+        code = [c for c in code if not c["file"].startswith("../")]
 
         def call():
             with CaptureQueriesContext(connection) as ctx:
