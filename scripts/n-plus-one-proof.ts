@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { REPO, formatTable, growsWithRows, runProof } from '../test/realworld/n-plus-one/harness';
+import { REPO, formatTable, runProof, verdictOf } from '../test/realworld/n-plus-one/harness';
 
 const HEADING = '## N+1 queries: counted before and after the fixes';
 const TABLE_START = '<!-- n-plus-one-proof table -->';
@@ -21,9 +21,8 @@ async function main() {
   console.log(table);
   console.log(`\n${when} UTC, ${proof.seconds.toFixed(1)} s at load ${load}; ${versions}`);
   for (const e of proof.endpoints) {
-    const verdict = growsWithRows(e.before) === e.findings.length > 0 ? 'ok' : e.findings.length ? 'FALSE POSITIVE' : 'MISSED';
-    const fixed = !e.findings.length || (!growsWithRows(e.after) && e.after[200] <= 4);
-    console.log(`${verdict.padEnd(14)} ${fixed ? '' : 'NOT FIXED '}${e.name}${e.findings.map((f) => `\n    ${f.file}:${f.range.start.line} ${f.message} [${f.fixes.map((x) => x.safety).join(', ') || 'no fix'}]`).join('')}`);
+    const findings = e.findings.map((f) => `\n    ${f.file}:${f.range.start.line} ${f.message} [${f.fixes.map((x) => x.safety).join(', ') || 'no fix'}]`);
+    console.log(`${e.name}: ${verdictOf(e)}${e.error ? ` (${e.error.trim().split('\n').pop()})` : ''}${findings.join('')}`);
   }
   for (const u of proof.unmapped) console.log(`UNMAPPED ${u.finding.file}:${u.finding.range.start.line} ${u.finding.message} -> ${u.candidates.join(', ') || 'no endpoint'}`);
   for (const f of proof.remaining) console.log(`STILL REPORTED AFTER --fix ${f.file}:${f.range.start.line} ${f.message}`);

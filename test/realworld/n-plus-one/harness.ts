@@ -246,16 +246,25 @@ export async function runProof(): Promise<ProofResult> {
 
 const kb = (bytes: number) => `${Math.round(bytes / 1024).toLocaleString('en-US')} KB`;
 
+/** What the proof says of one endpoint, in words. */
+export function verdictOf(e: EndpointResult): string {
+  const nPlusOne = growsWithRows(e.before);
+  if (!e.findings.length) return nPlusOne ? 'missed' : 'not flagged, constant';
+  if (!nPlusOne) return 'false positive';
+  const fixed = !growsWithRows(e.after) && e.after[ROW_COUNTS[1]] <= MAX_QUERIES_AFTER_FIX;
+  return `flagged (${e.findings.length}), ${fixed ? 'fixed' : 'NOT fixed'}`;
+}
+
 /** The Markdown table of docs/PERFORMANCE.md: one row per endpoint. */
 export function formatTable(result: ProofResult): string {
   const [small, large] = ROW_COUNTS;
   const lines = [
-    `| endpoint | memlint n-plus-one findings | queries before (${small} / ${large} orders) | queries after \`memlint --fix\` | peak Python memory at ${large} orders, before -> after | same response |`,
+    `| endpoint | memlint n-plus-one | queries before (${small} / ${large} orders) | queries after \`memlint --fix\` | peak Python memory at ${large} orders, before -> after | same response |`,
     '|---|---|---|---|---|---|',
   ];
   for (const e of result.endpoints) {
     lines.push(
-      `| \`${e.name}\` | ${e.findings.length || '—'} | ${e.before[small]} / ${e.before[large]}${growsWithRows(e.before) ? ' (N+1)' : ''} | ` +
+      `| \`${e.name}\` | ${verdictOf(e)} | ${e.before[small]} / ${e.before[large]}${growsWithRows(e.before) ? ' (N+1)' : ''} | ` +
         `${e.after[small]} / ${e.after[large]}${growsWithRows(e.after) ? ' (N+1)' : ''} | ${kb(e.peakBefore)} -> ${kb(e.peakAfter)} | ${e.sameBody ? 'yes' : 'NO'} |`,
     );
   }
