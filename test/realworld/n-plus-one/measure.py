@@ -50,7 +50,7 @@ def measure(call):
 
 # Every endpoint is first called on a database with one order (WARM_ROWS), which fills the caches a first request
 # fills (URL resolution, template loading and compilation, SQL compilation) without running the per-row queries
-# twice; the other orders are added after that, and the second call is measured.
+# twice; the other orders are added after that, and a second call is measured.
 WARM_ROWS = 1
 
 
@@ -140,7 +140,6 @@ def django_endpoints(app_dir, root):
     sys.path.insert(0, app_dir)
     os.environ["DJANGO_SETTINGS_MODULE"] = "shopsite.settings"
     import django
-    from django.conf import settings
 
     django.setup()
     from django.core.management import call_command
