@@ -22,6 +22,7 @@ import {
   type OutsideReads,
   type QuerysetInfo,
 } from './django-querysets';
+import { checkDrfSerializers } from './drf-n-plus-one';
 import { StatementFindingsCache, topLevelStatements, type TopLevelStatement } from './statements';
 
 /** Methods of a related manager that run a query: `order.items.all()`, `order.items.count()`. */
@@ -179,6 +180,7 @@ def order_list(request):
     if (!mayContainQuerysets(ctx.file.text)) return;
     const tree = ctx.python();
     if (!isDjangoFile(tree, ctx.file.text)) return;
+    checkDrfSerializers(ctx, tree);
     const canFix = fixesAllowed(tree);
     const context = canFix ? 'fixable' : 'unfixable';
     for (const statement of topLevelStatements(tree)) {

@@ -1,0 +1,260 @@
+/**
+ * n-plus-one, DRF shape: a list view (ListAPIView, ModelViewSet, a ListModelMixin view, or `Serializer(qs,
+ * many=True)` in any view) whose serializer reads relations its queryset neither select_related nor
+ * prefetch_related. The serializer side comes from analysis/python/drf.ts (project-wide, cached per module
+ * version); this file finds the views of the analysed file, their querysets and serializers, and reports.
+ *
+ * Where the finding goes: on the serializer's field when the serializer is in the view's file, else on the view's
+ * queryset. Fixes edit one file (the engine's FixSpec has no file), and the fix always edits the queryset, so
+ * reporting in the view's file is what keeps the quick fix working when serializers live in serializers.py.
+ */
+import type { Node, Tree } from 'web-tree-sitter';
+import type { FixSpec, ReportSpec, RuleContext } from '../api';
+import { clip } from '../shared/format';
+import { drfProject, type DrfProject, type RelationNeed } from '../../analysis/python/drf';
+import { ancestor, captures, keywordArgument, positionalArguments } from './ast';
+import { addRelationEdits, assignmentsBefore, fixesAllowed, loadsRelation, querysetOf, unparenthesize, type QuerysetInfo } from './django-querysets';
+import { importedNames, moduleText } from './web-context';
+import { topLevelStatements } from './statements';
+
+/** Views whose GET on the collection serialises the whole queryset with many=True. */
+const LIST_VIEWS = new Set(['ListAPIView', 'ListCreateAPIView', 'ModelViewSet', 'ReadOnlyModelViewSet', 'ListModelMixin']);
+const MAY_BE_DRF = /rest_framework|Serializer/;
+
+interface ListQueryset {
+  /** The expression the fix edits and a cross-file finding points at. */
+  expr: Node;
+  info: QuerysetInfo;
+}
+
+interface ListView {
+  label: string;
+  serializerRef: Node;
+  querysets: ListQueryset[];
+  /** get_queryset() has several returns: fixes are offered one at a time (unsafe). */
+  branches: boolean;
+}
+
+/** Reports the DRF serializer N+1 findings of the analysed file. */
+export function checkDrfSerializers(ctx: RuleContext, tree: Tree): void {
+  const text = ctx.file.text;
+  if (!MAY_BE_DRF.test(text) || !/serializer_class|many\s*=\s*True/.test(text)) return;
+  const views = listViews(tree);
+  if (views.length === 0) return;
+  const drf = drfProject(ctx.project, { relPath: ctx.file.relPath, text, tree });
+  const canFix = fixesAllowed(tree);
+  const imports = importedNames(tree);
+  for (const view of views) {
+    const serializer = resolveSerializer(ctx, drf, view.serializerRef, imports);
+    if (!serializer || !drf.isSerializer(serializer)) continue;
+    const infos = view.querysets.map((q) => q.info);
+    if (infos.some((i) => i.values || i.unknownRelations)) continue;
+    const qsModel = infos[0].models.length === 1 && infos.every((i) => i.models.length === 1 && i.models[0] === infos[0].models[0]) ? infos[0].models[0] : undefined;
+    if (serializer.model && qsModel && serializer.model !== qsModel) continue;
+    const needs = missingNeeds(drf.relationNeeds(serializer, qsModel), infos);
+    for (const need of needs) ctx.report(finding(ctx, drf, view, need, canFix));
+  }
+}
+
+/** The needs no queryset of the view loads, one per path; a path loaded by a longer one of the same kind is left out. */
+function missingNeeds(needs: RelationNeed[], infos: QuerysetInfo[]): RelationNeed[] {
+  const byPath = new Map<string, RelationNeed>();
+  for (const n of needs) {
+    const existing = byPath.get(n.path);
+    if (!existing || (existing.kind !== 'load' && n.kind === 'load')) byPath.set(n.path, n);
+  }
+  const all = [...byPath.values()];
+  return all.filter((n) => {
+    if (n.kind === 'load' && all.some((o) => o !== n && o.kind === 'load' && o.method === n.method && o.path.startsWith(`${n.path}__`))) return false;
+    return !infos.some((i) => loadsRelation(i, n.path, n.method === 'select_related'));
+  });
+}
+
+function finding(ctx: RuleContext, drf: DrfProject, view: ListView, need: RelationNeed, canFix: boolean): ReportSpec {
+  const here = need.file === ctx.file.relPath;
+  const at = here ? need.span : { start: view.querysets[0].expr.startIndex, end: view.querysets[0].expr.endIndex };
+  const dotted = need.path.split('__').join('.');
+  const where = `${need.serializer} (${need.file}:${lineOf(drf.textOf(need.file) ?? (here ? ctx.file.text : ''), need.span.start)})`;
+  const owner = clip(view.label, 24);
+  let message: string;
+  let advice: string;
+  let fixes: FixSpec[] = [];
+  if (need.kind === 'load') {
+    message = headline((d, p) => `Each row of ${owner} queries ${d} separately: add ${need.method}("${p}")`, dotted, need.path);
+    advice = `Add .${need.method}("${need.path}") to the view's queryset.`;
+    const deferred = view.querysets.some((q) => q.info.methods.some((m) => m === 'only' || m === 'defer'));
+    if (canFix) {
+      const edits = view.querysets.flatMap((q) => (loadsRelation(q.info, need.path, need.method === 'select_related') ? [] : addRelationEdits(q.info, need.method, need.path) ?? [undefined]));
+      if (edits.length > 0 && edits.every((e) => e !== undefined)) {
+        fixes = [{ title: `Add .${need.method}("${need.path}") to ${view.label}'s queryset`, safety: view.branches || deferred ? 'unsafe' : 'safe', edits: edits as NonNullable<(typeof edits)[number]>[] }];
+      }
+    }
+  } else if (need.kind === 'count') {
+    message = headline((d) => `Each row of ${owner} runs ${d}.count() separately: annotate with Count()`, dotted, '');
+    advice = `Annotate the queryset with Count("${need.path}") and read the annotation in the serializer, or prefetch_related("${need.path}").`;
+  } else if (need.kind === 'exists') {
+    message = headline((d) => `Each row of ${owner} runs ${d}.exists() separately: annotate with Exists()`, dotted, '');
+    advice = `Annotate the queryset with Exists(...) or Count("${need.path}") and read the annotation in the serializer.`;
+  } else {
+    message = headline((d) => `Each row of ${owner} runs ${d}.${need.call}() separately: prefetch them once`, dotted, '');
+    advice = `Load the rows once with .prefetch_related(Prefetch("${need.path}", queryset=..., to_attr=...)) and read the attribute.`;
+  }
+  const detail =
+    `N+1 queries: ${where} reads ${need.how} for every row the view lists, and the queryset does not load it, so each ` +
+    `row costs one more query and keeps its related objects in memory until the response is built. Pagination bounds ` +
+    `the rows per page, not the per-row queries. ${advice}`;
+  return { start: at.start, end: at.end, message, detail, fixes };
+}
+
+/** The headline with the code clipped to fit the Problems panel's line. */
+function headline(form: (dotted: string, path: string) => string, dotted: string, path: string): string {
+  const max = 100;
+  if (form(dotted, path).length <= max) return form(dotted, path);
+  const room = max - form('', '').length;
+  const pathRoom = path ? Math.max(12, Math.ceil(room / 2)) : 0;
+  return form(clip(dotted, Math.max(8, room - Math.min(path.length, pathRoom))), clip(path, pathRoom));
+}
+
+function lineOf(text: string, offset: number): number {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+  return line;
+}
+
+/** The serializer class a view names: defined in this file, imported from a project module, or unique by name. */
+function resolveSerializer(ctx: RuleContext, drf: DrfProject, ref: Node, imports: ReturnType<typeof importedNames>) {
+  const name = ref.type === 'attribute' ? ref.childForFieldName('attribute')?.text : ref.type === 'identifier' ? ref.text : undefined;
+  if (!name) return undefined;
+  const preferred = [ctx.file.relPath];
+  const head = ref.type === 'attribute' ? ref.childForFieldName('object')?.text : ref.text;
+  const origin = head ? imports.get(head) : undefined;
+  if (origin) {
+    const module = ref.type === 'attribute' ? `${origin.module}${origin.module.endsWith('.') ? '' : '.'}${origin.name}` : origin.module;
+    const path = moduleText(ctx, module)?.path;
+    if (path) preferred.unshift(path);
+  }
+  return drf.serializer(name, preferred);
+}
+
+/** The list views of the file: class views by base, and `Serializer(qs, many=True)` calls in any function. */
+function listViews(tree: Tree): ListView[] {
+  const out: ListView[] = [];
+  const classes = new Map<string, Node>();
+  for (const s of topLevelStatements(tree)) {
+    const cls = s.type === 'decorated_definition' ? s.node.childForFieldName('definition') : s.node;
+    if (cls?.type === 'class_definition') classes.set(cls.childForFieldName('name')?.text ?? '', cls);
+  }
+  const classViews = new Set<number>();
+  for (const [name, cls] of classes) {
+    if (!isListView(cls, classes)) continue;
+    classViews.add(cls.id);
+    const view = classView(name, cls, classes);
+    if (view) out.push(view);
+  }
+  for (const { node: call } of captures(tree, '(call arguments: (argument_list (keyword_argument name: (identifier) @k value: (true)))) @call')) {
+    if (call.type !== 'call') continue;
+    if (keywordArgument(call, 'many')?.type !== 'true') continue;
+    const fn = call.childForFieldName('function');
+    if (!fn || !/Serializer$/.test(fn.type === 'attribute' ? fn.childForFieldName('attribute')?.text ?? '' : fn.text)) continue;
+    const cls = ancestor(call, 'class_definition');
+    if (cls && classViews.has(cls.id)) continue;
+    const arg = positionalArguments(call)[0];
+    const qs = arg && rowsArgument(arg, cls, classes);
+    if (!qs) continue;
+    const def = ancestor(call, 'function_definition');
+    const label = cls ? `${cls.childForFieldName('name')?.text}` : `${def?.childForFieldName('name')?.text ?? 'view'}()`;
+    out.push({ label, serializerRef: fn, querysets: [qs], branches: false });
+  }
+  return out;
+}
+
+function basesOf(cls: Node): string[] {
+  return (cls.childForFieldName('superclasses')?.namedChildren ?? []).map((b) => (b?.type === 'attribute' ? b.childForFieldName('attribute')?.text : b?.text) ?? '');
+}
+
+function isListView(cls: Node, classes: Map<string, Node>, seen = new Set<number>()): boolean {
+  seen.add(cls.id);
+  return basesOf(cls).some((b) => LIST_VIEWS.has(b) || (classes.has(b) && !seen.has(classes.get(b)!.id) && isListView(classes.get(b)!, classes, seen)));
+}
+
+/** A class attribute or method of the class or of its bases in this file (own first). */
+function member(cls: Node, classes: Map<string, Node>, name: string, seen = new Set<number>()): Node | undefined {
+  seen.add(cls.id);
+  for (const statement of cls.childForFieldName('body')?.namedChildren ?? []) {
+    const def = statement?.type === 'decorated_definition' ? statement.childForFieldName('definition') : statement;
+    if (def?.type === 'function_definition' && def.childForFieldName('name')?.text === name) return def;
+    const assignment = statement?.type === 'expression_statement' ? statement.namedChildren[0] : undefined;
+    if (assignment?.type === 'assignment' && assignment.childForFieldName('left')?.text === name) return assignment;
+  }
+  for (const b of basesOf(cls)) {
+    const base = classes.get(b);
+    if (base && !seen.has(base.id)) {
+      const found = member(base, classes, name, seen);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+function returnsOf(def: Node): Node[] {
+  const body = def.childForFieldName('body');
+  if (!body) return [];
+  return captures(def.tree, '(return_statement) @r', body)
+    .map((c) => c.node)
+    .filter((r) => ancestor(r, 'function_definition')?.id === def.id && r.namedChildren[0])
+    .map((r) => r.namedChildren[0]!);
+}
+
+function classView(name: string, cls: Node, classes: Map<string, Node>): ListView | undefined {
+  let serializerRef: Node | undefined;
+  const serializerMember = member(cls, classes, 'get_serializer_class') ?? member(cls, classes, 'serializer_class');
+  if (serializerMember?.type === 'assignment') serializerRef = serializerMember.childForFieldName('right') ?? undefined;
+  else if (serializerMember) {
+    const returns = returnsOf(serializerMember);
+    if (returns.length === 1) serializerRef = returns[0];
+  }
+  if (!serializerRef || (serializerRef.type !== 'identifier' && serializerRef.type !== 'attribute')) return undefined;
+  const querysetMember = member(cls, classes, 'get_queryset') ?? member(cls, classes, 'queryset');
+  if (!querysetMember) return undefined;
+  const exprs = querysetMember.type === 'assignment' ? [querysetMember.childForFieldName('right')!] : returnsOf(querysetMember);
+  if (exprs.length === 0) return undefined;
+  const querysets: ListQueryset[] = [];
+  for (const expr of exprs) {
+    const info = querysetOf(expr);
+    if (!info) return undefined;
+    querysets.push({ expr, info });
+  }
+  return { label: name, serializerRef, querysets, branches: exprs.length > 1 };
+}
+
+/** The queryset given to a serializer: through `page = self.paginate_queryset(qs)` and `self.filter_queryset(qs)`. */
+function rowsArgument(arg: Node, cls: Node | undefined, classes: Map<string, Node>, depth = 0): ListQueryset | undefined {
+  if (depth > 4) return undefined;
+  const node = unparenthesize(arg);
+  if (node.type === 'identifier') {
+    const value = assignmentsBefore(node).pop()?.childForFieldName('right');
+    if (value && isPassThrough(value)) return rowsArgument(positionalArguments(value)[0] ?? value, cls, classes, depth + 1);
+  }
+  if (isPassThrough(node)) {
+    const inner = positionalArguments(node)[0];
+    return inner ? rowsArgument(inner, cls, classes, depth + 1) : undefined;
+  }
+  // `self.get_queryset()` of a view that only sets `queryset = ...`.
+  if (cls && node.type === 'call' && node.childForFieldName('function')?.text === 'self.get_queryset' && !member(cls, classes, 'get_queryset')) {
+    const attr = member(cls, classes, 'queryset');
+    const expr = attr?.type === 'assignment' ? attr.childForFieldName('right') : undefined;
+    const info = expr ? querysetOf(expr) : undefined;
+    return expr && info ? { expr, info } : undefined;
+  }
+  const info = querysetOf(node);
+  if (!info || info.singleRow || info.sliced) return undefined;
+  // A variable: the finding points at the queryset it was assigned (`orders = Order.objects...`).
+  const assigned = node.type === 'identifier' ? assignmentsBefore(node).pop()?.childForFieldName('right') : undefined;
+  return { expr: assigned ?? node, info };
+}
+
+function isPassThrough(node: Node): boolean {
+  if (node.type !== 'call') return false;
+  const fn = node.childForFieldName('function')?.text;
+  return fn === 'self.paginate_queryset' || fn === 'self.filter_queryset' || fn === 'paginator.paginate_queryset';
+}
