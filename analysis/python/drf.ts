@@ -270,7 +270,9 @@ export class DrfProject {
         if (nestedEff) this.walk(nestedEff, target, [...prefix, ...steps], allSingle, out, new Set([...chain, nested.name]), nesting + 1);
         continue;
       }
-      const related = RELATED_FIELDS[field.callee];
+      // A project's own related field (`TagRelatedField(many=True)`): what it reads of one row is unknown, but with
+      // many=True DRF iterates the manager's `.all()` for each row.
+      const related = RELATED_FIELDS[field.callee] ?? (/RelatedField$/.test(field.callee) && field.many ? 'pk' : undefined);
       if (related) {
         if (steps.length === 0) continue;
         const f = this.follow(model, steps);

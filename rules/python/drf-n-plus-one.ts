@@ -75,12 +75,17 @@ function finding(ctx: RuleContext, drf: DrfProject, view: ListView, need: Relati
   const at = here ? need.span : { start: view.querysets[0].expr.startIndex, end: view.querysets[0].expr.endIndex };
   const dotted = need.path.split('__').join('.');
   const where = `${need.serializer} (${need.file}:${lineOf(drf.textOf(need.file) ?? (here ? ctx.file.text : ''), need.span.start)})`;
-  const owner = clip(view.label, 24);
+  const owner = clip(view.label, 32);
   let message: string;
   let advice: string;
   let fixes: FixSpec[] = [];
   if (need.kind === 'load') {
-    message = headline((d, p) => `Each row of ${owner} queries ${d} separately: add ${need.method}("${p}")`, dotted, need.path);
+    message = headline(
+      (d, p) => `Each row of ${owner} queries ${d} separately: add ${need.method}("${p}")`,
+      dotted,
+      need.path,
+      (p) => `N+1 in ${owner}'s rows: add ${need.method}("${p}")`,
+    );
     advice = `Add .${need.method}("${need.path}") to the view's queryset.`;
     const deferred = view.querysets.some((q) => q.info.methods.some((m) => m === 'only' || m === 'defer'));
     if (canFix) {
@@ -106,10 +111,11 @@ function finding(ctx: RuleContext, drf: DrfProject, view: ListView, need: Relati
   return { start: at.start, end: at.end, message, detail, fixes };
 }
 
-/** The headline with the code clipped to fit the Problems panel's line. */
-function headline(form: (dotted: string, path: string) => string, dotted: string, path: string): string {
+/** The headline, or a shorter form with the names clipped, to fit the Problems panel's line. */
+function headline(form: (dotted: string, path: string) => string, dotted: string, path: string, short?: (path: string) => string): string {
   const max = 100;
   if (form(dotted, path).length <= max) return form(dotted, path);
+  if (short && short(path).length <= max) return short(path);
   const room = max - form('', '').length;
   const pathRoom = path ? Math.max(12, Math.ceil(room / 2)) : 0;
   return form(clip(dotted, Math.max(8, room - Math.min(path.length, pathRoom))), clip(path, pathRoom));
@@ -214,17 +220,38 @@ function classView(name: string, cls: Node, classes: Map<string, Node>): ListVie
     if (returns.length === 1) serializerRef = returns[0];
   }
   if (!serializerRef || (serializerRef.type !== 'identifier' && serializerRef.type !== 'attribute')) return undefined;
-  const querysetMember = member(cls, classes, 'get_queryset') ?? member(cls, classes, 'queryset');
-  if (!querysetMember) return undefined;
-  const exprs = querysetMember.type === 'assignment' ? [querysetMember.childForFieldName('right')!] : returnsOf(querysetMember);
-  if (exprs.length === 0) return undefined;
-  const querysets: ListQueryset[] = [];
-  for (const expr of exprs) {
-    const info = querysetOf(expr);
-    if (!info) return undefined;
-    querysets.push({ expr, info });
+  const getQueryset = member(cls, classes, 'get_queryset');
+  const attribute = member(cls, classes, 'queryset');
+  const attributeValue = attribute?.type === 'assignment' ? attribute.childForFieldName('right') ?? undefined : undefined;
+  if (getQueryset?.type === 'function_definition') {
+    const exprs = returnsOf(getQueryset);
+    if (exprs.length === 0) return undefined;
+    const querysets: ListQueryset[] = [];
+    for (const expr of exprs) {
+      const info = querysetOf(expr);
+      if (!info) return refinesAttribute(getQueryset) && attributeValue ? attributeView(name, serializerRef, attributeValue) : undefined;
+      querysets.push({ expr, info });
+    }
+    return { label: name, serializerRef, querysets, branches: exprs.length > 1 };
   }
-  return { label: name, serializerRef, querysets, branches: exprs.length > 1 };
+  return attributeValue ? attributeView(name, serializerRef, attributeValue) : undefined;
+}
+
+function attributeView(label: string, serializerRef: Node, expr: Node): ListView | undefined {
+  const info = querysetOf(expr);
+  return info ? { label, serializerRef, querysets: [{ expr, info }], branches: false } : undefined;
+}
+
+/**
+ * `get_queryset()` that only filters the class's `queryset` (`qs = self.queryset` / `super().get_queryset()`, then
+ * `.filter(...)`): the rows and what they load are the attribute's, and the fix goes on the attribute. Anything
+ * that may load relations or change the rows' shape there (another manager, select/prefetch, values, only) is
+ * not followed.
+ */
+function refinesAttribute(def: Node): boolean {
+  const body = def.childForFieldName('body')?.text ?? '';
+  if (!/\bself\.queryset\b|\bsuper\(\s*(\w+\s*,\s*self\s*)?\)\.get_queryset\(\s*\)/.test(body)) return false;
+  return !/\.objects\b|_default_manager|select_related|prefetch_related|Prefetch\(|\.values(_list)?\(|\.only\(|\.defer\(|\.annotate\(|\.none\(|\[\s*:/.test(body);
 }
 
 /** The queryset given to a serializer: through `page = self.paginate_queryset(qs)` and `self.filter_queryset(qs)`. */
