@@ -24,6 +24,8 @@ export interface ModelClass {
   relations: Map<string, { kind: 'fk' | 'o2o' | 'm2m' | 'generic'; target?: string; relatedName?: string }>;
   /** Names of the other fields (plain columns, properties are not listed). */
   plain: Set<string>;
+  /** Managers declared in the body: attribute -> the manager or queryset class it is built from. */
+  managers: Map<string, string>;
 }
 
 const FIELD_KIND: Record<string, 'fk' | 'o2o' | 'm2m' | 'generic'> = {
@@ -79,6 +81,7 @@ function modelClassOf(cls: Node): ModelClass | undefined {
   if (bases.some((b) => /Serializer$|Form$|FilterSet$|Schema$|Admin$|View$|ViewSet$/.test(b))) return undefined;
   const relations: ModelClass['relations'] = new Map();
   const plain = new Set<string>();
+  const managers = new Map<string, string>();
   let fieldLike = false;
   for (const statement of body.namedChildren) {
     const assignment = statement?.type === 'expression_statement' ? statement.namedChildren[0] : undefined;
@@ -86,6 +89,11 @@ function modelClassOf(cls: Node): ModelClass | undefined {
     const left = assignment.childForFieldName('left');
     const right = assignment.childForFieldName('right');
     if (left?.type !== 'identifier' || right?.type !== 'call') continue;
+    const manager = managerClass(right);
+    if (manager) {
+      managers.set(left.text, manager);
+      continue;
+    }
     const fn = right.childForFieldName('function');
     const callee = lastName(fn);
     // `models.ForeignKey(...)` or a bare imported name; `serializers.CharField()` belongs to a serializer.
@@ -102,7 +110,20 @@ function modelClassOf(cls: Node): ModelClass | undefined {
     }
   }
   const modelBase = bases.some((b) => b === 'Model' || /Model$|Mixin$|Base$/.test(b));
-  return fieldLike || modelBase ? { name, bases, relations, plain } : undefined;
+  return fieldLike || modelBase ? { name, bases, relations, plain, managers } : undefined;
+}
+
+/** `OrderManager()`, `OrderQuerySet.as_manager()`, `Manager.from_queryset(OrderQuerySet)()`: the class that shapes the rows. */
+function managerClass(call: Node): string | undefined {
+  const fn = call.childForFieldName('function');
+  if (!fn) return undefined;
+  if (fn.type === 'identifier' && /Manager$/.test(fn.text)) return fn.text;
+  if (fn.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'as_manager') return lastName(fn.childForFieldName('object'));
+  if (fn.type === 'call' && /\.from_queryset$/.test(fn.childForFieldName('function')?.text ?? '')) return lastName(positionalArguments(fn)[0]);
+  if (fn.type === 'attribute' && /Manager$/.test(fn.childForFieldName('attribute')?.text ?? '') && fn.childForFieldName('object')?.text !== 'models') {
+    return fn.childForFieldName('attribute')?.text;
+  }
+  return undefined;
 }
 
 /** The models of a project, with reverse relations and fields inherited from project base classes. */
@@ -157,6 +178,24 @@ export class ModelIndex {
     }
     this.resolved.set(name, out ?? null);
     return out;
+  }
+
+  /**
+   * The class behind `Model.<attr>` when the model declares a custom manager there (or inherits one), `null` when
+   * it is Django's plain manager, undefined when the model or the attribute is unknown.
+   */
+  managerOf(model: string, attr: string, seen = new Set<string>()): string | null | undefined {
+    const classes = this.byName.get(model);
+    if (classes?.length !== 1) return undefined;
+    seen.add(model);
+    const own = classes[0].managers.get(attr);
+    if (own) return own;
+    for (const base of classes[0].bases) {
+      if (seen.has(base)) continue;
+      const inherited = this.managerOf(base, attr, seen);
+      if (inherited !== undefined) return inherited;
+    }
+    return attr === 'objects' ? null : undefined;
   }
 
   /** The forward relations of a class and of its project base classes (abstract models, mixins). */

@@ -54,22 +54,31 @@ export interface RelationNeed {
 
 interface FileFacts {
   text: string;
+  loading: string[];
   models: ModelClass[];
   modelsKey: string;
   serializers: SerializerClass[];
 }
 
 /** Files worth parsing: they may declare serializers or model fields. */
-const RELEVANT = /Serializer|ForeignKey|ManyToManyField|OneToOneField|TaggableManager/;
+const RELEVANT = /Serializer|ForeignKey|ManyToManyField|OneToOneField|TaggableManager|Manager|QuerySet/;
 
 /** Per class statement text: its facts with offsets relative to the statement (reused across keystrokes). */
 const statementFacts = new BoundedCache<{ models: ModelClass[]; serializers: SerializerClass[] }>(4000);
 
 let parser: Parser | undefined;
 
-function factsOfTree(tree: Tree, file: string): { models: ModelClass[]; serializers: SerializerClass[] } {
+interface TreeFacts {
+  models: ModelClass[];
+  serializers: SerializerClass[];
+  /** Classes whose body calls select_related/prefetch_related (managers and querysets that load relations). */
+  loading: string[];
+}
+
+function factsOfTree(tree: Tree, file: string): TreeFacts {
   const models: ModelClass[] = [];
   const serializers: SerializerClass[] = [];
+  const loading: string[] = [];
   for (const statement of topLevelStatements(tree)) {
     if (statement.type !== 'class_definition' && statement.type !== 'decorated_definition') continue;
     const key = `${file}\u0000${statement.text}`;
@@ -80,8 +89,12 @@ function factsOfTree(tree: Tree, file: string): { models: ModelClass[]; serializ
     }
     models.push(...facts.models);
     serializers.push(...facts.serializers.map((s) => shifted(s, statement.start)));
+    if (/\b(select_related|prefetch_related)\b/.test(statement.text)) {
+      const name = /^\s*(?:@[^\n]*\n\s*)*class\s+(\w+)/.exec(statement.text)?.[1];
+      if (name) loading.push(name);
+    }
   }
-  return { models, serializers };
+  return { models, serializers, loading };
 }
 
 /** One class statement's facts, offsets relative to its start. */
@@ -110,6 +123,7 @@ export class DrfProject {
   private modelIndex?: ModelIndex;
   private modelsVersion = '';
   private serializersByName = new Map<string, SerializerClass[]>();
+  private loadingClasses = new Set<string>();
 
   /** Brings every relevant file's facts to its current text; the edited file comes from its tree. */
   update(project: ProjectInfo, current: { relPath: string; text: string; tree: Tree }): void {
@@ -128,11 +142,11 @@ export class DrfProject {
         serializersChanged = modelsChanged = true;
         continue;
       }
-      const facts = !RELEVANT.test(text) ? { models: [], serializers: [] } : rel === current.relPath ? factsOfTree(current.tree, rel) : parseFacts(current.tree, text, rel);
-      const modelsKey = JSON.stringify(facts.models, (_k, v) => (v instanceof Map ? [...v] : v instanceof Set ? [...v] : v));
+      const facts: TreeFacts = !RELEVANT.test(text) ? { models: [], serializers: [], loading: [] } : rel === current.relPath ? factsOfTree(current.tree, rel) : parseFacts(current.tree, text, rel);
+      const modelsKey = JSON.stringify([facts.models, facts.loading], (_k, v) => (v instanceof Map ? [...v] : v instanceof Set ? [...v] : v));
       if (!cached || cached.modelsKey !== modelsKey) modelsChanged = true;
       if (!cached || cached.serializers.length + facts.serializers.length > 0) serializersChanged = true;
-      this.files.set(rel, { text, models: facts.models, modelsKey, serializers: facts.serializers });
+      this.files.set(rel, { text, models: facts.models, modelsKey, serializers: facts.serializers, loading: facts.loading });
     }
     for (const rel of [...this.files.keys()]) {
       if (!seen.has(rel)) {
@@ -145,6 +159,7 @@ export class DrfProject {
       if (version !== this.modelsVersion || !this.modelIndex) {
         this.modelsVersion = version;
         this.modelIndex = new ModelIndex([...this.files.values()].flatMap((f) => f.models));
+        this.loadingClasses = new Set([...this.files.values()].flatMap((f) => f.loading));
       }
     }
     if (serializersChanged) {
@@ -155,6 +170,18 @@ export class DrfProject {
 
   get models(): ModelIndex {
     return this.modelIndex ?? new ModelIndex([]);
+  }
+
+  /**
+   * True when `Model.<manager>` gives plain rows: Django's default manager, or a project manager/queryset class
+   * that does not select or prefetch anything. False for a manager that may load relations, or one not found.
+   */
+  plainManager(model: string, manager: string): boolean {
+    const cls = this.models.managerOf(model, manager);
+    if (cls === null) return true;
+    // A model from outside the project (or with two classes of its name): Django's `objects` is the usual case.
+    if (cls === undefined) return manager === 'objects' && !this.models.has(model);
+    return !this.loadingClasses.has(cls) && cls !== 'InheritanceManager' && cls !== 'PolymorphicManager';
   }
 
   /** The text a file's facts came from (for line numbers in messages). */
@@ -418,14 +445,14 @@ function isNeverRelation(name: string): boolean {
 }
 
 /** Parses another module with the edited file's language, keeps its facts, frees the tree. */
-function parseFacts(like: Tree, text: string, file: string): { models: ModelClass[]; serializers: SerializerClass[] } {
+function parseFacts(like: Tree, text: string, file: string): TreeFacts {
   try {
     if (!parser) {
       parser = new Parser();
       parser.setLanguage(like.language);
     }
     const tree = parser.parse(text);
-    if (!tree) return { models: [], serializers: [] };
+    if (!tree) return { models: [], serializers: [], loading: [] };
     try {
       return factsOfTree(tree, file);
     } finally {
@@ -434,7 +461,7 @@ function parseFacts(like: Tree, text: string, file: string): { models: ModelClas
   } catch {
     // A parser that failed may be broken: the next file gets a new one.
     parser = undefined;
-    return { models: [], serializers: [] };
+    return { models: [], serializers: [], loading: [] };
   }
 }
 

@@ -48,12 +48,31 @@ export function checkDrfSerializers(ctx: RuleContext, tree: Tree): void {
     const serializer = resolveSerializer(ctx, drf, view.serializerRef, imports);
     if (!serializer || !drf.isSerializer(serializer)) continue;
     const infos = view.querysets.map((q) => q.info);
-    if (infos.some((i) => i.values || i.unknownRelations)) continue;
-    const qsModel = infos[0].models.length === 1 && infos.every((i) => i.models.length === 1 && i.models[0] === infos[0].models[0]) ? infos[0].models[0] : undefined;
+    if (infos.some((i) => i.values || i.unknownRelations || !plainRoots(drf, i))) continue;
+    const models = new Set(infos.flatMap((i) => [...i.models, ...i.roots.filter(isModelManager).map((r) => r.owner!.text)]));
+    const qsModel = models.size === 1 ? [...models][0] : undefined;
     if (serializer.model && qsModel && serializer.model !== qsModel) continue;
     const needs = missingNeeds(drf.relationNeeds(serializer, qsModel), infos);
     for (const need of needs) ctx.report(finding(ctx, drf, view, need, canFix));
   }
+}
+
+/** `Order.with_translations.all()`: a custom manager of a model class (the queryset module sees a related manager). */
+function isModelManager(root: QuerysetInfo['roots'][number]): boolean {
+  return root.kind === 'related' && root.owner?.type === 'identifier' && /^[A-Z]/.test(root.owner.text);
+}
+
+/** Every manager the queryset starts at gives plain rows (a custom manager may already select or prefetch). */
+function plainRoots(drf: DrfProject, info: QuerysetInfo): boolean {
+  return info.roots.every((root) => {
+    if (root.kind === 'manager' && root.node.type === 'attribute') {
+      const owner = root.node.childForFieldName('object');
+      const model = owner?.type === 'attribute' ? owner.childForFieldName('attribute')?.text : owner?.text;
+      return !!model && drf.plainManager(model, root.node.childForFieldName('attribute')?.text ?? '');
+    }
+    if (isModelManager(root)) return drf.plainManager(root.owner!.text, root.relation ?? '');
+    return true;
+  });
 }
 
 /** The needs no queryset of the view loads, one per path; a path loaded by a longer one of the same kind is left out. */
