@@ -52,9 +52,25 @@ export function checkDrfSerializers(ctx: RuleContext, tree: Tree): void {
     const models = new Set(infos.flatMap((i) => [...i.models, ...i.roots.filter(isModelManager).map((r) => r.owner!.text)]));
     const qsModel = models.size === 1 ? [...models][0] : undefined;
     if (serializer.model && qsModel && serializer.model !== qsModel) continue;
-    const needs = missingNeeds(drf.relationNeeds(serializer, qsModel), infos);
+    const shared = sharedRelations(view);
+    const needs = missingNeeds(drf.relationNeeds(serializer, qsModel), infos).filter((n) => !shared.has(n.path.split('__')[0]));
     for (const need of needs) ctx.report(finding(ctx, drf, view, need, canFix));
   }
+}
+
+/**
+ * Relations the rows are filtered to one value of (`filter(user=request.user)`, `owner_id=...`): every row reads
+ * the same related row, a handful of identical cheap queries rather than a growing N+1, so they are not reported.
+ */
+function sharedRelations(view: ListView): Set<string> {
+  const out = new Set<string>();
+  for (const q of view.querysets) {
+    const text = (ancestor(q.expr, 'function_definition') ?? q.expr).text;
+    for (const call of text.matchAll(/\.(?:filter|get_queryset\(\)\.filter)\(([^()]*(?:\([^()]*\)[^()]*)*)\)/g)) {
+      for (const kw of call[1].matchAll(/(?:^|[,(\s])(\w+?)(?:_id)?\s*=(?!=)/g)) out.add(kw[1]);
+    }
+  }
+  return out;
 }
 
 /** `Order.with_translations.all()`: a custom manager of a model class (the queryset module sees a related manager). */
@@ -187,7 +203,8 @@ function listViews(tree: Tree): ListView[] {
     const qs = arg && rowsArgument(arg, cls, classes);
     if (!qs) continue;
     const def = ancestor(call, 'function_definition');
-    const label = cls ? `${cls.childForFieldName('name')?.text}` : `${def?.childForFieldName('name')?.text ?? 'view'}()`;
+    const fnName = `${def?.childForFieldName('name')?.text ?? 'view'}()`;
+    const label = cls ? `${cls.childForFieldName('name')?.text}.${fnName}` : fnName;
     out.push({ label, serializerRef: fn, querysets: [qs], branches: false });
   }
   return out;
