@@ -44,6 +44,7 @@ const AUTH_USER = 'User';
 
 function lastName(node: Node | null | undefined): string | undefined {
   if (!node) return undefined;
+  if (node.type === 'subscript') return lastName(node.childForFieldName('value'));
   if (node.type === 'identifier') return node.text;
   if (node.type === 'attribute') return node.childForFieldName('attribute')?.text;
   return undefined;

@@ -55,6 +55,7 @@ export interface SerializerClass {
 
 function lastName(node: Node | null | undefined): string | undefined {
   if (!node) return undefined;
+  if (node.type === 'subscript') return lastName(node.childForFieldName('value'));
   if (node.type === 'identifier') return node.text;
   if (node.type === 'attribute') return node.childForFieldName('attribute')?.text;
   return undefined;

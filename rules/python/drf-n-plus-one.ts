@@ -33,6 +33,8 @@ interface ListView {
   querysets: ListQueryset[];
   /** get_queryset() has several returns: fixes are offered one at a time (unsafe). */
   branches: boolean;
+  /** The get_queryset() that filters the class's `queryset` attribute. */
+  refinedBy?: Node;
 }
 
 /** Reports the DRF serializer N+1 findings of the analysed file. */
@@ -64,8 +66,9 @@ export function checkDrfSerializers(ctx: RuleContext, tree: Tree): void {
  */
 function sharedRelations(view: ListView): Set<string> {
   const out = new Set<string>();
-  for (const q of view.querysets) {
-    const text = (ancestor(q.expr, 'function_definition') ?? q.expr).text;
+  const texts = view.querysets.map((q) => (ancestor(q.expr, 'function_definition') ?? q.expr).text);
+  if (view.refinedBy) texts.push(view.refinedBy.text);
+  for (const text of texts) {
     for (const call of text.matchAll(/\.(?:filter|get_queryset\(\)\.filter)\(([^()]*(?:\([^()]*\)[^()]*)*)\)/g)) {
       for (const kw of call[1].matchAll(/(?:^|[,(\s])(\w+?)(?:_id)?\s*=(?!=)/g)) out.add(kw[1]);
     }
@@ -210,8 +213,12 @@ function listViews(tree: Tree): ListView[] {
   return out;
 }
 
+/** Base class names, last dotted part, without type parameters (`viewsets.ModelViewSet[Tag]` -> ModelViewSet). */
 function basesOf(cls: Node): string[] {
-  return (cls.childForFieldName('superclasses')?.namedChildren ?? []).map((b) => (b?.type === 'attribute' ? b.childForFieldName('attribute')?.text : b?.text) ?? '');
+  return (cls.childForFieldName('superclasses')?.namedChildren ?? []).map((b) => {
+    const base = b?.type === 'subscript' ? b.childForFieldName('value') : b;
+    return (base?.type === 'attribute' ? base.childForFieldName('attribute')?.text : base?.text) ?? '';
+  });
 }
 
 function isListView(cls: Node, classes: Map<string, Node>, seen = new Set<number>()): boolean {
@@ -265,7 +272,7 @@ function classView(name: string, cls: Node, classes: Map<string, Node>): ListVie
     const querysets: ListQueryset[] = [];
     for (const expr of exprs) {
       const info = querysetOf(expr);
-      if (!info) return refinesAttribute(getQueryset) && attributeValue ? attributeView(name, serializerRef, attributeValue) : undefined;
+      if (!info) return refinesAttribute(getQueryset) && attributeValue ? attributeView(name, serializerRef, attributeValue, getQueryset) : undefined;
       querysets.push({ expr, info });
     }
     return { label: name, serializerRef, querysets, branches: exprs.length > 1 };
@@ -273,9 +280,9 @@ function classView(name: string, cls: Node, classes: Map<string, Node>): ListVie
   return attributeValue ? attributeView(name, serializerRef, attributeValue) : undefined;
 }
 
-function attributeView(label: string, serializerRef: Node, expr: Node): ListView | undefined {
+function attributeView(label: string, serializerRef: Node, expr: Node, refinedBy?: Node): ListView | undefined {
   const info = querysetOf(expr);
-  return info ? { label, serializerRef, querysets: [{ expr, info }], branches: false } : undefined;
+  return info ? { label, serializerRef, querysets: [{ expr, info }], branches: false, refinedBy } : undefined;
 }
 
 /**
