@@ -17,6 +17,36 @@ import { addRelationEdits, assignmentsBefore, fixesAllowed, loadsRelation, query
 import { importedNames, moduleText } from './web-context';
 import { topLevelStatements } from './statements';
 
+/** The DRF parts of the rule's documentation (kept here, beside the code they describe). */
+export const DRF_WHAT =
+  'DRF: for each list view (ListAPIView, ListCreateAPIView, ModelViewSet, ReadOnlyModelViewSet, a ListModelMixin ' +
+  'view, or `Serializer(qs, many=True)` in any view or method) it follows `queryset =` / `get_queryset()` and ' +
+  '`serializer_class` / `get_serializer_class()` (also into other project modules) and reports each relation the ' +
+  'serializer reads per row that the queryset does not load: nested serializers (recursively: `customer__company`, ' +
+  '`items__product`), `source="customer.name"`, SerializerMethodField methods reading `obj.customer.name` or ' +
+  '`obj.items.all()`/`.count()`/`.exists()`/`.filter()`, String/Slug related fields and any related field with ' +
+  '`many=True`, many-to-many and reverse relations named in `Meta.fields`, and every relation at `depth = N`.';
+
+export const DRF_FIX =
+  'DRF: the fix adds `select_related` (a chain of foreign keys / one-to-ones) or `prefetch_related` (past a reverse ' +
+  "or many-to-many relation) with the exact lookup path to the view's `queryset =`, to what `get_queryset()` " +
+  'returns, or to the queryset given to `Serializer(qs, many=True)`, merged into an existing call (a `Prefetch` is ' +
+  'kept). It is unsafe when `get_queryset()` has several returns (each gets the call) or uses `.only()`/`.defer()`. ' +
+  "Fixes edit one file, so the finding sits on the serializer's field when the serializer is in the view's file, " +
+  "and on the view's queryset when it is in another module (the detail names the serializer field and its line).";
+
+export const DRF_NOTES =
+  "DRF serializers: relation kinds come from the project's model classes (ForeignKey, OneToOneField, " +
+  'ManyToManyField, `related_name`, `<model>_set`); a path through a model that is not found is not reported, except ' +
+  'the shapes that cannot be anything else (a `many=True` nested serializer or related field, `obj.items.all()`). ' +
+  'Not reported: retrieve-only views and `Serializer(obj)` without `many=True`, `_id` fields and primary-key fields ' +
+  'of a foreign key (DRF reads `<fk>_id`), `values()` querysets, annotations read as fields, methods that use ' +
+  '`getattr`/`hasattr` fallbacks, serializers with their own `to_representation`, relations the queryset filters to ' +
+  'one value (`filter(user=request.user)`: the same row each time), querysets from custom managers that may ' +
+  'select or prefetch, and `get_queryset()` bodies that cannot be read as one queryset expression (beyond filtering ' +
+  '`self.queryset` / `super().get_queryset()`). A `.count()` is not reported when the same relation is prefetched. ' +
+  'Pagination bounds the rows per page but not the per-row queries, so paginated views are reported. ';
+
 /** Views whose GET on the collection serialises the whole queryset with many=True. */
 const LIST_VIEWS = new Set(['ListAPIView', 'ListCreateAPIView', 'ModelViewSet', 'ReadOnlyModelViewSet', 'ListModelMixin']);
 const MAY_BE_DRF = /rest_framework|Serializer/;
