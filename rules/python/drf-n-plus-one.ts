@@ -12,7 +12,7 @@ import type { Node, Tree } from 'web-tree-sitter';
 import type { FixSpec, ReportSpec, RuleContext } from '../api';
 import { clip } from '../shared/format';
 import { drfProject, type DrfProject, type RelationNeed } from '../../analysis/python/drf';
-import { ancestor, captures, keywordArgument, positionalArguments } from './ast';
+import { ancestor, captures, keywordArgument, nodesAtText, positionalArguments } from './ast';
 import { addRelationEdits, assignmentsBefore, fixesAllowed, loadsRelation, querysetOf, unparenthesize, type QuerysetInfo } from './django-querysets';
 import { importedNames, moduleText } from './web-context';
 import { topLevelStatements } from './statements';
@@ -225,9 +225,10 @@ function listViews(tree: Tree): ListView[] {
     const view = classView(name, cls, classes);
     if (view) out.push(view);
   }
-  for (const { node: call } of captures(tree, '(call arguments: (argument_list (keyword_argument name: (identifier) @k value: (true)))) @call')) {
-    if (call.type !== 'call') continue;
-    if (keywordArgument(call, 'many')?.type !== 'true') continue;
+  // `many=True` found by text (a whole-tree query per keystroke costs milliseconds on a big views module).
+  for (const keyword of nodesAtText(tree, tree.rootNode.text, /\bmany\s*=\s*True\b/g, tree.rootNode.startIndex)) {
+    const call = keyword.parent?.type === 'keyword_argument' ? keyword.parent.parent?.parent : undefined;
+    if (call?.type !== 'call' || keywordArgument(call, 'many')?.type !== 'true') continue;
     const fn = call.childForFieldName('function');
     if (!fn || !/Serializer$/.test(fn.type === 'attribute' ? fn.childForFieldName('attribute')?.text ?? '' : fn.text)) continue;
     const cls = ancestor(call, 'class_definition');
