@@ -57,6 +57,7 @@ interface FileFacts {
   loading: string[];
   models: ModelClass[];
   modelsKey: string;
+  serializersKey: string;
   serializers: SerializerClass[];
 }
 
@@ -64,21 +65,36 @@ interface FileFacts {
 const RELEVANT = /Serializer|ForeignKey|ManyToManyField|OneToOneField|TaggableManager|Manager|QuerySet/;
 
 /** Per class statement text: its facts with offsets relative to the statement (reused across keystrokes). */
-const statementFacts = new BoundedCache<{ models: ModelClass[]; serializers: SerializerClass[] }>(4000);
+const statementFacts = new BoundedCache<StatementFacts>(4000);
+
+interface StatementFacts {
+  models: ModelClass[];
+  serializers: SerializerClass[];
+  loading?: string;
+  /** Fingerprints of the content (offsets left out): what the project's version is built from. */
+  modelsKey: string;
+  serializersKey: string;
+}
 
 let parser: Parser | undefined;
+
+const NO_FACTS: TreeFacts = { models: [], serializers: [], loading: [], modelsKey: '', serializersKey: '' };
 
 interface TreeFacts {
   models: ModelClass[];
   serializers: SerializerClass[];
   /** Classes whose body calls select_related/prefetch_related (managers and querysets that load relations). */
   loading: string[];
+  modelsKey: string;
+  serializersKey: string;
 }
 
 function factsOfTree(tree: Tree, file: string): TreeFacts {
   const models: ModelClass[] = [];
   const serializers: SerializerClass[] = [];
   const loading: string[] = [];
+  const modelKeys: string[] = [];
+  const serializerKeys: string[] = [];
   for (const statement of topLevelStatements(tree)) {
     if (statement.type !== 'class_definition' && statement.type !== 'decorated_definition') continue;
     const key = `${file}\u0000${statement.text}`;
@@ -89,18 +105,26 @@ function factsOfTree(tree: Tree, file: string): TreeFacts {
     }
     models.push(...facts.models);
     serializers.push(...facts.serializers.map((s) => shifted(s, statement.start)));
-    if (/\b(select_related|prefetch_related)\b/.test(statement.text)) {
-      const name = /^\s*(?:@[^\n]*\n\s*)*class\s+(\w+)/.exec(statement.text)?.[1];
-      if (name) loading.push(name);
-    }
+    if (facts.loading) loading.push(facts.loading);
+    if (facts.modelsKey) modelKeys.push(facts.modelsKey);
+    if (facts.serializersKey) serializerKeys.push(facts.serializersKey);
   }
-  return { models, serializers, loading };
+  return { models, serializers, loading, modelsKey: modelKeys.join(','), serializersKey: serializerKeys.join(',') };
 }
 
 /** One class statement's facts, offsets relative to its start. */
-function classFacts(node: Tree['rootNode'], file: string, start: number): { models: ModelClass[]; serializers: SerializerClass[] } {
+function classFacts(node: Tree['rootNode'], file: string, start: number): StatementFacts {
   const wrapper = { rootNode: { namedChildren: [node] } } as unknown as Tree;
-  return { models: modelClassesIn(wrapper), serializers: serializerClassesIn(wrapper, file).map((s) => shifted(s, -start)) };
+  const models = modelClassesIn(wrapper);
+  const serializers = serializerClassesIn(wrapper, file).map((s) => shifted(s, -start));
+  const loading = /\b(select_related|prefetch_related)\b/.test(node.text) ? /^\s*(?:@[^\n]*\n\s*)*class\s+(\w+)/.exec(node.text)?.[1] : undefined;
+  return {
+    models,
+    serializers,
+    loading,
+    modelsKey: models.length || loading ? digest(JSON.stringify([models, loading], withoutSpans)) : '',
+    serializersKey: serializers.length ? digest(JSON.stringify(serializers, withoutSpans)) : '',
+  };
 }
 
 function shifted(s: SerializerClass, delta: number): SerializerClass {
@@ -124,6 +148,17 @@ export class DrfProject {
   private modelsVersion = '';
   private serializersByName = new Map<string, SerializerClass[]>();
   private loadingClasses = new Set<string>();
+  private otherChanges = 0;
+  private currentKey = '';
+  private currentFacts?: FileFacts;
+
+  /**
+   * Changes whenever a fact a finding may depend on changes: another module's text, or the edited module's
+   * serializers and models (their content, not their offsets, so typing elsewhere in the file keeps it).
+   */
+  get version(): string {
+    return `${this.otherChanges}\u0000${this.currentKey}`;
+  }
 
   /** Brings every relevant file's facts to its current text; the edited file comes from its tree. */
   update(project: ProjectInfo, current: { relPath: string; text: string; tree: Tree }): void {
@@ -138,21 +173,30 @@ export class DrfProject {
       const cached = this.files.get(rel);
       if (cached && cached.text === text) continue;
       if (text === undefined) {
+        this.otherChanges++;
         if (cached) this.files.delete(rel);
         serializersChanged = modelsChanged = true;
         continue;
       }
-      const facts: TreeFacts = !RELEVANT.test(text) ? { models: [], serializers: [], loading: [] } : rel === current.relPath ? factsOfTree(current.tree, rel) : parseFacts(current.tree, text, rel);
-      const modelsKey = JSON.stringify([facts.models, facts.loading], (_k, v) => (v instanceof Map ? [...v] : v instanceof Set ? [...v] : v));
+      if (rel !== current.relPath) this.otherChanges++;
+      const facts: TreeFacts = !RELEVANT.test(text) ? NO_FACTS : rel === current.relPath ? factsOfTree(current.tree, rel) : parseFacts(current.tree, text, rel);
+      const modelsKey = facts.modelsKey;
       if (!cached || cached.modelsKey !== modelsKey) modelsChanged = true;
-      if (!cached || cached.serializers.length + facts.serializers.length > 0) serializersChanged = true;
-      this.files.set(rel, { text, models: facts.models, modelsKey, serializers: facts.serializers, loading: facts.loading });
+      if (!cached || cached.serializersKey !== facts.serializersKey || cached.serializers.length > 0) serializersChanged = true;
+      this.files.set(rel, { text, models: facts.models, modelsKey, serializersKey: facts.serializersKey, serializers: facts.serializers, loading: facts.loading });
+
     }
     for (const rel of [...this.files.keys()]) {
       if (!seen.has(rel)) {
+        this.otherChanges++;
         this.files.delete(rel);
         serializersChanged = modelsChanged = true;
       }
+    }
+    const currentFacts = this.files.get(current.relPath);
+    if (currentFacts && (currentFacts !== this.currentFacts)) {
+      this.currentFacts = currentFacts;
+      this.currentKey = digest(`${current.relPath}\u0000${currentFacts.modelsKey}\u0000${currentFacts.serializersKey}`);
     }
     if (modelsChanged || !this.modelIndex) {
       const version = [...this.files.values()].map((f) => f.modelsKey).join('\n');
@@ -444,6 +488,26 @@ function isNeverRelation(name: string): boolean {
   return name === 'pk' || name === 'id' || name.endsWith('_id') || name.startsWith('_');
 }
 
+/** A short fingerprint of a long text (two 32-bit FNV-1a hashes and the length), for cache keys. */
+export function digest(text: string): string {
+  let a = 0x811c9dc5;
+  let b = 0x01000193 ^ text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 13);
+  }
+  return `${(a >>> 0).toString(36)}.${(b >>> 0).toString(36)}.${text.length}`;
+}
+
+/** JSON.stringify replacer: Maps and Sets as arrays, offsets left out. */
+function withoutSpans(key: string, value: unknown): unknown {
+  if (key === 'span' || key === 'fieldsSpan' || key === 'depthSpan') return undefined;
+  if (value instanceof Map) return [...value].map(([k, v]) => [k, k !== undefined && typeof v === 'object' && v && 'start' in v ? undefined : v]);
+  if (value instanceof Set) return [...value];
+  return value;
+}
+
 /** Parses another module with the edited file's language, keeps its facts, frees the tree. */
 function parseFacts(like: Tree, text: string, file: string): TreeFacts {
   try {
@@ -452,7 +516,7 @@ function parseFacts(like: Tree, text: string, file: string): TreeFacts {
       parser.setLanguage(like.language);
     }
     const tree = parser.parse(text);
-    if (!tree) return { models: [], serializers: [], loading: [] };
+    if (!tree) return NO_FACTS;
     try {
       return factsOfTree(tree, file);
     } finally {
@@ -461,7 +525,7 @@ function parseFacts(like: Tree, text: string, file: string): TreeFacts {
   } catch {
     // A parser that failed may be broken: the next file gets a new one.
     parser = undefined;
-    return { models: [], serializers: [], loading: [] };
+    return NO_FACTS;
   }
 }
 

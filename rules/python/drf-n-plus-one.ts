@@ -11,11 +11,23 @@
 import type { Node, Tree } from 'web-tree-sitter';
 import type { FixSpec, ReportSpec, RuleContext } from '../api';
 import { clip } from '../shared/format';
-import { drfProject, type DrfProject, type RelationNeed } from '../../analysis/python/drf';
+import { digest, drfProject, type DrfProject, type RelationNeed } from '../../analysis/python/drf';
 import { ancestor, captures, keywordArgument, nodesAtText, positionalArguments } from './ast';
-import { addRelationEdits, assignmentsBefore, fixesAllowed, loadsRelation, querysetOf, unparenthesize, type QuerysetInfo } from './django-querysets';
+import {
+  addRelationEdits,
+  assignmentsBefore,
+  fixesAllowed,
+  loadsRelation,
+  outsideReadsHold,
+  querysetOf,
+  recordingOutsideReads,
+  unparenthesize,
+  type OutsideReads,
+  type QuerysetInfo,
+} from './django-querysets';
+import { importsOf } from './imports';
 import { importedNames, moduleText } from './web-context';
-import { topLevelStatements } from './statements';
+import { StatementFindingsCache, topLevelStatements, type TopLevelStatement } from './statements';
 
 /** The DRF parts of the rule's documentation (kept here, beside the code they describe). */
 export const DRF_WHAT =
@@ -67,27 +79,71 @@ interface ListView {
   refinedBy?: Node;
 }
 
-/** Reports the DRF serializer N+1 findings of the analysed file. */
+/** Findings per view statement, kept across keystrokes while the statement and the project's DRF facts are unchanged. */
+const findingsCache = new StatementFindingsCache<OutsideReads>();
+
+/**
+ * Reports the DRF serializer N+1 findings of the analysed file. Each top-level class or function that may be a
+ * view is analysed on its own and its findings are reused while its text, the texts of its base classes in this
+ * file and the project's serializer/model facts are unchanged (a keystroke re-analyses the statement it edits).
+ */
 export function checkDrfSerializers(ctx: RuleContext, tree: Tree): void {
   const text = ctx.file.text;
-  if (!MAY_BE_DRF.test(text) || !/serializer_class|many\s*=\s*True/.test(text)) return;
-  const views = listViews(tree);
-  if (views.length === 0) return;
+  if (!MAY_BE_DRF.test(text) || !VIEW_TEXT.test(text)) return;
+  const classes = classesOf(tree);
+  const statements = topLevelStatements(tree).filter((s) => /^(class_definition|function_definition|decorated_definition)$/.test(s.type) && mayHoldListView(s, classes));
+  if (statements.length === 0) return;
   const drf = drfProject(ctx.project, { relPath: ctx.file.relPath, text, tree });
   const canFix = fixesAllowed(tree);
-  const imports = importedNames(tree);
-  for (const view of views) {
-    const serializer = resolveSerializer(ctx, drf, view.serializerRef, imports);
-    if (!serializer || !drf.isSerializer(serializer)) continue;
-    const infos = view.querysets.map((q) => q.info);
-    if (infos.some((i) => i.values || i.unknownRelations || !plainRoots(drf, i))) continue;
-    const models = new Set(infos.flatMap((i) => [...i.models, ...i.roots.filter(isModelManager).map((r) => r.owner!.text)]));
-    const qsModel = models.size === 1 ? [...models][0] : undefined;
-    if (serializer.model && qsModel && serializer.model !== qsModel) continue;
-    const shared = sharedRelations(view);
-    const needs = missingNeeds(drf.relationNeeds(serializer, qsModel), infos).filter((n) => !shared.has(n.path.split('__')[0]));
-    for (const need of needs) ctx.report(finding(ctx, drf, view, need, canFix));
+  // Serializers are found through the module's imports: they are part of every statement's key.
+  const shared = digest(`${ctx.file.relPath}\u0000${drf.version}\u0000${canFix}\u0000${JSON.stringify([...importsOf(tree).origins])}`);
+  for (const statement of statements) {
+    const cls = statement.type === 'decorated_definition' ? statement.node.childForFieldName('definition') : statement.node;
+    const bases = cls?.type === 'class_definition' ? baseTexts(cls, classes) : '';
+    const context = bases ? `${shared}\u0000${digest(bases)}` : shared;
+    findingsCache.check(ctx, statement, context, (reads) => outsideReadsHold(tree, reads), (report) => {
+      const [, reads] = recordingOutsideReads(() => {
+        for (const view of listViewsIn(tree, statement, classes)) checkView(ctx, drf, view, canFix, report);
+      });
+      return reads.unknown ? undefined : reads;
+    });
   }
+}
+
+const VIEW_TEXT = /serializer_class|many\s*=\s*True/;
+/** A serializer called with the rows as its first argument (`OrderSerializer(qs, ...)`, `self.get_serializer(page, ...)`). */
+const SERIALIZER_CALL = /[Ss]erializer(?:_class)?\(\s*(?![A-Za-z_]\w*\s*=[^=])[^\s)]/;
+
+/** Cheap test before any tree work: a list view class, or a serializer call on rows with many=True. */
+function mayHoldListView(statement: TopLevelStatement, classes: Map<string, Node>): boolean {
+  if (!VIEW_TEXT.test(statement.text)) return false;
+  const top = statement.type === 'decorated_definition' ? statement.node.childForFieldName('definition') : statement.node;
+  if (top?.type === 'class_definition' && isListView(top, classes)) return true;
+  return /many\s*=\s*True/.test(statement.text) && SERIALIZER_CALL.test(statement.text);
+}
+
+function checkView(ctx: RuleContext, drf: DrfProject, view: ListView, canFix: boolean, report: (spec: ReportSpec) => void): void {
+  const serializer = resolveSerializer(ctx, drf, view.serializerRef);
+  if (!serializer || !drf.isSerializer(serializer)) return;
+  const infos = view.querysets.map((q) => q.info);
+  if (infos.some((i) => i.values || i.unknownRelations || !plainRoots(drf, i))) return;
+  const models = new Set(infos.flatMap((i) => [...i.models, ...i.roots.filter(isModelManager).map((r) => r.owner!.text)]));
+  const qsModel = models.size === 1 ? [...models][0] : undefined;
+  if (serializer.model && qsModel && serializer.model !== qsModel) return;
+  const shared = sharedRelations(view);
+  const needs = missingNeeds(drf.relationNeeds(serializer, qsModel), infos).filter((n) => !shared.has(n.path.split('__')[0]));
+  for (const need of needs) report(finding(ctx, drf, view, need, canFix));
+}
+
+/** The texts of a class's bases defined in this file (what a view inherits), for the cache key. */
+function baseTexts(cls: Node, classes: Map<string, Node>, seen = new Set<number>()): string {
+  seen.add(cls.id);
+  let out = '';
+  for (const b of basesOf(cls)) {
+    const base = classes.get(b);
+    if (base && !seen.has(base.id)) out += `${base.text}\u0000${baseTexts(base, classes, seen)}`;
+  }
+  return out;
 }
 
 /**
@@ -196,7 +252,8 @@ function lineOf(text: string, offset: number): number {
 }
 
 /** The serializer class a view names: defined in this file, imported from a project module, or unique by name. */
-function resolveSerializer(ctx: RuleContext, drf: DrfProject, ref: Node, imports: ReturnType<typeof importedNames>) {
+function resolveSerializer(ctx: RuleContext, drf: DrfProject, ref: Node) {
+  const imports = importedNames(ref.tree);
   const name = ref.type === 'attribute' ? ref.childForFieldName('attribute')?.text : ref.type === 'identifier' ? ref.text : undefined;
   if (!name) return undefined;
   const preferred = [ctx.file.relPath];
@@ -210,29 +267,38 @@ function resolveSerializer(ctx: RuleContext, drf: DrfProject, ref: Node, imports
   return drf.serializer(name, preferred);
 }
 
-/** The list views of the file: class views by base, and `Serializer(qs, many=True)` calls in any function. */
-function listViews(tree: Tree): ListView[] {
-  const out: ListView[] = [];
-  const classes = new Map<string, Node>();
+const classesCache = new WeakMap<Tree, Map<string, Node>>();
+
+/** The module's top-level classes by name, once per tree. */
+function classesOf(tree: Tree): Map<string, Node> {
+  let classes = classesCache.get(tree);
+  if (classes) return classes;
+  classes = new Map();
   for (const s of topLevelStatements(tree)) {
     const cls = s.type === 'decorated_definition' ? s.node.childForFieldName('definition') : s.node;
     if (cls?.type === 'class_definition') classes.set(cls.childForFieldName('name')?.text ?? '', cls);
   }
-  const classViews = new Set<number>();
-  for (const [name, cls] of classes) {
-    if (!isListView(cls, classes)) continue;
-    classViews.add(cls.id);
-    const view = classView(name, cls, classes);
+  classesCache.set(tree, classes);
+  return classes;
+}
+
+/** The list views of one top-level statement: a class view by its bases, and `Serializer(qs, many=True)` calls. */
+function listViewsIn(tree: Tree, statement: TopLevelStatement, classes: Map<string, Node>): ListView[] {
+  const out: ListView[] = [];
+  const top = statement.type === 'decorated_definition' ? statement.node.childForFieldName('definition') : statement.node;
+  const classView_ = top?.type === 'class_definition' && isListView(top, classes) ? top : undefined;
+  if (classView_) {
+    const view = classView(classView_.childForFieldName('name')?.text ?? '', classView_, classes);
     if (view) out.push(view);
+    return out;
   }
   // `many=True` found by text (a whole-tree query per keystroke costs milliseconds on a big views module).
-  for (const keyword of nodesAtText(tree, tree.rootNode.text, /\bmany\s*=\s*True\b/g, tree.rootNode.startIndex)) {
+  for (const keyword of nodesAtText(tree, statement.text, /\bmany\s*=\s*True\b/g, statement.start)) {
     const call = keyword.parent?.type === 'keyword_argument' ? keyword.parent.parent?.parent : undefined;
     if (call?.type !== 'call' || keywordArgument(call, 'many')?.type !== 'true') continue;
     const fn = call.childForFieldName('function');
     if (!fn || !/Serializer$/.test(fn.type === 'attribute' ? fn.childForFieldName('attribute')?.text ?? '' : fn.text)) continue;
-    const cls = ancestor(call, 'class_definition');
-    if (cls && classViews.has(cls.id)) continue;
+    const cls = top?.type === 'class_definition' ? top : undefined;
     const arg = positionalArguments(call)[0];
     const qs = arg && rowsArgument(arg, cls, classes);
     if (!qs) continue;
