@@ -212,7 +212,9 @@ function finding(ctx: RuleContext, drf: DrfProject, view: ListView, need: Relati
     );
     advice = `Add .${need.method}("${need.path}") to the view's queryset.`;
     const deferred = view.querysets.some((q) => q.info.methods.some((m) => m === 'only' || m === 'defer'));
-    if (canFix) {
+    // `obj.items.all()` reads the owner's prefetch cache when there is one: a call added there would bypass it.
+    const readsPrefetchCache = view.querysets.some((q) => q.info.plainRelatedAll);
+    if (canFix && !readsPrefetchCache) {
       const edits = view.querysets.flatMap((q) => (loadsRelation(q.info, need.path, need.method === 'select_related') ? [] : addRelationEdits(q.info, need.method, need.path) ?? [undefined]));
       if (edits.length > 0 && edits.every((e) => e !== undefined)) {
         fixes = [{ title: `Add .${need.method}("${need.path}") to ${view.label}'s queryset`, safety: view.branches || deferred ? 'unsafe' : 'safe', edits: edits as NonNullable<(typeof edits)[number]>[] }];
