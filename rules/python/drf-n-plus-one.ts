@@ -210,7 +210,10 @@ function finding(ctx: RuleContext, drf: DrfProject, view: ListView, need: Relati
       need.path,
       (p) => `N+1 in ${owner}'s rows: add ${need.method}("${p}")`,
     );
-    advice = `Add .${need.method}("${need.path}") to the view's queryset.`;
+    const relation = view.querysets.find((q) => q.info.plainRelatedAll)?.info.roots[0]?.relation;
+    advice = relation
+      ? `These rows come from a related manager's .all(): prefetch "${relation}__${need.path}" on the queryset of the owning rows (a call added here would bypass that prefetch).`
+      : `Add .${need.method}("${need.path}") to the view's queryset.`;
     const deferred = view.querysets.some((q) => q.info.methods.some((m) => m === 'only' || m === 'defer'));
     // `obj.items.all()` reads the owner's prefetch cache when there is one: a call added there would bypass it.
     const readsPrefetchCache = view.querysets.some((q) => q.info.plainRelatedAll);
