@@ -22,6 +22,7 @@ import {
   type OutsideReads,
   type QuerysetInfo,
 } from './django-querysets';
+import { checkDrfSerializers, DRF_FIX, DRF_NOTES, DRF_WHAT } from './drf-n-plus-one';
 import { StatementFindingsCache, topLevelStatements, type TopLevelStatement } from './statements';
 
 /** Methods of a related manager that run a query: `order.items.all()`, `order.items.count()`. */
@@ -109,7 +110,8 @@ export default defineRule({
         '(`Order.objects...`, a variable or same-module helper function that returns one, a related manager `.all()`) ' +
         'whose body reads a related row (`o.customer.name`, `o.customer.company.name`) or a reverse/many-to-many ' +
         'manager (`o.items.all()`, `.count()`, `.filter()`) that the queryset does not load with `select_related` / ' +
-        '`prefetch_related`. One finding per loop and relation.',
+        '`prefetch_related`. One finding per loop and relation. ' +
+        DRF_WHAT,
       whyIsThisBad:
         'Each row triggers its own query: a page of 500 orders becomes 501 queries. Besides the latency, every query ' +
         'builds fresh model instances that the loop keeps alive, the database connection buffers each result, and ' +
@@ -153,7 +155,8 @@ def order_list(request):
         '`.all()` gets a `prefetch_related("items__product")` on the outer queryset, which keeps using the prefetch cache. ' +
         'The fix is unsafe when the queryset uses `.only()` or `.defer()`: a deferred foreign key cannot be traversed with `select_related` (Django raises FieldError). `.count()`, `.exists()` and filtered manager calls get no fix: prefetching every related row only to count ' +
         'or filter them trades queries for memory; the message suggests `annotate(Count(...))` or ' +
-        '`Prefetch(queryset=..., to_attr=...)`. No fix is offered while the file has syntax errors.',
+        '`Prefetch(queryset=..., to_attr=...)`. No fix is offered while the file has syntax errors. ' +
+        DRF_FIX,
       notes:
         'Not reported: loops that copy rows (`row.pk = None`, `copy.copy(row)`, `model_to_dict(row)` in the loop or an ' +
         'enclosing one: every pass inserts a row anyway) and loops over at most 20 rows (`qs[:5]`, also through a ' +
@@ -171,7 +174,8 @@ def order_list(request):
         'alone is not reported (it may be a plain field). ' +
         'Querysets passed in as parameters, built in another module, or returned by `super().get_queryset()` are ' +
         'not followed, and `.values()`/`.values_list()` querysets are skipped (their rows have no relations). ' +
-        'Loops in Django templates (`{% for %}`) and DRF serializers that follow relations are out of scope. ' +
+        'Loops in Django templates (`{% for %}`) are out of scope. ' +
+        DRF_NOTES +
         'The TypeScript rule with the same id covers Prisma/TypeORM/Sequelize/Mongoose.',
     },
   },
@@ -179,6 +183,7 @@ def order_list(request):
     if (!mayContainQuerysets(ctx.file.text)) return;
     const tree = ctx.python();
     if (!isDjangoFile(tree, ctx.file.text)) return;
+    checkDrfSerializers(ctx, tree);
     const canFix = fixesAllowed(tree);
     const context = canFix ? 'fixable' : 'unfixable';
     for (const statement of topLevelStatements(tree)) {
