@@ -15,6 +15,7 @@ const LANGUAGE_NAMES: Partial<Record<FileKind, string>> = {
   json: 'Deploy configuration',
   env: 'Deploy configuration',
   requirements: 'Deploy configuration',
+  'django-template': 'Django templates',
 };
 
 function fenceLanguage(fileName: string): string {

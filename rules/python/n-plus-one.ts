@@ -24,6 +24,8 @@ import {
 } from './django-querysets';
 import { checkDrfSerializers, DRF_FIX, DRF_NOTES, DRF_WHAT } from './drf-n-plus-one';
 import { StatementFindingsCache, topLevelStatements, type TopLevelStatement } from './statements';
+import { checkTemplate, checkTemplateViews, TEMPLATE_NOTES } from './n-plus-one-templates';
+import { RENDERS_TEMPLATES } from './django-template-views';
 
 /** Methods of a related manager that run a query: `order.items.all()`, `order.items.count()`. */
 const MANAGER_METHODS = new Set([
@@ -99,10 +101,10 @@ interface RowSource {
 export default defineRule({
   meta: {
     id: 'n-plus-one',
-    kinds: ['python'],
+    kinds: ['python', 'django-template'],
     defaultSeverity: 'warning',
     fix: 'safe',
-    trigger: /objects|django|models/,
+    trigger: /objects|django|models|\{%|\{\{/,
     docs: {
       summary: 'A loop over a Django queryset that runs one more query per row to follow a relation.',
       whatItDoes:
@@ -174,12 +176,14 @@ def order_list(request):
         'alone is not reported (it may be a plain field). ' +
         'Querysets passed in as parameters, built in another module, or returned by `super().get_queryset()` are ' +
         'not followed, and `.values()`/`.values_list()` querysets are skipped (their rows have no relations). ' +
-        'Loops in Django templates (`{% for %}`) are out of scope. ' +
         DRF_NOTES +
+        TEMPLATE_NOTES +
         'The TypeScript rule with the same id covers Prisma/TypeORM/Sequelize/Mongoose.',
     },
   },
   check(ctx) {
+    if (ctx.file.kind === 'django-template') return checkTemplate(ctx);
+    if (RENDERS_TEMPLATES.test(ctx.file.text)) checkTemplateViews(ctx, ctx.python(), fixesAllowed(ctx.python()));
     if (!mayContainQuerysets(ctx.file.text)) return;
     const tree = ctx.python();
     if (!isDjangoFile(tree, ctx.file.text)) return;

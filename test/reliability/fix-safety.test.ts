@@ -73,6 +73,26 @@ describe('reliability: fix safety', () => {
     }
   });
 
+  it('n-plus-one in templates: a new `queryset =` line is safe only under Django\'s own base classes', () => {
+    const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'memlint-safety-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'templates'));
+      fs.writeFileSync(path.join(dir, 'models.py'), 'from django.db import models\n\n\nclass Customer(models.Model):\n    name = models.CharField(max_length=9)\n\n\nclass Order(models.Model):\n    customer = models.ForeignKey(Customer, on_delete=models.CASCADE)\n');
+      fs.writeFileSync(path.join(dir, 'templates', 'orders.html'), '{% for o in object_list %}{{ o.customer.name }}{% endfor %}\n');
+      const abs = path.join(dir, 'views.py');
+      const view = (bases: string, body = '    model = Order') =>
+        `from django.views.generic import ListView\n\nfrom .base import OwnedListView\nfrom .models import Order\n\n\nclass Orders(${bases}):\n${body}\n    template_name = "orders.html"\n`;
+      assert.deepEqual(safetyByLine('n-plus-one', abs, view('ListView')), { 8: 'safe' });
+      // A project base class may set a filtered `queryset` (rows of the current owner) that the new line would replace.
+      assert.deepEqual(safetyByLine('n-plus-one', abs, view('OwnedListView')), { 8: 'unsafe' });
+      // An existing queryset is extended in place, whatever the bases; only()/defer() keep it unsafe.
+      assert.deepEqual(safetyByLine('n-plus-one', abs, view('OwnedListView', '    queryset = Order.objects.all()')), { 8: 'safe' });
+      assert.deepEqual(safetyByLine('n-plus-one', abs, view('ListView', '    queryset = Order.objects.only("id")')), { 8: 'unsafe' });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   // The review of every rule (docs/RELIABILITY.md): these rules offer a safe fix somewhere and say why it keeps
   // behaviour. A safe fix appearing in another rule's fixtures fails here until it is reviewed and documented.
   const REVIEWED_SAFE = ['n-plus-one', 'unbounded-queryset', 'long-db-connection-lifetime', 'whole-file-read', 'temp-file-leak'];

@@ -2,7 +2,7 @@
  * Fixture conventions (semgrep-style), shared by the rule tests:
  * - test/fixtures/<rule-id>/ holds inputs; a sub-folder is a small workspace of its own (its root holds
  *   deploy files, an optional memlint.toml, and e.g. `.streamlit/config.toml`).
- * - `# ruleid: <id>` / `// ruleid: <id>` on the line(s) before a line means "a finding of <id> starts on
+ * - `# ruleid: <id>` / `// ruleid: <id>` / `{# ruleid: <id> #}` (templates) on the line(s) before a line means "a finding of <id> starts on
  *   that line"; `# ok: <id>` documents a look-alike that must not be flagged. Every finding must be
  *   annotated and every `ruleid` annotation must be found.
  * - Files that cannot hold comments (JSON) list expectations in a sidecar `<name>.expect`: one
@@ -57,7 +57,8 @@ export interface Expectations {
   okCount: number;
 }
 
-const ANNOTATION = /^\s*(?:#|\/\/)\s*(ruleid|ok):\s*([\w-]+(?:\s*,\s*[\w-]+)*)/;
+/** `# ruleid: id`, `// ruleid: id`, and in Django templates `{# ruleid: id #}`. */
+const ANNOTATION = /^\s*(?:#|\/\/|\{#)\s*(ruleid|ok):\s*([\w-]+(?:\s*,\s*[\w-]+)*)/;
 
 export function readExpectations(abs: string, text: string): Expectations {
   const flagged = new Map<number, Set<string>>();

@@ -19,6 +19,10 @@ const LANGUAGE_KINDS: Record<string, FileKind> = {
   dotenv: 'env',
   procfile: 'procfile',
   'pip-requirements': 'requirements',
+  html: 'django-template',
+  'django-html': 'django-template',
+  'django-txt': 'django-template',
+  'jinja-html': 'django-template',
 };
 
 export class OpenDocument {
