@@ -22,6 +22,7 @@ import {
   type OutsideReads,
   type QuerysetInfo,
 } from './django-querysets';
+import { checkSqlalchemyLoops } from './n-plus-one-sqlalchemy';
 import { StatementFindingsCache, topLevelStatements, type TopLevelStatement } from './statements';
 
 /** Methods of a related manager that run a query: `order.items.all()`, `order.items.count()`. */
@@ -101,7 +102,7 @@ export default defineRule({
     kinds: ['python'],
     defaultSeverity: 'warning',
     fix: 'safe',
-    trigger: /objects|django|models/,
+    trigger: /objects|django|models|sqlalchemy|sqlmodel|\.query\b/,
     docs: {
       summary: 'A loop over a Django queryset that runs one more query per row to follow a relation.',
       whatItDoes:
@@ -176,6 +177,7 @@ def order_list(request):
     },
   },
   check(ctx) {
+    checkSqlalchemyLoops(ctx, (spec) => ctx.report(spec));
     if (!mayContainQuerysets(ctx.file.text)) return;
     const tree = ctx.python();
     if (!isDjangoFile(tree, ctx.file.text)) return;
