@@ -90,8 +90,23 @@ export function modelNamed(ctx: RuleContext, tree: Tree, expression: Node): Mode
   return undefined;
 }
 
-/** A relationship of a model, declared on it or added by another model's `backref=`. */
+/**
+ * A relationship of a model, declared on it or added by another model's `backref=`. When the declaration does not
+ * say whether it is a list, the foreign keys do: a key on this model to the target's table makes it many-to-one,
+ * a key on the target to this model's table one-to-many.
+ */
 export function relationshipOf(ctx: RuleContext, tree: Tree, model: Model, name: string): Relationship | undefined {
+  const found = declaredRelationship(tree, model, name);
+  if (!found || found.collection !== undefined) return found;
+  const target = targetModel(ctx, tree, found);
+  if (!target) return found;
+  const references = (from: Model, to: Model) => [...from.foreignKeys.values()].includes(to.table);
+  const toTarget = references(model, target);
+  const fromTarget = references(target, model);
+  return toTarget === fromTarget ? found : { ...found, collection: fromTarget };
+}
+
+function declaredRelationship(tree: Tree, model: Model, name: string): Relationship | undefined {
   const own = model.relationships.get(name);
   if (own) return own;
   if (model.columns.has(name)) return undefined;
@@ -232,7 +247,7 @@ function readModels(tree: Tree): ModuleModels {
       const callee = call ? lastName(call.childForFieldName('function')) : undefined;
       if (call && callee && RELATIONSHIP_CALLS.has(callee)) {
         mapped = true;
-        const rel = relationshipFrom(left.text, call, annotation, body.text);
+        const rel = relationshipFrom(name, left.text, call, annotation, body.text);
         model.relationships.set(rel.name, rel);
         const backref = backrefFrom(call, name, rel);
         if (backref && rel.target) backrefs.push({ owner: rel.target, relationship: backref });
@@ -263,7 +278,7 @@ function lastName(node: Node | null | undefined): string | undefined {
   return undefined;
 }
 
-function relationshipFrom(name: string, call: Node, annotation: string | undefined, classBody: string): Relationship {
+function relationshipFrom(owner: string, name: string, call: Node, annotation: string | undefined, classBody: string): Relationship {
   const first = positionalArguments(call)[0];
   let target = targetName(first) ?? (annotation ? annotatedTarget(annotation) : undefined);
   const kwargs = keywordArgument(call, 'sa_relationship_kwargs');
@@ -278,6 +293,13 @@ function relationshipFrom(name: string, call: Node, annotation: string | undefin
   else if (annotation && /^\s*(list|List|set|Set)\[/.test(annotation)) collection = true; // SQLModel: `items: list["Item"] = Relationship(...)`
   else if (new RegExp(`^\\s*${name}_id\\b[^\\n]*ForeignKey\\(`, 'm').test(classBody)) collection = false;
   if (!target && annotation) target = annotatedTarget(annotation);
+  if (collection === undefined) {
+    // `foreign_keys="Users.team_id"` / `foreign_keys=[team_id]`: a key on the owner makes it many-to-one.
+    const fk = keywordArgument(call, 'foreign_keys')?.text ?? '';
+    const m = /^\[?\s*["']?(?:(\w+)\.)?(\w+)/.exec(fk);
+    if (m && (m[1] === undefined || m[1] === owner)) collection = false;
+    else if (m && m[1] === target) collection = true;
+  }
   return { name, target, lazy, collection };
 }
 

@@ -26,6 +26,11 @@ const ALL_LOADERS = new Set([...SETTLING_LOADERS, 'defaultload', 'load_only', 'd
 /** A loop over at most this many rows (`.limit(5)`) is left alone, as the Django check does for `[:5]`. */
 const SMALL_LIMIT = 20;
 const MAX_DEPTH = 14;
+/**
+ * Many-to-one relationships to the tenant of a multi-tenant app: one or a few distinct rows, so the identity map
+ * answers all but the first read of each (SQLAlchemy looks a many-to-one up by primary key before querying).
+ */
+const TENANT_RELATIONSHIPS = new Set(['org', 'organization', 'organisation', 'tenant', 'workspace', 'site', 'realm']);
 
 /** One loader option chain: `selectinload(Order.items).joinedload(Item.product)` -> items (selectinload), product (joinedload). */
 interface OptionChain {
@@ -42,6 +47,8 @@ interface Rows {
   prefix: string[];
   /** Models along the prefix: [queried model, ...]. */
   models: Model[];
+  /** Relationships along the prefix. */
+  prefixRelationships: Relationship[];
   chains: OptionChain[];
   /** An option the analysis cannot read (a variable, `*opts`): assume it loads everything. */
   unknownOptions: boolean;
@@ -98,7 +105,9 @@ function rowsOfIteration(ctx: RuleContext, tree: Tree, iteration: Iteration, mem
     const outerRows = outer && rowsOfIteration(ctx, tree, outer, memo);
     const rel = outerRows && relationshipOf(ctx, tree, outerRows.models[outerRows.models.length - 1], name!);
     const target = rel && rel.lazy !== 'dynamic' && rel.lazy !== 'write_only' ? targetModel(ctx, tree, rel) : undefined;
-    if (outerRows && target) rows = { ...outerRows, prefix: [...outerRows.prefix, name!], models: [...outerRows.models, target] };
+    if (outerRows && target) {
+      rows = { ...outerRows, prefix: [...outerRows.prefix, name!], models: [...outerRows.models, target], prefixRelationships: [...outerRows.prefixRelationships, rel!] };
+    }
   }
   memo.set(iteration.node.id, rows ?? null);
   return rows;
@@ -243,7 +252,7 @@ function isSelectFunction(tree: Tree, fn: Node): boolean {
 }
 
 function newRows(model: Model, entity: Node, insertAt: number): Rows {
-  return { model, entity, prefix: [], models: [model], chains: [], unknownOptions: false, insertAt, filters: [], async: false, plain: true };
+  return { model, entity, prefix: [], models: [model], prefixRelationships: [], chains: [], unknownOptions: false, insertAt, filters: [], async: false, plain: true };
 }
 
 /** A variable assigned once before its use in the same function. */
@@ -340,6 +349,8 @@ function readsToReport(ctx: RuleContext, tree: Tree, iteration: Iteration, rows:
     if (optionsSettle(rows, full)) return false;
     // Every relationship of the path must load lazily for a query to run per row.
     if (read.relationships.some((r) => r.lazy !== 'select' && r.lazy !== 'dynamic')) return false;
+    // The tenant a row belongs to: nearly every row has the same one, which the identity map serves after one load.
+    if (read.path.length === 1 && read.relationships[0].collection !== true && TENANT_RELATIONSHIPS.has(read.path[0])) return false;
     // A many-to-one pinned by the filter (`Item.order_id == order.id`): every row has the same parent, one load.
     if (read.path.length === 1 && rows.prefix.length === 0 && read.relationships[0].collection !== true && pinned(ctx, tree, rows, read.relationships[0])) return false;
     return true;
@@ -437,7 +448,7 @@ function finding(tree: Tree, text: string, iteration: Iteration, rows: Rows, rea
     };
   }
   const full = [...rows.prefix, ...read.path];
-  const relationships = [...prefixRelationships(rows), ...read.relationships];
+  const relationships = [...rows.prefixRelationships, ...read.relationships];
   const loaders = relationships.map((r) => (r.collection === false ? 'joinedload' : 'selectinload'));
   const owners = [rows.entity.text, ...rows.models.slice(1).map((m) => m.name)];
   const option = full.map((attr, i) => `${loaders[i]}(${i < owners.length ? owners[i] : relationships[i - 1].target ?? '?'}.${attr})`).join('.');
@@ -452,11 +463,6 @@ function finding(tree: Tree, text: string, iteration: Iteration, rows: Rows, rea
   const edits = canFix ? fixEdits(tree, text, rows, full, loaders, relationships) : undefined;
   if (edits) fixes.push({ title: `Add ${clip(option, 60)} to the query`, safety: rows.plain ? 'safe' : 'unsafe', edits });
   return { start: read.node.startIndex, end: read.node.endIndex, message, detail, fixes };
-}
-
-/** The relationships of the rows' prefix (a loop over `order.items` inside a loop over orders). */
-function prefixRelationships(rows: Rows): Relationship[] {
-  return rows.prefix.map((name, i) => rows.models[i].relationships.get(name) ?? { name, lazy: 'select' as const, target: rows.models[i + 1]?.name });
 }
 
 /** Edits adding the loader chain to the query: extending a chain that loads a prefix, into `.options(...)`, or a new `.options(...)`. */
