@@ -16,7 +16,7 @@ import { mentionsSqlalchemy, modelNamed, relationshipOf, targetModel, type Model
 const CHAINABLE = new Set([
   'filter', 'filter_by', 'where', 'order_by', 'join', 'outerjoin', 'join_from', 'outerjoin_from', 'select_from', 'options',
   'distinct', 'group_by', 'having', 'execution_options', 'with_for_update', 'populate_existing', 'params', 'correlate',
-  'offset', 'limit', 'yield_per', 'autoflush', 'enable_assertions', 'with_parent', 'order_by', 'union', 'slice',
+  'offset', 'limit', 'yield_per', 'autoflush', 'enable_assertions', 'with_parent', 'slice',
 ]);
 /** Result methods that still yield the rows: `.all()`, `.unique()`, `.scalars()`. */
 const RESULT_ROWS = new Set(['all', 'unique', 'fetchall', 'yield_per', 'partitions']);
@@ -58,6 +58,8 @@ interface Rows {
   insertAt?: number;
   /** Filter calls, to see a foreign key pinned to one value. */
   filters: Node[];
+  /** `group_by`/`having`/`with_for_update`/`distinct` in the chain: a JOIN would change the SQL's meaning, so selectinload only. */
+  noJoins: boolean;
   /** Awaited in an async function: a lazy load raises MissingGreenlet there. */
   async: boolean;
   /** The query text is written in the loop or one assignment in the same function that only this loop reads. */
@@ -232,6 +234,8 @@ function describe(ctx: RuleContext, tree: Tree, node: Node, depth: number): Part
     if (Number.isInteger(n) && n <= SMALL_LIMIT) return undefined;
   } else if (method === 'filter' || method === 'filter_by' || method === 'where' || method === 'with_parent') {
     rows.filters.push(expression);
+  } else if (method === 'group_by' || method === 'having' || method === 'with_for_update' || method === 'distinct') {
+    rows.noJoins = true;
   }
   return p;
 }
@@ -252,7 +256,7 @@ function isSelectFunction(tree: Tree, fn: Node): boolean {
 }
 
 function newRows(model: Model, entity: Node, insertAt: number): Rows {
-  return { model, entity, prefix: [], models: [model], prefixRelationships: [], chains: [], unknownOptions: false, insertAt, filters: [], async: false, plain: true };
+  return { model, entity, prefix: [], models: [model], prefixRelationships: [], chains: [], unknownOptions: false, insertAt, filters: [], noJoins: false, async: false, plain: true };
 }
 
 /** A variable assigned once before its use in the same function. */
@@ -449,7 +453,7 @@ function finding(tree: Tree, text: string, iteration: Iteration, rows: Rows, rea
   }
   const full = [...rows.prefix, ...read.path];
   const relationships = [...rows.prefixRelationships, ...read.relationships];
-  const loaders = relationships.map((r) => (r.collection === false ? 'joinedload' : 'selectinload'));
+  const loaders = relationships.map((r) => (r.collection === false && !rows.noJoins ? 'joinedload' : 'selectinload'));
   const owners = [rows.entity.text, ...rows.models.slice(1).map((m) => m.name)];
   const option = full.map((attr, i) => `${loaders[i]}(${i < owners.length ? owners[i] : relationships[i - 1].target ?? '?'}.${attr})`).join('.');
   const head = `Lazy-loads ${clip(shown, 28)} once per row (N+1): add .options(`;
