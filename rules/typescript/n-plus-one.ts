@@ -13,7 +13,7 @@ export default defineRule({
     id: 'n-plus-one',
     kinds: ['typescript', 'javascript'],
     defaultSeverity: 'warning',
-    fix: 'none',
+    fix: 'unsafe',
     // A loop and an ORM read method by name (ormCalls recognises nothing else): most TS/JS files have a loop.
     trigger: { test: (text) => /\bfor\b|while|forEach|\.map\(|flatMap|reduce/.test(text) && ORM_READ_WORD.test(text) },
     docs: {
@@ -24,7 +24,11 @@ export default defineRule({
         'inside a `for`, `for...of`, `while`, `.forEach` or `.map(async ...)` (including `Promise.all(rows.map(...))`) ' +
         "that walks the results of another query. ORM clients are recognised from the file's imports and bindings " +
         '(`new PrismaClient()`, `getRepository(User)`, `@InjectRepository`, `mongoose.model`, models imported from the ' +
-        "project's models module), not from variable names.",
+        "project's models module), not from variable names.\n\n" +
+        'Also reported in the same loops: TypeORM lazy relations (entity properties typed `Promise<Customer>` or ' +
+        'declared `lazy: true`) awaited on each row when the `find` that produced the rows has no `relations` for them, ' +
+        'and Sequelize association getters and counters (`await order.getCustomer()`, `order.countItems()`) on each row ' +
+        'of a `findAll`, when the project declares the association (`belongsTo`, `hasMany`, ... or their decorators).',
       whyIsThisBad:
         'One page of 500 orders becomes 501 queries: each round trip waits on the database, holds a pooled connection, ' +
         'and allocates its own result objects. With `Promise.all(rows.map(...))` all of them are in flight at once, so ' +
@@ -68,13 +72,20 @@ router.get('/posts', async (req, res) => {
 export default router;
 `,
       },
-      fixSafety: 'No automatic fix: the batched query (and how its rows are matched back) depends on the relation.',
+      fixSafety:
+        'No automatic fix for per-row queries: the batched query (and how its rows are matched back) depends on the ' +
+        'relation. For a TypeORM lazy relation the fix adds it to the `relations` of the `find` (into an existing ' +
+        '`relations` array or object, else a new `relations: { customer: true }`), only when the options are an object ' +
+        'literal; it is unsafe because a lazy relation loaded this way is serialised by `JSON.stringify` as ' +
+        '`__customer__`, which can change API responses. Sequelize getters always query, even when the association was ' +
+        'included, so adding `include` alone would not help: the message says to include it and read the property.',
       notes:
         'The message names the batched form for the ORM: Prisma `findMany({ where: { id: { in: ids } } })` or `include`; ' +
         'TypeORM `findBy({ id: In(ids) })` or `relations`; Sequelize `findAll({ where: { id: { [Op.in]: ids } } })` or ' +
         '`include`; Mongoose `find({ _id: { $in: ids } })` or `.populate()`. Loops over literal arrays, request data ' +
         'or streaming cursors (`for await (const doc of Model.find().cursor())`) are not reported, nor are queries ' +
-        'made by helper functions called from the loop.',
+        'made by helper functions called from the loop. Prisma and non-lazy TypeORM relations read without ' +
+        '`include`/`relations` are `undefined`, not a query, so they are not N+1.',
     },
   },
   check(ctx) {
