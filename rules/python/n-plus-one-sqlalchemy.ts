@@ -81,13 +81,7 @@ export function checkSqlalchemyLoops(ctx: RuleContext, report: (spec: ReportSpec
   const canFix = !tree.rootNode.hasError;
   const memo = new Map<number, Rows | null>();
   for (const iteration of iterationsOf(tree)) {
-    let rows: Rows | undefined;
-    try {
-      rows = rowsOfIteration(ctx, tree, iteration, memo);
-    } catch (e) {
-      if (process.env.SQLA_DEBUG) console.error(e);
-      rows = undefined;
-    }
+    const rows = rowsOfIteration(ctx, tree, iteration, memo);
     if (!rows) continue;
     for (const read of readsToReport(ctx, tree, iteration, rows)) report(finding(tree, text, iteration, rows, read, canFix));
   }
@@ -161,7 +155,6 @@ function describe(ctx: RuleContext, tree: Tree, node: Node, depth: number): Part
     if (p) p.rows.async = true;
     return p;
   }
-  if (process.env.SQLA_DEBUG) console.error("describe", expression.type, expression.text.slice(0, 60));
   if (expression.type === 'identifier') return describeVariable(ctx, tree, expression, depth);
   if (expression.type === 'attribute') {
     const attr = expression.childForFieldName('attribute')?.text;
