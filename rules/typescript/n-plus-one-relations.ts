@@ -8,14 +8,14 @@ import * as path from 'node:path';
 import { ts } from 'ts-morph';
 import type { FixSpec, OffsetEdit, RuleContext } from '../api';
 import { clip } from '../shared/format';
-import { asObjectLiteral, declarationOf, decoratorNames, hasSyntaxErrors, indexOf, objectProperty, objectPropertyValue, propertyName, stringValue, unwrap } from './ast';
+import { asObjectLiteral, chainRoot, declarationOf, decoratorNames, hasSyntaxErrors, indexOf, objectProperty, objectPropertyValue, propertyName, stringValue, unwrap } from './ast';
 import { insertIntoArguments, insertObjectProperty } from './edits';
 import { importSource, isLocalSpecifier } from './imports';
 import { ORM_LABEL, type OrmCall } from './orm';
 import { enclosingQueryLoop, firstLine, type QueryLoop } from './query-loops';
 
 const RELATION_DECORATORS = new Set(['ManyToOne', 'OneToMany', 'OneToOne', 'ManyToMany']);
-const SEQUELIZE_ASSOCIATIONS = /\b(hasMany|belongsTo|hasOne|belongsToMany|HasMany|BelongsTo|HasOne|BelongsToMany)\b/;
+const SEQUELIZE_ASSOCIATIONS = /\b(hasMany|belongsTo|hasOne|belongsToMany)/;
 /** Sequelize instance methods named like getters that are not associations. */
 const NOT_ASSOCIATION_GETTERS = new Set(['getDataValue', 'getTableName', 'getAttributes', 'getChangedFields']);
 const ENTITY_EXTENSIONS = ['.ts', '.tsx', '.js', '.mjs', '.cjs', '/index.ts', '/index.js'];
@@ -264,10 +264,12 @@ function checkAssociationGetters(ctx: RuleContext, sf: ts.SourceFile): void {
 function declaresAssociation(ctx: RuleContext, sf: ts.SourceFile, rows: OrmCall, suffix: string): boolean {
   const names = [suffix, singular(suffix)].flatMap((n) => [n, n[0].toLowerCase() + n.slice(1)]);
   const alternatives = [...new Set(names)].join('|');
-  const evidence = new RegExp(`${SEQUELIZE_ASSOCIATIONS.source}[^;]{0,200}?(\\b(${alternatives})\\b|as\\s*:\\s*['"](${alternatives})['"])`);
+  // Within the association call's arguments: `Order.belongsTo(Customer)`, `Order.hasMany(Item, { as: 'lines' })`.
+  const evidence = new RegExp(`${SEQUELIZE_ASSOCIATIONS.source}\\s*\\([^;)]{0,200}?(\\b(${alternatives})\\b|as\\s*:\\s*['"](${alternatives})['"])`);
   const texts = [sf.text];
+  // The model's import: `Order` itself, or the registry it is read from (`db.Order` with `db` from '../models').
   const callee = unwrap(rows.call.expression);
-  const receiver = ts.isPropertyAccessExpression(callee) ? unwrap(callee.expression) : undefined;
+  const receiver = ts.isPropertyAccessExpression(callee) ? chainRoot(callee.expression) : undefined;
   const id = receiver && ts.isIdentifier(receiver) ? receiver : rows.model ? importedIdentifier(sf, rows.model) : undefined;
   const source = id && importSource(id);
   if (source && isLocalSpecifier(source.specifier)) {

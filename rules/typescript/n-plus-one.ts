@@ -28,7 +28,7 @@ export default defineRule({
         'Also reported in the same loops: TypeORM lazy relations (entity properties typed `Promise<Customer>` or ' +
         'declared `lazy: true`) awaited on each row when the `find` that produced the rows has no `relations` for them, ' +
         'and Sequelize association getters and counters (`await order.getCustomer()`, `order.countItems()`) on each row ' +
-        'of a `findAll`, when the project declares the association (`belongsTo`, `hasMany`, ... or their decorators).',
+        'of a `findAll`, when the project declares the association (`Order.belongsTo(Customer)`, `hasMany(Item, { as: ... })`).',
       whyIsThisBad:
         'One page of 500 orders becomes 501 queries: each round trip waits on the database, holds a pooled connection, ' +
         'and allocates its own result objects. With `Promise.all(rows.map(...))` all of them are in flight at once, so ' +
