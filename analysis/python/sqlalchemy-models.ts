@@ -258,7 +258,7 @@ function readModels(tree: Tree): ModuleModels {
         if (call && callee && COLUMN_CALLS.has(callee)) mapped = true;
         if (annotation && /\bMapped\[/.test(annotation)) mapped = true;
         model.columns.add(left.text);
-        const fk = right ? /\bForeignKey\(\s*["']([\w.]+)\.\w+["']/.exec(right.text)?.[1] : undefined;
+        const fk = right ? /\b(?:ForeignKey\(\s*|foreign_key\s*=\s*)["']([\w.]+)\.\w+["']/.exec(right.text)?.[1] : undefined;
         if (fk) model.foreignKeys.set(left.text, fk.split('.').pop()!);
       }
     }

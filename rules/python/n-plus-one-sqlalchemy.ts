@@ -198,7 +198,8 @@ function describe(ctx: RuleContext, tree: Tree, node: Node, depth: number): Part
     const model = modelNamed(ctx, tree, args[0]);
     return model ? { kind: 'query', rows: newRows(model, args[0], expression.endIndex) } : undefined;
   }
-  if ((method === 'scalars' || method === 'execute') && args.length > 0) {
+  if ((method === 'scalars' || method === 'execute' || method === 'exec') && args.length > 0) {
+    // SQLModel's `session.exec(select(Hero))` yields the instances, like `scalars`.
     const p = describe(ctx, tree, args[0], depth + 1);
     if (!p || (p.kind !== 'select' && p.kind !== 'query')) return undefined;
     return { kind: method === 'execute' ? 'tuples' : 'rows', rows: p.rows };
