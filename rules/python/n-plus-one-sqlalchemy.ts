@@ -514,7 +514,9 @@ function importEdits(tree: Tree, text: string, names: string[]): OffsetEdit[] {
     const last = imported[imported.length - 1];
     return [{ start: last.endIndex, end: last.endIndex, newText: names.map((n) => `, ${n}`).join('') }];
   }
-  const imports = statements.filter((s) => s.type === 'import_statement' || s.type === 'import_from_statement' || s.type === 'future_import_statement');
+  // The module's header: imports after the first def/class (Flask's `from . import views` at the bottom) are not it.
+  const firstDefinition = statements.find((s) => /^(function_definition|class_definition|decorated_definition)$/.test(s.type))?.startIndex ?? Infinity;
+  const imports = statements.filter((s) => /^(import_statement|import_from_statement|future_import_statement)$/.test(s.type) && s.startIndex < firstDefinition);
   const line = `from sqlalchemy.orm import ${names.sort().join(', ')}\n`;
   const lastImport = imports[imports.length - 1];
   if (lastImport) {
