@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Tree } from 'web-tree-sitter';
+import type { Language, Tree } from 'web-tree-sitter';
 import type { ts } from 'ts-morph';
 import type { Document } from 'yaml';
 import type { Dockerfile } from 'dockerfile-ast';
@@ -29,7 +29,9 @@ export type FileKind =
   /** Shell scripts (`*.sh`, `bin/docker-entrypoint`): a deploy may start its processes through one. */
   | 'shell'
   /** INI files: uWSGI configs (`[uwsgi]`), supervisord configs (`[program:x]`). */
-  | 'ini';
+  | 'ini'
+  /** An .html/.txt file under a templates folder, parsed by analysis/django-templates/parse.ts. */
+  | 'django-template';
 
 /** What a file is for, beyond its syntax. A file may have several roles. */
 export type FileRole =
@@ -182,6 +184,8 @@ export interface RuleContext {
   dockerfile(): Dockerfile;
   json(): JsonNode | undefined;
   toml(): TomlAST.TOMLProgram;
+  /** The Python grammar, to parse another module of the project (the caller deletes the trees it makes). */
+  pythonLanguage?(): Language;
   report(spec: ReportSpec): void;
 }
 

@@ -17,6 +17,7 @@ const LANGUAGE_NAMES: Partial<Record<FileKind, string>> = {
   requirements: 'Deploy configuration',
   shell: 'Deploy configuration',
   ini: 'uWSGI and supervisord configs',
+  'django-template': 'Django templates',
 };
 
 function fenceLanguage(fileName: string): string {

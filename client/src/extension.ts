@@ -28,7 +28,7 @@ import { StatusBar } from './status-bar';
 
 /** Files memlint analyses: by language and by the names of deploy files that have no language of their own. */
 export const DOCUMENT_SELECTOR = [
-  ...['python', 'typescript', 'typescriptreact', 'javascript', 'javascriptreact', 'dockerfile', 'yaml', 'toml', 'json', 'jsonc', 'dotenv', 'pip-requirements', 'shellscript', 'ini'].flatMap(
+  ...['python', 'typescript', 'typescriptreact', 'javascript', 'javascriptreact', 'dockerfile', 'yaml', 'toml', 'json', 'jsonc', 'dotenv', 'pip-requirements', 'shellscript', 'ini', 'html', 'django-html', 'django-txt', 'jinja-html'].flatMap(
     (language) => [
       { scheme: 'file', language },
       { scheme: 'untitled', language },

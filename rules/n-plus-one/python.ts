@@ -22,7 +22,11 @@ import {
   type OutsideReads,
   type QuerysetInfo,
 } from '../../analysis/python/django-querysets';
+import { checkDrfSerializers, DRF_FIX, DRF_NOTES, DRF_WHAT } from './python-drf';
+import { checkSqlalchemyLoops } from './python-sqlalchemy';
 import { StatementFindingsCache, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
+import { checkTemplate, checkTemplateViews, TEMPLATE_NOTES } from './django-templates';
+import { RENDERS_TEMPLATES } from '../../analysis/python/django-template-views';
 
 /** Methods of a related manager that run a query: `order.items.all()`, `order.items.count()`. */
 const MANAGER_METHODS = new Set([
@@ -98,24 +102,37 @@ interface RowSource {
 export default defineRule({
   meta: {
     id: 'n-plus-one',
-    kinds: ['python'],
+    kinds: ['python', 'django-template'],
     defaultSeverity: 'warning',
     fix: 'safe',
-    trigger: /objects|django|models/,
+    trigger: /objects|django|models|sqlalchemy|sqlmodel|\.query\b|\{%|\{\{/,
     docs: {
-      summary: 'A loop over a Django queryset that runs one more query per row to follow a relation.',
+      summary: 'A loop over a Django queryset or SQLAlchemy query that runs one more query per row to follow a relation.',
       whatItDoes:
         'Finds `for` loops and list/dict/set comprehensions and generator expressions over a Django queryset ' +
         '(`Order.objects...`, a variable or same-module helper function that returns one, a related manager `.all()`) ' +
         'whose body reads a related row (`o.customer.name`, `o.customer.company.name`) or a reverse/many-to-many ' +
         'manager (`o.items.all()`, `.count()`, `.filter()`) that the queryset does not load with `select_related` / ' +
-        '`prefetch_related`. One finding per loop and relation.',
+        '`prefetch_related`. One finding per loop and relation. ' +
+        DRF_WHAT +
+        '\n\n' +
+        'SQLAlchemy (1.4 and 2.0, sync and async, Flask-SQLAlchemy, SQLModel): loops over the rows of ' +
+        '`session.query(X)...`, `session.scalars(select(X)...)`, `session.execute(select(X)).scalars()`, `X.query...`, ' +
+        '`db.paginate(...).items` (also through variables, `await`, `.all()`, `list()`) that read a relationship ' +
+        'which loads lazily (`relationship()` with the default `lazy="select"`, backrefs, `Mapped[list[...]]`), also ' +
+        'one level down (`for i in order.items: i.product`), when the query has no loader option for that path ' +
+        '(`selectinload`, `joinedload`, `subqueryload`, `immediateload`, `contains_eager`, or `raiseload`/`noload`/' +
+        '`lazyload`, which settle it deliberately). Models are read from the project modules the file imports ' +
+        '(declarative classes, `db.Model`, backrefs added by the other class). A `lazy="dynamic"` relationship used in ' +
+        'the loop is reported too (each use is a query and it cannot be eager-loaded).',
       whyIsThisBad:
         'Each row triggers its own query: a page of 500 orders becomes 501 queries. Besides the latency, every query ' +
         'builds fresh model instances that the loop keeps alive, the database connection buffers each result, and ' +
         'with `DEBUG = True` Django records every query in `connection.queries`, so long exports and Celery tasks ' +
         'grow until the worker is killed. `select_related` loads the related rows in the same query (a JOIN); ' +
-        '`prefetch_related` loads them in one extra query for the whole loop.',
+        '`prefetch_related` loads them in one extra query for the whole loop. SQLAlchemy alike: each lazy load is a ' +
+        'SELECT of its own, and every loaded object stays in the session\'s identity map until the session ends; in ' +
+        'async code the lazy load raises `MissingGreenlet` instead.',
       example: {
         fileName: 'views.py',
         code: `from django.http import JsonResponse
@@ -153,12 +170,23 @@ def order_list(request):
         '`.all()` gets a `prefetch_related("items__product")` on the outer queryset, which keeps using the prefetch cache. ' +
         'The fix is unsafe when the queryset uses `.only()` or `.defer()`: a deferred foreign key cannot be traversed with `select_related` (Django raises FieldError). `.count()`, `.exists()` and filtered manager calls get no fix: prefetching every related row only to count ' +
         'or filter them trades queries for memory; the message suggests `annotate(Count(...))` or ' +
-        '`Prefetch(queryset=..., to_attr=...)`. No fix is offered while the file has syntax errors.',
+        '`Prefetch(queryset=..., to_attr=...)`. No fix is offered while the file has syntax errors. ' +
+        DRF_FIX +
+        ' ' +
+        'SQLAlchemy: the fix adds `.options(selectinload(Order.items))` for a collection, `joinedload(Order.customer)` ' +
+        'for a many-to-one (`selectinload` when the query groups, locks with `with_for_update()` or is `distinct()`, ' +
+        'where a JOIN would change the SQL), chained for deeper paths (`selectinload(Order.items).joinedload(Item.product)`), ' +
+        'into an existing `.options(...)` or extending an option that loads the first part of the path, right after ' +
+        '`query(X)` / `select(X)` / `X.query` otherwise, and imports the loader from `sqlalchemy.orm` (also right for ' +
+        'Flask-SQLAlchemy). Loader options change how many queries run, not which rows or values the loop sees: the fix ' +
+        'is safe when the query is written in the loop or in one assignment only the loop reads, and unsafe when the ' +
+        'variable holding it is reassigned or read elsewhere (the other uses load the relationship too). No fix when a ' +
+        'model on the path is not imported at module level.',
       notes:
         'Not reported: loops that copy rows (`row.pk = None`, `copy.copy(row)`, `model_to_dict(row)` in the loop or an ' +
         'enclosing one: every pass inserts a row anyway) and loops over at most 20 rows (`qs[:5]`, also through a ' +
         'variable or `enumerate()`). ' +
-        'Models are not read, so relations are recognised by shape: `row.x.y` (an attribute of an attribute) is a ' +
+        'Django models are not read, so relations are recognised by shape: `row.x.y` (an attribute of an attribute) is a ' +
         'relation `x`, `row.x.all()` / `.filter()` / `.count()` / `.exists()` / `.first()` is a manager. Reads that ' +
         'are obviously plain values are skipped: `row.x_id`, `row.pk`, str/datetime/Decimal/UUID/dict members ' +
         '(`row.name.upper()`, `row.created_at.isoformat()`, `row.created_at.year`, `row.price.quantize(...)`, ' +
@@ -172,14 +200,28 @@ def order_list(request):
         'alone is not reported (it may be a plain field). ' +
         'Querysets passed in as parameters, built in another module, or returned by `super().get_queryset()` are ' +
         'not followed, and `.values()`/`.values_list()` querysets are skipped (their rows have no relations). ' +
-        'Loops in Django templates (`{% for %}`) and DRF serializers that follow relations are out of scope. ' +
+        DRF_NOTES +
+        TEMPLATE_NOTES +
+        'SQLAlchemy: relationships declared `lazy="selectin"`/`"joined"`/`"subquery"`/`"immediate"`/`"raise"`/`"noload"` ' +
+        'are not reported. A many-to-one read again and again for the same parent row is cheap: SQLAlchemy looks it up in ' +
+        'the identity map by primary key before querying, so N rows with the same parent cost one query. Reported as ' +
+        'not N+1 where the code shows it: the query pins the foreign key (`filter(Item.order_id == order.id)`, ' +
+        '`filter_by(order=order)`, `with_parent(...)`), the loop walks one object\'s collection (`for item in ' +
+        'order.items: item.order`), and relationships to the tenant of a multi-tenant app (`org`, `organization`, ' +
+        '`tenant`, `workspace`, `site`, `realm`), which nearly every row shares. Queries over several entities (rows are ' +
+        'tuples), `.limit(n)` with n <= 20, queries built in helper functions or other modules, and model classes that ' +
+        'cannot be resolved from the imports are not followed. `write_only` relationships are not reported. ' +
         'The TypeScript rule with the same id covers Prisma/TypeORM/Sequelize/Mongoose.',
     },
   },
   check(ctx) {
+    if (ctx.file.kind === 'django-template') return checkTemplate(ctx);
+    checkSqlalchemyLoops(ctx, (spec) => ctx.report(spec));
+    if (RENDERS_TEMPLATES.test(ctx.file.text)) checkTemplateViews(ctx, ctx.python(), fixesAllowed(ctx.python()));
     if (!mayContainQuerysets(ctx.file.text)) return;
     const tree = ctx.python();
     if (!isDjangoFile(tree, ctx.file.text)) return;
+    checkDrfSerializers(ctx, tree);
     const canFix = fixesAllowed(tree);
     // The module's properties are read from other statements: a change to them re-checks every loop.
     const context = `${canFix ? 'fixable' : 'unfixable'} ${[...moduleProperties(tree)].join(',')}`;

@@ -3,28 +3,17 @@
  * `for`/`for...of`/`while` loops and `.forEach`/`.map(async ...)` callbacks (incl. `Promise.all(rows.map(...))`).
  */
 import { clip } from '../shared/format';
-import { ts } from 'ts-morph';
 import { defineRule, type RuleContext } from '../api';
-import { isFunctionNode, methodCall, unwrap } from '../../analysis/typescript/ast';
-import { batchedForm, ORM_READ_WORD, ormCalls, queryResultSource, ORM_LABEL, type OrmCall } from '../../analysis/typescript/orm';
-
-const ITERATION_METHODS = new Set(['map', 'forEach', 'flatMap', 'filter', 'reduce', 'some', 'every', 'find', 'findIndex']);
-
-interface QueryLoop {
-  /** The expression the loop walks (`posts`, `users.map`'s `users`). */
-  iterable: ts.Expression;
-  /** The query that produced those rows. */
-  rows: OrmCall;
-  /** `Promise.all(rows.map(async ...))`: every per-row query is in flight at once. */
-  concurrent: boolean;
-}
+import { batchedForm, ORM_READ_WORD, ormCalls, ORM_LABEL } from '../../analysis/typescript/orm';
+import { enclosingQueryLoop, firstLine } from '../../analysis/typescript/query-loops';
+import { checkRelationLoops } from './typescript-relations';
 
 export default defineRule({
   meta: {
     id: 'n-plus-one',
     kinds: ['typescript', 'javascript'],
     defaultSeverity: 'warning',
-    fix: 'none',
+    fix: 'unsafe',
     // A loop and an ORM read method by name (ormCalls recognises nothing else): most TS/JS files have a loop.
     trigger: { test: (text) => /\bfor\b|while|forEach|\.map\(|flatMap|reduce/.test(text) && ORM_READ_WORD.test(text) },
     docs: {
@@ -35,7 +24,11 @@ export default defineRule({
         'inside a `for`, `for...of`, `while`, `.forEach` or `.map(async ...)` (including `Promise.all(rows.map(...))`) ' +
         "that walks the results of another query. ORM clients are recognised from the file's imports and bindings " +
         '(`new PrismaClient()`, `getRepository(User)`, `@InjectRepository`, `mongoose.model`, models imported from the ' +
-        "project's models module), not from variable names.",
+        "project's models module), not from variable names.\n\n" +
+        'Also reported in the same loops: TypeORM lazy relations (entity properties typed `Promise<Customer>` or ' +
+        'declared `lazy: true`) awaited on each row when the `find` that produced the rows has no `relations` for them, ' +
+        'and Sequelize association getters and counters (`await order.getCustomer()`, `order.countItems()`) on each row ' +
+        'of a `findAll`, when the project declares the association (`Order.belongsTo(Customer)`, `hasMany(Item, { as: ... })`).',
       whyIsThisBad:
         'One page of 500 orders becomes 501 queries: each round trip waits on the database, holds a pooled connection, ' +
         'and allocates its own result objects. With `Promise.all(rows.map(...))` all of them are in flight at once, so ' +
@@ -79,16 +72,24 @@ router.get('/posts', async (req, res) => {
 export default router;
 `,
       },
-      fixSafety: 'No automatic fix: the batched query (and how its rows are matched back) depends on the relation.',
+      fixSafety:
+        'No automatic fix for per-row queries: the batched query (and how its rows are matched back) depends on the ' +
+        'relation. For a TypeORM lazy relation the fix adds it to the `relations` of the `find` (into an existing ' +
+        '`relations` array or object, else a new `relations: { customer: true }`), only when the options are an object ' +
+        'literal; it is unsafe because a lazy relation loaded this way is serialised by `JSON.stringify` as ' +
+        '`__customer__`, which can change API responses. Sequelize getters always query, even when the association was ' +
+        'included, so adding `include` alone would not help: the message says to include it and read the property.',
       notes:
         'The message names the batched form for the ORM: Prisma `findMany({ where: { id: { in: ids } } })` or `include`; ' +
         'TypeORM `findBy({ id: In(ids) })` or `relations`; Sequelize `findAll({ where: { id: { [Op.in]: ids } } })` or ' +
         '`include`; Mongoose `find({ _id: { $in: ids } })` or `.populate()`. Loops over literal arrays, request data ' +
         'or streaming cursors (`for await (const doc of Model.find().cursor())`) are not reported, nor are queries ' +
-        'made by helper functions called from the loop.',
+        'made by helper functions called from the loop. Prisma and non-lazy TypeORM relations read without ' +
+        '`include`/`relations` are `undefined`, not a query, so they are not N+1.',
     },
   },
   check(ctx) {
+    checkRelationLoops(ctx);
     for (const q of ormCalls(ctx)) {
       const loop = enclosingQueryLoop(ctx, q.call);
       if (!loop) continue;
@@ -106,62 +107,3 @@ export default router;
     }
   },
 });
-
-/** The innermost loop around a call (within its function, or through iteration callbacks) that walks a query's rows. */
-function enclosingQueryLoop(ctx: RuleContext, call: ts.CallExpression): QueryLoop | undefined {
-  let child: ts.Node = call;
-  for (let n = call.parent; n; child = n, n = n.parent) {
-    let iterables: ts.Expression[] = [];
-    let concurrent = false;
-    if ((ts.isForOfStatement(n) || ts.isForInStatement(n)) && child === n.statement) iterables = [n.expression];
-    else if (ts.isForStatement(n) && child === n.statement) iterables = lengthReads(n.condition);
-    else if ((ts.isWhileStatement(n) || ts.isDoStatement(n)) && child === n.statement) iterables = lengthReads(n.expression);
-    else if (isFunctionNode(n)) {
-      const iteration = iterationCallOf(n);
-      if (!iteration) return undefined; // a function of its own: not this loop's body
-      iterables = [iteration.object];
-      concurrent = iteration.name === 'map' || iteration.name === 'flatMap';
-      if (concurrent && !isAwaitedTogether(iteration.call)) concurrent = false;
-    }
-    for (const iterable of iterables) {
-      const rows = queryResultSource(ctx, iterable);
-      if (rows && rows.call !== call) return { iterable, rows, concurrent };
-    }
-  }
-  return undefined;
-}
-
-/** `rows.map(fn)` / `rows.forEach(fn)` for a callback `fn`. */
-function iterationCallOf(fn: ts.Node): { call: ts.CallExpression; object: ts.Expression; name: string } | undefined {
-  const call = fn.parent;
-  if (!call || !ts.isCallExpression(call) || !call.arguments.some((a) => unwrap(a) === fn)) return undefined;
-  const m = methodCall(call);
-  if (!m || !ITERATION_METHODS.has(m.name)) return undefined;
-  return { call, object: m.object, name: m.name };
-}
-
-/** `Promise.all(rows.map(...))` (or `allSettled`). */
-function isAwaitedTogether(mapCall: ts.CallExpression): boolean {
-  let p: ts.Node = mapCall.parent;
-  while (p && ts.isParenthesizedExpression(p)) p = p.parent;
-  if (!p || !ts.isCallExpression(p)) return false;
-  const m = methodCall(p);
-  return m !== undefined && /^(all|allSettled)$/.test(m.name) && ts.isIdentifier(m.object) && m.object.text === 'Promise';
-}
-
-/** The `x` of every `x.length` in a loop condition (`i < rows.length`, `while (queue.length)`). */
-function lengthReads(condition: ts.Expression | undefined): ts.Expression[] {
-  const out: ts.Expression[] = [];
-  if (!condition) return out;
-  const visit = (n: ts.Node): void => {
-    if (ts.isPropertyAccessExpression(n) && n.name.text === 'length') out.push(n.expression);
-    ts.forEachChild(n, visit);
-  };
-  visit(condition);
-  return out;
-}
-
-function firstLine(text: string): string {
-  const line = text.split('\n')[0].trim();
-  return line.length > 40 ? `${line.slice(0, 37)}...` : line;
-}

@@ -2,7 +2,7 @@
  * Fixture conventions (semgrep-style), shared by the rule tests:
  * - test/fixtures/<rule-id>/ holds inputs; a sub-folder is a small workspace of its own (its root holds
  *   deploy files, an optional memlint.toml, and e.g. `.streamlit/config.toml`).
- * - `# ruleid: <id>` / `// ruleid: <id>` on the line(s) before a line means "a finding of <id> starts on
+ * - `# ruleid: <id>` / `// ruleid: <id>` / `{# ruleid: <id> #}` (templates) on the line(s) before a line means "a finding of <id> starts on
  *   that line"; `# ok: <id>` documents a look-alike that must not be flagged. Every finding must be
  *   annotated and every `ruleid` annotation must be found. `# ruleid: <id>:<messageId>` also pins which of
  *   the rule's messages (`meta.messages`) the finding uses.
@@ -60,6 +60,7 @@ export interface Expectations {
   okCount: number;
 }
 
+/** `# ruleid: id`, `// ruleid: id`, and in Django templates `{# ruleid: id #}`; `id:messageId` pins the message. */
 const ID = String.raw`[\w-]+(?::[\w-]+)?`;
 const ANNOTATION = new RegExp(String.raw`^\s*(?:#|\/\/|\{#)\s*(ruleid|ok):\s*(${ID}(?:\s*,\s*${ID})*)`);
 

@@ -12,7 +12,7 @@ import { docsUrl, type FileKind, type FileRole, type OptionValue, type ProjectIn
 import { offlineCode } from '../../../analysis/reach';
 import { classify } from './classify';
 import type { MemlintConfig } from './config';
-import { parseDockerfile, parseJson, parsePython, parseToml, parseTypeScript, parseYaml } from './parsers';
+import { getPythonLanguage, parseDockerfile, parseJson, parsePython, parseToml, parseTypeScript, parseYaml } from './parsers';
 import { MAX_TYPESCRIPT_DEPTH, pythonNestingProblem, typeScriptDepthOver } from './nesting';
 import { headlineOf } from './messages';
 import { Suppressions } from './suppress';
@@ -314,6 +314,7 @@ function makeContext(
     dockerfile: () => parsed.dockerfile(),
     json: () => parsed.json(),
     toml: () => parsed.toml(),
+    pythonLanguage: () => getPythonLanguage(),
     report: (spec) => {
       if (!(spec.start >= 0 && spec.end >= spec.start && spec.end <= file.text.length)) {
         throw new Error(`reported an invalid range ${spec.start}..${spec.end}`);

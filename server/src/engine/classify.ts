@@ -53,6 +53,7 @@ export function classify(path: string, text?: string): Classification | undefine
   if (lower === '.env' || lower.startsWith('.env.') || lower.endsWith('.env')) return { kind: 'env', roles };
   if (/^requirements.*\.(txt|in)$/.test(lower) || lower === 'constraints.txt') return { kind: 'requirements', roles };
 
+  if (isDjangoTemplatePath(path, lower)) return { kind: 'django-template', roles };
   const kind = EXTENSION_KINDS[extension(name)];
   if (!kind) return undefined;
 
@@ -105,6 +106,15 @@ export function isShellScriptPath(path: string): boolean {
 export function isSupervisordConfigPath(path: string): boolean {
   const lower = path.toLowerCase();
   return /(^|\/)supervisord?([.-][\w.-]+)?\.conf$/.test(lower) || /(^|\/)supervisor(d|\.d)?\/([^/]+\/)*[^/]+\.conf$/.test(lower);
+}
+
+/**
+ * Files that may be Django templates: HTML anywhere (a TEMPLATES `DIRS` folder may have any name; the rule
+ * resolves which ones a view renders), text and XML templates (emails, sitemaps) only under a `templates/` folder.
+ */
+function isDjangoTemplatePath(path: string, lower: string): boolean {
+  if (/\.(html?|djhtml)$/.test(lower)) return true;
+  return /\.(txt|xml)$/.test(lower) && /(^|\/)templates\//.test(path);
 }
 
 /** A module-level `workers =` next to another gunicorn setting: a config passed with `-c`. */

@@ -1,12 +1,12 @@
 /**
  * Suppression comments, one syntax in every language's comment form:
- *   <comment> memlint: ignore[rule-id, other-id]   (trailing the line, or alone on the line above)
+ *   <comment> memlint: ignore[rule-id, other-id]   (trailing the line, or alone on the line above; `{# ... #}` in templates)
  *   <comment> memlint: ignore                       (every rule on that line)
  *   <comment> memlint: ignore-file[rule-id]         (anywhere in the first 20 lines)
  */
 import type { LineIndex } from './text';
 
-const DIRECTIVE = /(?:#|\/\/|\/\*|<!--)\s*memlint:\s*(ignore-file|ignore)\b(?:\[([^\]]*)\])?/g;
+const DIRECTIVE = /(?:\{#|#|\/\/|\/\*|<!--)\s*memlint:\s*(ignore-file|ignore)\b(?:\[([^\]]*)\])?/g;
 const FILE_DIRECTIVE_LINES = 20;
 
 /** `true` = every rule. */

@@ -21,6 +21,10 @@ const LANGUAGE_KINDS: Record<string, FileKind> = {
   'pip-requirements': 'requirements',
   shellscript: 'shell',
   ini: 'ini',
+  html: 'django-template',
+  'django-html': 'django-template',
+  'django-txt': 'django-template',
+  'jinja-html': 'django-template',
 };
 
 export class OpenDocument {

@@ -238,6 +238,22 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     }
   };
 
+  /**
+   * Django views and templates report on each other (n-plus-one: the read in the template, the fix on the view), so
+   * an edit of one re-lints the open documents of the other kind in its folder.
+   */
+  const relintLinkedTemplates = (changed: OpenDocument) => {
+    if (changed.kind !== 'python' && changed.kind !== 'django-template') return;
+    const other = changed.kind === 'python' ? 'django-template' : 'python';
+    const folder = folders.forPath(changed.path);
+    for (const d of docs.all()) {
+      if (d === changed || d.kind !== other || folders.forPath(d.path) !== folder) continue;
+      if (other === 'python' && !/render|template_name|View\b/.test(d.text)) continue; // not a view module
+      d.lintKey = undefined;
+      scheduler.request(d.uri);
+    }
+  };
+
   /** New settings or configuration for a folder: re-lint its open documents, and re-scan it when asked. */
   const refreshFolder = async (folder: Folder, rescan: boolean) => {
     const wasEnabled = folder.settings.enable;
@@ -393,7 +409,10 @@ export function startServer(connection: Connection, options: ServerOptions): voi
       doc.update(p.contentChanges, version);
       if (!doc.kind) return;
       live.post({ type: 'change', uri: doc.uri, version, changes: p.contentChanges });
-      if (folders.forPath(doc.path).settings.run === 'onType') scheduler.request(doc.uri);
+      if (folders.forPath(doc.path).settings.run === 'onType') {
+        scheduler.request(doc.uri);
+        relintLinkedTemplates(doc);
+      }
       lensRefresher.soon();
     } catch (e) {
       // A change that does not apply leaves the text unknown: forget the document rather than analyse wrong text.

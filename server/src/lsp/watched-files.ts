@@ -16,7 +16,7 @@ import { uriToPath } from './uri';
 import type { WorkspaceScanner } from './workspace-scan';
 
 export const WATCHERS = [
-  { globPattern: '**/*.{py,pyi,ts,tsx,mts,cts,js,jsx,mjs,cjs,yaml,yml,toml,json,env,txt,in}' },
+  { globPattern: '**/*.{py,pyi,ts,tsx,mts,cts,js,jsx,mjs,cjs,yaml,yml,toml,json,env,txt,in,html,htm,djhtml,xml}' },
   { globPattern: '**/{Dockerfile,Dockerfile.*,*.dockerfile,dockerfile,Containerfile,Procfile,Procfile.*,.env,.env.*,.gitignore}' },
   // Deleting or renaming a folder reports only the folder.
   { globPattern: '**/*', kind: WatchKind.Delete },
