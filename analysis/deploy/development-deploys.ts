@@ -17,8 +17,8 @@ export function developmentOnly(ctx: RuleContext, command: StartCommand): boolea
   const rel = ctx.file.relPath;
   const name = rel.slice(rel.lastIndexOf('/') + 1);
   if (ctx.file.roles.has('docker-compose')) return developmentCompose(ctx, rel, name);
-  // `Dockerfile.dev`, `dev.Dockerfile`, `Procfile.dev`
-  if (DEVELOPMENT_NAME.test(name.replace(/dockerfile|procfile/i, ''))) return true;
+  // `Dockerfile.dev`, `dev.Dockerfile`, `Procfile.dev`, unless another deploy file runs it (`honcho start -f Procfile.dev`).
+  if (DEVELOPMENT_NAME.test(name.replace(/dockerfile|procfile/i, ''))) return !startedByName(ctx, name);
   if (ctx.file.kind === 'dockerfile') return DEVELOPMENT_NAME.test(stageAt(ctx.file.text, command.programWord.start) ?? '');
   return false;
 }
@@ -37,3 +37,12 @@ function stageAt(text: string, offset: number): string | undefined {
   for (const m of text.slice(0, offset).matchAll(/^[ \t]*FROM[ \t]+(?:--\S+[ \t]+)*\S+(?:[ \t]+AS[ \t]+(\S+))?/gim)) stage = m[1];
   return stage;
 }
+
+/** Whether another file of the project names this one in a command (`-f Procfile.dev`, `docker build -f Dockerfile.dev`). */
+function startedByName(ctx: RuleContext, name: string): boolean {
+  const named = new RegExp(`(^|[\\s"'/=])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'm');
+  return ctx.project.files().some((f) => f !== ctx.file.relPath && START_FILE.test(f) && named.test(ctx.project.readFile(f) ?? ''));
+}
+
+/** Files whose commands start processes (deploy files, scripts, process managers). */
+const START_FILE = /(^|\/)(procfile[^/]*|dockerfile[^/]*|[^/]*\.dockerfile|render\.ya?ml|(docker-)?compose[^/]*\.ya?ml|fly\.toml|railway\.(json|toml)|app\.json|package\.json|[^/]*\.sh|supervisord?\.conf|ecosystem\.config\.[cm]?js|makefile)$/i;
