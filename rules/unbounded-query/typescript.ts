@@ -17,6 +17,10 @@ const BOUNDING_CHAIN = new Set(['limit', 'take', 'cursor', 'stream', 'eachAsync'
 export default defineRule({
   meta: {
     id: 'unbounded-query',
+    messages: {
+      unbounded: '{{what}} loads every matching row per request: page it',
+      'client-chosen-size': '{{what}} lets the client pick {{key}} with no maximum: cap it at {{limit}}',
+    },
     kinds: ['typescript', 'javascript'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
@@ -110,7 +114,9 @@ export default router;
       ctx.report({
         start,
         end: q.call.getEnd(),
-        message: problem.message ?? `${clip(problem.what, 56)} loads every matching row per request: page it`,
+        ...(problem.clientChosen
+          ? { messageId: 'client-chosen-size', data: { what: clip(problem.what, 40), ...problem.clientChosen } }
+          : { messageId: 'unbounded', data: { what: clip(problem.what, 56) } }),
         detail: problem.detail ?? `${problem.what} loads every matching row into memory at once, on each request. ${problem.advice.charAt(0).toUpperCase()}${problem.advice.slice(1)}.`,
         fixes: problem.fix && fixable ? [problem.fix] : [],
       });
@@ -122,8 +128,8 @@ interface Problem {
   what: string;
   advice: string;
   fix?: FixSpec;
-  /** For a bound the client picks: its own headline and detail. */
-  message?: string;
+  /** For a bound the client picks: the option and its cap, for the headline, and its own detail. */
+  clientChosen?: { key: string; limit: number };
   detail?: string;
 }
 
@@ -137,7 +143,7 @@ function clientChosenBound(value: ts.Expression, what: string, key: string, limi
   return {
     what,
     advice: `cap it: ${key}: Math.min(..., ${limit})`,
-    message: `${clip(what, 40)} lets the client pick ${key} with no maximum: cap it at ${limit}`,
+    clientChosen: { key, limit },
     detail:
       `${what}: ${key} is ${clip(text, 60)}, which the client picks, and nothing caps it, so ?limit=1000000 loads every ` +
       `matching row into memory in one request. Cap it (${key}: Math.min(..., ${limit})) or reject larger values.`,
