@@ -51,6 +51,7 @@ export class ProjectIndex {
 
   constructor(files: readonly string[], read?: (relPath: string) => string | undefined) {
     const deployed = read ? deployedFolders(files, read) : new Set<string>();
+    const buildingParent = read ? foldersBuildingAParent(files, read) : new Set<string>();
     // A Python package (a folder with `__init__.py`) is part of a project, never one: its `setup.py` is a module.
     const packages = new Set(files.filter((f) => baseName(f) === '__init__.py').map(dirName));
     const candidates = new Map<string, 'dependency' | 'deploy'>();
@@ -59,7 +60,7 @@ export class ProjectIndex {
       const dir = dirName(f);
       if (dir === '' || PIECES_FOLDER.test(dir) || deployed.has(dir) || packages.has(dir)) continue;
       if (DEPENDENCY_FILE.test(name)) candidates.set(dir, 'dependency');
-      else if (DEPLOY_FILE.test(name) && !candidates.has(dir)) candidates.set(dir, 'deploy');
+      else if (DEPLOY_FILE.test(name) && !candidates.has(dir) && !buildingParent.has(dir)) candidates.set(dir, 'deploy');
     }
     // Deepest first, so a deploy-only folder's code check sees which deeper folders are projects already.
     const ordered = [...candidates.keys()].sort((a, b) => b.split('/').length - a.split('/').length || a.localeCompare(b));
@@ -118,6 +119,27 @@ function deployedFolders(files: readonly string[], read: (relPath: string) => st
     for (const m of text.matchAll(ROOT_DIR_KEYS)) {
       const folder = normalizeFolder(base, m[1]);
       if (folder !== undefined && folder !== base) out.add(folder);
+    }
+  }
+  return out;
+}
+
+/**
+ * Folders whose compose file builds an enclosing folder (`docker/docker-compose.yml` with `context: ..`): their
+ * deploy files deploy that folder's code (healthchecks' docker/ folder, with its uwsgi.ini and a helper script),
+ * so they are part of its project, not a project of their own.
+ */
+function foldersBuildingAParent(files: readonly string[], read: (relPath: string) => string | undefined): Set<string> {
+  const out = new Set<string>();
+  for (const f of files) {
+    if (!/^(docker-)?compose([.-][^/]*)?\.ya?ml$/i.test(baseName(f))) continue;
+    const base = dirName(f);
+    if (base === '') continue;
+    const text = read(f);
+    if (text === undefined) continue;
+    for (const m of text.matchAll(ROOT_DIR_KEYS)) {
+      const folder = normalizeFolder(base, m[1]);
+      if (folder !== undefined && folder !== base && (folder === '' || base.startsWith(`${folder}/`))) out.add(base);
     }
   }
   return out;

@@ -18,8 +18,9 @@ const LAYOUT: readonly [OfflineKind, RegExp][] = [
   ['migration', /(^|\/)(migrations|alembic)\//i],
   ['management command', /(^|\/)management\/commands\/[^/]+\.py$/],
   ['docs', /(^|\/)docs?\//i],
-  // scripts/ and dev/ folders, and data-seeding scripts by name (`seed_all_data.py`, `populate_db.py`, `seeds.ts`).
-  ['script', /(^|\/)(scripts?|dev)\/|(^|\/)(seed|seeds|seeder|populate|fake)(_[^/]*)?\.(py|[cm]?[jt]s)$|(^|\/)([^/]*_)?(seed|seeds|seeder|populate)(_[^/]*)?\.py$/i],
+  // scripts/ and dev/ folders, command-line entry points (`cli.py`, `cli/`, Flask's `commands.py`), and data-seeding
+  // scripts by name (`seed_all_data.py`, `populate_db.py`, `seeds.ts`). A CLI that starts the server only starts it.
+  ['script', /(^|\/)(scripts?|dev|cli)\/|(^|\/)(cli|commands)\.py$|(^|\/)(seed|seeds|seeder|populate|fake)(_[^/]*)?\.(py|[cm]?[jt]s)$|(^|\/)([^/]*_)?(seed|seeds|seeder|populate)(_[^/]*)?\.py$/i],
   ['notebook', /(^|\/)notebooks?\/|\.ipynb$/i],
 ];
 
@@ -29,9 +30,12 @@ export function offlineByLayout(relPath: string): OfflineKind | undefined {
   return undefined;
 }
 
-/** Files that start processes: what they name is run by a deploy. */
+/** Files that start processes: what they name is run by a deploy (a uWSGI `attach-daemon = ./manage.py sendalerts` too). */
 const START_FILE =
-  /(^|\/)(procfile[^/]*|dockerfile[^/]*|[^/]*\.dockerfile|render\.ya?ml|(docker-)?compose[^/]*\.ya?ml|fly\.toml|railway\.(json|toml)|app\.json|package\.json|[^/]*\.sh|supervisord?\.conf|crontab|ecosystem\.config\.[cm]?js)$/i;
+  /(^|\/)(procfile[^/]*|dockerfile[^/]*|[^/]*\.dockerfile|render\.ya?ml|(docker-)?compose[^/]*\.ya?ml|fly\.toml|railway\.(json|toml)|app\.json|package\.json|[^/]*\.sh|supervisord?\.conf|supervisor[^/]*\/[^/]*\.conf|[^/]*uwsgi[^/]*\.ini|crontab|ecosystem\.config\.[cm]?js)$/i;
+
+/** Scripts that run at build, release or on a developer's machine: what they name is not a serving process. */
+const BUILD_SCRIPT = /(^|\/)(build|install|compile|test|tests|lint|format|release|deploy|seed|migrate|setup-dev|dev)[^/]*\.sh$/i;
 
 /**
  * The kind of offline code `relPath` (relative to its project's root) is, or undefined for code a deploy may run:
@@ -47,7 +51,7 @@ export function offlineCode(relPath: string, project: ProjectInfo): OfflineKind 
 function startedByDeploy(relPath: string, kind: OfflineKind, project: ProjectInfo): boolean {
   const names = startNames(relPath, kind);
   for (const file of project.files()) {
-    if (!START_FILE.test(file) || /(^|\/)node_modules\//.test(file)) continue;
+    if (!START_FILE.test(file) || BUILD_SCRIPT.test(file) || /(^|\/)node_modules\//.test(file)) continue;
     const text = project.readFile(file);
     if (text !== undefined && names.some((re) => re.test(text))) return true;
   }

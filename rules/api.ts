@@ -25,7 +25,11 @@ export type FileKind =
   | 'toml'
   | 'json'
   | 'env'
-  | 'requirements';
+  | 'requirements'
+  /** Shell scripts (`*.sh`, `bin/docker-entrypoint`): a deploy may start its processes through one. */
+  | 'shell'
+  /** INI files: uWSGI configs (`[uwsgi]`), supervisord configs (`[program:x]`). */
+  | 'ini';
 
 /** What a file is for, beyond its syntax. A file may have several roles. */
 export type FileRole =
@@ -42,6 +46,8 @@ export type FileRole =
   | 'streamlit-config'
   | 'pyproject'
   | 'pm2'
+  | 'uwsgi'
+  | 'supervisord'
   | 'tsx'
   | 'jsx';
 
@@ -97,6 +103,12 @@ export interface RuleMeta {
    */
   trigger?: TextTrigger;
   options?: Record<string, RuleOption>;
+  /**
+   * The kinds of finding the rule reports, as typescript-eslint's `meta.messages`: message id -> headline
+   * template, `{{name}}` filled from the report's `data`. Ids are stable: fixtures pin them
+   * (`# ruleid: n-plus-one:foreign-key`), JSON and SARIF carry them, the docs list them.
+   */
+  messages?: Record<string, string>;
   docs: RuleDocs;
 }
 
@@ -119,11 +131,15 @@ export interface FixSpec {
 export interface ReportSpec {
   start: number;
   end: number;
+  /** A key of the rule's `meta.messages`: the headline is its template filled from `data`. */
+  messageId?: string;
+  data?: Record<string, string | number>;
   /**
    * The headline, one line of at most ~100 characters (the Problems panel cuts longer ones): what the
    * code does and what it costs, then what to do. "Loads up to 10000 rows per request: use pages of 100".
+   * Rules with `meta.messages` give `messageId` (and `data`) instead.
    */
-  message: string;
+  message?: string;
   /**
    * The rest, shown in the hover, JSON and SARIF: why it costs memory, the figures and where they come
    * from, the alternatives. Plain sentences; `code` in backticks.
@@ -150,6 +166,8 @@ export interface ProjectInfo {
   readFile(relPath: string): string | undefined;
   /** Workspace-relative paths of all discovered files (may be empty in single-file mode). */
   files(): readonly string[];
+  /** Size in bytes of a regular file inside the workspace (model files the budget counts), or undefined. */
+  fileSize?(relPath: string): number | undefined;
 }
 
 export interface RuleContext {

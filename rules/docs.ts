@@ -15,6 +15,8 @@ const LANGUAGE_NAMES: Partial<Record<FileKind, string>> = {
   json: 'Deploy configuration',
   env: 'Deploy configuration',
   requirements: 'Deploy configuration',
+  shell: 'Deploy configuration',
+  ini: 'uWSGI and supervisord configs',
 };
 
 function fenceLanguage(fileName: string): string {
@@ -23,6 +25,8 @@ function fenceLanguage(fileName: string): string {
   if (/\.(js|mjs|cjs|jsx)$/.test(fileName)) return 'js';
   if (/\.ya?ml$/.test(fileName)) return 'yaml';
   if (fileName.endsWith('.toml')) return 'toml';
+  if (fileName.endsWith('.sh')) return 'sh';
+  if (fileName.endsWith('.ini') || fileName.endsWith('.conf')) return 'ini';
   if (fileName.endsWith('.json')) return 'json';
   if (/dockerfile/i.test(fileName)) return 'dockerfile';
   return 'text';
@@ -60,6 +64,14 @@ export function renderRuleDocs(id: string, implementations: readonly Rule[]): st
     }
     if (d.fixSafety) out.push(`${h} Fix safety`, '', d.fixSafety, '');
     if (d.notes) out.push(`${h} Notes`, '', d.notes, '');
+  }
+  // One table for the id: implementations in several languages share their message ids.
+  const messages = new Map(implementations.flatMap((r) => Object.entries(r.meta.messages ?? {})));
+  if (messages.size) {
+    out.push('## Messages', '', 'Each kind of finding has an id, carried in JSON (`messageId`) and SARIF (`message.id`).', '');
+    out.push('| id | headline |', '|---|---|');
+    for (const [messageId, template] of messages) out.push(`| \`${messageId}\` | ${template.replace(/\{\{\s*(\w+)\s*\}\}/g, '{$1}').replace(/\|/g, '\\|')} |`);
+    out.push('');
   }
   out.push('## Configuration', '');
   out.push('```toml', '# memlint.toml', '[rules]', `${id} = "error"        # or "warning", "info", "hint", "off"`, '```', '');

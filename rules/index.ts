@@ -7,6 +7,7 @@ import wholeFileReadPython from './python/whole-file-read';
 import longDbConnectionLifetime from './python/long-db-connection-lifetime';
 import largeRequestBodyLimitPython from './python/large-request-body-limit';
 import streamlitUploadLimit from './config/streamlit-upload-limit';
+import streamlitSetupScript from './config/streamlit-setup-script';
 import nPlusOnePython from './python/n-plus-one';
 import unboundedQueryset from './python/unbounded-queryset';
 import cpuDerivedWorkers from './config/cpu-derived-workers';
@@ -35,6 +36,7 @@ export const allRules: readonly Rule[] = [
   longDbConnectionLifetime,
   largeRequestBodyLimitPython,
   streamlitUploadLimit,
+  streamlitSetupScript,
   nPlusOnePython,
   unboundedQueryset,
   ...cpuDerivedWorkers,

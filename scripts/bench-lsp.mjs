@@ -14,7 +14,7 @@
  *   5. with --startup-repo DIR: a workspace scan at start-up of a real repository: time from spawning the server
  *      to the first problem and to the scan's end, and the memory of all memlint processes once idle.
  *
- *   node scripts/bench-lsp.mjs [--edits 200] [--no-write] [--server dist/server.js] [--real DIR] [--startup-repo DIR]
+ *   node scripts/bench-lsp.mjs [--edits 200] [--no-write] [--server dist/server.js] [--real DIR] [--startup-repo DIR] [--json OUT]
  */
 import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
@@ -36,6 +36,8 @@ const { values: args } = parseArgs({
     real: { type: 'string' },
     'startup-repo': { type: 'string' },
     'real-edits': { type: 'string', default: '100' },
+    /** Also write every measurement as JSON to this file (npm run bench reads it for its targets table). */
+    json: { type: 'string' },
   },
 });
 const EDITS = Number(args.edits);
@@ -439,6 +441,7 @@ async function main() {
   if (idle) console.log(`idle RSS, example workspace: ${fmt(idle.noEditors)} MB no editors; ${fmt(idle.withEditors)} MB two files open; ${fmt(idle.afterIdle)} MB after the document worker's idle timeout (${idle.files} files, ${idle.findings} findings)`);
   const scan = !only || only === 'scan' ? await scanMemory() : undefined;
   if (scan) console.log(`stdlib scan: ${scan.files} files in ${fmt(scan.seconds)} s, ${scan.findings} findings, ${scan.skipped} skipped, peak RSS ${fmt(scan.peakRssMb)} MB`);
+  if (args.json) fs.writeFileSync(args.json, JSON.stringify({ latency: lat, real, start, idle, scan }));
   if (only || args['no-write']) return;
 
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';

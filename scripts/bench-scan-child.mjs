@@ -1,12 +1,13 @@
 // One measured scan in its own process, so peak RSS belongs to that tool alone.
 // usage: node bench-scan-child.mjs <memlint|ruff> <file-list.txt> [threads]
 //        node bench-scan-child.mjs cli <folder>
+//        node bench-scan-child.mjs configs <folder>   (large JSON/YAML files a rule parses)
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const [tool, listFile, threadsArg] = process.argv.slice(2);
-const files = tool === 'cli' ? [] : fs.readFileSync(listFile, 'utf8').split('\n').filter(Boolean);
+const files = tool === 'cli' || tool === 'configs' ? [] : fs.readFileSync(listFile, 'utf8').split('\n').filter(Boolean);
 const started = performance.now();
 let findings = 0;
 let bytes = 0;
@@ -35,6 +36,27 @@ if (tool === 'memlint') {
   files.length = 0;
   files.push(...Array(report.summary.filesAnalyzed).fill(''));
   extra.generatedSkipped = report.notes.filter((n) => n.kind === 'generated').length;
+} else if (tool === 'configs') {
+  // Which JSON/YAML files over LARGE_CONFIG_BYTES a rule parses, in a one-thread scan of the folder: a rule parses
+  // one only when its trigger matched (package.json, compose files, Kubernetes manifests...), never a data file.
+  const LARGE_CONFIG_BYTES = 64 * 1024;
+  const { Workspace } = require('../dist/engine.js');
+  const parsed = new Set();
+  const plain = await Workspace.open({ root: listFile });
+  const rules = plain.rules.map((rule) => ({
+    ...rule,
+    check: (ctx) =>
+      rule.check({
+        ...ctx,
+        json: () => (parsed.add(ctx.file.relPath), ctx.json()),
+        yaml: () => (parsed.add(ctx.file.relPath), ctx.yaml()),
+      }),
+  }));
+  const ws = await Workspace.open({ root: listFile, rules });
+  const large = ws.discover().filter((f) => /\.(json|ya?ml)$/i.test(f.relPath) && fs.statSync(f.path).size > LARGE_CONFIG_BYTES);
+  for (const f of large) ws.analyzeFile(f.path);
+  extra.large = large.length;
+  extra.parsed = large.map((f) => f.relPath).filter((p) => parsed.has(p));
 } else if (tool === 'ruff') {
   const { Workspace, PositionEncoding } = require('@astral-sh/ruff-wasm-nodejs');
   const ws = new Workspace(Workspace.defaultSettings(), PositionEncoding.Utf16);

@@ -10,6 +10,7 @@
 //   materialise --mirrors DIR --out DIR   unpack every manifest commit into OUT/OWNER+NAME
 //   run --corpus DIR [--results FILE]      scan each repository (dist/cli.js, JSON) into FILE (default corpus-results.json)
 //   score [--results FILE]                 precision and recall per rule against the labels; lists unlabelled findings
+//   --manifest FILE / --labels FILE        another repository set / label file (default corpus/manifest.json, corpus/labels.json)
 //   triage [--results FILE] --corpus DIR   prints each unlabelled finding with its source line, for labelling
 //
 // A finding matches a label with the same repository, path and rule whose line falls inside the finding's range.
@@ -31,8 +32,10 @@ const opt = (name, fallback) => {
 };
 const dirName = (repo) => repo.replace('/', '+');
 const readJson = (file) => JSON.parse(fs.readFileSync(file, 'utf8'));
-const manifest = () => readJson(MANIFEST).repos;
-const labels = () => (fs.existsSync(LABELS) ? readJson(LABELS).labels : []);
+// --manifest / --labels pick another set (corpus/heldout.json holds both its repos and its labels).
+const manifest = () => readJson(path.resolve(opt('--manifest', MANIFEST))).repos;
+const labelsFile = () => path.resolve(opt('--labels', LABELS));
+const labels = () => (fs.existsSync(labelsFile()) ? readJson(labelsFile()).labels : []);
 const resultsFile = () => path.resolve(opt('--results', 'corpus-results.json'));
 
 function gitDirOf(mirrors, repo) {
@@ -158,7 +161,7 @@ function triage() {
 
 const commands = { materialise, run, score, triage };
 if (!commands[command]) {
-  console.error('usage: corpus.mjs materialise|run|score|triage [--mirrors DIR] [--out DIR] [--corpus DIR] [--results FILE]');
+  console.error('usage: corpus.mjs materialise|run|score|triage [--mirrors DIR] [--out DIR] [--corpus DIR] [--results FILE] [--manifest FILE] [--labels FILE]');
   process.exit(2);
 }
 commands[command]();

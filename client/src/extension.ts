@@ -28,7 +28,7 @@ import { StatusBar } from './status-bar';
 
 /** Files memlint analyses: by language and by the names of deploy files that have no language of their own. */
 export const DOCUMENT_SELECTOR = [
-  ...['python', 'typescript', 'typescriptreact', 'javascript', 'javascriptreact', 'dockerfile', 'yaml', 'toml', 'json', 'jsonc', 'dotenv', 'pip-requirements'].flatMap(
+  ...['python', 'typescript', 'typescriptreact', 'javascript', 'javascriptreact', 'dockerfile', 'yaml', 'toml', 'json', 'jsonc', 'dotenv', 'pip-requirements', 'shellscript', 'ini'].flatMap(
     (language) => [
       { scheme: 'file', language },
       { scheme: 'untitled', language },
@@ -39,7 +39,7 @@ export const DOCUMENT_SELECTOR = [
   {
     scheme: 'file',
     pattern:
-      '**/{fly.toml,railway.toml,memlint.toml,pyproject.toml,Procfile,Procfile.*,Dockerfile,Dockerfile.*,*.dockerfile,Containerfile,.env,.env.*,*.env,requirements*.txt,requirements*.in,constraints.txt}',
+      '**/{fly.toml,railway.toml,memlint.toml,pyproject.toml,Procfile,Procfile.*,Dockerfile,Dockerfile.*,*.dockerfile,Containerfile,.env,.env.*,*.env,requirements*.txt,requirements*.in,constraints.txt,*.sh,*.ini,docker-entrypoint,supervisord.conf}',
   },
 ];
 

@@ -100,6 +100,8 @@ const LIBRARY_PACKAGES: Record<LibraryKey, string[]> = {
   scipy: ['scipy', 'statsmodels'],
   'scikit-learn': ['scikit-learn', 'sklearn'],
   opencv: ['opencv-python', 'opencv-python-headless', 'opencv-contrib-python', 'opencv-contrib-python-headless'],
+  sqlalchemy: ['sqlalchemy', 'flask-sqlalchemy', 'sqlmodel'],
+  'celery-client': ['celery'],
 };
 
 /** The module each library is imported as. */
@@ -113,6 +115,8 @@ const LIBRARY_MODULES: Record<LibraryKey, string[]> = {
   scipy: ['scipy', 'statsmodels'],
   'scikit-learn': ['sklearn'],
   opencv: ['cv2'],
+  sqlalchemy: ['sqlalchemy', 'flask_sqlalchemy', 'sqlmodel'],
+  'celery-client': ['celery'],
 };
 
 /** Libraries the packages install. */
@@ -258,4 +262,116 @@ export function nodeAppFacts(ws: Workspace, dir: string): NodeAppFacts {
     facts.cacheCount += f.cacheCount;
   }
   return facts;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// What raises a request's working set at peak, and model files loaded at import
+
+/** The largest working set one request in flight can hold, from the app's own settings. */
+export interface RequestFacts {
+  perRequestMb: number;
+  /** "a 10000-row page", "a 50 MB request body" */
+  why: string;
+  source: string;
+  at?: { file: string; start: number; end: number };
+}
+
+/** KB per row of a page of ORM objects serialized to JSON, from the example's measured 10,000-row page. */
+const ROW_KB = 2.4;
+
+function settingAt(file: string, m: RegExpMatchArray): { file: string; start: number; end: number } {
+  return { file, start: m.index!, end: m.index! + m[0].length };
+}
+
+/** Python: DATA_UPLOAD_MAX_MEMORY_SIZE (Django buffers a body up to it), MAX_CONTENT_LENGTH (Flask), page sizes. */
+export function pythonRequestFacts(ws: Workspace, files: Iterable<string>): RequestFacts | undefined {
+  let best: RequestFacts | undefined;
+  const consider = (f: RequestFacts) => {
+    if (!best || f.perRequestMb > best.perRequestMb) best = f;
+  };
+  for (const file of files) {
+    const text = ws.read(file);
+    if (!text) continue;
+    for (const m of text.matchAll(/^\s*(DATA_UPLOAD_MAX_MEMORY_SIZE|MAX_CONTENT_LENGTH)\s*=\s*([\d_\s*]+)$/gm)) {
+      const bytes = m[2].split('*').reduce((p, x) => p * Number(x.replace(/[_\s]/g, '') || NaN), 1);
+      if (!Number.isFinite(bytes) || bytes < 2 * 1048576) continue;
+      const mb = bytes / 1048576;
+      consider({ perRequestMb: mb, why: `a ${Math.round(mb)} MB request body (${m[1]})`, source: `${m[1]}: a request may hold a body this large in memory while it runs`, at: settingAt(file, m) });
+    }
+    for (const m of text.matchAll(/["']PAGE_SIZE["']\s*:\s*(\d+)|^\s*(?:page_size|paginate_by)\s*=\s*(\d+)/gm)) {
+      const rows = Number(m[1] ?? m[2]);
+      if (rows < 500) continue;
+      consider({
+        perRequestMb: (rows * ROW_KB) / 1024,
+        why: `a ${rows}-row page`,
+        source: `${rows} rows x ${ROW_KB} KB (the example's 10,000-row DRF page grew a worker by 24 MB: docs/PERFORMANCE.md)`,
+        at: settingAt(file, m),
+      });
+    }
+  }
+  return best;
+}
+
+/** Node: express.json / bodyParser limits ('50mb'); JSON.parse holds ~4x the body (the example's 40 MB body grew node by 163 MB). */
+export function nodeRequestFacts(ws: Workspace, files: Iterable<string>): RequestFacts | undefined {
+  let best: RequestFacts | undefined;
+  for (const file of files) {
+    const text = ws.read(file);
+    if (!text) continue;
+    for (const m of text.matchAll(/\blimit\s*:\s*["'](\d+(?:\.\d+)?)\s*(kb|mb|gb)["']/gi)) {
+      const mb = Number(m[1]) * ({ kb: 1 / 1024, mb: 1, gb: 1024 }[m[2].toLowerCase() as 'kb' | 'mb' | 'gb']);
+      if (mb < 2) continue;
+      const json = /json|bodyParser/i.test(text.slice(Math.max(0, m.index! - 80), m.index!));
+      const per = json ? mb * 4 : mb;
+      if (!best || per > best.perRequestMb)
+        best = { perRequestMb: per, why: `a ${Math.round(mb)} MB body${json ? ' parsed as JSON' : ''}`, source: json ? 'the body limit x 4: a 40 MB JSON body grew the example\'s node process by 163 MB (docs/PERFORMANCE.md)' : 'the body limit: a body this large may be buffered while the request runs', at: settingAt(file, m) };
+    }
+  }
+  return best;
+}
+
+const MODEL_CALL = /\b(torch\.load|joblib\.load|load_model|from_pretrained|onnxruntime\.InferenceSession|ort\.InferenceSession|InferenceSession|pickle\.load|(?:pickle|cloudpickle|dill)\.loads?)\s*\(([^)\n]*(?:\([^)\n]*\)[^)\n]*)*)\)/g;
+
+/** Model files of the workspace that `files` load at module level (not inside a def), by a path literal. */
+export function modelLoads(ws: Workspace, files: Iterable<string>): { file: string; mb: number; loader: string; at: { file: string; start: number; end: number } }[] {
+  const out: { file: string; mb: number; loader: string; at: { file: string; start: number; end: number } }[] = [];
+  const size = (rel: string) => ws.project.fileSize?.(rel);
+  for (const file of files) {
+    const text = ws.read(file);
+    if (!text || !MODEL_CALL.test(text)) continue;
+    MODEL_CALL.lastIndex = 0;
+    for (const m of text.matchAll(MODEL_CALL)) {
+      const lineStart = text.lastIndexOf('\n', m.index!) + 1;
+      if (/^\s/.test(text.slice(lineStart, m.index!)) && insideDef(text, lineStart)) continue;
+      const literal = /["']([^"']+\.(?:pt|pth|bin|joblib|pkl|pickle|onnx|safetensors|h5|sav|model))["']/.exec(m[2]);
+      if (!literal) continue;
+      const dir = dirOf(file);
+      const candidates = [joinPath(dir, literal[1].replace(/^\.\//, '')), literal[1].replace(/^\.\//, '')];
+      for (const c of candidates) {
+        const bytes = size(c);
+        if (bytes !== undefined) {
+          out.push({ file: c, mb: bytes / 1048576, loader: m[1], at: { file, start: m.index!, end: m.index! + m[0].length } });
+          break;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Whether the indented line at `lineStart` is inside a def: some less-indented line above it opens one. */
+function insideDef(text: string, lineStart: number): boolean {
+  let indent = /^[ \t]*/.exec(text.slice(lineStart))![0].length;
+  let end = lineStart - 1;
+  for (let i = 0; i < 5000 && end > 0 && indent > 0; i++) {
+    const start = text.lastIndexOf('\n', end - 1) + 1;
+    const line = text.slice(start, end);
+    const ind = /^[ \t]*/.exec(line)![0].length;
+    if (line.trim() && !line.trim().startsWith('#') && ind < indent) {
+      if (/^\s*(async\s+)?def\b/.test(line)) return true;
+      indent = ind;
+    }
+    end = start - 1;
+  }
+  return false;
 }

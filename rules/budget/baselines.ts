@@ -14,6 +14,9 @@
  * "torch=450", "thread=4"]` in memlint.toml; an override wins over everything.
  */
 
+const MEASURED_HERE =
+  'measured here (scripts/measure-baselines.mjs, 2026-12-06; Debian 12, Python 3.11.2, gunicorn 20.1.0): what one more worker adds to the group\'s distinct memory, (distinct at 3 workers - at 1) / 2, after every worker served requests';
+
 export interface Figure {
   /** Megabytes (for `cache-entry` the unit is KB per entry). */
   mb: number;
@@ -33,26 +36,19 @@ export const WORKER_BASELINES = {
       'two Wagtail/Django workers); replace with the measurement in docs/PERFORMANCE.md',
   },
   django: {
-    mb: 26,
+    mb: 30.9,
     label: 'Django',
-    source:
-      'estimate: the measured Django + DRF worker (47.4 MB, MEASURED below) less what DRF adds to a Django process ' +
-      'that served one request (21.5 MB RSS, measured here with Debian\'s Django 3.2.25 and DRF 3.14 on Python 3.11)',
+    source: `${MEASURED_HERE}: a Django 3.2 project with the admin, auth, sessions and messages apps under gunicorn sync workers: 30.9 MB (gthread with 4 threads: 31.1 MB)`,
   },
   flask: {
-    mb: 39,
+    mb: 15.3,
     label: 'Flask',
-    source:
-      'measured here (scripts/measure-baselines.mjs): what one more gunicorn sync worker adds (group distinct memory ' +
-      'less the master, per worker, after 30 requests) for a Flask 2.2 app with SQLAlchemy 1.4, psycopg2 and one ' +
-      'model: 38.8 MB (15.6 MB for a bare Flask app)',
+    source: `${MEASURED_HERE}: a Flask 2.2 app under gunicorn sync workers: 15.3 MB (gthread with 4 threads: 15.8 MB); SQLAlchemy is counted as a library when the served code imports it`,
   },
   fastapi: {
-    mb: 40,
+    mb: 20.7,
     label: 'FastAPI',
-    source:
-      'measured here (scripts/measure-baselines.mjs): what one more gunicorn UvicornWorker adds (as for flask) for a FastAPI 0.92 / pydantic 1.10 app ' +
-      'with SQLAlchemy 1.4, psycopg2 and one model: 39.6 MB (17.8 MB bare); pydantic v2\'s compiled core adds a few MB',
+    source: `${MEASURED_HERE}: a FastAPI 0.92 / pydantic 1.10 app under gunicorn UvicornWorker (uvicorn 0.17.6 included): 20.7 MB; pydantic v2's compiled core adds a few MB`,
   },
   streamlit: {
     mb: 150,
@@ -62,9 +58,9 @@ export const WORKER_BASELINES = {
       'measured here); Streamlit Community Cloud gives an app 1 GB (streamlit/streamlit#3384)',
   },
   celery: {
-    mb: 70,
+    mb: 37.6,
     label: 'Celery worker',
-    source: 'estimate: interpreter 13.5 MB (measured here) + Celery, kombu and the task modules; a Django project\'s worker uses the Django figure instead',
+    source: `${MEASURED_HERE.replace('what one more worker adds', 'the main process: distinct memory at --concurrency 1 less one pool child')}: Celery 5.2.6 with a Redis broker and one task module, 37.6 MB; a Django project's worker adds the Django figure`,
   },
   python: {
     mb: 40,
@@ -117,6 +113,31 @@ export const SUPERVISORS = {
     label: 'uvicorn supervisor',
     source: 'estimate: interpreter 13.5 MB (measured here) + uvicorn; with --workers the parent process spawns workers and does not import the app',
   },
+  'python-interpreter': {
+    mb: 12.5,
+    label: 'Python interpreter and server (a process of its own)',
+    source: `${MEASURED_HERE.replace('what one more worker adds', 'a single process')}: FastAPI under plain \`uvicorn app:app\` is 33.2 MB, 12.5 MB over what a gunicorn UvicornWorker adds (20.7 MB; there the interpreter's pages are shared with the master)`,
+  },
+  'celery-child': {
+    mb: 18.5,
+    label: 'celery pool process',
+    source: `${MEASURED_HERE.replace('what one more worker adds', 'what one more prefork pool process adds')}: Celery 5.2.6, --pool prefork, after running tasks: 18.5 MB (forked from the main process, sharing its imports)`,
+  },
+  'celery-inline': {
+    mb: 7.6,
+    label: 'tasks run in the main process',
+    source: `${MEASURED_HERE.replace('what one more worker adds', 'one process')}: Celery 5.2.6 with --pool solo or --pool threads is 45.2-45.5 MB after running tasks, 7.6 MB over the prefork main process (37.6 MB) that runs none`,
+  },
+  'node-shared': {
+    mb: 33.2,
+    label: 'node binary pages shared by the deploy\'s Node processes',
+    source: `${MEASURED_HERE.replace('what one more worker adds', 'Node\'s cluster module')}: a bare http server with its cluster primary is 50.0 MB at 1 worker and 66.7 MB at 3 (8.4 MB per worker): of a Node process's ~41.6 MB, ~33 MB (the binary and its libraries) is shared by every Node process of the deploy`,
+  },
+  'node-primary': {
+    mb: 8.4,
+    label: 'cluster primary process (beside the shared node binary)',
+    source: `${MEASURED_HERE.replace('what one more worker adds', 'Node\'s cluster module')}: a bare http server's primary holds no app; like a worker it adds ~8.4 MB beside the node binary's pages all Node processes share`,
+  },
   'npm-launcher': {
     mb: 15,
     label: 'npm and its shell',
@@ -134,9 +155,14 @@ export type SupervisorKey = keyof typeof SUPERVISORS;
 /** What a worker class adds to each worker on top of the framework baseline (threads are counted separately). */
 export const WORKER_CLASSES = {
   gevent: {
-    mb: 10,
+    mb: 7.9,
     label: 'gevent hub',
-    source: 'estimate: gevent, greenlet and the monkey-patched standard library in each gevent/eventlet worker; idle greenlets are a few KB each',
+    source: `${MEASURED_HERE}: a Flask app under -k gevent (gevent 22.10.2) 23.2 MB per worker, under sync 15.3 MB: gevent, greenlet and the monkey-patched standard library`,
+  },
+  'uvicorn-worker': {
+    mb: 2.8,
+    label: 'uvicorn event loop and server',
+    source: `${MEASURED_HERE}: a Django project under -k uvicorn.workers.UvicornWorker (uvicorn 0.17.6) 33.7 MB per worker, under sync 30.9 MB`,
   },
 } satisfies Record<string, Figure>;
 
@@ -184,9 +210,22 @@ export const LIBRARIES = {
     source: 'measured here: `import numpy, scipy.stats` (SciPy 1.17) takes RSS from 13.5 MB to 100.8 MB',
   },
   'scikit-learn': {
-    mb: 110,
+    mb: 66,
     label: 'scikit-learn',
-    source: 'estimate: scikit-learn imports SciPy (+87 MB with scipy.stats, measured here) plus its own extension modules',
+    source:
+      'measured by npm run validate-budget on examples/model-api (scikit-learn 1.2.1, Debian 12): 3 gunicorn workers without --preload that ' +
+      'unpickle a RandomForest hold 320.7 MB distinct, 97 MB per worker of which Flask is 15.3 and the model 15.7; its shared objects\' code ' +
+      'pages are shared between workers, so one more importing process adds less than the ~80 MB a first import takes',
+  },
+  sqlalchemy: {
+    mb: 20.1,
+    label: 'SQLAlchemy',
+    source: `${MEASURED_HERE}: a Flask app with a SQLAlchemy 1.4 engine and one model, 35.4 MB per worker, without 15.3 MB`,
+  },
+  'celery-client': {
+    mb: 6.9,
+    label: 'Celery (task client)',
+    source: `${MEASURED_HERE}: a Flask app that imports its Celery tasks module (Celery 5.2.6, Redis broker) 22.2 MB per worker, without 15.3 MB`,
   },
   opencv: {
     mb: 50,
@@ -209,16 +248,37 @@ export const LIBRARY_INCLUDES: Partial<Record<LibraryKey, LibraryKey[]>> = {
 /** Costs per unit. */
 export const UNIT_COSTS = {
   thread: {
-    mb: 2,
+    mb: 0.2,
     label: 'thread',
     source:
-      'estimate: resident part of a request thread\'s stack (the 8 MiB default stack is mostly untouched virtual memory), ' +
-      'its interpreter state and its share of glibc malloc arenas (capped with MALLOC_ARENA_MAX)',
+      'measured here, charged at peak only: a gthread worker with 4 threads adds 0.5 MB over a sync worker (Flask 15.8 vs 15.3 MB), ' +
+      '0.12 MB a thread; a busy thread touches a little more of its stack and a malloc arena (capped with MALLOC_ARENA_MAX)',
+  },
+  request: {
+    mb: 0.5,
+    label: 'MB per request in flight',
+    source:
+      'measured by npm run validate-budget\'s bursts (docs/PERFORMANCE.md): 15 light requests at once raised a preloaded Django app\'s tree by 3.2 MB, ' +
+      '4 at once a Django ASGI app\'s by 1.8 MB: 0.2-0.5 MB each; the app\'s body limit or page size replaces it when larger',
+  },
+  'preload-private': {
+    mb: 30,
+    label: '% of the app private per worker after preload',
+    source:
+      `${MEASURED_HERE.replace('what one more worker adds', 'what one more worker adds with --preload')}: Django 7.5 of 30.9 MB (24%), Flask 5.0 of 15.3 MB (33%); ` +
+      'the rest stays shared with the master copy-on-write (CPython\'s reference counts dirty the pages of objects a worker touches)',
+  },
+  'model-overhead': {
+    mb: 210,
+    label: '% of a model file\'s size resident once loaded',
+    source:
+      'measured here: joblib.load of a 7.5 MB scikit-learn 1.2 RandomForest pickle took RSS up 16.0 MB (213%): the trees\' arrays plus ' +
+      'the Python objects around them; torch.load and onnxruntime.InferenceSession hold at least the weights (the file size) too',
   },
   'db-connection': {
-    mb: 2,
+    mb: 0.5,
     label: 'DB connection',
-    source: 'estimate: client side of one open connection (libpq/driver buffers, TLS state, statement caches of the ORM)',
+    source: 'estimate, charged at peak only: client side of one open connection with small result sets (libpq/driver buffers, TLS state, the ORM\'s statement cache); Django opens them lazily, on a request\'s first query',
   },
   'cache-entry': {
     mb: 10,

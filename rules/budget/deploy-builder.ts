@@ -13,6 +13,8 @@ import { isSetupStep, npmScriptName, resolveInWorkspace, scriptOf } from './proc
 
 /** Runners whose own process does not count: what they run does. */
 const RUNNERS = new Set(['npm', 'yarn', 'pnpm', 'bun', 'sh', 'bash', 'dash', 'honcho', 'foreman', 'concurrently', 'npm-run-all', 'run-p', 'run-s', 'supervisord']);
+/** Shell syntax the line splitter leaves as a word of its own (`fi` after `exec x; \n fi`), and `exec "$@"`. */
+const SHELL_WORDS = new Set(['fi', 'done', 'esac', 'then', 'else', 'do', '}', '$@', '$*']);
 /**
  * Launchers that stay resident while what they start runs: package managers (the script is their child, under a
  * shell) and concurrently (a Node process of its own).
@@ -89,9 +91,14 @@ export class DeployBuilder {
       deploy.env.push({ name, value: word.value.slice(eq + 1), file, setting: { source: command.source, name, nameStart, nameEnd, value: word.text.slice(eq + 1) } });
     }
     if (isSetupStep(this.ws.read(file) ?? '', command, file) || depth > 4) return;
-    const next = this.expand(command, cwd, file);
+    const next = this.expand(deploy, command, cwd, file);
     if (next === undefined) {
-      if (!RUNNERS.has(command.program)) deploy.processes.push({ command, file, cwd, via, launchers, root });
+      if (RUNNERS.has(command.program) || SHELL_WORDS.has(command.program)) return;
+      // The same script line reached twice (both branches of an `if` exec the same script) is one process; a
+      // supervisord program repeated by numprocs is several.
+      const script = !classifyDeployFile(file) && !/\.(json|ya?ml|toml|conf|ini)$/.test(file);
+      if (script && deploy.processes.some((p) => p.file === file && p.command.programWord.start === command.programWord.start)) return;
+      deploy.processes.push({ command, file, cwd, via, launchers, root });
       return;
     }
     if (next.length === 0) deploy.unfollowed ??= unfollowed(command, file);
@@ -100,7 +107,7 @@ export class DeployBuilder {
   }
 
   /** What an `npm start`, `sh start.sh` or `honcho start` runs; undefined for a command that is itself a process. */
-  private expand(command: StartCommand, cwd: string, file: string): { command: StartCommand; file: string; cwd: string; via: string }[] | undefined {
+  private expand(deploy: Deploy, command: StartCommand, cwd: string, file: string): { command: StartCommand; file: string; cwd: string; via: string }[] | undefined {
     const program = command.program;
     if (['npm', 'yarn', 'pnpm', 'bun'].includes(program)) {
       const script = npmScriptName(program, command.args.map((a) => a.value));
@@ -127,6 +134,7 @@ export class DeployBuilder {
     const script = scriptOf(this.ws, command, cwd);
     if (!script.isScriptRunner) return undefined;
     if (!script.file) return [];
+    if (!(deploy.scripts ??= []).includes(script.file)) deploy.scripts.push(script.file);
     const text = this.ws.read(script.file)!;
     return commandsFromLine(MappedText.of(text, 0, text.length), 'shell', 'procfile').map((c) => ({ command: c, file: script.file!, cwd, via: script.file! }));
   }

@@ -74,7 +74,7 @@ export function classifyDeployFile(relPath: string, text?: string): DeployFileTy
   if (IGNORED_DIR.test(relPath)) return undefined;
   const name = baseNameOf(relPath).toLowerCase();
   if (name === 'dockerfile' || name.startsWith('dockerfile.') || name.endsWith('.dockerfile') || name === 'containerfile') return 'dockerfile';
-  if (name === 'procfile' || name.startsWith('procfile.')) return 'procfile';
+  if ((name === 'procfile' || name.startsWith('procfile.')) && !name.endsWith('.sh')) return 'procfile';
   if (name === '.env' || name.startsWith('.env.') || name.endsWith('.env')) return name.endsWith('.example') || name.endsWith('.sample') || name.endsWith('.template') ? undefined : 'env';
   if (name === 'render.yaml' || name === 'render.yml') return 'render';
   if (/^(docker-)?compose([.-][\w.-]+)?\.ya?ml$/.test(name)) return 'docker-compose';

@@ -1,7 +1,7 @@
 /** The shape of a deploy target: what runs in one memory limit, the processes it starts, its environment. */
 import type { EnvSetting, StartCommand } from '../config/commands-build';
 import type { SourceLocation } from './deploy-files';
-import type { MemoryLimit } from './platform-limits';
+import type { DeployCpus, MemoryLimit } from './platform-limits';
 
 export type Platform = 'render' | 'heroku' | 'fly' | 'docker-compose' | 'kubernetes' | 'railway' | 'dockerfile' | 'procfile' | 'package-json';
 
@@ -42,8 +42,12 @@ export interface Deploy {
   dockerfile?: string;
   /** Deploy files it reads. */
   files: string[];
+  /** Shell scripts its start commands run through (an ENTRYPOINT script that exports variables, then `exec "$@"`). */
+  scripts?: string[];
   /** Heroku dyno CPU count and memory (for the Python buildpack's default WEB_CONCURRENCY). */
   herokuDyno?: { mb: number; cores: number };
+  /** The CPUs its processes see, when the platform's files say (Fly [[vm]], Heroku dyno size). */
+  cpus?: DeployCpus;
   /** The platform's runtime, when its file says (render.yaml `runtime`: python, node, docker...). */
   runtime?: string;
   /** The first start command that led nowhere memlint can follow, and why (reported instead of a budget). */

@@ -17,7 +17,7 @@ import { yamlScalarText } from '../config/commands-text';
 import type { DeployBuilder } from './deploy-builder';
 import { asDir, dirOf, joinPath, type SourceLocation } from './deploy-files';
 import type { Deploy } from './deploy-model';
-import { composeServiceLimit, flyVms, herokuDyno, kubernetesContainerLimit, renderServiceLimit } from './platform-limits';
+import { composeServiceLimit, flyCpus, flyVms, herokuCpus, herokuDyno, kubernetesContainerLimit, renderServiceLimit } from './platform-limits';
 import { readersOf, type YamlReader, type YAMLMap } from './yaml-read';
 
 export function readRender(b: DeployBuilder, file: string): void {
@@ -113,6 +113,7 @@ export function readHeroku(b: DeployBuilder, file: string): void {
       limit: dyno && sizeNode ? { mb: dyno.mb, label: `Heroku ${dyno.name}`, at: { file, start: sizeNode.offset + 1, end: sizeNode.offset + sizeNode.length - 1 } } : undefined,
       files: [file, source],
       herokuDyno: dyno ? { mb: dyno.mb, cores: dyno.cores } : undefined,
+      cpus: dyno ? herokuCpus(dyno) : undefined,
     });
     deploy.env.push(...appEnv);
     for (const c of commands) b.addProcesses(deploy, c, source, dir, [`${source} ${type}`]);
@@ -147,6 +148,7 @@ export function readFly(b: DeployBuilder, file: string): void {
       limit: vm?.limit,
       files: [file],
       dockerfile: hasDockerfile ? dockerfile : undefined,
+      cpus: flyCpus(vm),
     });
     deploy.env.push(...env);
     for (const c of cmds) b.addProcesses(deploy, c, file, dir, [`${file} ${group}`]);

@@ -38,14 +38,18 @@
  * (`["django-drf=180", "thread=4"]`, overriding figures of baselines.ts).
  */
 import type { ProjectInfo } from '../api';
-import { dockerfilePipInstalls, librariesInstalled, librariesLoaded, nodeAppFacts, pythonPackages, pythonSourceFacts, type NodeAppFacts, type PythonSourceFacts } from './app-facts';
+import { dockerfilePipInstalls, librariesInstalled, librariesLoaded, modelLoads, nodeAppFacts, nodeRequestFacts, pythonPackages, pythonRequestFacts, pythonSourceFacts, type NodeAppFacts, type PythonSourceFacts } from './app-facts';
 import { Figures, LIBRARY_INCLUDES, type FigureKey, type LibraryKey, type WorkerBaselineKey } from './baselines';
 import { classifyDeployFile, dirOf, joinPath, Workspace, type SourceLocation } from './deploy-files';
 import { findDeploys, type Deploy, type Platform } from './deploys';
 import { formatMb, type MemoryLimit } from './platform-limits';
-import { importsReachedBy } from './python-reach';
+import { modulesLoadedBy } from './python-reach';
+import { pythonModules, topLevelNames } from '../../analysis/python/module-graph';
+import { processItems, type ForkShape, type Phase, type ForkRole } from './fork-model';
 import { DEFAULT_HOST_CPUS } from './counts';
 import { serverOf, type Server, type ServerKind, type Setting } from './servers';
+
+export type { ForkShape, Phase, ForkRole };
 
 export type { SourceLocation, MemoryLimit, Platform, Setting, ServerKind };
 
@@ -70,6 +74,10 @@ export interface BudgetItem {
   perWorker: boolean;
   /** Index into DeployEstimate.processes. */
   process: number;
+  /** idle: resident at rest; peak: only while requests run (threads, connections, request working sets). */
+  phase: Phase;
+  /** parent: held once by the process that forks (shared by its children); child: per worker; process: on its own. */
+  role: ForkRole;
 }
 
 export interface ProcessEstimate {
@@ -85,7 +93,10 @@ export interface ProcessEstimate {
   workerClass?: string;
   preload: boolean;
   libraries: LibraryKey[];
+  /** Idle + peak items of this process. */
   mb: number;
+  /** The fork tree: parent, children, what they share. */
+  fork: ForkShape;
 }
 
 export interface DeployEstimate {
@@ -97,13 +108,23 @@ export interface DeployEstimate {
   files: string[];
   processes: ProcessEstimate[];
   items: BudgetItem[];
+  /** At rest, every worker having served a request: what the platform's memory graph shows between requests. */
+  idleMb: number;
+  /** Under the deploy's own concurrency: idle + threads, connections and each request in flight. */
+  peakMb: number;
+  /** The figure the verdict uses: the peak. */
   totalMb: number;
   limit?: MemoryLimit;
   over: boolean;
   anchor?: SourceLocation & { what: string };
   summary: string;
   advice?: string;
+  /** Copy-on-write erosion and preload notes (gc.freeze()). */
+  notes: string[];
+  /** The CPU count cpu_count()/nproc-derived counts used. */
   hostCpus: number;
+  /** Where that CPU count comes from. */
+  cpusFrom: string;
 }
 
 export { DEFAULT_HOST_CPUS };
@@ -131,29 +152,26 @@ interface PythonApp {
   packages: Set<string>;
   facts: PythonSourceFacts;
   codeSeen: boolean;
+  /** The app's Python files (the fallback when the served modules cannot be followed). */
+  files: string[];
 }
 
-const SERVER_LABEL: Record<ServerKind, string> = {
-  gunicorn: 'gunicorn workers',
-  uvicorn: 'uvicorn workers',
-  hypercorn: 'hypercorn workers',
-  daphne: 'daphne server',
-  'celery-worker': 'celery pool processes',
-  'celery-beat': 'celery beat',
-  streamlit: 'Streamlit server',
-  'django-runserver': 'Django runserver',
-  flask: 'flask run server',
-  waitress: 'waitress server',
-  python: 'Python process',
-  node: 'node process',
-  pm2: 'pm2 instances',
-  next: 'next start server',
-};
+/** Top-level names imported by a set of project modules. */
+function importedNames(ws: Workspace, files: ReadonlySet<string>): Set<string> {
+  const modules = pythonModules(ws.project, ws.files());
+  const read = (f: string) => ws.read(f);
+  const out = new Set<string>();
+  for (const file of files) for (const name of topLevelNames(modules.factsOf(file, read)?.imports ?? [])) out.add(name);
+  return out;
+}
 
-function estimateDeploy(ws: Workspace, deploy: Deploy, hostCpus: number, figures: Figures, apps: AppFactsMemo): DeployEstimate | undefined {
+function estimateDeploy(ws: Workspace, deploy: Deploy, fallbackCpus: number, figures: Figures, apps: AppFactsMemo): DeployEstimate | undefined {
+  // The CPUs the platform gives this deploy when its files say (a Fly Machine's vCPUs, a Heroku dyno's), else hostCpus.
+  const hostCpus = deploy.cpus?.n ?? fallbackCpus;
   const processes: ProcessEstimate[] = [];
   const items: BudgetItem[] = [];
   const launchersCounted = new Set<string>();
+  const notes: string[] = [];
 
   for (const proc of deploy.processes) {
     const server = serverOf(proc, { ws, deploy, hostCpus });
@@ -163,15 +181,31 @@ function estimateDeploy(ws: Workspace, deploy: Deploy, hostCpus: number, figures
     let libraries: LibraryKey[] = [];
     let python: PythonApp | undefined;
     let node: NodeAppFacts | undefined;
+    let requests: ReturnType<typeof pythonRequestFacts>;
+    let models: ReturnType<typeof modelLoads> = [];
     if (server.runtime === 'python') {
       const key = `${deploy.dir}\u0000${deploy.dockerfile ?? ''}`;
       python = apps.python.get(key) ?? apps.python.set(key, pythonApp(ws, deploy)).get(key)!;
       framework = pythonFramework(server, python.packages, scriptText(ws, proc.cwd, server));
-      const reached = importsReachedBy(ws, server, uniq([proc.cwd, deploy.dir]));
-      libraries = withoutIncluded(librariesLoaded(librariesInstalled(python.packages), reached ?? python.facts.imports, python.codeSeen));
+      const roots = uniq([proc.cwd, deploy.dir]);
+      const loaded = modulesLoadedBy(ws, server, roots);
+      const reached = loaded ? importedNames(ws, loaded) : undefined;
+      libraries = withoutIncluded(librariesLoaded(librariesInstalled(python.packages), reached ?? python.facts.imports, python.codeSeen))
+        // A Celery worker's own figure includes Celery; a Django project's figure includes its ORM.
+        .filter((l) => !(l === 'celery-client' && server.kind.startsWith('celery')) && !(l === 'sqlalchemy' && framework.startsWith('django')));
+      const served = loaded ?? python.files;
+      requests = pythonRequestFacts(ws, python.files);
+      models = modelLoads(ws, served);
+      // Unpickling a model imports the library that pickled it (joblib.load of a scikit-learn estimator imports sklearn).
+      const installed = librariesInstalled(python.packages);
+      for (const m of models) {
+        const lib = /pickle|joblib/.test(m.loader) ? 'scikit-learn' : /torch/.test(m.loader) ? 'torch' : /InferenceSession/.test(m.loader) ? 'onnxruntime' : undefined;
+        if (lib && installed.includes(lib) && !libraries.includes(lib)) libraries = withoutIncluded([...libraries, lib]);
+      }
     } else {
       node = apps.node.get(deploy.dir) ?? apps.node.set(deploy.dir, nodeAppFacts(ws, deploy.dir)).get(deploy.dir)!;
       framework = nodeFramework(server, node.dependencies);
+      requests = nodeRequestFacts(ws, ws.files().filter((f) => f.startsWith(deploy.dir) && /\.(m|c)?[jt]s$/.test(f) && !/(^|\/)node_modules\//.test(f)));
     }
     const base = figures.get(framework);
     // A launcher that starts several processes (`concurrently a b`, `npm start` -> `node a & node b`) is one process.
@@ -179,9 +213,13 @@ function estimateDeploy(ws: Workspace, deploy: Deploy, hostCpus: number, figures
       const key = `${proc.root?.file}:${proc.root?.start}:${i}:${l}`;
       return !launchersCounted.has(key) && !!launchersCounted.add(key);
     });
-    for (const item of processItems(server, framework, libraries, python, node, figures, launchers)) {
-      if (item.count > 0 && item.eachMb > 0) items.push({ ...item, mb: item.count * item.eachMb, process: index });
+    // Body limits and page sizes are what a web request holds; a task worker's or a script's work is its own.
+    if (!WEB_SERVERS.has(server.kind)) requests = undefined;
+    const built = processItems({ server, framework, libraries, python, node, requests, models, launchers }, figures);
+    for (const item of built.items) {
+      if (item.count > 0 && item.eachMb > 0) items.push({ ...item, mb: round1(item.count * item.eachMb), process: index });
     }
+    for (const n of built.notes) if (!notes.includes(n)) notes.push(n);
     processes.push({
       name: proc.command.name,
       program: proc.command.program,
@@ -196,10 +234,12 @@ function estimateDeploy(ws: Workspace, deploy: Deploy, hostCpus: number, figures
       preload: server.preload,
       libraries,
       mb: round1(items.filter((i) => i.process === index).reduce((s, i) => s + i.mb, 0)),
+      fork: built.shape,
     });
   }
   if (processes.length === 0) return undefined;
 
+  const idleMb = round1(items.filter((i) => i.phase === 'idle').reduce((s, i) => s + i.mb, 0));
   const totalMb = round1(items.reduce((s, i) => s + i.mb, 0));
   const over = deploy.limit !== undefined && totalMb > deploy.limit.mb;
   const anchor = anchorOf(ws, deploy, processes, items);
@@ -212,87 +252,23 @@ function estimateDeploy(ws: Workspace, deploy: Deploy, hostCpus: number, figures
     files: deploy.files,
     processes,
     items,
+    idleMb,
+    peakMb: totalMb,
     totalMb,
     limit: deploy.limit,
     over,
     anchor,
-    summary: summaryOf(items, totalMb, deploy.limit),
+    summary: summaryOf(items, idleMb, totalMb, deploy.limit),
+    notes,
     hostCpus,
+    cpusFrom: deploy.cpus ? `${deploy.cpus.label} (${deploy.cpus.source})` : `the hostCpus option (${fallbackCpus}): the platform's files do not say, and a container reports the host's CPUs`,
   };
   if (over) estimate.advice = adviceOf(estimate, hostCpus);
   // Plain data only: no undefined members, so a JSON round trip gives the same object.
   return JSON.parse(JSON.stringify(estimate)) as DeployEstimate;
 }
 
-type ItemSpec = Omit<BudgetItem, 'mb' | 'process'>;
-
-const MULTI_PROCESS: ReadonlySet<ServerKind> = new Set(['gunicorn', 'uvicorn', 'hypercorn', 'celery-worker', 'pm2']);
-
-/** The breakdown lines of one process: workers, supervisor, worker class, threads, libraries, connections, caches. */
-function processItems(
-  server: Server,
-  framework: WorkerBaselineKey,
-  libraries: LibraryKey[],
-  python: PythonApp | undefined,
-  node: NodeAppFacts | undefined,
-  figures: Figures,
-  launchers: readonly string[],
-): ItemSpec[] {
-  const out: ItemSpec[] = [];
-  const item = (key: FigureKey, label: string, count: number, extra: Partial<ItemSpec> = {}) => {
-    const f = figures.get(key);
-    out.push({ label, count, eachMb: f.mb, key, source: f.source, perWorker: false, ...extra });
-  };
-  const base = figures.get(framework);
-  const n = server.workers.n;
-  const multi = MULTI_PROCESS.has(server.kind);
-  const workerClass = server.workerClass && server.kind === 'gunicorn' ? `, ${server.workerClass}` : '';
-  item(framework, `${SERVER_LABEL[server.kind]} (${base.label}${workerClass})`, n, { at: server.workers.at, perWorker: multi });
-
-  // Supervisor processes.
-  if (server.kind === 'gunicorn') {
-    if (server.preload) item(framework, 'gunicorn master holding the preloaded app', 1);
-    else item('gunicorn-master', figures.get('gunicorn-master').label, 1);
-  } else if ((server.kind === 'uvicorn' || server.kind === 'hypercorn') && n > 1) {
-    item('uvicorn-supervisor', figures.get('uvicorn-supervisor').label, 1);
-  } else if (server.kind === 'celery-worker' && server.workerClass === 'prefork') {
-    item(framework, `celery main process (${base.label})`, 1);
-  } else if (server.kind === 'pm2') {
-    item('pm2-daemon', figures.get('pm2-daemon').label, 1);
-  }
-
-  // `npm start` and the like: the package manager and its shell wait as the server's parents.
-  for (const launcher of launchers) {
-    if (launcher === 'concurrently') item('node', 'concurrently (a Node process)', 1);
-    else item('npm-launcher', `${launcher} and its shell`, 1);
-  }
-
-  // Worker class extras and threads.
-  if (/gevent|eventlet/i.test(server.workerClass ?? '')) item('gevent', `${figures.get('gevent').label} per worker`, n, { perWorker: true });
-  if (server.threads.n > 1) item('thread', `threads (${n} x ${server.threads.n})`, n * server.threads.n, { at: server.threads.at, perWorker: true });
-
-  // Heavy libraries: once when imported before fork, else in every worker.
-  for (const lib of libraries) {
-    const label = figures.get(lib).label;
-    if (server.preload) item(lib, `${label}, loaded once before fork`, 1);
-    else item(lib, n === 1 ? label : `${multi ? 'workers' : 'processes'} importing ${label}`, n, { perWorker: true });
-  }
-
-  // DB connections and bounded caches, per worker process.
-  const connections = python
-    ? python.facts.sqlalchemyPool ?? (framework.startsWith('django') && python.facts.djangoDatabases ? server.threads.n : 0)
-    : node?.pool ?? 0;
-  item('db-connection', python ? 'DB connections' : 'DB pool connections', n * connections, { perWorker: true });
-  const caches = python?.facts ?? node;
-  if (caches && caches.cacheEntries > 0) {
-    const entryKb = figures.get('cache-entry').mb;
-    item('cache-entry', `bounded caches (${caches.cacheCount}, ${caches.cacheEntries} entries x ${entryKb} KB)`, n, {
-      eachMb: round1((caches.cacheEntries * entryKb) / 1024),
-      perWorker: true,
-    });
-  }
-  return out;
-}
+const WEB_SERVERS: ReadonlySet<ServerKind> = new Set(['gunicorn', 'uvicorn', 'hypercorn', 'daphne', 'waitress', 'django-runserver', 'flask', 'node', 'pm2', 'next']);
 
 function uniq<T>(items: T[]): T[] {
   return [...new Set(items)];
@@ -313,8 +289,9 @@ function pythonApp(ws: Workspace, deploy: Deploy): PythonApp {
   }
   const packages = pythonPackages(ws, deploy.dir, extraFiles);
   for (const p of inline) packages.add(p);
-  const codeSeen = ws.files().some((f) => f.endsWith('.py') && f.startsWith(deploy.dir) && !/gunicorn/i.test(f));
-  return { packages, facts: pythonSourceFacts(ws, deploy.dir), codeSeen };
+  const files = ws.files().filter((f) => f.endsWith('.py') && f.startsWith(deploy.dir) && !/(^|\/)(tests?|migrations|node_modules|\.?venv)\//.test(f.slice(deploy.dir.length)));
+  const codeSeen = files.some((f) => !/gunicorn/i.test(f));
+  return { packages, facts: pythonSourceFacts(ws, deploy.dir), codeSeen, files: files.slice(0, 3000) };
 }
 
 /** The text of the script a `python app.py` process runs, when it is in the workspace. */
@@ -382,10 +359,13 @@ function mbText(mb: number): string {
   return mb >= 10 ? `${Math.round(mb)} MB` : `${mb} MB`;
 }
 
-function summaryOf(items: BudgetItem[], totalMb: number, limit: MemoryLimit | undefined): string {
-  const parts = items.map((i) => (i.count === 1 ? `${i.label} ~${mbText(i.eachMb)}` : `${i.count} ${i.label} x ~${mbText(i.eachMb)}`));
+function summaryOf(items: BudgetItem[], idleMb: number, totalMb: number, limit: MemoryLimit | undefined): string {
+  const part = (i: BudgetItem) => (i.count === 1 ? `${i.label} ~${mbText(i.eachMb)}` : `${i.count} ${i.label} x ~${mbText(i.eachMb)}`);
+  const idle = items.filter((i) => i.phase === 'idle').map(part);
+  const peak = items.filter((i) => i.phase === 'peak').map(part);
   const comparison = limit ? ` ${totalMb > limit.mb ? '>' : '<='} ${formatMb(limit.mb)} (${limit.label})` : '';
-  return `${parts.join(' + ')} = ~${formatMb(totalMb)}${comparison}`;
+  const idleText = `${idle.join(' + ')} = ~${formatMb(idleMb)} idle`;
+  return peak.length ? `${idleText}; + ${peak.join(' + ')} = ~${formatMb(totalMb)} at peak${comparison}` : `${idleText}${comparison}`;
 }
 
 function adviceOf(e: DeployEstimate, hostCpus: number): string {

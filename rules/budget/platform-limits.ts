@@ -188,7 +188,32 @@ function scalarValue(reader: YamlReader, node: YamlNode | undefined): string | n
 /** A `[[vm]]` section of fly.toml: its memory and the process groups it applies to (all when absent). */
 export interface FlyVm {
   processes?: string[];
-  limit: MemoryLimit;
+  limit?: MemoryLimit;
+  /** vCPUs of the Machine (a Firecracker VM: cpu_count() reports these), from `cpus` or the `size` preset. */
+  cpus?: number;
+}
+
+/** CPUs a deploy's processes see, and where that comes from. */
+export interface DeployCpus {
+  n: number;
+  label: string;
+  source: string;
+}
+
+/** A Fly Machine's vCPUs: `cpus`, else the preset's (`shared-cpu-2x`: 2), else the default size shared-cpu-1x: 1. */
+export function flyCpus(vm: FlyVm | undefined): DeployCpus {
+  const source = 'fly.io/docs/apps/scale-machine (without a [[vm]] size the default Machine is shared-cpu-1x) and fly.io/docs/machines/guides-examples/machine-sizing (presets: N CPUs for the -Nx sizes); a Machine is a VM, so cpu_count() reports its vCPUs';
+  if (vm?.cpus) return { n: vm.cpus, label: `Fly Machine with ${vm.cpus} vCPU${vm.cpus === 1 ? '' : 's'}`, source };
+  return { n: 1, label: 'Fly Machine shared-cpu-1x (the default size)', source };
+}
+
+/** What a Heroku dyno reports (its cores), from the dyno table above. */
+export function herokuCpus(dyno: { cores: number; name?: string }): DeployCpus {
+  return {
+    n: dyno.cores,
+    label: `Heroku ${dyno.name ?? 'dyno'} reporting ${dyno.cores} CPUs`,
+    source: 'help.heroku.com/Q386NUGG and devcenter.heroku.com/articles/dyno-types (the CPUs a dyno reports); the Python buildpack derives WEB_CONCURRENCY from them (devcenter.heroku.com/changelog-items/2846)',
+  };
 }
 
 export function flyVms(file: string, program: TomlAST.TOMLProgram): FlyVm[] {
@@ -229,6 +254,20 @@ function flyVmOf(file: string, body: readonly TomlAST.TOMLKeyValue[]): FlyVm | u
   };
   const processesValue = valueOf('processes')?.value;
   const processes = Array.isArray(processesValue) ? processesValue.filter((p): p is string => typeof p === 'string') : undefined;
+  const vm = flyVmMemory(valueOf, processes, file);
+  const cpusValue = valueOf('cpus')?.value;
+  const sizeValue = valueOf('size')?.value;
+  const preset = typeof sizeValue === 'string' ? /-(\d+)x$/.exec(sizeValue) : null;
+  const cpus = typeof cpusValue === 'number' && cpusValue > 0 ? Math.floor(cpusValue) : preset ? Number(preset[1]) : undefined;
+  if (!vm && cpus === undefined) return undefined;
+  return { processes, limit: vm?.limit, cpus };
+}
+
+function flyVmMemory(
+  valueOf: (name: string) => { value: unknown; range: [number, number] } | undefined,
+  processes: string[] | undefined,
+  file: string,
+): { processes?: string[]; limit: MemoryLimit } | undefined {
 
   for (const name of ['memory', 'memory_mb']) {
     const v = valueOf(name);

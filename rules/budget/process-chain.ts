@@ -23,7 +23,20 @@ export function scriptOf(ws: Workspace, command: StartCommand, cwd: string): { i
   const shell = /^(ba|da)?sh$/.test(program);
   const path = shell ? args.find((a) => !a.startsWith('-')) : /\.sh$/.test(program) ? command.programWord.value : undefined;
   if (!shell && path === undefined) return { isScriptRunner: false };
-  return { isScriptRunner: true, file: path === undefined ? undefined : resolveInWorkspace(ws, cwd, path) };
+  return { isScriptRunner: true, file: path === undefined ? undefined : resolveInWorkspace(ws, cwd, path) ?? onlyScriptNamed(ws, path) };
+}
+
+/**
+ * The one workspace script with that name, for a path the image maps elsewhere (`COPY shynet .` then
+ * `CMD ["./entrypoint.sh"]`, a Kubernetes container running `./celeryworker.sh` from the published image).
+ * Undefined when no file or several have the name: then nothing is guessed.
+ */
+function onlyScriptNamed(ws: Workspace, path: string): string | undefined {
+  if (/[$`]/.test(path)) return undefined;
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  if (!/\.(sh|bash)$/.test(name)) return undefined;
+  const found = ws.files().filter((f) => (f === name || f.endsWith(`/${name}`)) && !/(^|\/)(node_modules|\.git|tests?|docs?)\//.test(f));
+  return found.length === 1 ? found[0] : undefined;
 }
 
 export function resolveInWorkspace(ws: Workspace, cwd: string, path: string): string | undefined {
@@ -52,9 +65,29 @@ export function isSetupStep(text: string, command: StartCommand, file: string): 
     if (/\bexec\s/.test(text.slice(lineStart, command.programWord.start))) return false;
     const lineEnd = text.indexOf('\n', i);
     const later = lineEnd === -1 ? [] : text.slice(lineEnd + 1).split('\n').map((l) => l.trim());
-    return later.some((l) => l !== '' && !l.startsWith('#') && !/^(wait|exit|fi|done|esac|\}|;;)\b/.test(l));
+    return laterCommands(later).some((l) => l !== '' && !l.startsWith('#') && !/^(wait|exit|fi|done|esac|\}|;;)\b/.test(l));
   }
   return false;
+}
+
+/**
+ * The lines that run after a command, leaving out the other branches of the `if` it is in: after
+ * `then gunicorn ...` the `else runserver` branch never runs, so gunicorn is the last command of its branch.
+ */
+function laterCommands(lines: readonly string[]): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let skipping = false;
+  for (const line of lines) {
+    const word = /^(if|fi|else|elif|case|esac)\b/.exec(line)?.[1];
+    if (word === 'if' || word === 'case') depth++;
+    else if (word === 'fi' || word === 'esac') {
+      if (depth === 0) skipping = false;
+      else depth--;
+    } else if ((word === 'else' || word === 'elif') && depth === 0) skipping = true;
+    if (!skipping) out.push(line);
+  }
+  return out;
 }
 
 /**

@@ -56,6 +56,22 @@ const GUNICORN_BOOLEAN_FLAGS = new Set([
   '--log-syslog', '-R', '--proxy-protocol', '--paste', '--paste-global',
 ]);
 
+/**
+ * Workers a Node script forks with the cluster module: `for (...; i < os.cpus().length / availableParallelism(); ...)
+ * cluster.fork()` is one per CPU; a literal bound is that many. Undefined when the script does not fork.
+ */
+export function nodeClusterWorkers(text: string | undefined, hostCpus: number, cwd: string, script: string): Setting | undefined {
+  if (!text || !/\bcluster\.fork\s*\(/.test(text)) return undefined;
+  const loop = /for\s*\([^;]*;\s*\w+\s*<\s*([^;]+);[^)]*\)\s*\{?\s*cluster\.fork\s*\(/.exec(text);
+  const file = joinPath(cwd, script);
+  const bound = loop?.[1].trim() ?? '';
+  const at = loop ? { file, start: loop.index + loop[0].indexOf(bound), end: loop.index + loop[0].indexOf(bound) + bound.length } : undefined;
+  if (/^\d+$/.test(bound)) return { n: Number(bound), at, how: `cluster.fork() x ${bound} in ${script}`, cpuDerived: false };
+  if (/cpus\(\)\.length|availableParallelism\(\)|numCPUs|cpuCount/i.test(bound) || /os\.cpus\(\)\.length|availableParallelism\(\)/.test(text))
+    return { n: hostCpus, at, how: `cluster.fork() per CPU in ${script}: ${hostCpus} on a host reporting ${hostCpus} CPUs`, cpuDerived: true };
+  return undefined;
+}
+
 /** The server a process runs, or undefined for programs that are not app servers. */
 export function serverOf(proc: DeployProcess, sc: ServerContext): Server | undefined {
   const c = proc.command;
@@ -93,7 +109,9 @@ export function serverOf(proc: DeployProcess, sc: ServerContext): Server | undef
     case 'tsx': {
       if (values.some((v) => ['-e', '--eval', '-p', '--print', '-v', '--version', '-c', '--check', '--test', '-h', '--help'].includes(v))) return undefined;
       const script = values.find((v) => !v.startsWith('-'));
-      return script ? { kind: 'node', runtime: 'node', workers: one(), threads: one(), preload: false, app: script, at } : undefined;
+      if (!script) return undefined;
+      const cluster = nodeClusterWorkers(sc.ws.read(joinPath(proc.cwd, script)), sc.hostCpus, proc.cwd, script);
+      return { kind: 'node', runtime: 'node', workers: cluster ?? one(), threads: one(), preload: false, app: script, at, ...(cluster ? { workerClass: 'cluster' } : {}) };
     }
     case 'next':
       return values[0] === 'start' ? { kind: 'next', runtime: 'node', workers: one(), threads: one(), preload: false, at } : undefined;
@@ -217,6 +235,39 @@ export function configValues(text: string): Map<string, ConfigValue> {
   return out;
 }
 
+/**
+ * `preload_app = True` inside a module-level if/else whose other branch is the development one (heroku's
+ * python-getting-started: `if ENVIRONMENT == "development": reload = True / else: preload_app = True`): a
+ * deploy runs the production branch.
+ */
+export function preloadInProductionBranch(text: string): boolean {
+  const lines = text.split('\n');
+  const dev = /develop|debug|local|reload/i;
+  for (let i = 0; i < lines.length; i++) {
+    if (!/^[ \t]+preload_app\s*=\s*(True|1)\s*(#.*)?$/.test(lines[i])) continue;
+    let header = -1;
+    for (let j = i - 1; j >= 0; j--) {
+      if (/^\S/.test(lines[j]) && !lines[j].startsWith('#')) {
+        header = j;
+        break;
+      }
+    }
+    if (header < 0) continue;
+    const h = lines[header];
+    if (/^else\s*:/.test(h)) {
+      let cond = header - 1;
+      while (cond >= 0 && !/^(if|elif)\b/.test(lines[cond])) {
+        if (/^(def|class|async)\b/.test(lines[cond])) break;
+        cond--;
+      }
+      if (cond >= 0 && /^(if|elif)\b/.test(lines[cond]) && dev.test(lines[cond]) && /==|\bis\b|^if\s+\w*(debug|develop)/i.test(lines[cond])) return true;
+    } else if (/^if\b/.test(h) && !dev.test(h.replace(/!=\s*["'][^"']*["']/, ''))) {
+      continue; // an unknown condition: not assumed
+    }
+  }
+  return false;
+}
+
 function gunicorn(proc: DeployProcess, sc: ServerContext, at: SourceLocation): Server {
   const ctx = countContext(sc);
   const args = proc.command.args;
@@ -254,7 +305,8 @@ function gunicorn(proc: DeployProcess, sc: ServerContext, at: SourceLocation): S
   const preload =
     args.some((a) => a.value === '--preload') ||
     cmdArgs.some((a) => a.value === '--preload') ||
-    /^(True|1)$/.test(values.get('preload_app')?.expr ?? '');
+    /^(True|1)$/.test(values.get('preload_app')?.expr ?? '') ||
+    (config !== undefined && !values.has('preload_app') && preloadInProductionBranch(config.text));
   const app = positional(args, GUNICORN_BOOLEAN_FLAGS) ?? values.get('wsgi_app')?.expr.replace(/^["']|["']$/g, '');
   return { kind: 'gunicorn', runtime: 'python', workers, threads, workerClass, preload, app, at };
 }

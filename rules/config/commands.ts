@@ -9,6 +9,7 @@
  * per simple command; wrappers (`exec`, `env X=1`, `poetry run`, `python -m`, `newrelic-admin run-program`)
  * are looked through.
  */
+import { developmentOnly } from './development-deploys';
 import type { RuleContext, SourceInfo } from '../api';
 import { assignmentSettings, commandsFromLine, type EnvSetting, type StartCommand } from './commands-build';
 import { dockerfileCommands, dockerfileEnv } from './commands-docker';
@@ -33,7 +34,7 @@ const cache = new WeakMap<SourceInfo, Deploy>();
 
 /** The start commands written in the current file (empty for files that hold none). */
 export function startCommands(ctx: RuleContext): StartCommand[] {
-  return deployOf(ctx).commands;
+  return deployOf(ctx).commands.filter((command) => !developmentOnly(ctx, command));
 }
 
 /**

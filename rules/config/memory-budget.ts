@@ -31,15 +31,21 @@ export default defineRule({
       },
     },
     docs: {
-      summary: 'A deploy whose estimated steady-state memory exceeds its platform\'s memory limit.',
+      summary: 'A deploy whose estimated peak memory exceeds its platform\'s memory limit.',
       whatItDoes:
         'Finds each deploy target (a render.yaml service, a Heroku dyno type from app.json + Procfile, a fly.toml process group, ' +
         'a docker-compose service, a Kubernetes container, a Railway service, or a Dockerfile / Procfile / npm start script ' +
         'with `memoryLimitMb` configured), follows its start command (`npm start`, `npm run x`, shell scripts, Dockerfile CMD, ' +
-        'the gunicorn config file it loads) and estimates its memory: processes x workers x a per-worker baseline for the ' +
-        'framework (Django + DRF, Flask, FastAPI, Streamlit, Express...), plus the server\'s master process, threads x their ' +
-        'stacks, DB connections, bounded caches and heavy libraries each process imports (torch, face_recognition models, ' +
-        'onnxruntime, pandas). It reports the deploy on the setting that pushes it over (usually the worker count) with the ' +
+        'the gunicorn config file it loads) and estimates its memory as a tree of processes: a parent (gunicorn master, ' +
+        'Celery main process, pm2 daemon) and its workers, each with a measured per-worker figure for the framework and ' +
+        'worker class (Django, Flask, FastAPI, UvicornWorker, gevent, Celery prefork/threads/solo, Express...). An app ' +
+        'imported before fork (gunicorn --preload / preload_app, Celery prefork) is held once by the parent and shared ' +
+        'copy-on-write; each worker keeps the part CPython\'s reference counts dirty. Heavy libraries (torch, pandas, ' +
+        'scikit-learn, onnxruntime) and model files loaded at import (torch.load, joblib.load, from_pretrained, ' +
+        'InferenceSession of a file in the repository) count once before fork, else per worker. Two figures: idle (every ' +
+        'worker served a request) and peak (threads, DB connections and workers x threads requests in flight, each as large ' +
+        'as the app\'s body limit or page size allows); the peak is compared with the limit. Worker counts from cpu_count() ' +
+        'use the CPUs the platform gives (a Fly Machine\'s vCPUs, a Heroku dyno\'s), else `hostCpus`. It reports the deploy on the setting that pushes it over (usually the worker count) with the ' +
         'breakdown, when the total exceeds the limit read from render.yaml `plan` (free/starter 512 MB, standard 2 GB, pro 4 GB, ' +
         'pro plus 8 GB, pro max 16 GB, pro ultra 32 GB), app.json `formation` dyno sizes, fly.toml `[[vm]]`, compose ' +
         '`mem_limit` / `deploy.resources.limits.memory`, Kubernetes `resources.limits.memory`, or `memoryLimitMb` in configuration.',
@@ -110,15 +116,17 @@ function runsOn(ctx: RuleContext): boolean {
   return classifyDeployFile(ctx.file.relPath, ctx.file.text) !== undefined;
 }
 
-/** "Render service "api" needs ~622 MB, over its 512 MB limit: use at most 9 workers". */
+/** "Render service "api" needs ~622 MB at peak (~590 MB idle), over its 512 MB limit: use at most 9 workers". */
 function headlineOf(e: DeployEstimate): string {
   const first = /^(use at most \d+ [\w-]+|set the count explicitly|move to an instance with at least [\d.]+ [MG]B)/.exec(e.advice ?? '')?.[1];
   const who = clip(e.label, 36);
-  return `${who.charAt(0).toUpperCase()}${who.slice(1)} needs ~${formatMb(e.totalMb)}, over its ${formatMb(e.limit!.mb)} limit${first ? `: ${first.replace('move to an instance with', 'use an instance with')}` : ''}`;
+  const idle = e.idleMb < e.totalMb ? ` at peak (~${formatMb(e.idleMb)} idle)` : '';
+  return `${who.charAt(0).toUpperCase()}${who.slice(1)} needs ~${formatMb(e.totalMb)}${idle}, over its ${formatMb(e.limit!.mb)} limit${first ? `: ${first.replace('move to an instance with', 'use an instance with')}` : ''}`;
 }
 
 function detailOf(e: DeployEstimate): string {
   const anchorProcess = e.processes.find((p) => p.workers.at && p.workers.at.start === e.anchor!.start && p.workers.at.file === e.anchor!.file);
   const how = anchorProcess && anchorProcess.workers.cpuDerived ? ` (${anchorProcess.workers.how})` : '';
-  return `Estimated memory of ${e.label}${how}: ${e.summary}. ${e.advice ? sentence(e.advice) : ''}`.trim();
+  const notes = e.notes.length ? ` ${e.notes.join(' ')}` : '';
+  return `Estimated memory of ${e.label}${how}: ${e.summary}. ${e.advice ? sentence(e.advice) : ''}${notes}`.trim();
 }

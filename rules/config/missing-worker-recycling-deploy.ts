@@ -5,8 +5,10 @@
 import { defineRule, type FixSpec, type RuleContext } from '../api';
 import {
   celeryPool, celeryWorkerWord, envSettings, hasOption, optionValues, startCommands, valueRange, wordsOf,
-  type StartCommand,
+  type MappedText, type StartCommand,
 } from './commands';
+import type { DeployEnv } from '../budget/deploy-model';
+import { scriptProcesses } from './script-processes';
 import { CMD_ARGS_WITH_MAX_REQUESTS, configReportsItself, gunicornConfigOf, isEnvFile, maxRequestsInText, otherDeployFiles } from './gunicorn-config';
 import { RECYCLING_OPTIONS } from './missing-worker-recycling-common';
 import { missingWorkerRecyclingDeployDocs } from './worker-docs';
@@ -24,7 +26,7 @@ const LEAK = 'Memory a worker leaks or fragments is only returned when the proce
 export default defineRule({
   meta: {
     id: 'missing-worker-recycling',
-    kinds: ['procfile', 'dockerfile', 'yaml', 'toml', 'json'],
+    kinds: ['procfile', 'dockerfile', 'yaml', 'toml', 'json', 'shell'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
     trigger: /gunicorn|celery/,
@@ -32,14 +34,22 @@ export default defineRule({
     docs: missingWorkerRecyclingDeployDocs,
   },
   check(ctx) {
-    for (const command of startCommands(ctx)) {
-      if (command.program === 'gunicorn') checkGunicorn(ctx, command);
-      else if (command.program === 'celery') checkCelery(ctx, command);
-    }
+    // A shell script's commands count when a deploy runs them; the environment is then the deploy's too.
+    const commands: { command: StartCommand; env: readonly DeployEnv[] }[] =
+      ctx.file.kind === 'shell'
+        ? scriptProcesses(ctx).map((p) => ({ command: p.command, env: p.deploys.flatMap((d) => d.env) }))
+        : startCommands(ctx).map((command) => ({ command, env: [] }));
+    for (const { command, env } of commands) checkStartCommand(ctx, command, env);
   },
 });
 
-function checkGunicorn(ctx: RuleContext, command: StartCommand): void {
+/** Reports a gunicorn or celery worker command that nothing gives worker recycling. */
+export function checkStartCommand(ctx: RuleContext, command: StartCommand, deployEnv: readonly DeployEnv[]): void {
+  if (command.program === 'gunicorn') checkGunicorn(ctx, command, deployEnv);
+  else if (command.program === 'celery') checkCelery(ctx, command, deployEnv);
+}
+
+function checkGunicorn(ctx: RuleContext, command: StartCommand, deployEnv: readonly DeployEnv[]): void {
   const maxRequests = ctx.options.maxRequests as number;
   const jitter = ctx.options.maxRequestsJitter as number;
   const given = optionValues(command.args, ['--max-requests']).pop();
@@ -60,7 +70,7 @@ function checkGunicorn(ctx: RuleContext, command: StartCommand): void {
     });
     return;
   }
-  if (recyclingConfiguredElsewhere(ctx, command)) return;
+  if (recyclingConfiguredElsewhere(ctx, command, deployEnv)) return;
 
   const flags = ['--max-requests', String(maxRequests), ...(hasJitter ? [] : ['--max-requests-jitter', String(jitter)])];
   const edit = command.insertAfter(command.programWord, flags);
@@ -75,15 +85,13 @@ function checkGunicorn(ctx: RuleContext, command: StartCommand): void {
 }
 
 /** GUNICORN_CMD_ARGS (this file or another deploy file) or the loaded config file sets max_requests. */
-function recyclingConfiguredElsewhere(ctx: RuleContext, command: StartCommand): boolean {
+function recyclingConfiguredElsewhere(ctx: RuleContext, command: StartCommand, deployEnv: readonly DeployEnv[]): boolean {
+  const setsMaxRequests = (e: { name: string; value: MappedText }) =>
+    e.name === 'GUNICORN_CMD_ARGS' && optionValues(wordsOf(e.value), ['--max-requests']).some((m) => !/^0+$/.test(m.value));
   // Settings of this file that reach this command: file-wide ones, and those of its own service.
-  const viaEnv = envSettings(ctx).some(
-    (e) =>
-      e.name === 'GUNICORN_CMD_ARGS' &&
-      (e.scope === undefined || e.scope === command.name) &&
-      optionValues(wordsOf(e.value), ['--max-requests']).some((m) => !/^0+$/.test(m.value)),
-  );
-  if (viaEnv) return true;
+  if (envSettings(ctx).some((e) => (e.scope === undefined || e.scope === command.name) && setsMaxRequests(e))) return true;
+  // A script's command: the environment of the deploys that run it (Dockerfile ENV, compose environment).
+  if (deployEnv.some((e) => setsMaxRequests(e.setting))) return true;
   const config = gunicornConfigOf(ctx, command);
   if (config.kind === 'unknown') return true; // it may well set it: say nothing
   if (config.kind === 'found') {
@@ -95,13 +103,13 @@ function recyclingConfiguredElsewhere(ctx: RuleContext, command: StartCommand): 
   return otherDeployFiles(ctx).some((f) => (isEnvFile(f.relPath) || /(^|\/)app\.json$/.test(f.relPath)) && CMD_ARGS_WITH_MAX_REQUESTS.test(f.text));
 }
 
-function checkCelery(ctx: RuleContext, command: StartCommand): void {
+function checkCelery(ctx: RuleContext, command: StartCommand, deployEnv: readonly DeployEnv[]): void {
   const worker = celeryWorkerWord(command);
   if (!worker) return;
   const pool = celeryPool(command);
   if (pool !== 'prefork' && pool !== 'processes') return; // the option does nothing for gevent/eventlet/threads/solo
   if (hasOption(command.args, CELERY_RECYCLING_FLAGS)) return;
-  if (celeryRecyclingConfigured(ctx)) return;
+  if (deployEnv.some((e) => CELERY_RECYCLING_SETTING.test(e.name)) || celeryRecyclingConfigured(ctx)) return;
   const flag = `--max-tasks-per-child=${ctx.options.maxTasksPerChild as number}`;
   const edit = command.insertAfter(worker, [flag]);
   ctx.report({

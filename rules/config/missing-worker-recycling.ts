@@ -4,7 +4,8 @@
  */
 import type { Rule } from '../api';
 import deploy from './missing-worker-recycling-deploy';
+import ini from './missing-worker-recycling-ini';
 import python from './missing-worker-recycling-python';
 
-const missingWorkerRecycling: readonly Rule[] = [python, deploy];
+const missingWorkerRecycling: readonly Rule[] = [python, deploy, ini];
 export default missingWorkerRecycling;

@@ -20,6 +20,10 @@ export default defineRule({
     kinds: ['procfile', 'dockerfile', 'yaml', 'toml', 'json'],
     defaultSeverity: 'warning',
     fix: 'none',
+    messages: {
+      'estimated': 'Runs {{count}} app processes in one instance (~{{total}}), so a spike in one kills all: run each as a service',
+      'not-estimated': 'Runs {{count}} app processes in one instance, so a spike in one kills all: run each as a service',
+    },
     trigger: /&|concurrently|npm-run-all|run-p|honcho|foreman|supervisord|pm2|npm|yarn|pnpm|\.sh\b|CMD|ENTRYPOINT/,
     docs: {
       summary: 'One instance whose start command runs several Node or Python app processes side by side.',
@@ -89,7 +93,7 @@ function checkDeploy(ctx: RuleContext, ws: Workspace, deploy: Deploy, anchor: De
   ctx.report({
     start: at.start,
     end: at.end,
-    message: `Runs ${count} app processes in one instance${estimate ? ` (~${formatMb(estimate.totalMb)})` : ''}, so a spike in one kills all: run each as a service`,
+    ...(estimate ? { messageId: 'estimated', data: { count, total: formatMb(estimate.totalMb) } } : { messageId: 'not-estimated', data: { count } }),
     detail:
       `Starts ${count} app processes in one instance (${names}), each with its own copy of the app and its libraries${mb} ` +
       `and a spike in one gets all of them killed. Run each as its own service (a Procfile process type, a render.yaml service) so each has its own memory limit.`,

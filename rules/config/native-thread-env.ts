@@ -15,6 +15,8 @@ import { finalStageChain, findDeploys, renderServices, type Deploy } from '../bu
 import { modulesLoadedBy } from '../budget/python-reach';
 import { serverOf, type Server } from '../budget/servers';
 import { readersOf, type YamlReader, type YAMLMap } from '../budget/yaml-read';
+import { isGunicornConfigFile } from './gunicorn-config';
+import { checkGunicornConfig, checkUwsgiIni } from './native-thread-env-configs';
 
 const THREAD_CAPS = ['OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS', 'NUMEXPR_MAX_THREADS'];
 const PYTHON_IMAGE = /(^|\/)(python|pypy|continuumio|miniconda|mambaforge|micromamba|conda|pytorch|tensorflow|jupyter|uv)([:/@-]|$)/i;
@@ -22,10 +24,10 @@ const PYTHON_IMAGE = /(^|\/)(python|pypy|continuumio|miniconda|mambaforge|microm
 export default defineRule({
   meta: {
     id: 'native-thread-env',
-    kinds: ['dockerfile', 'yaml'],
+    kinds: ['dockerfile', 'yaml', 'python', 'ini'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
-    trigger: /pip|python|requirements|poetry|pipenv|uv |conda|gunicorn|runtime|FROM/i,
+    trigger: /pip|python|requirements|poetry|pipenv|uv |conda|gunicorn|runtime|FROM|threads/i,
     options: {
       threads: { type: 'number', default: 1, description: 'The thread count the fix gives OMP/OpenBLAS/MKL/numexpr.' },
       mallocArenaMax: { type: 'number', default: 2, description: 'The MALLOC_ARENA_MAX the fix sets for threaded servers.' },
@@ -40,7 +42,10 @@ export default defineRule({
         'fly.toml, Kubernetes, app.json) or in the start command. It also finds a threaded or gevent gunicorn (`--threads`, ' +
         '`-k gthread`, `-k gevent`, `worker_class`/`threads` in the gunicorn config) without `MALLOC_ARENA_MAX`, and a ' +
         'gunicorn `UvicornWorker` whose app (the modules it loads, followed from the start command) runs threads of its own: ' +
-        'FastAPI/Starlette sync `def` endpoints (run on a 40-thread pool), a `BackgroundScheduler`, a `ThreadPoolExecutor`.',
+        'FastAPI/Starlette sync `def` endpoints (run on a 40-thread pool), a `BackgroundScheduler`, a `ThreadPoolExecutor`. ' +
+        'Where the deploy\'s environment is not in the repository (a Heroku Procfile), the threaded gunicorn config itself ' +
+        '(`threads = 5`) is reported, and so is a uWSGI `[uwsgi]` section with `threads` above 1 that a deploy starts without ' +
+        '`MALLOC_ARENA_MAX`.',
       whyIsThisBad:
         'OpenMP, OpenBLAS and MKL size their thread pools from the CPUs the container reports, which is the host\'s count ' +
         '(8 to 64), not the plan\'s share. Every gunicorn or celery worker then starts that many native threads, each with its ' +
@@ -78,8 +83,11 @@ CMD ["gunicorn", "app:app", "--workers", "2"]
     },
   },
   check(ctx) {
+    const arenaMax = Math.max(1, Math.floor(ctx.options.mallocArenaMax as number));
     if (ctx.file.kind === 'dockerfile') checkDockerfile(ctx);
     else if (ctx.file.roles.has('render')) checkRender(ctx);
+    else if (ctx.file.kind === 'python' && isGunicornConfigFile(ctx.file)) checkGunicornConfig(ctx, arenaMax);
+    else if (ctx.file.kind === 'ini') checkUwsgiIni(ctx, arenaMax);
   },
 });
 
@@ -218,8 +226,8 @@ function checkDockerfile(ctx: RuleContext): void {
   for (const d of deploys) for (const e of d.env) envNames.add(e.name);
   // Entrypoint scripts that export the variables.
   for (const d of deploys) {
-    for (const p of d.processes) {
-      const scriptText = p.file !== file && /\.sh$/.test(p.file) ? ws.read(p.file) ?? '' : '';
+    for (const script of new Set([...(d.scripts ?? []), ...d.processes.map((p) => p.file)])) {
+      const scriptText = script !== file && /\.sh$/.test(script) ? ws.read(script) ?? '' : '';
       for (const name of [...THREAD_CAPS, 'MALLOC_ARENA_MAX']) if (new RegExp(`\\b${name}=`).test(scriptText)) envNames.add(name);
     }
   }

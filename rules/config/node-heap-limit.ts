@@ -18,6 +18,10 @@ export default defineRule({
     kinds: ['json', 'procfile', 'dockerfile', 'yaml', 'toml', 'env'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
+    messages: {
+      'not-capped': 'V8 heap not capped for the {{limit}} instance, so the platform kills it: add --max-old-space-size={{heap}}',
+      'above-limit': 'Lets the V8 heap grow to {{size}} MB on a {{limit}} instance, so the platform kills it: use {{heap}}',
+    },
     trigger: /node|NODE_OPTIONS|npm|yarn|pnpm/,
     options: {
       heapFraction: {
@@ -144,7 +148,8 @@ function checkNodeCommands(ctx: RuleContext, ws: Workspace, deploys: Deploy[], f
     ctx.report({
       start: command.programWord.start,
       end: command.programWord.end,
-      message: `V8 heap not capped for the ${formatMb(limit.mb)} instance, so the platform kills it: add --max-old-space-size=${heap}`,
+      messageId: 'not-capped',
+      data: { limit: formatMb(limit.mb), heap },
       detail:
         `Starts node on a ${limitText(limit)} without --max-old-space-size, so V8's heap limit does not follow the instance's ` +
         `memory and the platform kills the process before V8 collects garbage. Add --max-old-space-size=${heap} (${Math.round((heap / limit.mb) * 100)}% of the limit).`,
@@ -160,7 +165,8 @@ function reportTooLarge(ctx: RuleContext, value: string, [start, end]: [number, 
   ctx.report({
     start,
     end: numberEnd,
-    message: `Lets the V8 heap grow to ${m[1]} MB on a ${formatMb(limit.mb)} instance, so the platform kills it: use ${heap}`,
+    messageId: 'above-limit',
+    data: { size: m[1], limit: formatMb(limit.mb), heap },
     detail:
       `${what} ${m[1]} on a ${limitText(limit)}: the platform kills the process before V8 ` +
       `collects garbage. Use ${heap} (${Math.round((heap / limit.mb) * 100)}% of the limit).`,

@@ -6,14 +6,12 @@ import { defineRule, type RuleContext } from '../api';
 import { REQUEST_BODY_LIMIT_ID, requestBodyLimitDocs, requestBodyLimitOptions } from '../shared/request-body-limit-docs';
 
 /** Streamlit server options measured in MB: what each one holds in memory, and what to do instead. */
-const LIMITS: Record<string, { what: string; why: string; instead: string }> = {
+const LIMITS: Record<string, { why: string; instead: string }> = {
   maxUploadSize: {
-    what: 'Lets users upload files of up to {size} MB, kept whole in memory by Streamlit',
     why: 'server.maxUploadSize: Streamlit keeps each uploaded file entirely in memory for the session.',
     instead: 'send larger files straight to object storage',
   },
   maxMessageSize: {
-    what: 'Allows websocket messages of up to {size} MB, each built in memory',
     why: 'server.maxMessageSize: each message to the browser is built whole in memory on the server.',
     instead: 'page or downsample large dataframes and charts',
   },
@@ -26,6 +24,10 @@ export default defineRule({
     roles: ['streamlit-config'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
+    messages: {
+      'max-upload-size': 'Lets users upload files of up to {{size}} MB, kept whole in memory by Streamlit: lower it to {{threshold}} MB',
+      'max-message-size': 'Allows websocket messages of up to {{size}} MB, each built in memory: lower it to {{threshold}} MB',
+    },
     trigger: /maxUploadSize|maxMessageSize/,
     options: requestBodyLimitOptions,
     docs: {
@@ -80,7 +82,8 @@ function checkValue(ctx: RuleContext, option: string, value: AST.TOMLContentNode
   ctx.report({
     start,
     end,
-    message: `${LIMITS[option].what.replace('{size}', String(size))}: lower it to ${thresholdMb} MB`,
+    messageId: option === 'maxUploadSize' ? 'max-upload-size' : 'max-message-size',
+    data: { size, threshold: thresholdMb },
     detail: `${LIMITS[option].why} Lower it to ${thresholdMb} (MB) and ${LIMITS[option].instead}.`,
     fixes: [{ title: `Lower server.${option} to ${thresholdMb} MB`, safety: 'unsafe', edits: [{ start, end, newText: String(thresholdMb) }] }],
   });

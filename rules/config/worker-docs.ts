@@ -191,7 +191,8 @@ export const missingWorkerRecyclingDeployDocs: RuleDocs = {
     'Finds gunicorn started without `--max-requests` (and no config file or `GUNICORN_CMD_ARGS` that sets it), and ' +
     'celery prefork workers started without `--max-tasks-per-child`/`--max-memory-per-child` (and no ' +
     '`worker_max_tasks_per_child` setting), in Procfile, Dockerfile `CMD`/`ENTRYPOINT`, docker-compose `command`, ' +
-    'render.yaml `startCommand`, railway.json/railway.toml, fly.toml, heroku.yml and app.json scripts.',
+    'render.yaml `startCommand`, railway.json/railway.toml, fly.toml, heroku.yml and app.json scripts, and in the shell ' +
+    'scripts these run (`ENTRYPOINT ["./boot.sh"]` whose last line is `exec gunicorn ...`, a Procfile `web: bash start.sh`).',
   whyIsThisBad: RECYCLING_WHY,
   example: {
     fileName: 'Procfile',
@@ -209,4 +210,41 @@ export const missingWorkerRecyclingDeployDocs: RuleDocs = {
     'stateless app answers the same, but memlint cannot prove the app keeps no state in its processes (in-memory caches, ' +
     'sessions or rate limiters start empty again, threads started in a worker restart, long-lived connections are closed).',
   notes: RECYCLING_NOTES,
+};
+
+export const missingWorkerRecyclingIniDocs: RuleDocs = {
+  summary: RECYCLING_SUMMARY,
+  whatItDoes:
+    'Finds uWSGI app servers (an `[uwsgi]` section with `module`, `wsgi-file`, `http-socket`...) with none of ' +
+    '`max-requests`, `reload-on-rss`, `reload-on-as`, `evil-reload-on-rss`, `max-worker-lifetime` (in the file, on a uWSGI ' +
+    'command line of a deploy, or as `UWSGI_MAX_REQUESTS`-style variables in a deploy\'s environment), and gunicorn or ' +
+    'celery commands of supervisord `[program:x]` sections that the deploy-file checks would report.',
+  whyIsThisBad: RECYCLING_WHY,
+  example: {
+    fileName: 'uwsgi.ini',
+    code: `[uwsgi]
+module = myproject.wsgi:application
+http-socket = :8000
+processes = 2
+threads = 2
+`,
+  },
+  useInstead: {
+    fileName: 'uwsgi.ini',
+    code: `[uwsgi]
+max-requests = 1000
+module = myproject.wsgi:application
+http-socket = :8000
+processes = 2
+threads = 2
+`,
+  },
+  fixSafety:
+    'Unsafe: adds `max-requests = 1000` right after the `[uwsgi]` header (outside any `if-env` block), so every worker is ' +
+    'replaced after that many requests. A stateless app answers the same, but memlint cannot prove the app keeps no ' +
+    'state in its processes (in-memory caches, sessions, threads started in a worker start again). supervisord commands ' +
+    'get the deploy-file fix (`--max-requests 1000 --max-requests-jitter 100` after `gunicorn`).',
+  notes:
+    '`harakiri` is not recycling: it kills a request that runs too long, not a worker that has grown. uWSGI configs in ' +
+    'YAML, JSON or XML are not read.',
 };

@@ -3,7 +3,8 @@
  * that runs per request or per task.
  */
 import type { Node } from 'web-tree-sitter';
-import { defineRule } from '../api';
+import { defineRule, type ReportSpec } from '../api';
+import { BROWSER_MESSAGE_IDS, BROWSER_MESSAGES, type Closing } from '../shared/browser-messages';
 import { ancestor, callsNamed, captures } from './ast';
 import { importsOf, type ImportMap } from './imports';
 import { assignedTarget, memoisedAssignment } from './load-hoisting';
@@ -22,6 +23,7 @@ export default defineRule({
     defaultSeverity: 'warning',
     fix: 'unsafe',
     trigger: /playwright|pyppeteer|selenium|undetected_chromedriver/,
+    messages: BROWSER_MESSAGES,
     docs: {
       summary: 'A headless browser launched inside code that runs per request or per task.',
       whatItDoes:
@@ -139,7 +141,6 @@ function launchName(call: Node, imports: ImportMap): string | undefined {
   return undefined;
 }
 
-type Closing = 'always' | 'not-on-errors' | 'never';
 
 /** Whether the browser is closed however the request ends. */
 function closing(call: Node): Closing {
@@ -158,7 +159,7 @@ function closing(call: Node): Closing {
   return closes.test(fn.text) ? 'not-on-errors' : 'never';
 }
 
-function message(api: string, scope: RequestScope, closed: Closing): { message: string; detail: string } {
+function message(api: string, scope: RequestScope, closed: Closing): Pick<ReportSpec, 'messageId' | 'data' | 'detail'> {
   const per = scope.kind === 'task' ? 'task run' : 'request';
   const leak =
     closed === 'never'
@@ -166,9 +167,9 @@ function message(api: string, scope: RequestScope, closed: Closing): { message: 
       : closed === 'not-on-errors'
         ? ', and it is not closed on every path: an exception before the close leaves its processes running'
         : '';
-  const unclosed = closed === 'never' ? ', never closed' : closed === 'not-on-errors' ? ', leaked on errors' : '';
   return {
-    message: `Launches a browser (100-300 MB) per ${per}${unclosed}: share one, open a page per ${per}`,
+    messageId: BROWSER_MESSAGE_IDS[closed],
+    data: { per },
     detail:
       `Launches a whole browser (${api}: a process tree of 100-300 MB) on every ${per} in ${scope.label}, one per concurrent ${per}${leak}. ` +
       `Start one shared browser per process (or use a pool with a maximum) and open a page per ${per}, closed in finally.`,

@@ -89,6 +89,8 @@ export interface QuerysetInfo {
   scoped: boolean;
   /** Grouped rows: `values(...).annotate(...)` (one row per group) or `.aggregate(...)` (one row). */
   compact: boolean;
+  /** Names `.annotate(name=Count(...))` gives an aggregate over a relation (Count, Sum, Avg, Min, Max). */
+  aggregates: Set<string>;
 }
 
 /** ORMs whose code looks like Django's (`Document.objects`, `user.orders.all()`) but whose fixes differ. */
@@ -211,6 +213,7 @@ function copyInfo(info: QuerysetInfo): QuerysetInfo {
     selected: new Set(info.selected),
     prefetched: new Set(info.prefetched),
     prefetchedSubtrees: new Set(info.prefetchedSubtrees),
+    aggregates: new Set(info.aggregates),
     selectCalls: [...info.selectCalls],
     prefetchCalls: [...info.prefetchCalls],
     methods: [...info.methods],
@@ -345,6 +348,10 @@ function applyMethod(info: QuerysetInfo, method: string, call: Node): QuerysetIn
     case 'annotate':
     case 'aggregate':
       if (info.values || method === 'aggregate') info.compact = true; // one row per group, or one row
+      for (const k of call.childForFieldName('arguments')?.namedChildren ?? []) {
+        const value = k?.type === 'keyword_argument' ? k.childForFieldName('value') : undefined;
+        if (value?.type === 'call' && AGGREGATES.test(value.childForFieldName('function')?.text ?? '')) info.aggregates.add(k!.childForFieldName('name')!.text);
+      }
       break;
     case 'iterator':
       info.iterator = args.length > 0 || keywordArgument(call, 'chunk_size') ? 'chunked' : 'plain';
@@ -361,6 +368,9 @@ function applyMethod(info: QuerysetInfo, method: string, call: Node): QuerysetIn
   }
   return info;
 }
+
+/** Django's aggregate functions, also as `models.Count`. */
+const AGGREGATES = /^([\w.]+\.)?(Count|Sum|Avg|Min|Max)$/;
 
 /** Owner-like relations: the rows of one user, project, space, document... */
 const OWNER_LOOKUP = /^(user|owner|author|creator|created_by|member|profile|account|customer|project|space|workspace|team|group|household|tenant|org|organization|organisation|company|site|document|parent|child|check|channel)(_id)?$/;
@@ -385,8 +395,22 @@ function scopesToOwner(call: Node): boolean {
     if (!value || !['identifier', 'attribute'].includes(value.type)) return false;
     if (/^(True|False|None)$/.test(value.text)) return false;
     const field = name.split('__')[0];
-    return OWNER_LOOKUP.test(field) || /_id$/.test(field) || /__(id|pk|in)$/.test(name) || OWNER_VALUE.test(value.text);
+    return OWNER_LOOKUP.test(field) || /_id$/.test(field) || /__(id|pk|in)$/.test(name) || OWNER_VALUE.test(value.text) || namesOneObject(value);
   });
+}
+
+/** `get_object_or_404(...)`, `X.objects.get(...)`, `self.get_object()`, `.first()`: an expression that yields one model instance. */
+const ONE_OBJECT = /^(get_object_or_404\(|[\w.]+\.objects\.get\(|self\.get_object\(\s*\)$|[\s\S]*\.(first|last|earliest|latest)\(\s*\)$)/;
+
+/**
+ * `filter(enrollment=self)` in a model method, or `filter(enrollment=enrollment)` where `enrollment` was bound to one
+ * fetched instance (`get_object_or_404(...)`, `.get(...)`): the rows of that one parent, like a related manager's.
+ */
+function namesOneObject(value: Node): boolean {
+  if (value.type !== 'identifier') return false;
+  if (value.text === 'self') return true;
+  const assignments = assignmentsBefore(value);
+  return assignments.length > 0 && assignments.every((a) => ONE_OBJECT.test(unparenthesize(a.childForFieldName('right') ?? a).text));
 }
 
 /** `Prefetch("items", queryset=..., to_attr="paid_items")`: returns false for anything else. */
@@ -535,6 +559,7 @@ function emptyInfo(root: QuerysetRoot): QuerysetInfo {
     relatedManager: root.kind === 'related',
     scoped: false,
     compact: false,
+    aggregates: new Set(),
   };
 }
 
@@ -566,6 +591,7 @@ function mergeInfos(infos: QuerysetInfo[]): QuerysetInfo {
     relatedManager: any((i) => i.relatedManager),
     scoped: any((i) => i.scoped),
     compact: any((i) => i.compact),
+    aggregates: union((i) => i.aggregates),
   };
 }
 

@@ -85,7 +85,9 @@ export default defineRule({
         'only duplicates a console handler is removed with its references. In code it replaces the handler with ' +
         '`logging.StreamHandler(sys.stdout)` (adding `import sys`), replaces `basicConfig(filename=...)` with `stream=sys.stdout`, and ' +
         'removes a duplicate handler\'s statements when they are only its creation, configuration and `addHandler`.',
-      notes: 'Logging configured from YAML/INI files (`dictConfig(yaml.safe_load(...))`, `fileConfig`) is not read.',
+      notes:
+        'Logging configured from YAML/INI files (`dictConfig(yaml.safe_load(...))`, `fileConfig`) is not read. A handler ' +
+        'of a LOGGING dict that no logger lists (and that the file names nowhere else) writes nothing and is not reported.',
     },
   },
   check(ctx) {
@@ -212,6 +214,9 @@ function referencesOf(config: Node | undefined, name: string | undefined): Handl
 
 function reportDictHandler(ctx: RuleContext, handler: DictHandler, config: Node | undefined, cls: string, filename: Node | undefined): void {
   const refs = referencesOf(config, handler.name);
+  // Defined in a config that routes its loggers here, listed by none of them: nothing ever writes to it.
+  const routes = config && (pairOf(config, 'loggers') || pairOf(config, 'root'));
+  if (routes && refs.length === 0 && handler.name !== undefined && namedOnce(ctx.file.text, handler.name)) return;
   const duplicated = refs.filter((r) => r.duplicated);
   const maxBytesNode = pairOf(handler.dict, 'maxBytes')?.childForFieldName('value') ?? undefined;
   const backupCountNode = pairOf(handler.dict, 'backupCount')?.childForFieldName('value') ?? undefined;
@@ -227,6 +232,12 @@ function reportDictHandler(ctx: RuleContext, handler: DictHandler, config: Node 
     ? `${quoteList(duplicated.map((r) => r.owner))} write to ${file} as well as to the console, so every line is stored twice, the copy on ${FILESYSTEM}. The platform already keeps what goes to stdout.`
     : `The platform's log viewer never sees the file, and ${keeps.long} on ${FILESYSTEM}. Log to stdout with logging.StreamHandler.`;
   ctx.report({ start: handler.classValue.startIndex, end: handler.classValue.endIndex, message, detail, fixes: dictFix(ctx, handler, refs, duplicated) });
+}
+
+/** The handler's name appears once in the file (its definition): no logger lists it, no code adds it later. */
+function namedOnce(text: string, name: string): boolean {
+  const quoted = new RegExp(`["']${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}["']`, 'g');
+  return (text.match(quoted) ?? []).length === 1;
 }
 
 function quoteList(names: readonly string[]): string {

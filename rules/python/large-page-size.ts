@@ -7,6 +7,7 @@ import { defineRule, type FixSpec, type RuleContext } from '../api';
 import { ancestor, indentOf, intValue, keywordArgument, nodesAtText, positionalArguments, stringValue } from './ast';
 import { mayConfigurePageSize } from './prefilters';
 import { importsOf } from './imports';
+import { checkFastapiPageSizes } from './large-page-size-fastapi';
 
 const SIZE_ATTRIBUTES = new Set(['page_size', 'max_page_size', 'max_limit', 'default_limit']);
 
@@ -16,19 +17,22 @@ export default defineRule({
     kinds: ['python'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
-    trigger: /page_size|PAGE_SIZE|Paginator|_limit/,
+    trigger: /page_size|PAGE_SIZE|Paginator|_limit|limit|per_page/,
     options: {
-      threshold: { type: 'number', default: 1000, description: 'Page sizes at or above this many rows are reported.' },
+      threshold: { type: 'number', default: 1000, description: 'Page sizes above this many rows are reported (DRF documents max_page_size = 1000 as its standard cap).' },
       suggestedPageSize: { type: 'number', default: 100, description: 'The page size the fix sets.' },
       suggestedMaxPageSize: { type: 'number', default: 500, description: 'The `max_page_size` / `max_limit` the fix sets.' },
     },
     docs: {
       summary: 'Pagination that loads thousands of rows into memory per request.',
       whatItDoes:
-        'Finds Django REST framework and Django pagination whose page size is at or above `threshold` (default 1000): ' +
+        'Finds Django REST framework and Django pagination whose page size is above `threshold` (default 1000, the cap of the StandardResultsSetPagination example in the DRF docs): ' +
         '`page_size = N` / `max_page_size = N` / `default_limit` / `max_limit` on a pagination class, ' +
         '`self.paginator.page_size = N`, `PAGE_SIZE` in the `REST_FRAMEWORK` setting, and `Paginator(queryset, N)`. ' +
-        'It also finds `page_size_query_param` without a `max_page_size`, which lets any client ask for every row at once.',
+        'It also finds `page_size_query_param` without a `max_page_size`, which lets any client ask for every row at once, and ' +
+        'FastAPI page sizes the client picks with no upper bound: a `limit`/`page_size`/`per_page` parameter of a route ' +
+        '(`limit: int = 100`) or of a dependency (`limit: int = Query(20, ge=1)`) without `le=`/`lt=`, passed on to a query or ' +
+        'a call, and not capped in the body (`min(limit, 100)`).',
       whyIsThisBad:
         'Each page is materialised in the worker: every row becomes a model instance and then a serialized dict, ' +
         'often 2-10 KB each. A page of 10000 rows can take 50-100 MB per request, per worker; on a 512 MB instance ' +
@@ -57,6 +61,10 @@ class ExportPagination(PageNumberPagination):
     },
   },
   check(ctx) {
+    if (/fastapi/.test(ctx.file.text)) {
+      const tree = ctx.python();
+      checkFastapiPageSizes(ctx, tree, importsOf(tree), ctx.options.suggestedMaxPageSize as number);
+    }
     if (!mayConfigurePageSize(ctx.file)) return; // before parsing: most files the trigger lets through are not Django
     const tree = ctx.python();
     const text = ctx.file.text;
@@ -80,7 +88,7 @@ class ExportPagination(PageNumberPagination):
       if (!isDjangoCode && !inPaginationClass) continue;
       if (name.text.endsWith('limit') && !inPaginationClass) continue; // `default_limit` means nothing outside LimitOffsetPagination
       const n = intValue(value);
-      if (n === undefined || n < threshold) continue;
+      if (n === undefined || n <= threshold) continue;
       if (name.text.startsWith('max_')) reportCap(ctx, value, n, `${name.text} = ${n}`, suggestedMax);
       else reportSize(ctx, value, n, `${name.text} = ${n}`, suggested);
     }
@@ -92,7 +100,7 @@ class ExportPagination(PageNumberPagination):
       if (key?.type !== 'string' || pair?.type !== 'pair' || pair.childForFieldName('key')?.id !== key.id) continue;
       const value = pair.childForFieldName('value')!;
       const n = intValue(value);
-      if (n === undefined || n < threshold) continue;
+      if (n === undefined || n <= threshold) continue;
       reportSize(ctx, value, n, `REST_FRAMEWORK["PAGE_SIZE"] = ${n}`, suggested);
     }
 
@@ -105,7 +113,7 @@ class ExportPagination(PageNumberPagination):
       if (qualified !== 'django.core.paginator.Paginator' && !(qualified === undefined && fn.text === 'Paginator' && isDjangoCode)) continue;
       const perPage = keywordArgument(node, 'per_page') ?? positionalArguments(node)[1];
       const n = intValue(perPage);
-      if (!perPage || n === undefined || n < threshold) continue;
+      if (!perPage || n === undefined || n <= threshold) continue;
       reportSize(ctx, perPage, n, `Paginator(..., ${n})`, suggested);
     }
 

@@ -6,7 +6,8 @@ import { clip } from '../shared/format';
 import type { Node } from 'web-tree-sitter';
 import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
 import { ancestor, captures, capturesNamed, indentOf, intValue, keywordArgument, stringValue } from './ast';
-import { importsOf } from './imports';
+import { importsOf, type ImportMap } from './imports';
+import { envLookup, fallbackNumber } from '../../analysis/python/env-lookups';
 import { mayUse } from './requirements';
 
 const ENGINE_FACTORIES = new Set([
@@ -36,7 +37,9 @@ export default defineRule({
       summary: 'Database connections that live for a long time, or forever, without health checks or recycling.',
       whatItDoes:
         'Finds Django `CONN_MAX_AGE` of `maxAgeSeconds` (default 300) or more, or `None` (never closed), in `DATABASES` ' +
-        'entries and `DATABASES[...]["CONN_MAX_AGE"] = ...`; `dj_database_url.config(...)` / `.parse(...)` with such a ' +
+        'entries and `DATABASES[...]["CONN_MAX_AGE"] = ...` (also as the default of an environment lookup: ' +
+        '`int(os.getenv("CONN_MAX_AGE", 600))`, `env.int("CONN_MAX_AGE", default=600)`, whose fix lowers the default and ' +
+        'leaves the variable in charge); `dj_database_url.config(...)` / `.parse(...)` with such a ' +
         '`conn_max_age` and without `conn_health_checks=True`; and SQLAlchemy `create_engine(...)` / `create_async_engine(...)` ' +
         'calls that set `pool_size` / `max_overflow` so that one process may hold more than `maxPoolConnections` (default 10) ' +
         'connections, with neither `pool_recycle` nor `pool_pre_ping`. (Omitted values count as SQLAlchemy\'s defaults: ' +
@@ -79,11 +82,13 @@ export default defineRule({
         'A finite lifetime with `CONN_HEALTH_CHECKS: True` / `conn_health_checks=True` is not reported; `None` (never ' +
         'closed) is reported even with health checks, since checks do not bound how long a connection lives. Engines ' +
         'with `poolclass=NullPool` (or another non-queue pool) and calls that leave pool_size/max_overflow at their ' +
-        'defaults are not reported. Values read from the environment are not evaluated.',
+        'defaults are not reported. Values read from the environment are not evaluated. SQLite entries (`ENGINE` ' +
+        'naming sqlite) are not reported: there is no database server whose memory a kept connection grows.',
     },
   },
   check(ctx) {
     const tree = ctx.python();
+    const imports = importsOf(tree);
     const maxAge = ctx.options.maxAgeSeconds as number;
     const maxPool = ctx.options.maxPoolConnections as number;
     const text = ctx.file.text;
@@ -99,14 +104,16 @@ export default defineRule({
       const dict = pair.parent;
       const value = pair.childForFieldName('value');
       if (dict?.type !== 'dictionary' || !value || !isDatabaseEntry(dict)) continue;
+      // SQLite: the connection is a file handle in the worker, with no database server whose memory it grows.
+      if (/sqlite/i.test(stringValue(dictEntry(dict, 'ENGINE')) ?? '')) continue;
       const health = dictEntry(dict, 'CONN_HEALTH_CHECKS');
       const healthOn = health?.type === 'true' || healthChecksElsewhere;
-      const age = lifetime(value);
+      const { age, edit, variable } = lifetime(value, imports);
       if (!isTooLong(age, maxAge, healthOn)) continue;
-      const edits: OffsetEdit[] = [{ start: value.startIndex, end: value.endIndex, newText: String(FIXED_MAX_AGE) }];
+      const edits: OffsetEdit[] = [edit];
       if (canAddChecks(false) && health && health.type !== 'true') edits.push({ start: health.startIndex, end: health.endIndex, newText: 'True' });
       else if (canAddChecks(false) && !health) edits.push(insertPairAfter(text, pair, node.text[0] === "'" ? "'" : '"'));
-      reportAge(ctx, value, age, 'CONN_MAX_AGE', healthOn, edits, canAddChecks(false));
+      reportAge(ctx, value, age, 'CONN_MAX_AGE', healthOn, edits, canAddChecks(false), variable);
     }
 
     // DATABASES["default"]["CONN_MAX_AGE"] = N
@@ -114,30 +121,45 @@ export default defineRule({
       const target = node.childForFieldName('left')!;
       const value = node.childForFieldName('right')!;
       if (stringValue(target.childForFieldName('subscript')) !== 'CONN_MAX_AGE' || !/^(settings\.)?DATABASES\b/.test(target.text)) continue;
-      const age = lifetime(value);
+      const { age, edit, variable } = lifetime(value, imports);
       if (!isTooLong(age, maxAge, healthChecksElsewhere)) continue;
       const statement = node.parent;
-      const edits: OffsetEdit[] = [{ start: value.startIndex, end: value.endIndex, newText: String(FIXED_MAX_AGE) }];
+      const edits: OffsetEdit[] = [edit];
       if (canAddChecks(false) && !healthChecksElsewhere && statement?.type === 'expression_statement') {
         const owner = target.childForFieldName('value')!.text;
         const quote = target.childForFieldName('subscript')!.text[0];
         edits.push(insertLineAfter(text, statement, `${owner}[${quote}CONN_HEALTH_CHECKS${quote}] = True`));
       }
-      reportAge(ctx, value, age, 'CONN_MAX_AGE', healthChecksElsewhere, edits, canAddChecks(false));
+      reportAge(ctx, value, age, 'CONN_MAX_AGE', healthChecksElsewhere, edits, canAddChecks(false), variable);
     }
 
-    const imports = importsOf(tree);
     for (const node of capturesNamed(tree, '(call function: [(identifier) (attribute)] @fn) @call', 'call')) {
       const qualified = imports.resolve(node.childForFieldName('function'));
-      if (qualified === 'dj_database_url.config' || qualified === 'dj_database_url.parse') checkDjDatabaseUrl(ctx, node, maxAge, healthChecksElsewhere, canAddChecks(true));
+      if (qualified === 'dj_database_url.config' || qualified === 'dj_database_url.parse') checkDjDatabaseUrl(ctx, node, imports, maxAge, healthChecksElsewhere, canAddChecks(true));
       else if (qualified && ENGINE_FACTORIES.has(qualified)) checkEngine(ctx, node, maxPool);
     }
   },
 });
 
-/** A lifetime in seconds, Infinity for `None` (never closed), undefined when not a literal. */
-function lifetime(value: Node): number | undefined {
-  return value.type === 'none' ? Infinity : intValue(value);
+interface Lifetime {
+  /** Seconds, Infinity for `None` (never closed), undefined when not known. */
+  age: number | undefined;
+  /** The edit to a 60-second lifetime: the literal, or the default of an environment lookup (the variable still wins). */
+  edit: OffsetEdit;
+  /** The environment variable that overrides the default, when the value is read from one. */
+  variable?: string;
+}
+
+/** `600`, `None`, or `int(os.getenv("CONN_MAX_AGE", "600"))`: the lifetime production gets unless the variable is set. */
+function lifetime(value: Node, imports: ImportMap): Lifetime {
+  const literal = { start: value.startIndex, end: value.endIndex, newText: String(FIXED_MAX_AGE) };
+  if (value.type === 'none') return { age: Infinity, edit: literal };
+  const lookup = envLookup(value, imports);
+  const fallback = lookup?.fallback;
+  if (!lookup || !fallback) return { age: lookup ? undefined : intValue(value), edit: literal };
+  const quote = fallback.type === 'string' ? fallback.text.match(/^[rbuRBU]*(['"])/)?.[1] ?? '' : '';
+  const edit = { start: fallback.startIndex, end: fallback.endIndex, newText: `${quote}${FIXED_MAX_AGE}${quote}` };
+  return { age: fallbackNumber(fallback), edit, variable: lookup.variable ?? 'the environment variable' };
 }
 
 function isTooLong(age: number | undefined, maxAge: number, healthChecksOn: boolean): age is number {
@@ -145,8 +167,9 @@ function isTooLong(age: number | undefined, maxAge: number, healthChecksOn: bool
   return age === Infinity || !healthChecksOn;
 }
 
-function reportAge(ctx: RuleContext, value: Node, age: number, name: string, healthOn: boolean, edits: OffsetEdit[], canAddChecks: boolean): void {
+function reportAge(ctx: RuleContext, value: Node, age: number, name: string, healthOn: boolean, edits: OffsetEdit[], canAddChecks: boolean, variable?: string): void {
   const setting = `${name}${name === 'conn_max_age' ? '=' : ' = '}${age === Infinity ? 'None' : age}`;
+  const unlessSet = variable ? ` (the default when ${variable} is unset)` : '';
   const what = age === Infinity ? `${setting} keeps every connection open for the life of the worker` : `${setting} keeps connections open for ${age} seconds`;
   const checks = healthOn ? '' : ' without health checks';
   ctx.report({
@@ -154,23 +177,23 @@ function reportAge(ctx: RuleContext, value: Node, age: number, name: string, hea
     end: value.endIndex,
     message: `${clip(setting, 24)} keeps connections open ${age === Infinity ? 'for good' : `${age} s`}${healthOn ? '' : ', unchecked'}: use ${FIXED_MAX_AGE} s${canAddChecks ? ' with health checks' : ''}`,
     detail:
-      `${what}${checks}, and each open connection keeps growing its client and database-server memory. ` +
+      `${what}${unlessSet}${checks}, and each open connection keeps growing its client and database-server memory. ` +
       `Use ${FIXED_MAX_AGE}${canAddChecks ? ' with health checks on' : ' (health checks need Django 4.1+, which the requirements do not require)'}.`,
     fixes: [{ title: `Use a ${FIXED_MAX_AGE}-second lifetime${canAddChecks ? ' with health checks' : ''}`, safety: 'unsafe', edits }],
   });
 }
 
-function checkDjDatabaseUrl(ctx: RuleContext, call: Node, maxAge: number, healthChecksElsewhere: boolean, canAddChecks: boolean): void {
+function checkDjDatabaseUrl(ctx: RuleContext, call: Node, imports: ImportMap, maxAge: number, healthChecksElsewhere: boolean, canAddChecks: boolean): void {
   const value = keywordArgument(call, 'conn_max_age');
   if (!value) return;
   const health = keywordArgument(call, 'conn_health_checks');
   const healthOn = health?.type === 'true' || healthChecksElsewhere;
-  const age = lifetime(value);
+  const { age, edit, variable } = lifetime(value, imports);
   if (!isTooLong(age, maxAge, healthOn)) return;
-  const edits: OffsetEdit[] = [{ start: value.startIndex, end: value.endIndex, newText: String(FIXED_MAX_AGE) }];
+  const edits: OffsetEdit[] = [edit];
   if (canAddChecks && health && health.type !== 'true') edits.push({ start: health.startIndex, end: health.endIndex, newText: 'True' });
   else if (canAddChecks && !health && !healthChecksElsewhere) edits.push(insertArgumentAfter(ctx.file.text, value.parent!, 'conn_health_checks=True'));
-  reportAge(ctx, value, age, 'conn_max_age', healthOn, edits, canAddChecks);
+  reportAge(ctx, value, age, 'conn_max_age', healthOn, edits, canAddChecks, variable);
 }
 
 function checkEngine(ctx: RuleContext, call: Node, maxPool: number): void {

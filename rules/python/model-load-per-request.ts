@@ -5,7 +5,7 @@
  */
 import { clip } from '../shared/format';
 import type { Node, Tree } from 'web-tree-sitter';
-import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
+import { defineRule, type FixSpec, type OffsetEdit, type ReportSpec, type RuleContext } from '../api';
 import { ancestor, callsNamed, positionalArguments } from './ast';
 import { addImport } from './edits';
 import { importsOf, type ImportMap } from './imports';
@@ -38,6 +38,11 @@ export default defineRule({
     kinds: ['python'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
+    messages: {
+      'per-request': 'Reloads a model ({{api}}, 100s of MB) per request: load it once, functools.cache',
+      'per-task': 'Reloads a model ({{api}}, 100s of MB) per task run: load it once, functools.cache',
+      'per-rerun': 'Reloads a model ({{api}}, 100s of MB) per rerun: load it once, @st.cache_resource',
+    },
     trigger: /torch|transformers|whisper|spacy|joblib|pickle|keras|onnxruntime|easyocr|ultralytics|diffusers|peft|optimum/,
     docs: {
       summary: 'An ML model loaded inside code that runs per request, per task or per Streamlit rerun.',
@@ -129,12 +134,13 @@ def embed(texts: list[str]):
   },
 });
 
-function message(api: string, scope: RequestScope): { message: string; detail: string } {
+function message(api: string, scope: RequestScope): Pick<ReportSpec, 'messageId' | 'data' | 'detail'> {
   const per = scope.kind === 'task' ? 'every task run' : scope.kind === 'rerun' ? 'every rerun' : 'every request';
   const where = scope.kind === 'rerun' ? `at ${scope.label}` : `in ${scope.label}`;
   const cached = scope.kind === 'rerun' ? '@st.cache_resource' : 'functools.cache';
   return {
-    message: `Reloads a model (${clip(api, 24)}, 100s of MB) per ${per.replace('every ', '')}: load it once, ${cached}`,
+    messageId: scope.kind === 'task' ? 'per-task' : scope.kind === 'rerun' ? 'per-rerun' : 'per-request',
+    data: { api: clip(api, 24) },
     detail:
       `Loads a model (${api}) on ${per} ${where}: its weights (often hundreds of MB) are read and held again per call, one copy per ` +
       `concurrent ${scope.kind === 'task' ? 'task' : 'request'}, plus the load time. Load it once in a module-level ${cached} loader and call that.`,

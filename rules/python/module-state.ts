@@ -906,13 +906,41 @@ function isFixedKey(keys: readonly (Node | null)[]): boolean {
   const k = keys[0];
   if (k.type === 'string') return stringValue(k) !== undefined;
   if (k.type === 'integer' || k.type === 'true' || k.type === 'false' || k.type === 'none') return true;
-  if (k.type === 'identifier') return /^[A-Z][A-Z0-9_]*$/.test(k.text) || CLASS_NAMES.has(k.text);
+  if (k.type === 'identifier') return /^[A-Z][A-Z0-9_]*$/.test(k.text) || CLASS_NAMES.has(k.text) || literalOnlyParameter(k);
   if (k.type === 'attribute') {
     const attribute = k.childForFieldName('attribute')?.text ?? '';
     return /^[A-Z][A-Z0-9_]*$/.test(attribute) || CLASS_ATTRIBUTES.has(attribute);
   }
   if (k.type === 'call') return k.childForFieldName('function')?.text === 'type' && k.childForFieldName('arguments')?.namedChildren.length === 1;
   return false;
+}
+
+/**
+ * A parameter of a private function (`_update_cache(self, model, kind)`) that every call in the module passes a
+ * literal: `self._update_cache(Unit, "unit")`. The keys are the literals the code writes, however many calls run.
+ */
+function literalOnlyParameter(k: Node): boolean {
+  const def = ancestor(k, 'function_definition');
+  const name = def?.childForFieldName('name')?.text ?? '';
+  if (!def || !/^_[^_]/.test(name)) return false;
+  const params = (def.childForFieldName('parameters')?.namedChildren ?? []).filter((p): p is Node => p !== null);
+  const nameOf = (p: Node) => (p.type === 'identifier' ? p.text : ['typed_parameter', 'default_parameter', 'typed_default_parameter'].includes(p.type) ? (p.childForFieldName('name') ?? p.namedChildren[0])?.text : undefined);
+  const index = params.findIndex((p) => nameOf(p) === k.text);
+  if (index < 0) return false;
+  const method = params[0]?.text === 'self' || params[0]?.text === 'cls';
+  const position = method ? index - 1 : index;
+  if (position < 0) return false;
+  let calls = 0;
+  for (const { node: call } of captures(k.tree, '(call function: [(identifier) (attribute)] @f) @c')) {
+    if (call.type !== 'call') continue;
+    const fn = call.childForFieldName('function')!;
+    const callee = fn.type === 'identifier' ? fn.text : fn.childForFieldName('attribute')?.text;
+    if (callee !== name) continue;
+    const arg = positionalArguments(call)[position];
+    if (!arg || !['string', 'integer'].includes(arg.type) || (arg.type === 'string' && stringValue(arg) === undefined)) return false;
+    calls++;
+  }
+  return calls > 0;
 }
 
 /** Names that hold a class by convention (metaclass `__call__`, class methods). */

@@ -187,8 +187,9 @@ def order_list(request):
         '`.add()`, `.clear()`) are not reads; an unknown method on a plural name (`row.items.published()`) may be a ' +
         'custom manager method, which `select_related` cannot load, so it is reported only for `*_set` managers and ' +
         'without a fix. `content_object` (a generic foreign key) gets `prefetch_related`, since `select_related` ' +
-        'cannot follow it. A model property or a non-relation field whose value has other attributes (an enum, a ' +
-        'custom object) can still be reported; suppress it with `# memlint: ignore[n-plus-one]`. `row.customer` ' +
+        'cannot follow it. A `@property` / `@cached_property` a class of the same module defines (and no class declares as a ' +
+        'field) is not a relation. A property of a model in another module or a non-relation field whose value has other ' +
+        'attributes (an enum, a custom object) can still be reported; suppress it with `# memlint: ignore[n-plus-one]`. `row.customer` ' +
         'alone is not reported (it may be a plain field). ' +
         'Querysets passed in as parameters, built in another module, or returned by `super().get_queryset()` are ' +
         'not followed, and `.values()`/`.values_list()` querysets are skipped (their rows have no relations). ' +
@@ -211,7 +212,8 @@ def order_list(request):
     const tree = ctx.python();
     if (!isDjangoFile(tree, ctx.file.text)) return;
     const canFix = fixesAllowed(tree);
-    const context = canFix ? 'fixable' : 'unfixable';
+    // The module's properties are read from other statements: a change to them re-checks every loop.
+    const context = `${canFix ? 'fixable' : 'unfixable'} ${[...moduleProperties(tree)].join(',')}`;
     for (const statement of topLevelStatements(tree)) {
       if (!/\bfor\b/.test(statement.text)) continue;
       findingsCache.check(ctx, statement, context, (reads) => outsideReadsHold(tree, reads), (report) => {
@@ -314,7 +316,7 @@ function accessesToReport(tree: Tree, iteration: Iteration, source: RowSource): 
       if (capture !== 'attr' || node.childForFieldName('object')?.text !== name) continue;
       if (!readsLoopVariable(node, iteration)) continue;
       const access = classifyAccess(node);
-      if (!access) continue;
+      if (!access || moduleProperties(tree).has(access.path[0])) continue;
       const key = access.path.join('__');
       byPath.set(key, [...(byPath.get(key) ?? []), access]);
     }
@@ -328,6 +330,36 @@ function accessesToReport(tree: Tree, iteration: Iteration, source: RowSource): 
     if (coveredByLonger) return false;
     return !loadsRelation(source.info, source.prefix + path, access.kind === 'foreign-key' && source.prefix === '');
   });
+}
+
+const propertiesCache = new WeakMap<Tree, ReadonlySet<string>>();
+
+/**
+ * Names this module's classes define as `@property` / `@cached_property` methods and never as class attributes
+ * (model fields): `ch.transport` on `class Channel` with `@property def transport(self)` runs Python, not a query.
+ */
+function moduleProperties(tree: Tree): ReadonlySet<string> {
+  let names = propertiesCache.get(tree);
+  if (names) return names;
+  const properties = new Set<string>();
+  const fields = new Set<string>();
+  if (/@(\w+\.)?(cached_)?property\b/.test(tree.rootNode.text)) {
+    for (const { node: body } of captures(tree, '(class_definition body: (block) @b)')) {
+      for (const child of body.namedChildren) {
+        if (child?.type === 'decorated_definition') {
+          const decorators = child.namedChildren.filter((c) => c?.type === 'decorator').map((d) => d!.text);
+          const name = child.childForFieldName('definition')?.childForFieldName('name')?.text;
+          if (name && decorators.some((d) => /^@(\w+\.)?(cached_)?property$/.test(d))) properties.add(name);
+        } else if (child?.type === 'expression_statement' && child.namedChildren[0]?.type === 'assignment') {
+          const left = child.namedChildren[0].childForFieldName('left');
+          if (left?.type === 'identifier') fields.add(left.text);
+        }
+      }
+    }
+  }
+  names = new Set([...properties].filter((n) => !fields.has(n)));
+  propertiesCache.set(tree, names);
+  return names;
 }
 
 /** False when the name is rebound between the loop and the read (a nested loop, a nested function). */

@@ -4,11 +4,13 @@
  */
 import { clip } from '../shared/format';
 import type { Node } from 'web-tree-sitter';
-import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
+import { defineRule, type FixSpec, type OffsetEdit, type ReportSpec, type RuleContext } from '../api';
 import { ancestor, callsNamed, captures, intValue, keywordArgument, positionalArguments, stringValue } from './ast';
 import { addImport } from './edits';
 import { importsOf, type ImportMap } from './imports';
 import { importsWebFramework } from './web-context';
+import { perRequestScope } from './per-request';
+import { envLookup, fallbackNumber } from '../../analysis/python/env-lookups';
 
 type PoolKind = 'thread' | 'process';
 
@@ -31,7 +33,6 @@ const POOL_TYPES: Record<string, PoolType> = {
 };
 
 const CPU_COUNT_CALLS = new Set(['os.cpu_count', 'os.process_cpu_count', 'multiprocessing.cpu_count', 'psutil.cpu_count']);
-const ENV_CALLS = new Set(['os.getenv', 'os.environ.get', 'decouple.config', 'environ.Env']);
 const ENV_VAR = 'POOL_WORKERS';
 
 /** What a size expression amounts to. */
@@ -39,7 +40,17 @@ type Size =
   | { kind: 'default' }
   | { kind: 'cpu'; detail: string }
   | { kind: 'number'; n: number }
+  /** Taken from what the client sent: a route parameter, `request.GET[...]`, `request.args.get(...)`. */
+  | { kind: 'request'; detail: string }
   | { kind: 'bounded' };
+
+/** Where sizes are read from: the file's imports, the limit, and whether the pool is built per request. */
+interface SizeContext {
+  imports: ImportMap;
+  maxWorkers: number;
+  /** The pool is created while serving a request, so the handler's parameters are client input. */
+  perRequest: boolean;
+}
 
 export default defineRule({
   meta: {
@@ -47,6 +58,15 @@ export default defineRule({
     kinds: ['python'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
+    messages: {
+      'default-processes': '{{pool}}() starts a process per host CPU (16-64), each an app copy: cap it at {{suggested}}',
+      'default-thread-pool-executor': 'ThreadPoolExecutor() starts up to 32 threads per web worker by default: cap it at {{suggested}}',
+      'default-threads': '{{pool}}() starts one thread per host CPU in every web worker: cap it at {{suggested}}',
+      'sized-from-cpus': "Sizes the {{kind}} pool from the host's CPU count (often 16-64 in a container): cap it at {{suggested}}",
+      'too-many-processes': 'Starts up to {{n}} worker processes, each a copy of the app: cap it at {{suggested}}',
+      'too-many-threads': 'Starts up to {{n}} worker threads: cap it at {{suggested}}',
+      'sized-by-request': 'Sizes the {{kind}} pool from request input ({{input}}), so a client picks it: cap it at {{suggested}}',
+    },
     trigger: /Pool|Executor/,
     options: {
       maxWorkers: { type: 'number', default: 8, description: 'Pools sized above this many workers are reported.' },
@@ -59,7 +79,9 @@ export default defineRule({
         '`import multiprocessing as mp`, `from concurrent import futures`, `from concurrent.futures import ThreadPoolExecutor as TPE`) ' +
         'whose size comes from the CPU count (`os.cpu_count()`, `mp.cpu_count()`, `os.cpu_count() * 2`, `+ 4`), is a number above ' +
         '`maxWorkers` (default 8), or is missing where the default is CPU-derived: `Pool()` and `ProcessPoolExecutor()` always, ' +
-        '`ThreadPoolExecutor()` (min(32, CPUs + 4) threads) in web code (files importing Django, Flask, FastAPI or Starlette). ' +
+        '`ThreadPoolExecutor()` (min(32, CPUs + 4) threads) in web code (files importing Django, Flask, FastAPI or Starlette), or, in a ' +
+        'request handler, comes from the request (a route parameter, `request.args.get("n")`, `request.GET["n"]`, through variables ' +
+        'and `int()`), so a client picks it; its fix caps it with `min(n, suggestedWorkers)`. ' +
         'Small literal sizes, sizes read from the environment or settings (`int(os.getenv("POOL_SIZE", 4))`, `settings.WORKERS`) and ' +
         'CPU counts capped with `min(4, os.cpu_count() or 1)` are not reported.',
       whyIsThisBad:
@@ -111,7 +133,8 @@ def render_all(pages):
       const pool = poolType(call.childForFieldName('function')!, imports, contexts);
       if (!pool) continue;
       const arg = keywordArgument(call, pool.sizeKeyword) ?? positionalArguments(call)[0];
-      const size = arg ? classify(arg, imports, maxWorkers, 0) : { kind: 'default' as const };
+      const sizes: SizeContext = { imports, maxWorkers, perRequest: perRequestScope(ctx, call)?.kind === 'request' };
+      const size = arg ? classify(arg, sizes, 0) : { kind: 'default' as const };
       if (size.kind === 'bounded') continue;
       if (size.kind === 'number' && size.n <= maxWorkers) continue;
       if (size.kind === 'default' && pool.kind === 'thread' && !isWeb) continue;
@@ -120,7 +143,7 @@ def render_all(pages):
         start: target.startIndex,
         end: target.endIndex,
         ...message(pool, size, arg, maxWorkers, suggested),
-        fixes: fixFor(ctx, call, pool, arg, suggested),
+        fixes: size.kind === 'request' && arg ? capFix(arg, suggested) : fixFor(ctx, call, pool, arg, suggested),
       });
     }
   },
@@ -161,92 +184,121 @@ function isCpuCount(node: Node, imports: ImportMap): boolean {
   return false;
 }
 
-/** `int(os.getenv("X", 4))`, `os.environ.get(...)`, `os.environ["X"]`, `env.int("X")`, `config("X", cast=int)`. */
-function envRead(node: Node, imports: ImportMap): Node | undefined {
-  let n = node;
-  if (n.type === 'call' && ['int', 'float'].includes(n.childForFieldName('function')?.text ?? '')) {
-    const inner = positionalArguments(n)[0];
-    if (inner) n = inner;
-  }
-  if (n.type === 'subscript' && imports.is(n.childForFieldName('value'), 'os.environ')) return n;
-  if (n.type !== 'call') return undefined;
-  const fn = n.childForFieldName('function');
-  const q = imports.resolve(fn);
-  if (q && ENV_CALLS.has(q)) return n;
-  if (fn?.type === 'attribute' && /^(env|environ|config)$/i.test(fn.childForFieldName('object')?.text ?? '')) return n;
-  return undefined;
-}
-
 /** Classifies a size expression; `depth` limits how far names are followed to their assignment. */
-function classify(node: Node, imports: ImportMap, maxWorkers: number, depth: number): Size {
+function classify(node: Node, sizes: SizeContext, depth: number): Size {
+  const { imports, maxWorkers } = sizes;
   if (node.type === 'none') return { kind: 'default' };
   const literal = intValue(node);
   if (literal !== undefined) return { kind: 'number', n: literal };
   if (isCpuCount(node, imports)) return { kind: 'cpu', detail: node.text };
 
-  const env = envRead(node, imports);
+  const env = envLookup(node, imports);
   if (env) {
     // The environment decides; only a default that is itself oversized is worth reporting.
-    const fallback = env.type === 'call' ? positionalArguments(env)[1] ?? keywordArgument(env, 'default') : undefined;
+    const fallback = env.fallback;
     if (!fallback) return { kind: 'bounded' };
-    const s = stringValue(fallback);
-    const inner = s !== undefined && /^\d+$/.test(s.trim()) ? { kind: 'number' as const, n: Number(s) } : classify(fallback, imports, maxWorkers, depth + 1);
-    const variable = (env.type === 'call' ? stringValue(positionalArguments(env)[0]) : undefined) ?? 'the variable';
+    const n = fallbackNumber(fallback);
+    const inner = n !== undefined ? { kind: 'number' as const, n } : classify(fallback, sizes, depth + 1);
+    const variable = env.variable ?? 'the variable';
     if (inner.kind === 'cpu') return { kind: 'cpu', detail: `${variable} defaults to ${fallback.text}` };
     return inner.kind === 'number' && inner.n > maxWorkers ? inner : { kind: 'bounded' };
   }
 
   switch (node.type) {
     case 'parenthesized_expression':
-      return node.namedChildren[0] ? classify(node.namedChildren[0], imports, maxWorkers, depth) : { kind: 'bounded' };
+      return node.namedChildren[0] ? classify(node.namedChildren[0], sizes, depth) : { kind: 'bounded' };
     case 'boolean_operator': {
       // `os.cpu_count() or 1`: the left side decides in practice.
       const left = node.childForFieldName('left');
-      return left ? classify(left, imports, maxWorkers, depth) : { kind: 'bounded' };
+      return left ? classify(left, sizes, depth) : { kind: 'bounded' };
     }
     case 'binary_operator': {
-      const sides = [node.childForFieldName('left'), node.childForFieldName('right')].map((s) => (s ? classify(s, imports, maxWorkers, depth) : { kind: 'bounded' as const }));
+      const sides = [node.childForFieldName('left'), node.childForFieldName('right')].map((s) => (s ? classify(s, sizes, depth) : { kind: 'bounded' as const }));
       if (sides.some((s) => s.kind === 'cpu')) return { kind: 'cpu', detail: node.text };
+      const fromRequest = sides.find((s) => s.kind === 'request');
+      if (fromRequest) return fromRequest;
       return { kind: 'bounded' };
     }
     case 'conditional_expression': {
-      const branches = node.namedChildren.filter((c, i): c is Node => c !== null && i !== 1).map((b) => classify(b, imports, maxWorkers, depth));
-      return branches.find((b) => b.kind === 'cpu') ?? branches.find((b) => b.kind === 'number' && b.n > maxWorkers) ?? { kind: 'bounded' };
+      const branches = node.namedChildren.filter((c, i): c is Node => c !== null && i !== 1).map((b) => classify(b, sizes, depth));
+      return branches.find((b) => b.kind === 'cpu') ?? branches.find((b) => b.kind === 'request') ?? branches.find((b) => b.kind === 'number' && b.n > maxWorkers) ?? { kind: 'bounded' };
     }
     case 'call':
-      return classifyMinMax(node, imports, maxWorkers, depth);
+      return requestRead(node, sizes) ?? classifyConversion(node, sizes, depth) ?? classifyMinMax(node, sizes, depth);
+    case 'subscript':
+      return requestRead(node, sizes) ?? { kind: 'bounded' };
     case 'identifier':
-      return classifyName(node, imports, maxWorkers, depth);
+      return classifyName(node, sizes, depth);
     default:
       return { kind: 'bounded' };
   }
 }
 
 /** `min(4, os.cpu_count() or 1)` is capped by its smallest literal; `max(...)` by nothing. */
-function classifyMinMax(call: Node, imports: ImportMap, maxWorkers: number, depth: number): Size {
+function classifyMinMax(call: Node, sizes: SizeContext, depth: number): Size {
   const fn = call.childForFieldName('function')?.text;
   if (fn !== 'min' && fn !== 'max') return { kind: 'bounded' };
-  const args = positionalArguments(call).map((a) => classify(a, imports, maxWorkers, depth));
+  const args = positionalArguments(call).map((a) => classify(a, sizes, depth));
   if (args.length === 0) return { kind: 'bounded' };
   const numbers = args.filter((a): a is { kind: 'number'; n: number } => a.kind === 'number').map((a) => a.n);
   if (fn === 'min') {
     if (numbers.length) return { kind: 'number', n: Math.min(...numbers) };
     if (args.some((a) => a.kind === 'bounded' || a.kind === 'default')) return { kind: 'bounded' };
-    return { kind: 'cpu', detail: call.text };
+    return args.find((a) => a.kind === 'cpu') ? { kind: 'cpu', detail: call.text } : args[0];
   }
   if (args.some((a) => a.kind === 'cpu')) return { kind: 'cpu', detail: call.text };
+  const fromRequest = args.find((a) => a.kind === 'request');
+  if (fromRequest) return fromRequest;
   return numbers.length === args.length ? { kind: 'number', n: Math.max(...numbers) } : { kind: 'bounded' };
 }
 
 /** A name assigned once in the enclosing function, else at module level: follow it to its value. */
-function classifyName(name: Node, imports: ImportMap, maxWorkers: number, depth: number): Size {
+function classifyName(name: Node, sizes: SizeContext, depth: number): Size {
   if (depth >= 3) return { kind: 'bounded' };
   const fn = ancestor(name, 'function_definition');
-  if (fn && isParameter(fn, name.text)) return { kind: 'bounded' };
+  if (fn && isParameter(fn, name.text)) {
+    // A handler's own parameters (FastAPI query/path parameters, Django/Flask URL captures) come from the client.
+    const clientInput = sizes.perRequest && !NOT_CLIENT_INPUT.has(name.text) && !ancestor(fn, 'function_definition');
+    return clientInput ? { kind: 'request', detail: name.text } : { kind: 'bounded' };
+  }
   const values = (fn && assignmentsIn(fn, name.text)) ?? assignmentsIn(rootOf(name), name.text) ?? [];
   if (values.length !== 1) return { kind: 'bounded' };
-  const size = classify(values[0], imports, maxWorkers, depth + 1);
+  const size = classify(values[0], sizes, depth + 1);
+  if (size.kind === 'request') return { kind: 'request', detail: name.text };
   return size.kind === 'cpu' ? { kind: 'cpu', detail: `${name.text} = ${values[0].text}` } : size;
+}
+
+/** Handler parameters that are not values a client chose. */
+const NOT_CLIENT_INPUT = new Set(['self', 'cls', 'request', 'req', 'db', 'session', 'background_tasks', 'settings', 'current_user', 'user']);
+/** Where frameworks keep what the client sent: `request.GET`, `request.args`, `request.query_params`, ... */
+const REQUEST_DATA = /^(request|req|self\.request)\.(GET|POST|data|query_params|args|form|values|json|headers|path_params)$/;
+
+/** `request.GET["n"]`, `request.args.get("n", 4)`, `request.query_params.get("n")`: read from the request. */
+function requestRead(node: Node, sizes: SizeContext): Size | undefined {
+  if (!sizes.perRequest) return undefined;
+  if (node.type === 'subscript') {
+    const value = node.childForFieldName('value');
+    return value && REQUEST_DATA.test(value.text.replace(/\s+/g, '')) ? { kind: 'request', detail: clip(node.text, 40) } : undefined;
+  }
+  const fn = node.childForFieldName('function');
+  if (fn?.type !== 'attribute' || fn.childForFieldName('attribute')?.text !== 'get') return undefined;
+  const source = fn.childForFieldName('object')?.text.replace(/\s+/g, '') ?? '';
+  return REQUEST_DATA.test(source) ? { kind: 'request', detail: clip(node.text, 40) } : undefined;
+}
+
+/** `int(x)`, `float(x)`, `round(x)`, `abs(x)`: the size is x's. */
+function classifyConversion(call: Node, sizes: SizeContext, depth: number): Size | undefined {
+  if (!['int', 'float', 'round', 'abs'].includes(call.childForFieldName('function')?.text ?? '')) return undefined;
+  const inner = positionalArguments(call)[0];
+  if (!inner) return undefined;
+  const size = classify(inner, sizes, depth);
+  return size.kind === 'request' ? size : undefined;
+}
+
+/** `max_workers=n` -> `max_workers=min(n, 4)`: the client still chooses, up to the cap. */
+function capFix(arg: Node, suggested: number): FixSpec[] {
+  const newText = `min(${arg.text}, ${suggested})`;
+  return [{ title: `Cap the pool at ${newText}`, edits: [{ start: arg.startIndex, end: arg.endIndex, newText }] }];
 }
 
 /** Values assigned to `name` by the scope's own statements (not nested functions); undefined when none. */
@@ -274,40 +326,52 @@ function rootOf(node: Node): Node {
   return n;
 }
 
-function message(pool: PoolType, size: Size, arg: Node | undefined, maxWorkers: number, suggested: number): { message: string; detail: string } {
+function message(pool: PoolType, size: Size, arg: Node | undefined, maxWorkers: number, suggested: number): Pick<ReportSpec, 'messageId' | 'data' | 'detail'> {
   const cap = `Cap it with int(os.getenv("${ENV_VAR}", "${suggested}")).`;
   const each = pool.kind === 'process' ? 'each a full copy of the app\'s memory' : 'each with its own stack and in-flight data';
   const unit = pool.kind === 'process' ? 'processes' : 'threads';
-  const headline = (what: string) => `${what}: cap it at ${suggested}`;
   switch (size.kind) {
     case 'default':
       if (pool.kind === 'process') {
         return {
-          message: headline(`${clip(pool.label)}() starts a process per host CPU (16-64), each an app copy`),
+          messageId: 'default-processes',
+          data: { pool: clip(pool.label), suggested },
           detail: `With no size, it starts os.cpu_count() processes, and inside a container that is the host's CPU count, ${each}. ${cap}`,
         };
       }
       return pool.label === 'ThreadPoolExecutor'
         ? {
-            message: headline('ThreadPoolExecutor() starts up to 32 threads per web worker by default'),
+            messageId: 'default-thread-pool-executor',
+            data: { suggested },
             detail: `With no max_workers it starts up to min(32, CPUs + 4) threads in every web worker, counting the host's CPUs inside a container, ${each}. ${cap}`,
           }
         : {
-            message: headline(`${clip(pool.label)}() starts one thread per host CPU in every web worker`),
+            messageId: 'default-threads',
+            data: { pool: clip(pool.label), suggested },
             detail: `With no size it starts os.cpu_count() threads, and inside a container that is the host's CPU count, ${each}. ${cap}`,
           };
     case 'cpu':
       return {
-        message: headline(`Sizes the ${pool.kind} pool from the host's CPU count (often 16-64 in a container)`),
+        messageId: 'sized-from-cpus',
+        data: { kind: pool.kind, suggested },
         detail: `${short(size.detail)}: inside a container the CPU count is the host's, so it can start dozens of ${unit}, ${each}. ${cap}`,
       };
     case 'number':
       return {
-        message: headline(`Starts up to ${size.n} worker ${unit}${pool.kind === 'process' ? ', each a copy of the app' : ''}`),
+        messageId: pool.kind === 'process' ? 'too-many-processes' : 'too-many-threads',
+        data: { n: size.n, suggested },
         detail: `${pool.sizeKeyword}=${short(arg?.text ?? '')} is above maxWorkers ${maxWorkers}: ${size.n} ${unit}, ${each}. ${cap}`,
       };
+    case 'request':
+      return {
+        messageId: 'sized-by-request',
+        data: { kind: pool.kind, input: clip(size.detail, 24), suggested },
+        detail:
+          `${pool.sizeKeyword}=${short(arg?.text ?? '')} comes from the request, so a client decides how many ${unit} this starts, ${each}: ` +
+          `one request asking for 500 starts 500. Cap it: min(${short(arg?.text ?? size.detail)}, ${suggested}).`,
+      };
     default:
-      return { message: '', detail: '' };
+      throw new Error(`no message for a pool of size kind ${size.kind}`);
   }
 }
 
@@ -320,7 +384,7 @@ function short(s: string): string {
 function fixFor(ctx: RuleContext, call: Node, pool: PoolType, arg: Node | undefined, suggested: number): FixSpec[] {
   const value = `int(os.getenv("${ENV_VAR}", "${suggested}"))`;
   const edits: OffsetEdit[] = [];
-  if (arg && arg.type !== 'identifier' && !envRead(arg, importsOf(call.tree))) {
+  if (arg && arg.type !== 'identifier' && !envLookup(arg, importsOf(call.tree))) {
     edits.push({ start: arg.startIndex, end: arg.endIndex, newText: value });
   } else if (!arg) {
     const args = call.childForFieldName('arguments');

@@ -38,6 +38,10 @@ export default defineRule({
     kinds: ['python'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
+    messages: {
+      'scheduler-started': 'Starts a scheduler in every web worker, each running every job: run it in one process',
+      'schedule-job': 'Every web worker runs its own copy of this schedule job{{often}}: run it in one process',
+    },
     // `updater.start()` / `start_jobs()` in apps.py may be all that points at a scheduler in another module.
     trigger: /[Ss]chedul|\.start(_in_background)?\s*\(/,
     docs: {
@@ -476,7 +480,7 @@ function reportStart(ctx: RuleContext, tree: Tree, call: Node, scheduler: Schedu
   ctx.report({
     start: call.startIndex,
     end: call.endIndex,
-    message: `Starts a scheduler in every web worker, each running every job: run it in one process`,
+    messageId: 'scheduler-started',
     detail:
       `Starts ${scheduler.label} ${where}, so each gunicorn/uvicorn worker runs its own copy of every job${jobs} with its own threads and data. ` +
       `Start it only where ENABLE_SCHEDULER=true, in one separate process (a Procfile clock: line or a management command).`,
@@ -497,7 +501,8 @@ function reportSchedule(ctx: RuleContext, everyCall: Node, where: string): void 
   ctx.report({
     start: top.startIndex,
     end: top.endIndex,
-    message: `Every web worker runs its own copy of this schedule job${often}: run it in one process`,
+    messageId: 'schedule-job',
+    data: { often },
     detail:
       `Registers a schedule job ${where}, so every gunicorn/uvicorn worker that runs schedule.run_pending() runs its own copy${often}. ` +
       `Run the schedule loop in one separate process (a Procfile clock: line) instead of the web workers.`,

@@ -115,7 +115,9 @@ def export_orders(request):
         'work. Module-level temp directories, paths stored on `self`, and writes whose path is not a local variable are reported without a fix.',
       notes:
         'A folder counts as cleaned up when any workspace file that mentions it also deletes files (a Celery cleanup task, a cron ' +
-        '`find /tmp/exports -mtime +1 -delete`). Writing one fixed path (`/tmp/report.csv`) is not reported: it is overwritten, not multiplied.',
+        '`find /tmp/exports -mtime +1 -delete`). The path counts as handed on (not reported) when a process is started ' +
+        'with it and a `--delete`/`--remove` flag, and when it is put into a container the caller passed in, in a module ' +
+        'with a loop that deletes such containers\' items (`for k, v in certs.items(): os.remove(v)`). Writing one fixed path (`/tmp/report.csv`) is not reported: it is overwritten, not multiplied.',
     },
   },
   check(ctx) {
@@ -201,17 +203,22 @@ function mentions(node: Node | null | undefined, names: readonly string[]): bool
 /** Finds the name bound to a creating call: `fd, path = mkstemp()`, `with ... as tmp`, `d = Path(mkdtemp())`. */
 function bindingOf(call: Node, creator: Creator): Binding | undefined {
   // The path-valued expression around the call: `NamedTemporaryFile(...).name`, `mkstemp()[1]`, `Path(mkdtemp())`.
+  // Also nested: `Path(NamedTemporaryFile(delete=False).name)`.
   let expr = call;
   let holdsFileObject = creator === 'named';
-  const p = call.parent;
-  if (p?.type === 'attribute' && p.childForFieldName('attribute')?.text === 'name') {
-    expr = p;
-    holdsFileObject = false;
-  } else if (p?.type === 'subscript' && intValue(p.childForFieldName('subscript')) === 1) {
-    expr = p;
-  } else if (p?.type === 'argument_list' && p.parent?.type === 'call' && positionalArguments(p.parent).length === 1 && /^(str|Path|pathlib\.Path|os\.fspath)$/.test(p.parent.childForFieldName('function')?.text ?? '')) {
-    expr = p.parent;
-    holdsFileObject = false;
+  for (let step = 0; step < 2; step++) {
+    const p = expr.parent;
+    if (p?.type === 'attribute' && p.childForFieldName('attribute')?.text === 'name' && expr.id === call.id) {
+      expr = p;
+      holdsFileObject = false;
+    } else if (p?.type === 'subscript' && intValue(p.childForFieldName('subscript')) === 1 && expr.id === call.id) {
+      expr = p;
+    } else if (p?.type === 'argument_list' && p.parent?.type === 'call' && positionalArguments(p.parent).length === 1 && /^(str|Path|pathlib\.Path|os\.fspath)$/.test(p.parent.childForFieldName('function')?.text ?? '')) {
+      expr = p.parent;
+      holdsFileObject = false;
+    } else {
+      break;
+    }
   }
   const holder = expr.parent;
   if (holder?.type === 'assignment' && holder.childForFieldName('right')?.id === expr.id) {
@@ -513,10 +520,14 @@ function checkCreation(ctx: RuleContext, tree: Tree, imports: ImportMap, functio
     // consume_file hands its input to a consumer that unlinks it; a task we cannot read is given the benefit of the doubt).
     const dispatch = deferred.childForFieldName('function')?.text ?? '';
     if (TASK_DISPATCH.test(dispatch) && taskDeletesItsInput(ctx, imports, dispatch.replace(TASK_DISPATCH, '')) !== false) return;
+    if (toldToDelete(deferred)) return;
     const consumer = short(deferred.childForFieldName('function')!.text);
     report(`is handed to ${consumer}() and never deleted, so ${leaves}`, `delete it once that work is done (BackgroundTask(${remover}, ${binding.pathExpr}) or a finally in the task)`, `delete it after ${clip(consumer, 24)}()`);
     return;
   }
+  // Put into a container the caller passed in, in a module that deletes the items of such containers
+  // (`for k, v in ssl_config.items(): os.remove(v)`): the cleanup is the module's, after the work.
+  if (flow.kind === 'escapes' && flow.use.id === fn.id && deletesContainerItems(tree, imports)) return;
   if (flow.kind === 'escapes') {
     // Returned inside a structure or put where the caller sees it: a finally here would delete it too soon.
     const how =
@@ -529,6 +540,29 @@ function checkCreation(ctx: RuleContext, tree: Tree, imports: ImportMap, functio
     return;
   }
   report(`is never deleted by this function, so ${leaves}`, `delete it in a finally block with ${remover}(${binding.pathExpr})`, 'delete it in a finally block', tryFinallyFix(ctx, tree, fn, binding, names, creator));
+}
+
+/** A process started with the path and a flag that tells it to delete it: `Popen([..., "--delete-on-finish", path])`. */
+function toldToDelete(call: Node): boolean {
+  if (!/(^|\.)(Popen|run|call|check_call)$/.test(call.childForFieldName('function')?.text ?? '')) return false;
+  const argv = positionalArguments(call)[0];
+  if (argv?.type !== 'list' && argv?.type !== 'tuple') return false;
+  return argv.namedChildren.some((a) => a?.type === 'string' && /^-.*(delete|remove|unlink|clean)/i.test(stringValue(a) ?? ''));
+}
+
+/** A loop in the module deletes each item it iterates: `for k, v in paths.items(): os.remove(v)`. */
+function deletesContainerItems(tree: Tree, imports: ImportMap): boolean {
+  for (const { node: loop } of captures(tree, '(for_statement) @f')) {
+    if (loop.type !== 'for_statement') continue;
+    const target = loop.childForFieldName('left');
+    const names = target ? (target.type === 'identifier' ? [target.text] : target.descendantsOfType('identifier').map((n) => n?.text ?? '').filter(Boolean)) : [];
+    const body = loop.childForFieldName('body');
+    if (!names.length || !body) continue;
+    for (const { node: call } of captures(tree, '(call) @c', body)) {
+      if (isCleanupCall(call, imports) === 'function' && positionalArguments(call).some((a) => names.includes(a.text))) return true;
+    }
+  }
+  return false;
 }
 
 function headlineName(creator: Creator): string {

@@ -3,7 +3,7 @@
  */
 import { clip } from '../shared/format';
 import type { Node, Tree } from 'web-tree-sitter';
-import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
+import { defineRule, type FixSpec, type OffsetEdit, type ReportSpec, type RuleContext } from '../api';
 import { captures, hasSplat, indentOf, keywordArgument, positionalArguments } from './ast';
 import { importsOf, type ImportMap } from './imports';
 import { unboundedCacheTrigger } from './unbounded-cache-trigger';
@@ -32,6 +32,19 @@ export default defineRule({
     kinds: ['python'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
+    messages: {
+      'functools-cache': '@{{decorator}} keeps every result until the worker restarts: use @lru_cache(maxsize={{maxsize}})',
+      'maxsize-none': '{{decorator}}(maxsize=None) keeps every result until the worker restarts: set maxsize={{maxsize}}',
+      'dict-cache': '{{decorator}}() with a plain dict cache keeps every result: use LRUCache(maxsize={{maxsize}})',
+      'streamlit-resource': '@{{decorator}} keeps one resource per distinct argument, forever: add max_entries={{maxEntries}}',
+      'streamlit-data': '@{{decorator}} keeps every distinct result, forever: add max_entries={{maxEntries}}',
+      'session-keys': '{{name}} gains a key on every run, per session, none removed: cap it',
+      'session-list': '{{name}} grows on every run, per session, never trimmed: keep the last entries',
+      'list': '{{where}} {{type}} {{name}} grows on every call, never trimmed: use deque(maxlen=1000)',
+      'set': '{{where}} set {{name}} grows on every call, never trimmed: bound or clear it',
+      'dict': '{{where}} dict {{name}} grows with every new key, never evicted: use an LRUCache',
+      'unenforced-limit': '{{limit}} declares a size limit nothing checks, so the container grows unbounded: enforce it',
+    },
     // A cache decorator, session state, a size limit, or a module-/class-level container that a function grows.
     trigger: unboundedCacheTrigger,
     options: {
@@ -43,7 +56,9 @@ export default defineRule({
       whatItDoes:
         'Finds memoisation with no bound: `@lru_cache(maxsize=None)`, `@functools.cache`, and `@st.cache_data` / ' +
         '`@st.cache_resource` without `max_entries` or `ttl` (any import spelling: `import functools as ft`, ' +
-        '`from functools import lru_cache as memo`). It also finds dicts, lists and sets declared at module level ' +
+        '`from functools import lru_cache as memo`), except on resource loaders, whose keys are the few paths, model ' +
+        'directories and languages the code names: a body that opens a file with `open()`, loads a model with ' +
+        '`from_pretrained()` or a data file with `json.load` / a `load_*()` helper, or parameters that all have defaults. It also finds dicts, lists and sets declared at module level ' +
         '(or as class attributes, reached through `self.`/`cls.`) that functions add to (`_cache[k] = v`, `.append`, ' +
         '`.setdefault`, `.update`, `|=`) while nothing in the module ever removes, clears, trims, reassigns or size-checks ' +
         'them, also when the container is declared in another project module and grown in the one that imports it ' +
@@ -100,7 +115,8 @@ def geocode(address: str) -> dict:
         'Instance attributes (`self._seen = set()` in `__init__`) are not reported: their lifetime is the instance\'s. ' +
         'A container passed to another function, returned, or aliased is not reported, since that code may evict it. ' +
         'Growth through a local alias of a session-state list (`msgs = st.session_state.messages; msgs.append(...)`) is ' +
-        'not followed. The TypeScript side of this rule (Map/Set/array caches) has its own implementation.',
+        'not followed. A key that is a parameter of a private function every call of which in the module passes a ' +
+        'literal (`self._refresh(Unit, "unit")`) is a fixed key. The TypeScript side of this rule (Map/Set/array caches) has its own implementation.',
     },
   },
   check(ctx) {
@@ -174,7 +190,8 @@ function checkBareCache(ctx: RuleContext, imports: ImportMap, expr: Node, defini
     ctx.report({
       start: expr.startIndex,
       end: expr.endIndex,
-      message: `@${clip(expr.text)} keeps every result until the worker restarts: use @lru_cache(maxsize=${maxsize})`,
+      messageId: 'functools-cache',
+      data: { decorator: clip(expr.text), maxsize },
       detail: `@${expr.text} never evicts: the result for every distinct argument stays in memory until the worker restarts. Use @${lruSpelling(expr, imports)}(maxsize=${maxsize}).`,
       fixes: cacheToLruFix(ctx, imports, expr, maxsize),
     });
@@ -205,7 +222,8 @@ function checkCacheCall(ctx: RuleContext, imports: ImportMap, call: Node, defini
     ctx.report({
       start: argument.startIndex,
       end: argument.endIndex,
-      message: `${clip(fn.text)}(maxsize=None) keeps every result until the worker restarts: set maxsize=${maxsize}`,
+      messageId: 'maxsize-none',
+      data: { decorator: clip(fn.text), maxsize },
       detail: `It keeps the result of every distinct call for the life of the worker, so the cache grows without bound. Set maxsize=${maxsize}.`,
       fixes: [{ title: `Set maxsize=${maxsize}`, safety: 'unsafe', edits: [{ start: value.startIndex, end: value.endIndex, newText: String(maxsize) }] }],
     });
@@ -232,29 +250,57 @@ function checkCacheCall(ctx: RuleContext, imports: ImportMap, call: Node, defini
     ctx.report({
       start: cache.startIndex,
       end: cache.endIndex,
-      message: `${clip(fn.text)}() with a plain dict cache keeps every result: use LRUCache(maxsize=${maxsize})`,
+      messageId: 'dict-cache',
+      data: { decorator: clip(fn.text), maxsize },
       detail: `A plain dict never evicts, so the cache keeps the result of every distinct call for the life of the worker. Pass cachetools.LRUCache(maxsize=${maxsize}) or TTLCache instead.`,
     });
   }
 }
 
-function streamlitMessage(spelling: string, resource: boolean, maxEntries: number): { message: string; detail: string } {
+function streamlitMessage(spelling: string, resource: boolean, maxEntries: number): Pick<ReportSpec, 'messageId' | 'data' | 'detail'> {
   return resource
     ? {
-        message: `@${clip(spelling)} keeps one resource per distinct argument, forever: add max_entries=${maxEntries}`,
+        messageId: 'streamlit-resource',
+        data: { decorator: clip(spelling), maxEntries },
         detail: `Without max_entries or ttl it keeps one resource per distinct argument in the server process for as long as it runs. Add max_entries=${maxEntries} (or a ttl).`,
       }
     : {
-        message: `@${clip(spelling)} keeps every distinct result, forever: add max_entries=${maxEntries}`,
+        messageId: 'streamlit-data',
+        data: { decorator: clip(spelling), maxEntries },
         detail: `Without max_entries or ttl it keeps a copy of every distinct call's result in the server process, for all sessions, until it restarts. Add max_entries=${maxEntries} (and a ttl if the data changes).`,
       };
 }
 
 /**
  * True when the cached function can only ever see a handful of keys: no parameters (a singleton such as
- * `get_settings()`), or only `bool` / `Literal[...]` ones. Streamlit does not hash `_`-prefixed parameters.
+ * `get_settings()`), only `bool` / `Literal[...]` ones, or a resource loader (below). Streamlit does not hash
+ * `_`-prefixed parameters.
  */
 function boundedKeySpace(definition: Node, streamlit: boolean): boolean {
+  if (!streamlit && isResourceLoader(definition)) return true;
+  return boundedParameters(definition, streamlit);
+}
+
+/** Calls that load a resource from a file or a model directory, not a row or a response. */
+const RESOURCE_LOAD = /^(open|load_\w+)\($|\.(from_pretrained|read_text|read_bytes|load_\w+)\($|^(json|yaml|pickle|joblib|np|numpy|torch|tomllib|toml)\.(safe_)?load\($/;
+
+/**
+ * A loader: its body opens a file or loads a model/tokenizer/grammar/JSON file (`Lark.open(...)`,
+ * `AutoTokenizer.from_pretrained(model_dir)`, `load_json(path)`), or every parameter has a default (called bare, as a
+ * singleton: `get_client(uri=None)`). Its keys are model directories, languages or file paths the code names, a
+ * handful; a cache keyed by user input fetches rows or responses instead.
+ */
+function isResourceLoader(definition: Node): boolean {
+  if (definition.type !== 'function_definition') return false;
+  const params = (definition.childForFieldName('parameters')?.namedChildren ?? []).filter((p): p is Node => !!p && p.type !== 'comment');
+  const named = params.filter((p) => !['keyword_separator', 'positional_separator', 'list_splat_pattern', 'dictionary_splat_pattern'].includes(p.type));
+  if (named.length > 0 && named.every((p) => p.type === 'default_parameter' || p.type === 'typed_default_parameter')) return true;
+  const body = definition.childForFieldName('body');
+  if (!body) return false;
+  return captures(definition.tree, '(call function: [(identifier) (attribute)] @fn)', body).some(({ node }) => RESOURCE_LOAD.test(`${node.text}(`));
+}
+
+function boundedParameters(definition: Node, streamlit: boolean): boolean {
   if (definition.type !== 'function_definition') return false;
   const params = definition.childForFieldName('parameters')?.namedChildren.filter((p): p is Node => !!p && p.type !== 'comment') ?? [];
   const hashed = params.filter((p) => {
@@ -393,18 +439,20 @@ function checkImportedContainers(ctx: RuleContext, tree: Tree): void {
   }
 }
 
-function containerMessage(c: Container, how: string, declaredIn?: string): { message: string; detail: string } {
+function containerMessage(c: Container, how: string, declaredIn?: string): Pick<ReportSpec, 'messageId' | 'data' | 'detail'> {
   const where = c.scope === 'module' ? 'Module-level' : c.scope === 'class' ? 'Class-level' : '';
   const shared = declaredIn ? ` (declared in ${declaredIn})` : c.scope === 'class' ? ' (shared by every instance)' : '';
   const name = clip(c.label, 28);
   if (c.scope === 'session') {
     return c.type === 'dict' || /^\[key\]|setdefault|update|\|=/.test(how)
       ? {
-          message: `${name} gains a key on every run, per session, none removed: cap it`,
+          messageId: 'session-keys',
+          data: { name },
           detail: `${c.label} gains a key on every run (${how}) and nothing removes keys, so each browser session holds all of them until it ends. Drop old keys or cap the dict.`,
         }
       : {
-          message: `${name} grows on every run, per session, never trimmed: keep the last entries`,
+          messageId: 'session-list',
+          data: { name },
           detail: `${c.label} grows on every run (${how}) and nothing trims it, so each browser session holds all of it until it ends. Keep only the last entries (${c.label} = ${c.label}[-50:]).`,
         };
   }
@@ -413,17 +461,20 @@ function containerMessage(c: Container, how: string, declaredIn?: string): { mes
     case 'list':
     case 'deque':
       return {
-        message: `${where} ${c.type} ${name} grows on every call, never trimmed: use deque(maxlen=1000)`,
+        messageId: 'list',
+        data: { where, type: c.type, name },
         detail: `${where} ${c.type} ${c.label}${shared} is appended to on every call (${how}) and never trimmed, ${growsUntil}. Use collections.deque(maxlen=1000) or trim it.`,
       };
     case 'set':
       return {
-        message: `${where} set ${name} grows on every call, never trimmed: bound or clear it`,
+        messageId: 'set',
+        data: { where, name },
         detail: `${where} set ${c.label}${shared} gains an element on every call (${how}) and nothing removes any, ${growsUntil}. Bound it or clear it periodically.`,
       };
     default:
       return {
-        message: `${where} dict ${name} grows with every new key, never evicted: use an LRUCache`,
+        messageId: 'dict',
+        data: { where, name },
         detail: `${where} dict ${c.label}${shared} gets an entry for every new key (${how}) and nothing evicts, ${growsUntil}. Use cachetools.LRUCache(maxsize=1000) / TTLCache, or evict once len(${c.label}) passes a limit.`,
       };
   }
@@ -446,7 +497,8 @@ function checkSizeLimits(ctx: RuleContext, tree: Tree, containers: readonly Cont
     ctx.report({
       start: statement.startIndex,
       end: statement.endIndex,
-      message: `${clip(limit.name, 24)} declares a size limit nothing checks, so the container grows unbounded: enforce it`,
+      messageId: 'unenforced-limit',
+      data: { limit: clip(limit.name, 24) },
       detail: `${limit.name} = ${limit.value.text} is never checked, so ${what} can grow without bound. Enforce it (${enforce} or a len() check) or remove it.`,
     });
   }

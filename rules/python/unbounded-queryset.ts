@@ -136,7 +136,11 @@ def export_orders(request):
         'modules named like views (`views.py`, `views/`, `api.py`, `viewsets`, `endpoints`, `routes`), functions taking ' +
         '`request`, methods of view classes, and Celery/RQ/Dramatiq tasks; elsewhere (models, services, template tags) only ' +
         'when the rows feed an export loop. ' +
-        'Querysets scoped to one owner (an owner-like relation or `<relation>_id` compared with a variable: ' +
+        'Also not reported: framework configuration models (allauth `SocialApp`, `Site`, `Group`, `Permission`, ' +
+        '`ContentType`, celery-beat schedules), `len()` of a related manager, and a comprehension over ' +
+        '`.annotate(n=Count(...))` that reads only `id`/`pk` and the aggregates (a count per category). ' +
+        'Querysets scoped to one owner (an owner-like relation or `<relation>_id` compared with a variable, ' +
+        '`filter(parent=self)` in a model method, or an object fetched with `get_object_or_404`/`.objects.get()`/`.first()`: ' +
         '`filter(project=project)`, `filter(user=request.user)`, `filter(document_id__in=ids)`) and grouped rows ' +
         '(`values(...).annotate(...)`, `.aggregate(...)`) are reported only when they feed an export loop: one user\'s ' +
         'or one parent\'s rows are usually few, while `filter(status=status)` keeps most of a table and is still reported. ' +
@@ -183,6 +187,9 @@ const VIEW_FILE = /(^|\/)(views?|api|apis|viewsets?|endpoints?|routes?|routers?|
 /** Class bases of request handlers: Django/DRF views and viewsets, Flask MethodView / flask-restful Resource. */
 const HANDLER_BASE = /(View|ViewSet|APIView|Mixin|Resource|Handler|Endpoint)\b/;
 
+/** A Django model's base: `models.Model`, `Model`. */
+const MODEL_BASE = /(^|[\s(,.])Model\s*[,)]/;
+
 /** Decorators of functions a worker runs per job: Celery, Dramatiq, RQ, Huey. */
 const TASK_DECORATOR = /^@\s*([\w.]*\.)?(shared_task|task|actor|job|periodic_task|db_task)\b/m;
 
@@ -194,7 +201,9 @@ function servesRequest(node: Node): boolean {
       if (/\b(request|req)\b/.test(params)) return true;
       if (p.parent?.type === 'decorated_definition' && TASK_DECORATOR.test(p.parent.text.slice(0, p.startIndex - p.parent.startIndex))) return true;
     } else if (p.type === 'class_definition') {
-      return HANDLER_BASE.test(p.childForFieldName('superclasses')?.text ?? '');
+      // A model's mixins (`class Exercise(AbstractHistoryMixin, models.Model)`) are not a view's.
+      const bases = p.childForFieldName('superclasses')?.text ?? '';
+      return HANDLER_BASE.test(bases) && !MODEL_BASE.test(bases);
     }
   }
   return false;
@@ -235,6 +244,8 @@ function checkLen(ctx: Reporter, call: Node, canFix: boolean): void {
   }
   const info = querysetOf(counted);
   if (!info || info.sliced || info.iterator !== 'none' || info.singleRow || info.materialized || info.scoped || info.compact) return;
+  // `len(request.user.userspace_set.all())`: one parent's rows, as in loops and list().
+  if (info.relatedManager || frameworkCatalogue(info, call)) return;
   // When the queryset is also iterated, len() fills the cache the loop then reuses: one query either way.
   if (consumedElsewhere(info, call, counted)) return;
   const receiver = ['call', 'identifier', 'attribute', 'subscript', 'parenthesized_expression'].includes(counted.type) ? counted.text : `(${counted.text})`;
@@ -329,6 +340,7 @@ function checkExportLoops(ctx: Reporter, tree: Tree, iterations: readonly Iterat
     if (!isUnbounded(info, iteration.node) || info.materialized) continue;
     const output = exportKind(tree, iteration);
     if (!output || (output === 'response' && (info.scoped || info.compact || !(viewFile || servesRequest(iteration.node))))) continue;
+    if (output === 'response' && readsOnlyCounts(iteration, info)) continue;
     // Never proven: on PostgreSQL .iterator() reads through a server-side cursor, which fails outside a transaction
     // behind PgBouncer in transaction pooling (Heroku's and Render's usual setup) unless DISABLE_SERVER_SIDE_CURSORS is set.
     // Also unsafe when the queryset is used elsewhere (those uses run their own query) or prefetches.
@@ -495,9 +507,51 @@ function variableFlowsToOutput(name: string, scope: Node, after: number, depth: 
   return referencesInScope(scope, name).some((r) => r.startIndex >= after && flowsToOutput(r, scope, depth));
 }
 
+/**
+ * Framework models that hold configuration, a handful of rows an admin creates: OAuth providers, sites, permission
+ * groups, content types, beat schedules. `User` is not one.
+ */
+const CATALOGUE_MODELS = new Set([
+  'allauth.socialaccount.models.SocialApp',
+  'django.contrib.sites.models.Site',
+  'django.contrib.auth.models.Group',
+  'django.contrib.auth.models.Permission',
+  'django.contrib.contenttypes.models.ContentType',
+  'django_celery_beat.models.PeriodicTask',
+  'django_celery_beat.models.CrontabSchedule',
+  'django_celery_beat.models.IntervalSchedule',
+]);
+
+/** Every root of the queryset is the manager of a framework configuration model (`SocialApp.objects.all()`). */
+function frameworkCatalogue(info: QuerysetInfo, at: Node): boolean {
+  const imports = importsOf(at.tree);
+  return info.roots.length > 0 && info.roots.every((r) => r.kind === 'manager' && CATALOGUE_MODELS.has(imports.resolve(r.node.childForFieldName('object')) ?? ''));
+}
+
+/**
+ * `[{"id": t.id, "n": t.document_count} for t in Tag.objects.annotate(document_count=Count(...))]`: a count per
+ * category, read only as its id and aggregates. The rows are the categories a relation is grouped by (tags,
+ * correspondents), not the items counted.
+ */
+function readsOnlyCounts(iteration: Iteration, info: QuerysetInfo): boolean {
+  if (info.aggregates.size === 0 || iteration.target.type !== 'identifier') return false;
+  const name = iteration.target.text;
+  let uses = 0;
+  for (const part of iteration.body) {
+    for (const use of part.descendantsOfType('identifier')) {
+      if (!use || use.text !== name || use.id === iteration.target.id) continue;
+      const attribute = use.parent?.type === 'attribute' && use.parent.childForFieldName('object')?.id === use.id ? use.parent.childForFieldName('attribute')?.text : undefined;
+      if (!attribute || !(attribute === 'id' || attribute === 'pk' || info.aggregates.has(attribute))) return false;
+      uses++;
+    }
+  }
+  return uses > 0;
+}
+
 /** A queryset that loads every matching row: unsliced, unstreamed, not a pk lookup, not a related manager, not paginated. */
 function isUnbounded(info: QuerysetInfo | undefined, at: Node): info is QuerysetInfo {
   if (!info || info.sliced || info.iterator !== 'none' || info.singleRow || info.relatedManager) return false;
+  if (frameworkCatalogue(info, at)) return false;
   const scope = scopeOf(at);
   return !info.variables.some((name) => referencesInScope(scope, name).some((r) => passedToPaginator(r)));
 }

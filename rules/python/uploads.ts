@@ -51,15 +51,36 @@ const COMPREHENSIONS = new Set(['list_comprehension', 'set_comprehension', 'dict
 
 /** The scope a node's names live in: the nearest function, lambda, class, comprehension, or the module. */
 export function scopeOf(node: Node): Node {
-  // By position among the tree's scopes (listed once per tree): walking up costs the node's depth per call, which
-  // was quadratic over long expressions (`open(a).read() + open(b).read() + ...`, 2,000 terms).
+  // Down from the root to the node (tree-sitter finds each level's child by position), keeping the deepest scope
+  // on the way: it costs the node's depth, where listing the tree's scopes costs the whole file (per keystroke, as
+  // the tree is new) and walking up costs the depth per `.parent`. Past MAX_DESCENT levels (a 2,000-term
+  // `open(a).read() + ...`), the tree's scopes are listed once and searched by position instead.
+  const root = node.tree.rootNode;
+  let found: Node | undefined;
+  let depth = 0;
+  for (let current: Node | null = root; current && current.id !== node.id; ) {
+    if (++depth > MAX_DESCENT) return scopeByPosition(node);
+    // A function's name belongs to the outer scope; its parameters and body to its own.
+    if (SCOPE_TYPES.has(current.type) && !(current.type === 'function_definition' && node.type === 'identifier' && current.childForFieldName('name')?.equals(node))) {
+      found = current;
+    }
+    const child: Node | null = current.firstChildForIndex(node.startIndex);
+    // Not an ancestor of the node: only a zero-width node between two others gets here.
+    current = child && child.startIndex <= node.startIndex && child.endIndex >= node.endIndex ? child : null;
+  }
+  return found ?? root;
+}
+
+const MAX_DESCENT = 100;
+
+/** scopeOf by position among the tree's scopes, listed once per tree. */
+function scopeByPosition(node: Node): Node {
   let scopes = scopesByTree.get(node.tree);
   if (!scopes) scopesByTree.set(node.tree, (scopes = node.tree.rootNode.descendantsOfType([...SCOPE_TYPES]).filter((n): n is Node => n !== null)));
   let found: Node | undefined;
   for (const scope of scopes) {
     if (scope.id === node.id || scope.startIndex > node.startIndex || node.endIndex > scope.endIndex) continue;
     if (found && scope.startIndex < found.startIndex) continue;
-    // A function's name belongs to the outer scope; its parameters and body to its own.
     if (scope.type === 'function_definition' && scope.childForFieldName('name')?.equals(node)) continue;
     found = scope;
   }

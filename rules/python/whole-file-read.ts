@@ -6,6 +6,7 @@ import type { Node, Tree } from 'web-tree-sitter';
 import { defineRule, type FixSpec, type RuleContext } from '../api';
 import { captures, indentOf, keywordArgument, positionalArguments, stringValue } from './ast';
 import { importsOf, type ImportMap } from './imports';
+import { unreferencedFunction } from '../../analysis/python/unreferenced-functions';
 import { FileSources, isSmallConfigPath, isStableExpression, isTestFile, scopeOf, type FileSource } from './uploads';
 
 const CHUNK_SIZE = 65536;
@@ -74,6 +75,10 @@ def upload_document(request):
         '`len(upload.read())` of a Django upload becomes `upload.size` (unsafe: the file position stays at the start). ' +
         'Other reads get no fix; the message says what to use.',
       notes:
+        'A local file handed whole to a whole-document parser (`json.loads(f.read())`, yaml/toml loads, ' +
+        '`base64.b64encode(f.read())`) is not reported: `json.load(f)` reads it all too; uploads still are. Reads in a ' +
+        'top-level function that no file of the project names (dead code) are not reported when the project has a ' +
+        'dependency or deploy file. ' +
         'Small files an app ships or is configured with are not reported: `open("config.json").read()`, ' +
         '`(BASE_DIR / "settings.yaml").read_text()`, `Path(secret_path).read_text()` — a path whose last component is a ' +
         'string ending in .json/.toml/.yaml/.ini/.cfg/.conf/.txt/.md/.env/.pem/.key/.crt/.html/.j2/.sql or containing ' +
@@ -90,12 +95,30 @@ def upload_document(request):
     if (isTestFile(ctx.file.relPath)) return;
     const tree = ctx.python();
     const imports = importsOf(tree);
-    const checker = new WholeReadChecker(ctx, imports, new FileSources(tree, imports));
+    // A read inside a module-level function nothing in the project calls never runs: not reported.
+    const live: RuleContext = Object.create(ctx, {
+      report: { value: (spec: Parameters<RuleContext['report']>[0]) => (inDeadFunction(ctx, tree, spec.start) ? undefined : ctx.report(spec)) },
+    });
+    const checker = new WholeReadChecker(live, imports, new FileSources(tree, imports));
     // The few calls whose name can matter, found from the text: cheaper than a query over the whole tree.
     const aliases = [...imports.names].filter(([local, qualified]) => BASE64_DECODERS.has(qualified) && !CALL_NAMES.includes(local)).map(([local]) => local);
     for (const call of callsNamed(tree, ctx.file.text, [...CALL_NAMES, ...aliases])) checker.check(call);
   },
 });
+
+/** The offset sits in an undecorated top-level `def` that no other place in the project names. */
+function inDeadFunction(ctx: RuleContext, tree: Tree, offset: number): boolean {
+  const top = tree.rootNode.namedChildren.find((c) => c !== null && c.startIndex <= offset && offset < c.endIndex);
+  if (top?.type !== 'function_definition') return false;
+  const name = top.childForFieldName('name')?.text;
+  return !!name && unreferencedFunction(ctx.project, ctx.file.relPath, ctx.file.text, name);
+}
+
+/** Parsers that need a document whole: their file-taking variants (`json.load`, `tomllib.load`) read it all too. */
+const WHOLE_DOCUMENT_PARSERS = new Set([
+  'json.loads', 'orjson.loads', 'ujson.loads', 'tomllib.loads', 'tomli.loads', 'toml.loads',
+  'yaml.safe_load', 'yaml.load', 'yaml.full_load', 'base64.b64encode', 'base64.standard_b64encode',
+]);
 
 class WholeReadChecker {
   private readonly identifierCache = new Map<number, Node[]>();
@@ -160,12 +183,30 @@ class WholeReadChecker {
     }
     const hashing = this.isHashInput(readExpr);
     if (!source && !hashing) return;
+    if (source && !source.upload && this.parsedWhole(readExpr)) return;
     this.ctx.report({
       start: readExpr.startIndex,
       end: readExpr.endIndex,
       ...readMessage(source, receiver, hashing, readExpr),
       fixes: this.chunkFixes(readExpr, receiver, source, hashing),
     });
+  }
+
+  /**
+   * A file's content handed whole to a parser that needs the whole document (`json.loads(f.read())`,
+   * `json.loads(f.read().decode())`, `base64.b64encode(f.read())` for an inline data URI): reading it in chunks
+   * saves nothing, `json.load(f)` itself reads the whole file. Uploads are still reported: their size is the client's.
+   */
+  private parsedWhole(slot: Node): boolean {
+    let value = slot;
+    // f.read().decode("utf-8")
+    const attr = value.parent;
+    if (attr?.type === 'attribute' && attr.childForFieldName('object')?.equals(value) && attr.childForFieldName('attribute')?.text === 'decode' && attr.parent?.type === 'call') {
+      value = attr.parent;
+    }
+    const call = argumentOwner(value);
+    if (!call || !positionalArguments(call)[0]?.equals(value)) return false;
+    return WHOLE_DOCUMENT_PARSERS.has(this.imports.resolve(call.childForFieldName('function')) ?? '');
   }
 
   /** The read is the data argument of `hashlib.<alg>(...)` / `hashlib.new(name, ...)` or of `hasher.update(...)`. */
@@ -315,7 +356,7 @@ class WholeReadChecker {
   private checkPathRead(call: Node, receiver: Node, method: string): void {
     if (!hasNoArguments(call)) return;
     const path = this.pathExpression(receiver);
-    if (!path || isSmallConfigPath(path)) return;
+    if (!path || isSmallConfigPath(path) || this.parsedWhole(call)) return;
     const sentinel = method === 'read_bytes' ? 'b""' : '""';
     this.ctx.report({
       start: call.startIndex,

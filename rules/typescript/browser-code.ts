@@ -35,7 +35,19 @@ function nearestPackageJson(ctx: RuleContext): string | undefined {
   return undefined;
 }
 
+/** Dependency names per package.json text: every file of a front end asks about the same few manifests. */
+const namesByManifest = new Map<string, string[]>();
+
 function dependencyNames(manifestText: string): string[] {
+  let names = namesByManifest.get(manifestText);
+  if (!names) {
+    if (namesByManifest.size >= 32) namesByManifest.clear();
+    namesByManifest.set(manifestText, (names = readDependencyNames(manifestText)));
+  }
+  return names;
+}
+
+function readDependencyNames(manifestText: string): string[] {
   try {
     const manifest = JSON.parse(manifestText) as Record<string, unknown>;
     const names: string[] = [];

@@ -4,7 +4,8 @@
  * actions). Fix: one lazily-started shared browser per process, a page per request closed in `finally`.
  */
 import { ts } from 'ts-morph';
-import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
+import { defineRule, type FixSpec, type OffsetEdit, type ReportSpec, type RuleContext } from '../api';
+import { BROWSER_MESSAGE_IDS, BROWSER_MESSAGES, type Closing } from '../shared/browser-messages';
 import { contains, declarationOf, enclosingFunction, hasSyntaxErrors, indentAt, indexOf, isFunctionNode, unwrap, unwrapAwait, type FunctionNode } from './ast';
 import { resolveImport } from './imports';
 import { runsPerRequest } from './per-request';
@@ -20,7 +21,9 @@ export default defineRule({
     kinds: ['typescript', 'javascript'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
-    trigger: /puppeteer|playwright/,
+    messages: BROWSER_MESSAGES,
+    // Every launcher ends in `launch`/`launchPersistentContext` (LAUNCHERS): a Playwright test config has none.
+    trigger: { test: (text) => /puppeteer|playwright/.test(text) && /launch/.test(text) },
     docs: {
       summary: 'A headless browser launched inside code that runs per request (TypeScript/JavaScript).',
       whatItDoes:
@@ -125,16 +128,16 @@ function launcherOf(call: ts.CallExpression): string | undefined {
   return q.startsWith('puppeteer') ? 'puppeteer.launch()' : `${q.split('.').slice(-2).join('.')}()`;
 }
 
-function message(api: string, closed: 'always' | 'not-on-errors' | 'never'): { message: string; detail: string } {
+function message(api: string, closed: Closing): Pick<ReportSpec, 'messageId' | 'data' | 'detail'> {
   const leak =
     closed === 'never'
       ? ', and nothing closes it, so its processes outlive the request'
       : closed === 'not-on-errors'
         ? ', and it is not closed on every path: an error before browser.close() leaves its processes running'
         : '';
-  const unclosed = closed === 'never' ? ', never closed' : closed === 'not-on-errors' ? ', leaked on errors' : '';
   return {
-    message: `Launches a browser (100-300 MB) per request${unclosed}: share one, open a page per request`,
+    messageId: BROWSER_MESSAGE_IDS[closed],
+    data: { per: 'request' },
     detail:
       `Launches a whole browser (${api}: a process tree of 100-300 MB) on every request, one per concurrent request${leak}. ` +
       'Launch one shared browser lazily at module level and open a page per request, closed in finally.',

@@ -23,7 +23,13 @@ export default defineRule({
     kinds: ['typescript', 'javascript'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
-    trigger: /limit|Limit|multer|memoryStorage|maxBodyLength|maxContentLength|useBodyParser/,
+    // A limit word and what check() needs to see one: express/body-parser/multer by module name (resolveImport reads
+    // the file's own imports), Nest's useBodyParser/@nestjs, or a named limit. Front-end files rarely pass both.
+    trigger: {
+      test: (text) =>
+        /limit|Limit|multer|memoryStorage|maxBodyLength|maxContentLength|useBodyParser/.test(text) &&
+        /express|body-parser|multer|useBodyParser|@nestjs|bodyLimit|maxBodyLength|maxContentLength/.test(text),
+    },
     options: requestBodyLimitOptions,
     docs: {
       ...requestBodyLimitDocs,

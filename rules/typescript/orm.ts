@@ -90,8 +90,30 @@ interface FileOrms {
 
 const cache = new WeakMap<ts.SourceFile, FileOrms>();
 
+/**
+ * Words one of which recognise() needs in the file before it can accept any call: an ORM's module or client
+ * (`prisma`, `typeorm`, `sequelize`, `mongoose`, `PrismaClient`, `TransactionClient`), a TypeORM repository,
+ * entity manager or query builder, Nest's `@InjectModel`, a models registry (`.models`), or an import from the
+ * project's models module (MODEL_SPECIFIER inside a string). The one exception, a local `db`/`database`/`client`
+ * read in a project depending on @prisma/client, is checked against the project's package.json.
+ */
+const ORM_EVIDENCE = /prisma|typeorm|sequelize|mongoose|TransactionClient|repository|createQueryBuilder|manager|InjectModel|\.models\b|['"`/](models?|entities|entity|schemas?)['"`/]|\.(model|schema|entity)['"`]/i;
+const PRISMA_LOCAL_CLIENT = /\b(db|database|client)\b/i;
+
+/**
+ * False when no call of the file can be an ORM read (see ORM_EVIDENCE): the rules built on ormCalls() then
+ * skip the TypeScript parse, most of their cost on a repository's TS/JS files (Angular/React code calls
+ * `.find(` and `.count` on arrays everywhere, which the rules' triggers let through).
+ */
+function mayHaveOrmCalls(ctx: RuleContext): boolean {
+  const text = ctx.file.text;
+  if (ORM_EVIDENCE.test(text)) return true;
+  return PRISMA_LOCAL_CLIENT.test(text) && projectDependencies(ctx).has('@prisma/client');
+}
+
 /** Every recognised ORM read in the file (computed once per parsed file, shared by the rules). */
 export function ormCalls(ctx: RuleContext): readonly OrmCall[] {
+  if (!mayHaveOrmCalls(ctx)) return [];
   return fileOrms(ctx).calls;
 }
 
@@ -136,24 +158,27 @@ class Evidence {
 
   /** Dependencies of the nearest package.json of the project (root first), read once. */
   projectDeps(): Set<string> {
-    if (!this.deps) {
-      this.deps = new Set();
-      const text = this.ctx.project.readFile('package.json');
-      if (text) {
-        try {
-          const pkg = JSON.parse(text) as Record<string, Record<string, string> | undefined>;
-          for (const key of ['dependencies', 'devDependencies']) for (const name of Object.keys(pkg[key] ?? {})) this.deps.add(name);
-        } catch {
-          // a broken package.json says nothing
-        }
-      }
-    }
-    return this.deps;
+    return (this.deps ??= projectDependencies(this.ctx));
   }
 
   usesPrisma(): boolean {
     return this.prismaImport || this.projectDeps().has('@prisma/client');
   }
+}
+
+/** Dependencies in the project's package.json (root first). */
+function projectDependencies(ctx: RuleContext): Set<string> {
+  const deps = new Set<string>();
+  const text = ctx.project.readFile('package.json');
+  if (text) {
+    try {
+      const pkg = JSON.parse(text) as Record<string, Record<string, string> | undefined>;
+      for (const key of ['dependencies', 'devDependencies']) for (const name of Object.keys(pkg[key] ?? {})) deps.add(name);
+    } catch {
+      // a broken package.json says nothing
+    }
+  }
+  return deps;
 }
 
 function recognise(call: ts.CallExpression, ev: Evidence): OrmCall | undefined {

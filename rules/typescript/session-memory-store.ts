@@ -27,6 +27,10 @@ export default defineRule({
     kinds: ['typescript', 'javascript'],
     defaultSeverity: 'warning',
     fix: 'none',
+    messages: {
+      'memory-store': '{{module}} with MemoryStore keeps every session in process memory: use a shared store',
+      'default-store': '{{module}} without a store keeps every session in process memory: use a shared store',
+    },
     trigger: /express-session|koa-generic-session|fastify-session|@fastify\/session/,
     docs: {
       summary: 'Session middleware that keeps every session in process memory (its default MemoryStore).',
@@ -127,7 +131,8 @@ function checkOptions(ctx: RuleContext, at: ts.Node, arg: ts.Expression | undefi
   ctx.report({
     start: at.getStart(),
     end: at.getEnd(),
-    message: `${module} ${explicitMemory ? 'with MemoryStore' : 'without a store'} keeps every session in process memory: use a shared store`,
+    messageId: explicitMemory ? 'memory-store' : 'default-store',
+    data: { module },
     detail:
       `Every session stays in this process's memory${bots}: it grows with every visitor, frees expired sessions only when their client returns, ` +
       `and is lost on restart. Use ${STORES}.`,

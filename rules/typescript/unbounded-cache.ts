@@ -33,6 +33,9 @@ export default defineRule({
     kinds: ['typescript', 'javascript'],
     defaultSeverity: 'warning',
     fix: 'none',
+    messages: {
+      'module-container': 'Module-level {{kind}} {{name}} grows in {{where}}, never capped: use a bounded LRUCache',
+    },
     trigger: /new (Map|Set)\b|=\s*(\{\s*\}|\[\s*\])|Object\.create\(null\)/,
     docs: {
       summary: 'A module-level Map, Set, object or array that grows per request and is never trimmed (TypeScript/JavaScript).',
@@ -101,9 +104,10 @@ export default router;
     },
   },
   check(ctx) {
+    if (isBrowserCode(ctx)) return; // before the parse: a React/Angular front end's files are never parsed for this
     const sf = ctx.typescript();
     const containers = moduleContainers(sf);
-    if (containers.length === 0 || isBrowserCode(ctx)) return;
+    if (containers.length === 0) return;
     const touches = touchesByName(ctx, new Set(containers.map((c) => c.name)));
     for (const c of containers) {
       const { growth, bounded } = usage(ctx, c, touches.get(c.name));
@@ -114,7 +118,8 @@ export default router;
       ctx.report({
         start: c.init.getStart(),
         end: c.init.getEnd(),
-        message: `Module-level ${kindLabel} ${clip(c.name, 24)} grows in ${clip(where, 24)}, never capped: use a bounded LRUCache`,
+        messageId: 'module-container',
+        data: { kind: kindLabel, name: clip(c.name, 24), where: clip(where, 24) },
         detail:
           `${c.name} grows in ${where} (${firstLine(first.getText())}) and nothing deletes, clears or caps it, ` +
           `so memory grows with every new entry until the process restarts. Use an LRUCache from lru-cache with a max.`,

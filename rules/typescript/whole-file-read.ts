@@ -21,7 +21,13 @@ export default defineRule({
     kinds: ['typescript', 'javascript'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
-    trigger: /readFile|\.buffer\b|arrayBuffer|blob\(|Buffer\.(concat|from)|consumers|raw-body|get-stream/,
+    // Every finding reads a request (handlers.ts: isRequestObject/requestSource: `req`/`request`, a *Request type,
+    // IncomingMessage, Nest's @Req/@Param/@Query/@Body/@UploadedFile): a file naming none is not parsed.
+    trigger: {
+      test: (text) =>
+        /readFile|\.buffer\b|arrayBuffer|blob\(|Buffer\.(concat|from)|consumers|raw-body|get-stream/.test(text) &&
+        /\b(req|request)\b|Request\b|\bRequest[A-Z]|IncomingMessage|@\s*(Req|Param|Query|Body|UploadedFiles?)\b/i.test(text),
+    },
     docs: {
       summary: 'Request-chosen files, uploads and request bodies read into memory in one piece (TypeScript/JavaScript).',
       whatItDoes:

@@ -85,7 +85,7 @@ describe('memory budget chart (SVG)', () => {
     assert.match(svg, /^<svg [^>]*role="img" aria-labelledby="b1-t b1-d"/);
     assert.match(svg, /<title id="b1-t">Memory budget of Render service &quot;api&quot; &lt;web&gt; &amp; co<\/title>/);
     const desc = /<desc id="b1-d">(.*?)<\/desc>/.exec(svg)![1];
-    assert.match(desc, /about 622 MB now, 110 MB over; about 123 MB after memlint&#39;s fixes, 389 MB to spare; limit 512 MB \(Render starter\)/);
+    assert.match(desc, /about 622 MB at peak now, 110 MB over; about 123 MB at peak after memlint&#39;s fixes, 389 MB to spare; limit 512 MB \(Render starter\)/);
     assert.match(svg, /<title>12 gunicorn workers: 564 MB<\/title>/);
     assert.match(svg, />~622 MB<\/text>/);
   });
@@ -115,7 +115,8 @@ describe('HTML report: memory budget charts', function () {
     json.budgets.forEach((b: { deploy: string; totalMb: number; limitMb?: number; afterFixes?: { totalMb: number } }, i: number) => {
       const title = /<title id="[^"]+">Memory budget of (.*?)<\/title>/.exec(charts[i])![1];
       assert.equal(title, b.deploy.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
-      assert.match(charts[i], new RegExp(`>~${Math.round(b.totalMb)} MB</text>`));
+      const total = b.totalMb >= 1024 ? `${+(b.totalMb / 1024).toFixed(2)} GB` : `${Math.round(b.totalMb)} MB`;
+      assert.match(charts[i], new RegExp(`>~${total.replace('.', '\\.')}</text>`));
       assert.equal(charts[i].includes('data-row="after fixes"'), b.afterFixes !== undefined);
       assert.equal(charts[i].includes('class="limit"'), b.limitMb !== undefined);
     });

@@ -80,6 +80,16 @@ describe('file classification', () => {
     ['src/server.tsx', 'typescript', ['tsx']],
     ['src/server.mjs', 'javascript', []],
     ['ecosystem.config.js', 'javascript', ['pm2']],
+    ['boot.sh', 'shell', []],
+    ['Procfile.sh', 'shell', []],
+    ['bin/docker-entrypoint', 'shell', []],
+    ['bin/start', 'shell', []],
+    ['src/start', undefined, []],
+    ['etc/uwsgi.ini', 'ini', ['uwsgi']],
+    ['tox.ini', 'ini', []],
+    ['deployment/supervisor/app.conf', 'ini', ['supervisord']],
+    ['supervisord.conf', 'ini', ['supervisord']],
+    ['nginx/nginx.conf', undefined, []],
     ['README.md', undefined, []],
   ];
   for (const [path, kind, roles] of cases) {

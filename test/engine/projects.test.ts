@@ -153,4 +153,12 @@ describe('ProjectIndex', () => {
     assert.equal(composed.rootOf('web/index.js'), '');
     assert.equal(composed.rootOf(path.posix.join('other', 'x.py')), 'other');
   });
+
+  it('keeps a docker/ folder whose compose file builds the folder above it in that project (healthchecks\' uwsgi.ini)', () => {
+    const read = (rel: string) => (rel === 'docker/docker-compose.yml' ? 'services:\n  web:\n    build:\n      context: ..\n      dockerfile: docker/Dockerfile\n' : undefined);
+    const files = ['requirements.txt', 'manage.py', 'docker/docker-compose.yml', 'docker/Dockerfile', 'docker/uwsgi.ini', 'docker/fetchstatus.py'];
+    assert.equal(new ProjectIndex(files, read).rootOf('docker/uwsgi.ini'), '');
+    // Without the compose file's context the folder, with a Dockerfile and code of its own, is a project.
+    assert.equal(new ProjectIndex(files, () => undefined).rootOf('docker/uwsgi.ini'), 'docker');
+  });
 });

@@ -3,7 +3,7 @@
  * findings by default; a script or command a deploy file starts by name does; `checkOfflineCode = true` checks all.
  */
 import * as assert from 'node:assert/strict';
-import { offlineByLayout } from '../../analysis/reach';
+import { offlineByLayout, offlineCode } from '../../analysis/reach';
 import { Workspace } from '../../server/src/engine/workspace';
 import { BIG_PAGE, removeTempWorkspaces, tempWorkspace } from '../support/tmp';
 
@@ -23,8 +23,11 @@ const OFFLINE = [
   'shop/populate_demo.py',
   'validate_seed_script.py',
   'dev/code-generation/gen_routes.py',
+  'shop/cli.py',
+  'shop/cli/main.py',
+  'shop/commands.py',
 ];
-const PRODUCTION = ['shop/views.py', 'shop/pagination.py', 'scripts/worker.py', 'shop/management/commands/runworker.py', 'shop/testimonials.py', 'shop/seeding.py'];
+const PRODUCTION = ['shop/views.py', 'shop/pagination.py', 'scripts/worker.py', 'shop/management/commands/runworker.py', 'shop/testimonials.py', 'shop/seeding.py', 'shop/client.py', 'shop/commands_api.py'];
 
 const DEPLOY = {
   'requirements.txt': 'Django==4.2\ndjangorestframework==3.15\ngunicorn==21.2.0\n',
@@ -67,5 +70,18 @@ describe('production reach', function () {
       assert.equal(offlineByLayout(rel), 'test', rel);
     }
     for (const rel of ['app/testimonials.py', 'app/contest.py', 'app/latest.py', 'src/attestation.ts']) assert.equal(offlineByLayout(rel), undefined, rel);
+  });
+
+  it('counts a command a uWSGI attach-daemon starts as production, and a seed script a build script runs as offline', () => {
+    const texts: Record<string, string> = {
+      'docker/uwsgi.ini': '[uwsgi]\nmodule = hc.wsgi:application\nattach-daemon = ./manage.py sendalerts --skip-checks\n',
+      'build.sh': '#!/bin/sh\npip install -r requirements.txt\npython seed_all_data.py\n',
+      'start.sh': '#!/bin/sh\nexec python scripts/worker.py\n',
+    };
+    const project = { files: () => Object.keys(texts), readFile: (rel: string) => texts[rel] };
+    assert.equal(offlineCode('hc/api/management/commands/sendalerts.py', project), undefined);
+    assert.equal(offlineCode('hc/api/management/commands/prunedata.py', project), 'management command');
+    assert.equal(offlineCode('seed_all_data.py', project), 'script');
+    assert.equal(offlineCode('scripts/worker.py', project), undefined);
   });
 });

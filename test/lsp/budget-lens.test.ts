@@ -24,10 +24,10 @@ const GUNICORN = 'django-app/gunicorn.conf.py';
 const RENDER = 'render.yaml';
 const VIEWS = 'django-app/shop/views.py';
 
-/** The lens/hover wording of an estimate: "~N MB of L MB (label) — over by D MB" / "— D MB to spare". */
-function verdict(totalMb: number, limitMb: number, label: string): string {
-  const diff = Math.round(totalMb - limitMb);
-  return `~${Math.round(totalMb)} MB of ${limitMb} MB (${label}) — ${diff > 0 ? `over by ${diff} MB` : `${-diff} MB to spare`}`;
+/** The lens/hover wording: "~I MB idle, ~P MB at peak of L MB (label) — over by D MB at peak" / "— D MB to spare at peak". */
+function verdict(idleMb: number, peakMb: number, limitMb: number, label: string): string {
+  const diff = Math.round(peakMb - limitMb);
+  return `~${Math.round(idleMb)} MB idle, ~${Math.round(peakMb)} MB at peak of ${limitMb} MB (${label}) — ${diff > 0 ? `over by ${diff} MB at peak` : `${-diff} MB to spare at peak`}`;
 }
 
 describe('language server: memory budget lenses and hovers', function () {
@@ -98,7 +98,7 @@ describe('language server: memory budget lenses and hovers', function () {
     const onLine = got.filter((l) => l.range.start.line === line);
     assert.ok(onLine.length >= 1, JSON.stringify(got));
     assert.equal(onLine.length, got.length, 'lenses on other lines of gunicorn.conf.py');
-    const expected = `Render service "shop-api": ${verdict(shopApi.totalMb, 512, 'Render starter')}`;
+    const expected = `Render service "shop-api": ${verdict(shopApi.idleMb, shopApi.peakMb, 512, 'Render starter')}`;
     assert.ok(onLine.some((l) => l.command.title.endsWith(expected)), `no lens "${expected}": ${onLine.map((l) => l.command.title).join(' | ')}`);
     assert.ok(onLine[0].command.title.startsWith('memlint: '), onLine[0].command.title);
     // The example's Procfile and Dockerfile start the same gunicorn (no limit known): named on a lens of their own.
@@ -112,7 +112,7 @@ describe('language server: memory budget lenses and hovers', function () {
     const planLine = lineOf(RENDER, /^\s*plan:\s*starter/);
     const lens = got.find((l) => l.range.start.line === planLine);
     assert.ok(lens, `no lens on line ${planLine}: ${JSON.stringify(got)}`);
-    assert.equal(lens.command.title, `memlint: ${verdict(shopApi.totalMb, 512, 'Render starter')}`);
+    assert.equal(lens.command.title, `memlint: ${verdict(shopApi.idleMb, shopApi.peakMb, 512, 'Render starter')}`);
     assert.equal(got.length, 2, 'one lens per service (shop-api, shop-events)');
   });
 
@@ -123,7 +123,7 @@ describe('language server: memory budget lenses and hovers', function () {
     assert.equal(got.length, 2, JSON.stringify(got));
     const web = got.find((l) => l.range.start.line === lineOf('django-app/Procfile', /^web:/));
     assert.ok(web, JSON.stringify(got));
-    assert.equal(web.command.title, `memlint: ~${Math.round(procfileWeb.totalMb)} MB (no memory limit known)`);
+    assert.equal(web.command.title, `memlint: ~${Math.round(procfileWeb.idleMb)} MB idle, ~${Math.round(procfileWeb.peakMb)} MB at peak (no memory limit known)`);
   });
 
   it('hovering the workers line shows the breakdown, the limit and where it is set, the sources and the advice', async () => {
@@ -137,7 +137,8 @@ describe('language server: memory budget lenses and hovers', function () {
       assert.ok(md.includes(`| ${item.count} | ~${Math.round(item.eachMb)} MB | ${Math.round(item.count * item.eachMb)} MB |`), `item ${item.label} missing:\n${md}`);
       assert.ok(md.includes(`\`${item.key}\``), `source of ${item.key} missing`);
     }
-    assert.ok(md.includes(`**~${Math.round(shopApi.totalMb)} MB**`), 'total missing');
+    assert.ok(md.includes(`| **idle** | | | **~${Math.round(shopApi.idleMb)} MB** |`), 'idle total missing');
+    assert.ok(md.includes(`| **peak** | | | **~${Math.round(shopApi.peakMb)} MB** |`), 'peak total missing');
     const planLine = lineOf(RENDER, /^\s*plan:\s*starter/) + 1;
     assert.ok(md.includes(`Limit: 512 MB (Render starter), set in \`render.yaml:${planLine}\``), md);
     assert.match(md, /\*\*To fit\*\*: use at most \d+ workers/);
@@ -161,8 +162,10 @@ describe('language server: memory budget lenses and hovers', function () {
     const before = refreshes();
     client.change(uriOf(GUNICORN), [{ range: { start: { line, character: 0 }, end: { line, character: text.length } }, newText: 'workers = 2' }]);
     // By hand: every per-worker item at 2 workers, the rest as they were.
-    const total = shopApi.items.reduce((s, i) => s + (i.perWorker ? (i.count / shopApi.processes[0].workers.n) * 2 : i.count) * i.eachMb, 0);
-    const expected = verdict(total, 512, 'Render starter');
+    const at2 = (i: DeployEstimate['items'][number]) => (i.perWorker ? (i.count / shopApi.processes[0].workers.n) * 2 : i.count) * i.eachMb;
+    const total = shopApi.items.reduce((s, i) => s + at2(i), 0);
+    const idle = shopApi.items.filter((i) => i.phase === 'idle').reduce((s, i) => s + at2(i), 0);
+    const expected = verdict(idle, total, 512, 'Render starter');
     const planLine = lineOf(RENDER, /^\s*plan:\s*starter/);
     await client.waitFor(() => (refreshes() > before ? true : undefined), 'workspace/codeLens/refresh');
     const render = (await lenses(RENDER))!.find((l) => l.range.start.line === planLine);

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { classify } from '../../server/src/engine/classify';
 import { fixUntilStable } from '../../server/src/engine/fixes';
 import { goldenPathFor, listFixtures, readExpectations } from '../support/fixtures';
-import { analyzerFor, analyzeWith, describeFinding, initParsers, ruleIds } from '../support/analyze';
+import { analyzerFor, analyzeWith, describeFinding, initParsers, ruleIds, rulesWithId } from '../support/analyze';
 import { syntaxError } from '../support/syntax';
 
 /** The Problems panel shows about this many characters of a message on one line. */
@@ -50,6 +50,14 @@ for (const ruleId of ruleIds()) {
           }
         }
         assert.deepEqual(missing, [], 'annotated but not reported');
+        const pinned = readExpectations(fixture.abs, text).messageIds;
+        const kind = classify(fixture.abs.split(path.sep).join('/'), text)?.kind;
+        const declaresMessages = rulesWithId(ruleId).some((r) => r.meta.messages && kind && r.meta.kinds.includes(kind));
+        for (const f of result.findings.filter((x) => x.ruleId === ruleId)) {
+          const messageId = pinned.get(f.range.start.line)?.get(ruleId);
+          if (declaresMessages) assert.ok(messageId, `${describeFinding(f)}: annotate it as "ruleid: ${ruleId}:${f.messageId}" (the rule declares message ids)`);
+          if (messageId) assert.equal(f.messageId, messageId, `${describeFinding(f)}: reported with message id ${f.messageId}`);
+        }
         for (const f of result.findings) {
           assert.ok(f.end > f.start, `${describeFinding(f)}: empty range`);
           assert.ok(f.message.length > 20 && !f.message.endsWith('.'), `${describeFinding(f)}: message should be a full sentence without a trailing period`);

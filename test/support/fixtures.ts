@@ -4,7 +4,8 @@
  *   deploy files, an optional memlint.toml, and e.g. `.streamlit/config.toml`).
  * - `# ruleid: <id>` / `// ruleid: <id>` on the line(s) before a line means "a finding of <id> starts on
  *   that line"; `# ok: <id>` documents a look-alike that must not be flagged. Every finding must be
- *   annotated and every `ruleid` annotation must be found.
+ *   annotated and every `ruleid` annotation must be found. `# ruleid: <id>:<messageId>` also pins which of
+ *   the rule's messages (`meta.messages`) the finding uses.
  * - Files that cannot hold comments (JSON) list expectations in a sidecar `<name>.expect`: one
  *   `<line> <rule-id>` per line (1-based).
  * - A golden fixed output sits next to its input: `views.py` -> `views.fixed.py`, `Dockerfile` ->
@@ -54,27 +55,36 @@ export function listFixtures(ruleId: string): FixtureFile[] {
 export interface Expectations {
   /** 0-based line -> rule ids expected to start a finding there. */
   flagged: Map<number, Set<string>>;
+  /** 0-based line -> rule id -> the message id pinned by `ruleid: <id>:<messageId>`. */
+  messageIds: Map<number, Map<string, string>>;
   okCount: number;
 }
 
-const ANNOTATION = /^\s*(?:#|\/\/)\s*(ruleid|ok):\s*([\w-]+(?:\s*,\s*[\w-]+)*)/;
+const ID = String.raw`[\w-]+(?::[\w-]+)?`;
+const ANNOTATION = new RegExp(String.raw`^\s*(?:#|\/\/|\{#)\s*(ruleid|ok):\s*(${ID}(?:\s*,\s*${ID})*)`);
 
 export function readExpectations(abs: string, text: string): Expectations {
   const flagged = new Map<number, Set<string>>();
+  const messageIds = new Map<number, Map<string, string>>();
   let okCount = 0;
-  const add = (line: number, id: string) => {
+  const add = (line: number, annotated: string) => {
+    const [id, messageId] = annotated.split(':');
     if (!flagged.has(line)) flagged.set(line, new Set());
     flagged.get(line)!.add(id);
+    if (messageId) {
+      if (!messageIds.has(line)) messageIds.set(line, new Map());
+      messageIds.get(line)!.set(id, messageId);
+    }
   };
   const sidecar = `${abs}.expect`;
   if (fs.existsSync(sidecar)) {
     for (const raw of fs.readFileSync(sidecar, 'utf8').split('\n')) {
-      const m = /^\s*(\d+)\s+(ok|ruleid)?:?\s*([\w-]+)\s*$/.exec(raw);
+      const m = /^\s*(\d+)\s+(ok|ruleid)?:?\s*([\w-]+(?::[\w-]+)?)\s*$/.exec(raw);
       if (!m) continue;
       if (m[2] === 'ok') okCount++;
       else add(Number(m[1]) - 1, m[3]);
     }
-    return { flagged, okCount };
+    return { flagged, messageIds, okCount };
   }
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
@@ -88,5 +98,5 @@ export function readExpectations(abs: string, text: string): Expectations {
       else add(target, id);
     }
   }
-  return { flagged, okCount };
+  return { flagged, messageIds, okCount };
 }

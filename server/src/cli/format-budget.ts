@@ -12,10 +12,12 @@ import { chartOf } from '../report/chart-data';
 
 const mb = (n: number) => `${Math.round(n)} MB`;
 
+/** "~60 MB idle, ~85 MB at peak of 512 MB (Render starter): 427 MB to spare" (the verdict uses the peak). */
 function verdict(e: DeployEstimate): string {
-  if (!e.limit) return `~${mb(e.totalMb)} (no memory limit known; set memoryLimitMb)`;
-  const diff = Math.round(e.totalMb - e.limit.mb);
-  return `~${mb(e.totalMb)} of ${mb(e.limit.mb)} (${e.limit.label}): ${diff > 0 ? `${diff} MB over` : `${-diff} MB to spare`}`;
+  const figures = `~${mb(e.idleMb)} idle, ~${mb(e.peakMb)} at peak`;
+  if (!e.limit) return `${figures} (no memory limit known; set memoryLimitMb)`;
+  const diff = Math.round(e.peakMb - e.limit.mb);
+  return `${figures} of ${mb(e.limit.mb)} (${e.limit.label}): ${diff > 0 ? `${diff} MB over at peak` : `${-diff} MB to spare at peak`}`;
 }
 
 /** "render.yaml:5" or the label alone. */
@@ -30,8 +32,10 @@ export function budgetText(budgets: readonly DeployBudget[], unestimated: readon
     lines.push(`  ${before.label}: ${verdict(before)}`);
     for (const item of before.items) {
       const what = item.count > 1 ? `${item.count} x ~${mb(item.eachMb)}` : `~${mb(item.eachMb)}`;
-      lines.push(`    ${item.label.padEnd(44)} ${what.padStart(14)}  = ${mb(item.mb).padStart(7)}`);
+      lines.push(`    ${(item.phase === 'peak' ? `(peak) ${item.label}` : item.label).padEnd(44)} ${what.padStart(14)}  = ${mb(item.mb).padStart(7)}`);
     }
+    for (const p of before.processes) if (p.fork.children > 1) lines.push(`    fork: ${p.fork.model}: parent ~${mb(p.fork.parentMb)} + ${p.fork.children} x ~${mb(p.fork.childMb)}; shared: ${p.fork.shared}`);
+    for (const n of before.notes) lines.push(`    note: ${n}`);
     if (after) lines.push(`    after memlint's fixes: ${verdict(after)}`);
   }
   for (const u of unestimated) lines.push(`  ${u.label}: not estimated (${whereOf(u)}): ${u.reason}`);
@@ -56,6 +60,7 @@ export function budgetHtml(budgets: readonly DeployBudget[], unestimated: readon
     parts.push(budgetChartSvg(chart, `budget-${i}`));
     parts.push(budgetLegendHtml(chart));
     if (before.advice) parts.push(`<p class="note">To fit: ${esc(before.advice)}</p>`);
+    for (const n of before.notes) parts.push(`<p class="note">${esc(n)}</p>`);
     parts.push(`<p class="note">Where the figures come from: ${before.items.map((x) => `${esc(x.label)}: ${esc(x.source)}`).join('; ')}</p></section>`);
   });
   for (const u of unestimated) {

@@ -12,6 +12,7 @@ import { renderRuleDocs, rulesById } from '../../../rules/docs';
 import type { WorkspaceReport } from '../engine/report';
 import type { Range } from '../engine/text';
 import { findingFingerprints } from './fingerprints';
+import { placeholdersOf } from '../engine/messages';
 
 const LEVELS = { error: 'error', warning: 'warning', info: 'note', hint: 'note' } as const;
 
@@ -54,6 +55,7 @@ export function formatSarif(report: WorkspaceReport, rules: readonly Rule[], src
                 fullDescription: { text: meta.docs.whatItDoes.replace(/`/g, '') },
                 help: { text: `${meta.docs.summary} ${meta.docs.whyIsThisBad}`.replace(/`/g, ''), markdown: renderRuleDocs(id, impls) },
                 helpUri: docsUrl(id),
+                ...sarifMessageStrings(impls),
                 defaultConfiguration: { level: LEVELS[meta.defaultSeverity] },
                 properties: { tags: ['memory', 'performance'], precision: 'high' },
               };
@@ -76,7 +78,11 @@ export function formatSarif(report: WorkspaceReport, rules: readonly Rule[], src
           ...(ruleIndex.has(f.ruleId) ? { ruleIndex: ruleIndex.get(f.ruleId) } : {}),
           level: LEVELS[f.severity],
           // text: the headline; markdown: headline and detail (viewers that render markdown show both).
-          message: f.detail ? { text: f.message, markdown: `${f.message}\n\n${f.detail}` } : { text: f.message },
+          message: {
+            ...(f.messageId ? { id: f.messageId } : {}),
+            text: f.message,
+            ...(f.detail ? { markdown: `${f.message}\n\n${f.detail}` } : {}),
+          },
           locations: [{ physicalLocation: { artifactLocation: location(f.path), region: region(f.range) } }],
           partialFingerprints: { 'memlint/v1': fingerprints[i] },
           ...(f.fixes.length
@@ -97,4 +103,20 @@ export function formatSarif(report: WorkspaceReport, rules: readonly Rule[], src
     ],
   };
   return JSON.stringify(sarif, null, 2) + '\n';
+}
+
+/**
+ * The rule's message ids as SARIF `messageStrings` (placeholders numbered as SARIF wants); a result names
+ * one by `message.id` and still carries its filled `text`, which viewers show.
+ */
+function sarifMessageStrings(impls: readonly Rule[]): { messageStrings?: Record<string, { text: string }> } {
+  const strings: Record<string, { text: string }> = {};
+  for (const rule of impls) {
+    for (const [id, template] of Object.entries(rule.meta.messages ?? {})) {
+      const names = [...new Set(placeholdersOf(template))];
+      // SARIF wants rule metadata messages to end with a period (SARIF2001); headlines themselves do not.
+      strings[id] = { text: `${template.replace(/\{\{\s*(\w+)\s*\}\}/g, (_, name: string) => `{${names.indexOf(name)}}`)}.` };
+    }
+  }
+  return Object.keys(strings).length ? { messageStrings: strings } : {};
 }

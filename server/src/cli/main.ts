@@ -79,7 +79,7 @@ export async function run(argv: string[], cwd = process.cwd()): Promise<number> 
     const onProgress = (p: { done: number; total: number }) => progress.update(p.done, p.total);
     const fileTimeoutMs = fileTimeLimitMs();
     files = fileTimeoutMs > 0
-      ? await scanWithTimeLimit(workspace, { files: workspace.discover(targets), fileTimeoutMs, onProgress })
+      ? await scanWithTimeLimit(workspace, { files: () => workspace.discover(targets), fileTimeoutMs, onProgress, whileScanning: options.diff ? undefined : () => warmBudgets(workspace) })
       : await scanParallel(workspace, targets, { onProgress });
     progress.done();
   } catch (e) {
@@ -153,6 +153,19 @@ export async function run(argv: string[], cwd = process.cwd()): Promise<number> 
     process.stdout.write(output);
   }
   return report.totals.findings > 0 && !options.exitZero ? 1 : 0;
+}
+
+/**
+ * The deploy search behind the report's budgets (compose, Dockerfiles, Procfiles...), done while the scan workers
+ * start: it is cached until one of the files it read changes, so the report's budgets reuse it after the scan.
+ */
+function warmBudgets(workspace: Workspace): void {
+  try {
+    workspaceBudgets(workspace, []);
+    workspaceUnestimated(workspace);
+  } catch {
+    // the report's own call says what went wrong
+  }
 }
 
 /** The per-file time limit (MEMLINT_FILE_TIME_LIMIT_MS overrides it; 0 analyses in-process, without a limit). */

@@ -8,12 +8,13 @@ import type { Document } from 'yaml';
 import type { Dockerfile } from 'dockerfile-ast';
 import type { Node as JsonNode } from 'jsonc-parser';
 import type { AST as TomlAST } from 'toml-eslint-parser';
-import { docsUrl, type FileKind, type FileRole, type OptionValue, type ProjectInfo, type ReportSpec, type Rule, type RuleContext, type Severity, type SourceInfo } from '../../../rules/api';
+import { docsUrl, type FileKind, type FileRole, type OptionValue, type ProjectInfo, type ReportSpec, type Rule, type RuleContext, type RuleMeta, type Severity, type SourceInfo } from '../../../rules/api';
 import { offlineCode } from '../../../analysis/reach';
 import { classify } from './classify';
 import type { MemlintConfig } from './config';
 import { parseDockerfile, parseJson, parsePython, parseToml, parseTypeScript, parseYaml } from './parsers';
 import { MAX_TYPESCRIPT_DEPTH, pythonNestingProblem, typeScriptDepthOver } from './nesting';
+import { headlineOf } from './messages';
 import { Suppressions } from './suppress';
 import { endsLinesWithLoneCr, LineIndex, withoutLoneCr } from './text';
 import type { Finding, Fix, FileResult, Note } from './types';
@@ -218,7 +219,7 @@ export class Analyzer {
     try {
       for (const active of applicable) {
         const reports: ReportSpec[] = [];
-        const ctx = makeContext(ruleSource, active.options, scoped.project, parsed, reports);
+        const ctx = makeContext(active.rule.meta, ruleSource, active.options, scoped.project, parsed, reports);
         try {
           active.rule.check(ctx);
         } catch (e) {
@@ -269,7 +270,8 @@ export class Analyzer {
     return {
       ruleId: active.rule.meta.id,
       severity: active.severity,
-      message: report.message,
+      message: report.message!,
+      ...(report.messageId ? { messageId: report.messageId } : {}),
       ...(report.detail ? { detail: report.detail } : {}),
       path: source.path,
       relPath: source.relPath,
@@ -295,6 +297,7 @@ export class Analyzer {
 }
 
 function makeContext(
+  meta: RuleMeta,
   file: SourceInfo,
   options: Record<string, OptionValue>,
   project: ProjectInfo,
@@ -315,7 +318,8 @@ function makeContext(
       if (!(spec.start >= 0 && spec.end >= spec.start && spec.end <= file.text.length)) {
         throw new Error(`reported an invalid range ${spec.start}..${spec.end}`);
       }
-      reports.push(spec);
+      // Resolved here, inside check(), so a wrong id or missing data is this rule's failure alone.
+      reports.push({ ...spec, ...headlineOf(meta, spec) });
     },
   };
 }

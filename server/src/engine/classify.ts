@@ -43,7 +43,13 @@ export function classify(path: string, text?: string): Classification | undefine
   if (lower === 'dockerfile' || lower.startsWith('dockerfile.') || lower.endsWith('.dockerfile') || lower === 'containerfile') {
     return { kind: 'dockerfile', roles };
   }
+  if (isShellScriptPath(path)) return { kind: 'shell', roles };
   if (lower === 'procfile' || lower.startsWith('procfile.')) return { kind: 'procfile', roles };
+  if (lower.endsWith('.ini')) {
+    if (lower.includes('uwsgi')) roles.add('uwsgi');
+    return { kind: 'ini', roles };
+  }
+  if (isSupervisordConfigPath(path)) return { kind: 'ini', roles: new Set(['supervisord']) };
   if (lower === '.env' || lower.startsWith('.env.') || lower.endsWith('.env')) return { kind: 'env', roles };
   if (/^requirements.*\.(txt|in)$/.test(lower) || lower === 'constraints.txt') return { kind: 'requirements', roles };
 
@@ -82,6 +88,23 @@ export function classify(path: string, text?: string): Classification | undefine
       break;
   }
   return { kind, roles };
+}
+
+/**
+ * Shell scripts a deploy can start: `*.sh` (also `Procfile.sh`), and the extensionless entrypoints images and
+ * Heroku apps use (`docker-entrypoint`, `bin/start`, `bin/boot`).
+ */
+export function isShellScriptPath(path: string): boolean {
+  const name = baseName(path).toLowerCase();
+  if (name.endsWith('.sh') || name.endsWith('.bash')) return true;
+  if (name.includes('.')) return false;
+  return /^(docker-)?entrypoint$/.test(name) || (/(^|\/)bin\/[^/]+$/.test(path) && /^(start|boot|web|worker|server|serve|run|start-[\w-]+|run-[\w-]+)$/.test(name));
+}
+
+/** `supervisord.conf`, `supervisor/app.conf`, `conf.d/app.conf` under a supervisor folder. */
+export function isSupervisordConfigPath(path: string): boolean {
+  const lower = path.toLowerCase();
+  return /(^|\/)supervisord?([.-][\w.-]+)?\.conf$/.test(lower) || /(^|\/)supervisor(d|\.d)?\/([^/]+\/)*[^/]+\.conf$/.test(lower);
 }
 
 /** A module-level `workers =` next to another gunicorn setting: a config passed with `-c`. */

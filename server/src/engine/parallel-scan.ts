@@ -27,8 +27,9 @@ export interface WorkerInit {
   configFile?: string;
   select?: readonly string[];
   ignore?: readonly string[];
-  /** The main thread's discovery: what rules that read other files see, the same in every thread. */
-  projectFiles: readonly DiscoveredFile[];
+  /** The main thread's discovery: what rules that read other files see, the same in every thread. Absent when the
+   * worker starts before the discovery: then its first message carries them. */
+  projectFiles?: readonly DiscoveredFile[];
 }
 
 const IN_PROCESS_LIMIT = 300;
@@ -112,19 +113,21 @@ export async function scanParallel(workspace: Workspace, targets: readonly strin
   return results.filter((r) => r !== undefined);
 }
 
-function isScript(relPath: string): boolean {
+/** TS/JS: the files that load the TypeScript compiler. */
+export function isScript(relPath: string): boolean {
   const kind = classify(relPath)?.kind;
   return kind === 'typescript' || kind === 'javascript';
 }
 
 /** What a scan worker needs to open the same workspace: its root, config, rule filter and the main thread's file list. */
-export function workerInitOf(workspace: Workspace): WorkerInit {
+export function workerInitOf(workspace: Workspace, withFiles = true): WorkerInit {
   return {
     root: workspace.root,
     configFile: workspace.config.source && workspace.options.configFile ? workspace.config.source : undefined,
     select: workspace.options.filter?.select,
     ignore: workspace.options.filter?.ignore,
-    projectFiles: workspace.projectFiles,
+    // (a worker started before the discovery gets them in its first message)
+    projectFiles: withFiles ? workspace.projectFiles : undefined,
   };
 }
 

@@ -60,10 +60,21 @@ export function readRegularText(file: string, maxBytes: number): string | undefi
  * resolves as far as it exists, so a missing file under a symlinked folder is still judged by where it would be.
  */
 export function isInside(root: string, file: string): boolean {
-  const realRoot = realpathOrSelf(path.resolve(root));
+  const realRoot = realRootOf(path.resolve(root));
   const real = realpathOrSelf(path.resolve(root, file));
   const rel = path.relative(realRoot, real);
   return rel === '' || (!rel.startsWith('..' + path.sep) && rel !== '..' && !path.isAbsolute(rel));
+}
+
+/** The last root's real path: every file read of a scan asks about the same root (a syscall each time otherwise). */
+let lastRoot: { root: string; real: string; at: number } | undefined;
+const ROOT_REALPATH_TTL_MS = 1000;
+function realRootOf(root: string): string {
+  const now = Date.now();
+  if (lastRoot?.root === root && now - lastRoot.at < ROOT_REALPATH_TTL_MS) return lastRoot.real;
+  const real = realpathOrSelf(root);
+  lastRoot = { root, real, at: now };
+  return real;
 }
 
 /** The real path of the longest existing prefix of `p`, with the rest appended. */

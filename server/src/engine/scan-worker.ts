@@ -5,7 +5,7 @@ import { pythonParserFailed } from './parsers';
 import { Workspace } from './workspace';
 
 /** A batch of files (parallel scan), or one file whose time the main thread watches (time-limited scan). */
-type Request = { start: number; paths: string[] } | { index: number; path: string };
+type Request = { start: number; paths: string[] } | { index: number; path: string } | { projectFiles: WorkerInit['projectFiles'] };
 
 async function main(): Promise<void> {
   const init = workerData as WorkerInit;
@@ -14,8 +14,12 @@ async function main(): Promise<void> {
     configFile: init.configFile,
     filter: { select: init.select, ignore: init.ignore },
   });
-  workspace.adoptProjectFiles(init.projectFiles);
+  if (init.projectFiles) workspace.adoptProjectFiles(init.projectFiles);
   parentPort!.on('message', (msg: Request) => {
+    if ('projectFiles' in msg) {
+      workspace.adoptProjectFiles(msg.projectFiles ?? []);
+      return;
+    }
     if ('index' in msg) {
       const result = workspace.analyzeFile(msg.path);
       parentPort!.postMessage({ index: msg.index, result, replaceMe: pythonParserFailed() });

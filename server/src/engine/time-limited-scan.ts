@@ -7,7 +7,7 @@
 import * as os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { DiscoveredFile } from './discover';
-import { workerEntry, workerInitOf } from './parallel-scan';
+import { isScript, workerEntry, workerInitOf } from './parallel-scan';
 import type { FileResult } from './types';
 import type { Workspace } from './workspace';
 
@@ -17,20 +17,65 @@ export const DEFAULT_FILE_TIME_LIMIT_MS = 20_000;
 export const WORKER_HEAP_MB = 768;
 
 export interface TimeLimitedScanOptions {
-  files: readonly DiscoveredFile[];
+  /** The files, or the discovery that lists them (run once the workers are starting). */
+  files: readonly DiscoveredFile[] | (() => readonly DiscoveredFile[]);
   fileTimeoutMs: number;
   workers?: number;
   onProgress?: (p: { done: number; total: number }) => void;
+  /** Run on the main thread once the workers are starting (it would otherwise wait idle for them). */
+  whileScanning?: () => void;
 }
 
 export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimitedScanOptions): Promise<FileResult[]> {
-  const { files, fileTimeoutMs } = options;
-  const results: FileResult[] = new Array(files.length);
-  if (files.length === 0) return results;
+  const { fileTimeoutMs } = options;
   const { file: workerFile, execArgv } = workerEntry();
+  const maxWorkers = options.workers ?? Math.min(os.availableParallelism(), 4);
+  const resourceLimits = { maxOldGenerationSizeMb: WORKER_HEAP_MB };
+  // With a discovery to run, the workers start first: loading the engine and the parsers (~150-250 ms of CPU
+  // each) overlaps the listing, and they get the project's files in a first message once it is done.
+  let prestarted: Worker[] = [];
+  let files: readonly DiscoveredFile[];
+  if (typeof options.files === 'function') {
+    const base = workerInitOf(workspace, false);
+    prestarted = Array.from({ length: maxWorkers }, () => new Worker(workerFile, { execArgv, workerData: base, resourceLimits }));
+    try {
+      files = options.files();
+    } catch (e) {
+      for (const w of prestarted) void w.terminate();
+      throw e;
+    }
+  } else files = options.files;
+  const results: FileResult[] = new Array(files.length);
   const init = workerInitOf(workspace);
-  const workerCount = Math.max(1, Math.min(options.workers ?? Math.min(os.availableParallelism(), 4), files.length));
-  let next = 0;
+  const workerCount = Math.max(1, Math.min(maxWorkers, files.length));
+  for (const w of prestarted.splice(files.length === 0 ? 0 : workerCount)) void w.terminate();
+  for (const w of prestarted) w.postMessage({ projectFiles: init.projectFiles });
+  if (files.length === 0) return results;
+  // Two queues, as in the parallel scan: the first lane takes deploy/config files, then Python, from the front of
+  // its queue; the others TS/JS first, so usually one worker loads the TypeScript compiler (~300 ms of CPU and
+  // 50-100 MB each). A lane whose queue is empty takes from the back of the other one: Python files, not the
+  // deploy files whose project-wide search (~300 ms of CPU per thread) then runs in one worker only.
+  const queues: { script: number[]; other: number[] } = { script: [], other: [] };
+  const python: number[] = [];
+  files.forEach((f, i) => (isScript(f.relPath) ? queues.script : f.relPath.endsWith('.py') ? python : queues.other).push(i));
+  queues.other.push(...python);
+  const head = { script: 0, other: 0 };
+  const tail = { script: queues.script.length, other: queues.other.length };
+  let taken = 0;
+  const nextFile = (prefer: 'script' | 'other'): number | undefined => {
+    const own = prefer;
+    const theirs = prefer === 'script' ? 'other' : 'script';
+    if (head[own] < tail[own]) {
+      taken++;
+      return queues[own][head[own]++];
+    }
+    if (head[theirs] < tail[theirs]) {
+      taken++;
+      return queues[theirs][--tail[theirs]];
+    }
+    return undefined;
+  };
+  const remaining = () => taken < files.length;
   let done = 0;
   const record = (index: number, result: FileResult) => {
     results[index] = result;
@@ -42,14 +87,15 @@ export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimit
   };
 
   // One lane per worker: it takes the next file, and when its worker is lost it starts a new one.
-  const lane = () =>
+  const lane = (laneIndex: number) =>
     new Promise<void>((resolve, reject) => {
+      const prefer = laneIndex === 0 && workerCount > 1 ? 'other' : 'script';
       let worker: Worker | undefined;
       let current = -1;
       let timer: NodeJS.Timeout | undefined;
       let failures = 0;
       const start = () => {
-        const w = new Worker(workerFile, { execArgv, workerData: init, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
+        const w = prestarted.pop() ?? new Worker(workerFile, { execArgv, workerData: init, resourceLimits });
         worker = w;
         w.on('message', (msg: { ready: true } | { index: number; result: FileResult; replaceMe?: boolean }) => {
           if ('index' in msg) {
@@ -61,7 +107,7 @@ export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimit
               // Its parser failed: analyses in a fresh worker, not in a wasm module that may be damaged.
               worker = undefined;
               void w.terminate();
-              if (next >= files.length) resolve();
+              if (!remaining()) resolve();
               else start();
               return;
             }
@@ -72,13 +118,13 @@ export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimit
         w.on('exit', () => lost(w, 'the analysis stopped unexpectedly'));
       };
       const take = (w: Worker) => {
-        if (next >= files.length) {
+        const index = nextFile(prefer);
+        if (index === undefined) {
           worker = undefined;
           void w.terminate().then(() => resolve());
           return;
         }
-        current = next++;
-        const index = current;
+        current = index;
         timer = setTimeout(() => {
           lost(w, `it took longer than ${Math.round(fileTimeoutMs / 1000)} s (the per-file time limit)`);
         }, fileTimeoutMs);
@@ -98,12 +144,18 @@ export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimit
           reject(new Error(`analysis worker failed to start: ${why}`));
           return;
         }
-        if (next >= files.length) resolve();
+        if (!remaining()) resolve();
         else start();
       };
       start();
     });
 
-  await Promise.all(Array.from({ length: workerCount }, lane));
+  const lanes = Promise.all(Array.from({ length: workerCount }, (_, i) => lane(i)));
+  // The main thread is idle while its workers start and analyse: work it would do after the scan runs now.
+  try {
+    options.whileScanning?.();
+  } finally {
+    await lanes;
+  }
   return results;
 }

@@ -22,6 +22,8 @@ export interface Finding {
   severity: Severity;
   /** The one-line headline (what, what it costs, what to do). */
   message: string;
+  /** The rule's id for this kind of finding (`meta.messages`), when the rule declares them. */
+  messageId?: string;
   /** Why, the figures, the alternatives: for the hover, JSON and SARIF. */
   detail?: string;
   /** Absolute path, forward slashes. */

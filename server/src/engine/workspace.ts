@@ -218,12 +218,27 @@ export class Workspace {
         const full = joinRoot(root, normal);
         return index.rootOf(full) === root ? whole.readFile(full) : undefined;
       },
+      fileSize: (rel) => {
+        const normal = path.posix.normalize(rel);
+        if (normal.startsWith('../') || normal === '..' || path.posix.isAbsolute(normal)) return undefined;
+        return whole.fileSize?.(joinRoot(root, normal));
+      },
     };
   }
 
   private projectInfo(): ProjectInfo {
     return {
       memoryLimitMb: this.config.memoryLimitMb,
+      fileSize: (rel) => {
+        const abs = path.resolve(this.root, rel);
+        if (!isInside(this.root, abs)) return undefined;
+        try {
+          const st = fs.statSync(abs);
+          return st.isFile() ? st.size : undefined;
+        } catch {
+          return undefined;
+        }
+      },
       files: () => this.projectFiles.map((f) => f.relPath),
       readFile: (rel) => {
         if (this.textCache.has(rel)) return this.textCache.get(rel);

@@ -3,10 +3,11 @@ import type { DeployEstimate } from '../../../rules/budget/estimate';
 
 export const mb = (n: number): string => `${Math.round(n)} MB`;
 
-/** "~935 MB of 512 MB (Render starter) — over by 423 MB", "~390 MB of 512 MB (Render starter) — 122 MB to spare". */
+/** "~900 MB idle, ~935 MB at peak of 512 MB (Render starter) — over by 423 MB at peak". */
 export function budgetVerdict(e: DeployEstimate): string {
-  if (!e.limit) return `~${mb(e.totalMb)} (no memory limit known)`;
-  const diff = Math.round(e.totalMb - e.limit.mb);
-  const tail = e.over ? `over by ${Math.max(diff, 1)} MB` : `${Math.max(-diff, 0)} MB to spare`;
-  return `~${mb(e.totalMb)} of ${mb(e.limit.mb)} (${e.limit.label}) — ${tail}`;
+  const figures = `~${mb(e.idleMb)} idle, ~${mb(e.peakMb)} at peak`;
+  if (!e.limit) return `${figures} (no memory limit known)`;
+  const diff = Math.round(e.peakMb - e.limit.mb);
+  const tail = e.over ? `over by ${Math.max(diff, 1)} MB at peak` : `${Math.max(-diff, 0)} MB to spare at peak`;
+  return `${figures} of ${mb(e.limit.mb)} (${e.limit.label}) — ${tail}`;
 }

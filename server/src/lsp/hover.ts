@@ -26,8 +26,10 @@ export function budgetHover(budget: DocumentBudget, position: Position): Hover |
 
 function breakdownTable(e: DeployEstimate): string {
   const rows = ['| | count | each | total |', '|---|--:|--:|--:|'];
-  for (const item of e.items) rows.push(`| ${md(item.label)} | ${item.count} | ~${mb(item.eachMb)} | ${mb(item.mb)} |`);
-  rows.push(`| **total** | | | **~${mb(e.totalMb)}** |`);
+  for (const item of e.items.filter((i) => i.phase !== 'peak')) rows.push(`| ${md(item.label)} | ${item.count} | ~${mb(item.eachMb)} | ${mb(item.mb)} |`);
+  rows.push(`| **idle** | | | **~${mb(e.idleMb)}** |`);
+  for (const item of e.items.filter((i) => i.phase === 'peak')) rows.push(`| ${md(item.label)} | ${item.count} | ~${mb(item.eachMb)} | ${mb(item.mb)} |`);
+  rows.push(`| **peak** | | | **~${mb(e.peakMb)}** |`);
   return rows.join('\n');
 }
 
@@ -45,7 +47,9 @@ function deploySection(e: DeployEstimate, budget: DocumentBudget, table: string)
     facts.push(`Workers${who}: ${p.workers.n}, from ${md(p.workers.how)}${set ? ` (${set})` : ''}`);
     if (p.threads.n > 1) facts.push(`Threads per worker${who}: ${p.threads.n}, from ${md(p.threads.how)}`);
     if (p.via.length) facts.push(`Started by${who}: ${p.via.map(md).join(' → ')}`);
+    if (p.fork.children > 1) facts.push(`Processes${who}: parent ~${mb(p.fork.parentMb)} + ${p.fork.children} x ~${mb(p.fork.childMb)} (${p.fork.model}; shared with the parent: ${md(p.fork.shared)})`);
   }
+  for (const n of e.notes) facts.push(md(n));
   const out = [`**memlint memory budget of ${md(e.label)}**: ${md(budgetVerdict(e))}`, '', table, '', facts.map((f) => `- ${f}`).join('\n')];
   if (e.advice) out.push('', `**To fit**: ${md(e.advice)}`);
   return out.join('\n');

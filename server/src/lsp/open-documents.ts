@@ -19,6 +19,8 @@ const LANGUAGE_KINDS: Record<string, FileKind> = {
   dotenv: 'env',
   procfile: 'procfile',
   'pip-requirements': 'requirements',
+  shellscript: 'shell',
+  ini: 'ini',
 };
 
 export class OpenDocument {

@@ -15,7 +15,10 @@ export interface ChartSegment {
 }
 
 export interface ChartBar {
+  /** The peak: what the verdict compares with the limit. */
   totalMb: number;
+  /** At rest (the idle segments); the peak-only segments come after it. */
+  idleMb?: number;
   segments: ChartSegment[];
 }
 
@@ -61,8 +64,9 @@ export function chartScale(d: ChartDeploy): { maxMb: number; x: (mbValue: number
 export function chartSummary(d: ChartDeploy): string {
   const limit = d.limitMb !== undefined ? `limit ${mb(d.limitMb)}${d.limitLabel ? ` (${d.limitLabel})` : ''}` : 'no known memory limit';
   const verdict = (b: ChartBar) => (d.limitMb === undefined ? '' : b.totalMb > d.limitMb ? `, ${mb(b.totalMb - d.limitMb)} over` : `, ${mb(d.limitMb - b.totalMb)} to spare`);
-  const parts = [`${d.label}: about ${mb(d.now.totalMb)} now${verdict(d.now)}`];
-  if (d.afterFixes) parts.push(`about ${mb(d.afterFixes.totalMb)} after memlint's fixes${verdict(d.afterFixes)}`);
+  const idle = (b: ChartBar) => (b.idleMb !== undefined && b.idleMb !== b.totalMb ? ` (${mb(b.idleMb)} idle)` : '');
+  const parts = [`${d.label}: about ${mb(d.now.totalMb)} at peak now${idle(d.now)}${verdict(d.now)}`];
+  if (d.afterFixes) parts.push(`about ${mb(d.afterFixes.totalMb)} at peak after memlint's fixes${idle(d.afterFixes)}${verdict(d.afterFixes)}`);
   parts.push(limit);
   return parts.join('; ') + '.';
 }
@@ -95,6 +99,10 @@ export function budgetChartSvg(d: ChartDeploy, id: string): string {
           `<title>${escapeXml(s.label)}: ${mb(s.mb)}</title></rect>`,
       );
       left += s.mb;
+    }
+    if (bar.idleMb !== undefined && bar.idleMb < bar.totalMb) {
+      const ix = fmt(x(bar.idleMb));
+      out.push(`<line class="idle" x1="${ix}" y1="${y - 3}" x2="${ix}" y2="${y + CHART.barHeight + 3}" stroke="currentColor" stroke-width="1.5"><title>idle: ${mb(bar.idleMb)}</title></line>`);
     }
     out.push(`<text class="total" x="${fmt(x(bar.totalMb) + 6)}" y="${y + CHART.barHeight / 2 + 4}" fill="${over ? '#cf222e' : 'currentColor'}" font-weight="600">~${mb(bar.totalMb)}</text>`);
     out.push('</g>');

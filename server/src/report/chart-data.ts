@@ -9,7 +9,13 @@ const mb = (n: number) => `${Math.round(n)} MB`;
 export function chartOf(budget: DeployBudget): ChartDeploy {
   const bar = (e: DeployEstimate): ChartBar => ({
     totalMb: e.totalMb,
-    segments: e.items.map((i) => ({ key: `${i.key}#${i.process}`, label: i.count > 1 ? `${i.label} (${i.count} x ~${mb(i.eachMb)})` : i.label, mb: i.mb })),
+    idleMb: e.idleMb,
+    // Idle segments first, then what only the peak adds (threads, connections, requests in flight).
+    segments: [...e.items.filter((i) => i.phase !== 'peak'), ...e.items.filter((i) => i.phase === 'peak')].map((i) => ({
+      key: `${i.key}#${i.process}`,
+      label: `${i.phase === 'peak' ? 'at peak: ' : ''}${i.count > 1 ? `${i.label} (${i.count} x ~${mb(i.eachMb)})` : i.label}`,
+      mb: i.mb,
+    })),
   });
   return {
     label: budget.before.label,

@@ -1,0 +1,38 @@
+/**
+ * Headlines from message ids: a report names one of its rule's `meta.messages` and gives the template's
+ * `{{placeholders}}` in `data` (typescript-eslint's scheme). A mistake here is the rule's bug, so it throws
+ * and the analyzer turns it into that rule's `rule-error` note.
+ */
+import type { ReportSpec, RuleMeta } from '../../../rules/api';
+
+const PLACEHOLDER = /\{\{\s*(\w+)\s*\}\}/g;
+
+export interface Headline {
+  message: string;
+  messageId?: string;
+}
+
+export function headlineOf(meta: RuleMeta, report: ReportSpec): Headline {
+  if (report.messageId === undefined) {
+    if (report.message === undefined) throw new Error('reported neither a messageId nor a message');
+    if (meta.messages) throw new Error(`reported a bare message although the rule declares message ids: "${report.message}"`);
+    return { message: report.message };
+  }
+  if (report.message !== undefined) throw new Error(`reported both messageId "${report.messageId}" and a message`);
+  const template = meta.messages?.[report.messageId];
+  if (template === undefined) throw new Error(`reported an unknown messageId "${report.messageId}"`);
+  const message = fillTemplate(template, report.data ?? {}, report.messageId);
+  return { message, messageId: report.messageId };
+}
+
+export function fillTemplate(template: string, data: Readonly<Record<string, string | number>>, messageId: string): string {
+  return template.replace(PLACEHOLDER, (_, name: string) => {
+    if (!(name in data)) throw new Error(`messageId "${messageId}" needs data.${name}`);
+    return String(data[name]);
+  });
+}
+
+/** The placeholder names of a template, for the docs and the meta test. */
+export function placeholdersOf(template: string): string[] {
+  return [...template.matchAll(PLACEHOLDER)].map((m) => m[1]);
+}
