@@ -118,7 +118,7 @@ function modelClassOf(cls: Node): ModelClass | undefined {
 function managerClass(call: Node): string | undefined {
   const fn = call.childForFieldName('function');
   if (!fn) return undefined;
-  if (fn.type === 'identifier' && /Manager$/.test(fn.text)) return fn.text;
+  if (fn.type === 'identifier' && /Manager/.test(fn.text)) return fn.text;
   if (fn.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'as_manager') return lastName(fn.childForFieldName('object'));
   if (fn.type === 'call' && /\.from_queryset$/.test(fn.childForFieldName('function')?.text ?? '')) return lastName(positionalArguments(fn)[0]);
   if (fn.type === 'attribute' && /Manager$/.test(fn.childForFieldName('attribute')?.text ?? '') && fn.childForFieldName('object')?.text !== 'models') {

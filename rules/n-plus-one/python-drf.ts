@@ -167,6 +167,11 @@ function isModelManager(root: QuerysetInfo['roots'][number]): boolean {
   return root.kind === 'related' && root.owner?.type === 'identifier' && /^[A-Z]/.test(root.owner.text);
 }
 
+/** `order.items.all()` of a row (not `Model.custom_manager.all()`): it reads the owner's prefetch cache when there is one. */
+function readsOwnerCache(info: QuerysetInfo): boolean {
+  return info.plainRelatedAll && !info.roots.some(isModelManager);
+}
+
 /** Every manager the queryset starts at gives plain rows (a custom manager may already select or prefetch). */
 function plainRoots(drf: DrfProject, info: QuerysetInfo): boolean {
   return info.roots.every((root) => {
@@ -210,13 +215,13 @@ function finding(ctx: RuleContext, drf: DrfProject, view: ListView, need: Relati
       need.path,
       (p) => `N+1 in ${owner}'s rows: add ${need.method}("${p}")`,
     );
-    const relation = view.querysets.find((q) => q.info.plainRelatedAll)?.info.roots[0]?.relation;
+    const relation = view.querysets.find((q) => readsOwnerCache(q.info))?.info.roots[0]?.relation;
     advice = relation
       ? `These rows come from a related manager's .all(): prefetch "${relation}__${need.path}" on the queryset of the owning rows (a call added here would bypass that prefetch).`
       : `Add .${need.method}("${need.path}") to the view's queryset.`;
     const deferred = view.querysets.some((q) => q.info.methods.some((m) => m === 'only' || m === 'defer'));
     // `obj.items.all()` reads the owner's prefetch cache when there is one: a call added there would bypass it.
-    const readsPrefetchCache = view.querysets.some((q) => q.info.plainRelatedAll);
+    const readsPrefetchCache = view.querysets.some((q) => readsOwnerCache(q.info));
     if (canFix && !readsPrefetchCache) {
       const edits = view.querysets.flatMap((q) => (loadsRelation(q.info, need.path, need.method === 'select_related') ? [] : addRelationEdits(q.info, need.method, need.path) ?? [undefined]));
       if (edits.length > 0 && edits.every((e) => e !== undefined)) {
