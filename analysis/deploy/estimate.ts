@@ -19,18 +19,23 @@
  *     definedAt?  { file, start, end } of the service entry
  *     files       deploy files it reads
  *     processes   ProcessEstimate[]: program, server kind, framework baseline, workers/threads with where
- *                 they are set ({ n, at?, how, cpuDerived }), worker class, preload, libraries, via (command chain)
+ *                 they are set ({ n, at?, how, cpuDerived }), worker class, preload, libraries, via (command chain),
+ *                 fork: { model: preload | fork | spawn | single, parentMb, childMb, children, shared }
  *     items       BudgetItem[]: the breakdown, one line each: { label, count, eachMb, mb, key, source, at?,
- *                 perWorker, process } — `key` names the figure in baselines.ts (and in the `baselines` option),
- *                 `source` says where the figure comes from
- *     totalMb     sum of the items
+ *                 perWorker, process, phase: idle | peak, role: parent | child | process } — `key` names the figure
+ *                 in baselines.ts (and in the `baselines` option), `source` says where the figure comes from
+ *     idleMb      the idle items: at rest, every worker having served a request (fork-model.ts)
+ *     peakMb      idle + the peak items (threads, DB connections, requests in flight)
+ *     totalMb     = peakMb, the figure the verdict compares with the limit
+ *     notes       copy-on-write erosion / preload notes (gc.freeze())
+ *     cpusFrom    where hostCpus comes from (a Fly Machine's vCPUs, a Heroku dyno's, else the option)
  *     limit?      { mb, label, at? }: plan / dyno / VM / container limit, or configuration's memoryLimitMb
  *     over        totalMb > limit.mb
  *     anchor?     { file, start, end, what }: where a finding belongs (the worker count that pushes it over,
  *                 else the start command, else the limit), always in a deploy file memlint analyses
  *     summary     "17 gunicorn workers (Django + DRF) x ~47.4 MB + gunicorn master ~28.9 MB = ~834.7 MB > 512 MB (Render starter)"
  *     advice?     what to change when over: "use at most 3 workers, or an instance with at least 1 GB"
- *     hostCpus    the CPU count assumed for cpu_count()/nproc-derived counts
+ *     hostCpus    the CPU count assumed for cpu_count()/nproc-derived counts: the platform's when its files say
  *   }
  *
  * Offsets are UTF-16 offsets into the file's text as the rule saw it (the analysed file's editor text).
