@@ -2,7 +2,8 @@
 # Installs what the end-to-end tests need (see test/e2e/README.md):
 #   - Debian packages: chromium (the browser window), ripgrep and libkrb5-dev (for code-server's
 #     npm dependencies), plus a C++ toolchain if missing (argon2 builds from source offline), and
-#     pre-commit (the hook test);
+#     pre-commit (the hook test), and Django, Django REST framework and SQLAlchemy for Debian's python3
+#     (test/realworld/n-plus-one-queries.test.ts runs the example apps with them);
 #   - code-server (the VS Code server + web workbench) and playwright-core, into <repo>/.code-server/.
 # Idempotent: every step is skipped when already done. Non-interactive; run as root (or with sudo
 # available for apt). Needs Node 20 and access to the npm registry and Debian apt only.
@@ -36,6 +37,9 @@ command -v rg >/dev/null || pkgs+=(ripgrep)
 dpkg-query -W -f='${Status}' libkrb5-dev 2>/dev/null | grep -q 'ok installed' || pkgs+=(libkrb5-dev)
 # pre-commit (with nodeenv) runs the repository's hook definition in test/cli/pre-commit.test.ts.
 command -v pre-commit >/dev/null || pkgs+=(pre-commit)
+# The N+1 proof runs examples/django-shop-n1 and examples/sqlalchemy-orders with Debian's /usr/bin/python3.
+/usr/bin/python3 -c 'import django, rest_framework, sqlalchemy' 2>/dev/null ||
+  pkgs+=(python3-django python3-djangorestframework python3-sqlalchemy)
 # argon2/kerberos native modules are compiled with node-gyp (prebuilt downloads are unreachable).
 for tool in make g++ python3; do command -v "$tool" >/dev/null || { pkgs+=(make g++ python3); break; }; done
 if [ ${#pkgs[@]} -gt 0 ]; then

@@ -1,5 +1,5 @@
 // `npm run measure-baselines` (node scripts/measure-baselines.mjs [--only key,key]): the "measured here" per-worker
-// figures of rules/budget/baselines.ts, by framework x worker class, with the fork structure in them.
+// figures of analysis/deploy/baselines.ts, by framework x worker class, with the fork structure in them.
 //
 // Each case is a small app (a view that answers /health; the Flask and FastAPI apps import nothing else unless the
 // case says so) started the way a deploy starts it, on loopback, once with 1 worker and once with 3. After every

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Rule } from '../rules/api';
 import { allRules } from '../rules/index';
-import { withoutStatementCaches } from '../rules/python/statements';
+import { withoutStatementCaches } from '../analysis/python/statements';
 import { Workspace } from '../server/src/engine/workspace';
 import { TrackedDocument } from '../server/src/lsp/documents';
 // @ts-expect-error plain JavaScript module shared with the bench

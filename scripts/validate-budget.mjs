@@ -1113,7 +1113,7 @@ function buildReport({ started, finished, machine, ver, hostCpus, variants, diag
   if (figures.gunicornMasterMb !== undefined) figLines.push(`gunicorn master: **${figures.gunicornMasterMb.toFixed(1)} MB** (RSS)`);
   if (figures.expressMb !== undefined) figLines.push(`node running the Express app: **${figures.expressMb.toFixed(1)} MB** (its RSS: the process on its own)`);
   if (figures.npmOverheadMb !== undefined) figLines.push(`\`npm start\` around it (npm + sh): **${figures.npmOverheadMb.toFixed(1)} MB** more (distinct; npm shares node's binary with the app)`);
-  if (figLines.length) both('Per-worker figures (measured; rules/budget/baselines.ts `MEASURED` holds the figures of one such run, and runs differ by a few percent):', '', ...figLines.map((l) => `- ${l}`), '');
+  if (figLines.length) both('Per-worker figures (measured; analysis/deploy/baselines.ts `MEASURED` holds the figures of one such run, and runs differ by a few percent):', '', ...figLines.map((l) => `- ${l}`), '');
   if (overrides.length) both(`As memory-budget \`baselines\` overrides: ${overrides.map((o) => `\`${o}\``).join(', ')}.`, '');
 
   // Findings.

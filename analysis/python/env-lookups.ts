@@ -4,8 +4,8 @@
  * `env("X", default=4)` (django-environ), `config("X", default=4, cast=int)` (python-decouple).
  */
 import type { Node } from 'web-tree-sitter';
-import { intValue, keywordArgument, positionalArguments, stringValue } from '../../rules/python/ast';
-import type { ImportMap } from '../../rules/python/imports';
+import { intValue, keywordArgument, positionalArguments, stringValue } from './ast';
+import type { ImportMap } from './imports';
 
 const ENV_CALLS = new Set(['os.getenv', 'os.environ.get', 'decouple.config', 'environ.Env']);
 /** Receivers of django-environ / environs / decouple style readers: `env.int(...)`, `environ.str(...)`, `config(...)`. */

@@ -10,7 +10,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { estimateDeploys, type DeployEstimate } from '../../rules/budget/estimate';
+import { estimateDeploys, type DeployEstimate } from '../../analysis/deploy/estimate';
 import { Workspace } from '../../server/src/engine/workspace';
 import { cleanup, fileUri, requireBuiltServer, startServer } from './helpers';
 import { REPO_ROOT, fullCapabilities, type LspClient, type Position } from './lsp-client';

@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { ProjectInfo } from '../../rules/api';
-import { estimateDeploys } from '../../rules/budget/estimate';
+import { estimateDeploys } from '../../analysis/deploy/estimate';
 import { marksIn } from '../../server/src/lsp/budget-view';
 import { budgetCodeLenses } from '../../server/src/lsp/code-lens';
 import { budgetHover } from '../../server/src/lsp/hover';
@@ -36,12 +36,14 @@ describe('memory budget marks, lenses and hovers', () => {
       budget.marks.map((m) => [lines[m.range.start.line].trim(), m.kind]),
       [['plan: starter', 'memory limit'], ['startCommand: gunicorn app:app -w 6 --threads 4', 'worker count']],
     );
+    // Idle: the workers and the master; the peak adds the threads and the requests in flight; the verdict uses the peak.
     const total = e.items.reduce((s, i) => s + i.count * i.eachMb, 0);
+    const idle = e.items.filter((i) => i.phase === 'idle').reduce((s, i) => s + i.count * i.eachMb, 0);
     const diff = Math.round(total - 512);
-    const verdict = `~${Math.round(total)} MB of 512 MB (Render starter) — ${diff > 0 ? `over by ${diff} MB` : `${-diff} MB to spare`}`;
+    const verdict = `~${Math.round(idle)} MB idle, ~${Math.round(total)} MB at peak of 512 MB (Render starter) — ${diff > 0 ? `over by ${diff} MB at peak` : `${-diff} MB to spare at peak`}`;
     const lenses = budgetCodeLenses('file:///ws/render.yaml', budget);
     assert.deepEqual(lenses.map((l) => l.command!.title), [`memlint: ${verdict}`, `memlint: ${verdict}`]);
-    assert.ok(e.items.some((i) => i.key === 'thread' && i.count === 6 * 4), 'threads are an item of 6 x 4');
+    assert.ok(e.items.some((i) => i.key === 'thread' && i.count === 6 * 4 && i.phase === 'peak'), 'threads are an item of 6 x 4, at peak');
 
     const hover = budgetHover(budget, { line: 4, character: 0 });
     const md = (hover!.contents as { value: string }).value;

@@ -13,7 +13,7 @@ import type { Tree } from 'web-tree-sitter';
 import { Workspace } from '../../server/src/engine/workspace';
 import { parsePython } from '../../server/src/engine/parsers';
 import { TrackedDocument } from '../../server/src/lsp/documents';
-import { indexOf, indexSubtree, type FileIndex } from '../../rules/typescript/ast';
+import { indexOf, indexSubtree, type FileIndex } from '../../analysis/typescript/ast';
 
 const SOURCE = [
   'from django.db import models',

@@ -1,5 +1,5 @@
 /**
- * The Python rules' per-statement caches (rules/python/statements.ts: n-plus-one, unbounded-queryset, and the
+ * The Python rules' per-statement caches (analysis/python/statements.ts: n-plus-one, unbounded-queryset, and the
  * module-state declarations unbounded-cache reads) give exactly the findings of an analysis without them, keystroke
  * after keystroke: random edits anywhere (helper functions other statements call, imports, class bodies, module-level
  * loops), edits that rename a helper or an import, and reverts to texts seen before.
@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Workspace } from '../../server/src/engine/workspace';
 import { TrackedDocument } from '../../server/src/lsp/documents';
-import { withoutStatementCaches } from '../../rules/python/statements';
+import { withoutStatementCaches } from '../../analysis/python/statements';
 
 const SOURCE = [
   'import collections',

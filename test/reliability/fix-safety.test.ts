@@ -93,6 +93,38 @@ describe('reliability: fix safety', () => {
     }
   });
 
+
+  it('n-plus-one (SQLAlchemy): the loader option is safe on a query written for the loop, unsafe on a query variable reused or rebuilt', () => {
+    const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'memlint-safety-'));
+    try {
+      fs.writeFileSync(
+        path.join(dir, 'models.py'),
+        'from sqlalchemy import ForeignKey\nfrom sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship\n\n\n' +
+          'class Base(DeclarativeBase):\n    pass\n\n\nclass Customer(Base):\n    __tablename__ = "customers"\n    id: Mapped[int] = mapped_column(primary_key=True)\n\n\n' +
+          'class Order(Base):\n    __tablename__ = "orders"\n    id: Mapped[int] = mapped_column(primary_key=True)\n' +
+          '    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))\n    customer: Mapped["Customer"] = relationship()\n',
+      );
+      const abs = path.join(dir, 'report.py');
+      const report = (body: string) => `from sqlalchemy import func, select\n\nfrom models import Order\n\n\ndef report(session):\n${body}`;
+      // Written for the loop: loading the customers with the rows changes how many queries run, nothing else.
+      assert.deepEqual(safetyByLine('n-plus-one', abs, report('    for o in session.scalars(select(Order)):\n        print(o.customer.id)\n')), { 8: 'safe' });
+      // Rebuilt (`stmt = stmt.where(...)`) or also counted: the option reaches the other uses of the statement.
+      const rebuilt = '    stmt = select(Order)\n    stmt = stmt.where(Order.id > 1)\n    for o in session.scalars(stmt):\n        print(o.customer.id)\n';
+      assert.deepEqual(safetyByLine('n-plus-one', abs, report(rebuilt)), { 10: 'unsafe' });
+      const counted = '    stmt = select(Order)\n    total = session.scalar(select(func.count()).select_from(stmt.subquery()))\n    for o in session.scalars(stmt):\n        print(o.customer.id, total)\n';
+      assert.deepEqual(safetyByLine('n-plus-one', abs, report(counted)), { 10: 'unsafe' });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('n-plus-one (TypeORM): adding a lazy relation to relations is unsafe (it is then serialised as __relation__)', () => {
+    const fixture = path.join(FIXTURES_ROOT, 'n-plus-one', 'typeorm-lazy', 'orders.service.ts');
+    const safeties = Object.values(safetyByLine('n-plus-one', fixture));
+    assert.ok(safeties.length >= 3);
+    assert.deepEqual([...new Set(safeties)], ['unsafe']);
+  });
+
   // The review of every rule (docs/RELIABILITY.md): these rules offer a safe fix somewhere and say why it keeps
   // behaviour. A safe fix appearing in another rule's fixtures fails here until it is reviewed and documented.
   const REVIEWED_SAFE = ['n-plus-one', 'unbounded-queryset', 'long-db-connection-lifetime', 'whole-file-read', 'temp-file-leak'];

@@ -4,8 +4,8 @@
  * production branch.
  */
 import * as assert from 'node:assert/strict';
-import { estimateDeploys } from '../../rules/budget/estimate';
-import { preloadInProductionBranch } from '../../rules/budget/servers';
+import { estimateDeploys } from '../../analysis/deploy/estimate';
+import { preloadInProductionBranch } from '../../analysis/deploy/servers';
 
 const MB = 1048576;
 

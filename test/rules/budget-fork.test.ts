@@ -1,12 +1,12 @@
 /**
- * The fork model (rules/budget/fork-model.ts): what a parent holds once, what its children share with it and what
- * each child holds privately, and what only counts at peak. Figures computed by hand from rules/budget/baselines.ts:
+ * The fork model (analysis/deploy/fork-model.ts): what a parent holds once, what its children share with it and what
+ * each child holds privately, and what only counts at peak. Figures computed by hand from analysis/deploy/baselines.ts:
  * Flask 15.3 MB per worker, gunicorn master 28.9, preload-private 30%, Celery main process 37.6, pool process 18.5,
  * 0.5 MB per request in flight.
  */
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { estimateDeploys, type DeployEstimate } from '../../rules/budget/estimate';
+import { estimateDeploys, type DeployEstimate } from '../../analysis/deploy/estimate';
 import { fixtureProject } from '../support/analyze';
 import { FIXTURES_ROOT } from '../support/fixtures';
 

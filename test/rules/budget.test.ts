@@ -1,6 +1,6 @@
 /**
  * estimateDeploys on the memory-budget fixture workspaces: totals and breakdown items computed by hand from
- * the figures in rules/budget/baselines.ts (measured: django-drf 47.4, express 56, gunicorn master 28.9, npm 15.2;
+ * the figures in analysis/deploy/baselines.ts (measured: django-drf 47.4, express 56, gunicorn master 28.9, npm 15.2;
  * measured here: django 30.9, flask 15.3, fastapi 20.7, Celery main process 37.6, pool process 18.5, solo/threads
  * +7.6, node binary shared by Node processes 33.2, scikit-learn 66, preload-private 30%; estimates: python 40,
  * node 50 MB per worker; pm2 daemon 50; torch 300, SciPy 85, pandas 60, onnxruntime 50). At peak only: 0.2 MB per
@@ -10,9 +10,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { allRules } from '../../rules/index';
-import { pythonCount, shellCount } from '../../rules/budget/counts';
-import { estimateDeploys, type DeployEstimate, type EstimateOptions } from '../../rules/budget/estimate';
-import { dockerSizeMb, flyMemoryMb, herokuDyno, kubernetesQuantityMb, renderPlanMb } from '../../rules/budget/platform-limits';
+import { pythonCount, shellCount } from '../../analysis/deploy/counts';
+import { estimateDeploys, type DeployEstimate, type EstimateOptions } from '../../analysis/deploy/estimate';
+import { dockerSizeMb, flyMemoryMb, herokuDyno, kubernetesQuantityMb, renderPlanMb } from '../../analysis/deploy/platform-limits';
 import { loadConfig } from '../../server/src/engine/config';
 import { fixtureProject } from '../support/analyze';
 import { FIXTURES_ROOT } from '../support/fixtures';
@@ -34,7 +34,7 @@ function lines(e: DeployEstimate): [number, number, string][] {
   return e.items.map((i) => [i.count, i.eachMb, i.key]);
 }
 
-describe('memory budget estimates (rules/budget/estimate.ts)', () => {
+describe('memory budget estimates (analysis/deploy/estimate.ts)', () => {
   it('render-starter-django: 17 workers from cpu_count() * 2 + 1 on 8 host CPUs', () => {
     const list = estimates('render-starter-django');
     assert.deepEqual(list.map((e) => e.id), ['render.yaml#shop-api']);

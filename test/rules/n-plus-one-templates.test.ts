@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { applyFixes } from '../../server/src/engine/fixes';
-import { withoutStatementCaches } from '../../rules/python/statements';
+import { withoutStatementCaches } from '../../analysis/python/statements';
 import { analyzerFor, analyzeWith, initParsers } from '../support/analyze';
 import { FIXTURES_ROOT } from '../support/fixtures';
 

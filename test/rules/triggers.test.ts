@@ -3,8 +3,8 @@
  * rule has nothing to say about, never one it reports in (the fixtures test checks the reports themselves).
  */
 import * as assert from 'node:assert/strict';
-import { classBodyLineStarts } from '../../rules/python/class-body-lines';
-import { unboundedCacheTrigger } from '../../rules/python/unbounded-cache-trigger';
+import { classBodyLineStarts } from '../../analysis/python/class-body-lines';
+import { unboundedCacheTrigger } from '../../rules/unbounded-cache/python-trigger';
 
 /** The source lines (trimmed) that classBodyLineStarts keeps. */
 function classBodyLines(source: string): string[] {

@@ -60,6 +60,7 @@ export interface Expectations {
   okCount: number;
 }
 
+/** `# ruleid: id`, `// ruleid: id`, and in Django templates `{# ruleid: id #}`; `id:messageId` pins the message. */
 const ID = String.raw`[\w-]+(?::[\w-]+)?`;
 const ANNOTATION = new RegExp(String.raw`^\s*(?:#|\/\/|\{#)\s*(ruleid|ok):\s*(${ID}(?:\s*,\s*${ID})*)`);
 

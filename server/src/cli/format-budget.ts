@@ -4,8 +4,8 @@
  * computed, with the file and the reason.
  */
 import { esc } from '../../../rules/shared/html-escape';
-import type { DeployEstimate } from '../../../rules/budget/estimate';
-import type { UnestimatedDeploy } from '../../../rules/budget/unestimated';
+import type { DeployEstimate } from '../../../analysis/deploy/estimate';
+import type { UnestimatedDeploy } from '../../../analysis/deploy/unestimated';
 import type { DeployBudget } from '../engine/budget';
 import { BUDGET_CHART_CSS, budgetChartSvg, budgetLegendHtml } from '../report/budget-chart';
 import { chartOf } from '../report/chart-data';

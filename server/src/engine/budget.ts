@@ -3,8 +3,8 @@
  * would be after memlint's fixes (all of them, unsafe included), so the report can show what fixing buys.
  */
 import type { ProjectInfo } from '../../../rules/api';
-import { estimateDeploys, type DeployEstimate } from '../../../rules/budget/estimate';
-import { unestimatedDeploys, type UnestimatedDeploy } from '../../../rules/budget/unestimated';
+import { estimateDeploys, type DeployEstimate } from '../../../analysis/deploy/estimate';
+import { unestimatedDeploys, type UnestimatedDeploy } from '../../../analysis/deploy/unestimated';
 import { joinRoot } from '../../../analysis/projects';
 import { fixUntilStable } from './fixes';
 import { hashBytes } from './read';

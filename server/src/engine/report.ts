@@ -1,6 +1,6 @@
 /** The workspace report model shared by the CLI formats and the editor's report view. */
 import type { Severity } from '../../../rules/api';
-import type { UnestimatedDeploy } from '../../../rules/budget/unestimated';
+import type { UnestimatedDeploy } from '../../../analysis/deploy/unestimated';
 import type { DeployBudget } from './budget';
 import type { FileResult, Finding, Note } from './types';
 

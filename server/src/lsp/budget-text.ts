@@ -1,5 +1,5 @@
 /** The words the editor uses for a deploy's estimate against its limit (code lens titles, hover headings). */
-import type { DeployEstimate } from '../../../rules/budget/estimate';
+import type { DeployEstimate } from '../../../analysis/deploy/estimate';
 
 export const mb = (n: number): string => `${Math.round(n)} MB`;
 

@@ -6,8 +6,8 @@
  * every file it read still has the same text and the file list and options are unchanged.
  */
 import { docsUrl, type ProjectInfo } from '../../../rules/api';
-import { classifyDeployFile, Workspace as DeployWorkspace } from '../../../rules/budget/deploy-files';
-import { estimateWorkspace, type DeployEstimate, type SourceLocation } from '../../../rules/budget/estimate';
+import { classifyDeployFile, Workspace as DeployWorkspace } from '../../../analysis/deploy/deploy-files';
+import { estimateWorkspace, type DeployEstimate, type SourceLocation } from '../../../analysis/deploy/estimate';
 import { classify } from '../engine/classify';
 import type { Workspace } from '../engine/workspace';
 import type { BudgetMark, BudgetMarkKind, DocumentBudget } from './worker-protocol';

@@ -4,7 +4,7 @@
  * limit. Clicking one shows the full breakdown there (the hover), like a peek.
  */
 import type { CodeLens } from 'vscode-languageserver/node';
-import type { DeployEstimate } from '../../../rules/budget/estimate';
+import type { DeployEstimate } from '../../../analysis/deploy/estimate';
 import { ShowBudgetCommand } from './protocol';
 import { budgetVerdict } from './budget-text';
 import type { BudgetMark, DocumentBudget } from './worker-protocol';

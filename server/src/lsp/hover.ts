@@ -4,7 +4,7 @@
  * worker count are set, where each figure comes from, and what to change when it is over.
  */
 import { MarkupKind, type Hover, type Position } from 'vscode-languageserver/node';
-import type { DeployEstimate, SourceLocation } from '../../../rules/budget/estimate';
+import type { DeployEstimate, SourceLocation } from '../../../analysis/deploy/estimate';
 import { budgetVerdict, mb } from './budget-text';
 import type { DocumentBudget } from './worker-protocol';
 

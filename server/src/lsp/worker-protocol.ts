@@ -5,7 +5,7 @@
  */
 import type { TextDocumentContentChangeEvent } from 'vscode-languageserver-textdocument';
 import type { FileKind } from '../../../rules/api';
-import type { DeployEstimate } from '../../../rules/budget/estimate';
+import type { DeployEstimate } from '../../../analysis/deploy/estimate';
 import type { FileResult, Finding } from '../engine/types';
 import type { Range } from '../engine/text';
 

@@ -1,5 +1,5 @@
 /** The engine's deploy budgets as chart data (budget-chart.ts), for the HTML report and the report view. */
-import type { DeployEstimate } from '../../../rules/budget/estimate';
+import type { DeployEstimate } from '../../../analysis/deploy/estimate';
 import type { DeployBudget } from '../engine/budget';
 import type { ChartBar, ChartDeploy } from './budget-chart';
 

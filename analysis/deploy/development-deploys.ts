@@ -1,0 +1,48 @@
+/**
+ * Start commands that only run on a developer's machine, which the deploy rules leave alone: a server started with
+ * `--reload` (nobody reloads on file changes in production), a compose file for development (named for it:
+ * `docker-compose.dev.yml`, `compose.local.yaml`, `docker-compose.override.yml`; or a plain `docker-compose.yml`
+ * beside a `docker-compose.prod.yml`), a `Dockerfile.dev` or `Procfile.dev`, and a Dockerfile stage built for
+ * development (`FROM base AS runtime-dev`).
+ */
+import type { RuleContext } from '../../rules/api';
+import type { StartCommand } from './commands-build';
+
+const DEVELOPMENT_NAME = /(^|[-_.])(dev|develop|development|local|debug|test|testing|override)([-_.]|$)/i;
+const PRODUCTION_COMPOSE = /^(docker-)?compose[-_.](prod|production|live|deploy)([-_.][\w.-]*)?\.ya?ml$/i;
+const PLAIN_COMPOSE = /^(docker-)?compose\.ya?ml$/i;
+
+export function developmentOnly(ctx: RuleContext, command: StartCommand): boolean {
+  if (command.args.some((w) => w.value === '--reload')) return true;
+  const rel = ctx.file.relPath;
+  const name = rel.slice(rel.lastIndexOf('/') + 1);
+  if (ctx.file.roles.has('docker-compose')) return developmentCompose(ctx, rel, name);
+  // `Dockerfile.dev`, `dev.Dockerfile`, `Procfile.dev`, unless another deploy file runs it (`honcho start -f Procfile.dev`).
+  if (DEVELOPMENT_NAME.test(name.replace(/dockerfile|procfile/i, ''))) return !startedByName(ctx, name);
+  if (ctx.file.kind === 'dockerfile') return DEVELOPMENT_NAME.test(stageAt(ctx.file.text, command.programWord.start) ?? '');
+  return false;
+}
+
+function developmentCompose(ctx: RuleContext, rel: string, name: string): boolean {
+  const stem = name.replace(/^(docker-)?compose/i, '').replace(/\.ya?ml$/i, '');
+  if (DEVELOPMENT_NAME.test(stem)) return true;
+  if (!PLAIN_COMPOSE.test(name)) return false;
+  const dir = rel.slice(0, rel.lastIndexOf('/') + 1);
+  return ctx.project.files().some((f) => f.startsWith(dir) && !f.slice(dir.length).includes('/') && PRODUCTION_COMPOSE.test(f.slice(dir.length)));
+}
+
+/** The name of the Dockerfile stage (`FROM image AS name`) the offset is in, if it has one. */
+function stageAt(text: string, offset: number): string | undefined {
+  let stage: string | undefined;
+  for (const m of text.slice(0, offset).matchAll(/^[ \t]*FROM[ \t]+(?:--\S+[ \t]+)*\S+(?:[ \t]+AS[ \t]+(\S+))?/gim)) stage = m[1];
+  return stage;
+}
+
+/** Whether another file of the project names this one in a command (`-f Procfile.dev`, `docker build -f Dockerfile.dev`). */
+function startedByName(ctx: RuleContext, name: string): boolean {
+  const named = new RegExp(`(^|[\\s"'/=])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'm');
+  return ctx.project.files().some((f) => f !== ctx.file.relPath && START_FILE.test(f) && named.test(ctx.project.readFile(f) ?? ''));
+}
+
+/** Files whose commands start processes (deploy files, scripts, process managers). */
+const START_FILE = /(^|\/)(procfile[^/]*|dockerfile[^/]*|[^/]*\.dockerfile|render\.ya?ml|(docker-)?compose[^/]*\.ya?ml|fly\.toml|railway\.(json|toml)|app\.json|package\.json|[^/]*\.sh|supervisord?\.conf|ecosystem\.config\.[cm]?js|makefile)$/i;

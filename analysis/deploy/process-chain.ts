@@ -1,0 +1,102 @@
+/**
+ * Following a start command to the processes it really runs: `npm start` / `npm run x` / `yarn x` to the
+ * package.json script, `sh start.sh` / `./entrypoint.sh` to the script's commands, and telling setup steps
+ * (`migrate && gunicorn`, the non-final lines of a script) from long-running processes.
+ */
+import type { StartCommand } from './commands-build';
+import { classifyDeployFile, joinPath, type Workspace } from './deploy-files';
+
+/** `npm start` -> start, `npm run web -- --port 3000` -> web, `yarn serve` -> serve; undefined for install/ci/build steps. */
+export function npmScriptName(program: string, args: string[]): string | undefined {
+  const words = args.filter((a, i) => !a.startsWith('-') && !(i > 0 && args[i - 1] === '--prefix'));
+  const [first, second] = words;
+  if (!first) return program === 'yarn' ? 'start' : undefined;
+  if (first === 'start' || first === 'run' || first === 'run-script') return first === 'start' ? 'start' : second;
+  if ((program === 'yarn' || program === 'pnpm' || program === 'bun') && !['install', 'add', 'ci', 'build', 'test', 'exec', 'dlx', 'x'].includes(first)) return first;
+  return undefined;
+}
+
+/** The script a `sh start.sh` / `./start.sh` command runs (`/app/start.sh` in a container maps to the workspace file). */
+export function scriptOf(ws: Workspace, command: StartCommand, cwd: string): { isScriptRunner: boolean; file?: string } {
+  const program = command.program;
+  const args = command.args.map((a) => a.value);
+  const shell = /^(ba|da)?sh$/.test(program);
+  const path = shell ? args.find((a) => !a.startsWith('-')) : /\.sh$/.test(program) ? command.programWord.value : undefined;
+  if (!shell && path === undefined) return { isScriptRunner: false };
+  return { isScriptRunner: true, file: path === undefined ? undefined : resolveInWorkspace(ws, cwd, path) ?? onlyScriptNamed(ws, path) };
+}
+
+/**
+ * The one workspace script with that name, for a path the image maps elsewhere (`COPY shynet .` then
+ * `CMD ["./entrypoint.sh"]`, a Kubernetes container running `./celeryworker.sh` from the published image).
+ * Undefined when no file or several have the name: then nothing is guessed.
+ */
+function onlyScriptNamed(ws: Workspace, path: string): string | undefined {
+  if (/[$`]/.test(path)) return undefined;
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  if (!/\.(sh|bash)$/.test(name)) return undefined;
+  const found = ws.files().filter((f) => (f === name || f.endsWith(`/${name}`)) && !/(^|\/)(node_modules|\.git|tests?|docs?)\//.test(f));
+  return found.length === 1 ? found[0] : undefined;
+}
+
+export function resolveInWorkspace(ws: Workspace, cwd: string, path: string): string | undefined {
+  if (/[$`]/.test(path)) return undefined;
+  const parts = path.split('/').filter((p) => p !== '' && p !== '.');
+  for (let i = 0; i < parts.length; i++) {
+    for (const candidate of [joinPath(cwd, parts.slice(i).join('/')), parts.slice(i).join('/')]) if (ws.exists(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/**
+ * A command that finishes before the next one starts (`migrate && gunicorn`, `npm ci; node app.js`, a line of
+ * a shell script that is not the last): a setup step, not a process of the deploy.
+ */
+export function isSetupStep(text: string, command: StartCommand, file: string): boolean {
+  const last = command.args.length ? command.args[command.args.length - 1] : command.programWord;
+  let i = last.end;
+  while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '"' || text[i] === "'" || text[i] === ']' || text[i] === ',')) i++;
+  if (text.startsWith('&&', i) || text.startsWith('||', i) || text[i] === ';') return true;
+  if (text[i] === '&') return false;
+  // In a shell script each line runs after the previous one finished: only `exec` and the last command stay.
+  // (A supervisord .conf lists programs that all run: none is a step.)
+  if (/\.sh$/.test(file) || (!classifyDeployFile(file) && !/\.(json|ya?ml|toml|conf)$/.test(file))) {
+    const lineStart = text.lastIndexOf('\n', command.programWord.start - 1) + 1;
+    if (/\bexec\s/.test(text.slice(lineStart, command.programWord.start))) return false;
+    const lineEnd = text.indexOf('\n', i);
+    const later = lineEnd === -1 ? [] : text.slice(lineEnd + 1).split('\n').map((l) => l.trim());
+    return laterCommands(later).some((l) => l !== '' && !l.startsWith('#') && !/^(wait|exit|fi|done|esac|\}|;;)\b/.test(l));
+  }
+  return false;
+}
+
+/**
+ * The lines that run after a command, leaving out the other branches of the `if` it is in: after
+ * `then gunicorn ...` the `else runserver` branch never runs, so gunicorn is the last command of its branch.
+ */
+function laterCommands(lines: readonly string[]): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let skipping = false;
+  for (const line of lines) {
+    const word = /^(if|fi|else|elif|case|esac)\b/.exec(line)?.[1];
+    if (word === 'if' || word === 'case') depth++;
+    else if (word === 'fi' || word === 'esac') {
+      if (depth === 0) skipping = false;
+      else depth--;
+    } else if ((word === 'else' || word === 'elif') && depth === 0) skipping = true;
+    if (!skipping) out.push(line);
+  }
+  return out;
+}
+
+/**
+ * True when `offset` of a shell script lies inside an `if`/`case` block: the command there may not run, or runs
+ * instead of another one (`if [ "$ENV" = dev ]; then uvicorn --reload ...; else uvicorn --workers 2 ...; fi`).
+ */
+export function inShellConditional(text: string, offset: number): boolean {
+  const before = text.slice(0, offset).replace(/#[^\n]*/g, '').replace(/"[^"\n]*"|'[^'\n]*'/g, '""');
+  let depth = 0;
+  for (const m of before.matchAll(/(?:^|[\s;&|()])(if|case|fi|esac)(?=[\s;]|$)/g)) depth += m[1] === 'if' || m[1] === 'case' ? 1 : -1;
+  return depth > 0;
+}

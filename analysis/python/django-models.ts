@@ -1,0 +1,219 @@
+/**
+ * Django model relations read from a project's model classes: which attribute of a model is a foreign key, a
+ * one-to-one, a many-to-many, or the reverse of one (`related_name`, or `<model>_set`), and which model it leads
+ * to. Read from the syntax of each class body (no import of the app, no migrations): enough to tell
+ * `select_related` paths from `prefetch_related` ones. A name that is not found stays unknown, and callers treat
+ * unknown as "do not report".
+ */
+import type { Node, Tree } from 'web-tree-sitter';
+import { keywordArgument, positionalArguments, stringValue } from './ast';
+
+export type RelationKind = 'fk' | 'o2o' | 'm2m' | 'reverse-fk' | 'reverse-o2o' | 'reverse-m2m' | 'generic';
+
+export interface ModelRelation {
+  kind: RelationKind;
+  /** The related model's class name; undefined for a generic foreign key. */
+  target?: string;
+}
+
+/** One model class as written: its bases and its own fields. */
+export interface ModelClass {
+  name: string;
+  bases: string[];
+  /** Forward relations declared in the body. */
+  relations: Map<string, { kind: 'fk' | 'o2o' | 'm2m' | 'generic'; target?: string; relatedName?: string }>;
+  /** Names of the other fields (plain columns, properties are not listed). */
+  plain: Set<string>;
+  /** Managers declared in the body: attribute -> the manager or queryset class it is built from. */
+  managers: Map<string, string>;
+}
+
+const FIELD_KIND: Record<string, 'fk' | 'o2o' | 'm2m' | 'generic'> = {
+  ForeignKey: 'fk',
+  OneToOneField: 'o2o',
+  ManyToManyField: 'm2m',
+  TaggableManager: 'm2m',
+  GenericForeignKey: 'generic',
+  ParentalKey: 'fk',
+  ParentalManyToManyField: 'm2m',
+  TreeForeignKey: 'fk',
+};
+
+/** Django's own user model, when a project points at it (`settings.AUTH_USER_MODEL`) rather than defining one. */
+const AUTH_USER = 'User';
+
+function lastName(node: Node | null | undefined): string | undefined {
+  if (!node) return undefined;
+  if (node.type === 'subscript') return lastName(node.childForFieldName('value'));
+  if (node.type === 'identifier') return node.text;
+  if (node.type === 'attribute') return node.childForFieldName('attribute')?.text;
+  return undefined;
+}
+
+/** The class name a relation points at: `Customer`, `"Customer"`, `"shop.Customer"`, `settings.AUTH_USER_MODEL`. */
+function targetName(node: Node | undefined, owner: string): string | undefined {
+  if (!node) return undefined;
+  const s = stringValue(node);
+  if (s !== undefined) {
+    if (s === 'self') return owner;
+    return s.split('.').pop();
+  }
+  if (node.text === 'settings.AUTH_USER_MODEL' || node.text === 'get_user_model()') return AUTH_USER;
+  return lastName(node);
+}
+
+/** Model-like classes of a module (any class whose body declares Django fields), by name. */
+export function modelClassesIn(tree: Tree): ModelClass[] {
+  const out: ModelClass[] = [];
+  for (const child of tree.rootNode.namedChildren) {
+    const cls = child?.type === 'decorated_definition' ? child.childForFieldName('definition') : child;
+    if (cls?.type !== 'class_definition') continue;
+    const model = modelClassOf(cls);
+    if (model) out.push(model);
+  }
+  return out;
+}
+
+function modelClassOf(cls: Node): ModelClass | undefined {
+  const name = cls.childForFieldName('name')?.text;
+  const body = cls.childForFieldName('body');
+  if (!name || !body) return undefined;
+  const bases = (cls.childForFieldName('superclasses')?.namedChildren ?? []).map((b) => lastName(b)).filter((b): b is string => !!b);
+  if (bases.some((b) => /Serializer$|Form$|FilterSet$|Schema$|Admin$|View$|ViewSet$/.test(b))) return undefined;
+  const relations: ModelClass['relations'] = new Map();
+  const plain = new Set<string>();
+  const managers = new Map<string, string>();
+  let fieldLike = false;
+  for (const statement of body.namedChildren) {
+    const assignment = statement?.type === 'expression_statement' ? statement.namedChildren[0] : undefined;
+    if (assignment?.type !== 'assignment') continue;
+    const left = assignment.childForFieldName('left');
+    const right = assignment.childForFieldName('right');
+    if (left?.type !== 'identifier' || right?.type !== 'call') continue;
+    const manager = managerClass(right);
+    if (manager) {
+      managers.set(left.text, manager);
+      continue;
+    }
+    const fn = right.childForFieldName('function');
+    const callee = lastName(fn);
+    // `models.ForeignKey(...)` or a bare imported name; `serializers.CharField()` belongs to a serializer.
+    if (!callee || (fn?.type === 'attribute' && !/^(models|\w+\.models|fields|managers)$/.test(fn.childForFieldName('object')?.text ?? ''))) continue;
+    const kind = FIELD_KIND[callee];
+    if (kind) {
+      fieldLike = true;
+      const target = kind === 'generic' ? undefined : targetName(positionalArguments(right)[0] ?? keywordArgument(right, 'to'), name);
+      const relatedName = stringValue(keywordArgument(right, 'related_name'));
+      relations.set(left.text, { kind, target, relatedName });
+    } else if (/Field$/.test(callee)) {
+      fieldLike = true;
+      plain.add(left.text);
+    }
+  }
+  const modelBase = bases.some((b) => b === 'Model' || /Model$|Mixin$|Base$/.test(b));
+  return fieldLike || modelBase ? { name, bases, relations, plain, managers } : undefined;
+}
+
+/** `OrderManager()`, `OrderQuerySet.as_manager()`, `Manager.from_queryset(OrderQuerySet)()`: the class that shapes the rows. */
+function managerClass(call: Node): string | undefined {
+  const fn = call.childForFieldName('function');
+  if (!fn) return undefined;
+  if (fn.type === 'identifier' && /Manager/.test(fn.text)) return fn.text;
+  if (fn.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'as_manager') return lastName(fn.childForFieldName('object'));
+  if (fn.type === 'call' && /\.from_queryset$/.test(fn.childForFieldName('function')?.text ?? '')) return lastName(positionalArguments(fn)[0]);
+  if (fn.type === 'attribute' && /Manager$/.test(fn.childForFieldName('attribute')?.text ?? '') && fn.childForFieldName('object')?.text !== 'models') {
+    return fn.childForFieldName('attribute')?.text;
+  }
+  return undefined;
+}
+
+/** The models of a project, with reverse relations and fields inherited from project base classes. */
+export class ModelIndex {
+  private readonly byName = new Map<string, ModelClass[]>();
+  private readonly reverse = new Map<string, Map<string, ModelRelation>>();
+  private readonly resolved = new Map<string, Map<string, ModelRelation> | null>();
+
+  constructor(classes: Iterable<ModelClass>) {
+    for (const c of classes) this.byName.set(c.name, [...(this.byName.get(c.name) ?? []), c]);
+    for (const c of this.byName.values()) {
+      if (c.length !== 1) continue;
+      const model = c[0];
+      for (const [field, rel] of this.ownAndInherited(model)) {
+        if (!rel.target || rel.kind === 'generic' || rel.relatedName === '+' || rel.relatedName?.endsWith('+')) continue;
+        const lower = model.name.toLowerCase();
+        const name = rel.relatedName?.replace('%(class)s', lower) ?? (rel.kind === 'o2o' ? lower : `${lower}_set`);
+        if (name.includes('%(')) continue;
+        const kind: RelationKind = rel.kind === 'fk' ? 'reverse-fk' : rel.kind === 'o2o' ? 'reverse-o2o' : 'reverse-m2m';
+        const into = this.reverse.get(rel.target) ?? new Map<string, ModelRelation>();
+        into.set(name, { kind, target: model.name });
+        this.reverse.set(rel.target, into);
+        void field;
+      }
+    }
+  }
+
+  /** True when exactly one project class has this name (two apps defining `Item` make it unknown). */
+  has(name: string): boolean {
+    return this.byName.get(name)?.length === 1;
+  }
+
+  /**
+   * The relations of a model by attribute name, or undefined when the model is not a unique project class
+   * (Django's own User counts as known, with its two many-to-many fields).
+   */
+  relationsOf(name: string): Map<string, ModelRelation> | undefined {
+    const cached = this.resolved.get(name);
+    if (cached !== undefined) return cached ?? undefined;
+    let out: Map<string, ModelRelation> | undefined;
+    const classes = this.byName.get(name);
+    if (classes?.length === 1) {
+      out = new Map();
+      for (const [field, rel] of this.ownAndInherited(classes[0])) out.set(field, { kind: rel.kind, target: rel.target });
+      for (const [field, rel] of this.reverse.get(name) ?? []) if (!out.has(field)) out.set(field, rel);
+    } else if (!classes && name === AUTH_USER) {
+      out = new Map([
+        ['groups', { kind: 'm2m', target: 'Group' }],
+        ['user_permissions', { kind: 'm2m', target: 'Permission' }],
+        ...(this.reverse.get(name) ?? []),
+      ]);
+    }
+    this.resolved.set(name, out ?? null);
+    return out;
+  }
+
+  /**
+   * The class behind `Model.<attr>` when the model declares a custom manager there (or inherits one), `null` when
+   * it is Django's plain manager, undefined when the model or the attribute is unknown.
+   */
+  managerOf(model: string, attr: string, seen = new Set<string>()): string | null | undefined {
+    const classes = this.byName.get(model);
+    if (classes?.length !== 1) return undefined;
+    seen.add(model);
+    const own = classes[0].managers.get(attr);
+    if (own) return own;
+    for (const base of classes[0].bases) {
+      if (seen.has(base)) continue;
+      const inherited = this.managerOf(base, attr, seen);
+      if (inherited !== undefined) return inherited;
+    }
+    return attr === 'objects' ? null : undefined;
+  }
+
+  /** The forward relations of a class and of its project base classes (abstract models, mixins). */
+  private ownAndInherited(model: ModelClass, seen = new Set<string>()): Map<string, ModelClass['relations'] extends Map<string, infer V> ? V : never> {
+    seen.add(model.name);
+    const out = new Map<string, { kind: 'fk' | 'o2o' | 'm2m' | 'generic'; target?: string; relatedName?: string }>();
+    for (const base of model.bases) {
+      const parents = this.byName.get(base);
+      if (parents?.length !== 1 || seen.has(base)) continue;
+      for (const [k, v] of this.ownAndInherited(parents[0], seen)) out.set(k, v);
+    }
+    for (const [k, v] of model.relations) out.set(k, v);
+    return out;
+  }
+}
+
+/** True for relations whose rows come one per owner (loadable with select_related). */
+export function isSingle(kind: RelationKind): boolean {
+  return kind === 'fk' || kind === 'o2o' || kind === 'reverse-o2o';
+}

@@ -1,0 +1,137 @@
+/**
+ * The module's top-level statements, and caches of per-statement answers that survive across keystrokes.
+ *
+ * A keystroke changes one top-level statement; the others keep their text. An answer computed from a statement's
+ * text alone (plus whatever the cache key adds) is reused for any later tree with the same statement text, so a
+ * rule recomputes only the statement that changed. Entries are keyed on text, never on nodes (nodes belong to one
+ * tree), and only error-free statements starting at column 0 are cached: their parse depends on their text alone.
+ */
+import type { Node, Tree } from 'web-tree-sitter';
+import type { ReportSpec, RuleContext } from '../../rules/api';
+
+export interface TopLevelStatement {
+  readonly node: Node;
+  readonly type: string;
+  readonly start: number;
+  readonly end: number;
+  readonly text: string;
+  /** Error-free and at column 0: its subtree is a function of its text. */
+  readonly cacheable: boolean;
+}
+
+const statementsCache = new WeakMap<Tree, readonly TopLevelStatement[]>();
+
+/** The module's named top-level children (comments included), once per tree. */
+export function topLevelStatements(tree: Tree): readonly TopLevelStatement[] {
+  let out = statementsCache.get(tree);
+  if (out) return out;
+  const root = tree.rootNode;
+  const treeHasError = root.hasError;
+  const list: TopLevelStatement[] = [];
+  for (const node of root.namedChildren) {
+    if (!node) continue;
+    const cacheable = node.startPosition.column === 0 && !(treeHasError && node.hasError);
+    list.push({ node, type: node.type, start: node.startIndex, end: node.endIndex, text: node.text, cacheable });
+  }
+  statementsCache.set(tree, (out = list));
+  return out;
+}
+
+/** A map that forgets its least recently used entries beyond `limit`. */
+export class BoundedCache<V> {
+  private readonly entries = new Map<string, V>();
+
+  constructor(private readonly limit: number) {}
+
+  get(key: string): V | undefined {
+    const value = this.entries.get(key);
+    if (value !== undefined) {
+      this.entries.delete(key);
+      this.entries.set(key, value);
+    }
+    return value;
+  }
+
+  set(key: string, value: V): void {
+    this.entries.delete(key);
+    this.entries.set(key, value);
+    while (this.entries.size > this.limit) this.entries.delete(this.entries.keys().next().value!);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+let cachesEnabled = true;
+
+/** Runs `fn` with every per-statement cache bypassed (neither read nor written): a fresh analysis, for checks. */
+export function withoutStatementCaches<T>(fn: () => T): T {
+  const before = cachesEnabled;
+  cachesEnabled = false;
+  try {
+    return fn();
+  } finally {
+    cachesEnabled = before;
+  }
+}
+
+/** True unless inside withoutStatementCaches(). */
+export function statementCachesEnabled(): boolean {
+  return cachesEnabled;
+}
+
+/** Findings of one statement with offsets relative to its start, plus what else they depended on. */
+interface CachedFindings<D> {
+  readonly reports: readonly ReportSpec[];
+  readonly dependencies: D;
+}
+
+/**
+ * Per-statement findings of one rule, replayed at the statement's new offset when its text (and `context`) is
+ * unchanged and `stillHolds(dependencies)` confirms what the statement's analysis read outside itself.
+ * `analyse` reports through the given function and returns its dependencies, or undefined when the answer read
+ * something it cannot name (then it is not cached).
+ */
+export class StatementFindingsCache<D> {
+  private readonly cache: BoundedCache<CachedFindings<D>>;
+
+  constructor(limit = 4000) {
+    this.cache = new BoundedCache(limit);
+  }
+
+  check(
+    ctx: RuleContext,
+    statement: TopLevelStatement,
+    context: string,
+    stillHolds: (dependencies: D) => boolean,
+    analyse: (report: (spec: ReportSpec) => void) => D | undefined,
+  ): void {
+    const key = statement.cacheable && cachesEnabled ? `${context}\u0000${statement.type}\u0000${statement.text}` : undefined;
+    const cached = key === undefined ? undefined : this.cache.get(key);
+    if (cached && stillHolds(cached.dependencies)) {
+      for (const spec of cached.reports) ctx.report(shift(spec, statement.start));
+      return;
+    }
+    const reports: ReportSpec[] = [];
+    const dependencies = analyse((spec) => {
+      reports.push(spec);
+      ctx.report(spec);
+    });
+    if (key === undefined || dependencies === undefined) return;
+    if (!reports.every((r) => within(r, statement))) return;
+    this.cache.set(key, { reports: reports.map((r) => shift(r, -statement.start)), dependencies });
+  }
+}
+
+function within(spec: ReportSpec, statement: TopLevelStatement): boolean {
+  const inside = (offset: number) => offset >= statement.start && offset <= statement.end;
+  return inside(spec.start) && inside(spec.end) && (spec.fixes ?? []).every((f) => f.edits.every((e) => inside(e.start) && inside(e.end)));
+}
+
+/** A copy of the report with every offset moved by `delta` (copies also keep the cached entry unshared). */
+function shift(spec: ReportSpec, delta: number): ReportSpec {
+  const out: ReportSpec = { ...spec, start: spec.start + delta, end: spec.end + delta };
+  if (spec.fixes) out.fixes = spec.fixes.map((f) => ({ ...f, edits: f.edits.map((e) => ({ ...e, start: e.start + delta, end: e.end + delta })) }));
+  return out;
+}

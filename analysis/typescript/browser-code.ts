@@ -1,0 +1,62 @@
+/**
+ * Browser code: TS/JS that runs in a user's page, not in a server process. A module-level registry in a React
+ * app lives as long as the tab, so server-memory rules (unbounded-cache) have nothing to say about it.
+ *
+ * A file is browser code when it sits in a folder of files served to browsers as they are (`static/`, `public/`,
+ * `assets/`: a Django app's vendored pdf.js, an Express app's public/js), or when its package (the nearest
+ * package.json above it) depends on a browser UI framework and on no server framework or server-rendering framework
+ * (Next.js, Nuxt, Remix, SvelteKit, Astro run the same components on the server, so their packages are never
+ * treated as browser-only).
+ */
+import type { RuleContext } from '../../rules/api';
+
+const BROWSER_FRAMEWORKS = /^(react|react-dom|vue|@angular\/core|svelte|preact|solid-js|@vue\/runtime-dom|ember-source|lit|jquery)$/;
+const SERVER_FRAMEWORKS =
+  /^(express|fastify|koa|@nestjs\/core|@hapi\/hapi|hapi|hono|restify|polka|@adonisjs\/core|sails|loopback|@loopback\/core|next|nuxt|@remix-run\/\w+|@sveltejs\/kit|astro|@builder\.io\/qwik-city|@trpc\/server|apollo-server(-\w+)?|@apollo\/server|graphql-yoga|socket\.io|ws|electron)$/;
+
+const SERVED_AS_IS = /(^|\/)(static|staticfiles|public|assets|wwwroot)\//;
+
+/** True when the file is served to browsers as it is, or its package is a browser-only front end. */
+export function isBrowserCode(ctx: RuleContext): boolean {
+  if (SERVED_AS_IS.test(ctx.file.relPath)) return true;
+  const manifest = nearestPackageJson(ctx);
+  if (!manifest) return false;
+  const names = dependencyNames(manifest);
+  return names.some((n) => BROWSER_FRAMEWORKS.test(n)) && !names.some((n) => SERVER_FRAMEWORKS.test(n));
+}
+
+function nearestPackageJson(ctx: RuleContext): string | undefined {
+  const parts = ctx.file.relPath.split('/').slice(0, -1);
+  for (let depth = parts.length; depth >= 0; depth--) {
+    const dir = parts.slice(0, depth).join('/');
+    const text = ctx.project.readFile(dir ? `${dir}/package.json` : 'package.json');
+    if (text !== undefined) return text;
+  }
+  return undefined;
+}
+
+/** Dependency names per package.json text: every file of a front end asks about the same few manifests. */
+const namesByManifest = new Map<string, string[]>();
+
+function dependencyNames(manifestText: string): string[] {
+  let names = namesByManifest.get(manifestText);
+  if (!names) {
+    if (namesByManifest.size >= 32) namesByManifest.clear();
+    namesByManifest.set(manifestText, (names = readDependencyNames(manifestText)));
+  }
+  return names;
+}
+
+function readDependencyNames(manifestText: string): string[] {
+  try {
+    const manifest = JSON.parse(manifestText) as Record<string, unknown>;
+    const names: string[] = [];
+    for (const key of ['dependencies', 'devDependencies', 'peerDependencies']) {
+      const deps = manifest[key];
+      if (deps && typeof deps === 'object') names.push(...Object.keys(deps));
+    }
+    return names;
+  } catch {
+    return []; // an unreadable package.json says nothing about where the code runs
+  }
+}

@@ -1,0 +1,688 @@
+/**
+ * ORM call recognition for TS/JS: which calls are database reads of Prisma, TypeORM, Sequelize or Mongoose.
+ * Receivers are recognised from imports and bindings, never from a variable's name alone:
+ * - Prisma: `X.<model>.findMany()` where X is `new PrismaClient()` (imported or required from
+ *   `@prisma/client`), a client imported from the project's prisma module, `this.prisma` typed
+ *   `PrismaService`/`PrismaClient`, a `$transaction` callback's client.
+ * - TypeORM: repositories (`getRepository(E)`, `dataSource.getRepository(E)`, `@InjectRepository`,
+ *   `Repository<E>`), entity managers (`dataSource.manager`, `EntityManager`), query builders ending in
+ *   `getMany()`, ActiveRecord entities.
+ * - Sequelize: classes extending `Model`, `sequelize.define`, `@InjectModel` with @nestjs/sequelize, models
+ *   imported from the project's models module.
+ * - Mongoose: `mongoose.model(...)`, `@InjectModel` with @nestjs/mongoose, `Model<T>` parameters, models
+ *   imported from the project's models module.
+ */
+import { ts } from 'ts-morph';
+import type { RuleContext } from '../../rules/api';
+import {
+  bindingRoot,
+  chainCalls,
+  chainRoot,
+  declarationOf,
+  decoratorCall,
+  decoratorNames,
+  enclosingFunction,
+  indexOf,
+  isFunctionNode,
+  methodCall,
+  outermostChain,
+  stringValue,
+  thisMember,
+  typeName,
+  unwrap,
+  unwrapAwait,
+  asObjectLiteral,
+  objectProperty,
+  objectPropertyValue,
+  propertyName,
+} from './ast';
+import { importSource, importsModule, isLocalSpecifier, resolveImport } from './imports';
+
+export type Orm = 'prisma' | 'typeorm' | 'sequelize' | 'mongoose';
+
+export interface OrmCall {
+  orm: Orm;
+  call: ts.CallExpression;
+  method: string;
+  /** The receiver as written, for messages: `prisma.user`, `this.usersRepository`, `User`. */
+  target: string;
+  /** The entity/model name when known (`User`), for messages. */
+  model?: string;
+  /** Index of the options argument (TypeORM EntityManager calls take the entity first). */
+  optionsIndex: number;
+  /** A TypeORM query-builder terminal (`getMany()`): bounds live in the builder chain. */
+  builder: boolean;
+  /** True for calls that return many rows (`findMany`, `find`, `findAll`, `getMany`). */
+  list: boolean;
+}
+
+const PRISMA_READS = new Set(['findMany', 'findUnique', 'findUniqueOrThrow', 'findFirst', 'findFirstOrThrow', 'count', 'aggregate', 'groupBy']);
+const TYPEORM_READS = new Set(['find', 'findBy', 'findOne', 'findOneBy', 'findOneOrFail', 'findOneByOrFail', 'findAndCount', 'findAndCountBy', 'findByIds', 'count', 'countBy']);
+const TYPEORM_BUILDER_READS = new Set(['getMany', 'getRawMany', 'getManyAndCount', 'getOne', 'getRawOne', 'getOneOrFail', 'getCount']);
+const SEQUELIZE_READS = new Set(['findAll', 'findByPk', 'findOne', 'findAndCountAll', 'count']);
+const MONGOOSE_READS = new Set(['find', 'findById', 'findOne', 'countDocuments', 'aggregate', 'distinct', 'exists']);
+
+/**
+ * Every read method name recognise() accepts, as a word: a file without one has no ORM read, so rules built on
+ * ormCalls() can skip it before parsing (the parse is most of their cost on a repository's TS/JS files).
+ */
+export const ORM_READ_WORD = new RegExp(`\\b(${[...new Set([...PRISMA_READS, ...TYPEORM_READS, ...TYPEORM_BUILDER_READS, ...SEQUELIZE_READS, ...MONGOOSE_READS])].join('|')})\\b`);
+
+const LIST_METHODS: Record<Orm, ReadonlySet<string>> = {
+  prisma: new Set(['findMany']),
+  typeorm: new Set(['find', 'findBy', 'findAndCount', 'findAndCountBy', 'getMany', 'getRawMany', 'getManyAndCount']),
+  sequelize: new Set(['findAll', 'findAndCountAll']),
+  mongoose: new Set(['find']),
+};
+
+const SEQUELIZE_ONLY = new Set(['findAll', 'findByPk', 'findAndCountAll']);
+const MONGOOSE_ONLY = new Set(['find', 'findById', 'countDocuments', 'aggregate', 'distinct', 'exists']);
+/** Where projects keep their models: `../models`, `./models/user`, `../entity/User`, `./user.model`. */
+const MODEL_SPECIFIER = /(^|\/)(models?|entities|entity|schemas?)(\/|$)|\.(model|schema|entity)$/i;
+const REPOSITORY_FACTORIES = new Set(['getRepository', 'getCustomRepository', 'getTreeRepository', 'getMongoRepository', 'withRepository']);
+const REPOSITORY_TYPES = /^(Repository|TreeRepository|MongoRepository)$/;
+const PRISMA_CLIENT_TYPES = /^(PrismaClient|PrismaService|TransactionClient|ExtendedPrismaClient|PrismaClientExtended)$/;
+
+interface FileOrms {
+  calls: OrmCall[];
+  byCall: Map<ts.CallExpression, OrmCall>;
+}
+
+const cache = new WeakMap<ts.SourceFile, FileOrms>();
+
+/**
+ * Words one of which recognise() needs in the file before it can accept any call: an ORM's module or client
+ * (`prisma`, `typeorm`, `sequelize`, `mongoose`, `PrismaClient`, `TransactionClient`), a TypeORM repository,
+ * entity manager or query builder, Nest's `@InjectModel`, a models registry (`.models`), or an import from the
+ * project's models module (MODEL_SPECIFIER inside a string). The one exception, a local `db`/`database`/`client`
+ * read in a project depending on @prisma/client, is checked against the project's package.json.
+ */
+const ORM_EVIDENCE = /prisma|typeorm|sequelize|mongoose|TransactionClient|repository|createQueryBuilder|manager|InjectModel|\.models\b|['"`/](models?|entities|entity|schemas?)['"`/]|\.(model|schema|entity)['"`]/i;
+const PRISMA_LOCAL_CLIENT = /\b(db|database|client)\b/i;
+
+/**
+ * False when no call of the file can be an ORM read (see ORM_EVIDENCE): the rules built on ormCalls() then
+ * skip the TypeScript parse, most of their cost on a repository's TS/JS files (Angular/React code calls
+ * `.find(` and `.count` on arrays everywhere, which the rules' triggers let through).
+ */
+function mayHaveOrmCalls(ctx: RuleContext): boolean {
+  const text = ctx.file.text;
+  if (ORM_EVIDENCE.test(text)) return true;
+  return PRISMA_LOCAL_CLIENT.test(text) && projectDependencies(ctx).has('@prisma/client');
+}
+
+/** Every recognised ORM read in the file (computed once per parsed file, shared by the rules). */
+export function ormCalls(ctx: RuleContext): readonly OrmCall[] {
+  if (!mayHaveOrmCalls(ctx)) return [];
+  return fileOrms(ctx).calls;
+}
+
+/** The ORM read a call is, if any. */
+export function ormCallOf(ctx: RuleContext, call: ts.CallExpression): OrmCall | undefined {
+  return fileOrms(ctx).byCall.get(call);
+}
+
+function fileOrms(ctx: RuleContext): FileOrms {
+  const sf = ctx.typescript();
+  let fo = cache.get(sf);
+  if (!fo) {
+    const evidence = new Evidence(ctx, sf);
+    const calls: OrmCall[] = [];
+    for (const call of indexOf(sf).calls) {
+      const found = recognise(call, evidence);
+      if (found) calls.push(found);
+    }
+    fo = { calls, byCall: new Map(calls.map((c) => [c.call, c])) };
+    cache.set(sf, fo);
+  }
+  return fo;
+}
+
+/** What the file and its project say about the ORMs in use. */
+class Evidence {
+  private deps?: Set<string>;
+  readonly prismaImport: boolean;
+  readonly typeorm: boolean;
+  readonly sequelize: boolean;
+  readonly mongoose: boolean;
+
+  constructor(
+    private readonly ctx: RuleContext,
+    readonly sf: ts.SourceFile,
+  ) {
+    this.prismaImport = importsModule(sf, /prisma/i);
+    this.typeorm = importsModule(sf, 'typeorm') || importsModule(sf, '@nestjs/typeorm');
+    this.sequelize = importsModule(sf, 'sequelize') || importsModule(sf, 'sequelize-typescript') || importsModule(sf, '@nestjs/sequelize');
+    this.mongoose = importsModule(sf, 'mongoose') || importsModule(sf, '@nestjs/mongoose');
+  }
+
+  /** Dependencies of the nearest package.json of the project (root first), read once. */
+  projectDeps(): Set<string> {
+    return (this.deps ??= projectDependencies(this.ctx));
+  }
+
+  usesPrisma(): boolean {
+    return this.prismaImport || this.projectDeps().has('@prisma/client');
+  }
+}
+
+/** Dependencies in the project's package.json (root first). */
+function projectDependencies(ctx: RuleContext): Set<string> {
+  const deps = new Set<string>();
+  const text = ctx.project.readFile('package.json');
+  if (text) {
+    try {
+      const pkg = JSON.parse(text) as Record<string, Record<string, string> | undefined>;
+      for (const key of ['dependencies', 'devDependencies']) for (const name of Object.keys(pkg[key] ?? {})) deps.add(name);
+    } catch {
+      // a broken package.json says nothing
+    }
+  }
+  return deps;
+}
+
+function recognise(call: ts.CallExpression, ev: Evidence): OrmCall | undefined {
+  const m = methodCall(call);
+  if (!m) return undefined;
+  const { object, name } = m;
+  const receiver = unwrap(object);
+
+  if (PRISMA_READS.has(name) && ts.isPropertyAccessExpression(receiver) && !receiver.name.text.startsWith('$') && isPrismaClient(receiver.expression, ev, 0)) {
+    return make('prisma', call, name, receiver.getText(), receiver.name.text, 0, false);
+  }
+
+  if (TYPEORM_BUILDER_READS.has(name) && isQueryBuilder(receiver, 0)) {
+    return make('typeorm', call, name, builderTarget(receiver), undefined, 0, true);
+  }
+
+  if (TYPEORM_READS.has(name)) {
+    const repo = repositoryEntity(receiver, ev, 0);
+    if (repo !== undefined) return make('typeorm', call, name, receiver.getText(), repo || undefined, 0, false);
+    const first = call.arguments[0] && unwrap(call.arguments[0]);
+    if (first && ts.isIdentifier(first) && /^[A-Z]/.test(first.text) && isEntityManager(receiver, ev, 0)) {
+      return make('typeorm', call, name, receiver.getText(), first.text, 1, false);
+    }
+  }
+
+  if (SEQUELIZE_READS.has(name) || MONGOOSE_READS.has(name) || TYPEORM_READS.has(name)) {
+    if (call.arguments.some((a) => isFunctionNode(unwrap(a)))) return undefined; // `list.find((x) => ...)`
+    const orm = modelOrm(receiver, name, call, ev);
+    if (orm && readsOf(orm).has(name)) return make(orm, call, name, receiver.getText(), modelName(receiver), 0, false);
+  }
+  return undefined;
+}
+
+function make(orm: Orm, call: ts.CallExpression, method: string, target: string, model: string | undefined, optionsIndex: number, builder: boolean): OrmCall {
+  return { orm, call, method, target, model, optionsIndex, builder, list: LIST_METHODS[orm].has(method) };
+}
+
+function readsOf(orm: Orm): ReadonlySet<string> {
+  return orm === 'sequelize' ? SEQUELIZE_READS : orm === 'mongoose' ? MONGOOSE_READS : orm === 'typeorm' ? TYPEORM_READS : PRISMA_READS;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Prisma
+
+function isPrismaClient(expr: ts.Expression, ev: Evidence, depth: number): boolean {
+  if (depth > 5) return false;
+  const e = unwrapAwait(expr);
+  if (ts.isIdentifier(e)) {
+    const decl = declarationOf(e);
+    if (!decl) return false;
+    if (ts.isVariableDeclaration(decl)) return decl.initializer !== undefined && createsPrismaClient(decl.initializer, ev, depth);
+    if (ts.isParameter(decl)) return isPrismaParameter(decl, ev, depth);
+    const source = importSource(e);
+    if (!source || !isLocalSpecifier(source.specifier)) return false;
+    if (/prisma/i.test(source.specifier) || source.imported === 'prisma' || e.text === 'prisma') return true;
+    return /^(db|database|client)$/i.test(e.text) && ev.usesPrisma();
+  }
+  if (ts.isPropertyAccessExpression(e)) {
+    const member = thisMember(e);
+    if (member) {
+      if (member.type && PRISMA_CLIENT_TYPES.test(typeName(member.type) ?? '')) return true;
+      return ts.isPropertyDeclaration(member) && member.initializer !== undefined && createsPrismaClient(member.initializer, ev, depth);
+    }
+    // `ctx.prisma` / `context.prisma` in resolvers and tRPC procedures of a Prisma project
+    return e.name.text === 'prisma' && ev.usesPrisma();
+  }
+  return false;
+}
+
+function createsPrismaClient(init: ts.Expression, ev: Evidence, depth: number): boolean {
+  const e = unwrapAwait(init);
+  if (ts.isNewExpression(e)) {
+    const q = resolveImport(e.expression);
+    return (q !== undefined && /prisma.*\.PrismaClient$/i.test(q)) || (q === undefined && ts.isIdentifier(e.expression) && e.expression.text === 'PrismaClient' && ev.prismaImport);
+  }
+  if (ts.isBinaryExpression(e)) return createsPrismaClient(e.left, ev, depth) || createsPrismaClient(e.right, ev, depth);
+  if (ts.isConditionalExpression(e)) return createsPrismaClient(e.whenTrue, ev, depth) || createsPrismaClient(e.whenFalse, ev, depth);
+  if (ts.isCallExpression(e)) {
+    const m = methodCall(e);
+    return m !== undefined && m.name === '$extends' && isPrismaClient(m.object, ev, depth + 1);
+  }
+  if (ts.isIdentifier(e) || ts.isPropertyAccessExpression(e)) return isPrismaClient(e, ev, depth + 1);
+  return false;
+}
+
+function isPrismaParameter(p: ts.ParameterDeclaration, ev: Evidence, depth: number): boolean {
+  if (p.type && PRISMA_CLIENT_TYPES.test(typeName(p.type) ?? '')) return true;
+  // prisma.$transaction(async (tx) => ...)
+  const fn = p.parent;
+  const call = fn.parent;
+  if (isFunctionNode(fn) && fn.parameters[0] === p && ts.isCallExpression(call)) {
+    const m = methodCall(call);
+    return m !== undefined && m.name === '$transaction' && isPrismaClient(m.object, ev, depth + 1);
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// TypeORM
+
+/**
+ * The entity name of a TypeORM repository expression ('' when the repository's entity is unknown), or
+ * undefined when the expression is not a repository.
+ */
+function repositoryEntity(expr: ts.Expression, ev: Evidence, depth: number): string | undefined {
+  if (depth > 5) return undefined;
+  const e = unwrapAwait(expr);
+  if (ts.isCallExpression(e)) {
+    const callee = unwrap(e.expression);
+    const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
+    if (!name || !REPOSITORY_FACTORIES.has(name)) return undefined;
+    if (ts.isIdentifier(callee) && !(resolveImport(callee)?.startsWith('typeorm.') || ev.typeorm)) return undefined;
+    const arg = e.arguments[0] && unwrap(e.arguments[0]);
+    return arg && ts.isIdentifier(arg) ? arg.text : '';
+  }
+  if (ts.isIdentifier(e)) {
+    const decl = declarationOf(e);
+    if (!decl) return undefined;
+    if (ts.isVariableDeclaration(decl)) return decl.initializer ? repositoryEntity(decl.initializer, ev, depth + 1) : undefined;
+    if (ts.isParameter(decl)) return repositoryMember(decl, ev);
+    return undefined;
+  }
+  if (ts.isPropertyAccessExpression(e)) {
+    const member = thisMember(e);
+    if (!member) return undefined;
+    const declared = repositoryMember(member, ev);
+    if (declared !== undefined) return declared;
+    return ts.isPropertyDeclaration(member) && member.initializer ? repositoryEntity(member.initializer, ev, depth + 1) : undefined;
+  }
+  return undefined;
+}
+
+/** `@InjectRepository(User) private repo: Repository<User>` and typed parameters/properties. */
+function repositoryMember(member: ts.PropertyDeclaration | ts.ParameterDeclaration, ev: Evidence): string | undefined {
+  const inject = decoratorCall(member, 'InjectRepository');
+  if (inject) {
+    const arg = inject.arguments[0] && unwrap(inject.arguments[0]);
+    return arg && ts.isIdentifier(arg) ? arg.text : '';
+  }
+  const t = member.type;
+  const name = typeName(t);
+  if (!name) return undefined;
+  if (REPOSITORY_TYPES.test(name) || (name.endsWith('Repository') && ev.typeorm && name !== 'Repository')) {
+    const arg = t && ts.isTypeReferenceNode(t) ? t.typeArguments?.[0] : undefined;
+    return arg && ts.isTypeReferenceNode(arg) && ts.isIdentifier(arg.typeName) ? arg.typeName.text : '';
+  }
+  return undefined;
+}
+
+function isEntityManager(expr: ts.Expression, ev: Evidence, depth: number): boolean {
+  if (depth > 5) return false;
+  const e = unwrapAwait(expr);
+  if (ts.isPropertyAccessExpression(e)) {
+    const member = thisMember(e);
+    if (member) return decoratorNames(member).includes('InjectEntityManager') || typeName(member.type) === 'EntityManager';
+    // dataSource.manager, AppDataSource.manager, queryRunner.manager
+    return e.name.text === 'manager' && (ev.typeorm || /data-?source|connection|queryrunner/i.test(e.expression.getText()));
+  }
+  if (ts.isCallExpression(e)) return resolveImport(e.expression) === 'typeorm.getManager';
+  if (ts.isIdentifier(e)) {
+    const decl = declarationOf(e);
+    if (!decl) return false;
+    if (ts.isVariableDeclaration(decl)) return decl.initializer !== undefined && isEntityManager(decl.initializer, ev, depth + 1);
+    if (ts.isParameter(decl)) {
+      if (typeName(decl.type) === 'EntityManager' || decoratorNames(decl).includes('InjectEntityManager')) return true;
+      // dataSource.transaction(async (manager) => ...)
+      const fn = decl.parent;
+      const call = fn.parent;
+      if (isFunctionNode(fn) && ts.isCallExpression(call)) {
+        const m = methodCall(call);
+        return m !== undefined && m.name === 'transaction' && ev.typeorm && fn.parameters[0] === decl;
+      }
+    }
+  }
+  return false;
+}
+
+/** True when an expression is a TypeORM query builder: a chain through `createQueryBuilder`, or a variable holding one. */
+function isQueryBuilder(expr: ts.Expression, depth: number): boolean {
+  if (depth > 5) return false;
+  const root = builderChainRoot(expr);
+  if (root === 'builder') return true;
+  if (root && ts.isIdentifier(root)) {
+    const decl = declarationOf(root);
+    if (decl && ts.isVariableDeclaration(decl) && decl.initializer) return isQueryBuilder(decl.initializer, depth + 1);
+  }
+  return false;
+}
+
+/** 'builder' when the chain calls `createQueryBuilder`, else the chain's root expression. */
+function builderChainRoot(expr: ts.Expression): ts.Expression | 'builder' {
+  let e = unwrapAwait(expr);
+  for (;;) {
+    if (ts.isCallExpression(e)) {
+      const m = methodCall(e);
+      if (m?.name === 'createQueryBuilder') return 'builder';
+      e = unwrap(e.expression);
+    } else if (ts.isPropertyAccessExpression(e)) e = unwrap(e.expression);
+    else return e;
+  }
+}
+
+function builderTarget(receiver: ts.Expression): string {
+  for (const c of chainCalls(receiver)) {
+    const m = methodCall(c);
+    if (m?.name === 'createQueryBuilder') return `${m.object.getText()}.createQueryBuilder()`;
+  }
+  return receiver.getText().split('\n')[0];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Sequelize and Mongoose models
+
+type ModelKind = Orm | 'local';
+
+function modelOrm(receiver: ts.Expression, method: string, call: ts.CallExpression, ev: Evidence): Orm | undefined {
+  const kind = modelKind(receiver, ev, 0);
+  if (kind === undefined) return undefined;
+  if (kind !== 'local') return kind;
+  // A model imported from the project's models module: the file's imports decide, then the project's
+  // dependencies, then the method itself (`findAll`/`findByPk` are Sequelize's, `find`/`findById` Mongoose's).
+  if (ev.mongoose && !ev.sequelize) return 'mongoose';
+  if (ev.sequelize && !ev.mongoose) return 'sequelize';
+  if (ev.typeorm) return 'typeorm';
+  const deps = ev.projectDeps();
+  const depMongoose = deps.has('mongoose');
+  const depSequelize = deps.has('sequelize') || deps.has('sequelize-typescript');
+  if (depMongoose && !depSequelize) return 'mongoose';
+  if (depSequelize && !depMongoose) return 'sequelize';
+  if (SEQUELIZE_ONLY.has(method)) return 'sequelize';
+  if (MONGOOSE_ONLY.has(method)) return 'mongoose';
+  if (method === 'findOne' || method === 'count') {
+    const opts = asObjectLiteral(call.arguments[0]);
+    return opts && objectProperty(opts, 'where') ? 'sequelize' : 'mongoose';
+  }
+  return undefined;
+}
+
+function modelKind(expr: ts.Expression, ev: Evidence, depth: number): ModelKind | undefined {
+  if (depth > 5) return undefined;
+  const e = unwrap(expr);
+  if (ts.isIdentifier(e)) {
+    // import User from '../models/User', const { User, Post } = require('../models')
+    const source = importSource(e);
+    if (source) return isLocalSpecifier(source.specifier) && MODEL_SPECIFIER.test(source.specifier) ? 'local' : undefined;
+    const decl = declarationOf(e);
+    if (!decl) return undefined;
+    if (ts.isClassDeclaration(decl)) return classModelKind(decl);
+    if (ts.isVariableDeclaration(decl)) return decl.initializer ? createdModelKind(decl.initializer, ev, depth) : undefined;
+    if (ts.isParameter(decl)) return parameterModelKind(decl, ev);
+    if (ts.isBindingElement(decl)) {
+      // const { User } = db / = sequelize.models
+      const root = bindingRoot(decl);
+      const init = root && ts.isVariableDeclaration(root) && root.initializer ? unwrapAwait(root.initializer) : undefined;
+      if (init && (ts.isIdentifier(init) || ts.isPropertyAccessExpression(init))) return modelRegistryKind(init, ev, depth + 1);
+    }
+    return undefined;
+  }
+  if (ts.isPropertyAccessExpression(e)) {
+    const member = thisMember(e);
+    if (member) return injectedModelKind(member, ev);
+    // db.User / models.User / sequelize.models.User
+    if (/^[A-Z]/.test(e.name.text)) return modelRegistryKind(e.expression, ev, depth + 1);
+  }
+  return undefined;
+}
+
+/** `db` / `models` imported from the project's models module, or `sequelize.models`. */
+function modelRegistryKind(expr: ts.Expression, ev: Evidence, depth: number): ModelKind | undefined {
+  const e = unwrap(expr);
+  if (ts.isPropertyAccessExpression(e) && e.name.text === 'models') return ev.sequelize ? 'sequelize' : 'local';
+  if (ts.isIdentifier(e)) {
+    const source = importSource(e);
+    if (source) return isLocalSpecifier(source.specifier) && MODEL_SPECIFIER.test(source.specifier) ? 'local' : undefined;
+    const decl = declarationOf(e);
+    if (decl && ts.isVariableDeclaration(decl) && decl.initializer && depth < 5) return modelRegistryKind(decl.initializer, ev, depth + 1);
+  }
+  return undefined;
+}
+
+function classModelKind(cls: ts.ClassDeclaration): ModelKind | undefined {
+  for (const clause of cls.heritageClauses ?? []) {
+    if (clause.token !== ts.SyntaxKind.ExtendsKeyword) continue;
+    for (const t of clause.types) {
+      const q = resolveImport(t.expression);
+      if (q === 'sequelize.Model' || q === 'sequelize-typescript.Model') return 'sequelize';
+      if (q === 'typeorm.BaseEntity') return 'typeorm';
+    }
+  }
+  return undefined;
+}
+
+function createdModelKind(init: ts.Expression, ev: Evidence, depth: number): ModelKind | undefined {
+  const e = unwrapAwait(init);
+  if (ts.isBinaryExpression(e)) return createdModelKind(e.left, ev, depth) ?? createdModelKind(e.right, ev, depth);
+  if (ts.isCallExpression(e)) {
+    const q = resolveImport(e.expression);
+    if (q === 'mongoose.model') return 'mongoose';
+    const m = methodCall(e);
+    if (m?.name === 'define' && stringValue(e.arguments[0]) !== undefined && ev.sequelize) return 'sequelize';
+    if (m?.name === 'model' && stringValue(e.arguments[0]) !== undefined && ev.mongoose) return 'mongoose';
+    return undefined;
+  }
+  if (ts.isPropertyAccessExpression(e) || ts.isIdentifier(e)) return modelKind(e, ev, depth + 1);
+  return undefined;
+}
+
+function parameterModelKind(p: ts.ParameterDeclaration, ev: Evidence): ModelKind | undefined {
+  const injected = injectedModelKind(p, ev);
+  if (injected) return injected;
+  const t = typeName(p.type);
+  if (t === 'Model' && ev.mongoose) return 'mongoose';
+  if ((t === 'ModelStatic' || t === 'ModelCtor') && ev.sequelize) return 'sequelize';
+  return undefined;
+}
+
+/** Nest `@InjectModel(...)`: @nestjs/mongoose or @nestjs/sequelize decides which. */
+function injectedModelKind(member: ts.PropertyDeclaration | ts.ParameterDeclaration, ev: Evidence): ModelKind | undefined {
+  if (!decoratorNames(member).includes('InjectModel')) {
+    const t = typeName(member.type);
+    if (t === 'Model' && ev.mongoose) return 'mongoose';
+    return undefined;
+  }
+  if (importsModule(ev.sf, '@nestjs/mongoose')) return 'mongoose';
+  if (importsModule(ev.sf, '@nestjs/sequelize')) return 'sequelize';
+  return ev.mongoose ? 'mongoose' : ev.sequelize ? 'sequelize' : undefined;
+}
+
+function modelName(receiver: ts.Expression): string | undefined {
+  const e = unwrap(receiver);
+  if (ts.isIdentifier(e)) return e.text;
+  if (ts.isPropertyAccessExpression(e)) return e.name.text;
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Query chains and results
+
+/**
+ * Method names called on the query an ORM call belongs to: the rest of its chain, the chain of a variable
+ * the chain starts from (`const qb = repo.createQueryBuilder('u')`), and later calls on a variable holding
+ * it (`const query = User.find(); query.limit(20)`).
+ */
+export function chainMethods(ctx: RuleContext, call: ts.CallExpression): Set<string> {
+  const names = new Set<string>();
+  const addChain = (expr: ts.Expression) => {
+    for (const c of chainCalls(expr)) {
+      const n = c === call ? undefined : methodCall(c)?.name;
+      if (n) names.add(n);
+    }
+  };
+  const outer = outermostChain(call);
+  addChain(outer);
+  const holders: ts.VariableDeclaration[] = [];
+  const holder = variableHolding(outer);
+  if (holder) holders.push(holder);
+  const root = chainRoot(outer);
+  if (ts.isIdentifier(root)) {
+    const decl = declarationOf(root);
+    // Only a variable holding a query (`const qb = repo.createQueryBuilder('u')`), not a client or model.
+    if (decl && ts.isVariableDeclaration(decl) && ts.isIdentifier(decl.name) && decl.initializer && holdsQuery(decl.initializer)) {
+      addChain(decl.initializer);
+      holders.push(decl);
+    }
+  }
+  for (const h of holders) {
+    const scope = enclosingFunction(h) ?? h.getSourceFile();
+    for (const c of indexOf(ctx.typescript()).calls) {
+      if (c.pos < scope.pos || c.end > scope.end) continue;
+      const m = methodCall(c);
+      const base = m && unwrap(m.object);
+      if (base && ts.isIdentifier(base) && base.text === h.name.getText() && declarationOf(base) === h) names.add(m.name);
+    }
+  }
+  return names;
+}
+
+function holdsQuery(init: ts.Expression): boolean {
+  return chainCalls(init).some((c) => {
+    const name = methodCall(c)?.name;
+    return name !== undefined && (name === 'createQueryBuilder' || /^find/.test(name));
+  });
+}
+
+/** The variable an expression initialises (`const q = <expr>`), if any. */
+function variableHolding(expr: ts.Expression): ts.VariableDeclaration | undefined {
+  let e: ts.Node = expr;
+  while (e.parent && ts.isParenthesizedExpression(e.parent)) e = e.parent; // an awaited result is rows, not a query
+  const p = e.parent;
+  return p && ts.isVariableDeclaration(p) && p.initializer === e && ts.isIdentifier(p.name) ? p : undefined;
+}
+
+/** Calls on rows (or on a query) whose result is no longer rows. */
+const NOT_ROWS = new Set(['some', 'every', 'includes', 'indexOf', 'join', 'toString', 'count', 'countDocuments', 'getCount', 'size', 'has', 'exists']);
+const STREAMING_METHODS = new Set(['cursor', 'stream', 'eachAsync', 'iterate']);
+
+/**
+ * The ORM query whose rows an expression holds (`posts`, `page.items`, `users.filter(...)`, a loop
+ * variable over such rows), or undefined. Streams and cursors are not row sets.
+ */
+export function queryResultSource(ctx: RuleContext, expr: ts.Expression, depth = 0): OrmCall | undefined {
+  if (depth > 8) return undefined;
+  const e = unwrapAwait(expr);
+  if (ts.isCallExpression(e)) {
+    const direct = ormCallOf(ctx, e);
+    if (direct) return direct;
+    const callee = unwrap(e.expression);
+    // Object.values(x), Array.from(x), Promise.all([q1, q2])
+    if (ts.isPropertyAccessExpression(callee) && ts.isIdentifier(callee.expression) && /^(Object|Array|Promise)$/.test(callee.expression.text)) {
+      for (const a of e.arguments) {
+        const found = queryResultSource(ctx, a, depth + 1);
+        if (found) return found;
+      }
+      return undefined;
+    }
+    const m = methodCall(e);
+    if (!m || STREAMING_METHODS.has(m.name) || NOT_ROWS.has(m.name)) return undefined;
+    // rows.filter(...), rows.map((r) => r.id), Model.find().limit(20).lean()
+    return queryResultSource(ctx, m.object, depth + 1);
+  }
+  if (ts.isArrayLiteralExpression(e)) {
+    for (const el of e.elements) {
+      const found = queryResultSource(ctx, ts.isSpreadElement(el) ? el.expression : el, depth + 1);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) return queryResultSource(ctx, e.expression, depth + 1);
+  if (ts.isIdentifier(e)) {
+    const decl = declarationOf(e);
+    if (!decl) return undefined;
+    if (ts.isVariableDeclaration(decl)) {
+      const list = decl.parent;
+      if (ts.isVariableDeclarationList(list) && (ts.isForOfStatement(list.parent) || ts.isForInStatement(list.parent))) {
+        if (ts.isForOfStatement(list.parent) && list.parent.awaitModifier) return undefined; // `for await` over a cursor
+        return queryResultSource(ctx, list.parent.expression, depth + 1);
+      }
+      return decl.initializer ? queryResultSource(ctx, decl.initializer, depth + 1) : undefined;
+    }
+    if (ts.isBindingElement(decl)) {
+      const root = bindingRoot(decl);
+      if (!root) return undefined;
+      if (ts.isVariableDeclaration(root)) return root.initializer ? queryResultSource(ctx, root.initializer, depth + 1) : undefined;
+      return callbackParameterSource(ctx, root, depth);
+    }
+    if (ts.isParameter(decl)) return callbackParameterSource(ctx, decl, depth);
+  }
+  return undefined;
+}
+
+/** `rows.map((row) => ...)`: the callback's first parameter holds an element of `rows`. */
+function callbackParameterSource(ctx: RuleContext, p: ts.ParameterDeclaration, depth: number): OrmCall | undefined {
+  const fn = p.parent;
+  if (!isFunctionNode(fn) || fn.parameters[0] !== p) return undefined;
+  const call = fn.parent;
+  if (!ts.isCallExpression(call)) return undefined;
+  const m = methodCall(call);
+  if (!m || !/^(map|forEach|flatMap|filter|reduce|some|every|find)$/.test(m.name)) return undefined;
+  return queryResultSource(ctx, m.object, depth + 1);
+}
+
+const COUNT_METHODS = new Set(['count', 'countBy', 'countDocuments', 'getCount']);
+
+/** The batched form of a per-row query, for messages: one query over every key with `in`. */
+export function batchedForm(q: OrmCall): string {
+  const key = batchKey(q);
+  const counts = COUNT_METHODS.has(q.method);
+  switch (q.orm) {
+    case 'prisma':
+      if (counts) return `${q.target}.groupBy({ by: ['${key}'], where: { ${key}: { in: ids } }, _count: true })`;
+      return `${q.target}.findMany({ where: { ${key}: { in: ids } } }) or an include on the first query`;
+    case 'typeorm':
+      if (q.builder || counts) return `one query builder with .where('${key} IN (:...ids)', { ids })${counts ? `.groupBy('${key}')` : ' or leftJoinAndSelect on the first query'}`;
+      return q.optionsIndex === 1
+        ? `${q.target}.findBy(${q.model ?? 'Entity'}, { ${key}: In(ids) }) or relations on the first query`
+        : `${q.target}.findBy({ ${key}: In(ids) }) or relations on the first query`;
+    case 'sequelize':
+      if (counts) return `${q.target}.count({ where: { ${key}: { [Op.in]: ids } }, group: ['${key}'] })`;
+      return `${q.target}.findAll({ where: { ${key}: { [Op.in]: ids } } }) or an include on the first query`;
+    case 'mongoose':
+      if (counts) return `${q.target}.aggregate([{ $match: { ${key}: { $in: ids } } }, { $group: { _id: '$${key}', count: { $sum: 1 } } }])`;
+      return `${q.target}.find({ ${key}: { $in: ids } }) or .populate() on the first query`;
+  }
+}
+
+/** The field a per-row query filters on (`authorId` in `where: { authorId: post.authorId }`), else the primary key. */
+function batchKey(q: OrmCall): string {
+  const pk = q.orm === 'mongoose' ? '_id' : 'id';
+  if (q.builder || /ByPk|ById$/.test(q.method)) return pk;
+  const arg = asObjectLiteral(q.call.arguments[q.optionsIndex]);
+  if (!arg) return pk;
+  const whereIsArgument = q.orm === 'mongoose' || /By(OrFail)?$/.test(q.method);
+  const where = whereIsArgument ? arg : asObjectLiteral(objectPropertyValue(arg, 'where'));
+  if (!where) return pk;
+  for (const p of where.properties) {
+    if (ts.isShorthandPropertyAssignment(p)) return p.name.text;
+    if (ts.isPropertyAssignment(p) && !isLiteral(p.initializer)) return propertyName(p.name) ?? pk;
+  }
+  return pk;
+}
+
+function isLiteral(e: ts.Expression): boolean {
+  const u = unwrap(e);
+  return ts.isLiteralExpression(u) || u.kind === ts.SyntaxKind.TrueKeyword || u.kind === ts.SyntaxKind.FalseKeyword || u.kind === ts.SyntaxKind.NullKeyword || ts.isObjectLiteralExpression(u);
+}
+
+export const ORM_LABEL: Record<Orm, string> = { prisma: 'Prisma', typeorm: 'TypeORM', sequelize: 'Sequelize', mongoose: 'Mongoose' };

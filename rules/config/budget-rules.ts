@@ -1,8 +1,0 @@
-/** The deploy-budget rules (registered together): node-heap-limit, native-thread-env, memory-budget. */
-import type { Rule } from '../api';
-import memoryBudget from './memory-budget';
-import nativeThreadEnv from './native-thread-env';
-import nodeHeapLimit from './node-heap-limit';
-
-const budgetRules: readonly Rule[] = [nodeHeapLimit, nativeThreadEnv, memoryBudget];
-export default budgetRules;

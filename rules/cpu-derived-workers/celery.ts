@@ -1,0 +1,85 @@
+/**
+ * cpu-derived-workers for Celery workers that set no concurrency at all: Celery then forks one pool process
+ * per CPU the container reports. Which workers those are is decided by the budget's own evaluator
+ * (analysis/deploy/celery-concurrency.ts) on the deploys the budget reads, so this finding and memory-budget's
+ * count never disagree, in every format the budget reads (Procfile and honcho, render.yaml, Dockerfile,
+ * compose, Kubernetes, fly.toml, Railway, app.json, npm scripts).
+ */
+import type { RuleContext } from '../api';
+import { celeryWorkers } from '../../analysis/deploy/celery-concurrency';
+import { classifyDeployFile, Workspace } from '../../analysis/deploy/deploy-files';
+import { findDeploys, type Deploy, type DeployProcess } from '../../analysis/deploy/deploys';
+import { celeryWorkerWord } from '../../analysis/deploy/commands';
+import { copiesCost, HOST_CPUS, perWorkerCost, totalCost } from './common';
+
+/** A file that may start a celery worker itself (the words may sit on separate lines of a list) or through a script, supervisord or honcho. */
+function mayStartCelery(text: string): boolean {
+  return (/\bcelery\b/.test(text) && /\bworker\b/.test(text)) || /supervisord|honcho|foreman|\.sh\b/.test(text);
+}
+
+/**
+ * The celery workers this file starts whose concurrency is Celery's default, reported on the `worker` word; those
+ * it starts through a file memlint does not analyse (a shell script, a supervisord config) on the command here.
+ */
+export function checkCeleryDefaultConcurrency(ctx: RuleContext): void {
+  if (!mayStartCelery(ctx.file.text)) return;
+  const ws = Workspace.of(ctx);
+  for (const { deploy, proc } of processesIn(ctx, ws, true)) if (proc.command.program === 'celery') report(ctx, ws, deploy, proc);
+}
+
+/**
+ * The processes deploys start from commands written in this file, once each (compose anchors, shared Procfiles);
+ * with `throughUnanalysed`, also those started through a script or supervisord config this file's command runs.
+ */
+export function processesIn(ctx: RuleContext, ws = Workspace.of(ctx), throughUnanalysed = false): { deploy: Deploy; proc: DeployProcess }[] {
+  const seen = new Set<string>();
+  const out: { deploy: Deploy; proc: DeployProcess }[] = [];
+  for (const deploy of findDeploys(ws)) {
+    for (const proc of deploy.processes) {
+      const here = proc.file === ctx.file.relPath || (throughUnanalysed && proc.root?.file === ctx.file.relPath && isUnanalysed(proc.file));
+      const key = `${proc.file}:${proc.command.programWord.start}`;
+      if (!here || seen.has(key)) continue;
+      seen.add(key);
+      out.push({ deploy, proc });
+    }
+  }
+  return out;
+}
+
+/** Shell scripts and supervisord configs: files memlint reads for the budget but reports nothing in. */
+function isUnanalysed(file: string): boolean {
+  return !classifyDeployFile(file) && !/\.(json|ya?ml|toml|py|[cm]?[jt]sx?)$/i.test(file);
+}
+
+function report(ctx: RuleContext, ws: Workspace, deploy: Deploy, proc: DeployProcess): void {
+  const env = (name: string) => {
+    for (let i = deploy.env.length - 1; i >= 0; i--) if (deploy.env[i].name === name) return deploy.env[i];
+    return undefined;
+  };
+  const workers = celeryWorkers(proc.command, proc.file, { ws, env, dir: deploy.dir, hostCpus: HOST_CPUS });
+  const word = celeryWorkerWord(proc.command);
+  if (!workers || !word || workers.source !== 'default' || workers.pool !== 'prefork') return;
+  const suggested = ctx.options.suggestedWorkers as number;
+  const flag = `--concurrency=${suggested}`;
+  const n = workers.processes.n;
+  // Started through a script or supervisord config: reported on the command here, fixed by hand there.
+  const elsewhere = proc.file !== ctx.file.relPath && proc.root;
+  const edit = elsewhere ? undefined : proc.command.insertAfter(word, [flag]);
+  const where = elsewhere ? ` (${proc.file}:${lineOf(ws.read(proc.file) ?? '', word.start)})` : '';
+  ctx.report({
+    start: elsewhere ? elsewhere.start : word.start,
+    end: elsewhere ? elsewhere.end : word.end,
+    message: `Celery forks a pool process per host CPU (${HOST_CPUS} CPUs → ${n}, ${copiesCost(n + 1, 'python').replace(' of app copies', '')}): add ${flag}`,
+    detail:
+      `Starts a celery worker${where} without --concurrency: Celery forks one pool process per CPU the container reports, the host's, ` +
+      `not the plan's share (e.g. ${HOST_CPUS} CPUs → ${n} pool processes plus the main one), each a full copy of the app ` +
+      `(${perWorkerCost('python')}, ${totalCost(n + 1, 'python')}). Add ${flag} or set worker_concurrency.`,
+    fixes: edit ? [{ title: `Add ${flag}`, edits: [edit] }] : [],
+  });
+}
+
+function lineOf(text: string, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}

@@ -1,0 +1,260 @@
+/**
+ * cpu-derived-workers in deploy files: worker counts of gunicorn/uvicorn/hypercorn/celery/pm2 commands
+ * (Procfile, Dockerfile, render.yaml, docker-compose, heroku.yml, fly.toml, railway, app.json, package.json)
+ * taken from `$(nproc)` or set to a large literal, and large `WEB_CONCURRENCY` / `GUNICORN_CMD_ARGS --workers`
+ * in environment lists and .env files, and pm2 `instances` in ecosystem.config.json.
+ */
+import { findNodeAtLocation, type Node as JsonNode } from 'jsonc-parser';
+import { defineRule, type FixSpec, type RuleContext } from '../api';
+import {
+  celeryPool, celeryWorkerWord, envSettings, optionValues, startCommands, valueRange, wordsOf,
+  type CommandSource, type EnvSetting, type OptionMatch, type StartCommand,
+} from '../../analysis/deploy/commands';
+import { checkCeleryDefaultConcurrency, processesIn } from './celery';
+import { CPU_COUNT_WHY, copiesCost, cpuEstimate, CPU_PROBE, estimatePhrase, estimateShellCount, perWorkerCost, pm2PerCpuPhrase, totalCost, WORKER_OPTIONS } from './common';
+import { clip, sentence } from '../shared/format';
+import { cpuDerivedWorkersDeployDocs } from '../shared/worker-docs';
+
+interface WorkerSetting {
+  /** Option spellings that set the count. */
+  names: string[];
+  /** "gunicorn workers" */
+  what: string;
+  /** The environment variable the fix reads. */
+  envVar: string;
+  runtime: 'python' | 'node';
+  /** gunicorn and uvicorn read WEB_CONCURRENCY themselves when the option is absent. */
+  readsWebConcurrency: boolean;
+}
+
+function workerSetting(command: StartCommand): WorkerSetting | undefined {
+  switch (command.program) {
+    case 'gunicorn':
+      return { names: ['-w', '--workers'], what: 'gunicorn workers', envVar: 'WEB_CONCURRENCY', runtime: 'python', readsWebConcurrency: true };
+    case 'uvicorn':
+      return { names: ['--workers'], what: 'uvicorn workers', envVar: 'WEB_CONCURRENCY', runtime: 'python', readsWebConcurrency: true };
+    case 'hypercorn':
+      return { names: ['-w', '--workers'], what: 'hypercorn workers', envVar: 'WEB_CONCURRENCY', runtime: 'python', readsWebConcurrency: false };
+    case 'celery':
+      // Only the prefork pool forks processes; gevent/eventlet/threads concurrency is cheap greenlets or threads.
+      if (!celeryWorkerWord(command) || celeryPool(command) !== 'prefork') return undefined;
+      return { names: ['-c', '--concurrency'], what: 'celery worker processes', envVar: 'CELERY_CONCURRENCY', runtime: 'python', readsWebConcurrency: false };
+    case 'pm2':
+    case 'pm2-runtime':
+      return { names: ['-i', '--instances'], what: 'Node processes', envVar: 'WEB_CONCURRENCY', runtime: 'node', readsWebConcurrency: false };
+    default:
+      return undefined;
+  }
+}
+
+/** Why `${VAR:-2}` cannot be used, per place that runs a command without a shell. */
+const NO_SHELL: Partial<Record<CommandSource, string>> = {
+  dockerfile: 'an exec-form CMD runs without a shell',
+  'docker-compose': 'compose runs `command` without a shell',
+  fly: 'Fly runs processes without a shell',
+  railway: "Railway runs a Dockerfile service's start command without a shell",
+  render: 'Render runs dockerCommand without a shell',
+  'heroku-yml': 'an exec-form command runs without a shell',
+};
+
+export default defineRule({
+  meta: {
+    id: 'cpu-derived-workers',
+    kinds: ['procfile', 'dockerfile', 'yaml', 'toml', 'json', 'env'],
+    defaultSeverity: 'warning',
+    fix: 'unsafe',
+    trigger: /gunicorn|uvicorn|hypercorn|celery|pm2|WEB_CONCURRENCY|GUNICORN_CMD_ARGS|instances|supervisord|honcho|foreman|\.sh\b/,
+    options: WORKER_OPTIONS,
+    docs: cpuDerivedWorkersDeployDocs,
+  },
+  check(ctx) {
+    for (const command of startCommands(ctx)) checkCommand(ctx, command);
+    // Kubernetes manifests: the commands the budget reads from each container's command + args.
+    if (ctx.file.roles.has('kubernetes')) for (const { proc } of processesIn(ctx)) checkCommand(ctx, proc.command);
+    // A setting merged into several compose services (`<<: *defaults`) is reported once.
+    const seen = new Set<number>();
+    for (const setting of envSettings(ctx)) {
+      const [start] = setting.value.fileRange(0, 0);
+      if (seen.has(start)) continue;
+      seen.add(start);
+      checkEnv(ctx, setting);
+    }
+    if (ctx.file.kind === 'json' && ctx.file.roles.has('pm2')) checkPm2Json(ctx);
+    checkCeleryDefaultConcurrency(ctx);
+  },
+});
+
+function checkCommand(ctx: RuleContext, command: StartCommand): void {
+  const setting = workerSetting(command);
+  if (!setting) return;
+  const max = ctx.options.maxWorkers as number;
+  for (const match of optionValues(command.args, setting.names)) {
+    const value = match.value;
+    const perCpuByPm2 = setting.runtime === 'node' && (value === 'max' || (/^-?\d+$/.test(value) && Number(value) <= 0));
+    if (perCpuByPm2 || (command.form === 'shell' && CPU_PROBE.test(value))) {
+      reportCpuCount(ctx, command, setting, match, perCpuByPm2);
+      continue;
+    }
+    const literal = literalCount(match);
+    if (literal && literal.n > max) reportLiteralCount(ctx, command, setting, literal);
+  }
+  if (command.program === 'celery') {
+    for (const match of optionValues(command.args, ['--autoscale'])) reportAutoscale(ctx, match, max);
+  }
+}
+
+/** The shell form of reading WEB_CONCURRENCY (or CELERY_CONCURRENCY) with the suggested default. */
+function envReference(ctx: RuleContext, command: StartCommand, setting: WorkerSetting): string {
+  // Compose interpolates `${...}` itself when it reads the file; `$$` leaves one `$` for the shell.
+  const dollar = command.source === 'docker-compose' ? '$$' : '$';
+  return `${dollar}{${setting.envVar}:-${ctx.options.suggestedWorkers as number}}`;
+}
+
+/** `--workers $(nproc)`, `-i max`. */
+function reportCpuCount(ctx: RuleContext, command: StartCommand, setting: WorkerSetting, match: OptionMatch, perCpuByPm2: boolean): void {
+  const [start, end] = valueRange(match);
+  if (end <= start) return;
+  const shell = command.form === 'shell';
+  const replacement = envReference(ctx, command, setting);
+  const what = perCpuByPm2
+    ? `Starts ${pm2PerCpuPhrase(match.value)} (${match.flag.value} ${match.value})`
+    : `Sets the number of ${setting.what} from the CPU count (${match.value})`;
+  const estimate = perCpuByPm2 ? undefined : estimateShellCount(match.value);
+  ctx.report({
+    start,
+    end,
+    message: perCpuByPm2
+      ? `Starts ${pm2PerCpuPhrase(match.value)}, each a full app copy: ${shell ? `use ${clip(replacement, 28)}` : `lower it to ${ctx.options.suggestedWorkers as number}`}`
+      : `Sets ${clip(setting.what, 28)} from host CPUs${cpuEstimate(estimate, setting.runtime)}: ${shell ? `use ${clip(replacement, 28)}` : `lower it to ${ctx.options.suggestedWorkers as number}`}`,
+    detail:
+      `${what}: in a container that is the host's CPU count, not the plan's share${estimatePhrase(estimate, setting.runtime === 'node' ? 'processes' : 'workers')}, ` +
+      `and each is a full copy of the app (${perWorkerCost(setting.runtime)}). ${sentence(shell ? `use ${replacement}` : noShellAdvice(ctx, command, setting))}`,
+    fixes: shell ? [{ title: `Use ${replacement}`, edits: [{ start, end, newText: replacement }] }] : [],
+  });
+}
+
+/** `-w 9`, `${WEB_CONCURRENCY:-12}`. */
+function reportLiteralCount(ctx: RuleContext, command: StartCommand, setting: WorkerSetting, literal: LiteralCount): void {
+  const suggested = ctx.options.suggestedWorkers as number;
+  const replacement = envReference(ctx, command, setting);
+  const shell = command.form === 'shell';
+  const fixes: FixSpec[] = [];
+  // Lowering the default of `${VAR:-12}` is right wherever it is written (a shell or compose expands it).
+  if (literal.inDefault) fixes.push({ title: `Default to ${suggested}`, edits: [{ start: literal.start, end: literal.end, newText: String(suggested) }] });
+  else if (shell) fixes.push({ title: `Use ${replacement}`, edits: [{ start: literal.start, end: literal.end, newText: replacement }] });
+  const advice = literal.inDefault || shell
+    ? `${literal.inDefault ? `default to ${suggested}` : `use ${replacement}`} and raise it only as far as the plan's memory allows`
+    : noShellAdvice(ctx, command, setting);
+  ctx.report({
+    start: literal.start,
+    end: literal.end,
+    message: `Starts ${literal.n} ${clip(setting.what, 28)}${literal.inDefault ? ' by default' : ''}, ${copiesCost(literal.n, setting.runtime)}: ${literal.inDefault ? `default to ${suggested}` : shell ? `use ${clip(replacement, 28)}` : `lower it to ${suggested}`}`,
+    detail: `Each is a full copy of the app (${perWorkerCost(setting.runtime)}, ${totalCost(literal.n, setting.runtime)}). ${sentence(advice)}`,
+    fixes,
+  });
+}
+
+/** celery `--autoscale=10,3`: up to 10 processes. No fix: the minimum may need lowering too. */
+function reportAutoscale(ctx: RuleContext, match: OptionMatch, max: number): void {
+  const m = /^(\d+)/.exec(match.value);
+  if (!m || Number(m[1]) <= max) return;
+  const [start, end] = match.word.text.fileRange(match.offset, match.offset + m[1].length);
+  if (end <= start) return;
+  const n = Number(m[1]);
+  ctx.report({
+    start,
+    end,
+    message: `Lets celery grow to ${n} worker processes, ${copiesCost(n, 'python')}: lower the maximum to ${ctx.options.suggestedWorkers as number}`,
+    detail: `--autoscale: each process is a full copy of the app (${perWorkerCost('python')}, ${totalCost(n, 'python')}). Lower the maximum to ${ctx.options.suggestedWorkers as number}.`,
+  });
+}
+
+interface LiteralCount {
+  n: number;
+  start: number;
+  end: number;
+  /** The default of `${VAR:-n}` rather than a plain number. */
+  inDefault: boolean;
+}
+
+/** `8`, or the default of `${WEB_CONCURRENCY:-8}`, with its file range. */
+function literalCount(match: OptionMatch): LiteralCount | undefined {
+  const value = match.value;
+  if (/^\d+$/.test(value)) {
+    const [start, end] = valueRange(match);
+    return { n: Number(value), start, end, inDefault: false };
+  }
+  const m = /^\$?\$\{[A-Za-z_][A-Za-z0-9_]*:?-(\d+)\}$/.exec(value);
+  if (!m) return undefined;
+  const at = match.offset + value.length - 1 - m[1].length;
+  const [start, end] = match.word.text.fileRange(at, at + m[1].length);
+  return { n: Number(m[1]), start, end, inDefault: true };
+}
+
+function noShellAdvice(ctx: RuleContext, command: StartCommand, setting: WorkerSetting): string {
+  const suggested = ctx.options.suggestedWorkers as number;
+  const why = NO_SHELL[command.source] ?? 'this command runs without a shell';
+  return setting.readsWebConcurrency
+    ? `lower it to ${suggested}, or drop the option and set WEB_CONCURRENCY, which ${command.program} reads itself (${why}, so \${WEB_CONCURRENCY:-${suggested}} would not expand)`
+    : `lower it to ${suggested} (${why}, so \${${setting.envVar}:-${suggested}} would not expand)`;
+}
+
+function checkEnv(ctx: RuleContext, setting: EnvSetting): void {
+  const max = ctx.options.maxWorkers as number;
+  const suggested = String(ctx.options.suggestedWorkers);
+  if (setting.name === 'WEB_CONCURRENCY') {
+    const m = /^(\s*)(\d+)\s*$/.exec(setting.value.value);
+    if (!m || Number(m[2]) <= max) return;
+    const [start, end] = setting.value.fileRange(m[1].length, m[1].length + m[2].length);
+    const n = Number(m[2]);
+    ctx.report({
+      start,
+      end,
+      message: `WEB_CONCURRENCY=${n} starts ${n} workers, ${copiesCost(n, 'python')}: use ${suggested}`,
+      detail: `gunicorn and uvicorn read WEB_CONCURRENCY as their worker count: ${n} full copies of the app (${perWorkerCost('python')}, ${totalCost(n, 'python')}). Use ${suggested} and raise it only as far as the plan's memory allows.`,
+      fixes: [{ title: `Set WEB_CONCURRENCY to ${suggested}`, edits: [{ start, end, newText: suggested }] }],
+    });
+  } else if (setting.name === 'GUNICORN_CMD_ARGS') {
+    for (const match of optionValues(wordsOf(setting.value), ['-w', '--workers'])) {
+      if (!/^\d+$/.test(match.value) || Number(match.value) <= max) continue;
+      const [start, end] = valueRange(match);
+      const n = Number(match.value);
+      ctx.report({
+        start,
+        end,
+        message: `Starts ${n} gunicorn workers (GUNICORN_CMD_ARGS), ${copiesCost(n, 'python')}: use ${suggested}`,
+        detail: `Each worker is a full copy of the app (${perWorkerCost('python')}, ${totalCost(n, 'python')}). Use ${suggested} and raise it only as far as the plan's memory allows.`,
+        fixes: [{ title: `Use ${suggested} workers`, edits: [{ start, end, newText: suggested }] }],
+      });
+    }
+  }
+}
+
+/** ecosystem.config.json: `"instances": "max"` / `0` / `-1` / a large number. */
+function checkPm2Json(ctx: RuleContext): void {
+  const root = ctx.json();
+  const apps = root && findNodeAtLocation(root, ['apps']);
+  const max = ctx.options.maxWorkers as number;
+  const suggested = String(ctx.options.suggestedWorkers);
+  for (const app of apps?.type === 'array' ? (apps.children ?? []) : []) {
+    const instances: JsonNode | undefined = app.type === 'object' ? findNodeAtLocation(app, ['instances']) : undefined;
+    if (!instances) continue;
+    const v = instances.value;
+    const n = typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : undefined;
+    const perCpu = v === 'max' || (n !== undefined && n <= 0);
+    if (!perCpu && (n === undefined || n <= max)) continue;
+    const start = instances.offset;
+    const end = instances.offset + instances.length;
+    ctx.report({
+      start,
+      end,
+      message: perCpu
+        ? `Starts ${pm2PerCpuPhrase(v === 'max' ? 'max' : n!)}, each a full app copy: use ${suggested}`
+        : `Starts ${n} Node processes, ${copiesCost(n!, 'node')}: use ${suggested}`,
+      detail: perCpu
+        ? `instances: ${JSON.stringify(v)}. ${CPU_COUNT_WHY} (${perWorkerCost('node')}). Use ${suggested}.`
+        : `Each is a full copy of the app (${perWorkerCost('node')}, ${totalCost(n!, 'node')}). Use ${suggested} and raise it only as far as the plan's memory allows.`,
+      fixes: [{ title: `Start ${suggested} instances`, edits: [{ start, end, newText: suggested }] }],
+    });
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * large-page-size for FastAPI: a page size the client picks (`limit: int = Query(20, ge=1)`, `limit: int = 100` on a
+ * route) with no upper bound (`le=`/`lt=`), used to size a query or a call. `?limit=1000000` then loads and
+ * serializes every row in one response.
+ */
+import type { Node, Tree } from 'web-tree-sitter';
+import type { FixSpec, RuleContext } from '../api';
+import { captures, keywordArgument, positionalArguments } from '../../analysis/python/ast';
+import type { ImportMap } from '../../analysis/python/imports';
+
+/** Parameter names that size a page. */
+const PAGE_SIZE_NAMES = /^(limit|page_size|per_page|pagesize|page_limit|max_results)$/;
+const INT_ANNOTATION = /^(int|Optional\[int\]|int\s*\|\s*None|None\s*\|\s*int|Annotated\[\s*(int|Optional\[int\]|int\s*\|\s*None)\s*,[\s\S]*\])$/;
+const ROUTE_DECORATOR = /^@\s*[\w.]+\.(get|post|put|patch|delete|api_route)\s*\(/;
+
+export function checkFastapiPageSizes(ctx: RuleContext, tree: Tree, imports: ImportMap, suggestedMax: number): void {
+  if (!imports.importsModule('fastapi')) return;
+  const isQuery = (node: Node | null | undefined): node is Node =>
+    node?.type === 'call' && ['fastapi.Query', 'fastapi.params.Query'].includes(imports.resolve(node.childForFieldName('function')) ?? '');
+  const bounded = (call: Node) => ['le', 'lt'].some((k) => keywordArgument(call, k) !== undefined);
+
+  for (const { node: fn } of captures(tree, '(function_definition) @fn')) {
+    const body = fn.childForFieldName('body');
+    const params = fn.childForFieldName('parameters');
+    if (!body || !params) continue;
+    const decorated = fn.parent?.type === 'decorated_definition' ? fn.parent : undefined;
+    const isRoute = decorated?.namedChildren.some((d) => d?.type === 'decorator' && ROUTE_DECORATOR.test(d.text)) ?? false;
+    for (const param of params.namedChildren) {
+      if (param?.type !== 'typed_default_parameter') continue;
+      const name = param.childForFieldName('name')?.text ?? '';
+      const type = param.childForFieldName('type');
+      const value = param.childForFieldName('value');
+      if (!PAGE_SIZE_NAMES.test(name) || !type || !value || !INT_ANNOTATION.test(type.text.replace(/\s+/g, ' ').trim())) continue;
+      // The Query of the default or of an Annotated[int, Query(...)] annotation.
+      const annotatedQuery = captures(tree, '(call) @c', type).map((c) => c.node).find(isQuery);
+      const query = isQuery(value) ? value : annotatedQuery;
+      if (query && bounded(query)) continue;
+      // A plain `limit: int = 100` is a query parameter on a route; a dependency says so with Query.
+      if (!query && (!isRoute || value.type !== 'integer')) continue;
+      if (!sizesSomething(body.text, name) || clamped(body.text, name)) continue;
+      const fixes: FixSpec[] = [];
+      if (isQuery(value)) {
+        const args = value.childForFieldName('arguments');
+        if (args) {
+          const close = args.endIndex - 1;
+          const empty = positionalArguments(value).length === 0 && args.namedChildren.length === 0;
+          fixes.push({ title: `Cap it with le=${suggestedMax}`, edits: [{ start: close, end: close, newText: `${empty ? '' : ', '}le=${suggestedMax}` }] });
+        }
+      }
+      ctx.report({
+        start: param.startIndex,
+        end: param.endIndex,
+        message: `Serves any ?${name}= a client asks, so one request can load the whole table: add le=${suggestedMax}`,
+        detail:
+          `The client picks ${name} and nothing caps it: ?${name}=1000000 makes the worker load and serialize every row in ` +
+          `memory at once. Bound it with Query(..., le=${suggestedMax}) (FastAPI then answers 422 above it).`,
+        fixes,
+      });
+    }
+  }
+}
+
+/** The parameter is passed on: `.limit(limit)`, `limit=limit`, `get_items(skip, limit)`, `[offset:offset + limit]`. */
+function sizesSomething(body: string, name: string): boolean {
+  return new RegExp(`[(,]\\s*(\\w+\\s*=\\s*)?${name}\\s*[,)]|[:+]\\s*${name}\\s*\\]`).test(body);
+}
+
+/** The body caps it itself: `min(limit, 100)`, `if limit > 100`. */
+function clamped(body: string, name: string): boolean {
+  return new RegExp(`min\\([^)]*\\b${name}\\b|\\b${name}\\s*(>=?|<=?)\\s*\\w|\\b\\w+\\s*(>=?|<=?)\\s*${name}\\b`).test(body);
+}

@@ -1,0 +1,175 @@
+/**
+ * large-page-size: DRF/Django pagination that loads thousands of rows per request.
+ */
+import { clip } from '../shared/format';
+import type { Node } from 'web-tree-sitter';
+import { defineRule, type FixSpec, type RuleContext } from '../api';
+import { ancestor, indentOf, intValue, keywordArgument, nodesAtText, positionalArguments, stringValue } from '../../analysis/python/ast';
+import { mayConfigurePageSize } from '../../analysis/python/prefilters';
+import { importsOf } from '../../analysis/python/imports';
+import { checkFastapiPageSizes } from './python-fastapi';
+
+const SIZE_ATTRIBUTES = new Set(['page_size', 'max_page_size', 'max_limit', 'default_limit']);
+
+export default defineRule({
+  meta: {
+    id: 'large-page-size',
+    kinds: ['python'],
+    defaultSeverity: 'warning',
+    fix: 'unsafe',
+    trigger: /page_size|PAGE_SIZE|Paginator|_limit|limit|per_page/,
+    options: {
+      threshold: { type: 'number', default: 1000, description: 'Page sizes above this many rows are reported (DRF documents max_page_size = 1000 as its standard cap).' },
+      suggestedPageSize: { type: 'number', default: 100, description: 'The page size the fix sets.' },
+      suggestedMaxPageSize: { type: 'number', default: 500, description: 'The `max_page_size` / `max_limit` the fix sets.' },
+    },
+    docs: {
+      summary: 'Pagination that loads thousands of rows into memory per request.',
+      whatItDoes:
+        'Finds Django REST framework and Django pagination whose page size is above `threshold` (default 1000, the cap of the StandardResultsSetPagination example in the DRF docs): ' +
+        '`page_size = N` / `max_page_size = N` / `default_limit` / `max_limit` on a pagination class, ' +
+        '`self.paginator.page_size = N`, `PAGE_SIZE` in the `REST_FRAMEWORK` setting, and `Paginator(queryset, N)`. ' +
+        'It also finds `page_size_query_param` without a `max_page_size`, which lets any client ask for every row at once, and ' +
+        'FastAPI page sizes the client picks with no upper bound: a `limit`/`page_size`/`per_page` parameter of a route ' +
+        '(`limit: int = 100`) or of a dependency (`limit: int = Query(20, ge=1)`) without `le=`/`lt=`, passed on to a query or ' +
+        'a call, and not capped in the body (`min(limit, 100)`).',
+      whyIsThisBad:
+        'Each page is materialised in the worker: every row becomes a model instance and then a serialized dict, ' +
+        'often 2-10 KB each. A page of 10000 rows can take 50-100 MB per request, per worker; on a 512 MB instance ' +
+        'two concurrent exports are enough for an out-of-memory restart.',
+      example: {
+        fileName: 'pagination.py',
+        code: `from rest_framework.pagination import PageNumberPagination
+
+
+class ExportPagination(PageNumberPagination):
+    page_size = 10000
+`,
+      },
+      useInstead: {
+        fileName: 'pagination.py',
+        code: `from rest_framework.pagination import PageNumberPagination
+
+
+class ExportPagination(PageNumberPagination):
+    page_size = 100
+`,
+      },
+      fixSafety:
+        'Unsafe: clients that relied on large pages get fewer rows per page and must follow `next` links. ' +
+        'For bulk exports prefer streaming: `StreamingHttpResponse` over `queryset.iterator(chunk_size=2000)`.',
+    },
+  },
+  check(ctx) {
+    if (/fastapi/.test(ctx.file.text)) {
+      const tree = ctx.python();
+      checkFastapiPageSizes(ctx, tree, importsOf(tree), ctx.options.suggestedMaxPageSize as number);
+    }
+    if (!mayConfigurePageSize(ctx.file)) return; // before parsing: most files the trigger lets through are not Django
+    const tree = ctx.python();
+    const text = ctx.file.text;
+    const imports = importsOf(tree);
+    const threshold = ctx.options.threshold as number;
+    const suggested = ctx.options.suggestedPageSize as number;
+    const suggestedMax = ctx.options.suggestedMaxPageSize as number;
+    const isDjangoCode =
+      imports.importsModule('rest_framework') || imports.importsModule('django') || ctx.file.roles.has('django-settings');
+
+    // Candidates are found by name in the text; a whole-tree query would cost more than the rule's logic.
+    // page_size = N, max_page_size = N, self.paginator.page_size = N
+    for (const name of nodesAtText(tree, text, /\b(?:page_size|max_page_size|max_limit|default_limit)\b(?=\s*=[^=])/g)) {
+      const target = name.parent?.type === 'attribute' && name.parent.childForFieldName('attribute')?.id === name.id ? name.parent : name;
+      const node = target.parent;
+      if (name.type !== 'identifier' || node?.type !== 'assignment' || node.childForFieldName('left')?.id !== target.id) continue;
+      const value = node.childForFieldName('right');
+      if (!value) continue;
+      const cls = ancestor(node, 'class_definition');
+      const inPaginationClass = cls !== undefined && /Pagination|Paginator/.test(cls.childForFieldName('superclasses')?.text ?? '');
+      if (!isDjangoCode && !inPaginationClass) continue;
+      if (name.text.endsWith('limit') && !inPaginationClass) continue; // `default_limit` means nothing outside LimitOffsetPagination
+      const n = intValue(value);
+      if (n === undefined || n <= threshold) continue;
+      if (name.text.startsWith('max_')) reportCap(ctx, value, n, `${name.text} = ${n}`, suggestedMax);
+      else reportSize(ctx, value, n, `${name.text} = ${n}`, suggested);
+    }
+
+    // REST_FRAMEWORK = {"PAGE_SIZE": N}
+    for (const node of nodesAtText(tree, text, /["']PAGE_SIZE["']\s*:/g)) {
+      const key = node.type === 'string' ? node : node.parent;
+      const pair = key?.parent;
+      if (key?.type !== 'string' || pair?.type !== 'pair' || pair.childForFieldName('key')?.id !== key.id) continue;
+      const value = pair.childForFieldName('value')!;
+      const n = intValue(value);
+      if (n === undefined || n <= threshold) continue;
+      reportSize(ctx, value, n, `REST_FRAMEWORK["PAGE_SIZE"] = ${n}`, suggested);
+    }
+
+    // Paginator(queryset, N) / Paginator(queryset, per_page=N)
+    for (const name of nodesAtText(tree, text, /\bPaginator\b(?=\s*\()/g)) {
+      const fn = name.parent?.type === 'attribute' ? name.parent : name;
+      const node = fn.parent;
+      if (node?.type !== 'call' || node.childForFieldName('function')?.id !== fn.id) continue;
+      const qualified = imports.resolve(fn);
+      if (qualified !== 'django.core.paginator.Paginator' && !(qualified === undefined && fn.text === 'Paginator' && isDjangoCode)) continue;
+      const perPage = keywordArgument(node, 'per_page') ?? positionalArguments(node)[1];
+      const n = intValue(perPage);
+      if (!perPage || n === undefined || n <= threshold) continue;
+      reportSize(ctx, perPage, n, `Paginator(..., ${n})`, suggested);
+    }
+
+    // page_size_query_param without max_page_size: any client can ask for every row.
+    for (const node of nodesAtText(tree, text, /\bpage_size_query_param\b(?=\s*=[^=])/g)) {
+      const assignment = node.parent!;
+      if (node.type !== 'identifier' || assignment?.type !== 'assignment' || assignment.parent?.type !== 'expression_statement') continue;
+      if (assignment.parent.parent?.type !== 'block' || assignment.parent.parent.parent?.type !== 'class_definition') continue;
+      const value = assignment.childForFieldName('right');
+      if (!value || value.type === 'none') continue;
+      const body = assignment.parent!.parent!;
+      const hasMax = body.namedChildren.some(
+        (stmt) => stmt?.type === 'expression_statement' && /^max_page_size\s*=/.test(stmt.text),
+      );
+      if (hasMax) continue;
+      const cls = body.parent!;
+      if (!isDjangoCode && !/Pagination/.test(cls.childForFieldName('superclasses')?.text ?? '')) continue;
+      const statement = assignment.parent!;
+      const indent = indentOf(ctx.file.text, statement.startIndex);
+      const eol = ctx.file.text.indexOf('\n', statement.endIndex);
+      const insertAt = eol === -1 ? ctx.file.text.length : eol + 1;
+      const prefix = eol === -1 ? '\n' : '';
+      ctx.report({
+        start: assignment.startIndex,
+        end: assignment.endIndex,
+        message: `Serves any ?${clip(stringValue(value) ?? 'page_size', 20)}= a client asks, so one request can load the whole table: add max_page_size`,
+        detail: `Without max_page_size, DRF serves whatever ?${stringValue(value) ?? 'page_size'}= a client sends, so one request can load and serialize every row in memory. Add max_page_size = ${suggestedMax}.`,
+        fixes: [
+          {
+            title: `Add max_page_size = ${suggestedMax}`,
+            safety: 'unsafe',
+            edits: [{ start: insertAt, end: insertAt, newText: `${prefix}${indent}max_page_size = ${suggestedMax}\n` }],
+          },
+        ],
+      });
+    }
+  },
+});
+
+function reportSize(ctx: RuleContext, value: Node, n: number, what: string, replacement: number): void {
+  const fixes: FixSpec[] = [{ title: `Set the page size to ${replacement}`, edits: [{ start: value.startIndex, end: value.endIndex, newText: String(replacement) }] }];
+  ctx.report({
+    start: value.startIndex,
+    end: value.endIndex,
+    message: `Loads up to ${n} rows per request: use pages of ${replacement}`,
+    detail: `${what}: every row of a page is loaded and serialized in memory at once, with a copy in the response. Use pages of ${replacement}, and stream exports with .iterator(chunk_size=2000).`,
+    fixes,
+  });
+}
+
+function reportCap(ctx: RuleContext, value: Node, n: number, what: string, replacement: number): void {
+  ctx.report({
+    start: value.startIndex,
+    end: value.endIndex,
+    message: `Lets one request load up to ${n} rows: cap the page size at ${replacement}`,
+    detail: `${what}: a client that asks for the largest page makes the process load and serialize that many rows in memory at once. Cap it at ${replacement}.`,
+    fixes: [{ title: `Cap the page size at ${replacement}`, edits: [{ start: value.startIndex, end: value.endIndex, newText: String(replacement) }] }],
+  });
+}

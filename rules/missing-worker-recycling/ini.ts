@@ -1,0 +1,75 @@
+/**
+ * missing-worker-recycling in INI deploy configs: a uWSGI `[uwsgi]` app server with no recycling option
+ * (`max-requests`, `reload-on-rss`, `max-worker-lifetime`...), and the gunicorn/celery commands of supervisord
+ * `[program:x]` sections (checked as the deploy-file implementation checks any start command).
+ */
+import { defineRule, type RuleContext } from '../api';
+import { Workspace } from '../../analysis/deploy/deploy-files';
+import { findDeploys } from '../../analysis/deploy/deploys';
+import { supervisordCommands } from '../../analysis/deploy/deploy-builder';
+import { hasOption } from '../../analysis/deploy/commands';
+import { otherDeployFiles } from '../../analysis/deploy/gunicorn-config';
+import { readIni, uwsgiOptionName, type IniSection } from '../../analysis/deploy/ini-read';
+import { RECYCLING_OPTIONS } from './common';
+import { checkStartCommand } from './deploy';
+import { missingWorkerRecyclingIniDocs } from '../shared/worker-docs';
+
+/** uWSGI options that replace a worker after some requests, memory or time (`harakiri` only kills stuck requests). */
+const UWSGI_RECYCLING = ['max-requests', 'reload-on-rss', 'reload-on-as', 'evil-reload-on-rss', 'evil-reload-on-as', 'max-worker-lifetime', 'cheaper-rss-limit-soft'];
+/** The same options given on a command line or as `UWSGI_MAX_REQUESTS` environment variables. */
+const UWSGI_RECYCLING_FLAGS = UWSGI_RECYCLING.map((o) => `--${o}`);
+const UWSGI_RECYCLING_ENV = /\bUWSGI_(MAX_REQUESTS|RELOAD_ON_RSS|RELOAD_ON_AS|EVIL_RELOAD_ON_RSS|EVIL_RELOAD_ON_AS|MAX_WORKER_LIFETIME)\b/;
+/** Options that make a `[uwsgi]` section an app server (not a config fragment of routes or logging). */
+const UWSGI_APP = new Set(['module', 'wsgi-file', 'wsgi', 'file', 'mount', 'http', 'http-socket', 'socket', 'uwsgi-socket', 'https', 'callable', 'chdir']);
+
+export default defineRule({
+  meta: {
+    id: 'missing-worker-recycling',
+    kinds: ['ini'],
+    defaultSeverity: 'warning',
+    fix: 'unsafe',
+    trigger: /\[uwsgi\]|gunicorn|celery/,
+    options: RECYCLING_OPTIONS,
+    docs: missingWorkerRecyclingIniDocs,
+  },
+  check(ctx) {
+    const sections = readIni(ctx.file.text);
+    for (const section of sections) if (section.name === 'uwsgi') checkUwsgi(ctx, section);
+    if (sections.some((s) => s.name.startsWith('program:'))) {
+      for (const command of supervisordCommands(ctx.file.text)) checkStartCommand(ctx, command, []);
+    }
+  },
+});
+
+function checkUwsgi(ctx: RuleContext, section: IniSection): void {
+  const options = section.entries.map((e) => uwsgiOptionName(e.key));
+  if (!options.some((o) => UWSGI_APP.has(o))) return;
+  if (options.some((o) => UWSGI_RECYCLING.includes(o))) return;
+  if (recyclingGivenElsewhere(ctx)) return;
+  const count = section.entries.find((e) => ['processes', 'workers', 'p'].includes(uwsgiOptionName(e.key)));
+  const n = Number(count?.value);
+  const processes = Number.isFinite(n) && n > 0 ? `${n} worker${n === 1 ? '' : 's'}` : 'its workers';
+  const max = ctx.options.maxRequests as number;
+  const spaced = (count ?? section.entries[0])?.value !== undefined && /\s=\s/.test(ctx.file.text.slice(section.headerEnd, (count ?? section.entries[0]).lineEnd));
+  const line = spaced ? `max-requests = ${max}` : `max-requests=${max}`;
+  const eol = /\r\n/.test(ctx.file.text) ? '\r\n' : '\n';
+  const [start, end] = count ? [count.keyStart, count.keyEnd] : [section.start, section.start + '[uwsgi]'.length];
+  ctx.report({
+    start,
+    end,
+    message: `Never recycles uWSGI workers, so leaked memory builds up until OOM: add max-requests`,
+    detail:
+      `Without max-requests, reload-on-rss or max-worker-lifetime uWSGI never replaces ${processes}. Memory a worker leaks or ` +
+      `fragments is only returned when the process exits, so it builds up until the instance runs out of memory. Add ${line}.`,
+    fixes: [{ title: `Add ${line}`, edits: [{ start: section.headerEnd, end: section.headerEnd, newText: `${eol}${line}` }] }],
+  });
+}
+
+/** A deploy runs uWSGI with a recycling flag, or an environment sets `UWSGI_MAX_REQUESTS` and the like. */
+function recyclingGivenElsewhere(ctx: RuleContext): boolean {
+  for (const deploy of findDeploys(Workspace.of(ctx))) {
+    if (deploy.env.some((e) => UWSGI_RECYCLING_ENV.test(e.name))) return true;
+    if (deploy.processes.some((p) => p.command.program === 'uwsgi' && hasOption(p.command.args, UWSGI_RECYCLING_FLAGS))) return true;
+  }
+  return otherDeployFiles(ctx).some((f) => UWSGI_RECYCLING_ENV.test(f.text));
+}

@@ -1,0 +1,515 @@
+/**
+ * n-plus-one in Django templates: a view passes a queryset to a template whose `{% for %}` reads a relation of
+ * each row (`{{ o.customer.name }}`, `{% for i in o.items.all %}`, `{{ o.items.count }}`) that the queryset does not
+ * select_related/prefetch_related. Reported in the template (where the read is) and on the view's queryset (where
+ * the fix goes: the engine's fixes edit the reported file only).
+ *
+ * The view -> template links are project facts: built once per project and rebuilt only when a view, model,
+ * settings or template file it used changes (per-file facts are kept per text version).
+ */
+import { Parser, type Language, type Tree } from 'web-tree-sitter';
+import type { FixSpec, OffsetEdit, ProjectInfo, ReportSpec, RuleContext } from '../api';
+import { clip } from '../shared/format';
+import { offlineByLayout } from '../../analysis/reach';
+import { parseTemplate, looksLikeTemplate, type ParsedTemplate, type TemplateNode, type VariableRead } from '../../analysis/django-templates/parse';
+import { isModelsFile, ModelIndex, modelsIn, type ModelInfo } from '../../analysis/django-templates/models';
+import { TEMPLATE_FILE, TemplateFolders } from '../../analysis/django-templates/folders';
+import { RENDERS_TEMPLATES, templateViewsIn, type ContextValue, type QuerysetFacts, type TemplateView } from '../../analysis/python/django-template-views';
+
+/** Depth of `{% extends %}`/`{% include %}` chains followed (also stops cycles). */
+const MAX_TEMPLATE_DEPTH = 12;
+
+/** A name bound in a template: rows of a view's queryset, one row, or one object, with its relation path. */
+interface Binding {
+  value: ContextValue;
+  view: TemplateView;
+  /** Relation path from the queryset's model (`items`, `items__product`). */
+  path: string[];
+  model?: string;
+  many: boolean;
+  /** One of many rows: following a relation from it costs a query per row. */
+  perRow: boolean;
+  /** Some relation on the path is a collection: only prefetch_related can load what follows. */
+  throughMany: boolean;
+}
+
+type Method = 'select_related' | 'prefetch_related' | 'count' | 'exists';
+
+export interface TemplateFinding {
+  template: string;
+  start: number;
+  end: number;
+  /** What the template reads: `o.customer`, `o.items.all`. */
+  read: string;
+  path: string;
+  method: Method;
+  view: TemplateView;
+  value: ContextValue;
+}
+
+interface FileEntry {
+  text: string | undefined;
+  models?: ModelInfo[];
+  views?: TemplateView[];
+  settings?: boolean;
+  template?: ParsedTemplate;
+}
+
+interface ProjectCache {
+  files: readonly string[];
+  entries: Map<string, FileEntry>;
+  /** Files whose text the last result depends on. */
+  inputs: Map<string, string | undefined>;
+  findings?: TemplateFinding[];
+  folders?: { key: string; folders: TemplateFolders };
+}
+
+const caches = new WeakMap<ProjectInfo, ProjectCache>();
+let parser: Parser | undefined;
+
+/** Template-side findings (in the template being checked). */
+export function checkTemplate(ctx: RuleContext): void {
+  if (!looksLikeTemplate(ctx.file.text)) return;
+  const language = ctx.pythonLanguage?.();
+  if (!language) return;
+  const findings = projectFindings(ctx, language).filter((f) => f.template === ctx.file.relPath);
+  const seen = new Set<string>();
+  for (const f of findings) {
+    const key = `${f.start}:${f.path}:${f.method}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const others = [...new Set(findings.filter((g) => g.start === f.start && g.path === f.path && g.view !== f.view).map((g) => g.view.name))];
+    ctx.report(templateReport(f, others));
+  }
+}
+
+/** View-side findings (on the queryset of a view in the file being checked), with the fix. */
+export function checkTemplateViews(ctx: RuleContext, tree: Tree, canFix: boolean): void {
+  if (!RENDERS_TEMPLATES.test(ctx.file.text)) return;
+  const findings = projectFindings(ctx, tree.language, tree).filter((f) => f.view.file === ctx.file.relPath);
+  const seen = new Set<string>();
+  for (const f of findings) {
+    if (suppressedInTemplate(f, ctx.project)) continue;
+    const key = `${f.value.queryset.start}:${f.path}:${f.method}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    ctx.report(viewReport(f, canFix, ctx.project));
+  }
+}
+
+/** `ownTree`: the checked file's tree (the editor's, parsed incrementally), used instead of parsing it again. */
+function projectFindings(ctx: RuleContext, language: Language, ownTree?: Tree): TemplateFinding[] {
+  const project = ctx.project;
+  const listed = project.files();
+  // The checked file may be new (not on disk, or not listed yet): its views and templates count too.
+  const files = listed.includes(ctx.file.relPath) ? listed : [...listed, ctx.file.relPath];
+  const read = (rel: string) => (rel === ctx.file.relPath ? ctx.file.text : project.readFile(rel));
+  let cache = caches.get(project);
+  if (!cache || !sameList(cache.files, files)) {
+    cache = { files, entries: new Map(), inputs: new Map() };
+    caches.set(project, cache);
+  }
+  if (cache.findings && [...cache.inputs].every(([file, text]) => read(file) === text) && !newViewFile(cache, read)) return cache.findings;
+  cache.inputs = new Map();
+  const own = ownTree && { file: ctx.file.relPath, tree: ownTree };
+  cache.findings = buildFindings(cache, read, language, own);
+  return cache.findings;
+}
+
+/** A Python file that did not render templates at the last build and does now. */
+function newViewFile(cache: ProjectCache, read: (rel: string) => string | undefined): boolean {
+  for (const file of cache.files) {
+    if (!file.endsWith('.py') || cache.inputs.has(file)) continue;
+    const text = read(file);
+    const entry = cache.entries.get(file);
+    if (entry && entry.text === text) continue;
+    if (text !== undefined && (RENDERS_TEMPLATES.test(text) || isModelsFile(file) || /\bDIRS\b/.test(text))) return true;
+  }
+  return false;
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
+}
+
+function entryOf(cache: ProjectCache, file: string, read: (rel: string) => string | undefined, language: Language, own?: OwnTree): FileEntry {
+  const text = read(file);
+  const cached = cache.entries.get(file);
+  if (cached && cached.text === text) return cached;
+  const entry: FileEntry = { text };
+  if (text !== undefined && file.endsWith('.py')) {
+    if (isModelsFile(file) || /models\.Model\b|\(\s*Model\s*\)/.test(text)) entry.models = modelsIn(file, text);
+    if (RENDERS_TEMPLATES.test(text) && offlineByLayout(file) === undefined) {
+      entry.views = own?.file === file ? templateViewsIn(own.tree, text, file) : viewsOf(file, text, language);
+    }
+    entry.settings = /\bDIRS\b/.test(text);
+  }
+  cache.entries.set(file, entry);
+  return entry;
+}
+
+function viewsOf(file: string, text: string, language: Language): TemplateView[] {
+  parser ??= new Parser();
+  parser.setLanguage(language);
+  let tree;
+  try {
+    tree = parser.parse(text);
+  } catch {
+    parser = undefined; // a parser that threw may be broken: use a fresh one next time
+    return [];
+  }
+  if (!tree) return [];
+  try {
+    return templateViewsIn(tree, text, file);
+  } finally {
+    tree.delete();
+  }
+}
+
+function templateOf(cache: ProjectCache, file: string, read: (rel: string) => string | undefined): ParsedTemplate | undefined {
+  const text = read(file);
+  cache.inputs.set(file, text);
+  const cached = cache.entries.get(file);
+  if (cached && cached.text === text && cached.template) return cached.template;
+  if (text === undefined) return undefined;
+  const template = parseTemplate(text);
+  cache.entries.set(file, { text, template });
+  return template;
+}
+
+interface OwnTree {
+  file: string;
+  tree: Tree;
+}
+
+function buildFindings(cache: ProjectCache, read: (rel: string) => string | undefined, language: Language, own?: OwnTree): TemplateFinding[] {
+  const allModels: ModelInfo[] = [];
+  const views: TemplateView[] = [];
+  const settingsFiles: string[] = [];
+  for (const file of cache.files) {
+    if (!file.endsWith('.py')) continue;
+    const entry = entryOf(cache, file, read, language, own);
+    if (!entry.models?.length && !entry.views?.length && !entry.settings) continue;
+    cache.inputs.set(file, entry.text);
+    if (entry.models) allModels.push(...entry.models);
+    if (entry.views) views.push(...entry.views);
+    if (entry.settings) settingsFiles.push(file);
+  }
+  if (views.length === 0) return [];
+  const models = new ModelIndex(allModels);
+  // The folders depend on the file list (fixed for this cache) and the settings' texts only.
+  const settingsKey = settingsFiles.map((f) => `${f}\u0000${read(f)}`).join('\u0001');
+  if (cache.folders?.key !== settingsKey) {
+    cache.folders = { key: settingsKey, folders: new TemplateFolders(cache.files.filter((f) => TEMPLATE_FILE.test(f) || settingsFiles.includes(f)), read) };
+  }
+  const folders = cache.folders.folders;
+  const findings: TemplateFinding[] = [];
+  const walker = new TemplateWalker(cache, read, folders, models, findings);
+  for (const view of views) {
+    const names = [...view.templates];
+    if (view.defaultTemplate) {
+      const app = models.get(view.defaultTemplate.model)?.app;
+      if (app) names.push(`${app}/${view.defaultTemplate.model.toLowerCase()}${view.defaultTemplate.suffix}.html`);
+    }
+    const file = names.map((n) => folders.resolve(n)).find((f) => f !== undefined);
+    if (!file) continue;
+    const env = new Map<string, Binding>();
+    for (const value of view.context) {
+      const model = value.model ?? (value.relation ? models.targetOfAccessor(value.relation) : undefined);
+      env.set(value.name, { value, view, path: [], model, many: value.many, perRow: false, throughMany: false });
+    }
+    walker.template(file, env, new Set(), []);
+  }
+  return dropCoveredPaths(findings);
+}
+
+/** `customer` is not reported where `customer__company` (which loads it too) is, for the same view and template. */
+function dropCoveredPaths(findings: TemplateFinding[]): TemplateFinding[] {
+  const loads = (f: TemplateFinding) => f.method === 'select_related' || f.method === 'prefetch_related';
+  return findings.filter(
+    (f) => !findings.some((g) => g !== f && loads(g) && g.view === f.view && g.value === f.value && g.template === f.template && loads(f) && g.path.startsWith(`${f.path}__`)),
+  );
+}
+
+class TemplateWalker {
+  constructor(
+    private readonly cache: ProjectCache,
+    private readonly read: (rel: string) => string | undefined,
+    private readonly folders: TemplateFolders,
+    private readonly models: ModelIndex,
+    private readonly out: TemplateFinding[],
+  ) {}
+
+  /** Renders `file` with `env`; `overridden` are blocks a child template replaces; `chain` guards cycles. */
+  template(file: string, env: Map<string, Binding>, overridden: ReadonlySet<string>, chain: string[]): void {
+    if (chain.length >= MAX_TEMPLATE_DEPTH || chain.includes(file)) return;
+    const parsed = templateOf(this.cache, file, this.read);
+    if (!parsed) return;
+    const next = [...chain, file];
+    if (parsed.extends) {
+      // A child renders only its blocks, inside its parent.
+      const blocks: TemplateNode[] = [];
+      collectBlocks(parsed.nodes, blocks);
+      for (const block of blocks) if (block.type === 'block' && !overridden.has(block.name)) this.nodes(file, block.body, env, overridden, next);
+      const parent = this.folders.resolve(parsed.extends.name);
+      const names = new Set([...overridden, ...blocks.map((b) => (b.type === 'block' ? b.name : ''))]);
+      if (parent) this.template(parent, env, names, next);
+      return;
+    }
+    this.nodes(file, parsed.nodes, env, overridden, next);
+  }
+
+  private nodes(file: string, nodes: readonly TemplateNode[], env: Map<string, Binding>, overridden: ReadonlySet<string>, chain: string[]): void {
+    for (const node of nodes) {
+      switch (node.type) {
+        case 'read':
+          this.evaluate(file, node.read, env);
+          break;
+        case 'for': {
+          const rows = node.iterable && this.evaluate(file, node.iterable, env);
+          const inner = new Map(env);
+          for (const t of node.targets) inner.delete(t);
+          if (rows?.many && node.targets.length === 1) {
+            inner.set(node.targets[0], { ...rows, many: false, perRow: true });
+          }
+          this.nodes(file, node.body, inner, overridden, chain);
+          this.nodes(file, node.empty, env, overridden, chain);
+          break;
+        }
+        case 'with': {
+          const inner = new Map(env);
+          for (const b of node.bindings) {
+            const value = this.evaluate(file, b.value, env);
+            if (value) inner.set(b.name, value);
+            else inner.delete(b.name);
+          }
+          this.nodes(file, node.body, inner, overridden, chain);
+          break;
+        }
+        case 'block':
+          if (!overridden.has(node.name)) this.nodes(file, node.body, env, overridden, chain);
+          break;
+        case 'include': {
+          const target = node.name !== undefined ? this.folders.resolve(node.name) : undefined;
+          if (!target) break;
+          const inner = node.only ? new Map<string, Binding>() : new Map(env);
+          for (const b of node.bindings) {
+            const value = this.evaluate(file, b.value, env, false);
+            if (value) inner.set(b.name, value);
+            else inner.delete(b.name);
+          }
+          this.template(target, inner, new Set(), chain);
+          break;
+        }
+      }
+    }
+  }
+
+  /** What a read evaluates to, reporting the relations it follows per row; undefined when it is no known binding. */
+  private evaluate(file: string, read: VariableRead, env: Map<string, Binding>, report = true): Binding | undefined {
+    const parts = read.parts;
+    let b = env.get(parts[0].name);
+    for (let i = 1; b && i < parts.length; i++) {
+      const seg = parts[i].name;
+      if (b.many) {
+        if (seg === 'all' || seg === 'object_list') continue;
+        return undefined;
+      }
+      if (seg === 'pk' || seg === 'id' || seg.endsWith('_id') || seg.startsWith('_')) return undefined;
+      const member = this.models.member(b.model, seg);
+      // A member the models do not declare on a model we fully know: an annotation, a `to_attr` list, a property.
+      if (!member.known && this.models.fullyKnown(b.model)) return undefined;
+      const next = parts[i + 1]?.name;
+      const relation = member.relation;
+      const single = relation && (relation.kind === 'foreign-key' || relation.kind === 'one-to-one' || relation.kind === 'reverse-one-to-one' || relation.kind === 'generic-foreign-key');
+      const collection = relation ? !single : !member.known && (next === 'all' || next === 'count' || next === 'exists' || (seg.endsWith('_set') && next !== undefined));
+      const path = [...b.path, seg];
+      if (single) {
+        const method: Method = b.throughMany || relation.kind === 'generic-foreign-key' ? 'prefetch_related' : 'select_related';
+        if (b.perRow && report) this.report(file, read, i, b, path, method);
+        b = { ...b, path, model: relation.target, throughMany: b.throughMany || relation.kind === 'generic-foreign-key' };
+        continue;
+      }
+      if (!collection) return undefined;
+      const afterAll = parts[i + 2]?.name;
+      if (next === 'all' && (afterAll === 'count' || afterAll === 'exists') && parts.length === i + 3) {
+        // `o.items.all.count`: a COUNT per row; prefetching every row only to count them trades queries for memory.
+        if (b.perRow && report) this.report(file, read, i + 2, b, path, afterAll);
+        return undefined;
+      }
+      if (next === 'all') {
+        if (b.perRow && report) this.report(file, read, i + 1, b, path, 'prefetch_related');
+        b = { ...b, path, model: relation?.target, many: true, throughMany: true };
+        i++;
+        continue;
+      }
+      if ((next === 'count' || next === 'exists') && b.perRow && report && parts.length === i + 2) this.report(file, read, i + 1, b, path, next);
+      return undefined;
+    }
+    return b;
+  }
+
+  private report(file: string, read: VariableRead, lastPart: number, b: Binding, path: string[], method: Method): void {
+    const joined = path.join('__');
+    if (loads(b.value.queryset, joined, method === 'select_related')) return;
+    const end = read.parts[lastPart].end;
+    const text = read.parts.slice(0, lastPart + 1).map((p) => p.name).join('.');
+    // One finding per template, view and relation (the first read), as for loops in Python code.
+    if (this.out.some((f) => f.template === file && f.view === b.view && f.value === b.value && f.path === joined && f.method === method)) return;
+    this.out.push({ template: file, start: read.start, end, read: text, path: joined, method, view: b.view, value: b.value });
+  }
+}
+
+function collectBlocks(nodes: readonly TemplateNode[], out: TemplateNode[]): void {
+  for (const n of nodes) {
+    if (n.type === 'block') out.push(n);
+    if (n.type === 'block' || n.type === 'with') collectBlocks(n.body, out);
+    if (n.type === 'for') {
+      collectBlocks(n.body, out);
+      collectBlocks(n.empty, out);
+    }
+  }
+}
+
+/** Whether the queryset already loads a relation path (the same test as for loops in Python code). */
+function loads(q: QuerysetFacts, path: string, foreignKeysOnly: boolean): boolean {
+  if (q.unknownRelations) return true;
+  if (q.selectAll && foreignKeysOnly) return true;
+  const covers = (loaded: string) => loaded === path || loaded.startsWith(`${path}__`);
+  if (q.selected.some(covers) || q.prefetched.some(covers)) return true;
+  return q.prefetchedSubtrees.some((sub) => path === sub || path.startsWith(`${sub}__`));
+}
+
+/** Edits that add the relation to the view's queryset: merged into an existing call, else a new call, else a `queryset =` line. */
+export function addRelationToQueryset(q: QuerysetFacts, method: 'select_related' | 'prefetch_related', path: string): OffsetEdit[] | undefined {
+  const existing = method === 'select_related' ? q.selectCalls : q.prefetchCalls;
+  if (existing.length > 0) {
+    const edits: OffsetEdit[] = [];
+    for (const args of existing) {
+      const shorter = args.find((a) => a.value !== undefined && a.contentStart !== undefined && path.startsWith(`${a.value}__`));
+      if (shorter) {
+        edits.push({ start: shorter.contentStart!, end: shorter.contentEnd!, newText: path });
+        continue;
+      }
+      const last = args[args.length - 1];
+      if (!last) return undefined;
+      const quote = args.map((a) => a.quote).find((x) => x) ?? '"';
+      edits.push({ start: last.end, end: last.end, newText: `, ${quote}${path}${quote}` });
+    }
+    return edits;
+  }
+  if (q.insertAts) return q.insertAts.map((at) => ({ start: at, end: at, newText: `.${method}("${path}")` }));
+  if (q.modelLine) return [{ start: q.modelLine.at, end: q.modelLine.at, newText: `\n${q.modelLine.indent}queryset = ${q.modelLine.model}.objects.${method}("${path}")` }];
+  return undefined;
+}
+
+/** A read the template suppresses (`{# memlint: ignore[n-plus-one] #}`) is not reported on the view either. */
+function suppressedInTemplate(f: TemplateFinding, project: ProjectInfo): boolean {
+  const text = project.readFile(f.template);
+  if (!text || !text.includes('memlint:')) return false;
+  const covers = (s: string | undefined, fileWide: boolean) => {
+    const m = s && new RegExp(`memlint:\\s*${fileWide ? 'ignore-file' : 'ignore'}\\b(?!-)(?:\\[([^\\]]*)\\])?`).exec(s);
+    return !!m && (m[1] === undefined || m[1].split(',').some((id) => id.trim() === 'n-plus-one'));
+  };
+  const lines = text.split('\n');
+  if (lines.slice(0, 20).some((l) => covers(l, true))) return true;
+  const line = lineOf(text, f.start) - 1;
+  const above = lines[line - 1];
+  return covers(lines[line], false) || (above !== undefined && /^\s*(\{#|<!--)\s*memlint:/.test(above) && covers(above, false));
+}
+
+function lineOf(text: string | undefined, offset: number): number {
+  if (!text) return 0;
+  let line = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+  return line;
+}
+
+function advice(f: TemplateFinding): string {
+  const split = f.path.lastIndexOf('__');
+  // Counting a relation of prefetched rows (`book.bookinstance_set.count` under `author.book_set.all`): the
+  // annotation goes on the prefetched rows' queryset, not on the view's.
+  if ((f.method === 'count' || f.method === 'exists') && split !== -1) return `an annotated Prefetch("${f.path.slice(0, split)}")`;
+  if (f.method === 'count') return `annotate(Count("${f.path}"))`;
+  if (f.method === 'exists') return `annotate(Exists(...))`;
+  return `.${f.method}("${f.path}")`;
+}
+
+/** A headline of at most 100 characters: the read, the fix and the view clipped only as much as needed. */
+function headline(format: (read: string, fix: string, view: string) => string, f: TemplateFinding): string {
+  for (const [read, fix, view] of [[80, 80, 40], [24, 44, 20], [20, 36, 16], [16, 28, 12]]) {
+    const text = format(clip(f.read, read), clip(advice(f), fix), clip(f.view.name, view));
+    if (text.length <= 100) return text;
+  }
+  return clip(format(clip(f.read, 16), clip(advice(f), 28), clip(f.view.name, 12)), 100);
+}
+
+function countAdvice(f: TemplateFinding): string {
+  const split = f.path.lastIndexOf('__');
+  if (split === -1) return `Annotate the view's queryset with Count("${f.path}") (or Exists) and read the annotation in the template.`;
+  const outer = f.path.slice(0, split);
+  const inner = f.path.slice(split + 2);
+  return `Prefetch the rows with their count: .prefetch_related(Prefetch("${outer}", queryset=<their model>.objects.annotate(n=Count("${inner}")))) and read \`n\` in the template.`;
+}
+
+function templateReport(f: TemplateFinding, otherViews: string[]): ReportSpec {
+  const views = otherViews.length ? ` and ${otherViews.join(', ')}` : '';
+  const message = headline((read, fix, view) => `N+1: ${read} queries per row; add ${fix} in ${view}`, f);
+  const fixWhere =
+    f.method === 'count' || f.method === 'exists'
+      ? countAdvice(f)
+      : `Add ${advice(f)} to that queryset: the view's finding carries the fix, since the template itself does not change.`;
+  const detail =
+    `N+1 queries: each row's ${f.read} is fetched on its own while the loop renders, and every fetched object stays in memory ` +
+    `until the response is built. The view ${f.view.name}${views} (${f.view.file}) passes \`${f.value.name}\` to this template without loading it. ${fixWhere}`;
+  return { start: f.start, end: f.end, message, detail };
+}
+
+function viewReport(f: TemplateFinding, canFix: boolean, project: ProjectInfo): ReportSpec {
+  const line = lineOf(project.readFile(f.template), f.start);
+  const where = `${f.template}:${line}`;
+  const base = f.template.slice(f.template.lastIndexOf('/') + 1);
+  const message = headline((read, fix) => `N+1 in ${clip(base, 24)}: ${read} queries per row; add ${fix}`, f);
+  const detail =
+    `N+1 queries: ${where} reads ${f.read} for each row of \`${f.value.name}\`, one query per row, and every fetched object stays ` +
+    `in memory until the response is built. ` +
+    (f.method === 'count' || f.method === 'exists'
+      ? countAdvice(f)
+      : `Add ${advice(f)} to this queryset.`);
+  let fixes: FixSpec[] = [];
+  if (canFix && (f.method === 'select_related' || f.method === 'prefetch_related')) {
+    const edits = addRelationToQueryset(f.value.queryset, f.method, f.path);
+    // Unsafe: select_related of a field deferred by only()/defer() raises FieldError; a new `queryset =` line under a
+    // project base class may replace a filtered queryset that base sets.
+    const q = f.value.queryset;
+    const unsafe = q.deferred || (q.modelLine?.projectBases && !q.insertAts && q.selectCalls.length + q.prefetchCalls.length === 0);
+    if (edits) fixes = [{ title: `Add .${f.method}("${f.path}") to the queryset`, safety: unsafe ? 'unsafe' : 'safe', edits }];
+  }
+  return { start: f.value.queryset.start, end: f.value.queryset.end, message, detail, fixes };
+}
+
+/** The rule docs' section on templates (appended to n-plus-one's notes). */
+export const TEMPLATE_NOTES =
+  '\n\n**Django templates.** Views that render a queryset into a template (`render(request, "x.html", {"orders": qs})` with a ' +
+  'dict literal or a dict filled in the function, `TemplateResponse`, `render_to_string`; ListView/DetailView with `model`, ' +
+  '`queryset`, `get_queryset()`, `context_object_name`, `object_list`/`<model>_list`/`page_obj`, `get_context_data()`) are ' +
+  'linked to their templates through the TEMPLATES `DIRS` of the settings and every `templates/` folder (`template_name`, ' +
+  'else the default `<app>/<model>_list.html`), following `{% extends %}` and `{% include %}` (with its `with` arguments ' +
+  'and `only`). Inside `{% for o in orders %}`, a read that follows a relation of each row is reported in the template: ' +
+  '`{{ o.customer.name }}` and `{% if o.customer %}` (a foreign key or one-to-one, from the project\'s models.py), ' +
+  '`{% for i in o.items.all %}` and `o.tags.all|join:", "` (a reverse or many-to-many manager), `{{ o.items.count }}`; ' +
+  '`{% with c=o.customer %}` aliases are followed. Not reported: `o.customer_id`, `o.pk`, members the models do not ' +
+  'declare as relations (annotations such as `annotate(n=Count("items"))` read as `o.n`, `Prefetch(to_attr=...)` lists, ' +
+  'properties, JSON fields), `.values()`/`.values_list()` querysets, querysets sliced to at most 20 rows (`qs[:10]`; ' +
+  'paginated views are reported: every page costs a query per row), loops over anything that is not a view\'s queryset, ' +
+  'and relations the queryset already selects or prefetches (also through `Prefetch` objects). Without a models.py that ' +
+  'declares the relation, only unambiguous manager reads (`o.x.all`, `o.x.count`) are reported. ' +
+  'The fix edits the view, not the template, and memlint\'s fixes edit the file they are reported in: so each template ' +
+  'finding has a twin on the view\'s queryset (`queryset = ...`, the expression `get_queryset()` returns, the context ' +
+  'value, or the `model = X` line of a class view, which gets a `queryset = X.objects.select_related(...)` line) that ' +
+  'names the template line and carries the fix (merged into an existing `select_related`/`prefetch_related` call). ' +
+  'The fix is safe as for loops in Python code, except: unsafe with `.only()`/`.defer()`, and a new `queryset =` line is ' +
+  'unsafe when the view inherits from a project class (it may set a filtered `queryset` that the line would replace). ' +
+  'A read silenced in the template (`{# memlint: ignore[n-plus-one] #}` on the line or alone above it) is not reported ' +
+  'on the view either. Counts get no fix: annotate the queryset (or, for rows of a prefetched relation, its `Prefetch` queryset) and read ' +
+  'the annotation. Views whose `get_queryset()` has several returns or starts at `super().get_queryset()` are not followed.\n\n';

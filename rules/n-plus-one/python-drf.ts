@@ -1,0 +1,437 @@
+/**
+ * n-plus-one, DRF shape: a list view (ListAPIView, ModelViewSet, a ListModelMixin view, or `Serializer(qs,
+ * many=True)` in any view) whose serializer reads relations its queryset neither select_related nor
+ * prefetch_related. The serializer side comes from analysis/python/drf.ts (project-wide, cached per module
+ * version); this file finds the views of the analysed file, their querysets and serializers, and reports.
+ *
+ * Where the finding goes: on the serializer's field when the serializer is in the view's file, else on the view's
+ * queryset. Fixes edit one file (the engine's FixSpec has no file), and the fix always edits the queryset, so
+ * reporting in the view's file is what keeps the quick fix working when serializers live in serializers.py.
+ */
+import type { Node, Tree } from 'web-tree-sitter';
+import type { FixSpec, ReportSpec, RuleContext } from '../api';
+import { clip } from '../shared/format';
+import { digest, drfProject, type DrfProject, type RelationNeed } from '../../analysis/python/drf';
+import { ancestor, captures, keywordArgument, nodesAtText, positionalArguments } from '../../analysis/python/ast';
+import {
+  addRelationEdits,
+  assignmentsBefore,
+  fixesAllowed,
+  loadsRelation,
+  outsideReadsHold,
+  querysetOf,
+  recordingOutsideReads,
+  unparenthesize,
+  type OutsideReads,
+  type QuerysetInfo,
+} from '../../analysis/python/django-querysets';
+import { importsOf } from '../../analysis/python/imports';
+import { importedNames, moduleText } from '../../analysis/python/web-context';
+import { StatementFindingsCache, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
+
+/** The DRF parts of the rule's documentation (kept here, beside the code they describe). */
+export const DRF_WHAT =
+  'DRF: for each list view (ListAPIView, ListCreateAPIView, ModelViewSet, ReadOnlyModelViewSet, a ListModelMixin ' +
+  'view, or `Serializer(qs, many=True)` in any view or method) it follows `queryset =` / `get_queryset()` and ' +
+  '`serializer_class` / `get_serializer_class()` (also into other project modules) and reports each relation the ' +
+  'serializer reads per row that the queryset does not load: nested serializers (recursively: `customer__company`, ' +
+  '`items__product`), `source="customer.name"`, SerializerMethodField methods reading `obj.customer.name` or ' +
+  '`obj.items.all()`/`.count()`/`.exists()`/`.filter()`, String/Slug related fields and any related field with ' +
+  '`many=True`, many-to-many and reverse relations named in `Meta.fields`, and every relation at `depth = N`.';
+
+export const DRF_FIX =
+  'DRF: the fix adds `select_related` (a chain of foreign keys / one-to-ones) or `prefetch_related` (past a reverse ' +
+  "or many-to-many relation) with the exact lookup path to the view's `queryset =`, to what `get_queryset()` " +
+  'returns, or to the queryset given to `Serializer(qs, many=True)`, merged into an existing call (a `Prefetch` is ' +
+  'kept). It is unsafe when `get_queryset()` has several returns (each gets the call) or uses `.only()`/`.defer()`. ' +
+  "Fixes edit one file, so the finding sits on the serializer's field when the serializer is in the view's file, " +
+  "and on the view's queryset when it is in another module (the detail names the serializer field and its line).";
+
+export const DRF_NOTES =
+  "DRF serializers: relation kinds come from the project's model classes (ForeignKey, OneToOneField, " +
+  'ManyToManyField, `related_name`, `<model>_set`); a path through a model that is not found is not reported, except ' +
+  'the shapes that cannot be anything else (a `many=True` nested serializer or related field, `obj.items.all()`). ' +
+  'Not reported: retrieve-only views and `Serializer(obj)` without `many=True`, `_id` fields and primary-key fields ' +
+  'of a foreign key (DRF reads `<fk>_id`), `values()` querysets, annotations read as fields, methods that use ' +
+  '`getattr`/`hasattr` fallbacks, serializers with their own `to_representation`, relations the queryset filters to ' +
+  'one value (`filter(user=request.user)`: the same row each time), querysets from custom managers that may ' +
+  'select or prefetch, and `get_queryset()` bodies that cannot be read as one queryset expression (beyond filtering ' +
+  '`self.queryset` / `super().get_queryset()`). A `.count()` is not reported when the same relation is prefetched. ' +
+  'Pagination bounds the rows per page but not the per-row queries, so paginated views are reported. ';
+
+/** Views whose GET on the collection serialises the whole queryset with many=True. */
+const LIST_VIEWS = new Set(['ListAPIView', 'ListCreateAPIView', 'ModelViewSet', 'ReadOnlyModelViewSet', 'ListModelMixin']);
+const MAY_BE_DRF = /rest_framework|Serializer/;
+
+interface ListQueryset {
+  /** The expression the fix edits and a cross-file finding points at. */
+  expr: Node;
+  info: QuerysetInfo;
+}
+
+interface ListView {
+  label: string;
+  serializerRef: Node;
+  querysets: ListQueryset[];
+  /** get_queryset() has several returns: fixes are offered one at a time (unsafe). */
+  branches: boolean;
+  /** The get_queryset() that filters the class's `queryset` attribute. */
+  refinedBy?: Node;
+}
+
+/** Findings per view statement, kept across keystrokes while the statement and the project's DRF facts are unchanged. */
+const findingsCache = new StatementFindingsCache<OutsideReads>();
+
+/**
+ * Reports the DRF serializer N+1 findings of the analysed file. Each top-level class or function that may be a
+ * view is analysed on its own and its findings are reused while its text, the texts of its base classes in this
+ * file and the project's serializer/model facts are unchanged (a keystroke re-analyses the statement it edits).
+ */
+export function checkDrfSerializers(ctx: RuleContext, tree: Tree): void {
+  const text = ctx.file.text;
+  if (!MAY_BE_DRF.test(text) || !VIEW_TEXT.test(text)) return;
+  const classes = classesOf(tree);
+  const statements = topLevelStatements(tree).filter((s) => /^(class_definition|function_definition|decorated_definition)$/.test(s.type) && mayHoldListView(s, classes));
+  if (statements.length === 0) return;
+  const drf = drfProject(ctx.project, { relPath: ctx.file.relPath, text, tree });
+  const canFix = fixesAllowed(tree);
+  // Serializers are found through the module's imports: they are part of every statement's key.
+  const shared = digest(`${ctx.file.relPath}\u0000${drf.version}\u0000${canFix}\u0000${JSON.stringify([...importsOf(tree).origins])}`);
+  for (const statement of statements) {
+    const cls = statement.type === 'decorated_definition' ? statement.node.childForFieldName('definition') : statement.node;
+    const bases = cls?.type === 'class_definition' ? baseTexts(cls, classes) : '';
+    const context = bases ? `${shared}\u0000${digest(bases)}` : shared;
+    findingsCache.check(ctx, statement, context, (reads) => outsideReadsHold(tree, reads), (report) => {
+      const [, reads] = recordingOutsideReads(() => {
+        for (const view of listViewsIn(tree, statement, classes)) checkView(ctx, drf, view, canFix, report);
+      });
+      return reads.unknown ? undefined : reads;
+    });
+  }
+}
+
+const VIEW_TEXT = /serializer_class|many\s*=\s*True/;
+/** A serializer called with the rows as its first argument (`OrderSerializer(qs, ...)`, `self.get_serializer(page, ...)`). */
+const SERIALIZER_CALL = /[Ss]erializer(?:_class)?\(\s*(?![A-Za-z_]\w*\s*=[^=])[^\s)]/;
+
+/** Cheap test before any tree work: a list view class, or a serializer call on rows with many=True. */
+function mayHoldListView(statement: TopLevelStatement, classes: Map<string, Node>): boolean {
+  if (!VIEW_TEXT.test(statement.text)) return false;
+  const top = statement.type === 'decorated_definition' ? statement.node.childForFieldName('definition') : statement.node;
+  if (top?.type === 'class_definition' && isListView(top, classes)) return true;
+  return /many\s*=\s*True/.test(statement.text) && SERIALIZER_CALL.test(statement.text);
+}
+
+function checkView(ctx: RuleContext, drf: DrfProject, view: ListView, canFix: boolean, report: (spec: ReportSpec) => void): void {
+  const serializer = resolveSerializer(ctx, drf, view.serializerRef);
+  if (!serializer || !drf.isSerializer(serializer)) return;
+  const infos = view.querysets.map((q) => q.info);
+  if (infos.some((i) => i.values || i.unknownRelations || !plainRoots(drf, i))) return;
+  const models = new Set(infos.flatMap((i) => [...i.models, ...i.roots.filter(isModelManager).map((r) => r.owner!.text)]));
+  const qsModel = models.size === 1 ? [...models][0] : undefined;
+  if (serializer.model && qsModel && serializer.model !== qsModel) return;
+  const shared = sharedRelations(view);
+  const needs = missingNeeds(drf.relationNeeds(serializer, qsModel), infos).filter((n) => !shared.has(n.path.split('__')[0]));
+  for (const need of needs) report(finding(ctx, drf, view, need, canFix));
+}
+
+/** The texts of a class's bases defined in this file (what a view inherits), for the cache key. */
+function baseTexts(cls: Node, classes: Map<string, Node>, seen = new Set<number>()): string {
+  seen.add(cls.id);
+  let out = '';
+  for (const b of basesOf(cls)) {
+    const base = classes.get(b);
+    if (base && !seen.has(base.id)) out += `${base.text}\u0000${baseTexts(base, classes, seen)}`;
+  }
+  return out;
+}
+
+/**
+ * Relations the rows are filtered to one value of (`filter(user=request.user)`, `owner_id=...`): every row reads
+ * the same related row, a handful of identical cheap queries rather than a growing N+1, so they are not reported.
+ */
+function sharedRelations(view: ListView): Set<string> {
+  const out = new Set<string>();
+  const texts = view.querysets.map((q) => (ancestor(q.expr, 'function_definition') ?? q.expr).text);
+  if (view.refinedBy) texts.push(view.refinedBy.text);
+  for (const text of texts) {
+    for (const call of text.matchAll(/\.(?:filter|get_queryset\(\)\.filter)\(([^()]*(?:\([^()]*\)[^()]*)*)\)/g)) {
+      for (const kw of call[1].matchAll(/(?:^|[,(\s])(\w+?)(?:_id)?\s*=(?!=)/g)) out.add(kw[1]);
+    }
+  }
+  return out;
+}
+
+/** `Order.with_translations.all()`: a custom manager of a model class (the queryset module sees a related manager). */
+function isModelManager(root: QuerysetInfo['roots'][number]): boolean {
+  return root.kind === 'related' && root.owner?.type === 'identifier' && /^[A-Z]/.test(root.owner.text);
+}
+
+/** `order.items.all()` of a row (not `Model.custom_manager.all()`): it reads the owner's prefetch cache when there is one. */
+function readsOwnerCache(info: QuerysetInfo): boolean {
+  return info.plainRelatedAll && !info.roots.some(isModelManager);
+}
+
+/** Every manager the queryset starts at gives plain rows (a custom manager may already select or prefetch). */
+function plainRoots(drf: DrfProject, info: QuerysetInfo): boolean {
+  return info.roots.every((root) => {
+    if (root.kind === 'manager' && root.node.type === 'attribute') {
+      const owner = root.node.childForFieldName('object');
+      const model = owner?.type === 'attribute' ? owner.childForFieldName('attribute')?.text : owner?.text;
+      return !!model && drf.plainManager(model, root.node.childForFieldName('attribute')?.text ?? '');
+    }
+    if (isModelManager(root)) return drf.plainManager(root.owner!.text, root.relation ?? '');
+    return true;
+  });
+}
+
+/** The needs no queryset of the view loads, one per path; a path loaded by a longer one of the same kind is left out. */
+function missingNeeds(needs: RelationNeed[], infos: QuerysetInfo[]): RelationNeed[] {
+  const byPath = new Map<string, RelationNeed>();
+  for (const n of needs) {
+    const existing = byPath.get(n.path);
+    if (!existing || (existing.kind !== 'load' && n.kind === 'load')) byPath.set(n.path, n);
+  }
+  const all = [...byPath.values()];
+  return all.filter((n) => {
+    if (n.kind === 'load' && all.some((o) => o !== n && o.kind === 'load' && o.method === n.method && o.path.startsWith(`${n.path}__`))) return false;
+    return !infos.some((i) => loadsRelation(i, n.path, n.method === 'select_related'));
+  });
+}
+
+function finding(ctx: RuleContext, drf: DrfProject, view: ListView, need: RelationNeed, canFix: boolean): ReportSpec {
+  const here = need.file === ctx.file.relPath;
+  const at = here ? need.span : { start: view.querysets[0].expr.startIndex, end: view.querysets[0].expr.endIndex };
+  const dotted = need.path.split('__').join('.');
+  const where = `${need.serializer} (${need.file}:${lineOf(drf.textOf(need.file) ?? (here ? ctx.file.text : ''), need.span.start)})`;
+  const owner = clip(view.label, 32);
+  let message: string;
+  let advice: string;
+  let fixes: FixSpec[] = [];
+  if (need.kind === 'load') {
+    message = headline(
+      (d, p) => `Each row of ${owner} queries ${d} separately: add ${need.method}("${p}")`,
+      dotted,
+      need.path,
+      (p) => `N+1 in ${owner}'s rows: add ${need.method}("${p}")`,
+    );
+    const relation = view.querysets.find((q) => readsOwnerCache(q.info))?.info.roots[0]?.relation;
+    advice = relation
+      ? `These rows come from a related manager's .all(): prefetch "${relation}__${need.path}" on the queryset of the owning rows (a call added here would bypass that prefetch).`
+      : `Add .${need.method}("${need.path}") to the view's queryset.`;
+    const deferred = view.querysets.some((q) => q.info.methods.some((m) => m === 'only' || m === 'defer'));
+    // `obj.items.all()` reads the owner's prefetch cache when there is one: a call added there would bypass it.
+    const readsPrefetchCache = view.querysets.some((q) => readsOwnerCache(q.info));
+    if (canFix && !readsPrefetchCache) {
+      const edits = view.querysets.flatMap((q) => (loadsRelation(q.info, need.path, need.method === 'select_related') ? [] : addRelationEdits(q.info, need.method, need.path) ?? [undefined]));
+      if (edits.length > 0 && edits.every((e) => e !== undefined)) {
+        fixes = [{ title: `Add .${need.method}("${need.path}") to ${view.label}'s queryset`, safety: view.branches || deferred ? 'unsafe' : 'safe', edits: edits as NonNullable<(typeof edits)[number]>[] }];
+      }
+    }
+  } else if (need.kind === 'count') {
+    message = headline((d) => `Each row of ${owner} runs ${d}.count() separately: annotate with Count()`, dotted, '');
+    advice = `Annotate the queryset with Count("${need.path}") and read the annotation in the serializer, or prefetch_related("${need.path}").`;
+  } else if (need.kind === 'exists') {
+    message = headline((d) => `Each row of ${owner} runs ${d}.exists() separately: annotate with Exists()`, dotted, '');
+    advice = `Annotate the queryset with Exists(...) or Count("${need.path}") and read the annotation in the serializer.`;
+  } else {
+    message = headline((d) => `Each row of ${owner} runs ${d}.${need.call}() separately: prefetch them once`, dotted, '');
+    advice = `Load the rows once with .prefetch_related(Prefetch("${need.path}", queryset=..., to_attr=...)) and read the attribute.`;
+  }
+  const detail =
+    `N+1 queries: ${where} reads ${need.how} for every row the view lists, and the queryset does not load it, so each ` +
+    `row costs one more query and keeps its related objects in memory until the response is built. Pagination bounds ` +
+    `the rows per page, not the per-row queries. ${advice}`;
+  return { start: at.start, end: at.end, message, detail, fixes };
+}
+
+/** The headline, or a shorter form with the names clipped, to fit the Problems panel's line. */
+function headline(form: (dotted: string, path: string) => string, dotted: string, path: string, short?: (path: string) => string): string {
+  const max = 100;
+  if (form(dotted, path).length <= max) return form(dotted, path);
+  if (short && short(path).length <= max) return short(path);
+  const room = max - form('', '').length;
+  const pathRoom = path ? Math.max(12, Math.ceil(room / 2)) : 0;
+  return form(clip(dotted, Math.max(8, room - Math.min(path.length, pathRoom))), clip(path, pathRoom));
+}
+
+function lineOf(text: string, offset: number): number {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+  return line;
+}
+
+/** The serializer class a view names: defined in this file, imported from a project module, or unique by name. */
+function resolveSerializer(ctx: RuleContext, drf: DrfProject, ref: Node) {
+  const imports = importedNames(ref.tree);
+  const name = ref.type === 'attribute' ? ref.childForFieldName('attribute')?.text : ref.type === 'identifier' ? ref.text : undefined;
+  if (!name) return undefined;
+  const preferred = [ctx.file.relPath];
+  const head = ref.type === 'attribute' ? ref.childForFieldName('object')?.text : ref.text;
+  const origin = head ? imports.get(head) : undefined;
+  if (origin) {
+    const module = ref.type === 'attribute' ? `${origin.module}${origin.module.endsWith('.') ? '' : '.'}${origin.name}` : origin.module;
+    const path = moduleText(ctx, module)?.path;
+    if (path) preferred.unshift(path);
+  }
+  return drf.serializer(name, preferred);
+}
+
+const classesCache = new WeakMap<Tree, Map<string, Node>>();
+
+/** The module's top-level classes by name, once per tree. */
+function classesOf(tree: Tree): Map<string, Node> {
+  let classes = classesCache.get(tree);
+  if (classes) return classes;
+  classes = new Map();
+  for (const s of topLevelStatements(tree)) {
+    const cls = s.type === 'decorated_definition' ? s.node.childForFieldName('definition') : s.node;
+    if (cls?.type === 'class_definition') classes.set(cls.childForFieldName('name')?.text ?? '', cls);
+  }
+  classesCache.set(tree, classes);
+  return classes;
+}
+
+/** The list views of one top-level statement: a class view by its bases, and `Serializer(qs, many=True)` calls. */
+function listViewsIn(tree: Tree, statement: TopLevelStatement, classes: Map<string, Node>): ListView[] {
+  const out: ListView[] = [];
+  const top = statement.type === 'decorated_definition' ? statement.node.childForFieldName('definition') : statement.node;
+  const classView_ = top?.type === 'class_definition' && isListView(top, classes) ? top : undefined;
+  if (classView_) {
+    const view = classView(classView_.childForFieldName('name')?.text ?? '', classView_, classes);
+    if (view) out.push(view);
+    return out;
+  }
+  // `many=True` found by text (a whole-tree query per keystroke costs milliseconds on a big views module).
+  for (const keyword of nodesAtText(tree, statement.text, /\bmany\s*=\s*True\b/g, statement.start)) {
+    const call = keyword.parent?.type === 'keyword_argument' ? keyword.parent.parent?.parent : undefined;
+    if (call?.type !== 'call' || keywordArgument(call, 'many')?.type !== 'true') continue;
+    const fn = call.childForFieldName('function');
+    if (!fn || !/Serializer$/.test(fn.type === 'attribute' ? fn.childForFieldName('attribute')?.text ?? '' : fn.text)) continue;
+    const cls = top?.type === 'class_definition' ? top : undefined;
+    const arg = positionalArguments(call)[0];
+    const qs = arg && rowsArgument(arg, cls, classes);
+    if (!qs) continue;
+    const def = ancestor(call, 'function_definition');
+    const fnName = `${def?.childForFieldName('name')?.text ?? 'view'}()`;
+    const label = cls ? `${cls.childForFieldName('name')?.text}.${fnName}` : fnName;
+    out.push({ label, serializerRef: fn, querysets: [qs], branches: false });
+  }
+  return out;
+}
+
+/** Base class names, last dotted part, without type parameters (`viewsets.ModelViewSet[Tag]` -> ModelViewSet). */
+function basesOf(cls: Node): string[] {
+  return (cls.childForFieldName('superclasses')?.namedChildren ?? []).map((b) => {
+    const base = b?.type === 'subscript' ? b.childForFieldName('value') : b;
+    return (base?.type === 'attribute' ? base.childForFieldName('attribute')?.text : base?.text) ?? '';
+  });
+}
+
+function isListView(cls: Node, classes: Map<string, Node>, seen = new Set<number>()): boolean {
+  seen.add(cls.id);
+  return basesOf(cls).some((b) => LIST_VIEWS.has(b) || (classes.has(b) && !seen.has(classes.get(b)!.id) && isListView(classes.get(b)!, classes, seen)));
+}
+
+/** A class attribute or method of the class or of its bases in this file (own first). */
+function member(cls: Node, classes: Map<string, Node>, name: string, seen = new Set<number>()): Node | undefined {
+  seen.add(cls.id);
+  for (const statement of cls.childForFieldName('body')?.namedChildren ?? []) {
+    const def = statement?.type === 'decorated_definition' ? statement.childForFieldName('definition') : statement;
+    if (def?.type === 'function_definition' && def.childForFieldName('name')?.text === name) return def;
+    const assignment = statement?.type === 'expression_statement' ? statement.namedChildren[0] : undefined;
+    if (assignment?.type === 'assignment' && assignment.childForFieldName('left')?.text === name) return assignment;
+  }
+  for (const b of basesOf(cls)) {
+    const base = classes.get(b);
+    if (base && !seen.has(base.id)) {
+      const found = member(base, classes, name, seen);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+function returnsOf(def: Node): Node[] {
+  const body = def.childForFieldName('body');
+  if (!body) return [];
+  return captures(def.tree, '(return_statement) @r', body)
+    .map((c) => c.node)
+    .filter((r) => ancestor(r, 'function_definition')?.id === def.id && r.namedChildren[0])
+    .map((r) => r.namedChildren[0]!);
+}
+
+function classView(name: string, cls: Node, classes: Map<string, Node>): ListView | undefined {
+  let serializerRef: Node | undefined;
+  const serializerMember = member(cls, classes, 'get_serializer_class') ?? member(cls, classes, 'serializer_class');
+  if (serializerMember?.type === 'assignment') serializerRef = serializerMember.childForFieldName('right') ?? undefined;
+  else if (serializerMember) {
+    const returns = returnsOf(serializerMember);
+    if (returns.length === 1) serializerRef = returns[0];
+  }
+  if (!serializerRef || (serializerRef.type !== 'identifier' && serializerRef.type !== 'attribute')) return undefined;
+  const getQueryset = member(cls, classes, 'get_queryset');
+  const attribute = member(cls, classes, 'queryset');
+  const attributeValue = attribute?.type === 'assignment' ? attribute.childForFieldName('right') ?? undefined : undefined;
+  if (getQueryset?.type === 'function_definition') {
+    const exprs = returnsOf(getQueryset);
+    if (exprs.length === 0) return undefined;
+    const querysets: ListQueryset[] = [];
+    for (const expr of exprs) {
+      const info = querysetOf(expr);
+      if (!info) return refinesAttribute(getQueryset) && attributeValue ? attributeView(name, serializerRef, attributeValue, getQueryset) : undefined;
+      querysets.push({ expr, info });
+    }
+    return { label: name, serializerRef, querysets, branches: exprs.length > 1 };
+  }
+  return attributeValue ? attributeView(name, serializerRef, attributeValue) : undefined;
+}
+
+function attributeView(label: string, serializerRef: Node, expr: Node, refinedBy?: Node): ListView | undefined {
+  const info = querysetOf(expr);
+  return info ? { label, serializerRef, querysets: [{ expr, info }], branches: false, refinedBy } : undefined;
+}
+
+/**
+ * `get_queryset()` that only filters the class's `queryset` (`qs = self.queryset` / `super().get_queryset()`, then
+ * `.filter(...)`): the rows and what they load are the attribute's, and the fix goes on the attribute. Anything
+ * that may load relations or change the rows' shape there (another manager, select/prefetch, values, only) is
+ * not followed.
+ */
+function refinesAttribute(def: Node): boolean {
+  const body = def.childForFieldName('body')?.text ?? '';
+  if (!/\bself\.queryset\b|\bsuper\(\s*(\w+\s*,\s*self\s*)?\)\.get_queryset\(\s*\)/.test(body)) return false;
+  return !/\.objects\b|_default_manager|select_related|prefetch_related|Prefetch\(|\.values(_list)?\(|\.only\(|\.defer\(|\.annotate\(|\.none\(|\[\s*:/.test(body);
+}
+
+/** The queryset given to a serializer: through `page = self.paginate_queryset(qs)` and `self.filter_queryset(qs)`. */
+function rowsArgument(arg: Node, cls: Node | undefined, classes: Map<string, Node>, depth = 0): ListQueryset | undefined {
+  if (depth > 4) return undefined;
+  const node = unparenthesize(arg);
+  if (node.type === 'identifier') {
+    const value = assignmentsBefore(node).pop()?.childForFieldName('right');
+    if (value && isPassThrough(value)) return rowsArgument(positionalArguments(value)[0] ?? value, cls, classes, depth + 1);
+  }
+  if (isPassThrough(node)) {
+    const inner = positionalArguments(node)[0];
+    return inner ? rowsArgument(inner, cls, classes, depth + 1) : undefined;
+  }
+  // `self.get_queryset()` of a view that only sets `queryset = ...`.
+  if (cls && node.type === 'call' && node.childForFieldName('function')?.text === 'self.get_queryset' && !member(cls, classes, 'get_queryset')) {
+    const attr = member(cls, classes, 'queryset');
+    const expr = attr?.type === 'assignment' ? attr.childForFieldName('right') : undefined;
+    const info = expr ? querysetOf(expr) : undefined;
+    return expr && info ? { expr, info } : undefined;
+  }
+  const info = querysetOf(node);
+  if (!info || info.singleRow || info.sliced) return undefined;
+  // A variable: the finding points at the queryset it was assigned (`orders = Order.objects...`).
+  const assigned = node.type === 'identifier' ? assignmentsBefore(node).pop()?.childForFieldName('right') : undefined;
+  return { expr: assigned ?? node, info };
+}
+
+function isPassThrough(node: Node): boolean {
+  if (node.type !== 'call') return false;
+  const fn = node.childForFieldName('function')?.text;
+  return fn === 'self.paginate_queryset' || fn === 'self.filter_queryset' || fn === 'paginator.paginate_queryset';
+}

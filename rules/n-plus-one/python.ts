@@ -1,0 +1,494 @@
+/**
+ * n-plus-one (Python/Django): a loop over a queryset whose body follows a relation of each row, one query per row.
+ */
+import { clip } from '../shared/format';
+import type { Node, Tree } from 'web-tree-sitter';
+import { defineRule, type FixSpec, type ReportSpec } from '../api';
+import { captures, positionalArguments, parents } from '../../analysis/python/ast';
+import {
+  addRelationEdits,
+  assignmentsBefore,
+  fixesAllowed,
+  isDjangoFile,
+  iterationOf,
+  iterationsIn,
+  loadsRelation,
+  mayContainQuerysets,
+  outsideReadsHold,
+  querysetOf,
+  recordingOutsideReads,
+  unparenthesize,
+  type Iteration,
+  type OutsideReads,
+  type QuerysetInfo,
+} from '../../analysis/python/django-querysets';
+import { checkDrfSerializers, DRF_FIX, DRF_NOTES, DRF_WHAT } from './python-drf';
+import { checkSqlalchemyLoops } from './python-sqlalchemy';
+import { StatementFindingsCache, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
+import { checkTemplate, checkTemplateViews, TEMPLATE_NOTES } from './django-templates';
+import { RENDERS_TEMPLATES } from '../../analysis/python/django-template-views';
+
+/** Methods of a related manager that run a query: `order.items.all()`, `order.items.count()`. */
+const MANAGER_METHODS = new Set([
+  'all', 'filter', 'exclude', 'count', 'exists', 'first', 'last', 'order_by', 'latest', 'earliest', 'aggregate',
+  'annotate', 'values', 'values_list', 'get', 'select_related', 'prefetch_related', 'only', 'defer', 'distinct',
+  'iterator', 'in_bulk',
+]);
+
+/** Manager writes (`o.items.create(...)`, `o.tags.add(tag)`): per-row queries, but nothing to select or prefetch. */
+const MANAGER_WRITES = new Set([
+  'create', 'add', 'remove', 'set', 'clear', 'delete', 'get_or_create', 'update_or_create', 'bulk_create', 'bulk_update',
+]);
+
+/** Generic foreign keys cannot be select_related (FieldError); they can be prefetched. */
+const GENERIC_FOREIGN_KEYS = new Set(['content_object']);
+
+/**
+ * Members of plain field values (str, datetime/date/timedelta, Decimal, UUID, dict/list from a JSONField): reading
+ * one means the object before it is a value, not a related row. `o.name.upper()` and `o.created_at.year` are not
+ * relations; `o.customer.name` is.
+ */
+const VALUE_METHODS = new Set([
+  // str
+  'upper', 'lower', 'strip', 'lstrip', 'rstrip', 'split', 'rsplit', 'splitlines', 'replace', 'startswith', 'endswith',
+  'format', 'format_map', 'title', 'capitalize', 'casefold', 'swapcase', 'encode', 'decode', 'join', 'find', 'rfind',
+  'index', 'rindex', 'count', 'partition', 'rpartition', 'zfill', 'center', 'ljust', 'rjust', 'isdigit', 'isalpha',
+  'isalnum', 'isnumeric', 'isdecimal', 'isspace', 'islower', 'isupper', 'istitle', 'removeprefix', 'removesuffix',
+  'expandtabs', 'translate',
+  // datetime, date, time, timedelta
+  'isoformat', 'strftime', 'date', 'time', 'timetz', 'timestamp', 'astimezone', 'weekday', 'isoweekday',
+  'isocalendar', 'timetuple', 'utctimetuple', 'utcoffset', 'dst', 'tzname', 'ctime', 'toordinal', 'total_seconds',
+  // Decimal, int, float
+  'quantize', 'normalize', 'to_integral_value', 'to_integral', 'to_eng_string', 'as_tuple', 'as_integer_ratio',
+  'is_zero', 'is_nan', 'is_signed', 'is_finite', 'is_integer', 'sqrt', 'exp', 'ln', 'log10', 'adjusted', 'copy_abs',
+  'bit_length', 'to_bytes',
+  // dict / list (JSONField, ArrayField)
+  'get', 'keys', 'values', 'items', 'copy', 'setdefault', 'pop', 'popitem', 'update', 'append', 'extend', 'insert',
+  'remove', 'sort',
+]);
+
+const VALUE_ATTRIBUTES = new Set([
+  'year', 'month', 'day', 'hour', 'minute', 'second', 'microsecond', 'tzinfo', 'fold', 'days', 'seconds',
+  'microseconds', 'real', 'imag', 'numerator', 'denominator', 'hex', 'urn', 'bytes', 'variant', 'version',
+]);
+
+/** File and image fields: `o.avatar.url` reads the storage, not a related row. */
+const FILE_FIELD_NAME = /(^|_)(file|image|img|avatar|photo|picture|attachment|document|doc|logo|thumbnail|thumb|upload|pdf|video|audio|icon|banner|cover|media|resume|receipt|invoice_pdf)s?$/;
+const FILE_ATTRIBUTES = new Set(['url', 'path', 'name', 'size', 'width', 'height', 'file', 'storage', 'open', 'read', 'close', 'chunks', 'closed']);
+
+/** First members that never load a relation: the primary key, `customer_id`, model internals. */
+function isNeverRelation(name: string): boolean {
+  return name === 'pk' || name === 'id' || name === 'objects' || name.endsWith('_id') || name.startsWith('_') || /^get_\w+_display$/.test(name);
+}
+
+type AccessKind = 'foreign-key' | 'all' | 'count' | 'exists' | 'other-query';
+
+/** One read of a relation in a loop body: `o.customer.name` (path customer), `o.items.count()` (path items). */
+interface RelationAccess {
+  path: string[];
+  kind: AccessKind;
+  method?: string;
+  /** The offending expression: `o.customer` for a foreign key, the call for a manager. */
+  node: Node;
+}
+
+/** Loops whose rows come from a queryset: directly, or from a prefetchable `.all()` of an outer loop's row. */
+interface RowSource {
+  info: QuerysetInfo;
+  /** Relation path from the queried model to these rows (`items__` when looping over `order.items.all()`). */
+  prefix: string;
+}
+
+export default defineRule({
+  meta: {
+    id: 'n-plus-one',
+    kinds: ['python', 'django-template'],
+    defaultSeverity: 'warning',
+    fix: 'safe',
+    trigger: /objects|django|models|sqlalchemy|sqlmodel|\.query\b|\{%|\{\{/,
+    docs: {
+      summary: 'A loop over a Django queryset or SQLAlchemy query that runs one more query per row to follow a relation.',
+      whatItDoes:
+        'Finds `for` loops and list/dict/set comprehensions and generator expressions over a Django queryset ' +
+        '(`Order.objects...`, a variable or same-module helper function that returns one, a related manager `.all()`) ' +
+        'whose body reads a related row (`o.customer.name`, `o.customer.company.name`) or a reverse/many-to-many ' +
+        'manager (`o.items.all()`, `.count()`, `.filter()`) that the queryset does not load with `select_related` / ' +
+        '`prefetch_related`. One finding per loop and relation. ' +
+        DRF_WHAT +
+        '\n\n' +
+        'SQLAlchemy (1.4 and 2.0, sync and async, Flask-SQLAlchemy, SQLModel): loops over the rows of ' +
+        '`session.query(X)...`, `session.scalars(select(X)...)`, `session.execute(select(X)).scalars()`, `X.query...`, ' +
+        '`db.paginate(...).items` (also through variables, `await`, `.all()`, `list()`) that read a relationship ' +
+        'which loads lazily (`relationship()` with the default `lazy="select"`, backrefs, `Mapped[list[...]]`), also ' +
+        'one level down (`for i in order.items: i.product`), when the query has no loader option for that path ' +
+        '(`selectinload`, `joinedload`, `subqueryload`, `immediateload`, `contains_eager`, or `raiseload`/`noload`/' +
+        '`lazyload`, which settle it deliberately). Models are read from the project modules the file imports ' +
+        '(declarative classes, `db.Model`, backrefs added by the other class). A `lazy="dynamic"` relationship used in ' +
+        'the loop is reported too (each use is a query and it cannot be eager-loaded).',
+      whyIsThisBad:
+        'Each row triggers its own query: a page of 500 orders becomes 501 queries. Besides the latency, every query ' +
+        'builds fresh model instances that the loop keeps alive, the database connection buffers each result, and ' +
+        'with `DEBUG = True` Django records every query in `connection.queries`, so long exports and Celery tasks ' +
+        'grow until the worker is killed. `select_related` loads the related rows in the same query (a JOIN); ' +
+        '`prefetch_related` loads them in one extra query for the whole loop. SQLAlchemy alike: each lazy load is a ' +
+        'SELECT of its own, and every loaded object stays in the session\'s identity map until the session ends; in ' +
+        'async code the lazy load raises `MissingGreenlet` instead.',
+      example: {
+        fileName: 'views.py',
+        code: `from django.http import JsonResponse
+
+from .models import Order
+
+
+def order_list(request):
+    orders = Order.objects.filter(status="paid")
+    rows = [{"id": o.id, "customer": o.customer.name} for o in orders]
+    return JsonResponse({"orders": rows})
+`,
+      },
+      useInstead: {
+        fileName: 'views.py',
+        code: `from django.http import JsonResponse
+
+from .models import Order
+
+
+def order_list(request):
+    orders = Order.objects.select_related("customer").filter(status="paid")
+    rows = [{"id": o.id, "customer": o.customer.name} for o in orders]
+    return JsonResponse({"orders": rows})
+`,
+      },
+      fixSafety:
+        'Safe: `select_related`/`prefetch_related` change how many queries run, not which rows or values the loop sees. ' +
+        'The fix adds the relation to the queryset expression that feeds the loop, also when it is assigned a few ' +
+        'statements earlier in the same function: as one more argument of an existing `select_related(...)` / ' +
+        '`prefetch_related(...)`, else as a new call right after the manager (`Order.objects.select_related("customer")' +
+        '.filter(...)`, or after its `.all()`), where it stays valid whatever follows (slices, `.iterator()`). ' +
+        'For a queryset returned by a helper function the call is added at the loop (`recent_orders(user)' +
+        '.select_related("customer")`), so the helper\'s other callers are unchanged. A loop over an outer row\'s ' +
+        '`.all()` gets a `prefetch_related("items__product")` on the outer queryset, which keeps using the prefetch cache. ' +
+        'The fix is unsafe when the queryset uses `.only()` or `.defer()`: a deferred foreign key cannot be traversed with `select_related` (Django raises FieldError). `.count()`, `.exists()` and filtered manager calls get no fix: prefetching every related row only to count ' +
+        'or filter them trades queries for memory; the message suggests `annotate(Count(...))` or ' +
+        '`Prefetch(queryset=..., to_attr=...)`. No fix is offered while the file has syntax errors. ' +
+        DRF_FIX +
+        ' ' +
+        'SQLAlchemy: the fix adds `.options(selectinload(Order.items))` for a collection, `joinedload(Order.customer)` ' +
+        'for a many-to-one (`selectinload` when the query groups, locks with `with_for_update()` or is `distinct()`, ' +
+        'where a JOIN would change the SQL), chained for deeper paths (`selectinload(Order.items).joinedload(Item.product)`), ' +
+        'into an existing `.options(...)` or extending an option that loads the first part of the path, right after ' +
+        '`query(X)` / `select(X)` / `X.query` otherwise, and imports the loader from `sqlalchemy.orm` (also right for ' +
+        'Flask-SQLAlchemy). Loader options change how many queries run, not which rows or values the loop sees: the fix ' +
+        'is safe when the query is written in the loop or in one assignment only the loop reads, and unsafe when the ' +
+        'variable holding it is reassigned or read elsewhere (the other uses load the relationship too). No fix when a ' +
+        'model on the path is not imported at module level.',
+      notes:
+        'Not reported: loops that copy rows (`row.pk = None`, `copy.copy(row)`, `model_to_dict(row)` in the loop or an ' +
+        'enclosing one: every pass inserts a row anyway) and loops over at most 20 rows (`qs[:5]`, also through a ' +
+        'variable or `enumerate()`). ' +
+        'Django models are not read, so relations are recognised by shape: `row.x.y` (an attribute of an attribute) is a ' +
+        'relation `x`, `row.x.all()` / `.filter()` / `.count()` / `.exists()` / `.first()` is a manager. Reads that ' +
+        'are obviously plain values are skipped: `row.x_id`, `row.pk`, str/datetime/Decimal/UUID/dict members ' +
+        '(`row.name.upper()`, `row.created_at.isoformat()`, `row.created_at.year`, `row.price.quantize(...)`, ' +
+        '`row.data.get("k")`), and file-field members (`row.avatar.url`). Manager writes (`row.items.create()`, ' +
+        '`.add()`, `.clear()`) are not reads; an unknown method on a plural name (`row.items.published()`) may be a ' +
+        'custom manager method, which `select_related` cannot load, so it is reported only for `*_set` managers and ' +
+        'without a fix. `content_object` (a generic foreign key) gets `prefetch_related`, since `select_related` ' +
+        'cannot follow it. A `@property` / `@cached_property` a class of the same module defines (and no class declares as a ' +
+        'field) is not a relation. A property of a model in another module or a non-relation field whose value has other ' +
+        'attributes (an enum, a custom object) can still be reported; suppress it with `# memlint: ignore[n-plus-one]`. `row.customer` ' +
+        'alone is not reported (it may be a plain field). ' +
+        'Querysets passed in as parameters, built in another module, or returned by `super().get_queryset()` are ' +
+        'not followed, and `.values()`/`.values_list()` querysets are skipped (their rows have no relations). ' +
+        DRF_NOTES +
+        TEMPLATE_NOTES +
+        'SQLAlchemy: relationships declared `lazy="selectin"`/`"joined"`/`"subquery"`/`"immediate"`/`"raise"`/`"noload"` ' +
+        'are not reported. A many-to-one read again and again for the same parent row is cheap: SQLAlchemy looks it up in ' +
+        'the identity map by primary key before querying, so N rows with the same parent cost one query. Reported as ' +
+        'not N+1 where the code shows it: the query pins the foreign key (`filter(Item.order_id == order.id)`, ' +
+        '`filter_by(order=order)`, `with_parent(...)`), the loop walks one object\'s collection (`for item in ' +
+        'order.items: item.order`), and relationships to the tenant of a multi-tenant app (`org`, `organization`, ' +
+        '`tenant`, `workspace`, `site`, `realm`), which nearly every row shares. Queries over several entities (rows are ' +
+        'tuples), `.limit(n)` with n <= 20, queries built in helper functions or other modules, and model classes that ' +
+        'cannot be resolved from the imports are not followed. `write_only` relationships are not reported. ' +
+        'The TypeScript rule with the same id covers Prisma/TypeORM/Sequelize/Mongoose.',
+    },
+  },
+  check(ctx) {
+    if (ctx.file.kind === 'django-template') return checkTemplate(ctx);
+    checkSqlalchemyLoops(ctx, (spec) => ctx.report(spec));
+    if (RENDERS_TEMPLATES.test(ctx.file.text)) checkTemplateViews(ctx, ctx.python(), fixesAllowed(ctx.python()));
+    if (!mayContainQuerysets(ctx.file.text)) return;
+    const tree = ctx.python();
+    if (!isDjangoFile(tree, ctx.file.text)) return;
+    checkDrfSerializers(ctx, tree);
+    const canFix = fixesAllowed(tree);
+    // The module's properties are read from other statements: a change to them re-checks every loop.
+    const context = `${canFix ? 'fixable' : 'unfixable'} ${[...moduleProperties(tree)].join(',')}`;
+    for (const statement of topLevelStatements(tree)) {
+      if (!/\bfor\b/.test(statement.text)) continue;
+      findingsCache.check(ctx, statement, context, (reads) => outsideReadsHold(tree, reads), (report) => {
+        const [, reads] = recordingOutsideReads(() => checkStatement(tree, statement, canFix, report));
+        return reads.unknown ? undefined : reads;
+      });
+    }
+  },
+});
+
+/** Findings per top-level statement, kept across keystrokes: a keystroke re-checks only the statement it changed. */
+const findingsCache = new StatementFindingsCache<OutsideReads>();
+
+function checkStatement(tree: Tree, statement: TopLevelStatement, canFix: boolean, reportTo: (spec: ReportSpec) => void): void {
+  const sources = new Map<number, RowSource | null>();
+  for (const iteration of iterationsIn(tree, statement.text, statement.start)) {
+    if (copiesRows(iteration) || fewRows(iteration)) continue;
+    const source = rowSource(iteration, sources);
+    if (!source) continue;
+    for (const access of accessesToReport(tree, iteration, source)) reportTo(finding(iteration, source, access, canFix));
+  }
+}
+
+/** The deep-copy idiom (`row.pk = None; row.save()`, `copy.copy(row)`, `model_to_dict(row)`): every pass inserts a row anyway. */
+const COPY_IDIOM = /\.(pk|id)\s*=\s*None\b|\bcopy\.(deep)?copy\(|\bdeepcopy\(|\bmodel_to_dict\(/;
+
+/** A loop (or a loop nested in one) that copies a small tree of rows: its queries are inherent, not an N+1 to fix. */
+function copiesRows(iteration: Iteration): boolean {
+  if (iteration.node.type !== 'for_statement') return false;
+  for (let p: Node | null = iteration.node; p && p.type !== 'function_definition'; p = p.parent) {
+    if (p.type === 'for_statement' && COPY_IDIOM.test(p.childForFieldName('body')?.text ?? '')) return true;
+  }
+  return false;
+}
+
+/** `for p in qs[:5]`: a handful of rows, a handful of queries. */
+const SMALL_SLICE = 20;
+function fewRows(iteration: Iteration): boolean {
+  const smallSlice = (text: string) => {
+    const m = /\[\s*(?:0\s*)?:\s*(\d+)\s*\]\s*\)?\s*$/.exec(text);
+    return !!m && Number(m[1]) <= SMALL_SLICE;
+  };
+  let iterable = unparenthesize(iteration.iterable);
+  // enumerate(top, 1)
+  if (iterable.type === 'call' && iterable.childForFieldName('function')?.text === 'enumerate') iterable = positionalArguments(iterable)[0] ?? iterable;
+  if (smallSlice(iterable.text)) return true;
+  if (iterable.type !== 'identifier') return false;
+  const value = assignmentsBefore(iterable).pop()?.childForFieldName('right');
+  return !!value && smallSlice(value.text);
+}
+
+/** What a loop iterates, when it is a queryset of model instances (memoised per loop node). */
+function rowSource(iteration: Iteration, memo: Map<number, RowSource | null>): RowSource | undefined {
+  const cached = memo.get(iteration.node.id);
+  if (cached !== undefined) return cached ?? undefined;
+  memo.set(iteration.node.id, null); // guards against cycles while computing
+  const info = querysetOf(unparenthesize(iteration.iterable));
+  let source: RowSource | undefined;
+  if (info && !info.values) {
+    source = { info, prefix: '' };
+    // `for item in order.items.all()` inside a loop over orders: the outer queryset can prefetch `items__...`.
+    const root = info.roots[0];
+    if (info.plainRelatedAll && info.roots.length === 1 && root.owner?.type === 'identifier' && root.relation) {
+      const outer = bindingIteration(iteration.node, root.owner.text);
+      const outerSource = outer && rowSource(outer, memo);
+      if (outerSource) source = { info: outerSource.info, prefix: `${outerSource.prefix}${root.relation}__` };
+    }
+  }
+  memo.set(iteration.node.id, source ?? null);
+  return source;
+}
+
+/** The enclosing loop or comprehension clause that binds `name` for each pass of `node`. */
+function bindingIteration(node: Node, name: string): Iteration | undefined {
+  for (const p of parents(node)) {
+    if (p.type === 'function_definition' || p.type === 'class_definition') break;
+    if (p.type === 'for_statement') {
+      const it = iterationOf(p);
+      const body = p.childForFieldName('body');
+      if (it?.target.text === name && body && node.startIndex >= body.startIndex && node.endIndex <= body.endIndex) return it;
+    } else if (/comprehension$|^generator_expression$/.test(p.type)) {
+      const clauses = p.namedChildren.filter((c): c is Node => c?.type === 'for_in_clause' && c.endIndex <= node.startIndex);
+      for (const clause of clauses.reverse()) {
+        const it = iterationOf(clause);
+        if (it?.target.text === name) return it;
+      }
+    }
+  }
+  return undefined;
+}
+
+const ATTRIBUTE_ON_NAME = '(attribute object: (identifier) @obj) @attr';
+
+/** The relation reads of one loop that the queryset does not load, one per relation path. */
+function accessesToReport(tree: Tree, iteration: Iteration, source: RowSource): RelationAccess[] {
+  const name = iteration.target.text;
+  const byPath = new Map<string, RelationAccess[]>();
+  for (const bodyNode of iteration.body) {
+    for (const { name: capture, node } of captures(tree, ATTRIBUTE_ON_NAME, bodyNode)) {
+      if (capture !== 'attr' || node.childForFieldName('object')?.text !== name) continue;
+      if (!readsLoopVariable(node, iteration)) continue;
+      const access = classifyAccess(node);
+      if (!access || moduleProperties(tree).has(access.path[0])) continue;
+      const key = access.path.join('__');
+      byPath.set(key, [...(byPath.get(key) ?? []), access]);
+    }
+  }
+  const isFixable = (a: RelationAccess) => a.kind === 'foreign-key' || a.kind === 'all';
+  const chosen = [...byPath.values()].map((accesses) => accesses.find(isFixable) ?? accesses[0]);
+  return chosen.filter((access) => {
+    const path = access.path.join('__');
+    // `o.customer.company.name` is fixed by select_related("customer__company"), which also loads `customer`.
+    const coveredByLonger = chosen.some((other) => other !== access && isFixable(other) && other.path.join('__').startsWith(`${path}__`));
+    if (coveredByLonger) return false;
+    return !loadsRelation(source.info, source.prefix + path, access.kind === 'foreign-key' && source.prefix === '');
+  });
+}
+
+const propertiesCache = new WeakMap<Tree, ReadonlySet<string>>();
+
+/**
+ * Names this module's classes define as `@property` / `@cached_property` methods and never as class attributes
+ * (model fields): `ch.transport` on `class Channel` with `@property def transport(self)` runs Python, not a query.
+ */
+function moduleProperties(tree: Tree): ReadonlySet<string> {
+  let names = propertiesCache.get(tree);
+  if (names) return names;
+  const properties = new Set<string>();
+  const fields = new Set<string>();
+  if (/@(\w+\.)?(cached_)?property\b/.test(tree.rootNode.text)) {
+    for (const { node: body } of captures(tree, '(class_definition body: (block) @b)')) {
+      for (const child of body.namedChildren) {
+        if (child?.type === 'decorated_definition') {
+          const decorators = child.namedChildren.filter((c) => c?.type === 'decorator').map((d) => d!.text);
+          const name = child.childForFieldName('definition')?.childForFieldName('name')?.text;
+          if (name && decorators.some((d) => /^@(\w+\.)?(cached_)?property$/.test(d))) properties.add(name);
+        } else if (child?.type === 'expression_statement' && child.namedChildren[0]?.type === 'assignment') {
+          const left = child.namedChildren[0].childForFieldName('left');
+          if (left?.type === 'identifier') fields.add(left.text);
+        }
+      }
+    }
+  }
+  names = new Set([...properties].filter((n) => !fields.has(n)));
+  propertiesCache.set(tree, names);
+  return names;
+}
+
+/** False when the name is rebound between the loop and the read (a nested loop, a nested function). */
+function readsLoopVariable(read: Node, iteration: Iteration): boolean {
+  const name = iteration.target.text;
+  const bindsName = (left: Node | null) => !!left && new RegExp(`\\b${name}\\b`).test(left.text);
+  // A loop's reads sit in its body; a comprehension clause's reads sit in its comprehension.
+  const owner = iteration.node.type === 'for_statement' ? iteration.node : iteration.node.parent;
+  for (const p of parents(read)) {
+    if (p.id === owner?.id) break;
+    if (p.type === 'function_definition' || p.type === 'class_definition' || p.type === 'lambda') return false;
+    if (p.type === 'for_statement' && bindsName(p.childForFieldName('left'))) {
+      const body = p.childForFieldName('body');
+      if (body && read.startIndex >= body.startIndex) return false;
+    }
+    if (/comprehension$|^generator_expression$/.test(p.type)) {
+      if (p.namedChildren.some((c) => c?.type === 'for_in_clause' && bindsName(c.childForFieldName('left')))) return false;
+    }
+  }
+  return true;
+}
+
+/** Reads `row.a.b...` starting at the innermost attribute node; undefined when no relation is involved. */
+function classifyAccess(first: Node): RelationAccess | undefined {
+  const names: string[] = [];
+  const nodes: Node[] = [];
+  let current = first;
+  for (;;) {
+    names.push(current.childForFieldName('attribute')?.text ?? '');
+    nodes.push(current);
+    const parent = current.parent;
+    if (parent?.type !== 'attribute' || parent.childForFieldName('object')?.id !== current.id) break;
+    current = parent;
+  }
+  const call = current.parent?.type === 'call' && current.parent.childForFieldName('function')?.id === current.id ? current.parent : undefined;
+  if (isNeverRelation(names[0])) return undefined;
+  const last = names.length - 1;
+
+  if (call && last >= 1 && MANAGER_METHODS.has(names[last]) && looksLikeManagerCall(names[last], call)) {
+    const method = names[last];
+    const kind: AccessKind = method === 'all' ? 'all' : method === 'count' ? 'count' : method === 'exists' ? 'exists' : 'other-query';
+    return { path: names.slice(0, last), kind, method, node: call };
+  }
+  if (call && last >= 1 && MANAGER_WRITES.has(names[last])) return undefined;
+  // `o.order_set.active()`, `o.items.published()`: a custom method of a reverse manager, which select_related
+  // cannot load; a plural name with an unknown method is too ambiguous to report.
+  if (call && last >= 1 && !VALUE_METHODS.has(names[last]) && looksLikeManagerName(names[last - 1])) {
+    return names[last - 1].endsWith('_set') ? { path: names.slice(0, last), kind: 'other-query', method: names[last], node: call } : undefined;
+  }
+  for (let j = 1; j <= last; j++) {
+    const isValueMember =
+      VALUE_ATTRIBUTES.has(names[j]) ||
+      (j === last && call !== undefined && VALUE_METHODS.has(names[j])) ||
+      (j === 1 && FILE_FIELD_NAME.test(names[0]) && FILE_ATTRIBUTES.has(names[1]));
+    if (isValueMember) {
+      // names[j - 1] is a plain value; the relations are the members before it.
+      return j >= 2 ? { path: names.slice(0, j - 1), kind: 'foreign-key', node: nodes[j - 2] } : undefined;
+    }
+  }
+  return last >= 1 ? { path: names.slice(0, last), kind: 'foreign-key', node: nodes[last - 1] } : undefined;
+}
+
+/** `order_set`, `items`, `line_items`: reverse or many-to-many managers are named in the plural. */
+function looksLikeManagerName(name: string): boolean {
+  return name.endsWith('_set') || /[^su]s$/.test(name);
+}
+
+/** Tells `o.items.count()` from `o.name.count("x")`, and `o.items.get(pk=1)` from `o.data.get("k")`. */
+function looksLikeManagerCall(method: string, call: Node): boolean {
+  const positional = positionalArguments(call).length;
+  switch (method) {
+    case 'count':
+    case 'get':
+    case 'first':
+    case 'last':
+      return positional === 0;
+    case 'values':
+      return positional > 0;
+    default:
+      return true;
+  }
+}
+
+function finding(iteration: Iteration, source: RowSource, access: RelationAccess, canFix: boolean): ReportSpec {
+  const row = iteration.target.text;
+  const perRow = row.length >= 3 ? row : 'row';
+  const fullPath = source.prefix + access.path.join('__');
+  const read = `${row}.${access.path.join('.')}`;
+  const outer = source.prefix ? 'outer ' : '';
+  let message: string;
+  let detail: string;
+  let fixes: FixSpec[] = [];
+  if (access.kind === 'foreign-key' || access.kind === 'all') {
+    const joinable = access.kind === 'foreign-key' && !source.prefix && !access.path.some((p) => GENERIC_FOREIGN_KEYS.has(p));
+    const method = joinable ? 'select_related' : 'prefetch_related';
+    // Django 5 refuses prefetch_related with .iterator() without chunk_size; that edit is the user's call.
+    const iteratorBlocks = method === 'prefetch_related' && source.info.iterator === 'plain';
+    const loaded = access.kind === 'all' ? `${read}.all()` : read;
+    message = `Queries once per row for ${clip(loaded, 24)} (N+1): add .${method}("${clip(fullPath, 20)}")`;
+    detail =
+      `N+1 queries: each row's ${loaded} is fetched on its own and kept in memory with the row. ` +
+      `Add .${method}("${fullPath}") to the ${outer}queryset${iteratorBlocks ? ' and give its .iterator() a chunk_size' : ''}.`;
+    const edits = canFix && !iteratorBlocks ? addRelationEdits(source.info, method, fullPath) : undefined;
+    // `.only()`/`.defer()` may leave the foreign key out: select_related of a deferred field raises FieldError
+    // ("cannot be both deferred and traversed"), so the fix is no longer proven to keep behaviour.
+    const deferred = source.info.methods.some((m) => m === 'only' || m === 'defer');
+    if (edits) fixes = [{ title: `Add .${method}("${fullPath}") to the ${outer}queryset`, safety: deferred ? 'unsafe' : 'safe', edits }];
+  } else if (access.kind === 'count') {
+    message = `Runs one COUNT query per ${clip(perRow, 16)} for ${clip(read, 28)}.count(): annotate with Count()`;
+    detail = `N+1 queries. Annotate the ${outer}queryset with Count("${fullPath}") and read the annotation instead.`;
+  } else if (access.kind === 'exists') {
+    message = `Runs one EXISTS query per ${clip(perRow, 16)} for ${clip(read, 28)}.exists(): annotate with Exists()`;
+    detail = `N+1 queries. Annotate the ${outer}queryset with Exists(...) or Count("${fullPath}") instead.`;
+  } else {
+    message = `Runs one extra query per ${clip(perRow, 16)} for ${clip(`${read}.${access.method}`, 32)}(...): prefetch them once`;
+    detail =
+      `N+1 queries. Load the rows once with .prefetch_related(Prefetch("${fullPath}", queryset=..., to_attr=...)) ` +
+      `or annotate the ${outer}queryset.`;
+  }
+  return { start: access.node.startIndex, end: access.node.endIndex, message, detail, fixes };
+}

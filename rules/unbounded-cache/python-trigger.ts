@@ -1,0 +1,208 @@
+/**
+ * unbounded-cache's pre-filter over the raw text, so that most modules are never parsed for it. Every
+ * finding of the rule needs one of:
+ *   - a memoising decorator: an import of functools / streamlit / cachetools / async_lru, and a cache spelled
+ *     in a way that can be unbounded (`functools.cache`, `maxsize=None`, a Streamlit cache, cachetools.cached);
+ *   - Streamlit's `session_state`;
+ *   - a declared size limit (`MAX_CACHE_SIZE = 500`), reported when nothing reads it;
+ *   - a module- or class-level container whose name the code grows in a function (module-state.ts keeps only
+ *     containers whose name meets its growth patterns, which are reused here), declared here or imported.
+ * Each test below is looser than the rule's own check (never a finding lost); the rule's tests and the
+ * stdlib scan hold them to that.
+ */
+import type { TextTrigger } from '../api';
+import { classBodyLineStarts } from '../../analysis/python/class-body-lines';
+
+const CACHE_WORD = /cache|memo/;
+const DECORATOR_MODULE = /streamlit|cachetools/;
+const FUNCTOOLS_LIKE = /functools|async_lru/;
+/** Space, line continuations and comments between tokens (a comment ends at its newline: no backtracking blow-up). */
+const GAP = String.raw`(?:[\s\\]|#[^\n]*\n)*`;
+/**
+ * An lru_cache-like cache that can be unbounded (`maxsize=None`, `lru_cache(None)`, or any call of an aliased
+ * `lru_cache as memo`), or `functools.cache` (imported by name, or reached as `functools.cache` / `ft.cache`).
+ */
+const UNBOUNDED_LRU = new RegExp(
+  [String.raw`maxsize${GAP}=${GAP}None\b`, String.raw`_cache${GAP}\(${GAP}None\b`, String.raw`_cache\s+as\b`, String.raw`(?:\bimport|[,(])${GAP}cache\b`, String.raw`\.${GAP}cache\b`].join('|'),
+);
+
+/** `MAX_CACHE_SIZE = ...`: an ALL_CAPS module constant (module-state.ts's sizeLimitDeclarations needs a limit and a store word). */
+const CONSTANT_ASSIGNMENT = /(?:^|;)[ \t]*(_?[A-Z][A-Z0-9_]*)[ \t]*[:=]/gm;
+const LIMIT_WORDS = new Set(['MAX', 'MAXSIZE', 'MAXLEN', 'SIZE', 'LIMIT', 'CAPACITY', 'LEN', 'LENGTH']);
+const STORE_WORDS = new Set(['CACHE', 'CACHED', 'MEMO', 'LRU', 'HISTORY', 'ENTRIES', 'ITEMS', 'MESSAGES', 'BUFFER', 'RESULTS', 'SESSIONS', 'KEYS']);
+
+/**
+ * A name bound to what may be a container, at a statement start: `name = {`, `name = [`, `name = f(`
+ * (any call: imports may alias dict/defaultdict/deque), or annotated (`name: dict[str, int] = ...`, the
+ * annotation may span lines). Indented declarations may be class attributes; column-0 ones module globals.
+ */
+function declarationOf(names: Iterable<string>): RegExp {
+  return new RegExp(String.raw`(^[ \t]*|[;:][ \t]*)(${[...names].join('|')})[ \t]*(?::|=[ \t\\\r\n]*(\{|\[|[A-Za-z_][\w. \t]*\())`, 'gm');
+}
+/** ALL_CAPS tables are never reported, unless the name reads as a cache (module-state.ts's grow()). */
+const CONSTANT_NAME = /^_*[A-Z][A-Z0-9_]*$/;
+const CACHE_WORDS = /CACHE|MEMO|SEEN|RESULT|HISTORY|BUFFER|QUEUE|PENDING|EVENT|LOG|REQUEST|SESSION|HITS|COUNTS|STATS|RECENT|VISITED/;
+
+/**
+ * module-state.ts's dropNeverGrown patterns start with `(\w+)`, which a regex engine tries at every word
+ * character; these start at the growth syntax instead and read the name before it (the same name, or more).
+ */
+const SUBSCRIPT_WRITE_END = /\]\s*[-+|&]?=(?!=)/g; // `name[key] =`, `name[key] +=`
+const GROWTH_CALL = /\.\s*(?:append|extend|insert|add|setdefault|update|appendleft|extendleft)\s*\(/g; // `name.append(`
+const GROWTH_OPERATOR = /\|=|\+=/g; // `name |= `, `name += `
+const SELF_REFERENCE = /=\s*(?:(\w+)\s*[+|]|\{\s*\*\*\s*(\w+)\b|\[\s*\*\s*(\w+)\b)/g; // `name = name + ...`, `{**name`, `[*name`
+/** A key that names one fixed slot (`x["client"] = ...`, `x[0] = ...`, `x[KEY] = ...`) adds nothing per request. */
+const FIXED_KEY = /^\[\s*(?:"[^"\\\n{}]*"|'[^'\\\n{}]*'|\d+|True|False|None|[A-Z][A-Z0-9_]*)\s*\]$/;
+
+interface Declared {
+  /** Declared at column 0 (or after `;`): may be a module global, grown through its bare name. */
+  module: boolean;
+  /** Declared indented (at these line starts) or after `;`/`:` (-1): may be a class attribute, grown through `self.name` / `Class.name`. */
+  indented: number[];
+  /** Not only list literals: `x[k] = v` may grow it (a list's item assignment does not). */
+  keyed: boolean;
+  /** Bound to a call: may be a defaultdict. */
+  call: boolean;
+}
+
+/** Which of the grown names are declared as (possible) containers, and where. */
+function declaredContainers(text: string, names: Iterable<string>): Map<string, Declared> {
+  const out = new Map<string, Declared>();
+  for (const m of text.matchAll(declarationOf(names))) {
+    const name = m[2];
+    if (CONSTANT_NAME.test(name) && !CACHE_WORDS.test(name)) continue;
+    let d = out.get(name);
+    if (!d) out.set(name, (d = { module: false, indented: [], keyed: false, call: false }));
+    const prefix = m[1];
+    if (prefix === '') d.module = true;
+    else if (prefix.startsWith(';')) {
+      d.module = true;
+      d.indented.push(-1);
+    } else if (prefix.startsWith(':')) d.indented.push(-1); // `class A: x = []`: only a class body follows a colon
+    else d.indented.push(m.index!);
+    const value = m[3];
+    if (value !== '[') d.keyed = true;
+    if (value === undefined || value.endsWith('(')) d.call = true;
+  }
+  return out;
+}
+
+function isWordChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13 || c === 11 || c === 12;
+}
+
+/** The identifier (ASCII word, as `\w+` reads it) that ends right before `index`, whitespace skipped, and its start. */
+function nameBefore(text: string, index: number): { name: string; start: number } | undefined {
+  let end = index;
+  while (end > 0 && isSpace(text.charCodeAt(end - 1))) end--;
+  let start = end;
+  while (start > 0 && isWordChar(text.charCodeAt(start - 1))) start--;
+  return start < end ? { name: text.slice(start, end), start } : undefined;
+}
+
+/** True when the name at `start` is `x.name` (a class attribute), false for a bare `name` (a module global). */
+function isAttribute(text: string, start: number): boolean {
+  let i = start - 1;
+  while (i >= 0 && (text[i] === ' ' || text[i] === '\t')) i--;
+  return i >= 0 && text[i] === '.';
+}
+
+class Containers {
+  private classBody?: Set<number>;
+
+  constructor(
+    private readonly text: string,
+    readonly declared: Map<string, Declared>,
+  ) {}
+
+  /** True when the name (at its position in the text) may be a declared container that this growth reaches. */
+  grows(name: { name: string; start: number } | undefined, need?: 'keyed' | 'call'): boolean {
+    const d = name && this.declared.get(name.name);
+    if (!d || (need && !d[need])) return false;
+    if (!isAttribute(this.text, name.start)) return d.module;
+    return d.indented.some((at) => at === -1 || (this.classBody ??= classBodyLineStarts(this.text)).has(at));
+  }
+}
+
+interface GrowthSite {
+  start: number;
+  need?: 'keyed' | 'call';
+}
+
+/** Names the code grows (module-state.ts's growth patterns), with where: ALL_CAPS tables left out. */
+function growthSites(text: string): Map<string, GrowthSite[]> {
+  const out = new Map<string, GrowthSite[]>();
+  const add = (name: { name: string; start: number } | undefined, need?: 'keyed' | 'call') => {
+    if (!name || (CONSTANT_NAME.test(name.name) && !CACHE_WORDS.test(name.name))) return;
+    const sites = out.get(name.name);
+    if (sites) sites.push({ start: name.start, need });
+    else out.set(name.name, [{ start: name.start, need }]);
+  };
+  for (const m of text.matchAll(SUBSCRIPT_WRITE_END)) {
+    // Every `[` back to the line start (or an earlier `]`) may open this subscript.
+    const close = m.index!;
+    for (let i = close - 1; i >= 0 && text[i] !== '\n' && text[i] !== ']'; i--) {
+      if (text[i] === '[' && !FIXED_KEY.test(text.slice(i, close + 1))) add(nameBefore(text, i), 'keyed');
+    }
+  }
+  for (const re of [GROWTH_CALL, GROWTH_OPERATOR]) for (const m of text.matchAll(re)) add(nameBefore(text, m.index!));
+  for (const m of text.matchAll(SELF_REFERENCE)) {
+    const name = nameBefore(text, m.index!);
+    if (name && name.name === (m[1] ?? m[2] ?? m[3])) add(name);
+  }
+  // A subscript read grows a defaultdict.
+  if (text.includes('defaultdict')) {
+    for (let i = text.indexOf('['); i !== -1; i = text.indexOf('[', i + 1)) add(nameBefore(text, i), 'call');
+  }
+  return out;
+}
+
+function grownContainer(text: string): boolean {
+  const sites = growthSites(text);
+  if (sites.size === 0) return false;
+  if (grownImport(text, sites)) return true;
+  const declared = declaredContainers(text, sites.keys());
+  if (declared.size === 0) return false;
+  const containers = new Containers(text, declared);
+  for (const [name, list] of sites) {
+    if (!declared.has(name)) continue;
+    for (const site of list) if (containers.grows({ name, start: site.start }, site.need)) return true;
+  }
+  return false;
+}
+
+const FROM_IMPORT = /^[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)/gm;
+
+/** A name imported with `from x import name` and grown here: a container another module may declare (imported-containers.ts). */
+function grownImport(text: string, sites: ReadonlyMap<string, unknown>): boolean {
+  if (!text.includes('from')) return false;
+  for (const m of text.matchAll(FROM_IMPORT)) {
+    for (const word of m[1].matchAll(/\w+/g)) if (sites.has(word[0])) return true;
+  }
+  return false;
+}
+
+/** Any store word at all: a quick no for most files before the constant scan. */
+const STORE_WORD = new RegExp([...STORE_WORDS].join('|'));
+
+function declaresSizeLimit(text: string): boolean {
+  if (!STORE_WORD.test(text)) return false;
+  for (const m of text.matchAll(CONSTANT_ASSIGNMENT)) {
+    const words = m[1].split('_');
+    if (words.some((w) => LIMIT_WORDS.has(w)) && words.some((w) => STORE_WORDS.has(w))) return true;
+  }
+  return false;
+}
+
+function cacheDecorator(text: string): boolean {
+  return CACHE_WORD.test(text) && (DECORATOR_MODULE.test(text) || (FUNCTOOLS_LIKE.test(text) && UNBOUNDED_LRU.test(text)));
+}
+
+export const unboundedCacheTrigger: TextTrigger = {
+  test: (text) =>
+    text.includes('session_state') || cacheDecorator(text) || declaresSizeLimit(text) || grownContainer(text),
+};

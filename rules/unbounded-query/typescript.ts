@@ -1,0 +1,334 @@
+/**
+ * unbounded-query: ORM list queries in request-handling code that load every matching row
+ * (Prisma `findMany()` without `take`, TypeORM `find()`/`getMany()` without `take`, Sequelize `findAll()`
+ * without `limit`, Mongoose `find()` without `.limit()`/`.cursor()`).
+ */
+import { clip } from '../shared/format';
+import { ts } from 'ts-morph';
+import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
+import { asObjectLiteral, declarationOf, eol, hasSpread, hasSyntaxErrors, indentAt, objectProperty, objectPropertyValue, unwrap } from '../../analysis/typescript/ast';
+import { insertIntoArguments, insertObjectProperty } from '../shared/typescript-edits';
+import { inRequestHandler, isOfflineFile } from '../../analysis/typescript/handlers';
+import { chainMethods, ormCalls, ORM_LABEL, type OrmCall } from '../../analysis/typescript/orm';
+
+/** Chain calls that bound or stream a Mongoose query / TypeORM query builder. */
+const BOUNDING_CHAIN = new Set(['limit', 'take', 'cursor', 'stream', 'eachAsync', 'paginate', 'countDocuments', 'count', 'distinct', 'findOne']);
+
+export default defineRule({
+  meta: {
+    id: 'unbounded-query',
+    messages: {
+      unbounded: '{{what}} loads every matching row per request: page it',
+      'client-chosen-size': '{{what}} lets the client pick {{key}} with no maximum: cap it at {{limit}}',
+    },
+    kinds: ['typescript', 'javascript'],
+    defaultSeverity: 'warning',
+    fix: 'unsafe',
+    trigger: /findMany|\bfind(By|AndCount|AndCountBy|All|AndCountAll)?\s*[(<]|getMany|getRawMany/,
+    options: {
+      suggestedLimit: { type: 'number', default: 100, description: 'The page size the fix adds (`take: N` / `limit: N`).' },
+    },
+    docs: {
+      summary: 'ORM list queries in request handlers with no row limit.',
+      whatItDoes:
+        'Finds list queries in request-handling code (Express/Fastify/Koa/Hono route callbacks, Nest controllers, ' +
+        'resolvers and services, Next.js route handlers, and the functions they call) that return every matching row: ' +
+        'Prisma `findMany()` without `take`, TypeORM `find()`/`findBy()`/`findAndCount()` without `take` and query ' +
+        'builders ending in `getMany()`/`getRawMany()` without `.take()`/`.limit()`, Sequelize `findAll()`/' +
+        '`findAndCountAll()` without `limit`, and Mongoose `find()` without `.limit()` or `.cursor()`. ' +
+        'Clients are recognised from their imports (`@prisma/client`, `typeorm`, `sequelize`, `mongoose`, the ' +
+        "project's models module), not from variable names. Scripts, migrations, seeds and tests are not request code. " +
+        'It also finds a bound the client picks with no maximum: `take: Number(query.limit) || 10` (Prisma, TypeORM, ' +
+        'Sequelize `limit`) read from the request without `Math.min`, so `?limit=1000000` loads every row.',
+      whyIsThisBad:
+        'Every row becomes an object in the Node heap, and then again as JSON in the response. A table that held ' +
+        '2,000 rows at launch holds 500,000 a year later: one request then allocates hundreds of megabytes, blocks ' +
+        'the event loop while serialising, and a few concurrent requests push a 512 MB instance into an ' +
+        'out-of-memory restart.',
+      example: {
+        fileName: 'routes/orders.ts',
+        code: `import express from 'express';
+import { PrismaClient } from '@prisma/client';
+
+const prisma = new PrismaClient();
+const router = express.Router();
+
+router.get('/orders', async (req, res) => {
+  const orders = await prisma.order.findMany({ where: { status: 'paid' } });
+  res.json(orders);
+});
+
+export default router;
+`,
+      },
+      useInstead: {
+        fileName: 'routes/orders.ts',
+        code: `import express from 'express';
+import { PrismaClient } from '@prisma/client';
+
+const prisma = new PrismaClient();
+const router = express.Router();
+
+router.get('/orders', async (req, res) => {
+  const cursor = typeof req.query.cursor === 'string' ? { id: req.query.cursor } : undefined;
+  const orders = await prisma.order.findMany({
+    where: { status: 'paid' },
+    take: 100,
+    ...(cursor && { cursor, skip: 1 }),
+    orderBy: { id: 'asc' },
+  });
+  res.json({ orders, next: orders.at(-1)?.id });
+});
+
+export default router;
+`,
+      },
+      fixSafety:
+        'Unsafe: the fix adds `take: 100` (Prisma, TypeORM), `limit: 100` (Sequelize), `.limit(100)` (Mongoose) or ' +
+        '`.take(100)` (TypeORM query builders), so clients that expected every row get the first page only and must ' +
+        'page through the rest. Add an `orderBy` and a cursor or offset parameter; for exports, stream instead ' +
+        '(Mongoose `.cursor()`, TypeORM `.stream()`, Prisma batches of `take`/`cursor`).',
+      notes:
+        'Queries scoped to one owner are not reported: an owner key (`userId`, `ownerId`, `accountId`, `customerId`, ' +
+        '`tenantId`, ... also nested, as in `some: { userId }`) compared with a value the code holds, as the Python rule ' +
+        'judges `filter(user=request.user)`; unless the value may be undefined (`x ?? undefined`, an optional parameter: ' +
+        'the ORM then drops the filter) or the table grows per owner with time (audit logs, events, sessions, messages, ' +
+        'history). Neither are `distinct` queries selecting the one column they group by. ' +
+        'Queries whose options are not an object literal (`findMany(args)`, or an object with a spread) are not ' +
+        'reported: the limit may be inside. The page size the fix uses is the `suggestedLimit` option (default 100).',
+    },
+  },
+  check(ctx) {
+    if (isOfflineFile(ctx.file.relPath)) return;
+    const limit = ctx.options.suggestedLimit as number;
+    const calls = ormCalls(ctx); // before the parse: a file with no possible ORM read is not parsed
+    if (calls.length === 0) return;
+    const fixable = !hasSyntaxErrors(ctx.typescript());
+    for (const q of calls) {
+      if (!q.list) continue;
+      const problem = unboundedQuery(ctx, q, limit);
+      if (!problem || loadsListedKeys(q) || scopedToOneOwner(q) || groupedByOneColumn(q)) continue;
+      if (!inRequestHandler(q.call, ctx.file.relPath)) continue;
+      const callee = unwrap(q.call.expression) as ts.PropertyAccessExpression;
+      const start = q.builder ? callee.name.getStart() : q.call.getStart();
+      ctx.report({
+        start,
+        end: q.call.getEnd(),
+        ...(problem.clientChosen
+          ? { messageId: 'client-chosen-size', data: { what: clip(problem.what, 40), ...problem.clientChosen } }
+          : { messageId: 'unbounded', data: { what: clip(problem.what, 56) } }),
+        detail: problem.detail ?? `${problem.what} loads every matching row into memory at once, on each request. ${problem.advice.charAt(0).toUpperCase()}${problem.advice.slice(1)}.`,
+        fixes: problem.fix && fixable ? [problem.fix] : [],
+      });
+    }
+  },
+});
+
+interface Problem {
+  what: string;
+  advice: string;
+  fix?: FixSpec;
+  /** For a bound the client picks: the option and its cap, for the headline, and its own detail. */
+  clientChosen?: { key: string; limit: number };
+  detail?: string;
+}
+
+/** A page size read from the request (`Number(query.limit) || 10`, `req.query.take`, `params.pageSize`). */
+const CLIENT_SIZE = /\b(req\.query|query|params|searchParams|args|filters?)\s*(\??\.\s*(limit|take|pageSize|page_size|perPage|per_page)\b|\.get\(\s*['"](limit|take|pageSize|page_size|perPage|per_page)['"])/;
+
+/** `take: Number(query.limit) || 10` with no `Math.min`: any client can ask for every row. */
+function clientChosenBound(value: ts.Expression, what: string, key: string, limit: number): Problem | undefined {
+  const text = value.getText();
+  if (!CLIENT_SIZE.test(text) || /Math\.min|clamp|\bmin\(/.test(text)) return undefined;
+  return {
+    what,
+    advice: `cap it: ${key}: Math.min(..., ${limit})`,
+    clientChosen: { key, limit },
+    detail:
+      `${what}: ${key} is ${clip(text, 60)}, which the client picks, and nothing caps it, so ?limit=1000000 loads every ` +
+      `matching row into memory in one request. Cap it (${key}: Math.min(..., ${limit})) or reject larger values.`,
+  };
+}
+
+function unboundedQuery(ctx: RuleContext, q: OrmCall, limit: number): Problem | undefined {
+  const call = `${q.target}.${q.method}()`;
+  const text = ctx.file.text;
+  switch (q.orm) {
+    case 'prisma':
+      return optionsProblem(text, q, 'take', limit, `${ORM_LABEL.prisma} ${call} without take`, `page it with take: ${limit} and a cursor`);
+    case 'sequelize':
+      return optionsProblem(text, q, 'limit', limit, `${ORM_LABEL.sequelize} ${call} without limit`, `page it with limit: ${limit} and offset`);
+    case 'typeorm': {
+      if (q.builder) {
+        const chain = chainMethods(ctx, q.call);
+        if (['take', 'limit', 'stream'].some((m) => chain.has(m))) return undefined;
+        const method = q.method === 'getRawMany' ? 'limit' : 'take';
+        const callee = unwrap(q.call.expression) as ts.PropertyAccessExpression;
+        const at = callee.expression.getEnd();
+        // A chain written one call per line gets the new call on a line of its own.
+        const ownLine = text.slice(at, callee.name.getStart()).includes('\n');
+        const newText = ownLine ? `${eol(text)}${indentAt(text, callee.name.getStart())}.${method}(${limit})` : `.${method}(${limit})`;
+        return {
+          what: `TypeORM query builder ${q.method}() without .${method}()`,
+          advice: `page it with .${method}(${limit}), or stream exports with .stream()`,
+          fix: { title: `Add .${method}(${limit})`, edits: [{ start: at, end: at, newText }] },
+        };
+      }
+      if (q.method === 'findBy' || q.method === 'findAndCountBy') return findByProblem(q, limit);
+      return optionsProblem(text, q, 'take', limit, `${ORM_LABEL.typeorm} ${call} without take`, `page it with take: ${limit} and skip`);
+    }
+    case 'mongoose': {
+      const chain = chainMethods(ctx, q.call);
+      if ([...chain].some((m) => BOUNDING_CHAIN.has(m))) return undefined;
+      if (isCursorLoop(q.call)) return undefined;
+      const options = asObjectLiteral(q.call.arguments[2]);
+      if (q.call.arguments.length > 2 && (!options || hasSpread(options) || objectProperty(options, 'limit'))) return undefined;
+      const end = q.call.getEnd();
+      // A chain that continues one call per line gets `.limit()` on a line of its own.
+      const next = q.call.parent;
+      const ownLine = ts.isPropertyAccessExpression(next) && next.expression === q.call && text.slice(end, next.name.getStart()).includes('\n');
+      const newText = ownLine ? `${eol(text)}${indentAt(text, (next as ts.PropertyAccessExpression).name.getStart())}.limit(${limit})` : `.limit(${limit})`;
+      return {
+        what: `Mongoose ${call} without .limit()`,
+        advice: `page it with .limit(${limit}), or stream exports with .cursor()`,
+        fix: { title: `Add .limit(${limit})`, edits: [{ start: end, end, newText }] },
+      };
+    }
+  }
+}
+
+/** Prisma/TypeORM/Sequelize: the bound is a key of the options object. */
+function optionsProblem(text: string, q: OrmCall, key: string, limit: number, what: string, advice: string): Problem | undefined {
+  const arg = q.call.arguments[q.optionsIndex];
+  const title = `Add ${key}: ${limit}`;
+  if (arg === undefined) {
+    if (q.call.arguments.length !== q.optionsIndex) return undefined;
+    return { what, advice, fix: { title, edits: [insertIntoArguments(q.call, `{ ${key}: ${limit} }`)] } };
+  }
+  const options = asObjectLiteral(arg);
+  if (!options || hasSpread(options)) return undefined; // `findMany(args)`: the bound may be inside
+  const bound = objectPropertyValue(options, key) ?? (q.orm === 'typeorm' ? objectPropertyValue(options, 'limit') : undefined);
+  if (bound) return clientChosenBound(bound, `${what.replace(/ without \w+$/, '')}`, key, limit);
+  if (objectProperty(options, key) || (q.orm === 'typeorm' && objectProperty(options, 'limit'))) return undefined;
+  const edit = insertObjectProperty(text, options, `${key}: ${limit}`);
+  return { what, advice, fix: edit && { title, edits: [edit] } };
+}
+
+/** TypeORM `findBy(where)`: rewrite to `find({ where, take })`, keeping the where object as written. */
+function findByProblem(q: OrmCall, limit: number): Problem | undefined {
+  const where = q.call.arguments[q.optionsIndex];
+  if (!where || q.optionsIndex !== 0 || q.call.arguments.length !== 1) return undefined;
+  const callee = unwrap(q.call.expression) as ts.PropertyAccessExpression;
+  const replacement = q.method === 'findBy' ? 'find' : 'findAndCount';
+  const edits: OffsetEdit[] = [
+    { start: callee.name.getStart(), end: callee.name.getEnd(), newText: replacement },
+    { start: where.getStart(), end: where.getStart(), newText: '{ where: ' },
+    { start: where.getEnd(), end: where.getEnd(), newText: `, take: ${limit} }` },
+  ];
+  return {
+    what: `${ORM_LABEL.typeorm} ${q.target}.${q.method}() without take`,
+    advice: `use ${replacement}({ where, take: ${limit} }) and page with skip`,
+    fix: { title: `Use ${replacement}({ where, take: ${limit} })`, edits },
+  };
+}
+
+/**
+ * `findMany({ where: { id: { in: ids } } })`, `findBy({ id: In(ids) })`, `{ [Op.in]: ids }`, `{ $in: ids }`:
+ * a batch load of keys the code already holds (the fix for an N+1), bounded by that list.
+ */
+function loadsListedKeys(q: OrmCall): boolean {
+  const where = whereOf(q);
+  if (!where) return false;
+  return where.properties.some((p) => {
+    if (!ts.isPropertyAssignment(p)) return false;
+    const value = unwrap(p.initializer);
+    if (ts.isCallExpression(value)) return /^In$/.test(value.expression.getText());
+    if (!ts.isObjectLiteralExpression(value)) return false;
+    return value.properties.some((inner) => inner.name !== undefined && /^(in|\$in|'\$in'|"\$in"|\[Op\.in\])$/.test(inner.name.getText()));
+  });
+}
+
+/** `for await (const doc of Model.find())` iterates a cursor. */
+function isCursorLoop(call: ts.CallExpression): boolean {
+  let e: ts.Node = call;
+  while (e.parent && (ts.isPropertyAccessExpression(e.parent) || ts.isCallExpression(e.parent)) && (e.parent as ts.PropertyAccessExpression | ts.CallExpression).expression === e) e = e.parent;
+  const p = e.parent;
+  return p !== undefined && ts.isForOfStatement(p) && p.expression === e && p.awaitModifier !== undefined;
+}
+
+/**
+ * Keys that name the owner of a row, with or without an id suffix: `userId`, `granteeUserId`, `ownerId`,
+ * `account_id`, `tenant`, ... (the owners the Python rule's OWNER_LOOKUP names). `productId` or `postId` are not
+ * owners: one product's reviews or one post's comments can be any number of rows.
+ */
+const OWNER_KEY = /^(\w*User|user|owner|author|creator|createdBy|member|profile|account|customer|project|space|workspace|team|group|household|tenant|org|organization|organisation|company)(Id|_id|ID)?$/;
+
+/**
+ * The where clause of a list query, as an object literal: the options' `where` (or, for Mongoose and TypeORM's
+ * `*By` methods, the argument), also through a `const where = { ... }` of the same function.
+ */
+function whereOf(q: OrmCall): ts.ObjectLiteralExpression | undefined {
+  const arg = q.call.arguments[q.optionsIndex];
+  const whereIsArgument = q.orm === 'mongoose' || q.method.endsWith('By');
+  const options = asObjectLiteral(arg);
+  return literalOf(whereIsArgument ? arg : options && objectPropertyValue(options, 'where'));
+}
+
+function literalOf(expr: ts.Expression | undefined): ts.ObjectLiteralExpression | undefined {
+  if (!expr) return undefined;
+  const e = unwrap(expr);
+  if (ts.isObjectLiteralExpression(e)) return e;
+  if (!ts.isIdentifier(e)) return undefined;
+  const declaration = declarationOf(e);
+  return declaration && ts.isVariableDeclaration(declaration) ? asObjectLiteral(declaration.initializer) : undefined;
+}
+
+/**
+ * `findMany({ where: { userId } })`, `{ where: { account: { ownerId: user.id } } }`: one owner's rows (an owner
+ * key compared with a value the code holds, not a literal), bounded by what one user or tenant has, as the Python
+ * rule judges `filter(user=request.user)`. Looked for in nested relation filters too (`some: { userId }`).
+ */
+function scopedToOneOwner(q: OrmCall): boolean {
+  // Per-owner rows that pile up with time (an audit trail, sessions, events) are not bounded by their owner.
+  if (APPEND_ONLY.test(q.target.split('.').pop() ?? '')) return false;
+  const visit = (where: ts.ObjectLiteralExpression, depth: number): boolean =>
+    where.properties.some((p) => {
+      if (ts.isShorthandPropertyAssignment(p)) return OWNER_KEY.test(p.name.text) && alwaysDefined(p.name);
+      if (!ts.isPropertyAssignment(p)) return false;
+      const key = p.name.getText().replace(/^['"]|['"]$/g, '');
+      const value = unwrap(p.initializer);
+      if (ts.isObjectLiteralExpression(value)) return depth < 3 && visit(value, depth + 1);
+      return OWNER_KEY.test(key) && !isLiteral(value) && (!ts.isIdentifier(value) || alwaysDefined(value));
+    });
+  const where = whereOf(q);
+  return where !== undefined && visit(where, 0);
+}
+
+/** Tables that grow with time for each owner: logs, audit trails, events, sessions, messages, history. */
+const APPEND_ONLY = /(audit|log|event|histor|message|notification|session|entr(y|ies)|visit|click|pageview|metric|tracking)/i;
+
+/**
+ * False for a value that may be undefined: `x ?? undefined`, an optional parameter. ORMs drop an undefined filter
+ * (Prisma, TypeORM), so `where: { authorId }` then matches every row.
+ */
+function alwaysDefined(id: ts.Identifier): boolean {
+  const declaration = declarationOf(id);
+  if (!declaration) return true;
+  if (ts.isParameter(declaration)) return !declaration.questionToken && !declaration.initializer;
+  if (ts.isVariableDeclaration(declaration) && declaration.initializer) {
+    return !/(\?\?|\|\|)\s*(undefined|null)\s*$/.test(declaration.initializer.getText()) && !ts.isConditionalExpression(unwrap(declaration.initializer));
+  }
+  return true;
+}
+
+function isLiteral(e: ts.Expression): boolean {
+  return ts.isStringLiteralLike(e) || ts.isNumericLiteral(e) || e.kind === ts.SyntaxKind.NullKeyword || e.kind === ts.SyntaxKind.TrueKeyword || e.kind === ts.SyntaxKind.FalseKeyword;
+}
+
+/** Prisma `findMany({ distinct: ['currency'], select: { currency: true } })`: one row per distinct value of one column. */
+function groupedByOneColumn(q: OrmCall): boolean {
+  const options = asObjectLiteral(q.call.arguments[q.optionsIndex]);
+  const distinct = options && objectPropertyValue(options, 'distinct');
+  const select = options && asObjectLiteral(objectPropertyValue(options, 'select'));
+  return !!distinct && !!select && select.properties.length === 1;
+}

@@ -1,0 +1,592 @@
+/**
+ * unbounded-queryset: a whole table materialised in one worker (Django querysets, SQLAlchemy queries).
+ */
+import type { Node, Tree } from 'web-tree-sitter';
+import { defineRule, type FixSpec, type FixSafety, type RuleContext } from '../api';
+import { callsNamed, captures, keywordArgument, positionalArguments, parents } from '../../analysis/python/ast';
+import { importsOf } from '../../analysis/python/imports';
+import {
+  assignmentsBefore,
+  calleeName,
+  fixesAllowed,
+  isDjangoFile,
+  iterationsIn,
+  mayContainQuerysets,
+  outsideReadsHold,
+  querysetOf,
+  recordingOutsideReads,
+  referencesInScope,
+  scopeOf,
+  unparenthesize,
+  type Iteration,
+  type OutsideReads,
+  type QuerysetInfo,
+} from '../../analysis/python/django-querysets';
+import { StatementFindingsCache, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
+
+/** Calls that write each row out: CSV writers, files, response streams, `self.stdout` in management commands. */
+const WRITE_METHODS = new Set(['writerow', 'writerows', 'write', 'writelines', 'write_row', 'write_string', 'write_number', 'write_datetime']);
+/** A spreadsheet's worksheet: `wb.active`, `wb.create_sheet(...)`, `Workbook().active`, or a name like `sheet`/`ws`. */
+const WORKSHEET_VALUE = /\.(active|create_sheet\([^)]*\)|add_worksheet\([^)]*\)|get_sheet_by_name\([^)]*\))$/;
+const WORKSHEET_NAME = /^(ws|sheet|worksheet|\w+_sheet|\w+_ws)$/;
+
+/** Calls whose argument becomes (part of) a response or an export. */
+const OUTPUT_CALLS = new Set([
+  'JsonResponse', 'Response', 'HttpResponse', 'StreamingHttpResponse', 'FileResponse', 'JSONResponse', 'ORJSONResponse',
+  'UJSONResponse', 'jsonify', 'make_response', 'dumps', 'dump', 'writerows', 'render', 'render_to_string',
+  'render_to_response', 'DataFrame', 'from_records',
+]);
+
+/** Calls a value passes through unchanged on its way to a response: `sorted(rows)`, `{"rows": list(rows)}`. */
+const PASS_THROUGH_CALLS = new Set(['list', 'sorted', 'tuple', 'dict', 'set', 'reversed']);
+const PASS_THROUGH_NODES = new Set([
+  'argument_list', 'keyword_argument', 'pair', 'dictionary', 'list', 'tuple', 'set', 'parenthesized_expression',
+  'expression_list', 'conditional_expression', 'list_splat', 'dictionary_splat',
+]);
+
+/** SQLAlchemy: methods that bound or stream a query before `.all()`. */
+const SQLALCHEMY_BOUNDS = new Set(['limit', 'slice', 'yield_per', 'paginate', 'fetchmany', 'first', 'one', 'one_or_none', 'get', 'partitions']);
+/** SQLAlchemy: calls and attributes that show a chain is a query (`session.query(...)`, `session.scalars(...)`, `User.query`). */
+const SQLALCHEMY_SOURCES = new Set(['query', 'scalars', 'execute']);
+const SQLALCHEMY_FILTERS = new Set(['filter', 'filter_by', 'where']);
+/** `Model.user_id == user_id`, `X.household_id == self.household_id`: a column compared with a variable. */
+const SCOPED_COMPARISON = /==\s*(?!(True|False|None)\b)(self\.)?[A-Za-z_]\w*(\.\w+)*\s*[,)]/;
+/** `filter_by(user_id=user.id)`. */
+const SCOPED_KEYWORD = /\bfilter_by\([^)]*\b\w+\s*=\s*(?!(True|False|None)\b)(self\.)?[A-Za-z_]\w*/;
+
+export default defineRule({
+  meta: {
+    id: 'unbounded-queryset',
+    kinds: ['python'],
+    defaultSeverity: 'warning',
+    fix: 'safe',
+    trigger: /objects|django|models|sqlalchemy|\.all\(\)/,
+    options: {
+      chunkSize: { type: 'number', default: 2000, description: 'The chunk_size the fix passes to .iterator().' },
+    },
+    docs: {
+      summary: 'A whole table loaded into memory: list() of a queryset, len() instead of .count(), an export over an unstreamed queryset.',
+      whatItDoes:
+        'Finds Django querysets and SQLAlchemy queries that load every matching row at once: `list(Order.objects.all())`, ' +
+        '`len(queryset)` instead of `.count()`, a `for` loop or comprehension over `.all()`/`.filter()` that writes an export ' +
+        '(CSV writer, file, `yield` for a streaming response, a list returned as JSON) with no slice, pagination or ' +
+        '`.iterator()`, DRF serializers with `many=True` over an unpaginated queryset, and SQLAlchemy `query.all()` / ' +
+        '`session.scalars(...).all()` / `session.execute(select(...)).scalars().all()` feeding an export, or building a ' +
+        'returned list when the query is not scoped to one owner (a column compared with a variable, ' +
+        '`Rating.user_id == user_id`, selects one user\'s rows) and has no `.limit()`, also through a statement variable ' +
+        '(`stmt = select(X)` then `stmt = stmt.limit(n)`).',
+      whyIsThisBad:
+        'Iterating a queryset fills its result cache: every row becomes a model instance (1-5 KB each with its field ' +
+        'values), and all of them stay alive until the loop ends. An export of 500,000 orders needs gigabytes before ' +
+        'the first CSV line is written; on a 512 MB instance the worker is killed and the request fails. `len(qs)` ' +
+        'does the same only to count. `.iterator(chunk_size=2000)` streams rows from a server-side cursor and keeps ' +
+        'one chunk in memory; `.count()` runs `SELECT COUNT(*)`.',
+      example: {
+        fileName: 'views.py',
+        code: `import csv
+
+from django.http import HttpResponse
+
+from .models import Order
+
+
+def export_orders(request):
+    response = HttpResponse(content_type="text/csv")
+    writer = csv.writer(response)
+    for order in Order.objects.filter(status="paid"):
+        writer.writerow([order.id, order.total, order.created_at.isoformat()])
+    return response
+`,
+      },
+      useInstead: {
+        fileName: 'views.py',
+        code: `import csv
+
+from django.http import HttpResponse
+
+from .models import Order
+
+
+def export_orders(request):
+    response = HttpResponse(content_type="text/csv")
+    writer = csv.writer(response)
+    for order in Order.objects.filter(status="paid").iterator(chunk_size=2000):
+        writer.writerow([order.id, order.total, order.created_at.isoformat()])
+    return response
+`,
+      },
+      fixSafety:
+        '`len(qs)` -> `qs.count()` is safe (same number, no rows loaded). Appending `.iterator(chunk_size=2000)` to a ' +
+        'queryset an export loop iterates is unsafe: the rows are the same, read in chunks, but on PostgreSQL ' +
+        '`.iterator()` reads through a server-side cursor, which fails outside a transaction behind PgBouncer in ' +
+        'transaction pooling (the usual setup on Heroku and Render) unless `DISABLE_SERVER_SIDE_CURSORS` is set, and ' +
+        'memlint cannot see the database setup. It is also wrong when the queryset variable is iterated, counted or ' +
+        'passed elsewhere (those uses would run their own query instead of reusing the cache) or uses `prefetch_related` ' +
+        '(Django before 4.1 silently ignores prefetching with `.iterator()`; 4.1+ prefetches per chunk only when a ' +
+        '`chunk_size` is given, which the fix always passes). `list(queryset)` gets an unsafe fix only when the list ' +
+        'is iterated exactly once (it becomes a one-shot iterator); otherwise no fix. Serializers with `many=True` and ' +
+        'SQLAlchemy `.all()` get no fix: the message names `self.paginate_queryset(...)` / `.yield_per(1000)`. ' +
+        'No fix is offered while the file has syntax errors.',
+      notes:
+        'Not reported: sliced querysets (`[:100]`), `.iterator()`, `.count()`, `.exists()`, `.first()`, `.get()`, ' +
+        'querysets passed to a `Paginator` or `paginate_queryset`, `.filter(pk=...)`/`.filter(id__in=...)` lookups, ' +
+        'related managers (`order.items.all()`: rows of one parent) in loops and `list()`, and `len()` of plain lists. ' +
+        '`len(qs)` is not reported when the same queryset is also iterated (then `len()` reuses the loaded rows). ' +
+        '`list()`, `len()` and serializer calls, and lists that become a response, are reported in request and task code: ' +
+        'modules named like views (`views.py`, `views/`, `api.py`, `viewsets`, `endpoints`, `routes`), functions taking ' +
+        '`request`, methods of view classes, and Celery/RQ/Dramatiq tasks; elsewhere (models, services, template tags) only ' +
+        'when the rows feed an export loop. ' +
+        'Also not reported: framework configuration models (allauth `SocialApp`, `Site`, `Group`, `Permission`, ' +
+        '`ContentType`, celery-beat schedules), `len()` of a related manager, and a comprehension over ' +
+        '`.annotate(n=Count(...))` that reads only `id`/`pk` and the aggregates (a count per category). ' +
+        'Querysets scoped to one owner (an owner-like relation or `<relation>_id` compared with a variable, ' +
+        '`filter(parent=self)` in a model method, or an object fetched with `get_object_or_404`/`.objects.get()`/`.first()`: ' +
+        '`filter(project=project)`, `filter(user=request.user)`, `filter(document_id__in=ids)`) and grouped rows ' +
+        '(`values(...).annotate(...)`, `.aggregate(...)`) are reported only when they feed an export loop: one user\'s ' +
+        'or one parent\'s rows are usually few, while `filter(status=status)` keeps most of a table and is still reported. ' +
+        'A loop counts as an export when its body writes (`writerow`, `write`), yields, or appends to a list that ' +
+        'is returned or passed to a response; loops that update rows are left to other checks. Querysets are ' +
+        'recognised as in n-plus-one: a manager chain, a variable or same-module helper bound to one. See also ' +
+        '`large-page-size` for pagination that is too large.',
+    },
+  },
+  check(ctx) {
+    const text = ctx.file.text;
+    const mayHaveDjango = mayContainQuerysets(text);
+    const mayHaveSqlAlchemy = /\.all\(\s*\)/.test(text) && /sqlalchemy|sqlmodel/.test(text);
+    if (!mayHaveDjango && !mayHaveSqlAlchemy) return;
+    const tree = ctx.python();
+    const django = mayHaveDjango && isDjangoFile(tree, text);
+    const imports = importsOf(tree);
+    const sqlalchemy = mayHaveSqlAlchemy && (imports.importsModule('sqlalchemy') || imports.importsModule('flask_sqlalchemy') || imports.importsModule('sqlmodel'));
+    if (!django && !sqlalchemy) return;
+    const canFix = fixesAllowed(tree);
+    const chunkSize = ctx.options.chunkSize as number;
+    const viewFile = VIEW_FILE.test(ctx.file.relPath);
+    const context = `${django} ${sqlalchemy} ${canFix} ${chunkSize} ${viewFile}`;
+    for (const statement of topLevelStatements(tree)) {
+      if (!CANDIDATE.test(statement.text)) continue;
+      findingsCache.check(ctx, statement, context, (reads) => outsideReadsHold(tree, reads), (report) => {
+        const [, reads] = recordingOutsideReads(() => {
+          const local: Reporter = { report };
+          const iterations = iterationsIn(tree, statement.text, statement.start);
+          if (django) {
+            checkCalls(local, tree, statement, iterations, canFix, chunkSize, viewFile);
+            checkExportLoops(local, tree, iterations, canFix, chunkSize, viewFile);
+          }
+          if (sqlalchemy) checkSqlAlchemyExports(local, tree, iterations);
+        });
+        return reads.unknown ? undefined : reads;
+      });
+    }
+  },
+});
+
+/** Modules that hold request handlers by convention: views.py, views/, api.py, viewsets, endpoints, routes. */
+const VIEW_FILE = /(^|\/)(views?|api|apis|viewsets?|endpoints?|routes?|routers?|resources?|handlers?)(\/|\.py$)|(^|\/)\w*_(views?|api|viewsets?|endpoints?|routes?)\.py$|(^|\/)(views?|api)_\w+\.py$/;
+/** Class bases of request handlers: Django/DRF views and viewsets, Flask MethodView / flask-restful Resource. */
+const HANDLER_BASE = /(View|ViewSet|APIView|Mixin|Resource|Handler|Endpoint)\b/;
+
+/** A Django model's base: `models.Model`, `Model`. */
+const MODEL_BASE = /(^|[\s(,.])Model\s*[,)]/;
+
+/** Decorators of functions a worker runs per job: Celery, Dramatiq, RQ, Huey. */
+const TASK_DECORATOR = /^@\s*([\w.]*\.)?(shared_task|task|actor|job|periodic_task|db_task)\b/m;
+
+/** The node runs while serving a request or a task: in a function taking `request`/`req`, a task, or a method of a view class. */
+function servesRequest(node: Node): boolean {
+  for (let p: Node | null = node.parent; p; p = p.parent) {
+    if (p.type === 'function_definition') {
+      const params = p.childForFieldName('parameters')?.text ?? '';
+      if (/\b(request|req)\b/.test(params)) return true;
+      if (p.parent?.type === 'decorated_definition' && TASK_DECORATOR.test(p.parent.text.slice(0, p.startIndex - p.parent.startIndex))) return true;
+    } else if (p.type === 'class_definition') {
+      // A model's mixins (`class Exercise(AbstractHistoryMixin, models.Model)`) are not a view's.
+      const bases = p.childForFieldName('superclasses')?.text ?? '';
+      return HANDLER_BASE.test(bases) && !MODEL_BASE.test(bases);
+    }
+  }
+  return false;
+}
+
+/** The helpers below only report: each statement's findings are collected for the cache. */
+type Reporter = Pick<RuleContext, 'report'>;
+
+/** Statements with something to check: a call by one of the names checkCalls looks for, or a loop. */
+const CANDIDATE = /\b(?:len|list|tuple|\w*Serializer|for)\b/;
+
+/** Findings per top-level statement, kept across keystrokes: a keystroke re-checks only the statement it changed. */
+const findingsCache = new StatementFindingsCache<OutsideReads>();
+
+/** `len(qs)`, `list(qs)`, `OrderSerializer(qs, many=True)`. */
+function checkCalls(ctx: Reporter, tree: Tree, statement: TopLevelStatement, iterations: readonly Iteration[], canFix: boolean, chunkSize: number, viewFile: boolean): void {
+  for (const call of callsNamed(tree, statement.text, /\b(?:len|list|tuple|\w*Serializer)\b/g, statement.start)) {
+    // A whole list in memory matters where a request builds its response: views, API modules, handler functions.
+    // In models, services and template tags the same call mostly reads a small catalogue or one object's rows.
+    // (A list that feeds an export loop is checked everywhere.)
+    const requestPath = viewFile || servesRequest(call);
+    const name = calleeName(call) ?? '';
+    const isBuiltin = call.childForFieldName('function')?.type === 'identifier';
+    if (isBuiltin && name === 'len') {
+      if (requestPath) checkLen(ctx, call, canFix);
+    } else if (isBuiltin && (name === 'list' || name === 'tuple')) checkList(ctx, tree, call, iterations, canFix, chunkSize, requestPath);
+    else if (name.endsWith('Serializer') && requestPath) checkSerializer(ctx, call);
+  }
+}
+
+function checkLen(ctx: Reporter, call: Node, canFix: boolean): void {
+  const args = positionalArguments(call);
+  if (args.length !== 1) return;
+  let counted = unparenthesize(args[0]);
+  // len(list(qs)) counts the same rows.
+  if (counted.type === 'call' && ['list', 'tuple'].includes(calleeName(counted) ?? '') && positionalArguments(counted).length === 1) {
+    counted = unparenthesize(positionalArguments(counted)[0]);
+  }
+  const info = querysetOf(counted);
+  if (!info || info.sliced || info.iterator !== 'none' || info.singleRow || info.materialized || info.scoped || info.compact) return;
+  // `len(request.user.userspace_set.all())`: one parent's rows, as in loops and list().
+  if (info.relatedManager || frameworkCatalogue(info, call)) return;
+  // When the queryset is also iterated, len() fills the cache the loop then reuses: one query either way.
+  if (consumedElsewhere(info, call, counted)) return;
+  const receiver = ['call', 'identifier', 'attribute', 'subscript', 'parenthesized_expression'].includes(counted.type) ? counted.text : `(${counted.text})`;
+  const fixes: FixSpec[] = canFix
+    ? [{ title: 'Count with .count() instead of len()', safety: 'safe', edits: [{ start: call.startIndex, end: call.endIndex, newText: `${receiver}.count()` }] }]
+    : [];
+  ctx.report({
+    start: call.startIndex,
+    end: call.endIndex,
+    message: `Loads every ${rowsOf(info)} into memory just to count them: use .count()`,
+    detail: 'len() of a queryset fetches and caches every row as a model instance; .count() runs SELECT COUNT(*) in the database and loads nothing.',
+    fixes,
+  });
+}
+
+function checkList(ctx: Reporter, tree: Tree, call: Node, iterations: readonly Iteration[], canFix: boolean, chunkSize: number, requestPath: boolean): void {
+  const args = positionalArguments(call);
+  if (args.length !== 1) return;
+  const parent = call.parent?.parent;
+  if (parent?.type === 'call' && calleeName(parent) === 'len') return; // reported as len()
+  const source = unparenthesize(args[0]);
+  const info = querysetOf(source);
+  if (!isUnbounded(info, call) || info.materialized) return;
+  // One owner's rows (or grouped rows), and lists outside request code, are reported only when they feed an export loop.
+  if ((info.scoped || info.compact || !requestPath) && !feedsExport(tree, call, iterations)) return;
+  const fix = canFix ? listToIteratorFix(call, source, chunkSize) : undefined;
+  ctx.report({
+    start: call.startIndex,
+    end: call.endIndex,
+    message: `Loads every ${rowsOf(info)} into memory at once: iterate with .iterator() or paginate`,
+    detail: `${calleeName(call)}() of an unsliced queryset builds a model instance for every row before the code uses the first. Iterate with .iterator(chunk_size=${chunkSize}), slice it, or paginate.`,
+    fixes: fix ? [fix] : [],
+  });
+}
+
+/** `rows = list(qs)` later iterated by a loop that writes an export. */
+function feedsExport(tree: Tree, call: Node, iterations: readonly Iteration[]): boolean {
+  const assignment = call.parent;
+  const target = assignment?.type === 'assignment' && assignment.childForFieldName('right')?.id === call.id ? assignment.childForFieldName('left') : undefined;
+  if (target?.type !== 'identifier') return false;
+  const scope = scopeOf(call);
+  return iterations.some((it) => {
+    const iterable = unparenthesize(it.iterable);
+    return iterable.type === 'identifier' && iterable.text === target.text && scopeOf(it.node).id === scope.id && it.node.startIndex > call.endIndex && exportKind(tree, it) === 'export';
+  });
+}
+
+/** `rows = list(qs)` whose only use is one loop: the loop can stream instead (unsafe: `rows` becomes one-shot). */
+function listToIteratorFix(call: Node, source: Node, chunkSize: number): FixSpec | undefined {
+  const assignment = call.parent;
+  const target = assignment?.type === 'assignment' && assignment.childForFieldName('right')?.id === call.id ? assignment.childForFieldName('left') : undefined;
+  if (target?.type !== 'identifier') return undefined;
+  const scope = scopeOf(call);
+  const uses = referencesInScope(scope, target.text).filter((r) => r.id !== target.id);
+  if (uses.length !== 1 || uses[0].startIndex < assignment!.endIndex) return undefined;
+  const use = uses[0];
+  const loop = use.parent;
+  if (!loop || !['for_statement', 'for_in_clause'].includes(loop.type) || loop.childForFieldName('right')?.id !== use.id) return undefined;
+  // A loop inside another loop (that the assignment is not in) would iterate the one-shot iterator again.
+  for (const p of parents(loop)) {
+    if (p.id === scope.id) break;
+    if ((p.type === 'for_statement' || p.type === 'while_statement') && !(assignment!.startIndex >= p.startIndex && assignment!.endIndex <= p.endIndex)) return undefined;
+  }
+  if (!['call', 'identifier', 'attribute', 'subscript'].includes(source.type)) return undefined;
+  return {
+    title: `Stream the rows with .iterator(chunk_size=${chunkSize}) instead of list()`,
+    safety: 'unsafe',
+    edits: [{ start: call.startIndex, end: call.endIndex, newText: `${source.text}.iterator(chunk_size=${chunkSize})` }],
+  };
+}
+
+function checkSerializer(ctx: Reporter, call: Node): void {
+  if (keywordArgument(call, 'many')?.text !== 'True') return;
+  const data = positionalArguments(call)[0] ?? keywordArgument(call, 'instance');
+  if (!data) return;
+  const info = querysetOf(data);
+  if (!isUnbounded(info, call) || info.materialized || info.scoped) return;
+  ctx.report({
+    start: data.startIndex,
+    end: data.endIndex,
+    message: `Serializes every ${rowsOf(info)} into one response: paginate it`,
+    detail: 'many=True over an unpaginated queryset loads every row, then builds a dict per row and the whole response body in memory. Paginate with self.paginate_queryset(queryset), or slice it.',
+  });
+}
+
+/** `for o in Order.objects.all(): writer.writerow(...)` and comprehensions whose list becomes the response. */
+function checkExportLoops(ctx: Reporter, tree: Tree, iterations: readonly Iteration[], canFix: boolean, chunkSize: number, viewFile: boolean): void {
+  for (const iteration of iterations) {
+    const iterable = unparenthesize(iteration.iterable);
+    if (iterable.type === 'call' && ['list', 'tuple'].includes(calleeName(iterable) ?? '')) continue; // reported as list()
+    const info = querysetOf(iterable);
+    if (!isUnbounded(info, iteration.node) || info.materialized) continue;
+    const output = exportKind(tree, iteration);
+    if (!output || (output === 'response' && (info.scoped || info.compact || !(viewFile || servesRequest(iteration.node))))) continue;
+    if (output === 'response' && readsOnlyCounts(iteration, info)) continue;
+    // Never proven: on PostgreSQL .iterator() reads through a server-side cursor, which fails outside a transaction
+    // behind PgBouncer in transaction pooling (Heroku's and Render's usual setup) unless DISABLE_SERVER_SIDE_CURSORS is set.
+    // Also unsafe when the queryset is used elsewhere (those uses run their own query) or prefetches.
+    const safety: FixSafety = 'unsafe';
+    const fixes: FixSpec[] = canFix
+      ? [{ title: `Stream the rows with .iterator(chunk_size=${chunkSize})`, safety, edits: [{ start: iterable.endIndex, end: iterable.endIndex, newText: `.iterator(chunk_size=${chunkSize})` }] }]
+      : [];
+    const message =
+      output === 'export'
+        ? `Loads every ${rowsOf(info)} before the export writes anything: iterate with .iterator()`
+        : `Builds the response from every ${rowsOf(info)} at once: paginate it`;
+    const detail =
+      output === 'export'
+        ? `A queryset caches all the rows it iterates, so the whole table is in memory until the export ends. Iterate with .iterator(chunk_size=${chunkSize}).`
+        : `The queryset caches all rows and the list holds them again. Paginate it, or at least iterate with .iterator(chunk_size=${chunkSize}).`;
+    ctx.report({ start: iterable.startIndex, end: iterable.endIndex, message, detail, fixes });
+  }
+}
+
+/**
+ * SQLAlchemy `.all()` whose rows feed an export loop (any query), or a list that becomes the response or return value
+ * unless the query is scoped to one owner: compared with a variable (`UserToRecipe.user_id == user_id`,
+ * `filter_by(household_id=self.household_id)`), it selects one user's or group's rows, not the table.
+ */
+function checkSqlAlchemyExports(ctx: Reporter, tree: Tree, iterations: readonly Iteration[]): void {
+  const reported = new Set<number>();
+  for (const iteration of iterations) {
+    const all = sqlAlchemyAllFeeding(unparenthesize(iteration.iterable));
+    if (!all || reported.has(all.id)) continue;
+    const statement = sqlAlchemyStatement(all);
+    if (!statement.sourced || statement.bounded) continue;
+    const output = exportKind(tree, iteration);
+    if (!output || (output === 'response' && statement.scoped)) continue;
+    reported.add(all.id);
+    ctx.report({
+      start: all.startIndex,
+      end: all.endIndex,
+      message:
+        output === 'export'
+          ? 'Loads every row of the query at once (.all() feeding an export): stream with .yield_per(1000)'
+          : 'Loads every matching row at once (.all() of an unbounded query): paginate or use .yield_per()',
+      detail:
+        output === 'export'
+          ? '.all() builds every ORM object before the export writes the first row, so the whole result is in memory until it ends. Stream the rows with .yield_per(1000) instead of .all().'
+          : '.all() of a query that no owner or limit narrows builds every ORM object of the result at once. Paginate it with .limit()/.offset(), or stream with .yield_per(1000).',
+    });
+  }
+}
+
+/** The `.all()` call behind a loop's iterable: the iterable itself, or the assignment of the variable it names. */
+function sqlAlchemyAllFeeding(iterable: Node): Node | undefined {
+  if (iterable.type === 'identifier') {
+    const assignment = assignmentsBefore(iterable).pop();
+    const value = assignment?.childForFieldName('right');
+    return value && isAllCall(unparenthesize(value)) ? unparenthesize(value) : undefined;
+  }
+  return isAllCall(iterable) ? iterable : undefined;
+}
+
+function isAllCall(node: Node): boolean {
+  return node.type === 'call' && calleeName(node) === 'all' && positionalArguments(node).length === 0;
+}
+
+interface SqlAlchemyStatement {
+  /** The chain reaches a session query (`session.query`, `.scalars()`, `.execute()`, `Model.query`). */
+  sourced: boolean;
+  /** Limited or streamed (`.limit()`, `.slice()`, `yield_per`, `.first()`...), in the chain or the statement variable. */
+  bounded: boolean;
+  /** Narrowed to one owner's rows: a column compared with a variable, not a literal (`Order.user_id == user_id`). */
+  scoped: boolean;
+}
+
+/**
+ * What the query behind `session.query(User).filter(...).all()`, `session.scalars(stmt).all()` or
+ * `User.query.all()` selects. A statement passed as a variable is read from every assignment of it before the call
+ * (`stmt = select(X)`, then `stmt = stmt.limit(n)`).
+ */
+function sqlAlchemyStatement(all: Node): SqlAlchemyStatement {
+  const found: SqlAlchemyStatement = { sourced: false, bounded: false, scoped: false };
+  const readText = (text: string) => {
+    if (/\.(limit|slice)\(|yield_per/.test(text)) found.bounded = true;
+    if (SCOPED_COMPARISON.test(text) || SCOPED_KEYWORD.test(text) || /\.in_\(\s*[A-Za-z_]/.test(text)) found.scoped = true;
+  };
+  for (let current: Node | null | undefined = all.childForFieldName('function')?.childForFieldName('object'); current; ) {
+    if (current.type === 'call') {
+      const name = calleeName(current) ?? '';
+      if (SQLALCHEMY_BOUNDS.has(name)) found.bounded = true;
+      if (SQLALCHEMY_FILTERS.has(name)) readText(`.${name}${current.childForFieldName('arguments')?.text ?? '()'}`);
+      if (SQLALCHEMY_SOURCES.has(name)) found.sourced = true;
+      if (name === 'scalars' || name === 'execute') {
+        const statement = positionalArguments(current)[0];
+        if (statement?.type === 'identifier') for (const a of assignmentsBefore(statement)) readText(a.childForFieldName('right')?.text ?? '');
+        else if (statement) readText(statement.text);
+      }
+      current = current.childForFieldName('function');
+    } else if (current.type === 'attribute') {
+      if (current.childForFieldName('attribute')?.text === 'query') found.sourced = true;
+      current = current.childForFieldName('object');
+    } else {
+      break;
+    }
+  }
+  return found;
+}
+
+/** Whether a loop writes an export ('export') or builds a list that becomes the response ('response'). */
+function exportKind(tree: Tree, iteration: Iteration): 'export' | 'response' | undefined {
+  const scope = scopeOf(iteration.node);
+  if (iteration.node.type !== 'for_statement') {
+    return iteration.node.parent && flowsToOutput(iteration.node.parent, scope, 0) ? 'response' : undefined;
+  }
+  const body = iteration.body[0];
+  if (!body) return undefined;
+  const sameFunction = (n: Node) => scopeOf(n).id === scope.id;
+  if (captures(tree, '(yield) @y', body).some((c) => sameFunction(c.node))) return 'export';
+  for (const { node: call } of captures(tree, '(call function: (attribute object: (_) @o attribute: (identifier) @m)) @c', body)) {
+    if (call.type !== 'call' || !sameFunction(call)) continue;
+    const method = calleeName(call) ?? '';
+    if (WRITE_METHODS.has(method)) return 'export';
+    if (method === 'append' && isWorksheet(call.childForFieldName('function')?.childForFieldName('object'))) return 'export';
+    const list = call.childForFieldName('function')?.childForFieldName('object');
+    if ((method === 'append' || method === 'extend') && list?.type === 'identifier' && variableFlowsToOutput(list.text, scope, iteration.node.endIndex, 0)) {
+      return 'response';
+    }
+  }
+  return undefined;
+}
+
+/** openpyxl's `sheet.append(row)` writes a row; a list's `.append` does not. */
+function isWorksheet(node: Node | null | undefined): boolean {
+  if (node?.type !== 'identifier') return false;
+  if (WORKSHEET_NAME.test(node.text)) return true;
+  const value = assignmentsBefore(node).pop()?.childForFieldName('right');
+  return !!value && WORKSHEET_VALUE.test(value.text);
+}
+
+/** True when the value of `node` ends up returned, yielded, or passed to a response/export call. */
+function flowsToOutput(node: Node, scope: Node, depth: number): boolean {
+  const chain = parents(node);
+  for (let i = 0; i < chain.length; i++) {
+    const p = chain[i];
+    const child = i === 0 ? node : chain[i - 1];
+    if (p.type === 'return_statement' || p.type === 'yield') return true;
+    if (p.type === 'call') {
+      const name = calleeName(p) ?? '';
+      if (OUTPUT_CALLS.has(name)) return true;
+      if (PASS_THROUGH_CALLS.has(name) && p.childForFieldName('function')?.id !== child.id) continue;
+      return false;
+    }
+    if (p.type === 'assignment') {
+      if (p.childForFieldName('right')?.id !== child.id) return false;
+      const left = p.childForFieldName('left');
+      // rows = [...]  /  context["rows"] = [...]
+      const name = left?.type === 'identifier' ? left : left?.type === 'subscript' ? left.childForFieldName('value') : undefined;
+      return name?.type === 'identifier' && variableFlowsToOutput(name.text, scope, p.endIndex, depth + 1);
+    }
+    if (!PASS_THROUGH_NODES.has(p.type)) return false;
+  }
+  return false;
+}
+
+function variableFlowsToOutput(name: string, scope: Node, after: number, depth: number): boolean {
+  if (depth > 3) return false;
+  return referencesInScope(scope, name).some((r) => r.startIndex >= after && flowsToOutput(r, scope, depth));
+}
+
+/**
+ * Framework models that hold configuration, a handful of rows an admin creates: OAuth providers, sites, permission
+ * groups, content types, beat schedules. `User` is not one.
+ */
+const CATALOGUE_MODELS = new Set([
+  'allauth.socialaccount.models.SocialApp',
+  'django.contrib.sites.models.Site',
+  'django.contrib.auth.models.Group',
+  'django.contrib.auth.models.Permission',
+  'django.contrib.contenttypes.models.ContentType',
+  'django_celery_beat.models.PeriodicTask',
+  'django_celery_beat.models.CrontabSchedule',
+  'django_celery_beat.models.IntervalSchedule',
+]);
+
+/** Every root of the queryset is the manager of a framework configuration model (`SocialApp.objects.all()`). */
+function frameworkCatalogue(info: QuerysetInfo, at: Node): boolean {
+  const imports = importsOf(at.tree);
+  return info.roots.length > 0 && info.roots.every((r) => r.kind === 'manager' && CATALOGUE_MODELS.has(imports.resolve(r.node.childForFieldName('object')) ?? ''));
+}
+
+/**
+ * `[{"id": t.id, "n": t.document_count} for t in Tag.objects.annotate(document_count=Count(...))]`: a count per
+ * category, read only as its id and aggregates. The rows are the categories a relation is grouped by (tags,
+ * correspondents), not the items counted.
+ */
+function readsOnlyCounts(iteration: Iteration, info: QuerysetInfo): boolean {
+  if (info.aggregates.size === 0 || iteration.target.type !== 'identifier') return false;
+  const name = iteration.target.text;
+  let uses = 0;
+  for (const part of iteration.body) {
+    for (const use of part.descendantsOfType('identifier')) {
+      if (!use || use.text !== name || use.id === iteration.target.id) continue;
+      const attribute = use.parent?.type === 'attribute' && use.parent.childForFieldName('object')?.id === use.id ? use.parent.childForFieldName('attribute')?.text : undefined;
+      if (!attribute || !(attribute === 'id' || attribute === 'pk' || info.aggregates.has(attribute))) return false;
+      uses++;
+    }
+  }
+  return uses > 0;
+}
+
+/** A queryset that loads every matching row: unsliced, unstreamed, not a pk lookup, not a related manager, not paginated. */
+function isUnbounded(info: QuerysetInfo | undefined, at: Node): info is QuerysetInfo {
+  if (!info || info.sliced || info.iterator !== 'none' || info.singleRow || info.relatedManager) return false;
+  if (frameworkCatalogue(info, at)) return false;
+  const scope = scopeOf(at);
+  return !info.variables.some((name) => referencesInScope(scope, name).some((r) => passedToPaginator(r)));
+}
+
+function passedToPaginator(reference: Node): boolean {
+  let p = reference.parent;
+  if (p?.type === 'keyword_argument') p = p.parent;
+  if (p?.type !== 'argument_list') return false;
+  const call = p.parent;
+  return call?.type === 'call' && /paginat/i.test(calleeName(call) ?? '');
+}
+
+/**
+ * True when a variable the queryset flowed through is used, besides in `except`, in a way that evaluates it
+ * (iterated, counted with len(), passed or returned); new querysets built from it (`qs.filter()`, `qs[:10]`,
+ * `qs.count()`) do not count.
+ */
+function consumedElsewhere(info: QuerysetInfo, at: Node, except: Node): boolean {
+  const scope = scopeOf(at);
+  return info.variables.some((name) =>
+    referencesInScope(scope, name).some((r) => {
+      if (r.startIndex >= except.startIndex && r.endIndex <= except.endIndex) return false;
+      const parent = r.parent;
+      if (!parent) return false;
+      if (parent.type === 'assignment' && parent.childForFieldName('left')?.id === r.id) return false;
+      if (parent.type === 'attribute' && parent.childForFieldName('object')?.id === r.id) return false;
+      if (parent.type === 'subscript' && parent.childForFieldName('value')?.id === r.id) return false;
+      return true;
+    }),
+  );
+}
+
+/** "Order row" / "matching Order row" / "row", for messages. */
+function rowsOf(info: QuerysetInfo): string {
+  const model = info.models.length === 1 ? `${info.models[0]} ` : '';
+  const filtered = info.methods.some((m) => m === 'filter' || m === 'exclude');
+  return `${filtered ? 'matching ' : ''}${model}row`;
+}

@@ -1,0 +1,343 @@
+/**
+ * whole-file-read (TypeScript/JavaScript): request-chosen files, uploads and request bodies read into memory
+ * in one piece: `fs.readFileSync`/`fs.promises.readFile` of request-supplied paths, multer `req.file.buffer`,
+ * `await req.arrayBuffer()`/`blob()`, `Buffer.concat` of a whole request stream, `Buffer.from(req.body.x, 'base64')`.
+ */
+import { clip } from '../shared/format';
+import { ts } from 'ts-morph';
+import { defineRule, type FixSpec, type RuleContext } from '../api';
+import { asObjectLiteral, calleeName, declarationOf, enclosingFunction, hasSyntaxErrors, identifiersNamed, indexOf, isFunctionNode, methodCall, objectPropertyValue, stringValue, unwrap, unwrapAwait } from '../../analysis/typescript/ast';
+import { isRequestObject, isUploadSource, requestSource } from '../../analysis/typescript/handlers';
+import { resolveImport } from '../../analysis/typescript/imports';
+import { streamReadFix } from './typescript-fix';
+
+const FILE_READERS = new Set(['fs.readFileSync', 'fs.promises.readFile', 'fs.readFile', 'fs-extra.readFileSync', 'fs-extra.readFile']);
+const STREAM_CONSUMERS = new Set(['stream.consumers.buffer', 'stream.consumers.arrayBuffer', 'stream.consumers.blob', 'raw-body', 'get-stream.buffer']);
+const BODY_BUFFERS = new Set(['arrayBuffer', 'blob']);
+
+export default defineRule({
+  meta: {
+    id: 'whole-file-read',
+    kinds: ['typescript', 'javascript'],
+    defaultSeverity: 'warning',
+    fix: 'unsafe',
+    // Every finding reads a request (handlers.ts: isRequestObject/requestSource: `req`/`request`, a *Request type,
+    // IncomingMessage, Nest's @Req/@Param/@Query/@Body/@UploadedFile): a file naming none is not parsed.
+    trigger: {
+      test: (text) =>
+        /readFile|\.buffer\b|arrayBuffer|blob\(|Buffer\.(concat|from)|consumers|raw-body|get-stream/.test(text) &&
+        /\b(req|request)\b|Request\b|\bRequest[A-Z]|IncomingMessage|@\s*(Req|Param|Query|Body|UploadedFiles?)\b/i.test(text),
+    },
+    docs: {
+      summary: 'Request-chosen files, uploads and request bodies read into memory in one piece (TypeScript/JavaScript).',
+      whatItDoes:
+        'Finds, in Express/Fastify/Nest/Next.js code: `fs.readFileSync`, `fs.promises.readFile` and `readFile` ' +
+        '(however imported) of a path that comes from the request (`req.params`, `req.query`, `req.body`, Nest ' +
+        '`@Param()`/`@Query()`/`@Body()`) or of an upload on disk (`req.file.path`, `req.files[i].path`); ' +
+        '`req.file.buffer` / `file.buffer` of multer uploads (the buffer exists only with memory storage) unless the ' +
+        "file's multer config caps `limits.fileSize`; `await req.arrayBuffer()` / `blob()` of a request; " +
+        '`Buffer.concat(chunks)` of chunks collected from `req.on("data")` or `for await (const chunk of req)` ' +
+        'without a size check, and `stream/consumers` `buffer(req)`; and `Buffer.from(req.body.x, "base64")` of a ' +
+        'whole request field.',
+      whyIsThisBad:
+        'A whole read allocates as many bytes as the file or body has, in one Buffer, in the process serving every ' +
+        'other request: a 300 MB download or upload is 300 MB of heap-external memory, and a few concurrent ones ' +
+        'restart a 512 MB instance. Base64 fields are worse: the JSON body and its decoded copy are both held. ' +
+        'Streams keep memory flat (64 KB chunks) whatever the size.',
+      example: {
+        fileName: 'routes/files.ts',
+        code: `import express from 'express';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const router = express.Router();
+const STORAGE = '/var/data/files';
+
+router.get('/files/:name', async (req, res) => {
+  const data = fs.readFileSync(path.join(STORAGE, path.basename(req.params.name)));
+  res.type('application/octet-stream').send(data);
+});
+
+export default router;
+`,
+      },
+      useInstead: {
+        fileName: 'routes/files.ts',
+        code: `import express from 'express';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+
+const router = express.Router();
+const STORAGE = '/var/data/files';
+
+router.get('/files/:name', async (req, res) => {
+  const data = fs.createReadStream(path.join(STORAGE, path.basename(req.params.name)));
+  await pipeline(data, res.type('application/octet-stream'));
+});
+
+export default router;
+`,
+      },
+      fixSafety:
+        'Unsafe, and offered only where the bytes are just sent or hashed: the read becomes `fs.createReadStream(...)`; ' +
+        'an Express `res.send(data)` becomes `await pipeline(data, res)` (imported from `node:stream/promises`); a ' +
+        'Fastify `reply.send(data)` keeps sending, now a stream; `createHash(alg).update(data)` becomes a ' +
+        '`for await` loop feeding the hash chunk by chunk. Errors now surface while streaming (after headers may have ' +
+        'been sent) rather than before; `res.send` no longer sets Content-Length or an ETag. A base64 field decoded ' +
+        'only to read `.length` becomes `Buffer.byteLength(field, "base64")` (unsafe: it counts from the text\'s length ' +
+        'and padding, so a field with line breaks or invalid characters gives a different number). Other uses get no fix.',
+      notes:
+        'Reads of literal or `__dirname`-relative paths (templates, config), lookups of a request value in a fixed ' +
+        'table, `fs.createReadStream`, and uploads on multer disk storage streamed from `req.file.path` are not ' +
+        'reported. Uploads larger than a few MB belong in object storage (pre-signed uploads) or on disk ' +
+        '(`multer.diskStorage()`), streamed onward.',
+    },
+  },
+  check(ctx) {
+    const index = indexOf(ctx.typescript());
+    for (const call of index.calls) {
+      const name = calleeName(call);
+      if (!name) continue;
+      if (name === 'readFileSync' || name === 'readFile') checkFileRead(ctx, call);
+      else if (name === 'concat') checkConcat(ctx, call);
+      else if (name === 'from') checkBase64(ctx, call);
+      else if (BODY_BUFFERS.has(name)) checkBodyBuffer(ctx, call);
+      if (call.arguments.length > 0 && isRequestObject(call.arguments[0])) checkStreamConsumer(ctx, call);
+    }
+    checkUploadBuffers(ctx);
+  },
+});
+
+/** `fs.readFileSync(path.join(DIR, req.params.name))`, `await readFile(req.file.path)`. */
+function checkFileRead(ctx: RuleContext, call: ts.CallExpression): void {
+  const qualified = resolveImport(call.expression);
+  if (!qualified || !FILE_READERS.has(qualified)) return;
+  const pathArg = call.arguments[0];
+  if (!pathArg) return;
+  const source = requestSource(pathArg);
+  if (!source) return;
+  const shown = pathArg.getText().length <= 60 ? pathArg.getText() : source.getText();
+  const what = isUploadSource(source) ? `the uploaded file ${shown}` : `the request-chosen file ${shown}`;
+  const fn = qualified.endsWith('Sync') ? 'readFileSync' : 'readFile';
+  const fix: FixSpec | undefined = hasSyntaxErrors(ctx.typescript()) ? undefined : streamReadFix(ctx, call, qualified);
+  ctx.report({
+    start: call.getStart(),
+    end: call.getEnd(),
+    message: `${fn}() holds ${isUploadSource(source) ? 'an uploaded' : 'a request-chosen'} file whole in memory per request: stream it`,
+    detail: `${fn} holds every byte of ${what} at once, in every request. Stream it with fs.createReadStream() and pipeline().`,
+    fixes: fix ? [fix] : [],
+  });
+}
+
+/** `Buffer.from(req.body.image, 'base64')`. */
+function checkBase64(ctx: RuleContext, call: ts.CallExpression): void {
+  if (unwrap(call.expression).getText() !== 'Buffer.from') return;
+  const encoding = stringValue(call.arguments[1]);
+  if (encoding !== 'base64' && encoding !== 'base64url') return;
+  const value = call.arguments[0];
+  if (!value || !requestSource(value)) return;
+  const lengthReads = onlyLengthReads(call);
+  if (lengthReads) {
+    const encodingText = call.arguments[1].getText();
+    ctx.report({
+      start: call.getStart(),
+      end: call.getEnd(),
+      message: 'Decodes a whole base64 request field only to read its length: use Buffer.byteLength()',
+      detail: `${value.getText()}: the decoded copy is about 3/4 the body's size. Buffer.byteLength(${value.getText()}, ${encodingText}) decodes nothing.`,
+      fixes: [
+        {
+          title: `Count the bytes with Buffer.byteLength(${value.getText()}, ${encodingText})`,
+          edits: [
+            { start: call.getStart(), end: call.getEnd(), newText: `Buffer.byteLength(${value.getText()}, ${encodingText})` },
+            ...lengthReads.map((read) => ({ start: read.getStart(), end: read.getEnd(), newText: read.expression.getText() })),
+          ],
+        },
+      ],
+    });
+    return;
+  }
+  ctx.report({
+    start: call.getStart(),
+    end: call.getEnd(),
+    message: 'Decodes a whole base64 request field in memory (1.75x its size): accept a file upload',
+    detail: `${value.getText()} holds the JSON body and a decoded copy of about 3/4 its size. Accept the file as a multipart upload streamed to disk or object storage.`,
+  });
+}
+
+/**
+ * `const bytes = Buffer.from(x, 'base64')` whose every use is `bytes.length` / `bytes.byteLength`: those reads, or
+ * undefined when the buffer is used for anything else (or is not a const in a function).
+ */
+function onlyLengthReads(call: ts.CallExpression): ts.PropertyAccessExpression[] | undefined {
+  const decl = call.parent;
+  if (!ts.isVariableDeclaration(decl) || decl.initializer !== call || !ts.isIdentifier(decl.name)) return undefined;
+  const list = decl.parent;
+  if (!ts.isVariableDeclarationList(list) || !(list.flags & ts.NodeFlags.Const)) return undefined;
+  const fn = enclosingFunction(call);
+  if (!fn) return undefined;
+  const reads: ts.PropertyAccessExpression[] = [];
+  for (const id of identifiersNamed(fn, decl.name.text)) {
+    if (id === decl.name) continue;
+    if (declarationOf(id) !== decl) continue;
+    const parent = id.parent;
+    if (!ts.isPropertyAccessExpression(parent) || parent.expression !== id || !['length', 'byteLength'].includes(parent.name.text)) return undefined;
+    reads.push(parent);
+  }
+  return reads.length ? reads : undefined;
+}
+
+/** `await req.arrayBuffer()`, `await request.blob()`, and `await file.arrayBuffer()` of a `formData()` file. */
+function checkBodyBuffer(ctx: RuleContext, call: ts.CallExpression): void {
+  const m = methodCall(call);
+  if (!m || call.arguments.length > 0) return;
+  const target = unwrap(m.object);
+  let what: string;
+  if (isRequestObject(target)) what = 'the whole request body';
+  else if (isFormDataFile(target)) what = 'the whole uploaded file';
+  else return;
+  ctx.report({
+    start: call.getStart(),
+    end: call.getEnd(),
+    message: `Buffers ${clip(what, 30)} in memory with no size limit: stream it with pipeline()`,
+    detail: `${call.getText()} holds the whole body at once. Stream it to its destination with pipeline(Readable.fromWeb(request.body), ...) and cap the size.`,
+  });
+}
+
+/** `const form = await request.formData(); const file = form.get('file') as File` -> `file`. */
+function isFormDataFile(expr: ts.Expression): boolean {
+  let e = unwrap(expr);
+  if (ts.isIdentifier(e)) {
+    const init = initializerOfIdentifier(e);
+    if (!init) return false;
+    e = unwrapAwait(init);
+  }
+  if (!ts.isCallExpression(e)) return false;
+  const m = methodCall(e);
+  if (!m || m.name !== 'get') return false;
+  let form = unwrap(m.object);
+  if (ts.isIdentifier(form)) {
+    const init = initializerOfIdentifier(form);
+    if (!init) return false;
+    form = unwrapAwait(init);
+  } else form = unwrapAwait(form);
+  if (!ts.isCallExpression(form)) return false;
+  const fm = methodCall(form);
+  return fm !== undefined && fm.name === 'formData' && isRequestObject(fm.object);
+}
+
+function initializerOfIdentifier(id: ts.Identifier): ts.Expression | undefined {
+  return declarationOfVariable(id)?.initializer;
+}
+
+/** The `const`/`let` declaration a name refers to, if it is one. */
+function declarationOfVariable(id: ts.Identifier): ts.VariableDeclaration | undefined {
+  const decl = declarationOf(id);
+  return decl && ts.isVariableDeclaration(decl) ? decl : undefined;
+}
+
+/** `buffer(req)` from `node:stream/consumers`, `getRawBody(req)` without a `limit`. */
+function checkStreamConsumer(ctx: RuleContext, call: ts.CallExpression): void {
+  const qualified = resolveImport(call.expression);
+  if (!qualified || !STREAM_CONSUMERS.has(qualified)) return;
+  if (qualified === 'raw-body') {
+    const opts = call.arguments[1];
+    if (opts && (stringValue(opts) !== undefined || !asObjectLiteral(opts) || objectPropertyValue(asObjectLiteral(opts)!, 'limit'))) return;
+  }
+  ctx.report({
+    start: call.getStart(),
+    end: call.getEnd(),
+    message: 'Buffers the whole request stream in memory with no size limit: pipe it with pipeline()',
+    detail: `${call.getText()} holds the whole body at once. Pipe the request to its destination with pipeline() and cap the size.`,
+  });
+}
+
+/** `Buffer.concat(chunks)` where `chunks` collects a request's `data` events or `for await` chunks with no size check. */
+function checkConcat(ctx: RuleContext, call: ts.CallExpression): void {
+  if (unwrap(call.expression).getText() !== 'Buffer.concat') return;
+  const arg = call.arguments[0] && unwrap(call.arguments[0]);
+  if (!arg || !ts.isIdentifier(arg)) return;
+  const decl = declarationOfVariable(arg);
+  if (!decl) return;
+  const scope = enclosingFunction(decl) ?? decl.getSourceFile();
+  let fromRequest = false;
+  for (const push of indexOf(ctx.typescript()).calls) {
+    if (push.pos < scope.pos || push.end > scope.end) continue;
+    const m = methodCall(push);
+    if (!m || m.name !== 'push' || !ts.isIdentifier(unwrap(m.object)) || declarationOfVariable(unwrap(m.object) as ts.Identifier) !== decl) continue;
+    const collector = requestChunkCollector(push);
+    if (!collector) continue;
+    if (hasSizeCheck(collector)) return;
+    fromRequest = true;
+  }
+  if (!fromRequest) return;
+  ctx.report({
+    start: call.getStart(),
+    end: call.getEnd(),
+    message: 'Collects the whole request body in memory with no size limit: pipe it with pipeline()',
+    detail: `${call.getText()} holds the whole body at once. Pipe the request to its destination with pipeline(), or stop reading past a maximum size.`,
+  });
+}
+
+/** The callback or loop body that receives a request's chunks, around a `chunks.push(chunk)`. */
+function requestChunkCollector(push: ts.CallExpression): ts.Node | undefined {
+  for (let n: ts.Node | undefined = push.parent; n; n = n.parent) {
+    if (ts.isForOfStatement(n) && n.awaitModifier && isRequestObject(n.expression)) return n.statement;
+    if (isFunctionNode(n)) {
+      const on = n.parent;
+      if (!on || !ts.isCallExpression(on)) return undefined;
+      const m = methodCall(on);
+      if (m && /^(on|once|addListener)$/.test(m.name) && stringValue(on.arguments[0]) === 'data' && isRequestObject(m.object)) return n;
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** A comparison (`received > MAX`) in the collecting code: the body is capped. */
+function hasSizeCheck(node: ts.Node): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isBinaryExpression(n)) {
+      const k = n.operatorToken.kind;
+      if (k === ts.SyntaxKind.GreaterThanToken || k === ts.SyntaxKind.GreaterThanEqualsToken || k === ts.SyntaxKind.LessThanToken || k === ts.SyntaxKind.LessThanEqualsToken) found = true;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(node);
+  return found;
+}
+
+/** `req.file.buffer`, `req.files[0].buffer`, Nest `@UploadedFile() file` -> `file.buffer`: multer memory storage. */
+function checkUploadBuffers(ctx: RuleContext): void {
+  const accesses = indexOf(ctx.typescript()).accesses.get('buffer');
+  if (!accesses) return;
+  if (multerCapsFileSize(ctx)) return;
+  const reported = new Set<ts.Node>();
+  for (const access of accesses) {
+    const source = requestSource(access.expression);
+    if (!source || !isUploadSource(source)) continue;
+    const fn = enclosingFunction(access) ?? access.getSourceFile();
+    if (reported.has(fn)) continue; // one finding per handler, however often the buffer is used
+    reported.add(fn);
+    ctx.report({
+      start: access.getStart(),
+      end: access.getEnd(),
+      message: 'Holds the whole upload in memory (multer memory storage, no size limit): use diskStorage()',
+      detail: `${access.getText()}: multer memory storage with no fileSize limit keeps each upload whole in memory. Store uploads with multer.diskStorage() or stream them to object storage, and set limits.fileSize.`,
+    });
+  }
+}
+
+/** True when a `multer({ limits: { fileSize } })` in this file caps uploads. */
+function multerCapsFileSize(ctx: RuleContext): boolean {
+  for (const call of indexOf(ctx.typescript()).calls) {
+    if (resolveImport(call.expression) !== 'multer') continue;
+    const opts = asObjectLiteral(call.arguments[0]);
+    const limits = opts && asObjectLiteral(objectPropertyValue(opts, 'limits'));
+    if (limits && objectPropertyValue(limits, 'fileSize')) return true;
+  }
+  return false;
+}
+
