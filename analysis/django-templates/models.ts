@@ -51,10 +51,10 @@ export function modelsIn(relPath: string, text: string): ModelInfo[] {
     const bodyEnd = c + 1 < classes.length ? classes[c + 1].index! : text.length;
     const body = text.slice(bodyStart, bodyEnd);
     const info: ModelInfo = { name: m[1], file: relPath, app: appOf(relPath), relations: new Map(), members: new Set(), bases };
-    let indent: string | undefined;
+    // The body's indentation, from its first statement (which may be a nested class: `class Status(TextChoices)`).
+    const indent = /\n([ \t]+)[^\s#]/.exec(body)?.[1];
     for (const member of body.matchAll(MEMBER)) {
-      indent ??= member[1];
-      if (member[1] !== indent) continue; // nested classes (Meta) and method bodies
+      if (member[1] !== indent) continue; // members of nested classes (Meta, choices) and method bodies
       const name = member[2] ?? member[4] ?? member[5];
       if (!name) continue;
       const field = member[3];
