@@ -430,8 +430,8 @@ function advice(f: TemplateFinding): string {
   // Counting a relation of prefetched rows (`book.bookinstance_set.count` under `author.book_set.all`): the
   // annotation goes on the prefetched rows' queryset, not on the view's.
   if ((f.method === 'count' || f.method === 'exists') && split !== -1) return `an annotated Prefetch("${f.path.slice(0, split)}")`;
-  if (f.method === 'count') return `annotate(Count("${f.path}"))`;
-  if (f.method === 'exists') return `annotate(Exists(...))`;
+  // `.count()`/`.exists()` of a prefetched manager read the prefetched rows: the same answer, no query per row.
+  if (f.method === 'count' || f.method === 'exists') return `.prefetch_related("${f.path}")`;
   return `.${f.method}("${f.path}")`;
 }
 
@@ -446,7 +446,13 @@ function headline(format: (read: string, fix: string, view: string) => string, f
 
 function countAdvice(f: TemplateFinding): string {
   const split = f.path.lastIndexOf('__');
-  if (split === -1) return `Annotate the view's queryset with Count("${f.path}") (or Exists) and read the annotation in the template.`;
+  if (split === -1) {
+    return (
+      `Add .prefetch_related("${f.path}") to the queryset: .${f.method}() then reads the prefetched rows (the same answer, one query ` +
+      `for all rows) but holds them in memory; annotating with Count("${f.path}") (or Exists) and reading the annotation in ` +
+      'the template holds only the number.'
+    );
+  }
   const outer = f.path.slice(0, split);
   const inner = f.path.slice(split + 2);
   return `Prefetch the rows with their count: .prefetch_related(Prefetch("${outer}", queryset=<their model>.objects.annotate(n=Count("${inner}")))) and read \`n\` in the template.`;
@@ -477,13 +483,15 @@ function viewReport(f: TemplateFinding, canFix: boolean, project: ProjectInfo): 
       ? countAdvice(f)
       : `Add ${advice(f)} to this queryset.`);
   let fixes: FixSpec[] = [];
-  if (canFix && (f.method === 'select_related' || f.method === 'prefetch_related')) {
-    const edits = addRelationToQueryset(f.value.queryset, f.method, f.path);
+  const countedHere = (f.method === 'count' || f.method === 'exists') && !f.path.includes('__');
+  const method = countedHere ? 'prefetch_related' : f.method;
+  if (canFix && (method === 'select_related' || method === 'prefetch_related')) {
+    const edits = addRelationToQueryset(f.value.queryset, method, f.path);
     // Unsafe: select_related of a field deferred by only()/defer() raises FieldError; a new `queryset =` line under a
     // project base class may replace a filtered queryset that base sets.
     const q = f.value.queryset;
     const unsafe = q.deferred || (q.modelLine?.projectBases && !q.insertAts && q.selectCalls.length + q.prefetchCalls.length === 0);
-    if (edits) fixes = [{ title: `Add .${f.method}("${f.path}") to the queryset`, safety: unsafe ? 'unsafe' : 'safe', edits }];
+    if (edits) fixes = [{ title: `Add .${method}("${f.path}") to the queryset`, safety: unsafe ? 'unsafe' : 'safe', edits }];
   }
   return { start: f.value.queryset.start, end: f.value.queryset.end, message, detail, fixes };
 }

@@ -208,6 +208,16 @@ function finding(ctx: RuleContext, drf: DrfProject, view: ListView, need: Relati
   let message: string;
   let advice: string;
   let fixes: FixSpec[] = [];
+  const deferred = view.querysets.some((q) => q.info.methods.some((m) => m === 'only' || m === 'defer'));
+  // `obj.items.all()` reads the owner's prefetch cache when there is one: a call added there would bypass it.
+  const readsPrefetchCache = view.querysets.some((q) => readsOwnerCache(q.info));
+  /** The view's queryset loading `path` with `method`: `.count()` and `.exists()` of a prefetched manager read its cache. */
+  const loadFix = (method: 'select_related' | 'prefetch_related'): FixSpec[] => {
+    if (!canFix || readsPrefetchCache) return [];
+    const edits = view.querysets.flatMap((q) => (loadsRelation(q.info, need.path, method === 'select_related') ? [] : addRelationEdits(q.info, method, need.path) ?? [undefined]));
+    if (edits.length === 0 || !edits.every((e) => e !== undefined)) return [];
+    return [{ title: `Add .${method}("${need.path}") to ${view.label}'s queryset`, safety: view.branches || deferred ? 'unsafe' : 'safe', edits: edits as NonNullable<(typeof edits)[number]>[] }];
+  };
   if (need.kind === 'load') {
     message = headline(
       (d, p) => `Each row of ${owner} queries ${d} separately: add ${need.method}("${p}")`,
@@ -219,21 +229,20 @@ function finding(ctx: RuleContext, drf: DrfProject, view: ListView, need: Relati
     advice = relation
       ? `These rows come from a related manager's .all(): prefetch "${relation}__${need.path}" on the queryset of the owning rows (a call added here would bypass that prefetch).`
       : `Add .${need.method}("${need.path}") to the view's queryset.`;
-    const deferred = view.querysets.some((q) => q.info.methods.some((m) => m === 'only' || m === 'defer'));
-    // `obj.items.all()` reads the owner's prefetch cache when there is one: a call added there would bypass it.
-    const readsPrefetchCache = view.querysets.some((q) => readsOwnerCache(q.info));
-    if (canFix && !readsPrefetchCache) {
-      const edits = view.querysets.flatMap((q) => (loadsRelation(q.info, need.path, need.method === 'select_related') ? [] : addRelationEdits(q.info, need.method, need.path) ?? [undefined]));
-      if (edits.length > 0 && edits.every((e) => e !== undefined)) {
-        fixes = [{ title: `Add .${need.method}("${need.path}") to ${view.label}'s queryset`, safety: view.branches || deferred ? 'unsafe' : 'safe', edits: edits as NonNullable<(typeof edits)[number]>[] }];
-      }
-    }
-  } else if (need.kind === 'count') {
-    message = headline((d) => `Each row of ${owner} runs ${d}.count() separately: annotate with Count()`, dotted, '');
-    advice = `Annotate the queryset with Count("${need.path}") and read the annotation in the serializer, or prefetch_related("${need.path}").`;
-  } else if (need.kind === 'exists') {
-    message = headline((d) => `Each row of ${owner} runs ${d}.exists() separately: annotate with Exists()`, dotted, '');
-    advice = `Annotate the queryset with Exists(...) or Count("${need.path}") and read the annotation in the serializer.`;
+    fixes = loadFix(need.method);
+  } else if (need.kind === 'count' || need.kind === 'exists') {
+    const call = need.kind === 'count' ? 'count' : 'exists';
+    message = headline(
+      (d, p) => `Each row of ${owner} runs ${d}.${call}() separately: add prefetch_related("${p}")`,
+      dotted,
+      need.path,
+      (p) => `N+1 in ${owner}'s rows: add prefetch_related("${p}")`,
+    );
+    advice =
+      `prefetch_related("${need.path}") makes .${call}() read the prefetched rows (one query for all rows, the same answer), ` +
+      `but holds every related row in memory; annotating the queryset with ${call === 'count' ? `Count("${need.path}")` : 'Exists(...)'} ` +
+      'and reading the annotation in the serializer holds only the number.';
+    fixes = loadFix('prefetch_related');
   } else {
     message = headline((d) => `Each row of ${owner} runs ${d}.${need.call}() separately: prefetch them once`, dotted, '');
     advice = `Load the rows once with .prefetch_related(Prefetch("${need.path}", queryset=..., to_attr=...)) and read the attribute.`;

@@ -80,3 +80,44 @@ describe('language server: Django templates', function () {
     assert.deepEqual(cleared.diagnostics, []);
   });
 });
+
+describe('language server: ignoring a finding in a Django template', function () {
+  let root: string;
+  let client: LspClient;
+
+  before(async () => {
+    requireBuiltServer();
+    root = makeWorkspace({
+      'requirements.txt': 'django\n',
+      'shop/__init__.py': '',
+      'shop/models.py': MODELS,
+      'shop/views.py': VIEWS,
+      'shop/templates/shop/orders.html': TEMPLATE,
+    });
+    client = await startServer(root);
+  });
+  after(async () => {
+    await client?.shutdown();
+    cleanup(root);
+  });
+
+  it('writes a template comment, {# memlint: ignore[...] #}, which the page does not render, and the diagnostic goes', async () => {
+    const uri = fileUri(path.join(root, 'shop/templates/shop/orders.html'));
+    let from = client.notifications.length;
+    client.open(uri, 'django-html', TEMPLATE);
+    const { diagnostics } = await client.waitForDiagnostics(uri, (p) => p.version === 1 && p.diagnostics.length === 1, 15000, from);
+    const actions = await client.request('textDocument/codeAction', {
+      textDocument: { uri },
+      range: diagnostics[0].range,
+      context: { diagnostics, only: ['quickfix'] },
+    });
+    const ignore = actions.find((a: { title: string }) => a.title === 'Ignore n-plus-one on this line');
+    assert.ok(ignore, JSON.stringify(actions.map((a: { title: string }) => a.title)));
+    from = client.notifications.length;
+    client.applyWorkspaceEdit(ignore.edit);
+    const version = client.docs.get(uri)!.version;
+    const after = await client.waitForDiagnostics(uri, (p) => p.version === version, 15000, from);
+    assert.deepEqual(after.diagnostics, []);
+    assert.match(client.docs.get(uri)!.text, /\{% for o in orders %\}\n {2}\{# memlint: ignore\[n-plus-one\] #\}\n {2}<li>\{\{ o\.customer\.name \}\}<\/li>/);
+  });
+});

@@ -64,6 +64,8 @@ export function commentPrefixFor(kind: string): string | undefined {
       return '//';
     case 'json':
       return undefined;
+    case 'django-template':
+      return '{#';
     default:
       return '#';
   }

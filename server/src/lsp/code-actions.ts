@@ -110,11 +110,13 @@ export async function codeActions(doc: OpenDocument, params: CodeActionParams, h
 export function ignoreEdit(doc: OpenDocument, line: number, ruleId: string): TextEdit | undefined {
   const prefix = doc.kind ? commentPrefixFor(doc.kind) : undefined;
   if (!prefix) return undefined;
+  // Django templates close their comment: `{# memlint: ignore[n-plus-one] #}`.
+  const suffix = prefix === '{#' ? ' #}' : '';
   const lineText = doc.lineText(line);
   const indent = /^[ \t]*/.exec(lineText)?.[0] ?? '';
   if (line > 0) {
     const above = doc.lineText(line - 1);
-    const m = /^([ \t]*(?:#|\/\/)\s*memlint:\s*ignore\[)([^\]]*)(\].*)$/.exec(above);
+    const m = /^([ \t]*(?:#|\/\/|\{#)\s*memlint:\s*ignore\[)([^\]]*)(\].*)$/.exec(above);
     if (m) {
       const ids = m[2].split(',').map((s) => s.trim()).filter(Boolean);
       if (ids.includes(ruleId)) return undefined;
@@ -132,7 +134,7 @@ export function ignoreEdit(doc: OpenDocument, line: number, ruleId: string): Tex
     }
   }
   const eol = doc.text.includes('\r\n') ? '\r\n' : '\n';
-  return { range: { start: { line, character: 0 }, end: { line, character: 0 } }, newText: `${indent}${prefix} memlint: ignore[${ruleId}]${eol}` };
+  return { range: { start: { line, character: 0 }, end: { line, character: 0 } }, newText: `${indent}${prefix} memlint: ignore[${ruleId}]${suffix}${eol}` };
 }
 
 export function makeEdit(doc: OpenDocument, version: number, editsAsBuilt: TextEdit[], documentChanges: boolean): WorkspaceEdit {
