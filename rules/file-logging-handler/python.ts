@@ -3,7 +3,7 @@
  * FileHandler objects) instead of stdout, or send the same records to a console and a file.
  */
 import type { Node, Tree } from 'web-tree-sitter';
-import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
+import { defineRule, type FixSpec, type OffsetEdit, type ReportSpec, type RuleContext } from '../api';
 import { ancestor, captures, intValue, keywordArgument, positionalArguments, stringValue } from '../../analysis/python/ast';
 import { addImport, addImports, removeListItem, removeStatementLines, removeUnusedImport } from '../shared/python-edits';
 import { importsOf, type ImportMap } from '../../analysis/python/imports';
@@ -32,6 +32,11 @@ export default defineRule({
     kinds: ['python'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
+    messages: {
+      'duplicated-config': 'Logs every record twice, to {{file}} and the console: remove the "{{handler}}" handler',
+      'duplicated-handler': 'Logs every record twice, to {{file}} and the console: remove this handler',
+      'file-in-container': 'Writes logs to {{file}} in the container ({{keeps}}): log to stdout',
+    },
     trigger: /FileHandler|basicConfig/,
     docs: {
       summary: 'A containerised web app that logs to files instead of stdout.',
@@ -225,13 +230,13 @@ function reportDictHandler(ctx: RuleContext, handler: DictHandler, config: Node 
   const backupCount = intValue(backupCountNode);
   const file = describeFile(filename);
   const keeps = retention(cls, maxBytes, backupCount);
-  const message = duplicated.length
-    ? `Logs every record twice, to ${clip(file, 28)} and the console: remove the "${clip(handler.name ?? "", 20)}" handler`
-    : `Writes logs to ${clip(file)} in the container (${keeps.short}): log to stdout`;
+  const headline: Pick<ReportSpec, 'messageId' | 'data'> = duplicated.length
+    ? { messageId: 'duplicated-config', data: { file: clip(file, 28), handler: clip(handler.name ?? '', 20) } }
+    : { messageId: 'file-in-container', data: { file: clip(file), keeps: keeps.short } };
   const detail = duplicated.length
     ? `${quoteList(duplicated.map((r) => r.owner))} write to ${file} as well as to the console, so every line is stored twice, the copy on ${FILESYSTEM}. The platform already keeps what goes to stdout.`
     : `The platform's log viewer never sees the file, and ${keeps.long} on ${FILESYSTEM}. Log to stdout with logging.StreamHandler.`;
-  ctx.report({ start: handler.classValue.startIndex, end: handler.classValue.endIndex, message, detail, fixes: dictFix(ctx, handler, refs, duplicated) });
+  ctx.report({ start: handler.classValue.startIndex, end: handler.classValue.endIndex, ...headline, detail, fixes: dictFix(ctx, handler, refs, duplicated) });
 }
 
 /** The handler's name appears once in the file (its definition): no logger lists it, no code adds it later. */
@@ -309,13 +314,13 @@ function checkHandlerCalls(ctx: RuleContext, tree: Tree, imports: ImportMap): vo
     if (!duplicate && sizeBounded(cls, maxBytesNode, backupCountNode)) continue;
     const file = describeFile(filename);
     const keeps = retention(cls, intValue(maxBytesNode), intValue(backupCountNode));
-    const message = duplicate
-      ? `Logs every record twice, to ${clip(file, 28)} and the console: remove this handler`
-      : `Writes logs to ${clip(file)} in the container (${keeps.short}): log to stdout`;
+    const headline: Pick<ReportSpec, 'messageId' | 'data'> = duplicate
+      ? { messageId: 'duplicated-handler', data: { file: clip(file, 28) } }
+      : { messageId: 'file-in-container', data: { file: clip(file), keeps: keeps.short } };
     const detail = duplicate
       ? `The records of ${duplicate} go to ${file} as well as to a console handler, so every line is stored twice, the copy on ${FILESYSTEM}. The platform already keeps what goes to stdout.`
       : `The platform's log viewer never sees the file, and ${keeps.long} on ${FILESYSTEM}. Log to stdout with logging.StreamHandler(sys.stdout).`;
-    ctx.report({ start: call.startIndex, end: call.endIndex, message, detail, fixes: duplicate ? removeHandlerFix(ctx, tree, handler) : streamHandlerFix(ctx, tree, call) });
+    ctx.report({ start: call.startIndex, end: call.endIndex, ...headline, detail, fixes: duplicate ? removeHandlerFix(ctx, tree, handler) : streamHandlerFix(ctx, tree, call) });
   }
 }
 
@@ -438,7 +443,8 @@ function checkBasicConfig(ctx: RuleContext, tree: Tree, imports: ImportMap): voi
     ctx.report({
       start: argument.startIndex,
       end: argument.endIndex,
-      message: `Writes logs to ${clip(describeFile(filename))} in the container (grows without limit): log to stdout`,
+      messageId: 'file-in-container',
+      data: { file: clip(describeFile(filename)), keeps: 'grows without limit' },
       detail: `The platform's log viewer never sees the file, and it grows without limit on ${FILESYSTEM}. Log to stdout with basicConfig(stream=sys.stdout).`,
       fixes: [{ title: 'Log to stdout with basicConfig(stream=sys.stdout)', edits }],
     });

@@ -50,7 +50,8 @@ export function checkFastapiPageSizes(ctx: RuleContext, tree: Tree, imports: Imp
       ctx.report({
         start: param.startIndex,
         end: param.endIndex,
-        message: `Serves any ?${name}= a client asks, so one request can load the whole table: add le=${suggestedMax}`,
+        messageId: 'client-chosen-fastapi',
+        data: { param: name, max: suggestedMax },
         detail:
           `The client picks ${name} and nothing caps it: ?${name}=1000000 makes the worker load and serialize every row in ` +
           `memory at once. Bound it with Query(..., le=${suggestedMax}) (FastAPI then answers 422 above it).`,

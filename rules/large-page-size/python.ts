@@ -17,6 +17,12 @@ export default defineRule({
     kinds: ['python'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
+    messages: {
+      'client-chosen-drf': 'Serves any ?{{param}}= a client asks, so one request can load the whole table: add max_page_size',
+      'client-chosen-fastapi': 'Serves any ?{{param}}= a client asks, so one request can load the whole table: add le={{max}}',
+      'page-size': 'Loads up to {{rows}} rows per request: use pages of {{suggested}}',
+      'max-page-size': 'Lets one request load up to {{rows}} rows: cap the page size at {{suggested}}',
+    },
     trigger: /page_size|PAGE_SIZE|Paginator|_limit|limit|per_page/,
     options: {
       threshold: { type: 'number', default: 1000, description: 'Page sizes above this many rows are reported (DRF documents max_page_size = 1000 as its standard cap).' },
@@ -139,7 +145,8 @@ class ExportPagination(PageNumberPagination):
       ctx.report({
         start: assignment.startIndex,
         end: assignment.endIndex,
-        message: `Serves any ?${clip(stringValue(value) ?? 'page_size', 20)}= a client asks, so one request can load the whole table: add max_page_size`,
+        messageId: 'client-chosen-drf',
+        data: { param: clip(stringValue(value) ?? 'page_size', 20) },
         detail: `Without max_page_size, DRF serves whatever ?${stringValue(value) ?? 'page_size'}= a client sends, so one request can load and serialize every row in memory. Add max_page_size = ${suggestedMax}.`,
         fixes: [
           {
@@ -158,7 +165,8 @@ function reportSize(ctx: RuleContext, value: Node, n: number, what: string, repl
   ctx.report({
     start: value.startIndex,
     end: value.endIndex,
-    message: `Loads up to ${n} rows per request: use pages of ${replacement}`,
+    messageId: 'page-size',
+    data: { rows: n, suggested: replacement },
     detail: `${what}: every row of a page is loaded and serialized in memory at once, with a copy in the response. Use pages of ${replacement}, and stream exports with .iterator(chunk_size=2000).`,
     fixes,
   });
@@ -168,7 +176,8 @@ function reportCap(ctx: RuleContext, value: Node, n: number, what: string, repla
   ctx.report({
     start: value.startIndex,
     end: value.endIndex,
-    message: `Lets one request load up to ${n} rows: cap the page size at ${replacement}`,
+    messageId: 'max-page-size',
+    data: { rows: n, suggested: replacement },
     detail: `${what}: a client that asks for the largest page makes the process load and serialize that many rows in memory at once. Cap it at ${replacement}.`,
     fixes: [{ title: `Cap the page size at ${replacement}`, edits: [{ start: value.startIndex, end: value.endIndex, newText: String(replacement) }] }],
   });

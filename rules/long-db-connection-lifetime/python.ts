@@ -28,6 +28,10 @@ export default defineRule({
     kinds: ['python'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
+    messages: {
+      'lifetime': '{{setting}} keeps connections open {{age}}{{unchecked}}: use {{fixed}} s{{withChecks}}',
+      'pool': 'Lets each process hold {{size}} never-recycled DB connections: add pool_recycle, keep <= {{max}}',
+    },
     trigger: /CONN_MAX_AGE|conn_max_age|create_engine|create_async_engine/,
     options: {
       maxAgeSeconds: { type: 'number', default: 300, description: 'Django connection lifetimes (CONN_MAX_AGE / conn_max_age) at or above this many seconds are reported when health checks are off.' },
@@ -175,7 +179,14 @@ function reportAge(ctx: RuleContext, value: Node, age: number, name: string, hea
   ctx.report({
     start: value.startIndex,
     end: value.endIndex,
-    message: `${clip(setting, 24)} keeps connections open ${age === Infinity ? 'for good' : `${age} s`}${healthOn ? '' : ', unchecked'}: use ${FIXED_MAX_AGE} s${canAddChecks ? ' with health checks' : ''}`,
+    messageId: 'lifetime',
+    data: {
+      setting: clip(setting, 24),
+      age: age === Infinity ? 'for good' : `${age} s`,
+      unchecked: healthOn ? '' : ', unchecked',
+      fixed: FIXED_MAX_AGE,
+      withChecks: canAddChecks ? ' with health checks' : '',
+    },
     detail:
       `${what}${unlessSet}${checks}, and each open connection keeps growing its client and database-server memory. ` +
       `Use ${FIXED_MAX_AGE}${canAddChecks ? ' with health checks on' : ' (health checks need Django 4.1+, which the requirements do not require)'}.`,
@@ -231,7 +242,8 @@ function checkEngine(ctx: RuleContext, call: Node, maxPool: number): void {
   ctx.report({
     start: Math.min(...sizeArgs.map((a) => a.startIndex)),
     end: Math.max(...sizeArgs.map((a) => a.endIndex)),
-    message: `Lets each process hold ${unlimited ? 'unlimited' : size_} never-recycled DB connections: add pool_recycle, keep <= ${maxPool}`,
+    messageId: 'pool',
+    data: { size: unlimited ? 'unlimited' : size_, max: maxPool },
     detail:
       `pool_size + max_overflow connections per process, never recycled or checked, each growing client and database-server memory. ` +
       `Add pool_recycle=${FIXED_RECYCLE}, pool_pre_ping=True and keep the pool at ${maxPool} or fewer.`,
