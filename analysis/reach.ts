@@ -15,7 +15,7 @@ const LAYOUT: readonly [OfflineKind, RegExp][] = [
     'test',
     /(^|\/)(tests?|testing|__tests__|spec|e2e|cypress|playwright)\/|(^|\/)(test_[^/]*|[^/]*_tests?|conftest|tests)\.py$|(^|\/)[^/]*\.(test|spec|e2e-spec)\.[cm]?[jt]sx?$/i,
   ],
-  ['migration', /(^|\/)(migrations|alembic)\//i],
+  ['migration', /(^|\/)(migrations|alembic|revisions)\//i],
   ['management command', /(^|\/)management\/commands\/[^/]+\.py$/],
   ['docs', /(^|\/)docs?\//i],
   // scripts/ and dev/ folders, command-line entry points (`cli.py`, `cli/`, Flask's `commands.py`), and data-seeding
