@@ -79,7 +79,7 @@ export function formatSarif(report: WorkspaceReport, rules: readonly Rule[], src
           level: LEVELS[f.severity],
           // text: the headline; markdown: headline and detail (viewers that render markdown show both).
           message: {
-            ...(f.messageId ? { id: f.messageId } : {}),
+            ...(f.messageId ? { id: f.messageId, arguments: f.messageArguments ?? [] } : {}),
             text: f.message,
             ...(f.detail ? { markdown: `${f.message}\n\n${f.detail}` } : {}),
           },

@@ -14,10 +14,13 @@ import { classify } from './classify';
 import type { MemlintConfig } from './config';
 import { getPythonLanguage, parseDockerfile, parseJson, parsePython, parseToml, parseTypeScript, parseYaml } from './parsers';
 import { MAX_TYPESCRIPT_DEPTH, pythonNestingProblem, typeScriptDepthOver } from './nesting';
-import { headlineOf } from './messages';
+import { headlineOf, type Headline } from './messages';
 import { Suppressions } from './suppress';
 import { endsLinesWithLoneCr, LineIndex, withoutLoneCr } from './text';
 import type { Finding, Fix, FileResult, Note } from './types';
+
+/** A report with its headline resolved from the rule's message ids. */
+type ResolvedReport = ReportSpec & Headline;
 
 export interface RuleFilter {
   /** Only these rule ids (CLI --select). */
@@ -218,7 +221,7 @@ export class Analyzer {
 
     try {
       for (const active of applicable) {
-        const reports: ReportSpec[] = [];
+        const reports: ResolvedReport[] = [];
         const ctx = makeContext(active.rule.meta, ruleSource, active.options, scoped.project, parsed, reports);
         try {
           active.rule.check(ctx);
@@ -254,7 +257,7 @@ export class Analyzer {
     return result;
   }
 
-  private toFinding(report: ReportSpec, active: ActiveRule, source: SourceInfo, lines: LineIndex, lineBreak?: string): Finding {
+  private toFinding(report: ResolvedReport, active: ActiveRule, source: SourceInfo, lines: LineIndex, lineBreak?: string): Finding {
     const defaultSafety = active.rule.meta.fix === 'none' ? 'unsafe' : active.rule.meta.fix;
     const fixes: Fix[] = (report.fixes ?? []).map((f, i) => ({
       title: f.title,
@@ -270,8 +273,8 @@ export class Analyzer {
     return {
       ruleId: active.rule.meta.id,
       severity: active.severity,
-      message: report.message!,
-      ...(report.messageId ? { messageId: report.messageId } : {}),
+      message: report.message,
+      ...(report.messageId ? { messageId: report.messageId, messageArguments: report.messageArguments ?? [] } : {}),
       ...(report.detail ? { detail: report.detail } : {}),
       path: source.path,
       relPath: source.relPath,
@@ -302,7 +305,7 @@ function makeContext(
   options: Record<string, OptionValue>,
   project: ProjectInfo,
   parsed: ParsedFile,
-  reports: ReportSpec[],
+  reports: ResolvedReport[],
 ): RuleContext {
   return {
     file,

@@ -10,6 +10,8 @@ const PLACEHOLDER = /\{\{\s*(\w+)\s*\}\}/g;
 export interface Headline {
   message: string;
   messageId?: string;
+  /** The template's placeholder values, in the order they first appear (SARIF's `message.arguments`). */
+  messageArguments?: string[];
 }
 
 export function headlineOf(meta: RuleMeta, report: ReportSpec): Headline {
@@ -21,8 +23,10 @@ export function headlineOf(meta: RuleMeta, report: ReportSpec): Headline {
   if (report.message !== undefined) throw new Error(`reported both messageId "${report.messageId}" and a message`);
   const template = meta.messages?.[report.messageId];
   if (template === undefined) throw new Error(`reported an unknown messageId "${report.messageId}"`);
-  const message = fillTemplate(template, report.data ?? {}, report.messageId);
-  return { message, messageId: report.messageId };
+  const data = report.data ?? {};
+  const message = fillTemplate(template, data, report.messageId);
+  const messageArguments = [...new Set(placeholdersOf(template))].map((name) => String(data[name]));
+  return { message, messageId: report.messageId, messageArguments };
 }
 
 export function fillTemplate(template: string, data: Readonly<Record<string, string | number>>, messageId: string): string {

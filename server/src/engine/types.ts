@@ -24,6 +24,8 @@ export interface Finding {
   message: string;
   /** The rule's id for this kind of finding (`meta.messages`), when the rule declares them. */
   messageId?: string;
+  /** The values of the message template's placeholders, in order (SARIF `message.arguments`). */
+  messageArguments?: string[];
   /** Why, the figures, the alternatives: for the hover, JSON and SARIF. */
   detail?: string;
   /** Absolute path, forward slashes. */
