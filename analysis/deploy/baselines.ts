@@ -261,6 +261,15 @@ export const UNIT_COSTS = {
       'measured by npm run validate-budget\'s bursts (docs/PERFORMANCE.md): 15 light requests at once raised a preloaded Django app\'s tree by 3.2 MB, ' +
       '4 at once a Django ASGI app\'s by 1.8 MB: 0.2-0.5 MB each; the app\'s body limit or page size replaces it when larger',
   },
+  'v8-young-generation': {
+    mb: 48,
+    label: 'V8 young generation grown under load',
+    source:
+      'V8\'s default on 64-bit: semi-spaces grow from 1 MB to --max-semi-space-size (16 MB) under allocation pressure, and the ' +
+      'young generation is three of them (https://v8.dev/blog/orinoco-parallel-scavenger); measured here by npm run ' +
+      'validate-budget on an idle machine: a burst of requests took express-hello-world from 54.4 to 102.7 MB (+48.3), ' +
+      'and it stays grown until the heap shrinks',
+  },
   'preload-private': {
     mb: 30,
     label: '% of the app private per worker after preload',

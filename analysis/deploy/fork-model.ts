@@ -228,6 +228,10 @@ export function processItems(input: ProcessInput, figures: Figures): { items: It
     ? python.facts.sqlalchemyPool ?? (framework.startsWith('django') && python.facts.djangoDatabases ? threads : 0)
     : node?.pool ?? 0;
   item('db-connection', python ? 'DB connections at peak' : 'DB pool connections at peak', n * connections, { perWorker: true, phase: 'peak', role: childRole });
+  // A busy Node process grows V8's young generation from a few MB to its maximum: per process, at peak.
+  if (server.runtime === 'node') {
+    item('v8-young-generation', n === 1 ? 'V8 young generation grown under load' : `V8 young generation grown under load (${n} processes)`, n, { perWorker: true, phase: 'peak', role: childRole });
+  }
   const concurrent = n * threads;
   const request = figures.get('request');
   const raised = input.requests?.perRequestMb ?? 0;

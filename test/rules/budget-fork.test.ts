@@ -105,15 +105,16 @@ describe('memory budget: Node processes', () => {
     };
     const [e] = estimateDeploys({ files: () => Object.keys(files), readFile: (rel: string) => files[rel] }, { hostCpus: 2 });
     // 2 workers x (56 Express - 33.2 node binary shared) + the binary once 33.2 + the primary 8.4 = 87.2 idle;
-    // + 2 requests in flight x 0.5 = 88.2 at peak
+    // + each worker's V8 young generation grown under load, 2 x 48, + 2 requests in flight x 0.5 = 184.2 at peak
     assert.deepEqual(e.items.map((i) => [i.count, i.eachMb, i.key]), [
       [2, 22.8, 'express'],
       [1, 33.2, 'node-shared'],
       [1, 8.4, 'node-primary'],
+      [2, 48, 'v8-young-generation'],
       [2, 0.5, 'request'],
     ]);
     assert.equal(e.idleMb, 87.2);
-    assert.equal(e.peakMb, 88.2);
+    assert.equal(e.peakMb, 184.2);
     assert.equal(e.processes[0].workers.cpuDerived, true);
   });
 });

@@ -144,11 +144,19 @@ describe('memory budget estimates (analysis/deploy/estimate.ts)', () => {
     assert.equal(byId(list, 'Dockerfile').totalMb, 261.1);
     assert.equal(byId(list, 'Dockerfile').processes.length, 3);
     // concurrently "node api.js" "node jobs.js": 2 x 50 (node) + concurrently itself, one Node process, 50 = 150 idle;
-    // + a request in flight in each app = 151 at peak
+    // + in each app its V8 young generation grown under load (48) and a request in flight (0.5) = 247 at peak
     const npm = byId(list, 'package.json');
-    assert.deepEqual(lines(npm), [[1, 50, 'node'], [1, 50, 'node'], [1, 0.5, 'request'], [1, 50, 'node'], [1, 0.5, 'request']]);
+    assert.deepEqual(lines(npm), [
+      [1, 50, 'node'],
+      [1, 50, 'node'],
+      [1, 48, 'v8-young-generation'],
+      [1, 0.5, 'request'],
+      [1, 50, 'node'],
+      [1, 48, 'v8-young-generation'],
+      [1, 0.5, 'request'],
+    ]);
     assert.equal(npm.idleMb, 150);
-    assert.equal(npm.totalMb, 151);
+    assert.equal(npm.totalMb, 247);
     // honcho start -f Procfile.dev: its two node processes, 100 idle (Procfile.dev is no deploy of its own)
     assert.equal(byId(list, 'honcho/Procfile#web').idleMb, 100);
   });
@@ -238,8 +246,8 @@ describe('memory budget estimates (analysis/deploy/estimate.ts)', () => {
     assert.equal(api.limit?.mb, 256);
     assert.equal(api.anchor?.file, 'deployment.yaml');
     const metrics = list.find((e) => e.id.endsWith('/metrics'))!;
-    // node sidecar.js: one Node process, 50 (+ 0.5 for a request in flight) <= 128
-    assert.equal(metrics.totalMb, 50.5);
+    // node sidecar.js: one Node process, 50 (+ 48 for V8's young generation under load and 0.5 for a request in flight) <= 128
+    assert.equal(metrics.totalMb, 98.5);
     assert.equal(metrics.over, false);
   });
 
@@ -256,28 +264,32 @@ describe('memory budget estimates (analysis/deploy/estimate.ts)', () => {
   it('pm2-cluster: instances "max" from the ecosystem file, memoryLimitMb from configuration', () => {
     const [e] = estimates('pm2-cluster');
     // 8 separate Node processes: each 56 (Express) less the node binary's 33.2 they share = 8 x 22.8, + the shared 33.2
-    // once + pm2 daemon 50 = 265.6 idle; + 8 requests in flight x 0.5 = 269.6 > 256
+    // once + pm2 daemon 50 = 265.6 idle; + 8 young generations grown under load x 48 + 8 requests in flight x 0.5
+    // = 653.6 > 256
     assert.deepEqual(lines(e), [
       [8, 22.8, 'express'],
       [1, 33.2, 'node-shared'],
       [1, 50, 'pm2-daemon'],
+      [8, 48, 'v8-young-generation'],
       [8, 0.5, 'request'],
     ]);
-    assert.equal(e.totalMb, 269.6);
+    assert.equal(e.totalMb, 653.6);
     assert.equal(e.limit?.label, 'memoryLimitMb = 256 in configuration');
     assert.equal(e.anchor?.file, 'ecosystem.config.js');
   });
 
   it('npm-start: `npm start` keeps npm and its shell resident beside the app; `node server.js` does not', () => {
     const list = estimates('npm-start');
-    // node (Express) 56 + npm and its shell 15.2 = 71.2 idle (+ 0.5 for a request in flight at peak)
+    // node (Express) 56 + npm and its shell 15.2 = 71.2 idle (+ 48 for V8's young generation and 0.5 for a request
+    // in flight at peak)
     assert.deepEqual(lines(byId(list, 'render.yaml#via-npm')), [
       [1, 56, 'express'],
       [1, 15.2, 'npm-launcher'],
+      [1, 48, 'v8-young-generation'],
       [1, 0.5, 'request'],
     ]);
     assert.equal(byId(list, 'render.yaml#via-npm').idleMb, 71.2);
-    assert.deepEqual(lines(byId(list, 'render.yaml#direct')), [[1, 56, 'express'], [1, 0.5, 'request']]);
+    assert.deepEqual(lines(byId(list, 'render.yaml#direct')), [[1, 56, 'express'], [1, 48, 'v8-young-generation'], [1, 0.5, 'request']]);
   });
 
   it('no-limit: estimates without a limit are never over', () => {
