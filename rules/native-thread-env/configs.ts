@@ -39,7 +39,8 @@ export function checkGunicornConfig(ctx: RuleContext, arenaMax: number): void {
       ctx.report({
         start: at.start,
         end: at.end,
-        message: `${server.threads.n} threads per gunicorn worker and no MALLOC_ARENA_MAX, so malloc arenas fragment memory`,
+        messageId: 'gunicorn-config-threads',
+        data: { threads: server.threads.n },
         detail:
           `${deploy.label} runs this config with ${server.threads.n} threads in each worker: glibc gives threads their own malloc ` +
           `arenas (up to 8 per CPU) and memory freed in one is not reused by another, so resident memory grows with ` +
@@ -66,7 +67,8 @@ export function checkUwsgiIni(ctx: RuleContext, arenaMax: number): void {
   ctx.report({
     start: threads.keyStart,
     end: threads.lineEnd,
-    message: `${n} threads per uWSGI worker and no MALLOC_ARENA_MAX, so malloc arenas fragment memory`,
+    messageId: 'uwsgi-threads',
+    data: { threads: n },
     detail:
       `${deploys[0].label} runs uWSGI with ${n} threads in each worker: glibc gives threads their own malloc arenas (up to 8 per ` +
       `CPU) and memory freed in one is not reused by another, so resident memory grows with fragmentation. Set ` +

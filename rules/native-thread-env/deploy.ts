@@ -7,7 +7,7 @@
  */
 import { clip } from '../shared/format';
 import type { From } from 'dockerfile-ast';
-import { defineRule, type OffsetEdit, type RuleContext } from '../api';
+import { defineRule, type OffsetEdit, type ReportSpec, type RuleContext } from '../api';
 import { optionValues, type StartCommand } from '../../analysis/deploy/commands';
 import { dockerfilePipInstalls, NATIVE_THREAD_PACKAGES, pythonPackages } from '../../analysis/deploy/app-facts';
 import { dirOf, lineStarts, offsetAt, Workspace, type SourceLocation } from '../../analysis/deploy/deploy-files';
@@ -27,6 +27,12 @@ export default defineRule({
     kinds: ['dockerfile', 'yaml', 'python', 'ini'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
+    messages: {
+      'native-threads': 'Native libraries ({{libraries}}) start a thread per host CPU per worker: set OMP_NUM_THREADS=1',
+      'malloc-arenas': 'Threaded gunicorn without MALLOC_ARENA_MAX, so malloc arenas fragment memory: set it to {{arena}}',
+      'gunicorn-config-threads': '{{threads}} threads per gunicorn worker and no MALLOC_ARENA_MAX, so malloc arenas fragment memory',
+      'uwsgi-threads': '{{threads}} threads per uWSGI worker and no MALLOC_ARENA_MAX, so malloc arenas fragment memory',
+    },
     trigger: /pip|python|requirements|poetry|pipenv|uv |conda|gunicorn|runtime|FROM|threads/i,
     options: {
       threads: { type: 'number', default: 1, description: 'The thread count the fix gives OMP/OpenBLAS/MKL/numexpr.' },
@@ -154,11 +160,12 @@ function variables(ctx: RuleContext, needs: Needs): [string, string][] {
   return vars;
 }
 
-function capsMessage(needs: Needs, vars: [string, string][]): { message: string; detail: string } {
+function capsMessage(needs: Needs, vars: [string, string][]): Pick<ReportSpec, 'messageId' | 'data' | 'detail'> {
   const libs = needs.native.slice(0, 4).join(', ') + (needs.native.length > 4 ? ` and ${needs.native.length - 4} more` : '');
   const first = clip(needs.native[0], 16) + (needs.native.length > 1 ? ` +${needs.native.length - 1}` : '');
   return {
-    message: `Native libraries (${first}) start a thread per host CPU per worker: set OMP_NUM_THREADS=1`,
+    messageId: 'native-threads',
+    data: { libraries: first },
     detail:
       `Installs ${libs} but caps no native thread pool: OpenMP/OpenBLAS/MKL start one thread per CPU the container reports ` +
       `(the host's, not the plan's) in every worker process, each with its own stack and buffers. ` +
@@ -166,7 +173,7 @@ function capsMessage(needs: Needs, vars: [string, string][]): { message: string;
   };
 }
 
-function arenaMessage(needs: Needs, vars: [string, string][]): { message: string; detail: string } {
+function arenaMessage(needs: Needs, vars: [string, string][]): Pick<ReportSpec, 'messageId' | 'data' | 'detail'> {
   const s = needs.threaded!.server;
   const how = needs.threaded!.appThreads
     ? `${s.workerClass} workers that run ${needs.threaded!.appThreads}`
@@ -175,7 +182,8 @@ function arenaMessage(needs: Needs, vars: [string, string][]): { message: string
       : `the ${s.workerClass} worker class`;
   const arena = vars.find(([n]) => n === 'MALLOC_ARENA_MAX')?.[1] ?? '2';
   return {
-    message: `Threaded gunicorn without MALLOC_ARENA_MAX, so malloc arenas fragment memory: set it to ${arena}`,
+    messageId: 'malloc-arenas',
+    data: { arena },
     detail:
       `Runs gunicorn with ${how}: glibc gives threads their own malloc arenas (up to 8 per CPU) and ` +
       `memory freed in one is not reused by another, so resident memory grows with fragmentation. Set MALLOC_ARENA_MAX=${arena}.`,
