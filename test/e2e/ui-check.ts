@@ -99,7 +99,8 @@ async function main(): Promise<void> {
     await shot('5-report');
     // The memory budget as a chart: one per deploy, an accessible image, with the limit line.
     // The report re-renders when the workspace scan it started finishes, replacing the webview's document: a step
-    // caught in between fails with "Cannot find context", so the chart is located again from scratch then.
+    // caught in between fails with "Cannot find context" (or "Unable to adopt element handle from a different
+    // document"), so the chart is located again from scratch then.
     let chartName: string | null = null;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -111,7 +112,7 @@ async function main(): Promise<void> {
         await chart.scrollIntoViewIfNeeded();
         break;
       } catch (e) {
-        if (attempt >= 5 || !/context|detached|Target closed|Execution context/i.test(String(e))) throw e;
+        if (attempt >= 5 || !/context|detached|Target closed|Execution context|different document/i.test(String(e))) throw e;
       }
     }
     step(`budget chart shown: ${chartName}`);
