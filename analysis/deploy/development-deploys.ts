@@ -7,6 +7,7 @@
  */
 import type { RuleContext } from '../../rules/api';
 import type { StartCommand } from './commands-build';
+import { START_FILE } from '../reach';
 
 const DEVELOPMENT_NAME = /(^|[-_.])(dev|develop|development|local|debug|test|testing|override)([-_.]|$)/i;
 const PRODUCTION_COMPOSE = /^(docker-)?compose[-_.](prod|production|live|deploy)([-_.][\w.-]*)?\.ya?ml$/i;
@@ -44,5 +45,3 @@ function startedByName(ctx: RuleContext, name: string): boolean {
   return ctx.project.files().some((f) => f !== ctx.file.relPath && START_FILE.test(f) && named.test(ctx.project.readFile(f) ?? ''));
 }
 
-/** Files whose commands start processes (deploy files, scripts, process managers). */
-const START_FILE = /(^|\/)(procfile[^/]*|dockerfile[^/]*|[^/]*\.dockerfile|render\.ya?ml|(docker-)?compose[^/]*\.ya?ml|fly\.toml|railway\.(json|toml)|app\.json|package\.json|[^/]*\.sh|supervisord?\.conf|ecosystem\.config\.[cm]?js|makefile)$/i;

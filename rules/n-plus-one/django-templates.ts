@@ -9,7 +9,7 @@
  */
 import { Parser, type Language, type Tree } from 'web-tree-sitter';
 import type { FixSpec, OffsetEdit, ProjectInfo, ReportSpec, RuleContext } from '../api';
-import { clip } from '../shared/format';
+import { clip, lineNumberAt } from '../shared/format';
 import { offlineByLayout } from '../../analysis/reach';
 import { parseTemplate, looksLikeTemplate, type ParsedTemplate, type TemplateNode, type VariableRead } from '../../analysis/django-templates/parse';
 import { isModelsFile, ModelIndex, modelsIn, type ModelInfo } from '../../analysis/django-templates/models';
@@ -419,10 +419,7 @@ function suppressedInTemplate(f: TemplateFinding, project: ProjectInfo): boolean
 }
 
 function lineOf(text: string | undefined, offset: number): number {
-  if (!text) return 0;
-  let line = 1;
-  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
-  return line;
+  return text ? lineNumberAt(text, offset) : 0;
 }
 
 function advice(f: TemplateFinding): string {

@@ -10,7 +10,7 @@
  */
 import type { Node, Tree } from 'web-tree-sitter';
 import type { FixSpec, ReportSpec, RuleContext } from '../api';
-import { clip } from '../shared/format';
+import { clip, lineNumberAt } from '../shared/format';
 import { digest, drfProject, type DrfProject, type RelationNeed } from '../../analysis/python/drf';
 import { ancestor, captures, keywordArgument, nodesAtText, positionalArguments } from '../../analysis/python/ast';
 import {
@@ -203,7 +203,7 @@ function finding(ctx: RuleContext, drf: DrfProject, view: ListView, need: Relati
   const here = need.file === ctx.file.relPath;
   const at = here ? need.span : { start: view.querysets[0].expr.startIndex, end: view.querysets[0].expr.endIndex };
   const dotted = need.path.split('__').join('.');
-  const where = `${need.serializer} (${need.file}:${lineOf(drf.textOf(need.file) ?? (here ? ctx.file.text : ''), need.span.start)})`;
+  const where = `${need.serializer} (${need.file}:${lineNumberAt(drf.textOf(need.file) ?? (here ? ctx.file.text : ''), need.span.start)})`;
   const owner = clip(view.label, 32);
   let message: string;
   let advice: string;
@@ -262,12 +262,6 @@ function headline(form: (dotted: string, path: string) => string, dotted: string
   const room = max - form('', '').length;
   const pathRoom = path ? Math.max(12, Math.ceil(room / 2)) : 0;
   return form(clip(dotted, Math.max(8, room - Math.min(path.length, pathRoom))), clip(path, pathRoom));
-}
-
-function lineOf(text: string, offset: number): number {
-  let line = 1;
-  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
-  return line;
 }
 
 /** The serializer class a view names: defined in this file, imported from a project module, or unique by name. */

@@ -23,6 +23,13 @@ export function clip(code: string, max = 32): string {
   return one.length <= max ? one : `${one.slice(0, max - 1)}…`;
 }
 
+/** The 1-based line of an offset, for a detail that names another file's line (`views.py:42`). */
+export function lineNumberAt(text: string, offset: number): number {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+  return line;
+}
+
 /** "use 2" -> "Use 2." (advice fragments become the detail's last sentence). */
 export function sentence(text: string): string {
   const t = text.trim();
