@@ -1,11 +1,31 @@
 /**
- * Documentation of missing-worker-recycling, one object per implementation (Python config, deploy files,
- * INI files), sharing the summary and the explanation of the cost.
+ * missing-worker-recycling's meta, owned once by its folder: the id, severity, options and message ids that its
+ * implementations share (python.ts for gunicorn config files, deploy.ts for start commands, ini.ts for uWSGI and
+ * supervisord), and the docs of each.
  */
-import type { RuleDocs } from '../api';
+import type { RuleDocs, RuleMeta, RuleOption } from '../api';
 
-// ---------------------------------------------------------------------------------------------------------------
-// missing-worker-recycling
+export const RECYCLING_OPTIONS: Record<string, RuleOption> = {
+  maxRequests: { type: 'number', default: 1000, description: 'The `max_requests` the fix sets for gunicorn.' },
+  maxRequestsJitter: { type: 'number', default: 100, description: 'The `max_requests_jitter` the fix sets for gunicorn.' },
+  maxTasksPerChild: { type: 'number', default: 100, description: 'The `--max-tasks-per-child` the fix sets for celery workers.' },
+};
+
+/** What every implementation's meta shares; each adds its file kinds, trigger and docs. */
+export const missingWorkerRecyclingMeta = {
+  id: 'missing-worker-recycling',
+  defaultSeverity: 'warning',
+  fix: 'unsafe',
+  options: RECYCLING_OPTIONS,
+  messages: {
+    'gunicorn-config': 'Never recycles gunicorn workers, so leaked memory builds up until OOM: add max_requests',
+    'gunicorn-command': 'Never recycles gunicorn workers, so leaked memory builds up until OOM: add --max-requests',
+    'disabled-config': 'Turns worker recycling off, so leaked memory builds up until OOM: set max_requests = {{maxRequests}}',
+    'disabled-command': 'Turns worker recycling off, so leaked memory builds up until OOM: use --max-requests {{maxRequests}}',
+    celery: 'Never replaces celery pool processes, so leaked memory grows until OOM: add --max-tasks-per-child',
+    uwsgi: 'Never recycles uWSGI workers, so leaked memory builds up until OOM: add max-requests',
+  },
+} satisfies Pick<RuleMeta, 'id' | 'defaultSeverity' | 'fix' | 'options' | 'messages'>;
 
 const RECYCLING_SUMMARY = 'gunicorn and celery workers that are never recycled, so leaked or fragmented memory only grows.';
 
@@ -26,7 +46,7 @@ const RECYCLING_NOTES =
   'Python file sets `worker_max_tasks_per_child`/`worker_max_memory_per_child` (any spelling), or on the ' +
   'gevent/eventlet/threads/solo pools, where the option does nothing. uvicorn without gunicorn is not covered.';
 
-export const missingWorkerRecyclingPythonDocs: RuleDocs = {
+const pythonDocs: RuleDocs = {
   summary: RECYCLING_SUMMARY,
   whatItDoes:
     'Finds gunicorn config files (`gunicorn.conf.py`, or any Python file that reads as a gunicorn config) that set no ' +
@@ -56,7 +76,7 @@ timeout = 30
   notes: RECYCLING_NOTES,
 };
 
-export const missingWorkerRecyclingDeployDocs: RuleDocs = {
+const deployDocs: RuleDocs = {
   summary: RECYCLING_SUMMARY,
   whatItDoes:
     'Finds gunicorn started without `--max-requests` (and no config file or `GUNICORN_CMD_ARGS` that sets it), and ' +
@@ -83,7 +103,7 @@ export const missingWorkerRecyclingDeployDocs: RuleDocs = {
   notes: RECYCLING_NOTES,
 };
 
-export const missingWorkerRecyclingIniDocs: RuleDocs = {
+const iniDocs: RuleDocs = {
   summary: RECYCLING_SUMMARY,
   whatItDoes:
     'Finds uWSGI app servers (an `[uwsgi]` section with `module`, `wsgi-file`, `http-socket`...) with none of ' +
@@ -119,3 +139,5 @@ threads = 2
     '`harakiri` is not recycling: it kills a request that runs too long, not a worker that has grown. uWSGI configs in ' +
     'YAML, JSON or XML are not read.',
 };
+
+export const missingWorkerRecyclingDocs = { python: pythonDocs, deploy: deployDocs, ini: iniDocs };
