@@ -5,14 +5,14 @@
  * `{"workers": ...}` options, and celery's `worker_concurrency`; also literal counts above `maxWorkers`.
  */
 import type { Node, Tree } from 'web-tree-sitter';
-import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
+import { defineRule, type FixSpec, type OffsetEdit, type ReportSpec, type RuleContext } from '../api';
 import { ancestor, captures, keywordArgument, positionalArguments, stringValue } from '../../analysis/python/ast';
 import { importsOf, type ImportMap } from '../../analysis/python/imports';
 import { maySetWorkerCount } from '../../analysis/python/prefilters';
-import { copiesCost, cpuEstimate, HOST_CPUS, estimatePhrase, type Derived, perWorkerCost, totalCost, WORKER_OPTIONS } from './common';
+import { copiesCost, cpuEstimate, HOST_CPUS, estimatePhrase, type Derived, perWorkerCost, totalCost } from './common';
 import { clip, sentence } from '../shared/format';
 import { configAssignments, isGunicornConfigFile } from '../../analysis/deploy/gunicorn-config';
-import { cpuDerivedWorkersPythonDocs } from '../shared/worker-docs';
+import { cpuDerivedWorkersDocs, cpuDerivedWorkersMeta } from './meta';
 
 const CPU_FUNCTIONS = new Set([
   'multiprocessing.cpu_count', 'os.cpu_count', 'psutil.cpu_count', 'os.process_cpu_count', 'multiprocessing.process_cpu_count',
@@ -23,13 +23,10 @@ const CELERY_SETTINGS = new Set(['worker_concurrency', 'CELERY_WORKER_CONCURRENC
 
 export default defineRule({
   meta: {
-    id: 'cpu-derived-workers',
+    ...cpuDerivedWorkersMeta,
     kinds: ['python'],
-    defaultSeverity: 'warning',
-    fix: 'unsafe',
     trigger: /workers|concurrency|CONCURRENCY/,
-    options: WORKER_OPTIONS,
-    docs: cpuDerivedWorkersPythonDocs,
+    docs: cpuDerivedWorkersDocs.python,
   },
   check(ctx) {
     if (!maySetWorkerCount(ctx.file)) return; // before parsing: `workers` alone is common outside server configs
@@ -100,13 +97,15 @@ function checkCount(ctx: RuleContext, evaluator: Evaluator, value: Node, envVar:
   const useInstead = envDefault ? `default to "${suggested}"` : `use ${replacement}`;
   const source = shorten(target.text);
   const shortUse = envDefault ? `default to ${suggested}` : `read ${envVar}`;
-  const message = derived.cpu
-    ? `Sets ${clip(what, 28)} from host CPUs${cpuEstimate(derived.value, 'python')}: ${shortUse}`
-    : `Starts ${derived.cap} ${clip(what, 28)}${envDefault ? ' by default' : ''}, ${copiesCost(derived.cap!, 'python')}: ${shortUse}`;
+  const headline: Pick<ReportSpec, 'messageId' | 'data'> = derived.cpu
+    ? { messageId: 'cpu-count', data: { what: clip(what, 28), estimate: cpuEstimate(derived.value, 'python'), advice: shortUse } }
+    : envDefault
+      ? { messageId: 'default-count', data: { n: derived.cap!, what: clip(what, 28), cost: copiesCost(derived.cap!, 'python'), suggested } }
+      : { messageId: 'count', data: { n: derived.cap!, what: clip(what, 28), cost: copiesCost(derived.cap!, 'python'), advice: shortUse } };
   const detail = derived.cpu
     ? `${source}: in a container that is the host's CPU count, not the plan's share${estimatePhrase(derived.value)}, and each is a full copy of the app (${perWorkerCost('python')}). ${sentence(useInstead)}`
     : `Each is a full copy of the app (${perWorkerCost('python')}, ${totalCost(derived.cap!, 'python')}). ${sentence(`${useInstead} and raise it only as far as the plan's memory allows`)}`;
-  ctx.report({ start: target.startIndex, end: target.endIndex, message, detail, fixes });
+  ctx.report({ start: target.startIndex, end: target.endIndex, ...headline, detail, fixes });
 }
 
 function shorten(text: string): string {

@@ -76,7 +76,8 @@ function checkLazyRead(ctx: RuleContext, sf: ts.SourceFile, read: ts.PropertyAcc
   ctx.report({
     start: read.getStart(),
     end: read.getEnd(),
-    message: `await ${clip(shown, 30)} runs one query per row (N+1): load it with relations on the find`,
+    messageId: 'lazy-relation',
+    data: { read: clip(shown, 30) },
     detail:
       `N+1 queries: ${loop.rows.model}.${relation.name} is a lazy relation (typed Promise<...>), so awaiting it queries ` +
       `once for every row of ${firstLine(loop.iterable.getText())} (from ${q.target}.${q.method}())${loop.concurrent ? ', all in flight at once' : ''}. ` +
@@ -248,7 +249,8 @@ function checkAssociationGetters(ctx: RuleContext, sf: ts.SourceFile): void {
     ctx.report({
       start: call.getStart(),
       end: call.getEnd(),
-      message: `${clip(shown, 36)} runs one query per row (N+1): ${counting ? 'count them in one grouped query' : 'include the association in the findAll'}`,
+      messageId: counting ? 'association-count' : 'association-getter',
+      data: { call: clip(shown, 36) },
       detail:
         `N+1 queries: a ${ORM_LABEL.sequelize} association ${counting ? 'counter' : 'getter'} always queries, once for every row of ` +
         `${firstLine(loop.iterable.getText())} (from ${loop.rows.target}.${loop.rows.method}())${loop.concurrent ? ', all in flight at once' : ''}. ` +
