@@ -19,7 +19,7 @@ export default defineRule({
       'over-limit': '{{deploy}} needs ~{{total}}, over its {{limit}} limit',
       'fewer-workers': '{{deploy}} needs ~{{total}}, over its {{limit}} limit: use at most {{count}} {{unit}}',
       'explicit-count': '{{deploy}} needs ~{{total}}, over its {{limit}} limit: set the count explicitly',
-      'larger-instance': '{{deploy}} needs ~{{total}}, over its {{limit}} limit: use an instance with at least {{size}}',
+      'larger-instance': '{{deploy}} needs ~{{total}}, over its {{limit}} limit: use an instance of {{size}} or more',
     },
     trigger: /workers|CONCURRENCY|gunicorn|uvicorn|hypercorn|daphne|celery|streamlit|waitress|node|npm|yarn|pnpm|pm2|next|python|manage\.py|flask|instances|plan|memory|mem_limit|CMD|ENTRYPOINT|command|start/,
     options: {
@@ -128,7 +128,8 @@ function headlineOf(e: DeployEstimate): Pick<ReportSpec, 'messageId' | 'data'> {
   // The figure is the peak; the detail gives idle and peak (the headline stays within 100 characters).
   const data = { deploy: `${who.charAt(0).toUpperCase()}${who.slice(1)}`, total: formatMb(e.totalMb), limit: formatMb(e.limit!.mb) };
   const advice = e.advice ?? '';
-  const fewer = /^use at most (\d+) ([\w-]+)/.exec(advice);
+  // The unit runs to the next comma: "3 workers", "3 pool processes".
+  const fewer = /^use at most (\d+) ([^,]+)/.exec(advice);
   if (fewer) return { messageId: 'fewer-workers', data: { ...data, count: fewer[1], unit: fewer[2] } };
   if (advice.startsWith('set the count explicitly')) return { messageId: 'explicit-count', data };
   const larger = /^move to an instance with at least ([\d.]+ [MG]B)/.exec(advice);
