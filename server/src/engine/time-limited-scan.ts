@@ -7,9 +7,10 @@
 import * as os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { DiscoveredFile } from './discover';
-import { isScript, workerEntry, workerInitOf } from './parallel-scan';
+import { isScript, WORKER_YOUNG_GENERATION_MB, workerEntry, workerInitOf } from './parallel-scan';
 import type { FileResult } from './types';
 import type { Workspace } from './workspace';
+import { endWorker } from './worker-profile';
 
 /** The language server's limit per file (server.ts: fileTimeoutMs). */
 export const DEFAULT_FILE_TIME_LIMIT_MS = 20_000;
@@ -30,7 +31,7 @@ export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimit
   const { fileTimeoutMs } = options;
   const { file: workerFile, execArgv } = workerEntry();
   const maxWorkers = options.workers ?? Math.min(os.availableParallelism(), 4);
-  const resourceLimits = { maxOldGenerationSizeMb: WORKER_HEAP_MB };
+  const resourceLimits = { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB };
   // With a discovery to run, the workers start first: loading the engine and the parsers (~150-250 ms of CPU
   // each) overlaps the listing, and they get the project's files in a first message once it is done.
   let prestarted: Worker[] = [];
@@ -121,7 +122,7 @@ export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimit
         const index = nextFile(prefer);
         if (index === undefined) {
           worker = undefined;
-          void w.terminate().then(() => resolve());
+          void endWorker(w).then(() => resolve());
           return;
         }
         current = index;
