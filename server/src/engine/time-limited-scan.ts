@@ -14,8 +14,12 @@ import { endWorker } from './worker-profile';
 
 /** Files a worker holds beyond the one it analyses (see `fill`). */
 const QUEUED_PER_WORKER = 4;
-/** ... while the main thread runs `whileScanning` (the budgets' deploy search, 0.3-0.5 s of CPU) and reads no message. */
-const QUEUED_WHILE_MAIN_BUSY = 64;
+/**
+ * ... while the main thread runs `whileScanning` (the budgets' deploy search: 0.3-0.5 s of CPU, seconds on a loaded
+ * machine) and reads no message: up to half of the files, shared between the workers (at ~3 ms a file, 256 files
+ * cover ~0.8 s); the other half is handed out as the workers finish, which keeps them even.
+ */
+const QUEUED_WHILE_MAIN_BUSY = 256;
 
 /** The language server's limit per file (server.ts: fileTimeoutMs). */
 export const DEFAULT_FILE_TIME_LIMIT_MS = 20_000;
@@ -70,12 +74,17 @@ export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimit
   /** Files handed back by a lost worker (queued behind the file it was lost on): taken before any other. */
   const retry: number[] = [];
   let taken = 0;
-  const nextFile = (prefer: 'script' | 'other'): number | undefined => {
+  /** `mixed`: every other file from the back of the other queue, even while the own one lasts (see queueDepth). */
+  const nextFile = (prefer: 'script' | 'other', mixed = false): number | undefined => {
     const own = prefer;
     const theirs = prefer === 'script' ? 'other' : 'script';
     if (retry.length > 0) {
       taken++;
       return retry.shift();
+    }
+    if (mixed && head[theirs] < tail[theirs]) {
+      taken++;
+      return queues[theirs][--tail[theirs]];
     }
     if (head[own] < tail[own]) {
       taken++;
@@ -103,7 +112,8 @@ export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimit
   };
   // Each worker holds a few files beyond the one it analyses, so it never waits for the main thread to come round
   // (it reads messages only between its own tasks), and many while the main thread runs `whileScanning`.
-  let queueDepth = options.whileScanning ? QUEUED_WHILE_MAIN_BUSY : QUEUED_PER_WORKER;
+  let mainBusy = options.whileScanning !== undefined;
+  let queueDepth = options.whileScanning ? Math.max(QUEUED_PER_WORKER, Math.min(QUEUED_WHILE_MAIN_BUSY, Math.ceil(files.length / (2 * workerCount)))) : QUEUED_PER_WORKER;
 
   // One lane per worker: it keeps its worker's queue filled, and when its worker is lost it starts a new one.
   const lane = (laneIndex: number) =>
@@ -123,8 +133,12 @@ export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimit
       };
       const fill = (w: Worker) => {
         if (worker !== w) return;
+        // While the main thread is busy, the TS/JS lane takes every other file from the back of the Python queue:
+        // TS/JS files are mostly cheap (few are parsed), and it would otherwise run dry and wait.
+        let alternate = false;
         while (inFlight.length < queueDepth) {
-          const index = nextFile(prefer);
+          alternate = !alternate;
+          const index = nextFile(prefer, mainBusy && prefer === 'script' && workerCount > 1 && alternate);
           if (index === undefined) break;
           inFlight.push(index);
           w.postMessage({ index, path: files[index].path });
@@ -191,6 +205,7 @@ export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimit
     options.whileScanning?.();
   } finally {
     queueDepth = QUEUED_PER_WORKER;
+    mainBusy = false;
     await lanes;
   }
   return results;
