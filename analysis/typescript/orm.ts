@@ -105,7 +105,7 @@ const PRISMA_LOCAL_CLIENT = /\b(db|database|client)\b/i;
  * skip the TypeScript parse, most of their cost on a repository's TS/JS files (Angular/React code calls
  * `.find(` and `.count` on arrays everywhere, which the rules' triggers let through).
  */
-function mayHaveOrmCalls(ctx: RuleContext): boolean {
+export function mayHaveOrmCalls(ctx: RuleContext): boolean {
   const text = ctx.file.text;
   if (ORM_EVIDENCE.test(text)) return true;
   return PRISMA_LOCAL_CLIENT.test(text) && projectDependencies(ctx).has('@prisma/client');

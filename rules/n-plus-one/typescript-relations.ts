@@ -11,7 +11,7 @@ import { clip } from '../shared/format';
 import { asObjectLiteral, chainRoot, declarationOf, decoratorNames, hasSyntaxErrors, indexOf, objectProperty, objectPropertyValue, propertyName, stringValue, unwrap } from '../../analysis/typescript/ast';
 import { insertIntoArguments, insertObjectProperty } from '../shared/typescript-edits';
 import { importSource, isLocalSpecifier } from '../../analysis/typescript/imports';
-import { ORM_LABEL, type OrmCall } from '../../analysis/typescript/orm';
+import { mayHaveOrmCalls, ORM_LABEL, type OrmCall } from '../../analysis/typescript/orm';
 import { enclosingQueryLoop, firstLine, type QueryLoop } from '../../analysis/typescript/query-loops';
 
 const RELATION_DECORATORS = new Set(['ManyToOne', 'OneToMany', 'OneToOne', 'ManyToMany']);
@@ -34,7 +34,9 @@ export function checkRelationLoops(ctx: RuleContext): void {
   const text = ctx.file.text;
   const typeorm = /\bawait\b/.test(text) && /typeorm/.test(text);
   const sequelize = /\.(get|count)[A-Z]\w*\(/.test(text);
-  if (!typeorm && !sequelize) return;
+  // Both report only inside a loop over an ORM query's rows, which no file without ORM evidence has (Angular and
+  // React code calls `.getX()` everywhere).
+  if ((!typeorm && !sequelize) || !mayHaveOrmCalls(ctx)) return;
   const sf = ctx.typescript();
   const canFix = !hasSyntaxErrors(sf);
   if (typeorm) checkLazyRelations(ctx, sf, canFix);
