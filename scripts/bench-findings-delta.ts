@@ -13,7 +13,7 @@ import * as v8 from 'node:v8';
 import { parseArgs } from 'node:util';
 import { Workspace } from '../server/src/engine/workspace';
 import type { Finding } from '../server/src/engine/types';
-import { findingsToDiagnostics, noteMovedFinding } from '../server/src/lsp/diagnostics';
+import { findingsToDiagnostics } from '../server/src/lsp/diagnostics';
 import { applyFindingsDelta, findingsDelta } from '../server/src/lsp/findings-delta';
 // @ts-expect-error plain JavaScript module shared with the bench
 import { manyFindingsPythonFile } from './lsp-bench-files.mjs';
@@ -35,25 +35,26 @@ async function main(): Promise<void> {
     const base = ws.analyzeText(file, text).findings;
     for (const [mode, edited] of [['line', inserted], ['type', typed]] as const) {
       const next = ws.analyzeText(file, edited).findings;
-      const shift = { offset: edited.length - text.length, lines: edited.split('\n').length - lines.length };
-      const full = () => {
-        const received = v8.deserialize(v8.serialize({ findings: next })) as { findings: Finding[] };
-        return JSON.stringify({ diagnostics: findingsToDiagnostics(received.findings, 2) });
+      const forth = { offset: edited.length - text.length, lines: edited.split('\n').length - lines.length };
+      const back = { offset: -forth.offset, lines: -forth.lines };
+      // The bench's keystrokes: the edit, then its undo, and so on; each publish is of the list the server rebuilt.
+      const states = [base, next];
+      const publish = (findings: Finding[], version: number) => JSON.stringify({ jsonrpc: '2.0', method: 'textDocument/publishDiagnostics', params: { uri: 'file:///many.py', version, diagnostics: findingsToDiagnostics(findings, version) } });
+      const full = (i: number) => publish((v8.deserialize(v8.serialize({ findings: states[i % 2] })) as { findings: Finding[] }).findings, i);
+      let held = v8.deserialize(v8.serialize(base)) as Finding[];
+      const delta = (i: number) => {
+        const d = findingsDelta(String(i - 1), states[(i + 1) % 2], states[i % 2], i % 2 ? forth : back);
+        held = applyFindingsDelta(held, (v8.deserialize(v8.serialize({ delta: d })) as { delta: typeof d }).delta);
+        return publish(held, i);
       };
-      const serverBase = v8.deserialize(v8.serialize(base)) as Finding[];
-      findingsToDiagnostics(serverBase, 1); // the diagnostics of the list the server holds are built
-      const delta = () => {
-        const d = findingsDelta('a', base, next, shift);
-        const received = v8.deserialize(v8.serialize({ delta: d })) as { delta: typeof d };
-        const list = applyFindingsDelta(serverBase, received.delta, noteMovedFinding);
-        return JSON.stringify({ diagnostics: findingsToDiagnostics(list, 2) });
-      };
-      if (full() !== delta()) throw new Error(`${mode}: the delta's diagnostics differ from the full list's`);
-      const d = findingsDelta('a', base, next, shift);
+      const d = findingsDelta('0', base, next, forth);
       for (const [name, fn] of [['full list', full], ['delta', delta]] as const) {
-        for (let i = 0; i < 20; i++) fn();
+        for (let i = 1; i <= 20; i++) {
+          const published = fn(i);
+          if (name === 'delta' && published !== full(i)) throw new Error(`${mode}: the delta's diagnostics differ from the full list's`);
+        }
         const before = process.cpuUsage();
-        for (let i = 0; i < ROUNDS; i++) fn();
+        for (let i = 21; i < 21 + ROUNDS; i++) fn(i);
         const used = process.cpuUsage(before);
         console.log(`${mode}: ${name}: ${((used.user + used.system) / 1000 / ROUNDS).toFixed(2)} ms CPU per keystroke (${next.length} findings; delta: ${d.head} head, ${d.middle.length} sent, ${d.tail} moved)`);
       }

@@ -16,7 +16,7 @@
  *
  *   MEMLINT_BENCH_LOG=1 prints the server's log lines (per keystroke: analysis time and the findings delta) to stderr.
  *
- *   node scripts/bench-lsp.mjs [--edits 200] [--no-write] [--server dist/server.js] [--real DIR] [--real-match REGEX] [--startup-repo DIR] [--json OUT]
+ *   node scripts/bench-lsp.mjs [--edits 200] [--no-write] [--server dist/server.js] [--real DIR] [--real-match REGEX] [--real-mode line|type] [--startup-repo DIR] [--json OUT]
  */
 import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
@@ -40,6 +40,8 @@ const { values: args } = parseArgs({
     'real-edits': { type: 'string', default: '100' },
     /** Only the files (real ones and the 1,000-findings module) whose name matches this regular expression. */
     'real-match': { type: 'string' },
+    /** Only this way of editing (`line` or `type`); both by default. */
+    'real-mode': { type: 'string' },
     /** Also write every measurement as JSON to this file (npm run bench reads it for its targets table). */
     json: { type: 'string' },
   },
@@ -289,7 +291,7 @@ async function realLatency() {
       const file = path.join(dir, src.name);
       fs.writeFileSync(file, src.text);
       const languageId = src.name.endsWith('.py') ? 'python' : src.name.endsWith('.ts') ? 'typescript' : 'javascript';
-      for (const mode of ['line', 'type']) {
+      for (const mode of args['real-mode'] ? [args['real-mode']] : ['line', 'type']) {
         const uri = pathToFileURL(file).href;
         const r = await keystrokes(client, uri, languageId, src.text, edits, realKeystrokes(src.text, languageId, mode, edits));
         rows.push({ ...r, name: src.name, mode, lines: src.text.split('\n').length, real: src.real, many: !!src.many, load: os.loadavg()[0] });

@@ -33,21 +33,14 @@ export function findingsDelta(baseId: string, base: readonly Finding[], next: re
   return { base: baseId, head, tail, offset: shift.offset, lines: shift.lines, middle: next.slice(head, next.length - tail) };
 }
 
-/** The list a delta describes. Unchanged findings are the base's objects (their diagnostics stay cached). */
-export function applyFindingsDelta(base: readonly Finding[], delta: FindingsDelta, onMoved?: MovedListener): Finding[] {
+/** The list a delta describes. Unchanged findings are the base's objects. */
+export function applyFindingsDelta(base: readonly Finding[], delta: FindingsDelta): Finding[] {
   if (delta.head + delta.tail > base.length) throw new Error(`a findings delta of ${delta.head} + ${delta.tail} findings against a list of ${base.length}`);
   const out = base.slice(0, delta.head);
   for (const f of delta.middle) out.push(f);
-  for (let i = base.length - delta.tail; i < base.length; i++) {
-    const m = moved(base[i], delta.offset, delta.lines);
-    if (m !== base[i]) onMoved?.(base[i], m, delta.lines);
-    out.push(m);
-  }
+  for (let i = base.length - delta.tail; i < base.length; i++) out.push(moved(base[i], delta.offset, delta.lines));
   return out;
 }
-
-/** Told of each finding a delta moved (the server moves the finding's diagnostic along: diagnostics.ts). */
-export type MovedListener = (from: Finding, to: Finding, lines: number) => void;
 
 export function moved(f: Finding, offset: number, lines: number): Finding {
   if (offset === 0 && lines === 0) return f;
@@ -130,8 +123,6 @@ function equalValues(a: unknown, b: unknown): boolean {
 export class ReceivedFindings {
   private readonly lists = new Map<string, { id: string; findings: Finding[] }>();
 
-  constructor(private readonly onMoved?: MovedListener) {}
-
   /** The id to send as the next lint request's `have`. */
   have(uri: string): string | undefined {
     return this.lists.get(uri)?.id;
@@ -149,7 +140,7 @@ export class ReceivedFindings {
         this.lists.delete(uri);
         return undefined;
       }
-      list = applyFindingsDelta(base.findings, delta, this.onMoved);
+      list = applyFindingsDelta(base.findings, delta);
     }
     if (id === undefined) this.lists.delete(uri);
     else this.lists.set(uri, { id, findings: list });

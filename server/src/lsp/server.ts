@@ -23,7 +23,7 @@ import type { FileResult, Finding } from '../engine/types';
 import { mayHoldBudgetFigures } from './budget-files';
 import { codeActions, makeEdit, type CodeActionHost } from './code-actions';
 import { budgetCodeLenses } from './code-lens';
-import { fixToTextEdits, isRange, noteMovedFinding } from './diagnostics';
+import { fixToTextEdits, isRange } from './diagnostics';
 import { Folders, type Folder } from './folders';
 import { findingDetailMarkdown } from './finding-hover';
 import { ReceivedFindings } from './findings-delta';
@@ -83,7 +83,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
   const docs = new DocumentStore();
   const results = new Results(connection);
   /** The findings lists of open documents the server holds, for the worker's deltas. */
-  const received = new ReceivedFindings(noteMovedFinding);
+  const received = new ReceivedFindings();
   let initOptions: InitOptions = {};
   let caps = { configuration: false, progress: false, watchedFilesDynamic: false, configurationDynamic: false, documentChanges: false, workspaceFolders: false, codeLensRefresh: false };
   let initialized = false;
