@@ -221,8 +221,6 @@ export function startServer(connection: Connection, options: ServerOptions): voi
       } else logError(`analysing ${doc.path}`, e);
       return;
     }
-    const d = reply?.delta;
-    const delta = d ? `, findings ${d.head} unchanged + ${d.middle.length} sent + ${d.tail} moved` : `, findings ${reply?.result?.findings.length ?? 0} sent`;
     if (reply?.result) {
       const findings = received.accept(uri, reply.findingsId, reply.result.findings, reply.delta);
       if (!findings) {
@@ -240,6 +238,8 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     if (reply.result) logNotes(reply.result);
     if (TIMING) {
       const parse = reply.parseMs !== undefined ? `parse ${reply.parseMs.toFixed(1)} ms, ` : '';
+      const d = reply.delta;
+      const delta = d ? `, findings ${d.head} unchanged + ${d.middle.length} sent + ${d.tail} moved` : `, findings ${reply.result?.findings.length ?? 0} sent`;
       log(`timing ${doc.path} v${reply.version}: ${parse}analysis ${reply.analyzeMs.toFixed(1)} ms, round trip ${(performance.now() - started).toFixed(1)} ms${delta}`);
     }
     results.setOpen(doc.path, doc.uri, reply.version, reply.result ?? emptyResult(doc));
