@@ -117,6 +117,14 @@ export function ormCalls(ctx: RuleContext): readonly OrmCall[] {
   return fileOrms(ctx).calls;
 }
 
+/**
+ * The ORMs of the file's recognised reads, without ormCalls' text prefilter: every OrmCall that ormCallOf and
+ * queryResultSource give is one of these, so a rule can skip a search for one ORM's loops when it is absent.
+ */
+export function ormsRead(ctx: RuleContext): ReadonlySet<OrmCall['orm']> {
+  return new Set(fileOrms(ctx).calls.map((c) => c.orm));
+}
+
 /** The ORM read a call is, if any. */
 export function ormCallOf(ctx: RuleContext, call: ts.CallExpression): OrmCall | undefined {
   return fileOrms(ctx).byCall.get(call);

@@ -11,7 +11,7 @@ import { clip } from '../shared/format';
 import { asObjectLiteral, chainRoot, declarationOf, decoratorNames, hasSyntaxErrors, indexOf, objectProperty, objectPropertyValue, propertyName, stringValue, unwrap } from '../../analysis/typescript/ast';
 import { insertIntoArguments, insertObjectProperty } from '../shared/typescript-edits';
 import { importSource, isLocalSpecifier } from '../../analysis/typescript/imports';
-import { mayHaveOrmCalls, ORM_LABEL, type OrmCall } from '../../analysis/typescript/orm';
+import { mayHaveOrmCalls, ORM_LABEL, ormsRead, type OrmCall } from '../../analysis/typescript/orm';
 import { enclosingQueryLoop, firstLine, type QueryLoop } from '../../analysis/typescript/query-loops';
 
 const RELATION_DECORATORS = new Set(['ManyToOne', 'OneToMany', 'OneToOne', 'ManyToMany']);
@@ -39,8 +39,11 @@ export function checkRelationLoops(ctx: RuleContext): void {
   if ((!typeorm && !sequelize) || !mayHaveOrmCalls(ctx)) return;
   const sf = ctx.typescript();
   const canFix = !hasSyntaxErrors(sf);
-  if (typeorm) checkLazyRelations(ctx, sf, canFix);
-  if (sequelize) checkAssociationGetters(ctx, sf);
+  // A loop's rows are always one of the file's recognised ORM calls (queryResultSource ends in ormCallOf): with
+  // none of that ORM, no loop can qualify, and the per-call loop search is skipped.
+  const orms = ormsRead(ctx);
+  if (typeorm && orms.has('typeorm')) checkLazyRelations(ctx, sf, canFix);
+  if (sequelize && orms.has('sequelize')) checkAssociationGetters(ctx, sf);
 }
 
 // ---------------------------------------------------------------------------------------------------
