@@ -3,7 +3,7 @@
  * notebooks) never serves a request, so the rules about request paths and worker memory do not report there.
  * The usual layout conventions say what such code is; a file that a deploy file of its project starts by name
  * (`python scripts/worker.py`, `python manage.py runapscheduler`, `python -m scripts.sync`) is production code
- * whatever its folder.
+ * whatever its folder (`celery -A scripts.worker worker`, `FLASK_APP=cli.app` too).
  */
 import type { ProjectInfo } from '../rules/api';
 import { baseName } from './projects';
@@ -70,6 +70,10 @@ function startNames(relPath: string, kind: OfflineKind): RegExp[] {
     return [new RegExp(`(manage\\.py|django-admin)\\s+${escape(command)}\\b`)];
   }
   const dotted = stem.split('/').join('.');
-  // By path (`python scripts/run.py`, `node scripts/seed.js`), or as a module (`python -m scripts.run`).
-  return [new RegExp(`(^|[\\s"'/=])(\\./)?${escape(relPath)}\\b`, 'm'), new RegExp(`-m\\s+${escape(dotted)}\\b`)];
+  // By path (`python scripts/run.py`, `node scripts/seed.js`), as a module (`python -m scripts.run`), or as the
+  // app a Celery worker or `flask run` loads (`celery -A scripts.worker worker`, `FLASK_APP=cli.app`).
+  return [
+    new RegExp(`(^|[\\s"'/=])(\\./)?${escape(relPath)}\\b`, 'm'),
+    new RegExp(`(-m|-A|--app|FLASK_APP)[\\s=:"']+${escape(dotted)}\\b`),
+  ];
 }
