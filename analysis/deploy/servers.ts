@@ -85,7 +85,7 @@ export function serverOf(proc: DeployProcess, sc: ServerContext): Server | undef
       return gunicorn(proc, sc, at);
     case 'uvicorn': {
       const workers = flagCount(proc, ['--workers'], envCtx) ?? envCount(sc, 'WEB_CONCURRENCY', envCtx) ?? one('uvicorn default');
-      return { kind: 'uvicorn', runtime: 'python', workers, threads: one(), preload: false, app: positional(args, new Set(['--reload', '--proxy-headers', '--no-access-log', '--use-colors', '--no-use-colors', '--no-server-header', '--no-date-header'])), at };
+      return { kind: 'uvicorn', runtime: 'python', workers, threads: one(), preload: false, app: positional(args, new Set(['--factory', '--reload', '--proxy-headers', '--no-access-log', '--use-colors', '--no-use-colors', '--no-server-header', '--no-date-header'])), at };
     }
     case 'hypercorn': {
       const workers = flagCount(proc, ['-w', '--workers'], envCtx) ?? one('hypercorn default');

@@ -42,6 +42,17 @@ describe('budget: what Celery -A and FLASK_APP load', () => {
     assert.deepEqual(librariesByProcess(lean), { 'Procfile#web flask': [] });
   });
 
+  it('uvicorn --factory app.main:create_app loads app.main (the flag takes no value)', () => {
+    const root = tempWorkspace({
+      'requirements.txt': 'fastapi\nuvicorn\npandas\ntorch\n',
+      Procfile: 'web: uvicorn --factory app.main:create_app --host 0.0.0.0 --port $PORT\n',
+      'app/__init__.py': '',
+      'app/main.py': 'from fastapi import FastAPI\nimport pandas\n\ndef create_app():\n    return FastAPI()\n',
+      'app/train.py': 'import torch\n',
+    });
+    assert.deepEqual(librariesByProcess(root), { 'Procfile#web uvicorn': ['pandas'] });
+  });
+
   it('celery -A proj.celery:app names the module itself; an app that autodiscovers nothing loads no tasks module', () => {
     const root = tempWorkspace({
       'requirements.txt': 'celery==5.4\npandas==2.2\n',
