@@ -1,7 +1,8 @@
 /**
  * cpu-derived-workers in Python: `workers = multiprocessing.cpu_count() * 2 + 1` in a gunicorn config (every
  * spelling: os/mp/psutil.cpu_count, `from multiprocessing import cpu_count`, len(os.sched_getaffinity(0)),
- * through variables and helper functions), `uvicorn.run(..., workers=...)`, gunicorn's programmatic
+ * through variables and helper functions, in this module or the project module they are imported from),
+ * `uvicorn.run(..., workers=...)`, gunicorn's programmatic
  * `{"workers": ...}` options, and celery's `worker_concurrency`; also literal counts above `maxWorkers`.
  */
 import { Parser, type Node, type Tree } from 'web-tree-sitter';
