@@ -156,11 +156,12 @@ const LIBRARY_PACKAGES: Record<LibraryKey, string[]> = {
   opencv: ['opencv-python', 'opencv-python-headless', 'opencv-contrib-python', 'opencv-contrib-python-headless'],
   sqlalchemy: ['sqlalchemy', 'flask-sqlalchemy', 'sqlmodel'],
   'celery-client': ['celery'],
+  tensorflow: ['tensorflow', 'tensorflow-cpu', 'tf-keras'],
 };
 
-/** The module each library is imported as. */
+/** The module each library is imported as (transformers loads torch when torch is what is installed). */
 const LIBRARY_MODULES: Record<LibraryKey, string[]> = {
-  torch: ['torch', 'torchvision', 'sentence_transformers', 'ultralytics', 'easyocr', 'whisper', 'timm'],
+  torch: ['torch', 'torchvision', 'sentence_transformers', 'transformers', 'ultralytics', 'easyocr', 'whisper', 'timm'],
   'face-recognition': ['face_recognition'],
   dlib: ['dlib'],
   onnxruntime: ['onnxruntime', 'rembg', 'insightface', 'fastembed'],
@@ -171,6 +172,7 @@ const LIBRARY_MODULES: Record<LibraryKey, string[]> = {
   opencv: ['cv2'],
   sqlalchemy: ['sqlalchemy', 'flask_sqlalchemy', 'sqlmodel'],
   'celery-client': ['celery'],
+  tensorflow: ['tensorflow', 'tf_keras'],
 };
 
 /** Libraries the packages install. */
@@ -181,7 +183,7 @@ export function librariesInstalled(packages: ReadonlySet<string>): LibraryKey[] 
 /** Packages that pull native thread pools (OpenMP / OpenBLAS / MKL), for native-thread-env. */
 export const NATIVE_THREAD_PACKAGES = new Set([
   ...LIBRARY_PACKAGES.torch, ...LIBRARY_PACKAGES['face-recognition'], ...LIBRARY_PACKAGES.dlib, ...LIBRARY_PACKAGES.onnxruntime,
-  ...LIBRARY_PACKAGES.pandas, ...LIBRARY_PACKAGES.numpy, ...LIBRARY_PACKAGES.scipy, ...LIBRARY_PACKAGES['scikit-learn'], ...LIBRARY_PACKAGES.opencv,
+  ...LIBRARY_PACKAGES.pandas, ...LIBRARY_PACKAGES.numpy, ...LIBRARY_PACKAGES.scipy, ...LIBRARY_PACKAGES['scikit-learn'], ...LIBRARY_PACKAGES.opencv, ...LIBRARY_PACKAGES.tensorflow,
   'numexpr', 'xgboost', 'lightgbm', 'tensorflow', 'tensorflow-cpu', 'keras', 'transformers', 'spacy', 'faiss-cpu',
 ]);
 

@@ -39,6 +39,15 @@ describe('dependencies declared outside requirements.txt', () => {
     assert.deepEqual(libraries({ ...APP, 'requirements.txt': 'flask\ngunicorn\n', 'build.sh': 'pip install -r requirements.txt\n# pip install torch\n' }), []);
   });
 
+  it('counts TensorFlow (environment.yml pip list) and torch behind transformers, only where the code imports them', () => {
+    const tf = { Procfile: 'web: gunicorn app:app\n', 'app.py': 'import tensorflow as tf\nfrom flask import Flask\napp = Flask(__name__)\n' };
+    assert.deepEqual(libraries({ ...tf, 'environment.yml': 'dependencies:\n  - python=3.11\n  - pip:\n      - tensorflow-cpu==2.16.1\n      - flask\n      - gunicorn\n' }), ['tensorflow']);
+    const hf = { Procfile: 'web: gunicorn app:app\n', 'app.py': 'from transformers import pipeline\nfrom flask import Flask\napp = Flask(__name__)\n' };
+    assert.deepEqual(libraries({ ...hf, 'requirements.txt': 'flask\ngunicorn\ntransformers\ntorch\n' }), ['torch']);
+    // transformers without torch installed (a TensorFlow or tokenizer-only app): no PyTorch figure.
+    assert.deepEqual(libraries({ ...hf, 'requirements.txt': 'flask\ngunicorn\ntransformers\n' }), []);
+  });
+
   it('native-thread-env names the library an environment.yml or a build script installs', () => {
     for (const [workspace, file] of [['conda-environment', 'Dockerfile'], ['render-build-script', 'render.yaml']]) {
       const root = path.join(FIXTURES_ROOT, 'native-thread-env', workspace);
