@@ -32,7 +32,7 @@ export function offlineByLayout(relPath: string): OfflineKind | undefined {
 
 /** Files that start processes: what they name is run by a deploy (a uWSGI `attach-daemon = ./manage.py sendalerts` too). */
 export const START_FILE =
-  /(^|\/)(procfile[^/]*|dockerfile[^/]*|[^/]*\.dockerfile|render\.ya?ml|(docker-)?compose[^/]*\.ya?ml|fly\.toml|railway\.(json|toml)|app\.json|package\.json|[^/]*\.sh|supervisord?\.conf|supervisor[^/]*\/[^/]*\.conf|[^/]*uwsgi[^/]*\.ini|crontab|ecosystem\.config\.[cm]?js)$/i;
+  /(^|\/)(procfile[^/]*|dockerfile[^/]*|[^/]*\.dockerfile|render\.ya?ml|(docker-)?compose[^/]*\.ya?ml|fly\.toml|railway\.(json|toml)|app\.json|package\.json|[^/]*\.sh|[^/]*entrypoint[^/.]*|supervisord?\.conf|supervisor[^/]*\/[^/]*\.conf|[^/]*uwsgi[^/]*\.ini|crontab|ecosystem\.config\.[cm]?js)$/i;
 
 /** Scripts that run at build, release or on a developer's machine: what they name is not a serving process. */
 const BUILD_SCRIPT = /(^|\/)(build|install|compile|test|tests|lint|format|release|deploy|seed|migrate|setup-dev|dev)[^/]*\.sh$/i;

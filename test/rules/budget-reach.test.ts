@@ -53,6 +53,18 @@ describe('budget: what Celery -A and FLASK_APP load', () => {
     assert.deepEqual(librariesByProcess(root), { 'Procfile#web uvicorn': ['pandas'] });
   });
 
+  it('follows an extensionless entrypoint script (bin/docker-entrypoint with a #! line) to the gunicorn it execs', () => {
+    const files = {
+      'requirements.txt': 'django\ngunicorn\n',
+      Dockerfile: 'FROM python:3.12-slim\nCOPY . /app\nWORKDIR /app\nCMD ["bin/docker-entrypoint"]\n',
+      'bin/docker-entrypoint': '#!/usr/bin/env bash\nset -e\npython manage.py migrate --noinput\nexec gunicorn config.wsgi:application --workers 6\n',
+    };
+    const workers = (f: Record<string, string>) => estimateDeploys(fixtureProject(tempWorkspace(f))).flatMap((e) => e.processes.map((p) => `${p.server} x${p.workers.n}`));
+    assert.deepEqual(workers(files), ['gunicorn x6']);
+    // A binary or a script without a #! line is not read as a shell script.
+    assert.deepEqual(workers({ ...files, 'bin/docker-entrypoint': 'exec gunicorn config.wsgi:application --workers 6\n' }), []);
+  });
+
   it('celery -A proj.celery:app names the module itself; an app that autodiscovers nothing loads no tasks module', () => {
     const root = tempWorkspace({
       'requirements.txt': 'celery==5.4\npandas==2.2\n',
