@@ -186,6 +186,7 @@ export function processItems(input: ProcessInput, figures: Figures): { items: It
   // `npm start` and the like: the package manager and its shell wait as the server's parents.
   for (const launcher of launchers) {
     if (launcher === 'concurrently') item('node', 'concurrently (a Node process)', 1);
+    else if (launcher === 'pm2' || launcher === 'pm2-runtime') item('pm2-daemon', figures.get('pm2-daemon').label, 1, { role: 'parent' });
     else item('npm-launcher', `${launcher} and its shell`, 1);
   }
 

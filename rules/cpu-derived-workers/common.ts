@@ -10,6 +10,8 @@ export interface Derived {
   value?: number;
   /** An upper bound that does not depend on the CPU count (`min(cpu_count(), 2)` -> 2). */
   cap?: number;
+  /** The project module it is computed in, when another than the one read (`app/settings.py`). */
+  from?: string;
 }
 
 /** The CPU count the estimates assume: what a small plan's container typically reports (the host's CPUs). */
