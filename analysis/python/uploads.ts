@@ -205,6 +205,8 @@ export interface FileSource {
   async: boolean;
   /** True for uploads and the file objects under them: data the client sends. */
   upload?: boolean;
+  /** A `tempfile` file object: holds what the code wrote to it. */
+  temporary?: boolean;
 }
 
 const upload = (kind: FileSourceKind, async = false): FileSource => ({ kind, async, data: 'bytes', upload: true });
@@ -330,7 +332,7 @@ export class FileSources {
       // A temporary file the code wrote (an export streamed to disk): what it reads back is as large as what it wrote.
       const modeArg = keywordArgument(call, 'mode') ?? args[0];
       const mode = modeArg ? stringValue(modeArg) : 'w+b';
-      return { source: { kind: 'open', async: false, data: mode === undefined ? undefined : mode.includes('b') ? 'bytes' : 'text' }, smallConfig: false };
+      return { source: { kind: 'open', async: false, data: mode === undefined ? undefined : mode.includes('b') ? 'bytes' : 'text', temporary: true }, smallConfig: false };
     }
     if (!spec) return undefined;
     const pathArg = keywordArgument(call, 'file') ?? keywordArgument(call, 'filename') ?? args[0];

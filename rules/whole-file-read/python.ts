@@ -52,7 +52,8 @@ export default defineRule({
         'file object read whole only to be stored again, `ContentFile(f.read())` or `zip_file.writestr(name, f.read())`; any `.read()` fed straight into ' +
         '`hashlib.*(...)` or `hasher.update(...)`; Streamlit `UploadedFile.getvalue()` / `getbuffer()`; ' +
         '`Path.read_bytes()` / `read_text()`; S3 `["Body"].read()`; a download streamed into an `io.BytesIO` and copied ' +
-        'out with `.getvalue()` (Google `MediaIoBaseDownload`, boto3 `download_fileobj`); and `base64.b64decode` of a ' +
+        'out with `.getvalue()` (Google `MediaIoBaseDownload`, boto3 `download_fileobj`; not a Drive `export_media()`, ' +
+        'which Google caps at 10 MB); and `base64.b64decode` of a ' +
         'whole request field (`request.data[...]`, `request.POST[...]`, `request.json[...]`, a FastAPI body model field).',
       whyIsThisBad:
         'A whole read allocates as many bytes as the file has, in one object, in the worker handling the request: ' +
@@ -156,6 +157,8 @@ class WholeReadChecker {
     const qualified = this.imports.resolve(fn);
     if (qualified && BASE64_DECODERS.has(qualified)) return this.checkBase64(call);
     if (qualified?.endsWith('MediaIoBaseDownload') || (fn.type === 'identifier' && fn.text === 'MediaIoBaseDownload')) {
+      // Drive's files().export_media() returns at most 10 MB (a Google Doc exported as text or PDF): bounded by the API.
+      if (this.isDriveExport(keywordArgument(call, 'request') ?? positionalArguments(call)[1])) return;
       return this.checkDownload(call, keywordArgument(call, 'fd') ?? positionalArguments(call)[0], 'MediaIoBaseDownload');
     }
     if (fn.type !== 'attribute') return;
@@ -179,6 +182,12 @@ class WholeReadChecker {
         return this.checkDownload(call, keywordArgument(call, 'Fileobj') ?? args[args.length - 1], 'download_fileobj');
       }
     }
+  }
+
+  private isDriveExport(request: Node | undefined): boolean {
+    const value = request?.type === 'identifier' ? this.sources.lookup(request)?.value : request;
+    const fn = value?.type === 'call' ? value.childForFieldName('function') : undefined;
+    return fn?.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'export_media';
   }
 
   // --- .read() / .readlines() ----------------------------------------------------------------------------
@@ -210,6 +219,8 @@ class WholeReadChecker {
       return;
     }
     if (source && !source.upload && this.parsedWhole(readExpr)) return;
+    // A temporary file holds what the code wrote: one rendered document is its own size; rows written in a loop grow.
+    if (source?.temporary && !writtenInLoop(readExpr)) return;
     this.ctx.report({
       start: readExpr.startIndex,
       end: readExpr.endIndex,
@@ -563,6 +574,14 @@ function chunkLoopHeader(readExpr: Node, receiver: Node, source: FileSource | un
   const data = source?.data ?? (hashing ? 'bytes' : undefined);
   if (!data || !isStableExpression(receiver)) return undefined;
   return `for ${chunk} in iter(lambda: ${receiver.text}.read(${CHUNK_SIZE}), ${data === 'bytes' ? 'b""' : '""'}):`;
+}
+
+/** A loop runs before the read inside the `with` block that holds it (rows written one by one, then read back). */
+function writtenInLoop(readExpr: Node): boolean {
+  let block: Node | null = readExpr.parent;
+  while (block && block.type !== 'with_statement' && block.type !== 'function_definition') block = block.parent;
+  if (block?.type !== 'with_statement') return false;
+  return captures(block.tree, '[(for_statement) (while_statement)] @loop', block).some((c) => c.node.endIndex <= readExpr.startIndex);
 }
 
 /** `read()`, `read(-1)`, `read(None)`, `readlines()`: no size bound. */
