@@ -131,10 +131,28 @@ def upload_document(request):
 /** The offset sits in an undecorated top-level `def` that no other place in the project names. */
 function inDeadFunction(ctx: RuleContext, tree: Tree, offset: number): boolean {
   const top = tree.rootNode.namedChildren.find((c) => c !== null && c.startIndex <= offset && offset < c.endIndex);
-  if (top?.type !== 'function_definition') return false;
-  const name = top.childForFieldName('name')?.text;
-  // Callers in tests, management commands or scripts no deploy starts do not bring it into a worker.
-  return !!name && unreferencedFunction(ctx.project, ctx.file.relPath, ctx.file.text, name, (file) => offlineCode(file, ctx.project) !== undefined);
+  return top?.type === 'function_definition' && deadFunction(ctx, tree, top, new Set());
+}
+
+/**
+ * No production code calls the undecorated top-level `def`: callers in tests, management commands or scripts no
+ * deploy starts do not bring it into a worker, and neither do other dead functions of its own module (a helper
+ * only the command's entry point calls).
+ */
+function deadFunction(ctx: RuleContext, tree: Tree, def: Node, judging: Set<number>): boolean {
+  const name = def.childForFieldName('name')?.text;
+  if (!name || judging.size > 4) return false;
+  judging.add(def.id);
+  const offline = (file: string) => offlineCode(file, ctx.project) !== undefined;
+  // Other modules first (its own text stands in for the module: the mentions there are judged below).
+  if (!unreferencedFunction(ctx.project, ctx.file.relPath, def.text, name, offline)) return false;
+  const word = new RegExp(`(?<![\\w.])${name}\\b`);
+  for (const other of tree.rootNode.namedChildren) {
+    // A function already being judged (mutual calls) adds no live caller.
+    if (!other || judging.has(other.id) || !word.test(other.text)) continue;
+    if (other.type !== 'function_definition' || !deadFunction(ctx, tree, other, judging)) return false;
+  }
+  return true;
 }
 
 /** Parsers that need a document whole: their file-taking variants (`json.load`, `tomllib.load`) read it all too. */
