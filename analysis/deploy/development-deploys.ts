@@ -1,9 +1,10 @@
 /**
  * Start commands that only run on a developer's machine, which the deploy rules leave alone: a server started with
  * `--reload` (nobody reloads on file changes in production), a compose file for development (named for it:
- * `docker-compose.dev.yml`, `compose.local.yaml`, `docker-compose.override.yml`; or a plain `docker-compose.yml`
- * beside a `docker-compose.prod.yml`), a `Dockerfile.dev` or `Procfile.dev`, and a Dockerfile stage built for
- * development (`FROM base AS runtime-dev`).
+ * `docker-compose.dev.yml`, `compose.local.yaml`, `docker-compose.override.yml`; a plain `docker-compose.yml`
+ * beside a `docker-compose.prod.yml`; or one that mounts the source tree over the image, `.:/code`, and either starts
+ * a development server or sits beside the platform file that is the deploy, a Procfile or render.yaml), a
+ * `Dockerfile.dev` or `Procfile.dev`, and a Dockerfile stage built for development (`FROM base AS runtime-dev`).
  */
 import type { RuleContext } from '../../rules/api';
 import type { StartCommand } from './commands-build';
@@ -29,8 +30,19 @@ function developmentCompose(ctx: RuleContext, rel: string, name: string): boolea
   if (DEVELOPMENT_NAME.test(stem)) return true;
   if (!PLAIN_COMPOSE.test(name)) return false;
   const dir = rel.slice(0, rel.lastIndexOf('/') + 1);
-  return ctx.project.files().some((f) => f.startsWith(dir) && !f.slice(dir.length).includes('/') && PRODUCTION_COMPOSE.test(f.slice(dir.length)));
+  const besideDir = (pattern: RegExp) => ctx.project.files().some((f) => f.startsWith(dir) && !f.slice(dir.length).includes('/') && pattern.test(f.slice(dir.length)));
+  if (besideDir(PRODUCTION_COMPOSE)) return true;
+  // Live-editing the checkout inside the container is what a developer does; a deploy ships the code in its image.
+  if (!SOURCE_MOUNT.test(ctx.file.text)) return false;
+  return DEVELOPMENT_SERVER.test(ctx.file.text) || besideDir(PLATFORM_DEPLOY);
 }
+
+/** A volume mounting the compose file's own folder (the checkout) into a service: `- .:/code`, `- ./:/app/`. */
+const SOURCE_MOUNT = /^[ \t]*-[ \t]*['"]?\.\/?:\//m;
+/** Servers that only development runs: Django's runserver, `flask run`, nodemon, `npm run dev`, `next dev`. */
+const DEVELOPMENT_SERVER = /\bmanage\.py[ \t]+(runserver|runsslserver|runserver_plus)\b|\bflask\b[^\n]*[ \t]run\b|\bnodemon\b|\b(npm|yarn|pnpm)[ \t]+(run[ \t]+)?dev\b|\bnext[ \t]+dev\b/;
+/** Platform files that start the production processes themselves. */
+const PLATFORM_DEPLOY = /^(Procfile|render\.ya?ml|fly\.toml|app\.json|railway\.(json|toml)|heroku\.yml)$/;
 
 /** The name of the Dockerfile stage (`FROM image AS name`) the offset is in, if it has one. */
 function stageAt(text: string, offset: number): string | undefined {

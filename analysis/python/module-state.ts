@@ -258,6 +258,25 @@ const CACHE_WORDS = /CACHE|MEMO|SEEN|RESULT|HISTORY|BUFFER|QUEUE|PENDING|EVENT|L
 /** Methods that run at import or class-creation time, not per request. */
 const IMPORT_TIME_METHODS = new Set(['__init_subclass__', '__set_name__', '__class_getitem__']);
 
+/**
+ * A decorator that stores the function it decorates: `def decorator(func): registry.append({"func": func, ...})`
+ * returned by the factory around it (`@dispatcher.add(name="x")`), or `def register(self, func): ...; return func`.
+ * It runs once per decorated function, when the module defining that function is imported, wherever that is.
+ */
+const DECORATED_PARAM = /^_*(f|fn|func|function|handler|callback|cb|view|task|method|wrapped|decorated|klass|cls_|target|hook|listener|command)$/;
+
+function registersDecoratedFunction(fn: Node, growth: Node): boolean {
+  const params = (fn.childForFieldName('parameters')?.namedChildren ?? []).filter((p): p is Node => p !== null && p.type === 'identifier' && p.text !== 'self' && p.text !== 'cls');
+  if (params.length !== 1 || fn.childForFieldName('parameters')!.namedChildren.length > params.length + 1) return false;
+  const param = params[0].text;
+  if (!growth.descendantsOfType('identifier').some((id) => id?.text === param)) return false;
+  const name = fn.childForFieldName('name')?.text;
+  const returnsOf = (def: Node) => def.descendantsOfType('return_statement').filter((r) => r !== null && ancestor(r, 'function_definition')?.equals(def)).map((r) => r!.namedChildren[0]?.text);
+  if (DECORATED_PARAM.test(param) && returnsOf(fn).includes(param)) return true;
+  const outer = fn.parent?.type === 'block' ? fn.parent.parent : undefined;
+  return outer?.type === 'function_definition' && name !== undefined && returnsOf(outer).includes(name);
+}
+
 const stateCache = new WeakMap<Tree, ModuleState>();
 
 export function moduleStateOf(tree: Tree): ModuleState {
@@ -729,7 +748,7 @@ class ModuleStateBuilder {
     // ALL_CAPS tables and containers filled by registration functions (`register_*`, `setup`).
     const fn = ancestor(node, 'function_definition');
     if (!fn || this.importTimeFunctions().has(fn.id)) return;
-    if (REGISTRATION_FUNCTION.test(fn.childForFieldName('name')?.text ?? '')) return;
+    if (REGISTRATION_FUNCTION.test(fn.childForFieldName('name')?.text ?? '') || registersDecoratedFunction(fn, node)) return;
     const name = c.label.slice(c.label.lastIndexOf('.') + 1);
     if (/^_*[A-Z][A-Z0-9_]*$/.test(name) && !CACHE_WORDS.test(name)) return;
     c.growths.push({ node, how });

@@ -8,8 +8,11 @@ const PROJECT_FILE = /(^|\/)(requirements[^/]*\.txt|pyproject\.toml|Pipfile|setu
 
 const textsCache = new WeakMap<ProjectInfo, Map<string, string>>();
 
-/** True when `name`, defined by a top-level def in `relPath`, is named nowhere else in the project's Python files. */
-export function unreferencedFunction(project: ProjectInfo, relPath: string, ownText: string, name: string): boolean {
+/**
+ * True when `name`, defined by a top-level def in `relPath`, is named nowhere else in the project's Python files
+ * (but those `ignore` says do not count: a caller that never runs in production, such as a test or a command).
+ */
+export function unreferencedFunction(project: ProjectInfo, relPath: string, ownText: string, name: string, ignore?: (file: string) => boolean): boolean {
   if (name.startsWith('__') || /^(main|handler|lambda_handler|application|app|create_app)$/.test(name)) return false;
   const word = new RegExp(`(?<![\\w.])${name}\\b|\\.${name}\\b`, 'g');
   // Its own module: the def itself is the only mention.
@@ -19,13 +22,13 @@ export function unreferencedFunction(project: ProjectInfo, relPath: string, ownT
   if (!all.some((f) => PROJECT_FILE.test(f))) return false;
   const files = all.filter((f) => f.endsWith('.py') && f !== relPath);
   if (files.length === 0) return false; // single-file mode: the callers cannot be seen
+  const mentions = new RegExp(`\\b${name}\\b`);
   let texts = textsCache.get(project);
   if (!texts) textsCache.set(project, (texts = new Map()));
-  const mentions = new RegExp(`\\b${name}\\b`);
   for (const file of files) {
     let text = texts.get(file);
     if (text === undefined) texts.set(file, (text = project.readFile(file) ?? ''));
-    if (mentions.test(text)) return false;
+    if (mentions.test(text) && !ignore?.(file)) return false;
   }
   return true;
 }

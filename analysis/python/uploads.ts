@@ -205,6 +205,8 @@ export interface FileSource {
   async: boolean;
   /** True for uploads and the file objects under them: data the client sends. */
   upload?: boolean;
+  /** A `tempfile` file object: holds what the code wrote to it. */
+  temporary?: boolean;
 }
 
 const upload = (kind: FileSourceKind, async = false): FileSource => ({ kind, async, data: 'bytes', upload: true });
@@ -217,6 +219,9 @@ const OPENERS: Record<string, { kind: FileSourceKind; defaultMode: string }> = {
   'lzma.open': { kind: 'open', defaultMode: 'rb' },
   'aiofiles.open': { kind: 'aiofiles', defaultMode: 'r' },
 };
+
+/** tempfile's file objects: the mode is their first argument, and there is no path. */
+const TEMPORARY_FILES = new Set(['tempfile.TemporaryFile', 'tempfile.NamedTemporaryFile', 'tempfile.SpooledTemporaryFile']);
 
 /**
  * Small text/config files that are fine to read whole when the path names them literally: a file name ending
@@ -322,8 +327,14 @@ export class FileSources {
     let spec: { kind: FileSourceKind; defaultMode: string } | undefined;
     if (fn?.type === 'identifier' && fn.text === 'open' && !this.imports.names.has('open')) spec = { kind: 'open', defaultMode: 'r' };
     else spec = OPENERS[this.imports.resolve(fn) ?? ''];
-    if (!spec) return undefined;
     const args = positionalArguments(call);
+    if (!spec && TEMPORARY_FILES.has(this.imports.resolve(fn) ?? '')) {
+      // A temporary file the code wrote (an export streamed to disk): what it reads back is as large as what it wrote.
+      const modeArg = keywordArgument(call, 'mode') ?? args[0];
+      const mode = modeArg ? stringValue(modeArg) : 'w+b';
+      return { source: { kind: 'open', async: false, data: mode === undefined ? undefined : mode.includes('b') ? 'bytes' : 'text', temporary: true }, smallConfig: false };
+    }
+    if (!spec) return undefined;
     const pathArg = keywordArgument(call, 'file') ?? keywordArgument(call, 'filename') ?? args[0];
     const modeArg = keywordArgument(call, 'mode') ?? args[1];
     const mode = modeArg ? stringValue(modeArg) : spec.defaultMode;
@@ -566,8 +577,11 @@ function lastPathComponent(node: Node | null | undefined, depth = 0): { text: st
       const args = positionalArguments(node);
       return args.length ? lastPathComponent(args[args.length - 1], depth + 1) : undefined;
     }
-    case 'identifier':
-      return { text: node.text, literal: false };
+    case 'identifier': {
+      // `path = os.path.join(HERE, "expressions.sql")` once in the same function: the path it builds.
+      const assigned = soleAssignment(node);
+      return (assigned && lastPathComponent(assigned, depth + 1)) ?? { text: node.text, literal: false };
+    }
     case 'attribute':
       return { text: node.childForFieldName('attribute')?.text ?? '', literal: false };
     case 'parenthesized_expression':
@@ -575,6 +589,24 @@ function lastPathComponent(node: Node | null | undefined, depth = 0): { text: st
     default:
       return undefined;
   }
+}
+
+/** The value of the one plain `name = value` statement of the function (or module) around `id`, before it. */
+function soleAssignment(id: Node): Node | undefined {
+  let scope: Node | null = id.parent;
+  while (scope && scope.type !== 'function_definition' && scope.type !== 'module') scope = scope.parent;
+  const body = scope?.type === 'function_definition' ? scope.childForFieldName('body') : scope;
+  if (!body) return undefined;
+  let value: Node | undefined;
+  let count = 0;
+  for (const statement of body.namedChildren) {
+    const assignment = statement?.type === 'expression_statement' ? statement.namedChildren[0] : undefined;
+    if (assignment?.type !== 'assignment' && assignment?.type !== 'augmented_assignment') continue;
+    if (assignment.childForFieldName('left')?.text !== id.text) continue;
+    count++;
+    if (assignment.type === 'assignment' && assignment.endIndex <= id.startIndex) value = assignment.childForFieldName('right') ?? undefined;
+  }
+  return count === 1 ? value : undefined;
 }
 
 /**

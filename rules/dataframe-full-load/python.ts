@@ -7,6 +7,7 @@ import type { Node, Tree } from 'web-tree-sitter';
 import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
 import { ancestor, hasSplat, indentOf, keywordArgument, positionalArguments, stringValue } from '../../analysis/python/ast';
 import { inferColumnUse } from '../../analysis/python/dataframe-columns';
+import { batchJobScript } from '../../analysis/deploy/batch-jobs';
 import { importsOf, type ImportMap } from '../../analysis/python/imports';
 import { identifiersNamed, sessionStateOf } from '../../analysis/python/module-state';
 
@@ -43,6 +44,16 @@ const FRAME_METHODS = new Set([
 export default defineRule({
   meta: {
     id: 'dataframe-full-load',
+    messages: {
+      'sql-table': '{{reader}}() loads the whole table into memory: select columns and filter, or use chunksize=',
+      'sql-select-star': '{{reader}}() loads the whole table (SELECT * without WHERE or LIMIT): filter, or use chunksize=',
+      'columns-used': '{{reader}}() loads the whole {{source}} into memory: read only the {{columns}} used ({{select}}=)',
+      'json-chunks': '{{reader}}() loads the whole file into memory: read in chunks',
+      'pass-columns': '{{reader}}() loads the whole file into memory: pass columns=[...]',
+      'pass-select': '{{reader}}() loads the whole {{source}} into memory: pass {{select}}= or chunksize=',
+      'pass-rows': '{{reader}}() loads the whole {{source}} into memory: use nrows= or chunksize=',
+      'session-frame': 'Keeps a DataFrame per browser session ({{key}}): share one with @st.cache_data',
+    },
     kinds: ['python'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
@@ -97,13 +108,16 @@ def revenue_by_region(path: str) -> dict:
       notes:
         'Columns used only through a helper function, `df.query("...")` strings, or `df.eval` are not inferred (no fix). ' +
         'Module-level frames get a fix only in scripts (`if __name__ == "__main__":`) and Streamlit apps, or under a private ' +
-        'name, since other modules could import them.',
+        'name, since other modules could import them. A batch job, a script that a Dockerfile beside it runs as the ' +
+        'container\'s one process (`ENTRYPOINT ["python", "main.py"]`) and that starts no server or loop, is not reported: ' +
+        'it runs once, on a machine sized for the job.',
     },
   },
   check(ctx) {
     const tree = ctx.python();
     const imports = importsOf(tree);
-    if (imports.importsModule('pandas') || imports.importsModule('modin')) checkReaders(ctx, tree, imports);
+    // A batch job's container runs the script once, on a machine sized for it: not a per-request load.
+    if ((imports.importsModule('pandas') || imports.importsModule('modin')) && !batchJobScript(ctx)) checkReaders(ctx, tree, imports);
     if (imports.importsModule('streamlit')) checkSessionState(ctx, tree, imports);
   },
 });
@@ -137,10 +151,8 @@ function checkReaders(ctx: RuleContext, tree: Tree, imports: ImportMap): void {
       ctx.report({
         start: call.startIndex,
         end: call.endIndex,
-        message:
-          what === 'table'
-            ? `${clip(spelling)}() loads the whole table into memory: select columns and filter, or use chunksize=`
-            : `${clip(spelling)}() loads the whole table (SELECT * without WHERE or LIMIT): filter, or use chunksize=`,
+        messageId: what === 'table' ? 'sql-table' : 'sql-select-star',
+        data: { reader: clip(spelling) },
         detail:
           'A DataFrame holds every row as Python and NumPy objects, several times their size in the database, for as long as the request runs. ' +
           'Select only the columns you need and filter with WHERE or LIMIT, or stream the result with chunksize= and process one chunk at a time.',
@@ -156,21 +168,21 @@ function bounding(value: Node | undefined): boolean {
   return !!value && value.type !== 'none' && value.type !== 'false';
 }
 
-function readerMessage(spelling: string, fn: string, reader: Reader, columns: string[] | undefined): { message: string; detail: string } {
-  const what = `${clip(spelling)}() loads the whole ${reader.source === 'table' ? 'table' : 'file'} into memory`;
+function readerMessage(spelling: string, fn: string, reader: Reader, columns: string[] | undefined): { messageId: string; data: Record<string, string>; detail: string } {
+  const data = { reader: clip(spelling), source: reader.source === 'table' ? 'table' : 'file', select: reader.select ?? '' };
   const detail =
     reader.source === 'table'
       ? 'The rows become Python objects, several times their size in the database, and stay in memory while the request runs.'
       : 'A DataFrame is often 5-10x the size of the file on disk, and stays in memory while the request runs.';
-  const todo = (headline: string, more: string) => ({ message: `${what}: ${headline}`, detail: `${detail} ${more}` });
+  const todo = (messageId: string, more: string, extra: Record<string, string> = {}) => ({ messageId, data: { ...data, ...extra }, detail: `${detail} ${more}` });
   if (columns) {
     const names = columns.map((c) => JSON.stringify(c)).join(', ');
-    return todo(`read only the ${columns.length === 1 ? 'column' : `${columns.length} columns`} used (${reader.select}=)`, `This code reads only ${names}: pass ${reader.select}=[...] with them.`);
+    return todo('columns-used', `This code reads only ${names}: pass ${reader.select}=[...] with them.`, { columns: columns.length === 1 ? 'column' : `${columns.length} columns` });
   }
-  if (fn === 'read_json') return todo('read in chunks', 'Read JSON Lines with lines=True and chunksize= or nrows=, or store the data as Parquet and read only the columns you need.');
-  if (reader.select === 'columns' && reader.source === 'file') return todo(`pass columns=[...]`, `Pass columns=[...] with the columns you need${fn === 'read_parquet' ? ' and filters= for the rows' : ''}.`);
-  if (reader.select) return todo(`pass ${reader.select}= or chunksize=`, `Pass ${reader.select}=[...] with the columns you need, or stream it with chunksize= and process one chunk at a time.`);
-  return todo('use nrows= or chunksize=', 'Read only the rows you need with nrows=, or stream it with chunksize= and process one chunk at a time.');
+  if (fn === 'read_json') return todo('json-chunks', 'Read JSON Lines with lines=True and chunksize= or nrows=, or store the data as Parquet and read only the columns you need.');
+  if (reader.select === 'columns' && reader.source === 'file') return todo('pass-columns', `Pass columns=[...] with the columns you need${fn === 'read_parquet' ? ' and filters= for the rows' : ''}.`);
+  if (reader.select) return todo('pass-select', `Pass ${reader.select}=[...] with the columns you need, or stream it with chunksize= and process one chunk at a time.`);
+  return todo('pass-rows', 'Read only the rows you need with nrows=, or stream it with chunksize= and process one chunk at a time.');
 }
 
 /** `usecols=["a", "b"]` from the columns the code reads, or no fix when that cannot be known. */
@@ -333,7 +345,8 @@ function checkSessionState(ctx: RuleContext, tree: Tree, imports: ImportMap): vo
     ctx.report({
       start: target.startIndex,
       end: target.endIndex,
-      message: `Keeps a DataFrame per browser session (${clip(target.text, 30)}): share one with @st.cache_data`,
+      messageId: 'session-frame',
+      data: { key: clip(target.text, 30) },
       detail:
         'Each browser session gets its own copy, held until the session ends, so memory grows with the number of visitors. ' +
         'Load it in an @st.cache_data(max_entries=...) function shared by all sessions and keep only filters or keys in session_state.',

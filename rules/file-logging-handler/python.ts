@@ -87,7 +87,8 @@ export default defineRule({
         'Unsafe: logs no longer land in the file, so anything that reads it (a sidecar, `tail -f`) must read the process output instead. ' +
         'In a LOGGING dict the fix sets `"class": "logging.StreamHandler"`, replaces `"filename": ...` with `"stream": "ext://sys.stdout"` ' +
         'and removes the keys a StreamHandler does not accept (`maxBytes`, `backupCount`, `when`, `encoding`, ...); a file handler that ' +
-        'only duplicates a console handler is removed with its references. In code it replaces the handler with ' +
+        'only duplicates a console handler is removed with its references; a size-bounded rotating handler that some loggers also use ' +
+        'alone keeps its rotation for them and is only taken off the loggers that also log to the console. In code it replaces the handler with ' +
         '`logging.StreamHandler(sys.stdout)` (adding `import sys`), replaces `basicConfig(filename=...)` with `stream=sys.stdout`, and ' +
         'removes a duplicate handler\'s statements when they are only its creation, configuration and `addHandler`.',
       notes:
@@ -236,7 +237,8 @@ function reportDictHandler(ctx: RuleContext, handler: DictHandler, config: Node 
   const detail = duplicated.length
     ? `${quoteList(duplicated.map((r) => r.owner))} write to ${file} as well as to the console, so every line is stored twice, the copy on ${FILESYSTEM}. The platform already keeps what goes to stdout.`
     : `The platform's log viewer never sees the file, and ${keeps.long} on ${FILESYSTEM}. Log to stdout with logging.StreamHandler.`;
-  ctx.report({ start: handler.classValue.startIndex, end: handler.classValue.endIndex, ...headline, detail, fixes: dictFix(ctx, handler, refs, duplicated) });
+  const bounded = sizeBounded(cls, maxBytesNode, backupCountNode);
+  ctx.report({ start: handler.classValue.startIndex, end: handler.classValue.endIndex, ...headline, detail, fixes: dictFix(ctx, handler, refs, duplicated, bounded) });
 }
 
 /** The handler's name appears once in the file (its definition): no logger lists it, no code adds it later. */
@@ -250,11 +252,16 @@ function quoteList(names: readonly string[]): string {
   return unique.length === 1 ? unique[0] : `${unique.slice(0, -1).join(', ')} and ${unique[unique.length - 1]}`;
 }
 
-function dictFix(ctx: RuleContext, handler: DictHandler, refs: readonly HandlerRef[], duplicated: readonly HandlerRef[]): FixSpec[] {
+function dictFix(ctx: RuleContext, handler: DictHandler, refs: readonly HandlerRef[], duplicated: readonly HandlerRef[], bounded: boolean): FixSpec[] {
   const text = ctx.file.text;
   const removeRefs = duplicated.map((r) => removeListItem(text, r.element));
   if (duplicated.length && duplicated.length === refs.length && handler.pair) {
     return [{ title: `Remove the duplicate "${handler.name}" file handler`, edits: [removeListItem(text, handler.pair), ...removeRefs] }];
+  }
+  // A size-bounded rotating file that other loggers write to alone is not the problem, the second copy is: keep the
+  // rotation for them and drop it only from the loggers that also log to the console.
+  if (duplicated.length && bounded) {
+    return [{ title: `Stop sending the console loggers' records to "${handler.name}" too`, edits: removeRefs }];
   }
   const quote = handler.classValue.text.startsWith("'") ? "'" : '"';
   const edits: OffsetEdit[] = [{ start: handler.classValue.startIndex, end: handler.classValue.endIndex, newText: `${quote}logging.StreamHandler${quote}` }];

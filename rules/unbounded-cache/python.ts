@@ -103,7 +103,10 @@ def geocode(address: str) -> dict:
         'A container passed to another function, returned, or aliased is not reported, since that code may evict it. ' +
         'Growth through a local alias of a session-state list (`msgs = st.session_state.messages; msgs.append(...)`) is ' +
         'not followed. A key that is a parameter of a private function every call of which in the module passes a ' +
-        'literal (`self._refresh(Unit, "unit")`) is a fixed key. The TypeScript side of this rule (Map/Set/array caches) has its own implementation.',
+        'literal (`self._refresh(Unit, "unit")`) is a fixed key. A decorator that stores the function it decorates (an inner ' +
+        '`decorator(func)` its factory returns, `register(self, func)` returning `func`) fills a registry at import, wherever it ' +
+        'is applied. A cached loader that opens a file it names with its extension (`Lark.open(f"grammar_{lang}.lark")`) is a ' +
+        'resource loader. The TypeScript side of this rule (Map/Set/array caches) has its own implementation.',
     },
   },
   check(ctx) {
@@ -284,7 +287,17 @@ function isResourceLoader(definition: Node): boolean {
   if (named.length > 0 && named.every((p) => p.type === 'default_parameter' || p.type === 'typed_default_parameter')) return true;
   const body = definition.childForFieldName('body');
   if (!body) return false;
-  return captures(definition.tree, '(call function: [(identifier) (attribute)] @fn)', body).some(({ node }) => RESOURCE_LOAD.test(`${node.text}(`));
+  return captures(definition.tree, '(call function: [(identifier) (attribute)] @fn)', body).some(({ node }) => RESOURCE_LOAD.test(`${node.text}(`) || opensNamedFile(node));
+}
+
+/**
+ * `Lark.open(str(GRAMMARS_DIR / f"packaging_{lang}.lark"))`: a file whose name the code spells, extension included
+ * (not `storage.open(doc_id)`, a document chosen by its id).
+ */
+function opensNamedFile(fn: Node): boolean {
+  if (fn.type !== 'attribute' || fn.childForFieldName('attribute')?.text !== 'open') return false;
+  const args = fn.parent?.childForFieldName('arguments');
+  return !!args && /["'][^"'\n]*\.[A-Za-z]\w{1,5}["']/.test(args.text);
 }
 
 function boundedParameters(definition: Node, streamlit: boolean): boolean {

@@ -93,7 +93,9 @@ export default router;
         '`tenantId`, ... also nested, as in `some: { userId }`) compared with a value the code holds, as the Python rule ' +
         'judges `filter(user=request.user)`; unless the value may be undefined (`x ?? undefined`, an optional parameter: ' +
         'the ORM then drops the filter) or the table grows per owner with time (audit logs, events, sessions, messages, ' +
-        'history). Neither are `distinct` queries selecting the one column they group by. ' +
+        'history); also one owner\'s rows together with the shared ones (`OR: [{ userId }, { userId: null }]`). Neither are ' +
+        '`distinct` queries selecting the one column they group by, nor one alternative per key the code holds ' +
+        '(`OR: ids.map((id) => ({ id }))`). ' +
         'Queries whose options are not an object literal (`findMany(args)`, or an object with a spread) are not ' +
         'reported: the limit may be inside. The page size the fix uses is the `suggestedLimit` option (default 100).',
     },
@@ -242,6 +244,8 @@ function loadsListedKeys(q: OrmCall): boolean {
   return where.properties.some((p) => {
     if (!ts.isPropertyAssignment(p)) return false;
     const value = unwrap(p.initializer);
+    // Prisma `OR: ids.map((id) => ({ id }))`: one alternative per key the code holds.
+    if (p.name.getText() === 'OR' && ts.isCallExpression(value)) return ts.isPropertyAccessExpression(value.expression) && value.expression.name.text === 'map';
     if (ts.isCallExpression(value)) return /^In$/.test(value.expression.getText());
     if (!ts.isObjectLiteralExpression(value)) return false;
     return value.properties.some((inner) => inner.name !== undefined && /^(in|\$in|'\$in'|"\$in"|\[Op\.in\])$/.test(inner.name.getText()));
@@ -298,10 +302,20 @@ function scopedToOneOwner(q: OrmCall): boolean {
       const key = p.name.getText().replace(/^['"]|['"]$/g, '');
       const value = unwrap(p.initializer);
       if (ts.isObjectLiteralExpression(value)) return depth < 3 && visit(value, depth + 1);
+      // `OR: [{ userId }, { userId: null }]`: the owner's rows and the shared ones no owner has.
+      if (key === 'OR' && ts.isArrayLiteralExpression(value)) {
+        const branches = value.elements.map((e) => asObjectLiteral(e));
+        return depth < 3 && branches.length > 0 && branches.every((b) => b !== undefined && (visit(b, depth + 1) || sharedRows(b))) && branches.some((b) => visit(b!, depth + 1));
+      }
       return OWNER_KEY.test(key) && !isLiteral(value) && (!ts.isIdentifier(value) || alwaysDefined(value));
     });
   const where = whereOf(q);
   return where !== undefined && visit(where, 0);
+}
+
+/** `{ userId: null }`: the rows no owner has (shared defaults), as many as the app defines. */
+function sharedRows(branch: ts.ObjectLiteralExpression): boolean {
+  return branch.properties.length > 0 && branch.properties.every((p) => ts.isPropertyAssignment(p) && OWNER_KEY.test(p.name.getText()) && unwrap(p.initializer).kind === ts.SyntaxKind.NullKeyword);
 }
 
 /** Tables that grow with time for each owner: logs, audit trails, events, sessions, messages, history. */

@@ -7,6 +7,7 @@ import { defineRule, type FixSpec, type RuleContext } from '../api';
 import { captures, indentOf, keywordArgument, positionalArguments, stringValue } from '../../analysis/python/ast';
 import { importsOf, type ImportMap } from '../../analysis/python/imports';
 import { unreferencedFunction } from '../../analysis/python/unreferenced-functions';
+import { offlineCode } from '../../analysis/reach';
 import { FileSources, isSmallConfigPath, isStableExpression, isTestFile, scopeOf, type FileSource } from '../../analysis/python/uploads';
 
 const CHUNK_SIZE = 65536;
@@ -19,6 +20,25 @@ const CALL_NAMES = ['read', 'readlines', 'getvalue', 'getbuffer', 'read_bytes', 
 export default defineRule({
   meta: {
     id: 'whole-file-read',
+    messages: {
+      'django-upload': 'Reads the whole upload into memory per request: iterate over .chunks()',
+      'upload-size': 'Reads the whole upload into memory only to measure it: use {{upload}}.size',
+      upload: 'Reads the whole upload into memory per request: read it in chunks',
+      'streamlit-copy': 'Copies the whole upload on top of the copy Streamlit keeps: pass the file object',
+      'streamlit-buffer': 'Hands out the whole upload as one buffer: pass the file object',
+      'readlines-file': 'Loads every line of the file into one list: iterate over the file object instead',
+      'readlines-upload': 'Loads every line of the upload into one list: iterate over the file object instead',
+      file: 'Reads the whole file into memory at once: read it in chunks or iterate over lines',
+      'file-async': 'Reads the whole file into memory at once: read it in chunks',
+      's3-object': 'Reads the whole S3 object into memory per request: stream it with iter_chunks()',
+      'raw-upload': 'Reads the whole upload into memory at once: read it in chunks',
+      stream: 'Reads the whole stream into memory at once: read it in chunks',
+      hash: 'Reads the whole stream into memory just to hash it: feed the hasher in chunks',
+      'download-copy': 'Downloads the whole object into memory and copies it (2x its size): use a temp file',
+      'base64-field': 'Decodes a whole base64 request field in memory (1.75x its size): accept a file upload',
+      'copy-into-content-file': 'Copies {{file}} whole into memory to store it again: pass File({{file}})',
+      'copy-into-zip': 'Copies {{file}} whole into memory to add it to a zip: stream it into ZipFile.open()',
+    },
     kinds: ['python'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
@@ -28,10 +48,12 @@ export default defineRule({
       whatItDoes:
         'Finds `.read()` / `.readlines()` without a size on uploads (Django `request.FILES[...]`, DRF `request.data[...]`, ' +
         'form `cleaned_data[...]`, Flask `request.files[...]`, FastAPI/Starlette `UploadFile` parameters including ' +
-        '`await file.read()`) and on `open(...)` / `aiofiles.open(...)` handles; any `.read()` fed straight into ' +
+        '`await file.read()`) and on `open(...)` / `aiofiles.open(...)` / `tempfile.TemporaryFile(...)` handles; any ' +
+        'file object read whole only to be stored again, `ContentFile(f.read())` or `zip_file.writestr(name, f.read())`; any `.read()` fed straight into ' +
         '`hashlib.*(...)` or `hasher.update(...)`; Streamlit `UploadedFile.getvalue()` / `getbuffer()`; ' +
         '`Path.read_bytes()` / `read_text()`; S3 `["Body"].read()`; a download streamed into an `io.BytesIO` and copied ' +
-        'out with `.getvalue()` (Google `MediaIoBaseDownload`, boto3 `download_fileobj`); and `base64.b64decode` of a ' +
+        'out with `.getvalue()` (Google `MediaIoBaseDownload`, boto3 `download_fileobj`; not a Drive `export_media()`, ' +
+        'which Google caps at 10 MB); and `base64.b64decode` of a ' +
         'whole request field (`request.data[...]`, `request.POST[...]`, `request.json[...]`, a FastAPI body model field).',
       whyIsThisBad:
         'A whole read allocates as many bytes as the file has, in one object, in the worker handling the request: ' +
@@ -95,7 +117,7 @@ def upload_document(request):
     if (isTestFile(ctx.file.relPath)) return;
     const tree = ctx.python();
     const imports = importsOf(tree);
-    // A read inside a module-level function nothing in the project calls never runs: not reported.
+    // A read inside a module-level function nothing in production calls never runs there: not reported.
     const live: RuleContext = Object.create(ctx, {
       report: { value: (spec: Parameters<RuleContext['report']>[0]) => (inDeadFunction(ctx, tree, spec.start) ? undefined : ctx.report(spec)) },
     });
@@ -109,9 +131,28 @@ def upload_document(request):
 /** The offset sits in an undecorated top-level `def` that no other place in the project names. */
 function inDeadFunction(ctx: RuleContext, tree: Tree, offset: number): boolean {
   const top = tree.rootNode.namedChildren.find((c) => c !== null && c.startIndex <= offset && offset < c.endIndex);
-  if (top?.type !== 'function_definition') return false;
-  const name = top.childForFieldName('name')?.text;
-  return !!name && unreferencedFunction(ctx.project, ctx.file.relPath, ctx.file.text, name);
+  return top?.type === 'function_definition' && deadFunction(ctx, tree, top, new Set());
+}
+
+/**
+ * No production code calls the undecorated top-level `def`: callers in tests, management commands or scripts no
+ * deploy starts do not bring it into a worker, and neither do other dead functions of its own module (a helper
+ * only the command's entry point calls).
+ */
+function deadFunction(ctx: RuleContext, tree: Tree, def: Node, judging: Set<number>): boolean {
+  const name = def.childForFieldName('name')?.text;
+  if (!name || judging.size > 4) return false;
+  judging.add(def.id);
+  const offline = (file: string) => offlineCode(file, ctx.project) !== undefined;
+  // Other modules first (its own text stands in for the module: the mentions there are judged below).
+  if (!unreferencedFunction(ctx.project, ctx.file.relPath, def.text, name, offline)) return false;
+  const word = new RegExp(`(?<![\\w.])${name}\\b`);
+  for (const other of tree.rootNode.namedChildren) {
+    // A function already being judged (mutual calls) adds no live caller.
+    if (!other || judging.has(other.id) || !word.test(other.text)) continue;
+    if (other.type !== 'function_definition' || !deadFunction(ctx, tree, other, judging)) return false;
+  }
+  return true;
 }
 
 /** Parsers that need a document whole: their file-taking variants (`json.load`, `tomllib.load`) read it all too. */
@@ -134,6 +175,8 @@ class WholeReadChecker {
     const qualified = this.imports.resolve(fn);
     if (qualified && BASE64_DECODERS.has(qualified)) return this.checkBase64(call);
     if (qualified?.endsWith('MediaIoBaseDownload') || (fn.type === 'identifier' && fn.text === 'MediaIoBaseDownload')) {
+      // Drive's files().export_media() returns at most 10 MB (a Google Doc exported as text or PDF): bounded by the API.
+      if (this.isDriveExport(keywordArgument(call, 'request') ?? positionalArguments(call)[1])) return;
       return this.checkDownload(call, keywordArgument(call, 'fd') ?? positionalArguments(call)[0], 'MediaIoBaseDownload');
     }
     if (fn.type !== 'attribute') return;
@@ -159,6 +202,12 @@ class WholeReadChecker {
     }
   }
 
+  private isDriveExport(request: Node | undefined): boolean {
+    const value = request?.type === 'identifier' ? this.sources.lookup(request)?.value : request;
+    const fn = value?.type === 'call' ? value.childForFieldName('function') : undefined;
+    return fn?.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'export_media';
+  }
+
   // --- .read() / .readlines() ----------------------------------------------------------------------------
 
   private checkRead(call: Node, receiver: Node, method: 'read' | 'readlines'): void {
@@ -175,15 +224,21 @@ class WholeReadChecker {
       this.ctx.report({
         start: call.startIndex,
         end: call.endIndex,
-        message: `Loads every line of the ${source.kind === 'open' ? 'file' : 'upload'} into one list: iterate over the file object instead`,
+        messageId: source.kind === 'open' ? 'readlines-file' : 'readlines-upload',
         detail: `The list holds the whole size plus a string object per line. Iterate over the file object itself (for line in ${short(receiver)}) instead.`,
         fixes,
       });
       return;
     }
     const hashing = this.isHashInput(readExpr);
-    if (!source && !hashing) return;
+    if (!source && !hashing) {
+      const copy = this.copiedWhole(readExpr);
+      if (copy) this.reportWholeCopy(readExpr, receiver, copy);
+      return;
+    }
     if (source && !source.upload && this.parsedWhole(readExpr)) return;
+    // A temporary file holds what the code wrote: one rendered document is its own size; rows written in a loop grow.
+    if (source?.temporary && !writtenInLoop(readExpr)) return;
     this.ctx.report({
       start: readExpr.startIndex,
       end: readExpr.endIndex,
@@ -207,6 +262,35 @@ class WholeReadChecker {
     const call = argumentOwner(value);
     if (!call || !positionalArguments(call)[0]?.equals(value)) return false;
     return WHOLE_DOCUMENT_PARSERS.has(this.imports.resolve(call.childForFieldName('function')) ?? '');
+  }
+
+  /**
+   * Any file object read whole only to be stored again: `ContentFile(f.read())` (Django's File(f) would copy it in
+   * chunks) or `zip_file.writestr(name, f.read())` (ZipFile.open(name, "w") takes it in chunks). Whatever `f` is,
+   * a stored file, an attachment, an asset, the copy holds its full size, once per file of the loop around it.
+   */
+  private copiedWhole(slot: Node): 'content-file' | 'zip' | undefined {
+    const call = argumentOwner(slot);
+    if (!call || slot.parent?.type === 'keyword_argument') return undefined;
+    const fn = call.childForFieldName('function')!;
+    const args = positionalArguments(call);
+    if (this.imports.resolve(fn) === 'django.core.files.base.ContentFile' && args[0]?.equals(slot)) return 'content-file';
+    if (fn.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'writestr' && args[1]?.equals(slot)) return 'zip';
+    return undefined;
+  }
+
+  private reportWholeCopy(readExpr: Node, receiver: Node, copy: 'content-file' | 'zip'): void {
+    const r = short(receiver);
+    this.ctx.report({
+      start: readExpr.startIndex,
+      end: readExpr.endIndex,
+      messageId: copy === 'content-file' ? 'copy-into-content-file' : 'copy-into-zip',
+      data: { file: clip(r, 30) },
+      detail:
+        copy === 'content-file'
+          ? `ContentFile(${r}.read()) holds the whole file in memory to save it again. Wrap the file object instead, File(${r}) from django.core.files, and the storage copies it in chunks.`
+          : `writestr() takes the whole file as one bytes object. Open the archive member for writing, with zip_file.open(name, "w") as dest: shutil.copyfileobj(${r}, dest), and it is copied in chunks.`,
+    });
   }
 
   /** The read is the data argument of `hashlib.<alg>(...)` / `hashlib.new(name, ...)` or of `hasher.update(...)`. */
@@ -348,7 +432,7 @@ class WholeReadChecker {
     this.ctx.report({
       start: call.startIndex,
       end: call.endIndex,
-      message: `${method === 'getvalue' ? 'Copies the whole upload on top of the copy Streamlit keeps' : 'Hands out the whole upload as one buffer'}: pass the file object`,
+      messageId: method === 'getvalue' ? 'streamlit-copy' : 'streamlit-buffer',
       detail: `${what}. Pass ${short(receiver)} itself to the reader (pd.read_csv(${short(receiver)}), Image.open(${short(receiver)})) or copy it to disk with shutil.copyfileobj, and keep server.maxUploadSize small.`,
     });
   }
@@ -361,7 +445,7 @@ class WholeReadChecker {
     this.ctx.report({
       start: call.startIndex,
       end: call.endIndex,
-      message: 'Reads the whole file into memory at once: read it in chunks or iterate over lines',
+      messageId: 'file',
       detail: `It holds the file's full size at once, however large the file grows. Open it and read it in chunks with iter(lambda: f.read(${CHUNK_SIZE}), ${sentinel}) or iterate over its lines.`,
     });
   }
@@ -410,7 +494,7 @@ class WholeReadChecker {
     this.ctx.report({
       start: call.startIndex,
       end: call.endIndex,
-      message: 'Downloads the whole object into memory and copies it (2x its size): use a temp file',
+      messageId: 'download-copy',
       detail: `${api} fills an in-memory io.BytesIO and ${bufferArg.text}.${copyMethod}() copies it out again: twice the object's size per request. Download into a tempfile.TemporaryFile or stream it in chunks.`,
     });
   }
@@ -421,7 +505,7 @@ class WholeReadChecker {
     this.ctx.report({
       start: call.startIndex,
       end: call.endIndex,
-      message: 'Decodes a whole base64 request field in memory (1.75x its size): accept a file upload',
+      messageId: 'base64-field',
       detail: 'The encoded body stays loaded and the decoded bytes add three quarters of its size again. Accept a multipart file upload and read it in chunks.',
     });
   }
@@ -451,35 +535,35 @@ function lenOf(expr: Node): Node | undefined {
   return call?.type === 'call' && fn?.type === 'identifier' && fn.text === 'len' && args!.namedChildren.length === 1 ? call : undefined;
 }
 
-function readMessage(source: FileSource | undefined, receiver: Node, hashing: boolean, readExpr: Node): { message: string; detail: string } {
+function readMessage(source: FileSource | undefined, receiver: Node, hashing: boolean, readExpr: Node): { messageId: string; data?: Record<string, string>; detail: string } {
   // Suggested loops name the receiver only when it can be evaluated again (never `open(...)` inside a lambda).
   const r = isStableExpression(receiver) ? short(receiver) : 'f';
   const perRequest = 'It holds as many bytes as the client sends, in every request that handles one.';
   const fileCost = 'It holds the file\'s full size at once, however large the file grows.';
-  const say = (message: string, detail: string) => ({ message, detail });
+  const say = (messageId: string, detail: string, data?: Record<string, string>) => ({ messageId, detail, ...(data && { data }) });
   switch (source?.kind) {
     case 'django':
-      if (lenOf(readExpr) && isStableExpression(receiver)) return say(`Reads the whole upload into memory only to measure it: use ${clip(r, 30)}.size`, `${perRequest} Use ${r}.size, which Django already knows.`);
-      return say('Reads the whole upload into memory per request: iterate over .chunks()', `${perRequest} Iterate over ${r}.chunks() or pass the file object itself to the code that consumes it.`);
+      if (lenOf(readExpr) && isStableExpression(receiver)) return say('upload-size', `${perRequest} Use ${r}.size, which Django already knows.`, { upload: clip(r, 30) });
+      return say('django-upload', `${perRequest} Iterate over ${r}.chunks() or pass the file object itself to the code that consumes it.`);
     case 'flask':
-      return say('Reads the whole upload into memory per request: read it in chunks', `${perRequest} Read it in chunks with iter(lambda: ${r}.read(${CHUNK_SIZE}), b"") or save it with ${r}.save(path).`);
+      return say('upload', `${perRequest} Read it in chunks with iter(lambda: ${r}.read(${CHUNK_SIZE}), b"") or save it with ${r}.save(path).`);
     case 'starlette':
-      return say('Reads the whole upload into memory per request: read it in chunks', `${perRequest} Read it in chunks with while chunk := await ${r}.read(${CHUNK_SIZE}), or pass ${r}.file to the code that consumes it.`);
+      return say('upload', `${perRequest} Read it in chunks with while chunk := await ${r}.read(${CHUNK_SIZE}), or pass ${r}.file to the code that consumes it.`);
     case 'streamlit':
-      return say('Copies the whole upload on top of the copy Streamlit keeps: pass the file object', `The upload is already in memory (up to server.maxUploadSize) and this makes a new bytes object of it. Pass ${r} itself to the code that reads it.`);
+      return say('streamlit-copy', `The upload is already in memory (up to server.maxUploadSize) and this makes a new bytes object of it. Pass ${r} itself to the code that reads it.`);
     case 'aiofiles':
-      return say('Reads the whole file into memory at once: read it in chunks', `${fileCost} Read it in chunks with while chunk := await ${r}.read(${CHUNK_SIZE}).`);
+      return say('file-async', `${fileCost} Read it in chunks with while chunk := await ${r}.read(${CHUNK_SIZE}).`);
     case 'open':
-      return say('Reads the whole file into memory at once: read it in chunks or iterate over lines', `${fileCost} Read it in chunks with iter(lambda: ${r}.read(${CHUNK_SIZE}), ${source.data === 'text' ? '""' : 'b""'}) or iterate over its lines.`);
+      return say('file', `${fileCost} Read it in chunks with iter(lambda: ${r}.read(${CHUNK_SIZE}), ${source.data === 'text' ? '""' : 'b""'}) or iterate over its lines.`);
     case 'raw':
       if (receiver.type === 'subscript' && stringValue(receiver.childForFieldName('subscript')) === 'Body') {
-        return say('Reads the whole S3 object into memory per request: stream it with iter_chunks()', `It holds the object's full size at once. Stream it with ${r}.iter_chunks() or download it to a temporary file.`);
+        return say('s3-object', `It holds the object's full size at once. Stream it with ${r}.iter_chunks() or download it to a temporary file.`);
       }
-      return say(`Reads the whole ${source.upload ? 'upload' : 'stream'} into memory at once: read it in chunks`, `${perRequest} Read it in chunks with iter(lambda: ${r}.read(${CHUNK_SIZE}), b"").`);
+      return say(source.upload ? 'raw-upload' : 'stream', `${perRequest} Read it in chunks with iter(lambda: ${r}.read(${CHUNK_SIZE}), b"").`);
     default:
       return hashing
-        ? say('Reads the whole stream into memory just to hash it: feed the hasher in chunks', `It holds the stream's full size at once. Feed the hasher chunk by chunk from iter(lambda: ${r}.read(${CHUNK_SIZE}), b"").`)
-        : say('Reads the whole stream into memory at once: read it in chunks', `It holds the stream's full size at once. Read it in chunks of ${CHUNK_SIZE} bytes.`);
+        ? say('hash', `It holds the stream's full size at once. Feed the hasher chunk by chunk from iter(lambda: ${r}.read(${CHUNK_SIZE}), b"").`)
+        : say('stream', `It holds the stream's full size at once. Read it in chunks of ${CHUNK_SIZE} bytes.`);
   }
 }
 
@@ -508,6 +592,14 @@ function chunkLoopHeader(readExpr: Node, receiver: Node, source: FileSource | un
   const data = source?.data ?? (hashing ? 'bytes' : undefined);
   if (!data || !isStableExpression(receiver)) return undefined;
   return `for ${chunk} in iter(lambda: ${receiver.text}.read(${CHUNK_SIZE}), ${data === 'bytes' ? 'b""' : '""'}):`;
+}
+
+/** A loop runs before the read inside the `with` block that holds it (rows written one by one, then read back). */
+function writtenInLoop(readExpr: Node): boolean {
+  let block: Node | null = readExpr.parent;
+  while (block && block.type !== 'with_statement' && block.type !== 'function_definition') block = block.parent;
+  if (block?.type !== 'with_statement') return false;
+  return captures(block.tree, '[(for_statement) (while_statement)] @loop', block).some((c) => c.node.endIndex <= readExpr.startIndex);
 }
 
 /** `read()`, `read(-1)`, `read(None)`, `readlines()`: no size bound. */

@@ -18,6 +18,15 @@ const BODY_BUFFERS = new Set(['arrayBuffer', 'blob']);
 export default defineRule({
   meta: {
     id: 'whole-file-read',
+    messages: {
+      'read-file': '{{fn}}() holds {{which}} file whole in memory per request: stream it',
+      'base64-length': 'Decodes a whole base64 request field only to read its length: use Buffer.byteLength()',
+      'base64-field': 'Decodes a whole base64 request field in memory (1.75x its size): accept a file upload',
+      'buffered-body': 'Buffers {{what}} in memory with no size limit: stream it with pipeline()',
+      'buffered-stream': 'Buffers the whole request stream in memory with no size limit: pipe it with pipeline()',
+      'collected-body': 'Collects the whole request body in memory with no size limit: pipe it with pipeline()',
+      'multer-memory': 'Holds the whole upload in memory (multer memory storage, no size limit): use diskStorage()',
+    },
     kinds: ['typescript', 'javascript'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
@@ -124,7 +133,8 @@ function checkFileRead(ctx: RuleContext, call: ts.CallExpression): void {
   ctx.report({
     start: call.getStart(),
     end: call.getEnd(),
-    message: `${fn}() holds ${isUploadSource(source) ? 'an uploaded' : 'a request-chosen'} file whole in memory per request: stream it`,
+    messageId: 'read-file',
+    data: { fn, which: isUploadSource(source) ? 'an uploaded' : 'a request-chosen' },
     detail: `${fn} holds every byte of ${what} at once, in every request. Stream it with fs.createReadStream() and pipeline().`,
     fixes: fix ? [fix] : [],
   });
@@ -143,7 +153,7 @@ function checkBase64(ctx: RuleContext, call: ts.CallExpression): void {
     ctx.report({
       start: call.getStart(),
       end: call.getEnd(),
-      message: 'Decodes a whole base64 request field only to read its length: use Buffer.byteLength()',
+      messageId: 'base64-length',
       detail: `${value.getText()}: the decoded copy is about 3/4 the body's size. Buffer.byteLength(${value.getText()}, ${encodingText}) decodes nothing.`,
       fixes: [
         {
@@ -160,7 +170,7 @@ function checkBase64(ctx: RuleContext, call: ts.CallExpression): void {
   ctx.report({
     start: call.getStart(),
     end: call.getEnd(),
-    message: 'Decodes a whole base64 request field in memory (1.75x its size): accept a file upload',
+    messageId: 'base64-field',
     detail: `${value.getText()} holds the JSON body and a decoded copy of about 3/4 its size. Accept the file as a multipart upload streamed to disk or object storage.`,
   });
 }
@@ -199,7 +209,8 @@ function checkBodyBuffer(ctx: RuleContext, call: ts.CallExpression): void {
   ctx.report({
     start: call.getStart(),
     end: call.getEnd(),
-    message: `Buffers ${clip(what, 30)} in memory with no size limit: stream it with pipeline()`,
+    messageId: 'buffered-body',
+    data: { what: clip(what, 30) },
     detail: `${call.getText()} holds the whole body at once. Stream it to its destination with pipeline(Readable.fromWeb(request.body), ...) and cap the size.`,
   });
 }
@@ -247,7 +258,7 @@ function checkStreamConsumer(ctx: RuleContext, call: ts.CallExpression): void {
   ctx.report({
     start: call.getStart(),
     end: call.getEnd(),
-    message: 'Buffers the whole request stream in memory with no size limit: pipe it with pipeline()',
+    messageId: 'buffered-stream',
     detail: `${call.getText()} holds the whole body at once. Pipe the request to its destination with pipeline() and cap the size.`,
   });
 }
@@ -274,7 +285,7 @@ function checkConcat(ctx: RuleContext, call: ts.CallExpression): void {
   ctx.report({
     start: call.getStart(),
     end: call.getEnd(),
-    message: 'Collects the whole request body in memory with no size limit: pipe it with pipeline()',
+    messageId: 'collected-body',
     detail: `${call.getText()} holds the whole body at once. Pipe the request to its destination with pipeline(), or stop reading past a maximum size.`,
   });
 }
@@ -324,7 +335,7 @@ function checkUploadBuffers(ctx: RuleContext): void {
     ctx.report({
       start: access.getStart(),
       end: access.getEnd(),
-      message: 'Holds the whole upload in memory (multer memory storage, no size limit): use diskStorage()',
+      messageId: 'multer-memory',
       detail: `${access.getText()}: multer memory storage with no fileSize limit keeps each upload whole in memory. Store uploads with multer.diskStorage() or stream them to object storage, and set limits.fileSize.`,
     });
   }
