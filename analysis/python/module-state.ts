@@ -7,7 +7,8 @@
 import type { Node, Tree } from 'web-tree-sitter';
 import { ancestor, captures, intValue, keywordArgument, positionalArguments, stringValue, walk, parents } from './ast';
 import { importsOf, type ImportMap } from './imports';
-import { BoundedCache, statementCachesEnabled, topLevelStatements, type TopLevelStatement } from './statements';
+import { topLevelStatements, type TopLevelStatement } from './statements';
+import { StatementSlot } from '../cache';
 
 // ---------------------------------------------------------------------------------------------
 // Scopes
@@ -367,14 +368,14 @@ interface StatementDeclarations {
 }
 
 /** Kept across keystrokes: a keystroke re-reads only the statement it changed (walking every class body costs ms). */
-const declarationsCache = new BoundedCache<StatementDeclarations>(4000);
+const declarationsCache = new StatementSlot<StatementDeclarations>('module state: declarations');
 
 function declarationsOf(statement: TopLevelStatement, imports: ImportMap, importsKey: string): StatementDeclarations {
-  const useCache = statement.cacheable && statementCachesEnabled();
-  const cached = useCache ? declarationsCache.get(statement.text) : undefined;
+  const key = declarationsCache.key(statement);
+  const cached = declarationsCache.get(key);
   if (cached && cached.importsKey === importsKey) return cached;
   const facts = readDeclarations(statement.node, imports, importsKey);
-  if (useCache) declarationsCache.set(statement.text, facts);
+  declarationsCache.set(key, facts);
   return facts;
 }
 
@@ -405,6 +406,23 @@ function importsKeyOf(tree: Tree): string {
   let key = importsKeys.get(tree);
   if (key === undefined) importsKeys.set(tree, (key = JSON.stringify([...importsOf(tree).names])));
   return key;
+}
+
+/** Names followed by growth syntax in a statement's text (`name[...] =`, `name.append(`, `name |=`, ...). */
+const GROWN_NAMES = new StatementSlot<readonly string[]>('module state: grown names');
+
+function grownNamesIn(text: string): string[] {
+  // `\b` first: the same matches (a name's suffix matches only where the whole name does, and the whole name is
+  // tried first), without retrying from every character inside every word (3x slower on a 3,000-line module).
+  const patterns = [
+    /\b(\w+)\s*\[[^\]\n]*\]\s*[-+|&]?=(?!=)/g,
+    /\b(\w+)\s*\.\s*(?:append|extend|insert|add|setdefault|update|appendleft|extendleft)\s*\(/g,
+    /\b(\w+)\s*(?:\|=|\+=)/g,
+    /\b(\w+)\s*=\s*(?:\1\s*[+|]|\{\s*\*\*\s*\1\b|\[\s*\*\s*\1\b)/g,
+  ];
+  const out = new Set<string>();
+  for (const re of patterns) for (const m of text.matchAll(re)) out.add(m[1]);
+  return [...out];
 }
 
 class ModuleStateBuilder {
@@ -469,15 +487,14 @@ class ModuleStateBuilder {
     if (this.byId.size === 0) return;
     const grown = new Set<string>();
     const text = sourceOf(this.tree);
-    // `\b` first: the same matches (a name's suffix matches only where the whole name does, and the whole name is
-    // tried first), without retrying from every character inside every word (3x slower on a 3,000-line module).
-    const patterns = [
-      /\b(\w+)\s*\[[^\]\n]*\]\s*[-+|&]?=(?!=)/g,
-      /\b(\w+)\s*\.\s*(?:append|extend|insert|add|setdefault|update|appendleft|extendleft)\s*\(/g,
-      /\b(\w+)\s*(?:\|=|\+=)/g,
-      /\b(\w+)\s*=\s*(?:\1\s*[+|]|\{\s*\*\*\s*\1\b|\[\s*\*\s*\1\b)/g,
-    ];
-    for (const re of patterns) for (const m of text.matchAll(re)) grown.add(m[1]);
+    // Per top-level statement, kept across keystrokes: the patterns over a 3,000-line module cost milliseconds.
+    let covered = this.tree.rootNode.startIndex;
+    for (const statement of topLevelStatements(this.tree)) {
+      if (statement.start > covered) for (const name of grownNamesIn(text.slice(covered - this.tree.rootNode.startIndex, statement.start - this.tree.rootNode.startIndex))) grown.add(name);
+      for (const name of GROWN_NAMES.answer(statement, '', () => grownNamesIn(statement.text))) grown.add(name);
+      covered = statement.end;
+    }
+    if (covered < this.tree.rootNode.endIndex) for (const name of grownNamesIn(text.slice(covered - this.tree.rootNode.startIndex))) grown.add(name);
     for (const [id, c] of this.byId) {
       const name = c.label.slice(c.label.lastIndexOf('.') + 1);
       // Any `name[key]` read grows a defaultdict.

@@ -80,7 +80,7 @@ interface ListView {
 }
 
 /** Findings per view statement, kept across keystrokes while the statement and the project's DRF facts are unchanged. */
-const findingsCache = new StatementFindingsCache<OutsideReads>();
+const findingsCache = new StatementFindingsCache<OutsideReads>('n-plus-one: DRF view findings');
 
 /**
  * Reports the DRF serializer N+1 findings of the analysed file. Each top-level class or function that may be a

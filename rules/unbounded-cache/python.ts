@@ -133,7 +133,7 @@ def geocode(address: str) -> dict:
 // ---------------------------------------------------------------------------------------------
 // Memoisation decorators
 
-const decoratorFindings = new StatementFindingsCache<Record<string, never>>();
+const decoratorFindings = new StatementFindingsCache<Record<string, never>>('unbounded-cache: decorator findings');
 
 function checkCacheDecorators(ctx: RuleContext, tree: Tree, imports: ImportMap): void {
   const interesting = [...imports.names.entries()].some(([, q]) => /^(functools|streamlit|cachetools|async_lru)\b/.test(q));
