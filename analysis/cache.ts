@@ -87,11 +87,14 @@ export interface CacheableStatement {
   readonly cacheable: boolean;
 }
 
-const slots: { name: string; clear(): void; readonly size: number }[] = [];
+const slots: { name: string; clear(): void; readonly size: number; hits: number; misses: number }[] = [];
 
 /** Answers per top-level statement text (plus a caller's context string), bounded. */
 export class StatementSlot<V> {
   private readonly cache: BoundedCache<V>;
+  /** Lookups answered from the slot, and lookups of cacheable statements it did not hold (for tests and tuning). */
+  hits = 0;
+  misses = 0;
 
   constructor(readonly name: string, limit = 4000) {
     this.cache = new BoundedCache(limit);
@@ -109,7 +112,11 @@ export class StatementSlot<V> {
 
   /** The remembered answer for this key. */
   get(key: string | undefined): V | undefined {
-    return key === undefined ? undefined : this.cache.get(key);
+    if (key === undefined) return undefined;
+    const value = this.cache.get(key);
+    if (value === undefined) this.misses++;
+    else this.hits++;
+    return value;
   }
 
   set(key: string | undefined, value: V): void {
@@ -151,9 +158,9 @@ export class TreeSlot<V> {
   }
 }
 
-/** Sizes of the statement slots, by name (for diagnostics and tests). */
-export function statementSlotSizes(): Record<string, number> {
-  return Object.fromEntries(slots.map((s) => [s.name, s.size]));
+/** Entries, hits and misses of each statement slot, by name (for diagnostics and tests). */
+export function statementSlotStats(): Record<string, { size: number; hits: number; misses: number }> {
+  return Object.fromEntries(slots.map((s) => [s.name, { size: s.size, hits: s.hits, misses: s.misses }]));
 }
 
 /** Forgets every per-statement answer (and the interned texts): what a new project or a settings change needs. */

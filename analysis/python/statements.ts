@@ -98,3 +98,31 @@ function shift(spec: ReportSpec, delta: number): ReportSpec {
   if (spec.fixes) out.fixes = spec.fixes.map((f) => ({ ...f, edits: f.edits.map((e) => ({ ...e, start: e.start + delta, end: e.end + delta })) }));
   return out;
 }
+
+/** Match offsets of one pattern per statement text, relative to the statement's start. */
+const STATEMENT_MATCHES = new StatementSlot<readonly number[]>('python: text matches per statement');
+
+/**
+ * ast.ts's nodesAtText over the whole module, answered per top-level statement: a statement whose text is
+ * unchanged keeps its match offsets (moved to where it is now), so a keystroke runs the pattern over the statement
+ * it changed only. For patterns whose matches lie within one statement (names, keys, calls): text between
+ * statements is only white space. `pattern` must have the `g` flag.
+ */
+export function nodesAtStatementText(tree: Tree, pattern: RegExp): Node[] {
+  const context = `${pattern.source}/${pattern.flags}`;
+  const out: Node[] = [];
+  const root = tree.rootNode;
+  for (const statement of topLevelStatements(tree)) {
+    const offsets = STATEMENT_MATCHES.answer(statement, context, () => {
+      const found: number[] = [];
+      for (const m of statement.text.matchAll(pattern)) found.push((m.index ?? 0) + (m[0].length - m[0].trimStart().length));
+      return found;
+    });
+    for (const offset of offsets) {
+      const at = statement.start + offset;
+      const node = root.descendantForIndex(at, at);
+      if (node) out.push(node);
+    }
+  }
+  return out;
+}

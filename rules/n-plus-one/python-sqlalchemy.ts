@@ -84,6 +84,9 @@ export function checkSqlalchemyLoops(ctx: RuleContext, report: (spec: ReportSpec
   for (const statement of topLevelStatements(tree)) {
     if (!/\bfor\b/.test(statement.text) || !mayIterateRows(statement)) continue;
     for (const iteration of iterationsIn(tree, statement.text, statement.start)) {
+      // The same test per function: a loop's rows come from its own function's text (module-level loops excepted).
+      const scope = scopeOf(iteration.node);
+      if (scope.type !== 'module' && !ROW_WORDS.test(scope.text)) continue;
       const rows = rowsOfIteration(ctx, tree, iteration, memo);
       if (!rows) continue;
       for (const read of readsToReport(ctx, tree, iteration, rows)) report(finding(tree, text, iteration, rows, read, canFix));
@@ -96,8 +99,10 @@ export function checkSqlalchemyLoops(ctx: RuleContext, report: (spec: ReportSpec
  * scope (its loops follow variables assigned inside it only), so a definition whose text names neither has no loop
  * over rows. Other statements (module-level loops, decorators) may read module variables: always analysed.
  */
+const ROW_WORDS = /\b(?:query|select)\b/;
+
 function mayIterateRows(statement: TopLevelStatement): boolean {
-  if (/\b(?:query|select)\b/.test(statement.text)) return true;
+  if (ROW_WORDS.test(statement.text)) return true;
   if (statement.type === 'function_definition' || statement.type === 'class_definition') return false;
   if (statement.type !== 'decorated_definition') return true;
   return statement.node.namedChildren.some((c) => c?.type === 'decorator' && /\bfor\b/.test(c.text));
