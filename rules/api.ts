@@ -206,8 +206,11 @@ export function defineRule(rule: Rule): Rule {
 export function docsBaseUrl(): string {
   const configured = process.env.MEMLINT_DOCS_URL?.trim();
   if (configured) return configured.endsWith('/') ? configured : `${configured}/`;
-  return pathToFileURL(path.join(__dirname, '..', 'docs', 'rules') + path.sep).href;
+  // Once per process: every finding asks (1,000 findings per keystroke in a large module).
+  return (shippedDocs ??= pathToFileURL(path.join(__dirname, '..', 'docs', 'rules') + path.sep).href);
 }
+
+let shippedDocs: string | undefined;
 
 export function docsUrl(ruleId: string, anchor?: string): string {
   return `${docsBaseUrl()}${ruleId}.md${anchor ? `#${anchor}` : ''}`;

@@ -874,15 +874,21 @@ const decoratorCache = new WeakMap<Tree, Node[]>();
 export function decoratorsOf(tree: Tree): Node[] {
   let out = decoratorCache.get(tree);
   if (out) return out;
-  out = [];
+  out = decoratorsIn(tree, sourceOf(tree), tree.rootNode.startIndex);
+  decoratorCache.set(tree, out);
+  return out;
+}
+
+/** The decorators of a slice of the text that starts at `offset` at a line start (a top-level statement's). */
+export function decoratorsIn(tree: Tree, text: string, offset: number): Node[] {
+  const out: Node[] = [];
   const root = tree.rootNode;
-  for (const m of sourceOf(tree).matchAll(/^[ \t]*@/gm)) {
-    const at = root.startIndex + m.index! + m[0].length - 1;
+  for (const m of text.matchAll(/^[ \t]*@/gm)) {
+    const at = offset + m.index! + m[0].length - 1;
     const node = root.descendantForIndex(at, at + 1);
     const decorator = node?.type === 'decorator' ? node : node?.parent?.type === 'decorator' ? node.parent : undefined;
     if (decorator) out.push(decorator);
   }
-  decoratorCache.set(tree, out);
   return out;
 }
 
