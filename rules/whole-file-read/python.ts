@@ -7,6 +7,7 @@ import { defineRule, type FixSpec, type RuleContext } from '../api';
 import { captures, indentOf, keywordArgument, positionalArguments, stringValue } from '../../analysis/python/ast';
 import { importsOf, type ImportMap } from '../../analysis/python/imports';
 import { unreferencedFunction } from '../../analysis/python/unreferenced-functions';
+import { topLevelStatements } from '../../analysis/python/statements';
 import { FileSources, isSmallConfigPath, isStableExpression, isTestFile, scopeOf, type FileSource } from '../../analysis/python/uploads';
 
 const CHUNK_SIZE = 65536;
@@ -108,9 +109,10 @@ def upload_document(request):
 
 /** The offset sits in an undecorated top-level `def` that no other place in the project names. */
 function inDeadFunction(ctx: RuleContext, tree: Tree, offset: number): boolean {
-  const top = tree.rootNode.namedChildren.find((c) => c !== null && c.startIndex <= offset && offset < c.endIndex);
+  // The module's statements are listed once per tree (a `namedChildren` per report re-reads every one of them).
+  const top = topLevelStatements(tree).find((s) => s.start <= offset && offset < s.end);
   if (top?.type !== 'function_definition') return false;
-  const name = top.childForFieldName('name')?.text;
+  const name = top.node.childForFieldName('name')?.text;
   return !!name && unreferencedFunction(ctx.project, ctx.file.relPath, ctx.file.text, name);
 }
 
