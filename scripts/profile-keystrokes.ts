@@ -4,12 +4,16 @@
  * analyzer, with per-phase and per-rule timers; `--check` also compares every keystroke's findings with a fresh
  * analysis of the same text. Run under `node --cpu-prof` for a profile of the same work.
  *
- *   npx tsx scripts/profile-keystrokes.ts [--edits 200] [--lang python|typescript] [--check]
+ *   npx tsx scripts/profile-keystrokes.ts [--edits 200] [--lang python|typescript] [--check] [--cpu-prof FILE]
+ *
+ * `--cpu-prof FILE` writes a V8 CPU profile of the keystrokes only (not start-up or the first analysis), for
+ * scripts/cpuprofile-top.mjs.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { Session } from 'node:inspector/promises';
 import type { Rule } from '../rules/api';
 import { allRules } from '../rules/index';
 import { withoutStatementCaches } from '../analysis/python/statements';
@@ -29,6 +33,8 @@ const { values: args } = parseArgs({
     file: { type: 'string' },
     /** With --file: `line` (a line inserted mid-file per keystroke) or `type` (characters typed in a function). */
     mode: { type: 'string', default: 'type' },
+    /** A CPU profile of the keystroke loop only. */
+    'cpu-prof': { type: 'string' },
   },
 });
 
@@ -74,6 +80,12 @@ async function run(lang: 'python' | 'typescript', dir: string): Promise<void> {
   ruleMs.clear();
   ruleCpuMs.clear();
   phases.parse.length = phases.analysis.length = 0;
+  const profiler = args['cpu-prof'] ? new Session() : undefined;
+  if (profiler) {
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.start');
+  }
   const started = process.cpuUsage();
   const changes: never[] = args.file ? realKeystrokes(text, lang, args.mode, Number(args.edits)) : keystrokeChanges(text, lang, Number(args.edits));
   for (const [i, change] of changes.entries()) {
@@ -84,6 +96,11 @@ async function run(lang: 'python' | 'typescript', dir: string): Promise<void> {
     phases.total.push(performance.now() - t);
   }
   const cpu = process.cpuUsage(started);
+  if (profiler) {
+    const { profile } = await profiler.post('Profiler.stop');
+    fs.writeFileSync(args['cpu-prof']!, JSON.stringify(profile));
+    profiler.disconnect();
+  }
   console.log(`${lang}: ${phases.total.length} keystrokes, CPU ${((cpu.user + cpu.system) / 1000 / phases.total.length).toFixed(2)} ms each${args.check ? `, ${mismatches} mismatches with a fresh analysis` : ''}`);
   for (const [k, v] of Object.entries(phases)) console.log(`  ${k.padEnd(10)} ${summary(v)}`);
   const rows = [...ruleMs].map(([id, v]) => [id, v.reduce((a, b) => a + b, 0) / v.length, v] as const).sort((a, b) => b[1] - a[1]);

@@ -9,7 +9,8 @@
 import type { Node, Tree } from 'web-tree-sitter';
 import { callsNamed, captures, keywordArgument, nodesAtText, positionalArguments, stringValue } from './ast';
 import { assignmentsBefore, outsideReadsHold, querysetOf, recordingOutsideReads, unparenthesize, type OutsideReads, type QuerysetInfo } from './django-querysets';
-import { BoundedCache, statementCachesEnabled, topLevelStatements } from './statements';
+import { topLevelStatements } from './statements';
+import { StatementSlot } from '../cache';
 
 /** A string argument of an existing select_related/prefetch_related call. */
 interface CallArgument {
@@ -93,7 +94,7 @@ const DJANGO_BASES = /^(?:(?:django\.views\.)?generic\.(?:\w+\.)?)?(?:ListView|D
 const VIEW_STATEMENT = /\brender|Response\b|template_name|View\b|get_context_data/;
 
 /** Views per file and top-level statement text, kept across keystrokes (an edit elsewhere only shifts offsets). */
-const statementViews = new BoundedCache<Map<string, { start: number; views: TemplateView[]; reads: OutsideReads }>>(64);
+const statementViews = new StatementSlot<{ start: number; views: TemplateView[]; reads: OutsideReads }>('template views');
 
 /**
  * The views of one module, per top-level statement: a statement whose text is unchanged (and whose outside reads
@@ -102,24 +103,20 @@ const statementViews = new BoundedCache<Map<string, { start: number; views: Temp
  */
 export function templateViewsIn(tree: Tree, text: string, file: string): TemplateView[] {
   const out: TemplateView[] = [];
-  const useCache = statementCachesEnabled();
-  const previous = useCache ? statementViews.get(file) : undefined;
-  const next = new Map<string, { start: number; views: TemplateView[]; reads: OutsideReads }>();
   for (const statement of topLevelStatements(tree)) {
     if (!VIEW_STATEMENT.test(statement.text)) continue;
-    const cached = statement.cacheable ? previous?.get(statement.text) : undefined;
+    const key = statementViews.key(statement, file);
+    const cached = statementViews.get(key);
     let views: TemplateView[];
     if (cached && outsideReadsHold(tree, cached.reads)) {
       views = cached.start === statement.start ? cached.views : cached.views.map((v) => shiftView(v, statement.start - cached.start));
-      next.set(statement.text, { start: statement.start, views, reads: cached.reads });
     } else {
       const [found, reads] = recordingOutsideReads(() => viewsInStatement(tree, statement.text, statement.start, file));
       views = found;
-      if (statement.cacheable && !reads.unknown) next.set(statement.text, { start: statement.start, views, reads });
+      if (!reads.unknown) statementViews.set(key, { start: statement.start, views, reads });
     }
     out.push(...views);
   }
-  if (useCache) statementViews.set(file, next);
   return out;
 }
 

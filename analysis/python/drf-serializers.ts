@@ -5,7 +5,7 @@
  * version and shared across files.
  */
 import type { Node, Tree } from 'web-tree-sitter';
-import { keywordArgument, positionalArguments, stringValue } from './ast';
+import { keywordArgument, nodesAtText, positionalArguments, stringValue } from './ast';
 
 export interface Span {
   start: number;
@@ -174,22 +174,38 @@ function objectReads(def: Node): ObjectRead[] {
   // `getattr(obj, "n_items", None)` / `hasattr(obj, ...)`: the method reads an annotation when it is there.
   if (new RegExp(`\\b(getattr|hasattr)\\(\\s*${obj}\\b`).test(body.text)) return [];
   const out: ObjectRead[] = [];
-  const visit = (node: Node) => {
-    if (node.type === 'attribute' && node.childForFieldName('object')?.type === 'identifier' && node.childForFieldName('object')?.text === obj) {
-      const path: string[] = [];
-      let current = node;
-      for (;;) {
-        path.push(current.childForFieldName('attribute')?.text ?? '');
-        const parent = current.parent;
-        if (parent?.type !== 'attribute' || parent.childForFieldName('object')?.id !== current.id) break;
-        current = parent;
-      }
+  const read = (node: Node) => {
+    const path: string[] = [];
+    let current = node;
+    for (;;) {
+      path.push(current.childForFieldName('attribute')?.text ?? '');
       const parent = current.parent;
-      const called = parent?.type === 'call' && parent.childForFieldName('function')?.id === current.id;
-      if (called) {
-        const call = path.pop()!;
-        out.push({ path, call, span: span(parent!) });
-      } else out.push({ path, span: span(current) });
+      if (parent?.type !== 'attribute' || parent.childForFieldName('object')?.id !== current.id) break;
+      current = parent;
+    }
+    const parent = current.parent;
+    const called = parent?.type === 'call' && parent.childForFieldName('function')?.id === current.id;
+    if (called) {
+      const call = path.pop()!;
+      out.push({ path, call, span: span(parent!) });
+    } else out.push({ path, span: span(current) });
+  };
+  const isRead = (node: Node) => node.type === 'attribute' && node.childForFieldName('object')?.type === 'identifier' && node.childForFieldName('object')?.text === obj;
+  if (/^[A-Za-z_]\w*$/.test(obj)) {
+    // Found by text (a walk over every node of a long method costs milliseconds per keystroke): each `obj` that
+    // is the object of an attribute, outside nested functions and lambdas (they may rebind the name).
+    for (const id of nodesAtText(def.tree, body.text, new RegExp(`\\b${obj}\\b`, 'g'), body.startIndex)) {
+      const attribute = id.parent;
+      if (id.type !== 'identifier' || !attribute || !isRead(attribute) || attribute.childForFieldName('object')?.id !== id.id) continue;
+      let nested = false;
+      for (let p = attribute.parent; p && p.id !== body.id; p = p.parent) if (p.type === 'function_definition' || p.type === 'lambda') nested = true;
+      if (!nested) read(attribute);
+    }
+    return out;
+  }
+  const visit = (node: Node) => {
+    if (isRead(node)) {
+      read(node);
       return;
     }
     // A nested function or lambda may rebind the name.

@@ -10,7 +10,8 @@
  */
 import { Parser, type Tree } from 'web-tree-sitter';
 import type { ProjectInfo } from '../../rules/api';
-import { BoundedCache, topLevelStatements } from './statements';
+import { topLevelStatements } from './statements';
+import { StatementSlot } from '../cache';
 import { isSingle, ModelIndex, modelClassesIn, type ModelClass, type ModelRelation } from './django-models';
 import { serializerClassesIn, type DeclaredField, type ObjectRead, type SerializerClass, type Span } from './drf-serializers';
 
@@ -65,7 +66,7 @@ interface FileFacts {
 const RELEVANT = /Serializer|ForeignKey|ManyToManyField|OneToOneField|TaggableManager|Manager|QuerySet/;
 
 /** Per class statement text: its facts with offsets relative to the statement (reused across keystrokes). */
-const statementFacts = new BoundedCache<StatementFacts>(4000);
+const statementFacts = new StatementSlot<StatementFacts>('DRF: class facts');
 
 interface StatementFacts {
   models: ModelClass[];
@@ -97,12 +98,7 @@ function factsOfTree(tree: Tree, file: string): TreeFacts {
   const serializerKeys: string[] = [];
   for (const statement of topLevelStatements(tree)) {
     if (statement.type !== 'class_definition' && statement.type !== 'decorated_definition') continue;
-    const key = `${file}\u0000${statement.text}`;
-    let facts = statement.cacheable ? statementFacts.get(key) : undefined;
-    if (!facts) {
-      facts = classFacts(statement.node, file, statement.start);
-      if (statement.cacheable) statementFacts.set(key, facts);
-    }
+    const facts = statementFacts.answer(statement, file, () => classFacts(statement.node, file, statement.start));
     models.push(...facts.models);
     serializers.push(...facts.serializers.map((s) => shifted(s, statement.start)));
     if (facts.loading) loading.push(facts.loading);

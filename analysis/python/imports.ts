@@ -5,6 +5,8 @@
  */
 import type { Node, Tree } from 'web-tree-sitter';
 import { nodesAtText } from './ast';
+import { StatementSlot, TreeSlot } from '../cache';
+import { topLevelStatements } from './statements';
 
 /** Where a local name comes from, as written: `from .jobs import scheduler` -> { module: '.jobs', name: 'scheduler' }. */
 export interface ImportedName {
@@ -34,10 +36,15 @@ export interface ImportMap {
  * 3,000-line file; this costs microseconds per import).
  */
 export function importStatements(tree: Tree): Node[] {
+  // The module node starts after leading blank lines: its text begins at rootNode.startIndex.
+  return importNodes(tree, tree.rootNode.text, tree.rootNode.startIndex);
+}
+
+/** The import statements of a slice of the text (a top-level statement's, starting at `offset`). */
+function importNodes(tree: Tree, text: string, offset: number): Node[] {
   const out: Node[] = [];
   const seen = new Set<number>();
-  // The module node starts after leading blank lines: its text begins at rootNode.startIndex.
-  for (const keyword of nodesAtText(tree, tree.rootNode.text, /\bimport\b/g, tree.rootNode.startIndex)) {
+  for (const keyword of nodesAtText(tree, text, /\bimport\b/g, offset)) {
     let node: Node | null = keyword;
     while (node && node.type !== 'import_statement' && node.type !== 'import_from_statement' && node.type !== 'future_import_statement') {
       if (node.type === 'module' || node.type === 'block' || /statement$|definition$/.test(node.type)) {
@@ -54,28 +61,62 @@ export function importStatements(tree: Tree): Node[] {
   return out;
 }
 
-const cache = new WeakMap<Tree, ImportMap>();
+const IMPORT_MAPS = new TreeSlot<ImportMap>('python import map');
 
 export function importsOf(tree: Tree): ImportMap {
-  let map = cache.get(tree);
-  if (!map) {
-    map = buildImportMap(tree);
-    cache.set(tree, map);
+  return IMPORT_MAPS.get(tree, () => buildImportMap(tree));
+}
+
+/** One import statement as data (no nodes): what the import map is built from, cached per top-level statement. */
+interface ImportData {
+  /** `from <module> import ...`; undefined for `import a.b [as c]`. */
+  from?: string;
+  relative?: boolean;
+  names: { text: string; name?: string; alias?: string }[];
+}
+
+/** The import statements inside each top-level statement, per statement text: a keystroke re-reads one statement. */
+const STATEMENT_IMPORTS = new StatementSlot<readonly ImportData[]>('python imports per statement');
+
+function importData(node: Node): ImportData | undefined {
+  const names = (parent: Node) =>
+    parent.childrenForFieldName('name').flatMap((child) =>
+      !child ? [] : child.type === 'aliased_import' ? [{ text: child.text, name: child.childForFieldName('name')!.text, alias: child.childForFieldName('alias')!.text }] : [{ text: child.text }],
+    );
+  if (node.type === 'import_statement') return { names: names(node) };
+  if (node.type !== 'import_from_statement') return undefined;
+  const moduleNode = node.childForFieldName('module_name');
+  if (!moduleNode) return undefined;
+  return { from: moduleNode.text, relative: moduleNode.type === 'relative_import', names: names(node) };
+}
+
+function importsIn(tree: Tree): ImportData[] {
+  const out: ImportData[] = [];
+  for (const statement of topLevelStatements(tree)) {
+    if (!/\bimport\b/.test(statement.text)) continue;
+    const data = STATEMENT_IMPORTS.answer(statement, '', () => {
+      const found: ImportData[] = [];
+      for (const node of importNodes(tree, statement.text, statement.start)) {
+        const d = importData(node);
+        if (d) found.push(d);
+      }
+      return found;
+    });
+    out.push(...data);
   }
-  return map;
+  return out;
 }
 
 function buildImportMap(tree: Tree): ImportMap {
   const names = new Map<string, string>();
   const origins = new Map<string, ImportedName>();
   const modules = new Set<string>();
-  for (const node of importStatements(tree)) {
-    if (node.type === 'import_statement') {
-      for (const child of node.childrenForFieldName('name')) {
-        if (!child) continue;
-        if (child.type === 'aliased_import') {
-          const mod = child.childForFieldName('name')!.text;
-          const alias = child.childForFieldName('alias')!.text;
+  for (const data of importsIn(tree)) {
+    if (data.from === undefined) {
+      for (const child of data.names) {
+        if (child.alias !== undefined) {
+          const mod = child.name!;
+          const alias = child.alias;
           names.set(alias, mod);
           modules.add(mod);
           const dot = mod.lastIndexOf('.');
@@ -87,25 +128,21 @@ function buildImportMap(tree: Tree): ImportMap {
           modules.add(mod);
         }
       }
-    } else if (node.type === 'import_from_statement') {
-      const moduleNode = node.childForFieldName('module_name');
-      if (!moduleNode) continue;
-      for (const child of node.childrenForFieldName('name')) {
-        if (!child) continue;
-        const aliased = child.type === 'aliased_import';
-        const name = aliased ? child.childForFieldName('name')!.text : child.text;
-        origins.set(aliased ? child.childForFieldName('alias')!.text : child.text, { module: moduleNode.text, name });
+    } else {
+      for (const child of data.names) {
+        const aliased = child.alias !== undefined;
+        const name = aliased ? child.name! : child.text;
+        origins.set(aliased ? child.alias! : child.text, { module: data.from, name });
       }
-      if (moduleNode.type === 'relative_import') {
-        modules.add(moduleNode.text);
+      if (data.relative) {
+        modules.add(data.from);
         continue;
       }
-      const mod = moduleNode.text;
+      const mod = data.from;
       modules.add(mod);
-      for (const child of node.childrenForFieldName('name')) {
-        if (!child) continue;
-        if (child.type === 'aliased_import') {
-          names.set(child.childForFieldName('alias')!.text, `${mod}.${child.childForFieldName('name')!.text}`);
+      for (const child of data.names) {
+        if (child.alias !== undefined) {
+          names.set(child.alias, `${mod}.${child.name}`);
         } else {
           names.set(child.text, `${mod}.${child.text}`);
         }

@@ -7,7 +7,8 @@
 import type { Node, Tree } from 'web-tree-sitter';
 import { ancestor, captures, intValue, keywordArgument, positionalArguments, stringValue, walk, parents } from './ast';
 import { importsOf, type ImportMap } from './imports';
-import { BoundedCache, statementCachesEnabled, topLevelStatements, type TopLevelStatement } from './statements';
+import { topLevelStatements, type TopLevelStatement } from './statements';
+import { StatementSlot } from '../cache';
 
 // ---------------------------------------------------------------------------------------------
 // Scopes
@@ -386,14 +387,14 @@ interface StatementDeclarations {
 }
 
 /** Kept across keystrokes: a keystroke re-reads only the statement it changed (walking every class body costs ms). */
-const declarationsCache = new BoundedCache<StatementDeclarations>(4000);
+const declarationsCache = new StatementSlot<StatementDeclarations>('module state: declarations');
 
 function declarationsOf(statement: TopLevelStatement, imports: ImportMap, importsKey: string): StatementDeclarations {
-  const useCache = statement.cacheable && statementCachesEnabled();
-  const cached = useCache ? declarationsCache.get(statement.text) : undefined;
+  const key = declarationsCache.key(statement);
+  const cached = declarationsCache.get(key);
   if (cached && cached.importsKey === importsKey) return cached;
   const facts = readDeclarations(statement.node, imports, importsKey);
-  if (useCache) declarationsCache.set(statement.text, facts);
+  declarationsCache.set(key, facts);
   return facts;
 }
 
@@ -424,6 +425,23 @@ function importsKeyOf(tree: Tree): string {
   let key = importsKeys.get(tree);
   if (key === undefined) importsKeys.set(tree, (key = JSON.stringify([...importsOf(tree).names])));
   return key;
+}
+
+/** Names followed by growth syntax in a statement's text (`name[...] =`, `name.append(`, `name |=`, ...). */
+const GROWN_NAMES = new StatementSlot<readonly string[]>('module state: grown names');
+
+function grownNamesIn(text: string): string[] {
+  // `\b` first: the same matches (a name's suffix matches only where the whole name does, and the whole name is
+  // tried first), without retrying from every character inside every word (3x slower on a 3,000-line module).
+  const patterns = [
+    /\b(\w+)\s*\[[^\]\n]*\]\s*[-+|&]?=(?!=)/g,
+    /\b(\w+)\s*\.\s*(?:append|extend|insert|add|setdefault|update|appendleft|extendleft)\s*\(/g,
+    /\b(\w+)\s*(?:\|=|\+=)/g,
+    /\b(\w+)\s*=\s*(?:\1\s*[+|]|\{\s*\*\*\s*\1\b|\[\s*\*\s*\1\b)/g,
+  ];
+  const out = new Set<string>();
+  for (const re of patterns) for (const m of text.matchAll(re)) out.add(m[1]);
+  return [...out];
 }
 
 class ModuleStateBuilder {
@@ -488,15 +506,14 @@ class ModuleStateBuilder {
     if (this.byId.size === 0) return;
     const grown = new Set<string>();
     const text = sourceOf(this.tree);
-    // `\b` first: the same matches (a name's suffix matches only where the whole name does, and the whole name is
-    // tried first), without retrying from every character inside every word (3x slower on a 3,000-line module).
-    const patterns = [
-      /\b(\w+)\s*\[[^\]\n]*\]\s*[-+|&]?=(?!=)/g,
-      /\b(\w+)\s*\.\s*(?:append|extend|insert|add|setdefault|update|appendleft|extendleft)\s*\(/g,
-      /\b(\w+)\s*(?:\|=|\+=)/g,
-      /\b(\w+)\s*=\s*(?:\1\s*[+|]|\{\s*\*\*\s*\1\b|\[\s*\*\s*\1\b)/g,
-    ];
-    for (const re of patterns) for (const m of text.matchAll(re)) grown.add(m[1]);
+    // Per top-level statement, kept across keystrokes: the patterns over a 3,000-line module cost milliseconds.
+    let covered = this.tree.rootNode.startIndex;
+    for (const statement of topLevelStatements(this.tree)) {
+      if (statement.start > covered) for (const name of grownNamesIn(text.slice(covered - this.tree.rootNode.startIndex, statement.start - this.tree.rootNode.startIndex))) grown.add(name);
+      for (const name of GROWN_NAMES.answer(statement, '', () => grownNamesIn(statement.text))) grown.add(name);
+      covered = statement.end;
+    }
+    if (covered < this.tree.rootNode.endIndex) for (const name of grownNamesIn(text.slice(covered - this.tree.rootNode.startIndex))) grown.add(name);
     for (const [id, c] of this.byId) {
       const name = c.label.slice(c.label.lastIndexOf('.') + 1);
       // Any `name[key]` read grows a defaultdict.
@@ -876,15 +893,21 @@ const decoratorCache = new WeakMap<Tree, Node[]>();
 export function decoratorsOf(tree: Tree): Node[] {
   let out = decoratorCache.get(tree);
   if (out) return out;
-  out = [];
+  out = decoratorsIn(tree, sourceOf(tree), tree.rootNode.startIndex);
+  decoratorCache.set(tree, out);
+  return out;
+}
+
+/** The decorators of a slice of the text that starts at `offset` at a line start (a top-level statement's). */
+export function decoratorsIn(tree: Tree, text: string, offset: number): Node[] {
+  const out: Node[] = [];
   const root = tree.rootNode;
-  for (const m of sourceOf(tree).matchAll(/^[ \t]*@/gm)) {
-    const at = root.startIndex + m.index! + m[0].length - 1;
+  for (const m of text.matchAll(/^[ \t]*@/gm)) {
+    const at = offset + m.index! + m[0].length - 1;
     const node = root.descendantForIndex(at, at + 1);
     const decorator = node?.type === 'decorator' ? node : node?.parent?.type === 'decorator' ? node.parent : undefined;
     if (decorator) out.push(decorator);
   }
-  decoratorCache.set(tree, out);
   return out;
 }
 

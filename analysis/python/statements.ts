@@ -8,78 +8,41 @@
  */
 import type { Node, Tree } from 'web-tree-sitter';
 import type { ReportSpec, RuleContext } from '../../rules/api';
+import { StatementSlot, statementTextId, TreeSlot, type CacheableStatement } from '../cache';
 
-export interface TopLevelStatement {
+export interface TopLevelStatement extends CacheableStatement {
   readonly node: Node;
   readonly type: string;
   readonly start: number;
   readonly end: number;
   readonly text: string;
+  /** statementTextId(text): what per-statement caches are keyed by. */
+  readonly textId: number;
   /** Error-free and at column 0: its subtree is a function of its text. */
   readonly cacheable: boolean;
 }
 
-const statementsCache = new WeakMap<Tree, readonly TopLevelStatement[]>();
+const STATEMENTS = new TreeSlot<readonly TopLevelStatement[]>('python top-level statements');
 
 /** The module's named top-level children (comments included), once per tree. */
 export function topLevelStatements(tree: Tree): readonly TopLevelStatement[] {
-  let out = statementsCache.get(tree);
-  if (out) return out;
+  return STATEMENTS.get(tree, () => readStatements(tree));
+}
+
+function readStatements(tree: Tree): TopLevelStatement[] {
   const root = tree.rootNode;
   const treeHasError = root.hasError;
   const list: TopLevelStatement[] = [];
   for (const node of root.namedChildren) {
     if (!node) continue;
     const cacheable = node.startPosition.column === 0 && !(treeHasError && node.hasError);
-    list.push({ node, type: node.type, start: node.startIndex, end: node.endIndex, text: node.text, cacheable });
+    const text = node.text;
+    list.push({ node, type: node.type, start: node.startIndex, end: node.endIndex, text, textId: statementTextId(text), cacheable });
   }
-  statementsCache.set(tree, (out = list));
-  return out;
+  return list;
 }
 
-/** A map that forgets its least recently used entries beyond `limit`. */
-export class BoundedCache<V> {
-  private readonly entries = new Map<string, V>();
-
-  constructor(private readonly limit: number) {}
-
-  get(key: string): V | undefined {
-    const value = this.entries.get(key);
-    if (value !== undefined) {
-      this.entries.delete(key);
-      this.entries.set(key, value);
-    }
-    return value;
-  }
-
-  set(key: string, value: V): void {
-    this.entries.delete(key);
-    this.entries.set(key, value);
-    while (this.entries.size > this.limit) this.entries.delete(this.entries.keys().next().value!);
-  }
-
-  get size(): number {
-    return this.entries.size;
-  }
-}
-
-let cachesEnabled = true;
-
-/** Runs `fn` with every per-statement cache bypassed (neither read nor written): a fresh analysis, for checks. */
-export function withoutStatementCaches<T>(fn: () => T): T {
-  const before = cachesEnabled;
-  cachesEnabled = false;
-  try {
-    return fn();
-  } finally {
-    cachesEnabled = before;
-  }
-}
-
-/** True unless inside withoutStatementCaches(). */
-export function statementCachesEnabled(): boolean {
-  return cachesEnabled;
-}
+export { BoundedCache, statementCachesEnabled, withoutStatementCaches } from '../cache';
 
 /** Findings of one statement with offsets relative to its start, plus what else they depended on. */
 interface CachedFindings<D> {
@@ -94,10 +57,10 @@ interface CachedFindings<D> {
  * something it cannot name (then it is not cached).
  */
 export class StatementFindingsCache<D> {
-  private readonly cache: BoundedCache<CachedFindings<D>>;
+  private readonly cache: StatementSlot<CachedFindings<D>>;
 
-  constructor(limit = 4000) {
-    this.cache = new BoundedCache(limit);
+  constructor(name: string, limit = 4000) {
+    this.cache = new StatementSlot(name, limit);
   }
 
   check(
@@ -107,8 +70,8 @@ export class StatementFindingsCache<D> {
     stillHolds: (dependencies: D) => boolean,
     analyse: (report: (spec: ReportSpec) => void) => D | undefined,
   ): void {
-    const key = statement.cacheable && cachesEnabled ? `${context}\u0000${statement.type}\u0000${statement.text}` : undefined;
-    const cached = key === undefined ? undefined : this.cache.get(key);
+    const key = this.cache.key(statement, context);
+    const cached = this.cache.get(key);
     if (cached && stillHolds(cached.dependencies)) {
       for (const spec of cached.reports) ctx.report(shift(spec, statement.start));
       return;
@@ -133,5 +96,33 @@ function within(spec: ReportSpec, statement: TopLevelStatement): boolean {
 function shift(spec: ReportSpec, delta: number): ReportSpec {
   const out: ReportSpec = { ...spec, start: spec.start + delta, end: spec.end + delta };
   if (spec.fixes) out.fixes = spec.fixes.map((f) => ({ ...f, edits: f.edits.map((e) => ({ ...e, start: e.start + delta, end: e.end + delta })) }));
+  return out;
+}
+
+/** Match offsets of one pattern per statement text, relative to the statement's start. */
+const STATEMENT_MATCHES = new StatementSlot<readonly number[]>('python: text matches per statement');
+
+/**
+ * ast.ts's nodesAtText over the whole module, answered per top-level statement: a statement whose text is
+ * unchanged keeps its match offsets (moved to where it is now), so a keystroke runs the pattern over the statement
+ * it changed only. For patterns whose matches lie within one statement (names, keys, calls): text between
+ * statements is only white space. `pattern` must have the `g` flag.
+ */
+export function nodesAtStatementText(tree: Tree, pattern: RegExp): Node[] {
+  const context = `${pattern.source}/${pattern.flags}`;
+  const out: Node[] = [];
+  const root = tree.rootNode;
+  for (const statement of topLevelStatements(tree)) {
+    const offsets = STATEMENT_MATCHES.answer(statement, context, () => {
+      const found: number[] = [];
+      for (const m of statement.text.matchAll(pattern)) found.push((m.index ?? 0) + (m[0].length - m[0].trimStart().length));
+      return found;
+    });
+    for (const offset of offsets) {
+      const at = statement.start + offset;
+      const node = root.descendantForIndex(at, at);
+      if (node) out.push(node);
+    }
+  }
   return out;
 }

@@ -156,7 +156,8 @@ export class Bindings {
     let names = this.byScope.get(scope.id);
     if (names) return names;
     names = new Map();
-    const roots = scope.parent ? [scope] : scope.namedChildren.filter((s): s is Node => s !== null && !DEFINITIONS.has(s.type));
+    // Imports and comments bind nothing the query captures: skipping them saves a query per import line.
+    const roots = scope.parent ? [scope] : scope.namedChildren.filter((s): s is Node => s !== null && !DEFINITIONS.has(s.type) && !NO_BINDINGS.has(s.type));
     for (const root of roots) {
       for (const { node } of captures(this.tree, BINDING_QUERY, root)) {
         const binding = bindingOf(node);
@@ -173,6 +174,7 @@ export class Bindings {
 }
 
 const DEFINITIONS = new Set(['function_definition', 'class_definition', 'decorated_definition']);
+const NO_BINDINGS = new Set(['import_statement', 'import_from_statement', 'future_import_statement', 'comment']);
 
 const bindingCache = new WeakMap<Tree, Bindings>();
 

@@ -4,7 +4,8 @@
 import { clip } from '../shared/format';
 import type { Node } from 'web-tree-sitter';
 import { defineRule, type FixSpec, type RuleContext } from '../api';
-import { ancestor, indentOf, intValue, keywordArgument, nodesAtText, positionalArguments, stringValue } from '../../analysis/python/ast';
+import { ancestor, indentOf, intValue, keywordArgument, positionalArguments, stringValue } from '../../analysis/python/ast';
+import { nodesAtStatementText } from '../../analysis/python/statements';
 import { mayConfigurePageSize } from '../../analysis/python/prefilters';
 import { importsOf } from '../../analysis/python/imports';
 import { checkFastapiPageSizes } from './python-fastapi';
@@ -83,7 +84,7 @@ class ExportPagination(PageNumberPagination):
 
     // Candidates are found by name in the text; a whole-tree query would cost more than the rule's logic.
     // page_size = N, max_page_size = N, self.paginator.page_size = N
-    for (const name of nodesAtText(tree, text, /\b(?:page_size|max_page_size|max_limit|default_limit)\b(?=\s*=[^=])/g)) {
+    for (const name of nodesAtStatementText(tree, /\b(?:page_size|max_page_size|max_limit|default_limit)\b(?=\s*=[^=])/g)) {
       const target = name.parent?.type === 'attribute' && name.parent.childForFieldName('attribute')?.id === name.id ? name.parent : name;
       const node = target.parent;
       if (name.type !== 'identifier' || node?.type !== 'assignment' || node.childForFieldName('left')?.id !== target.id) continue;
@@ -100,7 +101,7 @@ class ExportPagination(PageNumberPagination):
     }
 
     // REST_FRAMEWORK = {"PAGE_SIZE": N}
-    for (const node of nodesAtText(tree, text, /["']PAGE_SIZE["']\s*:/g)) {
+    for (const node of nodesAtStatementText(tree, /["']PAGE_SIZE["']\s*:/g)) {
       const key = node.type === 'string' ? node : node.parent;
       const pair = key?.parent;
       if (key?.type !== 'string' || pair?.type !== 'pair' || pair.childForFieldName('key')?.id !== key.id) continue;
@@ -111,7 +112,7 @@ class ExportPagination(PageNumberPagination):
     }
 
     // Paginator(queryset, N) / Paginator(queryset, per_page=N)
-    for (const name of nodesAtText(tree, text, /\bPaginator\b(?=\s*\()/g)) {
+    for (const name of nodesAtStatementText(tree, /\bPaginator\b(?=\s*\()/g)) {
       const fn = name.parent?.type === 'attribute' ? name.parent : name;
       const node = fn.parent;
       if (node?.type !== 'call' || node.childForFieldName('function')?.id !== fn.id) continue;
@@ -124,7 +125,7 @@ class ExportPagination(PageNumberPagination):
     }
 
     // page_size_query_param without max_page_size: any client can ask for every row.
-    for (const node of nodesAtText(tree, text, /\bpage_size_query_param\b(?=\s*=[^=])/g)) {
+    for (const node of nodesAtStatementText(tree, /\bpage_size_query_param\b(?=\s*=[^=])/g)) {
       const assignment = node.parent!;
       if (node.type !== 'identifier' || assignment?.type !== 'assignment' || assignment.parent?.type !== 'expression_statement') continue;
       if (assignment.parent.parent?.type !== 'block' || assignment.parent.parent.parent?.type !== 'class_definition') continue;

@@ -29,6 +29,7 @@ import {
 import { importsOf } from '../../analysis/python/imports';
 import { importedNames, moduleText } from '../../analysis/python/web-context';
 import { StatementFindingsCache, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
+import { TreeSlot } from '../../analysis/cache';
 
 /** The DRF parts of the rule's documentation (kept here, beside the code they describe). */
 export const DRF_WHAT =
@@ -81,7 +82,7 @@ interface ListView {
 }
 
 /** Findings per view statement, kept across keystrokes while the statement and the project's DRF facts are unchanged. */
-const findingsCache = new StatementFindingsCache<OutsideReads>();
+const findingsCache = new StatementFindingsCache<OutsideReads>('n-plus-one: DRF view findings');
 
 /**
  * Reports the DRF serializer N+1 findings of the analysed file. Each top-level class or function that may be a
@@ -296,19 +297,18 @@ function resolveSerializer(ctx: RuleContext, drf: DrfProject, ref: Node) {
   return drf.serializer(name, preferred);
 }
 
-const classesCache = new WeakMap<Tree, Map<string, Node>>();
+const CLASSES = new TreeSlot<Map<string, Node>>('n-plus-one: DRF module classes');
 
 /** The module's top-level classes by name, once per tree. */
 function classesOf(tree: Tree): Map<string, Node> {
-  let classes = classesCache.get(tree);
-  if (classes) return classes;
-  classes = new Map();
-  for (const s of topLevelStatements(tree)) {
-    const cls = s.type === 'decorated_definition' ? s.node.childForFieldName('definition') : s.node;
-    if (cls?.type === 'class_definition') classes.set(cls.childForFieldName('name')?.text ?? '', cls);
-  }
-  classesCache.set(tree, classes);
-  return classes;
+  return CLASSES.get(tree, () => {
+    const classes = new Map<string, Node>();
+    for (const s of topLevelStatements(tree)) {
+      const cls = s.type === 'decorated_definition' ? s.node.childForFieldName('definition') : s.node;
+      if (cls?.type === 'class_definition') classes.set(cls.childForFieldName('name')?.text ?? '', cls);
+    }
+    return classes;
+  });
 }
 
 /** The list views of one top-level statement: a class view by its bases, and `Serializer(qs, many=True)` calls. */

@@ -10,7 +10,8 @@ import type { Node, Tree } from 'web-tree-sitter';
 import type { FixSpec, OffsetEdit, ReportSpec, RuleContext } from '../api';
 import { captures, parents, positionalArguments, stringValue } from '../../analysis/python/ast';
 import { importsOf } from '../../analysis/python/imports';
-import { assignmentsBefore, iterationOf, iterationsOf, referencesInScope, scopeOf, unparenthesize, type Iteration } from '../../analysis/python/django-querysets';
+import { topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
+import { assignmentsBefore, iterationOf, iterationsIn, referencesInScope, scopeOf, unparenthesize, type Iteration } from '../../analysis/python/django-querysets';
 import { mentionsSqlalchemy, modelNamed, relationshipOf, targetModel, type Model, type Relationship } from '../../analysis/python/sqlalchemy-models';
 
 /** Query/Select methods that keep the same rows (filters, order, joins, options). */
@@ -81,11 +82,31 @@ export function checkSqlalchemyLoops(ctx: RuleContext, report: (spec: ReportSpec
   const tree = ctx.python();
   const canFix = !tree.rootNode.hasError;
   const memo = new Map<number, Rows | null>();
-  for (const iteration of iterationsOf(tree)) {
-    const rows = rowsOfIteration(ctx, tree, iteration, memo);
-    if (!rows) continue;
-    for (const read of readsToReport(ctx, tree, iteration, rows)) report(finding(tree, text, iteration, rows, read, canFix));
+  for (const statement of topLevelStatements(tree)) {
+    if (!/\bfor\b/.test(statement.text) || !mayIterateRows(statement)) continue;
+    for (const iteration of iterationsIn(tree, statement.text, statement.start)) {
+      // The same test per function: a loop's rows come from its own function's text (module-level loops excepted).
+      const scope = scopeOf(iteration.node);
+      if (scope.type !== 'module' && !ROW_WORDS.test(scope.text)) continue;
+      const rows = rowsOfIteration(ctx, tree, iteration, memo);
+      if (!rows) continue;
+      for (const read of readsToReport(ctx, tree, iteration, rows)) report(finding(tree, text, iteration, rows, read, canFix));
+    }
   }
+}
+
+/**
+ * Cheap per-statement test: rows start at `X.query`, `query(X)` or `select(X)`, and a function or class is its own
+ * scope (its loops follow variables assigned inside it only), so a definition whose text names neither has no loop
+ * over rows. Other statements (module-level loops, decorators) may read module variables: always analysed.
+ */
+const ROW_WORDS = /\b(?:query|select)\b/;
+
+function mayIterateRows(statement: TopLevelStatement): boolean {
+  if (ROW_WORDS.test(statement.text)) return true;
+  if (statement.type === 'function_definition' || statement.type === 'class_definition') return false;
+  if (statement.type !== 'decorated_definition') return true;
+  return statement.node.namedChildren.some((c) => c?.type === 'decorator' && /\bfor\b/.test(c.text));
 }
 
 function rowsOfIteration(ctx: RuleContext, tree: Tree, iteration: Iteration, memo: Map<number, Rows | null>): Rows | undefined {

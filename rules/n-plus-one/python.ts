@@ -26,6 +26,7 @@ import {
 import { checkDrfSerializers, DRF_FIX, DRF_NOTES, DRF_WHAT } from './python-drf';
 import { checkSqlalchemyLoops } from './python-sqlalchemy';
 import { StatementFindingsCache, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
+import { StatementSlot, TreeSlot } from '../../analysis/cache';
 import { checkTemplate, checkTemplateViews, TEMPLATE_NOTES } from './django-templates';
 import { RENDERS_TEMPLATES } from '../../analysis/python/django-template-views';
 
@@ -236,7 +237,7 @@ def order_list(request):
 });
 
 /** Findings per top-level statement, kept across keystrokes: a keystroke re-checks only the statement it changed. */
-const findingsCache = new StatementFindingsCache<OutsideReads>();
+const findingsCache = new StatementFindingsCache<OutsideReads>('n-plus-one: loop findings');
 
 function checkStatement(tree: Tree, statement: TopLevelStatement, canFix: boolean, reportTo: (spec: ReportSpec) => void): void {
   const sources = new Map<number, RowSource | null>();
@@ -343,34 +344,45 @@ function accessesToReport(tree: Tree, iteration: Iteration, source: RowSource): 
   });
 }
 
-const propertiesCache = new WeakMap<Tree, ReadonlySet<string>>();
+const MODULE_PROPERTIES = new TreeSlot<ReadonlySet<string>>('n-plus-one: module properties');
+/** Per statement text: a keystroke re-reads the class bodies of the statement it changed only. */
+const CLASS_MEMBERS = new StatementSlot<{ properties: string[]; fields: string[] }>('n-plus-one: class properties and fields');
 
 /**
  * Names this module's classes define as `@property` / `@cached_property` methods and never as class attributes
  * (model fields): `ch.transport` on `class Channel` with `@property def transport(self)` runs Python, not a query.
  */
 function moduleProperties(tree: Tree): ReadonlySet<string> {
-  let names = propertiesCache.get(tree);
-  if (names) return names;
-  const properties = new Set<string>();
-  const fields = new Set<string>();
-  if (/@(\w+\.)?(cached_)?property\b/.test(tree.rootNode.text)) {
-    for (const { node: body } of captures(tree, '(class_definition body: (block) @b)')) {
-      for (const child of body.namedChildren) {
-        if (child?.type === 'decorated_definition') {
-          const decorators = child.namedChildren.filter((c) => c?.type === 'decorator').map((d) => d!.text);
-          const name = child.childForFieldName('definition')?.childForFieldName('name')?.text;
-          if (name && decorators.some((d) => /^@(\w+\.)?(cached_)?property$/.test(d))) properties.add(name);
-        } else if (child?.type === 'expression_statement' && child.namedChildren[0]?.type === 'assignment') {
-          const left = child.namedChildren[0].childForFieldName('left');
-          if (left?.type === 'identifier') fields.add(left.text);
-        }
+  return MODULE_PROPERTIES.get(tree, () => {
+    const properties = new Set<string>();
+    const fields = new Set<string>();
+    for (const statement of topLevelStatements(tree)) {
+      if (!/\bclass\b/.test(statement.text)) continue;
+      const members = CLASS_MEMBERS.answer(statement, '', () => classMembers(tree, statement.node));
+      for (const name of members.properties) properties.add(name);
+      for (const name of members.fields) fields.add(name);
+    }
+    return new Set([...properties].filter((n) => !fields.has(n)));
+  });
+}
+
+/** The property methods and the assigned names (fields) of the class bodies inside one top-level statement. */
+function classMembers(tree: Tree, statement: Node): { properties: string[]; fields: string[] } {
+  const properties: string[] = [];
+  const fields: string[] = [];
+  for (const { node: body } of captures(tree, '(class_definition body: (block) @b)', statement)) {
+    for (const child of body.namedChildren) {
+      if (child?.type === 'decorated_definition') {
+        const decorators = child.namedChildren.filter((c) => c?.type === 'decorator').map((d) => d!.text);
+        const name = child.childForFieldName('definition')?.childForFieldName('name')?.text;
+        if (name && decorators.some((d) => /^@(\w+\.)?(cached_)?property$/.test(d))) properties.push(name);
+      } else if (child?.type === 'expression_statement' && child.namedChildren[0]?.type === 'assignment') {
+        const left = child.namedChildren[0].childForFieldName('left');
+        if (left?.type === 'identifier') fields.push(left.text);
       }
     }
   }
-  names = new Set([...properties].filter((n) => !fields.has(n)));
-  propertiesCache.set(tree, names);
-  return names;
+  return { properties, fields };
 }
 
 /** False when the name is rebound between the loop and the read (a nested loop, a nested function). */

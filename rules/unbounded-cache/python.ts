@@ -9,7 +9,7 @@ import { importsOf, type ImportMap } from '../../analysis/python/imports';
 import { unboundedCacheTrigger } from './python-trigger';
 import { unboundedCacheMeta } from './meta';
 import { StatementFindingsCache, topLevelStatements } from '../../analysis/python/statements';
-import { decoratorsOf, describeContainer, identifiersNamed, importedStateOf, sourceOf, moduleStateOf, sizeLimitDeclarations, type Container } from '../../analysis/python/module-state';
+import { decoratorsIn, describeContainer, identifiersNamed, importedStateOf, sourceOf, moduleStateOf, sizeLimitDeclarations, type Container } from '../../analysis/python/module-state';
 import { importedContainers } from '../../analysis/python/imported-containers';
 
 /** Decorators whose `maxsize=None` means "never evict". Bare use defaults to 128 entries. */
@@ -123,7 +123,8 @@ def geocode(address: str) -> dict:
 // ---------------------------------------------------------------------------------------------
 // Memoisation decorators
 
-const decoratorFindings = new StatementFindingsCache<Record<string, never>>();
+const DECORATOR_LINE = /^[ \t]*@/m;
+const decoratorFindings = new StatementFindingsCache<Record<string, never>>('unbounded-cache: decorator findings');
 
 function checkCacheDecorators(ctx: RuleContext, tree: Tree, imports: ImportMap): void {
   const interesting = [...imports.names.entries()].some(([, q]) => /^(functools|streamlit|cachetools|async_lru)\b/.test(q));
@@ -131,18 +132,14 @@ function checkCacheDecorators(ctx: RuleContext, tree: Tree, imports: ImportMap):
   // A decorator's findings depend on its top-level statement's text, the imports and the options only: replayed
   // from the per-statement cache while the statement is unchanged, so a keystroke in a module of a thousand cached
   // functions re-checks one statement, not a thousand.
-  const decorators = decoratorsOf(tree);
+  // Decorators are found per statement, and only for a statement the cache does not answer (a module of a
+  // thousand cached functions would otherwise locate a thousand decorators per keystroke).
   const context = `${ctx.options.suggestedMaxsize}\u0000${ctx.options.suggestedMaxEntries}\u0000${JSON.stringify([...imports.names])}`;
-  let next = 0;
   for (const statement of topLevelStatements(tree)) {
-    while (next < decorators.length && decorators[next].startIndex < statement.start) next++;
-    const inside: Node[] = [];
-    for (let i = next; i < decorators.length && decorators[i].startIndex < statement.end; i++) inside.push(decorators[i]);
-    if (inside.length === 0) continue;
-    next += inside.length;
+    if (!DECORATOR_LINE.test(statement.text)) continue;
     decoratorFindings.check(ctx, statement, context, () => true, (report) => {
       const sub: RuleContext = { ...ctx, report };
-      for (const node of inside) {
+      for (const node of decoratorsIn(tree, statement.text, statement.start)) {
         const expr = node.namedChildren.find((c) => c?.type !== 'comment');
         const definition = node.parent?.childForFieldName('definition');
         if (!expr) continue;

@@ -225,7 +225,7 @@ type Reporter = Pick<RuleContext, 'report'>;
 const CANDIDATE = /\b(?:len|list|tuple|\w*Serializer|for)\b/;
 
 /** Findings per top-level statement, kept across keystrokes: a keystroke re-checks only the statement it changed. */
-const findingsCache = new StatementFindingsCache<OutsideReads>();
+const findingsCache = new StatementFindingsCache<OutsideReads>('unbounded-queryset: findings');
 
 /** `len(qs)`, `list(qs)`, `OrderSerializer(qs, many=True)`. */
 function checkCalls(ctx: Reporter, tree: Tree, statement: TopLevelStatement, iterations: readonly Iteration[], canFix: boolean, chunkSize: number, viewFile: boolean): void {

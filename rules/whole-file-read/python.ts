@@ -8,6 +8,7 @@ import { captures, indentOf, keywordArgument, positionalArguments, stringValue }
 import { importsOf, type ImportMap } from '../../analysis/python/imports';
 import { unreferencedFunction } from '../../analysis/python/unreferenced-functions';
 import { offlineCode } from '../../analysis/reach';
+import { topLevelStatements } from '../../analysis/python/statements';
 import { FileSources, isSmallConfigPath, isStableExpression, isTestFile, scopeOf, type FileSource } from '../../analysis/python/uploads';
 
 const CHUNK_SIZE = 65536;
@@ -130,8 +131,9 @@ def upload_document(request):
 
 /** The offset sits in an undecorated top-level `def` that no other place in the project names. */
 function inDeadFunction(ctx: RuleContext, tree: Tree, offset: number): boolean {
-  const top = tree.rootNode.namedChildren.find((c) => c !== null && c.startIndex <= offset && offset < c.endIndex);
-  return top?.type === 'function_definition' && deadFunction(ctx, tree, top, new Set());
+  // The module's statements are listed once per tree (a `namedChildren` per report re-reads every one of them).
+  const top = topLevelStatements(tree).find((s) => s.start <= offset && offset < s.end);
+  return top?.type === 'function_definition' && deadFunction(ctx, tree, top.node, new Set());
 }
 
 /**

@@ -18,6 +18,7 @@ import { headlineOf, type Headline } from './messages';
 import { Suppressions } from './suppress';
 import { endsLinesWithLoneCr, LineIndex, withoutLoneCr } from './text';
 import type { Finding, Fix, FileResult, Note } from './types';
+import { TriggerMemos } from './trigger-memo';
 
 /** A report with its headline resolved from the rule's message ids. */
 type ResolvedReport = ReportSpec & Headline;
@@ -150,6 +151,7 @@ export class Analyzer {
   private readonly active: ActiveRule[];
   /** Rules that threw already in this analyzer's life: each is reported once, not per file. */
   private readonly failedRules = new Set<string>();
+  private readonly triggerMemos = new TriggerMemos();
 
   constructor(
     rules: readonly Rule[],
@@ -202,11 +204,13 @@ export class Analyzer {
     // Code no deploy runs (tests, migrations, scripts...) serves no request: nothing to report there by default.
     if (CODE_KINDS.has(kind) && !this.config.checkOfflineCode && offlineCode(scoped.relPath, scoped.project)) return result;
 
+    // Keystrokes (a reused parse): triggers answered per unchanged chunk of lines (trigger-memo.ts).
+    const triggers = opts.parsed ? this.triggerMemos.at(path, text) : undefined;
     const applicable = this.active.filter(
       (a) =>
         a.rule.meta.kinds.includes(kind) &&
         (!a.rule.meta.roles || a.rule.meta.roles.some((r) => roles.has(r))) &&
-        (!a.rule.meta.trigger || a.rule.meta.trigger.test(text)),
+        (!a.rule.meta.trigger || (triggers ? triggers.test(a.rule.meta.trigger, text) : a.rule.meta.trigger.test(text))),
     );
     if (applicable.length === 0) return result;
 

@@ -1,0 +1,170 @@
+/**
+ * The analysis's caches, in one place (issue 13: caching belongs to the engine and the model, not to module-level
+ * maps inside rule files). Rules and analysis modules declare a slot and ask it; the storage, its bounds and the
+ * switch that bypasses it for a fresh analysis live here.
+ *
+ * Two lifetimes:
+ * - per parsed tree (one version of one file): `TreeSlot`, dropped with the tree;
+ * - per top-level statement TEXT: `StatementSlot`, kept across versions. A keystroke changes one statement; the
+ *   others keep their text, so their answers are reused however far the edit moved them. Texts are interned to
+ *   small ids once per tree (`statementTextId`), so each slot's key is short whatever the statement's length.
+ *   Answers holding offsets store them relative to the statement's start and are moved on reuse by the caller.
+ */
+
+/** A map that forgets its least recently used entries beyond `limit`. */
+export class BoundedCache<V> {
+  private readonly entries = new Map<string, V>();
+
+  constructor(private readonly limit: number) {}
+
+  get(key: string): V | undefined {
+    const value = this.entries.get(key);
+    if (value !== undefined) {
+      this.entries.delete(key);
+      this.entries.set(key, value);
+    }
+    return value;
+  }
+
+  set(key: string, value: V): void {
+    this.entries.delete(key);
+    this.entries.set(key, value);
+    while (this.entries.size > this.limit) this.entries.delete(this.entries.keys().next().value!);
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+let statementCaching = true;
+
+/** Runs `fn` with every per-statement cache bypassed (neither read nor written): a fresh analysis, for checks. */
+export function withoutStatementCaches<T>(fn: () => T): T {
+  const before = statementCaching;
+  statementCaching = false;
+  try {
+    return fn();
+  } finally {
+    statementCaching = before;
+  }
+}
+
+/** True unless inside withoutStatementCaches(). */
+export function statementCachesEnabled(): boolean {
+  return statementCaching;
+}
+
+/**
+ * Statement texts -> ids. An id is never reused, so an entry keyed by a forgotten text's id can only go stale, never
+ * answer for another text. Emptied when it holds more than a few files' worth of statements (no LRU bookkeeping:
+ * this runs for every statement of every version).
+ */
+const textIds = new Map<string, number>();
+const MAX_TEXTS = 50000;
+let nextTextId = 1;
+
+/** A small id that stands for this exact text (the same id for the same text, while it is remembered). */
+export function statementTextId(text: string): number {
+  let id = textIds.get(text);
+  if (id === undefined) {
+    if (textIds.size >= MAX_TEXTS) textIds.clear();
+    textIds.set(text, (id = nextTextId++));
+  }
+  return id;
+}
+
+/** What a statement slot needs of a statement (analysis/python/statements.ts's TopLevelStatement has it). */
+export interface CacheableStatement {
+  readonly type: string;
+  /** statementTextId(text). */
+  readonly textId: number;
+  /** Its answers are a function of its text (no parse error around it, at column 0). */
+  readonly cacheable: boolean;
+}
+
+const slots: { name: string; clear(): void; readonly size: number; hits: number; misses: number }[] = [];
+
+/** Answers per top-level statement text (plus a caller's context string), bounded. */
+export class StatementSlot<V> {
+  private readonly cache: BoundedCache<V>;
+  /** Lookups answered from the slot, and lookups of cacheable statements it did not hold (for tests and tuning). */
+  hits = 0;
+  misses = 0;
+
+  constructor(readonly name: string, limit = 4000) {
+    this.cache = new BoundedCache(limit);
+    slots.push(this);
+  }
+
+  /**
+   * The key for a statement, or undefined when it must not be cached (not cacheable, or caching bypassed). The
+   * context is interned too: callers pass the same (possibly long) context string for every statement of a file.
+   */
+  key(statement: CacheableStatement, context = ''): string | undefined {
+    if (!statement.cacheable || !statementCaching) return undefined;
+    return `${context === '' ? 0 : statementTextId(context)}:${statement.type}:${statement.textId}`;
+  }
+
+  /** The remembered answer for this key. */
+  get(key: string | undefined): V | undefined {
+    if (key === undefined) return undefined;
+    const value = this.cache.get(key);
+    if (value === undefined) this.misses++;
+    else this.hits++;
+    return value;
+  }
+
+  set(key: string | undefined, value: V): void {
+    if (key !== undefined) this.cache.set(key, value);
+  }
+
+  /** The answer for the statement, computed once per (context, statement text). */
+  answer(statement: CacheableStatement, context: string, compute: () => V): V {
+    const key = this.key(statement, context);
+    const cached = this.get(key);
+    if (cached !== undefined) return cached;
+    const value = compute();
+    this.set(key, value);
+    return value;
+  }
+
+  clear(): void {
+    this.cache.clear();
+  }
+
+  get size(): number {
+    return this.cache.size;
+  }
+}
+
+const perTree = new WeakMap<object, Map<TreeSlot<unknown>, unknown>>();
+
+/** One answer per parsed tree (a file version): computed on first use, dropped with the tree. */
+export class TreeSlot<V> {
+  constructor(readonly name: string) {}
+
+  get(tree: object, compute: () => V): V {
+    let answers = perTree.get(tree);
+    if (!answers) perTree.set(tree, (answers = new Map()));
+    if (answers.has(this)) return answers.get(this) as V;
+    const value = compute();
+    answers.set(this, value);
+    return value;
+  }
+}
+
+/** Entries, hits and misses of each statement slot, by name (for diagnostics and tests). */
+export function statementSlotStats(): Record<string, { size: number; hits: number; misses: number }> {
+  return Object.fromEntries(slots.map((s) => [s.name, { size: s.size, hits: s.hits, misses: s.misses }]));
+}
+
+/** Forgets every per-statement answer (and the interned texts): what a new project or a settings change needs. */
+export function clearStatementSlots(): void {
+  for (const s of slots) s.clear();
+  textIds.clear();
+}
