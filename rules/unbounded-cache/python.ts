@@ -418,8 +418,9 @@ function removeImportItem(text: string, item: Node): OffsetEdit | undefined {
 function checkContainers(ctx: RuleContext, containers: readonly Container[]): Container[] {
   const flagged: Container[] = [];
   for (const c of containers) {
-    if (c.bounded || c.growths.length === 0 || c.evictions.length > 0 || c.escapes.length > 0) continue;
-    const first = c.growths[0];
+    if (c.bounded || c.evictions.length > 0 || c.escapes.length > 0) continue;
+    const first = unboundedGrowths(ctx, c)[0];
+    if (!first) continue;
     ctx.report({ start: first.node.startIndex, end: first.node.endIndex, ...containerMessage(c, first.how) });
     flagged.push(c);
   }
@@ -432,11 +433,20 @@ function checkImportedContainers(ctx: RuleContext, tree: Tree): void {
   if (imported.length === 0) return;
   const state = importedStateOf(tree, imported.map((i) => i.container));
   for (const c of state.containers) {
-    if (c.bounded || c.growths.length === 0 || c.evictions.length > 0 || c.escapes.length > 0) continue;
+    if (c.bounded || c.evictions.length > 0 || c.escapes.length > 0) continue;
+    const first = unboundedGrowths(ctx, c)[0];
+    if (!first) continue;
     const declaredIn = imported.find((i) => `module:${i.container.local}` === c.id)?.declaredIn;
-    const first = c.growths[0];
     ctx.report({ start: first.node.startIndex, end: first.node.endIndex, ...containerMessage(c, first.how, declaredIn) });
   }
+}
+
+/**
+ * The growths whose keys are not bounded by the code: a key proven bounded from this module's calls of a public
+ * function (`warn_throttled(f"backoff:{fn.__name__}", ...)`) stays bounded only while no other module names it.
+ */
+function unboundedGrowths(ctx: RuleContext, c: Container): Container['growths'] {
+  return c.growths.filter((g) => !g.boundedIfOnlyCalledHere || g.boundedIfOnlyCalledHere.some((name) => usedElsewhere(ctx, new RegExp(`\\b${name}\\b`))));
 }
 
 function containerMessage(c: Container, how: string, declaredIn?: string): Pick<ReportSpec, 'messageId' | 'data' | 'detail'> {
