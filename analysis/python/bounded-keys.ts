@@ -293,6 +293,8 @@ function boundedParameter(fn: Node, name: string, index: number, proof: Proof, d
   const isMethod = method && (params[0]?.text === 'self' || params[0]?.text === 'cls');
   const position = isMethod ? index - 1 : index;
   if (position < 0) return false;
+  // A framework may call a public method of a class the code hands it (`get(self, request, key)` of a view).
+  if (method && !/^_[^_]/.test(fnName)) return false;
   const declared = params[index];
   let calls = 0;
   for (const ref of references(fn.tree, fnName)) {
