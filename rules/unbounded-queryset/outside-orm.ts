@@ -6,11 +6,13 @@
  *
  * Not reported: `.limit(n)`, `find_one`, a filter on `_id` or on one owner's id (`{"user_id": uid}`), queries that
  * group or count, `.to_list(100)`, generators and plain iteration (one document at a time), module-level code and
- * `if __name__ == "__main__":` blocks, and functions that seed or migrate data.
+ * `if __name__ == "__main__":` blocks, cached loaders, and functions that seed or migrate data.
  */
 import type { Node, Tree } from 'web-tree-sitter';
 import type { RuleContext } from '../api';
 import { ancestor, captures, keywordArgument, positionalArguments, stringValue } from '../../analysis/python/ast';
+import { importsOf } from '../../analysis/python/imports';
+import { isCached } from '../../analysis/python/per-request';
 import { underMainGuard } from '../../analysis/python/web-context';
 
 /** Methods that bound a cursor before it is read. */
@@ -38,10 +40,14 @@ function methodCalls(tree: Tree, method: string): Node[] {
     .map((c) => c.node);
 }
 
-/** In a function that may serve requests or tasks: not module level, not a `__main__` block, not a seeding helper. */
+/**
+ * In a function that may serve requests or tasks: not module level, not a `__main__` block, not a seeding helper,
+ * not a cached loader (`@st.cache_data(ttl=600)`, `@lru_cache`: it runs once per key, not per request).
+ */
 function runsPerCall(node: Node): boolean {
   const fn = ancestor(node, 'function_definition');
   if (!fn || underMainGuard(node)) return false;
+  if (isCached(fn, importsOf(fn.tree))) return false;
   return !ONE_OFF_FUNCTION.test(fn.childForFieldName('name')?.text ?? '');
 }
 
