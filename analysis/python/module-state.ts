@@ -9,6 +9,7 @@ import { ancestor, captures, intValue, keywordArgument, positionalArguments, str
 import { importsOf, type ImportMap } from './imports';
 import { topLevelStatements, type TopLevelStatement } from './statements';
 import { StatementSlot } from '../cache';
+import { boundedKey } from './bounded-keys';
 
 // ---------------------------------------------------------------------------------------------
 // Scopes
@@ -216,6 +217,11 @@ export interface Mutation {
   node: Node;
   /** A short spelling of the operation for messages: `[key] = ...`, `.append()`, `|=`. */
   how: string;
+  /**
+   * Set when the key is bounded provided these public functions have no callers in other modules (bounded-keys.ts
+   * proved it from this module's call sites only): the rule checks the project before reporting.
+   */
+  boundedIfOnlyCalledHere?: readonly string[];
 }
 
 export interface Container {
@@ -687,10 +693,10 @@ class ModuleStateBuilder {
   private methodCall(c: Container, call: Node, method: string): void {
     if (GROW_METHODS.has(method)) {
       const args = positionalArguments(call);
-      const fixed =
-        (method === 'setdefault' && isFixedKey(args.slice(0, 1))) ||
-        (method === 'update' && args.length <= 1 && (args.length === 0 || isLiteralKeyDict(args[0])));
-      if (!fixed) this.grow(c, call, `.${method}()`);
+      const fixed = method === 'update' && args.length <= 1 && (args.length === 0 || isLiteralKeyDict(args[0]));
+      // A set's `.add(k)` and `.setdefault(k)` add one entry per distinct key: bounded keys add a bounded number.
+      if (method === 'setdefault' || (method === 'add' && c.type === 'set')) this.keyedGrowth(c, call, `.${method}()`, args.slice(0, 1));
+      else if (!fixed) this.grow(c, call, `.${method}()`);
     } else if (EVICT_METHODS.has(method)) {
       c.evictions.push({ node: call, how: `.${method}()` });
     }
@@ -705,11 +711,11 @@ class ModuleStateBuilder {
       c.evictions.push({ node: sub, how: 'del' });
     } else if (parent?.type === 'assignment' && parent.childForFieldName('left')?.id === sub.id) {
       if (keys.some((k) => k.type === 'slice')) c.evictions.push({ node: sub, how: '[:] =' });
-      else if (c.type !== 'list' && c.type !== 'deque' && !isFixedKey(keys)) this.grow(c, sub, '[key] = ...');
+      else if (c.type !== 'list' && c.type !== 'deque') this.keyedGrowth(c, sub, '[key] = ...', keys);
     } else if (parent?.type === 'augmented_assignment' && parent.childForFieldName('left')?.id === sub.id) {
       // Counter / defaultdict: `hits[k] += 1` inserts k.
       const decl = c.declaration?.type === 'call' ? this.imports.resolve(c.declaration.childForFieldName('function')) : undefined;
-      if ((decl === 'collections.Counter' || decl === 'collections.defaultdict') && !isFixedKey(keys)) this.grow(c, parent, `[key] ${parent.childForFieldName('operator')?.text ?? '+='}`);
+      if (decl === 'collections.Counter' || decl === 'collections.defaultdict') this.keyedGrowth(c, parent, `[key] ${parent.childForFieldName('operator')?.text ?? '+='}`, keys);
     } else if (this.autoVivify.has(c.id) && !isFixedKey(keys)) {
       // defaultdict: reading a missing key inserts it.
       this.grow(c, sub, '[key] on a defaultdict');
@@ -756,7 +762,15 @@ class ModuleStateBuilder {
     c.declaration ??= value ?? undefined;
   }
 
-  private grow(c: Container, node: Node, how: string): void {
+  /** A write that adds one entry per distinct key: none when the keys are fixed or bounded by the code (bounded-keys.ts). */
+  private keyedGrowth(c: Container, node: Node, how: string, keys: readonly (Node | null)[]): void {
+    if (isFixedKey(keys)) return;
+    const publicFunctions = boundedKey(keys);
+    if (publicFunctions?.length === 0) return;
+    this.grow(c, node, how, publicFunctions);
+  }
+
+  private grow(c: Container, node: Node, how: string, boundedIfOnlyCalledHere?: readonly string[]): void {
     if (c.scope === 'session') {
       if (!this.session.insideInitGuard(node, c.id.slice('session:'.length))) c.growths.push({ node, how });
       return;
@@ -768,7 +782,7 @@ class ModuleStateBuilder {
     if (REGISTRATION_FUNCTION.test(fn.childForFieldName('name')?.text ?? '') || registersDecoratedFunction(fn, node)) return;
     const name = c.label.slice(c.label.lastIndexOf('.') + 1);
     if (/^_*[A-Z][A-Z0-9_]*$/.test(name) && !CACHE_WORDS.test(name)) return;
-    c.growths.push({ node, how });
+    c.growths.push(boundedIfOnlyCalledHere ? { node, how, boundedIfOnlyCalledHere } : { node, how });
   }
 
   private refersTo(expr: Node, c: Container): boolean {

@@ -103,10 +103,15 @@ def geocode(address: str) -> dict:
         'A container passed to another function, returned, or aliased is not reported, since that code may evict it. ' +
         'Growth through a local alias of a session-state list (`msgs = st.session_state.messages; msgs.append(...)`) is ' +
         'not followed. A key that is a parameter of a private function every call of which in the module passes a ' +
-        'literal (`self._refresh(Unit, "unit")`) is a fixed key. A decorator that stores the function it decorates (an inner ' +
-        '`decorator(func)` its factory returns, `register(self, func)` returning `func`) fills a registry at import, wherever it ' +
-        'is applied. A cached loader that opens a file it names with its extension (`Lark.open(f"grammar_{lang}.lark")`) is a ' +
-        'resource loader. The TypeScript side of this rule (Map/Set/array caches) has its own implementation.',
+        'literal (`self._refresh(Unit, "unit")`) is a fixed key. More generally a key is bounded by the code, and adds no ' +
+        'per-request growth, when it can only be a value the module spells out: literals and f-strings of them, ALL_CAPS ' +
+        'constants, `__name__`/`__qualname__`, a loop variable over a literal tuple or a constant, a local assigned only such ' +
+        'values (`key = (venue.upper(), quote.upper())`), an integer setting clamped between two numbers, or a parameter every ' +
+        'call of which in the module passes such a value (a log-once `_log_once("...")`, a throttle keyed by ' +
+        '`f"backoff:{fn.__name__}"`); for a public function that holds only while no other module names it. A decorator that stores the function it ' +
+        'decorates (an inner `decorator(func)` its factory returns, `register(self, func)` returning `func`) fills a registry at ' +
+        'import, wherever it is applied. A cached loader that opens a file it names with its extension ' +
+        '(`Lark.open(f"grammar_{lang}.lark")`) is a resource loader. The TypeScript side of this rule (Map/Set/array caches) has its own implementation.',
     },
   },
   check(ctx) {
@@ -415,8 +420,9 @@ function removeImportItem(text: string, item: Node): OffsetEdit | undefined {
 function checkContainers(ctx: RuleContext, containers: readonly Container[]): Container[] {
   const flagged: Container[] = [];
   for (const c of containers) {
-    if (c.bounded || c.growths.length === 0 || c.evictions.length > 0 || c.escapes.length > 0) continue;
-    const first = c.growths[0];
+    if (c.bounded || c.evictions.length > 0 || c.escapes.length > 0) continue;
+    const first = unboundedGrowths(ctx, c)[0];
+    if (!first) continue;
     ctx.report({ start: first.node.startIndex, end: first.node.endIndex, ...containerMessage(c, first.how) });
     flagged.push(c);
   }
@@ -429,11 +435,20 @@ function checkImportedContainers(ctx: RuleContext, tree: Tree): void {
   if (imported.length === 0) return;
   const state = importedStateOf(tree, imported.map((i) => i.container));
   for (const c of state.containers) {
-    if (c.bounded || c.growths.length === 0 || c.evictions.length > 0 || c.escapes.length > 0) continue;
+    if (c.bounded || c.evictions.length > 0 || c.escapes.length > 0) continue;
+    const first = unboundedGrowths(ctx, c)[0];
+    if (!first) continue;
     const declaredIn = imported.find((i) => `module:${i.container.local}` === c.id)?.declaredIn;
-    const first = c.growths[0];
     ctx.report({ start: first.node.startIndex, end: first.node.endIndex, ...containerMessage(c, first.how, declaredIn) });
   }
+}
+
+/**
+ * The growths whose keys are not bounded by the code: a key proven bounded from this module's calls of a public
+ * function (`warn_throttled(f"backoff:{fn.__name__}", ...)`) stays bounded only while no other module names it.
+ */
+function unboundedGrowths(ctx: RuleContext, c: Container): Container['growths'] {
+  return c.growths.filter((g) => !g.boundedIfOnlyCalledHere || g.boundedIfOnlyCalledHere.some((name) => usedElsewhere(ctx, new RegExp(`\\b${name}\\b`))));
 }
 
 function containerMessage(c: Container, how: string, declaredIn?: string): Pick<ReportSpec, 'messageId' | 'data' | 'detail'> {

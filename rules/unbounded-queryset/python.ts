@@ -22,6 +22,7 @@ import {
   type OutsideReads,
   type QuerysetInfo,
 } from '../../analysis/python/django-querysets';
+import { checkQueriesOutsideOrm } from './outside-orm';
 import { StatementFindingsCache, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
 
 /** Calls that write each row out: CSV writers, files, response streams, `self.stdout` in management commands. */
@@ -68,8 +69,10 @@ export default defineRule({
       response: 'Builds the response from every {{rows}} at once: paginate it',
       'all-export': 'Loads every row of the query at once (.all() feeding an export): stream with .yield_per(1000)',
       'all-response': 'Loads every matching row at once (.all() of an unbounded query): paginate or use .yield_per()',
+      'mongo-find': 'Loads every document of {{collection}} into memory at once: add .limit() or paginate',
+      'fetch-all': 'Loads every row the query selects into memory at once: add a LIMIT or paginate',
     },
-    trigger: /objects|django|models|sqlalchemy|\.all\(\)/,
+    trigger: /objects|django|models|sqlalchemy|\.all\(\)|\.find\s*\(|fetch_all/,
     options: {
       chunkSize: { type: 'number', default: 2000, description: 'The chunk_size the fix passes to .iterator().' },
     },
@@ -83,7 +86,10 @@ export default defineRule({
         '`session.scalars(...).all()` / `session.execute(select(...)).scalars().all()` feeding an export, or building a ' +
         'returned list when the query is not scoped to one owner (a column compared with a variable, ' +
         '`Rating.user_id == user_id`, selects one user\'s rows) and has no `.limit()`, also through a statement variable ' +
-        '(`stmt = select(X)` then `stmt = stmt.limit(n)`).',
+        '(`stmt = select(X)` then `stmt = stmt.limit(n)`). Outside both ORMs: a MongoDB collection copied whole into a list ' +
+        '(`list(db.x.find())`, `[d for d in coll.find()]`, a loop appending every document, motor `.to_list(None)`) with ' +
+        'no `.limit()`, and encode/databases `await database.fetch_all(query)` of a SELECT with no LIMIT, in any function ' +
+        '(not `find_one`, a filter on `_id` or one owner\'s id, grouped or counted queries, or plain iteration).',
       whyIsThisBad:
         'Iterating a queryset fills its result cache: every row becomes a model instance (1-5 KB each with its field ' +
         'values), and all of them stay alive until the loop ends. An export of 500,000 orders needs gigabytes before ' +
@@ -161,6 +167,7 @@ def export_orders(request):
   },
   check(ctx) {
     const text = ctx.file.text;
+    if (/\.find\s*\(|fetch_all/.test(text)) checkQueriesOutsideOrm(ctx, ctx.python());
     const mayHaveDjango = mayContainQuerysets(text);
     const mayHaveSqlAlchemy = /\.all\(\s*\)/.test(text) && /sqlalchemy|sqlmodel/.test(text);
     if (!mayHaveDjango && !mayHaveSqlAlchemy) return;
