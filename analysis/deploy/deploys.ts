@@ -36,6 +36,11 @@ export function deploysNotFollowed(ws: Workspace): Deploy[] {
   return allDeploys(ws).filter((d) => d.processes.length === 0 && d.unfollowed);
 }
 
+/** Deploys that start no process memlint follows (a compose service of a public image, a Dockerfile without CMD). */
+export function deploysWithoutProcesses(ws: Workspace): Deploy[] {
+  return allDeploys(ws).filter((d) => d.processes.length === 0);
+}
+
 function allDeploys(ws: Workspace): Deploy[] {
   const files = ws.deployFiles();
   const key = `${files.map((f) => f.relPath).join('\u0000')}|${ws.memoryLimitMb}`;
