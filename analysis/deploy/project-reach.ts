@@ -138,6 +138,10 @@ function compute(ws: Workspace): DeployReach {
   if (nodeProcess && nodeRunsPython(ws)) return { judged: false, why: 'a Node process of the project may start Python scripts' };
   const closure = closeOver(ws, modules, reached, walk);
   if (closure) return { judged: false, why: closure };
+  // A server entry no process loads (`wsgi.py`, `asgi.py`) means the project is served by something the deploy files
+  // memlint reads do not show (a platform setting, a server's own config).
+  const entryNotLoaded = ws.files().find((f) => /(^|\/)[aw]sgi\.py$/.test(f) && !reached.has(f) && !/(^|\/)(tests?|docs?|examples?)\//.test(f));
+  if (entryNotLoaded) return { judged: false, why: `${entryNotLoaded} is a server entry no deploy's process loads` };
   return { judged: true, reached, entries };
 }
 
