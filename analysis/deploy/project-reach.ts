@@ -14,7 +14,7 @@
  * Computed once per project view and reused while every file it read has the same text.
  */
 import type { ProjectInfo } from '../../rules/api';
-import { pythonModules, type ModuleIndex, type PythonModules } from '../python/module-graph';
+import { moduleFacts, pythonModules, type ModuleIndex, type PythonModules } from '../python/module-graph';
 import { DEFAULT_HOST_CPUS } from './counts';
 import { baseNameOf, classifyDeployFile, dirOf, joinPath, Workspace } from './deploy-files';
 import { deploysNotFollowed, deploysWithoutProcesses, findDeploys, type Deploy, type DeployProcess } from './deploys';
@@ -131,6 +131,7 @@ function compute(ws: Workspace): DeployReach {
       if (!resolved) throw new Unresolved(`${deploy.label}: its processes are shell steps, not the server they lead to`);
     }
     otherStartFiles(ws, modules, deploys, walk);
+    settingsNamedInConfig(ws, modules, deploys, walk);
   } catch (e) {
     if (e instanceof Unresolved) return { judged: false, why: e.message };
     throw e;
@@ -138,6 +139,12 @@ function compute(ws: Workspace): DeployReach {
   if (nodeProcess && nodeRunsPython(ws)) return { judged: false, why: 'a Node process of the project may start Python scripts' };
   const closure = closeOver(ws, modules, reached, walk);
   if (closure) return { judged: false, why: closure };
+  // Django loads its settings by a name the environment may give from outside the files memlint reads (a
+  // platform's dashboard): without them the graph misses every installed app.
+  const settings = ws.files().filter((f) => f.endsWith('.py') && /^INSTALLED_APPS\s*\+?=/m.test(ws.read(f) ?? ''));
+  if (settings.length > 0 && !settings.some((f) => reached.has(f)) && [...reached].some((f) => /\bdjango\b/.test(ws.read(f) ?? ''))) {
+    return { judged: false, why: 'no reached module names the Django settings module the deploy uses' };
+  }
   // A server entry no process loads (`wsgi.py`, `asgi.py`) means the project is served by something the deploy files
   // memlint reads do not show (a platform setting, a server's own config).
   const entryNotLoaded = ws.files().find((f) => /(^|\/)[aw]sgi\.py$/.test(f) && !reached.has(f) && !/(^|\/)(tests?|docs?|examples?)\//.test(f));
@@ -307,6 +314,31 @@ function otherStartFiles(ws: Workspace, modules: PythonModules, deploys: readonl
   }
 }
 
+/**
+ * Modules the deploys' environment names (`DJANGO_SETTINGS_MODULE=config.settings.production`, `CELERY_CONFIG_MODULE`),
+ * and DJANGO_SETTINGS_MODULE written in configuration files (a platform template, .env files).
+ */
+function settingsNamedInConfig(ws: Workspace, modules: PythonModules, deploys: readonly Deploy[], walk: (entry: string, roots: readonly string[]) => void): void {
+  for (const deploy of deploys) {
+    const index = modules.index([...new Set([deploy.dir, ''])]);
+    for (const e of deploy.env) {
+      if (!/^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$/.test(e.value)) continue;
+      const found = index.resolve(e.value)?.file;
+      if (found) walk(found, index.roots);
+    }
+  }
+  const index = modules.index(['']);
+  for (const f of ws.files()) {
+    if (f.endsWith('.py') || /(^|\/)node_modules\//.test(f)) continue;
+    const text = ws.read(f);
+    if (text === undefined || !text.includes('DJANGO_SETTINGS_MODULE')) continue;
+    for (const m of text.matchAll(/DJANGO_SETTINGS_MODULE["']?\s*[:=]\s*["']?([A-Za-z_][\w.]*)/g)) {
+      const found = index.resolve(m[1])?.file;
+      if (found) walk(found, index.roots);
+    }
+  }
+}
+
 /** The project file a script path names (`./run.py`, `/app/etl/load.py` in an image, `etl/load.py`). */
 function pythonFileNamed(ws: Workspace, index: ModuleIndex, path: string): string | undefined {
   const parts = path.split('/').filter((p) => p !== '' && p !== '.');
@@ -342,6 +374,19 @@ function closeOver(ws: Workspace, modules: PythonModules, reached: Set<string>, 
       const text = ws.read(file) ?? '';
       if (DYNAMIC_LOADING.test(text.replace(/^[ \t]*#[^\n]*$/gm, ''))) return `${file} loads modules by computed names`;
       if (/\bautodiscover_tasks\(/.test(text)) discovers = true;
+      // Every module of an installed Django app is reached: Django and its add-ons load them by convention
+      // (template tags, checks, signals, format modules, admin, tasks), not only through imports.
+      if (/^INSTALLED_APPS\s*\+?=/m.test(text)) {
+        for (const name of moduleFacts(text).strings) {
+          // `"shop"`, or the AppConfig path `"shop.apps.ShopConfig"`.
+          const prefix = index.longestPrefix(name);
+          const app = prefix?.module.endsWith('.apps') ? prefix.module.slice(0, -5) : prefix?.module === name ? name : undefined;
+          const found = app ? index.resolve(app) : undefined;
+          if (!found?.isPackage) continue;
+          const dir = dirOf(found.file);
+          for (const f of ws.files()) if (f.startsWith(dir) && f.endsWith('.py') && !reached.has(f)) walk(f, index.roots);
+        }
+      }
       for (const m of text.matchAll(/["']([\w./-]+\.py)["']/g)) {
         const found = pythonFileNamed(ws, modules.index([dirOf(file), '']), m[1]);
         if (found && !reached.has(found)) walk(found, [dirOf(found), '']);
