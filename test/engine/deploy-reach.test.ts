@@ -45,6 +45,14 @@ describe('deploy-graph reach', function () {
     assert.deepEqual(await reported({ ...FLAT, 'memlint.toml': 'checkOfflineCode = true\n' }), ['app_old.py', 'apply_phase2_patch.py', 'pagination.py']);
   });
 
+  it('notes each file it leaves unchecked, naming the processes and the setting', async () => {
+    const ws = await open(FLAT);
+    const notes = ws.scan().files.flatMap((r) => r.notes.filter((n) => n.kind === 'not-run-by-deploy').map((n) => `${r.relPath}: ${n.message}`));
+    assert.equal(notes.length, 2);
+    assert.match(notes.join('\n'), /^app_old\.py: not checked: no process of this project's deploys loads it \(processes: gunicorn app:app .*\(Procfile\)\); checkOfflineCode = true checks it$/m);
+    assert.match(notes.join('\n'), /^apply_phase2_patch\.py: /m);
+  });
+
   it('says which processes it starts from', async () => {
     const ws = await open(FLAT);
     const reach = deployReach(ws.projectAt(''));
