@@ -113,11 +113,12 @@ function compute(ws: Workspace): DeployReach {
     for (const f of modules.reachedFrom(entry, roots, read)) reached.add(f);
   };
   let nodeProcess = false;
+  const state = { webServer: false };
   try {
     for (const deploy of deploys) {
       let resolved = false;
       for (const proc of deploy.processes) {
-        const found = processEntries(ws, modules, deploy, proc);
+        const found = processEntries(ws, modules, deploy, proc, state);
         if (found === 'node') {
           nodeProcess = resolved = true;
           continue;
@@ -145,9 +146,10 @@ function compute(ws: Workspace): DeployReach {
   if (settings.length > 0 && !settings.some((f) => reached.has(f)) && [...reached].some((f) => /\bdjango\b/.test(ws.read(f) ?? ''))) {
     return { judged: false, why: 'no reached module names the Django settings module the deploy uses' };
   }
-  // A server entry no process loads (`wsgi.py`, `asgi.py`) means the project is served by something the deploy files
-  // memlint reads do not show (a platform setting, a server's own config).
-  const entryNotLoaded = ws.files().find((f) => /(^|\/)[aw]sgi\.py$/.test(f) && !reached.has(f) && !/(^|\/)(tests?|docs?|examples?)\//.test(f));
+  // A server entry (`wsgi.py`, `asgi.py`) in a project whose deploys start no web server means it is served by
+  // something the deploy files memlint reads do not show (a platform setting, a server's own config). Beside a web
+  // server that loads one of them, the other is the unused half of Django's project template.
+  const entryNotLoaded = !state.webServer && ws.files().find((f) => /(^|\/)[aw]sgi\.py$/.test(f) && !reached.has(f) && !/(^|\/)(tests?|docs?|examples?)\//.test(f));
   if (entryNotLoaded) return { judged: false, why: `${entryNotLoaded} is a server entry no deploy's process loads` };
   return { judged: true, reached, entries };
 }
@@ -155,7 +157,7 @@ function compute(ws: Workspace): DeployReach {
 type Entries = { files: string[]; roots: string[] } | 'node' | 'none' | 'utility';
 
 /** The project files a process starts from, 'node' for a Node process, 'none' for a program running no project Python. */
-function processEntries(ws: Workspace, modules: PythonModules, deploy: Deploy, proc: DeployProcess): Entries {
+function processEntries(ws: Workspace, modules: PythonModules, deploy: Deploy, proc: DeployProcess, state: { webServer: boolean }): Entries {
   // The project root too: an image often copies the project to its WORKDIR whatever folder the Dockerfile is in. A
   // package folder (`app/` with `__init__.py`) is imported from above it, so it comes after the root.
   const isPackage = (dir: string) => dir !== '' && ws.exists(joinPath(dir, '__init__.py'));
@@ -181,6 +183,7 @@ function processEntries(ws: Workspace, modules: PythonModules, deploy: Deploy, p
     return 'node';
   }
   if (server && APP_MODULE_SERVERS.has(server.kind)) {
+    state.webServer = true;
     const module = moduleOfApp(server.app);
     const file = module ? index.resolve(module)?.file : undefined;
     if (!file) return fail(`its app${server.app ? ` \`${server.app}\`` : ''} is not a module of the project`);
