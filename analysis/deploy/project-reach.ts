@@ -72,7 +72,13 @@ const memos = new WeakMap<ProjectInfo, Memo>();
 
 /** The deploy reach of one project view (its files are project-relative). */
 export function deployReach(project: ProjectInfo): DeployReach {
-  const files = project.files();
+  let files: readonly string[];
+  try {
+    files = project.files();
+  } catch (e) {
+    // A workspace whose file list cannot be read (a root that is gone): judge by layout, as with no deploy files.
+    return { judged: false, why: `files not listed (${(e as Error).message})` };
+  }
   const memo = memos.get(project);
   if (memo && memo.files === files && [...memo.inputs].every(([f, text]) => project.readFile(f) === text)) return memo.value;
   const ws = new Workspace(project);
