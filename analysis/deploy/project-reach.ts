@@ -80,7 +80,8 @@ export function deployReach(project: ProjectInfo): DeployReach {
     return { judged: false, why: `files not listed (${(e as Error).message})` };
   }
   const memo = memos.get(project);
-  if (memo && memo.files === files && [...memo.inputs].every(([f, text]) => project.readFile(f) === text)) return memo.value;
+  // A project view may list its files in a new array on every call: compare the paths, not the array.
+  if (memo && sameFiles(memo.files, files) && [...memo.inputs].every(([f, text]) => project.readFile(f) === text)) return memo.value;
   const ws = new Workspace(project);
   let value: DeployReach;
   const { reads } = ws.recordReads(() => {
@@ -99,6 +100,13 @@ export function notRunByAnyDeploy(relPath: string, project: ProjectInfo): boolea
   if (!relPath.endsWith('.py') || classifyDeployFile(relPath) === 'gunicorn-config') return false;
   const reach = deployReach(project);
   return reach.judged && !reach.reached.has(relPath);
+}
+
+function sameFiles(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 class Unresolved extends Error {}
