@@ -3,7 +3,7 @@
  * notebooks) never serves a request, so the rules about request paths and worker memory do not report there.
  * The usual layout conventions say what such code is; a file that a deploy file of its project starts by name
  * (`python scripts/worker.py`, `python manage.py runapscheduler`, `python -m scripts.sync`) is production code
- * whatever its folder.
+ * whatever its folder (`celery -A scripts.worker worker`, `FLASK_APP=cli.app` too).
  */
 import type { ProjectInfo } from '../rules/api';
 import { notRunByAnyDeploy } from './deploy/project-reach';
@@ -33,7 +33,7 @@ export function offlineByLayout(relPath: string): OfflineKind | undefined {
 
 /** Files that start processes: what they name is run by a deploy (a uWSGI `attach-daemon = ./manage.py sendalerts` too). */
 export const START_FILE =
-  /(^|\/)(procfile[^/]*|dockerfile[^/]*|[^/]*\.dockerfile|render\.ya?ml|(docker-)?compose[^/]*\.ya?ml|fly\.toml|railway\.(json|toml)|app\.json|package\.json|[^/]*\.sh|supervisord?\.conf|supervisor[^/]*\/[^/]*\.conf|[^/]*uwsgi[^/]*\.ini|crontab|ecosystem\.config\.[cm]?js)$/i;
+  /(^|\/)(procfile[^/]*|dockerfile[^/]*|[^/]*\.dockerfile|render\.ya?ml|(docker-)?compose[^/]*\.ya?ml|fly\.toml|railway\.(json|toml)|app\.json|package\.json|[^/]*\.sh|[^/]*entrypoint[^/.]*|supervisord?\.conf|supervisor[^/]*\/[^/]*\.conf|[^/]*uwsgi[^/]*\.ini|crontab|ecosystem\.config\.[cm]?js)$/i;
 
 /** Scripts that run at build, release or on a developer's machine: what they name is not a serving process. */
 const BUILD_SCRIPT = /(^|\/)(build|install|compile|test|tests|lint|format|release|deploy|seed|migrate|setup-dev|dev)[^/]*\.sh$/i;
@@ -74,6 +74,10 @@ function startNames(relPath: string, kind: OfflineKind): RegExp[] {
     return [new RegExp(`(manage\\.py|django-admin)\\s+${escape(command)}\\b`)];
   }
   const dotted = stem.split('/').join('.');
-  // By path (`python scripts/run.py`, `node scripts/seed.js`), or as a module (`python -m scripts.run`).
-  return [new RegExp(`(^|[\\s"'/=])(\\./)?${escape(relPath)}\\b`, 'm'), new RegExp(`-m\\s+${escape(dotted)}\\b`)];
+  // By path (`python scripts/run.py`, `node scripts/seed.js`), as a module (`python -m scripts.run`), or as the
+  // app a Celery worker or `flask run` loads (`celery -A scripts.worker worker`, `FLASK_APP=cli.app`).
+  return [
+    new RegExp(`(^|[\\s"'/=])(\\./)?${escape(relPath)}\\b`, 'm'),
+    new RegExp(`(-m|-A|--app|FLASK_APP)[\\s=:"']+${escape(dotted)}\\b`),
+  ];
 }

@@ -14,7 +14,9 @@
  *   5. with --startup-repo DIR: a workspace scan at start-up of a real repository: time from spawning the server
  *      to the first problem and to the scan's end, and the memory of all memlint processes once idle.
  *
- *   node scripts/bench-lsp.mjs [--edits 200] [--no-write] [--server dist/server.js] [--real DIR] [--startup-repo DIR] [--json OUT]
+ *   MEMLINT_BENCH_LOG=1 prints the server's log lines (per keystroke: analysis time and the findings delta) to stderr.
+ *
+ *   node scripts/bench-lsp.mjs [--edits 200] [--no-write] [--server dist/server.js] [--real DIR] [--real-match REGEX] [--real-mode line|type] [--startup-repo DIR] [--json OUT]
  */
 import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
@@ -36,6 +38,10 @@ const { values: args } = parseArgs({
     real: { type: 'string' },
     'startup-repo': { type: 'string' },
     'real-edits': { type: 'string', default: '100' },
+    /** Only the files (real ones and the 1,000-findings module) whose name matches this regular expression. */
+    'real-match': { type: 'string' },
+    /** Only this way of editing (`line` or `type`); both by default. */
+    'real-mode': { type: 'string' },
     /** Also write every measurement as JSON to this file (npm run bench reads it for its targets table). */
     json: { type: 'string' },
   },
@@ -122,7 +128,10 @@ class Client {
         this.send({ jsonrpc: '2.0', id: msg.id, result });
       } else if (msg.method) {
         if (msg.params && typeof msg.params === "object") msg.params.receivedAt = at;
-        if (msg.method === 'window/logMessage') this.logs.push(String(msg.params.message));
+        if (msg.method === 'window/logMessage') {
+          this.logs.push(String(msg.params.message));
+          if (process.env.MEMLINT_BENCH_LOG) console.error(msg.params.message);
+        }
         const t = msg.method === 'window/logMessage' && /^timing (\S+) v(\d+): (?:parse ([\d.]+) ms, )?analysis ([\d.]+) ms/.exec(msg.params.message);
         if (t) this.timings.push({ path: t[1], version: Number(t[2]), parseMs: t[3] === undefined ? undefined : Number(t[3]), analysisMs: Number(t[4]) });
         for (const l of [...this.listeners]) l(msg);
@@ -157,8 +166,8 @@ class Client {
    * Resident memory in MB of the server and its analysis worker processes together (rss), and of the server
    * process alone (server).
    */
-  /** CPU milliseconds (user + system) used so far by the server and its worker processes. */
-  cpuMs() {
+  /** CPU milliseconds (user + system) used so far by the server and its worker processes; `own`: the server process alone. */
+  cpuMs(own = false) {
     const ticks = (pid) => {
       try {
         const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
@@ -175,7 +184,7 @@ class Client {
       }
     };
     const tree = (pid) => [pid, ...children(pid).flatMap(tree)];
-    return (tree(this.proc.pid).reduce((sum, pid) => sum + ticks(pid), 0) * 1000) / CLOCK_TICKS;
+    return ((own ? [this.proc.pid] : tree(this.proc.pid)).reduce((sum, pid) => sum + ticks(pid), 0) * 1000) / CLOCK_TICKS;
   }
   memory() {
     const kb = (pid) => {
@@ -219,6 +228,7 @@ async function keystrokes(client, uri, languageId, text, edits, changes = keystr
   let findingsSeen = new Set();
   client.timings.length = 0; // versions restart with every file: only this run's timings
   const cpuBefore = client.cpuMs();
+  const ownCpuBefore = client.cpuMs(true);
   for (const change of changes) {
     version++;
     const v = version;
@@ -235,6 +245,8 @@ async function keystrokes(client, uri, languageId, text, edits, changes = keystr
     findingsSeen.add(p.diagnostics.length);
   }
   const cpuPerKeystroke = (client.cpuMs() - cpuBefore) / Math.max(1, samples.length);
+  // The server process alone (protocol, diagnostics, messages to and from the worker), without the analysis.
+  const ownCpuPerKeystroke = (client.cpuMs(true) - ownCpuBefore) / Math.max(1, samples.length);
   client.notify('textDocument/didClose', { textDocument: { uri } });
   samples.sort((a, b) => a - b);
   analysis.sort((a, b) => a - b);
@@ -248,6 +260,7 @@ async function keystrokes(client, uri, languageId, text, edits, changes = keystr
     max: samples[samples.length - 1],
     findingCounts: [...findingsSeen].sort((a, b) => a - b),
     cpuPerKeystroke,
+    ownCpuPerKeystroke,
   };
 }
 
@@ -270,6 +283,7 @@ async function realLatency() {
       ];
     }
     sources.push({ name: 'many-findings.py', text: manyFindingsPythonFile(1000), real: false, many: true });
+    if (args['real-match']) sources = sources.filter((s) => new RegExp(args['real-match']).test(s.name));
     const client = new Client({ enable: true, run: 'onType', scanWorkspaceOnStartup: false, configFile: '' });
     await client.initialize(dir);
     const rows = [];
@@ -277,11 +291,11 @@ async function realLatency() {
       const file = path.join(dir, src.name);
       fs.writeFileSync(file, src.text);
       const languageId = src.name.endsWith('.py') ? 'python' : src.name.endsWith('.ts') ? 'typescript' : 'javascript';
-      for (const mode of ['line', 'type']) {
+      for (const mode of args['real-mode'] ? [args['real-mode']] : ['line', 'type']) {
         const uri = pathToFileURL(file).href;
         const r = await keystrokes(client, uri, languageId, src.text, edits, realKeystrokes(src.text, languageId, mode, edits));
         rows.push({ ...r, name: src.name, mode, lines: src.text.split('\n').length, real: src.real, many: !!src.many, load: os.loadavg()[0] });
-        console.log(`${src.name} (${mode}): p50 ${fmt(r.p50)} ms, p95 ${fmt(r.p95)} ms, server CPU ${fmt(r.cpuPerKeystroke)} ms per keystroke, analysis p50 ${fmt(r.analysisP50)} ms, findings ${r.findingCounts.join('/')}, load ${os.loadavg()[0].toFixed(1)}`);
+        console.log(`${src.name} (${mode}): p50 ${fmt(r.p50)} ms, p95 ${fmt(r.p95)} ms, server CPU ${fmt(r.cpuPerKeystroke)} ms per keystroke (server process alone ${fmt(r.ownCpuPerKeystroke)} ms), analysis p50 ${fmt(r.analysisP50)} ms, findings ${r.findingCounts.join('/')}, load ${os.loadavg()[0].toFixed(1)}`);
       }
     }
     await client.close();

@@ -40,6 +40,23 @@ class Row(Base):
     id = sqlalchemy.Column(sqlalchemy.Integer, primary_key=True)
 Base.metadata.create_all(engine)
 `;
+// A view that queries through the ORM, as a served app does: the mappers are configured, the dialect initialised and
+// the statement cached on the first query, in the process that runs it (with --preload: in each worker, after fork).
+const SQLA_QUERY = `import sqlalchemy, sqlalchemy.orm
+from flask import Flask, jsonify
+engine = sqlalchemy.create_engine("sqlite:///rows.db")
+Base = sqlalchemy.orm.declarative_base()
+class Row(Base):
+    __tablename__ = "rows"
+    id = sqlalchemy.Column(sqlalchemy.Integer, primary_key=True)
+    name = sqlalchemy.Column(sqlalchemy.String(50))
+Base.metadata.create_all(engine)
+app = Flask(__name__)
+@app.get("/health")
+def health():
+    with sqlalchemy.orm.Session(engine) as session:
+        return jsonify(ok=True, rows=session.query(Row).filter(Row.id > 0).count())
+`;
 const FASTAPI = `from fastapi import FastAPI
 from pydantic import BaseModel
 app = FastAPI()
@@ -104,6 +121,8 @@ const CASES = [
   { key: 'flask gevent', files: { 'app.py': FLASK }, start: gunicorn('app:app', ['-k', 'gevent']) },
   { key: 'flask + celery client sync', files: { 'app.py': 'import tasks\n' + FLASK, 'tasks.py': CELERY }, start: gunicorn('app:app'), broker: true },
   { key: 'flask + SQLAlchemy sync', files: { 'app.py': SQLA + FLASK }, start: gunicorn('app:app') },
+  { key: 'flask + SQLAlchemy query sync', files: { 'app.py': SQLA_QUERY }, start: gunicorn('app:app') },
+  { key: 'flask + SQLAlchemy query sync --preload', files: { 'app.py': SQLA_QUERY }, start: gunicorn('app:app', ['--preload']) },
   { key: 'fastapi UvicornWorker', files: { 'app.py': FASTAPI }, start: gunicorn('app:app', ['-k', 'uvicorn.workers.UvicornWorker']) },
   { key: 'fastapi uvicorn --workers', files: { 'app.py': FASTAPI }, start: (n, port) => [PYTHON, ['-m', 'uvicorn', 'app:app', '--workers', String(n), '--host', '127.0.0.1', '--port', String(port)]] },
   { key: 'django sync', files: DJANGO, start: gunicorn('site_wsgi') },

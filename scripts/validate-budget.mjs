@@ -26,7 +26,8 @@
 //
 // Options: --write-docs  --no-install  --keep (keep the temporary directory)  --orders N (default 100000)
 //          --variants before,safe,fixed  --only django|express|real  --report-from <kept dir>/results.json
-//          --no-real-apps  --apps key,key (real apps to run)  --mirrors DIR (git mirrors of the real apps)
+//          --no-real-apps  --apps key,key (real apps to run; with --write-docs only their rows change)
+//          --mirrors DIR (git mirrors of the real apps)
 // After examples/ it runs real public apps (scripts/validate-budget/real-apps.mjs: references, not code): each within
 // 20% of its measured idle distinct memory and 30% of its peak under a burst of its own concurrency.
 // Exit: 0 targets met and nothing broke; 1 a fixed copy broke or a target was missed; 2 the environment cannot run
@@ -696,19 +697,25 @@ async function realAppsOnly() {
   workDir = work;
   const res = await realApps(work);
   log('\n' + res.markdown);
-  if (flag('--write-docs')) writeRealDocs(res.markdown);
+  if (flag('--write-docs')) await writeRealDocs(res);
   removeWorkDir();
   if (!res.ok) log('FAILED: a real app missed the targets (20% idle, 30% peak) or did not run');
   return res.ok ? 0 : 1;
 }
 
-function writeRealDocs(section) {
+/**
+ * Writes the real apps' section of docs/PERFORMANCE.md. After `--apps k1,k2` only those rows change: every other
+ * app keeps its row and breakdown from the section already there (mergeSection).
+ */
+async function writeRealDocs(res) {
+  const { mergeSection, sectionOf } = await import('./validate-budget/real-apps.mjs');
   const doc = path.join(ROOT, 'docs', 'PERFORMANCE.md');
   let text = fs.readFileSync(doc, 'utf8');
-  const re = /^## Memory budget on real public apps\n[\s\S]*?<!-- end of the section npm run validate-budget --write-docs writes -->\n/m;
-  text = re.test(text) ? text.replace(re, section.trimEnd() + '\n') : text.replace(/^## Per-worker figures by framework/m, section.trimEnd() + '\n\n## Per-worker figures by framework');
+  const old = sectionOf(text);
+  const section = opt('--apps', '') ? mergeSection(old, res) : res.markdown;
+  text = old ? text.replace(old, () => section.trimEnd() + '\n') : text.replace(/^## Per-worker figures by framework/m, section.trimEnd() + '\n\n## Per-worker figures by framework');
   fs.writeFileSync(doc, text.trimEnd() + '\n');
-  log(`wrote ${path.relative(ROOT, doc)}`);
+  log(`wrote ${path.relative(ROOT, doc)}${opt('--apps', '') ? ` (rows of ${opt('--apps', '')}; the other rows kept)` : ''}`);
 }
 
 async function main() {
@@ -837,7 +844,7 @@ async function main() {
   if (!ONLY && !flag('--no-real-apps')) {
     const real = await realApps(work);
     log('\n' + real.markdown);
-    if (flag('--write-docs')) writeRealDocs(real.markdown);
+    if (flag('--write-docs')) await writeRealDocs(real);
     if (!real.ok) report.exitCode = 1;
   }
   const saved = { started, finished, machine: { ...machine, loadEnd }, ver, hostCpus, orders: ORDERS, customers: CUSTOMERS, variants: everyVariant.map(stripVariant), diagnostics: diagnostics.map((d) => ({ ...d, diagnosticVariant: d.diagnosticVariant?.key })), figures, overrides, offered };

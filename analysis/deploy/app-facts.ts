@@ -1,6 +1,7 @@
 /**
  * What an app directory holds that changes its memory: the Python packages its requirement files declare
- * (requirements*.txt, requirements/*.txt, pyproject.toml, Pipfile, poetry.lock, Dockerfile `pip install`),
+ * (requirements*.txt, requirements/*.txt, pyproject.toml, Pipfile, poetry.lock, conda environment.yml, and
+ * `pip install` lines of Dockerfiles and of the shell scripts beside the app),
  * the heavy libraries its code imports, its DB connection pools and bounded caches, and the Node packages
  * of its package.json. Line-based reads of other workspace files, cached per file text.
  */
@@ -22,11 +23,44 @@ export function pythonPackages(ws: Workspace, dir: string, extraFiles: readonly 
   const files = ws.files().filter((f) => {
     const d = dirOf(f);
     const name = f.slice(d.length);
-    if (d === dir) return REQUIREMENTS_FILE.test(name) || ['pyproject.toml', 'pipfile', 'poetry.lock', 'setup.py', 'setup.cfg'].includes(name.toLowerCase());
+    if (d === dir) return REQUIREMENTS_FILE.test(name) || CONDA_ENVIRONMENT.test(name) || ['pyproject.toml', 'pipfile', 'poetry.lock', 'setup.py', 'setup.cfg'].includes(name.toLowerCase());
     return d === `${dir}requirements/` && /\.(txt|in)$/.test(name);
   });
+  // Shell scripts beside the app (a Render `build.sh`, a Heroku `setup.sh`, an `entrypoint.sh`) that `pip install`.
+  const scripts = ws.files().filter((f) => /\.sh$/i.test(f) && [dir, `${dir}scripts/`, `${dir}bin/`].includes(dirOf(f)));
+  for (const script of scripts) {
+    const pip = ws.derived(script, 'pip-installs', (text) => dockerfilePipInstalls(text.replace(/^[ \t]*#.*$/gm, ''), dirOf(script)));
+    for (const p of pip?.packages ?? []) out.add(p);
+    files.push(...(pip?.requirementFiles ?? []));
+  }
   for (const file of new Set([...files, ...extraFiles])) {
     for (const p of ws.derived(file, 'python-packages', packagesInText(file)) ?? []) out.add(p);
+  }
+  return out;
+}
+
+const CONDA_ENVIRONMENT = /^(environment|conda)([\w.-]*)\.ya?ml$/i;
+
+/** Conda's names for packages pip knows by another name. */
+const CONDA_NAMES: Record<string, string> = {
+  pytorch: 'torch', 'pytorch-cpu': 'torch', 'py-opencv': 'opencv-python', opencv: 'opencv-python', libopencv: 'opencv-python',
+  faiss: 'faiss-cpu', 'py-xgboost': 'xgboost', 'tensorflow-base': 'tensorflow', 'onnxruntime-cpp': 'onnxruntime',
+};
+
+/**
+ * A conda environment.yml's `dependencies` (`- numpy=1.26`, `- conda-forge::pytorch`) and its `- pip:` list
+ * (`- torch==2.3`), as pip names.
+ */
+export function condaPackages(text: string): string[] {
+  const out: string[] = [];
+  let inDeps = false;
+  for (const line of text.split(/\r?\n/)) {
+    if (/^\S/.test(line)) inDeps = /^dependencies\s*:/.test(line);
+    if (!inDeps) continue;
+    const m = /^\s*-\s+["']?(?:[\w.-]+::)?([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*(?:[<>=!~ ]|["']?\s*(?:#|$))/.exec(line);
+    if (!m || /^\s*-\s+pip\s*:/.test(line)) continue;
+    const name = normalizePackage(m[1]);
+    if (name !== 'python' && name !== 'pip') out.push(CONDA_NAMES[name] ?? name);
   }
   return out;
 }
@@ -36,6 +70,7 @@ function packagesInText(file: string): (text: string) => string[] {
   return (text) => {
     if (name === 'pyproject.toml' || name === 'pipfile' || name === 'setup.py' || name === 'setup.cfg') return declaredInTomlOrSetup(text, name);
     if (name === 'poetry.lock') return [...text.matchAll(/^name\s*=\s*"([^"]+)"/gm)].map((m) => normalizePackage(m[1]));
+    if (CONDA_ENVIRONMENT.test(name)) return condaPackages(text);
     // requirements: one requirement a line, `-r other.txt` lines are read by listing the directory
     const out: string[] = [];
     for (const line of text.split('\n')) {
@@ -66,7 +101,10 @@ function declaredInTomlOrSetup(text: string, name: string): string[] {
   return out;
 }
 
-/** Packages of `pip install a b` / `uv pip install` / `poetry add` lines in a Dockerfile's RUN instructions, and `-r` files. */
+/**
+ * Packages of `pip install a b` / `uv pip install` / `conda install` lines (a Dockerfile's RUN instructions, a shell
+ * script), and `-r` files.
+ */
 export function dockerfilePipInstalls(text: string, dockerfileDir: string): { packages: string[]; requirementFiles: string[] } {
   const packages: string[] = [];
   const requirementFiles: string[] = [];
@@ -86,6 +124,22 @@ export function dockerfilePipInstalls(text: string, dockerfileDir: string): { pa
       }
     }
   }
+  // `conda install -c conda-forge pytorch numpy` / mamba / micromamba
+  for (const m of joined.matchAll(/\b(?:conda|mamba|micromamba)\s+install\b([^\n&;|]*)/g)) {
+    const words = m[1].trim().split(/\s+/);
+    for (let i = 0; i < words.length; i++) {
+      const w = words[i].replace(/^["']|["']$/g, '');
+      if (w.startsWith('-')) {
+        if (['-c', '--channel', '-n', '--name', '-p', '--prefix', '--file', '--override-channels'].includes(w) && w !== '--override-channels') i++;
+        continue;
+      }
+      const name = /^(?:[\w.-]+::)?([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(w);
+      if (name && !w.includes('/')) {
+        const pkg = normalizePackage(name[1]);
+        if (pkg !== 'python' && pkg !== 'pip') packages.push(CONDA_NAMES[pkg] ?? pkg);
+      }
+    }
+  }
   return { packages, requirementFiles };
 }
 
@@ -102,11 +156,12 @@ const LIBRARY_PACKAGES: Record<LibraryKey, string[]> = {
   opencv: ['opencv-python', 'opencv-python-headless', 'opencv-contrib-python', 'opencv-contrib-python-headless'],
   sqlalchemy: ['sqlalchemy', 'flask-sqlalchemy', 'sqlmodel'],
   'celery-client': ['celery'],
+  tensorflow: ['tensorflow', 'tensorflow-cpu', 'tf-keras'],
 };
 
-/** The module each library is imported as. */
+/** The module each library is imported as (transformers loads torch when torch is what is installed). */
 const LIBRARY_MODULES: Record<LibraryKey, string[]> = {
-  torch: ['torch', 'torchvision', 'sentence_transformers', 'ultralytics', 'easyocr', 'whisper', 'timm'],
+  torch: ['torch', 'torchvision', 'sentence_transformers', 'transformers', 'ultralytics', 'easyocr', 'whisper', 'timm'],
   'face-recognition': ['face_recognition'],
   dlib: ['dlib'],
   onnxruntime: ['onnxruntime', 'rembg', 'insightface', 'fastembed'],
@@ -117,6 +172,7 @@ const LIBRARY_MODULES: Record<LibraryKey, string[]> = {
   opencv: ['cv2'],
   sqlalchemy: ['sqlalchemy', 'flask_sqlalchemy', 'sqlmodel'],
   'celery-client': ['celery'],
+  tensorflow: ['tensorflow', 'tf_keras'],
 };
 
 /** Libraries the packages install. */
@@ -127,7 +183,7 @@ export function librariesInstalled(packages: ReadonlySet<string>): LibraryKey[] 
 /** Packages that pull native thread pools (OpenMP / OpenBLAS / MKL), for native-thread-env. */
 export const NATIVE_THREAD_PACKAGES = new Set([
   ...LIBRARY_PACKAGES.torch, ...LIBRARY_PACKAGES['face-recognition'], ...LIBRARY_PACKAGES.dlib, ...LIBRARY_PACKAGES.onnxruntime,
-  ...LIBRARY_PACKAGES.pandas, ...LIBRARY_PACKAGES.numpy, ...LIBRARY_PACKAGES.scipy, ...LIBRARY_PACKAGES['scikit-learn'], ...LIBRARY_PACKAGES.opencv,
+  ...LIBRARY_PACKAGES.pandas, ...LIBRARY_PACKAGES.numpy, ...LIBRARY_PACKAGES.scipy, ...LIBRARY_PACKAGES['scikit-learn'], ...LIBRARY_PACKAGES.opencv, ...LIBRARY_PACKAGES.tensorflow,
   'numexpr', 'xgboost', 'lightgbm', 'tensorflow', 'tensorflow-cpu', 'keras', 'transformers', 'spacy', 'faiss-cpu',
 ]);
 

@@ -19,6 +19,7 @@ export type CommandSource =
   | 'heroku-yml'
   | 'app-json'
   | 'package-json'
+  | 'pm2'
   | 'env-file';
 
 /**

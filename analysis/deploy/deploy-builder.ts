@@ -9,6 +9,7 @@ import { MappedText } from './commands-text';
 import { baseNameOf, classifyDeployFile, dirOf, joinPath, type SourceLocation, type Workspace } from './deploy-files';
 import type { Deploy, DeployEnv } from './deploy-model';
 import { finalStageChain, finalStageCommands } from './dockerfile-stages';
+import { ecosystemApps } from './pm2-ecosystem';
 import { isSetupStep, npmScriptName, resolveInWorkspace, scriptOf } from './process-chain';
 
 /** Runners whose own process does not count: what they run does. */
@@ -17,9 +18,9 @@ const RUNNERS = new Set(['npm', 'yarn', 'pnpm', 'bun', 'sh', 'bash', 'dash', 'ho
 const SHELL_WORDS = new Set(['fi', 'done', 'esac', 'then', 'else', 'do', '}', '$@', '$*']);
 /**
  * Launchers that stay resident while what they start runs: package managers (the script is their child, under a
- * shell) and concurrently (a Node process of its own).
+ * shell), concurrently (a Node process of its own) and pm2 (its daemon) when it starts Python apps.
  */
-const RESIDENT_LAUNCHERS = new Set(['npm', 'yarn', 'pnpm', 'concurrently']);
+const RESIDENT_LAUNCHERS = new Set(['npm', 'yarn', 'pnpm', 'concurrently', 'pm2', 'pm2-runtime']);
 /** concurrently's options that take a value (`--names a,b`, `-k` takes none). */
 const CONCURRENTLY_VALUE_OPTIONS = new Set(['-n', '--names', '-c', '--prefix-colors', '-p', '--prefix', '-l', '--prefix-length', '-t', '--timestamp-format', '--max-processes', '-m', '--restart-tries', '--restart-after', '--success', '-s', '--default-input-target', '--handle-input', '--names-separator', '--cwd']);
 
@@ -124,6 +125,7 @@ export class DeployBuilder {
       return scripts.map((c) => ({ command: c, file: pkg, cwd, via: `${pkg} scripts.${c.name}` }));
     }
     if (program === 'supervisord') return this.supervisordPrograms(command, cwd);
+    if (program === 'pm2' || program === 'pm2-runtime') return this.ecosystemPrograms(command, cwd);
     if (program === 'honcho' || program === 'foreman') {
       const values = command.args.map((a) => a.value);
       const f = values.findIndex((v) => v === '-f' || v === '--procfile');
@@ -139,6 +141,21 @@ export class DeployBuilder {
     return commandsFromLine(MappedText.of(text, 0, text.length), 'shell', 'procfile').map((c) => ({ command: c, file: script.file!, cwd, via: script.file! }));
   }
 
+  /**
+   * The Python programs of the ecosystem file `pm2 start ecosystem.config.js` loads (gunicorn with its `args`);
+   * undefined (pm2 is the server) when the file is missing or runs any Node script, which pm2 runs itself.
+   */
+  private ecosystemPrograms(command: StartCommand, cwd: string): { command: StartCommand; file: string; cwd: string; via: string }[] | undefined {
+    const name = command.args.map((a) => a.value).find((v) => !v.startsWith('-') && /(^|\/)(ecosystem|pm2)[\w.-]*\.(c|m)?js(on)?$/.test(v));
+    const file = name === undefined ? undefined : resolveInWorkspace(this.ws, cwd, name);
+    const text = file === undefined ? undefined : this.ws.read(file);
+    if (file === undefined || text === undefined) return undefined;
+    const apps = ecosystemApps(file, text);
+    if (apps.length === 0 || apps.some((a) => !a.python)) return undefined;
+    this.claim(file);
+    return apps.flatMap((a) => a.commands.map((c) => ({ command: c, file, cwd: appDir(cwd, a.cwd), via: `${file} apps ${a.name ?? c.program}` })));
+  }
+
   /** The `[program:x]` commands of the supervisord config a `supervisord` command loads (`-c`, else one in the app). */
   private supervisordPrograms(command: StartCommand, cwd: string): { command: StartCommand; file: string; cwd: string; via: string }[] {
     const values = command.args.map((a) => a.value);
@@ -152,6 +169,13 @@ export class DeployBuilder {
     return supervisordCommands(text).map((c) => ({ command: c, file: conf, cwd, via: `${conf} [program:${c.name}]` }));
   }
 
+}
+
+/** An app's `cwd` relative to the deploy's folder; an absolute one (`/home/ubuntu/app` on the VM) is the deploy's. */
+export function appDir(cwd: string, appCwd: string | undefined): string {
+  if (!appCwd || appCwd.startsWith('/') || appCwd.startsWith('~')) return cwd;
+  const dir = joinPath(cwd, appCwd);
+  return dir === '' ? '' : `${dir}/`;
 }
 
 /** The commands `concurrently "node api.js" "node worker.js"` runs (`npm:x` names are scripts, read as `npm run x`). */

@@ -14,7 +14,8 @@ import { findNodeAtLocation } from 'jsonc-parser';
 import { isScalar, type Scalar } from 'yaml';
 import { arrayElementWord, commandsFromLine, commandsFromWords, type StartCommand } from './commands-build';
 import { yamlScalarText } from './commands-text';
-import type { DeployBuilder } from './deploy-builder';
+import { appDir, type DeployBuilder } from './deploy-builder';
+import { ecosystemApps } from './pm2-ecosystem';
 import { asDir, dirOf, joinPath, type SourceLocation } from './deploy-files';
 import type { Deploy } from './deploy-model';
 import { composeServiceLimit, flyCpus, flyVms, herokuCpus, herokuDyno, kubernetesContainerLimit, renderServiceLimit } from './platform-limits';
@@ -293,6 +294,22 @@ export function readStandaloneProcfile(b: DeployBuilder, file: string): void {
     const deploy = b.add({ id: `${file}#${type}`, label: `the ${type} process of ${file}`, platform: 'procfile', dir: dirOf(file), files: [file] });
     for (const c of commands) b.addProcesses(deploy, c, file, dirOf(file), [`${file} ${type}`]);
   }
+}
+
+/**
+ * An ecosystem file no other deploy file runs (`pm2 start ecosystem.config.js` typed on a VM) that starts Python
+ * programs (gunicorn, celery): a deploy of its own. One that runs Node scripts is read by the Node rules.
+ */
+export function readStandaloneEcosystem(b: DeployBuilder, file: string): void {
+  const text = b.ws.read(file);
+  const apps = text === undefined ? [] : ecosystemApps(file, text);
+  if (apps.length === 0 || apps.some((a) => !a.python)) return;
+  const dir = dirOf(file);
+  const deploy = b.add({ id: file, label: `the pm2 deploy of ${file}`, platform: 'pm2', dir, files: [file] });
+  // One pm2 daemon for every app: they share the root the budget counts launchers by.
+  const first = apps.flatMap((a) => a.commands)[0];
+  const root = first ? { file, start: first.programWord.start, end: first.programWord.end } : undefined;
+  for (const a of apps) for (const c of a.commands) b.addProcesses(deploy, c, file, appDir(dir, a.cwd), [`${file} apps ${a.name ?? c.program}`], 0, ['pm2'], root);
 }
 
 export function readStandalonePackage(b: DeployBuilder, file: string): void {

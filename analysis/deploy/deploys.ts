@@ -10,7 +10,7 @@ import { DeployBuilder } from './deploy-builder';
 import type { Workspace } from './deploy-files';
 import type { Deploy } from './deploy-model';
 import {
-  readCompose, readFly, readHeroku, readKubernetes, readRailway, readRender, readStandaloneDockerfile, readStandalonePackage, readStandaloneProcfile,
+  readCompose, readFly, readHeroku, readKubernetes, readRailway, readRender, readStandaloneDockerfile, readStandaloneEcosystem, readStandalonePackage, readStandaloneProcfile,
 } from './deploy-readers';
 import { configuredLimit } from './platform-limits';
 import { readStandaloneStartScripts, startScriptCandidates } from './start-scripts';
@@ -67,6 +67,7 @@ function search(ws: Workspace, files: { relPath: string; type: string }[]): Depl
   for (const f of of('dockerfile')) if (!b.claimed.has(f)) readStandaloneDockerfile(b, f);
   for (const f of of('procfile')) if (!b.claimed.has(f)) readStandaloneProcfile(b, f);
   for (const f of of('package-json')) if (!b.claimed.has(f)) readStandalonePackage(b, f);
+  for (const f of of('pm2')) if (!b.claimed.has(f)) readStandaloneEcosystem(b, f);
   readStandaloneStartScripts(b);
   const fallback = configuredLimit(ws.memoryLimitMb);
   for (const d of b.deploys) d.limit ??= fallback;

@@ -17,7 +17,7 @@
  * connections, each concurrent request's working set, the request sizes the app allows) count only under load.
  */
 import type { NodeAppFacts, PythonSourceFacts, RequestFacts } from './app-facts';
-import type { FigureKey, Figures, LibraryKey, WorkerBaselineKey } from './baselines';
+import { PYTHON_HEAP_LIBRARIES, type FigureKey, type Figures, type LibraryKey, type WorkerBaselineKey } from './baselines';
 import type { SourceLocation } from './deploy-files';
 import type { Server, ServerKind } from './servers';
 
@@ -186,6 +186,7 @@ export function processItems(input: ProcessInput, figures: Figures): { items: It
   // `npm start` and the like: the package manager and its shell wait as the server's parents.
   for (const launcher of launchers) {
     if (launcher === 'concurrently') item('node', 'concurrently (a Node process)', 1);
+    else if (launcher === 'pm2' || launcher === 'pm2-runtime') item('pm2-daemon', figures.get('pm2-daemon').label, 1, { role: 'parent' });
     else item('npm-launcher', `${launcher} and its shell`, 1);
   }
 
@@ -193,10 +194,20 @@ export function processItems(input: ProcessInput, figures: Figures): { items: It
   const wc = workerClassKey(server);
   if (wc && !(wc === 'uvicorn-worker' && frameworkIncludesAsgi(framework))) item(wc, `${figures.get(wc).label} per worker`, n, { perWorker: true, role: childRole });
 
-  // Heavy libraries: once in the parent when imported before fork, else in every worker.
+  // Heavy libraries: once in the parent when imported before fork, else in every worker. A library that is mostly
+  // Python objects erodes after fork like the app: each worker keeps the preload-private share of it.
   for (const lib of libraries) {
-    const label = figures.get(lib).label;
-    if (forks) item(lib, `${label}, loaded once before fork`, 1, { role: 'parent' });
+    const { label, mb } = figures.get(lib);
+    if (forks && PYTHON_HEAP_LIBRARIES.has(lib)) {
+      const own = cow(mb);
+      item(lib, `${label}, loaded once before fork (shared part)`, 1, { eachMb: round1(mb - own), role: 'parent' });
+      item(lib, `${multi ? 'workers' : 'processes'}' own pages of ${label} (objects they use, state built on first use)`, n, {
+        eachMb: own,
+        source: `${privatePct}% of the ${label} figure (preload-private: ${figures.get('preload-private').source}); ${label}: ${figures.get(lib).source}`,
+        perWorker: true,
+        role: childRole,
+      });
+    } else if (forks) item(lib, `${label}, loaded once before fork`, 1, { role: 'parent' });
     else item(lib, n === 1 ? label : `${multi ? 'workers' : 'processes'} importing ${label}`, n, { perWorker: true, role: childRole });
   }
 

@@ -21,9 +21,20 @@ export function scriptOf(ws: Workspace, command: StartCommand, cwd: string): { i
   const program = command.program;
   const args = command.args.map((a) => a.value);
   const shell = /^(ba|da)?sh$/.test(program);
-  const path = shell ? args.find((a) => !a.startsWith('-')) : /\.sh$/.test(program) ? command.programWord.value : undefined;
+  const path = shell ? args.find((a) => !a.startsWith('-')) : /\.sh$/.test(program) || shebangScript(ws, cwd, command.programWord.value) ? command.programWord.value : undefined;
   if (!shell && path === undefined) return { isScriptRunner: false };
   return { isScriptRunner: true, file: path === undefined ? undefined : resolveInWorkspace(ws, cwd, path) ?? onlyScriptNamed(ws, path) };
+}
+
+/**
+ * An extensionless shell script of the workspace run by path (`bin/docker-entrypoint`, `./start`): its first line
+ * is a `#!` for sh, bash or dash.
+ */
+function shebangScript(ws: Workspace, cwd: string, path: string): boolean {
+  if (!path.includes('/') || /\.\w+$/.test(path)) return false;
+  const file = resolveInWorkspace(ws, cwd, path);
+  const text = file === undefined ? undefined : ws.read(file);
+  return text !== undefined && /^#!\s*(\/usr)?\/bin\/(env\s+)?(ba|da)?sh\b/.test(text);
 }
 
 /**

@@ -85,7 +85,7 @@ export function serverOf(proc: DeployProcess, sc: ServerContext): Server | undef
       return gunicorn(proc, sc, at);
     case 'uvicorn': {
       const workers = flagCount(proc, ['--workers'], envCtx) ?? envCount(sc, 'WEB_CONCURRENCY', envCtx) ?? one('uvicorn default');
-      return { kind: 'uvicorn', runtime: 'python', workers, threads: one(), preload: false, app: positional(args, new Set(['--reload', '--proxy-headers', '--no-access-log', '--use-colors', '--no-use-colors', '--no-server-header', '--no-date-header'])), at };
+      return { kind: 'uvicorn', runtime: 'python', workers, threads: one(), preload: false, app: positional(args, new Set(['--factory', '--reload', '--proxy-headers', '--no-access-log', '--use-colors', '--no-use-colors', '--no-server-header', '--no-date-header'])), at };
     }
     case 'hypercorn': {
       const workers = flagCount(proc, ['-w', '--workers'], envCtx) ?? one('hypercorn default');
@@ -98,7 +98,7 @@ export function serverOf(proc: DeployProcess, sc: ServerContext): Server | undef
     case 'streamlit':
       return values[0] === 'run' ? { kind: 'streamlit', runtime: 'python', workers: one(), threads: one(), preload: false, app: values[1], at } : undefined;
     case 'flask':
-      return values.includes('run') ? { kind: 'flask', runtime: 'python', workers: one(), threads: one(), preload: false, at } : undefined;
+      return values.includes('run') ? { kind: 'flask', runtime: 'python', workers: one(), threads: one(), preload: false, app: flaskApp(proc, sc), at } : undefined;
     case 'waitress-serve': {
       const threads = flagCount(proc, ['--threads'], envCtx) ?? { n: 4, how: 'waitress default of 4 threads', cpuDerived: false };
       return { kind: 'waitress', runtime: 'python', workers: one(), threads, preload: false, app: positional(args, new Set()), at };
@@ -122,6 +122,20 @@ export function serverOf(proc: DeployProcess, sc: ServerContext): Server | undef
       if (/^python(\d+(\.\d+)?)?$/.test(c.program)) return python(values, at);
       return undefined;
   }
+}
+
+/**
+ * The app `flask run` loads: `--app` (or `-A`, before `run`), else FLASK_APP from the deploy or the `.flaskenv`
+ * python-dotenv reads in the working directory (`hello`, `hello:create_app()`, `src/app.py`); undefined when unset
+ * (Flask then tries `wsgi` and `app`).
+ */
+function flaskApp(proc: DeployProcess, sc: ServerContext): string | undefined {
+  const flag = optionValues(proc.command.args, ['--app', '-A']).pop()?.value;
+  if (flag) return flag;
+  const set = envSetting(sc.deploy, 'FLASK_APP')?.value;
+  if (set) return set;
+  const flaskenv = sc.ws.read(joinPath(proc.cwd, '.flaskenv'));
+  return flaskenv ? /^\s*(?:export\s+)?FLASK_APP\s*=\s*["']?([^"'\s#]+)/m.exec(flaskenv)?.[1] : undefined;
 }
 
 function python(values: string[], at: SourceLocation): Server | undefined {

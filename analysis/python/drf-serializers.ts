@@ -166,7 +166,9 @@ function readMeta(meta: Node, s: SerializerClass): void {
 function objectReads(def: Node): ObjectRead[] {
   const params = (def.childForFieldName('parameters')?.namedChildren ?? []).filter((p): p is Node => !!p);
   const param = params[1];
-  const obj = param?.type === 'identifier' ? param.text : param?.type === 'typed_parameter' ? param.namedChildren[0]?.text : undefined;
+  // `def get_x(self, obj)` or `(self, obj: Order)`; a `*args` or `**kwargs` there names no object.
+  const name = param?.type === 'typed_parameter' ? param.namedChildren[0] : param;
+  const obj = name?.type === 'identifier' ? name.text : undefined;
   const body = def.childForFieldName('body');
   if (!obj || !body) return [];
   // `getattr(obj, "n_items", None)` / `hasattr(obj, ...)`: the method reads an annotation when it is there.

@@ -59,3 +59,65 @@ function expressionIn(index: ModuleIndex, file: string, text: string, name: stri
     return inner === undefined ? whole : `(${inner})`;
   });
 }
+
+/** A module-level binding in another project module: the module's file and text, and the name as bound there. */
+export interface ModuleBinding {
+  file: string;
+  text: string;
+  name: string;
+}
+
+/** `name = ...`, `name: T = ...` or `def name(` at module level. */
+function bindsAtModuleLevel(text: string, name: string): boolean {
+  return new RegExp(`^(?:${name}[ \\t]*(?::[^=\\n]+)?=(?!=)|(?:async[ \\t]+)?def[ \\t]+${name}[ \\t]*\\()`, 'm').test(text);
+}
+
+/** Modules a module star-imports (`from .base import *`), as written. */
+function starImports(text: string): string[] {
+  return [...text.matchAll(/^from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+\*/gm)].map((m) => m[1]);
+}
+
+function moduleFile(index: ModuleIndex, file: string, module: string, read: ModuleReader): { file: string; text: string } | undefined {
+  const absolute = module.startsWith('.') ? index.absoluteName(file, module) : module;
+  const target = absolute ? index.resolve(absolute)?.file : undefined;
+  const text = target ? read(target) : undefined;
+  return target && text !== undefined ? { file: target, text } : undefined;
+}
+
+/**
+ * Where `name`, as `file`'s module sees it without binding it itself, is bound in another project module:
+ * `from app.settings import WORKERS` (re-exports through `__init__.py` and star imports of split settings
+ * followed). Undefined when it comes from no project module.
+ */
+export function importedBinding(index: ModuleIndex, file: string, text: string, name: string, read: ModuleReader, depth = 0): ModuleBinding | undefined {
+  if (depth > MAX_DEPTH) return undefined;
+  const origin = fromImports(text).get(name);
+  const sources: [string, string][] = origin ? [origin] : starImports(text).map((m) => [m, name]);
+  for (const [module, original] of sources) {
+    const target = moduleFile(index, file, module, read);
+    if (!target || target.file === file) continue;
+    if (bindsAtModuleLevel(target.text, original)) return { file: target.file, text: target.text, name: original };
+    const further = importedBinding(index, target.file, target.text, original, read, depth + 1);
+    if (further) return further;
+  }
+  return undefined;
+}
+
+/**
+ * `module.name` where `module` is a project module `file` imports (`from app import settings`, `import
+ * app.settings as settings`): where `name` is bound, in that module or one it imports it from.
+ */
+export function attributeBinding(index: ModuleIndex, file: string, text: string, alias: string, name: string, read: ModuleReader): ModuleBinding | undefined {
+  const candidates: string[] = [];
+  const origin = fromImports(text).get(alias);
+  if (origin) candidates.push(`${origin[0]}${origin[0].endsWith('.') ? '' : '.'}${origin[1]}`);
+  for (const m of text.matchAll(/^import[ \t]+([\w.]+)[ \t]+as[ \t]+(\w+)/gm)) if (m[2] === alias) candidates.push(m[1]);
+  for (const module of candidates) {
+    const target = moduleFile(index, file, module, read);
+    if (!target || target.file === file) continue;
+    if (bindsAtModuleLevel(target.text, name)) return { file: target.file, text: target.text, name };
+    const further = importedBinding(index, target.file, target.text, name, read, 1);
+    if (further) return further;
+  }
+  return undefined;
+}

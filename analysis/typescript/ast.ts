@@ -33,31 +33,47 @@ export function indexOf(sf: ts.SourceFile): FileIndex {
 }
 
 /**
- * The index of a file is the concatenation of its top-level statements' indexes, each kept per statement node:
- * ts.updateSourceFile (the language server's incremental reparse) reuses the node objects of statements the edit
- * did not touch, subtrees and all, so a keystroke re-indexes only the statement it changed.
+ * The index of a file is the concatenation of its top-level statements' indexes, each kept per statement node,
+ * and a class's index that of its members', each kept per member node: ts.updateSourceFile (the language
+ * server's incremental reparse) reuses the node objects of statements and class members the edit did not touch,
+ * subtrees and all, so a keystroke re-indexes only the member (or statement) it changed, also in a module that is
+ * one big class.
  */
-const statementIndexCache = new WeakMap<ts.Node, FileIndex>();
+const unitIndexCache = new WeakMap<ts.Node, FileIndex>();
 
 function buildIndex(sf: ts.SourceFile): FileIndex {
   const index = emptyIndex();
-  for (const statement of sf.statements) {
-    let part = statementIndexCache.get(statement);
-    if (!part) statementIndexCache.set(statement, (part = indexSubtree(statement)));
-    append(index.calls, part.calls);
-    append(index.news, part.news);
-    append(index.assignments, part.assignments);
-    append(index.deletes, part.deletes);
-    append(index.variables, part.variables);
-    for (const [name, list] of part.accesses) {
-      const all = index.accesses.get(name);
-      if (all) append(all, list);
-      else index.accesses.set(name, [...list]);
-    }
-    append(index.functions, part.functions);
-    append(index.classes, part.classes);
-  }
+  for (const statement of sf.statements) appendIndex(index, cachedIndex(statement));
   return index;
+}
+
+function cachedIndex(unit: ts.Node): FileIndex {
+  let part = unitIndexCache.get(unit);
+  if (!part) unitIndexCache.set(unit, (part = indexSubtree(unit, true)));
+  return part;
+}
+
+function appendIndex(index: FileIndex, part: FileIndex): void {
+  append(index.calls, part.calls);
+  append(index.news, part.news);
+  append(index.assignments, part.assignments);
+  append(index.deletes, part.deletes);
+  append(index.variables, part.variables);
+  for (const [name, list] of part.accesses) {
+    const all = index.accesses.get(name);
+    if (all) append(all, list);
+    else index.accesses.set(name, [...list]);
+  }
+  append(index.functions, part.functions);
+  append(index.classes, part.classes);
+}
+
+/** Class members: the units a class's index is kept in (reused by the incremental reparse when untouched). */
+function isClassMember(kind: ts.SyntaxKind): boolean {
+  return (
+    kind === SK.MethodDeclaration || kind === SK.PropertyDeclaration || kind === SK.Constructor ||
+    kind === SK.GetAccessor || kind === SK.SetAccessor || kind === SK.ClassStaticBlockDeclaration
+  );
 }
 
 /** push(...items) without the argument-count limit of a spread. */
@@ -69,8 +85,11 @@ function emptyIndex(): FileIndex {
   return { calls: [], news: [], assignments: [], deletes: [], variables: [], accesses: new Map(), functions: [], classes: [] };
 }
 
-/** One walk over a subtree, in document order. */
-export function indexSubtree(root: ts.Node): FileIndex {
+/**
+ * One walk over a subtree, in document order. With `memberUnits`, class members below the root come from (and go
+ * into) the per-member cache instead of being walked here.
+ */
+export function indexSubtree(root: ts.Node, memberUnits = false): FileIndex {
   // Read here, not when this module loads: the bundles load the TypeScript compiler on first use (scripts/build.mjs).
   const forEachChild = ts.forEachChild;
   const index = emptyIndex();
@@ -79,6 +98,10 @@ export function indexSubtree(root: ts.Node): FileIndex {
     // Leaves and type annotations hold nothing the rules look at: skip them without descending.
     if (kind < SK.FirstNode || kind === SK.Identifier) return;
     if ((kind >= SK.FirstTypeNode && kind <= SK.LastTypeNode) || kind === SK.InterfaceDeclaration || kind === SK.TypeAliasDeclaration) return;
+    if (memberUnits && node !== root && isClassMember(kind)) {
+      appendIndex(index, cachedIndex(node));
+      return;
+    }
     switch (kind) {
       case SK.CallExpression:
         index.calls.push(node as ts.CallExpression);

@@ -105,7 +105,7 @@ const PRISMA_LOCAL_CLIENT = /\b(db|database|client)\b/i;
  * skip the TypeScript parse, most of their cost on a repository's TS/JS files (Angular/React code calls
  * `.find(` and `.count` on arrays everywhere, which the rules' triggers let through).
  */
-function mayHaveOrmCalls(ctx: RuleContext): boolean {
+export function mayHaveOrmCalls(ctx: RuleContext): boolean {
   const text = ctx.file.text;
   if (ORM_EVIDENCE.test(text)) return true;
   return PRISMA_LOCAL_CLIENT.test(text) && projectDependencies(ctx).has('@prisma/client');
@@ -115,6 +115,14 @@ function mayHaveOrmCalls(ctx: RuleContext): boolean {
 export function ormCalls(ctx: RuleContext): readonly OrmCall[] {
   if (!mayHaveOrmCalls(ctx)) return [];
   return fileOrms(ctx).calls;
+}
+
+/**
+ * The ORMs of the file's recognised reads, without ormCalls' text prefilter: every OrmCall that ormCallOf and
+ * queryResultSource give is one of these, so a rule can skip a search for one ORM's loops when it is absent.
+ */
+export function ormsRead(ctx: RuleContext): ReadonlySet<OrmCall['orm']> {
+  return new Set(fileOrms(ctx).calls.map((c) => c.orm));
 }
 
 /** The ORM read a call is, if any. */

@@ -4,7 +4,7 @@
  */
 import type { Node } from 'web-tree-sitter';
 import { defineRule, type ReportSpec } from '../api';
-import { BROWSER_MESSAGE_IDS, BROWSER_MESSAGES, type Closing } from './messages';
+import { BROWSER_MESSAGE_IDS, browserPerRequestMeta, type Closing } from './meta';
 import { ancestor, callsNamed, captures } from '../../analysis/python/ast';
 import { importsOf, type ImportMap } from '../../analysis/python/imports';
 import { assignedTarget, memoisedAssignment } from '../../analysis/python/load-hoisting';
@@ -18,12 +18,9 @@ const CLOSING_CONTEXTS = /\b(sync_playwright|async_playwright)\s*\(/;
 
 export default defineRule({
   meta: {
-    id: 'browser-per-request',
+    ...browserPerRequestMeta,
     kinds: ['python'],
-    defaultSeverity: 'warning',
-    fix: 'unsafe',
     trigger: /playwright|pyppeteer|selenium|undetected_chromedriver/,
-    messages: BROWSER_MESSAGES,
     docs: {
       summary: 'A headless browser launched inside code that runs per request or per task.',
       whatItDoes:

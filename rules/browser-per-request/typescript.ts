@@ -5,7 +5,7 @@
  */
 import { ts } from 'ts-morph';
 import { defineRule, type FixSpec, type OffsetEdit, type ReportSpec, type RuleContext } from '../api';
-import { BROWSER_MESSAGE_IDS, BROWSER_MESSAGES, type Closing } from './messages';
+import { BROWSER_MESSAGE_IDS, browserPerRequestMeta, type Closing } from './meta';
 import { contains, declarationOf, enclosingFunction, hasSyntaxErrors, indentAt, indexOf, isFunctionNode, unwrap, unwrapAwait, type FunctionNode } from '../../analysis/typescript/ast';
 import { resolveImport } from '../../analysis/typescript/imports';
 import { runsPerRequest } from '../../analysis/typescript/per-request';
@@ -17,11 +17,8 @@ const SHARED = 'sharedBrowser';
 
 export default defineRule({
   meta: {
-    id: 'browser-per-request',
+    ...browserPerRequestMeta,
     kinds: ['typescript', 'javascript'],
-    defaultSeverity: 'warning',
-    fix: 'unsafe',
-    messages: BROWSER_MESSAGES,
     // Every launcher ends in `launch`/`launchPersistentContext` (LAUNCHERS): a Playwright test config has none.
     trigger: { test: (text) => /puppeteer|playwright/.test(text) && /launch/.test(text) },
     docs: {

@@ -69,7 +69,8 @@ function report(ctx: RuleContext, ws: Workspace, deploy: Deploy, proc: DeployPro
   ctx.report({
     start: elsewhere ? elsewhere.start : word.start,
     end: elsewhere ? elsewhere.end : word.end,
-    message: `Celery forks a pool process per host CPU (${HOST_CPUS} CPUs → ${n}, ${copiesCost(n + 1, 'python').replace(' of app copies', '')}): add ${flag}`,
+    messageId: 'celery-per-cpu',
+    data: { cpus: HOST_CPUS, n, size: copiesCost(n + 1, 'python').replace(' of app copies', ''), flag },
     detail:
       `Starts a celery worker${where} without --concurrency: Celery forks one pool process per CPU the container reports, the host's, ` +
       `not the plan's share (e.g. ${HOST_CPUS} CPUs → ${n} pool processes plus the main one), each a full copy of the app ` +

@@ -1,12 +1,6 @@
-/** What every cpu-derived-workers implementation shares: options, the per-worker cost wording, estimates. */
-import type { RuleOption } from '../api';
+/** What every cpu-derived-workers implementation shares: the per-worker cost wording, estimates. */
 import { MEASURED } from '../../analysis/deploy/baselines';
 import { DEFAULT_HOST_CPUS, shellCount } from '../../analysis/deploy/counts';
-
-export const WORKER_OPTIONS: Record<string, RuleOption> = {
-  maxWorkers: { type: 'number', default: 4, description: 'Literal worker counts above this are reported.' },
-  suggestedWorkers: { type: 'number', default: 2, description: 'The worker count the fixes use (as the default of `WEB_CONCURRENCY`).' },
-};
 
 /** What an expression evaluates to, as far as the rule can tell. */
 export interface Derived {
@@ -16,6 +10,8 @@ export interface Derived {
   value?: number;
   /** An upper bound that does not depend on the CPU count (`min(cpu_count(), 2)` -> 2). */
   cap?: number;
+  /** The project module it is computed in, when another than the one read (`app/settings.py`). */
+  from?: string;
 }
 
 /** The CPU count the estimates assume: what a small plan's container typically reports (the host's CPUs). */

@@ -11,9 +11,9 @@ import {
   type CommandSource, type EnvSetting, type OptionMatch, type StartCommand,
 } from '../../analysis/deploy/commands';
 import { checkCeleryDefaultConcurrency, processesIn } from './celery';
-import { CPU_COUNT_WHY, copiesCost, cpuEstimate, CPU_PROBE, estimatePhrase, estimateShellCount, perWorkerCost, pm2PerCpuPhrase, totalCost, WORKER_OPTIONS } from './common';
+import { CPU_COUNT_WHY, copiesCost, cpuEstimate, CPU_PROBE, estimatePhrase, estimateShellCount, perWorkerCost, pm2PerCpuPhrase, totalCost } from './common';
 import { clip, sentence } from '../shared/format';
-import { cpuDerivedWorkersDeployDocs } from '../shared/worker-docs';
+import { cpuDerivedWorkersDocs, cpuDerivedWorkersMeta } from './meta';
 
 interface WorkerSetting {
   /** Option spellings that set the count. */
@@ -59,13 +59,10 @@ const NO_SHELL: Partial<Record<CommandSource, string>> = {
 
 export default defineRule({
   meta: {
-    id: 'cpu-derived-workers',
+    ...cpuDerivedWorkersMeta,
     kinds: ['procfile', 'dockerfile', 'yaml', 'toml', 'json', 'env'],
-    defaultSeverity: 'warning',
-    fix: 'unsafe',
     trigger: /gunicorn|uvicorn|hypercorn|celery|pm2|WEB_CONCURRENCY|GUNICORN_CMD_ARGS|instances|supervisord|honcho|foreman|\.sh\b/,
-    options: WORKER_OPTIONS,
-    docs: cpuDerivedWorkersDeployDocs,
+    docs: cpuDerivedWorkersDocs.deploy,
   },
   check(ctx) {
     for (const command of startCommands(ctx)) checkCommand(ctx, command);
@@ -120,12 +117,13 @@ function reportCpuCount(ctx: RuleContext, command: StartCommand, setting: Worker
     ? `Starts ${pm2PerCpuPhrase(match.value)} (${match.flag.value} ${match.value})`
     : `Sets the number of ${setting.what} from the CPU count (${match.value})`;
   const estimate = perCpuByPm2 ? undefined : estimateShellCount(match.value);
+  const advice = shell ? `use ${clip(replacement, 28)}` : `lower it to ${ctx.options.suggestedWorkers as number}`;
   ctx.report({
     start,
     end,
-    message: perCpuByPm2
-      ? `Starts ${pm2PerCpuPhrase(match.value)}, each a full app copy: ${shell ? `use ${clip(replacement, 28)}` : `lower it to ${ctx.options.suggestedWorkers as number}`}`
-      : `Sets ${clip(setting.what, 28)} from host CPUs${cpuEstimate(estimate, setting.runtime)}: ${shell ? `use ${clip(replacement, 28)}` : `lower it to ${ctx.options.suggestedWorkers as number}`}`,
+    ...(perCpuByPm2
+      ? { messageId: 'pm2-per-cpu', data: { processes: pm2PerCpuPhrase(match.value), advice } }
+      : { messageId: 'cpu-count', data: { what: clip(setting.what, 28), estimate: cpuEstimate(estimate, setting.runtime), advice } }),
     detail:
       `${what}: in a container that is the host's CPU count, not the plan's share${estimatePhrase(estimate, setting.runtime === 'node' ? 'processes' : 'workers')}, ` +
       `and each is a full copy of the app (${perWorkerCost(setting.runtime)}). ${sentence(shell ? `use ${replacement}` : noShellAdvice(ctx, command, setting))}`,
@@ -148,7 +146,9 @@ function reportLiteralCount(ctx: RuleContext, command: StartCommand, setting: Wo
   ctx.report({
     start: literal.start,
     end: literal.end,
-    message: `Starts ${literal.n} ${clip(setting.what, 28)}${literal.inDefault ? ' by default' : ''}, ${copiesCost(literal.n, setting.runtime)}: ${literal.inDefault ? `default to ${suggested}` : shell ? `use ${clip(replacement, 28)}` : `lower it to ${suggested}`}`,
+    ...(literal.inDefault
+      ? { messageId: 'default-count', data: { n: literal.n, what: clip(setting.what, 28), cost: copiesCost(literal.n, setting.runtime), suggested } }
+      : { messageId: 'count', data: { n: literal.n, what: clip(setting.what, 28), cost: copiesCost(literal.n, setting.runtime), advice: shell ? `use ${clip(replacement, 28)}` : `lower it to ${suggested}` } }),
     detail: `Each is a full copy of the app (${perWorkerCost(setting.runtime)}, ${totalCost(literal.n, setting.runtime)}). ${sentence(advice)}`,
     fixes,
   });
@@ -164,7 +164,8 @@ function reportAutoscale(ctx: RuleContext, match: OptionMatch, max: number): voi
   ctx.report({
     start,
     end,
-    message: `Lets celery grow to ${n} worker processes, ${copiesCost(n, 'python')}: lower the maximum to ${ctx.options.suggestedWorkers as number}`,
+    messageId: 'celery-autoscale',
+    data: { n, cost: copiesCost(n, 'python'), suggested: ctx.options.suggestedWorkers as number },
     detail: `--autoscale: each process is a full copy of the app (${perWorkerCost('python')}, ${totalCost(n, 'python')}). Lower the maximum to ${ctx.options.suggestedWorkers as number}.`,
   });
 }
@@ -210,7 +211,8 @@ function checkEnv(ctx: RuleContext, setting: EnvSetting): void {
     ctx.report({
       start,
       end,
-      message: `WEB_CONCURRENCY=${n} starts ${n} workers, ${copiesCost(n, 'python')}: use ${suggested}`,
+      messageId: 'web-concurrency',
+      data: { n, cost: copiesCost(n, 'python'), suggested },
       detail: `gunicorn and uvicorn read WEB_CONCURRENCY as their worker count: ${n} full copies of the app (${perWorkerCost('python')}, ${totalCost(n, 'python')}). Use ${suggested} and raise it only as far as the plan's memory allows.`,
       fixes: [{ title: `Set WEB_CONCURRENCY to ${suggested}`, edits: [{ start, end, newText: suggested }] }],
     });
@@ -222,7 +224,8 @@ function checkEnv(ctx: RuleContext, setting: EnvSetting): void {
       ctx.report({
         start,
         end,
-        message: `Starts ${n} gunicorn workers (GUNICORN_CMD_ARGS), ${copiesCost(n, 'python')}: use ${suggested}`,
+        messageId: 'gunicorn-cmd-args',
+        data: { n, cost: copiesCost(n, 'python'), suggested },
         detail: `Each worker is a full copy of the app (${perWorkerCost('python')}, ${totalCost(n, 'python')}). Use ${suggested} and raise it only as far as the plan's memory allows.`,
         fixes: [{ title: `Use ${suggested} workers`, edits: [{ start, end, newText: suggested }] }],
       });
@@ -248,9 +251,9 @@ function checkPm2Json(ctx: RuleContext): void {
     ctx.report({
       start,
       end,
-      message: perCpu
-        ? `Starts ${pm2PerCpuPhrase(v === 'max' ? 'max' : n!)}, each a full app copy: use ${suggested}`
-        : `Starts ${n} Node processes, ${copiesCost(n!, 'node')}: use ${suggested}`,
+      ...(perCpu
+        ? { messageId: 'pm2-per-cpu', data: { processes: pm2PerCpuPhrase(v === 'max' ? 'max' : n!), advice: `use ${suggested}` } }
+        : { messageId: 'pm2-count', data: { n: n!, cost: copiesCost(n!, 'node'), advice: `use ${suggested}` } }),
       detail: perCpu
         ? `instances: ${JSON.stringify(v)}. ${CPU_COUNT_WHY} (${perWorkerCost('node')}). Use ${suggested}.`
         : `Each is a full copy of the app (${perWorkerCost('node')}, ${totalCost(n!, 'node')}). Use ${suggested} and raise it only as far as the plan's memory allows.`,

@@ -4,20 +4,17 @@
  * and pm2 ecosystem files with `instances: "max"` / `0` / `-1` or a large number.
  */
 import { ts } from 'ts-morph';
-import { defineRule, type FixSpec, type RuleContext } from '../api';
-import { CPU_COUNT_WHY, copiesCost, cpuEstimate, HOST_CPUS, estimatePhrase, type Derived, perWorkerCost, pm2PerCpuPhrase, totalCost, WORKER_OPTIONS } from './common';
+import { defineRule, type FixSpec, type ReportSpec, type RuleContext } from '../api';
+import { CPU_COUNT_WHY, copiesCost, cpuEstimate, HOST_CPUS, estimatePhrase, type Derived, perWorkerCost, pm2PerCpuPhrase, totalCost } from './common';
 import { sentence } from '../shared/format';
-import { cpuDerivedWorkersNodeDocs } from '../shared/worker-docs';
+import { cpuDerivedWorkersDocs, cpuDerivedWorkersMeta } from './meta';
 
 export default defineRule({
   meta: {
-    id: 'cpu-derived-workers',
+    ...cpuDerivedWorkersMeta,
     kinds: ['javascript', 'typescript'],
-    defaultSeverity: 'warning',
-    fix: 'unsafe',
     trigger: /cluster|instances/,
-    options: WORKER_OPTIONS,
-    docs: cpuDerivedWorkersNodeDocs,
+    docs: cpuDerivedWorkersDocs.node,
   },
   check(ctx) {
     const pm2 = ctx.file.roles.has('pm2');
@@ -170,13 +167,13 @@ class ClusterCheck {
       ? `fork ${this.replacement} workers instead of one per element of ${shorten(source)}`
       : envDefault ? `default to ${this.suggested}` : `use ${this.replacement}`;
     const shortUse = iterable ? `fork ${this.suggested}` : envDefault ? `default to ${this.suggested}` : 'read WEB_CONCURRENCY';
-    const message = derived.cpu
-      ? `Forks a cluster worker per host CPU${cpuEstimate(derived.value, 'node')}: ${shortUse}`
-      : `Forks ${derived.cap} cluster workers, ${copiesCost(derived.cap!, 'node')}: ${shortUse}`;
+    const headline: Pick<ReportSpec, 'messageId' | 'data'> = derived.cpu
+      ? { messageId: 'cluster-per-cpu', data: { estimate: cpuEstimate(derived.value, 'node'), advice: shortUse } }
+      : { messageId: 'cluster-count', data: { n: derived.cap!, cost: copiesCost(derived.cap!, 'node'), advice: shortUse } };
     const detail = derived.cpu
       ? `${shorten(source)}: ${CPU_COUNT_WHY} (${perWorkerCost('node')}). ${sentence(useInstead)}`
       : `Each is a full copy of the app (${perWorkerCost('node')}, ${totalCost(derived.cap!, 'node')}). ${sentence(useInstead)}`;
-    this.ctx.report({ start: fixTarget.getStart(), end: fixTarget.getEnd(), message, detail, fixes });
+    this.ctx.report({ start: fixTarget.getStart(), end: fixTarget.getEnd(), ...headline, detail, fixes });
   }
 
   private needsParentheses(node: ts.Node): boolean {
@@ -292,9 +289,9 @@ class ClusterCheck {
     this.ctx.report({
       start: value.getStart(),
       end: value.getEnd(),
-      message: perCpu
-        ? `Starts ${pm2PerCpuPhrase(n)}, each a full app copy: read WEB_CONCURRENCY`
-        : `Starts ${n} Node processes, ${copiesCost(n, 'node')}: read WEB_CONCURRENCY`,
+      ...(perCpu
+        ? { messageId: 'pm2-per-cpu', data: { processes: pm2PerCpuPhrase(n), advice: 'read WEB_CONCURRENCY' } }
+        : { messageId: 'pm2-count', data: { n, cost: copiesCost(n, 'node'), advice: 'read WEB_CONCURRENCY' } }),
       detail: perCpu
         ? `instances: ${literal}. ${CPU_COUNT_WHY} (${perWorkerCost('node')}). Use ${this.replacement}.`
         : `Each is a full copy of the app (${perWorkerCost('node')}, ${totalCost(n, 'node')}). Use ${this.replacement}.`,

@@ -1,18 +1,21 @@
 /**
  * cpu-derived-workers in Python: `workers = multiprocessing.cpu_count() * 2 + 1` in a gunicorn config (every
  * spelling: os/mp/psutil.cpu_count, `from multiprocessing import cpu_count`, len(os.sched_getaffinity(0)),
- * through variables and helper functions), `uvicorn.run(..., workers=...)`, gunicorn's programmatic
+ * through variables and helper functions, in this module or the project module they are imported from),
+ * `uvicorn.run(..., workers=...)`, gunicorn's programmatic
  * `{"workers": ...}` options, and celery's `worker_concurrency`; also literal counts above `maxWorkers`.
  */
-import type { Node, Tree } from 'web-tree-sitter';
-import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
+import { Parser, type Node, type Tree } from 'web-tree-sitter';
+import { defineRule, type FixSpec, type OffsetEdit, type ReportSpec, type RuleContext } from '../api';
 import { ancestor, captures, keywordArgument, positionalArguments, stringValue } from '../../analysis/python/ast';
 import { importsOf, type ImportMap } from '../../analysis/python/imports';
 import { maySetWorkerCount } from '../../analysis/python/prefilters';
-import { copiesCost, cpuEstimate, HOST_CPUS, estimatePhrase, type Derived, perWorkerCost, totalCost, WORKER_OPTIONS } from './common';
+import { copiesCost, cpuEstimate, HOST_CPUS, estimatePhrase, type Derived, perWorkerCost, totalCost } from './common';
 import { clip, sentence } from '../shared/format';
 import { configAssignments, isGunicornConfigFile } from '../../analysis/deploy/gunicorn-config';
-import { cpuDerivedWorkersPythonDocs } from '../shared/worker-docs';
+import { cpuDerivedWorkersDocs, cpuDerivedWorkersMeta } from './meta';
+import { attributeBinding, importedBinding, type ModuleBinding } from '../../analysis/python/imported-values';
+import { pythonModules } from '../../analysis/python/module-graph';
 
 const CPU_FUNCTIONS = new Set([
   'multiprocessing.cpu_count', 'os.cpu_count', 'psutil.cpu_count', 'os.process_cpu_count', 'multiprocessing.process_cpu_count',
@@ -23,13 +26,10 @@ const CELERY_SETTINGS = new Set(['worker_concurrency', 'CELERY_WORKER_CONCURRENC
 
 export default defineRule({
   meta: {
-    id: 'cpu-derived-workers',
+    ...cpuDerivedWorkersMeta,
     kinds: ['python'],
-    defaultSeverity: 'warning',
-    fix: 'unsafe',
     trigger: /workers|concurrency|CONCURRENCY/,
-    options: WORKER_OPTIONS,
-    docs: cpuDerivedWorkersPythonDocs,
+    docs: cpuDerivedWorkersDocs.python,
   },
   check(ctx) {
     if (!maySetWorkerCount(ctx.file)) return; // before parsing: `workers` alone is common outside server configs
@@ -74,8 +74,13 @@ export default defineRule({
       }
     }
     if (counts.length === 0) return;
-    const evaluator = new Evaluator(tree, imports);
-    for (const c of counts) checkCount(ctx, evaluator, c.value, c.envVar, c.what);
+    const values = new ProjectValues(ctx);
+    try {
+      const evaluator = new Evaluator(tree, imports, { file: ctx.file.relPath, text, values });
+      for (const c of counts) checkCount(ctx, evaluator, c.value, c.envVar, c.what);
+    } finally {
+      values.dispose();
+    }
   },
 });
 
@@ -98,15 +103,17 @@ function checkCount(ctx: RuleContext, evaluator: Evaluator, value: Node, envVar:
   }
   const fixes: FixSpec[] = [{ title: envDefault ? `Default to ${suggested}` : `Read ${envVar}, default ${suggested}`, edits }];
   const useInstead = envDefault ? `default to "${suggested}"` : `use ${replacement}`;
-  const source = shorten(target.text);
+  const source = shorten(target.text) + (derived.from ? ` (computed in ${derived.from})` : '');
   const shortUse = envDefault ? `default to ${suggested}` : `read ${envVar}`;
-  const message = derived.cpu
-    ? `Sets ${clip(what, 28)} from host CPUs${cpuEstimate(derived.value, 'python')}: ${shortUse}`
-    : `Starts ${derived.cap} ${clip(what, 28)}${envDefault ? ' by default' : ''}, ${copiesCost(derived.cap!, 'python')}: ${shortUse}`;
+  const headline: Pick<ReportSpec, 'messageId' | 'data'> = derived.cpu
+    ? { messageId: 'cpu-count', data: { what: clip(what, 28), estimate: cpuEstimate(derived.value, 'python'), advice: shortUse } }
+    : envDefault
+      ? { messageId: 'default-count', data: { n: derived.cap!, what: clip(what, 28), cost: copiesCost(derived.cap!, 'python'), suggested } }
+      : { messageId: 'count', data: { n: derived.cap!, what: clip(what, 28), cost: copiesCost(derived.cap!, 'python'), advice: shortUse } };
   const detail = derived.cpu
     ? `${source}: in a container that is the host's CPU count, not the plan's share${estimatePhrase(derived.value)}, and each is a full copy of the app (${perWorkerCost('python')}). ${sentence(useInstead)}`
     : `Each is a full copy of the app (${perWorkerCost('python')}, ${totalCost(derived.cap!, 'python')}). ${sentence(`${useInstead} and raise it only as far as the plan's memory allows`)}`;
-  ctx.report({ start: target.startIndex, end: target.endIndex, message, detail, fixes });
+  ctx.report({ start: target.startIndex, end: target.endIndex, ...headline, detail, fixes });
 }
 
 function shorten(text: string): string {
@@ -156,7 +163,17 @@ export function importOsEdit(tree: Tree, imports: ImportMap): OffsetEdit | undef
   return { start: at, end: at, newText: at > 0 ? '\nimport os\n' : 'import os\n\n' };
 }
 
-/** Evaluates worker-count expressions, following module-level variables and helper functions one file deep. */
+/** Where an Evaluator's module is, for names it imports from other project modules. */
+interface ModuleSite {
+  file: string;
+  text: string;
+  values: ProjectValues;
+}
+
+/**
+ * Evaluates worker-count expressions, following module-level variables and helper functions, in this module
+ * and in the project modules it imports them from (`from app.settings import WORKERS`, `settings.WORKERS`).
+ */
 class Evaluator {
   private readonly assignments = new Map<string, { value: Node; scope: Node | undefined }[]>();
   private readonly functions = new Map<string, Node>();
@@ -165,6 +182,7 @@ class Evaluator {
   constructor(
     private readonly tree: Tree,
     readonly imports: ImportMap,
+    private readonly site?: ModuleSite,
   ) {
     for (const { node } of captures(tree, '(assignment left: (identifier) @name right: (_) @value)')) {
       if (node.type !== 'identifier' || node.parent?.childForFieldName('left')?.id !== node.id) continue;
@@ -202,8 +220,18 @@ class Evaluator {
       }
       case 'parenthesized_expression':
         return this.derive(node.namedChildren[0], depth);
-      case 'identifier':
-        return this.combine((this.assignments.get(node.text) ?? []).filter((a) => a.scope === undefined || a.scope.id === ancestor(node, 'function_definition')?.id).map((a) => this.derive(a.value, depth)));
+      case 'identifier': {
+        const bound = (this.assignments.get(node.text) ?? []).filter((a) => a.scope === undefined || a.scope.id === ancestor(node, 'function_definition')?.id);
+        if (bound.length === 0 && this.site) return this.site.values.derive(this.site.values.imported(this.site, node.text), depth);
+        return this.combine(bound.map((a) => this.derive(a.value, depth)));
+      }
+      case 'attribute': {
+        // `settings.WORKERS` of an imported project module
+        const object = node.childForFieldName('object');
+        const name = node.childForFieldName('attribute')?.text;
+        if (object?.type !== 'identifier' || !name || !this.site || this.assignments.has(object.text)) return { cpu: false };
+        return this.site.values.derive(this.site.values.attribute(this.site, object.text, name), depth);
+      }
       case 'conditional_expression':
         return this.combine([this.derive(node.namedChildren[0], depth), this.derive(node.namedChildren[2], depth)]);
       case 'boolean_operator': {
@@ -232,15 +260,16 @@ class Evaluator {
       const values = parts.map((p) => p.value);
       const caps = parts.map((p) => p.cap).filter((c): c is number => c !== undefined);
       const known = values.every((v) => v !== undefined) ? (values as number[]) : undefined;
+      const from = parts.find((p) => p.from)?.from;
       if (fn.text === 'min') {
-        return { cpu: parts.some((p) => p.cpu), value: known && Math.min(...known), cap: caps.length ? Math.min(...caps) : undefined };
+        return { cpu: parts.some((p) => p.cpu), value: known && Math.min(...known), cap: caps.length ? Math.min(...caps) : undefined, from };
       }
-      return { cpu: parts.some((p) => p.cpu), value: known && Math.max(...known), cap: caps.length === parts.length && caps.length ? Math.max(...caps) : undefined };
+      return { cpu: parts.some((p) => p.cpu), value: known && Math.max(...known), cap: caps.length === parts.length && caps.length ? Math.max(...caps) : undefined, from };
     }
     if (PASS_THROUGH.has(fn?.text ?? '') || (qualified && PASS_THROUGH.has(qualified))) {
       const inner = this.derive(args[0], depth);
       const round = (v?: number) => (v === undefined ? undefined : fn?.text === 'int' || /floor|trunc/.test(qualified ?? '') ? Math.trunc(v) : v);
-      return { cpu: inner.cpu, value: round(inner.value), cap: round(inner.cap) };
+      return { cpu: inner.cpu, value: round(inner.value), cap: round(inner.cap), from: inner.from };
     }
     if (qualified && ENV_LOOKUPS.has(qualified)) {
       const fallback = args[1] ?? keywordArgument(node, 'default');
@@ -248,14 +277,33 @@ class Evaluator {
     }
     if (fn?.type === 'identifier' && !this.imports.names.has(fn.text)) {
       const def = this.functions.get(fn.text);
-      if (def) {
-        const returns = captures(this.tree, '(return_statement (_) @value)', def)
-          .filter(({ node: r }) => ancestor(r, 'function_definition')?.id === def.id)
-          .map(({ node: r }) => this.derive(r, depth));
-        return this.combine(returns);
-      }
+      if (def) return this.returnsOf(def, depth);
+    }
+    // A helper function of another project module (`from app.utils import default_workers`, `utils.workers()`).
+    if (this.site && fn?.type === 'identifier' && !this.functions.has(fn.text)) return this.site.values.call(this.site.values.imported(this.site, fn.text), depth);
+    const object = fn?.type === 'attribute' ? fn.childForFieldName('object') : undefined;
+    if (this.site && object?.type === 'identifier' && !this.assignments.has(object.text)) {
+      return this.site.values.call(this.site.values.attribute(this.site, object.text, fn!.childForFieldName('attribute')?.text ?? ''), depth);
     }
     return { cpu: false };
+  }
+
+  private returnsOf(def: Node, depth: number): Derived {
+    const returns = captures(this.tree, '(return_statement (_) @value)', def)
+      .filter(({ node: r }) => ancestor(r, 'function_definition')?.id === def.id)
+      .map(({ node: r }) => this.derive(r, depth));
+    return this.combine(returns);
+  }
+
+  /** The value of a module-level name of this module (its assignments outside functions). */
+  moduleName(name: string, depth: number): Derived {
+    return this.combine((this.assignments.get(name) ?? []).filter((a) => a.scope === undefined).map((a) => this.derive(a.value, depth)));
+  }
+
+  /** What calling this module's top-level function `name` returns. */
+  callFunction(name: string, depth: number): Derived {
+    const def = this.functions.get(name);
+    return def ? this.returnsOf(def, depth) : { cpu: false };
   }
 
   private arithmetic(node: Node, depth: number): Derived {
@@ -273,7 +321,7 @@ class Evaluator {
         default: return undefined;
       }
     };
-    return { cpu: l.cpu || r.cpu, value: apply(l.value, r.value), cap: l.cpu || r.cpu ? undefined : apply(l.cap, r.cap) };
+    return { cpu: l.cpu || r.cpu, value: apply(l.value, r.value), cap: l.cpu || r.cpu ? undefined : apply(l.cap, r.cap), from: l.from ?? r.from };
   }
 
   /** Several possible values (branches, reassignments): CPU-derived if any is; bounded only if all are. */
@@ -285,6 +333,7 @@ class Evaluator {
       cpu: parts.some((p) => p.cpu),
       value: values.length ? Math.max(...values) : undefined,
       cap: caps.every((c) => c !== undefined) ? Math.max(...(caps as number[])) : undefined,
+      from: parts.find((p) => p.from)?.from,
     };
   }
 
@@ -295,5 +344,79 @@ class Evaluator {
     if (node?.type === 'call' && PASS_THROUGH.has(node.childForFieldName('function')?.text ?? '')) node = positionalArguments(node)[0] ?? null;
     if (node?.type !== 'call' || !this.imports.is(node.childForFieldName('function'), ...ENV_LOOKUPS)) return undefined;
     return positionalArguments(node)[1] ?? keywordArgument(node, 'default');
+  }
+}
+
+/**
+ * The project modules a worker count is read from, parsed on demand (a config rarely imports its count, so
+ * this costs nothing for most files); the trees are deleted when the check ends.
+ */
+class ProjectValues {
+  private readonly evaluators = new Map<string, Evaluator | undefined>();
+  private readonly trees: Tree[] = [];
+  private parser: Parser | undefined;
+  private depth = 0;
+
+  constructor(private readonly ctx: RuleContext) {}
+
+  private index() {
+    const dir = this.ctx.file.relPath.includes('/') ? this.ctx.file.relPath.slice(0, this.ctx.file.relPath.lastIndexOf('/')) : '';
+    return pythonModules(this.ctx.project).index([...new Set(['', dir])]);
+  }
+
+  private read = (file: string) => (file === this.ctx.file.relPath ? this.ctx.file.text : this.ctx.project.readFile(file));
+
+  imported(site: ModuleSite, name: string): ModuleBinding | undefined {
+    return site.text.includes('import') ? importedBinding(this.index(), site.file, site.text, name, this.read) : undefined;
+  }
+
+  attribute(site: ModuleSite, alias: string, name: string): ModuleBinding | undefined {
+    return name && site.text.includes('import') ? attributeBinding(this.index(), site.file, site.text, alias, name, this.read) : undefined;
+  }
+
+  derive(binding: ModuleBinding | undefined, depth: number): Derived {
+    return this.within(binding, (e) => e.moduleName(binding!.name, depth));
+  }
+
+  call(binding: ModuleBinding | undefined, depth: number): Derived {
+    return this.within(binding, (e) => e.callFunction(binding!.name, depth));
+  }
+
+  private within(binding: ModuleBinding | undefined, evaluate: (e: Evaluator) => Derived): Derived {
+    const evaluator = binding && this.depth < 4 ? this.evaluatorFor(binding) : undefined;
+    if (!evaluator) return { cpu: false };
+    this.depth++;
+    try {
+      const derived = evaluate(evaluator);
+      return derived.cpu || derived.cap !== undefined ? { ...derived, from: derived.from ?? binding!.file } : derived;
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private evaluatorFor(binding: ModuleBinding): Evaluator | undefined {
+    if (this.evaluators.has(binding.file)) return this.evaluators.get(binding.file);
+    let evaluator: Evaluator | undefined;
+    const language = this.ctx.pythonLanguage?.();
+    if (language) {
+      try {
+        this.parser ??= new Parser();
+        this.parser.setLanguage(language);
+        const tree = this.parser.parse(binding.text);
+        if (tree) {
+          this.trees.push(tree);
+          evaluator = new Evaluator(tree, importsOf(tree), { file: binding.file, text: binding.text, values: this });
+        }
+      } catch {
+        evaluator = undefined; // an unparsable module gives no value
+      }
+    }
+    this.evaluators.set(binding.file, evaluator);
+    return evaluator;
+  }
+
+  dispose(): void {
+    for (const tree of this.trees) tree.delete();
+    this.parser?.delete();
   }
 }

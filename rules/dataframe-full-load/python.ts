@@ -327,7 +327,8 @@ function checkSessionState(ctx: RuleContext, tree: Tree, imports: ImportMap): vo
     const target = node.childForFieldName('left')!;
     const key = session.keyOf(target);
     if (key === undefined || reported.has(key)) continue;
-    if (!frames.isDataFrame(node.childForFieldName('right'), 0)) continue;
+    const value = node.childForFieldName('right');
+    if (!frames.isDataFrame(value, 0) || writtenOut(value, imports)) continue;
     reported.add(key);
     ctx.report({
       start: target.startIndex,
@@ -338,6 +339,26 @@ function checkSessionState(ctx: RuleContext, tree: Tree, imports: ImportMap): vo
         'Load it in an @st.cache_data(max_entries=...) function shared by all sessions and keep only filters or keys in session_state.',
     });
   }
+}
+
+/**
+ * `pd.DataFrame({"item": ["a", "b"], "qty": [1, 2]})`, `pd.DataFrame(columns=[...])`: a frame whose rows are written in
+ * the source (directly or through one variable) is as small as the code, not a copy of a dataset per session.
+ */
+function writtenOut(node: Node | null, imports: ImportMap): boolean {
+  const value = node?.type === 'identifier' ? lastAssignment(node) : node;
+  if (value?.type !== 'call' || imports.resolve(value.childForFieldName('function')) !== 'pandas.DataFrame' || hasSplat(value)) return false;
+  const data = positionalArguments(value)[0] ?? keywordArgument(value, 'data');
+  let budget = 200;
+  const literal = (n: Node | null | undefined): boolean => {
+    if (!n || --budget < 0) return false;
+    if (['string', 'integer', 'float', 'true', 'false', 'none'].includes(n.type)) return n.type !== 'string' || !n.namedChildren.some((c) => c?.type === 'interpolation');
+    if (n.type === 'unary_operator') return literal(n.namedChildren[0]);
+    if (n.type === 'list' || n.type === 'tuple') return n.namedChildren.every(literal);
+    if (n.type === 'dictionary') return n.namedChildren.every((p) => p?.type === 'pair' && literal(p.childForFieldName('key')) && literal(p.childForFieldName('value')));
+    return false;
+  };
+  return data === undefined || literal(data);
 }
 
 /** A return annotation that names a DataFrame: `-> pd.DataFrame`, `-> dict[str, pd.DataFrame]`, `-> list[DataFrame]`. */

@@ -6,19 +6,16 @@ import { defineRule, type RuleContext } from '../api';
 import { captures, capturesNamed, enclosingClass, enclosingFunction, intValue, keywordArgument, stringValue } from '../../analysis/python/ast';
 import { importsOf } from '../../analysis/python/imports';
 import { formatBytes } from '../shared/format';
-import { REQUEST_BODY_LIMIT_ID, requestBodyLimitDocs, requestBodyLimitOptions, thresholdBytes } from './docs';
+import { requestBodyLimitDocs, requestBodyLimitMeta, thresholdBytes } from './meta';
 
 type Setting = 'DATA_UPLOAD_MAX_MEMORY_SIZE' | 'FILE_UPLOAD_MAX_MEMORY_SIZE' | 'MAX_CONTENT_LENGTH';
 const DJANGO_SETTINGS = new Set<string>(['DATA_UPLOAD_MAX_MEMORY_SIZE', 'FILE_UPLOAD_MAX_MEMORY_SIZE']);
 
 export default defineRule({
   meta: {
-    id: REQUEST_BODY_LIMIT_ID,
+    ...requestBodyLimitMeta,
     kinds: ['python'],
-    defaultSeverity: 'warning',
-    fix: 'unsafe',
     trigger: /UPLOAD_MAX_MEMORY_SIZE|MAX_CONTENT_LENGTH/,
-    options: requestBodyLimitOptions,
     docs: {
       ...requestBodyLimitDocs,
       whatItDoes:
@@ -107,26 +104,27 @@ function checkLimit(ctx: RuleContext, value: Node, setting: Setting): void {
   if (!unlimited && (bytes === undefined || bytes <= threshold)) return;
   const size = unlimited ? '' : formatBytes(bytes!);
   const lower = `Lower it to ${thresholdMb} MB and send larger files straight to object storage.`;
-  const [message, detail] = {
+  const [messageId, detail] = {
     DATA_UPLOAD_MAX_MEMORY_SIZE: unlimited
-      ? [`Turns off Django's request body limit, so one request can fill the worker's memory: set ${thresholdMb} MB`,
+      ? ['django-unlimited',
         `DATA_UPLOAD_MAX_MEMORY_SIZE = None: Django reads request bodies of any size into memory. Set it to ${thresholdMb} MB.`]
-      : [`Lets Django read request bodies of up to ${size} into memory per request: lower it to ${thresholdMb} MB`,
+      : ['django-body',
         `DATA_UPLOAD_MAX_MEMORY_SIZE: each request's body is held in memory while it is read, in every worker at once. ${lower}`],
     FILE_UPLOAD_MAX_MEMORY_SIZE: [
-      `Keeps uploaded files of up to ${size} in memory instead of a temp file: lower it to ${thresholdMb} MB`,
+      'django-file-upload',
       `FILE_UPLOAD_MAX_MEMORY_SIZE: uploads smaller than this stay in memory instead of streaming to a temporary file. ${lower}`,
     ],
     MAX_CONTENT_LENGTH: unlimited
-      ? [`Removes Flask's request body limit, so one request can fill the worker's memory: set ${thresholdMb} MB`,
+      ? ['flask-unlimited',
         `MAX_CONTENT_LENGTH = None: request.get_data() and request.json read bodies of any size into memory. Set it to ${thresholdMb} MB.`]
-      : [`Lets Flask accept request bodies of up to ${size}, read into memory: lower it to ${thresholdMb} MB`,
+      : ['flask-body',
         `MAX_CONTENT_LENGTH: request.get_data() and request.json read the whole body into memory. ${lower}`],
   }[setting];
   ctx.report({
     start: value.startIndex,
     end: value.endIndex,
-    message,
+    messageId,
+    data: unlimited ? { threshold: thresholdMb } : { size, threshold: thresholdMb },
     detail,
     fixes: [{ title: `Lower ${setting} to ${thresholdMb} MB`, safety: 'unsafe', edits: [{ start: value.startIndex, end: value.endIndex, newText: `${thresholdMb} * 1024 * 1024` }] }],
   });

@@ -8,20 +8,16 @@
 import { defineRule, type RuleContext } from '../api';
 import { Workspace } from '../../analysis/deploy/deploy-files';
 import { findDeploys } from '../../analysis/deploy/deploys';
-import { REQUEST_BODY_LIMIT_ID, requestBodyLimitDocs, requestBodyLimitOptions } from './docs';
+import { requestBodyLimitDocs, requestBodyLimitMeta, STREAMLIT_DEFAULT_MB } from './meta';
 
 /** Streamlit's own default for server.maxUploadSize, in MB. */
-const STREAMLIT_DEFAULT_MB = 200;
 const WRITES_CONFIG = />>?\s*["']?[^\s"';&|]*\.streamlit\/config\.toml/;
 
 export default defineRule({
   meta: {
-    id: REQUEST_BODY_LIMIT_ID,
+    ...requestBodyLimitMeta,
     kinds: ['shell'],
-    defaultSeverity: 'warning',
-    fix: 'unsafe',
     trigger: /\.streamlit\/config\.toml/,
-    options: requestBodyLimitOptions,
     docs: {
       ...requestBodyLimitDocs,
       whatItDoes:
@@ -67,7 +63,8 @@ maxUploadSize = 10\\n\\
       ctx.report({
         start,
         end,
-        message: `Lets users upload files of up to ${size} MB, kept whole in memory by Streamlit: lower it to ${thresholdMb} MB`,
+        messageId: 'max-upload-size',
+        data: { size, threshold: thresholdMb },
         detail: `The config.toml this script writes sets server.maxUploadSize = ${size}: Streamlit keeps each uploaded file entirely in memory for the session. Lower it to ${thresholdMb} (MB) and send larger files straight to object storage.`,
         fixes: [{ title: `Lower server.maxUploadSize to ${thresholdMb} MB`, safety: 'unsafe', edits: [{ start, end, newText: String(thresholdMb) }] }],
       });
@@ -79,7 +76,7 @@ maxUploadSize = 10\\n\\
     ctx.report({
       start: server.index,
       end: server.index + server[0].length,
-      message: `Writes a Streamlit config without maxUploadSize, so uploads of up to ${STREAMLIT_DEFAULT_MB} MB are kept in memory`,
+      messageId: 'setup-script-default',
       detail:
         `The config.toml this script writes has no server.maxUploadSize, so Streamlit accepts its ${STREAMLIT_DEFAULT_MB} MB default, and ` +
         `keeps each uploaded file entirely in memory for the session. Add maxUploadSize = ${thresholdMb} to the [server] section ` +

@@ -3,7 +3,7 @@
  */
 import type { AST } from 'toml-eslint-parser';
 import { defineRule, type RuleContext } from '../api';
-import { REQUEST_BODY_LIMIT_ID, requestBodyLimitDocs, requestBodyLimitOptions } from './docs';
+import { requestBodyLimitDocs, requestBodyLimitMeta } from './meta';
 
 /** Streamlit server options measured in MB: what each one holds in memory, and what to do instead. */
 const LIMITS: Record<string, { why: string; instead: string }> = {
@@ -19,17 +19,10 @@ const LIMITS: Record<string, { why: string; instead: string }> = {
 
 export default defineRule({
   meta: {
-    id: REQUEST_BODY_LIMIT_ID,
+    ...requestBodyLimitMeta,
     kinds: ['toml'],
     roles: ['streamlit-config'],
-    defaultSeverity: 'warning',
-    fix: 'unsafe',
-    messages: {
-      'max-upload-size': 'Lets users upload files of up to {{size}} MB, kept whole in memory by Streamlit: lower it to {{threshold}} MB',
-      'max-message-size': 'Allows websocket messages of up to {{size}} MB, each built in memory: lower it to {{threshold}} MB',
-    },
     trigger: /maxUploadSize|maxMessageSize/,
-    options: requestBodyLimitOptions,
     docs: {
       ...requestBodyLimitDocs,
       whatItDoes:

@@ -7,7 +7,7 @@
 import { ts } from 'ts-morph';
 import { defineRule, type FixSpec, type OffsetEdit, type ReportSpec, type RuleContext } from '../api';
 import { clip, formatBytes, parseByteSize } from '../shared/format';
-import { REQUEST_BODY_LIMIT_ID, requestBodyLimitDocs, requestBodyLimitOptions, thresholdBytes } from './docs';
+import { requestBodyLimitDocs, requestBodyLimitMeta, thresholdBytes } from './meta';
 import { asObjectLiteral, calleeName, declarationOf, hasSpread, hasSyntaxErrors, indexOf, methodCall, numberValue, objectProperty, objectPropertyValue, unwrap } from '../../analysis/typescript/ast';
 import { insertIntoArguments, insertObjectProperty } from '../shared/typescript-edits';
 import { importsModule, resolveImport } from '../../analysis/typescript/imports';
@@ -19,10 +19,8 @@ const AXIOS_LIMITS = new Set(['maxBodyLength', 'maxContentLength']);
 
 export default defineRule({
   meta: {
-    id: REQUEST_BODY_LIMIT_ID,
+    ...requestBodyLimitMeta,
     kinds: ['typescript', 'javascript'],
-    defaultSeverity: 'warning',
-    fix: 'unsafe',
     // A limit word and what check() needs to see one: express/body-parser/multer by module name (resolveImport reads
     // the file's own imports), Nest's useBodyParser/@nestjs, or a named limit. Front-end files rarely pass both.
     trigger: {
@@ -30,7 +28,6 @@ export default defineRule({
         /limit|Limit|multer|memoryStorage|maxBodyLength|maxContentLength|useBodyParser/.test(text) &&
         /express|body-parser|multer|useBodyParser|@nestjs|bodyLimit|maxBodyLength|maxContentLength/.test(text),
     },
-    options: requestBodyLimitOptions,
     docs: {
       ...requestBodyLimitDocs,
       whatItDoes:
@@ -108,7 +105,8 @@ function checkLimitOption(ctx: RuleContext, arg: ts.Expression | undefined, what
   report(ctx, {
     start: value.getStart(),
     end: value.getEnd(),
-    message: `${clip(what)} accepts bodies ${sizeLabel(bytes)}, held in memory: lower the limit to ${formatBytes(max)}`,
+    messageId: 'body-parser',
+    data: { what: clip(what), size: sizeLabel(bytes), max: formatBytes(max) },
     detail: `Each body is held in memory while it is parsed, in every request at once. Lower the limit to ${formatBytes(max)} and send large files as streamed uploads.`,
     fixes: [lowerFix(value, max)],
   });
@@ -157,7 +155,8 @@ function checkUploadLimits(ctx: RuleContext, call: ts.CallExpression, options: t
   report(ctx, {
     start: fileSize.getStart(),
     end: fileSize.getEnd(),
-    message: `${clip(what)} holds uploads ${sizeLabel(bytes)} whole in memory: lower limits.fileSize to ${formatBytes(max)}`,
+    messageId: 'multer-file-size',
+    data: { what: clip(what), size: sizeLabel(bytes), max: formatBytes(max) },
     detail: `Memory storage keeps each upload whole in file.buffer until the request ends. Lower limits.fileSize to ${formatBytes(max)}, or use disk storage / stream large files to object storage.`,
     fixes: [lowerFix(fileSize, max)],
   });
@@ -167,7 +166,8 @@ function reportMemoryUploads(ctx: RuleContext, call: ts.CallExpression, what: st
   report(ctx, {
     start: call.getStart(),
     end: call.getEnd(),
-    message: `${clip(what.replace(/ (\(|with |without ).*$/, ''))} keeps uploads of any size in memory: set limits.fileSize to ${formatBytes(max)}`,
+    messageId: 'multer-no-file-size',
+    data: { what: clip(what.replace(/ (\(|with |without ).*$/, '')), max: formatBytes(max) },
     detail: `${what} keeps every upload whole in memory with no fileSize limit, so one large upload can exhaust the process. Set limits.fileSize to ${formatBytes(max)}, or use disk storage / stream large files to object storage.`,
     fixes: edit ? [{ title: `Add limits.fileSize = ${formatBytes(max)}`, edits: [edit] }] : [],
   });
@@ -212,7 +212,8 @@ function checkBodyLimit(ctx: RuleContext, value: ts.Expression, max: number): vo
   report(ctx, {
     start: value.getStart(),
     end: value.getEnd(),
-    message: `Fastify bodyLimit accepts bodies ${sizeLabel(bytes)}, held in memory: lower it to ${formatBytes(max)}`,
+    messageId: 'fastify-body-limit',
+    data: { size: sizeLabel(bytes), max: formatBytes(max) },
     detail: `Each body is held in memory while it is parsed. Lower it to ${formatBytes(max)} and stream large uploads with @fastify/multipart.`,
     fixes: [lowerFix(value, max)],
   });
@@ -221,14 +222,11 @@ function checkBodyLimit(ctx: RuleContext, value: ts.Expression, max: number): vo
 function checkAxiosLimit(ctx: RuleContext, name: string, value: ts.Expression, max: number): void {
   const n = numberValue(value);
   if (n !== Infinity && n !== -1) return;
-  const what =
-    name === 'maxContentLength'
-      ? 'lets axios buffer any response in memory'
-      : 'lets axios buffer request bodies of any size';
   report(ctx, {
     start: value.getStart(),
     end: value.getEnd(),
-    message: `${name}: ${clip(value.getText(), 12)} ${what}: set a limit of ${formatBytes(max)}`,
+    messageId: name === 'maxContentLength' ? 'axios-max-content-length' : 'axios-max-body-length',
+    data: { value: clip(value.getText(), 12), max: formatBytes(max) },
     detail: `Set a limit of ${formatBytes(max)}${name === 'maxContentLength' ? ", or use responseType: 'stream' for large downloads" : ', or stream large bodies'}.`,
     fixes: [{ title: `Limit ${name} to ${formatBytes(max)}`, edits: [{ start: value.getStart(), end: value.getEnd(), newText: bytesCode(max) }] }],
   });

@@ -4,7 +4,7 @@
  * The estimate is analysis/deploy/estimate.ts; this rule reports it on the setting that pushes it over.
  */
 import { clip, sentence } from '../shared/format';
-import { defineRule, type RuleContext } from '../api';
+import { defineRule, type ReportSpec, type RuleContext } from '../api';
 import { classifyDeployFile } from '../../analysis/deploy/deploy-files';
 import { DEFAULT_HOST_CPUS, estimateDeploys, type DeployEstimate } from '../../analysis/deploy/estimate';
 import { formatMb } from '../../analysis/deploy/platform-limits';
@@ -15,6 +15,12 @@ export default defineRule({
     kinds: ['python', 'procfile', 'dockerfile', 'yaml', 'toml', 'json', 'env', 'javascript'],
     defaultSeverity: 'warning',
     fix: 'none',
+    messages: {
+      'over-limit': '{{deploy}} needs ~{{total}}, over its {{limit}} limit',
+      'fewer-workers': '{{deploy}} needs ~{{total}}, over its {{limit}} limit: use at most {{count}} {{unit}}',
+      'explicit-count': '{{deploy}} needs ~{{total}}, over its {{limit}} limit: set the count explicitly',
+      'larger-instance': '{{deploy}} needs ~{{total}}, over its {{limit}} limit: use an instance of {{size}} or more',
+    },
     trigger: /workers|CONCURRENCY|gunicorn|uvicorn|hypercorn|daphne|celery|streamlit|waitress|node|npm|yarn|pnpm|pm2|next|python|manage\.py|flask|instances|plan|memory|mem_limit|CMD|ENTRYPOINT|command|start/,
     options: {
       hostCpus: {
@@ -79,7 +85,7 @@ export default defineRule({
         'The figures (and where each comes from) are in analysis/deploy/baselines.ts; override any of them with the `baselines` ' +
         'option, e.g. `baselines = ["django-drf=180", "gunicorn-master=30"]`. Keys: django-drf, django, flask, fastapi, streamlit, ' +
         'celery, python, express, fastify, koa, nestjs, nextjs, node, gunicorn-master, uvicorn-supervisor, pm2-daemon, gevent, torch, ' +
-        'face-recognition, dlib, onnxruntime, pandas, numpy, scipy, scikit-learn, opencv, thread, db-connection, cache-entry (KB). ' +
+        'face-recognition, dlib, onnxruntime, pandas, numpy, scipy, scikit-learn, opencv, tensorflow, thread, db-connection, cache-entry (KB). ' +
         'Counts derived from the CPU count assume `hostCpus` CPUs (default 8). With gunicorn `--preload` (and celery prefork) ' +
         'heavy libraries are counted once, shared by the forked workers. Budgets under the limit produce no finding; ' +
         'there is no automatic fix (lower the worker count or move to a larger instance). In VS Code every deploy\'s ' +
@@ -104,7 +110,7 @@ export default defineRule({
       if (!other || e.totalMb - e.limit!.mb > other.totalMb - other.limit!.mb) byPlace.set(key, e);
     }
     for (const e of byPlace.values()) {
-      ctx.report({ start: e.anchor!.start, end: e.anchor!.end, message: headlineOf(e), detail: detailOf(e) });
+      ctx.report({ start: e.anchor!.start, end: e.anchor!.end, ...headlineOf(e), detail: detailOf(e) });
     }
   },
 });
@@ -117,11 +123,18 @@ function runsOn(ctx: RuleContext): boolean {
 }
 
 /** "Render service "api" needs ~622 MB, over its 512 MB limit: use at most 9 workers" (~622 MB: the peak). */
-function headlineOf(e: DeployEstimate): string {
-  const first = /^(use at most \d+ [\w-]+|set the count explicitly|move to an instance with at least [\d.]+ [MG]B)/.exec(e.advice ?? '')?.[1];
+function headlineOf(e: DeployEstimate): Pick<ReportSpec, 'messageId' | 'data'> {
   const who = clip(e.label, 36);
   // The figure is the peak; the detail gives idle and peak (the headline stays within 100 characters).
-  return `${who.charAt(0).toUpperCase()}${who.slice(1)} needs ~${formatMb(e.totalMb)}, over its ${formatMb(e.limit!.mb)} limit${first ? `: ${first.replace('move to an instance with', 'use an instance with')}` : ''}`;
+  const data = { deploy: `${who.charAt(0).toUpperCase()}${who.slice(1)}`, total: formatMb(e.totalMb), limit: formatMb(e.limit!.mb) };
+  const advice = e.advice ?? '';
+  // The unit runs to the next comma: "3 workers", "3 pool processes".
+  const fewer = /^use at most (\d+) ([^,]+)/.exec(advice);
+  if (fewer) return { messageId: 'fewer-workers', data: { ...data, count: fewer[1], unit: fewer[2] } };
+  if (advice.startsWith('set the count explicitly')) return { messageId: 'explicit-count', data };
+  const larger = /^move to an instance with at least ([\d.]+ [MG]B)/.exec(advice);
+  if (larger) return { messageId: 'larger-instance', data: { ...data, size: larger[1] } };
+  return { messageId: 'over-limit', data };
 }
 
 function detailOf(e: DeployEstimate): string {

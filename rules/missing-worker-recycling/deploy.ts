@@ -10,8 +10,7 @@ import {
 import type { DeployEnv } from '../../analysis/deploy/deploy-model';
 import { scriptProcesses } from '../../analysis/deploy/script-processes';
 import { CMD_ARGS_WITH_MAX_REQUESTS, configReportsItself, gunicornConfigOf, isEnvFile, maxRequestsInText, otherDeployFiles } from '../../analysis/deploy/gunicorn-config';
-import { RECYCLING_OPTIONS } from './common';
-import { missingWorkerRecyclingDeployDocs } from '../shared/worker-docs';
+import { missingWorkerRecyclingDocs, missingWorkerRecyclingMeta } from './meta';
 
 const CELERY_RECYCLING_FLAGS = ['--max-tasks-per-child', '--maxtasksperchild', '--max-memory-per-child'];
 /** Any spelling of the celery settings (`worker_max_tasks_per_child`, `CELERYD_MAX_TASKS_PER_CHILD`, ...). */
@@ -25,13 +24,10 @@ const LEAK = 'Memory a worker leaks or fragments is only returned when the proce
 
 export default defineRule({
   meta: {
-    id: 'missing-worker-recycling',
+    ...missingWorkerRecyclingMeta,
     kinds: ['procfile', 'dockerfile', 'yaml', 'toml', 'json', 'shell'],
-    defaultSeverity: 'warning',
-    fix: 'unsafe',
     trigger: /gunicorn|celery/,
-    options: RECYCLING_OPTIONS,
-    docs: missingWorkerRecyclingDeployDocs,
+    docs: missingWorkerRecyclingDocs.deploy,
   },
   check(ctx) {
     // A shell script's commands count when a deploy runs them; the environment is then the deploy's too.
@@ -64,7 +60,8 @@ function checkGunicorn(ctx: RuleContext, command: StartCommand, deployEnv: reado
     ctx.report({
       start,
       end,
-      message: `Turns worker recycling off, so leaked memory builds up until OOM: use --max-requests ${maxRequests}`,
+      messageId: 'disabled-command',
+      data: { maxRequests },
       detail: `--max-requests 0: gunicorn never replaces its workers. ${LEAK} Use --max-requests ${maxRequests}.`,
       fixes: [{ title: `Recycle workers every ${maxRequests} requests`, edits }],
     });
@@ -78,7 +75,7 @@ function checkGunicorn(ctx: RuleContext, command: StartCommand, deployEnv: reado
   ctx.report({
     start: command.programWord.start,
     end: command.programWord.end,
-    message: `Never recycles gunicorn workers, so leaked memory builds up until OOM: add --max-requests`,
+    messageId: 'gunicorn-command',
     detail: `Without --max-requests gunicorn never replaces its workers. ${LEAK} Add ${flags.join(' ')}.`,
     fixes,
   });
@@ -115,7 +112,7 @@ function checkCelery(ctx: RuleContext, command: StartCommand, deployEnv: readonl
   ctx.report({
     start: worker.start,
     end: worker.end,
-    message: `Never replaces celery pool processes, so leaked memory grows until OOM: add ${flag.split("=")[0]}`,
+    messageId: 'celery',
     detail: `Without --max-tasks-per-child the pool processes live as long as the worker. Memory tasks leak or fragment is only returned when a process exits, so it builds up until the instance runs out of memory. Add ${flag}.`,
     fixes: edit ? [{ title: `Add ${flag}`, edits: [edit] }] : [],
   });

@@ -10,9 +10,8 @@ import { supervisordCommands } from '../../analysis/deploy/deploy-builder';
 import { hasOption } from '../../analysis/deploy/commands';
 import { otherDeployFiles } from '../../analysis/deploy/gunicorn-config';
 import { readIni, uwsgiOptionName, type IniSection } from '../../analysis/deploy/ini-read';
-import { RECYCLING_OPTIONS } from './common';
+import { missingWorkerRecyclingDocs, missingWorkerRecyclingMeta } from './meta';
 import { checkStartCommand } from './deploy';
-import { missingWorkerRecyclingIniDocs } from '../shared/worker-docs';
 
 /** uWSGI options that replace a worker after some requests, memory or time (`harakiri` only kills stuck requests). */
 const UWSGI_RECYCLING = ['max-requests', 'reload-on-rss', 'reload-on-as', 'evil-reload-on-rss', 'evil-reload-on-as', 'max-worker-lifetime', 'cheaper-rss-limit-soft'];
@@ -24,13 +23,10 @@ const UWSGI_APP = new Set(['module', 'wsgi-file', 'wsgi', 'file', 'mount', 'http
 
 export default defineRule({
   meta: {
-    id: 'missing-worker-recycling',
+    ...missingWorkerRecyclingMeta,
     kinds: ['ini'],
-    defaultSeverity: 'warning',
-    fix: 'unsafe',
     trigger: /\[uwsgi\]|gunicorn|celery/,
-    options: RECYCLING_OPTIONS,
-    docs: missingWorkerRecyclingIniDocs,
+    docs: missingWorkerRecyclingDocs.ini,
   },
   check(ctx) {
     const sections = readIni(ctx.file.text);
@@ -57,7 +53,7 @@ function checkUwsgi(ctx: RuleContext, section: IniSection): void {
   ctx.report({
     start,
     end,
-    message: `Never recycles uWSGI workers, so leaked memory builds up until OOM: add max-requests`,
+    messageId: 'uwsgi',
     detail:
       `Without max-requests, reload-on-rss or max-worker-lifetime uWSGI never replaces ${processes}. Memory a worker leaks or ` +
       `fragments is only returned when the process exits, so it builds up until the instance runs out of memory. Add ${line}.`,

@@ -6,20 +6,16 @@ import type { Node } from 'web-tree-sitter';
 import { defineRule, type OffsetEdit, type RuleContext } from '../api';
 import { indentOf, intValue } from '../../analysis/python/ast';
 import { configAssignments, GUNICORN_SETTINGS, isGunicornConfigFile, otherDeployFiles, type ConfigAssignment } from '../../analysis/deploy/gunicorn-config';
-import { RECYCLING_OPTIONS } from './common';
-import { missingWorkerRecyclingPythonDocs } from '../shared/worker-docs';
+import { missingWorkerRecyclingDocs, missingWorkerRecyclingMeta } from './meta';
 
 const LEAK = 'Memory a worker leaks or fragments is only returned when the process exits, so it builds up until the instance runs out of memory.';
 
 export default defineRule({
   meta: {
-    id: 'missing-worker-recycling',
+    ...missingWorkerRecyclingMeta,
     kinds: ['python'],
-    defaultSeverity: 'warning',
-    fix: 'unsafe',
     trigger: /workers|bind|worker_class|max_requests|timeout/,
-    options: RECYCLING_OPTIONS,
-    docs: missingWorkerRecyclingPythonDocs,
+    docs: missingWorkerRecyclingDocs.python,
   },
   check(ctx) {
     if (!isGunicornConfigFile(ctx.file)) return;
@@ -38,7 +34,8 @@ export default defineRule({
       ctx.report({
         start: given.value.startIndex,
         end: given.value.endIndex,
-        message: `Turns worker recycling off, so leaked memory builds up until OOM: set max_requests = ${maxRequests}`,
+        messageId: 'disabled-config',
+        data: { maxRequests },
         detail: `max_requests = 0: gunicorn never replaces its workers. ${LEAK} Set max_requests = ${maxRequests}.`,
         fixes: [{ title: `Recycle workers every ${maxRequests} requests`, edits }],
       });
@@ -52,7 +49,7 @@ export default defineRule({
     ctx.report({
       start: anchor.assignment.startIndex,
       end: anchor.assignment.endIndex,
-      message: `Never recycles gunicorn workers, so leaked memory builds up until OOM: add max_requests`,
+      messageId: 'gunicorn-config',
       detail: `Without max_requests gunicorn never replaces its workers. ${LEAK} Add ${lines.join(' and ')}.`,
       fixes: [{ title: `Add ${lines.join(' and ')}`, edits: [insertLinesAfter(ctx, anchor.statement, lines)] }],
     });

@@ -10,6 +10,7 @@
 import { Parser, type Language, type Tree } from 'web-tree-sitter';
 import type { FixSpec, OffsetEdit, ProjectInfo, ReportSpec, RuleContext } from '../api';
 import { clip, lineNumberAt } from '../shared/format';
+import { headlineText, type NPlusOneMessageId } from './meta';
 import { offlineByLayout } from '../../analysis/reach';
 import { parseTemplate, looksLikeTemplate, type ParsedTemplate, type TemplateNode, type VariableRead } from '../../analysis/django-templates/parse';
 import { isModelsFile, ModelIndex, modelsIn, type ModelInfo } from '../../analysis/django-templates/models';
@@ -432,13 +433,17 @@ function advice(f: TemplateFinding): string {
   return `.${f.method}("${f.path}")`;
 }
 
-/** A headline of at most 100 characters: the read, the fix and the view clipped only as much as needed. */
-function headline(format: (read: string, fix: string, view: string) => string, f: TemplateFinding): string {
-  for (const [read, fix, view] of [[80, 80, 40], [24, 44, 20], [20, 36, 16], [16, 28, 12]]) {
-    const text = format(clip(f.read, read), clip(advice(f), fix), clip(f.view.name, view));
-    if (text.length <= 100) return text;
+/**
+ * A headline of at most 100 characters: the read, the fix and the view clipped only as much as needed (the
+ * narrowest clips fit both templates within 100 whatever the names).
+ */
+function headline(messageId: NPlusOneMessageId, data: (read: string, fix: string, view: string) => Record<string, string>, f: TemplateFinding): Pick<ReportSpec, 'messageId' | 'data'> {
+  const widths = [[80, 80, 40], [24, 44, 20], [20, 36, 16], [16, 28, 12]];
+  for (const [i, [read, fix, view]] of widths.entries()) {
+    const values = data(clip(f.read, read), clip(advice(f), fix), clip(f.view.name, view));
+    if (i === widths.length - 1 || headlineText(messageId, values).length <= 100) return { messageId, data: values };
   }
-  return clip(format(clip(f.read, 16), clip(advice(f), 28), clip(f.view.name, 12)), 100);
+  throw new Error('unreachable');
 }
 
 function countAdvice(f: TemplateFinding): string {
@@ -457,7 +462,7 @@ function countAdvice(f: TemplateFinding): string {
 
 function templateReport(f: TemplateFinding, otherViews: string[]): ReportSpec {
   const views = otherViews.length ? ` and ${otherViews.join(', ')}` : '';
-  const message = headline((read, fix, view) => `N+1: ${read} queries per row; add ${fix} in ${view}`, f);
+  const message = headline('in-template', (read, fix, view) => ({ read, fix, view }), f);
   const fixWhere =
     f.method === 'count' || f.method === 'exists'
       ? countAdvice(f)
@@ -465,14 +470,14 @@ function templateReport(f: TemplateFinding, otherViews: string[]): ReportSpec {
   const detail =
     `N+1 queries: each row's ${f.read} is fetched on its own while the loop renders, and every fetched object stays in memory ` +
     `until the response is built. The view ${f.view.name}${views} (${f.view.file}) passes \`${f.value.name}\` to this template without loading it. ${fixWhere}`;
-  return { start: f.start, end: f.end, message, detail };
+  return { start: f.start, end: f.end, ...message, detail };
 }
 
 function viewReport(f: TemplateFinding, canFix: boolean, project: ProjectInfo): ReportSpec {
   const line = lineOf(project.readFile(f.template), f.start);
   const where = `${f.template}:${line}`;
   const base = f.template.slice(f.template.lastIndexOf('/') + 1);
-  const message = headline((read, fix) => `N+1 in ${clip(base, 24)}: ${read} queries per row; add ${fix}`, f);
+  const message = headline('view-template', (read, fix) => ({ template: clip(base, 24), read, fix }), f);
   const detail =
     `N+1 queries: ${where} reads ${f.read} for each row of \`${f.value.name}\`, one query per row, and every fetched object stays ` +
     `in memory until the response is built. ` +
@@ -490,7 +495,7 @@ function viewReport(f: TemplateFinding, canFix: boolean, project: ProjectInfo): 
     const unsafe = q.deferred || (q.modelLine?.projectBases && !q.insertAts && q.selectCalls.length + q.prefetchCalls.length === 0);
     if (edits) fixes = [{ title: `Add .${method}("${f.path}") to the queryset`, safety: unsafe ? 'unsafe' : 'safe', edits }];
   }
-  return { start: f.value.queryset.start, end: f.value.queryset.end, message, detail, fixes };
+  return { start: f.value.queryset.start, end: f.value.queryset.end, ...message, detail, fixes };
 }
 
 /** The rule docs' section on templates (appended to n-plus-one's notes). */

@@ -11,6 +11,7 @@
 import type { Node, Tree } from 'web-tree-sitter';
 import type { FixSpec, ReportSpec, RuleContext } from '../api';
 import { clip, lineNumberAt } from '../shared/format';
+import { headlineText, type NPlusOneMessageId } from './meta';
 import { digest, drfProject, type DrfProject, type RelationNeed } from '../../analysis/python/drf';
 import { ancestor, captures, keywordArgument, nodesAtText, positionalArguments } from '../../analysis/python/ast';
 import {
@@ -205,7 +206,7 @@ function finding(ctx: RuleContext, drf: DrfProject, view: ListView, need: Relati
   const dotted = need.path.split('__').join('.');
   const where = `${need.serializer} (${need.file}:${lineNumberAt(drf.textOf(need.file) ?? (here ? ctx.file.text : ''), need.span.start)})`;
   const owner = clip(view.label, 32);
-  let message: string;
+  let message: Pick<ReportSpec, 'messageId' | 'data'>;
   let advice: string;
   let fixes: FixSpec[] = [];
   const deferred = view.querysets.some((q) => q.info.methods.some((m) => m === 'only' || m === 'defer'));
@@ -219,11 +220,14 @@ function finding(ctx: RuleContext, drf: DrfProject, view: ListView, need: Relati
     return [{ title: `Add .${method}("${need.path}") to ${view.label}'s queryset`, safety: view.branches || deferred ? 'unsafe' : 'safe', edits: edits as NonNullable<(typeof edits)[number]>[] }];
   };
   if (need.kind === 'load') {
+    const joined = need.method === 'select_related';
     message = headline(
-      (d, p) => `Each row of ${owner} queries ${d} separately: add ${need.method}("${p}")`,
+      joined ? 'serializer-fk' : 'serializer-prefetch',
+      (d, p) => ({ view: owner, read: d, path: p }),
       dotted,
       need.path,
-      (p) => `N+1 in ${owner}'s rows: add ${need.method}("${p}")`,
+      joined ? 'serializer-fk-short' : 'serializer-prefetch-short',
+      (p) => ({ view: owner, path: p }),
     );
     const relation = view.querysets.find((q) => readsOwnerCache(q.info))?.info.roots[0]?.relation;
     advice = relation
@@ -233,10 +237,12 @@ function finding(ctx: RuleContext, drf: DrfProject, view: ListView, need: Relati
   } else if (need.kind === 'count' || need.kind === 'exists') {
     const call = need.kind === 'count' ? 'count' : 'exists';
     message = headline(
-      (d, p) => `Each row of ${owner} runs ${d}.${call}() separately: add prefetch_related("${p}")`,
+      call === 'count' ? 'serializer-count' : 'serializer-exists',
+      (d, p) => ({ view: owner, read: d, path: p }),
       dotted,
       need.path,
-      (p) => `N+1 in ${owner}'s rows: add prefetch_related("${p}")`,
+      'serializer-prefetch-short',
+      (p) => ({ view: owner, path: p }),
     );
     advice =
       `prefetch_related("${need.path}") makes .${call}() read the prefetched rows (one query for all rows, the same answer), ` +
@@ -244,24 +250,34 @@ function finding(ctx: RuleContext, drf: DrfProject, view: ListView, need: Relati
       'and reading the annotation in the serializer holds only the number.';
     fixes = loadFix('prefetch_related');
   } else {
-    message = headline((d) => `Each row of ${owner} runs ${d}.${need.call}() separately: prefetch them once`, dotted, '');
+    message = headline('serializer-call', (d) => ({ view: owner, read: d, call: need.call ?? '' }), dotted, '');
     advice = `Load the rows once with .prefetch_related(Prefetch("${need.path}", queryset=..., to_attr=...)) and read the attribute.`;
   }
   const detail =
     `N+1 queries: ${where} reads ${need.how} for every row the view lists, and the queryset does not load it, so each ` +
     `row costs one more query and keeps its related objects in memory until the response is built. Pagination bounds ` +
     `the rows per page, not the per-row queries. ${advice}`;
-  return { start: at.start, end: at.end, message, detail, fixes };
+  return { start: at.start, end: at.end, ...message, detail, fixes };
 }
 
-/** The headline, or a shorter form with the names clipped, to fit the Problems panel's line. */
-function headline(form: (dotted: string, path: string) => string, dotted: string, path: string, short?: (path: string) => string): string {
+type Data = Record<string, string>;
+
+/** The headline, or its short form, or the headline with the names clipped: what fits the Problems panel's line. */
+function headline(
+  id: NPlusOneMessageId,
+  data: (dotted: string, path: string) => Data,
+  dotted: string,
+  path: string,
+  shortId?: NPlusOneMessageId,
+  shortData?: (path: string) => Data,
+): Pick<ReportSpec, 'messageId' | 'data'> {
   const max = 100;
-  if (form(dotted, path).length <= max) return form(dotted, path);
-  if (short && short(path).length <= max) return short(path);
-  const room = max - form('', '').length;
+  const length = (d: string, p: string) => headlineText(id, data(d, p)).length;
+  if (length(dotted, path) <= max) return { messageId: id, data: data(dotted, path) };
+  if (shortId && shortData && headlineText(shortId, shortData(path)).length <= max) return { messageId: shortId, data: shortData(path) };
+  const room = max - length('', '');
   const pathRoom = path ? Math.max(12, Math.ceil(room / 2)) : 0;
-  return form(clip(dotted, Math.max(8, room - Math.min(path.length, pathRoom))), clip(path, pathRoom));
+  return { messageId: id, data: data(clip(dotted, Math.max(8, room - Math.min(path.length, pathRoom))), clip(path, pathRoom)) };
 }
 
 /** The serializer class a view names: defined in this file, imported from a project module, or unique by name. */

@@ -5,6 +5,7 @@
  * analysis/python/sqlalchemy-models.ts; rows are recognised from the query expression that feeds the loop.
  */
 import { clip } from '../shared/format';
+import { headlineText } from './meta';
 import type { Node, Tree } from 'web-tree-sitter';
 import type { FixSpec, OffsetEdit, ReportSpec, RuleContext } from '../api';
 import { captures, parents, positionalArguments, stringValue } from '../../analysis/python/ast';
@@ -437,7 +438,8 @@ function finding(tree: Tree, text: string, iteration: Iteration, rows: Rows, rea
     return {
       start: read.node.startIndex,
       end: read.node.endIndex,
-      message: `${clip(shown, 30)} is a dynamic relationship: it runs one query per row (N+1)`,
+      messageId: 'lazy-dynamic',
+      data: { read: clip(shown, 30) },
       detail:
         `N+1 queries: ${relName} is lazy="dynamic", so every use in the loop is a query of its own, and a dynamic ` +
         `relationship cannot be eager-loaded. Query the related rows once for all parents (a grouped count, or ` +
@@ -450,8 +452,10 @@ function finding(tree: Tree, text: string, iteration: Iteration, rows: Rows, rea
   const loaders = relationships.map((r) => (r.collection === false && !rows.noJoins ? 'joinedload' : 'selectinload'));
   const owners = [rows.entity.text, ...rows.models.slice(1).map((m) => m.name)];
   const option = full.map((attr, i) => `${loaders[i]}(${i < owners.length ? owners[i] : relationships[i - 1].target ?? '?'}.${attr})`).join('.');
-  const head = `Lazy-loads ${clip(shown, 28)} once per row (N+1): add .options(`;
-  const message = `${head}${clip(option, 99 - head.length)})`;
+  // The loader chain gets the room the rest of the headline leaves within 100 characters.
+  const shownRead = clip(shown, 28);
+  const room = 100 - headlineText('lazy-load', { read: shownRead, option: '' }).length;
+  const data = { read: shownRead, option: clip(option, room) };
   const inAsync = rows.async ? ' In async code the lazy load raises MissingGreenlet instead (or, through awaitable_attrs, awaits one query per row).' : '';
   const detail =
     `N+1 queries: the relationship loads lazily (lazy="select", the default) on first access, one SELECT per row, ` +
@@ -460,7 +464,7 @@ function finding(tree: Tree, text: string, iteration: Iteration, rows: Rows, rea
   const fixes: FixSpec[] = [];
   const edits = canFix ? fixEdits(tree, text, rows, full, loaders, relationships) : undefined;
   if (edits) fixes.push({ title: `Add ${clip(option, 60)} to the query`, safety: rows.plain ? 'safe' : 'unsafe', edits });
-  return { start: read.node.startIndex, end: read.node.endIndex, message, detail, fixes };
+  return { start: read.node.startIndex, end: read.node.endIndex, messageId: 'lazy-load', data, detail, fixes };
 }
 
 /** Edits adding the loader chain to the query: extending a chain that loads a prefix, into `.options(...)`, or a new `.options(...)`. */

@@ -4,6 +4,7 @@
 import { clip } from '../shared/format';
 import type { Node, Tree } from 'web-tree-sitter';
 import { defineRule, type FixSpec, type ReportSpec } from '../api';
+import { nPlusOneMeta } from './meta';
 import { captures, positionalArguments, parents } from '../../analysis/python/ast';
 import {
   addRelationEdits,
@@ -101,9 +102,8 @@ interface RowSource {
 
 export default defineRule({
   meta: {
-    id: 'n-plus-one',
+    ...nPlusOneMeta,
     kinds: ['python', 'django-template'],
-    defaultSeverity: 'warning',
     fix: 'safe',
     trigger: /objects|django|models|sqlalchemy|sqlmodel|\.query\b|\{%|\{\{/,
     docs: {
@@ -460,7 +460,7 @@ function finding(iteration: Iteration, source: RowSource, access: RelationAccess
   const fullPath = source.prefix + access.path.join('__');
   const read = `${row}.${access.path.join('.')}`;
   const outer = source.prefix ? 'outer ' : '';
-  let message: string;
+  let headline: Pick<ReportSpec, 'messageId' | 'data'>;
   let detail: string;
   let fixes: FixSpec[] = [];
   if (access.kind === 'foreign-key' || access.kind === 'all') {
@@ -469,7 +469,7 @@ function finding(iteration: Iteration, source: RowSource, access: RelationAccess
     // Django 5 refuses prefetch_related with .iterator() without chunk_size; that edit is the user's call.
     const iteratorBlocks = method === 'prefetch_related' && source.info.iterator === 'plain';
     const loaded = access.kind === 'all' ? `${read}.all()` : read;
-    message = `Queries once per row for ${clip(loaded, 24)} (N+1): add .${method}("${clip(fullPath, 20)}")`;
+    headline = { messageId: access.kind === 'all' ? 'reverse' : joinable ? 'fk' : 'fk-prefetch', data: { read: clip(loaded, 24), path: clip(fullPath, 20) } };
     detail =
       `N+1 queries: each row's ${loaded} is fetched on its own and kept in memory with the row. ` +
       `Add .${method}("${fullPath}") to the ${outer}queryset${iteratorBlocks ? ' and give its .iterator() a chunk_size' : ''}.`;
@@ -479,16 +479,16 @@ function finding(iteration: Iteration, source: RowSource, access: RelationAccess
     const deferred = source.info.methods.some((m) => m === 'only' || m === 'defer');
     if (edits) fixes = [{ title: `Add .${method}("${fullPath}") to the ${outer}queryset`, safety: deferred ? 'unsafe' : 'safe', edits }];
   } else if (access.kind === 'count') {
-    message = `Runs one COUNT query per ${clip(perRow, 16)} for ${clip(read, 28)}.count(): annotate with Count()`;
+    headline = { messageId: 'count', data: { row: clip(perRow, 16), read: clip(read, 28) } };
     detail = `N+1 queries. Annotate the ${outer}queryset with Count("${fullPath}") and read the annotation instead.`;
   } else if (access.kind === 'exists') {
-    message = `Runs one EXISTS query per ${clip(perRow, 16)} for ${clip(read, 28)}.exists(): annotate with Exists()`;
+    headline = { messageId: 'exists', data: { row: clip(perRow, 16), read: clip(read, 28) } };
     detail = `N+1 queries. Annotate the ${outer}queryset with Exists(...) or Count("${fullPath}") instead.`;
   } else {
-    message = `Runs one extra query per ${clip(perRow, 16)} for ${clip(`${read}.${access.method}`, 32)}(...): prefetch them once`;
+    headline = { messageId: 'manager-call', data: { row: clip(perRow, 16), call: clip(`${read}.${access.method}`, 32) } };
     detail =
       `N+1 queries. Load the rows once with .prefetch_related(Prefetch("${fullPath}", queryset=..., to_attr=...)) ` +
       `or annotate the ${outer}queryset.`;
   }
-  return { start: access.node.startIndex, end: access.node.endIndex, message, detail, fixes };
+  return { start: access.node.startIndex, end: access.node.endIndex, ...headline, detail, fixes };
 }

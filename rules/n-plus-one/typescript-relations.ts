@@ -11,7 +11,7 @@ import { clip } from '../shared/format';
 import { asObjectLiteral, chainRoot, declarationOf, decoratorNames, hasSyntaxErrors, indexOf, objectProperty, objectPropertyValue, propertyName, stringValue, unwrap } from '../../analysis/typescript/ast';
 import { insertIntoArguments, insertObjectProperty } from '../shared/typescript-edits';
 import { importSource, isLocalSpecifier } from '../../analysis/typescript/imports';
-import { ORM_LABEL, type OrmCall } from '../../analysis/typescript/orm';
+import { mayHaveOrmCalls, ORM_LABEL, ormsRead, type OrmCall } from '../../analysis/typescript/orm';
 import { enclosingQueryLoop, firstLine, type QueryLoop } from '../../analysis/typescript/query-loops';
 
 const RELATION_DECORATORS = new Set(['ManyToOne', 'OneToMany', 'OneToOne', 'ManyToMany']);
@@ -34,11 +34,16 @@ export function checkRelationLoops(ctx: RuleContext): void {
   const text = ctx.file.text;
   const typeorm = /\bawait\b/.test(text) && /typeorm/.test(text);
   const sequelize = /\.(get|count)[A-Z]\w*\(/.test(text);
-  if (!typeorm && !sequelize) return;
+  // Both report only inside a loop over an ORM query's rows, which no file without ORM evidence has (Angular and
+  // React code calls `.getX()` everywhere).
+  if ((!typeorm && !sequelize) || !mayHaveOrmCalls(ctx)) return;
   const sf = ctx.typescript();
   const canFix = !hasSyntaxErrors(sf);
-  if (typeorm) checkLazyRelations(ctx, sf, canFix);
-  if (sequelize) checkAssociationGetters(ctx, sf);
+  // A loop's rows are always one of the file's recognised ORM calls (queryResultSource ends in ormCallOf): with
+  // none of that ORM, no loop can qualify, and the per-call loop search is skipped.
+  const orms = ormsRead(ctx);
+  if (typeorm && orms.has('typeorm')) checkLazyRelations(ctx, sf, canFix);
+  if (sequelize && orms.has('sequelize')) checkAssociationGetters(ctx, sf);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -76,7 +81,8 @@ function checkLazyRead(ctx: RuleContext, sf: ts.SourceFile, read: ts.PropertyAcc
   ctx.report({
     start: read.getStart(),
     end: read.getEnd(),
-    message: `await ${clip(shown, 30)} runs one query per row (N+1): load it with relations on the find`,
+    messageId: 'lazy-relation',
+    data: { read: clip(shown, 30) },
     detail:
       `N+1 queries: ${loop.rows.model}.${relation.name} is a lazy relation (typed Promise<...>), so awaiting it queries ` +
       `once for every row of ${firstLine(loop.iterable.getText())} (from ${q.target}.${q.method}())${loop.concurrent ? ', all in flight at once' : ''}. ` +
@@ -248,7 +254,8 @@ function checkAssociationGetters(ctx: RuleContext, sf: ts.SourceFile): void {
     ctx.report({
       start: call.getStart(),
       end: call.getEnd(),
-      message: `${clip(shown, 36)} runs one query per row (N+1): ${counting ? 'count them in one grouped query' : 'include the association in the findAll'}`,
+      messageId: counting ? 'association-count' : 'association-getter',
+      data: { call: clip(shown, 36) },
       detail:
         `N+1 queries: a ${ORM_LABEL.sequelize} association ${counting ? 'counter' : 'getter'} always queries, once for every row of ` +
         `${firstLine(loop.iterable.getText())} (from ${loop.rows.target}.${loop.rows.method}())${loop.concurrent ? ', all in flight at once' : ''}. ` +

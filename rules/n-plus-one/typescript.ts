@@ -4,15 +4,15 @@
  */
 import { clip } from '../shared/format';
 import { defineRule, type RuleContext } from '../api';
+import { nPlusOneMeta } from './meta';
 import { batchedForm, ORM_READ_WORD, ormCalls, ORM_LABEL } from '../../analysis/typescript/orm';
 import { enclosingQueryLoop, firstLine } from '../../analysis/typescript/query-loops';
 import { checkRelationLoops } from './typescript-relations';
 
 export default defineRule({
   meta: {
-    id: 'n-plus-one',
+    ...nPlusOneMeta,
     kinds: ['typescript', 'javascript'],
-    defaultSeverity: 'warning',
     fix: 'unsafe',
     // A loop and an ORM read method by name (ormCalls recognises nothing else): most TS/JS files have a loop.
     trigger: { test: (text) => /\bfor\b|while|forEach|\.map\(|flatMap|reduce/.test(text) && ORM_READ_WORD.test(text) },
@@ -98,7 +98,8 @@ export default router;
       ctx.report({
         start: q.call.getStart(),
         end: q.call.getEnd(),
-        message: `${clip(`${q.target}.${q.method}`, 40)}() runs once per row, 1 + N queries per request: batch it into one`,
+        messageId: 'query-per-row',
+        data: { call: clip(`${q.target}.${q.method}`, 40) },
         detail:
           `${ORM_LABEL[q.orm]} ${q.target}.${q.method}() runs once per row of ${iterable} ` +
           `(from ${loop.rows.target}.${loop.rows.method}()), 1 + N queries per request${inFlight}. ` +

@@ -48,6 +48,16 @@ export default defineRule({
     kinds: ['python'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
+    messages: {
+      'never-deleted': '{{creator}} leaves {{what}} in /tmp per {{per}}: delete it in a finally block',
+      'import-time': '{{creator}} leaves {{what}} in /tmp per worker start: delete it with atexit',
+      returned: '{{creator}} leaves {{what}} in /tmp per {{per}}: delete it where it is used',
+      'kept-on-object': '{{creator}} leaves {{what}} in /tmp per {{per}}: delete it in close()',
+      'handed-off': '{{creator}} leaves {{what}} in /tmp per {{per}}: delete it after {{consumer}}()',
+      escapes: '{{creator}} leaves {{what}} in /tmp per {{per}}: delete it where it is last used',
+      'written-file': 'Writes a file under {{folder}} per call, never deleted: delete it in a finally block',
+      'written-file-handed-off': 'Writes a file under {{folder}} per call, never deleted: delete it after {{consumer}}()',
+    },
     // A tempfile creator by name, or what checkTmpWrites needs (`tempdir` only as tempfile's): `import tempfile` alone reports nothing.
     trigger: { test: (text) => /mkstemp|mkdtemp|mktemp|NamedTemporaryFile|gettempdir|\/tmp\b/.test(text) || (text.includes('tempdir') && text.includes('tempfile')) },
     docs: {
@@ -462,11 +472,13 @@ function checkCreation(ctx: RuleContext, tree: Tree, imports: ImportMap, functio
   const binding = bindingOf(call, creator);
   const left = creator === 'mkdtemp' ? 'a directory' : 'a file';
   const each = binding?.names[0].startsWith('self.') ? 'instance' : 'call';
-  const report = (why: string, todo: string, shortTodo: string, fixes: FixSpec[] = [], per = each) =>
+  type Id = 'never-deleted' | 'import-time' | 'returned' | 'kept-on-object' | 'handed-off' | 'escapes';
+  const report = (why: string, todo: string, messageId: Id, fixes: FixSpec[] = [], consumer?: string) =>
     ctx.report({
       start: call.startIndex,
       end: call.endIndex,
-      message: `${headlineName(creator)} leaves ${left} in /tmp per ${per}: ${shortTodo}`,
+      messageId,
+      data: { creator: headlineName(creator), what: left, per: each, ...(consumer === undefined ? {} : { consumer }) },
       detail: `${describe(creator)} ${why}${cost(creator)}. ${capitalize(todo)}.`,
       fixes,
     });
@@ -476,11 +488,11 @@ function checkCreation(ctx: RuleContext, tree: Tree, imports: ImportMap, functio
     // `return mkdtemp()`: the caller owns it; same-module callers are checked like a returned name.
     if (call.parent?.type === 'return_statement' && fn) {
       const { callers, deleting } = callersDelete(ctx, fn, imports, functions);
-      if (callers > 0 && deleting === 0) report(`is returned to callers in this module that never delete it, so ${leaves}`, 'delete it in a finally block where it is used', 'delete it where it is used');
+      if (callers > 0 && deleting === 0) report(`is returned to callers in this module that never delete it, so ${leaves}`, 'delete it in a finally block where it is used', 'returned');
       return;
     }
     if (fn && handedToTaskThatMayDelete(ctx, imports, fn, call)) return;
-    if (!fn || !cleanedIn(ctx, fn, [call.text], imports, functions)) report(`is never deleted, so ${leaves}`, 'keep the path in a variable and delete it in a finally block', 'delete it in a finally block');
+    if (!fn || !cleanedIn(ctx, fn, [call.text], imports, functions)) report(`is never deleted, so ${leaves}`, 'keep the path in a variable and delete it in a finally block', 'never-deleted');
     return;
   }
 
@@ -496,19 +508,17 @@ function checkCreation(ctx: RuleContext, tree: Tree, imports: ImportMap, functio
     report(
       'at import time is never deleted, so every worker start (gunicorn restarts workers after max_requests) leaves one more behind',
       `register atexit.register(${remover}, ${binding.pathExpr})`,
-      'delete it with atexit',
-      [],
-      'worker start',
+      'import-time',
     );
     return;
   }
   if (returnsPath(fn, names)) {
     const { callers, deleting } = callersDelete(ctx, fn, imports, functions);
-    if (callers > 0 && deleting === 0) report(`is returned to callers in this module that never delete it, so ${leaves}`, 'delete it in a finally block where it is used', 'delete it where it is used');
+    if (callers > 0 && deleting === 0) report(`is returned to callers in this module that never delete it, so ${leaves}`, 'delete it in a finally block where it is used', 'returned');
     return;
   }
   if (onObject.length) {
-    report(`is kept on ${onObject[0]} but nothing in the class deletes it, so ${leaves}`, `delete it in a close() method or register weakref.finalize(self, ${remover}, ${onObject[0]})`, 'delete it in close()');
+    report(`is kept on ${onObject[0]} but nothing in the class deletes it, so ${leaves}`, `delete it in a close() method or register weakref.finalize(self, ${remover}, ${onObject[0]})`, 'kept-on-object');
     return;
   }
   // Handed to queued work directly (`task.delay(path)`) or inside a value built from it (a Celery signature of a
@@ -522,7 +532,7 @@ function checkCreation(ctx: RuleContext, tree: Tree, imports: ImportMap, functio
     if (TASK_DISPATCH.test(dispatch) && taskDeletesItsInput(ctx, imports, dispatch.replace(TASK_DISPATCH, '')) !== false) return;
     if (toldToDelete(deferred)) return;
     const consumer = short(deferred.childForFieldName('function')!.text);
-    report(`is handed to ${consumer}() and never deleted, so ${leaves}`, `delete it once that work is done (BackgroundTask(${remover}, ${binding.pathExpr}) or a finally in the task)`, `delete it after ${clip(consumer, 24)}()`);
+    report(`is handed to ${consumer}() and never deleted, so ${leaves}`, `delete it once that work is done (BackgroundTask(${remover}, ${binding.pathExpr}) or a finally in the task)`, 'handed-off', [], clip(consumer, 24));
     return;
   }
   // Put into a container the caller passed in, in a module that deletes the items of such containers
@@ -536,10 +546,10 @@ function checkCreation(ctx: RuleContext, tree: Tree, imports: ImportMap, functio
         : flow.use.id === fn.id
           ? 'is put into a container the caller passed in'
           : `is kept beyond this function (${short(flow.use.text)})`;
-    report(`${how} and this function never deletes it, so ${leaves}`, `delete it where it is last used (${remover}(...) in a finally there)`, 'delete it where it is last used');
+    report(`${how} and this function never deletes it, so ${leaves}`, `delete it where it is last used (${remover}(...) in a finally there)`, 'escapes');
     return;
   }
-  report(`is never deleted by this function, so ${leaves}`, `delete it in a finally block with ${remover}(${binding.pathExpr})`, 'delete it in a finally block', tryFinallyFix(ctx, tree, fn, binding, names, creator));
+  report(`is never deleted by this function, so ${leaves}`, `delete it in a finally block with ${remover}(${binding.pathExpr})`, 'never-deleted', tryFinallyFix(ctx, tree, fn, binding, names, creator));
 }
 
 /** A process started with the path and a flag that tells it to delete it: `Popen([..., "--delete-on-finish", path])`. */
@@ -832,11 +842,12 @@ function checkTmpWrites(ctx: RuleContext, tree: Tree, imports: ImportMap, functi
     const todo = deferred
       ? `delete it once ${short(deferred.childForFieldName('function')!.text)}() is done with it`
       : 'delete it in a finally block or use tempfile.NamedTemporaryFile()';
-    const shortTodo = deferred ? `delete it after ${clip(deferred.childForFieldName('function')!.text, 24)}()` : 'delete it in a finally block';
     ctx.report({
       start: call.startIndex,
       end: call.endIndex,
-      message: `Writes a file under ${clip(folder, 24)} per call, never deleted: ${shortTodo}`,
+      ...(deferred
+        ? { messageId: 'written-file-handed-off', data: { folder: clip(folder, 24), consumer: clip(deferred.childForFieldName('function')!.text, 24) } }
+        : { messageId: 'written-file', data: { folder: clip(folder, 24) } }),
       detail: `${short(shown)}: nothing in the workspace deletes it, and /tmp is RAM-backed or counted against the instance on most platforms. ${capitalize(todo)}.`,
       fixes: fn && variable ? writeFix(ctx, tree, fn, variable, names) : [],
     });

@@ -7,6 +7,7 @@ import { defineRule, type FixSpec, type OffsetEdit, type ReportSpec, type RuleCo
 import { captures, hasSplat, indentOf, keywordArgument, positionalArguments } from '../../analysis/python/ast';
 import { importsOf, type ImportMap } from '../../analysis/python/imports';
 import { unboundedCacheTrigger } from './python-trigger';
+import { unboundedCacheMeta } from './meta';
 import { StatementFindingsCache, topLevelStatements } from '../../analysis/python/statements';
 import { decoratorsOf, describeContainer, identifiersNamed, importedStateOf, sourceOf, moduleStateOf, sizeLimitDeclarations, type Container } from '../../analysis/python/module-state';
 import { importedContainers } from '../../analysis/python/imported-containers';
@@ -28,23 +29,9 @@ const STREAMLIT_RESOURCE = new Set(['streamlit.cache_resource']);
 
 export default defineRule({
   meta: {
-    id: 'unbounded-cache',
+    ...unboundedCacheMeta,
     kinds: ['python'],
-    defaultSeverity: 'warning',
     fix: 'unsafe',
-    messages: {
-      'functools-cache': '@{{decorator}} keeps every result until the worker restarts: use @lru_cache(maxsize={{maxsize}})',
-      'maxsize-none': '{{decorator}}(maxsize=None) keeps every result until the worker restarts: set maxsize={{maxsize}}',
-      'dict-cache': '{{decorator}}() with a plain dict cache keeps every result: use LRUCache(maxsize={{maxsize}})',
-      'streamlit-resource': '@{{decorator}} keeps one resource per distinct argument, forever: add max_entries={{maxEntries}}',
-      'streamlit-data': '@{{decorator}} keeps every distinct result, forever: add max_entries={{maxEntries}}',
-      'session-keys': '{{name}} gains a key on every run, per session, none removed: cap it',
-      'session-list': '{{name}} grows on every run, per session, never trimmed: keep the last entries',
-      'list': '{{where}} {{type}} {{name}} grows on every call, never trimmed: use deque(maxlen=1000)',
-      'set': '{{where}} set {{name}} grows on every call, never trimmed: bound or clear it',
-      'dict': '{{where}} dict {{name}} grows with every new key, never evicted: use an LRUCache',
-      'unenforced-limit': '{{limit}} declares a size limit nothing checks, so the container grows unbounded: enforce it',
-    },
     // A cache decorator, session state, a size limit, or a module-/class-level container that a function grows.
     trigger: unboundedCacheTrigger,
     options: {

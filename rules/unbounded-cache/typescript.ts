@@ -5,6 +5,7 @@
 import { clip } from '../shared/format';
 import { ts } from 'ts-morph';
 import { defineRule, type RuleContext } from '../api';
+import { unboundedCacheMeta } from './meta';
 import { declarationOf, enclosingFunction, indexOf, isFunctionNode, methodCall, propertyName, unwrap, type FunctionNode } from '../../analysis/typescript/ast';
 import { isBrowserCode } from '../../analysis/typescript/browser-code';
 import { requestFunctions } from '../../analysis/typescript/handlers';
@@ -29,13 +30,9 @@ interface Container {
 
 export default defineRule({
   meta: {
-    id: 'unbounded-cache',
+    ...unboundedCacheMeta,
     kinds: ['typescript', 'javascript'],
-    defaultSeverity: 'warning',
     fix: 'none',
-    messages: {
-      'module-container': 'Module-level {{kind}} {{name}} grows in {{where}}, never capped: use a bounded LRUCache',
-    },
     trigger: /new (Map|Set)\b|=\s*(\{\s*\}|\[\s*\])|Object\.create\(null\)/,
     docs: {
       summary: 'A module-level Map, Set, object or array that grows per request and is never trimmed (TypeScript/JavaScript).',

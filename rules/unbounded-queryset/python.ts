@@ -60,6 +60,15 @@ export default defineRule({
     kinds: ['python'],
     defaultSeverity: 'warning',
     fix: 'safe',
+    messages: {
+      len: 'Loads every {{rows}} into memory just to count them: use .count()',
+      list: 'Loads every {{rows}} into memory at once: iterate with .iterator() or paginate',
+      'many-serializer': 'Serializes every {{rows}} into one response: paginate it',
+      export: 'Loads every {{rows}} before the export writes anything: iterate with .iterator()',
+      response: 'Builds the response from every {{rows}} at once: paginate it',
+      'all-export': 'Loads every row of the query at once (.all() feeding an export): stream with .yield_per(1000)',
+      'all-response': 'Loads every matching row at once (.all() of an unbounded query): paginate or use .yield_per()',
+    },
     trigger: /objects|django|models|sqlalchemy|\.all\(\)/,
     options: {
       chunkSize: { type: 'number', default: 2000, description: 'The chunk_size the fix passes to .iterator().' },
@@ -255,7 +264,8 @@ function checkLen(ctx: Reporter, call: Node, canFix: boolean): void {
   ctx.report({
     start: call.startIndex,
     end: call.endIndex,
-    message: `Loads every ${rowsOf(info)} into memory just to count them: use .count()`,
+    messageId: 'len',
+    data: { rows: rowsOf(info) },
     detail: 'len() of a queryset fetches and caches every row as a model instance; .count() runs SELECT COUNT(*) in the database and loads nothing.',
     fixes,
   });
@@ -275,7 +285,8 @@ function checkList(ctx: Reporter, tree: Tree, call: Node, iterations: readonly I
   ctx.report({
     start: call.startIndex,
     end: call.endIndex,
-    message: `Loads every ${rowsOf(info)} into memory at once: iterate with .iterator() or paginate`,
+    messageId: 'list',
+    data: { rows: rowsOf(info) },
     detail: `${calleeName(call)}() of an unsliced queryset builds a model instance for every row before the code uses the first. Iterate with .iterator(chunk_size=${chunkSize}), slice it, or paginate.`,
     fixes: fix ? [fix] : [],
   });
@@ -326,7 +337,8 @@ function checkSerializer(ctx: Reporter, call: Node): void {
   ctx.report({
     start: data.startIndex,
     end: data.endIndex,
-    message: `Serializes every ${rowsOf(info)} into one response: paginate it`,
+    messageId: 'many-serializer',
+    data: { rows: rowsOf(info) },
     detail: 'many=True over an unpaginated queryset loads every row, then builds a dict per row and the whole response body in memory. Paginate with self.paginate_queryset(queryset), or slice it.',
   });
 }
@@ -348,15 +360,11 @@ function checkExportLoops(ctx: Reporter, tree: Tree, iterations: readonly Iterat
     const fixes: FixSpec[] = canFix
       ? [{ title: `Stream the rows with .iterator(chunk_size=${chunkSize})`, safety, edits: [{ start: iterable.endIndex, end: iterable.endIndex, newText: `.iterator(chunk_size=${chunkSize})` }] }]
       : [];
-    const message =
-      output === 'export'
-        ? `Loads every ${rowsOf(info)} before the export writes anything: iterate with .iterator()`
-        : `Builds the response from every ${rowsOf(info)} at once: paginate it`;
     const detail =
       output === 'export'
         ? `A queryset caches all the rows it iterates, so the whole table is in memory until the export ends. Iterate with .iterator(chunk_size=${chunkSize}).`
         : `The queryset caches all rows and the list holds them again. Paginate it, or at least iterate with .iterator(chunk_size=${chunkSize}).`;
-    ctx.report({ start: iterable.startIndex, end: iterable.endIndex, message, detail, fixes });
+    ctx.report({ start: iterable.startIndex, end: iterable.endIndex, messageId: output, data: { rows: rowsOf(info) }, detail, fixes });
   }
 }
 
@@ -378,10 +386,7 @@ function checkSqlAlchemyExports(ctx: Reporter, tree: Tree, iterations: readonly 
     ctx.report({
       start: all.startIndex,
       end: all.endIndex,
-      message:
-        output === 'export'
-          ? 'Loads every row of the query at once (.all() feeding an export): stream with .yield_per(1000)'
-          : 'Loads every matching row at once (.all() of an unbounded query): paginate or use .yield_per()',
+      messageId: output === 'export' ? 'all-export' : 'all-response',
       detail:
         output === 'export'
           ? '.all() builds every ORM object before the export writes the first row, so the whole result is in memory until it ends. Stream the rows with .yield_per(1000) instead of .all().'

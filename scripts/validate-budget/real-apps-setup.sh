@@ -4,4 +4,5 @@
 set -eu
 apt-get install -y --no-install-recommends \
   gunicorn python3-fastapi python3-django python3-dj-database-url python3-whitenoise python3-psycopg2 python3-brotli python3-uvicorn \
-  python3-flask python3-celery python3-redis redis-server python3-sklearn python3-joblib
+  python3-flask python3-celery python3-redis redis-server python3-sklearn python3-joblib \
+  python3-flask-sqlalchemy python3-flask-login python3-flaskext.wtf

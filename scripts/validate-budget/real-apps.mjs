@@ -94,6 +94,19 @@ export const REAL_APPS = [
     path: '/',
   },
   {
+    key: 'flask-preload',
+    repo: 'jusba/Muistilista',
+    commit: 'c3b015925f10ad44cbe4698bd8a5172b9cc5a188',
+    deploy: 'Procfile#web',
+    shape: 'Flask + Flask-SQLAlchemy/Login/WTF: `gunicorn --preload --workers 1 application:app` (Procfile)',
+    // Its Heroku setup (documentation/Asennusohje.md): `heroku config:set HEROKU=1` makes the app read DATABASE_URL;
+    // SQLite instead of the Postgres add-on, on the database file the repository carries (its tables exist).
+    env: { HEROKU: '1' },
+    envAt: (dir) => ({ DATABASE_URL: `sqlite:///${path.join(dir, 'application', 'things.db')}` }),
+    start: (port) => [PYTHON, ['-m', 'gunicorn', '--preload', '--workers', '1', 'application:app', '--bind', `127.0.0.1:${port}`]],
+    path: '/',
+  },
+  {
     key: 'model-api (--preload)',
     local: 'examples/model-api',
     deploy: 'Procfile#web',
@@ -114,7 +127,7 @@ export const REAL_APPS = [
 ];
 
 /** Debian packages the apps run on (scripts/validate-budget/real-apps-setup.sh installs them). */
-export const REAL_APP_PACKAGES = ['python3-fastapi', 'gunicorn', 'python3-django', 'python3-dj-database-url', 'python3-whitenoise', 'python3-psycopg2', 'python3-uvicorn', 'python3-flask', 'python3-celery', 'python3-redis', 'redis-server', 'python3-sklearn', 'python3-joblib'];
+export const REAL_APP_PACKAGES = ['python3-fastapi', 'gunicorn', 'python3-django', 'python3-dj-database-url', 'python3-whitenoise', 'python3-psycopg2', 'python3-uvicorn', 'python3-flask', 'python3-celery', 'python3-redis', 'redis-server', 'python3-sklearn', 'python3-joblib', 'python3-flask-sqlalchemy', 'python3-flask-login', 'python3-flaskext.wtf'];
 
 export const IDLE_TARGET = 0.2;
 export const PEAK_TARGET = 0.3;
@@ -156,7 +169,7 @@ function sendTasks(dir, env, tasks, n) {
 
 /** Runs one deploy: returns { idle, peak, procs, workers, threads } in bytes. */
 export async function measureRealApp(app, dir, { concurrency, env: extraEnv = {}, log }) {
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME ?? '/root', LANG: 'C.UTF-8', ...(app.env ?? {}), ...extraEnv };
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME ?? '/root', LANG: 'C.UTF-8', ...(app.env ?? {}), ...(app.envAt?.(dir) ?? {}), ...extraEnv };
   let redis;
   if (app.redis) {
     redis = await startRedis(dir, path.join(dir, 'redis.log'));
@@ -229,7 +242,9 @@ export function prepareRealApp(app, dir, mirrors, root) {
 }
 
 function versionsOf() {
-  const code = 'import sys, django, flask, celery, gunicorn, uvicorn, sklearn; print(f"Python {sys.version.split()[0]}, Django {django.get_version()}, Flask {flask.__version__}, Celery {celery.__version__}, gunicorn {gunicorn.__version__}, uvicorn {uvicorn.__version__}, scikit-learn {sklearn.__version__}")';
+  // Each module on its own: one package missing leaves out its version, not the line.
+  const mods = [['Django', 'django', 'get_version()'], ['Flask', 'flask', '__version__'], ['Flask-SQLAlchemy', 'flask_sqlalchemy', '__version__'], ['Flask-Login', 'flask_login', '__version__'], ['Flask-WTF', 'flask_wtf', '__version__'], ['SQLAlchemy', 'sqlalchemy', '__version__'], ['Celery', 'celery', '__version__'], ['gunicorn', 'gunicorn', '__version__'], ['uvicorn', 'uvicorn', '__version__'], ['scikit-learn', 'sklearn', '__version__']];
+  const code = ['import sys, importlib', 'out = ["Python " + sys.version.split()[0]]', ...mods.map(([name, mod, attr]) => `try: out.append("${name} " + str(importlib.import_module("${mod}").${attr}))\nexcept Exception: pass`), 'print(", ".join(out))'].join('\n');
   return run(PYTHON, ['-c', code]).stdout.trim() + `, Node ${process.versions.node}`;
 }
 
@@ -265,27 +280,76 @@ export async function runRealApps({ root, work, mirrors, estimateOf, log, only }
   }
   const loadEnd = run('uptime', []).stdout.trim();
   const ok = rows.length > 0 && rows.every((r) => !r.error && Math.abs(r.idleErr) <= IDLE_TARGET && Math.abs(r.peakErr) <= PEAK_TARGET);
-  const md = [
-    '## Memory budget on real public apps',
-    '',
-    `Measured by \`npm run validate-budget\` (scripts/validate-budget/real-apps.mjs) on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; ${versionsOf()} (Debian 12 packages). \`uptime\` at the start: \`${loadStart}\`; at the end: \`${loadEnd}\`.`,
-    '',
-    'Each app is brought from its public repository at the commit shown (only the reference is kept here), started as its deploy file says with only the bind address overridden (Debian\'s packages instead of `pip install`; SQLite instead of the platform\'s Postgres; a local redis-server as the Celery broker), and measured as the distinct resident memory of its process tree (each physical page once). Idle: after rounds of light requests (Celery: tasks) as many at once as the deploy serves, once memory settled. Peak: the highest distinct memory sampled while bursts of the deploy\'s own concurrency (workers x threads requests at once; Celery: batches of tasks) ran for 6 s. memlint\'s estimate: `memlint <copy> --format json` with hostCpus = 2. Targets: within 20% idle, 30% peak.',
-    '',
-    '| app (public) | commit | deploy | processes | memlint idle / peak | measured idle / peak | error idle / peak |',
-    '|---|---|---|---|---|---|---|',
-  ];
-  for (const r of rows) {
-    const ref = r.app.repo ? `[${r.app.repo}](https://github.com/${r.app.repo})` : r.app.local;
-    const commit = r.app.commit ? `\`${r.app.commit.slice(0, 10)}\`` : '—';
-    if (r.error) md.push(`| ${ref} | ${commit} | ${r.app.shape} | — | — | failed: ${r.error.slice(0, 200).replace(/\|/g, '/')} | ✗ |`);
-    else {
-      const mark = Math.abs(r.idleErr) <= IDLE_TARGET && Math.abs(r.peakErr) <= PEAK_TARGET ? '✓' : '✗';
-      md.push(`| ${ref} | ${commit} | ${r.app.shape} | ${r.m.procs} | ${r.est.idleMb} / ${r.est.peakMb} MB | ${f1(r.m.idle)} / ${f1(r.m.peak)} MB | ${pct(r.idleErr)} / ${pct(r.peakErr)} ${mark} |`);
-    }
-  }
+  const when = `${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC; ${versionsOf()} (Debian 12 packages). \`uptime\` at the start: \`${loadStart}\`; at the end: \`${loadEnd}\`.`;
+  const runLine = only ? `${PARTIAL_RUN} ${only.join(',')}\` on ${when}` : `Measured by \`npm run validate-budget\` (scripts/validate-budget/real-apps.mjs) on ${when}`;
+  const fresh = new Map(rows.map((r) => [r.app.key, { row: rowLine(r), breakdown: breakdownLine(r) }]));
+  return { markdown: sectionMarkdown([runLine], REAL_APPS.filter((a) => fresh.has(a.key)).map((a) => fresh.get(a.key)), []), ok, rows, runLine, fresh };
+}
+
+const SECTION_TITLE = '## Memory budget on real public apps';
+const SECTION_END = '<!-- end of the section npm run validate-budget --write-docs writes -->';
+const PARTIAL_RUN = 'Rows re-measured by `npm run validate-budget -- --apps';
+const HOW = 'Each app is brought from its public repository at the commit shown (only the reference is kept here), started as its deploy file says with only the bind address overridden (Debian\'s packages instead of `pip install`; SQLite instead of the platform\'s Postgres; a local redis-server as the Celery broker), and measured as the distinct resident memory of its process tree (each physical page once). Idle: after rounds of light requests (Celery: tasks) as many at once as the deploy serves, once memory settled. Peak: the highest distinct memory sampled while bursts of the deploy\'s own concurrency (workers x threads requests at once; Celery: batches of tasks) ran for 6 s. memlint\'s estimate: `memlint <copy> --format json` with hostCpus = 2. Targets: within 20% idle, 30% peak.';
+const TABLE_HEAD = ['| app (public) | commit | deploy | processes | memlint idle / peak | measured idle / peak | error idle / peak |', '|---|---|---|---|---|---|---|'];
+
+/** The start of an app's table row: its repository, commit and deploy, which name the row across runs. */
+function rowPrefix(app) {
+  const ref = app.repo ? `[${app.repo}](https://github.com/${app.repo})` : app.local;
+  const commit = app.commit ? `\`${app.commit.slice(0, 10)}\`` : '—';
+  return `| ${ref} | ${commit} | ${app.shape} |`;
+}
+
+function rowLine(r) {
+  if (r.error) return `${rowPrefix(r.app)} — | — | failed: ${r.error.slice(0, 200).replace(/\|/g, '/')} | ✗ |`;
+  const mark = Math.abs(r.idleErr) <= IDLE_TARGET && Math.abs(r.peakErr) <= PEAK_TARGET ? '✓' : '✗';
+  return `${rowPrefix(r.app)} ${r.m.procs} | ${r.est.idleMb} / ${r.est.peakMb} MB | ${f1(r.m.idle)} / ${f1(r.m.peak)} MB | ${pct(r.idleErr)} / ${pct(r.peakErr)} ${mark} |`;
+}
+
+function breakdownLine(r) {
+  return r.est ? `- ${r.app.key}: ${r.est.summary ?? r.est.items.map((i) => `${i.count} x ${i.eachMb} ${i.label}`).join(' + ')}` : undefined;
+}
+
+function sectionMarkdown(runLines, entries, strayRows) {
+  const md = [SECTION_TITLE, ''];
+  for (const l of runLines) md.push(l, '');
+  md.push(HOW, '', ...TABLE_HEAD, ...entries.map((e) => e.row), ...strayRows);
   md.push('', 'memlint\'s breakdown of each deploy:', '');
-  for (const r of rows) if (r.est) md.push(`- ${r.app.key}: ${r.est.summary ?? r.est.items.map((i) => `${i.count} x ${i.eachMb} ${i.label}`).join(' + ')}`);
-  md.push('', '<!-- end of the section npm run validate-budget --write-docs writes -->', '');
-  return { markdown: md.join('\n'), ok, rows };
+  for (const e of entries) if (e.breakdown) md.push(e.breakdown);
+  md.push('', SECTION_END, '');
+  return md.join('\n');
+}
+
+/**
+ * The section after a run of some apps (`--apps`) over the section `old` of an earlier run: the apps run get their
+ * fresh row and breakdown, every other app keeps its old ones (in REAL_APPS order), and the run's line joins the
+ * earlier runs' lines (replacing an earlier run of the same apps). Old rows no app names any more are kept at the
+ * end, so nothing measured disappears unnoticed. `old` undefined: the fresh rows alone.
+ */
+export function mergeSection(old, { runLine, fresh }) {
+  const lines = old ? old.split('\n') : [];
+  const runPrefix = (l) => (l.startsWith(PARTIAL_RUN) ? l.slice(0, l.indexOf(' on ')) : undefined);
+  const runLines = lines.filter((l) => l.startsWith('Measured by ') || (l.startsWith(PARTIAL_RUN) && runPrefix(l) !== runPrefix(runLine)));
+  runLines.push(runLine);
+  const tableRows = lines.filter((l) => l.startsWith('| ') && !TABLE_HEAD.includes(l));
+  const used = new Set();
+  const entries = [];
+  for (const app of REAL_APPS) {
+    if (fresh.has(app.key)) {
+      entries.push(fresh.get(app.key));
+      used.add(tableRows.find((l) => l.startsWith(rowPrefix(app) + ' ')));
+      continue;
+    }
+    const row = tableRows.find((l) => l.startsWith(rowPrefix(app) + ' '));
+    if (!row) continue;
+    used.add(row);
+    entries.push({ row, breakdown: lines.find((l) => l.startsWith(`- ${app.key}: `)) });
+  }
+  return sectionMarkdown(runLines, entries, tableRows.filter((l) => !used.has(l)));
+}
+
+/** The section as docs/PERFORMANCE.md has it (title to end marker), or undefined. */
+export function sectionOf(text) {
+  const start = text.indexOf(SECTION_TITLE + '\n');
+  const end = text.indexOf(SECTION_END, start);
+  return start >= 0 && end > start ? text.slice(start, end + SECTION_END.length) + '\n' : undefined;
 }

@@ -85,4 +85,16 @@ describe('production reach', function () {
     assert.equal(offlineCode('seed_all_data.py', project), 'script');
     assert.equal(offlineCode('scripts/worker.py', project), undefined);
   });
+
+  it('counts the app a Celery worker (-A) or flask run (FLASK_APP) loads as production, wherever it is', () => {
+    const texts: Record<string, string> = {
+      Procfile: 'worker: celery -A scripts.tasks_app worker --concurrency 2\nweb: FLASK_APP=cli.server flask run\n',
+    };
+    const project = { files: () => Object.keys(texts), readFile: (rel: string) => texts[rel] };
+    assert.equal(offlineCode('scripts/tasks_app.py', project), undefined);
+    assert.equal(offlineCode('cli/server.py', project), undefined);
+    // Look-alikes: a module whose name only starts the same, and one no command names.
+    assert.equal(offlineCode('scripts/tasks_app_backfill.py', project), 'script');
+    assert.equal(offlineCode('scripts/tasks.py', project), 'script');
+  });
 });

@@ -36,6 +36,16 @@ describe('reliability: bounded time and memory', function () {
     assert.match(r.stdout, /^app\/more\.py:5:17: large-page-size /m);
   });
 
+  it('the files a worker held behind a file over the time limit are analysed by the next worker', () => {
+    // Each worker gets several files at once; the slow file comes first in the listing, so the others wait behind it.
+    const slow = `x = ${Array.from({ length: 12000 }, () => 'open("f").read()').join(' + ')}\n`;
+    const root = tempWorkspace({ 'app/a_slow.py': slow, 'app/b.py': BIG_PAGE, 'app/c.py': BIG_PAGE, 'app/d.py': BIG_PAGE });
+    const r = memlint(root, { MEMLINT_FILE_TIME_LIMIT_MS: '4000' }, '--format', 'json');
+    const report = JSON.parse(r.stdout) as { findings: { file: string; ruleId: string }[]; notes: { file?: string; message: string }[] };
+    assert.deepEqual(report.notes.map((n) => n.message), ['not analysed: it took longer than 4 s (the per-file time limit)']);
+    for (const name of ['b.py', 'c.py', 'd.py']) assert.ok(report.findings.some((f) => f.file.endsWith(`app/${name}`) && f.ruleId === 'large-page-size'), `${name} analysed`);
+  });
+
   it('a generated Procfile of 5,000 process types is modelled up to a bound (it took 20 s and 560 MB at 1.9 MB)', async () => {
     const lines = Array.from({ length: 5000 }, (_, i) => `web${i}: gunicorn app:app --workers 4\n`).join('');
     const root = tempWorkspace({ Procfile: lines });

@@ -2,9 +2,10 @@
  * The fork model (analysis/deploy/fork-model.ts): what a parent holds once, what its children share with it and what
  * each child holds privately, and what only counts at peak. Figures computed by hand from analysis/deploy/baselines.ts:
  * Flask 15.3 MB per worker, gunicorn master 28.9, preload-private 30%, Celery main process 37.6, pool process 18.5,
- * 0.5 MB per request in flight.
+ * SQLAlchemy 20.1, scikit-learn 66, 0.5 MB per request in flight and per DB connection.
  */
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { estimateDeploys, type DeployEstimate } from '../../analysis/deploy/estimate';
 import { fixtureProject } from '../support/analyze';
@@ -14,6 +15,14 @@ function only(workspace: string): DeployEstimate {
   const list = estimateDeploys(fixtureProject(path.join(FIXTURES_ROOT, 'memory-budget', workspace)));
   assert.equal(list.length, 1, list.map((e) => e.id).join(', '));
   return list[0];
+}
+
+/** A fixture's files with its Procfile replaced. */
+function withProcfile(workspace: string, procfile: string) {
+  const root = path.join(FIXTURES_ROOT, 'memory-budget', workspace);
+  const files = fs.readdirSync(root);
+  const read = (rel: string) => (files.includes(rel) ? fs.readFileSync(path.join(root, rel), 'utf8') : undefined);
+  return { files: () => files, readFile: (rel: string) => (rel === 'Procfile' ? procfile : read(rel)), fileSize: (rel: string) => (files.includes(rel) ? fs.statSync(path.join(root, rel)).size : undefined) };
 }
 
 const lines = (e: DeployEstimate) => e.items.map((i) => [i.count, i.eachMb, i.key, i.role, i.phase]);
@@ -48,6 +57,40 @@ describe('memory budget fork model', () => {
     assert.equal(e.processes[0].fork.model, 'fork');
     assert.ok(e.notes.some((n) => n.includes('--preload')), 'suggests --preload');
     assert.ok(only('fork-preload').idleMb < e.idleMb, 'preloading saves memory');
+  });
+
+  it('a Python-heavy library imported before fork is shared in part: each worker keeps the preload-private share of it', () => {
+    // Measured: jusba/Muistilista (Flask + Flask-SQLAlchemy, --preload) each worker 13 MB of its own after a query,
+    // where Flask alone keeps 5: SQLAlchemy configures its mappers and caches statements in the worker.
+    const e = only('fork-preload-sqlalchemy');
+    // SQLAlchemy: 30% of 20.1 = 6.0 per worker, 20.1 - 6.0 = 14.1 once in the master
+    assert.deepEqual(lines(e), [
+      [3, 4.6, 'flask', 'child', 'idle'],
+      [1, 28.9, 'gunicorn-master', 'parent', 'idle'],
+      [1, 10.7, 'flask', 'parent', 'idle'],
+      [1, 14.1, 'sqlalchemy', 'parent', 'idle'],
+      [3, 6, 'sqlalchemy', 'child', 'idle'],
+      [15, 0.5, 'db-connection', 'child', 'peak'],
+      [3, 0.5, 'request', 'child', 'peak'],
+    ]);
+    assert.equal(e.idleMb, 85.5); // 3 x 4.6 + 28.9 + 10.7 + 14.1 + 3 x 6.0
+    assert.equal(e.peakMb, 94.5); // + 3 workers x 5 pooled connections x 0.5 + 3 requests x 0.5
+    assert.deepEqual(e.processes[0].fork, { model: 'preload', parentMb: 53.7, childMb: 10.6, children: 3, shared: 'the app and its libraries, imported before fork (copy-on-write)' });
+    // Without --preload every worker imports all of it: 3 x (15.3 + 20.1) + 28.9 = 135.1 idle.
+    const copied = estimateDeploys(withProcfile('fork-preload-sqlalchemy', 'web: gunicorn app:app --workers 3\n'))[0];
+    assert.deepEqual(copied.items.filter((i) => i.phase === 'idle').map((i) => [i.count, i.eachMb, i.key, i.role]), [
+      [3, 15.3, 'flask', 'child'],
+      [1, 28.9, 'gunicorn-master', 'parent'],
+      [3, 20.1, 'sqlalchemy', 'child'],
+    ]);
+    assert.equal(copied.idleMb, 135.1);
+  });
+
+  it('a native library imported before fork stays shared: scikit-learn once in the master, nothing of it per worker', () => {
+    const files = { 'requirements.txt': 'flask\ngunicorn\nscikit-learn\n', 'app.py': 'import sklearn.ensemble\nfrom flask import Flask\napp = Flask(__name__)\n', Procfile: 'web: gunicorn app:app --workers 3 --preload\n' };
+    const [e] = estimateDeploys({ files: () => Object.keys(files), readFile: (rel: string) => files[rel as keyof typeof files], fileSize: () => undefined });
+    assert.deepEqual(e.items.filter((i) => i.key === 'scikit-learn').map((i) => [i.count, i.eachMb, i.role]), [[1, 66, 'parent']]);
+    assert.equal(e.idleMb, 119.4); // 3 x 4.6 + 28.9 + 10.7 + 66
   });
 
   it('Celery prefork: the main process holds the imports, the pool processes are forked from it', () => {

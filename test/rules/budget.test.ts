@@ -14,7 +14,7 @@ import { pythonCount, shellCount } from '../../analysis/deploy/counts';
 import { estimateDeploys, type DeployEstimate, type EstimateOptions } from '../../analysis/deploy/estimate';
 import { dockerSizeMb, flyMemoryMb, herokuDyno, kubernetesQuantityMb, renderPlanMb } from '../../analysis/deploy/platform-limits';
 import { loadConfig } from '../../server/src/engine/config';
-import { fixtureProject } from '../support/analyze';
+import { analyzeWith, analyzerFor, fixtureProject } from '../support/analyze';
 import { FIXTURES_ROOT } from '../support/fixtures';
 
 function estimates(workspace: string, options: EstimateOptions = {}): DeployEstimate[] {
@@ -125,6 +125,16 @@ describe('memory budget estimates (analysis/deploy/estimate.ts)', () => {
     assert.deepEqual(lines(byId(list, 'Procfile#threads4')), [[1, 37.6, 'celery'], [1, 7.6, 'celery-inline'], [4, 0.2, 'thread'], [4, 0.5, 'request']]);
     // --autoscale=6,2: its maximum, 6 x 18.5 + 37.6 = 148.6 idle, 151.6 at peak
     assert.equal(byId(list, 'Procfile#autoscale').totalMb, 151.6);
+  });
+
+  it('celery-over: the advice names the pool processes whole in the headline', () => {
+    const root = path.join(FIXTURES_ROOT, 'memory-budget', 'celery-over');
+    const file = path.join(root, 'render.yaml');
+    const findings = analyzeWith(analyzerFor('memory-budget', root), root, file, fs.readFileSync(file, 'utf8')).findings;
+    assert.deepEqual(
+      findings.map((f) => f.message),
+      ['Render service "reports" needs ~706 MB, over its 512 MB limit: use at most 21 pool processes'],
+    );
   });
 
   it('celery-config: worker_concurrency in app.conf.update(...) sets the pool size', () => {

@@ -4,8 +4,9 @@
  * and the analyzer turns it into that rule's `rule-error` note.
  */
 import type { ReportSpec, RuleMeta } from '../../../rules/api';
+import { fillTemplate, placeholdersOf } from '../../../rules/shared/message-templates';
 
-const PLACEHOLDER = /\{\{\s*(\w+)\s*\}\}/g;
+export { fillTemplate, placeholdersOf };
 
 export interface Headline {
   message: string;
@@ -27,16 +28,4 @@ export function headlineOf(meta: RuleMeta, report: ReportSpec): Headline {
   const message = fillTemplate(template, data, report.messageId);
   const messageArguments = [...new Set(placeholdersOf(template))].map((name) => String(data[name]));
   return { message, messageId: report.messageId, messageArguments };
-}
-
-export function fillTemplate(template: string, data: Readonly<Record<string, string | number>>, messageId: string): string {
-  return template.replace(PLACEHOLDER, (_, name: string) => {
-    if (!(name in data)) throw new Error(`messageId "${messageId}" needs data.${name}`);
-    return String(data[name]);
-  });
-}
-
-/** The placeholder names of a template, for the docs and the meta test. */
-export function placeholdersOf(template: string): string[] {
-  return [...template.matchAll(PLACEHOLDER)].map((m) => m[1]);
 }

@@ -93,13 +93,46 @@ function skipPythonString(text: string, start: number): number {
 
 /** Depth of a TypeScript syntax tree, walked without recursion; stops counting once over `limit`. */
 export function typeScriptDepthOver(root: ts.Node, limit = MAX_TYPESCRIPT_DEPTH): boolean {
+  return subtreeHeight(root, limit) > limit;
+}
+
+/**
+ * Heights of top-level statements and of top-level classes' members, kept per node: the language server's
+ * incremental reparse reuses the nodes an edit did not touch, subtrees and all, so a keystroke walks only the
+ * statement or member it changed (and a module that is one class is not walked whole).
+ */
+const unitHeights = new WeakMap<ts.Node, number>();
+
+/** The subtree's height (the root at 0), exact when at most `limit`; some value over `limit` otherwise. */
+function subtreeHeight(root: ts.Node, limit: number): number {
+  let max = 0;
   const stack: [ts.Node, number][] = [[root, 0]];
   while (stack.length > 0) {
     const [node, depth] = stack.pop()!;
-    if (depth > limit) return true;
+    if (depth > max) max = depth;
+    if (max > limit) return max;
     ts.forEachChild(node, (child) => {
-      stack.push([child, depth + 1]);
+      if (!isHeightUnit(child, node)) {
+        stack.push([child, depth + 1]);
+        return;
+      }
+      let h = unitHeights.get(child);
+      if (h === undefined) {
+        h = subtreeHeight(child, limit - depth - 1);
+        if (h > limit - depth - 1) {
+          max = Math.max(max, depth + 1 + h);
+          return;
+        }
+        unitHeights.set(child, h);
+      }
+      max = Math.max(max, depth + 1 + h);
     });
   }
-  return false;
+  return max;
+}
+
+/** Statements of the file and members of its top-level classes (recursion stays at most three calls deep). */
+function isHeightUnit(child: ts.Node, parent: ts.Node): boolean {
+  if (parent.kind === ts.SyntaxKind.SourceFile) return true;
+  return parent.kind === ts.SyntaxKind.ClassDeclaration && parent.parent?.kind === ts.SyntaxKind.SourceFile && ts.isClassElement(child);
 }

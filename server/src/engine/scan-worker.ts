@@ -3,9 +3,12 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { WorkerInit } from './parallel-scan';
 import { pythonParserFailed } from './parsers';
 import { Workspace } from './workspace';
+import { startWorkerProfile, writeWorkerProfile } from './worker-profile';
+
+startWorkerProfile();
 
 /** A batch of files (parallel scan), or one file whose time the main thread watches (time-limited scan). */
-type Request = { start: number; paths: string[] } | { index: number; path: string } | { projectFiles: WorkerInit['projectFiles'] };
+type Request = { writeProfile: true } | { start: number; paths: string[] } | { index: number; path: string } | { projectFiles: WorkerInit['projectFiles'] };
 
 async function main(): Promise<void> {
   const init = workerData as WorkerInit;
@@ -16,6 +19,7 @@ async function main(): Promise<void> {
   });
   if (init.projectFiles) workspace.adoptProjectFiles(init.projectFiles);
   parentPort!.on('message', (msg: Request) => {
+    if ('writeProfile' in msg) return writeWorkerProfile(() => parentPort!.postMessage({ profileWritten: true }));
     if ('projectFiles' in msg) {
       workspace.adoptProjectFiles(msg.projectFiles ?? []);
       return;

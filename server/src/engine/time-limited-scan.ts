@@ -7,9 +7,19 @@
 import * as os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { DiscoveredFile } from './discover';
-import { isScript, workerEntry, workerInitOf } from './parallel-scan';
+import { isScript, WORKER_YOUNG_GENERATION_MB, workerEntry, workerInitOf } from './parallel-scan';
 import type { FileResult } from './types';
 import type { Workspace } from './workspace';
+import { endWorker } from './worker-profile';
+
+/** Files a worker holds beyond the one it analyses (see `fill`). */
+const QUEUED_PER_WORKER = 4;
+/**
+ * ... while the main thread runs `whileScanning` (the budgets' deploy search: 0.3-0.5 s of CPU, seconds on a loaded
+ * machine) and reads no message: up to half of the files, shared between the workers (at ~3 ms a file, 256 files
+ * cover ~0.8 s); the other half is handed out as the workers finish, which keeps them even.
+ */
+const QUEUED_WHILE_MAIN_BUSY = 256;
 
 /** The language server's limit per file (server.ts: fileTimeoutMs). */
 export const DEFAULT_FILE_TIME_LIMIT_MS = 20_000;
@@ -30,7 +40,7 @@ export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimit
   const { fileTimeoutMs } = options;
   const { file: workerFile, execArgv } = workerEntry();
   const maxWorkers = options.workers ?? Math.min(os.availableParallelism(), 4);
-  const resourceLimits = { maxOldGenerationSizeMb: WORKER_HEAP_MB };
+  const resourceLimits = { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB };
   // With a discovery to run, the workers start first: loading the engine and the parsers (~150-250 ms of CPU
   // each) overlaps the listing, and they get the project's files in a first message once it is done.
   let prestarted: Worker[] = [];
@@ -61,10 +71,21 @@ export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimit
   queues.other.push(...python);
   const head = { script: 0, other: 0 };
   const tail = { script: queues.script.length, other: queues.other.length };
+  /** Files handed back by a lost worker (queued behind the file it was lost on): taken before any other. */
+  const retry: number[] = [];
   let taken = 0;
-  const nextFile = (prefer: 'script' | 'other'): number | undefined => {
+  /** `mixed`: every other file from the back of the other queue, even while the own one lasts (see queueDepth). */
+  const nextFile = (prefer: 'script' | 'other', mixed = false): number | undefined => {
     const own = prefer;
     const theirs = prefer === 'script' ? 'other' : 'script';
+    if (retry.length > 0) {
+      taken++;
+      return retry.shift();
+    }
+    if (mixed && head[theirs] < tail[theirs]) {
+      taken++;
+      return queues[theirs][--tail[theirs]];
+    }
     if (head[own] < tail[own]) {
       taken++;
       return queues[own][head[own]++];
@@ -74,6 +95,10 @@ export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimit
       return queues[theirs][--tail[theirs]];
     }
     return undefined;
+  };
+  const giveBack = (indices: number[]) => {
+    retry.push(...indices);
+    taken -= indices.length;
   };
   const remaining = () => taken < files.length;
   let done = 0;
@@ -85,61 +110,85 @@ export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimit
     const { path, relPath } = files[index];
     return { path, relPath, findings: [], skipped: true, notes: [{ kind: 'not-analysed', path, relPath, message: `not analysed: ${why}` }] };
   };
+  // Each worker holds a few files beyond the one it analyses, so it never waits for the main thread to come round
+  // (it reads messages only between its own tasks), and many while the main thread runs `whileScanning`.
+  let mainBusy = options.whileScanning !== undefined;
+  let queueDepth = options.whileScanning ? Math.max(QUEUED_PER_WORKER, Math.min(QUEUED_WHILE_MAIN_BUSY, Math.ceil(files.length / (2 * workerCount)))) : QUEUED_PER_WORKER;
 
-  // One lane per worker: it takes the next file, and when its worker is lost it starts a new one.
+  // One lane per worker: it keeps its worker's queue filled, and when its worker is lost it starts a new one.
   const lane = (laneIndex: number) =>
     new Promise<void>((resolve, reject) => {
       const prefer = laneIndex === 0 && workerCount > 1 ? 'other' : 'script';
       let worker: Worker | undefined;
-      let current = -1;
+      /** Files sent to the worker and not yet reported, in order: the first is the one it analyses. */
+      let inFlight: number[] = [];
+      let ready = false;
       let timer: NodeJS.Timeout | undefined;
       let failures = 0;
+      /** The time limit of the file the worker works on now (it starts each file as soon as the previous one is done). */
+      const watch = (w: Worker) => {
+        clearTimeout(timer);
+        if (inFlight.length === 0 || !ready) return;
+        timer = setTimeout(() => lost(w, `it took longer than ${Math.round(fileTimeoutMs / 1000)} s (the per-file time limit)`), fileTimeoutMs);
+      };
+      const fill = (w: Worker) => {
+        if (worker !== w) return;
+        // While the main thread is busy, the TS/JS lane takes every other file from the back of the Python queue:
+        // TS/JS files are mostly cheap (few are parsed), and it would otherwise run dry and wait.
+        let alternate = false;
+        while (inFlight.length < queueDepth) {
+          alternate = !alternate;
+          const index = nextFile(prefer, mainBusy && prefer === 'script' && workerCount > 1 && alternate);
+          if (index === undefined) break;
+          inFlight.push(index);
+          w.postMessage({ index, path: files[index].path });
+        }
+        if (inFlight.length === 0) {
+          worker = undefined;
+          void endWorker(w).then(() => resolve());
+        }
+      };
       const start = () => {
         const w = prestarted.pop() ?? new Worker(workerFile, { execArgv, workerData: init, resourceLimits });
         worker = w;
+        ready = false;
         w.on('message', (msg: { ready: true } | { index: number; result: FileResult; replaceMe?: boolean }) => {
+          if (worker !== w) return;
           if ('index' in msg) {
-            clearTimeout(timer);
             failures = 0;
+            inFlight = inFlight.filter((i) => i !== msg.index);
             record(msg.index, msg.result);
-            current = -1;
             if (msg.replaceMe) {
-              // Its parser failed: analyses in a fresh worker, not in a wasm module that may be damaged.
+              // Its parser failed: the files after this one go to a fresh worker, not to a wasm module that may be damaged.
               worker = undefined;
+              clearTimeout(timer);
               void w.terminate();
+              giveBack(inFlight);
+              inFlight = [];
               if (!remaining()) resolve();
               else start();
               return;
             }
-          }
-          take(w);
+          } else ready = true;
+          watch(w);
+          fill(w);
         });
         w.on('error', (e) => lost(w, /out of memory/i.test(e.message) || (e as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY' ? `it needed more than ${WORKER_HEAP_MB} MB of memory` : `the analysis failed (${e.message})`));
         w.on('exit', () => lost(w, 'the analysis stopped unexpectedly'));
+        // Sent before the worker is ready: it reads them once it has loaded the engine.
+        fill(w);
       };
-      const take = (w: Worker) => {
-        const index = nextFile(prefer);
-        if (index === undefined) {
-          worker = undefined;
-          void w.terminate().then(() => resolve());
-          return;
-        }
-        current = index;
-        timer = setTimeout(() => {
-          lost(w, `it took longer than ${Math.round(fileTimeoutMs / 1000)} s (the per-file time limit)`);
-        }, fileTimeoutMs);
-        w.postMessage({ index, path: files[index].path });
-      };
-      /** The worker is gone or given up on: note its file, carry on with a new worker. */
+      /** The worker is gone or given up on: note the file it was on, give the others back, carry on with a new worker. */
       const lost = (w: Worker, why: string) => {
         if (worker !== w) return;
         worker = undefined;
         clearTimeout(timer);
         void w.terminate();
-        if (current >= 0) {
-          record(current, notAnalysed(current, why));
-          current = -1;
-        } else if (++failures > 2) {
+        const [current, ...queued] = ready ? inFlight : [-1, ...inFlight];
+        inFlight = [];
+        giveBack(queued);
+        if (current >= 0) record(current, notAnalysed(current, why));
+        else if (++failures > 2) {
           // The worker cannot even start: nothing will get better by retrying.
           reject(new Error(`analysis worker failed to start: ${why}`));
           return;
@@ -155,6 +204,8 @@ export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimit
   try {
     options.whileScanning?.();
   } finally {
+    queueDepth = QUEUED_PER_WORKER;
+    mainBusy = false;
     await lanes;
   }
   return results;

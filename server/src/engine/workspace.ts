@@ -17,7 +17,7 @@ const DEPENDENCY_MANIFESTS = /(^|\/)(Pipfile|poetry\.lock|setup\.cfg|setup\.py)$
 import { initParsers } from './parsers';
 import { readSourceFile } from './read';
 import { generatedReason } from './generated';
-import { isInside, outsideMessage } from './safe-read';
+import { isInside, outsideMessage, readRegularFile } from './safe-read';
 import { withoutLoneCr } from './text';
 import type { FileResult, NoteKind } from './types';
 
@@ -254,6 +254,11 @@ export class Workspace {
           // Decoded as the file itself would be (UTF-16 with a BOM from PowerShell's `pip freeze >`, a coding cookie).
           const read = readSourceFile(abs, this.config.maxFileSizeMb * 1048576);
           text = read.ok ? withoutLoneCr(read.text) : undefined;
+          // A requirements file saved by a Windows editor in its ANSI code page (a "café" comment) still lists packages.
+          if (!read.ok && read.reason === 'undecodable' && LEGACY_TEXT.test(rel)) {
+            const bytes = readRegularFile(abs, this.config.maxFileSizeMb * 1048576);
+            if (bytes.ok) text = withoutLoneCr(new TextDecoder('windows-1252').decode(bytes.bytes));
+          }
         }
         this.textCache.set(rel, text);
         return text;
@@ -261,6 +266,9 @@ export class Workspace {
     };
   }
 }
+
+/** Dependency files read as Windows-1252 when they are not UTF-8 (rules read them; nothing is written back). */
+const LEGACY_TEXT = /(^|\/)(requirements[^/]*\.(txt|in)|constraints[^/]*\.txt)$/i;
 
 /** Files whose presence at the root marks a project (and so a folder worth listing for cross-file rules). */
 const PROJECT_MARKERS = [

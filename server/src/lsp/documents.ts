@@ -8,6 +8,7 @@ import type { ts } from 'ts-morph';
 import { Edit, type Tree } from 'web-tree-sitter';
 import type { FileKind } from '../../../rules/api';
 import { ParsedFile } from '../engine/analyzer';
+import type { Finding } from '../engine/types';
 import { classify } from '../engine/classify';
 import { widenedTreeEdit } from './tree-edit';
 
@@ -17,6 +18,8 @@ export class TrackedDocument {
   private tree: Tree | undefined;
   private tsBase: { sourceFile: ts.SourceFile; text: string } | undefined;
   private lent: { sourceFile: ts.SourceFile; text: string } | undefined;
+  /** The findings last sent to the server for this document, with the text's length and line count then (findings-delta.ts). */
+  sentFindings: { id: string; findings: Finding[]; length: number; lines: number } | undefined;
 
   constructor(
     uri: string,

@@ -26,6 +26,7 @@ import { budgetCodeLenses } from './code-lens';
 import { fixToTextEdits, isRange } from './diagnostics';
 import { Folders, type Folder } from './folders';
 import { findingDetailMarkdown } from './finding-hover';
+import { ReceivedFindings } from './findings-delta';
 import { budgetHover } from './hover';
 import { LensRefresher } from './lens-refresh';
 import { LintScheduler } from './linter';
@@ -81,6 +82,8 @@ const TIMING = !!process.env.MEMLINT_LSP_TIMING;
 export function startServer(connection: Connection, options: ServerOptions): void {
   const docs = new DocumentStore();
   const results = new Results(connection);
+  /** The findings lists of open documents the server holds, for the worker's deltas. */
+  const received = new ReceivedFindings();
   let initOptions: InitOptions = {};
   let caps = { configuration: false, progress: false, watchedFilesDynamic: false, configurationDynamic: false, documentChanges: false, workspaceFolders: false, codeLensRefresh: false };
   let initialized = false;
@@ -203,7 +206,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     const started = performance.now();
     let reply: LintReply | undefined;
     try {
-      reply = await live.request<LintReply | undefined>({ type: 'lint', uri, folder: folders.ref(folder) });
+      reply = await live.request<LintReply | undefined>({ type: 'lint', uri, folder: folders.ref(folder), have: received.have(uri) });
     } catch (e) {
       if (e instanceof RequestTimeout) {
         // Skip this version: the next edit tries again; other documents go on in a fresh worker.
@@ -218,12 +221,26 @@ export function startServer(connection: Connection, options: ServerOptions): voi
       } else logError(`analysing ${doc.path}`, e);
       return;
     }
+    if (reply?.result) {
+      const findings = received.accept(uri, reply.findingsId, reply.result.findings, reply.delta);
+      if (!findings) {
+        // A delta against a list this server no longer holds: analyse again, in full.
+        if (docs.get(uri) === doc && doc.lintKey === key) {
+          doc.lintKey = undefined;
+          scheduler.request(uri);
+        }
+        return;
+      }
+      reply.result.findings = findings;
+    } else received.forget(uri);
     if (!reply || docs.get(uri) !== doc) return;
     if (reply.version !== doc.version && scheduler.isPending(uri)) return; // superseded: the newer one is queued
     if (reply.result) logNotes(reply.result);
     if (TIMING) {
       const parse = reply.parseMs !== undefined ? `parse ${reply.parseMs.toFixed(1)} ms, ` : '';
-      log(`timing ${doc.path} v${reply.version}: ${parse}analysis ${reply.analyzeMs.toFixed(1)} ms, round trip ${(performance.now() - started).toFixed(1)} ms`);
+      const d = reply.delta;
+      const delta = d ? `, findings ${d.head} unchanged + ${d.middle.length} sent + ${d.tail} moved` : `, findings ${reply.result?.findings.length ?? 0} sent`;
+      log(`timing ${doc.path} v${reply.version}: ${parse}analysis ${reply.analyzeMs.toFixed(1)} ms, round trip ${(performance.now() - started).toFixed(1)} ms${delta}`);
     }
     results.setOpen(doc.path, doc.uri, reply.version, reply.result ?? emptyResult(doc));
   };
@@ -391,6 +408,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
       const td = p?.textDocument;
       if (!td || typeof td.uri !== 'string' || typeof td.text !== 'string') return;
       const doc = docs.open(td.uri, typeof td.languageId === 'string' ? td.languageId : '', Number.isInteger(td.version) ? td.version : 0, td.text);
+      received.forget(td.uri);
       if (!doc.kind) return;
       live.post(openMessage(doc));
       scheduler.request(doc.uri);
@@ -418,6 +436,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
       // A change that does not apply leaves the text unknown: forget the document rather than analyse wrong text.
       logError('didChange', e);
       docs.close(uri);
+      received.forget(doc.uri);
       live.post({ type: 'close', uri: doc.uri });
       results.clearOpen(doc.path);
     }
@@ -434,6 +453,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
       const doc = docs.close(uri);
       if (!doc) return;
       scheduler.cancel(doc.uri);
+      received.forget(doc.uri);
       live.post({ type: 'close', uri: doc.uri });
       lensRefresher.soon();
       const folder = folders.forPath(doc.path);

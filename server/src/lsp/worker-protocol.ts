@@ -8,6 +8,7 @@ import type { FileKind } from '../../../rules/api';
 import type { DeployEstimate } from '../../../analysis/deploy/estimate';
 import type { FileResult, Finding } from '../engine/types';
 import type { Range } from '../engine/text';
+import type { FindingsDelta } from './findings-delta';
 
 /** Which configuration to analyse a file with. Workers reopen their Workspace when `generation` changes. */
 export interface FolderRef {
@@ -45,7 +46,8 @@ export interface DocMessage {
 }
 
 export type Request =
-  | { type: 'lint'; uri: string; folder: FolderRef }
+  /** `have`: the id of the document's findings list the server holds (LintReply.findingsId), for a delta. */
+  | { type: 'lint'; uri: string; folder: FolderRef; have?: string }
   | { type: 'analyze'; uri: string; folder: FolderRef; text?: string }
   | { type: 'analyzeFile'; path: string; folder: FolderRef }
   | { type: 'fixAll'; uri: string; folder: FolderRef }
@@ -58,7 +60,11 @@ export type Request =
 
 export interface LintReply {
   version: number;
+  /** With `delta`, `result.findings` is empty: the findings are the delta applied to the list the server has. */
   result: FileResult | undefined;
+  delta?: FindingsDelta;
+  /** Id of this reply's findings list, for the next request's `have`. */
+  findingsId?: string;
   folder: FolderState;
   /** Milliseconds spent: incremental parse (Python) and the whole analysis. */
   parseMs?: number;

@@ -16,6 +16,7 @@ import { BudgetViews } from './budget-view';
 import { folderInfo } from './folder-info';
 import { reportBudgets } from './report-budgets';
 import { TrackedDocument } from './documents';
+import { findingsDelta } from './findings-delta';
 import { isInside } from './uri';
 import type { FixAllReply, FolderRef, FolderState, FromWorker, LintReply, Request, ScanJobMessage, ToWorker } from './worker-protocol';
 
@@ -143,8 +144,11 @@ export class AnalysisHost {
 
   private async request(r: Request): Promise<unknown> {
     switch (r.type) {
-      case 'lint':
-        return this.lint(r.uri, r.folder);
+      case 'lint': {
+        const reply = await this.lint(r.uri, r.folder);
+        const d = this.docs.get(r.uri);
+        return reply && d ? withFindingsDelta(d, r.have, reply) : reply;
+      }
       case 'analyze': {
         const d = this.docs.get(r.uri);
         const { ws } = await this.workspaceFor(r.folder);
@@ -266,6 +270,28 @@ export class AnalysisHost {
 }
 
 const TIMING = !!process.env.MEMLINT_LSP_TIMING;
+
+/** Distinguishes this worker's findings list ids from those of the workers before it. */
+const WORKER_TAG = Math.random().toString(36).slice(2, 10);
+let findingsCount = 0;
+
+/**
+ * The reply with its findings as a delta against the list the server holds (`have`), when that is the list this
+ * worker sent last for the document; the document remembers what it sent for the next one.
+ */
+function withFindingsDelta(d: TrackedDocument, have: string | undefined, reply: LintReply): LintReply {
+  const result = reply.result;
+  const last = d.sentFindings;
+  if (!result) {
+    d.sentFindings = undefined;
+    return reply;
+  }
+  const now = { id: `${WORKER_TAG}.${++findingsCount}`, findings: result.findings, length: d.text.length, lines: d.doc.lineCount };
+  d.sentFindings = now;
+  if (!last || last.id !== have || result.findings.length === 0) return { ...reply, findingsId: now.id };
+  const delta = findingsDelta(last.id, last.findings, result.findings, { offset: now.length - last.length, lines: now.lines - last.lines });
+  return { ...reply, findingsId: now.id, result: { ...result, findings: [] }, delta };
+}
 
 /** Files (not code) whose analysis may read other files: deploy/config files and role files. */
 function isDependent(relPath: string): boolean {

@@ -1,4 +1,9 @@
-/** browser-per-request's message ids, shared by its Python and TypeScript implementations. */
+/**
+ * browser-per-request's meta, owned once by its folder: the id, severity, fix safety and message ids of its Python
+ * and TypeScript implementations, which add their file kinds, trigger and docs.
+ */
+import type { RuleMeta } from '../api';
+
 export type Closing = 'always' | 'not-on-errors' | 'never';
 
 export const BROWSER_MESSAGES = {
@@ -12,3 +17,10 @@ export const BROWSER_MESSAGE_IDS: Record<Closing, keyof typeof BROWSER_MESSAGES>
   never: 'never-closed',
   'not-on-errors': 'leaked-on-error',
 };
+
+export const browserPerRequestMeta = {
+  id: 'browser-per-request',
+  defaultSeverity: 'warning',
+  fix: 'unsafe',
+  messages: BROWSER_MESSAGES,
+} satisfies Pick<RuleMeta, 'id' | 'defaultSeverity' | 'fix' | 'messages'>;

@@ -1,0 +1,43 @@
+/**
+ * CPU profiles of scan workers for performance work: with MEMLINT_WORKER_CPU_PROF=DIR, each worker records a V8
+ * CPU profile (like `node --cpu-prof`, which does not reach worker threads) and writes it to DIR when the main thread
+ * asks before ending it. Off (and free) without the variable.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Session } from 'node:inspector';
+import { threadId, type Worker } from 'node:worker_threads';
+
+const dir = process.env.MEMLINT_WORKER_CPU_PROF;
+let session: Session | undefined;
+
+const profiling = (): boolean => dir !== undefined && dir !== '';
+
+/** In the worker, at start. */
+export function startWorkerProfile(): void {
+  if (!profiling()) return;
+  session = new Session();
+  session.connect();
+  session.post('Profiler.enable');
+  session.post('Profiler.setSamplingInterval', { interval: 1000 });
+  session.post('Profiler.start');
+}
+
+/** In the worker, on the main thread's `{ writeProfile: true }`: writes the profile, then calls `done`. */
+export function writeWorkerProfile(done: () => void): void {
+  if (!session) return done();
+  session.post('Profiler.stop', (err, result) => {
+    if (!err) fs.writeFileSync(path.join(dir!, `worker-${process.pid}-${threadId}.cpuprofile`), JSON.stringify(result.profile));
+    done();
+  });
+}
+
+/** In the main thread: ends a worker that has no more work (first asking it for its profile when profiling). */
+export function endWorker(w: Worker): Promise<void> {
+  if (!profiling()) return w.terminate().then(() => undefined);
+  return new Promise((resolve) => {
+    w.removeAllListeners('message');
+    w.once('message', () => void w.terminate().then(() => resolve()));
+    w.postMessage({ writeProfile: true });
+  });
+}
