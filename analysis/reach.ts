@@ -6,9 +6,10 @@
  * whatever its folder (`celery -A scripts.worker worker`, `FLASK_APP=cli.app` too).
  */
 import type { ProjectInfo } from '../rules/api';
+import { notRunByAnyDeploy } from './deploy/project-reach';
 import { baseName } from './projects';
 
-export type OfflineKind = 'test' | 'migration' | 'docs' | 'script' | 'management command' | 'notebook';
+export type OfflineKind = 'test' | 'migration' | 'docs' | 'script' | 'management command' | 'notebook' | 'not run by any deploy';
 
 const LAYOUT: readonly [OfflineKind, RegExp][] = [
   [
@@ -39,11 +40,14 @@ const BUILD_SCRIPT = /(^|\/)(build|install|compile|test|tests|lint|format|releas
 
 /**
  * The kind of offline code `relPath` (relative to its project's root) is, or undefined for code a deploy may run:
- * outside the conventional offline places, or started by name from a deploy file of its project. Tests are never
+ * outside the conventional offline places and loaded by a deploy's process (or the deploys cannot be judged), or
+ * started by name from a deploy file of its project. Tests are never
  * reached (a deploy that runs pytest runs it at build time, not in the serving process).
  */
 export function offlineCode(relPath: string, project: ProjectInfo): OfflineKind | undefined {
   const kind = offlineByLayout(relPath);
+  // Outside the layout's places: Python that no process of the project's deploys loads (analysis/deploy/project-reach).
+  if (kind === undefined) return notRunByAnyDeploy(relPath, project) ? 'not run by any deploy' : undefined;
   if (kind === undefined || kind === 'test' || kind === 'docs' || kind === 'notebook') return kind;
   return startedByDeploy(relPath, kind, project) ? undefined : kind;
 }

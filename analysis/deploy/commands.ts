@@ -231,6 +231,8 @@ export function celeryWorkerWord(command: StartCommand): Word | undefined {
       if (CELERY_GLOBAL_OPTIONS.has(v)) i++;
       continue;
     }
+    // `celery multi start w1 w2 -A proj` starts worker nodes (daemonised) with the options given.
+    if (v === 'multi') return ['start', 'restart'].includes(command.args[i + 1]?.value ?? '') ? command.args[i] : undefined;
     return v === 'worker' ? command.args[i] : undefined;
   }
   return undefined;

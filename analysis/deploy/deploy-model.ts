@@ -3,7 +3,7 @@ import type { EnvSetting, StartCommand } from './commands-build';
 import type { SourceLocation } from './deploy-files';
 import type { DeployCpus, MemoryLimit } from './platform-limits';
 
-export type Platform = 'render' | 'heroku' | 'fly' | 'docker-compose' | 'kubernetes' | 'railway' | 'dockerfile' | 'procfile' | 'package-json' | 'pm2';
+export type Platform = 'render' | 'heroku' | 'fly' | 'docker-compose' | 'kubernetes' | 'railway' | 'dockerfile' | 'procfile' | 'package-json' | 'pm2' | 'start-script';
 
 /** A process a deploy starts, with the command as written and where. */
 export interface DeployProcess {

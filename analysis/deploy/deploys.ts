@@ -1,7 +1,8 @@
 /**
  * The deploy targets of a workspace: each thing that runs in one memory limit (a render.yaml service, a
  * Heroku dyno type, a fly.toml process group, a compose service, a Kubernetes container, a Railway service,
- * and Dockerfiles / Procfiles / package.json start scripts that no platform file claims), with the processes
+ * and Dockerfiles / Procfiles / package.json start scripts / root start.sh-like scripts that no platform file
+ * claims), with the processes
  * it starts (commands followed through `npm start`, `npm run x`, shell scripts and Dockerfile CMDs), the
  * environment it sets and its memory limit (the platform's, else configuration's `memoryLimitMb`).
  */
@@ -12,6 +13,7 @@ import {
   readCompose, readFly, readHeroku, readKubernetes, readRailway, readRender, readStandaloneDockerfile, readStandaloneEcosystem, readStandalonePackage, readStandaloneProcfile,
 } from './deploy-readers';
 import { configuredLimit } from './platform-limits';
+import { readStandaloneStartScripts, startScriptCandidates } from './start-scripts';
 
 export type { Deploy, DeployEnv, DeployProcess, Platform } from './deploy-model';
 export { finalStageChain, finalStageCommands } from './dockerfile-stages';
@@ -36,9 +38,14 @@ export function deploysNotFollowed(ws: Workspace): Deploy[] {
   return allDeploys(ws).filter((d) => d.processes.length === 0 && d.unfollowed);
 }
 
+/** Deploys that start no process memlint follows (a compose service of a public image, a Dockerfile without CMD). */
+export function deploysWithoutProcesses(ws: Workspace): Deploy[] {
+  return allDeploys(ws).filter((d) => d.processes.length === 0);
+}
+
 function allDeploys(ws: Workspace): Deploy[] {
   const files = ws.deployFiles();
-  const key = `${files.map((f) => f.relPath).join('\u0000')}|${ws.memoryLimitMb}`;
+  const key = `${files.map((f) => f.relPath).join('\u0000')}|${startScriptCandidates(ws.files()).join('\u0000')}|${ws.memoryLimitMb}`;
   const hit = cache.get(key);
   if (hit && [...hit.inputs].every(([file, h]) => textHash(ws.read(file)) === h)) return hit.deploys;
   const { value: deploys, reads } = ws.recordReads(() => search(ws, files));
@@ -61,6 +68,7 @@ function search(ws: Workspace, files: { relPath: string; type: string }[]): Depl
   for (const f of of('procfile')) if (!b.claimed.has(f)) readStandaloneProcfile(b, f);
   for (const f of of('package-json')) if (!b.claimed.has(f)) readStandalonePackage(b, f);
   for (const f of of('pm2')) if (!b.claimed.has(f)) readStandaloneEcosystem(b, f);
+  readStandaloneStartScripts(b);
   const fallback = configuredLimit(ws.memoryLimitMb);
   for (const d of b.deploys) d.limit ??= fallback;
   return b.deploys;

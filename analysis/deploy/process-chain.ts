@@ -64,6 +64,8 @@ export function resolveInWorkspace(ws: Workspace, cwd: string, path: string): st
  * a shell script that is not the last): a setup step, not a process of the deploy.
  */
 export function isSetupStep(text: string, command: StartCommand, file: string): boolean {
+  // `celery multi start` and `gunicorn --daemon` return at once, leaving their workers running: processes, not steps.
+  if (startsDaemons(command)) return false;
   const last = command.args.length ? command.args[command.args.length - 1] : command.programWord;
   let i = last.end;
   while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '"' || text[i] === "'" || text[i] === ']' || text[i] === ',')) i++;
@@ -76,9 +78,16 @@ export function isSetupStep(text: string, command: StartCommand, file: string): 
     if (/\bexec\s/.test(text.slice(lineStart, command.programWord.start))) return false;
     const lineEnd = text.indexOf('\n', i);
     const later = lineEnd === -1 ? [] : text.slice(lineEnd + 1).split('\n').map((l) => l.trim());
-    return laterCommands(later).some((l) => l !== '' && !l.startsWith('#') && !/^(wait|exit|fi|done|esac|\}|;;)\b/.test(l));
+    // A message printed after the server (`echo "--- server stopped ---"`) runs only once it has exited.
+    return laterCommands(later).some((l) => l !== '' && !l.startsWith('#') && !/^(wait|exit|fi|done|esac|echo|printf|\}|;;)\b/.test(l));
   }
   return false;
+}
+
+function startsDaemons(command: StartCommand): boolean {
+  const values = command.args.map((a) => a.value);
+  if (command.program === 'celery') return values.includes('multi') && (values.includes('start') || values.includes('restart'));
+  return command.program === 'gunicorn' && (values.includes('-D') || values.includes('--daemon'));
 }
 
 /**

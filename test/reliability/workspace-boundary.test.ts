@@ -62,6 +62,8 @@ describe('reliability: reads stay inside the workspace', () => {
     it('a file named through a symlinked folder is noted, not analysed; the run goes on', () => {
       const { root } = projectWithSymlinkedConfig();
       fs.writeFileSync(path.join(root, 'app/pagination.py'), BIG_PAGE);
+      // Served: the app the Procfile starts imports it (a module no deploy loads would not be checked).
+      fs.writeFileSync(path.join(root, 'app/wsgi.py'), 'from app.pagination import ExportPagination\napplication = None\n');
       const r = memlint(root, ['outside/views.py', 'app/pagination.py']);
       assert.equal(r.code, 1);
       assert.match(r.stdout, /^outside\/views\.py: note: skipped: resolves \(through a symlink\) outside the workspace /m);

@@ -38,7 +38,7 @@ export function formatGithub(report: WorkspaceReport, display: DisplayPath): str
     const docs = /^https?:/.test(f.docsUrl) ? `\n${f.docsUrl}` : '';
     lines.push(command(LEVELS[f.severity], properties, `${f.message}${fix}${docs}`));
   }
-  for (const n of report.notes) lines.push(command('notice', { file: display(n.path), title: 'memlint' }, n.message));
+  for (const n of report.notes) if (n.kind !== 'not-run-by-deploy') lines.push(command('notice', { file: display(n.path), title: 'memlint' }, n.message));
   const t = report.totals;
   lines.push(
     t.findings === 0

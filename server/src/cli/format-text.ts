@@ -13,7 +13,10 @@ export function formatText(report: WorkspaceReport, display: DisplayPath, color:
     const fixable = f.fixes.length ? paint('90', ' [fix]') : '';
     lines.push(`${paint('1', where)}: ${paint(SEVERITY_COLORS[f.severity], f.ruleId)} ${f.message}${fixable}`);
   }
-  for (const n of report.notes) lines.push(`${display(n.path)}: ${paint('90', 'note:')} ${n.message}`);
+  // Files no deploy runs get one summary line, not a note each (`--format json` lists them).
+  const notRun = report.notes.filter((n) => n.kind === 'not-run-by-deploy').length;
+  for (const n of report.notes) if (n.kind !== 'not-run-by-deploy') lines.push(`${display(n.path)}: ${paint('90', 'note:')} ${n.message}`);
+  if (notRun) lines.push(`${paint('90', 'note:')} ${notRun} Python ${notRun === 1 ? 'file' : 'files'} no deploy's process loads ${notRun === 1 ? 'was' : 'were'} not checked (listed by --format json; checkOfflineCode = true checks them).`);
   if (lines.length) lines.push('');
   lines.push(...budgetText(report.budgets, report.unestimated));
 

@@ -10,6 +10,7 @@ import type { Node as JsonNode } from 'jsonc-parser';
 import type { AST as TomlAST } from 'toml-eslint-parser';
 import { docsUrl, type FileKind, type FileRole, type OptionValue, type ProjectInfo, type ReportSpec, type Rule, type RuleContext, type RuleMeta, type Severity, type SourceInfo } from '../../../rules/api';
 import { offlineCode } from '../../../analysis/reach';
+import { deployReach } from '../../../analysis/deploy/project-reach';
 import { classify } from './classify';
 import type { MemlintConfig } from './config';
 import { getPythonLanguage, parseDockerfile, parseJson, parsePython, parseToml, parseTypeScript, parseYaml } from './parsers';
@@ -202,7 +203,12 @@ export class Analyzer {
 
     const scoped = this.scope?.(relPath) ?? { project: this.project, relPath };
     // Code no deploy runs (tests, migrations, scripts...) serves no request: nothing to report there by default.
-    if (CODE_KINDS.has(kind) && !this.config.checkOfflineCode && offlineCode(scoped.relPath, scoped.project)) return result;
+    const offline = CODE_KINDS.has(kind) && !this.config.checkOfflineCode ? offlineCode(scoped.relPath, scoped.project) : undefined;
+    if (offline) {
+      // Judged by the deploys' import graph rather than by its folder: say so, since nothing else shows it.
+      if (offline === 'not run by any deploy') result.notes.push({ kind: 'not-run-by-deploy', path, relPath, message: notRunByDeployNote(scoped.project) });
+      return result;
+    }
 
     // Keystrokes (a reused parse): triggers answered per unchanged chunk of lines (trigger-memo.ts).
     const triggers = opts.parsed ? this.triggerMemos.at(path, text) : undefined;
@@ -352,4 +358,11 @@ function dropInsideSyntaxErrors(findings: Finding[], tree: Tree): Finding[] {
   visit();
   cursor.delete();
   return findings.filter((f) => !broken.some(([s, e]) => f.start < e && f.end > s) );
+}
+
+/** Why a Python file was not checked: no process of its project's deploys loads it. */
+function notRunByDeployNote(project: ProjectInfo): string {
+  const reach = deployReach(project);
+  const from = reach.judged && reach.entries.length ? ` (processes: ${reach.entries.slice(0, 3).join('; ')}${reach.entries.length > 3 ? '; …' : ''})` : '';
+  return `not checked: no process of this project's deploys loads it${from}; checkOfflineCode = true checks it`;
 }

@@ -43,7 +43,9 @@ export type NoteKind = 'binary' | 'too-large' | 'undecodable' | 'unreadable' | '
   // a FIFO, device or directory where a file was expected; a symlink out of the workspace; a fix not written
   | 'not-regular' | 'outside-workspace' | 'not-fixed'
   // nesting too deep, over the per-file time limit, out of memory
-  | 'not-analysed';
+  | 'not-analysed'
+  // Python no process of the project's deploys loads (analysis/deploy/project-reach): not checked by default
+  | 'not-run-by-deploy';
 
 /** Something the user should know about a file that is not a finding. */
 export interface Note {

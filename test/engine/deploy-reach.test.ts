@@ -1,0 +1,178 @@
+/**
+ * Deploy-graph reach (analysis/deploy/project-reach.ts): in a project whose deploys all resolve to project
+ * entries, Python that no deploy's process loads gets no findings (a patch script or an earlier version of the
+ * app beside the served modules); a project with an entry memlint cannot resolve, or one that loads modules by
+ * computed names, keeps today's layout rule. Root start scripts (start.sh, startup.sh, boot scripts) are deploys.
+ */
+import * as assert from 'node:assert/strict';
+import { deployReach } from '../../analysis/deploy/project-reach';
+import { Workspace as DeployWorkspace } from '../../analysis/deploy/deploy-files';
+import { findDeploys } from '../../analysis/deploy/deploys';
+import { serverOf } from '../../analysis/deploy/servers';
+import { Workspace } from '../../server/src/engine/workspace';
+import { BIG_PAGE, removeTempWorkspaces, tempWorkspace } from '../support/tmp';
+
+async function open(files: Record<string, string>): Promise<Workspace> {
+  const ws = await Workspace.open({ root: tempWorkspace(files) });
+  ws.discover();
+  return ws;
+}
+
+async function reported(files: Record<string, string>, rule = 'large-page-size'): Promise<string[]> {
+  const ws = await open(files);
+  return ws.scan().files.filter((r) => r.findings.some((f) => f.ruleId === rule)).map((r) => r.relPath).sort();
+}
+
+/** A Flask app in one flat folder: the served module imports a helper; a patch script and an old version sit beside them. */
+const FLAT = {
+  'requirements.txt': 'flask==3.0\ngunicorn==22.0\n',
+  Procfile: 'web: gunicorn app:app --max-requests 1000\n',
+  'app.py': 'from flask import Flask\nfrom pagination import ExportPagination\n\napp = Flask(__name__)\n',
+  'pagination.py': BIG_PAGE,
+  'apply_phase2_patch.py': BIG_PAGE,
+  'app_old.py': BIG_PAGE,
+};
+
+describe('deploy-graph reach', function () {
+  this.timeout(60_000);
+  after(removeTempWorkspaces);
+
+  it('silences Python no deploy loads in a flat repository, and still reports the served module', async () => {
+    assert.deepEqual(await reported(FLAT), ['pagination.py']);
+  });
+
+  it('reports everywhere again with checkOfflineCode = true', async () => {
+    assert.deepEqual(await reported({ ...FLAT, 'memlint.toml': 'checkOfflineCode = true\n' }), ['app_old.py', 'apply_phase2_patch.py', 'pagination.py']);
+  });
+
+  it('notes each file it leaves unchecked, naming the processes and the setting', async () => {
+    const ws = await open(FLAT);
+    const notes = ws.scan().files.flatMap((r) => r.notes.filter((n) => n.kind === 'not-run-by-deploy').map((n) => `${r.relPath}: ${n.message}`));
+    assert.equal(notes.length, 2);
+    assert.match(notes.join('\n'), /^app_old\.py: not checked: no process of this project's deploys loads it \(processes: gunicorn app:app .*\(Procfile\)\); checkOfflineCode = true checks it$/m);
+    assert.match(notes.join('\n'), /^apply_phase2_patch\.py: /m);
+  });
+
+  it('says which processes it starts from', async () => {
+    const ws = await open(FLAT);
+    const reach = deployReach(ws.projectAt(''));
+    assert.ok(reach.judged);
+    assert.deepEqual([...reach.reached].sort(), ['app.py', 'pagination.py']);
+    assert.match(reach.entries.join('\n'), /gunicorn app:app .*\(Procfile\)/);
+  });
+
+  it('suppresses nothing when a process entry does not resolve to a project module', async () => {
+    const files = { ...FLAT, Procfile: 'web: gunicorn missing.wsgi --max-requests 1000\nworker: python worker.py\n', 'worker.py': 'print(1)\n' };
+    assert.deepEqual(await reported(files), ['app_old.py', 'apply_phase2_patch.py', 'pagination.py']);
+    const ws = await open(files);
+    const reach = deployReach(ws.projectAt(''));
+    assert.equal(reach.judged, false);
+    assert.match(!reach.judged ? reach.why : '', /missing\.wsgi/);
+  });
+
+  it('suppresses nothing when a reached module imports modules by computed names', async () => {
+    const files = { ...FLAT, 'app.py': `${FLAT['app.py']}import importlib\nplugins = [importlib.import_module(name) for name in PLUGINS]\n` };
+    assert.deepEqual(await reported(files), ['app_old.py', 'apply_phase2_patch.py', 'pagination.py']);
+  });
+
+  it('suppresses nothing when a deploy runs a program it does not know', async () => {
+    const files = { ...FLAT, Procfile: 'web: gunicorn app:app --max-requests 1000\nbot: ./bin/run-bot --fast\n' };
+    assert.deepEqual(await reported(files), ['app_old.py', 'apply_phase2_patch.py', 'pagination.py']);
+  });
+
+  it('counts a script a reached module starts by path, and one a cron shell script runs, as reached', async () => {
+    const files = {
+      ...FLAT,
+      'app.py': `${FLAT['app.py']}import subprocess\n\ndef rebuild():\n    subprocess.run(["python", "app_old.py"])\n`,
+      'ops/nightly.sh': '#!/bin/sh\ncd /srv/app && python apply_phase2_patch.py\n',
+    };
+    assert.deepEqual(await reported(files), ['app_old.py', 'apply_phase2_patch.py', 'pagination.py']);
+  });
+
+  it('reaches the modules of a Django project: settings, installed apps, urls and views, admin, template tags, Celery tasks', async () => {
+    const files = {
+      'requirements.txt': 'Django==4.2\ndjangorestframework==3.15\ncelery==5.3\n',
+      Procfile: 'web: gunicorn config.wsgi --max-requests 1000\nworker: celery -A config worker --max-tasks-per-child 100\n',
+      'manage.py': 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")\n',
+      'config/__init__.py': 'from .celery import app as celery_app\n',
+      'config/celery.py': 'from celery import Celery\napp = Celery("config")\napp.config_from_object("django.conf:settings", namespace="CELERY")\napp.autodiscover_tasks()\n',
+      'config/wsgi.py': 'import os\nfrom django.core.wsgi import get_wsgi_application\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")\napplication = get_wsgi_application()\n',
+      'config/settings.py': 'INSTALLED_APPS = ["django.contrib.admin", "shop"]\nROOT_URLCONF = "config.urls"\n',
+      'config/urls.py': 'from django.urls import include, path\nurlpatterns = [path("shop/", include("shop.urls"))]\n',
+      'shop/__init__.py': '',
+      'shop/urls.py': 'from django.urls import path\nfrom . import views\nurlpatterns = [path("", views.index)]\n',
+      'shop/views.py': 'from .pagination import ExportPagination\n\ndef index(request):\n    pass\n',
+      'shop/pagination.py': BIG_PAGE,
+      'shop/admin.py': BIG_PAGE,
+      'shop/tasks.py': BIG_PAGE,
+      'shop/templatetags/__init__.py': '',
+      'shop/templatetags/shop_tags.py': BIG_PAGE,
+      'shop/tests.py': BIG_PAGE,
+      'fix_prices_once.py': BIG_PAGE,
+    };
+    assert.deepEqual(await reported(files), ['shop/admin.py', 'shop/pagination.py', 'shop/tasks.py', 'shop/templatetags/shop_tags.py']);
+  });
+
+  it('leaves a project without deploy files to the layout rule', async () => {
+    const files = { 'requirements.txt': 'flask==3.0\n', 'app.py': 'print(1)\n', 'pagination.py': BIG_PAGE, 'apply_phase2_patch.py': BIG_PAGE, 'tests/test_x.py': BIG_PAGE };
+    assert.deepEqual(await reported(files), ['apply_phase2_patch.py', 'pagination.py']);
+  });
+});
+
+describe('root start scripts as deploys', function () {
+  this.timeout(60_000);
+  after(removeTempWorkspaces);
+
+  function servers(ws: Workspace): string[] {
+    const dws = new DeployWorkspace(ws.projectAt(''));
+    return findDeploys(dws).flatMap((deploy) =>
+      deploy.processes.map((proc) => {
+        const s = serverOf(proc, { ws: dws, deploy, hostCpus: 8 });
+        return `${deploy.platform} ${proc.file}: ${s?.kind} ${s?.app} x${s?.workers.n}`;
+      }),
+    );
+  }
+
+  it('finds the gunicorn workers of a project whose only deploy file is start.sh', async () => {
+    const ws = await open({ 'requirements.txt': 'flask\ngunicorn\n', 'start.sh': '#!/bin/sh\nexport FLASK_ENV=production\nexec gunicorn --workers 3 app:app\n', 'app.py': 'app = 1\n' });
+    assert.deepEqual(servers(ws), ['start-script start.sh: gunicorn app:app x3']);
+    const files = ws.scan().files;
+    assert.deepEqual(files.filter((r) => r.findings.some((f) => f.ruleId === 'missing-worker-recycling')).map((r) => r.relPath), ['start.sh']);
+  });
+
+  it('follows an EC2 boot script into the start script it runs, as one deploy', async () => {
+    const ws = await open({
+      'ec2_boot.sh': '#!/bin/bash\ncd /home/ubuntu/app\nsource venv/bin/activate\n./start.sh &\n',
+      'start.sh': './venv/bin/gunicorn --bind 0.0.0.0:5000 --workers=8 --worker-class gevent app:app\n',
+      'app.py': 'app = 1\n',
+    });
+    assert.deepEqual(servers(ws), ['start-script start.sh: gunicorn app:app x8']);
+  });
+
+  it('reads an App Service startup.sh, and leaves development and build scripts alone', async () => {
+    const ws = await open({
+      'startup.sh': '#!/bin/sh\nGUNICORN_CMD_ARGS="--timeout 600 -k uvicorn.workers.UvicornWorker" gunicorn app:app\n',
+      'start_dev.sh': 'uvicorn app:app --reload\n',
+      'build.sh': 'pip install -r requirements.txt\npython app.py\n',
+      'run.sh': 'echo hello\n',
+      'app.py': 'app = 1\n',
+    });
+    assert.deepEqual(servers(ws), ['start-script startup.sh: gunicorn app:app x1']);
+  });
+
+  it('does not add a script a deploy file already runs', async () => {
+    const ws = await open({ Dockerfile: 'FROM python:3.12\nCOPY . .\nCMD ["./start.sh"]\n', 'start.sh': 'exec gunicorn -w 2 app:app\n', 'app.py': 'app = 1\n' });
+    assert.deepEqual(servers(ws), ['dockerfile start.sh: gunicorn app:app x2']);
+  });
+
+  it('counts `celery multi start` before the server as a Celery worker process', async () => {
+    const ws = await open({
+      'start.sh': '#!/bin/sh\ncelery multi start w1 -A proj --loglevel=info\nexec gunicorn -w 2 --max-requests 1000 proj.wsgi\n',
+      'proj/__init__.py': '',
+      'proj/wsgi.py': 'application = 1\n',
+    });
+    assert.deepEqual(servers(ws).map((s) => s.replace(/ x\d+$/, '')), ['start-script start.sh: celery-worker proj', 'start-script start.sh: gunicorn proj.wsgi']);
+    const recycling = ws.scan().files.find((r) => r.relPath === 'start.sh')!.findings.filter((f) => f.ruleId === 'missing-worker-recycling');
+    assert.deepEqual(recycling.map((f) => f.range.start.line), [1]);
+  });
+});
