@@ -6,7 +6,7 @@
  * computed values are left out (a miss, never a wrong offset); pm2 passes `args` without a shell, so no fix
  * inserts into them.
  */
-import * as ts from 'typescript';
+import { ts } from 'ts-morph';
 import { arrayElementWord, commandsFromWords, type StartCommand, type Word } from './commands-build';
 import { MappedText } from './commands-text';
 

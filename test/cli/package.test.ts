@@ -75,6 +75,14 @@ describe('npm package (npm pack, npm install -g from the tarball, npx), offline'
     assert.ok(fs.statSync(tarball).size < 6_000_000, `tarball is ${fs.statSync(tarball).size} bytes`);
   });
 
+  it('carries the TypeScript compiler once, in dist/ts-morph.js, which a thread loads only for a TS/JS file', () => {
+    // A bundle that imports 'typescript' itself carries a second compiler and loads it in every scan thread
+    // (+0.4 s and +110 MB on an 800-file scan, even with no TS/JS file in it).
+    const dist = path.join(prefix, 'lib', 'node_modules', manifest.name, 'dist');
+    const withCompiler = fs.readdirSync(dist).filter((f) => f.endsWith('.js') && fs.readFileSync(path.join(dist, f), 'utf8').includes('Debug Failure.'));
+    assert.deepEqual(withCompiler, ['ts-morph.js']);
+  });
+
   it('npm install -g gives a working memlint that finds what the repository build finds', function () {
     assert.equal(execFileSync(installedBin(), ['--version'], { encoding: 'utf8' }).trim(), manifest.version);
     // examples/: Python (tree-sitter wasm), JavaScript (ts-morph.js, loaded lazily), Dockerfile, Procfile, render.yaml.
