@@ -14,7 +14,9 @@ let bytes = 0;
 const extra = {};
 
 if (tool === 'memlint') {
-  const { Workspace, scanParallel } = require('../dist/engine.js');
+  const { Workspace, scanParallel, disableStatementCachesInThisThread } = require('../dist/engine.js');
+  // As the CLI does: a batch analyses each file once.
+  disableStatementCachesInThisThread();
   const ws = await Workspace.open({ root: '/' });
   const results = await scanParallel(ws, [], {
     files: files.map((p) => ({ path: p, relPath: p })),

@@ -1,4 +1,5 @@
 /** `memlint` command: the engine over files on disk, reported as text, JSON, SARIF or HTML. */
+import { disableStatementCachesInThisThread } from '../../../analysis/cache';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from '../engine/config';
@@ -194,6 +195,9 @@ function readTextOrUndefined(abs: string): string | undefined {
 }
 
 if (require.main === module) {
+  // The command line analyses each file once (per save under --watch): per-statement answers, kept for the language
+  // server's keystrokes, would only hold memory.
+  disableStatementCachesInThisThread();
   run(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

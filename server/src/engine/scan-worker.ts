@@ -1,11 +1,14 @@
 /** Worker thread of a parallel or time-limited scan: analyses the paths the main thread sends. */
 import { parentPort, workerData } from 'node:worker_threads';
+import { disableStatementCachesInThisThread } from '../../../analysis/cache';
 import type { WorkerInit } from './parallel-scan';
 import { pythonParserFailed } from './parsers';
 import { Workspace } from './workspace';
 import { startWorkerProfile, writeWorkerProfile } from './worker-profile';
 
 startWorkerProfile();
+// Each file is analysed once here: per-statement answers (for keystrokes) would only hold memory.
+disableStatementCachesInThisThread();
 
 /** A batch of files (parallel scan), or one file whose time the main thread watches (time-limited scan). */
 type Request = { writeProfile: true } | { start: number; paths: string[] } | { index: number; path: string } | { projectFiles: WorkerInit['projectFiles'] };
