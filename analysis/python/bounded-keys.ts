@@ -11,7 +11,7 @@
  */
 import type { Node, Tree } from 'web-tree-sitter';
 import { ancestor, captures, positionalArguments, stringValue } from './ast';
-import { enclosingFunctions, functionScope } from './module-state';
+import { addTargets, enclosingFunctions, functionScope } from './module-state';
 
 /** Names that hold a class by convention (metaclass `__call__`, class methods). */
 const CLASS_NAMES = new Set(['cls', 'mcs', 'metacls', 'klass']);
@@ -203,7 +203,7 @@ function bindsOtherwise(n: Node, name: string): boolean {
     case 'assignment':
     case 'for_statement': {
       const left = n.childForFieldName('left');
-      return !!left && left.type !== 'identifier' && unpacks(left, name);
+      return !!left && left.type !== 'identifier' && bindsName(left, name);
     }
     case 'named_expression':
       return n.childForFieldName('name')?.text === name;
@@ -216,20 +216,10 @@ function bindsOtherwise(n: Node, name: string): boolean {
 }
 
 /** True when the unpacking target binds the name (`a, name = ...`, `for (k, name) in ...`); `x[name] = ...` does not. */
-function unpacks(target: Node, name: string): boolean {
-  switch (target.type) {
-    case 'identifier':
-      return target.text === name;
-    case 'pattern_list':
-    case 'tuple_pattern':
-    case 'list_pattern':
-    case 'tuple':
-    case 'list':
-    case 'parenthesized_expression':
-    case 'list_splat_pattern':
-      return target.namedChildren.some((c) => !!c && unpacks(c, name));
-  }
-  return false;
+function bindsName(target: Node, name: string): boolean {
+  const names = new Set<string>();
+  addTargets(target, names);
+  return names.has(name);
 }
 
 /** A literal collection of bounded values, or a constant (`TABS`, `settings.SHEET_TABS`). */

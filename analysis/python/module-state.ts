@@ -100,7 +100,8 @@ function addParameter(p: Node, out: Set<string>): void {
   }
 }
 
-function addTargets(target: Node | null | undefined, out: Set<string>): void {
+/** Adds the names an assignment or loop target binds (`a, (b, *c) = ...`); `x[k] = ...` binds none. */
+export function addTargets(target: Node | null | undefined, out: Set<string>): void {
   if (!target) return;
   switch (target.type) {
     case 'identifier':
