@@ -70,11 +70,11 @@ function report(ctx: RuleContext, ws: Workspace, deploy: Deploy, proc: DeployPro
     start: elsewhere ? elsewhere.start : word.start,
     end: elsewhere ? elsewhere.end : word.end,
     messageId: 'celery-per-cpu',
-    data: { cpus: HOST_CPUS, n, size: copiesCost(n + 1, 'python').replace(' of app copies', ''), flag },
+    data: { cpus: HOST_CPUS, n, size: copiesCost(n, 'celery').replace(' of app copies', ''), flag },
     detail:
       `Starts a celery worker${where} without --concurrency: Celery forks one pool process per CPU the container reports, the host's, ` +
-      `not the plan's share (e.g. ${HOST_CPUS} CPUs → ${n} pool processes plus the main one), each a full copy of the app ` +
-      `(${perWorkerCost('python')}, ${totalCost(n + 1, 'python')}). Add ${flag} or set worker_concurrency.`,
+      `not the plan's share (e.g. ${HOST_CPUS} CPUs → ${n} pool processes plus the main one), each growing its own copy of ` +
+      `what the tasks load (${perWorkerCost('celery')}, ${totalCost(n, 'celery')}). Add ${flag} or set worker_concurrency.`,
     fixes: edit ? [{ title: `Add ${flag}`, edits: [edit] }] : [],
   });
 }

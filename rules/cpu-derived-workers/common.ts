@@ -1,5 +1,5 @@
 /** What every cpu-derived-workers implementation shares: the per-worker cost wording, estimates. */
-import { MEASURED } from '../../analysis/deploy/baselines';
+import { MEASURED, SUPERVISORS } from '../../analysis/deploy/baselines';
 import { DEFAULT_HOST_CPUS, shellCount } from '../../analysis/deploy/counts';
 
 /** What an expression evaluates to, as far as the rule can tell. */
@@ -17,29 +17,35 @@ export interface Derived {
 /** The CPU count the estimates assume: what a small plan's container typically reports (the host's CPUs). */
 export const HOST_CPUS = DEFAULT_HOST_CPUS;
 
-/** Resident memory of one worker process, for the messages: the budget's figures for a small app. */
-const PER_WORKER_MB = { python: MEASURED['django-drf']!.mb, node: MEASURED.express!.mb };
+/** What a worker process is: a web worker (a copy of the app), a Celery prefork pool process, a Node process. */
+export type Runtime = 'python' | 'celery' | 'node';
 
-export function perWorkerCost(runtime: 'python' | 'node'): string {
-  return runtime === 'python'
-    ? `~${Math.round(PER_WORKER_MB.python)} MB for a small Django app, hundreds with pandas or torch`
-    : `~${Math.round(PER_WORKER_MB.node)} MB for a small Express app`;
+/**
+ * Resident memory of one worker process, for the messages: the budget's measured figures for a small app (a Celery
+ * pool process is forked from the main one and shares its imports, as the budget counts it).
+ */
+const PER_WORKER_MB: Record<Runtime, number> = { python: MEASURED['django-drf']!.mb, celery: SUPERVISORS['celery-child'].mb, node: MEASURED.express!.mb };
+
+export function perWorkerCost(runtime: Runtime): string {
+  if (runtime === 'python') return `~${Math.round(PER_WORKER_MB.python)} MB for a small Django app, hundreds with pandas or torch`;
+  if (runtime === 'celery') return `~${Math.round(PER_WORKER_MB.celery)} MB per pool process of a small app, far more once its tasks load pandas or torch`;
+  return `~${Math.round(PER_WORKER_MB.node)} MB for a small Express app`;
 }
 
 /** "about 1.1 GB for 17" */
-export function totalCost(n: number, runtime: 'python' | 'node'): string {
+export function totalCost(n: number, runtime: Runtime): string {
   const mb = Math.round(n * PER_WORKER_MB[runtime]);
   return `about ${mb >= 1000 ? `${+(mb / 1000).toFixed(1)} GB` : `${mb} MB`} for ${n}`;
 }
 
 /** "~379 MB of app copies" (headlines). */
-export function copiesCost(n: number, runtime: 'python' | 'node'): string {
+export function copiesCost(n: number, runtime: Runtime): string {
   const mb = Math.round(n * PER_WORKER_MB[runtime]);
   return `~${mb >= 1000 ? `${+(mb / 1000).toFixed(1)} GB` : `${mb} MB`} of app copies`;
 }
 
 /** " (8 CPUs → 17, ~805 MB)" or "" (headlines). */
-export function cpuEstimate(estimate: number | undefined, runtime: 'python' | 'node'): string {
+export function cpuEstimate(estimate: number | undefined, runtime: Runtime): string {
   return estimate === undefined ? '' : ` (${HOST_CPUS} CPUs → ${estimate}, ${copiesCost(estimate, runtime).replace(' of app copies', '')})`;
 }
 

@@ -11,7 +11,7 @@ import {
   type CommandSource, type EnvSetting, type OptionMatch, type StartCommand,
 } from '../../analysis/deploy/commands';
 import { checkCeleryDefaultConcurrency, processesIn } from './celery';
-import { CPU_COUNT_WHY, copiesCost, cpuEstimate, CPU_PROBE, estimatePhrase, estimateShellCount, perWorkerCost, pm2PerCpuPhrase, totalCost } from './common';
+import { CPU_COUNT_WHY, copiesCost, cpuEstimate, CPU_PROBE, estimatePhrase, estimateShellCount, perWorkerCost, pm2PerCpuPhrase, totalCost, type Runtime } from './common';
 import { clip, sentence } from '../shared/format';
 import { cpuDerivedWorkersDocs, cpuDerivedWorkersMeta } from './meta';
 
@@ -22,7 +22,7 @@ interface WorkerSetting {
   what: string;
   /** The environment variable the fix reads. */
   envVar: string;
-  runtime: 'python' | 'node';
+  runtime: Runtime;
   /** gunicorn and uvicorn read WEB_CONCURRENCY themselves when the option is absent. */
   readsWebConcurrency: boolean;
 }
@@ -38,7 +38,7 @@ function workerSetting(command: StartCommand): WorkerSetting | undefined {
     case 'celery':
       // Only the prefork pool forks processes; gevent/eventlet/threads concurrency is cheap greenlets or threads.
       if (!celeryWorkerWord(command) || celeryPool(command) !== 'prefork') return undefined;
-      return { names: ['-c', '--concurrency'], what: 'celery worker processes', envVar: 'CELERY_CONCURRENCY', runtime: 'python', readsWebConcurrency: false };
+      return { names: ['-c', '--concurrency'], what: 'celery worker processes', envVar: 'CELERY_CONCURRENCY', runtime: 'celery', readsWebConcurrency: false };
     case 'pm2':
     case 'pm2-runtime':
       return { names: ['-i', '--instances'], what: 'Node processes', envVar: 'WEB_CONCURRENCY', runtime: 'node', readsWebConcurrency: false };
@@ -165,8 +165,8 @@ function reportAutoscale(ctx: RuleContext, match: OptionMatch, max: number): voi
     start,
     end,
     messageId: 'celery-autoscale',
-    data: { n, cost: copiesCost(n, 'python'), suggested: ctx.options.suggestedWorkers as number },
-    detail: `--autoscale: each process is a full copy of the app (${perWorkerCost('python')}, ${totalCost(n, 'python')}). Lower the maximum to ${ctx.options.suggestedWorkers as number}.`,
+    data: { n, cost: copiesCost(n, 'celery'), suggested: ctx.options.suggestedWorkers as number },
+    detail: `--autoscale: each pool process grows its own copy of what the tasks load (${perWorkerCost('celery')}, ${totalCost(n, 'celery')}). Lower the maximum to ${ctx.options.suggestedWorkers as number}.`,
   });
 }
 

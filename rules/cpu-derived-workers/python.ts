@@ -10,7 +10,7 @@ import { defineRule, type FixSpec, type OffsetEdit, type ReportSpec, type RuleCo
 import { ancestor, captures, keywordArgument, positionalArguments, stringValue } from '../../analysis/python/ast';
 import { importsOf, type ImportMap } from '../../analysis/python/imports';
 import { maySetWorkerCount } from '../../analysis/python/prefilters';
-import { copiesCost, cpuEstimate, HOST_CPUS, estimatePhrase, type Derived, perWorkerCost, totalCost } from './common';
+import { copiesCost, cpuEstimate, HOST_CPUS, estimatePhrase, type Derived, perWorkerCost, type Runtime, totalCost } from './common';
 import { clip, sentence } from '../shared/format';
 import { configAssignments, isGunicornConfigFile } from '../../analysis/deploy/gunicorn-config';
 import { cpuDerivedWorkersDocs, cpuDerivedWorkersMeta } from './meta';
@@ -88,6 +88,8 @@ function checkCount(ctx: RuleContext, evaluator: Evaluator, value: Node, envVar:
   const max = ctx.options.maxWorkers as number;
   const suggested = ctx.options.suggestedWorkers as number;
   const derived = evaluator.derive(value);
+  // Celery's pool processes are forked from its main process: priced as the budget prices them.
+  const runtime: Runtime = envVar === 'CELERY_CONCURRENCY' ? 'celery' : 'python';
   const bounded = derived.cap !== undefined && derived.cap <= max;
   if (derived.cpu && bounded) return;
   if (!derived.cpu && (derived.cap === undefined || derived.cap <= max)) return;
@@ -106,13 +108,13 @@ function checkCount(ctx: RuleContext, evaluator: Evaluator, value: Node, envVar:
   const source = shorten(target.text) + (derived.from ? ` (computed in ${derived.from})` : '');
   const shortUse = envDefault ? `default to ${suggested}` : `read ${envVar}`;
   const headline: Pick<ReportSpec, 'messageId' | 'data'> = derived.cpu
-    ? { messageId: 'cpu-count', data: { what: clip(what, 28), estimate: cpuEstimate(derived.value, 'python'), advice: shortUse } }
+    ? { messageId: 'cpu-count', data: { what: clip(what, 28), estimate: cpuEstimate(derived.value, runtime), advice: shortUse } }
     : envDefault
-      ? { messageId: 'default-count', data: { n: derived.cap!, what: clip(what, 28), cost: copiesCost(derived.cap!, 'python'), suggested } }
-      : { messageId: 'count', data: { n: derived.cap!, what: clip(what, 28), cost: copiesCost(derived.cap!, 'python'), advice: shortUse } };
+      ? { messageId: 'default-count', data: { n: derived.cap!, what: clip(what, 28), cost: copiesCost(derived.cap!, runtime), suggested } }
+      : { messageId: 'count', data: { n: derived.cap!, what: clip(what, 28), cost: copiesCost(derived.cap!, runtime), advice: shortUse } };
   const detail = derived.cpu
-    ? `${source}: in a container that is the host's CPU count, not the plan's share${estimatePhrase(derived.value)}, and each is a full copy of the app (${perWorkerCost('python')}). ${sentence(useInstead)}`
-    : `Each is a full copy of the app (${perWorkerCost('python')}, ${totalCost(derived.cap!, 'python')}). ${sentence(`${useInstead} and raise it only as far as the plan's memory allows`)}`;
+    ? `${source}: in a container that is the host's CPU count, not the plan's share${estimatePhrase(derived.value)}, and each is a full copy of the app (${perWorkerCost(runtime)}). ${sentence(useInstead)}`
+    : `Each is a full copy of the app (${perWorkerCost(runtime)}, ${totalCost(derived.cap!, runtime)}). ${sentence(`${useInstead} and raise it only as far as the plan's memory allows`)}`;
   ctx.report({ start: target.startIndex, end: target.endIndex, ...headline, detail, fixes });
 }
 

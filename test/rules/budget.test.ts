@@ -137,6 +137,15 @@ describe('memory budget estimates (analysis/deploy/estimate.ts)', () => {
     );
   });
 
+  it('celery-over: cpu-derived-workers prices the pool processes as the budget does', () => {
+    const root = path.join(FIXTURES_ROOT, 'memory-budget', 'celery-over');
+    const file = path.join(root, 'render.yaml');
+    const [finding] = analyzeWith(analyzerFor('cpu-derived-workers', root), root, file, fs.readFileSync(file, 'utf8')).findings;
+    const pool = byId(estimates('celery-over'), 'render.yaml#reports').items.find((i) => i.key === 'celery-child');
+    assert.ok(pool, 'no pool process line in the budget');
+    assert.equal(finding?.message, `Starts 32 celery worker processes, ~${Math.round(32 * pool!.eachMb)} MB of app copies: use \${CELERY_CONCURRENCY:-2}`);
+  });
+
   it('celery-config: worker_concurrency in app.conf.update(...) sets the pool size', () => {
     const [e] = estimates('celery-config');
     // 3 x 18.5 + main process 37.6 = 93.1 idle; + 3 tasks x 0.5 = 94.6 at peak
