@@ -645,6 +645,25 @@ export interface Iteration {
   readonly body: readonly Node[];
 }
 
+/** False when the name is rebound between the loop and the read (a nested loop, a nested function). */
+export function readsLoopVariable(read: Node, iteration: Iteration): boolean {
+  const name = iteration.target.text;
+  const bindsName = (left: Node | null) => !!left && new RegExp(`\\b${name}\\b`).test(left.text);
+  // A loop's reads sit in its body; a comprehension clause's reads sit in its comprehension.
+  const owner = iteration.node.type === 'for_statement' ? iteration.node : iteration.node.parent;
+  for (const p of parents(read)) {
+    if (p.id === owner?.id) break;
+    if (p.type === 'function_definition' || p.type === 'class_definition' || p.type === 'lambda') return false;
+    if (p.type === 'for_statement' && bindsName(p.childForFieldName('left'))) {
+      const body = p.childForFieldName('body');
+      if (body && read.startIndex >= body.startIndex) return false;
+    }
+    if (/comprehension$|^generator_expression$/.test(p.type)) {
+      if (p.namedChildren.some((c) => c?.type === 'for_in_clause' && bindsName(c.childForFieldName('left')))) return false;
+    }
+  }
+  return true;
+}
 
 const iterationsCache = new WeakMap<Tree, readonly Iteration[]>();
 

@@ -11,7 +11,7 @@ import type { FixSpec, OffsetEdit, ReportSpec, RuleContext } from '../api';
 import { captures, parents, positionalArguments, stringValue } from '../../analysis/python/ast';
 import { importsOf } from '../../analysis/python/imports';
 import { topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
-import { assignmentsBefore, iterationOf, iterationsIn, referencesInScope, scopeOf, unparenthesize, type Iteration } from '../../analysis/python/django-querysets';
+import { assignmentsBefore, iterationOf, iterationsIn, readsLoopVariable, referencesInScope, scopeOf, unparenthesize, type Iteration } from '../../analysis/python/django-querysets';
 import { mentionsSqlalchemy, modelNamed, relationshipOf, targetModel, type Model, type Relationship } from '../../analysis/python/sqlalchemy-models';
 
 /** Query/Select methods that keep the same rows (filters, order, joins, options). */
@@ -431,24 +431,6 @@ function isWritten(node: Node): boolean {
   return parent.type === 'delete_statement';
 }
 
-/** False when the name is rebound between the loop and the read (a nested loop, a nested function). */
-function readsLoopVariable(read: Node, iteration: Iteration): boolean {
-  const name = iteration.target.text;
-  const bindsName = (left: Node | null) => !!left && new RegExp(`\\b${name}\\b`).test(left.text);
-  const owner = iteration.node.type === 'for_statement' ? iteration.node : iteration.node.parent;
-  for (const p of parents(read)) {
-    if (p.id === owner?.id) break;
-    if (p.type === 'function_definition' || p.type === 'class_definition' || p.type === 'lambda') return false;
-    if (p.type === 'for_statement' && bindsName(p.childForFieldName('left'))) {
-      const body = p.childForFieldName('body');
-      if (body && read.startIndex >= body.startIndex) return false;
-    }
-    if (/comprehension$|^generator_expression$/.test(p.type)) {
-      if (p.namedChildren.some((c) => c?.type === 'for_in_clause' && bindsName(c.childForFieldName('left')))) return false;
-    }
-  }
-  return true;
-}
 
 function finding(tree: Tree, text: string, iteration: Iteration, rows: Rows, read: Read, canFix: boolean): ReportSpec {
   const row = iteration.target.text;

@@ -19,6 +19,7 @@ import {
   querysetOf,
   recordingOutsideReads,
   unparenthesize,
+  readsLoopVariable,
   type Iteration,
   type OutsideReads,
   type QuerysetInfo,
@@ -385,25 +386,6 @@ function classMembers(tree: Tree, statement: Node): { properties: string[]; fiel
   return { properties, fields };
 }
 
-/** False when the name is rebound between the loop and the read (a nested loop, a nested function). */
-function readsLoopVariable(read: Node, iteration: Iteration): boolean {
-  const name = iteration.target.text;
-  const bindsName = (left: Node | null) => !!left && new RegExp(`\\b${name}\\b`).test(left.text);
-  // A loop's reads sit in its body; a comprehension clause's reads sit in its comprehension.
-  const owner = iteration.node.type === 'for_statement' ? iteration.node : iteration.node.parent;
-  for (const p of parents(read)) {
-    if (p.id === owner?.id) break;
-    if (p.type === 'function_definition' || p.type === 'class_definition' || p.type === 'lambda') return false;
-    if (p.type === 'for_statement' && bindsName(p.childForFieldName('left'))) {
-      const body = p.childForFieldName('body');
-      if (body && read.startIndex >= body.startIndex) return false;
-    }
-    if (/comprehension$|^generator_expression$/.test(p.type)) {
-      if (p.namedChildren.some((c) => c?.type === 'for_in_clause' && bindsName(c.childForFieldName('left')))) return false;
-    }
-  }
-  return true;
-}
 
 /** Reads `row.a.b...` starting at the innermost attribute node; undefined when no relation is involved. */
 function classifyAccess(first: Node): RelationAccess | undefined {
