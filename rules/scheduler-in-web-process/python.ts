@@ -7,6 +7,7 @@ import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../
 import { ancestor, captures, intValue, keywordArgument, parents, positionalArguments, stringValue } from '../../analysis/python/ast';
 import { addImport, guardStatement } from '../shared/python-edits';
 import { importsOf, type ImportMap } from '../../analysis/python/imports';
+import { TreeSlot } from '../../analysis/cache';
 import {
   appStartHooks,
   definitionsNamed,
@@ -270,15 +271,15 @@ function isGuarded(call: Node, context: Node): boolean {
   return false;
 }
 
-const guardsCache = new WeakMap<Tree, Map<number, number[]>>();
+/** Per tree: block id -> start offsets of its early-exit flag guards. */
+const EARLY_EXIT_GUARDS = new TreeSlot<Map<number, number[]>>('scheduler-in-web-process: early-exit guards');
 
 /**
  * Start offsets of the block's `if <flag>: return/raise/sys.exit()` statements, once per block and tree: walking
  * back over the previous statements for every call was quadratic in a module of many decorated classes.
  */
 function earlyExitGuards(block: Node): number[] {
-  let byBlock = guardsCache.get(block.tree);
-  if (!byBlock) guardsCache.set(block.tree, (byBlock = new Map()));
+  const byBlock = EARLY_EXIT_GUARDS.get(block.tree, () => new Map());
   let starts = byBlock.get(block.id);
   if (starts) return starts;
   starts = [];
