@@ -8,6 +8,7 @@ import { ancestor, captures, intValue, keywordArgument, parents, positionalArgum
 import { addImport, guardStatement } from '../shared/python-edits';
 import { importsOf, type ImportMap } from '../../analysis/python/imports';
 import { TreeSlot } from '../../analysis/cache';
+import { CELERY_POOL_HOOK_WORDS, type HookProcess } from '../../analysis/python/worker-hooks';
 import {
   appStartHooks,
   definitionsNamed,
@@ -41,6 +42,7 @@ export default defineRule({
     fix: 'unsafe',
     messages: {
       'scheduler-started': 'Starts a scheduler in every web worker, each running every job: run it in one process',
+      'pool-scheduler-started': 'Starts a scheduler in every Celery pool process, each running every job: run it in one process',
       'schedule-job': 'Every web worker runs its own copy of this schedule job{{often}}: run it in one process',
     },
     // `updater.start()` / `start_jobs()` in apps.py may be all that points at a scheduler in another module.
@@ -116,25 +118,28 @@ class ShopConfig(AppConfig):
     let loaded: boolean | undefined;
     const loadedByWeb = () => (loaded ??= loadedByWebWorkers(ctx));
     if (!mayRunAtWorkerStart(ctx.file) && !loadedByWeb()) return;
-    if (isManagementCommandFile(ctx.file.relPath) || (isWorkerScript(ctx) && !loadedByWeb())) return;
+    if (isManagementCommandFile(ctx.file.relPath)) return;
+    // A worker script runs in its own process, but a Celery worker's worker_process_init handlers run in each of its pool processes.
+    const ownProcess = isWorkerScript(ctx) && !loadedByWeb();
+    if (ownProcess && !CELERY_POOL_HOOK_WORDS.some((w) => ctx.file.text.includes(w))) return;
     const tree = ctx.python();
     const imports = importsOf(tree);
     if (!mayStartScheduler(ctx, tree, imports)) return;
     const schedulers = schedulersOf(ctx.file.text, tree, imports);
     const webModule =
-      importsWebFramework(imports) || isEntryModule(ctx.file.relPath) || ctx.file.roles.has('django-settings') || loadedByWeb();
+      !ownProcess && (importsWebFramework(imports) || isEntryModule(ctx.file.relPath) || ctx.file.roles.has('django-settings') || loadedByWeb());
 
-    const contexts = startContexts(ctx, tree, webModule);
+    const contexts = startContexts(ctx, tree, webModule).filter((c) => !ownProcess || c.process === 'celery-pool-process');
     for (const context of contexts) {
       for (const call of callsIn(tree, context.node)) {
         if (underMainGuard(call) || inManagementCommandClass(call) || isGuarded(call, context.node)) continue;
         const fn = call.childForFieldName('function')!;
         if (imports.is(fn, 'schedule.every')) {
-          reportSchedule(ctx, call, context.label);
+          reportSchedule(ctx, call, context);
           continue;
         }
         const started = startedScheduler(ctx, call, schedulers, imports);
-        if (started) reportStart(ctx, tree, call, started, context.label);
+        if (started) reportStart(ctx, tree, call, started, context);
       }
     }
   },
@@ -144,6 +149,8 @@ interface Context {
   /** A function definition, or the module root for import time. */
   node: Node;
   label: string;
+  /** The processes that run it, each its own copy. */
+  process: HookProcess;
 }
 
 interface SchedulerInfo {
@@ -188,8 +195,8 @@ function isWorkerScript(ctx: RuleContext): boolean {
 /** Import time of a web module, app start hooks, and same-file functions they call (unguarded). */
 function startContexts(ctx: RuleContext, tree: Tree, webModule: boolean): Context[] {
   const contexts: Context[] = [];
-  if (webModule) contexts.push({ node: tree.rootNode, label: 'at import time' });
-  for (const hook of appStartHooks(ctx, tree)) contexts.push({ node: hook.fn, label: `in ${hook.label}` });
+  if (webModule) contexts.push({ node: tree.rootNode, label: 'at import time', process: 'web-worker' });
+  for (const hook of appStartHooks(ctx, tree)) contexts.push({ node: hook.fn, label: `in ${hook.label}`, process: hook.process });
 
   // Definitions of a called name, found by text on first need (a query over every function cost more).
   const functions = new Map<string, Node[]>();
@@ -207,7 +214,7 @@ function startContexts(ctx: RuleContext, tree: Tree, webModule: boolean): Contex
       for (const def of definitionsOf(name)) {
         if (seen.has(def.id)) continue;
         seen.add(def.id);
-        contexts.push({ node: def, label: contexts[i].label });
+        contexts.push({ node: def, label: contexts[i].label, process: contexts[i].process });
       }
     }
   }
@@ -476,20 +483,26 @@ function cronSeconds(call: Node): number | undefined {
   return undefined;
 }
 
-function reportStart(ctx: RuleContext, tree: Tree, call: Node, scheduler: SchedulerInfo, where: string): void {
+const COPIES: Record<HookProcess, string> = {
+  'web-worker': 'each gunicorn/uvicorn worker',
+  'celery-pool-process': 'each pool process of the Celery worker (--concurrency, the CPU count by default)',
+};
+
+function reportStart(ctx: RuleContext, tree: Tree, call: Node, scheduler: SchedulerInfo, context: Context): void {
   const jobs = scheduler.frequentJobs.length ? ` (${scheduler.frequentJobs.slice(0, 2).join(', ')})` : '';
   ctx.report({
     start: call.startIndex,
     end: call.endIndex,
-    messageId: 'scheduler-started',
+    messageId: context.process === 'celery-pool-process' ? 'pool-scheduler-started' : 'scheduler-started',
     detail:
-      `Starts ${scheduler.label} ${where}, so each gunicorn/uvicorn worker runs its own copy of every job${jobs} with its own threads and data. ` +
-      `Start it only where ENABLE_SCHEDULER=true, in one separate process (a Procfile clock: line or a management command).`,
+      `Starts ${scheduler.label} ${context.label}, so ${COPIES[context.process]} runs its own copy of every job${jobs} with its own threads and data. ` +
+      `Start it only where ENABLE_SCHEDULER=true, in one separate process (a Procfile clock: line, celery beat or a management command).`,
     fixes: guardFix(ctx, tree, call, scheduler.receiver),
   });
 }
 
-function reportSchedule(ctx: RuleContext, everyCall: Node, where: string): void {
+function reportSchedule(ctx: RuleContext, everyCall: Node, context: Context): void {
+  const where = context.label;
   // Report the whole chain: schedule.every(5).seconds.do(job)
   let top = everyCall;
   for (let p = top.parent; p; p = top.parent) {
@@ -505,8 +518,8 @@ function reportSchedule(ctx: RuleContext, everyCall: Node, where: string): void 
     messageId: 'schedule-job',
     data: { often },
     detail:
-      `Registers a schedule job ${where}, so every gunicorn/uvicorn worker that runs schedule.run_pending() runs its own copy${often}. ` +
-      `Run the schedule loop in one separate process (a Procfile clock: line) instead of the web workers.`,
+      `Registers a schedule job ${where}, so ${COPIES[context.process]} that runs schedule.run_pending() runs its own copy${often}. ` +
+      `Run the schedule loop in one separate process (a Procfile clock: line) instead of the ${context.process === 'web-worker' ? 'web workers' : 'pool processes'}.`,
   });
 }
 
