@@ -54,6 +54,7 @@ const DEF = /^(?:async\s+)?def\s+(\w+)\s*\(/;
 export function perProcessHookAt(text: string, offset: number): TextHook | undefined {
   // The nearest line above at column 0 that is code: the module-level statement holding the offset.
   let end = text.lastIndexOf('\n', offset);
+  if (!/^[ \t]/.test(text.slice(end + 1, offset + 1))) return undefined;
   let def: { name: string; start: number } | undefined;
   while (end > 0) {
     const start = text.lastIndexOf('\n', end - 1) + 1;

@@ -55,7 +55,9 @@ export default defineRule({
         'or any module importing Django, Flask, FastAPI or Starlette, or any module the app a deploy\'s web server starts imports: ' +
         '`CMD gunicorn app.main:app` loads `app/main.py` and every project module it imports) or in an app start hook: FastAPI `@app.on_event("startup")` and ' +
         'lifespan functions, Starlette `on_startup`, Django `AppConfig.ready`, the Flask app factory `create_app`, `before_first_request`, ' +
-        "gunicorn's `post_fork`. It follows calls to functions of the same file and to an imported module's start function " +
+        "gunicorn's `post_fork`; and in Celery `worker_process_init` handlers (`@worker_process_init.connect`), which every pool " +
+        'process of a Celery worker runs (`worker_init`, `celeryd_init` and gunicorn\'s `on_starting`/`when_ready` run once, in the main ' +
+        "process, and are not reported). It follows calls to functions of the same file and to an imported module's start function " +
         '(`from . import updater; updater.start()`), and reports `schedule.every(...)` jobs registered in the same places. Jobs that run ' +
         'every minute or more often (`\'interval\', seconds=5`, `CronTrigger(minute=\'*\')`) are named in the message. Not reported: starts ' +
         'behind an environment or settings flag (`if os.getenv("ENABLE_SCHEDULER") == "true":`, `if settings.RUN_SCHEDULER:`), under ' +
