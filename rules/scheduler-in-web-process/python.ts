@@ -44,6 +44,7 @@ export default defineRule({
       'scheduler-started': 'Starts a scheduler in every web worker, each running every job: run it in one process',
       'pool-scheduler-started': 'Starts a scheduler in every Celery pool process, each running every job: run it in one process',
       'schedule-job': 'Every web worker runs its own copy of this schedule job{{often}}: run it in one process',
+      'pool-schedule-job': 'Each Celery pool process runs its own copy of this job{{often}}: run it in one process',
     },
     // `updater.start()` / `start_jobs()` in apps.py may be all that points at a scheduler in another module.
     trigger: /[Ss]chedul|\.start(_in_background)?\s*\(/,
@@ -517,7 +518,7 @@ function reportSchedule(ctx: RuleContext, everyCall: Node, context: Context): vo
   ctx.report({
     start: top.startIndex,
     end: top.endIndex,
-    messageId: 'schedule-job',
+    messageId: context.process === 'celery-pool-process' ? 'pool-schedule-job' : 'schedule-job',
     data: { often },
     detail:
       `Registers a schedule job ${where}, so ${COPIES[context.process]} that runs schedule.run_pending() runs its own copy${often}. ` +
