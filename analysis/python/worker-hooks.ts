@@ -48,7 +48,7 @@ const DEF = /^(?:async\s+)?def\s+(\w+)\s*\(/;
 /**
  * The per-process hook whose body holds `offset` (a line inside a module-level function), read from text: a
  * `@worker_process_init.connect` handler (or one passed to `worker_process_init.connect(fn)`) whose signal is
- * Celery's, a FastAPI/Starlette startup handler (`@app.on_event("startup")`, `on_startup=[fn]`,
+ * Celery's, Flask's `@app.before_first_request` (Quart's `before_serving`), a FastAPI/Starlette startup handler (`@app.on_event("startup")`, `on_startup=[fn]`,
  * `add_event_handler("startup", fn)`) or lifespan (`lifespan=fn`, or an `@asynccontextmanager` named lifespan).
  */
 export function perProcessHookAt(text: string, offset: number): TextHook | undefined {
@@ -82,6 +82,9 @@ export function perProcessHookAt(text: string, offset: number): TextHook | undef
     if (decorators.some((d) => connect.test(d)) || registered.test(text)) return { process: 'celery-pool-process', label: celeryHookLabel(signal), def: def.start };
   }
   if (decorators.some((d) => /^@[\w.]+\.on_event\(\s*["']startup["']/.test(d))) return { process: 'web-worker', label: 'the startup handler', def: def.start };
+  // Flask's before_first_request (Quart's before_serving) runs in each worker, on its first request: after any fork.
+  const first = decorators.map((d) => /^@[\w.]+\.(before_first_request|before_serving)\b/.exec(d)?.[1]).find(Boolean);
+  if (first) return { process: 'web-worker', label: `@${first}`, def: def.start };
   if (new RegExp(`\\bon_startup\\s*=\\s*[[(][^\\])]*\\b${name}\\b|add_event_handler\\(\\s*["']startup["']\\s*,\\s*${name}\\s*\\)`).test(text)) {
     return { process: 'web-worker', label: 'a startup handler', def: def.start };
   }

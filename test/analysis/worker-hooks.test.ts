@@ -21,10 +21,11 @@ describe('per-process hooks from text', () => {
     for (const text of forms) assert.deepEqual(hookAround(text)?.process, 'celery-pool-process', text);
   });
 
-  it('finds FastAPI startup handlers and lifespans as per web worker', () => {
+  it('finds FastAPI startup handlers, lifespans and Flask before_first_request as per web worker', () => {
     assert.equal(hookAround('app = FastAPI()\n\n@app.on_event("startup")\nasync def boot():\n    LOAD()\n')?.process, 'web-worker');
     assert.equal(hookAround('@asynccontextmanager\nasync def lifespan(app):\n    LOAD()\n    yield\n\napp = FastAPI(lifespan=lifespan)\n')?.process, 'web-worker');
     assert.equal(hookAround('def boot():\n    LOAD()\n\napp = Starlette(on_startup=[boot])\n')?.process, 'web-worker');
+    assert.equal(hookAround('app = Flask(__name__)\n\n@app.before_first_request\ndef warm():\n    LOAD()\n')?.label, '@before_first_request');
   });
 
   it('does not take the look-alikes for per-process hooks', () => {
