@@ -167,6 +167,26 @@ export class TreeSlot<V> {
   }
 }
 
+/**
+ * One answer per version of a project file read by path (a module another file imports): kept while the file's text
+ * is unchanged, recomputed when it changes, the least recently used files forgotten beyond `limit`.
+ */
+export class FileVersionSlot<V> {
+  private readonly cache: BoundedCache<{ text: string; value: V }>;
+
+  constructor(readonly name: string, limit = 200) {
+    this.cache = new BoundedCache(limit);
+  }
+
+  get(file: string, text: string, compute: () => V): V {
+    const cached = this.cache.get(file);
+    if (cached && cached.text === text) return cached.value;
+    const value = compute();
+    this.cache.set(file, { text, value });
+    return value;
+  }
+}
+
 /** Entries, hits and misses of each statement slot, by name (for diagnostics and tests). */
 export function statementSlotStats(): Record<string, { size: number; hits: number; misses: number }> {
   return Object.fromEntries(slots.map((s) => [s.name, { size: s.size, hits: s.hits, misses: s.misses }]));

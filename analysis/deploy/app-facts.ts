@@ -5,6 +5,7 @@
  * the heavy libraries its code imports, its DB connection pools and bounded caches, and the Node packages
  * of its package.json. Line-based reads of other workspace files, cached per file text.
  */
+import { perProcessHookAt, type HookProcess } from '../python/worker-hooks';
 import { findNodeAtLocation } from 'jsonc-parser';
 import { dirOf, joinPath, type Workspace } from './deploy-files';
 import type { LibraryKey } from './baselines';
@@ -388,9 +389,23 @@ export function nodeRequestFacts(ws: Workspace, files: Iterable<string>): Reques
 
 const MODEL_CALL = /\b(torch\.load|joblib\.load|load_model|from_pretrained|onnxruntime\.InferenceSession|ort\.InferenceSession|InferenceSession|pickle\.load|(?:pickle|cloudpickle|dill)\.loads?)\s*\(([^)\n]*(?:\([^)\n]*\)[^)\n]*)*)\)/g;
 
-/** Model files of the workspace that `files` load at module level (not inside a def), by a path literal. */
-export function modelLoads(ws: Workspace, files: Iterable<string>): { file: string; mb: number; loader: string; at: { file: string; start: number; end: number } }[] {
-  const out: { file: string; mb: number; loader: string; at: { file: string; start: number; end: number } }[] = [];
+/** A model file a process loads: its size, the loader, where; `hook` when each process loads it in a start hook after fork. */
+export interface ModelFileLoad {
+  file: string;
+  mb: number;
+  loader: string;
+  at: { file: string; start: number; end: number };
+  /** The per-process hook that loads it ("the Celery worker_process_init handler"): never shared before fork. */
+  hook?: string;
+}
+
+/**
+ * Model files of the workspace that `files` load by a path literal: at module level (not inside a def), or in a start
+ * hook that each of `process`'s processes runs after fork (worker-hooks.ts: a Celery worker's worker_process_init
+ * handlers, a web worker's startup handlers and lifespan).
+ */
+export function modelLoads(ws: Workspace, files: Iterable<string>, process?: HookProcess): ModelFileLoad[] {
+  const out: ModelFileLoad[] = [];
   const size = (rel: string) => ws.project.fileSize?.(rel);
   for (const file of files) {
     const text = ws.read(file);
@@ -398,7 +413,12 @@ export function modelLoads(ws: Workspace, files: Iterable<string>): { file: stri
     MODEL_CALL.lastIndex = 0;
     for (const m of text.matchAll(MODEL_CALL)) {
       const lineStart = text.lastIndexOf('\n', m.index!) + 1;
-      if (/^\s/.test(text.slice(lineStart, m.index!)) && insideDef(text, lineStart)) continue;
+      let hook: string | undefined;
+      if (/^\s/.test(text.slice(lineStart, m.index!)) && insideDef(text, lineStart)) {
+        const found = process ? perProcessHookAt(text, m.index!) : undefined;
+        if (found?.process !== process) continue;
+        hook = found!.label;
+      }
       const literal = /["']([^"']+\.(?:pt|pth|bin|joblib|pkl|pickle|onnx|safetensors|h5|sav|model))["']/.exec(m[2]);
       if (!literal) continue;
       const dir = dirOf(file);
@@ -406,7 +426,7 @@ export function modelLoads(ws: Workspace, files: Iterable<string>): { file: stri
       for (const c of candidates) {
         const bytes = size(c);
         if (bytes !== undefined) {
-          out.push({ file: c, mb: bytes / 1048576, loader: m[1], at: { file, start: m.index!, end: m.index! + m[0].length } });
+          out.push({ file: c, mb: bytes / 1048576, loader: m[1], at: { file, start: m.index!, end: m.index! + m[0].length }, ...(hook ? { hook } : {}) });
           break;
         }
       }

@@ -200,7 +200,7 @@ function estimateDeploy(ws: Workspace, deploy: Deploy, fallbackCpus: number, fig
         .filter((l) => !(l === 'celery-client' && server.kind.startsWith('celery')) && !(l === 'sqlalchemy' && framework.startsWith('django')));
       const served = loaded ?? python.files;
       requests = pythonRequestFacts(ws, python.files);
-      models = modelLoads(ws, served);
+      models = modelLoads(ws, served, server.kind === 'celery-worker' ? 'celery-pool-process' : WEB_SERVERS.has(server.kind) ? 'web-worker' : undefined);
       // Unpickling a model imports the library that pickled it (joblib.load of a scikit-learn estimator imports sklearn).
       const installed = librariesInstalled(python.packages);
       for (const m of models) {

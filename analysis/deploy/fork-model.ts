@@ -50,12 +50,14 @@ export interface ForkShape {
   shared: string;
 }
 
-/** A model file loaded at import: its size and where it is loaded. */
+/** A model file loaded at import, or in a start hook each worker runs after fork: its size and where it is loaded. */
 export interface ModelLoad {
   file: string;
   mb: number;
   loader: string;
   at: SourceLocation;
+  /** The per-process start hook that loads it (after fork, so never shared with the parent). */
+  hook?: string;
 }
 
 export interface ProcessInput {
@@ -217,8 +219,8 @@ export function processItems(input: ProcessInput, figures: Figures): { items: It
     const each = round1((m.mb * overhead.mb) / 100);
     const label = `model ${m.file} (${m.loader}, ${round1(m.mb)} MB file)`;
     const source = `the file's size x ${overhead.mb}% (model-overhead: ${overhead.source})`;
-    if (forks) out.push({ label: `${label}, loaded once before fork`, count: 1, eachMb: each, key: 'model-overhead', source, at: m.at, perWorker: false, phase: 'idle', role: 'parent' });
-    else out.push({ label, count: n, eachMb: each, key: 'model-overhead', source, at: m.at, perWorker: multi, phase: 'idle', role: childRole });
+    if (forks && !m.hook) out.push({ label: `${label}, loaded once before fork`, count: 1, eachMb: each, key: 'model-overhead', source, at: m.at, perWorker: false, phase: 'idle', role: 'parent' });
+    else out.push({ label: m.hook ? `${label}, loaded in ${m.hook} of each ${server.kind === 'celery-worker' ? 'pool process' : 'worker'}` : label, count: n, eachMb: each, key: 'model-overhead', source, at: m.at, perWorker: multi, phase: 'idle', role: childRole });
   }
 
   // Bounded caches fill as requests run: per worker process, idle (they stay full).

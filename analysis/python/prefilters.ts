@@ -7,9 +7,10 @@
 import type { SourceInfo } from '../../rules/api';
 import { isGunicornConfigFile } from '../deploy/gunicorn-config';
 import { isEntryModule, WEB_FRAMEWORKS } from './web-context';
+import { CELERY_POOL_HOOK_WORDS } from './worker-hooks';
 
 /** Words without which appStartHooks (web-context.ts) finds no hook: registrations, decorators, AppConfig, factories, gunicorn hooks. */
-const START_HOOK_WORDS = ['lifespan', 'on_startup', 'add_event_handler', 'on_event', 'before_first_request', 'before_serving', 'AppConfig', 'create_app', 'make_app', 'post_fork', 'post_worker_init'];
+const START_HOOK_WORDS = ['lifespan', 'on_startup', 'add_event_handler', 'on_event', 'before_first_request', 'before_serving', 'AppConfig', 'create_app', 'make_app', 'post_fork', 'post_worker_init', ...CELERY_POOL_HOOK_WORDS];
 const WEB_OR_START_HOOK = new RegExp([...WEB_FRAMEWORKS, ...START_HOOK_WORDS].join('|'), 'i');
 
 /**

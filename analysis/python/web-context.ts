@@ -8,6 +8,7 @@ import type { Node, Tree } from 'web-tree-sitter';
 import type { ProjectInfo, RuleContext } from '../../rules/api';
 import { ancestor, captures, nodesAtText, parents, stringValue } from './ast';
 import { importsOf, type ImportedName, type ImportMap } from './imports';
+import { CELERY_POOL_HOOK_WORDS, celeryHookLabel, celeryPoolSignal, type HookProcess } from './worker-hooks';
 
 export const WEB_FRAMEWORKS = ['django', 'rest_framework', 'flask', 'fastapi', 'starlette', 'quart', 'litestar'];
 /** Modules a WSGI/ASGI server imports first (module level runs once per worker). */
@@ -125,11 +126,13 @@ export interface StartHook {
   fn: Node;
   /** What starts it, for messages: "the FastAPI startup handler". */
   label: string;
+  /** The processes that run it: each web worker, or each Celery pool process (worker-hooks.ts). */
+  process: HookProcess;
 }
 
 const HOOK_QUERY = '(function_definition name: (identifier) @name) @fn';
 /** Decorators hookLabel recognises (by their last name). */
-const HOOK_DECORATORS = /on_event|before_first_request|before_serving|asynccontextmanager/;
+const HOOK_DECORATORS = new RegExp(['on_event', 'before_first_request', 'before_serving', 'asynccontextmanager', ...CELERY_POOL_HOOK_WORDS].join('|'));
 /** Function names hookLabel recognises without a decorator or a registration. */
 const HOOK_NAMES = new Set(['ready', 'create_app', 'make_app', 'post_fork', 'post_worker_init']);
 
@@ -143,7 +146,8 @@ export function appStartHooks(ctx: RuleContext, tree: Tree): StartHook[] {
   // Functions named where the framework is told about them: lifespan=..., on_startup=[...], add_event_handler("startup", f).
   // Looked for only when the text names one (a query over every call costs tens of ms per keystroke in a big module).
   const registered = new Map<string, string>();
-  const registers = /lifespan|on_startup|add_event_handler/.test(ctx.file.text);
+  const registers = /lifespan|on_startup|add_event_handler|worker_process_init/.test(ctx.file.text);
+  const imports = importsOf(tree);
   for (const { node } of registers ? captures(tree, '(call arguments: (argument_list)) @call') : []) {
     const callee = lastName(node.childForFieldName('function') ?? undefined);
     for (const arg of node.childForFieldName('arguments')?.namedChildren ?? []) {
@@ -155,6 +159,9 @@ export function appStartHooks(ctx: RuleContext, tree: Tree): StartHook[] {
         for (const item of value.namedChildren) if (item?.type === 'identifier') registered.set(item.text, 'a startup handler');
       }
     }
+    const signal = callee === 'connect' ? celeryPoolSignal(imports.resolve(node.childForFieldName('function'))) : undefined;
+    const [first] = node.childForFieldName('arguments')?.namedChildren ?? [];
+    if (signal && first?.type === 'identifier') registered.set(first.text, celeryHookLabel(signal));
     if (callee === 'add_event_handler') {
       const [event, handler] = node.childForFieldName('arguments')?.namedChildren ?? [];
       if (stringValue(event) === 'startup' && handler?.type === 'identifier') registered.set(handler.text, 'a startup handler');
@@ -173,8 +180,8 @@ export function appStartHooks(ctx: RuleContext, tree: Tree): StartHook[] {
   }
   for (const [fnName, fns] of byName) {
     for (const fn of fns) {
-      const label = hookLabel(ctx, fn, fnName, registered);
-      if (label) hooks.push({ fn, label });
+      const label = hookLabel(ctx, fn, fnName, registered, imports);
+      if (label) hooks.push({ fn, label, process: label.startsWith('the Celery ') ? 'celery-pool-process' : 'web-worker' });
     }
   }
   return hooks;
@@ -190,12 +197,15 @@ export function definitionsNamed(tree: Tree, text: string, name: string): Node[]
   return out;
 }
 
-function hookLabel(ctx: RuleContext, fn: Node, fnName: string, registered: ReadonlyMap<string, string>): string | undefined {
+function hookLabel(ctx: RuleContext, fn: Node, fnName: string, registered: ReadonlyMap<string, string>, imports: ImportMap): string | undefined {
   const reg = registered.get(fnName);
   if (reg && !ancestor(fn, 'function_definition', 'class_definition')) return reg;
   for (const decorator of decoratorsOf(fn)) {
     const { callee, call } = decoratorCallee(decorator);
     const name = lastName(callee);
+    // `@worker_process_init.connect` / `@signals.worker_process_init.connect(weak=False)`: Celery's, not a look-alike.
+    const signal = name === 'connect' ? celeryPoolSignal(imports.resolve(callee)) : undefined;
+    if (signal) return celeryHookLabel(signal);
     if (name === 'on_event' && call && stringValue(call.childForFieldName('arguments')?.namedChildren[0]) === 'startup') return 'the startup handler';
     if (name === 'before_first_request' || name === 'before_serving') return `@${name}`;
     if (name === 'asynccontextmanager' && /lifespan/i.test(fnName)) return 'the app lifespan';

@@ -48,7 +48,9 @@ export default defineRule({
         'imported before fork (gunicorn --preload / preload_app, Celery prefork) is held once by the parent and shared ' +
         'copy-on-write; each worker keeps the part CPython\'s reference counts dirty. Heavy libraries (torch, pandas, ' +
         'scikit-learn, onnxruntime) and model files loaded at import (torch.load, joblib.load, from_pretrained, ' +
-        'InferenceSession of a file in the repository) count once before fork, else per worker. Two figures: idle (every ' +
+        'InferenceSession of a file in the repository) count once before fork, else per worker; a model loaded in a hook each ' +
+        'worker runs after fork (a Celery `worker_process_init` handler, a FastAPI startup handler or lifespan) counts per worker ' +
+        'or pool process even then. Two figures: idle (every ' +
         'worker served a request) and peak (threads, DB connections and workers x threads requests in flight, each as large ' +
         'as the app\'s body limit or page size allows); the peak is compared with the limit. Worker counts from cpu_count() ' +
         'use the CPUs the platform gives (a Fly Machine\'s vCPUs, a Heroku dyno\'s), else `hostCpus`. It reports the deploy on the setting that pushes it over (usually the worker count) with the ' +

@@ -7,6 +7,7 @@
 import * as path from 'node:path';
 import { ts } from 'ts-morph';
 import type { FixSpec, OffsetEdit, RuleContext } from '../api';
+import { FileVersionSlot, TreeSlot } from '../../analysis/cache';
 import { clip } from '../shared/format';
 import { asObjectLiteral, chainRoot, declarationOf, decoratorNames, hasSyntaxErrors, indexOf, objectProperty, objectPropertyValue, propertyName, stringValue, unwrap } from '../../analysis/typescript/ast';
 import { insertIntoArguments, insertObjectProperty } from '../shared/typescript-edits';
@@ -28,7 +29,10 @@ interface EntityRelation {
   eager: boolean;
 }
 
-const entityCache = new Map<string, { text: string; classes: Map<string, Map<string, EntityRelation>> }>();
+/** The entity classes of an imported project file, per version of its text. */
+const IMPORTED_ENTITIES = new FileVersionSlot<Map<string, Map<string, EntityRelation>>>('n-plus-one: TypeORM entities of imported files');
+/** The entity classes of a parsed file. */
+const ENTITY_CLASSES = new TreeSlot<Map<string, Map<string, EntityRelation>>>('n-plus-one: TypeORM entity classes');
 
 export function checkRelationLoops(ctx: RuleContext): void {
   const text = ctx.file.text;
@@ -174,15 +178,10 @@ function entityRelations(ctx: RuleContext, sf: ts.SourceFile, model: string): Ma
     const file = `${base}${ext}`;
     const text = ctx.project.readFile(file);
     if (text === undefined) continue;
-    let cached = entityCache.get(file);
-    if (!cached || cached.text !== text) {
-      const parsed = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, file.endsWith('x') ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
-      cached = { text, classes: entityClasses(parsed) };
-      entityCache.delete(file);
-      entityCache.set(file, cached);
-      while (entityCache.size > 200) entityCache.delete(entityCache.keys().next().value!);
-    }
-    return cached.classes.get(source.imported === 'default' ? [...cached.classes.keys()][0] ?? model : source.imported);
+    const classes = IMPORTED_ENTITIES.get(file, text, () =>
+      entityClasses(ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, file.endsWith('x') ? ts.ScriptKind.TSX : ts.ScriptKind.TS)),
+    );
+    return classes.get(source.imported === 'default' ? [...classes.keys()][0] ?? model : source.imported);
   }
   return undefined;
 }
@@ -198,13 +197,13 @@ function importedIdentifier(sf: ts.SourceFile, name: string): ts.Identifier | un
   return undefined;
 }
 
-const classesCache = new WeakMap<ts.SourceFile, Map<string, Map<string, EntityRelation>>>();
-
 /** Classes of a file with their relation properties. */
 function entityClasses(sf: ts.SourceFile): Map<string, Map<string, EntityRelation>> {
-  let out = classesCache.get(sf);
-  if (out) return out;
-  out = new Map();
+  return ENTITY_CLASSES.get(sf, () => readEntityClasses(sf));
+}
+
+function readEntityClasses(sf: ts.SourceFile): Map<string, Map<string, EntityRelation>> {
+  const out = new Map<string, Map<string, EntityRelation>>();
   for (const st of sf.statements) {
     if (!ts.isClassDeclaration(st) || !st.name) continue;
     const relations = new Map<string, EntityRelation>();
@@ -219,7 +218,6 @@ function entityClasses(sf: ts.SourceFile): Map<string, Map<string, EntityRelatio
     }
     out.set(st.name.text, relations);
   }
-  classesCache.set(sf, out);
   return out;
 }
 

@@ -7,6 +7,8 @@ import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../
 import { ancestor, captures, intValue, keywordArgument, parents, positionalArguments, stringValue } from '../../analysis/python/ast';
 import { addImport, guardStatement } from '../shared/python-edits';
 import { importsOf, type ImportMap } from '../../analysis/python/imports';
+import { TreeSlot } from '../../analysis/cache';
+import { CELERY_POOL_HOOK_WORDS, type HookProcess } from '../../analysis/python/worker-hooks';
 import {
   appStartHooks,
   definitionsNamed,
@@ -40,7 +42,9 @@ export default defineRule({
     fix: 'unsafe',
     messages: {
       'scheduler-started': 'Starts a scheduler in every web worker, each running every job: run it in one process',
+      'pool-scheduler-started': 'Starts a scheduler in every Celery pool process, each running every job: run it in one process',
       'schedule-job': 'Every web worker runs its own copy of this schedule job{{often}}: run it in one process',
+      'pool-schedule-job': 'Each Celery pool process runs its own copy of this job{{often}}: run it in one process',
     },
     // `updater.start()` / `start_jobs()` in apps.py may be all that points at a scheduler in another module.
     trigger: /[Ss]chedul|\.start(_in_background)?\s*\(/,
@@ -52,7 +56,9 @@ export default defineRule({
         'or any module importing Django, Flask, FastAPI or Starlette, or any module the app a deploy\'s web server starts imports: ' +
         '`CMD gunicorn app.main:app` loads `app/main.py` and every project module it imports) or in an app start hook: FastAPI `@app.on_event("startup")` and ' +
         'lifespan functions, Starlette `on_startup`, Django `AppConfig.ready`, the Flask app factory `create_app`, `before_first_request`, ' +
-        "gunicorn's `post_fork`. It follows calls to functions of the same file and to an imported module's start function " +
+        "gunicorn's `post_fork`; and in Celery `worker_process_init` handlers (`@worker_process_init.connect`), which every pool " +
+        'process of a Celery worker runs (`worker_init`, `celeryd_init` and gunicorn\'s `on_starting`/`when_ready` run once, in the main ' +
+        "process, and are not reported). It follows calls to functions of the same file and to an imported module's start function " +
         '(`from . import updater; updater.start()`), and reports `schedule.every(...)` jobs registered in the same places. Jobs that run ' +
         'every minute or more often (`\'interval\', seconds=5`, `CronTrigger(minute=\'*\')`) are named in the message. Not reported: starts ' +
         'behind an environment or settings flag (`if os.getenv("ENABLE_SCHEDULER") == "true":`, `if settings.RUN_SCHEDULER:`), under ' +
@@ -115,25 +121,28 @@ class ShopConfig(AppConfig):
     let loaded: boolean | undefined;
     const loadedByWeb = () => (loaded ??= loadedByWebWorkers(ctx));
     if (!mayRunAtWorkerStart(ctx.file) && !loadedByWeb()) return;
-    if (isManagementCommandFile(ctx.file.relPath) || (isWorkerScript(ctx) && !loadedByWeb())) return;
+    if (isManagementCommandFile(ctx.file.relPath)) return;
+    // A worker script runs in its own process, but a Celery worker's worker_process_init handlers run in each of its pool processes.
+    const ownProcess = isWorkerScript(ctx) && !loadedByWeb();
+    if (ownProcess && !CELERY_POOL_HOOK_WORDS.some((w) => ctx.file.text.includes(w))) return;
     const tree = ctx.python();
     const imports = importsOf(tree);
     if (!mayStartScheduler(ctx, tree, imports)) return;
     const schedulers = schedulersOf(ctx.file.text, tree, imports);
     const webModule =
-      importsWebFramework(imports) || isEntryModule(ctx.file.relPath) || ctx.file.roles.has('django-settings') || loadedByWeb();
+      !ownProcess && (importsWebFramework(imports) || isEntryModule(ctx.file.relPath) || ctx.file.roles.has('django-settings') || loadedByWeb());
 
-    const contexts = startContexts(ctx, tree, webModule);
+    const contexts = startContexts(ctx, tree, webModule).filter((c) => !ownProcess || c.process === 'celery-pool-process');
     for (const context of contexts) {
       for (const call of callsIn(tree, context.node)) {
         if (underMainGuard(call) || inManagementCommandClass(call) || isGuarded(call, context.node)) continue;
         const fn = call.childForFieldName('function')!;
         if (imports.is(fn, 'schedule.every')) {
-          reportSchedule(ctx, call, context.label);
+          reportSchedule(ctx, call, context);
           continue;
         }
         const started = startedScheduler(ctx, call, schedulers, imports);
-        if (started) reportStart(ctx, tree, call, started, context.label);
+        if (started) reportStart(ctx, tree, call, started, context);
       }
     }
   },
@@ -143,6 +152,8 @@ interface Context {
   /** A function definition, or the module root for import time. */
   node: Node;
   label: string;
+  /** The processes that run it, each its own copy. */
+  process: HookProcess;
 }
 
 interface SchedulerInfo {
@@ -187,8 +198,8 @@ function isWorkerScript(ctx: RuleContext): boolean {
 /** Import time of a web module, app start hooks, and same-file functions they call (unguarded). */
 function startContexts(ctx: RuleContext, tree: Tree, webModule: boolean): Context[] {
   const contexts: Context[] = [];
-  if (webModule) contexts.push({ node: tree.rootNode, label: 'at import time' });
-  for (const hook of appStartHooks(ctx, tree)) contexts.push({ node: hook.fn, label: `in ${hook.label}` });
+  if (webModule) contexts.push({ node: tree.rootNode, label: 'at import time', process: 'web-worker' });
+  for (const hook of appStartHooks(ctx, tree)) contexts.push({ node: hook.fn, label: `in ${hook.label}`, process: hook.process });
 
   // Definitions of a called name, found by text on first need (a query over every function cost more).
   const functions = new Map<string, Node[]>();
@@ -206,7 +217,7 @@ function startContexts(ctx: RuleContext, tree: Tree, webModule: boolean): Contex
       for (const def of definitionsOf(name)) {
         if (seen.has(def.id)) continue;
         seen.add(def.id);
-        contexts.push({ node: def, label: contexts[i].label });
+        contexts.push({ node: def, label: contexts[i].label, process: contexts[i].process });
       }
     }
   }
@@ -270,15 +281,15 @@ function isGuarded(call: Node, context: Node): boolean {
   return false;
 }
 
-const guardsCache = new WeakMap<Tree, Map<number, number[]>>();
+/** Per tree: block id -> start offsets of its early-exit flag guards. */
+const EARLY_EXIT_GUARDS = new TreeSlot<Map<number, number[]>>('scheduler-in-web-process: early-exit guards');
 
 /**
  * Start offsets of the block's `if <flag>: return/raise/sys.exit()` statements, once per block and tree: walking
  * back over the previous statements for every call was quadratic in a module of many decorated classes.
  */
 function earlyExitGuards(block: Node): number[] {
-  let byBlock = guardsCache.get(block.tree);
-  if (!byBlock) guardsCache.set(block.tree, (byBlock = new Map()));
+  const byBlock = EARLY_EXIT_GUARDS.get(block.tree, () => new Map());
   let starts = byBlock.get(block.id);
   if (starts) return starts;
   starts = [];
@@ -475,20 +486,26 @@ function cronSeconds(call: Node): number | undefined {
   return undefined;
 }
 
-function reportStart(ctx: RuleContext, tree: Tree, call: Node, scheduler: SchedulerInfo, where: string): void {
+const COPIES: Record<HookProcess, string> = {
+  'web-worker': 'each gunicorn/uvicorn worker',
+  'celery-pool-process': 'each pool process of the Celery worker (--concurrency, the CPU count by default)',
+};
+
+function reportStart(ctx: RuleContext, tree: Tree, call: Node, scheduler: SchedulerInfo, context: Context): void {
   const jobs = scheduler.frequentJobs.length ? ` (${scheduler.frequentJobs.slice(0, 2).join(', ')})` : '';
   ctx.report({
     start: call.startIndex,
     end: call.endIndex,
-    messageId: 'scheduler-started',
+    messageId: context.process === 'celery-pool-process' ? 'pool-scheduler-started' : 'scheduler-started',
     detail:
-      `Starts ${scheduler.label} ${where}, so each gunicorn/uvicorn worker runs its own copy of every job${jobs} with its own threads and data. ` +
-      `Start it only where ENABLE_SCHEDULER=true, in one separate process (a Procfile clock: line or a management command).`,
+      `Starts ${scheduler.label} ${context.label}, so ${COPIES[context.process]} runs its own copy of every job${jobs} with its own threads and data. ` +
+      `Start it only where ENABLE_SCHEDULER=true, in one separate process (a Procfile clock: line, celery beat or a management command).`,
     fixes: guardFix(ctx, tree, call, scheduler.receiver),
   });
 }
 
-function reportSchedule(ctx: RuleContext, everyCall: Node, where: string): void {
+function reportSchedule(ctx: RuleContext, everyCall: Node, context: Context): void {
+  const where = context.label;
   // Report the whole chain: schedule.every(5).seconds.do(job)
   let top = everyCall;
   for (let p = top.parent; p; p = top.parent) {
@@ -501,11 +518,11 @@ function reportSchedule(ctx: RuleContext, everyCall: Node, where: string): void 
   ctx.report({
     start: top.startIndex,
     end: top.endIndex,
-    messageId: 'schedule-job',
+    messageId: context.process === 'celery-pool-process' ? 'pool-schedule-job' : 'schedule-job',
     data: { often },
     detail:
-      `Registers a schedule job ${where}, so every gunicorn/uvicorn worker that runs schedule.run_pending() runs its own copy${often}. ` +
-      `Run the schedule loop in one separate process (a Procfile clock: line) instead of the web workers.`,
+      `Registers a schedule job ${where}, so ${COPIES[context.process]} that runs schedule.run_pending() runs its own copy${often}. ` +
+      `Run the schedule loop in one separate process (a Procfile clock: line) instead of the ${context.process === 'web-worker' ? 'web workers' : 'pool processes'}.`,
   });
 }
 

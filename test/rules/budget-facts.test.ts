@@ -36,6 +36,39 @@ describe('memory budget: app facts', () => {
     assert.ok(!e.items.some((i) => i.key === 'model-overhead'), JSON.stringify(e.items));
   });
 
+  it('counts a model loaded in a Celery worker_process_init handler once per pool process, never shared before fork', () => {
+    const tasks = (decorator: string) =>
+      `import joblib\nfrom celery import Celery\nfrom celery.signals import worker_init, worker_process_init\n\napp = Celery("tasks")\nmodel = None\n\n\n${decorator}\ndef load_model(**kwargs):\n    global model\n    model = joblib.load("model.joblib")\n`;
+    const files = { 'requirements.txt': 'celery\nscikit-learn\n', Procfile: 'worker: celery -A tasks worker --concurrency 3\n' };
+    const [e] = estimateDeploys(project({ ...files, 'tasks.py': tasks('@worker_process_init.connect') }, { 'model.joblib': 10 * MB }));
+    const model = e.items.find((i) => i.key === 'model-overhead')!;
+    // Prefork imports tasks.py before fork, but the handler runs in each of the 3 pool processes after it.
+    assert.deepEqual([model.count, model.eachMb, model.role], [3, 21, 'child']);
+    assert.match(model.label, /worker_process_init handler of each pool process/);
+    // A module-level load in the same worker is loaded once in the main process and shared.
+    const atImport = 'import joblib\nfrom celery import Celery\napp = Celery("tasks")\nmodel = joblib.load("model.joblib")\n';
+    const [shared] = estimateDeploys(project({ ...files, 'tasks.py': atImport }, { 'model.joblib': 10 * MB }));
+    assert.deepEqual(shared.items.filter((i) => i.key === 'model-overhead').map((i) => [i.count, i.role]), [[1, 'parent']]);
+    // worker_init is sent once by the main process, not per pool process: not a per-process load.
+    const [main] = estimateDeploys(project({ ...files, 'tasks.py': tasks('@worker_init.connect') }, { 'model.joblib': 10 * MB }));
+    assert.ok(!main.items.some((i) => i.key === 'model-overhead'), JSON.stringify(main.items));
+  });
+
+  it('counts a model loaded in a FastAPI startup handler per web worker, even with --preload; not a Celery handler the web app imports', () => {
+    const app =
+      'import joblib\nfrom celery.signals import worker_process_init\nfrom fastapi import FastAPI\n\napp = FastAPI()\nstate = {}\n\n\n' +
+      '@app.on_event("startup")\ndef load_model():\n    state["model"] = joblib.load("model.joblib")\n\n\n' +
+      '@worker_process_init.connect\ndef load_encoder(**kwargs):\n    state["encoder"] = joblib.load("encoder.joblib")\n';
+    const files = { 'requirements.txt': 'fastapi\ngunicorn\nuvicorn\nscikit-learn\n', 'main.py': app };
+    const sizes = { 'model.joblib': 10 * MB, 'encoder.joblib': 20 * MB };
+    for (const flags of ['', '--preload']) {
+      const [e] = estimateDeploys(project({ ...files, Procfile: `web: gunicorn main:app -k uvicorn.workers.UvicornWorker --workers 2 ${flags}\n` }, sizes));
+      const models = e.items.filter((i) => i.key === 'model-overhead');
+      assert.deepEqual(models.map((i) => [i.count, i.eachMb]), [[2, 21]], `${flags}: ${JSON.stringify(models)}`);
+      assert.match(models[0].label, /model\.joblib .*startup handler of each worker/);
+    }
+  });
+
   it('raises the peak by the request body a Django setting allows, per request in flight, not the idle figure', () => {
     const files = {
       'requirements.txt': 'django\ngunicorn\n',
