@@ -25,7 +25,7 @@ export default defineRule({
     // the file's own imports), Nest's useBodyParser/@nestjs, or a named limit. Front-end files rarely pass both.
     trigger: {
       test: (text) =>
-        /limit|Limit|multer|memoryStorage|maxBodyLength|maxContentLength|useBodyParser/.test(text) &&
+        /limit|Limit|multer|memoryStorage|maxBodyLength|maxContentLength|useBodyParser|File(s|Fields)?Interceptor/.test(text) &&
         /express|body-parser|multer|useBodyParser|@nestjs|bodyLimit|maxBodyLength|maxContentLength/.test(text),
     },
     docs: {
@@ -35,7 +35,9 @@ export default defineRule({
         "Express and body-parser's `json`/`urlencoded`/`raw`/`text` parsers (`'50mb'`, a number of bytes, `Infinity`) " +
         'and of Nest `app.useBodyParser(type, { limit })`; Fastify `bodyLimit` (server, route, `FastifyAdapter`); multer ' +
         'with memory storage (`multer.memoryStorage()`, or no `storage`/`dest`, which is memory storage) and no or a ' +
-        'large `limits.fileSize`, including Nest `FileInterceptor(..., { storage: memoryStorage() })`; and outbound ' +
+        'large `limits.fileSize`, including Nest `FileInterceptor(..., { storage: memoryStorage() })` and Nest ' +
+        'interceptors with no options at all (`FilesInterceptor(\'images\', 25)`, also from `@nest-lab/fastify-multer`), ' +
+        'which use memory storage unless a `MulterModule.register(...)` in one of the app\'s modules sets it; and outbound ' +
         'axios `maxBodyLength`/`maxContentLength` set to `Infinity` or `-1`. The libraries are recognised from imports ' +
         'and `require`s, however renamed.',
       notes:
@@ -87,7 +89,7 @@ app.listen(Number(process.env.PORT ?? 3000));
         checkLimitOption(ctx, call.arguments[1], `app.useBodyParser(${call.arguments[0]?.getText() ?? ''})`, max);
       } else if (qualified === 'multer') {
         checkMulter(ctx, call, max);
-      } else if (NEST_MULTER.has(name) && importsModule(sf, /^@nestjs\/(platform-express|common)$/)) {
+      } else if (NEST_MULTER.has(name) && importsModule(sf, /^(@nestjs\/(platform-express|common)|@nest-lab\/fastify-multer)$/)) {
         checkNestMulter(ctx, call, name, max);
       }
     }
@@ -126,9 +128,28 @@ function checkMulter(ctx: RuleContext, call: ts.CallExpression, max: number): vo
   checkUploadLimits(ctx, call, options, storage ? 'multer memory storage' : 'multer() without storage or dest (memory storage)', max);
 }
 
+/** Where each Nest interceptor takes its multer options: `FilesInterceptor(field, maxCount, options)`. */
+const INTERCEPTOR_OPTIONS_AT: Readonly<Record<string, number>> = { FileInterceptor: 1, FilesInterceptor: 2, FileFieldsInterceptor: 1, AnyFilesInterceptor: 0 };
+
+/**
+ * `MulterModule.register(...)` / `FastifyMulterModule.register(...)` in a Nest module of the project: it sets the
+ * storage and limits every interceptor without options uses (reported there when it is memory without a limit).
+ */
+function registersMulterModule(ctx: RuleContext): boolean {
+  const registers = (text: string | undefined) => text !== undefined && /MulterModule\s*\.\s*register(Async)?\s*\(/.test(text);
+  if (registers(ctx.file.text)) return true;
+  return ctx.project.files().some((f) => /\.module\.[cm]?[jt]s$/.test(f) && registers(ctx.project.readFile(f)));
+}
+
 /** Nest `FileInterceptor('file', { storage: memoryStorage() })`, `MulterModule.register({ storage: memoryStorage() })`. */
 function checkNestMulter(ctx: RuleContext, call: ts.CallExpression, name: string, max: number): void {
   if ((name === 'register' || name === 'registerAsync') && methodCall(call)?.object.getText() !== 'MulterModule') return;
+  const optionsAt = INTERCEPTOR_OPTIONS_AT[name];
+  if (optionsAt !== undefined && call.arguments.length === optionsAt && !registersMulterModule(ctx)) {
+    // No options and no module-wide MulterModule.register: Nest's multer (and fastify-multer) default to memory storage.
+    reportMemoryUploads(ctx, call, `${name}() (memory storage by default)`, max, insertIntoArguments(call, `{ limits: { fileSize: ${bytesCode(max)} } }`));
+    return;
+  }
   for (const arg of call.arguments) {
     const options = asObjectLiteral(arg);
     if (!options || hasSpread(options)) continue;

@@ -10,6 +10,7 @@ import { asObjectLiteral, declarationOf, eol, hasSpread, hasSyntaxErrors, indent
 import { insertIntoArguments, insertObjectProperty } from '../shared/typescript-edits';
 import { inRequestHandler, isOfflineFile } from '../../analysis/typescript/handlers';
 import { chainMethods, ormCalls, ORM_LABEL, type OrmCall } from '../../analysis/typescript/orm';
+import { optionalBound, type OptionalBound } from '../../analysis/typescript/optional-bound';
 
 /** Chain calls that bound or stream a Mongoose query / TypeORM query builder. */
 const BOUNDING_CHAIN = new Set(['limit', 'take', 'cursor', 'stream', 'eachAsync', 'paginate', 'countDocuments', 'count', 'distinct', 'findOne']);
@@ -20,6 +21,7 @@ export default defineRule({
     messages: {
       unbounded: '{{what}} loads every matching row per request: page it',
       'client-chosen-size': '{{what}} lets the client pick {{key}} with no maximum: cap it at {{limit}}',
+      'optional-bound': '{{what}} loads all rows unless {{condition}}',
     },
     kinds: ['typescript', 'javascript'],
     defaultSeverity: 'warning',
@@ -39,7 +41,9 @@ export default defineRule({
         'Clients are recognised from their imports (`@prisma/client`, `typeorm`, `sequelize`, `mongoose`, the ' +
         "project's models module), not from variable names. Scripts, migrations, seeds and tests are not request code. " +
         'It also finds a bound the client picks with no maximum: `take: Number(query.limit) || 10` (Prisma, TypeORM, ' +
-        'Sequelize `limit`) read from the request without `Math.min`, so `?limit=1000000` loads every row.',
+        'Sequelize `limit`) read from the request without `Math.min`, so `?limit=1000000` loads every row. And options ' +
+        'built in a variable whose bound is set under one condition only (`const query = {}; if (page) { query.limit = ' +
+        '20; } Model.find(filter, null, query)`): a request without a page, or with page 0, loads every row.',
       whyIsThisBad:
         'Every row becomes an object in the Node heap, and then again as JSON in the response. A table that held ' +
         '2,000 rows at launch holds 500,000 a year later: one request then allocates hundreds of megabytes, blocks ' +
@@ -96,8 +100,11 @@ export default router;
         'history); also one owner\'s rows together with the shared ones (`OR: [{ userId }, { userId: null }]`). Neither are ' +
         '`distinct` queries selecting the one column they group by, nor one alternative per key the code holds ' +
         '(`OR: ids.map((id) => ({ id }))`). ' +
+        'Reference data an app defines (categories, branches, ingredients, platforms, settings, countries, currencies, ' +
+        'languages, roles, permissions, regions) is not reported: a few dozen rows. ' +
         'Queries whose options are not an object literal (`findMany(args)`, or an object with a spread) are not ' +
-        'reported: the limit may be inside. The page size the fix uses is the `suggestedLimit` option (default 100).',
+        'reported: the limit may be inside, unless the options are a literal of the same function whose bound is ' +
+        'written only under one `if` (not both branches, not handed to another function). The page size the fix uses is the `suggestedLimit` option (default 100).',
     },
   },
   check(ctx) {
@@ -109,7 +116,7 @@ export default router;
     for (const q of calls) {
       if (!q.list) continue;
       const problem = unboundedQuery(ctx, q, limit);
-      if (!problem || loadsListedKeys(q) || scopedToOneOwner(q) || groupedByOneColumn(q)) continue;
+      if (!problem || loadsListedKeys(q) || scopedToOneOwner(q) || groupedByOneColumn(q) || isReferenceData(q)) continue;
       if (!inRequestHandler(q.call, ctx.file.relPath)) continue;
       const callee = unwrap(q.call.expression) as ts.PropertyAccessExpression;
       const start = q.builder ? callee.name.getStart() : q.call.getStart();
@@ -118,7 +125,9 @@ export default router;
         end: q.call.getEnd(),
         ...(problem.clientChosen
           ? { messageId: 'client-chosen-size', data: { what: clip(problem.what, 40), ...problem.clientChosen } }
-          : { messageId: 'unbounded', data: { what: clip(problem.what, 56) } }),
+          : problem.optional
+            ? { messageId: 'optional-bound', data: { what: clip(problem.what, 36), condition: clip(problem.optional.condition, 40) } }
+            : { messageId: 'unbounded', data: { what: clip(problem.what, 56) } }),
         detail: problem.detail ?? `${problem.what} loads every matching row into memory at once, on each request. ${problem.advice.charAt(0).toUpperCase()}${problem.advice.slice(1)}.`,
         fixes: problem.fix && fixable ? [problem.fix] : [],
       });
@@ -132,6 +141,8 @@ interface Problem {
   fix?: FixSpec;
   /** For a bound the client picks: the option and its cap, for the headline, and its own detail. */
   clientChosen?: { key: string; limit: number };
+  /** A bound the code sets on some paths only (`if (page) query.limit = n`). */
+  optional?: OptionalBound & { key: string };
   detail?: string;
 }
 
@@ -184,6 +195,8 @@ function unboundedQuery(ctx: RuleContext, q: OrmCall, limit: number): Problem | 
       if ([...chain].some((m) => BOUNDING_CHAIN.has(m))) return undefined;
       if (isCursorLoop(q.call)) return undefined;
       const options = asObjectLiteral(q.call.arguments[2]);
+      const optional = optionalBound(q.call.arguments[2], ['limit']);
+      if (optional) return optionalProblem(`Mongoose ${call}`, 'limit', optional, limit);
       if (q.call.arguments.length > 2 && (!options || hasSpread(options) || objectProperty(options, 'limit'))) return undefined;
       const end = q.call.getEnd();
       // A chain that continues one call per line gets `.limit()` on a line of its own.
@@ -199,6 +212,20 @@ function unboundedQuery(ctx: RuleContext, q: OrmCall, limit: number): Problem | 
   }
 }
 
+/** Options built in a variable whose bound is set under one condition only: no fix, the default is the code's choice. */
+function optionalProblem(what: string, key: string, optional: OptionalBound, limit: number): Problem {
+  const condition = clip(optional.condition, 60);
+  return {
+    what,
+    advice: `give the options a default ${key} (${key}: ${limit}) that the branch may change`,
+    optional: { ...optional, key },
+    detail:
+      `${what} gets its ${key} only when \`${condition}\` holds, so a request without it (no page, or page 0) loads ` +
+      `every matching row into memory at once. Give the options a default ${key} (${key}: ${limit}) that the branch ` +
+      'may change, or reject requests without a page.',
+  };
+}
+
 /** Prisma/TypeORM/Sequelize: the bound is a key of the options object. */
 function optionsProblem(text: string, q: OrmCall, key: string, limit: number, what: string, advice: string): Problem | undefined {
   const arg = q.call.arguments[q.optionsIndex];
@@ -208,6 +235,8 @@ function optionsProblem(text: string, q: OrmCall, key: string, limit: number, wh
     return { what, advice, fix: { title, edits: [insertIntoArguments(q.call, `{ ${key}: ${limit} }`)] } };
   }
   const options = asObjectLiteral(arg);
+  const optional = optionalBound(arg, q.orm === 'typeorm' ? [key, 'limit'] : [key]);
+  if (optional) return optionalProblem(what.replace(/ without \w+$/, ''), key, optional, limit);
   if (!options || hasSpread(options)) return undefined; // `findMany(args)`: the bound may be inside
   const bound = objectPropertyValue(options, key) ?? (q.orm === 'typeorm' ? objectPropertyValue(options, 'limit') : undefined);
   if (bound) return clientChosenBound(bound, `${what.replace(/ without \w+$/, '')}`, key, limit);
@@ -316,6 +345,18 @@ function scopedToOneOwner(q: OrmCall): boolean {
 /** `{ userId: null }`: the rows no owner has (shared defaults), as many as the app defines. */
 function sharedRows(branch: ts.ObjectLiteralExpression): boolean {
   return branch.properties.length > 0 && branch.properties.every((p) => ts.isPropertyAssignment(p) && OWNER_KEY.test(p.name.getText()) && unwrap(p.initializer).kind === ts.SyntaxKind.NullKeyword);
+}
+
+/**
+ * Reference data an app defines and rarely adds to: categories, branches, ingredients, platforms, settings,
+ * countries, currencies, languages, roles. A whole read of one is a few dozen rows. (Not tags or products: in many
+ * apps users create them.)
+ */
+const REFERENCE_DATA = /^(categor(y|ies)|branch(es)?|ingredients?|platforms?|settings?|config(uration)?s?|countr(y|ies)|currenc(y|ies)|languages?|locales?|roles?|permissions?|regions?)$/i;
+
+function isReferenceData(q: OrmCall): boolean {
+  const name = (q.model ?? q.target.split('.').pop() ?? '').replace(/(Model|Repository|Repo|Collection|Schema)$/, '');
+  return REFERENCE_DATA.test(name);
 }
 
 /** Tables that grow with time for each owner: logs, audit trails, events, sessions, messages, history. */

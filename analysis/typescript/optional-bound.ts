@@ -1,0 +1,117 @@
+/**
+ * A query's options passed as a variable whose row bound is set only on some paths:
+ *
+ *   const query = {};
+ *   if (pagination.page) { query['skip'] = ...; query['limit'] = 20; }
+ *   return Model.find(filter, null, query);
+ *
+ * A request without `page` (or with page 0) loads every row. The analysis stays silent (returns undefined)
+ * whenever the variable could carry the bound some other way: it is not a plain object literal declared in the
+ * same function, it is reassigned, spread, handed to another function, or the bound is written on every path.
+ */
+import { ts } from 'ts-morph';
+import { declarationOf, objectProperty, unwrap } from './ast';
+
+export interface OptionalBound {
+  /** The condition that guards every write of the bound, as written (`pagination.page && pagination.page >= 0`). */
+  condition: string;
+  /** The guarded write of the bound, for the related information. */
+  write: ts.Node;
+}
+
+/**
+ * For an options argument that is an identifier: the condition under which its bound (one of `keys`) is set, when
+ * every write of it is guarded by one `if` without an `else` that also writes it.
+ */
+export function optionalBound(argument: ts.Expression | undefined, keys: readonly string[]): OptionalBound | undefined {
+  if (!argument) return undefined;
+  const id = unwrap(argument);
+  if (!ts.isIdentifier(id)) return undefined;
+  const declaration = declarationOf(id);
+  if (!declaration || !ts.isVariableDeclaration(declaration) || !ts.isIdentifier(declaration.name)) return undefined;
+  const literal = declaration.initializer && unwrap(declaration.initializer);
+  if (!literal || !ts.isObjectLiteralExpression(literal)) return undefined;
+  if (literal.properties.some((p) => ts.isSpreadAssignment(p)) || keys.some((k) => objectProperty(literal, k))) return undefined;
+  const scope = enclosingBody(declaration);
+  if (!scope) return undefined;
+
+  const writes: ts.Node[] = [];
+  let escapes = false;
+  const visit = (node: ts.Node): void => {
+    if (escapes) return;
+    if (ts.isIdentifier(node) && node.text === id.text && node !== declaration.name && declarationOf(node) === declaration) {
+      const use = classifyUse(node, keys, argument);
+      if (use === 'escape') escapes = true;
+      else if (use === 'bound-write') writes.push(node);
+      return;
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(scope);
+  if (escapes || writes.length === 0) return undefined;
+
+  const guards = writes.map((w) => guardOf(w, scope));
+  const first = guards[0];
+  if (!first || guards.some((g) => g !== first)) return undefined; // unguarded, or guarded differently: not judged
+  if (first.elseStatement && writesIn(first.elseStatement, writes)) return undefined; // bounded on both branches
+  return { condition: first.expression.getText(), write: writes[0]! };
+}
+
+type Use = 'bound-write' | 'other-write' | 'read' | 'escape';
+
+/**
+ * How the code uses the options variable: `query.limit = n` / `query['limit'] = n` writes the bound; writes of
+ * other keys and the ORM call itself are harmless; so is `query = { skip, limit }` (a write of the bound when the new
+ * literal holds it); anything else (passed to a function, reassigned, spread,
+ * `Object.assign(query, ...)`) could set the bound where this analysis cannot see it.
+ */
+function classifyUse(node: ts.Identifier, keys: readonly string[], argument: ts.Expression): Use {
+  if (node === unwrap(argument)) return 'read';
+  const parent = node.parent;
+  // `query = { skip, limit }`: a whole new options object.
+  if (ts.isBinaryExpression(parent) && parent.left === node && parent.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+    const value = unwrap(parent.right);
+    if (!ts.isObjectLiteralExpression(value) || value.properties.some((p) => ts.isSpreadAssignment(p))) return 'escape';
+    return keys.some((k) => objectProperty(value, k)) ? 'bound-write' : 'other-write';
+  }
+  if ((ts.isPropertyAccessExpression(parent) || ts.isElementAccessExpression(parent)) && parent.expression === node) {
+    const key = ts.isPropertyAccessExpression(parent) ? parent.name.text : literalKey(parent.argumentExpression);
+    const assignment = parent.parent;
+    const written = ts.isBinaryExpression(assignment) && assignment.left === parent && assignment.operatorToken.kind === ts.SyntaxKind.EqualsToken;
+    if (!written) return 'read';
+    if (key === undefined) return 'escape'; // `query[name] = v`: any key
+    return keys.includes(key) ? 'bound-write' : 'other-write';
+  }
+  return 'escape';
+}
+
+function literalKey(e: ts.Expression): string | undefined {
+  return ts.isStringLiteralLike(e) ? e.text : undefined;
+}
+
+/** The nearest `if` between a write and the function body, when the write is in its then-branch or else-branch. */
+function guardOf(write: ts.Node, scope: ts.Node): ts.IfStatement | undefined {
+  for (let n: ts.Node = write; n.parent && n !== scope; n = n.parent) {
+    const p = n.parent;
+    if (ts.isIfStatement(p) && p.expression !== n) return p;
+    // Other conditional paths (`a && (q.limit = 1)`, ternaries, switch cases, loops) are not judged.
+    if (ts.isConditionalExpression(p) || ts.isCaseClause(p) || ts.isDefaultClause(p) || ts.isIterationStatement(p, false)) return undefined;
+    if (ts.isBinaryExpression(p) && p.right === n && isShortCircuit(p.operatorToken.kind)) return undefined;
+  }
+  return undefined;
+}
+
+function isShortCircuit(kind: ts.SyntaxKind): boolean {
+  return kind === ts.SyntaxKind.AmpersandAmpersandToken || kind === ts.SyntaxKind.BarBarToken || kind === ts.SyntaxKind.QuestionQuestionToken;
+}
+
+function writesIn(branch: ts.Node, writes: readonly ts.Node[]): boolean {
+  return writes.some((w) => w.pos >= branch.pos && w.end <= branch.end);
+}
+
+function enclosingBody(node: ts.Node): ts.Node | undefined {
+  for (let n: ts.Node | undefined = node.parent; n; n = n.parent) {
+    if (ts.isFunctionLike(n) || ts.isSourceFile(n)) return n;
+  }
+  return undefined;
+}
