@@ -6,7 +6,8 @@
  * `assets/`: a Django app's vendored pdf.js, an Express app's public/js), or when its package (the nearest
  * package.json above it) depends on a browser UI framework and on no server framework or server-rendering framework
  * (Next.js, Nuxt, Remix, SvelteKit, Astro run the same components on the server, so their packages are never
- * treated as browser-only).
+ * treated as browser-only), or when no package.json is above it and it is a templates folder's script or a
+ * vendored bundle.
  */
 import type { RuleContext } from '../../rules/api';
 
@@ -15,12 +16,18 @@ const SERVER_FRAMEWORKS =
   /^(express|fastify|koa|@nestjs\/core|@hapi\/hapi|hapi|hono|restify|polka|@adonisjs\/core|sails|loopback|@loopback\/core|next|nuxt|@remix-run\/\w+|@sveltejs\/kit|astro|@builder\.io\/qwik-city|@trpc\/server|apollo-server(-\w+)?|@apollo\/server|graphql-yoga|socket\.io|ws|electron)$/;
 
 const SERVED_AS_IS = /(^|\/)(static|staticfiles|public|assets|wwwroot)\//;
+/**
+ * Without any package.json above them, scripts in a server-side templates folder (a Django/Flask `templates/`
+ * holding a vendored Bootstrap) and vendored bundles (`bootstrap.esm.js`, `chart.umd.js`, `app.bundle.js`) are
+ * pages' scripts: a Node server always has a package.json.
+ */
+const PAGE_SCRIPT_WITHOUT_PACKAGE = /(^|\/)templates\/|\.(esm|umd|bundle|min)\.[cm]?js$/;
 
 /** True when the file is served to browsers as it is, or its package is a browser-only front end. */
 export function isBrowserCode(ctx: RuleContext): boolean {
   if (SERVED_AS_IS.test(ctx.file.relPath)) return true;
   const manifest = nearestPackageJson(ctx);
-  if (!manifest) return false;
+  if (!manifest) return PAGE_SCRIPT_WITHOUT_PACKAGE.test(ctx.file.relPath);
   const names = dependencyNames(manifest);
   return names.some((n) => BROWSER_FRAMEWORKS.test(n)) && !names.some((n) => SERVER_FRAMEWORKS.test(n));
 }

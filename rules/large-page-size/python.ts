@@ -9,6 +9,7 @@ import { nodesAtStatementText } from '../../analysis/python/statements';
 import { mayConfigurePageSize } from '../../analysis/python/prefilters';
 import { importsOf } from '../../analysis/python/imports';
 import { checkFastapiPageSizes } from './python-fastapi';
+import { checkFlaskPaginate } from './python-flask';
 
 const SIZE_ATTRIBUTES = new Set(['page_size', 'max_page_size', 'max_limit', 'default_limit']);
 
@@ -21,10 +22,11 @@ export default defineRule({
     messages: {
       'client-chosen-drf': 'Serves any ?{{param}}= a client asks, so one request can load the whole table: add max_page_size',
       'client-chosen-fastapi': 'Serves any ?{{param}}= a client asks, so one request can load the whole table: add le={{max}}',
+      'client-chosen-flask': 'Serves any ?{{param}}= a client asks, so one request can load the whole table: add max_per_page',
       'page-size': 'Loads up to {{rows}} rows per request: use pages of {{suggested}}',
       'max-page-size': 'Lets one request load up to {{rows}} rows: cap the page size at {{suggested}}',
     },
-    trigger: /page_size|PAGE_SIZE|Paginator|_limit|limit|per_page/,
+    trigger: /page_size|PAGE_SIZE|Paginator|_limit|limit|per_page|paginate/,
     options: {
       threshold: { type: 'number', default: 1000, description: 'Page sizes above this many rows are reported (DRF documents max_page_size = 1000 as its standard cap).' },
       suggestedPageSize: { type: 'number', default: 100, description: 'The page size the fix sets.' },
@@ -39,7 +41,10 @@ export default defineRule({
         'It also finds `page_size_query_param` without a `max_page_size`, which lets any client ask for every row at once, and ' +
         'FastAPI page sizes the client picks with no upper bound: a `limit`/`page_size`/`per_page` parameter of a route ' +
         '(`limit: int = 100`) or of a dependency (`limit: int = Query(20, ge=1)`) without `le=`/`lt=`, passed on to a query or ' +
-        'a call, and not capped in the body (`min(limit, 100)`).',
+        'a call, and not capped in the body (`min(limit, 100)`); and Flask-SQLAlchemy `query.paginate()` / `db.paginate()` ' +
+        'in a request with `per_page` from the query string (`request.args.get("per_page", type=int)`) or not given ' +
+        '(then Flask-SQLAlchemy reads `?per_page=` itself) and no `max_per_page`: `query.paginate()` passes ' +
+        '`max_per_page=None` on, so nothing caps it.',
       whyIsThisBad:
         'Each page is materialised in the worker: every row becomes a model instance and then a serialized dict, ' +
         'often 2-10 KB each. A page of 10000 rows can take 50-100 MB per request, per worker; on a 512 MB instance ' +
@@ -71,6 +76,10 @@ class ExportPagination(PageNumberPagination):
     if (/fastapi/.test(ctx.file.text)) {
       const tree = ctx.python();
       checkFastapiPageSizes(ctx, tree, importsOf(tree), ctx.options.suggestedMaxPageSize as number);
+    }
+    if (/\bpaginate\s*\(/.test(ctx.file.text) && /flask/.test(ctx.file.text)) {
+      const tree = ctx.python();
+      checkFlaskPaginate(ctx, tree, importsOf(tree), ctx.options.suggestedMaxPageSize as number);
     }
     if (!mayConfigurePageSize(ctx.file)) return; // before parsing: most files the trigger lets through are not Django
     const tree = ctx.python();

@@ -43,7 +43,9 @@ export default defineRule({
         'and no size check (`cache.size > MAX`, `list.length >= N`). Browser code is skipped: files under static/, ' +
         'public/ or assets/ folders (served to browsers as they are), and files whose package ' +
         '(nearest package.json) depends on a UI framework (React, Vue, Angular, Svelte, ...) and on no server or ' +
-        'server-rendering framework (Express, Fastify, Nest, Next.js, Nuxt, ...), such as the React client of a Django app.',
+        'server-rendering framework (Express, Fastify, Nest, Next.js, Nuxt, ...), such as the React client of a Django app; ' +
+        'and, with no package.json above them, scripts in a templates/ folder and vendored bundles (`*.esm.js`, ' +
+        '`*.umd.js`, `*.bundle.js`, `*.min.js`).',
       whyIsThisBad:
         'A module-level container lives as long as the process. Keyed by user, URL, IP or request id it gains an ' +
         'entry for every new key and never gives one back: the heap grows by the size of every value ever cached ' +
