@@ -8,7 +8,7 @@
  */
 import type { Node, Tree } from 'web-tree-sitter';
 import type { ReportSpec, RuleContext } from '../../rules/api';
-import { StatementSlot, statementTextId, TreeSlot, type CacheableStatement } from '../cache';
+import { StatementSlot, statementCachesEnabled, statementTextId, TreeSlot, type CacheableStatement } from '../cache';
 
 export interface TopLevelStatement extends CacheableStatement {
   readonly node: Node;
@@ -125,4 +125,57 @@ export function nodesAtStatementText(tree: Tree, pattern: RegExp): Node[] {
     }
   }
   return out;
+}
+
+/** Per statement text: whether a pattern matches it (one slot for every pattern; the pattern is the context). */
+const STATEMENT_TESTS = new StatementSlot<boolean>('python: pattern tests per statement');
+const patternKeys = new WeakMap<RegExp, string>();
+
+function patternKey(pattern: RegExp): string {
+  let key = patternKeys.get(pattern);
+  if (key === undefined) patternKeys.set(pattern, (key = `test ${pattern.source}/${pattern.flags}`));
+  return key;
+}
+
+/**
+ * `pattern.test(statement.text)`, answered once per statement text: a keystroke runs the pattern over the statement
+ * it changed only. `pattern` must not have the `g` or `y` flag (test() would depend on lastIndex).
+ */
+export function statementMatches(statement: TopLevelStatement, pattern: RegExp): boolean {
+  return STATEMENT_TESTS.answer(statement, patternKey(pattern), () => pattern.test(statement.text));
+}
+
+/** The tree's statements cover its text but for white space between them (not so in some error-recovered trees). */
+const COVERS_TEXT = new TreeSlot<boolean>('python: statements cover the text');
+
+function statementsCoverText(tree: Tree, text: string): boolean {
+  return COVERS_TEXT.get(tree, () => {
+    let at = 0;
+    for (const s of topLevelStatements(tree)) {
+      if (s.start < at || /\S/.test(text.slice(at, s.start))) return false;
+      at = s.end;
+    }
+    return !/\S/.test(text.slice(at));
+  });
+}
+
+/**
+ * `pattern.test(text)` for the module `tree` was parsed from, answered per top-level statement (see
+ * statementMatches): the same answer for patterns whose matches lie within one statement (names, calls, keywords;
+ * not a match running from one statement across the blank between into the next). Falls back to the whole text
+ * when the statements do not cover it.
+ */
+export function moduleMatches(tree: Tree, text: string, pattern: RegExp): boolean {
+  if (!statementCachesEnabled() || !statementsCoverText(tree, text)) return pattern.test(text);
+  for (const statement of topLevelStatements(tree)) if (statementMatches(statement, pattern)) return true;
+  return false;
+}
+
+/**
+ * `pattern.test(ctx.file.text)` for the analysed Python file: per statement (moduleMatches) in the language server,
+ * where statement answers are kept across keystrokes and the tree exists; on the whole text in a batch scan, where
+ * nothing is reused and the file need not be parsed for the answer.
+ */
+export function fileMatches(ctx: RuleContext, pattern: RegExp): boolean {
+  return statementCachesEnabled() ? moduleMatches(ctx.python(), ctx.file.text, pattern) : pattern.test(ctx.file.text);
 }

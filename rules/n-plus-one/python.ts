@@ -26,7 +26,7 @@ import {
 } from '../../analysis/python/django-querysets';
 import { checkDrfSerializers, DRF_FIX, DRF_NOTES, DRF_WHAT } from './python-drf';
 import { checkSqlalchemyLoops } from './python-sqlalchemy';
-import { StatementFindingsCache, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
+import { fileMatches, StatementFindingsCache, statementMatches, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
 import { StatementSlot, TreeSlot } from '../../analysis/cache';
 import { checkTemplate, checkTemplateViews, TEMPLATE_NOTES } from './django-templates';
 import { RENDERS_TEMPLATES } from '../../analysis/python/django-template-views';
@@ -219,7 +219,7 @@ def order_list(request):
   check(ctx) {
     if (ctx.file.kind === 'django-template') return checkTemplate(ctx);
     checkSqlalchemyLoops(ctx, (spec) => ctx.report(spec));
-    if (RENDERS_TEMPLATES.test(ctx.file.text)) checkTemplateViews(ctx, ctx.python(), fixesAllowed(ctx.python()));
+    if (fileMatches(ctx, RENDERS_TEMPLATES)) checkTemplateViews(ctx, ctx.python(), fixesAllowed(ctx.python()));
     if (!mayContainQuerysets(ctx.file.text)) return;
     const tree = ctx.python();
     if (!isDjangoFile(tree, ctx.file.text)) return;
@@ -228,7 +228,7 @@ def order_list(request):
     // The module's properties are read from other statements: a change to them re-checks every loop.
     const context = `${canFix ? 'fixable' : 'unfixable'} ${[...moduleProperties(tree)].join(',')}`;
     for (const statement of topLevelStatements(tree)) {
-      if (!/\bfor\b/.test(statement.text)) continue;
+      if (!statementMatches(statement, FOR_WORD)) continue;
       findingsCache.check(ctx, statement, context, (reads) => outsideReadsHold(tree, reads), (report) => {
         const [, reads] = recordingOutsideReads(() => checkStatement(tree, statement, canFix, report));
         return reads.unknown ? undefined : reads;
@@ -236,6 +236,9 @@ def order_list(request):
     }
   },
 });
+
+const FOR_WORD = /\bfor\b/;
+const CLASS_WORD = /\bclass\b/;
 
 /** Findings per top-level statement, kept across keystrokes: a keystroke re-checks only the statement it changed. */
 const findingsCache = new StatementFindingsCache<OutsideReads>('n-plus-one: loop findings');
@@ -358,7 +361,7 @@ function moduleProperties(tree: Tree): ReadonlySet<string> {
     const properties = new Set<string>();
     const fields = new Set<string>();
     for (const statement of topLevelStatements(tree)) {
-      if (!/\bclass\b/.test(statement.text)) continue;
+      if (!statementMatches(statement, CLASS_WORD)) continue;
       const members = CLASS_MEMBERS.answer(statement, '', () => classMembers(tree, statement.node));
       for (const name of members.properties) properties.add(name);
       for (const name of members.fields) fields.add(name);
