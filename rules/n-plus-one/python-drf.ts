@@ -29,7 +29,7 @@ import {
 import { importsOf } from '../../analysis/python/imports';
 import { importedNames, moduleText } from '../../analysis/python/web-context';
 import { moduleMatches, StatementFindingsCache, statementMatches, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
-import { TreeSlot } from '../../analysis/cache';
+import { StatementSlot, TreeSlot } from '../../analysis/cache';
 
 /** The DRF parts of the rule's documentation (kept here, beside the code they describe). */
 export const DRF_WHAT =
@@ -153,18 +153,9 @@ function baseTexts(cls: Node, classes: Map<string, Node>, statements: ReadonlyMa
   return out;
 }
 
-const CLASS_STATEMENTS = new TreeSlot<ReadonlyMap<number, TopLevelStatement>>('n-plus-one: DRF class statements');
-
 /** The top-level statement of each top-level class, by the class node's id. */
 function statementsOfClasses(tree: Tree): ReadonlyMap<number, TopLevelStatement> {
-  return CLASS_STATEMENTS.get(tree, () => {
-    const out = new Map<number, TopLevelStatement>();
-    for (const s of topLevelStatements(tree)) {
-      const cls = s.type === 'decorated_definition' ? s.node.childForFieldName('definition') : s.node;
-      if (cls?.type === 'class_definition') out.set(cls.id, s);
-    }
-    return out;
-  });
+  return classIndex(tree).statements;
 }
 
 /**
@@ -316,18 +307,37 @@ function resolveSerializer(ctx: RuleContext, drf: DrfProject, ref: Node) {
   return drf.serializer(name, preferred);
 }
 
-const CLASSES = new TreeSlot<Map<string, Node>>('n-plus-one: DRF module classes');
+const CLASS_INDEX = new TreeSlot<{ byName: Map<string, Node>; statements: Map<number, TopLevelStatement> }>('n-plus-one: DRF module classes');
+/** Per statement text: the name of the class it defines (null for none), so unchanged statements cost no tree calls. */
+const CLASS_NAME = new StatementSlot<string | null>('n-plus-one: top-level class name');
+
+function definitionOf(s: TopLevelStatement): Node | null {
+  return s.type === 'decorated_definition' ? s.node.childForFieldName('definition') : s.node;
+}
+
+/** The module's top-level classes by name, and their statements by class node id, once per tree. */
+function classIndex(tree: Tree): { byName: Map<string, Node>; statements: Map<number, TopLevelStatement> } {
+  return CLASS_INDEX.get(tree, () => {
+    const byName = new Map<string, Node>();
+    const statements = new Map<number, TopLevelStatement>();
+    for (const s of topLevelStatements(tree)) {
+      if (s.type !== 'class_definition' && s.type !== 'decorated_definition') continue;
+      const name = CLASS_NAME.answer(s, '', () => {
+        const cls = definitionOf(s);
+        return cls?.type === 'class_definition' ? cls.childForFieldName('name')?.text ?? '' : null;
+      });
+      if (name === null) continue;
+      const cls = definitionOf(s)!;
+      byName.set(name, cls);
+      statements.set(cls.id, s);
+    }
+    return { byName, statements };
+  });
+}
 
 /** The module's top-level classes by name, once per tree. */
 function classesOf(tree: Tree): Map<string, Node> {
-  return CLASSES.get(tree, () => {
-    const classes = new Map<string, Node>();
-    for (const s of topLevelStatements(tree)) {
-      const cls = s.type === 'decorated_definition' ? s.node.childForFieldName('definition') : s.node;
-      if (cls?.type === 'class_definition') classes.set(cls.childForFieldName('name')?.text ?? '', cls);
-    }
-    return classes;
-  });
+  return classIndex(tree).byName;
 }
 
 /** The list views of one top-level statement: a class view by its bases, and `Serializer(qs, many=True)` calls. */

@@ -5,7 +5,7 @@ import { clip } from '../shared/format';
 import type { Node, Tree } from 'web-tree-sitter';
 import { defineRule, type FixSpec, type ReportSpec } from '../api';
 import { nPlusOneMeta } from './meta';
-import { captures, positionalArguments, parents } from '../../analysis/python/ast';
+import { captures, nodesAtText, positionalArguments, parents } from '../../analysis/python/ast';
 import {
   addRelationEdits,
   assignmentsBefore,
@@ -238,6 +238,7 @@ def order_list(request):
 });
 
 const FOR_WORD = /\bfor\b/;
+const CLASS_KEYWORDS = /\bclass\b/g;
 const CLASS_WORD = /\bclass\b/;
 
 /** Findings per top-level statement, kept across keystrokes: a keystroke re-checks only the statement it changed. */
@@ -374,7 +375,12 @@ function moduleProperties(tree: Tree): ReadonlySet<string> {
 function classMembers(tree: Tree, statement: Node): { properties: string[]; fields: string[] } {
   const properties: string[] = [];
   const fields: string[] = [];
-  for (const { node: body } of captures(tree, '(class_definition body: (block) @b)', statement)) {
+  // Each class starts with a `class` keyword: found by text, not by a query over every node of the statement.
+  for (const keyword of nodesAtText(tree, statement.text, CLASS_KEYWORDS, statement.startIndex)) {
+    const cls = keyword.parent;
+    if (keyword.type !== 'class' || cls?.type !== 'class_definition' || cls.firstChild?.id !== keyword.id) continue;
+    const body = cls.childForFieldName('body');
+    if (body?.type !== 'block') continue;
     for (const child of body.namedChildren) {
       if (child?.type === 'decorated_definition') {
         const decorators = child.namedChildren.filter((c) => c?.type === 'decorator').map((d) => d!.text);
