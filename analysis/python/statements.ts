@@ -167,8 +167,60 @@ function statementsCoverText(tree: Tree, text: string): boolean {
  */
 export function moduleMatches(tree: Tree, text: string, pattern: RegExp): boolean {
   if (!statementCachesEnabled() || !statementsCoverText(tree, text)) return pattern.test(text);
-  for (const statement of topLevelStatements(tree)) if (statementMatches(statement, pattern)) return true;
-  return false;
+  const bit = moduleBit(pattern);
+  if (bit === undefined) {
+    for (const statement of topLevelStatements(tree)) if (statementMatches(statement, pattern)) return true;
+    return false;
+  }
+  // Every module pattern at once: one lookup per statement per tree, whatever the number of patterns asked.
+  const all = 2 ** MODULE_PATTERNS.length - 1;
+  const module = MODULE_HITS.get(tree, () => ({ known: 0, hits: 0 }));
+  if ((module.known & bit) === 0) {
+    let hits = 0;
+    for (const statement of topLevelStatements(tree)) hits |= statementHits(statement, all).hits;
+    module.known = all;
+    module.hits = hits;
+  }
+  return (module.hits & bit) !== 0;
+}
+
+/** Patterns asked of whole modules (moduleMatches), one bit each; past 30 they are answered one by one. */
+const MODULE_PATTERNS: RegExp[] = [];
+const moduleBits = new Map<RegExp, number>();
+
+function moduleBit(pattern: RegExp): number | undefined {
+  let bit = moduleBits.get(pattern);
+  if (bit === undefined && MODULE_PATTERNS.length < 30) {
+    bit = 2 ** MODULE_PATTERNS.length;
+    MODULE_PATTERNS.push(pattern);
+    moduleBits.set(pattern, bit);
+  }
+  return bit;
+}
+
+interface PatternHits {
+  /** Bits of the patterns tested, and of those that matched. */
+  known: number;
+  hits: number;
+}
+
+const STATEMENT_HITS = new StatementSlot<PatternHits>('python: module patterns per statement');
+const MODULE_HITS = new TreeSlot<PatternHits>('python: module patterns');
+
+/** Which module patterns match a statement, tested once per statement text (a pattern added later is tested then). */
+function statementHits(statement: TopLevelStatement, all: number): PatternHits {
+  const key = STATEMENT_HITS.key(statement);
+  let entry = STATEMENT_HITS.get(key);
+  if (!entry) STATEMENT_HITS.set(key, (entry = { known: 0, hits: 0 }));
+  if ((entry.known & all) !== all) {
+    for (let i = 0; i < MODULE_PATTERNS.length; i++) {
+      const bit = 2 ** i;
+      if ((entry.known & bit) !== 0) continue;
+      if (MODULE_PATTERNS[i].test(statement.text)) entry.hits |= bit;
+      entry.known |= bit;
+    }
+  }
+  return entry;
 }
 
 /**
