@@ -368,8 +368,18 @@ function listViewsIn(tree: Tree, statement: TopLevelStatement, classes: Map<stri
   return out;
 }
 
-/** Base class names, last dotted part, without type parameters (`viewsets.ModelViewSet[Tag]` -> ModelViewSet). */
+const BASES = new StatementSlot<string[]>('n-plus-one: DRF class bases');
+
+/**
+ * Base class names, last dotted part, without type parameters (`viewsets.ModelViewSet[Tag]` -> ModelViewSet); per
+ * statement text for a top-level class (asked of every view class of the module on every keystroke).
+ */
 function basesOf(cls: Node): string[] {
+  const statement = statementsOfClasses(cls.tree).get(cls.id);
+  return statement ? BASES.answer(statement, '', () => readBases(cls)) : readBases(cls);
+}
+
+function readBases(cls: Node): string[] {
   return (cls.childForFieldName('superclasses')?.namedChildren ?? []).map((b) => {
     const base = b?.type === 'subscript' ? b.childForFieldName('value') : b;
     return (base?.type === 'attribute' ? base.childForFieldName('attribute')?.text : base?.text) ?? '';

@@ -113,8 +113,14 @@ function readsRowsWords(iteration: Iteration): boolean {
  */
 const ROW_WORDS = /\b(?:query|select)\b/;
 
+const MAY_ITERATE_ROWS = new StatementSlot<boolean>('n-plus-one: SQLAlchemy statements with rows');
+
 function mayIterateRows(statement: TopLevelStatement): boolean {
-  if (statementMatches(statement, ROW_WORDS)) return true;
+  return MAY_ITERATE_ROWS.answer(statement, '', () => readMayIterateRows(statement));
+}
+
+function readMayIterateRows(statement: TopLevelStatement): boolean {
+  if (ROW_WORDS.test(statement.text)) return true;
   if (statement.type === 'function_definition' || statement.type === 'class_definition') return false;
   if (statement.type !== 'decorated_definition') return true;
   return statement.node.namedChildren.some((c) => c?.type === 'decorator' && /\bfor\b/.test(c.text));
