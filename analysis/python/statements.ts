@@ -229,5 +229,13 @@ function statementHits(statement: TopLevelStatement, all: number): PatternHits {
  * nothing is reused and the file need not be parsed for the answer.
  */
 export function fileMatches(ctx: RuleContext, pattern: RegExp): boolean {
-  return statementCachesEnabled() ? moduleMatches(ctx.python(), ctx.file.text, pattern) : pattern.test(ctx.file.text);
+  if (!statementCachesEnabled()) return pattern.test(ctx.file.text);
+  let tree: Tree;
+  try {
+    tree = ctx.python();
+  } catch {
+    // An unparseable file: answered from the text, and the rule meets the parse failure where it did before.
+    return pattern.test(ctx.file.text);
+  }
+  return moduleMatches(tree, ctx.file.text, pattern);
 }
