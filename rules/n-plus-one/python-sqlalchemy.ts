@@ -87,8 +87,10 @@ export function checkSqlalchemyLoops(ctx: RuleContext, report: (spec: ReportSpec
   for (const statement of topLevelStatements(tree)) {
     if (!statementMatches(statement, FOR_WORD) || !mayIterateRows(statement)) continue;
     // Per statement text: whether any of its loops passes the scope test below (in a Django module, none does).
-    if (!CANDIDATE_LOOPS.answer(statement, '', () => iterationsIn(tree, statement.text, statement.start).some(readsRowsWords))) continue;
-    for (const iteration of iterationsIn(tree, statement.text, statement.start)) {
+    let iterations: Iteration[] | undefined;
+    const loops = () => (iterations ??= iterationsIn(tree, statement.text, statement.start));
+    if (!CANDIDATE_LOOPS.answer(statement, '', () => loops().some(readsRowsWords))) continue;
+    for (const iteration of loops()) {
       if (!readsRowsWords(iteration)) continue;
       const rows = rowsOfIteration(ctx, tree, iteration, memo);
       if (!rows) continue;
