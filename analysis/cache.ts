@@ -98,15 +98,34 @@ export interface CacheableStatement {
 
 const slots: { name: string; clear(): void; readonly size: number; hits: number; misses: number }[] = [];
 
+/**
+ * A statement slot's key: the interned context and statement type (`lane`) and the statement text's id. Numbers,
+ * not a string built per lookup: a keystroke asks every slot about every statement, and hashing a fresh string key
+ * per question cost more than the answers saved.
+ */
+export interface StatementKey {
+  readonly lane: number;
+  readonly id: number;
+}
+
+const typeIds = new Map<string, number>();
+function typeId(type: string): number {
+  let id = typeIds.get(type);
+  if (id === undefined) typeIds.set(type, (id = typeIds.size));
+  return id;
+}
+
 /** Answers per top-level statement text (plus a caller's context string), bounded. */
 export class StatementSlot<V> {
-  private readonly cache: BoundedCache<V>;
+  /** lane -> text id -> answer and when it was last used. */
+  private readonly lanes = new Map<number, Map<number, { value: V; used: number }>>();
+  private count = 0;
+  private clock = 0;
   /** Lookups answered from the slot, and lookups of cacheable statements it did not hold (for tests and tuning). */
   hits = 0;
   misses = 0;
 
-  constructor(readonly name: string, limit = 4000) {
-    this.cache = new BoundedCache(limit);
+  constructor(readonly name: string, private readonly limit = 4000) {
     slots.push(this);
   }
 
@@ -114,22 +133,54 @@ export class StatementSlot<V> {
    * The key for a statement, or undefined when it must not be cached (not cacheable, or caching bypassed). The
    * context is interned too: callers pass the same (possibly long) context string for every statement of a file.
    */
-  key(statement: CacheableStatement, context = ''): string | undefined {
+  key(statement: CacheableStatement, context = ''): StatementKey | undefined {
     if (!statement.cacheable || !statementCaching) return undefined;
-    return `${context === '' ? 0 : statementTextId(context)}:${statement.type}:${statement.textId}`;
+    const contextId = context === '' ? 0 : statementTextId(context);
+    return { lane: contextId * 256 + typeId(statement.type), id: statement.textId };
   }
 
   /** The remembered answer for this key. */
-  get(key: string | undefined): V | undefined {
+  get(key: StatementKey | undefined): V | undefined {
     if (key === undefined) return undefined;
-    const value = this.cache.get(key);
-    if (value === undefined) this.misses++;
-    else this.hits++;
-    return value;
+    const entry = this.lanes.get(key.lane)?.get(key.id);
+    if (entry === undefined) {
+      this.misses++;
+      return undefined;
+    }
+    this.hits++;
+    entry.used = ++this.clock;
+    return entry.value;
   }
 
-  set(key: string | undefined, value: V): void {
-    if (key !== undefined) this.cache.set(key, value);
+  set(key: StatementKey | undefined, value: V): void {
+    if (key === undefined) return;
+    let lane = this.lanes.get(key.lane);
+    if (!lane) this.lanes.set(key.lane, (lane = new Map()));
+    const entry = lane.get(key.id);
+    if (entry) {
+      entry.value = value;
+      entry.used = ++this.clock;
+      return;
+    }
+    lane.set(key.id, { value, used: ++this.clock });
+    if (++this.count > this.limit) this.evict();
+  }
+
+  /** Forgets the least recently used quarter (in one pass, so a lookup never pays for the bookkeeping). */
+  private evict(): void {
+    const uses: number[] = [];
+    for (const lane of this.lanes.values()) for (const e of lane.values()) uses.push(e.used);
+    uses.sort((a, b) => a - b);
+    const keepFrom = uses[Math.min(uses.length - 1, Math.floor(this.limit / 4))];
+    for (const [laneId, lane] of this.lanes) {
+      for (const [id, e] of lane) {
+        if (e.used < keepFrom) {
+          lane.delete(id);
+          this.count--;
+        }
+      }
+      if (lane.size === 0) this.lanes.delete(laneId);
+    }
   }
 
   /** The answer for the statement, computed once per (context, statement text). */
@@ -143,11 +194,12 @@ export class StatementSlot<V> {
   }
 
   clear(): void {
-    this.cache.clear();
+    this.lanes.clear();
+    this.count = 0;
   }
 
   get size(): number {
-    return this.cache.size;
+    return this.count;
   }
 }
 
@@ -184,6 +236,33 @@ export class FileVersionSlot<V> {
     const value = compute();
     this.cache.set(file, { text, value });
     return value;
+  }
+}
+
+const perProject = new WeakMap<object, Map<ProjectSlot<unknown>, unknown>>();
+
+/**
+ * One value per project view (the object the engine hands rules as `ctx.project`), created on first use and dropped
+ * with the project: where project-wide facts (view -> serializer -> model links, template links) live and are
+ * updated per changed file, instead of in module-level maps of rule files.
+ */
+export class ProjectSlot<V> {
+  constructor(readonly name: string, private readonly create: () => V) {}
+
+  get(project: object): V {
+    let values = perProject.get(project);
+    if (!values) perProject.set(project, (values = new Map()));
+    if (values.has(this)) return values.get(this) as V;
+    const value = this.create();
+    values.set(this, value);
+    return value;
+  }
+
+  /** Replaces the project's value (a rebuild after the project's file list changed). */
+  set(project: object, value: V): void {
+    let values = perProject.get(project);
+    if (!values) perProject.set(project, (values = new Map()));
+    values.set(this, value);
   }
 }
 

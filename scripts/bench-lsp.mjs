@@ -11,6 +11,9 @@
  *   4. with --real DIR (scripts/fetch-bench-files.mjs writes DIR/files): the same latency on the real files there,
  *      both as a line inserted mid-file and as characters typed inside a function body; without it, on generated
  *      stand-ins; and on a generated module with 1,000 findings;
+ *   4b. with --real-repos DIR (default: the `repos` folder beside --real's DIR, when it exists): the same latency on
+ *      the files bench/real-files.json lists under `inRepository`, opened inside their repository (the server's folder),
+ *      so the project-wide facts they use (DRF view -> serializer -> model links in sibling modules) are measured too.
  *   5. with --startup-repo DIR: a workspace scan at start-up of a real repository: time from spawning the server
  *      to the first problem and to the scan's end, and the memory of all memlint processes once idle.
  *
@@ -42,6 +45,8 @@ const { values: args } = parseArgs({
     'real-match': { type: 'string' },
     /** Only this way of editing (`line` or `type`); both by default. */
     'real-mode': { type: 'string' },
+    /** Real repositories (DIR/<name>) for the files measured inside their project; optional. */
+    'real-repos': { type: 'string' },
     /** Also write every measurement as JSON to this file (npm run bench reads it for its targets table). */
     json: { type: 'string' },
   },
@@ -299,10 +304,44 @@ async function realLatency() {
       }
     }
     await client.close();
+    rows.push(...(await inRepositoryLatency(edits)));
     return rows;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Keystroke latency on real files inside their repository (bench/real-files.json `inRepository`): the server's folder
+ * is the repository, the file is opened where it is (edits stay in the editor), as in VS Code. Skipped, with a note,
+ * when the repositories folder is absent.
+ */
+async function inRepositoryLatency(edits) {
+  const repos = args['real-repos'] ?? (args.real ? path.join(path.dirname(path.resolve(args.real)), 'repos') : undefined);
+  if (!repos) return [];
+  const cases = JSON.parse(fs.readFileSync(path.join(ROOT, 'bench', 'real-files.json'), 'utf8')).inRepository ?? [];
+  const present = cases.filter((c) => fs.existsSync(path.join(repos, c.repository, c.path)));
+  if (present.length === 0) {
+    console.log(`(no repository of bench/real-files.json's inRepository under ${repos}: files inside their project not measured)`);
+    return [];
+  }
+  if (args['real-match']) present.splice(0, present.length, ...present.filter((c) => new RegExp(args['real-match']).test(c.name)));
+  const rows = [];
+  for (const c of present) {
+    const folder = path.join(repos, c.repository);
+    const file = path.join(folder, c.path);
+    const text = fs.readFileSync(file, 'utf8');
+    const client = new Client({ enable: true, run: 'onType', scanWorkspaceOnStartup: false, configFile: '' });
+    await client.initialize(folder);
+    const languageId = file.endsWith('.py') ? 'python' : file.endsWith('.ts') ? 'typescript' : 'javascript';
+    for (const mode of args['real-mode'] ? [args['real-mode']] : ['line', 'type']) {
+      const r = await keystrokes(client, pathToFileURL(file).href, languageId, text, edits, realKeystrokes(text, languageId, mode, edits));
+      rows.push({ ...r, name: c.name, mode, lines: text.split('\n').length, real: true, many: false, inRepository: `${c.repository}/${c.path}`, load: os.loadavg()[0] });
+      console.log(`${c.name} (${mode}, in ${c.repository}): p50 ${fmt(r.p50)} ms, p95 ${fmt(r.p95)} ms, server CPU ${fmt(r.cpuPerKeystroke)} ms per keystroke, analysis p50 ${fmt(r.analysisP50)} ms, findings ${r.findingCounts.join('/')}, load ${os.loadavg()[0].toFixed(1)}`);
+    }
+    await client.close();
+  }
+  return rows;
 }
 
 /**

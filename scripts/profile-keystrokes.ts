@@ -5,6 +5,11 @@
  * analysis of the same text. Run under `node --cpu-prof` for a profile of the same work.
  *
  *   npx tsx scripts/profile-keystrokes.ts [--edits 200] [--lang python|typescript] [--check] [--cpu-prof FILE]
+ *   npx tsx scripts/profile-keystrokes.ts --file F [--mode line|type] [--root DIR]
+ *
+ * `--root DIR` opens the workspace on DIR (a real repository) and types into --file where it is, inside its project
+ * (sibling serializers and models are read from disk; the edits stay in memory): the project-wide facts (DRF view ->
+ * serializer -> model links, template links) exist there, unlike for a file copied alone into a temporary folder.
  *
  * `--cpu-prof FILE` writes a V8 CPU profile of the keystrokes only (not start-up or the first analysis), for
  * scripts/cpuprofile-top.mjs.
@@ -35,6 +40,8 @@ const { values: args } = parseArgs({
     mode: { type: 'string', default: 'type' },
     /** A CPU profile of the keystroke loop only. */
     'cpu-prof': { type: 'string' },
+    /** With --file: the project folder the file belongs to (opened as the workspace; the file is not copied). */
+    root: { type: 'string' },
   },
 });
 
@@ -52,11 +59,13 @@ const summary = (values: number[]): string => {
 
 async function run(lang: 'python' | 'typescript', dir: string): Promise<void> {
   const name = args.file ? path.basename(args.file) : lang === 'python' ? 'views.py' : 'routes.ts';
-  const file = path.join(dir, name).split(path.sep).join('/');
+  const inProject = args.root !== undefined && args.file !== undefined;
+  const root = inProject ? path.resolve(args.root!) : dir;
+  const file = (inProject ? path.resolve(args.file!) : path.join(dir, name)).split(path.sep).join('/');
   const text: string = args.file ? fs.readFileSync(args.file, 'utf8') : lang === 'python' ? pythonFile(3000) : typescriptFile(3000);
-  fs.writeFileSync(file, text);
-  const ws = await Workspace.open({ root: dir, rules: timed });
-  const fresh = await Workspace.open({ root: dir });
+  if (!inProject) fs.writeFileSync(file, text);
+  const ws = await Workspace.open({ root, rules: timed });
+  const fresh = await Workspace.open({ root });
   const doc = new TrackedDocument(`file://${file}`, file, lang, 1, text, undefined);
   const phases = { update: [] as number[], parse: [] as number[], analysis: [] as number[], total: [] as number[] };
   let mismatches = 0;

@@ -9,7 +9,7 @@
 import type { Node, Tree } from 'web-tree-sitter';
 import { callsNamed, captures, keywordArgument, nodesAtText, positionalArguments, stringValue } from './ast';
 import { assignmentsBefore, outsideReadsHold, querysetOf, recordingOutsideReads, unparenthesize, type OutsideReads, type QuerysetInfo } from './django-querysets';
-import { topLevelStatements } from './statements';
+import { statementMatches, topLevelStatements } from './statements';
 import { StatementSlot } from '../cache';
 
 /** A string argument of an existing select_related/prefetch_related call. */
@@ -104,7 +104,7 @@ const statementViews = new StatementSlot<{ start: number; views: TemplateView[];
 export function templateViewsIn(tree: Tree, text: string, file: string): TemplateView[] {
   const out: TemplateView[] = [];
   for (const statement of topLevelStatements(tree)) {
-    if (!VIEW_STATEMENT.test(statement.text)) continue;
+    if (!statementMatches(statement, VIEW_STATEMENT)) continue;
     const key = statementViews.key(statement, file);
     const cached = statementViews.get(key);
     let views: TemplateView[];

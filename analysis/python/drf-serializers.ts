@@ -6,6 +6,7 @@
  */
 import type { Node, Tree } from 'web-tree-sitter';
 import { keywordArgument, nodesAtText, positionalArguments, stringValue } from './ast';
+import { StatementSlot, statementTextId } from '../cache';
 
 export interface Span {
   start: number;
@@ -107,7 +108,7 @@ function serializerClassOf(cls: Node, file: string): SerializerClass | undefined
     if (def?.type === 'function_definition') {
       const name = def.childForFieldName('name')?.text ?? '';
       if (name === 'to_representation') s.opaque = true;
-      else s.methods.set(name, objectReads(def));
+      else s.methods.set(name, methodReads(def));
       continue;
     }
     const assignment = statement.type === 'expression_statement' ? statement.namedChildren[0] : undefined;
@@ -160,6 +161,20 @@ function readMeta(meta: Node, s: SerializerClass): void {
       else s.exclude = names;
     }
   }
+}
+
+/**
+ * Per method text: its reads with offsets relative to the method. A keystroke in one method of a long class (a
+ * viewset's mixin bases make it a serializer candidate) re-reads that method only.
+ */
+const METHOD_READS = new StatementSlot<ObjectRead[]>('DRF: method reads');
+
+function methodReads(def: Node): ObjectRead[] {
+  const start = def.startIndex;
+  // An error-free method's subtree is a function of its text (its indentation is part of it).
+  const method = { type: 'method', textId: statementTextId(def.text), cacheable: !def.hasError };
+  const relative = METHOD_READS.answer(method, '', () => objectReads(def).map((r) => ({ ...r, span: { start: r.span.start - start, end: r.span.end - start } })));
+  return relative.map((r) => ({ ...r, span: { start: r.span.start + start, end: r.span.end + start } }));
 }
 
 /** The `obj.a.b` reads of a method, where `obj` is its first parameter after self. */

@@ -11,7 +11,7 @@
 import { Parser, type Tree } from 'web-tree-sitter';
 import type { ProjectInfo } from '../../rules/api';
 import { topLevelStatements } from './statements';
-import { StatementSlot } from '../cache';
+import { ProjectSlot, StatementSlot } from '../cache';
 import { isSingle, ModelIndex, modelClassesIn, type ModelClass, type ModelRelation } from './django-models';
 import { serializerClassesIn, type DeclaredField, type ObjectRead, type SerializerClass, type Span } from './drf-serializers';
 
@@ -90,7 +90,10 @@ interface TreeFacts {
   serializersKey: string;
 }
 
-function factsOfTree(tree: Tree, file: string): TreeFacts {
+/** The edited file's serializers at their last offsets, by statement text id: reused while a statement keeps its place. */
+type ShiftMemo = Map<number, { start: number; serializers: SerializerClass[] }>;
+
+function factsOfTree(tree: Tree, file: string, memo?: { last: ShiftMemo; next: ShiftMemo }): TreeFacts {
   const models: ModelClass[] = [];
   const serializers: SerializerClass[] = [];
   const loading: string[] = [];
@@ -100,7 +103,12 @@ function factsOfTree(tree: Tree, file: string): TreeFacts {
     if (statement.type !== 'class_definition' && statement.type !== 'decorated_definition') continue;
     const facts = statementFacts.answer(statement, file, () => classFacts(statement.node, file, statement.start));
     models.push(...facts.models);
-    serializers.push(...facts.serializers.map((s) => shifted(s, statement.start)));
+    if (facts.serializers.length > 0) {
+      const last = memo?.last.get(statement.textId);
+      const placed = last && last.start === statement.start ? last.serializers : facts.serializers.map((s) => shifted(s, statement.start));
+      memo?.next.set(statement.textId, { start: statement.start, serializers: placed });
+      serializers.push(...placed);
+    }
     if (facts.loading) loading.push(facts.loading);
     if (facts.modelsKey) modelKeys.push(facts.modelsKey);
     if (facts.serializersKey) serializerKeys.push(facts.serializersKey);
@@ -147,6 +155,9 @@ export class DrfProject {
   private otherChanges = 0;
   private currentKey = '';
   private currentFacts?: FileFacts;
+  /** The edited file's placed serializers of the last update (see factsOfTree). */
+  private placed: ShiftMemo = new Map();
+  private placedFile = '';
 
   /**
    * Changes whenever a fact a finding may depend on changes: another module's text, or the edited module's
@@ -175,7 +186,14 @@ export class DrfProject {
         continue;
       }
       if (rel !== current.relPath) this.otherChanges++;
-      const facts: TreeFacts = !RELEVANT.test(text) ? NO_FACTS : rel === current.relPath ? factsOfTree(current.tree, rel) : parseFacts(current.tree, text, rel);
+      let facts: TreeFacts;
+      if (!RELEVANT.test(text)) facts = NO_FACTS;
+      else if (rel === current.relPath) {
+        const next: ShiftMemo = new Map();
+        facts = factsOfTree(current.tree, rel, { last: this.placedFile === rel ? this.placed : new Map(), next });
+        this.placed = next;
+        this.placedFile = rel;
+      } else facts = parseFacts(current.tree, text, rel);
       const modelsKey = facts.modelsKey;
       if (!cached || cached.modelsKey !== modelsKey) modelsChanged = true;
       if (!cached || cached.serializersKey !== facts.serializersKey || cached.serializers.length > 0) serializersChanged = true;
@@ -525,12 +543,12 @@ function parseFacts(like: Tree, text: string, file: string): TreeFacts {
   }
 }
 
-const projects = new WeakMap<ProjectInfo, DrfProject>();
+/** One DRF model per project view, kept by the engine's project slot and updated per changed file. */
+const PROJECT_DRF = new ProjectSlot<DrfProject>('DRF project model', () => new DrfProject());
 
 /** The DRF model of a project view, updated to the current texts (cheap when nothing changed). */
 export function drfProject(project: ProjectInfo, current: { relPath: string; text: string; tree: Tree }): DrfProject {
-  let p = projects.get(project);
-  if (!p) projects.set(project, (p = new DrfProject()));
+  const p = PROJECT_DRF.get(project);
   p.update(project, current);
   return p;
 }

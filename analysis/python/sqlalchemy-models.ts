@@ -60,8 +60,12 @@ const byFile = new Map<string, { text: string; models: ModuleModels }>();
 
 /** True when the text may declare or use SQLAlchemy models (a cheap test before any tree work). */
 export function mentionsSqlalchemy(text: string): boolean {
-  return /\b(sqlalchemy|flask_sqlalchemy|sqlmodel)\b/.test(text) || /\.query\b/.test(text);
+  return SQLALCHEMY_NAMES.test(text) || QUERY_PROPERTY.test(text);
 }
+
+/** mentionsSqlalchemy's two patterns (for answering it per statement, statements.ts's fileMatches). */
+export const SQLALCHEMY_NAMES = /\b(sqlalchemy|flask_sqlalchemy|sqlmodel)\b/;
+export const QUERY_PROPERTY = /\.query\b/;
 
 /** The models a tree declares (cached per tree). */
 function treeModels(tree: Tree): ModuleModels {

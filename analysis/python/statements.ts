@@ -8,7 +8,7 @@
  */
 import type { Node, Tree } from 'web-tree-sitter';
 import type { ReportSpec, RuleContext } from '../../rules/api';
-import { StatementSlot, statementTextId, TreeSlot, type CacheableStatement } from '../cache';
+import { StatementSlot, statementCachesEnabled, statementTextId, TreeSlot, type CacheableStatement } from '../cache';
 
 export interface TopLevelStatement extends CacheableStatement {
   readonly node: Node;
@@ -125,4 +125,117 @@ export function nodesAtStatementText(tree: Tree, pattern: RegExp): Node[] {
     }
   }
   return out;
+}
+
+/** Per statement text: whether a pattern matches it (one slot for every pattern; the pattern is the context). */
+const STATEMENT_TESTS = new StatementSlot<boolean>('python: pattern tests per statement');
+const patternKeys = new WeakMap<RegExp, string>();
+
+function patternKey(pattern: RegExp): string {
+  let key = patternKeys.get(pattern);
+  if (key === undefined) patternKeys.set(pattern, (key = `test ${pattern.source}/${pattern.flags}`));
+  return key;
+}
+
+/**
+ * `pattern.test(statement.text)`, answered once per statement text: a keystroke runs the pattern over the statement
+ * it changed only. `pattern` must not have the `g` or `y` flag (test() would depend on lastIndex).
+ */
+export function statementMatches(statement: TopLevelStatement, pattern: RegExp): boolean {
+  return STATEMENT_TESTS.answer(statement, patternKey(pattern), () => pattern.test(statement.text));
+}
+
+/** The tree's statements cover its text but for white space between them (not so in some error-recovered trees). */
+const COVERS_TEXT = new TreeSlot<boolean>('python: statements cover the text');
+
+function statementsCoverText(tree: Tree, text: string): boolean {
+  return COVERS_TEXT.get(tree, () => {
+    let at = 0;
+    for (const s of topLevelStatements(tree)) {
+      if (s.start < at || /\S/.test(text.slice(at, s.start))) return false;
+      at = s.end;
+    }
+    return !/\S/.test(text.slice(at));
+  });
+}
+
+/**
+ * `pattern.test(text)` for the module `tree` was parsed from, answered per top-level statement (see
+ * statementMatches): the same answer for patterns whose matches lie within one statement (names, calls, keywords;
+ * not a match running from one statement across the blank between into the next). Falls back to the whole text
+ * when the statements do not cover it.
+ */
+export function moduleMatches(tree: Tree, text: string, pattern: RegExp): boolean {
+  if (!statementCachesEnabled() || !statementsCoverText(tree, text)) return pattern.test(text);
+  const bit = moduleBit(pattern);
+  if (bit === undefined) {
+    for (const statement of topLevelStatements(tree)) if (statementMatches(statement, pattern)) return true;
+    return false;
+  }
+  // Every module pattern at once: one lookup per statement per tree, whatever the number of patterns asked.
+  const all = 2 ** MODULE_PATTERNS.length - 1;
+  const module = MODULE_HITS.get(tree, () => ({ known: 0, hits: 0 }));
+  if ((module.known & bit) === 0) {
+    let hits = 0;
+    for (const statement of topLevelStatements(tree)) hits |= statementHits(statement, all).hits;
+    module.known = all;
+    module.hits = hits;
+  }
+  return (module.hits & bit) !== 0;
+}
+
+/** Patterns asked of whole modules (moduleMatches), one bit each; past 30 they are answered one by one. */
+const MODULE_PATTERNS: RegExp[] = [];
+const moduleBits = new Map<RegExp, number>();
+
+function moduleBit(pattern: RegExp): number | undefined {
+  let bit = moduleBits.get(pattern);
+  if (bit === undefined && MODULE_PATTERNS.length < 30) {
+    bit = 2 ** MODULE_PATTERNS.length;
+    MODULE_PATTERNS.push(pattern);
+    moduleBits.set(pattern, bit);
+  }
+  return bit;
+}
+
+interface PatternHits {
+  /** Bits of the patterns tested, and of those that matched. */
+  known: number;
+  hits: number;
+}
+
+const STATEMENT_HITS = new StatementSlot<PatternHits>('python: module patterns per statement');
+const MODULE_HITS = new TreeSlot<PatternHits>('python: module patterns');
+
+/** Which module patterns match a statement, tested once per statement text (a pattern added later is tested then). */
+function statementHits(statement: TopLevelStatement, all: number): PatternHits {
+  const key = STATEMENT_HITS.key(statement);
+  let entry = STATEMENT_HITS.get(key);
+  if (!entry) STATEMENT_HITS.set(key, (entry = { known: 0, hits: 0 }));
+  if ((entry.known & all) !== all) {
+    for (let i = 0; i < MODULE_PATTERNS.length; i++) {
+      const bit = 2 ** i;
+      if ((entry.known & bit) !== 0) continue;
+      if (MODULE_PATTERNS[i].test(statement.text)) entry.hits |= bit;
+      entry.known |= bit;
+    }
+  }
+  return entry;
+}
+
+/**
+ * `pattern.test(ctx.file.text)` for the analysed Python file: per statement (moduleMatches) in the language server,
+ * where statement answers are kept across keystrokes and the tree exists; on the whole text in a batch scan, where
+ * nothing is reused and the file need not be parsed for the answer.
+ */
+export function fileMatches(ctx: RuleContext, pattern: RegExp): boolean {
+  if (!statementCachesEnabled()) return pattern.test(ctx.file.text);
+  let tree: Tree;
+  try {
+    tree = ctx.python();
+  } catch {
+    // An unparseable file: answered from the text, and the rule meets the parse failure where it did before.
+    return pattern.test(ctx.file.text);
+  }
+  return moduleMatches(tree, ctx.file.text, pattern);
 }

@@ -15,6 +15,8 @@ import { offlineByLayout } from '../../analysis/reach';
 import { parseTemplate, looksLikeTemplate, type ParsedTemplate, type TemplateNode, type VariableRead } from '../../analysis/django-templates/parse';
 import { isModelsFile, ModelIndex, modelsIn, type ModelInfo } from '../../analysis/django-templates/models';
 import { TEMPLATE_FILE, TemplateFolders } from '../../analysis/django-templates/folders';
+import { ProjectSlot } from '../../analysis/cache';
+import { moduleMatches } from '../../analysis/python/statements';
 import { RENDERS_TEMPLATES, templateViewsIn, type ContextValue, type QuerysetFacts, type TemplateView } from '../../analysis/python/django-template-views';
 
 /** Depth of `{% extends %}`/`{% include %}` chains followed (also stops cycles). */
@@ -65,7 +67,8 @@ interface ProjectCache {
   folders?: { key: string; folders: TemplateFolders };
 }
 
-const caches = new WeakMap<ProjectInfo, ProjectCache>();
+/** The project's view -> template links and findings, kept by the engine's project slot (issue 13). */
+const PROJECT_LINKS = new ProjectSlot<{ cache?: ProjectCache }>('n-plus-one: template links', () => ({}));
 let parser: Parser | undefined;
 
 /** Template-side findings (in the template being checked). */
@@ -86,7 +89,7 @@ export function checkTemplate(ctx: RuleContext): void {
 
 /** View-side findings (on the queryset of a view in the file being checked), with the fix. */
 export function checkTemplateViews(ctx: RuleContext, tree: Tree, canFix: boolean): void {
-  if (!RENDERS_TEMPLATES.test(ctx.file.text)) return;
+  if (!moduleMatches(tree, ctx.file.text, RENDERS_TEMPLATES)) return;
   const findings = projectFindings(ctx, tree.language, tree).filter((f) => f.view.file === ctx.file.relPath);
   const seen = new Set<string>();
   for (const f of findings) {
@@ -105,28 +108,42 @@ function projectFindings(ctx: RuleContext, language: Language, ownTree?: Tree): 
   // The checked file may be new (not on disk, or not listed yet): its views and templates count too.
   const files = listed.includes(ctx.file.relPath) ? listed : [...listed, ctx.file.relPath];
   const read = (rel: string) => (rel === ctx.file.relPath ? ctx.file.text : project.readFile(rel));
-  let cache = caches.get(project);
+  const links = PROJECT_LINKS.get(project);
+  let cache = links.cache;
   if (!cache || !sameList(cache.files, files)) {
     cache = { files, entries: new Map(), inputs: new Map() };
-    caches.set(project, cache);
+    links.cache = cache;
   }
-  if (cache.findings && [...cache.inputs].every(([file, text]) => read(file) === text) && !newViewFile(cache, read)) return cache.findings;
-  cache.inputs = new Map();
   const own = ownTree && { file: ctx.file.relPath, tree: ownTree };
+  if (cache.findings && [...cache.inputs].every(([file, text]) => read(file) === text) && !newViewFile(cache, read, own)) return cache.findings;
+  cache.inputs = new Map();
   cache.findings = buildFindings(cache, read, language, own);
   return cache.findings;
 }
 
 /** A Python file that did not render templates at the last build and does now. */
-function newViewFile(cache: ProjectCache, read: (rel: string) => string | undefined): boolean {
+function newViewFile(cache: ProjectCache, read: (rel: string) => string | undefined, own?: OwnTree): boolean {
   for (const file of cache.files) {
     if (!file.endsWith('.py') || cache.inputs.has(file)) continue;
     const text = read(file);
     const entry = cache.entries.get(file);
     if (entry && entry.text === text) continue;
-    if (text !== undefined && (RENDERS_TEMPLATES.test(text) || isModelsFile(file) || /\bDIRS\b/.test(text))) return true;
+    if (text === undefined) continue;
+    const matches = textTest(file, text, own);
+    if (matches(RENDERS_TEMPLATES) || isModelsFile(file) || matches(SETTINGS_DIRS)) return true;
   }
   return false;
+}
+
+const SETTINGS_DIRS = /\bDIRS\b/;
+const DECLARES_MODELS = /models\.Model\b|\(\s*Model\s*\)/;
+
+/**
+ * Tests of a file's text: per top-level statement for the checked file (its tree is there, and a keystroke then
+ * runs each pattern over the statement it changed only), on the whole text for the others (read once per version).
+ */
+function textTest(file: string, text: string, own?: OwnTree): (pattern: RegExp) => boolean {
+  return own?.file === file ? (pattern) => moduleMatches(own.tree, text, pattern) : (pattern) => pattern.test(text);
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
@@ -139,11 +156,12 @@ function entryOf(cache: ProjectCache, file: string, read: (rel: string) => strin
   if (cached && cached.text === text) return cached;
   const entry: FileEntry = { text };
   if (text !== undefined && file.endsWith('.py')) {
-    if (isModelsFile(file) || /models\.Model\b|\(\s*Model\s*\)/.test(text)) entry.models = modelsIn(file, text);
-    if (RENDERS_TEMPLATES.test(text) && offlineByLayout(file) === undefined) {
+    const matches = textTest(file, text, own);
+    if (isModelsFile(file) || matches(DECLARES_MODELS)) entry.models = modelsIn(file, text);
+    if (matches(RENDERS_TEMPLATES) && offlineByLayout(file) === undefined) {
       entry.views = own?.file === file ? templateViewsIn(own.tree, text, file) : viewsOf(file, text, language);
     }
-    entry.settings = /\bDIRS\b/.test(text);
+    entry.settings = matches(SETTINGS_DIRS);
   }
   cache.entries.set(file, entry);
   return entry;

@@ -28,8 +28,8 @@ import {
 } from '../../analysis/python/django-querysets';
 import { importsOf } from '../../analysis/python/imports';
 import { importedNames, moduleText } from '../../analysis/python/web-context';
-import { StatementFindingsCache, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
-import { TreeSlot } from '../../analysis/cache';
+import { moduleMatches, StatementFindingsCache, statementMatches, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
+import { StatementSlot, TreeSlot } from '../../analysis/cache';
 
 /** The DRF parts of the rule's documentation (kept here, beside the code they describe). */
 export const DRF_WHAT =
@@ -91,7 +91,7 @@ const findingsCache = new StatementFindingsCache<OutsideReads>('n-plus-one: DRF 
  */
 export function checkDrfSerializers(ctx: RuleContext, tree: Tree): void {
   const text = ctx.file.text;
-  if (!MAY_BE_DRF.test(text) || !VIEW_TEXT.test(text)) return;
+  if (!moduleMatches(tree, text, MAY_BE_DRF) || !moduleMatches(tree, text, VIEW_TEXT)) return;
   const classes = classesOf(tree);
   const statements = topLevelStatements(tree).filter((s) => /^(class_definition|function_definition|decorated_definition)$/.test(s.type) && mayHoldListView(s, classes));
   if (statements.length === 0) return;
@@ -101,8 +101,8 @@ export function checkDrfSerializers(ctx: RuleContext, tree: Tree): void {
   const shared = digest(`${ctx.file.relPath}\u0000${drf.version}\u0000${canFix}\u0000${JSON.stringify([...importsOf(tree).origins])}`);
   for (const statement of statements) {
     const cls = statement.type === 'decorated_definition' ? statement.node.childForFieldName('definition') : statement.node;
-    const bases = cls?.type === 'class_definition' ? baseTexts(cls, classes) : '';
-    const context = bases ? `${shared}\u0000${digest(bases)}` : shared;
+    const bases = cls?.type === 'class_definition' ? baseTexts(cls, classes, statementsOfClasses(tree)) : '';
+    const context = bases ? `${shared}\u0000${bases}` : shared;
     findingsCache.check(ctx, statement, context, (reads) => outsideReadsHold(tree, reads), (report) => {
       const [, reads] = recordingOutsideReads(() => {
         for (const view of listViewsIn(tree, statement, classes)) checkView(ctx, drf, view, canFix, report);
@@ -118,11 +118,13 @@ const SERIALIZER_CALL = /[Ss]erializer(?:_class)?\(\s*(?![A-Za-z_]\w*\s*=[^=])[^
 
 /** Cheap test before any tree work: a list view class, or a serializer call on rows with many=True. */
 function mayHoldListView(statement: TopLevelStatement, classes: Map<string, Node>): boolean {
-  if (!VIEW_TEXT.test(statement.text)) return false;
+  if (!statementMatches(statement, VIEW_TEXT)) return false;
   const top = statement.type === 'decorated_definition' ? statement.node.childForFieldName('definition') : statement.node;
   if (top?.type === 'class_definition' && isListView(top, classes)) return true;
-  return /many\s*=\s*True/.test(statement.text) && SERIALIZER_CALL.test(statement.text);
+  return statementMatches(statement, MANY_TRUE) && statementMatches(statement, SERIALIZER_CALL);
 }
+
+const MANY_TRUE = /many\s*=\s*True/;
 
 function checkView(ctx: RuleContext, drf: DrfProject, view: ListView, canFix: boolean, report: (spec: ReportSpec) => void): void {
   const serializer = resolveSerializer(ctx, drf, view.serializerRef);
@@ -137,15 +139,23 @@ function checkView(ctx: RuleContext, drf: DrfProject, view: ListView, canFix: bo
   for (const need of needs) report(finding(ctx, drf, view, need, canFix));
 }
 
-/** The texts of a class's bases defined in this file (what a view inherits), for the cache key. */
-function baseTexts(cls: Node, classes: Map<string, Node>, seen = new Set<number>()): string {
+/**
+ * The texts of a class's bases defined in this file (what a view inherits), for the cache key: as the text ids of
+ * their top-level statements (the same id for the same text), so the key costs nothing to build or hash.
+ */
+function baseTexts(cls: Node, classes: Map<string, Node>, statements: ReadonlyMap<number, TopLevelStatement>, seen = new Set<number>()): string {
   seen.add(cls.id);
   let out = '';
   for (const b of basesOf(cls)) {
     const base = classes.get(b);
-    if (base && !seen.has(base.id)) out += `${base.text}\u0000${baseTexts(base, classes, seen)}`;
+    if (base && !seen.has(base.id)) out += `${statements.get(base.id)?.textId ?? base.text},${baseTexts(base, classes, statements, seen)}`;
   }
   return out;
+}
+
+/** The top-level statement of each top-level class, by the class node's id. */
+function statementsOfClasses(tree: Tree): ReadonlyMap<number, TopLevelStatement> {
+  return classIndex(tree).statements;
 }
 
 /**
@@ -297,18 +307,37 @@ function resolveSerializer(ctx: RuleContext, drf: DrfProject, ref: Node) {
   return drf.serializer(name, preferred);
 }
 
-const CLASSES = new TreeSlot<Map<string, Node>>('n-plus-one: DRF module classes');
+const CLASS_INDEX = new TreeSlot<{ byName: Map<string, Node>; statements: Map<number, TopLevelStatement> }>('n-plus-one: DRF module classes');
+/** Per statement text: the name of the class it defines (null for none), so unchanged statements cost no tree calls. */
+const CLASS_NAME = new StatementSlot<string | null>('n-plus-one: top-level class name');
+
+function definitionOf(s: TopLevelStatement): Node | null {
+  return s.type === 'decorated_definition' ? s.node.childForFieldName('definition') : s.node;
+}
+
+/** The module's top-level classes by name, and their statements by class node id, once per tree. */
+function classIndex(tree: Tree): { byName: Map<string, Node>; statements: Map<number, TopLevelStatement> } {
+  return CLASS_INDEX.get(tree, () => {
+    const byName = new Map<string, Node>();
+    const statements = new Map<number, TopLevelStatement>();
+    for (const s of topLevelStatements(tree)) {
+      if (s.type !== 'class_definition' && s.type !== 'decorated_definition') continue;
+      const name = CLASS_NAME.answer(s, '', () => {
+        const cls = definitionOf(s);
+        return cls?.type === 'class_definition' ? cls.childForFieldName('name')?.text ?? '' : null;
+      });
+      if (name === null) continue;
+      const cls = definitionOf(s)!;
+      byName.set(name, cls);
+      statements.set(cls.id, s);
+    }
+    return { byName, statements };
+  });
+}
 
 /** The module's top-level classes by name, once per tree. */
 function classesOf(tree: Tree): Map<string, Node> {
-  return CLASSES.get(tree, () => {
-    const classes = new Map<string, Node>();
-    for (const s of topLevelStatements(tree)) {
-      const cls = s.type === 'decorated_definition' ? s.node.childForFieldName('definition') : s.node;
-      if (cls?.type === 'class_definition') classes.set(cls.childForFieldName('name')?.text ?? '', cls);
-    }
-    return classes;
-  });
+  return classIndex(tree).byName;
 }
 
 /** The list views of one top-level statement: a class view by its bases, and `Serializer(qs, many=True)` calls. */
@@ -339,8 +368,18 @@ function listViewsIn(tree: Tree, statement: TopLevelStatement, classes: Map<stri
   return out;
 }
 
-/** Base class names, last dotted part, without type parameters (`viewsets.ModelViewSet[Tag]` -> ModelViewSet). */
+const BASES = new StatementSlot<string[]>('n-plus-one: DRF class bases');
+
+/**
+ * Base class names, last dotted part, without type parameters (`viewsets.ModelViewSet[Tag]` -> ModelViewSet); per
+ * statement text for a top-level class (asked of every view class of the module on every keystroke).
+ */
 function basesOf(cls: Node): string[] {
+  const statement = statementsOfClasses(cls.tree).get(cls.id);
+  return statement ? BASES.answer(statement, '', () => readBases(cls)) : readBases(cls);
+}
+
+function readBases(cls: Node): string[] {
   return (cls.childForFieldName('superclasses')?.namedChildren ?? []).map((b) => {
     const base = b?.type === 'subscript' ? b.childForFieldName('value') : b;
     return (base?.type === 'attribute' ? base.childForFieldName('attribute')?.text : base?.text) ?? '';

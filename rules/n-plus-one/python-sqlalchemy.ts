@@ -10,9 +10,10 @@ import type { Node, Tree } from 'web-tree-sitter';
 import type { FixSpec, OffsetEdit, ReportSpec, RuleContext } from '../api';
 import { captures, parents, positionalArguments, stringValue } from '../../analysis/python/ast';
 import { importsOf } from '../../analysis/python/imports';
-import { topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
+import { fileMatches, statementMatches, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
+import { StatementSlot } from '../../analysis/cache';
 import { assignmentsBefore, iterationOf, iterationsIn, readsLoopVariable, referencesInScope, scopeOf, unparenthesize, type Iteration } from '../../analysis/python/django-querysets';
-import { mentionsSqlalchemy, modelNamed, relationshipOf, targetModel, type Model, type Relationship } from '../../analysis/python/sqlalchemy-models';
+import { QUERY_PROPERTY, SQLALCHEMY_NAMES, modelNamed, relationshipOf, targetModel, type Model, type Relationship } from '../../analysis/python/sqlalchemy-models';
 
 /** Query/Select methods that keep the same rows (filters, order, joins, options). */
 const CHAINABLE = new Set([
@@ -78,21 +79,33 @@ interface Read {
 /** Reports SQLAlchemy N+1 loops of the file; does nothing in files that show no sign of SQLAlchemy. */
 export function checkSqlalchemyLoops(ctx: RuleContext, report: (spec: ReportSpec) => void): void {
   const text = ctx.file.text;
-  if (!mentionsSqlalchemy(text) || !/\bfor\b/.test(text)) return;
+  if (!fileMatches(ctx, SQLALCHEMY_NAMES) && !fileMatches(ctx, QUERY_PROPERTY)) return;
+  if (!fileMatches(ctx, FOR_WORD)) return;
   const tree = ctx.python();
   const canFix = !tree.rootNode.hasError;
   const memo = new Map<number, Rows | null>();
   for (const statement of topLevelStatements(tree)) {
-    if (!/\bfor\b/.test(statement.text) || !mayIterateRows(statement)) continue;
-    for (const iteration of iterationsIn(tree, statement.text, statement.start)) {
-      // The same test per function: a loop's rows come from its own function's text (module-level loops excepted).
-      const scope = scopeOf(iteration.node);
-      if (scope.type !== 'module' && !ROW_WORDS.test(scope.text)) continue;
+    if (!statementMatches(statement, FOR_WORD) || !mayIterateRows(statement)) continue;
+    // Per statement text: whether any of its loops passes the scope test below (in a Django module, none does).
+    let iterations: Iteration[] | undefined;
+    const loops = () => (iterations ??= iterationsIn(tree, statement.text, statement.start));
+    if (!CANDIDATE_LOOPS.answer(statement, '', () => loops().some(readsRowsWords))) continue;
+    for (const iteration of loops()) {
+      if (!readsRowsWords(iteration)) continue;
       const rows = rowsOfIteration(ctx, tree, iteration, memo);
       if (!rows) continue;
       for (const read of readsToReport(ctx, tree, iteration, rows)) report(finding(tree, text, iteration, rows, read, canFix));
     }
   }
+}
+
+const FOR_WORD = /\bfor\b/;
+const CANDIDATE_LOOPS = new StatementSlot<boolean>('n-plus-one: SQLAlchemy candidate loops');
+
+/** The same test per function: a loop's rows come from its own function's text (module-level loops excepted). */
+function readsRowsWords(iteration: Iteration): boolean {
+  const scope = scopeOf(iteration.node);
+  return scope.type === 'module' || ROW_WORDS.test(scope.text);
 }
 
 /**
@@ -102,7 +115,13 @@ export function checkSqlalchemyLoops(ctx: RuleContext, report: (spec: ReportSpec
  */
 const ROW_WORDS = /\b(?:query|select)\b/;
 
+const MAY_ITERATE_ROWS = new StatementSlot<boolean>('n-plus-one: SQLAlchemy statements with rows');
+
 function mayIterateRows(statement: TopLevelStatement): boolean {
+  return MAY_ITERATE_ROWS.answer(statement, '', () => readMayIterateRows(statement));
+}
+
+function readMayIterateRows(statement: TopLevelStatement): boolean {
   if (ROW_WORDS.test(statement.text)) return true;
   if (statement.type === 'function_definition' || statement.type === 'class_definition') return false;
   if (statement.type !== 'decorated_definition') return true;

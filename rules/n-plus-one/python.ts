@@ -5,7 +5,7 @@ import { clip } from '../shared/format';
 import type { Node, Tree } from 'web-tree-sitter';
 import { defineRule, type FixSpec, type ReportSpec } from '../api';
 import { nPlusOneMeta } from './meta';
-import { captures, positionalArguments, parents } from '../../analysis/python/ast';
+import { captures, nodesAtText, positionalArguments, parents } from '../../analysis/python/ast';
 import {
   addRelationEdits,
   assignmentsBefore,
@@ -26,7 +26,7 @@ import {
 } from '../../analysis/python/django-querysets';
 import { checkDrfSerializers, DRF_FIX, DRF_NOTES, DRF_WHAT } from './python-drf';
 import { checkSqlalchemyLoops } from './python-sqlalchemy';
-import { StatementFindingsCache, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
+import { fileMatches, StatementFindingsCache, statementMatches, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
 import { StatementSlot, TreeSlot } from '../../analysis/cache';
 import { checkTemplate, checkTemplateViews, TEMPLATE_NOTES } from './django-templates';
 import { RENDERS_TEMPLATES } from '../../analysis/python/django-template-views';
@@ -219,7 +219,7 @@ def order_list(request):
   check(ctx) {
     if (ctx.file.kind === 'django-template') return checkTemplate(ctx);
     checkSqlalchemyLoops(ctx, (spec) => ctx.report(spec));
-    if (RENDERS_TEMPLATES.test(ctx.file.text)) checkTemplateViews(ctx, ctx.python(), fixesAllowed(ctx.python()));
+    if (fileMatches(ctx, RENDERS_TEMPLATES)) checkTemplateViews(ctx, ctx.python(), fixesAllowed(ctx.python()));
     if (!mayContainQuerysets(ctx.file.text)) return;
     const tree = ctx.python();
     if (!isDjangoFile(tree, ctx.file.text)) return;
@@ -228,7 +228,7 @@ def order_list(request):
     // The module's properties are read from other statements: a change to them re-checks every loop.
     const context = `${canFix ? 'fixable' : 'unfixable'} ${[...moduleProperties(tree)].join(',')}`;
     for (const statement of topLevelStatements(tree)) {
-      if (!/\bfor\b/.test(statement.text)) continue;
+      if (!statementMatches(statement, FOR_WORD)) continue;
       findingsCache.check(ctx, statement, context, (reads) => outsideReadsHold(tree, reads), (report) => {
         const [, reads] = recordingOutsideReads(() => checkStatement(tree, statement, canFix, report));
         return reads.unknown ? undefined : reads;
@@ -236,6 +236,10 @@ def order_list(request):
     }
   },
 });
+
+const FOR_WORD = /\bfor\b/;
+const CLASS_KEYWORDS = /\bclass\b/g;
+const CLASS_WORD = /\bclass\b/;
 
 /** Findings per top-level statement, kept across keystrokes: a keystroke re-checks only the statement it changed. */
 const findingsCache = new StatementFindingsCache<OutsideReads>('n-plus-one: loop findings');
@@ -358,7 +362,7 @@ function moduleProperties(tree: Tree): ReadonlySet<string> {
     const properties = new Set<string>();
     const fields = new Set<string>();
     for (const statement of topLevelStatements(tree)) {
-      if (!/\bclass\b/.test(statement.text)) continue;
+      if (!statementMatches(statement, CLASS_WORD)) continue;
       const members = CLASS_MEMBERS.answer(statement, '', () => classMembers(tree, statement.node));
       for (const name of members.properties) properties.add(name);
       for (const name of members.fields) fields.add(name);
@@ -371,7 +375,12 @@ function moduleProperties(tree: Tree): ReadonlySet<string> {
 function classMembers(tree: Tree, statement: Node): { properties: string[]; fields: string[] } {
   const properties: string[] = [];
   const fields: string[] = [];
-  for (const { node: body } of captures(tree, '(class_definition body: (block) @b)', statement)) {
+  // Each class starts with a `class` keyword: found by text, not by a query over every node of the statement.
+  for (const keyword of nodesAtText(tree, statement.text, CLASS_KEYWORDS, statement.startIndex)) {
+    const cls = keyword.parent;
+    if (keyword.type !== 'class' || cls?.type !== 'class_definition' || cls.firstChild?.id !== keyword.id) continue;
+    const body = cls.childForFieldName('body');
+    if (body?.type !== 'block') continue;
     for (const child of body.namedChildren) {
       if (child?.type === 'decorated_definition') {
         const decorators = child.namedChildren.filter((c) => c?.type === 'decorator').map((d) => d!.text);

@@ -1,0 +1,107 @@
+/**
+ * The engine-owned caches the keystroke path leans on (analysis/cache.ts, analysis/python/statements.ts): a module
+ * pattern answered per statement text gives the answer of the pattern over the whole text, also after an edit adds
+ * or removes the only match and in a file with syntax errors; a statement slot stays within its bound and keeps what
+ * was used last; a project slot holds one value per project.
+ */
+import * as assert from 'node:assert/strict';
+import { initParsers } from '../support/analyze';
+import { parsePython } from '../../server/src/engine/parsers';
+import { moduleMatches, statementMatches, topLevelStatements } from '../../analysis/python/statements';
+import { ProjectSlot, StatementSlot } from '../../analysis/cache';
+
+const VIEWS = [
+  'from django.shortcuts import render',
+  'from .models import Order',
+  '',
+  '',
+  'class OrderList:',
+  '    def get(self, request):',
+  '        orders = Order.objects.all()',
+  '        return {"orders": orders}',
+  '',
+  '',
+  '# a comment between statements',
+  'def helper(x):',
+  '    return x + 1',
+  '',
+].join('\n');
+
+const PATTERNS = [/\brender\s*\(/, /\bDIRS\b/, /models\.Model\b|\(\s*Model\s*\)/, /\bfor\b/, /Order/, /comment between/];
+
+function expectSameAnswers(text: string): void {
+  const tree = parsePython(text);
+  try {
+    for (const pattern of PATTERNS) assert.equal(moduleMatches(tree, text, pattern), pattern.test(text), `${pattern} on:\n${text}`);
+  } finally {
+    tree.delete();
+  }
+}
+
+describe('module patterns answered per statement', () => {
+  before(initParsers);
+
+  it('answer as the pattern over the whole text, across edits that add and remove the only match', () => {
+    expectSameAnswers(VIEWS);
+    // The only render( appears inside one method, then goes again.
+    const withRender = VIEWS.replace('return {"orders": orders}', 'return render(request, "orders.html", {"orders": orders})');
+    expectSameAnswers(withRender);
+    expectSameAnswers(VIEWS);
+    // A loop and a settings-like assignment added in another statement.
+    expectSameAnswers(VIEWS.replace('return x + 1', 'return [y for y in x]') + 'TEMPLATES = [{"DIRS": []}]\n');
+    // A model class declared in the middle.
+    expectSameAnswers(VIEWS.replace('class OrderList:', 'class Line(Model):\n    pass\n\n\nclass OrderList:'));
+  });
+
+  it('answer as the pattern over the whole text in a file with syntax errors', () => {
+    expectSameAnswers(VIEWS.replace('def helper(x):', 'def helper(x:'));
+    expectSameAnswers(VIEWS.replace('        orders = Order.objects.all()', '        orders = Order.objects.all(\n  render ('));
+  });
+
+  it('statementMatches tests one statement text', () => {
+    const tree = parsePython(VIEWS);
+    try {
+      const statements = topLevelStatements(tree);
+      const matching = statements.filter((s) => statementMatches(s, /\bOrder\.objects\b/)).map((s) => s.type);
+      assert.deepEqual(matching, ['class_definition']);
+    } finally {
+      tree.delete();
+    }
+  });
+});
+
+describe('statement and project slots', () => {
+  it('a statement slot keeps at most its limit, and the entries used last', () => {
+    const slot = new StatementSlot<number>('test: bounded', 8);
+    const statement = (id: number) => ({ type: 'expression_statement', textId: 1_000_000 + id, cacheable: true });
+    for (let i = 0; i < 8; i++) slot.set(slot.key(statement(i)), i);
+    // Entry 0 is used again: the eviction then drops the oldest others first.
+    assert.equal(slot.get(slot.key(statement(0))), 0);
+    slot.set(slot.key(statement(8)), 8);
+    assert.ok(slot.size <= 8, `size ${slot.size}`);
+    assert.equal(slot.get(slot.key(statement(1))), undefined, 'the least recently used entry is dropped');
+    assert.equal(slot.get(slot.key(statement(0))), 0, 'the entry used last is kept');
+    for (let i = 9; i < 20; i++) slot.set(slot.key(statement(i)), i);
+    assert.ok(slot.size <= 8, `size ${slot.size}`);
+    assert.equal(slot.get(slot.key(statement(19))), 19);
+    assert.equal(slot.get(slot.key(statement(1))), undefined);
+    // Another context is another answer for the same statement.
+    slot.set(slot.key(statement(19), 'other'), -19);
+    assert.equal(slot.get(slot.key(statement(19), 'other')), -19);
+    assert.equal(slot.get(slot.key(statement(19))), 19);
+    // Not cacheable: never stored.
+    assert.equal(slot.key({ type: 'x', textId: 5, cacheable: false }), undefined);
+  });
+
+  it('a project slot holds one value per project, created once', () => {
+    let created = 0;
+    const slot = new ProjectSlot('test: per project', () => ({ n: ++created }));
+    const a = {};
+    const b = {};
+    assert.equal(slot.get(a), slot.get(a));
+    assert.notEqual(slot.get(a), slot.get(b));
+    assert.equal(created, 2);
+    slot.set(a, { n: 10 });
+    assert.equal(slot.get(a).n, 10);
+  });
+});
