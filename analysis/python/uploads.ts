@@ -266,6 +266,8 @@ export class FileSources {
   constructor(
     tree: Tree,
     private readonly imports: ImportMap,
+    /** What an untyped (or otherwise typed) parameter holds, from its callers: analysis/python/upload-parameters.ts. */
+    private readonly parameterSource?: (binding: Binding, depth: number) => FileSource | undefined,
   ) {
     this.bindings = bindingsOf(tree);
   }
@@ -283,8 +285,11 @@ export class FileSources {
         return this.fileSource(node.namedChildren[0], depth + 1);
       case 'identifier': {
         const b = this.lookup(node);
+        if (b?.kind === 'param') {
+          if (b.value && /\bUploadFile\b/.test(b.value.text)) return isListAnnotation(b.value) ? undefined : upload('starlette', true);
+          return this.parameterSource?.(b, depth + 1);
+        }
         if (!b?.value) return undefined;
-        if (b.kind === 'param') return /\bUploadFile\b/.test(b.value.text) && !isListAnnotation(b.value) ? upload('starlette', true) : undefined;
         if (b.kind === 'for') return b.index === undefined ? this.elementSource(b.value, depth + 1) : b.index === 1 ? this.itemsValueSource(b.value, depth + 1) : undefined;
         return this.fileSource(b.value, depth + 1);
       }
