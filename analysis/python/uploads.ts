@@ -6,6 +6,7 @@
 import type { Node, Tree } from 'web-tree-sitter';
 import { captures, keywordArgument, positionalArguments, stringValue, parents } from './ast';
 import type { ImportMap } from './imports';
+import { pathFromSmallFileEnv } from './small-files';
 
 // ---------------------------------------------------------------------------------------------------------
 // Local name bindings
@@ -229,7 +230,7 @@ const TEMPORARY_FILES = new Set(['tempfile.TemporaryFile', 'tempfile.NamedTempor
  * Small text/config files that are fine to read whole when the path names them literally: a file name ending
  * in one of these extensions, or containing "config"/"settings".
  */
-const SMALL_FILE_EXTENSIONS = /\.(json|toml|ya?ml|ini|cfg|conf|txt|md|rst|env|pem|key|crt|cer|csr|html?|j2|jinja2?|tmpl|tpl|sql)$/i;
+const SMALL_FILE_EXTENSIONS = /\.(json|toml|ya?ml|ini|cfg|conf|txt|md|rst|env|pem|key|crt|cer|csr|html?|j2|jinja2?|tmpl|tpl|sql|pid|lock)$/i;
 const CONFIG_NAME = /config|settings/i;
 /** Files that grow with use: a name like `keys_export.csv` is still data. */
 const DATA_FILE_EXTENSIONS = /\.(csv|tsv|xlsx?|log|jsonl|ndjson|parquet|feather|pkl|pickle|zip|gz|tar|pdf|mp4|wav|mp3|png|jpe?g|webp|bin|db|sqlite3?)$/i;
@@ -237,7 +238,7 @@ const DATA_FILE_EXTENSIONS = /\.(csv|tsv|xlsx?|log|jsonl|ndjson|parquet|feather|
  * Words naming small files an app ships or is configured with (keys, certificates, secrets, templates, schemas),
  * matched as whole snake_case/camelCase words of a name: `key_file`, `TEMPLATE_FILE`, `_load_key`, `secretsPath`.
  */
-const SMALL_FILE_WORD = /^(keys?|prompts?|certs?|certificates?|secrets?|templates?|tpl|tmpl|j2|jinja2?|pem|crt|tokens?|credentials?|creds|licen[cs]e|version|schema|manifest|passwords?|passwd|readme|changelog)$/i;
+const SMALL_FILE_WORD = /^(keys?|prompts?|certs?|certificates?|secrets?|templates?|tpl|tmpl|j2|jinja2?|pem|crt|tokens?|credentials?|creds|licen[cs]e|version|schema|manifest|passwords?|passwd|readme|changelog|pid|pidfile|lock|lockfile|marker|stamp|sentinel)$/i;
 
 /** True when a name (variable, attribute or function) names a small shipped or configured file. */
 export function namesSmallFile(name: string): boolean {
@@ -346,7 +347,8 @@ export class FileSources {
     const modeArg = keywordArgument(call, 'mode') ?? args[1];
     const mode = modeArg ? stringValue(modeArg) : spec.defaultMode;
     const data = mode === undefined ? undefined : mode.includes('b') ? 'bytes' : 'text';
-    const smallConfig = !namesDataFile(pathArg) && (isSmallConfigPath(pathArg) || opensSmallFileByName(call));
+    const smallConfig =
+      !namesDataFile(pathArg) && (isSmallConfigPath(pathArg) || opensSmallFileByName(call) || pathFromSmallFileEnv(pathArg, (id) => this.lookup(id), namesSmallFile));
     return { source: { kind: spec.kind, async: spec.kind === 'aiofiles', data }, smallConfig };
   }
 

@@ -11,6 +11,7 @@ import { offlineCode } from '../../analysis/reach';
 import { UploadParameters } from '../../analysis/python/upload-parameters';
 import { sentAsResponse } from '../../analysis/python/file-responses';
 import { isRawRequestBody } from '../../analysis/python/request-body';
+import { parsedLater, usedAsOneValue } from '../../analysis/python/small-files';
 import { isMainGuard, moduleNamedElsewhere, startedAsScript } from '../../analysis/python/main-guard';
 import { topLevelStatements } from '../../analysis/python/statements';
 import { FileSources, isSmallConfigPath, isStableExpression, isTestFile, scopeOf, type FileSource } from '../../analysis/python/uploads';
@@ -253,7 +254,7 @@ class WholeReadChecker {
       if (copy) this.reportWholeCopy(readExpr, receiver, copy);
       return;
     }
-    if (source && !source.upload && this.parsedWhole(readExpr)) return;
+    if (source && !source.upload && (this.parsedWhole(readExpr) || this.smallByUse(readExpr))) return;
     // A temporary file holds what the code wrote: one rendered document is its own size; rows written in a loop grow.
     if (source?.temporary && !writtenInLoop(readExpr)) return;
     const instead = source?.kind === 'open' && !source.temporary ? sentAsResponse(readExpr, this.imports, (n) => this.usesOf(n)) : undefined;
@@ -265,9 +266,21 @@ class WholeReadChecker {
     });
   }
 
+  /** A file used as one value (a pid, a date) or parsed whole further on: analysis/python/small-files.ts. */
+  private smallByUse(readExpr: Node): boolean {
+    return usedAsOneValue(readExpr) || parsedLater(readExpr, (n) => this.usesOf(n), (value) => this.parsedWhole(value));
+  }
+
   /** The later uses of the name an assignment binds, in its scope. */
   private usesOf(target: Node): Node[] {
-    return this.identifiersIn(scopeOf(target)).filter((n) => n.text === target.text && !n.equals(target) && this.sources.lookup(n)?.name.equals(target));
+    return this.identifiersIn(scopeOf(target)).filter((n) => {
+      if (n.text !== target.text || n.equals(target)) return false;
+      const b = this.sources.lookup(n);
+      if (b?.name.equals(target)) return true;
+      // `x = json.loads(x)`: the right side reads the x bound before this assignment.
+      const right = b?.kind === 'assign' ? b.value : undefined;
+      return !!right && n.startIndex >= right.startIndex && n.endIndex <= right.endIndex && this.sources.lookup(b!.name)?.name.equals(target) === true;
+    });
   }
 
   /** `ContentFile(request.body)`: the whole raw body, held in memory to be stored as a file. */
