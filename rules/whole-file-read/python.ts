@@ -56,13 +56,18 @@ export default defineRule({
       whatItDoes:
         'Finds `.read()` / `.readlines()` without a size on uploads (Django `request.FILES[...]`, DRF `request.data[...]`, ' +
         'form `cleaned_data[...]`, Flask `request.files[...]`, FastAPI/Starlette `UploadFile` parameters including ' +
-        '`await file.read()`) and on `open(...)` / `aiofiles.open(...)` / `tempfile.TemporaryFile(...)` handles; any ' +
+        '`await file.read()`; also where the upload arrives as a parameter: a service function a view hands it to, in ' +
+        'its module or one that imports it, a FileField `validators=[...]` function, a DRF serializer\'s ' +
+        '`validate_<field>` of a FileField/ImageField) and on `open(...)` / `aiofiles.open(...)` / `tempfile.TemporaryFile(...)` handles; any ' +
         'file object read whole only to be stored again, `ContentFile(f.read())` or `zip_file.writestr(name, f.read())`; any `.read()` fed straight into ' +
         '`hashlib.*(...)` or `hasher.update(...)`; Streamlit `UploadedFile.getvalue()` / `getbuffer()`; ' +
         '`Path.read_bytes()` / `read_text()`; S3 `["Body"].read()`; a download streamed into an `io.BytesIO` and copied ' +
         'out with `.getvalue()` (Google `MediaIoBaseDownload`, boto3 `download_fileobj`; not a Drive `export_media()`, ' +
         'which Google caps at 10 MB); and `base64.b64decode` of a ' +
-        'whole request field (`request.data[...]`, `request.POST[...]`, `request.json[...]`, a FastAPI body model field).',
+        'whole request field (`request.data[...]`, `request.POST[...]`, `request.json[...]`, a FastAPI body model field); ' +
+        '`ContentFile(request.body)`, the whole raw body stored as a file. A file read whole only to be sent back ' +
+        '(`HttpResponse(f.read())`, directly or through a variable) gets its own message naming the streaming response to use ' +
+        '(Django `FileResponse`, Flask `send_file`, Starlette `FileResponse`).',
       whyIsThisBad:
         'A whole read allocates as many bytes as the file has, in one object, in the worker handling the request: ' +
         'one 300 MB upload is 300 MB of RAM, and a few concurrent ones restart a 512 MB instance. Decoding, hashing ' +
@@ -116,6 +121,11 @@ def upload_document(request):
         '(`KEY_PATH`, `settings.MAIL_TEMPLATE_FILE`, `with open(p) as key_file`, an open inside `def _load_key()`), unless ' +
         'the path ends in a data extension (.csv, .log, .pdf, ...) or the name says export, download, upload, log or backup; ' +
         'and reads inside a cached function (`@lru_cache`, `@cache.memoize()`), which run once per file, not per request. ' +
+        'Also small by design: a path from an environment variable named for such a file (`os.getenv("GOOGLE_CREDENTIALS_PATH")`), ' +
+        'pid, lock and marker files (`pid_file`, `app.pid`), content used as one value (`f.read().strip() == today`, ' +
+        '`int(f.read())`), and content parsed whole further on (`raw = obj["Body"].read().decode()` then `json.loads(raw)`, ' +
+        'or a function returning `f.read()` whose callers all parse it). A function only the `if __name__ == "__main__":` ' +
+        'block calls, in a module no deploy file starts, runs by hand only and is not reported. ' +
         'Bounded reads (`read(8192)`, `iter(lambda: f.read(65536), b"")`, ' +
         '`while chunk := f.read(n)`) and `f.chunks()` are never reported. Test modules (`tests/`, `test_*.py`, ' +
         '`conftest.py`) are skipped. The TypeScript side of this rule lives in its own file.',
@@ -166,10 +176,15 @@ function deadFunction(ctx: RuleContext, tree: Tree, def: Node, judging: Set<numb
   for (const other of tree.rootNode.namedChildren) {
     // A function already being judged (mutual calls) adds no live caller.
     if (!other || judging.has(other.id) || !word.test(other.text)) continue;
-    if (other.type === 'comment' || (script && isMainGuard(other))) continue;
+    if (other.type === 'comment' || (script && isMainGuard(other)) || !namesIdentifier(other, name)) continue;
     if (other.type !== 'function_definition' || !deadFunction(ctx, tree, other, judging)) return false;
   }
   return true;
+}
+
+/** The statement uses `name` as code, not only inside a string (`TARGET = "main.py"` does not call main). */
+function namesIdentifier(statement: Node, name: string): boolean {
+  return statement.descendantsOfType('identifier').some((id) => id?.text === name);
 }
 
 /** Parsers that need a document whole: their file-taking variants (`json.load`, `tomllib.load`) read it all too. */
