@@ -301,10 +301,12 @@ export class FileSources {
         return this.containerKind(object, depth + 1) ?? this.elementSource(object, depth + 1);
       }
       case 'attribute': {
-        // `upload.file` is the (binary) file object under a Django/Flask/Starlette upload.
-        if (node.childForFieldName('attribute')?.text !== 'file') return undefined;
+        // `upload.file` is the (binary) file object under a Django/Flask/Starlette upload; werkzeug's `upload.stream` too.
+        const attr = node.childForFieldName('attribute')?.text;
+        if (attr !== 'file' && attr !== 'stream') return undefined;
         const owner = this.fileSource(node.childForFieldName('object'), depth + 1);
-        return owner && ['django', 'flask', 'starlette'].includes(owner.kind) ? { kind: 'raw', async: false, data: 'bytes', upload: true } : undefined;
+        const kinds = attr === 'file' ? ['django', 'flask', 'starlette'] : ['flask'];
+        return owner && kinds.includes(owner.kind) ? { kind: 'raw', async: false, data: 'bytes', upload: true } : undefined;
       }
       case 'call':
         return this.callSource(node, depth);
