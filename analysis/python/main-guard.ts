@@ -21,20 +21,17 @@ export function isMainGuard(statement: Node): boolean {
   return (isName(a) && isMain(b)) || (isMain(a) && isName(b));
 }
 
-const startedCache = new WeakMap<ProjectInfo, Map<string, boolean>>();
-
-/** Some deploy file of the project starts this module as a script or a module (`python x.py`, `python -m pkg.x`). */
+/**
+ * Some deploy file of the project starts this module as a script or a module (`python x.py`, `python -m pkg.x`).
+ * Not cached: a deploy file edited in the editor changes the answer, and it is asked only for a function whose
+ * callers include a `__main__` block.
+ */
 export function startedAsScript(relPath: string, project: ProjectInfo): boolean {
-  let byFile = startedCache.get(project);
-  if (!byFile) startedCache.set(project, (byFile = new Map()));
-  let started = byFile.get(relPath);
-  if (started === undefined) {
-    // Without a deploy file (a loose folder, single-file mode) how the module is started cannot be seen: assume it is.
-    const files = project.files();
-    started = !files.some((f) => START_FILE.test(f) && !/(^|\/)node_modules\//.test(f)) || startedByDeploy(relPath, 'script', project);
-    byFile.set(relPath, started);
-  }
-  return started;
+  // A package's `__main__.py` runs as `python -m package`, which the start-name patterns do not spell.
+  if (/(^|\/)__main__\.py$/.test(relPath)) return true;
+  // Without a deploy file (a loose folder, single-file mode) how the module is started cannot be seen: assume it is.
+  if (!project.files().some((f) => START_FILE.test(f) && !/(^|\/)node_modules\//.test(f))) return true;
+  return startedByDeploy(relPath, 'script', project);
 }
 
 /** Python files of the project, other than `relPath`, that name the module `relPath` (an import or a dotted path). */

@@ -169,14 +169,15 @@ function deadFunction(ctx: RuleContext, tree: Tree, def: Node, judging: Set<numb
   const offline = (file: string) => offlineCode(file, ctx.project) !== undefined;
   // Other modules first (its own text stands in for the module: the mentions there are judged below).
   // The `if __name__ == "__main__":` block of a module no deploy starts runs by hand only: its calls add no live caller.
-  const script = !startedAsScript(ctx.file.relPath, ctx.project);
-  const entryOfScript = () => script && name === 'main' && !moduleNamedElsewhere(ctx.file.relPath, ctx.project, offline);
+  let script: boolean | undefined;
+  const isScript = () => (script ??= !startedAsScript(ctx.file.relPath, ctx.project));
+  const entryOfScript = () => name === 'main' && isScript() && !moduleNamedElsewhere(ctx.file.relPath, ctx.project, offline);
   if (!unreferencedFunction(ctx.project, ctx.file.relPath, def.text, name, offline) && !entryOfScript()) return false;
   const word = new RegExp(`(?<![\\w.])${name}\\b`);
   for (const other of tree.rootNode.namedChildren) {
     // A function already being judged (mutual calls) adds no live caller.
     if (!other || judging.has(other.id) || !word.test(other.text)) continue;
-    if (other.type === 'comment' || (script && isMainGuard(other)) || !namesIdentifier(other, name)) continue;
+    if (other.type === 'comment' || (isMainGuard(other) && isScript()) || !namesIdentifier(other, name)) continue;
     if (other.type !== 'function_definition' || !deadFunction(ctx, tree, other, judging)) return false;
   }
   return true;
