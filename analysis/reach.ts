@@ -52,7 +52,7 @@ export function offlineCode(relPath: string, project: ProjectInfo): OfflineKind 
   return startedByDeploy(relPath, kind, project) ? undefined : kind;
 }
 
-function startedByDeploy(relPath: string, kind: OfflineKind, project: ProjectInfo): boolean {
+export function startedByDeploy(relPath: string, kind: OfflineKind, project: ProjectInfo): boolean {
   const names = startNames(relPath, kind);
   for (const file of project.files()) {
     if (!START_FILE.test(file) || BUILD_SCRIPT.test(file) || /(^|\/)node_modules\//.test(file)) continue;

@@ -6,6 +6,7 @@
 import type { Node, Tree } from 'web-tree-sitter';
 import { captures, keywordArgument, positionalArguments, stringValue, parents } from './ast';
 import type { ImportMap } from './imports';
+import { pathFromSmallFileEnv } from './small-files';
 
 // ---------------------------------------------------------------------------------------------------------
 // Local name bindings
@@ -229,7 +230,7 @@ const TEMPORARY_FILES = new Set(['tempfile.TemporaryFile', 'tempfile.NamedTempor
  * Small text/config files that are fine to read whole when the path names them literally: a file name ending
  * in one of these extensions, or containing "config"/"settings".
  */
-const SMALL_FILE_EXTENSIONS = /\.(json|toml|ya?ml|ini|cfg|conf|txt|md|rst|env|pem|key|crt|cer|csr|html?|j2|jinja2?|tmpl|tpl|sql)$/i;
+const SMALL_FILE_EXTENSIONS = /\.(json|toml|ya?ml|ini|cfg|conf|txt|md|rst|env|pem|key|crt|cer|csr|html?|j2|jinja2?|tmpl|tpl|sql|pid|lock)$/i;
 const CONFIG_NAME = /config|settings/i;
 /** Files that grow with use: a name like `keys_export.csv` is still data. */
 const DATA_FILE_EXTENSIONS = /\.(csv|tsv|xlsx?|log|jsonl|ndjson|parquet|feather|pkl|pickle|zip|gz|tar|pdf|mp4|wav|mp3|png|jpe?g|webp|bin|db|sqlite3?)$/i;
@@ -237,7 +238,7 @@ const DATA_FILE_EXTENSIONS = /\.(csv|tsv|xlsx?|log|jsonl|ndjson|parquet|feather|
  * Words naming small files an app ships or is configured with (keys, certificates, secrets, templates, schemas),
  * matched as whole snake_case/camelCase words of a name: `key_file`, `TEMPLATE_FILE`, `_load_key`, `secretsPath`.
  */
-const SMALL_FILE_WORD = /^(keys?|prompts?|certs?|certificates?|secrets?|templates?|tpl|tmpl|j2|jinja2?|pem|crt|tokens?|credentials?|creds|licen[cs]e|version|schema|manifest|passwords?|passwd|readme|changelog)$/i;
+const SMALL_FILE_WORD = /^(keys?|prompts?|certs?|certificates?|secrets?|templates?|tpl|tmpl|j2|jinja2?|pem|crt|tokens?|credentials?|creds|licen[cs]e|version|schema|manifest|passwords?|passwd|readme|changelog|pid|pidfile|lock|lockfile|marker|stamp|sentinel)$/i;
 
 /** True when a name (variable, attribute or function) names a small shipped or configured file. */
 export function namesSmallFile(name: string): boolean {
@@ -266,6 +267,8 @@ export class FileSources {
   constructor(
     tree: Tree,
     private readonly imports: ImportMap,
+    /** What an untyped (or otherwise typed) parameter holds, from its callers: analysis/python/upload-parameters.ts. */
+    private readonly parameterSource?: (binding: Binding, depth: number) => FileSource | undefined,
   ) {
     this.bindings = bindingsOf(tree);
   }
@@ -283,8 +286,11 @@ export class FileSources {
         return this.fileSource(node.namedChildren[0], depth + 1);
       case 'identifier': {
         const b = this.lookup(node);
+        if (b?.kind === 'param') {
+          if (b.value && /\bUploadFile\b/.test(b.value.text)) return isListAnnotation(b.value) ? undefined : upload('starlette', true);
+          return this.parameterSource?.(b, depth + 1);
+        }
         if (!b?.value) return undefined;
-        if (b.kind === 'param') return /\bUploadFile\b/.test(b.value.text) && !isListAnnotation(b.value) ? upload('starlette', true) : undefined;
         if (b.kind === 'for') return b.index === undefined ? this.elementSource(b.value, depth + 1) : b.index === 1 ? this.itemsValueSource(b.value, depth + 1) : undefined;
         return this.fileSource(b.value, depth + 1);
       }
@@ -295,10 +301,12 @@ export class FileSources {
         return this.containerKind(object, depth + 1) ?? this.elementSource(object, depth + 1);
       }
       case 'attribute': {
-        // `upload.file` is the (binary) file object under a Django/Flask/Starlette upload.
-        if (node.childForFieldName('attribute')?.text !== 'file') return undefined;
+        // `upload.file` is the (binary) file object under a Django/Flask/Starlette upload; werkzeug's `upload.stream` too.
+        const attr = node.childForFieldName('attribute')?.text;
+        if (attr !== 'file' && attr !== 'stream') return undefined;
         const owner = this.fileSource(node.childForFieldName('object'), depth + 1);
-        return owner && ['django', 'flask', 'starlette'].includes(owner.kind) ? { kind: 'raw', async: false, data: 'bytes', upload: true } : undefined;
+        const kinds = attr === 'file' ? ['django', 'flask', 'starlette'] : ['flask'];
+        return owner && kinds.includes(owner.kind) ? { kind: 'raw', async: false, data: 'bytes', upload: true } : undefined;
       }
       case 'call':
         return this.callSource(node, depth);
@@ -341,7 +349,8 @@ export class FileSources {
     const modeArg = keywordArgument(call, 'mode') ?? args[1];
     const mode = modeArg ? stringValue(modeArg) : spec.defaultMode;
     const data = mode === undefined ? undefined : mode.includes('b') ? 'bytes' : 'text';
-    const smallConfig = !namesDataFile(pathArg) && (isSmallConfigPath(pathArg) || opensSmallFileByName(call));
+    const smallConfig =
+      !namesDataFile(pathArg) && (isSmallConfigPath(pathArg) || opensSmallFileByName(call) || pathFromSmallFileEnv(pathArg, (id) => this.lookup(id), namesSmallFile));
     return { source: { kind: spec.kind, async: spec.kind === 'aiofiles', data }, smallConfig };
   }
 

@@ -8,6 +8,11 @@ import { captures, indentOf, keywordArgument, positionalArguments, stringValue }
 import { importsOf, type ImportMap } from '../../analysis/python/imports';
 import { unreferencedFunction } from '../../analysis/python/unreferenced-functions';
 import { offlineCode } from '../../analysis/reach';
+import { UploadParameters } from '../../analysis/python/upload-parameters';
+import { sentAsResponse } from '../../analysis/python/file-responses';
+import { isRawRequestBody } from '../../analysis/python/request-body';
+import { parsedLater, usedAsOneValue } from '../../analysis/python/small-files';
+import { isMainGuard, moduleNamedElsewhere, startedAsScript } from '../../analysis/python/main-guard';
 import { topLevelStatements } from '../../analysis/python/statements';
 import { FileSources, isSmallConfigPath, isStableExpression, isTestFile, scopeOf, type FileSource } from '../../analysis/python/uploads';
 
@@ -16,7 +21,7 @@ const BASE64_DECODERS = new Set(['base64.b64decode', 'base64.urlsafe_b64decode',
 const PATH_CLASSES = new Set(['pathlib.Path', 'pathlib.PurePath', 'pathlib.PosixPath', 'pathlib.WindowsPath']);
 const PATH_METHODS = new Set(['joinpath', 'with_name', 'with_suffix', 'resolve', 'absolute', 'expanduser']);
 /** Names of the calls this rule looks at (as a method or a bare function). */
-const CALL_NAMES = ['read', 'readlines', 'getvalue', 'getbuffer', 'read_bytes', 'read_text', 'download_fileobj', 'b64decode', 'urlsafe_b64decode', 'standard_b64decode', 'decodebytes', 'MediaIoBaseDownload'];
+const CALL_NAMES = ['ContentFile', 'read', 'readlines', 'getvalue', 'getbuffer', 'read_bytes', 'read_text', 'download_fileobj', 'b64decode', 'urlsafe_b64decode', 'standard_b64decode', 'decodebytes', 'MediaIoBaseDownload'];
 
 export default defineRule({
   meta: {
@@ -39,23 +44,30 @@ export default defineRule({
       'base64-field': 'Decodes a whole base64 request field in memory (1.75x its size): accept a file upload',
       'copy-into-content-file': 'Copies {{file}} whole into memory to store it again: pass File({{file}})',
       'copy-into-zip': 'Copies {{file}} whole into memory to add it to a zip: stream it into ZipFile.open()',
+      'file-response': 'Reads the whole file into memory only to send it: return {{instead}}',
+      'request-body-file': 'Stores the whole raw request body as a file: accept a multipart upload (request.FILES)',
     },
     kinds: ['python'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
-    trigger: /\.(read|readlines|getvalue|getbuffer|read_bytes|read_text)\s*\(|b64decode|decodebytes|download_fileobj|MediaIoBaseDownload/,
+    trigger: /\.(read|readlines|getvalue|getbuffer|read_bytes|read_text)\s*\(|b64decode|decodebytes|download_fileobj|MediaIoBaseDownload|ContentFile/,
     docs: {
       summary: 'Uploads, files and downloads read into memory in one piece.',
       whatItDoes:
         'Finds `.read()` / `.readlines()` without a size on uploads (Django `request.FILES[...]`, DRF `request.data[...]`, ' +
         'form `cleaned_data[...]`, Flask `request.files[...]`, FastAPI/Starlette `UploadFile` parameters including ' +
-        '`await file.read()`) and on `open(...)` / `aiofiles.open(...)` / `tempfile.TemporaryFile(...)` handles; any ' +
+        '`await file.read()`; also where the upload arrives as a parameter: a service function a view hands it to, in ' +
+        'its module or one that imports it, a FileField `validators=[...]` function, a DRF serializer\'s ' +
+        '`validate_<field>` of a FileField/ImageField) and on `open(...)` / `aiofiles.open(...)` / `tempfile.TemporaryFile(...)` handles; any ' +
         'file object read whole only to be stored again, `ContentFile(f.read())` or `zip_file.writestr(name, f.read())`; any `.read()` fed straight into ' +
         '`hashlib.*(...)` or `hasher.update(...)`; Streamlit `UploadedFile.getvalue()` / `getbuffer()`; ' +
         '`Path.read_bytes()` / `read_text()`; S3 `["Body"].read()`; a download streamed into an `io.BytesIO` and copied ' +
         'out with `.getvalue()` (Google `MediaIoBaseDownload`, boto3 `download_fileobj`; not a Drive `export_media()`, ' +
         'which Google caps at 10 MB); and `base64.b64decode` of a ' +
-        'whole request field (`request.data[...]`, `request.POST[...]`, `request.json[...]`, a FastAPI body model field).',
+        'whole request field (`request.data[...]`, `request.POST[...]`, `request.json[...]`, a FastAPI body model field); ' +
+        '`ContentFile(request.body)`, the whole raw body stored as a file. A file read whole only to be sent back ' +
+        '(`HttpResponse(f.read())`, directly or through a variable) gets its own message naming the streaming response to use ' +
+        '(Django `FileResponse`, Flask `send_file`, Starlette `FileResponse`).',
       whyIsThisBad:
         'A whole read allocates as many bytes as the file has, in one object, in the worker handling the request: ' +
         'one 300 MB upload is 300 MB of RAM, and a few concurrent ones restart a 512 MB instance. Decoding, hashing ' +
@@ -109,6 +121,11 @@ def upload_document(request):
         '(`KEY_PATH`, `settings.MAIL_TEMPLATE_FILE`, `with open(p) as key_file`, an open inside `def _load_key()`), unless ' +
         'the path ends in a data extension (.csv, .log, .pdf, ...) or the name says export, download, upload, log or backup; ' +
         'and reads inside a cached function (`@lru_cache`, `@cache.memoize()`), which run once per file, not per request. ' +
+        'Also small by design: a path from an environment variable named for such a file (`os.getenv("GOOGLE_CREDENTIALS_PATH")`), ' +
+        'pid, lock and marker files (`pid_file`, `app.pid`), content used as one value (`f.read().strip() == today`, ' +
+        '`int(f.read())`), and content parsed whole further on (`raw = obj["Body"].read().decode()` then `json.loads(raw)`, ' +
+        'or a function returning `f.read()` whose callers all parse it). A function only the `if __name__ == "__main__":` ' +
+        'block calls, in a module no deploy file starts, runs by hand only and is not reported. ' +
         'Bounded reads (`read(8192)`, `iter(lambda: f.read(65536), b"")`, ' +
         '`while chunk := f.read(n)`) and `f.chunks()` are never reported. Test modules (`tests/`, `test_*.py`, ' +
         '`conftest.py`) are skipped. The TypeScript side of this rule lives in its own file.',
@@ -122,7 +139,11 @@ def upload_document(request):
     const live: RuleContext = Object.create(ctx, {
       report: { value: (spec: Parameters<RuleContext['report']>[0]) => (inDeadFunction(ctx, tree, spec.start) ? undefined : ctx.report(spec)) },
     });
-    const checker = new WholeReadChecker(live, imports, new FileSources(tree, imports));
+    // Parameters are judged from their callers and fields (a service handed request.FILES["doc"], a FileField validator).
+    let sources: FileSources | undefined = undefined;
+    const parameters = new UploadParameters(tree, (arg, depth) => sources!.fileSource(arg, depth), ctx.project, ctx.file.relPath);
+    sources = new FileSources(tree, imports, (binding, depth) => parameters.sourceOf(binding, depth));
+    const checker = new WholeReadChecker(live, imports, sources);
     // The few calls whose name can matter, found from the text: cheaper than a query over the whole tree.
     const aliases = [...imports.names].filter(([local, qualified]) => BASE64_DECODERS.has(qualified) && !CALL_NAMES.includes(local)).map(([local]) => local);
     for (const call of callsNamed(tree, ctx.file.text, [...CALL_NAMES, ...aliases])) checker.check(call);
@@ -147,14 +168,24 @@ function deadFunction(ctx: RuleContext, tree: Tree, def: Node, judging: Set<numb
   judging.add(def.id);
   const offline = (file: string) => offlineCode(file, ctx.project) !== undefined;
   // Other modules first (its own text stands in for the module: the mentions there are judged below).
-  if (!unreferencedFunction(ctx.project, ctx.file.relPath, def.text, name, offline)) return false;
+  // The `if __name__ == "__main__":` block of a module no deploy starts runs by hand only: its calls add no live caller.
+  let script: boolean | undefined;
+  const isScript = () => (script ??= !startedAsScript(ctx.file.relPath, ctx.project));
+  const entryOfScript = () => name === 'main' && isScript() && !moduleNamedElsewhere(ctx.file.relPath, ctx.project, offline);
+  if (!unreferencedFunction(ctx.project, ctx.file.relPath, def.text, name, offline) && !entryOfScript()) return false;
   const word = new RegExp(`(?<![\\w.])${name}\\b`);
   for (const other of tree.rootNode.namedChildren) {
     // A function already being judged (mutual calls) adds no live caller.
     if (!other || judging.has(other.id) || !word.test(other.text)) continue;
+    if (other.type === 'comment' || (isMainGuard(other) && isScript()) || !namesIdentifier(other, name)) continue;
     if (other.type !== 'function_definition' || !deadFunction(ctx, tree, other, judging)) return false;
   }
   return true;
+}
+
+/** The statement uses `name` as code, not only inside a string (`TARGET = "main.py"` does not call main). */
+function namesIdentifier(statement: Node, name: string): boolean {
+  return statement.descendantsOfType('identifier').some((id) => id?.text === name);
 }
 
 /** Parsers that need a document whole: their file-taking variants (`json.load`, `tomllib.load`) read it all too. */
@@ -176,6 +207,7 @@ class WholeReadChecker {
     const fn = call.childForFieldName('function')!;
     const qualified = this.imports.resolve(fn);
     if (qualified && BASE64_DECODERS.has(qualified)) return this.checkBase64(call);
+    if (qualified === 'django.core.files.base.ContentFile') return this.checkBodyCopy(call);
     if (qualified?.endsWith('MediaIoBaseDownload') || (fn.type === 'identifier' && fn.text === 'MediaIoBaseDownload')) {
       // Drive's files().export_media() returns at most 10 MB (a Google Doc exported as text or PDF): bounded by the API.
       if (this.isDriveExport(keywordArgument(call, 'request') ?? positionalArguments(call)[1])) return;
@@ -238,14 +270,43 @@ class WholeReadChecker {
       if (copy) this.reportWholeCopy(readExpr, receiver, copy);
       return;
     }
-    if (source && !source.upload && this.parsedWhole(readExpr)) return;
+    if (source && !source.upload && (this.parsedWhole(readExpr) || this.smallByUse(readExpr))) return;
     // A temporary file holds what the code wrote: one rendered document is its own size; rows written in a loop grow.
     if (source?.temporary && !writtenInLoop(readExpr)) return;
+    const instead = source?.kind === 'open' && !source.temporary ? sentAsResponse(readExpr, this.imports, (n) => this.usesOf(n)) : undefined;
     this.ctx.report({
       start: readExpr.startIndex,
       end: readExpr.endIndex,
-      ...readMessage(source, receiver, hashing, readExpr),
+      ...(instead ? fileResponseMessage(instead) : readMessage(source, receiver, hashing, readExpr)),
       fixes: this.chunkFixes(readExpr, receiver, source, hashing),
+    });
+  }
+
+  /** A file used as one value (a pid, a date) or parsed whole further on: analysis/python/small-files.ts. */
+  private smallByUse(readExpr: Node): boolean {
+    return usedAsOneValue(readExpr) || parsedLater(readExpr, (n) => this.usesOf(n), (value) => this.parsedWhole(value));
+  }
+
+  /** The later uses of the name an assignment binds, in its scope. */
+  private usesOf(target: Node): Node[] {
+    return this.identifiersIn(scopeOf(target)).filter((n) => {
+      if (n.text !== target.text || n.equals(target)) return false;
+      const b = this.sources.lookup(n);
+      if (b?.name.equals(target)) return true;
+      // `x = json.loads(x)`: the right side reads the x bound before this assignment.
+      const right = b?.kind === 'assign' ? b.value : undefined;
+      return !!right && n.startIndex >= right.startIndex && n.endIndex <= right.endIndex && this.sources.lookup(b!.name)?.name.equals(target) === true;
+    });
+  }
+
+  /** `ContentFile(request.body)`: the whole raw body, held in memory to be stored as a file. */
+  private checkBodyCopy(call: Node): void {
+    if (!isRawRequestBody(keywordArgument(call, 'content') ?? positionalArguments(call)[0], (id) => this.sources.lookup(id))) return;
+    this.ctx.report({
+      start: call.startIndex,
+      end: call.endIndex,
+      messageId: 'request-body-file',
+      detail: 'request.body is the whole body as one bytes object, as large as the client sends (Django caps it at DATA_UPLOAD_MAX_MEMORY_SIZE unless that is None). A multipart upload in request.FILES is streamed to a temporary file past FILE_UPLOAD_MAX_MEMORY_SIZE.',
     });
   }
 
@@ -535,6 +596,14 @@ function lenOf(expr: Node): Node | undefined {
   const call = args?.type === 'argument_list' ? args.parent : undefined;
   const fn = call?.childForFieldName('function');
   return call?.type === 'call' && fn?.type === 'identifier' && fn.text === 'len' && args!.namedChildren.length === 1 ? call : undefined;
+}
+
+function fileResponseMessage(instead: string): { messageId: string; data: Record<string, string>; detail: string } {
+  return {
+    messageId: 'file-response',
+    data: { instead },
+    detail: `The response holds the file's full size in the worker until it is sent. ${instead} streams it in blocks (and sets Content-Length).`,
+  };
 }
 
 function readMessage(source: FileSource | undefined, receiver: Node, hashing: boolean, readExpr: Node): { messageId: string; data?: Record<string, string>; detail: string } {
