@@ -25,6 +25,7 @@ import {
   type QuerysetInfo,
 } from '../../analysis/python/django-querysets';
 import { checkDrfSerializers, DRF_FIX, DRF_NOTES, DRF_WHAT } from './python-drf';
+import { checkGetattrExports } from './python-getattr';
 import { checkSqlalchemyLoops } from './python-sqlalchemy';
 import { StatementFindingsCache, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
 import { StatementSlot, TreeSlot } from '../../analysis/cache';
@@ -225,6 +226,7 @@ def order_list(request):
     if (!isDjangoFile(tree, ctx.file.text)) return;
     checkDrfSerializers(ctx, tree);
     const canFix = fixesAllowed(tree);
+    checkGetattrExports(ctx, tree, canFix);
     // The module's properties are read from other statements: a change to them re-checks every loop.
     const context = `${canFix ? 'fixable' : 'unfixable'} ${[...moduleProperties(tree)].join(',')}`;
     for (const statement of topLevelStatements(tree)) {

@@ -1,0 +1,182 @@
+/**
+ * n-plus-one (Django): generic exports that read each row's fields by name, `getattr(obj, name)`, over a model's
+ * field list (`Model._meta.fields`, `get_fields()`, `qs.model._meta.concrete_fields`, or a list of names), where some
+ * of those fields are foreign keys: `getattr(order, "customer")` loads the customer, one query per row and key.
+ *
+ *   for obj in Order.objects.filter(...):
+ *       writer.writerow([getattr(obj, f.name) for f in Order._meta.fields])
+ *
+ * Reported on the getattr only when the model is a project class whose foreign keys are known and the queryset is
+ * built in the function (a parameter may arrive with select_related already applied, as Django admin does for
+ * actions when list_display shows a relation). The fix adds select_related of the foreign keys the names include.
+ */
+import type { Node, Tree } from 'web-tree-sitter';
+import { clip } from '../shared/format';
+import type { FixSpec, OffsetEdit, ReportSpec, RuleContext } from '../api';
+import { positionalArguments, stringValue } from '../../analysis/python/ast';
+import {
+  assignmentsBefore,
+  iterationsIn,
+  loadsRelation,
+  querysetOf,
+  readsLoopVariable,
+  unparenthesize,
+  type Iteration,
+  type QuerysetInfo,
+} from '../../analysis/python/django-querysets';
+import type { ModelIndex } from '../../analysis/python/django-models';
+import { drfProject } from '../../analysis/python/drf';
+import { topLevelStatements } from '../../analysis/python/statements';
+
+/** `X._meta.fields`, `X._meta.get_fields()`, `X._meta.concrete_fields`: the fields of model X. */
+const META_FIELDS = /^(.+)\._meta\.(fields|concrete_fields|local_fields|local_concrete_fields|get_fields\(\s*\))$/;
+
+/** The model whose fields a `getattr(row, name)` reads, and the field names when listed explicitly. */
+interface FieldSource {
+  /** `Order` in `Order._meta.fields`; undefined for `qs.model._meta` / `self.model._meta` (the queryset's model). */
+  model?: string;
+  /** Names listed in the code (`["id", "customer"]`); undefined when every field of the model is read. */
+  names?: string[];
+}
+
+/** Reports the getattr exports of a Django module (the project's models are read only when a candidate loop exists). */
+export function checkGetattrExports(ctx: RuleContext, tree: Tree, canFix: boolean): void {
+  const text = ctx.file.text;
+  if (!/\bgetattr\s*\(/.test(text)) return;
+  let index: ModelIndex | undefined;
+  const models = () => (index ??= drfProject(ctx.project, { relPath: ctx.file.relPath, text, tree }).models);
+  for (const statement of topLevelStatements(tree)) {
+    if (!/\bgetattr\s*\(/.test(statement.text) || !/\bfor\b/.test(statement.text)) continue;
+    loopsReadingByName(iterationsIn(tree, statement.text, statement.start), models, canFix, (spec) => ctx.report(spec));
+  }
+}
+
+function loopsReadingByName(iterations: readonly Iteration[], models: () => ModelIndex, canFix: boolean, report: (spec: ReportSpec) => void): void {
+  for (const iteration of iterations) {
+    if (iteration.target.type !== 'identifier') continue;
+    const info = querysetOf(unparenthesize(iteration.iterable));
+    if (!info || info.values || info.models.length !== 1 || info.roots.some((r) => r.kind !== 'manager')) continue;
+    let reported = false;
+    for (const part of iteration.body) {
+      if (reported) break;
+      const calls = part.type === 'call' ? [part, ...part.descendantsOfType('call')] : part.descendantsOfType('call');
+      for (const call of calls) {
+        if (call?.childForFieldName('function')?.text !== 'getattr') continue;
+        const spec = getattrFinding(call, iteration, info, models, canFix);
+        if (spec) {
+          report(spec);
+          reported = true;
+          break;
+        }
+      }
+    }
+  }
+}
+
+function getattrFinding(call: Node, iteration: Iteration, info: QuerysetInfo, models: () => ModelIndex, canFix: boolean): ReportSpec | undefined {
+  const [row, name] = positionalArguments(call);
+  if (row?.type !== 'identifier' || row.text !== iteration.target.text || !name || !readsLoopVariable(row, iteration)) return undefined;
+  const source = fieldSource(name, call);
+  if (!source) return undefined;
+  const model = source.model ?? info.models[0];
+  if (model !== info.models[0]) return undefined; // `Other._meta.fields` read off these rows: not this model's fields
+  const relations = models().relationsOf(model);
+  if (!relations) return undefined;
+  const keys = [...relations]
+    .filter(([field, rel]) => (rel.kind === 'fk' || rel.kind === 'o2o') && (!source.names || source.names.includes(field)))
+    .map(([field]) => field)
+    .filter((field) => !loadsRelation(info, field, true));
+  if (keys.length === 0) return undefined;
+  const list = keys.map((k) => `"${k}"`).join(', ');
+  const deferred = info.methods.some((m) => m === 'only' || m === 'defer');
+  const edits = canFix ? selectRelatedEdits(info, keys) : undefined;
+  const fixes: FixSpec[] = edits ? [{ title: `Add .select_related(${list}) to the queryset`, safety: deferred ? 'unsafe' : 'safe', edits }] : [];
+  return {
+    start: call.startIndex,
+    end: call.endIndex,
+    messageId: 'getattr-fk',
+    data: { keys: keys.length === 1 ? clip(keys[0], 24) : `${keys.length} foreign keys`, paths: clip(list, 26) },
+    detail:
+      `getattr() by field name reads ${model}'s foreign key${keys.length > 1 ? 's' : ''} ${keys.join(', ')} on every row, and each one loads the ` +
+      `related row with its own query. Add .select_related(${list}) to the queryset, or read the ids (field.attname, ` +
+      'field.value_from_object(obj)) when the export only needs them.',
+    fixes,
+  };
+}
+
+/**
+ * Where `name` in `getattr(row, name)` comes from: `f.name` for `f` over `X._meta.fields`, or `f` over a list of
+ * names (a literal, a variable bound to one, or `[f.name for f in X._meta.fields]`).
+ */
+function fieldSource(name: Node, at: Node): FieldSource | undefined {
+  if (name.type === 'attribute' && name.childForFieldName('attribute')?.text === 'name') {
+    const field = name.childForFieldName('object');
+    if (field?.type !== 'identifier') return undefined;
+    const iterable = loopIterableOf(field.text, at);
+    return iterable ? metaFields(iterable) : undefined;
+  }
+  if (name.type !== 'identifier') return undefined;
+  const iterable = loopIterableOf(name.text, at);
+  return iterable ? nameList(iterable, 0) : undefined;
+}
+
+/** The iterable of the innermost loop or comprehension around `at` that binds `name` alone. */
+function loopIterableOf(name: string, at: Node): Node | undefined {
+  for (let p: Node | null = at.parent; p; p = p.parent) {
+    if (p.type === 'function_definition' || p.type === 'lambda' || p.type === 'class_definition') return undefined;
+    const clauses = p.type === 'for_statement' ? [p] : /comprehension|generator_expression/.test(p.type) ? p.namedChildren.filter((c): c is Node => c?.type === 'for_in_clause') : [];
+    for (const clause of clauses) {
+      const left = clause.childForFieldName('left');
+      if (left?.type === 'identifier' && left.text === name) return clause.childForFieldName('right') ?? undefined;
+    }
+  }
+  return undefined;
+}
+
+/** `Order._meta.fields` -> { model: "Order" }; `qs.model._meta.get_fields()` -> {} (the queryset's model). */
+function metaFields(node: Node): FieldSource | undefined {
+  const m = META_FIELDS.exec(unparenthesize(node).text);
+  if (!m) return undefined;
+  const owner = m[1];
+  if (/^\w+$/.test(owner) && /^[A-Z]/.test(owner)) return { model: owner };
+  if (/(^|\.)model$/.test(owner)) return {};
+  return undefined;
+}
+
+/** A list of field names: a literal of strings, a variable bound once to one, or `[f.name for f in X._meta.fields]`. */
+function nameList(node: Node, depth: number): FieldSource | undefined {
+  const n = unparenthesize(node);
+  if (n.type === 'list' || n.type === 'tuple') {
+    const names = n.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment').map((c) => stringValue(c));
+    return names.length > 0 && names.every((s): s is string => s !== undefined) ? { names } : undefined;
+  }
+  if (n.type === 'list_comprehension' || n.type === 'generator_expression') {
+    const body = n.childForFieldName('body');
+    const clauses = n.namedChildren.filter((c): c is Node => c?.type === 'for_in_clause');
+    const left = clauses[0]?.childForFieldName('left');
+    if (clauses.length !== 1 || left?.type !== 'identifier' || body?.text !== `${left.text}.name`) return undefined;
+    const right = clauses[0].childForFieldName('right');
+    return right ? metaFields(right) : undefined;
+  }
+  if (n.type === 'identifier' && depth < 2) {
+    const assignments = assignmentsBefore(n);
+    if (assignments.length !== 1) return undefined;
+    const value = assignments[0].childForFieldName('right');
+    return value ? nameList(value, depth + 1) : undefined;
+  }
+  return undefined;
+}
+
+/** `.select_related("a", "b")` after each root, or the names added to an existing select_related call. */
+function selectRelatedEdits(info: QuerysetInfo, keys: string[]): OffsetEdit[] | undefined {
+  const quoted = keys.map((k) => `"${k}"`).join(', ');
+  if (info.selectCalls.length > 0) {
+    return info.selectCalls.map((call) => {
+      const args = positionalArguments(call);
+      const last = args[args.length - 1];
+      return { start: last.endIndex, end: last.endIndex, newText: `, ${quoted}` };
+    });
+  }
+  if (info.roots.some((r) => r.insertAt === undefined)) return undefined;
+  return [...new Set(info.roots.map((r) => r.insertAt!))].map((at) => ({ start: at, end: at, newText: `.select_related(${quoted})` }));
+}
