@@ -48,7 +48,8 @@ export function ownerGrowth(ctx: RuleContext, tree: Tree): OwnerGrowth {
  * queryset is not owner-scoped or when its model's rows pile up with time (every model of the queryset grows).
  */
 export function boundedByOwner(info: QuerysetInfo, growth: OwnerGrowth): boolean {
-  return info.scoped && !growsWithTime(info, growth);
+  // One owner's rows of a window of time (`created__gte=now() - timedelta(hours=24)`) are few again.
+  return info.scoped && (info.timeWindow || !growsWithTime(info, growth));
 }
 
 /** Every model of the queryset grows with time per owner (none unknown). */

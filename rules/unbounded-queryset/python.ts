@@ -264,7 +264,7 @@ function checkLen(ctx: Reporter, call: Node, canFix: boolean, requestPath: boole
   const info = querysetOf(counted);
   if (!info || info.sliced || info.iterator !== 'none' || info.singleRow || info.materialized || boundedByOwner(info, growth) || info.compact) return;
   // Outside request code len() mostly counts a small catalogue; not when the table grows with time (a child's naps).
-  if (!requestPath && !growsWithTime(info, growth)) return;
+  if (!requestPath && (info.timeWindow || !growsWithTime(info, growth))) return;
   // `len(request.user.userspace_set.all())`: one parent's rows, as in loops and list().
   if (info.relatedManager || frameworkCatalogue(info, call)) return;
   // When the queryset is also iterated, len() fills the cache the loop then reuses: one query either way.
@@ -292,8 +292,7 @@ function checkList(ctx: Reporter, tree: Tree, call: Node, iterations: readonly I
   const info = querysetOf(source);
   if (!isUnbounded(info, call) || info.materialized) return;
   // One owner's rows (or grouped rows), and lists outside request code, are reported only when they feed an export loop.
-  const onPath = requestPath || growsWithTime(info, growth);
-  if ((boundedByOwner(info, growth) || info.compact || !onPath) && !feedsExport(tree, call, iterations) && !passedToExport(call)) return;
+  if ((boundedByOwner(info, growth) || info.compact || !requestPath) && !feedsExport(tree, call, iterations) && !passedToExport(call)) return;
   const fix = canFix ? listToIteratorFix(call, source, chunkSize) : undefined;
   ctx.report({
     start: call.startIndex,
@@ -353,7 +352,8 @@ function checkSerializer(ctx: Reporter, call: Node, growth: OwnerGrowth): void {
   const data = positionalArguments(call)[0] ?? keywordArgument(call, 'instance');
   if (!data) return;
   const info = querysetOf(data);
-  if (!isUnbounded(info, call) || info.materialized || boundedByOwner(info, growth)) return;
+  // Grouped rows (`values(...).annotate(...)`) are one per group, as in response loops.
+  if (!isUnbounded(info, call) || info.materialized || info.compact || boundedByOwner(info, growth)) return;
   ctx.report({
     start: data.startIndex,
     end: data.endIndex,
