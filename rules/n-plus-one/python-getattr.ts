@@ -6,16 +6,19 @@
  *   for obj in Order.objects.filter(...):
  *       writer.writerow([getattr(obj, f.name) for f in Order._meta.fields])
  *
- * Reported on the getattr only when the model is a project class whose foreign keys are known and the queryset is
- * built in the function (a parameter may arrive with select_related already applied, as Django admin does for
- * actions when list_display shows a relation). The fix adds select_related of the foreign keys the names include.
+ * Reported on the getattr only when the model is a project class whose foreign keys are known and the rows are a
+ * queryset built in the function (the fix adds select_related of the foreign keys the names include), or the rows a
+ * Django admin action receives from an admin of this module registered for the model, which select related rows
+ * only when `list_select_related` says so or `list_display` shows a relation (no fix: the queryset is a parameter).
  */
 import type { Node, Tree } from 'web-tree-sitter';
 import { clip } from '../shared/format';
 import type { FixSpec, OffsetEdit, ReportSpec, RuleContext } from '../api';
-import { positionalArguments, stringValue } from '../../analysis/python/ast';
+import { ancestor, positionalArguments, stringValue } from '../../analysis/python/ast';
 import {
   assignmentsBefore,
+  fixesAllowed,
+  isDjangoFile,
   iterationsIn,
   loadsRelation,
   querysetOf,
@@ -40,9 +43,12 @@ interface FieldSource {
 }
 
 /** Reports the getattr exports of a Django module (the project's models are read only when a candidate loop exists). */
-export function checkGetattrExports(ctx: RuleContext, tree: Tree, canFix: boolean): void {
+export function checkGetattrExports(ctx: RuleContext): void {
   const text = ctx.file.text;
-  if (!/\bgetattr\s*\(/.test(text)) return;
+  if (!/\bgetattr\s*\(/.test(text) || !/\bfor\b/.test(text)) return;
+  const tree = ctx.python();
+  if (!isDjangoFile(tree, text)) return;
+  const canFix = fixesAllowed(tree);
   let index: ModelIndex | undefined;
   const models = () => (index ??= drfProject(ctx.project, { relPath: ctx.file.relPath, text, tree }).models);
   for (const statement of topLevelStatements(tree)) {
@@ -54,15 +60,18 @@ export function checkGetattrExports(ctx: RuleContext, tree: Tree, canFix: boolea
 function loopsReadingByName(iterations: readonly Iteration[], models: () => ModelIndex, canFix: boolean, report: (spec: ReportSpec) => void): void {
   for (const iteration of iterations) {
     if (iteration.target.type !== 'identifier') continue;
-    const info = querysetOf(unparenthesize(iteration.iterable));
-    if (!info || info.values || info.models.length !== 1 || info.roots.some((r) => r.kind !== 'manager')) continue;
+    const iterable = unparenthesize(iteration.iterable);
+    const info = querysetOf(iterable);
+    const candidates: Rows[] = info ? (info.values || info.models.length !== 1 || info.roots.some((r) => r.kind !== 'manager') ? [] : [{ model: info.models[0], info }]) : adminActionRows(iterable, models);
+    if (candidates.length === 0) continue;
     let reported = false;
     for (const part of iteration.body) {
       if (reported) break;
       const calls = part.type === 'call' ? [part, ...part.descendantsOfType('call')] : part.descendantsOfType('call');
       for (const call of calls) {
         if (call?.childForFieldName('function')?.text !== 'getattr') continue;
-        const spec = getattrFinding(call, iteration, info, models, canFix);
+        let spec: ReportSpec | undefined;
+        for (const rows of candidates) if ((spec = getattrFinding(call, iteration, rows, models, canFix))) break;
         if (spec) {
           report(spec);
           reported = true;
@@ -73,23 +82,30 @@ function loopsReadingByName(iterations: readonly Iteration[], models: () => Mode
   }
 }
 
-function getattrFinding(call: Node, iteration: Iteration, info: QuerysetInfo, models: () => ModelIndex, canFix: boolean): ReportSpec | undefined {
+/** The rows a loop reads: a queryset built in the function, or an admin action's rows of a known model (no fix). */
+interface Rows {
+  model: string;
+  info?: QuerysetInfo;
+}
+
+function getattrFinding(call: Node, iteration: Iteration, rows: Rows, models: () => ModelIndex, canFix: boolean): ReportSpec | undefined {
+  const info = rows.info;
   const [row, name] = positionalArguments(call);
   if (row?.type !== 'identifier' || row.text !== iteration.target.text || !name || !readsLoopVariable(row, iteration)) return undefined;
   const source = fieldSource(name, call);
   if (!source) return undefined;
-  const model = source.model ?? info.models[0];
-  if (model !== info.models[0]) return undefined; // `Other._meta.fields` read off these rows: not this model's fields
+  const model = source.model ?? rows.model;
+  if (model !== rows.model) return undefined; // `Other._meta.fields` read off these rows: not this model's fields
   const relations = models().relationsOf(model);
   if (!relations) return undefined;
   const keys = [...relations]
     .filter(([field, rel]) => (rel.kind === 'fk' || rel.kind === 'o2o') && (!source.names || source.names.includes(field)))
     .map(([field]) => field)
-    .filter((field) => !loadsRelation(info, field, true));
+    .filter((field) => !info || !loadsRelation(info, field, true));
   if (keys.length === 0) return undefined;
   const list = keys.map((k) => `"${k}"`).join(', ');
-  const deferred = info.methods.some((m) => m === 'only' || m === 'defer');
-  const edits = canFix ? selectRelatedEdits(info, keys) : undefined;
+  const deferred = !!info?.methods.some((m) => m === 'only' || m === 'defer');
+  const edits = canFix && info ? selectRelatedEdits(info, keys) : undefined;
   const fixes: FixSpec[] = edits ? [{ title: `Add .select_related(${list}) to the queryset`, safety: deferred ? 'unsafe' : 'safe', edits }] : [];
   return {
     start: call.startIndex,
@@ -98,7 +114,7 @@ function getattrFinding(call: Node, iteration: Iteration, info: QuerysetInfo, mo
     data: { keys: keys.length === 1 ? clip(keys[0], 24) : `${keys.length} foreign keys`, paths: clip(list, 26) },
     detail:
       `getattr() by field name reads ${model}'s foreign key${keys.length > 1 ? 's' : ''} ${keys.join(', ')} on every row, and each one loads the ` +
-      `related row with its own query. Add .select_related(${list}) to the queryset, or read the ids (field.attname, ` +
+      `related row with its own query. Add .select_related(${list}) to the queryset${info ? '' : ' (queryset = queryset.select_related(...) in the action, or list_select_related on the admin)'}, or read the ids (field.attname, ` +
       'field.value_from_object(obj)) when the export only needs them.',
     fixes,
   };
@@ -135,7 +151,16 @@ function loopIterableOf(name: string, at: Node): Node | undefined {
 
 /** `Order._meta.fields` -> { model: "Order" }; `qs.model._meta.get_fields()` -> {} (the queryset's model). */
 function metaFields(node: Node): FieldSource | undefined {
-  const m = META_FIELDS.exec(unparenthesize(node).text);
+  const n = unparenthesize(node);
+  let m = META_FIELDS.exec(n.text);
+  // `meta = self.model._meta` ... `meta.fields`
+  const viaVariable = /^(\w+)\.(fields|concrete_fields|local_fields|local_concrete_fields|get_fields\(\s*\))$/.exec(n.text);
+  if (!m && viaVariable && n.type !== 'identifier') {
+    const object = n.type === 'call' ? n.childForFieldName('function')?.childForFieldName('object') : n.childForFieldName('object');
+    const bound = object?.type === 'identifier' ? assignmentsBefore(object) : [];
+    const value = bound.length === 1 ? bound[0].childForFieldName('right')?.text ?? '' : '';
+    if (/\._meta$/.test(value)) m = META_FIELDS.exec(`${value}.${viaVariable[2]}`);
+  }
   if (!m) return undefined;
   const owner = m[1];
   if (/^\w+$/.test(owner) && /^[A-Z]/.test(owner)) return { model: owner };
@@ -165,6 +190,54 @@ function nameList(node: Node, depth: number): FieldSource | undefined {
     return value ? nameList(value, depth + 1) : undefined;
   }
   return undefined;
+}
+
+/**
+ * `def export_csv(self, request, queryset)` in a ModelAdmin registered for a model (`@admin.register(Order)`,
+ * `admin.site.register(Order, OrderAdmin)`, or a mixin of this module that registered admins use):
+ * Django hands the action the changelist's rows, which select related rows only when the admin says so
+ * (`list_select_related`, or a relation among `list_display`; an own `get_queryset` may do anything).
+ */
+function adminActionRows(iterable: Node, models: () => ModelIndex): Rows[] {
+  if (iterable.type !== 'identifier') return [];
+  const fn = ancestor(iterable, 'function_definition');
+  const params = (fn?.childForFieldName('parameters')?.namedChildren ?? []).map((p) => p?.text);
+  if (!fn || params.length !== 3 || params[0] !== 'self' || params[2] !== iterable.text || assignmentsBefore(iterable).length > 0) return [];
+  const cls = ancestor(fn, 'class_definition');
+  if (!cls) return [];
+  return registeredAdmins(cls).flatMap(({ admin, model }) => {
+    const relations = models().relationsOf(model);
+    if (!relations) return [];
+    const body = [admin, cls].map((c) => c.childForFieldName('body')?.text ?? '').join('\n');
+    if (/\b(list_select_related|get_queryset)\b/.test(body)) return [];
+    const display = /^\s*list_display\s*=\s*([\s\S]*?[\])])\s*$/m.exec(admin.childForFieldName('body')?.text ?? '')?.[1] ?? '';
+    const shown = [...display.matchAll(/["'](\w+)["']/g)].map((x) => x[1]);
+    const selectsRelated = shown.some((f) => {
+      const kind = relations.get(f)?.kind;
+      return kind === 'fk' || kind === 'o2o';
+    });
+    return selectsRelated ? [] : [{ model }];
+  });
+}
+
+/** The registered admin classes `cls` is (or, as a mixin, is a base of) in its module, with their models. */
+function registeredAdmins(cls: Node): { admin: Node; model: string }[] {
+  const name = cls.childForFieldName('name')?.text ?? '';
+  const out: { admin: Node; model: string }[] = [];
+  const root = cls.tree.rootNode;
+  const registrations = new Map<string, string>();
+  for (const m of root.text.matchAll(/\badmin\.site\.register\(\s*(\w+)\s*,\s*(\w+)\s*\)/g)) registrations.set(m[2], m[1]);
+  for (const child of root.namedChildren) {
+    const def = child?.type === 'decorated_definition' ? child.childForFieldName('definition') : child;
+    if (def?.type !== 'class_definition') continue;
+    const defName = def.childForFieldName('name')?.text ?? '';
+    const bases = (def.childForFieldName('superclasses')?.namedChildren ?? []).map((b) => b?.text ?? '');
+    if (defName !== name && !bases.includes(name)) continue;
+    const decorated = child?.type === 'decorated_definition' ? /@admin\.register\(\s*(\w+)\s*\)/.exec(child.text.slice(0, def.startIndex - child.startIndex))?.[1] : undefined;
+    const model = decorated ?? registrations.get(defName);
+    if (model) out.push({ admin: def, model });
+  }
+  return out;
 }
 
 /** `.select_related("a", "b")` after each root, or the names added to an existing select_related call. */

@@ -221,12 +221,13 @@ def order_list(request):
     if (ctx.file.kind === 'django-template') return checkTemplate(ctx);
     checkSqlalchemyLoops(ctx, (spec) => ctx.report(spec));
     if (RENDERS_TEMPLATES.test(ctx.file.text)) checkTemplateViews(ctx, ctx.python(), fixesAllowed(ctx.python()));
+    // Admin actions iterate the queryset they are handed: no manager in the file.
+    checkGetattrExports(ctx);
     if (!mayContainQuerysets(ctx.file.text)) return;
     const tree = ctx.python();
     if (!isDjangoFile(tree, ctx.file.text)) return;
     checkDrfSerializers(ctx, tree);
     const canFix = fixesAllowed(tree);
-    checkGetattrExports(ctx, tree, canFix);
     // The module's properties are read from other statements: a change to them re-checks every loop.
     const context = `${canFix ? 'fixable' : 'unfixable'} ${[...moduleProperties(tree)].join(',')}`;
     for (const statement of topLevelStatements(tree)) {
