@@ -42,6 +42,16 @@ interface FieldSource {
   names?: string[];
 }
 
+/** For the rule's docs. */
+export const GETATTR_NOTES =
+  'Generic exports reading fields by name (`getattr(obj, f.name) for f in Order._meta.fields`, `qs.model._meta`, ' +
+  '`meta = self.model._meta`, or a list of names) are reported on the getattr when the names include foreign keys of a ' +
+  'project model and the queryset does not select them: for a queryset built in the function (safe fix: ' +
+  '`.select_related(...)` of those keys), and for a Django admin action of an admin registered in the module (or a mixin ' +
+  'such admins use) whose changelist selects nothing (no `list_select_related`, no relation in `list_display`, no own ' +
+  '`get_queryset`), without a fix. Actions of admins in other modules, and `field.value_from_object(obj)` / ' +
+  '`field.attname` reads (the id only), are not reported. ';
+
 /** Reports the getattr exports of a Django module (the project's models are read only when a candidate loop exists). */
 export function checkGetattrExports(ctx: RuleContext): void {
   const text = ctx.file.text;

@@ -25,7 +25,7 @@ import {
   type QuerysetInfo,
 } from '../../analysis/python/django-querysets';
 import { checkDrfSerializers, DRF_FIX, DRF_NOTES, DRF_WHAT } from './python-drf';
-import { checkGetattrExports } from './python-getattr';
+import { checkGetattrExports, GETATTR_NOTES } from './python-getattr';
 import { checkSqlalchemyLoops } from './python-sqlalchemy';
 import { StatementFindingsCache, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
 import { StatementSlot, TreeSlot } from '../../analysis/cache';
@@ -204,6 +204,7 @@ def order_list(request):
         'Querysets passed in as parameters, built in another module, or returned by `super().get_queryset()` are ' +
         'not followed, and `.values()`/`.values_list()` querysets are skipped (their rows have no relations). ' +
         DRF_NOTES +
+        GETATTR_NOTES +
         TEMPLATE_NOTES +
         'SQLAlchemy: relationships declared `lazy="selectin"`/`"joined"`/`"subquery"`/`"immediate"`/`"raise"`/`"noload"` ' +
         'are not reported. A many-to-one read again and again for the same parent row is cheap: SQLAlchemy looks it up in ' +

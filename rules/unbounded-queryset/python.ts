@@ -160,6 +160,15 @@ def export_orders(request):
         '`filter(project=project)`, `filter(user=request.user)`, `filter(document_id__in=ids)`) and grouped rows ' +
         '(`values(...).annotate(...)`, `.aggregate(...)`) are reported only when they feed an export loop: one user\'s ' +
         'or one parent\'s rows are usually few, while `filter(status=status)` keeps most of a table and is still reported. ' +
+        'Not so for a table that grows with time per owner, as the project\'s model class shows it: a creation timestamp ' +
+        '(a DateTimeField with `auto_now_add`, `default=timezone.now`, or named `created`/`start`/`timestamp`) that leads ' +
+        '`Meta.ordering`, is `get_latest_by` or is indexed, or a model named as a record of events (`...Log`, `...Event`, ' +
+        '`Ping`, `Hit`, `...Entry`, `...Record`, `...History`), with no unique constraint over a relation (one row per user ' +
+        'and day, one membership per pair) and no method deleting the row itself (a running timer). One check\'s pings or ' +
+        'one child\'s naps are reported like a whole table (`len()` of them also outside request code), unless the filter ' +
+        'keeps a window of time (`created__gte=since`, `exclude(expiration__lt=now)`) on every path. A DateField (a daily ' +
+        'or weekly measurement) is not such a timestamp. `list(qs)` handed straight to a function named like an export ' +
+        '(`export_netscape_html(list(bookmarks))`) counts as an export. ' +
         'A loop counts as an export when its body writes (`writerow`, `write`), yields, or appends to a list that ' +
         'is returned or passed to a response; loops that update rows are left to other checks. Querysets are ' +
         'recognised as in n-plus-one: a manager chain, a variable or same-module helper bound to one. See also ' +
