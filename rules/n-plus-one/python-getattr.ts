@@ -13,7 +13,7 @@
  */
 import type { Node, Tree } from 'web-tree-sitter';
 import { clip } from '../shared/format';
-import type { FixSpec, OffsetEdit, ReportSpec, RuleContext } from '../api';
+import type { FixSpec, OffsetEdit, ProjectInfo, ReportSpec, RuleContext } from '../api';
 import { ancestor, positionalArguments, stringValue } from '../../analysis/python/ast';
 import {
   assignmentsBefore,
@@ -61,18 +61,25 @@ export function checkGetattrExports(ctx: RuleContext): void {
   const canFix = fixesAllowed(tree);
   let index: ModelIndex | undefined;
   const models = () => (index ??= drfProject(ctx.project, { relPath: ctx.file.relPath, text, tree }).models);
+  const project = { info: ctx.project, relPath: ctx.file.relPath };
   for (const statement of topLevelStatements(tree)) {
     if (!/\bgetattr\s*\(/.test(statement.text) || !/\bfor\b/.test(statement.text)) continue;
-    loopsReadingByName(iterationsIn(tree, statement.text, statement.start), models, canFix, (spec) => ctx.report(spec));
+    loopsReadingByName(iterationsIn(tree, statement.text, statement.start), models, project, canFix, (spec) => ctx.report(spec));
   }
 }
 
-function loopsReadingByName(iterations: readonly Iteration[], models: () => ModelIndex, canFix: boolean, report: (spec: ReportSpec) => void): void {
+/** The project, to find the admins of a mixin declared in another module. */
+interface ProjectView {
+  info: ProjectInfo;
+  relPath: string;
+}
+
+function loopsReadingByName(iterations: readonly Iteration[], models: () => ModelIndex, project: ProjectView, canFix: boolean, report: (spec: ReportSpec) => void): void {
   for (const iteration of iterations) {
     if (iteration.target.type !== 'identifier') continue;
     const iterable = unparenthesize(iteration.iterable);
     const info = querysetOf(iterable);
-    const candidates: Rows[] = info ? (info.values || info.models.length !== 1 || info.roots.some((r) => r.kind !== 'manager') ? [] : [{ model: info.models[0], info }]) : adminActionRows(iterable, models);
+    const candidates: Rows[] = info ? (info.values || info.models.length !== 1 || info.roots.some((r) => r.kind !== 'manager') ? [] : [{ model: info.models[0], info }]) : adminActionRows(iterable, models, project);
     if (candidates.length === 0) continue;
     let reported = false;
     for (const part of iteration.body) {
@@ -208,19 +215,22 @@ function nameList(node: Node, depth: number): FieldSource | undefined {
  * Django hands the action the changelist's rows, which select related rows only when the admin says so
  * (`list_select_related`, or a relation among `list_display`; an own `get_queryset` may do anything).
  */
-function adminActionRows(iterable: Node, models: () => ModelIndex): Rows[] {
+function adminActionRows(iterable: Node, models: () => ModelIndex, project: ProjectView): Rows[] {
   if (iterable.type !== 'identifier') return [];
   const fn = ancestor(iterable, 'function_definition');
   const params = (fn?.childForFieldName('parameters')?.namedChildren ?? []).map((p) => p?.text);
   if (!fn || params.length !== 3 || params[0] !== 'self' || params[2] !== iterable.text || assignmentsBefore(iterable).length > 0) return [];
   const cls = ancestor(fn, 'class_definition');
   if (!cls) return [];
-  return registeredAdmins(cls).flatMap(({ admin, model }) => {
+  const local = registeredAdmins(cls);
+  const name = cls.childForFieldName('name')?.text ?? '';
+  const admins = local.length > 0 ? local : /Mixin$/.test(name) ? adminsElsewhere(name, project) : [];
+  return admins.flatMap(({ body: adminBody, model }) => {
     const relations = models().relationsOf(model);
     if (!relations) return [];
-    const body = [admin, cls].map((c) => c.childForFieldName('body')?.text ?? '').join('\n');
+    const body = `${adminBody}\n${cls.childForFieldName('body')?.text ?? ''}`;
     if (/\b(list_select_related|get_queryset)\b/.test(body)) return [];
-    const display = /^\s*list_display\s*=\s*([\s\S]*?[\])])\s*$/m.exec(admin.childForFieldName('body')?.text ?? '')?.[1] ?? '';
+    const display = /^\s*list_display\s*=\s*([\s\S]*?[\])])\s*$/m.exec(adminBody)?.[1] ?? '';
     const shown = [...display.matchAll(/["'](\w+)["']/g)].map((x) => x[1]);
     const selectsRelated = shown.some((f) => {
       const kind = relations.get(f)?.kind;
@@ -231,9 +241,9 @@ function adminActionRows(iterable: Node, models: () => ModelIndex): Rows[] {
 }
 
 /** The registered admin classes `cls` is (or, as a mixin, is a base of) in its module, with their models. */
-function registeredAdmins(cls: Node): { admin: Node; model: string }[] {
+function registeredAdmins(cls: Node): Admin[] {
   const name = cls.childForFieldName('name')?.text ?? '';
-  const out: { admin: Node; model: string }[] = [];
+  const out: Admin[] = [];
   const root = cls.tree.rootNode;
   const registrations = new Map<string, string>();
   for (const m of root.text.matchAll(/\badmin\.site\.register\(\s*(\w+)\s*,\s*(\w+)\s*\)/g)) registrations.set(m[2], m[1]);
@@ -245,8 +255,47 @@ function registeredAdmins(cls: Node): { admin: Node; model: string }[] {
     if (defName !== name && !bases.includes(name)) continue;
     const decorated = child?.type === 'decorated_definition' ? /@admin\.register\(\s*(\w+)\s*\)/.exec(child.text.slice(0, def.startIndex - child.startIndex))?.[1] : undefined;
     const model = decorated ?? registrations.get(defName);
-    if (model) out.push({ admin: def, model });
+    if (model) out.push({ body: def.childForFieldName('body')?.text ?? '', model });
   }
+  return out;
+}
+
+/** A registered admin class: its body's text and its model. */
+interface Admin {
+  body: string;
+  model: string;
+}
+
+/** Per module text: the registered admin classes and their bases (read with patterns, no parse). */
+const adminsByText = new Map<string, { bases: string[]; admin: Admin }[]>();
+
+/**
+ * Admins in other modules of the project that inherit the mixin `name` (`class OrderAdmin(ExportCsvMixin,
+ * admin.ModelAdmin)`) and are registered there (`@admin.register(Order)`, `admin.site.register(Order, OrderAdmin)`).
+ */
+function adminsElsewhere(name: string, project: ProjectView): Admin[] {
+  const out: Admin[] = [];
+  for (const rel of project.info.files()) {
+    if (!rel.endsWith('.py') || rel === project.relPath) continue;
+    const text = project.info.readFile(rel);
+    if (!text || !text.includes(name) || !/admin\.(register|site\.register)\b/.test(text)) continue;
+    for (const c of adminClassesOf(text)) if (c.bases.includes(name)) out.push(c.admin);
+  }
+  return out;
+}
+
+function adminClassesOf(text: string): { bases: string[]; admin: Admin }[] {
+  const cached = adminsByText.get(text);
+  if (cached) return cached;
+  const registrations = new Map<string, string>();
+  for (const m of text.matchAll(/\badmin\.site\.register\(\s*(\w+)\s*,\s*(\w+)\s*\)/g)) registrations.set(m[2], m[1]);
+  const out: { bases: string[]; admin: Admin }[] = [];
+  for (const m of text.matchAll(/^(?:@admin\.register\(\s*(\w+)\s*\)\s*\n)?class\s+(\w+)\(([^)]*)\):[^\n]*\n((?:[ \t]+[^\n]*\n|[ \t]*\n)*)/gm)) {
+    const model = m[1] ?? registrations.get(m[2]);
+    if (model) out.push({ bases: m[3].split(',').map((b) => b.trim()), admin: { body: m[4], model } });
+  }
+  if (adminsByText.size > 200) adminsByText.clear();
+  adminsByText.set(text, out);
   return out;
 }
 
