@@ -128,7 +128,8 @@ function getattrFinding(call: Node, iteration: Iteration, rows: Rows, models: ()
     start: call.startIndex,
     end: call.endIndex,
     messageId: 'getattr-fk',
-    data: { keys: keys.length === 1 ? clip(keys[0], 24) : `${keys.length} foreign keys`, paths: clip(list, 26) },
+    // The headline names the keys while they fit; the detail and the fix always carry all of them.
+    data: { keys: keys.length === 1 ? clip(keys[0], 24) : `${keys.length} foreign keys`, paths: list.length <= 28 ? list : `"${clip(keys[0], 20)}", …` },
     detail:
       `getattr() by field name reads ${model}'s foreign key${keys.length > 1 ? 's' : ''} ${keys.join(', ')} on every row, and each one loads the ` +
       `related row with its own query. Add .select_related(${list}) to the queryset${info ? '' : ' (queryset = queryset.select_related(...) in the action, or list_select_related on the admin)'}, or read the ids (field.attname, ` +
