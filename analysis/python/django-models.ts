@@ -7,6 +7,7 @@
  */
 import type { Node, Tree } from 'web-tree-sitter';
 import { keywordArgument, positionalArguments, stringValue } from './ast';
+import { growthFactsOf, growthTimestamp, type GrowthFacts } from './model-growth';
 
 export type RelationKind = 'fk' | 'o2o' | 'm2m' | 'reverse-fk' | 'reverse-o2o' | 'reverse-m2m' | 'generic';
 
@@ -26,6 +27,8 @@ export interface ModelClass {
   plain: Set<string>;
   /** Managers declared in the body: attribute -> the manager or queryset class it is built from. */
   managers: Map<string, string>;
+  /** How its rows accumulate (creation timestamps, ordering, indexes, unique constraints): see model-growth.ts. */
+  growth: GrowthFacts;
 }
 
 const FIELD_KIND: Record<string, 'fk' | 'o2o' | 'm2m' | 'generic'> = {
@@ -111,7 +114,7 @@ function modelClassOf(cls: Node): ModelClass | undefined {
     }
   }
   const modelBase = bases.some((b) => b === 'Model' || /Model$|Mixin$|Base$/.test(b));
-  return fieldLike || modelBase ? { name, bases, relations, plain, managers } : undefined;
+  return fieldLike || modelBase ? { name, bases, relations, plain, managers, growth: growthFactsOf(body) } : undefined;
 }
 
 /** `OrderManager()`, `OrderQuerySet.as_manager()`, `Manager.from_queryset(OrderQuerySet)()`: the class that shapes the rows. */
@@ -197,6 +200,16 @@ export class ModelIndex {
       if (inherited !== undefined) return inherited;
     }
     return attr === 'objects' ? null : undefined;
+  }
+
+  /**
+   * The creation timestamp by which the rows of a project model pile up for each owner (a ping log, page hits),
+   * from the class's own fields and Meta; undefined when the model is unknown or shows no such growth.
+   */
+  growthTimestamp(name: string): string | undefined {
+    const classes = this.byName.get(name);
+    if (classes?.length !== 1) return undefined;
+    return growthTimestamp(name, classes[0].growth, new Set(this.ownAndInherited(classes[0]).keys()));
   }
 
   /** The forward relations of a class and of its project base classes (abstract models, mixins). */

@@ -89,6 +89,8 @@ export interface QuerysetInfo {
   scoped: boolean;
   /** Grouped rows: `values(...).annotate(...)` (one row per group) or `.aggregate(...)` (one row). */
   compact: boolean;
+  /** A window of time: `filter(created__gte=since)`, `exclude(expiration__lt=now)` (on every path that reaches the use). */
+  timeWindow: boolean;
   /** Names `.annotate(name=Count(...))` gives an aggregate over a relation (Count, Sum, Avg, Min, Max). */
   aggregates: Set<string>;
 }
@@ -361,12 +363,30 @@ function applyMethod(info: QuerysetInfo, method: string, call: Node): QuerysetIn
         info.singleRow = true;
       }
       if (scopesToOwner(call)) info.scoped = true;
+      if (windowsTime(call, /__(gte?|range|date|year|month|week|day|iso_year)$/)) info.timeWindow = true;
+      break;
+    case 'exclude':
+      if (windowsTime(call, /__lte?$/)) info.timeWindow = true;
       break;
     case 'none':
       info.singleRow = true;
       break;
   }
   return info;
+}
+
+/** A lookup on a time (by the field's name or the value's): `created__gte=now() - timedelta(hours=24)`. */
+const TIME_FIELD = /(date|time|created|start|end|expir|updated|modified|timestamp|_at$|_on$|^when$|^day$)/;
+const TIME_VALUE = /now\(|timedelta|date|time|since|until|cutoff|threshold/i;
+
+/** A keyword lookup of the call that keeps rows of a window of time (lookups matching `lookup`). */
+function windowsTime(call: Node, lookup: RegExp): boolean {
+  return (call.childForFieldName('arguments')?.namedChildren ?? []).some((k) => {
+    if (k?.type !== 'keyword_argument') return false;
+    const name = k.childForFieldName('name')?.text ?? '';
+    if (!lookup.test(name)) return false;
+    return TIME_FIELD.test(name.replace(lookup, '').split('__').pop() ?? '') || TIME_VALUE.test(k.childForFieldName('value')?.text ?? '');
+  });
 }
 
 /** Django's aggregate functions, also as `models.Count`. */
@@ -559,6 +579,7 @@ function emptyInfo(root: QuerysetRoot): QuerysetInfo {
     relatedManager: root.kind === 'related',
     scoped: false,
     compact: false,
+    timeWindow: false,
     aggregates: new Set(),
   };
 }
@@ -591,6 +612,8 @@ function mergeInfos(infos: QuerysetInfo[]): QuerysetInfo {
     relatedManager: any((i) => i.relatedManager),
     scoped: any((i) => i.scoped),
     compact: any((i) => i.compact),
+    // Silence needs the window on every path: `qs = qs.filter(created__gte=...)` under an `if` may not run.
+    timeWindow: infos.every((i) => i.timeWindow),
     aggregates: union((i) => i.aggregates),
   };
 }

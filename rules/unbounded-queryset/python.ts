@@ -23,6 +23,7 @@ import {
   type QuerysetInfo,
 } from '../../analysis/python/django-querysets';
 import { checkQueriesOutsideOrm } from './outside-orm';
+import { boundedByOwner, growsWithTime, growthNote, ownerGrowth, type OwnerGrowth } from './owner-growth';
 import { StatementFindingsCache, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
 
 /** Calls that write each row out: CSV writers, files, response streams, `self.stdout` in management commands. */
@@ -159,6 +160,15 @@ def export_orders(request):
         '`filter(project=project)`, `filter(user=request.user)`, `filter(document_id__in=ids)`) and grouped rows ' +
         '(`values(...).annotate(...)`, `.aggregate(...)`) are reported only when they feed an export loop: one user\'s ' +
         'or one parent\'s rows are usually few, while `filter(status=status)` keeps most of a table and is still reported. ' +
+        'Not so for a table that grows with time per owner, as the project\'s model class shows it: a creation timestamp ' +
+        '(a DateTimeField with `auto_now_add`, `default=timezone.now`, or named `created`/`start`/`timestamp`) that leads ' +
+        '`Meta.ordering`, is `get_latest_by` or is indexed, or a model named as a record of events (`...Log`, `...Event`, ' +
+        '`Ping`, `Hit`, `...Entry`, `...Record`, `...History`), with no unique constraint over a relation (one row per user ' +
+        'and day, one membership per pair) and no method deleting the row itself (a running timer). One check\'s pings or ' +
+        'one child\'s naps are reported like a whole table (`len()` of them also outside request code), unless the filter ' +
+        'keeps a window of time (`created__gte=since`, `exclude(expiration__lt=now)`) on every path. A DateField (a daily ' +
+        'or weekly measurement) is not such a timestamp. `list(qs)` handed straight to a function named like an export ' +
+        '(`export_netscape_html(list(bookmarks))`) counts as an export. ' +
         'A loop counts as an export when its body writes (`writerow`, `write`), yields, or appends to a list that ' +
         'is returned or passed to a response; loops that update rows are left to other checks. Querysets are ' +
         'recognised as in n-plus-one: a manager chain, a variable or same-module helper bound to one. See also ' +
@@ -179,7 +189,9 @@ def export_orders(request):
     const canFix = fixesAllowed(tree);
     const chunkSize = ctx.options.chunkSize as number;
     const viewFile = VIEW_FILE.test(ctx.file.relPath);
-    const context = `${django} ${sqlalchemy} ${canFix} ${chunkSize} ${viewFile}`;
+    // Which models grow with time per owner comes from the project's model classes (any module).
+    const growth = django ? ownerGrowth(ctx, tree) : undefined;
+    const context = `${django} ${sqlalchemy} ${canFix} ${chunkSize} ${viewFile} ${growth?.version ?? ''}`;
     for (const statement of topLevelStatements(tree)) {
       if (!CANDIDATE.test(statement.text)) continue;
       findingsCache.check(ctx, statement, context, (reads) => outsideReadsHold(tree, reads), (report) => {
@@ -187,8 +199,8 @@ def export_orders(request):
           const local: Reporter = { report };
           const iterations = iterationsIn(tree, statement.text, statement.start);
           if (django) {
-            checkCalls(local, tree, statement, iterations, canFix, chunkSize, viewFile);
-            checkExportLoops(local, tree, iterations, canFix, chunkSize, viewFile);
+            checkCalls(local, tree, statement, iterations, canFix, chunkSize, viewFile, growth!);
+            checkExportLoops(local, tree, iterations, canFix, chunkSize, viewFile, growth!);
           }
           if (sqlalchemy) checkSqlAlchemyExports(local, tree, iterations);
         });
@@ -235,7 +247,7 @@ const CANDIDATE = /\b(?:len|list|tuple|\w*Serializer|for)\b/;
 const findingsCache = new StatementFindingsCache<OutsideReads>('unbounded-queryset: findings');
 
 /** `len(qs)`, `list(qs)`, `OrderSerializer(qs, many=True)`. */
-function checkCalls(ctx: Reporter, tree: Tree, statement: TopLevelStatement, iterations: readonly Iteration[], canFix: boolean, chunkSize: number, viewFile: boolean): void {
+function checkCalls(ctx: Reporter, tree: Tree, statement: TopLevelStatement, iterations: readonly Iteration[], canFix: boolean, chunkSize: number, viewFile: boolean, growth: OwnerGrowth): void {
   for (const call of callsNamed(tree, statement.text, /\b(?:len|list|tuple|\w*Serializer)\b/g, statement.start)) {
     // A whole list in memory matters where a request builds its response: views, API modules, handler functions.
     // In models, services and template tags the same call mostly reads a small catalogue or one object's rows.
@@ -244,13 +256,13 @@ function checkCalls(ctx: Reporter, tree: Tree, statement: TopLevelStatement, ite
     const name = calleeName(call) ?? '';
     const isBuiltin = call.childForFieldName('function')?.type === 'identifier';
     if (isBuiltin && name === 'len') {
-      if (requestPath) checkLen(ctx, call, canFix);
-    } else if (isBuiltin && (name === 'list' || name === 'tuple')) checkList(ctx, tree, call, iterations, canFix, chunkSize, requestPath);
-    else if (name.endsWith('Serializer') && requestPath) checkSerializer(ctx, call);
+      checkLen(ctx, call, canFix, requestPath, growth);
+    } else if (isBuiltin && (name === 'list' || name === 'tuple')) checkList(ctx, tree, call, iterations, canFix, chunkSize, requestPath, growth);
+    else if (name.endsWith('Serializer') && requestPath) checkSerializer(ctx, call, growth);
   }
 }
 
-function checkLen(ctx: Reporter, call: Node, canFix: boolean): void {
+function checkLen(ctx: Reporter, call: Node, canFix: boolean, requestPath: boolean, growth: OwnerGrowth): void {
   const args = positionalArguments(call);
   if (args.length !== 1) return;
   let counted = unparenthesize(args[0]);
@@ -259,7 +271,9 @@ function checkLen(ctx: Reporter, call: Node, canFix: boolean): void {
     counted = unparenthesize(positionalArguments(counted)[0]);
   }
   const info = querysetOf(counted);
-  if (!info || info.sliced || info.iterator !== 'none' || info.singleRow || info.materialized || info.scoped || info.compact) return;
+  if (!info || info.sliced || info.iterator !== 'none' || info.singleRow || info.materialized || boundedByOwner(info, growth) || info.compact) return;
+  // Outside request code len() mostly counts a small catalogue; not when the table grows with time (a child's naps).
+  if (!requestPath && (info.timeWindow || !growsWithTime(info, growth))) return;
   // `len(request.user.userspace_set.all())`: one parent's rows, as in loops and list().
   if (info.relatedManager || frameworkCatalogue(info, call)) return;
   // When the queryset is also iterated, len() fills the cache the loop then reuses: one query either way.
@@ -273,12 +287,12 @@ function checkLen(ctx: Reporter, call: Node, canFix: boolean): void {
     end: call.endIndex,
     messageId: 'len',
     data: { rows: rowsOf(info) },
-    detail: 'len() of a queryset fetches and caches every row as a model instance; .count() runs SELECT COUNT(*) in the database and loads nothing.',
+    detail: `len() of a queryset fetches and caches every row as a model instance; .count() runs SELECT COUNT(*) in the database and loads nothing.${growthNote(info, growth)}`,
     fixes,
   });
 }
 
-function checkList(ctx: Reporter, tree: Tree, call: Node, iterations: readonly Iteration[], canFix: boolean, chunkSize: number, requestPath: boolean): void {
+function checkList(ctx: Reporter, tree: Tree, call: Node, iterations: readonly Iteration[], canFix: boolean, chunkSize: number, requestPath: boolean, growth: OwnerGrowth): void {
   const args = positionalArguments(call);
   if (args.length !== 1) return;
   const parent = call.parent?.parent;
@@ -287,16 +301,23 @@ function checkList(ctx: Reporter, tree: Tree, call: Node, iterations: readonly I
   const info = querysetOf(source);
   if (!isUnbounded(info, call) || info.materialized) return;
   // One owner's rows (or grouped rows), and lists outside request code, are reported only when they feed an export loop.
-  if ((info.scoped || info.compact || !requestPath) && !feedsExport(tree, call, iterations)) return;
+  if ((boundedByOwner(info, growth) || info.compact || !requestPath) && !feedsExport(tree, call, iterations) && !passedToExport(call)) return;
   const fix = canFix ? listToIteratorFix(call, source, chunkSize) : undefined;
   ctx.report({
     start: call.startIndex,
     end: call.endIndex,
     messageId: 'list',
     data: { rows: rowsOf(info) },
-    detail: `${calleeName(call)}() of an unsliced queryset builds a model instance for every row before the code uses the first. Iterate with .iterator(chunk_size=${chunkSize}), slice it, or paginate.`,
+    detail: `${calleeName(call)}() of an unsliced queryset builds a model instance for every row before the code uses the first. Iterate with .iterator(chunk_size=${chunkSize}), slice it, or paginate.${growthNote(info, growth)}`,
     fixes: fix ? [fix] : [],
   });
+}
+
+/** `export_netscape_html(list(bookmarks))`: the whole list handed to an export function (by its name). */
+function passedToExport(call: Node): boolean {
+  const args = call.parent;
+  const outer = args?.type === 'argument_list' ? args.parent : undefined;
+  return outer?.type === 'call' && /(^|_)export/i.test(calleeName(outer) ?? '');
 }
 
 /** `rows = list(qs)` later iterated by a loop that writes an export. */
@@ -335,30 +356,31 @@ function listToIteratorFix(call: Node, source: Node, chunkSize: number): FixSpec
   };
 }
 
-function checkSerializer(ctx: Reporter, call: Node): void {
+function checkSerializer(ctx: Reporter, call: Node, growth: OwnerGrowth): void {
   if (keywordArgument(call, 'many')?.text !== 'True') return;
   const data = positionalArguments(call)[0] ?? keywordArgument(call, 'instance');
   if (!data) return;
   const info = querysetOf(data);
-  if (!isUnbounded(info, call) || info.materialized || info.scoped) return;
+  // Grouped rows (`values(...).annotate(...)`) are one per group, as in response loops.
+  if (!isUnbounded(info, call) || info.materialized || info.compact || boundedByOwner(info, growth)) return;
   ctx.report({
     start: data.startIndex,
     end: data.endIndex,
     messageId: 'many-serializer',
     data: { rows: rowsOf(info) },
-    detail: 'many=True over an unpaginated queryset loads every row, then builds a dict per row and the whole response body in memory. Paginate with self.paginate_queryset(queryset), or slice it.',
+    detail: `many=True over an unpaginated queryset loads every row, then builds a dict per row and the whole response body in memory. Paginate with self.paginate_queryset(queryset), or slice it.${growthNote(info, growth)}`,
   });
 }
 
 /** `for o in Order.objects.all(): writer.writerow(...)` and comprehensions whose list becomes the response. */
-function checkExportLoops(ctx: Reporter, tree: Tree, iterations: readonly Iteration[], canFix: boolean, chunkSize: number, viewFile: boolean): void {
+function checkExportLoops(ctx: Reporter, tree: Tree, iterations: readonly Iteration[], canFix: boolean, chunkSize: number, viewFile: boolean, growth: OwnerGrowth): void {
   for (const iteration of iterations) {
     const iterable = unparenthesize(iteration.iterable);
     if (iterable.type === 'call' && ['list', 'tuple'].includes(calleeName(iterable) ?? '')) continue; // reported as list()
     const info = querysetOf(iterable);
     if (!isUnbounded(info, iteration.node) || info.materialized) continue;
     const output = exportKind(tree, iteration);
-    if (!output || (output === 'response' && (info.scoped || info.compact || !(viewFile || servesRequest(iteration.node))))) continue;
+    if (!output || (output === 'response' && (boundedByOwner(info, growth) || info.compact || !(viewFile || servesRequest(iteration.node))))) continue;
     if (output === 'response' && readsOnlyCounts(iteration, info)) continue;
     // Never proven: on PostgreSQL .iterator() reads through a server-side cursor, which fails outside a transaction
     // behind PgBouncer in transaction pooling (Heroku's and Render's usual setup) unless DISABLE_SERVER_SIDE_CURSORS is set.
@@ -370,7 +392,7 @@ function checkExportLoops(ctx: Reporter, tree: Tree, iterations: readonly Iterat
     const detail =
       output === 'export'
         ? `A queryset caches all the rows it iterates, so the whole table is in memory until the export ends. Iterate with .iterator(chunk_size=${chunkSize}).`
-        : `The queryset caches all rows and the list holds them again. Paginate it, or at least iterate with .iterator(chunk_size=${chunkSize}).`;
+        : `The queryset caches all rows and the list holds them again. Paginate it, or at least iterate with .iterator(chunk_size=${chunkSize}).${info.scoped ? growthNote(info, growth) : ''}`;
     ctx.report({ start: iterable.startIndex, end: iterable.endIndex, messageId: output, data: { rows: rowsOf(info) }, detail, fixes });
   }
 }

@@ -1,0 +1,66 @@
+/**
+ * One owner's rows are few for most tables (a user's settings, a project's members) but not for tables that grow
+ * with time per owner (a check's pings, a child's feedings, a site's hits). The project's model classes decide
+ * which is which (analysis/python/model-growth.ts); a queryset scoped to one owner stays silent only when none of
+ * its models grows that way.
+ */
+import type { Tree } from 'web-tree-sitter';
+import type { RuleContext } from '../api';
+import type { QuerysetInfo } from '../../analysis/python/django-querysets';
+import { drfProject } from '../../analysis/python/drf';
+import type { ModelIndex } from '../../analysis/python/django-models';
+
+export interface OwnerGrowth {
+  /** Changes when a model fact a finding may depend on changes (for the findings cache). */
+  readonly version: string;
+  /** The models of the queryset that grow with time per owner, with the timestamp they grow by. */
+  growing(info: QuerysetInfo): { model: string; timestamp: string }[];
+}
+
+const NONE: OwnerGrowth = { version: '', growing: () => [] };
+
+/** The project's time-growing models, as seen from the file being checked. */
+export function ownerGrowth(ctx: RuleContext, tree: Tree): OwnerGrowth {
+  let models: ModelIndex;
+  let version: string;
+  try {
+    const project = drfProject(ctx.project, { relPath: ctx.file.relPath, text: ctx.file.text, tree });
+    models = project.models;
+    version = project.version;
+  } catch {
+    return NONE;
+  }
+  return {
+    version,
+    growing(info) {
+      const out: { model: string; timestamp: string }[] = [];
+      for (const model of info.models) {
+        const timestamp = models.growthTimestamp(model);
+        if (timestamp) out.push({ model, timestamp });
+      }
+      return out;
+    },
+  };
+}
+
+/**
+ * Scoped to one owner and bounded by it: `filter(user=request.user)` of settings or memberships. False when the
+ * queryset is not owner-scoped or when its model's rows pile up with time (every model of the queryset grows).
+ */
+export function boundedByOwner(info: QuerysetInfo, growth: OwnerGrowth): boolean {
+  // One owner's rows of a window of time (`created__gte=now() - timedelta(hours=24)`) are few again.
+  return info.scoped && (info.timeWindow || !growsWithTime(info, growth));
+}
+
+/** Every model of the queryset grows with time per owner (none unknown). */
+export function growsWithTime(info: QuerysetInfo, growth: OwnerGrowth): boolean {
+  return info.models.length > 0 && growth.growing(info).length === info.models.length;
+}
+
+/** ", a table that grows with time for each owner (Flip.created)", for details. */
+export function growthNote(info: QuerysetInfo, growth: OwnerGrowth): string {
+  const growing = growth.growing(info);
+  if (growing.length === 0 || growing.length < info.models.length) return '';
+  return ` One owner's rows are not few here: ${growing.map((g) => `${g.model} rows accumulate over time (${g.model}.${g.timestamp})`).join(', ')}.`;
+}
+
