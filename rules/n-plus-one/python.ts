@@ -400,6 +400,20 @@ function classMembers(tree: Tree, statement: Node): { properties: string[]; fiel
 }
 
 
+/** The queryset a call returns is written, not read: `.filter(...).update(...)`, `.exclude(...).delete()`. */
+function endsInWrite(call: Node): boolean {
+  let current = call;
+  for (;;) {
+    const attribute = current.parent;
+    const next = attribute?.parent;
+    if (attribute?.type !== 'attribute' || next?.type !== 'call' || next.childForFieldName('function')?.id !== attribute.id) return false;
+    const method = attribute.childForFieldName('attribute')?.text ?? '';
+    if (method === 'update' || method === 'delete') return true;
+    if (!MANAGER_METHODS.has(method)) return false;
+    current = next;
+  }
+}
+
 /** Reads `row.a.b...` starting at the innermost attribute node; undefined when no relation is involved. */
 function classifyAccess(first: Node): RelationAccess | undefined {
   const names: string[] = [];
@@ -417,6 +431,8 @@ function classifyAccess(first: Node): RelationAccess | undefined {
   const last = names.length - 1;
 
   if (call && last >= 1 && MANAGER_METHODS.has(names[last]) && looksLikeManagerCall(names[last], call)) {
+    // `o.items.filter(...).update(...)`: one UPDATE or DELETE per row, nothing loaded to select or prefetch.
+    if (endsInWrite(call)) return undefined;
     const method = names[last];
     const kind: AccessKind = method === 'all' ? 'all' : method === 'count' ? 'count' : method === 'exists' ? 'exists' : 'other-query';
     return { path: names.slice(0, last), kind, method, node: call };
