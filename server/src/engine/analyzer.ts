@@ -247,8 +247,9 @@ export class Analyzer {
           this.noteRuleFailure(result, active.rule.meta.id, e);
           continue;
         }
+        const docs = reports.length > 0 ? docsUrl(active.rule.meta.id) : '';
         for (const report of reports) {
-          const finding = this.toFinding(report, active, source, lines, lineBreak);
+          const finding = this.toFinding(report, active, source, lines, docs, lineBreak);
           if (!suppressions.isSuppressed(finding.ruleId, finding.range.start.line)) result.findings.push(finding);
         }
       }
@@ -267,33 +268,42 @@ export class Analyzer {
     return result;
   }
 
-  private toFinding(report: ResolvedReport, active: ActiveRule, source: SourceInfo, lines: LineIndex, lineBreak?: string): Finding {
+  /** Built field by field (no spreads of throw-away objects): a keystroke in a file with 1,000 findings makes 1,000. */
+  private toFinding(report: ResolvedReport, active: ActiveRule, source: SourceInfo, lines: LineIndex, docs: string, lineBreak?: string): Finding {
     const defaultSafety = active.rule.meta.fix === 'none' ? 'unsafe' : active.rule.meta.fix;
-    const fixes: Fix[] = (report.fixes ?? []).map((f, i) => ({
-      title: f.title,
-      safety: f.safety ?? defaultSafety,
-      preferred: f.preferred ?? i === 0,
-      edits: f.edits.map((e) => ({
-        start: e.start,
-        end: e.end,
-        newText: lineBreak ? e.newText.replace(/\r?\n/g, lineBreak) : e.newText,
-        range: lines.range(e.start, e.end),
-      })),
-    }));
-    return {
-      ruleId: active.rule.meta.id,
-      severity: active.severity,
-      message: report.message,
-      ...(report.messageId ? { messageId: report.messageId, messageArguments: report.messageArguments ?? [] } : {}),
-      ...(report.detail ? { detail: report.detail } : {}),
-      path: source.path,
-      relPath: source.relPath,
-      range: lines.range(report.start, report.end),
-      start: report.start,
-      end: report.end,
-      docsUrl: docsUrl(active.rule.meta.id),
-      fixes,
-    };
+    const fixes: Fix[] = [];
+    const reported = report.fixes;
+    if (reported) {
+      for (let i = 0; i < reported.length; i++) {
+        const f = reported[i];
+        fixes.push({
+          title: f.title,
+          safety: f.safety ?? defaultSafety,
+          preferred: f.preferred ?? i === 0,
+          edits: f.edits.map((e) => ({
+            start: e.start,
+            end: e.end,
+            newText: lineBreak ? e.newText.replace(/\r?\n/g, lineBreak) : e.newText,
+            range: lines.range(e.start, e.end),
+          })),
+        });
+      }
+    }
+    // The same fields in the same order as always (JSON output and its goldens keep their key order).
+    const finding = { ruleId: active.rule.meta.id, severity: active.severity, message: report.message } as Finding;
+    if (report.messageId) {
+      finding.messageId = report.messageId;
+      finding.messageArguments = report.messageArguments ?? [];
+    }
+    if (report.detail) finding.detail = report.detail;
+    finding.path = source.path;
+    finding.relPath = source.relPath;
+    finding.range = lines.range(report.start, report.end);
+    finding.start = report.start;
+    finding.end = report.end;
+    finding.docsUrl = docs;
+    finding.fixes = fixes;
+    return finding;
   }
 
   private noteRuleFailure(result: FileResult, ruleId: string, error: unknown): void {
