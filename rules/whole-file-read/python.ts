@@ -8,7 +8,7 @@ import { captures, indentOf, keywordArgument, positionalArguments, stringValue }
 import { importsOf, type ImportMap } from '../../analysis/python/imports';
 import { unreferencedFunction } from '../../analysis/python/unreferenced-functions';
 import { offlineCode } from '../../analysis/reach';
-import { topLevelStatements } from '../../analysis/python/statements';
+import { StatementFindingsCache, topLevelStatements } from '../../analysis/python/statements';
 import { FileSources, isSmallConfigPath, isStableExpression, isTestFile, scopeOf, type FileSource } from '../../analysis/python/uploads';
 
 const CHUNK_SIZE = 65536;
@@ -122,12 +122,50 @@ def upload_document(request):
     const live: RuleContext = Object.create(ctx, {
       report: { value: (spec: Parameters<RuleContext['report']>[0]) => (inDeadFunction(ctx, tree, spec.start) ? undefined : ctx.report(spec)) },
     });
-    const checker = new WholeReadChecker(live, imports, new FileSources(tree, imports));
+    const sources = new FileSources(tree, imports);
     // The few calls whose name can matter, found from the text: cheaper than a query over the whole tree.
     const aliases = [...imports.names].filter(([local, qualified]) => BASE64_DECODERS.has(qualified) && !CALL_NAMES.includes(local)).map(([local]) => local);
-    for (const call of callsNamed(tree, ctx.file.text, [...CALL_NAMES, ...aliases])) checker.check(call);
+    const names = [...CALL_NAMES, ...aliases];
+    const context = statementContext(ctx, tree, imports);
+    for (const statement of topLevelStatements(tree)) {
+      if (!mayCall(statement.text, names)) continue;
+      const analyse = (report: RuleContext['report']): true => {
+        const checker = new WholeReadChecker(Object.create(live, { report: { value: report } }), imports, sources);
+        for (const call of callsNamed(tree, statement.text, names, statement.start)) checker.check(call);
+        return true;
+      };
+      // A definition's reads are judged from its own text, the imports and the module-level names: replayed while
+      // those are unchanged (the dead-function filter of `live` still runs on every replay).
+      if (context !== undefined && DEFINITIONS.has(statement.type)) readFindings.check(live, statement, context, () => true, analyse);
+      else analyse((spec) => live.report(spec));
+    }
   },
 });
+
+/** Statements whose reads never look at the module's other statements but for its module-level names. */
+const DEFINITIONS = new Set(['function_definition', 'class_definition', 'decorated_definition']);
+/** Module-level statements that bind no name a read could resolve to (uploads.ts's Bindings skips them too). */
+const BINDS_NOTHING = new Set([...DEFINITIONS, 'import_statement', 'import_from_statement', 'future_import_statement', 'comment']);
+const readFindings = new StatementFindingsCache<true>('whole-file-read: reads per statement');
+
+/**
+ * What a definition's findings read outside its own text: the file's path (test files, small config names), the
+ * imports, and the module-level bindings (the texts of the module-level statements that bind names); undefined
+ * when one of those statements' parse is not a function of its text (then nothing is replayed).
+ */
+function statementContext(ctx: RuleContext, tree: Tree, imports: ImportMap): string | undefined {
+  const bindings: number[] = [];
+  for (const s of topLevelStatements(tree)) {
+    if (BINDS_NOTHING.has(s.type)) continue;
+    if (!s.cacheable) return undefined;
+    bindings.push(s.textId);
+  }
+  return `${ctx.file.relPath}\u0000${JSON.stringify([...imports.names])}\u0000${bindings.join(',')}`;
+}
+
+function mayCall(text: string, names: readonly string[]): boolean {
+  return names.some((name) => text.includes(name));
+}
 
 /** The offset sits in an undecorated top-level `def` that no other place in the project names. */
 function inDeadFunction(ctx: RuleContext, tree: Tree, offset: number): boolean {
@@ -569,12 +607,15 @@ function readMessage(source: FileSource | undefined, receiver: Node, hashing: bo
   }
 }
 
-/** Calls whose function is `name` or `x.name` for one of the names, located from the text (strings and comments drop out). */
-function callsNamed(tree: Tree, text: string, names: string[]): Node[] {
+/**
+ * Calls whose function is `name` or `x.name` for one of the names, located from the text (strings and comments drop
+ * out); `text` starts at `offset` in the file.
+ */
+function callsNamed(tree: Tree, text: string, names: string[], offset = 0): Node[] {
   const calls: Node[] = [];
   const pattern = new RegExp(`\\b(?:${names.join('|')})\\s*\\(`, 'g');
   for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
-    const name = tree.rootNode.descendantForIndex(m.index);
+    const name = tree.rootNode.descendantForIndex(offset + m.index);
     if (name?.type !== 'identifier') continue;
     const fn = name.parent?.type === 'attribute' && name.parent.childForFieldName('attribute')?.equals(name) ? name.parent : name;
     const call = fn.parent;

@@ -1,6 +1,6 @@
 /**
  * The Python rules' per-statement caches (analysis/python/statements.ts: n-plus-one, unbounded-queryset, and the
- * module-state declarations unbounded-cache reads) give exactly the findings of an analysis without them, keystroke
+ * module-state declarations unbounded-cache reads, whole-file-read's reads per definition) give exactly the findings of an analysis without them, keystroke
  * after keystroke: random edits anywhere (helper functions other statements call, imports, class bodies, module-level
  * loops), edits that rename a helper or an import, and reverts to texts seen before.
  */
@@ -53,7 +53,16 @@ const SOURCE = [
   '    return JsonResponse({"rows": rows, "n": len(qs), "all": list(Order.objects.all())})',
   '',
   '',
-  'for item in Order.objects.all():',
+  'def load_dump():',
+'    return _dump.read()',
+'',
+'',
+'def upload(request):',
+'    data = request.FILES["doc"].read()',
+'    return JsonResponse({"n": len(data)})',
+'',
+'',
+'for item in Order.objects.all():',
   '    print(item.customer.name)',
   '',
 ].join('\n');
@@ -68,6 +77,9 @@ const LINE_EDITS: [string, string][] = [
   ['import collections', 'import collectionz'],
   ['    _items = {}', '    _items = collections.deque(maxlen=5)'],
   ['_seen = {}', '_seen = collections.OrderedDict()'],
+  ['_dump = open("dump.bin", "rb")', '_dump = open("settings.json")'],
+  ['_dump = open("dump.bin", "rb")', '_dump = None'],
+  ['    data = request.FILES["doc"].read()', '    data = request.FILES["doc"].read(1024)'],
 ];
 
 /** A deterministic pseudo-random sequence (the test must not depend on chance). */
@@ -114,7 +126,7 @@ describe('Python per-statement caches', function () {
       const fresh = withoutStatementCaches(() => ws.analyzeText(doc.path, doc.text));
       if (i === 0) {
         const rules = new Set(fresh.findings.map((f) => f.ruleId));
-        for (const id of ['n-plus-one', 'unbounded-queryset', 'unbounded-cache']) assert.ok(rules.has(id), `${id} expected in the original text: ${[...rules]}`);
+        for (const id of ['n-plus-one', 'unbounded-queryset', 'unbounded-cache', 'whole-file-read']) assert.ok(rules.has(id), `${id} expected in the original text: ${[...rules]}`);
       }
       assert.deepEqual(cached.findings, fresh.findings, `findings after edit ${i}:\n${doc.text}`);
     }

@@ -21,8 +21,11 @@ import { endsLinesWithLoneCr, LineIndex, withoutLoneCr } from './text';
 import type { Finding, Fix, FileResult, Note } from './types';
 import { TriggerMemos } from './trigger-memo';
 
-/** A report with its headline resolved from the rule's message ids. */
-type ResolvedReport = ReportSpec & Headline;
+/** A report with its headline resolved from the rule's message ids (side by side: no copy of the report). */
+interface ResolvedReport {
+  spec: ReportSpec;
+  headline: Headline;
+}
 
 export interface RuleFilter {
   /** Only these rule ids (CLI --select). */
@@ -269,7 +272,7 @@ export class Analyzer {
   }
 
   /** Built field by field (no spreads of throw-away objects): a keystroke in a file with 1,000 findings makes 1,000. */
-  private toFinding(report: ResolvedReport, active: ActiveRule, source: SourceInfo, lines: LineIndex, docs: string, lineBreak?: string): Finding {
+  private toFinding({ spec: report, headline }: ResolvedReport, active: ActiveRule, source: SourceInfo, lines: LineIndex, docs: string, lineBreak?: string): Finding {
     const defaultSafety = active.rule.meta.fix === 'none' ? 'unsafe' : active.rule.meta.fix;
     const fixes: Fix[] = [];
     const reported = report.fixes;
@@ -290,10 +293,10 @@ export class Analyzer {
       }
     }
     // The same fields in the same order as always (JSON output and its goldens keep their key order).
-    const finding = { ruleId: active.rule.meta.id, severity: active.severity, message: report.message } as Finding;
-    if (report.messageId) {
-      finding.messageId = report.messageId;
-      finding.messageArguments = report.messageArguments ?? [];
+    const finding = { ruleId: active.rule.meta.id, severity: active.severity, message: headline.message } as Finding;
+    if (headline.messageId) {
+      finding.messageId = headline.messageId;
+      finding.messageArguments = headline.messageArguments ?? [];
     }
     if (report.detail) finding.detail = report.detail;
     finding.path = source.path;
@@ -343,7 +346,7 @@ function makeContext(
         throw new Error(`reported an invalid range ${spec.start}..${spec.end}`);
       }
       // Resolved here, inside check(), so a wrong id or missing data is this rule's failure alone.
-      reports.push({ ...spec, ...headlineOf(meta, spec) });
+      reports.push({ spec, headline: headlineOf(meta, spec) });
     },
   };
 }
