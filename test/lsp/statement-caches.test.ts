@@ -132,4 +132,33 @@ describe('Python per-statement caches', function () {
     }
     doc.dropTree();
   });
+
+  it('give the findings of an uncached analysis after each whole-line edit and its revert, in turn', () => {
+    const file = path.join(dir, 'views.py').split(path.sep).join('/');
+    // A read judged by what a module-level name holds: the definition's text never changes, its finding does.
+    const reads = ['import io', '_dump = open("dump.bin", "rb")', '', '', 'def load_dump():', '    return _dump.read()', ''].join('\n');
+    const cases: [string, [string, string][]][] = [
+      [SOURCE, LINE_EDITS],
+      [reads, [['_dump = open("dump.bin", "rb")', '_dump = open("settings.json")'], ['_dump = open("dump.bin", "rb")', '_dump = io.BytesIO()'], ['import io', 'import io as _dump']]],
+    ];
+    for (const [source, edits] of cases) {
+      const doc = new TrackedDocument(`file://${file}`, file, 'python', 1, source, undefined);
+      let version = 1;
+      const check = (text: string, what: string) => {
+        doc.update([{ text }], ++version);
+        const parsed = doc.parsedFile();
+        const cached = ws.analyzeText(doc.path, doc.text, { parsed });
+        doc.adopt(parsed);
+        const fresh = withoutStatementCaches(() => ws.analyzeText(doc.path, doc.text));
+        assert.deepEqual(cached.findings, fresh.findings, what);
+        return fresh.findings;
+      };
+      assert.ok(check(source, 'the original').length > 0);
+      for (const [from, to] of edits) {
+        check(source.replace(from, to), `${from} -> ${to}`);
+        check(source, `${to} -> ${from}`);
+      }
+      doc.dropTree();
+    }
+  });
 });
