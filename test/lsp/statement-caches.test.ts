@@ -1,6 +1,6 @@
 /**
  * The Python rules' per-statement caches (analysis/python/statements.ts: n-plus-one, unbounded-queryset, and the
- * module-state declarations unbounded-cache reads, whole-file-read's reads per definition) give exactly the findings of an analysis without them, keystroke
+ * module-state declarations unbounded-cache reads, whole-file-read's reads per definition, temp-file-leak's creations) give exactly the findings of an analysis without them, keystroke
  * after keystroke: random edits anywhere (helper functions other statements call, imports, class bodies, module-level
  * loops), edits that rename a helper or an import, and reverts to texts seen before.
  */
@@ -137,9 +137,13 @@ describe('Python per-statement caches', function () {
     const file = path.join(dir, 'views.py').split(path.sep).join('/');
     // A read judged by what a module-level name holds: the definition's text never changes, its finding does.
     const reads = ['import io', '_dump = open("dump.bin", "rb")', '', '', 'def load_dump():', '    return _dump.read()', ''].join('\n');
+    const temps = ['import os', 'import tempfile', '', '', 'def cleanup(path):', '    os.remove(path)', '', '', 'def transcode(path):', '    os.unlink(path)', '', '',
+      'def convert(request):', '    fd, path = tempfile.mkstemp()', '    cleanup(path)', '    return 1', '', '', 'def queue(request):', '    d = tempfile.mkdtemp()', '    transcode.delay(d)', '    return 1', ''].join('\n');
     const cases: [string, [string, string][]][] = [
       [SOURCE, LINE_EDITS],
       [reads, [['_dump = open("dump.bin", "rb")', '_dump = open("settings.json")'], ['_dump = open("dump.bin", "rb")', '_dump = io.BytesIO()'], ['import io', 'import io as _dump']]],
+      // Temp files judged by what a same-module helper and a queued task's body delete.
+      [temps, [['    os.remove(path)', '    print(path)'], ['    os.unlink(path)', '    print(path)'], ['def cleanup(path):', 'def cleanup_later(path):'], ['import tempfile', 'import tempfile as tf']]],
     ];
     for (const [source, edits] of cases) {
       const doc = new TrackedDocument(`file://${file}`, file, 'python', 1, source, undefined);
@@ -153,11 +157,13 @@ describe('Python per-statement caches', function () {
         assert.deepEqual(cached.findings, fresh.findings, what);
         return fresh.findings;
       };
-      assert.ok(check(source, 'the original').length > 0);
+      check(source, 'the original');
+      let changed = 0;
       for (const [from, to] of edits) {
-        check(source.replace(from, to), `${from} -> ${to}`);
-        check(source, `${to} -> ${from}`);
+        if (check(source.replace(from, to), `${from} -> ${to}`).length !== check(source, `${to} -> ${from}`).length) changed++;
       }
+      // The edits change findings of statements they do not touch: what the caches must notice.
+      assert.ok(changed > 0, 'no edit changed the findings');
       doc.dropTree();
     }
   });
