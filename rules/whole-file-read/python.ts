@@ -127,8 +127,9 @@ def upload_document(request):
     const aliases = [...imports.names].filter(([local, qualified]) => BASE64_DECODERS.has(qualified) && !CALL_NAMES.includes(local)).map(([local]) => local);
     const names = [...CALL_NAMES, ...aliases];
     const context = statementContext(ctx, tree, imports);
+    const mayCall = new RegExp(`\\b(?:${names.join('|')})\\s*\\(`);
     for (const statement of topLevelStatements(tree)) {
-      if (!mayCall(statement.text, names)) continue;
+      if (!mayCall.test(statement.text)) continue;
       const analyse = (report: RuleContext['report']): true => {
         const checker = new WholeReadChecker(Object.create(live, { report: { value: report } }), imports, sources);
         for (const call of callsNamed(tree, statement.text, names, statement.start)) checker.check(call);
@@ -163,9 +164,6 @@ function statementContext(ctx: RuleContext, tree: Tree, imports: ImportMap): str
   return `${ctx.file.relPath}\u0000${JSON.stringify([...imports.names])}\u0000${bindings.join(',')}`;
 }
 
-function mayCall(text: string, names: readonly string[]): boolean {
-  return names.some((name) => text.includes(name));
-}
 
 /** The offset sits in an undecorated top-level `def` that no other place in the project names. */
 function inDeadFunction(ctx: RuleContext, tree: Tree, offset: number): boolean {
