@@ -89,6 +89,8 @@ function random(seed: number): () => number {
 }
 
 describe('Python per-statement caches', function () {
+  // 300 analyses twice over (cached and fresh): seconds on an idle machine, more on a loaded one.
+  this.timeout(180000);
   let dir: string;
   let ws: Workspace;
   before(async () => {
