@@ -9,6 +9,7 @@ import { ancestor, callsNamed, captures, intValue, keywordArgument, positionalAr
 import { addImport, startsItsLine, wrapInTryFinally } from '../shared/python-edits';
 import { importsOf, type ImportMap } from '../../analysis/python/imports';
 import { StatementFindingsCache, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
+import { TreeSlot } from '../../analysis/cache';
 import { pathFlow } from '../../analysis/python/temp-path-flow';
 import { definitionsNamed, escapeRegExp, importedNames, moduleText } from '../../analysis/python/web-context';
 
@@ -838,7 +839,7 @@ function joinPath(parts: Node[], imports: ImportMap, depth: number): TempPath | 
 }
 
 /** The one value assigned to a name in its function, else at module level. */
-const assignmentIndex = new WeakMap<Tree, Map<number, Map<string, Node[]>>>();
+const ASSIGNMENT_INDEX = new TreeSlot<Map<number, Map<string, Node[]>>>('temp-file-leak: assignments per scope');
 
 /**
  * The values assigned to each plain name directly in a scope (not in nested functions), indexed once per scope and
@@ -846,8 +847,7 @@ const assignmentIndex = new WeakMap<Tree, Map<number, Map<string, Node[]>>>();
  * under a module constant hundreds of times took 300 ms).
  */
 function assignmentsIn(scope: Node, scopeId: number): Map<string, Node[]> {
-  let byScope = assignmentIndex.get(scope.tree);
-  if (!byScope) assignmentIndex.set(scope.tree, (byScope = new Map()));
+  const byScope = ASSIGNMENT_INDEX.get(scope.tree, () => new Map());
   let index = byScope.get(scopeId);
   if (index) return index;
   index = new Map();
