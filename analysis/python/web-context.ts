@@ -232,18 +232,49 @@ export function importedNames(tree: Tree): ReadonlyMap<string, ImportedName> {
 
 const moduleTextCache = new WeakMap<Tree, Map<string, { text: string; path: string } | undefined>>();
 
+/**
+ * Each module name's resolution, kept across versions of the importing file: reused while the project's file list
+ * is the same and every file it read reads the same (a keystroke no longer resolves every import again).
+ */
+interface Resolution {
+  files: readonly string[];
+  reads: { path: string; text: string | undefined }[];
+  found: { text: string; path: string } | undefined;
+}
+const resolutions = new WeakMap<ProjectInfo, Map<string, Resolution>>();
+const MAX_RESOLUTIONS = 5000;
+
 /** Text of the workspace file a module name refers to, relative to the importing file (cached per parse). */
 export function moduleText(ctx: RuleContext, module: string): { text: string; path: string } | undefined {
   const tree = ctx.python();
   let cache = moduleTextCache.get(tree);
   if (!cache) moduleTextCache.set(tree, (cache = new Map()));
-  if (!cache.has(module)) cache.set(module, findModuleText(ctx, module));
+  if (!cache.has(module)) cache.set(module, resolvedModuleText(ctx, module));
   return cache.get(module);
 }
 
-function findModuleText(ctx: RuleContext, module: string): { text: string; path: string } | undefined {
+function resolvedModuleText(ctx: RuleContext, module: string): { text: string; path: string } | undefined {
+  let byName = resolutions.get(ctx.project);
+  if (!byName) resolutions.set(ctx.project, (byName = new Map()));
+  const key = `${ctx.file.relPath}\u0000${module}`;
+  const files = ctx.project.files();
+  const prior = byName.get(key);
+  if (prior && sameList(prior.files, files) && prior.reads.every((r) => ctx.project.readFile(r.path) === r.text)) return prior.found;
+  const resolution = findModuleText(ctx, module, files);
+  if (byName.size >= MAX_RESOLUTIONS) byName.clear();
+  byName.set(key, resolution);
+  return resolution.found;
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function findModuleText(ctx: RuleContext, module: string, files: readonly string[]): Resolution {
   const rel = ctx.file.relPath;
-  const index = pythonModules(ctx.project).index(['']);
+  const index = pythonModules(ctx.project, files).index(['']);
   const absolute = module.startsWith('.') ? index.absoluteName(rel, module) : module;
   const candidates: string[] = [];
   const found = absolute ? index.resolve(absolute) : undefined;
@@ -251,16 +282,18 @@ function findModuleText(ctx: RuleContext, module: string): { text: string; path:
   else if (absolute && !module.startsWith('.')) {
     // An app below the project root (`backend/shop/jobs.py` imported as `shop.jobs`): any package path that ends so.
     const stem = absolute.split('.').join('/');
-    for (const f of ctx.project.files()) if (f.endsWith(`/${stem}.py`) || f.endsWith(`/${stem}/__init__.py`)) candidates.push(f);
+    for (const f of files) if (f.endsWith(`/${stem}.py`) || f.endsWith(`/${stem}/__init__.py`)) candidates.push(f);
   }
   if (candidates.length === 0 && absolute) {
     // Single-file mode (no file list): the conventional places, read from disk.
     const stem = absolute.split('.').join('/');
     candidates.push(`${stem}.py`, `${stem}/__init__.py`);
   }
+  const reads: Resolution['reads'] = [];
   for (const path of candidates) {
     const text = ctx.project.readFile(path.replace(/^\/+/, ''));
-    if (text !== undefined) return { text, path };
+    reads.push({ path: path.replace(/^\/+/, ''), text });
+    if (text !== undefined) return { files, reads, found: { text, path } };
   }
-  return undefined;
+  return { files, reads, found: undefined };
 }

@@ -8,6 +8,8 @@ import { defineRule, type FixSafety, type FixSpec, type OffsetEdit, type RuleCon
 import { ancestor, callsNamed, captures, intValue, keywordArgument, positionalArguments, stringValue } from '../../analysis/python/ast';
 import { addImport, startsItsLine, wrapInTryFinally } from '../shared/python-edits';
 import { importsOf, type ImportMap } from '../../analysis/python/imports';
+import { StatementFindingsCache, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
+import { TreeSlot } from '../../analysis/cache';
 import { pathFlow } from '../../analysis/python/temp-path-flow';
 import { definitionsNamed, escapeRegExp, importedNames, moduleText } from '../../analysis/python/web-context';
 
@@ -138,15 +140,89 @@ def export_orders(request):
     // query over every call of a 5,000-line module cost tens of ms per keystroke.
     const creatorNames = new Set(Object.keys(CREATORS).map((q) => q.slice(q.lastIndexOf('.') + 1)));
     for (const [local, qualified] of imports.names) if (CREATORS[qualified]) creatorNames.add(local);
+    const creations = new Map<TopLevelStatement | undefined, { call: Node; creator: Creator }[]>();
+    const statements = topLevelStatements(tree);
+    let at = 0;
     for (const call of callsNamed(tree, ctx.file.text, new RegExp(`\\b(?:${[...creatorNames].map(escapeRegExp).join('|')})\\b`, 'g'))) {
       const creator = CREATORS[imports.resolve(call.childForFieldName('function')) ?? ''];
       if (!creator) continue;
       if (creator === 'named' && keywordArgument(call, 'delete')?.type !== 'false') continue;
-      checkCreation(ctx, tree, imports, functions, call, creator);
+      // Calls come in text order: the statement holding each is found by walking the statements once.
+      while (at < statements.length && statements[at].end <= call.startIndex) at++;
+      const statement = statements[at]?.start <= call.startIndex ? statements[at] : undefined;
+      creations.set(statement, [...(creations.get(statement) ?? []), { call, creator }]);
+    }
+    // A statement's creations are judged again only when its text, the imports or something recorded outside it
+    // (a same-module function, a task's body, another module) changed: a keystroke elsewhere replays them.
+    const context = `${ctx.file.relPath}\u0000${JSON.stringify([...imports.names])}\u0000${JSON.stringify([...imports.origins])}`;
+    for (const [statement, calls] of creations) {
+      const analyse = (report: RuleContext['report']): OutsideReads | undefined => {
+        const sub: RuleContext = Object.create(ctx, { report: { value: report } });
+        return recordingOutsideReads(() => {
+          for (const { call, creator } of calls) checkCreation(sub, tree, imports, functions, call, creator);
+        });
+      };
+      if (statement) creationFindings.check(ctx, statement, context, (reads) => stillReadsTheSame(ctx, tree, reads), analyse);
+      else analyse((spec) => ctx.report(spec));
     }
     checkTmpWrites(ctx, tree, imports, functions);
   },
 });
+
+/**
+ * What a statement's creations read outside the statement (besides the imports and the file's path): same-module
+ * functions by name (their texts), module-level function bodies read from the text, other files and modules.
+ */
+type OutsideRead =
+  | { kind: 'functions'; name: string; texts: string }
+  | { kind: 'body'; name: string; body: string | undefined }
+  | { kind: 'file'; path: string; text: string | undefined }
+  | { kind: 'module'; module: string; text: string | undefined };
+type OutsideReads = readonly OutsideRead[];
+
+const creationFindings = new StatementFindingsCache<OutsideReads>('temp-file-leak: creations per statement');
+
+/** The reads of the analysis running now; null when it read something it cannot name (a whole-module query). */
+let outsideReads: OutsideRead[] | null | undefined;
+
+function recordingOutsideReads(run: () => void): OutsideReads | undefined {
+  const before = outsideReads;
+  outsideReads = [];
+  try {
+    run();
+    return outsideReads ?? undefined;
+  } finally {
+    outsideReads = before;
+  }
+}
+
+function noteRead(read: OutsideRead): void {
+  if (outsideReads) outsideReads.push(read);
+}
+
+/** The answer depends on the whole module (callers anywhere, loops anywhere): never replayed. */
+function readsWholeModule(): void {
+  if (outsideReads !== undefined) outsideReads = null;
+}
+
+function stillReadsTheSame(ctx: RuleContext, tree: Tree, reads: OutsideReads): boolean {
+  return reads.every((r) => {
+    switch (r.kind) {
+      case 'functions':
+        return definitionTexts(tree, r.name) === r.texts;
+      case 'body':
+        return functionBody(ctx.file.text, r.name) === r.body;
+      case 'file':
+        return ctx.project.readFile(r.path) === r.text;
+      case 'module':
+        return moduleText(ctx, r.module)?.text === r.text;
+    }
+  });
+}
+
+function definitionTexts(tree: Tree, name: string): string {
+  return definitionsNamed(tree, tree.rootNode.text, name).map((d) => d.text).join('\u0000');
+}
 
 /** How the created path is bound. */
 interface Binding {
@@ -169,19 +245,21 @@ function lazyFunctionsByName(tree: Tree): ReadonlyMap<string, Node[]> {
   const definitionsOf = (name: string): Node[] => {
     let defs = named.get(name);
     if (!defs) named.set(name, (defs = definitionsNamed(tree, tree.rootNode.text, name)));
+    noteRead({ kind: 'functions', name, texts: defs.map((d) => d.text).join('\u0000') });
     return defs;
   };
+  const whole = (): Map<string, Node[]> => (readsWholeModule(), get());
   return {
     get: (name: string) => (definitionsOf(name).length ? definitionsOf(name) : undefined),
     has: (name: string) => definitionsOf(name).length > 0,
     get size() {
-      return get().size;
+      return whole().size;
     },
-    forEach: (fn, thisArg) => get().forEach(fn, thisArg),
-    entries: () => get().entries(),
-    keys: () => get().keys(),
-    values: () => get().values(),
-    [Symbol.iterator]: () => get()[Symbol.iterator](),
+    forEach: (fn, thisArg) => whole().forEach(fn, thisArg),
+    entries: () => whole().entries(),
+    keys: () => whole().keys(),
+    values: () => whole().values(),
+    [Symbol.iterator]: () => whole()[Symbol.iterator](),
   };
 }
 
@@ -326,6 +404,7 @@ function calleeDeletes(ctx: RuleContext, call: Node, imports: ImportMap, functio
   if (local.length) return local.some((def) => captures(def.tree, '(call) @call', def).some(({ node }) => isCleanupCall(node, imports) !== undefined));
   const origin = importedNames(call.tree).get(name);
   const source = origin ? moduleText(ctx, origin.module) : undefined;
+  if (origin) noteRead({ kind: 'module', module: origin.module, text: source?.text });
   if (!source || !origin) return false;
   const def = new RegExp(`^([ \\t]*)(?:async\\s+)?def\\s+${escapeRegExp(origin.name)}\\s*\\(`, 'm').exec(source.text);
   if (!def) return false;
@@ -360,6 +439,7 @@ function isPathItself(node: Node, names: readonly string[]): boolean {
 
 /** Callers in this module of a function that returns the path: does any of them delete what it gets? */
 function callersDelete(ctx: RuleContext, fn: Node, imports: ImportMap, functions: ReadonlyMap<string, Node[]>): { callers: number; deleting: number } {
+  readsWholeModule();
   const name = fn.childForFieldName('name')!.text;
   let callers = 0;
   let deleting = 0;
@@ -431,6 +511,7 @@ const DELETES = /\b(unlink|remove|rmtree|removedirs|cleanup|clean_up|delete)\b/;
 function taskDeletesItsInput(ctx: RuleContext, imports: ImportMap, name: string): boolean | undefined {
   if (!/^\w+$/.test(name)) return undefined;
   const body = functionBody(ctx.file.text, name);
+  noteRead({ kind: 'body', name, body });
   if (body !== undefined) return DELETES.test(body);
   const origin = imports.origins.get(name);
   if (!origin) return undefined;
@@ -440,7 +521,9 @@ function taskDeletesItsInput(ctx: RuleContext, imports: ImportMap, name: string)
   const bases = dots > 0 ? [dir.split('/').slice(0, Math.max(0, dir.split('/').filter(Boolean).length - (dots - 1))).join('/')] : ['', dir];
   for (const base of bases) {
     for (const candidate of [`${rest}.py`, `${rest}/__init__.py`]) {
-      const text = ctx.project.readFile([base, candidate].filter(Boolean).join('/'));
+      const path = [base, candidate].filter(Boolean).join('/');
+      const text = ctx.project.readFile(path);
+      noteRead({ kind: 'file', path, text });
       const found = text === undefined ? undefined : functionBody(text, origin.name);
       if (found !== undefined) return DELETES.test(found);
     }
@@ -469,6 +552,8 @@ function deferredUse(fn: Node, names: readonly string[]): Node | undefined {
 
 function checkCreation(ctx: RuleContext, tree: Tree, imports: ImportMap, functions: ReadonlyMap<string, Node[]>, call: Node, creator: Creator): void {
   const fn = enclosingDef(call);
+  // At module level the scope looked at is the whole module.
+  if (!fn) readsWholeModule();
   const binding = bindingOf(call, creator);
   const left = creator === 'mkdtemp' ? 'a directory' : 'a file';
   const each = binding?.names[0].startsWith('self.') ? 'instance' : 'call';
@@ -562,6 +647,7 @@ function toldToDelete(call: Node): boolean {
 
 /** A loop in the module deletes each item it iterates: `for k, v in paths.items(): os.remove(v)`. */
 function deletesContainerItems(tree: Tree, imports: ImportMap): boolean {
+  readsWholeModule();
   for (const { node: loop } of captures(tree, '(for_statement) @f')) {
     if (loop.type !== 'for_statement') continue;
     const target = loop.childForFieldName('left');
@@ -753,7 +839,7 @@ function joinPath(parts: Node[], imports: ImportMap, depth: number): TempPath | 
 }
 
 /** The one value assigned to a name in its function, else at module level. */
-const assignmentIndex = new WeakMap<Tree, Map<number, Map<string, Node[]>>>();
+const ASSIGNMENT_INDEX = new TreeSlot<Map<number, Map<string, Node[]>>>('temp-file-leak: assignments per scope');
 
 /**
  * The values assigned to each plain name directly in a scope (not in nested functions), indexed once per scope and
@@ -761,8 +847,7 @@ const assignmentIndex = new WeakMap<Tree, Map<number, Map<string, Node[]>>>();
  * under a module constant hundreds of times took 300 ms).
  */
 function assignmentsIn(scope: Node, scopeId: number): Map<string, Node[]> {
-  let byScope = assignmentIndex.get(scope.tree);
-  if (!byScope) assignmentIndex.set(scope.tree, (byScope = new Map()));
+  const byScope = ASSIGNMENT_INDEX.get(scope.tree, () => new Map());
   let index = byScope.get(scopeId);
   if (index) return index;
   index = new Map();

@@ -11,7 +11,7 @@
  * stdlib scan hold them to that.
  */
 import type { TextTrigger } from '../api';
-import { classBodyLineStarts } from '../../analysis/python/class-body-lines';
+import { classBodyLineStarts, type LineStarts } from '../../analysis/python/class-body-lines';
 
 const CACHE_WORD = /cache|memo/;
 const DECORATOR_MODULE = /streamlit|cachetools/;
@@ -112,7 +112,7 @@ function isAttribute(text: string, start: number): boolean {
 }
 
 class Containers {
-  private classBody?: Set<number>;
+  private classBody?: LineStarts;
 
   constructor(
     private readonly text: string,

@@ -13,7 +13,7 @@ import { sentAsResponse } from '../../analysis/python/file-responses';
 import { isRawRequestBody } from '../../analysis/python/request-body';
 import { parsedLater, usedAsOneValue } from '../../analysis/python/small-files';
 import { isMainGuard, moduleNamedElsewhere, startedAsScript } from '../../analysis/python/main-guard';
-import { topLevelStatements } from '../../analysis/python/statements';
+import { StatementFindingsCache, topLevelStatements } from '../../analysis/python/statements';
 import { FileSources, isSmallConfigPath, isStableExpression, isTestFile, scopeOf, type FileSource } from '../../analysis/python/uploads';
 
 const CHUNK_SIZE = 65536;
@@ -139,16 +139,58 @@ def upload_document(request):
     const live: RuleContext = Object.create(ctx, {
       report: { value: (spec: Parameters<RuleContext['report']>[0]) => (inDeadFunction(ctx, tree, spec.start) ? undefined : ctx.report(spec)) },
     });
-    // Parameters are judged from their callers and fields (a service handed request.FILES["doc"], a FileField validator).
+    // Parameters are judged from their callers and fields (a service handed request.FILES["doc"], a FileField validator):
+    // an analysis that asks about them, or about callers of a function returning the text, looked outside its statement.
+    let outside = false;
     let sources: FileSources | undefined = undefined;
     const parameters = new UploadParameters(tree, (arg, depth) => sources!.fileSource(arg, depth), ctx.project, ctx.file.relPath);
-    sources = new FileSources(tree, imports, (binding, depth) => parameters.sourceOf(binding, depth));
-    const checker = new WholeReadChecker(live, imports, sources);
+    sources = new FileSources(tree, imports, (binding, depth) => {
+      outside = true;
+      return parameters.sourceOf(binding, depth);
+    });
     // The few calls whose name can matter, found from the text: cheaper than a query over the whole tree.
     const aliases = [...imports.names].filter(([local, qualified]) => BASE64_DECODERS.has(qualified) && !CALL_NAMES.includes(local)).map(([local]) => local);
-    for (const call of callsNamed(tree, ctx.file.text, [...CALL_NAMES, ...aliases])) checker.check(call);
+    const names = [...CALL_NAMES, ...aliases];
+    const context = statementContext(ctx, tree, imports);
+    const mayCall = new RegExp(`\\b(?:${names.join('|')})\\s*\\(`);
+    for (const statement of topLevelStatements(tree)) {
+      if (!mayCall.test(statement.text)) continue;
+      const analyse = (report: RuleContext['report']): true | undefined => {
+        outside = false;
+        const checker = new WholeReadChecker(Object.create(live, { report: { value: report } }), imports, sources!, () => (outside = true));
+        for (const call of callsNamed(tree, statement.text, names, statement.start)) checker.check(call);
+        return outside ? undefined : true;
+      };
+      // A definition's reads are judged from its own text, the imports and the module-level names: replayed while
+      // those are unchanged (the dead-function filter of `live` still runs on every replay), unless the analysis
+      // looked at other statements or files (then it is not kept).
+      if (context !== undefined && DEFINITIONS.has(statement.type)) readFindings.check(live, statement, context, () => true, analyse);
+      else analyse((spec) => live.report(spec));
+    }
   },
 });
+
+/** Statements whose reads never look at the module's other statements but for its module-level names. */
+const DEFINITIONS = new Set(['function_definition', 'class_definition', 'decorated_definition']);
+/** Module-level statements that bind no name a read could resolve to (uploads.ts's Bindings skips them too). */
+const BINDS_NOTHING = new Set([...DEFINITIONS, 'import_statement', 'import_from_statement', 'future_import_statement', 'comment']);
+const readFindings = new StatementFindingsCache<true>('whole-file-read: reads per statement');
+
+/**
+ * What a definition's findings read outside its own text: the file's path (test files, small config names), the
+ * imports, and the module-level bindings (the texts of the module-level statements that bind names); undefined
+ * when one of those statements' parse is not a function of its text (then nothing is replayed).
+ */
+function statementContext(ctx: RuleContext, tree: Tree, imports: ImportMap): string | undefined {
+  const bindings: number[] = [];
+  for (const s of topLevelStatements(tree)) {
+    if (BINDS_NOTHING.has(s.type)) continue;
+    if (!s.cacheable) return undefined;
+    bindings.push(s.textId);
+  }
+  return `${ctx.file.relPath}\u0000${JSON.stringify([...imports.names])}\u0000${bindings.join(',')}`;
+}
+
 
 /** The offset sits in an undecorated top-level `def` that no other place in the project names. */
 function inDeadFunction(ctx: RuleContext, tree: Tree, offset: number): boolean {
@@ -201,6 +243,8 @@ class WholeReadChecker {
     private readonly ctx: RuleContext,
     private readonly imports: ImportMap,
     private readonly sources: FileSources,
+    /** Called when a judgement reads beyond the statement (callers of a function): the answer is then not replayed. */
+    private readonly lookedOutside: () => void = () => undefined,
   ) {}
 
   check(call: Node): void {
@@ -284,7 +328,9 @@ class WholeReadChecker {
 
   /** A file used as one value (a pid, a date) or parsed whole further on: analysis/python/small-files.ts. */
   private smallByUse(readExpr: Node): boolean {
-    return usedAsOneValue(readExpr) || parsedLater(readExpr, (n) => this.usesOf(n), (value) => this.parsedWhole(value));
+    if (usedAsOneValue(readExpr)) return true;
+    this.lookedOutside(); // a returned text is judged from the function's callers
+    return parsedLater(readExpr, (n) => this.usesOf(n), (value) => this.parsedWhole(value));
   }
 
   /** The later uses of the name an assignment binds, in its scope. */
@@ -638,12 +684,15 @@ function readMessage(source: FileSource | undefined, receiver: Node, hashing: bo
   }
 }
 
-/** Calls whose function is `name` or `x.name` for one of the names, located from the text (strings and comments drop out). */
-function callsNamed(tree: Tree, text: string, names: string[]): Node[] {
+/**
+ * Calls whose function is `name` or `x.name` for one of the names, located from the text (strings and comments drop
+ * out); `text` starts at `offset` in the file.
+ */
+function callsNamed(tree: Tree, text: string, names: string[], offset = 0): Node[] {
   const calls: Node[] = [];
   const pattern = new RegExp(`\\b(?:${names.join('|')})\\s*\\(`, 'g');
   for (let m = pattern.exec(text); m; m = pattern.exec(text)) {
-    const name = tree.rootNode.descendantForIndex(m.index);
+    const name = tree.rootNode.descendantForIndex(offset + m.index);
     if (name?.type !== 'identifier') continue;
     const fn = name.parent?.type === 'attribute' && name.parent.childForFieldName('attribute')?.equals(name) ? name.parent : name;
     const call = fn.parent;

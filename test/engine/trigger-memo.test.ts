@@ -76,5 +76,17 @@ describe('Trigger answers per chunk of lines', function () {
     memo.update(edited);
     assert.equal(memo.test(recording, edited), true);
     assert.deepEqual(tried, ['def b():\n    return Order.objects.all()\n']);
+    // The chunk that matched is still there: another chunk's edit costs this trigger no test at all.
+    tried = [];
+    const again = edited.replace('return 1', 'return 11');
+    memo.update(again);
+    assert.equal(memo.test(recording, again), true);
+    assert.deepEqual(tried, []);
+    // It is gone: every chunk is looked at again, those tried before from their remembered answers.
+    tried = [];
+    const gone = again.replace('Order.objects.all()', '2');
+    memo.update(gone);
+    assert.equal(memo.test(recording, gone), false);
+    assert.deepEqual(tried, ['def a():\n    return 11\n\n\n', 'def b():\n    return 2\n']);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The Python rules' per-statement caches (analysis/python/statements.ts: n-plus-one, unbounded-queryset, and the
- * module-state declarations unbounded-cache reads) give exactly the findings of an analysis without them, keystroke
+ * module-state declarations unbounded-cache reads, whole-file-read's reads per definition, temp-file-leak's creations) give exactly the findings of an analysis without them, keystroke
  * after keystroke: random edits anywhere (helper functions other statements call, imports, class bodies, module-level
  * loops), edits that rename a helper or an import, and reverts to texts seen before.
  */
@@ -53,7 +53,25 @@ const SOURCE = [
   '    return JsonResponse({"rows": rows, "n": len(qs), "all": list(Order.objects.all())})',
   '',
   '',
-  'for item in Order.objects.all():',
+  'def load_dump():',
+'    return _dump.read()',
+'',
+'',
+'def upload(request):',
+'    data = request.FILES["doc"].read()',
+'    return JsonResponse({"n": len(data)})',
+'',
+'',
+'def store(doc):',
+'    content = doc.read()',
+'    return len(content)',
+'',
+'',
+'def receive(request):',
+'    return JsonResponse({"n": store(request.FILES["doc"])})',
+'',
+'',
+'for item in Order.objects.all():',
   '    print(item.customer.name)',
   '',
 ].join('\n');
@@ -68,6 +86,11 @@ const LINE_EDITS: [string, string][] = [
   ['import collections', 'import collectionz'],
   ['    _items = {}', '    _items = collections.deque(maxlen=5)'],
   ['_seen = {}', '_seen = collections.OrderedDict()'],
+  ['_dump = open("dump.bin", "rb")', '_dump = open("settings.json")'],
+  ['_dump = open("dump.bin", "rb")', '_dump = None'],
+  ['    data = request.FILES["doc"].read()', '    data = request.FILES["doc"].read(1024)'],
+  // store()'s read is judged from its caller: an upload there, nothing once the caller passes something else.
+  ['    return JsonResponse({"n": store(request.FILES["doc"])})', '    return JsonResponse({"n": store(None)})'],
 ];
 
 /** A deterministic pseudo-random sequence (the test must not depend on chance). */
@@ -77,6 +100,8 @@ function random(seed: number): () => number {
 }
 
 describe('Python per-statement caches', function () {
+  // 300 analyses twice over (cached and fresh): seconds on an idle machine, more on a loaded one.
+  this.timeout(180000);
   let dir: string;
   let ws: Workspace;
   before(async () => {
@@ -114,10 +139,45 @@ describe('Python per-statement caches', function () {
       const fresh = withoutStatementCaches(() => ws.analyzeText(doc.path, doc.text));
       if (i === 0) {
         const rules = new Set(fresh.findings.map((f) => f.ruleId));
-        for (const id of ['n-plus-one', 'unbounded-queryset', 'unbounded-cache']) assert.ok(rules.has(id), `${id} expected in the original text: ${[...rules]}`);
+        for (const id of ['n-plus-one', 'unbounded-queryset', 'unbounded-cache', 'whole-file-read']) assert.ok(rules.has(id), `${id} expected in the original text: ${[...rules]}`);
       }
       assert.deepEqual(cached.findings, fresh.findings, `findings after edit ${i}:\n${doc.text}`);
     }
     doc.dropTree();
+  });
+
+  it('give the findings of an uncached analysis after each whole-line edit and its revert, in turn', () => {
+    const file = path.join(dir, 'views.py').split(path.sep).join('/');
+    // A read judged by what a module-level name holds: the definition's text never changes, its finding does.
+    const reads = ['import io', '_dump = open("dump.bin", "rb")', '', '', 'def load_dump():', '    return _dump.read()', ''].join('\n');
+    const temps = ['import os', 'import tempfile', '', '', 'def cleanup(path):', '    os.remove(path)', '', '', 'def transcode(path):', '    os.unlink(path)', '', '',
+      'def convert(request):', '    fd, path = tempfile.mkstemp()', '    cleanup(path)', '    return 1', '', '', 'def queue(request):', '    d = tempfile.mkdtemp()', '    transcode.delay(d)', '    return 1', ''].join('\n');
+    const cases: [string, [string, string][]][] = [
+      [SOURCE, LINE_EDITS],
+      [reads, [['_dump = open("dump.bin", "rb")', '_dump = open("settings.json")'], ['_dump = open("dump.bin", "rb")', '_dump = io.BytesIO()'], ['import io', 'import io as _dump']]],
+      // Temp files judged by what a same-module helper and a queued task's body delete.
+      [temps, [['    os.remove(path)', '    print(path)'], ['    os.unlink(path)', '    print(path)'], ['def cleanup(path):', 'def cleanup_later(path):'], ['import tempfile', 'import tempfile as tf']]],
+    ];
+    for (const [source, edits] of cases) {
+      const doc = new TrackedDocument(`file://${file}`, file, 'python', 1, source, undefined);
+      let version = 1;
+      const check = (text: string, what: string) => {
+        doc.update([{ text }], ++version);
+        const parsed = doc.parsedFile();
+        const cached = ws.analyzeText(doc.path, doc.text, { parsed });
+        doc.adopt(parsed);
+        const fresh = withoutStatementCaches(() => ws.analyzeText(doc.path, doc.text));
+        assert.deepEqual(cached.findings, fresh.findings, what);
+        return fresh.findings;
+      };
+      check(source, 'the original');
+      let changed = 0;
+      for (const [from, to] of edits) {
+        if (check(source.replace(from, to), `${from} -> ${to}`).length !== check(source, `${to} -> ${from}`).length) changed++;
+      }
+      // The edits change findings of statements they do not touch: what the caches must notice.
+      assert.ok(changed > 0, 'no edit changed the findings');
+      doc.dropTree();
+    }
   });
 });

@@ -61,7 +61,8 @@ export function classify(path: string, text?: string): Classification | undefine
     case 'python':
       if (/^gunicorn[\w.-]*\.py$/.test(lower) || (text !== undefined && looksLikeGunicornConfig(text))) roles.add('gunicorn-config');
       if (lower === 'settings.py' || /\/settings\/[^/]+\.py$/.test(path) || lower.endsWith('_settings.py')) roles.add('django-settings');
-      else if (text && /^\s*(INSTALLED_APPS|MIDDLEWARE|DATABASES)\s*=/m.test(text)) roles.add('django-settings');
+      // (A substring search first: the multi-line regex over a 5,000-line module costs a keystroke milliseconds.)
+      else if (text && mentionsAny(text, DJANGO_SETTINGS_NAMES) && /^\s*(INSTALLED_APPS|MIDDLEWARE|DATABASES)\s*=/m.test(text)) roles.add('django-settings');
       if (lower === 'celeryconfig.py' || lower === 'celery.py') roles.add('celery-config');
       break;
     case 'typescript':
@@ -118,6 +119,12 @@ function isDjangoTemplatePath(path: string, lower: string): boolean {
 }
 
 /** A module-level `workers =` next to another gunicorn setting: a config passed with `-c`. */
+const DJANGO_SETTINGS_NAMES = ['INSTALLED_APPS', 'MIDDLEWARE', 'DATABASES'];
+
+function mentionsAny(text: string, words: readonly string[]): boolean {
+  return words.some((w) => text.includes(w));
+}
+
 function looksLikeGunicornConfig(text: string): boolean {
-  return /^workers\s*=/m.test(text) && /^(bind|worker_class|timeout|max_requests|threads|preload_app)\s*=/m.test(text);
+  return text.includes('workers') && /^workers\s*=/m.test(text) && /^(bind|worker_class|timeout|max_requests|threads|preload_app)\s*=/m.test(text);
 }

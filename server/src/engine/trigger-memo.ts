@@ -73,26 +73,61 @@ export function lineChunks(text: string): string[] {
   return out;
 }
 
-/** One file's trigger answers per chunk text, carried from its previous version to the next. */
+/**
+ * One file's trigger answers per chunk text, carried from its previous version to the next. Each trigger's verdict
+ * on the previous version is kept too: a trigger no chunk matched then is tried on the new chunks only (every other
+ * chunk had its text then), and one a chunk matched still matches while that chunk's text is there. So a keystroke
+ * costs each trigger one test of the changed chunk, not a look-up per chunk of the file.
+ */
 export class TriggerMemo {
   private chunks: { text: string; answers: Answers }[] = [];
+  /** Chunk texts of this version, with their answers. */
+  private byText = new Map<string, Answers>();
+  /** Chunks whose text the previous version did not have. */
+  private fresh: { text: string; answers: Answers }[] = [];
+  private version = 0;
+  /** Per trigger: the version it was last answered for, and the text of a chunk it matched then (if any). */
+  private readonly verdicts = new Map<TextTrigger, { version: number; witness: string | undefined }>();
 
   /** Moves to the file's new text: chunks whose text is unchanged keep their answers. */
   update(text: string): void {
-    const previous = new Map(this.chunks.map((c) => [c.text, c.answers]));
-    this.chunks = lineChunks(text).map((t) => ({ text: t, answers: previous.get(t) ?? new Map() }));
+    const previous = this.byText;
+    this.byText = new Map();
+    this.fresh = [];
+    this.chunks = lineChunks(text).map((t) => {
+      let answers = previous.get(t);
+      if (!answers) this.fresh.push({ text: t, answers: (answers = new Map()) });
+      this.byText.set(t, answers);
+      return { text: t, answers };
+    });
+    this.version++;
   }
 
   /** trigger.test(text) for the text given to update(). */
   test(trigger: TextTrigger, text: string): boolean {
     const kind = kindOf(trigger);
     if (kind === 'whole') return trigger.test(text);
-    for (const chunk of this.chunks) {
+    const verdict = this.verdicts.get(trigger);
+    let witness: string | undefined;
+    if (verdict?.version === this.version) witness = verdict.witness;
+    else if (verdict && verdict.version === this.version - 1 && (verdict.witness === undefined || this.byText.has(verdict.witness))) {
+      // Chunks the previous version had keep its verdict: a witness still here matches; else only new chunks can.
+      witness = verdict.witness ?? this.firstMatch(trigger, this.fresh);
+    } else {
+      witness = this.firstMatch(trigger, this.chunks);
+    }
+    this.verdicts.set(trigger, { version: this.version, witness });
+    if (witness !== undefined) return true;
+    return kind === 'line-local' ? false : trigger.test(text);
+  }
+
+  private firstMatch(trigger: TextTrigger, chunks: readonly { text: string; answers: Answers }[]): string | undefined {
+    for (const chunk of chunks) {
       let answer = chunk.answers.get(trigger);
       if (answer === undefined) chunk.answers.set(trigger, (answer = trigger.test(chunk.text)));
-      if (answer) return true;
+      if (answer) return chunk.text;
     }
-    return kind === 'line-local' ? false : trigger.test(text);
+    return undefined;
   }
 }
 
