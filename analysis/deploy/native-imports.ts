@@ -73,6 +73,8 @@ export function nativeImportsServed(ws: Workspace, deploys: readonly Deploy[], h
     }
   }
   if (processes === 0) return { resolved: false, why: 'no start command' };
+  // Only Node processes: what the Python in the image runs is not known.
+  if (reached.size === 0 && imports.length === 0) return { resolved: false, why: 'no Python process followed' };
   const read = (f: string) => ws.read(f);
   const dynamic = [...reached].some((f) => DYNAMIC_LOADING.test((read(f) ?? '').replace(/^[ \t]*#[^\n]*$/gm, '')));
   // A module loaded by a computed name may be any project module: count every one's imports.
