@@ -5,8 +5,8 @@
  *
  * Claimed only when nothing could provide the package: no folder or module of that name anywhere in the project
  * (any depth, for src layouts and `--chdir`), and no requirement of that name (a server may run an installed
- * package's app: `gunicorn mlflow.server:app`), in a project that has Python code of its own (a folder of deploy files
- * alone proves nothing). Variables (`$APP_MODULE`) and bare module names are not judged.
+ * package's app: `gunicorn mlflow.server:app`), in a project that has Python code of its own and declares its
+ * dependencies at its root (a folder of deploy files built from the repository above it proves nothing). Variables (`$APP_MODULE`) and bare module names are not judged.
  */
 import { optionValues, type StartCommand } from './commands';
 import { pythonPackages } from './app-facts';
@@ -20,15 +20,18 @@ export function missingAppPackage(ws: Workspace, command: StartCommand, file: st
   const top = appTopLevel(command);
   if (!top) return undefined;
   const files = ws.files();
-  // A folder of deploy files alone (the code lives elsewhere) proves nothing.
+  // A folder of deploy files (`docker/` with its Dockerfile and a config.py, built from the repository above it)
+  // proves nothing: the project must hold Python code and declare its dependencies at its root.
   if (!files.some((f) => f.endsWith('.py') && !/(^|\/)(\.?venv|env|site-packages|node_modules)\//.test(f))) return undefined;
+  const rootPackages = pythonPackages(ws, '');
+  if (rootPackages.size === 0) return undefined;
   const present = files.some((f) => {
     const parts = f.split('/');
     return parts.slice(0, -1).includes(top) || parts[parts.length - 1] === `${top}.py`;
   });
   if (present) return undefined;
   const normal = (name: string) => name.toLowerCase().replace(/[-_.]+/g, '-');
-  const requirements = new Set([...pythonPackages(ws, dirOf(file)), ...pythonPackages(ws, '')].map(normal));
+  const requirements = new Set([...pythonPackages(ws, dirOf(file)), ...rootPackages].map(normal));
   return requirements.has(normal(top)) ? undefined : top;
 }
 
