@@ -158,6 +158,9 @@ const LIBRARY_PACKAGES: Record<LibraryKey, string[]> = {
   sqlalchemy: ['sqlalchemy', 'flask-sqlalchemy', 'sqlmodel'],
   'celery-client': ['celery'],
   tensorflow: ['tensorflow', 'tensorflow-cpu', 'tf-keras'],
+  gensim: ['gensim'],
+  faiss: ['faiss-cpu', 'faiss-gpu', 'faiss'],
+  spacy: ['spacy', 'en-core-web-sm', 'en-core-web-md', 'en-core-web-lg', 'en-core-web-trf'],
 };
 
 /** The module each library is imported as (transformers loads torch when torch is what is installed). */
@@ -174,6 +177,9 @@ const LIBRARY_MODULES: Record<LibraryKey, string[]> = {
   sqlalchemy: ['sqlalchemy', 'flask_sqlalchemy', 'sqlmodel'],
   'celery-client': ['celery'],
   tensorflow: ['tensorflow', 'tf_keras'],
+  gensim: ['gensim'],
+  faiss: ['faiss'],
+  spacy: ['spacy', 'en_core_web_sm', 'en_core_web_md', 'en_core_web_lg', 'en_core_web_trf'],
 };
 
 /** Libraries the packages install. */
@@ -185,6 +191,7 @@ export function librariesInstalled(packages: ReadonlySet<string>): LibraryKey[] 
 export const NATIVE_THREAD_PACKAGES = new Set([
   ...LIBRARY_PACKAGES.torch, ...LIBRARY_PACKAGES['face-recognition'], ...LIBRARY_PACKAGES.dlib, ...LIBRARY_PACKAGES.onnxruntime,
   ...LIBRARY_PACKAGES.pandas, ...LIBRARY_PACKAGES.numpy, ...LIBRARY_PACKAGES.scipy, ...LIBRARY_PACKAGES['scikit-learn'], ...LIBRARY_PACKAGES.opencv, ...LIBRARY_PACKAGES.tensorflow,
+  ...LIBRARY_PACKAGES.gensim, ...LIBRARY_PACKAGES.faiss, ...LIBRARY_PACKAGES.spacy,
   'numexpr', 'xgboost', 'lightgbm', 'tensorflow', 'tensorflow-cpu', 'keras', 'transformers', 'spacy', 'faiss-cpu',
 ]);
 

@@ -17,6 +17,10 @@
 const MEASURED_HERE =
   'measured here (scripts/measure-baselines.mjs, 2026-12-06; Debian 12, Python 3.11.2, gunicorn 20.1.0): what one more worker adds to the group\'s distinct memory, (distinct at 3 workers - at 1) / 2, after every worker served requests';
 
+/** How the import figures of heavy libraries were taken (`import X` in a fresh interpreter, VmRSS before and after). */
+const IMPORT_MEASURED =
+  'measured here (scripts/measure-library-imports.mjs, 2026-12-06; Debian 12 packages, /usr/bin/python3 3.11.2, numpy 1.24.2; three runs each, within 0.5 MB): VmRSS of a fresh interpreter before and after the import';
+
 export interface Figure {
   /** Megabytes (for `cache-entry` the unit is KB per entry). */
   mb: number;
@@ -239,6 +243,28 @@ export const LIBRARIES = {
       'Cornerstone-OnDemand/modelkit#199: importing tensorflow only when its model is used took a process\'s max RSS ' +
       'from 455 MB to 158 MB; 300 MB is the import alone, before any model',
   },
+  gensim: {
+    mb: 109,
+    label: 'gensim',
+    source:
+      `${IMPORT_MEASURED}: \`import gensim\` (gensim 4.2.0, Debian python3-gensim) takes VmRSS from 8.9 MB to 117.8 MB, numpy ` +
+      '(+23.1 MB here) and the SciPy modules it imports included; word vectors or a model the app loads come on top',
+  },
+  faiss: {
+    mb: 48,
+    label: 'FAISS',
+    source:
+      `${IMPORT_MEASURED}: \`import faiss\` (faiss 1.7.3 CPU, Debian python3-faiss) takes VmRSS from 8.9 MB to 56.5 MB, numpy ` +
+      '(+23.1 MB here) included; the index the app loads or builds comes on top (a flat float32 index is 4 bytes x dimensions x vectors)',
+  },
+  spacy: {
+    mb: 250,
+    label: 'spaCy pipeline',
+    source:
+      'estimate (Debian 12 has no python3-spacy, so not measured here): spaCy, thinc and a small or medium pipeline loaded ' +
+      'at import; explosion/spaCy#13190 reports ~500 MB for a process with en_core_web_md loaded, and thinc imports torch ' +
+      'when it is installed (then add torch); a large model (en_core_web_lg, vectors) is several hundred MB more',
+  },
 } satisfies Record<string, Figure>;
 
 export type LibraryKey = keyof typeof LIBRARIES;
@@ -251,6 +277,9 @@ export const LIBRARY_INCLUDES: Partial<Record<LibraryKey, LibraryKey[]>> = {
   'face-recognition': ['dlib', 'numpy'],
   torch: ['numpy'],
   tensorflow: ['numpy'],
+  gensim: ['scipy', 'numpy'],
+  faiss: ['numpy'],
+  spacy: ['numpy'],
 };
 
 /**

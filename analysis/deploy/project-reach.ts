@@ -56,7 +56,7 @@ const OTHER_START_FILE =
 const BUILD_SCRIPT = /(^|\/)(build|install|compile|test|tests|lint|format|release|deploy|seed|migrate|setup-dev|dev)[^/]*\.sh$/i;
 const PYTHON_SERVER_WORD = /(^|[\s"'/=])(gunicorn|uvicorn|hypercorn|daphne|celery|waitress-serve|uwsgi|streamlit|flask|huey_consumer|rq|dramatiq|arq)\b/;
 /** Modules loaded by computed names: the graph cannot see what they load. */
-const DYNAMIC_LOADING =
+export const DYNAMIC_LOADING =
   /\bimport_module\(\s*(?!["'][\w.]+["']\s*[,)])|\b__import__\(\s*(?!["'])|\b(iter_)?entry_points\(|\bpkgutil\.(iter_modules|walk_packages)\b|\bspec_from_file_location\(|\bload_source\(|\brun_path\(|\brun_module\(|\bexecfile\(|\bexec\(\s*(open|compile)\b/;
 const PY_PATH = /(?:^|[\s"'=(,\[])((?:\.{0,2}\/)?[\w./-]*\.py)\b/g;
 const DASH_M = /\s-m\s+([A-Za-z_][\w.]*)/g;

@@ -10,6 +10,9 @@ import {
   celeryPool, celeryWorkerWord, envSettings, optionValues, startCommands, valueRange, wordsOf,
   type CommandSource, type EnvSetting, type OptionMatch, type StartCommand,
 } from '../../analysis/deploy/commands';
+import { scriptProcesses } from '../../analysis/deploy/script-processes';
+import { missingAppPackage } from '../../analysis/deploy/missing-app';
+import { Workspace } from '../../analysis/deploy/deploy-files';
 import { checkCeleryDefaultConcurrency, processesIn } from './celery';
 import { CPU_COUNT_WHY, copiesCost, cpuEstimate, CPU_PROBE, estimatePhrase, estimateShellCount, perWorkerCost, pm2PerCpuPhrase, totalCost, type Runtime } from './common';
 import { clip, sentence } from '../shared/format';
@@ -60,11 +63,17 @@ const NO_SHELL: Partial<Record<CommandSource, string>> = {
 export default defineRule({
   meta: {
     ...cpuDerivedWorkersMeta,
-    kinds: ['procfile', 'dockerfile', 'yaml', 'toml', 'json', 'env'],
+    kinds: ['procfile', 'dockerfile', 'yaml', 'toml', 'json', 'env', 'shell'],
     trigger: /gunicorn|uvicorn|hypercorn|celery|pm2|WEB_CONCURRENCY|GUNICORN_CMD_ARGS|instances|supervisord|honcho|foreman|\.sh\b/,
     docs: cpuDerivedWorkersDocs.deploy,
   },
   check(ctx) {
+    if (ctx.file.kind === 'shell') {
+      // A start script's counts, when a deploy runs it (`start.sh` from a Procfile, an EC2 boot script, compose's command);
+      // a Celery worker without --concurrency is reported where the script is started (celery.ts).
+      for (const { command } of scriptProcesses(ctx)) checkCommand(ctx, command);
+      return;
+    }
     for (const command of startCommands(ctx)) checkCommand(ctx, command);
     // Kubernetes manifests: the commands the budget reads from each container's command + args.
     if (ctx.file.roles.has('kubernetes')) for (const { proc } of processesIn(ctx)) checkCommand(ctx, proc.command);
@@ -84,6 +93,8 @@ export default defineRule({
 function checkCommand(ctx: RuleContext, command: StartCommand): void {
   const setting = workerSetting(command);
   if (!setting) return;
+  // A process whose app the repository does not have exits at start (a Procfile copied from a template).
+  if (missingAppPackage(Workspace.of(ctx), command, ctx.file.relPath)) return;
   const max = ctx.options.maxWorkers as number;
   for (const match of optionValues(command.args, setting.names)) {
     const value = match.value;

@@ -95,7 +95,9 @@ const deployDocs: RuleDocs = {
     'from the CPU count (`$(nproc)`, `` `nproc` ``, `$(( $(nproc) * 2 + 1 ))`, pm2 `max`/`0`/`-1`) or set to a literal ' +
     'above `maxWorkers` (default 4), in every place a deploy starts them: Procfile, Dockerfile `CMD`/`ENTRYPOINT` (shell ' +
     'and exec forms), docker-compose `command`, render.yaml `startCommand`, railway.json/railway.toml, fly.toml ' +
-    '`[processes]`, heroku.yml, app.json and package.json scripts. Also `WEB_CONCURRENCY` and `GUNICORN_CMD_ARGS ' +
+    '`[processes]`, heroku.yml, app.json and package.json scripts, and the shell scripts a deploy runs (`start.sh` started ' +
+    'by a Procfile or a boot script). A command whose app names a package the repository does not have (a Procfile copied ' +
+    'from a template) is skipped: that process exits at start. Also `WEB_CONCURRENCY` and `GUNICORN_CMD_ARGS ' +
     '--workers` above the threshold in .env files, Dockerfile `ENV`, render.yaml `envVars`, docker-compose `environment`, ' +
     'fly.toml `[env]` and app.json `env`, and pm2 `instances` in ecosystem.config.json. Celery workers (prefork, the ' +
     'default pool) started with no concurrency at all — no `-c`/`--concurrency`, no `--autoscale`, no ' +

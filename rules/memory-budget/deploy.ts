@@ -87,7 +87,8 @@ export default defineRule({
         'The figures (and where each comes from) are in analysis/deploy/baselines.ts; override any of them with the `baselines` ' +
         'option, e.g. `baselines = ["django-drf=180", "gunicorn-master=30"]`. Keys: django-drf, django, flask, fastapi, streamlit, ' +
         'celery, python, express, fastify, koa, nestjs, nextjs, node, gunicorn-master, uvicorn-supervisor, pm2-daemon, gevent, torch, ' +
-        'face-recognition, dlib, onnxruntime, pandas, numpy, scipy, scikit-learn, opencv, tensorflow, thread, db-connection, cache-entry (KB). ' +
+        'face-recognition, dlib, onnxruntime, pandas, numpy, scipy, scikit-learn, opencv, tensorflow, gensim, faiss, spacy, thread, db-connection, ' +
+        'cache-entry (KB). ' +
         'Counts derived from the CPU count assume `hostCpus` CPUs (default 8). With gunicorn `--preload` (and celery prefork) ' +
         'heavy libraries are counted once, shared by the forked workers. Budgets under the limit produce no finding; ' +
         'there is no automatic fix (lower the worker count or move to a larger instance). In VS Code every deploy\'s ' +

@@ -9,6 +9,8 @@ import {
 } from '../../analysis/deploy/commands';
 import type { DeployEnv } from '../../analysis/deploy/deploy-model';
 import { scriptProcesses } from '../../analysis/deploy/script-processes';
+import { missingAppPackage } from '../../analysis/deploy/missing-app';
+import { Workspace } from '../../analysis/deploy/deploy-files';
 import { CMD_ARGS_WITH_MAX_REQUESTS, configReportsItself, gunicornConfigOf, isEnvFile, maxRequestsInText, otherDeployFiles } from '../../analysis/deploy/gunicorn-config';
 import { missingWorkerRecyclingDocs, missingWorkerRecyclingMeta } from './meta';
 
@@ -41,6 +43,8 @@ export default defineRule({
 
 /** Reports a gunicorn or celery worker command that nothing gives worker recycling. */
 export function checkStartCommand(ctx: RuleContext, command: StartCommand, deployEnv: readonly DeployEnv[]): void {
+  // A process whose app the repository does not have exits at start (a Procfile copied from a template).
+  if (missingAppPackage(Workspace.of(ctx), command, ctx.file.relPath)) return;
   if (command.program === 'gunicorn') checkGunicorn(ctx, command, deployEnv);
   else if (command.program === 'celery') checkCelery(ctx, command, deployEnv);
 }

@@ -83,7 +83,9 @@ const deployDocs: RuleDocs = {
     'celery prefork workers started without `--max-tasks-per-child`/`--max-memory-per-child` (and no ' +
     '`worker_max_tasks_per_child` setting), in Procfile, Dockerfile `CMD`/`ENTRYPOINT`, docker-compose `command`, ' +
     'render.yaml `startCommand`, railway.json/railway.toml, fly.toml, heroku.yml and app.json scripts, and in the shell ' +
-    'scripts these run (`ENTRYPOINT ["./boot.sh"]` whose last line is `exec gunicorn ...`, a Procfile `web: bash start.sh`).',
+    'scripts these run (`ENTRYPOINT ["./boot.sh"]` whose last line is `exec gunicorn ...`, a Procfile `web: bash start.sh`). ' +
+    'A command whose app names a package the repository does not have (`gunicorn dtb.asgi:application` in a Procfile ' +
+    'copied from a template, with no `dtb` folder or requirement) is skipped: that process exits at start.',
   whyIsThisBad: RECYCLING_WHY,
   example: {
     fileName: 'Procfile',

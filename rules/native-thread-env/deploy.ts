@@ -5,26 +5,23 @@
  * MALLOC_ARENA_MAX. The fix adds one ENV instruction to the final stage (or the variables to the service's
  * envVars).
  */
-import { clip } from '../shared/format';
 import type { From } from 'dockerfile-ast';
-import { defineRule, type OffsetEdit, type ReportSpec, type RuleContext } from '../api';
-import { optionValues, type StartCommand } from '../../analysis/deploy/commands';
-import { dockerfilePipInstalls, NATIVE_THREAD_PACKAGES, pythonPackages } from '../../analysis/deploy/app-facts';
+import { defineRule, type OffsetEdit, type RuleContext } from '../api';
+import { dockerfilePipInstalls, pythonPackages } from '../../analysis/deploy/app-facts';
 import { dirOf, lineStarts, offsetAt, Workspace, type SourceLocation } from '../../analysis/deploy/deploy-files';
-import { finalStageChain, findDeploys, renderServices, type Deploy } from '../../analysis/deploy/deploys';
-import { modulesLoadedBy } from '../../analysis/deploy/python-reach';
-import { serverOf, type Server } from '../../analysis/deploy/servers';
+import { finalStageChain, findDeploys, renderServices } from '../../analysis/deploy/deploys';
 import { readersOf, type YamlReader, type YAMLMap } from '../../analysis/deploy/yaml-read';
 import { isGunicornConfigFile } from '../../analysis/deploy/gunicorn-config';
 import { checkGunicornConfig, checkUwsgiIni } from './configs';
+import { checkStartFile } from './start-files';
+import { arenaMessage, capsMessage, needsOf, threadedRange, THREAD_CAPS, variables } from './needs';
 
-const THREAD_CAPS = ['OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS', 'NUMEXPR_MAX_THREADS'];
 const PYTHON_IMAGE = /(^|\/)(python|pypy|continuumio|miniconda|mambaforge|micromamba|conda|pytorch|tensorflow|jupyter|uv)([:/@-]|$)/i;
 
 export default defineRule({
   meta: {
     id: 'native-thread-env',
-    kinds: ['dockerfile', 'yaml', 'python', 'ini'],
+    kinds: ['dockerfile', 'yaml', 'python', 'ini', 'procfile', 'shell'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
     messages: {
@@ -45,13 +42,20 @@ export default defineRule({
         'poetry.lock, `pip install` lines) pull numpy, pandas, scipy, scikit-learn, torch, opencv, onnxruntime or ' +
         'dlib/face_recognition, and that set none of `OMP_NUM_THREADS`, `OPENBLAS_NUM_THREADS`, `MKL_NUM_THREADS`, ' +
         '`NUMEXPR_MAX_THREADS` — in any stage the final stage builds on, in the platform\'s env list (render.yaml, compose, ' +
-        'fly.toml, Kubernetes, app.json) or in the start command. It also finds a threaded or gevent gunicorn (`--threads`, ' +
+        'fly.toml, Kubernetes, app.json) or in the start command. Installed is not loaded: when every process of the deploy ' +
+        'leads to project modules, the libraries count only if a module those processes load imports one, directly or ' +
+        'through a package that imports it (pandas, langchain, sentence_transformers, transformers: the table in ' +
+        'analysis/deploy/native-imports.ts); numpy listed for an offline script is not reported. When the processes cannot ' +
+        'be followed, the requirements decide. It also finds a threaded or gevent gunicorn (`--threads`, ' +
         '`-k gthread`, `-k gevent`, `worker_class`/`threads` in the gunicorn config) without `MALLOC_ARENA_MAX`, and a ' +
         'gunicorn `UvicornWorker` whose app (the modules it loads, followed from the start command) runs threads of its own: ' +
         'FastAPI/Starlette sync `def` endpoints (run on a 40-thread pool), a `BackgroundScheduler`, a `ThreadPoolExecutor`. ' +
         'Where the deploy\'s environment is not in the repository (a Heroku Procfile), the threaded gunicorn config itself ' +
         '(`threads = 5`) is reported, and so is a uWSGI `[uwsgi]` section with `threads` above 1 that a deploy starts without ' +
-        '`MALLOC_ARENA_MAX`.',
+        '`MALLOC_ARENA_MAX`. A Procfile process or a start script (`start.sh`, App Service\'s `startup.sh`) of a deploy ' +
+        'without a Dockerfile or render.yaml is reported in that file, without a fix (the variables belong in the platform\'s ' +
+        'settings): a threaded gunicorn without `MALLOC_ARENA_MAX`, and missing thread caps when the modules it loads import a ' +
+        'native-threaded library.',
       whyIsThisBad:
         'OpenMP, OpenBLAS and MKL size their thread pools from the CPUs the container reports, which is the host\'s count ' +
         '(8 to 64), not the plan\'s share. Every gunicorn or celery worker then starts that many native threads, each with its ' +
@@ -94,111 +98,9 @@ CMD ["gunicorn", "app:app", "--workers", "2"]
     else if (ctx.file.roles.has('render')) checkRender(ctx);
     else if (ctx.file.kind === 'python' && isGunicornConfigFile(ctx.file)) checkGunicornConfig(ctx, arenaMax);
     else if (ctx.file.kind === 'ini') checkUwsgiIni(ctx, arenaMax);
+    else if (ctx.file.kind === 'procfile' || ctx.file.kind === 'shell') checkStartFile(ctx);
   },
 });
-
-interface Needs {
-  native: string[];
-  capsMissing: boolean;
-  threaded?: { server: Server; command: StartCommand; file: string; appThreads?: string };
-  arenaMissing: boolean;
-}
-
-function needsOf(ws: Workspace, deploys: Deploy[], packages: Set<string>, envNames: Set<string>, hostCpus = 8): Needs {
-  const native = [...packages].filter((p) => NATIVE_THREAD_PACKAGES.has(p)).sort();
-  let threaded: Needs['threaded'];
-  for (const deploy of deploys) {
-    for (const proc of deploy.processes) {
-      if (proc.command.program !== 'gunicorn') continue;
-      const server = serverOf(proc, { ws, deploy, hostCpus });
-      if (!server) continue;
-      if (isThreaded(server)) threaded ??= { server, command: proc.command, file: proc.file };
-      else if (/UvicornWorker/.test(server.workerClass ?? '')) {
-        const appThreads = threadsTheAppStarts(ws, modulesLoadedBy(ws, server, [...new Set([proc.cwd, deploy.dir])]));
-        if (appThreads) threaded ??= { server, command: proc.command, file: proc.file, appThreads };
-      }
-    }
-  }
-  return {
-    native,
-    capsMissing: native.length > 0 && !THREAD_CAPS.some((n) => envNames.has(n)),
-    threaded,
-    arenaMissing: threaded !== undefined && !envNames.has('MALLOC_ARENA_MAX'),
-  };
-}
-
-/** FastAPI/Starlette route decorators: a plain `def` under one runs on AnyIO's thread pool (40 threads). */
-const ROUTE_DECORATOR = /^[ \t]*@\w+\.(get|post|put|patch|delete|api_route|route)\(/;
-const SYNC_ENDPOINT = new RegExp(`${ROUTE_DECORATOR.source}[^\\n]*\\n(?:[ \\t]*@[^\\n]*\\n)*[ \\t]*def[ \\t]`, 'm');
-const THREAD_STARTERS = /\b(BackgroundScheduler|ThreadPoolExecutor|threading\.Thread)\s*\(/;
-
-/**
- * What starts threads in an ASGI worker's own code, for the message: sync endpoints (run on the thread pool) and
- * in-process schedulers or thread pools, found in the modules the server loads.
- */
-function threadsTheAppStarts(ws: Workspace, files: Set<string> | undefined): string | undefined {
-  let sync = false;
-  let starter: string | undefined;
-  for (const file of files ?? []) {
-    const text = ws.read(file) ?? '';
-    sync ||= SYNC_ENDPOINT.test(text);
-    starter ??= THREAD_STARTERS.exec(text)?.[1];
-  }
-  const parts = [sync ? 'sync endpoints on the thread pool' : undefined, starter ? `a ${starter} thread` : undefined].filter(Boolean);
-  return parts.length ? parts.join(' and ') : undefined;
-}
-
-function isThreaded(server: Server): boolean {
-  return server.threads.n > 1 || /gthread|gevent|eventlet|ThreadWorker|GeventWorker/i.test(server.workerClass ?? '');
-}
-
-/** The variables the fix sets: the caps when missing, MALLOC_ARENA_MAX when a threaded server lacks it. */
-function variables(ctx: RuleContext, needs: Needs): [string, string][] {
-  const threads = String(Math.max(1, Math.floor(ctx.options.threads as number)));
-  const vars: [string, string][] = needs.capsMissing ? THREAD_CAPS.map((n) => [n, threads]) : [];
-  if (needs.arenaMissing) vars.push(['MALLOC_ARENA_MAX', String(Math.max(1, Math.floor(ctx.options.mallocArenaMax as number)))]);
-  return vars;
-}
-
-function capsMessage(needs: Needs, vars: [string, string][]): Pick<ReportSpec, 'messageId' | 'data' | 'detail'> {
-  const libs = needs.native.slice(0, 4).join(', ') + (needs.native.length > 4 ? ` and ${needs.native.length - 4} more` : '');
-  const first = clip(needs.native[0], 16) + (needs.native.length > 1 ? ` +${needs.native.length - 1}` : '');
-  return {
-    messageId: 'native-threads',
-    data: { libraries: first },
-    detail:
-      `Installs ${libs} but caps no native thread pool: OpenMP/OpenBLAS/MKL start one thread per CPU the container reports ` +
-      `(the host's, not the plan's) in every worker process, each with its own stack and buffers. ` +
-      `Set ${vars.filter(([n]) => n !== 'MALLOC_ARENA_MAX').map(([n, v]) => `${n}=${v}`).join(' ')}.`,
-  };
-}
-
-function arenaMessage(needs: Needs, vars: [string, string][]): Pick<ReportSpec, 'messageId' | 'data' | 'detail'> {
-  const s = needs.threaded!.server;
-  const how = needs.threaded!.appThreads
-    ? `${s.workerClass} workers that run ${needs.threaded!.appThreads}`
-    : s.threads.n > 1
-      ? `${s.threads.n} threads per worker (${s.workerClass})`
-      : `the ${s.workerClass} worker class`;
-  const arena = vars.find(([n]) => n === 'MALLOC_ARENA_MAX')?.[1] ?? '2';
-  return {
-    messageId: 'malloc-arenas',
-    data: { arena },
-    detail:
-      `Runs gunicorn with ${how}: glibc gives threads their own malloc arenas (up to 8 per CPU) and ` +
-      `memory freed in one is not reused by another, so resident memory grows with fragmentation. Set MALLOC_ARENA_MAX=${arena}.`,
-  };
-}
-
-/** Where the threaded setting is written in this file: `--threads 4`, `-k gthread`, or the gunicorn word. */
-function threadedRange(file: string, threaded: NonNullable<Needs['threaded']>): [number, number] | undefined {
-  const s = threaded.server;
-  if (s.threads.n > 1 && s.threads.at?.file === file) return [s.threads.at.start, s.threads.at.end];
-  if (threaded.file !== file) return undefined;
-  const k = optionValues(threaded.command.args, ['-k', '--worker-class']).pop();
-  if (k) return [k.word.start, k.word.end];
-  return [threaded.command.programWord.start, threaded.command.programWord.end];
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Dockerfiles

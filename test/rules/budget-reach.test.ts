@@ -42,6 +42,18 @@ describe('budget: what Celery -A and FLASK_APP load', () => {
     assert.deepEqual(librariesByProcess(lean), { 'Procfile#web flask': [] });
   });
 
+  it('counts gensim, FAISS and spaCy (their own figures) where the served modules import them, not where only a script does', () => {
+    const root = tempWorkspace({
+      'requirements.txt': 'fastapi\nuvicorn\ngensim==4.3.2\nfaiss-cpu==1.8.0\nspacy==3.7.4\n',
+      Procfile: 'web: uvicorn app.main:app --host 0.0.0.0 --port $PORT\n',
+      'app/__init__.py': '',
+      'app/main.py': 'from fastapi import FastAPI\nfrom app.search import index\n\napp = FastAPI()\n',
+      'app/search.py': 'import faiss\nfrom gensim.models import KeyedVectors\n\nindex = faiss.IndexFlatL2(300)\n',
+      'scripts/tag.py': 'import spacy\n',
+    });
+    assert.deepEqual(librariesByProcess(root), { 'Procfile#web uvicorn': ['gensim', 'faiss'] });
+  });
+
   it('uvicorn --factory app.main:create_app loads app.main (the flag takes no value)', () => {
     const root = tempWorkspace({
       'requirements.txt': 'fastapi\nuvicorn\npandas\ntorch\n',

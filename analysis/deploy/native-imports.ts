@@ -1,0 +1,92 @@
+/**
+ * Whether the code a deploy serves loads a native thread pool (OpenMP / OpenBLAS / MKL): a library listed in
+ * requirements starts no thread until a process imports it. The evidence is an import, in a module the deploy's
+ * processes load (python-reach, followed from each start command), of a native-threaded library or of a package
+ * known to import one at its own import (pandas, langchain, sentence_transformers -> numpy / torch).
+ *
+ * "Not served" is claimed only when it can be trusted: every process of the deploys resolves to project modules
+ * (a third-party program such as `mlflow server` or `streamlit run` may import numpy itself), and when a reached
+ * module loads modules by computed names the whole project's imports count instead of the reached ones. Otherwise
+ * the answer is "unknown" and callers keep judging by requirements.
+ */
+import { pythonModules, topLevelNames } from '../python/module-graph';
+import { DEFAULT_HOST_CPUS } from './counts';
+import type { Workspace } from './deploy-files';
+import type { Deploy } from './deploys';
+import { DYNAMIC_LOADING } from './project-reach';
+import { modulesLoadedBy } from './python-reach';
+import { serverOf } from './servers';
+
+/**
+ * Top-level modules whose import starts (or loads a library that starts) a native thread pool sized from the host's
+ * CPUs, with what they load. Direct: numpy and the numeric/ML stacks built on OpenMP/BLAS. Through: packages that
+ * import one of those at their own import (checked against each package's top-level `__init__` imports).
+ * A package missing here counts as not loading one: the table errs on the side of the common web-app stacks.
+ */
+export const NATIVE_THREAD_IMPORTS: Readonly<Record<string, string>> = {
+  // Native thread pools of their own.
+  numpy: 'OpenBLAS', scipy: 'OpenBLAS', sklearn: 'OpenMP', torch: 'OpenMP', torchvision: 'torch', torchaudio: 'torch',
+  tensorflow: 'Eigen/oneDNN', tf_keras: 'tensorflow', keras: 'tensorflow/torch', jax: 'XLA', cv2: 'OpenCV threads',
+  onnxruntime: 'OpenMP', dlib: 'BLAS', face_recognition: 'dlib', xgboost: 'OpenMP', lightgbm: 'OpenMP', catboost: 'OpenMP',
+  faiss: 'OpenMP', numexpr: 'numexpr threads', numba: 'numba threads', spacy: 'numpy', thinc: 'numpy', gensim: 'numpy',
+  llama_cpp: 'llama.cpp threads', mxnet: 'OpenMP', paddle: 'OpenMP',
+  // Packages that import numpy (or torch) when they are imported.
+  pandas: 'numpy', geopandas: 'pandas', polars: 'its thread pool', pyarrow: 'numpy', statsmodels: 'scipy', skimage: 'scipy',
+  matplotlib: 'numpy', seaborn: 'pandas', plotly: 'numpy (express: pandas)', shap: 'numpy', prophet: 'pandas',
+  yfinance: 'pandas', pandas_ta: 'pandas', ta: 'pandas', streamlit: 'numpy, pandas', gradio: 'numpy',
+  transformers: 'numpy, torch', sentence_transformers: 'torch', diffusers: 'torch', accelerate: 'torch', timm: 'torch',
+  ultralytics: 'torch', easyocr: 'torch', whisper: 'torch', fastai: 'torch', deeppavlov: 'tensorflow/torch',
+  langchain: 'numpy', langchain_community: 'numpy', langchain_core: 'numpy', langchain_openai: 'numpy',
+  langchain_huggingface: 'torch', llama_index: 'numpy', chromadb: 'numpy, onnxruntime', fastembed: 'onnxruntime',
+  rembg: 'onnxruntime', insightface: 'onnxruntime', mediapipe: 'numpy', imutils: 'cv2', librosa: 'numba',
+  imageio: 'numpy', nltk: 'numpy (some modules)', wordcloud: 'numpy', tabula: 'pandas', camelot: 'pandas',
+};
+
+export type NativeEvidence =
+  /** Every process resolved: the native libraries the served modules import (empty: none), each with a file importing it. */
+  | { resolved: true; imports: { module: string; file: string }[] }
+  | { resolved: false; why: string };
+
+const NOT_SOURCE = /(^|\/)(node_modules|\.git|\.venv|venv|env|site-packages|__pycache__)\//;
+
+/** The native-threaded libraries the Python processes of `deploys` import. */
+export function nativeImportsServed(ws: Workspace, deploys: readonly Deploy[], hostCpus = DEFAULT_HOST_CPUS): NativeEvidence {
+  const reached = new Set<string>();
+  const imports: { module: string; file: string }[] = [];
+  let processes = 0;
+  for (const deploy of deploys) {
+    for (const proc of deploy.processes) {
+      processes++;
+      let server;
+      try {
+        server = serverOf(proc, { ws, deploy, hostCpus });
+      } catch {
+        server = undefined;
+      }
+      if (!server) return { resolved: false, why: `${proc.command.program} (${proc.file}) is not a server memlint follows` };
+      if (server.runtime === 'node') continue;
+      // Streamlit's server imports numpy and pandas itself.
+      if (server.kind === 'streamlit') imports.push({ module: 'streamlit', file: proc.file });
+      const loaded = modulesLoadedBy(ws, server, [...new Set([proc.cwd, deploy.dir, ''])]);
+      if (!loaded || loaded.size === 0) return { resolved: false, why: `${proc.command.program} (${proc.file}) loads no project module memlint finds` };
+      for (const f of loaded) reached.add(f);
+    }
+  }
+  if (processes === 0) return { resolved: false, why: 'no start command' };
+  // Only Node processes: what the Python in the image runs is not known.
+  if (reached.size === 0 && imports.length === 0) return { resolved: false, why: 'no Python process followed' };
+  const read = (f: string) => ws.read(f);
+  const dynamic = [...reached].some((f) => DYNAMIC_LOADING.test((read(f) ?? '').replace(/^[ \t]*#[^\n]*$/gm, '')));
+  // A module loaded by a computed name may be any project module: count every one's imports.
+  const files = dynamic ? ws.files().filter((f) => f.endsWith('.py') && !NOT_SOURCE.test(f)) : [...reached];
+  const modules = pythonModules(ws.project, ws.files());
+  const seen = new Set(imports.map((i) => i.module));
+  for (const file of files.sort()) {
+    for (const name of topLevelNames(modules.factsOf(file, read)?.imports ?? [])) {
+      if (seen.has(name) || !Object.hasOwn(NATIVE_THREAD_IMPORTS, name)) continue;
+      seen.add(name);
+      imports.push({ module: name, file });
+    }
+  }
+  return { resolved: true, imports };
+}
