@@ -5,6 +5,7 @@ import type { WorkerInit } from './parallel-scan';
 import { pythonParserFailed } from './parsers';
 import { Workspace } from './workspace';
 import { startWorkerProfile, writeWorkerProfile } from './worker-profile';
+import { joinFactsShare } from './thread-facts';
 
 startWorkerProfile();
 // Each file is analysed once here: per-statement answers (for keystrokes) would only hold memory.
@@ -15,6 +16,7 @@ type Request = { writeProfile: true } | { start: number; paths: string[] } | { i
 
 async function main(): Promise<void> {
   const init = workerData as WorkerInit;
+  if (init.facts) joinFactsShare(init.facts, { wait: true });
   const workspace = await Workspace.open({
     root: init.root,
     configFile: init.configFile,

@@ -11,6 +11,7 @@ import { isScript, WORKER_YOUNG_GENERATION_MB, workerEntry, workerInitOf } from 
 import type { FileResult } from './types';
 import type { Workspace } from './workspace';
 import { endWorker } from './worker-profile';
+import { joinFactsShare, newFactsShare } from './thread-facts';
 
 /** Files a worker holds beyond the one it analyses (see `fill`). */
 const QUEUED_PER_WORKER = 4;
@@ -45,8 +46,10 @@ export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimit
   // each) overlaps the listing, and they get the project's files in a first message once it is done.
   let prestarted: Worker[] = [];
   let files: readonly DiscoveredFile[];
+  const facts = newFactsShare();
+  joinFactsShare(facts, { wait: false });
   if (typeof options.files === 'function') {
-    const base = workerInitOf(workspace, false);
+    const base = { ...workerInitOf(workspace, false), facts };
     prestarted = Array.from({ length: maxWorkers }, () => new Worker(workerFile, { execArgv, workerData: base, resourceLimits }));
     try {
       files = options.files();
@@ -56,7 +59,7 @@ export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimit
     }
   } else files = options.files;
   const results: FileResult[] = new Array(files.length);
-  const init = workerInitOf(workspace);
+  const init = { ...workerInitOf(workspace), facts };
   const workerCount = Math.max(1, Math.min(maxWorkers, files.length));
   for (const w of prestarted.splice(files.length === 0 ? 0 : workerCount)) void w.terminate();
   for (const w of prestarted) w.postMessage({ projectFiles: init.projectFiles });
