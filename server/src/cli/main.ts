@@ -3,7 +3,8 @@ import { disableStatementCachesInThisThread } from '../../../analysis/cache';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from '../engine/config';
-import { workspaceBudgets, workspaceUnestimated } from '../engine/budget';
+import { BUDGET_READS_TOPIC, budgetReads, workspaceBudgets, workspaceUnestimated } from '../engine/budget';
+import { factsExchange } from '../../../analysis/shared-facts';
 import { buildReport } from '../engine/report';
 import { Workspace } from '../engine/workspace';
 import { scanParallel } from '../engine/parallel-scan';
@@ -163,6 +164,8 @@ export async function run(argv: string[], cwd = process.cwd()): Promise<number> 
 function warmBudgets(workspace: Workspace): void {
   try {
     workspaceBudgets(workspace, []);
+    // The workers fix the files the estimates read as they analyse them, with their analysis warm.
+    factsExchange()?.publish(BUDGET_READS_TOPIC, [[BUDGET_READS_TOPIC, budgetReads(workspace) ?? []]]);
     workspaceUnestimated(workspace);
   } catch {
     // the report's own call says what went wrong

@@ -12,6 +12,7 @@ import type { FileResult } from './types';
 import type { Workspace } from './workspace';
 import { endWorker } from './worker-profile';
 import { joinFactsShare, newFactsShare } from './thread-facts';
+import { rememberBudgetFix } from './budget';
 
 /** Files a worker holds beyond the one it analyses (see `fill`). */
 const QUEUED_PER_WORKER = 4;
@@ -155,10 +156,11 @@ export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimit
         const w = prestarted.pop() ?? new Worker(workerFile, { execArgv, workerData: init, resourceLimits });
         worker = w;
         ready = false;
-        w.on('message', (msg: { ready: true } | { index: number; result: FileResult; replaceMe?: boolean }) => {
+        w.on('message', (msg: { ready: true } | { index: number; result: FileResult; replaceMe?: boolean; budgetFix?: { fixed: string | undefined } }) => {
           if (worker !== w) return;
           if ('index' in msg) {
             failures = 0;
+            if (msg.budgetFix) rememberBudgetFix(msg.result, msg.budgetFix.fixed);
             inFlight = inFlight.filter((i) => i !== msg.index);
             record(msg.index, msg.result);
             if (msg.replaceMe) {
