@@ -8,6 +8,7 @@ import { factsExchange } from '../../../analysis/shared-facts';
 import { buildReport } from '../engine/report';
 import { Workspace } from '../engine/workspace';
 import { scanParallel } from '../engine/parallel-scan';
+import { keepYoungGenerationSmall } from '../engine/batch-heap';
 import { readRegularText } from '../engine/safe-read';
 import { DEFAULT_FILE_TIME_LIMIT_MS, scanWithTimeLimit } from '../engine/time-limited-scan';
 import type { FileResult } from '../engine/types';
@@ -49,6 +50,8 @@ export async function run(argv: string[], cwd = process.cwd()): Promise<number> 
     return watchAndRun(workspaceRoot(options.paths, cwd), () => run(once, cwd));
   }
 
+  // Before the scan allocates anything: a batch scan's young generations stay small (batch-heap.ts).
+  keepYoungGenerationSmall();
   // Read by docsUrl() in this thread and in the scan workers (they inherit the environment).
   if (options.docsUrl) process.env.MEMLINT_DOCS_URL = options.docsUrl;
   const root = workspaceRoot(options.paths, cwd);

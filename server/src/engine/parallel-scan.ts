@@ -13,6 +13,7 @@ import type { DiscoveredFile } from './discover';
 import type { Workspace } from './workspace';
 import { endWorker } from './worker-profile';
 import { joinFactsShare, newFactsShare, type FactsShare } from './thread-facts';
+import { keepYoungGenerationSmall } from './batch-heap';
 
 export interface ParallelScanOptions {
   onProgress?: (p: { done: number; total: number }) => void;
@@ -55,6 +56,7 @@ export async function scanParallel(workspace: Workspace, targets: readonly strin
     return workspace.analyzeFiles(files, options.onProgress, options.isCancelled);
   }
 
+  keepYoungGenerationSmall();
   const { file: workerFile, execArgv } = workerEntry();
   const init = { ...workerInitOf(workspace), facts: newFactsShare() };
   joinFactsShare(init.facts, { wait: false });

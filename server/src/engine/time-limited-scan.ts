@@ -13,6 +13,7 @@ import type { Workspace } from './workspace';
 import { endWorker } from './worker-profile';
 import { joinFactsShare, newFactsShare } from './thread-facts';
 import { rememberBudgetFix } from './budget';
+import { keepYoungGenerationSmall } from './batch-heap';
 
 /** Files a worker holds beyond the one it analyses (see `fill`). */
 const QUEUED_PER_WORKER = 4;
@@ -40,6 +41,7 @@ export interface TimeLimitedScanOptions {
 
 export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimitedScanOptions): Promise<FileResult[]> {
   const { fileTimeoutMs } = options;
+  keepYoungGenerationSmall();
   const { file: workerFile, execArgv } = workerEntry();
   const maxWorkers = options.workers ?? Math.min(os.availableParallelism(), 4);
   const resourceLimits = { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB };
