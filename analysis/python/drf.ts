@@ -12,6 +12,7 @@ import { Parser, type Tree } from 'web-tree-sitter';
 import type { ProjectInfo } from '../../rules/api';
 import { topLevelStatements } from './statements';
 import { ProjectSlot, StatementSlot } from '../cache';
+import { factsExchange } from '../shared-facts';
 import { isSingle, ModelIndex, modelClassesIn, type ModelClass, type ModelRelation } from './django-models';
 import { serializerClassesIn, type DeclaredField, type ObjectRead, type SerializerClass, type Span } from './drf-serializers';
 
@@ -174,31 +175,35 @@ export class DrfProject {
     let serializersChanged = false;
     let modelsChanged = false;
     const seen = new Set<string>();
-    for (const rel of paths) {
-      seen.add(rel);
-      const text = rel === current.relPath ? current.text : project.readFile(rel);
-      const cached = this.files.get(rel);
-      if (cached && cached.text === text) continue;
-      if (text === undefined) {
-        this.otherChanges++;
-        if (cached) this.files.delete(rel);
-        serializersChanged = modelsChanged = true;
-        continue;
+    const others = new OtherModules(current.tree);
+    try {
+      for (const rel of paths) {
+        seen.add(rel);
+        const text = rel === current.relPath ? current.text : project.readFile(rel);
+        const cached = this.files.get(rel);
+        if (cached && cached.text === text) continue;
+        if (text === undefined) {
+          this.otherChanges++;
+          if (cached) this.files.delete(rel);
+          serializersChanged = modelsChanged = true;
+          continue;
+        }
+        if (rel !== current.relPath) this.otherChanges++;
+        let facts: TreeFacts;
+        if (!RELEVANT.test(text)) facts = NO_FACTS;
+        else if (rel === current.relPath) {
+          const next: ShiftMemo = new Map();
+          facts = factsOfTree(current.tree, rel, { last: this.placedFile === rel ? this.placed : new Map(), next });
+          this.placed = next;
+          this.placedFile = rel;
+        } else facts = others.facts(text, rel);
+        const modelsKey = facts.modelsKey;
+        if (!cached || cached.modelsKey !== modelsKey) modelsChanged = true;
+        if (!cached || cached.serializersKey !== facts.serializersKey || cached.serializers.length > 0) serializersChanged = true;
+        this.files.set(rel, { text, models: facts.models, modelsKey, serializersKey: facts.serializersKey, serializers: facts.serializers, loading: facts.loading });
       }
-      if (rel !== current.relPath) this.otherChanges++;
-      let facts: TreeFacts;
-      if (!RELEVANT.test(text)) facts = NO_FACTS;
-      else if (rel === current.relPath) {
-        const next: ShiftMemo = new Map();
-        facts = factsOfTree(current.tree, rel, { last: this.placedFile === rel ? this.placed : new Map(), next });
-        this.placed = next;
-        this.placedFile = rel;
-      } else facts = parseFacts(current.tree, text, rel);
-      const modelsKey = facts.modelsKey;
-      if (!cached || cached.modelsKey !== modelsKey) modelsChanged = true;
-      if (!cached || cached.serializersKey !== facts.serializersKey || cached.serializers.length > 0) serializersChanged = true;
-      this.files.set(rel, { text, models: facts.models, modelsKey, serializersKey: facts.serializersKey, serializers: facts.serializers, loading: facts.loading });
-
+    } finally {
+      others.publish();
     }
     for (const rel of [...this.files.keys()]) {
       if (!seen.has(rel)) {
@@ -540,6 +545,35 @@ function parseFacts(like: Tree, text: string, file: string): TreeFacts {
     // A parser that failed may be broken: the next file gets a new one.
     parser = undefined;
     return NO_FACTS;
+  }
+}
+
+/**
+ * The facts of the project's other modules, parsed here or taken from another thread of a batch scan that parsed
+ * the same texts (analysis/shared-facts.ts): asked for the first time only when a module needs parsing.
+ */
+class OtherModules {
+  private exchange = factsExchange();
+  private known?: ReadonlyMap<string, unknown>;
+  private first = false;
+  private readonly parsed: [string, TreeFacts][] = [];
+
+  constructor(private readonly like: Tree) {}
+
+  facts(text: string, file: string): TreeFacts {
+    if (!this.exchange) return parseFacts(this.like, text, file);
+    if (!this.known) ({ known: this.known, first: this.first } = this.exchange.take('drf'));
+    const key = `${file}\u0000${digest(text)}`;
+    const known = this.known.get(key) as TreeFacts | undefined;
+    if (known) return known;
+    const facts = parseFacts(this.like, text, file);
+    this.parsed.push([key, facts]);
+    return facts;
+  }
+
+  /** Hands what this thread parsed to the others (always after a first take: they may be waiting for it). */
+  publish(): void {
+    if (this.exchange && (this.first || this.parsed.length > 0)) this.exchange.publish('drf', this.parsed);
   }
 }
 

@@ -3,10 +3,12 @@ import { disableStatementCachesInThisThread } from '../../../analysis/cache';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from '../engine/config';
-import { workspaceBudgets, workspaceUnestimated } from '../engine/budget';
+import { BUDGET_READS_TOPIC, budgetReads, workspaceBudgets, workspaceUnestimated } from '../engine/budget';
+import { factsExchange } from '../../../analysis/shared-facts';
 import { buildReport } from '../engine/report';
 import { Workspace } from '../engine/workspace';
 import { scanParallel } from '../engine/parallel-scan';
+import { keepYoungGenerationSmall } from '../engine/batch-heap';
 import { readRegularText } from '../engine/safe-read';
 import { DEFAULT_FILE_TIME_LIMIT_MS, scanWithTimeLimit } from '../engine/time-limited-scan';
 import type { FileResult } from '../engine/types';
@@ -48,6 +50,8 @@ export async function run(argv: string[], cwd = process.cwd()): Promise<number> 
     return watchAndRun(workspaceRoot(options.paths, cwd), () => run(once, cwd));
   }
 
+  // Before the scan allocates anything: a batch scan's young generations stay small (batch-heap.ts).
+  keepYoungGenerationSmall();
   // Read by docsUrl() in this thread and in the scan workers (they inherit the environment).
   if (options.docsUrl) process.env.MEMLINT_DOCS_URL = options.docsUrl;
   const root = workspaceRoot(options.paths, cwd);
@@ -163,6 +167,8 @@ export async function run(argv: string[], cwd = process.cwd()): Promise<number> 
 function warmBudgets(workspace: Workspace): void {
   try {
     workspaceBudgets(workspace, []);
+    // The workers fix the files the estimates read as they analyse them, with their analysis warm.
+    factsExchange()?.publish(BUDGET_READS_TOPIC, [[BUDGET_READS_TOPIC, budgetReads(workspace) ?? []]]);
     workspaceUnestimated(workspace);
   } catch {
     // the report's own call says what went wrong

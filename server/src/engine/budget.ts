@@ -23,11 +23,58 @@ export function workspaceBudgets(workspace: Workspace, results: readonly FileRes
   const options = { hostCpus: setting?.options.hostCpus as number | undefined, baselines: setting?.options.baselines as string[] | undefined };
   // Each project's deploys are estimated from that project's files only (analysis/projects.ts).
   const index = workspace.projects();
-  return index.projects().flatMap(({ root, files }) => {
+  const reads: BudgetReads = [];
+  const budgets = index.projects().flatMap(({ root, files }) => {
     const inProject = new Set(files);
     const own = results.filter((r) => inProject.has(r.relPath));
-    return projectBudgets(workspace, workspace.projectAt(root), own, options).map((b) => ({ before: rebase(root, b.before), after: b.after && rebase(root, b.after) }));
+    return projectBudgets(workspace, root, own, options, reads).map((b) => ({ before: rebase(root, b.before), after: b.after && rebase(root, b.after) }));
   });
+  lastReads.set(workspace, reads);
+  return budgets;
+}
+
+/** Per project with deploys: its root and the project files its estimates read (the files whose fixes count). */
+export type BudgetReads = [root: string, files: string[]][];
+
+const lastReads = new WeakMap<Workspace, BudgetReads>();
+
+/** The exchange topic (analysis/shared-facts.ts) under which the main thread hands the reads to its scan workers. */
+export const BUDGET_READS_TOPIC = 'budget-reads';
+
+/** What the last workspaceBudgets() call read, for scan workers to fix those files as they analyse them. */
+export function budgetReads(workspace: Workspace): BudgetReads | undefined {
+  return lastReads.get(workspace);
+}
+
+/** Fixed texts a scan worker computed for the budgets (fixedForBudget), by the result they belong to. */
+const fixedByWorkers = new WeakMap<FileResult, string | undefined>();
+
+export function rememberBudgetFix(result: FileResult, fixed: string | undefined): void {
+  fixedByWorkers.set(result, fixed);
+}
+
+/**
+ * A scan worker's part of the budgets: the text of an analysed file after every fix, when the estimates read it
+ * (`reads`, from the main thread's budgets) and a fix applies; `null` when the file is not one to fix here. The
+ * worker has the analysis of the file's project warm (the main thread would analyse it from cold).
+ */
+export function fixedForBudgetIn(workspace: Workspace, result: FileResult, reads: BudgetReads): string | undefined | null {
+  const { root, relPath } = workspace.projectOf(result.relPath);
+  const read = reads.find(([r]) => r === root)?.[1];
+  if (!read?.includes(relPath)) return null;
+  return fixedForBudget(workspace, result, relPath, new Set(read));
+}
+
+/** The text of `result`'s file after every fix, or undefined when it is not read by an estimate, has no fix or no text. */
+function fixedForBudget(workspace: Workspace, result: FileResult, projectPath: string, read: ReadonlySet<string>): string | undefined {
+  if (!read.has(projectPath) || !result.findings.some((f) => f.fixes.length)) return undefined;
+  const text = workspace.project.readFile(result.relPath);
+  if (text === undefined) return undefined;
+  // The scan's findings are those of this text when its bytes are the ones analysed: no second analysis for the
+  // first pass.
+  // (Not with a BOM: the scan analysed the text without it, so its offsets are one less.)
+  const scanned = result.contentHash !== undefined && !text.startsWith('\uFEFF') && result.contentHash === hashBytes(Buffer.from(text, 'utf8'));
+  return fixUntilStable(text, (t) => (scanned && t === text ? result.findings : workspace.analyzeText(result.path, t).findings), { unsafe: true }).text;
 }
 
 /** An estimate made in a project's view, with its paths made workspace-relative again. */
@@ -50,13 +97,15 @@ function rebase<T>(root: string, value: T): T {
 
 function projectBudgets(
   workspace: Workspace,
-  project: ProjectInfo,
+  root: string,
   results: readonly FileResult[],
   options: { hostCpus?: number; baselines?: string[] },
+  reads: BudgetReads,
 ): DeployBudget[] {
   // The files the estimate reads: a fix elsewhere cannot change it (the same files with the same texts give
   // the same estimate), so only these are fixed for the "after" figure. Fixing every file with a fixable finding
   // re-analysed views and models for nothing (half a second on a real repository).
+  const project = workspace.projectAt(root);
   const read = new Set<string>();
   const recording: ProjectInfo = { ...project, readFile: (rel) => (read.add(rel), project.readFile(rel)) };
   let before: DeployEstimate[];
@@ -66,19 +115,14 @@ function projectBudgets(
     return []; // the memory-budget rule reports its own failures; the report just goes without budgets
   }
   if (before.length === 0) return [];
+  reads.push([root, [...read]]);
 
   const fixedTexts = new Map<string, string>();
   for (const result of results) {
     const projectPath = workspace.projectOf(result.relPath).relPath;
-    if (!read.has(projectPath) || !result.findings.some((f) => f.fixes.length)) continue;
-    const text = workspace.project.readFile(result.relPath);
-    if (text === undefined) continue;
-    // The scan's findings are those of this text when its bytes are the ones analysed: no second analysis for the
-    // first pass.
-    // (Not with a BOM: the scan analysed the text without it, so its offsets are one less.)
-    const scanned = result.contentHash !== undefined && !text.startsWith('\uFEFF') && result.contentHash === hashBytes(Buffer.from(text, 'utf8'));
-    const fixed = fixUntilStable(text, (t) => (scanned && t === text ? result.findings : workspace.analyzeText(result.path, t).findings), { unsafe: true }).text;
-    if (fixed !== text) fixedTexts.set(projectPath, fixed);
+    // (a scan worker may have fixed it already: the same function on the same text and findings)
+    const fixed = fixedByWorkers.has(result) ? fixedByWorkers.get(result) : fixedForBudget(workspace, result, projectPath, read);
+    if (fixed !== undefined && fixed !== workspace.project.readFile(result.relPath)) fixedTexts.set(projectPath, fixed);
   }
   let after: DeployEstimate[] = [];
   if (fixedTexts.size) {

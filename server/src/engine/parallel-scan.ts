@@ -12,6 +12,8 @@ import type { FileResult } from './types';
 import type { DiscoveredFile } from './discover';
 import type { Workspace } from './workspace';
 import { endWorker } from './worker-profile';
+import { joinFactsShare, newFactsShare, type FactsShare } from './thread-facts';
+import { keepYoungGenerationSmall } from './batch-heap';
 
 export interface ParallelScanOptions {
   onProgress?: (p: { done: number; total: number }) => void;
@@ -31,6 +33,8 @@ export interface WorkerInit {
   /** The main thread's discovery: what rules that read other files see, the same in every thread. Absent when the
    * worker starts before the discovery: then its first message carries them. */
   projectFiles?: readonly DiscoveredFile[];
+  /** The scan's shared project facts (thread-facts.ts). */
+  facts?: FactsShare;
 }
 
 /**
@@ -52,8 +56,10 @@ export async function scanParallel(workspace: Workspace, targets: readonly strin
     return workspace.analyzeFiles(files, options.onProgress, options.isCancelled);
   }
 
+  keepYoungGenerationSmall();
   const { file: workerFile, execArgv } = workerEntry();
-  const init = workerInitOf(workspace);
+  const init = { ...workerInitOf(workspace), facts: newFactsShare() };
+  joinFactsShare(init.facts, { wait: false });
   const results: FileResult[] = new Array(files.length);
   let done = 0;
   // Two queues: TS/JS files go to the workers first, the rest (Python, configs) to the main thread first, so

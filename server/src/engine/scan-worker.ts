@@ -5,6 +5,10 @@ import type { WorkerInit } from './parallel-scan';
 import { pythonParserFailed } from './parsers';
 import { Workspace } from './workspace';
 import { startWorkerProfile, writeWorkerProfile } from './worker-profile';
+import { joinFactsShare } from './thread-facts';
+import { factsExchange } from '../../../analysis/shared-facts';
+import { BUDGET_READS_TOPIC, fixedForBudgetIn, type BudgetReads } from './budget';
+import type { FileResult } from './types';
 
 startWorkerProfile();
 // Each file is analysed once here: per-statement answers (for keystrokes) would only hold memory.
@@ -15,6 +19,7 @@ type Request = { writeProfile: true } | { start: number; paths: string[] } | { i
 
 async function main(): Promise<void> {
   const init = workerData as WorkerInit;
+  if (init.facts) joinFactsShare(init.facts, { wait: true });
   const workspace = await Workspace.open({
     root: init.root,
     configFile: init.configFile,
@@ -29,13 +34,26 @@ async function main(): Promise<void> {
     }
     if ('index' in msg) {
       const result = workspace.analyzeFile(msg.path);
-      parentPort!.postMessage({ index: msg.index, result, replaceMe: pythonParserFailed() });
+      const replaceMe = pythonParserFailed();
+      const fixed = replaceMe ? null : budgetFix(workspace, result);
+      parentPort!.postMessage({ index: msg.index, result, replaceMe, ...(fixed !== null && { budgetFix: { fixed } }) });
       return;
     }
     const results = msg.paths.map((p) => workspace.analyzeFile(p));
     parentPort!.postMessage({ start: msg.start, results });
   });
   parentPort!.postMessage({ ready: true });
+}
+
+/**
+ * The report's budgets fix the files their estimates read (budget.ts) once the main thread has them: here, while the
+ * file's analysis is warm, when the main thread has published which files those are (null: not one of them, or not
+ * known yet; the main thread then fixes it itself).
+ */
+function budgetFix(workspace: Workspace, result: FileResult): string | undefined | null {
+  if (!result.findings.some((f) => f.fixes.length)) return null;
+  const reads = factsExchange()?.take(BUDGET_READS_TOPIC).known.get(BUDGET_READS_TOPIC) as BudgetReads | undefined;
+  return reads ? fixedForBudgetIn(workspace, result, reads) : null;
 }
 
 void main();

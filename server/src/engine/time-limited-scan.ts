@@ -11,6 +11,9 @@ import { isScript, WORKER_YOUNG_GENERATION_MB, workerEntry, workerInitOf } from 
 import type { FileResult } from './types';
 import type { Workspace } from './workspace';
 import { endWorker } from './worker-profile';
+import { joinFactsShare, newFactsShare } from './thread-facts';
+import { rememberBudgetFix } from './budget';
+import { keepYoungGenerationSmall } from './batch-heap';
 
 /** Files a worker holds beyond the one it analyses (see `fill`). */
 const QUEUED_PER_WORKER = 4;
@@ -38,6 +41,7 @@ export interface TimeLimitedScanOptions {
 
 export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimitedScanOptions): Promise<FileResult[]> {
   const { fileTimeoutMs } = options;
+  keepYoungGenerationSmall();
   const { file: workerFile, execArgv } = workerEntry();
   const maxWorkers = options.workers ?? Math.min(os.availableParallelism(), 4);
   const resourceLimits = { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB };
@@ -45,8 +49,10 @@ export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimit
   // each) overlaps the listing, and they get the project's files in a first message once it is done.
   let prestarted: Worker[] = [];
   let files: readonly DiscoveredFile[];
+  const facts = newFactsShare();
+  joinFactsShare(facts, { wait: false });
   if (typeof options.files === 'function') {
-    const base = workerInitOf(workspace, false);
+    const base = { ...workerInitOf(workspace, false), facts };
     prestarted = Array.from({ length: maxWorkers }, () => new Worker(workerFile, { execArgv, workerData: base, resourceLimits }));
     try {
       files = options.files();
@@ -56,7 +62,7 @@ export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimit
     }
   } else files = options.files;
   const results: FileResult[] = new Array(files.length);
-  const init = workerInitOf(workspace);
+  const init = { ...workerInitOf(workspace), facts };
   const workerCount = Math.max(1, Math.min(maxWorkers, files.length));
   for (const w of prestarted.splice(files.length === 0 ? 0 : workerCount)) void w.terminate();
   for (const w of prestarted) w.postMessage({ projectFiles: init.projectFiles });
@@ -152,10 +158,11 @@ export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimit
         const w = prestarted.pop() ?? new Worker(workerFile, { execArgv, workerData: init, resourceLimits });
         worker = w;
         ready = false;
-        w.on('message', (msg: { ready: true } | { index: number; result: FileResult; replaceMe?: boolean }) => {
+        w.on('message', (msg: { ready: true } | { index: number; result: FileResult; replaceMe?: boolean; budgetFix?: { fixed: string | undefined } }) => {
           if (worker !== w) return;
           if ('index' in msg) {
             failures = 0;
+            if (msg.budgetFix) rememberBudgetFix(msg.result, msg.budgetFix.fixed);
             inFlight = inFlight.filter((i) => i !== msg.index);
             record(msg.index, msg.result);
             if (msg.replaceMe) {
