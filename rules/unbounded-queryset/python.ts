@@ -23,6 +23,7 @@ import {
   type QuerysetInfo,
 } from '../../analysis/python/django-querysets';
 import { checkQueriesOutsideOrm } from './outside-orm';
+import { checkListViews, LIST_VIEW_MESSAGES } from './python-list-views';
 import { StatementFindingsCache, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
 
 /** Calls that write each row out: CSV writers, files, response streams, `self.stdout` in management commands. */
@@ -71,6 +72,7 @@ export default defineRule({
       'all-response': 'Loads every matching row at once (.all() of an unbounded query): paginate or use .yield_per()',
       'mongo-find': 'Loads every document of {{collection}} into memory at once: add .limit() or paginate',
       'fetch-all': 'Loads every row the query selects into memory at once: add a LIMIT or paginate',
+      ...LIST_VIEW_MESSAGES,
     },
     trigger: /objects|django|models|sqlalchemy|\.all\(\)|\.find\s*\(|fetch_all/,
     options: {
@@ -176,6 +178,7 @@ def export_orders(request):
     const imports = importsOf(tree);
     const sqlalchemy = mayHaveSqlAlchemy && (imports.importsModule('sqlalchemy') || imports.importsModule('flask_sqlalchemy') || imports.importsModule('sqlmodel'));
     if (!django && !sqlalchemy) return;
+    if (django) checkListViews(ctx, tree);
     const canFix = fixesAllowed(tree);
     const chunkSize = ctx.options.chunkSize as number;
     const viewFile = VIEW_FILE.test(ctx.file.relPath);
