@@ -25,7 +25,7 @@ const DRF_LIST_BASES = new Set(['ListAPIView', 'ListCreateAPIView', 'ModelViewSe
 /** Django's list views (a FilterView or SingleTableView pages through its own settings: not followed). */
 const DJANGO_LIST_BASES = new Set(['ListView', 'ArchiveIndexView']);
 /** Cheap test of the file before any tree work. */
-const MAY_LIST = /ListAPIView|ListCreateAPIView|ModelViewSet|ListModelMixin|ListView\b|ArchiveIndexView|\brender\s*\(|def resolve_\w+|ninja|class\s+\w+\s*\([^)]*\bView[Ss]et\b/;
+const MAY_LIST = /class\s+\w+\s*\([^)]*(?:View|Viewset|Mixin)|\brender\s*\(|def resolve_\w+|ninja/;
 const MAX_BASE_DEPTH = 5;
 
 /** Names a model class can be read from in a view: `queryset = Post.objects.all()`, `model = Post`. */
@@ -164,7 +164,9 @@ function methodsOf(cls: Node): Node[] {
 /** Why the rows are not a whole growing table, or undefined when nothing bounds them. */
 function bounded(info: QuerysetInfo, models: () => ModelKinds, fallbackModel?: string): boolean {
   if (info.sliced || info.iterator !== 'none' || info.singleRow || info.relatedManager || info.scoped || info.compact) return true;
-  const names = info.models.length > 0 ? info.models : fallbackModel ? [fallbackModel] : [];
+  const imported = info.roots[0] ? importsOf(info.roots[0].node.tree).origins : undefined;
+  // `from .models import Exercise as exerciseModel`: the class is judged by its own name.
+  const names = (info.models.length > 0 ? info.models : fallbackModel ? [fallbackModel] : []).map((m) => imported?.get(m)?.name ?? m);
   if (names.length === 0) return true;
   const kinds = models();
   // A model the project does not define is not judged, except Django's user table.
@@ -248,6 +250,28 @@ function viewRows(cls: Node, chain: ClassChain): { node: Node; info: QuerysetInf
 function attributeRows(value: Node): { node: Node; info: QuerysetInfo } | undefined {
   const info = querysetOf(value);
   return info && info.roots.length > 0 ? { node: value, info } : undefined;
+}
+
+/**
+ * The rows an expression holds: a queryset, or a variable first bound to one and then only refined by optional
+ * filters from the request (`queryset = filters.filter(queryset) if filters else queryset`). A refinement that
+ * bounds the rows (a slice, an owner, who asks) makes them bounded.
+ */
+function rowsOf(node: Node): QuerysetInfo | undefined {
+  const direct = querysetOf(node);
+  if (direct || unparenthesize(node).type !== 'identifier') return direct;
+  const name = unparenthesize(node).text;
+  const assignments = assignmentsBefore(unparenthesize(node));
+  const first = assignments[0]?.childForFieldName('right');
+  const info = first ? querysetOf(first) : undefined;
+  if (!info) return undefined;
+  for (const later of assignments.slice(1)) {
+    const right = later.childForFieldName('right');
+    if (!right || !new RegExp(`\\b${name}\\b`).test(right.text) || PER_USER.test(right.text) || /\[\s*\w*\s*:/.test(right.text)) return undefined;
+    const refined = querysetOf(right);
+    if (refined && (refined.scoped || refined.sliced || refined.singleRow)) return undefined;
+  }
+  return info;
 }
 
 /** A variable returned: the finding goes where its queryset is built. */
@@ -349,7 +373,7 @@ function checkNinjaRoute(ctx: RuleContext, fn: Node, models: () => ModelKinds): 
   const params = fn.childForFieldName('parameters')?.text ?? '';
   for (const value of returnedRows(fn)) {
     if (/\brequest\b/.test(params) && value.wrapped) continue;
-    const info = querysetOf(value.node);
+    const info = rowsOf(value.node);
     if (!info || info.roots.length === 0 || bounded(info, models)) continue;
     const name = fn.childForFieldName('name')?.text ?? 'route';
     report(ctx, value.wrapped ?? reportedNode(value.node), {
@@ -370,7 +394,7 @@ function checkResolvers(ctx: RuleContext, cls: Node, models: () => ModelKinds): 
     // Arguments beyond (root, info) usually select (`id`, `profile_id`); paging arguments bound the rows.
     if (/\b(first|last|limit|offset|page|after|before)\b/.test(params)) continue;
     for (const value of returnedRows(fn)) {
-      const info = querysetOf(value.node);
+      const info = rowsOf(value.node);
       if (!info || info.roots.length === 0 || bounded(info, models)) continue;
       report(ctx, value.wrapped ?? reportedNode(value.node), {
         messageId: 'unpaged-route',
