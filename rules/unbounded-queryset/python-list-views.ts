@@ -12,7 +12,7 @@
  * define (other than Django's User) is not judged.
  */
 import type { Node, Tree } from 'web-tree-sitter';
-import type { ReportSpec, RuleContext } from '../api';
+import type { ProjectInfo, ReportSpec, RuleContext } from '../api';
 import { captures, keywordArgument, positionalArguments, stringValue } from '../../analysis/python/ast';
 import { importsOf } from '../../analysis/python/imports';
 import { assignmentsBefore, calleeName, querysetOf, unparenthesize, type QuerysetInfo } from '../../analysis/python/django-querysets';
@@ -99,13 +99,14 @@ function classChain(ctx: RuleContext, cls: Node, classes: Map<string, Node>): Cl
       if (left?.type === 'identifier' && !chain.members.has(left.text)) chain.members.set(left.text, { text: assignment!.text, node: assignment! });
     }
     for (const base of baseNames(node)) {
-      chain.bases.add(base);
-      if (depth >= MAX_BASE_DEPTH || DRF_LIST_BASES.has(base) || DJANGO_LIST_BASES.has(base)) continue;
       const local = classes.get(base);
-      if (local && local.id !== node.id) {
+      // A project class named like a framework one (`class ListView(TemplateView)`) is the project's.
+      if (local && local.id !== node.id && depth < MAX_BASE_DEPTH) {
         visit(local, depth + 1);
         continue;
       }
+      chain.bases.add(base);
+      if (depth >= MAX_BASE_DEPTH || DRF_LIST_BASES.has(base) || DJANGO_LIST_BASES.has(base)) continue;
       if (!visitProjectClass(base, depth + 1)) chain.unknownBases ||= !/^(object|Generic\w*|\w*Mixin|APIView|GenericAPIView|GenericViewSet|ViewSet|View|ObjectType)$/.test(base);
     }
   };
@@ -135,19 +136,37 @@ function methodText(from: string): string {
   return end ? from.slice(0, end.index + 1) : from;
 }
 
-/** The text of the one project class named `name` (header and body), or undefined. */
+/** Per project: each module's text and the classes it defines (name -> class text), read once per text. */
+const classIndex = new WeakMap<ProjectInfo, Map<string, { text: string; classes: Map<string, string> }>>();
+const CLASS_HEADER = /^class[ \t]+(\w+)[ \t]*\(/gm;
+
+function classesOfText(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of text.matchAll(CLASS_HEADER)) {
+    const rest = text.slice(m.index);
+    const end = /\n(?=\S)/.exec(rest.slice(1));
+    const body = end ? rest.slice(0, end.index + 1) : rest;
+    // Two classes of one name in a module: the last one wins, as at import.
+    out.set(m[1], body);
+  }
+  return out;
+}
+
+/** The text of the one project class named `name` (header and body) outside the file being checked, or undefined. */
 function projectClassText(ctx: RuleContext, name: string): string | undefined {
-  const header = new RegExp(`^class[ \\t]+${name}[ \\t]*\\(`, 'm');
+  let index = classIndex.get(ctx.project);
+  if (!index) classIndex.set(ctx.project, (index = new Map()));
   let found: string | undefined;
   for (const rel of ctx.project.files()) {
     if (!rel.endsWith('.py') || rel === ctx.file.relPath || /(^|\/)(node_modules|site-packages|\.venv|venv|migrations)\//.test(rel)) continue;
     const text = ctx.project.readFile(rel);
-    const m = text === undefined ? null : header.exec(text);
-    if (!m) continue;
+    if (text === undefined) continue;
+    let entry = index.get(rel);
+    if (!entry || entry.text !== text) index.set(rel, (entry = { text, classes: /^class[ \t]/m.test(text) ? classesOfText(text) : new Map() }));
+    const cls = entry.classes.get(name);
+    if (cls === undefined) continue;
     if (found !== undefined) return undefined;
-    const rest = text!.slice(m.index);
-    const end = /\n(?=\S)/.exec(rest.slice(1));
-    found = end ? rest.slice(0, end.index + 1) : rest;
+    found = cls;
   }
   return found;
 }
