@@ -13,6 +13,7 @@
  */
 import type { Node, Tree } from 'web-tree-sitter';
 import type { ProjectInfo, ReportSpec, RuleContext } from '../api';
+import { clip } from '../shared/format';
 import { captures, keywordArgument, positionalArguments, stringValue } from '../../analysis/python/ast';
 import { importsOf } from '../../analysis/python/imports';
 import { assignmentsBefore, calleeName, querysetOf, unparenthesize, type QuerysetInfo } from '../../analysis/python/django-querysets';
@@ -196,7 +197,9 @@ function bounded(info: QuerysetInfo, models: () => ModelKinds, fallbackModel?: s
 const PER_USER = /\brequest\.(user|auth)\b/;
 
 function rowsLabel(info: QuerysetInfo | undefined, model?: string): string {
-  const name = info?.models.length === 1 ? info.models[0] : model;
+  const imported = info?.roots[0] ? importsOf(info.roots[0].node.tree).origins : undefined;
+  const written = info?.models.length === 1 ? info.models[0] : model;
+  const name = written && clip(imported?.get(written)?.name ?? written, 28);
   const filtered = info?.methods.some((m) => m === 'filter' || m === 'exclude');
   return `${filtered ? 'matching ' : ''}${name ? `${name} ` : ''}row`;
 }
@@ -207,24 +210,27 @@ function checkDrfListView(ctx: RuleContext, cls: Node, chain: ClassChain, models
   // A view that lists its own way, or pages by hand, is not followed.
   if (['list', 'paginator', 'paginate_queryset', 'get_paginated_response'].some((m) => chain.members.has(m))) return;
   const paginationMember = chain.members.get('pagination_class');
+  const view = cls.childForFieldName('name')?.text ?? 'view';
   let why: string;
+  let headline: string;
   if (paginationMember) {
     if (!/=\s*None\s*$/.test(paginationMember.text)) return;
     why = 'pagination_class = None';
+    headline = `${clip(view, 40)} sets pagination_class = None`;
   } else {
     if (chain.unknownBases) return;
     const settings = drfSettings();
     if (settings.state !== 'unpaged') return;
-    why = `no pagination_class, none in REST_FRAMEWORK${settings.file ? ` (${settings.file})` : ''}`;
+    why = `no pagination_class, and REST_FRAMEWORK${settings.file ? ` in ${settings.file}` : ''} sets no DEFAULT_PAGINATION_CLASS with a PAGE_SIZE`;
+    headline = `no pagination on ${clip(view, 32)} or in settings`;
   }
   const rows = viewRows(cls, chain);
   if (!rows) return;
   const modelName = modelAttribute(chain);
   if (bounded(rows.info, models, modelName)) return;
-  const view = cls.childForFieldName('name')?.text ?? 'view';
   report(ctx, rows.node, {
     messageId: 'unpaged-list-view',
-    data: { rows: rowsLabel(rows.info, modelName), view },
+    data: { rows: rowsLabel(rows.info, modelName), why: headline },
     detail:
       `${view} answers GET on the collection with every row of its queryset, serialized into one response (${why}). ` +
       'The table grows with the app, and each row becomes a model instance and then a dict in memory at once. ' +
@@ -324,7 +330,7 @@ function checkDjangoListView(ctx: RuleContext, cls: Node, chain: ClassChain, mod
   const view = cls.childForFieldName('name')!;
   report(ctx, rows?.node ?? view, {
     messageId: 'unpaged-template-view',
-    data: { rows: rowsLabel(info, modelName), view: view.text },
+    data: { rows: rowsLabel(info, modelName), view: clip(view.text, 40), pager: 'paginate_by' },
     detail:
       `${view.text} renders every row of its queryset into one page: a ListView pages only with paginate_by. ` +
       'The table grows with the app and every row is a model instance in memory while the template renders. ' +
@@ -356,7 +362,7 @@ function checkRenderView(ctx: RuleContext, fn: Node, models: () => ModelKinds): 
       const fnName = fn.childForFieldName('name')?.text ?? 'view';
       report(ctx, reportedNode(value), {
         messageId: 'unpaged-template-view',
-        data: { rows: rowsLabel(info), view: `${fnName}()` },
+        data: { rows: rowsLabel(info), view: clip(`${fnName}()`, 40), pager: 'Paginator' },
         detail:
           `${fnName}() renders every row of this queryset into one page, with no Paginator: the table grows with the ` +
           'app and every row is a model instance in memory while the template renders. Page it with ' +
@@ -397,7 +403,7 @@ function checkNinjaRoute(ctx: RuleContext, fn: Node, models: () => ModelKinds): 
     const name = fn.childForFieldName('name')?.text ?? 'route';
     report(ctx, value.wrapped ?? reportedNode(value.node), {
       messageId: 'unpaged-route',
-      data: { rows: rowsLabel(info), view: `${name}()` },
+      data: { rows: rowsLabel(info), view: clip(`${name}()`, 40), pager: '@paginate' },
       detail:
         `${name}() returns every row of this queryset in one response, with no @paginate: the table grows with the app, ` +
         'and every row is a model instance and then a schema object in memory at once. Add @paginate (ninja.pagination).',
@@ -417,7 +423,7 @@ function checkResolvers(ctx: RuleContext, cls: Node, models: () => ModelKinds): 
       if (!info || info.roots.length === 0 || bounded(info, models)) continue;
       report(ctx, value.wrapped ?? reportedNode(value.node), {
         messageId: 'unpaged-route',
-        data: { rows: rowsLabel(info), view: `${name}()` },
+        data: { rows: rowsLabel(info), view: clip(`${name}()`, 40), pager: 'paging arguments' },
         detail:
           `${name}() resolves to every row of this queryset in one response, with no paging: the table grows with the app, ` +
           'and every row is a model instance and then a result object in memory at once. Use a Relay connection ' +
@@ -451,7 +457,31 @@ function report(ctx: RuleContext, node: Node, spec: Omit<ReportSpec, 'start' | '
 
 /** The message ids of these findings (python.ts spreads them into the rule's meta). */
 export const LIST_VIEW_MESSAGES = {
-  'unpaged-list-view': 'Serializes every {{rows}} into one response: {{view}} has no pagination',
-  'unpaged-template-view': 'Renders every {{rows}} into one page: {{view}} has no pagination',
-  'unpaged-route': 'Returns every {{rows}} in one response: {{view}} has no pagination',
+  'unpaged-list-view': 'Serializes every {{rows}} at once: {{why}}',
+  'unpaged-template-view': 'Renders every {{rows}} into one page: {{view}} has no {{pager}}',
+  'unpaged-route': 'Returns every {{rows}} in one response: {{view}} has no {{pager}}',
 };
+
+/** The list-view parts of the rule's documentation (kept beside the code they describe). */
+export const LIST_VIEWS_WHAT =
+  'Whole-table list views, where no paging applies: DRF ListAPIView, ListCreateAPIView, ModelViewSet, ' +
+  'ReadOnlyModelViewSet and ListModelMixin views (bases followed into other project modules) with no ' +
+  '`pagination_class` on the view or a base and no `DEFAULT_PAGINATION_CLASS` in the project\'s `REST_FRAMEWORK` ' +
+  'setting (DRF\'s own PageNumberPagination, LimitOffsetPagination and CursorPagination page only with `PAGE_SIZE`), ' +
+  'or `pagination_class = None`; Django ListViews without `paginate_by`; function views that render a whole ' +
+  'queryset into a template with no Paginator; django-ninja GET routes returning a queryset or `list(queryset)` ' +
+  'without `@paginate`; graphene `resolve_*` methods returning a queryset with no paging arguments. The message says ' +
+  'which view has no pagination; the detail says where the project\'s settings were read.';
+
+export const LIST_VIEWS_FIX =
+  'Unpaged list views get no fix: adding pagination changes the response shape (a page object with `results`, ' +
+  '`next`, `count` instead of a plain list; `page_obj` in templates), which every client of the view must follow.';
+
+export const LIST_VIEWS_NOTES =
+  'List views are reported only when nothing bounds their rows: not for slices, pk lookups, related managers, ' +
+  'querysets filtered to one owner or to who asks (`request.user`), grouped rows, lookup tables (a project model ' +
+  'declaring at most three label-like columns, at least one a string, with no relation and no date or time field of ' +
+  'its own: languages, categories, dropdown options), models the project does not define (except Django\'s User), ' +
+  'views with their own `list()`/`paginate_queryset()`, bases from other packages that might page, and projects ' +
+  'whose settings cannot be read (no settings module, `REST_FRAMEWORK` built by code, `PAGE_SIZE` alone, which ' +
+  'paged by default before DRF 3.7). A view class named like Django\'s in the project itself is the project\'s.';
