@@ -3,10 +3,9 @@
  * dish category, a dropdown's entries). Their whole table is a handful of rows an admin adds, so listing it whole
  * is not a growing response. Read from the model class text of the project's modules (no parse, cached per text):
  *
- * - every field the class declares itself is a plain label-like column (Char/Slug/Text/Integer/Boolean/Choice...),
- *   at most three of them, and at least one is a string;
  * - it declares no relation to another row (a row that belongs to an owner is user data, not a lookup) and no date
- *   or time of its own (rows stamped with when they happened pile up);
+ *   or time of its own (rows stamped with when they happened pile up): what is left are rows an admin curates
+ *   (a few label columns of a dropdown, gyms, trophies, plans);
  * - fields inherited from project base classes (a `TimeStampedModel`'s created/modified) are not counted.
  */
 import type { ProjectInfo } from '../../rules/api';
@@ -18,7 +17,8 @@ interface ModelText {
 }
 
 const CLASS = /^class[ \t]+(\w+)[ \t]*\(([^)]*)\)[ \t]*:[^\n]*\n((?:(?:[ \t]+[^\n]*)?\n)*)/gm;
-const FIELD = /^[ \t]+(\w+)[ \t]*=[ \t]*(?:[\w.]*\.)?(\w+)\(/gm;
+/** `name = models.CharField(`, `name = CharField(`: not `scrapy.Field()` or a serializer's `serializers.CharField()`. */
+const FIELD = /^[ \t]+(\w+)[ \t]*=[ \t]*(?:(?:\w+\.)*(?:models|fields|gis_models|postgres_fields)\.)?(\w+)\(/gm;
 const FIELD_CLASS = /(Field|ForeignKey|ManyToManyField|OneToOneField|ParentalKey|TaggableManager)$/;
 const RELATION = /^(ForeignKey|OneToOneField|ManyToManyField|ParentalKey|ParentalManyToManyField|TreeForeignKey|GenericForeignKey|TaggableManager)$/;
 const TIME_FIELD = /^(DateTimeField|DateField|TimeField|DurationField|CreationDateTimeField|ModificationDateTimeField|AutoCreatedField|AutoLastModifiedField)$/;
@@ -71,6 +71,8 @@ function projectModels(project: ProjectInfo, current?: { relPath: string; text: 
 export interface ModelKinds {
   /** True when the project's one class of this name is a lookup table (see the module comment). */
   isLookup(model: string): boolean;
+  /** The relation fields the project's one class of this name declares itself. */
+  relations(model: string): string[];
   /** True when exactly one project class has this name. */
   known(model: string): boolean;
 }
@@ -84,9 +86,16 @@ export function modelKinds(project: ProjectInfo, current?: { relPath: string; te
       const found = models.get(name);
       if (found?.length !== 1) return false;
       const fields = [...found[0].fields.values()];
-      if (fields.length > MAX_LOOKUP_FIELDS) return false;
-      if (fields.some((f) => RELATION.test(f) || TIME_FIELD.test(f) || !LABEL_FIELD.test(f))) return false;
-      return fields.some((f) => STRING_FIELD.test(f));
+      if (fields.some((f) => RELATION.test(f) || TIME_FIELD.test(f))) return false;
+      // A few label columns (a dropdown's options), or any row that belongs to no one and records no time: rows an
+      // admin curates (gyms, trophies, plans), not rows that users' activity adds.
+      if (fields.length <= MAX_LOOKUP_FIELDS && fields.every((f) => LABEL_FIELD.test(f)) && fields.some((f) => STRING_FIELD.test(f))) return true;
+      return fields.length > 0;
+    },
+    relations(name) {
+      const found = models.get(name);
+      if (found?.length !== 1) return [];
+      return [...found[0].fields].filter(([, f]) => RELATION.test(f)).map(([n]) => n);
     },
   };
 }

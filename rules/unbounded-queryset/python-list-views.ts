@@ -189,8 +189,27 @@ function bounded(info: QuerysetInfo, models: () => ModelKinds, fallbackModel?: s
   const names = (info.models.length > 0 ? info.models : fallbackModel ? [fallbackModel] : []).map((m) => imported?.get(m)?.name ?? m);
   if (names.length === 0) return true;
   const kinds = models();
+  if (filteredToParent(info, names, kinds)) return true;
   // A model the project does not define is not judged, except Django's user table.
   return !names.every((m) => (kinds.known(m) && !kinds.isLookup(m)) || (m === 'User' && !kinds.known(m)));
+}
+
+/** `filter(gym=self.gym)`, `filter(post=pk)`: one parent's rows, by a relation the model declares. */
+function filteredToParent(info: QuerysetInfo, names: string[], kinds: ModelKinds): boolean {
+  const relations = new Set(names.flatMap((m) => kinds.relations(m)));
+  if (relations.size === 0) return false;
+  return info.roots.some((root) => {
+    for (let n: Node | null = root.node.parent; n && (n.type === 'call' || n.type === 'attribute'); n = n.parent) {
+      if (n.type !== 'call' || !['filter', 'get_queryset'].includes(calleeName(n) ?? '')) continue;
+      for (const arg of n.childForFieldName('arguments')?.namedChildren ?? []) {
+        if (arg?.type !== 'keyword_argument') continue;
+        const key = arg.childForFieldName('name')?.text.replace(/(_id|__id|__pk|__in)$/, '') ?? '';
+        const value = arg.childForFieldName('value');
+        if (relations.has(key) && value && !['true', 'false', 'none', 'string', 'integer'].includes(value.type)) return true;
+      }
+    }
+    return false;
+  });
 }
 
 /** `request.user`, `self.request.user`: the rows depend on who asks (usually one owner's rows). */
