@@ -3,9 +3,10 @@
  * dish category, a dropdown's entries). Their whole table is a handful of rows an admin adds, so listing it whole
  * is not a growing response. Read from the model class text of the project's modules (no parse, cached per text):
  *
- * - it declares no relation to another row (a row that belongs to an owner is user data, not a lookup) and no date
- *   or time of its own (rows stamped with when they happened pile up): what is left are rows an admin curates
- *   (a few label columns of a dropdown, gyms, trophies, plans);
+ * - it declares no date or time of its own (rows stamped with when they happened pile up);
+ * - each relation it declares leads to another such model (a room of a venue), never to a user, to a model that
+ *   grows or to one not found: a row that belongs to an owner is user data, not a lookup. What is left are rows an
+ *   admin curates (a dropdown's options, gyms, trophies, venues);
  * - fields inherited from project base classes (a `TimeStampedModel`'s created/modified) are not counted.
  */
 import type { ProjectInfo } from '../../rules/api';
@@ -14,17 +15,16 @@ interface ModelText {
   bases: string[];
   /** Own fields: attribute -> field class (`CharField`, `ForeignKey`). */
   fields: Map<string, string>;
+  /** Relation fields: attribute -> the model class named as their target (`Venue`, `"app.Venue"` -> Venue). */
+  targets: Map<string, string>;
 }
 
 const CLASS = /^class[ \t]+(\w+)[ \t]*\(([^)]*)\)[ \t]*:[^\n]*\n((?:(?:[ \t]+[^\n]*)?\n)*)/gm;
 /** `name = models.CharField(`, `name = CharField(`: not `scrapy.Field()` or a serializer's `serializers.CharField()`. */
-const FIELD = /^[ \t]+(\w+)[ \t]*=[ \t]*(?:(?:\w+\.)*(?:models|fields|gis_models|postgres_fields)\.)?(\w+)\(/gm;
+const FIELD = /^[ \t]+(\w+)[ \t]*=[ \t]*(?:(?:\w+\.)*(?:models|fields|gis_models|postgres_fields)\.)?(\w+)\([ \t]*(?:to[ \t]*=[ \t]*)?([\w.'"]*)/gm;
 const FIELD_CLASS = /(Field|ForeignKey|ManyToManyField|OneToOneField|ParentalKey|TaggableManager)$/;
 const RELATION = /^(ForeignKey|OneToOneField|ManyToManyField|ParentalKey|ParentalManyToManyField|TreeForeignKey|GenericForeignKey|TaggableManager)$/;
 const TIME_FIELD = /^(DateTimeField|DateField|TimeField|DurationField|CreationDateTimeField|ModificationDateTimeField|AutoCreatedField|AutoLastModifiedField)$/;
-const STRING_FIELD = /^(CharField|SlugField|TextField|CICharField|CaseInsensitiveCharField|\w*CharField)$/;
-const LABEL_FIELD = /^(CharField|SlugField|TextField|\w*CharField|IntegerField|PositiveIntegerField|PositiveSmallIntegerField|SmallIntegerField|BooleanField|ColorField|EmailField|URLField|ImageField|FileField|DecimalField|FloatField|UUIDField)$/;
-const MAX_LOOKUP_FIELDS = 3;
 
 interface FileModels {
   text: string;
@@ -40,15 +40,17 @@ export function modelTextsOf(text: string): Map<string, ModelText> {
   for (const m of text.matchAll(CLASS)) {
     const body = m[3];
     const fields = new Map<string, string>();
+    const targets = new Map<string, string>();
     for (const f of body.matchAll(FIELD)) {
       // Only the class's own level (the first indentation), not a nested Meta or a method's locals.
       const indent = /^[ \t]+/.exec(f[0])![0];
       if (indent !== /^[ \t]+/.exec(body)?.[0]) continue;
       if (FIELD_CLASS.test(f[2])) fields.set(f[1], f[2]);
+      if (RELATION.test(f[2])) targets.set(f[1], f[3].replace(/['"]/g, '').split('.').pop() ?? '');
     }
     if (fields.size === 0) continue;
     if (/Serializer|Form|FilterSet|Schema|Admin|Type/.test(m[2])) continue;
-    out.set(m[1], { bases: m[2].split(',').map((b) => b.trim().split('.').pop() ?? '').filter(Boolean), fields });
+    out.set(m[1], { bases: m[2].split(',').map((b) => b.trim().split('.').pop() ?? '').filter(Boolean), fields, targets });
   }
   return out;
 }
@@ -69,7 +71,7 @@ function projectModels(project: ProjectInfo, current?: { relPath: string; text: 
 }
 
 export interface ModelKinds {
-  /** True when the project's one class of this name is a lookup table (see the module comment). */
+  /** True when the project's one class of this name holds curated rows (see the module comment). */
   isLookup(model: string): boolean;
   /** The relation fields the project's one class of this name declares itself. */
   relations(model: string): string[];
@@ -80,18 +82,22 @@ export interface ModelKinds {
 /** The project's models, as seen from the file being checked. */
 export function modelKinds(project: ProjectInfo, current?: { relPath: string; text: string }): ModelKinds {
   const models = projectModels(project, current);
+  /**
+   * No date or time of its own, and every relation leads to another curated row (a room of a venue): rows an
+   * admin curates. A relation to a user, to a row that grows, to itself or to a model not found is not curated.
+   */
+  const curated = (name: string, seen: Set<string>): boolean => {
+    const found = models.get(name);
+    if (found?.length !== 1 || seen.has(name) || seen.size > 4) return false;
+    const path = new Set([...seen, name]);
+    const model = found[0];
+    const fields = [...model.fields.values()];
+    if (fields.length === 0 || fields.some((f) => TIME_FIELD.test(f) || f === 'GenericForeignKey' || f === 'TaggableManager')) return false;
+    return [...model.targets.values()].every((t) => t !== '' && curated(t, path));
+  };
   return {
     known: (name) => models.get(name)?.length === 1,
-    isLookup(name) {
-      const found = models.get(name);
-      if (found?.length !== 1) return false;
-      const fields = [...found[0].fields.values()];
-      if (fields.some((f) => RELATION.test(f) || TIME_FIELD.test(f))) return false;
-      // A few label columns (a dropdown's options), or any row that belongs to no one and records no time: rows an
-      // admin curates (gyms, trophies, plans), not rows that users' activity adds.
-      if (fields.length <= MAX_LOOKUP_FIELDS && fields.every((f) => LABEL_FIELD.test(f)) && fields.some((f) => STRING_FIELD.test(f))) return true;
-      return fields.length > 0;
-    },
+    isLookup: (name) => curated(name, new Set()),
     relations(name) {
       const found = models.get(name);
       if (found?.length !== 1) return [];

@@ -498,9 +498,10 @@ export const LIST_VIEWS_FIX =
 
 export const LIST_VIEWS_NOTES =
   'List views are reported only when nothing bounds their rows: not for slices, pk lookups, related managers, ' +
-  'querysets filtered to one owner or to who asks (`request.user`), grouped rows, lookup tables (a project model ' +
-  'declaring at most three label-like columns, at least one a string, with no relation and no date or time field of ' +
-  'its own: languages, categories, dropdown options), models the project does not define (except Django\'s User), ' +
+  'querysets filtered to one owner or to who asks (`request.user`), grouped rows, a filter on a relation the ' +
+  'model declares (`filter(gym=self.gym)`: one parent\'s rows), curated tables (a project model with no date or time ' +
+  'field of its own whose relations lead only to other such models: languages, categories, dropdown options, ' +
+  'venues and their rooms), models the project does not define (except Django\'s User), ' +
   'views with their own `list()`/`paginate_queryset()`, bases from other packages that might page, and projects ' +
   'whose settings cannot be read (no settings module, `REST_FRAMEWORK` built by code, `PAGE_SIZE` alone, which ' +
   'paged by default before DRF 3.7). A view class named like Django\'s in the project itself is the project\'s.';
