@@ -28,6 +28,7 @@ const DJANGO_LIST_BASES = new Set(['ListView', 'ArchiveIndexView']);
 /** Cheap test of the file before any tree work. */
 const MAY_LIST = /class\s+\w+\s*\([^)]*(?:View|Viewset|Mixin)|\brender\s*\(|def resolve_\w+|ninja/;
 const MAX_BASE_DEPTH = 5;
+const VIEWISH_BASES = /View|Viewset|Mixin|ObjectType|Controller|Base|List/;
 
 /** Names a model class can be read from in a view: `queryset = Post.objects.all()`, `model = Post`. */
 function projectCurrent(ctx: RuleContext) {
@@ -62,6 +63,8 @@ export function checkListViews(ctx: RuleContext, tree: Tree): void {
   for (const statement of topLevelStatements(tree)) {
     const top = statement.type === 'decorated_definition' ? statement.node.childForFieldName('definition') : statement.node;
     if (top?.type === 'class_definition') {
+      // Only classes whose bases read like views, viewsets, mixins, controllers or graphene types are followed.
+      if (!VIEWISH_BASES.test(top.childForFieldName('superclasses')?.text ?? '')) continue;
       const chain = classChain(ctx, top, classes);
       if ([...chain.bases].some((b) => DRF_LIST_BASES.has(b))) checkDrfListView(ctx, top, chain, models, drfSettings);
       else if ([...chain.bases].some((b) => DJANGO_LIST_BASES.has(b))) checkDjangoListView(ctx, top, chain, models);
