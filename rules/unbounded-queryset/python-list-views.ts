@@ -197,6 +197,9 @@ function bounded(info: QuerysetInfo, models: () => ModelKinds, fallbackModel?: s
   return !names.every((m) => (kinds.known(m) && !kinds.isLookup(m)) || (m === 'User' && !kinds.known(m)));
 }
 
+/** Django lookups that compare rather than follow a relation (`__icontains`, `__gte`): a search, not one parent. */
+const LOOKUP_OPERATORS = new Set(['in', 'gt', 'gte', 'lt', 'lte', 'range', 'contains', 'icontains', 'startswith', 'istartswith', 'endswith', 'iendswith', 'iexact', 'regex', 'iregex', 'isnull', 'search', 'year', 'month', 'day', 'date', 'week_day', 'ne']);
+
 /** `filter(gym=self.gym)`, `filter(post=pk)`: one parent's rows, by a relation the model declares. */
 function filteredToParent(info: QuerysetInfo, names: string[], kinds: ModelKinds): boolean {
   const relations = new Set(names.flatMap((m) => kinds.relations(m)));
@@ -206,8 +209,11 @@ function filteredToParent(info: QuerysetInfo, names: string[], kinds: ModelKinds
       if (n.type !== 'call' || !['filter', 'get_queryset'].includes(calleeName(n) ?? '')) continue;
       for (const arg of n.childForFieldName('arguments')?.namedChildren ?? []) {
         if (arg?.type !== 'keyword_argument') continue;
-        const key = arg.childForFieldName('name')?.text.replace(/(_id|__id|__pk|__in)$/, '') ?? '';
+        // `post=pk`, `post_id=pk`, `form__event=event`: through a relation to one row; not `author__name__icontains=q`.
+        const path = (arg.childForFieldName('name')?.text ?? '').replace(/(__id|__pk|__exact)$/, '').split('__');
+        const key = path[0].replace(/_id$/, '');
         const value = arg.childForFieldName('value');
+        if (path.some((step) => LOOKUP_OPERATORS.has(step))) continue;
         if (relations.has(key) && value && !['true', 'false', 'none', 'string', 'integer'].includes(value.type)) return true;
       }
     }
