@@ -24,6 +24,7 @@ import {
 } from '../../analysis/python/django-querysets';
 import { checkQueriesOutsideOrm } from './outside-orm';
 import { boundedByOwner, growsWithTime, growthNote, ownerGrowth, type OwnerGrowth } from './owner-growth';
+import { checkListViews, LIST_VIEW_MESSAGES, LIST_VIEWS_FIX, LIST_VIEWS_NOTES, LIST_VIEWS_WHAT } from './python-list-views';
 import { StatementFindingsCache, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
 
 /** Calls that write each row out: CSV writers, files, response streams, `self.stdout` in management commands. */
@@ -72,6 +73,7 @@ export default defineRule({
       'all-response': 'Loads every matching row at once (.all() of an unbounded query): paginate or use .yield_per()',
       'mongo-find': 'Loads every document of {{collection}} into memory at once: add .limit() or paginate',
       'fetch-all': 'Loads every row the query selects into memory at once: add a LIMIT or paginate',
+      ...LIST_VIEW_MESSAGES,
     },
     trigger: /objects|django|models|sqlalchemy|\.all\(\)|\.find\s*\(|fetch_all/,
     options: {
@@ -90,7 +92,7 @@ export default defineRule({
         '(`stmt = select(X)` then `stmt = stmt.limit(n)`). Outside both ORMs: a MongoDB collection copied whole into a list ' +
         '(`list(db.x.find())`, `[d for d in coll.find()]`, a loop appending every document, motor `.to_list(None)`) with ' +
         'no `.limit()`, and encode/databases `await database.fetch_all(query)` of a SELECT with no LIMIT, in any function ' +
-        '(not `find_one`, a filter on `_id` or one owner\'s id, grouped or counted queries, or plain iteration).',
+        '(not `find_one`, a filter on `_id` or one owner\'s id, grouped or counted queries, or plain iteration). ' + LIST_VIEWS_WHAT,
       whyIsThisBad:
         'Iterating a queryset fills its result cache: every row becomes a model instance (1-5 KB each with its field ' +
         'values), and all of them stay alive until the loop ends. An export of 500,000 orders needs gigabytes before ' +
@@ -142,7 +144,7 @@ def export_orders(request):
         '`chunk_size` is given, which the fix always passes). `list(queryset)` gets an unsafe fix only when the list ' +
         'is iterated exactly once (it becomes a one-shot iterator); otherwise no fix. Serializers with `many=True` and ' +
         'SQLAlchemy `.all()` get no fix: the message names `self.paginate_queryset(...)` / `.yield_per(1000)`. ' +
-        'No fix is offered while the file has syntax errors.',
+        'No fix is offered while the file has syntax errors. ' + LIST_VIEWS_FIX,
       notes:
         'Not reported: sliced querysets (`[:100]`), `.iterator()`, `.count()`, `.exists()`, `.first()`, `.get()`, ' +
         'querysets passed to a `Paginator` or `paginate_queryset`, `.filter(pk=...)`/`.filter(id__in=...)` lookups, ' +
@@ -172,7 +174,7 @@ def export_orders(request):
         'A loop counts as an export when its body writes (`writerow`, `write`), yields, or appends to a list that ' +
         'is returned or passed to a response; loops that update rows are left to other checks. Querysets are ' +
         'recognised as in n-plus-one: a manager chain, a variable or same-module helper bound to one. See also ' +
-        '`large-page-size` for pagination that is too large.',
+        '`large-page-size` for pagination that is too large. ' + LIST_VIEWS_NOTES,
     },
   },
   check(ctx) {
@@ -186,6 +188,7 @@ def export_orders(request):
     const imports = importsOf(tree);
     const sqlalchemy = mayHaveSqlAlchemy && (imports.importsModule('sqlalchemy') || imports.importsModule('flask_sqlalchemy') || imports.importsModule('sqlmodel'));
     if (!django && !sqlalchemy) return;
+    if (django) checkListViews(ctx, tree);
     const canFix = fixesAllowed(tree);
     const chunkSize = ctx.options.chunkSize as number;
     const viewFile = VIEW_FILE.test(ctx.file.relPath);

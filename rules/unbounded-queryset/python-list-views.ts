@@ -1,0 +1,516 @@
+/**
+ * unbounded-queryset, whole-table list views: a view that answers with every row of a growing table because no
+ * paging applies to it. DRF generic list views and viewsets (ListAPIView, ListCreateAPIView, ModelViewSet,
+ * ReadOnlyModelViewSet, ListModelMixin) with no `pagination_class` on the view or its bases and no default
+ * pagination in `REST_FRAMEWORK`; Django ListViews without `paginate_by`; function views rendering a whole
+ * queryset into a template; django-ninja routes returning a queryset without `@paginate`; graphene resolvers
+ * returning one.
+ *
+ * Precision first: a queryset is reported only when nothing bounds it. Slices, pk lookups, related managers,
+ * filters to one owner (`filter(user=request.user)`), grouped rows, and lookup tables (a model of a few label
+ * columns, no relation, no timestamp: analysis/python/lookup-models.ts) are bounded; a model the project does not
+ * define (other than Django's User) is not judged.
+ */
+import type { Node, Tree } from 'web-tree-sitter';
+import type { ProjectInfo, ReportSpec, RuleContext } from '../api';
+import { clip } from '../shared/format';
+import { captures, keywordArgument, positionalArguments, stringValue } from '../../analysis/python/ast';
+import { importsOf } from '../../analysis/python/imports';
+import { assignmentsBefore, calleeName, querysetOf, unparenthesize, type QuerysetInfo } from '../../analysis/python/django-querysets';
+import { drfPaginationSettings, type DrfPaginationSettings } from '../../analysis/python/drf-pagination-settings';
+import { modelKinds, type ModelKinds } from '../../analysis/python/lookup-models';
+import { topLevelStatements } from '../../analysis/python/statements';
+
+/** DRF classes whose GET on the collection lists the queryset (through ListModelMixin.list). */
+const DRF_LIST_BASES = new Set(['ListAPIView', 'ListCreateAPIView', 'ModelViewSet', 'ReadOnlyModelViewSet', 'ListModelMixin']);
+/** Django's list views (a FilterView or SingleTableView pages through its own settings: not followed). */
+const DJANGO_LIST_BASES = new Set(['ListView', 'ArchiveIndexView']);
+/** Cheap test of the file before any tree work. */
+const MAY_LIST = /class\s+\w+\s*\([^)]*(?:View|Viewset|Mixin)|\brender\s*\(|def resolve_\w+|ninja/;
+const MAX_BASE_DEPTH = 5;
+const VIEWISH_BASES = /View|Viewset|Mixin|ObjectType|Controller|Base|List/;
+
+/** Names a model class can be read from in a view: `queryset = Post.objects.all()`, `model = Post`. */
+function projectCurrent(ctx: RuleContext) {
+  return { relPath: ctx.file.relPath, text: ctx.file.text };
+}
+
+/** A class as read for its list behaviour: its own members and its bases' (same file, or another project module). */
+interface ClassChain {
+  /** Base names seen along the chain (last dotted part). */
+  bases: Set<string>;
+  /** Attribute / method texts by name, own first: `pagination_class = None`, `def get_queryset...`. */
+  members: Map<string, { text: string; node?: Node }>;
+  /** A base could not be found (another package's class): its members are unknown. */
+  unknownBases: boolean;
+}
+
+export function checkListViews(ctx: RuleContext, tree: Tree): void {
+  const text = ctx.file.text;
+  if (!MAY_LIST.test(text)) return;
+  let kinds: ModelKinds | undefined;
+  const models = () => (kinds ??= modelKinds(ctx.project, projectCurrent(ctx)));
+  let settings: DrfPaginationSettings | undefined;
+  const drfSettings = () => (settings ??= drfPaginationSettings(ctx.project, projectCurrent(ctx)));
+  const classes = new Map<string, Node>();
+  for (const s of topLevelStatements(tree)) {
+    const cls = s.type === 'decorated_definition' ? s.node.childForFieldName('definition') : s.node;
+    if (cls?.type === 'class_definition') classes.set(cls.childForFieldName('name')?.text ?? '', cls);
+  }
+  const imports = importsOf(tree);
+  const ninja = imports.importsModule('ninja') || imports.importsModule('ninja_extra');
+  const graphene = imports.importsModule('graphene') || imports.importsModule('graphene_django');
+  for (const statement of topLevelStatements(tree)) {
+    const top = statement.type === 'decorated_definition' ? statement.node.childForFieldName('definition') : statement.node;
+    if (top?.type === 'class_definition') {
+      // Only classes whose bases read like views, viewsets, mixins, controllers or graphene types are followed.
+      if (!VIEWISH_BASES.test(top.childForFieldName('superclasses')?.text ?? '')) continue;
+      const chain = classChain(ctx, top, classes);
+      if ([...chain.bases].some((b) => DRF_LIST_BASES.has(b))) checkDrfListView(ctx, top, chain, models, drfSettings);
+      else if ([...chain.bases].some((b) => DJANGO_LIST_BASES.has(b))) checkDjangoListView(ctx, top, chain, models);
+      if (graphene && [...chain.bases].some((b) => b === 'ObjectType')) checkResolvers(ctx, top, models);
+      if (ninja) for (const fn of methodsOf(top)) checkNinjaRoute(ctx, fn, models);
+    } else if (top?.type === 'function_definition') {
+      checkRenderView(ctx, top, models);
+      if (ninja) checkNinjaRoute(ctx, top, models);
+    }
+  }
+}
+
+// --- Classes and their bases -------------------------------------------------------------------------------
+
+function baseNames(cls: Node): string[] {
+  return (cls.childForFieldName('superclasses')?.namedChildren ?? []).flatMap((b) => {
+    if (!b || b.type === 'keyword_argument') return [];
+    const base = b.type === 'subscript' ? b.childForFieldName('value') : b;
+    const name = base?.type === 'attribute' ? base.childForFieldName('attribute')?.text : base?.text;
+    return name ? [name] : [];
+  });
+}
+
+/** The class's members and bases, following bases defined in this file or (by text) in another project module. */
+function classChain(ctx: RuleContext, cls: Node, classes: Map<string, Node>): ClassChain {
+  const chain: ClassChain = { bases: new Set(), members: new Map(), unknownBases: false };
+  const visit = (node: Node, depth: number) => {
+    for (const statement of node.childForFieldName('body')?.namedChildren ?? []) {
+      const def = statement?.type === 'decorated_definition' ? statement.childForFieldName('definition') : statement;
+      if (def?.type === 'function_definition') {
+        const name = def.childForFieldName('name')?.text ?? '';
+        if (!chain.members.has(name)) chain.members.set(name, { text: def.text, node: def });
+      }
+      const assignment = statement?.type === 'expression_statement' ? statement.namedChildren[0] : undefined;
+      const left = assignment?.type === 'assignment' ? assignment.childForFieldName('left') : undefined;
+      if (left?.type === 'identifier' && !chain.members.has(left.text)) chain.members.set(left.text, { text: assignment!.text, node: assignment! });
+    }
+    for (const base of baseNames(node)) {
+      const local = classes.get(base);
+      // A project class named like a framework one (`class ListView(TemplateView)`) is the project's.
+      if (local && local.id !== node.id && depth < MAX_BASE_DEPTH) {
+        visit(local, depth + 1);
+        continue;
+      }
+      chain.bases.add(base);
+      if (depth >= MAX_BASE_DEPTH || DRF_LIST_BASES.has(base) || DJANGO_LIST_BASES.has(base)) continue;
+      if (!visitProjectClass(base, depth + 1)) chain.unknownBases ||= !/^(object|Generic\w*|\w*Mixin|APIView|GenericAPIView|GenericViewSet|ViewSet|View|ObjectType)$/.test(base);
+    }
+  };
+  /** A base defined in another project module: its members by text (one class of that name in the project). */
+  const visitProjectClass = (name: string, depth: number): boolean => {
+    const found = projectClassText(ctx, name);
+    if (!found) return false;
+    const header = new RegExp(`^class[ \\t]+${name}[ \\t]*\\(([^)]*)\\)`, 'm').exec(found)!;
+    for (const m of found.matchAll(/^[ \t]{4}(?:def[ \t]+(\w+)|(\w+)[ \t]*=)[^\n]*/gm)) {
+      const member = m[1] ?? m[2];
+      if (!chain.members.has(member)) chain.members.set(member, { text: m[1] ? methodText(found.slice(m.index)) : m[0].trim() });
+    }
+    for (const base of header[1].split(',').map((b) => b.trim().split('.').pop() ?? '').filter(Boolean)) {
+      chain.bases.add(base);
+      if (depth >= MAX_BASE_DEPTH || DRF_LIST_BASES.has(base) || DJANGO_LIST_BASES.has(base)) continue;
+      if (!visitProjectClass(base, depth + 1)) chain.unknownBases ||= !/^(object|Generic\w*|\w*Mixin|APIView|GenericAPIView|GenericViewSet|ViewSet|View)$/.test(base);
+    }
+    return true;
+  };
+  visit(cls, 0);
+  return chain;
+}
+
+/** A method's text from its `def` line to the next line indented no deeper than it. */
+function methodText(from: string): string {
+  const end = /\n(?=[ \t]{0,4}\S)/.exec(from.slice(1));
+  return end ? from.slice(0, end.index + 1) : from;
+}
+
+/** Per project: each module's text and the classes it defines (name -> class text), read once per text. */
+const classIndex = new WeakMap<ProjectInfo, Map<string, { text: string; classes: Map<string, string> }>>();
+const CLASS_HEADER = /^class[ \t]+(\w+)[ \t]*\(/gm;
+
+function classesOfText(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of text.matchAll(CLASS_HEADER)) {
+    const rest = text.slice(m.index);
+    const end = /\n(?=\S)/.exec(rest.slice(1));
+    const body = end ? rest.slice(0, end.index + 1) : rest;
+    // Two classes of one name in a module: the last one wins, as at import.
+    out.set(m[1], body);
+  }
+  return out;
+}
+
+/** The text of the one project class named `name` (header and body) outside the file being checked, or undefined. */
+function projectClassText(ctx: RuleContext, name: string): string | undefined {
+  let index = classIndex.get(ctx.project);
+  if (!index) classIndex.set(ctx.project, (index = new Map()));
+  let found: string | undefined;
+  for (const rel of ctx.project.files()) {
+    if (!rel.endsWith('.py') || rel === ctx.file.relPath || /(^|\/)(node_modules|site-packages|\.venv|venv|migrations)\//.test(rel)) continue;
+    const text = ctx.project.readFile(rel);
+    if (text === undefined) continue;
+    let entry = index.get(rel);
+    if (!entry || entry.text !== text) index.set(rel, (entry = { text, classes: /^class[ \t]/m.test(text) ? classesOfText(text) : new Map() }));
+    const cls = entry.classes.get(name);
+    if (cls === undefined) continue;
+    if (found !== undefined) return undefined;
+    found = cls;
+  }
+  return found;
+}
+
+function methodsOf(cls: Node): Node[] {
+  return (cls.childForFieldName('body')?.namedChildren ?? []).flatMap((s) => {
+    const def = s?.type === 'decorated_definition' ? s.childForFieldName('definition') : s;
+    return def?.type === 'function_definition' ? [def] : [];
+  });
+}
+
+// --- What bounds a queryset ----------------------------------------------------------------------------------
+
+/** Why the rows are not a whole growing table, or undefined when nothing bounds them. */
+function bounded(info: QuerysetInfo, models: () => ModelKinds, fallbackModel?: string): boolean {
+  if (info.sliced || info.iterator !== 'none' || info.singleRow || info.relatedManager || info.scoped || info.compact) return true;
+  const imported = info.roots[0] ? importsOf(info.roots[0].node.tree).origins : undefined;
+  // `from .models import Exercise as exerciseModel`: the class is judged by its own name.
+  const names = (info.models.length > 0 ? info.models : fallbackModel ? [fallbackModel] : []).map((m) => imported?.get(m)?.name ?? m);
+  if (names.length === 0) return true;
+  const kinds = models();
+  if (filteredToParent(info, names, kinds)) return true;
+  // A model the project does not define is not judged, except Django's user table.
+  return !names.every((m) => (kinds.known(m) && !kinds.isLookup(m)) || (m === 'User' && !kinds.known(m)));
+}
+
+/** Django lookups that compare rather than follow a relation (`__icontains`, `__gte`): a search, not one parent. */
+const LOOKUP_OPERATORS = new Set(['in', 'gt', 'gte', 'lt', 'lte', 'range', 'contains', 'icontains', 'startswith', 'istartswith', 'endswith', 'iendswith', 'iexact', 'regex', 'iregex', 'isnull', 'search', 'year', 'month', 'day', 'date', 'week_day', 'ne']);
+
+/** `filter(gym=self.gym)`, `filter(post=pk)`: one parent's rows, by a relation the model declares. */
+function filteredToParent(info: QuerysetInfo, names: string[], kinds: ModelKinds): boolean {
+  const relations = new Set(names.flatMap((m) => kinds.relations(m)));
+  if (relations.size === 0) return false;
+  return info.roots.some((root) => {
+    for (let n: Node | null = root.node.parent; n && (n.type === 'call' || n.type === 'attribute'); n = n.parent) {
+      if (n.type !== 'call' || !['filter', 'get_queryset'].includes(calleeName(n) ?? '')) continue;
+      for (const arg of n.childForFieldName('arguments')?.namedChildren ?? []) {
+        if (arg?.type !== 'keyword_argument') continue;
+        // `post=pk`, `post_id=pk`, `form__event=event`: through a relation to one row; not `author__name__icontains=q`.
+        const path = (arg.childForFieldName('name')?.text ?? '').replace(/(__id|__pk|__exact)$/, '').split('__');
+        const key = path[0].replace(/_id$/, '');
+        const value = arg.childForFieldName('value');
+        if (path.some((step) => LOOKUP_OPERATORS.has(step))) continue;
+        if (relations.has(key) && value && !['true', 'false', 'none', 'string', 'integer'].includes(value.type)) return true;
+      }
+    }
+    return false;
+  });
+}
+
+/** `request.user`, `self.request.user`: the rows depend on who asks (usually one owner's rows). */
+const PER_USER = /\brequest\.(user|auth)\b/;
+
+function rowsLabel(info: QuerysetInfo | undefined, model?: string): string {
+  const imported = info?.roots[0] ? importsOf(info.roots[0].node.tree).origins : undefined;
+  const written = info?.models.length === 1 ? info.models[0] : model;
+  const name = written && clip(imported?.get(written)?.name ?? written, 28);
+  const filtered = info?.methods.some((m) => m === 'filter' || m === 'exclude');
+  return `${filtered ? 'matching ' : ''}${name ? `${name} ` : ''}row`;
+}
+
+// --- DRF ---------------------------------------------------------------------------------------------------
+
+function checkDrfListView(ctx: RuleContext, cls: Node, chain: ClassChain, models: () => ModelKinds, drfSettings: () => DrfPaginationSettings): void {
+  // A view that lists its own way, or pages by hand, is not followed.
+  if (['list', 'paginator', 'paginate_queryset', 'get_paginated_response'].some((m) => chain.members.has(m))) return;
+  const paginationMember = chain.members.get('pagination_class');
+  const view = cls.childForFieldName('name')?.text ?? 'view';
+  let why: string;
+  let headline: string;
+  if (paginationMember) {
+    if (!/=\s*None\s*$/.test(paginationMember.text)) return;
+    why = 'pagination_class = None';
+    headline = `${clip(view, 40)} sets pagination_class = None`;
+  } else {
+    if (chain.unknownBases) return;
+    const settings = drfSettings();
+    if (settings.state !== 'unpaged') return;
+    why = `no pagination_class, and REST_FRAMEWORK${settings.file ? ` in ${settings.file}` : ''} sets no DEFAULT_PAGINATION_CLASS with a PAGE_SIZE`;
+    headline = `no pagination on ${clip(view, 32)} or in settings`;
+  }
+  const rows = viewRows(cls, chain);
+  if (!rows) return;
+  const modelName = modelAttribute(chain);
+  if (bounded(rows.info, models, modelName)) return;
+  report(ctx, rows.node, {
+    messageId: 'unpaged-list-view',
+    data: { rows: rowsLabel(rows.info, modelName), why: headline },
+    detail:
+      `${view} answers GET on the collection with every row of its queryset, serialized into one response (${why}). ` +
+      'The table grows with the app, and each row becomes a model instance and then a dict in memory at once. ' +
+      'Set pagination_class (or REST_FRAMEWORK DEFAULT_PAGINATION_CLASS with PAGE_SIZE); clients must then follow pages.',
+  });
+}
+
+/** `model = Post` of the view or a base (for `self.model.objects` and model-only views). */
+function modelAttribute(chain: ClassChain): string | undefined {
+  const text = chain.members.get('model')?.text;
+  const m = text ? /=\s*([\w.]+)\s*$/.exec(text) : null;
+  return m?.[1].split('.').pop();
+}
+
+/**
+ * The rows a class view lists: what its own `get_queryset()` returns (one return, readable as a queryset, not
+ * depending on who asks), else its `queryset =` (also when a `get_queryset()` only refines it by optional
+ * filters). Undefined when they cannot be read.
+ */
+function viewRows(cls: Node, chain: ClassChain): { node: Node; info: QuerysetInfo } | undefined {
+  const getQueryset = chain.members.get('get_queryset');
+  const attribute = chain.members.get('queryset');
+  const attributeValue = attribute?.node?.type === 'assignment' ? attribute.node.childForFieldName('right') ?? undefined : undefined;
+  if (getQueryset) {
+    if (PER_USER.test(getQueryset.text) || /\bself\.kwargs\b/.test(getQueryset.text)) return undefined;
+    const def = getQueryset.node;
+    const refines = /\bself\.queryset\b|\bsuper\([^)]*\)\.get_queryset\(\s*\)/.test(getQueryset.text);
+    if (!def) return refines && attributeValue ? attributeRows(attributeValue) : undefined;
+    const returns = captures(def.tree, '(return_statement) @r', def)
+      .map((c) => c.node)
+      .filter((r) => enclosingFunction(r)?.id === def.id)
+      .map((r) => r.namedChildren[0])
+      .filter((r): r is Node => !!r);
+    if (returns.length !== 1) return undefined;
+    const info = querysetOf(returns[0]);
+    if (info && info.roots.length > 0 && !/\bself\.queryset\b|get_queryset/.test(returns[0].text)) return { node: reportedNode(returns[0]), info };
+    return refines && attributeValue && !/\.filter\([^)]*\)\s*$/m.test(returns[0].text) ? attributeRows(attributeValue) : undefined;
+  }
+  return attributeValue ? attributeRows(attributeValue) : undefined;
+}
+
+function attributeRows(value: Node): { node: Node; info: QuerysetInfo } | undefined {
+  const info = querysetOf(value);
+  return info && info.roots.length > 0 ? { node: value, info } : undefined;
+}
+
+/**
+ * The rows an expression holds: a queryset, or a variable first bound to one and then only refined by optional
+ * filters from the request (`queryset = filters.filter(queryset) if filters else queryset`). A refinement that
+ * bounds the rows (a slice, an owner, who asks) makes them bounded.
+ */
+function rowsOf(node: Node): QuerysetInfo | undefined {
+  const direct = querysetOf(node);
+  if (direct || unparenthesize(node).type !== 'identifier') return direct;
+  const name = unparenthesize(node).text;
+  const assignments = assignmentsBefore(unparenthesize(node));
+  const first = assignments[0]?.childForFieldName('right');
+  const info = first ? querysetOf(first) : undefined;
+  if (!info) return undefined;
+  for (const later of assignments.slice(1)) {
+    const right = later.childForFieldName('right');
+    if (!right || !new RegExp(`\\b${name}\\b`).test(right.text) || PER_USER.test(right.text) || /\[\s*\w*\s*:/.test(right.text)) return undefined;
+    const refined = querysetOf(right);
+    if (refined && (refined.scoped || refined.sliced || refined.singleRow)) return undefined;
+  }
+  return info;
+}
+
+/** A variable returned: the finding goes where its queryset is built. */
+function reportedNode(node: Node): Node {
+  const n = unparenthesize(node);
+  if (n.type !== 'identifier') return n;
+  const assigned = assignmentsBefore(n)[0]?.childForFieldName('right');
+  return assigned ?? n;
+}
+
+function enclosingFunction(node: Node): Node | undefined {
+  for (let p = node.parent; p; p = p.parent) if (p.type === 'function_definition') return p;
+  return undefined;
+}
+
+// --- Django ListView -----------------------------------------------------------------------------------------
+
+function checkDjangoListView(ctx: RuleContext, cls: Node, chain: ClassChain, models: () => ModelKinds): void {
+  if (chain.unknownBases || ['get_paginate_by', 'paginator_class', 'get_paginator'].some((m) => chain.members.has(m))) return;
+  const paginateBy = chain.members.get('paginate_by');
+  if (paginateBy && !/=\s*None\s*$/.test(paginateBy.text)) return;
+  const modelName = modelAttribute(chain);
+  const rows = viewRows(cls, chain);
+  if (!rows && (chain.members.has('get_queryset') || chain.members.has('queryset'))) return;
+  let info = rows?.info;
+  if (!rows) {
+    if (!modelName) return;
+    info = undefined;
+  }
+  if (info ? bounded(info, models, modelName) : !growing(modelName!, models)) return;
+  const view = cls.childForFieldName('name')!;
+  report(ctx, rows?.node ?? view, {
+    messageId: 'unpaged-template-view',
+    data: { rows: rowsLabel(info, modelName), view: clip(view.text, 40), pager: 'paginate_by' },
+    detail:
+      `${view.text} renders every row of its queryset into one page: a ListView pages only with paginate_by. ` +
+      'The table grows with the app and every row is a model instance in memory while the template renders. ' +
+      'Set paginate_by (the template then reads page_obj).',
+  });
+}
+
+function growing(model: string, models: () => ModelKinds): boolean {
+  const kinds = models();
+  return (kinds.known(model) && !kinds.isLookup(model)) || (model === 'User' && !kinds.known(model));
+}
+
+// --- Function views rendering a template ----------------------------------------------------------------------
+
+const RENDER_CONTEXT: Record<string, number> = { render: 2, render_to_response: 1, TemplateResponse: 2, render_to_string: 1 };
+
+function checkRenderView(ctx: RuleContext, fn: Node, models: () => ModelKinds): void {
+  if (!/\brender|TemplateResponse/.test(fn.text) || /Paginator|paginate/i.test(fn.text)) return;
+  const params = fn.childForFieldName('parameters')?.text ?? '';
+  if (!/\brequest\b/.test(params)) return;
+  for (const { node: call } of captures(fn.tree, '(call) @c', fn)) {
+    const name = calleeName(call) ?? '';
+    const index = RENDER_CONTEXT[name];
+    if (index === undefined || enclosingFunction(call)?.id !== fn.id) continue;
+    const context = keywordArgument(call, 'context') ?? positionalArguments(call)[index];
+    for (const value of contextValues(context)) {
+      const info = querysetOf(value);
+      if (!info || info.roots.length === 0 || info.materialized || info.values || bounded(info, models)) continue;
+      const fnName = fn.childForFieldName('name')?.text ?? 'view';
+      report(ctx, reportedNode(value), {
+        messageId: 'unpaged-template-view',
+        data: { rows: rowsLabel(info), view: clip(`${fnName}()`, 40), pager: 'Paginator' },
+        detail:
+          `${fnName}() renders every row of this queryset into one page, with no Paginator: the table grows with the ` +
+          'app and every row is a model instance in memory while the template renders. Page it with ' +
+          'django.core.paginator.Paginator (or a slice for a "latest" list).',
+      });
+    }
+  }
+}
+
+/** The values of a context dict literal (or a variable assigned one). */
+function contextValues(node: Node | undefined): Node[] {
+  if (!node) return [];
+  let n = unparenthesize(node);
+  if (n.type === 'identifier') {
+    const value = assignmentsBefore(n).pop()?.childForFieldName('right');
+    if (!value) return [];
+    n = unparenthesize(value);
+  }
+  if (n.type !== 'dictionary') return [];
+  return n.namedChildren.flatMap((pair) => (pair?.type === 'pair' && stringValue(pair.childForFieldName('key')) !== undefined ? [pair.childForFieldName('value')!] : []));
+}
+
+// --- django-ninja routes and graphene resolvers ---------------------------------------------------------------
+
+const NINJA_GET = /^@\s*[\w.]*\b(get|api_operation)\s*\(/m;
+
+function checkNinjaRoute(ctx: RuleContext, fn: Node, models: () => ModelKinds): void {
+  const decorated = fn.parent?.type === 'decorated_definition' ? fn.parent : undefined;
+  if (!decorated) return;
+  const decorators = decorated.text.slice(0, fn.startIndex - decorated.startIndex);
+  if (!NINJA_GET.test(decorators) || /@\s*[\w.]*paginat/i.test(decorators)) return;
+  // A function taking `request` is request code for the rule's own list() check (python.ts).
+  const params = fn.childForFieldName('parameters')?.text ?? '';
+  for (const value of returnedRows(fn)) {
+    if (/\brequest\b/.test(params) && value.wrapped) continue;
+    const info = rowsOf(value.node);
+    if (!info || info.roots.length === 0 || bounded(info, models)) continue;
+    const name = fn.childForFieldName('name')?.text ?? 'route';
+    report(ctx, value.wrapped ?? reportedNode(value.node), {
+      messageId: 'unpaged-route',
+      data: { rows: rowsLabel(info), view: clip(`${name}()`, 40), pager: '@paginate' },
+      detail:
+        `${name}() returns every row of this queryset in one response, with no @paginate: the table grows with the app, ` +
+        'and every row is a model instance and then a schema object in memory at once. Add @paginate (ninja.pagination).',
+    });
+  }
+}
+
+function checkResolvers(ctx: RuleContext, cls: Node, models: () => ModelKinds): void {
+  for (const fn of methodsOf(cls)) {
+    const name = fn.childForFieldName('name')?.text ?? '';
+    if (!name.startsWith('resolve_')) continue;
+    const params = fn.childForFieldName('parameters')?.text ?? '';
+    // Arguments beyond (root, info) usually select (`id`, `profile_id`); paging arguments bound the rows.
+    if (/\b(first|last|limit|offset|page|after|before)\b/.test(params)) continue;
+    for (const value of returnedRows(fn)) {
+      const info = rowsOf(value.node);
+      if (!info || info.roots.length === 0 || bounded(info, models)) continue;
+      report(ctx, value.wrapped ?? reportedNode(value.node), {
+        messageId: 'unpaged-route',
+        data: { rows: rowsLabel(info), view: clip(`${name}()`, 40), pager: 'paging arguments' },
+        detail:
+          `${name}() resolves to every row of this queryset in one response, with no paging: the table grows with the app, ` +
+          'and every row is a model instance and then a result object in memory at once. Use a Relay connection ' +
+          '(DjangoFilterConnectionField / DjangoConnectionField pages with first/after) or slice with limit/offset arguments.',
+      });
+    }
+  }
+}
+
+/** What a function returns: `return qs` / `return list(qs)` (the list() call kept as `wrapped`). */
+function returnedRows(fn: Node): { node: Node; wrapped?: Node }[] {
+  const out: { node: Node; wrapped?: Node }[] = [];
+  for (const { node } of captures(fn.tree, '(return_statement) @r', fn)) {
+    if (enclosingFunction(node)?.id !== fn.id) continue;
+    const value = node.namedChildren[0];
+    if (!value) continue;
+    const v = unparenthesize(value);
+    if (v.type === 'call' && ['list', 'tuple'].includes(calleeName(v) ?? '') && v.childForFieldName('function')?.type === 'identifier') {
+      const inner = positionalArguments(v)[0];
+      if (inner) out.push({ node: inner, wrapped: v });
+    } else {
+      out.push({ node: v });
+    }
+  }
+  return out;
+}
+
+function report(ctx: RuleContext, node: Node, spec: Omit<ReportSpec, 'start' | 'end'>): void {
+  ctx.report({ start: node.startIndex, end: node.endIndex, ...spec });
+}
+
+/** The message ids of these findings (python.ts spreads them into the rule's meta). */
+export const LIST_VIEW_MESSAGES = {
+  'unpaged-list-view': 'Serializes every {{rows}} at once: {{why}}',
+  'unpaged-template-view': 'Renders every {{rows}} into one page: {{view}} has no {{pager}}',
+  'unpaged-route': 'Returns every {{rows}} in one response: {{view}} has no {{pager}}',
+};
+
+/** The list-view parts of the rule's documentation (kept beside the code they describe). */
+export const LIST_VIEWS_WHAT =
+  'Whole-table list views, where no paging applies: DRF ListAPIView, ListCreateAPIView, ModelViewSet, ' +
+  'ReadOnlyModelViewSet and ListModelMixin views (bases followed into other project modules) with no ' +
+  '`pagination_class` on the view or a base and no `DEFAULT_PAGINATION_CLASS` in the project\'s `REST_FRAMEWORK` ' +
+  'setting (DRF\'s own PageNumberPagination, LimitOffsetPagination and CursorPagination page only with `PAGE_SIZE`), ' +
+  'or `pagination_class = None`; Django ListViews without `paginate_by`; function views that render a whole ' +
+  'queryset into a template with no Paginator; django-ninja GET routes returning a queryset or `list(queryset)` ' +
+  'without `@paginate`; graphene `resolve_*` methods returning a queryset with no paging arguments. The message says ' +
+  'which view has no pagination; the detail says where the project\'s settings were read.';
+
+export const LIST_VIEWS_FIX =
+  'Unpaged list views get no fix: adding pagination changes the response shape (a page object with `results`, ' +
+  '`next`, `count` instead of a plain list; `page_obj` in templates), which every client of the view must follow.';
+
+export const LIST_VIEWS_NOTES =
+  'List views are reported only when nothing bounds their rows: not for slices, pk lookups, related managers, ' +
+  'querysets filtered to one owner or to who asks (`request.user`), grouped rows, a filter on a relation the ' +
+  'model declares (`filter(gym=self.gym)`: one parent\'s rows), curated tables (a project model with no date or time ' +
+  'field of its own whose relations lead only to other such models: languages, categories, dropdown options, ' +
+  'venues and their rooms), models the project does not define (except Django\'s User), ' +
+  'views with their own `list()`/`paginate_queryset()`, bases from other packages that might page, and projects ' +
+  'whose settings cannot be read (no settings module, `REST_FRAMEWORK` built by code, `PAGE_SIZE` alone, which ' +
+  'paged by default before DRF 3.7). A view class named like Django\'s in the project itself is the project\'s.';
