@@ -77,6 +77,8 @@ interface ProjectView {
 function loopsReadingByName(iterations: readonly Iteration[], models: () => ModelIndex, project: ProjectView, canFix: boolean, report: (spec: ReportSpec) => void): void {
   for (const iteration of iterations) {
     if (iteration.target.type !== 'identifier') continue;
+    // Most loops read no field by name: say so from the text before describing the rows (the costly part).
+    if (!iteration.body.some((part) => part.text.includes('getattr'))) continue;
     const iterable = unparenthesize(iteration.iterable);
     const info = querysetOf(iterable);
     const candidates: Rows[] = info ? (info.values || info.models.length !== 1 || info.roots.some((r) => r.kind !== 'manager') ? [] : [{ model: info.models[0], info }]) : adminActionRows(iterable, models, project);
