@@ -66,6 +66,8 @@ async function run(lang: 'python' | 'typescript', dir: string): Promise<void> {
   if (!inProject) fs.writeFileSync(file, text);
   const ws = await Workspace.open({ root, rules: timed });
   const fresh = await Workspace.open({ root });
+  // Inside a project, rules see its files as in the language server, which discovers them when a folder opens.
+  if (inProject) for (const w of [ws, fresh]) w.discover();
   const doc = new TrackedDocument(`file://${file}`, file, lang, 1, text, undefined);
   const phases = { update: [] as number[], parse: [] as number[], analysis: [] as number[], total: [] as number[] };
   let mismatches = 0;

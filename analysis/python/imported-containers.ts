@@ -5,6 +5,7 @@
  * unbounded dict/list/set/defaultdict/deque counts, and only when neither it nor any other project module
  * grows, evicts, size-checks or reassigns it (the declaring module's own growth is reported there).
  */
+import { FileVersionSlot } from '../cache';
 import type { Tree } from 'web-tree-sitter';
 import type { RuleContext } from '../../rules/api';
 import type { ContainerType, ImportedContainer } from './module-state';
@@ -24,6 +25,9 @@ const CONTAINER_VALUES: readonly [RegExp, ContainerType, boolean][] = [
   [/^(collections\.)?deque\(\s*\)$/, 'deque', false],
 ];
 
+/** What an imported name is declared as in its module's text: the same names are asked about on every keystroke. */
+const DECLARED = new FileVersionSlot<ReturnType<typeof declaredContainer>>('imported containers: declaration of a name in its module', 4000);
+
 /** Containers imported by name from project modules, with where they are declared. */
 export function importedContainers(ctx: RuleContext, tree: Tree): ImportedDeclaration[] {
   const out: ImportedDeclaration[] = [];
@@ -31,7 +35,7 @@ export function importedContainers(ctx: RuleContext, tree: Tree): ImportedDeclar
     if (origin.name === '*' || !/^\w+$/.test(origin.name)) continue;
     const declaring = moduleText(ctx, origin.module);
     if (!declaring || declaring.path === ctx.file.relPath) continue;
-    const kind = declaredContainer(declaring.text, origin.name);
+    const kind = DECLARED.get(`${declaring.path}\u0000${origin.name}`, declaring.text, () => declaredContainer(declaring.text, origin.name));
     if (!kind) continue;
     if (touches(declaring.text, origin.name, true)) continue;
     if (touchedElsewhere(ctx, origin.name, declaring.path)) continue;

@@ -7,7 +7,7 @@ import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../
 import { ancestor, captures, intValue, keywordArgument, parents, positionalArguments, stringValue } from '../../analysis/python/ast';
 import { addImport, guardStatement } from '../shared/python-edits';
 import { importsOf, type ImportMap } from '../../analysis/python/imports';
-import { TreeSlot } from '../../analysis/cache';
+import { FileVersionSlot, TreeSlot } from '../../analysis/cache';
 import { CELERY_POOL_HOOK_WORDS, type HookProcess } from '../../analysis/python/worker-hooks';
 import {
   appStartHooks,
@@ -175,13 +175,16 @@ function loadedByWebWorkers(ctx: RuleContext): boolean {
  * constructs a scheduler (what importedStart needs). Walking every module-level call of a big views module,
  * decorators included, cost tens of ms per keystroke in files that never mention a scheduler.
  */
+/** Whether an imported module's text constructs a scheduler: asked of the same modules on every keystroke. */
+const CONSTRUCTS_SCHEDULER = new FileVersionSlot<boolean>('scheduler-in-web-process: module constructs a scheduler', 2000);
+
 function mayStartScheduler(ctx: RuleContext, tree: Tree, imports: ImportMap): boolean {
   if (ctx.file.text.includes('Scheduler') || imports.importsModule('schedule')) return true;
   const join = (m: string, n: string) => (m.endsWith('.') ? `${m}${n}` : `${m}.${n}`);
   for (const origin of importedNames(tree).values()) {
     for (const module of [join(origin.module, origin.name), origin.module]) {
       const source = moduleText(ctx, module);
-      if (source && SCHEDULER_CTOR.test(source.text)) return true;
+      if (source && CONSTRUCTS_SCHEDULER.get(source.path, source.text, () => SCHEDULER_CTOR.test(source.text))) return true;
     }
   }
   return false;

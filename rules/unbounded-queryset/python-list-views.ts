@@ -53,6 +53,7 @@ export function checkListViews(ctx: RuleContext, tree: Tree): void {
   let settings: DrfPaginationSettings | undefined;
   const drfSettings = () => (settings ??= drfPaginationSettings(ctx.project, projectCurrent(ctx)));
   const classes = new Map<string, Node>();
+  let projectClasses: ReadonlyMap<string, string | null> | undefined;
   for (const s of topLevelStatements(tree)) {
     const cls = s.type === 'decorated_definition' ? s.node.childForFieldName('definition') : s.node;
     if (cls?.type === 'class_definition') classes.set(cls.childForFieldName('name')?.text ?? '', cls);
@@ -65,7 +66,7 @@ export function checkListViews(ctx: RuleContext, tree: Tree): void {
     if (top?.type === 'class_definition') {
       // Only classes whose bases read like views, viewsets, mixins, controllers or graphene types are followed.
       if (!VIEWISH_BASES.test(top.childForFieldName('superclasses')?.text ?? '')) continue;
-      const chain = classChain(ctx, top, classes);
+      const chain = classChain(ctx, top, classes, (projectClasses ??= projectClassTexts(ctx)));
       if ([...chain.bases].some((b) => DRF_LIST_BASES.has(b))) checkDrfListView(ctx, top, chain, models, drfSettings);
       else if ([...chain.bases].some((b) => DJANGO_LIST_BASES.has(b))) checkDjangoListView(ctx, top, chain, models);
       if (graphene && [...chain.bases].some((b) => b === 'ObjectType')) checkResolvers(ctx, top, models);
@@ -89,7 +90,7 @@ function baseNames(cls: Node): string[] {
 }
 
 /** The class's members and bases, following bases defined in this file or (by text) in another project module. */
-function classChain(ctx: RuleContext, cls: Node, classes: Map<string, Node>): ClassChain {
+function classChain(ctx: RuleContext, cls: Node, classes: Map<string, Node>, projectClasses: ReadonlyMap<string, string | null>): ClassChain {
   const chain: ClassChain = { bases: new Set(), members: new Map(), unknownBases: false };
   const visit = (node: Node, depth: number) => {
     for (const statement of node.childForFieldName('body')?.namedChildren ?? []) {
@@ -116,7 +117,7 @@ function classChain(ctx: RuleContext, cls: Node, classes: Map<string, Node>): Cl
   };
   /** A base defined in another project module: its members by text (one class of that name in the project). */
   const visitProjectClass = (name: string, depth: number): boolean => {
-    const found = projectClassText(ctx, name);
+    const found = projectClasses.get(name) ?? undefined;
     if (!found) return false;
     const header = new RegExp(`^class[ \\t]+${name}[ \\t]*\\(([^)]*)\\)`, 'm').exec(found)!;
     for (const m of found.matchAll(/^[ \t]{4}(?:def[ \t]+(\w+)|(\w+)[ \t]*=)[^\n]*/gm)) {
@@ -156,23 +157,24 @@ function classesOfText(text: string): Map<string, string> {
   return out;
 }
 
-/** The text of the one project class named `name` (header and body) outside the file being checked, or undefined. */
-function projectClassText(ctx: RuleContext, name: string): string | undefined {
+/**
+ * The project's classes outside the file being checked, by name: the text of the one class of that name (header and
+ * body), or null when several modules define one. One pass over the project's modules per check, each module's
+ * classes kept while its text is unchanged.
+ */
+function projectClassTexts(ctx: RuleContext): ReadonlyMap<string, string | null> {
   let index = classIndex.get(ctx.project);
   if (!index) classIndex.set(ctx.project, (index = new Map()));
-  let found: string | undefined;
+  const byName = new Map<string, string | null>();
   for (const rel of ctx.project.files()) {
     if (!rel.endsWith('.py') || rel === ctx.file.relPath || /(^|\/)(node_modules|site-packages|\.venv|venv|migrations)\//.test(rel)) continue;
     const text = ctx.project.readFile(rel);
     if (text === undefined) continue;
     let entry = index.get(rel);
     if (!entry || entry.text !== text) index.set(rel, (entry = { text, classes: /^class[ \t]/m.test(text) ? classesOfText(text) : new Map() }));
-    const cls = entry.classes.get(name);
-    if (cls === undefined) continue;
-    if (found !== undefined) return undefined;
-    found = cls;
+    for (const [name, cls] of entry.classes) byName.set(name, byName.has(name) ? null : cls);
   }
-  return found;
+  return byName;
 }
 
 function methodsOf(cls: Node): Node[] {
