@@ -22,6 +22,26 @@ export function makeWord(text: MappedText, start: number, end: number, insertAft
 }
 
 /** Splits a command line into simple commands (at `;`, `&&`, `||`, `|`, `&`, newlines and parentheses). */
+interface Heredoc {
+  word: string;
+  /** `<<-`: the closing line may be indented with tabs. */
+  tabs: boolean;
+}
+
+/** The index after a here-document's closing line (or the end of the text when it is never closed). */
+function afterHeredoc(s: string, start: number, heredoc: Heredoc): number {
+  let i = start;
+  while (i < s.length) {
+    const end = s.indexOf('\n', i);
+    const lineEnd = end === -1 ? s.length : end;
+    let line = s.slice(i, lineEnd).replace(/\r$/, '');
+    if (heredoc.tabs) line = line.replace(/^\t+/, '');
+    i = lineEnd + 1;
+    if (line === heredoc.word) return Math.min(i, s.length);
+  }
+  return s.length;
+}
+
 export function shellSplit(src: MappedText): Word[][] {
   const s = src.value;
   const commands: Word[][] = [];
@@ -29,6 +49,8 @@ export function shellSplit(src: MappedText): Word[][] {
   let out: MappedTextBuilder | undefined;
   let wordStart = 0;
   let dropNextWord = false;
+  /** Here-documents opened on the current line, whose bodies follow it. */
+  const heredocs: Heredoc[] = [];
 
   const endWord = (endIndex: number) => {
     if (!out) return;
@@ -99,7 +121,19 @@ export function shellSplit(src: MappedText): Word[][] {
     if (ch === '\n') {
       endCommand(i);
       i++;
+      // A here-document's body (`python - <<'PY'` ... `PY`) is the program's input, not commands.
+      for (const delimiter of heredocs.splice(0)) i = afterHeredoc(s, i, delimiter);
       continue;
+    }
+    if (ch === '<' && s[i + 1] === '<' && s[i + 2] !== '<') {
+      // `<<WORD`, `<<-WORD`, `<<'WORD'`: the delimiter of a here-document that starts on the next line.
+      endWord(i);
+      const m = /^<<-?[ \t]*(?:'([^'\n]*)'|"([^"\n]*)"|\\?([^\s;&|<>()]+))/.exec(s.slice(i, i + 200));
+      if (m) {
+        heredocs.push({ word: m[1] ?? m[2] ?? m[3] ?? '', tabs: m[0].startsWith('<<-') });
+        i += m[0].length;
+        continue;
+      }
     }
     if ((ch === '>' || ch === '<') || (ch === '&' && s[i + 1] === '>')) {
       // A redirection: `2>&1`, `> log`, `&>> log`, `< in`. Its target is not an argument.

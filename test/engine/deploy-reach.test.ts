@@ -165,6 +165,32 @@ describe('root start scripts as deploys', function () {
     assert.deepEqual(servers(ws), ['dockerfile start.sh: gunicorn app:app x2']);
   });
 
+  it('reads a here-document as the input of its program, not as commands of the start script', async () => {
+    const script = [
+      'set -e',
+      "python - <<'PY'",
+      'import importlib.util, subprocess, sys',
+      'missing = [p for p in ["waitress"] if importlib.util.find_spec(p) is None]',
+      'if missing:',
+      '    print("installing:", " ".join(missing))',
+      '    subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", *missing])',
+      'else:',
+      '    print("all installed")',
+      'PY',
+      'cat > gunicorn_conf.py <<-EOF',
+      '\tworkers = 2',
+      '\tEOF',
+      'exec gunicorn -w 2 app:app',
+      '',
+    ].join('\n');
+    const files = { ...FLAT, Procfile: undefined, 'start.sh': script } as Record<string, string>;
+    delete files.Procfile;
+    const ws = await open(files);
+    assert.deepEqual(servers(ws), ['start-script start.sh: gunicorn app:app x2']);
+    // The deploy is followed, so the patch script and the old version beside the app are judged offline.
+    assert.deepEqual(await reported(files), ['pagination.py']);
+  });
+
   it('counts `celery multi start` before the server as a Celery worker process', async () => {
     const ws = await open({
       'start.sh': '#!/bin/sh\ncelery multi start w1 -A proj --loglevel=info\nexec gunicorn -w 2 --max-requests 1000 proj.wsgi\n',
