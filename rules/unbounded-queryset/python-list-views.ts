@@ -16,10 +16,11 @@ import type { ProjectInfo, ReportSpec, RuleContext } from '../api';
 import { clip } from '../shared/format';
 import { captures, keywordArgument, positionalArguments, stringValue } from '../../analysis/python/ast';
 import { importsOf } from '../../analysis/python/imports';
-import { assignmentsBefore, calleeName, querysetOf, unparenthesize, type QuerysetInfo } from '../../analysis/python/django-querysets';
+import { assignmentsBefore, calleeName, outsideReadsHold, querysetOf, recordingOutsideReads, unparenthesize, type OutsideReads, type QuerysetInfo } from '../../analysis/python/django-querysets';
+import { drfProject } from '../../analysis/python/drf';
 import { drfPaginationSettings, type DrfPaginationSettings } from '../../analysis/python/drf-pagination-settings';
 import { modelKinds, type ModelKinds } from '../../analysis/python/lookup-models';
-import { topLevelStatements } from '../../analysis/python/statements';
+import { StatementFindingsCache, topLevelStatements } from '../../analysis/python/statements';
 
 /** DRF classes whose GET on the collection lists the queryset (through ListModelMixin.list). */
 const DRF_LIST_BASES = new Set(['ListAPIView', 'ListCreateAPIView', 'ModelViewSet', 'ReadOnlyModelViewSet', 'ListModelMixin']);
@@ -61,21 +62,65 @@ export function checkListViews(ctx: RuleContext, tree: Tree): void {
   const imports = importsOf(tree);
   const ninja = imports.importsModule('ninja') || imports.importsModule('ninja_extra');
   const graphene = imports.importsModule('graphene') || imports.importsModule('graphene_django');
+  const context = statementContext(ctx, tree);
+  const classIds = new Map<string, number>();
+  for (const s of topLevelStatements(tree)) {
+    const cls = s.type === 'decorated_definition' ? s.node.childForFieldName('definition') : s.node;
+    if (cls?.type === 'class_definition') classIds.set(cls.childForFieldName('name')?.text ?? '', s.textId);
+  }
   for (const statement of topLevelStatements(tree)) {
     const top = statement.type === 'decorated_definition' ? statement.node.childForFieldName('definition') : statement.node;
     if (top?.type === 'class_definition') {
       // Only classes whose bases read like views, viewsets, mixins, controllers or graphene types are followed.
       if (!VIEWISH_BASES.test(top.childForFieldName('superclasses')?.text ?? '')) continue;
-      const chain = classChain(ctx, top, classes, (projectClasses ??= projectClassTexts(ctx)));
-      if ([...chain.bases].some((b) => DRF_LIST_BASES.has(b))) checkDrfListView(ctx, top, chain, models, drfSettings);
-      else if ([...chain.bases].some((b) => DJANGO_LIST_BASES.has(b))) checkDjangoListView(ctx, top, chain, models);
-      if (graphene && [...chain.bases].some((b) => b === 'ObjectType')) checkResolvers(ctx, top, models);
-      if (ninja) for (const fn of methodsOf(top)) checkNinjaRoute(ctx, fn, models);
-    } else if (top?.type === 'function_definition') {
-      checkRenderView(ctx, top, models);
-      if (ninja) checkNinjaRoute(ctx, top, models);
-    }
+    } else if (top?.type !== 'function_definition') continue;
+    const analyse = (report: RuleContext['report']): Dependencies => {
+      const local: RuleContext = Object.create(ctx, { report: { value: report } });
+      const basesRead = new Map<string, number | undefined>();
+      const seenClasses = { get: (name: string) => (basesRead.set(name, classIds.get(name)), classes.get(name)) };
+      const [, reads] = recordingOutsideReads(() => {
+        if (top.type === 'class_definition') {
+          const chain = classChain(local, top, seenClasses, (projectClasses ??= projectClassTexts(ctx)));
+          if ([...chain.bases].some((b) => DRF_LIST_BASES.has(b))) checkDrfListView(local, top, chain, models, drfSettings);
+          else if ([...chain.bases].some((b) => DJANGO_LIST_BASES.has(b))) checkDjangoListView(local, top, chain, models);
+          if (graphene && [...chain.bases].some((b) => b === 'ObjectType')) checkResolvers(local, top, models);
+          if (ninja) for (const fn of methodsOf(top)) checkNinjaRoute(local, fn, models);
+        } else {
+          checkRenderView(local, top, models);
+          if (ninja) checkNinjaRoute(local, top, models);
+        }
+      });
+      return { basesRead, reads };
+    };
+    // A view's findings are replayed while its text, the local classes it derives from, the module's other
+    // statements (imports, settings) and the project's modules (the DRF model's version) are unchanged.
+    if (context === undefined) analyse((spec) => ctx.report(spec));
+    else listViewFindings.check(ctx, statement, context, (d) => [...d.basesRead].every(([name, id]) => classIds.get(name) === id) && outsideReadsHold(tree, d.reads), analyse);
   }
+}
+
+interface Dependencies {
+  /** Local classes the chain looked up, with the text id each had (undefined: there was none). */
+  basesRead: Map<string, number | undefined>;
+  /** Same-module functions the queryset analysis read. */
+  reads: OutsideReads;
+}
+
+const listViewFindings = new StatementFindingsCache<Dependencies>('unbounded-queryset: list views per statement');
+
+/**
+ * What a view's findings read beyond its own text and the classes it names: the file's path, the module's
+ * statements other than definitions (imports, REST_FRAMEWORK settings, module-level names), and the project's
+ * modules through the DRF model's version; undefined when a statement's parse is not a function of its text.
+ */
+function statementContext(ctx: RuleContext, tree: Tree): string | undefined {
+  const others: number[] = [];
+  for (const s of topLevelStatements(tree)) {
+    if (!s.cacheable) return undefined;
+    if (s.type !== 'function_definition' && s.type !== 'class_definition' && s.type !== 'decorated_definition') others.push(s.textId);
+  }
+  const version = drfProject(ctx.project, { relPath: ctx.file.relPath, text: ctx.file.text, tree }).version;
+  return `${ctx.file.relPath}\u0000${version}\u0000${others.join(',')}`;
 }
 
 // --- Classes and their bases -------------------------------------------------------------------------------
@@ -90,7 +135,7 @@ function baseNames(cls: Node): string[] {
 }
 
 /** The class's members and bases, following bases defined in this file or (by text) in another project module. */
-function classChain(ctx: RuleContext, cls: Node, classes: Map<string, Node>, projectClasses: ReadonlyMap<string, string | null>): ClassChain {
+function classChain(ctx: RuleContext, cls: Node, classes: { get(name: string): Node | undefined }, projectClasses: ReadonlyMap<string, string | null>): ClassChain {
   const chain: ClassChain = { bases: new Set(), members: new Map(), unknownBases: false };
   const visit = (node: Node, depth: number) => {
     for (const statement of node.childForFieldName('body')?.namedChildren ?? []) {

@@ -183,8 +183,8 @@ describe('root start scripts as deploys', function () {
       'exec gunicorn -w 2 app:app',
       '',
     ].join('\n');
-    const files = { ...FLAT, Procfile: undefined, 'start.sh': script } as Record<string, string>;
-    delete files.Procfile;
+    const { Procfile: _procfile, ...rest } = FLAT;
+    const files: Record<string, string> = { ...rest, 'start.sh': script };
     const ws = await open(files);
     assert.deepEqual(servers(ws), ['start-script start.sh: gunicorn app:app x2']);
     // The deploy is followed, so the patch script and the old version beside the app are judged offline.
