@@ -10,7 +10,7 @@
  * same function, it is reassigned, spread, handed to another function, or the bound is written on every path.
  */
 import { ts } from 'ts-morph';
-import { declarationOf, objectProperty, unwrap } from './ast';
+import { declarationOf, enclosingFunction, objectProperty, unwrap } from './ast';
 
 export interface OptionalBound {
   /** The condition that guards every write of the bound, as written (`pagination.page && pagination.page >= 0`). */
@@ -32,8 +32,7 @@ export function optionalBound(argument: ts.Expression | undefined, keys: readonl
   const literal = declaration.initializer && unwrap(declaration.initializer);
   if (!literal || !ts.isObjectLiteralExpression(literal)) return undefined;
   if (literal.properties.some((p) => ts.isSpreadAssignment(p)) || keys.some((k) => objectProperty(literal, k))) return undefined;
-  const scope = enclosingBody(declaration);
-  if (!scope) return undefined;
+  const scope: ts.Node = enclosingFunction(declaration) ?? declaration.getSourceFile();
 
   const writes: ts.Node[] = [];
   let escapes = false;
@@ -107,11 +106,4 @@ function isShortCircuit(kind: ts.SyntaxKind): boolean {
 
 function writesIn(branch: ts.Node, writes: readonly ts.Node[]): boolean {
   return writes.some((w) => w.pos >= branch.pos && w.end <= branch.end);
-}
-
-function enclosingBody(node: ts.Node): ts.Node | undefined {
-  for (let n: ts.Node | undefined = node.parent; n; n = n.parent) {
-    if (ts.isFunctionLike(n) || ts.isSourceFile(n)) return n;
-  }
-  return undefined;
 }

@@ -67,6 +67,6 @@ function sizesSomething(body: string, name: string): boolean {
 }
 
 /** The body caps it itself: `min(limit, 100)`, `if limit > 100`. */
-function clamped(body: string, name: string): boolean {
+export function clamped(body: string, name: string): boolean {
   return new RegExp(`min\\([^)]*\\b${name}\\b|\\b${name}\\s*(>=?|<=?)\\s*\\w|\\b\\w+\\s*(>=?|<=?)\\s*${name}\\b`).test(body);
 }

@@ -9,6 +9,7 @@ import type { RuleContext } from '../api';
 import { ancestor, keywordArgument, positionalArguments } from '../../analysis/python/ast';
 import { nodesAtStatementText } from '../../analysis/python/statements';
 import type { ImportMap } from '../../analysis/python/imports';
+import { clamped } from './python-fastapi';
 
 /** `request.args.get("per_page", 10, type=int)`, `int(request.args["per_page"])`: a value the client picks. */
 const FROM_QUERY_STRING = /\brequest\.(args|values)\b/;
@@ -69,5 +70,5 @@ function clientChosen(value: Node, fn: Node | undefined): boolean {
   const sources = [...body.matchAll(assigned)].map((m) => m[1] ?? '');
   if (sources.length === 0 || !sources.every((s) => FROM_QUERY_STRING.test(s))) return false;
   // Capped later in the body: `per_page = min(per_page, 100)`, `if per_page > 100:`.
-  return !new RegExp(`min\\([^)]*\\b${name}\\b|\\b${name}\\s*(>=?|<=?)\\s*\\w|\\b\\w+\\s*(>=?|<=?)\\s*${name}\\b`).test(body);
+  return !clamped(body, name);
 }
