@@ -319,18 +319,27 @@ function declaredIn(segment: string, facts: SegmentFacts, names: string[], names
   return facts.declared.value;
 }
 
+/**
+ * Whether the last text asked had an unbounded memoising decorator: a module that has one keeps it from keystroke
+ * to keystroke, and the whole-text test that finds it stops at the match, cheaper than the segments' bookkeeping.
+ */
+let lastHadCacheDecorator = false;
+
 function segmentedTest(text: string): boolean {
+  if (lastHadCacheDecorator) {
+    if (cacheDecorator(text)) return true;
+    lastHadCacheDecorator = false;
+  }
   const starts = segmentStarts(text);
   const segments = starts.map((start, i) => text.slice(start, starts[i + 1] ?? text.length));
   const facts = segments.map(factsOf);
   if (facts.some((f, i) => i < facts.length - 1 && (f.openEnd || (f.dotEnd && facts[i + 1].growthWordStart)))) return wholeTextTest(text);
   if (facts.some((f) => f.sessionState)) return true;
   if (facts.some((f) => f.cacheWord)) {
-    if (facts.some((f) => f.decoratorModule)) return true;
-    if (facts.some((f) => f.functoolsLike)) {
-      if (facts.some((f) => f.unboundedLru)) return true;
-      if (facts.some((f, i) => i > 0 && f.lruWordStart) && UNBOUNDED_LRU.test(text)) return true;
-    }
+    const decorator =
+      facts.some((f) => f.decoratorModule) ||
+      (facts.some((f) => f.functoolsLike) && (facts.some((f) => f.unboundedLru) || (facts.some((f, i) => i > 0 && f.lruWordStart) && UNBOUNDED_LRU.test(text))));
+    if (decorator) return (lastHadCacheDecorator = true);
   }
   if (facts.some((f) => f.sizeLimit)) return true;
 
