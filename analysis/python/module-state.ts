@@ -481,21 +481,40 @@ class ModuleStateBuilder {
 
   // -- declarations ---------------------------------------------------------------------------
 
-  /** Containers declared at module level and in top-level class bodies, from per-statement facts. */
+  /**
+   * Containers declared at module level and in top-level class bodies, from per-statement facts. Only those that
+   * dropNeverGrown() would keep are looked up in the tree: a DRF module declares hundreds of class-level lists
+   * (`permission_classes = [...]`) that nothing grows, and finding each one's node cost a keystroke milliseconds.
+   */
   private collectDeclarations(): void {
     const importsKey = importsKeyOf(this.tree);
+    const pending: { id: string; statement: TopLevelStatement; className?: string; container: DeclaredContainer }[] = [];
+    const vivifying = new Set<string>();
+    const moduleIds = new Set<string>();
     for (const statement of topLevelStatements(this.tree)) {
       const facts = declarationsOf(statement, this.imports, importsKey);
       const className = facts.className;
       if (className !== undefined) this.classes.set(className, lazyClassInfo(className, statement.node));
       for (const c of facts.containers) {
+        const id = c.member < 0 ? `module:${c.name}` : `class:${className}.${c.name}`;
+        // The first declaration of a module name is the one kept; a class attribute's last one (as declare() does).
         if (c.member < 0) {
-          if (this.byId.has(`module:${c.name}`)) continue;
-          this.declare(`module:${c.name}`, c.name, 'module', c.kind, assignedValue(statement.node));
-        } else {
-          const member = classDefinition(statement.node)?.childForFieldName('body')?.namedChild(c.member);
-          this.declare(`class:${className}.${c.name}`, `${className}.${c.name}`, 'class', c.kind, member ? assignedValue(member) : null);
+          if (moduleIds.has(id)) continue;
+          moduleIds.add(id);
         }
+        if (c.kind.autoVivify) vivifying.add(id);
+        pending.push({ id, statement, className, container: c });
+      }
+    }
+    const kept = new Map<string, boolean>();
+    for (const { id, statement, className, container: c } of pending) {
+      let keep = kept.get(id);
+      if (keep === undefined) kept.set(id, (keep = this.mayGrow(c.name, vivifying.has(id))));
+      if (!keep) continue;
+      if (c.member < 0) this.declare(id, c.name, 'module', c.kind, assignedValue(statement.node));
+      else {
+        const member = classDefinition(statement.node)?.childForFieldName('body')?.namedChild(c.member);
+        this.declare(id, `${className}.${c.name}`, 'class', c.kind, member ? assignedValue(member) : null);
       }
     }
   }
@@ -511,6 +530,22 @@ class ModuleStateBuilder {
    */
   private dropNeverGrown(): void {
     if (this.byId.size === 0) return;
+    for (const [id, c] of this.byId) {
+      if (!this.mayGrow(c.label.slice(c.label.lastIndexOf('.') + 1), this.autoVivify.has(id))) this.byId.delete(id);
+    }
+  }
+
+  private grown?: Set<string>;
+
+  /** False when nothing in the text can grow the container: its name is never followed by growth syntax. */
+  private mayGrow(name: string, autoVivify: boolean): boolean {
+    // Any `name[key]` read grows a defaultdict.
+    return this.grownNames().has(name) || (autoVivify && new RegExp(`\\b${name}\\s*\\[`).test(sourceOf(this.tree)));
+  }
+
+  /** Names followed by growth syntax anywhere in the module. */
+  private grownNames(): Set<string> {
+    if (this.grown) return this.grown;
     const grown = new Set<string>();
     const text = sourceOf(this.tree);
     // Per top-level statement, kept across keystrokes: the patterns over a 3,000-line module cost milliseconds.
@@ -521,11 +556,7 @@ class ModuleStateBuilder {
       covered = statement.end;
     }
     if (covered < this.tree.rootNode.endIndex) for (const name of grownNamesIn(text.slice(covered - this.tree.rootNode.startIndex))) grown.add(name);
-    for (const [id, c] of this.byId) {
-      const name = c.label.slice(c.label.lastIndexOf('.') + 1);
-      // Any `name[key]` read grows a defaultdict.
-      if (!grown.has(name) && !(this.autoVivify.has(id) && new RegExp(`\\b${name}\\s*\\[`).test(text))) this.byId.delete(id);
-    }
+    return (this.grown = grown);
   }
 
   // -- references -----------------------------------------------------------------------------

@@ -181,8 +181,12 @@ const CONSTRUCTS_SCHEDULER = new FileVersionSlot<boolean>('scheduler-in-web-proc
 function mayStartScheduler(ctx: RuleContext, tree: Tree, imports: ImportMap): boolean {
   if (ctx.file.text.includes('Scheduler') || imports.importsModule('schedule')) return true;
   const join = (m: string, n: string) => (m.endsWith('.') ? `${m}${n}` : `${m}.${n}`);
+  // Each module once: a views module imports dozens of names from each of a few modules.
+  const tried = new Set<string>();
   for (const origin of importedNames(tree).values()) {
     for (const module of [join(origin.module, origin.name), origin.module]) {
+      if (tried.has(module)) continue;
+      tried.add(module);
       const source = moduleText(ctx, module);
       if (source && CONSTRUCTS_SCHEDULER.get(source.path, source.text, () => SCHEDULER_CTOR.test(source.text))) return true;
     }

@@ -12,6 +12,7 @@
  */
 import type { TextTrigger } from '../api';
 import { classBodyLineStarts, type LineStarts } from '../../analysis/python/class-body-lines';
+import { BoundedCache, statementCachesEnabled } from '../../analysis/cache';
 
 const CACHE_WORD = /cache|memo/;
 const DECORATOR_MODULE = /streamlit|cachetools/;
@@ -134,7 +135,7 @@ interface GrowthSite {
 }
 
 /** Names the code grows (module-state.ts's growth patterns), with where: ALL_CAPS tables left out. */
-function growthSites(text: string): Map<string, GrowthSite[]> {
+function growthSites(text: string, subscriptReads = true): Map<string, GrowthSite[]> {
   const out = new Map<string, GrowthSite[]>();
   const add = (name: { name: string; start: number } | undefined, need?: 'keyed' | 'call') => {
     if (!name || (CONSTANT_NAME.test(name.name) && !CACHE_WORDS.test(name.name))) return;
@@ -155,7 +156,7 @@ function growthSites(text: string): Map<string, GrowthSite[]> {
     if (name && name.name === (m[1] ?? m[2] ?? m[3])) add(name);
   }
   // A subscript read grows a defaultdict.
-  if (text.includes('defaultdict')) {
+  if (subscriptReads && text.includes('defaultdict')) {
     for (let i = text.indexOf('['); i !== -1; i = text.indexOf('[', i + 1)) add(nameBefore(text, i), 'call');
   }
   return out;
@@ -202,7 +203,186 @@ function cacheDecorator(text: string): boolean {
   return CACHE_WORD.test(text) && (DECORATOR_MODULE.test(text) || (FUNCTOOLS_LIKE.test(text) && UNBOUNDED_LRU.test(text)));
 }
 
+function wholeTextTest(text: string): boolean {
+  return text.includes('session_state') || cacheDecorator(text) || declaresSizeLimit(text) || grownContainer(text);
+}
+
+// -- The same answer per segment of the text, for the language server's keystrokes ------------------------------
+//
+// The tests above over a 5,000-line module cost a keystroke milliseconds (the growth-site scan most). A segment runs
+// from a line starting at column 0 with a letter, `_` or `@` to the next such line; a keystroke changes one segment,
+// and every other segment's facts are kept by its text. No match of the patterns above can span two segments (the
+// next one starts with a letter after a line break) except through these, checked on every version:
+//   - a segment ending in `=` (then blanks or `\`): `x =` + `y + ...`, `x = \` + `dict(`;
+//   - one ending in `.` before one starting with a growth method: `x.` + `append(`;
+//   - a `from m import (` left open: + `a)`;
+//   - a segment starting with `None`, `cache` or `as` after another (the unbounded-lru spellings, whose gaps may
+//     hold comments): that pattern is then also tried on the whole text when no segment matched.
+// Then the whole-text answer is computed instead. triggers.test.ts holds both answers equal over random edits.
+
+interface SegmentFacts {
+  sessionState: boolean;
+  cacheWord: boolean;
+  decoratorModule: boolean;
+  functoolsLike: boolean;
+  unboundedLru: boolean;
+  sizeLimit: boolean;
+  /** Growth sites (offsets relative to the segment), as growthSites() finds them without its defaultdict reads. */
+  sites: [name: string, start: number, need: 'keyed' | undefined][];
+  hasDefaultdict: boolean;
+  /** Every `[` read's name, for the defaultdict case; made when a segment of the file says `defaultdict`. */
+  subscriptReads?: [name: string, start: number][];
+  /** Words inside `from x import ...` statements. */
+  importWords: Set<string>;
+  /** A pattern may continue into the next segment: it ends in `=` (blanks, `\` after) or leaves `from m import (` open. */
+  openEnd: boolean;
+  /** Ends in `.` (blanks after): `x.` + `append(` in the next segment would be a growth call. */
+  dotEnd: boolean;
+  /** Starts with a growth method's name. */
+  growthWordStart: boolean;
+  /** Starts with a word an unbounded-lru spelling may end with. */
+  lruWordStart: boolean;
+  /** declaredContainers() of the segment for the last set of grown names asked. */
+  declared?: { names: string; value: Map<string, Declared> };
+}
+
+const SEGMENTS = new BoundedCache<SegmentFacts>(8000);
+const LRU_WORD_START = /^(?:None|cache|as)/;
+const GROWTH_WORD_START = /^(?:append|extend|insert|add|setdefault|update)/;
+
+/** The segments' starts: 0 and every line start whose first character is a letter, `_` or `@`. */
+function segmentStarts(text: string): number[] {
+  const starts = [0];
+  for (let nl = text.indexOf('\n'); nl >= 0 && nl < text.length - 1; nl = text.indexOf('\n', nl + 1)) {
+    const c = text.charCodeAt(nl + 1);
+    if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 64) starts.push(nl + 1);
+  }
+  return starts;
+}
+
+/** The last character that is not a blank or a `\`. */
+function lastSignificant(segment: string): string {
+  let i = segment.length - 1;
+  while (i >= 0 && (isSpace(segment.charCodeAt(i)) || segment[i] === '\\')) i--;
+  return i >= 0 ? segment[i] : '';
+}
+
+function openEnd(segment: string): boolean {
+  if (lastSignificant(segment) === '=') return true;
+  // `from m import (` with no `)` after it (a `(` in a comment or a string joins nothing).
+  let paren = -1;
+  if (segment.includes('import')) for (const m of segment.matchAll(FROM_IMPORT_PAREN)) paren = m.index! + m[0].length;
+  return paren >= 0 && segment.indexOf(')', paren) === -1;
+}
+
+const FROM_IMPORT_PAREN = /^[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]+\(/gm;
+
+function factsOf(segment: string): SegmentFacts {
+  const cached = SEGMENTS.get(segment);
+  if (cached) return cached;
+  const sites: SegmentFacts['sites'] = [];
+  for (const [name, list] of growthSites(segment, false)) for (const site of list) sites.push([name, site.start, site.need as 'keyed' | undefined]);
+  const importWords = new Set<string>();
+  if (segment.includes('from')) for (const m of segment.matchAll(FROM_IMPORT)) for (const word of m[1].matchAll(/\w+/g)) importWords.add(word[0]);
+  const facts: SegmentFacts = {
+    sessionState: segment.includes('session_state'),
+    cacheWord: CACHE_WORD.test(segment),
+    decoratorModule: DECORATOR_MODULE.test(segment),
+    functoolsLike: FUNCTOOLS_LIKE.test(segment),
+    unboundedLru: UNBOUNDED_LRU.test(segment),
+    sizeLimit: declaresSizeLimit(segment),
+    sites,
+    hasDefaultdict: segment.includes('defaultdict'),
+    importWords,
+    openEnd: openEnd(segment),
+    // (A comment ending a sentence ends a segment in `.`: only a growth method after it joins the two.)
+    dotEnd: lastSignificant(segment) === '.',
+    growthWordStart: GROWTH_WORD_START.test(segment),
+    lruWordStart: LRU_WORD_START.test(segment),
+  };
+  SEGMENTS.set(segment, facts);
+  return facts;
+}
+
+function subscriptReadsOf(segment: string, facts: SegmentFacts): [string, number][] {
+  if (facts.subscriptReads) return facts.subscriptReads;
+  const out: [string, number][] = [];
+  for (let i = segment.indexOf('['); i !== -1; i = segment.indexOf('[', i + 1)) {
+    const name = nameBefore(segment, i);
+    if (name) out.push([name.name, name.start]);
+  }
+  return (facts.subscriptReads = out);
+}
+
+function declaredIn(segment: string, facts: SegmentFacts, names: string[], namesKey: string): Map<string, Declared> {
+  if (facts.declared?.names !== namesKey) facts.declared = { names: namesKey, value: declaredContainers(segment, names) };
+  return facts.declared.value;
+}
+
+/**
+ * Whether the last text asked had an unbounded memoising decorator: a module that has one keeps it from keystroke
+ * to keystroke, and the whole-text test that finds it stops at the match, cheaper than the segments' bookkeeping.
+ */
+let lastHadCacheDecorator = false;
+
+function segmentedTest(text: string): boolean {
+  if (lastHadCacheDecorator) {
+    if (cacheDecorator(text)) return true;
+    lastHadCacheDecorator = false;
+  }
+  const starts = segmentStarts(text);
+  const segments = starts.map((start, i) => text.slice(start, starts[i + 1] ?? text.length));
+  const facts = segments.map(factsOf);
+  if (facts.some((f, i) => i < facts.length - 1 && (f.openEnd || (f.dotEnd && facts[i + 1].growthWordStart)))) return wholeTextTest(text);
+  if (facts.some((f) => f.sessionState)) return true;
+  if (facts.some((f) => f.cacheWord)) {
+    const decorator =
+      facts.some((f) => f.decoratorModule) ||
+      (facts.some((f) => f.functoolsLike) && (facts.some((f) => f.unboundedLru) || (facts.some((f, i) => i > 0 && f.lruWordStart) && UNBOUNDED_LRU.test(text))));
+    if (decorator) return (lastHadCacheDecorator = true);
+  }
+  if (facts.some((f) => f.sizeLimit)) return true;
+
+  // grownContainer(), from the segments' growth sites, imports and declarations.
+  const sites = new Map<string, GrowthSite[]>();
+  const add = (name: string, start: number, need?: 'keyed' | 'call') => {
+    const list = sites.get(name);
+    if (list) list.push({ start, need });
+    else sites.set(name, [{ start, need }]);
+  };
+  const defaultdict = facts.some((f) => f.hasDefaultdict);
+  facts.forEach((f, i) => {
+    for (const [name, start, need] of f.sites) add(name, starts[i] + start, need);
+    if (defaultdict) for (const [name, start] of subscriptReadsOf(segments[i], f)) if (!CONSTANT_NAME.test(name) || CACHE_WORDS.test(name)) add(name, starts[i] + start, 'call');
+  });
+  if (sites.size === 0) return false;
+  if (facts.some((f) => [...f.importWords].some((w) => sites.has(w)))) return true;
+  const names = [...sites.keys()].sort();
+  const namesKey = names.join(',');
+  const declared = new Map<string, Declared>();
+  facts.forEach((f, i) => {
+    for (const [name, d] of declaredIn(segments[i], f, names, namesKey)) {
+      const into = declared.get(name);
+      const indented = d.indented.map((at) => (at === -1 ? -1 : starts[i] + at));
+      if (!into) declared.set(name, { module: d.module, indented, keyed: d.keyed, call: d.call });
+      else {
+        into.module ||= d.module;
+        into.indented.push(...indented);
+        into.keyed ||= d.keyed;
+        into.call ||= d.call;
+      }
+    }
+  });
+  if (declared.size === 0) return false;
+  const containers = new Containers(text, declared);
+  for (const [name, list] of sites) {
+    if (!declared.has(name)) continue;
+    for (const site of list) if (containers.grows({ name, start: site.start }, site.need)) return true;
+  }
+  return false;
+}
+
 export const unboundedCacheTrigger: TextTrigger = {
-  test: (text) =>
-    text.includes('session_state') || cacheDecorator(text) || declaresSizeLimit(text) || grownContainer(text),
+  // Batch scans (statement caches off) read each file once: the whole-text tests, without the segments' bookkeeping.
+  test: (text) => (statementCachesEnabled() ? segmentedTest(text) : wholeTextTest(text)),
 };

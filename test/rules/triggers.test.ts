@@ -5,6 +5,9 @@
 import * as assert from 'node:assert/strict';
 import { classBodyLineStarts } from '../../analysis/python/class-body-lines';
 import { unboundedCacheTrigger } from '../../rules/unbounded-cache/python-trigger';
+import { withoutStatementCaches } from '../../analysis/cache';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 /** The source lines (trimmed) that classBodyLineStarts keeps. */
 function classBodyLines(source: string): string[] {
@@ -64,5 +67,43 @@ describe('unboundedCacheTrigger', () => {
     assert.ok(!passes('def f(items):\n    out = []\n    for i in items:\n        out.append(i)\n    return out\n'));
     assert.ok(!passes('_state = {}\ndef f():\n    _state["client"] = 1\n'));
     assert.ok(!passes('from functools import lru_cache\n@lru_cache(maxsize=128)\ndef f(x): ...\n'));
+  });
+
+  it('answers per segment (keystrokes) as over the whole text (scans), edit after edit', () => {
+    // Python fixtures of every rule, edited at random with the spellings that may join two segments (`x.` + `append(`,
+    // `x =` + `dict(`, an open `(`, a comment between `maxsize=` and `None`, a defaultdict...).
+    const fixtures = path.join(__dirname, '..', 'fixtures');
+    const files = fs.readdirSync(fixtures, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.py'));
+    const pieces = ['\n', '.', '=', ' = ', '(', ')', '[', ']', '\\\n', '# c\n', 'None', 'cache', 'as ', 'append(', '[k] = 1', ' |= ', 'defaultdict', 'from m import (', '_seen', ' = {}', '\n_seen', '\nNone', '\ncache', 'maxsize=', 'functools', 'x', '    ', ''];
+    let s = 11;
+    const next = () => (s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    const seen = { true: 0, false: 0 };
+    for (const file of files) {
+      let text = fs.readFileSync(path.join(fixtures, file), 'utf8');
+      for (let i = 0; i < 12; i++) {
+        if (i > 0) {
+          const at = Math.floor(next() * (text.length + 1));
+          const removed = next() < 0.4 ? Math.floor(next() * 12) : 0;
+          text = text.slice(0, at) + pieces[Math.floor(next() * pieces.length)] + text.slice(at + removed);
+        }
+        const whole = withoutStatementCaches(() => unboundedCacheTrigger.test(text));
+        assert.equal(unboundedCacheTrigger.test(text), whole, `${file} after ${i} edits:\n${text}`);
+        seen[String(whole) as 'true' | 'false']++;
+      }
+    }
+    assert.ok(seen.true > 100 && seen.false > 100, JSON.stringify(seen));
+  });
+
+  it('answers as the whole text does where a pattern spans two segments', () => {
+    const spanning = [
+      'x = []\ndef f():\n    y = x.\nappend(1)\n', // `x.` + `append(`
+      '_seen = \\\ndict()\ndef f(k):\n    _seen[k] = 1\n', // `_seen = \` + `dict()`
+      'from m import (a,\n_seen)\n_seen[k] = 1\n', // an open `(`
+      'import functools as ft\n@ft. # c\ncache\ndef f(): ...\n', // `ft.` + a comment + `cache`
+    ];
+    for (const text of spanning) {
+      assert.equal(withoutStatementCaches(() => unboundedCacheTrigger.test(text)), true, text);
+      assert.equal(unboundedCacheTrigger.test(text), true, text);
+    }
   });
 });

@@ -19,6 +19,12 @@ export class LineIndex {
     if (this.starts) return this.starts;
     const text = this.text;
     const starts = [0];
+    if (!text.includes('\r')) {
+      // The usual case (and always on the analyzer's path, after withoutLoneCr): the native search is several times
+      // faster than reading every character of a 5,000-line file on each keystroke.
+      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', nl + 1)) starts.push(nl + 1);
+      return (this.starts = starts);
+    }
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
       if (c === 10) starts.push(i + 1);
