@@ -164,7 +164,8 @@ function definitionOf(call: Node, tree: Tree, name: string): Node | undefined {
     .map((c) => c.node)
     .filter((n) => n.type === 'function_definition' && n.childForFieldName('name')?.text === name);
   for (let scope = ancestor(call, 'function_definition'); scope; scope = ancestor(scope, 'function_definition')) {
-    const local = defs.find((d) => d.parent?.parent?.id === scope!.id);
+    // Defined in this function (also inside its `if`/`with` blocks) before the call; the last such binding wins.
+    const local = defs.filter((d) => ancestor(d, 'function_definition')?.id === scope!.id && d.startIndex < call.startIndex).pop();
     if (local) return local;
   }
   return defs.find((d) => d.parent?.type === 'module');
