@@ -5,7 +5,7 @@
  */
 import type { Node, Tree } from 'web-tree-sitter';
 import { defineRule, type RuleContext } from '../api';
-import { ancestor, captures, intValue, keywordArgument, positionalArguments } from '../../analysis/python/ast';
+import { ancestor, callsNamed, captures, intValue, keywordArgument, positionalArguments } from '../../analysis/python/ast';
 import { importsOf, type ImportMap } from '../../analysis/python/imports';
 import { perRequestScope } from '../../analysis/python/per-request';
 
@@ -80,8 +80,8 @@ def accept_order(request, order_id):
     const tree = ctx.python();
     const imports = importsOf(tree);
     const minSeconds = ctx.options.minSeconds as number;
-    for (const { node: call } of captures(tree, '(call function: [(identifier) (attribute)] @f) @call')) {
-      if (call.type !== 'call') continue;
+    // Only the calls named Thread/Timer (a text search first: most files that mention threads start none per request).
+    for (const call of callsNamed(tree, ctx.file.text, /\b(?:Thread|Timer)/)) {
       const cls = imports.resolve(call.childForFieldName('function'));
       if (!cls || !THREAD_CLASSES.has(cls) || !startedAndNotJoined(call)) continue;
       const life = cls === 'threading.Timer' ? timerLife(call, tree, imports, minSeconds) : targetLife(call, tree, imports, minSeconds);
