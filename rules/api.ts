@@ -38,6 +38,8 @@ export type FileRole =
   | 'gunicorn-config'
   | 'django-settings'
   | 'celery-config'
+  /** The config celery's generic init script sources (`/etc/default/celeryd`): CELERYD_OPTS and friends. */
+  | 'celeryd-defaults'
   | 'render'
   | 'docker-compose'
   | 'kubernetes'

@@ -27,6 +27,7 @@ import browserPerRequestTypescript from './browser-per-request/typescript';
 import modelLoadPerRequest from './model-load-per-request/python';
 import sessionMemoryStore from './session-memory-store/typescript';
 import multipleServersPerInstance from './multiple-servers-per-instance/deploy';
+import threadPerRequest from './thread-per-request/python';
 
 export const allRules: readonly Rule[] = [
   largePageSize,
@@ -56,4 +57,5 @@ export const allRules: readonly Rule[] = [
   modelLoadPerRequest,
   sessionMemoryStore,
   multipleServersPerInstance,
+  threadPerRequest,
 ];

@@ -18,6 +18,7 @@ import { shellSplit, type Word } from './commands-shell';
 import { dotenvValueText, MappedText } from './commands-text';
 import { flyDeploy, railwayTomlCommands } from './commands-toml';
 import { yamlDeploy } from './commands-yaml';
+import { celeryDefaultsCommands } from './celeryd-defaults';
 
 export type { CommandForm, CommandSource, EnvSetting, StartCommand } from './commands-build';
 export type { Word } from './commands-shell';
@@ -87,8 +88,10 @@ function read(ctx: RuleContext): Deploy {
       const dockerfile = ctx.dockerfile();
       return { commands: dockerfileCommands(text, dockerfile), env: dockerfileEnv(text, dockerfile) };
     }
-    case 'env':
-      return { commands: [], env: dotenvSettings(text) };
+    case 'env': {
+      const env = dotenvSettings(text);
+      return { commands: ctx.file.roles.has('celeryd-defaults') ? celeryDefaultsCommands(text, env) : [], env };
+    }
     case 'render':
     case 'docker-compose':
     case 'heroku-yml':

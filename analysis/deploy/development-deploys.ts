@@ -2,8 +2,9 @@
  * Start commands that only run on a developer's machine, which the deploy rules leave alone: a server started with
  * `--reload` (nobody reloads on file changes in production), a compose file for development (named for it:
  * `docker-compose.dev.yml`, `compose.local.yaml`, `docker-compose.override.yml`; a plain `docker-compose.yml`
- * beside a `docker-compose.prod.yml`; or one that mounts the source tree over the image, `.:/code`, and either starts
- * a development server or sits beside the platform file that is the deploy, a Procfile or render.yaml), a
+ * beside a `docker-compose.prod.yml`; or one that mounts the source tree over the image, `.:/code`, and either sits
+ * beside the platform file that is the deploy, a Procfile or render.yaml, or starts a development server while the
+ * Dockerfile beside it starts a production one), a
  * `Dockerfile.dev` or `Procfile.dev`, and a Dockerfile stage built for development (`FROM base AS runtime-dev`).
  */
 import type { RuleContext } from '../../rules/api';
@@ -34,13 +35,26 @@ function developmentCompose(ctx: RuleContext, rel: string, name: string): boolea
   if (besideDir(PRODUCTION_COMPOSE)) return true;
   // Live-editing the checkout inside the container is what a developer does; a deploy ships the code in its image.
   if (!SOURCE_MOUNT.test(ctx.file.text)) return false;
-  return DEVELOPMENT_SERVER.test(ctx.file.text) || besideDir(PLATFORM_DEPLOY);
+  if (besideDir(PLATFORM_DEPLOY)) return true;
+  // A development server next to an image that starts a production server: the image is the deploy. Without one,
+  // the compose file is the only way the project runs, and its workers run as written wherever it is started.
+  return DEVELOPMENT_SERVER.test(ctx.file.text) && imageStartsServer(ctx, dir);
+}
+
+/** A Dockerfile in or under the compose file's folder (what its services build) whose CMD/ENTRYPOINT starts a production server. */
+function imageStartsServer(ctx: RuleContext, dir: string): boolean {
+  return ctx.project.files().some((f) => {
+    if (!f.startsWith(dir) || !/(^|\/)(Dockerfile|Containerfile)([.-][\w.-]+)?$/i.test(f)) return false;
+    return PRODUCTION_SERVER_START.test(ctx.project.readFile(f) ?? '');
+  });
 }
 
 /** A volume mounting the compose file's own folder (the checkout) into a service: `- .:/code`, `- ./:/app/`. */
 const SOURCE_MOUNT = /^[ \t]*-[ \t]*['"]?\.\/?:\//m;
 /** Servers that only development runs: Django's runserver, `flask run`, nodemon, `npm run dev`, `next dev`. */
 const DEVELOPMENT_SERVER = /\bmanage\.py[ \t]+(runserver|runsslserver|runserver_plus)\b|\bflask\b[^\n]*[ \t]run\b|\bnodemon\b|\b(npm|yarn|pnpm)[ \t]+(run[ \t]+)?dev\b|\bnext[ \t]+dev\b/;
+/** A Dockerfile CMD/ENTRYPOINT line that starts a production server or worker. */
+const PRODUCTION_SERVER_START = /^[ \t]*(CMD|ENTRYPOINT)\b[^\n]*\b(gunicorn|uvicorn|daphne|uwsgi|hypercorn|waitress-serve|granian)\b/im;
 /** Platform files that start the production processes themselves. */
 const PLATFORM_DEPLOY = /^(Procfile|render\.ya?ml|fly\.toml|app\.json|railway\.(json|toml)|heroku\.yml)$/;
 

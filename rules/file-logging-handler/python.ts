@@ -8,6 +8,7 @@ import { ancestor, captures, intValue, keywordArgument, positionalArguments, str
 import { addImport, addImports, removeListItem, removeStatementLines, removeUnusedImport } from '../shared/python-edits';
 import { importsOf, type ImportMap } from '../../analysis/python/imports';
 import { clip, formatBytes } from '../shared/format';
+import { configAssignments, isGunicornConfigFile } from '../../analysis/deploy/gunicorn-config';
 import { inManagementCommandClass, isManagementCommandFile, isWebAppCode, underMainGuard } from '../../analysis/python/web-context';
 
 const FILE_HANDLER_CLASS = /(^|\.)\w*FileHandler$/;
@@ -36,8 +37,9 @@ export default defineRule({
       'duplicated-config': 'Logs every record twice, to {{file}} and the console: remove the "{{handler}}" handler',
       'duplicated-handler': 'Logs every record twice, to {{file}} and the console: remove this handler',
       'file-in-container': 'Writes logs to {{file}} in the container ({{keeps}}): log to stdout',
+      'gunicorn-log-file': 'Gunicorn appends its {{log}} log to {{file}}, never rotated: set {{setting}} = "-"',
     },
-    trigger: /FileHandler|basicConfig/,
+    trigger: /FileHandler|basicConfig|accesslog|errorlog/,
     docs: {
       summary: 'A containerised web app that logs to files instead of stdout.',
       whatItDoes:
@@ -48,7 +50,10 @@ export default defineRule({
         'handler is reported as a duplicate. A size-bounded rotating handler (`RotatingFileHandler` with `maxBytes` and `backupCount` ' +
         'both above 0) is reported only when it duplicates a console handler: on its own it keeps a fixed amount. Not reported: ' +
         '`StreamHandler`, `NullHandler`, files named `/dev/stdout`, `/dev/stderr` or ' +
-        '`os.devnull`, CLI scripts without a web framework, Django management commands, and code under `if __name__ == "__main__":`.',
+        '`os.devnull`, CLI scripts without a web framework, Django management commands, and code under `if __name__ == "__main__":`. ' +
+        'In a gunicorn config file (`gunicorn.conf.py`, or a file a start command loads with `-c`), `accesslog` and `errorlog` set to ' +
+        'a file path are reported too: gunicorn appends to them and never rotates them. Not reported there: `"-"` (stdout/stderr), ' +
+        '`/dev/stdout`, `/dev/stderr`, `None`, and values read from the environment.',
       whyIsThisBad:
         'A container\'s filesystem is its writable layer: on many platforms it is held in memory (Cloud Run, tmpfs mounts) or is a small ' +
         'ephemeral disk, and it is thrown away on every deploy. Log files there grow until rotation (a RotatingFileHandler with ' +
@@ -102,6 +107,7 @@ export default defineRule({
     const imports = importsOf(tree);
     const webFile = isWebAppCode(ctx, imports);
     checkDictConfigs(ctx, tree, webFile);
+    if (isGunicornConfigFile(ctx.file)) checkGunicornLogSettings(ctx, tree);
     if (!webFile) return;
     checkHandlerCalls(ctx, tree, imports);
     checkBasicConfig(ctx, tree, imports);
@@ -454,6 +460,43 @@ function checkBasicConfig(ctx: RuleContext, tree: Tree, imports: ImportMap): voi
       data: { file: clip(describeFile(filename)), keeps: 'grows without limit' },
       detail: `The platform's log viewer never sees the file, and it grows without limit on ${FILESYSTEM}. Log to stdout with basicConfig(stream=sys.stdout).`,
       fixes: [{ title: 'Log to stdout with basicConfig(stream=sys.stdout)', edits }],
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// gunicorn.conf.py: accesslog = "/var/log/gunicorn/access.log"
+
+const GUNICORN_LOGS: Record<string, { log: string; stream: string }> = {
+  accesslog: { log: 'access', stream: 'stdout' },
+  errorlog: { log: 'error', stream: 'stderr' },
+};
+/** With one of these, gunicorn's dictConfig/fileConfig replaces the handlers accesslog/errorlog set up. */
+const LOG_CONFIG_SETTINGS = new Set(['logconfig', 'logconfig_dict', 'logconfig_json']);
+
+/** Gunicorn appends its access/error log to the file these settings name and never rotates it. */
+function checkGunicornLogSettings(ctx: RuleContext, tree: Tree): void {
+  const settings = configAssignments(tree);
+  if (settings.some((s) => LOG_CONFIG_SETTINGS.has(s.name))) return;
+  for (const setting of settings) {
+    // A log file set in one branch of a module-level `if` may be the development choice.
+    const kind = setting.topLevel ? GUNICORN_LOGS[setting.name] : undefined;
+    const file = kind && stringValue(setting.value);
+    if (!kind || file === undefined || file === '' || file === '-' || STREAM_FILES.test(file)) continue;
+    ctx.report({
+      start: setting.value.startIndex,
+      end: setting.value.endIndex,
+      messageId: 'gunicorn-log-file',
+      data: { log: kind.log, file: clip(file), setting: setting.name },
+      detail:
+        `Gunicorn appends every ${kind.log} log line to ${file} and never rotates it: it grows without limit on ${FILESYSTEM}, and the ` +
+        `platform's log viewer never sees it. ${setting.name} = "-" sends it to ${kind.stream}.`,
+      fixes: [
+        {
+          title: `Send the ${kind.log} log to ${kind.stream} with ${setting.name} = "-"`,
+          edits: [{ start: setting.value.startIndex, end: setting.value.endIndex, newText: '"-"' }],
+        },
+      ],
     });
   }
 }

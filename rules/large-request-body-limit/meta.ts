@@ -29,6 +29,7 @@ export const requestBodyLimitMeta = {
     'django-file-upload': 'Keeps uploaded files of up to {{size}} in memory instead of a temp file: lower it to {{threshold}} MB',
     'flask-unlimited': "Removes Flask's request body limit, so one request can fill the worker's memory: set {{threshold}} MB",
     'flask-body': 'Lets Flask accept request bodies of up to {{size}}, read into memory: lower it to {{threshold}} MB',
+    'gunicorn-unlimited-header': "{{setting}} = 0 lifts gunicorn's header size cap (headers sit in memory): use {{default}}",
     // Streamlit: config.toml, and the setup scripts that write it.
     'max-upload-size': 'Lets users upload files of up to {{size}} MB, kept whole in memory by Streamlit: lower it to {{threshold}} MB',
     'max-message-size': 'Allows websocket messages of up to {{size}} MB, each built in memory: lower it to {{threshold}} MB',
@@ -58,6 +59,7 @@ export const requestBodyLimitDocs: Omit<RuleDocs, 'example' | 'useInstead'> = {
     'Finds body-size limits above `thresholdMb` (default 10 MB), or limits switched off: Django ' +
     '`DATA_UPLOAD_MAX_MEMORY_SIZE` / `FILE_UPLOAD_MAX_MEMORY_SIZE` in settings (and `DATA_UPLOAD_MAX_MEMORY_SIZE = None`); ' +
     'Flask `MAX_CONTENT_LENGTH` (`app.config[...]`, `app.config.update(...)`, config classes and config modules); ' +
+    'gunicorn `limit_request_line = 0` / `limit_request_field_size = 0` (no header size limit) in a gunicorn config; ' +
     '`.streamlit/config.toml` `[server] maxUploadSize` / `maxMessageSize` (in MB); Express/body-parser ' +
     '`json`/`urlencoded`/`raw`/`text` `limit`, multer `memoryStorage()` without `limits.fileSize`, fastify `bodyLimit`, ' +
     'and outbound axios `maxBodyLength`/`maxContentLength` of `Infinity` or `-1`.',

@@ -1,11 +1,12 @@
 /**
  * large-request-body-limit (Python): Django and Flask request body limits set too high or switched off.
  */
-import type { Node } from 'web-tree-sitter';
+import type { Node, Tree } from 'web-tree-sitter';
 import { defineRule, type RuleContext } from '../api';
 import { captures, capturesNamed, enclosingClass, enclosingFunction, intValue, keywordArgument, stringValue } from '../../analysis/python/ast';
 import { importsOf } from '../../analysis/python/imports';
 import { formatBytes } from '../shared/format';
+import { configAssignments, isGunicornConfigFile } from '../../analysis/deploy/gunicorn-config';
 import { requestBodyLimitDocs, requestBodyLimitMeta, thresholdBytes } from './meta';
 
 type Setting = 'DATA_UPLOAD_MAX_MEMORY_SIZE' | 'FILE_UPLOAD_MAX_MEMORY_SIZE' | 'MAX_CONTENT_LENGTH';
@@ -15,14 +16,16 @@ export default defineRule({
   meta: {
     ...requestBodyLimitMeta,
     kinds: ['python'],
-    trigger: /UPLOAD_MAX_MEMORY_SIZE|MAX_CONTENT_LENGTH/,
+    trigger: /UPLOAD_MAX_MEMORY_SIZE|MAX_CONTENT_LENGTH|limit_request_(line|field_size)/,
     docs: {
       ...requestBodyLimitDocs,
       whatItDoes:
         'Finds Django `DATA_UPLOAD_MAX_MEMORY_SIZE` / `FILE_UPLOAD_MAX_MEMORY_SIZE` above `thresholdMb` (default 10 MB) ' +
         'at module level in settings, and `DATA_UPLOAD_MAX_MEMORY_SIZE = None` (no check at all); Flask ' +
         '`MAX_CONTENT_LENGTH` above the threshold or `None` in `app.config["MAX_CONTENT_LENGTH"] = ...`, ' +
-        '`app.config.update(...)` / `from_mapping(...)`, config classes (`class ProductionConfig:`) and config modules.',
+        '`app.config.update(...)` / `from_mapping(...)`, config classes (`class ProductionConfig:`) and config modules; and ' +
+        'in a gunicorn config file, `limit_request_line = 0` or `limit_request_field_size = 0`, which lift gunicorn\'s caps on the ' +
+        'request line and on each header field (4094 and 8190 bytes by default).',
       notes:
         'Sizes are in bytes; the fix writes `10 * 1024 * 1024`. Limits at or under the threshold, values read from the ' +
         'environment, the same names inside functions, in unrelated dicts or in classes not named like a config, are not ' +
@@ -46,6 +49,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
   },
   check(ctx) {
     const tree = ctx.python();
+    if (isGunicornConfigFile(ctx.file)) checkGunicornHeaderLimits(ctx, tree);
     const imports = importsOf(tree);
     const isDjango = ctx.file.roles.has('django-settings') || imports.importsModule('django');
     const isFlask = imports.importsModule('flask') || imports.importsModule('quart');
@@ -90,6 +94,33 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
     }
   },
 });
+
+/** Gunicorn's defaults; 0 means no limit at all. */
+const GUNICORN_HEADER_LIMITS: Record<string, number> = { limit_request_line: 4094, limit_request_field_size: 8190 };
+
+/** gunicorn.conf.py: `limit_request_field_size = 0` lets one header (and so one request's headers) be of any size. */
+function checkGunicornHeaderLimits(ctx: RuleContext, tree: Tree): void {
+  for (const setting of configAssignments(tree)) {
+    const fallback = GUNICORN_HEADER_LIMITS[setting.name];
+    if (fallback === undefined || !setting.topLevel || intValue(setting.value) !== 0) continue;
+    ctx.report({
+      start: setting.value.startIndex,
+      end: setting.value.endIndex,
+      messageId: 'gunicorn-unlimited-header',
+      data: { setting: setting.name, default: fallback },
+      detail:
+        `${setting.name} = 0: gunicorn reads ${setting.name === 'limit_request_line' ? 'request lines' : 'header fields'} of any size ` +
+        `into the worker's memory before the app sees the request. Gunicorn's default is ${fallback} bytes.`,
+      fixes: [
+        {
+          title: `Restore gunicorn's default ${setting.name} = ${fallback}`,
+          safety: 'unsafe',
+          edits: [{ start: setting.value.startIndex, end: setting.value.endIndex, newText: String(fallback) }],
+        },
+      ],
+    });
+  }
+}
 
 /** `app.config`, `current_app.config`, `self.app.config`: a Flask config mapping. */
 function isFlaskConfig(node: Node | null): boolean {

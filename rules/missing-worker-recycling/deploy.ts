@@ -27,8 +27,8 @@ const LEAK = 'Memory a worker leaks or fragments is only returned when the proce
 export default defineRule({
   meta: {
     ...missingWorkerRecyclingMeta,
-    kinds: ['procfile', 'dockerfile', 'yaml', 'toml', 'json', 'shell'],
-    trigger: /gunicorn|celery/,
+    kinds: ['procfile', 'dockerfile', 'yaml', 'toml', 'json', 'shell', 'env'],
+    trigger: /gunicorn|celery|CELERYD_/,
     docs: missingWorkerRecyclingDocs.deploy,
   },
   check(ctx) {

@@ -84,6 +84,8 @@ const deployDocs: RuleDocs = {
     '`worker_max_tasks_per_child` setting), in Procfile, Dockerfile `CMD`/`ENTRYPOINT`, docker-compose `command`, ' +
     'render.yaml `startCommand`, railway.json/railway.toml, fly.toml, heroku.yml and app.json scripts, and in the shell ' +
     'scripts these run (`ENTRYPOINT ["./boot.sh"]` whose last line is `exec gunicorn ...`, a Procfile `web: bash start.sh`). ' +
+    'Also the config of celery\'s generic init script (`/etc/default/celeryd`, or an Ansible template `celeryd.j2`): its ' +
+    '`CELERYD_OPTS` are the worker\'s options, and the fix adds `--max-tasks-per-child` to a quoted value. ' +
     'A command whose app names a package the repository does not have (`gunicorn dtb.asgi:application` in a Procfile ' +
     'copied from a template, with no `dtb` folder or requirement) is skipped: that process exits at start.',
   whyIsThisBad: RECYCLING_WHY,
@@ -111,7 +113,8 @@ const iniDocs: RuleDocs = {
     'Finds uWSGI app servers (an `[uwsgi]` section with `module`, `wsgi-file`, `http-socket`...) with none of ' +
     '`max-requests`, `reload-on-rss`, `reload-on-as`, `evil-reload-on-rss`, `max-worker-lifetime` (in the file, on a uWSGI ' +
     'command line of a deploy, or as `UWSGI_MAX_REQUESTS`-style variables in a deploy\'s environment), and gunicorn or ' +
-    'celery commands of supervisord `[program:x]` sections that the deploy-file checks would report.',
+    'celery commands of supervisord `[program:x]` sections that the deploy-file checks would report. Ansible/Jinja templates of ' +
+    'these files (`uwsgi.ini.j2`, `supervisor/app.conf.j2`) are read as the file they render; a `{{ var }}` value is unknown.',
   whyIsThisBad: RECYCLING_WHY,
   example: {
     fileName: 'uwsgi.ini',

@@ -57,6 +57,7 @@ export default defineRule({
       'kept-on-object': '{{creator}} leaves {{what}} in /tmp per {{per}}: delete it in close()',
       'handed-off': '{{creator}} leaves {{what}} in /tmp per {{per}}: delete it after {{consumer}}()',
       escapes: '{{creator}} leaves {{what}} in /tmp per {{per}}: delete it where it is last used',
+      'skipped-cleanup': '{{creator}} leaves {{what}} in /tmp when line {{line}} {{exits}}: delete it in a finally',
       'written-file': 'Writes a file under {{folder}} per call, never deleted: delete it in a finally block',
       'written-file-handed-off': 'Writes a file under {{folder}} per call, never deleted: delete it after {{consumer}}()',
     },
@@ -76,7 +77,11 @@ export default defineRule({
         '(`background_tasks.add_task(os.unlink, path)`), a path handed to a function of the same module that deletes it, and a path ' +
         'returned to callers in the same module that delete it. A path stored on `self` counts as deleted when any method of the class deletes it. ' +
         'A path handed to a task queue (`task.delay(path)`, `consume_file.s(doc)`, `apply_async`, `send_task`) is the task\'s to delete: it is ' +
-        'reported only when the task\'s definition, in the same module or the project module it is imported from, deletes nothing.',
+        'reported only when the task\'s definition, in the same module or the project module it is imported from, deletes nothing. ' +
+        'A file deleted by plain calls later in the same block, with an explicit `raise` or `return` between the creation and the ' +
+        'deletion (`if not documents: raise HTTPException(400)`), is reported too: every request that takes that exit leaves the file ' +
+        'behind. Not then: the exit\'s branch deletes the file first, a `finally` or `except` deletes it, or a `try` around the ' +
+        'exit may catch it. That finding has no automatic fix (the existing deletion would run twice).',
       whyIsThisBad:
         'On most platforms /tmp is a RAM-backed tmpfs or part of the instance\'s small ephemeral disk. A view that leaves a 5 MB export ' +
         'behind on each request fills it after a few hundred requests: first the memory limit or disk quota is hit, then the instance is ' +
@@ -584,7 +589,22 @@ function checkCreation(ctx: RuleContext, tree: Tree, imports: ImportMap, functio
 
   const scope = fn ?? rootOf(call);
   const names = withAliases(scope, binding.names);
-  if (cleanedIn(ctx, scope, names, imports, functions)) return;
+  if (cleanedIn(ctx, scope, names, imports, functions)) {
+    const exit = fn && exitBeforeCleanup(fn, call, names, imports);
+    if (exit) {
+      const exits = exit.type === 'raise_statement' ? 'raises' : 'returns';
+      ctx.report({
+        start: call.startIndex,
+        end: call.endIndex,
+        messageId: 'skipped-cleanup',
+        data: { creator: headlineName(creator), what: left, line: exit.startPosition.row + 1, exits },
+        detail:
+          `${describe(creator)} is deleted only on the path that reaches the cleanup: the explicit \`${short(exit.text)}\` on line ` +
+          `${exit.startPosition.row + 1} ${exits} before it, so every such call leaves ${left} behind${cost(creator)}. Move the deletion into a finally block.`,
+      });
+    }
+    return;
+  }
   const onObject = names.filter((n) => /^(self|cls)\./.test(n));
   const cls = ancestor(call, 'class_definition');
   if (onObject.length && cls && cleanedIn(ctx, cls, onObject, imports, functions)) return;
@@ -636,6 +656,81 @@ function checkCreation(ctx: RuleContext, tree: Tree, imports: ImportMap, functio
     return;
   }
   report(`is never deleted by this function, so ${leaves}`, `delete it in a finally block with ${remover}(${binding.pathExpr})`, 'never-deleted', tryFinallyFix(ctx, tree, fn, binding, names, creator));
+}
+
+/**
+ * The path is deleted by plain calls after the creation in the same block (no finally, no except, no registered
+ * cleanup), and an explicit `raise`/`return` between them leaves the block first: a 400 for a rejected upload
+ * leaves the file behind. Returns that exit, or undefined.
+ */
+function exitBeforeCleanup(fn: Node, call: Node, names: readonly string[], imports: ImportMap): Node | undefined {
+  const creation = statementIn(call, fn);
+  if (!creation) return undefined;
+  const block = creation.parent!;
+  let firstCleanup: Node | undefined;
+  for (const { node: cleanup } of captures(fn.tree, '(call) @call', fn)) {
+    const kind = isCleanupCall(cleanup, imports);
+    const target = kind === 'function' ? cleanup.childForFieldName('arguments') : kind === 'method' ? cleanup.childForFieldName('function')!.childForFieldName('object') : null;
+    if (!kind || !mentions(target, names)) continue;
+    // Deleted on the error path too, or somewhere this check does not follow: not a success-path-only cleanup.
+    if (ancestorBelow(cleanup, fn, 'finally_clause', 'except_clause') || enclosingDef(cleanup)?.id !== fn.id) return undefined;
+    const statement = statementUnder(cleanup, block);
+    if (!statement || statement.startIndex <= creation.startIndex) return undefined;
+    if (!firstCleanup || cleanup.startIndex < firstCleanup.startIndex) firstCleanup = cleanup;
+  }
+  if (!firstCleanup) return undefined;
+  for (const { node: exit } of captures(fn.tree, '[(raise_statement) (return_statement)] @exit', fn)) {
+    if (exit.startIndex <= call.endIndex || exit.startIndex >= firstCleanup.startIndex) continue;
+    if (enclosingDef(exit)?.id !== fn.id || ancestor(exit, 'lambda', 'class_definition')) continue;
+    if (exit.startIndex < block.startIndex || exit.endIndex > block.endIndex) continue;
+    // `return path` hands it to the caller; a bare `raise` re-raises inside an except clause.
+    if (exit.type === 'return_statement' && mentions(exit, names)) continue;
+    if (caughtBelow(exit, block)) continue;
+    // The branch deletes the file itself before leaving: `if bad: os.unlink(path); raise ...`.
+    const branch = exit.parent!;
+    if (branch.namedChildren.some((c) => c !== null && c.startIndex < exit.startIndex && cleansUp(c, names, imports))) continue;
+    return exit;
+  }
+  return undefined;
+}
+
+/** The statement holding `node` that sits directly in a block of `fn` (or in its body). */
+function statementIn(node: Node, fn: Node): Node | undefined {
+  for (let n: Node | null = node; n && n.id !== fn.id; n = n.parent) {
+    if (n.parent?.type === 'block') return n;
+  }
+  return undefined;
+}
+
+/** The statement of `block` that holds `node`, if `node` is inside it. */
+function statementUnder(node: Node, block: Node): Node | undefined {
+  for (let n: Node | null = node; n; n = n.parent) if (n.parent?.id === block.id) return n;
+  return undefined;
+}
+
+function ancestorBelow(node: Node, top: Node, ...types: string[]): Node | undefined {
+  for (let n = node.parent; n && n.id !== top.id; n = n.parent) if (types.includes(n.type)) return n;
+  return undefined;
+}
+
+/** Inside the body of a `try` (below `top`) that may catch it, or a bare `raise` that only re-raises. */
+function caughtBelow(exit: Node, top: Node): boolean {
+  if (exit.type === 'raise_statement' && exit.namedChildren.length === 0) return true;
+  for (let n: Node | null = exit; n && n.id !== top.id; n = n.parent) {
+    if (n.type === 'block' && n.parent?.type === 'try_statement' && exit.type === 'raise_statement') return true;
+    // A return inside try with a finally: the finally may delete (it was not found above, but stay careful).
+    if (n.type === 'block' && n.parent?.type === 'try_statement' && n.parent.namedChildren.some((c) => c?.type === 'finally_clause')) return true;
+  }
+  return false;
+}
+
+function cleansUp(node: Node, names: readonly string[], imports: ImportMap): boolean {
+  for (const { node: c } of captures(node.tree, '(call) @call', node)) {
+    const kind = isCleanupCall(c, imports);
+    if (kind === 'function' && mentions(c.childForFieldName('arguments'), names)) return true;
+    if (kind === 'method' && mentions(c.childForFieldName('function')!.childForFieldName('object'), names)) return true;
+  }
+  return false;
 }
 
 /** A process started with the path and a flag that tells it to delete it: `Popen([..., "--delete-on-finish", path])`. */

@@ -104,5 +104,11 @@ describe('file classification', () => {
     assert.ok(classify('deploy/web.py', 'bind = "0.0.0.0:8000"\nworkers = 4\n')!.roles.has('gunicorn-config'));
     assert.ok(!classify('app/jobs.py', 'workers = 4\n')!.roles.has('gunicorn-config'));
     assert.ok(classify('k8s/web.yaml', 'apiVersion: apps/v1\nkind: Deployment\n')!.roles.has('kubernetes'));
+    // Templates of deploy configs are read as the file they render; celery's init-script config as an env file.
+    assert.equal(classify('ansible/roles/uwsgi/templates/site.ini.j2', '[uwsgi]\nmodule = app.wsgi\n')?.kind, 'ini');
+    assert.ok(classify('ansible/roles/uwsgi/templates/site.ini.j2', '[uwsgi]\nmodule = app.wsgi\n')!.roles.has('uwsgi'));
+    assert.ok(classify('roles/celeryd/templates/celeryd.j2', 'CELERYD_OPTS="--concurrency=2"\n')!.roles.has('celeryd-defaults'));
+    assert.ok(!classify('deploy/celeryd', 'CELERY_APP=app\n')!.roles.has('celeryd-defaults'));
+    assert.equal(classify('templates/page.j2'), undefined);
   });
 });

@@ -1,5 +1,6 @@
 /** Decides how a file is parsed (its kind) and what it is for (its roles), by name and content. */
 import type { FileKind, FileRole } from '../../../rules/api';
+import { isCeleryDefaultsName, setsCeleryDefaults } from '../../../analysis/deploy/celeryd-defaults';
 
 export interface Classification {
   kind: FileKind;
@@ -24,6 +25,9 @@ const EXTENSION_KINDS: Record<string, FileKind> = {
   '.env': 'env',
 };
 
+/** The suffix of a template that renders the file named without it. */
+const TEMPLATE_SUFFIX = /\.(j2|jinja2?)$/i;
+
 function baseName(path: string): string {
   const i = path.lastIndexOf('/');
   return i >= 0 ? path.slice(i + 1) : path;
@@ -45,11 +49,15 @@ export function classify(path: string, text?: string): Classification | undefine
   }
   if (isShellScriptPath(path)) return { kind: 'shell', roles };
   if (lower === 'procfile' || lower.startsWith('procfile.')) return { kind: 'procfile', roles };
-  if (lower.endsWith('.ini')) {
-    if (lower.includes('uwsgi')) roles.add('uwsgi');
+  // Ansible/Salt templates of deploy configs (`app.ini.j2`) are read as the file they render: INI is line-based, so a
+  // `{{ var }}` value is only an unknown value.
+  const rendered = lower.replace(TEMPLATE_SUFFIX, '');
+  if (rendered.endsWith('.ini')) {
+    if (rendered.includes('uwsgi') || (lower !== rendered && text !== undefined && /^\s*\[uwsgi\]/m.test(text))) roles.add('uwsgi');
     return { kind: 'ini', roles };
   }
-  if (isSupervisordConfigPath(path)) return { kind: 'ini', roles: new Set(['supervisord']) };
+  if (isSupervisordConfigPath(path.replace(TEMPLATE_SUFFIX, ''))) return { kind: 'ini', roles: new Set(['supervisord']) };
+  if (isCeleryDefaultsName(name)) return { kind: 'env', roles: text !== undefined && setsCeleryDefaults(text) ? new Set(['celeryd-defaults']) : roles };
   if (lower === '.env' || lower.startsWith('.env.') || lower.endsWith('.env')) return { kind: 'env', roles };
   if (/^requirements.*\.(txt|in)$/.test(lower) || lower === 'constraints.txt') return { kind: 'requirements', roles };
 
