@@ -20,6 +20,7 @@ import { flyDeploy, railwayTomlCommands } from './commands-toml';
 import { yamlDeploy } from './commands-yaml';
 
 export type { CommandForm, CommandSource, EnvSetting, StartCommand } from './commands-build';
+export { insertAfter } from './commands-build';
 export type { Word } from './commands-shell';
 export { MappedText } from './commands-text';
 
