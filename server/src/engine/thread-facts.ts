@@ -7,6 +7,7 @@
 import { BroadcastChannel, MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { setFactsExchange, type FactsExchange } from '../../../analysis/shared-facts';
 import { DEPLOYS_TOPIC } from '../../../analysis/deploy/deploys';
+import { TEMPLATE_LINKS_TOPIC } from '../../../rules/n-plus-one/template-links-share';
 
 /** What the threads of one scan share: passed to the workers in their init message. */
 export interface FactsShare {
@@ -21,7 +22,7 @@ export interface FactsShare {
 }
 
 /** The topics that have a wait state; others are only broadcast. */
-const TOPICS = ['drf', DEPLOYS_TOPIC];
+const TOPICS = ['drf', DEPLOYS_TOPIC, TEMPLATE_LINKS_TOPIC];
 /** A worker waits at most this long for another thread's facts, then computes them itself (a lost worker never publishes). */
 const WAIT_MS = 5000;
 const NONE = 0;
