@@ -70,6 +70,11 @@ function allDeploys(ws: Workspace): Deploy[] {
   }
 }
 
+/** Drops the built models (tests: a model taken from another thread must give the same findings as one built here). */
+export function forgetDeploys(): void {
+  cache.clear();
+}
+
 /** Topic of the deploy model in analysis/shared-facts.ts. */
 export const DEPLOYS_TOPIC = 'deploys';
 
