@@ -7,7 +7,6 @@
  * - heroku.yml: `run.<process>` (a command line, or `command:` list).
  */
 import { isAlias, isMap, isScalar, isSeq, type Document, type Node as YamlNode, type Pair, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
-import type { OffsetEdit } from '../../rules/api';
 import { arrayElementWord, commandsFromLine, commandsFromWords, flowArrayInsert, type CommandForm, type CommandSource, type ElementInsert, type EnvSetting, type StartCommand } from './commands-build';
 import type { Word } from './commands-shell';
 import { yamlScalarText, type MappedText } from './commands-text';
