@@ -4,9 +4,9 @@
  */
 import type { OffsetEdit } from '../../rules/api';
 import type { MappedText } from './commands-text';
-import { locateProgram, makeWord, shellCommandArgument, shellSplit, type Word } from './commands-shell';
+import { elementInsertEdit, locateProgram, makeWord, shellCommandArgument, shellSplit, type ElementInsert, type Word } from './commands-shell';
 
-export type { Word } from './commands-shell';
+export type { ElementInsert, Word } from './commands-shell';
 
 /** Where a command or an environment setting was written. */
 export type CommandSource =
@@ -41,8 +41,11 @@ export interface StartCommand {
   args: Word[];
   /** `VAR=value` words before the program. */
   env: Word[];
-  /** An edit inserting arguments right after `word` (a word of this command), written as the format needs. */
-  insertAfter(word: Word, args: readonly string[]): OffsetEdit | undefined;
+}
+
+/** An edit inserting arguments right after `word` (a word of a start command), written as the format needs. */
+export function insertAfter(word: Word, args: readonly string[]): OffsetEdit | undefined {
+  return word.insertAfter ? elementInsertEdit(word.insertAfter, args) : { start: word.end, end: word.end, newText: ` ${args.join(' ')}` };
 }
 
 export interface EnvSetting {
@@ -77,20 +80,18 @@ export function commandsFromWords(words: readonly Word[], form: CommandForm, sou
       programWord,
       args: words.slice(location.programIndex + 1),
       env: location.env,
-      insertAfter: (word, args) =>
-        word.insertAfter ? word.insertAfter(args) : { start: word.end, end: word.end, newText: ` ${args.join(' ')}` },
     },
   ];
 }
 
 /** An element of an exec-form array, with the edit that inserts elements after it. */
-export function arrayElementWord(text: MappedText, start: number, end: number, insertAfter: Word['insertAfter']): Word {
-  return makeWord(text, start, end, insertAfter ?? (() => undefined));
+export function arrayElementWord(text: MappedText, start: number, end: number, insertAfter: ElementInsert | undefined): Word {
+  return makeWord(text, start, end, insertAfter ?? { kind: 'none' });
 }
 
 /** Inserts `, "a", "b"` after a JSON/TOML/YAML-flow array element that ends at `end`. */
-export function flowArrayInsert(end: number): (args: readonly string[]) => OffsetEdit {
-  return (args) => ({ start: end, end, newText: args.map((a) => `, ${JSON.stringify(a)}`).join('') });
+export function flowArrayInsert(end: number): ElementInsert {
+  return { kind: 'flow', end };
 }
 
 /** `VAR=value` words of a command as settings (value after the `=`). */

@@ -13,11 +13,36 @@ export interface Word {
   /** File offsets of the word as written (with its quotes). */
   readonly start: number;
   readonly end: number;
-  /** Set on elements of exec-form arrays: an edit that inserts more elements after this one. */
-  readonly insertAfter?: (args: readonly string[]) => OffsetEdit | undefined;
+  /** Set on elements of exec-form arrays: how to insert more elements after this one. */
+  readonly insertAfter?: ElementInsert;
 }
 
-export function makeWord(text: MappedText, start: number, end: number, insertAfter?: Word['insertAfter']): Word {
+/**
+ * How to insert elements after an exec-form array element, as data (not a closure): a deploy model is posted
+ * between the threads of a scan (analysis/shared-facts.ts). `none`: the array cannot take more (an alias, a
+ * form memlint does not rewrite); `flow`: `, "a"` at `end`; `block`: a YAML block sequence item per argument.
+ */
+export type ElementInsert =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'flow'; readonly end: number }
+  | { readonly kind: 'block'; readonly at: number; readonly eol: string; readonly prefix: string; readonly quote: 'single' | 'double' | 'plain-or-double' };
+
+/** The edit that inserts `args` after an array element. */
+export function elementInsertEdit(insert: ElementInsert, args: readonly string[]): OffsetEdit | undefined {
+  switch (insert.kind) {
+    case 'none':
+      return undefined;
+    case 'flow':
+      return { start: insert.end, end: insert.end, newText: args.map((a) => `, ${JSON.stringify(a)}`).join('') };
+    case 'block': {
+      const quote = (a: string) =>
+        insert.quote === 'single' ? `'${a}'` : insert.quote === 'double' || !/^[A-Za-z_./-][\w./=:-]*$/.test(a) ? JSON.stringify(a) : a;
+      return { start: insert.at, end: insert.at, newText: args.map((a) => `${insert.eol}${insert.prefix}${quote(a)}`).join('') };
+    }
+  }
+}
+
+export function makeWord(text: MappedText, start: number, end: number, insertAfter?: ElementInsert): Word {
   return { text, value: text.value, start, end, insertAfter };
 }
 

@@ -7,8 +7,7 @@
  * - heroku.yml: `run.<process>` (a command line, or `command:` list).
  */
 import { isAlias, isMap, isScalar, isSeq, type Document, type Node as YamlNode, type Pair, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
-import type { OffsetEdit } from '../../rules/api';
-import { arrayElementWord, commandsFromLine, commandsFromWords, flowArrayInsert, type CommandForm, type CommandSource, type EnvSetting, type StartCommand } from './commands-build';
+import { arrayElementWord, commandsFromLine, commandsFromWords, flowArrayInsert, type CommandForm, type CommandSource, type ElementInsert, type EnvSetting, type StartCommand } from './commands-build';
 import type { Word } from './commands-shell';
 import { yamlScalarText, type MappedText } from './commands-text';
 
@@ -189,7 +188,7 @@ class Reader {
 }
 
 /** Inserts `- item` lines after a block-sequence item, with the item's indentation and quoting. */
-function blockSequenceInsert(text: string, start: number, valueEnd: number): ((args: readonly string[]) => OffsetEdit | undefined) | undefined {
+function blockSequenceInsert(text: string, start: number, valueEnd: number): ElementInsert | undefined {
   const lineStart = text.lastIndexOf('\n', start - 1) + 1;
   const prefix = text.slice(lineStart, start);
   if (!/^[ \t]*-[ \t]+$/.test(prefix)) return undefined;
@@ -197,6 +196,6 @@ function blockSequenceInsert(text: string, start: number, valueEnd: number): ((a
   if (lineEnd === -1) lineEnd = text.length;
   const eol = text[lineEnd - 1] === '\r' ? '\r\n' : '\n';
   if (eol === '\r\n') lineEnd--;
-  const quote = text[start] === "'" ? (a: string) => `'${a}'` : (a: string) => (text[start] === '"' || !/^[A-Za-z_./-][\w./=:-]*$/.test(a) ? JSON.stringify(a) : a);
-  return (args) => ({ start: lineEnd, end: lineEnd, newText: args.map((a) => `${eol}${prefix}${quote(a)}`).join('') });
+  const quote = text[start] === "'" ? 'single' : text[start] === '"' ? 'double' : 'plain-or-double';
+  return { kind: 'block', at: lineEnd, eol, prefix, quote };
 }

@@ -21,6 +21,7 @@ import { yamlDeploy } from './commands-yaml';
 import { celeryDefaultsCommands } from './celeryd-defaults';
 
 export type { CommandForm, CommandSource, EnvSetting, StartCommand } from './commands-build';
+export { insertAfter } from './commands-build';
 export type { Word } from './commands-shell';
 export { MappedText } from './commands-text';
 

@@ -240,7 +240,7 @@ export function readKubernetes(b: DeployBuilder, file: string): void {
       const words = [...reader.items(reader.get(container, 'command')), ...reader.items(reader.get(container, 'args'))].map((n) => {
         const mapped = isScalar(n) ? yamlScalarText(text, n as Scalar) : undefined;
         const range = reader.range(n);
-        return mapped && range ? arrayElementWord(mapped, range[0], range[1], () => undefined) : undefined;
+        return mapped && range ? arrayElementWord(mapped, range[0], range[1], { kind: 'none' }) : undefined;
       });
       if (words.length > 0 && words.every((w) => w !== undefined)) {
         for (const c of commandsFromWords(words as NonNullable<(typeof words)[number]>[], 'exec', 'docker-compose', name)) {

@@ -6,6 +6,8 @@
  * it starts (commands followed through `npm start`, `npm run x`, shell scripts and Dockerfile CMDs), the
  * environment it sets and its memory limit (the platform's, else configuration's `memoryLimitMb`).
  */
+import { factsExchange } from '../shared-facts';
+import { MappedText } from './commands-text';
 import { DeployBuilder } from './deploy-builder';
 import type { Workspace } from './deploy-files';
 import type { Deploy } from './deploy-model';
@@ -44,14 +46,78 @@ export function deploysWithoutProcesses(ws: Workspace): Deploy[] {
 }
 
 function allDeploys(ws: Workspace): Deploy[] {
-  const files = ws.deployFiles();
-  const key = `${files.map((f) => f.relPath).join('\u0000')}|${startScriptCandidates(ws.files()).join('\u0000')}|${ws.memoryLimitMb}`;
-  const hit = cache.get(key);
-  if (hit && [...hit.inputs].every(([file, h]) => textHash(ws.read(file)) === h)) return hit.deploys;
-  const { value: deploys, reads } = ws.recordReads(() => search(ws, files));
+  const exchange = factsExchange();
+  // A thread's first search in a scan claims the shared model before listing the deploy files (50-150 ms on a large
+  // repository): the CLI's main thread, which starts it while the workers start, is then the one that builds it.
+  let taken = exchange && claimedIn !== exchange ? exchange.take(DEPLOYS_TOPIC) : undefined;
+  if (exchange) claimedIn = exchange;
+  let key = '';
+  let entry: CacheEntry | undefined;
+  try {
+    const files = ws.deployFiles();
+    key = `${files.map((f) => f.relPath).join('\u0000')}|${startScriptCandidates(ws.files()).join('\u0000')}|${ws.memoryLimitMb}`;
+    const hit = cache.get(key);
+    if (hit && unchanged(ws, hit.inputs)) return (entry = hit).deploys;
+    // The threads of a batch scan share the model: the CLI's main thread builds it while the workers start.
+    taken ??= exchange?.take(DEPLOYS_TOPIC);
+    const posted = taken?.known.get(key) as PostedDeploys | undefined;
+    if (posted && unchanged(ws, new Map(posted.inputs))) {
+      remember(key, (entry = { inputs: new Map(posted.inputs), deploys: revivePostedDeploys(posted.deploys) }));
+      return entry.deploys;
+    }
+    const { value: deploys, reads } = ws.recordReads(() => search(ws, files));
+    remember(key, (entry = { inputs: new Map([...reads].map((file) => [file, textHash(ws.read(file))])), deploys }));
+    return deploys;
+  } finally {
+    // (always after a first take: the other threads wait for it)
+    if (taken?.first) exchange!.publish(DEPLOYS_TOPIC, entry ? [[key, { inputs: [...entry.inputs], deploys: entry.deploys } satisfies PostedDeploys]] : []);
+  }
+}
+
+/** The exchange this thread took the shared model from last (a thread is in one scan's exchange at a time). */
+let claimedIn: ReturnType<typeof factsExchange>;
+
+/** Drops the built models (tests: a model taken from another thread must give the same findings as one built here). */
+export function forgetDeploys(): void {
+  cache.clear();
+}
+
+/** Topic of the deploy model in analysis/shared-facts.ts. */
+export const DEPLOYS_TOPIC = 'deploys';
+
+/** The deploy model as posted between threads, under its cache key: plain data (a structured clone). */
+interface PostedDeploys {
+  inputs: [string, number][];
+  deploys: Deploy[];
+}
+
+function unchanged(ws: Workspace, inputs: ReadonlyMap<string, number>): boolean {
+  for (const [file, h] of inputs) if (textHash(ws.read(file)) !== h) return false;
+  return true;
+}
+
+function remember(key: string, entry: CacheEntry): void {
   cache.delete(key);
-  cache.set(key, { inputs: new Map([...reads].map((file) => [file, textHash(ws.read(file))])), deploys });
+  cache.set(key, entry);
   if (cache.size > MAX_CACHED_WORKSPACES) cache.delete(cache.keys().next().value!);
+}
+
+/**
+ * A deploy model that came through a structured clone (posted by another thread): its MappedTexts get their class
+ * back; everything else in it is plain data (deploy-model.ts, test/analysis/posted-deploys.test.ts).
+ */
+export function revivePostedDeploys(deploys: Deploy[]): Deploy[] {
+  const seen = new Set<object>();
+  const visit = (value: unknown): void => {
+    if (typeof value !== 'object' || value === null || seen.has(value)) return;
+    seen.add(value);
+    if (!Array.isArray(value) && 'starts' in value && 'ends' in value && 'anchor' in value && typeof (value as { value?: unknown }).value === 'string') {
+      Object.setPrototypeOf(value, MappedText.prototype);
+      return;
+    }
+    for (const v of Array.isArray(value) ? value : Object.values(value)) visit(v);
+  };
+  visit(deploys);
   return deploys;
 }
 

@@ -72,7 +72,7 @@ function wordsOf(value: MappedText): Word[] {
   for (const m of value.value.matchAll(/\S+/g)) {
     const part = value.slice(m.index, m.index + m[0].length);
     const [start, end] = part.fileRange();
-    out.push(arrayElementWord(part, start, end, () => undefined));
+    out.push(arrayElementWord(part, start, end, { kind: 'none' }));
   }
   return out;
 }

@@ -9,7 +9,7 @@ import type { RuleContext } from '../api';
 import { celeryWorkers } from '../../analysis/deploy/celery-concurrency';
 import { classifyDeployFile, Workspace } from '../../analysis/deploy/deploy-files';
 import { findDeploys, type Deploy, type DeployProcess } from '../../analysis/deploy/deploys';
-import { celeryWorkerWord } from '../../analysis/deploy/commands';
+import { celeryWorkerWord, insertAfter } from '../../analysis/deploy/commands';
 import { copiesCost, HOST_CPUS, perWorkerCost, totalCost } from './common';
 
 /** A file that may start a celery worker itself (the words may sit on separate lines of a list) or through a script, supervisord or honcho. */
@@ -64,7 +64,7 @@ function report(ctx: RuleContext, ws: Workspace, deploy: Deploy, proc: DeployPro
   const n = workers.processes.n;
   // Started through a script or supervisord config: reported on the command here, fixed by hand there.
   const elsewhere = proc.file !== ctx.file.relPath && proc.root;
-  const edit = elsewhere ? undefined : proc.command.insertAfter(word, [flag]);
+  const edit = elsewhere ? undefined : insertAfter(word, [flag]);
   const where = elsewhere ? ` (${proc.file}:${lineOf(ws.read(proc.file) ?? '', word.start)})` : '';
   ctx.report({
     start: elsewhere ? elsewhere.start : word.start,

@@ -4,7 +4,7 @@
  */
 import { defineRule, type FixSpec, type RuleContext } from '../api';
 import {
-  celeryPool, celeryWorkerWord, envSettings, hasOption, optionValues, startCommands, valueRange, wordsOf,
+  celeryPool, celeryWorkerWord, envSettings, hasOption, insertAfter, optionValues, startCommands, valueRange, wordsOf,
   type MappedText, type StartCommand,
 } from '../../analysis/deploy/commands';
 import type { DeployEnv } from '../../analysis/deploy/deploy-model';
@@ -59,7 +59,7 @@ function checkGunicorn(ctx: RuleContext, command: StartCommand, deployEnv: reado
     // --max-requests 0 turns recycling off.
     const [start, end] = valueRange(given);
     const edits = [{ start, end, newText: String(maxRequests) }];
-    const jitterEdit = hasJitter ? undefined : command.insertAfter(given.word, ['--max-requests-jitter', String(jitter)]);
+    const jitterEdit = hasJitter ? undefined : insertAfter(given.word, ['--max-requests-jitter', String(jitter)]);
     if (jitterEdit) edits.push(jitterEdit);
     ctx.report({
       start,
@@ -74,7 +74,7 @@ function checkGunicorn(ctx: RuleContext, command: StartCommand, deployEnv: reado
   if (recyclingConfiguredElsewhere(ctx, command, deployEnv)) return;
 
   const flags = ['--max-requests', String(maxRequests), ...(hasJitter ? [] : ['--max-requests-jitter', String(jitter)])];
-  const edit = command.insertAfter(command.programWord, flags);
+  const edit = insertAfter(command.programWord, flags);
   const fixes: FixSpec[] = edit ? [{ title: `Add ${flags.join(' ')}`, edits: [edit] }] : [];
   ctx.report({
     start: command.programWord.start,
@@ -112,7 +112,7 @@ function checkCelery(ctx: RuleContext, command: StartCommand, deployEnv: readonl
   if (hasOption(command.args, CELERY_RECYCLING_FLAGS)) return;
   if (deployEnv.some((e) => CELERY_RECYCLING_SETTING.test(e.name)) || celeryRecyclingConfigured(ctx)) return;
   const flag = `--max-tasks-per-child=${ctx.options.maxTasksPerChild as number}`;
-  const edit = command.insertAfter(worker, [flag]);
+  const edit = insertAfter(worker, [flag]);
   ctx.report({
     start: worker.start,
     end: worker.end,

@@ -17,6 +17,7 @@ import { isModelsFile, ModelIndex, modelsIn, type ModelInfo } from '../../analys
 import { TEMPLATE_FILE, TemplateFolders } from '../../analysis/django-templates/folders';
 import { ProjectSlot } from '../../analysis/cache';
 import { moduleMatches } from '../../analysis/python/statements';
+import { takeSharedLinks } from './template-links-share';
 import { RENDERS_TEMPLATES, templateViewsIn, type ContextValue, type QuerysetFacts, type TemplateView } from '../../analysis/python/django-template-views';
 
 /** Depth of `{% extends %}`/`{% include %}` chains followed (also stops cycles). */
@@ -117,8 +118,15 @@ function projectFindings(ctx: RuleContext, language: Language, ownTree?: Tree): 
   const own = ownTree && { file: ctx.file.relPath, tree: ownTree };
   if (cache.findings && [...cache.inputs].every(([file, text]) => read(file) === text) && !newViewFile(cache, read, own)) return cache.findings;
   cache.inputs = new Map();
-  cache.findings = buildFindings(cache, read, language, own);
-  return cache.findings;
+  const shared = takeSharedLinks(files, read, cache.inputs);
+  if (shared.findings) return (cache.findings = shared.findings);
+  let built: TemplateFinding[] | undefined;
+  try {
+    built = cache.findings = buildFindings(cache, read, language, own);
+  } finally {
+    shared.publish?.(built, cache.inputs);
+  }
+  return built;
 }
 
 /** A Python file that did not render templates at the last build and does now. */

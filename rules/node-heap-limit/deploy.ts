@@ -3,7 +3,7 @@
  * with a value at or above the limit (flags, and NODE_OPTIONS in .env, Dockerfile ENV and platform env lists).
  */
 import { defineRule, type FixSpec, type RuleContext } from '../api';
-import { optionValues, valueRange, wordsOf, type StartCommand, type Word } from '../../analysis/deploy/commands';
+import { insertAfter, optionValues, valueRange, wordsOf, type StartCommand, type Word } from '../../analysis/deploy/commands';
 import { classifyDeployFile, dirOf, Workspace } from '../../analysis/deploy/deploy-files';
 import { findDeploys, type Deploy, type DeployEnv } from '../../analysis/deploy/deploys';
 import { configuredLimit, formatMb, type MemoryLimit } from '../../analysis/deploy/platform-limits';
@@ -143,7 +143,7 @@ function checkNodeCommands(ctx: RuleContext, ws: Workspace, deploys: Deploy[], f
       continue;
     }
     if (owners.some((d) => heapSetInEnv(ws, d))) continue;
-    const edit = command.insertAfter(command.programWord, [`--max-old-space-size=${heap}`]);
+    const edit = insertAfter(command.programWord, [`--max-old-space-size=${heap}`]);
     const fixes: FixSpec[] = edit ? [{ title: `Add --max-old-space-size=${heap}`, edits: [edit] }] : [];
     ctx.report({
       start: command.programWord.start,

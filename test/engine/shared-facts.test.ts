@@ -11,6 +11,7 @@ import { scanParallel } from '../../server/src/engine/parallel-scan';
 import { scanWithTimeLimit } from '../../server/src/engine/time-limited-scan';
 import type { FileResult } from '../../server/src/engine/types';
 import { Workspace } from '../../server/src/engine/workspace';
+import { workspaceBudgets } from '../../server/src/engine/budget';
 
 const SHOP = path.join(__dirname, '..', 'fixtures', 'n-plus-one', 'drf_shop');
 
@@ -44,5 +45,23 @@ describe('facts shared between scan threads', function () {
     const cli = await Workspace.open({ root });
     const limited = await scanWithTimeLimit(cli, { files: () => cli.discover([root]), fileTimeoutMs: 60_000, workers: 2 });
     assert.deepEqual(keys(limited), sequential);
+  });
+
+  it('finds the same deploy problems when the main thread builds the deploy model while the workers start', async () => {
+    // The CLI's main thread searches the deploys (for the budgets) while its workers load, and posts the model to
+    // each worker's port: the workers, which join later, take it instead of searching again.
+    const project = fs.mkdtempSync(path.join(os.tmpdir(), 'memlint-posted-deploys-'));
+    try {
+      fs.cpSync(path.join(__dirname, '..', 'fixtures', 'missing-worker-recycling', 'compose'), project, { recursive: true });
+      fs.mkdirSync(path.join(project, 'zlib'));
+      for (let i = 0; i < 300; i++) fs.writeFileSync(path.join(project, 'zlib', `module${String(i).padStart(3, '0')}.py`), `VALUE = ${i}\n`);
+      const sequential = keys((await Workspace.open({ root: project })).scan().files);
+      assert.ok(sequential.some((k) => / missing-worker-recycling .*"edits"/.test(k)), 'no deploy finding with a fix to compare');
+      const cli = await Workspace.open({ root: project });
+      const limited = await scanWithTimeLimit(cli, { files: () => cli.discover([project]), fileTimeoutMs: 60_000, workers: 2, whileScanning: () => workspaceBudgets(cli, []) });
+      assert.deepEqual(keys(limited), sequential);
+    } finally {
+      fs.rmSync(project, { recursive: true, force: true });
+    }
   });
 });

@@ -87,6 +87,9 @@ export function discoverFiles(targets: readonly string[], options: DiscoverOptio
       const abs = path.join(dir, entry.name);
       const isDir = entry.isDirectory();
       if (isDir && defaultExcludes.has(entry.name)) continue;
+      // A file no rule wants is not listed whatever the .gitignore files say: their test (the costly one on a
+      // large repository) is left out for it.
+      if (!isDir && entry.isFile() && !options.wanted(relOf(abs))) continue;
       if (isIgnored(abs, isDir, active)) continue;
       if (isDir) {
         if (!excluded(relOf(abs))) walk(abs, active);

@@ -12,7 +12,7 @@ import type { FileResult } from './types';
 import type { DiscoveredFile } from './discover';
 import type { Workspace } from './workspace';
 import { endWorker } from './worker-profile';
-import { joinFactsShare, newFactsShare, type FactsShare } from './thread-facts';
+import { factsForWorker, joinFactsShare, newFactsShare, type FactsShare } from './thread-facts';
 import { keepYoungGenerationSmall } from './batch-heap';
 
 export interface ParallelScanOptions {
@@ -101,7 +101,8 @@ export async function scanParallel(workspace: Workspace, targets: readonly strin
   };
   const worker = () =>
     new Promise<void>((resolve, reject) => {
-      const w = new Worker(workerFile, { execArgv, workerData: init, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
+      const { facts, transferList } = factsForWorker(init.facts);
+      const w = new Worker(workerFile, { execArgv, workerData: { ...init, facts }, transferList, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
       // The main thread reads messages only between its own batches, so each worker keeps a second batch
       // queued: it never waits for the main thread to come round.
       let inFlight = 0;

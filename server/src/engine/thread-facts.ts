@@ -4,18 +4,25 @@
  * another thread computes them instead of computing them a second time: on an 800-file Django REST project each
  * worker parsed the same ~150 modules for the DRF model (~0.3 s of CPU each).
  */
-import { BroadcastChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { BroadcastChannel, MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { setFactsExchange, type FactsExchange } from '../../../analysis/shared-facts';
+import { DEPLOYS_TOPIC } from '../../../analysis/deploy/deploys';
+import { TEMPLATE_LINKS_TOPIC } from '../../../rules/n-plus-one/template-links-share';
 
 /** What the threads of one scan share: passed to the workers in their init message. */
 export interface FactsShare {
   channel: string;
   /** One Int32 per topic: 0 nobody computed, 1 a thread is computing, 2 published. */
   state: SharedArrayBuffer;
+  /**
+   * A worker's port from the main thread (factsForWorker): what the main thread publishes reaches the worker even
+   * when it was published before the worker joined the channel (the deploy model, built while the workers start).
+   */
+  fromMain?: MessagePort;
 }
 
 /** The topics that have a wait state; others are only broadcast. */
-const TOPICS = ['drf'];
+const TOPICS = ['drf', DEPLOYS_TOPIC, TEMPLATE_LINKS_TOPIC];
 /** A worker waits at most this long for another thread's facts, then computes them itself (a lost worker never publishes). */
 const WAIT_MS = 5000;
 const NONE = 0;
@@ -51,9 +58,14 @@ export function joinFactsShare(share: FactsShare, options: { wait: boolean }): v
   // Messages arrive either when the thread's event loop runs (it delivers them to this listener, or drops them
   // without one) or, while the thread is busy analysing, through receiveMessageOnPort when facts are needed.
   channel.onmessage = (event: unknown) => store((event as { data: unknown }).data);
+  const fromMain = share.fromMain;
   const drain = () => {
     for (let m = receiveMessageOnPort(port); m; m = receiveMessageOnPort(port)) store(m.message);
+    if (fromMain) for (let m = receiveMessageOnPort(fromMain); m; m = receiveMessageOnPort(fromMain)) store(m.message);
   };
+  /** Main thread: what it published, and the ports of its workers (each gets every message, also earlier ones). */
+  const published: unknown[] = [];
+  const workerPorts: MessagePort[] = [];
   const exchange: FactsExchange = {
     take(topic) {
       const slot = TOPICS.indexOf(topic);
@@ -67,7 +79,12 @@ export function joinFactsShare(share: FactsShare, options: { wait: boolean }): v
       return { known: known.get(topic) ?? new Map(), first };
     },
     publish(topic, entries) {
-      if (entries.length) channel.postMessage({ topic, entries });
+      if (entries.length && options.wait) channel.postMessage({ topic, entries });
+      else if (entries.length) {
+        // The main thread posts to each worker's port: a message there waits for a worker that has not joined yet.
+        published.push({ topic, entries });
+        for (const p of workerPorts) p.postMessage({ topic, entries });
+      }
       const slot = TOPICS.indexOf(topic);
       if (slot >= 0) {
         Atomics.store(state, slot, PUBLISHED);
@@ -76,11 +93,30 @@ export function joinFactsShare(share: FactsShare, options: { wait: boolean }): v
     },
   };
   setFactsExchange(exchange);
+  addWorker = () => {
+    const { port1, port2 } = new MessageChannel();
+    for (const m of published) port1.postMessage(m);
+    workerPorts.push(port1);
+    return port2;
+  };
   leave = () => {
     setFactsExchange(undefined);
     channel.close();
-    leave = undefined;
+    for (const p of workerPorts) p.close();
+    fromMain?.close();
+    leave = addWorker = undefined;
   };
+}
+
+let addWorker: (() => MessagePort) | undefined;
+
+/**
+ * The share for a new worker of this (main) thread's scan, with its own port from the main thread; pass
+ * `transferList` with the worker's workerData.
+ */
+export function factsForWorker(share: FactsShare): { facts: FactsShare; transferList: MessagePort[] } {
+  const port = addWorker?.();
+  return port ? { facts: { ...share, fromMain: port }, transferList: [port] } : { facts: share, transferList: [] };
 }
 
 /** The exchange this thread joined last: a thread is in one scan's share at a time (the CLI's --watch scans again). */

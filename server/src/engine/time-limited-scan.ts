@@ -7,11 +7,11 @@
 import * as os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { DiscoveredFile } from './discover';
-import { isScript, WORKER_YOUNG_GENERATION_MB, workerEntry, workerInitOf } from './parallel-scan';
+import { isScript, WORKER_YOUNG_GENERATION_MB, workerEntry, workerInitOf, type WorkerInit } from './parallel-scan';
 import type { FileResult } from './types';
 import type { Workspace } from './workspace';
 import { endWorker } from './worker-profile';
-import { joinFactsShare, newFactsShare } from './thread-facts';
+import { factsForWorker, joinFactsShare, newFactsShare } from './thread-facts';
 import { rememberBudgetFix } from './budget';
 import { keepYoungGenerationSmall } from './batch-heap';
 
@@ -51,9 +51,13 @@ export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimit
   let files: readonly DiscoveredFile[];
   const facts = newFactsShare();
   joinFactsShare(facts, { wait: false });
+  const newWorker = (init: WorkerInit) => {
+    const share = factsForWorker(facts);
+    return new Worker(workerFile, { execArgv, workerData: { ...init, facts: share.facts }, transferList: share.transferList, resourceLimits });
+  };
   if (typeof options.files === 'function') {
-    const base = { ...workerInitOf(workspace, false), facts };
-    prestarted = Array.from({ length: maxWorkers }, () => new Worker(workerFile, { execArgv, workerData: base, resourceLimits }));
+    const base = workerInitOf(workspace, false);
+    prestarted = Array.from({ length: maxWorkers }, () => newWorker(base));
     try {
       files = options.files();
     } catch (e) {
@@ -62,7 +66,7 @@ export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimit
     }
   } else files = options.files;
   const results: FileResult[] = new Array(files.length);
-  const init = { ...workerInitOf(workspace), facts };
+  const init = workerInitOf(workspace);
   const workerCount = Math.max(1, Math.min(maxWorkers, files.length));
   for (const w of prestarted.splice(files.length === 0 ? 0 : workerCount)) void w.terminate();
   for (const w of prestarted) w.postMessage({ projectFiles: init.projectFiles });
@@ -155,7 +159,7 @@ export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimit
         }
       };
       const start = () => {
-        const w = prestarted.pop() ?? new Worker(workerFile, { execArgv, workerData: init, resourceLimits });
+        const w = prestarted.pop() ?? newWorker(init);
         worker = w;
         ready = false;
         w.on('message', (msg: { ready: true } | { index: number; result: FileResult; replaceMe?: boolean; budgetFix?: { fixed: string | undefined } }) => {
