@@ -5,6 +5,7 @@
  * CELERYD_OPTS, so that value is read as the arguments of a `celery worker` command.
  */
 import { commandsFromLine, type EnvSetting, type StartCommand } from './commands-build';
+import type { ElementInsert, Word } from './commands-shell';
 import { MappedTextBuilder } from './commands-text';
 
 /** `celeryd`, `celeryd.j2`, `default/celeryd`: named like the init script's config. */
@@ -39,9 +40,9 @@ export function celeryDefaultsCommands(text: string, settings: readonly EnvSetti
   const commands = commandsFromLine(line.build(anchor.nameStart), 'shell', 'env-file', 'celeryd');
   const valueStart = opts ? opts.value.startOf(0) : undefined;
   const quoted = valueStart !== undefined && /["']/.test(text[valueStart - 1] ?? '');
-  return commands.map((command) => ({
-    ...command,
-    insertAfter: (_word: unknown, args: readonly string[]) =>
-      quoted ? { start: valueStart!, end: valueStart!, newText: `${args.join(' ')}${opts!.value.length ? ' ' : ''}` } : undefined,
-  }));
+  // The `celery` and `worker` words sit on the variable's name: options go at the start of its quoted value
+  // (data, not a closure: the deploy model is posted between scan threads).
+  const insert: ElementInsert = quoted ? { kind: 'prefix', at: valueStart!, separator: opts!.value.length > 0 } : { kind: 'none' };
+  const onName = (word: Word): Word => (word.start < anchor.nameEnd ? { ...word, insertAfter: insert } : word);
+  return commands.map((command) => ({ ...command, programWord: onName(command.programWord), args: command.args.map(onName) }));
 }

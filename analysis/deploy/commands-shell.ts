@@ -20,12 +20,14 @@ export interface Word {
 /**
  * How to insert elements after an exec-form array element, as data (not a closure): a deploy model is posted
  * between the threads of a scan (analysis/shared-facts.ts). `none`: the array cannot take more (an alias, a
- * form memlint does not rewrite); `flow`: `, "a"` at `end`; `block`: a YAML block sequence item per argument.
+ * form memlint does not rewrite); `flow`: `, "a"` at `end`; `block`: a YAML block sequence item per argument; `prefix`: `a ` at
+ * `at` (the start of a quoted value whose words stand for a command, as celeryd's CELERYD_OPTS).
  */
 export type ElementInsert =
   | { readonly kind: 'none' }
   | { readonly kind: 'flow'; readonly end: number }
-  | { readonly kind: 'block'; readonly at: number; readonly eol: string; readonly prefix: string; readonly quote: 'single' | 'double' | 'plain-or-double' };
+  | { readonly kind: 'block'; readonly at: number; readonly eol: string; readonly prefix: string; readonly quote: 'single' | 'double' | 'plain-or-double' }
+  | { readonly kind: 'prefix'; readonly at: number; readonly separator: boolean };
 
 /** The edit that inserts `args` after an array element. */
 export function elementInsertEdit(insert: ElementInsert, args: readonly string[]): OffsetEdit | undefined {
@@ -39,6 +41,8 @@ export function elementInsertEdit(insert: ElementInsert, args: readonly string[]
         insert.quote === 'single' ? `'${a}'` : insert.quote === 'double' || !/^[A-Za-z_./-][\w./=:-]*$/.test(a) ? JSON.stringify(a) : a;
       return { start: insert.at, end: insert.at, newText: args.map((a) => `${insert.eol}${insert.prefix}${quote(a)}`).join('') };
     }
+    case 'prefix':
+      return { start: insert.at, end: insert.at, newText: `${args.join(' ')}${insert.separator ? ' ' : ''}` };
   }
 }
 

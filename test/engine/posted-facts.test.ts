@@ -61,6 +61,7 @@ const DEPLOY_PROJECTS = [
   'cpu-derived-workers/celery-compose',
   'node-heap-limit/render-anchors',
   'node-heap-limit/dockerfile-compose',
+  'missing-worker-recycling/ansible-templates', // celeryd CELERYD_OPTS (inserts at the start of a quoted value)
 ];
 
 describe('facts posted between scan threads', function () {
