@@ -12,6 +12,7 @@ import { scanWithTimeLimit } from '../../server/src/engine/time-limited-scan';
 import type { FileResult } from '../../server/src/engine/types';
 import { Workspace } from '../../server/src/engine/workspace';
 import { workspaceBudgets } from '../../server/src/engine/budget';
+import { factsExchange } from '../../analysis/shared-facts';
 
 const SHOP = path.join(__dirname, '..', 'fixtures', 'n-plus-one', 'drf_shop');
 
@@ -44,6 +45,16 @@ describe('facts shared between scan threads', function () {
     assert.deepEqual(keys(parallel), sequential);
     const cli = await Workspace.open({ root });
     const limited = await scanWithTimeLimit(cli, { files: () => cli.discover([root]), fileTimeoutMs: 60_000, workers: 2 });
+    assert.deepEqual(keys(limited), sequential);
+  });
+
+  it('a wait for another thread\'s facts does not count against the per-file time limit', async () => {
+    // The main thread claims the DRF model and never publishes it (a thread that is slow to build it): the workers
+    // wait for it (5 s), then build it themselves. With a 2 s limit per file, the wait alone would have cost the files.
+    const sequential = keys((await Workspace.open({ root })).scan().files);
+    const cli = await Workspace.open({ root });
+    const limited = await scanWithTimeLimit(cli, { files: () => cli.discover([root]), fileTimeoutMs: 2_000, workers: 2, whileScanning: () => void factsExchange()?.take('drf') });
+    assert.deepEqual(limited.flatMap((r) => r.notes ?? []).filter((n) => n.kind === 'not-analysed'), []);
     assert.deepEqual(keys(limited), sequential);
   });
 

@@ -113,7 +113,8 @@ export async function scanParallel(workspace: Workspace, targets: readonly strin
         }
         if (inFlight === 0) void endWorker(w).then(() => resolve());
       };
-      w.on('message', (msg: { start: number; results: FileResult[] } | { ready: true }) => {
+      w.on('message', (msg: { start: number; results: FileResult[] } | { ready: true } | { waiting: number }) => {
+        if ('waiting' in msg) return;
         if ('results' in msg) {
           inFlight--;
           record(msg.start, msg.results);

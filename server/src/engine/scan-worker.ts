@@ -19,7 +19,8 @@ type Request = { writeProfile: true } | { start: number; paths: string[] } | { i
 
 async function main(): Promise<void> {
   const init = workerData as WorkerInit;
-  if (init.facts) joinFactsShare(init.facts, { wait: true });
+  // A wait for another thread's facts is not this file's time: the main thread moves its deadline.
+  if (init.facts) joinFactsShare(init.facts, { wait: true, onWait: (ms) => parentPort!.postMessage({ waiting: ms }) });
   const workspace = await Workspace.open({
     root: init.root,
     configFile: init.configFile,

@@ -37,10 +37,11 @@ export function newFactsShare(): FactsShare {
 
 /**
  * Installs the exchange in this thread. `wait`: a worker waits for a thread computing the facts it needs; the main
- * thread never blocks (it takes what was published and computes the rest). The main thread stays in it after the
+ * thread never blocks (it takes what was published and computes the rest). `onWait` is told before each wait (the
+ * per-file time limit must not count it). The main thread stays in it after the
  * scan: the report's budgets re-analyse fixed files with the facts the workers published.
  */
-export function joinFactsShare(share: FactsShare, options: { wait: boolean }): void {
+export function joinFactsShare(share: FactsShare, options: { wait: boolean; onWait?: (ms: number) => void }): void {
   leave?.();
   const channel = new BroadcastChannel(share.channel);
   // Read only with receiveMessageOnPort, when facts are needed: the channel must not keep the thread alive.
@@ -73,7 +74,10 @@ export function joinFactsShare(share: FactsShare, options: { wait: boolean }): v
       if (slot >= 0) {
         const before = Atomics.compareExchange(state, slot, NONE, COMPUTING);
         first = before === NONE;
-        if (before === COMPUTING && options.wait) Atomics.wait(state, slot, COMPUTING, WAIT_MS);
+        if (before === COMPUTING && options.wait) {
+          options.onWait?.(WAIT_MS);
+          Atomics.wait(state, slot, COMPUTING, WAIT_MS);
+        }
       }
       drain();
       return { known: known.get(topic) ?? new Map(), first };

@@ -134,12 +134,24 @@ export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimit
       let inFlight: number[] = [];
       let ready = false;
       let timer: NodeJS.Timeout | undefined;
+      let deadline = 0;
       let failures = 0;
+      const arm = (w: Worker) => {
+        clearTimeout(timer);
+        timer = setTimeout(() => lost(w, `it took longer than ${Math.round(fileTimeoutMs / 1000)} s (the per-file time limit)`), Math.max(0, deadline - Date.now()));
+      };
       /** The time limit of the file the worker works on now (it starts each file as soon as the previous one is done). */
       const watch = (w: Worker) => {
         clearTimeout(timer);
         if (inFlight.length === 0 || !ready) return;
-        timer = setTimeout(() => lost(w, `it took longer than ${Math.round(fileTimeoutMs / 1000)} s (the per-file time limit)`), fileTimeoutMs);
+        deadline = Date.now() + fileTimeoutMs;
+        arm(w);
+      };
+      /** The worker waits for another thread's project facts: that time is not the file's. */
+      const extend = (w: Worker, ms: number) => {
+        if (inFlight.length === 0 || !ready) return;
+        deadline += ms;
+        arm(w);
       };
       const fill = (w: Worker) => {
         if (worker !== w) return;
@@ -162,8 +174,9 @@ export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimit
         const w = prestarted.pop() ?? newWorker(init);
         worker = w;
         ready = false;
-        w.on('message', (msg: { ready: true } | { index: number; result: FileResult; replaceMe?: boolean; budgetFix?: { fixed: string | undefined } }) => {
+        w.on('message', (msg: { ready: true } | { waiting: number } | { index: number; result: FileResult; replaceMe?: boolean; budgetFix?: { fixed: string | undefined } }) => {
           if (worker !== w) return;
+          if ('waiting' in msg) return extend(w, msg.waiting);
           if ('index' in msg) {
             failures = 0;
             if (msg.budgetFix) rememberBudgetFix(msg.result, msg.budgetFix.fixed);
