@@ -63,10 +63,12 @@ export function checkListViews(ctx: RuleContext, tree: Tree): void {
   const ninja = imports.importsModule('ninja') || imports.importsModule('ninja_extra');
   const graphene = imports.importsModule('graphene') || imports.importsModule('graphene_django');
   const context = statementContext(ctx, tree);
+  // A class whose parse is not a function of its text (a syntax error in it) gets NaN, which equals nothing: the
+  // views derived from it are analysed afresh.
   const classIds = new Map<string, number>();
   for (const s of topLevelStatements(tree)) {
     const cls = s.type === 'decorated_definition' ? s.node.childForFieldName('definition') : s.node;
-    if (cls?.type === 'class_definition') classIds.set(cls.childForFieldName('name')?.text ?? '', s.textId);
+    if (cls?.type === 'class_definition') classIds.set(cls.childForFieldName('name')?.text ?? '', s.cacheable ? s.textId : NaN);
   }
   for (const statement of topLevelStatements(tree)) {
     const top = statement.type === 'decorated_definition' ? statement.node.childForFieldName('definition') : statement.node;
@@ -111,13 +113,16 @@ const listViewFindings = new StatementFindingsCache<Dependencies>('unbounded-que
 /**
  * What a view's findings read beyond its own text and the classes it names: the file's path, the module's
  * statements other than definitions (imports, REST_FRAMEWORK settings, module-level names), and the project's
- * modules through the DRF model's version; undefined when a statement's parse is not a function of its text.
+ * modules through the DRF model's version; undefined when the parse of such a statement is not a function of its
+ * text. A definition with a syntax error (what typing in a method makes) is no reason: it is analysed afresh (the
+ * cache does not key it) and so are the views that derive from it (classIds).
  */
 function statementContext(ctx: RuleContext, tree: Tree): string | undefined {
   const others: number[] = [];
   for (const s of topLevelStatements(tree)) {
+    if (s.type === 'function_definition' || s.type === 'class_definition' || s.type === 'decorated_definition') continue;
     if (!s.cacheable) return undefined;
-    if (s.type !== 'function_definition' && s.type !== 'class_definition' && s.type !== 'decorated_definition') others.push(s.textId);
+    others.push(s.textId);
   }
   const version = drfProject(ctx.project, { relPath: ctx.file.relPath, text: ctx.file.text, tree }).version;
   return `${ctx.file.relPath}\u0000${version}\u0000${others.join(',')}`;
