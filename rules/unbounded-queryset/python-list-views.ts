@@ -21,6 +21,7 @@ import { drfProject } from '../../analysis/python/drf';
 import { drfPaginationSettings, type DrfPaginationSettings } from '../../analysis/python/drf-pagination-settings';
 import { modelKinds, type ModelKinds } from '../../analysis/python/lookup-models';
 import { StatementFindingsCache, topLevelStatements } from '../../analysis/python/statements';
+import { projectTexts } from '../../analysis/project-texts';
 
 /** DRF classes whose GET on the collection lists the queryset (through ListModelMixin.list). */
 const DRF_LIST_BASES = new Set(['ListAPIView', 'ListCreateAPIView', 'ModelViewSet', 'ReadOnlyModelViewSet', 'ListModelMixin']);
@@ -213,19 +214,27 @@ function classesOfText(text: string): Map<string, string> {
  * classes kept while its text is unchanged.
  */
 function projectClassTexts(ctx: RuleContext): ReadonlyMap<string, string | null> {
+  const texts = projectTexts(ctx.project, projectCurrent(ctx));
+  // Only other files are read: while none changed (the same stamp), the answer is the last one.
+  const last = lastClassTexts.get(ctx.project);
+  if (last && texts.stamp !== undefined && last.stamp === texts.stamp) return last.byName;
   let index = classIndex.get(ctx.project);
   if (!index) classIndex.set(ctx.project, (index = new Map()));
   const byName = new Map<string, string | null>();
-  for (const rel of ctx.project.files()) {
+  for (const rel of texts.files) {
     if (!rel.endsWith('.py') || rel === ctx.file.relPath || /(^|\/)(node_modules|site-packages|\.venv|venv|migrations)\//.test(rel)) continue;
-    const text = ctx.project.readFile(rel);
+    const text = texts.text(rel);
     if (text === undefined) continue;
     let entry = index.get(rel);
     if (!entry || entry.text !== text) index.set(rel, (entry = { text, classes: /^class[ \t]/m.test(text) ? classesOfText(text) : new Map() }));
     for (const [name, cls] of entry.classes) byName.set(name, byName.has(name) ? null : cls);
   }
+  lastClassTexts.set(ctx.project, { stamp: texts.stamp, byName });
   return byName;
 }
+
+/** projectClassTexts' last answer per project view, with the projectTexts stamp it was read under. */
+const lastClassTexts = new WeakMap<ProjectInfo, { stamp: object | undefined; byName: ReadonlyMap<string, string | null> }>();
 
 function methodsOf(cls: Node): Node[] {
   return (cls.childForFieldName('body')?.namedChildren ?? []).flatMap((s) => {
