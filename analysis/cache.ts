@@ -290,3 +290,21 @@ export function clearStatementSlots(): void {
   for (const s of slots) s.clear();
   textIds.clear();
 }
+
+/** Change counters of the project views the engine hands rules (trackProjectChanges). */
+const projectChangeCounters = new WeakMap<object, (except?: string) => number>();
+
+/**
+ * The engine registers, for each project view it hands rules, a counter that grows whenever what the view's
+ * `files()` or `readFile()` answer may have changed, leaving out changes to the file `except` (project-relative):
+ * the file being analysed, whose text rules have. Only that object is tracked: a copy of it with another readFile
+ * (`{ ...project, readFile }`) is not, and gets no memoised answers.
+ */
+export function trackProjectChanges(project: object, changes: (except?: string) => number): void {
+  projectChangeCounters.set(project, changes);
+}
+
+/** The project view's change counter (see trackProjectChanges), or undefined when no engine tracks it. */
+export function projectChanges(project: object, except?: string): number | undefined {
+  return projectChangeCounters.get(project)?.(except);
+}

@@ -22,6 +22,7 @@ import { Session } from 'node:inspector/promises';
 import type { Rule } from '../rules/api';
 import { allRules } from '../rules/index';
 import { withoutStatementCaches } from '../analysis/python/statements';
+import { statementSlotStats } from '../analysis/cache';
 import { Workspace } from '../server/src/engine/workspace';
 import { TrackedDocument } from '../server/src/lsp/documents';
 // @ts-expect-error plain JavaScript module shared with the bench
@@ -42,6 +43,8 @@ const { values: args } = parseArgs({
     'cpu-prof': { type: 'string' },
     /** With --file: the project folder the file belongs to (opened as the workspace; the file is not copied). */
     root: { type: 'string' },
+    /** Print each per-statement cache's hits and misses over the keystrokes (what a keystroke recomputes). */
+    slots: { type: 'boolean', default: false },
   },
 });
 
@@ -97,6 +100,7 @@ async function run(lang: 'python' | 'typescript', dir: string): Promise<void> {
     await profiler.post('Profiler.enable');
     await profiler.post('Profiler.start');
   }
+  const slotsBefore = statementSlotStats();
   const started = process.cpuUsage();
   const changes: never[] = args.file ? realKeystrokes(text, lang, args.mode, Number(args.edits)) : keystrokeChanges(text, lang, Number(args.edits));
   for (const [i, change] of changes.entries()) {
@@ -120,6 +124,15 @@ async function run(lang: 'python' | 'typescript', dir: string): Promise<void> {
     return v.reduce((a, b) => a + b, 0) / (v.length || 1);
   };
   for (const [id, mean, v] of rows.slice(0, 12)) console.log(`  rule ${id.padEnd(34)} CPU mean ${cpuMean(id).toFixed(2)}, wall mean ${mean.toFixed(2)} ${summary(v)}`);
+  if (args.slots) {
+    const n = phases.total.length;
+    for (const [name, after] of Object.entries(statementSlotStats())) {
+      const before = slotsBefore[name] ?? { hits: 0, misses: 0 };
+      const hits = after.hits - before.hits;
+      const misses = after.misses - before.misses;
+      if (hits + misses > 0) console.log(`  slot ${name.padEnd(50)} per keystroke: ${(hits / n).toFixed(1)} hits, ${(misses / n).toFixed(2)} misses`);
+    }
+  }
   doc.dropTree();
 }
 

@@ -7,6 +7,7 @@
  * 'unknown' whenever the answer is not plain: no settings module in the project (a single file scanned alone),
  * a REST_FRAMEWORK built by code, `PAGE_SIZE` without a class (DRF before 3.7 paged with it), DRF 2's `PAGINATE_BY`.
  */
+import { projectTexts } from '../project-texts';
 import type { ProjectInfo } from '../../rules/api';
 
 export type DrfPagination = 'paged' | 'unpaged' | 'unknown';
@@ -36,9 +37,10 @@ export function drfPaginationSettings(project: ProjectInfo, current?: { relPath:
   if (!cache) perProject.set(project, (cache = new Map()));
   let sawSettings: string | undefined;
   let unpagedIn: string | undefined;
-  for (const rel of project.files()) {
+  const texts = projectTexts(project, current);
+  for (const rel of texts.files) {
     if (!rel.endsWith('.py') || /(^|\/)(node_modules|site-packages|\.venv|venv|tests?)\//.test(rel)) continue;
-    const text = current && rel === current.relPath ? current.text : project.readFile(rel);
+    const text = texts.text(rel);
     if (text === undefined) continue;
     let entry = cache.get(rel);
     if (!entry || entry.text !== text) cache.set(rel, (entry = { text, answer: moduleAnswer(rel, text) }));

@@ -13,6 +13,7 @@ import type { ProjectInfo } from '../../rules/api';
 import { topLevelStatements } from './statements';
 import { ProjectSlot, StatementSlot } from '../cache';
 import { factsExchange } from '../shared-facts';
+import { projectTexts } from '../project-texts';
 import { isSingle, ModelIndex, modelClassesIn, type ModelClass, type ModelRelation } from './django-models';
 import { serializerClassesIn, type DeclaredField, type ObjectRead, type SerializerClass, type Span } from './drf-serializers';
 
@@ -159,6 +160,10 @@ export class DrfProject {
   /** The edited file's placed serializers of the last update (see factsOfTree). */
   private placed: ShiftMemo = new Map();
   private placedFile = '';
+  /** What the last update saw (projectTexts' stamp, the checked file and its text). */
+  private lastStamp?: object;
+  private lastFile = '';
+  private lastText = '';
 
   /**
    * Changes whenever a fact a finding may depend on changes: another module's text, or the edited module's
@@ -170,7 +175,11 @@ export class DrfProject {
 
   /** Brings every relevant file's facts to its current text; the edited file comes from its tree. */
   update(project: ProjectInfo, current: { relPath: string; text: string; tree: Tree }): void {
-    const paths = project.files().filter((f) => f.endsWith('.py'));
+    const texts = projectTexts(project, current);
+    // No other file changed and the checked one has the same text: the facts are those of the last update.
+    if (texts.stamp !== undefined && texts.stamp === this.lastStamp && current.relPath === this.lastFile && current.text === this.lastText) return;
+    this.lastStamp = undefined;
+    const paths = texts.files.filter((f) => f.endsWith('.py'));
     if (!paths.includes(current.relPath)) paths.push(current.relPath);
     let serializersChanged = false;
     let modelsChanged = false;
@@ -179,7 +188,7 @@ export class DrfProject {
     try {
       for (const rel of paths) {
         seen.add(rel);
-        const text = rel === current.relPath ? current.text : project.readFile(rel);
+        const text = texts.text(rel);
         const cached = this.files.get(rel);
         if (cached && cached.text === text) continue;
         if (text === undefined) {
@@ -229,6 +238,9 @@ export class DrfProject {
       this.serializersByName = new Map();
       for (const f of this.files.values()) for (const s of f.serializers) this.serializersByName.set(s.name, [...(this.serializersByName.get(s.name) ?? []), s]);
     }
+    this.lastStamp = texts.stamp;
+    this.lastFile = current.relPath;
+    this.lastText = current.text;
   }
 
   get models(): ModelIndex {

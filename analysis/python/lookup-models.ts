@@ -10,6 +10,7 @@
  * - fields inherited from project base classes (a `TimeStampedModel`'s created/modified) are not counted.
  */
 import type { ProjectInfo } from '../../rules/api';
+import { projectTexts } from '../project-texts';
 
 interface ModelText {
   bases: string[];
@@ -59,9 +60,10 @@ function projectModels(project: ProjectInfo, current?: { relPath: string; text: 
   let cache = perProject.get(project);
   if (!cache) perProject.set(project, (cache = new Map()));
   const byName = new Map<string, ModelText[]>();
-  for (const rel of project.files()) {
+  const texts = projectTexts(project, current);
+  for (const rel of texts.files) {
     if (!rel.endsWith('.py') || /(^|\/)(node_modules|site-packages|\.venv|venv|migrations)\//.test(rel)) continue;
-    const text = current && rel === current.relPath ? current.text : project.readFile(rel);
+    const text = texts.text(rel);
     if (text === undefined) continue;
     let entry = cache.get(rel);
     if (!entry || entry.text !== text) cache.set(rel, (entry = { text, models: /models|Field\(/.test(text) ? modelTextsOf(text) : new Map() }));

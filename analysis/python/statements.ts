@@ -48,6 +48,8 @@ export { BoundedCache, statementCachesEnabled, withoutStatementCaches } from '..
 interface CachedFindings<D> {
   readonly reports: readonly ReportSpec[];
   readonly dependencies: D;
+  /** The reports carry the fixes the rule offers when fixes are allowed (see StatementFindingsCache.check). */
+  readonly withFixes: boolean;
 }
 
 /**
@@ -63,17 +65,24 @@ export class StatementFindingsCache<D> {
     this.cache = new StatementSlot(name, limit);
   }
 
+  /**
+   * `canFix`: whether the rule offers fixes in this tree (none while the file has syntax errors), for rules whose
+   * findings differ by that alone (the same findings, with `fixes: []`). Leave it out of `context`: findings
+   * computed with fixes are then replayed without them while the file does not parse, so the first syntax error
+   * typed does not re-check every statement of the file, nor does the keystroke that mends it.
+   */
   check(
     ctx: RuleContext,
     statement: TopLevelStatement,
     context: string,
     stillHolds: (dependencies: D) => boolean,
     analyse: (report: (spec: ReportSpec) => void) => D | undefined,
+    canFix = true,
   ): void {
     const key = this.cache.key(statement, context);
     const cached = this.cache.get(key);
-    if (cached && stillHolds(cached.dependencies)) {
-      for (const spec of cached.reports) ctx.report(shift(spec, statement.start));
+    if (cached && (cached.withFixes || !canFix) && stillHolds(cached.dependencies)) {
+      for (const spec of cached.reports) ctx.report(shift(spec, statement.start, !canFix));
       return;
     }
     const reports: ReportSpec[] = [];
@@ -83,7 +92,7 @@ export class StatementFindingsCache<D> {
     });
     if (key === undefined || dependencies === undefined) return;
     if (!reports.every((r) => within(r, statement))) return;
-    this.cache.set(key, { reports: reports.map((r) => shift(r, -statement.start)), dependencies });
+    this.cache.set(key, { reports: reports.map((r) => shift(r, -statement.start)), dependencies, withFixes: canFix });
   }
 }
 
@@ -93,9 +102,11 @@ function within(spec: ReportSpec, statement: TopLevelStatement): boolean {
 }
 
 /** A copy of the report with every offset moved by `delta` (copies also keep the cached entry unshared). */
-function shift(spec: ReportSpec, delta: number): ReportSpec {
+function shift(spec: ReportSpec, delta: number, withoutFixes = false): ReportSpec {
   const out: ReportSpec = { ...spec, start: spec.start + delta, end: spec.end + delta };
-  if (spec.fixes) out.fixes = spec.fixes.map((f) => ({ ...f, edits: f.edits.map((e) => ({ ...e, start: e.start + delta, end: e.end + delta })) }));
+  if (withoutFixes) {
+    if (spec.fixes) out.fixes = [];
+  } else if (spec.fixes) out.fixes = spec.fixes.map((f) => ({ ...f, edits: f.edits.map((e) => ({ ...e, start: e.start + delta, end: e.end + delta })) }));
   return out;
 }
 

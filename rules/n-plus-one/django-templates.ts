@@ -18,6 +18,7 @@ import { TEMPLATE_FILE, TemplateFolders } from '../../analysis/django-templates/
 import { ProjectSlot } from '../../analysis/cache';
 import { moduleMatches } from '../../analysis/python/statements';
 import { takeSharedLinks } from './template-links-share';
+import { projectTexts } from '../../analysis/project-texts';
 import { RENDERS_TEMPLATES, templateViewsIn, type ContextValue, type QuerysetFacts, type TemplateView } from '../../analysis/python/django-template-views';
 
 /** Depth of `{% extends %}`/`{% include %}` chains followed (also stops cycles). */
@@ -66,6 +67,8 @@ interface ProjectCache {
   inputs: Map<string, string | undefined>;
   findings?: TemplateFinding[];
   folders?: { key: string; folders: TemplateFolders };
+  /** The projectTexts stamp under which `findings` were last built or found to hold. */
+  checkedUnder?: object;
 }
 
 /** The project's view -> template links and findings, kept by the engine's project slot (issue 13). */
@@ -105,10 +108,11 @@ export function checkTemplateViews(ctx: RuleContext, tree: Tree, canFix: boolean
 /** `ownTree`: the checked file's tree (the editor's, parsed incrementally), used instead of parsing it again. */
 function projectFindings(ctx: RuleContext, language: Language, ownTree?: Tree): TemplateFinding[] {
   const project = ctx.project;
-  const listed = project.files();
+  const texts = projectTexts(project, { relPath: ctx.file.relPath, text: ctx.file.text });
+  const listed = texts.files;
   // The checked file may be new (not on disk, or not listed yet): its views and templates count too.
   const files = listed.includes(ctx.file.relPath) ? listed : [...listed, ctx.file.relPath];
-  const read = (rel: string) => (rel === ctx.file.relPath ? ctx.file.text : project.readFile(rel));
+  const read = (rel: string) => texts.text(rel);
   const links = PROJECT_LINKS.get(project);
   let cache = links.cache;
   if (!cache || !sameList(cache.files, files)) {
@@ -116,22 +120,33 @@ function projectFindings(ctx: RuleContext, language: Language, ownTree?: Tree): 
     links.cache = cache;
   }
   const own = ownTree && { file: ctx.file.relPath, tree: ownTree };
-  if (cache.findings && [...cache.inputs].every(([file, text]) => read(file) === text) && !newViewFile(cache, read, own)) return cache.findings;
+  // Checked last under the same stamp: no other file changed since, so only the checked file's text can matter.
+  const onlyOwn = texts.stamp !== undefined && cache.checkedUnder === texts.stamp ? ctx.file.relPath : undefined;
+  const inputsHold = onlyOwn === undefined ? [...cache.inputs].every(([file, text]) => read(file) === text) : !cache.inputs.has(onlyOwn) || read(onlyOwn) === cache.inputs.get(onlyOwn);
+  cache.checkedUnder = undefined;
+  if (cache.findings && inputsHold && !newViewFile(cache, read, own, onlyOwn)) {
+    cache.checkedUnder = texts.stamp;
+    return cache.findings;
+  }
   cache.inputs = new Map();
   const shared = takeSharedLinks(files, read, cache.inputs);
-  if (shared.findings) return (cache.findings = shared.findings);
+  if (shared.findings) {
+    cache.checkedUnder = texts.stamp;
+    return (cache.findings = shared.findings);
+  }
   let built: TemplateFinding[] | undefined;
   try {
     built = cache.findings = buildFindings(cache, read, language, own);
   } finally {
     shared.publish?.(built, cache.inputs);
   }
+  cache.checkedUnder = texts.stamp;
   return built;
 }
 
-/** A Python file that did not render templates at the last build and does now. */
-function newViewFile(cache: ProjectCache, read: (rel: string) => string | undefined, own?: OwnTree): boolean {
-  for (const file of cache.files) {
+/** A Python file (`only` that one, when given) that did not render templates at the last build and does now. */
+function newViewFile(cache: ProjectCache, read: (rel: string) => string | undefined, own?: OwnTree, only?: string): boolean {
+  for (const file of only === undefined ? cache.files : [only]) {
     if (!file.endsWith('.py') || cache.inputs.has(file)) continue;
     const text = read(file);
     const entry = cache.entries.get(file);

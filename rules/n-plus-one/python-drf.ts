@@ -97,8 +97,9 @@ export function checkDrfSerializers(ctx: RuleContext, tree: Tree): void {
   if (statements.length === 0) return;
   const drf = drfProject(ctx.project, { relPath: ctx.file.relPath, text, tree });
   const canFix = fixesAllowed(tree);
-  // Serializers are found through the module's imports: they are part of every statement's key.
-  const shared = digest(`${ctx.file.relPath}\u0000${drf.version}\u0000${canFix}\u0000${JSON.stringify([...importsOf(tree).origins])}`);
+  // Serializers are found through the module's imports: they are part of every statement's key (whether fixes are
+  // allowed is not: the cache drops the fixes of findings it replays while the file has syntax errors).
+  const shared = digest(`${ctx.file.relPath}\u0000${drf.version}\u0000${JSON.stringify([...importsOf(tree).origins])}`);
   for (const statement of statements) {
     const cls = statement.type === 'decorated_definition' ? statement.node.childForFieldName('definition') : statement.node;
     const bases = cls?.type === 'class_definition' ? baseTexts(cls, classes, statementsOfClasses(tree)) : '';
@@ -108,7 +109,7 @@ export function checkDrfSerializers(ctx: RuleContext, tree: Tree): void {
         for (const view of listViewsIn(tree, statement, classes)) checkView(ctx, drf, view, canFix, report);
       });
       return reads.unknown ? undefined : reads;
-    });
+    }, canFix);
   }
 }
 

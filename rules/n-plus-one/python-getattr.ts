@@ -30,6 +30,7 @@ import {
 import type { ModelIndex } from '../../analysis/python/django-models';
 import { drfProject } from '../../analysis/python/drf';
 import { topLevelStatements } from '../../analysis/python/statements';
+import { StatementSlot } from '../../analysis/cache';
 
 /** `X._meta.fields`, `X._meta.get_fields()`, `X._meta.concrete_fields`: the fields of model X. */
 const META_FIELDS = /^(.+)\._meta\.(fields|concrete_fields|local_fields|local_concrete_fields|get_fields\(\s*\))$/;
@@ -64,8 +65,18 @@ export function checkGetattrExports(ctx: RuleContext): void {
   const project = { info: ctx.project, relPath: ctx.file.relPath };
   for (const statement of topLevelStatements(tree)) {
     if (!/\bgetattr\s*\(/.test(statement.text) || !/\bfor\b/.test(statement.text)) continue;
-    loopsReadingByName(iterationsIn(tree, statement.text, statement.start), models, project, canFix, (spec) => ctx.report(spec));
+    // Most statements that name getattr and loop have no loop reading by name: known per statement text.
+    const iterations = () => iterationsIn(tree, statement.text, statement.start);
+    if (!CANDIDATE_LOOPS.answer(statement, '', () => iterations().some(mayReadByName))) continue;
+    loopsReadingByName(iterations(), models, project, canFix, (spec) => ctx.report(spec));
   }
+}
+
+/** Per statement text: whether a loop of it may read fields by name (what loopsReadingByName looks at first). */
+const CANDIDATE_LOOPS = new StatementSlot<boolean>('n-plus-one: getattr candidate loops');
+
+function mayReadByName(iteration: Iteration): boolean {
+  return iteration.target.type === 'identifier' && iteration.body.some((part) => part.text.includes('getattr'));
 }
 
 /** The project, to find the admins of a mixin declared in another module. */
@@ -76,9 +87,8 @@ interface ProjectView {
 
 function loopsReadingByName(iterations: readonly Iteration[], models: () => ModelIndex, project: ProjectView, canFix: boolean, report: (spec: ReportSpec) => void): void {
   for (const iteration of iterations) {
-    if (iteration.target.type !== 'identifier') continue;
     // Most loops read no field by name: say so from the text before describing the rows (the costly part).
-    if (!iteration.body.some((part) => part.text.includes('getattr'))) continue;
+    if (!mayReadByName(iteration)) continue;
     const iterable = unparenthesize(iteration.iterable);
     const info = querysetOf(iterable);
     const candidates: Rows[] = info ? (info.values || info.models.length !== 1 || info.roots.some((r) => r.kind !== 'manager') ? [] : [{ model: info.models[0], info }]) : adminActionRows(iterable, models, project);

@@ -229,14 +229,15 @@ def order_list(request):
     if (!isDjangoFile(tree, ctx.file.text)) return;
     checkDrfSerializers(ctx, tree);
     const canFix = fixesAllowed(tree);
-    // The module's properties are read from other statements: a change to them re-checks every loop.
-    const context = `${canFix ? 'fixable' : 'unfixable'} ${[...moduleProperties(tree)].join(',')}`;
+    // The module's properties are read from other statements: a change to them re-checks every loop. Whether
+    // fixes are allowed is passed to the cache, not put in the key (a syntax error typed re-checks no other loop).
+    const context = [...moduleProperties(tree)].join(',');
     for (const statement of topLevelStatements(tree)) {
       if (!statementMatches(statement, FOR_WORD)) continue;
       findingsCache.check(ctx, statement, context, (reads) => outsideReadsHold(tree, reads), (report) => {
         const [, reads] = recordingOutsideReads(() => checkStatement(tree, statement, canFix, report));
         return reads.unknown ? undefined : reads;
-      });
+      }, canFix);
     }
   },
 });

@@ -21,6 +21,7 @@ import { drfProject } from '../../analysis/python/drf';
 import { drfPaginationSettings, type DrfPaginationSettings } from '../../analysis/python/drf-pagination-settings';
 import { modelKinds, type ModelKinds } from '../../analysis/python/lookup-models';
 import { StatementFindingsCache, topLevelStatements } from '../../analysis/python/statements';
+import { projectTexts } from '../../analysis/project-texts';
 
 /** DRF classes whose GET on the collection lists the queryset (through ListModelMixin.list). */
 const DRF_LIST_BASES = new Set(['ListAPIView', 'ListCreateAPIView', 'ModelViewSet', 'ReadOnlyModelViewSet', 'ListModelMixin']);
@@ -63,10 +64,12 @@ export function checkListViews(ctx: RuleContext, tree: Tree): void {
   const ninja = imports.importsModule('ninja') || imports.importsModule('ninja_extra');
   const graphene = imports.importsModule('graphene') || imports.importsModule('graphene_django');
   const context = statementContext(ctx, tree);
+  // A class whose parse is not a function of its text (a syntax error in it) gets NaN, which equals nothing: the
+  // views derived from it are analysed afresh.
   const classIds = new Map<string, number>();
   for (const s of topLevelStatements(tree)) {
     const cls = s.type === 'decorated_definition' ? s.node.childForFieldName('definition') : s.node;
-    if (cls?.type === 'class_definition') classIds.set(cls.childForFieldName('name')?.text ?? '', s.textId);
+    if (cls?.type === 'class_definition') classIds.set(cls.childForFieldName('name')?.text ?? '', s.cacheable ? s.textId : NaN);
   }
   for (const statement of topLevelStatements(tree)) {
     const top = statement.type === 'decorated_definition' ? statement.node.childForFieldName('definition') : statement.node;
@@ -111,13 +114,16 @@ const listViewFindings = new StatementFindingsCache<Dependencies>('unbounded-que
 /**
  * What a view's findings read beyond its own text and the classes it names: the file's path, the module's
  * statements other than definitions (imports, REST_FRAMEWORK settings, module-level names), and the project's
- * modules through the DRF model's version; undefined when a statement's parse is not a function of its text.
+ * modules through the DRF model's version; undefined when the parse of such a statement is not a function of its
+ * text. A definition with a syntax error (what typing in a method makes) is no reason: it is analysed afresh (the
+ * cache does not key it) and so are the views that derive from it (classIds).
  */
 function statementContext(ctx: RuleContext, tree: Tree): string | undefined {
   const others: number[] = [];
   for (const s of topLevelStatements(tree)) {
+    if (s.type === 'function_definition' || s.type === 'class_definition' || s.type === 'decorated_definition') continue;
     if (!s.cacheable) return undefined;
-    if (s.type !== 'function_definition' && s.type !== 'class_definition' && s.type !== 'decorated_definition') others.push(s.textId);
+    others.push(s.textId);
   }
   const version = drfProject(ctx.project, { relPath: ctx.file.relPath, text: ctx.file.text, tree }).version;
   return `${ctx.file.relPath}\u0000${version}\u0000${others.join(',')}`;
@@ -208,19 +214,27 @@ function classesOfText(text: string): Map<string, string> {
  * classes kept while its text is unchanged.
  */
 function projectClassTexts(ctx: RuleContext): ReadonlyMap<string, string | null> {
+  const texts = projectTexts(ctx.project, projectCurrent(ctx));
+  // Only other files are read: while none changed (the same stamp), the answer is the last one.
+  const last = lastClassTexts.get(ctx.project);
+  if (last && texts.stamp !== undefined && last.stamp === texts.stamp) return last.byName;
   let index = classIndex.get(ctx.project);
   if (!index) classIndex.set(ctx.project, (index = new Map()));
   const byName = new Map<string, string | null>();
-  for (const rel of ctx.project.files()) {
+  for (const rel of texts.files) {
     if (!rel.endsWith('.py') || rel === ctx.file.relPath || /(^|\/)(node_modules|site-packages|\.venv|venv|migrations)\//.test(rel)) continue;
-    const text = ctx.project.readFile(rel);
+    const text = texts.text(rel);
     if (text === undefined) continue;
     let entry = index.get(rel);
     if (!entry || entry.text !== text) index.set(rel, (entry = { text, classes: /^class[ \t]/m.test(text) ? classesOfText(text) : new Map() }));
     for (const [name, cls] of entry.classes) byName.set(name, byName.has(name) ? null : cls);
   }
+  lastClassTexts.set(ctx.project, { stamp: texts.stamp, byName });
   return byName;
 }
+
+/** projectClassTexts' last answer per project view, with the projectTexts stamp it was read under. */
+const lastClassTexts = new WeakMap<ProjectInfo, { stamp: object | undefined; byName: ReadonlyMap<string, string | null> }>();
 
 function methodsOf(cls: Node): Node[] {
   return (cls.childForFieldName('body')?.namedChildren ?? []).flatMap((s) => {

@@ -194,7 +194,8 @@ def export_orders(request):
     const viewFile = VIEW_FILE.test(ctx.file.relPath);
     // Which models grow with time per owner comes from the project's model classes (any module).
     const growth = django ? ownerGrowth(ctx, tree) : undefined;
-    const context = `${django} ${sqlalchemy} ${canFix} ${chunkSize} ${viewFile} ${growth?.version ?? ''}`;
+    // Whether fixes are allowed goes to the cache, not into the key (a syntax error typed re-checks no other statement).
+    const context = `${django} ${sqlalchemy} ${chunkSize} ${viewFile} ${growth?.version ?? ''}`;
     for (const statement of topLevelStatements(tree)) {
       if (!CANDIDATE.test(statement.text)) continue;
       findingsCache.check(ctx, statement, context, (reads) => outsideReadsHold(tree, reads), (report) => {
@@ -208,7 +209,7 @@ def export_orders(request):
           if (sqlalchemy) checkSqlAlchemyExports(local, tree, iterations);
         });
         return reads.unknown ? undefined : reads;
-      });
+      }, canFix);
     }
   },
 });

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import type { ProjectInfo, Rule } from '../../../rules/api';
 import { allRules } from '../../../rules/index';
 import { ProjectIndex, isProjectMarker, joinRoot, relativeToRoot } from '../../../analysis/projects';
+import { projectChanges, trackProjectChanges } from '../../../analysis/cache';
 import { Analyzer, type AnalyzeOptions, type RuleFilter } from './analyzer';
 import { loadConfig, type MemlintConfig } from './config';
 import { classify } from './classify';
@@ -57,6 +58,9 @@ export class Workspace {
   /** Every recognised file under the root, listed on first need after a narrow discovery. */
   private rootFileList?: DiscoveredFile[];
   private readonly textCache = new Map<string, string | undefined>();
+  /** Changes to what `project` answers (file list, texts), and per file those that were its own (trackProjectChanges). */
+  private changeCount = 0;
+  private readonly fileChanges = new Map<string, number>();
   /** The projects of the current file list, rebuilt when the list changes. */
   private projectIndex?: { files: readonly DiscoveredFile[]; index: ProjectIndex; views: Map<string, ProjectInfo> };
 
@@ -65,6 +69,7 @@ export class Workspace {
     this.rules = options.rules ?? allRules;
     this.config = loadConfig(this.root, this.rules, options.configFile);
     this.project = this.projectInfo();
+    trackProjectChanges(this.project, (except) => this.changeCount - (except === undefined ? 0 : this.fileChanges.get(except) ?? 0));
     this.analyzer = new Analyzer(this.rules, this.config, this.project, options.filter, (rel) => this.projectOf(rel));
   }
 
@@ -85,6 +90,7 @@ export class Workspace {
   discover(targets: readonly string[] = ['.']): DiscoveredFile[] {
     const known = this.discoverUnder(targets);
     this.fileList = known;
+    this.changeCount++;
     this.narrowDiscovery = !targets.some((t) => path.resolve(this.root, t) === this.root);
     this.rootFileList = undefined;
     return known.filter((f) => this.analyzer.wants(f.relPath));
@@ -114,6 +120,7 @@ export class Workspace {
   /** Uses another thread's discovery as this workspace's file list (a scan worker gets the main thread's). */
   adoptProjectFiles(files: readonly DiscoveredFile[]): void {
     this.fileList = [...files];
+    this.changeCount++;
   }
 
   /** Reads and analyses one file from disk (or the override), with notes for anything skipped. */
@@ -163,8 +170,10 @@ export class Workspace {
 
   /** Drops cached texts of other files (call when files change on disk). */
   invalidate(absPath?: string): void {
+    this.changeCount++;
     if (absPath) {
       const rel = this.relPath(absPath);
+      this.fileChanges.set(rel, (this.fileChanges.get(rel) ?? 0) + 1);
       this.textCache.delete(rel);
       // A deploy file's `rootDir:` / build context decides which folders are projects of their own.
       if (isProjectMarker(rel)) this.projectIndex = undefined;
@@ -209,7 +218,7 @@ export class Workspace {
     const files = index.projects().find((p) => p.root === root)?.files ?? [];
     const own = files.map((f) => relativeToRoot(root, f));
     if (root === '' && own.length === whole.files().length) return whole;
-    return {
+    const view: ProjectInfo = {
       memoryLimitMb: whole.memoryLimitMb,
       files: () => own,
       readFile: (rel) => {
@@ -224,6 +233,8 @@ export class Workspace {
         return whole.fileSize?.(joinRoot(root, normal));
       },
     };
+    trackProjectChanges(view, (except) => projectChanges(whole, except === undefined ? undefined : joinRoot(root, except))!);
+    return view;
   }
 
   private projectInfo(): ProjectInfo {

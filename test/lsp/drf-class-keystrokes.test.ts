@@ -1,0 +1,247 @@
+/**
+ * Keystrokes inside one method of a big DRF view class (one top-level statement of many methods) give exactly the
+ * findings of a fresh analysis: n-plus-one (loops and serializers), unbounded-queryset (calls, exports, list views),
+ * with their fixes, also while the method has a syntax error (findings elsewhere are then replayed without fixes),
+ * when a method is added or removed, the serializer renamed, the queryset changed, and when another module of the
+ * project (the serializers) changes between keystrokes.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Workspace } from '../../server/src/engine/workspace';
+import { TrackedDocument } from '../../server/src/lsp/documents';
+import { withoutStatementCaches } from '../../analysis/python/statements';
+import { statementSlotStats } from '../../analysis/cache';
+import type { Finding } from '../../server/src/engine/types';
+
+const MODELS = `from django.conf import settings
+from django.db import models
+
+
+class Company(models.Model):
+    name = models.CharField(max_length=100)
+
+
+class Customer(models.Model):
+    name = models.CharField(max_length=100)
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="customers")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class Order(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="orders")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    status = models.CharField(max_length=20)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class OrderItem(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    quantity = models.IntegerField()
+`;
+
+const SERIALIZERS = `from rest_framework import serializers
+
+from .models import Customer, Order
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Customer
+        fields = ["id", "name", "company"]
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    customer = CustomerSerializer(read_only=True)
+
+    class Meta:
+        model = Order
+        fields = ["id", "status", "customer"]
+
+
+class PlainOrderSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Order
+        fields = ["id", "status"]
+`;
+
+/** The same serializers, the plain one now nesting the customer too. */
+const SERIALIZERS_NESTED = SERIALIZERS.replace('class PlainOrderSerializer(serializers.ModelSerializer):\n', 'class PlainOrderSerializer(serializers.ModelSerializer):\n    customer = CustomerSerializer(read_only=True)\n\n');
+
+const SETTINGS = `SECRET_KEY = "x"
+INSTALLED_APPS = ["rest_framework", "shop"]
+REST_FRAMEWORK = {"DEFAULT_AUTHENTICATION_CLASSES": []}
+`;
+
+/** A view class of many methods (one top-level statement), with findings in several of them, and a second view. */
+function viewsModule(methods: number): string {
+  const out = [
+    'from django.http import HttpResponse, JsonResponse',
+    'from rest_framework import viewsets',
+    'from rest_framework.response import Response',
+    '',
+    'from .models import Customer, Order',
+    'from .serializers import OrderSerializer, PlainOrderSerializer',
+    '',
+    '',
+    'class OrderViewSet(viewsets.ModelViewSet):',
+    '    queryset = Order.objects.filter(status="paid")',
+    '    serializer_class = OrderSerializer',
+    '',
+  ];
+  for (let i = 0; i < methods; i++) {
+    out.push(
+      `    def report_${i}(self, request):`,
+      `        rows = []`,
+      `        for order in Order.objects.filter(status="s${i}"):`,
+      `            rows.append(order.customer.name)`,
+      `        count = len(Order.objects.all())`,
+      `        return JsonResponse({"rows": rows, "n": count})`,
+      '',
+    );
+  }
+  out.push(
+    '',
+    'class PlainOrderViewSet(viewsets.ReadOnlyModelViewSet):',
+    '    queryset = Order.objects.filter(status="open")',
+    '    serializer_class = PlainOrderSerializer',
+    '',
+    '',
+    'def export(request):',
+    '    lines = [f"{o.id},{o.customer.name}" for o in Order.objects.all()]',
+    '    return HttpResponse("\\n".join(lines))',
+    '',
+  );
+  for (let i = 0; i < 15; i++) {
+    out.push('', '', `def customer_names_${i}(request):`, `    return JsonResponse({"names": [o.customer.name for o in Order.objects.filter(status="v${i}")]})`);
+  }
+  return out.join('\n');
+}
+
+const write = (dir: string, rel: string, text: string) => {
+  fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+  fs.writeFileSync(path.join(dir, rel), text);
+};
+
+/** What a user sees of the findings: rule, message, place and the fixes' edits. */
+const view = (findings: readonly Finding[]) =>
+  findings.map((f) => `${f.ruleId} ${f.range.start.line}:${f.range.start.character} ${f.message} fixes=${JSON.stringify(f.fixes.map((x) => x.edits.map((e) => [e.start, e.end, e.newText])))}`);
+
+describe('keystrokes in a big DRF view class', function () {
+  this.timeout(300000);
+  let dir: string;
+  let ws: Workspace;
+  let doc: TrackedDocument;
+  let version = 1;
+  /** Texts served for other files (as the language server serves open documents). */
+  const overrides = new Map<string, string>();
+
+  const analyse = () => {
+    const parsed = doc.parsedFile();
+    const cached = ws.analyzeText(doc.path, doc.text, { parsed });
+    doc.adopt(parsed);
+    const fresh = withoutStatementCaches(() => ws.analyzeText(doc.path, doc.text));
+    assert.deepEqual(view(cached.findings), view(fresh.findings), `after edit ${version}:\n${doc.text}`);
+    return cached.findings;
+  };
+  const edit = (from: string, to: string) => {
+    const at = doc.text.indexOf(from);
+    assert.ok(at >= 0, `"${from}" not in the file`);
+    const start = doc.doc.positionAt(at);
+    const end = doc.doc.positionAt(at + from.length);
+    doc.update([{ range: { start, end }, text: to }], ++version);
+  };
+  const typeAt = (after: string, typed: string) => {
+    for (const ch of typed) {
+      edit(after, after + ch);
+      after += ch;
+      analyse();
+    }
+    for (let k = typed.length; k > 0; k--) {
+      edit(after, after.slice(0, -1));
+      after = after.slice(0, -1);
+      analyse();
+    }
+  };
+
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memlint-drf-keys-'));
+    write(dir, 'manage.py', 'import django\n');
+    write(dir, 'requirements.txt', 'django\ndjangorestframework\n');
+    write(dir, 'shop/__init__.py', '');
+    write(dir, 'shop/models.py', MODELS);
+    write(dir, 'shop/serializers.py', SERIALIZERS);
+    write(dir, 'shop/settings.py', SETTINGS);
+    write(dir, 'shop/views.py', viewsModule(20));
+    overrides.clear();
+    ws = await Workspace.open({ root: dir, readOverride: (abs) => overrides.get(abs.split(path.sep).join('/')) });
+    ws.discover();
+    const file = path.join(dir, 'shop/views.py').split(path.sep).join('/');
+    doc = new TrackedDocument(`file://${file}`, file, 'python', 1, viewsModule(20), undefined);
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('has the findings the edits below change', () => {
+    const findings = analyse();
+    const rules = new Set(findings.map((f) => f.ruleId));
+    assert.ok(rules.has('n-plus-one') && rules.has('unbounded-queryset'), view(findings).join('\n'));
+    // A loop finding with a fix in every method, and the serializer's customer on the view's queryset.
+    assert.ok(findings.filter((f) => f.ruleId === 'n-plus-one' && f.fixes.length > 0).length >= 20, view(findings).join('\n'));
+  });
+
+  it('typing inside one method, a syntax error on the way, replays the other statements', () => {
+    analyse();
+    const before = statementSlotStats()['n-plus-one: loop findings'];
+    // `x = y o` ... `x = y or 0`: three keystrokes leave the file with a syntax error.
+    typeAt('        count = len(Order.objects.all())', ' or 0');
+    const after = statementSlotStats()['n-plus-one: loop findings'];
+    // Only the edited class is analysed again, at most once per text it takes without an error; the 16 functions'
+    // loops are replayed (their fixes dropped while the file does not parse, and back once it does).
+    assert.ok(after.misses - before.misses <= 6, `misses ${after.misses - before.misses}`);
+    assert.ok(after.hits - before.hits >= 16 * 10, `hits ${after.hits - before.hits}`);
+  });
+
+  it('a line inserted in a method, a method added and removed, the serializer renamed, the queryset changed', () => {
+    const start = analyse();
+    edit('        count = len(Order.objects.all())\n', '        count = len(Order.objects.all())\n        checked = True\n');
+    analyse();
+    edit('    def report_3(self, request):\n', '    def extra(self, request):\n        for c in Customer.objects.all():\n            print(c.company.name)\n\n    def report_3(self, request):\n');
+    const added = analyse();
+    assert.equal(added.filter((f) => f.ruleId === 'n-plus-one').length, start.filter((f) => f.ruleId === 'n-plus-one').length + 1);
+    edit('    def report_5(self, request):', '    def report_5_renamed(self, request):');
+    analyse();
+    edit('    def extra(self, request):\n        for c in Customer.objects.all():\n            print(c.company.name)\n\n', '');
+    analyse();
+    edit('    serializer_class = OrderSerializer\n', '    serializer_class = PlainOrderSerializer\n');
+    const renamed = analyse();
+    assert.notDeepEqual(view(renamed), view(start));
+    edit('    serializer_class = PlainOrderSerializer\n', '    serializer_class = OrderSerializer\n');
+    analyse();
+    edit('    queryset = Order.objects.filter(status="paid")', '    queryset = Order.objects.select_related("customer__company").filter(status="paid")');
+    const selected = analyse();
+    assert.ok(selected.filter((f) => f.message.includes('customer')).length < start.filter((f) => f.message.includes('customer')).length);
+    edit('        for order in Order.objects.filter(status="s7"):', '        for order in Order.objects.select_related("customer").filter(status="s7"):');
+    analyse();
+    // Methods split by a half-typed one, then mended.
+    edit('    def report_9(self, request):', '    def report_9(self, request:');
+    analyse();
+    edit('    def report_9(self, request:', '    def report_9(self, request):');
+    analyse();
+  });
+
+  it('sees another module change between keystrokes (the serializers, as an open document)', () => {
+    const start = analyse();
+    const serializers = path.join(dir, 'shop/serializers.py').split(path.sep).join('/');
+    overrides.set(serializers, SERIALIZERS_NESTED);
+    ws.invalidate(serializers);
+    edit('        count = len(Order.objects.all())\n', '        count = len(Order.objects.all())\n        checked = True\n');
+    const nested = analyse();
+    // PlainOrderViewSet's serializer now reads each row's customer.
+    assert.ok(nested.filter((f) => f.ruleId === 'n-plus-one').length > start.filter((f) => f.ruleId === 'n-plus-one').length, view(nested).join('\n'));
+    overrides.delete(serializers);
+    ws.invalidate(serializers);
+    edit('        checked = True\n', '');
+    assert.deepEqual(view(analyse()), view(start));
+  });
+});
