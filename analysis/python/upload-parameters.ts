@@ -29,6 +29,8 @@ const UPLOAD_ARGUMENT: [RegExp, FileSourceKind][] = [
   [/^(request|req)\.files\b/, 'flask'],
 ];
 const MAX_CALLERS = 50;
+/** Text every UPLOAD_ARGUMENT match or `UploadFile` annotation contains: an importer without it passes no upload. */
+const MAY_PASS_UPLOAD = /FILES|cleaned_data|validated_data|\.files\b|UploadFile/;
 
 export class UploadParameters {
   private readonly memo = new Map<string, FileSource | undefined>();
@@ -108,7 +110,8 @@ export class UploadParameters {
     for (const file of files) {
       if (file === relPath || !file.endsWith('.py')) continue;
       const text = project.readFile(file);
-      if (!text || !text.includes(name)) continue;
+      // uploadArgument() finds an upload only in a module naming one of these (exact, as its patterns need them).
+      if (!text || !text.includes(name) || !MAY_PASS_UPLOAD.test(text)) continue;
       const origin = fromImports(text).get(name);
       if (!origin || origin[1] !== name) continue;
       const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '';

@@ -57,6 +57,8 @@ export class Workspace {
   /** Every recognised file under the root, listed on first need after a narrow discovery. */
   private rootFileList?: DiscoveredFile[];
   private readonly textCache = new Map<string, string | undefined>();
+  /** The relative paths of `projectFiles`, for `project.files()`. */
+  private relPaths?: { of: readonly DiscoveredFile[]; relPaths: readonly string[] };
   /** The projects of the current file list, rebuilt when the list changes. */
   private projectIndex?: { files: readonly DiscoveredFile[]; index: ProjectIndex; views: Map<string, ProjectInfo> };
 
@@ -239,7 +241,12 @@ export class Workspace {
           return undefined;
         }
       },
-      files: () => this.projectFiles.map((f) => f.relPath),
+      // One array per file list, not per call: reach and resolvers ask for it for every analysed file.
+      files: () => {
+        const list = this.projectFiles;
+        if (this.relPaths?.of !== list) this.relPaths = { of: list, relPaths: list.map((f) => f.relPath) };
+        return this.relPaths.relPaths;
+      },
       readFile: (rel) => {
         if (this.textCache.has(rel)) return this.textCache.get(rel);
         const abs = path.resolve(this.root, rel);
@@ -252,7 +259,7 @@ export class Workspace {
         let text = this.options.readOverride?.(abs);
         if (text === undefined) {
           // Decoded as the file itself would be (UTF-16 with a BOM from PowerShell's `pip freeze >`, a coding cookie).
-          const read = readSourceFile(abs, this.config.maxFileSizeMb * 1048576);
+          const read = readSourceFile(abs, this.config.maxFileSizeMb * 1048576, false);
           text = read.ok ? withoutLoneCr(read.text) : undefined;
           // A requirements file saved by a Windows editor in its ANSI code page (a "café" comment) still lists packages.
           if (!read.ok && read.reason === 'undecodable' && LEGACY_TEXT.test(rel)) {
