@@ -9,6 +9,7 @@ import type { ProjectInfo } from '../../rules/api';
 import { keywordArgument, positionalArguments } from './ast';
 import { fromImports } from './imported-values';
 import { pythonModules } from './module-graph';
+import { inBatchScanThread } from '../cache';
 import type { Binding, FileSource, FileSourceKind } from './uploads';
 
 /** Classifies an argument at a call site (in its own scope) as a file source. */
@@ -107,7 +108,7 @@ export class UploadParameters {
     const files = project.files();
     const modules = pythonModules(project, files);
     const call = new RegExp(`(?<![\\w.])${escape(name)}\\s*\\(([^()\\n]*(?:\\([^()\\n]*\\)[^()\\n]*)*)\\)`, 'g');
-    for (const file of files) {
+    for (const file of inBatchScanThread() ? mayPassUploads(project, files) : files) {
       if (file === relPath || !file.endsWith('.py')) continue;
       const text = project.readFile(file);
       // uploadArgument() finds an upload only in a module naming one of these (exact, as its patterns need them).
@@ -139,6 +140,24 @@ export class UploadParameters {
     for (const [re, kind] of UPLOAD_ARGUMENT) if (re.test(assigned)) return kind;
     return undefined;
   }
+}
+
+/**
+ * A batch scan's Python files whose text may pass an upload (MAY_PASS_UPLOAD), each peeked at once and not kept: the
+ * loop above read every file of the project through readFile, which kept them all (31 MB per thread on the stdlib).
+ */
+const uploadPassers = new WeakMap<ProjectInfo, { files: readonly string[]; passers: string[] }>();
+
+function mayPassUploads(project: ProjectInfo, files: readonly string[]): readonly string[] {
+  const known = uploadPassers.get(project);
+  if (known?.files === files) return known.passers;
+  const passers = files.filter((file) => {
+    if (!file.endsWith('.py')) return false;
+    const text = (project.peekFile ?? project.readFile).call(project, file);
+    return text !== undefined && MAY_PASS_UPLOAD.test(text);
+  });
+  uploadPassers.set(project, { files, passers });
+  return passers;
 }
 
 function enclosingFunction(param: Node): Node | undefined {
