@@ -14,28 +14,59 @@ const PROJECT_FILE = /(^|\/)(requirements[^/]*\.txt|pyproject\.toml|Pipfile|setu
 const wordSets = new WeakMap<ProjectInfo, Map<string, Uint32Array>>();
 const ASCII_WORD = /^[A-Za-z0-9_]+$/;
 
+/** Two 32-bit FNV-style hashes of a word, updated one character at a time (wordSet hashes without making strings). */
+const H1 = 0x811c9dc5;
+const H2 = 0x9747b28c;
+const step1 = (h: number, c: number) => Math.imul(h ^ c, 0x01000193);
+const step2 = (h: number, c: number) => Math.imul(h ^ c, 0x5bd1e995) ^ (h >>> 15);
+
 function hashes(word: string): [number, number] {
-  let a = 0x811c9dc5;
-  let b = 0x9747b28c;
+  let a = H1;
+  let b = H2;
   for (let i = 0; i < word.length; i++) {
     const c = word.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 15);
+    a = step1(a, c);
+    b = step2(b, c);
   }
   return [a >>> 0, (b | 1) >>> 0];
 }
 
-/** Bloom filter of the text's words: about 12 bits per distinct word, three probes. */
+const isWordChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
+
+/**
+ * Bloom filter of the text's words (maximal runs of ASCII word characters), three probes, sized at 4 bits per word
+ * occurrence (a module repeats most of its words): one pass over the characters, no word strings made.
+ */
 function wordSet(text: string): Uint32Array {
-  const words = new Set(text.match(/[A-Za-z0-9_]+/g) ?? []);
-  const bits = new Uint32Array(Math.max(2, Math.ceil((words.size * 12) / 32)));
+  let words = 0;
+  for (let i = 0, inWord = false; i < text.length; i++) {
+    const w = isWordChar(text.charCodeAt(i));
+    if (w && !inWord) words++;
+    inWord = w;
+  }
+  const bits = new Uint32Array(Math.max(2, Math.ceil((words * 4) / 32)));
   const size = bits.length * 32;
-  for (const w of words) {
-    const [a, b] = hashes(w);
+  let a = H1;
+  let b = H2;
+  let inWord = false;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 32;
+    if (isWordChar(c)) {
+      a = step1(a, c);
+      b = step2(b, c);
+      inWord = true;
+      continue;
+    }
+    if (!inWord) continue;
+    const h1 = a >>> 0;
+    const h2 = (b | 1) >>> 0;
     for (let k = 0; k < 3; k++) {
-      const bit = (a + k * b) % size;
+      const bit = (h1 + k * h2) % size;
       bits[bit >>> 5] |= 1 << (bit & 31);
     }
+    a = H1;
+    b = H2;
+    inWord = false;
   }
   return bits;
 }
