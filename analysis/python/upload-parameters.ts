@@ -10,6 +10,7 @@ import { keywordArgument, positionalArguments } from './ast';
 import { fromImports } from './imported-values';
 import { pythonModules } from './module-graph';
 import { inBatchScanThread } from '../cache';
+import { fileDigest, MAY_PASS_UPLOAD } from './file-digests';
 import type { Binding, FileSource, FileSourceKind } from './uploads';
 
 /** Classifies an argument at a call site (in its own scope) as a file source. */
@@ -30,8 +31,6 @@ const UPLOAD_ARGUMENT: [RegExp, FileSourceKind][] = [
   [/^(request|req)\.files\b/, 'flask'],
 ];
 const MAX_CALLERS = 50;
-/** Text every UPLOAD_ARGUMENT match or `UploadFile` annotation contains: an importer without it passes no upload. */
-const MAY_PASS_UPLOAD = /FILES|cleaned_data|validated_data|\.files\b|UploadFile/;
 
 export class UploadParameters {
   private readonly memo = new Map<string, FileSource | undefined>();
@@ -143,19 +142,15 @@ export class UploadParameters {
 }
 
 /**
- * A batch scan's Python files whose text may pass an upload (MAY_PASS_UPLOAD), each peeked at once and not kept: the
- * loop above read every file of the project through readFile, which kept them all (31 MB per thread on the stdlib).
+ * A batch scan's Python files whose text may pass an upload (MAY_PASS_UPLOAD, from file-digests.ts: each file read
+ * once and not kept): the loop above read every file of the project through readFile, which kept them all.
  */
 const uploadPassers = new WeakMap<ProjectInfo, { files: readonly string[]; passers: string[] }>();
 
 function mayPassUploads(project: ProjectInfo, files: readonly string[]): readonly string[] {
   const known = uploadPassers.get(project);
   if (known?.files === files) return known.passers;
-  const passers = files.filter((file) => {
-    if (!file.endsWith('.py')) return false;
-    const text = (project.peekFile ?? project.readFile).call(project, file);
-    return text !== undefined && MAY_PASS_UPLOAD.test(text);
-  });
+  const passers = files.filter((file) => file.endsWith('.py') && fileDigest(project, file).mayPassUpload);
   uploadPassers.set(project, { files, passers });
   return passers;
 }
