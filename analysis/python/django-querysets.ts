@@ -103,7 +103,11 @@ const OTHER_ORMS = ['sqlalchemy', 'flask_sqlalchemy', 'sqlmodel', 'mongoengine',
  * import from a `models` module or an `X.objects.method(` call.
  */
 export function isDjangoFile(tree: Tree, text: string): boolean {
-  if (!mayBeDjangoText(text)) return false;
+  return mayBeDjangoText(text) && djangoSignals(tree, text);
+}
+
+/** isDjangoFile's own test, without the text prefilter (exported for the test that the prefilter never rejects it). */
+export function djangoSignals(tree: Tree, text: string): boolean {
   const imports = importsOf(tree);
   if (imports.importsModule('django') || imports.importsModule('rest_framework')) return true;
   if (OTHER_ORMS.some((m) => imports.importsModule(m))) return false;
