@@ -74,7 +74,18 @@ export function withoutStatementCaches<T>(fn: () => T): T {
  */
 export function disableStatementCachesInThisThread(): void {
   statementCaching = false;
+  batchScan = true;
   clearStatementSlots();
+}
+
+let batchScan = false;
+
+/**
+ * True in a batch scan's thread (the CLI, a scan worker): the files do not change while it runs, so facts about other
+ * files may be kept for the scan without a check that their texts are still the same.
+ */
+export function inBatchScanThread(): boolean {
+  return batchScan;
 }
 
 /** True unless inside withoutStatementCaches() or in a batch scan's thread. */

@@ -168,6 +168,11 @@ export interface ProjectInfo {
   memoryLimitMb?: number;
   /** Reads another workspace file's text (relative path), or undefined. Never throws. */
   readFile(relPath: string): string | undefined;
+  /**
+   * The same text as readFile, without keeping it for later calls: for analyses that look at every file once and keep
+   * only a digest of it (a scan of the stdlib held its 31 MB of text per thread). Absent: use readFile.
+   */
+  peekFile?(relPath: string): string | undefined;
   /** Workspace-relative paths of all discovered files (may be empty in single-file mode). */
   files(): readonly string[];
   /** Size in bytes of a regular file inside the workspace (model files the budget counts), or undefined. */

@@ -18,6 +18,8 @@ const cpu = () => {
 };
 const t0 = cpu();
 const engine = createRequire(import.meta.url)('../dist/engine.js');
+// As the CLI and the scan workers do: a batch scan keeps no per-statement answers (and answers some checks from the text).
+engine.disableStatementCachesInThisThread?.();
 const wall = new Map();
 const ruleCpu = new Map();
 let ws = await engine.Workspace.open({ root: path.resolve(positionals[0]) });

@@ -3,10 +3,11 @@
  * Python file of the project and no other line of its own module mentions. Code nothing calls never runs in a worker.
  */
 import type { ProjectInfo } from '../../rules/api';
+import { fileDigest, mayHoldWord } from './file-digests';
 
 const PROJECT_FILE = /(^|\/)(requirements[^/]*\.txt|pyproject\.toml|Pipfile|setup\.py|setup\.cfg|manage\.py|Dockerfile|Procfile)$/;
 
-const textsCache = new WeakMap<ProjectInfo, Map<string, string>>();
+const ASCII_WORD = /^[A-Za-z0-9_]+$/;
 
 /**
  * True when `name`, defined by a top-level def in `relPath`, is named nowhere else in the project's Python files
@@ -23,12 +24,13 @@ export function unreferencedFunction(project: ProjectInfo, relPath: string, ownT
   const files = all.filter((f) => f.endsWith('.py') && f !== relPath);
   if (files.length === 0) return false; // single-file mode: the callers cannot be seen
   const mentions = new RegExp(`\\b${name}\\b`);
-  let texts = textsCache.get(project);
-  if (!texts) textsCache.set(project, (texts = new Map()));
+  // `\bname\b` matches exactly where `name` is a whole ASCII word: for such names the word set answers "no" for certain
+  // (file-digests.ts), and only the files it may be in are read again.
+  const ascii = ASCII_WORD.test(name);
   for (const file of files) {
-    let text = texts.get(file);
-    if (text === undefined) texts.set(file, (text = project.readFile(file) ?? ''));
-    if (mentions.test(text) && !ignore?.(file)) return false;
+    if (ascii && !mayHoldWord(fileDigest(project, file).words, name)) continue;
+    const text = (project.peekFile ?? project.readFile).call(project, file) ?? '';
+    if (text.includes(name) && mentions.test(text) && !ignore?.(file)) return false;
   }
   return true;
 }

@@ -9,6 +9,8 @@ import type { ProjectInfo } from '../../rules/api';
 import { keywordArgument, positionalArguments } from './ast';
 import { fromImports } from './imported-values';
 import { pythonModules } from './module-graph';
+import { inBatchScanThread } from '../cache';
+import { fileDigest, MAY_PASS_UPLOAD } from './file-digests';
 import type { Binding, FileSource, FileSourceKind } from './uploads';
 
 /** Classifies an argument at a call site (in its own scope) as a file source. */
@@ -105,10 +107,11 @@ export class UploadParameters {
     const files = project.files();
     const modules = pythonModules(project, files);
     const call = new RegExp(`(?<![\\w.])${escape(name)}\\s*\\(([^()\\n]*(?:\\([^()\\n]*\\)[^()\\n]*)*)\\)`, 'g');
-    for (const file of files) {
+    for (const file of inBatchScanThread() ? mayPassUploads(project, files) : files) {
       if (file === relPath || !file.endsWith('.py')) continue;
       const text = project.readFile(file);
-      if (!text || !text.includes(name)) continue;
+      // uploadArgument() finds an upload only in a module naming one of these (exact, as its patterns need them).
+      if (!text || !text.includes(name) || !MAY_PASS_UPLOAD.test(text)) continue;
       const origin = fromImports(text).get(name);
       if (!origin || origin[1] !== name) continue;
       const dir = file.includes('/') ? file.slice(0, file.lastIndexOf('/')) : '';
@@ -136,6 +139,20 @@ export class UploadParameters {
     for (const [re, kind] of UPLOAD_ARGUMENT) if (re.test(assigned)) return kind;
     return undefined;
   }
+}
+
+/**
+ * A batch scan's Python files whose text may pass an upload (MAY_PASS_UPLOAD, from file-digests.ts: each file read
+ * once and not kept): the loop above read every file of the project through readFile, which kept them all.
+ */
+const uploadPassers = new WeakMap<ProjectInfo, { files: readonly string[]; passers: string[] }>();
+
+function mayPassUploads(project: ProjectInfo, files: readonly string[]): readonly string[] {
+  const known = uploadPassers.get(project);
+  if (known?.files === files) return known.passers;
+  const passers = files.filter((file) => file.endsWith('.py') && fileDigest(project, file).mayPassUpload);
+  uploadPassers.set(project, { files, passers });
+  return passers;
 }
 
 function enclosingFunction(param: Node): Node | undefined {

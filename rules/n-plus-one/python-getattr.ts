@@ -19,6 +19,7 @@ import {
   assignmentsBefore,
   fixesAllowed,
   isDjangoFile,
+  mayBeDjangoText,
   iterationsIn,
   loadsRelation,
   querysetOf,
@@ -56,7 +57,7 @@ export const GETATTR_NOTES =
 /** Reports the getattr exports of a Django module (the project's models are read only when a candidate loop exists). */
 export function checkGetattrExports(ctx: RuleContext): void {
   const text = ctx.file.text;
-  if (!/\bgetattr\s*\(/.test(text) || !/\bfor\b/.test(text)) return;
+  if (!/\bgetattr\s*\(/.test(text) || !/\bfor\b/.test(text) || !mayBeDjangoText(text)) return;
   const tree = ctx.python();
   if (!isDjangoFile(tree, text)) return;
   const canFix = fixesAllowed(tree);

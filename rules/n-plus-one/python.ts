@@ -14,6 +14,7 @@ import {
   iterationOf,
   iterationsIn,
   loadsRelation,
+  mayBeDjangoText,
   mayContainQuerysets,
   outsideReadsHold,
   querysetOf,
@@ -224,7 +225,7 @@ def order_list(request):
     if (fileMatches(ctx, RENDERS_TEMPLATES)) checkTemplateViews(ctx, ctx.python(), fixesAllowed(ctx.python()));
     // Admin actions iterate the queryset they are handed: no manager in the file.
     checkGetattrExports(ctx);
-    if (!mayContainQuerysets(ctx.file.text)) return;
+    if (!mayContainQuerysets(ctx.file.text) || !mayBeDjangoText(ctx.file.text)) return;
     const tree = ctx.python();
     if (!isDjangoFile(tree, ctx.file.text)) return;
     checkDrfSerializers(ctx, tree);

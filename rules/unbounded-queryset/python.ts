@@ -11,6 +11,7 @@ import {
   fixesAllowed,
   isDjangoFile,
   iterationsIn,
+  mayBeDjangoText,
   mayContainQuerysets,
   outsideReadsHold,
   querysetOf,
@@ -179,8 +180,9 @@ def export_orders(request):
   },
   check(ctx) {
     const text = ctx.file.text;
-    if (/\.find\s*\(|fetch_all/.test(text)) checkQueriesOutsideOrm(ctx, ctx.python());
-    const mayHaveDjango = mayContainQuerysets(text);
+    // The same tests checkQueriesOutsideOrm starts with: a `.find(` without `mongo` is not parsed for it.
+    if ((/\.find\s*\(/.test(text) && /mongo/i.test(text)) || text.includes('fetch_all')) checkQueriesOutsideOrm(ctx, ctx.python());
+    const mayHaveDjango = mayContainQuerysets(text) && mayBeDjangoText(text);
     const mayHaveSqlAlchemy = /\.all\(\s*\)/.test(text) && /sqlalchemy|sqlmodel/.test(text);
     if (!mayHaveDjango && !mayHaveSqlAlchemy) return;
     const tree = ctx.python();

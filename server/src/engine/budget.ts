@@ -107,7 +107,7 @@ function projectBudgets(
   // re-analysed views and models for nothing (half a second on a real repository).
   const project = workspace.projectAt(root);
   const read = new Set<string>();
-  const recording: ProjectInfo = { ...project, readFile: (rel) => (read.add(rel), project.readFile(rel)) };
+  const recording: ProjectInfo = { ...project, readFile: (rel) => (read.add(rel), project.readFile(rel)), peekFile: undefined };
   let before: DeployEstimate[];
   try {
     before = estimateDeploys(recording, options);
@@ -126,7 +126,7 @@ function projectBudgets(
   }
   let after: DeployEstimate[] = [];
   if (fixedTexts.size) {
-    const fixedProject: ProjectInfo = { ...project, readFile: (rel) => fixedTexts.get(rel) ?? project.readFile(rel) };
+    const fixedProject: ProjectInfo = { ...project, readFile: (rel) => fixedTexts.get(rel) ?? project.readFile(rel), peekFile: undefined };
     try {
       after = estimateDeploys(fixedProject, options);
     } catch {

@@ -8,12 +8,15 @@ export type ReadResult =
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Reads a source file: only a regular file, and never more than `maxBytes` (see safe-read.ts). */
-export function readSourceFile(path: string, maxBytes: number): ReadResult {
+/**
+ * Reads a source file: only a regular file, and never more than `maxBytes` (see safe-read.ts). `hash: false` for
+ * texts only read (another file's text a rule asks for), which need no content hash for fixes and budgets.
+ */
+export function readSourceFile(path: string, maxBytes: number, hash = true): ReadResult {
   const read = readRegularFile(path, maxBytes);
   if (!read.ok) return read;
   const decoded = decode(read.bytes);
-  if (decoded.ok) decoded.contentHash = hashBytes(read.bytes);
+  if (decoded.ok && hash) decoded.contentHash = hashBytes(read.bytes);
   return decoded;
 }
 

@@ -61,6 +61,8 @@ export class Workspace {
   /** Changes to what `project` answers (file list, texts), and per file those that were its own (trackProjectChanges). */
   private changeCount = 0;
   private readonly fileChanges = new Map<string, number>();
+  /** The relative paths of `projectFiles`, for `project.files()`. */
+  private relPaths?: { of: readonly DiscoveredFile[]; relPaths: readonly string[] };
   /** The projects of the current file list, rebuilt when the list changes. */
   private projectIndex?: { files: readonly DiscoveredFile[]; index: ProjectIndex; views: Map<string, ProjectInfo> };
 
@@ -227,6 +229,12 @@ export class Workspace {
         const full = joinRoot(root, normal);
         return index.rootOf(full) === root ? whole.readFile(full) : undefined;
       },
+      peekFile: (rel) => {
+        const normal = path.posix.normalize(rel);
+        if (normal.startsWith('../') || normal === '..' || path.posix.isAbsolute(normal)) return undefined;
+        const full = joinRoot(root, normal);
+        return index.rootOf(full) === root ? (whole.peekFile ?? whole.readFile)(full) : undefined;
+      },
       fileSize: (rel) => {
         const normal = path.posix.normalize(rel);
         if (normal.startsWith('../') || normal === '..' || path.posix.isAbsolute(normal)) return undefined;
@@ -250,31 +258,40 @@ export class Workspace {
           return undefined;
         }
       },
-      files: () => this.projectFiles.map((f) => f.relPath),
+      // One array per file list, not per call: reach and resolvers ask for it for every analysed file.
+      files: () => {
+        const list = this.projectFiles;
+        if (this.relPaths?.of !== list) this.relPaths = { of: list, relPaths: list.map((f) => f.relPath) };
+        return this.relPaths.relPaths;
+      },
       readFile: (rel) => {
         if (this.textCache.has(rel)) return this.textCache.get(rel);
-        const abs = path.resolve(this.root, rel);
-        // Rules read deploy files, configs and modules named in other files (`gunicorn -c conf/x.py`): only
-        // regular files inside the workspace once symlinks are resolved, and no bigger than any analysed file.
-        if (!isInside(this.root, abs)) {
-          this.textCache.set(rel, undefined);
-          return undefined;
-        }
-        let text = this.options.readOverride?.(abs);
-        if (text === undefined) {
-          // Decoded as the file itself would be (UTF-16 with a BOM from PowerShell's `pip freeze >`, a coding cookie).
-          const read = readSourceFile(abs, this.config.maxFileSizeMb * 1048576);
-          text = read.ok ? withoutLoneCr(read.text) : undefined;
-          // A requirements file saved by a Windows editor in its ANSI code page (a "café" comment) still lists packages.
-          if (!read.ok && read.reason === 'undecodable' && LEGACY_TEXT.test(rel)) {
-            const bytes = readRegularFile(abs, this.config.maxFileSizeMb * 1048576);
-            if (bytes.ok) text = withoutLoneCr(new TextDecoder('windows-1252').decode(bytes.bytes));
-          }
-        }
+        const text = this.readText(rel);
         this.textCache.set(rel, text);
         return text;
       },
+      peekFile: (rel) => (this.textCache.has(rel) ? this.textCache.get(rel) : this.readText(rel)),
     };
+  }
+
+  /** Another file's text as rules see it (project.readFile), read from disk. */
+  private readText(rel: string): string | undefined {
+    const abs = path.resolve(this.root, rel);
+    // Rules read deploy files, configs and modules named in other files (`gunicorn -c conf/x.py`): only
+    // regular files inside the workspace once symlinks are resolved, and no bigger than any analysed file.
+    if (!isInside(this.root, abs)) return undefined;
+    let text = this.options.readOverride?.(abs);
+    if (text === undefined) {
+      // Decoded as the file itself would be (UTF-16 with a BOM from PowerShell's `pip freeze >`, a coding cookie).
+      const read = readSourceFile(abs, this.config.maxFileSizeMb * 1048576, false);
+      text = read.ok ? withoutLoneCr(read.text) : undefined;
+      // A requirements file saved by a Windows editor in its ANSI code page (a "café" comment) still lists packages.
+      if (!read.ok && read.reason === 'undecodable' && LEGACY_TEXT.test(rel)) {
+        const bytes = readRegularFile(abs, this.config.maxFileSizeMb * 1048576);
+        if (bytes.ok) text = withoutLoneCr(new TextDecoder('windows-1252').decode(bytes.bytes));
+      }
+    }
+    return text;
   }
 }
 
