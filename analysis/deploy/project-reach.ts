@@ -11,6 +11,11 @@
  * modules by computed names (importlib, `__import__`, plugin entry points). Otherwise the project is left to the
  * layout conventions: a wrong "not run" silences real findings, which costs more than a few false positives.
  *
+ * Beside an image or platform deploy that starts the web server, a root start script that starts a web server too
+ * (serve.sh, run.sh), a loose shell script that does, and a shell script's `python run.py &` of a script calling
+ * `app.run()` are ways to serve the app by hand (local runners): they are not followed, so a module only they load,
+ * even one loading modules by computed names, is not run by the deploy.
+ *
  * Computed once per project view and reused while every file it read has the same text.
  */
 import type { ProjectInfo } from '../../rules/api';
@@ -97,13 +102,6 @@ export function deployReach(project: ProjectInfo): DeployReach {
   });
   memos.set(project, { files, inputs: new Map([...reads].map((f) => [f, project.readFile(f)])), value: value! });
   return value!;
-}
-
-/** True when `relPath` (project-relative) is Python code no deploy of a judged project loads. */
-export function notRunByAnyDeploy(relPath: string, project: ProjectInfo): boolean {
-  if (!relPath.endsWith('.py') || classifyDeployFile(relPath) === 'gunicorn-config') return false;
-  const reach = deployReach(project);
-  return reach.judged && !reach.reached.has(relPath);
 }
 
 function sameFiles(a: readonly string[], b: readonly string[]): boolean {
