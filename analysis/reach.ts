@@ -8,7 +8,7 @@
 import type { ProjectInfo } from '../rules/api';
 import { deployReach } from './deploy/project-reach';
 import { classifyDeployFile } from './deploy/deploy-files';
-import { importedByOnlineModules, standaloneScriptText } from './python/offline-scripts';
+import { importedByOnlineModules, servesOrLoops, standaloneScriptText } from './python/offline-scripts';
 import { baseName } from './projects';
 
 export type OfflineKind = 'test' | 'migration' | 'docs' | 'script' | 'management command' | 'notebook' | 'not run by any deploy';
@@ -22,11 +22,18 @@ const LAYOUT: readonly [OfflineKind, RegExp][] = [
   ['migration', /(^|\/)(migrations|alembic|revisions)\//i],
   ['management command', /(^|\/)management\/commands\/[^/]+\.py$/],
   ['docs', /(^|\/)docs?\//i],
-  // scripts/, tools/ and dev/ folders, command-line entry points (`cli.py`, `cli/`, Flask's `commands.py`), and data-seeding
+  // scripts/ and dev/ folders, Python in tools/ (a Node tool there may be a server: judged by its text), command-line entry points (`cli.py`, `cli/`, Flask's `commands.py`), and data-seeding
   // scripts by name (`seed_all_data.py`, `populate_db.py`, `seeds.ts`). A CLI that starts the server only starts it.
-  ['script', /(^|\/)(scripts?|tools|dev|cli)\/|(^|\/)(cli|commands)\.py$|(^|\/)(seed|seeds|seeder|populate|fake)(_[^/]*)?\.(py|[cm]?[jt]s)$|(^|\/)([^/]*_)?(seed|seeds|seeder|populate)(_[^/]*)?\.py$/i],
+  ['script', /(^|\/)(scripts?|dev|cli)\/|(^|\/)tools\/.*\.py$|(^|\/)(cli|commands)\.py$|(^|\/)(seed|seeds|seeder|populate|fake)(_[^/]*)?\.(py|[cm]?[jt]s)$|(^|\/)([^/]*_)?(seed|seeds|seeder|populate)(_[^/]*)?\.py$/i],
   ['notebook', /(^|\/)notebooks?\/|\.ipynb$/i],
 ];
+
+const TOOLS = /(^|\/)tools\//;
+
+/** What the layout says a start file (a shell script, a Dockerfile) is, when it sits among offline code (`tools/run.sh`). */
+export function startFileLayout(relPath: string): OfflineKind | undefined {
+  return offlineByLayout(relPath) ?? (TOOLS.test(relPath) ? 'script' : undefined);
+}
 
 /** What kind of offline code the layout says a (project-relative) path is, if any. */
 export function offlineByLayout(relPath: string): OfflineKind | undefined {
@@ -63,6 +70,8 @@ export function offlineCode(relPath: string, project: ProjectInfo): OfflineKind 
     return 'script';
   }
   if (startedByDeploy(relPath, kind, project)) return undefined;
+  // A server kept among the tools (`tools/preview_server.py`) runs as a process of its own.
+  if (kind === 'script' && TOOLS.test(relPath) && servesOrLoops(project.readFile(relPath) ?? '')) return undefined;
   return python && kind !== 'migration' && importedOnline(relPath, project) ? undefined : kind;
 }
 
@@ -93,9 +102,9 @@ export function startFiles(project: ProjectInfo): string[] {
   if (memo && sameFiles(memo.files, files) && [...memo.inputs].every(([f, text]) => project.readFile(f) === text)) return memo.start;
   const candidates = files.filter((f) => START_FILE.test(f) && !BUILD_SCRIPT.test(f) && !/(^|\/)node_modules\//.test(f));
   const inputs = new Map(candidates.map((f) => [f, project.readFile(f)]));
-  const online = candidates.filter((f) => offlineByLayout(f) === undefined);
+  const online = candidates.filter((f) => startFileLayout(f) === undefined);
   const start = candidates.filter((f) => {
-    const kind = offlineByLayout(f);
+    const kind = startFileLayout(f);
     if (kind === undefined) return true;
     if (kind !== 'script') return false;
     const names = startNames(f, kind);

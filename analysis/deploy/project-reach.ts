@@ -24,7 +24,7 @@ import { DEFAULT_HOST_CPUS } from './counts';
 import { baseNameOf, classifyDeployFile, dirOf, joinPath, Workspace } from './deploy-files';
 import { deploysNotFollowed, deploysWithoutProcesses, findDeploys, type Deploy, type DeployProcess } from './deploys';
 import { envValue, serverOf, type Server } from './servers';
-import { offlineByLayout, startFiles } from '../reach';
+import { startFileLayout, startFiles } from '../reach';
 
 export type DeployReach =
   | {
@@ -318,7 +318,7 @@ function otherStartFiles(
   for (const file of ws.files()) {
     if (!OTHER_START_FILE.test(file) || BUILD_SCRIPT.test(file) || followed.has(file) || /(^|\/)(node_modules|\.venv|venv|site-packages)\//.test(file)) continue;
     // A start file among the offline code (`tools/audit_run.sh`) that no other start file runs is run by hand.
-    if (offlineByLayout(file) !== undefined && !runnable.has(file)) continue;
+    if (startFileLayout(file) !== undefined && !runnable.has(file)) continue;
     const text = ws.read(file);
     if (text === undefined) continue;
     const body = text.replace(/^[ \t]*#[^\n]*$/gm, '');

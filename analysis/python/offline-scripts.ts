@@ -3,8 +3,8 @@
  *
  * - which project modules some module outside the offline layout imports (a `tools/` or `scripts/` module the app
  *   imports runs in its workers, whatever its folder);
- * - stand-alone root scripts: a `.py` file at the project's root that is run by hand (a `__main__` guard or a
- *   command-line parser), that no module imports, and that neither serves nor keeps running (no web, bot, queue or
+ * - stand-alone root scripts: a `.py` file at the project's root that is run by hand (a command-line parser under
+ *   a `__main__` guard), that no module imports, and that neither serves nor keeps running (no web, bot, queue or
  *   scheduler framework, no `app.run()`, no endless loop). `update_docs.py --run-tests`, `compare_exports.py`.
  *
  * Both are regular-expression facts over the module graph's cached per-module facts (no parse).
@@ -23,10 +23,18 @@ const SERVING_IMPORT = new RegExp(
 const SERVING_CALL =
   /\b(app|application|server|socketio|sio|bot|dp|client|demo|iface|interface|updater|application_builder)\.(run|run_polling|start_polling|infinity_polling|polling|serve_forever|launch|run_forever|idle)\(|\b(serve|run_simple|make_server|run_app|start_server|serve_forever)\(|^[ \t]*while[ \t]+(True|1)[ \t]*:|\.run_forever\(/m;
 
-/** A root-level module run by hand only: a script entry, not imported (checked by the caller), not serving. */
+/**
+ * A root-level module run by hand only: a command-line entry (argparse, click, typer, fire, getopt), not imported
+ * (checked by the caller), not serving. A bare `__main__` guard is not enough: a batch job a cron line runs
+ * (`nightly_etl.py`) has one too, and its memory is a production cost.
+ */
 export function standaloneScriptText(text: string): boolean {
-  if (!MAIN_GUARD.test(text) && !COMMAND_LINE.test(text)) return false;
-  return !SERVING_IMPORT.test(text) && !SERVING_CALL.test(text);
+  return COMMAND_LINE.test(text) && MAIN_GUARD.test(text) && !servesOrLoops(text);
+}
+
+/** The module starts a server, a bot, a queue worker, a scheduler or a loop that does not end. */
+export function servesOrLoops(text: string): boolean {
+  return SERVING_IMPORT.test(text) || SERVING_CALL.test(text);
 }
 
 interface Memo {

@@ -110,8 +110,10 @@ describe('production reach', function () {
       'shop/views.py': 'from tools.pager import ExportPagination\n',
       'shop/toolsets.py': BIG_PAGE,
       'shop/mockups.py': BIG_PAGE,
+      // A server kept among the tools runs as a process of its own.
+      'tools/preview_server.py': `from http.server import HTTPServer\n${BIG_PAGE}`,
     };
-    assert.deepEqual(await reported(files), ['shop/mockups.py', 'shop/toolsets.py', 'tools/pager.py']);
+    assert.deepEqual(await reported(files), ['shop/mockups.py', 'shop/toolsets.py', 'tools/pager.py', 'tools/preview_server.py']);
   });
 
   it('counts a script in scripts/ started by a start script the Dockerfile runs as production', () => {
@@ -130,11 +132,11 @@ describe('production reach', function () {
     const NO_DEPLOY = {
       'requirements.txt': 'flask==3.0\ndjangorestframework==3.15\n',
       'update_test_docs.py': argparseScript(BIG_PAGE),
-      'compare_exports.py': `${BIG_PAGE}\nif __name__ == "__main__":\n    print(1)\n`,
+      'compare_exports.py': argparseScript(`import click\n${BIG_PAGE}`),
       'update_docs.sh': '#!/bin/sh\npython update_test_docs.py --run-tests\n',
     };
 
-    it('reports nothing in a root script with a __main__ guard or argparse that nothing imports', async () => {
+    it('reports nothing in a root script with a command line under a __main__ guard that nothing imports', async () => {
       assert.deepEqual(await reported(NO_DEPLOY), []);
     });
 
@@ -147,8 +149,10 @@ describe('production reach', function () {
         'poller.py': `${BIG_PAGE}\nif __name__ == "__main__":\n    while True:\n        poll()\n`,
         'run.py': `from app import app\n${BIG_PAGE}\nif __name__ == "__main__":\n    app.run(port=8000)\n`,
         'shop/export_all.py': argparseScript(BIG_PAGE),
+        // A bare `__main__` guard: a batch job a cron line may run, not a command run by hand.
+        'nightly_etl.py': `${BIG_PAGE}\nif __name__ == "__main__":\n    print(1)\n`,
       };
-      assert.deepEqual(await reported(files), ['app.py', 'bot.py', 'helpers.py', 'poller.py', 'run.py', 'shop/export_all.py']);
+      assert.deepEqual(await reported(files), ['app.py', 'bot.py', 'helpers.py', 'nightly_etl.py', 'poller.py', 'run.py', 'shop/export_all.py']);
     });
   });
 });
