@@ -67,6 +67,8 @@ const SCRIPT_SERVES = /^[ \t]*(\w+\.)?(app|application|socketio|sio)\.run\(|\buv
 /** Modules loaded by computed names: the graph cannot see what they load. */
 export const DYNAMIC_LOADING =
   /\bimport_module\(\s*(?!["'][\w.]+["']\s*[,)])|\b__import__\(\s*(?!["'])|\b(iter_)?entry_points\(|\bpkgutil\.(iter_modules|walk_packages)\b|\bspec_from_file_location\(|\bload_source\(|\brun_path\(|\brun_module\(|\bexecfile\(|\bexec\(\s*(open|compile)\b/;
+/** `import_module(f"pkg.plugins.{name}")`, `import_module("pkg.plugins." + name)`: a computed name inside one package. */
+const PACKAGE_IMPORT = /\bimport_module\(\s*(?:f["']([A-Za-z_][\w.]*)\.\{|["']([A-Za-z_][\w.]*)\.["']\s*\+)/g;
 const PY_PATH = /(?:^|[\s"'=(,\[])((?:\.{0,2}\/)?[\w./-]*\.py)\b/g;
 const DASH_M = /\s-m\s+([A-Za-z_][\w.]*)/g;
 const APP_WORD = /(?:^|\s)(?:-A|--app)[\s=]+([A-Za-z_][\w.]*)|(?:^|[\s"'=])([A-Za-z_][\w.]*):[A-Za-z_]\w*(?:\(\))?(?=[\s"']|$)/gm;
@@ -422,7 +424,16 @@ function closeOver(ws: Workspace, modules: PythonModules, reached: Set<string>, 
       if (done.has(file)) continue;
       done.add(file);
       const text = ws.read(file) ?? '';
-      if (DYNAMIC_LOADING.test(text.replace(/^[ \t]*#[^\n]*$/gm, ''))) return `${file} loads modules by computed names`;
+      // Names computed under a literal package (`import_module(f"shop.plugins.{name}")`) load only that package's
+      // modules: those are reached. Any other computed name could be any module: the project is not judged.
+      const code = text.replace(/^[ \t]*#[^\n]*$/gm, '');
+      if (DYNAMIC_LOADING.test(code.replace(PACKAGE_IMPORT, ''))) return `${file} loads modules by computed names`;
+      for (const m of code.matchAll(PACKAGE_IMPORT)) {
+        const found = index.resolve(m[1] ?? m[2]);
+        if (!found?.isPackage) continue;
+        const dir = dirOf(found.file);
+        for (const f of ws.files()) if (f.startsWith(dir) && f.endsWith('.py') && !reached.has(f)) walk(f, index.roots);
+      }
       if (/\bautodiscover_tasks\(/.test(text)) discovers = true;
       // Every module of an installed Django app is reached: Django and its add-ons load them by convention
       // (template tags, checks, signals, format modules, admin, tasks), not only through imports.

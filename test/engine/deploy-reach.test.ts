@@ -75,6 +75,18 @@ describe('deploy-graph reach', function () {
     assert.deepEqual(await reported(files), ['app_old.py', 'apply_phase2_patch.py', 'pagination.py']);
   });
 
+  it('reaches every module of the package a computed name is built in, and judges the rest', async () => {
+    const files = {
+      ...FLAT,
+      'app.py': `${FLAT['app.py']}import importlib\nplugins = [importlib.import_module(f"exporters.{name}") for name in ENABLED]\n`,
+      'exporters/__init__.py': '',
+      'exporters/csv_pages.py': BIG_PAGE,
+    };
+    assert.deepEqual(await reported(files), ['exporters/csv_pages.py', 'pagination.py']);
+    const concatenated = { ...files, 'app.py': `${FLAT['app.py']}from importlib import import_module\nplugin = import_module("exporters." + NAME)\n` };
+    assert.deepEqual(await reported(concatenated), ['exporters/csv_pages.py', 'pagination.py']);
+  });
+
   it('suppresses nothing when a deploy runs a program it does not know', async () => {
     const files = { ...FLAT, Procfile: 'web: gunicorn app:app --max-requests 1000\nbot: ./bin/run-bot --fast\n' };
     assert.deepEqual(await reported(files), ['app_old.py', 'apply_phase2_patch.py', 'pagination.py']);
