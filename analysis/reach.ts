@@ -82,10 +82,18 @@ function importedOnline(relPath: string, project: ProjectInfo): boolean {
 }
 
 export function startedByDeploy(relPath: string, kind: OfflineKind, project: ProjectInfo): boolean {
-  const names = startNames(relPath, kind);
-  for (const file of startFiles(project)) {
-    const text = project.readFile(file);
-    if (text !== undefined && names.some((re) => re.test(text))) return true;
+  return namedIn(relPath, kind, startFiles(project), (f) => project.readFile(f));
+}
+
+/** Some of `files` starts `relPath` by name; every way of naming it spells its stem's last part (a cheap first test). */
+function namedIn(relPath: string, kind: OfflineKind, files: readonly string[], read: (file: string) => string | undefined): boolean {
+  const word = baseName(relPath.replace(/\.[^./]+$/, ''));
+  let names: RegExp[] | undefined;
+  for (const file of files) {
+    const text = read(file);
+    if (text === undefined || !text.includes(word)) continue;
+    names ??= startNames(relPath, kind);
+    if (names.some((re) => re.test(text))) return true;
   }
   return false;
 }
@@ -107,9 +115,7 @@ export function startFiles(project: ProjectInfo): string[] {
   const start = candidates.filter((f) => {
     const kind = startFileLayout(f);
     if (kind === undefined) return true;
-    if (kind !== 'script') return false;
-    const names = startNames(f, kind);
-    return online.some((o) => names.some((re) => re.test(inputs.get(o) ?? '')));
+    return kind === 'script' && namedIn(f, kind, online, (o) => inputs.get(o));
   });
   startFileMemos.set(project, { files, inputs, start });
   return start;
