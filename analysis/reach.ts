@@ -6,7 +6,9 @@
  * whatever its folder (`celery -A scripts.worker worker`, `FLASK_APP=cli.app` too).
  */
 import type { ProjectInfo } from '../rules/api';
-import { notRunByAnyDeploy } from './deploy/project-reach';
+import { deployReach } from './deploy/project-reach';
+import { classifyDeployFile } from './deploy/deploy-files';
+import { importedByOnlineModules, servesOrLoops, standaloneScriptText } from './python/offline-scripts';
 import { baseName } from './projects';
 
 export type OfflineKind = 'test' | 'migration' | 'docs' | 'script' | 'management command' | 'notebook' | 'not run by any deploy';
@@ -14,16 +16,25 @@ export type OfflineKind = 'test' | 'migration' | 'docs' | 'script' | 'management
 const LAYOUT: readonly [OfflineKind, RegExp][] = [
   [
     'test',
-    /(^|\/)(tests?|testing|__tests__|spec|e2e|cypress|playwright)\/|(^|\/)(test_[^/]*|[^/]*_tests?|conftest|tests)\.py$|(^|\/)[^/]*\.(test|spec|e2e-spec)\.[cm]?[jt]sx?$/i,
+    // A mock server (`mock/server.py`, `__mocks__/`) stands in for another service during development and tests.
+    /(^|\/)(tests?|testing|__tests__|spec|e2e|cypress|playwright|mocks?|__mocks__)\/|(^|\/)(test_[^/]*|[^/]*_tests?|conftest|tests)\.py$|(^|\/)[^/]*\.(test|spec|e2e-spec)\.[cm]?[jt]sx?$/i,
   ],
   ['migration', /(^|\/)(migrations|alembic|revisions)\//i],
   ['management command', /(^|\/)management\/commands\/[^/]+\.py$/],
   ['docs', /(^|\/)docs?\//i],
-  // scripts/ and dev/ folders, command-line entry points (`cli.py`, `cli/`, Flask's `commands.py`), and data-seeding
-  // scripts by name (`seed_all_data.py`, `populate_db.py`, `seeds.ts`). A CLI that starts the server only starts it.
-  ['script', /(^|\/)(scripts?|dev|cli)\/|(^|\/)(cli|commands)\.py$|(^|\/)(seed|seeds|seeder|populate|fake)(_[^/]*)?\.(py|[cm]?[jt]s)$|(^|\/)([^/]*_)?(seed|seeds|seeder|populate)(_[^/]*)?\.py$/i],
+  // scripts/ and dev/ folders, Python in tools/ (a Node tool there may be a preview server), command-line entry points
+  // (`cli.py`, `cli/`, Flask's `commands.py`), and data-seeding scripts by name (`seed_all_data.py`, `populate_db.py`,
+  // `seeds.ts`). A CLI that starts the server only starts it.
+  ['script', /(^|\/)(scripts?|dev|cli)\/|(^|\/)tools\/.*\.py$|(^|\/)(cli|commands)\.py$|(^|\/)(seed|seeds|seeder|populate|fake)(_[^/]*)?\.(py|[cm]?[jt]s)$|(^|\/)([^/]*_)?(seed|seeds|seeder|populate)(_[^/]*)?\.py$/i],
   ['notebook', /(^|\/)notebooks?\/|\.ipynb$/i],
 ];
+
+const TOOLS = /(^|\/)tools\//;
+
+/** What the layout says a start file (a shell script, a Dockerfile) is, when it sits among offline code (`tools/run.sh`). */
+export function startFileLayout(relPath: string): OfflineKind | undefined {
+  return offlineByLayout(relPath) ?? (TOOLS.test(relPath) ? 'script' : undefined);
+}
 
 /** What kind of offline code the layout says a (project-relative) path is, if any. */
 export function offlineByLayout(relPath: string): OfflineKind | undefined {
@@ -35,31 +46,83 @@ export function offlineByLayout(relPath: string): OfflineKind | undefined {
 export const START_FILE =
   /(^|\/)(procfile[^/]*|dockerfile[^/]*|[^/]*\.dockerfile|render\.ya?ml|(docker-)?compose[^/]*\.ya?ml|fly\.toml|railway\.(json|toml)|app\.json|package\.json|[^/]*\.sh|[^/]*entrypoint[^/.]*|supervisord?\.conf|supervisor[^/]*\/[^/]*\.conf|[^/]*uwsgi[^/]*\.ini|crontab|ecosystem\.config\.[cm]?js)$/i;
 
-/** Scripts that run at build, release or on a developer's machine: what they name is not a serving process. */
-const BUILD_SCRIPT = /(^|\/)(build|install|compile|test|tests|lint|format|release|deploy|seed|migrate|setup-dev|dev)[^/]*\.sh$/i;
+/** Scripts that run at build, release or on a developer's machine (`update_docs.sh` too): what they name is not a serving process. */
+const BUILD_SCRIPT = /(^|\/)(build|install|compile|test|tests|lint|format|release|deploy|seed|migrate|setup-dev|dev)[^/]*\.sh$|(^|\/)([^/]*[-_])?docs?([-_.][^/]*)?\.sh$/i;
 
 /**
- * The kind of offline code `relPath` (relative to its project's root) is, or undefined for code a deploy may run:
- * outside the conventional offline places and loaded by a deploy's process (or the deploys cannot be judged), or
- * started by name from a deploy file of its project. Tests are never
- * reached (a deploy that runs pytest runs it at build time, not in the serving process).
+ * The kind of offline code `relPath` (relative to its project's root) is, or undefined for code a deploy may run.
+ * When the project's deploys can be judged (analysis/deploy/project-reach), Python outside the layout's places is
+ * offline when no deploy's process loads it. Otherwise the layout decides, and a script at the project's root run by
+ * hand that nothing imports (offline-scripts.ts) is a script too. A script, command or tool is production when a
+ * deploy file of its project starts it by name, or when a module outside the offline places imports it (a `tools/`
+ * helper the app uses). Tests, docs and notebooks are never reached (a deploy that runs pytest runs it at build
+ * time, not in the serving process).
  */
 export function offlineCode(relPath: string, project: ProjectInfo): OfflineKind | undefined {
   const kind = offlineByLayout(relPath);
-  // Outside the layout's places: Python that no process of the project's deploys loads (analysis/deploy/project-reach).
-  if (kind === undefined) return notRunByAnyDeploy(relPath, project) ? 'not run by any deploy' : undefined;
-  if (kind === undefined || kind === 'test' || kind === 'docs' || kind === 'notebook') return kind;
-  return startedByDeploy(relPath, kind, project) ? undefined : kind;
+  if (kind === 'test' || kind === 'docs' || kind === 'notebook') return kind;
+  const python = relPath.endsWith('.py') && classifyDeployFile(relPath) !== 'gunicorn-config';
+  if (kind === undefined) {
+    if (!python) return undefined;
+    const reach = deployReach(project);
+    if (reach.judged) return reach.reached.has(relPath) ? undefined : 'not run by any deploy';
+    if (relPath.includes('/') || !standaloneScriptText(project.readFile(relPath) ?? '')) return undefined;
+    if (startedByDeploy(relPath, 'script', project) || importedOnline(relPath, project)) return undefined;
+    return 'script';
+  }
+  if (startedByDeploy(relPath, kind, project)) return undefined;
+  // A server kept among the tools (`tools/preview_server.py`) runs as a process of its own.
+  if (kind === 'script' && TOOLS.test(relPath) && servesOrLoops(project.readFile(relPath) ?? '')) return undefined;
+  return python && kind !== 'migration' && importedOnline(relPath, project) ? undefined : kind;
+}
+
+/** Some module outside the offline layout imports this one (a `tools/` helper the app uses). */
+function importedOnline(relPath: string, project: ProjectInfo): boolean {
+  return importedByOnlineModules(project, (f) => offlineByLayout(f) !== undefined).has(relPath);
 }
 
 export function startedByDeploy(relPath: string, kind: OfflineKind, project: ProjectInfo): boolean {
-  const names = startNames(relPath, kind);
-  for (const file of project.files()) {
-    if (!START_FILE.test(file) || BUILD_SCRIPT.test(file) || /(^|\/)node_modules\//.test(file)) continue;
-    const text = project.readFile(file);
-    if (text !== undefined && names.some((re) => re.test(text))) return true;
+  return namedIn(relPath, kind, startFiles(project), (f) => project.readFile(f));
+}
+
+/** Some of `files` starts `relPath` by name; every way of naming it spells its stem's last part (a cheap first test). */
+function namedIn(relPath: string, kind: OfflineKind, files: readonly string[], read: (file: string) => string | undefined): boolean {
+  const word = baseName(relPath.replace(/\.[^./]+$/, ''));
+  let names: RegExp[] | undefined;
+  for (const file of files) {
+    const text = read(file);
+    if (text === undefined || !text.includes(word)) continue;
+    names ??= startNames(relPath, kind);
+    if (names.some((re) => re.test(text))) return true;
   }
   return false;
+}
+
+const startFileMemos = new WeakMap<ProjectInfo, { files: readonly string[]; inputs: Map<string, string | undefined>; start: string[] }>();
+
+/**
+ * The project's files that start processes: outside node_modules and the build's scripts. A start file among the
+ * offline code (`tools/audit_run.sh`, `scripts/dev.sh`) is run by hand too, unless a start file outside them names it
+ * (a Dockerfile's `CMD ["scripts/start.sh"]`). Reused while the file list and their texts are unchanged.
+ */
+export function startFiles(project: ProjectInfo): string[] {
+  const files = project.files();
+  const memo = startFileMemos.get(project);
+  if (memo && sameFiles(memo.files, files) && [...memo.inputs].every(([f, text]) => project.readFile(f) === text)) return memo.start;
+  const candidates = files.filter((f) => START_FILE.test(f) && !BUILD_SCRIPT.test(f) && !/(^|\/)node_modules\//.test(f));
+  const inputs = new Map(candidates.map((f) => [f, project.readFile(f)]));
+  const online = candidates.filter((f) => startFileLayout(f) === undefined);
+  const start = candidates.filter((f) => {
+    const kind = startFileLayout(f);
+    if (kind === undefined) return true;
+    return kind === 'script' && namedIn(f, kind, online, (o) => inputs.get(o));
+  });
+  startFileMemos.set(project, { files, inputs, start });
+  return start;
+}
+
+function sameFiles(a: readonly string[], b: readonly string[]): boolean {
+  return a === b || (a.length === b.length && a.every((f, i) => f === b[i]));
 }
 
 function escape(text: string): string {

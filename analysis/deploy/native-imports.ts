@@ -63,7 +63,12 @@ export function nativeImportsServed(ws: Workspace, deploys: readonly Deploy[], h
       } catch {
         server = undefined;
       }
-      if (!server) return { resolved: false, why: `${proc.command.program} (${proc.file}) is not a server memlint follows` };
+      if (!server) {
+        const hub = hubConfig(ws, proc.command.program, proc.command.args.map((a) => a.value));
+        if (hub === undefined) return { resolved: false, why: `${proc.command.program} (${proc.file}) is not a server memlint follows` };
+        reached.add(hub);
+        continue;
+      }
       if (server.runtime === 'node') continue;
       // Streamlit's server imports numpy and pandas itself.
       if (server.kind === 'streamlit') imports.push({ module: 'streamlit', file: proc.file });
@@ -89,4 +94,24 @@ export function nativeImportsServed(ws: Workspace, deploys: readonly Deploy[], h
     }
   }
   return { resolved: true, imports };
+}
+
+/** JupyterHub spawners that start each user's notebook server in a container of its own, not in the hub's. */
+const CONTAINER_SPAWNER = /^[ \t]*c\.JupyterHub\.spawner_class[ \t]*=[ \t]*["'](dockerspawner|kubespawner|swarmspawner|systemuserspawner|docker|kubernetes)\b/im;
+
+/**
+ * A JupyterHub hub (`jupyterhub -f jupyterhub_config.py`) whose users' notebook servers run in containers of their
+ * own: the hub process loads its configuration file and JupyterHub, no numeric library. Returns the configuration
+ * file (project-relative), or undefined when the program is not such a hub (a local spawner runs the users'
+ * kernels, and their imports, beside it).
+ */
+function hubConfig(ws: Workspace, program: string, args: readonly string[]): string | undefined {
+  if (program !== 'jupyterhub') return undefined;
+  const at = args.findIndex((a) => a === '-f' || a === '--config' || a.startsWith('--config=') || a.startsWith('-f='));
+  const given = at === -1 ? 'jupyterhub_config.py' : args[at].includes('=') ? args[at].slice(args[at].indexOf('=') + 1) : args[at + 1];
+  const name = given?.split('/').pop();
+  if (!name) return undefined;
+  const same = ws.files().filter((f) => f === name || f.endsWith(`/${name}`));
+  if (same.length !== 1) return undefined;
+  return CONTAINER_SPAWNER.test(ws.read(same[0]) ?? '') ? same[0] : undefined;
 }

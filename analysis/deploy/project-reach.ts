@@ -11,6 +11,11 @@
  * modules by computed names (importlib, `__import__`, plugin entry points). Otherwise the project is left to the
  * layout conventions: a wrong "not run" silences real findings, which costs more than a few false positives.
  *
+ * Beside an image or platform deploy that starts the web server, a root start script that starts a web server too
+ * (serve.sh, run.sh), a loose shell script that does, and a shell script's `python run.py &` of a script calling
+ * `app.run()` are ways to serve the app by hand (local runners): they are not followed, so a module only they load,
+ * even one loading modules by computed names, is not run by the deploy.
+ *
  * Computed once per project view and reused while every file it read has the same text.
  */
 import type { ProjectInfo } from '../../rules/api';
@@ -19,6 +24,7 @@ import { DEFAULT_HOST_CPUS } from './counts';
 import { baseNameOf, classifyDeployFile, dirOf, joinPath, Workspace } from './deploy-files';
 import { deploysNotFollowed, deploysWithoutProcesses, findDeploys, type Deploy, type DeployProcess } from './deploys';
 import { envValue, serverOf, type Server } from './servers';
+import { startFileLayout, startFiles } from '../reach';
 
 export type DeployReach =
   | {
@@ -53,11 +59,16 @@ const APP_MODULE_SERVERS = new Set(['gunicorn', 'uvicorn', 'hypercorn', 'daphne'
 const OTHER_START_FILE =
   /(^|\/)(crontab|[^/]*\.cron|[^/]*\.service|[^/]*\.timer|supervisord?[^/]*\.conf|supervisor[^/]*\/[^/]*\.conf|[^/]*uwsgi[^/]*\.ini|ecosystem\.config\.[cm]?js|[^/]*\.sh|\.github\/workflows\/[^/]*\.ya?ml)$/i;
 /** Shell scripts of the build and of a developer's machine (as in analysis/reach.ts). */
-const BUILD_SCRIPT = /(^|\/)(build|install|compile|test|tests|lint|format|release|deploy|seed|migrate|setup-dev|dev)[^/]*\.sh$/i;
+const BUILD_SCRIPT = /(^|\/)(build|install|compile|test|tests|lint|format|release|deploy|seed|migrate|setup-dev|dev)[^/]*\.sh$|(^|\/)([^/]*[-_])?docs?([-_.][^/]*)?\.sh$/i;
 const PYTHON_SERVER_WORD = /(^|[\s"'/=])(gunicorn|uvicorn|hypercorn|daphne|celery|waitress-serve|uwsgi|streamlit|flask|huey_consumer|rq|dramatiq|arq)\b/;
+const WEB_SERVER_WORD = /(^|[\s"'/=])(gunicorn|uvicorn|hypercorn|daphne|waitress-serve)\b|\bfrom[ \t]+waitress[ \t]+import[ \t]+serve\b|\bflask[ \t]+(--app[ \t=]+\S+[ \t]+)?run\b/;
+/** A Python script that serves the app itself (`app.run()`, `uvicorn.run(...)`, waitress's `serve(app)`). */
+const SCRIPT_SERVES = /^[ \t]*(\w+\.)?(app|application|socketio|sio)\.run\(|\buvicorn\.run\(|\bserve\(\s*\w|\brun_simple\(/m;
 /** Modules loaded by computed names: the graph cannot see what they load. */
 export const DYNAMIC_LOADING =
   /\bimport_module\(\s*(?!["'][\w.]+["']\s*[,)])|\b__import__\(\s*(?!["'])|\b(iter_)?entry_points\(|\bpkgutil\.(iter_modules|walk_packages)\b|\bspec_from_file_location\(|\bload_source\(|\brun_path\(|\brun_module\(|\bexecfile\(|\bexec\(\s*(open|compile)\b/;
+/** `import_module(f"pkg.plugins.{name}")`, `import_module("pkg.plugins." + name)`: a computed name inside one package. */
+const PACKAGE_IMPORT = /\bimport_module\(\s*(?:f["']([A-Za-z_][\w.]*)\.\{|["']([A-Za-z_][\w.]*)\.["']\s*\+)/g;
 const PY_PATH = /(?:^|[\s"'=(,\[])((?:\.{0,2}\/)?[\w./-]*\.py)\b/g;
 const DASH_M = /\s-m\s+([A-Za-z_][\w.]*)/g;
 const APP_WORD = /(?:^|\s)(?:-A|--app)[\s=]+([A-Za-z_][\w.]*)|(?:^|[\s"'=])([A-Za-z_][\w.]*):[A-Za-z_]\w*(?:\(\))?(?=[\s"']|$)/gm;
@@ -95,13 +106,6 @@ export function deployReach(project: ProjectInfo): DeployReach {
   return value!;
 }
 
-/** True when `relPath` (project-relative) is Python code no deploy of a judged project loads. */
-export function notRunByAnyDeploy(relPath: string, project: ProjectInfo): boolean {
-  if (!relPath.endsWith('.py') || classifyDeployFile(relPath) === 'gunicorn-config') return false;
-  const reach = deployReach(project);
-  return reach.judged && !reach.reached.has(relPath);
-}
-
 function sameFiles(a: readonly string[], b: readonly string[]): boolean {
   if (a === b) return true;
   if (a.length !== b.length) return false;
@@ -128,8 +132,12 @@ function compute(ws: Workspace): DeployReach {
   };
   let nodeProcess = false;
   const state = { webServer: false };
+  // A start script (start.sh, serve.sh) is how a project without a platform deploy runs; beside an image or platform
+  // deploy that starts the web server, one that starts a web server too is a way to serve it by hand (a local runner).
+  const platformWeb = deploys.some((d) => d.platform !== 'start-script' && d.processes.some((p) => startsWebServer(ws, d, p)));
+  const runs = platformWeb ? deploys.filter((d) => d.platform !== 'start-script' || !d.processes.some((p) => startsWebServer(ws, d, p))) : deploys;
   try {
-    for (const deploy of deploys) {
+    for (const deploy of runs) {
       let resolved = false;
       for (const proc of deploy.processes) {
         const found = processEntries(ws, modules, deploy, proc, state);
@@ -145,7 +153,7 @@ function compute(ws: Workspace): DeployReach {
       }
       if (!resolved) throw new Unresolved(`${deploy.label}: its processes are shell steps, not the server they lead to`);
     }
-    otherStartFiles(ws, modules, deploys, walk);
+    otherStartFiles(ws, modules, deploys, walk, platformWeb);
     settingsNamedInConfig(ws, modules, deploys, walk);
   } catch (e) {
     if (e instanceof Unresolved) return { judged: false, why: e.message };
@@ -168,6 +176,16 @@ function compute(ws: Workspace): DeployReach {
   return { judged: true, reached, entries };
 }
 
+function startsWebServer(ws: Workspace, deploy: Deploy, proc: DeployProcess): boolean {
+  let server: Server | undefined;
+  try {
+    server = serverOf(proc, { ws, deploy, hostCpus: DEFAULT_HOST_CPUS });
+  } catch {
+    return false;
+  }
+  return server !== undefined && (APP_MODULE_SERVERS.has(server.kind) || server.kind === 'flask');
+}
+
 type Entries = { files: string[]; roots: string[] } | 'node' | 'none' | 'utility';
 
 /** The project files a process starts from, 'node' for a Node process, 'none' for a program running no project Python. */
@@ -176,7 +194,9 @@ function processEntries(ws: Workspace, modules: PythonModules, deploy: Deploy, p
   // package folder (`app/` with `__init__.py`) is imported from above it, so it comes after the root.
   const isPackage = (dir: string) => dir !== '' && ws.exists(joinPath(dir, '__init__.py'));
   const dirs = [proc.cwd, deploy.dir];
-  const roots = [...new Set([...dirs.filter((d) => !isPackage(d)), '', ...dirs.filter(isPackage)])];
+  // A start script's own folder last: an image copies it with the code it starts (`COPY app /app`, `./start_app.sh`).
+  const scriptDir = /\.(sh|bash)$/.test(proc.file) ? dirOf(proc.file) : undefined;
+  const roots = [...new Set([...dirs.filter((d) => !isPackage(d)), '', ...dirs.filter(isPackage), ...(scriptDir !== undefined && !isPackage(scriptDir) ? [scriptDir] : [])])];
   const index = modules.index(roots);
   const program = proc.command.program;
   const values = proc.command.args.map((a) => a.value);
@@ -240,7 +260,8 @@ function processEntries(ws: Workspace, modules: PythonModules, deploy: Deploy, p
       return { files: [file], roots };
     }
     const script = values.find((v) => !v.startsWith('-'));
-    const file = script ? index.script(script) : undefined;
+    // A path inside the image (`python3 /workdir/wsgi.py`) names the project file at its end.
+    const file = script ? (index.script(script) ?? (script.startsWith('/') ? pythonFileNamed(ws, index, script) : undefined)) : undefined;
     if (!script || !file) return fail('its script is not a project file');
     add(file);
     if (/(^|\/)manage\.py$/.test(script)) {
@@ -287,18 +308,32 @@ function optionValue(values: readonly string[], names: readonly string[]): strin
  * script, a scheduled workflow): the Python scripts and modules they name are run by someone, so they are reached;
  * one that starts a Python server memlint cannot resolve leaves the project to the layout.
  */
-function otherStartFiles(ws: Workspace, modules: PythonModules, deploys: readonly Deploy[], walk: (entry: string, roots: readonly string[]) => void): void {
+function otherStartFiles(
+  ws: Workspace,
+  modules: PythonModules,
+  deploys: readonly Deploy[],
+  walk: (entry: string, roots: readonly string[]) => void,
+  deploysServeWeb: boolean,
+): void {
   const followed = new Set(deploys.flatMap((d) => [...d.files, ...(d.scripts ?? []), ...d.processes.map((p) => p.file)]));
+  const runnable = new Set(startFiles(ws.project));
   for (const file of ws.files()) {
     if (!OTHER_START_FILE.test(file) || BUILD_SCRIPT.test(file) || followed.has(file) || /(^|\/)(node_modules|\.venv|venv|site-packages)\//.test(file)) continue;
+    // A start file among the offline code (`tools/audit_run.sh`) that no other start file runs is run by hand.
+    if (startFileLayout(file) !== undefined && !runnable.has(file)) continue;
     const text = ws.read(file);
     if (text === undefined) continue;
     const body = text.replace(/^[ \t]*#[^\n]*$/gm, '');
+    // A loose shell script that starts a web server beside deploys that start theirs is another way to serve the app
+    // by hand (a local runner): what it loads is not what the deploys run.
+    if (deploysServeWeb && /\.(sh|bash)$/.test(file) && WEB_SERVER_WORD.test(body)) continue;
     const dir = dirOf(file);
     const index = modules.index([...new Set([dir, ''])]);
     let named = false;
     for (const m of body.matchAll(PY_PATH)) {
       const found = pythonFileNamed(ws, index, m[1]);
+      // `python run.py &` where run.py calls `app.run()`: the same local runner, by way of a script.
+      if (found && deploysServeWeb && /\.(sh|bash)$/.test(file) && SCRIPT_SERVES.test(ws.read(found) ?? '')) continue;
       if (found) {
         walk(found, index.roots);
         named = true;
@@ -389,7 +424,16 @@ function closeOver(ws: Workspace, modules: PythonModules, reached: Set<string>, 
       if (done.has(file)) continue;
       done.add(file);
       const text = ws.read(file) ?? '';
-      if (DYNAMIC_LOADING.test(text.replace(/^[ \t]*#[^\n]*$/gm, ''))) return `${file} loads modules by computed names`;
+      // Names computed under a literal package (`import_module(f"shop.plugins.{name}")`) load only that package's
+      // modules: those are reached. Any other computed name could be any module: the project is not judged.
+      const code = text.replace(/^[ \t]*#[^\n]*$/gm, '');
+      if (DYNAMIC_LOADING.test(code.replace(PACKAGE_IMPORT, ''))) return `${file} loads modules by computed names`;
+      for (const m of code.matchAll(PACKAGE_IMPORT)) {
+        const found = index.resolve(m[1] ?? m[2]);
+        if (!found?.isPackage) continue;
+        const dir = dirOf(found.file);
+        for (const f of ws.files()) if (f.startsWith(dir) && f.endsWith('.py') && !reached.has(f)) walk(f, index.roots);
+      }
       if (/\bautodiscover_tasks\(/.test(text)) discovers = true;
       // Every module of an installed Django app is reached: Django and its add-ons load them by convention
       // (template tags, checks, signals, format modules, admin, tasks), not only through imports.

@@ -58,6 +58,8 @@ export function modulesLoadedBy(ws: Workspace, server: Server, roots: readonly s
 /** The modules a server's command names as what its processes import first. */
 function entryFiles(index: ModuleIndex, server: Server): string[] {
   const app = server.app;
+  // `manage.py runserver`: manage.py names the settings, which name the installed apps and the URLconf.
+  if (!app && server.kind === 'django-runserver') return present(index.script('manage.py'));
   if (!app) return server.kind === 'flask' ? firstFound(index, ['wsgi', 'app']) : [];
   if (SCRIPT_SERVERS.has(server.kind)) return app.endsWith('.py') ? present(index.script(app)) : [];
   const target = app.replace(/\(.*$/, '');

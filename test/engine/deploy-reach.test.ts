@@ -75,6 +75,18 @@ describe('deploy-graph reach', function () {
     assert.deepEqual(await reported(files), ['app_old.py', 'apply_phase2_patch.py', 'pagination.py']);
   });
 
+  it('reaches every module of the package a computed name is built in, and judges the rest', async () => {
+    const files = {
+      ...FLAT,
+      'app.py': `${FLAT['app.py']}import importlib\nplugins = [importlib.import_module(f"exporters.{name}") for name in ENABLED]\n`,
+      'exporters/__init__.py': '',
+      'exporters/csv_pages.py': BIG_PAGE,
+    };
+    assert.deepEqual(await reported(files), ['exporters/csv_pages.py', 'pagination.py']);
+    const concatenated = { ...files, 'app.py': `${FLAT['app.py']}from importlib import import_module\nplugin = import_module("exporters." + NAME)\n` };
+    assert.deepEqual(await reported(concatenated), ['exporters/csv_pages.py', 'pagination.py']);
+  });
+
   it('suppresses nothing when a deploy runs a program it does not know', async () => {
     const files = { ...FLAT, Procfile: 'web: gunicorn app:app --max-requests 1000\nbot: ./bin/run-bot --fast\n' };
     assert.deepEqual(await reported(files), ['app_old.py', 'apply_phase2_patch.py', 'pagination.py']);
@@ -111,6 +123,86 @@ describe('deploy-graph reach', function () {
       'fix_prices_once.py': BIG_PAGE,
     };
     assert.deepEqual(await reported(files), ['shop/admin.py', 'shop/pagination.py', 'shop/tasks.py', 'shop/templatetags/shop_tags.py']);
+  });
+
+  it('leaves a local runner beside a Dockerfile out: its start script, its dynamic loading, the scripts that restart it', async () => {
+    const files = {
+      'requirements.txt': 'flask==3.0\ngunicorn==22.0\n',
+      Dockerfile: 'FROM python:3.12\nWORKDIR /app\nCOPY . /app\nCMD ["/bin/sh", "-lc", "exec gunicorn wsgi:application --max-requests 1000"]\n',
+      'wsgi.py': 'from backend import create_app\napplication = create_app()\n',
+      'backend/__init__.py': 'from .pagination import ExportPagination\n\ndef create_app():\n    pass\n',
+      'backend/pagination.py': BIG_PAGE,
+      // serve.sh runs the app another way by hand, through a module that imports the app named by $APP_MODULE.
+      'serve.sh': '#!/bin/sh\nexec gunicorn -c gunicorn_conf.py patched_app:app\n',
+      'patched_app.py': `import os\nfrom importlib import import_module\napp = import_module(os.environ.get("APP_MODULE", "app")).app\n${BIG_PAGE}`,
+      'fix_styles.sh': '#!/bin/sh\nsed -i s/a/b/ backend/static/app.css\npython run.py &\n',
+      'run.py': `from backend import create_app\n${BIG_PAGE}\nif __name__ == "__main__":\n    app = create_app()\n    app.run(port=8000)\n`,
+      'contract_shim.py': BIG_PAGE,
+    };
+    assert.deepEqual(await reported(files), ['backend/pagination.py']);
+    const ws = await open(files);
+    const reach = deployReach(ws.projectAt(''));
+    assert.ok(reach.judged);
+    assert.deepEqual(reach.entries.map((e) => e.replace(/ .*\(/, ' (')), ['gunicorn (Dockerfile)']);
+  });
+
+  it('follows serve.sh and its dynamic loading when it is the only deploy, and a cron script that runs a job', async () => {
+    const files = {
+      'requirements.txt': 'flask==3.0\ngunicorn==22.0\n',
+      'serve.sh': '#!/bin/sh\nexec gunicorn -c gunicorn_conf.py patched_app:app\n',
+      'patched_app.py': `import os\nfrom importlib import import_module\napp = import_module(os.environ.get("APP_MODULE", "app")).app\n`,
+      'contract_shim.py': BIG_PAGE,
+    };
+    assert.deepEqual(await reported(files), ['contract_shim.py']);
+    const beside = {
+      'requirements.txt': 'flask==3.0\ngunicorn==22.0\n',
+      Dockerfile: 'FROM python:3.12\nCOPY . /app\nCMD ["gunicorn", "wsgi:application", "--max-requests", "1000"]\n',
+      'wsgi.py': 'application = 1\n',
+      // Not a web server: a job a loose script runs is reached as before.
+      'sync.sh': '#!/bin/sh\npython sync_prices.py\n',
+      'sync_prices.py': BIG_PAGE,
+    };
+    assert.deepEqual(await reported(beside), ['sync_prices.py']);
+  });
+
+  it('resolves a start script copied into the image with its folder, and a script named by its path in the image', async () => {
+    const files = {
+      'requirements/prod.txt': 'Django==4.2\ndjangorestframework==3.15\ngunicorn==22.0\n',
+      Dockerfile: 'FROM python:3.12 AS base\nWORKDIR /app\nCOPY app /app\n',
+      'app/compose.yaml': [
+        'services:',
+        '  app:',
+        '    build:',
+        '      context: ..',
+        '    command: ["./start_app.sh"]',
+        '  mock:',
+        '    build:',
+        '      context: ..',
+        '    command: ["python3", "mock/server.py"]',
+        '',
+      ].join('\n'),
+      'app/start_app.sh': '#!/bin/bash\nset -e\nexec gunicorn config.wsgi:application --max-requests 1000\n',
+      'app/config/__init__.py': '',
+      'app/config/wsgi.py': 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")\nfrom django.core.wsgi import get_wsgi_application\napplication = get_wsgi_application()\n',
+      'app/config/settings.py': 'INSTALLED_APPS = ["core"]\nROOT_URLCONF = "config.urls"\n',
+      'app/config/urls.py': 'from core.views import index\n',
+      'app/core/__init__.py': '',
+      'app/core/views.py': 'from .pagination import ExportPagination\n',
+      'app/core/pagination.py': BIG_PAGE,
+      'app/legacy_views.py': BIG_PAGE,
+      'mock/server.py': BIG_PAGE,
+    };
+    assert.deepEqual(await reported(files), ['app/core/pagination.py']);
+    const image = {
+      'requirements.txt': 'flask==3.0\ndjangorestframework==3.15\n',
+      Dockerfile: 'FROM python:3.12\nWORKDIR /workdir\nCOPY . /workdir\nCMD ["sh", "entry-point.sh"]\n',
+      'entry-point.sh': '#!/bin/sh\npython3 /workdir/wsgi.py\n',
+      'wsgi.py': 'from app import create_app\n',
+      'app/__init__.py': 'from .pagination import ExportPagination\n\ndef create_app():\n    pass\n',
+      'app/pagination.py': BIG_PAGE,
+      'app/read/Pipeline.py': BIG_PAGE,
+    };
+    assert.deepEqual(await reported(image), ['app/pagination.py']);
   });
 
   it('leaves a project without deploy files to the layout rule', async () => {

@@ -97,4 +97,62 @@ describe('production reach', function () {
     assert.equal(offlineCode('scripts/tasks_app_backfill.py', project), 'script');
     assert.equal(offlineCode('scripts/tasks.py', project), 'script');
   });
+
+  it('counts tools/ as scripts and mock servers as test code, but not a tools/ module the app imports', async () => {
+    const files: Record<string, string> = {
+      ...DEPLOY,
+      'tools/audit_clones.py': BIG_PAGE,
+      'tools/run_audit.sh': '#!/bin/sh\npython tools/audit_clones.py --all\n',
+      'mock/server.py': BIG_PAGE,
+      'shop/__mocks__/payments.py': BIG_PAGE,
+      // Look-alikes: a tools/ module the served views import, and folders that only start with the same words.
+      'tools/pager.py': BIG_PAGE,
+      'shop/views.py': 'from tools.pager import ExportPagination\n',
+      'shop/toolsets.py': BIG_PAGE,
+      'shop/mockups.py': BIG_PAGE,
+      // A server kept among the tools runs as a process of its own.
+      'tools/preview_server.py': `from http.server import HTTPServer\n${BIG_PAGE}`,
+    };
+    assert.deepEqual(await reported(files), ['shop/mockups.py', 'shop/toolsets.py', 'tools/pager.py', 'tools/preview_server.py']);
+  });
+
+  it('counts a script in scripts/ started by a start script the Dockerfile runs as production', () => {
+    const texts: Record<string, string> = {
+      Dockerfile: 'FROM python:3.12\nCOPY . .\nCMD ["scripts/start.sh"]\n',
+      'scripts/start.sh': '#!/bin/sh\nexec python scripts/worker.py\n',
+      'scripts/dev.sh': '#!/bin/sh\npython scripts/backfill.py\n',
+    };
+    const project = { files: () => Object.keys(texts), readFile: (rel: string) => texts[rel] };
+    assert.equal(offlineCode('scripts/worker.py', project), undefined);
+    assert.equal(offlineCode('scripts/backfill.py', project), 'script');
+  });
+
+  describe('root scripts run by hand, in a project without deploy files', () => {
+    const argparseScript = (body: string) => `import argparse\n\n${body}\n\ndef main():\n    parser = argparse.ArgumentParser()\n    parser.parse_args()\n\n\nif __name__ == "__main__":\n    main()\n`;
+    const NO_DEPLOY = {
+      'requirements.txt': 'flask==3.0\ndjangorestframework==3.15\n',
+      'update_test_docs.py': argparseScript(BIG_PAGE),
+      'compare_exports.py': argparseScript(`import click\n${BIG_PAGE}`),
+      'update_docs.sh': '#!/bin/sh\npython update_test_docs.py --run-tests\n',
+    };
+
+    it('reports nothing in a root script with a command line under a __main__ guard that nothing imports', async () => {
+      assert.deepEqual(await reported(NO_DEPLOY), []);
+    });
+
+    it('still reports the app run as a script, a bot, a loop, a module the app imports, and a script below the root', async () => {
+      const files = {
+        ...NO_DEPLOY,
+        'app.py': `from flask import Flask\nfrom helpers import ExportPagination\napp = Flask(__name__)\n${BIG_PAGE}\nif __name__ == "__main__":\n    app.run()\n`,
+        'helpers.py': `${BIG_PAGE}\nif __name__ == "__main__":\n    print(1)\n`,
+        'bot.py': `from telegram.ext import Application\n${BIG_PAGE}\nif __name__ == "__main__":\n    main()\n`,
+        'poller.py': `${BIG_PAGE}\nif __name__ == "__main__":\n    while True:\n        poll()\n`,
+        'run.py': `from app import app\n${BIG_PAGE}\nif __name__ == "__main__":\n    app.run(port=8000)\n`,
+        'shop/export_all.py': argparseScript(BIG_PAGE),
+        // A bare `__main__` guard: a batch job a cron line may run, not a command run by hand.
+        'nightly_etl.py': `${BIG_PAGE}\nif __name__ == "__main__":\n    print(1)\n`,
+      };
+      assert.deepEqual(await reported(files), ['app.py', 'bot.py', 'helpers.py', 'nightly_etl.py', 'poller.py', 'run.py', 'shop/export_all.py']);
+    });
+  });
 });
