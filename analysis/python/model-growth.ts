@@ -28,11 +28,19 @@ export interface GrowthFacts {
   unique: string[][];
   /** A method calls `self.delete()`: rows are removed by the model's own workflow. */
   deletesItself: boolean;
+  /**
+   * DateTimeFields the app sets itself (not on create, not on save) that say when the row's event happens: an
+   * order's `order_time`, a booking's `start_date_time`, a message's `sent_at`. Not expiries, deadlines, modification
+   * or deletion times, nor dates of birth.
+   */
+  eventTimes: string[];
 }
 
 /** Callee names of timestamp fields. django-extensions' and model_utils' creation fields count as set-on-create. */
 const DATETIME_FIELDS = /^(DateTimeField|CreationDateTimeField|AutoCreatedField)$/;
 const CREATION_FIELDS = /^(CreationDateTimeField|AutoCreatedField)$/;
+/** Times that bound or describe a row rather than place it in a history: expiries, deadlines, edits, deletions, birth. */
+const NOT_EVENT_TIME = /expir|deadline|due|until|valid|deleted|updated|modified|edited|changed|last_|birth|^dob$|_by$|^(end|stop|finish|close)|verified|confirmed_until|paid_until/;
 /** `default=timezone.now`, `default=now`, `default=datetime.utcnow`, `default=timezone.localtime`. */
 const NOW_DEFAULT = /^([\w.]*\.)?(now|utcnow|localtime)$/;
 /** Names of creation timestamps. */
@@ -75,7 +83,7 @@ function callsFields(list: Node | null | undefined, callee: RegExp): string[][] 
 
 /** The growth facts of a model class body. */
 export function growthFactsOf(body: Node): GrowthFacts {
-  const facts: GrowthFacts = { creationTimestamps: [], orderedBy: [], indexed: [], unique: [], deletesItself: false };
+  const facts: GrowthFacts = { creationTimestamps: [], orderedBy: [], indexed: [], unique: [], deletesItself: false, eventTimes: [] };
   for (const statement of body.namedChildren) {
     if (!statement) continue;
     if (statement.type === 'class_definition' && statement.childForFieldName('name')?.text === 'Meta') {
@@ -98,6 +106,7 @@ export function growthFactsOf(body: Node): GrowthFacts {
     const setOnCreate =
       CREATION_FIELDS.test(callee) || keywordArgument(right, 'auto_now_add')?.text === 'True' || NOW_DEFAULT.test(keywordArgument(right, 'default')?.text ?? '');
     if (setOnCreate || CREATION_NAME.test(left.text)) facts.creationTimestamps.push(left.text);
+    else if (callee === 'DateTimeField' && !keywordArgument(right, 'default') && !NOT_EVENT_TIME.test(left.text)) facts.eventTimes.push(left.text);
   }
   return facts;
 }
@@ -134,10 +143,14 @@ function readMeta(meta: Node, facts: GrowthFacts): void {
 /**
  * The creation timestamp by which a model's rows accumulate, or undefined when the model shows no such growth.
  * `relations` are the model's own and inherited relation fields (a unique constraint over one caps rows per owner).
+ * `ownedByUser`: a foreign key leads to a user. A user's rows that record when their event happens (an order's
+ * `order_time`, a booking's `start_date_time`) are a history that grows with use, where a user's settings, team
+ * or languages carry no such time.
  */
-export function growthTimestamp(name: string, facts: GrowthFacts, relations: ReadonlySet<string>): string | undefined {
+export function growthTimestamp(name: string, facts: GrowthFacts, relations: ReadonlySet<string>, ownedByUser = false): string | undefined {
   if (facts.deletesItself) return undefined;
   if (facts.unique.some((fields) => fields.some((f) => relations.has(f) || relations.has(f.replace(/_id$/, ''))))) return undefined;
   const eventName = EVENT_MODEL_NAME.test(name);
-  return facts.creationTimestamps.find((t) => eventName || facts.orderedBy.includes(t) || facts.indexed.includes(t));
+  const read = facts.creationTimestamps.find((t) => eventName || facts.orderedBy.includes(t) || facts.indexed.includes(t));
+  return read ?? (ownedByUser ? (facts.creationTimestamps[0] ?? facts.eventTimes[0]) : undefined);
 }
