@@ -46,6 +46,11 @@ const FIELD_KIND: Record<string, 'fk' | 'o2o' | 'm2m' | 'generic'> = {
 
 /** Django's own user model, when a project points at it (`settings.AUTH_USER_MODEL`) rather than defining one. */
 const AUTH_USER = 'User';
+/**
+ * What a model field's class is read from: `models`, an alias of it (`m`), `fields`, `gis_models`; not the
+ * namespaces of serializers, forms, schemas or other ORMs.
+ */
+const MODEL_FIELD_NAMESPACE = /^(?!(serializers|forms|filters|django_filters|graphene|ma|marshmallow|wtforms|strawberry|schemas?|pydantic|mongoengine|me|db|sa|sqlalchemy|peewee|pw|orm|ndb|scrapy)$)(\w+|\w+\.models)$/;
 /** Bases a custom user model is built on. */
 const USER_BASES = /^(AbstractUser|AbstractBaseUser|User)$/;
 /** Fields that stamp a row with a date or time. */
@@ -107,8 +112,9 @@ function modelClassOf(cls: Node): ModelClass | undefined {
     }
     const fn = right.childForFieldName('function');
     const callee = lastName(fn);
-    // `models.ForeignKey(...)` or a bare imported name; `serializers.CharField()` belongs to a serializer.
-    if (!callee || (fn?.type === 'attribute' && !/^(models|\w+\.models|fields|managers|gis_models|postgres_fields)$/.test(fn.childForFieldName('object')?.text ?? ''))) continue;
+    // `models.ForeignKey(...)`, `m.CharField(...)` (`from django.db import models as m`) or a bare imported name;
+    // `serializers.CharField()` belongs to a serializer, `me.StringField()` to another ORM.
+    if (!callee || (fn?.type === 'attribute' && !MODEL_FIELD_NAMESPACE.test(fn.childForFieldName('object')?.text ?? ''))) continue;
     const kind = FIELD_KIND[callee];
     if (kind) {
       fieldLike = true;
@@ -214,13 +220,20 @@ export class ModelIndex {
   /**
    * The creation timestamp by which the rows of a project model pile up for each owner (a ping log, page hits),
    * from the class's own fields and Meta; undefined when the model is unknown or shows no such growth.
+   * `sharedParent`: the rows asked for belong to a parent many users add to (see model-growth.ts).
    */
-  growthTimestamp(name: string): string | undefined {
+  growthTimestamp(name: string, sharedParent = false): string | undefined {
     const classes = this.byName.get(name);
     if (classes?.length !== 1) return undefined;
     const relations = this.ownAndInherited(classes[0]);
-    const ownedByUser = [...relations.values()].some((r) => r.kind === 'fk' && !!r.target && this.isUserModel(r.target));
-    return growthTimestamp(name, classes[0].growth, new Set(relations.keys()), ownedByUser);
+    return growthTimestamp(name, classes[0].growth, new Set(relations.keys()), { byUser: this.userRelations(name).length > 0, sharedParent });
+  }
+
+  /** The foreign keys (own and inherited) of a project model that lead to a user. */
+  userRelations(name: string): string[] {
+    const classes = this.byName.get(name);
+    if (classes?.length !== 1) return [];
+    return [...this.ownAndInherited(classes[0])].filter(([, r]) => r.kind === 'fk' && !!r.target && this.isUserModel(r.target)).map(([field]) => field);
   }
 
   /** Django's user model, or a project class built on it (`class Parent(User)`, `class User(AbstractBaseUser)`). */

@@ -143,14 +143,25 @@ function readMeta(meta: Node, facts: GrowthFacts): void {
 /**
  * The creation timestamp by which a model's rows accumulate, or undefined when the model shows no such growth.
  * `relations` are the model's own and inherited relation fields (a unique constraint over one caps rows per owner).
- * `ownedByUser`: a foreign key leads to a user. A user's rows that record when their event happens (an order's
- * `order_time`, a booking's `start_date_time`) are a history that grows with use, where a user's settings, team
- * or languages carry no such time.
+ * Rows a foreign key ties to a user grow with use when they record when their event happens (an order's
+ * `order_time`, a booking's `start_date_time`: a history), where a user's settings, team or languages carry no such
+ * time; and rows stamped when created grow when many users add them to one shared parent (a post's comments, a
+ * room's messages), while one user's own stamped rows (routines, bookmarks) are bounded by what one person makes.
  */
-export function growthTimestamp(name: string, facts: GrowthFacts, relations: ReadonlySet<string>, ownedByUser = false): string | undefined {
+export function growthTimestamp(name: string, facts: GrowthFacts, relations: ReadonlySet<string>, owned: Ownership = {}): string | undefined {
   if (facts.deletesItself) return undefined;
   if (facts.unique.some((fields) => fields.some((f) => relations.has(f) || relations.has(f.replace(/_id$/, ''))))) return undefined;
   const eventName = EVENT_MODEL_NAME.test(name);
   const read = facts.creationTimestamps.find((t) => eventName || facts.orderedBy.includes(t) || facts.indexed.includes(t));
-  return read ?? (ownedByUser ? (facts.creationTimestamps[0] ?? facts.eventTimes[0]) : undefined);
+  if (read || !owned.byUser) return read;
+  return facts.eventTimes[0] ?? (owned.sharedParent ? facts.creationTimestamps[0] : undefined);
+}
+
+/**
+ * How the rows of a model belong to users. `byUser`: a foreign key leads to a user. `sharedParent`: the rows asked
+ * for are those of a parent many users add to (a post's comments, a room's messages), not one user's own rows.
+ */
+export interface Ownership {
+  byUser?: boolean;
+  sharedParent?: boolean;
 }

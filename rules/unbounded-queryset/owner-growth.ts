@@ -67,6 +67,29 @@ export interface OwnerGrowth {
   filteredToParent(info: QuerysetInfo): boolean;
 }
 
+/**
+ * The filter picks the rows of a parent other than one user: no lookup through the model's user keys to one
+ * value, and no `request.user`. `filter(post=pk)` of comments is; `filter(author=request.user)` is not, and
+ * `filter(owner_id__in=followed)` (many users' rows) is again.
+ */
+function sharedParent(info: QuerysetInfo, userRelations: string[]): boolean {
+  let filtered = false;
+  for (const root of info.roots) {
+    for (let n: Node | null = root.node.parent; n && (n.type === 'call' || n.type === 'attribute'); n = n.parent) {
+      if (n.type !== 'call' || calleeName(n) !== 'filter') continue;
+      for (const arg of n.childForFieldName('arguments')?.descendantsOfType('keyword_argument') ?? []) {
+        if (!arg) continue;
+        const name = arg.childForFieldName('name')?.text ?? '';
+        const value = arg.childForFieldName('value')?.text ?? '';
+        filtered = true;
+        if (/\brequest\.user\b/.test(value)) return false;
+        if (userRelations.includes(name.split('__')[0].replace(/_id$/, '')) && !name.endsWith('__in')) return false;
+      }
+    }
+  }
+  return filtered;
+}
+
 /** The project's time-growing models, as seen from the file being checked. */
 export function ownerGrowth(ctx: RuleContext, tree: Tree): OwnerGrowth {
   const { models, version } = projectModels(ctx, tree);
@@ -80,7 +103,7 @@ export function ownerGrowth(ctx: RuleContext, tree: Tree): OwnerGrowth {
     growing(info) {
       const out: { model: string; timestamp: string }[] = [];
       for (const model of info.models) {
-        const timestamp = models.growthTimestamp(model);
+        const timestamp = models.growthTimestamp(model, sharedParent(info, models.userRelations(model)));
         if (timestamp) out.push({ model, timestamp });
       }
       return out;
