@@ -12,6 +12,10 @@
  *   ("user", "date")` is one row a day, a membership is one row per pair) and no method deleting the row itself
  *   (a running timer removed when stopped).
  * A date (DateField) is not a timestamp: weekly measurements, daily entries stay small.
+ *
+ * Rows a foreign key ties to a user (see `growthTimestamp`) also grow with use: when a DateTimeField the app sets
+ * says when their event happens (an order, a booking), and, for rows stamped when created, when the rows asked for
+ * are a parent's that many users add to (a post's comments, a room's messages).
  */
 import type { Node } from 'web-tree-sitter';
 import { keywordArgument, stringValue } from './ast';

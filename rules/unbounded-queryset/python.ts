@@ -159,13 +159,18 @@ def export_orders(request):
         '`.annotate(n=Count(...))` that reads only `id`/`pk` and the aggregates (a count per category). ' +
         'Querysets scoped to one owner (an owner-like relation or `<relation>_id` compared with a variable, ' +
         '`filter(parent=self)` in a model method, or an object fetched with `get_object_or_404`/`.objects.get()`/`.first()`: ' +
-        '`filter(project=project)`, `filter(user=request.user)`, `filter(document_id__in=ids)`) and grouped rows ' +
+        '`filter(project=project)`, `filter(user=request.user)`, `filter(document_id__in=ids)`, or any relation the ' +
+        'project\'s model class declares, inherits or receives compared with a value: `filter(restaurant=...)`, ' +
+        '`filter(bookmarks=pk)`; also the options under a category the code names in a tree of the model itself, ' +
+        '`filter(parent__name="DISH CATEGORY")`) and grouped rows ' +
         '(`values(...).annotate(...)`, `.aggregate(...)`) are reported only when they feed an export loop: one user\'s ' +
         'or one parent\'s rows are usually few, while `filter(status=status)` keeps most of a table and is still reported. ' +
         'Not so for a table that grows with time per owner, as the project\'s model class shows it: a creation timestamp ' +
         '(a DateTimeField with `auto_now_add`, `default=timezone.now`, or named `created`/`start`/`timestamp`) that leads ' +
         '`Meta.ordering`, is `get_latest_by` or is indexed, or a model named as a record of events (`...Log`, `...Event`, ' +
-        '`Ping`, `Hit`, `...Entry`, `...Record`, `...History`), with no unique constraint over a relation (one row per user ' +
+        '`Ping`, `Hit`, `...Entry`, `...Record`, `...History`), or a foreign key to a user with a DateTimeField the app ' +
+        'sets (an order\'s `order_time`, a booking\'s `start_date_time`), or with a creation timestamp when the filter picks ' +
+        'a parent many users add to (a post\'s comments, a room\'s messages; not one user\'s own rows), with no unique constraint over a relation (one row per user ' +
         'and day, one membership per pair) and no method deleting the row itself (a running timer). One check\'s pings or ' +
         'one child\'s naps are reported like a whole table (`len()` of them also outside request code), unless the filter ' +
         'keeps a window of time (`created__gte=since`, `exclude(expiration__lt=now)`) on every path. A DateField (a daily ' +
