@@ -249,7 +249,9 @@ function servesRequest(node: Node): boolean {
 type Reporter = Pick<RuleContext, 'report'>;
 
 /** Statements with something to check: a call by one of the names checkCalls looks for, or a loop. */
-const CANDIDATE = /\b(?:len|list|tuple|\w*Serializer|for)\b/;
+const CANDIDATE = /\b(?:len|list|tuple|\w*Serializer|for)\b|\w*(?:export|csv|xlsx|excel)\w*\s*\(/i;
+/** Helpers named like an export that a whole queryset is handed to: `_get_csv_from_qs_values(users)`, `export_rows(qs)`. */
+const EXPORT_HELPER = /(^|_)(export|csv|xlsx|excel)/i;
 
 /** Findings per top-level statement, kept across keystrokes: a keystroke re-checks only the statement it changed. */
 const findingsCache = new StatementFindingsCache<OutsideReads>('unbounded-queryset: findings');
@@ -267,6 +269,30 @@ function checkCalls(ctx: Reporter, tree: Tree, statement: TopLevelStatement, ite
       checkLen(ctx, call, canFix, requestPath, growth);
     } else if (isBuiltin && (name === 'list' || name === 'tuple')) checkList(ctx, tree, call, iterations, canFix, chunkSize, requestPath, growth);
     else if (name.endsWith('Serializer') && requestPath) checkSerializer(ctx, call, growth);
+  }
+  for (const call of callsNamed(tree, statement.text, /\b\w*(?:[Ee]xport|[Cc]sv|CSV|[Xx]lsx|XLSX|[Ee]xcel)\w*/g, statement.start)) checkExportHelper(ctx, call, growth);
+}
+
+/**
+ * `csv_file = _get_csv_from_qs_values(User.objects.all().values())`: a whole queryset handed to a helper named like
+ * an export, which writes every row (the list() form is checked in checkList). No fix: the helper may index or
+ * count the queryset, which a one-shot `.iterator()` would break.
+ */
+function checkExportHelper(ctx: Reporter, call: Node, growth: OwnerGrowth): void {
+  if (!EXPORT_HELPER.test(calleeName(call) ?? '')) return;
+  for (const arg of positionalArguments(call)) {
+    const data = unparenthesize(arg);
+    if (data.type !== 'identifier' && data.type !== 'call') continue;
+    const info = querysetOf(data);
+    if (!isUnbounded(info, call) || info.materialized || info.compact || boundedByOwner(info, growth)) continue;
+    ctx.report({
+      start: data.startIndex,
+      end: data.endIndex,
+      messageId: 'export',
+      data: { rows: rowsOf(info) },
+      detail: `${calleeName(call)}() receives the whole queryset and writes every row, all of them cached in memory until it ends. Pass queryset.iterator(chunk_size=2000) if the helper only loops over the rows, or page through the table.${growthNote(info, growth)}`,
+    });
+    return;
   }
 }
 
