@@ -175,7 +175,8 @@ def export_orders(request):
         'one child\'s naps are reported like a whole table (`len()` of them also outside request code), unless the filter ' +
         'keeps a window of time (`created__gte=since`, `exclude(expiration__lt=now)`) on every path. A DateField (a daily ' +
         'or weekly measurement) is not such a timestamp. `list(qs)` handed straight to a function named like an export ' +
-        '(`export_netscape_html(list(bookmarks))`) counts as an export. ' +
+        '(`export_netscape_html(list(bookmarks))`) counts as an export, and so does a queryset handed to a helper named like ' +
+        'an export or a CSV/Excel writer (`_get_csv_from_qs_values(User.objects.all().values())`, reported without a fix). ' +
         'A loop counts as an export when its body writes (`writerow`, `write`), yields, or appends to a list that ' +
         'is returned or passed to a response; loops that update rows are left to other checks. Querysets are ' +
         'recognised as in n-plus-one: a manager chain, a variable or same-module helper bound to one. See also ' +
