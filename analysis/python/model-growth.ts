@@ -43,8 +43,11 @@ export interface GrowthFacts {
 /** Callee names of timestamp fields. django-extensions' and model_utils' creation fields count as set-on-create. */
 const DATETIME_FIELDS = /^(DateTimeField|CreationDateTimeField|AutoCreatedField)$/;
 const CREATION_FIELDS = /^(CreationDateTimeField|AutoCreatedField)$/;
-/** Times that bound or describe a row rather than place it in a history: expiries, deadlines, edits, deletions, birth. */
-const NOT_EVENT_TIME = /expir|deadline|due|until|valid|deleted|updated|modified|edited|changed|last_|birth|^dob$|_by$|^(end|stop|finish|close)|verified|confirmed_until|paid_until/;
+/**
+ * Times that bound or describe a row rather than place it in a history: expiries, deadlines, edits, deletions,
+ * birth, the last access or check (state that moves, not the row's event).
+ */
+const NOT_EVENT_TIME = /expir|deadline|due|until|valid|deleted|updated|modified|edited|changed|last|birth|^dob$|_by$|^(end|stop|finish|close)|verified|accessed|seen|login|opened|synced|checked|refreshed|fetched|notified|reminded|read_at|^read$/;
 /** `default=timezone.now`, `default=now`, `default=datetime.utcnow`, `default=timezone.localtime`. */
 const NOW_DEFAULT = /^([\w.]*\.)?(now|utcnow|localtime)$/;
 /** Names of creation timestamps. */

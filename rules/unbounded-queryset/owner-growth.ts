@@ -69,8 +69,8 @@ export interface OwnerGrowth {
 
 /**
  * The filter picks the rows of a parent other than one user: no lookup through the model's user keys to one
- * value, and no `request.user`. `filter(post=pk)` of comments is; `filter(author=request.user)` is not, and
- * `filter(owner_id__in=followed)` (many users' rows) is again.
+ * value, no `request.user` and no batch of keys. `filter(post=pk)` of comments is; `filter(author=request.user)`
+ * and `filter(tags__in=picked)` are not.
  */
 function sharedParent(info: QuerysetInfo, userRelations: string[]): boolean {
   let filtered = false;
@@ -82,8 +82,9 @@ function sharedParent(info: QuerysetInfo, userRelations: string[]): boolean {
         const name = arg.childForFieldName('name')?.text ?? '';
         const value = arg.childForFieldName('value')?.text ?? '';
         filtered = true;
-        if (/\brequest\.user\b/.test(value)) return false;
-        if (userRelations.includes(name.split('__')[0].replace(/_id$/, '')) && !name.endsWith('__in')) return false;
+        // A batch of keys (`tags__in=merge_tags`) is rows the code already picked, not one parent's history.
+        if (/\brequest\.user\b/.test(value) || name.endsWith('__in')) return false;
+        if (userRelations.includes(name.split('__')[0].replace(/_id$/, ''))) return false;
       }
     }
   }
