@@ -328,8 +328,9 @@ function literalOf(expr: ts.Expression | undefined): ts.ObjectLiteralExpression 
  * rule judges `filter(user=request.user)`. Looked for in nested relation filters too (`some: { userId }`).
  */
 function scopedToOneOwner(q: OrmCall): boolean {
-  // Per-owner rows that pile up with time (an audit trail, sessions, events) are not bounded by their owner.
-  if (APPEND_ONLY.test(q.target.split('.').pop() ?? '')) return false;
+  // Per-owner rows that pile up with time (an audit trail, sessions, events) are not bounded by their owner,
+  // unless the filter also narrows them to one item (`userId, SymbolProfile: { symbol }`: one user's orders of one symbol).
+  if (APPEND_ONLY.test(q.target.split('.').pop() ?? '') && !narrowedToOneItem(q)) return false;
   const visit = (where: ts.ObjectLiteralExpression, depth: number): boolean =>
     where.properties.some((p) => {
       if (ts.isShorthandPropertyAssignment(p)) return OWNER_KEY.test(p.name.text) && alwaysDefined(p.name);
@@ -410,6 +411,21 @@ function overlapsOnePeriod(q: OrmCall): boolean {
     else if (ts.isObjectLiteralExpression(value) ? identifiesOneRow(value) : /(Id|_id)$/.test(key) && !isLiteral(value)) parent = true;
   }
   return parent && below !== undefined && above !== undefined && below !== above;
+}
+
+/** Besides its owner key, the where compares another key (also nested) with a value the code holds. */
+function narrowedToOneItem(q: OrmCall): boolean {
+  const where = whereOf(q);
+  const visit = (o: ts.ObjectLiteralExpression, depth: number): boolean =>
+    o.properties.some((p) => {
+      if (ts.isShorthandPropertyAssignment(p)) return !OWNER_KEY.test(p.name.text) && alwaysDefined(p.name);
+      if (!ts.isPropertyAssignment(p)) return false;
+      const key = p.name.getText().replace(/^['"]|['"]$/g, '');
+      const value = unwrap(p.initializer);
+      if (ts.isObjectLiteralExpression(value)) return depth < 2 && visit(value, depth + 1);
+      return !OWNER_KEY.test(key) && key !== 'OR' && (ts.isIdentifier(value) ? alwaysDefined(value) : ts.isPropertyAccessExpression(value));
+    });
+  return where !== undefined && visit(where, 0);
 }
 
 /** `{ userId: null }`: the rows no owner has (shared defaults), as many as the app defines. */

@@ -242,7 +242,7 @@ function bounded(info: QuerysetInfo, models: () => ModelIndex, fallbackModel?: s
   const kinds = models();
   if (filteredToParent(info, names, kinds)) return true;
   // A model the project does not define is not judged, except Django's user table.
-  return !names.every((m) => (kinds.has(m) && !kinds.isLookup(m)) || (m === 'User' && !kinds.has(m)));
+  return !names.every((m) => (kinds.declaresFields(m) && !kinds.isLookup(m)) || (m === 'User' && !kinds.has(m)));
 }
 
 /** `request.user`, `self.request.user`: the rows depend on who asks (usually one owner's rows). */
@@ -392,7 +392,7 @@ function checkDjangoListView(ctx: RuleContext, cls: Node, chain: ClassChain, mod
 
 function growing(model: string, models: () => ModelIndex): boolean {
   const kinds = models();
-  return (kinds.has(model) && !kinds.isLookup(model)) || (model === 'User' && !kinds.has(model));
+  return (kinds.declaresFields(model) && !kinds.isLookup(model)) || (model === 'User' && !kinds.has(model));
 }
 
 // --- Function views rendering a template ----------------------------------------------------------------------
