@@ -53,8 +53,6 @@ const AUTH_USER = 'User';
 const MODEL_FIELD_NAMESPACE = /^(?!(serializers|forms|filters|django_filters|graphene|ma|marshmallow|wtforms|strawberry|schemas?|pydantic|mongoengine|me|db|sa|sqlalchemy|peewee|pw|orm|ndb|scrapy)$)(\w+|\w+\.models)$/;
 /** Bases a custom user model is built on. */
 const USER_BASES = /^(AbstractUser|AbstractBaseUser|User)$/;
-/** Bodies of content (an event's description, a page's text): an option list holds labels, not these. */
-const BODY_FIELD = /^(TextField|MarkupField|RichTextField|RichTextUploadingField|HTMLField|StreamField)$/;
 /** Fields that stamp a row with a date or time. */
 const TIME_FIELD = /^(DateTimeField|DateField|TimeField|DurationField|CreationDateTimeField|ModificationDateTimeField|AutoCreatedField|AutoLastModifiedField)$/;
 
@@ -256,7 +254,7 @@ export class ModelIndex {
   /**
    * A lookup or option table: rows an admin curates (a language, a certification, a dish category, a dropdown's
    * entries), a handful however long the app runs. The one project class of this name declares no date or time of
-   * its own (rows stamped with when they happened pile up) and no body of content (a text, a description), and each relation it declares leads to another such
+   * its own (rows stamped with when they happened pile up), and each relation it declares leads to another such
    * model (a room of a venue), never to a user, to a model that grows, to itself or to one not found. Fields inherited
    * from project base classes (a `TimeStampedModel`'s created/modified) are not counted.
    */
@@ -265,7 +263,7 @@ export class ModelIndex {
     if (classes?.length !== 1 || seen.has(name) || seen.size > 4) return false;
     const model = classes[0];
     const kinds = [...model.fields.values()];
-    if (kinds.length === 0 || kinds.some((f) => TIME_FIELD.test(f) || BODY_FIELD.test(f) || f === 'GenericForeignKey' || f === 'TaggableManager')) return false;
+    if (kinds.length === 0 || kinds.some((f) => TIME_FIELD.test(f) || f === 'GenericForeignKey' || f === 'TaggableManager')) return false;
     const path = new Set([...seen, name]);
     return [...model.relations.values()].every((r) => !!r.target && this.isLookup(r.target, path));
   }
