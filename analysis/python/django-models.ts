@@ -25,6 +25,8 @@ export interface ModelClass {
   relations: Map<string, { kind: 'fk' | 'o2o' | 'm2m' | 'generic'; target?: string; relatedName?: string }>;
   /** Names of the other fields (plain columns, properties are not listed). */
   plain: Set<string>;
+  /** Every field the body declares itself, relations too: attribute -> field class (`CharField`, `ForeignKey`). */
+  fields: Map<string, string>;
   /** Managers declared in the body: attribute -> the manager or queryset class it is built from. */
   managers: Map<string, string>;
   /** How its rows accumulate (creation timestamps, ordering, indexes, unique constraints): see model-growth.ts. */
@@ -44,6 +46,15 @@ const FIELD_KIND: Record<string, 'fk' | 'o2o' | 'm2m' | 'generic'> = {
 
 /** Django's own user model, when a project points at it (`settings.AUTH_USER_MODEL`) rather than defining one. */
 const AUTH_USER = 'User';
+/**
+ * What a model field's class is read from: `models`, an alias of it (`m`), `fields`, `gis_models`; not the
+ * namespaces of serializers, forms, schemas or other ORMs.
+ */
+const MODEL_FIELD_NAMESPACE = /^(?!(serializers|forms|filters|django_filters|graphene|ma|marshmallow|wtforms|strawberry|schemas?|pydantic|mongoengine|me|db|sa|sqlalchemy|peewee|pw|orm|ndb|scrapy)$)(\w+|\w+\.models)$/;
+/** Bases a custom user model is built on. */
+const USER_BASES = /^(AbstractUser|AbstractBaseUser|User)$/;
+/** Fields that stamp a row with a date or time. */
+const TIME_FIELD = /^(DateTimeField|DateField|TimeField|DurationField|CreationDateTimeField|ModificationDateTimeField|AutoCreatedField|AutoLastModifiedField)$/;
 
 function lastName(node: Node | null | undefined): string | undefined {
   if (!node) return undefined;
@@ -85,6 +96,7 @@ function modelClassOf(cls: Node): ModelClass | undefined {
   if (bases.some((b) => /Serializer$|Form$|FilterSet$|Schema$|Admin$|View$|ViewSet$/.test(b))) return undefined;
   const relations: ModelClass['relations'] = new Map();
   const plain = new Set<string>();
+  const fields = new Map<string, string>();
   const managers = new Map<string, string>();
   let fieldLike = false;
   for (const statement of body.namedChildren) {
@@ -100,21 +112,24 @@ function modelClassOf(cls: Node): ModelClass | undefined {
     }
     const fn = right.childForFieldName('function');
     const callee = lastName(fn);
-    // `models.ForeignKey(...)` or a bare imported name; `serializers.CharField()` belongs to a serializer.
-    if (!callee || (fn?.type === 'attribute' && !/^(models|\w+\.models|fields|managers)$/.test(fn.childForFieldName('object')?.text ?? ''))) continue;
+    // `models.ForeignKey(...)`, `m.CharField(...)` (`from django.db import models as m`) or a bare imported name;
+    // `serializers.CharField()` belongs to a serializer, `me.StringField()` to another ORM.
+    if (!callee || (fn?.type === 'attribute' && !MODEL_FIELD_NAMESPACE.test(fn.childForFieldName('object')?.text ?? ''))) continue;
     const kind = FIELD_KIND[callee];
     if (kind) {
       fieldLike = true;
       const target = kind === 'generic' ? undefined : targetName(positionalArguments(right)[0] ?? keywordArgument(right, 'to'), name);
       const relatedName = stringValue(keywordArgument(right, 'related_name'));
       relations.set(left.text, { kind, target, relatedName });
+      fields.set(left.text, callee);
     } else if (/Field$/.test(callee)) {
       fieldLike = true;
       plain.add(left.text);
+      fields.set(left.text, callee);
     }
   }
   const modelBase = bases.some((b) => b === 'Model' || /Model$|Mixin$|Base$/.test(b));
-  return fieldLike || modelBase ? { name, bases, relations, plain, managers, growth: growthFactsOf(body) } : undefined;
+  return fieldLike || modelBase ? { name, bases, relations, plain, fields, managers, growth: growthFactsOf(body) } : undefined;
 }
 
 /** `OrderManager()`, `OrderQuerySet.as_manager()`, `Manager.from_queryset(OrderQuerySet)()`: the class that shapes the rows. */
@@ -153,6 +168,12 @@ export class ModelIndex {
         void field;
       }
     }
+  }
+
+  /** True when the one project class of this name declares fields of its own (not only a Meta over its bases). */
+  declaresFields(name: string): boolean {
+    const classes = this.byName.get(name);
+    return classes?.length === 1 && classes[0].fields.size > 0;
   }
 
   /** True when exactly one project class has this name (two apps defining `Item` make it unknown). */
@@ -205,11 +226,46 @@ export class ModelIndex {
   /**
    * The creation timestamp by which the rows of a project model pile up for each owner (a ping log, page hits),
    * from the class's own fields and Meta; undefined when the model is unknown or shows no such growth.
+   * `sharedParent`: the rows asked for belong to a parent many users add to (see model-growth.ts).
    */
-  growthTimestamp(name: string): string | undefined {
+  growthTimestamp(name: string, sharedParent = false): string | undefined {
     const classes = this.byName.get(name);
     if (classes?.length !== 1) return undefined;
-    return growthTimestamp(name, classes[0].growth, new Set(this.ownAndInherited(classes[0]).keys()));
+    const relations = this.ownAndInherited(classes[0]);
+    return growthTimestamp(name, classes[0].growth, new Set(relations.keys()), { byUser: this.userRelations(name).length > 0, sharedParent });
+  }
+
+  /** The foreign keys (own and inherited) of a project model that lead to a user. */
+  userRelations(name: string): string[] {
+    const classes = this.byName.get(name);
+    if (classes?.length !== 1) return [];
+    return [...this.ownAndInherited(classes[0])].filter(([, r]) => r.kind === 'fk' && !!r.target && this.isUserModel(r.target)).map(([field]) => field);
+  }
+
+  /** Django's user model, or a project class built on it (`class Parent(User)`, `class User(AbstractBaseUser)`). */
+  isUserModel(name: string, seen = new Set<string>()): boolean {
+    const classes = this.byName.get(name);
+    if (!classes) return name === AUTH_USER || USER_BASES.test(name);
+    if (classes.length !== 1 || seen.has(name)) return false;
+    seen.add(name);
+    return classes[0].bases.some((b) => USER_BASES.test(b) || (b !== name && this.byName.has(b) && this.isUserModel(b, seen)));
+  }
+
+  /**
+   * A lookup or option table: rows an admin curates (a language, a certification, a dish category, a dropdown's
+   * entries), a handful however long the app runs. The one project class of this name declares no date or time of
+   * its own (rows stamped with when they happened pile up), and each relation it declares leads to another such
+   * model (a room of a venue), never to a user, to a model that grows, to itself or to one not found. Fields inherited
+   * from project base classes (a `TimeStampedModel`'s created/modified) are not counted.
+   */
+  isLookup(name: string, seen = new Set<string>()): boolean {
+    const classes = this.byName.get(name);
+    if (classes?.length !== 1 || seen.has(name) || seen.size > 4) return false;
+    const model = classes[0];
+    const kinds = [...model.fields.values()];
+    if (kinds.length === 0 || kinds.some((f) => TIME_FIELD.test(f) || f === 'GenericForeignKey' || f === 'TaggableManager')) return false;
+    const path = new Set([...seen, name]);
+    return [...model.relations.values()].every((r) => !!r.target && this.isLookup(r.target, path));
   }
 
   /** The forward relations of a class and of its project base classes (abstract models, mixins). */

@@ -64,8 +64,11 @@ interface FileFacts {
   serializers: SerializerClass[];
 }
 
-/** Files worth parsing: they may declare serializers or model fields. */
-const RELEVANT = /Serializer|ForeignKey|ManyToManyField|OneToOneField|TaggableManager|Manager|QuerySet/;
+/**
+ * Files worth parsing: they may declare serializers or model fields (a lookup table of plain fields too: which
+ * models are curated option lists is read from them).
+ */
+const RELEVANT = /Serializer|ForeignKey|ManyToManyField|OneToOneField|TaggableManager|Manager|QuerySet|Field\(/;
 
 /** Per class statement text: its facts with offsets relative to the statement (reused across keystrokes). */
 const statementFacts = new StatementSlot<StatementFacts>('DRF: class facts');

@@ -12,6 +12,10 @@
  *   ("user", "date")` is one row a day, a membership is one row per pair) and no method deleting the row itself
  *   (a running timer removed when stopped).
  * A date (DateField) is not a timestamp: weekly measurements, daily entries stay small.
+ *
+ * Rows a foreign key ties to a user (see `growthTimestamp`) also grow with use: when a DateTimeField the app sets
+ * says when their event happens (an order, a booking), and, for rows stamped when created, when the rows asked for
+ * are a parent's that many users add to (a post's comments, a room's messages).
  */
 import type { Node } from 'web-tree-sitter';
 import { keywordArgument, stringValue } from './ast';
@@ -28,11 +32,22 @@ export interface GrowthFacts {
   unique: string[][];
   /** A method calls `self.delete()`: rows are removed by the model's own workflow. */
   deletesItself: boolean;
+  /**
+   * DateTimeFields the app sets itself (not on create, not on save) that say when the row's event happens: an
+   * order's `order_time`, a booking's `start_date_time`, a message's `sent_at`. Not expiries, deadlines, modification
+   * or deletion times, nor dates of birth.
+   */
+  eventTimes: string[];
 }
 
 /** Callee names of timestamp fields. django-extensions' and model_utils' creation fields count as set-on-create. */
 const DATETIME_FIELDS = /^(DateTimeField|CreationDateTimeField|AutoCreatedField)$/;
 const CREATION_FIELDS = /^(CreationDateTimeField|AutoCreatedField)$/;
+/**
+ * Times that bound or describe a row rather than place it in a history: expiries, deadlines, edits, deletions,
+ * birth, the last access or check (state that moves, not the row's event).
+ */
+const NOT_EVENT_TIME = /expir|deadline|due|until|valid|deleted|updated|modified|edited|changed|last|birth|^dob$|_by$|^(end|stop|finish|close)|verified|accessed|seen|login|opened|synced|checked|refreshed|fetched|notified|reminded|read_at|^read$/;
 /** `default=timezone.now`, `default=now`, `default=datetime.utcnow`, `default=timezone.localtime`. */
 const NOW_DEFAULT = /^([\w.]*\.)?(now|utcnow|localtime)$/;
 /** Names of creation timestamps. */
@@ -75,7 +90,7 @@ function callsFields(list: Node | null | undefined, callee: RegExp): string[][] 
 
 /** The growth facts of a model class body. */
 export function growthFactsOf(body: Node): GrowthFacts {
-  const facts: GrowthFacts = { creationTimestamps: [], orderedBy: [], indexed: [], unique: [], deletesItself: false };
+  const facts: GrowthFacts = { creationTimestamps: [], orderedBy: [], indexed: [], unique: [], deletesItself: false, eventTimes: [] };
   for (const statement of body.namedChildren) {
     if (!statement) continue;
     if (statement.type === 'class_definition' && statement.childForFieldName('name')?.text === 'Meta') {
@@ -98,6 +113,7 @@ export function growthFactsOf(body: Node): GrowthFacts {
     const setOnCreate =
       CREATION_FIELDS.test(callee) || keywordArgument(right, 'auto_now_add')?.text === 'True' || NOW_DEFAULT.test(keywordArgument(right, 'default')?.text ?? '');
     if (setOnCreate || CREATION_NAME.test(left.text)) facts.creationTimestamps.push(left.text);
+    else if (callee === 'DateTimeField' && !keywordArgument(right, 'default') && !NOT_EVENT_TIME.test(left.text)) facts.eventTimes.push(left.text);
   }
   return facts;
 }
@@ -134,10 +150,25 @@ function readMeta(meta: Node, facts: GrowthFacts): void {
 /**
  * The creation timestamp by which a model's rows accumulate, or undefined when the model shows no such growth.
  * `relations` are the model's own and inherited relation fields (a unique constraint over one caps rows per owner).
+ * Rows a foreign key ties to a user grow with use when they record when their event happens (an order's
+ * `order_time`, a booking's `start_date_time`: a history), where a user's settings, team or languages carry no such
+ * time; and rows stamped when created grow when many users add them to one shared parent (a post's comments, a
+ * room's messages), while one user's own stamped rows (routines, bookmarks) are bounded by what one person makes.
  */
-export function growthTimestamp(name: string, facts: GrowthFacts, relations: ReadonlySet<string>): string | undefined {
+export function growthTimestamp(name: string, facts: GrowthFacts, relations: ReadonlySet<string>, owned: Ownership = {}): string | undefined {
   if (facts.deletesItself) return undefined;
   if (facts.unique.some((fields) => fields.some((f) => relations.has(f) || relations.has(f.replace(/_id$/, ''))))) return undefined;
   const eventName = EVENT_MODEL_NAME.test(name);
-  return facts.creationTimestamps.find((t) => eventName || facts.orderedBy.includes(t) || facts.indexed.includes(t));
+  const read = facts.creationTimestamps.find((t) => eventName || facts.orderedBy.includes(t) || facts.indexed.includes(t));
+  if (read || !owned.byUser) return read;
+  return facts.eventTimes[0] ?? (owned.sharedParent ? facts.creationTimestamps[0] : undefined);
+}
+
+/**
+ * How the rows of a model belong to users. `byUser`: a foreign key leads to a user. `sharedParent`: the rows asked
+ * for are those of a parent many users add to (a post's comments, a room's messages), not one user's own rows.
+ */
+export interface Ownership {
+  byUser?: boolean;
+  sharedParent?: boolean;
 }

@@ -94,12 +94,18 @@ export default router;
         '(Mongoose `.cursor()`, TypeORM `.stream()`, Prisma batches of `take`/`cursor`).',
       notes:
         'Queries scoped to one owner are not reported: an owner key (`userId`, `ownerId`, `accountId`, `customerId`, ' +
-        '`tenantId`, ... also nested, as in `some: { userId }`) compared with a value the code holds, as the Python rule ' +
+        '`tenantId`, ... also nested, as in `some: { userId }`, or an owner relation matched by its key, ' +
+        '`createdBy: { id: userId }`) compared with a value the code holds, as the Python rule ' +
         'judges `filter(user=request.user)`; unless the value may be undefined (`x ?? undefined`, an optional parameter: ' +
         'the ORM then drops the filter) or the table grows per owner with time (audit logs, events, sessions, messages, ' +
-        'history); also one owner\'s rows together with the shared ones (`OR: [{ userId }, { userId: null }]`). Neither are ' +
+        'history, and what one user does: orders, expenses, transactions, bookings); also one ' +
+        'owner\'s rows together with the shared ones (`OR: [{ userId }, { userId: null }]`). Neither are ' +
         '`distinct` queries selecting the one column they group by, nor one alternative per key the code holds ' +
-        '(`OR: ids.map((id) => ({ id }))`). ' +
+        '(`OR: ids.map((id) => ({ id }))`), nor a workflow queue or a curated selection picked by a flag ' +
+        '(`approved: false`, `verified: false`; `pinned: true`, `featured: true`; `approved: true` is still reported), ' +
+        'nor one parent\'s rows overlapping one period (`property: { id }, checkIn: LessThanOrEqual(end), ' +
+        'checkOut: MoreThanOrEqual(start)`: the reservations of one resource around a date; one field between two ' +
+        'dates, a report over any range, is still reported). ' +
         'Reference data an app defines (categories, branches, ingredients, platforms, settings, countries, currencies, ' +
         'languages, roles, permissions, regions) is not reported: a few dozen rows. ' +
         'Queries whose options are not an object literal (`findMany(args)`, or an object with a spread) are not ' +
@@ -116,7 +122,7 @@ export default router;
     for (const q of calls) {
       if (!q.list) continue;
       const problem = unboundedQuery(ctx, q, limit);
-      if (!problem || loadsListedKeys(q) || scopedToOneOwner(q) || groupedByOneColumn(q) || isReferenceData(q)) continue;
+      if (!problem || loadsListedKeys(q) || scopedToOneOwner(q) || groupedByOneColumn(q) || isReferenceData(q) || selectsFewByFlag(q) || overlapsOnePeriod(q)) continue;
       if (!inRequestHandler(q.call, ctx.file.relPath)) continue;
       const callee = unwrap(q.call.expression) as ts.PropertyAccessExpression;
       const start = q.builder ? callee.name.getStart() : q.call.getStart();
@@ -322,15 +328,20 @@ function literalOf(expr: ts.Expression | undefined): ts.ObjectLiteralExpression 
  * rule judges `filter(user=request.user)`. Looked for in nested relation filters too (`some: { userId }`).
  */
 function scopedToOneOwner(q: OrmCall): boolean {
-  // Per-owner rows that pile up with time (an audit trail, sessions, events) are not bounded by their owner.
-  if (APPEND_ONLY.test(q.target.split('.').pop() ?? '')) return false;
+  // Per-owner rows that pile up with time (an audit trail, sessions, events) are not bounded by their owner,
+  // unless the filter also narrows them to one item (`userId, SymbolProfile: { symbol }`: one user's orders of one symbol).
+  if (APPEND_ONLY.test(q.target.split('.').pop() ?? '') && !narrowedToOneItem(q)) return false;
   const visit = (where: ts.ObjectLiteralExpression, depth: number): boolean =>
     where.properties.some((p) => {
       if (ts.isShorthandPropertyAssignment(p)) return OWNER_KEY.test(p.name.text) && alwaysDefined(p.name);
       if (!ts.isPropertyAssignment(p)) return false;
       const key = p.name.getText().replace(/^['"]|['"]$/g, '');
       const value = unwrap(p.initializer);
-      if (ts.isObjectLiteralExpression(value)) return depth < 3 && visit(value, depth + 1);
+      if (ts.isObjectLiteralExpression(value)) {
+        // `createdBy: { id: userId }`, `user: { id: user.id }`: the owner relation matched by its key.
+        if (OWNER_KEY.test(key) && identifiesOneRow(value)) return true;
+        return depth < 3 && visit(value, depth + 1);
+      }
       // `OR: [{ userId }, { userId: null }]`: the owner's rows and the shared ones no owner has.
       if (key === 'OR' && ts.isArrayLiteralExpression(value)) {
         const branches = value.elements.map((e) => asObjectLiteral(e));
@@ -339,6 +350,81 @@ function scopedToOneOwner(q: OrmCall): boolean {
       return OWNER_KEY.test(key) && !isLiteral(value) && (!ts.isIdentifier(value) || alwaysDefined(value));
     });
   const where = whereOf(q);
+  return where !== undefined && visit(where, 0);
+}
+
+/** `{ id: userId }`, `{ _id: owner._id }`: a relation filter matching one row by its key, a value the code holds. */
+function identifiesOneRow(where: ts.ObjectLiteralExpression): boolean {
+  return where.properties.some((p) => {
+    if (ts.isShorthandPropertyAssignment(p)) return /^(_?id)$/.test(p.name.text) && alwaysDefined(p.name);
+    if (!ts.isPropertyAssignment(p) || !/^(_?id)$/.test(p.name.getText())) return false;
+    const value = unwrap(p.initializer);
+    return !isLiteral(value) && !ts.isObjectLiteralExpression(value) && (!ts.isIdentifier(value) || alwaysDefined(value));
+  });
+}
+
+/**
+ * Flags whose one value picks a few rows out of a table: a workflow queue (`approved: false`, awaiting review, kept
+ * short by the people who work it) or a curated selection (`pinned: true`, `featured: true`). The other value
+ * (`approved: true`, the published catalogue) is most of the table and stays reported.
+ */
+const QUEUE_FLAG = /^(is_?)?(approved|verified|reviewed|moderated|processed|handled|accepted|confirmed)$/i;
+const CURATED_FLAG = /^(is_?)?(pinned|featured|highlighted|promoted|sticky)$/i;
+
+function selectsFewByFlag(q: OrmCall): boolean {
+  const where = whereOf(q);
+  if (!where) return false;
+  return where.properties.some((p) => {
+    if (!ts.isPropertyAssignment(p)) return false;
+    const key = p.name.getText().replace(/^['"]|['"]$/g, '');
+    const kind = unwrap(p.initializer).kind;
+    return (QUEUE_FLAG.test(key) && kind === ts.SyntaxKind.FalseKeyword) || (CURATED_FLAG.test(key) && kind === ts.SyntaxKind.TrueKeyword);
+  });
+}
+
+/** Upper-bound and lower-bound comparisons: TypeORM's operators, Mongo's and Prisma's keys. */
+const BELOW = /^(LessThan|LessThanOrEqual)\(|^\{\s*['"]?\$?(lt|lte)['"]?\s*:/;
+const ABOVE = /^(MoreThan|MoreThanOrEqual)\(|^\{\s*['"]?\$?(gt|gte)['"]?\s*:/;
+
+/**
+ * One parent's rows that overlap one period (`property: { id }`, `checkIn <= checkOut`, `checkOut >= checkIn`): the
+ * reservations of one resource around a date, which cannot overlap each other much. Two different fields compared
+ * crosswise; one field between two dates (`createdAt: { $gt: from, $lt: to }`, a report over any range) is not it.
+ */
+function overlapsOnePeriod(q: OrmCall): boolean {
+  const where = whereOf(q);
+  if (!where) return false;
+  let below: string | undefined;
+  let above: string | undefined;
+  let parent = false;
+  for (const p of where.properties) {
+    if (ts.isShorthandPropertyAssignment(p)) {
+      parent ||= /Id$|_id$/.test(p.name.text) && alwaysDefined(p.name);
+      continue;
+    }
+    if (!ts.isPropertyAssignment(p)) continue;
+    const key = p.name.getText().replace(/^['"]|['"]$/g, '');
+    const value = unwrap(p.initializer);
+    const text = value.getText();
+    if (BELOW.test(text) && !ABOVE.test(text)) below = key;
+    else if (ABOVE.test(text) && !BELOW.test(text)) above = key;
+    else if (ts.isObjectLiteralExpression(value) ? identifiesOneRow(value) : /(Id|_id)$/.test(key) && !isLiteral(value)) parent = true;
+  }
+  return parent && below !== undefined && above !== undefined && below !== above;
+}
+
+/** Besides its owner key, the where compares another key (also nested) with a value the code holds. */
+function narrowedToOneItem(q: OrmCall): boolean {
+  const where = whereOf(q);
+  const visit = (o: ts.ObjectLiteralExpression, depth: number): boolean =>
+    o.properties.some((p) => {
+      if (ts.isShorthandPropertyAssignment(p)) return !OWNER_KEY.test(p.name.text) && alwaysDefined(p.name);
+      if (!ts.isPropertyAssignment(p)) return false;
+      const key = p.name.getText().replace(/^['"]|['"]$/g, '');
+      const value = unwrap(p.initializer);
+      if (ts.isObjectLiteralExpression(value)) return depth < 2 && visit(value, depth + 1);
+      return !OWNER_KEY.test(key) && key !== 'OR' && (ts.isIdentifier(value) ? alwaysDefined(value) : ts.isPropertyAccessExpression(value));
+    });
   return where !== undefined && visit(where, 0);
 }
 
@@ -359,8 +445,11 @@ function isReferenceData(q: OrmCall): boolean {
   return REFERENCE_DATA.test(name);
 }
 
-/** Tables that grow with time for each owner: logs, audit trails, events, sessions, messages, history. */
-const APPEND_ONLY = /(audit|log|event|histor|message|notification|session|entr(y|ies)|visit|click|pageview|metric|tracking)/i;
+/**
+ * Tables that grow with time for each owner: logs, audit trails, events, sessions, messages, history, and the
+ * records of what one user does (orders, expenses, transactions, bookings).
+ */
+const APPEND_ONLY = /(audit|log|event|histor|message|notification|session|entr(y|ies)|visit|click|pageview|metric|tracking|order|expense|transaction|booking)/i;
 
 /**
  * False for a value that may be undefined: `x ?? undefined`, an optional parameter. ORMs drop an undefined filter

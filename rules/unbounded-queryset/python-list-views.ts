@@ -8,7 +8,7 @@
  *
  * Precision first: a queryset is reported only when nothing bounds it. Slices, pk lookups, related managers,
  * filters to one owner (`filter(user=request.user)`), grouped rows, and lookup tables (a model of a few label
- * columns, no relation, no timestamp: analysis/python/lookup-models.ts) are bounded; a model the project does not
+ * columns, no relation, no timestamp: ModelIndex.isLookup in analysis/python/django-models.ts) are bounded; a model the project does not
  * define (other than Django's User) is not judged.
  */
 import type { Node, Tree } from 'web-tree-sitter';
@@ -19,7 +19,8 @@ import { importsOf } from '../../analysis/python/imports';
 import { assignmentsBefore, calleeName, outsideReadsHold, querysetOf, recordingOutsideReads, unparenthesize, type OutsideReads, type QuerysetInfo } from '../../analysis/python/django-querysets';
 import { drfProject } from '../../analysis/python/drf';
 import { drfPaginationSettings, type DrfPaginationSettings } from '../../analysis/python/drf-pagination-settings';
-import { modelKinds, type ModelKinds } from '../../analysis/python/lookup-models';
+import type { ModelIndex } from '../../analysis/python/django-models';
+import { filteredToParent, projectModels } from './owner-growth';
 import { StatementFindingsCache, topLevelStatements } from '../../analysis/python/statements';
 import { projectTexts } from '../../analysis/project-texts';
 
@@ -50,8 +51,8 @@ interface ClassChain {
 export function checkListViews(ctx: RuleContext, tree: Tree): void {
   const text = ctx.file.text;
   if (!MAY_LIST.test(text)) return;
-  let kinds: ModelKinds | undefined;
-  const models = () => (kinds ??= modelKinds(ctx.project, projectCurrent(ctx)));
+  let index: ModelIndex | undefined;
+  const models = () => (index ??= projectModels(ctx, tree).models);
   let settings: DrfPaginationSettings | undefined;
   const drfSettings = () => (settings ??= drfPaginationSettings(ctx.project, projectCurrent(ctx)));
   const classes = new Map<string, Node>();
@@ -246,7 +247,7 @@ function methodsOf(cls: Node): Node[] {
 // --- What bounds a queryset ----------------------------------------------------------------------------------
 
 /** Why the rows are not a whole growing table, or undefined when nothing bounds them. */
-function bounded(info: QuerysetInfo, models: () => ModelKinds, fallbackModel?: string): boolean {
+function bounded(info: QuerysetInfo, models: () => ModelIndex, fallbackModel?: string): boolean {
   if (info.sliced || info.iterator !== 'none' || info.singleRow || info.relatedManager || info.scoped || info.compact) return true;
   const imported = info.roots[0] ? importsOf(info.roots[0].node.tree).origins : undefined;
   // `from .models import Exercise as exerciseModel`: the class is judged by its own name.
@@ -255,31 +256,7 @@ function bounded(info: QuerysetInfo, models: () => ModelKinds, fallbackModel?: s
   const kinds = models();
   if (filteredToParent(info, names, kinds)) return true;
   // A model the project does not define is not judged, except Django's user table.
-  return !names.every((m) => (kinds.known(m) && !kinds.isLookup(m)) || (m === 'User' && !kinds.known(m)));
-}
-
-/** Django lookups that compare rather than follow a relation (`__icontains`, `__gte`): a search, not one parent. */
-const LOOKUP_OPERATORS = new Set(['in', 'gt', 'gte', 'lt', 'lte', 'range', 'contains', 'icontains', 'startswith', 'istartswith', 'endswith', 'iendswith', 'iexact', 'regex', 'iregex', 'isnull', 'search', 'year', 'month', 'day', 'date', 'week_day', 'ne']);
-
-/** `filter(gym=self.gym)`, `filter(post=pk)`: one parent's rows, by a relation the model declares. */
-function filteredToParent(info: QuerysetInfo, names: string[], kinds: ModelKinds): boolean {
-  const relations = new Set(names.flatMap((m) => kinds.relations(m)));
-  if (relations.size === 0) return false;
-  return info.roots.some((root) => {
-    for (let n: Node | null = root.node.parent; n && (n.type === 'call' || n.type === 'attribute'); n = n.parent) {
-      if (n.type !== 'call' || !['filter', 'get_queryset'].includes(calleeName(n) ?? '')) continue;
-      for (const arg of n.childForFieldName('arguments')?.namedChildren ?? []) {
-        if (arg?.type !== 'keyword_argument') continue;
-        // `post=pk`, `post_id=pk`, `form__event=event`: through a relation to one row; not `author__name__icontains=q`.
-        const path = (arg.childForFieldName('name')?.text ?? '').replace(/(__id|__pk|__exact)$/, '').split('__');
-        const key = path[0].replace(/_id$/, '');
-        const value = arg.childForFieldName('value');
-        if (path.some((step) => LOOKUP_OPERATORS.has(step))) continue;
-        if (relations.has(key) && value && !['true', 'false', 'none', 'string', 'integer'].includes(value.type)) return true;
-      }
-    }
-    return false;
-  });
+  return !names.every((m) => (kinds.declaresFields(m) && !kinds.isLookup(m)) || (m === 'User' && !kinds.has(m)));
 }
 
 /** `request.user`, `self.request.user`: the rows depend on who asks (usually one owner's rows). */
@@ -295,7 +272,7 @@ function rowsLabel(info: QuerysetInfo | undefined, model?: string): string {
 
 // --- DRF ---------------------------------------------------------------------------------------------------
 
-function checkDrfListView(ctx: RuleContext, cls: Node, chain: ClassChain, models: () => ModelKinds, drfSettings: () => DrfPaginationSettings): void {
+function checkDrfListView(ctx: RuleContext, cls: Node, chain: ClassChain, models: () => ModelIndex, drfSettings: () => DrfPaginationSettings): void {
   // A view that lists its own way, or pages by hand, is not followed.
   if (['list', 'paginator', 'paginate_queryset', 'get_paginated_response'].some((m) => chain.members.has(m))) return;
   const paginationMember = chain.members.get('pagination_class');
@@ -403,7 +380,7 @@ function enclosingFunction(node: Node): Node | undefined {
 
 // --- Django ListView -----------------------------------------------------------------------------------------
 
-function checkDjangoListView(ctx: RuleContext, cls: Node, chain: ClassChain, models: () => ModelKinds): void {
+function checkDjangoListView(ctx: RuleContext, cls: Node, chain: ClassChain, models: () => ModelIndex): void {
   if (chain.unknownBases || ['get_paginate_by', 'paginator_class', 'get_paginator'].some((m) => chain.members.has(m))) return;
   const paginateBy = chain.members.get('paginate_by');
   if (paginateBy && !/=\s*None\s*$/.test(paginateBy.text)) return;
@@ -427,16 +404,16 @@ function checkDjangoListView(ctx: RuleContext, cls: Node, chain: ClassChain, mod
   });
 }
 
-function growing(model: string, models: () => ModelKinds): boolean {
+function growing(model: string, models: () => ModelIndex): boolean {
   const kinds = models();
-  return (kinds.known(model) && !kinds.isLookup(model)) || (model === 'User' && !kinds.known(model));
+  return (kinds.declaresFields(model) && !kinds.isLookup(model)) || (model === 'User' && !kinds.has(model));
 }
 
 // --- Function views rendering a template ----------------------------------------------------------------------
 
 const RENDER_CONTEXT: Record<string, number> = { render: 2, render_to_response: 1, TemplateResponse: 2, render_to_string: 1 };
 
-function checkRenderView(ctx: RuleContext, fn: Node, models: () => ModelKinds): void {
+function checkRenderView(ctx: RuleContext, fn: Node, models: () => ModelIndex): void {
   if (!/\brender|TemplateResponse/.test(fn.text) || /Paginator|paginate/i.test(fn.text)) return;
   const params = fn.childForFieldName('parameters')?.text ?? '';
   if (!/\brequest\b/.test(params)) return;
@@ -478,7 +455,7 @@ function contextValues(node: Node | undefined): Node[] {
 
 const NINJA_GET = /^@\s*[\w.]*\b(get|api_operation)\s*\(/m;
 
-function checkNinjaRoute(ctx: RuleContext, fn: Node, models: () => ModelKinds): void {
+function checkNinjaRoute(ctx: RuleContext, fn: Node, models: () => ModelIndex): void {
   const decorated = fn.parent?.type === 'decorated_definition' ? fn.parent : undefined;
   if (!decorated) return;
   const decorators = decorated.text.slice(0, fn.startIndex - decorated.startIndex);
@@ -500,7 +477,7 @@ function checkNinjaRoute(ctx: RuleContext, fn: Node, models: () => ModelKinds): 
   }
 }
 
-function checkResolvers(ctx: RuleContext, cls: Node, models: () => ModelKinds): void {
+function checkResolvers(ctx: RuleContext, cls: Node, models: () => ModelIndex): void {
   for (const fn of methodsOf(cls)) {
     const name = fn.childForFieldName('name')?.text ?? '';
     if (!name.startsWith('resolve_')) continue;

@@ -160,18 +160,24 @@ def export_orders(request):
         '`.annotate(n=Count(...))` that reads only `id`/`pk` and the aggregates (a count per category). ' +
         'Querysets scoped to one owner (an owner-like relation or `<relation>_id` compared with a variable, ' +
         '`filter(parent=self)` in a model method, or an object fetched with `get_object_or_404`/`.objects.get()`/`.first()`: ' +
-        '`filter(project=project)`, `filter(user=request.user)`, `filter(document_id__in=ids)`) and grouped rows ' +
+        '`filter(project=project)`, `filter(user=request.user)`, `filter(document_id__in=ids)`, or any relation the ' +
+        'project\'s model class declares, inherits or receives compared with a value: `filter(restaurant=...)`, ' +
+        '`filter(bookmarks=pk)`; also the options under a category the code names in a tree of the model itself, ' +
+        '`filter(parent__name="DISH CATEGORY")`) and grouped rows ' +
         '(`values(...).annotate(...)`, `.aggregate(...)`) are reported only when they feed an export loop: one user\'s ' +
         'or one parent\'s rows are usually few, while `filter(status=status)` keeps most of a table and is still reported. ' +
         'Not so for a table that grows with time per owner, as the project\'s model class shows it: a creation timestamp ' +
         '(a DateTimeField with `auto_now_add`, `default=timezone.now`, or named `created`/`start`/`timestamp`) that leads ' +
         '`Meta.ordering`, is `get_latest_by` or is indexed, or a model named as a record of events (`...Log`, `...Event`, ' +
-        '`Ping`, `Hit`, `...Entry`, `...Record`, `...History`), with no unique constraint over a relation (one row per user ' +
+        '`Ping`, `Hit`, `...Entry`, `...Record`, `...History`), or a foreign key to a user with a DateTimeField the app ' +
+        'sets (an order\'s `order_time`, a booking\'s `start_date_time`), or with a creation timestamp when the filter picks ' +
+        'a parent many users add to (a post\'s comments, a room\'s messages; not one user\'s own rows), with no unique constraint over a relation (one row per user ' +
         'and day, one membership per pair) and no method deleting the row itself (a running timer). One check\'s pings or ' +
         'one child\'s naps are reported like a whole table (`len()` of them also outside request code), unless the filter ' +
         'keeps a window of time (`created__gte=since`, `exclude(expiration__lt=now)`) on every path. A DateField (a daily ' +
         'or weekly measurement) is not such a timestamp. `list(qs)` handed straight to a function named like an export ' +
-        '(`export_netscape_html(list(bookmarks))`) counts as an export. ' +
+        '(`export_netscape_html(list(bookmarks))`) counts as an export, and so does a queryset handed to a helper named like ' +
+        'an export or a CSV/Excel writer (`_get_csv_from_qs_values(User.objects.all().values())`, reported without a fix). ' +
         'A loop counts as an export when its body writes (`writerow`, `write`), yields, or appends to a list that ' +
         'is returned or passed to a response; loops that update rows are left to other checks. Querysets are ' +
         'recognised as in n-plus-one: a manager chain, a variable or same-module helper bound to one. See also ' +
@@ -247,7 +253,9 @@ function servesRequest(node: Node): boolean {
 type Reporter = Pick<RuleContext, 'report'>;
 
 /** Statements with something to check: a call by one of the names checkCalls looks for, or a loop. */
-const CANDIDATE = /\b(?:len|list|tuple|\w*Serializer|for)\b/;
+const CANDIDATE = /\b(?:len|list|tuple|\w*Serializer|for)\b|\w*(?:export|csv|xlsx|excel)\w*\s*\(/i;
+/** Helpers named like an export that a whole queryset is handed to: `_get_csv_from_qs_values(users)`, `export_rows(qs)`. */
+const EXPORT_HELPER = /(^|_)(export|csv|xlsx|excel)/i;
 
 /** Findings per top-level statement, kept across keystrokes: a keystroke re-checks only the statement it changed. */
 const findingsCache = new StatementFindingsCache<OutsideReads>('unbounded-queryset: findings');
@@ -265,6 +273,30 @@ function checkCalls(ctx: Reporter, tree: Tree, statement: TopLevelStatement, ite
       checkLen(ctx, call, canFix, requestPath, growth);
     } else if (isBuiltin && (name === 'list' || name === 'tuple')) checkList(ctx, tree, call, iterations, canFix, chunkSize, requestPath, growth);
     else if (name.endsWith('Serializer') && requestPath) checkSerializer(ctx, call, growth);
+  }
+  for (const call of callsNamed(tree, statement.text, /\b\w*(?:[Ee]xport|[Cc]sv|CSV|[Xx]lsx|XLSX|[Ee]xcel)\w*/g, statement.start)) checkExportHelper(ctx, call, growth);
+}
+
+/**
+ * `csv_file = _get_csv_from_qs_values(User.objects.all().values())`: a whole queryset handed to a helper named like
+ * an export, which writes every row (the list() form is checked in checkList). No fix: the helper may index or
+ * count the queryset, which a one-shot `.iterator()` would break.
+ */
+function checkExportHelper(ctx: Reporter, call: Node, growth: OwnerGrowth): void {
+  if (!EXPORT_HELPER.test(calleeName(call) ?? '')) return;
+  for (const arg of positionalArguments(call)) {
+    const data = unparenthesize(arg);
+    if (data.type !== 'identifier' && data.type !== 'call') continue;
+    const info = querysetOf(data);
+    if (!isUnbounded(info, call) || info.materialized || info.compact || boundedByOwner(info, growth)) continue;
+    ctx.report({
+      start: data.startIndex,
+      end: data.endIndex,
+      messageId: 'export',
+      data: { rows: rowsOf(info) },
+      detail: `${calleeName(call)}() receives the whole queryset and writes every row, all of them cached in memory until it ends. Pass queryset.iterator(chunk_size=2000) if the helper only loops over the rows, or page through the table.${growthNote(info, growth)}`,
+    });
+    return;
   }
 }
 
