@@ -13,14 +13,14 @@ export interface ClassMethods {
   readonly cls: Node;
   /** The class's text outside its methods (header, class attributes, nested classes), in source order. */
   readonly classText: string;
-  /** The body's named children in source order; `method` ones may be cached on their own. */
+  /** The header (decorators and `class` line, a unit of its own), then the body's named children, in source order; `method` ones may be cached on their own. */
   readonly children: readonly { readonly unit: TopLevelStatement; readonly method: boolean }[];
 }
 
 /**
- * The class of a top-level statement split into body children, or undefined when the split would lose something:
- * not a class at column 0, or a match of `word` (a `g` pattern: what the caller's analysis starts from) outside
- * every body child (in the header, or between children of an error-recovered body).
+ * The class of a top-level statement split into its header and body children, or undefined when the split would
+ * lose something: not a class at column 0, or a match of `word` (a `g` pattern: what the caller's analysis starts
+ * from) outside the header and every body child (between children of an error-recovered body).
  */
 export function classMethods(statement: TopLevelStatement, word: RegExp): ClassMethods | undefined {
   if (statement.node.startPosition.column !== 0) return undefined;
@@ -29,8 +29,10 @@ export function classMethods(statement: TopLevelStatement, word: RegExp): ClassM
   const body = cls.childForFieldName('body');
   if (body?.type !== 'block') return undefined;
   const treeHasError = statement.node.tree.rootNode.hasError;
-  const children: { unit: TopLevelStatement; method: boolean }[] = [];
+  // The header (decorators, `class Name(Bases):`) comes first, analysed with the class like its attributes.
   let classText = statement.text.slice(0, body.startIndex - statement.start);
+  const header = { node: statement.node, type: 'class header', start: statement.start, end: body.startIndex, text: classText, textId: 0, cacheable: false };
+  const children: { unit: TopLevelStatement; method: boolean }[] = [{ unit: header, method: false }];
   for (const node of body.namedChildren) {
     if (!node) continue;
     const def = node.type === 'decorated_definition' ? node.childForFieldName('definition') : node;

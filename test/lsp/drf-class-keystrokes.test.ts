@@ -85,6 +85,7 @@ function viewsModule(methods: number): string {
     'from .serializers import OrderSerializer, PlainOrderSerializer',
     '',
     '',
+    '@extend_schema_view(list=extend_schema(description="Orders for the shop", tags=[t for t in ("a", "b")]))',
     'class OrderViewSet(viewsets.ModelViewSet):',
     '    queryset = Order.objects.filter(status="paid")',
     '    serializer_class = OrderSerializer',
@@ -239,7 +240,7 @@ describe('keystrokes in a big DRF view class', function () {
 
   it('re-checks only the edited method of the class, and a method whose helper method changed', () => {
     const start = analyse();
-    const helperFinding = (findings: readonly Finding[]) => findings.filter((f) => f.ruleId === 'n-plus-one' && f.range.start.line === 17);
+    const helperFinding = (findings: readonly Finding[]) => findings.filter((f) => f.ruleId === 'n-plus-one' && f.range.start.line === 18);
     assert.equal(helperFinding(start).length, 1, view(start).join('\n'));
     const before = statementSlotStats()['n-plus-one: loop findings per method'];
     typeAt('        for order in Order.objects.filter(status="s4"):', ' #x');
@@ -264,6 +265,8 @@ describe('keystrokes in a big DRF view class', function () {
     edit('    def paid_orders(self):', '    def first(self, request):\n        for c in Customer.objects.all():\n            print(c.company.name)\n\n    def paid_orders(self):');
     analyse();
     edit('class OrderViewSet(viewsets.ModelViewSet):', 'class OrderViewSet(viewsets.ReadOnlyModelViewSet):');
+    analyse();
+    edit('tags=[t for t in ("a", "b")]', 'tags=[o.customer.name for o in Order.objects.all()]');
     analyse();
     edit('    STATUSES = [s.upper() for s in ("paid", "open")]', '    STATUSES = [s.upper() for s in Order.objects.all()]');
     analyse();
