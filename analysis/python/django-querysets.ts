@@ -189,11 +189,20 @@ export function querysetOf(expression: Node | null | undefined, depth = 0): Quer
 export class OutsideReads {
   /** Module-level functions looked up by name -> the definition's text then (null: there was none). */
   readonly functions = new Map<string, string | null>();
+  /**
+   * Methods of the enclosing class looked up by name (`self.get_queryset()`) -> `column:text` of the definition then
+   * (null: there was none). Inside the top-level statement, so only per-method caches need to check them.
+   */
+  readonly members = new Map<string, string | null>();
+  /** Resolved a name in a class body's own scope (a loop in a decorator): per-method caches do not keep such answers. */
+  classScope = false;
   /** Read something that cannot be named here (module-level variables, a definition with parse errors). */
   unknown = false;
 
   merge(other: OutsideReads): void {
     for (const [name, text] of other.functions) this.functions.set(name, text);
+    for (const [name, text] of other.members) this.members.set(name, text);
+    this.classScope ||= other.classScope;
     this.unknown ||= other.unknown;
   }
 }
@@ -222,8 +231,28 @@ export function outsideReadsHold(tree: Tree, reads: OutsideReads): boolean {
   return true;
 }
 
+/**
+ * True when every method of `cls` the reads named (see OutsideReads.members) still has the same definition, and the
+ * answer read nothing else of the class's own scope: what a per-method cache checks besides outsideReadsHold.
+ */
+export function classMembersHold(cls: Node, reads: OutsideReads): boolean {
+  if (reads.classScope) return false;
+  if (reads.members.size === 0) return true;
+  const body = cls.childForFieldName('body');
+  if (!body) return false;
+  const defs = definitionsIn(body);
+  for (const [name, text] of reads.members) if (memberRecord(defs.get(name)) !== text) return false;
+  return true;
+}
+
+function memberRecord(def: Node | undefined): string | null {
+  return def ? `${def.startPosition.column}:${def.text}` : null;
+}
+
 function readModuleScope(scope: Node): void {
-  if (activeReads && scope.type === 'module') activeReads.unknown = true;
+  if (!activeReads) return;
+  if (scope.type === 'module') activeReads.unknown = true;
+  else if (scope.type === 'class_definition') activeReads.classScope = true;
 }
 
 function copyInfo(info: QuerysetInfo): QuerysetInfo {
@@ -549,7 +578,12 @@ function helperDefinition(call: Node): Node | undefined {
     const cls = ancestor(call, 'class_definition');
     const body = cls?.childForFieldName('body');
     const name = fn.childForFieldName('attribute')?.text;
-    return body && name ? definitionsIn(body).get(name) : undefined;
+    const def = body && name ? definitionsIn(body).get(name) : undefined;
+    if (activeReads && body && name) {
+      activeReads.members.set(name, memberRecord(def));
+      if (def?.hasError) activeReads.unknown = true;
+    }
+    return def;
   }
   return undefined;
 }

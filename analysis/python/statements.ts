@@ -70,29 +70,31 @@ export class StatementFindingsCache<D> {
    * findings differ by that alone (the same findings, with `fixes: []`). Leave it out of `context`: findings
    * computed with fixes are then replayed without them while the file does not parse, so the first syntax error
    * typed does not re-check every statement of the file, nor does the keystroke that mends it.
+   * Returns the dependencies of the findings reported (replayed or fresh; undefined when the analysis could not name them).
    */
   check(
-    ctx: RuleContext,
+    ctx: Pick<RuleContext, 'report'>,
     statement: TopLevelStatement,
     context: string,
     stillHolds: (dependencies: D) => boolean,
     analyse: (report: (spec: ReportSpec) => void) => D | undefined,
     canFix = true,
-  ): void {
+  ): D | undefined {
     const key = this.cache.key(statement, context);
     const cached = this.cache.get(key);
     if (cached && (cached.withFixes || !canFix) && stillHolds(cached.dependencies)) {
       for (const spec of cached.reports) ctx.report(shift(spec, statement.start, !canFix));
-      return;
+      return cached.dependencies;
     }
     const reports: ReportSpec[] = [];
     const dependencies = analyse((spec) => {
       reports.push(spec);
       ctx.report(spec);
     });
-    if (key === undefined || dependencies === undefined) return;
-    if (!reports.every((r) => within(r, statement))) return;
+    if (key === undefined || dependencies === undefined) return dependencies;
+    if (!reports.every((r) => within(r, statement))) return dependencies;
     this.cache.set(key, { reports: reports.map((r) => shift(r, -statement.start)), dependencies, withFixes: canFix });
+    return dependencies;
   }
 }
 

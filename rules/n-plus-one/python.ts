@@ -9,11 +9,13 @@ import { captures, nodesAtText, positionalArguments, parents } from '../../analy
 import {
   addRelationEdits,
   assignmentsBefore,
+  classMembersHold,
   fixesAllowed,
   isDjangoFile,
   iterationOf,
   iterationsIn,
   loadsRelation,
+  OutsideReads,
   mayBeDjangoText,
   mayContainQuerysets,
   outsideReadsHold,
@@ -22,13 +24,13 @@ import {
   unparenthesize,
   readsLoopVariable,
   type Iteration,
-  type OutsideReads,
   type QuerysetInfo,
 } from '../../analysis/python/django-querysets';
 import { checkDrfSerializers, DRF_FIX, DRF_NOTES, DRF_WHAT } from './python-drf';
 import { checkGetattrExports, GETATTR_NOTES } from './python-getattr';
 import { checkSqlalchemyLoops } from './python-sqlalchemy';
-import { fileMatches, StatementFindingsCache, statementMatches, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
+import { fileMatches, StatementFindingsCache, statementCachesEnabled, statementMatches, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
+import { classMethods } from '../../analysis/python/class-methods';
 import { StatementSlot, TreeSlot } from '../../analysis/cache';
 import { checkTemplate, checkTemplateViews, TEMPLATE_NOTES } from './django-templates';
 import { RENDERS_TEMPLATES } from '../../analysis/python/django-template-views';
@@ -235,10 +237,7 @@ def order_list(request):
     const context = [...moduleProperties(tree)].join(',');
     for (const statement of topLevelStatements(tree)) {
       if (!statementMatches(statement, FOR_WORD)) continue;
-      findingsCache.check(ctx, statement, context, (reads) => outsideReadsHold(tree, reads), (report) => {
-        const [, reads] = recordingOutsideReads(() => checkStatement(tree, statement, canFix, report));
-        return reads.unknown ? undefined : reads;
-      }, canFix);
+      findingsCache.check(ctx, statement, context, (reads) => outsideReadsHold(tree, reads), (report) => checkLoops(tree, statement, context, canFix, report), canFix);
     }
   },
 });
@@ -249,6 +248,42 @@ const CLASS_WORD = /\bclass\b/;
 
 /** Findings per top-level statement, kept across keystrokes: a keystroke re-checks only the statement it changed. */
 const findingsCache = new StatementFindingsCache<OutsideReads>('n-plus-one: loop findings');
+
+/**
+ * Findings per method of a top-level class, kept across keystrokes: an edit inside one method of a big ViewSet
+ * re-checks that method only. Keyed by the method's text, its column and the class's text outside its methods;
+ * what the method's analysis read of its sibling methods (`self.get_queryset()`) is checked on reuse.
+ */
+const methodFindings = new StatementFindingsCache<OutsideReads>('n-plus-one: loop findings per method', 8000);
+const FOR_KEYWORDS = /\bfor\b/g;
+
+/** The loop findings of one top-level statement, method by method for a class; the outside reads of them all. */
+function checkLoops(tree: Tree, statement: TopLevelStatement, context: string, canFix: boolean, report: (spec: ReportSpec) => void): OutsideReads | undefined {
+  const analyse = (unit: TopLevelStatement) => (reportTo: (spec: ReportSpec) => void) => {
+    const [, reads] = recordingOutsideReads(() => checkStatement(tree, unit, canFix, reportTo));
+    return reads.unknown ? undefined : reads;
+  };
+  const split = statementCachesEnabled() ? classMethods(statement, FOR_KEYWORDS) : undefined;
+  if (!split) return analyse(statement)(report);
+  const all = new OutsideReads();
+  let unknown = false;
+  for (const { unit, method } of split.children) {
+    if (!FOR_WORD.test(unit.text)) continue;
+    const reads = method
+      ? methodFindings.check(
+          { report },
+          unit,
+          `${context}\u0000${unit.node.startPosition.column}\u0000${split.classText}`,
+          (d) => outsideReadsHold(tree, d) && classMembersHold(split.cls, d),
+          analyse(unit),
+          canFix,
+        )
+      : analyse(unit)(report);
+    if (reads) all.merge(reads);
+    else unknown = true;
+  }
+  return unknown ? undefined : all;
+}
 
 function checkStatement(tree: Tree, statement: TopLevelStatement, canFix: boolean, reportTo: (spec: ReportSpec) => void): void {
   const sources = new Map<number, RowSource | null>();

@@ -85,9 +85,17 @@ function viewsModule(methods: number): string {
     'from .serializers import OrderSerializer, PlainOrderSerializer',
     '',
     '',
+    '@extend_schema_view(list=extend_schema(description="Orders for the shop", tags=[t for t in ("a", "b")]))',
     'class OrderViewSet(viewsets.ModelViewSet):',
     '    queryset = Order.objects.filter(status="paid")',
     '    serializer_class = OrderSerializer',
+    '    STATUSES = [s.upper() for s in ("paid", "open")]',
+    '',
+    '    def paid_orders(self):',
+    '        return Order.objects.filter(status="paid")',
+    '',
+    '    def report_helper(self, request):',
+    '        return JsonResponse({"names": [o.customer.name for o in self.paid_orders()]})',
     '',
   ];
   for (let i = 0; i < methods; i++) {
@@ -227,6 +235,40 @@ describe('keystrokes in a big DRF view class', function () {
     edit('    def report_9(self, request):', '    def report_9(self, request:');
     analyse();
     edit('    def report_9(self, request:', '    def report_9(self, request):');
+    analyse();
+  });
+
+  it('re-checks only the edited method of the class, and a method whose helper method changed', () => {
+    const start = analyse();
+    const helperFinding = (findings: readonly Finding[]) => findings.filter((f) => f.ruleId === 'n-plus-one' && f.range.start.line === 18);
+    assert.equal(helperFinding(start).length, 1, view(start).join('\n'));
+    const before = statementSlotStats()['n-plus-one: loop findings per method'];
+    typeAt('        for order in Order.objects.filter(status="s4"):', ' #x');
+    const after = statementSlotStats()['n-plus-one: loop findings per method'];
+    // Three new texts of the class (the way back repeats them, replayed whole): report_4 is checked once per text,
+    // the other 20 methods with loops are replayed each time.
+    assert.ok(after.misses - before.misses <= 3, `misses ${after.misses - before.misses}`);
+    assert.ok(after.hits - before.hits >= 20 * 3, `hits ${after.hits - before.hits}`);
+    // The helper report_helper loops over now selects the customer: its finding goes, the others stay.
+    edit('        return Order.objects.filter(status="paid")', '        return Order.objects.select_related("customer").filter(status="paid")');
+    const selected = analyse();
+    assert.equal(helperFinding(selected).length, 0, view(selected).join('\n'));
+    assert.equal(selected.filter((f) => f.ruleId === 'n-plus-one').length, start.filter((f) => f.ruleId === 'n-plus-one').length - 1);
+    edit('        return Order.objects.select_related("customer").filter(status="paid")', '        return Order.objects.filter(status="paid")');
+    assert.deepEqual(view(analyse()), view(start));
+    // The helper renamed away (self.paid_orders() is no longer a queryset of this class), then back.
+    edit('    def paid_orders(self):', '    def paid_orders_old(self):');
+    assert.equal(helperFinding(analyse()).length, 0);
+    edit('    def paid_orders_old(self):', '    def paid_orders(self):');
+    assert.deepEqual(view(analyse()), view(start));
+    // A method added before the helper, and the class's header and attributes changed.
+    edit('    def paid_orders(self):', '    def first(self, request):\n        for c in Customer.objects.all():\n            print(c.company.name)\n\n    def paid_orders(self):');
+    analyse();
+    edit('class OrderViewSet(viewsets.ModelViewSet):', 'class OrderViewSet(viewsets.ReadOnlyModelViewSet):');
+    analyse();
+    edit('tags=[t for t in ("a", "b")]', 'tags=[o.customer.name for o in Order.objects.all()]');
+    analyse();
+    edit('    STATUSES = [s.upper() for s in ("paid", "open")]', '    STATUSES = [s.upper() for s in Order.objects.all()]');
     analyse();
   });
 
