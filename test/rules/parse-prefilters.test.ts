@@ -114,3 +114,33 @@ describe('whole-file-read pre-filter: shapes the rule reports are let through', 
     }
   });
 });
+
+describe('unbounded-cache pre-filter: growth outside functions', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'memlint-prefilter-'));
+  after(() => fs.rmSync(root, { recursive: true, force: true }));
+  const batchPasses = (text: string) => withoutStatementCaches(() => unboundedCache.meta.trigger!.test(text));
+  const reported = (text: string) => findings(withoutTrigger(unboundedCache), root, `${root}/registry.py`, text).filter((f) => f.startsWith('unbounded-cache'));
+
+  it('lets through growth inside a def, also on a column-0 line of it or a one-line def', () => {
+    for (const text of [
+      '_seen = {}\n\ndef visit(url):\n    _seen[url] = True\n',
+      '_seen = {}\n\ndef visit(url): _seen[url] = True\n',
+      '_seen = {}\n\ndef visit(url):\n    return print(\n_seen.update({url: 1}))\n',
+      '_seen = {}\n\ndef visit(url):\n    return url + \\\n_seen.update({url: 1})\n',
+      '_seen = {}\n\ndef visit(url):\n    """Doc (\n"""\n    _seen[url] = True\n',
+    ]) {
+      assert.ok(reported(text).length > 0, `the rule reports nothing in:\n${text}`);
+      assert.ok(batchPasses(text), `the pre-filter skips:\n${text}`);
+    }
+  });
+
+  it('skips containers grown only by module-level code', () => {
+    for (const text of [
+      'decoding_map = {}\ndecoding_map.update({0x80: 0x00c7})\n\ndef lookup(b):\n    return decoding_map.get(b)\n',
+      '_handlers = []\nif True:\n    pass\n_handlers.append(print)\n',
+    ]) {
+      assert.deepEqual(reported(text), [], text);
+      assert.ok(!batchPasses(text), `should be skipped:\n${text}`);
+    }
+  });
+});
