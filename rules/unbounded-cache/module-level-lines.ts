@@ -1,34 +1,55 @@
 /**
- * Lines that surely start a module-level statement outside any function, judged from the raw text (no parse):
- * unbounded-cache counts a growth only inside a `def` (module-state.ts's grow()), so a growth on such a line
- * (`decoding_map.update({...})`, `_registry["x"] = f`) cannot be reported.
+ * Lines that surely run outside any function, judged from the raw text (no parse): unbounded-cache counts a growth
+ * only inside a `def` (module-state.ts's grow()), so a growth on such a line (`decoding_map.update({...})` at
+ * module level, `__all__.append("x")` in a module-level `if`) cannot be reported.
  *
- * A line qualifies when it starts at column 0 outside any bracket, string or `\` continuation, is not a `def`,
- * `async def`, `class` or decorator line (nor holds `def` at all), and the code line before it does not end in `:` or `\` (a block header
- * with nothing indented after it may take the line as its body when the parser recovers). Anything unclear (brackets
- * that do not balance, a string left open) gives no lines at all: every growth then counts.
+ * A line qualifies when it starts a statement (outside any bracket, string or `\` continuation), holds no `def`
+ * (a one-line def; where Python would not take one, a recovering parser still may), and no line that opens a
+ * block around it by indentation holds `def` or starts with `@`. Anything unclear (brackets that do not balance, a
+ * string left open, a tab in an indentation, an indent after a line that opens no block, a dedent to no open
+ * level, a block header with nothing indented after it) gives no lines at all: every growth then counts.
  */
 
 const OPENERS = '([{';
 const CLOSERS = ')]}';
-const BLOCK_OR_DECORATOR = /^(?:def|async|class|@)/;
 
-/** Offsets of the qualifying line starts, or undefined when the text's brackets or strings are unclear. */
+interface Opened {
+  indent: number;
+  /** The line holds `def` or starts with `@`: what it opens may be a function body. */
+  function: boolean;
+}
+
+/** Offsets of the qualifying line starts, or undefined when the text is unclear. */
 export function moduleLevelLineStarts(text: string): Set<number> | undefined {
   const out = new Set<number>();
+  const stack: Opened[] = [];
   let depth = 0;
   /** The last character of code (not a blank or a comment) before the current position. */
   let lastCode = '';
   let lineStart = true;
+  /** Indentation of the last statement line. */
+  let lastIndent = 0;
   const n = text.length;
   for (let i = 0; i < n; i++) {
     const c = text[i];
     if (lineStart) {
       lineStart = false;
-      if (depth === 0 && lastCode !== '\\' && lastCode !== ':' && c !== ' ' && c !== '\t' && c !== '\n' && c !== '\r' && c !== '#') {
-        // (A `def` anywhere on the line, even where Python would not take one, may be parsed as one.)
-        const end = text.indexOf('\n', i);
-        if (!BLOCK_OR_DECORATOR.test(text.slice(i, i + 6)) && !text.slice(i, end === -1 ? n : end).includes('def')) out.add(i);
+      const first = firstCode(text, i);
+      if (depth === 0 && lastCode !== '\\' && first < n && text[first] !== '\n' && text[first] !== '\r' && text[first] !== '#') {
+        const indentText = text.slice(i, first);
+        if (indentText.includes('\t') || indentText.includes('\f')) return undefined;
+        const indent = first - i;
+        const opensBlock = lastCode === ':';
+        if (opensBlock ? indent <= lastIndent : indent > lastIndent) return undefined;
+        // A dedent returns to an open level: the line is a sibling of the statement at its indentation.
+        if (!opensBlock && stack.length > 0 && !stack.some((o) => o.indent === indent)) return undefined;
+        while (stack.length > 0 && stack[stack.length - 1].indent >= indent) stack.pop();
+        const end = text.indexOf('\n', first);
+        const line = text.slice(first, end === -1 ? n : end);
+        const isFunction = line.includes('def') || line.startsWith('@');
+        if (!isFunction && !stack.some((o) => o.function)) out.add(i);
+        stack.push({ indent, function: isFunction });
+        lastIndent = indent;
       }
     }
     if (c === '\n') {
@@ -53,6 +74,12 @@ export function moduleLevelLineStarts(text: string): Set<number> | undefined {
     lastCode = c;
   }
   return depth === 0 ? out : undefined;
+}
+
+/** The offset of the first character on the line from `i` that is not a space, tab or form feed. */
+function firstCode(text: string, i: number): number {
+  while (text[i] === ' ' || text[i] === '\t' || text[i] === '\f') i++;
+  return i;
 }
 
 /** The offset after the string literal opening at `i` (prefixes need no care: they only precede the quote). */

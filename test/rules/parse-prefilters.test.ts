@@ -144,3 +144,27 @@ describe('unbounded-cache pre-filter: growth outside functions', () => {
     }
   });
 });
+
+describe('unbounded-cache pre-filter: module-level blocks', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'memlint-prefilter-'));
+  after(() => fs.rmSync(root, { recursive: true, force: true }));
+  const batchPasses = (text: string) => withoutStatementCaches(() => unboundedCache.meta.trigger!.test(text));
+  const reported = (text: string) => findings(withoutTrigger(unboundedCache), root, `${root}/registry.py`, text).filter((f) => f.startsWith('unbounded-cache'));
+
+  it('lets through growth in a def nested in a module-level if, a method, or a decorated function', () => {
+    for (const text of [
+      '_seen = {}\nif True:\n    def visit(url):\n        _seen[url] = True\n',
+      '_seen = {}\n\nclass Crawler:\n    def visit(self, url):\n        if url:\n            _seen[url] = True\n',
+      'import functools\n_seen = {}\n\n@functools.wraps(print)\ndef visit(url):\n    for u in [url]:\n        _seen[u] = True\n',
+    ]) {
+      assert.ok(reported(text).length > 0, `the rule reports nothing in:\n${text}`);
+      assert.ok(batchPasses(text), `the pre-filter skips:\n${text}`);
+    }
+  });
+
+  it('skips containers grown only in module-level if/try blocks and class bodies', () => {
+    const text = '__all__ = ["a"]\n_seen = {}\ntry:\n    import os\nexcept ImportError:\n    pass\nelse:\n    __all__.append("os")\nif True:\n    for k in range(3):\n        _seen[k] = k\n\nclass A:\n    _seen[4] = 4\n\ndef lookup(k):\n    return _seen.get(k)\n';
+    assert.deepEqual(reported(text), [], text);
+    assert.ok(!batchPasses(text), `should be skipped:\n${text}`);
+  });
+});
