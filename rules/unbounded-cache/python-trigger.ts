@@ -170,6 +170,11 @@ function grownContainer(text: string, outsideFunctions?: ReadonlySet<number>): b
   if (grownImport(text, sites)) return true;
   const declared = declaredContainers(text, sites.keys());
   if (declared.size === 0) return false;
+  return someSiteGrows(text, declared, sites);
+}
+
+/** Whether a growth site grows one of the declared module containers. */
+function someSiteGrows(text: string, declared: Map<string, Declared>, sites: ReturnType<typeof growthSites>): boolean {
   const containers = new Containers(text, declared);
   for (const [name, list] of sites) {
     if (!declared.has(name)) continue;
@@ -395,12 +400,7 @@ function segmentedTest(text: string): boolean {
     }
   });
   if (declared.size === 0) return false;
-  const containers = new Containers(text, declared);
-  for (const [name, list] of sites) {
-    if (!declared.has(name)) continue;
-    for (const site of list) if (containers.grows({ name, start: site.start }, site.need)) return true;
-  }
-  return false;
+  return someSiteGrows(text, declared, sites);
 }
 
 export const unboundedCacheTrigger: TextTrigger = {
