@@ -13,6 +13,7 @@
 import type { TextTrigger } from '../api';
 import { classBodyLineStarts, type LineStarts } from '../../analysis/python/class-body-lines';
 import { BoundedCache, statementCachesEnabled } from '../../analysis/cache';
+import { moduleLevelLineStarts } from './module-level-lines';
 
 const CACHE_WORD = /cache|memo/;
 const DECORATOR_MODULE = /streamlit|cachetools/;
@@ -162,8 +163,9 @@ function growthSites(text: string, subscriptReads = true): Map<string, GrowthSit
   return out;
 }
 
-function grownContainer(text: string): boolean {
+function grownContainer(text: string, outsideFunctions?: ReadonlySet<number>): boolean {
   const sites = growthSites(text);
+  if (outsideFunctions) dropSitesOn(text, sites, outsideFunctions);
   if (sites.size === 0) return false;
   if (grownImport(text, sites)) return true;
   const declared = declaredContainers(text, sites.keys());
@@ -208,8 +210,27 @@ function cacheDecorator(text: string): boolean {
   return CACHE_WORD.test(text) && (DECORATOR_MODULE.test(text) || (FUNCTOOLS_LIKE.test(text) && UNBOUNDED_LRU.test(text)));
 }
 
-function wholeTextTest(text: string): boolean {
+/** The answer the keystroke path's segments reproduce (segmentedTest()). */
+export function wholeTextTest(text: string): boolean {
   return text.includes('session_state') || cacheDecorator(text) || declaresSizeLimit(text) || grownContainer(text);
+}
+
+/**
+ * Batch scans: as wholeTextTest(), but a growth on a line that surely runs outside any function (module-level code,
+ * module-level-lines.ts) is not counted: the rule counts only growths inside a `def`.
+ */
+function batchTest(text: string): boolean {
+  if (text.includes('session_state') || cacheDecorator(text) || declaresSizeLimit(text)) return true;
+  return grownContainer(text, moduleLevelLineStarts(text));
+}
+
+/** Removes the growth sites that sit on one of the given line starts' lines. */
+function dropSitesOn(text: string, sites: Map<string, GrowthSite[]>, lineStarts: ReadonlySet<number>): void {
+  for (const [name, list] of sites) {
+    const kept = list.filter((site) => !lineStarts.has(text.lastIndexOf('\n', site.start - 1) + 1));
+    if (kept.length === 0) sites.delete(name);
+    else sites.set(name, kept);
+  }
 }
 
 // -- The same answer per segment of the text, for the language server's keystrokes ------------------------------
@@ -383,6 +404,7 @@ function segmentedTest(text: string): boolean {
 }
 
 export const unboundedCacheTrigger: TextTrigger = {
-  // Batch scans (statement caches off) read each file once: the whole-text tests, without the segments' bookkeeping.
-  test: (text) => (statementCachesEnabled() ? segmentedTest(text) : wholeTextTest(text)),
+  // Batch scans (statement caches off) read each file once: the whole-text tests, without the segments' bookkeeping,
+  // and stricter on module-level growth (which the segments would have to follow across the whole text).
+  test: (text) => (statementCachesEnabled() ? segmentedTest(text) : batchTest(text)),
 };

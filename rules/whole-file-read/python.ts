@@ -14,6 +14,7 @@ import { isRawRequestBody } from '../../analysis/python/request-body';
 import { parsedLater, usedAsOneValue } from '../../analysis/python/small-files';
 import { isMainGuard, moduleNamedElsewhere, startedAsScript } from '../../analysis/python/main-guard';
 import { StatementFindingsCache, topLevelStatements } from '../../analysis/python/statements';
+import { wholeReadTrigger } from './python-trigger';
 import { FileSources, isSmallConfigPath, isStableExpression, isTestFile, scopeOf, type FileSource } from '../../analysis/python/uploads';
 
 const CHUNK_SIZE = 65536;
@@ -50,7 +51,7 @@ export default defineRule({
     kinds: ['python'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
-    trigger: /\.(read|readlines|getvalue|getbuffer|read_bytes|read_text)\s*\(|b64decode|decodebytes|download_fileobj|MediaIoBaseDownload|ContentFile/,
+    trigger: wholeReadTrigger,
     docs: {
       summary: 'Uploads, files and downloads read into memory in one piece.',
       whatItDoes:

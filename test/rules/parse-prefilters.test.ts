@@ -1,0 +1,170 @@
+/**
+ * The text pre-filters that keep big scans from parsing modules for unbounded-cache and whole-file-read: a module
+ * they skip must be one the rule reports nothing in. What a user checks: the same findings with and without the
+ * pre-filter, on every Python fixture of every rule and on random edits of them, as a batch scan runs them; and
+ * the shapes the rule reports are let through.
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Rule } from '../../rules/api';
+import { withoutStatementCaches } from '../../analysis/cache';
+import { Analyzer } from '../../server/src/engine/analyzer';
+import { defaultConfig } from '../../server/src/engine/config';
+import unboundedCache from '../../rules/unbounded-cache/python';
+import wholeFileRead from '../../rules/whole-file-read/python';
+import { mayReadWhole, wholeReadRegex } from '../../rules/whole-file-read/python-trigger';
+import { listFixtures } from '../support/fixtures';
+import { analyzeWith, describeFinding, fixtureProject, initParsers, ruleIds } from '../support/analyze';
+
+before(() => initParsers());
+
+const withoutTrigger = (rule: Rule): Rule => ({ ...rule, meta: { ...rule.meta, trigger: undefined } });
+
+/** The rule's findings in batch-scan mode (statement caches off, as the CLI's workers run). */
+function findings(rule: Rule, root: string, abs: string, text: string): string[] {
+  return withoutStatementCaches(() => {
+    const analyzer = new Analyzer([rule], defaultConfig(), fixtureProject(root));
+    const result = analyzeWith(analyzer, root, abs, text);
+    return [...result.findings.map(describeFinding), ...result.notes.filter((n) => n.kind === 'rule-error').map((n) => JSON.stringify(n))];
+  });
+}
+
+/** Edits that make and break the shapes the pre-filters look at. */
+const PIECES = ['\n', '.', '=', ' = ', '(', ')', '[', ']', '\\\n', '# c\n', 'None', '-1', '8192', 'size=', '.read(', '.read()', '.readlines()', '.getvalue()', 'self.fp', '.file', '.stream', 'hashlib', 'update(', 'writestr(', 'file_uploader', 'open(p)', 'cache', 'append(', '[k] = 1', '_seen', ' = {}', '\n_seen', 'def f(x):\n    ', 'x', '    ', ''];
+
+function* fixtureVersions(): Generator<{ root: string; abs: string; label: string; text: string }> {
+  let s = 7;
+  const next = () => (s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  for (const id of ruleIds()) {
+    for (const f of listFixtures(id).filter((x) => x.abs.endsWith('.py'))) {
+      let text = fs.readFileSync(f.abs, 'utf8');
+      for (let i = 0; i < 4; i++) {
+        if (i > 0) {
+          const at = Math.floor(next() * (text.length + 1));
+          const removed = next() < 0.4 ? Math.floor(next() * 12) : 0;
+          text = text.slice(0, at) + PIECES[Math.floor(next() * PIECES.length)] + text.slice(at + removed);
+        }
+        yield { ...f, label: `${f.label} (${i} edits)`, text };
+      }
+    }
+  }
+}
+
+describe('parse pre-filters (batch scans)', () => {
+  for (const rule of [wholeFileRead, unboundedCache]) {
+    it(`${rule.meta.id}: the same findings with and without the pre-filter, on every Python fixture and random edits`, function () {
+      this.timeout(600000);
+      let skipped = 0;
+      let reported = 0;
+      for (const v of fixtureVersions()) {
+        const passes = withoutStatementCaches(() => rule.meta.trigger!.test(v.text));
+        const without = findings(withoutTrigger(rule), v.root, v.abs, v.text);
+        if (without.length > 0) reported++;
+        if (passes) continue; // the same rule runs: nothing to compare
+        skipped++;
+        assert.deepEqual([], without, `${v.label}: skipped by the pre-filter, but the rule reports:\n${v.text}`);
+      }
+      // Not vacuous: the pre-filter skips texts, and the rule reports in many others.
+      assert.ok(skipped > 200 && reported > 50, JSON.stringify({ skipped, reported }));
+    });
+  }
+
+  it('whole-file-read: the stricter test skips texts the regex lets through', () => {
+    let stricter = 0;
+    for (const v of fixtureVersions()) if (wholeReadRegex.test(v.text) && !mayReadWhole(v.text)) stricter++;
+    assert.ok(stricter > 20, String(stricter));
+  });
+});
+
+describe('whole-file-read pre-filter: shapes the rule reports are let through', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'memlint-prefilter-'));
+  after(() => fs.rmSync(root, { recursive: true, force: true }));
+  const reportsAndPasses = (text: string) => {
+    const found = findings(wholeFileRead, root, `${root}/views.py`, text);
+    assert.ok(mayReadWhole(text), `the pre-filter skips:\n${text}`);
+    assert.ok(found.some((f) => f.startsWith('whole-file-read')), `the rule reports nothing in:\n${text}`);
+  };
+
+  it('reads of a name, a call, a subscript, `upload.file`, with no size, None or -1', () => {
+    reportsAndPasses('def view(request):\n    with open(request.GET["p"], "rb") as f:\n        return f.read()\n');
+    reportsAndPasses('def view(request):\n    return open(request.GET["p"], "rb").read(None)\n');
+    reportsAndPasses('def view(request):\n    return request.FILES["doc"].read( -1 )\n');
+    reportsAndPasses('def view(request):\n    upload = request.FILES["doc"]\n    return upload.file.read()\n');
+    reportsAndPasses('def view(request):\n    with open(request.GET["p"]) as f:\n        return f.readlines()\n');
+  });
+
+  it('an attribute read fed to a hasher or a zip, and a Streamlit upload copied', () => {
+    reportsAndPasses('import hashlib\n\nclass Store:\n    def digest(self):\n        return hashlib.sha256(self.fp.read()).hexdigest()\n');
+    reportsAndPasses('class Store:\n    def add(self, zf, name):\n        zf.writestr(name, self.fp.read())\n');
+    reportsAndPasses('import streamlit as st\n\nf = st.file_uploader("CSV")\nif f:\n    data = f.getvalue()\n');
+  });
+
+  it('skips bounded reads, plain attribute reads and getvalue() without a Streamlit upload', () => {
+    for (const text of [
+      'def f(fp):\n    return fp.read(8192)\n',
+      'def f(fp, n):\n    return fp.read(n)\n',
+      'class Conn:\n    def recv(self):\n        return self.sock.read()\n',
+      'import io\nbuf = io.BytesIO()\nout = buf.getvalue()\n',
+    ]) {
+      assert.ok(wholeReadRegex.test(text), text);
+      assert.ok(!mayReadWhole(text), `should be skipped:\n${text}`);
+      assert.deepEqual(findings(withoutTrigger(wholeFileRead), root, `${root}/views.py`, text), [], text);
+    }
+  });
+});
+
+describe('unbounded-cache pre-filter: growth outside functions', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'memlint-prefilter-'));
+  after(() => fs.rmSync(root, { recursive: true, force: true }));
+  const batchPasses = (text: string) => withoutStatementCaches(() => unboundedCache.meta.trigger!.test(text));
+  const reported = (text: string) => findings(withoutTrigger(unboundedCache), root, `${root}/registry.py`, text).filter((f) => f.startsWith('unbounded-cache'));
+
+  it('lets through growth inside a def, also on a column-0 line of it or a one-line def', () => {
+    for (const text of [
+      '_seen = {}\n\ndef visit(url):\n    _seen[url] = True\n',
+      '_seen = {}\n\ndef visit(url): _seen[url] = True\n',
+      '_seen = {}\n\ndef visit(url):\n    return print(\n_seen.update({url: 1}))\n',
+      '_seen = {}\n\ndef visit(url):\n    return url + \\\n_seen.update({url: 1})\n',
+      '_seen = {}\n\ndef visit(url):\n    """Doc (\n"""\n    _seen[url] = True\n',
+    ]) {
+      assert.ok(reported(text).length > 0, `the rule reports nothing in:\n${text}`);
+      assert.ok(batchPasses(text), `the pre-filter skips:\n${text}`);
+    }
+  });
+
+  it('skips containers grown only by module-level code', () => {
+    for (const text of [
+      'decoding_map = {}\ndecoding_map.update({0x80: 0x00c7})\n\ndef lookup(b):\n    return decoding_map.get(b)\n',
+      '_handlers = []\nif True:\n    pass\n_handlers.append(print)\n',
+    ]) {
+      assert.deepEqual(reported(text), [], text);
+      assert.ok(!batchPasses(text), `should be skipped:\n${text}`);
+    }
+  });
+});
+
+describe('unbounded-cache pre-filter: module-level blocks', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'memlint-prefilter-'));
+  after(() => fs.rmSync(root, { recursive: true, force: true }));
+  const batchPasses = (text: string) => withoutStatementCaches(() => unboundedCache.meta.trigger!.test(text));
+  const reported = (text: string) => findings(withoutTrigger(unboundedCache), root, `${root}/registry.py`, text).filter((f) => f.startsWith('unbounded-cache'));
+
+  it('lets through growth in a def nested in a module-level if, a method, or a decorated function', () => {
+    for (const text of [
+      '_seen = {}\nif True:\n    def visit(url):\n        _seen[url] = True\n',
+      '_seen = {}\n\nclass Crawler:\n    def visit(self, url):\n        if url:\n            _seen[url] = True\n',
+      'import functools\n_seen = {}\n\n@functools.wraps(print)\ndef visit(url):\n    for u in [url]:\n        _seen[u] = True\n',
+    ]) {
+      assert.ok(reported(text).length > 0, `the rule reports nothing in:\n${text}`);
+      assert.ok(batchPasses(text), `the pre-filter skips:\n${text}`);
+    }
+  });
+
+  it('skips containers grown only in module-level if/try blocks and class bodies', () => {
+    const text = '__all__ = ["a"]\n_seen = {}\ntry:\n    import os\nexcept ImportError:\n    pass\nelse:\n    __all__.append("os")\nif True:\n    for k in range(3):\n        _seen[k] = k\n\nclass A:\n    _seen[4] = 4\n\ndef lookup(k):\n    return _seen.get(k)\n';
+    assert.deepEqual(reported(text), [], text);
+    assert.ok(!batchPasses(text), `should be skipped:\n${text}`);
+  });
+});
