@@ -90,6 +90,11 @@ export interface DocExample {
  */
 export interface TextTrigger {
   test(text: string): boolean;
+  /**
+   * A stricter, costlier test of a whole text read once (batch scans, a file just opened), where `test` is not
+   * answered per chunk of lines: it may skip only files the rule surely reports nothing in (proven per rule).
+   */
+  strictTest?(text: string): boolean;
 }
 
 export interface RuleMeta {

@@ -404,7 +404,8 @@ function segmentedTest(text: string): boolean {
 }
 
 export const unboundedCacheTrigger: TextTrigger = {
-  // Batch scans (statement caches off) read each file once: the whole-text tests, without the segments' bookkeeping,
-  // and stricter on module-level growth (which the segments would have to follow across the whole text).
-  test: (text) => (statementCachesEnabled() ? segmentedTest(text) : batchTest(text)),
+  // Without statement caches (batch scans) the segments' bookkeeping would only hold memory.
+  test: (text) => (statementCachesEnabled() ? segmentedTest(text) : wholeTextTest(text)),
+  // A text read once: stricter on module-level growth (which the segments would have to follow across the text).
+  strictTest: batchTest,
 };

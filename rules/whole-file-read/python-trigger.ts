@@ -16,7 +16,6 @@
  * test/rules/parse-prefilters.test.ts holds the findings equal with and without this test.
  */
 import type { TextTrigger } from '../api';
-import { statementCachesEnabled } from '../../analysis/cache';
 
 /** Names of the calls the rule looks at, as the rule's trigger always spelled them. */
 const TRIGGER_SOURCE = String.raw`\.(read|readlines|getvalue|getbuffer|read_bytes|read_text)\s*\(|b64decode|decodebytes|download_fileobj|MediaIoBaseDownload|ContentFile`;
@@ -76,16 +75,9 @@ export function mayReadWhole(text: string): boolean {
   return false;
 }
 
-/**
- * A RegExp, so that the keystroke path answers it per chunk as before; its test in batch scans (statement caches
- * off) is the regex and mayReadWhole().
- */
-class WholeReadTrigger extends RegExp {
-  override test(text: string): boolean {
-    return super.test(text) && (statementCachesEnabled() || mayReadWhole(text));
-  }
-}
-
-/** The regex alone: what the trigger was, and is on the language server. */
+/** The regex alone: what the keystroke path answers per chunk of lines. */
 export const wholeReadRegex = new RegExp(TRIGGER_SOURCE);
-export const wholeReadTrigger: TextTrigger = new WholeReadTrigger(TRIGGER_SOURCE);
+/** Still a RegExp (answered per chunk on keystrokes); a text read once also passes mayReadWhole(). */
+export const wholeReadTrigger: TextTrigger = Object.assign(new RegExp(TRIGGER_SOURCE), {
+  strictTest: (text: string) => wholeReadRegex.test(text) && mayReadWhole(text),
+});

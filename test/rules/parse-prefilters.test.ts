@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Rule } from '../../rules/api';
 import { withoutStatementCaches } from '../../analysis/cache';
+import { wholeTextPasses } from '../../server/src/engine/analyzer';
 import { Analyzer } from '../../server/src/engine/analyzer';
 import { defaultConfig } from '../../server/src/engine/config';
 import unboundedCache from '../../rules/unbounded-cache/python';
@@ -59,7 +60,7 @@ describe('parse pre-filters (batch scans)', () => {
       let skipped = 0;
       let reported = 0;
       for (const v of fixtureVersions()) {
-        const passes = withoutStatementCaches(() => rule.meta.trigger!.test(v.text));
+        const passes = withoutStatementCaches(() => wholeTextPasses(rule.meta.trigger!, v.text));
         const without = findings(withoutTrigger(rule), v.root, v.abs, v.text);
         if (without.length > 0) reported++;
         if (passes) continue; // the same rule runs: nothing to compare
@@ -118,7 +119,7 @@ describe('whole-file-read pre-filter: shapes the rule reports are let through', 
 describe('unbounded-cache pre-filter: growth outside functions', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'memlint-prefilter-'));
   after(() => fs.rmSync(root, { recursive: true, force: true }));
-  const batchPasses = (text: string) => withoutStatementCaches(() => unboundedCache.meta.trigger!.test(text));
+  const batchPasses = (text: string) => withoutStatementCaches(() => wholeTextPasses(unboundedCache.meta.trigger!, text));
   const reported = (text: string) => findings(withoutTrigger(unboundedCache), root, `${root}/registry.py`, text).filter((f) => f.startsWith('unbounded-cache'));
 
   it('lets through growth inside a def, also on a column-0 line of it or a one-line def', () => {
@@ -148,7 +149,7 @@ describe('unbounded-cache pre-filter: growth outside functions', () => {
 describe('unbounded-cache pre-filter: module-level blocks', () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'memlint-prefilter-'));
   after(() => fs.rmSync(root, { recursive: true, force: true }));
-  const batchPasses = (text: string) => withoutStatementCaches(() => unboundedCache.meta.trigger!.test(text));
+  const batchPasses = (text: string) => withoutStatementCaches(() => wholeTextPasses(unboundedCache.meta.trigger!, text));
   const reported = (text: string) => findings(withoutTrigger(unboundedCache), root, `${root}/registry.py`, text).filter((f) => f.startsWith('unbounded-cache'));
 
   it('lets through growth in a def nested in a module-level if, a method, or a decorated function', () => {

@@ -8,7 +8,7 @@ import type { Document } from 'yaml';
 import type { Dockerfile } from 'dockerfile-ast';
 import type { Node as JsonNode } from 'jsonc-parser';
 import type { AST as TomlAST } from 'toml-eslint-parser';
-import { docsUrl, type FileKind, type FileRole, type OptionValue, type ProjectInfo, type ReportSpec, type Rule, type RuleContext, type RuleMeta, type Severity, type SourceInfo } from '../../../rules/api';
+import { docsUrl, type FileKind, type FileRole, type OptionValue, type ProjectInfo, type ReportSpec, type Rule, type RuleContext, type RuleMeta, type Severity, type SourceInfo, type TextTrigger } from '../../../rules/api';
 import { offlineCode } from '../../../analysis/reach';
 import { deployReach } from '../../../analysis/deploy/project-reach';
 import { classify } from './classify';
@@ -213,13 +213,14 @@ export class Analyzer {
       return result;
     }
 
-    // Keystrokes (a reused parse): triggers answered per unchanged chunk of lines (trigger-memo.ts).
+    // Keystrokes (a reused parse): triggers answered per unchanged chunk of lines (trigger-memo.ts); otherwise the
+    // text is read once, and a trigger's stricter test may skip the rule.
     const triggers = opts.parsed ? this.triggerMemos.at(path, text) : undefined;
     const applicable = this.active.filter(
       (a) =>
         a.rule.meta.kinds.includes(kind) &&
         (!a.rule.meta.roles || a.rule.meta.roles.some((r) => roles.has(r))) &&
-        (!a.rule.meta.trigger || (triggers ? triggers.test(a.rule.meta.trigger, text) : a.rule.meta.trigger.test(text))),
+        (!a.rule.meta.trigger || (triggers ? triggers.test(a.rule.meta.trigger, text) : wholeTextPasses(a.rule.meta.trigger, text))),
     );
     if (applicable.length === 0) return result;
 
@@ -378,4 +379,9 @@ function notRunByDeployNote(project: ProjectInfo): string {
   const reach = deployReach(project);
   const from = reach.judged && reach.entries.length ? ` (processes: ${reach.entries.slice(0, 3).join('; ')}${reach.entries.length > 3 ? '; …' : ''})` : '';
   return `not checked: no process of this project's deploys loads it${from}; checkOfflineCode = true checks it`;
+}
+
+/** A trigger's answer for a text read once: its strict test when it has one. */
+export function wholeTextPasses(trigger: TextTrigger, text: string): boolean {
+  return trigger.strictTest ? trigger.strictTest(text) : trigger.test(text);
 }
