@@ -580,8 +580,8 @@ export const LIST_VIEWS_WHAT =
   'ReadOnlyModelViewSet and ListModelMixin views (bases followed into other project modules) with no ' +
   '`pagination_class` on the view or a base and no `DEFAULT_PAGINATION_CLASS` in the project\'s `REST_FRAMEWORK` ' +
   'setting (DRF\'s own PageNumberPagination, LimitOffsetPagination and CursorPagination page only with `PAGE_SIZE`), ' +
-  'or `pagination_class = None`; Django ListViews without `paginate_by`; function views that render a whole ' +
-  'queryset into a template with no Paginator; django-ninja GET routes returning a queryset or `list(queryset)` ' +
+  'or `pagination_class = None`; Django ListViews without `paginate_by`; function views and class-based View ' +
+  'handlers (`def get(self, request)`) that render a whole queryset into a template with no Paginator; django-ninja GET routes returning a queryset or `list(queryset)` ' +
   'without `@paginate`; graphene `resolve_*` methods returning a queryset with no paging arguments. The message says ' +
   'which view has no pagination; the detail says where the project\'s settings were read.';
 
@@ -592,7 +592,9 @@ export const LIST_VIEWS_FIX =
 export const LIST_VIEWS_NOTES =
   'List views are reported only when nothing bounds their rows: not for slices, pk lookups, related managers, ' +
   'querysets filtered to one owner or to who asks (`request.user`), grouped rows, a filter on a relation the ' +
-  'model declares (`filter(gym=self.gym)`: one parent\'s rows), curated tables (a project model with no date or time ' +
+  'model declares (`filter(gym=self.gym)`: one parent\'s rows), unless that model\'s rows grow with time per owner ' +
+  '(a post\'s comments, a chat room\'s messages, the posts of the authors a user follows: the same model facts as ' +
+  'the rule\'s other checks), curated tables (a project model with no date or time ' +
   'field of its own whose relations lead only to other such models: languages, categories, dropdown options, ' +
   'venues and their rooms), models the project does not define (except Django\'s User), ' +
   'views with their own `list()`/`paginate_queryset()`, bases from other packages that might page, and projects ' +
