@@ -348,16 +348,17 @@ function modelAttribute(chain: ClassChain): string | undefined {
 /**
  * The rows a class view lists: what its own `get_queryset()` returns (one return besides `.none()`, readable as a
  * queryset), else its `queryset =` (also when a `get_queryset()` only refines it by optional filters). Rows that
- * depend on who asks or on the URL are read only when the queryset is filtered to an owner or a parent by them (the
- * followed authors' posts, one room's messages): `bounded` then asks whether such rows grow. Undefined when they
- * cannot be read.
+ * depend on who asks are read only when the queryset is filtered to an owner or a parent (the followed authors'
+ * posts): `bounded` then asks whether such rows grow. Undefined when they cannot be read.
  */
 function viewRows(cls: Node, chain: ClassChain, judge: Judge, fallbackModel?: string): { node: Node; info: QuerysetInfo } | undefined {
   const getQueryset = chain.members.get('get_queryset');
   const attribute = chain.members.get('queryset');
   const attributeValue = attribute?.node?.type === 'assignment' ? attribute.node.childForFieldName('right') ?? undefined : undefined;
   if (getQueryset) {
-    const perRequest = PER_USER.test(getQueryset.text) || /\bself\.kwargs\b/.test(getQueryset.text);
+    // Rows picked by the URL (`member_id=self.kwargs["user_pk"]`) are one record's notes or documents: not read.
+    if (/\bself\.kwargs\b/.test(getQueryset.text)) return undefined;
+    const perRequest = PER_USER.test(getQueryset.text);
     const def = getQueryset.node;
     if (perRequest && !def) return undefined;
     const refines = /\bself\.queryset\b|\bsuper\([^)]*\)\.get_queryset\(\s*\)/.test(getQueryset.text);
