@@ -20,7 +20,7 @@ import { assignmentsBefore, calleeName, outsideReadsHold, querysetOf, recordingO
 import { drfProject } from '../../analysis/python/drf';
 import { drfPaginationSettings, type DrfPaginationSettings } from '../../analysis/python/drf-pagination-settings';
 import type { ModelIndex } from '../../analysis/python/django-models';
-import { filteredToParent, projectModels } from './owner-growth';
+import { boundedByOwner, filteredToParent, growthNote, ownerGrowth, projectModels, type OwnerGrowth } from './owner-growth';
 import { StatementFindingsCache, topLevelStatements } from '../../analysis/python/statements';
 import { projectTexts } from '../../analysis/project-texts';
 
@@ -53,6 +53,9 @@ export function checkListViews(ctx: RuleContext, tree: Tree): void {
   if (!MAY_LIST.test(text)) return;
   let index: ModelIndex | undefined;
   const models = () => (index ??= projectModels(ctx, tree).models);
+  let growthIndex: OwnerGrowth | undefined;
+  const growth = () => (growthIndex ??= ownerGrowth(ctx, tree));
+  const judge: Judge = { models, growth };
   let settings: DrfPaginationSettings | undefined;
   const drfSettings = () => (settings ??= drfPaginationSettings(ctx.project, projectCurrent(ctx)));
   const classes = new Map<string, Node>();
@@ -85,13 +88,15 @@ export function checkListViews(ctx: RuleContext, tree: Tree): void {
       const [, reads] = recordingOutsideReads(() => {
         if (top.type === 'class_definition') {
           const chain = classChain(local, top, seenClasses, (projectClasses ??= projectClassTexts(ctx)));
-          if ([...chain.bases].some((b) => DRF_LIST_BASES.has(b))) checkDrfListView(local, top, chain, models, drfSettings);
-          else if ([...chain.bases].some((b) => DJANGO_LIST_BASES.has(b))) checkDjangoListView(local, top, chain, models);
-          if (graphene && [...chain.bases].some((b) => b === 'ObjectType')) checkResolvers(local, top, models);
-          if (ninja) for (const fn of methodsOf(top)) checkNinjaRoute(local, fn, models);
+          if ([...chain.bases].some((b) => DRF_LIST_BASES.has(b))) checkDrfListView(local, top, chain, judge, drfSettings);
+          else if ([...chain.bases].some((b) => DJANGO_LIST_BASES.has(b))) checkDjangoListView(local, top, chain, judge);
+          // A class-based view's handlers (`def get(self, request, pk)`) render templates as function views do.
+          else if ([...chain.bases].some((b) => b === 'View')) for (const fn of methodsOf(top)) checkRenderView(local, fn, judge);
+          if (graphene && [...chain.bases].some((b) => b === 'ObjectType')) checkResolvers(local, top, judge);
+          if (ninja) for (const fn of methodsOf(top)) checkNinjaRoute(local, fn, judge);
         } else {
-          checkRenderView(local, top, models);
-          if (ninja) checkNinjaRoute(local, top, models);
+          checkRenderView(local, top, judge);
+          if (ninja) checkNinjaRoute(local, top, judge);
         }
       });
       return { basesRead, reads };
@@ -246,15 +251,23 @@ function methodsOf(cls: Node): Node[] {
 
 // --- What bounds a queryset ----------------------------------------------------------------------------------
 
-/** Why the rows are not a whole growing table, or undefined when nothing bounds them. */
-function bounded(info: QuerysetInfo, models: () => ModelIndex, fallbackModel?: string): boolean {
-  if (info.sliced || info.iterator !== 'none' || info.singleRow || info.relatedManager || info.scoped || info.compact) return true;
-  const imported = info.roots[0] ? importsOf(info.roots[0].node.tree).origins : undefined;
-  // `from .models import Exercise as exerciseModel`: the class is judged by its own name.
-  const names = (info.models.length > 0 ? info.models : fallbackModel ? [fallbackModel] : []).map((m) => imported?.get(m)?.name ?? m);
+/** What judges a view's rows: the project's models and which of them grow with time per owner (both read lazily). */
+interface Judge {
+  models: () => ModelIndex;
+  growth: () => OwnerGrowth;
+}
+
+/**
+ * True when something bounds the rows: a slice, one row, a related manager, grouped rows, a lookup table, a model
+ * the project does not define, or one owner's or one parent's rows of a model that does not grow with time per
+ * owner (boundedByOwner, the test the rule's other checks use: a room's messages and a post's comments grow).
+ */
+function bounded(info: QuerysetInfo, judge: Judge, fallbackModel?: string): boolean {
+  if (info.sliced || info.iterator !== 'none' || info.singleRow || info.relatedManager || info.compact) return true;
+  const names = modelNames(info, fallbackModel);
   if (names.length === 0) return true;
-  const kinds = models();
-  if (filteredToParent(info, names, kinds)) return true;
+  const kinds = judge.models();
+  if (ownerScoped(info, names, judge)) return boundedByOwner({ ...info, models: names, scoped: true }, judge.growth());
   // A model the project does not define is not judged, except Django's user table.
   return !names.every((m) => (kinds.declaresFields(m) && !kinds.isLookup(m)) || (m === 'User' && !kinds.has(m)));
 }
@@ -262,9 +275,29 @@ function bounded(info: QuerysetInfo, models: () => ModelIndex, fallbackModel?: s
 /** `request.user`, `self.request.user`: the rows depend on who asks (usually one owner's rows). */
 const PER_USER = /\brequest\.(user|auth)\b/;
 
+/** The model classes of the rows, by their own names (`from .models import Exercise as exerciseModel`). */
+function modelNames(info: QuerysetInfo, fallbackModel?: string): string[] {
+  const imported = info.roots[0] ? importsOf(info.roots[0].node.tree).origins : undefined;
+  // `self.model.objects` reads as a model named `model`: the view's `model = Post`.
+  const written = info.models.map((m) => (m === 'model' && fallbackModel && info.roots.some((r) => /^self\.model\b/.test(r.node.text)) ? fallbackModel : m));
+  return (written.length > 0 ? written : fallbackModel ? [fallbackModel] : []).map((m) => imported?.get(m)?.name ?? m);
+}
+
+/** Filtered to one owner's (`user=request.user`) or one parent's (`post=pk`) rows. */
+function ownerScoped(info: QuerysetInfo, names: string[], judge: Judge): boolean {
+  return info.scoped || filteredToParent(info, names, judge.models());
+}
+
+/** For the details of rows scoped to an owner or a parent: why they are still many (empty otherwise). */
+function ownerNote(info: QuerysetInfo | undefined, judge: Judge, fallbackModel?: string): string {
+  const names = info ? modelNames(info, fallbackModel) : [];
+  if (!info || names.length === 0 || !ownerScoped(info, names, judge)) return '';
+  return growthNote({ ...info, models: names }, judge.growth());
+}
+
 function rowsLabel(info: QuerysetInfo | undefined, model?: string): string {
   const imported = info?.roots[0] ? importsOf(info.roots[0].node.tree).origins : undefined;
-  const written = info?.models.length === 1 ? info.models[0] : model;
+  const written = info?.models.length === 1 && !(info.models[0] === 'model' && model) ? info.models[0] : model;
   const name = written && clip(imported?.get(written)?.name ?? written, 28);
   const filtered = info?.methods.some((m) => m === 'filter' || m === 'exclude');
   return `${filtered ? 'matching ' : ''}${name ? `${name} ` : ''}row`;
@@ -272,7 +305,7 @@ function rowsLabel(info: QuerysetInfo | undefined, model?: string): string {
 
 // --- DRF ---------------------------------------------------------------------------------------------------
 
-function checkDrfListView(ctx: RuleContext, cls: Node, chain: ClassChain, models: () => ModelIndex, drfSettings: () => DrfPaginationSettings): void {
+function checkDrfListView(ctx: RuleContext, cls: Node, chain: ClassChain, judge: Judge, drfSettings: () => DrfPaginationSettings): void {
   // A view that lists its own way, or pages by hand, is not followed.
   if (['list', 'paginator', 'paginate_queryset', 'get_paginated_response'].some((m) => chain.members.has(m))) return;
   const paginationMember = chain.members.get('pagination_class');
@@ -290,17 +323,18 @@ function checkDrfListView(ctx: RuleContext, cls: Node, chain: ClassChain, models
     why = `no pagination_class, and REST_FRAMEWORK${settings.file ? ` in ${settings.file}` : ''} sets no DEFAULT_PAGINATION_CLASS with a PAGE_SIZE`;
     headline = `no pagination on ${clip(view, 32)} or in settings`;
   }
-  const rows = viewRows(cls, chain);
-  if (!rows) return;
   const modelName = modelAttribute(chain);
-  if (bounded(rows.info, models, modelName)) return;
+  const rows = viewRows(cls, chain, judge, modelName);
+  if (!rows) return;
+  if (bounded(rows.info, judge, modelName)) return;
   report(ctx, rows.node, {
     messageId: 'unpaged-list-view',
     data: { rows: rowsLabel(rows.info, modelName), why: headline },
     detail:
       `${view} answers GET on the collection with every row of its queryset, serialized into one response (${why}). ` +
       'The table grows with the app, and each row becomes a model instance and then a dict in memory at once. ' +
-      'Set pagination_class (or REST_FRAMEWORK DEFAULT_PAGINATION_CLASS with PAGE_SIZE); clients must then follow pages.',
+      'Set pagination_class (or REST_FRAMEWORK DEFAULT_PAGINATION_CLASS with PAGE_SIZE); clients must then follow pages.' +
+      ownerNote(rows.info, judge, modelName),
   });
 }
 
@@ -312,26 +346,37 @@ function modelAttribute(chain: ClassChain): string | undefined {
 }
 
 /**
- * The rows a class view lists: what its own `get_queryset()` returns (one return, readable as a queryset, not
- * depending on who asks), else its `queryset =` (also when a `get_queryset()` only refines it by optional
- * filters). Undefined when they cannot be read.
+ * The rows a class view lists: what its own `get_queryset()` returns (one return besides `.none()`, readable as a
+ * queryset), else its `queryset =` (also when a `get_queryset()` only refines it by optional filters). Rows that
+ * depend on who asks are read only when the queryset is filtered to an owner or a parent (the followed authors'
+ * posts): `bounded` then asks whether such rows grow. Undefined when they cannot be read.
  */
-function viewRows(cls: Node, chain: ClassChain): { node: Node; info: QuerysetInfo } | undefined {
+function viewRows(cls: Node, chain: ClassChain, judge: Judge, fallbackModel?: string): { node: Node; info: QuerysetInfo } | undefined {
   const getQueryset = chain.members.get('get_queryset');
   const attribute = chain.members.get('queryset');
   const attributeValue = attribute?.node?.type === 'assignment' ? attribute.node.childForFieldName('right') ?? undefined : undefined;
   if (getQueryset) {
-    if (PER_USER.test(getQueryset.text) || /\bself\.kwargs\b/.test(getQueryset.text)) return undefined;
+    // Rows picked by the URL (`member_id=self.kwargs["user_pk"]`) are one record's notes or documents: not read.
+    if (/\bself\.kwargs\b/.test(getQueryset.text)) return undefined;
+    const perRequest = PER_USER.test(getQueryset.text);
     const def = getQueryset.node;
+    if (perRequest && !def) return undefined;
     const refines = /\bself\.queryset\b|\bsuper\([^)]*\)\.get_queryset\(\s*\)/.test(getQueryset.text);
     if (!def) return refines && attributeValue ? attributeRows(attributeValue) : undefined;
     const returns = captures(def.tree, '(return_statement) @r', def)
       .map((c) => c.node)
       .filter((r) => enclosingFunction(r)?.id === def.id)
       .map((r) => r.namedChildren[0])
-      .filter((r): r is Node => !!r);
+      .filter((r): r is Node => !!r)
+      // `return Post.objects.none()` for who may not see the rows: no rows, not another list.
+      .filter((r) => !/^[\w.]+\.objects\.none\(\s*\)$/.test(unparenthesize(r).text));
     if (returns.length !== 1) return undefined;
     const info = querysetOf(returns[0]);
+    if (perRequest) {
+      if (!info || info.roots.length === 0 || /\bself\.queryset\b|get_queryset/.test(returns[0].text)) return undefined;
+      const names = modelNames(info, fallbackModel);
+      return names.length > 0 && ownerScoped(info, names, judge) ? { node: reportedNode(returns[0]), info } : undefined;
+    }
     if (info && info.roots.length > 0 && !/\bself\.queryset\b|get_queryset/.test(returns[0].text)) return { node: reportedNode(returns[0]), info };
     return refines && attributeValue && !/\.filter\([^)]*\)\s*$/m.test(returns[0].text) ? attributeRows(attributeValue) : undefined;
   }
@@ -380,19 +425,19 @@ function enclosingFunction(node: Node): Node | undefined {
 
 // --- Django ListView -----------------------------------------------------------------------------------------
 
-function checkDjangoListView(ctx: RuleContext, cls: Node, chain: ClassChain, models: () => ModelIndex): void {
+function checkDjangoListView(ctx: RuleContext, cls: Node, chain: ClassChain, judge: Judge): void {
   if (chain.unknownBases || ['get_paginate_by', 'paginator_class', 'get_paginator'].some((m) => chain.members.has(m))) return;
   const paginateBy = chain.members.get('paginate_by');
   if (paginateBy && !/=\s*None\s*$/.test(paginateBy.text)) return;
   const modelName = modelAttribute(chain);
-  const rows = viewRows(cls, chain);
+  const rows = viewRows(cls, chain, judge, modelName);
   if (!rows && (chain.members.has('get_queryset') || chain.members.has('queryset'))) return;
   let info = rows?.info;
   if (!rows) {
     if (!modelName) return;
     info = undefined;
   }
-  if (info ? bounded(info, models, modelName) : !growing(modelName!, models)) return;
+  if (info ? bounded(info, judge, modelName) : !growing(modelName!, judge.models)) return;
   const view = cls.childForFieldName('name')!;
   report(ctx, rows?.node ?? view, {
     messageId: 'unpaged-template-view',
@@ -400,7 +445,8 @@ function checkDjangoListView(ctx: RuleContext, cls: Node, chain: ClassChain, mod
     detail:
       `${view.text} renders every row of its queryset into one page: a ListView pages only with paginate_by. ` +
       'The table grows with the app and every row is a model instance in memory while the template renders. ' +
-      'Set paginate_by (the template then reads page_obj).',
+      'Set paginate_by (the template then reads page_obj).' +
+      ownerNote(info, judge, modelName),
   });
 }
 
@@ -413,7 +459,7 @@ function growing(model: string, models: () => ModelIndex): boolean {
 
 const RENDER_CONTEXT: Record<string, number> = { render: 2, render_to_response: 1, TemplateResponse: 2, render_to_string: 1 };
 
-function checkRenderView(ctx: RuleContext, fn: Node, models: () => ModelIndex): void {
+function checkRenderView(ctx: RuleContext, fn: Node, judge: Judge): void {
   if (!/\brender|TemplateResponse/.test(fn.text) || /Paginator|paginate/i.test(fn.text)) return;
   const params = fn.childForFieldName('parameters')?.text ?? '';
   if (!/\brequest\b/.test(params)) return;
@@ -424,7 +470,7 @@ function checkRenderView(ctx: RuleContext, fn: Node, models: () => ModelIndex): 
     const context = keywordArgument(call, 'context') ?? positionalArguments(call)[index];
     for (const value of contextValues(context)) {
       const info = querysetOf(value);
-      if (!info || info.roots.length === 0 || info.materialized || info.values || bounded(info, models)) continue;
+      if (!info || info.roots.length === 0 || info.materialized || info.values || bounded(info, judge)) continue;
       const fnName = fn.childForFieldName('name')?.text ?? 'view';
       report(ctx, reportedNode(value), {
         messageId: 'unpaged-template-view',
@@ -432,7 +478,8 @@ function checkRenderView(ctx: RuleContext, fn: Node, models: () => ModelIndex): 
         detail:
           `${fnName}() renders every row of this queryset into one page, with no Paginator: the table grows with the ` +
           'app and every row is a model instance in memory while the template renders. Page it with ' +
-          'django.core.paginator.Paginator (or a slice for a "latest" list).',
+          'django.core.paginator.Paginator (or a slice for a "latest" list).' +
+          ownerNote(info, judge),
       });
     }
   }
@@ -455,7 +502,7 @@ function contextValues(node: Node | undefined): Node[] {
 
 const NINJA_GET = /^@\s*[\w.]*\b(get|api_operation)\s*\(/m;
 
-function checkNinjaRoute(ctx: RuleContext, fn: Node, models: () => ModelIndex): void {
+function checkNinjaRoute(ctx: RuleContext, fn: Node, judge: Judge): void {
   const decorated = fn.parent?.type === 'decorated_definition' ? fn.parent : undefined;
   if (!decorated) return;
   const decorators = decorated.text.slice(0, fn.startIndex - decorated.startIndex);
@@ -465,7 +512,7 @@ function checkNinjaRoute(ctx: RuleContext, fn: Node, models: () => ModelIndex): 
   for (const value of returnedRows(fn)) {
     if (/\brequest\b/.test(params) && value.wrapped) continue;
     const info = rowsOf(value.node);
-    if (!info || info.roots.length === 0 || bounded(info, models)) continue;
+    if (!info || info.roots.length === 0 || bounded(info, judge)) continue;
     const name = fn.childForFieldName('name')?.text ?? 'route';
     report(ctx, value.wrapped ?? reportedNode(value.node), {
       messageId: 'unpaged-route',
@@ -477,7 +524,7 @@ function checkNinjaRoute(ctx: RuleContext, fn: Node, models: () => ModelIndex): 
   }
 }
 
-function checkResolvers(ctx: RuleContext, cls: Node, models: () => ModelIndex): void {
+function checkResolvers(ctx: RuleContext, cls: Node, judge: Judge): void {
   for (const fn of methodsOf(cls)) {
     const name = fn.childForFieldName('name')?.text ?? '';
     if (!name.startsWith('resolve_')) continue;
@@ -486,7 +533,7 @@ function checkResolvers(ctx: RuleContext, cls: Node, models: () => ModelIndex): 
     if (/\b(first|last|limit|offset|page|after|before)\b/.test(params)) continue;
     for (const value of returnedRows(fn)) {
       const info = rowsOf(value.node);
-      if (!info || info.roots.length === 0 || bounded(info, models)) continue;
+      if (!info || info.roots.length === 0 || bounded(info, judge)) continue;
       report(ctx, value.wrapped ?? reportedNode(value.node), {
         messageId: 'unpaged-route',
         data: { rows: rowsLabel(info), view: clip(`${name}()`, 40), pager: 'paging arguments' },
@@ -534,8 +581,8 @@ export const LIST_VIEWS_WHAT =
   'ReadOnlyModelViewSet and ListModelMixin views (bases followed into other project modules) with no ' +
   '`pagination_class` on the view or a base and no `DEFAULT_PAGINATION_CLASS` in the project\'s `REST_FRAMEWORK` ' +
   'setting (DRF\'s own PageNumberPagination, LimitOffsetPagination and CursorPagination page only with `PAGE_SIZE`), ' +
-  'or `pagination_class = None`; Django ListViews without `paginate_by`; function views that render a whole ' +
-  'queryset into a template with no Paginator; django-ninja GET routes returning a queryset or `list(queryset)` ' +
+  'or `pagination_class = None`; Django ListViews without `paginate_by`; function views and class-based View ' +
+  'handlers (`def get(self, request)`) that render a whole queryset into a template with no Paginator; django-ninja GET routes returning a queryset or `list(queryset)` ' +
   'without `@paginate`; graphene `resolve_*` methods returning a queryset with no paging arguments. The message says ' +
   'which view has no pagination; the detail says where the project\'s settings were read.';
 
@@ -546,7 +593,9 @@ export const LIST_VIEWS_FIX =
 export const LIST_VIEWS_NOTES =
   'List views are reported only when nothing bounds their rows: not for slices, pk lookups, related managers, ' +
   'querysets filtered to one owner or to who asks (`request.user`), grouped rows, a filter on a relation the ' +
-  'model declares (`filter(gym=self.gym)`: one parent\'s rows), curated tables (a project model with no date or time ' +
+  'model declares (`filter(gym=self.gym)`: one parent\'s rows), unless that model\'s rows grow with time per owner ' +
+  '(a post\'s comments, a chat room\'s messages, the posts of the authors a user follows: the same model facts as ' +
+  'the rule\'s other checks), curated tables (a project model with no date or time ' +
   'field of its own whose relations lead only to other such models: languages, categories, dropdown options, ' +
   'venues and their rooms), models the project does not define (except Django\'s User), ' +
   'views with their own `list()`/`paginate_queryset()`, bases from other packages that might page, and projects ' +
