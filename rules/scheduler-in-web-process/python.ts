@@ -7,7 +7,7 @@ import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../
 import { ancestor, captures, intValue, keywordArgument, parents, positionalArguments, stringValue } from '../../analysis/python/ast';
 import { addImport, guardStatement } from '../shared/python-edits';
 import { importsOf, type ImportMap } from '../../analysis/python/imports';
-import { FileVersionSlot, TreeSlot } from '../../analysis/cache';
+import { FileVersionSlot, projectChanges, TreeSlot } from '../../analysis/cache';
 import { CELERY_POOL_HOOK_WORDS, type HookProcess } from '../../analysis/python/worker-hooks';
 import {
   appStartHooks,
@@ -178,20 +178,40 @@ function loadedByWebWorkers(ctx: RuleContext): boolean {
 /** Whether an imported module's text constructs a scheduler: asked of the same modules on every keystroke. */
 const CONSTRUCTS_SCHEDULER = new FileVersionSlot<boolean>('scheduler-in-web-process: module constructs a scheduler', 2000);
 
+/**
+ * The last answer per project view, with what it was asked about: a views module's imports resolve to the same
+ * modules on every keystroke, and while no other file changed (projectChanges) their texts are the same too.
+ */
+const IMPORTED_SCHEDULER = new WeakMap<object, { file: string; changes: number; modules: string; answer: boolean }>();
+
 function mayStartScheduler(ctx: RuleContext, tree: Tree, imports: ImportMap): boolean {
   if (ctx.file.text.includes('Scheduler') || imports.importsModule('schedule')) return true;
   const join = (m: string, n: string) => (m.endsWith('.') ? `${m}${n}` : `${m}.${n}`);
   // Each module once: a views module imports dozens of names from each of a few modules.
-  const tried = new Set<string>();
+  const modules = new Set<string>();
   for (const origin of importedNames(tree).values()) {
-    for (const module of [join(origin.module, origin.name), origin.module]) {
-      if (tried.has(module)) continue;
-      tried.add(module);
-      const source = moduleText(ctx, module);
-      if (source && CONSTRUCTS_SCHEDULER.get(source.path, source.text, () => SCHEDULER_CTOR.test(source.text))) return true;
+    modules.add(join(origin.module, origin.name));
+    modules.add(origin.module);
+  }
+  const key = [...modules].join('\n');
+  const changes = projectChanges(ctx.project, ctx.file.relPath);
+  const last = IMPORTED_SCHEDULER.get(ctx.project);
+  if (changes !== undefined && last && last.file === ctx.file.relPath && last.changes === changes && last.modules === key) return last.answer;
+  let answer = false;
+  let readsOwnFile = false;
+  for (const module of modules) {
+    const source = moduleText(ctx, module);
+    if (!source) continue;
+    readsOwnFile ||= source.path === ctx.file.relPath;
+    if (CONSTRUCTS_SCHEDULER.get(source.path, source.text, () => SCHEDULER_CTOR.test(source.text))) {
+      answer = true;
+      break;
     }
   }
-  return false;
+  // An import of the checked file itself would read its changing text: not remembered.
+  if (changes !== undefined && !readsOwnFile) IMPORTED_SCHEDULER.set(ctx.project, { file: ctx.file.relPath, changes, modules: key, answer });
+  else IMPORTED_SCHEDULER.delete(ctx.project);
+  return answer;
 }
 
 /** A script a separate process runs: never loaded by web workers. */
