@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Workspace } from '../../server/src/engine/workspace';
 import { TrackedDocument } from '../../server/src/lsp/documents';
-import { withoutStatementCaches } from '../../analysis/python/statements';
+import { analyseKeystroke } from './keystroke-analysis';
 import { statementSlotStats } from '../../analysis/cache';
 import type { Finding } from '../../server/src/engine/types';
 
@@ -145,14 +145,7 @@ describe('keystrokes in a big DRF view class', function () {
   /** Texts served for other files (as the language server serves open documents). */
   const overrides = new Map<string, string>();
 
-  const analyse = () => {
-    const parsed = doc.parsedFile();
-    const cached = ws.analyzeText(doc.path, doc.text, { parsed });
-    doc.adopt(parsed);
-    const fresh = withoutStatementCaches(() => ws.analyzeText(doc.path, doc.text));
-    assert.deepEqual(view(cached.findings), view(fresh.findings), `after edit ${version}:\n${doc.text}`);
-    return cached.findings;
-  };
+  const analyse = () => analyseKeystroke(ws, doc, view, `after edit ${version}:\n${doc.text}`);
   const edit = (from: string, to: string) => {
     const at = doc.text.indexOf(from);
     assert.ok(at >= 0, `"${from}" not in the file`);

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Workspace } from '../../server/src/engine/workspace';
 import { TrackedDocument } from '../../server/src/lsp/documents';
-import { withoutStatementCaches } from '../../analysis/python/statements';
+import { analyseKeystroke } from './keystroke-analysis';
 import type { Finding } from '../../server/src/engine/types';
 
 const MAIN = `from fastapi import FastAPI
@@ -48,14 +48,7 @@ describe('keystrokes: a scheduler started through an imported module', function 
   let version = 1;
   const overrides = new Map<string, string>();
 
-  const analyse = () => {
-    const parsed = doc.parsedFile();
-    const cached = ws.analyzeText(doc.path, doc.text, { parsed });
-    doc.adopt(parsed);
-    const fresh = withoutStatementCaches(() => ws.analyzeText(doc.path, doc.text));
-    assert.deepEqual(schedulerFindings(cached.findings), schedulerFindings(fresh.findings), `after edit ${version}`);
-    return schedulerFindings(cached.findings);
-  };
+  const analyse = () => schedulerFindings(analyseKeystroke(ws, doc, schedulerFindings, `after edit ${version}`));
   const type = (text: string) => {
     const end = doc.doc.positionAt(doc.text.length);
     doc.update([{ range: { start: end, end }, text }], ++version);
