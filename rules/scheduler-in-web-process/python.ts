@@ -46,8 +46,8 @@ export default defineRule({
       'schedule-job': 'Every web worker runs its own copy of this schedule job{{often}}: run it in one process',
       'pool-schedule-job': 'Each Celery pool process runs its own copy of this job{{often}}: run it in one process',
     },
-    // `updater.start()` / `start_jobs()` in apps.py may be all that points at a scheduler in another module.
-    trigger: /[Ss]chedul|\.start(_in_background)?\s*\(/,
+    // `updater.start()` / `start_jobs()` / `init_scheduler()` may be all that points at a scheduler in another module.
+    trigger: /[Ss]chedul|\.start(_in_background)?\s*\(|\b(?:start|init|setup|run|launch|boot)_\w+\s*\(/,
     docs: {
       summary: 'An in-process scheduler started in code that every web worker runs, so every worker runs every job.',
       whatItDoes:
@@ -169,12 +169,6 @@ function loadedByWebWorkers(ctx: RuleContext): boolean {
   return modulesLoadedByWebWorkers(DeployWorkspace.of(ctx))?.has(ctx.file.relPath) ?? false;
 }
 
-/**
- * False when nothing in the file can be a scheduler start this rule reports: no `Scheduler` class named (every
- * class schedulerLabel accepts ends with it), no `schedule` import, and no imported name whose workspace module
- * constructs a scheduler (what importedStart needs). Walking every module-level call of a big views module,
- * decorators included, cost tens of ms per keystroke in files that never mention a scheduler.
- */
 /** Whether an imported module's text constructs a scheduler: asked of the same modules on every keystroke. */
 const CONSTRUCTS_SCHEDULER = new FileVersionSlot<boolean>('scheduler-in-web-process: module constructs a scheduler', 2000);
 
@@ -184,6 +178,12 @@ const CONSTRUCTS_SCHEDULER = new FileVersionSlot<boolean>('scheduler-in-web-proc
  */
 const IMPORTED_SCHEDULER = new WeakMap<object, { file: string; changes: number; modules: string; answer: boolean }>();
 
+/**
+ * False when nothing in the file can be a scheduler start this rule reports: no `Scheduler` class named (every
+ * class schedulerLabel accepts ends with it), no `schedule` import, and no imported name whose workspace module
+ * constructs a scheduler (what importedStart needs). Walking every module-level call of a big views module,
+ * decorators included, cost tens of ms per keystroke in files that never mention a scheduler.
+ */
 function mayStartScheduler(ctx: RuleContext, tree: Tree, imports: ImportMap): boolean {
   if (ctx.file.text.includes('Scheduler') || imports.importsModule('schedule')) return true;
   const join = (m: string, n: string) => (m.endsWith('.') ? `${m}${n}` : `${m}.${n}`);
