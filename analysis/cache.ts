@@ -319,3 +319,8 @@ export function trackProjectChanges(project: object, changes: (except?: string) 
 export function projectChanges(project: object, except?: string): number | undefined {
   return projectChangeCounters.get(project)?.(except);
 }
+
+/** Two lists with the same strings in the same order (file lists a cached answer was computed from). */
+export function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
+}

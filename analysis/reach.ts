@@ -10,6 +10,8 @@ import { deployReach } from './deploy/project-reach';
 import { classifyDeployFile } from './deploy/deploy-files';
 import { importedByOnlineModules, servesOrLoops, standaloneScriptText } from './python/offline-scripts';
 import { baseName } from './projects';
+import { sameList } from './cache';
+import { escapeRegExp } from './python/web-context';
 
 export type OfflineKind = 'test' | 'migration' | 'docs' | 'script' | 'management command' | 'notebook' | 'not run by any deploy';
 
@@ -108,7 +110,7 @@ const startFileMemos = new WeakMap<ProjectInfo, { files: readonly string[]; inpu
 export function startFiles(project: ProjectInfo): string[] {
   const files = project.files();
   const memo = startFileMemos.get(project);
-  if (memo && sameFiles(memo.files, files) && [...memo.inputs].every(([f, text]) => project.readFile(f) === text)) return memo.start;
+  if (memo && sameList(memo.files, files) && [...memo.inputs].every(([f, text]) => project.readFile(f) === text)) return memo.start;
   const candidates = files.filter((f) => START_FILE.test(f) && !BUILD_SCRIPT.test(f) && !/(^|\/)node_modules\//.test(f));
   const inputs = new Map(candidates.map((f) => [f, project.readFile(f)]));
   const online = candidates.filter((f) => startFileLayout(f) === undefined);
@@ -121,26 +123,19 @@ export function startFiles(project: ProjectInfo): string[] {
   return start;
 }
 
-function sameFiles(a: readonly string[], b: readonly string[]): boolean {
-  return a === b || (a.length === b.length && a.every((f, i) => f === b[i]));
-}
-
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
 
 /** How a deploy's start command would name this file. */
 function startNames(relPath: string, kind: OfflineKind): RegExp[] {
   const stem = relPath.replace(/\.[^./]+$/, '');
   if (kind === 'management command') {
     const command = baseName(stem);
-    return [new RegExp(`(manage\\.py|django-admin)\\s+${escape(command)}\\b`)];
+    return [new RegExp(`(manage\\.py|django-admin)\\s+${escapeRegExp(command)}\\b`)];
   }
   const dotted = stem.split('/').join('.');
   // By path (`python scripts/run.py`, `node scripts/seed.js`), as a module (`python -m scripts.run`), or as the
   // app a Celery worker or `flask run` loads (`celery -A scripts.worker worker`, `FLASK_APP=cli.app`).
   return [
-    new RegExp(`(^|[\\s"'/=])(\\./)?${escape(relPath)}\\b`, 'm'),
-    new RegExp(`(-m|-A|--app|FLASK_APP)[\\s=:"']+${escape(dotted)}\\b`),
+    new RegExp(`(^|[\\s"'/=])(\\./)?${escapeRegExp(relPath)}\\b`, 'm'),
+    new RegExp(`(-m|-A|--app|FLASK_APP)[\\s=:"']+${escapeRegExp(dotted)}\\b`),
   ];
 }

@@ -25,6 +25,7 @@ import { baseNameOf, classifyDeployFile, dirOf, joinPath, Workspace } from './de
 import { deploysNotFollowed, deploysWithoutProcesses, findDeploys, type Deploy, type DeployProcess } from './deploys';
 import { envValue, serverOf, type Server } from './servers';
 import { startFileLayout, startFiles } from '../reach';
+import { sameList } from '../cache';
 
 export type DeployReach =
   | {
@@ -92,7 +93,7 @@ export function deployReach(project: ProjectInfo): DeployReach {
   }
   const memo = memos.get(project);
   // A project view may list its files in a new array on every call: compare the paths, not the array.
-  if (memo && sameFiles(memo.files, files) && [...memo.inputs].every(([f, text]) => project.readFile(f) === text)) return memo.value;
+  if (memo && sameList(memo.files, files) && [...memo.inputs].every(([f, text]) => project.readFile(f) === text)) return memo.value;
   const ws = new Workspace(project);
   let value: DeployReach;
   const { reads } = ws.recordReads(() => {
@@ -104,13 +105,6 @@ export function deployReach(project: ProjectInfo): DeployReach {
   });
   memos.set(project, { files, inputs: new Map([...reads].map((f) => [f, project.readFile(f)])), value: value! });
   return value!;
-}
-
-function sameFiles(a: readonly string[], b: readonly string[]): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 class Unresolved extends Error {}

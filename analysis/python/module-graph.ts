@@ -9,6 +9,7 @@
  * file list (files added or removed) starts a new model.
  */
 import type { ProjectInfo } from '../../rules/api';
+import { sameList } from '../cache';
 
 /** Submodules Django imports for every installed app: models at setup, admin by autodiscover, the AppConfig. */
 const DJANGO_APP_MODULES = ['models', 'admin', 'apps', 'signals'];
@@ -246,15 +247,9 @@ const models = new WeakMap<ProjectInfo, { files: readonly string[]; modules: Pyt
 /** The module model of a project view, shared by every rule and the budget while its file list is unchanged. */
 export function pythonModules(project: ProjectInfo, files: readonly string[] = project.files()): PythonModules {
   const cached = models.get(project);
-  if (cached && sameFiles(cached.files, files)) return cached.modules;
+  if (cached && sameList(cached.files, files)) return cached.modules;
   const modules = new PythonModules(files);
   models.set(project, { files, modules });
   return modules;
 }
 
-function sameFiles(a: readonly string[], b: readonly string[]): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}

@@ -11,6 +11,7 @@
  */
 import type { ProjectInfo } from '../../rules/api';
 import { pythonModules } from './module-graph';
+import { sameList } from '../cache';
 
 const MAIN_GUARD = /^if[ \t]+(__name__[ \t]*==[ \t]*["']__main__["']|["']__main__["'][ \t]*==[ \t]*__name__)[ \t]*:/m;
 const COMMAND_LINE = /\bArgumentParser\(|\bgetopt\.getopt\(|^[ \t]*@(click|typer|app)\.command\b|\btyper\.Typer\(|\bfire\.Fire\(/m;
@@ -52,7 +53,7 @@ const memos = new WeakMap<ProjectInfo, Memo>();
 export function importedByOnlineModules(project: ProjectInfo, isOffline: (relPath: string) => boolean): ReadonlySet<string> {
   const files = project.files();
   const memo = memos.get(project);
-  if (memo && sameFiles(memo.files, files) && [...memo.inputs].every(([f, text]) => project.readFile(f) === text)) return memo.imported;
+  if (memo && sameList(memo.files, files) && [...memo.inputs].every(([f, text]) => project.readFile(f) === text)) return memo.imported;
   const modules = pythonModules(project, files);
   const inputs = new Map<string, string | undefined>();
   const read = (f: string) => {
@@ -77,9 +78,3 @@ export function importedByOnlineModules(project: ProjectInfo, isOffline: (relPat
   return imported;
 }
 
-function sameFiles(a: readonly string[], b: readonly string[]): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}

@@ -12,6 +12,7 @@ import { pythonModules } from './module-graph';
 import { inBatchScanThread } from '../cache';
 import { fileDigest, MAY_PASS_UPLOAD } from './file-digests';
 import type { Binding, FileSource, FileSourceKind } from './uploads';
+import { escapeRegExp } from './web-context';
 
 /** Classifies an argument at a call site (in its own scope) as a file source. */
 export type ArgumentSource = (argument: Node, depth: number) => FileSource | undefined;
@@ -68,13 +69,13 @@ export class UploadParameters {
     const text = this.tree.rootNode.text;
     if (!method) {
       // validators=[validate_csv] inside a FileField(...) call of this module.
-      const re = new RegExp(`(?:FileField|ImageField)\\s*\\([^()]*(?:\\([^()]*\\)[^()]*)*\\bvalidators\\s*=\\s*[\\[(][^\\])]*\\b${escape(name)}\\b`);
+      const re = new RegExp(`(?:FileField|ImageField)\\s*\\([^()]*(?:\\([^()]*\\)[^()]*)*\\bvalidators\\s*=\\s*[\\[(][^\\])]*\\b${escapeRegExp(name)}\\b`);
       return re.test(text) ? upload('django') : undefined;
     }
     const field = /^validate_(\w+)$/.exec(name)?.[1];
     const cls = fn.parent?.parent?.type === 'class_definition' ? fn.parent.parent : fn.parent?.parent?.parent?.type === 'class_definition' ? fn.parent.parent.parent : undefined;
     if (!field || !cls) return undefined;
-    const declared = new RegExp(`^\\s*${escape(field)}\\s*=\\s*([\\w.]+)\\s*\\(`, 'm').exec(cls.text);
+    const declared = new RegExp(`^\\s*${escapeRegExp(field)}\\s*=\\s*([\\w.]+)\\s*\\(`, 'm').exec(cls.text);
     return declared && FILE_FIELD.test(`${declared[1]}(`) ? upload('django') : undefined;
   }
 
@@ -87,7 +88,7 @@ export class UploadParameters {
     const index = params.indexOf(param.text) - (method ? 1 : 0);
     if (index < 0) return undefined;
     const text = this.tree.rootNode.text;
-    const pattern = new RegExp(`${method ? '(?:self|cls)\\.' : '(?<![\\w.])'}${escape(name)}\\s*\\(`, 'g');
+    const pattern = new RegExp(`${method ? '(?:self|cls)\\.' : '(?<![\\w.])'}${escapeRegExp(name)}\\s*\\(`, 'g');
     let count = 0;
     for (let m = pattern.exec(text); m && count < MAX_CALLERS; m = pattern.exec(text), count++) {
       const call = callAt(this.tree, m.index + m[0].indexOf(name));
@@ -106,7 +107,7 @@ export class UploadParameters {
     if (!project || !relPath) return undefined;
     const files = project.files();
     const modules = pythonModules(project, files);
-    const call = new RegExp(`(?<![\\w.])${escape(name)}\\s*\\(([^()\\n]*(?:\\([^()\\n]*\\)[^()\\n]*)*)\\)`, 'g');
+    const call = new RegExp(`(?<![\\w.])${escapeRegExp(name)}\\s*\\(([^()\\n]*(?:\\([^()\\n]*\\)[^()\\n]*)*)\\)`, 'g');
     for (const file of inBatchScanThread() ? mayPassUploads(project, files) : files) {
       if (file === relPath || !file.endsWith('.py')) continue;
       const text = project.readFile(file);
@@ -209,6 +210,3 @@ function splitArguments(text: string): string[] {
   return out;
 }
 
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}

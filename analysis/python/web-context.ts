@@ -9,6 +9,7 @@ import type { ProjectInfo, RuleContext } from '../../rules/api';
 import { ancestor, captures, nodesAtText, parents, stringValue } from './ast';
 import { importsOf, type ImportedName, type ImportMap } from './imports';
 import { CELERY_POOL_HOOK_WORDS, celeryHookLabel, celeryPoolSignal, type HookProcess } from './worker-hooks';
+import { sameList } from '../cache';
 
 export const WEB_FRAMEWORKS = ['django', 'rest_framework', 'flask', 'fastapi', 'starlette', 'quart', 'litestar'];
 /** Modules a WSGI/ASGI server imports first (module level runs once per worker). */
@@ -222,7 +223,6 @@ function hookLabel(ctx: RuleContext, fn: Node, fnName: string, registered: Reado
   return undefined;
 }
 
-
 // Workspace modules: what an import refers to, for rules that look one module further.
 
 /** `from .jobs import scheduler` / `from . import updater` / `import shop.updater as updater`: local name -> origin. */
@@ -264,12 +264,6 @@ function resolvedModuleText(ctx: RuleContext, module: string): { text: string; p
   if (byName.size >= MAX_RESOLUTIONS) byName.clear();
   byName.set(key, resolution);
   return resolution.found;
-}
-
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 function findModuleText(ctx: RuleContext, module: string, files: readonly string[]): Resolution {

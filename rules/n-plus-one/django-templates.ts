@@ -15,7 +15,7 @@ import { offlineByLayout } from '../../analysis/reach';
 import { parseTemplate, looksLikeTemplate, type ParsedTemplate, type TemplateNode, type VariableRead } from '../../analysis/django-templates/parse';
 import { isModelsFile, ModelIndex, modelsIn, type ModelInfo } from '../../analysis/django-templates/models';
 import { TEMPLATE_FILE, TemplateFolders } from '../../analysis/django-templates/folders';
-import { ProjectSlot } from '../../analysis/cache';
+import { ProjectSlot, sameList } from '../../analysis/cache';
 import { moduleMatches } from '../../analysis/python/statements';
 import { takeSharedLinks } from './template-links-share';
 import { projectTexts } from '../../analysis/project-texts';
@@ -167,10 +167,6 @@ const DECLARES_MODELS = /models\.Model\b|\(\s*Model\s*\)/;
  */
 function textTest(file: string, text: string, own?: OwnTree): (pattern: RegExp) => boolean {
   return own?.file === file ? (pattern) => moduleMatches(own.tree, text, pattern) : (pattern) => pattern.test(text);
-}
-
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  return a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
 }
 
 function entryOf(cache: ProjectCache, file: string, read: (rel: string) => string | undefined, language: Language, own?: OwnTree): FileEntry {

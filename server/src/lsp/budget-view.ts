@@ -11,6 +11,7 @@ import { estimateWorkspace, type DeployEstimate, type SourceLocation } from '../
 import { classify } from '../engine/classify';
 import type { Workspace } from '../engine/workspace';
 import type { BudgetMark, BudgetMarkKind, DocumentBudget } from './worker-protocol';
+import { sameList } from '../../../analysis/cache';
 
 interface DocumentText {
   path: string;
@@ -78,10 +79,6 @@ function mayHoldSettings(relPath: string, text: string): boolean {
   if (classifyDeployFile(relPath, text)) return true;
   const roles = classify(relPath, text)?.roles;
   return !!roles && SETTING_ROLES.some((r) => roles.has(r));
-}
-
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 function stillReads(reads: Map<string, string | undefined>, ws: DeployWorkspace): boolean {
