@@ -6,6 +6,7 @@
  * it starts (commands followed through `npm start`, `npm run x`, shell scripts and Dockerfile CMDs), the
  * environment it sets and its memory limit (the platform's, else configuration's `memoryLimitMb`).
  */
+import { mark } from '../timeline';
 import { factsExchange } from '../shared-facts';
 import { MappedText } from './commands-text';
 import { DeployBuilder } from './deploy-builder';
@@ -50,6 +51,7 @@ function allDeploys(ws: Workspace): Deploy[] {
   // A thread's first search in a scan claims the shared model before listing the deploy files (50-150 ms on a large
   // repository): the CLI's main thread, which starts it while the workers start, is then the one that builds it.
   let taken = exchange && claimedIn !== exchange ? exchange.take(DEPLOYS_TOPIC) : undefined;
+  if (taken) mark(taken.first ? 'deploys first' : 'deploys taken');
   if (exchange) claimedIn = exchange;
   let key = '';
   let entry: CacheEntry | undefined;
