@@ -600,6 +600,20 @@ class OtherModules {
   }
 }
 
+/** A path no project file has: the checked file of `shareDrfFacts`, which has no facts of its own. */
+const NO_FILE = '\u0000shared-facts.py';
+
+/**
+ * Parses the modules the DRF models of `projects` read and hands their facts to the other threads of a batch scan,
+ * before they ask (analysis/shared-facts.ts `offerSpareWork`). `empty`: any tree of the Python language. Does nothing
+ * outside a batch scan or once another thread is at it.
+ */
+export function shareDrfFacts(projects: readonly ProjectInfo[], empty: Tree): void {
+  const exchange = factsExchange();
+  if (!exchange?.claimed || exchange.claimed('drf')) return;
+  for (const project of projects) drfProject(project, { relPath: NO_FILE, text: '', tree: empty });
+}
+
 /** One DRF model per project view, kept by the engine's project slot and updated per changed file. */
 const PROJECT_DRF = new ProjectSlot<DrfProject>('DRF project model', () => new DrfProject());
 

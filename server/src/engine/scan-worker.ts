@@ -6,6 +6,7 @@ import { pythonParserFailed } from './parsers';
 import { Workspace } from './workspace';
 import { startWorkerProfile, writeWorkerProfile } from './worker-profile';
 import { joinFactsShare } from './thread-facts';
+import { offerSharedFacts } from './spare-facts';
 import { factsExchange } from '../../../analysis/shared-facts';
 import { BUDGET_READS_TOPIC, fixedForBudgetIn, type BudgetReads } from './budget';
 import type { FileResult } from './types';
@@ -30,10 +31,12 @@ async function main(): Promise<void> {
   });
   mark('workspace open');
   if (init.projectFiles) workspace.adoptProjectFiles(init.projectFiles);
+  if (init.facts && init.projectFiles) offerSharedFacts(workspace);
   parentPort!.on('message', (msg: Request) => {
     if ('writeProfile' in msg) return writeWorkerProfile(() => parentPort!.postMessage({ profileWritten: true }));
     if ('projectFiles' in msg) {
       workspace.adoptProjectFiles(msg.projectFiles ?? []);
+      if (init.facts) offerSharedFacts(workspace);
       mark('project files');
       return;
     }
