@@ -35,7 +35,16 @@ for (const th of threads) {
   let lastDone;
   let openAt;
   let idle = 0;
+  /** `X take` .. `X taken`: a wait for facts another thread builds (`X first`: this thread builds them). */
+  const waits = [];
+  const takes = new Map();
   for (const e of evs) {
+    const fact = /^(\w+) (take|taken|first)$/.exec(e.phase);
+    if (fact && fact[2] === 'take') takes.set(fact[1], e.t);
+    else if (fact && takes.has(fact[1])) {
+      if (fact[2] === 'taken') waits.push(`${fact[1]} ${(e.t - takes.get(fact[1])).toFixed(0)} ms`);
+      takes.delete(fact[1]);
+    }
     const ms = (e.t - origin).toFixed(0).padStart(6);
     if (e.phase === 'file start') {
       files++;
@@ -52,4 +61,5 @@ for (const th of threads) {
     console.log(`  ${ms} ${e.phase}`);
   }
   if (files) console.log(`  files ${files}: first at ${(firstFile - origin).toFixed(0)}, last done at ${(lastDone - origin).toFixed(0)}; in files ${busy.toFixed(0)} ms, between files ${idle.toFixed(0)} ms`);
+  if (waits.length) console.log(`  waited for other threads' facts: ${waits.join(', ')}`);
 }
