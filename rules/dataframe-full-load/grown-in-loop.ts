@@ -22,7 +22,7 @@ export function checkGrowthInLoops(ctx: RuleContext, tree: Tree, imports: Import
       start: call.startIndex,
       end: call.endIndex,
       messageId: 'grown-in-loop',
-      data: { frame: clip(grown.frame, 24), call: grown.how },
+      data: { frame: clip(grown.frame, 24), call: clip(grown.how, 28) },
       detail:
         'Each pass builds a new DataFrame holding every row so far and drops the old one: the loop does quadratic work, ' +
         'and the frame (twice, while it is copied) stays in memory until the loop ends. Collect the rows in a list ' +
@@ -40,14 +40,14 @@ function grownFrame(call: Node, imports: ImportMap): { frame: string; how: strin
   const fn = call.childForFieldName('function');
   if (fn?.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'append') {
     // A list's append returns None: only a pandas object is rebound to its own `.append(...)`.
-    return fn.childForFieldName('object')?.text === target.text ? { frame: target.text, how: '.append' } : undefined;
+    return fn.childForFieldName('object')?.text === target.text ? { frame: target.text, how: fn.text } : undefined;
   }
   if (!/^(pandas|modin\.pandas)\.concat$/.test(imports.resolve(fn) ?? '')) return undefined;
   const axis = keywordArgument(call, 'axis') ?? positionalArguments(call)[1];
   if (axis && !(intValue(axis) === 0 || /^["']index["']$/.test(axis.text))) return undefined;
   const frames = positionalArguments(call)[0] ?? keywordArgument(call, 'objs');
   if (frames?.type !== 'list' && frames?.type !== 'tuple') return undefined;
-  return frames.namedChildren.some((f) => f?.text === target.text) ? { frame: target.text, how: 'pd.concat' } : undefined;
+  return frames.namedChildren.some((f) => f?.text === target.text) ? { frame: target.text, how: fn!.text } : undefined;
 }
 
 /** The innermost loop around the call in its own function. */

@@ -54,7 +54,7 @@ export default defineRule({
       'pass-select': '{{reader}}() loads the whole {{source}} into memory: pass {{select}}= or chunksize=',
       'pass-rows': '{{reader}}() loads the whole {{source}} into memory: use nrows= or chunksize=',
       'session-frame': 'Keeps a DataFrame per browser session ({{key}}): share one with @st.cache_data',
-      'grown-in-loop': '{{frame}} = {{call}}(...) in a loop copies the whole frame each pass: build it once after the loop',
+      'grown-in-loop': '{{call}}() in a loop copies all of {{frame}} each pass: build the frame once after the loop',
     },
     kinds: ['python'],
     defaultSeverity: 'warning',
