@@ -59,7 +59,9 @@ export const DRF_NOTES =
   'one value (`filter(user=request.user)`: the same row each time), querysets from custom managers that may ' +
   'select or prefetch, and `get_queryset()` bodies that cannot be read as one queryset expression (beyond filtering ' +
   '`self.queryset` / `super().get_queryset()`). A `.count()` is not reported when the same relation is prefetched. ' +
-  'Pagination bounds the rows per page but not the per-row queries, so paginated views are reported. ';
+  'Pagination bounds the rows per page but not the per-row queries, so paginated views are reported. A loop in a ' +
+  "serializer method over the serialised object's related `.all()` (`for item in cart.items.all()`) is judged with " +
+  "the views, not as a loop of its own: its rows come from the view's prefetch cache when the view prefetches them. ";
 
 /** Views whose GET on the collection serialises the whole queryset with many=True. */
 const LIST_VIEWS = new Set(['ListAPIView', 'ListCreateAPIView', 'ModelViewSet', 'ReadOnlyModelViewSet', 'ListModelMixin']);

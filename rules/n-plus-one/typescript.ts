@@ -83,7 +83,7 @@ export default router;
         'The message names the batched form for the ORM: Prisma `findMany({ where: { id: { in: ids } } })` or `include`; ' +
         'TypeORM `findBy({ id: In(ids) })` or `relations`; Sequelize `findAll({ where: { id: { [Op.in]: ids } } })` or ' +
         '`include`; Mongoose `find({ _id: { $in: ids } })` or `.populate()`. Loops over literal arrays, request data ' +
-        'or streaming cursors (`for await (const doc of Model.find().cursor())`) are not reported, nor are queries ' +
+        'or streaming cursors (`for await (const doc of Model.find().cursor())`), loops over at most 10 rows written in the query (`take: 3`, `limit: 5`), are not reported, nor are queries ' +
         'made by helper functions called from the loop. Prisma and non-lazy TypeORM relations read without ' +
         '`include`/`relations` are `undefined`, not a query, so they are not N+1.',
     },
