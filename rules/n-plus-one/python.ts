@@ -129,7 +129,7 @@ export default defineRule({
         'one level down (`for i in order.items: i.product`), when the query has no loader option for that path ' +
         '(`selectinload`, `joinedload`, `subqueryload`, `immediateload`, `contains_eager`, or `raiseload`/`noload`/' +
         '`lazyload`, which settle it deliberately). Models are read from the project modules the file imports ' +
-        '(declarative classes, `db.Model`, backrefs added by the other class). A `lazy="dynamic"` relationship used in ' +
+        '(declarative classes, `db.Model`, backrefs added by the other class, re-exports of a models package through `from .offer import *`). A `lazy="dynamic"` relationship used in ' +
         'the loop is reported too (each use is a query and it cannot be eager-loaded).',
       whyIsThisBad:
         'Each row triggers its own query: a page of 500 orders becomes 501 queries. Besides the latency, every query ' +
