@@ -17,7 +17,7 @@ export function checkGrowthInLoops(ctx: RuleContext, tree: Tree, imports: Import
     const grown = grownFrame(call, imports);
     if (!grown) continue;
     const loop = enclosingLoop(call);
-    if (!loop || smallLoop(loop)) continue;
+    if (!loop || smallLoop(loop) || !growsWithData(loop, ctx.file.text, tree)) continue;
     ctx.report({
       start: call.startIndex,
       end: call.endIndex,
@@ -57,6 +57,43 @@ function enclosingLoop(node: Node): Node | undefined {
     if (p.type === 'function_definition' || p.type === 'class_definition' || p.type === 'lambda') return undefined;
   }
   return undefined;
+}
+
+/** Iterating a frame's rows or groups: `df.iterrows()`, `df.itertuples()`, `df.groupby(...)`. */
+const ROW_ITERATION = /\.(iterrows|itertuples|groupby)\s*\(/;
+
+/**
+ * The code shows that the passes grow with the data: a `while` loop (a cursor or a paged API read until it runs
+ * out), a loop over a frame's rows or groups, a loop nested in another loop of the function, or a loop in a
+ * function or method that this module calls from inside a loop (a parser called per scraped page). A loop over a
+ * list the caller passes (`for tag_id in tag_ids`, a few rows each) is not enough: such lists are usually short.
+ */
+function growsWithData(loop: Node, text: string, tree: Tree): boolean {
+  if (loop.type === 'while_statement') return true;
+  if (ROW_ITERATION.test(loop.childForFieldName('right')?.text ?? '')) return true;
+  let fn: Node | undefined;
+  for (let p = loop.parent; p; p = p.parent) {
+    if (p.type === 'for_statement' || p.type === 'while_statement') return true;
+    if (p.type === 'function_definition') {
+      fn = p;
+      break;
+    }
+  }
+  const name = fn?.childForFieldName('name')?.text;
+  return !!name && calledInLoop(name, fn!, text, tree);
+}
+
+/** `name(...)` or `self.name(...)` is called inside a loop elsewhere in the module. */
+function calledInLoop(name: string, fn: Node, text: string, tree: Tree): boolean {
+  for (const call of callsNamed(tree, text, new RegExp(`\\b${name}\\b`, 'g'))) {
+    if (call.startIndex >= fn.startIndex && call.endIndex <= fn.endIndex) continue;
+    const callee = call.childForFieldName('function');
+    if (callee?.type === 'attribute' && callee.childForFieldName('object')?.text !== 'self') continue;
+    for (let p = call.parent; p && p.type !== 'function_definition'; p = p.parent) {
+      if (p.type === 'for_statement' || p.type === 'while_statement') return true;
+    }
+  }
+  return false;
 }
 
 /** `for x in ["a", "b"]`, `for i in range(5)`: a few passes written in the code. */

@@ -71,8 +71,10 @@ export default defineRule({
         'frame method\'s result, a boolean-mask filter `df[df["region"] == r]`, or the result of a function of this module or ' +
         'an imported one whose return annotation names a DataFrame (`def load(...) -> dict[str, pd.DataFrame]`). And it ' +
         'finds a DataFrame grown one piece per pass of a loop (`df = df.append(row)`, `df = pd.concat([df, new])`, also ' +
-        '`self.df`) over input of unknown size (a loop over a literal list or a `range` of at most 20 passes is left alone, ' +
-        'and so is `pd.concat(..., axis=1)`, which adds columns): each pass copies every row so far.\n\n' +
+        '`self.df`) when the code shows the passes grow with the data: a `while` loop, a loop over a frame\'s rows or groups ' +
+        '(`iterrows()`, `itertuples()`, `groupby()`), a loop nested in another, or a loop in a function this module calls ' +
+        'from a loop (a parser called per scraped page). Each pass copies every row so far. A loop over a literal list, a ' +
+        '`range` of at most 20 passes or a list the caller passes in, and `pd.concat(..., axis=1)` (columns), are left alone.\n\n' +
         'The fix adds `usecols=[...]` (`columns=[...]` for `read_parquet` / `read_feather` / `read_sql_table`) with the columns ' +
         'the code reads from the frame: `df["a"]`, `df[["a", "b"]]`, `df.a`, `df.loc[:, "a"]`, `df.groupby("a")["b"]`, ' +
         '`df.sort_values("a")`, row filters such as `df[df["a"] > 0]`, plotly express / `st.line_chart` arguments. It follows ' +
