@@ -81,7 +81,11 @@ const MONGOOSE_ONLY = new Set(['find', 'findById', 'countDocuments', 'aggregate'
 const MODEL_SPECIFIER = /(^|\/)(models?|entities|entity|schemas?)(\/|$)|\.(model|schema|entity)$/i;
 const REPOSITORY_FACTORIES = new Set(['getRepository', 'getCustomRepository', 'getTreeRepository', 'getMongoRepository', 'withRepository']);
 const REPOSITORY_TYPES = /^(Repository|TreeRepository|MongoRepository)$/;
-const PRISMA_CLIENT_TYPES = /^(PrismaClient|PrismaService|TransactionClient|ExtendedPrismaClient|PrismaClientExtended)$/;
+/**
+ * Types of a Prisma client: the generated client, Nest's PrismaService, a transaction's client, and the aliases
+ * projects give their union (`type PrismaTransaction = PrismaClient | Prisma.TransactionClient`, `PrismaTx`, `PrismaDb`).
+ */
+const PRISMA_CLIENT_TYPES = /^(PrismaClient|PrismaService|TransactionClient|ExtendedPrismaClient|PrismaClientExtended|Prisma(Transaction(Client)?|Tx|TxClient|Db|Database))$/;
 
 interface FileOrms {
   calls: OrmCall[];
@@ -247,13 +251,21 @@ function isPrismaClient(expr: ts.Expression, ev: Evidence, depth: number): boole
   if (ts.isPropertyAccessExpression(e)) {
     const member = thisMember(e);
     if (member) {
-      if (member.type && PRISMA_CLIENT_TYPES.test(typeName(member.type) ?? '')) return true;
-      return ts.isPropertyDeclaration(member) && member.initializer !== undefined && createsPrismaClient(member.initializer, ev, depth);
+      if (isPrismaClientType(member.type)) return true;
+      // `db = new PrismaClient()` as a property, or `constructor(private readonly db = prisma)` as a parameter property
+      return member.initializer !== undefined && createsPrismaClient(member.initializer, ev, depth);
     }
     // `ctx.prisma` / `context.prisma` in resolvers and tRPC procedures of a Prisma project
     return e.name.text === 'prisma' && ev.usesPrisma();
   }
   return false;
+}
+
+/** `PrismaService`, `Prisma.TransactionClient`, also in a union (`PrismaClient | Prisma.TransactionClient`). */
+function isPrismaClientType(type: ts.TypeNode | undefined): boolean {
+  if (!type) return false;
+  if (ts.isUnionTypeNode(type)) return type.types.some((t) => isPrismaClientType(t));
+  return PRISMA_CLIENT_TYPES.test(typeName(type) ?? '');
 }
 
 function createsPrismaClient(init: ts.Expression, ev: Evidence, depth: number): boolean {
@@ -273,7 +285,9 @@ function createsPrismaClient(init: ts.Expression, ev: Evidence, depth: number): 
 }
 
 function isPrismaParameter(p: ts.ParameterDeclaration, ev: Evidence, depth: number): boolean {
-  if (p.type && PRISMA_CLIENT_TYPES.test(typeName(p.type) ?? '')) return true;
+  if (isPrismaClientType(p.type)) return true;
+  // `findAll(tx = this.db)`: a client passed in (a transaction's) or, by default, the class's own
+  if (p.initializer && createsPrismaClient(p.initializer, ev, depth + 1)) return true;
   // prisma.$transaction(async (tx) => ...)
   const fn = p.parent;
   const call = fn.parent;

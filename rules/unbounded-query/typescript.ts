@@ -6,7 +6,8 @@
 import { clip } from '../shared/format';
 import { ts } from 'ts-morph';
 import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
-import { asObjectLiteral, declarationOf, eol, hasSpread, hasSyntaxErrors, indentAt, objectProperty, objectPropertyValue, unwrap } from '../../analysis/typescript/ast';
+import { asObjectLiteral, declarationOf, eol, hasSpread, hasSyntaxErrors, indentAt, objectProperty, objectPropertyValue, propertyName, unwrap } from '../../analysis/typescript/ast';
+import { modelNamed, prismaSchemaFor, type PrismaModel, type PrismaSchema } from '../../analysis/typescript/prisma-schema';
 import { insertIntoArguments, insertObjectProperty } from '../shared/typescript-edits';
 import { inRequestHandler, isOfflineFile } from '../../analysis/typescript/handlers';
 import { chainMethods, ormCalls, ORM_LABEL, type OrmCall } from '../../analysis/typescript/orm';
@@ -22,11 +23,12 @@ export default defineRule({
       unbounded: '{{what}} loads every matching row per request: page it',
       'client-chosen-size': '{{what}} lets the client pick {{key}} with no maximum: cap it at {{limit}}',
       'optional-bound': '{{what}} loads all rows unless {{condition}}',
+      'unbounded-include': '{{what}} includes every row of {{relation}}: give the relation a take',
     },
     kinds: ['typescript', 'javascript'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
-    trigger: /findMany|\bfind(By|AndCount|AndCountBy|All|AndCountAll)?\s*[(<]|getMany|getRawMany/,
+    trigger: /findMany|findUnique|findFirst|\bfind(By|AndCount|AndCountBy|All|AndCountAll)?\s*[(<]|getMany|getRawMany/,
     options: {
       suggestedLimit: { type: 'number', default: 100, description: 'The page size the fix adds (`take: N` / `limit: N`).' },
     },
@@ -120,6 +122,11 @@ export default router;
     if (calls.length === 0) return;
     const fixable = !hasSyntaxErrors(ctx.typescript());
     for (const q of calls) {
+      const include = q.orm === 'prisma' ? unboundedInclude(ctx, q) : undefined;
+      if (include) {
+        if (inRequestHandler(q.call, ctx.file.relPath)) reportInclude(ctx, q, include);
+        continue;
+      }
       if (!q.list) continue;
       const problem = unboundedQuery(ctx, q, limit);
       if (!problem || loadsListedKeys(q) || scopedToOneOwner(q) || groupedByOneColumn(q) || isReferenceData(q) || selectsFewByFlag(q) || overlapsOnePeriod(q)) continue;
@@ -140,6 +147,89 @@ export default router;
     }
   },
 });
+
+function reportInclude(ctx: RuleContext, q: OrmCall, include: UnboundedInclude): void {
+  const what = `Prisma ${q.target}.${q.method}()`;
+  ctx.report({
+    start: q.call.getStart(),
+    end: q.call.getEnd(),
+    messageId: 'unbounded-include',
+    data: { what: clip(what, 40), relation: clip(include.path, 40) },
+    detail:
+      `${what} returns ${q.method === 'findMany' ? 'a page of rows' : 'one row'}, but \`${include.path}\` is a to-many relation ` +
+      `(${include.model}[] in the Prisma schema) included with no take: every ${include.model} row each result has, which ` +
+      'grows with time, is loaded on each request. Give the relation its own take (and orderBy), or load it from its own paged endpoint.',
+    fixes: [],
+  });
+}
+
+interface UnboundedInclude {
+  /** The relation as the query names it: `posts`, `posts.comments`. */
+  path: string;
+  /** The related model, as the schema names it. */
+  model: string;
+}
+
+/** Related rows that pile up with time: what each owner does (APPEND_ONLY) and what people post and write. */
+const GROWING_RELATION = /post|comment|review|rating|repl(y|ies)|answer|reaction|payment|invoice/i;
+
+/**
+ * A Prisma read bounded at its top (`findUnique`, `findFirst`, `findMany` with take) whose `include`/`select` loads a
+ * to-many relation with no take of its own (`include: { posts: true }`), when the project's schema says the relation
+ * is a list of a model that grows with time (a creation timestamp and a name of such rows: posts, comments, orders,
+ * messages, logs): each returned row then brings all of its history. A relation scoped to a key the code holds
+ * (`where: { userId }`) or given a take is bounded; so is a model without a creation timestamp (a recipe's steps).
+ */
+function unboundedInclude(ctx: RuleContext, q: OrmCall): UnboundedInclude | undefined {
+  if (!/^(findMany|find(Unique|First)(OrThrow)?)$/.test(q.method)) return undefined;
+  const options = asObjectLiteral(q.call.arguments[0]);
+  if (!options || hasSpread(options)) return undefined;
+  if (q.method === 'findMany' && !objectProperty(options, 'take')) return undefined; // judged as a whole read
+  if (!/\b(include|select)\b/.test(options.getText())) return undefined;
+  const schema = prismaSchemaFor(ctx);
+  const model = schema && q.model ? modelNamed(schema, q.model) : undefined;
+  return schema && model && unboundedRelation(schema, model, options, '', 0);
+}
+
+function unboundedRelation(schema: PrismaSchema, model: PrismaModel, options: ts.ObjectLiteralExpression, path: string, depth: number): UnboundedInclude | undefined {
+  if (depth > 4) return undefined;
+  for (const key of ['include', 'select']) {
+    const selection = asObjectLiteral(objectPropertyValue(options, key));
+    if (!selection || hasSpread(selection)) continue;
+    for (const p of selection.properties) {
+      if (!ts.isPropertyAssignment(p)) continue;
+      const name = propertyName(p.name);
+      if (!name || name.startsWith('_')) continue; // `_count: { select: { posts: true } }` counts, loads no rows
+      const field = model.fields.get(name);
+      const related = field && schema.models.get(field.type);
+      if (!field || !related) continue;
+      const value = unwrap(p.initializer);
+      const nested = asObjectLiteral(value);
+      if (value.kind !== ts.SyntaxKind.TrueKeyword && !nested) continue;
+      if (nested && hasSpread(nested)) continue;
+      const here = path ? `${path}.${name}` : name;
+      const paged = nested !== undefined && (objectProperty(nested, 'take') !== undefined || keyedWhere(nested));
+      if (field.list && !paged && related.timestamped && (GROWING_RELATION.test(related.name) || APPEND_ONLY.test(related.name))) return { path: here, model: related.name };
+      const deeper = nested && unboundedRelation(schema, related, nested, here, depth + 1);
+      if (deeper) return deeper;
+    }
+  }
+  return undefined;
+}
+
+/** `posts: { where: { userId } }`: the relation's rows of one key the code holds. */
+function keyedWhere(options: ts.ObjectLiteralExpression): boolean {
+  const where = asObjectLiteral(objectPropertyValue(options, 'where'));
+  return (
+    where !== undefined &&
+    where.properties.some((p) => {
+      if (ts.isShorthandPropertyAssignment(p)) return /(Id|_id)$/.test(p.name.text) || OWNER_KEY.test(p.name.text);
+      if (!ts.isPropertyAssignment(p)) return false;
+      const key = propertyName(p.name) ?? '';
+      return (/(Id|_id)$/.test(key) || OWNER_KEY.test(key)) && !isLiteral(unwrap(p.initializer)) && !ts.isObjectLiteralExpression(unwrap(p.initializer));
+    })
+  );
+}
 
 interface Problem {
   what: string;
@@ -347,11 +437,16 @@ function scopedToOneOwner(q: OrmCall): boolean {
         const branches = value.elements.map((e) => asObjectLiteral(e));
         return depth < 3 && branches.length > 0 && branches.every((b) => b !== undefined && (visit(b, depth + 1) || sharedRows(b))) && branches.some((b) => visit(b!, depth + 1));
       }
-      return OWNER_KEY.test(key) && !isLiteral(value) && (!ts.isIdentifier(value) || alwaysDefined(value));
+      // `followerId: userId`: a key of any role (follower, assignee, recipient) matched with a user's id.
+      const owner = OWNER_KEY.test(key) || (/(Id|_id|ID)$/.test(key) && USER_ID_VALUE.test(value.getText()));
+      return owner && !isLiteral(value) && (!ts.isIdentifier(value) || alwaysDefined(value));
     });
   const where = whereOf(q);
   return where !== undefined && visit(where, 0);
 }
+
+/** A user's id as the code holds it: `userId`, `currentUserId`, `user.id`, `req.user.sub`, `session.user._id`. */
+const USER_ID_VALUE = /(^|\.)\w*(user|User)(Id|_id|ID|\??\.(id|_id|sub))$/;
 
 /** `{ id: userId }`, `{ _id: owner._id }`: a relation filter matching one row by its key, a value the code holds. */
 function identifiesOneRow(where: ts.ObjectLiteralExpression): boolean {
@@ -423,7 +518,8 @@ function narrowedToOneItem(q: OrmCall): boolean {
       const key = p.name.getText().replace(/^['"]|['"]$/g, '');
       const value = unwrap(p.initializer);
       if (ts.isObjectLiteralExpression(value)) return depth < 2 && visit(value, depth + 1);
-      return !OWNER_KEY.test(key) && key !== 'OR' && (ts.isIdentifier(value) ? alwaysDefined(value) : ts.isPropertyAccessExpression(value));
+      if (OWNER_KEY.test(key) || key === 'OR' || USER_ID_VALUE.test(value.getText())) return false; // the owner, not an item
+      return ts.isIdentifier(value) ? alwaysDefined(value) : ts.isPropertyAccessExpression(value);
     });
   return where !== undefined && visit(where, 0);
 }
