@@ -242,8 +242,11 @@ interface Problem {
   detail?: string;
 }
 
-/** A page size read from the request (`Number(query.limit) || 10`, `req.query.take`, `params.pageSize`). */
-const CLIENT_SIZE = /\b(req\.query|query|params|searchParams|args|filters?)\s*(\??\.\s*(limit|take|pageSize|page_size|perPage|per_page)\b|\.get\(\s*['"](limit|take|pageSize|page_size|perPage|per_page)['"])/;
+/**
+ * A page size read from the request (`Number(query.limit) || 10`, `req.query.take`, `params.pageSize`, a GraphQL
+ * resolver's `args.first`).
+ */
+const CLIENT_SIZE = /\b(req\.query|query|params|searchParams|args|filters?)\s*(\??\.\s*(limit|take|pageSize|page_size|perPage|per_page)\b|\.get\(\s*['"](limit|take|pageSize|page_size|perPage|per_page)['"])|\bargs\s*\??\.\s*(first|last)\b/;
 
 /** `take: Number(query.limit) || 10` with no `Math.min`: any client can ask for every row. */
 function clientChosenBound(value: ts.Expression, what: string, key: string, limit: number): Problem | undefined {
