@@ -36,14 +36,20 @@ export default defineRule({
       summary: 'ORM list queries in request handlers with no row limit.',
       whatItDoes:
         'Finds list queries in request-handling code (Express/Fastify/Koa/Hono route callbacks, Nest controllers, ' +
-        'resolvers and services, Next.js route handlers, and the functions they call) that return every matching row: ' +
+        'resolvers and services, repositories, Next.js route handlers, and the functions they call) that return every matching row: ' +
         'Prisma `findMany()` without `take`, TypeORM `find()`/`findBy()`/`findAndCount()` without `take` and query ' +
         'builders ending in `getMany()`/`getRawMany()` without `.take()`/`.limit()`, Sequelize `findAll()`/' +
         '`findAndCountAll()` without `limit`, and Mongoose `find()` without `.limit()` or `.cursor()`. ' +
         'Clients are recognised from their imports (`@prisma/client`, `typeorm`, `sequelize`, `mongoose`, the ' +
-        "project's models module), not from variable names. Scripts, migrations, seeds and tests are not request code. " +
+        "project's models module), not from variable names; a Prisma client also when a repository method takes it as a " +
+        'parameter (`findAll(tx: PrismaTransaction = this.db)`, a transaction\'s client or the class\'s own). ' +
+        'Scripts, migrations, seeds and tests are not request code. ' +
         'It also finds a bound the client picks with no maximum: `take: Number(query.limit) || 10` (Prisma, TypeORM, ' +
-        'Sequelize `limit`) read from the request without `Math.min`, so `?limit=1000000` loads every row. And options ' +
+        'Sequelize `limit`), or a GraphQL resolver\'s `args.first`, read from the request without `Math.min`, so ' +
+        '`?limit=1000000` loads every row. A bounded Prisma read (`findUnique`, `findFirst`, `findMany` with `take`) whose ' +
+        '`include`/`select` loads a to-many relation with no take of its own (`include: { posts: true }`) is reported when the ' +
+        "project's `schema.prisma` says the relation is a list of rows that pile up with time (a model with a " +
+        '`@default(now())` timestamp named for posts, comments, reviews, ratings, orders, messages, logs, payments...). And options ' +
         'built in a variable whose bound is set under one condition only (`const query = {}; if (page) { query.limit = ' +
         '20; } Model.find(filter, null, query)`): a request without a page, or with page 0, loads every row.',
       whyIsThisBad:
@@ -105,6 +111,8 @@ export default router;
         '`distinct` queries selecting the one column they group by, nor one alternative per key the code holds ' +
         '(`OR: ids.map((id) => ({ id }))`), nor a workflow queue or a curated selection picked by a flag ' +
         '(`approved: false`, `verified: false`; `pinned: true`, `featured: true`; `approved: true` is still reported), ' +
+        'nor one user\'s rows under a key naming their role, matched with a user\'s id (`followerId: userId`, ' +
+        '`assigneeId: req.user.id`), ' +
         'nor one parent\'s rows overlapping one period (`property: { id }, checkIn: LessThanOrEqual(end), ' +
         'checkOut: MoreThanOrEqual(start)`: the reservations of one resource around a date; one field between two ' +
         'dates, a report over any range, is still reported). ' +
@@ -154,7 +162,7 @@ function reportInclude(ctx: RuleContext, q: OrmCall, include: UnboundedInclude):
     start: q.call.getStart(),
     end: q.call.getEnd(),
     messageId: 'unbounded-include',
-    data: { what: clip(what, 40), relation: clip(include.path, 40) },
+    data: { what: clip(what, 34), relation: clip(include.path, 17) }, // the headline stays within 100 characters
     detail:
       `${what} returns ${q.method === 'findMany' ? 'a page of rows' : 'one row'}, but \`${include.path}\` is a to-many relation ` +
       `(${include.model}[] in the Prisma schema) included with no take: every ${include.model} row each result has, which ` +
