@@ -320,7 +320,8 @@ function repositoryEntity(expr: ts.Expression, ev: Evidence, depth: number): str
     const decl = declarationOf(e);
     if (!decl) return undefined;
     if (ts.isVariableDeclaration(decl)) return decl.initializer ? repositoryEntity(decl.initializer, ev, depth + 1) : undefined;
-    if (ts.isParameter(decl)) return repositoryMember(decl, ev);
+    // `findAll(repo = this.repo)`: a typed parameter, or one whose default is a repository
+    if (ts.isParameter(decl)) return repositoryMember(decl, ev) ?? (decl.initializer ? repositoryEntity(decl.initializer, ev, depth + 1) : undefined);
     return undefined;
   }
   if (ts.isPropertyAccessExpression(e)) {
@@ -328,7 +329,8 @@ function repositoryEntity(expr: ts.Expression, ev: Evidence, depth: number): str
     if (!member) return undefined;
     const declared = repositoryMember(member, ev);
     if (declared !== undefined) return declared;
-    return ts.isPropertyDeclaration(member) && member.initializer ? repositoryEntity(member.initializer, ev, depth + 1) : undefined;
+    // `repo = dataSource.getRepository(User)` as a property or as a constructor parameter property's default
+    return member.initializer ? repositoryEntity(member.initializer, ev, depth + 1) : undefined;
   }
   return undefined;
 }
@@ -355,7 +357,10 @@ function isEntityManager(expr: ts.Expression, ev: Evidence, depth: number): bool
   const e = unwrapAwait(expr);
   if (ts.isPropertyAccessExpression(e)) {
     const member = thisMember(e);
-    if (member) return decoratorNames(member).includes('InjectEntityManager') || typeName(member.type) === 'EntityManager';
+    if (member) {
+      if (decoratorNames(member).includes('InjectEntityManager') || typeName(member.type) === 'EntityManager') return true;
+      return member.initializer !== undefined && isEntityManager(member.initializer, ev, depth + 1);
+    }
     // dataSource.manager, AppDataSource.manager, queryRunner.manager
     return e.name.text === 'manager' && (ev.typeorm || /data-?source|connection|queryrunner/i.test(e.expression.getText()));
   }
@@ -366,6 +371,7 @@ function isEntityManager(expr: ts.Expression, ev: Evidence, depth: number): bool
     if (ts.isVariableDeclaration(decl)) return decl.initializer !== undefined && isEntityManager(decl.initializer, ev, depth + 1);
     if (ts.isParameter(decl)) {
       if (typeName(decl.type) === 'EntityManager' || decoratorNames(decl).includes('InjectEntityManager')) return true;
+      if (decl.initializer && isEntityManager(decl.initializer, ev, depth + 1)) return true; // `manager = this.dataSource.manager`
       // dataSource.transaction(async (manager) => ...)
       const fn = decl.parent;
       const call = fn.parent;
@@ -450,7 +456,7 @@ function modelKind(expr: ts.Expression, ev: Evidence, depth: number): ModelKind 
     if (!decl) return undefined;
     if (ts.isClassDeclaration(decl)) return classModelKind(decl);
     if (ts.isVariableDeclaration(decl)) return decl.initializer ? createdModelKind(decl.initializer, ev, depth) : undefined;
-    if (ts.isParameter(decl)) return parameterModelKind(decl, ev);
+    if (ts.isParameter(decl)) return parameterModelKind(decl, ev) ?? (decl.initializer ? modelKind(decl.initializer, ev, depth + 1) : undefined);
     if (ts.isBindingElement(decl)) {
       // const { User } = db / = sequelize.models
       const root = bindingRoot(decl);
@@ -461,7 +467,8 @@ function modelKind(expr: ts.Expression, ev: Evidence, depth: number): ModelKind 
   }
   if (ts.isPropertyAccessExpression(e)) {
     const member = thisMember(e);
-    if (member) return injectedModelKind(member, ev);
+    // `@InjectModel(User.name) private model: Model<User>`, or `constructor(private readonly model = UserModel)`
+    if (member) return injectedModelKind(member, ev) ?? (member.initializer ? modelKind(member.initializer, ev, depth + 1) : undefined);
     // db.User / models.User / sequelize.models.User
     if (/^[A-Z]/.test(e.name.text)) return modelRegistryKind(e.expression, ev, depth + 1);
   }
