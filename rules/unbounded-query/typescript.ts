@@ -162,7 +162,8 @@ function reportInclude(ctx: RuleContext, q: OrmCall, include: UnboundedInclude):
     start: q.call.getStart(),
     end: q.call.getEnd(),
     messageId: 'unbounded-include',
-    data: { what: clip(what, 34), relation: clip(include.path, 17) }, // the headline stays within 100 characters
+    // The headline stays within 100 characters: 49 are the message's own, the relation takes what it needs first.
+    data: { what: clip(what, 51 - Math.min(include.path.length, 17)), relation: clip(include.path, 17) },
     detail:
       `${what} returns ${q.method === 'findMany' ? 'a page of rows' : 'one row'}, but \`${include.path}\` is a to-many relation ` +
       `(${include.model}[] in the Prisma schema) included with no take: every ${include.model} row each result has, which ` +
