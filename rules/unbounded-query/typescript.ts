@@ -97,7 +97,8 @@ export default router;
       },
       fixSafety:
         'Unsafe: the fix adds `take: 100` (Prisma, TypeORM), `limit: 100` (Sequelize), `.limit(100)` (Mongoose) or ' +
-        '`.take(100)` (TypeORM query builders), so clients that expected every row get the first page only and must ' +
+        '`.take(100)` (TypeORM query builders; TypeORM 0.2\'s `find(conditions)` becomes `find({ where: conditions, take: 100 })`, ' +
+        'since a take beside the conditions would make TypeORM drop them), so clients that expected every row get the first page only and must ' +
         'page through the rest. Add an `orderBy` and a cursor or offset parameter; for exports, stream instead ' +
         '(Mongoose `.cursor()`, TypeORM `.stream()`, Prisma batches of `take`/`cursor`).',
       notes:
@@ -296,6 +297,8 @@ function unboundedQuery(ctx: RuleContext, q: OrmCall, limit: number): Problem | 
         };
       }
       if (q.method === 'findBy' || q.method === 'findAndCountBy') return findByProblem(q, limit);
+      const conditions = asObjectLiteral(q.call.arguments[q.optionsIndex]);
+      if (conditions && isTypeormConditions(conditions)) return conditionsProblem(q, conditions, limit);
       return optionsProblem(text, q, 'take', limit, `${ORM_LABEL.typeorm} ${call} without take`, `page it with take: ${limit} and skip`);
     }
     case 'mongoose': {
@@ -351,6 +354,24 @@ function optionsProblem(text: string, q: OrmCall, key: string, limit: number, wh
   if (objectProperty(options, key) || (q.orm === 'typeorm' && objectProperty(options, 'limit'))) return undefined;
   const edit = insertObjectProperty(text, options, `${key}: ${limit}`);
   return { what, advice, fix: edit && { title, edits: [edit] } };
+}
+
+/**
+ * TypeORM 0.2's `find(conditions)`: a `take` written beside the conditions would make TypeORM read the object as
+ * options and drop them, so the fix moves them under `where`.
+ */
+function conditionsProblem(q: OrmCall, conditions: ts.ObjectLiteralExpression, limit: number): Problem {
+  return {
+    what: `${ORM_LABEL.typeorm} ${q.target}.${q.method}() without take`,
+    advice: `use ${q.method}({ where, take: ${limit} }) and page with skip`,
+    fix: {
+      title: `Use ${q.method}({ where, take: ${limit} })`,
+      edits: [
+        { start: conditions.getStart(), end: conditions.getStart(), newText: '{ where: ' },
+        { start: conditions.getEnd(), end: conditions.getEnd(), newText: `, take: ${limit} }` },
+      ],
+    },
+  };
 }
 
 /** TypeORM `findBy(where)`: rewrite to `find({ where, take })`, keeping the where object as written. */
@@ -410,9 +431,16 @@ const OWNER_KEY = /^(\w*User|user|owner|author|creator|createdBy|member|profile|
  */
 function whereOf(q: OrmCall): ts.ObjectLiteralExpression | undefined {
   const arg = q.call.arguments[q.optionsIndex];
-  const whereIsArgument = q.orm === 'mongoose' || q.method.endsWith('By');
   const options = asObjectLiteral(arg);
+  const whereIsArgument = q.orm === 'mongoose' || q.method.endsWith('By') || (q.orm === 'typeorm' && options !== undefined && isTypeormConditions(options));
   return literalOf(whereIsArgument ? arg : options && objectPropertyValue(options, 'where'));
+}
+
+/** TypeORM keys of find options; an object with none of them is TypeORM 0.2's `find(conditions)` (`find({ followerId })`). */
+const TYPEORM_FIND_OPTIONS = /^(where|take|skip|order|relations|select|join|cache|lock|withDeleted|loadRelationIds|loadEagerRelations|relationLoadStrategy|transaction|comment)$/;
+
+function isTypeormConditions(options: ts.ObjectLiteralExpression): boolean {
+  return options.properties.length > 0 && options.properties.every((p) => (ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p)) && !TYPEORM_FIND_OPTIONS.test(propertyName(p.name) ?? ''));
 }
 
 function literalOf(expr: ts.Expression | undefined): ts.ObjectLiteralExpression | undefined {
