@@ -263,7 +263,7 @@ interface Judge {
  * owner (boundedByOwner, the test the rule's other checks use: a room's messages and a post's comments grow).
  */
 function bounded(info: QuerysetInfo, judge: Judge, fallbackModel?: string): boolean {
-  if (info.sliced || info.iterator !== 'none' || info.singleRow || info.relatedManager || info.compact) return true;
+  if (info.sliced || info.iterator !== 'none' || info.singleRow || info.relatedManager || info.compact || info.upcoming) return true;
   const names = modelNames(info, fallbackModel);
   if (names.length === 0) return true;
   const kinds = judge.models();
@@ -370,6 +370,7 @@ function viewRows(cls: Node, chain: ClassChain, judge: Judge, fallbackModel?: st
       .filter((r): r is Node => !!r)
       // `return Post.objects.none()` for who may not see the rows: no rows, not another list.
       .filter((r) => !/^[\w.]+\.objects\.none\(\s*\)$/.test(unparenthesize(r).text));
+    if (returns.length > 1) return wholeTableBranch(returns, judge, fallbackModel);
     if (returns.length !== 1) return undefined;
     const info = querysetOf(returns[0]);
     if (perRequest) {
@@ -381,6 +382,18 @@ function viewRows(cls: Node, chain: ClassChain, judge: Judge, fallbackModel?: st
     return refines && attributeValue && !/\.filter\([^)]*\)\s*$/m.test(returns[0].text) ? attributeRows(attributeValue) : undefined;
   }
   return attributeValue ? attributeRows(attributeValue) : undefined;
+}
+
+/**
+ * `if user.is_staff: return Order.objects.all()` then `return Order.objects.filter(customer=...)`: of several
+ * returns, the one branch that answers with the whole table (no filter, no owner) is the view's worst case. Only
+ * when every return is a readable queryset and exactly one of them is unfiltered.
+ */
+function wholeTableBranch(returns: Node[], judge: Judge, fallbackModel?: string): { node: Node; info: QuerysetInfo } | undefined {
+  const infos = returns.map((r) => ({ node: r, info: querysetOf(r) }));
+  if (infos.some(({ node, info }) => !info || info.roots.length === 0 || /\bself\.queryset\b|get_queryset/.test(node.text))) return undefined;
+  const whole = infos.filter(({ info }) => !info!.methods.some((m) => m === 'filter' || m === 'exclude') && !ownerScoped(info!, modelNames(info!, fallbackModel), judge));
+  return whole.length === 1 ? { node: reportedNode(whole[0].node), info: whole[0].info! } : undefined;
 }
 
 function attributeRows(value: Node): { node: Node; info: QuerysetInfo } | undefined {

@@ -622,7 +622,8 @@ function readsOnlyCounts(iteration: Iteration, info: QuerysetInfo): boolean {
 
 /** A queryset that loads every matching row: unsliced, unstreamed, not a pk lookup, not a related manager, not paginated. */
 function isUnbounded(info: QuerysetInfo | undefined, at: Node): info is QuerysetInfo {
-  if (!info || info.sliced || info.iterator !== 'none' || info.singleRow || info.relatedManager) return false;
+  // Rows still to come (`filter(start__gte=timezone.now())`) are the upcoming few, not the table's history.
+  if (!info || info.sliced || info.iterator !== 'none' || info.singleRow || info.relatedManager || info.upcoming) return false;
   if (frameworkCatalogue(info, at)) return false;
   const scope = scopeOf(at);
   return !info.variables.some((name) => referencesInScope(scope, name).some((r) => passedToPaginator(r)));
