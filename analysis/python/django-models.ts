@@ -261,8 +261,8 @@ export class ModelIndex {
    * `User`/`...User`: one row per sign-up), is not read in the order of a date kept on a related model (events ordered
    * by their occurrence's start), and each relation it declares leads to another such model (a room of a venue), never
    * to a user, to a model that grows, to itself or to one not found. Relations that do not make rows belong to
-   * anything do not count: a many-to-many to a model that is not a user (a category's featured tags: rows of the
-   * through table), and a nullable pointer the other side never follows back (`related_name="+"`, a collection's
+   * anything do not count: a many-to-many (a theme's tags, a place's voters: rows of the through table, not of this
+   * one), and a nullable pointer the other side never follows back (`related_name="+"`, a collection's
    * featured product). Fields inherited from project base classes (a `TimeStampedModel`'s created/modified) are not
    * counted.
    */
@@ -277,7 +277,7 @@ export class ModelIndex {
     return [...model.relations.values()].every((r) => {
       if (!r.target) return false;
       const toUsers = this.isUserModel(r.target) || USER_TABLE_NAME.test(r.target);
-      if (r.kind === 'm2m' && !toUsers) return true;
+      if (r.kind === 'm2m') return true;
       if (r.kind === 'fk' && r.nullable && (r.relatedName === '+' || r.relatedName?.endsWith('+')) && !toUsers) return true;
       return this.isLookup(r.target, path);
     });

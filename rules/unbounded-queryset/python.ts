@@ -339,7 +339,7 @@ function checkList(ctx: Reporter, tree: Tree, call: Node, iterations: readonly I
   const info = querysetOf(source);
   if (!isUnbounded(info, call) || info.materialized) return;
   // One owner's rows (or grouped rows), and lists outside request code, are reported only when they feed an export loop.
-  if ((boundedByOwner(info, growth) || info.compact || !requestPath) && !feedsExport(tree, call, iterations) && !passedToExport(call)) return;
+  if ((boundedByOwner(info, growth) || info.compact || growth.curated(info) || !requestPath) && !feedsExport(tree, call, iterations) && !passedToExport(call)) return;
   const fix = canFix ? listToIteratorFix(call, source, chunkSize) : undefined;
   ctx.report({
     start: call.startIndex,
@@ -400,7 +400,7 @@ function checkSerializer(ctx: Reporter, call: Node, growth: OwnerGrowth): void {
   if (!data) return;
   const info = querysetOf(data);
   // Grouped rows (`values(...).annotate(...)`) are one per group, as in response loops.
-  if (!isUnbounded(info, call) || info.materialized || info.compact || boundedByOwner(info, growth)) return;
+  if (!isUnbounded(info, call) || info.materialized || info.compact || boundedByOwner(info, growth) || growth.curated(info)) return;
   ctx.report({
     start: data.startIndex,
     end: data.endIndex,
@@ -418,7 +418,7 @@ function checkExportLoops(ctx: Reporter, tree: Tree, iterations: readonly Iterat
     const info = querysetOf(iterable);
     if (!isUnbounded(info, iteration.node) || info.materialized) continue;
     const output = exportKind(tree, iteration);
-    if (!output || (output === 'response' && (boundedByOwner(info, growth) || info.compact || !(viewFile || servesRequest(iteration.node))))) continue;
+    if (!output || (output === 'response' && (boundedByOwner(info, growth) || info.compact || growth.curated(info) || !(viewFile || servesRequest(iteration.node))))) continue;
     if (output === 'response' && readsOnlyCounts(iteration, info)) continue;
     // Never proven: on PostgreSQL .iterator() reads through a server-side cursor, which fails outside a transaction
     // behind PgBouncer in transaction pooling (Heroku's and Render's usual setup) unless DISABLE_SERVER_SIDE_CURSORS is set.
