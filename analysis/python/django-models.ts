@@ -53,6 +53,16 @@ const AUTH_USER = 'User';
 const MODEL_FIELD_NAMESPACE = /^(?!(serializers|forms|filters|django_filters|graphene|ma|marshmallow|wtforms|strawberry|schemas?|pydantic|mongoengine|me|db|sa|sqlalchemy|peewee|pw|orm|ndb|scrapy)$)(\w+|\w+\.models)$/;
 /** Bases a custom user model is built on. */
 const USER_BASES = /^(AbstractUser|AbstractBaseUser|User)$/;
+/** Integer fields that place a row by hand in a list (a trophy's `order`, a menu entry's `position`). */
+const POSITION_NAME = /^(order|ordering|position|sort|sort_order|sort_key|sequence|seq|rank|display_order|menu_order)$/;
+const INTEGER_FIELD = /^(IntegerField|PositiveIntegerField|PositiveSmallIntegerField|SmallIntegerField|BigIntegerField|OrderField|PositiveBigIntegerField)$/;
+
+/** The model's first `Meta.ordering` entry is an integer position of its own: rows arranged by hand. */
+function arrangedByHand(model: ModelClass): boolean {
+  const first = model.growth.orderedBy[0];
+  return !!first && POSITION_NAME.test(first) && INTEGER_FIELD.test(model.fields.get(first) ?? '');
+}
+
 /** Project models named as a table of users (one row per sign-up), whatever fields they declare. */
 const USER_TABLE_NAME = /^(\w*User|Users)$/;
 /** Fields that stamp a row with a date or time. */
@@ -263,7 +273,8 @@ export class ModelIndex {
    * to a user, to a model that grows, to itself or to one not found. Relations that do not make rows belong to
    * anything do not count: a many-to-many (a theme's tags, a place's voters: rows of the through table, not of this
    * one), and a nullable pointer the other side never follows back (`related_name="+"`, a collection's
-   * featured product). Fields inherited from project base classes (a `TimeStampedModel`'s created/modified) are not
+   * featured product). A model whose `Meta.ordering` starts with an integer position (`order`, `position`,
+   * `sort_order`) is arranged by hand, so its created/updated stamps do not make it grow. Fields inherited from project base classes (a `TimeStampedModel`'s created/modified) are not
    * counted.
    */
   isLookup(name: string, seen = new Set<string>()): boolean {
@@ -271,7 +282,9 @@ export class ModelIndex {
     if (classes?.length !== 1 || seen.has(name) || seen.size > 4) return false;
     const model = classes[0];
     const kinds = [...model.fields.values()];
-    if (kinds.length === 0 || kinds.some((f) => TIME_FIELD.test(f) || f === 'GenericForeignKey' || f === 'TaggableManager')) return false;
+    if (kinds.length === 0 || kinds.some((f) => f === 'GenericForeignKey' || f === 'TaggableManager')) return false;
+    // Rows an admin arranges by hand (`ordering = ["order", "name"]`) are curated, stamped with their edits or not.
+    if (!arrangedByHand(model) && kinds.some((f) => TIME_FIELD.test(f))) return false;
     if (USER_TABLE_NAME.test(name) || this.orderedByRelatedTime(model)) return false;
     const path = new Set([...seen, name]);
     return [...model.relations.values()].every((r) => {
