@@ -23,6 +23,7 @@ import type { ModelIndex } from '../../analysis/python/django-models';
 import { boundedByOwner, filteredToParent, growthNote, ownerGrowth, projectModels, type OwnerGrowth } from './owner-growth';
 import { StatementFindingsCache, topLevelStatements } from '../../analysis/python/statements';
 import { projectTexts } from '../../analysis/project-texts';
+import { templateReadsHold, templateReadsList, type TemplateReads } from './list-view-templates';
 
 /** DRF classes whose GET on the collection lists the queryset (through ListModelMixin.list). */
 const DRF_LIST_BASES = new Set(['ListAPIView', 'ListCreateAPIView', 'ModelViewSet', 'ReadOnlyModelViewSet', 'ListModelMixin']);
@@ -84,12 +85,13 @@ export function checkListViews(ctx: RuleContext, tree: Tree): void {
     const analyse = (report: RuleContext['report']): Dependencies => {
       const local: RuleContext = Object.create(ctx, { report: { value: report } });
       const basesRead = new Map<string, number | undefined>();
+      const templates: TemplateReads = [];
       const seenClasses = { get: (name: string) => (basesRead.set(name, classIds.get(name)), classes.get(name)) };
       const [, reads] = recordingOutsideReads(() => {
         if (top.type === 'class_definition') {
           const chain = classChain(local, top, seenClasses, (projectClasses ??= projectClassTexts(ctx)));
           if ([...chain.bases].some((b) => DRF_LIST_BASES.has(b))) checkDrfListView(local, top, chain, judge, drfSettings);
-          else if ([...chain.bases].some((b) => DJANGO_LIST_BASES.has(b))) checkDjangoListView(local, top, chain, judge);
+          else if ([...chain.bases].some((b) => DJANGO_LIST_BASES.has(b))) checkDjangoListView(local, top, chain, judge, templates);
           // A class-based view's handlers (`def get(self, request, pk)`) render templates as function views do.
           else if ([...chain.bases].some((b) => b === 'View')) for (const fn of methodsOf(top)) checkRenderView(local, fn, judge);
           if (graphene && [...chain.bases].some((b) => b === 'ObjectType')) checkResolvers(local, top, judge);
@@ -99,12 +101,12 @@ export function checkListViews(ctx: RuleContext, tree: Tree): void {
           if (ninja) checkNinjaRoute(local, top, judge);
         }
       });
-      return { basesRead, reads };
+      return { basesRead, reads, templates };
     };
     // A view's findings are replayed while its text, the local classes it derives from, the module's other
     // statements (imports, settings) and the project's modules (the DRF model's version) are unchanged.
     if (context === undefined) analyse((spec) => ctx.report(spec));
-    else listViewFindings.check(ctx, statement, context, (d) => [...d.basesRead].every(([name, id]) => classIds.get(name) === id) && outsideReadsHold(tree, d.reads), analyse);
+    else listViewFindings.check(ctx, statement, context, (d) => [...d.basesRead].every(([name, id]) => classIds.get(name) === id) && outsideReadsHold(tree, d.reads) && templateReadsHold(ctx.project, projectCurrent(ctx), d.templates), analyse);
   }
 }
 
@@ -113,6 +115,8 @@ interface Dependencies {
   basesRead: Map<string, number | undefined>;
   /** Same-module functions the queryset analysis read. */
   reads: OutsideReads;
+  /** Template files a ListView's answer read, with their texts. */
+  templates: TemplateReads;
 }
 
 const listViewFindings = new StatementFindingsCache<Dependencies>('unbounded-queryset: list views per statement');
@@ -438,7 +442,7 @@ function enclosingFunction(node: Node): Node | undefined {
 
 // --- Django ListView -----------------------------------------------------------------------------------------
 
-function checkDjangoListView(ctx: RuleContext, cls: Node, chain: ClassChain, judge: Judge): void {
+function checkDjangoListView(ctx: RuleContext, cls: Node, chain: ClassChain, judge: Judge, templates: TemplateReads): void {
   if (chain.unknownBases || ['get_paginate_by', 'paginator_class', 'get_paginator'].some((m) => chain.members.has(m))) return;
   const paginateBy = chain.members.get('paginate_by');
   if (paginateBy && !/=\s*None\s*$/.test(paginateBy.text)) return;
@@ -451,6 +455,7 @@ function checkDjangoListView(ctx: RuleContext, cls: Node, chain: ClassChain, jud
     info = undefined;
   }
   if (info ? bounded(info, judge, modelName) : !growing(modelName!, judge.models)) return;
+  if (listNeverRead(ctx, chain, info, modelName, templates)) return;
   const view = cls.childForFieldName('name')!;
   report(ctx, rows?.node ?? view, {
     messageId: 'unpaged-template-view',
@@ -461,6 +466,32 @@ function checkDjangoListView(ctx: RuleContext, cls: Node, chain: ClassChain, jud
       'Set paginate_by (the template then reads page_obj).' +
       ownerNote(info, judge, modelName),
   });
+}
+
+/**
+ * The view's template (and all it extends or includes) never reads the list, and the view's own code does not
+ * either: the lazy queryset is never evaluated (a ListView used as a page that shows its own sliced context).
+ */
+function listNeverRead(ctx: RuleContext, chain: ClassChain, info: QuerysetInfo | undefined, modelName: string | undefined, templates: TemplateReads): boolean {
+  const template = stringValueOfMember(chain, 'template_name');
+  if (!template) return false;
+  for (const [name, member] of chain.members) {
+    if (name === 'get_queryset' || name === 'queryset') continue;
+    if (/object_list|get_queryset\s*\(|paginat/.test(member.text)) return false;
+  }
+  const models = [modelName, ...(info ? modelNames(info, modelName) : [])].filter((m): m is string => !!m);
+  const listNames = ['object_list', ...models.map((m) => `${m.toLowerCase()}_list`)];
+  const contextName = stringValueOfMember(chain, 'context_object_name');
+  if (chain.members.has('context_object_name') && !contextName) return false;
+  if (contextName) listNames.push(contextName);
+  return templateReadsList(ctx.project, projectCurrent(ctx), template, listNames, templates) === false;
+}
+
+/** `template_name = "blog/home.html"`: the string a class attribute is set to, if a plain literal. */
+function stringValueOfMember(chain: ClassChain, name: string): string | undefined {
+  const node = chain.members.get(name)?.node;
+  const right = node?.type === 'assignment' ? node.childForFieldName('right') : undefined;
+  return right ? stringValue(right) : undefined;
 }
 
 function growing(model: string, models: () => ModelIndex): boolean {
