@@ -641,7 +641,15 @@ export const LIST_VIEWS_NOTES =
   '(a post\'s comments, a chat room\'s messages, the posts of the authors a user follows: the same model facts as ' +
   'the rule\'s other checks), curated tables (a project model with no date or time ' +
   'field of its own whose relations lead only to other such models: languages, categories, dropdown options, ' +
-  'venues and their rooms), models the project does not define (except Django\'s User), ' +
+  'venues and their rooms; a many-to-many or a nullable pointer with `related_name="+"` does not count, and a ' +
+  'model whose `Meta.ordering` leads with an integer position such as `order` is curated whatever its time stamps; ' +
+  'never a model named as a user table, `User`/`CustomUser`, nor one ordered by a related model\'s time, ' +
+  '`ordering = ("-occurrence__starts",)`), rows still to come (`filter(start__gte=timezone.now())`), ' +
+  'models the project does not define (except Django\'s User), ' +
+  'ListViews whose template (with all it extends or includes, found in the project) never reads `object_list`, ' +
+  '`<model>_list`, the `context_object_name` or `page_obj` (the lazy queryset is never evaluated), ' +
   'views with their own `list()`/`paginate_queryset()`, bases from other packages that might page, and projects ' +
   'whose settings cannot be read (no settings module, `REST_FRAMEWORK` built by code, `PAGE_SIZE` alone, which ' +
-  'paged by default before DRF 3.7). A view class named like Django\'s in the project itself is the project\'s.';
+  'paged by default before DRF 3.7). A view class named like Django\'s in the project itself is the project\'s. ' +
+  'Of a `get_queryset()` with several returns, the one that is neither filtered nor scoped (a staff branch ' +
+  'returning `Order.objects.all()`) is judged when every return is a readable queryset.';

@@ -147,7 +147,7 @@ def export_orders(request):
         'SQLAlchemy `.all()` get no fix: the message names `self.paginate_queryset(...)` / `.yield_per(1000)`. ' +
         'No fix is offered while the file has syntax errors. ' + LIST_VIEWS_FIX,
       notes:
-        'Not reported: sliced querysets (`[:100]`), `.iterator()`, `.count()`, `.exists()`, `.first()`, `.get()`, ' +
+        'Not reported: sliced querysets (`[:100]`), rows still to come (`filter(start__gte=timezone.now())`), `.iterator()`, `.count()`, `.exists()`, `.first()`, `.get()`, ' +
         'querysets passed to a `Paginator` or `paginate_queryset`, `.filter(pk=...)`/`.filter(id__in=...)` lookups, ' +
         'related managers (`order.items.all()`: rows of one parent) in loops and `list()`, and `len()` of plain lists. ' +
         '`len(qs)` is not reported when the same queryset is also iterated (then `len()` reuses the loaded rows). ' +
@@ -163,8 +163,9 @@ def export_orders(request):
         '`filter(project=project)`, `filter(user=request.user)`, `filter(document_id__in=ids)`, or any relation the ' +
         'project\'s model class declares, inherits or receives compared with a value: `filter(restaurant=...)`, ' +
         '`filter(bookmarks=pk)`; also the options under a category the code names in a tree of the model itself, ' +
-        '`filter(parent__name="DISH CATEGORY")`) and grouped rows ' +
-        '(`values(...).annotate(...)`, `.aggregate(...)`) are reported only when they feed an export loop: one user\'s ' +
+        '`filter(parent__name="DISH CATEGORY")`), grouped rows ' +
+        '(`values(...).annotate(...)`, `.aggregate(...)`, `values("team").distinct()`) and the rows of a curated table ' +
+        '(see the list-view notes below: categories, a guide\'s places) are reported only when they feed an export loop: one user\'s ' +
         'or one parent\'s rows are usually few, while `filter(status=status)` keeps most of a table and is still reported. ' +
         'Not so for a table that grows with time per owner, as the project\'s model class shows it: a creation timestamp ' +
         '(a DateTimeField with `auto_now_add`, `default=timezone.now`, or named `created`/`start`/`timestamp`) that leads ' +
