@@ -285,7 +285,7 @@ export class ModelIndex {
     if (kinds.length === 0 || kinds.some((f) => f === 'GenericForeignKey' || f === 'TaggableManager')) return false;
     // Rows an admin arranges by hand (`ordering = ["order", "name"]`) are curated, stamped with their edits or not.
     if (!arrangedByHand(model) && kinds.some((f) => TIME_FIELD.test(f))) return false;
-    if (USER_TABLE_NAME.test(name) || this.orderedByRelatedTime(model)) return false;
+    if (USER_TABLE_NAME.test(name) || this.isUserModel(name) || this.orderedByRelatedTime(model)) return false;
     const path = new Set([...seen, name]);
     return [...model.relations.values()].every((r) => {
       if (!r.target) return false;
@@ -294,6 +294,21 @@ export class ModelIndex {
       if (r.kind === 'fk' && r.nullable && (r.relatedName === '+' || r.relatedName?.endsWith('+')) && !toUsers) return true;
       return this.isLookup(r.target, path);
     });
+  }
+
+  /**
+   * A lookup table with no time stamp anywhere, inherited ones included: what may be silenced even where a lookup
+   * inheriting a `TimeStampedModel` is still read as rows users add (a search over user-created groups).
+   */
+  isStampless(name: string): boolean {
+    if (!this.isLookup(name)) return false;
+    const stamped = (model: string, seen: Set<string>): boolean => {
+      const classes = this.byName.get(model);
+      if (classes?.length !== 1 || seen.has(model)) return false;
+      seen.add(model);
+      return [...classes[0].fields.values()].some((f) => TIME_FIELD.test(f)) || classes[0].bases.some((b) => stamped(b, seen));
+    };
+    return !stamped(name, new Set());
   }
 
   /** `ordering = ("-occurring_rule__dt_start",)`: the rows are read by a date or time kept on a related model. */

@@ -24,6 +24,7 @@ import {
   type QuerysetInfo,
 } from '../../analysis/python/django-querysets';
 import { checkQueriesOutsideOrm } from './outside-orm';
+import { viewsetRows } from './viewset-rows';
 import { boundedByOwner, growsWithTime, growthNote, ownerGrowth, type OwnerGrowth } from './owner-growth';
 import { checkListViews, LIST_VIEW_MESSAGES, LIST_VIEWS_FIX, LIST_VIEWS_NOTES, LIST_VIEWS_WHAT } from './python-list-views';
 import { StatementFindingsCache, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
@@ -181,7 +182,9 @@ def export_orders(request):
         'an export or a CSV/Excel writer (`_get_csv_from_qs_values(User.objects.all().values())`, reported without a fix). ' +
         'A loop counts as an export when its body writes (`writerow`, `write`), yields, or appends to a list that ' +
         'is returned or passed to a response; loops that update rows are left to other checks. Querysets are ' +
-        'recognised as in n-plus-one: a manager chain, a variable or same-module helper bound to one. See also ' +
+        'recognised as in n-plus-one: a manager chain, a variable or same-module helper bound to one; an export loop ' +
+        'in a viewset action also over `self.filter_queryset(self.get_queryset())` when the class declares its ' +
+        '`queryset` and no `get_queryset()`. See also ' +
         '`large-page-size` for pagination that is too large. ' + LIST_VIEWS_NOTES,
     },
   },
@@ -416,10 +419,12 @@ function checkExportLoops(ctx: Reporter, tree: Tree, iterations: readonly Iterat
   for (const iteration of iterations) {
     const iterable = unparenthesize(iteration.iterable);
     if (iterable.type === 'call' && ['list', 'tuple'].includes(calleeName(iterable) ?? '')) continue; // reported as list()
-    const info = querysetOf(iterable);
+    // `for row in queryset:` after `queryset = self.filter_queryset(self.get_queryset())`: the viewset's own rows.
+    const direct = querysetOf(iterable);
+    const info = direct ?? viewsetRows(iterable);
     if (!isUnbounded(info, iteration.node) || info.materialized) continue;
     const output = exportKind(tree, iteration);
-    if (!output || (output === 'response' && (boundedByOwner(info, growth) || info.compact || growth.curated(info) || !(viewFile || servesRequest(iteration.node))))) continue;
+    if (!output || (!direct && output !== 'export') || (output === 'response' && (boundedByOwner(info, growth) || info.compact || growth.curated(info) || !(viewFile || servesRequest(iteration.node))))) continue;
     if (output === 'response' && readsOnlyCounts(iteration, info)) continue;
     // Never proven: on PostgreSQL .iterator() reads through a server-side cursor, which fails outside a transaction
     // behind PgBouncer in transaction pooling (Heroku's and Render's usual setup) unless DISABLE_SERVER_SIDE_CURSORS is set.
