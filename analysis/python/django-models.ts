@@ -297,14 +297,17 @@ export class ModelIndex {
   }
 
   /**
-   * A lookup table with no time stamp anywhere, inherited ones included: what may be silenced even where a lookup
-   * inheriting a `TimeStampedModel` is still read as rows users add (a search over user-created groups).
+   * A lookup table with no time stamp anywhere, inherited ones included, and no base from another package (which may
+   * add one): what may be silenced even where a lookup inheriting a `TimeStampedModel` is still read as rows users add
+   * (a search over user-created groups).
    */
   isStampless(name: string): boolean {
     if (!this.isLookup(name)) return false;
     const stamped = (model: string, seen: Set<string>): boolean => {
+      if (seen.has(model) || model === 'Model') return false;
       const classes = this.byName.get(model);
-      if (classes?.length !== 1 || seen.has(model)) return false;
+      // A base from another package (django-extensions' TimeStampedModel) may stamp its rows: not stampless.
+      if (classes?.length !== 1) return true;
       seen.add(model);
       return [...classes[0].fields.values()].some((f) => TIME_FIELD.test(f)) || classes[0].bases.some((b) => stamped(b, seen));
     };
