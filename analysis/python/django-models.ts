@@ -22,7 +22,7 @@ export interface ModelClass {
   name: string;
   bases: string[];
   /** Forward relations declared in the body. */
-  relations: Map<string, { kind: 'fk' | 'o2o' | 'm2m' | 'generic'; target?: string; relatedName?: string }>;
+  relations: Map<string, { kind: 'fk' | 'o2o' | 'm2m' | 'generic'; target?: string; relatedName?: string; nullable?: boolean }>;
   /** Names of the other fields (plain columns, properties are not listed). */
   plain: Set<string>;
   /** Every field the body declares itself, relations too: attribute -> field class (`CharField`, `ForeignKey`). */
@@ -53,6 +53,18 @@ const AUTH_USER = 'User';
 const MODEL_FIELD_NAMESPACE = /^(?!(serializers|forms|filters|django_filters|graphene|ma|marshmallow|wtforms|strawberry|schemas?|pydantic|mongoengine|me|db|sa|sqlalchemy|peewee|pw|orm|ndb|scrapy)$)(\w+|\w+\.models)$/;
 /** Bases a custom user model is built on. */
 const USER_BASES = /^(AbstractUser|AbstractBaseUser|User)$/;
+/** Integer fields that place a row by hand in a list (a trophy's `order`, a menu entry's `position`). */
+const POSITION_NAME = /^(order|ordering|position|sort|sort_order|sort_key|sequence|seq|rank|display_order|menu_order)$/;
+const INTEGER_FIELD = /^(IntegerField|PositiveIntegerField|PositiveSmallIntegerField|SmallIntegerField|BigIntegerField|OrderField|PositiveBigIntegerField)$/;
+
+/** The model's first `Meta.ordering` entry is an integer position of its own: rows arranged by hand. */
+function arrangedByHand(model: ModelClass): boolean {
+  const first = model.growth.orderedBy[0];
+  return !!first && POSITION_NAME.test(first) && INTEGER_FIELD.test(model.fields.get(first) ?? '');
+}
+
+/** Project models named as a table of users (one row per sign-up), whatever fields they declare. */
+const USER_TABLE_NAME = /^(\w*User|Users)$/;
 /** Fields that stamp a row with a date or time. */
 const TIME_FIELD = /^(DateTimeField|DateField|TimeField|DurationField|CreationDateTimeField|ModificationDateTimeField|AutoCreatedField|AutoLastModifiedField)$/;
 
@@ -120,7 +132,8 @@ function modelClassOf(cls: Node): ModelClass | undefined {
       fieldLike = true;
       const target = kind === 'generic' ? undefined : targetName(positionalArguments(right)[0] ?? keywordArgument(right, 'to'), name);
       const relatedName = stringValue(keywordArgument(right, 'related_name'));
-      relations.set(left.text, { kind, target, relatedName });
+      const nullable = keywordArgument(right, 'null')?.text === 'True';
+      relations.set(left.text, { kind, target, relatedName, nullable });
       fields.set(left.text, callee);
     } else if (/Field$/.test(callee)) {
       fieldLike = true;
@@ -253,25 +266,71 @@ export class ModelIndex {
 
   /**
    * A lookup or option table: rows an admin curates (a language, a certification, a dish category, a dropdown's
-   * entries), a handful however long the app runs. The one project class of this name declares no date or time of
-   * its own (rows stamped with when they happened pile up), and each relation it declares leads to another such
-   * model (a room of a venue), never to a user, to a model that grows, to itself or to one not found. Fields inherited
-   * from project base classes (a `TimeStampedModel`'s created/modified) are not counted.
+   * entries, a shop's collections), a handful however long the app runs. The one project class of this name declares
+   * no date or time of its own (rows stamped with when they happened pile up), is not a table of users (a class named
+   * `User`/`...User`: one row per sign-up), is not read in the order of a date kept on a related model (events ordered
+   * by their occurrence's start), and each relation it declares leads to another such model (a room of a venue), never
+   * to a user, to a model that grows, to itself or to one not found. Relations that do not make rows belong to
+   * anything do not count: a many-to-many (a theme's tags, a place's voters: rows of the through table, not of this
+   * one), and a nullable pointer the other side never follows back (`related_name="+"`, a collection's
+   * featured product). A model whose `Meta.ordering` starts with an integer position (`order`, `position`,
+   * `sort_order`) is arranged by hand, so its created/updated stamps do not make it grow. Fields inherited from project base classes (a `TimeStampedModel`'s created/modified) are not
+   * counted.
    */
   isLookup(name: string, seen = new Set<string>()): boolean {
     const classes = this.byName.get(name);
     if (classes?.length !== 1 || seen.has(name) || seen.size > 4) return false;
     const model = classes[0];
     const kinds = [...model.fields.values()];
-    if (kinds.length === 0 || kinds.some((f) => TIME_FIELD.test(f) || f === 'GenericForeignKey' || f === 'TaggableManager')) return false;
+    if (kinds.length === 0 || kinds.some((f) => f === 'GenericForeignKey' || f === 'TaggableManager')) return false;
+    // Rows an admin arranges by hand (`ordering = ["order", "name"]`) are curated, stamped with their edits or not.
+    if (!arrangedByHand(model) && kinds.some((f) => TIME_FIELD.test(f))) return false;
+    if (USER_TABLE_NAME.test(name) || this.isUserModel(name) || this.orderedByRelatedTime(model)) return false;
     const path = new Set([...seen, name]);
-    return [...model.relations.values()].every((r) => !!r.target && this.isLookup(r.target, path));
+    return [...model.relations.values()].every((r) => {
+      if (!r.target) return false;
+      const toUsers = this.isUserModel(r.target) || USER_TABLE_NAME.test(r.target);
+      if (r.kind === 'm2m') return true;
+      if (r.kind === 'fk' && r.nullable && (r.relatedName === '+' || r.relatedName?.endsWith('+')) && !toUsers) return true;
+      return this.isLookup(r.target, path);
+    });
+  }
+
+  /**
+   * A lookup table with no time stamp anywhere, inherited ones included, and no base from another package (which may
+   * add one): what may be silenced even where a lookup inheriting a `TimeStampedModel` is still read as rows users add
+   * (a search over user-created groups).
+   */
+  isStampless(name: string): boolean {
+    if (!this.isLookup(name)) return false;
+    const stamped = (model: string, seen: Set<string>): boolean => {
+      if (seen.has(model) || model === 'Model') return false;
+      const classes = this.byName.get(model);
+      // A base from another package (django-extensions' TimeStampedModel) may stamp its rows: not stampless.
+      if (classes?.length !== 1) return true;
+      seen.add(model);
+      return [...classes[0].fields.values()].some((f) => TIME_FIELD.test(f)) || classes[0].bases.some((b) => stamped(b, seen));
+    };
+    return !stamped(name, new Set());
+  }
+
+  /** `ordering = ("-occurring_rule__dt_start",)`: the rows are read by a date or time kept on a related model. */
+  private orderedByRelatedTime(model: ModelClass): boolean {
+    for (const field of model.growth.orderedBy) {
+      const steps = field.split('__');
+      if (steps.length < 2) continue;
+      let current: string | undefined = model.name;
+      for (const step of steps.slice(0, -1)) current = current && this.relationsOf(current)?.get(step)?.target;
+      const classes = current ? this.byName.get(current) : undefined;
+      if (current && current !== model.name && classes?.length === 1 && TIME_FIELD.test(classes[0].fields.get(steps[steps.length - 1]) ?? '')) return true;
+    }
+    return false;
   }
 
   /** The forward relations of a class and of its project base classes (abstract models, mixins). */
   private ownAndInherited(model: ModelClass, seen = new Set<string>()): Map<string, ModelClass['relations'] extends Map<string, infer V> ? V : never> {
     seen.add(model.name);
-    const out = new Map<string, { kind: 'fk' | 'o2o' | 'm2m' | 'generic'; target?: string; relatedName?: string }>();
+    const out = new Map<string, { kind: 'fk' | 'o2o' | 'm2m' | 'generic'; target?: string; relatedName?: string; nullable?: boolean }>();
     for (const base of model.bases) {
       const parents = this.byName.get(base);
       if (parents?.length !== 1 || seen.has(base)) continue;

@@ -87,8 +87,13 @@ export interface QuerysetInfo {
   relatedManager: boolean;
   /** Filtered to one owner's rows: a relation compared with an object or id (`filter(project=project)`, `user=request.user`, `space_id=...`, `doc_id__in=ids`). */
   scoped: boolean;
-  /** Grouped rows: `values(...).annotate(...)` (one row per group) or `.aggregate(...)` (one row). */
+  /**
+   * Grouped rows: `values(...).annotate(...)` (one row per group), `.aggregate(...)` (one row), or
+   * `values("team").distinct()` (one row per distinct value, as a GROUP BY without aggregates).
+   */
   compact: boolean;
+  /** Only rows still to come: a time lookup from now on (`filter(start__gte=timezone.now())`, upcoming events). */
+  upcoming: boolean;
   /** A window of time: `filter(created__gte=since)`, `exclude(expiration__lt=now)` (on every path that reaches the use). */
   timeWindow: boolean;
   /** Names `.annotate(name=Count(...))` gives an aggregate over a relation (Count, Sum, Avg, Min, Max). */
@@ -403,6 +408,9 @@ function applyMethod(info: QuerysetInfo, method: string, call: Node): QuerysetIn
         if (value?.type === 'call' && AGGREGATES.test(value.childForFieldName('function')?.text ?? '')) info.aggregates.add(k!.childForFieldName('name')!.text);
       }
       break;
+    case 'distinct':
+      if (info.values) info.compact = true; // one row per distinct value of the selected columns
+      break;
     case 'iterator':
       info.iterator = args.length > 0 || keywordArgument(call, 'chunk_size') ? 'chunked' : 'plain';
       break;
@@ -412,6 +420,7 @@ function applyMethod(info: QuerysetInfo, method: string, call: Node): QuerysetIn
       }
       if (scopesToOwner(call)) info.scoped = true;
       if (windowsTime(call, /__(gte?|range|date|year|month|week|day|iso_year)$/)) info.timeWindow = true;
+      if (fromNow(call)) info.upcoming = true;
       break;
     case 'exclude':
       if (windowsTime(call, /__lte?$/)) info.timeWindow = true;
@@ -434,6 +443,16 @@ function windowsTime(call: Node, lookup: RegExp): boolean {
     const name = k.childForFieldName('name')?.text ?? '';
     if (!lookup.test(name)) return false;
     return TIME_FIELD.test(name.replace(lookup, '').split('__').pop() ?? '') || TIME_VALUE.test(k.childForFieldName('value')?.text ?? '');
+  });
+}
+
+/** `start__gte=timezone.now()`, `date__gt=now()`: a lower bound at the present moment on a time field. */
+function fromNow(call: Node): boolean {
+  return (call.childForFieldName('arguments')?.namedChildren ?? []).some((k) => {
+    if (k?.type !== 'keyword_argument') return false;
+    const name = k.childForFieldName('name')?.text ?? '';
+    const value = k.childForFieldName('value')?.text ?? '';
+    return /__gte?$/.test(name) && TIME_FIELD.test(name.replace(/__gte?$/, '').split('__').pop() ?? '') && /^([\w.]+\.)?(now|today)\(\s*\)(\.date\(\s*\))?$/.test(value);
   });
 }
 
@@ -632,6 +651,7 @@ function emptyInfo(root: QuerysetRoot): QuerysetInfo {
     relatedManager: root.kind === 'related',
     scoped: false,
     compact: false,
+    upcoming: false,
     timeWindow: false,
     aggregates: new Set(),
   };
@@ -665,6 +685,7 @@ function mergeInfos(infos: QuerysetInfo[]): QuerysetInfo {
     relatedManager: any((i) => i.relatedManager),
     scoped: any((i) => i.scoped),
     compact: any((i) => i.compact),
+    upcoming: infos.every((i) => i.upcoming),
     // Silence needs the window on every path: `qs = qs.filter(created__gte=...)` under an `if` may not run.
     timeWindow: infos.every((i) => i.timeWindow),
     aggregates: union((i) => i.aggregates),

@@ -65,6 +65,11 @@ export interface OwnerGrowth {
   growing(info: QuerysetInfo): { model: string; timestamp: string }[];
   /** Filtered to one parent's rows through a relation of its model (see filteredToParent). */
   filteredToParent(info: QuerysetInfo): boolean;
+  /**
+   * Every model of the queryset is a table an admin curates with no time stamp at all, inherited ones included
+   * (ModelIndex.isStampless: categories, a guide's places).
+   */
+  curated(info: QuerysetInfo): boolean;
 }
 
 /**
@@ -100,6 +105,11 @@ export function ownerGrowth(ctx: RuleContext, tree: Tree): OwnerGrowth {
       const imported = info.roots[0] ? importsOf(info.roots[0].node.tree).origins : undefined;
       const names = info.models.map((m) => imported?.get(m)?.name ?? m);
       return names.length > 0 && filteredToParent(info, names, models);
+    },
+    curated(info) {
+      const imported = info.roots[0] ? importsOf(info.roots[0].node.tree).origins : undefined;
+      const names = info.models.map((m) => imported?.get(m)?.name ?? m);
+      return names.length > 0 && names.every((m) => models.isStampless(m));
     },
     growing(info) {
       const out: { model: string; timestamp: string }[] = [];

@@ -23,6 +23,7 @@ import type { ModelIndex } from '../../analysis/python/django-models';
 import { boundedByOwner, filteredToParent, growthNote, ownerGrowth, projectModels, type OwnerGrowth } from './owner-growth';
 import { StatementFindingsCache, topLevelStatements } from '../../analysis/python/statements';
 import { projectTexts } from '../../analysis/project-texts';
+import { templateReadsHold, templateReadsList, type TemplateReads } from './list-view-templates';
 
 /** DRF classes whose GET on the collection lists the queryset (through ListModelMixin.list). */
 const DRF_LIST_BASES = new Set(['ListAPIView', 'ListCreateAPIView', 'ModelViewSet', 'ReadOnlyModelViewSet', 'ListModelMixin']);
@@ -84,12 +85,13 @@ export function checkListViews(ctx: RuleContext, tree: Tree): void {
     const analyse = (report: RuleContext['report']): Dependencies => {
       const local: RuleContext = Object.create(ctx, { report: { value: report } });
       const basesRead = new Map<string, number | undefined>();
+      const templates: TemplateReads = [];
       const seenClasses = { get: (name: string) => (basesRead.set(name, classIds.get(name)), classes.get(name)) };
       const [, reads] = recordingOutsideReads(() => {
         if (top.type === 'class_definition') {
           const chain = classChain(local, top, seenClasses, (projectClasses ??= projectClassTexts(ctx)));
           if ([...chain.bases].some((b) => DRF_LIST_BASES.has(b))) checkDrfListView(local, top, chain, judge, drfSettings);
-          else if ([...chain.bases].some((b) => DJANGO_LIST_BASES.has(b))) checkDjangoListView(local, top, chain, judge);
+          else if ([...chain.bases].some((b) => DJANGO_LIST_BASES.has(b))) checkDjangoListView(local, top, chain, judge, templates);
           // A class-based view's handlers (`def get(self, request, pk)`) render templates as function views do.
           else if ([...chain.bases].some((b) => b === 'View')) for (const fn of methodsOf(top)) checkRenderView(local, fn, judge);
           if (graphene && [...chain.bases].some((b) => b === 'ObjectType')) checkResolvers(local, top, judge);
@@ -99,12 +101,12 @@ export function checkListViews(ctx: RuleContext, tree: Tree): void {
           if (ninja) checkNinjaRoute(local, top, judge);
         }
       });
-      return { basesRead, reads };
+      return { basesRead, reads, templates };
     };
     // A view's findings are replayed while its text, the local classes it derives from, the module's other
     // statements (imports, settings) and the project's modules (the DRF model's version) are unchanged.
     if (context === undefined) analyse((spec) => ctx.report(spec));
-    else listViewFindings.check(ctx, statement, context, (d) => [...d.basesRead].every(([name, id]) => classIds.get(name) === id) && outsideReadsHold(tree, d.reads), analyse);
+    else listViewFindings.check(ctx, statement, context, (d) => [...d.basesRead].every(([name, id]) => classIds.get(name) === id) && outsideReadsHold(tree, d.reads) && templateReadsHold(ctx.project, projectCurrent(ctx), d.templates), analyse);
   }
 }
 
@@ -113,6 +115,8 @@ interface Dependencies {
   basesRead: Map<string, number | undefined>;
   /** Same-module functions the queryset analysis read. */
   reads: OutsideReads;
+  /** Template files a ListView's answer read, with their texts. */
+  templates: TemplateReads;
 }
 
 const listViewFindings = new StatementFindingsCache<Dependencies>('unbounded-queryset: list views per statement');
@@ -263,7 +267,7 @@ interface Judge {
  * owner (boundedByOwner, the test the rule's other checks use: a room's messages and a post's comments grow).
  */
 function bounded(info: QuerysetInfo, judge: Judge, fallbackModel?: string): boolean {
-  if (info.sliced || info.iterator !== 'none' || info.singleRow || info.relatedManager || info.compact) return true;
+  if (info.sliced || info.iterator !== 'none' || info.singleRow || info.relatedManager || info.compact || info.upcoming) return true;
   const names = modelNames(info, fallbackModel);
   if (names.length === 0) return true;
   const kinds = judge.models();
@@ -370,6 +374,7 @@ function viewRows(cls: Node, chain: ClassChain, judge: Judge, fallbackModel?: st
       .filter((r): r is Node => !!r)
       // `return Post.objects.none()` for who may not see the rows: no rows, not another list.
       .filter((r) => !/^[\w.]+\.objects\.none\(\s*\)$/.test(unparenthesize(r).text));
+    if (returns.length > 1) return wholeTableBranch(returns, judge, fallbackModel);
     if (returns.length !== 1) return undefined;
     const info = querysetOf(returns[0]);
     if (perRequest) {
@@ -381,6 +386,18 @@ function viewRows(cls: Node, chain: ClassChain, judge: Judge, fallbackModel?: st
     return refines && attributeValue && !/\.filter\([^)]*\)\s*$/m.test(returns[0].text) ? attributeRows(attributeValue) : undefined;
   }
   return attributeValue ? attributeRows(attributeValue) : undefined;
+}
+
+/**
+ * `if user.is_staff: return Order.objects.all()` then `return Order.objects.filter(customer=...)`: of several
+ * returns, the one branch that answers with the whole table (no filter, no owner) is the view's worst case. Only
+ * when every return is a readable queryset and exactly one of them is unfiltered.
+ */
+function wholeTableBranch(returns: Node[], judge: Judge, fallbackModel?: string): { node: Node; info: QuerysetInfo } | undefined {
+  const infos = returns.map((r) => ({ node: r, info: querysetOf(r) }));
+  if (infos.some(({ node, info }) => !info || info.roots.length === 0 || /\bself\.queryset\b|get_queryset/.test(node.text))) return undefined;
+  const whole = infos.filter(({ info }) => !info!.methods.some((m) => m === 'filter' || m === 'exclude') && !ownerScoped(info!, modelNames(info!, fallbackModel), judge));
+  return whole.length === 1 ? { node: reportedNode(whole[0].node), info: whole[0].info! } : undefined;
 }
 
 function attributeRows(value: Node): { node: Node; info: QuerysetInfo } | undefined {
@@ -425,7 +442,7 @@ function enclosingFunction(node: Node): Node | undefined {
 
 // --- Django ListView -----------------------------------------------------------------------------------------
 
-function checkDjangoListView(ctx: RuleContext, cls: Node, chain: ClassChain, judge: Judge): void {
+function checkDjangoListView(ctx: RuleContext, cls: Node, chain: ClassChain, judge: Judge, templates: TemplateReads): void {
   if (chain.unknownBases || ['get_paginate_by', 'paginator_class', 'get_paginator'].some((m) => chain.members.has(m))) return;
   const paginateBy = chain.members.get('paginate_by');
   if (paginateBy && !/=\s*None\s*$/.test(paginateBy.text)) return;
@@ -438,6 +455,7 @@ function checkDjangoListView(ctx: RuleContext, cls: Node, chain: ClassChain, jud
     info = undefined;
   }
   if (info ? bounded(info, judge, modelName) : !growing(modelName!, judge.models)) return;
+  if (listNeverRead(ctx, chain, info, modelName, templates)) return;
   const view = cls.childForFieldName('name')!;
   report(ctx, rows?.node ?? view, {
     messageId: 'unpaged-template-view',
@@ -448,6 +466,32 @@ function checkDjangoListView(ctx: RuleContext, cls: Node, chain: ClassChain, jud
       'Set paginate_by (the template then reads page_obj).' +
       ownerNote(info, judge, modelName),
   });
+}
+
+/**
+ * The view's template (and all it extends or includes) never reads the list, and the view's own code does not
+ * either: the lazy queryset is never evaluated (a ListView used as a page that shows its own sliced context).
+ */
+function listNeverRead(ctx: RuleContext, chain: ClassChain, info: QuerysetInfo | undefined, modelName: string | undefined, templates: TemplateReads): boolean {
+  const template = stringValueOfMember(chain, 'template_name');
+  if (!template) return false;
+  for (const [name, member] of chain.members) {
+    if (name === 'get_queryset' || name === 'queryset') continue;
+    if (/object_list|get_queryset\s*\(|paginat/.test(member.text)) return false;
+  }
+  const models = [modelName, ...(info ? modelNames(info, modelName) : [])].filter((m): m is string => !!m);
+  const listNames = ['object_list', ...models.map((m) => `${m.toLowerCase()}_list`)];
+  const contextName = stringValueOfMember(chain, 'context_object_name');
+  if (chain.members.has('context_object_name') && !contextName) return false;
+  if (contextName) listNames.push(contextName);
+  return templateReadsList(ctx.project, projectCurrent(ctx), template, listNames, templates) === false;
+}
+
+/** `template_name = "blog/home.html"`: the string a class attribute is set to, if a plain literal. */
+function stringValueOfMember(chain: ClassChain, name: string): string | undefined {
+  const node = chain.members.get(name)?.node;
+  const right = node?.type === 'assignment' ? node.childForFieldName('right') : undefined;
+  return right ? stringValue(right) : undefined;
 }
 
 function growing(model: string, models: () => ModelIndex): boolean {
@@ -597,7 +641,15 @@ export const LIST_VIEWS_NOTES =
   '(a post\'s comments, a chat room\'s messages, the posts of the authors a user follows: the same model facts as ' +
   'the rule\'s other checks), curated tables (a project model with no date or time ' +
   'field of its own whose relations lead only to other such models: languages, categories, dropdown options, ' +
-  'venues and their rooms), models the project does not define (except Django\'s User), ' +
+  'venues and their rooms; a many-to-many or a nullable pointer with `related_name="+"` does not count, and a ' +
+  'model whose `Meta.ordering` leads with an integer position such as `order` is curated whatever its time stamps; ' +
+  'never a model named as a user table, `User`/`CustomUser`, nor one ordered by a related model\'s time, ' +
+  '`ordering = ("-occurrence__starts",)`), rows still to come (`filter(start__gte=timezone.now())`), ' +
+  'models the project does not define (except Django\'s User), ' +
+  'ListViews whose template (with all it extends or includes, found in the project) never reads `object_list`, ' +
+  '`<model>_list`, the `context_object_name` or `page_obj` (the lazy queryset is never evaluated), ' +
   'views with their own `list()`/`paginate_queryset()`, bases from other packages that might page, and projects ' +
   'whose settings cannot be read (no settings module, `REST_FRAMEWORK` built by code, `PAGE_SIZE` alone, which ' +
-  'paged by default before DRF 3.7). A view class named like Django\'s in the project itself is the project\'s.';
+  'paged by default before DRF 3.7). A view class named like Django\'s in the project itself is the project\'s. ' +
+  'Of a `get_queryset()` with several returns, the one that is neither filtered nor scoped (a staff branch ' +
+  'returning `Order.objects.all()`) is judged when every return is a readable queryset.';

@@ -24,6 +24,7 @@ import {
   type QuerysetInfo,
 } from '../../analysis/python/django-querysets';
 import { checkQueriesOutsideOrm } from './outside-orm';
+import { viewsetRows } from './viewset-rows';
 import { boundedByOwner, growsWithTime, growthNote, ownerGrowth, type OwnerGrowth } from './owner-growth';
 import { checkListViews, LIST_VIEW_MESSAGES, LIST_VIEWS_FIX, LIST_VIEWS_NOTES, LIST_VIEWS_WHAT } from './python-list-views';
 import { StatementFindingsCache, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
@@ -147,7 +148,7 @@ def export_orders(request):
         'SQLAlchemy `.all()` get no fix: the message names `self.paginate_queryset(...)` / `.yield_per(1000)`. ' +
         'No fix is offered while the file has syntax errors. ' + LIST_VIEWS_FIX,
       notes:
-        'Not reported: sliced querysets (`[:100]`), `.iterator()`, `.count()`, `.exists()`, `.first()`, `.get()`, ' +
+        'Not reported: sliced querysets (`[:100]`), rows still to come (`filter(start__gte=timezone.now())`), `.iterator()`, `.count()`, `.exists()`, `.first()`, `.get()`, ' +
         'querysets passed to a `Paginator` or `paginate_queryset`, `.filter(pk=...)`/`.filter(id__in=...)` lookups, ' +
         'related managers (`order.items.all()`: rows of one parent) in loops and `list()`, and `len()` of plain lists. ' +
         '`len(qs)` is not reported when the same queryset is also iterated (then `len()` reuses the loaded rows). ' +
@@ -163,8 +164,9 @@ def export_orders(request):
         '`filter(project=project)`, `filter(user=request.user)`, `filter(document_id__in=ids)`, or any relation the ' +
         'project\'s model class declares, inherits or receives compared with a value: `filter(restaurant=...)`, ' +
         '`filter(bookmarks=pk)`; also the options under a category the code names in a tree of the model itself, ' +
-        '`filter(parent__name="DISH CATEGORY")`) and grouped rows ' +
-        '(`values(...).annotate(...)`, `.aggregate(...)`) are reported only when they feed an export loop: one user\'s ' +
+        '`filter(parent__name="DISH CATEGORY")`), grouped rows ' +
+        '(`values(...).annotate(...)`, `.aggregate(...)`, `values("team").distinct()`) and the rows of a curated table ' +
+        '(see the list-view notes below: categories, a guide\'s places) are reported only when they feed an export loop: one user\'s ' +
         'or one parent\'s rows are usually few, while `filter(status=status)` keeps most of a table and is still reported. ' +
         'Not so for a table that grows with time per owner, as the project\'s model class shows it: a creation timestamp ' +
         '(a DateTimeField with `auto_now_add`, `default=timezone.now`, or named `created`/`start`/`timestamp`) that leads ' +
@@ -180,7 +182,9 @@ def export_orders(request):
         'an export or a CSV/Excel writer (`_get_csv_from_qs_values(User.objects.all().values())`, reported without a fix). ' +
         'A loop counts as an export when its body writes (`writerow`, `write`), yields, or appends to a list that ' +
         'is returned or passed to a response; loops that update rows are left to other checks. Querysets are ' +
-        'recognised as in n-plus-one: a manager chain, a variable or same-module helper bound to one. See also ' +
+        'recognised as in n-plus-one: a manager chain, a variable or same-module helper bound to one; an export loop ' +
+        'in a viewset action also over `self.filter_queryset(self.get_queryset())` when the class declares its ' +
+        '`queryset` and no `get_queryset()`. See also ' +
         '`large-page-size` for pagination that is too large. ' + LIST_VIEWS_NOTES,
     },
   },
@@ -339,7 +343,7 @@ function checkList(ctx: Reporter, tree: Tree, call: Node, iterations: readonly I
   const info = querysetOf(source);
   if (!isUnbounded(info, call) || info.materialized) return;
   // One owner's rows (or grouped rows), and lists outside request code, are reported only when they feed an export loop.
-  if ((boundedByOwner(info, growth) || info.compact || !requestPath) && !feedsExport(tree, call, iterations) && !passedToExport(call)) return;
+  if ((boundedByOwner(info, growth) || info.compact || growth.curated(info) || !requestPath) && !feedsExport(tree, call, iterations) && !passedToExport(call)) return;
   const fix = canFix ? listToIteratorFix(call, source, chunkSize) : undefined;
   ctx.report({
     start: call.startIndex,
@@ -400,7 +404,7 @@ function checkSerializer(ctx: Reporter, call: Node, growth: OwnerGrowth): void {
   if (!data) return;
   const info = querysetOf(data);
   // Grouped rows (`values(...).annotate(...)`) are one per group, as in response loops.
-  if (!isUnbounded(info, call) || info.materialized || info.compact || boundedByOwner(info, growth)) return;
+  if (!isUnbounded(info, call) || info.materialized || info.compact || boundedByOwner(info, growth) || growth.curated(info)) return;
   ctx.report({
     start: data.startIndex,
     end: data.endIndex,
@@ -415,10 +419,12 @@ function checkExportLoops(ctx: Reporter, tree: Tree, iterations: readonly Iterat
   for (const iteration of iterations) {
     const iterable = unparenthesize(iteration.iterable);
     if (iterable.type === 'call' && ['list', 'tuple'].includes(calleeName(iterable) ?? '')) continue; // reported as list()
-    const info = querysetOf(iterable);
+    // `for row in queryset:` after `queryset = self.filter_queryset(self.get_queryset())`: the viewset's own rows.
+    const direct = querysetOf(iterable);
+    const info = direct ?? viewsetRows(iterable);
     if (!isUnbounded(info, iteration.node) || info.materialized) continue;
     const output = exportKind(tree, iteration);
-    if (!output || (output === 'response' && (boundedByOwner(info, growth) || info.compact || !(viewFile || servesRequest(iteration.node))))) continue;
+    if (!output || (!direct && output !== 'export') || (output === 'response' && (boundedByOwner(info, growth) || info.compact || growth.curated(info) || !(viewFile || servesRequest(iteration.node))))) continue;
     if (output === 'response' && readsOnlyCounts(iteration, info)) continue;
     // Never proven: on PostgreSQL .iterator() reads through a server-side cursor, which fails outside a transaction
     // behind PgBouncer in transaction pooling (Heroku's and Render's usual setup) unless DISABLE_SERVER_SIDE_CURSORS is set.
@@ -622,7 +628,8 @@ function readsOnlyCounts(iteration: Iteration, info: QuerysetInfo): boolean {
 
 /** A queryset that loads every matching row: unsliced, unstreamed, not a pk lookup, not a related manager, not paginated. */
 function isUnbounded(info: QuerysetInfo | undefined, at: Node): info is QuerysetInfo {
-  if (!info || info.sliced || info.iterator !== 'none' || info.singleRow || info.relatedManager) return false;
+  // Rows still to come (`filter(start__gte=timezone.now())`) are the upcoming few, not the table's history.
+  if (!info || info.sliced || info.iterator !== 'none' || info.singleRow || info.relatedManager || info.upcoming) return false;
   if (frameworkCatalogue(info, at)) return false;
   const scope = scopeOf(at);
   return !info.variables.some((name) => referencesInScope(scope, name).some((r) => passedToPaginator(r)));
