@@ -7,7 +7,8 @@
 import * as assert from 'node:assert/strict';
 import { initParsers } from '../support/analyze';
 import { parsePython } from '../../server/src/engine/parsers';
-import { moduleMatches, statementMatches, topLevelStatements } from '../../analysis/python/statements';
+import { callsNamedInModule, moduleMatches, statementMatches, topLevelStatements } from '../../analysis/python/statements';
+import { callsNamed } from '../../analysis/python/ast';
 import { ProjectSlot, StatementSlot } from '../../analysis/cache';
 
 const VIEWS = [
@@ -56,6 +57,33 @@ describe('module patterns answered per statement', () => {
   it('answer as the pattern over the whole text in a file with syntax errors', () => {
     expectSameAnswers(VIEWS.replace('def helper(x):', 'def helper(x:'));
     expectSameAnswers(VIEWS.replace('        orders = Order.objects.all()', '        orders = Order.objects.all(\n  render ('));
+  });
+
+  it('callsNamedInModule finds the calls callsNamed finds over the whole text, across edits and syntax errors', () => {
+    const names = [/\b(?:render|helper)\b/, /\b(?:all|Order)\b/g, /\b(?:launch|Chrome)\b/];
+    const texts = [
+      VIEWS,
+      VIEWS.replace('return x + 1', 'return helper (x) + render(\n  x)'),
+      // A name at the end of one statement, `(` opening the next: no call either way.
+      VIEWS.replace('def helper(x):', 'y = helper\n(a, b) = (1, 2)\n\n\ndef helper(x):'),
+      VIEWS.replace('def helper(x):', 'def helper(x:'),
+      '\n\n  ' + VIEWS,
+      VIEWS + 'browser = p.chromium.launch()\nx = 1; d = Chrome()\n',
+    ];
+    let found = 0;
+    for (const text of texts) {
+      const tree = parsePython(text);
+      try {
+        for (const pattern of names) {
+          const expected = callsNamed(tree, text, pattern).map((c) => c.startIndex);
+          found += expected.length;
+          assert.deepEqual(callsNamedInModule(tree, text, pattern).map((c) => c.startIndex), expected, `${pattern} on:\n${text}`);
+        }
+      } finally {
+        tree.delete();
+      }
+    }
+    assert.ok(found >= 10, `calls found: ${found}`);
   });
 
   it('statementMatches tests one statement text', () => {
