@@ -8,7 +8,7 @@
  */
 import type { Node, Tree } from 'web-tree-sitter';
 import type { ReportSpec, RuleContext } from '../../rules/api';
-import { StatementSlot, statementCachesEnabled, statementTextId, TreeSlot, type CacheableStatement } from '../cache';
+import { PiecesByPlace, StatementSlot, statementCachesEnabled, statementTextId, TreeSlot, type CacheableStatement } from '../cache';
 import { callNamePattern, callsNamed, callsOfNames } from './ast';
 
 export interface TopLevelStatement extends CacheableStatement {
@@ -34,14 +34,24 @@ function readStatements(tree: Tree): TopLevelStatement[] {
   const root = tree.rootNode;
   const treeHasError = root.hasError;
   const list: TopLevelStatement[] = [];
+  // A statement the previous versions had at its place keeps its id without its text being hashed again.
+  const byPlace = statementCachesEnabled() ? PREVIOUS_STATEMENTS : undefined;
+  byPlace?.begin(root.endIndex);
   for (const node of root.namedChildren) {
     if (!node) continue;
     const cacheable = node.startPosition.column === 0 && !(treeHasError && node.hasError);
     const text = node.text;
-    list.push({ node, type: node.type, start: node.startIndex, end: node.endIndex, text, textId: statementTextId(text), cacheable });
+    const start = node.startIndex;
+    const textId = byPlace?.find(start, text) ?? statementTextId(text);
+    byPlace?.record(start, text, textId);
+    list.push({ node, type: node.type, start, end: node.endIndex, text, textId, cacheable });
   }
+  byPlace?.end();
   return list;
 }
+
+/** Statement text ids of the last trees read, found again by place (see PiecesByPlace). */
+const PREVIOUS_STATEMENTS = new PiecesByPlace<number>();
 
 export { BoundedCache, statementCachesEnabled, withoutStatementCaches } from '../cache';
 
