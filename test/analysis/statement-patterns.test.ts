@@ -9,7 +9,7 @@ import { initParsers } from '../support/analyze';
 import { parsePython } from '../../server/src/engine/parsers';
 import { callsNamedInModule, moduleMatches, statementMatches, topLevelStatements } from '../../analysis/python/statements';
 import { callsNamed } from '../../analysis/python/ast';
-import { ProjectSlot, StatementSlot } from '../../analysis/cache';
+import { PiecesByPlace, ProjectSlot, StatementSlot } from '../../analysis/cache';
 
 const VIEWS = [
   'from django.shortcuts import render',
@@ -119,6 +119,31 @@ describe('statement and project slots', () => {
     assert.equal(slot.get(slot.key(statement(19))), 19);
     // Not cacheable: never stored.
     assert.equal(slot.key({ type: 'x', textId: 5, cacheable: false }), undefined);
+  });
+
+  it('pieces by place: a piece is found again where it was or moved by the length change, only with the same text', () => {
+    const pieces = new PiecesByPlace<string>(2);
+    const version = (text: string, cuts: number[], value: (piece: string) => string) => {
+      pieces.begin(text.length);
+      const found: (string | undefined)[] = [];
+      cuts.forEach((start, i) => {
+        const piece = text.slice(start, cuts[i + 1] ?? text.length);
+        const old = pieces.find(start, piece);
+        found.push(old);
+        pieces.record(start, piece, old ?? value(piece));
+      });
+      pieces.end();
+      return found;
+    };
+    // a = 1 | b = 2 | c = 3
+    assert.deepEqual(version('a = 1\nb = 2\nc = 3\n', [0, 6, 12], (p) => `v1 ${p.trim()}`), [undefined, undefined, undefined]);
+    // Typed into the second piece: the first keeps its place, the third moves by 2.
+    assert.deepEqual(version('a = 1\nb = 2xy\nc = 3\n', [0, 6, 14], (p) => `v2 ${p.trim()}`), ['v1 a = 1', undefined, 'v1 c = 3']);
+    // Same length, other text at the same place: not found.
+    assert.deepEqual(version('a = 9\nb = 2xy\nc = 3\n', [0, 6, 14], (p) => `v3 ${p.trim()}`), [undefined, 'v2 b = 2xy', 'v1 c = 3']);
+    // Another text in between (generation 2 kept): the last versions are still found.
+    version('zzz', [0], () => 'other');
+    assert.deepEqual(version('a = 9\nb = 2xy\nc = 3\n', [0, 6, 14], () => 'new'), ['v3 a = 9', 'v2 b = 2xy', 'v1 c = 3']);
   });
 
   it('a project slot holds one value per project, created once', () => {
