@@ -66,6 +66,7 @@ export function offlineCode(relPath: string, project: ProjectInfo): OfflineKind 
   const python = relPath.endsWith('.py') && classifyDeployFile(relPath) !== 'gunicorn-config';
   if (kind === undefined) {
     if (!python) return undefined;
+    if (testModuleText(project.readFile(relPath) ?? '')) return 'test';
     const reach = deployReach(project);
     if (reach.judged) return reach.reached.has(relPath) ? undefined : 'not run by any deploy';
     if (relPath.includes('/') || !standaloneScriptText(project.readFile(relPath) ?? '')) return undefined;
@@ -76,6 +77,18 @@ export function offlineCode(relPath: string, project: ProjectInfo): OfflineKind 
   // A server kept among the tools (`tools/preview_server.py`) runs as a process of its own.
   if (kind === 'script' && TOOLS.test(relPath) && servesOrLoops(project.readFile(relPath) ?? '')) return undefined;
   return python && kind !== 'migration' && importedOnline(relPath, project) ? undefined : kind;
+}
+
+const IMPORTS_PYTEST = /^(?:import[ \t]+pytest\b|from[ \t]+pytest\b)/m;
+const TEST_FUNCTION = /^(?:[ \t]*@pytest\.[^\n]*\n)*[ \t]*(?:async[ \t]+)?def[ \t]+test_\w*[ \t]*\(/m;
+
+/**
+ * A module that imports pytest at its top level and defines test functions is test code wherever it sits
+ * (cookiecutter-django's `merge_production_dotenvs_in_dotenv.py` carries its own tests): serving code does not
+ * import pytest.
+ */
+function testModuleText(text: string): boolean {
+  return IMPORTS_PYTEST.test(text) && TEST_FUNCTION.test(text);
 }
 
 /** Some module outside the offline layout imports this one (a `tools/` helper the app uses). */

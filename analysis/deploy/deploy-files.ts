@@ -182,6 +182,11 @@ export class Workspace {
     return this.project.memoryLimitMb;
   }
 
+  /** The analysed file, whose text stands in for the disk's. */
+  get overlayFile(): { relPath: string; text: string } | undefined {
+    return this.overlay;
+  }
+
   read(relPath: string): string | undefined {
     this.recorded?.add(relPath);
     if (this.overlay && relPath === this.overlay.relPath) return this.overlay.text;

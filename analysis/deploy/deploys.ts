@@ -6,7 +6,9 @@
  * it starts (commands followed through `npm start`, `npm run x`, shell scripts and Dockerfile CMDs), the
  * environment it sets and its memory limit (the platform's, else configuration's `memoryLimitMb`).
  */
+import { mark } from '../timeline';
 import { factsExchange } from '../shared-facts';
+import { projectChanges } from '../cache';
 import { MappedText } from './commands-text';
 import { DeployBuilder } from './deploy-builder';
 import type { Workspace } from './deploy-files';
@@ -46,10 +48,56 @@ export function deploysWithoutProcesses(ws: Workspace): Deploy[] {
 }
 
 function allDeploys(ws: Workspace): Deploy[] {
+  const memo = lastSearch.get(ws.project);
+  if (memo && memoHolds(ws, memo)) return memo.deploys;
+  const changes = projectChanges(ws.project);
+  const { value: deploys, reads } = ws.recordReads(() => searchOrTake(ws));
+  if (changes !== undefined && changes === projectChanges(ws.project)) {
+    lastSearch.set(ws.project, { generation, changes, files: ws.project.files(), memoryLimitMb: ws.memoryLimitMb, overlay: ws.overlayFile, reads, deploys });
+  }
+  return deploys;
+}
+
+/**
+ * The last answer per project view, while none of its files changed (the engine's change counter, analysis/cache.ts):
+ * rules ask for the deploys many times per analysed file, and each search listed and classified the deploy files and
+ * hashed every text the model was built from (50-200 ms per scan thread).
+ */
+interface LastSearch {
+  generation: number;
+  changes: number;
+  files: readonly string[];
+  memoryLimitMb: number | undefined;
+  /** The analysed file's text the answer was found with (it stands in for the disk's). */
+  overlay?: { relPath: string; text: string };
+  /** Every file the answer depends on. */
+  reads: ReadonlySet<string>;
+  deploys: Deploy[];
+}
+
+const lastSearch = new WeakMap<object, LastSearch>();
+/** forgetDeploys() drops the remembered answers too. */
+let generation = 0;
+
+/** Same project state, and the two analysed files (that answer's and this one's) read the same either way. */
+function memoHolds(ws: Workspace, memo: LastSearch): boolean {
+  if (memo.generation !== generation || memo.changes !== projectChanges(ws.project) || memo.memoryLimitMb !== ws.memoryLimitMb) return false;
+  if (memo.files !== ws.project.files()) return false;
+  const overlay = ws.overlayFile;
+  // An analysed file outside the list is added to it (single-file mode): not remembered.
+  if (overlay && !memo.files.includes(overlay.relPath)) return false;
+  if (overlay?.relPath === memo.overlay?.relPath) return overlay?.text === memo.overlay?.text;
+  if (memo.overlay && memo.reads.has(memo.overlay.relPath) && ws.read(memo.overlay.relPath) !== memo.overlay.text) return false;
+  if (overlay && memo.reads.has(overlay.relPath) && ws.project.readFile(overlay.relPath) !== overlay.text) return false;
+  return true;
+}
+
+function searchOrTake(ws: Workspace): Deploy[] {
   const exchange = factsExchange();
   // A thread's first search in a scan claims the shared model before listing the deploy files (50-150 ms on a large
   // repository): the CLI's main thread, which starts it while the workers start, is then the one that builds it.
   let taken = exchange && claimedIn !== exchange ? exchange.take(DEPLOYS_TOPIC) : undefined;
+  if (taken) mark(taken.first ? 'deploys first' : 'deploys taken');
   if (exchange) claimedIn = exchange;
   let key = '';
   let entry: CacheEntry | undefined;
@@ -80,6 +128,7 @@ let claimedIn: ReturnType<typeof factsExchange>;
 /** Drops the built models (tests: a model taken from another thread must give the same findings as one built here). */
 export function forgetDeploys(): void {
   cache.clear();
+  generation++;
 }
 
 /** Topic of the deploy model in analysis/shared-facts.ts. */

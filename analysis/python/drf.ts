@@ -12,6 +12,7 @@ import { Parser, type Tree } from 'web-tree-sitter';
 import type { ProjectInfo } from '../../rules/api';
 import { topLevelStatements } from './statements';
 import { ProjectSlot, StatementSlot } from '../cache';
+import { mark } from '../timeline';
 import { factsExchange } from '../shared-facts';
 import { projectTexts } from '../project-texts';
 import { isSingle, ModelIndex, modelClassesIn, type ModelClass, type ModelRelation } from './django-models';
@@ -577,7 +578,11 @@ class OtherModules {
 
   facts(text: string, file: string): TreeFacts {
     if (!this.exchange) return parseFacts(this.like, text, file);
-    if (!this.known) ({ known: this.known, first: this.first } = this.exchange.take('drf'));
+    if (!this.known) {
+      mark('drf take');
+      ({ known: this.known, first: this.first } = this.exchange.take('drf'));
+      mark(this.first ? 'drf first' : 'drf taken');
+    }
     const key = `${file}\u0000${digest(text)}`;
     const known = this.known.get(key) as TreeFacts | undefined;
     if (known) return known;
@@ -588,8 +593,25 @@ class OtherModules {
 
   /** Hands what this thread parsed to the others (always after a first take: they may be waiting for it). */
   publish(): void {
-    if (this.exchange && (this.first || this.parsed.length > 0)) this.exchange.publish('drf', this.parsed);
+    if (this.exchange && (this.first || this.parsed.length > 0)) {
+      mark(`drf publish ${this.parsed.length}`);
+      this.exchange.publish('drf', this.parsed);
+    }
   }
+}
+
+/** A path no project file has: the checked file of `shareDrfFacts`, which has no facts of its own. */
+const NO_FILE = '\u0000shared-facts.py';
+
+/**
+ * Parses the modules the DRF models of `projects` read and hands their facts to the other threads of a batch scan,
+ * before they ask (analysis/shared-facts.ts `offerSpareWork`). `empty`: any tree of the Python language. Does nothing
+ * outside a batch scan or once another thread is at it.
+ */
+export function shareDrfFacts(projects: readonly ProjectInfo[], empty: Tree): void {
+  const exchange = factsExchange();
+  if (!exchange?.claimed || exchange.claimed('drf')) return;
+  for (const project of projects) drfProject(project, { relPath: NO_FILE, text: '', tree: empty });
 }
 
 /** One DRF model per project view, kept by the engine's project slot and updated per changed file. */

@@ -42,6 +42,8 @@ interface ModuleModels {
   models: Map<string, Model>;
   backrefs: { owner: string; relationship: Relationship }[];
   origins: ReadonlyMap<string, ImportedName>;
+  /** Modules it star-imports (`from .order import *` in a models package's `__init__.py`): re-exports too. */
+  stars: string[];
 }
 
 const RELATIONSHIP_CALLS = new Set(['relationship', 'relation', 'Relationship']);
@@ -81,7 +83,12 @@ export function modelNamed(ctx: RuleContext, tree: Tree, expression: Node): Mode
     const local = here.models.get(expression.text);
     if (local) return local;
     const origin = here.origins.get(expression.text);
-    return origin ? importedModel(ctx, ctx.file.relPath, origin.module, origin.name, 0) : undefined;
+    if (origin) return importedModel(ctx, ctx.file.relPath, origin.module, origin.name, 0);
+    for (const star of here.stars) {
+      const found = importedModel(ctx, ctx.file.relPath, star, expression.text, 0);
+      if (found) return found;
+    }
+    return undefined;
   }
   if (expression.type === 'attribute') {
     const object = expression.childForFieldName('object');
@@ -155,7 +162,11 @@ function importedModel(ctx: RuleContext, fromFile: string, module: string, name:
   if (found) return found;
   const origin = models.origins.get(name);
   if (origin) return importedModel(ctx, file, origin.module, origin.name, depth + 1);
-  // `from app.models import Order` where `app/models/` is a package that does `from .order import *`: not followed.
+  // `from app.models import Order` where `app/models/__init__.py` does `from .order import *`.
+  for (const star of models.stars) {
+    const found = importedModel(ctx, file, star, name, depth + 1);
+    if (found) return found;
+  }
   return undefined;
 }
 
@@ -191,7 +202,7 @@ function fileModels(ctx: RuleContext, file: string): ModuleModels | undefined {
   if (text === undefined) return undefined;
   const cached = byFile.get(file);
   if (cached && cached.text === text) return cached.models;
-  let models: ModuleModels = { models: new Map(), backrefs: [], origins: new Map() };
+  let models: ModuleModels = { models: new Map(), backrefs: [], origins: new Map(), stars: [] };
   if (mentionsSqlalchemy(text) || /\b(relationship|Column|mapped_column)\b/.test(text) || /^\s*from\s/m.test(text)) {
     const parser = new Parser();
     try {
@@ -268,7 +279,13 @@ function readModels(tree: Tree): ModuleModels {
     }
     if (mapped) models.set(name, model);
   }
-  return { models, backrefs, origins };
+  const stars: string[] = [];
+  for (const statement of tree.rootNode.namedChildren) {
+    if (statement?.type !== 'import_from_statement' || !statement.namedChildren.some((c) => c?.type === 'wildcard_import')) continue;
+    const module = statement.childForFieldName('module_name')?.text;
+    if (module) stars.push(module);
+  }
+  return { models, backrefs, origins, stars };
 }
 
 function snakeCase(name: string): string {

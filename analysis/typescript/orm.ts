@@ -81,7 +81,11 @@ const MONGOOSE_ONLY = new Set(['find', 'findById', 'countDocuments', 'aggregate'
 const MODEL_SPECIFIER = /(^|\/)(models?|entities|entity|schemas?)(\/|$)|\.(model|schema|entity)$/i;
 const REPOSITORY_FACTORIES = new Set(['getRepository', 'getCustomRepository', 'getTreeRepository', 'getMongoRepository', 'withRepository']);
 const REPOSITORY_TYPES = /^(Repository|TreeRepository|MongoRepository)$/;
-const PRISMA_CLIENT_TYPES = /^(PrismaClient|PrismaService|TransactionClient|ExtendedPrismaClient|PrismaClientExtended)$/;
+/**
+ * Types of a Prisma client: the generated client, Nest's PrismaService, a transaction's client, and the aliases
+ * projects give their union (`type PrismaTransaction = PrismaClient | Prisma.TransactionClient`, `PrismaTx`, `PrismaDb`).
+ */
+const PRISMA_CLIENT_TYPES = /^(PrismaClient|PrismaService|TransactionClient|ExtendedPrismaClient|PrismaClientExtended|Prisma(Transaction(Client)?|Tx|TxClient|Db|Database))$/;
 
 interface FileOrms {
   calls: OrmCall[];
@@ -247,13 +251,21 @@ function isPrismaClient(expr: ts.Expression, ev: Evidence, depth: number): boole
   if (ts.isPropertyAccessExpression(e)) {
     const member = thisMember(e);
     if (member) {
-      if (member.type && PRISMA_CLIENT_TYPES.test(typeName(member.type) ?? '')) return true;
-      return ts.isPropertyDeclaration(member) && member.initializer !== undefined && createsPrismaClient(member.initializer, ev, depth);
+      if (isPrismaClientType(member.type)) return true;
+      // `db = new PrismaClient()` as a property, or `constructor(private readonly db = prisma)` as a parameter property
+      return member.initializer !== undefined && createsPrismaClient(member.initializer, ev, depth);
     }
     // `ctx.prisma` / `context.prisma` in resolvers and tRPC procedures of a Prisma project
     return e.name.text === 'prisma' && ev.usesPrisma();
   }
   return false;
+}
+
+/** `PrismaService`, `Prisma.TransactionClient`, also in a union (`PrismaClient | Prisma.TransactionClient`). */
+function isPrismaClientType(type: ts.TypeNode | undefined): boolean {
+  if (!type) return false;
+  if (ts.isUnionTypeNode(type)) return type.types.some((t) => isPrismaClientType(t));
+  return PRISMA_CLIENT_TYPES.test(typeName(type) ?? '');
 }
 
 function createsPrismaClient(init: ts.Expression, ev: Evidence, depth: number): boolean {
@@ -273,7 +285,9 @@ function createsPrismaClient(init: ts.Expression, ev: Evidence, depth: number): 
 }
 
 function isPrismaParameter(p: ts.ParameterDeclaration, ev: Evidence, depth: number): boolean {
-  if (p.type && PRISMA_CLIENT_TYPES.test(typeName(p.type) ?? '')) return true;
+  if (isPrismaClientType(p.type)) return true;
+  // `findAll(tx = this.db)`: a client passed in (a transaction's) or, by default, the class's own
+  if (p.initializer && createsPrismaClient(p.initializer, ev, depth + 1)) return true;
   // prisma.$transaction(async (tx) => ...)
   const fn = p.parent;
   const call = fn.parent;
@@ -306,7 +320,8 @@ function repositoryEntity(expr: ts.Expression, ev: Evidence, depth: number): str
     const decl = declarationOf(e);
     if (!decl) return undefined;
     if (ts.isVariableDeclaration(decl)) return decl.initializer ? repositoryEntity(decl.initializer, ev, depth + 1) : undefined;
-    if (ts.isParameter(decl)) return repositoryMember(decl, ev);
+    // `findAll(repo = this.repo)`: a typed parameter, or one whose default is a repository
+    if (ts.isParameter(decl)) return repositoryMember(decl, ev) ?? (decl.initializer ? repositoryEntity(decl.initializer, ev, depth + 1) : undefined);
     return undefined;
   }
   if (ts.isPropertyAccessExpression(e)) {
@@ -314,7 +329,8 @@ function repositoryEntity(expr: ts.Expression, ev: Evidence, depth: number): str
     if (!member) return undefined;
     const declared = repositoryMember(member, ev);
     if (declared !== undefined) return declared;
-    return ts.isPropertyDeclaration(member) && member.initializer ? repositoryEntity(member.initializer, ev, depth + 1) : undefined;
+    // `repo = dataSource.getRepository(User)` as a property or as a constructor parameter property's default
+    return member.initializer ? repositoryEntity(member.initializer, ev, depth + 1) : undefined;
   }
   return undefined;
 }
@@ -341,7 +357,10 @@ function isEntityManager(expr: ts.Expression, ev: Evidence, depth: number): bool
   const e = unwrapAwait(expr);
   if (ts.isPropertyAccessExpression(e)) {
     const member = thisMember(e);
-    if (member) return decoratorNames(member).includes('InjectEntityManager') || typeName(member.type) === 'EntityManager';
+    if (member) {
+      if (decoratorNames(member).includes('InjectEntityManager') || typeName(member.type) === 'EntityManager') return true;
+      return member.initializer !== undefined && isEntityManager(member.initializer, ev, depth + 1);
+    }
     // dataSource.manager, AppDataSource.manager, queryRunner.manager
     return e.name.text === 'manager' && (ev.typeorm || /data-?source|connection|queryrunner/i.test(e.expression.getText()));
   }
@@ -352,6 +371,7 @@ function isEntityManager(expr: ts.Expression, ev: Evidence, depth: number): bool
     if (ts.isVariableDeclaration(decl)) return decl.initializer !== undefined && isEntityManager(decl.initializer, ev, depth + 1);
     if (ts.isParameter(decl)) {
       if (typeName(decl.type) === 'EntityManager' || decoratorNames(decl).includes('InjectEntityManager')) return true;
+      if (decl.initializer && isEntityManager(decl.initializer, ev, depth + 1)) return true; // `manager = this.dataSource.manager`
       // dataSource.transaction(async (manager) => ...)
       const fn = decl.parent;
       const call = fn.parent;
@@ -436,7 +456,7 @@ function modelKind(expr: ts.Expression, ev: Evidence, depth: number): ModelKind 
     if (!decl) return undefined;
     if (ts.isClassDeclaration(decl)) return classModelKind(decl);
     if (ts.isVariableDeclaration(decl)) return decl.initializer ? createdModelKind(decl.initializer, ev, depth) : undefined;
-    if (ts.isParameter(decl)) return parameterModelKind(decl, ev);
+    if (ts.isParameter(decl)) return parameterModelKind(decl, ev) ?? (decl.initializer ? modelKind(decl.initializer, ev, depth + 1) : undefined);
     if (ts.isBindingElement(decl)) {
       // const { User } = db / = sequelize.models
       const root = bindingRoot(decl);
@@ -447,7 +467,8 @@ function modelKind(expr: ts.Expression, ev: Evidence, depth: number): ModelKind 
   }
   if (ts.isPropertyAccessExpression(e)) {
     const member = thisMember(e);
-    if (member) return injectedModelKind(member, ev);
+    // `@InjectModel(User.name) private model: Model<User>`, or `constructor(private readonly model = UserModel)`
+    if (member) return injectedModelKind(member, ev) ?? (member.initializer ? modelKind(member.initializer, ev, depth + 1) : undefined);
     // db.User / models.User / sequelize.models.User
     if (/^[A-Z]/.test(e.name.text)) return modelRegistryKind(e.expression, ev, depth + 1);
   }

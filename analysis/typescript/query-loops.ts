@@ -38,10 +38,26 @@ export function enclosingQueryLoop(ctx: RuleContext, call: ts.Node): QueryLoop |
     }
     for (const iterable of iterables) {
       const rows = queryResultSource(ctx, iterable);
-      if (rows && rows.call !== call) return { iterable, rows, concurrent, node: n };
+      // A loop over a handful of rows (`take: 3`) runs a handful of queries: an outer loop may still count.
+      if (rows && rows.call !== call && !fewRows(rows)) return { iterable, rows, concurrent, node: n };
     }
   }
   return undefined;
+}
+
+/** A top-N list (`take: 3`, `limit: 5`); a page of 20 rows already makes 21 queries worth batching. */
+const FEW_ROWS = 10;
+
+/** `findMany({ take: 3 })`, `findAll({ limit: 5 })`, `find({ take: 10 })`: at most a few rows, written in the call. */
+function fewRows(rows: OrmCall): boolean {
+  const options = rows.call.arguments[rows.optionsIndex];
+  const object = options && unwrap(options);
+  if (!object || !ts.isObjectLiteralExpression(object)) return false;
+  return object.properties.some((p) => {
+    if (!ts.isPropertyAssignment(p) || !(ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) || !/^(take|limit)$/.test(p.name.text)) return false;
+    const value = unwrap(p.initializer);
+    return ts.isNumericLiteral(value) && Number(value.text) <= FEW_ROWS;
+  });
 }
 
 /** `rows.map(fn)` / `rows.forEach(fn)` for a callback `fn`. */

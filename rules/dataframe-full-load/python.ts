@@ -9,6 +9,7 @@ import { ancestor, hasSplat, indentOf, keywordArgument, positionalArguments, str
 import { inferColumnUse } from '../../analysis/python/dataframe-columns';
 import { batchJobScript } from '../../analysis/deploy/batch-jobs';
 import { importsOf, type ImportMap } from '../../analysis/python/imports';
+import { checkGrowthInLoops } from './grown-in-loop';
 import { identifiersNamed, sessionStateOf } from '../../analysis/python/module-state';
 
 interface Reader {
@@ -53,13 +54,14 @@ export default defineRule({
       'pass-select': '{{reader}}() loads the whole {{source}} into memory: pass {{select}}= or chunksize=',
       'pass-rows': '{{reader}}() loads the whole {{source}} into memory: use nrows= or chunksize=',
       'session-frame': 'Keeps a DataFrame per browser session ({{key}}): share one with @st.cache_data',
+      'grown-in-loop': '{{call}}() in a loop copies all of {{frame}} each pass: build the frame once after the loop',
     },
     kinds: ['python'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
-    trigger: /read_(csv|table|excel|json|parquet|feather|sql)|session_state/,
+    trigger: /read_(csv|table|excel|json|parquet|feather|sql)|session_state|\bconcat\(|\.append\(/,
     docs: {
-      summary: 'pandas reads that load every column and every row into memory, and DataFrames kept per session in st.session_state.',
+      summary: 'pandas reads that load every column and every row into memory, DataFrames grown row by row in a loop, and DataFrames kept per session in st.session_state.',
       whatItDoes:
         'Finds `pd.read_csv` / `read_table` / `read_excel` / `read_json` / `read_parquet` / `read_feather` / `read_sql` / ' +
         '`read_sql_query` / `read_sql_table` calls (any import spelling: `import pandas as pd`, `from pandas import read_csv`) ' +
@@ -67,7 +69,12 @@ export default defineRule({
         '`LIMIT` or a `WHERE`, or cannot be read statically is left alone; `SELECT *` over a whole table is reported. It also ' +
         'finds DataFrames stored in Streamlit\'s `st.session_state` (item or attribute syntax): a pandas read or factory, a ' +
         'frame method\'s result, a boolean-mask filter `df[df["region"] == r]`, or the result of a function of this module or ' +
-        'an imported one whose return annotation names a DataFrame (`def load(...) -> dict[str, pd.DataFrame]`).\n\n' +
+        'an imported one whose return annotation names a DataFrame (`def load(...) -> dict[str, pd.DataFrame]`). And it ' +
+        'finds a DataFrame grown one piece per pass of a loop (`df = df.append(row)`, `df = pd.concat([df, new])`, also ' +
+        '`self.df`) when the code shows the passes grow with the data: a `while` loop, a loop over a frame\'s rows or groups ' +
+        '(`iterrows()`, `itertuples()`, `groupby()`), a loop nested in another, or a loop in a function this module calls ' +
+        'from a loop (a parser called per scraped page). Each pass copies every row so far. A loop over a literal list, a ' +
+        '`range` of at most 20 passes or a list the caller passes in, and `pd.concat(..., axis=1)` (columns), are left alone.\n\n' +
         'The fix adds `usecols=[...]` (`columns=[...]` for `read_parquet` / `read_feather` / `read_sql_table`) with the columns ' +
         'the code reads from the frame: `df["a"]`, `df[["a", "b"]]`, `df.a`, `df.loc[:, "a"]`, `df.groupby("a")["b"]`, ' +
         '`df.sort_values("a")`, row filters such as `df[df["a"] > 0]`, plotly express / `st.line_chart` arguments. It follows ' +
@@ -117,7 +124,10 @@ def revenue_by_region(path: str) -> dict:
     const tree = ctx.python();
     const imports = importsOf(tree);
     // A batch job's container runs the script once, on a machine sized for it: not a per-request load.
-    if ((imports.importsModule('pandas') || imports.importsModule('modin')) && !batchJobScript(ctx)) checkReaders(ctx, tree, imports);
+    if ((imports.importsModule('pandas') || imports.importsModule('modin')) && !batchJobScript(ctx)) {
+      checkReaders(ctx, tree, imports);
+      checkGrowthInLoops(ctx, tree, imports);
+    }
     if (imports.importsModule('streamlit')) checkSessionState(ctx, tree, imports);
   },
 });
@@ -144,6 +154,9 @@ function checkReaders(ctx: RuleContext, tree: Tree, imports: ImportMap): void {
     if (!found || hasSplat(call)) continue;
     const [fn, reader] = found;
     if (reader.bounds.some((k) => bounding(keywordArgument(call, k)))) continue;
+    // `pd.read_json(df.to_json())`, `pd.read_csv(io.StringIO(json.dumps(rows)))`: the text is already in memory,
+    // built by this process; there is no file to read in chunks or by columns.
+    if (!reader.sql && inMemoryText(sourceArgument(call), imports, 0)) continue;
     const spelling = node.text;
     if (reader.sql) {
       const what = unboundedQuery(call, imports);
@@ -162,6 +175,75 @@ function checkReaders(ctx: RuleContext, tree: Tree, imports: ImportMap): void {
     const fixes = reader.select ? columnFix(ctx, call, reader.select, imports) : undefined;
     ctx.report({ start: call.startIndex, end: call.endIndex, ...readerMessage(spelling, fn, reader, fixes?.columns), fixes: fixes?.fix });
   }
+}
+
+/** The reader's first argument: the path, buffer or text it reads. */
+function sourceArgument(call: Node): Node | undefined {
+  return positionalArguments(call)[0] ?? keywordArgument(call, 'filepath_or_buffer') ?? keywordArgument(call, 'path_or_buf') ?? keywordArgument(call, 'io') ?? keywordArgument(call, 'path');
+}
+
+/** Methods that return the serialised text when given no path: `df.to_json()`, `df.to_csv()`, `buf.getvalue()`. */
+const TEXT_METHODS = new Set(['to_json', 'to_csv', 'getvalue']);
+
+/**
+ * Text this process serialised (`df.to_json()`, `json.dumps(...)`, `df.to_csv()` without a path, a `StringIO` /
+ * `BytesIO` of such text), directly, through a variable assigned once, a function of this module that returns it,
+ * or a dict entry (`req["data"]`) that the module fills with it under the same name. A path, an upload or any
+ * other value is not.
+ */
+function inMemoryText(node: Node | null | undefined, imports: ImportMap, depth: number): boolean {
+  if (!node || depth > 6) return false;
+  switch (node.type) {
+    case 'parenthesized_expression':
+      return inMemoryText(node.namedChildren[0], imports, depth + 1);
+    case 'await':
+      return inMemoryText(node.namedChildren[0], imports, depth + 1);
+    case 'identifier':
+      return inMemoryText(lastAssignment(node), imports, depth + 1);
+    case 'call': {
+      const fn = node.childForFieldName('function');
+      const q = imports.resolve(fn);
+      if (q === 'json.dumps' || q === 'orjson.dumps' || q === 'ujson.dumps') return true;
+      if (q === 'io.StringIO' || q === 'io.BytesIO') return inMemoryText(positionalArguments(node)[0], imports, depth + 1);
+      if (fn?.type === 'attribute') {
+        const method = fn.childForFieldName('attribute')?.text ?? '';
+        if (TEXT_METHODS.has(method)) return positionalArguments(node).length === 0 && !keywordArgument(node, 'path_or_buf');
+        if (method === 'encode' || method === 'decode') return inMemoryText(fn.childForFieldName('object'), imports, depth + 1);
+        return false;
+      }
+      return fn?.type === 'identifier' && returnsInMemoryText(fn, imports, depth);
+    }
+    case 'subscript': {
+      const key = stringValue(node.childForFieldName('subscript'));
+      const holder = node.childForFieldName('value');
+      return key !== undefined && holder?.type === 'identifier' && keyHoldsInMemoryText(node.tree.rootNode, holder.text, key, imports, depth);
+    }
+    default:
+      return false;
+  }
+}
+
+/** A function of this module whose every `return` gives serialised text. */
+function returnsInMemoryText(fn: Node, imports: ImportMap, depth: number): boolean {
+  const def = fn.tree.rootNode.namedChildren
+    .map((s) => (s?.type === 'decorated_definition' ? s.childForFieldName('definition') : s))
+    .find((d) => d?.type === 'function_definition' && d.childForFieldName('name')?.text === fn.text);
+  if (!def) return false;
+  const returns = def.descendantsOfType('return_statement').filter((r) => r && ancestor(r, 'function_definition')?.id === def.id);
+  return returns.length > 0 && returns.every((r) => inMemoryText(r!.namedChildren[0], imports, depth + 1));
+}
+
+/**
+ * Some `x["key"] = ...` of the module assigns serialised text: the key carries the data between the module's
+ * steps (`req["data"] = df.to_json()` in one task, `pd.read_json(req["data"])` in the next), not a path.
+ */
+function keyHoldsInMemoryText(root: Node, holder: string, key: string, imports: ImportMap, depth: number): boolean {
+  if (!root.text.includes(key)) return false;
+  return root.descendantsOfType('assignment').some((a) => {
+    const left = a?.childForFieldName('left');
+    if (left?.type !== 'subscript' || left.childForFieldName('value')?.text !== holder) return false;
+    return stringValue(left.childForFieldName('subscript')) === key && inMemoryText(a!.childForFieldName('right'), imports, depth + 1);
+  });
 }
 
 function bounding(value: Node | undefined): boolean {

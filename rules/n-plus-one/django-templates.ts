@@ -17,7 +17,8 @@ import { isModelsFile, ModelIndex, modelsIn, type ModelInfo } from '../../analys
 import { TEMPLATE_FILE, TemplateFolders } from '../../analysis/django-templates/folders';
 import { ProjectSlot, sameList } from '../../analysis/cache';
 import { moduleMatches } from '../../analysis/python/statements';
-import { takeSharedLinks } from './template-links-share';
+import { takeSharedLinks, TEMPLATE_LINKS_TOPIC } from './template-links-share';
+import { factsExchange } from '../../analysis/shared-facts';
 import { projectTexts } from '../../analysis/project-texts';
 import { RENDERS_TEMPLATES, templateViewsIn, type ContextValue, type QuerysetFacts, type TemplateView } from '../../analysis/python/django-template-views';
 
@@ -105,8 +106,28 @@ export function checkTemplateViews(ctx: RuleContext, tree: Tree, canFix: boolean
   }
 }
 
+/**
+ * Builds the view -> template links of each project with a template and hands them to the other threads of a batch
+ * scan before they ask (analysis/shared-facts.ts `offerSpareWork`). Does nothing outside a batch scan or once another
+ * thread is at it.
+ */
+export function shareTemplateLinks(projects: readonly ProjectInfo[], language: Language): void {
+  const exchange = factsExchange();
+  if (!exchange?.claimed || exchange.claimed(TEMPLATE_LINKS_TOPIC)) return;
+  for (const project of projects) {
+    // The links of the whole project, as the rule builds them on the first template it checks (checkTemplate).
+    for (const relPath of project.files()) {
+      if (!TEMPLATE_FILE.test(relPath)) continue;
+      const text = project.readFile(relPath);
+      if (text === undefined || !looksLikeTemplate(text)) continue;
+      projectFindings({ project, file: { relPath, text } }, language);
+      break;
+    }
+  }
+}
+
 /** `ownTree`: the checked file's tree (the editor's, parsed incrementally), used instead of parsing it again. */
-function projectFindings(ctx: RuleContext, language: Language, ownTree?: Tree): TemplateFinding[] {
+function projectFindings(ctx: { project: ProjectInfo; file: { relPath: string; text: string } }, language: Language, ownTree?: Tree): TemplateFinding[] {
   const project = ctx.project;
   const texts = projectTexts(project, { relPath: ctx.file.relPath, text: ctx.file.text });
   const listed = texts.files;

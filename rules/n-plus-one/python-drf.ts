@@ -59,7 +59,9 @@ export const DRF_NOTES =
   'one value (`filter(user=request.user)`: the same row each time), querysets from custom managers that may ' +
   'select or prefetch, and `get_queryset()` bodies that cannot be read as one queryset expression (beyond filtering ' +
   '`self.queryset` / `super().get_queryset()`). A `.count()` is not reported when the same relation is prefetched. ' +
-  'Pagination bounds the rows per page but not the per-row queries, so paginated views are reported. ';
+  'Pagination bounds the rows per page but not the per-row queries, so paginated views are reported. A loop in a ' +
+  "serializer method over the serialised object's related `.all()` (`for item in cart.items.all()`) is judged with " +
+  "the views, not as a loop of its own: its rows come from the view's prefetch cache when the view prefetches them. ";
 
 /** Views whose GET on the collection serialises the whole queryset with many=True. */
 const LIST_VIEWS = new Set(['ListAPIView', 'ListCreateAPIView', 'ModelViewSet', 'ReadOnlyModelViewSet', 'ListModelMixin']);
@@ -426,7 +428,7 @@ function classView(name: string, cls: Node, classes: Map<string, Node>): ListVie
   if (serializerMember?.type === 'assignment') serializerRef = serializerMember.childForFieldName('right') ?? undefined;
   else if (serializerMember) {
     const returns = returnsOf(serializerMember);
-    if (returns.length === 1) serializerRef = returns[0];
+    serializerRef = returns.length === 1 ? returns[0] : listSerializerReturn(serializerMember, returns);
   }
   if (!serializerRef || (serializerRef.type !== 'identifier' && serializerRef.type !== 'attribute')) return undefined;
   const getQueryset = member(cls, classes, 'get_queryset');
@@ -444,6 +446,40 @@ function classView(name: string, cls: Node, classes: Map<string, Node>): ListVie
     return { label: name, serializerRef, querysets, branches: exprs.length > 1 };
   }
   return attributeValue ? attributeView(name, serializerRef, attributeValue) : undefined;
+}
+
+const GET_GUARD = /\brequest\.method\s*==\s*["']GET["']|\bself\.action\s*==\s*["']list["']/;
+const WRITE_GUARD = /^\s*(?:self\.)?request\.method\s*==\s*["'](?:POST|PUT|PATCH|DELETE)["']\s*$|^\s*self\.action\s*==\s*["'](?:create|update|partial_update|destroy|retrieve)["']\s*$|^\s*(?:self\.)?request\.method\s+in\s+[([{](?:\s*["'](?:POST|PUT|PATCH|DELETE)["']\s*,?)+\s*[)\]}]\s*$/;
+
+/**
+ * The serializer `get_serializer_class()` returns for a GET of the list when it returns several: the one under a
+ * `request.method == "GET"` / `self.action == "list"` test, else the one left when every other return is under a
+ * test for a write method or another action (`if self.request.method == "POST": return CreateOrderSerializer`).
+ */
+function listSerializerReturn(def: Node, returns: Node[]): Node | undefined {
+  const guarded = returns.map((r) => ({ r, guards: guardsOf(r, def) }));
+  if (guarded.some((g) => g.guards === undefined)) return undefined;
+  const forGet = guarded.filter((g) => g.guards!.some((c) => GET_GUARD.test(c)));
+  if (forGet.length === 1) return forGet[0].r;
+  if (forGet.length > 1) return undefined;
+  const open = guarded.filter((g) => g.guards!.length === 0);
+  const writes = guarded.filter((g) => g.guards!.length > 0 && g.guards!.every((c) => WRITE_GUARD.test(c)));
+  return open.length === 1 && open.length + writes.length === guarded.length ? open[0].r : undefined;
+}
+
+/** The conditions of the `if`s a return sits in (undefined under an `else`, a loop or a `try`: not followed). */
+function guardsOf(ret: Node, def: Node): string[] | undefined {
+  const out: string[] = [];
+  let child: Node = ret;
+  for (let p = ret.parent; p && p.id !== def.id; child = p, p = p.parent) {
+    if (p.type === 'if_statement' && child.type === 'elif_clause') continue;
+    if (p.type === 'if_statement' || p.type === 'elif_clause') {
+      const condition = p.childForFieldName('condition');
+      if (p.childForFieldName('consequence')?.id !== child.id || !condition) return undefined;
+      out.push(condition.text);
+    } else if (p.type !== 'block' && p.type !== 'return_statement' && p.type !== 'parenthesized_expression') return undefined;
+  }
+  return out;
 }
 
 function attributeView(label: string, serializerRef: Node, expr: Node, refinedBy?: Node): ListView | undefined {

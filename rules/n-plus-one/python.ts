@@ -5,7 +5,7 @@ import { clip } from '../shared/format';
 import type { Node, Tree } from 'web-tree-sitter';
 import { defineRule, type FixSpec, type ReportSpec } from '../api';
 import { nPlusOneMeta } from './meta';
-import { captures, nodesAtText, positionalArguments, parents } from '../../analysis/python/ast';
+import { ancestor, captures, nodesAtText, positionalArguments, parents } from '../../analysis/python/ast';
 import {
   addRelationEdits,
   assignmentsBefore,
@@ -129,7 +129,7 @@ export default defineRule({
         'one level down (`for i in order.items: i.product`), when the query has no loader option for that path ' +
         '(`selectinload`, `joinedload`, `subqueryload`, `immediateload`, `contains_eager`, or `raiseload`/`noload`/' +
         '`lazyload`, which settle it deliberately). Models are read from the project modules the file imports ' +
-        '(declarative classes, `db.Model`, backrefs added by the other class). A `lazy="dynamic"` relationship used in ' +
+        '(declarative classes, `db.Model`, backrefs added by the other class, re-exports of a models package through `from .offer import *`). A `lazy="dynamic"` relationship used in ' +
         'the loop is reported too (each use is a query and it cannot be eager-loaded).',
       whyIsThisBad:
         'Each row triggers its own query: a page of 500 orders becomes 501 queries. Besides the latency, every query ' +
@@ -290,9 +290,24 @@ function checkStatement(tree: Tree, statement: TopLevelStatement, canFix: boolea
   for (const iteration of iterationsIn(tree, statement.text, statement.start)) {
     if (copiesRows(iteration) || fewRows(iteration)) continue;
     const source = rowSource(iteration, sources);
-    if (!source) continue;
+    if (!source || rowsOfSerializedObject(iteration, source)) continue;
     for (const access of accessesToReport(tree, iteration, source)) reportTo(finding(iteration, source, access, canFix));
   }
+}
+
+/**
+ * `for item in cart.items.all()` in a method of a DRF serializer (`def get_total(self, cart)`), where `cart` is the
+ * serialised object: its `.all()` reads the prefetch cache of the view's queryset, which the DRF part
+ * (python-drf.ts) follows from each view; this loop alone cannot tell whether the view prefetched the path.
+ */
+function rowsOfSerializedObject(iteration: Iteration, source: RowSource): boolean {
+  const owner = source.info.roots[0]?.owner;
+  if (source.prefix || !source.info.plainRelatedAll || source.info.roots.length !== 1 || owner?.type !== 'identifier') return false;
+  const method = ancestor(iteration.node, 'function_definition');
+  const cls = method?.parent?.type === 'block' ? method.parent.parent : method?.parent?.parent?.parent;
+  if (cls?.type !== 'class_definition' || !/Serializer\b/.test(cls.childForFieldName('superclasses')?.text ?? '')) return false;
+  const params = (method!.childForFieldName('parameters')?.namedChildren ?? []).map((p) => (p?.type === 'typed_parameter' ? p.namedChildren[0]?.text : p?.text));
+  return params.indexOf(owner.text) === 1;
 }
 
 /** The deep-copy idiom (`row.pk = None; row.save()`, `copy.copy(row)`, `model_to_dict(row)`): every pass inserts a row anyway. */

@@ -3,6 +3,7 @@
  * one thread parses the views, models and templates, the others take its findings. A posted result carries a digest
  * of every Python file and template it depends on, so a thread takes it only when its own texts are the same.
  */
+import { mark } from '../../analysis/timeline';
 import { factsExchange } from '../../analysis/shared-facts';
 import { digest } from '../../analysis/python/drf';
 import type { TemplateFinding } from './django-templates';
@@ -29,7 +30,9 @@ export function takeSharedLinks(
   const exchange = factsExchange();
   if (!exchange) return {};
   const key = digest(files.join('\u0000'));
+  mark('links take');
   const { known, first } = exchange.take(TEMPLATE_LINKS_TOPIC);
+  mark(first ? 'links first' : 'links taken');
   const posted = known.get(key) as PostedLinks | undefined;
   if (posted && posted.texts.every(([file, d]) => textDigest(read(file)) === d)) {
     // (every Python file counts as read: a later call rebuilds only when one of them changes)
@@ -39,6 +42,7 @@ export function takeSharedLinks(
   if (!first) return {};
   return {
     publish: (findings, used) => {
+      mark('links publish');
       if (!findings) return exchange.publish(TEMPLATE_LINKS_TOPIC, []);
       const texts = new Map<string, string>();
       for (const file of files) if (file.endsWith('.py')) texts.set(file, textDigest(read(file)));

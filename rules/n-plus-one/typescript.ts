@@ -8,6 +8,9 @@ import { nPlusOneMeta } from './meta';
 import { batchedForm, ORM_READ_WORD, ormCalls, ORM_LABEL } from '../../analysis/typescript/orm';
 import { enclosingQueryLoop, firstLine } from '../../analysis/typescript/query-loops';
 import { checkRelationLoops } from './typescript-relations';
+import { callsOfHelper, namedFunctionOf } from '../../analysis/typescript/helper-calls';
+import type { ts } from 'ts-morph';
+import type { OrmCall } from '../../analysis/typescript/orm';
 
 export default defineRule({
   meta: {
@@ -83,16 +86,21 @@ export default router;
         'The message names the batched form for the ORM: Prisma `findMany({ where: { id: { in: ids } } })` or `include`; ' +
         'TypeORM `findBy({ id: In(ids) })` or `relations`; Sequelize `findAll({ where: { id: { [Op.in]: ids } } })` or ' +
         '`include`; Mongoose `find({ _id: { $in: ids } })` or `.populate()`. Loops over literal arrays, request data ' +
-        'or streaming cursors (`for await (const doc of Model.find().cursor())`) are not reported, nor are queries ' +
-        'made by helper functions called from the loop. Prisma and non-lazy TypeORM relations read without ' +
+        'or streaming cursors (`for await (const doc of Model.find().cursor())`), loops over at most 10 rows written in the query (`take: 3`, `limit: 5`), are not reported. A query in a method of the same class ' +
+        '(`this.indexRecipe(r.id)`) or a top-level function of the same file that the loop calls once per row is ' +
+        'reported on the call in the loop; helpers in other modules are not followed. Prisma and non-lazy TypeORM relations read without ' +
         '`include`/`relations` are `undefined`, not a query, so they are not N+1.',
     },
   },
   check(ctx) {
     checkRelationLoops(ctx);
+    const viaHelper = new Set<ts.CallExpression>();
     for (const q of ormCalls(ctx)) {
       const loop = enclosingQueryLoop(ctx, q.call);
-      if (!loop) continue;
+      if (!loop) {
+        reportHelperCalls(ctx, q, viaHelper);
+        continue;
+      }
       const iterable = firstLine(loop.iterable.getText());
       const inFlight = loop.concurrent ? ', all in flight at once' : '';
       ctx.report({
@@ -108,3 +116,30 @@ export default router;
     }
   },
 });
+
+/**
+ * A query in a method or function of this file that a loop over another query's rows calls once per row
+ * (`for (const r of recipes) await this.indexRecipe(r.id)`, where indexRecipe runs `findUnique`): reported on the
+ * call in the loop, once per call site.
+ */
+function reportHelperCalls(ctx: RuleContext, q: OrmCall, reported: Set<ts.CallExpression>): void {
+  const helper = namedFunctionOf(q.call);
+  if (!helper) return;
+  for (const site of callsOfHelper(helper)) {
+    if (reported.has(site)) continue;
+    const loop = enclosingQueryLoop(ctx, site);
+    if (!loop) continue;
+    reported.add(site);
+    const line = q.call.getSourceFile().getLineAndCharacterOfPosition(q.call.getStart()).line + 1;
+    ctx.report({
+      start: site.getStart(),
+      end: site.getEnd(),
+      messageId: 'query-per-row',
+      data: { call: clip(site.expression.getText(), 40) },
+      detail:
+        `${site.expression.getText()}() runs ${q.target}.${q.method}() (line ${line}) and is called once per row of ` +
+        `${firstLine(loop.iterable.getText())} (from ${loop.rows.target}.${loop.rows.method}()), 1 + N queries. ` +
+        `Load what it needs for all rows in one query before the loop with ${batchedForm(q)}.`,
+    });
+  }
+}

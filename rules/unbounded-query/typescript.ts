@@ -6,7 +6,8 @@
 import { clip } from '../shared/format';
 import { ts } from 'ts-morph';
 import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
-import { asObjectLiteral, declarationOf, eol, hasSpread, hasSyntaxErrors, indentAt, objectProperty, objectPropertyValue, unwrap } from '../../analysis/typescript/ast';
+import { asObjectLiteral, declarationOf, eol, hasSpread, hasSyntaxErrors, indentAt, objectProperty, objectPropertyValue, propertyName, unwrap } from '../../analysis/typescript/ast';
+import { modelNamed, prismaSchemaFor, type PrismaModel, type PrismaSchema } from '../../analysis/typescript/prisma-schema';
 import { insertIntoArguments, insertObjectProperty } from '../shared/typescript-edits';
 import { inRequestHandler, isOfflineFile } from '../../analysis/typescript/handlers';
 import { chainMethods, ormCalls, ORM_LABEL, type OrmCall } from '../../analysis/typescript/orm';
@@ -22,11 +23,12 @@ export default defineRule({
       unbounded: '{{what}} loads every matching row per request: page it',
       'client-chosen-size': '{{what}} lets the client pick {{key}} with no maximum: cap it at {{limit}}',
       'optional-bound': '{{what}} loads all rows unless {{condition}}',
+      'unbounded-include': '{{what}} includes every row of {{relation}}: give the relation a take',
     },
     kinds: ['typescript', 'javascript'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
-    trigger: /findMany|\bfind(By|AndCount|AndCountBy|All|AndCountAll)?\s*[(<]|getMany|getRawMany/,
+    trigger: /findMany|findUnique|findFirst|\bfind(By|AndCount|AndCountBy|All|AndCountAll)?\s*[(<]|getMany|getRawMany/,
     options: {
       suggestedLimit: { type: 'number', default: 100, description: 'The page size the fix adds (`take: N` / `limit: N`).' },
     },
@@ -34,14 +36,20 @@ export default defineRule({
       summary: 'ORM list queries in request handlers with no row limit.',
       whatItDoes:
         'Finds list queries in request-handling code (Express/Fastify/Koa/Hono route callbacks, Nest controllers, ' +
-        'resolvers and services, Next.js route handlers, and the functions they call) that return every matching row: ' +
+        'resolvers and services, repositories, Next.js route handlers, and the functions they call) that return every matching row: ' +
         'Prisma `findMany()` without `take`, TypeORM `find()`/`findBy()`/`findAndCount()` without `take` and query ' +
         'builders ending in `getMany()`/`getRawMany()` without `.take()`/`.limit()`, Sequelize `findAll()`/' +
         '`findAndCountAll()` without `limit`, and Mongoose `find()` without `.limit()` or `.cursor()`. ' +
         'Clients are recognised from their imports (`@prisma/client`, `typeorm`, `sequelize`, `mongoose`, the ' +
-        "project's models module), not from variable names. Scripts, migrations, seeds and tests are not request code. " +
+        "project's models module), not from variable names; a Prisma client also when a repository method takes it as a " +
+        'parameter (`findAll(tx: PrismaTransaction = this.db)`, a transaction\'s client or the class\'s own). ' +
+        'Scripts, migrations, seeds and tests are not request code. ' +
         'It also finds a bound the client picks with no maximum: `take: Number(query.limit) || 10` (Prisma, TypeORM, ' +
-        'Sequelize `limit`) read from the request without `Math.min`, so `?limit=1000000` loads every row. And options ' +
+        'Sequelize `limit`), or a GraphQL resolver\'s `args.first`, read from the request without `Math.min`, so ' +
+        '`?limit=1000000` loads every row. A bounded Prisma read (`findUnique`, `findFirst`, `findMany` with `take`) whose ' +
+        '`include`/`select` loads a to-many relation with no take of its own (`include: { posts: true }`) is reported when the ' +
+        "project's `schema.prisma` says the relation is a list of rows that pile up with time (a model with a " +
+        '`@default(now())` timestamp named for posts, comments, reviews, ratings, orders, messages, logs, payments...). And options ' +
         'built in a variable whose bound is set under one condition only (`const query = {}; if (page) { query.limit = ' +
         '20; } Model.find(filter, null, query)`): a request without a page, or with page 0, loads every row.',
       whyIsThisBad:
@@ -89,7 +97,8 @@ export default router;
       },
       fixSafety:
         'Unsafe: the fix adds `take: 100` (Prisma, TypeORM), `limit: 100` (Sequelize), `.limit(100)` (Mongoose) or ' +
-        '`.take(100)` (TypeORM query builders), so clients that expected every row get the first page only and must ' +
+        '`.take(100)` (TypeORM query builders; TypeORM 0.2\'s `find(conditions)` becomes `find({ where: conditions, take: 100 })`, ' +
+        'since a take beside the conditions would make TypeORM drop them), so clients that expected every row get the first page only and must ' +
         'page through the rest. Add an `orderBy` and a cursor or offset parameter; for exports, stream instead ' +
         '(Mongoose `.cursor()`, TypeORM `.stream()`, Prisma batches of `take`/`cursor`).',
       notes:
@@ -103,6 +112,8 @@ export default router;
         '`distinct` queries selecting the one column they group by, nor one alternative per key the code holds ' +
         '(`OR: ids.map((id) => ({ id }))`), nor a workflow queue or a curated selection picked by a flag ' +
         '(`approved: false`, `verified: false`; `pinned: true`, `featured: true`; `approved: true` is still reported), ' +
+        'nor one user\'s rows under a key naming their role, matched with a user\'s id (`followerId: userId`, ' +
+        '`assigneeId: req.user.id`), ' +
         'nor one parent\'s rows overlapping one period (`property: { id }, checkIn: LessThanOrEqual(end), ' +
         'checkOut: MoreThanOrEqual(start)`: the reservations of one resource around a date; one field between two ' +
         'dates, a report over any range, is still reported). ' +
@@ -120,6 +131,11 @@ export default router;
     if (calls.length === 0) return;
     const fixable = !hasSyntaxErrors(ctx.typescript());
     for (const q of calls) {
+      const include = q.orm === 'prisma' ? unboundedInclude(ctx, q) : undefined;
+      if (include) {
+        if (inRequestHandler(q.call, ctx.file.relPath)) reportInclude(ctx, q, include);
+        continue;
+      }
       if (!q.list) continue;
       const problem = unboundedQuery(ctx, q, limit);
       if (!problem || loadsListedKeys(q) || scopedToOneOwner(q) || groupedByOneColumn(q) || isReferenceData(q) || selectsFewByFlag(q) || overlapsOnePeriod(q)) continue;
@@ -141,6 +157,90 @@ export default router;
   },
 });
 
+function reportInclude(ctx: RuleContext, q: OrmCall, include: UnboundedInclude): void {
+  const what = `Prisma ${q.target}.${q.method}()`;
+  ctx.report({
+    start: q.call.getStart(),
+    end: q.call.getEnd(),
+    messageId: 'unbounded-include',
+    // The headline stays within 100 characters: 49 are the message's own, the relation takes what it needs first.
+    data: { what: clip(what, 51 - Math.min(include.path.length, 17)), relation: clip(include.path, 17) },
+    detail:
+      `${what} returns ${q.method === 'findMany' ? 'a page of rows' : 'one row'}, but \`${include.path}\` is a to-many relation ` +
+      `(${include.model}[] in the Prisma schema) included with no take: every ${include.model} row each result has, which ` +
+      'grows with time, is loaded on each request. Give the relation its own take (and orderBy), or load it from its own paged endpoint.',
+    fixes: [],
+  });
+}
+
+interface UnboundedInclude {
+  /** The relation as the query names it: `posts`, `posts.comments`. */
+  path: string;
+  /** The related model, as the schema names it. */
+  model: string;
+}
+
+/** Related rows that pile up with time: what each owner does (APPEND_ONLY) and what people post and write. */
+const GROWING_RELATION = /post|comment|review|rating|repl(y|ies)|answer|reaction|payment|invoice/i;
+
+/**
+ * A Prisma read bounded at its top (`findUnique`, `findFirst`, `findMany` with take) whose `include`/`select` loads a
+ * to-many relation with no take of its own (`include: { posts: true }`), when the project's schema says the relation
+ * is a list of a model that grows with time (a creation timestamp and a name of such rows: posts, comments, orders,
+ * messages, logs): each returned row then brings all of its history. A relation scoped to a key the code holds
+ * (`where: { userId }`) or given a take is bounded; so is a model without a creation timestamp (a recipe's steps).
+ */
+function unboundedInclude(ctx: RuleContext, q: OrmCall): UnboundedInclude | undefined {
+  if (!/^(findMany|find(Unique|First)(OrThrow)?)$/.test(q.method)) return undefined;
+  const options = asObjectLiteral(q.call.arguments[0]);
+  if (!options || hasSpread(options)) return undefined;
+  if (q.method === 'findMany' && !objectProperty(options, 'take')) return undefined; // judged as a whole read
+  if (!/\b(include|select)\b/.test(options.getText())) return undefined;
+  const schema = prismaSchemaFor(ctx);
+  const model = schema && q.model ? modelNamed(schema, q.model) : undefined;
+  return schema && model && unboundedRelation(schema, model, options, '', 0);
+}
+
+function unboundedRelation(schema: PrismaSchema, model: PrismaModel, options: ts.ObjectLiteralExpression, path: string, depth: number): UnboundedInclude | undefined {
+  if (depth > 4) return undefined;
+  for (const key of ['include', 'select']) {
+    const selection = asObjectLiteral(objectPropertyValue(options, key));
+    if (!selection || hasSpread(selection)) continue;
+    for (const p of selection.properties) {
+      if (!ts.isPropertyAssignment(p)) continue;
+      const name = propertyName(p.name);
+      if (!name || name.startsWith('_')) continue; // `_count: { select: { posts: true } }` counts, loads no rows
+      const field = model.fields.get(name);
+      const related = field && schema.models.get(field.type);
+      if (!field || !related) continue;
+      const value = unwrap(p.initializer);
+      const nested = asObjectLiteral(value);
+      if (value.kind !== ts.SyntaxKind.TrueKeyword && !nested) continue;
+      if (nested && hasSpread(nested)) continue;
+      const here = path ? `${path}.${name}` : name;
+      const paged = nested !== undefined && (objectProperty(nested, 'take') !== undefined || keyedWhere(nested));
+      if (field.list && !paged && related.timestamped && (GROWING_RELATION.test(related.name) || APPEND_ONLY.test(related.name))) return { path: here, model: related.name };
+      const deeper = nested && unboundedRelation(schema, related, nested, here, depth + 1);
+      if (deeper) return deeper;
+    }
+  }
+  return undefined;
+}
+
+/** `posts: { where: { userId } }`: the relation's rows of one key the code holds. */
+function keyedWhere(options: ts.ObjectLiteralExpression): boolean {
+  const where = asObjectLiteral(objectPropertyValue(options, 'where'));
+  return (
+    where !== undefined &&
+    where.properties.some((p) => {
+      if (ts.isShorthandPropertyAssignment(p)) return /(Id|_id)$/.test(p.name.text) || OWNER_KEY.test(p.name.text);
+      if (!ts.isPropertyAssignment(p)) return false;
+      const key = propertyName(p.name) ?? '';
+      return (/(Id|_id)$/.test(key) || OWNER_KEY.test(key)) && !isLiteral(unwrap(p.initializer)) && !ts.isObjectLiteralExpression(unwrap(p.initializer));
+    })
+  );
+}
+
 interface Problem {
   what: string;
   advice: string;
@@ -152,8 +252,11 @@ interface Problem {
   detail?: string;
 }
 
-/** A page size read from the request (`Number(query.limit) || 10`, `req.query.take`, `params.pageSize`). */
-const CLIENT_SIZE = /\b(req\.query|query|params|searchParams|args|filters?)\s*(\??\.\s*(limit|take|pageSize|page_size|perPage|per_page)\b|\.get\(\s*['"](limit|take|pageSize|page_size|perPage|per_page)['"])/;
+/**
+ * A page size read from the request (`Number(query.limit) || 10`, `req.query.take`, `params.pageSize`, a GraphQL
+ * resolver's `args.first`).
+ */
+const CLIENT_SIZE = /\b(req\.query|query|params|searchParams|args|filters?)\s*(\??\.\s*(limit|take|pageSize|page_size|perPage|per_page)\b|\.get\(\s*['"](limit|take|pageSize|page_size|perPage|per_page)['"])|\bargs\s*\??\.\s*(first|last)\b/;
 
 /** `take: Number(query.limit) || 10` with no `Math.min`: any client can ask for every row. */
 function clientChosenBound(value: ts.Expression, what: string, key: string, limit: number): Problem | undefined {
@@ -194,6 +297,8 @@ function unboundedQuery(ctx: RuleContext, q: OrmCall, limit: number): Problem | 
         };
       }
       if (q.method === 'findBy' || q.method === 'findAndCountBy') return findByProblem(q, limit);
+      const conditions = asObjectLiteral(q.call.arguments[q.optionsIndex]);
+      if (conditions && isTypeormConditions(conditions)) return conditionsProblem(q, conditions, limit);
       return optionsProblem(text, q, 'take', limit, `${ORM_LABEL.typeorm} ${call} without take`, `page it with take: ${limit} and skip`);
     }
     case 'mongoose': {
@@ -249,6 +354,24 @@ function optionsProblem(text: string, q: OrmCall, key: string, limit: number, wh
   if (objectProperty(options, key) || (q.orm === 'typeorm' && objectProperty(options, 'limit'))) return undefined;
   const edit = insertObjectProperty(text, options, `${key}: ${limit}`);
   return { what, advice, fix: edit && { title, edits: [edit] } };
+}
+
+/**
+ * TypeORM 0.2's `find(conditions)`: a `take` written beside the conditions would make TypeORM read the object as
+ * options and drop them, so the fix moves them under `where`.
+ */
+function conditionsProblem(q: OrmCall, conditions: ts.ObjectLiteralExpression, limit: number): Problem {
+  return {
+    what: `${ORM_LABEL.typeorm} ${q.target}.${q.method}() without take`,
+    advice: `use ${q.method}({ where, take: ${limit} }) and page with skip`,
+    fix: {
+      title: `Use ${q.method}({ where, take: ${limit} })`,
+      edits: [
+        { start: conditions.getStart(), end: conditions.getStart(), newText: '{ where: ' },
+        { start: conditions.getEnd(), end: conditions.getEnd(), newText: `, take: ${limit} }` },
+      ],
+    },
+  };
 }
 
 /** TypeORM `findBy(where)`: rewrite to `find({ where, take })`, keeping the where object as written. */
@@ -308,9 +431,16 @@ const OWNER_KEY = /^(\w*User|user|owner|author|creator|createdBy|member|profile|
  */
 function whereOf(q: OrmCall): ts.ObjectLiteralExpression | undefined {
   const arg = q.call.arguments[q.optionsIndex];
-  const whereIsArgument = q.orm === 'mongoose' || q.method.endsWith('By');
   const options = asObjectLiteral(arg);
+  const whereIsArgument = q.orm === 'mongoose' || q.method.endsWith('By') || (q.orm === 'typeorm' && options !== undefined && isTypeormConditions(options));
   return literalOf(whereIsArgument ? arg : options && objectPropertyValue(options, 'where'));
+}
+
+/** TypeORM keys of find options; an object with none of them is TypeORM 0.2's `find(conditions)` (`find({ followerId })`). */
+const TYPEORM_FIND_OPTIONS = /^(where|take|skip|order|relations|select|join|cache|lock|withDeleted|loadRelationIds|loadEagerRelations|relationLoadStrategy|transaction|comment)$/;
+
+function isTypeormConditions(options: ts.ObjectLiteralExpression): boolean {
+  return options.properties.length > 0 && options.properties.every((p) => (ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p)) && !TYPEORM_FIND_OPTIONS.test(propertyName(p.name) ?? ''));
 }
 
 function literalOf(expr: ts.Expression | undefined): ts.ObjectLiteralExpression | undefined {
@@ -347,11 +477,16 @@ function scopedToOneOwner(q: OrmCall): boolean {
         const branches = value.elements.map((e) => asObjectLiteral(e));
         return depth < 3 && branches.length > 0 && branches.every((b) => b !== undefined && (visit(b, depth + 1) || sharedRows(b))) && branches.some((b) => visit(b!, depth + 1));
       }
-      return OWNER_KEY.test(key) && !isLiteral(value) && (!ts.isIdentifier(value) || alwaysDefined(value));
+      // `followerId: userId`: a key of any role (follower, assignee, recipient) matched with a user's id.
+      const owner = OWNER_KEY.test(key) || (/(Id|_id|ID)$/.test(key) && USER_ID_VALUE.test(value.getText()));
+      return owner && !isLiteral(value) && (!ts.isIdentifier(value) || alwaysDefined(value));
     });
   const where = whereOf(q);
   return where !== undefined && visit(where, 0);
 }
+
+/** A user's id as the code holds it: `userId`, `currentUserId`, `user.id`, `req.user.sub`, `session.user._id`. */
+const USER_ID_VALUE = /(^|\.)\w*(user|User)(Id|_id|ID|\??\.(id|_id|sub))$/;
 
 /** `{ id: userId }`, `{ _id: owner._id }`: a relation filter matching one row by its key, a value the code holds. */
 function identifiesOneRow(where: ts.ObjectLiteralExpression): boolean {
@@ -423,7 +558,8 @@ function narrowedToOneItem(q: OrmCall): boolean {
       const key = p.name.getText().replace(/^['"]|['"]$/g, '');
       const value = unwrap(p.initializer);
       if (ts.isObjectLiteralExpression(value)) return depth < 2 && visit(value, depth + 1);
-      return !OWNER_KEY.test(key) && key !== 'OR' && (ts.isIdentifier(value) ? alwaysDefined(value) : ts.isPropertyAccessExpression(value));
+      if (OWNER_KEY.test(key) || key === 'OR' || USER_ID_VALUE.test(value.getText())) return false; // the owner, not an item
+      return ts.isIdentifier(value) ? alwaysDefined(value) : ts.isPropertyAccessExpression(value);
     });
   return where !== undefined && visit(where, 0);
 }

@@ -127,6 +127,18 @@ describe('production reach', function () {
     assert.equal(offlineCode('scripts/backfill.py', project), 'script');
   });
 
+  it('counts a module that imports pytest and defines tests as test code, wherever it is; not a module that only names pytest', async () => {
+    const withTests = `import os\n\nimport pytest\n\n${BIG_PAGE}\n\n@pytest.mark.parametrize("n", range(3))\ndef test_merge(tmpdir_factory, n):\n    assert n >= 0\n`;
+    const files: Record<string, string> = {
+      ...DEPLOY,
+      'merge_production_dotenvs_in_dotenv.py': withTests,
+      'shop/views.py': BIG_PAGE,
+      // Names pytest in a string and defines a test_ helper, but does not import it: serving code.
+      'shop/health.py': `${BIG_PAGE}\nRUNNER = "pytest"\n\ndef test_connection():\n    return True\n`,
+    };
+    assert.deepEqual(await reported(files), ['shop/health.py', 'shop/views.py']);
+  });
+
   describe('root scripts run by hand, in a project without deploy files', () => {
     const argparseScript = (body: string) => `import argparse\n\n${body}\n\ndef main():\n    parser = argparse.ArgumentParser()\n    parser.parse_args()\n\n\nif __name__ == "__main__":\n    main()\n`;
     const NO_DEPLOY = {

@@ -25,6 +25,7 @@ import { formatDiff, previewFixes } from './fix-preview';
 import { watchAndRun } from './watch';
 import { ProgressBar } from './progress';
 import { VERSION } from './version';
+import { mark, markThreadStart } from '../../../analysis/timeline';
 
 export async function run(argv: string[], cwd = process.cwd()): Promise<number> {
   let options: CliOptions;
@@ -50,6 +51,8 @@ export async function run(argv: string[], cwd = process.cwd()): Promise<number> 
     return watchAndRun(workspaceRoot(options.paths, cwd), () => run(once, cwd));
   }
 
+  markThreadStart();
+  mark('cli run');
   // Before the scan allocates anything: a batch scan's young generations stay small (batch-heap.ts).
   keepYoungGenerationSmall();
   // Read by docsUrl() in this thread and in the scan workers (they inherit the environment).
@@ -69,6 +72,7 @@ export async function run(argv: string[], cwd = process.cwd()): Promise<number> 
     }
     throw e;
   }
+  mark('workspace open');
   for (const note of workspace.config.notes) process.stderr.write(`memlint: note: ${note}\n`);
   const unknown = [...options.select, ...options.ignore].filter((id) => !workspace.rules.some((r) => r.meta.id === id));
   if (unknown.length) {
@@ -121,8 +125,10 @@ export async function run(argv: string[], cwd = process.cwd()): Promise<number> 
     for (const n of outcome.notes) files.find((f) => f.path === n.path)?.notes.push(n);
   }
 
+  mark('scan done');
   const report = buildReport(root, files, performance.now() - started, workspaceBudgets(workspace, files));
   report.unestimated = workspaceUnestimated(workspace);
+  mark('report built');
   let output: string;
   switch (options.statistics ? 'statistics' : options.format) {
     case 'statistics':
@@ -157,6 +163,7 @@ export async function run(argv: string[], cwd = process.cwd()): Promise<number> 
   } else {
     process.stdout.write(output);
   }
+  mark('output written');
   return report.totals.findings > 0 && !options.exitZero ? 1 : 0;
 }
 
@@ -166,7 +173,9 @@ export async function run(argv: string[], cwd = process.cwd()): Promise<number> 
  */
 function warmBudgets(workspace: Workspace): void {
   try {
+    mark('deploy search');
     workspaceBudgets(workspace, []);
+    mark('deploy search done');
     // The workers fix the files the estimates read as they analyse them, with their analysis warm.
     factsExchange()?.publish(BUDGET_READS_TOPIC, [[BUDGET_READS_TOPIC, budgetReads(workspace) ?? []]]);
     workspaceUnestimated(workspace);

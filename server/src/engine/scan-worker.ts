@@ -6,10 +6,13 @@ import { pythonParserFailed } from './parsers';
 import { Workspace } from './workspace';
 import { startWorkerProfile, writeWorkerProfile } from './worker-profile';
 import { joinFactsShare } from './thread-facts';
+import { offerSharedFacts } from './spare-facts';
 import { factsExchange } from '../../../analysis/shared-facts';
 import { BUDGET_READS_TOPIC, fixedForBudgetIn, type BudgetReads } from './budget';
 import type { FileResult } from './types';
+import { mark } from '../../../analysis/timeline';
 
+mark('bundle loaded');
 startWorkerProfile();
 // Each file is analysed once here: per-statement answers (for keystrokes) would only hold memory.
 disableStatementCachesInThisThread();
@@ -26,15 +29,21 @@ async function main(): Promise<void> {
     configFile: init.configFile,
     filter: { select: init.select, ignore: init.ignore },
   });
+  mark('workspace open');
   if (init.projectFiles) workspace.adoptProjectFiles(init.projectFiles);
+  if (init.facts && init.projectFiles) offerSharedFacts(workspace);
   parentPort!.on('message', (msg: Request) => {
     if ('writeProfile' in msg) return writeWorkerProfile(() => parentPort!.postMessage({ profileWritten: true }));
     if ('projectFiles' in msg) {
       workspace.adoptProjectFiles(msg.projectFiles ?? []);
+      if (init.facts) offerSharedFacts(workspace);
+      mark('project files');
       return;
     }
     if ('index' in msg) {
+      mark('file start');
       const result = workspace.analyzeFile(msg.path);
+      mark('file done');
       const replaceMe = pythonParserFailed();
       const fixed = replaceMe ? null : budgetFix(workspace, result);
       parentPort!.postMessage({ index: msg.index, result, replaceMe, ...(fixed !== null && { budgetFix: { fixed } }) });

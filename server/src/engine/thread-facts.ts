@@ -5,7 +5,7 @@
  * worker parsed the same ~150 modules for the DRF model (~0.3 s of CPU each).
  */
 import { BroadcastChannel, MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { setFactsExchange, type FactsExchange } from '../../../analysis/shared-facts';
+import { forgetSpareWork, runSpareWork, setFactsExchange, type FactsExchange } from '../../../analysis/shared-facts';
 import { DEPLOYS_TOPIC } from '../../../analysis/deploy/deploys';
 import { TEMPLATE_LINKS_TOPIC } from '../../../rules/n-plus-one/template-links-share';
 
@@ -75,7 +75,11 @@ export function joinFactsShare(share: FactsShare, options: { wait: boolean; onWa
         const before = Atomics.compareExchange(state, slot, NONE, COMPUTING);
         first = before === NONE;
         if (before === COMPUTING && options.wait) {
-          options.onWait?.(WAIT_MS);
+          // Facts the others will need, built here meanwhile (each at most one wait's time more for the file's limit).
+          while (Atomics.load(state, slot) === COMPUTING) {
+            options.onWait?.(WAIT_MS);
+            if (!runSpareWork()) break;
+          }
           Atomics.wait(state, slot, COMPUTING, WAIT_MS);
         }
       }
@@ -96,6 +100,10 @@ export function joinFactsShare(share: FactsShare, options: { wait: boolean; onWa
       }
     },
   };
+  exchange.claimed = (topic) => {
+    const slot = TOPICS.indexOf(topic);
+    return slot >= 0 && Atomics.load(state, slot) !== NONE;
+  };
   setFactsExchange(exchange);
   addWorker = () => {
     const { port1, port2 } = new MessageChannel();
@@ -105,6 +113,7 @@ export function joinFactsShare(share: FactsShare, options: { wait: boolean; onWa
   };
   leave = () => {
     setFactsExchange(undefined);
+    forgetSpareWork();
     channel.close();
     for (const p of workerPorts) p.close();
     fromMain?.close();

@@ -14,6 +14,7 @@ import { endWorker } from './worker-profile';
 import { factsForWorker, joinFactsShare, newFactsShare } from './thread-facts';
 import { rememberBudgetFix } from './budget';
 import { keepYoungGenerationSmall } from './batch-heap';
+import { mark } from '../../../analysis/timeline';
 
 /** Files a worker holds beyond the one it analyses (see `fill`). */
 const QUEUED_PER_WORKER = 4;
@@ -59,7 +60,9 @@ export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimit
     const base = workerInitOf(workspace, false);
     prestarted = Array.from({ length: maxWorkers }, () => newWorker(base));
     try {
+      mark('workers spawned');
       files = options.files();
+      mark(`discovered ${files.length}`);
     } catch (e) {
       for (const w of prestarted) void w.terminate();
       throw e;
@@ -227,10 +230,12 @@ export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimit
   // The main thread is idle while its workers start and analyse: work it would do after the scan runs now.
   try {
     options.whileScanning?.();
+    mark('while-scanning done');
   } finally {
     queueDepth = QUEUED_PER_WORKER;
     mainBusy = false;
     await lanes;
+    mark('lanes done');
   }
   return results;
 }

@@ -1,0 +1,71 @@
+/**
+ * What a project's Prisma schema says about its models: which relation fields are lists (to-many) and which models
+ * get rows over time (a creation timestamp). Read from the `schema.prisma` nearest the analysed file (its folder or a
+ * `prisma/` folder beside it, walking up), or from a `prisma/schema/` folder of several `.prisma` files.
+ */
+import type { RuleContext } from '../../rules/api';
+
+export interface PrismaModel {
+  name: string;
+  /** Relation and scalar fields by name: the type they hold and whether it is a list (`posts Post[]`). */
+  fields: Map<string, { type: string; list: boolean }>;
+  /** A creation stamp (`createdAt DateTime @default(now())`): rows are added over time. */
+  timestamped: boolean;
+}
+
+export interface PrismaSchema {
+  /** Models by name, also by their client accessor (`userStocks` for `UserStocks`). */
+  models: Map<string, PrismaModel>;
+}
+
+const parsed = new Map<string, PrismaSchema>();
+
+/** The schema of the project the file belongs to, or undefined when none is found. */
+export function prismaSchemaFor(ctx: RuleContext): PrismaSchema | undefined {
+  const text = schemaText(ctx);
+  if (text === undefined) return undefined;
+  let schema = parsed.get(text);
+  if (!schema) {
+    schema = parseSchema(text);
+    if (parsed.size > 16) parsed.clear();
+    parsed.set(text, schema);
+  }
+  return schema;
+}
+
+/** A model by the name a client uses for it (`prisma.userStocks` -> `UserStocks`) or by its own name. */
+export function modelNamed(schema: PrismaSchema, name: string): PrismaModel | undefined {
+  return schema.models.get(name) ?? schema.models.get(name.charAt(0).toUpperCase() + name.slice(1));
+}
+
+function schemaText(ctx: RuleContext): string | undefined {
+  const parts = ctx.file.relPath.split('/').slice(0, -1);
+  for (let i = parts.length; i >= 0; i--) {
+    const dir = parts.slice(0, i).join('/');
+    const at = (rel: string) => (dir ? `${dir}/${rel}` : rel);
+    const text = ctx.project.readFile(at('prisma/schema.prisma')) ?? ctx.project.readFile(at('schema.prisma'));
+    if (text !== undefined) return text;
+  }
+  // Prisma's multi-file schemas: prisma/schema/*.prisma
+  const files = ctx.project.files().filter((f) => /(^|\/)prisma\/schema\/[^/]+\.prisma$/.test(f));
+  if (files.length === 0) return undefined;
+  return files.map((f) => ctx.project.readFile(f) ?? '').join('\n');
+}
+
+const MODEL = /^\s*model\s+(\w+)\s*\{([^}]*)\}/gm;
+const FIELD = /^\s*(\w+)\s+(\w+)(\[\])?(\?)?(.*)$/;
+
+function parseSchema(text: string): PrismaSchema {
+  const models = new Map<string, PrismaModel>();
+  for (const m of text.replace(/\/\/.*$/gm, '').matchAll(MODEL)) {
+    const model: PrismaModel = { name: m[1], fields: new Map(), timestamped: false };
+    for (const line of m[2].split('\n')) {
+      const f = FIELD.exec(line);
+      if (!f || f[1].startsWith('@')) continue;
+      model.fields.set(f[1], { type: f[2], list: f[3] !== undefined });
+      if (f[2] === 'DateTime' && /@default\(\s*now\(\)\s*\)/.test(f[5])) model.timestamped = true;
+    }
+    models.set(model.name, model);
+  }
+  return { models };
+}
