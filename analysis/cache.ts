@@ -112,6 +112,59 @@ export function statementTextId(text: string): number {
   return id;
 }
 
+/**
+ * Pieces of the last few versions of texts (statements of a module, chunks of lines), found again in a new version
+ * by place instead of by hash: a keystroke leaves the pieces before the edit where they were and moves those after it
+ * by the edit's length change, so each new piece is compared with the old piece at its start or at its start minus
+ * that change (string equality stops at the first difference; interning every piece's text through a Map hashed the
+ * whole 5,000-line text on every keystroke, a millisecond). Several texts are edited in turn (files of a project):
+ * the last `generations` versions are looked at, newest first.
+ */
+export class PiecesByPlace<V> {
+  private readonly versions: { length: number; byStart: Map<number, { text: string; value: V }> }[] = [];
+  private building: { length: number; byStart: Map<number, { text: string; value: V }> } | undefined;
+
+  constructor(private readonly generations = 4) {}
+
+  /** Starts a new version of `length` characters; its pieces are then looked up and recorded in text order. */
+  begin(length: number): void {
+    this.building = { length, byStart: new Map() };
+  }
+
+  /** The value of the equal piece an earlier version had at this place (or moved by the length change), if any. */
+  find(start: number, text: string): V | undefined {
+    const length = this.building?.length ?? 0;
+    for (let i = this.versions.length - 1; i >= 0; i--) {
+      const v = this.versions[i];
+      const same = v.byStart.get(start);
+      if (same !== undefined && same.text === text) return same.value;
+      const delta = length - v.length;
+      if (delta === 0) continue;
+      const moved = v.byStart.get(start - delta);
+      if (moved !== undefined && moved.text === text) return moved.value;
+    }
+    return undefined;
+  }
+
+  /** Records a piece of the version begun last. */
+  record(start: number, text: string, value: V): void {
+    this.building?.byStart.set(start, { text, value });
+  }
+
+  /** Ends the version begun last: later versions look it up. */
+  end(): void {
+    if (!this.building) return;
+    this.versions.push(this.building);
+    if (this.versions.length > this.generations) this.versions.shift();
+    this.building = undefined;
+  }
+
+  clear(): void {
+    this.versions.length = 0;
+    this.building = undefined;
+  }
+}
+
 /** What a statement slot needs of a statement (analysis/python/statements.ts's TopLevelStatement has it). */
 export interface CacheableStatement {
   readonly type: string;
@@ -149,6 +202,8 @@ export class StatementSlot<V> {
   /** Lookups answered from the slot, and lookups of cacheable statements it did not hold (for tests and tuning). */
   hits = 0;
   misses = 0;
+  private lastContext = '';
+  private lastContextId = 0;
 
   constructor(readonly name: string, private readonly limit = 4000) {
     slots.push(this);
@@ -160,7 +215,13 @@ export class StatementSlot<V> {
    */
   key(statement: CacheableStatement, context = ''): StatementKey | undefined {
     if (!statement.cacheable || !statementCaching) return undefined;
-    const contextId = context === '' ? 0 : statementTextId(context);
+    // Callers ask about every statement with the same context string: interned once, not hashed and compared again
+    // per statement (a context holding a module's imports is kilobytes long).
+    if (context !== this.lastContext) {
+      this.lastContext = context;
+      this.lastContextId = context === '' ? 0 : statementTextId(context);
+    }
+    const contextId = this.lastContextId;
     return { lane: contextId * 256 + typeId(statement.type), id: statement.textId };
   }
 
@@ -221,6 +282,8 @@ export class StatementSlot<V> {
   clear(): void {
     this.lanes.clear();
     this.count = 0;
+    this.lastContext = '';
+    this.lastContextId = 0;
   }
 
   get size(): number {

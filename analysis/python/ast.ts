@@ -55,10 +55,26 @@ export function nodesAtText(tree: Tree, text: string, pattern: RegExp, offset = 
  * `text` may be a slice of the file's text that starts at `offset`.
  */
 export function callsNamed(tree: Tree, text: string, names: RegExp, offset = 0): Node[] {
+  return callsOfNames(nodesAtText(tree, text, callNamePattern(names), offset));
+}
+
+/** callsNamed's text pattern for `names`: the name followed by `(` (the same RegExp object for the same source). */
+export function callNamePattern(names: RegExp): RegExp {
+  let pattern = callNamePatterns.get(names.source);
+  if (!pattern) {
+    if (callNamePatterns.size > 500) callNamePatterns.clear(); // names built from a file's imports: bounded anyway
+    callNamePatterns.set(names.source, (pattern = new RegExp(`(?:${names.source})(?=\\s*\\()`, 'g')));
+  }
+  return pattern;
+}
+
+const callNamePatterns = new Map<string, RegExp>();
+
+/** The calls (once each, in order) whose callee is one of these identifiers or an attribute ending in one. */
+export function callsOfNames(nameNodes: readonly Node[]): Node[] {
   const calls: Node[] = [];
   const seen = new Set<number>();
-  const pattern = new RegExp(`(?:${names.source})(?=\\s*\\()`, 'g');
-  for (const name of nodesAtText(tree, text, pattern, offset)) {
+  for (const name of nameNodes) {
     if (name.type !== 'identifier') continue;
     const callee = name.parent?.type === 'attribute' && name.parent.childForFieldName('attribute')?.id === name.id ? name.parent : name;
     const call = callee.parent;

@@ -5,7 +5,8 @@
 import type { Node } from 'web-tree-sitter';
 import { defineRule, type ReportSpec } from '../api';
 import { BROWSER_MESSAGE_IDS, browserPerRequestMeta, type Closing } from './meta';
-import { ancestor, callsNamed, captures } from '../../analysis/python/ast';
+import { ancestor, captures } from '../../analysis/python/ast';
+import { callsNamedInModule } from '../../analysis/python/statements';
 import { importsOf, type ImportMap } from '../../analysis/python/imports';
 import { assignedTarget, memoisedAssignment } from '../../analysis/python/load-hoisting';
 import { perRequestScope, type RequestScope } from '../../analysis/python/per-request';
@@ -115,7 +116,7 @@ async def invoice_pdf(number: int):
   check(ctx) {
     const tree = ctx.python();
     const imports = importsOf(tree);
-    for (const call of callsNamed(tree, ctx.file.text, CANDIDATES)) {
+    for (const call of callsNamedInModule(tree, ctx.file.text, CANDIDATES)) {
       const api = launchName(call, imports);
       if (!api) continue;
       const scope = perRequestScope(ctx, call);

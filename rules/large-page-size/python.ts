@@ -5,11 +5,15 @@ import { clip } from '../shared/format';
 import type { Node } from 'web-tree-sitter';
 import { defineRule, type FixSpec, type RuleContext } from '../api';
 import { ancestor, indentOf, intValue, keywordArgument, positionalArguments, stringValue } from '../../analysis/python/ast';
-import { nodesAtStatementText } from '../../analysis/python/statements';
+import { fileMatches, nodesAtStatementText } from '../../analysis/python/statements';
 import { mayConfigurePageSize } from '../../analysis/python/prefilters';
 import { importsOf } from '../../analysis/python/imports';
 import { checkFastapiPageSizes } from './python-fastapi';
 import { checkFlaskPaginate } from './python-flask';
+
+const FASTAPI = /fastapi/;
+const PAGINATE_CALL = /\bpaginate\s*\(/;
+const FLASK = /flask/;
 
 const SIZE_ATTRIBUTES = new Set(['page_size', 'max_page_size', 'max_limit', 'default_limit']);
 
@@ -73,11 +77,12 @@ class ExportPagination(PageNumberPagination):
     },
   },
   check(ctx) {
-    if (/fastapi/.test(ctx.file.text)) {
+    // Words a module may lack, tested per statement in the language server (a whole-text search per keystroke costs).
+    if (fileMatches(ctx, FASTAPI)) {
       const tree = ctx.python();
       checkFastapiPageSizes(ctx, tree, importsOf(tree), ctx.options.suggestedMaxPageSize as number);
     }
-    if (/\bpaginate\s*\(/.test(ctx.file.text) && /flask/.test(ctx.file.text)) {
+    if (fileMatches(ctx, PAGINATE_CALL) && fileMatches(ctx, FLASK)) {
       const tree = ctx.python();
       checkFlaskPaginate(ctx, tree, importsOf(tree), ctx.options.suggestedMaxPageSize as number);
     }

@@ -6,7 +6,8 @@
 import { clip } from '../shared/format';
 import type { Node, Tree } from 'web-tree-sitter';
 import { defineRule, type FixSpec, type OffsetEdit, type ReportSpec, type RuleContext } from '../api';
-import { ancestor, callsNamed, positionalArguments } from '../../analysis/python/ast';
+import { ancestor, positionalArguments } from '../../analysis/python/ast';
+import { callsNamedInModule } from '../../analysis/python/statements';
 import { addImport } from '../shared/python-edits';
 import { importsOf, type ImportMap } from '../../analysis/python/imports';
 import { loaderFix, memoisedAssignment } from '../../analysis/python/load-hoisting';
@@ -118,7 +119,7 @@ def embed(texts: list[str]):
     const tree = ctx.python();
     const imports = importsOf(tree);
     const text = ctx.file.text;
-    for (const call of callsNamed(tree, text, CANDIDATES)) {
+    for (const call of callsNamedInModule(tree, text, CANDIDATES)) {
       const api = loaderName(call, imports);
       if (!api) continue;
       const scope = perRequestScope(ctx, call);

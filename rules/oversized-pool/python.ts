@@ -6,6 +6,7 @@ import { clip } from '../shared/format';
 import type { Node } from 'web-tree-sitter';
 import { defineRule, type FixSpec, type OffsetEdit, type ReportSpec, type RuleContext } from '../api';
 import { ancestor, callsNamed, captures, intValue, keywordArgument, positionalArguments, stringValue } from '../../analysis/python/ast';
+import { callsNamedInModule } from '../../analysis/python/statements';
 import { addImport } from '../shared/python-edits';
 import { importsOf, type ImportMap } from '../../analysis/python/imports';
 import { importsWebFramework } from '../../analysis/python/web-context';
@@ -129,7 +130,7 @@ def render_all(pages):
     const contexts = getContextNames(tree, imports);
 
     // Pool constructors are found by name in the text: their own names, or what the file imported them as.
-    for (const call of callsNamed(tree, ctx.file.text, poolNamePattern(imports))) {
+    for (const call of callsNamedInModule(tree, ctx.file.text, poolNamePattern(imports))) {
       const pool = poolType(call.childForFieldName('function')!, imports, contexts);
       if (!pool) continue;
       const arg = keywordArgument(call, pool.sizeKeyword) ?? positionalArguments(call)[0];

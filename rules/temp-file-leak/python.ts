@@ -5,10 +5,10 @@
 import { clip } from '../shared/format';
 import type { Node, Tree } from 'web-tree-sitter';
 import { defineRule, type FixSafety, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
-import { ancestor, callsNamed, captures, intValue, keywordArgument, positionalArguments, stringValue } from '../../analysis/python/ast';
+import { ancestor, captures, intValue, keywordArgument, positionalArguments, stringValue } from '../../analysis/python/ast';
 import { addImport, startsItsLine, wrapInTryFinally } from '../shared/python-edits';
 import { importsOf, type ImportMap } from '../../analysis/python/imports';
-import { StatementFindingsCache, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
+import { callsNamedInModule, StatementFindingsCache, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
 import { TreeSlot } from '../../analysis/cache';
 import { pathFlow } from '../../analysis/python/temp-path-flow';
 import { definitionsNamed, escapeRegExp, importedNames, moduleText } from '../../analysis/python/web-context';
@@ -149,7 +149,7 @@ def export_orders(request):
     const creations = new Map<TopLevelStatement | undefined, { call: Node; creator: Creator }[]>();
     const statements = topLevelStatements(tree);
     let at = 0;
-    for (const call of callsNamed(tree, ctx.file.text, new RegExp(`\\b(?:${[...creatorNames].map(escapeRegExp).join('|')})\\b`, 'g'))) {
+    for (const call of callsNamedInModule(tree, ctx.file.text, new RegExp(`\\b(?:${[...creatorNames].map(escapeRegExp).join('|')})\\b`, 'g'))) {
       const creator = CREATORS[imports.resolve(call.childForFieldName('function')) ?? ''];
       if (!creator) continue;
       if (creator === 'named' && keywordArgument(call, 'delete')?.type !== 'false') continue;

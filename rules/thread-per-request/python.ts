@@ -5,7 +5,8 @@
  */
 import type { Node, Tree } from 'web-tree-sitter';
 import { defineRule, type RuleContext } from '../api';
-import { ancestor, callsNamed, captures, intValue, keywordArgument, positionalArguments } from '../../analysis/python/ast';
+import { ancestor, captures, intValue, keywordArgument, positionalArguments } from '../../analysis/python/ast';
+import { callsNamedInModule } from '../../analysis/python/statements';
 import { importsOf, type ImportMap } from '../../analysis/python/imports';
 import { perRequestScope } from '../../analysis/python/per-request';
 
@@ -81,7 +82,7 @@ def accept_order(request, order_id):
     const imports = importsOf(tree);
     const minSeconds = ctx.options.minSeconds as number;
     // Only the calls named Thread/Timer (a text search first: most files that mention threads start none per request).
-    for (const call of callsNamed(tree, ctx.file.text, /\b(?:Thread|Timer)/)) {
+    for (const call of callsNamedInModule(tree, ctx.file.text, /\b(?:Thread|Timer)/)) {
       const cls = imports.resolve(call.childForFieldName('function'));
       if (!cls || !THREAD_CLASSES.has(cls) || !startedAndNotJoined(call)) continue;
       const life = cls === 'threading.Timer' ? timerLife(call, tree, imports, minSeconds) : targetLife(call, tree, imports, minSeconds);

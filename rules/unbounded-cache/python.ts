@@ -8,7 +8,7 @@ import { captures, hasSplat, indentOf, keywordArgument, positionalArguments } fr
 import { importsOf, type ImportMap } from '../../analysis/python/imports';
 import { unboundedCacheTrigger } from './python-trigger';
 import { unboundedCacheMeta } from './meta';
-import { StatementFindingsCache, topLevelStatements } from '../../analysis/python/statements';
+import { fileMatches, StatementFindingsCache, statementMatches, topLevelStatements } from '../../analysis/python/statements';
 import { decoratorsIn, describeContainer, identifiersNamed, importedStateOf, sourceOf, moduleStateOf, sizeLimitDeclarations, type Container } from '../../analysis/python/module-state';
 import { importedContainers } from '../../analysis/python/imported-containers';
 
@@ -129,6 +129,7 @@ def geocode(address: str) -> dict:
 // Memoisation decorators
 
 const DECORATOR_LINE = /^[ \t]*@/m;
+const MAXSIZE_NONE = /\bmaxsize\s*=\s*None\b/;
 const decoratorFindings = new StatementFindingsCache<Record<string, never>>('unbounded-cache: decorator findings');
 
 function checkCacheDecorators(ctx: RuleContext, tree: Tree, imports: ImportMap): void {
@@ -141,7 +142,7 @@ function checkCacheDecorators(ctx: RuleContext, tree: Tree, imports: ImportMap):
   // thousand cached functions would otherwise locate a thousand decorators per keystroke).
   const context = `${ctx.options.suggestedMaxsize}\u0000${ctx.options.suggestedMaxEntries}\u0000${JSON.stringify([...imports.names])}`;
   for (const statement of topLevelStatements(tree)) {
-    if (!DECORATOR_LINE.test(statement.text)) continue;
+    if (!statementMatches(statement, DECORATOR_LINE)) continue;
     decoratorFindings.check(ctx, statement, context, () => true, (report) => {
       const sub: RuleContext = { ...ctx, report };
       for (const node of decoratorsIn(tree, statement.text, statement.start)) {
@@ -157,6 +158,8 @@ function checkCacheDecorators(ctx: RuleContext, tree: Tree, imports: ImportMap):
   // `fetch_cached = lru_cache(maxsize=None)(fetch)`: a cache applied without decorator syntax.
   const root = tree.rootNode;
   const text = sourceOf(tree);
+  // Whether any statement holds one is asked per statement text (kept across keystrokes) before the text is searched.
+  if (!fileMatches(ctx, MAXSIZE_NONE)) return;
   for (const m of text.matchAll(/\bmaxsize\s*=\s*None\b/g)) {
     // `@lru_cache(maxsize=None)` ending its line: the call's parent is the decorator, never a call; skip the lookup.
     const lineStart = text.lastIndexOf('\n', m.index!) + 1;

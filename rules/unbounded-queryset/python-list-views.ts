@@ -21,7 +21,8 @@ import { drfProject } from '../../analysis/python/drf';
 import { drfPaginationSettings, type DrfPaginationSettings } from '../../analysis/python/drf-pagination-settings';
 import type { ModelIndex } from '../../analysis/python/django-models';
 import { boundedByOwner, filteredToParent, growthNote, ownerGrowth, projectModels, type OwnerGrowth } from './owner-growth';
-import { StatementFindingsCache, topLevelStatements } from '../../analysis/python/statements';
+import { StatementFindingsCache, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
+import { StatementSlot } from '../../analysis/cache';
 import { projectTexts } from '../../analysis/project-texts';
 import { templateReadsHold, templateReadsList, type TemplateReads } from './list-view-templates';
 
@@ -59,12 +60,16 @@ export function checkListViews(ctx: RuleContext, tree: Tree): void {
   const judge: Judge = { models, growth };
   let settings: DrfPaginationSettings | undefined;
   const drfSettings = () => (settings ??= drfPaginationSettings(ctx.project, projectCurrent(ctx)));
-  const classes = new Map<string, Node>();
+  // The module's classes by name (the last of a name wins), from each statement's header kept per statement text:
+  // their nodes are looked up only for the classes a view's chain names.
+  const classStatements = new Map<string, TopLevelStatement>();
+  const headers = topLevelStatements(tree).map((s) => {
+    const header = HEADERS.answer(s, '', () => headerOf(s));
+    if (header.kind === 'class') classStatements.set(header.name, s);
+    return header;
+  });
+  const classes = { get: (name: string) => { const s = classStatements.get(name); return s ? definitionOf(s) ?? undefined : undefined; } };
   let projectClasses: ReadonlyMap<string, string | null> | undefined;
-  for (const s of topLevelStatements(tree)) {
-    const cls = s.type === 'decorated_definition' ? s.node.childForFieldName('definition') : s.node;
-    if (cls?.type === 'class_definition') classes.set(cls.childForFieldName('name')?.text ?? '', cls);
-  }
   const imports = importsOf(tree);
   const ninja = imports.importsModule('ninja') || imports.importsModule('ninja_extra');
   const graphene = imports.importsModule('graphene') || imports.importsModule('graphene_django');
@@ -72,16 +77,13 @@ export function checkListViews(ctx: RuleContext, tree: Tree): void {
   // A class whose parse is not a function of its text (a syntax error in it) gets NaN, which equals nothing: the
   // views derived from it are analysed afresh.
   const classIds = new Map<string, number>();
-  for (const s of topLevelStatements(tree)) {
-    const cls = s.type === 'decorated_definition' ? s.node.childForFieldName('definition') : s.node;
-    if (cls?.type === 'class_definition') classIds.set(cls.childForFieldName('name')?.text ?? '', s.cacheable ? s.textId : NaN);
-  }
-  for (const statement of topLevelStatements(tree)) {
-    const top = statement.type === 'decorated_definition' ? statement.node.childForFieldName('definition') : statement.node;
-    if (top?.type === 'class_definition') {
-      // Only classes whose bases read like views, viewsets, mixins, controllers or graphene types are followed.
-      if (!VIEWISH_BASES.test(top.childForFieldName('superclasses')?.text ?? '')) continue;
-    } else if (top?.type !== 'function_definition') continue;
+  for (const [name, s] of classStatements) classIds.set(name, s.cacheable ? s.textId : NaN);
+  topLevelStatements(tree).forEach((statement, i) => {
+    const header = headers[i];
+    // Only classes whose bases read like views, viewsets, mixins, controllers or graphene types are followed.
+    if (header.kind === 'class' ? !VIEWISH_BASES.test(header.bases) : header.kind !== 'function') return;
+    const top = definitionOf(statement);
+    if (!top) return;
     const analyse = (report: RuleContext['report']): Dependencies => {
       const local: RuleContext = Object.create(ctx, { report: { value: report } });
       const basesRead = new Map<string, number | undefined>();
@@ -107,7 +109,28 @@ export function checkListViews(ctx: RuleContext, tree: Tree): void {
     // statements (imports, settings) and the project's modules (the DRF model's version) are unchanged.
     if (context === undefined) analyse((spec) => ctx.report(spec));
     else listViewFindings.check(ctx, statement, context, (d) => [...d.basesRead].every(([name, id]) => classIds.get(name) === id) && outsideReadsHold(tree, d.reads) && templateReadsHold(ctx.project, projectCurrent(ctx), d.templates), analyse);
-  }
+  });
+}
+
+/** What checkListViews needs of a top-level statement before analysing it: whether it defines a class or a function. */
+interface StatementHeader {
+  kind: 'class' | 'function' | 'other';
+  /** The class's name and its superclasses' text. */
+  name: string;
+  bases: string;
+}
+
+/** Per statement text: its header (a keystroke looks up every statement's, and the tree walk cost milliseconds). */
+const HEADERS = new StatementSlot<StatementHeader>('unbounded-queryset: list-view statement headers');
+
+function definitionOf(s: TopLevelStatement): Node | null {
+  return s.type === 'decorated_definition' ? s.node.childForFieldName('definition') : s.node;
+}
+
+function headerOf(s: TopLevelStatement): StatementHeader {
+  const top = definitionOf(s);
+  if (top?.type === 'class_definition') return { kind: 'class', name: top.childForFieldName('name')?.text ?? '', bases: top.childForFieldName('superclasses')?.text ?? '' };
+  return { kind: top?.type === 'function_definition' ? 'function' : 'other', name: '', bases: '' };
 }
 
 interface Dependencies {

@@ -13,7 +13,7 @@ import { sentAsResponse } from '../../analysis/python/file-responses';
 import { isRawRequestBody } from '../../analysis/python/request-body';
 import { parsedLater, usedAsOneValue } from '../../analysis/python/small-files';
 import { isMainGuard, moduleNamedElsewhere, startedAsScript } from '../../analysis/python/main-guard';
-import { StatementFindingsCache, topLevelStatements } from '../../analysis/python/statements';
+import { StatementFindingsCache, statementMatches, topLevelStatements } from '../../analysis/python/statements';
 import { wholeReadTrigger } from './python-trigger';
 import { FileSources, isSmallConfigPath, isStableExpression, isTestFile, scopeOf, type FileSource } from '../../analysis/python/uploads';
 
@@ -153,9 +153,10 @@ def upload_document(request):
     const aliases = [...imports.names].filter(([local, qualified]) => BASE64_DECODERS.has(qualified) && !CALL_NAMES.includes(local)).map(([local]) => local);
     const names = [...CALL_NAMES, ...aliases];
     const context = statementContext(ctx, tree, imports);
-    const mayCall = new RegExp(`\\b(?:${names.join('|')})\\s*\\(`);
+    const mayCall = callPattern(names);
     for (const statement of topLevelStatements(tree)) {
-      if (!mayCall.test(statement.text)) continue;
+      // Asked once per statement text: a keystroke tests the statement it changed, not the whole module.
+      if (!statementMatches(statement, mayCall)) continue;
       const analyse = (report: RuleContext['report']): true | undefined => {
         outside = false;
         const checker = new WholeReadChecker(Object.create(live, { report: { value: report } }), imports, sources!, () => (outside = true));
@@ -170,6 +171,19 @@ def upload_document(request):
     }
   },
 });
+
+/** `\b(?:name|...)\s*\(` for these call names: one RegExp per list, so statement answers are kept per pattern. */
+function callPattern(names: readonly string[]): RegExp {
+  const key = names.join('|');
+  let pattern = CALL_PATTERNS.get(key);
+  if (!pattern) {
+    if (CALL_PATTERNS.size > 100) CALL_PATTERNS.clear(); // lists differ only by a file's base64 aliases
+    CALL_PATTERNS.set(key, (pattern = new RegExp(`\\b(?:${key})\\s*\\(`)));
+  }
+  return pattern;
+}
+
+const CALL_PATTERNS = new Map<string, RegExp>();
 
 /** Statements whose reads never look at the module's other statements but for its module-level names. */
 const DEFINITIONS = new Set(['function_definition', 'class_definition', 'decorated_definition']);

@@ -7,8 +7,9 @@
 import * as assert from 'node:assert/strict';
 import { initParsers } from '../support/analyze';
 import { parsePython } from '../../server/src/engine/parsers';
-import { moduleMatches, statementMatches, topLevelStatements } from '../../analysis/python/statements';
-import { ProjectSlot, StatementSlot } from '../../analysis/cache';
+import { callsNamedInModule, moduleMatches, statementMatches, topLevelStatements } from '../../analysis/python/statements';
+import { callsNamed } from '../../analysis/python/ast';
+import { PiecesByPlace, ProjectSlot, StatementSlot } from '../../analysis/cache';
 
 const VIEWS = [
   'from django.shortcuts import render',
@@ -58,6 +59,33 @@ describe('module patterns answered per statement', () => {
     expectSameAnswers(VIEWS.replace('        orders = Order.objects.all()', '        orders = Order.objects.all(\n  render ('));
   });
 
+  it('callsNamedInModule finds the calls callsNamed finds over the whole text, across edits and syntax errors', () => {
+    const names = [/\b(?:render|helper)\b/, /\b(?:all|Order)\b/g, /\b(?:launch|Chrome)\b/];
+    const texts = [
+      VIEWS,
+      VIEWS.replace('return x + 1', 'return helper (x) + render(\n  x)'),
+      // A name at the end of one statement, `(` opening the next: no call either way.
+      VIEWS.replace('def helper(x):', 'y = helper\n(a, b) = (1, 2)\n\n\ndef helper(x):'),
+      VIEWS.replace('def helper(x):', 'def helper(x:'),
+      '\n\n  ' + VIEWS,
+      VIEWS + 'browser = p.chromium.launch()\nx = 1; d = Chrome()\n',
+    ];
+    let found = 0;
+    for (const text of texts) {
+      const tree = parsePython(text);
+      try {
+        for (const pattern of names) {
+          const expected = callsNamed(tree, text, pattern).map((c) => c.startIndex);
+          found += expected.length;
+          assert.deepEqual(callsNamedInModule(tree, text, pattern).map((c) => c.startIndex), expected, `${pattern} on:\n${text}`);
+        }
+      } finally {
+        tree.delete();
+      }
+    }
+    assert.ok(found >= 10, `calls found: ${found}`);
+  });
+
   it('statementMatches tests one statement text', () => {
     const tree = parsePython(VIEWS);
     try {
@@ -91,6 +119,31 @@ describe('statement and project slots', () => {
     assert.equal(slot.get(slot.key(statement(19))), 19);
     // Not cacheable: never stored.
     assert.equal(slot.key({ type: 'x', textId: 5, cacheable: false }), undefined);
+  });
+
+  it('pieces by place: a piece is found again where it was or moved by the length change, only with the same text', () => {
+    const pieces = new PiecesByPlace<string>(2);
+    const version = (text: string, cuts: number[], value: (piece: string) => string) => {
+      pieces.begin(text.length);
+      const found: (string | undefined)[] = [];
+      cuts.forEach((start, i) => {
+        const piece = text.slice(start, cuts[i + 1] ?? text.length);
+        const old = pieces.find(start, piece);
+        found.push(old);
+        pieces.record(start, piece, old ?? value(piece));
+      });
+      pieces.end();
+      return found;
+    };
+    // a = 1 | b = 2 | c = 3
+    assert.deepEqual(version('a = 1\nb = 2\nc = 3\n', [0, 6, 12], (p) => `v1 ${p.trim()}`), [undefined, undefined, undefined]);
+    // Typed into the second piece: the first keeps its place, the third moves by 2.
+    assert.deepEqual(version('a = 1\nb = 2xy\nc = 3\n', [0, 6, 14], (p) => `v2 ${p.trim()}`), ['v1 a = 1', undefined, 'v1 c = 3']);
+    // Same length, other text at the same place: not found.
+    assert.deepEqual(version('a = 9\nb = 2xy\nc = 3\n', [0, 6, 14], (p) => `v3 ${p.trim()}`), [undefined, 'v2 b = 2xy', 'v1 c = 3']);
+    // Another text in between (generation 2 kept): the last versions are still found.
+    version('zzz', [0], () => 'other');
+    assert.deepEqual(version('a = 9\nb = 2xy\nc = 3\n', [0, 6, 14], () => 'new'), ['v3 a = 9', 'v2 b = 2xy', 'v1 c = 3']);
   });
 
   it('a project slot holds one value per project, created once', () => {

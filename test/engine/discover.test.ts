@@ -111,4 +111,47 @@ describe('file classification', () => {
     assert.ok(!classify('deploy/celeryd', 'CELERY_APP=app\n')!.roles.has('celeryd-defaults'));
     assert.equal(classify('templates/page.j2'), undefined);
   });
+
+  it('takes a module assigning workers at column 0 next to another gunicorn setting for a gunicorn config, as the multi-line regexes did', () => {
+    const regexes = (text: string) => /^workers\s*=/m.test(text) && /^(bind|worker_class|timeout|max_requests|threads|preload_app)\s*=/m.test(text);
+    const texts = [
+      'bind = "0.0.0.0:8000"\nworkers = 4\n',
+      'workers=2\r\ntimeout = 30\r\n',
+      'x = 1\u2029workers = 2\nthreads = 2\n',
+      'bind = "x"\n    workers = 4\n',
+      'bind = "x"\nmax_workers = 4\n',
+      'bind = "x"\nn_workers = 4\nworkers = 1\n',
+      'timeout = 3\n# workers = 4\n',
+      'workers = 4\n',
+      'bind = "x"\nworkers\n= 4\n',
+    ];
+    const matching = texts.filter(regexes).length;
+    assert.ok(matching >= 3 && matching < texts.length, 'the cases hold both answers');
+    for (const text of texts) assert.equal(classify('deploy/web.py', text)!.roles.has('gunicorn-config'), regexes(text), JSON.stringify(text));
+  });
+
+  it('takes a module assigning INSTALLED_APPS/MIDDLEWARE/DATABASES at a line start for Django settings, as the multi-line regex did', () => {
+    const regex = /^\s*(INSTALLED_APPS|MIDDLEWARE|DATABASES)\s*=/m;
+    const texts = [
+      'INSTALLED_APPS = ["a"]\n',
+      'import os\n\nDATABASES = {}\n',
+      'if DEBUG:\n    MIDDLEWARE += ["x"]\n',
+      '\t MIDDLEWARE=[]',
+      'x = 1\r\nDATABASES = {}\r\n',
+      'x = 1\u2028DATABASES = {}',
+      'x = settings.DATABASES\n',
+      'MIDDLEWARE_CLASSES = []\n',
+      'XMIDDLEWARE = []\nMY_DATABASES = {}\n',
+      'y = 2  # DATABASES = {}\n',
+      '"""\nDATABASES == 1\n"""',
+      'DATABASES\n    = {}\n',
+      'a = 1; INSTALLED_APPS = []\n',
+      '',
+    ];
+    const matching = texts.filter((text) => regex.test(text)).length;
+    assert.ok(matching >= 6 && matching < texts.length, 'the cases hold both answers');
+    for (const text of texts) {
+      assert.equal(classify('app/conf.py', text)!.roles.has('django-settings'), regex.test(text), JSON.stringify(text));
+    }
+  });
 });

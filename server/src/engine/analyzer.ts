@@ -14,12 +14,13 @@ import { deployReach } from '../../../analysis/deploy/project-reach';
 import { classify } from './classify';
 import type { MemlintConfig } from './config';
 import { getPythonLanguage, parseDockerfile, parseJson, parsePython, parseToml, parseTypeScript, parseYaml } from './parsers';
-import { MAX_TYPESCRIPT_DEPTH, pythonNestingProblem, typeScriptDepthOver } from './nesting';
+import { MAX_TYPESCRIPT_DEPTH, pythonNestingProblem, pythonNestingProblemBySegments, typeScriptDepthOver } from './nesting';
 import { headlineOf, type Headline } from './messages';
 import { Suppressions } from './suppress';
 import { endsLinesWithLoneCr, LineIndex, withoutLoneCr } from './text';
 import type { Finding, Fix, FileResult, Note } from './types';
 import { TriggerMemos } from './trigger-memo';
+import { statementCachesEnabled } from '../../../analysis/cache';
 
 /** A report with its headline resolved from the rule's message ids (side by side: no copy of the report). */
 interface ResolvedReport {
@@ -85,7 +86,8 @@ export class ParsedFile {
 
   python(): Tree {
     if (this.py) return this.py;
-    if (this.tooDeep === undefined) this.tooDeep = pythonNestingProblem(this.text) ?? null;
+    // The language server keeps the scans of unchanged pieces of the text across keystrokes; a batch scan reads each file once.
+    if (this.tooDeep === undefined) this.tooDeep = (statementCachesEnabled() ? pythonNestingProblemBySegments(this.text) : pythonNestingProblem(this.text)) ?? null;
     if (this.tooDeep) throw new UnparseableFile(`not analysed: ${this.tooDeep}`, 'not-analysed');
     try {
       return (this.py = parsePython(this.text, this.previousPython));

@@ -14,6 +14,7 @@
  * - anything else (a custom `test`, flags g/y/s) is tried on the whole text, as before.
  */
 import type { TextTrigger } from '../../../rules/api';
+import { PiecesByPlace } from '../../../analysis/cache';
 
 type Answers = Map<TextTrigger, boolean>;
 
@@ -81,25 +82,31 @@ export function lineChunks(text: string): string[] {
  */
 export class TriggerMemo {
   private chunks: { text: string; answers: Answers }[] = [];
-  /** Chunk texts of this version, with their answers. */
-  private byText = new Map<string, Answers>();
-  /** Chunks whose text the previous version did not have. */
+  /** The answers of this version's chunks (a chunk's answers object stays with its text from version to version). */
+  private present = new Set<Answers>();
+  /** Chunks of the previous version, found again by place (compared, not hashed: see PiecesByPlace). */
+  private readonly byPlace = new PiecesByPlace<Answers>(1);
+  /** Chunks the previous version did not have at their place. */
   private fresh: { text: string; answers: Answers }[] = [];
   private version = 0;
-  /** Per trigger: the version it was last answered for, and the text of a chunk it matched then (if any). */
-  private readonly verdicts = new Map<TextTrigger, { version: number; witness: string | undefined }>();
+  /** Per trigger: the version it was last answered for, and the answers of a chunk it matched then (if any). */
+  private readonly verdicts = new Map<TextTrigger, { version: number; witness: Answers | undefined }>();
 
   /** Moves to the file's new text: chunks whose text is unchanged keep their answers. */
   update(text: string): void {
-    const previous = this.byText;
-    this.byText = new Map();
+    this.present = new Set();
     this.fresh = [];
+    this.byPlace.begin(text.length);
+    let start = 0;
     this.chunks = lineChunks(text).map((t) => {
-      let answers = previous.get(t);
+      let answers = this.byPlace.find(start, t);
       if (!answers) this.fresh.push({ text: t, answers: (answers = new Map()) });
-      this.byText.set(t, answers);
+      this.byPlace.record(start, t, answers);
+      this.present.add(answers);
+      start += t.length;
       return { text: t, answers };
     });
+    this.byPlace.end();
     this.version++;
   }
 
@@ -108,9 +115,9 @@ export class TriggerMemo {
     const kind = kindOf(trigger);
     if (kind === 'whole') return trigger.test(text);
     const verdict = this.verdicts.get(trigger);
-    let witness: string | undefined;
+    let witness: Answers | undefined;
     if (verdict?.version === this.version) witness = verdict.witness;
-    else if (verdict && verdict.version === this.version - 1 && (verdict.witness === undefined || this.byText.has(verdict.witness))) {
+    else if (verdict && verdict.version === this.version - 1 && (verdict.witness === undefined || this.present.has(verdict.witness))) {
       // Chunks the previous version had keep its verdict: a witness still here matches; else only new chunks can.
       witness = verdict.witness ?? this.firstMatch(trigger, this.fresh);
     } else {
@@ -121,11 +128,11 @@ export class TriggerMemo {
     return kind === 'line-local' ? false : trigger.test(text);
   }
 
-  private firstMatch(trigger: TextTrigger, chunks: readonly { text: string; answers: Answers }[]): string | undefined {
+  private firstMatch(trigger: TextTrigger, chunks: readonly { text: string; answers: Answers }[]): Answers | undefined {
     for (const chunk of chunks) {
       let answer = chunk.answers.get(trigger);
       if (answer === undefined) chunk.answers.set(trigger, (answer = trigger.test(chunk.text)));
-      if (answer) return chunk.text;
+      if (answer) return chunk.answers;
     }
     return undefined;
   }
