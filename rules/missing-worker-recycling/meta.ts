@@ -83,7 +83,9 @@ const deployDocs: RuleDocs = {
     'celery prefork workers started without `--max-tasks-per-child`/`--max-memory-per-child` (and no ' +
     '`worker_max_tasks_per_child` setting), in Procfile, Dockerfile `CMD`/`ENTRYPOINT`, docker-compose `command`, ' +
     'render.yaml `startCommand`, railway.json/railway.toml, fly.toml, heroku.yml and app.json scripts, and in the shell ' +
-    'scripts these run (`ENTRYPOINT ["./boot.sh"]` whose last line is `exec gunicorn ...`, a Procfile `web: bash start.sh`). ' +
+    'scripts these run (`ENTRYPOINT ["./boot.sh"]` whose last line is `exec gunicorn ...`, a Procfile `web: bash start.sh`, ' +
+    'cookiecutter-django\'s compose `command: /start` that runs the script its Dockerfile copies there with ' +
+    '`COPY ./compose/production/django/start /start`; a script only a development compose file runs is left alone). ' +
     'Also the config of celery\'s generic init script (`/etc/default/celeryd`, or an Ansible template `celeryd.j2`): its ' +
     '`CELERYD_OPTS` are the worker\'s options, and the fix adds `--max-tasks-per-child` to a quoted value. ' +
     'A command whose app names a package the repository does not have (`gunicorn dtb.asgi:application` in a Procfile ' +
