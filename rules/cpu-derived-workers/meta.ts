@@ -62,7 +62,9 @@ const pythonDocs: RuleDocs = {
     'spelling of it (`os.cpu_count()`, `mp.cpu_count()`, `from multiprocessing import cpu_count`, `psutil.cpu_count()`, ' +
     '`len(os.sched_getaffinity(0))`), also through variables and helper functions and as the default of an environment ' +
     'lookup — or is a literal above `maxWorkers` (default 4). The same for `uvicorn.run(..., workers=...)`, gunicorn\'s ' +
-    'programmatic `{"workers": ...}` options and celery\'s `worker_concurrency`.',
+    'programmatic `{"workers": ...}` options and celery\'s `worker_concurrency`. A gunicorn config no deploy loads ' +
+    '(the deploys memlint follows start gunicorn without `-c` naming it, it is not `./gunicorn.conf.py`, and no other ' +
+    'file names it) is left alone: its `workers` never applies.',
   whyIsThisBad: CPU_WHY,
   example: {
     fileName: 'gunicorn.conf.py',

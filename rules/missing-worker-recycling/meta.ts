@@ -42,7 +42,9 @@ const RECYCLING_NOTES =
   'A gunicorn command is not reported when `--max-requests` is in its flags, in `GUNICORN_CMD_ARGS` (in the same file ' +
   'or any .env/deploy file of the workspace) or in the config file it loads (`-c`, `--config`, `python:module`, or ' +
   '`./gunicorn.conf.py` by default); when that config file lacks it, the finding is on the config file. A config file ' +
-  'is not reported when a deploy file passes `--max-requests`. Celery workers are not reported when a workspace ' +
+  'is not reported when a deploy file passes `--max-requests`, nor when the deploys memlint follows start gunicorn ' +
+  'without loading it (no `-c` naming it, and it is not the `./gunicorn.conf.py` gunicorn reads by itself) and no other ' +
+  'file of the project (a systemd unit, a Makefile, a script, the README) names it: its settings never apply. Celery workers are not reported when a workspace ' +
   'Python file sets `worker_max_tasks_per_child`/`worker_max_memory_per_child` (any spelling), or on the ' +
   'gevent/eventlet/threads/solo pools, where the option does nothing. uvicorn without gunicorn is not covered.';
 
