@@ -7,7 +7,7 @@
  * Dockerfile beside it starts a production one), a
  * `Dockerfile.dev` or `Procfile.dev`, and a Dockerfile stage built for development (`FROM base AS runtime-dev`).
  */
-import type { ProjectInfo, RuleContext } from '../../rules/api';
+import type { RuleContext } from '../../rules/api';
 import type { StartCommand } from './commands-build';
 import { START_FILE } from '../reach';
 
@@ -18,52 +18,34 @@ const PLAIN_COMPOSE = /^(docker-)?compose\.ya?ml$/i;
 export function developmentOnly(ctx: RuleContext, command: StartCommand): boolean {
   if (command.args.some((w) => w.value === '--reload')) return true;
   const rel = ctx.file.relPath;
-  if (ctx.file.roles.has('docker-compose')) return developmentCompose(ctx.project, rel, ctx.file.text);
-  return developmentFile(ctx.project, rel, ctx.file.kind === 'dockerfile' ? ctx.file.text : undefined, command.programWord.start);
-}
-
-/**
- * Whether the deploy file a process was started from (its `root`: a compose service's `command: /start`, a
- * Dockerfile's CMD running a script) is one only development uses, by the same policy as its own commands.
- */
-export function developmentStart(project: ProjectInfo, file: string, offset: number): boolean {
-  const name = file.slice(file.lastIndexOf('/') + 1);
-  const text = project.readFile(file);
-  if (text === undefined) return false;
-  if (/^(docker-)?compose([.-][\w.-]+)?\.ya?ml$/i.test(name)) return developmentCompose(project, file, text);
-  return developmentFile(project, file, /^(Dockerfile|Containerfile)([.-][\w.-]+)?$|\.dockerfile$/i.test(name) ? text : undefined, offset);
-}
-
-/** `Dockerfile.dev`, `Procfile.dev` (unless another deploy file runs it), a Dockerfile stage built for development. */
-function developmentFile(project: ProjectInfo, rel: string, dockerfileText: string | undefined, offset: number): boolean {
   const name = rel.slice(rel.lastIndexOf('/') + 1);
+  if (ctx.file.roles.has('docker-compose')) return developmentCompose(ctx, rel, name);
   // `Dockerfile.dev`, `dev.Dockerfile`, `Procfile.dev`, unless another deploy file runs it (`honcho start -f Procfile.dev`).
-  if (DEVELOPMENT_NAME.test(name.replace(/dockerfile|procfile/i, ''))) return !startedByName(project, rel, name);
-  if (dockerfileText !== undefined) return DEVELOPMENT_NAME.test(stageAt(dockerfileText, offset) ?? '');
+  if (DEVELOPMENT_NAME.test(name.replace(/dockerfile|procfile/i, ''))) return !startedByName(ctx, name);
+  if (ctx.file.kind === 'dockerfile') return DEVELOPMENT_NAME.test(stageAt(ctx.file.text, command.programWord.start) ?? '');
   return false;
 }
 
-function developmentCompose(project: ProjectInfo, rel: string, text: string): boolean {
-  const name = rel.slice(rel.lastIndexOf('/') + 1);
+function developmentCompose(ctx: RuleContext, rel: string, name: string): boolean {
   const stem = name.replace(/^(docker-)?compose/i, '').replace(/\.ya?ml$/i, '');
   if (DEVELOPMENT_NAME.test(stem)) return true;
   if (!PLAIN_COMPOSE.test(name)) return false;
   const dir = rel.slice(0, rel.lastIndexOf('/') + 1);
-  const besideDir = (pattern: RegExp) => project.files().some((f) => f.startsWith(dir) && !f.slice(dir.length).includes('/') && pattern.test(f.slice(dir.length)));
+  const besideDir = (pattern: RegExp) => ctx.project.files().some((f) => f.startsWith(dir) && !f.slice(dir.length).includes('/') && pattern.test(f.slice(dir.length)));
   if (besideDir(PRODUCTION_COMPOSE)) return true;
   // Live-editing the checkout inside the container is what a developer does; a deploy ships the code in its image.
-  if (!SOURCE_MOUNT.test(text)) return false;
+  if (!SOURCE_MOUNT.test(ctx.file.text)) return false;
   if (besideDir(PLATFORM_DEPLOY)) return true;
   // A development server next to an image that starts a production server: the image is the deploy. Without one,
   // the compose file is the only way the project runs, and its workers run as written wherever it is started.
-  return DEVELOPMENT_SERVER.test(text) && imageStartsServer(project, dir);
+  return DEVELOPMENT_SERVER.test(ctx.file.text) && imageStartsServer(ctx, dir);
 }
 
 /** A Dockerfile in or under the compose file's folder (what its services build) whose CMD/ENTRYPOINT starts a production server. */
-function imageStartsServer(project: ProjectInfo, dir: string): boolean {
-  return project.files().some((f) => {
+function imageStartsServer(ctx: RuleContext, dir: string): boolean {
+  return ctx.project.files().some((f) => {
     if (!f.startsWith(dir) || !/(^|\/)(Dockerfile|Containerfile)([.-][\w.-]+)?$/i.test(f)) return false;
-    return PRODUCTION_SERVER_START.test(project.readFile(f) ?? '');
+    return PRODUCTION_SERVER_START.test(ctx.project.readFile(f) ?? '');
   });
 }
 
@@ -84,8 +66,8 @@ function stageAt(text: string, offset: number): string | undefined {
 }
 
 /** Whether another file of the project names this one in a command (`-f Procfile.dev`, `docker build -f Dockerfile.dev`). */
-function startedByName(project: ProjectInfo, rel: string, name: string): boolean {
+function startedByName(ctx: RuleContext, name: string): boolean {
   const named = new RegExp(`(^|[\\s"'/=])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'm');
-  return project.files().some((f) => f !== rel && START_FILE.test(f) && named.test(project.readFile(f) ?? ''));
+  return ctx.project.files().some((f) => f !== ctx.file.relPath && START_FILE.test(f) && named.test(ctx.project.readFile(f) ?? ''));
 }
 

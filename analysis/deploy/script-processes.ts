@@ -2,14 +2,12 @@
  * The processes a deploy starts through the shell script being analysed (`ENTRYPOINT ["./boot.sh"]`, a Procfile
  * `web: bash start.sh`, a compose or Kubernetes `command: ["./worker.sh"]`), found by following the deploys'
  * start commands (analysis/deploy/deploys). A command of a script no deploy runs, a setup step (`migrate` before
- * `exec gunicorn`), a line of a branch a deploy never reaches, and a script only a development deploy file starts
- * (cookiecutter-django's local compose running `/start` beside the production one) are not processes.
+ * `exec gunicorn`) and a line of a branch a deploy never reaches are not processes.
  */
 import type { RuleContext } from '../../rules/api';
 import type { StartCommand } from './commands-build';
 import { Workspace } from './deploy-files';
 import { findDeploys, type Deploy } from './deploys';
-import { developmentStart } from './development-deploys';
 
 export interface ScriptProcess {
   command: StartCommand;
@@ -23,7 +21,6 @@ export function scriptProcesses(ctx: RuleContext): ScriptProcess[] {
   for (const deploy of findDeploys(Workspace.of(ctx))) {
     for (const proc of deploy.processes) {
       if (proc.file !== ctx.file.relPath) continue;
-      if (proc.root && proc.root.file !== proc.file && developmentStart(ctx.project, proc.root.file, proc.root.start)) continue;
       const key = proc.command.programWord.start;
       const seen = byStart.get(key);
       if (seen) {

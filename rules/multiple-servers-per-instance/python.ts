@@ -13,7 +13,6 @@ import { defineRule, type RuleContext } from '../api';
 import { callsNamed, keywordArgument } from '../../analysis/python/ast';
 import { joinPath, Workspace } from '../../analysis/deploy/deploy-files';
 import { findDeploys } from '../../analysis/deploy/deploys';
-import { developmentStart } from '../../analysis/deploy/development-deploys';
 import { resolveInWorkspace } from '../../analysis/deploy/process-chain';
 
 const PYTHON = /^python(\d+(\.\d+)?)?$/;
@@ -99,7 +98,7 @@ if __name__ == "__main__":
   },
 });
 
-/** Whether a deploy (not one only development uses) starts this file as its script: `python run.py`, `python -m app`. */
+/** Whether a deploy starts this file as its script: `python run.py`, `python -m app`. */
 function startedByDeploy(ctx: RuleContext): boolean {
   const ws = Workspace.of(ctx);
   for (const deploy of findDeploys(ws)) {
@@ -121,9 +120,8 @@ function startedByDeploy(ctx: RuleContext): boolean {
       }
       if (script === undefined || !script.endsWith('.py')) continue;
       const file = ws.exists(joinPath(proc.cwd, script)) ? joinPath(proc.cwd, script) : resolveInWorkspace(ws, proc.cwd, script);
-      if (file !== ctx.file.relPath) continue;
-      const root = proc.root ?? { file: proc.file, start: proc.command.programWord.start };
-      if (!developmentStart(ctx.project, root.file, root.start)) return true;
+      // (Commands of development deploy files, `docker-compose.dev.yml` or `Procfile.dev`, are no processes of a deploy.)
+      if (file === ctx.file.relPath) return true;
     }
   }
   return false;
