@@ -87,7 +87,8 @@ const deployDocs: RuleDocs = {
     'render.yaml `startCommand`, railway.json/railway.toml, fly.toml, heroku.yml and app.json scripts, and in the shell ' +
     'scripts these run (`ENTRYPOINT ["./boot.sh"]` whose last line is `exec gunicorn ...`, a Procfile `web: bash start.sh`, ' +
     'cookiecutter-django\'s compose `command: /start` that runs the script its Dockerfile copies there with ' +
-    '`COPY ./compose/production/django/start /start`; a script only a development compose file runs is left alone). ' +
+    '`COPY ./compose/production/django/start /start`, also from the `production.yml` compose file older cookiecutter-django ' +
+    'projects have; a script only a development compose file such as `local.yml` runs is left alone). ' +
     'Also the config of celery\'s generic init script (`/etc/default/celeryd`, or an Ansible template `celeryd.j2`): its ' +
     '`CELERYD_OPTS` are the worker\'s options, and the fix adds `--max-tasks-per-child` to a quoted value. ' +
     'A command whose app names a package the repository does not have (`gunicorn dtb.asgi:application` in a Procfile ' +

@@ -2,6 +2,7 @@
 import type { FileKind, FileRole } from '../../../rules/api';
 import { isCeleryDefaultsName, setsCeleryDefaults } from '../../../analysis/deploy/celeryd-defaults';
 import { isShellScriptPath } from '../../../analysis/deploy/shell-script-path';
+import { isEnvironmentNamedCompose } from '../../../analysis/deploy/deploy-files';
 
 export { isShellScriptPath };
 
@@ -84,7 +85,7 @@ export function classify(path: string, text?: string): Classification | undefine
       break;
     case 'yaml':
       if (lower === 'render.yaml' || lower === 'render.yml') roles.add('render');
-      else if (/^(docker-)?compose([.-][\w.-]+)?\.ya?ml$/.test(lower)) roles.add('docker-compose');
+      else if (/^(docker-)?compose([.-][\w.-]+)?\.ya?ml$/.test(lower) || (text !== undefined && isEnvironmentNamedCompose(lower, text))) roles.add('docker-compose');
       else if (text && /^\s*apiVersion:/m.test(text) && /^\s*kind:/m.test(text)) roles.add('kubernetes');
       break;
     case 'toml':
