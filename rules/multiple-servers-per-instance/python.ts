@@ -4,6 +4,9 @@
  * processes: the one that imported the whole app and watches the files, and the child it restarts that imports it
  * again and serves. Two copies of the app in one instance, and the debugger on besides.
  *
+ * In a project with no deploy file memlint can follow, a script serving on `0.0.0.0` and the platform's `PORT` is
+ * taken as the one a platform's dashboard command runs.
+ *
  * Only the script a deploy runs is read (a module gunicorn imports never reaches its `if __name__ == "__main__"`
  * block), and only a literal `debug=True` / `use_reloader=True` counts: `debug=False`, a debug flag read from the
  * environment or a setting, and `use_reloader=False` are left alone.
@@ -12,7 +15,7 @@ import type { Node } from 'web-tree-sitter';
 import { defineRule, type RuleContext } from '../api';
 import { callsNamed, keywordArgument } from '../../analysis/python/ast';
 import { joinPath, Workspace } from '../../analysis/deploy/deploy-files';
-import { findDeploys } from '../../analysis/deploy/deploys';
+import { deploysNotFollowed, findDeploys } from '../../analysis/deploy/deploys';
 import { resolveInWorkspace } from '../../analysis/deploy/process-chain';
 
 const PYTHON = /^python(\d+(\.\d+)?)?$/;
@@ -35,7 +38,9 @@ export default defineRule({
         'Finds `app.run(debug=True)` (or `use_reloader=True`) in the Python script a deploy starts directly: a ' +
         'Dockerfile `CMD ["python", "run.py"]`, a Procfile `web: python3 app.py`, a compose or render.yaml command ' +
         'running the script. The call must run when the script is started: at module level or under ' +
-        '`if __name__ == "__main__":`.',
+        '`if __name__ == "__main__":`. In a project with no deploy file memlint can follow (the start command is in a ' +
+        'platform\'s dashboard), a script counts when it serves the way a platform runs it: `host="0.0.0.0"` and a port ' +
+        'read from `PORT` (`port=int(os.environ.get("PORT", 5000))`).',
       whyIsThisBad:
         'With debug on, Flask\'s development server (Werkzeug) starts its reloader: the process that imported the ' +
         'whole app stays to watch the source files, and a child process imports it all again to serve requests. ' +
@@ -43,12 +48,14 @@ export default defineRule({
         'doubles; the interactive debugger is on too, which no public server should expose.',
       example: {
         fileName: 'run.py',
-        code: `from project import create_app
+        code: `import os
+
+from project import create_app
 
 app = create_app()
 
 if __name__ == "__main__":
-    app.run(host="0.0.0.0", debug=True)
+    app.run(host="0.0.0.0", port=int(os.environ.get("PORT", 5000)), debug=True)
 `,
       },
       useInstead: {
@@ -60,7 +67,7 @@ from project import create_app
 app = create_app()
 
 if __name__ == "__main__":
-    app.run(host="0.0.0.0", debug=os.environ.get("FLASK_DEBUG") == "1")
+    app.run(host="0.0.0.0", port=int(os.environ.get("PORT", 5000)), debug=os.environ.get("FLASK_DEBUG") == "1")
 `,
       },
       fixSafety:
@@ -69,16 +76,20 @@ if __name__ == "__main__":
       notes:
         'A module a gunicorn/uvicorn deploy imports is not reported (its `__main__` block never runs there), nor a ' +
         'script only a development deploy file starts (`docker-compose.dev.yml`, `Procfile.dev`). `debug=False`, a ' +
-        'debug flag read from the environment or a setting, and `use_reloader=False` are not reported.',
+        'debug flag read from the environment or a setting, and `use_reloader=False` are not reported, nor, in a project ' +
+        'without deploy files, a script that serves on localhost or a fixed port (a developer\'s way to run it).',
     },
   },
   check(ctx) {
-    if (!startedByDeploy(ctx)) return;
+    const started = startedByDeploy(ctx);
+    if (started === 'no') return;
     const tree = ctx.python();
     for (const call of callsNamed(tree, ctx.file.text, /\brun\b/g)) {
       if (!runsWhenStarted(call)) continue;
       const callee = call.childForFieldName('function');
       if (callee?.type !== 'attribute') continue;
+      // With no deploy file to say how the app runs, only a script written for a platform counts.
+      if (started === 'no-deploy-files' && !servesPlatformPort(call)) continue;
       const debug = keywordArgument(call, 'debug');
       const reloader = keywordArgument(call, 'use_reloader');
       const on = reloader ? reloader.type === 'true' : debug?.type === 'true';
@@ -98,10 +109,15 @@ if __name__ == "__main__":
   },
 });
 
-/** Whether a deploy starts this file as its script: `python run.py`, `python -m app`. */
-function startedByDeploy(ctx: RuleContext): boolean {
+/**
+ * Whether a deploy starts this file as its script (`python run.py`, `python -m app`): 'yes', 'no', or
+ * 'no-deploy-files' when the project has no deploy memlint can follow (a platform's dashboard holds the command).
+ */
+function startedByDeploy(ctx: RuleContext): 'yes' | 'no' | 'no-deploy-files' {
   const ws = Workspace.of(ctx);
-  for (const deploy of findDeploys(ws)) {
+  const deploys = findDeploys(ws);
+  if (deploys.length === 0) return deploysNotFollowed(ws).length === 0 ? 'no-deploy-files' : 'no';
+  for (const deploy of deploys) {
     for (const proc of deploy.processes) {
       if (!PYTHON.test(proc.command.program)) continue;
       const values = proc.command.args.map((a) => a.value);
@@ -121,10 +137,29 @@ function startedByDeploy(ctx: RuleContext): boolean {
       if (script === undefined || !script.endsWith('.py')) continue;
       const file = ws.exists(joinPath(proc.cwd, script)) ? joinPath(proc.cwd, script) : resolveInWorkspace(ws, proc.cwd, script);
       // (Commands of development deploy files, `docker-compose.dev.yml` or `Procfile.dev`, are no processes of a deploy.)
-      if (file === ctx.file.relPath) return true;
+      if (file === ctx.file.relPath) return 'yes';
     }
   }
-  return false;
+  return 'no';
+}
+
+/**
+ * `app.run(host="0.0.0.0", port=int(os.environ.get("PORT", 5000)), ...)`: every interface, on the port a platform
+ * (Render, Heroku, Railway) assigns in `PORT`, the way a script run by a platform's start command serves.
+ */
+function servesPlatformPort(call: Node): boolean {
+  const host = keywordArgument(call, 'host');
+  const port = keywordArgument(call, 'port');
+  if (!host || !port || !/^["']0\.0\.0\.0["']$/.test(host.text)) return false;
+  return /\b(environ\s*\.\s*get|getenv|environ)\s*[(\[]\s*["']PORT["']/.test(port.text) || portVariableFromEnv(call, port);
+}
+
+/** `port = int(os.environ.get("PORT", 5000))` earlier in the module, passed as `port=port`. */
+function portVariableFromEnv(call: Node, port: Node): boolean {
+  if (port.type !== 'identifier') return false;
+  const text = call.tree.rootNode.text.slice(0, call.startIndex);
+  const assigned = new RegExp(`^[ \\t]*${port.text}\\s*=\\s*[^\\n]*\\b(environ\\s*\\.\\s*get|getenv|environ)\\s*[(\\[]\\s*["']PORT["']`, 'm');
+  return assigned.test(text);
 }
 
 /** At module level, or in module-level `if __name__ == "__main__":` blocks (not in a function, class or other branch). */
