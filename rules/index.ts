@@ -27,6 +27,7 @@ import browserPerRequestTypescript from './browser-per-request/typescript';
 import modelLoadPerRequest from './model-load-per-request/python';
 import sessionMemoryStore from './session-memory-store/typescript';
 import multipleServersPerInstance from './multiple-servers-per-instance/deploy';
+import debugReloader from './multiple-servers-per-instance/python';
 import threadPerRequest from './thread-per-request/python';
 
 export const allRules: readonly Rule[] = [
@@ -57,5 +58,6 @@ export const allRules: readonly Rule[] = [
   modelLoadPerRequest,
   sessionMemoryStore,
   multipleServersPerInstance,
+  debugReloader,
   threadPerRequest,
 ];

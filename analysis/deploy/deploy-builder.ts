@@ -133,7 +133,7 @@ export class DeployBuilder {
       if (procfile !== file) this.claim(procfile);
       return this.ws.commands(procfile).filter((c) => c.name !== 'release').map((c) => ({ command: c, file: procfile, cwd, via: `${procfile} ${c.name}` }));
     }
-    const script = scriptOf(this.ws, command, cwd);
+    const script = scriptOf(this.ws, command, cwd, deploy.dockerfile ? { dockerfile: deploy.dockerfile, context: deploy.dir } : undefined);
     if (!script.isScriptRunner) return undefined;
     if (!script.file) return [];
     if (!(deploy.scripts ??= []).includes(script.file)) deploy.scripts.push(script.file);

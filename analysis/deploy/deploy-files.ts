@@ -69,6 +69,15 @@ export function asDir(path: string): string {
 
 const IGNORED_DIR = /(^|\/)(node_modules|\.git|\.venv|venv|env|site-packages|__pycache__|dist|build|\.next)\//;
 
+/**
+ * Compose files named for their environment, as cookiecutter-django generated them until 2023 (`local.yml`,
+ * `production.yml`): a YAML file of that name whose top level has `services:` with a service that builds or names
+ * an image.
+ */
+export function isEnvironmentNamedCompose(name: string, text: string): boolean {
+  return /^(local|production|prod|staging|dev|develop|development)\.ya?ml$/i.test(name) && /^services:[ \t]*\r?$/m.test(text) && /^[ \t]+(build|image):/m.test(text);
+}
+
 /** The deploy file type of a path; Kubernetes manifests need their text. */
 export function classifyDeployFile(relPath: string, text?: string): DeployFileType | undefined {
   if (IGNORED_DIR.test(relPath)) return undefined;
@@ -78,6 +87,7 @@ export function classifyDeployFile(relPath: string, text?: string): DeployFileTy
   if (name === '.env' || name.startsWith('.env.') || name.endsWith('.env')) return name.endsWith('.example') || name.endsWith('.sample') || name.endsWith('.template') ? undefined : 'env';
   if (name === 'render.yaml' || name === 'render.yml') return 'render';
   if (/^(docker-)?compose([.-][\w.-]+)?\.ya?ml$/.test(name)) return 'docker-compose';
+  if (text !== undefined && isEnvironmentNamedCompose(name, text)) return 'docker-compose';
   if (name === 'heroku.yml' || name === 'heroku.yaml') return 'heroku-yml';
   if (name === 'fly.toml') return 'fly';
   if (name === 'railway.toml' || name === 'railway.json') return 'railway';

@@ -5,6 +5,13 @@
  */
 import type { StartCommand } from './commands-build';
 import { classifyDeployFile, joinPath, type Workspace } from './deploy-files';
+import { imageFileSource } from './image-files';
+
+/** The image a command runs in: the Dockerfile that builds it and the build context (a `dirOf` folder). */
+export interface ImageBuild {
+  dockerfile: string;
+  context: string;
+}
 
 /** `npm start` -> start, `npm run web -- --port 3000` -> web, `yarn serve` -> serve; undefined for install/ci/build steps. */
 export function npmScriptName(program: string, args: string[]): string | undefined {
@@ -16,25 +23,35 @@ export function npmScriptName(program: string, args: string[]): string | undefin
   return undefined;
 }
 
-/** The script a `sh start.sh` / `./start.sh` command runs (`/app/start.sh` in a container maps to the workspace file). */
-export function scriptOf(ws: Workspace, command: StartCommand, cwd: string): { isScriptRunner: boolean; file?: string } {
+/**
+ * The script a `sh start.sh` / `./start.sh` command runs (`/app/start.sh` in a container maps to the workspace file,
+ * and so does a path the image's Dockerfile copies a script to: `COPY ./compose/production/django/start /start`).
+ */
+export function scriptOf(ws: Workspace, command: StartCommand, cwd: string, image?: ImageBuild): { isScriptRunner: boolean; file?: string } {
   const program = command.program;
   const args = command.args.map((a) => a.value);
   const shell = /^(ba|da)?sh$/.test(program);
-  const path = shell ? args.find((a) => !a.startsWith('-')) : /\.sh$/.test(program) || shebangScript(ws, cwd, command.programWord.value) ? command.programWord.value : undefined;
-  if (!shell && path === undefined) return { isScriptRunner: false };
-  return { isScriptRunner: true, file: path === undefined ? undefined : resolveInWorkspace(ws, cwd, path) ?? onlyScriptNamed(ws, path) };
+  const word = command.programWord.value;
+  const copied = (path: string) => (image && path.startsWith('/') ? imageFileSource(ws, image.dockerfile, image.context, path) : undefined);
+  if (!shell) {
+    if (/\.sh$/.test(program)) {
+      return { isScriptRunner: true, file: copied(word) ?? resolveInWorkspace(ws, cwd, word) ?? onlyScriptNamed(ws, word) };
+    }
+    const file = shebangScript(ws, copied(word) ?? (/\//.test(word) ? resolveInWorkspace(ws, cwd, word) : undefined), word);
+    return file === undefined ? { isScriptRunner: false } : { isScriptRunner: true, file };
+  }
+  const path = args.find((a) => !a.startsWith('-'));
+  return { isScriptRunner: true, file: path === undefined ? undefined : copied(path) ?? resolveInWorkspace(ws, cwd, path) ?? onlyScriptNamed(ws, path) };
 }
 
 /**
- * An extensionless shell script of the workspace run by path (`bin/docker-entrypoint`, `./start`): its first line
- * is a `#!` for sh, bash or dash.
+ * An extensionless shell script of the workspace run by path (`bin/docker-entrypoint`, `./start`, cookiecutter-django's
+ * `/start` copied into the image): its first line is a `#!` for sh, bash or dash. Returns the file when it is one.
  */
-function shebangScript(ws: Workspace, cwd: string, path: string): boolean {
-  if (!path.includes('/') || /\.\w+$/.test(path)) return false;
-  const file = resolveInWorkspace(ws, cwd, path);
-  const text = file === undefined ? undefined : ws.read(file);
-  return text !== undefined && /^#!\s*(\/usr)?\/bin\/(env\s+)?(ba|da)?sh\b/.test(text);
+function shebangScript(ws: Workspace, file: string | undefined, path: string): string | undefined {
+  if (file === undefined || !path.includes('/') || /\.\w+$/.test(path)) return undefined;
+  const text = ws.read(file);
+  return text !== undefined && /^#!\s*(\/usr)?\/bin\/(env\s+)?(ba|da)?sh\b/.test(text) ? file : undefined;
 }
 
 /**

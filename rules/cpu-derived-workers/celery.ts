@@ -10,6 +10,8 @@ import { celeryWorkers } from '../../analysis/deploy/celery-concurrency';
 import { classifyDeployFile, Workspace } from '../../analysis/deploy/deploy-files';
 import { findDeploys, type Deploy, type DeployProcess } from '../../analysis/deploy/deploys';
 import { celeryWorkerWord, insertAfter } from '../../analysis/deploy/commands';
+import { scriptProcesses } from '../../analysis/deploy/script-processes';
+import { isShellScriptPath } from '../../analysis/deploy/shell-script-path';
 import { copiesCost, HOST_CPUS, perWorkerCost, totalCost } from './common';
 
 /** A file that may start a celery worker itself (the words may sit on separate lines of a list) or through a script, supervisord or honcho. */
@@ -25,6 +27,22 @@ export function checkCeleryDefaultConcurrency(ctx: RuleContext): void {
   if (!mayStartCelery(ctx.file.text)) return;
   const ws = Workspace.of(ctx);
   for (const { deploy, proc } of processesIn(ctx, ws, true)) if (proc.command.program === 'celery') report(ctx, ws, deploy, proc);
+}
+
+/**
+ * The celery workers with Celery's default concurrency that a deploy starts through this shell script (cookiecutter-
+ * django's `compose/production/django/celery/worker/start`, a Procfile's `bash worker.sh`): reported here, where
+ * the fix goes, rather than on the command that runs the script.
+ */
+export function checkScriptCeleryDefaultConcurrency(ctx: RuleContext): void {
+  if (!mayStartCelery(ctx.file.text)) return;
+  const ws = Workspace.of(ctx);
+  for (const { command, deploys } of scriptProcesses(ctx)) {
+    if (command.program !== 'celery') continue;
+    const deploy = deploys[0];
+    const proc = deploy.processes.find((p) => p.file === ctx.file.relPath && p.command.programWord.start === command.programWord.start);
+    if (proc) report(ctx, ws, deploy, proc);
+  }
 }
 
 /**
@@ -46,9 +64,12 @@ export function processesIn(ctx: RuleContext, ws = Workspace.of(ctx), throughUna
   return out;
 }
 
-/** Shell scripts and supervisord configs: files memlint reads for the budget but reports nothing in. */
+/**
+ * Files memlint reads for the budget but reports nothing in: supervisord configs, and scripts it does not analyse
+ * (a `run_worker` with no known name). A shell script it analyses gets the finding itself.
+ */
 function isUnanalysed(file: string): boolean {
-  return !classifyDeployFile(file) && !/\.(json|ya?ml|toml|py|[cm]?[jt]sx?)$/i.test(file);
+  return !classifyDeployFile(file) && !isShellScriptPath(file) && !/\.(json|ya?ml|toml|py|[cm]?[jt]sx?)$/i.test(file);
 }
 
 function report(ctx: RuleContext, ws: Workspace, deploy: Deploy, proc: DeployProcess): void {

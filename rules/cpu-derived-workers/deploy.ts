@@ -13,7 +13,7 @@ import {
 import { scriptProcesses } from '../../analysis/deploy/script-processes';
 import { missingAppPackage } from '../../analysis/deploy/missing-app';
 import { Workspace } from '../../analysis/deploy/deploy-files';
-import { checkCeleryDefaultConcurrency, processesIn } from './celery';
+import { checkCeleryDefaultConcurrency, checkScriptCeleryDefaultConcurrency, processesIn } from './celery';
 import { CPU_COUNT_WHY, copiesCost, cpuEstimate, CPU_PROBE, estimatePhrase, estimateShellCount, perWorkerCost, pm2PerCpuPhrase, totalCost, type Runtime } from './common';
 import { clip, sentence } from '../shared/format';
 import { cpuDerivedWorkersDocs, cpuDerivedWorkersMeta } from './meta';
@@ -69,9 +69,10 @@ export default defineRule({
   },
   check(ctx) {
     if (ctx.file.kind === 'shell') {
-      // A start script's counts, when a deploy runs it (`start.sh` from a Procfile, an EC2 boot script, compose's command);
-      // a Celery worker without --concurrency is reported where the script is started (celery.ts).
+      // A start script's counts, when a deploy runs it (`start.sh` from a Procfile, an EC2 boot script, compose's command),
+      // and its Celery workers without --concurrency (celery.ts).
       for (const { command } of scriptProcesses(ctx)) checkCommand(ctx, command);
+      checkScriptCeleryDefaultConcurrency(ctx);
       return;
     }
     for (const command of startCommands(ctx)) checkCommand(ctx, command);

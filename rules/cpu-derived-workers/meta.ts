@@ -62,7 +62,9 @@ const pythonDocs: RuleDocs = {
     'spelling of it (`os.cpu_count()`, `mp.cpu_count()`, `from multiprocessing import cpu_count`, `psutil.cpu_count()`, ' +
     '`len(os.sched_getaffinity(0))`), also through variables and helper functions and as the default of an environment ' +
     'lookup — or is a literal above `maxWorkers` (default 4). The same for `uvicorn.run(..., workers=...)`, gunicorn\'s ' +
-    'programmatic `{"workers": ...}` options and celery\'s `worker_concurrency`.',
+    'programmatic `{"workers": ...}` options and celery\'s `worker_concurrency`. A gunicorn config no deploy loads ' +
+    '(the deploys memlint follows start gunicorn without `-c` naming it, it is not `./gunicorn.conf.py`, and no other ' +
+    'file names it) is left alone: its `workers` never applies.',
   whyIsThisBad: CPU_WHY,
   example: {
     fileName: 'gunicorn.conf.py',
@@ -96,14 +98,16 @@ const deployDocs: RuleDocs = {
     'above `maxWorkers` (default 4), in every place a deploy starts them: Procfile, Dockerfile `CMD`/`ENTRYPOINT` (shell ' +
     'and exec forms), docker-compose `command`, render.yaml `startCommand`, railway.json/railway.toml, fly.toml ' +
     '`[processes]`, heroku.yml, app.json and package.json scripts, and the shell scripts a deploy runs (`start.sh` started ' +
-    'by a Procfile or a boot script). A command whose app names a package the repository does not have (a Procfile copied ' +
+    'by a Procfile or a boot script, cookiecutter-django\'s `compose/production/django/celery/worker/start` that the image ' +
+    'copies to `/start-celeryworker` for compose to run; scripts only a development compose file runs are left alone). A command whose app names a package the repository does not have (a Procfile copied ' +
     'from a template) is skipped: that process exits at start. Also `WEB_CONCURRENCY` and `GUNICORN_CMD_ARGS ' +
     '--workers` above the threshold in .env files, Dockerfile `ENV`, render.yaml `envVars`, docker-compose `environment`, ' +
     'fly.toml `[env]` and app.json `env`, and pm2 `instances` in ecosystem.config.json. Celery workers (prefork, the ' +
     'default pool) started with no concurrency at all — no `-c`/`--concurrency`, no `--autoscale`, no ' +
     '`CELERY_WORKER_CONCURRENCY` in the deploy\'s environment and no `worker_concurrency` / `CELERY_WORKER_CONCURRENCY` ' +
-    'in the app\'s Python config (celeryconfig, `app.conf`, Django settings) — are reported on the `worker` word, in ' +
-    'every format memory-budget reads (also Kubernetes `command`/`args`, `honcho start` and supervisord programs): ' +
+    'in the app\'s Python config (celeryconfig, `app.conf`, Django settings) — are reported on the `worker` word (in the ' +
+    'start script when a deploy runs one), in every format memory-budget reads (also Kubernetes `command`/`args`, ' +
+    '`honcho start` and supervisord programs, reported on the command that starts them): ' +
     'Celery then forks one pool process per CPU the container reports. `--autoscale` maxima above `maxWorkers` are ' +
     'reported too. `--pool solo` (one process), `threads` (threads, not processes) and `gevent`/`eventlet` are not. ' +
     'The same evaluator gives memory-budget its Celery counts, so the two always agree.',

@@ -13,6 +13,7 @@ import { maySetWorkerCount } from '../../analysis/python/prefilters';
 import { copiesCost, cpuEstimate, HOST_CPUS, estimatePhrase, type Derived, perWorkerCost, type Runtime, totalCost } from './common';
 import { clip, sentence } from '../shared/format';
 import { configAssignments, isGunicornConfigFile } from '../../analysis/deploy/gunicorn-config';
+import { noDeployLoadsConfig } from '../../analysis/deploy/unloaded-config';
 import { cpuDerivedWorkersDocs, cpuDerivedWorkersMeta } from './meta';
 import { attributeBinding, importedBinding, type ModuleBinding } from '../../analysis/python/imported-values';
 import { pythonModules } from '../../analysis/python/module-graph';
@@ -38,7 +39,8 @@ export default defineRule({
     const text = ctx.file.text;
     /** Worker-count expressions, with the variable the fix reads and what the workers are. */
     const counts: { value: Node; envVar: string; what: string }[] = [];
-    const gunicornConfig = isGunicornConfigFile(ctx.file);
+    // A gunicorn config no deploy loads sets no worker count anywhere (analysis/deploy/unloaded-config.ts).
+    const gunicornConfig = isGunicornConfigFile(ctx.file) && !noDeployLoadsConfig(ctx);
     for (const a of configAssignments(tree)) {
       if (gunicornConfig && a.name === 'workers') counts.push({ value: a.value, envVar: 'WEB_CONCURRENCY', what: 'gunicorn workers' });
       else if (CELERY_SETTINGS.has(a.name)) counts.push({ value: a.value, envVar: 'CELERY_CONCURRENCY', what: 'celery worker processes' });

@@ -11,6 +11,7 @@ import { requestBodyLimitDocs, requestBodyLimitMeta, thresholdBytes } from './me
 import { asObjectLiteral, calleeName, declarationOf, hasSpread, hasSyntaxErrors, indexOf, methodCall, numberValue, objectProperty, objectPropertyValue, unwrap } from '../../analysis/typescript/ast';
 import { insertIntoArguments, insertObjectProperty } from '../shared/typescript-edits';
 import { importsModule, resolveImport } from '../../analysis/typescript/imports';
+import { inAdminOnlyNestRoute } from './nest-admin-only';
 
 const BODY_PARSERS = /^(express|body-parser)\.(json|urlencoded|raw|text)$/;
 const PARSER_NAMES = new Set(['json', 'urlencoded', 'raw', 'text']);
@@ -43,7 +44,11 @@ export default defineRule({
       notes:
         'Limits at or under the threshold and limits read from variables or the environment are not reported; multer ' +
         'disk storage (`dest`, `diskStorage()`) is not reported. The fix writes the threshold in the form of the ' +
-        "original value (`'10mb'` for strings, `10 * 1024 * 1024` for byte counts) or adds `limits: { fileSize }`.",
+        "original value (`'10mb'` for strings, `10 * 1024 * 1024` for byte counts) or adds `limits: { fileSize }`. " +
+        'A Nest upload interceptor on a route only administrators can call is not reported: `@UseGuards(AdminGuard)` (a ' +
+        'guard named for administrators or staff) on the method or its controller, or `@Roles(...)` naming only ' +
+        'administrator roles beside a `@UseGuards(...)`. Guards run before interceptors, so no one else\'s upload reaches ' +
+        'multer. Routes any signed-in user can call, and `@Roles` with no guard to enforce it, are still reported.',
       example: {
         fileName: 'server.ts',
         code: `import express from 'express';
@@ -145,6 +150,8 @@ function registersMulterModule(ctx: RuleContext): boolean {
 function checkNestMulter(ctx: RuleContext, call: ts.CallExpression, name: string, max: number): void {
   if ((name === 'register' || name === 'registerAsync') && methodCall(call)?.object.getText() !== 'MulterModule') return;
   const optionsAt = INTERCEPTOR_OPTIONS_AT[name];
+  // Guards run before interceptors: on a route only administrators can call, no one else's upload reaches multer.
+  if (optionsAt !== undefined && inAdminOnlyNestRoute(call)) return;
   if (optionsAt !== undefined && call.arguments.length === optionsAt && !registersMulterModule(ctx)) {
     // No options and no module-wide MulterModule.register: Nest's multer (and fastify-multer) default to memory storage.
     reportMemoryUploads(ctx, call, `${name}() (memory storage by default)`, max, insertIntoArguments(call, `{ limits: { fileSize: ${bytesCode(max)} } }`));

@@ -42,7 +42,9 @@ const RECYCLING_NOTES =
   'A gunicorn command is not reported when `--max-requests` is in its flags, in `GUNICORN_CMD_ARGS` (in the same file ' +
   'or any .env/deploy file of the workspace) or in the config file it loads (`-c`, `--config`, `python:module`, or ' +
   '`./gunicorn.conf.py` by default); when that config file lacks it, the finding is on the config file. A config file ' +
-  'is not reported when a deploy file passes `--max-requests`. Celery workers are not reported when a workspace ' +
+  'is not reported when a deploy file passes `--max-requests`, nor when the deploys memlint follows start gunicorn ' +
+  'without loading it (no `-c` naming it, and it is not the `./gunicorn.conf.py` gunicorn reads by itself) and no other ' +
+  'file of the project (a systemd unit, a Makefile, a script, the README) names it: its settings never apply. Celery workers are not reported when a workspace ' +
   'Python file sets `worker_max_tasks_per_child`/`worker_max_memory_per_child` (any spelling), or on the ' +
   'gevent/eventlet/threads/solo pools, where the option does nothing. uvicorn without gunicorn is not covered.';
 
@@ -83,7 +85,10 @@ const deployDocs: RuleDocs = {
     'celery prefork workers started without `--max-tasks-per-child`/`--max-memory-per-child` (and no ' +
     '`worker_max_tasks_per_child` setting), in Procfile, Dockerfile `CMD`/`ENTRYPOINT`, docker-compose `command`, ' +
     'render.yaml `startCommand`, railway.json/railway.toml, fly.toml, heroku.yml and app.json scripts, and in the shell ' +
-    'scripts these run (`ENTRYPOINT ["./boot.sh"]` whose last line is `exec gunicorn ...`, a Procfile `web: bash start.sh`). ' +
+    'scripts these run (`ENTRYPOINT ["./boot.sh"]` whose last line is `exec gunicorn ...`, a Procfile `web: bash start.sh`, ' +
+    'cookiecutter-django\'s compose `command: /start` that runs the script its Dockerfile copies there with ' +
+    '`COPY ./compose/production/django/start /start`, also from the `production.yml` compose file older cookiecutter-django ' +
+    'projects have; a script only a development compose file such as `local.yml` runs is left alone). ' +
     'Also the config of celery\'s generic init script (`/etc/default/celeryd`, or an Ansible template `celeryd.j2`): its ' +
     '`CELERYD_OPTS` are the worker\'s options, and the fix adds `--max-tasks-per-child` to a quoted value. ' +
     'A command whose app names a package the repository does not have (`gunicorn dtb.asgi:application` in a Procfile ' +

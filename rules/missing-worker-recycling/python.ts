@@ -6,6 +6,7 @@ import type { Node } from 'web-tree-sitter';
 import { defineRule, type OffsetEdit, type RuleContext } from '../api';
 import { indentOf, intValue } from '../../analysis/python/ast';
 import { configAssignments, GUNICORN_SETTINGS, isGunicornConfigFile, otherDeployFiles, type ConfigAssignment } from '../../analysis/deploy/gunicorn-config';
+import { noDeployLoadsConfig } from '../../analysis/deploy/unloaded-config';
 import { missingWorkerRecyclingDocs, missingWorkerRecyclingMeta } from './meta';
 
 const LEAK = 'Memory a worker leaks or fragments is only returned when the process exits, so it builds up until the instance runs out of memory.';
@@ -22,6 +23,8 @@ export default defineRule({
     const assignments = configAssignments(ctx.python());
     const settings = assignments.filter((a) => GUNICORN_SETTINGS.has(a.name));
     if (settings.length === 0) return;
+    // The deploys start gunicorn without it (no `-c`, and it is not ./gunicorn.conf.py): its settings never apply.
+    if (noDeployLoadsConfig(ctx)) return;
     const maxRequests = ctx.options.maxRequests as number;
     const jitter = ctx.options.maxRequestsJitter as number;
     const hasJitter = assignments.some((a) => a.name === 'max_requests_jitter');

@@ -146,6 +146,24 @@ describe('deploy-graph reach', function () {
     assert.deepEqual(reach.entries.map((e) => e.replace(/ .*\(/, ' (')), ['gunicorn (Dockerfile)']);
   });
 
+  it('never takes a VM start script for a local runner because of a development-only image beside it', async () => {
+    const files = {
+      'requirements.txt': 'fastapi==0.110\nuvicorn==0.29\ngunicorn==22.0\n',
+      // The image is for development only (its name, and --reload): its command is no process of a deploy, so it cannot
+      // make the VM's start.sh a way of serving by hand; the image without a followed command leaves reach unjudged.
+      'Dockerfile.dev': 'FROM python:3.12\nWORKDIR /app\nCOPY . /app\nCMD ["uvicorn", "dev_app:app", "--reload", "--host", "0.0.0.0"]\n',
+      'dev_app.py': 'from fastapi import FastAPI\napp = FastAPI()\n',
+      'start.sh': '#!/bin/sh\nexec gunicorn -k uvicorn.workers.UvicornWorker --max-requests 1000 main:app\n',
+      'main.py': 'from fastapi import FastAPI\nfrom pagination import ExportPagination\napp = FastAPI()\n',
+      'pagination.py': BIG_PAGE,
+      'old_patch.py': BIG_PAGE,
+    };
+    assert.deepEqual(await reported(files), ['old_patch.py', 'pagination.py']);
+    const ws = await open(files);
+    const deploys = findDeploys(new DeployWorkspace(ws.projectAt('')));
+    assert.deepEqual(deploys.map((d) => `${d.platform} ${d.processes.map((p) => p.command.program).join(' ')}`), ['start-script gunicorn']);
+  });
+
   it('follows serve.sh and its dynamic loading when it is the only deploy, and a cron script that runs a job', async () => {
     const files = {
       'requirements.txt': 'flask==3.0\ngunicorn==22.0\n',

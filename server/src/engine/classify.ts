@@ -1,6 +1,10 @@
 /** Decides how a file is parsed (its kind) and what it is for (its roles), by name and content. */
 import type { FileKind, FileRole } from '../../../rules/api';
 import { isCeleryDefaultsName, setsCeleryDefaults } from '../../../analysis/deploy/celeryd-defaults';
+import { isShellScriptPath } from '../../../analysis/deploy/shell-script-path';
+import { isEnvironmentNamedCompose } from '../../../analysis/deploy/deploy-files';
+
+export { isShellScriptPath };
 
 export interface Classification {
   kind: FileKind;
@@ -80,7 +84,7 @@ export function classify(path: string, text?: string): Classification | undefine
       break;
     case 'yaml':
       if (lower === 'render.yaml' || lower === 'render.yml') roles.add('render');
-      else if (/^(docker-)?compose([.-][\w.-]+)?\.ya?ml$/.test(lower)) roles.add('docker-compose');
+      else if (/^(docker-)?compose([.-][\w.-]+)?\.ya?ml$/.test(lower) || (text !== undefined && isEnvironmentNamedCompose(lower, text))) roles.add('docker-compose');
       else if (text && /^\s*apiVersion:/m.test(text) && /^\s*kind:/m.test(text)) roles.add('kubernetes');
       break;
     case 'toml':
@@ -97,17 +101,6 @@ export function classify(path: string, text?: string): Classification | undefine
       break;
   }
   return { kind, roles };
-}
-
-/**
- * Shell scripts a deploy can start: `*.sh` (also `Procfile.sh`), and the extensionless entrypoints images and
- * Heroku apps use (`docker-entrypoint`, `bin/start`, `bin/boot`).
- */
-export function isShellScriptPath(path: string): boolean {
-  const name = baseName(path).toLowerCase();
-  if (name.endsWith('.sh') || name.endsWith('.bash')) return true;
-  if (name.includes('.')) return false;
-  return /^(docker-)?entrypoint$/.test(name) || (/(^|\/)bin\/[^/]+$/.test(path) && /^(start|boot|web|worker|server|serve|run|start-[\w-]+|run-[\w-]+)$/.test(name));
 }
 
 /** `supervisord.conf`, `supervisor/app.conf`, `conf.d/app.conf` under a supervisor folder. */
