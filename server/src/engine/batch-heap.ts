@@ -5,8 +5,7 @@
  * either way, so 1 MB semi-spaces cost no measurable CPU (docs/PERFORMANCE.md).
  *
  * Flags set at run time: `--max-semi-space-size` holds for the isolates started afterwards (the scan workers), the
- * growth factor, read whenever a young generation grows, also for the thread already running (1: never grows), and
- * `--optimize-for-size`, read by the heap's growth heuristics, for every thread.
+ * growth factor, read whenever a young generation grows, also for the thread already running (1: never grows).
  */
 import * as v8 from 'node:v8';
 
@@ -17,9 +16,5 @@ export function keepYoungGenerationSmall(): void {
   if (applied) return;
   applied = true;
   v8.setFlagsFromString('--semi-space-growth-factor=1');
-  // V8's settings for memory-constrained devices (the old generation grows by smaller steps, among others): a scan's
-  // live heap is small (~30 MB per thread after a stdlib scan), what it allocates between GCs is not. Two-thread
-  // stdlib scan: peak RSS 257 -> 189 MB, CPU within the noise of interleaved runs on a loaded machine.
-  v8.setFlagsFromString('--optimize-for-size');
   v8.setFlagsFromString(`--max-semi-space-size=${SEMI_SPACE_MB}`);
 }
