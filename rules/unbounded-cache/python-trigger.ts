@@ -163,10 +163,18 @@ function growthSites(text: string, subscriptReads = true): Map<string, GrowthSit
   return out;
 }
 
-function grownContainer(text: string, outsideFunctions?: ReadonlySet<number>): boolean {
+function grownContainer(text: string, outsideFunctions?: () => ReadonlySet<number> | undefined): boolean {
   const sites = growthSites(text);
-  if (outsideFunctions) dropSitesOn(text, sites, outsideFunctions);
   if (sites.size === 0) return false;
+  if (outsideFunctions) {
+    // Dropping sites can only turn a yes into a no: most modules are a no with all their sites, and that answer
+    // costs less than finding the module-level lines (the trigger's main cost on the stdlib).
+    let declared: Map<string, Declared> | undefined;
+    if (!grownImport(text, sites) && ((declared = declaredContainers(text, sites.keys())).size === 0 || !someSiteGrows(text, declared, sites))) return false;
+    const lines = outsideFunctions();
+    if (lines) dropSitesOn(text, sites, lines);
+    if (sites.size === 0) return false;
+  }
   if (grownImport(text, sites)) return true;
   const declared = declaredContainers(text, sites.keys());
   if (declared.size === 0) return false;
@@ -221,7 +229,7 @@ export function wholeTextTest(text: string): boolean {
  */
 function batchTest(text: string): boolean {
   if (text.includes('session_state') || cacheDecorator(text) || declaresSizeLimit(text)) return true;
-  return grownContainer(text, moduleLevelLineStarts(text));
+  return grownContainer(text, () => moduleLevelLineStarts(text));
 }
 
 /** Removes the growth sites that sit on one of the given line starts' lines. */

@@ -10,6 +10,7 @@ import type { Node as JsonNode } from 'jsonc-parser';
 import type { AST as TomlAST } from 'toml-eslint-parser';
 import { docsUrl, type FileKind, type FileRole, type OptionValue, type ProjectInfo, type ReportSpec, type Rule, type RuleContext, type RuleMeta, type Severity, type SourceInfo, type TextTrigger } from '../../../rules/api';
 import { offlineCode } from '../../../analysis/reach';
+import { inBatchScanThread } from '../../../analysis/cache';
 import { deployReach } from '../../../analysis/deploy/project-reach';
 import { classify } from './classify';
 import type { MemlintConfig } from './config';
@@ -271,6 +272,7 @@ export class Analyzer {
       result.notes.push({ kind: 'not-analysed', path, relPath, message: `not analysed by ${deepRules.join(', ')}: nesting too deep` });
     }
     result.findings.sort((a, b) => a.start - b.start || a.ruleId.localeCompare(b.ruleId));
+    if (inBatchScanThread()) for (const f of result.findings) detachStrings(f);
     return result;
   }
 
@@ -381,6 +383,22 @@ function notRunByDeployNote(project: ProjectInfo): string {
   const reach = deployReach(project);
   const from = reach.judged && reach.entries.length ? ` (processes: ${reach.entries.slice(0, 3).join('; ')}${reach.entries.length > 3 ? '; …' : ''})` : '';
   return `not checked: no process of this project's deploys loads it${from}; checkOfflineCode = true checks it`;
+}
+
+/**
+ * A batch scan keeps every finding until its report, but not the file's text: a message or fix cut from the text is
+ * a V8 sliced string that keeps the whole text alive (8 MB of stdlib module texts in a one-thread stdlib scan).
+ */
+function detachStrings(finding: Finding): void {
+  finding.message = detached(finding.message);
+  if (finding.messageArguments) finding.messageArguments = finding.messageArguments.map(detached);
+  if (finding.detail !== undefined) finding.detail = detached(finding.detail);
+  for (const fix of finding.fixes) for (const edit of fix.edits) edit.newText = detached(edit.newText);
+}
+
+/** A flat copy of a string, sharing no memory with the one it was sliced from (shorter ones are copied anyway). */
+export function detached(s: string): string {
+  return s.length < 13 ? s : (' ' + s).slice(1);
 }
 
 /** A trigger's answer for a text read once: its strict test when it has one. */

@@ -61,7 +61,7 @@ export function readRegularText(file: string, maxBytes: number): string | undefi
  */
 export function isInside(root: string, file: string): boolean {
   const realRoot = realRootOf(path.resolve(root));
-  const real = realpathOrSelf(path.resolve(root, file));
+  const real = realpathOfFile(path.resolve(root, file));
   const rel = path.relative(realRoot, real);
   return rel === '' || (!rel.startsWith('..' + path.sep) && rel !== '..' && !path.isAbsolute(rel));
 }
@@ -74,6 +74,35 @@ function realRootOf(root: string): string {
   if (lastRoot?.root === root && now - lastRoot.at < ROOT_REALPATH_TTL_MS) return lastRoot.real;
   const real = realpathOrSelf(root);
   lastRoot = { root, real, at: now };
+  return real;
+}
+
+/**
+ * realpathOrSelf() of a file, from its folder's real path (kept briefly, as the root's: a scan reads many files per
+ * folder, and a realpath costs a syscall per path component) and one lstat of the file itself.
+ */
+function realpathOfFile(p: string): string {
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.lstatSync(p, { throwIfNoEntry: false });
+  } catch {
+    return realpathOrSelf(p);
+  }
+  if (st?.isSymbolicLink()) return realpathOrSelf(p);
+  const folder = path.dirname(p);
+  if (folder === p) return p;
+  return path.join(realFolderOf(folder), path.basename(p));
+}
+
+const folderReals = new Map<string, { real: string; at: number }>();
+const MAX_FOLDERS = 1000;
+function realFolderOf(folder: string): string {
+  const now = Date.now();
+  const known = folderReals.get(folder);
+  if (known && now - known.at < ROOT_REALPATH_TTL_MS) return known.real;
+  if (folderReals.size >= MAX_FOLDERS) folderReals.clear();
+  const real = realpathOrSelf(folder);
+  folderReals.set(folder, { real, at: now });
   return real;
 }
 

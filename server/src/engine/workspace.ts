@@ -8,7 +8,7 @@ import type { ProjectInfo, Rule } from '../../../rules/api';
 import { allRules } from '../../../rules/index';
 import { ProjectIndex, isProjectMarker, joinRoot, relativeToRoot } from '../../../analysis/projects';
 import { projectChanges, trackProjectChanges } from '../../../analysis/cache';
-import { Analyzer, type AnalyzeOptions, type RuleFilter } from './analyzer';
+import { Analyzer, detached, type AnalyzeOptions, type RuleFilter } from './analyzer';
 import { loadConfig, type MemlintConfig } from './config';
 import { classify } from './classify';
 import { discoverFiles, type DiscoveredFile } from './discover';
@@ -131,7 +131,8 @@ export class Workspace {
     const override = this.options.readOverride?.(absPath);
     if (override !== undefined) return this.analyzeText(absPath, override);
     const kind = classify(relPath)?.kind;
-    const skip = (kind: NoteKind, message: string): FileResult => ({ path: absPath, relPath, findings: [], skipped: true, notes: [{ kind, path: absPath, relPath, message }] });
+    // (a note may quote the text, e.g. a generated-file header: a copy, so the note keeps no text alive)
+    const skip = (kind: NoteKind, message: string): FileResult => ({ path: absPath, relPath, findings: [], skipped: true, notes: [{ kind, path: absPath, relPath, message: detached(message) }] });
     const vendored = kind && generatedReason(relPath, kind);
     if (vendored) return skip('generated', `skipped: ${vendored}`);
     // A path under the root that a symlinked folder leads out of it is not the workspace's (a path named
