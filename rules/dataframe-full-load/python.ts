@@ -10,6 +10,7 @@ import { inferColumnUse } from '../../analysis/python/dataframe-columns';
 import { batchJobScript } from '../../analysis/deploy/batch-jobs';
 import { importsOf, type ImportMap } from '../../analysis/python/imports';
 import { checkGrowthInLoops } from './grown-in-loop';
+import { dataframeTrigger } from './python-trigger';
 import { identifiersNamed, sessionStateOf } from '../../analysis/python/module-state';
 
 interface Reader {
@@ -59,7 +60,7 @@ export default defineRule({
     kinds: ['python'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
-    trigger: /read_(csv|table|excel|json|parquet|feather|sql)|session_state|\bconcat\(|\.append\(/,
+    trigger: dataframeTrigger,
     docs: {
       summary: 'pandas reads that load every column and every row into memory, DataFrames grown row by row in a loop, and DataFrames kept per session in st.session_state.',
       whatItDoes:

@@ -1,7 +1,7 @@
 /**
- * The text pre-filters that keep big scans from parsing modules for unbounded-cache and whole-file-read: a module
- * they skip must be one the rule reports nothing in. What a user checks: the same findings with and without the
- * pre-filter, on every Python fixture of every rule and on random edits of them, as a batch scan runs them; and
+ * The text pre-filters that keep big scans from parsing modules for unbounded-cache, whole-file-read and
+ * dataframe-full-load: a module they skip must be one the rule reports nothing in. What a user checks: the same
+ * findings with and without the pre-filter, on every Python fixture of every rule and on random edits of them, as a batch scan runs them; and
  * the shapes the rule reports are let through.
  */
 import * as assert from 'node:assert/strict';
@@ -15,6 +15,8 @@ import { Analyzer } from '../../server/src/engine/analyzer';
 import { defaultConfig } from '../../server/src/engine/config';
 import unboundedCache from '../../rules/unbounded-cache/python';
 import wholeFileRead from '../../rules/whole-file-read/python';
+import dataframeFullLoad from '../../rules/dataframe-full-load/python';
+import { dataframeRegex } from '../../rules/dataframe-full-load/python-trigger';
 import { mayReadWhole, wholeReadRegex } from '../../rules/whole-file-read/python-trigger';
 import { listFixtures } from '../support/fixtures';
 import { analyzeWith, describeFinding, fixtureProject, initParsers, ruleIds } from '../support/analyze';
@@ -54,7 +56,13 @@ function* fixtureVersions(): Generator<{ root: string; abs: string; label: strin
 }
 
 describe('parse pre-filters (batch scans)', () => {
-  for (const rule of [wholeFileRead, unboundedCache]) {
+  // The fewest texts each pre-filter must skip, and the fewest the rule must report in, for the comparison to count.
+  const least = new Map<Rule, { skipped: number; reported: number }>([
+    [wholeFileRead, { skipped: 200, reported: 50 }],
+    [unboundedCache, { skipped: 200, reported: 50 }],
+    [dataframeFullLoad, { skipped: 200, reported: 20 }],
+  ]);
+  for (const [rule, floor] of least) {
     it(`${rule.meta.id}: the same findings with and without the pre-filter, on every Python fixture and random edits`, function () {
       this.timeout(600000);
       let skipped = 0;
@@ -68,9 +76,15 @@ describe('parse pre-filters (batch scans)', () => {
         assert.deepEqual([], without, `${v.label}: skipped by the pre-filter, but the rule reports:\n${v.text}`);
       }
       // Not vacuous: the pre-filter skips texts, and the rule reports in many others.
-      assert.ok(skipped > 200 && reported > 50, JSON.stringify({ skipped, reported }));
+      assert.ok(skipped > floor.skipped && reported > floor.reported, JSON.stringify({ skipped, reported }));
     });
   }
+
+  it('dataframe-full-load: the stricter test skips texts the regex lets through (an append without pandas)', () => {
+    let stricter = 0;
+    for (const v of fixtureVersions()) if (dataframeRegex.test(v.text) && !wholeTextPasses(dataframeFullLoad.meta.trigger!, v.text)) stricter++;
+    assert.ok(stricter > 50, String(stricter));
+  });
 
   it('whole-file-read: the stricter test skips texts the regex lets through', () => {
     let stricter = 0;
