@@ -66,7 +66,8 @@ export function offlineCode(relPath: string, project: ProjectInfo): OfflineKind 
   const python = relPath.endsWith('.py') && classifyDeployFile(relPath) !== 'gunicorn-config';
   if (kind === undefined) {
     if (!python) return undefined;
-    if (testModuleText(project.readFile(relPath) ?? '')) return 'test';
+    // peekFile: every analysed module is asked this, and readFile would keep each text for the whole scan.
+    if (testModuleText((project.peekFile ?? project.readFile).call(project, relPath) ?? '')) return 'test';
     const reach = deployReach(project);
     if (reach.judged) return reach.reached.has(relPath) ? undefined : 'not run by any deploy';
     if (relPath.includes('/') || !standaloneScriptText(project.readFile(relPath) ?? '')) return undefined;
