@@ -1,8 +1,8 @@
 /**
  * The text pre-filters that keep big scans from parsing modules for unbounded-cache, whole-file-read and
  * dataframe-full-load: a module they skip must be one the rule reports nothing in. What a user checks: the same
- * findings with and without the pre-filter, on every Python fixture of every rule and on random edits of them, as a batch scan runs them; and
- * the shapes the rule reports are let through.
+ * findings with and without the pre-filter, on every Python fixture of every rule and on random edits of them, as a
+ * batch scan runs them; and the shapes the rule reports are let through.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
