@@ -56,6 +56,22 @@ describe('moduleDefEnd: the module-level def of a name', () => {
     for (const text of cases) assert.equal(moduleDefEnd(text, 'f'), byRegex(text, 'f'), JSON.stringify(text));
   });
 
+  it('answers each new text afresh (the answers of the last text are kept for it only)', () => {
+    const before = 'from .tasks import f\n\ndef view():\n    f.delay(1)\n';
+    const after = before + 'def f(x):\n    pass\n';
+    assert.equal(moduleDefEnd(before, 'f'), undefined);
+    assert.equal(moduleDefEnd(after, 'f'), byRegex(after, 'f'));
+    assert.notEqual(moduleDefEnd(after, 'f'), undefined);
+    assert.equal(moduleDefEnd(before, 'f'), undefined);
+    assert.equal(moduleDefEnd(before, 'view'), byRegex(before, 'view'));
+    // A keystroke: the same module with one character more, asked the same names in turn.
+    let text = after;
+    for (let i = 0; i < 20; i++) {
+      text = i % 3 === 0 ? text.replace('def f(', 'def fx(') : text.replace('def fx(', 'def f(') + ' ';
+      for (const name of ['f', 'fx', 'view']) assert.equal(moduleDefEnd(text, name), byRegex(text, name), `${i} ${name}`);
+    }
+  });
+
   it('agrees with the regex for every def name of real modules', () => {
     const dir = '/tmp/memlint-real/files';
     const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.py')) : [];
