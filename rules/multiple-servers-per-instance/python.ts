@@ -17,7 +17,6 @@ import { callsNamed, keywordArgument } from '../../analysis/python/ast';
 import { joinPath, Workspace } from '../../analysis/deploy/deploy-files';
 import { deploysNotFollowed, findDeploys } from '../../analysis/deploy/deploys';
 import { resolveInWorkspace } from '../../analysis/deploy/process-chain';
-import { reloaderOnTrigger } from './reloader-trigger';
 
 const PYTHON = /^python(\d+(\.\d+)?)?$/;
 /** Interpreter options that take a value (`python -W ignore app.py`). */
@@ -32,7 +31,7 @@ export default defineRule({
     messages: {
       'debug-reloader': 'Runs the debug reloader in production: a second process with another copy of the app',
     },
-    trigger: reloaderOnTrigger,
+    trigger: /\b(debug|use_reloader)\s*=\s*True\b/,
     docs: {
       summary: 'One instance whose start command runs several Node or Python app processes side by side.',
       whatItDoes:
