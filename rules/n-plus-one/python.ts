@@ -29,6 +29,7 @@ import {
 import { checkDrfSerializers, DRF_FIX, DRF_NOTES, DRF_WHAT } from './python-drf';
 import { checkGetattrExports, GETATTR_NOTES } from './python-getattr';
 import { checkSqlalchemyLoops } from './python-sqlalchemy';
+import { checkMarshmallowLists } from './python-marshmallow';
 import { fileMatches, StatementFindingsCache, statementCachesEnabled, statementMatches, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
 import { classMethods } from '../../analysis/python/class-methods';
 import { StatementSlot, TreeSlot } from '../../analysis/cache';
@@ -224,6 +225,7 @@ def order_list(request):
   check(ctx) {
     if (ctx.file.kind === 'django-template') return checkTemplate(ctx);
     checkSqlalchemyLoops(ctx, (spec) => ctx.report(spec));
+    checkMarshmallowLists(ctx, (spec) => ctx.report(spec));
     if (fileMatches(ctx, RENDERS_TEMPLATES)) checkTemplateViews(ctx, ctx.python(), fixesAllowed(ctx.python()));
     // Admin actions iterate the queryset they are handed: no manager in the file.
     checkGetattrExports(ctx);
