@@ -210,6 +210,10 @@ def order_list(request):
         DRF_NOTES +
         GETATTR_NOTES +
         TEMPLATE_NOTES +
+        'marshmallow: a Flask-Smorest view that returns a query\'s rows to `@blp.response(200, Schema(many=True))` whose ' +
+        'schema (or a same-module base) dumps a lazy relationship through `fields.Nested`, `fields.List(fields.Nested(...))` ' +
+        'or `fields.Pluck` (not `load_only`, not left out by `only=`/`exclude=`) and the query has no loader option for it; ' +
+        'a `lazy="dynamic"` relationship always runs a query per row. ' +
         'SQLAlchemy: relationships declared `lazy="selectin"`/`"joined"`/`"subquery"`/`"immediate"`/`"raise"`/`"noload"` ' +
         'are not reported. A many-to-one read again and again for the same parent row is cheap: SQLAlchemy looks it up in ' +
         'the identity map by primary key before querying, so N rows with the same parent cost one query. Reported as ' +

@@ -97,7 +97,10 @@ export default defineRule({
         '(`stmt = select(X)` then `stmt = stmt.limit(n)`). Outside both ORMs: a MongoDB collection copied whole into a list ' +
         '(`list(db.x.find())`, `[d for d in coll.find()]`, a loop appending every document, motor `.to_list(None)`) with ' +
         'no `.limit()`, and encode/databases `await database.fetch_all(query)` of a SELECT with no LIMIT, in any function ' +
-        '(not `find_one`, a filter on `_id` or one owner\'s id, grouped or counted queries, or plain iteration). ' + LIST_VIEWS_WHAT,
+        '(not `find_one`, a filter on `_id` or one owner\'s id, grouped or counted queries, or plain iteration). ' +
+        'Flask-Smorest views returning every row of a query (`return Item.query.all()`, no `.limit()`, no filter to one ' +
+        'owner) to `@blp.response(200, ItemSchema(many=True))` without `@blp.paginate()`, when the model is a project ' +
+        'model with a foreign key or relationship (a lookup list of labels is not reported). ' + LIST_VIEWS_WHAT,
       whyIsThisBad:
         'Iterating a queryset fills its result cache: every row becomes a model instance (1-5 KB each with its field ' +
         'values), and all of them stay alive until the loop ends. An export of 500,000 orders needs gigabytes before ' +
