@@ -12,6 +12,7 @@ import { insertIntoArguments, insertObjectProperty } from '../shared/typescript-
 import { inRequestHandler, isOfflineFile } from '../../analysis/typescript/handlers';
 import { chainMethods, ormCalls, ORM_LABEL, type OrmCall } from '../../analysis/typescript/orm';
 import { optionalBound, type OptionalBound } from '../../analysis/typescript/optional-bound';
+import { describeRawSelect, MAY_RUN_RAW_SELECT, rawSelects } from './raw-sql';
 
 /** Chain calls that bound or stream a Mongoose query / TypeORM query builder. */
 const BOUNDING_CHAIN = new Set(['limit', 'take', 'cursor', 'stream', 'eachAsync', 'paginate', 'countDocuments', 'count', 'distinct', 'findOne']);
@@ -28,7 +29,7 @@ export default defineRule({
     kinds: ['typescript', 'javascript'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
-    trigger: /findMany|findUnique|findFirst|\bfind(By|AndCount|AndCountBy|All|AndCountAll)?\s*[(<]|getMany|getRawMany/,
+    trigger: /\.query\s*(<[^>]*>)?\s*\(|findMany|findUnique|findFirst|\bfind(By|AndCount|AndCountBy|All|AndCountAll)?\s*[(<]|getMany|getRawMany/,
     options: {
       suggestedLimit: { type: 'number', default: 100, description: 'The page size the fix adds (`take: N` / `limit: N`).' },
     },
@@ -127,6 +128,12 @@ export default router;
   check(ctx) {
     if (isOfflineFile(ctx.file.relPath)) return;
     const limit = ctx.options.suggestedLimit as number;
+    if (MAY_RUN_RAW_SELECT.test(ctx.file.text)) {
+      for (const found of rawSelects(ctx)) {
+        const { what, detail } = describeRawSelect(found);
+        ctx.report({ start: found.call.getStart(), end: found.call.getEnd(), messageId: 'unbounded', data: { what: clip(what, 56) }, detail });
+      }
+    }
     const calls = ormCalls(ctx); // before the parse: a file with no possible ORM read is not parsed
     if (calls.length === 0) return;
     const fixable = !hasSyntaxErrors(ctx.typescript());
