@@ -52,7 +52,12 @@ export default defineRule({
         "project's `schema.prisma` says the relation is a list of rows that pile up with time (a model with a " +
         '`@default(now())` timestamp named for posts, comments, reviews, ratings, orders, messages, logs, payments...). And options ' +
         'built in a variable whose bound is set under one condition only (`const query = {}; if (page) { query.limit = ' +
-        '20; } Model.find(filter, null, query)`): a request without a page, or with page 0, loads every row.',
+        '20; } Model.find(filter, null, query)`): a request without a page, or with page 0, loads every row. ' +
+        'Raw SQL too: a SELECT literal passed to `pool.query(...)`, `client.query(...)`, TypeORM `manager.query(...)` or a ' +
+        'repository\'s `this.db.query(...)` with no LIMIT/FETCH FIRST, aggregate, GROUP BY or lookup by `id`, when its FROM ' +
+        'table names rows that pile up with use (messages, history, events, logs, notifications, orders, comments, posts...) or, ' +
+        'for `FROM ${this.tableName}`, the repository class does (`HistoryRepository`). A lookup table (`SELECT * FROM ' +
+        'countries`) is not reported.',
       whyIsThisBad:
         'Every row becomes an object in the Node heap, and then again as JSON in the response. A table that held ' +
         '2,000 rows at launch holds 500,000 a year later: one request then allocates hundreds of megabytes, blocks ' +
