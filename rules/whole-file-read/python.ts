@@ -15,6 +15,7 @@ import { parsedLater, usedAsOneValue } from '../../analysis/python/small-files';
 import { isMainGuard, moduleNamedElsewhere, startedAsScript } from '../../analysis/python/main-guard';
 import { StatementFindingsCache, statementMatches, topLevelStatements } from '../../analysis/python/statements';
 import { wholeReadTrigger } from './python-trigger';
+import { shippedSmallFile } from '../../analysis/python/shipped-files';
 import { FileSources, isSmallConfigPath, isStableExpression, isTestFile, scopeOf, type FileSource } from '../../analysis/python/uploads';
 
 const CHUNK_SIZE = 65536;
@@ -145,10 +146,15 @@ def upload_document(request):
     let outside = false;
     let sources: FileSources | undefined = undefined;
     const parameters = new UploadParameters(tree, (arg, depth) => sources!.fileSource(arg, depth), ctx.project, ctx.file.relPath);
-    sources = new FileSources(tree, imports, (binding, depth) => {
-      outside = true;
-      return parameters.sourceOf(binding, depth);
-    });
+    sources = new FileSources(
+      tree,
+      imports,
+      (binding, depth) => {
+        outside = true;
+        return parameters.sourceOf(binding, depth);
+      },
+      (path) => shippedSmallFile(path, ctx.project, ctx.file.relPath),
+    );
     // The few calls whose name can matter, found from the text: cheaper than a query over the whole tree.
     const aliases = [...imports.names].filter(([local, qualified]) => BASE64_DECODERS.has(qualified) && !CALL_NAMES.includes(local)).map(([local]) => local);
     const names = [...CALL_NAMES, ...aliases];
@@ -564,7 +570,7 @@ class WholeReadChecker {
   private checkPathRead(call: Node, receiver: Node, method: string): void {
     if (!hasNoArguments(call)) return;
     const path = this.pathExpression(receiver);
-    if (!path || isSmallConfigPath(path) || this.parsedWhole(call)) return;
+    if (!path || isSmallConfigPath(path) || shippedSmallFile(path, this.ctx.project, this.ctx.file.relPath) || this.parsedWhole(call)) return;
     const sentinel = method === 'read_bytes' ? 'b""' : '""';
     this.ctx.report({
       start: call.startIndex,
