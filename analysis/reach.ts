@@ -88,9 +88,20 @@ export function offlineCode(relPath: string, project: ProjectInfo): OfflineKind 
  */
 export function deployedBeside(project: ProjectInfo): string[] {
   const nested = project.nestedProjects?.() ?? [];
-  if (nested.length === 0 || project.files().some(isProjectMarker)) return [];
-  if (deployReach(project).judged) return [];
+  if (nested.length === 0 || deployReach(project).judged || hasProjectMarker(project)) return [];
   return nested.filter((n) => deployReach(n.project).judged).map((n) => n.root);
+}
+
+const markerMemos = new WeakMap<ProjectInfo, { files: readonly string[]; value: boolean }>();
+
+/** Some file of the project is a deploy or dependency file; asked once per file list, not once per analysed file. */
+function hasProjectMarker(project: ProjectInfo): boolean {
+  const files = project.files();
+  const memo = markerMemos.get(project);
+  if (memo && sameList(memo.files, files)) return memo.value;
+  const value = files.some(isProjectMarker);
+  markerMemos.set(project, { files, value });
+  return value;
 }
 
 const IMPORTS_PYTEST = /^(?:import[ \t]+pytest\b|from[ \t]+pytest\b)/m;
