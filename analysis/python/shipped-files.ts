@@ -13,8 +13,11 @@ import type { ProjectInfo } from '../../rules/api';
 import { positionalArguments, stringValue } from './ast';
 import { soleAssignment } from './uploads';
 
-/** At most this size on disk: a DataFrame of it takes a few MB, a whole read of it is nothing. */
-export const SHIPPED_FILE_MAX_BYTES = 1_000_000;
+/**
+ * At most this size on disk: a DataFrame of it takes a few MB, a whole read of it is nothing. A 1 MB CSV a Streamlit
+ * app re-reads on every rerun (5-10 MB as a DataFrame, per user) is still worth a finding.
+ */
+export const SHIPPED_FILE_MAX_BYTES = 256 * 1024;
 
 /** Calls that build a path from their arguments in order. */
 const JOINS = /^(os\.path\.join|path\.join|join|Path|pathlib\.Path|PurePath|PosixPath)$|\.joinpath$/;

@@ -119,7 +119,7 @@ def revenue_by_region(path: str) -> dict:
         'name, since other modules could import them. A batch job, a script that a Dockerfile beside it runs as the ' +
         'container\'s one process (`ENTRYPOINT ["python", "main.py"]`) and that starts no server or loop, is not reported: ' +
         'it runs once, on a machine sized for the job. A file the repository ships is not reported: a path whose literal ' +
-        'end (`root + "templates/codes.csv"`, `os.path.join(BASE_DIR, "data", "codes.csv")`) names a file of at most 1 MB ' +
+        'end (`root + "templates/codes.csv"`, `os.path.join(BASE_DIR, "data", "codes.csv")`) names a file of at most 256 KB ' +
         'beside the module, in a folder above it or at the project\'s root, that no line of the project writes (`to_csv`, ' +
         '`open(..., "w")`): it is as large as it will ever be.',
     },

@@ -124,7 +124,7 @@ def upload_document(request):
         'the path ends in a data extension (.csv, .log, .pdf, ...) or the name says export, download, upload, log or backup; ' +
         'and reads inside a cached function (`@lru_cache`, `@cache.memoize()`), which run once per file, not per request. ' +
         'A file the repository ships is not reported either: a path whose literal end (`root + "templates/codes.csv"`, ' +
-        '`os.path.join(BASE_DIR, "data", "words.txt")`, `Path(__file__).parent / "data.json"`) names a file of at most 1 MB ' +
+        '`os.path.join(BASE_DIR, "data", "words.txt")`, `Path(__file__).parent / "data.json"`) names a file of at most 256 KB ' +
         'beside the module, in a folder above it or at the project\'s root, that no line of the project writes; and a ' +
         'listing of a package of the project (`for name in os.listdir("website/models")`) reads its own sources. ' +
         'Also small by design: a path from an environment variable named for such a file (`os.getenv("GOOGLE_CREDENTIALS_PATH")`), ' +
