@@ -39,7 +39,9 @@ export default defineRule({
         'large `limits.fileSize`, including Nest `FileInterceptor(..., { storage: memoryStorage() })` and Nest ' +
         'interceptors with no options at all (`FilesInterceptor(\'images\', 25)`, also from `@nest-lab/fastify-multer`), ' +
         'which use memory storage unless a `MulterModule.register(...)` in one of the app\'s modules sets it; and outbound ' +
-        'axios `maxBodyLength`/`maxContentLength` set to `Infinity` or `-1`. The libraries are recognised from imports ' +
+        'axios `maxBodyLength`/`maxContentLength` set to `Infinity` or `-1` (not the `maxContentLength` of an upload call, ' +
+        '`axios.post(url, form, { maxContentLength, maxBodyLength })`: it bounds the reply to the upload, an API\'s ' +
+        'acknowledgement, not a download). The libraries are recognised from imports ' +
         'and `require`s, however renamed.',
       notes:
         'Limits at or under the threshold and limits read from variables or the environment are not reported; multer ' +

@@ -42,7 +42,8 @@ export default defineRule({
       whatItDoes:
         'Finds, in Express/Fastify/Nest/Next.js code: `fs.readFileSync`, `fs.promises.readFile` and `readFile` ' +
         '(however imported) of a path that comes from the request (`req.params`, `req.query`, `req.body`, Nest ' +
-        '`@Param()`/`@Query()`/`@Body()`) or of an upload on disk (`req.file.path`, `req.files[i].path`); ' +
+        '`@Param()`/`@Query()`/`@Body()`) or of an upload on disk (`req.file.path`, `req.files[i].path`, or `file.path` in ' +
+        'a helper the multer file object is passed to, whose `.mimetype`/`.originalname` it also reads); ' +
         '`req.file.buffer` / `file.buffer` of multer uploads (the buffer exists only with memory storage) unless the ' +
         "file's multer config caps `limits.fileSize`; `await req.arrayBuffer()` / `blob()` of a request; " +
         '`Buffer.concat(chunks)` of chunks collected from `req.on("data")` or `for await (const chunk of req)` ' +
