@@ -14,11 +14,14 @@ import { START_FILE } from '../reach';
 const DEVELOPMENT_NAME = /(^|[-_.])(dev|develop|development|local|debug|test|testing|override)([-_.]|$)/i;
 const PRODUCTION_COMPOSE = /^(docker-)?compose[-_.](prod|production|live|deploy)([-_.][\w.-]*)?\.ya?ml$/i;
 const PLAIN_COMPOSE = /^(docker-)?compose\.ya?ml$/i;
+const PRODUCTION_NAME = /(^|[-_.])(prod|production|live)([-_.]|$)/i;
 
 export function developmentOnly(ctx: RuleContext, command: StartCommand): boolean {
-  if (command.args.some((w) => w.value === '--reload')) return true;
   const rel = ctx.file.relPath;
   const name = rel.slice(rel.lastIndexOf('/') + 1);
+  // A file named for production (`docker-compose.prod.yml`, `Dockerfile.prod`) is the deploy even when its server
+  // was left with `--reload`: the flag is a mistake there, not a sign of a developer's machine.
+  if (command.args.some((w) => w.value === '--reload')) return !PRODUCTION_NAME.test(name.replace(/^(docker-)?compose|dockerfile|procfile|\.ya?ml$/gi, ''));
   if (ctx.file.roles.has('docker-compose')) return developmentComposeFile(ctx.project, rel, ctx.file.text);
   // `Dockerfile.dev`, `dev.Dockerfile`, `Procfile.dev`, unless another deploy file runs it (`honcho start -f Procfile.dev`).
   if (DEVELOPMENT_NAME.test(name.replace(/dockerfile|procfile/i, ''))) return !startedByName(ctx, name);
