@@ -9,7 +9,7 @@ import type { ProjectInfo } from '../rules/api';
 import { deployReach } from './deploy/project-reach';
 import { classifyDeployFile } from './deploy/deploy-files';
 import { importedByOnlineModules, servesOrLoops, standaloneScriptText } from './python/offline-scripts';
-import { baseName } from './projects';
+import { baseName, isProjectMarker } from './projects';
 import { sameList } from './cache';
 import { escapeRegExp } from './python/web-context';
 
@@ -70,6 +70,7 @@ export function offlineCode(relPath: string, project: ProjectInfo): OfflineKind 
     if (testModuleText((project.peekFile ?? project.readFile).call(project, relPath) ?? '')) return 'test';
     const reach = deployReach(project);
     if (reach.judged) return reach.reached.has(relPath) ? undefined : 'not run by any deploy';
+    if (deployedBeside(project).length > 0) return 'not run by any deploy';
     if (relPath.includes('/') || !standaloneScriptText(project.readFile(relPath) ?? '')) return undefined;
     if (startedByDeploy(relPath, 'script', project) || importedOnline(relPath, project)) return undefined;
     return 'script';
@@ -78,6 +79,30 @@ export function offlineCode(relPath: string, project: ProjectInfo): OfflineKind 
   // A server kept among the tools (`tools/preview_server.py`) runs as a process of its own.
   if (kind === 'script' && TOOLS.test(relPath) && servesOrLoops(project.readFile(relPath) ?? '')) return undefined;
   return python && kind !== 'migration' && importedOnline(relPath, project) ? undefined : kind;
+}
+
+/**
+ * The deployed projects nested in a project that has no deploy or dependency file of its own (a repository of course
+ * exercises beside the `final/` app its Dockerfile serves): each deploy runs its own project's code, and code
+ * without a dependency file of its own is deployed by no platform. Only nested projects whose deploys the graph
+ * judges (every process resolved to a project entry) count, so an unresolved deploy keeps the layout rule.
+ */
+export function deployedBeside(project: ProjectInfo): string[] {
+  const nested = project.nestedProjects?.() ?? [];
+  if (nested.length === 0 || deployReach(project).judged || hasProjectMarker(project)) return [];
+  return nested.filter((n) => deployReach(n.project).judged).map((n) => n.root);
+}
+
+const markerMemos = new WeakMap<ProjectInfo, { files: readonly string[]; value: boolean }>();
+
+/** Some file of the project is a deploy or dependency file; asked once per file list, not once per analysed file. */
+function hasProjectMarker(project: ProjectInfo): boolean {
+  const files = project.files();
+  const memo = markerMemos.get(project);
+  if (memo && sameList(memo.files, files)) return memo.value;
+  const value = files.some(isProjectMarker);
+  markerMemos.set(project, { files, value });
+  return value;
 }
 
 const IMPORTS_PYTEST = /^(?:import[ \t]+pytest\b|from[ \t]+pytest\b)/m;
@@ -89,7 +114,8 @@ const TEST_FUNCTION = /^(?:[ \t]*@pytest\.[^\n]*\n)*[ \t]*(?:async[ \t]+)?def[ \
  * import pytest.
  */
 function testModuleText(text: string): boolean {
-  return IMPORTS_PYTEST.test(text) && TEST_FUNCTION.test(text);
+  // The literal first: a multiline `^` pattern is tried at every line of the module (each keystroke's analysis asks).
+  return text.includes('pytest') && IMPORTS_PYTEST.test(text) && TEST_FUNCTION.test(text);
 }
 
 /** Some module outside the offline layout imports this one (a `tools/` helper the app uses). */

@@ -182,6 +182,8 @@ export interface ProjectInfo {
   files(): readonly string[];
   /** Size in bytes of a regular file inside the workspace (model files the budget counts), or undefined. */
   fileSize?(relPath: string): number | undefined;
+  /** The projects nested in this one's folder (`final/` inside a repository of course work), with their roots relative to it. */
+  nestedProjects?(): readonly { root: string; project: ProjectInfo }[];
 }
 
 export interface RuleContext {

@@ -258,6 +258,7 @@ async function keystrokes(client, uri, languageId, text, edits, changes = keystr
   parse.sort((a, b) => a - b);
   return {
     analysisP50: analysis.length ? percentile(analysis, 50) : NaN,
+    analysisMean: analysis.length ? analysis.reduce((a, b) => a + b, 0) / analysis.length : NaN,
     parseP50: parse.length ? percentile(parse, 50) : undefined,
     edits: samples.length,
     p50: percentile(samples, 50),
@@ -337,7 +338,7 @@ async function inRepositoryLatency(edits) {
     for (const mode of args['real-mode'] ? [args['real-mode']] : ['line', 'type']) {
       const r = await keystrokes(client, pathToFileURL(file).href, languageId, text, edits, realKeystrokes(text, languageId, mode, edits));
       rows.push({ ...r, name: c.name, mode, lines: text.split('\n').length, real: true, many: false, inRepository: `${c.repository}/${c.path}`, load: os.loadavg()[0] });
-      console.log(`${c.name} (${mode}, in ${c.repository}): p50 ${fmt(r.p50)} ms, p95 ${fmt(r.p95)} ms, server CPU ${fmt(r.cpuPerKeystroke)} ms per keystroke, analysis p50 ${fmt(r.analysisP50)} ms, findings ${r.findingCounts.join('/')}, load ${os.loadavg()[0].toFixed(1)}`);
+      console.log(`${c.name} (${mode}, in ${c.repository}): p50 ${fmt(r.p50)} ms, p95 ${fmt(r.p95)} ms, server CPU ${fmt(r.cpuPerKeystroke)} ms per keystroke (server process alone ${fmt(r.ownCpuPerKeystroke)} ms), analysis p50 ${fmt(r.analysisP50)} ms (mean ${fmt(r.analysisMean)} ms), findings ${r.findingCounts.join('/')}, load ${os.loadavg()[0].toFixed(1)}`);
     }
     await client.close();
   }

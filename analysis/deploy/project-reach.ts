@@ -25,6 +25,7 @@ import { baseNameOf, classifyDeployFile, dirOf, joinPath, Workspace } from './de
 import { deploysNotFollowed, deploysWithoutProcesses, findDeploys, type Deploy, type DeployProcess } from './deploys';
 import { envValue, serverOf, type Server } from './servers';
 import { startFileLayout, startFiles } from '../reach';
+import { developmentComposeFile } from './development-deploys';
 import { sameList } from '../cache';
 
 export type DeployReach =
@@ -114,8 +115,9 @@ function compute(ws: Workspace): DeployReach {
   if (deploys.length === 0) return { judged: false, why: 'no deploy file starts a process' };
   const notFollowed = deploysNotFollowed(ws)[0];
   if (notFollowed) return { judged: false, why: `${notFollowed.label}: its start command cannot be followed` };
-  // A deploy that builds the project's code but names no command memlint found runs something unknown.
-  const silent = deploysWithoutProcesses(ws).find((d) => d.dockerfile !== undefined || d.platform !== 'docker-compose');
+  // A deploy that builds the project's code but names no command memlint found runs something unknown. A service of a
+  // compose file for development (`docker-compose.local.yml`) is not a deploy: its commands were left out on purpose.
+  const silent = deploysWithoutProcesses(ws).find((d) => (d.dockerfile !== undefined || d.platform !== 'docker-compose') && !developmentService(ws, d));
   if (silent) return { judged: false, why: `${silent.label}: no start command memlint can follow` };
   const modules = pythonModules(ws.project, ws.files());
   const read = (f: string) => ws.read(f);
@@ -170,6 +172,12 @@ function compute(ws: Workspace): DeployReach {
   return { judged: true, reached, entries };
 }
 
+function developmentService(ws: Workspace, deploy: Deploy): boolean {
+  const compose = deploy.platform === 'docker-compose' ? deploy.files.find((f) => classifyDeployFile(f) === 'docker-compose') : undefined;
+  const text = compose === undefined ? undefined : ws.read(compose);
+  return text !== undefined && developmentComposeFile(ws.project, compose!, text);
+}
+
 function startsWebServer(ws: Workspace, deploy: Deploy, proc: DeployProcess): boolean {
   let server: Server | undefined;
   try {
@@ -190,7 +198,10 @@ function processEntries(ws: Workspace, modules: PythonModules, deploy: Deploy, p
   const dirs = [proc.cwd, deploy.dir];
   // A start script's own folder last: an image copies it with the code it starts (`COPY app /app`, `./start_app.sh`).
   const scriptDir = /\.(sh|bash)$/.test(proc.file) ? dirOf(proc.file) : undefined;
-  const roots = [...new Set([...dirs.filter((d) => !isPackage(d)), '', ...dirs.filter(isPackage), ...(scriptDir !== undefined && !isPackage(scriptDir) ? [scriptDir] : [])])];
+  // A compose service of a prebuilt image (`image: me/app:v1`, built by CI from a Dockerfile of the project) runs the
+  // code that Dockerfile's folder copies: its folder last, after the folders the service names.
+  const imageDirs = deploy.platform === 'docker-compose' && deploy.dockerfile === undefined ? ws.files().filter((f) => /(^|\/)(Dockerfile|Containerfile)$/.test(f)).map(dirOf) : [];
+  const roots = [...new Set([...dirs.filter((d) => !isPackage(d)), '', ...dirs.filter(isPackage), ...(scriptDir !== undefined && !isPackage(scriptDir) ? [scriptDir] : []), ...imageDirs.filter((d) => !isPackage(d))])];
   const index = modules.index(roots);
   const program = proc.command.program;
   const values = proc.command.args.map((a) => a.value);

@@ -171,7 +171,7 @@ function importedModel(ctx: RuleContext, fromFile: string, module: string, name:
 }
 
 /** The project file a module name refers to, from `fromFile`; undefined outside the project. */
-function resolveModule(ctx: RuleContext, fromFile: string, module: string): string | undefined {
+export function resolveModule(ctx: RuleContext, fromFile: string, module: string): string | undefined {
   const index = pythonModules(ctx.project).index(['']);
   const absolute = module.startsWith('.') ? index.absoluteName(fromFile, module) : module;
   if (!absolute) return undefined;

@@ -269,6 +269,8 @@ export class FileSources {
     private readonly imports: ImportMap,
     /** What an untyped (or otherwise typed) parameter holds, from its callers: analysis/python/upload-parameters.ts. */
     private readonly parameterSource?: (binding: Binding, depth: number) => FileSource | undefined,
+    /** The path names a small file the project ships (analysis/python/shipped-files.ts). */
+    private readonly shipped?: (path: Node) => boolean,
   ) {
     this.bindings = bindingsOf(tree);
   }
@@ -350,7 +352,8 @@ export class FileSources {
     const mode = modeArg ? stringValue(modeArg) : spec.defaultMode;
     const data = mode === undefined ? undefined : mode.includes('b') ? 'bytes' : 'text';
     const smallConfig =
-      !namesDataFile(pathArg) && (isSmallConfigPath(pathArg) || opensSmallFileByName(call) || pathFromSmallFileEnv(pathArg, (id) => this.lookup(id), namesSmallFile));
+      (!namesDataFile(pathArg) && (isSmallConfigPath(pathArg) || opensSmallFileByName(call) || pathFromSmallFileEnv(pathArg, (id) => this.lookup(id), namesSmallFile))) ||
+      (pathArg !== undefined && this.shipped?.(pathArg) === true);
     return { source: { kind: spec.kind, async: spec.kind === 'aiofiles', data }, smallConfig };
   }
 
@@ -603,7 +606,7 @@ function lastPathComponent(node: Node | null | undefined, depth = 0): { text: st
 }
 
 /** The value of the one plain `name = value` statement of the function (or module) around `id`, before it. */
-function soleAssignment(id: Node): Node | undefined {
+export function soleAssignment(id: Node): Node | undefined {
   let scope: Node | null = id.parent;
   while (scope && scope.type !== 'function_definition' && scope.type !== 'module') scope = scope.parent;
   const body = scope?.type === 'function_definition' ? scope.childForFieldName('body') : scope;

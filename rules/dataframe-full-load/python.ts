@@ -11,6 +11,7 @@ import { batchJobScript } from '../../analysis/deploy/batch-jobs';
 import { importsOf, type ImportMap } from '../../analysis/python/imports';
 import { checkGrowthInLoops } from './grown-in-loop';
 import { dataframeTrigger } from './python-trigger';
+import { shippedSmallFile } from '../../analysis/python/shipped-files';
 import { identifiersNamed, sessionStateOf } from '../../analysis/python/module-state';
 
 interface Reader {
@@ -118,7 +119,10 @@ def revenue_by_region(path: str) -> dict:
         'Module-level frames get a fix only in scripts (`if __name__ == "__main__":`) and Streamlit apps, or under a private ' +
         'name, since other modules could import them. A batch job, a script that a Dockerfile beside it runs as the ' +
         'container\'s one process (`ENTRYPOINT ["python", "main.py"]`) and that starts no server or loop, is not reported: ' +
-        'it runs once, on a machine sized for the job.',
+        'it runs once, on a machine sized for the job. A file the repository ships is not reported: a path whose literal ' +
+        'end (`root + "templates/codes.csv"`, `os.path.join(BASE_DIR, "data", "codes.csv")`) names a file of at most 256 KB ' +
+        'beside the module, in a folder above it or at the project\'s root, that no line of the project writes (`to_csv`, ' +
+        '`open(..., "w")`): it is as large as it will ever be.',
     },
   },
   check(ctx) {
@@ -158,6 +162,8 @@ function checkReaders(ctx: RuleContext, tree: Tree, imports: ImportMap): void {
     // `pd.read_json(df.to_json())`, `pd.read_csv(io.StringIO(json.dumps(rows)))`: the text is already in memory,
     // built by this process; there is no file to read in chunks or by columns.
     if (!reader.sql && inMemoryText(sourceArgument(call), imports, 0)) continue;
+    // A small file the repository ships (`templates/codes.csv`, 16 KB) is as large as it will ever be.
+    if (!reader.sql && shippedSmallFile(sourceArgument(call), ctx.project, ctx.file.relPath)) continue;
     const spelling = node.text;
     if (reader.sql) {
       const what = unboundedQuery(call, imports);

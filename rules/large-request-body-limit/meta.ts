@@ -62,7 +62,8 @@ export const requestBodyLimitDocs: Omit<RuleDocs, 'example' | 'useInstead'> = {
     'gunicorn `limit_request_line = 0` / `limit_request_field_size = 0` (no header size limit) in a gunicorn config; ' +
     '`.streamlit/config.toml` `[server] maxUploadSize` / `maxMessageSize` (in MB); Express/body-parser ' +
     '`json`/`urlencoded`/`raw`/`text` `limit`, multer `memoryStorage()` without `limits.fileSize`, fastify `bodyLimit`, ' +
-    'and outbound axios `maxBodyLength`/`maxContentLength` of `Infinity` or `-1`.',
+    'and outbound axios `maxBodyLength`/`maxContentLength` of `Infinity` or `-1` (not the `maxContentLength` of an upload ' +
+    'call, `axios.post(url, form, { maxContentLength, maxBodyLength })`: it bounds the reply to the upload, not a download).',
   whyIsThisBad:
     'These limits decide how many bytes a single request may make the server hold: parsed JSON and form bodies, ' +
     'in-memory uploads (Django below FILE_UPLOAD_MAX_MEMORY_SIZE, multer memoryStorage, every Streamlit upload) and ' +

@@ -39,7 +39,9 @@ export default defineRule({
         'large `limits.fileSize`, including Nest `FileInterceptor(..., { storage: memoryStorage() })` and Nest ' +
         'interceptors with no options at all (`FilesInterceptor(\'images\', 25)`, also from `@nest-lab/fastify-multer`), ' +
         'which use memory storage unless a `MulterModule.register(...)` in one of the app\'s modules sets it; and outbound ' +
-        'axios `maxBodyLength`/`maxContentLength` set to `Infinity` or `-1`. The libraries are recognised from imports ' +
+        'axios `maxBodyLength`/`maxContentLength` set to `Infinity` or `-1` (not the `maxContentLength` of an upload call, ' +
+        '`axios.post(url, form, { maxContentLength, maxBodyLength })`: it bounds the reply to the upload, an API\'s ' +
+        'acknowledgement, not a download). The libraries are recognised from imports ' +
         'and `require`s, however renamed.',
       notes:
         'Limits at or under the threshold and limits read from variables or the environment are not reported; multer ' +
@@ -221,7 +223,9 @@ function checkNamedLimits(ctx: RuleContext, sf: ts.SourceFile, max: number): voi
     if (ts.isPropertyAssignment(node)) {
       const name = node.name.getText();
       if (name === 'bodyLimit' && fastify) checkBodyLimit(ctx, node.initializer, max);
-      else if (AXIOS_LIMITS.has(name) && axios) checkAxiosLimit(ctx, name, node.initializer, max);
+      else if (AXIOS_LIMITS.has(name) && axios && !(name === 'maxContentLength' && isUploadReplyLimit(node))) {
+        checkAxiosLimit(ctx, name, node.initializer, max);
+      }
     } else if (ts.isBinaryExpression(node) && node.operatorToken.kind === ts.SyntaxKind.EqualsToken && axios) {
       const left = unwrap(node.left);
       // axios.defaults.maxContentLength = Infinity
@@ -232,6 +236,22 @@ function checkNamedLimits(ctx: RuleContext, sf: ts.SourceFile, max: number): voi
     ts.forEachChild(node, visit);
   };
   visit(sf);
+}
+
+const BODY_METHODS = /^axios\.(post|put|patch|postForm|putForm|patchForm)$/;
+
+/**
+ * `axios.post(url, form, { maxContentLength: Infinity, maxBodyLength: Infinity })`: the upload idiom (a call that sends
+ * a body and lifts its body limit). Its `maxContentLength` bounds the reply to the upload, an API's acknowledgement,
+ * not a download; `maxBodyLength`, the body kept for redirect replay, is still reported. Any `maxBodyLength` counts, so
+ * the fix that bounds it does not bring this one back. A client (`axios.create`), defaults or a GET keep both.
+ */
+function isUploadReplyLimit(prop: ts.PropertyAssignment): boolean {
+  const config = prop.parent;
+  const call = config.parent;
+  if (!ts.isObjectLiteralExpression(config) || !call || !ts.isCallExpression(call) || call.arguments[2] !== config) return false;
+  if (!BODY_METHODS.test(resolveImport(call.expression) ?? '')) return false;
+  return config.properties.some((p) => ts.isPropertyAssignment(p) && p.name.getText() === 'maxBodyLength');
 }
 
 function checkBodyLimit(ctx: RuleContext, value: ts.Expression, max: number): void {

@@ -33,7 +33,7 @@ const MAX_DEPTH = 14;
  * Many-to-one relationships to the tenant of a multi-tenant app: one or a few distinct rows, so the identity map
  * answers all but the first read of each (SQLAlchemy looks a many-to-one up by primary key before querying).
  */
-const TENANT_RELATIONSHIPS = new Set(['org', 'organization', 'organisation', 'tenant', 'workspace', 'site', 'realm']);
+export const TENANT_RELATIONSHIPS = new Set(['org', 'organization', 'organisation', 'tenant', 'workspace', 'site', 'realm']);
 
 /** One loader option chain: `selectinload(Order.items).joinedload(Item.product)` -> items (selectinload), product (joinedload). */
 interface OptionChain {
@@ -42,7 +42,7 @@ interface OptionChain {
 }
 
 /** The rows of a query, as a loop sees them. */
-interface Rows {
+export interface Rows {
   model: Model;
   /** The entity as written in the query (`Order`, `models.Order`). */
   entity: Node;
@@ -182,7 +182,7 @@ interface Partial {
 }
 
 /** The rows an expression evaluates to, when it is a query over one mapped class. */
-function rowsOf(ctx: RuleContext, tree: Tree, expression: Node, depth: number): Rows | undefined {
+export function rowsOf(ctx: RuleContext, tree: Tree, expression: Node, depth: number): Rows | undefined {
   const p = describe(ctx, tree, expression, depth);
   return p && (p.kind === 'query' || p.kind === 'rows') ? p.rows : undefined;
 }
@@ -351,7 +351,7 @@ function attributeNames(arg: Node): string[] | undefined {
 }
 
 /** True when the query's loader options settle the relationship at `path` (prefix included). */
-function optionsSettle(rows: Rows, path: string[]): boolean {
+export function optionsSettle(rows: Rows, path: string[]): boolean {
   if (rows.unknownOptions) return true;
   for (const chain of rows.chains) {
     for (let i = 0; i < chain.steps.length && i < path.length; i++) {

@@ -29,6 +29,7 @@ import {
 import { checkDrfSerializers, DRF_FIX, DRF_NOTES, DRF_WHAT } from './python-drf';
 import { checkGetattrExports, GETATTR_NOTES } from './python-getattr';
 import { checkSqlalchemyLoops } from './python-sqlalchemy';
+import { checkMarshmallowLists } from './python-marshmallow';
 import { fileMatches, StatementFindingsCache, statementCachesEnabled, statementMatches, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
 import { classMethods } from '../../analysis/python/class-methods';
 import { StatementSlot, TreeSlot } from '../../analysis/cache';
@@ -209,6 +210,10 @@ def order_list(request):
         DRF_NOTES +
         GETATTR_NOTES +
         TEMPLATE_NOTES +
+        'marshmallow: a Flask-Smorest view that returns a query\'s rows to `@blp.response(200, Schema(many=True))` whose ' +
+        'schema (or a same-module base) dumps a lazy relationship through `fields.Nested`, `fields.List(fields.Nested(...))` ' +
+        'or `fields.Pluck` (not `load_only`, not left out by `only=`/`exclude=`) and the query has no loader option for it; ' +
+        'a `lazy="dynamic"` relationship always runs a query per row. ' +
         'SQLAlchemy: relationships declared `lazy="selectin"`/`"joined"`/`"subquery"`/`"immediate"`/`"raise"`/`"noload"` ' +
         'are not reported. A many-to-one read again and again for the same parent row is cheap: SQLAlchemy looks it up in ' +
         'the identity map by primary key before querying, so N rows with the same parent cost one query. Reported as ' +
@@ -224,6 +229,7 @@ def order_list(request):
   check(ctx) {
     if (ctx.file.kind === 'django-template') return checkTemplate(ctx);
     checkSqlalchemyLoops(ctx, (spec) => ctx.report(spec));
+    checkMarshmallowLists(ctx, (spec) => ctx.report(spec));
     if (fileMatches(ctx, RENDERS_TEMPLATES)) checkTemplateViews(ctx, ctx.python(), fixesAllowed(ctx.python()));
     // Admin actions iterate the queryset they are handed: no manager in the file.
     checkGetattrExports(ctx);

@@ -2,6 +2,7 @@
  * temp-file-leak: temporary files and directories that are created on every call and never deleted,
  * filling /tmp (RAM-backed on most platforms, or counted against the instance's disk).
  */
+import { moduleDefEnd } from '../../analysis/python/module-def';
 import { clip } from '../shared/format';
 import type { Node, Tree } from 'web-tree-sitter';
 import { defineRule, type FixSafety, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
@@ -539,9 +540,9 @@ function taskDeletesItsInput(ctx: RuleContext, imports: ImportMap, name: string)
 
 /** The text of the module-level `def name(...)` up to the next module-level statement. */
 function functionBody(text: string, name: string): string | undefined {
-  const start = new RegExp(`^(?:async\\s+)?def\\s+${name}\\s*\\(`, 'm').exec(text);
-  if (!start) return undefined;
-  const after = text.slice(start.index + start[0].length);
+  const defEnd = moduleDefEnd(text, name);
+  if (defEnd === undefined) return undefined;
+  const after = text.slice(defEnd);
   const end = /\n(?=[^\s#])/.exec(after);
   return end ? after.slice(0, end.index) : after;
 }

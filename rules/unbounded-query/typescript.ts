@@ -12,6 +12,7 @@ import { insertIntoArguments, insertObjectProperty } from '../shared/typescript-
 import { inRequestHandler, isOfflineFile } from '../../analysis/typescript/handlers';
 import { chainMethods, ormCalls, ORM_LABEL, type OrmCall } from '../../analysis/typescript/orm';
 import { optionalBound, type OptionalBound } from '../../analysis/typescript/optional-bound';
+import { describeRawSelect, MAY_RUN_RAW_SELECT, rawSelects } from './raw-sql';
 
 /** Chain calls that bound or stream a Mongoose query / TypeORM query builder. */
 const BOUNDING_CHAIN = new Set(['limit', 'take', 'cursor', 'stream', 'eachAsync', 'paginate', 'countDocuments', 'count', 'distinct', 'findOne']);
@@ -28,7 +29,7 @@ export default defineRule({
     kinds: ['typescript', 'javascript'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
-    trigger: /findMany|findUnique|findFirst|\bfind(By|AndCount|AndCountBy|All|AndCountAll)?\s*[(<]|getMany|getRawMany/,
+    trigger: /\.query\s*(<[^>]*>)?\s*\(|findMany|findUnique|findFirst|\bfind(By|AndCount|AndCountBy|All|AndCountAll)?\s*[(<]|getMany|getRawMany/,
     options: {
       suggestedLimit: { type: 'number', default: 100, description: 'The page size the fix adds (`take: N` / `limit: N`).' },
     },
@@ -51,7 +52,12 @@ export default defineRule({
         "project's `schema.prisma` says the relation is a list of rows that pile up with time (a model with a " +
         '`@default(now())` timestamp named for posts, comments, reviews, ratings, orders, messages, logs, payments...). And options ' +
         'built in a variable whose bound is set under one condition only (`const query = {}; if (page) { query.limit = ' +
-        '20; } Model.find(filter, null, query)`): a request without a page, or with page 0, loads every row.',
+        '20; } Model.find(filter, null, query)`): a request without a page, or with page 0, loads every row. ' +
+        'Raw SQL too: a SELECT literal passed to `pool.query(...)`, `client.query(...)`, TypeORM `manager.query(...)` or a ' +
+        'repository\'s `this.db.query(...)` with no LIMIT/FETCH FIRST, aggregate, GROUP BY or lookup by `id`, when its FROM ' +
+        'table names rows that pile up with use (messages, history, events, logs, notifications, orders, comments, posts...) or, ' +
+        'for `FROM ${this.tableName}`, the repository class does (`HistoryRepository`). A lookup table (`SELECT * FROM ' +
+        'countries`) is not reported.',
       whyIsThisBad:
         'Every row becomes an object in the Node heap, and then again as JSON in the response. A table that held ' +
         '2,000 rows at launch holds 500,000 a year later: one request then allocates hundreds of megabytes, blocks ' +
@@ -127,6 +133,12 @@ export default router;
   check(ctx) {
     if (isOfflineFile(ctx.file.relPath)) return;
     const limit = ctx.options.suggestedLimit as number;
+    if (MAY_RUN_RAW_SELECT.test(ctx.file.text)) {
+      for (const found of rawSelects(ctx)) {
+        const { what, detail } = describeRawSelect(found);
+        ctx.report({ start: found.call.getStart(), end: found.call.getEnd(), messageId: 'unbounded', data: { what: clip(what, 56) }, detail });
+      }
+    }
     const calls = ormCalls(ctx); // before the parse: a file with no possible ORM read is not parsed
     if (calls.length === 0) return;
     const fixable = !hasSyntaxErrors(ctx.typescript());

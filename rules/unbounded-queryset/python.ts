@@ -25,6 +25,8 @@ import {
 } from '../../analysis/python/django-querysets';
 import { checkQueriesOutsideOrm } from './outside-orm';
 import { viewsetRows } from './viewset-rows';
+import { checkSchemaLists } from './schema-lists';
+import { MANY_SCHEMA_RESPONSE } from '../../analysis/python/marshmallow-lists';
 import { boundedByOwner, growsWithTime, growthNote, ownerGrowth, type OwnerGrowth } from './owner-growth';
 import { checkListViews, LIST_VIEW_MESSAGES, LIST_VIEWS_FIX, LIST_VIEWS_NOTES, LIST_VIEWS_WHAT } from './python-list-views';
 import { fileMatches, StatementFindingsCache, statementMatches, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
@@ -75,6 +77,7 @@ export default defineRule({
       'all-response': 'Loads every matching row at once (.all() of an unbounded query): paginate or use .yield_per()',
       'mongo-find': 'Loads every document of {{collection}} into memory at once: add .limit() or paginate',
       'fetch-all': 'Loads every row the query selects into memory at once: add a LIMIT or paginate',
+      'schema-list': 'Returns every {{model}} row to {{schema}}(many=True) in one response: paginate it',
       ...LIST_VIEW_MESSAGES,
     },
     trigger: /objects|django|models|sqlalchemy|\.all\(\)|\.find\s*\(|fetch_all/,
@@ -94,7 +97,10 @@ export default defineRule({
         '(`stmt = select(X)` then `stmt = stmt.limit(n)`). Outside both ORMs: a MongoDB collection copied whole into a list ' +
         '(`list(db.x.find())`, `[d for d in coll.find()]`, a loop appending every document, motor `.to_list(None)`) with ' +
         'no `.limit()`, and encode/databases `await database.fetch_all(query)` of a SELECT with no LIMIT, in any function ' +
-        '(not `find_one`, a filter on `_id` or one owner\'s id, grouped or counted queries, or plain iteration). ' + LIST_VIEWS_WHAT,
+        '(not `find_one`, a filter on `_id` or one owner\'s id, grouped or counted queries, or plain iteration). ' +
+        'Flask-Smorest views returning every row of a query (`return Item.query.all()`, no `.limit()`, no filter to one ' +
+        'owner) to `@blp.response(200, ItemSchema(many=True))` without `@blp.paginate()`, when the model is a project ' +
+        'model with a foreign key or relationship (a lookup list of labels is not reported). ' + LIST_VIEWS_WHAT,
       whyIsThisBad:
         'Iterating a queryset fills its result cache: every row becomes a model instance (1-5 KB each with its field ' +
         'values), and all of them stay alive until the loop ends. An export of 500,000 orders needs gigabytes before ' +
@@ -196,6 +202,8 @@ def export_orders(request):
     if ((fileMatches(ctx, FIND_CALL) && fileMatches(ctx, MONGO)) || fileMatches(ctx, FETCH_ALL)) checkQueriesOutsideOrm(ctx, ctx.python());
     const mayHaveDjango = mayContainQuerysets(text) && mayBeDjangoText(text);
     const mayHaveSqlAlchemy = /\.all\(\s*\)/.test(text) && fileMatches(ctx, SQLALCHEMY_WORD);
+    // Flask-Smorest views dumping `.all()` with a many=True schema: the model (resolved from the imports) shows SQLAlchemy.
+    if (fileMatches(ctx, MANY_SCHEMA_RESPONSE) && /\.all\(\s*\)/.test(text)) checkSchemaLists(ctx, ctx.python(), sqlAlchemyStatement, (spec) => ctx.report(spec));
     if (!mayHaveDjango && !mayHaveSqlAlchemy) return;
     const tree = ctx.python();
     const django = mayHaveDjango && isDjangoFile(tree, text);

@@ -15,6 +15,7 @@ import { parsedLater, usedAsOneValue } from '../../analysis/python/small-files';
 import { isMainGuard, moduleNamedElsewhere, startedAsScript } from '../../analysis/python/main-guard';
 import { StatementFindingsCache, statementMatches, topLevelStatements } from '../../analysis/python/statements';
 import { wholeReadTrigger } from './python-trigger';
+import { shippedSmallFile } from '../../analysis/python/shipped-files';
 import { FileSources, isSmallConfigPath, isStableExpression, isTestFile, scopeOf, type FileSource } from '../../analysis/python/uploads';
 
 const CHUNK_SIZE = 65536;
@@ -122,6 +123,10 @@ def upload_document(request):
         '(`KEY_PATH`, `settings.MAIL_TEMPLATE_FILE`, `with open(p) as key_file`, an open inside `def _load_key()`), unless ' +
         'the path ends in a data extension (.csv, .log, .pdf, ...) or the name says export, download, upload, log or backup; ' +
         'and reads inside a cached function (`@lru_cache`, `@cache.memoize()`), which run once per file, not per request. ' +
+        'A file the repository ships is not reported either: a path whose literal end (`root + "templates/codes.csv"`, ' +
+        '`os.path.join(BASE_DIR, "data", "words.txt")`, `Path(__file__).parent / "data.json"`) names a file of at most 256 KB ' +
+        'beside the module, in a folder above it or at the project\'s root, that no line of the project writes; and a ' +
+        'listing of a package of the project (`for name in os.listdir("website/models")`) reads its own sources. ' +
         'Also small by design: a path from an environment variable named for such a file (`os.getenv("GOOGLE_CREDENTIALS_PATH")`), ' +
         'pid, lock and marker files (`pid_file`, `app.pid`), content used as one value (`f.read().strip() == today`, ' +
         '`int(f.read())`), and content parsed whole further on (`raw = obj["Body"].read().decode()` then `json.loads(raw)`, ' +
@@ -145,10 +150,15 @@ def upload_document(request):
     let outside = false;
     let sources: FileSources | undefined = undefined;
     const parameters = new UploadParameters(tree, (arg, depth) => sources!.fileSource(arg, depth), ctx.project, ctx.file.relPath);
-    sources = new FileSources(tree, imports, (binding, depth) => {
-      outside = true;
-      return parameters.sourceOf(binding, depth);
-    });
+    sources = new FileSources(
+      tree,
+      imports,
+      (binding, depth) => {
+        outside = true;
+        return parameters.sourceOf(binding, depth);
+      },
+      (path) => shippedSmallFile(path, ctx.project, ctx.file.relPath),
+    );
     // The few calls whose name can matter, found from the text: cheaper than a query over the whole tree.
     const aliases = [...imports.names].filter(([local, qualified]) => BASE64_DECODERS.has(qualified) && !CALL_NAMES.includes(local)).map(([local]) => local);
     const names = [...CALL_NAMES, ...aliases];
@@ -564,7 +574,7 @@ class WholeReadChecker {
   private checkPathRead(call: Node, receiver: Node, method: string): void {
     if (!hasNoArguments(call)) return;
     const path = this.pathExpression(receiver);
-    if (!path || isSmallConfigPath(path) || this.parsedWhole(call)) return;
+    if (!path || isSmallConfigPath(path) || shippedSmallFile(path, this.ctx.project, this.ctx.file.relPath) || this.parsedWhole(call)) return;
     const sentinel = method === 'read_bytes' ? 'b""' : '""';
     this.ctx.report({
       start: call.startIndex,

@@ -35,14 +35,15 @@ export default defineRule({
     trigger: {
       test: (text) =>
         /readFile|\.buffer\b|arrayBuffer|blob\(|Buffer\.(concat|from)|consumers|raw-body|get-stream/.test(text) &&
-        /\b(req|request)\b|Request\b|\bRequest[A-Z]|IncomingMessage|@\s*(Req|Param|Query|Body|UploadedFiles?)\b/i.test(text),
+        /\b(req|request)\b|Request\b|\bRequest[A-Z]|IncomingMessage|@\s*(Req|Param|Query|Body|UploadedFiles?)\b|\.(originalname|mimetype)\b/i.test(text),
     },
     docs: {
       summary: 'Request-chosen files, uploads and request bodies read into memory in one piece (TypeScript/JavaScript).',
       whatItDoes:
         'Finds, in Express/Fastify/Nest/Next.js code: `fs.readFileSync`, `fs.promises.readFile` and `readFile` ' +
         '(however imported) of a path that comes from the request (`req.params`, `req.query`, `req.body`, Nest ' +
-        '`@Param()`/`@Query()`/`@Body()`) or of an upload on disk (`req.file.path`, `req.files[i].path`); ' +
+        '`@Param()`/`@Query()`/`@Body()`) or of an upload on disk (`req.file.path`, `req.files[i].path`, or `file.path` in ' +
+        'a helper the multer file object is passed to, whose `.mimetype`/`.originalname` it also reads); ' +
         '`req.file.buffer` / `file.buffer` of multer uploads (the buffer exists only with memory storage) unless the ' +
         "file's multer config caps `limits.fileSize`; `await req.arrayBuffer()` / `blob()` of a request; " +
         '`Buffer.concat(chunks)` of chunks collected from `req.on("data")` or `for await (const chunk of req)` ' +
@@ -124,11 +125,26 @@ function checkFileRead(ctx: RuleContext, call: ts.CallExpression): void {
   if (!qualified || !FILE_READERS.has(qualified)) return;
   const pathArg = call.arguments[0];
   if (!pathArg) return;
+  const fn = qualified.endsWith('Sync') ? 'readFileSync' : 'readFile';
   const source = requestSource(pathArg);
-  if (!source) return;
+  if (!source) {
+    // A helper handed the multer file object (`postVideo(req.file)` in a route of another module): no fix, as the
+    // stream rewrite is only checked inside handlers.
+    const file = multerFileParameter(pathArg);
+    if (!file) return;
+    ctx.report({
+      start: call.getStart(),
+      end: call.getEnd(),
+      messageId: 'read-file',
+      data: { fn, which: 'an uploaded' },
+      detail:
+        `${fn} holds every byte of the uploaded file ${file}.path at once (a multer file: the parameter's .mimetype/.originalname say so), ` +
+        'as large as multer lets it be. Stream it with fs.createReadStream().',
+    });
+    return;
+  }
   const shown = pathArg.getText().length <= 60 ? pathArg.getText() : source.getText();
   const what = isUploadSource(source) ? `the uploaded file ${shown}` : `the request-chosen file ${shown}`;
-  const fn = qualified.endsWith('Sync') ? 'readFileSync' : 'readFile';
   const fix: FixSpec | undefined = hasSyntaxErrors(ctx.typescript()) ? undefined : streamReadFix(ctx, call, qualified);
   ctx.report({
     start: call.getStart(),
@@ -138,6 +154,33 @@ function checkFileRead(ctx: RuleContext, call: ts.CallExpression): void {
     detail: `${fn} holds every byte of ${what} at once, in every request. Stream it with fs.createReadStream() and pipeline().`,
     fixes: fix ? [fix] : [],
   });
+}
+
+/** Fields only a multer (or formidable-style) file object has beside `.path`. */
+const UPLOAD_FIELDS = new Set(['mimetype', 'originalname']);
+
+/**
+ * `file.path` where `file` is a parameter of the enclosing function that the function also reads `.mimetype` or
+ * `.originalname` of: the multer file object passed on from a route. Returns the parameter's name.
+ */
+function multerFileParameter(pathArg: ts.Expression): string | undefined {
+  const e = unwrap(pathArg);
+  if (!ts.isPropertyAccessExpression(e) || e.name.text !== 'path' || !ts.isIdentifier(e.expression)) return undefined;
+  const decl = declarationOf(e.expression);
+  if (!decl || !ts.isParameter(decl) || !ts.isIdentifier(decl.name)) return undefined;
+  const fn = decl.parent;
+  const name = decl.name.text;
+  let upload = false;
+  const visit = (node: ts.Node): void => {
+    if (upload) return;
+    if (ts.isPropertyAccessExpression(node) && UPLOAD_FIELDS.has(node.name.text) && ts.isIdentifier(node.expression) && node.expression.text === name && declarationOf(node.expression) === decl) {
+      upload = true;
+      return;
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(fn);
+  return upload ? name : undefined;
 }
 
 /** `Buffer.from(req.body.image, 'base64')`. */

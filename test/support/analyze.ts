@@ -41,6 +41,14 @@ export function fixtureProject(root: string, memoryLimitMb?: number): ProjectInf
         return undefined;
       }
     },
+    fileSize: (rel) => {
+      try {
+        const st = fs.statSync(path.join(root, rel));
+        return st.isFile() ? st.size : undefined;
+      } catch {
+        return undefined;
+      }
+    },
   };
 }
 

@@ -9,7 +9,7 @@ import type { Dockerfile } from 'dockerfile-ast';
 import type { Node as JsonNode } from 'jsonc-parser';
 import type { AST as TomlAST } from 'toml-eslint-parser';
 import { docsUrl, type FileKind, type FileRole, type OptionValue, type ProjectInfo, type ReportSpec, type Rule, type RuleContext, type RuleMeta, type Severity, type SourceInfo, type TextTrigger } from '../../../rules/api';
-import { offlineCode } from '../../../analysis/reach';
+import { deployedBeside, offlineCode } from '../../../analysis/reach';
 import { inBatchScanThread } from '../../../analysis/cache';
 import { deployReach } from '../../../analysis/deploy/project-reach';
 import { classify } from './classify';
@@ -381,6 +381,11 @@ function dropInsideSyntaxErrors(findings: Finding[], tree: Tree): Finding[] {
 /** Why a Python file was not checked: no process of its project's deploys loads it. */
 function notRunByDeployNote(project: ProjectInfo): string {
   const reach = deployReach(project);
+  const beside = reach.judged ? [] : deployedBeside(project);
+  if (beside.length > 0) {
+    const shown = beside.slice(0, 3).map((r) => `${r}/`).join(', ') + (beside.length > 3 ? ', …' : '');
+    return `not checked: no deploy runs it (its project has no deploy or dependency file; the deploys of ${shown} run their own code); checkOfflineCode = true checks it`;
+  }
   const from = reach.judged && reach.entries.length ? ` (processes: ${reach.entries.slice(0, 3).join('; ')}${reach.entries.length > 3 ? '; …' : ''})` : '';
   return `not checked: no process of this project's deploys loads it${from}; checkOfflineCode = true checks it`;
 }

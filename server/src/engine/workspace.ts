@@ -241,6 +241,11 @@ export class Workspace {
         if (normal.startsWith('../') || normal === '..' || path.posix.isAbsolute(normal)) return undefined;
         return whole.fileSize?.(joinRoot(root, normal));
       },
+      nestedProjects: () =>
+        index
+          .projects()
+          .filter((p) => p.root !== root && (root === '' || p.root.startsWith(`${root}/`)))
+          .map((p) => ({ root: relativeToRoot(root, p.root), project: this.projectAt(p.root) })),
     };
     trackProjectChanges(view, (except) => projectChanges(whole, except === undefined ? undefined : joinRoot(root, except))!);
     return view;

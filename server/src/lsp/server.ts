@@ -141,6 +141,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     idleMs: 5 * 60_000,
     recycleAboveMb: 512,
     recycleIdleMs: 2_000,
+    cpuProfileDir: process.env.MEMLINT_DOC_WORKER_CPU_PROF || undefined,
     log,
     onMessage: fromWorker,
     onStart: (post) => {

@@ -7,6 +7,8 @@
  * idle timeout (an idle server holds no engine memory).
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import { PROFILE_OUT_VARIABLE } from './worker-cpu-profile';
 import type { FromWorker, Request, ToWorker } from './worker-protocol';
 
 export interface WorkerScript {
@@ -24,6 +26,8 @@ export interface WorkerHandleOptions {
   onMessage(msg: FromWorker): void;
   /** The worker died (not stopped by us). */
   onExit(reason: string): void;
+  /** Record a CPU profile of the worker into this folder (performance work; see worker-cpu-profile.ts). */
+  cpuProfileDir?: string;
 }
 
 export class WorkerHandle {
@@ -58,7 +62,12 @@ export class WorkerHandle {
   stop(): void {
     const w = this.worker;
     this.worker = undefined;
-    if (w && w.exitCode === null) w.kill('SIGKILL');
+    if (!w || w.exitCode !== null) return;
+    if (this.options.cpuProfileDir && w.connected) {
+      // Profiling: let it write its profile (it exits when its channel closes); kill it if it does not.
+      w.disconnect();
+      setTimeout(() => w.exitCode === null && w.kill('SIGKILL'), 10_000).unref();
+    } else w.kill('SIGKILL');
   }
 
   /** Process id of the running worker (benchmarks add its memory to the server's). */
@@ -71,6 +80,7 @@ export class WorkerHandle {
       execArgv: [...(this.options.worker.execArgv ?? []), `--max-old-space-size=${this.options.heapMb}`],
       serialization: 'advanced',
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      env: this.options.cpuProfileDir ? { ...process.env, [PROFILE_OUT_VARIABLE]: path.resolve(this.options.cpuProfileDir) } : undefined,
     });
     const name = this.options.name;
     worker.stdout?.on('data', (d: Buffer) => this.options.log(`${name}: ${d.toString().trimEnd()}`));
@@ -109,6 +119,7 @@ export interface AnalysisWorkerOptions {
    */
   recycleAboveMb?: number;
   recycleIdleMs?: number;
+  cpuProfileDir?: string;
   log(message: string): void;
   /** Messages that are not replies (folder states, logs). */
   onMessage(msg: FromWorker): void;
@@ -133,6 +144,7 @@ export class AnalysisWorker {
       log: options.log,
       onMessage: (msg) => this.onMessage(msg),
       onExit: (reason) => this.fail(new WorkerLost(`the ${options.name} stopped: ${reason}`)),
+      cpuProfileDir: options.cpuProfileDir,
     });
   }
 

@@ -18,6 +18,7 @@ import { reportBudgets } from './report-budgets';
 import { TrackedDocument } from './documents';
 import { findingsDelta } from './findings-delta';
 import { isInside } from './uri';
+import { startCpuProfile, writeCpuProfile } from './worker-cpu-profile';
 import type { FixAllReply, FolderRef, FolderState, FromWorker, LintReply, Request, ScanJobMessage, ToWorker } from './worker-protocol';
 
 /**
@@ -309,6 +310,7 @@ export function runWorker(): void {
     return;
   }
   if (!process.send) throw new Error('runWorker: neither a worker thread nor a child process with an IPC channel');
+  startCpuProfile();
   const host = new AnalysisHost((msg) => {
     if (process.connected) process.send!(msg);
   });
@@ -320,7 +322,7 @@ export function runWorker(): void {
     });
   });
   // The server went away (or stopped this worker): nothing left to do.
-  process.on('disconnect', () => process.exit(0));
+  process.on('disconnect', () => writeCpuProfile(() => process.exit(0)));
 }
 
 /** Resident memory of this worker, for the server to recycle one that stays big after pathological documents. */

@@ -1,0 +1,83 @@
+/**
+ * unbounded-query, raw SQL: `pool.query('SELECT ... FROM messages WHERE "channelId" = $1')`, TypeORM
+ * `manager.query(...)`, `this.db.query(...)` in request-handling code, a SELECT with no LIMIT of a table that grows
+ * with time (messages, history, events, logs, orders...), named in the FROM clause or, for
+ * `FROM ${this.tableName}`, by the repository class. Counts and other aggregates, grouped rows and a lookup of one
+ * row by `id` are bounded.
+ */
+import { ts } from 'ts-morph';
+import type { RuleContext } from '../api';
+import { clip } from '../shared/format';
+import { indexOf, unwrap } from '../../analysis/typescript/ast';
+import { inRequestHandler } from '../../analysis/typescript/handlers';
+
+/** Cheap test of a file before the parse. */
+export const MAY_RUN_RAW_SELECT = /\.query\s*(<[^>]*>)?\s*\(\s*[`'"]\s*select\b/i;
+
+/** Tables whose rows pile up with use (the same words the ORM check reads as append-only). */
+const GROWING_WORD = /^(audit|audits|logs?|events?|histor(y|ies)|messages?|notifications?|entr(y|ies)|visits?|clicks?|pageviews?|metrics?|tracking|orders?|expenses?|transactions?|bookings?|comments?|posts?|activit(y|ies)|payments?|invoices?)$/;
+
+/** `direct_messages`, `UserEvents`, `History`: a word of the table's name names rows that pile up (not `postal_codes`). */
+function growingTable(table: string): boolean {
+  return table.split(/[_\-]+|(?<=[a-z])(?=[A-Z])/).some((w) => GROWING_WORD.test(w.toLowerCase()));
+}
+const BOUNDED_SQL = /\b(limit|fetch\s+first|fetch\s+next|top\s*\(?\d|group\s+by)\b|\b(count|sum|avg|min|max|exists|array_agg|json_agg|string_agg)\s*\(/i;
+/** `WHERE id = $1`, `u."id" = ?`: one row by its primary key. */
+const ONE_ROW = /\bwhere\b[\s\S]*?(^|[\s.(])"?id"?\s*=\s*(\$\d+|\?|:\w+|@\w+)/i;
+
+export interface RawSelect {
+  call: ts.CallExpression;
+  table: string;
+}
+
+/** Unbounded raw SELECTs of growing tables in the file's request-handling code. */
+export function rawSelects(ctx: RuleContext): RawSelect[] {
+  const found: RawSelect[] = [];
+  const sf = ctx.typescript();
+  for (const call of indexOf(sf).calls) {
+    const callee = unwrap(call.expression);
+    if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== 'query') continue;
+    const sql = sqlText(call.arguments[0]);
+    if (!sql || !/^\s*select\b/i.test(sql) || BOUNDED_SQL.test(sql) || ONE_ROW.test(sql)) continue;
+    const table = mainTable(sql, call);
+    if (!table || !growingTable(table)) continue;
+    if (!inRequestHandler(call, ctx.file.relPath)) continue;
+    found.push({ call, table });
+  }
+  return found;
+}
+
+/** The SQL of a string literal or template (substitutions as `${}`), or undefined. */
+function sqlText(arg: ts.Expression | undefined): string | undefined {
+  if (!arg) return undefined;
+  const e = unwrap(arg);
+  if (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e)) return e.text;
+  if (ts.isTemplateExpression(e)) return e.getText().slice(1, -1);
+  return undefined;
+}
+
+/**
+ * The first table of the FROM clause (`messages` in `from messages mes inner join ...`); for `FROM ${this.tableName}`
+ * the enclosing class's name without its role (`HistoryRepository` -> `History`).
+ */
+function mainTable(sql: string, call: ts.CallExpression): string | undefined {
+  const from = /\bfrom\s+("?[\w.]+"?|\$\{[^}]*\})/i.exec(sql);
+  if (!from) return undefined;
+  if (!from[1].startsWith('${')) return from[1].replace(/"/g, '').split('.').pop();
+  if (!/^\$\{\s*this\.\w*table\w*\s*\}$/i.test(from[1])) return undefined;
+  for (let n: ts.Node | undefined = call.parent; n; n = n.parent) {
+    if (ts.isClassDeclaration(n) && n.name) return n.name.text.replace(/(Repository|Repo|Service|Dao|Store)$/, '');
+  }
+  return undefined;
+}
+
+export function describeRawSelect(found: RawSelect): { what: string; detail: string } {
+  const what = `Raw SQL SELECT from ${clip(found.table, 24)} without LIMIT`;
+  return {
+    what,
+    detail:
+      `${what}: the driver reads every matching row into one array before the handler continues, and ${found.table} ` +
+      `grows with use, so the response and the worker's memory grow with it. Page it with LIMIT/OFFSET (or a keyset ` +
+      `WHERE ... < $n ORDER BY ... LIMIT $m).`,
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * Reach beside other deploys (analysis/reach.ts, analysis/deploy/project-reach.ts): code in a project with no deploy or
+ * dependency file of its own, beside nested projects whose deploys the graph judges, is run by no deploy (course
+ * exercises beside the deployed `final/` app); a development compose file (`docker-compose.local.yml`) does not keep the
+ * production compose file's graph from being judged; a compose service running a prebuilt image resolves its app in
+ * the folder a Dockerfile of the project builds. When the nested deploy cannot be judged, or the outer project has a
+ * dependency file, everything is reported as before.
+ */
+import * as assert from 'node:assert/strict';
+import { deployReach } from '../../analysis/deploy/project-reach';
+import { Workspace } from '../../server/src/engine/workspace';
+import { BIG_PAGE, removeTempWorkspaces, tempWorkspace } from '../support/tmp';
+
+async function open(files: Record<string, string>): Promise<Workspace> {
+  const ws = await Workspace.open({ root: tempWorkspace(files) });
+  ws.discover();
+  return ws;
+}
+
+async function reported(files: Record<string, string>, rule = 'large-page-size'): Promise<string[]> {
+  const ws = await open(files);
+  return ws.scan().files.filter((r) => r.findings.some((f) => f.ruleId === rule)).map((r) => r.relPath).sort();
+}
+
+/** A repository of course work: exercises at the top, the deployed app in `final/` with its own Dockerfile. */
+const COURSE = {
+  'exercises/tp1/tp1.py': BIG_PAGE,
+  'exercises/server.py': BIG_PAGE,
+  'final/requirements.txt': 'flask==3.0\ngunicorn==22.0\n',
+  'final/Dockerfile': 'FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\nCMD ["gunicorn", "app:app"]\n',
+  'final/app.py': 'from flask import Flask\nfrom pagination import ExportPagination\n\napp = Flask(__name__)\n',
+  'final/pagination.py': BIG_PAGE,
+};
+
+describe('reach beside other deploys', function () {
+  this.timeout(60_000);
+  after(removeTempWorkspaces);
+
+  it('leaves code of a project without deploy or dependency files beside a judged deployed project unchecked', async () => {
+    assert.deepEqual(await reported(COURSE), ['final/pagination.py']);
+  });
+
+  it('notes which deploys run their own code instead', async () => {
+    const ws = await open(COURSE);
+    const notes = ws.scan().files.flatMap((r) => r.notes.filter((n) => n.kind === 'not-run-by-deploy').map((n) => `${r.relPath}: ${n.message}`));
+    assert.match(notes.join('\n'), /^exercises\/tp1\/tp1\.py: not checked: no deploy runs it \(its project has no deploy or dependency file; the deploys of final\/ run their own code\); checkOfflineCode = true checks it$/m);
+  });
+
+  it('reports the outer code when it has a dependency file of its own', async () => {
+    assert.deepEqual(await reported({ ...COURSE, 'requirements.txt': 'flask==3.0\n' }), ['exercises/server.py', 'exercises/tp1/tp1.py', 'final/pagination.py']);
+  });
+
+  it('reports the outer code when the nested deploy cannot be judged', async () => {
+    const unresolved = { ...COURSE, 'final/Dockerfile': 'FROM python:3.12-slim\nCOPY . .\nCMD ["gunicorn", "missing:app"]\n' };
+    assert.deepEqual(await reported(unresolved), ['exercises/server.py', 'exercises/tp1/tp1.py', 'final/pagination.py']);
+  });
+
+  it('reports the outer code with checkOfflineCode = true', async () => {
+    assert.deepEqual(await reported({ ...COURSE, 'memlint.toml': 'checkOfflineCode = true\n' }), ['exercises/server.py', 'exercises/tp1/tp1.py', 'final/pagination.py']);
+  });
+
+  /** A Django-like app built in `svc/`, deployed by `ops/docker-compose.yml` from its prebuilt image; a local compose builds it. */
+  const IMAGE = {
+    'svc/requirements.txt': 'gunicorn==22.0\n',
+    'svc/Dockerfile': 'FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\n',
+    'svc/core/__init__.py': '',
+    'svc/core/wsgi.py': 'from core.views import application\n',
+    'svc/core/views.py': 'from core.pagination import ExportPagination\n\napplication = None\n',
+    'svc/core/pagination.py': BIG_PAGE,
+    'svc/analytics/train.py': BIG_PAGE,
+    'ops/docker-compose.yml': 'services:\n  web:\n    image: me/svc:v1\n    command: gunicorn core.wsgi:application --bind 0:8000\n',
+    'ops/docker-compose.local.yml': 'services:\n  web:\n    build:\n      context: ../svc\n    command: gunicorn core.wsgi:application --bind 0:8000 --reload\n',
+  };
+
+  it('judges a prebuilt image from the folder its Dockerfile builds, beside a development compose file', async () => {
+    const ws = await open(IMAGE);
+    const { project, relPath } = ws.projectOf('svc/analytics/train.py');
+    const reach = deployReach(project);
+    assert.ok(reach.judged, reach.judged ? '' : reach.why);
+    assert.equal(reach.reached.has(relPath), false);
+    assert.equal(reach.reached.has(ws.projectOf('svc/core/pagination.py').relPath), true);
+    assert.deepEqual(await reported(IMAGE), ['svc/core/pagination.py']);
+  });
+
+  it('still leaves a project unjudged when a production compose service builds an image with no start command', async () => {
+    const silent = { ...IMAGE, 'ops/docker-compose.yml': 'services:\n  web:\n    build:\n      context: ../svc\n' };
+    const ws = await open(silent);
+    assert.equal(deployReach(ws.projectOf('svc/analytics/train.py').project).judged, false);
+    assert.deepEqual(await reported(silent), ['svc/analytics/train.py', 'svc/core/pagination.py']);
+  });
+});
