@@ -840,6 +840,18 @@ export function assignmentsBefore(use: Node): Node[] {
   return (scopeIndex(scope).assignments.get(use.text) ?? []).filter((a) => a.endIndex <= use.startIndex);
 }
 
+/** What a name stands for when one assignment before it binds it (`qs = X.objects.all(); return qs`): the
+ * unparenthesised right-hand side; the expression itself when it is not a name; undefined when the name is bound
+ * more than once or not at all. */
+export function soleValueOf(expression: Node): Node | undefined {
+  const node = unparenthesize(expression);
+  if (node.type !== 'identifier') return node;
+  const assignments = assignmentsBefore(node);
+  if (assignments.length !== 1) return undefined;
+  const right = assignments[0].childForFieldName('right');
+  return right ? unparenthesize(right) : undefined;
+}
+
 /**
  * Per-scope facts, computed once per tree version: rules look up many variables in the same function, and a
  * query over a large function per lookup is what makes linting slow.

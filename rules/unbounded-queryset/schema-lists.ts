@@ -6,7 +6,7 @@
  */
 import type { Node, Tree } from 'web-tree-sitter';
 import type { ReportSpec, RuleContext } from '../api';
-import { calleeName, assignmentsBefore, unparenthesize } from '../../analysis/python/django-querysets';
+import { calleeName, soleValueOf, unparenthesize } from '../../analysis/python/django-querysets';
 import { schemaListResponses } from '../../analysis/python/marshmallow-lists';
 import { modelNamed, type Model } from '../../analysis/python/sqlalchemy-models';
 import { positionalArguments } from '../../analysis/python/ast';
@@ -42,14 +42,8 @@ export function checkSchemaLists(ctx: RuleContext, tree: Tree, statementOf: (all
 
 /** The `.all()` call the view returns: the expression itself, or the one assignment of the variable it names. */
 function allCall(expression: Node): Node | undefined {
-  let node = expression;
-  if (node.type === 'identifier') {
-    const assignments = assignmentsBefore(node);
-    if (assignments.length !== 1) return undefined;
-    const right = assignments[0].childForFieldName('right');
-    if (!right) return undefined;
-    node = unparenthesize(right);
-  }
+  const node = soleValueOf(expression);
+  if (!node) return undefined;
   return node.type === 'call' && calleeName(node) === 'all' && positionalArguments(node).length === 0 ? node : undefined;
 }
 

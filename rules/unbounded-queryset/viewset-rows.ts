@@ -6,18 +6,12 @@
  */
 import type { Node } from 'web-tree-sitter';
 import { positionalArguments } from '../../analysis/python/ast';
-import { assignmentsBefore, calleeName, querysetOf, unparenthesize, type QuerysetInfo } from '../../analysis/python/django-querysets';
+import { calleeName, querysetOf, soleValueOf, unparenthesize, type QuerysetInfo } from '../../analysis/python/django-querysets';
 
 /** The class attribute's rows behind `self.get_queryset()` / `self.filter_queryset(self.get_queryset())`, or undefined. */
 export function viewsetRows(expression: Node): QuerysetInfo | undefined {
-  let node = unparenthesize(expression);
-  if (node.type === 'identifier') {
-    const assignments = assignmentsBefore(node);
-    if (assignments.length !== 1) return undefined;
-    const right = assignments[0].childForFieldName('right');
-    if (!right) return undefined;
-    node = unparenthesize(right);
-  }
+  let node = soleValueOf(expression);
+  if (!node) return undefined;
   if (isSelfCall(node, 'filter_queryset')) {
     const inner = positionalArguments(node)[0];
     if (!inner) return undefined;
