@@ -12,6 +12,7 @@ import type { Node } from 'web-tree-sitter';
 import type { ProjectInfo } from '../../rules/api';
 import { positionalArguments, stringValue } from './ast';
 import { soleAssignment } from './uploads';
+import { inBatchScanThread } from '../cache';
 
 /**
  * At most this size on disk: a DataFrame of it takes a few MB, a whole read of it is nothing. A 1 MB CSV a Streamlit
@@ -147,9 +148,12 @@ const WRITES = /\.to_(csv|excel|json|parquet|feather|pickle|sql)\(|\bopen\([^\n]
  * assigned from an expression naming it (`DB = "users.csv"` ... `df.to_csv(DB)`).
  */
 function writtenByProject(project: ProjectInfo, name: string): boolean {
+  // This reads every module of the project: a batch scan peeks (readFile would keep each text for the rest of the
+  // scan), the editor reads through the workspace's text cache (peekFile would go to disk on every keystroke).
+  const read = (inBatchScanThread() && project.peekFile ? project.peekFile : project.readFile).bind(project);
   for (const f of project.files()) {
     if (!f.endsWith('.py')) continue;
-    const text = project.readFile(f);
+    const text = read(f);
     if (!text?.includes(name)) continue;
     const names = [name];
     for (const m of text.matchAll(/^[ \t]*([A-Za-z_]\w*)[ \t]*=[^\n]*$/gm)) if (m[0].includes(name)) names.push(m[1]);
