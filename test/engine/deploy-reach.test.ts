@@ -10,18 +10,11 @@ import { Workspace as DeployWorkspace } from '../../analysis/deploy/deploy-files
 import { findDeploys } from '../../analysis/deploy/deploys';
 import { serverOf } from '../../analysis/deploy/servers';
 import { Workspace } from '../../server/src/engine/workspace';
-import { BIG_PAGE, removeTempWorkspaces, tempWorkspace } from '../support/tmp';
+import { BIG_PAGE, removeTempWorkspaces } from '../support/tmp';
+import { filesReportedBy, openTempWorkspace } from '../support/scans';
 
-async function open(files: Record<string, string>): Promise<Workspace> {
-  const ws = await Workspace.open({ root: tempWorkspace(files) });
-  ws.discover();
-  return ws;
-}
-
-async function reported(files: Record<string, string>, rule = 'large-page-size'): Promise<string[]> {
-  const ws = await open(files);
-  return ws.scan().files.filter((r) => r.findings.some((f) => f.ruleId === rule)).map((r) => r.relPath).sort();
-}
+const open = openTempWorkspace;
+const reported = filesReportedBy;
 
 /** A Flask app in one flat folder: the served module imports a helper; a patch script and an old version sit beside them. */
 const FLAT = {

@@ -6,29 +6,15 @@
  */
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { setFactsExchange, type FactsExchange } from '../../analysis/shared-facts';
-import { DEPLOYS_TOPIC, forgetDeploys, type Deploy } from '../../analysis/deploy/deploys';
+import type { FactsExchange } from '../../analysis/shared-facts';
+import { DEPLOYS_TOPIC, type Deploy } from '../../analysis/deploy/deploys';
 import { MappedText } from '../../analysis/deploy/commands-text';
 import { TEMPLATE_LINKS_TOPIC } from '../../rules/n-plus-one/template-links-share';
-import type { FileResult } from '../../server/src/engine/types';
-import { Workspace } from '../../server/src/engine/workspace';
+import { scanWithFactsExchange } from '../support/scans';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures');
 
-function keys(results: readonly FileResult[]): string[] {
-  return results.flatMap((r) => r.findings.map((f) => `${r.relPath}:${f.start}-${f.end} ${f.ruleId} ${f.message} ${JSON.stringify(f.fixes)}`)).sort();
-}
-
-async function scan(root: string, exchange?: FactsExchange): Promise<string[]> {
-  forgetDeploys();
-  setFactsExchange(exchange);
-  try {
-    return keys((await Workspace.open({ root })).scan().files);
-  } finally {
-    setFactsExchange(undefined);
-    forgetDeploys();
-  }
-}
+const scan = scanWithFactsExchange;
 
 /** The first thread: builds the facts of `topic` and posts them (what it posts is returned, cloned as postMessage does). */
 function poster(topic: string): { exchange: FactsExchange; posted: Map<string, unknown> } {

@@ -8,19 +8,11 @@
  */
 import * as assert from 'node:assert/strict';
 import { deployReach } from '../../analysis/deploy/project-reach';
-import { Workspace } from '../../server/src/engine/workspace';
-import { BIG_PAGE, removeTempWorkspaces, tempWorkspace } from '../support/tmp';
+import { BIG_PAGE, removeTempWorkspaces } from '../support/tmp';
+import { filesReportedBy, openTempWorkspace } from '../support/scans';
 
-async function open(files: Record<string, string>): Promise<Workspace> {
-  const ws = await Workspace.open({ root: tempWorkspace(files) });
-  ws.discover();
-  return ws;
-}
-
-async function reported(files: Record<string, string>, rule = 'large-page-size'): Promise<string[]> {
-  const ws = await open(files);
-  return ws.scan().files.filter((r) => r.findings.some((f) => f.ruleId === rule)).map((r) => r.relPath).sort();
-}
+const open = openTempWorkspace;
+const reported = filesReportedBy;
 
 /** A repository of course work: exercises at the top, the deployed app in `final/` with its own Dockerfile. */
 const COURSE = {

@@ -7,30 +7,17 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { factsExchange, offerSpareWork, setFactsExchange, type FactsExchange } from '../../analysis/shared-facts';
-import { forgetDeploys } from '../../analysis/deploy/deploys';
 import { shareDrfFacts } from '../../analysis/python/drf';
 import { shareTemplateLinks } from '../../rules/n-plus-one/django-templates';
 import { TEMPLATE_LINKS_TOPIC } from '../../rules/n-plus-one/template-links-share';
 import { getPythonLanguage, parsePython } from '../../server/src/engine/parsers';
 import { joinFactsShare, newFactsShare } from '../../server/src/engine/thread-facts';
-import type { FileResult } from '../../server/src/engine/types';
 import { Workspace } from '../../server/src/engine/workspace';
+import { scanWithFactsExchange } from '../support/scans';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures');
 
-function keys(results: readonly FileResult[]): string[] {
-  return results.flatMap((r) => r.findings.map((f) => `${r.relPath}:${f.start}-${f.end} ${f.ruleId} ${f.message} ${JSON.stringify(f.fixes)}`)).sort();
-}
-
-async function scan(root: string, exchange?: FactsExchange): Promise<string[]> {
-  forgetDeploys();
-  setFactsExchange(exchange);
-  try {
-    return keys((await Workspace.open({ root })).scan().files);
-  } finally {
-    setFactsExchange(undefined);
-  }
-}
+const scan = scanWithFactsExchange;
 
 /** A thread that builds `build`'s facts ahead, as a waiting worker does: what it posts under `topic` (cloned as postMessage does). */
 async function builtAhead(root: string, topic: string, build: (ws: Workspace) => void): Promise<Map<string, unknown>> {
