@@ -3,9 +3,9 @@
  * CPU profile (like `node --cpu-prof`, which does not reach worker threads) and writes it to DIR when the main thread
  * asks before ending it. Off (and free) without the variable.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Session } from 'node:inspector';
+import type { Session } from 'node:inspector';
+import { startInspectorProfile, writeInspectorProfile } from './inspector-profile';
 import { threadId, type Worker } from 'node:worker_threads';
 
 const dir = process.env.MEMLINT_WORKER_CPU_PROF;
@@ -15,21 +15,13 @@ const profiling = (): boolean => dir !== undefined && dir !== '';
 
 /** In the worker, at start. */
 export function startWorkerProfile(): void {
-  if (!profiling()) return;
-  session = new Session();
-  session.connect();
-  session.post('Profiler.enable');
-  session.post('Profiler.setSamplingInterval', { interval: 1000 });
-  session.post('Profiler.start');
+  if (profiling()) session = startInspectorProfile(1000);
 }
 
 /** In the worker, on the main thread's `{ writeProfile: true }`: writes the profile, then calls `done`. */
 export function writeWorkerProfile(done: () => void): void {
   if (!session) return done();
-  session.post('Profiler.stop', (err, result) => {
-    if (!err) fs.writeFileSync(path.join(dir!, `worker-${process.pid}-${threadId}.cpuprofile`), JSON.stringify(result.profile));
-    done();
-  });
+  writeInspectorProfile(session, path.join(dir!, `worker-${process.pid}-${threadId}.cpuprofile`), done);
 }
 
 /** In the main thread: ends a worker that has no more work (first asking it for its profile when profiling). */

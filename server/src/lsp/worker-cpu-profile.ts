@@ -4,9 +4,9 @@
  * profile (`--cpu-prof` is not allowed in NODE_OPTIONS, and a worker stopped with SIGKILL writes nothing) and writes
  * it to DIR/doc-worker-PID.cpuprofile when the server lets it go (the IPC channel closes). Off (and free) without it.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Session } from 'node:inspector';
+import type { Session } from 'node:inspector';
+import { startInspectorProfile, writeInspectorProfile } from '../engine/inspector-profile';
 
 /** Set by the server in the environment of the worker it wants profiled. */
 export const PROFILE_OUT_VARIABLE = 'MEMLINT_CPU_PROFILE_OUT';
@@ -16,26 +16,12 @@ let session: Session | undefined;
 /** In the worker, at start: begins recording when asked to. */
 export function startCpuProfile(): void {
   const dir = process.env[PROFILE_OUT_VARIABLE];
-  if (!dir) return;
-  session = new Session();
-  session.connect();
-  session.post('Profiler.enable');
-  session.post('Profiler.setSamplingInterval', { interval: 500 });
-  session.post('Profiler.start');
+  if (dir) session = startInspectorProfile(500);
 }
 
 /** In the worker, before it exits: writes the profile (when recording), then calls `done`. */
 export function writeCpuProfile(done: () => void): void {
   const dir = process.env[PROFILE_OUT_VARIABLE];
   if (!session || !dir) return done();
-  session.post('Profiler.stop', (err, result) => {
-    try {
-      if (!err) {
-        fs.mkdirSync(dir, { recursive: true });
-        fs.writeFileSync(path.join(dir, `doc-worker-${process.pid}.cpuprofile`), JSON.stringify(result.profile));
-      }
-    } finally {
-      done();
-    }
-  });
+  writeInspectorProfile(session, path.join(dir, `doc-worker-${process.pid}.cpuprofile`), done);
 }
