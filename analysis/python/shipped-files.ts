@@ -87,15 +87,46 @@ function split(path: string): string[] {
 /** A path whose literal tail names a small file the project ships and never writes. */
 export function shippedSmallFile(path: Node | null | undefined, project: ProjectInfo, moduleRelPath: string): boolean {
   if (listedPackageFile(path, project, moduleRelPath)) return true;
+  const candidates = firstOfCandidates(path);
+  if (candidates) {
+    // The first candidate is read when it exists: it must be shipped and small; a later one must not be shipped large.
+    return shipped(candidates[0], project, moduleRelPath) === 'small' && candidates.slice(1).every((c) => shipped(c, project, moduleRelPath) !== 'large');
+  }
+  return shipped(path, project, moduleRelPath) === 'small';
+}
+
+/** Whether a path names a file of the project: small and never written, large or written, or not found (or not literal). */
+function shipped(path: Node | null | undefined, project: ProjectInfo, moduleRelPath: string): 'small' | 'large' | 'unknown' {
   const tail = literalTail(path);
-  if (!tail || tail.parts.length === 0 || tail.parts.includes('..') || !project.fileSize) return false;
+  if (!tail || tail.parts.length === 0 || tail.parts.includes('..') || !project.fileSize) return 'unknown';
   // A bare name after a computed folder (`os.path.join(folder, "points.txt")`) may be in any folder.
-  if (tail.computedBase && tail.parts.length === 1) return false;
+  if (tail.computedBase && tail.parts.length === 1) return 'unknown';
   const rel = tail.parts.join('/');
   const dirs = folders(moduleRelPath);
   const found = dirs.map((d) => (d === '' ? rel : `${d}/${rel}`)).filter((f) => project.fileSize!(f) !== undefined);
-  if (found.length === 0 || found.some((f) => project.fileSize!(f)! > SHIPPED_FILE_MAX_BYTES)) return false;
-  return !writtenByProject(project, tail.parts[tail.parts.length - 1]);
+  if (found.length === 0) return 'unknown';
+  if (found.some((f) => project.fileSize!(f)! > SHIPPED_FILE_MAX_BYTES)) return 'large';
+  return writtenByProject(project, tail.parts[tail.parts.length - 1]) ? 'large' : 'small';
+}
+
+/**
+ * `for p in candidates: if os.path.isfile(p): with open(p) as f: return f.read()`, where `candidates` is a list or
+ * tuple literal of paths (in the loop header or its one assignment) and the loop ends at the first file it reads
+ * (a `return` or `break` in its body): the elements, in order, of which the first that exists is read.
+ */
+function firstOfCandidates(path: Node | null | undefined): Node[] | undefined {
+  if (path?.type !== 'identifier') return undefined;
+  for (let n: Node | null = path.parent; n && n.type !== 'function_definition' && n.type !== 'module'; n = n.parent) {
+    if (n.type !== 'for_statement' || n.childForFieldName('left')?.text !== path.text) continue;
+    const body = n.childForFieldName('body');
+    if (!body || body.descendantsOfType(['return_statement', 'break_statement']).length === 0) return undefined;
+    let list = n.childForFieldName('right') ?? undefined;
+    if (list?.type === 'identifier') list = soleAssignment(list);
+    if (list?.type !== 'list' && list?.type !== 'tuple') return undefined;
+    const elements = list.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
+    return elements.length > 0 ? elements : undefined;
+  }
+  return undefined;
 }
 
 /**
