@@ -13,6 +13,7 @@ import type { ProjectInfo } from '../../rules/api';
 import { positionalArguments, stringValue } from './ast';
 import { soleAssignment } from './uploads';
 import { inBatchScanThread } from '../cache';
+import { offlineCode } from '../reach';
 
 /**
  * At most this size on disk: a DataFrame of it takes a few MB, a whole read of it is nothing. A 1 MB CSV a Streamlit
@@ -171,12 +172,16 @@ function folders(relPath: string): string[] {
   return out;
 }
 
-/** Ways a file gets written: pandas writers, opened for writing or appending, copied or moved onto, saved. */
-const WRITES = /\.to_(csv|excel|json|parquet|feather|pickle|sql)\(|\bopen\([^\n]*,\s*(mode\s*=\s*)?["'][^"']*[wax+]|\.write_(text|bytes)\(|\bshutil\.(copy\w*|move)\(|\.save\(|\.dump\(|\.writer\(/;
+/**
+ * Ways a file gets written: pandas writers, opened for writing or appending (a mode string of mode letters, not a
+ * folder name such as `"data"` joined into the path), copied or moved onto, saved.
+ */
+const WRITES = /\.to_(csv|excel|json|parquet|feather|pickle|sql)\(|\bopen\([^\n]*,\s*(mode\s*=\s*)?["'][rbtU]*[wax+][rwxabtU+]*["']|\.write_(text|bytes)\(|\bshutil\.(copy\w*|move)\(|\.save\(|\.dump\(|\.writer\(/;
 
 /**
- * Some Python line of the project writes the file: a write on a line naming it, or on a line naming a variable
- * assigned from an expression naming it (`DB = "users.csv"` ... `df.to_csv(DB)`).
+ * Some Python line of the project that a deploy may run writes the file: a write on a line naming it, or on a line
+ * naming a variable assigned from an expression naming it (`DB = "users.csv"` ... `df.to_csv(DB)`). Writes in tests,
+ * tools and scripts no deploy runs (analysis/reach.ts) change the file in the repository, not in the running app.
  */
 function writtenByProject(project: ProjectInfo, name: string): boolean {
   // This reads every module of the project: a batch scan peeks (readFile would keep each text for the rest of the
@@ -188,9 +193,9 @@ function writtenByProject(project: ProjectInfo, name: string): boolean {
     if (!text?.includes(name)) continue;
     const names = [name];
     for (const m of text.matchAll(/^[ \t]*([A-Za-z_]\w*)[ \t]*=[^\n]*$/gm)) if (m[0].includes(name)) names.push(m[1]);
-    for (const line of text.split('\n')) {
-      if (WRITES.test(line) && names.some((n) => (n === name ? line.includes(n) : new RegExp(`\\b${n}\\b`).test(line)))) return true;
-    }
+    const writes = text.split('\n').some((line) => WRITES.test(line) && names.some((n) => (n === name ? line.includes(n) : new RegExp(`\\b${n}\\b`).test(line))));
+    // A developer's tool, a test or a script no deploy runs may rewrite the file in the repository: not at run time.
+    if (writes && offlineCode(f, project) === undefined) return true;
   }
   return false;
 }
