@@ -196,7 +196,7 @@ def order_list(request):
         'Not reported: loops that copy rows (`row.pk = None`, `copy.copy(row)`, `model_to_dict(row)` in the loop or an ' +
         'enclosing one: every pass inserts a row anyway) and loops over at most 20 rows (`qs[:5]`, also through a ' +
         'variable or `enumerate()`), or over a queryset filtered for equality on a field the project model declares ' +
-        '`unique=True` or `primary_key=True` (`Order.objects.filter(order_id=...)`: one row at most). ' +
+        '`unique=True` or `primary_key=True`, or on `pk` / `id` (`Order.objects.filter(order_id=...)`: one row at most). ' +
         'Apart from those unique fields, Django models are not read, so relations are recognised by shape: `row.x.y` (an attribute of an attribute) is a ' +
         'relation `x`, `row.x.all()` / `.filter()` / `.count()` / `.exists()` / `.first()` is a manager. Reads that ' +
         'are obviously plain values are skipped: `row.x_id`, `row.pk`, str/datetime/Decimal/UUID/dict members ' +
@@ -359,8 +359,10 @@ const EQUALITY_LOOKUP = /^(\w+?)(?:__i?exact)?$/;
  * Every root of the queryset must be a manager of one known project model filtered that way.
  */
 function oneRowByUniqueField(info: QuerysetInfo, models: ModelIndex): boolean {
-  if (info.roots.length === 0 || info.models.length !== 1) return false;
+  if (info.roots.length === 0 || info.models.length > 1) return false;
   const model = info.models[0];
+  // `pk` and `id` are the primary key of every model (Django rejects a field named `id` that is not one, models.E004).
+  const unique = (field: string) => field === 'pk' || field === 'id' || (model !== undefined && models.isUniqueColumn(model, field));
   return info.roots.every((root) => {
     if (root.kind !== 'manager') return false;
     for (let n: Node | null = root.node.parent; n && (n.type === 'call' || n.type === 'attribute'); n = n.parent) {
@@ -368,7 +370,7 @@ function oneRowByUniqueField(info: QuerysetInfo, models: ModelIndex): boolean {
       for (const arg of n.childForFieldName('arguments')?.namedChildren ?? []) {
         if (arg?.type !== 'keyword_argument') continue;
         const field = EQUALITY_LOOKUP.exec(arg.childForFieldName('name')?.text ?? '')?.[1];
-        if (field && !field.includes('__') && models.isUniqueColumn(model, field)) return true;
+        if (field && !field.includes('__') && unique(field)) return true;
       }
     }
     return false;
