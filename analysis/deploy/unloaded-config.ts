@@ -24,7 +24,19 @@ export function noDeployLoadsConfig(ctx: RuleContext): boolean {
     if (found.kind === 'unknown' || (found.kind === 'found' && found.relPath === ctx.file.relPath)) return false;
   }
   const rel = ctx.file.relPath;
-  const stem = rel.slice(rel.lastIndexOf('/') + 1).replace(/\.py$/i, '');
-  const named = new RegExp(`(^|[^\\w])${stem.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}([^\\w]|$)`);
+  const named = namePattern(rel.slice(rel.lastIndexOf('/') + 1));
   return !ctx.project.files().some((f) => f !== rel && MAY_NAME_CONFIG.test(f) && !/(^|\/)node_modules\//.test(f) && named.test(ctx.project.readFile(f) ?? ''));
+}
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * How another file names the config: by its file name (`gunicorn_prod.py`), as a module (`python:deploy.gunicorn_prod`),
+ * or by its stem (`gunicorn_prod`). A stem that is the program's own name (`etc/gunicorn.py`) only counts with its
+ * extension or as a module: every command starting gunicorn says `gunicorn`.
+ */
+function namePattern(base: string): RegExp {
+  const stem = base.replace(/\.py$/i, '');
+  const bare = stem.toLowerCase() === 'gunicorn' ? '' : `|(^|[^\\w])${escape(stem)}([^\\w]|$)`;
+  return new RegExp(`(^|[^\\w])${escape(base)}([^\\w]|$)|python:([\\w.]+\\.)?${escape(stem)}([^\\w]|$)${bare}`);
 }

@@ -185,6 +185,10 @@ function boundedLocal(fn: Node, name: string, proof: Proof, depth: number): bool
     if (n.type === 'for_statement' && n.childForFieldName('left')?.type === 'identifier' && n.childForFieldName('left')?.text === name) {
       bindings++;
       ok = boundedCollection(n.childForFieldName('right'), proof, depth + 1);
+    } else if (n.type === 'for_statement' && keyOfItems(n, name)) {
+      // `for model, config in MODELS_CONFIG.items():` binds the keys of a constant mapping.
+      bindings++;
+      ok = boundedCollection(keyOfItems(n, name)!, proof, depth + 1);
     } else if (bindsOtherwise(n, name)) {
       ok = false;
       return;
@@ -193,6 +197,21 @@ function boundedLocal(fn: Node, name: string, proof: Proof, depth: number): bool
   };
   visit(body);
   return ok && bindings > 0;
+}
+
+/**
+ * The mapping of `for name, value in MAPPING.items():` when `name` is the first of two plain names: each pass binds
+ * one of its keys. Undefined for any other loop.
+ */
+function keyOfItems(loop: Node, name: string): Node | undefined {
+  const left = loop.childForFieldName('left');
+  const right = loop.childForFieldName('right');
+  if ((left?.type !== 'pattern_list' && left?.type !== 'tuple_pattern') || right?.type !== 'call') return undefined;
+  const targets = left.namedChildren;
+  if (targets.length !== 2 || targets[0]?.type !== 'identifier' || targets[0].text !== name || targets[1]?.type !== 'identifier') return undefined;
+  const fn = right.childForFieldName('function');
+  if (fn?.type !== 'attribute' || fn.childForFieldName('attribute')?.text !== 'items' || positionalArguments(right).length > 0) return undefined;
+  return fn.childForFieldName('object') ?? undefined;
 }
 
 /** Bindings the proof does not read: augmented assignment, tuple unpacking, walrus, `as`, imports. */

@@ -248,6 +248,17 @@ export class ModelIndex {
     return growthTimestamp(name, classes[0].growth, new Set(relations.keys()), { byUser: this.userRelations(name).length > 0, sharedParent });
   }
 
+  /**
+   * The field is declared `unique=True` or `primary_key=True` on the one project class of this name or a project
+   * base of it: `filter(field=value)` matches at most one row.
+   */
+  isUniqueColumn(name: string, field: string, seen = new Set<string>()): boolean {
+    const classes = this.byName.get(name);
+    if (classes?.length !== 1 || seen.has(name)) return false;
+    seen.add(name);
+    return classes[0].growth.uniqueColumns.includes(field) || classes[0].bases.some((b) => this.isUniqueColumn(b, field, seen));
+  }
+
   /** The foreign keys (own and inherited) of a project model that lead to a user. */
   userRelations(name: string): string[] {
     const classes = this.byName.get(name);

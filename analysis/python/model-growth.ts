@@ -30,6 +30,8 @@ export interface GrowthFacts {
   indexed: string[];
   /** Field lists of unique constraints (`unique_together`, `UniqueConstraint`), and fields declared `unique=True`. */
   unique: string[][];
+  /** Fields declared `unique=True` or `primary_key=True` on their own: a lookup on one matches at most one row. */
+  uniqueColumns: string[];
   /** A method calls `self.delete()`: rows are removed by the model's own workflow. */
   deletesItself: boolean;
   /**
@@ -90,7 +92,7 @@ function callsFields(list: Node | null | undefined, callee: RegExp): string[][] 
 
 /** The growth facts of a model class body. */
 export function growthFactsOf(body: Node): GrowthFacts {
-  const facts: GrowthFacts = { creationTimestamps: [], orderedBy: [], indexed: [], unique: [], deletesItself: false, eventTimes: [] };
+  const facts: GrowthFacts = { creationTimestamps: [], orderedBy: [], indexed: [], unique: [], uniqueColumns: [], deletesItself: false, eventTimes: [] };
   for (const statement of body.namedChildren) {
     if (!statement) continue;
     if (statement.type === 'class_definition' && statement.childForFieldName('name')?.text === 'Meta') {
@@ -108,6 +110,7 @@ export function growthFactsOf(body: Node): GrowthFacts {
     if (left?.type !== 'identifier' || right?.type !== 'call') continue;
     const callee = lastName(right.childForFieldName('function')) ?? '';
     if (keywordArgument(right, 'unique')?.text === 'True') facts.unique.push([left.text]);
+    if (keywordArgument(right, 'unique')?.text === 'True' || keywordArgument(right, 'primary_key')?.text === 'True') facts.uniqueColumns.push(left.text);
     if (keywordArgument(right, 'db_index')?.text === 'True') facts.indexed.push(left.text);
     if (!DATETIME_FIELDS.test(callee) || keywordArgument(right, 'auto_now')?.text === 'True') continue;
     const setOnCreate =

@@ -13,6 +13,7 @@ import type { ProjectInfo } from '../../rules/api';
 import { positionalArguments, stringValue } from './ast';
 import { soleAssignment } from './uploads';
 import { inBatchScanThread } from '../cache';
+import { offlineCode } from '../reach';
 
 /**
  * At most this size on disk: a DataFrame of it takes a few MB, a whole read of it is nothing. A 1 MB CSV a Streamlit
@@ -87,15 +88,46 @@ function split(path: string): string[] {
 /** A path whose literal tail names a small file the project ships and never writes. */
 export function shippedSmallFile(path: Node | null | undefined, project: ProjectInfo, moduleRelPath: string): boolean {
   if (listedPackageFile(path, project, moduleRelPath)) return true;
+  const candidates = firstOfCandidates(path);
+  if (candidates) {
+    // The first candidate is read when it exists: it must be shipped and small; a later one must not be shipped large.
+    return shipped(candidates[0], project, moduleRelPath) === 'small' && candidates.slice(1).every((c) => shipped(c, project, moduleRelPath) !== 'large');
+  }
+  return shipped(path, project, moduleRelPath) === 'small';
+}
+
+/** Whether a path names a file of the project: small and never written, large or written, or not found (or not literal). */
+function shipped(path: Node | null | undefined, project: ProjectInfo, moduleRelPath: string): 'small' | 'large' | 'unknown' {
   const tail = literalTail(path);
-  if (!tail || tail.parts.length === 0 || tail.parts.includes('..') || !project.fileSize) return false;
+  if (!tail || tail.parts.length === 0 || tail.parts.includes('..') || !project.fileSize) return 'unknown';
   // A bare name after a computed folder (`os.path.join(folder, "points.txt")`) may be in any folder.
-  if (tail.computedBase && tail.parts.length === 1) return false;
+  if (tail.computedBase && tail.parts.length === 1) return 'unknown';
   const rel = tail.parts.join('/');
   const dirs = folders(moduleRelPath);
   const found = dirs.map((d) => (d === '' ? rel : `${d}/${rel}`)).filter((f) => project.fileSize!(f) !== undefined);
-  if (found.length === 0 || found.some((f) => project.fileSize!(f)! > SHIPPED_FILE_MAX_BYTES)) return false;
-  return !writtenByProject(project, tail.parts[tail.parts.length - 1]);
+  if (found.length === 0) return 'unknown';
+  if (found.some((f) => project.fileSize!(f)! > SHIPPED_FILE_MAX_BYTES)) return 'large';
+  return writtenByProject(project, tail.parts[tail.parts.length - 1]) ? 'large' : 'small';
+}
+
+/**
+ * `for p in candidates: if os.path.isfile(p): with open(p) as f: return f.read()`, where `candidates` is a list or
+ * tuple literal of paths (in the loop header or its one assignment) and the loop ends at the first file it reads
+ * (a `return` or `break` in its body): the elements, in order, of which the first that exists is read.
+ */
+function firstOfCandidates(path: Node | null | undefined): Node[] | undefined {
+  if (path?.type !== 'identifier') return undefined;
+  for (let n: Node | null = path.parent; n && n.type !== 'function_definition' && n.type !== 'module'; n = n.parent) {
+    if (n.type !== 'for_statement' || n.childForFieldName('left')?.text !== path.text) continue;
+    const body = n.childForFieldName('body');
+    if (!body || body.descendantsOfType(['return_statement', 'break_statement']).length === 0) return undefined;
+    let list = n.childForFieldName('right') ?? undefined;
+    if (list?.type === 'identifier') list = soleAssignment(list);
+    if (list?.type !== 'list' && list?.type !== 'tuple') return undefined;
+    const elements = list.namedChildren.filter((c): c is Node => c !== null && c.type !== 'comment');
+    return elements.length > 0 ? elements : undefined;
+  }
+  return undefined;
 }
 
 /**
@@ -140,12 +172,16 @@ function folders(relPath: string): string[] {
   return out;
 }
 
-/** Ways a file gets written: pandas writers, opened for writing or appending, copied or moved onto, saved. */
-const WRITES = /\.to_(csv|excel|json|parquet|feather|pickle|sql)\(|\bopen\([^\n]*,\s*(mode\s*=\s*)?["'][^"']*[wax+]|\.write_(text|bytes)\(|\bshutil\.(copy\w*|move)\(|\.save\(|\.dump\(|\.writer\(/;
+/**
+ * Ways a file gets written: pandas writers, opened for writing or appending (a mode string of mode letters, not a
+ * folder name such as `"data"` joined into the path), copied or moved onto, saved.
+ */
+const WRITES = /\.to_(csv|excel|json|parquet|feather|pickle|sql)\(|\bopen\([^\n]*,\s*(mode\s*=\s*)?["'][rbtU]*[wax+][rwxabtU+]*["']|\.write_(text|bytes)\(|\bshutil\.(copy\w*|move)\(|\.save\(|\.dump\(|\.writer\(/;
 
 /**
- * Some Python line of the project writes the file: a write on a line naming it, or on a line naming a variable
- * assigned from an expression naming it (`DB = "users.csv"` ... `df.to_csv(DB)`).
+ * Some Python line of the project that a deploy may run writes the file: a write on a line naming it, or on a line
+ * naming a variable assigned from an expression naming it (`DB = "users.csv"` ... `df.to_csv(DB)`). Writes in tests,
+ * tools and scripts no deploy runs (analysis/reach.ts) change the file in the repository, not in the running app.
  */
 function writtenByProject(project: ProjectInfo, name: string): boolean {
   // This reads every module of the project: a batch scan peeks (readFile would keep each text for the rest of the
@@ -157,9 +193,9 @@ function writtenByProject(project: ProjectInfo, name: string): boolean {
     if (!text?.includes(name)) continue;
     const names = [name];
     for (const m of text.matchAll(/^[ \t]*([A-Za-z_]\w*)[ \t]*=[^\n]*$/gm)) if (m[0].includes(name)) names.push(m[1]);
-    for (const line of text.split('\n')) {
-      if (WRITES.test(line) && names.some((n) => (n === name ? line.includes(n) : new RegExp(`\\b${n}\\b`).test(line)))) return true;
-    }
+    const writes = text.split('\n').some((line) => WRITES.test(line) && names.some((n) => (n === name ? line.includes(n) : new RegExp(`\\b${n}\\b`).test(line))));
+    // A developer's tool, a test or a script no deploy runs may rewrite the file in the repository: not at run time.
+    if (writes && offlineCode(f, project) === undefined) return true;
   }
   return false;
 }

@@ -12,6 +12,7 @@ import { importsOf, type ImportMap } from '../../analysis/python/imports';
 import { checkGrowthInLoops } from './grown-in-loop';
 import { dataframeTrigger } from './python-trigger';
 import { shippedSmallFile } from '../../analysis/python/shipped-files';
+import { inDeadFunction } from '../../analysis/python/dead-functions';
 import { identifiersNamed, sessionStateOf } from '../../analysis/python/module-state';
 
 interface Reader {
@@ -122,7 +123,9 @@ def revenue_by_region(path: str) -> dict:
         'it runs once, on a machine sized for the job. A file the repository ships is not reported: a path whose literal ' +
         'end (`root + "templates/codes.csv"`, `os.path.join(BASE_DIR, "data", "codes.csv")`) names a file of at most 256 KB ' +
         'beside the module, in a folder above it or at the project\'s root, that no line of the project writes (`to_csv`, ' +
-        '`open(..., "w")`): it is as large as it will ever be.',
+        '`open(..., "w")`): it is as large as it will ever be. A read inside an undecorated module-level function that no ' +
+        'production code calls (no caller at all, or callers only in tests, management commands or scripts no deploy ' +
+        'starts) is not reported: it never runs in a worker.',
     },
   },
   check(ctx) {
@@ -130,8 +133,12 @@ def revenue_by_region(path: str) -> dict:
     const imports = importsOf(tree);
     // A batch job's container runs the script once, on a machine sized for it: not a per-request load.
     if ((imports.importsModule('pandas') || imports.importsModule('modin')) && !batchJobScript(ctx)) {
-      checkReaders(ctx, tree, imports);
-      checkGrowthInLoops(ctx, tree, imports);
+      // A read inside a module-level function nothing in production calls never runs there: not reported.
+      const live: RuleContext = Object.create(ctx, {
+        report: { value: (spec: Parameters<RuleContext['report']>[0]) => (inDeadFunction(ctx, tree, spec.start) ? undefined : ctx.report(spec)) },
+      });
+      checkReaders(live, tree, imports);
+      checkGrowthInLoops(live, tree, imports);
     }
     if (imports.importsModule('streamlit')) checkSessionState(ctx, tree, imports);
   },

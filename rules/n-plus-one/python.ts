@@ -9,6 +9,7 @@ import { ancestor, captures, nodesAtText, positionalArguments, parents } from '.
 import {
   addRelationEdits,
   assignmentsBefore,
+  calleeName,
   classMembersHold,
   fixesAllowed,
   isDjangoFile,
@@ -35,6 +36,8 @@ import { classMethods } from '../../analysis/python/class-methods';
 import { StatementSlot, TreeSlot } from '../../analysis/cache';
 import { checkTemplate, checkTemplateViews, TEMPLATE_NOTES } from './django-templates';
 import { RENDERS_TEMPLATES } from '../../analysis/python/django-template-views';
+import type { ModelIndex } from '../../analysis/python/django-models';
+import { projectModels } from '../unbounded-queryset/owner-growth';
 
 /** Methods of a related manager that run a query: `order.items.all()`, `order.items.count()`. */
 const MANAGER_METHODS = new Set([
@@ -192,8 +195,9 @@ def order_list(request):
       notes:
         'Not reported: loops that copy rows (`row.pk = None`, `copy.copy(row)`, `model_to_dict(row)` in the loop or an ' +
         'enclosing one: every pass inserts a row anyway) and loops over at most 20 rows (`qs[:5]`, also through a ' +
-        'variable or `enumerate()`). ' +
-        'Django models are not read, so relations are recognised by shape: `row.x.y` (an attribute of an attribute) is a ' +
+        'variable or `enumerate()`), or over a queryset filtered for equality on a field the project model declares ' +
+        '`unique=True` or `primary_key=True`, or on `pk` / `id` (`Order.objects.filter(order_id=...)`: one row at most). ' +
+        'Apart from those unique fields, Django models are not read, so relations are recognised by shape: `row.x.y` (an attribute of an attribute) is a ' +
         'relation `x`, `row.x.all()` / `.filter()` / `.count()` / `.exists()` / `.first()` is a manager. Reads that ' +
         'are obviously plain values are skipped: `row.x_id`, `row.pk`, str/datetime/Decimal/UUID/dict members ' +
         '(`row.name.upper()`, `row.created_at.isoformat()`, `row.created_at.year`, `row.price.quantize(...)`, ' +
@@ -238,12 +242,14 @@ def order_list(request):
     if (!isDjangoFile(tree, ctx.file.text)) return;
     checkDrfSerializers(ctx, tree);
     const canFix = fixesAllowed(tree);
-    // The module's properties are read from other statements: a change to them re-checks every loop. Whether
-    // fixes are allowed is passed to the cache, not put in the key (a syntax error typed re-checks no other loop).
-    const context = [...moduleProperties(tree)].join(',');
+    // The module's properties are read from other statements: a change to them re-checks every loop, and so does a
+    // change to the project's models (their unique fields). Whether fixes are allowed is passed to the cache, not put
+    // in the key (a syntax error typed re-checks no other loop).
+    const { models, version } = projectModels(ctx, tree);
+    const context = `${[...moduleProperties(tree)].join(',')}\u0000${version}`;
     for (const statement of topLevelStatements(tree)) {
       if (!statementMatches(statement, FOR_WORD)) continue;
-      findingsCache.check(ctx, statement, context, (reads) => outsideReadsHold(tree, reads), (report) => checkLoops(tree, statement, context, canFix, report), canFix);
+      findingsCache.check(ctx, statement, context, (reads) => outsideReadsHold(tree, reads), (report) => checkLoops(tree, statement, context, canFix, models, report), canFix);
     }
   },
 });
@@ -264,9 +270,9 @@ const methodFindings = new StatementFindingsCache<OutsideReads>('n-plus-one: loo
 const FOR_KEYWORDS = /\bfor\b/g;
 
 /** The loop findings of one top-level statement, method by method for a class; the outside reads of them all. */
-function checkLoops(tree: Tree, statement: TopLevelStatement, context: string, canFix: boolean, report: (spec: ReportSpec) => void): OutsideReads | undefined {
+function checkLoops(tree: Tree, statement: TopLevelStatement, context: string, canFix: boolean, models: ModelIndex, report: (spec: ReportSpec) => void): OutsideReads | undefined {
   const analyse = (unit: TopLevelStatement) => (reportTo: (spec: ReportSpec) => void) => {
-    const [, reads] = recordingOutsideReads(() => checkStatement(tree, unit, canFix, reportTo));
+    const [, reads] = recordingOutsideReads(() => checkStatement(tree, unit, canFix, models, reportTo));
     return reads.unknown ? undefined : reads;
   };
   const split = statementCachesEnabled() ? classMethods(statement, FOR_KEYWORDS) : undefined;
@@ -291,12 +297,12 @@ function checkLoops(tree: Tree, statement: TopLevelStatement, context: string, c
   return unknown ? undefined : all;
 }
 
-function checkStatement(tree: Tree, statement: TopLevelStatement, canFix: boolean, reportTo: (spec: ReportSpec) => void): void {
+function checkStatement(tree: Tree, statement: TopLevelStatement, canFix: boolean, models: ModelIndex, reportTo: (spec: ReportSpec) => void): void {
   const sources = new Map<number, RowSource | null>();
   for (const iteration of iterationsIn(tree, statement.text, statement.start)) {
     if (copiesRows(iteration) || fewRows(iteration)) continue;
     const source = rowSource(iteration, sources);
-    if (!source || rowsOfSerializedObject(iteration, source)) continue;
+    if (!source || rowsOfSerializedObject(iteration, source) || (!source.prefix && oneRowByUniqueField(source.info, models))) continue;
     for (const access of accessesToReport(tree, iteration, source)) reportTo(finding(iteration, source, access, canFix));
   }
 }
@@ -342,6 +348,33 @@ function fewRows(iteration: Iteration): boolean {
   if (iterable.type !== 'identifier') return false;
   const value = assignmentsBefore(iterable).pop()?.childForFieldName('right');
   return !!value && smallSlice(value.text);
+}
+
+/** Lookups that compare a column for equality: `order_id=...`, `slug__exact=...`, `email__iexact=...`. */
+const EQUALITY_LOOKUP = /^(\w+?)(?:__i?exact)?$/;
+
+/**
+ * `Order.objects.filter(order_id=order_id)` where the model declares `order_id = CharField(unique=True)` (or
+ * `primary_key=True`): the loop runs over one row at most, so following a relation in it is one query, not N.
+ * Every root of the queryset must be a manager of one known project model filtered that way.
+ */
+function oneRowByUniqueField(info: QuerysetInfo, models: ModelIndex): boolean {
+  if (info.roots.length === 0 || info.models.length > 1) return false;
+  const model = info.models[0];
+  // `pk` and `id` are the primary key of every model (Django rejects a field named `id` that is not one, models.E004).
+  const unique = (field: string) => field === 'pk' || field === 'id' || (model !== undefined && models.isUniqueColumn(model, field));
+  return info.roots.every((root) => {
+    if (root.kind !== 'manager') return false;
+    for (let n: Node | null = root.node.parent; n && (n.type === 'call' || n.type === 'attribute'); n = n.parent) {
+      if (n.type !== 'call' || calleeName(n) !== 'filter') continue;
+      for (const arg of n.childForFieldName('arguments')?.namedChildren ?? []) {
+        if (arg?.type !== 'keyword_argument') continue;
+        const field = EQUALITY_LOOKUP.exec(arg.childForFieldName('name')?.text ?? '')?.[1];
+        if (field && !field.includes('__') && unique(field)) return true;
+      }
+    }
+    return false;
+  });
 }
 
 /** What a loop iterates, when it is a queryset of model instances (memoised per loop node). */

@@ -136,7 +136,9 @@ def export_orders(request):
         'A folder counts as cleaned up when any workspace file that mentions it also deletes files (a Celery cleanup task, a cron ' +
         '`find /tmp/exports -mtime +1 -delete`). The path counts as handed on (not reported) when a process is started ' +
         'with it and a `--delete`/`--remove` flag, and when it is put into a container the caller passed in, in a module ' +
-        'with a loop that deletes such containers\' items (`for k, v in certs.items(): os.remove(v)`). Writing one fixed path (`/tmp/report.csv`) is not reported: it is overwritten, not multiplied.',
+        'with a loop that deletes such containers\' items (`for k, v in certs.items(): os.remove(v)`). Writing one fixed path (`/tmp/report.csv`) is not reported: it is overwritten, not multiplied. Neither is a cache file: ' +
+        'a name built the same way in another function of the module that reads it back (`pd.read_pickle(file_name)`), with no id, ' +
+        'time or random value in it: one file per key, overwritten by each save.',
     },
   },
   check(ctx) {
@@ -1017,8 +1019,9 @@ function checkTmpWrites(ctx: RuleContext, tree: Tree, imports: ImportMap, functi
     if (folderCleanedElsewhere(ctx, tree, folder, temp.constants, fn)) continue;
     const key = `${fn?.id ?? -1}:${variable ?? call.id}`;
     if (reportedNames.has(key)) continue;
-    reportedNames.add(key);
     const assigned = variable ? singleAssignment(target) : undefined;
+    if (fn && assigned && cacheFileReadBack(tree, fn, assigned.value)) continue;
+    reportedNames.add(key);
     const shown = assigned ? `${variable} = ${assigned.value.text}` : target.text;
     const deferred = fn ? deferredUse(fn, names) : undefined;
     const todo = deferred
@@ -1034,6 +1037,36 @@ function checkTmpWrites(ctx: RuleContext, tree: Tree, imports: ImportMap, functi
       fixes: fn && variable ? writeFix(ctx, tree, fn, variable, names) : [],
     });
   }
+}
+
+/** Parts of a name that make each write a new file: ids, times and random values. */
+const FRESH_NAME = /uuid|time|now\(|random|token_hex|token_urlsafe|secrets\.|mktemp|getpid|counter|\bid\(|hash/i;
+/** Calls that read a file back whole by its path. */
+const READS_BACK = /^(pd\.|pandas\.)?read_\w+$|^(pickle|joblib|torch|np|numpy)\.load$|^open$|^(json|yaml)\.load$/;
+
+/**
+ * `file_name = f"{tempfile.gettempdir()}/{org}-{project}-{model}.pkl"`, written here and built the same way in
+ * another function of the module that reads it (`pd.read_pickle(file_name)`): a cache file, one per key, overwritten
+ * by every save and meant to stay, not a leak per call. Not when the name takes an id, a time or a random value.
+ */
+function cacheFileReadBack(tree: Tree, writer: Node, value: Node): boolean {
+  const text = value.text.replace(/\s+/g, '');
+  if (FRESH_NAME.test(text)) return false;
+  for (const { node } of captures(tree, '(assignment left: (identifier) @left right: (_) @right)')) {
+    const assignment = node.parent;
+    if (node.type === 'identifier' || !assignment || assignment.type !== 'assignment' || node.text.replace(/\s+/g, '') !== text) continue;
+    const reader = enclosingDef(assignment);
+    const name = assignment.childForFieldName('left')?.text;
+    if (!reader || reader.id === writer.id || !name) continue;
+    const readsIt = captures(tree, '(call function: [(identifier) (attribute)] @f) @call', reader).some(({ node: call }) => {
+      if (call.type !== 'call' || !READS_BACK.test(call.childForFieldName('function')?.text ?? '')) return false;
+      const first = call.childForFieldName('arguments')?.namedChildren[0];
+      if (first?.text !== name) return false;
+      return call.childForFieldName('function')?.text !== 'open' || !isWriteMode(call.childForFieldName('arguments')?.namedChildren[1] ?? undefined);
+    });
+    if (readsIt) return true;
+  }
+  return false;
 }
 
 function short(s: string): string {

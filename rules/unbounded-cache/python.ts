@@ -105,7 +105,7 @@ def geocode(address: str) -> dict:
         'not followed. A key that is a parameter of a private function every call of which in the module passes a ' +
         'literal (`self._refresh(Unit, "unit")`) is a fixed key. More generally a key is bounded by the code, and adds no ' +
         'per-request growth, when it can only be a value the module spells out: literals and f-strings of them, ALL_CAPS ' +
-        'constants, `__name__`/`__qualname__`, a loop variable over a literal tuple or a constant, a local assigned only such ' +
+        'constants, `__name__`/`__qualname__`, a loop variable over a literal tuple or a constant (or the key of `for key, value in CONSTANT.items()`), a local assigned only such ' +
         'values (`key = (venue.upper(), quote.upper())`), an integer setting clamped between two numbers, or a parameter every ' +
         'call of which in the module passes such a value (a log-once `_log_once("...")`, a throttle keyed by ' +
         '`f"backoff:{fn.__name__}"`); for a public function that holds only while no other module names it. A decorator that stores the function it ' +
