@@ -33,7 +33,7 @@ import {
 } from '../../analysis/python/django-querysets';
 import type { ModelIndex } from '../../analysis/python/django-models';
 import { drfProject } from '../../analysis/python/drf';
-import { StatementFindingsCache, statementCachesEnabled, topLevelStatements } from '../../analysis/python/statements';
+import { StatementFindingsCache, statementCachesEnabled, statementMatches, topLevelStatements } from '../../analysis/python/statements';
 import { StatementSlot } from '../../analysis/cache';
 
 /** `X._meta.fields`, `X._meta.get_fields()`, `X._meta.concrete_fields`: the fields of model X. */
@@ -67,7 +67,7 @@ export function checkGetattrExports(ctx: RuleContext): void {
   const drf = () => drfProject(ctx.project, { relPath: ctx.file.relPath, text, tree });
   const models = () => drf().models;
   for (const statement of topLevelStatements(tree)) {
-    if (!/\bgetattr\s*\(/.test(statement.text) || !/\bfor\b/.test(statement.text)) continue;
+    if (!statementMatches(statement, GETATTR_CALL) || !statementMatches(statement, FOR_WORD)) continue;
     // Most statements that name getattr and loop have no loop reading by name: known per statement text.
     const iterations = () => iterationsIn(tree, statement.text, statement.start);
     if (!CANDIDATE_LOOPS.answer(statement, '', () => iterations().some(mayReadByName))) continue;
@@ -84,6 +84,9 @@ export function checkGetattrExports(ctx: RuleContext): void {
 }
 
 const getattrFindings = new StatementFindingsCache<OutsideReads>('n-plus-one: getattr exports per statement');
+
+const GETATTR_CALL = /\bgetattr\s*\(/;
+const FOR_WORD = /\bfor\b/;
 
 /** Per statement text: whether a loop of it may read fields by name (what loopsReadingByName looks at first). */
 const CANDIDATE_LOOPS = new StatementSlot<boolean>('n-plus-one: getattr candidate loops');
