@@ -67,8 +67,11 @@ async function run(lang: 'python' | 'typescript', dir: string): Promise<void> {
   const file = (inProject ? path.resolve(args.file!) : path.join(dir, name)).split(path.sep).join('/');
   const text: string = args.file ? fs.readFileSync(args.file, 'utf8') : lang === 'python' ? pythonFile(3000) : typescriptFile(3000);
   if (!inProject) fs.writeFileSync(file, text);
-  const ws = await Workspace.open({ root, rules: timed });
-  const fresh = await Workspace.open({ root });
+  // As the language server's worker does, project reads of the open file get its current text (not the disk's).
+  let current = text;
+  const readOverride = (abs: string): string | undefined => (abs.split(path.sep).join('/') === file ? current : undefined);
+  const ws = await Workspace.open({ root, rules: timed, readOverride });
+  const fresh = await Workspace.open({ root, readOverride });
   // Inside a project, rules see its files as in the language server, which discovers them when a folder opens.
   if (inProject) for (const w of [ws, fresh]) w.discover();
   const doc = new TrackedDocument(`file://${file}`, file, lang, 1, text, undefined);
@@ -106,6 +109,10 @@ async function run(lang: 'python' | 'typescript', dir: string): Promise<void> {
   for (const [i, change] of changes.entries()) {
     const t = performance.now();
     doc.update([change], i + 2);
+    current = doc.text;
+    // The worker drops the open file's cached text on every change (lsp/worker.ts invalidatePath).
+    ws.invalidate(file);
+    fresh.invalidate(file);
     phases.update.push(performance.now() - t);
     analyze();
     phases.total.push(performance.now() - t);

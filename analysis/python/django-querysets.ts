@@ -250,6 +250,18 @@ export function classMembersHold(cls: Node, reads: OutsideReads): boolean {
   return true;
 }
 
+/**
+ * Records that an answer read whether the class `cls` defines the method `name` (and its definition), for the
+ * per-method caches: classMembersHold() then checks that definition (added, removed or changed) on reuse.
+ */
+export function readClassMember(cls: Node, name: string): void {
+  const body = cls.childForFieldName('body');
+  if (!activeReads || !body) return;
+  const def = definitionsIn(body).get(name);
+  activeReads.members.set(name, memberRecord(def));
+  if (def?.hasError) activeReads.unknown = true;
+}
+
 function memberRecord(def: Node | undefined): string | null {
   return def ? `${def.startPosition.column}:${def.text}` : null;
 }

@@ -549,13 +549,21 @@ class ModuleStateBuilder {
     const grown = new Set<string>();
     const text = sourceOf(this.tree);
     // Per top-level statement, kept across keystrokes: the patterns over a 3,000-line module cost milliseconds.
-    let covered = this.tree.rootNode.startIndex;
+    // (The root read once: each rootNode read crosses into the parser's memory.)
+    const root = this.tree.rootNode;
+    const base = root.startIndex;
+    // The text between statements is mostly blank lines, where no pattern can match.
+    const gap = (from: number, to?: number) => {
+      const between = text.slice(from - base, to === undefined ? undefined : to - base);
+      if (/\S/.test(between)) for (const name of grownNamesIn(between)) grown.add(name);
+    };
+    let covered = base;
     for (const statement of topLevelStatements(this.tree)) {
-      if (statement.start > covered) for (const name of grownNamesIn(text.slice(covered - this.tree.rootNode.startIndex, statement.start - this.tree.rootNode.startIndex))) grown.add(name);
+      if (statement.start > covered) gap(covered, statement.start);
       for (const name of GROWN_NAMES.answer(statement, '', () => grownNamesIn(statement.text))) grown.add(name);
       covered = statement.end;
     }
-    if (covered < this.tree.rootNode.endIndex) for (const name of grownNamesIn(text.slice(covered - this.tree.rootNode.startIndex))) grown.add(name);
+    if (covered < root.endIndex) gap(covered);
     return (this.grown = grown);
   }
 

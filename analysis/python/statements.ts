@@ -183,7 +183,7 @@ export function statementMatches(statement: TopLevelStatement, pattern: RegExp):
 /** The tree's statements cover its text but for white space between them (not so in some error-recovered trees). */
 const COVERS_TEXT = new TreeSlot<boolean>('python: statements cover the text');
 
-function statementsCoverText(tree: Tree, text: string): boolean {
+export function statementsCoverText(tree: Tree, text: string): boolean {
   return COVERS_TEXT.get(tree, () => {
     let at = 0;
     for (const s of topLevelStatements(tree)) {

@@ -10,6 +10,7 @@ import { ancestor, captures, nodesAtText, parents, stringValue } from './ast';
 import { importsOf, type ImportedName, type ImportMap } from './imports';
 import { CELERY_POOL_HOOK_WORDS, celeryHookLabel, celeryPoolSignal, type HookProcess } from './worker-hooks';
 import { sameList } from '../cache';
+import { nodesAtStatementText, statementCachesEnabled, statementsCoverText } from './statements';
 
 export const WEB_FRAMEWORKS = ['django', 'rest_framework', 'flask', 'fastapi', 'starlette', 'quart', 'litestar'];
 /** Modules a WSGI/ASGI server imports first (module level runs once per worker). */
@@ -192,6 +193,23 @@ export function appStartHooks(ctx: RuleContext, tree: Tree): StartHook[] {
 export function definitionsNamed(tree: Tree, text: string, name: string): Node[] {
   const out: Node[] = [];
   for (const keyword of nodesAtText(tree, text, new RegExp(`\\bdef\\s+${escapeRegExp(name)}\\s*[(\\[]`, 'g'))) {
+    const def = keyword.parent;
+    if (def?.type === 'function_definition' && def.childForFieldName('name')?.text === name) out.push(def);
+  }
+  return out;
+}
+
+/**
+ * definitionsNamed(tree, tree.rootNode.text, name) for the module `text` (the file's text) was parsed into, the
+ * `def name(` search answered per top-level statement (nodesAtStatementText): a keystroke searches the statement it
+ * changed only. The same definitions: a function's `def` and name lie in its own statement. Searched as before where
+ * the statements do not cover the text or the module does not start at offset 0.
+ */
+export function definitionsNamedInModule(tree: Tree, text: string, name: string): Node[] {
+  const root = tree.rootNode;
+  if (!statementCachesEnabled() || root.startIndex !== 0 || !statementsCoverText(tree, text)) return definitionsNamed(tree, root.text, name);
+  const out: Node[] = [];
+  for (const keyword of nodesAtStatementText(tree, new RegExp(`\\bdef\\s+${escapeRegExp(name)}\\s*[(\\[]`, 'g'))) {
     const def = keyword.parent;
     if (def?.type === 'function_definition' && def.childForFieldName('name')?.text === name) out.push(def);
   }

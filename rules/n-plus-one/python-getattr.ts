@@ -22,15 +22,18 @@ import {
   mayBeDjangoText,
   iterationsIn,
   loadsRelation,
+  outsideReadsHold,
   querysetOf,
   readsLoopVariable,
+  recordingOutsideReads,
   unparenthesize,
   type Iteration,
+  type OutsideReads,
   type QuerysetInfo,
 } from '../../analysis/python/django-querysets';
 import type { ModelIndex } from '../../analysis/python/django-models';
 import { drfProject } from '../../analysis/python/drf';
-import { topLevelStatements } from '../../analysis/python/statements';
+import { StatementFindingsCache, statementCachesEnabled, statementMatches, topLevelStatements } from '../../analysis/python/statements';
 import { StatementSlot } from '../../analysis/cache';
 
 /** `X._meta.fields`, `X._meta.get_fields()`, `X._meta.concrete_fields`: the fields of model X. */
@@ -61,17 +64,29 @@ export function checkGetattrExports(ctx: RuleContext): void {
   const tree = ctx.python();
   if (!isDjangoFile(tree, text)) return;
   const canFix = fixesAllowed(tree);
-  let index: ModelIndex | undefined;
-  const models = () => (index ??= drfProject(ctx.project, { relPath: ctx.file.relPath, text, tree }).models);
-  const project = { info: ctx.project, relPath: ctx.file.relPath };
+  const drf = () => drfProject(ctx.project, { relPath: ctx.file.relPath, text, tree });
+  const models = () => drf().models;
   for (const statement of topLevelStatements(tree)) {
-    if (!/\bgetattr\s*\(/.test(statement.text) || !/\bfor\b/.test(statement.text)) continue;
+    if (!statementMatches(statement, GETATTR_CALL) || !statementMatches(statement, FOR_WORD)) continue;
     // Most statements that name getattr and loop have no loop reading by name: known per statement text.
     const iterations = () => iterationsIn(tree, statement.text, statement.start);
     if (!CANDIDATE_LOOPS.answer(statement, '', () => iterations().some(mayReadByName))) continue;
-    loopsReadingByName(iterations(), models, project, canFix, (spec) => ctx.report(spec));
+    // A statement's findings are replayed while its text, what it read of the module and the project's models
+    // (the DRF model's version) are unchanged; an admin action's rows read other statements and modules: not kept.
+    // (A batch scan keeps nothing: the project's DRF model is then built only when a loop needs the models.)
+    const context = statementCachesEnabled() ? drf().version : '';
+    getattrFindings.check(ctx, statement, context, (reads) => outsideReadsHold(tree, reads), (report) => {
+      const project = { info: ctx.project, relPath: ctx.file.relPath, readsAdmins: false };
+      const [, reads] = recordingOutsideReads(() => loopsReadingByName(iterations(), models, project, canFix, report));
+      return reads.unknown || project.readsAdmins ? undefined : reads;
+    }, canFix);
   }
 }
+
+const getattrFindings = new StatementFindingsCache<OutsideReads>('n-plus-one: getattr exports per statement');
+
+const GETATTR_CALL = /\bgetattr\s*\(/;
+const FOR_WORD = /\bfor\b/;
 
 /** Per statement text: whether a loop of it may read fields by name (what loopsReadingByName looks at first). */
 const CANDIDATE_LOOPS = new StatementSlot<boolean>('n-plus-one: getattr candidate loops');
@@ -84,6 +99,8 @@ function mayReadByName(iteration: Iteration): boolean {
 interface ProjectView {
   info: ProjectInfo;
   relPath: string;
+  /** Set when the admins registered in the module or the project were read (findings not kept per statement). */
+  readsAdmins: boolean;
 }
 
 function loopsReadingByName(iterations: readonly Iteration[], models: () => ModelIndex, project: ProjectView, canFix: boolean, report: (spec: ReportSpec) => void): void {
@@ -236,6 +253,7 @@ function adminActionRows(iterable: Node, models: () => ModelIndex, project: Proj
   if (!fn || params.length !== 3 || params[0] !== 'self' || params[2] !== iterable.text || assignmentsBefore(iterable).length > 0) return [];
   const cls = ancestor(fn, 'class_definition');
   if (!cls) return [];
+  project.readsAdmins = true;
   const local = registeredAdmins(cls);
   const name = cls.childForFieldName('name')?.text ?? '';
   const admins = local.length > 0 ? local : /Mixin$/.test(name) ? adminsElsewhere(name, project) : [];

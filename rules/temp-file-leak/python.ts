@@ -9,10 +9,10 @@ import { defineRule, type FixSafety, type FixSpec, type OffsetEdit, type RuleCon
 import { ancestor, captures, intValue, keywordArgument, positionalArguments, stringValue } from '../../analysis/python/ast';
 import { addImport, startsItsLine, wrapInTryFinally } from '../shared/python-edits';
 import { importsOf, type ImportMap } from '../../analysis/python/imports';
-import { callsNamedInModule, StatementFindingsCache, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
-import { TreeSlot } from '../../analysis/cache';
+import { callsNamedInModule, StatementFindingsCache, statementCachesEnabled, statementsCoverText, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
+import { StatementSlot, TreeSlot } from '../../analysis/cache';
 import { pathFlow } from '../../analysis/python/temp-path-flow';
-import { definitionsNamed, escapeRegExp, importedNames, moduleText } from '../../analysis/python/web-context';
+import { definitionsNamedInModule, escapeRegExp, importedNames, moduleText } from '../../analysis/python/web-context';
 
 type Creator = 'named' | 'mkstemp' | 'mkdtemp' | 'mktemp' | 'write';
 
@@ -144,7 +144,7 @@ def export_orders(request):
   check(ctx) {
     const tree = ctx.python();
     const imports = importsOf(tree);
-    const functions = lazyFunctionsByName(tree);
+    const functions = lazyFunctionsByName(tree, ctx.file.text);
     // Only calls named like a creator (or an alias imported for one) can resolve to one: found by text, where a
     // query over every call of a 5,000-line module cost tens of ms per keystroke.
     const creatorNames = new Set(Object.keys(CREATORS).map((q) => q.slice(q.lastIndexOf('.') + 1)));
@@ -218,9 +218,9 @@ function stillReadsTheSame(ctx: RuleContext, tree: Tree, reads: OutsideReads): b
   return reads.every((r) => {
     switch (r.kind) {
       case 'functions':
-        return definitionTexts(tree, r.name) === r.texts;
+        return definitionTexts(tree, ctx.file.text, r.name) === r.texts;
       case 'body':
-        return functionBody(ctx.file.text, r.name) === r.body;
+        return moduleFunctionBody(ctx, tree, r.name) === r.body;
       case 'file':
         return ctx.project.readFile(r.path) === r.text;
       case 'module':
@@ -229,8 +229,8 @@ function stillReadsTheSame(ctx: RuleContext, tree: Tree, reads: OutsideReads): b
   });
 }
 
-function definitionTexts(tree: Tree, name: string): string {
-  return definitionsNamed(tree, tree.rootNode.text, name).map((d) => d.text).join('\u0000');
+function definitionTexts(tree: Tree, text: string, name: string): string {
+  return definitionsNamedInModule(tree, text, name).map((d) => d.text).join('\u0000');
 }
 
 /** How the created path is bound. */
@@ -246,14 +246,14 @@ interface Binding {
 }
 
 /** Same-module functions by name, looked up on first need (most files have no temp file to follow). */
-function lazyFunctionsByName(tree: Tree): ReadonlyMap<string, Node[]> {
+function lazyFunctionsByName(tree: Tree, text: string): ReadonlyMap<string, Node[]> {
   let map: Map<string, Node[]> | undefined;
   const get = (): Map<string, Node[]> => (map ??= functionsByName(tree));
   // One name's definitions by text; the whole map (a query over the tree) only if something iterates it.
   const named = new Map<string, Node[]>();
   const definitionsOf = (name: string): Node[] => {
     let defs = named.get(name);
-    if (!defs) named.set(name, (defs = definitionsNamed(tree, tree.rootNode.text, name)));
+    if (!defs) named.set(name, (defs = definitionsNamedInModule(tree, text, name)));
     noteRead({ kind: 'functions', name, texts: defs.map((d) => d.text).join('\u0000') });
     return defs;
   };
@@ -519,7 +519,7 @@ const DELETES = /\b(unlink|remove|rmtree|removedirs|cleanup|clean_up|delete)\b/;
  */
 function taskDeletesItsInput(ctx: RuleContext, imports: ImportMap, name: string): boolean | undefined {
   if (!/^\w+$/.test(name)) return undefined;
-  const body = functionBody(ctx.file.text, name);
+  const body = moduleFunctionBody(ctx, ctx.python(), name);
   noteRead({ kind: 'body', name, body });
   if (body !== undefined) return DELETES.test(body);
   const origin = imports.origins.get(name);
@@ -543,7 +543,29 @@ function taskDeletesItsInput(ctx: RuleContext, imports: ImportMap, name: string)
 /** The text of the module-level `def name(...)` up to the next module-level statement. */
 function functionBody(text: string, name: string): string | undefined {
   const defEnd = moduleDefEnd(text, name);
-  if (defEnd === undefined) return undefined;
+  return defEnd === undefined ? undefined : bodyFrom(text, defEnd);
+}
+
+/** Where each statement text's first line-start `def name(` ends (-1: none), per name. */
+const DEF_ENDS = new StatementSlot<number>('temp-file-leak: def ends per statement');
+
+/**
+ * functionBody() of the analysed module, its `def name(` looked for per top-level statement (a keystroke searches the
+ * statement it changed, not the 5,000-line text): the same first match, since such a match lies in one statement
+ * (each starts a line, the text between them is blank) when the module parses. Otherwise searched as before.
+ */
+function moduleFunctionBody(ctx: RuleContext, tree: Tree, name: string): string | undefined {
+  const text = ctx.file.text;
+  if (!statementCachesEnabled() || tree.rootNode.hasError || !statementsCoverText(tree, text)) return functionBody(text, name);
+  for (const statement of topLevelStatements(tree)) {
+    const end = DEF_ENDS.answer(statement, name, () => moduleDefEnd(statement.text, name) ?? -1);
+    if (end >= 0) return bodyFrom(text, statement.start + end);
+  }
+  return undefined;
+}
+
+/** The text after a `def name(` up to the next module-level statement. */
+function bodyFrom(text: string, defEnd: number): string {
   const after = text.slice(defEnd);
   const end = /\n(?=[^\s#])/.exec(after);
   return end ? after.slice(0, end.index) : after;

@@ -12,7 +12,7 @@
  */
 import type { TextTrigger } from '../api';
 import { classBodyLineStarts, type LineStarts } from '../../analysis/python/class-body-lines';
-import { BoundedCache, statementCachesEnabled } from '../../analysis/cache';
+import { PiecesByPlace, statementCachesEnabled } from '../../analysis/cache';
 import { moduleLevelLineStarts } from './module-level-lines';
 
 const CACHE_WORD = /cache|memo/;
@@ -280,7 +280,11 @@ interface SegmentFacts {
   declared?: { names: string; value: Map<string, Declared> };
 }
 
-const SEGMENTS = new BoundedCache<SegmentFacts>(8000);
+/**
+ * The segments of the last few texts asked, found again by place (compared, not hashed: hashing every segment of a
+ * 5,000-line module on every keystroke cost more than the facts it saved; see PiecesByPlace).
+ */
+const SEGMENTS = new PiecesByPlace<SegmentFacts>();
 const LRU_WORD_START = /^(?:None|cache|as)/;
 const GROWTH_WORD_START = /^(?:append|extend|insert|add|setdefault|update)/;
 
@@ -311,9 +315,12 @@ function openEnd(segment: string): boolean {
 
 const FROM_IMPORT_PAREN = /^[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]+\(/gm;
 
-function factsOf(segment: string): SegmentFacts {
-  const cached = SEGMENTS.get(segment);
-  if (cached) return cached;
+function factsOf(segment: string, start: number): SegmentFacts {
+  const cached = SEGMENTS.find(start, segment);
+  if (cached) {
+    SEGMENTS.record(start, segment, cached);
+    return cached;
+  }
   const sites: SegmentFacts['sites'] = [];
   for (const [name, list] of growthSites(segment, false)) for (const site of list) sites.push([name, site.start, site.need as 'keyed' | undefined]);
   const importWords = new Set<string>();
@@ -334,7 +341,7 @@ function factsOf(segment: string): SegmentFacts {
     growthWordStart: GROWTH_WORD_START.test(segment),
     lruWordStart: LRU_WORD_START.test(segment),
   };
-  SEGMENTS.set(segment, facts);
+  SEGMENTS.record(start, segment, facts);
   return facts;
 }
 
@@ -366,7 +373,9 @@ function segmentedTest(text: string): boolean {
   }
   const starts = segmentStarts(text);
   const segments = starts.map((start, i) => text.slice(start, starts[i + 1] ?? text.length));
-  const facts = segments.map(factsOf);
+  SEGMENTS.begin(text.length);
+  const facts = segments.map((segment, i) => factsOf(segment, starts[i]));
+  SEGMENTS.end();
   if (facts.some((f, i) => i < facts.length - 1 && (f.openEnd || (f.dotEnd && facts[i + 1].growthWordStart)))) return wholeTextTest(text);
   if (facts.some((f) => f.sessionState)) return true;
   if (facts.some((f) => f.cacheWord)) {

@@ -2,12 +2,13 @@
  * unbounded-queryset: a whole table materialised in one worker (Django querysets, SQLAlchemy queries).
  */
 import type { Node, Tree } from 'web-tree-sitter';
-import { defineRule, type FixSpec, type FixSafety, type RuleContext } from '../api';
+import { defineRule, type FixSpec, type FixSafety, type ReportSpec, type RuleContext } from '../api';
 import { callsNamed, captures, keywordArgument, positionalArguments, parents } from '../../analysis/python/ast';
 import { importsOf } from '../../analysis/python/imports';
 import {
   assignmentsBefore,
   calleeName,
+  classMembersHold,
   fixesAllowed,
   isDjangoFile,
   iterationsIn,
@@ -20,7 +21,7 @@ import {
   scopeOf,
   unparenthesize,
   type Iteration,
-  type OutsideReads,
+  OutsideReads,
   type QuerysetInfo,
 } from '../../analysis/python/django-querysets';
 import { checkQueriesOutsideOrm } from './outside-orm';
@@ -29,7 +30,8 @@ import { checkSchemaLists } from './schema-lists';
 import { MANY_SCHEMA_RESPONSE } from '../../analysis/python/marshmallow-lists';
 import { boundedByOwner, growsWithTime, growthNote, ownerGrowth, type OwnerGrowth } from './owner-growth';
 import { checkListViews, LIST_VIEW_MESSAGES, LIST_VIEWS_FIX, LIST_VIEWS_NOTES, LIST_VIEWS_WHAT } from './python-list-views';
-import { fileMatches, StatementFindingsCache, statementMatches, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
+import { fileMatches, StatementFindingsCache, statementCachesEnabled, statementMatches, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
+import { classMethods } from '../../analysis/python/class-methods';
 
 /** Calls that write each row out: CSV writers, files, response streams, `self.stdout` in management commands. */
 const WRITE_METHODS = new Set(['writerow', 'writerows', 'write', 'writelines', 'write_row', 'write_string', 'write_number', 'write_datetime']);
@@ -220,18 +222,14 @@ def export_orders(request):
     const context = `${django} ${sqlalchemy} ${chunkSize} ${viewFile} ${growth?.version ?? ''}`;
     for (const statement of topLevelStatements(tree)) {
       if (!statementMatches(statement, CANDIDATE)) continue;
-      findingsCache.check(ctx, statement, context, (reads) => outsideReadsHold(tree, reads), (report) => {
-        const [, reads] = recordingOutsideReads(() => {
-          const local: Reporter = { report };
-          const iterations = iterationsIn(tree, statement.text, statement.start);
-          if (django) {
-            checkCalls(local, tree, statement, iterations, canFix, chunkSize, viewFile, growth!);
-            checkExportLoops(local, tree, iterations, canFix, chunkSize, viewFile, growth!);
-          }
-          if (sqlalchemy) checkSqlAlchemyExports(local, tree, iterations);
-        });
-        return reads.unknown ? undefined : reads;
-      }, canFix);
+      const check: UnitCheck = (unit, iterations, scopeIterations, local) => {
+        if (django) {
+          checkCalls(local, tree, unit, scopeIterations, canFix, chunkSize, viewFile, growth!);
+          checkExportLoops(local, tree, iterations, canFix, chunkSize, viewFile, growth!);
+        }
+        if (sqlalchemy) checkSqlAlchemyExports(local, tree, iterations);
+      };
+      findingsCache.check(ctx, statement, context, (reads) => outsideReadsHold(tree, reads), (report) => checkByMethod(tree, statement, context, canFix, report, check), canFix);
     }
   },
 });
@@ -278,6 +276,57 @@ const EXPORT_HELPER = /(^|_)(export|csv|xlsx|excel)/i;
 
 /** Findings per top-level statement, kept across keystrokes: a keystroke re-checks only the statement it changed. */
 const findingsCache = new StatementFindingsCache<OutsideReads>('unbounded-queryset: findings');
+
+/**
+ * Findings per method of a top-level class, kept across keystrokes: an edit inside one action of a big ViewSet
+ * re-checks that method only. Keyed by the method's text, its column and the class's text outside its methods; what
+ * the method's analysis read of its sibling methods (`get_queryset`) is checked on reuse.
+ */
+const methodFindings = new StatementFindingsCache<OutsideReads>('unbounded-queryset: findings per method', 8000);
+/**
+ * What the class split (classMethods) checks lies inside a unit: every literal a CANDIDATE match contains (a method
+ * or attribute holds each; a literal alternation, where CANDIDATE's `\w*` prefixes cost a big ViewSet milliseconds).
+ */
+const SPLIT_LITERALS = /len|list|tuple|serializer|for|export|csv|xlsx|excel/gi;
+
+/** Checks one unit: its own loops, and the loops of its scope that a call's list may feed (feedsExport). */
+type UnitCheck = (unit: TopLevelStatement, iterations: readonly Iteration[], scopeIterations: readonly Iteration[], reporter: Reporter) => void;
+
+/** The findings of one top-level statement, method by method for a class; the outside reads of them all. */
+function checkByMethod(tree: Tree, statement: TopLevelStatement, context: string, canFix: boolean, report: (spec: ReportSpec) => void, check: UnitCheck): OutsideReads | undefined {
+  const analyse = (unit: TopLevelStatement, scopeIterations?: readonly Iteration[]) => (reportTo: (spec: ReportSpec) => void) => {
+    // (Tested here, not before the cache: a method's answer is then kept with its text.)
+    if (!CANDIDATE.test(unit.text)) return new OutsideReads();
+    const [, reads] = recordingOutsideReads(() => {
+      const iterations = iterationsIn(tree, unit.text, unit.start);
+      check(unit, iterations, scopeIterations ?? iterations, { report: reportTo });
+    });
+    return reads.unknown ? undefined : reads;
+  };
+  const split = statementCachesEnabled() ? classMethods(statement, SPLIT_LITERALS) : undefined;
+  if (!split) return analyse(statement)(report);
+  // The class's own code (header, attributes, nested classes) is checked with every loop of it, as when the class is
+  // checked whole: a list built in a class attribute may feed a loop of another.
+  const classUnits = split.children.filter((c) => !c.method).map((c) => c.unit);
+  const classIterations = classUnits.flatMap((u) => iterationsIn(tree, u.text, u.start));
+  const all = new OutsideReads();
+  let unknown = false;
+  for (const { unit, method } of split.children) {
+    const reads = method
+      ? methodFindings.check(
+          { report },
+          unit,
+          `${context}\u0000${unit.node.startPosition.column}\u0000${split.classText}`,
+          (d) => outsideReadsHold(tree, d) && classMembersHold(split.cls, d),
+          analyse(unit),
+          canFix,
+        )
+      : analyse(unit, classIterations)(report);
+    if (reads) all.merge(reads);
+    else unknown = true;
+  }
+  return unknown ? undefined : all;
+}
 
 /** `len(qs)`, `list(qs)`, `OrderSerializer(qs, many=True)`. */
 function checkCalls(ctx: Reporter, tree: Tree, statement: TopLevelStatement, iterations: readonly Iteration[], canFix: boolean, chunkSize: number, viewFile: boolean, growth: OwnerGrowth): void {

@@ -6,7 +6,7 @@
  */
 import type { Node } from 'web-tree-sitter';
 import { positionalArguments } from '../../analysis/python/ast';
-import { calleeName, querysetOf, soleValueOf, unparenthesize, type QuerysetInfo } from '../../analysis/python/django-querysets';
+import { calleeName, querysetOf, readClassMember, soleValueOf, unparenthesize, type QuerysetInfo } from '../../analysis/python/django-querysets';
 
 /** The class attribute's rows behind `self.get_queryset()` / `self.filter_queryset(self.get_queryset())`, or undefined. */
 export function viewsetRows(expression: Node): QuerysetInfo | undefined {
@@ -21,6 +21,8 @@ export function viewsetRows(expression: Node): QuerysetInfo | undefined {
   const cls = enclosingClass(node);
   const body = cls?.childForFieldName('body');
   if (!body) return undefined;
+  // (An action's findings are kept per method: whether the class defines get_queryset is a read of another method.)
+  readClassMember(cls!, 'get_queryset');
   let value: Node | undefined;
   for (const statement of body.namedChildren) {
     const def = statement?.type === 'decorated_definition' ? statement.childForFieldName('definition') : statement;

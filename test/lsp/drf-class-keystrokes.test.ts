@@ -265,6 +265,37 @@ describe('keystrokes in a big DRF view class', function () {
     analyse();
   });
 
+  it('unbounded-queryset: re-checks only the edited method, and an export over the class queryset when get_queryset comes and goes', () => {
+    // An action exporting the viewset's own rows (`self.filter_queryset(self.get_queryset())` over the class's
+    // `queryset`): reported while the class has no get_queryset of its own, which another method may add.
+    const action = [
+      '    def export_rows(self, request):',
+      '        rows = self.filter_queryset(self.get_queryset())',
+      '        response = HttpResponse(content_type="text/csv")',
+      '        writer = csv.writer(response)',
+      '        for row in rows:',
+      '            writer.writerow([row.id, row.status])',
+      '        return response',
+      '',
+      '',
+    ].join('\n');
+    edit('    def report_3(self, request):\n', `${action}    def report_3(self, request):\n`);
+    const exports = (findings: readonly Finding[]) => findings.filter((f) => f.ruleId === 'unbounded-queryset' && f.message.toLowerCase().includes('export'));
+    const start = analyse();
+    assert.equal(exports(start).length, 1, view(start).join('\n'));
+    const before = statementSlotStats()['unbounded-queryset: findings per method'];
+    typeAt('        for order in Order.objects.filter(status="s4"):', ' #x');
+    const after = statementSlotStats()['unbounded-queryset: findings per method'];
+    // Three new texts of the class: the edited method is checked once per text, the other 20 replayed each time.
+    assert.ok(after.misses - before.misses <= 3, `misses ${after.misses - before.misses}`);
+    assert.ok(after.hits - before.hits >= 20 * 3, `hits ${after.hits - before.hits}`);
+    // A get_queryset added further down the class: the action's rows are no longer the class attribute's.
+    edit('    def report_9(self, request):\n', '    def get_queryset(self):\n        return Order.objects.filter(created_by=self.request.user)\n\n    def report_9(self, request):\n');
+    assert.equal(exports(analyse()).length, 0);
+    edit('    def get_queryset(self):\n        return Order.objects.filter(created_by=self.request.user)\n\n', '');
+    assert.deepEqual(view(analyse()), view(start));
+  });
+
   it('sees another module change between keystrokes (the serializers, as an open document)', () => {
     const start = analyse();
     const serializers = path.join(dir, 'shop/serializers.py').split(path.sep).join('/');

@@ -1,6 +1,6 @@
 /**
  * The Python rules' per-statement caches (analysis/python/statements.ts: n-plus-one, unbounded-queryset, and the
- * module-state declarations unbounded-cache reads, whole-file-read's reads per definition, temp-file-leak's creations) give exactly the findings of an analysis without them, keystroke
+ * module-state declarations unbounded-cache reads, n-plus-one's getattr exports, whole-file-read's reads per definition, temp-file-leak's creations) give exactly the findings of an analysis without them, keystroke
  * after keystroke: random edits anywhere (helper functions other statements call, imports, class bodies, module-level
  * loops), edits that rename a helper or an import, and reverts to texts seen before.
  */
@@ -152,10 +152,16 @@ describe('Python per-statement caches', function () {
     const reads = ['import io', '_dump = open("dump.bin", "rb")', '', '', 'def load_dump():', '    return _dump.read()', ''].join('\n');
     const temps = ['import os', 'import tempfile', '', '', 'def cleanup(path):', '    os.remove(path)', '', '', 'def transcode(path):', '    os.unlink(path)', '', '',
       'def convert(request):', '    fd, path = tempfile.mkstemp()', '    cleanup(path)', '    return 1', '', '', 'def queue(request):', '    d = tempfile.mkdtemp()', '    transcode.delay(d)', '    return 1', ''].join('\n');
+    // Exports reading fields by name: judged by the module's models (n-plus-one's getattr findings per statement).
+    const getattrs = ['from django.db import models', 'from django.http import HttpResponse', '', '',
+      'class Customer(models.Model):', '    name = models.CharField(max_length=50)', '', '',
+      'class Order(models.Model):', '    customer = models.ForeignKey(Customer, on_delete=models.CASCADE)', '    status = models.CharField(max_length=20)', '', '',
+      'def export_orders(request, writer):', '    for order in Order.objects.filter(status="paid"):', '        writer.writerow([getattr(order, f.name) for f in Order._meta.fields])', '    return HttpResponse()', ''].join('\n');
     const cases: [string, [string, string][]][] = [
       [SOURCE, LINE_EDITS],
       [reads, [['_dump = open("dump.bin", "rb")', '_dump = open("settings.json")'], ['_dump = open("dump.bin", "rb")', '_dump = io.BytesIO()'], ['import io', 'import io as _dump']]],
       // Temp files judged by what a same-module helper and a queued task's body delete.
+      [getattrs, [['    customer = models.ForeignKey(Customer, on_delete=models.CASCADE)', '    customer = models.CharField(max_length=50)'], ['class Order(models.Model):', 'class Order(models.Model):\n    owner = models.ForeignKey(Customer, on_delete=models.CASCADE)\n    customer = None']]],
       [temps, [['    os.remove(path)', '    print(path)'], ['    os.unlink(path)', '    print(path)'], ['def cleanup(path):', 'def cleanup_later(path):'], ['import tempfile', 'import tempfile as tf']]],
     ];
     for (const [source, edits] of cases) {
