@@ -37,6 +37,7 @@ import {
   propertyName,
 } from './ast';
 import { importSource, importsModule, isLocalSpecifier, resolveImport } from './imports';
+import { importedRepositoryEntity } from './custom-repositories';
 
 export type Orm = 'prisma' | 'typeorm' | 'sequelize' | 'mongoose';
 
@@ -171,6 +172,11 @@ class Evidence {
   /** Dependencies of the nearest package.json of the project (root first), read once. */
   projectDeps(): Set<string> {
     return (this.deps ??= projectDependencies(this.ctx));
+  }
+
+  /** The entity of a TypeORM custom repository `id` is imported as (see custom-repositories.ts). */
+  importedRepository(id: ts.Identifier): string | undefined {
+    return importedRepositoryEntity(this.ctx, id);
   }
 
   usesPrisma(): boolean {
@@ -349,6 +355,9 @@ function repositoryMember(member: ts.PropertyDeclaration | ts.ParameterDeclarati
     const arg = t && ts.isTypeReferenceNode(t) ? t.typeArguments?.[0] : undefined;
     return arg && ts.isTypeReferenceNode(arg) && ts.isIdentifier(arg.typeName) ? arg.typeName.text : '';
   }
+  // `private repo: typeof UserRepository` in a file without typeorm: the module it comes from must declare it.
+  const id = t && ts.isTypeQueryNode(t) ? t.exprName : t && ts.isTypeReferenceNode(t) ? t.typeName : undefined;
+  if (name.endsWith('Repository') && id && ts.isIdentifier(id)) return ev.importedRepository(id);
   return undefined;
 }
 

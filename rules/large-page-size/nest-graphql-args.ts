@@ -1,0 +1,159 @@
+/**
+ * NestJS GraphQL page sizes the client picks with no maximum: a resolver argument `@Args('take', { type: () => Int })`
+ * (also `first`, `last`, `limit`, `pageSize`, `perPage`), or a field of an `@ArgsType()` class destructured as
+ * `@Args() { skip, take }: PageArgs` with no `@Max()`, that reaches a database read as its page size, in the
+ * resolver or in the injected service method it is passed to, and is capped in neither (`Math.min(take, 100)`,
+ * `if (take > 100)`).
+ */
+import { ts } from 'ts-morph';
+import type { RuleContext } from '../api';
+import { decoratorCall, decoratorNames, outermostChain, stringValue, unwrap } from '../../analysis/typescript/ast';
+import { importSource } from '../../analysis/typescript/imports';
+import { injectedMethod } from '../../analysis/typescript/injected-methods';
+import { ormCallOf } from '../../analysis/typescript/orm';
+
+const PAGE_SIZE_ARGS = /^(take|first|last|limit|pageSize|perPage|pageLimit|itemsPerPage|per_page|page_size)$/;
+const RESOLVER_DECORATORS = new Set(['Query', 'ResolveField', 'Mutation']);
+
+export interface UncappedPageArg {
+  /** The parameter (with its decorator) or the binding element of the destructured args. */
+  node: ts.Node;
+  /** The GraphQL argument's name. */
+  name: string;
+  /** Where the rows are read: 'resolver' or the service method's name. */
+  readIn: string;
+}
+
+/** Every page-size argument of the file's GraphQL resolvers that sizes a read uncapped. */
+export function uncappedPageArgs(ctx: RuleContext, sf: ts.SourceFile): UncappedPageArg[] {
+  const out: UncappedPageArg[] = [];
+  const visit = (n: ts.Node): void => {
+    if (ts.isMethodDeclaration(n) && n.body && decoratorNames(n).some((d) => RESOLVER_DECORATORS.has(d))) {
+      for (const p of n.parameters) {
+        for (const arg of pageArgsOf(ctx, p)) {
+          if (capped(n.body, arg.local)) continue;
+          const readIn = sizedRead(ctx, n.body, arg.local);
+          if (readIn) out.push({ node: arg.node, name: arg.name, readIn });
+        }
+      }
+      return;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return out;
+}
+
+interface PageArg {
+  node: ts.Node;
+  name: string;
+  /** The local name the resolver reads it under. */
+  local: string;
+}
+
+/** `@Args('take', { type: () => Int }) take: number`, or the page-size names of `@Args() { skip, take }: PageArgs`. */
+function pageArgsOf(ctx: RuleContext, p: ts.ParameterDeclaration): PageArg[] {
+  const args = decoratorCall(p, 'Args');
+  if (!args) return [];
+  const first = args.arguments[0] && unwrap(args.arguments[0]);
+  const name = stringValue(first);
+  if (name !== undefined) {
+    // A pipe after the options may cap or validate it: `@Args('take', PageSizePipe)`.
+    if (args.arguments.length > 2 || (args.arguments[1] && !ts.isObjectLiteralExpression(unwrap(args.arguments[1])))) return [];
+    return PAGE_SIZE_ARGS.test(name) && ts.isIdentifier(p.name) ? [{ node: p, name, local: p.name.text }] : [];
+  }
+  if (args.arguments.length > 0 || !ts.isObjectBindingPattern(p.name)) return [];
+  const out: PageArg[] = [];
+  for (const el of p.name.elements) {
+    const field = el.propertyName ? el.propertyName.getText() : el.name.getText();
+    if (!PAGE_SIZE_ARGS.test(field) || !ts.isIdentifier(el.name)) continue;
+    // Only when the args class is found and its field has no @Max(): class-validator then lets any value through.
+    if (argsFieldCapped(ctx, p.type, field) !== false) continue;
+    out.push({ node: el, name: field, local: el.name.text });
+  }
+  return out;
+}
+
+/** Whether the `@ArgsType()` class's field has a maximum (`@Max(100)`), or undefined when the class is not found. */
+function argsFieldCapped(ctx: RuleContext, type: ts.TypeNode | undefined, field: string): boolean | undefined {
+  if (!type || !ts.isTypeReferenceNode(type) || !ts.isIdentifier(type.typeName)) return undefined;
+  const className = type.typeName.text;
+  const local = type.getSourceFile().statements.find((s): s is ts.ClassDeclaration => ts.isClassDeclaration(s) && s.name?.text === className);
+  const text = local ? local.getText() : importedClassText(ctx, type.typeName);
+  if (text === undefined) return undefined;
+  // The decorators written before the field: `@Field(() => Int, { nullable: true }) @Min(1) @Max(50) take?: number`.
+  const field_ = new RegExp(`((?:@\\w+\\s*\\([^;{}]*?\\)\\s*)+)(?:readonly\\s+)?${field}\\s*[?!]?\\s*[:=;]`).exec(text);
+  if (!field_) return undefined;
+  return /@Max\s*\(|@IsIn\s*\(|@Validate\s*\(/.test(field_[1]);
+}
+
+function importedClassText(ctx: RuleContext, id: ts.Identifier): string | undefined {
+  const source = importSource(id);
+  if (!source || !/^\.\.?\//.test(source.specifier)) return undefined;
+  const dir = ctx.file.relPath.replace(/[^/]*$/, '');
+  const base = normalise(`${dir}${source.specifier}`).replace(/\.(js|mjs|cjs)$/, '');
+  for (const ext of ['.ts', '/index.ts', '.js']) {
+    const text = ctx.project.readFile(`${base}${ext}`);
+    if (text === undefined) continue;
+    const start = new RegExp(`\\bclass\\s+${id.text}\\b`).exec(text);
+    return start ? text.slice(start.index, start.index + 4000) : undefined;
+  }
+  return undefined;
+}
+
+function normalise(p: string): string {
+  const out: string[] = [];
+  for (const part of p.split('/')) {
+    if (part === '..') out.pop();
+    else if (part !== '.' && part !== '') out.push(part);
+  }
+  return out.join('/');
+}
+
+/** The body caps it: `Math.min(take, 100)`, `take > 100`, `100 < take`, `clamp(take, ...)`. */
+export function capped(body: ts.Node, name: string): boolean {
+  const text = body.getText();
+  return new RegExp(`\\b(min|clamp)\\s*\\([^)]*\\b${name}\\b|\\b${name}\\s*(>=?|<=?)\\s*[\\w.]|[\\w.]\\s*(>=?|<=?)\\s*${name}\\b`).test(text);
+}
+
+/** Where `name` sizes a read: a read of the resolver itself, or of the injected service method it is passed to. */
+function sizedRead(ctx: RuleContext, body: ts.Block, name: string): string | undefined {
+  let found: string | undefined;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isCallExpression(n)) {
+      const read = ormCallOf(ctx, n);
+      if (read && sizesOptions(n, name)) {
+        found = 'resolver';
+        return;
+      }
+      const callee = unwrap(n.expression);
+      const index = n.arguments.findIndex((a) => ts.isIdentifier(unwrap(a)) && (unwrap(a) as ts.Identifier).text === name);
+      if (index >= 0 && ts.isPropertyAccessExpression(callee)) {
+        const method = injectedMethod(ctx, callee);
+        const param = method?.parameters[index];
+        if (method?.body && param && ts.isIdentifier(param.name) && !capped(method.body, param.name.text) && sizesReadText(method.body.getText(), param.name.text)) {
+          found = callee.name.text;
+          return;
+        }
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(body);
+  return found;
+}
+
+/** `findMany({ skip, take })`, `find({ take: limit })`, `findAll({ limit })`. */
+function sizesOptions(call: ts.CallExpression, name: string): boolean {
+  return sizesReadText(outermostChain(call).getText(), name);
+}
+
+/**
+ * The text passes `name` as a database read's page size: `take: name` / `limit: name` / `first: name`, the shorthand
+ * `{ take }` / `{ limit }`, or `.limit(name)` / `.take(name)`. Not `size:` (Elasticsearch caps its own windows).
+ */
+function sizesReadText(text: string, name: string): boolean {
+  const shorthand = name === 'take' || name === 'limit' ? `|[{,]\\s*${name}\\s*[,}]` : '';
+  return new RegExp(`\\b(take|limit)\\s*:\\s*${name}\\b|\\.\\s*(limit|take)\\s*\\(\\s*${name}\\s*\\)${shorthand}`).test(text);
+}
