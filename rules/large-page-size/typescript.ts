@@ -1,10 +1,10 @@
 /**
- * large-page-size (TypeScript): page sizes a GraphQL client picks with no maximum (NestJS resolvers).
+ * large-page-size (TypeScript): page sizes a client picks with no maximum (NestJS GraphQL resolvers and REST handlers).
  */
 import { defineRule } from '../api';
 import { hasSyntaxErrors } from '../../analysis/typescript/ast';
 import { isOfflineFile } from '../../analysis/typescript/handlers';
-import { uncappedPageArgs } from './nest-graphql-args';
+import { uncappedPageArgs } from './nest-page-args';
 
 export default defineRule({
   meta: {
@@ -14,18 +14,20 @@ export default defineRule({
     fix: 'none',
     messages: {
       'client-chosen-graphql': 'Serves any {{param}} a GraphQL client asks, so one request can load the whole table: cap it at {{max}}',
+      'client-chosen-nest': 'Serves any ?{{param}}= a client asks, so one request can load the whole table: cap it at {{max}}',
     },
-    trigger: /@Args\s*\(/,
+    trigger: /@(Args|Query)\s*\(/,
     options: {
       suggestedMaxPageSize: { type: 'number', default: 500, description: 'The cap the message suggests for a page size the client picks.' },
     },
     docs: {
       summary: 'Pagination that loads thousands of rows into memory per request.',
       whatItDoes:
-        'Finds NestJS GraphQL resolvers (`@Query`, `@ResolveField`, `@Mutation` methods) whose page size is an argument the ' +
-        "client picks with no upper bound: `@Args('take', { type: () => Int, defaultValue: 20 }) take: number` (also " +
-        '`first`, `last`, `limit`, `pageSize`, `perPage`), or a field of an `@ArgsType()` class without `@Max()` destructured ' +
-        'as `@Args() { skip, take }: PageArgs`, when it is the page size of a database read (`take:`/`limit:`, ' +
+        'Finds NestJS GraphQL resolvers (`@Query`, `@ResolveField`, `@Mutation` methods) and REST handlers (`@Get`, ...) whose ' +
+        "page size is an argument the client picks with no upper bound: `@Args('take', { type: () => Int, defaultValue: 20 }) " +
+        "take: number` or `@Query('limit', ParseIntPipe) limit: number` (also `first`, `last`, `take`, `pageSize`, `perPage`), " +
+        'or a field of an `@ArgsType()`/DTO class without `@Max()` destructured as `@Args() { skip, take }: PageArgs` or ' +
+        '`@Query() { limit }: PageDto`, when it is the page size of a database read (`take:`/`limit:`, ' +
         '`.limit(take)`) in the resolver or in the injected service method it is passed to, and neither caps it ' +
         '(`Math.min(take, 100)`, `if (take > 100)`).',
       whyIsThisBad:
@@ -65,7 +67,8 @@ export class RecipesResolver {
 `,
       },
       notes:
-        'An argument with a pipe (`@Args(\'take\', PageSizePipe)`) is not reported: the pipe may cap it. A destructured ' +
+        'An argument with a pipe of its own (`@Args(\'take\', PageSizePipe)`) is not reported: the pipe may cap it ' +
+        '(`ParseIntPipe`, `ParseFloatPipe` and `DefaultValuePipe` do not). A destructured ' +
         '`@Args()` is reported only when its `@ArgsType()` class is found (in the file or a relative import) and the field ' +
         'has no `@Max()`. Values passed to a service are followed one call deep, into a class the resolver\'s constructor ' +
         'injects from a relative import; an Elasticsearch `size:` is not a database read here (the index caps its own window).',
@@ -81,7 +84,7 @@ export class RecipesResolver {
       ctx.report({
         start: arg.node.getStart(sf),
         end: arg.node.getEnd(),
-        messageId: 'client-chosen-graphql',
+        messageId: arg.graphql ? 'client-chosen-graphql' : 'client-chosen-nest',
         data: { param: arg.name, max },
         detail:
           `The client picks ${arg.name} and nothing caps it before ${where} uses it as the page size of a database read: ` +

@@ -1,7 +1,8 @@
 /**
- * NestJS GraphQL page sizes the client picks with no maximum: a resolver argument `@Args('take', { type: () => Int })`
- * (also `first`, `last`, `limit`, `pageSize`, `perPage`), or a field of an `@ArgsType()` class destructured as
- * `@Args() { skip, take }: PageArgs` with no `@Max()`, that reaches a database read as its page size, in the
+ * NestJS page sizes the client picks with no maximum: a GraphQL resolver argument `@Args('take', { type: () => Int })`
+ * or a REST handler's `@Query('limit', ParseIntPipe)` (also `first`, `last`, `take`, `pageSize`, `perPage`), or a field of
+ * an `@ArgsType()`/DTO class destructured as `@Args() { skip, take }: PageArgs` / `@Query() { limit }: PageDto` with no
+ * `@Max()`, that reaches a database read as its page size, in the
  * resolver or in the injected service method it is passed to, and is capped in neither (`Math.min(take, 100)`,
  * `if (take > 100)`).
  */
@@ -13,7 +14,10 @@ import { injectedMethod } from '../../analysis/typescript/injected-methods';
 import { ormCallOf } from '../../analysis/typescript/orm';
 
 const PAGE_SIZE_ARGS = /^(take|first|last|limit|pageSize|perPage|pageLimit|itemsPerPage|per_page|page_size)$/;
-const RESOLVER_DECORATORS = new Set(['Query', 'ResolveField', 'Mutation']);
+/** GraphQL resolver methods, and Nest REST handlers (whose `@Query('limit')` is the same choice in a query string). */
+const HANDLER_DECORATORS = new Set(['Query', 'ResolveField', 'Mutation', 'Get', 'Post', 'Put', 'Patch', 'Delete', 'All']);
+/** Pipes that convert or default a value but never cap it. */
+const NON_CAPPING_PIPES = /^(new\s+)?(ParseIntPipe|ParseFloatPipe|DefaultValuePipe)\b/;
 
 export interface UncappedPageArg {
   /** The parameter (with its decorator) or the binding element of the destructured args. */
@@ -22,18 +26,20 @@ export interface UncappedPageArg {
   name: string;
   /** Where the rows are read: 'resolver' or the service method's name. */
   readIn: string;
+  /** A GraphQL argument (`@Args`), or a REST query parameter (`@Query`). */
+  graphql: boolean;
 }
 
 /** Every page-size argument of the file's GraphQL resolvers that sizes a read uncapped. */
 export function uncappedPageArgs(ctx: RuleContext, sf: ts.SourceFile): UncappedPageArg[] {
   const out: UncappedPageArg[] = [];
   const visit = (n: ts.Node): void => {
-    if (ts.isMethodDeclaration(n) && n.body && decoratorNames(n).some((d) => RESOLVER_DECORATORS.has(d))) {
+    if (ts.isMethodDeclaration(n) && n.body && decoratorNames(n).some((d) => HANDLER_DECORATORS.has(d))) {
       for (const p of n.parameters) {
         for (const arg of pageArgsOf(ctx, p)) {
           if (capped(n.body, arg.local)) continue;
           const readIn = sizedRead(ctx, n.body, arg.local);
-          if (readIn) out.push({ node: arg.node, name: arg.name, readIn });
+          if (readIn) out.push({ node: arg.node, name: arg.name, readIn, graphql: arg.graphql });
         }
       }
       return;
@@ -49,18 +55,22 @@ interface PageArg {
   name: string;
   /** The local name the resolver reads it under. */
   local: string;
+  graphql: boolean;
 }
 
 /** `@Args('take', { type: () => Int }) take: number`, or the page-size names of `@Args() { skip, take }: PageArgs`. */
 function pageArgsOf(ctx: RuleContext, p: ts.ParameterDeclaration): PageArg[] {
-  const args = decoratorCall(p, 'Args');
+  const graphqlArgs = decoratorCall(p, 'Args');
+  const args = graphqlArgs ?? decoratorCall(p, 'Query');
   if (!args) return [];
+  const graphql = graphqlArgs !== undefined;
   const first = args.arguments[0] && unwrap(args.arguments[0]);
   const name = stringValue(first);
   if (name !== undefined) {
-    // A pipe after the options may cap or validate it: `@Args('take', PageSizePipe)`.
-    if (args.arguments.length > 2 || (args.arguments[1] && !ts.isObjectLiteralExpression(unwrap(args.arguments[1])))) return [];
-    return PAGE_SIZE_ARGS.test(name) && ts.isIdentifier(p.name) ? [{ node: p, name, local: p.name.text }] : [];
+    // A pipe may cap or validate it (`@Args('take', PageSizePipe)`); ParseIntPipe and DefaultValuePipe do not.
+    const rest = args.arguments.slice(1).map(unwrap);
+    if (rest.some((a) => !ts.isObjectLiteralExpression(a) && !NON_CAPPING_PIPES.test(a.getText()))) return [];
+    return PAGE_SIZE_ARGS.test(name) && ts.isIdentifier(p.name) ? [{ node: p, name, local: p.name.text, graphql }] : [];
   }
   if (args.arguments.length > 0 || !ts.isObjectBindingPattern(p.name)) return [];
   const out: PageArg[] = [];
@@ -69,7 +79,7 @@ function pageArgsOf(ctx: RuleContext, p: ts.ParameterDeclaration): PageArg[] {
     if (!PAGE_SIZE_ARGS.test(field) || !ts.isIdentifier(el.name)) continue;
     // Only when the args class is found and its field has no @Max(): class-validator then lets any value through.
     if (argsFieldCapped(ctx, p.type, field) !== false) continue;
-    out.push({ node: el, name: field, local: el.name.text });
+    out.push({ node: el, name: field, local: el.name.text, graphql });
   }
   return out;
 }
@@ -155,5 +165,7 @@ function sizesOptions(call: ts.CallExpression, name: string): boolean {
  */
 function sizesReadText(text: string, name: string): boolean {
   const shorthand = name === 'take' || name === 'limit' ? `|[{,]\\s*${name}\\s*[,}]` : '';
-  return new RegExp(`\\b(take|limit)\\s*:\\s*${name}\\b|\\.\\s*(limit|take)\\s*\\(\\s*${name}\\s*\\)${shorthand}`).test(text);
+  // The value as passed, or converted: `Number(limit)`, `parseInt(limit, 10)`, `+limit`.
+  const value = `(?:(?:Number|parseInt)\\s*\\(\\s*|\\+\\s*)?${name}\\b(?!\\s*\\.)`;
+  return new RegExp(`\\b(take|limit)\\s*:\\s*${value}|\\.\\s*(limit|take)\\s*\\(\\s*${value}${shorthand}`).test(text);
 }
