@@ -330,6 +330,7 @@ function repositoryEntity(expr: ts.Expression, ev: Evidence, depth: number): str
     if (ts.isParameter(decl)) return repositoryMember(decl, ev) ?? (decl.initializer ? repositoryEntity(decl.initializer, ev, depth + 1) : undefined);
     return undefined;
   }
+  if (e.kind === ts.SyntaxKind.ThisKeyword) return thisRepositoryEntity(e, ev, depth);
   if (ts.isPropertyAccessExpression(e)) {
     const member = thisMember(e);
     if (!member) return undefined;
@@ -339,6 +340,34 @@ function repositoryEntity(expr: ts.Expression, ev: Evidence, depth: number): str
     return member.initializer ? repositoryEntity(member.initializer, ev, depth + 1) : undefined;
   }
   return undefined;
+}
+
+/**
+ * `this` inside a custom repository: a method of `class UserRepository extends Repository<User>` (TypeORM's own
+ * Repository), or of the object given to `dataSource.getRepository(User).extend({ ... })`.
+ */
+function thisRepositoryEntity(self: ts.Expression, ev: Evidence, depth: number): string | undefined {
+  let fn: ts.Node | undefined = self.parent;
+  while (fn && !(ts.isMethodDeclaration(fn) || ts.isFunctionExpression(fn) || ts.isFunctionDeclaration(fn) || ts.isClassLike(fn))) fn = fn.parent;
+  if (!fn || !ts.isMethodDeclaration(fn)) return undefined;
+  const owner = fn.parent;
+  if (ts.isClassLike(owner)) {
+    for (const clause of owner.heritageClauses ?? []) {
+      if (clause.token !== ts.SyntaxKind.ExtendsKeyword) continue;
+      const base = clause.types[0];
+      if (!base || !ts.isIdentifier(base.expression) || !REPOSITORY_TYPES.test(base.expression.text)) continue;
+      if (!(ev.typeorm || resolveImport(base.expression)?.startsWith('typeorm.'))) continue;
+      const arg = base.typeArguments?.[0];
+      return arg && ts.isTypeReferenceNode(arg) && ts.isIdentifier(arg.typeName) ? arg.typeName.text : '';
+    }
+    return undefined;
+  }
+  // `getRepository(User).extend({ findRecent() { return this.find(...) } })`
+  const call = ts.isObjectLiteralExpression(owner) ? owner.parent : undefined;
+  if (!call || !ts.isCallExpression(call) || !call.arguments.includes(owner as ts.ObjectLiteralExpression)) return undefined;
+  const callee = unwrap(call.expression);
+  if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== 'extend') return undefined;
+  return repositoryEntity(callee.expression, ev, depth + 1);
 }
 
 /** `@InjectRepository(User) private repo: Repository<User>` and typed parameters/properties. */

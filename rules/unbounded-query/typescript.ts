@@ -45,7 +45,9 @@ export default defineRule({
         '`findAndCountAll()` without `limit`, and Mongoose `find()` without `.limit()` or `.cursor()`. ' +
         'Clients are recognised from their imports (`@prisma/client`, `typeorm`, `sequelize`, `mongoose`, the ' +
         "project's models module), not from variable names; a Prisma client also when a repository method takes it as a " +
-        'parameter (`findAll(tx: PrismaTransaction = this.db)`, a transaction\'s client or the class\'s own). ' +
+        'parameter (`findAll(tx: PrismaTransaction = this.db)`, a transaction\'s client or the class\'s own). TypeORM custom ' +
+        'repositories too: `this.find()` inside `class X extends Repository<E>` or `getRepository(E).extend({...})`, and a ' +
+        "service's member typed `typeof UserRepository` / `UserRepository` when the module it is imported from declares it so. " +
         'Scripts, migrations, seeds and tests are not request code. ' +
         'It also finds a bound the client picks with no maximum: `take: Number(query.limit) || 10` (Prisma, TypeORM, ' +
         'Sequelize `limit`), or a GraphQL resolver\'s `args.first`, read from the request without `Math.min`, so ' +
