@@ -9,7 +9,8 @@
  *   `getMany()`, ActiveRecord entities.
  * - Sequelize: classes extending `Model`, `sequelize.define`, `@InjectModel` with @nestjs/sequelize, models
  *   imported from the project's models module.
- * - Mongoose: `mongoose.model(...)`, `@InjectModel` with @nestjs/mongoose, `Model<T>` parameters, models
+ * - Mongoose: `mongoose.model(...)`, `@InjectModel` with @nestjs/mongoose, `Model<T>` parameters, `this` in a
+ *   schema static (`schema.statics.paginate = function`), models
  *   imported from the project's models module.
  */
 import { ts } from 'ts-morph';
@@ -102,7 +103,7 @@ const cache = new WeakMap<ts.SourceFile, FileOrms>();
  * project's models module (MODEL_SPECIFIER inside a string). The one exception, a local `db`/`database`/`client`
  * read in a project depending on @prisma/client, is checked against the project's package.json.
  */
-const ORM_EVIDENCE = /prisma|typeorm|sequelize|mongoose|TransactionClient|repository|createQueryBuilder|manager|InjectModel|\.models\b|['"`/](models?|entities|entity|schemas?)['"`/]|\.(model|schema|entity)['"`]/i;
+const ORM_EVIDENCE = /prisma|typeorm|sequelize|mongoose|\.statics\b|TransactionClient|repository|createQueryBuilder|manager|InjectModel|\.models\b|['"`/](models?|entities|entity|schemas?)['"`/]|\.(model|schema|entity)['"`]/i;
 const PRISMA_LOCAL_CLIENT = /\b(db|database|client)\b/i;
 
 /**
@@ -486,6 +487,7 @@ function modelOrm(receiver: ts.Expression, method: string, call: ts.CallExpressi
 function modelKind(expr: ts.Expression, ev: Evidence, depth: number): ModelKind | undefined {
   if (depth > 5) return undefined;
   const e = unwrap(expr);
+  if (e.kind === ts.SyntaxKind.ThisKeyword) return inSchemaStatic(e) ? 'mongoose' : undefined;
   if (ts.isIdentifier(e)) {
     // import User from '../models/User', const { User, Post } = require('../models')
     const source = importSource(e);
@@ -514,6 +516,22 @@ function modelKind(expr: ts.Expression, ev: Evidence, depth: number): ModelKind 
 }
 
 /** `db` / `models` imported from the project's models module, or `sequelize.models`. */
+/**
+ * `this` of a Mongoose static, the model itself: `schema.statics.paginate = function () { this.find() }`,
+ * `schema.static('findRecent', function () { ... })`. `statics` and `static(name, fn)` are Mongoose's schema API.
+ */
+function inSchemaStatic(self: ts.Node): boolean {
+  let fn: ts.Node | undefined = self.parent;
+  while (fn && !ts.isFunctionExpression(fn) && !ts.isFunctionDeclaration(fn) && !ts.isMethodDeclaration(fn) && !ts.isClassLike(fn)) fn = fn.parent;
+  if (!fn || !ts.isFunctionExpression(fn)) return false;
+  const parent = fn.parent;
+  if (ts.isBinaryExpression(parent) && parent.right === fn && parent.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isPropertyAccessExpression(parent.left)) {
+    const owner = parent.left.expression;
+    return ts.isPropertyAccessExpression(owner) && owner.name.text === 'statics';
+  }
+  return ts.isCallExpression(parent) && ts.isPropertyAccessExpression(parent.expression) && parent.expression.name.text === 'static' && parent.arguments[1] === fn;
+}
+
 function modelRegistryKind(expr: ts.Expression, ev: Evidence, depth: number): ModelKind | undefined {
   const e = unwrap(expr);
   if (ts.isPropertyAccessExpression(e) && e.name.text === 'models') return ev.sequelize ? 'sequelize' : 'local';

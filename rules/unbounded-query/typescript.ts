@@ -14,6 +14,7 @@ import { chainMethods, ormCalls, ORM_LABEL, type OrmCall } from '../../analysis/
 import { optionalBound, type OptionalBound } from '../../analysis/typescript/optional-bound';
 import { describeRawSelect, MAY_RUN_RAW_SELECT, rawSelects } from './raw-sql';
 import { unboundedPopulate, type UnboundedPopulate } from './mongoose-populate';
+import { callerChosenLimit, inPaginateStatic } from './mongoose-paginate';
 
 /** Chain calls that bound or stream a Mongoose query / TypeORM query builder. */
 const BOUNDING_CHAIN = new Set(['limit', 'take', 'cursor', 'stream', 'eachAsync', 'paginate', 'countDocuments', 'count', 'distinct', 'findOne']);
@@ -51,7 +52,8 @@ export default defineRule({
         'Scripts, migrations, seeds and tests are not request code. ' +
         'It also finds a bound the client picks with no maximum: `take: Number(query.limit) || 10` (Prisma, TypeORM, ' +
         'Sequelize `limit`), or a GraphQL resolver\'s `args.first`, read from the request without `Math.min`, so ' +
-        '`?limit=1000000` loads every row. A bounded Prisma read (`findUnique`, `findFirst`, `findMany` with `take`) whose ' +
+        '`?limit=1000000` loads every row; so does a Mongoose model\'s own paging helper (`schema.statics.paginate = function ' +
+        '(filter, options)`) whose `.limit()` is `options.limit` parsed with no upper cap. A bounded Prisma read (`findUnique`, `findFirst`, `findMany` with `take`) whose ' +
         '`include`/`select` loads a to-many relation with no take of its own (`include: { posts: true }`) is reported when the ' +
         "project's `schema.prisma` says the relation is a list of rows that pile up with time (a model with a " +
         '`@default(now())` timestamp named for posts, comments, reviews, ratings, orders, messages, logs, payments...); so is a ' +
@@ -163,7 +165,7 @@ export default router;
       if (!q.list) continue;
       const problem = unboundedQuery(ctx, q, limit);
       if (!problem || loadsListedKeys(q) || scopedToOneOwner(q) || groupedByOneColumn(q) || isReferenceData(q) || selectsFewByFlag(q) || overlapsOnePeriod(q)) continue;
-      if (!inRequestHandler(q.call, ctx.file.relPath)) continue;
+      if (!inRequestHandler(q.call, ctx.file.relPath) && !inPaginateStatic(q.call)) continue;
       const callee = unwrap(q.call.expression) as ts.PropertyAccessExpression;
       const start = q.builder ? callee.name.getStart() : q.call.getStart();
       ctx.report({
@@ -346,6 +348,19 @@ function unboundedQuery(ctx: RuleContext, q: OrmCall, limit: number): Problem | 
       return optionsProblem(text, q, 'take', limit, `${ORM_LABEL.typeorm} ${call} without take`, `page it with take: ${limit} and skip`);
     }
     case 'mongoose': {
+      const chosen = inPaginateStatic(q.call) ? callerChosenLimit(q.call) : undefined;
+      if (chosen) {
+        const what = `Mongoose ${call}`;
+        return {
+          what,
+          advice: `cap it: .limit(Math.min(..., ${limit}))`,
+          clientChosen: { key: 'limit', limit },
+          detail:
+            `${what}: the paging helper takes its limit (${clip(chosen.getText(), 40)}) from the options its callers pass, ` +
+            `usually the request's query string, and nothing caps it, so ?limit=1000000 loads every matching document in one ` +
+            `request. Cap it (Math.min(limit, ${limit})) or reject larger values.`,
+        };
+      }
       const chain = chainMethods(ctx, q.call);
       if ([...chain].some((m) => BOUNDING_CHAIN.has(m))) return undefined;
       if (isCursorLoop(q.call)) return undefined;
