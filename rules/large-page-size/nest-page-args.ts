@@ -12,6 +12,7 @@ import { decoratorCall, decoratorNames, outermostChain, stringValue, unwrap } fr
 import { importSource } from '../../analysis/typescript/imports';
 import { injectedMethod } from '../../analysis/typescript/injected-methods';
 import { ormCallOf } from '../../analysis/typescript/orm';
+import { inAdminOnlyNestRoute } from '../large-request-body-limit/nest-admin-only';
 
 const PAGE_SIZE_ARGS = /^(take|first|last|limit|pageSize|perPage|pageLimit|itemsPerPage|per_page|page_size)$/;
 /** GraphQL resolver methods, and Nest REST handlers (whose `@Query('limit')` is the same choice in a query string). */
@@ -35,6 +36,9 @@ export function uncappedPageArgs(ctx: RuleContext, sf: ts.SourceFile): UncappedP
   const out: UncappedPageArg[] = [];
   const visit = (n: ts.Node): void => {
     if (ts.isMethodDeclaration(n) && n.body && decoratorNames(n).some((d) => HANDLER_DECORATORS.has(d))) {
+      // A route only administrators can call (`@UseGuards(AdminGuard)`, admin-only `@Roles`): a trusted page size.
+      const first = ts.getDecorators(n)?.[0];
+      if (first && inAdminOnlyNestRoute(first)) return;
       for (const p of n.parameters) {
         for (const arg of pageArgsOf(ctx, p)) {
           if (capped(n.body, arg.local)) continue;
