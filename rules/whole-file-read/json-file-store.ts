@@ -7,10 +7,10 @@
  */
 import { ts } from 'ts-morph';
 import type { RuleContext } from '../api';
-import { declarationOf, enclosingFunction, isFunctionNode, stringValue, unwrap, unwrapAwait, type FunctionNode } from '../../analysis/typescript/ast';
+import { chainRoot, declarationOf, enclosingFunction, isFunctionNode, stringValue, unwrap, unwrapAwait, type FunctionNode } from '../../analysis/typescript/ast';
 import { inRequestHandler } from '../../analysis/typescript/handlers';
 import { resolveImport } from '../../analysis/typescript/imports';
-import { callsOfHelper, namedFunctionOf } from '../../analysis/typescript/helper-calls';
+import { callsOfHelper } from '../../analysis/typescript/helper-calls';
 
 const READERS = new Set(['fs.readFileSync', 'fs.promises.readFile', 'fs.readFile', 'fs-extra.readFileSync', 'fs-extra.readFile', 'fs-extra.readJson', 'fs-extra.readJsonSync', 'fs/promises.readFile']);
 const WRITERS = new Set(['fs.writeFileSync', 'fs.promises.writeFile', 'fs.writeFile', 'fs-extra.writeFileSync', 'fs-extra.writeFile', 'fs/promises.writeFile']);
@@ -37,10 +37,15 @@ export function jsonStoreReads(ctx: RuleContext, calls: readonly ts.CallExpressi
     } else if (WRITERS.has(qualified) || JSON_WRITERS.has(qualified)) {
       const data = call.arguments[1] && unwrap(call.arguments[1]);
       const list = data && (JSON_WRITERS.has(qualified) ? data : stringified(data));
-      if (list && inRequestHandler(call, ctx.file.relPath) && grownBeforeWrite(list, call)) grown.add(key);
+      if (list && inRequestHandler(call, ctx.file.relPath) && grownBeforeWrite(list, call, calls)) grown.add(key);
     }
   }
-  return reads.filter((r) => grown.has(r.key)).map((r) => ({ call: r.call, file: r.call.arguments[0].getText() }));
+  // The path as written when short (`'messages.json'`, `DB_FILE`), else the file it names (`database.json`).
+  const shown = (r: { call: ts.CallExpression; key: string }) => {
+    const text = r.call.arguments[0].getText();
+    return text.length <= 24 ? text : r.key;
+  };
+  return reads.filter((r) => grown.has(r.key)).map((r) => ({ call: r.call, file: shown(r) }));
 }
 
 /**
@@ -75,17 +80,15 @@ function stringified(data: ts.Expression): ts.Expression | undefined {
  * The list written was added to in the function that writes it, or, when it is a parameter of a helper
  * (`saveMessages(messages)`), in a function of the module calling the helper with it.
  */
-function grownBeforeWrite(list: ts.Expression, write: ts.CallExpression): boolean {
+function grownBeforeWrite(list: ts.Expression, write: ts.CallExpression, calls: readonly ts.CallExpression[]): boolean {
   if (!ts.isIdentifier(list)) return isAppended(list);
   const fn = enclosingFunction(write);
   if (!fn) return false;
   if (grownIn(fn, list.text)) return true;
   const decl = declarationOf(list);
-  const helper = namedFunctionOf(write);
-  if (!decl || !ts.isParameter(decl) || !helper || !ts.isIdentifier(decl.name)) return false;
-  const index = helper.parameters.indexOf(decl);
-  if (index < 0) return false;
-  return callsOfHelper(helper).some((call) => {
+  if (!decl || !ts.isParameter(decl) || decl.parent !== fn || !ts.isIdentifier(decl.name)) return false;
+  const index = fn.parameters.indexOf(decl);
+  return helperCalls(fn, calls).some((call) => {
     const arg = call.arguments[index] && unwrap(call.arguments[index]);
     if (!arg) return false;
     if (!ts.isIdentifier(arg)) return isAppended(arg);
@@ -94,19 +97,29 @@ function grownBeforeWrite(list: ts.Expression, write: ts.CallExpression): boolea
   });
 }
 
+/** The module's calls of a helper: a function declaration or method (`save(list)`), or `const save = (list) => ...`. */
+function helperCalls(fn: FunctionNode, calls: readonly ts.CallExpression[]): ts.CallExpression[] {
+  if (ts.isMethodDeclaration(fn) || ts.isFunctionDeclaration(fn)) return callsOfHelper(fn);
+  const holder = fn.parent;
+  if (!(ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) || !ts.isVariableDeclaration(holder) || !ts.isIdentifier(holder.name)) return [];
+  const name = holder.name.text;
+  return calls.filter((c) => ts.isIdentifier(c.expression) && c.expression.text === name && !(c.pos >= fn.pos && c.end <= fn.end));
+}
+
 /** `[...list, item]` or `list.concat(item)` written in place. */
 function isAppended(e: ts.Expression): boolean {
   if (ts.isArrayLiteralExpression(e)) return e.elements.some((el) => ts.isSpreadElement(el)) && e.elements.some((el) => !ts.isSpreadElement(el));
   return ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && e.expression.name.text === 'concat';
 }
 
-/** `name.push(x)` / `name.unshift(x)` / `name = name.concat(x)` / `name = [...name, x]` inside `fn`. */
+/** `name.push(x)` / `name.a.b.push(x)` / `name.unshift(x)` / `name = name.concat(x)` / `name = [...name, x]` inside `fn`. */
 function grownIn(fn: FunctionNode, name: string): boolean {
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found) return;
     if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && GROWING_METHODS.has(n.expression.name.text)) {
-      const target = unwrap(n.expression.expression);
+      // `list.push(x)`, or a list inside the stored object: `db.users.push(user)`.
+      const target = chainRoot(n.expression.expression);
       if (ts.isIdentifier(target) && target.text === name) found = true;
     } else if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(n.left) && n.left.text === name && isAppended(unwrap(n.right))) {
       found = true;

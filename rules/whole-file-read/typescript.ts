@@ -125,7 +125,7 @@ export default router;
         start: read.call.getStart(),
         end: read.call.getEnd(),
         messageId: 'json-file-store',
-        data: { file: clip(read.file, 32) },
+        data: { file: clip(read.file, 28) },
         detail:
           `${read.file} is the app's store: a request handler of this module adds to the list it holds and writes it back ` +
           'whole, and this read loads and parses all of it on each request. It grows with every write and is never trimmed, ' +
