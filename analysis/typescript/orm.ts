@@ -515,7 +515,6 @@ function modelKind(expr: ts.Expression, ev: Evidence, depth: number): ModelKind 
   return undefined;
 }
 
-/** `db` / `models` imported from the project's models module, or `sequelize.models`. */
 /**
  * `this` of a Mongoose static, the model itself: `schema.statics.paginate = function () { this.find() }`,
  * `schema.static('findRecent', function () { ... })`. `statics` and `static(name, fn)` are Mongoose's schema API.
@@ -532,6 +531,7 @@ function inSchemaStatic(self: ts.Node): boolean {
   return ts.isCallExpression(parent) && ts.isPropertyAccessExpression(parent.expression) && parent.expression.name.text === 'static' && parent.arguments[1] === fn;
 }
 
+/** `db` / `models` imported from the project's models module, or `sequelize.models`. */
 function modelRegistryKind(expr: ts.Expression, ev: Evidence, depth: number): ModelKind | undefined {
   const e = unwrap(expr);
   if (ts.isPropertyAccessExpression(e) && e.name.text === 'models') return ev.sequelize ? 'sequelize' : 'local';
