@@ -1,6 +1,7 @@
 /** The registry: every rule memlint ships, in a fixed order. Add new rules here, one import and one entry each. */
 import type { Rule } from './api';
 import largePageSize from './large-page-size/python';
+import largePageSizeTypescript from './large-page-size/typescript';
 import unboundedCachePython from './unbounded-cache/python';
 import dataframeFullLoad from './dataframe-full-load/python';
 import wholeFileReadPython from './whole-file-read/python';
@@ -32,6 +33,7 @@ import threadPerRequest from './thread-per-request/python';
 
 export const allRules: readonly Rule[] = [
   largePageSize,
+  largePageSizeTypescript,
   unboundedCachePython,
   dataframeFullLoad,
   wholeFileReadPython,

@@ -9,7 +9,8 @@
  *   `getMany()`, ActiveRecord entities.
  * - Sequelize: classes extending `Model`, `sequelize.define`, `@InjectModel` with @nestjs/sequelize, models
  *   imported from the project's models module.
- * - Mongoose: `mongoose.model(...)`, `@InjectModel` with @nestjs/mongoose, `Model<T>` parameters, models
+ * - Mongoose: `mongoose.model(...)`, `@InjectModel` with @nestjs/mongoose, `Model<T>` parameters, `this` in a
+ *   schema static (`schema.statics.paginate = function`), models
  *   imported from the project's models module.
  */
 import { ts } from 'ts-morph';
@@ -37,6 +38,7 @@ import {
   propertyName,
 } from './ast';
 import { importSource, importsModule, isLocalSpecifier, resolveImport } from './imports';
+import { importedRepositoryEntity } from './custom-repositories';
 
 export type Orm = 'prisma' | 'typeorm' | 'sequelize' | 'mongoose';
 
@@ -101,7 +103,7 @@ const cache = new WeakMap<ts.SourceFile, FileOrms>();
  * project's models module (MODEL_SPECIFIER inside a string). The one exception, a local `db`/`database`/`client`
  * read in a project depending on @prisma/client, is checked against the project's package.json.
  */
-const ORM_EVIDENCE = /prisma|typeorm|sequelize|mongoose|TransactionClient|repository|createQueryBuilder|manager|InjectModel|\.models\b|['"`/](models?|entities|entity|schemas?)['"`/]|\.(model|schema|entity)['"`]/i;
+const ORM_EVIDENCE = /prisma|typeorm|sequelize|mongoose|\.statics\b|TransactionClient|repository|createQueryBuilder|manager|InjectModel|\.models\b|['"`/](models?|entities|entity|schemas?)['"`/]|\.(model|schema|entity)['"`]/i;
 const PRISMA_LOCAL_CLIENT = /\b(db|database|client)\b/i;
 
 /**
@@ -171,6 +173,11 @@ class Evidence {
   /** Dependencies of the nearest package.json of the project (root first), read once. */
   projectDeps(): Set<string> {
     return (this.deps ??= projectDependencies(this.ctx));
+  }
+
+  /** The entity of a TypeORM custom repository `id` is imported as (see custom-repositories.ts). */
+  importedRepository(id: ts.Identifier): string | undefined {
+    return importedRepositoryEntity(this.ctx, id);
   }
 
   usesPrisma(): boolean {
@@ -324,6 +331,7 @@ function repositoryEntity(expr: ts.Expression, ev: Evidence, depth: number): str
     if (ts.isParameter(decl)) return repositoryMember(decl, ev) ?? (decl.initializer ? repositoryEntity(decl.initializer, ev, depth + 1) : undefined);
     return undefined;
   }
+  if (e.kind === ts.SyntaxKind.ThisKeyword) return thisRepositoryEntity(e, ev, depth);
   if (ts.isPropertyAccessExpression(e)) {
     const member = thisMember(e);
     if (!member) return undefined;
@@ -333,6 +341,34 @@ function repositoryEntity(expr: ts.Expression, ev: Evidence, depth: number): str
     return member.initializer ? repositoryEntity(member.initializer, ev, depth + 1) : undefined;
   }
   return undefined;
+}
+
+/**
+ * `this` inside a custom repository: a method of `class UserRepository extends Repository<User>` (TypeORM's own
+ * Repository), or of the object given to `dataSource.getRepository(User).extend({ ... })`.
+ */
+function thisRepositoryEntity(self: ts.Expression, ev: Evidence, depth: number): string | undefined {
+  let fn: ts.Node | undefined = self.parent;
+  while (fn && !(ts.isMethodDeclaration(fn) || ts.isFunctionExpression(fn) || ts.isFunctionDeclaration(fn) || ts.isClassLike(fn))) fn = fn.parent;
+  if (!fn || !ts.isMethodDeclaration(fn)) return undefined;
+  const owner = fn.parent;
+  if (ts.isClassLike(owner)) {
+    for (const clause of owner.heritageClauses ?? []) {
+      if (clause.token !== ts.SyntaxKind.ExtendsKeyword) continue;
+      const base = clause.types[0];
+      if (!base || !ts.isIdentifier(base.expression) || !REPOSITORY_TYPES.test(base.expression.text)) continue;
+      if (!(ev.typeorm || resolveImport(base.expression)?.startsWith('typeorm.'))) continue;
+      const arg = base.typeArguments?.[0];
+      return arg && ts.isTypeReferenceNode(arg) && ts.isIdentifier(arg.typeName) ? arg.typeName.text : '';
+    }
+    return undefined;
+  }
+  // `getRepository(User).extend({ findRecent() { return this.find(...) } })`
+  const call = ts.isObjectLiteralExpression(owner) ? owner.parent : undefined;
+  if (!call || !ts.isCallExpression(call) || !call.arguments.includes(owner as ts.ObjectLiteralExpression)) return undefined;
+  const callee = unwrap(call.expression);
+  if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== 'extend') return undefined;
+  return repositoryEntity(callee.expression, ev, depth + 1);
 }
 
 /** `@InjectRepository(User) private repo: Repository<User>` and typed parameters/properties. */
@@ -349,6 +385,9 @@ function repositoryMember(member: ts.PropertyDeclaration | ts.ParameterDeclarati
     const arg = t && ts.isTypeReferenceNode(t) ? t.typeArguments?.[0] : undefined;
     return arg && ts.isTypeReferenceNode(arg) && ts.isIdentifier(arg.typeName) ? arg.typeName.text : '';
   }
+  // `private repo: typeof UserRepository` in a file without typeorm: the module it comes from must declare it.
+  const id = t && ts.isTypeQueryNode(t) ? t.exprName : t && ts.isTypeReferenceNode(t) ? t.typeName : undefined;
+  if (name.endsWith('Repository') && id && ts.isIdentifier(id)) return ev.importedRepository(id);
   return undefined;
 }
 
@@ -448,6 +487,7 @@ function modelOrm(receiver: ts.Expression, method: string, call: ts.CallExpressi
 function modelKind(expr: ts.Expression, ev: Evidence, depth: number): ModelKind | undefined {
   if (depth > 5) return undefined;
   const e = unwrap(expr);
+  if (e.kind === ts.SyntaxKind.ThisKeyword) return inSchemaStatic(e) ? 'mongoose' : undefined;
   if (ts.isIdentifier(e)) {
     // import User from '../models/User', const { User, Post } = require('../models')
     const source = importSource(e);
@@ -473,6 +513,22 @@ function modelKind(expr: ts.Expression, ev: Evidence, depth: number): ModelKind 
     if (/^[A-Z]/.test(e.name.text)) return modelRegistryKind(e.expression, ev, depth + 1);
   }
   return undefined;
+}
+
+/**
+ * `this` of a Mongoose static, the model itself: `schema.statics.paginate = function () { this.find() }`,
+ * `schema.static('findRecent', function () { ... })`. `statics` and `static(name, fn)` are Mongoose's schema API.
+ */
+function inSchemaStatic(self: ts.Node): boolean {
+  let fn: ts.Node | undefined = self.parent;
+  while (fn && !ts.isFunctionExpression(fn) && !ts.isFunctionDeclaration(fn) && !ts.isMethodDeclaration(fn) && !ts.isClassLike(fn)) fn = fn.parent;
+  if (!fn || !ts.isFunctionExpression(fn)) return false;
+  const parent = fn.parent;
+  if (ts.isBinaryExpression(parent) && parent.right === fn && parent.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isPropertyAccessExpression(parent.left)) {
+    const owner = parent.left.expression;
+    return ts.isPropertyAccessExpression(owner) && owner.name.text === 'statics';
+  }
+  return ts.isCallExpression(parent) && ts.isPropertyAccessExpression(parent.expression) && parent.expression.name.text === 'static' && parent.arguments[1] === fn;
 }
 
 /** `db` / `models` imported from the project's models module, or `sequelize.models`. */

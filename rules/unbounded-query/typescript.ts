@@ -13,6 +13,8 @@ import { inRequestHandler, isOfflineFile } from '../../analysis/typescript/handl
 import { chainMethods, ormCalls, ORM_LABEL, type OrmCall } from '../../analysis/typescript/orm';
 import { optionalBound, type OptionalBound } from '../../analysis/typescript/optional-bound';
 import { describeRawSelect, MAY_RUN_RAW_SELECT, rawSelects } from './raw-sql';
+import { unboundedPopulate, type UnboundedPopulate } from './mongoose-populate';
+import { callerChosenLimit, inPaginateStatic } from './mongoose-paginate';
 
 /** Chain calls that bound or stream a Mongoose query / TypeORM query builder. */
 const BOUNDING_CHAIN = new Set(['limit', 'take', 'cursor', 'stream', 'eachAsync', 'paginate', 'countDocuments', 'count', 'distinct', 'findOne']);
@@ -25,11 +27,12 @@ export default defineRule({
       'client-chosen-size': '{{what}} lets the client pick {{key}} with no maximum: cap it at {{limit}}',
       'optional-bound': '{{what}} loads all rows unless {{condition}}',
       'unbounded-include': '{{what}} includes every row of {{relation}}: give the relation a take',
+      'unbounded-populate': '{{what}} populates every {{relation}} document: give it a perDocumentLimit',
     },
     kinds: ['typescript', 'javascript'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
-    trigger: /\.query\s*(<[^>]*>)?\s*\(\s*[`'"]\s*[sS][eE][lL][eE][cC][tT]\b|findMany|findUnique|findFirst|\bfind(By|AndCount|AndCountBy|All|AndCountAll)?\s*[(<]|getMany|getRawMany/,
+    trigger: /\.populate\s*\(|\.query\s*(<[^>]*>)?\s*\(\s*[`'"]\s*[sS][eE][lL][eE][cC][tT]\b|findMany|findUnique|findFirst|\bfind(By|AndCount|AndCountBy|All|AndCountAll)?\s*[(<]|getMany|getRawMany/,
     options: {
       suggestedLimit: { type: 'number', default: 100, description: 'The page size the fix adds (`take: N` / `limit: N`).' },
     },
@@ -43,14 +46,20 @@ export default defineRule({
         '`findAndCountAll()` without `limit`, and Mongoose `find()` without `.limit()` or `.cursor()`. ' +
         'Clients are recognised from their imports (`@prisma/client`, `typeorm`, `sequelize`, `mongoose`, the ' +
         "project's models module), not from variable names; a Prisma client also when a repository method takes it as a " +
-        'parameter (`findAll(tx: PrismaTransaction = this.db)`, a transaction\'s client or the class\'s own). ' +
+        'parameter (`findAll(tx: PrismaTransaction = this.db)`, a transaction\'s client or the class\'s own). TypeORM custom ' +
+        'repositories too: `this.find()` inside `class X extends Repository<E>` or `getRepository(E).extend({...})`, and a ' +
+        "service's member typed `typeof UserRepository` / `UserRepository` when the module it is imported from declares it so. " +
         'Scripts, migrations, seeds and tests are not request code. ' +
         'It also finds a bound the client picks with no maximum: `take: Number(query.limit) || 10` (Prisma, TypeORM, ' +
         'Sequelize `limit`), or a GraphQL resolver\'s `args.first`, read from the request without `Math.min`, so ' +
-        '`?limit=1000000` loads every row. A bounded Prisma read (`findUnique`, `findFirst`, `findMany` with `take`) whose ' +
+        '`?limit=1000000` loads every row; so does a Mongoose model\'s own paging helper (`schema.statics.paginate = function ' +
+        '(filter, options)`) whose `.limit()` is `options.limit` parsed with no upper cap. A bounded Prisma read (`findUnique`, `findFirst`, `findMany` with `take`) whose ' +
         '`include`/`select` loads a to-many relation with no take of its own (`include: { posts: true }`) is reported when the ' +
         "project's `schema.prisma` says the relation is a list of rows that pile up with time (a model with a " +
-        '`@default(now())` timestamp named for posts, comments, reviews, ratings, orders, messages, logs, payments...). And options ' +
+        '`@default(now())` timestamp named for posts, comments, reviews, ratings, orders, messages, logs, payments...); so is a ' +
+        "bounded Mongoose read (`findById`, `findOne`, `find().limit(n)`) whose `.populate('comments')` loads a to-many " +
+        "reference of the model's schema (`comments: [{ type: ObjectId, ref: 'Comment' }]`) named for such rows or for " +
+        'followers, likes, members, with no `perDocumentLimit` or `options.limit` (`unbounded-populate`). And options ' +
         'built in a variable whose bound is set under one condition only (`const query = {}; if (page) { query.limit = ' +
         '20; } Model.find(filter, null, query)`): a request without a page, or with page 0, loads every row. ' +
         'Raw SQL too: a SELECT literal passed to `pool.query(...)`, `client.query(...)`, TypeORM `manager.query(...)` or a ' +
@@ -148,10 +157,15 @@ export default router;
         if (inRequestHandler(q.call, ctx.file.relPath)) reportInclude(ctx, q, include);
         continue;
       }
+      const populate = q.orm === 'mongoose' ? unboundedPopulate(ctx, q, growsWithUse) : undefined;
+      if (populate) {
+        if (inRequestHandler(q.call, ctx.file.relPath)) reportPopulate(ctx, q, populate);
+        continue;
+      }
       if (!q.list) continue;
       const problem = unboundedQuery(ctx, q, limit);
       if (!problem || loadsListedKeys(q) || scopedToOneOwner(q) || groupedByOneColumn(q) || isReferenceData(q) || selectsFewByFlag(q) || overlapsOnePeriod(q)) continue;
-      if (!inRequestHandler(q.call, ctx.file.relPath)) continue;
+      if (!inRequestHandler(q.call, ctx.file.relPath) && !inPaginateStatic(q.call)) continue;
       const callee = unwrap(q.call.expression) as ts.PropertyAccessExpression;
       const start = q.builder ? callee.name.getStart() : q.call.getStart();
       ctx.report({
@@ -183,6 +197,26 @@ function reportInclude(ctx: RuleContext, q: OrmCall, include: UnboundedInclude):
       'grows with time, is loaded on each request. Give the relation its own take (and orderBy), or load it from its own paged endpoint.',
     fixes: [],
   });
+}
+
+function reportPopulate(ctx: RuleContext, q: OrmCall, populate: UnboundedPopulate): void {
+  const what = `Mongoose ${q.target}.${q.method}()`;
+  ctx.report({
+    start: q.call.getStart(),
+    end: q.call.getEnd(),
+    messageId: 'unbounded-populate',
+    data: { what: clip(what, 50 - Math.min(populate.path.length, 17)), relation: clip(populate.path, 17) },
+    detail:
+      `${what} is bounded, but .populate('${populate.path}') loads every ${populate.model} document the array of ids ` +
+      `in the schema refers to, and it grows with use: each request loads all of them. Populate with ` +
+      `{ path: '${populate.path}', perDocumentLimit: N, options: { sort } }, or serve the list from its own paged endpoint.`,
+    fixes: [],
+  });
+}
+
+/** Rows named for what piles up with use (see GROWING_RELATION and APPEND_ONLY). */
+function growsWithUse(name: string): boolean {
+  return GROWING_RELATION.test(name) || APPEND_ONLY.test(name);
 }
 
 interface UnboundedInclude {
@@ -314,6 +348,19 @@ function unboundedQuery(ctx: RuleContext, q: OrmCall, limit: number): Problem | 
       return optionsProblem(text, q, 'take', limit, `${ORM_LABEL.typeorm} ${call} without take`, `page it with take: ${limit} and skip`);
     }
     case 'mongoose': {
+      const chosen = inPaginateStatic(q.call) ? callerChosenLimit(q.call) : undefined;
+      if (chosen) {
+        const what = `Mongoose ${call}`;
+        return {
+          what,
+          advice: `cap it: .limit(Math.min(..., ${limit}))`,
+          clientChosen: { key: 'limit', limit },
+          detail:
+            `${what}: the paging helper takes its limit (${clip(chosen.getText(), 40)}) from the options its callers pass, ` +
+            `usually the request's query string, and nothing caps it, so ?limit=1000000 loads every matching document in one ` +
+            `request. Cap it (Math.min(limit, ${limit})) or reject larger values.`,
+        };
+      }
       const chain = chainMethods(ctx, q.call);
       if ([...chain].some((m) => BOUNDING_CHAIN.has(m))) return undefined;
       if (isCursorLoop(q.call)) return undefined;

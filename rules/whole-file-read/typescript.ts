@@ -10,6 +10,7 @@ import { asObjectLiteral, calleeName, declarationOf, enclosingFunction, hasSynta
 import { isRequestObject, isUploadSource, requestSource } from '../../analysis/typescript/handlers';
 import { resolveImport } from '../../analysis/typescript/imports';
 import { streamReadFix } from './typescript-fix';
+import { jsonStoreReads } from './json-file-store';
 
 const FILE_READERS = new Set(['fs.readFileSync', 'fs.promises.readFile', 'fs.readFile', 'fs-extra.readFileSync', 'fs-extra.readFile']);
 const STREAM_CONSUMERS = new Set(['stream.consumers.buffer', 'stream.consumers.arrayBuffer', 'stream.consumers.blob', 'raw-body', 'get-stream.buffer']);
@@ -26,6 +27,7 @@ export default defineRule({
       'buffered-stream': 'Buffers the whole request stream in memory with no size limit: pipe it with pipeline()',
       'collected-body': 'Collects the whole request body in memory with no size limit: pipe it with pipeline()',
       'multer-memory': 'Holds the whole upload in memory (multer memory storage, no size limit): use diskStorage()',
+      'json-file-store': 'Reads all of {{file}} per request, a JSON file requests keep growing: use a database',
     },
     kinds: ['typescript', 'javascript'],
     defaultSeverity: 'warning',
@@ -48,7 +50,9 @@ export default defineRule({
         "file's multer config caps `limits.fileSize`; `await req.arrayBuffer()` / `blob()` of a request; " +
         '`Buffer.concat(chunks)` of chunks collected from `req.on("data")` or `for await (const chunk of req)` ' +
         'without a size check, and `stream/consumers` `buffer(req)`; and `Buffer.from(req.body.x, "base64")` of a ' +
-        'whole request field.',
+        'whole request field. Also a JSON file used as the app\'s store: a read of `messages.json` in a request handler ' +
+        'when a request handler of the same module writes it back as `JSON.stringify(list)` after adding to the list ' +
+        '(`list.push(x)`, `unshift`, `concat`, `[...list, x]`, also through a helper of the module such as `save(list)`).',
       whyIsThisBad:
         'A whole read allocates as many bytes as the file or body has, in one Buffer, in the process serving every ' +
         'other request: a 300 MB download or upload is 300 MB of heap-external memory, and a few concurrent ones ' +
@@ -116,6 +120,19 @@ export default router;
       if (call.arguments.length > 0 && isRequestObject(call.arguments[0])) checkStreamConsumer(ctx, call);
     }
     checkUploadBuffers(ctx);
+    for (const read of jsonStoreReads(ctx, index.calls)) {
+      ctx.report({
+        start: read.call.getStart(),
+        end: read.call.getEnd(),
+        messageId: 'json-file-store',
+        data: { file: clip(read.file, 28) },
+        detail:
+          `${read.file} is the app's store: a request handler of this module adds to the list it holds and writes it back ` +
+          'whole, and this read loads and parses all of it on each request. It grows with every write and is never trimmed, ' +
+          'so each request costs memory in proportion to everything ever stored. Keep the rows in a database (SQLite is ' +
+          'enough) and read one page.',
+      });
+    }
   },
 });
 

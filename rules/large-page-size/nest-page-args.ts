@@ -1,0 +1,175 @@
+/**
+ * NestJS page sizes the client picks with no maximum: a GraphQL resolver argument `@Args('take', { type: () => Int })`
+ * or a REST handler's `@Query('limit', ParseIntPipe)` (also `first`, `last`, `take`, `pageSize`, `perPage`), or a field of
+ * an `@ArgsType()`/DTO class destructured as `@Args() { skip, take }: PageArgs` / `@Query() { limit }: PageDto` with no
+ * `@Max()`, that reaches a database read as its page size, in the
+ * resolver or in the injected service method it is passed to, and is capped in neither (`Math.min(take, 100)`,
+ * `if (take > 100)`).
+ */
+import { ts } from 'ts-morph';
+import type { RuleContext } from '../api';
+import { decoratorCall, decoratorNames, outermostChain, stringValue, unwrap } from '../../analysis/typescript/ast';
+import { importSource } from '../../analysis/typescript/imports';
+import { injectedMethod } from '../../analysis/typescript/injected-methods';
+import { ormCallOf } from '../../analysis/typescript/orm';
+import { inAdminOnlyNestRoute } from '../large-request-body-limit/nest-admin-only';
+
+const PAGE_SIZE_ARGS = /^(take|first|last|limit|pageSize|perPage|pageLimit|itemsPerPage|per_page|page_size)$/;
+/** GraphQL resolver methods, and Nest REST handlers (whose `@Query('limit')` is the same choice in a query string). */
+const HANDLER_DECORATORS = new Set(['Query', 'ResolveField', 'Mutation', 'Get', 'Post', 'Put', 'Patch', 'Delete', 'All']);
+/** Pipes that convert or default a value but never cap it. */
+const NON_CAPPING_PIPES = /^(new\s+)?(ParseIntPipe|ParseFloatPipe|DefaultValuePipe)\b/;
+
+export interface UncappedPageArg {
+  /** The parameter (with its decorator) or the binding element of the destructured args. */
+  node: ts.Node;
+  /** The GraphQL argument's name. */
+  name: string;
+  /** Where the rows are read: 'resolver' or the service method's name. */
+  readIn: string;
+  /** A GraphQL argument (`@Args`), or a REST query parameter (`@Query`). */
+  graphql: boolean;
+}
+
+/** Every page-size argument of the file's GraphQL resolvers that sizes a read uncapped. */
+export function uncappedPageArgs(ctx: RuleContext, sf: ts.SourceFile): UncappedPageArg[] {
+  const out: UncappedPageArg[] = [];
+  const visit = (n: ts.Node): void => {
+    if (ts.isMethodDeclaration(n) && n.body && decoratorNames(n).some((d) => HANDLER_DECORATORS.has(d))) {
+      // A route only administrators can call (`@UseGuards(AdminGuard)`, admin-only `@Roles`): a trusted page size.
+      const first = ts.getDecorators(n)?.[0];
+      if (first && inAdminOnlyNestRoute(first)) return;
+      for (const p of n.parameters) {
+        for (const arg of pageArgsOf(ctx, p)) {
+          if (capped(n.body, arg.local)) continue;
+          const readIn = sizedRead(ctx, n.body, arg.local);
+          if (readIn) out.push({ node: arg.node, name: arg.name, readIn, graphql: arg.graphql });
+        }
+      }
+      return;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return out;
+}
+
+interface PageArg {
+  node: ts.Node;
+  name: string;
+  /** The local name the resolver reads it under. */
+  local: string;
+  graphql: boolean;
+}
+
+/** `@Args('take', { type: () => Int }) take: number`, or the page-size names of `@Args() { skip, take }: PageArgs`. */
+function pageArgsOf(ctx: RuleContext, p: ts.ParameterDeclaration): PageArg[] {
+  const graphqlArgs = decoratorCall(p, 'Args');
+  const args = graphqlArgs ?? decoratorCall(p, 'Query');
+  if (!args) return [];
+  const graphql = graphqlArgs !== undefined;
+  const first = args.arguments[0] && unwrap(args.arguments[0]);
+  const name = stringValue(first);
+  if (name !== undefined) {
+    // A pipe may cap or validate it (`@Args('take', PageSizePipe)`); ParseIntPipe and DefaultValuePipe do not.
+    const rest = args.arguments.slice(1).map(unwrap);
+    if (rest.some((a) => !ts.isObjectLiteralExpression(a) && !NON_CAPPING_PIPES.test(a.getText()))) return [];
+    return PAGE_SIZE_ARGS.test(name) && ts.isIdentifier(p.name) ? [{ node: p, name, local: p.name.text, graphql }] : [];
+  }
+  if (args.arguments.length > 0 || !ts.isObjectBindingPattern(p.name)) return [];
+  const out: PageArg[] = [];
+  for (const el of p.name.elements) {
+    const field = el.propertyName ? el.propertyName.getText() : el.name.getText();
+    if (!PAGE_SIZE_ARGS.test(field) || !ts.isIdentifier(el.name)) continue;
+    // Only when the args class is found and its field has no @Max(): class-validator then lets any value through.
+    if (argsFieldCapped(ctx, p.type, field) !== false) continue;
+    out.push({ node: el, name: field, local: el.name.text, graphql });
+  }
+  return out;
+}
+
+/** Whether the `@ArgsType()` class's field has a maximum (`@Max(100)`), or undefined when the class is not found. */
+function argsFieldCapped(ctx: RuleContext, type: ts.TypeNode | undefined, field: string): boolean | undefined {
+  if (!type || !ts.isTypeReferenceNode(type) || !ts.isIdentifier(type.typeName)) return undefined;
+  const className = type.typeName.text;
+  const local = type.getSourceFile().statements.find((s): s is ts.ClassDeclaration => ts.isClassDeclaration(s) && s.name?.text === className);
+  const text = local ? local.getText() : importedClassText(ctx, type.typeName);
+  if (text === undefined) return undefined;
+  // The decorators written before the field: `@Field(() => Int, { nullable: true }) @Min(1) @Max(50) take?: number`.
+  const field_ = new RegExp(`((?:@\\w+\\s*\\([^;{}]*?\\)\\s*)+)(?:readonly\\s+)?${field}\\s*[?!]?\\s*[:=;]`).exec(text);
+  if (!field_) return undefined;
+  return /@Max\s*\(|@IsIn\s*\(|@Validate\s*\(/.test(field_[1]);
+}
+
+function importedClassText(ctx: RuleContext, id: ts.Identifier): string | undefined {
+  const source = importSource(id);
+  if (!source || !/^\.\.?\//.test(source.specifier)) return undefined;
+  const dir = ctx.file.relPath.replace(/[^/]*$/, '');
+  const base = normalise(`${dir}${source.specifier}`).replace(/\.(js|mjs|cjs)$/, '');
+  for (const ext of ['.ts', '/index.ts', '.js']) {
+    const text = ctx.project.readFile(`${base}${ext}`);
+    if (text === undefined) continue;
+    const start = new RegExp(`\\bclass\\s+${id.text}\\b`).exec(text);
+    return start ? text.slice(start.index, start.index + 4000) : undefined;
+  }
+  return undefined;
+}
+
+function normalise(p: string): string {
+  const out: string[] = [];
+  for (const part of p.split('/')) {
+    if (part === '..') out.pop();
+    else if (part !== '.' && part !== '') out.push(part);
+  }
+  return out.join('/');
+}
+
+/** The body caps it: `Math.min(take, 100)`, `take > 100`, `100 < take`, `clamp(take, ...)`. */
+export function capped(body: ts.Node, name: string): boolean {
+  const text = body.getText();
+  return new RegExp(`\\b(min|clamp)\\s*\\([^)]*\\b${name}\\b|\\b${name}\\s*(>=?|<=?)\\s*[\\w.]|[\\w.]\\s*(>=?|<=?)\\s*${name}\\b`).test(text);
+}
+
+/** Where `name` sizes a read: a read of the resolver itself, or of the injected service method it is passed to. */
+function sizedRead(ctx: RuleContext, body: ts.Block, name: string): string | undefined {
+  let found: string | undefined;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isCallExpression(n)) {
+      const read = ormCallOf(ctx, n);
+      if (read && sizesOptions(n, name)) {
+        found = 'resolver';
+        return;
+      }
+      const callee = unwrap(n.expression);
+      const index = n.arguments.findIndex((a) => ts.isIdentifier(unwrap(a)) && (unwrap(a) as ts.Identifier).text === name);
+      if (index >= 0 && ts.isPropertyAccessExpression(callee)) {
+        const method = injectedMethod(ctx, callee);
+        const param = method?.parameters[index];
+        if (method?.body && param && ts.isIdentifier(param.name) && !capped(method.body, param.name.text) && sizesReadText(method.body.getText(), param.name.text)) {
+          found = callee.name.text;
+          return;
+        }
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(body);
+  return found;
+}
+
+/** `findMany({ skip, take })`, `find({ take: limit })`, `findAll({ limit })`. */
+function sizesOptions(call: ts.CallExpression, name: string): boolean {
+  return sizesReadText(outermostChain(call).getText(), name);
+}
+
+/**
+ * The text passes `name` as a database read's page size: `take: name` / `limit: name` / `first: name`, the shorthand
+ * `{ take }` / `{ limit }`, or `.limit(name)` / `.take(name)`. Not `size:` (Elasticsearch caps its own windows).
+ */
+function sizesReadText(text: string, name: string): boolean {
+  const shorthand = name === 'take' || name === 'limit' ? `|[{,]\\s*${name}\\s*[,}]` : '';
+  // The value as passed, or converted: `Number(limit)`, `parseInt(limit, 10)`, `+limit`.
+  const value = `(?:(?:Number|parseInt)\\s*\\(\\s*|\\+\\s*)?${name}\\b(?!\\s*\\.)`;
+  return new RegExp(`\\b(take|limit)\\s*:\\s*${value}|\\.\\s*(limit|take)\\s*\\(\\s*${value}${shorthand}`).test(text);
+}

@@ -1,0 +1,97 @@
+/**
+ * large-page-size (TypeScript): page sizes a client picks with no maximum (NestJS GraphQL resolvers and REST handlers).
+ */
+import { defineRule } from '../api';
+import { hasSyntaxErrors } from '../../analysis/typescript/ast';
+import { isOfflineFile } from '../../analysis/typescript/handlers';
+import { uncappedPageArgs } from './nest-page-args';
+
+export default defineRule({
+  meta: {
+    id: 'large-page-size',
+    kinds: ['typescript'],
+    defaultSeverity: 'warning',
+    fix: 'none',
+    messages: {
+      'client-chosen-graphql': 'Serves any {{param}} a GraphQL client asks, so one request can load the whole table: cap it at {{max}}',
+      'client-chosen-nest': 'Serves any ?{{param}}= a client asks, so one request can load the whole table: cap it at {{max}}',
+    },
+    trigger: /@(Args|Query)\s*\(/,
+    options: {
+      suggestedMaxPageSize: { type: 'number', default: 500, description: 'The cap the message suggests for a page size the client picks.' },
+    },
+    docs: {
+      summary: 'Pagination that loads thousands of rows into memory per request.',
+      whatItDoes:
+        'Finds NestJS GraphQL resolvers (`@Query`, `@ResolveField`, `@Mutation` methods) and REST handlers (`@Get`, ...) whose ' +
+        "page size is an argument the client picks with no upper bound: `@Args('take', { type: () => Int, defaultValue: 20 }) " +
+        "take: number` or `@Query('limit', ParseIntPipe) limit: number` (also `first`, `last`, `take`, `pageSize`, `perPage`), " +
+        'or a field of an `@ArgsType()`/DTO class without `@Max()` destructured as `@Args() { skip, take }: PageArgs` or ' +
+        '`@Query() { limit }: PageDto`, when it is the page size of a database read (`take:`/`limit:`, ' +
+        '`.limit(take)`) in the resolver or in the injected service method it is passed to, and neither caps it ' +
+        '(`Math.min(take, 100)`, `if (take > 100)`).',
+      whyIsThisBad:
+        "A default of 20 is only what clients get when they do not ask: `recipes(take: 1000000)` makes the worker load " +
+        'and serialise every row of the table in one response. A few such requests at once push a 512 MB instance into ' +
+        'an out-of-memory restart.',
+      example: {
+        fileName: 'recipes.resolver.ts',
+        code: `import { Args, Int, Query, Resolver } from '@nestjs/graphql';
+import { PrismaService } from '../prisma.service';
+
+@Resolver()
+export class RecipesResolver {
+  constructor(private readonly prisma: PrismaService) {}
+
+  @Query(() => [Recipe])
+  recipes(@Args('take', { type: () => Int, defaultValue: 20 }) take: number) {
+    return this.prisma.recipe.findMany({ take, orderBy: { createdAt: 'desc' } });
+  }
+}
+`,
+      },
+      useInstead: {
+        fileName: 'recipes.resolver.ts',
+        code: `import { Args, Int, Query, Resolver } from '@nestjs/graphql';
+import { PrismaService } from '../prisma.service';
+
+@Resolver()
+export class RecipesResolver {
+  constructor(private readonly prisma: PrismaService) {}
+
+  @Query(() => [Recipe])
+  recipes(@Args('take', { type: () => Int, defaultValue: 20 }) take: number) {
+    return this.prisma.recipe.findMany({ take: Math.min(take, 100), orderBy: { createdAt: 'desc' } });
+  }
+}
+`,
+      },
+      notes:
+        'A route only administrators can call is not reported (`@UseGuards(AdminGuard)`, or `@Roles(...)` naming only ' +
+        'administrator roles beside a `@UseGuards(...)`). An argument with a pipe of its own (`@Args(\'take\', PageSizePipe)`) is not reported: the pipe may cap it ' +
+        '(`ParseIntPipe`, `ParseFloatPipe` and `DefaultValuePipe` do not). A destructured ' +
+        '`@Args()` is reported only when its `@ArgsType()` class is found (in the file or a relative import) and the field ' +
+        'has no `@Max()`. Values passed to a service are followed one call deep, into a class the resolver\'s constructor ' +
+        'injects from a relative import; an Elasticsearch `size:` is not a database read here (the index caps its own window).',
+    },
+  },
+  check(ctx) {
+    if (isOfflineFile(ctx.file.relPath)) return;
+    const sf = ctx.typescript();
+    if (hasSyntaxErrors(sf)) return;
+    const max = ctx.options.suggestedMaxPageSize as number;
+    for (const arg of uncappedPageArgs(ctx, sf)) {
+      const where = arg.readIn === 'resolver' ? 'the resolver' : `${arg.readIn}()`;
+      ctx.report({
+        start: arg.node.getStart(sf),
+        end: arg.node.getEnd(),
+        messageId: arg.graphql ? 'client-chosen-graphql' : 'client-chosen-nest',
+        data: { param: arg.name, max },
+        detail:
+          `The client picks ${arg.name} and nothing caps it before ${where} uses it as the page size of a database read: ` +
+          `${arg.name}: 1000000 loads and serialises every row at once. Cap it (\`Math.min(${arg.name}, ${max})\`) or ` +
+          'validate it with `@Max()` on an `@ArgsType()` class.',
+      });
+    }
+  },
+});
