@@ -272,7 +272,7 @@ function servesRequest(node: Node): boolean {
 type Reporter = Pick<RuleContext, 'report'>;
 
 /** Statements with something to check: a call by one of the names checkCalls looks for, or a loop. */
-const CANDIDATE = /\b(?:len|list|tuple|\w*Serializer|for)\b|\w*(?:export|csv|xlsx|excel)\w*\s*\(/i;
+const CANDIDATE = /\b(?:len|list|tuple|\w*Serializer|get_serializer|serializer_class|for)\b|\w*(?:export|csv|xlsx|excel)\w*\s*\(/i;
 /** Helpers named like an export that a whole queryset is handed to: `_get_csv_from_qs_values(users)`, `export_rows(qs)`. */
 const EXPORT_HELPER = /(^|_)(export|csv|xlsx|excel)/i;
 
@@ -281,7 +281,7 @@ const findingsCache = new StatementFindingsCache<OutsideReads>('unbounded-querys
 
 /** `len(qs)`, `list(qs)`, `OrderSerializer(qs, many=True)`. */
 function checkCalls(ctx: Reporter, tree: Tree, statement: TopLevelStatement, iterations: readonly Iteration[], canFix: boolean, chunkSize: number, viewFile: boolean, growth: OwnerGrowth): void {
-  for (const call of callsNamed(tree, statement.text, /\b(?:len|list|tuple|\w*Serializer)\b/g, statement.start)) {
+  for (const call of callsNamed(tree, statement.text, /\b(?:len|list|tuple|\w*Serializer|get_serializer|serializer_class)\b/g, statement.start)) {
     // A whole list in memory matters where a request builds its response: views, API modules, handler functions.
     // In models, services and template tags the same call mostly reads a small catalogue or one object's rows.
     // (A list that feeds an export loop is checked everywhere.)
@@ -291,7 +291,7 @@ function checkCalls(ctx: Reporter, tree: Tree, statement: TopLevelStatement, ite
     if (isBuiltin && name === 'len') {
       checkLen(ctx, call, canFix, requestPath, growth);
     } else if (isBuiltin && (name === 'list' || name === 'tuple')) checkList(ctx, tree, call, iterations, canFix, chunkSize, requestPath, growth);
-    else if (name.endsWith('Serializer') && requestPath) checkSerializer(ctx, call, growth);
+    else if ((name.endsWith('Serializer') || viewSerializer(call)) && requestPath) checkSerializer(ctx, call, growth);
   }
   for (const call of callsNamed(tree, statement.text, /\b\w*(?:[Ee]xport|[Cc]sv|CSV|[Xx]lsx|XLSX|[Ee]xcel)\w*/g, statement.start)) checkExportHelper(ctx, call, growth);
 }
@@ -411,6 +411,12 @@ function listToIteratorFix(call: Node, source: Node, chunkSize: number): FixSpec
     safety: 'unsafe',
     edits: [{ start: call.startIndex, end: call.endIndex, newText: `${source.text}.iterator(chunk_size=${chunkSize})` }],
   };
+}
+
+/** A view's own serializer: `self.get_serializer(...)`, `self.serializer_class(...)`. */
+function viewSerializer(call: Node): boolean {
+  const fn = call.childForFieldName('function');
+  return fn?.type === 'attribute' && fn.childForFieldName('object')?.text === 'self' && ['get_serializer', 'serializer_class'].includes(fn.childForFieldName('attribute')?.text ?? '');
 }
 
 function checkSerializer(ctx: Reporter, call: Node, growth: OwnerGrowth): void {
