@@ -26,6 +26,7 @@ import {
 import { checkQueriesOutsideOrm } from './outside-orm';
 import { viewsetRows } from './viewset-rows';
 import { checkSchemaLists } from './schema-lists';
+import { checkSqlAlchemyResponses, SQLALCHEMY_RESPONSE_WORDS } from './sqlalchemy-responses';
 import { MANY_SCHEMA_RESPONSE } from '../../analysis/python/marshmallow-lists';
 import { boundedByOwner, growsWithTime, growthNote, ownerGrowth, type OwnerGrowth } from './owner-growth';
 import { checkListViews, LIST_VIEW_MESSAGES, LIST_VIEWS_FIX, LIST_VIEWS_NOTES, LIST_VIEWS_WHAT } from './python-list-views';
@@ -204,6 +205,8 @@ def export_orders(request):
     const mayHaveSqlAlchemy = /\.all\(\s*\)/.test(text) && fileMatches(ctx, SQLALCHEMY_WORD);
     // Flask-Smorest views dumping `.all()` with a many=True schema: the model (resolved from the imports) shows SQLAlchemy.
     if (fileMatches(ctx, MANY_SCHEMA_RESPONSE) && /\.all\(\s*\)/.test(text)) checkSchemaLists(ctx, ctx.python(), sqlAlchemyStatement, (spec) => ctx.report(spec));
+    // SQLAlchemy rows handed whole to jsonify / a schema's dump / marshal / a route's return.
+    if (/\.all\(\s*\)/.test(text) && fileMatches(ctx, SQLALCHEMY_RESPONSE_WORDS)) checkSqlAlchemyResponses(ctx, ctx.python(), sqlAlchemyStatement, (spec) => ctx.report(spec));
     if (!mayHaveDjango && !mayHaveSqlAlchemy) return;
     const tree = ctx.python();
     const django = mayHaveDjango && isDjangoFile(tree, text);
@@ -519,6 +522,7 @@ interface SqlAlchemyStatement {
  */
 function sqlAlchemyStatement(all: Node): SqlAlchemyStatement {
   const found: SqlAlchemyStatement = { sourced: false, bounded: false, scoped: false };
+  let followed = false;
   const readText = (text: string) => {
     if (/\.(limit|slice)\(|yield_per/.test(text)) found.bounded = true;
     if (SCOPED_COMPARISON.test(text) || SCOPED_KEYWORD.test(text) || /\.in_\(\s*[A-Za-z_]/.test(text)) found.scoped = true;
@@ -538,6 +542,11 @@ function sqlAlchemyStatement(all: Node): SqlAlchemyStatement {
     } else if (current.type === 'attribute') {
       if (current.childForFieldName('attribute')?.text === 'query') found.sourced = true;
       current = current.childForFieldName('object');
+    } else if (current.type === 'identifier' && !followed) {
+      // `result = await session.execute(stmt)` then `result.scalars().all()`: the statement is the executed one.
+      followed = true;
+      const value = assignmentsBefore(current).pop()?.childForFieldName('right');
+      current = value?.type === 'await' ? value.namedChildren[0] : value;
     } else {
       break;
     }
