@@ -101,7 +101,15 @@ export default defineRule({
         '(not `find_one`, a filter on `_id` or one owner\'s id, grouped or counted queries, or plain iteration). ' +
         'Flask-Smorest views returning every row of a query (`return Item.query.all()`, no `.limit()`, no filter to one ' +
         'owner) to `@blp.response(200, ItemSchema(many=True))` without `@blp.paginate()`, when the model is a project ' +
-        'model with a foreign key or relationship (a lookup list of labels is not reported). ' + LIST_VIEWS_WHAT,
+        'model with a foreign key or relationship (a lookup list of labels is not reported). ' +
+        'SQLAlchemy `.all()` handed whole to a response: `jsonify(items_schema.dump(Item.query.all()))`, ' +
+        '`marshal(Item.query.all(), fields)` in a flask-restful Resource, `render_template(..., items=...all())`, or ' +
+        'returned from a route (`result = await session.execute(select(Item))` then `return result.scalars().all()`), ' +
+        'also through local variables, when the model grows with use (a foreign key, a relationship or a creation ' +
+        'timestamp column) and the query has no limit and no filter to one owner. A view\'s own serializer ' +
+        '(`self.get_serializer(qs, many=True)`, `self.serializer_class(qs, many=True)`) over the view\'s own rows ' +
+        '(`self.queryset`, or `self.get_queryset()` when the class does not override it, as its class body declares ' +
+        'them) in an `@action` or APIView method is read like any serializer call. ' + LIST_VIEWS_WHAT,
       whyIsThisBad:
         'Iterating a queryset fills its result cache: every row becomes a model instance (1-5 KB each with its field ' +
         'values), and all of them stay alive until the loop ends. An export of 500,000 orders needs gigabytes before ' +
