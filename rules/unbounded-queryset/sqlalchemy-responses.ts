@@ -5,8 +5,8 @@
  * the `.all()` value itself, through local assignments and the calls it passes through unchanged.
  *
  * Reported only when the rows reach a response (a response call, a schema's `.dump`, `marshal`, a template) or a route
- * handler's `return`, the query has no limit and no owner filter, and the model is a project model that grows: it has
- * a foreign key, a relationship or a creation timestamp (a lookup list of labels is not reported).
+ * handler's `return`, the query has no limit and no owner filter, and the model is a project model that grows: named
+ * as a record of events, with a time on each row (a lookup list or admin-curated content is not reported).
  */
 import type { Node, Tree } from 'web-tree-sitter';
 import type { ReportSpec, RuleContext } from '../api';
@@ -28,8 +28,10 @@ const ROUTE_DECORATOR = /^@\s*[\w.]+\.(route|get|post|put|patch|delete|api_route
 /** Methods of a class-based handler (flask-restful Resource, Flask MethodView). */
 const HANDLER_METHOD = /^(get|post|put|patch|delete)$/;
 const HANDLER_BASE = /\b(Resource|MethodView|HTTPEndpoint|HTTPMethodView)\b/;
-/** A column that stamps each row as it is added. */
-const CREATION_COLUMN = /^(created|created_at|created_on|timestamp|date_created|creation_date|uploaded_at|posted_at|sent_at)$/;
+/** A column that stamps each row with a time (`created_at`, `date`, `timestamp`, `sent_on`). */
+const TIME_COLUMN = /^(date|time|timestamp|created|updated)$|(^|_)(date|time|timestamp)$|_(at|on)$|^(created|posted|sent|uploaded)_/;
+/** Models named as a record of what happens: each event adds a row. */
+const EVENT_MODEL = /(Log|Event|History|Entry|Record|Message|Submission|Order|Payment|Transaction|Upload|Comment|Visit|Click|Activity|Audit)s?$/;
 
 export interface QueryFacts {
   sourced: boolean;
@@ -67,9 +69,13 @@ function smorestResponse(fn: Node): boolean {
   return !!decorated?.namedChildren.some((d) => d?.type === 'decorator' && /^@\s*[\w.]+\.response\s*\(/.test(d.text));
 }
 
-/** A model whose table grows with use: rows point at an owner or parent, or carry their creation time. */
+/**
+ * A model whose table grows with use: named as a record of what happens (`Order`, `AuditLog`, `Upload`) with a time
+ * on each row. A key to a user is not enough: admin-written notices and awards carry one (CTFd's `Notifications`,
+ * `Awards`) and stay small; curated content (challenges and their hints, pages, settings groups) has neither.
+ */
 function grows(model: Model): boolean {
-  return model.foreignKeys.size > 0 || model.relationships.size > 0 || [...model.columns].some((c) => CREATION_COLUMN.test(c));
+  return EVENT_MODEL.test(model.name) && [...model.columns].some((c) => TIME_COLUMN.test(c));
 }
 
 /** How the value of `node` becomes a response: a response call or schema dump it is passed to, or a route's return. */
