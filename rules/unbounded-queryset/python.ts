@@ -215,7 +215,7 @@ def export_orders(request):
     // Flask-Smorest views dumping `.all()` with a many=True schema: the model (resolved from the imports) shows SQLAlchemy.
     if (fileMatches(ctx, MANY_SCHEMA_RESPONSE) && /\.all\(\s*\)/.test(text)) checkSchemaLists(ctx, ctx.python(), sqlAlchemyStatement, (spec) => ctx.report(spec));
     // SQLAlchemy rows handed whole to jsonify / a schema's dump / marshal / a route's return.
-    if (/\.all\(\s*\)/.test(text) && fileMatches(ctx, SQLALCHEMY_RESPONSE_WORDS)) checkSqlAlchemyResponses(ctx, ctx.python(), sqlAlchemyStatement, (spec) => ctx.report(spec));
+    if (/\.all\(\s*\)/.test(text) && fileMatches(ctx, SQLALCHEMY_QUERY) && fileMatches(ctx, SQLALCHEMY_RESPONSE_WORDS)) checkSqlAlchemyResponses(ctx, ctx.python(), sqlAlchemyStatement, (spec) => ctx.report(spec));
     if (!mayHaveDjango && !mayHaveSqlAlchemy) return;
     const tree = ctx.python();
     const django = mayHaveDjango && isDjangoFile(tree, text);
@@ -252,6 +252,8 @@ const FIND_CALL = /\.find\s*\(/;
 const MONGO = /mongo/i;
 const FETCH_ALL = /fetch_all/;
 const SQLALCHEMY_WORD = /sqlalchemy|sqlmodel/;
+/** A SQLAlchemy query in the text: `Item.query`, `session.query(`/`.execute(`, `.scalars(`, `select(`. */
+const SQLALCHEMY_QUERY = /\.query\b|session\.(?:query|scalars|execute)\s*\(|\.scalars\s*\(|\bselect\s*\(/;
 
 /** Modules that hold request handlers by convention: views.py, views/, api.py, viewsets, endpoints, routes. */
 const VIEW_FILE = /(^|\/)(views?|api|apis|viewsets?|endpoints?|routes?|routers?|resources?|handlers?)(\/|\.py$)|(^|\/)\w*_(views?|api|viewsets?|endpoints?|routes?)\.py$|(^|\/)(views?|api)_\w+\.py$/;
