@@ -13,6 +13,7 @@ import type { ReportSpec, RuleContext } from '../api';
 import { ancestor, callsNamed, parents, positionalArguments } from '../../analysis/python/ast';
 import { assignmentsBefore, calleeName, referencesInScope, scopeOf, unparenthesize } from '../../analysis/python/django-querysets';
 import { modelNamed, type Model } from '../../analysis/python/sqlalchemy-models';
+import { StatementFindingsCache, statementMatches, topLevelStatements } from '../../analysis/python/statements';
 import { underMainGuard } from '../../analysis/python/web-context';
 
 /** Cheap test of a file: something that can make a response from a value. */
@@ -39,28 +40,55 @@ export interface QueryFacts {
   scoped: boolean;
 }
 
+/**
+ * The `.all()` calls of one top-level statement that reach a response, found from its text alone and kept across
+ * keystrokes per statement; whether the queried model grows is asked on every check (it lives in other modules).
+ * Each candidate carries where its model expression is, relative to the `.all()` call, and how it becomes a response.
+ */
+const candidatesCache = new StatementFindingsCache<true>('unbounded-queryset: SQLAlchemy responses');
+
 export function checkSqlAlchemyResponses(ctx: RuleContext, tree: Tree, statementOf: (all: Node) => QueryFacts, report: (spec: ReportSpec) => void): void {
-  for (const all of callsNamed(tree, tree.rootNode.text, /\ball\b/g)) {
-    if (calleeName(all) !== 'all' || positionalArguments(all).length > 0) continue;
-    // A loop or comprehension over the rows is checkSqlAlchemyExports'.
-    if (all.parent?.type === 'for_in_clause' || all.parent?.type === 'for_statement') continue;
-    const fn = ancestor(all, 'function_definition');
-    if (!fn || underMainGuard(all) || smorestResponse(fn)) continue;
-    const facts = statementOf(all);
-    if (!facts.sourced || facts.bounded || facts.scoped) continue;
-    const how = reachesResponse(all, scopeOf(all), fn, 0);
-    if (!how) continue;
-    const model = queriedModel(ctx, tree, all);
-    if (!model || !grows(model)) continue;
-    report({
-      start: all.startIndex,
-      end: all.endIndex,
-      messageId: 'all-response',
-      detail:
-        `.all() builds an object for every ${model.name} row before ${how} turns them into one response body, and ` +
-        `the table grows with use. Page it with .limit()/.offset() (or the framework's paginate()), or narrow it to the caller's rows.`,
+  for (const statement of topLevelStatements(tree)) {
+    if (!statementMatches(statement, ALL_CALL)) continue;
+    const candidates: ReportSpec[] = [];
+    candidatesCache.check({ report: (spec) => candidates.push(spec) }, statement, '', () => true, (found) => {
+      for (const all of callsNamed(tree, statement.text, /\ball\b/g, statement.start)) candidate(all, statementOf, found);
+      return true;
     });
+    for (const spec of candidates) {
+      const at = spec.start + Number(spec.data?.modelAt);
+      const end = at + Number(spec.data?.modelLength);
+      const expression = tree.rootNode.namedDescendantForIndex(at, end);
+      if (!expression || expression.startIndex !== at || expression.endIndex !== end) continue;
+      const model = modelNamed(ctx, tree, expression);
+      if (!model || !grows(model)) continue;
+      report({
+        start: spec.start,
+        end: spec.end,
+        messageId: 'all-response',
+        detail:
+          `.all() builds an object for every ${model.name} row before ${spec.data?.how} turns them into one response body, and ` +
+          `the table grows with use. Page it with .limit()/.offset() (or the framework's paginate()), or narrow it to the caller's rows.`,
+      });
+    }
   }
+}
+
+const ALL_CALL = /\.all\(\s*\)/;
+
+/** Reports `all` as a candidate when its rows reach a response unbounded, with its model expression's place. */
+function candidate(all: Node, statementOf: (all: Node) => QueryFacts, found: (spec: ReportSpec) => void): void {
+  if (calleeName(all) !== 'all' || positionalArguments(all).length > 0) return;
+  // A loop or comprehension over the rows is checkSqlAlchemyExports'.
+  if (all.parent?.type === 'for_in_clause' || all.parent?.type === 'for_statement') return;
+  const fn = ancestor(all, 'function_definition');
+  if (!fn || underMainGuard(all) || smorestResponse(fn)) return;
+  const facts = statementOf(all);
+  if (!facts.sourced || facts.bounded || facts.scoped) return;
+  const how = reachesResponse(all, scopeOf(all), fn, 0);
+  const model = how ? queriedModel(all) : undefined;
+  if (!model || (model.type !== 'identifier' && model.type !== 'attribute')) return;
+  found({ start: all.startIndex, end: all.endIndex, data: { modelAt: model.startIndex - all.startIndex, modelLength: model.endIndex - model.startIndex, how: how! } });
 }
 
 /** A Flask-Smorest `@blp.response(...)` view: its returned rows are checkSchemaLists'. */
@@ -116,22 +144,22 @@ function routeHandler(fn: Node): boolean {
   return !!cls && HANDLER_METHOD.test(fn.childForFieldName('name')?.text ?? '') && HANDLER_BASE.test(cls.childForFieldName('superclasses')?.text ?? '');
 }
 
-/** The model of `X.query...`, `session.query(X)...` or `session.scalars(select(X))` / `.execute(select(X))` behind the call. */
-function queriedModel(ctx: RuleContext, tree: Tree, all: Node): Model | undefined {
+/** The model expression of `X.query...`, `session.query(X)...` or `session.scalars(select(X))` / `.execute(select(X))` behind the call. */
+function queriedModel(all: Node): Node | undefined {
   for (let current: Node | null | undefined = all.childForFieldName('function')?.childForFieldName('object'); current; ) {
     current = unparenthesize(current);
     if (current.type === 'call') {
       const name = calleeName(current);
       if (name === 'query' || ((name === 'scalars' || name === 'execute') && positionalArguments(current).length > 0)) {
         const first = positionalArguments(current)[0];
-        if (name === 'query') return positionalArguments(current).length === 1 ? modelNamed(ctx, tree, first) : undefined;
+        if (name === 'query') return positionalArguments(current).length === 1 ? first : undefined;
         const statement = first?.type === 'identifier' ? assignmentsBefore(first)[0]?.childForFieldName('right') : first;
-        return statement ? selectedModel(ctx, tree, statement) : undefined;
+        return statement ? selectedModel(statement) : undefined;
       }
       current = current.childForFieldName('function');
     } else if (current.type === 'attribute') {
       const object = current.childForFieldName('object');
-      if (current.childForFieldName('attribute')?.text === 'query' && object) return modelNamed(ctx, tree, object);
+      if (current.childForFieldName('attribute')?.text === 'query' && object) return object;
       current = object;
     } else if (current.type === 'identifier') {
       // `result = await session.execute(stmt)` then `result.scalars().all()`.
@@ -145,12 +173,12 @@ function queriedModel(ctx: RuleContext, tree: Tree, all: Node): Model | undefine
 }
 
 /** The one entity of `select(X)...` (a chain on it included). */
-function selectedModel(ctx: RuleContext, tree: Tree, statement: Node): Model | undefined {
+function selectedModel(statement: Node): Node | undefined {
   for (let current: Node | null | undefined = unparenthesize(statement); current?.type === 'call'; ) {
     const fn = current.childForFieldName('function');
     if (fn?.type === 'identifier' && fn.text === 'select') {
       const entities = positionalArguments(current);
-      return entities.length === 1 ? modelNamed(ctx, tree, entities[0]) : undefined;
+      return entities.length === 1 ? entities[0] : undefined;
     }
     current = fn?.type === 'attribute' ? fn.childForFieldName('object') : undefined;
   }
