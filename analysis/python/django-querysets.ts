@@ -303,9 +303,41 @@ function describeQueryset(expression: Node, depth: number): QuerysetInfo | undef
     }
     case 'call':
       return callChain(node, depth);
+    case 'attribute':
+      return isSelfQueryset(node) ? classQueryset(node, depth) : undefined;
     default:
       return undefined;
   }
+}
+
+/** `self.queryset`: a DRF view's rows, as its class declares them. */
+function isSelfQueryset(node: Node): boolean {
+  return node.childForFieldName('object')?.text === 'self' && node.childForFieldName('attribute')?.text === 'queryset';
+}
+
+/**
+ * The rows of `self.queryset`, or of `self.get_queryset()` when the class does not override it (DRF's own returns
+ * `self.queryset.all()`): the `queryset = Order.objects...` the enclosing class body assigns. A base class declared
+ * elsewhere is not read. Nothing is chained into the class attribute (it serves every action), so no insertion point.
+ */
+function classQueryset(at: Node, depth: number): QuerysetInfo | undefined {
+  const body = ancestor(at, 'class_definition')?.childForFieldName('body');
+  if (!body) return undefined;
+  // The answer depends on the class body around the method: per-method caches must not keep it.
+  if (activeReads) activeReads.classScope = true;
+  let value: Node | undefined;
+  for (const statement of body.namedChildren) {
+    const assignment = statement?.type === 'expression_statement' ? statement.namedChildren[0] : undefined;
+    if (assignment?.type === 'assignment' && assignment.childForFieldName('left')?.text === 'queryset') value = assignment.childForFieldName('right') ?? undefined;
+  }
+  const info = value ? querysetOf(value, depth + 1) : undefined;
+  if (!info || info.roots.length === 0) return undefined;
+  info.roots = [{ kind: 'helper', node: at, insertAt: undefined }];
+  info.selectCalls = [];
+  info.prefetchCalls = [];
+  info.variables = [];
+  info.plainRelatedAll = false;
+  return info;
 }
 
 function callChain(call: Node, depth: number): QuerysetInfo | undefined {
@@ -570,7 +602,7 @@ function dominates(assignment: Node, use: Node): boolean {
 /** `recent_orders(user)` / `self.get_queryset()`: what the function of this module returns, if it is a queryset. */
 function helperResult(call: Node, depth: number): QuerysetInfo | undefined {
   const def = helperDefinition(call);
-  if (!def) return undefined;
+  if (!def) return defaultGetQueryset(call) ? classQueryset(call, depth) : undefined;
   const body = def.childForFieldName('body');
   if (!body) return undefined;
   const returns = captures(call.tree, '(return_statement) @r', body)
@@ -592,6 +624,12 @@ function helperResult(call: Node, depth: number): QuerysetInfo | undefined {
   merged.variables = [];
   merged.plainRelatedAll = false;
   return merged;
+}
+
+/** `self.get_queryset()` with no arguments in a class that does not define it. */
+function defaultGetQueryset(call: Node): boolean {
+  const fn = call.childForFieldName('function');
+  return fn?.type === 'attribute' && fn.childForFieldName('object')?.text === 'self' && fn.childForFieldName('attribute')?.text === 'get_queryset' && positionalArguments(call).length === 0 && !!ancestor(call, 'class_definition');
 }
 
 function helperDefinition(call: Node): Node | undefined {

@@ -440,7 +440,8 @@ function classView(name: string, cls: Node, classes: Map<string, Node>): ListVie
     const querysets: ListQueryset[] = [];
     for (const expr of exprs) {
       const info = querysetOf(expr);
-      if (!info) return refinesAttribute(getQueryset) && attributeValue ? attributeView(name, serializerRef, attributeValue, getQueryset) : undefined;
+      // Rows read through `self.queryset`: the attribute's, and the fix goes there.
+      if (!info || readsClassAttribute(info)) return refinesAttribute(getQueryset) && attributeValue ? attributeView(name, serializerRef, attributeValue, getQueryset) : undefined;
       querysets.push({ expr, info });
     }
     return { label: name, serializerRef, querysets, branches: exprs.length > 1 };
@@ -480,6 +481,11 @@ function guardsOf(ret: Node, def: Node): string[] | undefined {
     } else if (p.type !== 'block' && p.type !== 'return_statement' && p.type !== 'parenthesized_expression') return undefined;
   }
   return out;
+}
+
+/** The rows come from the class's `queryset` attribute (`self.queryset`, an un-overridden `self.get_queryset()`). */
+function readsClassAttribute(info: QuerysetInfo): boolean {
+  return info.roots.some((r) => r.kind === 'helper' && /^self\.(queryset|get_queryset\(\s*\))$/.test(r.node.text));
 }
 
 function attributeView(label: string, serializerRef: Node, expr: Node, refinedBy?: Node): ListView | undefined {

@@ -27,6 +27,7 @@ import {
 import { checkQueriesOutsideOrm } from './outside-orm';
 import { viewsetRows } from './viewset-rows';
 import { checkSchemaLists } from './schema-lists';
+import { checkSqlAlchemyResponses, SQLALCHEMY_RESPONSE_WORDS } from './sqlalchemy-responses';
 import { MANY_SCHEMA_RESPONSE } from '../../analysis/python/marshmallow-lists';
 import { boundedByOwner, growsWithTime, growthNote, ownerGrowth, type OwnerGrowth } from './owner-growth';
 import { checkListViews, LIST_VIEW_MESSAGES, LIST_VIEWS_FIX, LIST_VIEWS_NOTES, LIST_VIEWS_WHAT } from './python-list-views';
@@ -102,7 +103,16 @@ export default defineRule({
         '(not `find_one`, a filter on `_id` or one owner\'s id, grouped or counted queries, or plain iteration). ' +
         'Flask-Smorest views returning every row of a query (`return Item.query.all()`, no `.limit()`, no filter to one ' +
         'owner) to `@blp.response(200, ItemSchema(many=True))` without `@blp.paginate()`, when the model is a project ' +
-        'model with a foreign key or relationship (a lookup list of labels is not reported). ' + LIST_VIEWS_WHAT,
+        'model with a foreign key or relationship (a lookup list of labels is not reported). ' +
+        'SQLAlchemy `.all()` handed whole to a response: `jsonify(items_schema.dump(Item.query.all()))`, ' +
+        '`marshal(Item.query.all(), fields)` in a flask-restful Resource, `render_template(..., items=...all())`, or ' +
+        'returned from a route (`result = await session.execute(select(Item))` then `return result.scalars().all()`), ' +
+        'also through local variables, when the model grows with use (the model is named as a record of events, ' +
+        '`Order`, `AuditLog`, `Upload`, `Submission`, with a time column; admin-curated content, lookup lists and ' +
+        'other tables are not reported) and the query has no limit and no filter to one owner. A view\'s own serializer ' +
+        '(`self.get_serializer(qs, many=True)`, `self.serializer_class(qs, many=True)`) over the view\'s own rows ' +
+        '(`self.queryset`, or `self.get_queryset()` when the class does not override it, as its class body declares ' +
+        'them) in an `@action` or APIView method is read like any serializer call. ' + LIST_VIEWS_WHAT,
       whyIsThisBad:
         'Iterating a queryset fills its result cache: every row becomes a model instance (1-5 KB each with its field ' +
         'values), and all of them stay alive until the loop ends. An export of 500,000 orders needs gigabytes before ' +
@@ -206,6 +216,8 @@ def export_orders(request):
     const mayHaveSqlAlchemy = /\.all\(\s*\)/.test(text) && fileMatches(ctx, SQLALCHEMY_WORD);
     // Flask-Smorest views dumping `.all()` with a many=True schema: the model (resolved from the imports) shows SQLAlchemy.
     if (fileMatches(ctx, MANY_SCHEMA_RESPONSE) && /\.all\(\s*\)/.test(text)) checkSchemaLists(ctx, ctx.python(), sqlAlchemyStatement, (spec) => ctx.report(spec));
+    // SQLAlchemy rows handed whole to jsonify / a schema's dump / marshal / a route's return.
+    if (/\.all\(\s*\)/.test(text) && fileMatches(ctx, SQLALCHEMY_QUERY) && fileMatches(ctx, SQLALCHEMY_RESPONSE_WORDS)) checkSqlAlchemyResponses(ctx, ctx.python(), sqlAlchemyStatement, (spec) => ctx.report(spec));
     if (!mayHaveDjango && !mayHaveSqlAlchemy) return;
     const tree = ctx.python();
     const django = mayHaveDjango && isDjangoFile(tree, text);
@@ -238,6 +250,8 @@ const FIND_CALL = /\.find\s*\(/;
 const MONGO = /mongo/i;
 const FETCH_ALL = /fetch_all/;
 const SQLALCHEMY_WORD = /sqlalchemy|sqlmodel/;
+/** A SQLAlchemy query in the text: `Item.query`, `session.query(`/`.execute(`, `.scalars(`, `select(`. */
+const SQLALCHEMY_QUERY = /\.query\b|session\.(?:query|scalars|execute)\s*\(|\.scalars\s*\(|\bselect\s*\(/;
 
 /** Modules that hold request handlers by convention: views.py, views/, api.py, viewsets, endpoints, routes. */
 const VIEW_FILE = /(^|\/)(views?|api|apis|viewsets?|endpoints?|routes?|routers?|resources?|handlers?)(\/|\.py$)|(^|\/)\w*_(views?|api|viewsets?|endpoints?|routes?)\.py$|(^|\/)(views?|api)_\w+\.py$/;
@@ -270,7 +284,7 @@ function servesRequest(node: Node): boolean {
 type Reporter = Pick<RuleContext, 'report'>;
 
 /** Statements with something to check: a call by one of the names checkCalls looks for, or a loop. */
-const CANDIDATE = /\b(?:len|list|tuple|\w*Serializer|for)\b|\w*(?:export|csv|xlsx|excel)\w*\s*\(/i;
+const CANDIDATE = /\b(?:len|list|tuple|\w*Serializer|get_serializer|serializer_class|for)\b|\w*(?:export|csv|xlsx|excel)\w*\s*\(/i;
 /** Helpers named like an export that a whole queryset is handed to: `_get_csv_from_qs_values(users)`, `export_rows(qs)`. */
 const EXPORT_HELPER = /(^|_)(export|csv|xlsx|excel)/i;
 
@@ -330,7 +344,7 @@ function checkByMethod(tree: Tree, statement: TopLevelStatement, context: string
 
 /** `len(qs)`, `list(qs)`, `OrderSerializer(qs, many=True)`. */
 function checkCalls(ctx: Reporter, tree: Tree, statement: TopLevelStatement, iterations: readonly Iteration[], canFix: boolean, chunkSize: number, viewFile: boolean, growth: OwnerGrowth): void {
-  for (const call of callsNamed(tree, statement.text, /\b(?:len|list|tuple|\w*Serializer)\b/g, statement.start)) {
+  for (const call of callsNamed(tree, statement.text, /\b(?:len|list|tuple|\w*Serializer|get_serializer|serializer_class)\b/g, statement.start)) {
     // A whole list in memory matters where a request builds its response: views, API modules, handler functions.
     // In models, services and template tags the same call mostly reads a small catalogue or one object's rows.
     // (A list that feeds an export loop is checked everywhere.)
@@ -340,7 +354,7 @@ function checkCalls(ctx: Reporter, tree: Tree, statement: TopLevelStatement, ite
     if (isBuiltin && name === 'len') {
       checkLen(ctx, call, canFix, requestPath, growth);
     } else if (isBuiltin && (name === 'list' || name === 'tuple')) checkList(ctx, tree, call, iterations, canFix, chunkSize, requestPath, growth);
-    else if (name.endsWith('Serializer') && requestPath) checkSerializer(ctx, call, growth);
+    else if ((name.endsWith('Serializer') || viewSerializer(call)) && requestPath) checkSerializer(ctx, call, growth);
   }
   for (const call of callsNamed(tree, statement.text, /\b\w*(?:[Ee]xport|[Cc]sv|CSV|[Xx]lsx|XLSX|[Ee]xcel)\w*/g, statement.start)) checkExportHelper(ctx, call, growth);
 }
@@ -462,6 +476,12 @@ function listToIteratorFix(call: Node, source: Node, chunkSize: number): FixSpec
   };
 }
 
+/** A view's own serializer: `self.get_serializer(...)`, `self.serializer_class(...)`. */
+function viewSerializer(call: Node): boolean {
+  const fn = call.childForFieldName('function');
+  return fn?.type === 'attribute' && fn.childForFieldName('object')?.text === 'self' && ['get_serializer', 'serializer_class'].includes(fn.childForFieldName('attribute')?.text ?? '');
+}
+
 function checkSerializer(ctx: Reporter, call: Node, growth: OwnerGrowth): void {
   if (keywordArgument(call, 'many')?.text !== 'True') return;
   const data = positionalArguments(call)[0] ?? keywordArgument(call, 'instance');
@@ -562,6 +582,7 @@ interface SqlAlchemyStatement {
  */
 function sqlAlchemyStatement(all: Node): SqlAlchemyStatement {
   const found: SqlAlchemyStatement = { sourced: false, bounded: false, scoped: false };
+  let followed = false;
   const readText = (text: string) => {
     if (/\.(limit|slice)\(|yield_per/.test(text)) found.bounded = true;
     if (SCOPED_COMPARISON.test(text) || SCOPED_KEYWORD.test(text) || /\.in_\(\s*[A-Za-z_]/.test(text)) found.scoped = true;
@@ -581,6 +602,11 @@ function sqlAlchemyStatement(all: Node): SqlAlchemyStatement {
     } else if (current.type === 'attribute') {
       if (current.childForFieldName('attribute')?.text === 'query') found.sourced = true;
       current = current.childForFieldName('object');
+    } else if (current.type === 'identifier' && !followed) {
+      // `result = await session.execute(stmt)` then `result.scalars().all()`: the statement is the executed one.
+      followed = true;
+      const value = assignmentsBefore(current).pop()?.childForFieldName('right');
+      current = value?.type === 'await' ? value.namedChildren[0] : value;
     } else {
       break;
     }

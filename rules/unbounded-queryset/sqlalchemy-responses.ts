@@ -1,0 +1,186 @@
+/**
+ * unbounded-queryset, SQLAlchemy rows handed whole to a response: `jsonify(items_schema.dump(Item.query.all()))`,
+ * `return marshal(Item.query.all(), fields)` in a flask-restful Resource, `rows = session.scalars(select(Item)).all()`
+ * then `return rows` from a route. The loops that build a list from `.all()` are checkSqlAlchemyExports'; this reads
+ * the `.all()` value itself, through local assignments and the calls it passes through unchanged.
+ *
+ * Reported only when the rows reach a response (a response call, a schema's `.dump`, `marshal`, a template) or a route
+ * handler's `return`, the query has no limit and no owner filter, and the model is a project model that grows: named
+ * as a record of events, with a time on each row (a lookup list or admin-curated content is not reported).
+ */
+import type { Node, Tree } from 'web-tree-sitter';
+import type { ReportSpec, RuleContext } from '../api';
+import { ancestor, callsNamed, parents, positionalArguments } from '../../analysis/python/ast';
+import { assignmentsBefore, calleeName, referencesInScope, scopeOf, unparenthesize } from '../../analysis/python/django-querysets';
+import { modelNamed, type Model } from '../../analysis/python/sqlalchemy-models';
+import { StatementFindingsCache, statementMatches, topLevelStatements } from '../../analysis/python/statements';
+import { underMainGuard } from '../../analysis/python/web-context';
+
+/** Cheap test of a file: something that can make a response from a value. */
+export const SQLALCHEMY_RESPONSE_WORDS = /jsonify|\.dump\s*\(|marshal\s*\(|Response\s*\(|render_template|make_response|response_model/;
+
+/** Calls whose argument becomes the response body. */
+const RESPONSE_CALLS = new Set(['jsonify', 'make_response', 'Response', 'JSONResponse', 'ORJSONResponse', 'UJSONResponse', 'marshal', 'render_template']);
+/** Calls a value passes through unchanged on its way to a response. */
+const PASS_THROUGH_CALLS = new Set(['list', 'sorted', 'tuple', 'dict', 'reversed']);
+const PASS_THROUGH_NODES = new Set(['argument_list', 'keyword_argument', 'pair', 'dictionary', 'list', 'tuple', 'parenthesized_expression', 'expression_list', 'conditional_expression']);
+/** Route decorators: Flask `@app.route`/`@bp.get`, FastAPI `@router.get`, Quart/Sanic alike. */
+const ROUTE_DECORATOR = /^@\s*[\w.]+\.(route|get|post|put|patch|delete|api_route)\s*\(/;
+/** Methods of a class-based handler (flask-restful Resource, Flask MethodView). */
+const HANDLER_METHOD = /^(get|post|put|patch|delete)$/;
+const HANDLER_BASE = /\b(Resource|MethodView|HTTPEndpoint|HTTPMethodView)\b/;
+/** A column that stamps each row with a time (`created_at`, `date`, `timestamp`, `sent_on`). */
+const TIME_COLUMN = /^(date|time|timestamp|created|updated)$|(^|_)(date|time|timestamp)$|_(at|on)$|^(created|posted|sent|uploaded)_/;
+/** Models named as a record of what happens: each event adds a row. */
+const EVENT_MODEL = /(Log|Event|History|Entry|Record|Message|Submission|Order|Payment|Transaction|Upload|Comment|Visit|Click|Activity|Audit)s?$/;
+
+export interface QueryFacts {
+  sourced: boolean;
+  bounded: boolean;
+  scoped: boolean;
+}
+
+/**
+ * The `.all()` calls of one top-level statement that reach a response, found from its text alone and kept across
+ * keystrokes per statement; whether the queried model grows is asked on every check (it lives in other modules).
+ * Each candidate carries where its model expression is, relative to the `.all()` call, and how it becomes a response.
+ */
+const candidatesCache = new StatementFindingsCache<true>('unbounded-queryset: SQLAlchemy responses');
+
+export function checkSqlAlchemyResponses(ctx: RuleContext, tree: Tree, statementOf: (all: Node) => QueryFacts, report: (spec: ReportSpec) => void): void {
+  for (const statement of topLevelStatements(tree)) {
+    if (!statementMatches(statement, ALL_CALL)) continue;
+    const candidates: ReportSpec[] = [];
+    candidatesCache.check({ report: (spec) => candidates.push(spec) }, statement, '', () => true, (found) => {
+      for (const all of callsNamed(tree, statement.text, /\ball\b/g, statement.start)) candidate(all, statementOf, found);
+      return true;
+    });
+    for (const spec of candidates) {
+      const at = spec.start + Number(spec.data?.modelAt);
+      const end = at + Number(spec.data?.modelLength);
+      const expression = tree.rootNode.namedDescendantForIndex(at, end);
+      if (!expression || expression.startIndex !== at || expression.endIndex !== end) continue;
+      const model = modelNamed(ctx, tree, expression);
+      if (!model || !grows(model)) continue;
+      report({
+        start: spec.start,
+        end: spec.end,
+        messageId: 'all-response',
+        detail:
+          `.all() builds an object for every ${model.name} row before ${spec.data?.how} turns them into one response body, and ` +
+          `the table grows with use. Page it with .limit()/.offset() (or the framework's paginate()), or narrow it to the caller's rows.`,
+      });
+    }
+  }
+}
+
+const ALL_CALL = /\.all\(\s*\)/;
+
+/** Reports `all` as a candidate when its rows reach a response unbounded, with its model expression's place. */
+function candidate(all: Node, statementOf: (all: Node) => QueryFacts, found: (spec: ReportSpec) => void): void {
+  if (calleeName(all) !== 'all' || positionalArguments(all).length > 0) return;
+  // A loop or comprehension over the rows is checkSqlAlchemyExports'.
+  if (all.parent?.type === 'for_in_clause' || all.parent?.type === 'for_statement') return;
+  const fn = ancestor(all, 'function_definition');
+  if (!fn || underMainGuard(all) || smorestResponse(fn)) return;
+  const facts = statementOf(all);
+  if (!facts.sourced || facts.bounded || facts.scoped) return;
+  const how = reachesResponse(all, scopeOf(all), fn, 0);
+  const model = how ? queriedModel(all) : undefined;
+  if (!model || (model.type !== 'identifier' && model.type !== 'attribute')) return;
+  found({ start: all.startIndex, end: all.endIndex, data: { modelAt: model.startIndex - all.startIndex, modelLength: model.endIndex - model.startIndex, how: how! } });
+}
+
+/** A Flask-Smorest `@blp.response(...)` view: its returned rows are checkSchemaLists'. */
+function smorestResponse(fn: Node): boolean {
+  const decorated = fn.parent?.type === 'decorated_definition' ? fn.parent : undefined;
+  return !!decorated?.namedChildren.some((d) => d?.type === 'decorator' && /^@\s*[\w.]+\.response\s*\(/.test(d.text));
+}
+
+/**
+ * A model whose table grows with use: named as a record of what happens (`Order`, `AuditLog`, `Upload`) with a time
+ * on each row. A key to a user is not enough: admin-written notices and awards carry one (CTFd's `Notifications`,
+ * `Awards`) and stay small; curated content (challenges and their hints, pages, settings groups) has neither.
+ */
+function grows(model: Model): boolean {
+  return EVENT_MODEL.test(model.name) && [...model.columns].some((c) => TIME_COLUMN.test(c));
+}
+
+/** How the value of `node` becomes a response: a response call or schema dump it is passed to, or a route's return. */
+function reachesResponse(node: Node, scope: Node, fn: Node, depth: number): string | undefined {
+  const chain = parents(node);
+  for (let i = 0; i < chain.length; i++) {
+    const p = chain[i];
+    const child = i === 0 ? node : chain[i - 1];
+    if (p.type === 'return_statement') return routeHandler(fn) ? 'the route' : undefined;
+    if (p.type === 'call') {
+      if (p.childForFieldName('function')?.id === child.id) return undefined;
+      const name = calleeName(p) ?? '';
+      if (RESPONSE_CALLS.has(name)) return `${name}()`;
+      if (name === 'dump' && /schema/i.test(p.childForFieldName('function')?.childForFieldName('object')?.text ?? '')) return 'the schema\'s dump()';
+      if (PASS_THROUGH_CALLS.has(name) && p.childForFieldName('function')?.type === 'identifier') continue;
+      return undefined;
+    }
+    if (p.type === 'assignment') {
+      const left = p.childForFieldName('left');
+      if (p.childForFieldName('right')?.id !== child.id || left?.type !== 'identifier' || depth > 3) return undefined;
+      for (const use of referencesInScope(scope, left.text)) {
+        if (use.startIndex < p.endIndex || assignmentsBefore(use).pop()?.id !== p.id) continue;
+        const how = reachesResponse(use, scope, fn, depth + 1);
+        if (how) return how;
+      }
+      return undefined;
+    }
+    if (!PASS_THROUGH_NODES.has(p.type)) return undefined;
+  }
+  return undefined;
+}
+
+/** A function the framework calls per request: a route-decorated function or a get/post method of a Resource. */
+function routeHandler(fn: Node): boolean {
+  const decorated = fn.parent?.type === 'decorated_definition' ? fn.parent : undefined;
+  if (decorated?.namedChildren.some((d) => d?.type === 'decorator' && ROUTE_DECORATOR.test(d.text))) return true;
+  const cls = ancestor(fn, 'class_definition');
+  return !!cls && HANDLER_METHOD.test(fn.childForFieldName('name')?.text ?? '') && HANDLER_BASE.test(cls.childForFieldName('superclasses')?.text ?? '');
+}
+
+/** The model expression of `X.query...`, `session.query(X)...` or `session.scalars(select(X))` / `.execute(select(X))` behind the call. */
+function queriedModel(all: Node): Node | undefined {
+  for (let current: Node | null | undefined = all.childForFieldName('function')?.childForFieldName('object'); current; ) {
+    current = unparenthesize(current);
+    if (current.type === 'call') {
+      const name = calleeName(current);
+      if (name === 'query' || ((name === 'scalars' || name === 'execute') && positionalArguments(current).length > 0)) {
+        const first = positionalArguments(current)[0];
+        if (name === 'query') return positionalArguments(current).length === 1 ? first : undefined;
+        const statement = first?.type === 'identifier' ? assignmentsBefore(first)[0]?.childForFieldName('right') : first;
+        return statement ? selectedModel(statement) : undefined;
+      }
+      current = current.childForFieldName('function');
+    } else if (current.type === 'attribute') {
+      const object = current.childForFieldName('object');
+      if (current.childForFieldName('attribute')?.text === 'query' && object) return object;
+      current = object;
+    } else if (current.type === 'identifier') {
+      // `result = await session.execute(stmt)` then `result.scalars().all()`.
+      const value = assignmentsBefore(current).pop()?.childForFieldName('right');
+      current = value?.type === 'await' ? value.namedChildren[0] : value;
+    } else if (current.type === 'await') {
+      current = current.namedChildren[0];
+    } else break;
+  }
+  return undefined;
+}
+
+/** The one entity of `select(X)...` (a chain on it included). */
+function selectedModel(statement: Node): Node | undefined {
+  for (let current: Node | null | undefined = unparenthesize(statement); current?.type === 'call'; ) {
+    const fn = current.childForFieldName('function');
+    if (fn?.type === 'identifier' && fn.text === 'select') {
+      const entities = positionalArguments(current);
+      return entities.length === 1 ? entities[0] : undefined;
+    }
+    current = fn?.type === 'attribute' ? fn.childForFieldName('object') : undefined;
+  }
+  return undefined;
+}
