@@ -101,6 +101,11 @@ class CallGraph {
     return this.memo(tree, relPath, `sites\u0000${target.file}\u0000${target.key}`, () => this.callers(tree, relPath, target)) as CallSite[];
   }
 
+  parameters(tree: Tree, relPath: string, target: FunctionRef): { params: string[]; method: boolean } | undefined {
+    const def = this.factsOf(tree, relPath, target.file)?.defs.get(target.key);
+    return def && { params: def.params, method: def.method };
+  }
+
   private memo(tree: Tree, relPath: string, key: string, compute: () => ReachedScope | undefined | CallSite[]): ReachedScope | undefined | CallSite[] {
     const own = tree.rootNode.text;
     const stamp = inBatchScanThread() ? undefined : projectTexts(this.project, { relPath, text: own }).stamp;
@@ -441,4 +446,17 @@ export function reachedFromRequests(project: ProjectInfo | undefined, tree: Tree
 export function callSitesOf(project: ProjectInfo | undefined, tree: Tree, relPath: string, target: FunctionRef): CallSite[] {
   if (!project) return [];
   return graphOf(project).callSites(tree, relPath, target);
+}
+
+/** A function's parameters (with `self`/`cls` for methods) as the graph sees them, from its module's facts. */
+export function parametersOf(project: ProjectInfo | undefined, tree: Tree, relPath: string, target: FunctionRef): { params: string[]; method: boolean } | undefined {
+  if (!project) return undefined;
+  return graphOf(project).parameters(tree, relPath, target);
+}
+
+/** A module's text as the graph reads it (the analysed file's own, another's through the project). */
+export function moduleTextOf(project: ProjectInfo, tree: Tree, relPath: string, file: string): string | undefined {
+  if (file === relPath) return tree.rootNode.text;
+  if (inBatchScanThread()) return (project.peekFile ?? project.readFile).call(project, file);
+  return projectTexts(project, { relPath, text: tree.rootNode.text }).text(file);
 }
