@@ -80,6 +80,11 @@ export interface ReachedScope extends RequestScope {
 
 const MAX_DEPTH = 4;
 const MAX_CALLERS_VISITED = 60;
+/** Files that declare a project's Python dependencies (or install them). */
+const DEPENDENCY_FILE = /(^|\/)(requirements[^/]*\.(txt|in)|pyproject\.toml|Pipfile|setup\.(cfg|py)|environment\.ya?ml|Dockerfile[^/]*)$/i;
+const WEB_DEPENDENCY = /\b(django|djangorestframework|flask|fastapi|starlette|quart|litestar|sanic|celery|dramatiq|streamlit)\b/i;
+/** Above this many modules, a project whose dependency files name no web framework is not read module by module. */
+const MAX_MODULES_READ = 500;
 const DOTTED = /^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*$/;
 
 let parser: Parser | undefined;
@@ -98,7 +103,7 @@ class CallGraph {
 
   /** Every call of a function in the project (its own module included), resolved through imports. */
   callSites(tree: Tree, relPath: string, target: FunctionRef): CallSite[] {
-    return this.memo(tree, relPath, `sites\u0000${target.file}\u0000${target.key}`, () => this.callers(tree, relPath, target)) as CallSite[];
+    return this.memo(tree, relPath, `sites\u0000${target.file}\u0000${target.key}`, () => (this.hasWebModules(tree, relPath) ? this.callers(tree, relPath, target) : [])) as CallSite[];
   }
 
   parameters(tree: Tree, relPath: string, target: FunctionRef): { params: string[]; method: boolean } | undefined {
@@ -177,16 +182,23 @@ class CallGraph {
     return out;
   }
 
-  /** A project with no module importing a web or task framework has no request code to reach. */
+  /**
+   * A project with no module importing a web or task framework has no request code to reach. Its dependency files
+   * answer first (reading them is cheap); only a small project without one is read module by module (a scan of the
+   * stdlib's 13,000 modules for a helper's callers cost a second per thread).
+   */
   private hasWebModules(tree: Tree, relPath: string): boolean {
-    if (inBatchScanThread()) {
-      if (this.web === undefined) this.web = { stamp: undefined, value: this.project.files().some((f) => f.endsWith('.py') && servesRequests(f) && fileDigest(this.project, f).web) };
-      return this.web.value;
+    const batch = inBatchScanThread();
+    const texts = batch ? undefined : projectTexts(this.project, { relPath, text: tree.rootNode.text });
+    if (this.web && (batch || (this.web.stamp !== undefined && this.web.stamp === texts!.stamp))) return this.web.value;
+    const files = texts?.files ?? this.project.files();
+    const read = (f: string) => (texts ? texts.text(f) : (this.project.peekFile ?? this.project.readFile).call(this.project, f));
+    let value = files.some((f) => DEPENDENCY_FILE.test(f) && WEB_DEPENDENCY.test(read(f) ?? ''));
+    if (!value) {
+      const modules = files.filter((f) => f.endsWith('.py') && servesRequests(f));
+      if (modules.length <= MAX_MODULES_READ) value = modules.some((f) => (batch ? fileDigest(this.project, f).web : WEB_IMPORT.test(read(f) ?? '')));
     }
-    const texts = projectTexts(this.project, { relPath, text: tree.rootNode.text });
-    if (this.web && this.web.stamp !== undefined && this.web.stamp === texts.stamp) return this.web.value;
-    const value = texts.files.some((f) => f.endsWith('.py') && servesRequests(f) && WEB_IMPORT.test(texts.text(f) ?? ''));
-    this.web = { stamp: texts.stamp, value };
+    this.web = { stamp: texts?.stamp, value };
     return value;
   }
 
