@@ -364,6 +364,18 @@ export function moduleCallFacts(tree: Tree, file: string): ModuleFacts {
     if (keyed && callee && DOTTED.test(callee.text)) constructed.set(`${keyed.key}\u0000${left.text}`, callee.text.split('.'));
   }
 
+  // A route defined inside an app factory (`def create_app(): ... @app.route(...) def index(): ...`) is an entry of its own.
+  const nestedEntry = (call: Node, keyed: { fn: Node; key: string }): string | undefined => {
+    for (let p: Node | null = call.parent; p && !p.equals(keyed.fn); p = p.parent) {
+      const scope = p.type === 'function_definition' ? scopes.get(p.id) : undefined;
+      if (!scope) continue;
+      const key = `${keyed.key}>${p.childForFieldName('name')?.text ?? ''}@${p.startPosition.row + 1}`;
+      if (!defs.has(key)) defs.set(key, { line: p.startPosition.row + 1, params: parameterNames(p), method: false, cached: false, entry: scope });
+      return key;
+    }
+    return undefined;
+  };
+
   const refOf = (parts: string[], keyed: { key: string; cls?: string } | undefined, depth = 0): Ref | undefined => {
     const [head, ...rest] = parts;
     if ((head === 'self' || head === 'cls') && keyed?.cls && rest.length) return { local: [keyed.cls, ...rest] };
@@ -381,7 +393,7 @@ export function moduleCallFacts(tree: Tree, file: string): ModuleFacts {
   for (const { node: callee } of captures(tree, '(call function: [(identifier) (attribute)] @callee)')) {
     const call = callee.parent!;
     const keyed = keyedDefinition(call);
-    const from = keyed && !inClassBodyOnly(call, keyed.fn) ? keyed.key : '';
+    const from = keyed && !inClassBodyOnly(call, keyed.fn) ? nestedEntry(call, keyed) ?? keyed.key : '';
     // `Depends(get_db)`: FastAPI calls the dependency for every request the route serves.
     if (callee.text === 'Depends' || callee.text.endsWith('.Depends')) {
       const dep = call.childForFieldName('arguments')?.namedChildren[0];
