@@ -345,6 +345,15 @@ export function moduleCallFacts(tree: Tree, file: string): ModuleFacts {
       if (left?.type === 'identifier' && callee && DOTTED.test(callee.text)) instances.set(left.text, { local: callee.text.split('.') });
     }
   }
+  // DRF serializers validate and save per request: their methods are request code like a view's.
+  const drf = servesRequests(file) && imports.importsModule('rest_framework');
+  const serializers = new Set<string>();
+  if (drf) {
+    for (const statement of root.namedChildren) {
+      const cls = statement?.type === 'decorated_definition' ? statement.childForFieldName('definition') : statement;
+      if (cls?.type === 'class_definition' && /Serializer\b/.test(cls.childForFieldName('superclasses')?.text ?? '')) serializers.add(cls.childForFieldName('name')!.text);
+    }
+  }
   for (const { node: fn } of captures(tree, '(function_definition) @fn')) {
     const keyed = keyOf(fn);
     if (!keyed) continue;
@@ -353,7 +362,7 @@ export function moduleCallFacts(tree: Tree, file: string): ModuleFacts {
       params: parameterNames(fn),
       method: keyed.cls !== undefined,
       cached: isCached(fn, imports),
-      entry: scopes.get(fn.id),
+      entry: scopes.get(fn.id) ?? (keyed.cls && drf && serializers.has(keyed.cls) ? { label: `${keyed.key}() (a DRF serializer: runs for the requests it serves)`, kind: 'request' } : undefined),
     });
   }
   // Names a function binds to a constructor call: `v = Visualizer(...)` then `v.run()`.
