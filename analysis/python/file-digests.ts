@@ -11,10 +11,15 @@ import type { ProjectInfo } from '../../rules/api';
 export interface FileDigest {
   readonly words: Uint32Array;
   readonly mayPassUpload: boolean;
+  /** The text imports a web or task framework (call-graph.ts: a project without one has no request code to reach). */
+  readonly web: boolean;
 }
 
 /** Text every upload argument upload-parameters.ts recognises (or an `UploadFile` annotation) contains. */
 export const MAY_PASS_UPLOAD = /FILES|cleaned_data|validated_data|\.files\b|UploadFile/;
+
+/** An import of a web or task framework at the start of a line. */
+export const WEB_IMPORT = /^[ \t]*(?:from|import)[ \t]+(?:django|rest_framework|flask|flask_restful|flask_restx|fastapi|starlette|quart|litestar|sanic|celery|dramatiq|streamlit)\b/m;
 
 const digests = new WeakMap<ProjectInfo, Map<string, FileDigest>>();
 
@@ -24,7 +29,7 @@ export function fileDigest(project: ProjectInfo, file: string): FileDigest {
   let digest = byFile.get(file);
   if (!digest) {
     const text = (project.peekFile ?? project.readFile).call(project, file) ?? '';
-    byFile.set(file, (digest = { words: wordSet(text), mayPassUpload: MAY_PASS_UPLOAD.test(text) }));
+    byFile.set(file, (digest = { words: wordSet(text), mayPassUpload: MAY_PASS_UPLOAD.test(text), web: WEB_IMPORT.test(text) }));
   }
   return digest;
 }

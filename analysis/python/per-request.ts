@@ -12,6 +12,7 @@ import type { RuleContext } from '../../rules/api';
 import { ancestor, captures } from './ast';
 import { importsOf, type ImportMap } from './imports';
 import { memoisedAssignment } from './load-hoisting';
+import { functionRefOf, reachedFromRequests } from './call-graph';
 import { isTestFile } from './uploads';
 import { decoratorCallee, decoratorsOf, isManagementCommandFile, underMainGuard } from './web-context';
 
@@ -59,7 +60,7 @@ const cache = new WeakMap<Tree, FileScopes>();
  */
 export function perRequestScope(ctx: RuleContext, node: Node): RequestScope | undefined {
   const rel = ctx.file.relPath;
-  if (isTestFile(rel) || isManagementCommandFile(rel) || OFFLINE_PATH.test(rel)) return undefined;
+  if (!servesRequests(rel)) return undefined;
   const tree = ctx.python();
   const scopes = fileScopes(tree);
   if (!scopes.streamlitScript && underMainGuard(node)) return undefined;
@@ -72,8 +73,25 @@ export function perRequestScope(ctx: RuleContext, node: Node): RequestScope | un
     if (scope) return scope;
     sawFunction = true;
   }
-  if (sawFunction || ancestor(node, 'class_definition')) return undefined;
+  // A helper of no request code in its own module: is it called per request from another (or through a chain)?
+  if (sawFunction) return calledFromRequests(ctx, tree, node);
+  if (ancestor(node, 'class_definition')) return undefined;
   return scopes.streamlitScript ? { label: STREAMLIT_RERUN, kind: 'rerun' } : undefined;
+}
+
+/** False for code that never serves requests: tests, management commands, scripts, migrations, training code. */
+export function servesRequests(relPath: string): boolean {
+  return !(isTestFile(relPath) || isManagementCommandFile(relPath) || OFFLINE_PATH.test(relPath));
+}
+
+/** The functions of a module that run per request/task/rerun (entry points and the same-file helpers they call), by node id. */
+export function requestFunctions(tree: Tree): ReadonlyMap<number, RequestScope> {
+  return fileScopes(tree).functions;
+}
+
+function calledFromRequests(ctx: RuleContext, tree: Tree, node: Node): RequestScope | undefined {
+  const ref = functionRefOf(node, ctx.file.relPath);
+  return ref && reachedFromRequests(ctx.project, tree, ctx.file.relPath, ref);
 }
 
 function fileScopes(tree: Tree): FileScopes {

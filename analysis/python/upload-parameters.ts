@@ -13,6 +13,7 @@ import { inBatchScanThread } from '../cache';
 import { fileDigest, MAY_PASS_UPLOAD } from './file-digests';
 import type { Binding, FileSource, FileSourceKind } from './uploads';
 import { escapeRegExp } from './web-context';
+import { callSitesOf, functionRefOf, moduleTextOf, parametersOf, type FunctionRef } from './call-graph';
 
 /** Classifies an argument at a call site (in its own scope) as a file source. */
 export type ArgumentSource = (argument: Node, depth: number) => FileSource | undefined;
@@ -97,7 +98,40 @@ export class UploadParameters {
       const source = arg ? this.argumentSource(arg, depth + 1) : undefined;
       if (source?.upload) return source;
     }
-    return method || fn.parent?.type !== 'module' ? undefined : this.fromImporters(name, param.text, index);
+    const imported = method || fn.parent?.type !== 'module' ? undefined : this.fromImporters(name, param.text, index);
+    return imported ?? this.fromCallGraph(fn, param.text, index);
+  }
+
+  /**
+   * Callers the project's call graph finds in other modules (`import utils.files as uf; uf.save(f)`, a method of a
+   * module-level instance, a class method), passing an upload from their request or their own upload parameter on.
+   */
+  private fromCallGraph(fn: Node, param: string, index: number): FileSource | undefined {
+    const project = this.project;
+    const relPath = this.relPath;
+    if (!project || !relPath) return undefined;
+    const ref = functionRefOf(fn, relPath);
+    if (!ref || !ref.fn.equals(fn)) return undefined;
+    return this.uploadAtSites(project, relPath, ref, param, index, 0);
+  }
+
+  private uploadAtSites(project: ProjectInfo, relPath: string, ref: FunctionRef, param: string, index: number, depth: number): FileSource | undefined {
+    for (const site of callSitesOf(project, this.tree, relPath, ref)) {
+      if (site.file === relPath) continue; // its own module's calls were judged on the tree
+      const arg = site.keywords.get(param) ?? site.args[index];
+      const text = arg && moduleTextOf(project, this.tree, relPath, site.file);
+      if (!arg || !text) continue;
+      const kind = this.uploadArgument(arg, text);
+      if (kind) return upload(kind);
+      // The caller's own parameter, passed on: an upload when the caller's callers pass one.
+      if (depth >= 2 || !site.from || !/^[A-Za-z_]\w*$/.test(arg)) continue;
+      const caller: FunctionRef = { file: site.file, key: site.from };
+      const shape = parametersOf(project, this.tree, relPath, caller);
+      const at = shape ? shape.params.indexOf(arg) - (shape.method ? 1 : 0) : -1;
+      const found = at >= 0 ? this.uploadAtSites(project, relPath, caller, arg, at, depth + 1) : undefined;
+      if (found) return found;
+    }
+    return undefined;
   }
 
   /** Modules that `from <this module> import name` and call it with an upload from their request. */

@@ -109,8 +109,9 @@ async def invoice_pdf(number: int):
         'cannot share: those get no fix (start an async browser in the lifespan, use a pool with a maximum, or a render service ' +
         'such as Browserless or Gotenberg).',
       notes:
-        'Launches in another module called from a view, and views routed from urls.py to a method of a plain class, are not ' +
-        'followed yet.',
+        'Launches in a helper of another module count when the project\'s call graph reaches the helper from a view or route ' +
+        '(imports, module aliases, instance and class methods, up to four calls); views routed from urls.py to a method of a ' +
+        'plain class are not followed yet.',
     },
   },
   check(ctx) {

@@ -111,7 +111,10 @@ def embed(texts: list[str]):
         'a load chosen by the request (`joblib.load(f"models/{name}.pkl")`) gets no fix: use a bounded `lru_cache(maxsize=...)` keyed ' +
         'by the name. `functools.cache` needs Python 3.9.',
       notes:
-        'Loads in another module called from a view (`from .ml import predict`) are not followed yet. A model loaded at module ' +
+        'Loads in a helper of another module are reported when the project\'s call graph reaches the helper from request code ' +
+        '(`from services.ml import predict`, `import utils.ml as ml; ml.embed(x)`, a method of a module-level instance, a class ' +
+        'method, a constructor, `Depends(get_model)`, through up to four calls); the detail names the route and its call. A helper ' +
+        'called only at import, from a cached function, or from tests, scripts and management commands is not. A model loaded at module ' +
         'level is loaded once per worker process: the `memory-budget` rule counts the heavy library per worker.',
     },
   },

@@ -73,6 +73,7 @@ def accept_order(request, order_id):
 `,
       },
       notes:
+        'A thread started in a helper of another module counts when the project\'s call graph reaches the helper from a view. ' +
         'Only targets defined in the same file are read, and only literal sleeps. A thread pool with a fixed size ' +
         '(`ThreadPoolExecutor(max_workers=4)`) bounds the threads; see `oversized-pool` for pools sized from the CPU count.',
     },

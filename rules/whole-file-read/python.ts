@@ -57,7 +57,8 @@ export default defineRule({
         'Finds `.read()` / `.readlines()` without a size on uploads (Django `request.FILES[...]`, DRF `request.data[...]`, ' +
         'form `cleaned_data[...]`, Flask `request.files[...]`, FastAPI/Starlette `UploadFile` parameters including ' +
         '`await file.read()`; also where the upload arrives as a parameter: a service function a view hands it to, in ' +
-        'its module or one that imports it, a FileField `validators=[...]` function, a DRF serializer\'s ' +
+        'its module or in another the project\'s call graph resolves (`from services import save`, `import utils.files as uf; ' +
+        'uf.save(f)`, a method of a module-level instance, a class method, the upload passed on through helpers), a FileField `validators=[...]` function, a DRF serializer\'s ' +
         '`validate_<field>` of a FileField/ImageField) and on `open(...)` / `aiofiles.open(...)` / `tempfile.TemporaryFile(...)` handles; any ' +
         'file object read whole only to be stored again, `ContentFile(f.read())` or `zip_file.writestr(name, f.read())`; any `.read()` fed straight into ' +
         '`hashlib.*(...)` or `hasher.update(...)`; Streamlit `UploadedFile.getvalue()` / `getbuffer()`; ' +
