@@ -1,6 +1,6 @@
 /**
- * The text pre-filters that keep big scans from parsing modules for unbounded-cache, whole-file-read and
- * dataframe-full-load: a module they skip must be one the rule reports nothing in. What a user checks: the same
+ * The text pre-filters that keep big scans from parsing modules for unbounded-cache, whole-file-read,
+ * dataframe-full-load, model-load-per-request and thread-per-request: a module they skip must be one the rule reports nothing in. What a user checks: the same
  * findings with and without the pre-filter, on every Python fixture of every rule and on random edits of them, as a
  * batch scan runs them; and the shapes the rule reports are let through.
  */
@@ -16,6 +16,8 @@ import { defaultConfig } from '../../server/src/engine/config';
 import unboundedCache from '../../rules/unbounded-cache/python';
 import wholeFileRead from '../../rules/whole-file-read/python';
 import dataframeFullLoad from '../../rules/dataframe-full-load/python';
+import modelLoadPerRequest from '../../rules/model-load-per-request/python';
+import threadPerRequest from '../../rules/thread-per-request/python';
 import { dataframeRegex } from '../../rules/dataframe-full-load/python-trigger';
 import { mayReadWhole, wholeReadRegex } from '../../rules/whole-file-read/python-trigger';
 import { listFixtures } from '../support/fixtures';
@@ -66,6 +68,8 @@ describe('parse pre-filters (batch scans)', () => {
     [wholeFileRead, { skipped: 200, reported: 50 }],
     [unboundedCache, { skipped: 200, reported: 50 }],
     [dataframeFullLoad, { skipped: 200, reported: 20 }],
+    [modelLoadPerRequest, { skipped: 1500, reported: 20 }],
+    [threadPerRequest, { skipped: 1500, reported: 3 }],
   ]);
   for (const [rule, floor] of least) {
     it(`${rule.meta.id}: the same findings with and without the pre-filter, on every Python fixture and random edits`, function () {
@@ -93,6 +97,18 @@ describe('parse pre-filters (batch scans)', () => {
     let stricter = 0;
     for (const v of fixtureVersions()) if (dataframeRegex.test(v.text) && !wholeTextPasses(dataframeFullLoad.meta.trigger!, v.text)) stricter++;
     assert.ok(stricter > 50, String(stricter));
+  });
+
+  it('model-load-per-request and thread-per-request: the stricter test skips texts that name the library but call nothing it checks', () => {
+    for (const [rule, floor] of [
+      [modelLoadPerRequest, 15],
+      [threadPerRequest, 15],
+    ] as const) {
+      const trigger = rule.meta.trigger as RegExp & { strictTest(text: string): boolean };
+      let stricter = 0;
+      for (const v of fixtureVersions()) if (new RegExp(trigger.source).test(v.text) && !trigger.strictTest(v.text)) stricter++;
+      assert.ok(stricter > floor, `${rule.meta.id}: ${stricter}`);
+    }
   });
 
   it('whole-file-read: the stricter test skips texts the regex lets through', () => {
