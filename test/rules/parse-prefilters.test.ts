@@ -1,6 +1,6 @@
 /**
  * The text pre-filters that keep big scans from parsing modules for unbounded-cache, whole-file-read,
- * dataframe-full-load, model-load-per-request and thread-per-request: a module they skip must be one the rule reports nothing in. What a user checks: the same
+ * dataframe-full-load, model-load-per-request, thread-per-request and oversized-pool: a module they skip must be one the rule reports nothing in. What a user checks: the same
  * findings with and without the pre-filter, on every Python fixture of every rule and on random edits of them, as a
  * batch scan runs them; and the shapes the rule reports are let through.
  */
@@ -18,6 +18,7 @@ import wholeFileRead from '../../rules/whole-file-read/python';
 import dataframeFullLoad from '../../rules/dataframe-full-load/python';
 import modelLoadPerRequest from '../../rules/model-load-per-request/python';
 import threadPerRequest from '../../rules/thread-per-request/python';
+import oversizedPool from '../../rules/oversized-pool/python';
 import { dataframeRegex } from '../../rules/dataframe-full-load/python-trigger';
 import { mayReadWhole, wholeReadRegex } from '../../rules/whole-file-read/python-trigger';
 import { listFixtures } from '../support/fixtures';
@@ -70,6 +71,7 @@ describe('parse pre-filters (batch scans)', () => {
     [dataframeFullLoad, { skipped: 200, reported: 20 }],
     [modelLoadPerRequest, { skipped: 1500, reported: 20 }],
     [threadPerRequest, { skipped: 1500, reported: 3 }],
+    [oversizedPool, { skipped: 1500, reported: 20 }],
   ]);
   for (const [rule, floor] of least) {
     it(`${rule.meta.id}: the same findings with and without the pre-filter, on every Python fixture and random edits`, function () {
@@ -99,10 +101,11 @@ describe('parse pre-filters (batch scans)', () => {
     assert.ok(stricter > 50, String(stricter));
   });
 
-  it('model-load-per-request and thread-per-request: the stricter test skips texts that name the library but call nothing it checks', () => {
+  it('model-load-per-request, thread-per-request, oversized-pool: the stricter test skips texts that name the library but call nothing it checks', () => {
     for (const [rule, floor] of [
       [modelLoadPerRequest, 15],
       [threadPerRequest, 15],
+      [oversizedPool, 2],
     ] as const) {
       const trigger = rule.meta.trigger as RegExp & { strictTest(text: string): boolean };
       let stricter = 0;
