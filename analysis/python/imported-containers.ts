@@ -45,7 +45,7 @@ export function importedContainers(ctx: RuleContext, tree: Tree): ImportedDeclar
 }
 
 /** `name = {}` / `name: dict[str, T] = {}` at column 0, exactly once; undefined for anything else. */
-function declaredContainer(text: string, name: string): { type: ContainerType; bounded: boolean; autoVivify: boolean } | undefined {
+export function declaredContainer(text: string, name: string): { type: ContainerType; bounded: boolean; autoVivify: boolean } | undefined {
   const re = new RegExp(String.raw`^${escapeRegExp(name)}[ \t]*(?::[^=\n]+)?=(?!=)[ \t]*([^\n#]*?)[ \t]*(?:#[^\n]*)?$`, 'gm');
   const matches = [...text.matchAll(re)];
   if (matches.length !== 1) return undefined;

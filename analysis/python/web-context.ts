@@ -271,7 +271,8 @@ export function moduleText(ctx: RuleContext, module: string): { text: string; pa
   return cache.get(module);
 }
 
-function resolvedModuleText(ctx: RuleContext, module: string): { text: string; path: string } | undefined {
+/** moduleText() without a tree: the same resolution, for checks that decide from texts whether to parse at all. */
+export function resolvedModuleText(ctx: RuleContext, module: string): { text: string; path: string } | undefined {
   let byName = resolutions.get(ctx.project);
   if (!byName) resolutions.set(ctx.project, (byName = new Map()));
   const key = `${ctx.file.relPath}\u0000${module}`;

@@ -5,8 +5,8 @@
  */
 import { clip } from '../shared/format';
 import type { Node, Tree } from 'web-tree-sitter';
-import { defineRule, type FixSpec, type OffsetEdit, type ReportSpec, type RuleContext } from '../api';
-import { ancestor, positionalArguments } from '../../analysis/python/ast';
+import { defineRule, type FixSpec, type OffsetEdit, type ReportSpec, type RuleContext, type TextTrigger } from '../api';
+import { ancestor, mayCallNamed, positionalArguments } from '../../analysis/python/ast';
 import { callsNamedInModule } from '../../analysis/python/statements';
 import { addImport } from '../shared/python-edits';
 import { importsOf, type ImportMap } from '../../analysis/python/imports';
@@ -14,6 +14,14 @@ import { loaderFix, memoisedAssignment } from '../../analysis/python/load-hoisti
 import { perRequestScope, type RequestScope } from '../../analysis/python/per-request';
 
 const CANDIDATES = /\b(?:load|pipeline|from_pretrained|SentenceTransformer|CrossEncoder|load_model|WhisperModel|InferenceSession|Reader|YOLO)\b/g;
+const MODEL_LIBRARIES = /torch|transformers|whisper|spacy|joblib|pickle|keras|onnxruntime|easyocr|ultralytics|diffusers|peft|optimum/;
+/**
+ * Still a RegExp (answered per chunk on keystrokes). Every finding is one of the calls check() finds by name
+ * (callsNamedInModule), so a text read once with no such call has none (the stdlib's many `pickle` mentions).
+ */
+export const modelLoadTrigger: TextTrigger = Object.assign(new RegExp(MODEL_LIBRARIES.source), {
+  strictTest: (text: string) => MODEL_LIBRARIES.test(text) && mayCallNamed(text, CANDIDATES),
+});
 /** Qualified callee -> what the message calls it. */
 const LOADERS: [RegExp, string][] = [
   [/^torch\.(load|jit\.load)$/, 'torch.load'],
@@ -44,7 +52,7 @@ export default defineRule({
       'per-task': 'Reloads a model ({{api}}, 100s of MB) per task run: load it once, functools.cache',
       'per-rerun': 'Reloads a model ({{api}}, 100s of MB) per rerun: load it once, @st.cache_resource',
     },
-    trigger: /torch|transformers|whisper|spacy|joblib|pickle|keras|onnxruntime|easyocr|ultralytics|diffusers|peft|optimum/,
+    trigger: modelLoadTrigger,
     docs: {
       summary: 'An ML model loaded inside code that runs per request, per task or per Streamlit rerun.',
       whatItDoes:

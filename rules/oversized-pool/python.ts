@@ -4,8 +4,8 @@
  */
 import { clip } from '../shared/format';
 import type { Node } from 'web-tree-sitter';
-import { defineRule, type FixSpec, type OffsetEdit, type ReportSpec, type RuleContext } from '../api';
-import { ancestor, callsNamed, captures, intValue, keywordArgument, positionalArguments, stringValue } from '../../analysis/python/ast';
+import { defineRule, type FixSpec, type OffsetEdit, type ReportSpec, type RuleContext, type TextTrigger } from '../api';
+import { ancestor, callsNamed, captures, intValue, keywordArgument, mayCallNamed, positionalArguments, stringValue } from '../../analysis/python/ast';
 import { callsNamedInModule } from '../../analysis/python/statements';
 import { addImport } from '../shared/python-edits';
 import { importsOf, type ImportMap } from '../../analysis/python/imports';
@@ -53,6 +53,18 @@ interface SizeContext {
   perRequest: boolean;
 }
 
+const POOL_NAMES = ['ThreadPoolExecutor', 'ProcessPoolExecutor', 'Pool', 'ThreadPool'];
+const POOL_CALLS = new RegExp(`\\b(?:${POOL_NAMES.join('|')})\\b`);
+/** An import that binds a pool class to another name (`ThreadPoolExecutor as TPE`, `import m.Pool as P`). */
+const POOL_ALIAS = new RegExp(`\\b(?:${POOL_NAMES.join('|')})\\s+as\\b`);
+/**
+ * Still a RegExp (answered per chunk on keystrokes). check() looks only at calls found by poolNamePattern(): a pool
+ * class's own name or a name an import binds it to, so a text read once with neither call nor alias has no finding.
+ */
+const poolTrigger: TextTrigger = Object.assign(/Pool|Executor/, {
+  strictTest: (text: string) => mayCallNamed(text, POOL_CALLS) || POOL_ALIAS.test(text),
+});
+
 export default defineRule({
   meta: {
     id: 'oversized-pool',
@@ -68,7 +80,7 @@ export default defineRule({
       'too-many-threads': 'Starts up to {{n}} worker threads: cap it at {{suggested}}',
       'sized-by-request': 'Sizes the {{kind}} pool from request input ({{input}}), so a client picks it: cap it at {{suggested}}',
     },
-    trigger: /Pool|Executor/,
+    trigger: poolTrigger,
     options: {
       maxWorkers: { type: 'number', default: 8, description: 'Pools sized above this many workers are reported.' },
       suggestedWorkers: { type: 'number', default: 4, description: 'The default worker count the fix writes (overridable with POOL_WORKERS).' },
@@ -401,7 +413,6 @@ function fixFor(ctx: RuleContext, call: Node, pool: PoolType, arg: Node | undefi
   return [{ title: `Cap the pool at ${value}`, edits }];
 }
 
-const POOL_NAMES = ['ThreadPoolExecutor', 'ProcessPoolExecutor', 'Pool', 'ThreadPool'];
 
 /** The bare names a pool constructor can be called by in this file (`TPE` for `ThreadPoolExecutor as TPE`). */
 function poolNamePattern(imports: ImportMap): RegExp {

@@ -4,13 +4,20 @@
  * or `threading.Timer(180, fn).start()`.
  */
 import type { Node, Tree } from 'web-tree-sitter';
-import { defineRule, type RuleContext } from '../api';
-import { ancestor, captures, intValue, keywordArgument, positionalArguments } from '../../analysis/python/ast';
+import { defineRule, type RuleContext, type TextTrigger } from '../api';
+import { ancestor, captures, intValue, keywordArgument, mayCallNamed, positionalArguments } from '../../analysis/python/ast';
 import { callsNamedInModule } from '../../analysis/python/statements';
 import { importsOf, type ImportMap } from '../../analysis/python/imports';
 import { perRequestScope } from '../../analysis/python/per-request';
 
 const THREAD_CLASSES = new Set(['threading.Thread', 'threading.Timer']);
+/** The calls check() looks at, found by name in the text (callsNamedInModule). */
+const THREAD_CALLS = /\b(?:Thread|Timer)/;
+/**
+ * Still a RegExp (answered per chunk on keystrokes). Every finding is a Thread/Timer call found by name, so a text
+ * read once with no such call has none (a module that only mentions threads).
+ */
+export const threadTrigger: TextTrigger = Object.assign(/Thread|Timer/, { strictTest: (text: string) => mayCallNamed(text, THREAD_CALLS) });
 
 export default defineRule({
   meta: {
@@ -29,7 +36,7 @@ export default defineRule({
       'sleeping-thread': 'Starts a thread per request that waits {{seconds}} s, so threads pile up with traffic: queue a delayed task',
       'endless-thread': 'Starts a thread per request that loops forever, so threads pile up with traffic: use one worker',
     },
-    trigger: /Thread|Timer/,
+    trigger: threadTrigger,
     docs: {
       summary: 'A request handler that starts a long-lived thread on every request.',
       whatItDoes:
@@ -83,7 +90,7 @@ def accept_order(request, order_id):
     const imports = importsOf(tree);
     const minSeconds = ctx.options.minSeconds as number;
     // Only the calls named Thread/Timer (a text search first: most files that mention threads start none per request).
-    for (const call of callsNamedInModule(tree, ctx.file.text, /\b(?:Thread|Timer)/)) {
+    for (const call of callsNamedInModule(tree, ctx.file.text, THREAD_CALLS)) {
       const cls = imports.resolve(call.childForFieldName('function'));
       if (!cls || !THREAD_CLASSES.has(cls) || !startedAndNotJoined(call)) continue;
       const life = cls === 'threading.Timer' ? timerLife(call, tree, imports, minSeconds) : targetLife(call, tree, imports, minSeconds);

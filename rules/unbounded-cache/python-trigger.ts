@@ -7,10 +7,14 @@
  *   - a declared size limit (`MAX_CACHE_SIZE = 500`), reported when nothing reads it;
  *   - a module- or class-level container whose name the code grows in a function (module-state.ts keeps only
  *     containers whose name meets its growth patterns, which are reused here), declared here or imported.
+ * A batch scan's test keeps, for a module that passes only through grown imported names, which modules those come
+ * from; the rule then reads those modules' texts before parsing (importsMayDeclareGrown()).
  * Each test below is looser than the rule's own check (never a finding lost); the rule's tests and the
  * stdlib scan hold them to that.
  */
-import type { TextTrigger } from '../api';
+import type { RuleContext, TextTrigger } from '../api';
+import { declaredContainer } from '../../analysis/python/imported-containers';
+import { resolvedModuleText } from '../../analysis/python/web-context';
 import { classBodyLineStarts, type LineStarts } from '../../analysis/python/class-body-lines';
 import { PiecesByPlace, statementCachesEnabled } from '../../analysis/cache';
 import { moduleLevelLineStarts } from './module-level-lines';
@@ -163,18 +167,9 @@ function growthSites(text: string, subscriptReads = true): Map<string, GrowthSit
   return out;
 }
 
-function grownContainer(text: string, outsideFunctions?: () => ReadonlySet<number> | undefined): boolean {
+function grownContainer(text: string): boolean {
   const sites = growthSites(text);
   if (sites.size === 0) return false;
-  if (outsideFunctions) {
-    // Dropping sites can only turn a yes into a no: most modules are a no with all their sites, and that answer
-    // costs less than finding the module-level lines (the trigger's main cost on the stdlib).
-    let declared: Map<string, Declared> | undefined;
-    if (!grownImport(text, sites) && ((declared = declaredContainers(text, sites.keys())).size === 0 || !someSiteGrows(text, declared, sites))) return false;
-    const lines = outsideFunctions();
-    if (lines) dropSitesOn(text, sites, lines);
-    if (sites.size === 0) return false;
-  }
   if (grownImport(text, sites)) return true;
   const declared = declaredContainers(text, sites.keys());
   if (declared.size === 0) return false;
@@ -192,6 +187,37 @@ function someSiteGrows(text: string, declared: Map<string, Declared>, sites: Ret
 }
 
 const FROM_IMPORT = /^[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)/gm;
+/** FROM_IMPORT with the module captured too. */
+const FROM_IMPORT_MODULE = /^[ \t]*from[ \t]+([\w.]+)[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)/gm;
+
+/** A `from m import ...` statement binding grown names: the module and the names it imports that may be bound to them. */
+interface GrownImport {
+  module: string;
+  names: string[];
+}
+
+/**
+ * grownImport()'s statements, each with the imported names that may be bound to a grown name: `a` for a grown `a`,
+ * `a` for `a as b` with `b` grown, every word of an item of another shape. Comments in the list are not names.
+ */
+function grownImports(text: string, sites: ReadonlyMap<string, unknown>): GrownImport[] {
+  const out: GrownImport[] = [];
+  if (!text.includes('from')) return out;
+  for (const m of text.matchAll(FROM_IMPORT_MODULE)) {
+    const names: string[] = [];
+    for (const item of m[2].replace(/#[^\n]*/g, '').split(',')) {
+      const alias = /^[\s()\\]*(\w+)\s+as\s+(\w+)[\s()\\]*$/.exec(item);
+      if (alias) {
+        if (sites.has(alias[2])) names.push(alias[1]);
+        continue;
+      }
+      const words = item.match(/\w+/g) ?? [];
+      if (words.some((w) => sites.has(w))) names.push(...words);
+    }
+    if (names.length > 0) out.push({ module: m[1], names });
+  }
+  return out;
+}
 
 /** A name imported with `from x import name` and grown here: a container another module may declare (imported-containers.ts). */
 function grownImport(text: string, sites: ReadonlyMap<string, unknown>): boolean {
@@ -225,11 +251,49 @@ export function wholeTextTest(text: string): boolean {
 
 /**
  * Batch scans: as wholeTextTest(), but a growth on a line that surely runs outside any function (module-level code,
- * module-level-lines.ts) is not counted: the rule counts only growths inside a `def`.
+ * module-level-lines.ts) is not counted: the rule counts only growths inside a `def`. When the only reason left is a
+ * grown name imported from another module, the answer is those imports (the rule looks them up before parsing).
  */
-function batchTest(text: string): boolean {
+function batchAnswer(text: string): boolean | GrownImport[] {
   if (text.includes('session_state') || cacheDecorator(text) || declaresSizeLimit(text)) return true;
-  return grownContainer(text, () => moduleLevelLineStarts(text));
+  const sites = growthSites(text);
+  if (sites.size === 0) return false;
+  // Dropping sites can only turn a yes into a no: most modules are a no with all their sites, and that answer
+  // costs less than finding the module-level lines (the trigger's main cost on the stdlib).
+  let declared: Map<string, Declared> | undefined;
+  if (!grownImport(text, sites) && ((declared = declaredContainers(text, sites.keys())).size === 0 || !someSiteGrows(text, declared, sites))) return false;
+  const lines = moduleLevelLineStarts(text);
+  if (lines) dropSitesOn(text, sites, lines);
+  if (sites.size === 0) return false;
+  declared = declaredContainers(text, sites.keys());
+  if (declared.size > 0 && someSiteGrows(text, declared, sites)) return true;
+  const imports = grownImports(text, sites);
+  return imports.length > 0 ? imports : false;
+}
+
+/** The last text batchAnswer() was asked about, and its answer: the rule's check() runs right after on that text. */
+let lastBatch: { text: string; answer: boolean | GrownImport[] } | undefined;
+
+function batchTest(text: string): boolean {
+  const answer = batchAnswer(text);
+  lastBatch = { text, answer };
+  return answer !== false;
+}
+
+/**
+ * False when the batch test passed the file only for names imported from other modules and grown here, and none of
+ * those modules declares such a name the way imported-containers.ts requires (one column-0 `name = {}`-like
+ * declaration, in the module resolved as the rule resolves it): the rule would report nothing, so it need not parse.
+ * True in every other case (a keystroke's test, a text the batch test did not see last).
+ */
+export function importsMayDeclareGrown(ctx: RuleContext): boolean {
+  const memo = lastBatch;
+  if (!memo || memo.text !== ctx.file.text || !Array.isArray(memo.answer)) return true;
+  for (const { module, names } of memo.answer) {
+    const declaring = resolvedModuleText(ctx, module);
+    if (declaring && names.some((name) => declaredContainer(declaring.text, name) !== undefined)) return true;
+  }
+  return false;
 }
 
 /** Removes the growth sites that sit on one of the given line starts' lines. */

@@ -6,7 +6,7 @@ import type { Node, Tree } from 'web-tree-sitter';
 import { defineRule, type FixSpec, type OffsetEdit, type ReportSpec, type RuleContext } from '../api';
 import { captures, hasSplat, indentOf, keywordArgument, positionalArguments } from '../../analysis/python/ast';
 import { importsOf, type ImportMap } from '../../analysis/python/imports';
-import { unboundedCacheTrigger } from './python-trigger';
+import { importsMayDeclareGrown, unboundedCacheTrigger } from './python-trigger';
 import { unboundedCacheMeta } from './meta';
 import { fileMatches, StatementFindingsCache, statementMatches, topLevelStatements } from '../../analysis/python/statements';
 import { decoratorsIn, describeContainer, identifiersNamed, importedStateOf, sourceOf, moduleStateOf, sizeLimitDeclarations, type Container } from '../../analysis/python/module-state';
@@ -115,6 +115,8 @@ def geocode(address: str) -> dict:
     },
   },
   check(ctx) {
+    // A batch scan passed the file only for imported names it grows: parse only if their modules declare containers.
+    if (!importsMayDeclareGrown(ctx)) return;
     const tree = ctx.python();
     const imports = importsOf(tree);
     checkCacheDecorators(ctx, tree, imports);

@@ -1,6 +1,6 @@
 /**
- * The text pre-filters that keep big scans from parsing modules for unbounded-cache, whole-file-read and
- * dataframe-full-load: a module they skip must be one the rule reports nothing in. What a user checks: the same
+ * The text pre-filters that keep big scans from parsing modules for unbounded-cache, whole-file-read,
+ * dataframe-full-load, model-load-per-request, thread-per-request and oversized-pool: a module they skip must be one the rule reports nothing in. What a user checks: the same
  * findings with and without the pre-filter, on every Python fixture of every rule and on random edits of them, as a
  * batch scan runs them; and the shapes the rule reports are let through.
  */
@@ -16,6 +16,9 @@ import { defaultConfig } from '../../server/src/engine/config';
 import unboundedCache from '../../rules/unbounded-cache/python';
 import wholeFileRead from '../../rules/whole-file-read/python';
 import dataframeFullLoad from '../../rules/dataframe-full-load/python';
+import modelLoadPerRequest from '../../rules/model-load-per-request/python';
+import threadPerRequest from '../../rules/thread-per-request/python';
+import oversizedPool from '../../rules/oversized-pool/python';
 import { dataframeRegex } from '../../rules/dataframe-full-load/python-trigger';
 import { mayReadWhole, wholeReadRegex } from '../../rules/whole-file-read/python-trigger';
 import { listFixtures } from '../support/fixtures';
@@ -24,6 +27,11 @@ import { analyzeWith, describeFinding, fixtureProject, initParsers, ruleIds } fr
 before(() => initParsers());
 
 const withoutTrigger = (rule: Rule): Rule => ({ ...rule, meta: { ...rule.meta, trigger: undefined } });
+/**
+ * unbounded-cache's check() reads the batch test's answer for the text it was last asked about; asked about another
+ * text, check() parses as a rule without a pre-filter does (the reference the pre-filters are compared with).
+ */
+const forgetBatchAnswer = (rule: Rule) => withoutStatementCaches(() => rule.meta.trigger && wholeTextPasses(rule.meta.trigger, ''));
 
 /** The rule's findings in batch-scan mode (statement caches off, as the CLI's workers run). */
 function findings(rule: Rule, root: string, abs: string, text: string): string[] {
@@ -61,6 +69,9 @@ describe('parse pre-filters (batch scans)', () => {
     [wholeFileRead, { skipped: 200, reported: 50 }],
     [unboundedCache, { skipped: 200, reported: 50 }],
     [dataframeFullLoad, { skipped: 200, reported: 20 }],
+    [modelLoadPerRequest, { skipped: 1500, reported: 20 }],
+    [threadPerRequest, { skipped: 1500, reported: 3 }],
+    [oversizedPool, { skipped: 1500, reported: 20 }],
   ]);
   for (const [rule, floor] of least) {
     it(`${rule.meta.id}: the same findings with and without the pre-filter, on every Python fixture and random edits`, function () {
@@ -69,8 +80,12 @@ describe('parse pre-filters (batch scans)', () => {
       let reported = 0;
       for (const v of fixtureVersions()) {
         const passes = withoutStatementCaches(() => wholeTextPasses(rule.meta.trigger!, v.text));
+        // unbounded-cache's check() may still decide not to parse (names imported from modules that declare no container).
+        const withPrefilter = passes && rule === unboundedCache ? findings(rule, v.root, v.abs, v.text) : undefined;
+        forgetBatchAnswer(rule);
         const without = findings(withoutTrigger(rule), v.root, v.abs, v.text);
         if (without.length > 0) reported++;
+        if (withPrefilter) assert.deepEqual(withPrefilter, without, `${v.label}: the import pre-check changed the findings:\n${v.text}`);
         if (passes) continue; // the same rule runs: nothing to compare
         skipped++;
         assert.deepEqual([], without, `${v.label}: skipped by the pre-filter, but the rule reports:\n${v.text}`);
@@ -84,6 +99,19 @@ describe('parse pre-filters (batch scans)', () => {
     let stricter = 0;
     for (const v of fixtureVersions()) if (dataframeRegex.test(v.text) && !wholeTextPasses(dataframeFullLoad.meta.trigger!, v.text)) stricter++;
     assert.ok(stricter > 50, String(stricter));
+  });
+
+  it('model-load-per-request, thread-per-request, oversized-pool: the stricter test skips texts that name the library but call nothing it checks', () => {
+    for (const [rule, floor] of [
+      [modelLoadPerRequest, 15],
+      [threadPerRequest, 15],
+      [oversizedPool, 2],
+    ] as const) {
+      const trigger = rule.meta.trigger as RegExp & { strictTest(text: string): boolean };
+      let stricter = 0;
+      for (const v of fixtureVersions()) if (new RegExp(trigger.source).test(v.text) && !trigger.strictTest(v.text)) stricter++;
+      assert.ok(stricter > floor, `${rule.meta.id}: ${stricter}`);
+    }
   });
 
   it('whole-file-read: the stricter test skips texts the regex lets through', () => {
@@ -181,5 +209,60 @@ describe('unbounded-cache pre-filter: module-level blocks', () => {
     const text = '__all__ = ["a"]\n_seen = {}\ntry:\n    import os\nexcept ImportError:\n    pass\nelse:\n    __all__.append("os")\nif True:\n    for k in range(3):\n        _seen[k] = k\n\nclass A:\n    _seen[4] = 4\n\ndef lookup(k):\n    return _seen.get(k)\n';
     assert.deepEqual(reported(text), [], text);
     assert.ok(!batchPasses(text), `should be skipped:\n${text}`);
+  });
+});
+
+describe('unbounded-cache pre-check: containers imported from other modules', () => {
+  // The deciding fact lives in the imported module: the check reads it before parsing the importing one.
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'memlint-prefilter-'));
+  after(() => fs.rmSync(root, { recursive: true, force: true }));
+  const write = (rel: string, text: string) => {
+    fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+    fs.writeFileSync(path.join(root, rel), text);
+  };
+  write('requirements.txt', 'fastapi\n');
+  write('app/__init__.py', '');
+  write('app/api/__init__.py', '');
+  write('app/state.py', 'from app.loaders import make_loader\n\nsessions: dict[str, list] = {}\nrecent = []\nloader = make_loader()\n');
+  write('app/registry.py', 'from app.plugins import Registry\n\nhandlers = Registry()\nvisits = {}\nvisits = {}\n');
+  const route = (imports: string, grown: string) => `${imports}\n\ndef view(key, value):\n    ${grown}[key] = value\n    return value\n`;
+  /** The findings with the pre-check and whether it parsed, and the findings of a full analysis. */
+  const run = (text: string) => {
+    const abs = path.join(root, 'app/api/routes.py');
+    write('app/api/routes.py', text);
+    let parsed = false;
+    const watched: Rule = { meta: unboundedCache.meta, check: (ctx) => unboundedCache.check({ ...ctx, python: () => ((parsed = true), ctx.python()) }) };
+    const withPrecheck = findings(watched, root, abs, text);
+    forgetBatchAnswer(unboundedCache);
+    return { withPrecheck, parsed, full: findings(withoutTrigger(unboundedCache), root, abs, text) };
+  };
+
+  it('parses and reports a grown container its module declares: plain, aliased, relative and parenthesised imports', () => {
+    for (const text of [
+      route('from app.state import sessions', 'sessions'),
+      route('from app.state import sessions as chat', 'chat'),
+      route('from ..state import sessions', 'sessions'),
+      route('from app.state import (  # shared\n    recent,\n    sessions,\n)', 'sessions'),
+    ]) {
+      const r = run(text);
+      assert.ok(r.parsed, `not parsed:\n${text}`);
+      assert.equal(r.full.length, 1, `a full analysis reports nothing in:\n${text}`);
+      assert.deepEqual(r.withPrecheck, r.full, text);
+    }
+  });
+
+  it('skips the parse when the module declares no such container: an object, a name bound twice, an unresolved or other name', () => {
+    for (const text of [
+      route('from app.registry import handlers', 'handlers'),
+      route('from app.registry import visits', 'visits'),
+      route('from requests.structures import CaseInsensitiveDict as seen', 'seen'),
+      route('from app.state import loader as sessions', 'sessions'),
+      route('from app.state import missing  # sessions', 'missing'),
+    ]) {
+      const r = run(text);
+      assert.ok(!r.parsed, `parsed:\n${text}`);
+      assert.deepEqual(r.full, [], `a full analysis reports in:\n${text}`);
+      assert.deepEqual(r.withPrecheck, [], text);
+    }
   });
 });
