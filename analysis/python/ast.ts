@@ -240,3 +240,20 @@ export function walk(node: Node, visit: (n: Node) => boolean | void): void {
     cursor.delete();
   }
 }
+
+/** The names of a function's parameters, in order (`*args`, `**kw` and the bare `*` left out). */
+export function parameterNames(fn: Node): string[] {
+  const out: string[] = [];
+  for (const p of fn.childForFieldName('parameters')?.namedChildren ?? []) {
+    if (!p) continue;
+    if (p.type === 'identifier') out.push(p.text);
+    else if (p.type === 'typed_parameter') {
+      const id = p.namedChildren.find((c) => c?.type === 'identifier');
+      if (id) out.push(id.text);
+    } else if (p.type === 'default_parameter' || p.type === 'typed_default_parameter') {
+      const id = p.childForFieldName('name');
+      if (id) out.push(id.text);
+    }
+  }
+  return out;
+}

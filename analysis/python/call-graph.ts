@@ -17,7 +17,7 @@
  */
 import { Parser, type Node, type Tree } from 'web-tree-sitter';
 import type { ProjectInfo } from '../../rules/api';
-import { ancestor, captures } from './ast';
+import { ancestor, captures, parameterNames } from './ast';
 import { importsOf } from './imports';
 import { pythonModules } from './module-graph';
 import { inBatchScanThread } from '../cache';
@@ -298,22 +298,6 @@ function keyOf(fn: Node): { fn: Node; key: string; cls?: string } | undefined {
   if (clsHolder.parent?.type !== 'module') return undefined;
   const clsName = cls.childForFieldName('name')!.text;
   return { fn, key: `${clsName}.${name}`, cls: clsName };
-}
-
-function parameterNames(fn: Node): string[] {
-  const out: string[] = [];
-  for (const p of fn.childForFieldName('parameters')?.namedChildren ?? []) {
-    if (!p) continue;
-    if (p.type === 'identifier') out.push(p.text);
-    else if (p.type === 'typed_parameter') {
-      const id = p.namedChildren.find((c) => c?.type === 'identifier');
-      if (id) out.push(id.text);
-    } else if (p.type === 'default_parameter' || p.type === 'typed_default_parameter') {
-      const id = p.childForFieldName('name');
-      if (id) out.push(id.text);
-    }
-  }
-  return out;
 }
 
 /** One module's definitions, classes, instances, imports and calls (each call's callee as a reference). */

@@ -6,7 +6,7 @@
  */
 import type { Node, Tree } from 'web-tree-sitter';
 import type { ProjectInfo } from '../../rules/api';
-import { keywordArgument, positionalArguments } from './ast';
+import { keywordArgument, parameterNames, positionalArguments } from './ast';
 import { fromImports } from './imported-values';
 import { pythonModules } from './module-graph';
 import { inBatchScanThread } from '../cache';
@@ -199,23 +199,6 @@ function enclosingFunction(param: Node): Node | undefined {
 function isMethod(fn: Node): boolean {
   const holder = fn.parent?.type === 'decorated_definition' ? fn.parent : fn;
   return holder.parent?.type === 'block' && holder.parent.parent?.type === 'class_definition';
-}
-
-/** The names of a function's parameters, in order (`*args`, `**kw` and the bare `*` left out). */
-function parameterNames(fn: Node): string[] {
-  const out: string[] = [];
-  for (const p of fn.childForFieldName('parameters')?.namedChildren ?? []) {
-    if (!p) continue;
-    if (p.type === 'identifier') out.push(p.text);
-    else if (p.type === 'typed_parameter') {
-      const id = p.namedChildren.find((c) => c?.type === 'identifier');
-      if (id) out.push(id.text);
-    } else if (p.type === 'default_parameter' || p.type === 'typed_default_parameter') {
-      const id = p.childForFieldName('name');
-      if (id) out.push(id.text);
-    }
-  }
-  return out;
 }
 
 /** The call whose function name starts at `offset` (`name(` or `self.name(`). */
