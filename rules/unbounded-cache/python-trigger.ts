@@ -110,6 +110,19 @@ function nameBefore(text: string, index: number): { name: string; start: number 
   return start < end ? { name: text.slice(start, end), start } : undefined;
 }
 
+/** The `[` of a subscript that ends right before `index` on the same line (`name[key]` + `.add(`), if any. */
+function subscriptOpenBefore(text: string, index: number): number | undefined {
+  let i = index;
+  while (i > 0 && isSpace(text.charCodeAt(i - 1))) i--;
+  if (text[i - 1] !== ']') return undefined;
+  let depth = 0;
+  for (let j = i - 1; j >= 0 && text[j] !== '\n'; j--) {
+    if (text[j] === ']') depth++;
+    else if (text[j] === '[' && --depth === 0) return j;
+  }
+  return undefined;
+}
+
 /** True when the name at `start` is `x.name` (a class attribute), false for a bare `name` (a module global). */
 function isAttribute(text: string, start: number): boolean {
   let i = start - 1;
@@ -155,7 +168,14 @@ function growthSites(text: string, subscriptReads = true): Map<string, GrowthSit
       if (text[i] === '[' && !FIXED_KEY.test(text.slice(i, close + 1))) add(nameBefore(text, i), 'keyed');
     }
   }
-  for (const re of [GROWTH_CALL, GROWTH_OPERATOR]) for (const m of text.matchAll(re)) add(nameBefore(text, m.index!));
+  for (const re of [GROWTH_CALL, GROWTH_OPERATOR]) {
+    for (const m of text.matchAll(re)) {
+      add(nameBefore(text, m.index!));
+      // `seen[client].add(x)`: the subscript read makes the key of a defaultdict (declared here or imported).
+      const open = subscriptOpenBefore(text, m.index!);
+      if (open !== undefined) add(nameBefore(text, open), 'call');
+    }
+  }
   for (const m of text.matchAll(SELF_REFERENCE)) {
     const name = nameBefore(text, m.index!);
     if (name && name.name === (m[1] ?? m[2] ?? m[3])) add(name);
