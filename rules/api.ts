@@ -155,6 +155,21 @@ export interface ReportSpec {
    */
   detail?: string;
   fixes?: FixSpec[];
+  /**
+   * Other places the finding is about (LSP related information, SARIF relatedLocations): the view whose queryset
+   * lacks the relation a serializer field reads, the route that calls a helper per request.
+   */
+  related?: RelatedSpec[];
+}
+
+/** A place a finding points at besides its own range, in UTF-16 offsets of that file's text. */
+export interface RelatedSpec {
+  /** Another file of the project, as `ctx.project` names it; absent: the file being checked. */
+  relPath?: string;
+  start: number;
+  end: number;
+  /** What is there, in a few words: "the view's queryset (OrderList)". */
+  message: string;
 }
 
 export interface SourceInfo {

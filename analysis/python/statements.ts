@@ -111,7 +111,13 @@ export class StatementFindingsCache<D> {
 
 function within(spec: ReportSpec, statement: TopLevelStatement): boolean {
   const inside = (offset: number) => offset >= statement.start && offset <= statement.end;
-  return inside(spec.start) && inside(spec.end) && (spec.fixes ?? []).every((f) => f.edits.every((e) => inside(e.start) && inside(e.end)));
+  return (
+    inside(spec.start) &&
+    inside(spec.end) &&
+    (spec.fixes ?? []).every((f) => f.edits.every((e) => inside(e.start) && inside(e.end))) &&
+    // A place in another statement of this file moves with that statement, not this one; other files do not move.
+    (spec.related ?? []).every((r) => r.relPath !== undefined || (inside(r.start) && inside(r.end)))
+  );
 }
 
 /** A copy of the report with every offset moved by `delta` (copies also keep the cached entry unshared). */
@@ -120,6 +126,7 @@ function shift(spec: ReportSpec, delta: number, withoutFixes = false): ReportSpe
   if (withoutFixes) {
     if (spec.fixes) out.fixes = [];
   } else if (spec.fixes) out.fixes = spec.fixes.map((f) => ({ ...f, edits: f.edits.map((e) => ({ ...e, start: e.start + delta, end: e.end + delta })) }));
+  if (spec.related) out.related = spec.related.map((r) => (r.relPath === undefined ? { ...r, start: r.start + delta, end: r.end + delta } : r));
   return out;
 }
 

@@ -9,7 +9,7 @@
  * reporting in the view's file is what keeps the quick fix working when serializers live in serializers.py.
  */
 import type { Node, Tree } from 'web-tree-sitter';
-import type { FixSpec, ReportSpec, RuleContext } from '../api';
+import type { FixSpec, RelatedSpec, ReportSpec, RuleContext } from '../api';
 import { clip, lineNumberAt } from '../shared/format';
 import { headlineText, type NPlusOneMessageId } from './meta';
 import { digest, drfProject, type DrfProject, type RelationNeed } from '../../analysis/python/drf';
@@ -47,7 +47,8 @@ export const DRF_FIX =
   'returns, or to the queryset given to `Serializer(qs, many=True)`, merged into an existing call (a `Prefetch` is ' +
   'kept). It is unsafe when `get_queryset()` has several returns (each gets the call) or uses `.only()`/`.defer()`. ' +
   "Fixes edit one file, so the finding sits on the serializer's field when the serializer is in the view's file, " +
-  "and on the view's queryset when it is in another module (the detail names the serializer field and its line).";
+  "and on the view's queryset when it is in another module; either way its related information points at the other end " +
+  '(the serializer field, or the queryset).';
 
 export const DRF_NOTES =
   "DRF serializers: relation kinds come from the project's model classes (ForeignKey, OneToOneField, " +
@@ -271,7 +272,16 @@ function finding(ctx: RuleContext, drf: DrfProject, view: ListView, need: Relati
     `N+1 queries: ${where} reads ${need.how} for every row the view lists, and the queryset does not load it, so each ` +
     `row costs one more query and keeps its related objects in memory until the response is built. Pagination bounds ` +
     `the rows per page, not the per-row queries. ${advice}`;
-  return { start: at.start, end: at.end, ...message, detail, fixes };
+  return { start: at.start, end: at.end, ...message, detail, fixes, related: [relatedPlace(view, need, here)] };
+}
+
+/** The other end of the N+1: the view's queryset for a finding on the serializer field, and the field for one on the queryset. */
+function relatedPlace(view: ListView, need: RelationNeed, here: boolean): RelatedSpec {
+  if (here) {
+    const expr = view.querysets[0].expr;
+    return { start: expr.startIndex, end: expr.endIndex, message: `${clip(view.label, 32)}'s queryset, which does not load "${need.path}"` };
+  }
+  return { relPath: need.file, start: need.span.start, end: need.span.end, message: `${need.serializer} reads ${need.path.split('__').join('.')} for each row here` };
 }
 
 type Data = Record<string, string>;

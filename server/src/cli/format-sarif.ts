@@ -84,6 +84,15 @@ export function formatSarif(report: WorkspaceReport, rules: readonly Rule[], src
             ...(f.detail ? { markdown: `${f.message}\n\n${f.detail}` } : {}),
           },
           locations: [{ physicalLocation: { artifactLocation: location(f.path), region: region(f.range) } }],
+          ...(f.related
+            ? {
+                relatedLocations: f.related.map((r, id) => ({
+                  id,
+                  physicalLocation: { artifactLocation: location(r.path), region: region(r.range) },
+                  message: { text: r.message },
+                })),
+              }
+            : {}),
           partialFingerprints: { 'memlint/v1': fingerprints[i] },
           ...(f.fixes.length
             ? {

@@ -8,7 +8,7 @@ import type { Document } from 'yaml';
 import type { Dockerfile } from 'dockerfile-ast';
 import type { Node as JsonNode } from 'jsonc-parser';
 import type { AST as TomlAST } from 'toml-eslint-parser';
-import { docsUrl, type FileKind, type FileRole, type OptionValue, type ProjectInfo, type ReportSpec, type Rule, type RuleContext, type RuleMeta, type Severity, type SourceInfo, type TextTrigger } from '../../../rules/api';
+import { docsUrl, type FileKind, type FileRole, type OptionValue, type ProjectInfo, type RelatedSpec, type ReportSpec, type Rule, type RuleContext, type RuleMeta, type Severity, type SourceInfo, type TextTrigger } from '../../../rules/api';
 import { deployedBeside, offlineCode } from '../../../analysis/reach';
 import { inBatchScanThread } from '../../../analysis/cache';
 import { deployReach } from '../../../analysis/deploy/project-reach';
@@ -19,7 +19,7 @@ import { MAX_TYPESCRIPT_DEPTH, pythonNestingProblem, pythonNestingProblemBySegme
 import { headlineOf, type Headline } from './messages';
 import { Suppressions } from './suppress';
 import { endsLinesWithLoneCr, LineIndex, withoutLoneCr } from './text';
-import type { Finding, Fix, FileResult, Note } from './types';
+import type { Finding, Fix, FileResult, Note, RelatedLocation } from './types';
 import { TriggerMemos } from './trigger-memo';
 import { statementCachesEnabled } from '../../../analysis/cache';
 
@@ -257,6 +257,7 @@ export class Analyzer {
         const docs = reports.length > 0 ? docsUrl(active.rule.meta.id) : '';
         for (const report of reports) {
           const finding = this.toFinding(report, active, source, lines, docs, lineBreak);
+          if (report.spec.related?.length) finding.related = relatedLocations(report.spec.related, source, scoped, lines);
           if (!suppressions.isSuppressed(finding.ruleId, finding.range.start.line)) result.findings.push(finding);
         }
       }
@@ -399,6 +400,33 @@ function detachStrings(finding: Finding): void {
   if (finding.messageArguments) finding.messageArguments = finding.messageArguments.map(detached);
   if (finding.detail !== undefined) finding.detail = detached(finding.detail);
   for (const fix of finding.fixes) for (const edit of fix.edits) edit.newText = detached(edit.newText);
+  for (const r of finding.related ?? []) r.message = detached(r.message);
+}
+
+/**
+ * A rule's related places as locations: offsets in this file go through its line index, offsets in another file of
+ * the project through that file's text (a place in a file the project cannot read is left out). Rules name files
+ * relative to the project's root; findings name them relative to the workspace's, as the file's own path does.
+ */
+function relatedLocations(
+  related: readonly RelatedSpec[],
+  source: SourceInfo,
+  scoped: { project: ProjectInfo; relPath: string },
+  lines: LineIndex,
+): RelatedLocation[] | undefined {
+  const out: RelatedLocation[] = [];
+  const projectRoot = source.path.slice(0, source.path.length - scoped.relPath.length);
+  const projectRel = source.relPath.slice(0, source.relPath.length - scoped.relPath.length);
+  for (const r of related) {
+    if (r.relPath === undefined || r.relPath === scoped.relPath) {
+      out.push({ path: source.path, relPath: source.relPath, range: lines.range(r.start, r.end), message: r.message });
+      continue;
+    }
+    const text = scoped.project.readFile(r.relPath);
+    if (text === undefined || r.end > text.length) continue;
+    out.push({ path: projectRoot + r.relPath, relPath: projectRel + r.relPath, range: new LineIndex(text).range(r.start, r.end), message: r.message });
+  }
+  return out.length > 0 ? out : undefined;
 }
 
 /** A flat copy of a string, sharing no memory with the one it was sliced from (shorter ones are copied anyway). */

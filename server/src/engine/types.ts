@@ -37,6 +37,17 @@ export interface Finding {
   end: number;
   docsUrl: string;
   fixes: Fix[];
+  /** Other places the finding is about (present only when the rule names some). */
+  related?: RelatedLocation[];
+}
+
+export interface RelatedLocation {
+  /** Absolute path, forward slashes. */
+  path: string;
+  /** Relative to the workspace root, forward slashes. */
+  relPath: string;
+  range: Range;
+  message: string;
 }
 
 export type NoteKind = 'binary' | 'too-large' | 'undecodable' | 'unreadable' | 'generated' | 'syntax-error' | 'rule-error'

@@ -5,11 +5,13 @@
 import {
   DiagnosticSeverity,
   type Diagnostic,
+  type DiagnosticRelatedInformation,
   type Range,
   type TextEdit,
 } from 'vscode-languageserver/node';
 import type { Severity } from '../../../rules/api';
-import type { Finding, Fix } from '../engine/types';
+import type { Finding, Fix, RelatedLocation } from '../engine/types';
+import { pathToUri } from './uri';
 
 export const SOURCE = 'memlint';
 /** `code` of a diagnostic about the configuration file itself. */
@@ -64,8 +66,13 @@ export function findingToDiagnostic(finding: Finding, version: number | null): D
     codeDescription: { href: finding.docsUrl },
     source: SOURCE,
     message: finding.message,
+    ...(finding.related ? { relatedInformation: finding.related.map(relatedInformation) } : {}),
     data,
   };
+}
+
+function relatedInformation(r: RelatedLocation): DiagnosticRelatedInformation {
+  return { location: { uri: pathToUri(r.path), range: copyRange(r.range) }, message: r.message };
 }
 
 export function findingsToDiagnostics(findings: readonly Finding[], version: number | null): Diagnostic[] {
