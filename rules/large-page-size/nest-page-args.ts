@@ -12,7 +12,7 @@ import { decoratorCall, decoratorNames, outermostChain, stringValue, unwrap } fr
 import { importSource } from '../../analysis/typescript/imports';
 import { injectedMethod } from '../../analysis/typescript/injected-methods';
 import { ormCallOf } from '../../analysis/typescript/orm';
-import { inAdminOnlyNestRoute } from '../large-request-body-limit/nest-admin-only';
+import { inAdminOnlyNestRoute } from '../../analysis/typescript/nest-admin-only';
 
 const PAGE_SIZE_ARGS = /^(take|first|last|limit|pageSize|perPage|pageLimit|itemsPerPage|per_page|page_size)$/;
 /** GraphQL resolver methods, and Nest REST handlers (whose `@Query('limit')` is the same choice in a query string). */

@@ -11,7 +11,7 @@ import { requestBodyLimitDocs, requestBodyLimitMeta, thresholdBytes } from './me
 import { asObjectLiteral, calleeName, declarationOf, hasSpread, hasSyntaxErrors, indexOf, methodCall, numberValue, objectProperty, objectPropertyValue, unwrap } from '../../analysis/typescript/ast';
 import { insertIntoArguments, insertObjectProperty } from '../shared/typescript-edits';
 import { importsModule, resolveImport } from '../../analysis/typescript/imports';
-import { inAdminOnlyNestRoute } from './nest-admin-only';
+import { inAdminOnlyNestRoute } from '../../analysis/typescript/nest-admin-only';
 
 const BODY_PARSERS = /^(express|body-parser)\.(json|urlencoded|raw|text)$/;
 const PARSER_NAMES = new Set(['json', 'urlencoded', 'raw', 'text']);

@@ -1,9 +1,9 @@
 /**
- * Nest routes only an administrator can call: the upload interceptor's method (or its controller) has
- * `@UseGuards(AdminGuard)` (a guard named for administrators), or `@Roles('admin')` / `@Roles(Role.Admin)` naming
- * only administrator roles next to a `@UseGuards(...)` that enforces them. Guards run before interceptors, so an
- * anonymous or ordinary user's request is refused before multer reads the body: the large uploads the rule warns
- * about would have to come from the operators themselves (a company logo in an admin form).
+ * Nest routes only an administrator can call (large-request-body-limit's uploads, large-page-size's page
+ * arguments): the method (or its controller) has `@UseGuards(AdminGuard)` (a guard named for administrators), or
+ * `@Roles('admin')` / `@Roles(Role.Admin)` naming only administrator roles next to a `@UseGuards(...)` that enforces
+ * them. Guards run before interceptors and handlers, so an anonymous or ordinary user's request is refused first:
+ * a large upload or page would have to come from the operators themselves (a company logo in an admin form).
  */
 import { ts } from 'ts-morph';
 
@@ -14,7 +14,7 @@ const ROLES_DECORATOR = /^(Roles|HasRoles|RequireRoles|Role|AllowedRoles)$/;
 /** One administrator role: 'admin', Role.Admin, UserRole.SUPER_ADMIN, 'staff'. */
 const ADMIN_ROLE = /^(super_?)?(admin|administrator|staff)$/i;
 
-/** Whether `node` (an interceptor call) sits in a decorator of a method only administrators can call. */
+/** Whether `node` (an interceptor call, a parameter) sits in a method only administrators can call. */
 export function inAdminOnlyNestRoute(node: ts.Node): boolean {
   let decorator: ts.Node | undefined = node;
   while (decorator && !ts.isDecorator(decorator)) decorator = decorator.parent;
