@@ -13,6 +13,7 @@ import type { ReportSpec, RuleContext } from '../api';
 import { ancestor, callsNamed, parents, positionalArguments } from '../../analysis/python/ast';
 import { assignmentsBefore, calleeName, referencesInScope, scopeOf, unparenthesize } from '../../analysis/python/django-querysets';
 import { modelNamed, type Model } from '../../analysis/python/sqlalchemy-models';
+import { createdByRequests } from '../../analysis/python/request-created-models';
 import { StatementFindingsCache, statementMatches, topLevelStatements } from '../../analysis/python/statements';
 import { underMainGuard } from '../../analysis/python/web-context';
 
@@ -61,7 +62,7 @@ export function checkSqlAlchemyResponses(ctx: RuleContext, tree: Tree, statement
       const expression = tree.rootNode.namedDescendantForIndex(at, end);
       if (!expression || expression.startIndex !== at || expression.endIndex !== end) continue;
       const model = modelNamed(ctx, tree, expression);
-      if (!model || !grows(model)) continue;
+      if (!model || !grows(ctx, model)) continue;
       report({
         start: spec.start,
         end: spec.end,
@@ -75,6 +76,11 @@ export function checkSqlAlchemyResponses(ctx: RuleContext, tree: Tree, statement
 }
 
 const ALL_CALL = /\.all\(\s*\)/;
+/**
+ * A filter to rows waiting on someone (`filter_by(status='Pending')`, `.filter(Ticket.state == "open")`): a work
+ * queue that drains as it is handled, not the table's history.
+ */
+const TRANSIENT_STATE = /\b(filter_by|filter|where)\s*\([^)]*(==|=)\s*["'](pending|queued|waiting|unread|unprocessed|in[_ ]?progress|processing|requested|open)["']/i;
 
 /** Reports `all` as a candidate when its rows reach a response unbounded, with its model expression's place. */
 function candidate(all: Node, statementOf: (all: Node) => QueryFacts, found: (spec: ReportSpec) => void): void {
@@ -85,6 +91,7 @@ function candidate(all: Node, statementOf: (all: Node) => QueryFacts, found: (sp
   if (!fn || underMainGuard(all) || smorestResponse(fn)) return;
   const facts = statementOf(all);
   if (!facts.sourced || facts.bounded || facts.scoped) return;
+  if (TRANSIENT_STATE.test(all.childForFieldName('function')?.text ?? '')) return;
   const how = reachesResponse(all, scopeOf(all), fn, 0);
   const model = how ? queriedModel(all) : undefined;
   if (!model || (model.type !== 'identifier' && model.type !== 'attribute')) return;
@@ -101,9 +108,12 @@ function smorestResponse(fn: Node): boolean {
  * A model whose table grows with use: named as a record of what happens (`Order`, `AuditLog`, `Upload`) with a time
  * on each row. A key to a user is not enough: admin-written notices and awards carry one (CTFd's `Notifications`,
  * `Awards`) and stay small; curated content (challenges and their hints, pages, settings groups) has neither.
+ * Any other model grows when the project's request code (not an admin's, a setup page's or a script's) adds its rows:
+ * users signing up, deposits requested (analysis/python/request-created-models.ts).
  */
-function grows(model: Model): boolean {
-  return EVENT_MODEL.test(model.name) && [...model.columns].some((c) => TIME_COLUMN.test(c));
+function grows(ctx: RuleContext, model: Model): boolean {
+  if (EVENT_MODEL.test(model.name) && [...model.columns].some((c) => TIME_COLUMN.test(c))) return true;
+  return createdByRequests(ctx.project, { relPath: ctx.file.relPath, text: ctx.file.text }, model.name);
 }
 
 /** How the value of `node` becomes a response: a response call or schema dump it is passed to, or a route's return. */
@@ -131,6 +141,8 @@ function reachesResponse(node: Node, scope: Node, fn: Node, depth: number): stri
       }
       return undefined;
     }
+    // `history = history + Deposit.query.filter_by(...).all()`: lists concatenated stay rows.
+    if (p.type === 'binary_operator' && p.childForFieldName('operator')?.text === '+') continue;
     if (!PASS_THROUGH_NODES.has(p.type)) return undefined;
   }
   return undefined;

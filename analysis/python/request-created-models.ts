@@ -1,0 +1,125 @@
+/**
+ * The SQLAlchemy model classes whose rows a project's request code creates: `db.session.add(Deposit(...))`, or
+ * `user = User(...)` then `session.add(user)` / `add_all([...])` in the same function. A table users add rows to
+ * while the app runs grows with use; a table only the admins, a setup page, a migration, a seed script or a CLI
+ * command fills (CTFd's challenges, pages, notifications) stays as small as its curators keep it.
+ *
+ * Read from module texts alone (no parse): each `.add(`/`.add_all(` is placed in its enclosing `def` by
+ * indentation, and the function is request code unless it, its decorators, its class or its module say admin, setup,
+ * seeding or a command line. A project-level fact: other modules' names are kept per text version and their union
+ * per project state (analysis/project-texts.ts's stamp); the analysed file's own share is recomputed per text.
+ */
+import type { ProjectInfo } from '../../rules/api';
+import { projectTexts } from '../project-texts';
+
+/** Modules that are not served: tests, migrations, seeds, fixtures, scripts, installed packages. */
+const OFFLINE_PATH =
+  /(^|\/)(node_modules|site-packages|\.?venv|env|tests?|migrations|alembic|seeds?|fixtures|scripts?|management|commands)\/|(^|\/)(test_[^/]*|[^/]*_tests?|conftest|manage|seed[^/]*|populate[^/]*|init_db[^/]*|setup)\.py$/;
+/** Functions, decorators and classes of curators and one-off setup. */
+const CURATED = /admin|superuser|staff|\bsetup\b|^setup|install|seed|populate|bootstrap|fixture|init_?db|create_(db|tables|all)|\bcli\b|\.command\b|click\.|manager\.command/i;
+/** A body that answers only admins: `if current_user.role != 'admin': return ... 403`, `if not user.is_admin`. */
+const ADMIN_GATE = /\b(is_admin|is_superuser|is_staff|role\s*[!=]=\s*["']admin)/;
+const ADD_CALL = /\b(?:\w*session|db|sess)\.(add|add_all)\(\s*([^\n]*)/g;
+const CONSTRUCTED = /\b([A-Z]\w*)\s*\(/g;
+const MENTIONS_ADD = /(session|db|sess)\.add(_all)?\(/;
+
+interface ModuleShare {
+  text: string;
+  names: string[];
+}
+
+const perFile = new WeakMap<ProjectInfo, Map<string, ModuleShare>>();
+const unions = new WeakMap<ProjectInfo, { stamp: object; current: string | undefined; names: Set<string> }>();
+
+/** True when some request code of the project creates rows of the model class `name`. */
+export function createdByRequests(project: ProjectInfo, current: { relPath: string; text: string }, name: string): boolean {
+  return ownShare(project, current.relPath, current.text).includes(name) || othersUnion(project, current).has(name);
+}
+
+function othersUnion(project: ProjectInfo, current: { relPath: string; text: string }): Set<string> {
+  const texts = projectTexts(project, current);
+  const memo = unions.get(project);
+  if (texts.stamp && memo && memo.stamp === texts.stamp && memo.current === current.relPath) return memo.names;
+  const names = new Set<string>();
+  for (const rel of texts.files) {
+    if (rel === current.relPath || !rel.endsWith('.py')) continue;
+    const text = texts.text(rel);
+    if (text !== undefined) for (const n of ownShare(project, rel, text)) names.add(n);
+  }
+  if (texts.stamp) unions.set(project, { stamp: texts.stamp, current: current.relPath, names });
+  return names;
+}
+
+function ownShare(project: ProjectInfo, rel: string, text: string): string[] {
+  let cache = perFile.get(project);
+  if (!cache) perFile.set(project, (cache = new Map()));
+  let share = cache.get(rel);
+  if (!share || share.text !== text) cache.set(rel, (share = { text, names: OFFLINE_PATH.test(rel) || !MENTIONS_ADD.test(text) ? [] : createdIn(text) }));
+  return share.names;
+}
+
+/** The classes one module's request code constructs and adds to a session. */
+export function createdIn(text: string): string[] {
+  const lines = text.split('\n');
+  const found = new Set<string>();
+  for (let i = 0; i < lines.length; i++) {
+    ADD_CALL.lastIndex = 0;
+    const add = ADD_CALL.exec(lines[i]);
+    if (!add) continue;
+    const fn = enclosingFunction(lines, i);
+    if (!fn || curated(lines, fn)) continue;
+    for (const m of add[2].matchAll(CONSTRUCTED)) found.add(m[1]);
+    // `name = Model(...)` earlier in the same function, `session.add(name)` here.
+    for (const arg of add[2].matchAll(/\b([a-z_]\w*)\b/g)) {
+      const assigned = new RegExp(`^\\s*${arg[1]}\\s*=\\s*(?:[\\w.]+\\.)?([A-Z]\\w*)\\s*\\(`);
+      for (let j = i - 1; j > fn.def; j--) {
+        const m = assigned.exec(lines[j]);
+        if (m) {
+          found.add(m[1]);
+          break;
+        }
+      }
+    }
+  }
+  return [...found];
+}
+
+interface FunctionSpan {
+  /** Line of the `def`. */
+  def: number;
+  /** Its decorators' and class header's lines, and the body's first lines. */
+  header: string;
+}
+
+/** The `def` a line is inside of (by indentation), with what says who calls it. */
+function enclosingFunction(lines: string[], at: number): FunctionSpan | undefined {
+  let indent = indentOf(lines[at]);
+  let def: number | undefined;
+  const header: string[] = [];
+  for (let i = at - 1; i >= 0 && indent > 0; i--) {
+    const line = lines[i];
+    if (!line.trim() || line.trimStart().startsWith('#') || indentOf(line) >= indent) continue;
+    indent = indentOf(line);
+    if (/^\s*(async\s+)?def\s/.test(line)) {
+      def ??= i;
+      header.push(line);
+      for (let d = i - 1; d >= 0 && /^\s*@/.test(lines[d]); d--) header.push(lines[d]);
+    } else if (/^\s*class\s/.test(line)) {
+      header.push(line);
+      for (let d = i - 1; d >= 0 && /^\s*@/.test(lines[d]); d--) header.push(lines[d]);
+    }
+  }
+  if (def === undefined) return undefined;
+  return { def, header: header.join('\n') };
+}
+
+/** A function the admins, setup or a command line run, or one whose body answers admins only. */
+function curated(lines: string[], fn: FunctionSpan): boolean {
+  if (CURATED.test(fn.header)) return true;
+  const body = lines.slice(fn.def + 1, fn.def + 12).join('\n');
+  return ADMIN_GATE.test(body);
+}
+
+function indentOf(line: string): number {
+  return line.length - line.trimStart().length;
+}
