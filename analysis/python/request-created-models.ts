@@ -16,7 +16,7 @@ import { projectTexts } from '../project-texts';
 const OFFLINE_PATH =
   /(^|\/)(node_modules|site-packages|\.?venv|env|tests?|migrations|alembic|seeds?|fixtures|scripts?|management|commands)\/|(^|\/)(test_[^/]*|[^/]*_tests?|conftest|manage|seed[^/]*|populate[^/]*|init_db[^/]*|setup)\.py$/;
 /** Functions, decorators and classes of curators and one-off setup. */
-const CURATED = /admin|superuser|staff|\bsetup\b|^setup|install|seed|populate|bootstrap|fixture|init_?db|create_(db|tables|all)|\bcli\b|\.command\b|click\.|manager\.command/i;
+const CURATED = /admin|\bdef\s+(import|load)_|csv|superuser|staff|\bsetup\b|^setup|install|seed|populate|bootstrap|fixture|init_?db|create_(db|tables|all)|\bcli\b|\.command\b|click\.|manager\.command/i;
 /** A body that answers only admins: `if current_user.role != 'admin': return ... 403`, `if not user.is_admin`. */
 const ADMIN_GATE = /\b(is_admin|is_superuser|is_staff|role\s*[!=]=\s*["']admin)/;
 const ADD_CALL = /\b(?:\w*session|db|sess)\.(add|add_all)\(\s*([^\n]*)/g;
@@ -102,15 +102,31 @@ function enclosingFunction(lines: string[], at: number): FunctionSpan | undefine
     indent = indentOf(line);
     if (/^\s*(async\s+)?def\s/.test(line)) {
       def ??= i;
-      header.push(line);
-      for (let d = i - 1; d >= 0 && /^\s*@/.test(lines[d]); d--) header.push(lines[d]);
+      header.push(line, ...decoratorsAbove(lines, i));
     } else if (/^\s*class\s/.test(line)) {
-      header.push(line);
-      for (let d = i - 1; d >= 0 && /^\s*@/.test(lines[d]); d--) header.push(lines[d]);
+      header.push(line, ...decoratorsAbove(lines, i));
     }
   }
   if (def === undefined) return undefined;
   return { def, header: header.join('\n') };
+}
+
+/** The decorator lines above a `def`/`class` at line `at`, multi-line ones (`@api.doc(\n  ...\n)`) included. */
+function decoratorsAbove(lines: string[], at: number): string[] {
+  const indent = indentOf(lines[at]);
+  const out: string[] = [];
+  let pending: string[] = [];
+  for (let d = at - 1; d >= 0; d--) {
+    const line = lines[d];
+    const trimmed = line.trimStart();
+    if (!trimmed) break;
+    if (indentOf(line) === indent && trimmed.startsWith('@')) {
+      out.push(line, ...pending);
+      pending = [];
+    } else if (indentOf(line) > indent || (indentOf(line) === indent && /^[)\]}]/.test(trimmed))) pending.push(line);
+    else break;
+  }
+  return out;
 }
 
 /** A function the admins, setup or a command line run, or one whose body answers admins only. */

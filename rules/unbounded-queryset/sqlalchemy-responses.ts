@@ -113,6 +113,8 @@ function smorestResponse(fn: Node): boolean {
  */
 function grows(ctx: RuleContext, model: Model): boolean {
   if (EVENT_MODEL.test(model.name) && [...model.columns].some((c) => TIME_COLUMN.test(c))) return true;
+  // A key-value store (`set_config(key, value)` upserts): one row per key however often it is written.
+  if (model.columns.has('key') && model.columns.has('value')) return false;
   return createdByRequests(ctx.project, { relPath: ctx.file.relPath, text: ctx.file.text }, model.name);
 }
 
