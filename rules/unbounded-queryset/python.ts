@@ -108,8 +108,10 @@ export default defineRule({
         '`marshal(Item.query.all(), fields)` in a flask-restful Resource, `render_template(..., items=...all())`, or ' +
         'returned from a route (`result = await session.execute(select(Item))` then `return result.scalars().all()`), ' +
         'also through local variables, when the model grows with use (the model is named as a record of events, ' +
-        '`Order`, `AuditLog`, `Upload`, `Submission`, with a time column; admin-curated content, lookup lists and ' +
-        'other tables are not reported) and the query has no limit and no filter to one owner. A view\'s own serializer ' +
+        '`Order`, `AuditLog`, `Upload`, `Submission`, with a time column, or some request code of the project adds its ' +
+        'rows, `db.session.add(User(...))` at sign-up; tables only admin routes, a setup page, seed or CSV-import ' +
+        'helpers or CLI commands fill, key-value stores and lookup lists are not reported) and the query has no limit, ' +
+        'no filter to one owner and no filter to a work queue (`filter_by(status="pending")`). A view\'s own serializer ' +
         '(`self.get_serializer(qs, many=True)`, `self.serializer_class(qs, many=True)`) over the view\'s own rows ' +
         '(`self.queryset`, or `self.get_queryset()` when the class does not override it, as its class body declares ' +
         'them) in an `@action` or APIView method is read like any serializer call. ' + LIST_VIEWS_WHAT,
