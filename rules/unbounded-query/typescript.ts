@@ -15,6 +15,7 @@ import { optionalBound, type OptionalBound } from '../../analysis/typescript/opt
 import { describeRawSelect, MAY_RUN_RAW_SELECT, rawSelects } from './raw-sql';
 import { unboundedPopulate, type UnboundedPopulate } from './mongoose-populate';
 import { callerChosenLimit, inPaginateStatic } from './mongoose-paginate';
+import { DATE_NAME, withinFixedWindow } from './time-window';
 
 /** Chain calls that bound or stream a Mongoose query / TypeORM query builder. */
 const BOUNDING_CHAIN = new Set(['limit', 'take', 'cursor', 'stream', 'eachAsync', 'paginate', 'countDocuments', 'count', 'distinct', 'findOne']);
@@ -164,7 +165,7 @@ export default router;
       }
       if (!q.list) continue;
       const problem = unboundedQuery(ctx, q, limit);
-      if (!problem || loadsListedKeys(q) || scopedToOneOwner(q) || groupedByOneColumn(q) || isReferenceData(q) || selectsFewByFlag(q) || overlapsOnePeriod(q)) continue;
+      if (!problem || loadsListedKeys(q) || scopedToOneOwner(q) || groupedByOneColumn(q) || isReferenceData(q) || selectsFewByFlag(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q)) continue;
       if (!inRequestHandler(q.call, ctx.file.relPath) && !inPaginateStatic(q.call)) continue;
       const callee = unwrap(q.call.expression) as ts.PropertyAccessExpression;
       const start = q.builder ? callee.name.getStart() : q.call.getStart();
@@ -605,6 +606,22 @@ function overlapsOnePeriod(q: OrmCall): boolean {
     else if (ts.isObjectLiteralExpression(value) ? identifiesOneRow(value) : /(Id|_id)$/.test(key) && !isLiteral(value)) parent = true;
   }
   return parent && below !== undefined && above !== undefined && below !== above;
+}
+
+/**
+ * The rows of one day, week, month or calendar year (see time-window.ts): a time column bounded on both sides by
+ * values computed from one date, or equal to one date. Prisma's schema says which columns are DateTime.
+ */
+function inTimeWindow(ctx: RuleContext, q: OrmCall): boolean {
+  const where = whereOf(q);
+  if (!where) return false;
+  const schema = q.orm === 'prisma' ? prismaSchemaFor(ctx) : undefined;
+  const model = schema && modelNamed(schema, q.model ?? q.target.split('.').pop() ?? '');
+  const isDateColumn = (key: string): boolean => {
+    const field = model?.fields.get(key);
+    return field ? field.type === 'DateTime' && !field.list : DATE_NAME.test(key);
+  };
+  return withinFixedWindow(where, isDateColumn, alwaysDefined);
 }
 
 /** Besides its owner key, the where compares another key (also nested) with a value the code holds. */
