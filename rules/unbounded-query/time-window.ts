@@ -20,6 +20,9 @@ const END_WORD = /end|last/i;
 /** How many of each unit still make a fixed window of at most about a year (`addDays(d, 7)`). */
 const ADD_UNIT: Record<string, number> = { days: 366, weeks: 53, months: 12, quarters: 4, years: 1 };
 
+/** `req.query.date`, `request.body.day`, `searchParams.date`: optional fields of a request. */
+const REQUEST_FIELD = /\b(query|body|params|searchParams)\./;
+
 interface Bounds {
   lower?: ts.Expression;
   upper?: ts.Expression;
@@ -64,7 +67,9 @@ export function withinFixedWindow(where: ts.ObjectLiteralExpression, isDateColum
         continue;
       }
       // `date: booking.date`: the rows of one date, a value the code holds (not a literal, not a list).
-      if (isDateColumn(key) && ((ts.isIdentifier(value) && alwaysDefined(value)) || ts.isPropertyAccessExpression(value) || ts.isCallExpression(value) || ts.isNewExpression(value))) oneDate = true;
+      // A field read straight from the request (`req.query.date`) may be missing, and the ORM then drops the filter.
+      const fromRequest = ts.isPropertyAccessExpression(value) && (value.questionDotToken !== undefined || REQUEST_FIELD.test(value.getText()));
+      if (isDateColumn(key) && ((ts.isIdentifier(value) && alwaysDefined(value)) || (ts.isPropertyAccessExpression(value) && !fromRequest) || ts.isCallExpression(value) || ts.isNewExpression(value))) oneDate = true;
     }
   };
   visit(where, 0);
