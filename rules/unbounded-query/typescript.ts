@@ -9,8 +9,8 @@ import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../
 import { asObjectLiteral, declarationOf, eol, hasSpread, hasSyntaxErrors, indentAt, objectProperty, objectPropertyValue, propertyName, unwrap } from '../../analysis/typescript/ast';
 import { modelNamed, prismaSchemaFor, type PrismaModel, type PrismaSchema } from '../../analysis/typescript/prisma-schema';
 import { insertIntoArguments, insertObjectProperty } from '../shared/typescript-edits';
-import { isOfflineFile } from '../../analysis/typescript/handlers';
-import { runsPerRequest } from '../../analysis/typescript/per-request';
+import { inRequestHandler, isOfflineFile } from '../../analysis/typescript/handlers';
+import { inServerAction } from '../../analysis/typescript/per-request';
 import { chainMethods, ormCalls, ORM_LABEL, type OrmCall } from '../../analysis/typescript/orm';
 import { optionalBound, type OptionalBound } from '../../analysis/typescript/optional-bound';
 import { describeRawSelect, MAY_RUN_RAW_SELECT, rawSelects } from './raw-sql';
@@ -160,18 +160,18 @@ export default router;
     for (const q of calls) {
       const include = q.orm === 'prisma' ? unboundedInclude(ctx, q) : undefined;
       if (include) {
-        if (runsPerRequest(q.call, ctx.file.relPath)) reportInclude(ctx, q, include);
+        if (servesRequests(q.call, ctx.file.relPath)) reportInclude(ctx, q, include);
         continue;
       }
       const populate = q.orm === 'mongoose' ? unboundedPopulate(ctx, q, growsWithUse) : undefined;
       if (populate) {
-        if (runsPerRequest(q.call, ctx.file.relPath)) reportPopulate(ctx, q, populate);
+        if (servesRequests(q.call, ctx.file.relPath)) reportPopulate(ctx, q, populate);
         continue;
       }
       if (!q.list) continue;
       const problem = unboundedQuery(ctx, q, limit);
       if (!problem || loadsListedKeys(q) || scopedToOneOwner(q) || groupedByOneColumn(q) || isReferenceData(q) || selectsFewByFlag(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q)) continue;
-      if (!runsPerRequest(q.call, ctx.file.relPath) && !inPaginateStatic(q.call)) continue;
+      if (!servesRequests(q.call, ctx.file.relPath) && !inPaginateStatic(q.call)) continue;
       const callee = unwrap(q.call.expression) as ts.PropertyAccessExpression;
       const start = q.builder ? callee.name.getStart() : q.call.getStart();
       ctx.report({
@@ -188,6 +188,14 @@ export default router;
     }
   },
 });
+
+/**
+ * Request code: handlers and what they call (handlers.ts), also Nest startup hooks that load a whole table at each
+ * start; and Next.js server actions.
+ */
+function servesRequests(node: ts.Node, relPath: string): boolean {
+  return inRequestHandler(node, relPath) || inServerAction(node);
+}
 
 function reportInclude(ctx: RuleContext, q: OrmCall, include: UnboundedInclude): void {
   const what = `Prisma ${q.target}.${q.method}()`;
