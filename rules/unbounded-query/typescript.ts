@@ -121,7 +121,7 @@ export default router;
       notes:
         'Queries scoped to one owner are not reported: an owner key (`userId`, `ownerId`, `accountId`, `customerId`, ' +
         '`tenantId`, ... also nested, as in `some: { userId }`, or an owner relation matched by its key, ' +
-        '`createdBy: { id: userId }`) compared with a value the code holds, as the Python rule ' +
+        '`createdBy: { id: userId }`, also in an `AND` branch; a class\'s key, `classId`, counts too) compared with a value the code holds, as the Python rule ' +
         'judges `filter(user=request.user)`; unless the value may be undefined (`x ?? undefined`, an optional parameter: ' +
         'the ORM then drops the filter) or the table grows per owner with time (audit logs, events, sessions, messages, ' +
         'history, and what one user does: orders, expenses, transactions, bookings); also one ' +
@@ -493,10 +493,10 @@ function isCursorLoop(call: ts.CallExpression): boolean {
 
 /**
  * Keys that name the owner of a row, with or without an id suffix: `userId`, `granteeUserId`, `ownerId`,
- * `account_id`, `tenant`, ... (the owners the Python rule's OWNER_LOOKUP names). `productId` or `postId` are not
+ * `account_id`, `tenant`, `classId` (a class's students), ... (the owners the Python rule's OWNER_LOOKUP names). `productId` or `postId` are not
  * owners: one product's reviews or one post's comments can be any number of rows.
  */
-const OWNER_KEY = /^(\w*User|user|owner|author|creator|createdBy|member|profile|account|customer|project|space|workspace|team|group|household|tenant|org|organization|organisation|company)(Id|_id|ID)?$/;
+const OWNER_KEY = /^(\w*User|user|owner|author|creator|createdBy|member|profile|account|customer|project|space|workspace|team|group|class|classroom|household|tenant|org|organization|organisation|company)(Id|_id|ID)?$/;
 
 /**
  * The where clause of a list query, as an object literal: the options' `where` (or, for Mongoose and TypeORM's
@@ -545,6 +545,8 @@ function scopedToOneOwner(q: OrmCall): boolean {
         if (OWNER_KEY.test(key) && identifiesOneRow(value)) return true;
         return depth < 3 && visit(value, depth + 1);
       }
+      // `AND: [{ userId }, { status }]`: every branch applies, so one owner key bounds the whole.
+      if (key === 'AND' && ts.isArrayLiteralExpression(value)) return depth < 3 && value.elements.some((e) => { const b = asObjectLiteral(e); return b !== undefined && visit(b, depth + 1); });
       // `OR: [{ userId }, { userId: null }]`: the owner's rows and the shared ones no owner has.
       if (key === 'OR' && ts.isArrayLiteralExpression(value)) {
         const branches = value.elements.map((e) => asObjectLiteral(e));
