@@ -33,7 +33,7 @@ const NEXT_ROUTE_EXPORTS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HE
  * Folders and names of code that serves requests even when no route is registered in the file (repositories too: the
  * data access the services of a layered app call per request).
  */
-const REQUEST_PATH = /(^|\/)(routes?|controllers?|services?|handlers?|resolvers?|api|graphql|trpc|endpoints?|middlewares?|repositor(y|ies))\/|\.(controller|service|resolver|routes?|router|handler|gateway|repository)\.[cm]?[jt]sx?$|(^|\/)app\/(.+\/)?(page|layout|route)\.[cm]?[jt]sx?$|(^|\/)pages\/api\//i;
+const REQUEST_PATH = /(^|\/)(routes?|controllers?|services?|handlers?|resolvers?|api|graphql|trpc|endpoints?|middlewares?|repositor(y|ies))\/|\.(controller|service|resolver|routes?|router|handler|gateway|repository)\.[cm]?[jt]sx?$|(^|\/)app\/(.+\/)?(page|layout|route)\.[cm]?[jt]sx?$|(^|\/)app\/(.+\/)?actions?\/|(^|\/)pages\/api\//i;
 /** Folders and names of code that never serves requests: one-off scripts, migrations, seeds, tests. */
 const OFFLINE_PATH =
   /(^|\/)(scripts?|migrations?|seeds?|seeders?|__tests__|tests?|spec|e2e|cypress|playwright|bin|cli|commands|jobs|cron)\/|(^|\/)[^/]*\.(test|spec|e2e-spec|seed|migration)\.[cm]?[jt]sx?$|(^|\/)(seed|migrate)\.[cm]?[jt]sx?$|(^|\/)\d{10,}[-_][^/]*$/i;

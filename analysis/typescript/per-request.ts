@@ -27,6 +27,17 @@ export function runsPerRequest(node: ts.Node, relPath: string): boolean {
   return inRequestHandler(node, relPath);
 }
 
+/** Inside a Next.js server action: a function whose body, or whose file, starts with `'use server'`. */
+export function inServerAction(node: ts.Node): boolean {
+  let inFunction = false;
+  for (let n: ts.Node | undefined = node.parent; n; n = n.parent) {
+    if (!isFunctionNode(n)) continue;
+    inFunction = true;
+    if (hasUseServer(n.body)) return true;
+  }
+  return inFunction && hasUseServer(node.getSourceFile());
+}
+
 /** `{ create: () => puppeteer.launch() }` given to generic-pool and the like: runs up to the pool's max times. */
 function isPoolFactory(fn: FunctionNode): boolean {
   const holder = ts.isMethodDeclaration(fn) ? fn : fn.parent;

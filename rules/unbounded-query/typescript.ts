@@ -10,11 +10,13 @@ import { asObjectLiteral, declarationOf, eol, hasSpread, hasSyntaxErrors, indent
 import { modelNamed, prismaSchemaFor, type PrismaModel, type PrismaSchema } from '../../analysis/typescript/prisma-schema';
 import { insertIntoArguments, insertObjectProperty } from '../shared/typescript-edits';
 import { inRequestHandler, isOfflineFile } from '../../analysis/typescript/handlers';
+import { inServerAction } from '../../analysis/typescript/per-request';
 import { chainMethods, ormCalls, ORM_LABEL, type OrmCall } from '../../analysis/typescript/orm';
 import { optionalBound, type OptionalBound } from '../../analysis/typescript/optional-bound';
 import { describeRawSelect, MAY_RUN_RAW_SELECT, rawSelects } from './raw-sql';
 import { unboundedPopulate, type UnboundedPopulate } from './mongoose-populate';
 import { callerChosenLimit, inPaginateStatic } from './mongoose-paginate';
+import { DATE_NAME, withinFixedWindow } from './time-window';
 
 /** Chain calls that bound or stream a Mongoose query / TypeORM query builder. */
 const BOUNDING_CHAIN = new Set(['limit', 'take', 'cursor', 'stream', 'eachAsync', 'paginate', 'countDocuments', 'count', 'distinct', 'findOne']);
@@ -40,7 +42,7 @@ export default defineRule({
       summary: 'ORM list queries in request handlers with no row limit.',
       whatItDoes:
         'Finds list queries in request-handling code (Express/Fastify/Koa/Hono route callbacks, Nest controllers, ' +
-        'resolvers and services, repositories, Next.js route handlers, and the functions they call) that return every matching row: ' +
+        'resolvers and services, repositories, Next.js route handlers and server actions (`\'use server\'` modules and functions, an app-router `action/` folder), and the functions they call) that return every matching row: ' +
         'Prisma `findMany()` without `take`, TypeORM `find()`/`findBy()`/`findAndCount()` without `take` and query ' +
         'builders ending in `getMany()`/`getRawMany()` without `.take()`/`.limit()`, Sequelize `findAll()`/' +
         '`findAndCountAll()` without `limit`, and Mongoose `find()` without `.limit()` or `.cursor()`. ' +
@@ -119,7 +121,7 @@ export default router;
       notes:
         'Queries scoped to one owner are not reported: an owner key (`userId`, `ownerId`, `accountId`, `customerId`, ' +
         '`tenantId`, ... also nested, as in `some: { userId }`, or an owner relation matched by its key, ' +
-        '`createdBy: { id: userId }`) compared with a value the code holds, as the Python rule ' +
+        '`createdBy: { id: userId }`, also in an `AND` branch; a class\'s key, `classId`, counts too) compared with a value the code holds, as the Python rule ' +
         'judges `filter(user=request.user)`; unless the value may be undefined (`x ?? undefined`, an optional parameter: ' +
         'the ORM then drops the filter) or the table grows per owner with time (audit logs, events, sessions, messages, ' +
         'history, and what one user does: orders, expenses, transactions, bookings); also one ' +
@@ -131,7 +133,11 @@ export default router;
         '`assigneeId: req.user.id`), ' +
         'nor one parent\'s rows overlapping one period (`property: { id }, checkIn: LessThanOrEqual(end), ' +
         'checkOut: MoreThanOrEqual(start)`: the reservations of one resource around a date; one field between two ' +
-        'dates, a report over any range, is still reported). ' +
+        'dates, a report over any range, is still reported), ' +
+        'nor the rows of one fixed stretch of time: a time column bounded on both sides by values computed from one date ' +
+        '(`gte: startOfWeek(d), lte: endOfWeek(d)`, `new Date(y, m, 1)` to `new Date(y, m + 1, 0)`, `gte: d, lt: addDays(d, 7)`, ' +
+        'at most a calendar year) or equal to one date (`date: menu.date`); an open range (`gte: since`) or two dates or years ' +
+        'the client picks are still reported. ' +
         'Reference data an app defines (categories, branches, ingredients, platforms, settings, countries, currencies, ' +
         'languages, roles, permissions, regions) is not reported: a few dozen rows. ' +
         'Queries whose options are not an object literal (`findMany(args)`, or an object with a spread) are not ' +
@@ -154,18 +160,18 @@ export default router;
     for (const q of calls) {
       const include = q.orm === 'prisma' ? unboundedInclude(ctx, q) : undefined;
       if (include) {
-        if (inRequestHandler(q.call, ctx.file.relPath)) reportInclude(ctx, q, include);
+        if (servesRequests(q.call, ctx.file.relPath)) reportInclude(ctx, q, include);
         continue;
       }
       const populate = q.orm === 'mongoose' ? unboundedPopulate(ctx, q, growsWithUse) : undefined;
       if (populate) {
-        if (inRequestHandler(q.call, ctx.file.relPath)) reportPopulate(ctx, q, populate);
+        if (servesRequests(q.call, ctx.file.relPath)) reportPopulate(ctx, q, populate);
         continue;
       }
       if (!q.list) continue;
       const problem = unboundedQuery(ctx, q, limit);
-      if (!problem || loadsListedKeys(q) || scopedToOneOwner(q) || groupedByOneColumn(q) || isReferenceData(q) || selectsFewByFlag(q) || overlapsOnePeriod(q)) continue;
-      if (!inRequestHandler(q.call, ctx.file.relPath) && !inPaginateStatic(q.call)) continue;
+      if (!problem || loadsListedKeys(q) || scopedToOneOwner(q) || groupedByOneColumn(q) || isReferenceData(q) || selectsFewByFlag(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q)) continue;
+      if (!servesRequests(q.call, ctx.file.relPath) && !inPaginateStatic(q.call)) continue;
       const callee = unwrap(q.call.expression) as ts.PropertyAccessExpression;
       const start = q.builder ? callee.name.getStart() : q.call.getStart();
       ctx.report({
@@ -182,6 +188,14 @@ export default router;
     }
   },
 });
+
+/**
+ * Request code: handlers and what they call (handlers.ts), also Nest startup hooks that load a whole table at each
+ * start; and Next.js server actions.
+ */
+function servesRequests(node: ts.Node, relPath: string): boolean {
+  return inRequestHandler(node, relPath) || inServerAction(node);
+}
 
 function reportInclude(ctx: RuleContext, q: OrmCall, include: UnboundedInclude): void {
   const what = `Prisma ${q.target}.${q.method}()`;
@@ -479,10 +493,10 @@ function isCursorLoop(call: ts.CallExpression): boolean {
 
 /**
  * Keys that name the owner of a row, with or without an id suffix: `userId`, `granteeUserId`, `ownerId`,
- * `account_id`, `tenant`, ... (the owners the Python rule's OWNER_LOOKUP names). `productId` or `postId` are not
+ * `account_id`, `tenant`, `classId` (a class's students), ... (the owners the Python rule's OWNER_LOOKUP names). `productId` or `postId` are not
  * owners: one product's reviews or one post's comments can be any number of rows.
  */
-const OWNER_KEY = /^(\w*User|user|owner|author|creator|createdBy|member|profile|account|customer|project|space|workspace|team|group|household|tenant|org|organization|organisation|company)(Id|_id|ID)?$/;
+const OWNER_KEY = /^(\w*User|user|owner|author|creator|createdBy|member|profile|account|customer|project|space|workspace|team|group|class|classroom|household|tenant|org|organization|organisation|company)(Id|_id|ID)?$/;
 
 /**
  * The where clause of a list query, as an object literal: the options' `where` (or, for Mongoose and TypeORM's
@@ -531,6 +545,8 @@ function scopedToOneOwner(q: OrmCall): boolean {
         if (OWNER_KEY.test(key) && identifiesOneRow(value)) return true;
         return depth < 3 && visit(value, depth + 1);
       }
+      // `AND: [{ userId }, { status }]`: every branch applies, so one owner key bounds the whole.
+      if (key === 'AND' && ts.isArrayLiteralExpression(value)) return depth < 3 && value.elements.some((e) => { const b = asObjectLiteral(e); return b !== undefined && visit(b, depth + 1); });
       // `OR: [{ userId }, { userId: null }]`: the owner's rows and the shared ones no owner has.
       if (key === 'OR' && ts.isArrayLiteralExpression(value)) {
         const branches = value.elements.map((e) => asObjectLiteral(e));
@@ -605,6 +621,22 @@ function overlapsOnePeriod(q: OrmCall): boolean {
     else if (ts.isObjectLiteralExpression(value) ? identifiesOneRow(value) : /(Id|_id)$/.test(key) && !isLiteral(value)) parent = true;
   }
   return parent && below !== undefined && above !== undefined && below !== above;
+}
+
+/**
+ * The rows of one day, week, month or calendar year (see time-window.ts): a time column bounded on both sides by
+ * values computed from one date, or equal to one date. Prisma's schema says which columns are DateTime.
+ */
+function inTimeWindow(ctx: RuleContext, q: OrmCall): boolean {
+  const where = whereOf(q);
+  if (!where) return false;
+  const schema = q.orm === 'prisma' ? prismaSchemaFor(ctx) : undefined;
+  const model = schema && modelNamed(schema, q.model ?? q.target.split('.').pop() ?? '');
+  const isDateColumn = (key: string): boolean => {
+    const field = model?.fields.get(key);
+    return field ? field.type === 'DateTime' && !field.list : DATE_NAME.test(key);
+  };
+  return withinFixedWindow(where, isDateColumn, alwaysDefined);
 }
 
 /** Besides its owner key, the where compares another key (also nested) with a value the code holds. */

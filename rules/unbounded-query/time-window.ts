@@ -1,0 +1,170 @@
+/**
+ * A where clause that keeps a list query inside a fixed stretch of time: a time column bounded on both sides by
+ * two values computed from one date (`gte: startOfWeek(d), lte: endOfWeek(d)`, `new Date(y, m, 1)` /
+ * `new Date(y, m + 1, 0)`, `gte: d, lt: addDays(d, 7)`), or equal to one date (`date: booking.date`). Such a read
+ * returns the rows of one day, week, month or calendar year, which do not grow with the table. An open range
+ * (`gte: since` only) or two dates the client picks (`gte: from, lte: to`, a span of years) is not a window.
+ */
+import { ts } from 'ts-morph';
+import { declarationOf, propertyName, unwrap } from '../../analysis/typescript/ast';
+
+/** Comparison keys: Prisma's, Mongo's (`$gte`). */
+const LOWER_KEY = /^\$?(gte|gt)$/;
+const UPPER_KEY = /^\$?(lte|lt)$/;
+
+/** Calendar units a window may span: at most a year. */
+const UNIT = /(day|week|month|quarter|year)/i;
+const START_WORD = /start|begin|first/i;
+const END_WORD = /end|last/i;
+
+/** How many of each unit still make a fixed window of at most about a year (`addDays(d, 7)`). */
+const ADD_UNIT: Record<string, number> = { days: 366, weeks: 53, months: 12, quarters: 4, years: 1 };
+
+/** `req.query.date`, `request.body.day`, `searchParams.date`: optional fields of a request. */
+const REQUEST_FIELD = /\b(query|body|params|searchParams)\./;
+
+interface Bounds {
+  lower?: ts.Expression;
+  upper?: ts.Expression;
+}
+
+/**
+ * True when `where` (an object literal) bounds one column on both sides within a fixed window, or matches a
+ * date column to one value (`alwaysDefined`: an optional value drops the filter). `isDateColumn` says whether a key names a time column (the Prisma schema's DateTime,
+ * or a name such as `date`, `createdAt`).
+ */
+export function withinFixedWindow(where: ts.ObjectLiteralExpression, isDateColumn: (key: string) => boolean, alwaysDefined: (id: ts.Identifier) => boolean): boolean {
+  const bounds = new Map<string, Bounds>();
+  let oneDate = false;
+  const visit = (o: ts.ObjectLiteralExpression, depth: number): void => {
+    for (const p of o.properties) {
+      if (!ts.isPropertyAssignment(p)) continue;
+      const key = propertyName(p.name) ?? '';
+      const value = unwrap(p.initializer);
+      // Prisma `AND: [{ data: { gte } }, { data: { lte } }]`, Mongo `$and`: the branches all apply.
+      if ((key === 'AND' || key === '$and') && depth < 2) {
+        const branches = ts.isArrayLiteralExpression(value) ? value.elements : [value];
+        for (const b of branches) {
+          const branch = unwrap(b as ts.Expression);
+          if (ts.isObjectLiteralExpression(branch)) visit(branch, depth + 1);
+        }
+        continue;
+      }
+      if (ts.isObjectLiteralExpression(value)) {
+        const entry = bounds.get(key) ?? {};
+        for (const c of value.properties) {
+          if (!ts.isPropertyAssignment(c)) continue;
+          const op = propertyName(c.name) ?? '';
+          if (LOWER_KEY.test(op)) entry.lower = c.initializer;
+          else if (UPPER_KEY.test(op)) entry.upper = c.initializer;
+        }
+        bounds.set(key, entry);
+        continue;
+      }
+      // TypeORM `date: Between(start, end)`.
+      if (ts.isCallExpression(value) && value.expression.getText() === 'Between' && value.arguments.length === 2) {
+        bounds.set(key, { lower: value.arguments[0], upper: value.arguments[1] });
+        continue;
+      }
+      // `date: booking.date`: the rows of one date, a value the code holds (not a literal, not a list).
+      // A field read straight from the request (`req.query.date`) may be missing, and the ORM then drops the filter.
+      const fromRequest = ts.isPropertyAccessExpression(value) && (value.questionDotToken !== undefined || REQUEST_FIELD.test(value.getText()));
+      if (isDateColumn(key) && ((ts.isIdentifier(value) && alwaysDefined(value)) || (ts.isPropertyAccessExpression(value) && !fromRequest) || ts.isCallExpression(value) || ts.isNewExpression(value))) oneDate = true;
+    }
+  };
+  visit(where, 0);
+  if (oneDate) return true;
+  for (const { lower, upper } of bounds.values()) {
+    if (lower && upper && fixedSpan(resolved(lower), resolved(upper))) return true;
+  }
+  return false;
+}
+
+/** A `const` whose initializer computes the bound: `const start = startOfWeek(now)`. Parameters stay as they are. */
+function resolved(expr: ts.Expression): ts.Expression {
+  const e = unwrap(expr);
+  if (!ts.isIdentifier(e)) return e;
+  const declaration = declarationOf(e);
+  if (declaration && ts.isVariableDeclaration(declaration) && declaration.initializer && ts.isVariableDeclarationList(declaration.parent) && declaration.parent.flags & ts.NodeFlags.Const) {
+    return unwrap(declaration.initializer);
+  }
+  return e;
+}
+
+function fixedSpan(lower: ts.Expression, upper: ts.Expression): boolean {
+  return startEndPair(lower, upper) || calendarDates(lower, upper) || addedSpan(lower, upper);
+}
+
+/**
+ * `startOfWeek(d)` / `endOfWeek(d)`, `getMonthStart()` / `getMonthEnd()`, `dayjs(d).startOf('month')` /
+ * `dayjs(d).endOf('month')`: the two texts differ in one word only, start against end, and a calendar unit names
+ * the window. `startOfYear(fromYear)` / `endOfYear(toYear)` differ in two words: years the caller picks.
+ */
+function startEndPair(lower: ts.Expression, upper: ts.Expression): boolean {
+  if (!ts.isCallExpression(lower) && !ts.isPropertyAccessExpression(lower)) return false;
+  const a = tokens(lower.getText());
+  const b = tokens(upper.getText());
+  if (a.length !== b.length) return false;
+  const differing = a.map((t, i) => [t, b[i]] as const).filter(([x, y]) => x !== y);
+  if (differing.length !== 1) return false;
+  const [x, y] = differing[0];
+  if (!START_WORD.test(x) || !END_WORD.test(y) || x.replace(START_WORD, '') !== y.replace(END_WORD, '')) return false;
+  return UNIT.test(x) || /^(startOf|endOf)$/.test(x) && UNIT.test(lower.getText());
+}
+
+function tokens(text: string): string[] {
+  return text.match(/[A-Za-z_$][\w$]*|\d+|\S/g) ?? [];
+}
+
+/**
+ * `new Date(y, m, 1)` / `new Date(y, m + 1, 0)`, `new Date(y, 0, 1)` / `new Date(y + 1, 0, 1)`: dates of one
+ * year (the same year argument, or the next), so at most a year apart whatever month the caller picks.
+ */
+function calendarDates(lower: ts.Expression, upper: ts.Expression): boolean {
+  const yearOf = (e: ts.Expression): string | undefined =>
+    ts.isNewExpression(e) && e.expression.getText() === 'Date' && (e.arguments?.length ?? 0) >= 2 ? e.arguments![0].getText().replace(/\s+/g, '') : undefined;
+  const from = yearOf(lower);
+  const to = yearOf(upper);
+  return from !== undefined && to !== undefined && (from === to || to === `${from}+1`);
+}
+
+/**
+ * `gte: d, lt: addDays(d, 7)`, `gte: subMonths(d, 1), lte: d`, `dayjs(d).add(1, 'week')`: one end is the other
+ * moved by a fixed amount of at most about a year.
+ */
+function addedSpan(lower: ts.Expression, upper: ts.Expression): boolean {
+  const moved = (e: ts.Expression, verb: 'add' | 'sub', base: ts.Expression): boolean => {
+    if (!ts.isCallExpression(e)) return false;
+    const callee = unwrap(e.expression);
+    const baseText = base.getText();
+    // date-fns `addDays(d, 7)` / `subDays(d, 7)`.
+    const fn = ts.isIdentifier(callee) ? /^(add|sub)(Days|Weeks|Months|Quarters|Years)$/.exec(callee.text) : null;
+    if (fn && fn[1] === verb && e.arguments.length === 2) {
+      return sameDate(e.arguments[0], baseText) && withinYear(e.arguments[1], fn[2].toLowerCase());
+    }
+    // dayjs / moment `dayjs(d).add(7, 'day')`, `moment(d).subtract(1, 'month')`.
+    if (ts.isPropertyAccessExpression(callee) && callee.name.text === (verb === 'add' ? 'add' : 'subtract') && e.arguments.length === 2) {
+      const unit = e.arguments[1];
+      if (!ts.isStringLiteralLike(unit)) return false;
+      const plural = unit.text.replace(/s?$/, 's').toLowerCase();
+      const receiver = unwrap(callee.expression);
+      const of = ts.isCallExpression(receiver) && receiver.arguments.length === 1 ? receiver.arguments[0] : receiver;
+      return (sameDate(of, baseText) || sameDate(receiver, baseText)) && withinYear(e.arguments[0], plural);
+    }
+    return false;
+  };
+  return moved(upper, 'add', lower) || moved(lower, 'sub', upper);
+}
+
+function sameDate(e: ts.Expression, text: string): boolean {
+  return e.getText() === text || resolved(e).getText() === text;
+}
+
+function withinYear(amount: ts.Expression, unit: string): boolean {
+  const n = unwrap(amount);
+  const max = ADD_UNIT[unit];
+  return max !== undefined && ts.isNumericLiteral(n) && Number(n.text) <= max;
+}
+
+/** Column names that hold a date when no schema says so: `date`, `day`, `startDate`, `created_at`, `createdAt`. */
+export const DATE_NAME = /^(date|day|\w+Date|\w+_date|\w+At|\w+_at)$/;
