@@ -12,6 +12,7 @@ import { importedByOnlineModules, servesOrLoops, standaloneScriptText } from './
 import { baseName, isProjectMarker } from './projects';
 import { sameList } from './cache';
 import { escapeRegExp } from './python/web-context';
+import { imageOnlyCompose } from './deploy/image-only-compose';
 
 export type OfflineKind = 'test' | 'migration' | 'docs' | 'script' | 'management command' | 'notebook' | 'not run by any deploy';
 
@@ -93,15 +94,25 @@ export function deployedBeside(project: ProjectInfo): string[] {
   return nested.filter((n) => deployReach(n.project).judged).map((n) => n.root);
 }
 
-const markerMemos = new WeakMap<ProjectInfo, { files: readonly string[]; value: boolean }>();
+const markerMemos = new WeakMap<ProjectInfo, { files: readonly string[]; inputs: Map<string, string | undefined>; value: boolean }>();
 
-/** Some file of the project is a deploy or dependency file; asked once per file list, not once per analysed file. */
+/**
+ * Some file of the project is a deploy or dependency file; asked once per file list and compose texts, not once per
+ * analysed file. A compose file that only runs prebuilt images (a lessons folder's Postgres) deploys none of its code.
+ */
 function hasProjectMarker(project: ProjectInfo): boolean {
   const files = project.files();
   const memo = markerMemos.get(project);
-  if (memo && sameList(memo.files, files)) return memo.value;
-  const value = files.some(isProjectMarker);
-  markerMemos.set(project, { files, value });
+  if (memo && sameList(memo.files, files) && [...memo.inputs].every(([f, text]) => project.readFile(f) === text)) return memo.value;
+  const inputs = new Map<string, string | undefined>();
+  const value = files.some((f) => {
+    if (!isProjectMarker(f)) return false;
+    if (classifyDeployFile(f) !== 'docker-compose') return true;
+    const text = project.readFile(f);
+    inputs.set(f, text);
+    return text === undefined || !imageOnlyCompose(text);
+  });
+  markerMemos.set(project, { files, inputs, value });
   return value;
 }
 

@@ -385,7 +385,7 @@ function notRunByDeployNote(project: ProjectInfo): string {
   const beside = reach.judged ? [] : deployedBeside(project);
   if (beside.length > 0) {
     const shown = beside.slice(0, 3).map((r) => `${r}/`).join(', ') + (beside.length > 3 ? ', …' : '');
-    return `not checked: no deploy runs it (its project has no deploy or dependency file; the deploys of ${shown} run their own code); checkOfflineCode = true checks it`;
+    return `not checked: no deploy runs it (its project has no dependency file and no deploy that runs its code; the deploys of ${shown} run their own code); checkOfflineCode = true checks it`;
   }
   const from = reach.judged && reach.entries.length ? ` (processes: ${reach.entries.slice(0, 3).join('; ')}${reach.entries.length > 3 ? '; …' : ''})` : '';
   return `not checked: no process of this project's deploys loads it${from}; checkOfflineCode = true checks it`;
