@@ -83,6 +83,14 @@ export function offlineCode(relPath: string, project: ProjectInfo): OfflineKind 
 }
 
 /**
+ * A Django template of a project without deploy or dependency files beside deployed nested projects (a course site's
+ * `hrms/templates/` beside the deployed `ecommerce/`): no deploy renders it, as no deploy runs its views.
+ */
+export function offlineTemplate(project: ProjectInfo): OfflineKind | undefined {
+  return deployedBeside(project).length > 0 ? 'not run by any deploy' : undefined;
+}
+
+/**
  * The deployed projects nested in a project that has no deploy or dependency file of its own (a repository of course
  * exercises beside the `final/` app its Dockerfile serves): each deploy runs its own project's code, and code
  * without a dependency file of its own is deployed by no platform. Only nested projects whose deploys the graph

@@ -51,6 +51,15 @@ describe('reach beside other deploys', function () {
     assert.deepEqual(await reported({ ...COURSE, 'memlint.toml': 'checkOfflineCode = true\n' }), ['exercises/server.py', 'exercises/tp1/tp1.py', 'final/pagination.py']);
   });
 
+  it('leaves the templates of such a project unchecked too, and reports them with a dependency file', async () => {
+    const template = {
+      'templates/orders.html': '{% for o in orders %}\n  {{ o.notes.count }}\n{% endfor %}\n',
+      'exercises/views.py': 'from django.shortcuts import render\nfrom billing.models import Order\n\n\ndef order_list(request):\n    return render(request, "orders.html", {"orders": Order.objects.all()})\n',
+    };
+    assert.deepEqual(await reported({ ...COURSE, ...template }, 'n-plus-one'), []);
+    assert.deepEqual(await reported({ ...COURSE, ...template, 'requirements.txt': 'django==5.0\n' }, 'n-plus-one'), ['exercises/views.py', 'templates/orders.html']);
+  });
+
   /** The lessons keep a compose file that only runs their database (an image, no build, no command). */
   const LESSONS_DB = 'services:\n  postgres:\n    image: postgres:15-alpine\n    volumes:\n      - ./init.sql:/docker-entrypoint-initdb.d/01.sql\n';
 
