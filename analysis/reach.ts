@@ -12,6 +12,7 @@ import { importedByOnlineModules, servesOrLoops, standaloneScriptText } from './
 import { baseName, isProjectMarker } from './projects';
 import { sameList } from './cache';
 import { escapeRegExp } from './python/web-context';
+import { imageOnlyCompose } from './deploy/image-only-compose';
 
 export type OfflineKind = 'test' | 'migration' | 'docs' | 'script' | 'management command' | 'notebook' | 'not run by any deploy';
 
@@ -82,6 +83,14 @@ export function offlineCode(relPath: string, project: ProjectInfo): OfflineKind 
 }
 
 /**
+ * A Django template of a project without deploy or dependency files beside deployed nested projects (a course site's
+ * `hrms/templates/` beside the deployed `ecommerce/`): no deploy renders it, as no deploy runs its views.
+ */
+export function offlineTemplate(project: ProjectInfo): OfflineKind | undefined {
+  return deployedBeside(project).length > 0 ? 'not run by any deploy' : undefined;
+}
+
+/**
  * The deployed projects nested in a project that has no deploy or dependency file of its own (a repository of course
  * exercises beside the `final/` app its Dockerfile serves): each deploy runs its own project's code, and code
  * without a dependency file of its own is deployed by no platform. Only nested projects whose deploys the graph
@@ -93,15 +102,25 @@ export function deployedBeside(project: ProjectInfo): string[] {
   return nested.filter((n) => deployReach(n.project).judged).map((n) => n.root);
 }
 
-const markerMemos = new WeakMap<ProjectInfo, { files: readonly string[]; value: boolean }>();
+const markerMemos = new WeakMap<ProjectInfo, { files: readonly string[]; inputs: Map<string, string | undefined>; value: boolean }>();
 
-/** Some file of the project is a deploy or dependency file; asked once per file list, not once per analysed file. */
+/**
+ * Some file of the project is a deploy or dependency file; asked once per file list and compose texts, not once per
+ * analysed file. A compose file that only runs prebuilt images (a lessons folder's Postgres) deploys none of its code.
+ */
 function hasProjectMarker(project: ProjectInfo): boolean {
   const files = project.files();
   const memo = markerMemos.get(project);
-  if (memo && sameList(memo.files, files)) return memo.value;
-  const value = files.some(isProjectMarker);
-  markerMemos.set(project, { files, value });
+  if (memo && sameList(memo.files, files) && [...memo.inputs].every(([f, text]) => project.readFile(f) === text)) return memo.value;
+  const inputs = new Map<string, string | undefined>();
+  const value = files.some((f) => {
+    if (!isProjectMarker(f)) return false;
+    if (classifyDeployFile(f) !== 'docker-compose') return true;
+    const text = project.readFile(f);
+    inputs.set(f, text);
+    return text === undefined || !imageOnlyCompose(text);
+  });
+  markerMemos.set(project, { files, inputs, value });
   return value;
 }
 

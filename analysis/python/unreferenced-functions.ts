@@ -1,6 +1,7 @@
 /**
  * Dead module-level functions: a plain `def name(...)` (no decorator, which may register it) whose name no other
- * Python file of the project and no other line of its own module mentions. Code nothing calls never runs in a worker.
+ * Python file of the project (but in an import that binds it, unused) and no other line of its own module mentions.
+ * Code nothing calls never runs in a worker.
  */
 import type { ProjectInfo } from '../../rules/api';
 import { fileDigest, mayHoldWord } from './file-digests';
@@ -30,7 +31,28 @@ export function unreferencedFunction(project: ProjectInfo, relPath: string, ownT
   for (const file of files) {
     if (ascii && !mayHoldWord(fileDigest(project, file).words, name)) continue;
     const text = (project.peekFile ?? project.readFile).call(project, file) ?? '';
-    if (text.includes(name) && mentions.test(text) && !ignore?.(file)) return false;
+    if (text.includes(name) && mentions.test(text) && !ignore?.(file) && mentionedOutsideImports(text, name)) return false;
   }
   return true;
+}
+
+/** `from m import a, b` (one line up to a `;`, `\`-continued or parenthesised) and `import m`: statements that only bind names. */
+const IMPORT_STATEMENT = /^[ \t]*(?:from[ \t]+[\w.]+[ \t]+import[ \t]*(?:\([^)]*\)|(?:[^\n\\;]|\\\r?\n)*)|import[ \t]+(?:[^\n\\;]|\\\r?\n)*)/gm;
+
+/**
+ * The file names `name` somewhere other than an import that binds it under its own name: a module that imports a
+ * helper and never uses it (`from .tasks import export_db, ...` in a view module) does not call it. An import under
+ * another name (`export_db as run_export`) counts as a use, since the alias is what the module calls.
+ */
+function mentionedOutsideImports(text: string, name: string): boolean {
+  const word = new RegExp(`\\b${name}\\b`);
+  const aliased = new RegExp(`\\b${name}[ \t]+as\\b`);
+  let rest = '';
+  let last = 0;
+  for (const m of text.matchAll(IMPORT_STATEMENT)) {
+    if (aliased.test(m[0])) return true;
+    rest += text.slice(last, m.index);
+    last = m.index! + m[0].length;
+  }
+  return word.test(rest + text.slice(last));
 }

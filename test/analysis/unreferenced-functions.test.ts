@@ -69,4 +69,16 @@ describe('unreferencedFunction', () => {
     assert.equal(unreferencedFunction(plain, 'app/lib.py', `def ${callers[0]}(): pass`, callers[0]), false);
     assert.ok(plain.reads.includes('app/views.py'));
   });
+  it('does not count a module that only imports the name, but does count an alias, a call or a string', () => {
+    const importer = (text: string) => project({ 'requirements.txt': 'flask\n', 'app/views.py': text });
+    const dead = (text: string) => unreferencedFunction(importer(text), 'app/tasks.py', 'def export_db(): pass', 'export_db');
+    assert.equal(dead('from .tasks import get_ip, export_db, simple_email\nget_ip()\n'), true);
+    assert.equal(dead('from .tasks import (\n    get_ip,\n    export_db,\n)\nget_ip()\n'), true);
+    assert.equal(dead('from .tasks import get_ip, \\\n    export_db\n'), true);
+    assert.equal(dead('from .tasks import export_db\n\ndef view(request):\n    return export_db()\n'), false);
+    assert.equal(dead('from .tasks import export_db as run_export\n'), false);
+    assert.equal(dead('from .tasks import export_db; export_db()\n'), false);
+    assert.equal(dead('from . import tasks\nJOB = tasks.export_db\n'), false);
+    assert.equal(dead('from .tasks import export_db\n__all__ = ["export_db"]\n'), false);
+  });
 });

@@ -35,7 +35,7 @@ describe('reach beside other deploys', function () {
   it('notes which deploys run their own code instead', async () => {
     const ws = await open(COURSE);
     const notes = ws.scan().files.flatMap((r) => r.notes.filter((n) => n.kind === 'not-run-by-deploy').map((n) => `${r.relPath}: ${n.message}`));
-    assert.match(notes.join('\n'), /^exercises\/tp1\/tp1\.py: not checked: no deploy runs it \(its project has no deploy or dependency file; the deploys of final\/ run their own code\); checkOfflineCode = true checks it$/m);
+    assert.match(notes.join('\n'), /^exercises\/tp1\/tp1\.py: not checked: no deploy runs it \(its project has no dependency file and no deploy that runs its code; the deploys of final\/ run their own code\); checkOfflineCode = true checks it$/m);
   });
 
   it('reports the outer code when it has a dependency file of its own', async () => {
@@ -49,6 +49,30 @@ describe('reach beside other deploys', function () {
 
   it('reports the outer code with checkOfflineCode = true', async () => {
     assert.deepEqual(await reported({ ...COURSE, 'memlint.toml': 'checkOfflineCode = true\n' }), ['exercises/server.py', 'exercises/tp1/tp1.py', 'final/pagination.py']);
+  });
+
+  it('leaves the templates of such a project unchecked too, and reports them with a dependency file', async () => {
+    const template = {
+      'templates/orders.html': '{% for o in orders %}\n  {{ o.notes.count }}\n{% endfor %}\n',
+      'exercises/views.py': 'from django.shortcuts import render\nfrom billing.models import Order\n\n\ndef order_list(request):\n    return render(request, "orders.html", {"orders": Order.objects.all()})\n',
+    };
+    assert.deepEqual(await reported({ ...COURSE, ...template }, 'n-plus-one'), []);
+    assert.deepEqual(await reported({ ...COURSE, ...template, 'requirements.txt': 'django==5.0\n' }, 'n-plus-one'), ['exercises/views.py', 'templates/orders.html']);
+  });
+
+  /** The lessons keep a compose file that only runs their database (an image, no build, no command). */
+  const LESSONS_DB = 'services:\n  postgres:\n    image: postgres:15-alpine\n    volumes:\n      - ./init.sql:/docker-entrypoint-initdb.d/01.sql\n';
+
+  it('leaves the code beside a compose file that only runs prebuilt images unchecked', async () => {
+    assert.deepEqual(await reported({ ...COURSE, 'sql_lessons/docker-compose.yml': LESSONS_DB }), ['final/pagination.py']);
+  });
+
+  it('reports the outer code when its compose file builds or starts code of the folder', async () => {
+    const built = 'services:\n  api:\n    build: ./exercises\n  postgres:\n    image: postgres:15-alpine\n';
+    const started = 'services:\n  api:\n    image: python:3.12\n    command: python exercises/server.py\n';
+    // The compose file's own graph decides what it runs (server.py, the command's script); the neighbours' does not.
+    assert.ok((await reported({ ...COURSE, 'docker-compose.yml': built })).includes('exercises/server.py'));
+    assert.ok((await reported({ ...COURSE, 'docker-compose.yml': started })).includes('exercises/server.py'));
   });
 
   /** A Django-like app built in `svc/`, deployed by `ops/docker-compose.yml` from its prebuilt image; a local compose builds it. */

@@ -9,7 +9,7 @@ import type { Dockerfile } from 'dockerfile-ast';
 import type { Node as JsonNode } from 'jsonc-parser';
 import type { AST as TomlAST } from 'toml-eslint-parser';
 import { docsUrl, type FileKind, type FileRole, type OptionValue, type ProjectInfo, type RelatedSpec, type ReportSpec, type Rule, type RuleContext, type RuleMeta, type Severity, type SourceInfo, type TextTrigger } from '../../../rules/api';
-import { deployedBeside, offlineCode } from '../../../analysis/reach';
+import { deployedBeside, offlineCode, offlineTemplate } from '../../../analysis/reach';
 import { inBatchScanThread } from '../../../analysis/cache';
 import { deployReach } from '../../../analysis/deploy/project-reach';
 import { classify } from './classify';
@@ -209,7 +209,13 @@ export class Analyzer {
 
     const scoped = this.scope?.(relPath) ?? { project: this.project, relPath };
     // Code no deploy runs (tests, migrations, scripts...) serves no request: nothing to report there by default.
-    const offline = CODE_KINDS.has(kind) && !this.config.checkOfflineCode ? offlineCode(scoped.relPath, scoped.project) : undefined;
+    const offline = this.config.checkOfflineCode
+      ? undefined
+      : CODE_KINDS.has(kind)
+        ? offlineCode(scoped.relPath, scoped.project)
+        : kind === 'django-template'
+          ? offlineTemplate(scoped.project)
+          : undefined;
     if (offline) {
       // Judged by the deploys' import graph rather than by its folder: say so, since nothing else shows it.
       if (offline === 'not run by any deploy') result.notes.push({ kind: 'not-run-by-deploy', path, relPath, message: notRunByDeployNote(scoped.project) });
@@ -385,7 +391,7 @@ function notRunByDeployNote(project: ProjectInfo): string {
   const beside = reach.judged ? [] : deployedBeside(project);
   if (beside.length > 0) {
     const shown = beside.slice(0, 3).map((r) => `${r}/`).join(', ') + (beside.length > 3 ? ', …' : '');
-    return `not checked: no deploy runs it (its project has no deploy or dependency file; the deploys of ${shown} run their own code); checkOfflineCode = true checks it`;
+    return `not checked: no deploy runs it (its project has no dependency file and no deploy that runs its code; the deploys of ${shown} run their own code); checkOfflineCode = true checks it`;
   }
   const from = reach.judged && reach.entries.length ? ` (processes: ${reach.entries.slice(0, 3).join('; ')}${reach.entries.length > 3 ? '; …' : ''})` : '';
   return `not checked: no process of this project's deploys loads it${from}; checkOfflineCode = true checks it`;
