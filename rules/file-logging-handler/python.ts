@@ -10,6 +10,8 @@ import { importsOf, type ImportMap } from '../../analysis/python/imports';
 import { clip, formatBytes } from '../shared/format';
 import { configAssignments, isGunicornConfigFile } from '../../analysis/deploy/gunicorn-config';
 import { inManagementCommandClass, isManagementCommandFile, isWebAppCode, underMainGuard } from '../../analysis/python/web-context';
+import { deployReach } from '../../analysis/deploy/project-reach';
+import { duplicatedLoguruFileSinks } from './loguru';
 
 const FILE_HANDLER_CLASS = /(^|\.)\w*FileHandler$/;
 const CONSOLE_HANDLER_CLASS = /(^|\.)(StreamHandler|RichHandler)$/;
@@ -39,14 +41,14 @@ export default defineRule({
       'file-in-container': 'Writes logs to {{file}} in the container ({{keeps}}): log to stdout',
       'gunicorn-log-file': 'Gunicorn appends its {{log}} log to {{file}}, never rotated: set {{setting}} = "-"',
     },
-    trigger: /FileHandler|basicConfig|accesslog|errorlog/,
+    trigger: /FileHandler|basicConfig|accesslog|errorlog|loguru/,
     docs: {
       summary: 'A containerised web app that logs to files instead of stdout.',
       whatItDoes:
         'Finds `logging.FileHandler`, `RotatingFileHandler`, `TimedRotatingFileHandler` and `WatchedFileHandler` in Django `LOGGING` ' +
         'dicts (`"class": "logging.handlers.RotatingFileHandler"`) and in logging setup code (`logging.basicConfig(filename=...)`, ' +
-        '`logger.addHandler(FileHandler(...))`) of web apps: files that import or configure Django, Flask, FastAPI, Starlette, gunicorn ' +
-        'or uvicorn, and Django settings files. When a logger sends its records to a console handler and a file handler, the file ' +
+        '`logger.addHandler(FileHandler(...))`, loguru\'s `logger.add("app.log", ...)` beside `logger.add(sys.stdout)` in one block) of web apps: files that import or configure Django, Flask, FastAPI, Starlette, gunicorn ' +
+        'or uvicorn, Django settings files, and (for loguru) modules a deploy\'s processes load. When a logger sends its records to a console handler and a file handler, the file ' +
         'handler is reported as a duplicate. A bounded rotating handler (`RotatingFileHandler` with `maxBytes` and `backupCount` ' +
         'both above 0, `TimedRotatingFileHandler` with `backupCount` above 0) is reported only when it duplicates a console handler: ' +
         'on its own it keeps a fixed amount or a fixed number of periods. Not reported: ' +
@@ -109,11 +111,38 @@ export default defineRule({
     const webFile = isWebAppCode(ctx, imports);
     checkDictConfigs(ctx, tree, webFile);
     if (isGunicornConfigFile(ctx.file)) checkGunicornLogSettings(ctx, tree);
+    if (imports.importsModule('loguru')) checkLoguruSinks(ctx, tree, imports, webFile);
     if (!webFile) return;
     checkHandlerCalls(ctx, tree, imports);
     checkBasicConfig(ctx, tree, imports);
   },
 });
+
+/**
+ * loguru's `logger.add(sys.stdout)` beside a file sink in one block: every record stored twice. A logging module
+ * imports no web framework itself, so besides web-app code it counts when a deploy's processes load it (the
+ * project's deploy reach, built once per project).
+ */
+function checkLoguruSinks(ctx: RuleContext, tree: Tree, imports: ImportMap, webFile: boolean): void {
+  const sinks = duplicatedLoguruFileSinks(tree, imports, excluded);
+  if (sinks.length === 0) return;
+  if (!webFile) {
+    const reach = deployReach(ctx.project);
+    if (!reach.judged || !reach.reached.has(ctx.file.relPath)) return;
+  }
+  for (const { call, sink, statement } of sinks) {
+    const file = describeFile(sink);
+    const removal = statement ? removeStatementLines(ctx.file.text, statement) : undefined;
+    ctx.report({
+      start: call.startIndex,
+      end: call.endIndex,
+      messageId: 'duplicated-handler',
+      data: { file: clip(file, 28) },
+      detail: `loguru sends every record to ${file} as well as to the console sink added beside it, so every line is stored twice, the copy on ${FILESYSTEM}. The platform already keeps what goes to stdout.`,
+      fixes: removal ? [{ title: 'Remove the file sink', edits: [removal] }] : [],
+    });
+  }
+}
 
 function excluded(node: Node): boolean {
   return underMainGuard(node) || inManagementCommandClass(node);
