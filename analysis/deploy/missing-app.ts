@@ -4,7 +4,7 @@
  * process exits at start, so its worker settings cost nothing and the rules about them say nothing.
  *
  * Claimed only when nothing could provide the package: no folder or module of that name anywhere in the project
- * (any depth, for src layouts and `--chdir`), and no requirement of that name (a server may run an installed
+ * (any depth, for src layouts and `--chdir`, nested projects included), and no requirement of that name (a server may run an installed
  * package's app: `gunicorn mlflow.server:app`), in a project that has Python code of its own and declares its
  * dependencies at its root (a folder of deploy files built from the repository above it proves nothing). Variables (`$APP_MODULE`) and bare module names are not judged.
  */
@@ -25,11 +25,14 @@ export function missingAppPackage(ws: Workspace, command: StartCommand, file: st
   if (!files.some((f) => f.endsWith('.py') && !/(^|\/)(\.?venv|env|site-packages|node_modules)\//.test(f))) return undefined;
   const rootPackages = pythonPackages(ws, '');
   if (rootPackages.size === 0) return undefined;
-  const present = files.some((f) => {
+  const provides = (f: string) => {
     const parts = f.split('/');
     return parts.slice(0, -1).includes(top) || parts[parts.length - 1] === `${top}.py`;
-  });
-  if (present) return undefined;
+  };
+  if (files.some(provides)) return undefined;
+  // A compose file at the root that builds a nested project (`build: {context: ., dockerfile: ./core/Dockerfile}`,
+  // `./core:/app`) runs that project's code: its packages count too (they sit outside this project's file list).
+  if ((ws.project.nestedProjects?.() ?? []).some((n) => n.project.files().some(provides))) return undefined;
   const normal = (name: string) => name.toLowerCase().replace(/[-_.]+/g, '-');
   const requirements = new Set([...pythonPackages(ws, dirOf(file)), ...rootPackages].map(normal));
   return requirements.has(normal(top)) ? undefined : top;

@@ -10,6 +10,8 @@ import { importsOf, type ImportMap } from '../../analysis/python/imports';
 import { clip, formatBytes } from '../shared/format';
 import { configAssignments, isGunicornConfigFile } from '../../analysis/deploy/gunicorn-config';
 import { inManagementCommandClass, isManagementCommandFile, isWebAppCode, underMainGuard } from '../../analysis/python/web-context';
+import { deployReach } from '../../analysis/deploy/project-reach';
+import { duplicatedLoguruFileSinks } from './loguru';
 
 const FILE_HANDLER_CLASS = /(^|\.)\w*FileHandler$/;
 const CONSOLE_HANDLER_CLASS = /(^|\.)(StreamHandler|RichHandler)$/;
@@ -39,16 +41,17 @@ export default defineRule({
       'file-in-container': 'Writes logs to {{file}} in the container ({{keeps}}): log to stdout',
       'gunicorn-log-file': 'Gunicorn appends its {{log}} log to {{file}}, never rotated: set {{setting}} = "-"',
     },
-    trigger: /FileHandler|basicConfig|accesslog|errorlog/,
+    trigger: /FileHandler|basicConfig|accesslog|errorlog|loguru/,
     docs: {
       summary: 'A containerised web app that logs to files instead of stdout.',
       whatItDoes:
         'Finds `logging.FileHandler`, `RotatingFileHandler`, `TimedRotatingFileHandler` and `WatchedFileHandler` in Django `LOGGING` ' +
         'dicts (`"class": "logging.handlers.RotatingFileHandler"`) and in logging setup code (`logging.basicConfig(filename=...)`, ' +
-        '`logger.addHandler(FileHandler(...))`) of web apps: files that import or configure Django, Flask, FastAPI, Starlette, gunicorn ' +
-        'or uvicorn, and Django settings files. When a logger sends its records to a console handler and a file handler, the file ' +
-        'handler is reported as a duplicate. A size-bounded rotating handler (`RotatingFileHandler` with `maxBytes` and `backupCount` ' +
-        'both above 0) is reported only when it duplicates a console handler: on its own it keeps a fixed amount. Not reported: ' +
+        '`logger.addHandler(FileHandler(...))`, loguru\'s `logger.add("app.log", ...)` beside `logger.add(sys.stdout)` in one block) of web apps: files that import or configure Django, Flask, FastAPI, Starlette, gunicorn ' +
+        'or uvicorn, Django settings files, and (for loguru) modules a deploy\'s processes load. When a logger sends its records to a console handler and a file handler, the file ' +
+        'handler is reported as a duplicate. A bounded rotating handler (`RotatingFileHandler` with `maxBytes` and `backupCount` ' +
+        'both above 0, `TimedRotatingFileHandler` with `backupCount` above 0) is reported only when it duplicates a console handler: ' +
+        'on its own it keeps a fixed amount or a fixed number of periods. Not reported: ' +
         '`StreamHandler`, `NullHandler`, files named `/dev/stdout`, `/dev/stderr` or ' +
         '`os.devnull`, CLI scripts without a web framework, Django management commands, and code under `if __name__ == "__main__":`. ' +
         'In a gunicorn config file (`gunicorn.conf.py`, or a file a start command loads with `-c`), `accesslog` and `errorlog` set to ' +
@@ -92,7 +95,7 @@ export default defineRule({
         'Unsafe: logs no longer land in the file, so anything that reads it (a sidecar, `tail -f`) must read the process output instead. ' +
         'In a LOGGING dict the fix sets `"class": "logging.StreamHandler"`, replaces `"filename": ...` with `"stream": "ext://sys.stdout"` ' +
         'and removes the keys a StreamHandler does not accept (`maxBytes`, `backupCount`, `when`, `encoding`, ...); a file handler that ' +
-        'only duplicates a console handler is removed with its references; a size-bounded rotating handler that some loggers also use ' +
+        'only duplicates a console handler is removed with its references; a bounded rotating handler that some loggers also use ' +
         'alone keeps its rotation for them and is only taken off the loggers that also log to the console. In code it replaces the handler with ' +
         '`logging.StreamHandler(sys.stdout)` (adding `import sys`), replaces `basicConfig(filename=...)` with `stream=sys.stdout`, and ' +
         'removes a duplicate handler\'s statements when they are only its creation, configuration and `addHandler`.',
@@ -108,11 +111,38 @@ export default defineRule({
     const webFile = isWebAppCode(ctx, imports);
     checkDictConfigs(ctx, tree, webFile);
     if (isGunicornConfigFile(ctx.file)) checkGunicornLogSettings(ctx, tree);
+    if (imports.importsModule('loguru')) checkLoguruSinks(ctx, tree, imports, webFile);
     if (!webFile) return;
     checkHandlerCalls(ctx, tree, imports);
     checkBasicConfig(ctx, tree, imports);
   },
 });
+
+/**
+ * loguru's `logger.add(sys.stdout)` beside a file sink in one block: every record stored twice. A logging module
+ * imports no web framework itself, so besides web-app code it counts when a deploy's processes load it (the
+ * project's deploy reach, built once per project).
+ */
+function checkLoguruSinks(ctx: RuleContext, tree: Tree, imports: ImportMap, webFile: boolean): void {
+  const sinks = duplicatedLoguruFileSinks(tree, imports, excluded);
+  if (sinks.length === 0) return;
+  if (!webFile) {
+    const reach = deployReach(ctx.project);
+    if (!reach.judged || !reach.reached.has(ctx.file.relPath)) return;
+  }
+  for (const { call, sink, statement } of sinks) {
+    const file = describeFile(sink);
+    const removal = statement ? removeStatementLines(ctx.file.text, statement) : undefined;
+    ctx.report({
+      start: call.startIndex,
+      end: call.endIndex,
+      messageId: 'duplicated-handler',
+      data: { file: clip(file, 28) },
+      detail: `loguru sends every record to ${file} as well as to the console sink added beside it, so every line is stored twice, the copy on ${FILESYSTEM}. The platform already keeps what goes to stdout.`,
+      fixes: removal ? [{ title: 'Remove the file sink', edits: [removal] }] : [],
+    });
+  }
+}
 
 function excluded(node: Node): boolean {
   return underMainGuard(node) || inManagementCommandClass(node);
@@ -151,16 +181,18 @@ function retention(handlerClass: string, maxBytes: number | undefined, backupCou
 }
 
 /**
- * A rotating handler whose files have a fixed total size: Python rolls over only when both settings are above 0.
+ * A rotating handler that keeps a fixed amount: Python rolls over by size only when both settings are above 0, and a
+ * TimedRotatingFileHandler deletes old files only with a backupCount above 0 (a retention of that many periods).
  * A setting given by a name (`LOGROTATE_MAX_SIZE`) counts as set: the code chose a bound we cannot read.
  */
-function sizeBounded(handlerClass: string, maxBytes: Node | undefined, backupCount: Node | undefined): boolean {
+function retentionBounded(handlerClass: string, maxBytes: Node | undefined, backupCount: Node | undefined): boolean {
   const positive = (node: Node | undefined) => {
     if (!node) return false;
     const n = intValue(node);
     return n === undefined ? node.type === 'identifier' || node.type === 'attribute' || node.type === 'call' : n > 0;
   };
-  return /RotatingFileHandler$/.test(handlerClass) && !/Timed/.test(handlerClass) && positive(maxBytes) && positive(backupCount);
+  if (/TimedRotatingFileHandler$/.test(handlerClass)) return positive(backupCount);
+  return /RotatingFileHandler$/.test(handlerClass) && positive(maxBytes) && positive(backupCount);
 }
 
 const FILESYSTEM = 'a filesystem that is RAM-backed or a small ephemeral disk on many platforms';
@@ -232,7 +264,7 @@ function reportDictHandler(ctx: RuleContext, handler: DictHandler, config: Node 
   const duplicated = refs.filter((r) => r.duplicated);
   const maxBytesNode = pairOf(handler.dict, 'maxBytes')?.childForFieldName('value') ?? undefined;
   const backupCountNode = pairOf(handler.dict, 'backupCount')?.childForFieldName('value') ?? undefined;
-  if (!duplicated.length && sizeBounded(cls, maxBytesNode, backupCountNode)) return;
+  if (!duplicated.length && retentionBounded(cls, maxBytesNode, backupCountNode)) return;
   const maxBytes = intValue(maxBytesNode);
   const backupCount = intValue(backupCountNode);
   const file = describeFile(filename);
@@ -243,7 +275,7 @@ function reportDictHandler(ctx: RuleContext, handler: DictHandler, config: Node 
   const detail = duplicated.length
     ? `${quoteList(duplicated.map((r) => r.owner))} write to ${file} as well as to the console, so every line is stored twice, the copy on ${FILESYSTEM}. The platform already keeps what goes to stdout.`
     : `The platform's log viewer never sees the file, and ${keeps.long} on ${FILESYSTEM}. Log to stdout with logging.StreamHandler.`;
-  const bounded = sizeBounded(cls, maxBytesNode, backupCountNode);
+  const bounded = retentionBounded(cls, maxBytesNode, backupCountNode);
   ctx.report({ start: handler.classValue.startIndex, end: handler.classValue.endIndex, ...headline, detail, fixes: dictFix(ctx, handler, refs, duplicated, bounded) });
 }
 
@@ -264,7 +296,7 @@ function dictFix(ctx: RuleContext, handler: DictHandler, refs: readonly HandlerR
   if (duplicated.length && duplicated.length === refs.length && handler.pair) {
     return [{ title: `Remove the duplicate "${handler.name}" file handler`, edits: [removeListItem(text, handler.pair), ...removeRefs] }];
   }
-  // A size-bounded rotating file that other loggers write to alone is not the problem, the second copy is: keep the
+  // A bounded rotating file that other loggers write to alone is not the problem, the second copy is: keep the
   // rotation for them and drop it only from the loggers that also log to the console.
   if (duplicated.length && bounded) {
     return [{ title: `Stop sending the console loggers' records to "${handler.name}" too`, edits: removeRefs }];
@@ -324,7 +356,7 @@ function checkHandlerCalls(ctx: RuleContext, tree: Tree, imports: ImportMap): vo
     const cls = q.slice(q.lastIndexOf('.') + 1);
     const maxBytesNode = keywordArgument(call, 'maxBytes') ?? undefined;
     const backupCountNode = keywordArgument(call, 'backupCount') ?? undefined;
-    if (!duplicate && sizeBounded(cls, maxBytesNode, backupCountNode)) continue;
+    if (!duplicate && retentionBounded(cls, maxBytesNode, backupCountNode)) continue;
     const file = describeFile(filename);
     const keeps = retention(cls, intValue(maxBytesNode), intValue(backupCountNode));
     const headline: Pick<ReportSpec, 'messageId' | 'data'> = duplicate

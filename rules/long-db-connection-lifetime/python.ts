@@ -30,9 +30,10 @@ export default defineRule({
     fix: 'unsafe',
     messages: {
       'lifetime': '{{setting}} keeps connections open {{age}}{{unchecked}}: use {{fixed}} s{{withChecks}}',
+      'django-heroku': 'django_heroku.settings() keeps DB connections open 600 s, unchecked: set CONN_MAX_AGE after it',
       'pool': 'Lets each process hold {{size}} never-recycled DB connections: add pool_recycle, keep <= {{max}}',
     },
-    trigger: /CONN_MAX_AGE|conn_max_age|create_engine|create_async_engine/,
+    trigger: /CONN_MAX_AGE|conn_max_age|create_engine|create_async_engine|django_heroku/,
     options: {
       maxAgeSeconds: { type: 'number', default: 300, description: 'Django connection lifetimes (CONN_MAX_AGE / conn_max_age) at or above this many seconds are reported when health checks are off.' },
       maxPoolConnections: { type: 'number', default: 10, description: 'SQLAlchemy pools that may open more than pool_size + max_overflow connections per process are reported when they never recycle.' },
@@ -47,7 +48,9 @@ export default defineRule({
         '`conn_max_age` and without `conn_health_checks=True`; and SQLAlchemy `create_engine(...)` / `create_async_engine(...)` ' +
         'calls that set `pool_size` / `max_overflow` so that one process may hold more than `maxPoolConnections` (default 10) ' +
         'connections, with neither `pool_recycle` nor `pool_pre_ping`. (Omitted values count as SQLAlchemy\'s defaults: ' +
-        'pool_size=5, max_overflow=10; `pool_size=0` or `max_overflow=-1` mean no limit.)',
+        'pool_size=5, max_overflow=10; `pool_size=0` or `max_overflow=-1` mean no limit.) `django_heroku.settings(locals())` ' +
+        'is reported too (unless it gets `databases=False`, or a later statement sets the default database or its ' +
+        '`CONN_MAX_AGE`): with `DATABASE_URL` set it configures the default database with `conn_max_age=600` and no health checks.',
       whyIsThisBad:
         'Every open connection costs memory on both sides: the client keeps buffers and cached statements per connection, ' +
         'and each PostgreSQL backend process grows (catalog and plan caches, work memory) for as long as it lives — often ' +
@@ -141,6 +144,7 @@ export default defineRule({
       const qualified = imports.resolve(node.childForFieldName('function'));
       if (qualified === 'dj_database_url.config' || qualified === 'dj_database_url.parse') checkDjDatabaseUrl(ctx, node, imports, maxAge, healthChecksElsewhere, canAddChecks(true));
       else if (qualified && ENGINE_FACTORIES.has(qualified)) checkEngine(ctx, node, maxPool);
+      else if (qualified === 'django_heroku.settings' && maxAge <= DJANGO_HEROKU_MAX_AGE) checkDjangoHeroku(ctx, node, healthChecksElsewhere);
     }
   },
 });
@@ -191,6 +195,36 @@ function reportAge(ctx: RuleContext, value: Node, age: number, name: string, hea
       `${what}${unlessSet}${checks}, and each open connection keeps growing its client and database-server memory. ` +
       `Use ${FIXED_MAX_AGE}${canAddChecks ? ' with health checks on' : ' (health checks need Django 4.1+, which the requirements do not require)'}.`,
     fixes: [{ title: `Use a ${FIXED_MAX_AGE}-second lifetime${canAddChecks ? ' with health checks' : ''}`, safety: 'unsafe', edits }],
+  });
+}
+
+/** django-heroku's fixed lifetime: with DATABASE_URL set, `settings(locals())` replaces DATABASES["default"] by
+ * `dj_database_url.config(conn_max_age=600, ssl_require=True)`, without health checks. */
+const DJANGO_HEROKU_MAX_AGE = 600;
+/** A later statement that replaces the default database or its lifetime: the helper's value no longer counts. */
+const DEFAULT_DB_OVERRIDE = /\bDATABASES\s*\[\s*["']default["']\s*\](\s*\[\s*["']CONN_MAX_AGE["']\s*\])?\s*=(?!=)|\bDATABASES\s*\[\s*["']default["']\s*\]\s*\.\s*update\s*\(/;
+
+/**
+ * `django_heroku.settings(locals())`: the helper sets the 600-second lifetime itself (the cause sits inside the library,
+ * not in this file). Quiet when `databases=` is anything but `True` (False turns that part off; a name we cannot read
+ * is the code's choice), when health checks are turned on elsewhere, or when a later statement sets the default
+ * database or its CONN_MAX_AGE again. No fix: the lifetime belongs in a statement after the call, which the user writes.
+ */
+function checkDjangoHeroku(ctx: RuleContext, call: Node, healthChecksElsewhere: boolean): void {
+  const databases = keywordArgument(call, 'databases');
+  if ((databases && databases.type !== 'true') || healthChecksElsewhere) return;
+  if (DEFAULT_DB_OVERRIDE.test(ctx.file.text.slice(call.endIndex))) return;
+  const fn = call.childForFieldName('function')!;
+  ctx.report({
+    start: fn.startIndex,
+    end: fn.endIndex,
+    messageId: 'django-heroku',
+    detail:
+      `With DATABASE_URL set (every Heroku app with a database), django_heroku.settings() replaces DATABASES["default"] by ` +
+      `dj_database_url.config(conn_max_age=${DJANGO_HEROKU_MAX_AGE}, ssl_require=True): connections stay open ${DJANGO_HEROKU_MAX_AGE} seconds ` +
+      `without health checks, and each one keeps growing its client and database-server memory. Pass databases=False and ` +
+      `configure DATABASES yourself, or set DATABASES["default"]["CONN_MAX_AGE"] = ${FIXED_MAX_AGE} and ` +
+      `DATABASES["default"]["CONN_HEALTH_CHECKS"] = True after the call.`,
   });
 }
 

@@ -10,6 +10,7 @@ import { findDeploys, type Deploy } from '../../analysis/deploy/deploys';
 import { serverOf } from '../../analysis/deploy/servers';
 import { otherDeployFiles } from '../../analysis/deploy/gunicorn-config';
 import { readIni, uwsgiOptionName } from '../../analysis/deploy/ini-read';
+import { greenWorkers } from './needs';
 
 const ARENA = /\bMALLOC_ARENA_MAX\b/;
 
@@ -34,7 +35,8 @@ export function checkGunicornConfig(ctx: RuleContext, arenaMax: number): void {
       if (proc.command.program !== 'gunicorn') continue;
       const server = serverOf(proc, { ws, deploy, hostCpus: 8 });
       const at = server?.threads.at;
-      if (!server || server.threads.n <= 1 || at?.file !== file) continue;
+      // gunicorn ignores `threads` for gevent/eventlet workers: their greenlets share one OS thread.
+      if (!server || server.threads.n <= 1 || greenWorkers(server) || at?.file !== file) continue;
       if (arenaSet(ws, ctx, [deploy])) continue;
       ctx.report({
         start: at.start,

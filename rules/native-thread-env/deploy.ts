@@ -1,7 +1,7 @@
 /**
  * native-thread-env: Python images (Dockerfiles) and render.yaml Python services whose requirements pull
  * native thread pools (numpy, pandas, scipy, scikit-learn, torch, opencv, onnxruntime, dlib/face_recognition)
- * without OMP/OpenBLAS/MKL/numexpr thread caps, and threaded gunicorn servers (gthread/gevent) without
+ * without OMP/OpenBLAS/MKL/numexpr thread caps, and threaded gunicorn servers (gthread, `--threads`) without
  * MALLOC_ARENA_MAX. The fix adds one ENV instruction to the final stage (or the variables to the service's
  * envVars).
  */
@@ -46,8 +46,9 @@ export default defineRule({
         'leads to project modules, the libraries count only if a module those processes load imports one, directly or ' +
         'through a package that imports it (pandas, langchain, sentence_transformers, transformers: the table in ' +
         'analysis/deploy/native-imports.ts); numpy listed for an offline script is not reported. When the processes cannot ' +
-        'be followed, the requirements decide. It also finds a threaded or gevent gunicorn (`--threads`, ' +
-        '`-k gthread`, `-k gevent`, `worker_class`/`threads` in the gunicorn config) without `MALLOC_ARENA_MAX`, and a ' +
+        'be followed, the requirements decide. It also finds a threaded gunicorn (`--threads`, ' +
+        '`-k gthread`, `worker_class`/`threads` in the gunicorn config) without `MALLOC_ARENA_MAX` (gevent and eventlet ' +
+        'workers run their greenlets on one OS thread, so they are not reported for it), and a ' +
         'gunicorn `UvicornWorker` whose app (the modules it loads, followed from the start command) runs threads of its own: ' +
         'FastAPI/Starlette sync `def` endpoints (run on a 40-thread pool), a `BackgroundScheduler`, a `ThreadPoolExecutor`. ' +
         'Where the deploy\'s environment is not in the repository (a Heroku Procfile), the threaded gunicorn config itself ' +

@@ -77,8 +77,18 @@ function threadsTheAppStarts(ws: Workspace, files: Set<string> | undefined): str
   return parts.length ? parts.join(' and ') : undefined;
 }
 
+/** gevent/eventlet workers: greenlets on one OS thread. */
+export function greenWorkers(server: Server): boolean {
+  return /gevent|eventlet/i.test(server.workerClass ?? '');
+}
+
+/**
+ * OS threads in each worker: `--threads` above 1 or the gthread class. gevent/eventlet workers run their greenlets
+ * on the worker's one OS thread (gunicorn ignores `--threads` for them), so malloc arenas do not multiply there.
+ */
 function isThreaded(server: Server): boolean {
-  return server.threads.n > 1 || /gthread|gevent|eventlet|ThreadWorker|GeventWorker/i.test(server.workerClass ?? '');
+  if (greenWorkers(server)) return false;
+  return server.threads.n > 1 || /gthread|ThreadWorker/i.test(server.workerClass ?? '');
 }
 
 /** The variables the fix sets: the caps when missing, MALLOC_ARENA_MAX when a threaded server lacks it. */
