@@ -534,7 +534,9 @@ function scopedToOneOwner(q: OrmCall): boolean {
   // Per-owner rows that pile up with time (an audit trail, sessions, events) are not bounded by their owner,
   // unless the filter also narrows them to one item (`userId, SymbolProfile: { symbol }`: one user's orders of one symbol).
   if (APPEND_ONLY.test(q.target.split('.').pop() ?? '') && !narrowedToOneItem(q)) return false;
-  const visit = (where: ts.ObjectLiteralExpression, depth: number): boolean =>
+  // `inAnd`: a branch of an `AND` list. There an owner's rows OR the shared ones (`OR: [{ userId }, { userId: null }]`)
+  // do not bound the read: the other branches (a free-text match) may select every shared row.
+  const visit = (where: ts.ObjectLiteralExpression, depth: number, inAnd = false): boolean =>
     where.properties.some((p) => {
       if (ts.isShorthandPropertyAssignment(p)) return OWNER_KEY.test(p.name.text) && alwaysDefined(p.name);
       if (!ts.isPropertyAssignment(p)) return false;
@@ -546,9 +548,10 @@ function scopedToOneOwner(q: OrmCall): boolean {
         return depth < 3 && visit(value, depth + 1);
       }
       // `AND: [{ userId }, { status }]`: every branch applies, so one owner key bounds the whole.
-      if (key === 'AND' && ts.isArrayLiteralExpression(value)) return depth < 3 && value.elements.some((e) => { const b = asObjectLiteral(e); return b !== undefined && visit(b, depth + 1); });
+      if (key === 'AND' && ts.isArrayLiteralExpression(value)) return depth < 3 && value.elements.some((e) => { const b = asObjectLiteral(e); return b !== undefined && visit(b, depth + 1, true); });
       // `OR: [{ userId }, { userId: null }]`: the owner's rows and the shared ones no owner has.
       if (key === 'OR' && ts.isArrayLiteralExpression(value)) {
+        if (inAnd) return false;
         const branches = value.elements.map((e) => asObjectLiteral(e));
         return depth < 3 && branches.length > 0 && branches.every((b) => b !== undefined && (visit(b, depth + 1) || sharedRows(b))) && branches.some((b) => visit(b!, depth + 1));
       }
