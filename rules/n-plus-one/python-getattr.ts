@@ -34,7 +34,7 @@ import {
 import type { ModelIndex } from '../../analysis/python/django-models';
 import { drfProject } from '../../analysis/python/drf';
 import { StatementFindingsCache, statementCachesEnabled, statementMatches, topLevelStatements } from '../../analysis/python/statements';
-import { StatementSlot } from '../../analysis/cache';
+import { FileVersionSlot, StatementSlot } from '../../analysis/cache';
 
 /** `X._meta.fields`, `X._meta.get_fields()`, `X._meta.concrete_fields`: the fields of model X. */
 const META_FIELDS = /^(.+)\._meta\.(fields|concrete_fields|local_fields|local_concrete_fields|get_fields\(\s*\))$/;
@@ -298,8 +298,8 @@ interface Admin {
   model: string;
 }
 
-/** Per module text: the registered admin classes and their bases (read with patterns, no parse). */
-const adminsByText = new Map<string, { bases: string[]; admin: Admin }[]>();
+/** Per module text version: the registered admin classes and their bases (read with patterns, no parse). */
+const MODULE_ADMINS = new FileVersionSlot<{ bases: string[]; admin: Admin }[]>('n-plus-one: admin classes of a module');
 
 /**
  * Admins in other modules of the project that inherit the mixin `name` (`class OrderAdmin(ExportCsvMixin,
@@ -311,14 +311,12 @@ function adminsElsewhere(name: string, project: ProjectView): Admin[] {
     if (!rel.endsWith('.py') || rel === project.relPath) continue;
     const text = project.info.readFile(rel);
     if (!text || !text.includes(name) || !/admin\.(register|site\.register)\b/.test(text)) continue;
-    for (const c of adminClassesOf(text)) if (c.bases.includes(name)) out.push(c.admin);
+    for (const c of MODULE_ADMINS.get(rel, text, () => adminClassesOf(text))) if (c.bases.includes(name)) out.push(c.admin);
   }
   return out;
 }
 
 function adminClassesOf(text: string): { bases: string[]; admin: Admin }[] {
-  const cached = adminsByText.get(text);
-  if (cached) return cached;
   const registrations = new Map<string, string>();
   for (const m of text.matchAll(/\badmin\.site\.register\(\s*(\w+)\s*,\s*(\w+)\s*\)/g)) registrations.set(m[2], m[1]);
   const out: { bases: string[]; admin: Admin }[] = [];
@@ -326,8 +324,6 @@ function adminClassesOf(text: string): { bases: string[]; admin: Admin }[] {
     const model = m[1] ?? registrations.get(m[2]);
     if (model) out.push({ bases: m[3].split(',').map((b) => b.trim()), admin: { body: m[4], model } });
   }
-  if (adminsByText.size > 200) adminsByText.clear();
-  adminsByText.set(text, out);
   return out;
 }
 

@@ -7,7 +7,7 @@ import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../
 import { ancestor, captures, intValue, keywordArgument, parents, positionalArguments, stringValue } from '../../analysis/python/ast';
 import { addImport, guardStatement } from '../shared/python-edits';
 import { importsOf, type ImportMap } from '../../analysis/python/imports';
-import { FileVersionSlot, projectChanges, TreeSlot } from '../../analysis/cache';
+import { FileVersionSlot, ProjectSlot, projectChanges, TreeSlot } from '../../analysis/cache';
 import { CELERY_POOL_HOOK_WORDS, type HookProcess } from '../../analysis/python/worker-hooks';
 import {
   appStartHooks,
@@ -176,7 +176,7 @@ const CONSTRUCTS_SCHEDULER = new FileVersionSlot<boolean>('scheduler-in-web-proc
  * The last answer per project view, with what it was asked about: a views module's imports resolve to the same
  * modules on every keystroke, and while no other file changed (projectChanges) their texts are the same too.
  */
-const IMPORTED_SCHEDULER = new WeakMap<object, { file: string; changes: number; modules: string; answer: boolean }>();
+const IMPORTED_SCHEDULER = new ProjectSlot<{ last?: { file: string; changes: number; modules: string; answer: boolean } }>('scheduler-in-web-process: imported scheduler', () => ({}));
 
 /**
  * False when nothing in the file can be a scheduler start this rule reports: no `Scheduler` class named (every
@@ -195,7 +195,8 @@ function mayStartScheduler(ctx: RuleContext, tree: Tree, imports: ImportMap): bo
   }
   const key = [...modules].join('\n');
   const changes = projectChanges(ctx.project, ctx.file.relPath);
-  const last = IMPORTED_SCHEDULER.get(ctx.project);
+  const slot = IMPORTED_SCHEDULER.get(ctx.project);
+  const last = slot.last;
   if (changes !== undefined && last && last.file === ctx.file.relPath && last.changes === changes && last.modules === key) return last.answer;
   let answer = false;
   let readsOwnFile = false;
@@ -209,8 +210,7 @@ function mayStartScheduler(ctx: RuleContext, tree: Tree, imports: ImportMap): bo
     }
   }
   // An import of the checked file itself would read its changing text: not remembered.
-  if (changes !== undefined && !readsOwnFile) IMPORTED_SCHEDULER.set(ctx.project, { file: ctx.file.relPath, changes, modules: key, answer });
-  else IMPORTED_SCHEDULER.delete(ctx.project);
+  slot.last = changes !== undefined && !readsOwnFile ? { file: ctx.file.relPath, changes, modules: key, answer } : undefined;
   return answer;
 }
 

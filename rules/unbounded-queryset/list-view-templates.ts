@@ -11,6 +11,7 @@
 import type { ProjectInfo } from '../api';
 import { TEMPLATE_FILE, TemplateFolders } from '../../analysis/django-templates/folders';
 import { projectTexts } from '../../analysis/project-texts';
+import { ProjectSlot } from '../../analysis/cache';
 import { escapeRegExp } from '../../analysis/python/web-context';
 
 /** What an answer read: each template file and the text it had (for the findings cache). */
@@ -20,16 +21,16 @@ const MAX_TEMPLATES = 12;
 const LOADS = /\{%-?\s*(extends|include)\s+([^\s%]+)/g;
 
 /** Folders per project, rebuilt when the file list or a settings text changes. */
-const foldersCache = new WeakMap<ProjectInfo, { key: string; folders: TemplateFolders }>();
+const FOLDERS = new ProjectSlot<{ last?: { key: string; folders: TemplateFolders } }>('unbounded-queryset: template folders', () => ({}));
 
 function templateFolders(project: ProjectInfo, current: { relPath: string; text: string }): TemplateFolders {
   const texts = projectTexts(project, current);
   const files = texts.files.filter((f) => TEMPLATE_FILE.test(f) || (f.endsWith('.py') && /settings/.test(f)));
   const key = files.map((f) => (f.endsWith('.py') ? `${f}\u0000${texts.text(f) ?? ''}` : f)).join('\u0001');
-  const cached = foldersCache.get(project);
-  if (cached?.key === key) return cached.folders;
+  const slot = FOLDERS.get(project);
+  if (slot.last?.key === key) return slot.last.folders;
   const folders = new TemplateFolders(files, (rel) => texts.text(rel));
-  foldersCache.set(project, { key, folders });
+  slot.last = { key, folders };
   return folders;
 }
 

@@ -12,7 +12,7 @@
  * define (other than Django's User) is not judged.
  */
 import type { Node, Tree } from 'web-tree-sitter';
-import type { ProjectInfo, ReportSpec, RuleContext } from '../api';
+import type { ReportSpec, RuleContext } from '../api';
 import { clip } from '../shared/format';
 import { captures, keywordArgument, positionalArguments, stringValue } from '../../analysis/python/ast';
 import { importsOf } from '../../analysis/python/imports';
@@ -23,7 +23,7 @@ import type { ModelIndex } from '../../analysis/python/django-models';
 import { boundedByOwner, filteredToParent, growthNote, ownerGrowth, projectModels, type OwnerGrowth } from './owner-growth';
 import { StatementFindingsCache, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
 import { StatementSlot } from '../../analysis/cache';
-import { projectTexts } from '../../analysis/project-texts';
+import { projectClassTexts } from '../../analysis/python/project-classes';
 import { templateReadsHold, templateReadsList, type TemplateReads } from './list-view-templates';
 
 /** DRF classes whose GET on the collection lists the queryset (through ListModelMixin.list). */
@@ -91,7 +91,7 @@ export function checkListViews(ctx: RuleContext, tree: Tree): void {
       const seenClasses = { get: (name: string) => (basesRead.set(name, classIds.get(name)), classes.get(name)) };
       const [, reads] = recordingOutsideReads(() => {
         if (top.type === 'class_definition') {
-          const chain = classChain(local, top, seenClasses, (projectClasses ??= projectClassTexts(ctx)));
+          const chain = classChain(local, top, seenClasses, (projectClasses ??= projectClassTexts(ctx.project, projectCurrent(ctx))));
           if ([...chain.bases].some((b) => DRF_LIST_BASES.has(b))) checkDrfListView(local, top, chain, judge, drfSettings);
           else if ([...chain.bases].some((b) => DJANGO_LIST_BASES.has(b))) checkDjangoListView(local, top, chain, judge, templates);
           // A class-based view's handlers (`def get(self, request, pk)`) render templates as function views do.
@@ -224,50 +224,6 @@ function methodText(from: string): string {
   const end = /\n(?=[ \t]{0,4}\S)/.exec(from.slice(1));
   return end ? from.slice(0, end.index + 1) : from;
 }
-
-/** Per project: each module's text and the classes it defines (name -> class text), read once per text. */
-const classIndex = new WeakMap<ProjectInfo, Map<string, { text: string; classes: Map<string, string> }>>();
-const CLASS_HEADER = /^class[ \t]+(\w+)[ \t]*\(/gm;
-
-function classesOfText(text: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const m of text.matchAll(CLASS_HEADER)) {
-    const rest = text.slice(m.index);
-    const end = /\n(?=\S)/.exec(rest.slice(1));
-    const body = end ? rest.slice(0, end.index + 1) : rest;
-    // Two classes of one name in a module: the last one wins, as at import.
-    out.set(m[1], body);
-  }
-  return out;
-}
-
-/**
- * The project's classes outside the file being checked, by name: the text of the one class of that name (header and
- * body), or null when several modules define one. One pass over the project's modules per check, each module's
- * classes kept while its text is unchanged.
- */
-function projectClassTexts(ctx: RuleContext): ReadonlyMap<string, string | null> {
-  const texts = projectTexts(ctx.project, projectCurrent(ctx));
-  // Only other files are read: while none changed (the same stamp), the answer is the last one.
-  const last = lastClassTexts.get(ctx.project);
-  if (last && texts.stamp !== undefined && last.stamp === texts.stamp) return last.byName;
-  let index = classIndex.get(ctx.project);
-  if (!index) classIndex.set(ctx.project, (index = new Map()));
-  const byName = new Map<string, string | null>();
-  for (const rel of texts.files) {
-    if (!rel.endsWith('.py') || rel === ctx.file.relPath || /(^|\/)(node_modules|site-packages|\.venv|venv|migrations)\//.test(rel)) continue;
-    const text = texts.text(rel);
-    if (text === undefined) continue;
-    let entry = index.get(rel);
-    if (!entry || entry.text !== text) index.set(rel, (entry = { text, classes: /^class[ \t]/m.test(text) ? classesOfText(text) : new Map() }));
-    for (const [name, cls] of entry.classes) byName.set(name, byName.has(name) ? null : cls);
-  }
-  lastClassTexts.set(ctx.project, { stamp: texts.stamp, byName });
-  return byName;
-}
-
-/** projectClassTexts' last answer per project view, with the projectTexts stamp it was read under. */
-const lastClassTexts = new WeakMap<ProjectInfo, { stamp: object | undefined; byName: ReadonlyMap<string, string | null> }>();
 
 function methodsOf(cls: Node): Node[] {
   return (cls.childForFieldName('body')?.namedChildren ?? []).flatMap((s) => {
