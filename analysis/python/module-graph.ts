@@ -57,6 +57,9 @@ export function topLevelNames(imports: readonly string[]): string[] {
   return imports.filter((name) => !name.startsWith('.')).map((name) => name.split('.')[0]);
 }
 
+/** withParents answers an index keeps (module names; a project imports a few hundred distinct ones). */
+const MAX_PARENTS = 20_000;
+
 function joinPath(dir: string, rel: string): string {
   const clean = rel.replace(/^\.\//, '');
   return dir === '' || dir === '.' ? clean : `${dir.replace(/\/$/, '')}/${clean}`;
@@ -68,6 +71,7 @@ function joinPath(dir: string, rel: string): string {
  */
 export class ModuleIndex {
   readonly roots: readonly string[];
+  private readonly parents = new Map<string, readonly string[]>();
 
   constructor(
     private readonly files: ReadonlySet<string>,
@@ -100,15 +104,23 @@ export class ModuleIndex {
     return undefined;
   }
 
-  /** Importing `a.b.c` runs `a/__init__.py` and `a/b/__init__.py` first. */
-  withParents(module: string): string[] {
+  /**
+   * Importing `a.b.c` runs `a/__init__.py` and `a/b/__init__.py` first. Kept per name (the index's files never change):
+   * reach and the import graph ask it for every import of every module, mostly the same few hundred names.
+   */
+  withParents(module: string): readonly string[] {
+    let out = this.parents.get(module);
+    if (out) return out;
     const parts = module.split('.');
-    const out: string[] = [];
+    const found: string[] = [];
     for (let i = 1; i <= parts.length; i++) {
-      const found = this.resolve(parts.slice(0, i).join('.'));
-      if (found) out.push(found.file);
+      const hit = this.resolve(parts.slice(0, i).join('.'));
+      if (hit) found.push(hit.file);
       else if (i < parts.length && !this.isNamespacePackage(parts.slice(0, i).join('/'))) break;
     }
+    out = found;
+    if (this.parents.size >= MAX_PARENTS) this.parents.clear();
+    this.parents.set(module, out);
     return out;
   }
 

@@ -285,6 +285,35 @@ export function resolvedModuleText(ctx: RuleContext, module: string): { text: st
   return resolution.found;
 }
 
+/**
+ * The Python files of a file list by each dotted stem a module may be imported as from a folder above it, in list
+ * order: `a/shop/jobs.py` under `shop/jobs` and `jobs`, `a/shop/__init__.py` also under `shop` (what
+ * `f.endsWith('/shop/jobs.py') || f.endsWith('/shop/jobs/__init__.py')` finds). Built once per list: every unresolved
+ * import of every module (`django.db`, `requests`) looked through the whole list, in each thread of a scan.
+ */
+const stemIndexes = new WeakMap<readonly string[], Map<string, string[]>>();
+export function filesByStem(files: readonly string[]): Map<string, string[]> {
+  let index = stemIndexes.get(files);
+  if (index) return index;
+  index = new Map();
+  const add = (stem: string, file: string) => {
+    const list = index!.get(stem);
+    if (!list) index!.set(stem, [file]);
+    else if (list[list.length - 1] !== file) list.push(file);
+  };
+  for (const f of files) {
+    if (!f.endsWith('.py')) continue;
+    const last = f.lastIndexOf('/');
+    const pkg = f.endsWith('/__init__.py');
+    for (let i = f.indexOf('/'); i !== -1; i = f.indexOf('/', i + 1)) {
+      add(f.slice(i + 1, -3), f);
+      if (pkg && i < last) add(f.slice(i + 1, last), f);
+    }
+  }
+  stemIndexes.set(files, index);
+  return index;
+}
+
 function findModuleText(ctx: RuleContext, module: string, files: readonly string[]): Resolution {
   const rel = ctx.file.relPath;
   const index = pythonModules(ctx.project, files).index(['']);
@@ -295,7 +324,7 @@ function findModuleText(ctx: RuleContext, module: string, files: readonly string
   else if (absolute && !module.startsWith('.')) {
     // An app below the project root (`backend/shop/jobs.py` imported as `shop.jobs`): any package path that ends so.
     const stem = absolute.split('.').join('/');
-    for (const f of files) if (f.endsWith(`/${stem}.py`) || f.endsWith(`/${stem}/__init__.py`)) candidates.push(f);
+    candidates.push(...(filesByStem(files).get(stem) ?? []));
   }
   if (candidates.length === 0 && absolute) {
     // Single-file mode (no file list): the conventional places, read from disk.
