@@ -46,10 +46,15 @@ export default defineRule({
       summary: 'ORM list queries in request handlers with no row limit.',
       whatItDoes:
         'Finds list queries in request-handling code (Express/Fastify/Koa/Hono route callbacks, Nest controllers, ' +
-        'resolvers and services, repositories, Next.js route handlers and server actions (`\'use server\'` modules and functions, an app-router `action/` folder), and the functions they call) that return every matching row: ' +
+        'resolvers and services, repositories, Next.js route handlers, pages and server actions (`\'use server\'` modules and functions, an app-router `action/` folder), and the functions they call, ' +
+        'also in other modules: a server-only helper (`lib/server/responses.ts`, `services/items.js`, `models/item.js`) that a route, page or ' +
+        'handler imports and calls, directly or through up to three modules; imports are followed through relative paths, tsconfig ' +
+        '`paths`/`baseUrl` aliases (`@/lib/...`), index files, re-exports and `require`) that return every matching row: ' +
         'Prisma `findMany()` without `take`, TypeORM `find()`/`findBy()`/`findAndCount()` without `take` and query ' +
         'builders ending in `getMany()`/`getRawMany()` without `.take()`/`.limit()`, Sequelize `findAll()`/' +
-        '`findAndCountAll()` without `limit`, and Mongoose `find()` without `.limit()` or `.cursor()`. ' +
+        '`findAndCountAll()` without `limit`, Mongoose `find()` without `.limit()` or `.cursor()`, and the native MongoDB driver\'s `collection(\'x\').find(q).toArray()` ' +
+        '(or a `Collection` variable\'s) without `.limit()` or a `limit` option, and `aggregate(pipeline).toArray()` whose pipeline has no ' +
+        '`$limit` and no reducing stage (`$group`, `$count`, `$facet`); `findOne` and a cursor iterated with `for await` are not whole reads. ' +
         'Clients are recognised from their imports (`@prisma/client`, `typeorm`, `sequelize`, `mongoose`, the ' +
         "project's models module), not from variable names; a Prisma client also when a repository method takes it as a " +
         'parameter (`findAll(tx: PrismaTransaction = this.db)`, a transaction\'s client or the class\'s own). TypeORM custom ' +
@@ -117,7 +122,7 @@ export default router;
 `,
       },
       fixSafety:
-        'Unsafe: the fix adds `take: 100` (Prisma, TypeORM), `limit: 100` (Sequelize), `.limit(100)` (Mongoose) or ' +
+        'Unsafe: the fix adds `take: 100` (Prisma, TypeORM), `limit: 100` (Sequelize), `.limit(100)` (Mongoose, and the MongoDB driver\'s `find()` before `.toArray()`) or ' +
         '`.take(100)` (TypeORM query builders; TypeORM 0.2\'s `find(conditions)` becomes `find({ where: conditions, take: 100 })`, ' +
         'since a take beside the conditions would make TypeORM drop them), so clients that expected every row get the first page only and must ' +
         'page through the rest. Add an `orderBy` and a cursor or offset parameter; for exports, stream instead ' +
