@@ -45,7 +45,7 @@ interface Config {
 
 class ImportGraph {
   private readonly answers = new Map<string, { stamp: object | undefined; answer: RequestCaller | undefined }>();
-  private fileSet?: { files: readonly string[]; set: Set<string>; configs: Map<string, Config | undefined> };
+  private fileSet?: { files: readonly string[]; set: Set<string>; configs: Map<string, Config | undefined>; sources?: readonly string[] };
 
   constructor(private readonly project: ProjectInfo) {}
 
@@ -89,9 +89,11 @@ class ImportGraph {
   /** The calls in other modules that name one of `paths` of `file` (directly or through re-exports). */
   private *callers(relPath: string, ownText: string, file: string, paths: readonly string[]) {
     const words = new Set(paths.map((p) => (p === 'default' ? moduleWord(file) : p.split('.').pop()!)));
-    const texts = inBatchScanThread() ? undefined : projectTexts(this.project, { relPath, text: ownText });
+    const batch = inBatchScanThread();
+    const texts = batch ? undefined : projectTexts(this.project, { relPath, text: ownText });
     for (const candidate of this.sourceFiles()) {
       if (candidate === file || candidate === relPath || isOfflineFile(candidate)) continue;
+      if (batch && !this.mayName(candidate, words)) continue;
       const text = texts ? texts.text(candidate) : (this.project.peekFile ?? this.project.readFile).call(this.project, candidate);
       if (text === undefined || ![...words].some((w) => text.includes(w))) continue;
       const facts = factsOf(candidate, text);
@@ -127,8 +129,24 @@ class ImportGraph {
     return false;
   }
 
+  /**
+   * In a batch scan, each module's identifiers, read once: a scan asks about many helpers of many modules, and reading
+   * every module's text again for each would cost more than the answers.
+   */
+  private readonly words = new Map<string, Set<string> | undefined>();
+
+  private mayName(file: string, words: ReadonlySet<string>): boolean {
+    if (!this.words.has(file)) {
+      const text = (this.project.peekFile ?? this.project.readFile).call(this.project, file);
+      this.words.set(file, text === undefined ? undefined : new Set(text.match(/[A-Za-z_$][\w$]{2,}/g) ?? []));
+    }
+    const known = this.words.get(file);
+    return known !== undefined && [...words].some((w) => known.has(w) || w.length < 3 || /[^\w$]/.test(w));
+  }
+
   private sourceFiles(): readonly string[] {
-    return this.files().files.filter((f) => SOURCE.test(f) && !IGNORED.test(f));
+    const fs = this.files();
+    return (fs.sources ??= fs.files.filter((f) => SOURCE.test(f) && !IGNORED.test(f)));
   }
 
   private files() {

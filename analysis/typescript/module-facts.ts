@@ -6,7 +6,7 @@
  * (import-graph.ts) joins these facts across modules.
  */
 import { ts } from 'ts-morph';
-import { isFunctionNode, stringValue, unwrap, unwrapAwait } from './ast';
+import { indexOf, isFunctionNode, stringValue, unwrap, unwrapAwait } from './ast';
 import { inRequestHandler, isOfflineFile } from './handlers';
 import { inServerAction } from './per-request';
 import { requiredModule } from './imports';
@@ -52,7 +52,11 @@ export interface ModuleFacts {
   client: boolean;
 }
 
-export function moduleFacts(sf: ts.SourceFile, relPath: string): ModuleFacts {
+/**
+ * The facts of a module. `withRequests: false` leaves out which calls run per request (false for all): the analysed
+ * file's own facts, where only its units, local calls and exports are asked for, on every keystroke.
+ */
+export function moduleFacts(sf: ts.SourceFile, relPath: string, withRequests = true): ModuleFacts {
   const facts: ModuleFacts = { units: new Set(), exports: new Map(), instances: new Map(), reexports: [], calls: [], localCalls: [], client: hasDirective(sf, 'use client') };
   const imports = new Map<string, ImportBinding>();
   const classes = new Set<string>();
@@ -166,10 +170,11 @@ export function moduleFacts(sf: ts.SourceFile, relPath: string): ModuleFacts {
   }
   for (const [name, cls] of facts.instances) if (!classes.has(cls)) facts.instances.delete(name);
 
-  const visit = (n: ts.Node): void => {
-    if (ts.isCallExpression(n) || ts.isNewExpression(n)) record(n, n.expression);
-    else if (ts.isJsxSelfClosingElement(n) || ts.isJsxOpeningElement(n)) record(n, n.tagName as ts.Expression);
-    ts.forEachChild(n, visit);
+  // Calls from the file's index (shared with the rules); JSX elements (`<ServerList />` renders an imported server
+  // component) only where JSX can be.
+  const visitJsx = (n: ts.Node): void => {
+    if (ts.isJsxSelfClosingElement(n) || ts.isJsxOpeningElement(n)) record(n, n.tagName as ts.Expression);
+    ts.forEachChild(n, visitJsx);
   };
   const record = (node: ts.Node, calleeExpr: ts.Expression): void => {
     const callee = unwrap(calleeExpr);
@@ -201,8 +206,11 @@ export function moduleFacts(sf: ts.SourceFile, relPath: string): ModuleFacts {
   const pushLocal = (node: ts.Node, to: string): void => {
     facts.localCalls.push({ from: unitOf(node), to, request: requestHere(node) });
   };
-  const requestHere = (node: ts.Node): boolean => !offline && !facts.client && (inRequestHandler(node, relPath) || inServerAction(node));
-  visit(sf);
+  const requestHere = (node: ts.Node): boolean => withRequests && !offline && !facts.client && (inRequestHandler(node, relPath) || inServerAction(node));
+  const index = indexOf(sf);
+  for (const call of index.calls) record(call, call.expression);
+  for (const made of index.news) record(made, made.expression);
+  if (withRequests && sf.languageVariant === ts.LanguageVariant.JSX) visitJsx(sf);
   return facts;
 }
 

@@ -20,7 +20,7 @@ export function reachedFromRequests(ctx: RuleContext, node: ts.Node): RequestCal
   const sf = node.getSourceFile();
   const unit = unitOf(node);
   if (unit === '') return undefined;
-  const facts = ownFacts.get(sf, () => moduleFacts(sf, relPath));
+  const facts = ownFacts.get(sf, () => moduleFacts(sf, relPath, false));
   if (facts.client) return undefined;
   const paths = exportPaths(facts, localClosure(facts, unit));
   return requestCallerOf(ctx.project, relPath, sf.text, paths);
