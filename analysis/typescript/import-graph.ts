@@ -187,7 +187,7 @@ class ImportGraph {
     // `@/lib/db`, `~/server/db` with no config that says: the package's src/ or its root.
     const alias = /^[@~#]\/(.*)$/.exec(specifier);
     if (alias) {
-      const root = config?.dir ?? '';
+      const root = config?.dir ?? packageRoot(set, dir);
       return tryBase(path.posix.join(root, 'src', alias[1])) ?? tryBase(path.posix.join(root, alias[1]));
     }
     return undefined;
@@ -232,6 +232,12 @@ class ImportGraph {
     if (config.baseUrl === undefined && config.paths.length) config.baseUrl = dir;
     return config;
   }
+}
+
+/** The nearest folder at or above `dir` with a package.json, or the project's root. */
+function packageRoot(files: ReadonlySet<string>, dir: string): string {
+  for (let d = dir === '.' ? '' : dir; d; d = path.posix.dirname(d) === '.' ? '' : path.posix.dirname(d)) if (files.has(`${d}/package.json`)) return d;
+  return '';
 }
 
 function factsOf(file: string, text: string): ModuleFacts | undefined {
