@@ -136,7 +136,7 @@ export default router;
         'history, and what one user does: orders, expenses, transactions, bookings); also one ' +
         'owner\'s rows together with the shared ones (`OR: [{ userId }, { userId: null }]`). Neither are ' +
         '`distinct` queries selecting the one column they group by, nor one alternative per key the code holds ' +
-        '(`OR: ids.map((id) => ({ id }))`), nor a workflow queue or a curated selection picked by a flag ' +
+        '(`OR: ids.map((id) => ({ id }))`), nor a lookup by a key that names one account or row (`email`, `username`, `login`, `slug`, `token`, in every branch of an OR: a sign-in read as a list), nor a workflow queue or a curated selection picked by a flag ' +
         '(`approved: false`, `verified: false`; `pinned: true`, `featured: true`; `approved: true` is still reported), ' +
         'nor one user\'s rows under a key naming their role, matched with a user\'s id (`followerId: userId`, ' +
         '`assigneeId: req.user.id`), ' +
@@ -180,7 +180,7 @@ export default router;
       }
       if (!q.list) continue;
       const problem = unboundedQuery(ctx, q, limit);
-      if (!problem || loadsListedKeys(q) || scopedToOneOwner(q) || groupedByOneColumn(q) || isReferenceData(q) || selectsFewByFlag(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q)) continue;
+      if (!problem || loadsListedKeys(q) || findsByUniqueKey(q) || scopedToOneOwner(q) || groupedByOneColumn(q) || isReferenceData(q) || selectsFewByFlag(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q)) continue;
       const served = servesRequests(ctx, q.call);
       if (!served && !inPaginateStatic(q.call)) continue;
       const callee = unwrap(q.call.expression) as ts.PropertyAccessExpression;
@@ -223,7 +223,7 @@ function reportNativeReads(ctx: RuleContext, ormReads: readonly OrmCall[], limit
     if (known.has(read.call)) continue;
     const q: OrmCall = { orm: 'mongoose', call: read.call, method: read.method, target: read.target, model: read.collection, optionsIndex: 0, builder: false, list: true };
     if (read.match) MATCH_STAGE.set(q, read.match);
-    if ((read.method === 'find' || read.match) && (loadsListedKeys(q) || scopedToOneOwner(q) || selectsFewByFlag(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q))) continue;
+    if ((read.method === 'find' || read.match) && (loadsListedKeys(q) || findsByUniqueKey(q) || scopedToOneOwner(q) || selectsFewByFlag(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q))) continue;
     if (isReferenceData(q)) continue;
     const served = servesRequests(ctx, read.call);
     if (!served) continue;
@@ -536,6 +536,31 @@ function loadsListedKeys(q: OrmCall): boolean {
     if (!ts.isObjectLiteralExpression(value)) return false;
     return value.properties.some((inner) => inner.name !== undefined && /^(in|\$in|'\$in'|"\$in"|\[Op\.in\])$/.test(inner.name.getText()));
   });
+}
+
+/** Keys that identify one account or row: a login's email or username, a slug, a token. */
+const UNIQUE_KEY = /^(e_?mail|username|user_?name|login|slug|token|uuid)$/i;
+
+/**
+ * `findAll({ where: { [Op.or]: [{ username: login }, { email: login }], password } })`: a sign-in lookup by a key that
+ * identifies one account (or one row), compared with a value the code holds; every branch of an OR must be such a
+ * key. A list read by its result's first row, not a whole table.
+ */
+function findsByUniqueKey(q: OrmCall): boolean {
+  const where = whereOf(q);
+  if (!where) return false;
+  const unique = (o: ts.ObjectLiteralExpression): boolean =>
+    o.properties.some((p) => {
+      if (ts.isShorthandPropertyAssignment(p)) return UNIQUE_KEY.test(p.name.text) && alwaysDefined(p.name);
+      if (!ts.isPropertyAssignment(p)) return false;
+      const key = p.name.getText().replace(/^['"]|['"]$/g, '');
+      const value = unwrap(p.initializer);
+      if (/^(OR|\$or|\[Op\.or\])$/.test(key) && ts.isArrayLiteralExpression(value)) {
+        return value.elements.length > 0 && value.elements.every((e) => { const b = asObjectLiteral(e); return b !== undefined && unique(b); });
+      }
+      return UNIQUE_KEY.test(key) && !isLiteral(value) && !ts.isObjectLiteralExpression(value) && (!ts.isIdentifier(value) || alwaysDefined(value));
+    });
+  return unique(where);
 }
 
 /** `for await (const doc of Model.find())` iterates a cursor. */
