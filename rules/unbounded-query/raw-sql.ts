@@ -10,6 +10,7 @@ import type { RuleContext } from '../api';
 import { clip } from '../shared/format';
 import { indexOf, unwrap } from '../../analysis/typescript/ast';
 import { inRequestHandler } from '../../analysis/typescript/handlers';
+import { reachedFromRequests } from '../../analysis/typescript/request-reach';
 
 /** Cheap test of a file before the parse. */
 export const MAY_RUN_RAW_SELECT = /\.query\s*(<[^>]*>)?\s*\(\s*[`'"]\s*select\b/i;
@@ -41,7 +42,7 @@ export function rawSelects(ctx: RuleContext): RawSelect[] {
     if (!sql || !/^\s*select\b/i.test(sql) || BOUNDED_SQL.test(sql) || ONE_ROW.test(sql)) continue;
     const table = mainTable(sql, call);
     if (!table || !growingTable(table)) continue;
-    if (!inRequestHandler(call, ctx.file.relPath)) continue;
+    if (!inRequestHandler(call, ctx.file.relPath) && !reachedFromRequests(ctx, call)) continue;
     found.push({ call, table });
   }
   return found;

@@ -11,12 +11,16 @@ import { modelNamed, prismaSchemaFor, type PrismaModel, type PrismaSchema } from
 import { insertIntoArguments, insertObjectProperty } from '../shared/typescript-edits';
 import { inRequestHandler, isOfflineFile } from '../../analysis/typescript/handlers';
 import { inServerAction } from '../../analysis/typescript/per-request';
+import { reachedFromRequests } from '../../analysis/typescript/request-reach';
+import type { RequestCaller } from '../../analysis/typescript/import-graph';
 import { chainMethods, ormCalls, ORM_LABEL, type OrmCall } from '../../analysis/typescript/orm';
 import { optionalBound, type OptionalBound } from '../../analysis/typescript/optional-bound';
 import { describeRawSelect, MAY_RUN_RAW_SELECT, rawSelects } from './raw-sql';
 import { unboundedPopulate, type UnboundedPopulate } from './mongoose-populate';
 import { callerChosenLimit, inPaginateStatic } from './mongoose-paginate';
 import { DATE_NAME, withinFixedWindow } from './time-window';
+import { MAY_READ_NATIVE, nativeMongoReads } from './mongodb-native';
+import { indexOf } from '../../analysis/typescript/ast';
 
 /** Chain calls that bound or stream a Mongoose query / TypeORM query builder. */
 const BOUNDING_CHAIN = new Set(['limit', 'take', 'cursor', 'stream', 'eachAsync', 'paginate', 'countDocuments', 'count', 'distinct', 'findOne']);
@@ -34,7 +38,7 @@ export default defineRule({
     kinds: ['typescript', 'javascript'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
-    trigger: /\.populate\s*\(|\.query\s*(<[^>]*>)?\s*\(\s*[`'"]\s*[sS][eE][lL][eE][cC][tT]\b|findMany|findUnique|findFirst|\bfind(By|AndCount|AndCountBy|All|AndCountAll)?\s*[(<]|getMany|getRawMany/,
+    trigger: /\.populate\s*\(|\.query\s*(<[^>]*>)?\s*\(\s*[`'"]\s*[sS][eE][lL][eE][cC][tT]\b|findMany|findUnique|findFirst|\bfind(By|AndCount|AndCountBy|All|AndCountAll)?\s*[(<]|getMany|getRawMany|\.toArray\s*\(/,
     options: {
       suggestedLimit: { type: 'number', default: 100, description: 'The page size the fix adds (`take: N` / `limit: N`).' },
     },
@@ -42,10 +46,15 @@ export default defineRule({
       summary: 'ORM list queries in request handlers with no row limit.',
       whatItDoes:
         'Finds list queries in request-handling code (Express/Fastify/Koa/Hono route callbacks, Nest controllers, ' +
-        'resolvers and services, repositories, Next.js route handlers and server actions (`\'use server\'` modules and functions, an app-router `action/` folder), and the functions they call) that return every matching row: ' +
+        'resolvers and services, repositories, Next.js route handlers, pages and server actions (`\'use server\'` modules and functions, an app-router `action/` folder), and the functions they call, ' +
+        'also in other modules: a server-only helper (`lib/server/responses.ts`, `services/items.js`, `models/item.js`) that a route, page or ' +
+        'handler imports and calls, directly or through up to three modules; imports are followed through relative paths, tsconfig ' +
+        '`paths`/`baseUrl` aliases (`@/lib/...`), index files, re-exports and `require`) that return every matching row: ' +
         'Prisma `findMany()` without `take`, TypeORM `find()`/`findBy()`/`findAndCount()` without `take` and query ' +
         'builders ending in `getMany()`/`getRawMany()` without `.take()`/`.limit()`, Sequelize `findAll()`/' +
-        '`findAndCountAll()` without `limit`, and Mongoose `find()` without `.limit()` or `.cursor()`. ' +
+        '`findAndCountAll()` without `limit`, Mongoose `find()` without `.limit()` or `.cursor()`, and the native MongoDB driver\'s `collection(\'x\').find(q).toArray()` ' +
+        '(or a `Collection` variable\'s) without `.limit()` or a `limit` option, and `aggregate(pipeline).toArray()` whose pipeline has no ' +
+        '`$limit` and no reducing stage (`$group`, `$count`, `$facet`); `findOne` and a cursor iterated with `for await` are not whole reads. ' +
         'Clients are recognised from their imports (`@prisma/client`, `typeorm`, `sequelize`, `mongoose`, the ' +
         "project's models module), not from variable names; a Prisma client also when a repository method takes it as a " +
         'parameter (`findAll(tx: PrismaTransaction = this.db)`, a transaction\'s client or the class\'s own). TypeORM custom ' +
@@ -113,7 +122,7 @@ export default router;
 `,
       },
       fixSafety:
-        'Unsafe: the fix adds `take: 100` (Prisma, TypeORM), `limit: 100` (Sequelize), `.limit(100)` (Mongoose) or ' +
+        'Unsafe: the fix adds `take: 100` (Prisma, TypeORM), `limit: 100` (Sequelize), `.limit(100)` (Mongoose, and the MongoDB driver\'s `find()` before `.toArray()`) or ' +
         '`.take(100)` (TypeORM query builders; TypeORM 0.2\'s `find(conditions)` becomes `find({ where: conditions, take: 100 })`, ' +
         'since a take beside the conditions would make TypeORM drop them), so clients that expected every row get the first page only and must ' +
         'page through the rest. Add an `orderBy` and a cursor or offset parameter; for exports, stream instead ' +
@@ -127,7 +136,7 @@ export default router;
         'history, and what one user does: orders, expenses, transactions, bookings); also one ' +
         'owner\'s rows together with the shared ones (`OR: [{ userId }, { userId: null }]`). Neither are ' +
         '`distinct` queries selecting the one column they group by, nor one alternative per key the code holds ' +
-        '(`OR: ids.map((id) => ({ id }))`), nor a workflow queue or a curated selection picked by a flag ' +
+        '(`OR: ids.map((id) => ({ id }))`), nor a lookup by a key that names one account or row (`email`, `username`, `login`, `slug`, `token`, in every branch of an OR: a sign-in read as a list), nor a workflow queue or a curated selection picked by a flag ' +
         '(`approved: false`, `verified: false`; `pinned: true`, `featured: true`; `approved: true` is still reported), ' +
         'nor one user\'s rows under a key naming their role, matched with a user\'s id (`followerId: userId`, ' +
         '`assigneeId: req.user.id`), ' +
@@ -155,23 +164,25 @@ export default router;
       }
     }
     const calls = ormCalls(ctx); // before the parse: a file with no possible ORM read is not parsed
+    if (MAY_READ_NATIVE.test(ctx.file.text)) reportNativeReads(ctx, calls, limit);
     if (calls.length === 0) return;
     const fixable = !hasSyntaxErrors(ctx.typescript());
     for (const q of calls) {
       const include = q.orm === 'prisma' ? unboundedInclude(ctx, q) : undefined;
       if (include) {
-        if (servesRequests(q.call, ctx.file.relPath)) reportInclude(ctx, q, include);
+        if (servesRequests(ctx, q.call)) reportInclude(ctx, q, include);
         continue;
       }
       const populate = q.orm === 'mongoose' ? unboundedPopulate(ctx, q, growsWithUse) : undefined;
       if (populate) {
-        if (servesRequests(q.call, ctx.file.relPath)) reportPopulate(ctx, q, populate);
+        if (servesRequests(ctx, q.call)) reportPopulate(ctx, q, populate);
         continue;
       }
       if (!q.list) continue;
       const problem = unboundedQuery(ctx, q, limit);
-      if (!problem || loadsListedKeys(q) || scopedToOneOwner(q) || groupedByOneColumn(q) || isReferenceData(q) || selectsFewByFlag(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q)) continue;
-      if (!servesRequests(q.call, ctx.file.relPath) && !inPaginateStatic(q.call)) continue;
+      if (!problem || loadsListedKeys(q) || findsByUniqueKey(q) || scopedToOneOwner(q) || groupedByOneColumn(q) || isReferenceData(q) || selectsFewByFlag(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q)) continue;
+      const served = servesRequests(ctx, q.call);
+      if (!served && !inPaginateStatic(q.call)) continue;
       const callee = unwrap(q.call.expression) as ts.PropertyAccessExpression;
       const start = q.builder ? callee.name.getStart() : q.call.getStart();
       ctx.report({
@@ -182,7 +193,9 @@ export default router;
           : problem.optional
             ? { messageId: 'optional-bound', data: { what: clip(problem.what, 36), condition: clip(problem.optional.condition, 40) } }
             : { messageId: 'unbounded', data: { what: clip(problem.what, 56) } }),
-        detail: problem.detail ?? `${problem.what} loads every matching row into memory at once, on each request. ${problem.advice.charAt(0).toUpperCase()}${problem.advice.slice(1)}.`,
+        detail:
+          (problem.detail ?? `${problem.what} loads every matching row into memory at once, on each request. ${problem.advice.charAt(0).toUpperCase()}${problem.advice.slice(1)}.`) +
+          (typeof served === 'object' ? ` ${viaText(served)}` : ''),
         fixes: problem.fix && fixable ? [problem.fix] : [],
       });
     }
@@ -191,10 +204,52 @@ export default router;
 
 /**
  * Request code: handlers and what they call (handlers.ts), also Nest startup hooks that load a whole table at each
- * start; and Next.js server actions.
+ * start; Next.js server actions; and functions that request code in another module imports and calls (the import
+ * graph: `lib/server/*.ts` helpers of a page or route handler), answered with the caller found.
  */
-function servesRequests(node: ts.Node, relPath: string): boolean {
-  return inRequestHandler(node, relPath) || inServerAction(node);
+function servesRequests(ctx: RuleContext, node: ts.Node): boolean | RequestCaller {
+  if (inRequestHandler(node, ctx.file.relPath) || inServerAction(node)) return true;
+  return reachedFromRequests(ctx, node) ?? false;
+}
+
+/**
+ * Native MongoDB driver reads (mongodb-native.ts) that load a whole collection per request, judged by the same scope
+ * checks as the ORMs' reads (an owner's documents, listed keys, reference data, a queue flag, a fixed time window).
+ */
+function reportNativeReads(ctx: RuleContext, ormReads: readonly OrmCall[], limit: number): void {
+  const sf = ctx.typescript();
+  const known = new Set(ormReads.map((q) => q.call));
+  for (const read of nativeMongoReads(sf, indexOf(sf).calls)) {
+    if (known.has(read.call)) continue;
+    const q: OrmCall = { orm: 'mongoose', call: read.call, method: read.method, target: read.target, model: read.collection, optionsIndex: 0, builder: false, list: true };
+    if (read.match) MATCH_STAGE.set(q, read.match);
+    if ((read.method === 'find' || read.match) && (loadsListedKeys(q) || findsByUniqueKey(q) || scopedToOneOwner(q) || selectsFewByFlag(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q))) continue;
+    if (isReferenceData(q)) continue;
+    const served = servesRequests(ctx, read.call);
+    if (!served) continue;
+    const what = `MongoDB ${read.collection}.${read.method}()${read.method === 'find' ? ' without limit' : ' without $limit'}`;
+    const before = (unwrap(read.toArray.expression) as ts.PropertyAccessExpression).expression;
+    const fix: FixSpec | undefined =
+      read.method === 'find' && !hasSyntaxErrors(sf) ? { title: `Add .limit(${limit})`, edits: [{ start: before.getEnd(), end: before.getEnd(), newText: `.limit(${limit})` }] } : undefined;
+    ctx.report({
+      start: read.call.getStart(),
+      end: read.toArray.getEnd(),
+      messageId: 'unbounded',
+      data: { what: clip(what, 56) },
+      detail:
+        `${what} reads every matching document into an array at once, on each request (.toArray() holds them all). ` +
+        (read.method === 'find' ? `Page it: .sort({ _id: 1 }).limit(${limit}) with a cursor or skip, or iterate the cursor (for await) to stream.` : `Add a { $limit: ${limit} } stage, or iterate the cursor (for await) to stream.`) +
+        (typeof served === 'object' ? ` ${viaText(served)}` : ''),
+      fixes: fix ? [fix] : [],
+    });
+  }
+}
+
+/** An aggregate's `$match` stage, judged as the where clause of its read. */
+const MATCH_STAGE = new WeakMap<OrmCall, ts.ObjectLiteralExpression>();
+
+function viaText(caller: RequestCaller): string {
+  return caller.hops === 1 ? `Request code calls it: ${caller.file}:${caller.line}.` : `Request code reaches it through ${caller.hops} modules: ${caller.file}:${caller.line}.`;
 }
 
 function reportInclude(ctx: RuleContext, q: OrmCall, include: UnboundedInclude): void {
@@ -483,6 +538,31 @@ function loadsListedKeys(q: OrmCall): boolean {
   });
 }
 
+/** Keys that identify one account or row: a login's email or username, a slug, a token. */
+const UNIQUE_KEY = /^(e_?mail|username|user_?name|login|slug|token|uuid)$/i;
+
+/**
+ * `findAll({ where: { [Op.or]: [{ username: login }, { email: login }], password } })`: a sign-in lookup by a key that
+ * identifies one account (or one row), compared with a value the code holds; every branch of an OR must be such a
+ * key. A list read by its result's first row, not a whole table.
+ */
+function findsByUniqueKey(q: OrmCall): boolean {
+  const where = whereOf(q);
+  if (!where) return false;
+  const unique = (o: ts.ObjectLiteralExpression): boolean =>
+    o.properties.some((p) => {
+      if (ts.isShorthandPropertyAssignment(p)) return UNIQUE_KEY.test(p.name.text) && alwaysDefined(p.name);
+      if (!ts.isPropertyAssignment(p)) return false;
+      const key = p.name.getText().replace(/^['"]|['"]$/g, '');
+      const value = unwrap(p.initializer);
+      if (/^(OR|\$or|\[Op\.or\])$/.test(key) && ts.isArrayLiteralExpression(value)) {
+        return value.elements.length > 0 && value.elements.every((e) => { const b = asObjectLiteral(e); return b !== undefined && unique(b); });
+      }
+      return UNIQUE_KEY.test(key) && !isLiteral(value) && !ts.isObjectLiteralExpression(value) && (!ts.isIdentifier(value) || alwaysDefined(value));
+    });
+  return unique(where);
+}
+
 /** `for await (const doc of Model.find())` iterates a cursor. */
 function isCursorLoop(call: ts.CallExpression): boolean {
   let e: ts.Node = call;
@@ -503,6 +583,8 @@ const OWNER_KEY = /^(\w*User|user|owner|author|creator|createdBy|member|profile|
  * `*By` methods, the argument), also through a `const where = { ... }` of the same function.
  */
 function whereOf(q: OrmCall): ts.ObjectLiteralExpression | undefined {
+  const match = MATCH_STAGE.get(q);
+  if (match) return match;
   const arg = q.call.arguments[q.optionsIndex];
   const options = asObjectLiteral(arg);
   const whereIsArgument = q.orm === 'mongoose' || q.method.endsWith('By') || (q.orm === 'typeorm' && options !== undefined && isTypeormConditions(options));
