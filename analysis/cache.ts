@@ -220,10 +220,10 @@ export class StatementSlot<V> {
     if (!statement.cacheable || !statementCaching) return undefined;
     // Callers ask about every statement with the same context string: interned once, not hashed and compared again
     // per statement (a context holding a module's imports is kilobytes long).
-    if (context !== this.lastContext) {
-      this.lastContext = context;
-      this.lastContextId = context === '' ? 0 : statementTextId(context);
-    }
+    if (context !== this.lastContext) this.lastContextId = context === '' ? 0 : statementTextId(context);
+    // The caller's object from now on: an equal context built anew (each keystroke) is then compared by identity for
+    // the file's other statements, not character by character.
+    this.lastContext = context;
     const contextId = this.lastContextId;
     return { lane: contextId * 256 + typeId(statement.type), id: statement.textId };
   }

@@ -18,6 +18,7 @@ import { resolvedModuleText } from '../../analysis/python/web-context';
 import { classBodyLineStarts, type LineStarts } from '../../analysis/python/class-body-lines';
 import { PiecesByPlace, statementCachesEnabled } from '../../analysis/cache';
 import { moduleLevelLineStarts } from './module-level-lines';
+import { lineStartsOf } from '../../analysis/line-starts';
 
 const CACHE_WORD = /cache|memo/;
 const DECORATOR_MODULE = /streamlit|cachetools/;
@@ -372,12 +373,16 @@ const SEGMENTS = new PiecesByPlace<SegmentFacts>();
 const LRU_WORD_START = /^(?:None|cache|as)/;
 const GROWTH_WORD_START = /^(?:append|extend|insert|add|setdefault|update)/;
 
-/** The segments' starts: 0 and every line start whose first character is a letter, `_` or `@`. */
+/** The segments' starts: 0 and every start of a line after a `\n` whose first character is a letter, `_` or `@`. */
 function segmentStarts(text: string): number[] {
   const starts = [0];
-  for (let nl = text.indexOf('\n'); nl >= 0 && nl < text.length - 1; nl = text.indexOf('\n', nl + 1)) {
-    const c = text.charCodeAt(nl + 1);
-    if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 64) starts.push(nl + 1);
+  // The text's shared line starts (analysis/line-starts.ts): no walk over its characters.
+  const lines = lineStartsOf(text);
+  for (let i = 1; i < lines.length; i++) {
+    const at = lines[i];
+    if (at >= text.length || text.charCodeAt(at - 1) !== 10) continue;
+    const c = text.charCodeAt(at);
+    if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 64) starts.push(at);
   }
   return starts;
 }
