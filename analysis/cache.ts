@@ -218,14 +218,18 @@ export class StatementSlot<V> {
    */
   key(statement: CacheableStatement, context = ''): StatementKey | undefined {
     if (!statement.cacheable || !statementCaching) return undefined;
+    return { lane: this.laneOf(statement, context), id: statement.textId };
+  }
+
+  /** The key's lane: the interned context and the statement's type. */
+  private laneOf(statement: CacheableStatement, context: string): number {
     // Callers ask about every statement with the same context string: interned once, not hashed and compared again
     // per statement (a context holding a module's imports is kilobytes long).
-    if (context !== this.lastContext) {
-      this.lastContext = context;
-      this.lastContextId = context === '' ? 0 : statementTextId(context);
-    }
-    const contextId = this.lastContextId;
-    return { lane: contextId * 256 + typeId(statement.type), id: statement.textId };
+    if (context !== this.lastContext) this.lastContextId = context === '' ? 0 : statementTextId(context);
+    // The caller's object from now on: an equal context built anew (each keystroke) is then compared by identity for
+    // the file's other statements, not character by character.
+    this.lastContext = context;
+    return this.lastContextId * 256 + typeId(statement.type);
   }
 
   /** The remembered answer for this key. */
@@ -272,13 +276,22 @@ export class StatementSlot<V> {
     }
   }
 
-  /** The answer for the statement, computed once per (context, statement text). */
+  /**
+   * The answer for the statement, computed once per (context, statement text). As key() + get() + set(), without a
+   * key object per question: a keystroke asks thousands (every statement of the file, in every slot).
+   */
   answer(statement: CacheableStatement, context: string, compute: () => V): V {
-    const key = this.key(statement, context);
-    const cached = this.get(key);
-    if (cached !== undefined) return cached;
+    if (!statement.cacheable || !statementCaching) return compute();
+    const lane = this.laneOf(statement, context);
+    const entry = this.lanes.get(lane)?.get(statement.textId);
+    if (entry === undefined) this.misses++;
+    else {
+      this.hits++;
+      entry.used = ++this.clock;
+      if (entry.value !== undefined) return entry.value;
+    }
     const value = compute();
-    this.set(key, value);
+    this.set({ lane, id: statement.textId }, value);
     return value;
   }
 

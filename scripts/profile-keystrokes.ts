@@ -45,6 +45,10 @@ const { values: args } = parseArgs({
     root: { type: 'string' },
     /** Print each per-statement cache's hits and misses over the keystrokes (what a keystroke recomputes). */
     slots: { type: 'boolean', default: false },
+    /** Print the N keystrokes that took the most CPU, with the line they edited (the tail that sets the p95). */
+    tail: { type: 'string', default: '0' },
+    /** The rules unwrapped (no per-rule timers, whose process.cpuUsage() calls cost ~7% of a profile). */
+    untimed: { type: 'boolean', default: false },
   },
 });
 
@@ -52,7 +56,7 @@ const { values: args } = parseArgs({
 const ruleMs = new Map<string, number[]>();
 /** CPU milliseconds of each rule's check() (what to compare on a loaded machine). */
 const ruleCpuMs = new Map<string, number[]>();
-const timed: Rule[] = timedRules(allRules, ruleMs, ruleCpuMs);
+const timed: Rule[] = args.untimed ? allRules : timedRules(allRules, ruleMs, ruleCpuMs);
 
 const p = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN;
 const summary = (values: number[]): string => {
@@ -75,7 +79,7 @@ async function run(lang: 'python' | 'typescript', dir: string): Promise<void> {
   // Inside a project, rules see its files as in the language server, which discovers them when a folder opens.
   if (inProject) for (const w of [ws, fresh]) w.discover();
   const doc = new TrackedDocument(`file://${file}`, file, lang, 1, text, undefined);
-  const phases = { update: [] as number[], parse: [] as number[], analysis: [] as number[], total: [] as number[] };
+  const phases = { update: [] as number[], parse: [] as number[], analysis: [] as number[], total: [] as number[], cpu: [] as number[] };
   let mismatches = 0;
   const analyze = (): void => {
     const t0 = performance.now();
@@ -106,8 +110,12 @@ async function run(lang: 'python' | 'typescript', dir: string): Promise<void> {
   const slotsBefore = statementSlotStats();
   const started = process.cpuUsage();
   const changes: never[] = args.file ? realKeystrokes(text, lang, args.mode, Number(args.edits)) : keystrokeChanges(text, lang, Number(args.edits));
+  /** Per keystroke: each rule's CPU milliseconds (for --tail). */
+  const ruleCpuPerKey: Map<string, number>[] = [];
   for (const [i, change] of changes.entries()) {
     const t = performance.now();
+    const cpuAt = process.cpuUsage();
+    const callsBefore = new Map([...ruleCpuMs].map(([id, v]) => [id, v.length]));
     doc.update([change], i + 2);
     current = doc.text;
     // The worker drops the open file's cached text on every change (lsp/worker.ts invalidatePath).
@@ -116,6 +124,10 @@ async function run(lang: 'python' | 'typescript', dir: string): Promise<void> {
     phases.update.push(performance.now() - t);
     analyze();
     phases.total.push(performance.now() - t);
+    // Without --check only: the fresh analysis would count too.
+    const used = process.cpuUsage(cpuAt);
+    phases.cpu.push((used.user + used.system) / 1000);
+    ruleCpuPerKey.push(new Map([...ruleCpuMs].map(([id, v]) => [id, v.slice(callsBefore.get(id) ?? 0).reduce((a, b) => a + b, 0)])));
   }
   const cpu = process.cpuUsage(started);
   if (profiler) {
@@ -130,7 +142,16 @@ async function run(lang: 'python' | 'typescript', dir: string): Promise<void> {
     const v = ruleCpuMs.get(id) ?? [];
     return v.reduce((a, b) => a + b, 0) / (v.length || 1);
   };
-  for (const [id, mean, v] of rows.slice(0, 12)) console.log(`  rule ${id.padEnd(34)} CPU mean ${cpuMean(id).toFixed(2)}, wall mean ${mean.toFixed(2)} ${summary(v)}`);
+  const tail = Number(args.tail);
+  if (tail > 0) {
+    const worst = phases.cpu.map((ms, i) => ({ ms, i })).sort((a, b) => b.ms - a.ms).slice(0, tail);
+    for (const { ms, i } of worst) {
+      const c = (changes as { range: { start: { line: number } }; text: string }[])[i];
+      const rules = [...ruleCpuPerKey[i]].filter(([, v]) => v >= 1).sort((a, b) => b[1] - a[1]).map(([id, v]) => `${id} ${v.toFixed(1)}`).join(', ');
+      console.log(`  keystroke ${String(i).padStart(4)} line ${c.range.start.line + 1} ${c.text ? 'insert' : 'delete'}: CPU ${ms.toFixed(2)} ms (${rules})`);
+    }
+  }
+  for (const [id, mean] of rows.slice(0, 12)) console.log(`  rule ${id.padEnd(34)} wall mean ${mean.toFixed(2)}, CPU mean ${cpuMean(id).toFixed(2)} ${summary(ruleCpuMs.get(id) ?? [])}`);
   if (args.slots) {
     const n = phases.total.length;
     for (const [name, after] of Object.entries(statementSlotStats())) {

@@ -180,11 +180,16 @@ export class DrfProject {
   /** Brings every relevant file's facts to its current text; the edited file comes from its tree. */
   update(project: ProjectInfo, current: { relPath: string; text: string; tree: Tree }): void {
     const texts = projectTexts(project, current);
-    // No other file changed and the checked one has the same text: the facts are those of the last update.
-    if (texts.stamp !== undefined && texts.stamp === this.lastStamp && current.relPath === this.lastFile && current.text === this.lastText) return;
+    // No other file changed since the last update of this file: only its own facts can have changed (a keystroke),
+    // and none when it has the same text either.
+    const onlyCurrent = texts.stamp !== undefined && texts.stamp === this.lastStamp && current.relPath === this.lastFile;
+    if (onlyCurrent && current.text === this.lastText) return;
     this.lastStamp = undefined;
-    const paths = texts.files.filter((f) => f.endsWith('.py'));
+    // (Every other file keeps its text, so the loop below would skip it: the project's 300 modules are not looked at.)
+    const paths = onlyCurrent ? [current.relPath] : texts.files.filter((f) => f.endsWith('.py'));
     if (!paths.includes(current.relPath)) paths.push(current.relPath);
+    /** The edited file's serializers before this update (when only they can have changed). */
+    const replaced = onlyCurrent ? this.files.get(current.relPath)?.serializers : undefined;
     let serializersChanged = false;
     let modelsChanged = false;
     const seen = new Set<string>();
@@ -218,7 +223,7 @@ export class DrfProject {
     } finally {
       others.publish();
     }
-    for (const rel of [...this.files.keys()]) {
+    if (!onlyCurrent) for (const rel of [...this.files.keys()]) {
       if (!seen.has(rel)) {
         this.otherChanges++;
         this.files.delete(rel);
@@ -238,7 +243,18 @@ export class DrfProject {
         this.loadingClasses = new Set([...this.files.values()].flatMap((f) => f.loading));
       }
     }
-    if (serializersChanged) {
+    if (serializersChanged && replaced) {
+      // Only the edited file's serializers moved (or changed): theirs are replaced, the project's others kept (the
+      // order of a name's candidates does not matter: serializer() picks by file, or the only one).
+      const fresh = this.files.get(current.relPath)?.serializers ?? [];
+      const old = new Set(replaced);
+      for (const name of new Set([...replaced, ...fresh].map((s) => s.name))) {
+        const kept = (this.serializersByName.get(name) ?? []).filter((s) => !old.has(s));
+        for (const s of fresh) if (s.name === name) kept.push(s);
+        if (kept.length > 0) this.serializersByName.set(name, kept);
+        else this.serializersByName.delete(name);
+      }
+    } else if (serializersChanged) {
       this.serializersByName = new Map();
       for (const f of this.files.values()) for (const s of f.serializers) this.serializersByName.set(s.name, [...(this.serializersByName.get(s.name) ?? []), s]);
     }

@@ -430,9 +430,18 @@ const importsKeys = new WeakMap<Tree, string>();
 /** The file's imports as one string: declarations read through them (`collections.deque` spelled `deque`). */
 function importsKeyOf(tree: Tree): string {
   let key = importsKeys.get(tree);
-  if (key === undefined) importsKeys.set(tree, (key = JSON.stringify([...importsOf(tree).names])));
+  if (key === undefined) {
+    key = JSON.stringify([...importsOf(tree).names]);
+    // The last tree's string when equal (the usual keystroke): declarationsOf() compares it with every statement's
+    // cached key, by identity then instead of through a module's kilobytes of imports.
+    if (key === lastImportsKey) key = lastImportsKey;
+    else lastImportsKey = key;
+    importsKeys.set(tree, key);
+  }
   return key;
 }
+
+let lastImportsKey = '';
 
 /** Names followed by growth syntax in a statement's text (`name[...] =`, `name.append(`, `name |=`, ...). */
 const GROWN_NAMES = new StatementSlot<readonly string[]>('module state: grown names');

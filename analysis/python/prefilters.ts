@@ -4,7 +4,8 @@
  * the many files a rule's trigger lets through but where it has nothing to say are never parsed for it.
  * Tests that need only the text belong in the rule's `trigger`; these also need the path or the file's roles.
  */
-import type { SourceInfo } from '../../rules/api';
+import type { RuleContext, SourceInfo } from '../../rules/api';
+import { fileMatches } from './statements';
 import { isGunicornConfigFile } from '../deploy/gunicorn-config';
 import { isEntryModule, WEB_FRAMEWORKS } from './web-context';
 import { CELERY_POOL_HOOK_WORDS } from './worker-hooks';
@@ -17,8 +18,9 @@ const WEB_OR_START_HOOK = new RegExp([...WEB_FRAMEWORKS, ...START_HOOK_WORDS].jo
  * scheduler-in-web-process reports only in code a web worker runs at start: a module that imports a web
  * framework, an entry module (wsgi.py, main.py...), Django settings, or a start hook.
  */
-export function mayRunAtWorkerStart(file: SourceInfo): boolean {
-  return isEntryModule(file.relPath) || file.roles.has('django-settings') || WEB_OR_START_HOOK.test(file.text);
+export function mayRunAtWorkerStart(ctx: RuleContext): boolean {
+  const file = ctx.file;
+  return isEntryModule(file.relPath) || file.roles.has('django-settings') || fileMatches(ctx, WEB_OR_START_HOOK);
 }
 
 /**
@@ -33,6 +35,8 @@ export function mayConfigurePageSize(file: SourceInfo): boolean {
  * cpu-derived-workers (Python) reads `workers` only in gunicorn config files or next to gunicorn/uvicorn, and
  * celery's concurrency settings anywhere.
  */
-export function maySetWorkerCount(file: SourceInfo): boolean {
-  return isGunicornConfigFile(file) || /concurrency|CONCURRENCY|uvicorn|gunicorn/.test(file.text);
+export function maySetWorkerCount(ctx: RuleContext): boolean {
+  return isGunicornConfigFile(ctx.file) || fileMatches(ctx, WORKER_COUNT_WORDS);
 }
+
+const WORKER_COUNT_WORDS = /concurrency|CONCURRENCY|uvicorn|gunicorn/;

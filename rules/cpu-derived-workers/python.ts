@@ -33,7 +33,7 @@ export default defineRule({
     docs: cpuDerivedWorkersDocs.python,
   },
   check(ctx) {
-    if (!maySetWorkerCount(ctx.file)) return; // before parsing: `workers` alone is common outside server configs
+    if (!maySetWorkerCount(ctx)) return; // before parsing: `workers` alone is common outside server configs
     const tree = ctx.python();
     const imports = importsOf(tree);
     const text = ctx.file.text;

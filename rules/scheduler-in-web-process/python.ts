@@ -24,6 +24,7 @@ import {
   underMainGuard,
 } from '../../analysis/python/web-context';
 import { mayRunAtWorkerStart } from '../../analysis/python/prefilters';
+import { moduleMatches } from '../../analysis/python/statements';
 import { Workspace as DeployWorkspace } from '../../analysis/deploy/deploy-files';
 import { modulesLoadedByWebWorkers } from '../../analysis/deploy/python-reach';
 
@@ -120,7 +121,7 @@ class ShopConfig(AppConfig):
     // A module a deploy's web workers import (through the module graph from its start command) runs in each of them.
     let loaded: boolean | undefined;
     const loadedByWeb = () => (loaded ??= loadedByWebWorkers(ctx));
-    if (!mayRunAtWorkerStart(ctx.file) && !loadedByWeb()) return;
+    if (!mayRunAtWorkerStart(ctx) && !loadedByWeb()) return;
     if (isManagementCommandFile(ctx.file.relPath)) return;
     // A worker script runs in its own process, but a Celery worker's worker_process_init handlers run in each of its pool processes.
     const ownProcess = isWorkerScript(ctx) && !loadedByWeb();
@@ -185,7 +186,8 @@ const IMPORTED_SCHEDULER = new ProjectSlot<{ last?: { file: string; changes: num
  * decorators included, cost tens of ms per keystroke in files that never mention a scheduler.
  */
 function mayStartScheduler(ctx: RuleContext, tree: Tree, imports: ImportMap): boolean {
-  if (ctx.file.text.includes('Scheduler') || imports.importsModule('schedule')) return true;
+  // Per top-level statement on keystrokes (a search of a 5,000-line two-byte text costs half a ms).
+  if (moduleMatches(tree, ctx.file.text, SCHEDULER_WORD) || imports.importsModule('schedule')) return true;
   const join = (m: string, n: string) => (m.endsWith('.') ? `${m}${n}` : `${m}.${n}`);
   // Each module once: a views module imports dozens of names from each of a few modules.
   const modules = new Set<string>();
@@ -372,6 +374,7 @@ function startedScheduler(ctx: RuleContext, call: Node, schedulers: ReadonlyMap<
   return importedStart(ctx, call);
 }
 
+const SCHEDULER_WORD = /Scheduler/;
 const SCHEDULER_CTOR = /\b((?:Background|AsyncIO|Gevent|Tornado|Twisted|Qt|Async)Scheduler|APScheduler)\s*\(/;
 
 /** A call whose target lives in another workspace module that starts an APScheduler scheduler. */

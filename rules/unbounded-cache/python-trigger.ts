@@ -18,6 +18,7 @@ import { resolvedModuleText } from '../../analysis/python/web-context';
 import { classBodyLineStarts, type LineStarts } from '../../analysis/python/class-body-lines';
 import { PiecesByPlace, statementCachesEnabled } from '../../analysis/cache';
 import { moduleLevelLineStarts } from './module-level-lines';
+import { lineStartsOf } from '../../analysis/line-starts';
 
 const CACHE_WORD = /cache|memo/;
 const DECORATOR_MODULE = /streamlit|cachetools/;
@@ -372,12 +373,16 @@ const SEGMENTS = new PiecesByPlace<SegmentFacts>();
 const LRU_WORD_START = /^(?:None|cache|as)/;
 const GROWTH_WORD_START = /^(?:append|extend|insert|add|setdefault|update)/;
 
-/** The segments' starts: 0 and every line start whose first character is a letter, `_` or `@`. */
+/** The segments' starts: 0 and every start of a line after a `\n` whose first character is a letter, `_` or `@`. */
 function segmentStarts(text: string): number[] {
   const starts = [0];
-  for (let nl = text.indexOf('\n'); nl >= 0 && nl < text.length - 1; nl = text.indexOf('\n', nl + 1)) {
-    const c = text.charCodeAt(nl + 1);
-    if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 64) starts.push(nl + 1);
+  // The text's shared line starts (analysis/line-starts.ts): no walk over its characters.
+  const lines = lineStartsOf(text);
+  for (let i = 1; i < lines.length; i++) {
+    const at = lines[i];
+    if (at >= text.length || text.charCodeAt(at - 1) !== 10) continue;
+    const c = text.charCodeAt(at);
+    if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 64) starts.push(at);
   }
   return starts;
 }
@@ -450,9 +455,50 @@ function declaredIn(segment: string, facts: SegmentFacts, names: string[], names
  */
 let lastHadCacheDecorator = false;
 
+/**
+ * Where cacheDecorator()'s patterns last matched, each match with one character of context on either side, and the
+ * text's length then. The same characters found again at that place (or moved by the length change) match again:
+ * these patterns assert nothing but `\b` (which reads only the characters beside the match), no anchors, no
+ * lookarounds. So a keystroke elsewhere confirms the decorator without searching the whole text again (a module that
+ * imports no streamlit/cachetools was searched to its end for them on every keystroke).
+ */
+const decoratorWitnesses = new Map<RegExp, { at: number; around: string }>();
+let witnessedLength = 0;
+
+function witnessed(pattern: RegExp, text: string, delta: number): boolean {
+  const w = decoratorWitnesses.get(pattern);
+  if (!w) return false;
+  return text.startsWith(w.around, w.at) || (delta !== 0 && text.startsWith(w.around, w.at + delta));
+}
+
+function witnessedCacheDecorator(text: string): boolean {
+  const delta = text.length - witnessedLength;
+  return (
+    witnessed(CACHE_WORD, text, delta) &&
+    (witnessed(DECORATOR_MODULE, text, delta) || (witnessed(FUNCTOOLS_LIKE, text, delta) && witnessed(UNBOUNDED_LRU, text, delta)))
+  );
+}
+
+/** cacheDecorator(text), recording where its patterns match. */
+function recordingCacheDecorator(text: string): boolean {
+  decoratorWitnesses.clear();
+  witnessedLength = text.length;
+  const found = (pattern: RegExp): boolean => {
+    const m = pattern.exec(text);
+    if (!m) return false;
+    const from = m.index - 1;
+    const to = m.index + m[0].length + 1;
+    // Only a match with a character on each side is a witness (the start and end of the text read as no character).
+    // (A flat copy: a slice would keep the whole text alive.)
+    if (from >= 0 && to <= text.length) decoratorWitnesses.set(pattern, { at: from, around: (' ' + text.slice(from, to)).slice(1) });
+    return true;
+  };
+  return found(CACHE_WORD) && (found(DECORATOR_MODULE) || (found(FUNCTOOLS_LIKE) && found(UNBOUNDED_LRU)));
+}
+
 function segmentedTest(text: string): boolean {
   if (lastHadCacheDecorator) {
-    if (cacheDecorator(text)) return true;
+    if (witnessedCacheDecorator(text) || recordingCacheDecorator(text)) return true;
     lastHadCacheDecorator = false;
   }
   const starts = segmentStarts(text);

@@ -94,6 +94,29 @@ describe('unboundedCacheTrigger', () => {
     assert.ok(seen.true > 100 && seen.false > 100, JSON.stringify(seen));
   });
 
+  it('keeps answering as the whole text does while a module with an unbounded cache decorator is edited around it and in it', () => {
+    // The decorator's matches are remembered with their place: edits before them move them, edits in them break them.
+    const body = Array.from({ length: 40 }, (_, i) => `def f${i}(x):\n    return x + ${i}\n`).join('\n');
+    const original = `import functools\n\n${body}\n@functools.lru_cache(maxsize=None)\ndef rate(code):\n    return code\n\n${body}`;
+    const decorator = original.indexOf('@functools');
+    const edits: [at: number, removed: number, inserted: string][] = [
+      [original.length, 0, '\n'], // after it
+      [40, 0, '    y = 1\n'], // before it: the match moves
+      [40, 10, ''],
+      [decorator + 'functools.lru_cache(maxsize='.length + 1, 4, '128'], // maxsize=None -> maxsize=128
+      [decorator + 'functools.lru_cache(maxsize='.length + 1, 3, 'None'],
+      [0, 'import functools'.length, 'import os'], // the functools import gone: no decorator
+      [0, 'import os'.length, 'import functools'],
+      [decorator + 1, 0, 'x'], // @xfunctools...: the `.cache`-like spellings read no word boundary change
+      [decorator + 1, 1, ''],
+    ];
+    let text = original;
+    for (const [i, [at, removed, inserted]] of edits.entries()) {
+      text = text.slice(0, at) + inserted + text.slice(at + removed);
+      assert.equal(unboundedCacheTrigger.test(text), withoutStatementCaches(() => wholeTextTest(text)), `edit ${i}:\n${text.slice(0, 200)}`);
+    }
+  });
+
   it('answers as the whole text does where a pattern spans two segments', () => {
     const spanning = [
       'x = []\ndef f():\n    y = x.\nappend(1)\n', // `x.` + `append(`

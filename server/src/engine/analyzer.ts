@@ -17,7 +17,7 @@ import type { MemlintConfig } from './config';
 import { getPythonLanguage, parseDockerfile, parseJson, parsePython, parseToml, parseTypeScript, parseYaml } from './parsers';
 import { MAX_TYPESCRIPT_DEPTH, pythonNestingProblem, pythonNestingProblemBySegments, typeScriptDepthOver } from './nesting';
 import { headlineOf, type Headline } from './messages';
-import { Suppressions } from './suppress';
+import { DIRECTIVE_WORD, Suppressions } from './suppress';
 import { endsLinesWithLoneCr, LineIndex, withoutLoneCr } from './text';
 import type { Finding, Fix, FileResult, Note, RelatedLocation } from './types';
 import { TriggerMemos } from './trigger-memo';
@@ -202,7 +202,10 @@ export class Analyzer {
     const result: FileResult = { path, relPath, findings: [], notes: [], skipped: false };
     const text = withoutLoneCr(fileText);
     const lineBreak = endsLinesWithLoneCr(fileText) ? '\r' : undefined;
-    const classification = classify(path, text);
+    // Keystrokes (a reused parse): triggers answered per unchanged chunk of lines (trigger-memo.ts); otherwise the
+    // text is read once, and a trigger's stricter test may skip the rule. So are the classification's text tests.
+    const triggers = opts.parsed ? this.triggerMemos.at(path, text) : undefined;
+    const classification = classify(path, text, triggers && ((pattern) => triggers.test(pattern, text)));
     if (!classification && !opts.kind) return result;
     const kind = opts.kind ?? classification!.kind;
     const roles: Set<FileRole> = classification?.roles ?? new Set();
@@ -222,9 +225,6 @@ export class Analyzer {
       return result;
     }
 
-    // Keystrokes (a reused parse): triggers answered per unchanged chunk of lines (trigger-memo.ts); otherwise the
-    // text is read once, and a trigger's stricter test may skip the rule.
-    const triggers = opts.parsed ? this.triggerMemos.at(path, text) : undefined;
     const applicable = this.active.filter(
       (a) =>
         a.rule.meta.kinds.includes(kind) &&
@@ -236,9 +236,9 @@ export class Analyzer {
     const source: SourceInfo = { path, relPath, kind, roles, text };
     // Rules see the file and the other files relative to its project's root, as if the project were scanned alone.
     const ruleSource: SourceInfo = scoped.relPath === relPath ? source : { ...source, relPath: scoped.relPath };
-    const lines = new LineIndex(text);
+    const lines = new LineIndex(text, opts.parsed !== undefined);
     const parsed = opts.parsed ?? new ParsedFile(path, text);
-    const suppressions = new Suppressions(text, lines);
+    const suppressions = new Suppressions(text, lines, triggers?.test(DIRECTIVE_WORD, text));
     let unparseable: UnparseableFile | undefined;
     const deepRules: string[] = [];
 
@@ -430,9 +430,26 @@ function relatedLocations(
     }
     const text = scoped.project.readFile(r.relPath);
     if (text === undefined || r.end > text.length) continue;
-    out.push({ path: projectRoot + r.relPath, relPath: projectRel + r.relPath, range: new LineIndex(text).range(r.start, r.end), message: r.message });
+    out.push({ path: projectRoot + r.relPath, relPath: projectRel + r.relPath, range: otherFileLines(projectRoot + r.relPath, text).range(r.start, r.end), message: r.message });
   }
   return out.length > 0 ? out : undefined;
+}
+
+/**
+ * Line indexes of the other files related places point into, kept while their text is unchanged: on a keystroke the
+ * findings of every unchanged view are made again, and each one pointing into a 3,500-line serializers.py cut that
+ * file into lines again (6% of a keystroke's CPU on paperless's views.py).
+ */
+const relatedFileLines = new Map<string, LineIndex>();
+
+function otherFileLines(path: string, text: string): LineIndex {
+  const known = relatedFileLines.get(path);
+  if (known?.indexes(text)) return known;
+  const index = new LineIndex(text);
+  relatedFileLines.delete(path);
+  relatedFileLines.set(path, index);
+  if (relatedFileLines.size > 8) relatedFileLines.delete(relatedFileLines.keys().next().value!);
+  return index;
 }
 
 /** A flat copy of a string, sharing no memory with the one it was sliced from (shorter ones are copied anyway). */

@@ -43,7 +43,11 @@ function extension(name: string): string {
 }
 
 /** Returns undefined for files memlint does not analyse. `path` uses forward slashes. */
-export function classify(path: string, text?: string): Classification | undefined {
+/**
+ * `mayMatch`: a cheaper `pattern.test(text)` for line-local patterns when the caller has one (the language server's
+ * keystrokes answer it per chunk of lines; a search of a 5,000-line module's text costs a keystroke a fraction of a ms).
+ */
+export function classify(path: string, text?: string, mayMatch?: (pattern: RegExp) => boolean): Classification | undefined {
   const name = baseName(path);
   const lower = name.toLowerCase();
   const roles = new Set<FileRole>();
@@ -71,9 +75,9 @@ export function classify(path: string, text?: string): Classification | undefine
 
   switch (kind) {
     case 'python':
-      if (/^gunicorn[\w.-]*\.py$/.test(lower) || (text !== undefined && looksLikeGunicornConfig(text))) roles.add('gunicorn-config');
+      if (/^gunicorn[\w.-]*\.py$/.test(lower) || (text !== undefined && (mayMatch?.(WORKERS_WORD) ?? true) && looksLikeGunicornConfig(text))) roles.add('gunicorn-config');
       if (lower === 'settings.py' || /\/settings\/[^/]+\.py$/.test(path) || lower.endsWith('_settings.py')) roles.add('django-settings');
-      else if (text && assignsDjangoSettings(text)) roles.add('django-settings');
+      else if (text && (mayMatch?.(DJANGO_SETTINGS_NAME) ?? true) && assignsDjangoSettings(text)) roles.add('django-settings');
       if (lower === 'celeryconfig.py' || lower === 'celery.py') roles.add('celery-config');
       break;
     case 'typescript':
@@ -143,6 +147,9 @@ function atLineStart(text: string, pattern: RegExp, indented: boolean): boolean 
 
 const DJANGO_SETTINGS_ASSIGNMENT = /(?:INSTALLED_APPS|MIDDLEWARE|DATABASES)\s*=/g;
 const WORKERS_ASSIGNMENT = /workers\s*=/g;
+/** Line-local parts of the two assignments above (what `mayMatch` is asked). */
+const DJANGO_SETTINGS_NAME = /INSTALLED_APPS|MIDDLEWARE|DATABASES/;
+const WORKERS_WORD = /^workers/m;
 /** Where `^` matches in a multi-line regex. */
 const LINE_TERMINATORS = new Set(['\n', '\r', '\u2028', '\u2029']);
 

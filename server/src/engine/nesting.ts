@@ -5,6 +5,7 @@
  */
 import { ts } from 'ts-morph';
 import { PiecesByPlace } from '../../../analysis/cache';
+import { lineStartsOf } from '../../../analysis/line-starts';
 
 /** CPython's own limits (Parser/tokenizer.h: MAXINDENT 100, MAXLEVEL 200): deeper code does not even compile. */
 export const MAX_PYTHON_INDENT_LEVELS = 100;
@@ -107,8 +108,9 @@ export function pythonNestingProblemBySegments(text: string): string | undefined
   try {
     let start = 0;
     const n = text.length;
+    const cuts = new Cuts(text);
     while (start < n) {
-      const end = nextCut(text, start);
+      const end = cuts.next(start);
       const segment = text.slice(start, end);
       const scan = SEGMENTS.find(start, segment) ?? scanPythonNesting(text, start, end);
       SEGMENTS.record(start, segment, scan);
@@ -122,17 +124,34 @@ export function pythonNestingProblemBySegments(text: string): string | undefined
   }
 }
 
-/** The next cut after `from`: the start of a line that begins with a name or `@`, not continued from the line before. */
-function nextCut(text: string, from: number): number {
-  let nl = text.indexOf('\n', from);
-  while (nl >= 0 && nl + 1 < text.length) {
-    const next = text.charCodeAt(nl + 1);
-    const startsName = (next >= 97 && next <= 122) || (next >= 65 && next <= 90) || next === 95 || next === 64;
-    const before = nl > 0 && text.charCodeAt(nl - 1) === 13 ? nl - 2 : nl - 1;
-    if (startsName && (before < 0 || text.charCodeAt(before) !== 92)) return nl + 1;
-    nl = text.indexOf('\n', nl + 1);
+/**
+ * The cuts of a text, in order: starts of lines after a `\n` that begin with a name or `@`, not continued from the
+ * line before. Read from the text's shared line starts (analysis/line-starts.ts), not by a walk over its characters.
+ */
+class Cuts {
+  private readonly starts: readonly number[];
+  private i = 1;
+
+  constructor(private readonly text: string) {
+    this.starts = lineStartsOf(text);
   }
-  return text.length;
+
+  /** The first cut after `from` (calls ask with growing `from`), or the text's length. */
+  next(from: number): number {
+    const text = this.text;
+    const starts = this.starts;
+    while (this.i < starts.length && starts[this.i] <= from) this.i++;
+    for (; this.i < starts.length; this.i++) {
+      const at = starts[this.i];
+      if (at >= text.length || text.charCodeAt(at - 1) !== 10) continue;
+      const next = text.charCodeAt(at);
+      const startsName = (next >= 97 && next <= 122) || (next >= 65 && next <= 90) || next === 95 || next === 64;
+      const nl = at - 1;
+      const before = nl > 0 && text.charCodeAt(nl - 1) === 13 ? nl - 2 : nl - 1;
+      if (startsName && (before < 0 || text.charCodeAt(before) !== 92)) return at;
+    }
+    return text.length;
+  }
 }
 
 /**

@@ -1,4 +1,6 @@
 /** Offset <-> line/character conversion (0-based, UTF-16 code units, like LSP). */
+import { computeLineStarts, lineStartsOf } from '../../../analysis/line-starts';
+
 export interface Position {
   line: number;
   character: number;
@@ -10,27 +12,19 @@ export interface Range {
 }
 
 export class LineIndex {
-  private starts?: number[];
+  private starts?: readonly number[];
 
-  constructor(private readonly text: string) {}
+  /** `shared`: take the line starts from lineStartsOf (the text being analysed: other scanners of it share them). */
+  constructor(private readonly text: string, private readonly shared = false) {}
 
   /** Computed on first use: the analyzer makes an index for every file a rule looks at, and most report nothing. */
-  private get lineStarts(): number[] {
-    if (this.starts) return this.starts;
-    const text = this.text;
-    const starts = [0];
-    if (!text.includes('\r')) {
-      // The usual case (and always on the analyzer's path, after withoutLoneCr): the native search is several times
-      // faster than reading every character of a 5,000-line file on each keystroke.
-      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', nl + 1)) starts.push(nl + 1);
-      return (this.starts = starts);
-    }
-    for (let i = 0; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c === 10) starts.push(i + 1);
-      else if (c === 13 && text.charCodeAt(i + 1) !== 10) starts.push(i + 1);
-    }
-    return (this.starts = starts);
+  private get lineStarts(): readonly number[] {
+    return (this.starts ??= this.shared ? lineStartsOf(this.text) : computeLineStarts(this.text));
+  }
+
+  /** True when this is the index of `text`. */
+  indexes(text: string): boolean {
+    return this.text === text;
   }
 
   get lineCount(): number {

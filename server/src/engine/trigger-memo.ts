@@ -15,6 +15,7 @@
  */
 import type { TextTrigger } from '../../../rules/api';
 import { PiecesByPlace } from '../../../analysis/cache';
+import { lineStartsOf } from '../../../analysis/line-starts';
 
 type Answers = Map<TextTrigger, boolean>;
 
@@ -59,16 +60,23 @@ function kindOf(trigger: TextTrigger): ReturnType<typeof classify> {
   return kind;
 }
 
-/** The text cut before every line that starts with a non-space character; each chunk keeps its line break. */
+/**
+ * The text cut before every line that starts with a non-space character after a `\n`; each chunk keeps its line
+ * break. From the text's shared line starts (analysis/line-starts.ts), not a walk over its characters.
+ */
 export function lineChunks(text: string): string[] {
   const out: string[] = [];
   let start = 0;
-  for (let nl = text.indexOf('\n'); nl >= 0 && nl < text.length - 1; nl = text.indexOf('\n', nl + 1)) {
-    const next = text.charCodeAt(nl + 1);
+  const starts = lineStartsOf(text);
+  for (let i = 1; i < starts.length; i++) {
+    const at = starts[i];
+    // after a `\n` (not a lone CR), and not the text's end
+    if (at >= text.length || text.charCodeAt(at - 1) !== 10) continue;
+    const next = text.charCodeAt(at);
     // space, tab, CR, LF: an indented or blank line continues the chunk
     if (next === 32 || next === 9 || next === 13 || next === 10) continue;
-    out.push(text.slice(start, nl + 1));
-    start = nl + 1;
+    out.push(text.slice(start, at));
+    start = at;
   }
   out.push(text.slice(start));
   return out;

@@ -11,6 +11,7 @@ import { ParsedFile } from '../engine/analyzer';
 import type { Finding } from '../engine/types';
 import { classify } from '../engine/classify';
 import { widenedTreeEdit } from './tree-edit';
+import { rememberLineStarts } from '../../../analysis/line-starts';
 
 export class TrackedDocument {
   doc: TextDocument;
@@ -61,7 +62,21 @@ export class TrackedDocument {
     // A reparse invalidates the base: adopt() replaces it with the new SourceFile, or keeps it when unused.
     this.lent = base;
     this.tsBase = undefined;
+    // The document keeps its line offsets per change: the analysis's line scanners take them instead of a walk.
+    rememberLineStarts(this.text, this.lineStarts());
     return new ParsedFile(this.path, this.text, this.kind === 'python' ? this.tree : undefined, base);
+  }
+
+  /** The document's line starts (LSP counts `\n`, `\r\n` and a lone `\r` as one break each, as LineIndex does). */
+  private lineStarts(): number[] {
+    const count = this.doc.lineCount;
+    const starts = new Array<number>(count);
+    const at = { line: 0, character: 0 };
+    for (let line = 0; line < count; line++) {
+      at.line = line;
+      starts[line] = this.doc.offsetAt(at);
+    }
+    return starts;
   }
 
   /** Keeps the tree the analysis produced (if it parsed Python) as the base for the next reparse. */
