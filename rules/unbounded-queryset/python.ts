@@ -107,6 +107,9 @@ export default defineRule({
         'SQLAlchemy `.all()` handed whole to a response: `jsonify(items_schema.dump(Item.query.all()))`, ' +
         '`marshal(Item.query.all(), fields)` in a flask-restful Resource, `render_template(..., items=...all())`, or ' +
         'returned from a route (`result = await session.execute(select(Item))` then `return result.scalars().all()`), ' +
+        'or returned by a repository or CRUD helper whose caller returns it from a route (`return await crud.get_users(db)`; ' +
+        'through at most two helpers, callers found by the project call graph, a route also registered with ' +
+        '`add_api_route(path, self.handler)` or `add_url_rule(..., view_func=handler)`; a caller in tests is no route), ' +
         'also through local variables, when the model grows with use (the model is named as a record of events, ' +
         '`Order`, `AuditLog`, `Upload`, `Submission`, with a time column, or some request code of the project adds its ' +
         'rows, `db.session.add(User(...))` at sign-up; tables only admin routes, a setup page, seed or CSV-import ' +
