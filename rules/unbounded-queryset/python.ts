@@ -110,6 +110,7 @@ export default defineRule({
         'or returned by a repository or CRUD helper whose caller returns it from a route (`return await crud.get_users(db)`; ' +
         'through at most two helpers, callers found by the project call graph, a route also registered with ' +
         '`add_api_route(path, self.handler)` or `add_url_rule(..., view_func=handler)`; a caller in tests is no route), ' +
+        'or gino\'s `await Message.query.gino.all()` returned or read by a list comprehension into a response, ' +
         'also through local variables, when the model grows with use (the model is named as a record of events, ' +
         '`Order`, `AuditLog`, `Upload`, `Submission`, with a time column, or some request code of the project adds its ' +
         'rows, `db.session.add(User(...))` at sign-up; tables only admin routes, a setup page, seed or CSV-import ' +

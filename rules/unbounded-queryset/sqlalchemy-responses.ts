@@ -96,7 +96,9 @@ function candidate(all: Node, statementOf: (all: Node) => QueryFacts, found: (sp
   const facts = statementOf(all);
   if (!facts.sourced || facts.bounded || facts.scoped) return;
   if (TRANSIENT_STATE.test(all.childForFieldName('function')?.text ?? '')) return;
-  const how = reachesResponse(all, scopeOf(all), fn, 0);
+  // gino's `await X.query.gino.all()`: the file may import no SQLAlchemy, so comprehensions over its rows are read here.
+  const gino = all.childForFieldName('function')?.childForFieldName('object')?.childForFieldName('attribute')?.text === 'gino';
+  const how = reachesResponse(all, scopeOf(all), fn, 0, gino);
   const model = how ? queriedModel(all) : undefined;
   if (!model || (model.type !== 'identifier' && model.type !== 'attribute')) return;
   found({ start: all.startIndex, end: all.endIndex, data: { modelAt: model.startIndex - all.startIndex, modelLength: model.endIndex - model.startIndex, how: how! } });
@@ -123,7 +125,7 @@ function grows(ctx: RuleContext, model: Model): boolean {
 }
 
 /** How the value of `node` becomes a response: a response call or schema dump it is passed to, or a route's return. */
-function reachesResponse(node: Node, scope: Node, fn: Node, depth: number): string | undefined {
+function reachesResponse(node: Node, scope: Node, fn: Node, depth: number, throughComprehensions = false): string | undefined {
   const chain = parents(node);
   for (let i = 0; i < chain.length; i++) {
     const p = chain[i];
@@ -142,13 +144,18 @@ function reachesResponse(node: Node, scope: Node, fn: Node, depth: number): stri
       if (p.childForFieldName('right')?.id !== child.id || left?.type !== 'identifier' || depth > 3) return undefined;
       for (const use of referencesInScope(scope, left.text)) {
         if (use.startIndex < p.endIndex || assignmentsBefore(use).pop()?.id !== p.id) continue;
-        const how = reachesResponse(use, scope, fn, depth + 1);
+        const how = reachesResponse(use, scope, fn, depth + 1, throughComprehensions);
         if (how) return how;
       }
       return undefined;
     }
     // `history = history + Deposit.query.filter_by(...).all()`: lists concatenated stay rows.
     if (p.type === 'binary_operator' && p.childForFieldName('operator')?.text === '+') continue;
+    // `[m.to_dict() for m in rows]`: one item per row, as many as the rows.
+    if (throughComprehensions && p.type === 'for_in_clause' && p.childForFieldName('right')?.id === child.id && p.parent?.type === 'list_comprehension') {
+      i++;
+      continue;
+    }
     if (!PASS_THROUGH_NODES.has(p.type)) return undefined;
   }
   return undefined;
