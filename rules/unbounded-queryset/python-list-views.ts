@@ -296,7 +296,7 @@ function bounded(info: QuerysetInfo, judge: Judge, fallbackModel?: string): bool
   const kinds = judge.models();
   if (ownerScoped(info, names, judge)) return boundedByOwner({ ...info, models: names, scoped: true }, judge.growth());
   // A model the project does not define is not judged, except Django's user table.
-  return !names.every((m) => (kinds.declaresFields(m) && !kinds.isLookup(m)) || (m === 'User' && !kinds.has(m)));
+  return !names.every((m) => growing(m, judge.models));
 }
 
 /** `request.user`, `self.request.user`: the rows depend on who asks (usually one owner's rows). */
@@ -517,9 +517,10 @@ function stringValueOfMember(chain: ClassChain, name: string): string | undefine
   return right ? stringValue(right) : undefined;
 }
 
+/** A project model whose rows grow (not a lookup table), Django's User, or a name several apps define, each stamped. */
 function growing(model: string, models: () => ModelIndex): boolean {
   const kinds = models();
-  return (kinds.declaresFields(model) && !kinds.isLookup(model)) || (model === 'User' && !kinds.has(model));
+  return (kinds.declaresFields(model) && !kinds.isLookup(model)) || (model === 'User' && !kinds.has(model)) || kinds.stampedEverywhere(model);
 }
 
 // --- Function views rendering a template ----------------------------------------------------------------------
@@ -648,7 +649,7 @@ export const LIST_VIEWS_WHAT =
   'ReadOnlyModelViewSet and ListModelMixin views (bases followed into other project modules) with no ' +
   '`pagination_class` on the view or a base and no `DEFAULT_PAGINATION_CLASS` in the project\'s `REST_FRAMEWORK` ' +
   'setting (DRF\'s own PageNumberPagination, LimitOffsetPagination and CursorPagination page only with `PAGE_SIZE`), ' +
-  'or `pagination_class = None`; Django ListViews without `paginate_by`; function views and class-based View ' +
+  'or `pagination_class = None`; Django ListViews without `paginate_by` (also one naming only `model = Post`); function views and class-based View ' +
   'handlers (`def get(self, request)`) that render a whole queryset into a template with no Paginator; django-ninja GET routes returning a queryset or `list(queryset)` ' +
   'without `@paginate`; graphene `resolve_*` methods returning a queryset with no paging arguments. The message says ' +
   'which view has no pagination; the detail says where the project\'s settings were read.';
@@ -668,7 +669,8 @@ export const LIST_VIEWS_NOTES =
   'model whose `Meta.ordering` leads with an integer position such as `order` is curated whatever its time stamps; ' +
   'never a model named as a user table, `User`/`CustomUser`, nor one ordered by a related model\'s time, ' +
   '`ordering = ("-occurrence__starts",)`), rows still to come (`filter(start__gte=timezone.now())`), ' +
-  'models the project does not define (except Django\'s User), ' +
+  'models the project does not define (except Django\'s User; a name several apps define, `Post` in two apps, is ' +
+  'judged when every one of them carries a date or time of its own and none is arranged by hand), ' +
   'ListViews whose template (with all it extends or includes, found in the project) never reads `object_list`, ' +
   '`<model>_list`, the `context_object_name` or `page_obj` (the lazy queryset is never evaluated), ' +
   'views with their own `list()`/`paginate_queryset()`, bases from other packages that might page, and projects ' +

@@ -218,7 +218,8 @@ def export_orders(request):
     // words a module may lack are answered per statement in the language server: a search of a whole module's text
     // costs a keystroke a third of a millisecond each.)
     if ((fileMatches(ctx, FIND_CALL) && fileMatches(ctx, MONGO)) || fileMatches(ctx, FETCH_ALL)) checkQueriesOutsideOrm(ctx, ctx.python());
-    const mayHaveDjango = mayContainQuerysets(text) && mayBeDjangoText(text);
+    // A ListView naming only its model (`model = Post`) holds no queryset text and still lists the whole table.
+    const mayHaveDjango = (mayContainQuerysets(text) || (LIST_VIEW.test(text) && MODEL_ATTRIBUTE.test(text))) && mayBeDjangoText(text);
     const mayHaveSqlAlchemy = /\.all\(\s*\)/.test(text) && fileMatches(ctx, SQLALCHEMY_WORD);
     // Flask-Smorest views dumping `.all()` with a many=True schema: the model (resolved from the imports) shows SQLAlchemy.
     if (fileMatches(ctx, MANY_SCHEMA_RESPONSE) && /\.all\(\s*\)/.test(text)) checkSchemaLists(ctx, ctx.python(), sqlAlchemyStatement, (spec) => ctx.report(spec));
@@ -252,6 +253,9 @@ def export_orders(request):
   },
 });
 
+/** A Django ListView with a `model = X` attribute (its rows are the model's default manager's). */
+const LIST_VIEW = /\bListView\b/;
+const MODEL_ATTRIBUTE = /^[ \t]+model[ \t]*=/m;
 const FIND_CALL = /\.find\s*\(/;
 const MONGO = /mongo/i;
 const FETCH_ALL = /fetch_all/;
