@@ -396,7 +396,9 @@ function viewRows(cls: Node, chain: ClassChain, judge: Judge, fallbackModel?: st
       .map((r) => r.namedChildren[0])
       .filter((r): r is Node => !!r)
       // `return Post.objects.none()` for who may not see the rows: no rows, not another list.
-      .filter((r) => !/^[\w.]+\.objects\.none\(\s*\)$/.test(unparenthesize(r).text));
+      .filter((r) => !/^[\w.]+\.objects\.none\(\s*\)$/.test(unparenthesize(r).text))
+      // `if cached: return cached`: the copy of the rows kept in a cache is the same list, not another answer.
+      .filter((r) => !fromCache(r));
     if (returns.length > 1) return wholeTableBranch(returns, judge, fallbackModel);
     if (returns.length !== 1) return undefined;
     const info = querysetOf(returns[0]);
@@ -421,6 +423,14 @@ function wholeTableBranch(returns: Node[], judge: Judge, fallbackModel?: string)
   if (infos.some(({ node, info }) => !info || info.roots.length === 0 || /\bself\.queryset\b|get_queryset/.test(node.text))) return undefined;
   const whole = infos.filter(({ info }) => !info!.methods.some((m) => m === 'filter' || m === 'exclude') && !ownerScoped(info!, modelNames(info!, fallbackModel), judge));
   return whole.length === 1 ? { node: reportedNode(whole[0].node), info: whole[0].info! } : undefined;
+}
+
+/** A variable assigned only from a cache read (`rows = cache.get(key)`): what an earlier request stored. */
+function fromCache(node: Node): boolean {
+  const n = unparenthesize(node);
+  if (n.type !== 'identifier') return false;
+  const assignments = assignmentsBefore(n);
+  return assignments.length > 0 && assignments.every((a) => /^(\w+\.)*cache\.get\s*\(/.test(a.childForFieldName('right')?.text ?? ''));
 }
 
 function attributeRows(value: Node): { node: Node; info: QuerysetInfo } | undefined {
@@ -677,4 +687,7 @@ export const LIST_VIEWS_NOTES =
   'whose settings cannot be read (no settings module, `REST_FRAMEWORK` built by code, `PAGE_SIZE` alone, which ' +
   'paged by default before DRF 3.7). A view class named like Django\'s in the project itself is the project\'s. ' +
   'Of a `get_queryset()` with several returns, the one that is neither filtered nor scoped (a staff branch ' +
-  'returning `Order.objects.all()`) is judged when every return is a readable queryset.';
+  'returning `Order.objects.all()`) is judged when every return is a readable queryset; a return of what a cache ' +
+  'read gave (`cached = cache.get(key)`, `if cached: return cached`) is the same rows, not another answer. A filter ' +
+  'on a group reached through who asks (`level=self.request.user.student.level`) picks a parent many users add to, ' +
+  'not the asker\'s own rows.';
