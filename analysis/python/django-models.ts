@@ -189,6 +189,15 @@ export class ModelIndex {
     return classes?.length === 1 && classes[0].fields.size > 0;
   }
 
+  /**
+   * Several project classes share this name (two apps each defining `Post`) and every one is stamped with a date or
+   * time of its own and not arranged by hand: whichever one a module imports, its rows pile up with use.
+   */
+  stampedEverywhere(name: string): boolean {
+    const classes = this.byName.get(name);
+    return !!classes && classes.length > 1 && classes.every((c) => !arrangedByHand(c) && [...c.fields.values()].some((f) => TIME_FIELD.test(f)));
+  }
+
   /** True when exactly one project class has this name (two apps defining `Item` make it unknown). */
   has(name: string): boolean {
     return this.byName.get(name)?.length === 1;

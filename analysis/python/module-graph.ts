@@ -96,10 +96,11 @@ export class ModuleIndex {
   resolve(module: string): { file: string; isPackage: boolean } | undefined {
     const path = module.split('.').join('/');
     for (const root of this.roots) {
-      const asFile = joinPath(root, `${path}.py`);
-      if (this.files.has(asFile)) return { file: asFile, isPackage: false };
+      // A package beside a module of its name wins, as in Python's import system (`app/` over `app.py`).
       const asPackage = joinPath(root, `${path}/__init__.py`);
       if (this.files.has(asPackage)) return { file: asPackage, isPackage: true };
+      const asFile = joinPath(root, `${path}.py`);
+      if (this.files.has(asFile)) return { file: asFile, isPackage: false };
     }
     return undefined;
   }

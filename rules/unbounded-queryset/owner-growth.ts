@@ -77,6 +77,9 @@ export interface OwnerGrowth {
  * value, no `request.user` and no batch of keys. `filter(post=pk)` of comments is; `filter(author=request.user)`
  * and `filter(tags__in=picked)` are not.
  */
+/** `request.user.student.level`, not `request.user.profile.id`: two steps past the user to a row others share. */
+const GROUP_OF_USER = /\brequest\.user\.\w+\.(?!(id|pk)\b)\w+\s*$/;
+
 function sharedParent(info: QuerysetInfo, userRelations: string[]): boolean {
   let filtered = false;
   for (const root of info.roots) {
@@ -88,7 +91,8 @@ function sharedParent(info: QuerysetInfo, userRelations: string[]): boolean {
         const value = arg.childForFieldName('value')?.text ?? '';
         filtered = true;
         // A batch of keys (`tags__in=merge_tags`) is rows the code already picked, not one parent's history.
-        if (/\brequest\.user\b/.test(value) || name.endsWith('__in')) return false;
+        // `level=self.request.user.student.level`: a group reached through the user's profile is shared by many.
+        if ((/\brequest\.user\b/.test(value) && !GROUP_OF_USER.test(value)) || name.endsWith('__in')) return false;
         if (userRelations.includes(name.split('__')[0].replace(/_id$/, ''))) return false;
       }
     }

@@ -252,7 +252,7 @@ function bounded(info: QuerysetInfo, judge: Judge, fallbackModel?: string): bool
   const kinds = judge.models();
   if (ownerScoped(info, names, judge)) return boundedByOwner({ ...info, models: names, scoped: true }, judge.growth());
   // A model the project does not define is not judged, except Django's user table.
-  return !names.every((m) => (kinds.declaresFields(m) && !kinds.isLookup(m)) || (m === 'User' && !kinds.has(m)));
+  return !names.every((m) => growing(m, judge.models));
 }
 
 /** `request.user`, `self.request.user`: the rows depend on who asks (usually one owner's rows). */
@@ -352,7 +352,9 @@ function viewRows(cls: Node, chain: ClassChain, judge: Judge, fallbackModel?: st
       .map((r) => r.namedChildren[0])
       .filter((r): r is Node => !!r)
       // `return Post.objects.none()` for who may not see the rows: no rows, not another list.
-      .filter((r) => !/^[\w.]+\.objects\.none\(\s*\)$/.test(unparenthesize(r).text));
+      .filter((r) => !/^[\w.]+\.objects\.none\(\s*\)$/.test(unparenthesize(r).text))
+      // `if cached: return cached`: the copy of the rows kept in a cache is the same list, not another answer.
+      .filter((r) => !fromCache(r));
     if (returns.length > 1) return wholeTableBranch(returns, judge, fallbackModel);
     if (returns.length !== 1) return undefined;
     const info = querysetOf(returns[0]);
@@ -377,6 +379,14 @@ function wholeTableBranch(returns: Node[], judge: Judge, fallbackModel?: string)
   if (infos.some(({ node, info }) => !info || info.roots.length === 0 || /\bself\.queryset\b|get_queryset/.test(node.text))) return undefined;
   const whole = infos.filter(({ info }) => !info!.methods.some((m) => m === 'filter' || m === 'exclude') && !ownerScoped(info!, modelNames(info!, fallbackModel), judge));
   return whole.length === 1 ? { node: reportedNode(whole[0].node), info: whole[0].info! } : undefined;
+}
+
+/** A variable assigned only from a cache read (`rows = cache.get(key)`): what an earlier request stored. */
+function fromCache(node: Node): boolean {
+  const n = unparenthesize(node);
+  if (n.type !== 'identifier') return false;
+  const assignments = assignmentsBefore(n);
+  return assignments.length > 0 && assignments.every((a) => /^(\w+\.)*cache\.get\s*\(/.test(a.childForFieldName('right')?.text ?? ''));
 }
 
 function attributeRows(value: Node): { node: Node; info: QuerysetInfo } | undefined {
@@ -473,9 +483,10 @@ function stringValueOfMember(chain: ClassChain, name: string): string | undefine
   return right ? stringValue(right) : undefined;
 }
 
+/** A project model whose rows grow (not a lookup table), Django's User, or a name several apps define, each stamped. */
 function growing(model: string, models: () => ModelIndex): boolean {
   const kinds = models();
-  return (kinds.declaresFields(model) && !kinds.isLookup(model)) || (model === 'User' && !kinds.has(model));
+  return (kinds.declaresFields(model) && !kinds.isLookup(model)) || (model === 'User' && !kinds.has(model)) || kinds.stampedEverywhere(model);
 }
 
 // --- Function views rendering a template ----------------------------------------------------------------------
@@ -604,7 +615,7 @@ export const LIST_VIEWS_WHAT =
   'ReadOnlyModelViewSet and ListModelMixin views (bases followed into other project modules) with no ' +
   '`pagination_class` on the view or a base and no `DEFAULT_PAGINATION_CLASS` in the project\'s `REST_FRAMEWORK` ' +
   'setting (DRF\'s own PageNumberPagination, LimitOffsetPagination and CursorPagination page only with `PAGE_SIZE`), ' +
-  'or `pagination_class = None`; Django ListViews without `paginate_by`; function views and class-based View ' +
+  'or `pagination_class = None`; Django ListViews without `paginate_by` (also one naming only `model = Post`); function views and class-based View ' +
   'handlers (`def get(self, request)`) that render a whole queryset into a template with no Paginator; django-ninja GET routes returning a queryset or `list(queryset)` ' +
   'without `@paginate`; graphene `resolve_*` methods returning a queryset with no paging arguments. The message says ' +
   'which view has no pagination; the detail says where the project\'s settings were read.';
@@ -624,11 +635,15 @@ export const LIST_VIEWS_NOTES =
   'model whose `Meta.ordering` leads with an integer position such as `order` is curated whatever its time stamps; ' +
   'never a model named as a user table, `User`/`CustomUser`, nor one ordered by a related model\'s time, ' +
   '`ordering = ("-occurrence__starts",)`), rows still to come (`filter(start__gte=timezone.now())`), ' +
-  'models the project does not define (except Django\'s User), ' +
+  'models the project does not define (except Django\'s User; a name several apps define, `Post` in two apps, is ' +
+  'judged when every one of them carries a date or time of its own and none is arranged by hand), ' +
   'ListViews whose template (with all it extends or includes, found in the project) never reads `object_list`, ' +
   '`<model>_list`, the `context_object_name` or `page_obj` (the lazy queryset is never evaluated), ' +
   'views with their own `list()`/`paginate_queryset()`, bases from other packages that might page, and projects ' +
   'whose settings cannot be read (no settings module, `REST_FRAMEWORK` built by code, `PAGE_SIZE` alone, which ' +
   'paged by default before DRF 3.7). A view class named like Django\'s in the project itself is the project\'s. ' +
   'Of a `get_queryset()` with several returns, the one that is neither filtered nor scoped (a staff branch ' +
-  'returning `Order.objects.all()`) is judged when every return is a readable queryset.';
+  'returning `Order.objects.all()`) is judged when every return is a readable queryset; a return of what a cache ' +
+  'read gave (`cached = cache.get(key)`, `if cached: return cached`) is the same rows, not another answer. A filter ' +
+  'on a group reached through who asks (`level=self.request.user.student.level`) picks a parent many users add to, ' +
+  'not the asker\'s own rows.';

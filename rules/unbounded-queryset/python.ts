@@ -107,6 +107,10 @@ export default defineRule({
         'SQLAlchemy `.all()` handed whole to a response: `jsonify(items_schema.dump(Item.query.all()))`, ' +
         '`marshal(Item.query.all(), fields)` in a flask-restful Resource, `render_template(..., items=...all())`, or ' +
         'returned from a route (`result = await session.execute(select(Item))` then `return result.scalars().all()`), ' +
+        'or returned by a repository or CRUD helper whose caller returns it from a route (`return await crud.get_users(db)`; ' +
+        'through at most two helpers, callers found by the project call graph, a route also registered with ' +
+        '`add_api_route(path, self.handler)` or `add_url_rule(..., view_func=handler)`; a caller in tests is no route), ' +
+        'or gino\'s `await Message.query.gino.all()` returned or read by a list comprehension into a response, ' +
         'also through local variables, when the model grows with use (the model is named as a record of events, ' +
         '`Order`, `AuditLog`, `Upload`, `Submission`, with a time column, or some request code of the project adds its ' +
         'rows, `db.session.add(User(...))` at sign-up; tables only admin routes, a setup page, seed or CSV-import ' +
@@ -214,7 +218,8 @@ def export_orders(request):
     // words a module may lack are answered per statement in the language server: a search of a whole module's text
     // costs a keystroke a third of a millisecond each.)
     if ((fileMatches(ctx, FIND_CALL) && fileMatches(ctx, MONGO)) || fileMatches(ctx, FETCH_ALL)) checkQueriesOutsideOrm(ctx, ctx.python());
-    const mayHaveDjango = mayContainQuerysets(text) && mayBeDjangoText(text);
+    // A ListView naming only its model (`model = Post`) holds no queryset text and still lists the whole table.
+    const mayHaveDjango = (mayContainQuerysets(text) || (LIST_VIEW.test(text) && MODEL_ATTRIBUTE.test(text))) && mayBeDjangoText(text);
     const mayHaveSqlAlchemy = /\.all\(\s*\)/.test(text) && fileMatches(ctx, SQLALCHEMY_WORD);
     // Flask-Smorest views dumping `.all()` with a many=True schema: the model (resolved from the imports) shows SQLAlchemy.
     if (fileMatches(ctx, MANY_SCHEMA_RESPONSE) && /\.all\(\s*\)/.test(text)) checkSchemaLists(ctx, ctx.python(), sqlAlchemyStatement, (spec) => ctx.report(spec));
@@ -248,6 +253,9 @@ def export_orders(request):
   },
 });
 
+/** A Django ListView with a `model = X` attribute (its rows are the model's default manager's). */
+const LIST_VIEW = /\bListView\b/;
+const MODEL_ATTRIBUTE = /^[ \t]+model[ \t]*=/m;
 const FIND_CALL = /\.find\s*\(/;
 const MONGO = /mongo/i;
 const FETCH_ALL = /fetch_all/;

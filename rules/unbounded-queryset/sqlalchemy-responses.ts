@@ -16,15 +16,16 @@ import { modelNamed, type Model } from '../../analysis/python/sqlalchemy-models'
 import { createdByRequests } from '../../analysis/python/request-created-models';
 import { StatementFindingsCache, statementMatches, topLevelStatements } from '../../analysis/python/statements';
 import { underMainGuard } from '../../analysis/python/web-context';
+import { RETURNED_BY_HELPER, returnedToRoute } from './returned-to-route';
 
 /** Cheap test of a file: something that can make a response from a value. */
-export const SQLALCHEMY_RESPONSE_WORDS = /jsonify|\.dump\s*\(|marshal\s*\(|Response\s*\(|render_template|make_response|response_model/;
+export const SQLALCHEMY_RESPONSE_WORDS = /jsonify|\.dump\s*\(|marshal\s*\(|Response\s*\(|render_template|make_response|response_model|\breturn\b[^\n]*\.all\(\s*\)/;
 
 /** Calls whose argument becomes the response body. */
 const RESPONSE_CALLS = new Set(['jsonify', 'make_response', 'Response', 'JSONResponse', 'ORJSONResponse', 'UJSONResponse', 'marshal', 'render_template']);
 /** Calls a value passes through unchanged on its way to a response. */
 const PASS_THROUGH_CALLS = new Set(['list', 'sorted', 'tuple', 'dict', 'reversed']);
-const PASS_THROUGH_NODES = new Set(['argument_list', 'keyword_argument', 'pair', 'dictionary', 'list', 'tuple', 'parenthesized_expression', 'expression_list', 'conditional_expression']);
+const PASS_THROUGH_NODES = new Set(['await', 'argument_list', 'keyword_argument', 'pair', 'dictionary', 'list', 'tuple', 'parenthesized_expression', 'expression_list', 'conditional_expression']);
 /** Route decorators: Flask `@app.route`/`@bp.get`, FastAPI `@router.get`, Quart/Sanic alike. */
 const ROUTE_DECORATOR = /^@\s*[\w.]+\.(route|get|post|put|patch|delete|api_route)\s*\(/;
 /** Methods of a class-based handler (flask-restful Resource, Flask MethodView). */
@@ -63,12 +64,15 @@ export function checkSqlAlchemyResponses(ctx: RuleContext, tree: Tree, statement
       if (!expression || expression.startIndex !== at || expression.endIndex !== end) continue;
       const model = modelNamed(ctx, tree, expression);
       if (!model || !grows(ctx, model)) continue;
+      // A helper's return: its callers (the project call graph) must hand the rows to a response.
+      const how = spec.data?.how === RETURNED_BY_HELPER ? returnedToRoute(ctx, tree, expression, reachesResponse) : spec.data?.how;
+      if (!how) continue;
       report({
         start: spec.start,
         end: spec.end,
         messageId: 'all-response',
         detail:
-          `.all() builds an object for every ${model.name} row before ${spec.data?.how} turns them into one response body, and ` +
+          `.all() builds an object for every ${model.name} row before ${how} turns them into one response body, and ` +
           `the table grows with use. Page it with .limit()/.offset() (or the framework's paginate()), or narrow it to the caller's rows.`,
       });
     }
@@ -92,7 +96,9 @@ function candidate(all: Node, statementOf: (all: Node) => QueryFacts, found: (sp
   const facts = statementOf(all);
   if (!facts.sourced || facts.bounded || facts.scoped) return;
   if (TRANSIENT_STATE.test(all.childForFieldName('function')?.text ?? '')) return;
-  const how = reachesResponse(all, scopeOf(all), fn, 0);
+  // gino's `await X.query.gino.all()`: the file may import no SQLAlchemy, so comprehensions over its rows are read here.
+  const gino = all.childForFieldName('function')?.childForFieldName('object')?.childForFieldName('attribute')?.text === 'gino';
+  const how = reachesResponse(all, scopeOf(all), fn, 0, gino);
   const model = how ? queriedModel(all) : undefined;
   if (!model || (model.type !== 'identifier' && model.type !== 'attribute')) return;
   found({ start: all.startIndex, end: all.endIndex, data: { modelAt: model.startIndex - all.startIndex, modelLength: model.endIndex - model.startIndex, how: how! } });
@@ -119,12 +125,12 @@ function grows(ctx: RuleContext, model: Model): boolean {
 }
 
 /** How the value of `node` becomes a response: a response call or schema dump it is passed to, or a route's return. */
-function reachesResponse(node: Node, scope: Node, fn: Node, depth: number): string | undefined {
+function reachesResponse(node: Node, scope: Node, fn: Node, depth: number, throughComprehensions = false): string | undefined {
   const chain = parents(node);
   for (let i = 0; i < chain.length; i++) {
     const p = chain[i];
     const child = i === 0 ? node : chain[i - 1];
-    if (p.type === 'return_statement') return routeHandler(fn) ? 'the route' : undefined;
+    if (p.type === 'return_statement') return routeHandler(fn) ? 'the route' : RETURNED_BY_HELPER;
     if (p.type === 'call') {
       if (p.childForFieldName('function')?.id === child.id) return undefined;
       const name = calleeName(p) ?? '';
@@ -138,13 +144,18 @@ function reachesResponse(node: Node, scope: Node, fn: Node, depth: number): stri
       if (p.childForFieldName('right')?.id !== child.id || left?.type !== 'identifier' || depth > 3) return undefined;
       for (const use of referencesInScope(scope, left.text)) {
         if (use.startIndex < p.endIndex || assignmentsBefore(use).pop()?.id !== p.id) continue;
-        const how = reachesResponse(use, scope, fn, depth + 1);
+        const how = reachesResponse(use, scope, fn, depth + 1, throughComprehensions);
         if (how) return how;
       }
       return undefined;
     }
     // `history = history + Deposit.query.filter_by(...).all()`: lists concatenated stay rows.
     if (p.type === 'binary_operator' && p.childForFieldName('operator')?.text === '+') continue;
+    // `[m.to_dict() for m in rows]`: one item per row, as many as the rows.
+    if (throughComprehensions && p.type === 'for_in_clause' && p.childForFieldName('right')?.id === child.id && p.parent?.type === 'list_comprehension') {
+      i++;
+      continue;
+    }
     if (!PASS_THROUGH_NODES.has(p.type)) return undefined;
   }
   return undefined;
@@ -155,7 +166,20 @@ function routeHandler(fn: Node): boolean {
   const decorated = fn.parent?.type === 'decorated_definition' ? fn.parent : undefined;
   if (decorated?.namedChildren.some((d) => d?.type === 'decorator' && ROUTE_DECORATOR.test(d.text))) return true;
   const cls = ancestor(fn, 'class_definition');
-  return !!cls && HANDLER_METHOD.test(fn.childForFieldName('name')?.text ?? '') && HANDLER_BASE.test(cls.childForFieldName('superclasses')?.text ?? '');
+  const name = fn.childForFieldName('name')?.text ?? '';
+  if (cls && HANDLER_METHOD.test(name) && HANDLER_BASE.test(cls.childForFieldName('superclasses')?.text ?? '')) return true;
+  return registeredRoute(cls ?? fn.tree.rootNode, cls ? `self.${name}` : name);
+}
+
+/**
+ * Registered without a decorator: `self.router.add_api_route("/", self.get_products, methods=["GET"])` in the class
+ * (FastAPI), `app.add_url_rule("/items", view_func=list_items)` in the module (Flask).
+ */
+function registeredRoute(scope: Node, handler: string): boolean {
+  const text = scope.text;
+  if (!/add_api_route|add_url_rule/.test(text)) return false;
+  const name = handler.replace('.', '\\.');
+  return new RegExp(`\\badd_api_route\\(\\s*[^,()]+,\\s*${name}\\s*[,)]|\\badd_url_rule\\([^)]*\\bview_func\\s*=\\s*${name}\\s*[,)]`).test(text);
 }
 
 /** The model expression of `X.query...`, `session.query(X)...` or `session.scalars(select(X))` / `.execute(select(X))` behind the call. */

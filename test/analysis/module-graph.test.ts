@@ -83,4 +83,13 @@ describe('Python module graph', () => {
     assert.deepEqual([...second].sort(), ['a.py', 'b.py', 'main.py']);
     assert.equal(modules.factsOf('main.py', read), factsOfMain, 'an unchanged module was scanned again');
   });
+  it('resolves a package over a module of the same name beside it (app/ over app.py), as Python does', () => {
+    const { modules, read } = project({
+      'app.py': 'from app import socketio\n',
+      'app/__init__.py': 'socketio = None\nfrom app import routes\n',
+      'app/routes.py': '',
+    });
+    assert.deepEqual(modules.index(['']).resolve('app'), { file: 'app/__init__.py', isPackage: true });
+    assert.deepEqual([...modules.reachedFrom('app/__init__.py', [''], read)].sort(), ['app/__init__.py', 'app/routes.py']);
+  });
 });
