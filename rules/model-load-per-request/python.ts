@@ -5,6 +5,7 @@
  */
 import { clip } from '../shared/format';
 import type { Node, Tree } from 'web-tree-sitter';
+import { liveCodeReports } from '../../analysis/python/dead-functions';
 import { defineRule, type FixSpec, type OffsetEdit, type ReportSpec, type RuleContext, type TextTrigger } from '../api';
 import { ancestor, mayCallNamed, positionalArguments } from '../../analysis/python/ast';
 import { callsNamedInModule } from '../../analysis/python/statements';
@@ -126,7 +127,9 @@ def embed(texts: list[str]):
         'level is loaded once per worker process: the `memory-budget` rule counts the heavy library per worker.',
     },
   },
-  check(ctx) {
+  check(reported) {
+    // A load inside a module-level function nothing in production calls never runs in a worker: not reported.
+    const ctx = liveCodeReports(reported);
     const tree = ctx.python();
     const imports = importsOf(tree);
     const text = ctx.file.text;

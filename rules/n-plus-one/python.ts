@@ -3,6 +3,7 @@
  */
 import { clip } from '../shared/format';
 import type { Node, Tree } from 'web-tree-sitter';
+import { liveCodeReports } from '../../analysis/python/dead-functions';
 import { defineRule, type FixSpec, type ReportSpec } from '../api';
 import { nPlusOneMeta } from './meta';
 import { ancestor, captures, nodesAtText, positionalArguments, parents } from '../../analysis/python/ast';
@@ -230,8 +231,10 @@ def order_list(request):
         'The TypeScript rule with the same id covers Prisma/TypeORM/Sequelize/Mongoose.',
     },
   },
-  check(ctx) {
-    if (ctx.file.kind === 'django-template') return checkTemplate(ctx);
+  check(reported) {
+    if (reported.file.kind === 'django-template') return checkTemplate(reported);
+    // A loop inside a module-level function nothing in production calls never runs in a worker: not reported.
+    const ctx = liveCodeReports(reported);
     checkSqlalchemyLoops(ctx, (spec) => ctx.report(spec));
     checkMarshmallowLists(ctx, (spec) => ctx.report(spec));
     if (fileMatches(ctx, RENDERS_TEMPLATES)) checkTemplateViews(ctx, ctx.python(), fixesAllowed(ctx.python()));
