@@ -124,7 +124,8 @@ def embed(texts: list[str]):
         '(`from services.ml import predict`, `import utils.ml as ml; ml.embed(x)`, a method of a module-level instance, a class ' +
         'method, a constructor, `Depends(get_model)`, through up to four calls); the detail names the route and its call. A helper ' +
         'called only at import, from a cached function, or from tests, scripts and management commands is not. A model loaded at module ' +
-        'level is loaded once per worker process: the `memory-budget` rule counts the heavy library per worker.',
+        'level is loaded once per worker process: the `memory-budget` rule counts the heavy library per worker. A load in an undecorated module-level ' +
+        'function no other code of the project names is not reported (code nothing runs).',
     },
   },
   check(reported) {

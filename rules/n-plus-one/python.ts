@@ -194,6 +194,7 @@ def order_list(request):
         'variable holding it is reassigned or read elsewhere (the other uses load the relationship too). No fix when a ' +
         'model on the path is not imported at module level.',
       notes:
+        'Code nothing in production runs is not reported: an undecorated module-level function no other code of the project names (or only tests, scripts and management commands call), a view function no URLconf routes when the project\'s `urlpatterns` are seen. ' +
         'Not reported: loops that copy rows (`row.pk = None`, `copy.copy(row)`, `model_to_dict(row)` in the loop or an ' +
         'enclosing one: every pass inserts a row anyway) and loops over at most 20 rows (`qs[:5]`, also through a ' +
         'variable or `enumerate()`), or over a queryset filtered for equality on a field the project model declares ' +

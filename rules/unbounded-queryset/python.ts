@@ -110,8 +110,8 @@ export default defineRule({
         'returned from a route (`result = await session.execute(select(Item))` then `return result.scalars().all()`), ' +
         'also through local variables, when the model grows with use (the model is named as a record of events, ' +
         '`Order`, `AuditLog`, `Upload`, `Submission`, with a time column, or some request code of the project adds its ' +
-        'rows, `db.session.add(User(...))` at sign-up; tables only admin routes, a setup page, seed or CSV-import ' +
-        'helpers or CLI commands fill, key-value stores and lookup lists are not reported) and the query has no limit, ' +
+        'rows, `db.session.add(User(...))` at sign-up; tables only admin routes (or helpers only admin-gated routes call), ' +
+        'a setup page, seed or CSV-import helpers or CLI commands fill, key-value stores and lookup lists are not reported) and the query has no limit, ' +
         'no filter to one owner and no filter to a work queue (`filter_by(status="pending")`). A view\'s own serializer ' +
         '(`self.get_serializer(qs, many=True)`, `self.serializer_class(qs, many=True)`) over the view\'s own rows ' +
         '(`self.queryset`, or `self.get_queryset()` when the class does not override it, as its class body declares ' +
@@ -169,6 +169,7 @@ def export_orders(request):
         'SQLAlchemy `.all()` get no fix: the message names `self.paginate_queryset(...)` / `.yield_per(1000)`. ' +
         'No fix is offered while the file has syntax errors. ' + LIST_VIEWS_FIX,
       notes:
+        'Code nothing in production runs is not reported: an undecorated module-level function no other code of the project names (or only tests, scripts and management commands call), a view function no URLconf routes when the project\'s `urlpatterns` are seen. ' +
         'Not reported: sliced querysets (`[:100]`), rows still to come (`filter(start__gte=timezone.now())`), `.iterator()`, `.count()`, `.exists()`, `.first()`, `.get()`, ' +
         'querysets passed to a `Paginator` or `paginate_queryset`, `.filter(pk=...)`/`.filter(id__in=...)` lookups, ' +
         'related managers (`order.items.all()`: rows of one parent) in loops and `list()`, and `len()` of plain lists. ' +
