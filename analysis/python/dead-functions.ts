@@ -11,7 +11,7 @@ import { isMainGuard, moduleNamedElsewhere, startedAsScript } from './main-guard
 import { topLevelStatements } from './statements';
 import { projectChanges } from '../cache';
 import { projectTexts } from '../project-texts';
-import { fileDigest, mayHoldWord } from './file-digests';
+import { fileDigest, mayHoldWord, WEB_IMPORT } from './file-digests';
 
 /**
  * The rule context whose reports inside a dead function are dropped (a finding in code no worker runs), for rules
@@ -25,6 +25,9 @@ export function liveCodeReports(ctx: RuleContext): RuleContext {
     // A view's signature (`def orders(request)`) in a project whose URLconf memlint does not see (a project scanned
     // in part, views routed by a package's URLconf): the router that names it may be elsewhere.
     if (VIEW_SIGNATURE.test(top.node.childForFieldName('parameters')?.text ?? '') && !hasUrlConf(ctx)) return false;
+    // A project no module of which imports a web or task framework (a library, a reports module) is called from
+    // outside: its callers are not in the project.
+    if (!servesRequests(ctx)) return false;
     return deadFunction(ctx, tree, top.node, new Set());
   };
   return Object.create(ctx, {
@@ -107,4 +110,17 @@ function unreferencedElsewhere(ctx: RuleContext, defText: string, name: string, 
     memo.byDef.set(key, (answer = unreferencedFunction(ctx.project, ctx.file.relPath, defText, name, offline)));
   }
   return answer;
+}
+
+const serving = new WeakMap<object, { changes: number; found: boolean }>();
+
+/** Some Python file of the project imports a web or task framework (file-digests.ts's `web`). */
+function servesRequests(ctx: RuleContext): boolean {
+  if (WEB_IMPORT.test(ctx.file.text)) return true;
+  const changes = projectChanges(ctx.project);
+  const memo = serving.get(ctx.project);
+  if (memo && changes !== undefined && memo.changes === changes) return memo.found;
+  const found = ctx.project.files().some((f) => f.endsWith('.py') && fileDigest(ctx.project, f).web);
+  if (changes !== undefined) serving.set(ctx.project, { changes, found });
+  return found;
 }
