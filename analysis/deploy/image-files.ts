@@ -90,3 +90,56 @@ function argumentsOf(rest: string): string[] {
   }
   return [...flags, ...body.split(/\s+/).filter(Boolean)];
 }
+
+/**
+ * The build context's folders an image copies whole into the folder its processes start in (the final WORKDIR):
+ * `ARG APP_DIR=/home/app/project/`, `COPY service ${APP_DIR}`, `WORKDIR ${APP_DIR}` runs `uvicorn _main_:app` on
+ * the context's `service/` folder. `ARG`/`ENV` values written in the Dockerfile are substituted; a value it does
+ * not give leaves the copy out. Folders in `dirOf` form (`app/service/`).
+ */
+export function workdirSources(ws: Workspace, dockerfile: string, context: string): string[] {
+  const text = ws.read(dockerfile);
+  if (text === undefined) return [];
+  let vars = new Map<string, string>();
+  let workdir = '/';
+  let copies: { dest: string; from: string }[] = [];
+  const expand = (s: string): string | undefined => {
+    let unknown = false;
+    const out = s.replace(/\$\{(\w+)(?::?-([^}]*))?\}|\$(\w+)/g, (_, a: string, dflt: string | undefined, b: string) => {
+      const v = vars.get(a ?? b) ?? dflt;
+      if (v === undefined) unknown = true;
+      return v ?? '';
+    });
+    return unknown || /[$`*?]/.test(out) ? undefined : out;
+  };
+  for (const line of instructions(text)) {
+    const m = /^(FROM|WORKDIR|COPY|ADD|ARG|ENV)\s+(.*)$/is.exec(line);
+    if (!m) continue;
+    const keyword = m[1].toUpperCase();
+    const rest = m[2].trim();
+    if (keyword === 'FROM') {
+      // Each stage starts over: only the last stage's copies make the image.
+      [vars, workdir, copies] = [new Map(), '/', []];
+    } else if (keyword === 'ARG' || keyword === 'ENV') {
+      const pairs = /^\w+\s+[^=\s][^=]*$/.test(rest) && keyword === 'ENV' ? [rest.split(/\s+(.*)/s)] : rest.split(/\s+/).map((p) => p.split(/=(.*)/s));
+      for (const [name, value] of pairs) {
+        const v = value === undefined ? undefined : expand(value.replace(/^["']|["']$/g, ''));
+        if (/^\w+$/.test(name) && v !== undefined) vars.set(name, v);
+      }
+    } else if (keyword === 'WORKDIR') {
+      const dir = expand(rest);
+      workdir = dir === undefined ? '?' : absolute(workdir, dir);
+    } else {
+      const words = argumentsOf(rest);
+      if (words.some((w) => w.startsWith('--from'))) continue;
+      const paths = words.filter((w) => !w.startsWith('--'));
+      if (paths.length !== 2 || workdir === '?') continue;
+      const [src, dest] = paths.map(expand);
+      if (src === undefined || dest === undefined || /^https?:/.test(src)) continue;
+      const from = joinPath(context, src);
+      if (from !== joinPath(context, '') && ws.files().some((f) => f.startsWith(`${from}/`))) copies.push({ dest: absolute(workdir, dest), from });
+    }
+  }
+  const final = workdir.replace(/\/$/, '') || '/';
+  return [...new Set(copies.filter((c) => (c.dest.replace(/\/$/, '') || '/') === final).map((c) => `${c.from}/`))];
+}

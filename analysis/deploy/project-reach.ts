@@ -27,6 +27,7 @@ import { envValue, serverOf, type Server } from './servers';
 import { startFileLayout, startFiles } from '../reach';
 import { developmentComposeFile } from './development-deploys';
 import { sameList } from '../cache';
+import { workdirSources } from './image-files';
 
 export type DeployReach =
   | {
@@ -56,6 +57,8 @@ const ONE_SHOT_COMMANDS = new Set([
   'migrate', 'collectstatic', 'compilemessages', 'makemigrations', 'createsuperuser', 'check', 'loaddata', 'shell', 'createcachetable',
   'compress', 'wait_for_db', 'showmigrations', 'dumpdata', 'flush', 'test', 'makemessages', 'sendtestemail', 'clearsessions',
 ]);
+/** Celery subcommands that watch or query a broker: without `-A` they import no project module. */
+const CELERY_MONITORS = new Set(['flower', 'events', 'inspect', 'status', 'control']);
 const APP_MODULE_SERVERS = new Set(['gunicorn', 'uvicorn', 'hypercorn', 'daphne', 'waitress']);
 /** Start files the deploy readers do not follow, whose commands still run on the deploy's machine. */
 const OTHER_START_FILE =
@@ -201,7 +204,10 @@ function processEntries(ws: Workspace, modules: PythonModules, deploy: Deploy, p
   // A compose service of a prebuilt image (`image: me/app:v1`, built by CI from a Dockerfile of the project) runs the
   // code that Dockerfile's folder copies: its folder last, after the folders the service names.
   const imageDirs = deploy.platform === 'docker-compose' && deploy.dockerfile === undefined ? ws.files().filter((f) => /(^|\/)(Dockerfile|Containerfile)$/.test(f)).map(dirOf) : [];
-  const roots = [...new Set([...dirs.filter((d) => !isPackage(d)), '', ...dirs.filter(isPackage), ...(scriptDir !== undefined && !isPackage(scriptDir) ? [scriptDir] : []), ...imageDirs.filter((d) => !isPackage(d))])];
+  // A folder the image copies whole into its WORKDIR (`COPY service ${APP_DIR}`) is where the process imports from,
+  // even one with an `__init__.py` (its contents, not the folder, land in the WORKDIR).
+  const copiedDirs = deploy.dockerfile !== undefined ? workdirSources(ws, deploy.dockerfile, deploy.dir) : [];
+  const roots = [...new Set([...dirs.filter((d) => !isPackage(d)), '', ...dirs.filter(isPackage), ...(scriptDir !== undefined && !isPackage(scriptDir) ? [scriptDir] : []), ...copiedDirs, ...imageDirs.filter((d) => !isPackage(d))])];
   const index = modules.index(roots);
   const program = proc.command.program;
   const values = proc.command.args.map((a) => a.value);
@@ -234,6 +240,8 @@ function processEntries(ws: Workspace, modules: PythonModules, deploy: Deploy, p
   }
   if (server?.kind === 'celery-worker' || server?.kind === 'celery-beat' || program === 'celery') {
     const app = server?.app ?? optionValue(values, ['-A', '--app']);
+    // `celery --broker=... flower` without an app: the monitor reads the broker, it loads none of the project's code.
+    if (!app && program === 'celery' && CELERY_MONITORS.has(values.find((v) => !v.startsWith('-')) ?? '')) return 'none';
     const module = moduleOfApp(app);
     const found = module ? index.resolve(module) : undefined;
     if (!module || !found) return fail('its Celery app (-A) is not a module of the project');

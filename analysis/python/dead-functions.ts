@@ -9,6 +9,50 @@ import { unreferencedFunction } from './unreferenced-functions';
 import { offlineCode } from '../reach';
 import { isMainGuard, moduleNamedElsewhere, startedAsScript } from './main-guard';
 import { topLevelStatements } from './statements';
+import { projectChanges } from '../cache';
+import { projectTexts } from '../project-texts';
+import { fileDigest, mayHoldWord, WEB_IMPORT } from './file-digests';
+
+/**
+ * The rule context whose reports inside a dead function are dropped (a finding in code no worker runs), for rules
+ * that report only Python of `ctx.file`. The module is parsed only when a report comes.
+ */
+export function liveCodeReports(ctx: RuleContext): RuleContext {
+  const dead = (offset: number) => {
+    const tree = ctx.python();
+    const top = topLevelStatements(tree).find((s) => s.start <= offset && offset < s.end);
+    if (top?.type !== 'function_definition') return false;
+    // A view's signature (`def orders(request)`) in a project whose URLconf memlint does not see (a project scanned
+    // in part, views routed by a package's URLconf): the router that names it may be elsewhere.
+    if (VIEW_SIGNATURE.test(top.node.childForFieldName('parameters')?.text ?? '') && !hasUrlConf(ctx)) return false;
+    // A project no module of which imports a web or task framework (a library, a reports module) is called from
+    // outside: its callers are not in the project.
+    if (!servesRequests(ctx)) return false;
+    return deadFunction(ctx, tree, top.node, new Set());
+  };
+  return Object.create(ctx, {
+    report: { value: (spec: Parameters<RuleContext['report']>[0]) => (dead(spec.start) ? undefined : ctx.report(spec)) },
+  });
+}
+
+/** The first parameter of a Django view (or a handler taking the request). */
+const VIEW_SIGNATURE = /^\(\s*(request|req)\b/;
+const URLCONF = /^[ \t]*urlpatterns\s*\+?=/m;
+const urlConfs = new WeakMap<object, { relPath: string; changes: number; found: boolean }>();
+
+/** Some Python file of the project declares `urlpatterns` (the other files' answer kept while they are unchanged). */
+function hasUrlConf(ctx: RuleContext): boolean {
+  if (URLCONF.test(ctx.file.text)) return true;
+  const changes = projectChanges(ctx.project, ctx.file.relPath);
+  const memo = urlConfs.get(ctx.project);
+  if (memo && changes !== undefined && memo.changes === changes && memo.relPath === ctx.file.relPath) return memo.found;
+  const texts = projectTexts(ctx.project, { relPath: ctx.file.relPath, text: ctx.file.text });
+  const found = texts.files.some(
+    (f) => f !== ctx.file.relPath && f.endsWith('.py') && mayHoldWord(fileDigest(ctx.project, f).words, 'urlpatterns') && URLCONF.test(texts.text(f) ?? ''),
+  );
+  if (changes !== undefined) urlConfs.set(ctx.project, { relPath: ctx.file.relPath, changes, found });
+  return found;
+}
 
 /** The offset sits in an undecorated top-level `def` that no other place in the project names. */
 export function inDeadFunction(ctx: RuleContext, tree: Tree, offset: number): boolean {
@@ -32,7 +76,7 @@ function deadFunction(ctx: RuleContext, tree: Tree, def: Node, judging: Set<numb
   let script: boolean | undefined;
   const isScript = () => (script ??= !startedAsScript(ctx.file.relPath, ctx.project));
   const entryOfScript = () => name === 'main' && isScript() && !moduleNamedElsewhere(ctx.file.relPath, ctx.project, offline);
-  if (!unreferencedFunction(ctx.project, ctx.file.relPath, def.text, name, offline) && !entryOfScript()) return false;
+  if (!unreferencedElsewhere(ctx, def.text, name, offline) && !entryOfScript()) return false;
   const word = new RegExp(`(?<![\\w.])${name}\\b`);
   for (const other of tree.rootNode.namedChildren) {
     // A function already being judged (mutual calls) adds no live caller.
@@ -46,4 +90,37 @@ function deadFunction(ctx: RuleContext, tree: Tree, def: Node, judging: Set<numb
 /** The statement uses `name` as code, not only inside a string (`TARGET = "main.py"` does not call main). */
 function namesIdentifier(statement: Node, name: string): boolean {
   return statement.descendantsOfType('identifier').some((id) => id?.text === name);
+}
+
+/**
+ * unreferencedFunction, kept while no other file of the project changed: a keystroke re-asks it for every finding of
+ * the module, and a name several modules hold costs a read of each.
+ */
+const answers = new WeakMap<object, { relPath: string; changes: number; byDef: Map<string, boolean> }>();
+
+function unreferencedElsewhere(ctx: RuleContext, defText: string, name: string, offline: (file: string) => boolean): boolean {
+  const changes = projectChanges(ctx.project, ctx.file.relPath);
+  if (changes === undefined) return unreferencedFunction(ctx.project, ctx.file.relPath, defText, name, offline);
+  let memo = answers.get(ctx.project);
+  if (!memo || memo.relPath !== ctx.file.relPath || memo.changes !== changes) answers.set(ctx.project, (memo = { relPath: ctx.file.relPath, changes, byDef: new Map() }));
+  const key = `${name}\u0000${defText}`;
+  let answer = memo.byDef.get(key);
+  if (answer === undefined) {
+    if (memo.byDef.size > 256) memo.byDef.clear();
+    memo.byDef.set(key, (answer = unreferencedFunction(ctx.project, ctx.file.relPath, defText, name, offline)));
+  }
+  return answer;
+}
+
+const serving = new WeakMap<object, { changes: number; found: boolean }>();
+
+/** Some Python file of the project imports a web or task framework (file-digests.ts's `web`). */
+function servesRequests(ctx: RuleContext): boolean {
+  if (WEB_IMPORT.test(ctx.file.text)) return true;
+  const changes = projectChanges(ctx.project);
+  const memo = serving.get(ctx.project);
+  if (memo && changes !== undefined && memo.changes === changes) return memo.found;
+  const found = ctx.project.files().some((f) => f.endsWith('.py') && fileDigest(ctx.project, f).web);
+  if (changes !== undefined) serving.set(ctx.project, { changes, found });
+  return found;
 }

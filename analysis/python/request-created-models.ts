@@ -11,6 +11,7 @@
  */
 import type { ProjectInfo } from '../../rules/api';
 import { projectTexts } from '../project-texts';
+import { fileDigest, mayHoldWord } from './file-digests';
 
 /** Modules that are not served: tests, migrations, seeds, fixtures, scripts, installed packages. */
 const OFFLINE_PATH =
@@ -23,70 +24,123 @@ const ADD_CALL = /\b(?:\w*session|db|sess)\.(add|add_all)\(\s*([^\n]*)/g;
 const CONSTRUCTED = /\b([A-Z]\w*)\s*\(/g;
 const MENTIONS_ADD = /(session|db|sess)\.add(_all)?\(/;
 
+/** A model class a module's code adds rows of, and the function that adds them. */
+interface Site {
+  model: string;
+  fn: string;
+}
+
 interface ModuleShare {
   text: string;
-  names: string[];
+  sites: Site[];
 }
 
 const perFile = new WeakMap<ProjectInfo, Map<string, ModuleShare>>();
-const unions = new WeakMap<ProjectInfo, { stamp: object; current: string | undefined; names: Set<string> }>();
+const unions = new WeakMap<ProjectInfo, { stamp: object; current: string | undefined; sites: Site[] }>();
+const callerAnswers = new WeakMap<ProjectInfo, { stamp: object; text: string; byName: Map<string, boolean> }>();
 
-/** True when some request code of the project creates rows of the model class `name`. */
+/**
+ * True when some request code of the project creates rows of the model class `name`. A helper that adds them
+ * (`util.gains_losses`) is request code unless every call of it is in a function of curators (an admin-gated route).
+ */
 export function createdByRequests(project: ProjectInfo, current: { relPath: string; text: string }, name: string): boolean {
-  return ownShare(project, current.relPath, current.text).includes(name) || othersUnion(project, current).has(name);
+  const sites = [...ownShare(project, current.relPath, current.text), ...othersUnion(project, current)].filter((s) => s.model === name);
+  return sites.some((s) => !onlyCuratorsCall(project, current, s.fn));
 }
 
-function othersUnion(project: ProjectInfo, current: { relPath: string; text: string }): Set<string> {
+function othersUnion(project: ProjectInfo, current: { relPath: string; text: string }): Site[] {
   const texts = projectTexts(project, current);
   const memo = unions.get(project);
-  if (texts.stamp && memo && memo.stamp === texts.stamp && memo.current === current.relPath) return memo.names;
-  const names = new Set<string>();
+  if (texts.stamp && memo && memo.stamp === texts.stamp && memo.current === current.relPath) return memo.sites;
+  const sites: Site[] = [];
   for (const rel of texts.files) {
     if (rel === current.relPath || !rel.endsWith('.py')) continue;
     const text = texts.text(rel);
-    if (text !== undefined) for (const n of ownShare(project, rel, text)) names.add(n);
+    if (text !== undefined) sites.push(...ownShare(project, rel, text));
   }
-  if (texts.stamp) unions.set(project, { stamp: texts.stamp, current: current.relPath, names });
-  return names;
+  if (texts.stamp) unions.set(project, { stamp: texts.stamp, current: current.relPath, sites });
+  return sites;
 }
 
-function ownShare(project: ProjectInfo, rel: string, text: string): string[] {
+function ownShare(project: ProjectInfo, rel: string, text: string): Site[] {
   let cache = perFile.get(project);
   if (!cache) perFile.set(project, (cache = new Map()));
   let share = cache.get(rel);
-  if (!share || share.text !== text) cache.set(rel, (share = { text, names: OFFLINE_PATH.test(rel) || !MENTIONS_ADD.test(text) ? [] : createdIn(text) }));
-  return share.names;
+  if (!share || share.text !== text) cache.set(rel, (share = { text, sites: OFFLINE_PATH.test(rel) || !MENTIONS_ADD.test(text) ? [] : createdSites(text) }));
+  return share.sites;
+}
+
+/**
+ * The function `fn` is called somewhere in the project, and every call is in a function of curators (an admin-gated
+ * route, a setup page) or in a module that serves no requests (a test, a script). A call at module level, in a
+ * function of any other kind, or no call found at all (a name the framework calls) leaves it request code.
+ */
+function onlyCuratorsCall(project: ProjectInfo, current: { relPath: string; text: string }, fn: string): boolean {
+  if (!/^\w+$/.test(fn)) return false;
+  const texts = projectTexts(project, current);
+  let memo = callerAnswers.get(project);
+  if (texts.stamp && (!memo || memo.stamp !== texts.stamp || memo.text !== current.text)) callerAnswers.set(project, (memo = { stamp: texts.stamp, text: current.text, byName: new Map() }));
+  const known = texts.stamp ? memo!.byName.get(fn) : undefined;
+  if (known !== undefined) return known;
+  const call = new RegExp(`(?<!\\bdef\\s+)\\b${fn}\\s*\\(`);
+  let calls = 0;
+  let answer = true;
+  for (const rel of texts.files) {
+    if (!rel.endsWith('.py') || (rel !== current.relPath && !mayHoldWord(fileDigest(project, rel).words, fn))) continue;
+    const text = texts.text(rel);
+    if (!text || !call.test(text)) continue;
+    if (OFFLINE_PATH.test(rel)) continue;
+    const lines = text.split('\n');
+    for (let i = 0; i < lines.length && answer; i++) {
+      if (!call.test(lines[i]) || /^\s*#/.test(lines[i])) continue;
+      calls++;
+      const caller = enclosingFunction(lines, i);
+      if (!caller || !curated(lines, caller)) answer = false;
+    }
+    if (!answer) break;
+  }
+  answer &&= calls > 0;
+  if (texts.stamp) memo!.byName.set(fn, answer);
+  return answer;
 }
 
 /** The classes one module's request code constructs and adds to a session. */
 export function createdIn(text: string): string[] {
+  return [...new Set(createdSites(text).map((s) => s.model))];
+}
+
+/** The classes one module's request code constructs and adds to a session, with the function that adds each. */
+function createdSites(text: string): Site[] {
   const lines = text.split('\n');
-  const found = new Set<string>();
+  const found = new Map<string, Site>();
+  const add = (model: string, fn: string) => found.set(`${model} ${fn}`, { model, fn });
   for (let i = 0; i < lines.length; i++) {
     ADD_CALL.lastIndex = 0;
-    const add = ADD_CALL.exec(lines[i]);
-    if (!add) continue;
+    const call = ADD_CALL.exec(lines[i]);
+    if (!call) continue;
     const fn = enclosingFunction(lines, i);
     if (!fn || curated(lines, fn)) continue;
-    for (const m of add[2].matchAll(CONSTRUCTED)) found.add(m[1]);
+    for (const m of call[2].matchAll(CONSTRUCTED)) add(m[1], fn.name);
     // `name = Model(...)` earlier in the same function, `session.add(name)` here.
-    for (const arg of add[2].matchAll(/\b([a-z_]\w*)\b/g)) {
+    for (const arg of call[2].matchAll(/\b([a-z_]\w*)\b/g)) {
       const assigned = new RegExp(`^\\s*${arg[1]}\\s*=\\s*(?:[\\w.]+\\.)?([A-Z]\\w*)\\s*\\(`);
       for (let j = i - 1; j > fn.def; j--) {
         const m = assigned.exec(lines[j]);
         if (m) {
-          found.add(m[1]);
+          add(m[1], fn.name);
           break;
         }
       }
     }
   }
-  return [...found];
+  return [...found.values()];
 }
 
 interface FunctionSpan {
   /** Line of the `def`. */
   def: number;
+  /** Its name. */
+  name: string;
   /** Its decorators' and class header's lines, and the body's first lines. */
   header: string;
 }
@@ -108,7 +162,7 @@ function enclosingFunction(lines: string[], at: number): FunctionSpan | undefine
     }
   }
   if (def === undefined) return undefined;
-  return { def, header: header.join('\n') };
+  return { def, name: /def\s+(\w+)/.exec(lines[def])?.[1] ?? '', header: header.join('\n') };
 }
 
 /** The decorator lines above a `def`/`class` at line `at`, multi-line ones (`@api.doc(\n  ...\n)`) included. */

@@ -10,6 +10,10 @@ const PROJECT_FILE = /(^|\/)(requirements[^/]*\.txt|pyproject\.toml|Pipfile|setu
 
 const ASCII_WORD = /^[A-Za-z0-9_]+$/;
 
+/** Deploy and packaging files that may name a Python function (not lock files, not installed packages). */
+const CALLER_CONFIG = /(^|\/)([^/]*\.(ya?ml|toml|cfg|ini)|Procfile)$/;
+const INSTALLED = /(^|\/)(node_modules|site-packages|\.?venv)\//;
+
 /**
  * True when `name`, defined by a top-level def in `relPath`, is named nowhere else in the project's Python files
  * (but those `ignore` says do not count: a caller that never runs in production, such as a test or a command).
@@ -22,7 +26,9 @@ export function unreferencedFunction(project: ProjectInfo, relPath: string, ownT
   const all = project.files();
   // Only in a whole project (a dependency or deploy file says so): a loose folder of scripts shows no callers.
   if (!all.some((f) => PROJECT_FILE.test(f))) return false;
-  const files = all.filter((f) => f.endsWith('.py') && f !== relPath);
+  // Config files that name functions to call count too: serverless `handler: handler.process`, pyproject/setup.cfg
+  // entry points, a Procfile's `module:function`.
+  const files = all.filter((f) => (f.endsWith('.py') || (CALLER_CONFIG.test(f) && !INSTALLED.test(f))) && f !== relPath);
   if (files.length === 0) return false; // single-file mode: the callers cannot be seen
   const mentions = new RegExp(`\\b${name}\\b`);
   // `\bname\b` matches exactly where `name` is a whole ASCII word: for such names the word set answers "no" for certain

@@ -5,6 +5,7 @@
  */
 import { clip } from '../shared/format';
 import type { Node, Tree } from 'web-tree-sitter';
+import { liveCodeReports } from '../../analysis/python/dead-functions';
 import { defineRule, type FixSpec, type OffsetEdit, type ReportSpec, type RuleContext, type TextTrigger } from '../api';
 import { ancestor, mayCallNamed, positionalArguments } from '../../analysis/python/ast';
 import { callsNamedInModule } from '../../analysis/python/statements';
@@ -123,10 +124,13 @@ def embed(texts: list[str]):
         '(`from services.ml import predict`, `import utils.ml as ml; ml.embed(x)`, a method of a module-level instance, a class ' +
         'method, a constructor, `Depends(get_model)`, through up to four calls); the detail names the route and its call. A helper ' +
         'called only at import, from a cached function, or from tests, scripts and management commands is not. A model loaded at module ' +
-        'level is loaded once per worker process: the `memory-budget` rule counts the heavy library per worker.',
+        'level is loaded once per worker process: the `memory-budget` rule counts the heavy library per worker. A load in an undecorated module-level ' +
+        'function no other code of the project names is not reported (code nothing runs).',
     },
   },
-  check(ctx) {
+  check(reported) {
+    // A load inside a module-level function nothing in production calls never runs in a worker: not reported.
+    const ctx = liveCodeReports(reported);
     const tree = ctx.python();
     const imports = importsOf(tree);
     const text = ctx.file.text;

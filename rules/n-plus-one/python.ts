@@ -3,6 +3,7 @@
  */
 import { clip } from '../shared/format';
 import type { Node, Tree } from 'web-tree-sitter';
+import { liveCodeReports } from '../../analysis/python/dead-functions';
 import { defineRule, type FixSpec, type ReportSpec } from '../api';
 import { nPlusOneMeta } from './meta';
 import { ancestor, captures, nodesAtText, positionalArguments, parents } from '../../analysis/python/ast';
@@ -193,6 +194,7 @@ def order_list(request):
         'variable holding it is reassigned or read elsewhere (the other uses load the relationship too). No fix when a ' +
         'model on the path is not imported at module level.',
       notes:
+        'Code nothing in production runs is not reported: an undecorated module-level function no other code of the project names (or only tests, scripts and management commands call), a view function no URLconf routes when the project\'s `urlpatterns` are seen. ' +
         'Not reported: loops that copy rows (`row.pk = None`, `copy.copy(row)`, `model_to_dict(row)` in the loop or an ' +
         'enclosing one: every pass inserts a row anyway) and loops over at most 20 rows (`qs[:5]`, also through a ' +
         'variable or `enumerate()`), or over a queryset filtered for equality on a field the project model declares ' +
@@ -230,8 +232,10 @@ def order_list(request):
         'The TypeScript rule with the same id covers Prisma/TypeORM/Sequelize/Mongoose.',
     },
   },
-  check(ctx) {
-    if (ctx.file.kind === 'django-template') return checkTemplate(ctx);
+  check(reported) {
+    if (reported.file.kind === 'django-template') return checkTemplate(reported);
+    // A loop inside a module-level function nothing in production calls never runs in a worker: not reported.
+    const ctx = liveCodeReports(reported);
     checkSqlalchemyLoops(ctx, (spec) => ctx.report(spec));
     checkMarshmallowLists(ctx, (spec) => ctx.report(spec));
     if (fileMatches(ctx, RENDERS_TEMPLATES)) checkTemplateViews(ctx, ctx.python(), fixesAllowed(ctx.python()));

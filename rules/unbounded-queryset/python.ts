@@ -2,6 +2,7 @@
  * unbounded-queryset: a whole table materialised in one worker (Django querysets, SQLAlchemy queries).
  */
 import type { Node, Tree } from 'web-tree-sitter';
+import { liveCodeReports } from '../../analysis/python/dead-functions';
 import { defineRule, type FixSpec, type FixSafety, type ReportSpec, type RuleContext } from '../api';
 import { callsNamed, captures, keywordArgument, positionalArguments, parents } from '../../analysis/python/ast';
 import { importsOf } from '../../analysis/python/imports';
@@ -113,8 +114,8 @@ export default defineRule({
         'or gino\'s `await Message.query.gino.all()` returned or read by a list comprehension into a response, ' +
         'also through local variables, when the model grows with use (the model is named as a record of events, ' +
         '`Order`, `AuditLog`, `Upload`, `Submission`, with a time column, or some request code of the project adds its ' +
-        'rows, `db.session.add(User(...))` at sign-up; tables only admin routes, a setup page, seed or CSV-import ' +
-        'helpers or CLI commands fill, key-value stores and lookup lists are not reported) and the query has no limit, ' +
+        'rows, `db.session.add(User(...))` at sign-up; tables only admin routes (or helpers only admin-gated routes call), ' +
+        'a setup page, seed or CSV-import helpers or CLI commands fill, key-value stores and lookup lists are not reported) and the query has no limit, ' +
         'no filter to one owner and no filter to a work queue (`filter_by(status="pending")`). A view\'s own serializer ' +
         '(`self.get_serializer(qs, many=True)`, `self.serializer_class(qs, many=True)`) over the view\'s own rows ' +
         '(`self.queryset`, or `self.get_queryset()` when the class does not override it, as its class body declares ' +
@@ -172,6 +173,7 @@ def export_orders(request):
         'SQLAlchemy `.all()` get no fix: the message names `self.paginate_queryset(...)` / `.yield_per(1000)`. ' +
         'No fix is offered while the file has syntax errors. ' + LIST_VIEWS_FIX,
       notes:
+        'Code nothing in production runs is not reported: an undecorated module-level function no other code of the project names (or only tests, scripts and management commands call), a view function no URLconf routes when the project\'s `urlpatterns` are seen. ' +
         'Not reported: sliced querysets (`[:100]`), rows still to come (`filter(start__gte=timezone.now())`), `.iterator()`, `.count()`, `.exists()`, `.first()`, `.get()`, ' +
         'querysets passed to a `Paginator` or `paginate_queryset`, `.filter(pk=...)`/`.filter(id__in=...)` lookups, ' +
         'related managers (`order.items.all()`: rows of one parent) in loops and `list()`, and `len()` of plain lists. ' +
@@ -212,7 +214,9 @@ def export_orders(request):
         '`large-page-size` for pagination that is too large. ' + LIST_VIEWS_NOTES,
     },
   },
-  check(ctx) {
+  check(reported) {
+    // A queryset inside a module-level function nothing in production calls never runs in a worker: not reported.
+    const ctx = liveCodeReports(reported);
     const text = ctx.file.text;
     // The same tests checkQueriesOutsideOrm starts with: a `.find(` without `mongo` is not parsed for it. (Tests of
     // words a module may lack are answered per statement in the language server: a search of a whole module's text

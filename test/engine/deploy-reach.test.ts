@@ -304,4 +304,52 @@ describe('root start scripts as deploys', function () {
     const recycling = ws.scan().files.find((r) => r.relPath === 'start.sh')!.findings.filter((f) => f.ruleId === 'missing-worker-recycling');
     assert.deepEqual(recycling.map((f) => f.range.start.line), [1]);
   });
+
+  it('reaches the modules of a folder the image copies into its WORKDIR, and no code from a Flower monitor', async () => {
+    // The layout of Just-Night/FastAPI-MRC-Boilerplate: `COPY service ${APP_DIR}` then `WORKDIR ${APP_DIR}`, and the
+    // compose command runs an entrypoint script with `uvicorn "_main_:app"` there.
+    const files = {
+      'docker-compose.yml': [
+        'services:',
+        '  app:',
+        '    build:',
+        '      context: ./app',
+        "    command: ['sh', '/home/appuser/project/entrypoint.sh']",
+        '  worker:',
+        '    build:',
+        '      context: ./app',
+        "    command: ['celery', '-A', 'core.celery', 'worker', '--max-tasks-per-child', '100']",
+        '  flower:',
+        '    image: mher/flower',
+        '    command: ["celery", "--broker=redis://redis:6379", "flower", "--port=5555"]',
+        '',
+      ].join('\n'),
+      'app/Dockerfile': [
+        'FROM python:3.11',
+        'ARG APP_USER=appuser',
+        'ARG APP_DIR=/home/${APP_USER}/project/',
+        'COPY ./requirements.txt ${APP_DIR}',
+        'RUN pip install -r ${APP_DIR}requirements.txt',
+        'COPY service ${APP_DIR}',
+        'COPY ./entrypoint.sh ${APP_DIR}',
+        'WORKDIR ${APP_DIR}',
+        '',
+      ].join('\n'),
+      'app/requirements.txt': 'fastapi\nuvicorn\ncelery\n',
+      'app/entrypoint.sh': '#!/bin/sh\nuvicorn "_main_:app" --host 0.0.0.0 --port 8000\n',
+      'app/service/__init__.py': '',
+      'app/service/_main_.py': 'from fastapi import FastAPI\nfrom core.logs import setup\napp = FastAPI()\nsetup()\n',
+      'app/service/core/__init__.py': '',
+      'app/service/core/logs.py': 'def setup():\n    pass\n',
+      'app/service/core/celery.py': 'from celery import Celery\napp = Celery("core")\n',
+      'app/service/tools/patch_db.py': BIG_PAGE,
+    };
+    const ws = await open(files);
+    const reach = deployReach(ws.projectAt(''));
+    assert.ok(reach.judged, reach.judged ? '' : reach.why);
+    assert.deepEqual([...reach.reached].filter((f) => !f.endsWith('__init__.py')).sort(), ['app/service/_main_.py', 'app/service/core/celery.py', 'app/service/core/logs.py']);
+    // Without the COPY into the WORKDIR the app module is not found and nothing is judged.
+    const elsewhere = await open({ ...files, 'app/Dockerfile': files['app/Dockerfile'].replace('WORKDIR ${APP_DIR}', 'WORKDIR /srv') });
+    assert.equal(deployReach(elsewhere.projectAt('')).judged, false);
+  });
 });
