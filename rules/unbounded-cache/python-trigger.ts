@@ -71,12 +71,50 @@ interface Declared {
   call: boolean;
 }
 
+/**
+ * Calls whose value module-state.ts's describeContainer() may take for an unbounded container: the qualified name it
+ * resolves ends with the callee's last word (`collections.defaultdict(`, `dict(`), or with another name when the
+ * callee is bound by `import ... as` (then any alias is let through). Self-evicting caches are bounded: never reported.
+ */
+const CONTAINER_CONSTRUCTORS = new Set(['dict', 'OrderedDict', 'defaultdict', 'Counter', 'list', 'set', 'deque']);
+/** Every word after `as` (imports, but also `with`/`except`: looser, never stricter). */
+const AS_NAME = /\bas[ \t]+(\w+)/g;
+
+/** True when `callee(` may construct a container: its last word is a container constructor or an alias. */
+function mayConstructContainer(callee: string, aliases: () => ReadonlySet<string>): boolean {
+  const words = callee.split(/[.\s]+/).filter(Boolean);
+  const last = words[words.length - 1] ?? '';
+  return CONTAINER_CONSTRUCTORS.has(last) || (words.length === 1 && aliases().has(last));
+}
+
+/**
+ * `name: int` with nothing after it on its line (no `=`, no bracket left open, no `\`): an annotation binds no value,
+ * so it declares no container (also a `key: value` line of a dict literal, which is no statement at all).
+ */
+function bareAnnotation(text: string, from: number): boolean {
+  const end = text.indexOf('\n', from);
+  const rest = text.slice(from, end === -1 ? text.length : end);
+  if (rest.includes('=') || /\\\s*$/.test(rest)) return false;
+  let depth = 0;
+  for (let i = 0; i < rest.length; i++) {
+    const c = rest[i];
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') depth--;
+  }
+  return depth === 0;
+}
+
 /** Which of the grown names are declared as (possible) containers, and where. */
 function declaredContainers(text: string, names: Iterable<string>): Map<string, Declared> {
   const out = new Map<string, Declared>();
+  let aliasSet: Set<string> | undefined;
+  const aliases = () => (aliasSet ??= new Set([...text.matchAll(AS_NAME)].map((a) => a[1])));
   for (const m of text.matchAll(declarationOf(names))) {
     const name = m[2];
     if (CONSTANT_NAME.test(name) && !CACHE_WORDS.test(name)) continue;
+    const value = m[3];
+    // A value that cannot be a container (`x = compute(...)`, a bare `x: int`) declares none (describeContainer()).
+    if (value === undefined ? bareAnnotation(text, m.index! + m[0].length) : value.endsWith('(') && !mayConstructContainer(value.slice(0, -1), aliases)) continue;
     let d = out.get(name);
     if (!d) out.set(name, (d = { module: false, indented: [], keyed: false, call: false }));
     const prefix = m[1];
@@ -86,7 +124,6 @@ function declaredContainers(text: string, names: Iterable<string>): Map<string, 
       d.indented.push(-1);
     } else if (prefix.startsWith(':')) d.indented.push(-1); // `class A: x = []`: only a class body follows a colon
     else d.indented.push(m.index!);
-    const value = m[3];
     if (value !== '[') d.keyed = true;
     if (value === undefined || value.endsWith('(')) d.call = true;
   }
