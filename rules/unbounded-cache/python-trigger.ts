@@ -80,11 +80,14 @@ const CONTAINER_CONSTRUCTORS = new Set(['dict', 'OrderedDict', 'defaultdict', 'C
  * word's tail after `as...`: looser, never stricter). */
 const AS_NAME = new RegExp(String.raw`\bas${GAP}(\w+)`, 'g');
 
-/** True when `callee(` may construct a container: its last word is a container constructor or an alias. */
-function mayConstructContainer(callee: string, aliases: () => ReadonlySet<string>): boolean {
+/**
+ * True when `callee(` may construct a container: its last word is a container constructor or an alias. `aliases`
+ * undefined: any one-word callee may be an alias (a piece of the text, whose imports may sit in another piece).
+ */
+function mayConstructContainer(callee: string, aliases: (() => ReadonlySet<string>) | undefined): boolean {
   const words = callee.split(/[.\s]+/).filter(Boolean);
   const last = words[words.length - 1] ?? '';
-  return CONTAINER_CONSTRUCTORS.has(last) || (words.length === 1 && aliases().has(last));
+  return CONTAINER_CONSTRUCTORS.has(last) || (words.length === 1 && (!aliases || aliases().has(last)));
 }
 
 /**
@@ -93,7 +96,7 @@ function mayConstructContainer(callee: string, aliases: () => ReadonlySet<string
  * describeContainer() takes for no container, `= None`, `= field(...)`), a list ('['), a dict or set ('{'), or a
  * container call ('('). A quote, a `\`, a bracket left open at the line's end or a comparison: unclear, '('.
  */
-function annotatedValue(text: string, from: number, aliases: () => ReadonlySet<string>): 'none' | '[' | '{' | '(' {
+function annotatedValue(text: string, from: number, aliases: (() => ReadonlySet<string>) | undefined): 'none' | '[' | '{' | '(' {
   let depth = 0;
   for (let i = from; i < text.length; i++) {
     const c = text[i];
@@ -115,11 +118,15 @@ function annotatedValue(text: string, from: number, aliases: () => ReadonlySet<s
   return depth === 0 ? 'none' : '(';
 }
 
-/** Which of the grown names are declared as (possible) containers, and where. */
-function declaredContainers(text: string, names: Iterable<string>): Map<string, Declared> {
+/**
+ * Which of the grown names are declared as (possible) containers, and where. `wholeText`: the text is the whole module,
+ * whose `as` names are every alias a call may use; otherwise (a segment, or the test the segments must reproduce)
+ * every one-word call may be an alias's.
+ */
+function declaredContainers(text: string, names: Iterable<string>, wholeText = false): Map<string, Declared> {
   const out = new Map<string, Declared>();
   let aliasSet: Set<string> | undefined;
-  const aliases = () => (aliasSet ??= new Set([...text.matchAll(AS_NAME)].map((a) => a[1])));
+  const aliases = wholeText ? () => (aliasSet ??= new Set([...text.matchAll(AS_NAME)].map((a) => a[1]))) : undefined;
   for (const m of text.matchAll(declarationOf(names))) {
     const name = m[2];
     if (CONSTANT_NAME.test(name) && !CACHE_WORDS.test(name)) continue;
@@ -356,11 +363,11 @@ function batchAnswer(text: string): boolean | GrownImport[] {
   // Dropping sites can only turn a yes into a no: most modules are a no with all their sites, and that answer
   // costs less than finding the module-level lines (the trigger's main cost on the stdlib).
   let declared: Map<string, Declared> | undefined;
-  if (!grownImport(text, sites) && ((declared = declaredContainers(text, sites.keys())).size === 0 || !someSiteGrows(text, declared, sites))) return false;
+  if (!grownImport(text, sites) && ((declared = declaredContainers(text, sites.keys(), true)).size === 0 || !someSiteGrows(text, declared, sites))) return false;
   const lines = moduleLevelLineStarts(text);
   if (lines) dropSitesOn(text, sites, lines);
   if (sites.size === 0) return false;
-  declared = declaredContainers(text, sites.keys());
+  declared = declaredContainers(text, sites.keys(), true);
   if (declared.size > 0 && someSiteGrows(text, declared, sites)) return true;
   const imports = grownImports(text, sites);
   return imports.length > 0 ? imports : false;
