@@ -61,14 +61,15 @@ const BUILD_SCRIPT = /(^|\/)(build|install|compile|test|tests|lint|format|releas
  * helper the app uses). Tests, docs and notebooks are never reached (a deploy that runs pytest runs it at build
  * time, not in the serving process).
  */
-export function offlineCode(relPath: string, project: ProjectInfo): OfflineKind | undefined {
+export function offlineCode(relPath: string, project: ProjectInfo, ownText?: string): OfflineKind | undefined {
   const kind = offlineByLayout(relPath);
   if (kind === 'test' || kind === 'docs' || kind === 'notebook') return kind;
   const python = relPath.endsWith('.py') && classifyDeployFile(relPath) !== 'gunicorn-config';
   if (kind === undefined) {
     if (!python) return undefined;
-    // peekFile: every analysed module is asked this, and readFile would keep each text for the whole scan.
-    if (testModuleText((project.peekFile ?? project.readFile).call(project, relPath) ?? '')) return 'test';
+    // peekFile: every analysed module is asked this, and readFile would keep each text for the whole scan. `ownText`:
+    // the analyser's copy of the same file as read from disk (a scan then reads each module once, not twice).
+    if (testModuleText(ownText ?? (project.peekFile ?? project.readFile).call(project, relPath) ?? '')) return 'test';
     const reach = deployReach(project);
     if (reach.judged) return reach.reached.has(relPath) ? undefined : 'not run by any deploy';
     if (deployedBeside(project).length > 0) return 'not run by any deploy';

@@ -116,6 +116,11 @@ export function djangoSignals(tree: Tree, text: string): boolean {
   const imports = importsOf(tree);
   if (imports.importsModule('django') || imports.importsModule('rest_framework')) return true;
   if (OTHER_ORMS.some((m) => imports.importsModule(m))) return false;
+  return djangoTextPatterns(text);
+}
+
+/** djangoSignals()'s tests that read the text alone: a models import or a manager call. */
+function djangoTextPatterns(text: string): boolean {
   return (
     /^[ \t]*from[ \t]+[\w.]*\bmodels[ \t]+import\b/m.test(text) ||
     /^[ \t]*from[ \t]+[\w.]*[ \t]+import[ \t(]+[^\n]*\bmodels\b/m.test(text) ||
@@ -131,11 +136,14 @@ export function djangoSignals(tree: Tree, text: string): boolean {
 const MANAGER_CALL = /\.objects\s*\.\s*(?!(?:append|extend|insert|pop|remove|clear|sort|reverse|add|discard|setdefault|keys|items|copy|index)\()\w+\(/;
 
 /**
- * What every text isDjangoFile() accepts contains (its imports name `django`/`rest_framework`, its patterns `models` or
- * `.objects`): false means not a Django module, before the file is parsed.
+ * What every text isDjangoFile() accepts has (its imports name `django`/`rest_framework`, or its text patterns match):
+ * false means not a Django module, before the file is parsed.
  */
 export function mayBeDjangoText(text: string): boolean {
-  return /django|rest_framework|models|\.objects/.test(text);
+  // An import of django/DRF names it in the text; otherwise only djangoSignals()'s text patterns can say Django (a
+  // stdlib module that mentions `models` in a docstring was parsed for nothing).
+  if (/django|rest_framework/.test(text)) return true;
+  return /models|\.objects/.test(text) && djangoTextPatterns(text);
 }
 
 /**

@@ -813,7 +813,10 @@ class ModuleStateBuilder {
 
   /** A write that adds one entry per distinct key: none when the keys are fixed or bounded by the code (bounded-keys.ts). */
   private keyedGrowth(c: Container, node: Node, how: string, keys: readonly (Node | null)[]): void {
+    // What grow() drops whatever the key is asked first: the key's bounds (boundedKey) cost the most.
+    if (c.scope !== 'session' && !this.growsAfterImport(c, node, true)) return;
     if (isFixedKey(keys)) return;
+    if (c.scope !== 'session' && !this.growsAfterImport(c, node, false)) return;
     const publicFunctions = boundedKey(keys);
     if (publicFunctions?.length === 0) return;
     this.grow(c, node, how, publicFunctions);
@@ -824,14 +827,24 @@ class ModuleStateBuilder {
       if (!this.session.insideInitGuard(node, c.id.slice('session:'.length))) c.growths.push({ node, how });
       return;
     }
-    // Module/class containers filled while the module is imported are registries, not caches; so are
-    // ALL_CAPS tables and containers filled by registration functions (`register_*`, `setup`).
-    const fn = ancestor(node, 'function_definition');
-    if (!fn || this.importTimeFunctions().has(fn.id)) return;
-    if (REGISTRATION_FUNCTION.test(fn.childForFieldName('name')?.text ?? '') || registersDecoratedFunction(fn, node)) return;
-    const name = c.label.slice(c.label.lastIndexOf('.') + 1);
-    if (/^_*[A-Z][A-Z0-9_]*$/.test(name) && !CACHE_WORDS.test(name)) return;
+    if (!this.growsAfterImport(c, node, true) || !this.growsAfterImport(c, node, false)) return;
     c.growths.push(boundedIfOnlyCalledHere ? { node, how, boundedIfOnlyCalledHere } : { node, how });
+  }
+
+  /**
+   * False for a growth of a module/class container that is no cache's: module/class containers filled while the
+   * module is imported are registries; so are ALL_CAPS tables and containers filled by registration functions
+   * (`register_*`, `setup`). `cheap`: only the tests that walk nothing (outside any function, an ALL_CAPS name).
+   */
+  private growsAfterImport(c: Container, node: Node, cheap: boolean): boolean {
+    const fn = ancestor(node, 'function_definition');
+    if (!fn) return false;
+    if (cheap) {
+      const name = c.label.slice(c.label.lastIndexOf('.') + 1);
+      return !(/^_*[A-Z][A-Z0-9_]*$/.test(name) && !CACHE_WORDS.test(name));
+    }
+    if (this.importTimeFunctions().has(fn.id)) return false;
+    return !(REGISTRATION_FUNCTION.test(fn.childForFieldName('name')?.text ?? '') || registersDecoratedFunction(fn, node));
   }
 
   private refersTo(expr: Node, c: Container): boolean {

@@ -29,9 +29,8 @@ const GAP = String.raw`(?:[\s\\]|#[^\n]*\n)*`;
  * An lru_cache-like cache that can be unbounded (`maxsize=None`, `lru_cache(None)`, or any call of an aliased
  * `lru_cache as memo`), or `functools.cache` (imported by name, or reached as `functools.cache` / `ft.cache`).
  */
-const UNBOUNDED_LRU = new RegExp(
-  [String.raw`maxsize${GAP}=${GAP}None\b`, String.raw`_cache${GAP}\(${GAP}None\b`, String.raw`_cache\s+as\b`, String.raw`(?:\bimport|[,(])${GAP}cache\b`, String.raw`\.${GAP}cache\b`].join('|'),
-);
+const LRU_SPELLINGS = [String.raw`maxsize${GAP}=${GAP}None\b`, String.raw`_cache${GAP}\(${GAP}None\b`, String.raw`_cache\s+as\b`, String.raw`(?:\bimport|[,(])${GAP}cache\b`, String.raw`\.${GAP}cache\b`];
+const UNBOUNDED_LRU = new RegExp(LRU_SPELLINGS.join('|'));
 
 /** `MAX_CACHE_SIZE = ...`: an ALL_CAPS module constant (module-state.ts's sizeLimitDeclarations needs a limit and a store word). */
 const CONSTANT_ASSIGNMENT = /(?:^|;)[ \t]*(_?[A-Z][A-Z0-9_]*)[ \t]*[:=]/gm;
@@ -72,12 +71,70 @@ interface Declared {
   call: boolean;
 }
 
-/** Which of the grown names are declared as (possible) containers, and where. */
-function declaredContainers(text: string, names: Iterable<string>): Map<string, Declared> {
+/**
+ * Calls whose value module-state.ts's describeContainer() may take for an unbounded container: the qualified name it
+ * resolves ends with the callee's last word (`collections.defaultdict(`, `dict(`), or with another name when the
+ * callee is bound by `import ... as` (then any alias is let through). Self-evicting caches are bounded: never reported.
+ */
+const CONTAINER_CONSTRUCTORS = new Set(['dict', 'OrderedDict', 'defaultdict', 'Counter', 'list', 'set', 'deque']);
+/** Every word after `as`, across lines and comments inside an import's brackets (also after `with`/`except`, and a
+ * word's tail after `as...`: looser, never stricter). */
+const AS_NAME = new RegExp(String.raw`\bas${GAP}(\w+)`, 'g');
+
+/**
+ * True when `callee(` may construct a container: its last word is a container constructor or an alias. `aliases`
+ * undefined: any one-word callee may be an alias (a piece of the text, whose imports may sit in another piece).
+ */
+function mayConstructContainer(callee: string, aliases: (() => ReadonlySet<string>) | undefined): boolean {
+  const words = callee.split(/[.\s]+/).filter(Boolean);
+  const last = words[words.length - 1] ?? '';
+  return CONTAINER_CONSTRUCTORS.has(last) || (words.length === 1 && (!aliases || aliases().has(last)));
+}
+
+/**
+ * What an annotated declaration `name: T ...` may bind, read on its line from after its colon (`from`): nothing
+ * ('none': a bare `name: int`, a `key: value` line of a dict literal, which is no statement, or a value that
+ * describeContainer() takes for no container, `= None`, `= field(...)`), a list ('['), a dict or set ('{'), or a
+ * container call ('('). A quote, a `\`, a bracket left open at the line's end or a comparison: unclear, '('.
+ */
+function annotatedValue(text: string, from: number, aliases: (() => ReadonlySet<string>) | undefined): 'none' | '[' | '{' | '(' {
+  let depth = 0;
+  for (let i = from; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\n' || c === '#') return depth === 0 ? 'none' : '(';
+    if (c === '"' || c === "'" || c === '\\') return '(';
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') depth--;
+    else if (c === '=' && depth === 0) {
+      if (text[i + 1] === '=' || '=!<>:'.includes(text[i - 1])) return '(';
+      let v = i + 1;
+      while (text[v] === ' ' || text[v] === '\t') v++;
+      if (text[v] === '[' || text[v] === '{') return text[v] as '[' | '{';
+      const call = /^([A-Za-z_][\w. \t]*)\(/.exec(text.slice(v, v + 200));
+      if (call) return mayConstructContainer(call[1], aliases) ? '(' : 'none';
+      // No bracket and no call: no container (`None`, a number, a name, `x or {}`), unless the value is on the next line.
+      return v >= text.length || text[v] === '\\' || text[v] === '\n' || text[v] === '\r' || text[v] === '(' || text[v] === '#' ? '(' : 'none';
+    }
+  }
+  return depth === 0 ? 'none' : '(';
+}
+
+/**
+ * Which of the grown names are declared as (possible) containers, and where. `wholeText`: the text is the whole module,
+ * whose `as` names are every alias a call may use; otherwise (a segment, or the test the segments must reproduce)
+ * every one-word call may be an alias's.
+ */
+function declaredContainers(text: string, names: Iterable<string>, wholeText = false): Map<string, Declared> {
   const out = new Map<string, Declared>();
+  let aliasSet: Set<string> | undefined;
+  const aliases = wholeText ? () => (aliasSet ??= new Set([...text.matchAll(AS_NAME)].map((a) => a[1]))) : undefined;
   for (const m of text.matchAll(declarationOf(names))) {
     const name = m[2];
     if (CONSTANT_NAME.test(name) && !CACHE_WORDS.test(name)) continue;
+    // A value that cannot be a container (`x = compute(...)`, a bare `x: int`, `x: int = 0`) declares none (describeContainer()).
+    const value =
+      m[3] === undefined ? annotatedValue(text, m.index! + m[0].length, aliases) : m[3].endsWith('(') && !mayConstructContainer(m[3].slice(0, -1), aliases) ? 'none' : m[3];
+    if (value === 'none') continue;
     let d = out.get(name);
     if (!d) out.set(name, (d = { module: false, indented: [], keyed: false, call: false }));
     const prefix = m[1];
@@ -87,9 +144,8 @@ function declaredContainers(text: string, names: Iterable<string>): Map<string, 
       d.indented.push(-1);
     } else if (prefix.startsWith(':')) d.indented.push(-1); // `class A: x = []`: only a class body follows a colon
     else d.indented.push(m.index!);
-    const value = m[3];
     if (value !== '[') d.keyed = true;
-    if (value === undefined || value.endsWith('(')) d.call = true;
+    if (value.endsWith('(')) d.call = true;
   }
   return out;
 }
@@ -265,6 +321,32 @@ function cacheDecorator(text: string): boolean {
   return CACHE_WORD.test(text) && (DECORATOR_MODULE.test(text) || (FUNCTOOLS_LIKE.test(text) && UNBOUNDED_LRU.test(text)));
 }
 
+/** UNBOUNDED_LRU without its `.cache` spelling, which strictCacheDecorator() reads itself. */
+const UNBOUNDED_LRU_BUT_ATTRIBUTE = new RegExp(LRU_SPELLINGS.slice(0, -1).join('|'));
+const DOT_CACHE = new RegExp(String.raw`\.${GAP}cache\b`, 'g');
+
+/**
+ * cacheDecorator() for a text read once: `x.cache` counts only where `x` may be functools (`functools` or a name bound
+ * with `as`): the rule's `functools.cache` resolves an attribute of a name imported as functools (self.cache, a
+ * call's `.cache` or `(x).cache` never do). A line break between the name and the dot: counted.
+ */
+function strictCacheDecorator(text: string): boolean {
+  if (!CACHE_WORD.test(text)) return false;
+  if (DECORATOR_MODULE.test(text)) return true;
+  if (!FUNCTOOLS_LIKE.test(text)) return false;
+  if (UNBOUNDED_LRU_BUT_ATTRIBUTE.test(text)) return true;
+  let aliases: Set<string> | undefined;
+  for (const m of text.matchAll(DOT_CACHE)) {
+    let i = m.index!;
+    while (i > 0 && (text[i - 1] === ' ' || text[i - 1] === '\t' || text[i - 1] === '\\')) i--;
+    if (text[i - 1] === '\n' || text[i - 1] === '\r') return true;
+    const name = nameBefore(text, i);
+    if (!name || name.start + name.name.length !== i) continue;
+    if (name.name === 'functools' || (aliases ??= new Set([...text.matchAll(AS_NAME)].map((a) => a[1]))).has(name.name)) return true;
+  }
+  return false;
+}
+
 /** The answer the keystroke path's segments reproduce (segmentedTest()). */
 export function wholeTextTest(text: string): boolean {
   return text.includes('session_state') || cacheDecorator(text) || declaresSizeLimit(text) || grownContainer(text);
@@ -276,17 +358,17 @@ export function wholeTextTest(text: string): boolean {
  * grown name imported from another module, the answer is those imports (the rule looks them up before parsing).
  */
 function batchAnswer(text: string): boolean | GrownImport[] {
-  if (text.includes('session_state') || cacheDecorator(text) || declaresSizeLimit(text)) return true;
+  if (text.includes('session_state') || strictCacheDecorator(text) || declaresSizeLimit(text)) return true;
   const sites = growthSites(text);
   if (sites.size === 0) return false;
   // Dropping sites can only turn a yes into a no: most modules are a no with all their sites, and that answer
   // costs less than finding the module-level lines (the trigger's main cost on the stdlib).
   let declared: Map<string, Declared> | undefined;
-  if (!grownImport(text, sites) && ((declared = declaredContainers(text, sites.keys())).size === 0 || !someSiteGrows(text, declared, sites))) return false;
+  if (!grownImport(text, sites) && ((declared = declaredContainers(text, sites.keys(), true)).size === 0 || !someSiteGrows(text, declared, sites))) return false;
   const lines = moduleLevelLineStarts(text);
   if (lines) dropSitesOn(text, sites, lines);
   if (sites.size === 0) return false;
-  declared = declaredContainers(text, sites.keys());
+  declared = declaredContainers(text, sites.keys(), true);
   if (declared.size > 0 && someSiteGrows(text, declared, sites)) return true;
   const imports = grownImports(text, sites);
   return imports.length > 0 ? imports : false;

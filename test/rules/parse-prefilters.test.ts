@@ -266,3 +266,39 @@ describe('unbounded-cache pre-check: containers imported from other modules', ()
     }
   });
 });
+
+describe('unbounded-cache pre-filter: values that cannot be containers, and functools spelled through an alias', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'memlint-prefilter-'));
+  after(() => fs.rmSync(root, { recursive: true, force: true }));
+  const batchPasses = (text: string) => withoutStatementCaches(() => wholeTextPasses(unboundedCache.meta.trigger!, text));
+  const reported = (text: string) => findings(withoutTrigger(unboundedCache), root, `${root}/views.py`, text).filter((f) => f.startsWith('unbounded-cache'));
+
+  it('lets through containers built by a constructor however it is spelled, annotated ones, and functools.cache through an alias', () => {
+    for (const text of [
+      'import collections\n\n_seen = collections.defaultdict(list)\n\ndef visit(url):\n    _seen[url].append(1)\n',
+      'from collections import OrderedDict as OD\n\n_seen = OD()\n\ndef visit(url):\n    _seen[url] = True\n',
+      'from collections import (\n    OrderedDict as\n    OD,\n)\n\n_seen = OD()\n\ndef visit(url):\n    _seen[url] = True\n',
+      '_seen: dict[str, bool] = {}\n\ndef visit(url):\n    _seen[url] = True\n',
+      '_seen: "dict[str, bool]" = dict()\n\ndef visit(url):\n    _seen[url] = True\n',
+      'class Crawler:\n    seen: list = []\n\n    def visit(self, url):\n        self.seen.append(url)\n',
+      'import functools as ft\n\n@ft.cache\ndef geocode(address):\n    return address\n',
+      'import functools\n\n@functools \\\n    .cache\ndef geocode(address):\n    return address\n',
+    ]) {
+      assert.ok(reported(text).length > 0, `the rule reports nothing in:\n${text}`);
+      assert.ok(batchPasses(text), `the pre-filter skips:\n${text}`);
+    }
+  });
+
+  it('skips names bound to calls of other things, bare annotations, non-container values and `.cache` of other objects', () => {
+    for (const text of [
+      'import re\n\n_seen = re.compile("x")\n\ndef visit(url):\n    _seen[url] = True\n',
+      'class Crawler:\n    seen: list\n\n    def visit(self, url):\n        self.seen.append(url)\n',
+      'from dataclasses import dataclass, field\n\n@dataclass\nclass Crawler:\n    seen: list = field(default_factory=list)\n\n    def visit(self, url):\n        self.seen.append(url)\n',
+      '_seen: int = 0\n\ndef visit(url):\n    _seen[url] = True\n',
+      'import functools\n\nclass Store:\n    def get(self, key):\n        return self.cache.get(key, functools.partial(print))\n',
+    ]) {
+      assert.deepEqual(reported(text), [], text);
+      assert.ok(!batchPasses(text), `should be skipped:\n${text}`);
+    }
+  });
+});

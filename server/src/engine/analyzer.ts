@@ -149,6 +149,11 @@ export interface AnalyzeOptions {
   parsed?: ParsedFile;
   /** Override classification (e.g. an untitled editor buffer with a language id). */
   kind?: FileKind;
+  /**
+   * The text is the file's own, just read from disk inside the workspace: what `project.readFile` would return for it,
+   * so checks that read the analysed file through the project take this text instead of reading it again.
+   */
+  readFromDisk?: boolean;
 }
 
 /** The project a file belongs to, as its rules see it: the project's files, paths relative to its root. */
@@ -215,7 +220,7 @@ export class Analyzer {
     const offline = this.config.checkOfflineCode
       ? undefined
       : CODE_KINDS.has(kind)
-        ? offlineCode(scoped.relPath, scoped.project)
+        ? offlineCode(scoped.relPath, scoped.project, opts.readFromDisk ? text : undefined)
         : kind === 'django-template'
           ? offlineTemplate(scoped.project)
           : undefined;

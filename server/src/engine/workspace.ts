@@ -145,7 +145,8 @@ export class Workspace {
     if (!read.ok) return skip(read.reason, read.message);
     const generated = kind && generatedReason(relPath, kind, read.text);
     if (generated) return skip('generated', `skipped: ${generated}`);
-    return { ...this.analyzeText(absPath, read.text), contentHash: read.contentHash };
+    // (a file named outside the root is not one project.readFile reads: its own text is not offered as that)
+    return { ...this.analyzeText(absPath, read.text, namedInside ? { readFromDisk: true } : undefined), contentHash: read.contentHash };
   }
 
   analyzeText(absPath: string, text: string, opts?: AnalyzeOptions): FileResult {
