@@ -142,7 +142,7 @@ function checkDockerfile(ctx: RuleContext): void {
       for (const name of [...THREAD_CAPS, 'MALLOC_ARENA_MAX']) if (new RegExp(`\\b${name}=`).test(scriptText)) envNames.add(name);
     }
   }
-  const needs = needsOf(ws, deploys, packages, envNames);
+  const needs = needsOf(ws, deploys, packages, envNames, undefined, [dirOf(file)]);
   if (!needs.capsMissing && !needs.arenaMissing) return;
 
   const vars = variables(ctx, needs);
