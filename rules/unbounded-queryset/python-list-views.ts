@@ -11,6 +11,7 @@
  * columns, no relation, no timestamp: ModelIndex.isLookup in analysis/python/django-models.ts) are bounded; a model the project does not
  * define (other than Django's User) is not judged.
  */
+import { listRoutingOf } from '../../analysis/python/drf-routes';
 import type { Node, Tree } from 'web-tree-sitter';
 import type { ReportSpec, RuleContext } from '../api';
 import { clip } from '../shared/format';
@@ -310,6 +311,8 @@ function checkDrfListView(ctx: RuleContext, cls: Node, chain: ClassChain, judge:
   const rows = viewRows(cls, chain, judge, modelName);
   if (!rows) return;
   if (bounded(rows.info, judge, modelName)) return;
+  // Routed only as `as_view({"get": "retrieve"})`: no request lists the queryset.
+  if (listRoutingOf(ctx.project, projectCurrent(ctx), view) === 'not-listed') return;
   report(ctx, rows.node, {
     messageId: 'unpaged-list-view',
     data: { rows: rowsLabel(rows.info, modelName), why: headline },
