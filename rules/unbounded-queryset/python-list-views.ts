@@ -617,6 +617,8 @@ export const LIST_VIEWS_FIX =
   '`next`, `count` instead of a plain list; `page_obj` in templates), which every client of the view must follow.';
 
 export const LIST_VIEWS_NOTES =
+  'A viewset whose every route is `as_view({...})` with no `"list"` action (`{"get": "retrieve"}`) never lists its ' +
+  'queryset and is not reported; a router registration, a subclass or any other mention keeps it a list view. ' +
   'List views are reported only when nothing bounds their rows: not for slices, pk lookups, related managers, ' +
   'querysets filtered to one owner or to who asks (`request.user`), grouped rows, a filter on a relation the ' +
   'model declares (`filter(gym=self.gym)`: one parent\'s rows), unless that model\'s rows grow with time per owner ' +
