@@ -96,11 +96,11 @@ export function checkListViews(ctx: RuleContext, tree: Tree): void {
           if ([...chain.bases].some((b) => DRF_LIST_BASES.has(b))) checkDrfListView(local, top, chain, judge, drfSettings);
           else if ([...chain.bases].some((b) => DJANGO_LIST_BASES.has(b))) checkDjangoListView(local, top, chain, judge, templates);
           // A class-based view's handlers (`def get(self, request, pk)`) render templates as function views do.
-          else if ([...chain.bases].some((b) => b === 'View')) for (const fn of methodsOf(top)) checkRenderView(local, fn, judge);
+          else if ([...chain.bases].some((b) => b === 'View')) for (const fn of methodsOf(top)) checkRenderView(local, fn, judge, templates);
           if (graphene && [...chain.bases].some((b) => b === 'ObjectType')) checkResolvers(local, top, judge);
           if (ninja) for (const fn of methodsOf(top)) checkNinjaRoute(local, fn, judge);
         } else {
-          checkRenderView(local, top, judge);
+          checkRenderView(local, top, judge, templates);
           if (ninja) checkNinjaRoute(local, top, judge);
         }
       });
@@ -485,7 +485,7 @@ function growing(model: string, models: () => ModelIndex): boolean {
 
 const RENDER_CONTEXT: Record<string, number> = { render: 2, render_to_response: 1, TemplateResponse: 2, render_to_string: 1 };
 
-function checkRenderView(ctx: RuleContext, fn: Node, judge: Judge): void {
+function checkRenderView(ctx: RuleContext, fn: Node, judge: Judge, templates: TemplateReads): void {
   if (!/\brender|TemplateResponse/.test(fn.text) || /Paginator|paginate/i.test(fn.text)) return;
   const params = fn.childForFieldName('parameters')?.text ?? '';
   if (!/\brequest\b/.test(params)) return;
@@ -497,6 +497,7 @@ function checkRenderView(ctx: RuleContext, fn: Node, judge: Judge): void {
     for (const value of contextValues(context)) {
       const info = querysetOf(value);
       if (!info || info.roots.length === 0 || info.materialized || info.values || bounded(info, judge)) continue;
+      if (contextKeyNeverRead(ctx, fn, call, index, value, templates)) continue;
       const fnName = fn.childForFieldName('name')?.text ?? 'view';
       report(ctx, reportedNode(value), {
         messageId: 'unpaged-template-view',
@@ -509,6 +510,20 @@ function checkRenderView(ctx: RuleContext, fn: Node, judge: Judge): void {
       });
     }
   }
+}
+
+/**
+ * A queryset put in a literal template's context under a key that neither the template (nor what it extends or
+ * includes) nor the view's own code reads again: the lazy queryset is never evaluated.
+ */
+function contextKeyNeverRead(ctx: RuleContext, fn: Node, call: Node, contextIndex: number, value: Node, templates: TemplateReads): boolean {
+  const pair = value.parent;
+  const key = pair?.type === 'pair' && pair.childForFieldName('value')?.id === value.id ? stringValue(pair.childForFieldName('key')) : undefined;
+  const template = stringValue(keywordArgument(call, 'template_name') ?? positionalArguments(call)[contextIndex - 1]);
+  if (!key || !template || !/^\w+$/.test(key)) return false;
+  // The key spelled once in the view: nothing else takes the queryset out of the context.
+  if ((fn.text.match(new RegExp(`["']${key}["']`, 'g')) ?? []).length !== 1) return false;
+  return templateReadsList(ctx.project, projectCurrent(ctx), template, [key], templates) === false;
 }
 
 /** The values of a context dict literal (or a variable assigned one). */
