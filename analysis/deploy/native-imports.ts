@@ -115,3 +115,41 @@ function hubConfig(ws: Workspace, program: string, args: readonly string[]): str
   if (same.length !== 1) return undefined;
   return CONTAINER_SPAWNER.test(ws.read(same[0]) ?? '') ? same[0] : undefined;
 }
+
+/**
+ * Programs that load only the project's Python and what it imports (a WSGI/ASGI server, a task queue, `python x.py`),
+ * or no Python at all (a proxy, a database, a shell step). Another program (`jupyter`, `mlflow server`, `streamlit`)
+ * may import numpy itself whatever the project's code imports.
+ */
+const LOADS_ONLY_PROJECT = /^(gunicorn|uwsgi|uvicorn|hypercorn|daphne|waitress-serve|celery|flask|python(\d+(\.\d+)?)?|pipenv|poetry)$/;
+const NO_PYTHON_PROGRAM = /^(nginx|caddy|httpd|apache2(ctl)?|traefik|haproxy|redis-server|redis-cli|postgres|mysqld|mongod|memcached|rabbitmq-server|cron|crond|node|npm|bash|sh|exec|echo|sleep|nc|cd|export|wait|cp|mv|mkdir|chmod|chown)$/;
+/** Installed packages that run as programs of their own and import numpy/pandas (a notebook, a dashboard server). */
+const SELF_IMPORTING_APPS = new Set(['jupyter', 'jupyterlab', 'notebook', 'voila', 'streamlit', 'gradio', 'mlflow', 'apache-airflow', 'dash', 'panel', 'label-studio']);
+
+/**
+ * When the deploy's processes cannot be followed to modules (a uWSGI ini, an image with no start command): whether the
+ * project's own Python sources under `dirs` import a native-threaded library at all. `none` only when sources are
+ * present there, none imports one (the served modules are among them), and every process of the deploys is a server
+ * that loads only the project's code; otherwise `unknown`. A whole-source answer is a superset of the served one, so
+ * it can clear a library no file imports but names no served file for one that some file imports.
+ */
+export function nativeImportsInSources(ws: Workspace, dirs: readonly string[], deploys: readonly Deploy[], packages: ReadonlySet<string>): 'none' | 'unknown' {
+  if ([...packages].some((p) => SELF_IMPORTING_APPS.has(p))) return 'unknown';
+  for (const deploy of deploys) {
+    for (const proc of deploy.processes) {
+      const program = proc.command.program;
+      // A database or cache image's own entrypoint given options only (`command: -p 5433`).
+      if (program.startsWith('-') || LOADS_ONLY_PROJECT.test(program) || NO_PYTHON_PROGRAM.test(program)) continue;
+      return 'unknown';
+    }
+  }
+  const prefixes = [...new Set(dirs)];
+  const sources = ws.files().filter((f) => f.endsWith('.py') && !NOT_SOURCE.test(f) && prefixes.some((d) => f.startsWith(d)));
+  if (sources.length === 0) return 'unknown';
+  const modules = pythonModules(ws.project, ws.files());
+  const read = (f: string) => ws.read(f);
+  for (const file of sources) {
+    for (const name of topLevelNames(modules.factsOf(file, read)?.imports ?? [])) if (Object.hasOwn(NATIVE_THREAD_IMPORTS, name)) return 'unknown';
+  }
+  return 'none';
+}

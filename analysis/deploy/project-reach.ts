@@ -294,8 +294,14 @@ function processEntries(ws: Workspace, modules: PythonModules, deploy: Deploy, p
   // `python -m shop.worker` reads as the program `shop.worker`.
   const asModule = /^[A-Za-z_][\w.]*$/.test(program) ? index.resolve(program)?.file : undefined;
   if (asModule) return { files: [asModule], roots };
+  // A package.json script's other programs (`expo start`, `react-scripts start`) are Node tools of a front end; not
+  // a runner of other commands (`concurrently "python app.py" vite`) nor one whose words name Python.
+  if (/(^|\/)package\.json$/.test(proc.file) && !COMMAND_RUNNERS.test(program) && !values.some((v) => PYTHON_WORDS.test(v))) return 'node';
   return fail('memlint does not know what this program loads');
 }
+
+const COMMAND_RUNNERS = /^(concurrently|npm-run-all|run-p|run-s|nodemon|pm2|sh|bash|start-server-and-test|wait-on|cross-env|dotenv|env-cmd|npx)$/;
+const PYTHON_WORDS = /python|\.py\b|gunicorn|uvicorn|flask|celery|manage/;
 
 function moduleOfApp(app: string | undefined): string | undefined {
   if (!app) return undefined;

@@ -257,6 +257,9 @@ const READ_ONLY_CALLEES = new Set([
   'enumerate', 'zip', 'map', 'filter', 'print', 'repr', 'str', 'bool', 'isinstance', 'id', 'hash', 'format', 'next',
   'json.dumps', 'copy.copy', 'copy.deepcopy', 'random.choice', 'random.sample', 'pprint.pprint',
 ]);
+/** Calls and methods whose result is a number, flag or string however large their argument: the contents stay behind. */
+const SCALAR_CALLEES = new Set(['len', 'bool', 'int', 'float', 'hash', 'id', 'isinstance', 'hasattr', 'any', 'all', 'sum', 'min', 'max']);
+const SCALAR_METHODS = new Set(['index', 'count', 'startswith', 'endswith', 'isdigit']);
 const LOG_METHODS = new Set(['debug', 'info', 'warning', 'warn', 'error', 'exception', 'critical', 'log', 'join', 'write', 'json', 'dataframe', 'table']);
 const SELF_EVICTING = /^(cachetools\.(\w+Cache|Cache)|weakref\.(WeakValueDictionary|WeakKeyDictionary|WeakSet)|expiringdict\.ExpiringDict|pylru\.lrucache|boltons\.cacheutils\.(LRU|LRI))$/;
 /** Functions that register things (called at start-up by convention): `register_handler`, `registerDOMImplementation`, `setup`. */
@@ -784,7 +787,7 @@ class ModuleStateBuilder {
       this.initSession(c, right);
       return;
     }
-    if (right && this.refersTo(right, c)) {
+    if (right && this.carriesContents(right, c)) {
       // `log = log[-50:]` trims; `log = log + [x]` / `{**cache, k: v}` grows.
       if (right.type === 'subscript' && right.childrenForFieldName('subscript').some((k) => k.type === 'slice')) c.evictions.push({ node: assign, how: 'slice' });
       else this.grow(c, assign, 'reassignment with the old contents');
@@ -847,12 +850,35 @@ class ModuleStateBuilder {
     return !(REGISTRATION_FUNCTION.test(fn.childForFieldName('name')?.text ?? '') || registersDecoratedFunction(fn, node));
   }
 
-  private refersTo(expr: Node, c: Container): boolean {
+  /**
+   * Whether the old contents of the container flow into a value (`log + [x]`, `[*log, x]`, `{**cache, k: v}`,
+   * `pd.concat([df, row])`). A mention that only yields a scalar does not carry them: a comparison or condition
+   * (`"k" in st.session_state`), a size or position (`len(log)`, `options.index(st.session_state["k"])`), or a
+   * Streamlit widget's return value (`st.session_state.k = st.selectbox(..., index=...)` holds the one option picked).
+   */
+  private carriesContents(expr: Node, c: Container): boolean {
     if (this.containerOf(expr)?.id === c.id) return true;
-    for (const t of expr.descendantsOfType(['identifier', 'attribute', 'subscript'])) {
-      if (t && this.containerOf(t)?.id === c.id) return true;
+    switch (expr.type) {
+      case 'comparison_operator':
+      case 'not_operator':
+      case 'integer':
+      case 'float':
+      case 'string':
+        return false;
+      case 'conditional_expression': {
+        const [consequence, , alternative] = expr.namedChildren;
+        return [consequence, alternative].some((n) => n && this.carriesContents(n, c));
+      }
+      case 'call': {
+        const fn = expr.childForFieldName('function');
+        const q = fn ? this.imports.resolve(fn) ?? fn.text : '';
+        if (q.startsWith('streamlit.') || SCALAR_CALLEES.has(q)) return false;
+        const method = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text ?? '' : '';
+        if (SCALAR_METHODS.has(method)) return false;
+        break;
+      }
     }
-    return false;
+    return expr.namedChildren.some((n) => n !== null && this.carriesContents(n, c));
   }
 
   private isReadOnlyCall(call: Node): boolean {

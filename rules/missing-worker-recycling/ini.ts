@@ -37,9 +37,15 @@ export default defineRule({
   },
 });
 
+/** Options that give uWSGI a socket to take requests on. */
+const UWSGI_SOCKETS = new Set(['http', 'http-socket', 'https', 'https-socket', 'socket', 'uwsgi-socket', 'shared-socket', 'fastcgi-socket', 'scgi-socket', 'http-socket-modifier1', 'suwsgi-socket', 'zerg']);
+
 function checkUwsgi(ctx: RuleContext, section: IniSection): void {
   const options = section.entries.map((e) => uwsgiOptionName(e.key));
   if (!options.some((o) => UWSGI_APP.has(o))) return;
+  // A process that only hosts `attach-daemon` commands (a Celery worker beside the app) and opens no socket serves no
+  // request: its worker never counts one, and the daemons it starts are judged by their own commands.
+  if (options.some((o) => /^(smart-)?attach-daemon2?$/.test(o)) && !options.some((o) => UWSGI_SOCKETS.has(o))) return;
   if (options.some((o) => UWSGI_RECYCLING.includes(o))) return;
   if (recyclingGivenElsewhere(ctx)) return;
   const count = section.entries.find((e) => ['processes', 'workers', 'p'].includes(uwsgiOptionName(e.key)));

@@ -119,7 +119,8 @@ const iniDocs: RuleDocs = {
     '`max-requests`, `reload-on-rss`, `reload-on-as`, `evil-reload-on-rss`, `max-worker-lifetime` (in the file, on a uWSGI ' +
     'command line of a deploy, or as `UWSGI_MAX_REQUESTS`-style variables in a deploy\'s environment), and gunicorn or ' +
     'celery commands of supervisord `[program:x]` sections that the deploy-file checks would report. Ansible/Jinja templates of ' +
-    'these files (`uwsgi.ini.j2`, `supervisor/app.conf.j2`) are read as the file they render; a `{{ var }}` value is unknown.',
+    'these files (`uwsgi.ini.j2`, `supervisor/app.conf.j2`) are read as the file they render; a `{{ var }}` value is unknown. ' +
+    'A section that opens no socket and only hosts `attach-daemon` commands (a Celery worker beside the app) serves no request.',
   whyIsThisBad: RECYCLING_WHY,
   example: {
     fileName: 'uwsgi.ini',

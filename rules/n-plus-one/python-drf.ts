@@ -8,6 +8,7 @@
  * queryset. Fixes edit one file (the engine's FixSpec has no file), and the fix always edits the queryset, so
  * reporting in the view's file is what keeps the quick fix working when serializers live in serializers.py.
  */
+import { listRoutingOf } from '../../analysis/python/drf-routes';
 import type { Node, Tree } from 'web-tree-sitter';
 import type { FixSpec, RelatedSpec, ReportSpec, RuleContext } from '../api';
 import { clip, lineNumberAt } from '../shared/format';
@@ -76,6 +77,8 @@ interface ListQueryset {
 
 interface ListView {
   label: string;
+  /** A list view class (its label is the class name), not a `Serializer(rows, many=True)` call in a method. */
+  classBased?: boolean;
   serializerRef: Node;
   querysets: ListQueryset[];
   /** get_queryset() has several returns: fixes are offered one at a time (unsafe). */
@@ -109,7 +112,11 @@ export function checkDrfSerializers(ctx: RuleContext, tree: Tree): void {
     const context = bases ? `${shared}\u0000${bases}` : shared;
     findingsCache.check(ctx, statement, context, (reads) => outsideReadsHold(tree, reads), (report) => {
       const [, reads] = recordingOutsideReads(() => {
-        for (const view of listViewsIn(tree, statement, classes)) checkView(ctx, drf, view, canFix, report);
+        for (const view of listViewsIn(tree, statement, classes)) {
+          // A viewset routed only as `as_view({"get": "retrieve"})` serializes one row per request, never the list.
+          if (view.classBased && listRoutingOf(ctx.project, { relPath: ctx.file.relPath, text }, view.label) === 'not-listed') continue;
+          checkView(ctx, drf, view, canFix, report);
+        }
       });
       return reads.unknown ? undefined : reads;
     }, canFix);
@@ -454,7 +461,7 @@ function classView(name: string, cls: Node, classes: Map<string, Node>): ListVie
       if (!info || readsClassAttribute(info)) return refinesAttribute(getQueryset) && attributeValue ? attributeView(name, serializerRef, attributeValue, getQueryset) : undefined;
       querysets.push({ expr, info });
     }
-    return { label: name, serializerRef, querysets, branches: exprs.length > 1 };
+    return { label: name, classBased: true, serializerRef, querysets, branches: exprs.length > 1 };
   }
   return attributeValue ? attributeView(name, serializerRef, attributeValue) : undefined;
 }
@@ -500,7 +507,7 @@ function readsClassAttribute(info: QuerysetInfo): boolean {
 
 function attributeView(label: string, serializerRef: Node, expr: Node, refinedBy?: Node): ListView | undefined {
   const info = querysetOf(expr);
-  return info ? { label, serializerRef, querysets: [{ expr, info }], branches: false, refinedBy } : undefined;
+  return info ? { label, classBased: true, serializerRef, querysets: [{ expr, info }], branches: false, refinedBy } : undefined;
 }
 
 /**

@@ -46,7 +46,9 @@ export default defineRule({
         'leads to project modules, the libraries count only if a module those processes load imports one, directly or ' +
         'through a package that imports it (pandas, langchain, sentence_transformers, transformers: the table in ' +
         'analysis/deploy/native-imports.ts); numpy listed for an offline script is not reported. When the processes cannot ' +
-        'be followed, the requirements decide. It also finds a threaded gunicorn (`--threads`, ' +
+        'be followed (a uWSGI ini, an image with no command), a library that no Python source under the deploy\'s folder ' +
+        'imports is not reported either, when every process is a server that loads only the project\'s code (not `jupyter`, ' +
+        '`streamlit`, `mlflow`); otherwise the requirements decide. It also finds a threaded gunicorn (`--threads`, ' +
         '`-k gthread`, `worker_class`/`threads` in the gunicorn config) without `MALLOC_ARENA_MAX` (gevent and eventlet ' +
         'workers run their greenlets on one OS thread, so they are not reported for it), and a ' +
         'gunicorn `UvicornWorker` whose app (the modules it loads, followed from the start command) runs threads of its own: ' +
@@ -142,7 +144,7 @@ function checkDockerfile(ctx: RuleContext): void {
       for (const name of [...THREAD_CAPS, 'MALLOC_ARENA_MAX']) if (new RegExp(`\\b${name}=`).test(scriptText)) envNames.add(name);
     }
   }
-  const needs = needsOf(ws, deploys, packages, envNames);
+  const needs = needsOf(ws, deploys, packages, envNames, undefined, [dirOf(file)]);
   if (!needs.capsMissing && !needs.arenaMissing) return;
 
   const vars = variables(ctx, needs);

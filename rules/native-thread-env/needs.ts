@@ -10,7 +10,7 @@ import { NATIVE_THREAD_PACKAGES } from '../../analysis/deploy/app-facts';
 import type { Workspace } from '../../analysis/deploy/deploy-files';
 import { findDeploys, type Deploy } from '../../analysis/deploy/deploys';
 import { modulesLoadedBy } from '../../analysis/deploy/python-reach';
-import { nativeImportsServed, NATIVE_THREAD_IMPORTS } from '../../analysis/deploy/native-imports';
+import { nativeImportsInSources, nativeImportsServed, NATIVE_THREAD_IMPORTS } from '../../analysis/deploy/native-imports';
 import { serverOf, type Server } from '../../analysis/deploy/servers';
 
 export const THREAD_CAPS = ['OMP_NUM_THREADS', 'OPENBLAS_NUM_THREADS', 'MKL_NUM_THREADS', 'NUMEXPR_MAX_THREADS'];
@@ -24,15 +24,19 @@ export interface Needs {
   arenaMissing: boolean;
 }
 
-export function needsOf(ws: Workspace, deploys: Deploy[], packages: Set<string>, envNames: Set<string>, hostCpus = 8): Needs {
+/** `sourceDirs`: where the deploy's code lives when no deploy names it (the Dockerfile's folder). */
+export function needsOf(ws: Workspace, deploys: Deploy[], packages: Set<string>, envNames: Set<string>, hostCpus = 8, sourceDirs: readonly string[] = []): Needs {
   let native = [...packages].filter((p) => NATIVE_THREAD_PACKAGES.has(p)).sort();
   let served: Needs['served'];
   if (native.length > 0) {
     // Installed is not loaded: a library only offline scripts import starts no thread in the served processes.
     // An image no deploy starts as such (its CMD is a development server) runs one of the project's served entries.
-    const evidence = nativeImportsServed(ws, deploys.length > 0 ? deploys : findDeploys(ws), hostCpus);
+    const considered = deploys.length > 0 ? deploys : findDeploys(ws);
+    const evidence = nativeImportsServed(ws, considered, hostCpus);
     if (evidence.resolved && evidence.imports.length === 0) native = [];
     else if (evidence.resolved) served = evidence.imports[0];
+    // Not followed to modules (a uWSGI ini, an image with no command): no project source importing one is enough.
+    else if (nativeImportsInSources(ws, deploys.length > 0 ? deploys.map((d) => d.dir) : sourceDirs, considered, packages) === 'none') native = [];
   }
   let threaded: Needs['threaded'];
   for (const deploy of deploys) {

@@ -102,7 +102,9 @@ def geocode(address: str) -> dict:
         'Instance attributes (`self._seen = set()` in `__init__`) are not reported: their lifetime is the instance\'s. ' +
         'A container passed to another function, returned, or aliased is not reported, since that code may evict it. ' +
         'Growth through a local alias of a session-state list (`msgs = st.session_state.messages; msgs.append(...)`) is ' +
-        'not followed. A key that is a parameter of a private function every call of which in the module passes a ' +
+        'not followed. Rebinding a session-state key grows it only when the old contents flow into the new value ' +
+        '(`+`, `[*old, x]`, `{**old}`): a widget\'s value (`st.session_state.project = st.selectbox(..., index=...)`) or a ' +
+        'count replaces it. A key that is a parameter of a private function every call of which in the module passes a ' +
         'literal (`self._refresh(Unit, "unit")`) is a fixed key. More generally a key is bounded by the code, and adds no ' +
         'per-request growth, when it can only be a value the module spells out: literals and f-strings of them, ALL_CAPS ' +
         'constants, `__name__`/`__qualname__`, a loop variable over a literal tuple or a constant (or the key of `for key, value in CONSTANT.items()`), a local assigned only such ' +

@@ -54,7 +54,8 @@ export function templateReadsList(project: ProjectInfo, current: { relPath: stri
     const text = texts.text(file);
     reads.push([file, text]);
     if (text === undefined) return undefined;
-    if (names.test(text)) return true;
+    // Only a tag reads a context variable: `href="/products"` in the page's HTML does not.
+    if ([...text.matchAll(TEMPLATE_TAGS)].some((t) => names.test(t[0]))) return true;
     for (const m of text.matchAll(LOADS)) {
       const quoted = /^["']([^"']+)["']$/.exec(m[2]);
       if (!quoted) return undefined; // a template chosen by a variable
@@ -63,6 +64,8 @@ export function templateReadsList(project: ProjectInfo, current: { relPath: stri
   }
   return false;
 }
+
+const TEMPLATE_TAGS = /\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}/g;
 
 /** The reads still hold: every template file read has the same text now. */
 export function templateReadsHold(project: ProjectInfo, current: { relPath: string; text: string }, reads: TemplateReads): boolean {

