@@ -30,7 +30,7 @@ export default defineRule({
       'page-size': 'Loads up to {{rows}} rows per request: use pages of {{suggested}}',
       'max-page-size': 'Lets one request load up to {{rows}} rows: cap the page size at {{suggested}}',
     },
-    trigger: /page_size|PAGE_SIZE|Paginator|_limit|limit|per_page|paginate/,
+    trigger: /page_size|PAGE_SIZE|Paginator|_limit|limit|per_page|paginate|\bsize\b/,
     options: {
       threshold: { type: 'number', default: 1000, description: 'Page sizes above this many rows are reported (DRF documents max_page_size = 1000 as its standard cap).' },
       suggestedPageSize: { type: 'number', default: 100, description: 'The page size the fix sets.' },
