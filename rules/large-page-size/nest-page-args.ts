@@ -135,6 +135,10 @@ function sizedRead(ctx: RuleContext, body: ts.Block, name: string): string | und
   let found: string | undefined;
   const visit = (n: ts.Node): void => {
     if (found) return;
+    if (ts.isObjectLiteralExpression(n) && typeormPaginateOptions(n) && sizesReadText(n.getText(), name)) {
+      found = 'paginate';
+      return;
+    }
     if (ts.isCallExpression(n)) {
       const read = ormCallOf(ctx, n);
       if (read && sizesOptions(n, name)) {
@@ -156,6 +160,19 @@ function sizedRead(ctx: RuleContext, body: ts.Block, name: string): string | und
   };
   visit(body);
   return found;
+}
+
+/**
+ * nestjs-typeorm-paginate's options (`const options: IPaginationOptions = { page, limit }`, or `paginate(repo, { page,
+ * limit })`): its `limit` is the page size, and the library has no maximum of its own (its README caps it in the controller).
+ */
+function typeormPaginateOptions(literal: ts.ObjectLiteralExpression): boolean {
+  const parent = literal.parent;
+  const fromLibrary = (id: ts.Node | undefined) => id !== undefined && ts.isIdentifier(id) && importSource(id)?.specifier === 'nestjs-typeorm-paginate';
+  if (ts.isVariableDeclaration(parent) && parent.initializer === literal && parent.type && ts.isTypeReferenceNode(parent.type)) {
+    return fromLibrary(parent.type.typeName);
+  }
+  return ts.isCallExpression(parent) && parent.arguments.includes(literal) && fromLibrary(unwrap(parent.expression));
 }
 
 /** `findMany({ skip, take })`, `find({ take: limit })`, `findAll({ limit })`. */
