@@ -8,6 +8,8 @@
 import { ts } from 'ts-morph';
 import { bindingRoot, isFunctionNode, stringValue, unwrap, type FunctionNode } from '../../analysis/typescript/ast';
 import { inRequestHandler, isRequestObject } from '../../analysis/typescript/handlers';
+import type { RuleContext } from '../api';
+import { constructedMethod } from '../../analysis/typescript/injected-methods';
 import { ORM_READ_WORD } from '../../analysis/typescript/orm';
 import { capped, sizesReadText } from './nest-page-args';
 
@@ -27,14 +29,15 @@ export interface RequestPageSize {
   readIn: string;
 }
 
-export function uncappedRequestPageSizes(sf: ts.SourceFile, relPath: string): RequestPageSize[] {
+export function uncappedRequestPageSizes(ctx: RuleContext, sf: ts.SourceFile): RequestPageSize[] {
+  const relPath = ctx.file.relPath;
   const out: RequestPageSize[] = [];
   const visit = (n: ts.Node): void => {
     const taken = ts.isVariableDeclaration(n) ? fromInitializer(n) : ts.isBindingElement(n) ? fromDestructuring(n) : undefined;
     if (taken) {
       const fn = enclosingFunctionOf(n);
       if (fn?.body && inRequestHandler(n, relPath)) {
-        const readIn = readWith(sf, fn, taken.local);
+        const readIn = readWith(ctx, sf, fn, taken.local);
         if (readIn) out.push({ node: n, param: taken.param, readIn });
       }
     }
@@ -98,10 +101,12 @@ function enclosingFunctionOf(node: ts.Node): FunctionNode | undefined {
  * Where `local` sizes a read uncapped: in `fn` itself ('the handler'), or in a function of the file that calls `fn`
  * (a helper that returns `{ page, per_page, offset }`) and reads with the destructured value.
  */
-function readWith(sf: ts.SourceFile, fn: FunctionNode, local: string): string | undefined {
+function readWith(ctx: RuleContext, sf: ts.SourceFile, fn: FunctionNode, local: string): string | undefined {
   const body = fn.body!;
   if (capped(body, local)) return undefined;
   if (sizesRead(body, local)) return 'the handler';
+  const method = modelMethodSizedBy(ctx, body, local);
+  if (method) return method;
   const name = functionName(fn);
   if (!name || !returnsValue(body, local)) return undefined;
   let found: string | undefined;
@@ -122,6 +127,29 @@ function readWith(sf: ts.SourceFile, fn: FunctionNode, local: string): string | 
     ts.forEachChild(n, visit);
   };
   visit(sf);
+  return found;
+}
+
+/**
+ * The method of a model class of the project the value is passed to, which reads with it uncapped:
+ * `const Profile = new ProfileModel(); Profile.find({}, count)` where BaseModel's `find(query, limiter)` does `.limit(limiter)`.
+ */
+function modelMethodSizedBy(ctx: RuleContext, body: ts.Node, local: string): string | undefined {
+  let found: string | undefined;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression)) {
+      const index = n.arguments.findIndex((a) => ts.isIdentifier(unwrap(a)) && unwrap(a).getText() === local);
+      const method = index >= 0 ? constructedMethod(ctx, n.expression) : undefined;
+      const param = method?.parameters[index];
+      if (method?.body && param && ts.isIdentifier(param.name) && !capped(method.body, param.name.text) && sizesRead(method.body, param.name.text)) {
+        found = n.expression.name.text;
+        return;
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(body);
   return found;
 }
 

@@ -91,7 +91,7 @@ export class RecipesResolver {
     const sf = ctx.typescript();
     if (hasSyntaxErrors(sf)) return;
     const max = ctx.options.suggestedMaxPageSize as number;
-    const sizes = REQUEST_PAGE_SIZE_TEXT.test(ctx.file.text) ? uncappedRequestPageSizes(sf, ctx.file.relPath) : [];
+    const sizes = REQUEST_PAGE_SIZE_TEXT.test(ctx.file.text) ? uncappedRequestPageSizes(ctx, sf) : [];
     for (const size of sizes) {
       ctx.report({
         start: size.node.getStart(sf),
