@@ -44,7 +44,8 @@ export default defineRule({
         '`self.paginator.page_size = N`, `PAGE_SIZE` in the `REST_FRAMEWORK` setting, and `Paginator(queryset, N)`. ' +
         'It also finds `page_size_query_param` without a `max_page_size`, which lets any client ask for every row at once, and ' +
         'FastAPI page sizes the client picks with no upper bound: a `limit`/`page_size`/`per_page` parameter of a route ' +
-        '(`limit: int = 100`) or of a dependency (`limit: int = Query(20, ge=1)`) without `le=`/`lt=`, passed on to a query or ' +
+        '(`limit: int = 100`) or of a dependency (`limit: int = Query(20, ge=1)`), or one named otherwise whose `alias=` says ' +
+        'it (`size: int = Query(10, alias="page[size]")`) or a `size` beside a `page`/`offset` parameter, without `le=`/`lt=`, passed on to a query or ' +
         'a call, and not capped in the body (`min(limit, 100)`); and Flask-SQLAlchemy `query.paginate()` / `db.paginate()` ' +
         'in a request with `per_page` from the query string (`request.args.get("per_page", type=int)`) or not given ' +
         '(then Flask-SQLAlchemy reads `?per_page=` itself) and no `max_per_page`: `query.paginate()` passes ' +

@@ -40,7 +40,9 @@ export default defineRule({
         'It also finds Express/Fastify/Koa handlers that take the page size from the request (`Number(req.query.per_page) || 10`, ' +
         '`parseInt(req.query.limit)`, `const { limit = 20 } = req.query`, `parseInt(req.params.count)`) and read with it ' +
         '(`.limit(perPage)`, `take: limit`, `limit: limit`, an SQL `LIMIT $2` with it among the values), in the handler or ' +
-        'through a helper of the same file that returns it (`const { per_page } = getPaginationParams(req)`), uncapped.',
+        'through a helper of the same file that returns it (`const { per_page } = getPaginationParams(req)`), or in the ' +
+        'method of a model class of the project it is passed to (`new ProfileModel().find({}, count)` whose `find` does ' +
+        '`.limit(limiter)`), uncapped.',
       whyIsThisBad:
         "A default of 20 is only what clients get when they do not ask: `recipes(take: 1000000)` makes the worker load " +
         'and serialise every row of the table in one response. A few such requests at once push a 512 MB instance into ' +
