@@ -34,7 +34,7 @@ export function uncappedRequestPageSizes(ctx: RuleContext, sf: ts.SourceFile): R
   const out: RequestPageSize[] = [];
   const visit = (n: ts.Node): void => {
     const taken = ts.isVariableDeclaration(n) ? fromInitializer(n) : ts.isBindingElement(n) ? fromDestructuring(n) : undefined;
-    if (taken) {
+    if (taken && !validatedWithMax(sf.text, taken.param.replace(/^[?:]|=$/g, ''))) {
       const fn = enclosingFunctionOf(n);
       if (fn?.body && inRequestHandler(n, relPath)) {
         const readIn = readWith(ctx, sf, fn, taken.local);
@@ -45,6 +45,14 @@ export function uncappedRequestPageSizes(ctx: RuleContext, sf: ts.SourceFile): R
   };
   visit(sf);
   return out;
+}
+
+/**
+ * A schema of the file that bounds the key: `limit: Joi.number().max(100)`, `per_page: z.coerce.number().max(100)`,
+ * `query('limit').isInt({ min: 1, max: 100 })` (validation middleware that answers 400 above it).
+ */
+function validatedWithMax(text: string, key: string): boolean {
+  return new RegExp(`\\b${key}\\b['"]?\\s*[:),][^\\n;]*?(\\.(max|lte)\\s*\\(|\\bmax\\s*:)`).test(text);
 }
 
 interface Taken {

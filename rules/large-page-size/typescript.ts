@@ -81,7 +81,8 @@ export class RecipesResolver {
       },
       notes:
         'A route only administrators can call is not reported (`@UseGuards(AdminGuard)`, or `@Roles(...)` naming only ' +
-        'administrator roles beside a `@UseGuards(...)`). An argument with a pipe of its own (`@Args(\'take\', PageSizePipe)`) is not reported: the pipe may cap it ' +
+        'administrator roles beside a `@UseGuards(...)`). A request page size the file validates with a maximum ' +
+        '(`limit: Joi.number().max(100)`, `z.coerce.number().max(100)`, `query(\'limit\').isInt({ max: 100 })`) is not reported. An argument with a pipe of its own (`@Args(\'take\', PageSizePipe)`) is not reported: the pipe may cap it ' +
         '(`ParseIntPipe`, `ParseFloatPipe` and `DefaultValuePipe` do not). A destructured ' +
         '`@Args()` is reported only when its `@ArgsType()` class is found (in the file or a relative import) and the field ' +
         'has no `@Max()`. Values passed to a service are followed one call deep, into a class the resolver\'s constructor ' +
