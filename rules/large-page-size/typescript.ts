@@ -11,6 +11,8 @@ import { uncappedRequestPageSizes } from './request-page-size';
 const REQUEST_PAGE_SIZE_TEXT =
   /\.(query|params)\s*(\.\s*|\[\s*['"`])(limit|per_?page|perPage|perpage|page_?size|pageSize|pagesize|size|take|count|first|itemsPerPage|items_per_page|pageLimit|page_limit)\b|\}\s*=\s*[\w.]*\.query\b/;
 
+const NEST_PAGE_ARGS_TEXT = /@(Args|Query)\s*\(/;
+
 export default defineRule({
   meta: {
     id: 'large-page-size',
@@ -91,10 +93,14 @@ export class RecipesResolver {
   },
   check(ctx) {
     if (isOfflineFile(ctx.file.relPath)) return;
+    // The trigger lets through every file reading req.query/req.params; parse only those that may hold a page size.
+    const takesSize = REQUEST_PAGE_SIZE_TEXT.test(ctx.file.text);
+    const hasPageArgs = NEST_PAGE_ARGS_TEXT.test(ctx.file.text);
+    if (!takesSize && !hasPageArgs) return;
     const sf = ctx.typescript();
     if (hasSyntaxErrors(sf)) return;
     const max = ctx.options.suggestedMaxPageSize as number;
-    const sizes = REQUEST_PAGE_SIZE_TEXT.test(ctx.file.text) ? uncappedRequestPageSizes(ctx, sf) : [];
+    const sizes = takesSize ? uncappedRequestPageSizes(ctx, sf) : [];
     for (const size of sizes) {
       ctx.report({
         start: size.node.getStart(sf),
@@ -107,7 +113,7 @@ export class RecipesResolver {
           `Cap it where it is taken (\`Math.min(Number(req.query.limit) || 20, ${max})\`) or validate it with a maximum.`,
       });
     }
-    if (!/@(Args|Query)\s*\(/.test(ctx.file.text)) return;
+    if (!hasPageArgs) return;
     for (const arg of uncappedPageArgs(ctx, sf)) {
       const where = arg.readIn === 'resolver' ? 'the resolver' : `${arg.readIn}()`;
       ctx.report({
