@@ -112,7 +112,8 @@ class ExportPagination(PageNumberPagination):
       const inPaginationClass = cls !== undefined && /Pagination|Paginator/.test(cls.childForFieldName('superclasses')?.text ?? '');
       if (!isDjangoCode && !inPaginationClass) continue;
       if (name.text.endsWith('limit') && !inPaginationClass) continue; // `default_limit` means nothing outside LimitOffsetPagination
-      if (name.text === 'page_size' && target.type === 'attribute' && /\bpaginator$/.test(target.childForFieldName('object')?.text ?? '')) {
+      const isPaginatorSize = name.text === 'page_size' && target.type === 'attribute' && /\bpaginator$/.test(target.childForFieldName('object')?.text ?? '');
+      if (isPaginatorSize && intValue(value) === undefined) {
         const param = queryParamOf(value, ancestor(node, 'function_definition'));
         if (param !== undefined) reportClientSize(ctx, value, param, suggestedMax);
         continue;
