@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { ts } from 'ts-morph';
 import type { RuleContext } from '../../rules/api';
-import { thisMember, typeName } from './ast';
+import { declarationOf, thisMember, typeName } from './ast';
 import { importSource, isLocalSpecifier } from './imports';
 
 const EXTENSIONS = ['.ts', '/index.ts', '.js', '/index.js', '.mts', '.mjs', '.cts', '.cjs'];
@@ -28,11 +28,11 @@ export function injectedMethod(ctx: RuleContext, callee: ts.PropertyAccessExpres
   return cls?.members.find((m): m is ts.MethodDeclaration => ts.isMethodDeclaration(m) && m.name.getText(sf) === callee.name.text && m.body !== undefined);
 }
 
-/** The parsed module a class name is imported from, when it is a relative import of the project. */
-function localClassModule(ctx: RuleContext, id: ts.Identifier): ts.SourceFile | undefined {
+/** The parsed module a class name is imported from (in `fromFile`, by default the file checked), when it is a relative import of the project. */
+function localClassModule(ctx: RuleContext, id: ts.Identifier, fromFile = ctx.file.relPath): ts.SourceFile | undefined {
   const source = importSource(id);
   if (!source || !isLocalSpecifier(source.specifier)) return undefined;
-  const dir = path.posix.dirname(ctx.file.relPath);
+  const dir = path.posix.dirname(fromFile);
   const base = path.posix.normalize(path.posix.join(dir, source.specifier)).replace(/\.(js|mjs|cjs)$/, '');
   for (const ext of EXTENSIONS) {
     const rel = `${base}${ext}`;
@@ -50,5 +50,39 @@ function localClassModule(ctx: RuleContext, id: ts.Identifier): ts.SourceFile | 
 
 function findClass(sf: ts.SourceFile, name: string): ts.ClassDeclaration | undefined {
   for (const s of sf.statements) if (ts.isClassDeclaration(s) && s.name?.text === name) return s;
+  return undefined;
+}
+
+/**
+ * The declaration of `model.method` where `const model = new Model()` and Model is a class of a relative import (or of
+ * the class it extends, two levels up): `new ProfileModel().find({}, count)` runs BaseModel's `find`.
+ */
+export function constructedMethod(ctx: RuleContext, callee: ts.PropertyAccessExpression): ts.MethodDeclaration | undefined {
+  const receiver = callee.expression;
+  if (!ts.isIdentifier(receiver)) return undefined;
+  const decl = declarationOf(receiver);
+  const init = decl && ts.isVariableDeclaration(decl) && decl.initializer ? decl.initializer : undefined;
+  if (!init || !ts.isNewExpression(init) || !ts.isIdentifier(init.expression)) return undefined;
+  let id: ts.Identifier = init.expression;
+  let fromFile = ctx.file.relPath;
+  for (let depth = 0; depth < 3; depth++) {
+    const sf = localClassModule(ctx, id, fromFile);
+    const cls = sf ? findClass(sf, id.text) ?? defaultClass(sf) : undefined;
+    if (!sf || !cls) return undefined;
+    const method = cls.members.find((m): m is ts.MethodDeclaration => ts.isMethodDeclaration(m) && m.name.getText(sf) === callee.name.text && m.body !== undefined);
+    if (method) return method;
+    const base = cls.heritageClauses?.find((h) => h.token === ts.SyntaxKind.ExtendsKeyword)?.types[0]?.expression;
+    if (!base || !ts.isIdentifier(base)) return undefined;
+    id = base;
+    fromFile = sf.fileName;
+  }
+  return undefined;
+}
+
+/** `export default class ProfileModel extends BaseModel`, imported under any name. */
+function defaultClass(sf: ts.SourceFile): ts.ClassDeclaration | undefined {
+  for (const s of sf.statements) {
+    if (ts.isClassDeclaration(s) && (ts.getModifiers(s) ?? []).some((m) => m.kind === ts.SyntaxKind.DefaultKeyword)) return s;
+  }
   return undefined;
 }

@@ -124,10 +124,16 @@ function normalise(p: string): string {
   return out.join('/');
 }
 
-/** The body caps it: `Math.min(take, 100)`, `take > 100`, `100 < take`, `clamp(take, ...)`. */
+/**
+ * The body caps it: `Math.min(take, 100)`, `take > 100`, `100 < take`, `clamp(take, ...)`. A floor alone
+ * (`if (count < 1)`, `take > 0`) is no cap.
+ */
 export function capped(body: ts.Node, name: string): boolean {
   const text = body.getText();
-  return new RegExp(`\\b(min|clamp)\\s*\\([^)]*\\b${name}\\b|\\b${name}\\s*(>=?|<=?)\\s*[\\w.]|[\\w.]\\s*(>=?|<=?)\\s*${name}\\b`).test(text);
+  if (new RegExp(`\\b(min|clamp)\\s*\\([^)]*\\b${name}\\b`).test(text)) return true;
+  const comparisons = new RegExp(`\\b${name}\\s*(>=?|<=?)\\s*([\\w.]+)|([\\w.]+)\\s*(>=?|<=?)\\s*${name}\\b`, 'g');
+  // A comparison with 0 or 1 (`count < 1`, `take > 0`) checks a floor; no page is capped at one row.
+  return [...text.matchAll(comparisons)].some((m) => !/^[01]$/.test(m[2] ?? m[3]!));
 }
 
 /** Where `name` sizes a read: a read of the resolver itself, or of the injected service method it is passed to. */
@@ -135,6 +141,10 @@ function sizedRead(ctx: RuleContext, body: ts.Block, name: string): string | und
   let found: string | undefined;
   const visit = (n: ts.Node): void => {
     if (found) return;
+    if (ts.isObjectLiteralExpression(n) && typeormPaginateOptions(n) && sizesReadText(n.getText(), name)) {
+      found = 'paginate';
+      return;
+    }
     if (ts.isCallExpression(n)) {
       const read = ormCallOf(ctx, n);
       if (read && sizesOptions(n, name)) {
@@ -158,6 +168,19 @@ function sizedRead(ctx: RuleContext, body: ts.Block, name: string): string | und
   return found;
 }
 
+/**
+ * nestjs-typeorm-paginate's options (`const options: IPaginationOptions = { page, limit }`, or `paginate(repo, { page,
+ * limit })`): its `limit` is the page size, and the library has no maximum of its own (its README caps it in the controller).
+ */
+function typeormPaginateOptions(literal: ts.ObjectLiteralExpression): boolean {
+  const parent = literal.parent;
+  const fromLibrary = (id: ts.Node | undefined) => id !== undefined && ts.isIdentifier(id) && importSource(id)?.specifier === 'nestjs-typeorm-paginate';
+  if (ts.isVariableDeclaration(parent) && parent.initializer === literal && parent.type && ts.isTypeReferenceNode(parent.type)) {
+    return fromLibrary(parent.type.typeName);
+  }
+  return ts.isCallExpression(parent) && parent.arguments.includes(literal) && fromLibrary(unwrap(parent.expression));
+}
+
 /** `findMany({ skip, take })`, `find({ take: limit })`, `findAll({ limit })`. */
 function sizesOptions(call: ts.CallExpression, name: string): boolean {
   return sizesReadText(outermostChain(call).getText(), name);
@@ -167,7 +190,7 @@ function sizesOptions(call: ts.CallExpression, name: string): boolean {
  * The text passes `name` as a database read's page size: `take: name` / `limit: name` / `first: name`, the shorthand
  * `{ take }` / `{ limit }`, or `.limit(name)` / `.take(name)`. Not `size:` (Elasticsearch caps its own windows).
  */
-function sizesReadText(text: string, name: string): boolean {
+export function sizesReadText(text: string, name: string): boolean {
   const shorthand = name === 'take' || name === 'limit' ? `|[{,]\\s*${name}\\s*[,}]` : '';
   // The value as passed, or converted: `Number(limit)`, `parseInt(limit, 10)`, `+limit`.
   const value = `(?:(?:Number|parseInt)\\s*\\(\\s*|\\+\\s*)?${name}\\b(?!\\s*\\.)`;

@@ -5,11 +5,15 @@
  */
 import type { Node, Tree } from 'web-tree-sitter';
 import type { FixSpec, RuleContext } from '../api';
-import { captures, keywordArgument, positionalArguments } from '../../analysis/python/ast';
+import { captures, keywordArgument, positionalArguments, stringValue } from '../../analysis/python/ast';
 import type { ImportMap } from '../../analysis/python/imports';
 
 /** Parameter names that size a page. */
 const PAGE_SIZE_NAMES = /^(limit|page_size|per_page|pagesize|page_limit|max_results)$/;
+/** Query-string names (`alias=`) that size a page: `page[size]` (JSON:API), `per_page`, `pageSize`. */
+const PAGE_SIZE_ALIASES = /^(page\[size\]|page\[limit\]|limit|page_size|pageSize|per_page|perPage|size)$/;
+/** Parameters that number the page: a `size` beside one of them is the page's size. */
+const PAGE_NUMBER_NAMES = /^(page|page_number|page_num|offset|skip|from_|start)$/;
 const INT_ANNOTATION = /^(int|Optional\[int\]|int\s*\|\s*None|None\s*\|\s*int|Annotated\[\s*(int|Optional\[int\]|int\s*\|\s*None)\s*,[\s\S]*\])$/;
 const ROUTE_DECORATOR = /^@\s*[\w.]+\.(get|post|put|patch|delete|api_route)\s*\(/;
 
@@ -25,15 +29,21 @@ export function checkFastapiPageSizes(ctx: RuleContext, tree: Tree, imports: Imp
     if (!body || !params) continue;
     const decorated = fn.parent?.type === 'decorated_definition' ? fn.parent : undefined;
     const isRoute = decorated?.namedChildren.some((d) => d?.type === 'decorator' && ROUTE_DECORATOR.test(d.text)) ?? false;
+    const paramNames = params.namedChildren.map((p) => (p?.childForFieldName('name') ?? p)?.text ?? '');
+    const numbersPages = paramNames.some((n) => PAGE_NUMBER_NAMES.test(n));
     for (const param of params.namedChildren) {
       if (param?.type !== 'typed_default_parameter') continue;
       const name = param.childForFieldName('name')?.text ?? '';
       const type = param.childForFieldName('type');
       const value = param.childForFieldName('value');
-      if (!PAGE_SIZE_NAMES.test(name) || !type || !value || !INT_ANNOTATION.test(type.text.replace(/\s+/g, ' ').trim())) continue;
+      if (!type || !value || !INT_ANNOTATION.test(type.text.replace(/\s+/g, ' ').trim())) continue;
       // The Query of the default or of an Annotated[int, Query(...)] annotation.
       const annotatedQuery = captures(tree, '(call) @c', type).map((c) => c.node).find(isQuery);
       const query = isQuery(value) ? value : annotatedQuery;
+      // `size: int = Query(10, alias="page[size]")`, or a `size` beside `page`: the page's size under another name.
+      const alias = query ? stringValue(keywordArgument(query, 'alias')) : undefined;
+      const sizesPage = PAGE_SIZE_NAMES.test(name) || (alias !== undefined ? PAGE_SIZE_ALIASES.test(alias) : name === 'size' && numbersPages);
+      if (!sizesPage) continue;
       if (query && bounded(query)) continue;
       // A plain `limit: int = 100` is a query parameter on a route; a dependency says so with Query.
       if (!query && (!isRoute || value.type !== 'integer')) continue;
@@ -51,9 +61,9 @@ export function checkFastapiPageSizes(ctx: RuleContext, tree: Tree, imports: Imp
         start: param.startIndex,
         end: param.endIndex,
         messageId: 'client-chosen-fastapi',
-        data: { param: name, max: suggestedMax },
+        data: { param: alias ?? name, max: suggestedMax },
         detail:
-          `The client picks ${name} and nothing caps it: ?${name}=1000000 makes the worker load and serialize every row in ` +
+          `The client picks ${alias ?? name} and nothing caps it: ?${alias ?? name}=1000000 makes the worker load and serialize every row in ` +
           `memory at once. Bound it with Query(..., le=${suggestedMax}) (FastAPI then answers 422 above it).`,
         fixes,
       });

@@ -8,7 +8,7 @@ import { ancestor, indentOf, intValue, keywordArgument, positionalArguments, str
 import { fileMatches, nodesAtStatementText } from '../../analysis/python/statements';
 import { mayConfigurePageSize } from '../../analysis/python/prefilters';
 import { importsOf } from '../../analysis/python/imports';
-import { checkFastapiPageSizes } from './python-fastapi';
+import { checkFastapiPageSizes, clamped } from './python-fastapi';
 import { checkFlaskPaginate } from './python-flask';
 
 const FASTAPI = /fastapi/;
@@ -27,10 +27,11 @@ export default defineRule({
       'client-chosen-drf': 'Serves any ?{{param}}= a client asks, so one request can load the whole table: add max_page_size',
       'client-chosen-fastapi': 'Serves any ?{{param}}= a client asks, so one request can load the whole table: add le={{max}}',
       'client-chosen-flask': 'Serves any ?{{param}}= a client asks, so one request can load the whole table: add max_per_page',
+      'client-chosen-page-size': 'Serves any ?{{param}}= a client asks, so one request can load the whole table: cap it at {{max}}',
       'page-size': 'Loads up to {{rows}} rows per request: use pages of {{suggested}}',
       'max-page-size': 'Lets one request load up to {{rows}} rows: cap the page size at {{suggested}}',
     },
-    trigger: /page_size|PAGE_SIZE|Paginator|_limit|limit|per_page|paginate/,
+    trigger: /page_size|PAGE_SIZE|Paginator|_limit|limit|per_page|paginate|\bsize\b/,
     options: {
       threshold: { type: 'number', default: 1000, description: 'Page sizes above this many rows are reported (DRF documents max_page_size = 1000 as its standard cap).' },
       suggestedPageSize: { type: 'number', default: 100, description: 'The page size the fix sets.' },
@@ -42,9 +43,12 @@ export default defineRule({
         'Finds Django REST framework and Django pagination whose page size is above `threshold` (default 1000, the cap of the StandardResultsSetPagination example in the DRF docs): ' +
         '`page_size = N` / `max_page_size = N` / `default_limit` / `max_limit` on a pagination class, ' +
         '`self.paginator.page_size = N`, `PAGE_SIZE` in the `REST_FRAMEWORK` setting, and `Paginator(queryset, N)`. ' +
-        'It also finds `page_size_query_param` without a `max_page_size`, which lets any client ask for every row at once, and ' +
+        'It also finds `page_size_query_param` without a `max_page_size`, which lets any client ask for every row at once, ' +
+        '`self.paginator.page_size` set from the query string (`int(request.query_params.get("num", 9))`) with no cap (it ' +
+        'bypasses `max_page_size`), and ' +
         'FastAPI page sizes the client picks with no upper bound: a `limit`/`page_size`/`per_page` parameter of a route ' +
-        '(`limit: int = 100`) or of a dependency (`limit: int = Query(20, ge=1)`) without `le=`/`lt=`, passed on to a query or ' +
+        '(`limit: int = 100`) or of a dependency (`limit: int = Query(20, ge=1)`), or one named otherwise whose `alias=` says ' +
+        'it (`size: int = Query(10, alias="page[size]")`) or a `size` beside a `page`/`offset` parameter, without `le=`/`lt=`, passed on to a query or ' +
         'a call, and not capped in the body (`min(limit, 100)`); and Flask-SQLAlchemy `query.paginate()` / `db.paginate()` ' +
         'in a request with `per_page` from the query string (`request.args.get("per_page", type=int)`) or not given ' +
         '(then Flask-SQLAlchemy reads `?per_page=` itself) and no `max_per_page`: `query.paginate()` passes ' +
@@ -108,6 +112,12 @@ class ExportPagination(PageNumberPagination):
       const inPaginationClass = cls !== undefined && /Pagination|Paginator/.test(cls.childForFieldName('superclasses')?.text ?? '');
       if (!isDjangoCode && !inPaginationClass) continue;
       if (name.text.endsWith('limit') && !inPaginationClass) continue; // `default_limit` means nothing outside LimitOffsetPagination
+      const isPaginatorSize = name.text === 'page_size' && target.type === 'attribute' && /\bpaginator$/.test(target.childForFieldName('object')?.text ?? '');
+      if (isPaginatorSize && intValue(value) === undefined) {
+        const param = queryParamOf(value, ancestor(node, 'function_definition'));
+        if (param !== undefined) reportClientSize(ctx, value, param, suggestedMax);
+        continue;
+      }
       const n = intValue(value);
       if (n === undefined || n <= threshold) continue;
       if (name.text.startsWith('max_')) reportCap(ctx, value, n, `${name.text} = ${n}`, suggestedMax);
@@ -174,6 +184,36 @@ class ExportPagination(PageNumberPagination):
     }
   },
 });
+
+/** A DRF query parameter: `request.query_params.get("num", 9)`, `self.request.GET["size"]`. */
+const QUERY_PARAM = /\brequest\.(?:query_params|GET)\s*(?:\.get\s*\(\s*|\[\s*)["']([^"']+)["']/;
+
+/**
+ * The query parameter a value is, directly (`int(request.query_params.get("num", 9))`) or through one name assigned in
+ * the function (`num = request.query_params.get("num", 9)`), when nothing there caps it (`min(...)`, `if num > 100`).
+ */
+function queryParamOf(value: Node, fn: Node | undefined): string | undefined {
+  if (/\bmin\s*\(/.test(value.text)) return undefined;
+  const direct = QUERY_PARAM.exec(value.text);
+  if (direct) return direct[1];
+  const inner = value.type === 'call' && value.childForFieldName('function')?.text === 'int' ? positionalArguments(value)[0] : value;
+  if (inner?.type !== 'identifier' || !fn) return undefined;
+  const sources = [...fn.text.matchAll(new RegExp(`^\\s*${inner.text}\\s*=\\s*(.+)$`, 'gm'))].map((m) => QUERY_PARAM.exec(m[1] ?? '')?.[1]);
+  if (sources.length === 0 || sources.some((x) => x === undefined) || clamped(fn.text, inner.text)) return undefined;
+  return sources[0];
+}
+
+function reportClientSize(ctx: RuleContext, value: Node, param: string, max: number): void {
+  ctx.report({
+    start: value.startIndex,
+    end: value.endIndex,
+    messageId: 'client-chosen-page-size',
+    data: { param: clip(param, 20), max },
+    detail:
+      `The page size is ?${param}= as the client sends it: setting paginator.page_size directly bypasses max_page_size, so ` +
+      `?${param}=1000000 makes the worker load and serialize every row at once. Cap it: min(int(...), ${max}).`,
+  });
+}
 
 function reportSize(ctx: RuleContext, value: Node, n: number, what: string, replacement: number): void {
   const fixes: FixSpec[] = [{ title: `Set the page size to ${replacement}`, edits: [{ start: value.startIndex, end: value.endIndex, newText: String(replacement) }] }];

@@ -5,18 +5,26 @@ import { defineRule } from '../api';
 import { hasSyntaxErrors } from '../../analysis/typescript/ast';
 import { isOfflineFile } from '../../analysis/typescript/handlers';
 import { uncappedPageArgs } from './nest-page-args';
+import { uncappedRequestPageSizes } from './request-page-size';
+
+/** A page-size key read from a request's query or path, or a destructured query: worth walking the file for. */
+const REQUEST_PAGE_SIZE_TEXT =
+  /\.(query|params)\s*(\.\s*|\[\s*['"`])(limit|per_?page|perPage|perpage|page_?size|pageSize|pagesize|size|take|count|first|itemsPerPage|items_per_page|pageLimit|page_limit)\b|\}\s*=\s*[\w.]*\.query\b/;
+
+const NEST_PAGE_ARGS_TEXT = /@(Args|Query)\s*\(/;
 
 export default defineRule({
   meta: {
     id: 'large-page-size',
-    kinds: ['typescript'],
+    kinds: ['typescript', 'javascript'],
     defaultSeverity: 'warning',
     fix: 'none',
     messages: {
       'client-chosen-graphql': 'Serves any {{param}} a GraphQL client asks, so one request can load the whole table: cap it at {{max}}',
       'client-chosen-nest': 'Serves any ?{{param}}= a client asks, so one request can load the whole table: cap it at {{max}}',
+      'client-chosen-request': 'Serves any {{param}} a client asks, so one request can load the whole table: cap it at {{max}}',
     },
-    trigger: /@(Args|Query)\s*\(/,
+    trigger: /@(Args|Query)\s*\(|\.(query|params)\b/,
     options: {
       suggestedMaxPageSize: { type: 'number', default: 500, description: 'The cap the message suggests for a page size the client picks.' },
     },
@@ -26,10 +34,17 @@ export default defineRule({
         'Finds NestJS GraphQL resolvers (`@Query`, `@ResolveField`, `@Mutation` methods) and REST handlers (`@Get`, ...) whose ' +
         "page size is an argument the client picks with no upper bound: `@Args('take', { type: () => Int, defaultValue: 20 }) " +
         "take: number` or `@Query('limit', ParseIntPipe) limit: number` (also `first`, `last`, `take`, `pageSize`, `perPage`), " +
+        'also put into nestjs-typeorm-paginate\'s options (`const options: IPaginationOptions = { page, limit }`), ' +
         'or a field of an `@ArgsType()`/DTO class without `@Max()` destructured as `@Args() { skip, take }: PageArgs` or ' +
         '`@Query() { limit }: PageDto`, when it is the page size of a database read (`take:`/`limit:`, ' +
         '`.limit(take)`) in the resolver or in the injected service method it is passed to, and neither caps it ' +
-        '(`Math.min(take, 100)`, `if (take > 100)`).',
+        '(`Math.min(take, 100)`, `if (take > 100)`; a floor such as `if (take < 1)` is no cap). ' +
+        'It also finds Express/Fastify/Koa handlers that take the page size from the request (`Number(req.query.per_page) || 10`, ' +
+        '`parseInt(req.query.limit)`, `const { limit = 20 } = req.query`, `parseInt(req.params.count)`) and read with it ' +
+        '(`.limit(perPage)`, `take: limit`, `limit: limit`, an SQL `LIMIT $2` with it among the values), in the handler or ' +
+        'through a helper of the same file that returns it (`const { per_page } = getPaginationParams(req)`), or in the ' +
+        'method of a model class of the project it is passed to (`new ProfileModel().find({}, count)` whose `find` does ' +
+        '`.limit(limiter)`), uncapped.',
       whyIsThisBad:
         "A default of 20 is only what clients get when they do not ask: `recipes(take: 1000000)` makes the worker load " +
         'and serialise every row of the table in one response. A few such requests at once push a 512 MB instance into ' +
@@ -68,7 +83,8 @@ export class RecipesResolver {
       },
       notes:
         'A route only administrators can call is not reported (`@UseGuards(AdminGuard)`, or `@Roles(...)` naming only ' +
-        'administrator roles beside a `@UseGuards(...)`). An argument with a pipe of its own (`@Args(\'take\', PageSizePipe)`) is not reported: the pipe may cap it ' +
+        'administrator roles beside a `@UseGuards(...)`). A request page size the file validates with a maximum ' +
+        '(`limit: Joi.number().max(100)`, `z.coerce.number().max(100)`, `query(\'limit\').isInt({ max: 100 })`) is not reported. An argument with a pipe of its own (`@Args(\'take\', PageSizePipe)`) is not reported: the pipe may cap it ' +
         '(`ParseIntPipe`, `ParseFloatPipe` and `DefaultValuePipe` do not). A destructured ' +
         '`@Args()` is reported only when its `@ArgsType()` class is found (in the file or a relative import) and the field ' +
         'has no `@Max()`. Values passed to a service are followed one call deep, into a class the resolver\'s constructor ' +
@@ -77,9 +93,27 @@ export class RecipesResolver {
   },
   check(ctx) {
     if (isOfflineFile(ctx.file.relPath)) return;
+    // The trigger lets through every file reading req.query/req.params; parse only those that may hold a page size.
+    const takesSize = REQUEST_PAGE_SIZE_TEXT.test(ctx.file.text);
+    const hasPageArgs = NEST_PAGE_ARGS_TEXT.test(ctx.file.text);
+    if (!takesSize && !hasPageArgs) return;
     const sf = ctx.typescript();
     if (hasSyntaxErrors(sf)) return;
     const max = ctx.options.suggestedMaxPageSize as number;
+    const sizes = takesSize ? uncappedRequestPageSizes(ctx, sf) : [];
+    for (const size of sizes) {
+      ctx.report({
+        start: size.node.getStart(sf),
+        end: size.node.getEnd(),
+        messageId: 'client-chosen-request',
+        data: { param: size.param, max },
+        detail:
+          `The client picks ${size.param} and nothing caps it before ${size.readIn === 'the handler' ? 'the handler' : `${size.readIn}()`} ` +
+          `reads with it: a value of 1000000 loads and serialises every row at once. ` +
+          `Cap it where it is taken (\`Math.min(Number(req.query.limit) || 20, ${max})\`) or validate it with a maximum.`,
+      });
+    }
+    if (!hasPageArgs) return;
     for (const arg of uncappedPageArgs(ctx, sf)) {
       const where = arg.readIn === 'resolver' ? 'the resolver' : `${arg.readIn}()`;
       ctx.report({

@@ -1,0 +1,217 @@
+/**
+ * Page sizes read straight from the request in Express/Fastify/Koa handlers: `Number(req.query.per_page) || 10`,
+ * `parseInt(req.query.limit)`, `const { limit = 20 } = req.query`, `parseInt(req.params.count)`, that size a database
+ * read (`.limit(n)`, `take: n`, `limit: n`, `LIMIT $2` with `n` in the values) with no cap (`Math.min(n, 100)`,
+ * `if (n > 100)`), in the handler or returned by a helper of the same file whose caller reads with it
+ * (`const { per_page } = getPaginationParams(req)`).
+ */
+import { ts } from 'ts-morph';
+import { bindingRoot, isFunctionNode, stringValue, unwrap, type FunctionNode } from '../../analysis/typescript/ast';
+import { inRequestHandler, isRequestObject } from '../../analysis/typescript/handlers';
+import type { RuleContext } from '../api';
+import { constructedMethod } from '../../analysis/typescript/injected-methods';
+import { ORM_READ_WORD } from '../../analysis/typescript/orm';
+import { capped, sizesReadText } from './nest-page-args';
+
+/** Query-string and path keys that size a page. */
+const PAGE_SIZE_KEYS = /^(limit|per_page|perPage|perpage|page_size|pageSize|pagesize|size|take|count|first|itemsPerPage|items_per_page|pageLimit|page_limit)$/;
+/** The read methods of Prisma, TypeORM, Sequelize and Mongoose whose options take a page size. */
+const READ_METHOD = new RegExp(`^${ORM_READ_WORD.source}$`);
+/** Conversions that keep the client's number: `Number(x)`, `parseInt(x, 10)`, `parseFloat(x)`, `String(x)`. */
+const CONVERSIONS = new Set(['Number', 'parseInt', 'parseFloat', 'String']);
+
+export interface RequestPageSize {
+  /** The declaration that takes the value from the request. */
+  node: ts.Node;
+  /** `?per_page=` or `:count`. */
+  param: string;
+  /** The function that reads the rows with it. */
+  readIn: string;
+}
+
+export function uncappedRequestPageSizes(ctx: RuleContext, sf: ts.SourceFile): RequestPageSize[] {
+  const relPath = ctx.file.relPath;
+  const out: RequestPageSize[] = [];
+  const visit = (n: ts.Node): void => {
+    const taken = ts.isVariableDeclaration(n) ? fromInitializer(n) : ts.isBindingElement(n) ? fromDestructuring(n) : undefined;
+    if (taken && !validatedWithMax(sf.text, taken.param.replace(/^[?:]|=$/g, ''))) {
+      const fn = enclosingFunctionOf(n);
+      if (fn?.body && inRequestHandler(n, relPath)) {
+        const readIn = readWith(ctx, sf, fn, taken.local);
+        if (readIn) out.push({ node: n, param: taken.param, readIn });
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return out;
+}
+
+/**
+ * A schema of the file that bounds the key: `limit: Joi.number().max(100)`, `per_page: z.coerce.number().max(100)`,
+ * `query('limit').isInt({ min: 1, max: 100 })` (validation middleware that answers 400 above it).
+ */
+function validatedWithMax(text: string, key: string): boolean {
+  return new RegExp(`\\b${key}\\b['"]?\\s*[:),][^\\n;]*?(\\.(max|lte)\\s*\\(|\\bmax\\s*:)`).test(text);
+}
+
+interface Taken {
+  local: string;
+  param: string;
+}
+
+/** `const perPage = Number(req.query.per_page) || 10`, `let limit = req.query.limit`. */
+function fromInitializer(decl: ts.VariableDeclaration): Taken | undefined {
+  if (!ts.isIdentifier(decl.name) || !decl.initializer) return undefined;
+  const param = requestKey(decl.initializer);
+  return param ? { local: decl.name.text, param } : undefined;
+}
+
+/** `const { limit = 20 } = req.query`. */
+function fromDestructuring(el: ts.BindingElement): Taken | undefined {
+  if (!ts.isIdentifier(el.name) || el.parent.parent !== bindingRoot(el)) return undefined;
+  const root = bindingRoot(el);
+  const init = root && ts.isVariableDeclaration(root) && root.initializer ? unwrap(root.initializer) : undefined;
+  if (!init || !ts.isPropertyAccessExpression(init) || !isRequestObject(init.expression)) return undefined;
+  const field = init.name.text;
+  const key = el.propertyName ? stringValue(el.propertyName as ts.Expression) ?? el.propertyName.getText() : el.name.text;
+  if ((field !== 'query' && field !== 'params') || !PAGE_SIZE_KEYS.test(key)) return undefined;
+  return { local: el.name.text, param: field === 'query' ? `?${key}=` : `:${key}` };
+}
+
+/**
+ * `?per_page=` for `Number(req.query.per_page) || 10`, `parseInt(req.query['limit'], 10)`, `+req.query.limit ?? 20`;
+ * undefined when anything else (`Math.min(...)`, a ternary) shapes the value.
+ */
+function requestKey(expr: ts.Expression): string | undefined {
+  let e = unwrap(expr);
+  for (let depth = 0; depth < 6; depth++) {
+    if (ts.isBinaryExpression(e) && [ts.SyntaxKind.BarBarToken, ts.SyntaxKind.QuestionQuestionToken].includes(e.operatorToken.kind)) e = unwrap(e.left);
+    else if (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.PlusToken) e = unwrap(e.operand);
+    else if (ts.isCallExpression(e) && ts.isIdentifier(e.expression) && CONVERSIONS.has(e.expression.text) && e.arguments[0]) e = unwrap(e.arguments[0]);
+    else if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && e.expression.name.text === 'toString') e = unwrap(e.expression.expression);
+    else break;
+  }
+  if (!ts.isPropertyAccessExpression(e) && !ts.isElementAccessExpression(e)) return undefined;
+  const key = ts.isPropertyAccessExpression(e) ? e.name.text : stringValue(e.argumentExpression);
+  const source = unwrap(e.expression);
+  if (!key || !PAGE_SIZE_KEYS.test(key) || !ts.isPropertyAccessExpression(source) || !isRequestObject(source.expression)) return undefined;
+  if (source.name.text === 'query') return `?${key}=`;
+  return source.name.text === 'params' ? `:${key}` : undefined;
+}
+
+function enclosingFunctionOf(node: ts.Node): FunctionNode | undefined {
+  for (let n = node.parent; n; n = n.parent) if (isFunctionNode(n)) return n;
+  return undefined;
+}
+
+/**
+ * Where `local` sizes a read uncapped: in `fn` itself ('the handler'), or in a function of the file that calls `fn`
+ * (a helper that returns `{ page, per_page, offset }`) and reads with the destructured value.
+ */
+function readWith(ctx: RuleContext, sf: ts.SourceFile, fn: FunctionNode, local: string): string | undefined {
+  const body = fn.body!;
+  if (capped(body, local)) return undefined;
+  if (sizesRead(body, local)) return 'the handler';
+  const method = modelMethodSizedBy(ctx, body, local);
+  if (method) return method;
+  const name = functionName(fn);
+  if (!name || !returnsValue(body, local)) return undefined;
+  let found: string | undefined;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    // `const { page, per_page } = getPaginationParams(req)` in another function of the file
+    if (ts.isVariableDeclaration(n) && n.initializer && ts.isObjectBindingPattern(n.name)) {
+      const init = unwrap(n.initializer);
+      if (ts.isCallExpression(init) && ts.isIdentifier(init.expression) && init.expression.text === name) {
+        const caller = enclosingFunctionOf(n);
+        for (const el of n.name.elements) {
+          const field = el.propertyName ? el.propertyName.getText() : el.name.getText();
+          if (field !== local || !ts.isIdentifier(el.name) || !caller?.body) continue;
+          if (!capped(caller.body, el.name.text) && sizesRead(caller.body, el.name.text)) found = functionName(caller) ?? 'its caller';
+        }
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return found;
+}
+
+/**
+ * The method of a model class of the project the value is passed to, which reads with it uncapped:
+ * `const Profile = new ProfileModel(); Profile.find({}, count)` where BaseModel's `find(query, limiter)` does `.limit(limiter)`.
+ */
+function modelMethodSizedBy(ctx: RuleContext, body: ts.Node, local: string): string | undefined {
+  let found: string | undefined;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression)) {
+      const index = n.arguments.findIndex((a) => ts.isIdentifier(unwrap(a)) && unwrap(a).getText() === local);
+      const method = index >= 0 ? constructedMethod(ctx, n.expression) : undefined;
+      const param = method?.parameters[index];
+      if (method?.body && param && ts.isIdentifier(param.name) && !capped(method.body, param.name.text) && sizesRead(method.body, param.name.text)) {
+        found = n.expression.name.text;
+        return;
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(body);
+  return found;
+}
+
+/** `.limit(n)` / `.take(n)`, `take: n` / `limit: n` in a read's options, or an SQL `LIMIT` whose values hold `n`. */
+function sizesRead(body: ts.Node, local: string): boolean {
+  const value = `(?:(?:Number|parseInt)\\s*\\(\\s*|\\+\\s*)?${local}\\b(?!\\s*\\.)`;
+  if (new RegExp(`\\.\\s*(limit|take)\\s*\\(\\s*${value}`).test(body.getText())) return true;
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    // `Book.findAll({ where, limit })`, `prisma.book.findMany({ take: limit })`: not `res.json({ limit })`.
+    if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && READ_METHOD.test(n.expression.name.text)) {
+      found = n.arguments.some((a) => ts.isObjectLiteralExpression(unwrap(a)) && sizesReadText(unwrap(a).getText(), local));
+      if (found) return;
+    }
+    if (ts.isCallExpression(n) && n.arguments.some((a) => /\bLIMIT\b/i.test(sqlText(a)))) {
+      const sql = n.arguments.map(sqlText).join(' ');
+      const inTemplate = new RegExp(`\\bLIMIT\\s+\\$\\{\\s*${local}\\s*\\}`, 'i').test(sql);
+      const inValues = /\bLIMIT\s+(\$\d+|\?|:\w+)/i.test(sql) && n.arguments.some((a) => ts.isArrayLiteralExpression(a) && a.elements.some((x) => ts.isIdentifier(unwrap(x)) && unwrap(x).getText() === local));
+      if (inTemplate || inValues) found = true;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(body);
+  return found;
+}
+
+function sqlText(arg: ts.Expression): string {
+  const e = unwrap(arg);
+  return ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e) || ts.isTemplateExpression(e) ? e.getText() : '';
+}
+
+/** `function getPaginationParams(req)`, `const getPaginationParams = (req) => ...`. */
+function functionName(fn: FunctionNode): string | undefined {
+  if ((ts.isFunctionDeclaration(fn) || ts.isMethodDeclaration(fn)) && fn.name && ts.isIdentifier(fn.name)) return fn.name.text;
+  if (ts.isVariableDeclaration(fn.parent) && ts.isIdentifier(fn.parent.name)) return fn.parent.name.text;
+  return undefined;
+}
+
+/** The function returns `{ ..., local }` or `{ ..., local: local }`. */
+function returnsValue(body: ts.Node, local: string): boolean {
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || (n !== body && isFunctionNode(n))) return;
+    if (ts.isReturnStatement(n) && n.expression) {
+      const e = unwrap(n.expression);
+      if (ts.isObjectLiteralExpression(e)) {
+        found = e.properties.some(
+          (p) => (ts.isShorthandPropertyAssignment(p) && p.name.text === local) || (ts.isPropertyAssignment(p) && p.name.getText() === local && unwrap(p.initializer).getText() === local),
+        );
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(body);
+  return found;
+}
