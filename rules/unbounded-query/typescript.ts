@@ -57,7 +57,8 @@ export default defineRule({
         '`$limit` and no reducing stage (`$group`, `$count`, `$facet`); `findOne` and a cursor iterated with `for await` are not whole reads. ' +
         'Clients are recognised from their imports (`@prisma/client`, `typeorm`, `sequelize`, `mongoose`, the ' +
         "project's models module), not from variable names; a Prisma client also when a repository method takes it as a " +
-        'parameter (`findAll(tx: PrismaTransaction = this.db)`, a transaction\'s client or the class\'s own). TypeORM custom ' +
+        'parameter (`findAll(tx: PrismaTransaction = this.db)`, a transaction\'s client or the class\'s own), and the `ctx.prisma` / ' +
+        '`ctx.db` of a resolver\'s or tRPC procedure\'s context in a project that depends on @prisma/client (create-t3-app; not with Drizzle). TypeORM custom ' +
         'repositories too: `this.find()` inside `class X extends Repository<E>` or `getRepository(E).extend({...})`, and a ' +
         "service's member typed `typeof UserRepository` / `UserRepository` when the module it is imported from declares it so. " +
         'Scripts, migrations, seeds and tests are not request code. ' +
