@@ -7,6 +7,7 @@ import { clip } from '../shared/format';
 import { ts } from 'ts-morph';
 import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
 import { asObjectLiteral, declarationOf, eol, hasSpread, hasSyntaxErrors, indentAt, objectProperty, objectPropertyValue, propertyName, unwrap } from '../../analysis/typescript/ast';
+import { prismaModelNeverWritten } from '../../analysis/typescript/prisma-writes';
 import { modelNamed, prismaSchemaFor, type PrismaModel, type PrismaSchema } from '../../analysis/typescript/prisma-schema';
 import { insertIntoArguments, insertObjectProperty } from '../shared/typescript-edits';
 import { inRequestHandler, isOfflineFile } from '../../analysis/typescript/handlers';
@@ -61,7 +62,9 @@ export default defineRule({
         '`ctx.db` of a resolver\'s or tRPC procedure\'s context in a project that depends on @prisma/client (create-t3-app; not with Drizzle). TypeORM custom ' +
         'repositories too: `this.find()` inside `class X extends Repository<E>` or `getRepository(E).extend({...})`, and a ' +
         "service's member typed `typeof UserRepository` / `UserRepository` when the module it is imported from declares it so. " +
-        'Scripts, migrations, seeds and tests are not request code. ' +
+        'Scripts, migrations, seeds and tests are not request code. A Prisma model only a seed fills is not reported: no ' +
+        'file of the project outside scripts and seeds creates or upserts it, no other model relates to it, raw writes are absent, ' +
+        'and the project does write other models (a seeded catalogue holds what was seeded). ' +
         'It also finds a bound the client picks with no maximum: `take: Number(query.limit) || 10` (Prisma, TypeORM, ' +
         'Sequelize `limit`), or a GraphQL resolver\'s `args.first`, read from the request without `Math.min`, so ' +
         '`?limit=1000000` loads every row; so does a Mongoose model\'s own paging helper (`schema.statics.paginate = function ' +
@@ -181,7 +184,7 @@ export default router;
       }
       if (!q.list) continue;
       const problem = unboundedQuery(ctx, q, limit);
-      if (!problem || loadsListedKeys(q) || findsByUniqueKey(q) || scopedToOneOwner(q) || groupedByOneColumn(q) || isReferenceData(q) || selectsFewByFlag(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q)) continue;
+      if (!problem || loadsListedKeys(q) || findsByUniqueKey(q) || scopedToOneOwner(q) || groupedByOneColumn(q) || isReferenceData(q) || selectsFewByFlag(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q) || seededOnly(ctx, q)) continue;
       const served = servesRequests(ctx, q.call);
       if (!served && !inPaginateStatic(q.call)) continue;
       const callee = unwrap(q.call.expression) as ts.PropertyAccessExpression;
@@ -723,6 +726,11 @@ function inTimeWindow(ctx: RuleContext, q: OrmCall): boolean {
     return field ? field.type === 'DateTime' && !field.list : DATE_NAME.test(key);
   };
   return withinFixedWindow(where, isDateColumn, alwaysDefined);
+}
+
+/** A Prisma model only seeds fill: no code of the project adds its rows (prisma-writes.ts), so it holds what was seeded. */
+function seededOnly(ctx: RuleContext, q: OrmCall): boolean {
+  return q.orm === 'prisma' && q.model !== undefined && prismaModelNeverWritten(ctx, q.model);
 }
 
 /** Besides its owner key, the where compares another key (also nested) with a value the code holds. */
