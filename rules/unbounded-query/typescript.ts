@@ -303,6 +303,20 @@ interface UnboundedInclude {
 const GROWING_RELATION = /post|comment|review|rating|repl(y|ies)|answer|reaction|payment|invoice/i;
 
 /**
+ * A model of rows that pile up (GROWING_RELATION, APPEND_ONLY). "Session" alone names one only for a login session (a
+ * token or an expiry among its fields, one row per sign-in): a `PromptSession` or `ClassSession` is one assignment or
+ * meeting of its parent, as many as the parent is used for.
+ */
+function growingModel(model: PrismaModel): boolean {
+  if (GROWING_RELATION.test(model.name)) return true;
+  if (!APPEND_ONLY.test(model.name)) return false;
+  if (APPEND_ONLY.test(model.name.replace(/sessions?/gi, ''))) return true;
+  return [...model.fields.keys()].some((f) => LOGIN_SESSION_FIELD.test(f));
+}
+
+const LOGIN_SESSION_FIELD = /token|expires?(At)?$|expiry|expiration|lastSeen|userAgent|ipAddress/i;
+
+/**
  * A Prisma read bounded at its top (`findUnique`, `findFirst`, `findMany` with take) whose `include`/`select` loads a
  * to-many relation with no take of its own (`include: { posts: true }`), when the project's schema says the relation
  * is a list of a model that grows with time (a creation timestamp and a name of such rows: posts, comments, orders,
@@ -338,7 +352,7 @@ function unboundedRelation(schema: PrismaSchema, model: PrismaModel, options: ts
       if (nested && hasSpread(nested)) continue;
       const here = path ? `${path}.${name}` : name;
       const paged = nested !== undefined && (objectProperty(nested, 'take') !== undefined || keyedWhere(nested));
-      if (field.list && !paged && related.timestamped && (GROWING_RELATION.test(related.name) || APPEND_ONLY.test(related.name))) return { path: here, model: related.name };
+      if (field.list && !paged && related.timestamped && growingModel(related)) return { path: here, model: related.name };
       const deeper = nested && unboundedRelation(schema, related, nested, here, depth + 1);
       if (deeper) return deeper;
     }
