@@ -594,7 +594,7 @@ function isCursorLoop(call: ts.CallExpression): boolean {
  * `account_id`, `tenant`, `classId` (a class's students), ... (the owners the Python rule's OWNER_LOOKUP names). `productId` or `postId` are not
  * owners: one product's reviews or one post's comments can be any number of rows.
  */
-const OWNER_KEY = /^(\w*User|user|owner|author|creator|createdBy|member|profile|account|customer|project|space|workspace|team|group|class|classroom|household|tenant|org|organization|organisation|company)(Id|_id|ID)?$/;
+const OWNER_KEY = /^(\w*User|user|owner|author|creator|createdBy|member|profile|account|customer|teacher|instructor|project|space|workspace|team|group|class|classroom|household|tenant|org|organization|organisation|company)(Id|_id|ID)?$/;
 
 /**
  * The where clause of a list query, as an object literal: the options' `where` (or, for Mongoose and TypeORM's
