@@ -317,7 +317,7 @@ function growingModel(model: PrismaModel): boolean {
 const LOGIN_SESSION_FIELD = /token|expires?(At)?$|expiry|expiration|lastSeen|userAgent|ipAddress/i;
 
 /**
- * A Prisma read bounded at its top (`findUnique`, `findFirst`, `findMany` with take) whose `include`/`select` loads a
+ * A Prisma read bounded at its top (`findUnique`, `findFirst`, `findMany` with take or scoped to one owner) whose `include`/`select` loads a
  * to-many relation with no take of its own (`include: { posts: true }`), when the project's schema says the relation
  * is a list of a model that grows with time (a creation timestamp and a name of such rows: posts, comments, orders,
  * messages, logs): each returned row then brings all of its history. A relation scoped to a key the code holds
@@ -327,7 +327,8 @@ function unboundedInclude(ctx: RuleContext, q: OrmCall): UnboundedInclude | unde
   if (!/^(findMany|find(Unique|First)(OrThrow)?)$/.test(q.method)) return undefined;
   const options = asObjectLiteral(q.call.arguments[0]);
   if (!options || hasSpread(options)) return undefined;
-  if (q.method === 'findMany' && !objectProperty(options, 'take')) return undefined; // judged as a whole read
+  // judged as a whole read, unless scoped to one owner: one user's rows are bounded, what each of them includes may not be
+  if (q.method === 'findMany' && !objectProperty(options, 'take') && !scopedToOneOwner(q)) return undefined;
   if (!/\b(include|select)\b/.test(options.getText())) return undefined;
   const schema = prismaSchemaFor(ctx);
   const model = schema && q.model ? modelNamed(schema, q.model) : undefined;
