@@ -6,9 +6,10 @@
  * refers to (nested writes, `posts: { create: [...] }`) counts as written, and so does every model when the project
  * writes rows in ways the text does not name (raw SQL or Mongo commands, `prisma[model].create`), when it writes no
  * model at all through Prisma (a read-only API over a database something else fills), or when it has too many files to
- * read. Computed once per project view; the analysed file's current text replaces its saved one.
+ * read. Kept while no other file of the project changes (project-texts.ts); the analysed file is read from its current text.
  */
-import { ProjectSlot } from '../cache';
+import { FileVersionSlot, ProjectSlot } from '../cache';
+import { projectTexts } from '../project-texts';
 import type { RuleContext } from '../../rules/api';
 import { isOfflineFile } from './handlers';
 import { modelNamed, prismaSchemaFor } from './prisma-schema';
@@ -34,7 +35,10 @@ const OPAQUE_WRITE = /\$(executeRaw|executeRawUnsafe|runCommandRaw)\b|\]\s*\.\s*
 /** Models an auth library's Prisma adapter writes (NextAuth / Auth.js). */
 const ADAPTER_MODELS = /^(user|account|session|verificationToken|authenticator)$/i;
 
-const slot = new ProjectSlot<{ value?: ProjectWrites }>('prisma-writes', () => ({}));
+/** Each file's writes, once per text version. */
+const digests = new FileVersionSlot<FileWrites>('prisma-writes', 400);
+/** The project's writes, kept while nothing else in the project changed (the analysed file is judged from its own text). */
+const slot = new ProjectSlot<{ key?: object; value?: ProjectWrites }>('prisma-writes', () => ({}));
 
 function writesOf(text: string): FileWrites {
   const accessors = new Set<string>();
@@ -44,17 +48,21 @@ function writesOf(text: string): FileWrites {
 }
 
 function projectWrites(ctx: RuleContext): ProjectWrites {
+  const texts = projectTexts(ctx.project, { relPath: ctx.file.relPath, text: ctx.file.text });
+  // the engine's change stamp; for a project no engine tracks, its file list (the same array while unchanged)
+  const key = texts.stamp ?? texts.files;
   const holder = slot.get(ctx.project);
-  if (holder.value) return holder.value;
+  if (holder.value && holder.key === key) return holder.value;
   const files = new Map<string, FileWrites>();
-  const sources = ctx.project.files().filter((f) => SOURCE.test(f) && !SKIP.test(f) && !isOfflineFile(f));
+  const sources = texts.files.filter((f) => SOURCE.test(f) && !SKIP.test(f) && !isOfflineFile(f));
   const complete = sources.length <= MAX_FILES;
   if (complete) {
     for (const f of sources) {
-      const text = ctx.project.peekFile?.(f) ?? ctx.project.readFile(f);
-      if (text !== undefined) files.set(f, writesOf(text));
+      const text = texts.text(f);
+      if (text !== undefined) files.set(f, digests.get(f, text, () => writesOf(text)));
     }
   }
+  holder.key = key;
   holder.value = { files, complete };
   return holder.value;
 }
