@@ -552,10 +552,17 @@ function loadsListedKeys(q: OrmCall): boolean {
     // Prisma `OR: ids.map((id) => ({ id }))`: one alternative per key the code holds.
     if (p.name.getText() === 'OR' && ts.isCallExpression(value)) return ts.isPropertyAccessExpression(value.expression) && value.expression.name.text === 'map';
     if (ts.isCallExpression(value)) return /^In$/.test(value.expression.getText());
+    // Mongoose and Sequelize read an array value as $in / IN: `find({ _id: course.required_book_ids })`
+    if ((q.orm === 'mongoose' || q.orm === 'sequelize') && (ts.isPropertyAccessExpression(value) || ts.isIdentifier(value))) {
+      return LISTED_IDS.test(ts.isIdentifier(value) ? value.text : value.name.text);
+    }
     if (!ts.isObjectLiteralExpression(value)) return false;
     return value.properties.some((inner) => inner.name !== undefined && /^(in|\$in|'\$in'|"\$in"|\[Op\.in\])$/.test(inner.name.getText()));
   });
 }
+
+/** A list of ids a document or the code holds: `required_book_ids`, `memberIds`, `tagIDs`. */
+const LISTED_IDS = /(_ids|Ids|IDs)$/;
 
 /** Keys that identify one account or row: a login's email or username, a slug, a token. */
 const UNIQUE_KEY = /^(e_?mail|username|user_?name|login|slug|token|uuid)$/i;
