@@ -262,10 +262,19 @@ function isPrismaClient(expr: ts.Expression, ev: Evidence, depth: number): boole
       // `db = new PrismaClient()` as a property, or `constructor(private readonly db = prisma)` as a parameter property
       return member.initializer !== undefined && createsPrismaClient(member.initializer, ev, depth);
     }
-    // `ctx.prisma` / `context.prisma` in resolvers and tRPC procedures of a Prisma project
-    return e.name.text === 'prisma' && ev.usesPrisma();
+    // `ctx.prisma` / `context.prisma` in resolvers and tRPC procedures of a Prisma project, and the create-t3-app
+    // `ctx.db` (its tRPC context's Prisma client) unless the project also uses Drizzle, whose t3 variant names it so
+    if (e.name.text === 'prisma') return ev.usesPrisma();
+    return /^(db|database)$/.test(e.name.text) && isContextObject(e.expression) && ev.usesPrisma() && !ev.projectDeps().has('drizzle-orm');
   }
   return false;
+}
+
+/** `ctx`, `context`, `opts.ctx`: the context object a tRPC procedure or GraphQL resolver receives. */
+function isContextObject(expr: ts.Expression): boolean {
+  const e = unwrap(expr);
+  if (ts.isIdentifier(e)) return /^(ctx|context)$/.test(e.text);
+  return ts.isPropertyAccessExpression(e) && /^(ctx|context)$/.test(e.name.text);
 }
 
 /** `PrismaService`, `Prisma.TransactionClient`, also in a union (`PrismaClient | Prisma.TransactionClient`). */

@@ -7,6 +7,7 @@ import { clip } from '../shared/format';
 import { ts } from 'ts-morph';
 import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
 import { asObjectLiteral, declarationOf, eol, hasSpread, hasSyntaxErrors, indentAt, objectProperty, objectPropertyValue, propertyName, unwrap } from '../../analysis/typescript/ast';
+import { prismaModelNeverWritten } from '../../analysis/typescript/prisma-writes';
 import { modelNamed, prismaSchemaFor, type PrismaModel, type PrismaSchema } from '../../analysis/typescript/prisma-schema';
 import { insertIntoArguments, insertObjectProperty } from '../shared/typescript-edits';
 import { inRequestHandler, isOfflineFile } from '../../analysis/typescript/handlers';
@@ -57,10 +58,13 @@ export default defineRule({
         '`$limit` and no reducing stage (`$group`, `$count`, `$facet`); `findOne` and a cursor iterated with `for await` are not whole reads. ' +
         'Clients are recognised from their imports (`@prisma/client`, `typeorm`, `sequelize`, `mongoose`, the ' +
         "project's models module), not from variable names; a Prisma client also when a repository method takes it as a " +
-        'parameter (`findAll(tx: PrismaTransaction = this.db)`, a transaction\'s client or the class\'s own). TypeORM custom ' +
+        'parameter (`findAll(tx: PrismaTransaction = this.db)`, a transaction\'s client or the class\'s own), and the `ctx.prisma` / ' +
+        '`ctx.db` of a resolver\'s or tRPC procedure\'s context in a project that depends on @prisma/client (create-t3-app; not with Drizzle). TypeORM custom ' +
         'repositories too: `this.find()` inside `class X extends Repository<E>` or `getRepository(E).extend({...})`, and a ' +
         "service's member typed `typeof UserRepository` / `UserRepository` when the module it is imported from declares it so. " +
-        'Scripts, migrations, seeds and tests are not request code. ' +
+        'Scripts, migrations, seeds and tests are not request code. A Prisma model only a seed fills is not reported: no ' +
+        'file of the project outside scripts and seeds creates or upserts it, no other model relates to it, raw writes are absent, ' +
+        'and the project does write other models (a seeded catalogue holds what was seeded). ' +
         'It also finds a bound the client picks with no maximum: `take: Number(query.limit) || 10` (Prisma, TypeORM, ' +
         'Sequelize `limit`), or a GraphQL resolver\'s `args.first`, read from the request without `Math.min`, so ' +
         '`?limit=1000000` loads every row; so does a Mongoose model\'s own paging helper (`schema.statics.paginate = function ' +
@@ -180,7 +184,7 @@ export default router;
       }
       if (!q.list) continue;
       const problem = unboundedQuery(ctx, q, limit);
-      if (!problem || loadsListedKeys(q) || findsByUniqueKey(q) || scopedToOneOwner(q) || groupedByOneColumn(q) || isReferenceData(q) || selectsFewByFlag(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q)) continue;
+      if (!problem || loadsListedKeys(q) || findsByUniqueKey(q) || scopedToOneOwner(q) || groupedByOneColumn(q) || isReferenceData(q) || selectsFewByFlag(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q) || seededOnly(ctx, q)) continue;
       const served = servesRequests(ctx, q.call);
       if (!served && !inPaginateStatic(q.call)) continue;
       const callee = unwrap(q.call.expression) as ts.PropertyAccessExpression;
@@ -299,7 +303,21 @@ interface UnboundedInclude {
 const GROWING_RELATION = /post|comment|review|rating|repl(y|ies)|answer|reaction|payment|invoice/i;
 
 /**
- * A Prisma read bounded at its top (`findUnique`, `findFirst`, `findMany` with take) whose `include`/`select` loads a
+ * A model of rows that pile up (GROWING_RELATION, APPEND_ONLY). "Session" alone names one only for a login session (a
+ * token or an expiry among its fields, one row per sign-in): a `PromptSession` or `ClassSession` is one assignment or
+ * meeting of its parent, as many as the parent is used for.
+ */
+function growingModel(model: PrismaModel): boolean {
+  if (GROWING_RELATION.test(model.name)) return true;
+  if (!APPEND_ONLY.test(model.name)) return false;
+  if (APPEND_ONLY.test(model.name.replace(/sessions?/gi, ''))) return true;
+  return [...model.fields.keys()].some((f) => LOGIN_SESSION_FIELD.test(f));
+}
+
+const LOGIN_SESSION_FIELD = /token|expires?(At)?$|expiry|expiration|lastSeen|userAgent|ipAddress/i;
+
+/**
+ * A Prisma read bounded at its top (`findUnique`, `findFirst`, `findMany` with take or scoped to one owner) whose `include`/`select` loads a
  * to-many relation with no take of its own (`include: { posts: true }`), when the project's schema says the relation
  * is a list of a model that grows with time (a creation timestamp and a name of such rows: posts, comments, orders,
  * messages, logs): each returned row then brings all of its history. A relation scoped to a key the code holds
@@ -309,7 +327,8 @@ function unboundedInclude(ctx: RuleContext, q: OrmCall): UnboundedInclude | unde
   if (!/^(findMany|find(Unique|First)(OrThrow)?)$/.test(q.method)) return undefined;
   const options = asObjectLiteral(q.call.arguments[0]);
   if (!options || hasSpread(options)) return undefined;
-  if (q.method === 'findMany' && !objectProperty(options, 'take')) return undefined; // judged as a whole read
+  // judged as a whole read, unless scoped to one owner: one user's rows are bounded, what each of them includes may not be
+  if (q.method === 'findMany' && !objectProperty(options, 'take') && !scopedToOneOwner(q)) return undefined;
   if (!/\b(include|select)\b/.test(options.getText())) return undefined;
   const schema = prismaSchemaFor(ctx);
   const model = schema && q.model ? modelNamed(schema, q.model) : undefined;
@@ -334,7 +353,7 @@ function unboundedRelation(schema: PrismaSchema, model: PrismaModel, options: ts
       if (nested && hasSpread(nested)) continue;
       const here = path ? `${path}.${name}` : name;
       const paged = nested !== undefined && (objectProperty(nested, 'take') !== undefined || keyedWhere(nested));
-      if (field.list && !paged && related.timestamped && (GROWING_RELATION.test(related.name) || APPEND_ONLY.test(related.name))) return { path: here, model: related.name };
+      if (field.list && !paged && related.timestamped && growingModel(related)) return { path: here, model: related.name };
       const deeper = nested && unboundedRelation(schema, related, nested, here, depth + 1);
       if (deeper) return deeper;
     }
@@ -533,10 +552,17 @@ function loadsListedKeys(q: OrmCall): boolean {
     // Prisma `OR: ids.map((id) => ({ id }))`: one alternative per key the code holds.
     if (p.name.getText() === 'OR' && ts.isCallExpression(value)) return ts.isPropertyAccessExpression(value.expression) && value.expression.name.text === 'map';
     if (ts.isCallExpression(value)) return /^In$/.test(value.expression.getText());
+    // Mongoose and Sequelize read an array value as $in / IN: `find({ _id: course.required_book_ids })`
+    if ((q.orm === 'mongoose' || q.orm === 'sequelize') && (ts.isPropertyAccessExpression(value) || ts.isIdentifier(value))) {
+      return LISTED_IDS.test(ts.isIdentifier(value) ? value.text : value.name.text);
+    }
     if (!ts.isObjectLiteralExpression(value)) return false;
     return value.properties.some((inner) => inner.name !== undefined && /^(in|\$in|'\$in'|"\$in"|\[Op\.in\])$/.test(inner.name.getText()));
   });
 }
+
+/** A list of ids a document or the code holds: `required_book_ids`, `memberIds`, `tagIDs`. */
+const LISTED_IDS = /(_ids|Ids|IDs)$/;
 
 /** Keys that identify one account or row: a login's email or username, a slug, a token. */
 const UNIQUE_KEY = /^(e_?mail|username|user_?name|login|slug|token|uuid)$/i;
@@ -576,7 +602,7 @@ function isCursorLoop(call: ts.CallExpression): boolean {
  * `account_id`, `tenant`, `classId` (a class's students), ... (the owners the Python rule's OWNER_LOOKUP names). `productId` or `postId` are not
  * owners: one product's reviews or one post's comments can be any number of rows.
  */
-const OWNER_KEY = /^(\w*User|user|owner|author|creator|createdBy|member|profile|account|customer|project|space|workspace|team|group|class|classroom|household|tenant|org|organization|organisation|company)(Id|_id|ID)?$/;
+const OWNER_KEY = /^(\w*User|user|owner|author|creator|createdBy|member|profile|account|customer|teacher|instructor|project|space|workspace|team|group|class|classroom|household|tenant|org|organization|organisation|company)(Id|_id|ID)?$/;
 
 /**
  * The where clause of a list query, as an object literal: the options' `where` (or, for Mongoose and TypeORM's
@@ -722,6 +748,11 @@ function inTimeWindow(ctx: RuleContext, q: OrmCall): boolean {
     return field ? field.type === 'DateTime' && !field.list : DATE_NAME.test(key);
   };
   return withinFixedWindow(where, isDateColumn, alwaysDefined);
+}
+
+/** A Prisma model only seeds fill: no code of the project adds its rows (prisma-writes.ts), so it holds what was seeded. */
+function seededOnly(ctx: RuleContext, q: OrmCall): boolean {
+  return q.orm === 'prisma' && q.model !== undefined && prismaModelNeverWritten(ctx, q.model);
 }
 
 /** Besides its owner key, the where compares another key (also nested) with a value the code holds. */
