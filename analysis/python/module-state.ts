@@ -908,7 +908,7 @@ class ModuleStateBuilder {
         }
       }
     };
-    for (const node of decoratorsOf(this.tree)) {
+    for (const node of moduleDecorators(this.tree)) {
       const expr = node.namedChildren.find((c) => c?.type !== 'comment');
       if (expr?.type === 'call') markRun(expr.childForFieldName('function'), true);
       else markRun(expr, false);
@@ -992,7 +992,7 @@ export function sourceOf(tree: Tree): string {
 const decoratorCache = new WeakMap<Tree, Node[]>();
 
 /** Every decorator of the module, found from lines that start with `@` (no walk over the whole tree). */
-export function decoratorsOf(tree: Tree): Node[] {
+function moduleDecorators(tree: Tree): Node[] {
   let out = decoratorCache.get(tree);
   if (out) return out;
   out = decoratorsIn(tree, sourceOf(tree), tree.rootNode.startIndex);
