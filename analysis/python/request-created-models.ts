@@ -151,9 +151,11 @@ function enclosingFunction(lines: string[], at: number): FunctionSpan | undefine
   let def: number | undefined;
   const header: string[] = [];
   for (let i = at - 1; i >= 0 && indent > 0; i--) {
+    if (!lines[i].trim() || lines[i].trimStart().startsWith('#') || indentOf(lines[i]) >= indent) continue;
+    indent = indentOf(lines[i]);
+    // The `):` closing a signature split over lines: its `def` is the nearest one above at the same indent.
+    if (SIGNATURE_END.test(lines[i])) i = signatureStart(lines, i, indent) ?? i;
     const line = lines[i];
-    if (!line.trim() || line.trimStart().startsWith('#') || indentOf(line) >= indent) continue;
-    indent = indentOf(line);
     if (/^\s*(async\s+)?def\s/.test(line)) {
       def ??= i;
       header.push(line, ...decoratorsAbove(lines, i));
@@ -163,6 +165,20 @@ function enclosingFunction(lines: string[], at: number): FunctionSpan | undefine
   }
   if (def === undefined) return undefined;
   return { def, name: /def\s+(\w+)/.exec(lines[def])?.[1] ?? '', header: header.join('\n') };
+}
+
+/** `):` or `) -> Result:` alone on a line: the end of a signature written over several lines. */
+const SIGNATURE_END = /^\s*\)\s*(->[^:]*)?:\s*(#.*)?$/;
+
+/** The `def` line (at `indent`) whose signature the line `end` closes, at most 40 lines up. */
+function signatureStart(lines: string[], end: number, indent: number): number | undefined {
+  for (let i = end - 1; i >= 0 && i >= end - 40; i--) {
+    if (!lines[i].trim() || indentOf(lines[i]) > indent) continue;
+    if (indentOf(lines[i]) < indent) return undefined;
+    if (/^\s*(async\s+)?def\s/.test(lines[i])) return i;
+    if (!/^\s*[)\]}]/.test(lines[i])) return undefined;
+  }
+  return undefined;
 }
 
 /** The decorator lines above a `def`/`class` at line `at`, multi-line ones (`@api.doc(\n  ...\n)`) included. */

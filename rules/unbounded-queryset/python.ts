@@ -115,7 +115,8 @@ export default defineRule({
         'also through local variables, when the model grows with use (the model is named as a record of events, ' +
         '`Order`, `AuditLog`, `Upload`, `Submission`, with a time column, or some request code of the project adds its ' +
         'rows, `db.session.add(User(...))` at sign-up; tables only admin routes (or helpers only admin-gated routes call), ' +
-        'a setup page, seed or CSV-import helpers or CLI commands fill, key-value stores and lookup lists are not reported) and the query has no limit, ' +
+        'a setup page, seed or CSV-import helpers or CLI commands fill, key-value stores and lookup lists (a model of only a ' +
+        'name, title or description, with time stamps, not a table of users) are not reported; a route whose signature spans several lines counts) and the query has no limit, ' +
         'no filter to one owner and no filter to a work queue (`filter_by(status="pending")`). A view\'s own serializer ' +
         '(`self.get_serializer(qs, many=True)`, `self.serializer_class(qs, many=True)`) over the view\'s own rows ' +
         '(`self.queryset`, or `self.get_queryset()` when the class does not override it, as its class body declares ' +
