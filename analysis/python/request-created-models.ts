@@ -22,7 +22,9 @@ const CURATED = /admin|\bdef\s+(import|load)_|csv|superuser|staff|\bsetup\b|^set
 const ADMIN_GATE = /\b(is_admin|is_superuser|is_staff|role\s*[!=]=\s*["']admin)/;
 const ADD_CALL = /\b(?:\w*session|db|sess)\.(add|add_all)\(\s*([^\n]*)/g;
 const CONSTRUCTED = /\b([A-Z]\w*)\s*\(/g;
-const MENTIONS_ADD = /(session|db|sess)\.add(_all)?\(/;
+const MENTIONS_ADD = /(session|db|sess)\.add(_all)?\(|(?<![\w.])[A-Z]\w*\.create\(/;
+/** `User.create(data)`: a model's own create classmethod (a `CreateMixin`, sqlalchemy-mixins' ActiveRecord) adds the row. */
+const CREATE_CALL = /(?<![\w.])([A-Z]\w*)\.create\(/g;
 
 /** A model class a module's code adds rows of, and the function that adds them. */
 interface Site {
@@ -115,6 +117,10 @@ function createdSites(text: string): Site[] {
   const found = new Map<string, Site>();
   const add = (model: string, fn: string) => found.set(`${model} ${fn}`, { model, fn });
   for (let i = 0; i < lines.length; i++) {
+    for (const m of lines[i].matchAll(CREATE_CALL)) {
+      const fn = /^\s*#/.test(lines[i]) ? undefined : enclosingFunction(lines, i);
+      if (fn && !curated(lines, fn)) add(m[1], fn.name);
+    }
     ADD_CALL.lastIndex = 0;
     const call = ADD_CALL.exec(lines[i]);
     if (!call) continue;

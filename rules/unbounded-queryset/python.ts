@@ -114,7 +114,7 @@ export default defineRule({
         'or gino\'s `await Message.query.gino.all()` returned or read by a list comprehension into a response, ' +
         'also through local variables, when the model grows with use (the model is named as a record of events, ' +
         '`Order`, `AuditLog`, `Upload`, `Submission`, with a time column, or some request code of the project adds its ' +
-        'rows, `db.session.add(User(...))` at sign-up; tables only admin routes (or helpers only admin-gated routes call), ' +
+        'rows, `db.session.add(User(...))` at sign-up or a model\'s own `User.create(data)`; tables only admin routes (or helpers only admin-gated routes call), ' +
         'a setup page, seed or CSV-import helpers or CLI commands fill, key-value stores and lookup lists (a model of only a ' +
         'name, title or description, with time stamps, not a table of users) are not reported; a route whose signature spans several lines counts) and the query has no limit, ' +
         'no filter to one owner and no filter to a work queue (`filter_by(status="pending")`). A view\'s own serializer ' +
