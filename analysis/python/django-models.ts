@@ -250,11 +250,11 @@ export class ModelIndex {
    * from the class's own fields and Meta; undefined when the model is unknown or shows no such growth.
    * `sharedParent`: the rows asked for belong to a parent many users add to (see model-growth.ts).
    */
-  growthTimestamp(name: string, sharedParent = false): string | undefined {
+  growthTimestamp(name: string, sharedParent = false, newestFirst: string[] = []): string | undefined {
     const classes = this.byName.get(name);
     if (classes?.length !== 1) return undefined;
     const relations = this.ownAndInherited(classes[0]);
-    return growthTimestamp(name, classes[0].growth, new Set(relations.keys()), { byUser: this.userRelations(name).length > 0, sharedParent });
+    return growthTimestamp(name, classes[0].growth, new Set(relations.keys()), { byUser: this.userRelations(name).length > 0, sharedParent, newestFirst });
   }
 
   /**
