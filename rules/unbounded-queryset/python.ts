@@ -94,7 +94,7 @@ export default defineRule({
         'Finds Django querysets and SQLAlchemy queries that load every matching row at once: `list(Order.objects.all())`, ' +
         '`len(queryset)` instead of `.count()`, a `for` loop or comprehension over `.all()`/`.filter()` that writes an export ' +
         '(CSV writer, file, `yield` for a streaming response, a list returned as JSON) with no slice, pagination or ' +
-        '`.iterator()`, DRF serializers with `many=True` over an unpaginated queryset, and SQLAlchemy `query.all()` / ' +
+        '`.iterator()`, DRF serializers with `many=True` over an unpaginated queryset (any class named `...Serializer...`, `UserSerializerSafe` too), and SQLAlchemy `query.all()` / ' +
         '`session.scalars(...).all()` / `session.execute(select(...)).scalars().all()` feeding an export, or building a ' +
         'returned list when the query is not scoped to one owner (a column compared with a variable, ' +
         '`Rating.user_id == user_id`, selects one user\'s rows) and has no `.limit()`, also through a statement variable ' +
@@ -300,7 +300,7 @@ function servesRequest(node: Node): boolean {
 type Reporter = Pick<RuleContext, 'report'>;
 
 /** Statements with something to check: a call by one of the names checkCalls looks for, or a loop. */
-const CANDIDATE = /\b(?:len|list|tuple|\w*Serializer|get_serializer|serializer_class|for)\b|\w*(?:export|csv|xlsx|excel)\w*\s*\(/i;
+const CANDIDATE = /\b(?:len|list|tuple|\w*Serializer\w*|get_serializer|serializer_class|for)\b|\w*(?:export|csv|xlsx|excel)\w*\s*\(/i;
 /** Helpers named like an export that a whole queryset is handed to: `_get_csv_from_qs_values(users)`, `export_rows(qs)`. */
 const EXPORT_HELPER = /(^|_)(export|csv|xlsx|excel)/i;
 
@@ -358,9 +358,12 @@ function checkByMethod(tree: Tree, statement: TopLevelStatement, context: string
   return unknown ? undefined : all;
 }
 
+/** A serializer class: `OrderSerializer`, also `UserSerializerSafe`, `UserSerializerWithToken`. */
+const SERIALIZER_CLASS = /^[A-Z]\w*Serializer\w*$/;
+
 /** `len(qs)`, `list(qs)`, `OrderSerializer(qs, many=True)`. */
 function checkCalls(ctx: Reporter, tree: Tree, statement: TopLevelStatement, iterations: readonly Iteration[], canFix: boolean, chunkSize: number, viewFile: boolean, growth: OwnerGrowth): void {
-  for (const call of callsNamed(tree, statement.text, /\b(?:len|list|tuple|\w*Serializer|get_serializer|serializer_class)\b/g, statement.start)) {
+  for (const call of callsNamed(tree, statement.text, /\b(?:len|list|tuple|\w*Serializer\w*|get_serializer|serializer_class)\b/g, statement.start)) {
     // A whole list in memory matters where a request builds its response: views, API modules, handler functions.
     // In models, services and template tags the same call mostly reads a small catalogue or one object's rows.
     // (A list that feeds an export loop is checked everywhere.)
@@ -370,7 +373,7 @@ function checkCalls(ctx: Reporter, tree: Tree, statement: TopLevelStatement, ite
     if (isBuiltin && name === 'len') {
       checkLen(ctx, call, canFix, requestPath, growth);
     } else if (isBuiltin && (name === 'list' || name === 'tuple')) checkList(ctx, tree, call, iterations, canFix, chunkSize, requestPath, growth);
-    else if ((name.endsWith('Serializer') || viewSerializer(call)) && requestPath) checkSerializer(ctx, call, growth);
+    else if ((SERIALIZER_CLASS.test(name) || viewSerializer(call)) && requestPath) checkSerializer(ctx, call, growth);
   }
   for (const call of callsNamed(tree, statement.text, /\b\w*(?:[Ee]xport|[Cc]sv|CSV|[Xx]lsx|XLSX|[Ee]xcel)\w*/g, statement.start)) checkExportHelper(ctx, call, growth);
 }
