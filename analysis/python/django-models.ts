@@ -65,6 +65,8 @@ function arrangedByHand(model: ModelClass): boolean {
 
 /** Project models named as a table of users (one row per sign-up), whatever fields they declare. */
 const USER_TABLE_NAME = /^(\w*User|Users)$/;
+/** A price on each row: the model is goods for sale. */
+const PRICE_FIELD = /^(price|unit_price|sale_price|list_price)$/;
 /** Fields that stamp a row with a date or time. */
 const TIME_FIELD = /^(DateTimeField|DateField|TimeField|DurationField|CreationDateTimeField|ModificationDateTimeField|AutoCreatedField|AutoLastModifiedField)$/;
 
@@ -303,6 +305,8 @@ export class ModelIndex {
     const model = classes[0];
     const kinds = [...model.fields.values()];
     if (kinds.length === 0 || kinds.some((f) => f === 'GenericForeignKey' || f === 'TaggableManager')) return false;
+    // Goods for sale (a price on each row: a shop's products, a store's books): the catalogue grows with the shop.
+    if ([...model.fields].some(([field, kind]) => PRICE_FIELD.test(field) && /Decimal|Money|Float|Integer/.test(kind))) return false;
     // Rows an admin arranges by hand (`ordering = ["order", "name"]`) are curated, stamped with their edits or not.
     if (!arrangedByHand(model) && kinds.some((f) => TIME_FIELD.test(f))) return false;
     if (USER_TABLE_NAME.test(name) || this.isUserModel(name) || this.orderedByRelatedTime(model)) return false;
