@@ -163,7 +163,8 @@ export function growthTimestamp(name: string, facts: GrowthFacts, relations: Rea
   if (facts.unique.some((fields) => fields.some((f) => relations.has(f) || relations.has(f.replace(/_id$/, ''))))) return undefined;
   const eventName = EVENT_MODEL_NAME.test(name);
   // The query itself reads the newest first (`order_by('-id')`, `order_by('-created')`): a history, like Meta.ordering.
-  const newestFirst = (owned.newestFirst ?? []).map((f) => f.replace(/^-/, ''));
+  // Not rows with a unique value of their own (an API token's key, a slug): named things a user manages by hand.
+  const newestFirst = facts.uniqueColumns.length > 0 ? [] : (owned.newestFirst ?? []).map((f) => f.replace(/^-/, ''));
   const read =
     facts.creationTimestamps.find((t) => eventName || facts.orderedBy.includes(t) || facts.indexed.includes(t) || newestFirst.includes(t)) ??
     (newestFirst.some((f) => f === 'id' || f === 'pk') ? facts.creationTimestamps[0] : undefined);

@@ -198,7 +198,7 @@ def export_orders(request):
         'Not so for a table that grows with time per owner, as the project\'s model class shows it: a creation timestamp ' +
         '(a DateTimeField with `auto_now_add`, `default=timezone.now`, or named `created`/`start`/`timestamp`) that leads ' +
         '`Meta.ordering`, is `get_latest_by` or is indexed, or that the query itself reads newest first (`order_by("-created")`, ' +
-        'or `order_by("-id")`: a history), or a model named as a record of events (`...Log`, `...Event`, ' +
+        'or `order_by("-id")`: a history, unless each row has a unique key of its own, an API token), or a model named as a record of events (`...Log`, `...Event`, ' +
         '`Ping`, `Hit`, `...Entry`, `...Record`, `...History`), or a foreign key to a user with a DateTimeField the app ' +
         'sets (an order\'s `order_time`, a booking\'s `start_date_time`), or with a creation timestamp when the filter picks ' +
         'a parent many users add to (a post\'s comments, a room\'s messages; not one user\'s own rows), with no unique constraint over a relation (one row per user ' +
