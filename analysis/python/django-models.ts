@@ -65,6 +65,8 @@ function arrangedByHand(model: ModelClass): boolean {
 
 /** Project models named as a table of users (one row per sign-up), whatever fields they declare. */
 const USER_TABLE_NAME = /^(\w*User|Users)$/;
+/** A price on each row: the model is goods for sale. */
+const PRICE_FIELD = /^(price|unit_price|sale_price|list_price)$/;
 /** Fields that stamp a row with a date or time. */
 const TIME_FIELD = /^(DateTimeField|DateField|TimeField|DurationField|CreationDateTimeField|ModificationDateTimeField|AutoCreatedField|AutoLastModifiedField)$/;
 
@@ -250,11 +252,11 @@ export class ModelIndex {
    * from the class's own fields and Meta; undefined when the model is unknown or shows no such growth.
    * `sharedParent`: the rows asked for belong to a parent many users add to (see model-growth.ts).
    */
-  growthTimestamp(name: string, sharedParent = false): string | undefined {
+  growthTimestamp(name: string, sharedParent = false, newestFirst: string[] = []): string | undefined {
     const classes = this.byName.get(name);
     if (classes?.length !== 1) return undefined;
     const relations = this.ownAndInherited(classes[0]);
-    return growthTimestamp(name, classes[0].growth, new Set(relations.keys()), { byUser: this.userRelations(name).length > 0, sharedParent });
+    return growthTimestamp(name, classes[0].growth, new Set(relations.keys()), { byUser: this.userRelations(name).length > 0, sharedParent, newestFirst });
   }
 
   /**
@@ -303,6 +305,8 @@ export class ModelIndex {
     const model = classes[0];
     const kinds = [...model.fields.values()];
     if (kinds.length === 0 || kinds.some((f) => f === 'GenericForeignKey' || f === 'TaggableManager')) return false;
+    // Goods for sale (a price on each row: a shop's products, a store's books): the catalogue grows with the shop.
+    if ([...model.fields].some(([field, kind]) => PRICE_FIELD.test(field) && /Decimal|Money|Float|Integer/.test(kind))) return false;
     // Rows an admin arranges by hand (`ordering = ["order", "name"]`) are curated, stamped with their edits or not.
     if (!arrangedByHand(model) && kinds.some((f) => TIME_FIELD.test(f))) return false;
     if (USER_TABLE_NAME.test(name) || this.isUserModel(name) || this.orderedByRelatedTime(model)) return false;

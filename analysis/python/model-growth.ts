@@ -162,7 +162,12 @@ export function growthTimestamp(name: string, facts: GrowthFacts, relations: Rea
   if (facts.deletesItself) return undefined;
   if (facts.unique.some((fields) => fields.some((f) => relations.has(f) || relations.has(f.replace(/_id$/, ''))))) return undefined;
   const eventName = EVENT_MODEL_NAME.test(name);
-  const read = facts.creationTimestamps.find((t) => eventName || facts.orderedBy.includes(t) || facts.indexed.includes(t));
+  // The query itself reads the newest first (`order_by('-id')`, `order_by('-created')`): a history, like Meta.ordering.
+  // Not rows with a unique value of their own (an API token's key, a slug): named things a user manages by hand.
+  const newestFirst = facts.uniqueColumns.length > 0 ? [] : (owned.newestFirst ?? []).map((f) => f.replace(/^-/, ''));
+  const read =
+    facts.creationTimestamps.find((t) => eventName || facts.orderedBy.includes(t) || facts.indexed.includes(t) || newestFirst.includes(t)) ??
+    (newestFirst.some((f) => f === 'id' || f === 'pk') ? facts.creationTimestamps[0] : undefined);
   if (read || !owned.byUser) return read;
   return facts.eventTimes[0] ?? (owned.sharedParent ? facts.creationTimestamps[0] : undefined);
 }
@@ -174,4 +179,6 @@ export function growthTimestamp(name: string, facts: GrowthFacts, relations: Rea
 export interface Ownership {
   byUser?: boolean;
   sharedParent?: boolean;
+  /** The fields the query orders by descending (`order_by('-id')`), without the minus. */
+  newestFirst?: string[];
 }

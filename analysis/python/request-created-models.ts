@@ -22,7 +22,9 @@ const CURATED = /admin|\bdef\s+(import|load)_|csv|superuser|staff|\bsetup\b|^set
 const ADMIN_GATE = /\b(is_admin|is_superuser|is_staff|role\s*[!=]=\s*["']admin)/;
 const ADD_CALL = /\b(?:\w*session|db|sess)\.(add|add_all)\(\s*([^\n]*)/g;
 const CONSTRUCTED = /\b([A-Z]\w*)\s*\(/g;
-const MENTIONS_ADD = /(session|db|sess)\.add(_all)?\(/;
+const MENTIONS_ADD = /(session|db|sess)\.add(_all)?\(|(?<![\w.])[A-Z]\w*\.create\(/;
+/** `User.create(data)`: a model's own create classmethod (a `CreateMixin`, sqlalchemy-mixins' ActiveRecord) adds the row. */
+const CREATE_CALL = /(?<![\w.])([A-Z]\w*)\.create\(/g;
 
 /** A model class a module's code adds rows of, and the function that adds them. */
 interface Site {
@@ -115,6 +117,10 @@ function createdSites(text: string): Site[] {
   const found = new Map<string, Site>();
   const add = (model: string, fn: string) => found.set(`${model} ${fn}`, { model, fn });
   for (let i = 0; i < lines.length; i++) {
+    for (const m of lines[i].matchAll(CREATE_CALL)) {
+      const fn = /^\s*#/.test(lines[i]) ? undefined : enclosingFunction(lines, i);
+      if (fn && !curated(lines, fn)) add(m[1], fn.name);
+    }
     ADD_CALL.lastIndex = 0;
     const call = ADD_CALL.exec(lines[i]);
     if (!call) continue;
@@ -151,9 +157,11 @@ function enclosingFunction(lines: string[], at: number): FunctionSpan | undefine
   let def: number | undefined;
   const header: string[] = [];
   for (let i = at - 1; i >= 0 && indent > 0; i--) {
+    if (!lines[i].trim() || lines[i].trimStart().startsWith('#') || indentOf(lines[i]) >= indent) continue;
+    indent = indentOf(lines[i]);
+    // The `):` closing a signature split over lines: its `def` is the nearest one above at the same indent.
+    if (SIGNATURE_END.test(lines[i])) i = signatureStart(lines, i, indent) ?? i;
     const line = lines[i];
-    if (!line.trim() || line.trimStart().startsWith('#') || indentOf(line) >= indent) continue;
-    indent = indentOf(line);
     if (/^\s*(async\s+)?def\s/.test(line)) {
       def ??= i;
       header.push(line, ...decoratorsAbove(lines, i));
@@ -163,6 +171,20 @@ function enclosingFunction(lines: string[], at: number): FunctionSpan | undefine
   }
   if (def === undefined) return undefined;
   return { def, name: /def\s+(\w+)/.exec(lines[def])?.[1] ?? '', header: header.join('\n') };
+}
+
+/** `):` or `) -> Result:` alone on a line: the end of a signature written over several lines. */
+const SIGNATURE_END = /^\s*\)\s*(->[^:]*)?:\s*(#.*)?$/;
+
+/** The `def` line (at `indent`) whose signature the line `end` closes, at most 40 lines up. */
+function signatureStart(lines: string[], end: number, indent: number): number | undefined {
+  for (let i = end - 1; i >= 0 && i >= end - 40; i--) {
+    if (!lines[i].trim() || indentOf(lines[i]) > indent) continue;
+    if (indentOf(lines[i]) < indent) return undefined;
+    if (/^\s*(async\s+)?def\s/.test(lines[i])) return i;
+    if (!/^\s*[)\]}]/.test(lines[i])) return undefined;
+  }
+  return undefined;
 }
 
 /** The decorator lines above a `def`/`class` at line `at`, multi-line ones (`@api.doc(\n  ...\n)`) included. */

@@ -11,6 +11,7 @@ import { calleeName, type QuerysetInfo } from '../../analysis/python/django-quer
 import { drfProject } from '../../analysis/python/drf';
 import { importsOf } from '../../analysis/python/imports';
 import { ModelIndex } from '../../analysis/python/django-models';
+import { stringValue } from '../../analysis/python/ast';
 
 /** The project's Django models (the one model reader every rule asks), with the version findings depend on. */
 export function projectModels(ctx: RuleContext, tree: Tree): { models: ModelIndex; version: string } {
@@ -100,6 +101,21 @@ function sharedParent(info: QuerysetInfo, userRelations: string[]): boolean {
   return filtered;
 }
 
+/** The fields a queryset's own `order_by('-id', ...)` sorts descending: newest first, the way a history is read. */
+function newestFirst(info: QuerysetInfo): string[] {
+  const out: string[] = [];
+  for (const root of info.roots) {
+    for (let n: Node | null = root.node.parent; n && (n.type === 'call' || n.type === 'attribute'); n = n.parent) {
+      if (n.type !== 'call' || calleeName(n) !== 'order_by') continue;
+      for (const arg of n.childForFieldName('arguments')?.namedChildren ?? []) {
+        const field = arg?.type === 'string' ? stringValue(arg) : undefined;
+        if (field?.startsWith('-') && /^-\w+$/.test(field)) out.push(field.slice(1));
+      }
+    }
+  }
+  return out;
+}
+
 /** The project's time-growing models, as seen from the file being checked. */
 export function ownerGrowth(ctx: RuleContext, tree: Tree): OwnerGrowth {
   const { models, version } = projectModels(ctx, tree);
@@ -118,7 +134,7 @@ export function ownerGrowth(ctx: RuleContext, tree: Tree): OwnerGrowth {
     growing(info) {
       const out: { model: string; timestamp: string }[] = [];
       for (const model of info.models) {
-        const timestamp = models.growthTimestamp(model, sharedParent(info, models.userRelations(model)));
+        const timestamp = models.growthTimestamp(model, sharedParent(info, models.userRelations(model)), newestFirst(info));
         if (timestamp) out.push({ model, timestamp });
       }
       return out;

@@ -653,7 +653,8 @@ export const LIST_VIEWS_NOTES =
   'field of its own whose relations lead only to other such models: languages, categories, dropdown options, ' +
   'venues and their rooms; a many-to-many or a nullable pointer with `related_name="+"` does not count, and a ' +
   'model whose `Meta.ordering` leads with an integer position such as `order` is curated whatever its time stamps; ' +
-  'never a model named as a user table, `User`/`CustomUser`, nor one ordered by a related model\'s time, ' +
+  'never a model named as a user table, `User`/`CustomUser`, nor goods for sale (a numeric `price` field: a shop\'s ' +
+  'products, a store\'s books), nor one ordered by a related model\'s time, ' +
   '`ordering = ("-occurrence__starts",)`), rows still to come (`filter(start__gte=timezone.now())`), ' +
   'models the project does not define (except Django\'s User; a name several apps define, `Post` in two apps, is ' +
   'judged when every one of them carries a date or time of its own and none is arranged by hand), ' +

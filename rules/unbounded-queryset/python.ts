@@ -94,7 +94,7 @@ export default defineRule({
         'Finds Django querysets and SQLAlchemy queries that load every matching row at once: `list(Order.objects.all())`, ' +
         '`len(queryset)` instead of `.count()`, a `for` loop or comprehension over `.all()`/`.filter()` that writes an export ' +
         '(CSV writer, file, `yield` for a streaming response, a list returned as JSON) with no slice, pagination or ' +
-        '`.iterator()`, DRF serializers with `many=True` over an unpaginated queryset, and SQLAlchemy `query.all()` / ' +
+        '`.iterator()`, DRF serializers with `many=True` over an unpaginated queryset (any class named `...Serializer...`, `UserSerializerSafe` too), and SQLAlchemy `query.all()` / ' +
         '`session.scalars(...).all()` / `session.execute(select(...)).scalars().all()` feeding an export, or building a ' +
         'returned list when the query is not scoped to one owner (a column compared with a variable, ' +
         '`Rating.user_id == user_id`, selects one user\'s rows) and has no `.limit()`, also through a statement variable ' +
@@ -114,8 +114,9 @@ export default defineRule({
         'or gino\'s `await Message.query.gino.all()` returned or read by a list comprehension into a response, ' +
         'also through local variables, when the model grows with use (the model is named as a record of events, ' +
         '`Order`, `AuditLog`, `Upload`, `Submission`, with a time column, or some request code of the project adds its ' +
-        'rows, `db.session.add(User(...))` at sign-up; tables only admin routes (or helpers only admin-gated routes call), ' +
-        'a setup page, seed or CSV-import helpers or CLI commands fill, key-value stores and lookup lists are not reported) and the query has no limit, ' +
+        'rows, `db.session.add(User(...))` at sign-up or a model\'s own `User.create(data)`; tables only admin routes (or helpers only admin-gated routes call), ' +
+        'a setup page, seed or CSV-import helpers or CLI commands fill, key-value stores and lookup lists (a model of only a ' +
+        'name, title or description, with time stamps, not a table of users) are not reported; a route whose signature spans several lines counts) and the query has no limit, ' +
         'no filter to one owner and no filter to a work queue (`filter_by(status="pending")`). A view\'s own serializer ' +
         '(`self.get_serializer(qs, many=True)`, `self.serializer_class(qs, many=True)`) over the view\'s own rows ' +
         '(`self.queryset`, or `self.get_queryset()` when the class does not override it, as its class body declares ' +
@@ -196,7 +197,8 @@ def export_orders(request):
         'or one parent\'s rows are usually few, while `filter(status=status)` keeps most of a table and is still reported. ' +
         'Not so for a table that grows with time per owner, as the project\'s model class shows it: a creation timestamp ' +
         '(a DateTimeField with `auto_now_add`, `default=timezone.now`, or named `created`/`start`/`timestamp`) that leads ' +
-        '`Meta.ordering`, is `get_latest_by` or is indexed, or a model named as a record of events (`...Log`, `...Event`, ' +
+        '`Meta.ordering`, is `get_latest_by` or is indexed, or that the query itself reads newest first (`order_by("-created")`, ' +
+        'or `order_by("-id")`: a history, unless each row has a unique key of its own, an API token), or a model named as a record of events (`...Log`, `...Event`, ' +
         '`Ping`, `Hit`, `...Entry`, `...Record`, `...History`), or a foreign key to a user with a DateTimeField the app ' +
         'sets (an order\'s `order_time`, a booking\'s `start_date_time`), or with a creation timestamp when the filter picks ' +
         'a parent many users add to (a post\'s comments, a room\'s messages; not one user\'s own rows), with no unique constraint over a relation (one row per user ' +
@@ -298,7 +300,7 @@ function servesRequest(node: Node): boolean {
 type Reporter = Pick<RuleContext, 'report'>;
 
 /** Statements with something to check: a call by one of the names checkCalls looks for, or a loop. */
-const CANDIDATE = /\b(?:len|list|tuple|\w*Serializer|get_serializer|serializer_class|for)\b|\w*(?:export|csv|xlsx|excel)\w*\s*\(/i;
+const CANDIDATE = /\b(?:len|list|tuple|\w*Serializer\w*|get_serializer|serializer_class|for)\b|\w*(?:export|csv|xlsx|excel)\w*\s*\(/i;
 /** Helpers named like an export that a whole queryset is handed to: `_get_csv_from_qs_values(users)`, `export_rows(qs)`. */
 const EXPORT_HELPER = /(^|_)(export|csv|xlsx|excel)/i;
 
@@ -356,9 +358,12 @@ function checkByMethod(tree: Tree, statement: TopLevelStatement, context: string
   return unknown ? undefined : all;
 }
 
+/** A serializer class: `OrderSerializer`, also `UserSerializerSafe`, `UserSerializerWithToken`. */
+const SERIALIZER_CLASS = /^[A-Z]\w*Serializer\w*$/;
+
 /** `len(qs)`, `list(qs)`, `OrderSerializer(qs, many=True)`. */
 function checkCalls(ctx: Reporter, tree: Tree, statement: TopLevelStatement, iterations: readonly Iteration[], canFix: boolean, chunkSize: number, viewFile: boolean, growth: OwnerGrowth): void {
-  for (const call of callsNamed(tree, statement.text, /\b(?:len|list|tuple|\w*Serializer|get_serializer|serializer_class)\b/g, statement.start)) {
+  for (const call of callsNamed(tree, statement.text, /\b(?:len|list|tuple|\w*Serializer\w*|get_serializer|serializer_class)\b/g, statement.start)) {
     // A whole list in memory matters where a request builds its response: views, API modules, handler functions.
     // In models, services and template tags the same call mostly reads a small catalogue or one object's rows.
     // (A list that feeds an export loop is checked everywhere.)
@@ -368,7 +373,7 @@ function checkCalls(ctx: Reporter, tree: Tree, statement: TopLevelStatement, ite
     if (isBuiltin && name === 'len') {
       checkLen(ctx, call, canFix, requestPath, growth);
     } else if (isBuiltin && (name === 'list' || name === 'tuple')) checkList(ctx, tree, call, iterations, canFix, chunkSize, requestPath, growth);
-    else if ((name.endsWith('Serializer') || viewSerializer(call)) && requestPath) checkSerializer(ctx, call, growth);
+    else if ((SERIALIZER_CLASS.test(name) || viewSerializer(call)) && requestPath) checkSerializer(ctx, call, growth);
   }
   for (const call of callsNamed(tree, statement.text, /\b\w*(?:[Ee]xport|[Cc]sv|CSV|[Xx]lsx|XLSX|[Ee]xcel)\w*/g, statement.start)) checkExportHelper(ctx, call, growth);
 }

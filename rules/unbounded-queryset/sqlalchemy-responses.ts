@@ -33,6 +33,10 @@ const HANDLER_METHOD = /^(get|post|put|patch|delete)$/;
 const HANDLER_BASE = /\b(Resource|MethodView|HTTPEndpoint|HTTPMethodView)\b/;
 /** A column that stamps each row with a time (`created_at`, `date`, `timestamp`, `sent_on`). */
 const TIME_COLUMN = /^(date|time|timestamp|created|updated)$|(^|_)(date|time|timestamp)$|_(at|on)$|^(created|posted|sent|uploaded)_/;
+/** The columns of a lookup list: a name (and a description) for each row. */
+const LOOKUP_COLUMN = /^(name|title|label|slug|code|description)$/;
+/** Tables of people: one row per sign-up, whatever few columns the model declares. */
+const PEOPLE_MODEL = /(User|Account|Customer|Member|Person|People|Player|Client|Profile)s?$/;
 /** Models named as a record of what happens: each event adds a row. */
 const EVENT_MODEL = /(Log|Event|History|Entry|Record|Message|Submission|Order|Payment|Transaction|Upload|Comment|Visit|Click|Activity|Audit)s?$/;
 
@@ -121,6 +125,8 @@ function grows(ctx: RuleContext, model: Model): boolean {
   if (EVENT_MODEL.test(model.name) && [...model.columns].some((c) => TIME_COLUMN.test(c))) return true;
   // A key-value store (`set_config(key, value)` upserts): one row per key however often it is written.
   if (model.columns.has('key') && model.columns.has('value')) return false;
+  // A lookup list (`Category(id, name, created_at)`): rows named by hand, a handful however often it is read.
+  if (!PEOPLE_MODEL.test(model.name) && [...model.columns].every((c) => c === 'id' || c.startsWith('__') || LOOKUP_COLUMN.test(c) || TIME_COLUMN.test(c))) return false;
   return createdByRequests(ctx.project, { relPath: ctx.file.relPath, text: ctx.file.text }, model.name);
 }
 
