@@ -31,6 +31,8 @@ export const N_PLUS_ONE_MESSAGES = {
   'lazy-dynamic': '{{read}} is a dynamic relationship: it runs one query per row (N+1)',
   // marshmallow: a schema's nested fields over the rows of a Flask-Smorest list view.
   'schema-lazy': '{{schema}}(many=True) lazy-loads {{reads}} once per row (N+1)',
+  // FastAPI: a list response model's fields over the rows a route returns.
+  'response-model-lazy': 'Response model list[{{schema}}] lazy-loads {{reads}} once per row (N+1)',
   // TypeScript/JavaScript ORMs.
   'query-per-row': '{{call}}() runs once per row, 1 + N queries per request: batch it into one',
   'lazy-relation': 'await {{read}} runs one query per row (N+1): load it with relations on the find',

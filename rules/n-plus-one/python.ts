@@ -32,6 +32,7 @@ import { checkDrfSerializers, DRF_FIX, DRF_NOTES, DRF_WHAT } from './python-drf'
 import { checkGetattrExports, GETATTR_NOTES } from './python-getattr';
 import { checkSqlalchemyLoops } from './python-sqlalchemy';
 import { checkMarshmallowLists } from './python-marshmallow';
+import { checkResponseModelLists } from './python-fastapi';
 import { fileMatches, StatementFindingsCache, statementCachesEnabled, statementMatches, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
 import { classMethods } from '../../analysis/python/class-methods';
 import { StatementSlot, TreeSlot } from '../../analysis/cache';
@@ -220,6 +221,11 @@ def order_list(request):
         'schema (or a same-module base) dumps a lazy relationship through `fields.Nested`, `fields.List(fields.Nested(...))` ' +
         'or `fields.Pluck` (not `load_only`, not left out by `only=`/`exclude=`) and the query has no loader option for it; ' +
         'a `lazy="dynamic"` relationship always runs a query per row. ' +
+        'FastAPI: a route (`@app.get`, `@router.get`, ...) that returns a query\'s rows with `response_model=List[Schema]` ' +
+        '(or `-> list[Schema]` without `response_model`) whose pydantic schema (or a same-module base) declares a field named ' +
+        'like a lazy relationship of the rows\' model: validating each row reads it, one SELECT per row; reported at the ' +
+        'query unless it has a loader option for that relationship. `ClassVar`s, single-object response models and ' +
+        'paginated models (`Page[Schema]`) are not reported. ' +
         'SQLAlchemy: relationships declared `lazy="selectin"`/`"joined"`/`"subquery"`/`"immediate"`/`"raise"`/`"noload"` ' +
         'are not reported. A many-to-one read again and again for the same parent row is cheap: SQLAlchemy looks it up in ' +
         'the identity map by primary key before querying, so N rows with the same parent cost one query. Reported as ' +
@@ -238,6 +244,7 @@ def order_list(request):
     const ctx = liveCodeReports(reported);
     checkSqlalchemyLoops(ctx, (spec) => ctx.report(spec));
     checkMarshmallowLists(ctx, (spec) => ctx.report(spec));
+    checkResponseModelLists(ctx, (spec) => ctx.report(spec));
     if (fileMatches(ctx, RENDERS_TEMPLATES)) checkTemplateViews(ctx, ctx.python(), fixesAllowed(ctx.python()));
     // Admin actions iterate the queryset they are handed: no manager in the file.
     checkGetattrExports(ctx);
