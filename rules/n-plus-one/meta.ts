@@ -26,6 +26,7 @@ export const N_PLUS_ONE_MESSAGES = {
   // Django templates: the read in the template, and its twin on the view's queryset (with the fix).
   'in-template': 'N+1: {{read}} queries per row; add {{fix}} in {{view}}',
   'view-template': 'N+1 in {{template}}: {{read}} queries per row; add {{fix}}',
+  'model-method-call': '{{call}} runs {{query}} once per row (N+1)',
   'template-model-query': 'N+1: {{read}} runs self.{{manager}}.{{call}}() once per row',
   // SQLAlchemy.
   'lazy-load': 'Lazy-loads {{read}} once per row (N+1): add .options({{option}})',
