@@ -262,7 +262,7 @@ def order_list(request):
     // change to the project's models (their unique fields). Whether fixes are allowed is passed to the cache, not put
     // in the key (a syntax error typed re-checks no other loop).
     const { models, version } = projectModels(ctx, tree);
-    const context = `${[...moduleProperties(tree)].join(',')}\u0000${[...moduleQueryingMethods(tree).keys()].join(',')}\u0000${version}`;
+    const context = `${[...moduleProperties(tree)].join(',')}\u0000${[...moduleQueryingMethods(tree).values()].map((q) => `${q.key}=${q.manager}.${q.call}${q.prefetchable ? '+' : ''}`).join(',')}\u0000${version}`;
     for (const statement of topLevelStatements(tree)) {
       if (!statementMatches(statement, FOR_WORD)) continue;
       findingsCache.check(ctx, statement, context, (reads) => outsideReadsHold(tree, reads), (report) => checkLoops(tree, statement, context, canFix, models, report), canFix);
@@ -482,12 +482,12 @@ function modelMethodCall(tree: Tree, node: Node, source: RowSource): RelationAcc
 }
 
 const MODULE_PROPERTIES = new TreeSlot<ReadonlySet<string>>('n-plus-one: module properties');
-const MODULE_QUERYING_METHODS = new TreeSlot<ReadonlyMap<string, QueryingMethod>>('n-plus-one: module querying methods');
+const MODULE_QUERYING_METHODS = new TreeSlot<ReadonlyMap<string, { key: string } & QueryingMethod>>('n-plus-one: module querying methods');
 
 /** `Class.method` -> the manager query it runs, for the zero-argument methods of this module's classes that query self's managers. */
-function moduleQueryingMethods(tree: Tree): ReadonlyMap<string, QueryingMethod> {
+function moduleQueryingMethods(tree: Tree): ReadonlyMap<string, { key: string } & QueryingMethod> {
   return MODULE_QUERYING_METHODS.get(tree, () => {
-    const found = new Map<string, QueryingMethod>();
+    const found = new Map<string, { key: string } & QueryingMethod>();
     for (const statement of topLevelStatements(tree)) {
       if (!statementMatches(statement, CLASS_WORD)) continue;
       const members = CLASS_MEMBERS.answer(statement, '', () => classMembers(tree, statement.node));
