@@ -23,10 +23,28 @@ export interface ModelInfo {
   members: Set<string>;
   /** Base classes as written, for inherited fields (abstract models). */
   bases: string[];
+  /**
+   * Methods and properties a template can read (no argument but self) that run a query on a manager of the row
+   * (`self.items.all()`, `self.orderitem_set.filter(...)`): name -> the manager and the call (`items`, `all`).
+   */
+  queryingMethods?: Map<string, QueryingMethod>;
+}
+
+export interface QueryingMethod {
+  /** The manager the method reads (`orderitem_set`). */
+  manager: string;
+  /** The first queryset method it calls on it (`all`, `filter`, `aggregate`). */
+  call: string;
+  /** Every manager call it makes is `.all()`/`.count()`/`.exists()` on managers: a prefetch answers them. */
+  prefetchable: boolean;
 }
 
 const RELATION_FIELD = /^(ForeignKey|OneToOneField|ManyToManyField|TreeForeignKey|TreeOneToOneField|TreeManyToManyField|ParentalKey|ParentalManyToManyField|GenericForeignKey)$/;
 const CLASS = /^class[ \t]+(\w+)[ \t]*\(([^)]*)\)[ \t]*:/gm;
+/** A zero-argument method or property: `def total(self):` (templates call methods without arguments). */
+const NO_ARGUMENT_METHOD = /^[ \t]*(?:async[ \t]+)?def[ \t]+\w+[ \t]*\([ \t]*self[ \t]*,?[ \t]*\)/;
+/** A queryset call on a manager of self: `self.items.all(`, `self.orderitem_set.filter(`. */
+const SELF_MANAGER_CALL = /\bself\.(\w+)\.(all|filter|exclude|count|exists|aggregate|annotate|first|last|get|order_by|values|values_list|select_related|prefetch_related)[ \t]*\(/g;
 const MEMBER = /^([ \t]+)(?:(\w+)[ \t]*(?::[^=\n]*)?=[ \t]*(?:[\w.]+\.)?(\w+)[ \t]*\(|(?:async[ \t]+)?def[ \t]+(\w+)|(\w+)[ \t]*(?::[^=\n]*)?=)/gm;
 
 /** True for a module where models are usually declared. */
@@ -65,10 +83,28 @@ export function modelsIn(relPath: string, text: string): ModelInfo[] {
         (info as ModelWithCalls).calls ??= new Map();
         (info as ModelWithCalls).calls!.set(name, call);
       } else info.members.add(name);
+      if (member[4]) {
+        const querying = queryingMethod(body, member.index!, indent);
+        if (querying) (info.queryingMethods ??= new Map()).set(name, querying);
+      }
     }
     out.push(info);
   }
   return out;
+}
+
+/** The query a zero-argument method at `start` of a class body runs on a manager of self, if any. */
+function queryingMethod(body: string, start: number, indent: string): QueryingMethod | undefined {
+  const rest = body.slice(start);
+  const firstLine = rest.slice(0, rest.indexOf('\n') === -1 ? rest.length : rest.indexOf('\n'));
+  if (!NO_ARGUMENT_METHOD.test(firstLine)) return undefined;
+  // The method's text: up to the next statement of the class body (or its end).
+  const end = new RegExp(`\\n${indent}[^\\s#]`).exec(rest.slice(firstLine.length));
+  const method = rest.slice(firstLine.length, end ? firstLine.length + end.index : rest.length);
+  const calls = [...method.matchAll(SELF_MANAGER_CALL)].filter((c) => c[1] !== 'objects' && c[1] !== '__class__');
+  if (calls.length === 0) return undefined;
+  const prefetchable = calls.every((c) => c[2] === 'all' || c[2] === 'count' || c[2] === 'exists');
+  return { manager: calls[0][1], call: calls[0][2], prefetchable };
 }
 
 interface ModelWithCalls extends ModelInfo {
@@ -143,6 +179,23 @@ export class ModelIndex {
       if (found.known) return found;
     }
     return { known: false };
+  }
+
+  /** The query a method or property of the model (or a project base) runs on one of its managers. */
+  queryingMethod(modelName: string | undefined, name: string, depth = 0): QueryingMethod | undefined {
+    const model = this.get(modelName);
+    if (!model || depth > 5) return undefined;
+    if (model.members.has(name) || model.relations.has(name)) {
+      const found = model.queryingMethods?.get(name);
+      // Only a manager the models know as a collection relation of this model (not a field named like one).
+      const relation = found && this.member(modelName, found.manager).relation;
+      return relation && !['foreign-key', 'one-to-one', 'reverse-one-to-one', 'generic-foreign-key'].includes(relation.kind) ? found : undefined;
+    }
+    for (const base of model.bases) {
+      const found = this.queryingMethod(base.split('.').pop(), name, depth + 1);
+      if (found) return found;
+    }
+    return undefined;
   }
 
   /** True when every base of the model is known (a project model or Django's Model), so an unknown member is not a field. */

@@ -120,7 +120,7 @@ function readClass(text: string, name: string, fields: Map<string, NestedField>,
 }
 
 /** `class Name(Bases):` and its indented body, found in a module's text. */
-function classBody(text: string, name: string): { bases: string[]; body: string } | undefined {
+export function classBody(text: string, name: string): { bases: string[]; body: string } | undefined {
   const m = new RegExp(`^class[ \\t]+${name}[ \\t]*(?:\\(([^)]*)\\))?[ \\t]*:[^\\n]*\\n((?:[ \\t]+[^\\n]*\\n|[ \\t]*\\n)*)`, 'm').exec(`${text}\n`);
   if (!m) return undefined;
   const bases = (m[1] ?? '').split(',').map((b) => b.trim()).filter((b) => b && !b.includes('='));

@@ -13,7 +13,7 @@ import { clip, lineNumberAt } from '../shared/format';
 import { headlineText, type NPlusOneMessageId } from './meta';
 import { offlineByLayout } from '../../analysis/reach';
 import { parseTemplate, looksLikeTemplate, type ParsedTemplate, type TemplateNode, type VariableRead } from '../../analysis/django-templates/parse';
-import { isModelsFile, ModelIndex, modelsIn, type ModelInfo } from '../../analysis/django-templates/models';
+import { isModelsFile, ModelIndex, modelsIn, type ModelInfo, type QueryingMethod } from '../../analysis/django-templates/models';
 import { TEMPLATE_FILE, TemplateFolders } from '../../analysis/django-templates/folders';
 import { ProjectSlot, sameList } from '../../analysis/cache';
 import { moduleMatches } from '../../analysis/python/statements';
@@ -39,7 +39,8 @@ interface Binding {
   throughMany: boolean;
 }
 
-type Method = 'select_related' | 'prefetch_related' | 'count' | 'exists';
+/** `model-method`: a method or property of the row's model that queries one of its managers (`o.get_total`). */
+type Method = 'select_related' | 'prefetch_related' | 'count' | 'exists' | 'model-method';
 
 export interface TemplateFinding {
   template: string;
@@ -51,6 +52,8 @@ export interface TemplateFinding {
   method: Method;
   view: TemplateView;
   value: ContextValue;
+  /** For `model-method`: the model, and the manager query its method runs. */
+  via?: { model: string; member: string } & QueryingMethod;
 }
 
 interface FileEntry {
@@ -98,7 +101,8 @@ export function checkTemplateViews(ctx: RuleContext, tree: Tree, canFix: boolean
   const findings = projectFindings(ctx, tree.language, tree).filter((f) => f.view.file === ctx.file.relPath);
   const seen = new Set<string>();
   for (const f of findings) {
-    if (suppressedInTemplate(f, ctx.project)) continue;
+    // A model method's queries are fixed in the model or the view by hand: reported in the template only.
+    if (f.method === 'model-method' || suppressedInTemplate(f, ctx.project)) continue;
     const key = `${f.value.queryset.start}:${f.path}:${f.method}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -376,6 +380,14 @@ class TemplateWalker {
       }
       if (seg === 'pk' || seg === 'id' || seg.endsWith('_id') || seg.startsWith('_')) return undefined;
       const member = this.models.member(b.model, seg);
+      if (member.known && !member.relation) {
+        // `{{ o.get_total }}`: a method or property of the row that queries one of its managers, once per row.
+        const querying = b.perRow && report ? this.models.queryingMethod(b.model, seg) : undefined;
+        if (querying && !(querying.prefetchable && loads(b.value.queryset, [...b.path, querying.manager].join('__'), false))) {
+          this.report(file, read, i, b, [...b.path, seg], 'model-method', { model: b.model!, member: seg, ...querying });
+        }
+        if (querying) return undefined;
+      }
       // A member the models do not declare on a model we fully know: an annotation, a `to_attr` list, a property.
       if (!member.known && this.models.fullyKnown(b.model)) return undefined;
       const next = parts[i + 1]?.name;
@@ -408,14 +420,14 @@ class TemplateWalker {
     return b;
   }
 
-  private report(file: string, read: VariableRead, lastPart: number, b: Binding, path: string[], method: Method): void {
+  private report(file: string, read: VariableRead, lastPart: number, b: Binding, path: string[], method: Method, via?: TemplateFinding['via']): void {
     const joined = path.join('__');
-    if (loads(b.value.queryset, joined, method === 'select_related')) return;
+    if (method !== 'model-method' && loads(b.value.queryset, joined, method === 'select_related')) return;
     const end = read.parts[lastPart].end;
     const text = read.parts.slice(0, lastPart + 1).map((p) => p.name).join('.');
     // One finding per template, view and relation (the first read), as for loops in Python code.
     if (this.out.some((f) => f.template === file && f.view === b.view && f.value === b.value && f.path === joined && f.method === method)) return;
-    this.out.push({ template: file, start: read.start, end, read: text, path: joined, method, view: b.view, value: b.value });
+    this.out.push({ template: file, start: read.start, end, read: text, path: joined, method, view: b.view, value: b.value, via });
   }
 }
 
@@ -520,6 +532,7 @@ function countAdvice(f: TemplateFinding): string {
 
 function templateReport(f: TemplateFinding, otherViews: string[]): ReportSpec {
   const views = otherViews.length ? ` and ${otherViews.join(', ')}` : '';
+  if (f.via) return modelMethodReport(f, f.via, views);
   const message = headline('in-template', (read, fix, view) => ({ read, fix, view }), f);
   const fixWhere =
     f.method === 'count' || f.method === 'exists'
@@ -529,6 +542,22 @@ function templateReport(f: TemplateFinding, otherViews: string[]): ReportSpec {
     `N+1 queries: each row's ${f.read} is fetched on its own while the loop renders, and every fetched object stays in memory ` +
     `until the response is built. The view ${f.view.name}${views} (${f.view.file}) passes \`${f.value.name}\` to this template without loading it. ${fixWhere}`;
   return { start: f.start, end: f.end, ...message, detail };
+}
+
+function modelMethodReport(f: TemplateFinding, via: NonNullable<TemplateFinding['via']>, views: string): ReportSpec {
+  const manager = f.path.includes('__') ? `${f.path.slice(0, f.path.lastIndexOf('__'))}__${via.manager}` : via.manager;
+  const fix = via.prefetchable
+    ? `Add .prefetch_related("${manager}") to that queryset (${via.model}.${via.member} then reads the prefetched rows), or annotate the value on the queryset and read the annotation.`
+    : `Annotate the value on that queryset (Sum/Count over "${manager}") and read the annotation: .${via.call}() queries whatever is prefetched.`;
+  return {
+    start: f.start,
+    end: f.end,
+    messageId: 'template-model-query',
+    data: { read: clip(f.read, 30), manager: clip(via.manager, 20), call: via.call },
+    detail:
+      `N+1 queries: ${via.model}.${via.member} runs self.${via.manager}.${via.call}() and the template reads ${f.read} for each row, ` +
+      `one query per row while the loop renders. The view ${f.view.name}${views} (${f.view.file}) passes \`${f.value.name}\` to this template. ${fix}`,
+  };
 }
 
 function viewReport(f: TemplateFinding, canFix: boolean, project: ProjectInfo): ReportSpec {
@@ -580,4 +609,7 @@ export const TEMPLATE_NOTES =
   'unsafe when the view inherits from a project class (it may set a filtered `queryset` that the line would replace). ' +
   'A read silenced in the template (`{# memlint: ignore[n-plus-one] #}` on the line or alone above it) is not reported ' +
   'on the view either. Counts get no fix: annotate the queryset (or, for rows of a prefetched relation, its `Prefetch` queryset) and read ' +
-  'the annotation. Views whose `get_queryset()` has several returns or starts at `super().get_queryset()` are not followed.\n\n';
+  'the annotation. A method or property of the row\'s model that takes no argument and queries one of its managers ' +
+  '(`{{ order.total }}` where `def total(self): return self.items.aggregate(...)`, or `sum(i.price for i in self.items.all())`) ' +
+  'is reported in the template (no twin, no fix: the method decides the query), unless every call it makes is ' +
+  '`.all()`/`.count()`/`.exists()` and the queryset prefetches that manager. Views whose `get_queryset()` has several returns or starts at `super().get_queryset()` are not followed.\n\n';

@@ -26,11 +26,15 @@ export const N_PLUS_ONE_MESSAGES = {
   // Django templates: the read in the template, and its twin on the view's queryset (with the fix).
   'in-template': 'N+1: {{read}} queries per row; add {{fix}} in {{view}}',
   'view-template': 'N+1 in {{template}}: {{read}} queries per row; add {{fix}}',
+  'model-method-call': '{{call}} runs {{query}} once per row (N+1)',
+  'template-model-query': 'N+1: {{read}} runs self.{{manager}}.{{call}}() once per row',
   // SQLAlchemy.
   'lazy-load': 'Lazy-loads {{read}} once per row (N+1): add .options({{option}})',
   'lazy-dynamic': '{{read}} is a dynamic relationship: it runs one query per row (N+1)',
   // marshmallow: a schema's nested fields over the rows of a Flask-Smorest list view.
   'schema-lazy': '{{schema}}(many=True) lazy-loads {{reads}} once per row (N+1)',
+  // FastAPI: a list response model's fields over the rows a route returns.
+  'response-model-lazy': 'Response model list[{{schema}}] lazy-loads {{reads}} once per row (N+1)',
   // TypeScript/JavaScript ORMs.
   'query-per-row': '{{call}}() runs once per row, 1 + N queries per request: batch it into one',
   'lazy-relation': 'await {{read}} runs one query per row (N+1): load it with relations on the find',

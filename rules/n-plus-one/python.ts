@@ -32,12 +32,14 @@ import { checkDrfSerializers, DRF_FIX, DRF_NOTES, DRF_WHAT } from './python-drf'
 import { checkGetattrExports, GETATTR_NOTES } from './python-getattr';
 import { checkSqlalchemyLoops } from './python-sqlalchemy';
 import { checkMarshmallowLists } from './python-marshmallow';
+import { checkResponseModelLists } from './python-fastapi';
 import { fileMatches, StatementFindingsCache, statementCachesEnabled, statementMatches, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
 import { classMethods } from '../../analysis/python/class-methods';
 import { StatementSlot, TreeSlot } from '../../analysis/cache';
 import { checkTemplate, checkTemplateViews, TEMPLATE_NOTES } from './django-templates';
 import { RENDERS_TEMPLATES } from '../../analysis/python/django-template-views';
 import type { ModelIndex } from '../../analysis/python/django-models';
+import type { QueryingMethod } from '../../analysis/django-templates/models';
 import { projectModels } from '../unbounded-queryset/owner-growth';
 
 /** Methods of a related manager that run a query: `order.items.all()`, `order.items.count()`. */
@@ -93,7 +95,8 @@ function isNeverRelation(name: string): boolean {
   return name === 'pk' || name === 'id' || name === 'objects' || name.endsWith('_id') || name.startsWith('_') || /^get_\w+_display$/.test(name);
 }
 
-type AccessKind = 'foreign-key' | 'all' | 'count' | 'exists' | 'other-query';
+/** `model-method`: `row.total()` where the row's model (in this module) defines total() as a query on a manager of self. */
+type AccessKind = 'foreign-key' | 'all' | 'count' | 'exists' | 'other-query' | 'model-method';
 
 /** One read of a relation in a loop body: `o.customer.name` (path customer), `o.items.count()` (path items). */
 interface RelationAccess {
@@ -207,7 +210,10 @@ def order_list(request):
         '`.add()`, `.clear()`) are not reads; an unknown method on a plural name (`row.items.published()`) may be a ' +
         'custom manager method, which `select_related` cannot load, so it is reported only for `*_set` managers and ' +
         'without a fix. `content_object` (a generic foreign key) gets `prefetch_related`, since `select_related` ' +
-        'cannot follow it. A `@property` / `@cached_property` a class of the same module defines (and no class declares as a ' +
+        'cannot follow it. A call of a method that takes only `self` and queries a manager of self (`self.orders.filter(...)`, ' +
+        '`.aggregate(...)`), on a row of a queryset of a model declared in the same module, is reported per loop ' +
+        '(`customer.total_spent()`), unless every such call is `.all()`/`.count()`/`.exists()` and the queryset prefetches ' +
+        'that manager. A `@property` / `@cached_property` a class of the same module defines (and no class declares as a ' +
         'field) is not a relation. A property of a model in another module or a non-relation field whose value has other ' +
         'attributes (an enum, a custom object) can still be reported; suppress it with `# memlint: ignore[n-plus-one]`. `row.customer` ' +
         'alone is not reported (it may be a plain field). ' +
@@ -220,6 +226,11 @@ def order_list(request):
         'schema (or a same-module base) dumps a lazy relationship through `fields.Nested`, `fields.List(fields.Nested(...))` ' +
         'or `fields.Pluck` (not `load_only`, not left out by `only=`/`exclude=`) and the query has no loader option for it; ' +
         'a `lazy="dynamic"` relationship always runs a query per row. ' +
+        'FastAPI: a route (`@app.get`, `@router.get`, ...) that returns a query\'s rows with `response_model=List[Schema]` ' +
+        '(or `-> list[Schema]` without `response_model`) whose pydantic schema (or a same-module base) declares a field named ' +
+        'like a lazy relationship of the rows\' model: validating each row reads it, one SELECT per row; reported at the ' +
+        'query unless it has a loader option for that relationship. `ClassVar`s, single-object response models and ' +
+        'paginated models (`Page[Schema]`) are not reported. ' +
         'SQLAlchemy: relationships declared `lazy="selectin"`/`"joined"`/`"subquery"`/`"immediate"`/`"raise"`/`"noload"` ' +
         'are not reported. A many-to-one read again and again for the same parent row is cheap: SQLAlchemy looks it up in ' +
         'the identity map by primary key before querying, so N rows with the same parent cost one query. Reported as ' +
@@ -238,6 +249,7 @@ def order_list(request):
     const ctx = liveCodeReports(reported);
     checkSqlalchemyLoops(ctx, (spec) => ctx.report(spec));
     checkMarshmallowLists(ctx, (spec) => ctx.report(spec));
+    checkResponseModelLists(ctx, (spec) => ctx.report(spec));
     if (fileMatches(ctx, RENDERS_TEMPLATES)) checkTemplateViews(ctx, ctx.python(), fixesAllowed(ctx.python()));
     // Admin actions iterate the queryset they are handed: no manager in the file.
     checkGetattrExports(ctx);
@@ -250,7 +262,7 @@ def order_list(request):
     // change to the project's models (their unique fields). Whether fixes are allowed is passed to the cache, not put
     // in the key (a syntax error typed re-checks no other loop).
     const { models, version } = projectModels(ctx, tree);
-    const context = `${[...moduleProperties(tree)].join(',')}\u0000${version}`;
+    const context = `${[...moduleProperties(tree)].join(',')}\u0000${[...moduleQueryingMethods(tree).values()].map((q) => `${q.key}=${q.manager}.${q.call}${q.prefetchable ? '+' : ''}`).join(',')}\u0000${version}`;
     for (const statement of topLevelStatements(tree)) {
       if (!statementMatches(statement, FOR_WORD)) continue;
       findingsCache.check(ctx, statement, context, (reads) => outsideReadsHold(tree, reads), (report) => checkLoops(tree, statement, context, canFix, models, report), canFix);
@@ -431,8 +443,8 @@ function accessesToReport(tree: Tree, iteration: Iteration, source: RowSource): 
     for (const { name: capture, node } of captures(tree, ATTRIBUTE_ON_NAME, bodyNode)) {
       if (capture !== 'attr' || node.childForFieldName('object')?.text !== name) continue;
       if (!readsLoopVariable(node, iteration)) continue;
-      const access = classifyAccess(node);
-      if (!access || moduleProperties(tree).has(access.path[0])) continue;
+      const access = modelMethodCall(tree, node, source) ?? classifyAccess(node);
+      if (!access || (access.kind !== 'model-method' && moduleProperties(tree).has(access.path[0]))) continue;
       const key = access.path.join('__');
       byPath.set(key, [...(byPath.get(key) ?? []), access]);
     }
@@ -444,13 +456,48 @@ function accessesToReport(tree: Tree, iteration: Iteration, source: RowSource): 
     // `o.customer.company.name` is fixed by select_related("customer__company"), which also loads `customer`.
     const coveredByLonger = chosen.some((other) => other !== access && isFixable(other) && other.path.join('__').startsWith(`${path}__`));
     if (coveredByLonger) return false;
+    if (access.kind === 'model-method') return true;
     return !loadsRelation(source.info, source.prefix + path, access.kind === 'foreign-key' && source.prefix === '');
   });
 }
 
+/**
+ * `row.total()` in a loop over `Order.objects...` where `class Order` of this module defines `def total(self)` as a
+ * query on one of its managers (`self.items.filter(...)`, `.aggregate(...)`): one query (or more) per row. Not when
+ * every such call is `.all()`/`.count()`/`.exists()` and the queryset prefetches that manager.
+ */
+function modelMethodCall(tree: Tree, node: Node, source: RowSource): RelationAccess | undefined {
+  const call = node.parent;
+  if (call?.type !== 'call' || call.childForFieldName('function')?.id !== node.id) return undefined;
+  if ((call.childForFieldName('arguments')?.namedChildren.length ?? 1) !== 0 || source.prefix) return undefined;
+  const name = node.childForFieldName('attribute')?.text ?? '';
+  const methods = moduleQueryingMethods(tree);
+  for (const model of source.info.models) {
+    const found = methods.get(`${model}.${name}`);
+    if (!found) continue;
+    if (found.prefetchable && loadsRelation(source.info, found.manager, false)) return undefined;
+    return { path: [name], kind: 'model-method', method: `${found.manager}.${found.call}`, node: call };
+  }
+  return undefined;
+}
+
 const MODULE_PROPERTIES = new TreeSlot<ReadonlySet<string>>('n-plus-one: module properties');
+const MODULE_QUERYING_METHODS = new TreeSlot<ReadonlyMap<string, { key: string } & QueryingMethod>>('n-plus-one: module querying methods');
+
+/** `Class.method` -> the manager query it runs, for the zero-argument methods of this module's classes that query self's managers. */
+function moduleQueryingMethods(tree: Tree): ReadonlyMap<string, { key: string } & QueryingMethod> {
+  return MODULE_QUERYING_METHODS.get(tree, () => {
+    const found = new Map<string, { key: string } & QueryingMethod>();
+    for (const statement of topLevelStatements(tree)) {
+      if (!statementMatches(statement, CLASS_WORD)) continue;
+      const members = CLASS_MEMBERS.answer(statement, '', () => classMembers(tree, statement.node));
+      for (const q of members.querying) found.set(q.key, q);
+    }
+    return found;
+  });
+}
 /** Per statement text: a keystroke re-reads the class bodies of the statement it changed only. */
-const CLASS_MEMBERS = new StatementSlot<{ properties: string[]; fields: string[] }>('n-plus-one: class properties and fields');
+const CLASS_MEMBERS = new StatementSlot<{ properties: string[]; fields: string[]; querying: ({ key: string } & QueryingMethod)[] }>('n-plus-one: class properties and fields');
 
 /**
  * Names this module's classes define as `@property` / `@cached_property` methods and never as class attributes
@@ -471,16 +518,21 @@ function moduleProperties(tree: Tree): ReadonlySet<string> {
 }
 
 /** The property methods and the assigned names (fields) of the class bodies inside one top-level statement. */
-function classMembers(tree: Tree, statement: Node): { properties: string[]; fields: string[] } {
+function classMembers(tree: Tree, statement: Node): { properties: string[]; fields: string[]; querying: ({ key: string } & QueryingMethod)[] } {
   const properties: string[] = [];
   const fields: string[] = [];
+  const querying: ({ key: string } & QueryingMethod)[] = [];
   // Each class starts with a `class` keyword: found by text, not by a query over every node of the statement.
   for (const keyword of nodesAtText(tree, statement.text, CLASS_KEYWORDS, statement.startIndex)) {
     const cls = keyword.parent;
     if (keyword.type !== 'class' || cls?.type !== 'class_definition' || cls.firstChild?.id !== keyword.id) continue;
     const body = cls.childForFieldName('body');
     if (body?.type !== 'block') continue;
+    const className = cls.childForFieldName('name')?.text ?? '';
     for (const child of body.namedChildren) {
+      const fn = child?.type === 'decorated_definition' ? child.childForFieldName('definition') : child;
+      const q = fn?.type === 'function_definition' ? queryingMethodOf(fn) : undefined;
+      if (q) querying.push({ key: `${className}.${fn!.childForFieldName('name')?.text}`, ...q });
       if (child?.type === 'decorated_definition') {
         const decorators = child.namedChildren.filter((c) => c?.type === 'decorator').map((d) => d!.text);
         const name = child.childForFieldName('definition')?.childForFieldName('name')?.text;
@@ -491,7 +543,20 @@ function classMembers(tree: Tree, statement: Node): { properties: string[]; fiel
       }
     }
   }
-  return { properties, fields };
+  return { properties, fields, querying };
+}
+
+/** A queryset call on a manager of self: `self.items.all(`, `self.orders.filter(`. */
+const SELF_MANAGER_CALL = /\bself\.(\w+)\.(all|filter|exclude|count|exists|aggregate|annotate|first|last|get|order_by|values|values_list)[ \t]*\(/g;
+
+/** The manager query a method taking only self runs (`def total(self): return self.items.aggregate(...)`). */
+function queryingMethodOf(fn: Node): QueryingMethod | undefined {
+  const params = fn.childForFieldName('parameters')?.namedChildren ?? [];
+  if (params.length !== 1 || params[0]?.text !== 'self') return undefined;
+  const body = fn.childForFieldName('body')?.text ?? '';
+  const calls = [...body.matchAll(SELF_MANAGER_CALL)].filter((c) => c[1] !== 'objects' && c[1] !== '__class__' && !isNeverRelation(c[1]));
+  if (calls.length === 0) return undefined;
+  return { manager: calls[0][1], call: calls[0][2], prefetchable: calls.every((c) => c[2] === 'all' || c[2] === 'count' || c[2] === 'exists') };
 }
 
 
@@ -602,6 +667,11 @@ function finding(iteration: Iteration, source: RowSource, access: RelationAccess
   } else if (access.kind === 'exists') {
     headline = { messageId: 'exists', data: { row: clip(perRow, 16), read: clip(read, 28) } };
     detail = `N+1 queries. Annotate the ${outer}queryset with Exists(...) or Count("${fullPath}") instead.`;
+  } else if (access.kind === 'model-method') {
+    headline = { messageId: 'model-method-call', data: { call: clip(`${read}()`, 36), query: clip(`self.${access.method}()`, 36) } };
+    detail =
+      `N+1 queries: ${read}() runs self.${access.method}() for each row of the queryset. Annotate the value on the ` +
+      `${outer}queryset (Sum/Count/Exists over the relation) and read the annotation, or prefetch the relation once for all rows.`;
   } else {
     headline = { messageId: 'manager-call', data: { row: clip(perRow, 16), call: clip(`${read}.${access.method}`, 32) } };
     detail =
