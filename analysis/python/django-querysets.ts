@@ -168,8 +168,11 @@ export function unparenthesize(node: Node): Node {
   return n;
 }
 
-/** The function, class body or module whose local variables the node reads. */
-export function scopeOf(node: Node): Node {
+/**
+ * The function, class body or module whose local variables the node reads (a comprehension or lambda reads its
+ * enclosing function's: unlike uploads.ts's scopeOf, the scope a name is bound in).
+ */
+export function readScopeOf(node: Node): Node {
   return ancestor(node, 'function_definition', 'class_definition') ?? node.tree.rootNode;
 }
 
@@ -570,7 +573,7 @@ function addPrefetchObject(info: QuerysetInfo, arg: Node): boolean {
 
 /** A variable: the assignments in its scope that reach the use (the dominating one and any later ones). */
 function resolveVariable(use: Node, depth: number): QuerysetInfo | undefined {
-  const scope = scopeOf(use);
+  const scope = readScopeOf(use);
   readModuleScope(scope);
   const index = scopeIndex(scope);
   const name = use.text;
@@ -884,7 +887,7 @@ export function referencesInScope(scope: Node, name: string): Node[] {
   if (!index.references) {
     index.references = new Map();
     for (const { node } of captures(scope.tree, '(identifier) @id', scope)) {
-      if (isMemberOrKeywordName(node) || scopeOf(node).id !== scope.id) continue;
+      if (isMemberOrKeywordName(node) || readScopeOf(node).id !== scope.id) continue;
       pushTo(index.references, node.text, node);
     }
   }
@@ -893,7 +896,7 @@ export function referencesInScope(scope: Node, name: string): Node[] {
 
 /** `name = ...` assignments in the use's scope that end before the use, in source order. */
 export function assignmentsBefore(use: Node): Node[] {
-  const scope = scopeOf(use);
+  const scope = readScopeOf(use);
   readModuleScope(scope);
   return (scopeIndex(scope).assignments.get(use.text) ?? []).filter((a) => a.endIndex <= use.startIndex);
 }
@@ -929,11 +932,11 @@ function scopeIndex(scope: Node): ScopeIndex {
   if (!index) {
     index = { assignments: new Map(), otherBindings: new Map() };
     for (const { name, node } of captures(scope.tree, '(assignment left: (identifier) right: (_)) @a', scope)) {
-      if (name === 'a' && scopeOf(node).id === scope.id) pushTo(index.assignments, node.childForFieldName('left')!.text, node);
+      if (name === 'a' && readScopeOf(node).id === scope.id) pushTo(index.assignments, node.childForFieldName('left')!.text, node);
     }
     const rebinding = '[(augmented_assignment left: (identifier) @n) (named_expression name: (identifier) @n)]';
     for (const { node } of captures(scope.tree, rebinding, scope)) {
-      if (scopeOf(node).id === scope.id) pushTo(index.otherBindings, node.text, node);
+      if (readScopeOf(node).id === scope.id) pushTo(index.otherBindings, node.text, node);
     }
     byScope.set(scope.id, index);
   }

@@ -12,7 +12,7 @@ import { captures, parents, positionalArguments, stringValue } from '../../analy
 import { importsOf } from '../../analysis/python/imports';
 import { fileMatches, statementMatches, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
 import { StatementSlot } from '../../analysis/cache';
-import { assignmentsBefore, iterationOf, iterationsIn, readsLoopVariable, referencesInScope, scopeOf, unparenthesize, type Iteration } from '../../analysis/python/django-querysets';
+import { assignmentsBefore, iterationOf, iterationsIn, readsLoopVariable, referencesInScope, readScopeOf, unparenthesize, type Iteration } from '../../analysis/python/django-querysets';
 import { QUERY_PROPERTY, SQLALCHEMY_NAMES, modelNamed, relationshipOf, targetModel, type Model, type Relationship } from '../../analysis/python/sqlalchemy-models';
 
 /** Query/Select methods that keep the same rows (filters, order, joins, options). */
@@ -104,7 +104,7 @@ const CANDIDATE_LOOPS = new StatementSlot<boolean>('n-plus-one: SQLAlchemy candi
 
 /** The same test per function: a loop's rows come from its own function's text (module-level loops excepted). */
 function readsRowsWords(iteration: Iteration): boolean {
-  const scope = scopeOf(iteration.node);
+  const scope = readScopeOf(iteration.node);
   return scope.type === 'module' || ROW_WORDS.test(scope.text);
 }
 
@@ -303,7 +303,7 @@ function describeVariable(ctx: RuleContext, tree: Tree, id: Node, depth: number)
   const p = describe(ctx, tree, value, depth + 1);
   if (!p?.rows) return p;
   // Reassigned (`q = q.filter(...)`) or read elsewhere: the eager load would reach other uses too.
-  const scope = scopeOf(id);
+  const scope = readScopeOf(id);
   const uses = referencesInScope(scope, id.text).filter((r) => r.startIndex > last.endIndex);
   if (assignments.length > 1 || uses.length > 1) p.rows.plain = false;
   return p;

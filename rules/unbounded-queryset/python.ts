@@ -19,7 +19,7 @@ import {
   querysetOf,
   recordingOutsideReads,
   referencesInScope,
-  scopeOf,
+  readScopeOf,
   unparenthesize,
   type Iteration,
   OutsideReads,
@@ -464,10 +464,10 @@ function feedsExport(tree: Tree, call: Node, iterations: readonly Iteration[]): 
   const assignment = call.parent;
   const target = assignment?.type === 'assignment' && assignment.childForFieldName('right')?.id === call.id ? assignment.childForFieldName('left') : undefined;
   if (target?.type !== 'identifier') return false;
-  const scope = scopeOf(call);
+  const scope = readScopeOf(call);
   return iterations.some((it) => {
     const iterable = unparenthesize(it.iterable);
-    return iterable.type === 'identifier' && iterable.text === target.text && scopeOf(it.node).id === scope.id && it.node.startIndex > call.endIndex && exportKind(tree, it) === 'export';
+    return iterable.type === 'identifier' && iterable.text === target.text && readScopeOf(it.node).id === scope.id && it.node.startIndex > call.endIndex && exportKind(tree, it) === 'export';
   });
 }
 
@@ -476,7 +476,7 @@ function listToIteratorFix(call: Node, source: Node, chunkSize: number): FixSpec
   const assignment = call.parent;
   const target = assignment?.type === 'assignment' && assignment.childForFieldName('right')?.id === call.id ? assignment.childForFieldName('left') : undefined;
   if (target?.type !== 'identifier') return undefined;
-  const scope = scopeOf(call);
+  const scope = readScopeOf(call);
   const uses = referencesInScope(scope, target.text).filter((r) => r.id !== target.id);
   if (uses.length !== 1 || uses[0].startIndex < assignment!.endIndex) return undefined;
   const use = uses[0];
@@ -635,13 +635,13 @@ function sqlAlchemyStatement(all: Node): SqlAlchemyStatement {
 
 /** Whether a loop writes an export ('export') or builds a list that becomes the response ('response'). */
 function exportKind(tree: Tree, iteration: Iteration): 'export' | 'response' | undefined {
-  const scope = scopeOf(iteration.node);
+  const scope = readScopeOf(iteration.node);
   if (iteration.node.type !== 'for_statement') {
     return iteration.node.parent && flowsToOutput(iteration.node.parent, scope, 0) ? 'response' : undefined;
   }
   const body = iteration.body[0];
   if (!body) return undefined;
-  const sameFunction = (n: Node) => scopeOf(n).id === scope.id;
+  const sameFunction = (n: Node) => readScopeOf(n).id === scope.id;
   if (captures(tree, '(yield) @y', body).some((c) => sameFunction(c.node))) return 'export';
   for (const { node: call } of captures(tree, '(call function: (attribute object: (_) @o attribute: (identifier) @m)) @c', body)) {
     if (call.type !== 'call' || !sameFunction(call)) continue;
@@ -740,7 +740,7 @@ function isUnbounded(info: QuerysetInfo | undefined, at: Node): info is Queryset
   // Rows still to come (`filter(start__gte=timezone.now())`) are the upcoming few, not the table's history.
   if (!info || info.sliced || info.iterator !== 'none' || info.singleRow || info.relatedManager || info.upcoming) return false;
   if (frameworkCatalogue(info, at)) return false;
-  const scope = scopeOf(at);
+  const scope = readScopeOf(at);
   return !info.variables.some((name) => referencesInScope(scope, name).some((r) => passedToPaginator(r)));
 }
 
@@ -758,7 +758,7 @@ function passedToPaginator(reference: Node): boolean {
  * `qs.count()`) do not count.
  */
 function consumedElsewhere(info: QuerysetInfo, at: Node, except: Node): boolean {
-  const scope = scopeOf(at);
+  const scope = readScopeOf(at);
   return info.variables.some((name) =>
     referencesInScope(scope, name).some((r) => {
       if (r.startIndex >= except.startIndex && r.endIndex <= except.endIndex) return false;

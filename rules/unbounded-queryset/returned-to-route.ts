@@ -10,7 +10,7 @@
 import { Parser, type Node, type Tree } from 'web-tree-sitter';
 import type { RuleContext } from '../api';
 import { ancestor } from '../../analysis/python/ast';
-import { calleeName, scopeOf } from '../../analysis/python/django-querysets';
+import { calleeName, readScopeOf } from '../../analysis/python/django-querysets';
 import { callSitesOf, functionRefOf, moduleTextOf, type FunctionRef } from '../../analysis/python/call-graph';
 
 /** How a value reaches a response, or that a helper (not a route) returns it to its callers. */
@@ -61,7 +61,7 @@ function viaCallers(ctx: RuleContext, tree: Tree, target: FunctionRef, reaches: 
     const call = callOnLine(callerTree, site.line, name);
     const fn = call && ancestor(call, 'function_definition');
     if (!call || !fn) continue;
-    const how = reaches(call, scopeOf(call), fn, 0);
+    const how = reaches(call, readScopeOf(call), fn, 0);
     if (how === RETURNED_BY_HELPER) {
       if (depth + 1 >= MAX_HELPERS) continue;
       const further = viaCallers(ctx, tree, { file: site.file, key: site.from }, reaches, depth + 1);

@@ -11,7 +11,7 @@
 import type { Node, Tree } from 'web-tree-sitter';
 import type { ReportSpec, RuleContext } from '../api';
 import { ancestor, callsNamed, parents, positionalArguments } from '../../analysis/python/ast';
-import { assignmentsBefore, calleeName, referencesInScope, scopeOf, unparenthesize } from '../../analysis/python/django-querysets';
+import { assignmentsBefore, calleeName, referencesInScope, readScopeOf, unparenthesize } from '../../analysis/python/django-querysets';
 import { modelNamed, type Model } from '../../analysis/python/sqlalchemy-models';
 import { createdByRequests } from '../../analysis/python/request-created-models';
 import { StatementFindingsCache, statementMatches, topLevelStatements } from '../../analysis/python/statements';
@@ -102,7 +102,7 @@ function candidate(all: Node, statementOf: (all: Node) => QueryFacts, found: (sp
   if (TRANSIENT_STATE.test(all.childForFieldName('function')?.text ?? '')) return;
   // gino's `await X.query.gino.all()`: the file may import no SQLAlchemy, so comprehensions over its rows are read here.
   const gino = all.childForFieldName('function')?.childForFieldName('object')?.childForFieldName('attribute')?.text === 'gino';
-  const how = reachesResponse(all, scopeOf(all), fn, 0, gino);
+  const how = reachesResponse(all, readScopeOf(all), fn, 0, gino);
   const model = how ? queriedModel(all) : undefined;
   if (!model || (model.type !== 'identifier' && model.type !== 'attribute')) return;
   found({ start: all.startIndex, end: all.endIndex, data: { modelAt: model.startIndex - all.startIndex, modelLength: model.endIndex - model.startIndex, how: how! } });
