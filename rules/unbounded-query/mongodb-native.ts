@@ -28,7 +28,14 @@ const BOUNDING = new Set(['limit', 'next', 'hasNext', 'stream', 'batchSize']);
 /** Pipeline stages that bound or reduce the rows an aggregate returns. */
 const REDUCING_STAGE = /^['"]?\$(limit|group|count|facet|sample|bucket|bucketAuto|sortByCount)['"]?$/;
 
-export const MAY_READ_NATIVE = /\.toArray\s*\(/;
+/**
+ * False when the text can hold no native read, so the file need not be parsed: every read ends in `.toArray()` and
+ * names its collection through `.collection(...)` or a `Collection` of an imported `mongodb` (an Angular/RxJS
+ * `.toArray()` alone loaded the TypeScript compiler into a scan worker for nothing).
+ */
+export function mayReadNative(text: string): boolean {
+  return /\.toArray\s*\(/.test(text) && /\.collection\s*[(<]|\bmongodb\b/.test(text);
+}
 
 export function nativeMongoReads(sf: ts.SourceFile, calls: readonly ts.CallExpression[]): NativeRead[] {
   const out: NativeRead[] = [];

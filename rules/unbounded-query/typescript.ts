@@ -20,7 +20,7 @@ import { describeRawSelect, MAY_RUN_RAW_SELECT, rawSelects } from './raw-sql';
 import { unboundedPopulate, type UnboundedPopulate } from './mongoose-populate';
 import { callerChosenLimit, inPaginateStatic } from './mongoose-paginate';
 import { DATE_NAME, withinFixedWindow } from './time-window';
-import { MAY_READ_NATIVE, nativeMongoReads } from './mongodb-native';
+import { mayReadNative, nativeMongoReads } from './mongodb-native';
 import { indexOf } from '../../analysis/typescript/ast';
 
 /** Chain calls that bound or stream a Mongoose query / TypeORM query builder. */
@@ -168,7 +168,7 @@ export default router;
       }
     }
     const calls = ormCalls(ctx); // before the parse: a file with no possible ORM read is not parsed
-    if (MAY_READ_NATIVE.test(ctx.file.text)) reportNativeReads(ctx, calls, limit);
+    if (mayReadNative(ctx.file.text)) reportNativeReads(ctx, calls, limit);
     if (calls.length === 0) return;
     const fixable = !hasSyntaxErrors(ctx.typescript());
     for (const q of calls) {
