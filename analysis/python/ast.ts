@@ -208,6 +208,15 @@ export function enclosingFunction(node: Node): Node | undefined {
   return ancestor(node, 'function_definition', 'lambda');
 }
 
+/** The values a function's own `return` statements give (not those of functions nested in it); bare returns left out. */
+export function ownReturnValues(fn: Node): Node[] {
+  return captures(fn.tree, '(return_statement) @r', fn)
+    .map((c) => c.node)
+    .filter((r) => enclosingFunction(r)?.id === fn.id)
+    .map((r) => r.namedChildren[0])
+    .filter((e): e is Node => !!e);
+}
+
 /** The class definition that contains the node directly or through methods. */
 export function enclosingClass(node: Node): Node | undefined {
   return ancestor(node, 'class_definition');

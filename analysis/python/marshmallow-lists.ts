@@ -7,7 +7,7 @@
  */
 import type { Node, Tree } from 'web-tree-sitter';
 import type { RuleContext } from '../../rules/api';
-import { captures, keywordArgument, positionalArguments } from './ast';
+import { captures, keywordArgument, ownReturnValues, positionalArguments } from './ast';
 import { importsOf } from './imports';
 import { resolveModule } from './sqlalchemy-models';
 
@@ -47,19 +47,10 @@ export function schemaListResponses(tree: Tree): SchemaListResponse[] {
       }
     }
     if (!schemaCall || paginated) continue;
-    const returns = captures(tree, '(return_statement) @r', fn)
-      .map((c) => c.node)
-      .filter((r) => enclosingFunction(r)?.id === fn.id)
-      .map((r) => r.namedChildren[0])
-      .filter((e): e is Node => !!e);
+    const returns = ownReturnValues(fn);
     found.push({ fn, returns, schema: schemaCall.childForFieldName('function')!.text, schemaCall });
   }
   return found;
-}
-
-function enclosingFunction(node: Node): Node | undefined {
-  for (let p = node.parent; p; p = p.parent) if (p.type === 'function_definition' || p.type === 'lambda') return p;
-  return undefined;
 }
 
 /** A nested field of a schema: the attribute of the row it reads (`attribute=` when given, else the field name). */

@@ -7,7 +7,7 @@
  */
 import type { Node, Tree } from 'web-tree-sitter';
 import type { RuleContext } from '../../rules/api';
-import { captures, keywordArgument } from './ast';
+import { captures, keywordArgument, ownReturnValues } from './ast';
 import { importsOf } from './imports';
 import { resolveModule } from './sqlalchemy-models';
 import { classBody } from './marshmallow-lists';
@@ -51,11 +51,7 @@ export function listResponses(tree: Tree): ListResponse[] {
     model ??= fn.childForFieldName('return_type')?.namedChildren[0] ?? undefined;
     const schema = model && listElement(model);
     if (!schema) continue;
-    const returns = captures(tree, '(return_statement) @r', fn)
-      .map((c) => c.node)
-      .filter((r) => enclosingFunction(r)?.id === fn.id)
-      .map((r) => r.namedChildren[0])
-      .filter((e): e is Node => !!e);
+    const returns = ownReturnValues(fn);
     found.push({ fn, returns, schema });
   }
   return found;
@@ -78,11 +74,6 @@ function listElement(type: Node): string | undefined {
     if (!name || !LIST_TYPES.test(name.text) || args.length !== 1 || args[0]?.type !== 'identifier') return undefined;
     return args[0].text;
   }
-  return undefined;
-}
-
-function enclosingFunction(node: Node): Node | undefined {
-  for (let p = node.parent; p; p = p.parent) if (p.type === 'function_definition' || p.type === 'lambda') return p;
   return undefined;
 }
 

@@ -6,7 +6,7 @@
  * (`const { per_page } = getPaginationParams(req)`).
  */
 import { ts } from 'ts-morph';
-import { bindingRoot, isFunctionNode, stringValue, unwrap, type FunctionNode } from '../../analysis/typescript/ast';
+import { bindingRoot, enclosingFunction, isFunctionNode, stringValue, unwrap, type FunctionNode } from '../../analysis/typescript/ast';
 import { inRequestHandler, isRequestObject } from '../../analysis/typescript/handlers';
 import type { RuleContext } from '../api';
 import { constructedMethod } from '../../analysis/typescript/injected-methods';
@@ -35,7 +35,7 @@ export function uncappedRequestPageSizes(ctx: RuleContext, sf: ts.SourceFile): R
   const visit = (n: ts.Node): void => {
     const taken = ts.isVariableDeclaration(n) ? fromInitializer(n) : ts.isBindingElement(n) ? fromDestructuring(n) : undefined;
     if (taken && !validatedWithMax(sf.text, taken.param.replace(/^[?:]|=$/g, ''))) {
-      const fn = enclosingFunctionOf(n);
+      const fn = enclosingFunction(n);
       if (fn?.body && inRequestHandler(n, relPath)) {
         const readIn = readWith(ctx, sf, fn, taken.local);
         if (readIn) out.push({ node: n, param: taken.param, readIn });
@@ -100,11 +100,6 @@ function requestKey(expr: ts.Expression): string | undefined {
   return source.name.text === 'params' ? `:${key}` : undefined;
 }
 
-function enclosingFunctionOf(node: ts.Node): FunctionNode | undefined {
-  for (let n = node.parent; n; n = n.parent) if (isFunctionNode(n)) return n;
-  return undefined;
-}
-
 /**
  * Where `local` sizes a read uncapped: in `fn` itself ('the handler'), or in a function of the file that calls `fn`
  * (a helper that returns `{ page, per_page, offset }`) and reads with the destructured value.
@@ -124,7 +119,7 @@ function readWith(ctx: RuleContext, sf: ts.SourceFile, fn: FunctionNode, local: 
     if (ts.isVariableDeclaration(n) && n.initializer && ts.isObjectBindingPattern(n.name)) {
       const init = unwrap(n.initializer);
       if (ts.isCallExpression(init) && ts.isIdentifier(init.expression) && init.expression.text === name) {
-        const caller = enclosingFunctionOf(n);
+        const caller = enclosingFunction(n);
         for (const el of n.name.elements) {
           const field = el.propertyName ? el.propertyName.getText() : el.name.getText();
           if (field !== local || !ts.isIdentifier(el.name) || !caller?.body) continue;
