@@ -13,6 +13,7 @@ import argparse
 import datetime
 import decimal
 import importlib
+import importlib.util
 import inspect
 import json
 import os
