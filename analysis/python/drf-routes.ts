@@ -9,6 +9,7 @@
  * "list"; any other mention (a router, a subclass, `as_view(actions)`, a list of views) leaves it "unknown".
  */
 import type { ProjectInfo } from '../../rules/api';
+import { FileVersionSlot } from '../cache';
 import { projectTexts } from '../project-texts';
 
 export type ListRouting = 'not-listed' | 'unknown';
@@ -26,8 +27,7 @@ export function listRoutingOf(project: ProjectInfo, current: { relPath: string; 
     if (!file.endsWith('.py') || /(^|\/)(node_modules|\.venv|venv|site-packages)\//.test(file)) continue;
     const raw = texts.text(file);
     if (raw === undefined || !raw.includes(className)) continue;
-    // Comments and imports name the class without routing it (blanked, keeping offsets).
-    const text = raw.replace(/#[^\n]*/g, (c) => ' '.repeat(c.length)).replace(IMPORT_STATEMENT, (s) => s.replace(/[^\n]/g, ' '));
+    const text = BLANKED.get(file, raw, () => withoutCommentsAndImports(raw));
     for (const m of text.matchAll(mention)) {
       const at = m.index!;
       if (/\bclass[ \t]+$/.test(text.slice(Math.max(0, at - 20), at))) continue;
@@ -37,6 +37,16 @@ export function listRoutingOf(project: ProjectInfo, current: { relPath: string; 
     }
   }
   return routes > 0 ? 'not-listed' : 'unknown';
+}
+
+/**
+ * Comments and imports name a class without routing it: blanked, keeping offsets. Once per version of each file's
+ * text: every list view of a module asks about the module (which names them all) and the URL modules again.
+ */
+const BLANKED = new FileVersionSlot<string>('DRF routes: texts without comments and imports', 400);
+
+function withoutCommentsAndImports(raw: string): string {
+  return raw.replace(/#[^\n]*/g, (c) => ' '.repeat(c.length)).replace(IMPORT_STATEMENT, (s) => s.replace(/[^\n]/g, ' '));
 }
 
 /** The actions of `.as_view({"get": "retrieve", ...})` right after a class name, or undefined for any other use. */

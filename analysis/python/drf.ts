@@ -11,10 +11,10 @@
 import { Parser, type Tree } from 'web-tree-sitter';
 import type { ProjectInfo } from '../../rules/api';
 import { topLevelStatements } from './statements';
-import { ProjectSlot, StatementSlot } from '../cache';
+import { projectChanges, ProjectSlot, StatementSlot } from '../cache';
 import { mark } from '../timeline';
 import { factsExchange } from '../shared-facts';
-import { projectTexts } from '../project-texts';
+import { projectTexts, type ProjectTexts } from '../project-texts';
 import { isSingle, ModelIndex, modelClassesIn, type ModelClass, type ModelRelation } from './django-models';
 import { serializerClassesIn, type DeclaredField, type ObjectRead, type SerializerClass, type Span } from './drf-serializers';
 
@@ -168,6 +168,12 @@ export class DrfProject {
   private lastStamp?: object;
   private lastFile = '';
   private lastText = '';
+  /**
+   * The project as of the last update (its file list, its whole change count, its listed .py files): when neither
+   * changed, another file's update need only look at that file and at the last one (a batch scan checks each file
+   * of an unchanged project in turn; the full loop read all of its modules' texts again for every file).
+   */
+  private lastProject?: { files: readonly string[]; changes: number; python: ReadonlySet<string> };
 
   /**
    * Changes whenever a fact a finding may depend on changes: another module's text, or the edited module's
@@ -182,9 +188,13 @@ export class DrfProject {
     const texts = projectTexts(project, current);
     // No other file changed since the last update of this file: only its own facts can have changed (a keystroke),
     // and none when it has the same text either.
-    const onlyCurrent = texts.stamp !== undefined && texts.stamp === this.lastStamp && current.relPath === this.lastFile;
-    if (onlyCurrent && current.text === this.lastText) return;
+    const sameFile = texts.stamp !== undefined && texts.stamp === this.lastStamp && current.relPath === this.lastFile;
+    if (sameFile && current.text === this.lastText) return;
+    const unchanged = !sameFile && this.unchangedProjectFor(project, texts, current.relPath);
+    const onlyCurrent = sameFile || unchanged;
     this.lastStamp = undefined;
+    const lastProject = this.lastProject;
+    this.lastProject = undefined;
     // (Every other file keeps its text, so the loop below would skip it: the project's 300 modules are not looked at.)
     const paths = onlyCurrent ? [current.relPath] : texts.files.filter((f) => f.endsWith('.py'));
     if (!paths.includes(current.relPath)) paths.push(current.relPath);
@@ -261,6 +271,23 @@ export class DrfProject {
     this.lastStamp = texts.stamp;
     this.lastFile = current.relPath;
     this.lastText = current.text;
+    const changes = projectChanges(project);
+    if (texts.stamp !== undefined && changes !== undefined) {
+      const python = lastProject?.files === texts.files ? lastProject.python : new Set(texts.files.filter((f) => f.endsWith('.py')));
+      this.lastProject = { files: texts.files, changes, python };
+    }
+  }
+
+  /**
+   * True when nothing in the project changed since the last update (another file's): every module's facts are those
+   * of its current text, except the last checked file's, whose own text may differ from the one the project reads
+   * (then, or when that file is not one of the project's modules, the full update runs).
+   */
+  private unchangedProjectFor(project: ProjectInfo, texts: ProjectTexts, relPath: string): boolean {
+    const last = this.lastProject;
+    if (!last || texts.stamp === undefined || last.files !== texts.files || last.changes !== projectChanges(project)) return false;
+    if (relPath === this.lastFile) return true;
+    return last.python.has(this.lastFile) && this.files.get(this.lastFile)?.text === texts.text(this.lastFile);
   }
 
   get models(): ModelIndex {
