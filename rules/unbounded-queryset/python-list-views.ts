@@ -26,6 +26,8 @@ import { StatementFindingsCache, topLevelStatements, type TopLevelStatement } fr
 import { StatementSlot } from '../../analysis/cache';
 import { projectClassTexts } from '../../analysis/python/project-classes';
 import { templateReadsHold, templateReadsList, type TemplateReads } from './list-view-templates';
+import { classTextsFor, isTextSearch, readCustomChain } from './custom-chain-rows';
+import type { ClassTexts } from '../../analysis/python/custom-querysets';
 
 /** DRF classes whose GET on the collection lists the queryset (through ListModelMixin.list). */
 const DRF_LIST_BASES = new Set(['ListAPIView', 'ListCreateAPIView', 'ModelViewSet', 'ReadOnlyModelViewSet', 'ListModelMixin']);
@@ -58,7 +60,9 @@ export function checkListViews(ctx: RuleContext, tree: Tree): void {
   const models = () => (index ??= projectModels(ctx, tree).models);
   let growthIndex: OwnerGrowth | undefined;
   const growth = () => (growthIndex ??= ownerGrowth(ctx, tree));
-  const judge: Judge = { models, growth };
+  let classText: ClassTexts | undefined;
+  const read = (node: Node) => querysetOf(node) ?? readCustomChain(node, models(), (classText ??= classTextsFor(ctx)));
+  const judge: Judge = { models, growth, read };
   let settings: DrfPaginationSettings | undefined;
   const drfSettings = () => (settings ??= drfPaginationSettings(ctx.project, projectCurrent(ctx)));
   // The module's classes by name (the last of a name wins), from each statement's header kept per statement text:
@@ -239,6 +243,8 @@ function methodsOf(cls: Node): Node[] {
 interface Judge {
   models: () => ModelIndex;
   growth: () => OwnerGrowth;
+  /** A view's rows: a queryset, also one built through the project's own manager/QuerySet methods. */
+  read: (node: Node) => QuerysetInfo | undefined;
 }
 
 /**
@@ -348,7 +354,7 @@ function viewRows(cls: Node, chain: ClassChain, judge: Judge, fallbackModel?: st
     const def = getQueryset.node;
     if (perRequest && !def) return undefined;
     const refines = /\bself\.queryset\b|\bsuper\([^)]*\)\.get_queryset\(\s*\)/.test(getQueryset.text);
-    if (!def) return refines && attributeValue ? attributeRows(attributeValue) : undefined;
+    if (!def) return refines && attributeValue ? attributeRows(attributeValue, judge) : undefined;
     const returns = captures(def.tree, '(return_statement) @r', def)
       .map((c) => c.node)
       .filter((r) => enclosingFunction(r)?.id === def.id)
@@ -360,16 +366,16 @@ function viewRows(cls: Node, chain: ClassChain, judge: Judge, fallbackModel?: st
       .filter((r) => !fromCache(r));
     if (returns.length > 1) return wholeTableBranch(returns, judge, fallbackModel);
     if (returns.length !== 1) return undefined;
-    const info = querysetOf(returns[0]);
+    const info = judge.read(returns[0]);
     if (perRequest) {
       if (!info || info.roots.length === 0 || /\bself\.queryset\b|get_queryset/.test(returns[0].text)) return undefined;
       const names = modelNames(info, fallbackModel);
       return names.length > 0 && ownerScoped(info, names, judge) ? { node: reportedNode(returns[0]), info } : undefined;
     }
     if (info && info.roots.length > 0 && !/\bself\.queryset\b|get_queryset/.test(returns[0].text)) return { node: reportedNode(returns[0]), info };
-    return refines && attributeValue && !/\.filter\([^)]*\)\s*$/m.test(returns[0].text) ? attributeRows(attributeValue) : undefined;
+    return refines && attributeValue && !/\.filter\([^)]*\)\s*$/m.test(returns[0].text) ? attributeRows(attributeValue, judge) : undefined;
   }
-  return attributeValue ? attributeRows(attributeValue) : undefined;
+  return attributeValue ? attributeRows(attributeValue, judge) : undefined;
 }
 
 /**
@@ -378,9 +384,10 @@ function viewRows(cls: Node, chain: ClassChain, judge: Judge, fallbackModel?: st
  * when every return is a readable queryset and exactly one of them is unfiltered.
  */
 function wholeTableBranch(returns: Node[], judge: Judge, fallbackModel?: string): { node: Node; info: QuerysetInfo } | undefined {
-  const infos = returns.map((r) => ({ node: r, info: querysetOf(r) }));
+  const infos = returns.map((r) => ({ node: r, info: judge.read(r) }));
   if (infos.some(({ node, info }) => !info || info.roots.length === 0 || /\bself\.queryset\b|get_queryset/.test(node.text))) return undefined;
-  const whole = infos.filter(({ info }) => !info!.methods.some((m) => m === 'filter' || m === 'exclude') && !ownerScoped(info!, modelNames(info!, fallbackModel), judge));
+  // A text search (`Product.objects.search(q)`) matches every row for an empty query: as whole as `.all()`.
+  const whole = infos.filter(({ info }) => (isTextSearch(info!) || !info!.methods.some((m) => m === 'filter' || m === 'exclude')) && !ownerScoped(info!, modelNames(info!, fallbackModel), judge));
   return whole.length === 1 ? { node: reportedNode(whole[0].node), info: whole[0].info! } : undefined;
 }
 
@@ -392,8 +399,8 @@ function fromCache(node: Node): boolean {
   return assignments.length > 0 && assignments.every((a) => /^(\w+\.)*cache\.get\s*\(/.test(a.childForFieldName('right')?.text ?? ''));
 }
 
-function attributeRows(value: Node): { node: Node; info: QuerysetInfo } | undefined {
-  const info = querysetOf(value);
+function attributeRows(value: Node, judge: Judge): { node: Node; info: QuerysetInfo } | undefined {
+  const info = judge.read(value);
   return info && info.roots.length > 0 ? { node: value, info } : undefined;
 }
 

@@ -27,6 +27,7 @@ import {
 } from '../../analysis/python/django-querysets';
 import { checkQueriesOutsideOrm } from './outside-orm';
 import { viewsetRows } from './viewset-rows';
+import { wholeTableAlternative } from './branch-rows';
 import { checkSchemaLists } from './schema-lists';
 import { checkSqlAlchemyResponses, SQLALCHEMY_RESPONSE_WORDS } from './sqlalchemy-responses';
 import { MANY_SCHEMA_RESPONSE } from '../../analysis/python/marshmallow-lists';
@@ -505,12 +506,15 @@ function checkSerializer(ctx: Reporter, call: Node, growth: OwnerGrowth): void {
   if (keywordArgument(call, 'many')?.text !== 'True') return;
   const data = positionalArguments(call)[0] ?? keywordArgument(call, 'instance');
   if (!data) return;
-  const info = querysetOf(data);
+  // `if user_id: rows = X.filter(user_id=...) else: rows = X.objects.all()`: the whole-table branch is reported.
+  const alternative = wholeTableAlternative(data);
+  const info = alternative?.info ?? querysetOf(data);
   // Grouped rows (`values(...).annotate(...)`) are one per group, as in response loops.
   if (!isUnbounded(info, call) || info.materialized || info.compact || boundedByOwner(info, growth) || growth.curated(info)) return;
+  const at = alternative?.node ?? data;
   ctx.report({
-    start: data.startIndex,
-    end: data.endIndex,
+    start: at.startIndex,
+    end: at.endIndex,
     messageId: 'many-serializer',
     data: { rows: rowsOf(info) },
     detail: `many=True over an unpaginated queryset loads every row, then builds a dict per row and the whole response body in memory. Paginate with self.paginate_queryset(queryset), or slice it.${growthNote(info, growth)}`,
