@@ -27,6 +27,7 @@ import { StatementSlot } from '../../analysis/cache';
 import { projectClassTexts } from '../../analysis/python/project-classes';
 import { templateReadsHold, templateReadsList, type TemplateReads } from './list-view-templates';
 import { classTextsFor, isTextSearch, readCustomChain } from './custom-chain-rows';
+import { growingChildren } from './related-children';
 import type { ClassTexts } from '../../analysis/python/custom-querysets';
 
 /** DRF classes whose GET on the collection lists the queryset (through ListModelMixin.list). */
@@ -253,7 +254,9 @@ interface Judge {
  * owner (boundedByOwner, the test the rule's other checks use: a room's messages and a post's comments grow).
  */
 function bounded(info: QuerysetInfo, judge: Judge, fallbackModel?: string): boolean {
-  if (info.sliced || info.iterator !== 'none' || info.singleRow || info.relatedManager || info.compact || info.upcoming) return true;
+  if (info.sliced || info.iterator !== 'none' || info.singleRow || info.compact || info.upcoming) return true;
+  // One fetched parent's children are few, unless many users keep adding them (a product's comments).
+  if (info.relatedManager) return info.timeWindow || growingChildren(info, judge.models()) === undefined;
   const names = modelNames(info, fallbackModel);
   if (names.length === 0) return true;
   const kinds = judge.models();
@@ -517,9 +520,10 @@ function checkRenderView(ctx: RuleContext, fn: Node, judge: Judge, templates: Te
       if (!info || info.roots.length === 0 || info.materialized || info.values || bounded(info, judge)) continue;
       if (contextKeyNeverRead(ctx, fn, call, index, value, templates)) continue;
       const fnName = fn.childForFieldName('name')?.text ?? 'view';
+      const children = info.relatedManager ? growingChildren(info, judge.models()) : undefined;
       report(ctx, reportedNode(value), {
         messageId: 'unpaged-template-view',
-        data: { rows: rowsLabel(info), view: clip(`${fnName}()`, 40), pager: 'Paginator' },
+        data: { rows: rowsLabel(info, children), view: clip(`${fnName}()`, 40), pager: 'Paginator' },
         detail:
           `${fnName}() renders every row of this queryset into one page, with no Paginator: the table grows with the ` +
           'app and every row is a model instance in memory while the template renders. Page it with ' +
@@ -642,7 +646,13 @@ export const LIST_VIEWS_WHAT =
   'setting (DRF\'s own PageNumberPagination, LimitOffsetPagination and CursorPagination page only with `PAGE_SIZE`), ' +
   'or `pagination_class = None`; Django ListViews without `paginate_by` (also one naming only `model = Post`); function views and class-based View ' +
   'handlers (`def get(self, request)`) that render a whole queryset into a template with no Paginator; django-ninja GET routes returning a queryset or `list(queryset)` ' +
-  'without `@paginate`; graphene `resolve_*` methods returning a queryset with no paging arguments. The message says ' +
+  'without `@paginate`; graphene `resolve_*` methods returning a queryset with no paging arguments. Querysets built through the ' +
+  'project\'s own manager and QuerySet methods (`Invoice.objects.search(q).with_status(s)`) are read through those ' +
+  'methods: an optional filter that returns `self.all()` without its parameter keeps every row, an `icontains` search ' +
+  'matches every row for an empty query, a method taking `request` or filtering by a user key scopes to one owner. ' +
+  'One fetched parent\'s children (`get_object_or_404(Product, pk=pk).comments`) are reported when many users keep ' +
+  'adding them (stamped when created, written by a user). A model method that loads every django-simple-history ' +
+  'record of the object (`[model_to_dict(h) for h in self.history.all()]`) is reported too. The message says ' +
   'which view has no pagination; the detail says where the project\'s settings were read.';
 
 export const LIST_VIEWS_FIX =
@@ -670,6 +680,8 @@ export const LIST_VIEWS_NOTES =
   'views with their own `list()`/`paginate_queryset()`, bases from other packages that might page, and projects ' +
   'whose settings cannot be read (no settings module, `REST_FRAMEWORK` built by code, `PAGE_SIZE` alone, which ' +
   'paged by default before DRF 3.7). A view class named like Django\'s in the project itself is the project\'s. ' +
+  'An `if`/`else` binding one name to an owner\'s rows in one branch and to `Model.objects.all()` in the other is ' +
+  'reported on the whole-table branch. A text search (`title__icontains=q`) is not an owner scope. ' +
   'Of a `get_queryset()` with several returns, the one that is neither filtered nor scoped (a staff branch ' +
   'returning `Order.objects.all()`) is judged when every return is a readable queryset; a return of what a cache ' +
   'read gave (`cached = cache.get(key)`, `if cached: return cached`) is the same rows, not another answer. A filter ' +

@@ -28,6 +28,7 @@ import {
 import { checkQueriesOutsideOrm } from './outside-orm';
 import { viewsetRows } from './viewset-rows';
 import { wholeTableAlternative } from './branch-rows';
+import { checkHistoryRecords, HISTORY_MESSAGES } from './history-rows';
 import { checkSchemaLists } from './schema-lists';
 import { checkSqlAlchemyResponses, SQLALCHEMY_RESPONSE_WORDS } from './sqlalchemy-responses';
 import { MANY_SCHEMA_RESPONSE } from '../../analysis/python/marshmallow-lists';
@@ -84,6 +85,7 @@ export default defineRule({
       'fetch-all': 'Loads every row the query selects into memory at once: add a LIMIT or paginate',
       'schema-list': 'Returns every {{model}} row to {{schema}}(many=True) in one response: paginate it',
       ...LIST_VIEW_MESSAGES,
+      ...HISTORY_MESSAGES,
     },
     trigger: /objects|django|models|sqlalchemy|\.all\(\)|\.find\s*\(|fetch_all/,
     options: {
@@ -239,6 +241,7 @@ def export_orders(request):
     const sqlalchemy = mayHaveSqlAlchemy && (imports.importsModule('sqlalchemy') || imports.importsModule('flask_sqlalchemy') || imports.importsModule('sqlmodel'));
     if (!django && !sqlalchemy) return;
     if (django) checkListViews(ctx, tree);
+    if (django) checkHistoryRecords(ctx, tree);
     const canFix = fixesAllowed(tree);
     const chunkSize = ctx.options.chunkSize as number;
     const viewFile = VIEW_FILE.test(ctx.file.relPath);
