@@ -13,6 +13,8 @@
  *
  * Read from the class texts (project-classes.ts), so the answer follows a manager into another module.
  */
+import { statementTextId } from '../cache';
+
 const PASS = new Set(['all', 'order_by', 'distinct', 'select_related', 'prefetch_related', 'only', 'defer', 'reverse', 'using', 'annotate', 'alias']);
 const TEXT_SEARCH = /__(i?contains|i?startswith|i?endswith|i?regex|search|trigram_similar|unaccent)\s*=\s*(?!["'\d]|True\b|False\b|None\b)/;
 const ONE_ROW = /(^|[(,\s])(pk|id|pk__exact|id__exact|pk__in|id__in)\s*=/;
@@ -149,4 +151,21 @@ function logicalStatements(body: string): string[] {
     }
   }
   return out;
+}
+
+const CUSTOM_CLASS = /^class[ \t]+\w+[ \t]*\([^)]*(QuerySet|Manager)/;
+const STAMPS = new WeakMap<ReadonlyMap<string, string | null>, string>();
+
+/**
+ * Changes when a project QuerySet or Manager class text changes (in `others`, the project's other modules' classes,
+ * or in `own`, the current module's): what findings read through these classes depend on.
+ */
+export function customQuerysetStamp(others: ReadonlyMap<string, string | null>, own: ReadonlyMap<string, string>): string {
+  let stamp = STAMPS.get(others);
+  if (stamp === undefined) {
+    stamp = [...others.values()].filter((t): t is string => !!t && CUSTOM_CLASS.test(t)).map((t) => statementTextId(t)).join(',');
+    STAMPS.set(others, stamp);
+  }
+  const local = [...own.values()].filter((t) => CUSTOM_CLASS.test(t)).map((t) => statementTextId(t));
+  return `${stamp};${local.join(',')}`;
 }

@@ -24,11 +24,11 @@ import type { ModelIndex } from '../../analysis/python/django-models';
 import { boundedByOwner, filteredToParent, growthNote, ownerGrowth, projectModels, type OwnerGrowth } from './owner-growth';
 import { StatementFindingsCache, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
 import { StatementSlot } from '../../analysis/cache';
-import { projectClassTexts } from '../../analysis/python/project-classes';
+import { classesOfText, projectClassTexts } from '../../analysis/python/project-classes';
 import { templateReadsHold, templateReadsList, type TemplateReads } from './list-view-templates';
 import { classTextsFor, isTextSearch, readCustomChain } from './custom-chain-rows';
 import { growingChildren } from './related-children';
-import type { ClassTexts } from '../../analysis/python/custom-querysets';
+import { customQuerysetStamp, type ClassTexts } from '../../analysis/python/custom-querysets';
 
 /** DRF classes whose GET on the collection lists the queryset (through ListModelMixin.list). */
 const DRF_LIST_BASES = new Set(['ListAPIView', 'ListCreateAPIView', 'ModelViewSet', 'ReadOnlyModelViewSet', 'ListModelMixin']);
@@ -165,7 +165,9 @@ function statementContext(ctx: RuleContext, tree: Tree): string | undefined {
     others.push(s.textId);
   }
   const version = drfProject(ctx.project, { relPath: ctx.file.relPath, text: ctx.file.text, tree }).version;
-  return `${ctx.file.relPath}\u0000${version}\u0000${others.join(',')}`;
+  // Rows read through the project's own manager/QuerySet methods depend on those classes' texts.
+  const custom = customQuerysetStamp(projectClassTexts(ctx.project, projectCurrent(ctx)), classesOfText(ctx.file.text));
+  return `${ctx.file.relPath}\u0000${version}\u0000${others.join(',')}\u0000${custom}`;
 }
 
 // --- Classes and their bases -------------------------------------------------------------------------------
