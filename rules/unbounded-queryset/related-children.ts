@@ -28,13 +28,38 @@ export function growingChildren(info: QuerysetInfo, models: ModelIndex): string 
   return child;
 }
 
-/** The model of a variable bound once to one fetched row. */
+/** The model of one fetched row: a variable bound once to it, or the fetch itself. */
 function fetchedModel(owner: Node): string | undefined {
-  const n = unparenthesize(owner);
-  if (n.type !== 'identifier') return undefined;
-  const assignments = assignmentsBefore(n);
-  if (assignments.length !== 1) return undefined;
-  const m = ONE_FETCHED.exec(unparenthesize(assignments[0].childForFieldName('right') ?? assignments[0]).text);
-  const written = (m?.[1] ?? m?.[2])?.split('.').pop();
+  let n = unparenthesize(owner);
+  if (n.type === 'identifier') {
+    const assignments = assignmentsBefore(n);
+    const right = assignments.length === 1 ? assignments[0].childForFieldName('right') : undefined;
+    if (!right) return undefined;
+    n = unparenthesize(right);
+  }
+  // `self.get_object()` in a DRF view (an `@action(detail=True)`): a row of the class's `queryset`/`model`.
+  const written = SELF_OBJECT.test(n.text) ? viewModel(n) : ((m) => (m?.[1] ?? m?.[2])?.split('.').pop())(ONE_FETCHED.exec(n.text));
   return written ? importsOf(owner.tree).origins.get(written)?.name ?? written : undefined;
+}
+
+const SELF_OBJECT = /^self\.get_object\(\s*\)$/;
+
+/** `queryset = Post.objects...` or `model = Post` of the enclosing class. */
+function viewModel(at: Node): string | undefined {
+  let cls: Node | null = at.parent;
+  while (cls && cls.type !== 'class_definition') cls = cls.parent;
+  for (const statement of cls?.childForFieldName('body')?.namedChildren ?? []) {
+    const assignment = statement?.type === 'expression_statement' ? statement.namedChildren[0] : undefined;
+    if (assignment?.type !== 'assignment') continue;
+    const left = assignment.childForFieldName('left')?.text;
+    const right = assignment.childForFieldName('right')?.text ?? '';
+    const m = left === 'queryset' ? /^([\w.]+)\.objects\b/.exec(right) : left === 'model' ? /^([\w.]+)$/.exec(right) : null;
+    if (m) return m[1].split('.').pop();
+  }
+  return undefined;
+}
+
+/** Growing children still read whole: no slice, stream, single row, group or time window. */
+export function childRowsUnbounded(info: QuerysetInfo): boolean {
+  return !info.sliced && info.iterator === 'none' && !info.singleRow && !info.upcoming && !info.compact && !info.timeWindow;
 }
