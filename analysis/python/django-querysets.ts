@@ -694,7 +694,8 @@ function definitionsIn(container: Node): Map<string, Node> {
   return defs;
 }
 
-function emptyInfo(root: QuerysetRoot): QuerysetInfo {
+/** A queryset of one root with nothing applied yet (also for readers that follow project methods). */
+export function emptyInfo(root: QuerysetRoot): QuerysetInfo {
   return {
     roots: [root],
     models: [],

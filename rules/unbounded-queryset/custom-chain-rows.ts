@@ -8,7 +8,7 @@
 import type { Node } from 'web-tree-sitter';
 import type { RuleContext } from '../api';
 import { importsOf } from '../../analysis/python/imports';
-import { assignmentsBefore, querysetOf, unparenthesize, type QuerysetInfo } from '../../analysis/python/django-querysets';
+import { assignmentsBefore, emptyInfo, querysetOf, unparenthesize, type QuerysetInfo } from '../../analysis/python/django-querysets';
 import { customMethodKind, managerClasses, type ClassTexts } from '../../analysis/python/custom-querysets';
 import { classesOfText, projectClassTexts } from '../../analysis/python/project-classes';
 import type { ModelIndex } from '../../analysis/python/django-models';
@@ -74,7 +74,7 @@ function customChainRows(expression: Node, models: ModelIndex, classText: ClassT
   if (!managerClass) return undefined;
   const classes = managerClasses(managerClass, classText);
   if (classes.length === 0) return undefined;
-  const info: QuerysetInfo = base ?? emptyRows(manager!, written);
+  const info: QuerysetInfo = base ?? { ...emptyInfo({ kind: 'manager', node: manager! }), models: [written] };
   let search = false;
   steps.forEach((step, i) => {
     if (!info) return;
@@ -123,32 +123,4 @@ export function readCustomChain(expression: Node, models: ModelIndex, classText:
     if (e === STOP) return undefined;
     throw e;
   }
-}
-
-function emptyRows(manager: Node, model: string): QuerysetInfo {
-  return {
-    roots: [{ kind: 'manager', node: manager }],
-    models: [model],
-    selected: new Set(),
-    prefetched: new Set(),
-    prefetchedSubtrees: new Set(),
-    selectAll: false,
-    unknownRelations: false,
-    selectCalls: [],
-    prefetchCalls: [],
-    methods: [],
-    values: false,
-    sliced: false,
-    iterator: 'none',
-    singleRow: false,
-    materialized: false,
-    variables: [],
-    plainRelatedAll: false,
-    relatedManager: false,
-    scoped: false,
-    compact: false,
-    upcoming: false,
-    timeWindow: false,
-    aggregates: new Set(),
-  };
 }
