@@ -518,7 +518,7 @@ function checkRenderView(ctx: RuleContext, fn: Node, judge: Judge, templates: Te
     if (index === undefined || enclosingFunction(call)?.id !== fn.id) continue;
     const context = keywordArgument(call, 'context') ?? positionalArguments(call)[index];
     for (const value of contextValues(context)) {
-      const info = querysetOf(value);
+      const info = judge.read(value);
       if (!info || info.roots.length === 0 || info.materialized || info.values || bounded(info, judge)) continue;
       if (contextKeyNeverRead(ctx, fn, call, index, value, templates)) continue;
       const fnName = fn.childForFieldName('name')?.text ?? 'view';

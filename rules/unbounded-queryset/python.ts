@@ -30,6 +30,9 @@ import { viewsetRows } from './viewset-rows';
 import { wholeTableAlternative } from './branch-rows';
 import { childRowsUnbounded, growingChildren } from './related-children';
 import { projectModels } from './owner-growth';
+import { classTextsFor, readCustomChain } from './custom-chain-rows';
+import { customQuerysetStamp, type ClassTexts } from '../../analysis/python/custom-querysets';
+import { classesOfText, projectClassTexts } from '../../analysis/python/project-classes';
 import { checkHistoryRecords, HISTORY_MESSAGES } from './history-rows';
 import { checkSchemaLists } from './schema-lists';
 import { checkSqlAlchemyResponses, SQLALCHEMY_RESPONSE_WORDS } from './sqlalchemy-responses';
@@ -249,14 +252,18 @@ def export_orders(request):
     const viewFile = VIEW_FILE.test(ctx.file.relPath);
     // Which models grow with time per owner comes from the project's model classes (any module).
     const growth = django ? ownerGrowth(ctx, tree) : undefined;
-    const children: Children = (info) => (django ? growingChildren(info, projectModels(ctx, tree).models) : undefined);
+    let classText: ClassTexts | undefined;
+    const reads: ProjectReads = {
+      children: (info) => (django ? growingChildren(info, projectModels(ctx, tree).models) : undefined),
+      custom: (node) => (django ? readCustomChain(node, projectModels(ctx, tree).models, (classText ??= classTextsFor(ctx))) : undefined),
+    };
     // Whether fixes are allowed goes to the cache, not into the key (a syntax error typed re-checks no other statement).
-    const context = `${django} ${sqlalchemy} ${chunkSize} ${viewFile} ${growth?.version ?? ''}`;
+    const context = `${django} ${sqlalchemy} ${chunkSize} ${viewFile} ${growth?.version ?? ''} ${django ? customQuerysetStamp(projectClassTexts(ctx.project, { relPath: ctx.file.relPath, text }), classesOfText(text)) : ''}`;
     for (const statement of topLevelStatements(tree)) {
       if (!statementMatches(statement, CANDIDATE)) continue;
       const check: UnitCheck = (unit, iterations, scopeIterations, local) => {
         if (django) {
-          checkCalls(local, tree, unit, scopeIterations, canFix, chunkSize, viewFile, growth!, children);
+          checkCalls(local, tree, unit, scopeIterations, canFix, chunkSize, viewFile, growth!, reads);
           checkExportLoops(local, tree, iterations, canFix, chunkSize, viewFile, growth!);
         }
         if (sqlalchemy) checkSqlAlchemyExports(local, tree, iterations);
@@ -305,8 +312,13 @@ function servesRequest(node: Node): boolean {
 
 /** The helpers below only report: each statement's findings are collected for the cache. */
 type Reporter = Pick<RuleContext, 'report'>;
-/** The child model when a related manager's rows are one fetched parent's growing children (related-children.ts). */
-type Children = (info: QuerysetInfo) => string | undefined;
+/** What serializer checks read of the project beyond the module: growing children, project manager methods. */
+interface ProjectReads {
+  /** The child model when a related manager's rows are one fetched parent's growing children (related-children.ts). */
+  children(info: QuerysetInfo): string | undefined;
+  /** Rows built through the project's own manager/QuerySet methods (custom-chain-rows.ts). */
+  custom(node: Node): QuerysetInfo | undefined;
+}
 
 /** Statements with something to check: a call by one of the names checkCalls looks for, or a loop. */
 const CANDIDATE = /\b(?:len|list|tuple|\w*Serializer\w*|get_serializer|serializer_class|for)\b|\w*(?:export|csv|xlsx|excel)\w*\s*\(/i;
@@ -371,7 +383,7 @@ function checkByMethod(tree: Tree, statement: TopLevelStatement, context: string
 const SERIALIZER_CLASS = /^[A-Z]\w*Serializer\w*$/;
 
 /** `len(qs)`, `list(qs)`, `OrderSerializer(qs, many=True)`. */
-function checkCalls(ctx: Reporter, tree: Tree, statement: TopLevelStatement, iterations: readonly Iteration[], canFix: boolean, chunkSize: number, viewFile: boolean, growth: OwnerGrowth, children: Children): void {
+function checkCalls(ctx: Reporter, tree: Tree, statement: TopLevelStatement, iterations: readonly Iteration[], canFix: boolean, chunkSize: number, viewFile: boolean, growth: OwnerGrowth, reads: ProjectReads): void {
   for (const call of callsNamed(tree, statement.text, /\b(?:len|list|tuple|\w*Serializer\w*|get_serializer|serializer_class)\b/g, statement.start)) {
     // A whole list in memory matters where a request builds its response: views, API modules, handler functions.
     // In models, services and template tags the same call mostly reads a small catalogue or one object's rows.
@@ -382,7 +394,7 @@ function checkCalls(ctx: Reporter, tree: Tree, statement: TopLevelStatement, ite
     if (isBuiltin && name === 'len') {
       checkLen(ctx, call, canFix, requestPath, growth);
     } else if (isBuiltin && (name === 'list' || name === 'tuple')) checkList(ctx, tree, call, iterations, canFix, chunkSize, requestPath, growth);
-    else if ((SERIALIZER_CLASS.test(name) || viewSerializer(call)) && requestPath) checkSerializer(ctx, call, growth, children);
+    else if ((SERIALIZER_CLASS.test(name) || viewSerializer(call)) && requestPath) checkSerializer(ctx, call, growth, reads);
   }
   for (const call of callsNamed(tree, statement.text, /\b\w*(?:[Ee]xport|[Cc]sv|CSV|[Xx]lsx|XLSX|[Ee]xcel)\w*/g, statement.start)) checkExportHelper(ctx, call, growth);
 }
@@ -510,16 +522,16 @@ function viewSerializer(call: Node): boolean {
   return fn?.type === 'attribute' && fn.childForFieldName('object')?.text === 'self' && ['get_serializer', 'serializer_class'].includes(fn.childForFieldName('attribute')?.text ?? '');
 }
 
-function checkSerializer(ctx: Reporter, call: Node, growth: OwnerGrowth, children: Children): void {
+function checkSerializer(ctx: Reporter, call: Node, growth: OwnerGrowth, reads: ProjectReads): void {
   if (keywordArgument(call, 'many')?.text !== 'True') return;
   const data = positionalArguments(call)[0] ?? keywordArgument(call, 'instance');
   if (!data) return;
   // `if user_id: rows = X.filter(user_id=...) else: rows = X.objects.all()`: the whole-table branch is reported.
   const alternative = wholeTableAlternative(data);
-  const info = alternative?.info ?? querysetOf(data);
+  const info = alternative?.info ?? querysetOf(data) ?? reads.custom(data);
   // One fetched parent's children that many users keep adding: a post's comments in an `@action(detail=True)`.
   if (!info) return;
-  const child = info.relatedManager ? children(info) : undefined;
+  const child = info.relatedManager ? reads.children(info) : undefined;
   if (child !== undefined ? !childRowsUnbounded(info) : false) return;
   // Grouped rows (`values(...).annotate(...)`) are one per group, as in response loops.
   if (child === undefined && (!isUnbounded(info, call) || info.materialized || info.compact || boundedByOwner(info, growth) || growth.curated(info))) return;
