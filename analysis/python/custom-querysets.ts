@@ -19,6 +19,10 @@ const PASS = new Set(['all', 'order_by', 'distinct', 'select_related', 'prefetch
 const TEXT_SEARCH = /__(i?contains|i?startswith|i?endswith|i?regex|search|trigram_similar|unaccent)\s*=\s*(?!["'\d]|True\b|False\b|None\b)/;
 const ONE_ROW = /(^|[(,\s])(pk|id|pk__exact|id__exact|pk__in|id__in)\s*=/;
 const OWNER_KEY = /(^|[(,\s])(user|owner|author|creator|created_by|customer|profile|account|billing_profile)(_id)?(__\w+)?\s*=\s*(?!["'\d]|True\b|False\b|None\b)/;
+/** Rows still to come (`date__gte=timezone.now()`): the upcoming few, not the table's history. */
+const UPCOMING = /__(gte?|range)\s*=\s*[^,)]*\b(now|today|utcnow)\b/;
+/** A period fixed in the code (`date__lt="2016-01-01"`): a closed slice of history that no longer grows. */
+const FIXED_PERIOD = /__(lte?|gte?|range|year)\s*=\s*(["'\d]|\(\s*["'\d])/;
 const OWNER_PARAMETER = /\b(request|user|owner|customer|profile|account)\b/;
 
 export type CustomMethodKind = 'whole' | 'search' | 'filtered' | 'scoped' | 'bounded' | 'unknown';
@@ -102,7 +106,7 @@ function expressionKind(value: string, body: string, classes: string[], classTex
       if (args === '?') return 'unknown';
       // `Q(title__icontains=q) | Q(id__exact=q)`: an OR with a text search matches broadly.
       if (TEXT_SEARCH.test(args) && (args.includes('|') || !ONE_ROW.test(args))) raise(step.name === 'filter' ? 'search' : 'whole');
-      else if (step.name === 'filter' && ONE_ROW.test(args)) raise('bounded');
+      else if (step.name === 'filter' && (ONE_ROW.test(args) || UPCOMING.test(args) || FIXED_PERIOD.test(args))) raise('bounded');
       else if (step.name === 'filter' && (OWNER_KEY.test(args) || ownerParameter)) raise('scoped');
       else raise('filtered');
       continue;

@@ -18,6 +18,8 @@ const PASS = new Set(['all', 'order_by', 'distinct', 'select_related', 'prefetch
 /** Rows picked by who asks or by the URL: left to the shared reader's owner tests (not read here). */
 const PICKED = /\brequest\b|\buser\b|\bpk\b|\bid\b|kwargs|owner/;
 
+const TIME_LOOKUP = /__(lte?|gte?|range|year|month|day|date|week|iso_year)\s*=/;
+
 /** Rows a text search picks (an empty query matches every row): the worst case of a view's several answers. */
 const SEARCHES = new WeakSet<QuerysetInfo>();
 
@@ -80,7 +82,8 @@ function customChainRows(expression: Node, models: ModelIndex, classText: ClassT
     if (!info) return;
     if (PASS.has(step.name)) return void info.methods.push(step.name);
     if (step.name === 'filter' || step.name === 'exclude') {
-      if (PICKED.test(step.call.text)) throw STOP;
+      // Rows picked by who asks, or a time window the shared reader would weigh (upcoming, a fixed period): not read.
+      if (PICKED.test(step.call.text) || TIME_LOOKUP.test(step.call.text)) throw STOP;
       return void info.methods.push(step.name);
     }
     switch (customMethodKind(classes, step.name, classText, 0, i > 0 || !!base)) {

@@ -44,6 +44,15 @@ class OrderQuerySet(models.QuerySet):
     def paid_search(self, query):
         return self.paid().search(query)
 
+    def upcoming(self):
+        return self.filter(starts__gte=timezone.now()).order_by("starts")
+
+    def before_2016(self):
+        return self.filter(starts__lt="2016-01-01")
+
+    def past(self):
+        return self.filter(starts__lt=timezone.now()).order_by("-starts")
+
     def title_search(self, query):
         return self.filter(title__icontains=query)
 
@@ -87,6 +96,9 @@ describe('analysis/python/custom-querysets', () => {
     assert.strictEqual(kind('by_request'), 'scoped');
     assert.strictEqual(kind('mine'), 'scoped');
     assert.strictEqual(kind('one'), 'bounded');
+    assert.strictEqual(kind('upcoming'), 'bounded');
+    assert.strictEqual(kind('before_2016'), 'bounded');
+    assert.strictEqual(kind('past'), 'filtered');
     assert.strictEqual(kind('newest'), 'unknown');
     assert.strictEqual(kind('stats'), 'unknown');
     assert.strictEqual(kind('missing'), 'unknown');
