@@ -516,6 +516,8 @@ const AGGREGATES = /^([\w.]+\.)?(Count|Sum|Avg|Min|Max)$/;
 
 /** Owner-like relations: the rows of one user, project, space, document... */
 const OWNER_LOOKUP = /^(user|owner|author|creator|created_by|member|profile|account|customer|project|space|workspace|team|group|household|tenant|org|organization|organisation|company|site|document|parent|child|check|channel)(_id)?$/;
+/** Lookups that compare text rather than pick a related row (Django's pattern and full-text lookups). */
+const TEXT_SEARCH_LOOKUP = /__(i?contains|i?startswith|i?endswith|i?regex|search|trigram_similar|unaccent)$/;
 /** Values naming one object or id: `request.user`, `self.project`, `doc`, `obj.pk`, `user_id`. */
 const OWNER_VALUE = /(^|\.)(user|owner|author|profile|account|customer|project|space|workspace|team|group|household|tenant|org|organization|company|site|doc|document|parent|child|check|channel|instance|obj|object)(_id)?$|\.(id|pk)$|_id$/i;
 
@@ -536,6 +538,8 @@ function scopesToOwner(call: Node): boolean {
     const value = k.childForFieldName('value');
     if (!value || !['identifier', 'attribute'].includes(value.type)) return false;
     if (/^(True|False|None)$/.test(value.text)) return false;
+    // `author__icontains=q`: a text search over the column matches many owners' rows (all of them for `q=""`).
+    if (TEXT_SEARCH_LOOKUP.test(name)) return false;
     const field = name.split('__')[0];
     return OWNER_LOOKUP.test(field) || /_id$/.test(field) || /__(id|pk|in)$/.test(name) || OWNER_VALUE.test(value.text) || namesOneObject(value);
   });
@@ -690,7 +694,8 @@ function definitionsIn(container: Node): Map<string, Node> {
   return defs;
 }
 
-function emptyInfo(root: QuerysetRoot): QuerysetInfo {
+/** A queryset of one root with nothing applied yet (also for readers that follow project methods). */
+export function emptyInfo(root: QuerysetRoot): QuerysetInfo {
   return {
     roots: [root],
     models: [],

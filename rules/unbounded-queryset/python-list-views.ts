@@ -24,8 +24,11 @@ import type { ModelIndex } from '../../analysis/python/django-models';
 import { boundedByOwner, filteredToParent, growthNote, ownerGrowth, projectModels, type OwnerGrowth } from './owner-growth';
 import { StatementFindingsCache, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
 import { StatementSlot } from '../../analysis/cache';
-import { projectClassTexts } from '../../analysis/python/project-classes';
+import { classesOfText, projectClassTexts } from '../../analysis/python/project-classes';
 import { templateReadsHold, templateReadsList, type TemplateReads } from './list-view-templates';
+import { classTextsFor, isTextSearch, readCustomChain } from './custom-chain-rows';
+import { growingChildren } from './related-children';
+import { customQuerysetStamp, type ClassTexts } from '../../analysis/python/custom-querysets';
 
 /** DRF classes whose GET on the collection lists the queryset (through ListModelMixin.list). */
 const DRF_LIST_BASES = new Set(['ListAPIView', 'ListCreateAPIView', 'ModelViewSet', 'ReadOnlyModelViewSet', 'ListModelMixin']);
@@ -58,7 +61,9 @@ export function checkListViews(ctx: RuleContext, tree: Tree): void {
   const models = () => (index ??= projectModels(ctx, tree).models);
   let growthIndex: OwnerGrowth | undefined;
   const growth = () => (growthIndex ??= ownerGrowth(ctx, tree));
-  const judge: Judge = { models, growth };
+  let classText: ClassTexts | undefined;
+  const read = (node: Node) => querysetOf(node) ?? readCustomChain(node, models(), (classText ??= classTextsFor(ctx)));
+  const judge: Judge = { models, growth, read };
   let settings: DrfPaginationSettings | undefined;
   const drfSettings = () => (settings ??= drfPaginationSettings(ctx.project, projectCurrent(ctx)));
   // The module's classes by name (the last of a name wins), from each statement's header kept per statement text:
@@ -160,7 +165,9 @@ function statementContext(ctx: RuleContext, tree: Tree): string | undefined {
     others.push(s.textId);
   }
   const version = drfProject(ctx.project, { relPath: ctx.file.relPath, text: ctx.file.text, tree }).version;
-  return `${ctx.file.relPath}\u0000${version}\u0000${others.join(',')}`;
+  // Rows read through the project's own manager/QuerySet methods depend on those classes' texts.
+  const custom = customQuerysetStamp(projectClassTexts(ctx.project, projectCurrent(ctx)), classesOfText(ctx.file.text));
+  return `${ctx.file.relPath}\u0000${version}\u0000${others.join(',')}\u0000${custom}`;
 }
 
 // --- Classes and their bases -------------------------------------------------------------------------------
@@ -239,6 +246,8 @@ function methodsOf(cls: Node): Node[] {
 interface Judge {
   models: () => ModelIndex;
   growth: () => OwnerGrowth;
+  /** A view's rows: a queryset, also one built through the project's own manager/QuerySet methods. */
+  read: (node: Node) => QuerysetInfo | undefined;
 }
 
 /**
@@ -247,7 +256,9 @@ interface Judge {
  * owner (boundedByOwner, the test the rule's other checks use: a room's messages and a post's comments grow).
  */
 function bounded(info: QuerysetInfo, judge: Judge, fallbackModel?: string): boolean {
-  if (info.sliced || info.iterator !== 'none' || info.singleRow || info.relatedManager || info.compact || info.upcoming) return true;
+  if (info.sliced || info.iterator !== 'none' || info.singleRow || info.compact || info.upcoming) return true;
+  // One fetched parent's children are few, unless many users keep adding them (a product's comments).
+  if (info.relatedManager) return info.timeWindow || growingChildren(info, judge.models()) === undefined;
   const names = modelNames(info, fallbackModel);
   if (names.length === 0) return true;
   const kinds = judge.models();
@@ -348,7 +359,7 @@ function viewRows(cls: Node, chain: ClassChain, judge: Judge, fallbackModel?: st
     const def = getQueryset.node;
     if (perRequest && !def) return undefined;
     const refines = /\bself\.queryset\b|\bsuper\([^)]*\)\.get_queryset\(\s*\)/.test(getQueryset.text);
-    if (!def) return refines && attributeValue ? attributeRows(attributeValue) : undefined;
+    if (!def) return refines && attributeValue ? attributeRows(attributeValue, judge) : undefined;
     const returns = captures(def.tree, '(return_statement) @r', def)
       .map((c) => c.node)
       .filter((r) => enclosingFunction(r)?.id === def.id)
@@ -360,16 +371,16 @@ function viewRows(cls: Node, chain: ClassChain, judge: Judge, fallbackModel?: st
       .filter((r) => !fromCache(r));
     if (returns.length > 1) return wholeTableBranch(returns, judge, fallbackModel);
     if (returns.length !== 1) return undefined;
-    const info = querysetOf(returns[0]);
+    const info = judge.read(returns[0]);
     if (perRequest) {
       if (!info || info.roots.length === 0 || /\bself\.queryset\b|get_queryset/.test(returns[0].text)) return undefined;
       const names = modelNames(info, fallbackModel);
       return names.length > 0 && ownerScoped(info, names, judge) ? { node: reportedNode(returns[0]), info } : undefined;
     }
     if (info && info.roots.length > 0 && !/\bself\.queryset\b|get_queryset/.test(returns[0].text)) return { node: reportedNode(returns[0]), info };
-    return refines && attributeValue && !/\.filter\([^)]*\)\s*$/m.test(returns[0].text) ? attributeRows(attributeValue) : undefined;
+    return refines && attributeValue && !/\.filter\([^)]*\)\s*$/m.test(returns[0].text) ? attributeRows(attributeValue, judge) : undefined;
   }
-  return attributeValue ? attributeRows(attributeValue) : undefined;
+  return attributeValue ? attributeRows(attributeValue, judge) : undefined;
 }
 
 /**
@@ -378,9 +389,10 @@ function viewRows(cls: Node, chain: ClassChain, judge: Judge, fallbackModel?: st
  * when every return is a readable queryset and exactly one of them is unfiltered.
  */
 function wholeTableBranch(returns: Node[], judge: Judge, fallbackModel?: string): { node: Node; info: QuerysetInfo } | undefined {
-  const infos = returns.map((r) => ({ node: r, info: querysetOf(r) }));
+  const infos = returns.map((r) => ({ node: r, info: judge.read(r) }));
   if (infos.some(({ node, info }) => !info || info.roots.length === 0 || /\bself\.queryset\b|get_queryset/.test(node.text))) return undefined;
-  const whole = infos.filter(({ info }) => !info!.methods.some((m) => m === 'filter' || m === 'exclude') && !ownerScoped(info!, modelNames(info!, fallbackModel), judge));
+  // A text search (`Product.objects.search(q)`) matches every row for an empty query: as whole as `.all()`.
+  const whole = infos.filter(({ info }) => (isTextSearch(info!) || !info!.methods.some((m) => m === 'filter' || m === 'exclude')) && !ownerScoped(info!, modelNames(info!, fallbackModel), judge));
   return whole.length === 1 ? { node: reportedNode(whole[0].node), info: whole[0].info! } : undefined;
 }
 
@@ -392,8 +404,8 @@ function fromCache(node: Node): boolean {
   return assignments.length > 0 && assignments.every((a) => /^(\w+\.)*cache\.get\s*\(/.test(a.childForFieldName('right')?.text ?? ''));
 }
 
-function attributeRows(value: Node): { node: Node; info: QuerysetInfo } | undefined {
-  const info = querysetOf(value);
+function attributeRows(value: Node, judge: Judge): { node: Node; info: QuerysetInfo } | undefined {
+  const info = judge.read(value);
   return info && info.roots.length > 0 ? { node: value, info } : undefined;
 }
 
@@ -506,13 +518,14 @@ function checkRenderView(ctx: RuleContext, fn: Node, judge: Judge, templates: Te
     if (index === undefined || enclosingFunction(call)?.id !== fn.id) continue;
     const context = keywordArgument(call, 'context') ?? positionalArguments(call)[index];
     for (const value of contextValues(context)) {
-      const info = querysetOf(value);
+      const info = judge.read(value);
       if (!info || info.roots.length === 0 || info.materialized || info.values || bounded(info, judge)) continue;
       if (contextKeyNeverRead(ctx, fn, call, index, value, templates)) continue;
       const fnName = fn.childForFieldName('name')?.text ?? 'view';
+      const children = info.relatedManager ? growingChildren(info, judge.models()) : undefined;
       report(ctx, reportedNode(value), {
         messageId: 'unpaged-template-view',
-        data: { rows: rowsLabel(info), view: clip(`${fnName}()`, 40), pager: 'Paginator' },
+        data: { rows: rowsLabel(info, children), view: clip(`${fnName}()`, 40), pager: 'Paginator' },
         detail:
           `${fnName}() renders every row of this queryset into one page, with no Paginator: the table grows with the ` +
           'app and every row is a model instance in memory while the template renders. Page it with ' +
@@ -635,7 +648,13 @@ export const LIST_VIEWS_WHAT =
   'setting (DRF\'s own PageNumberPagination, LimitOffsetPagination and CursorPagination page only with `PAGE_SIZE`), ' +
   'or `pagination_class = None`; Django ListViews without `paginate_by` (also one naming only `model = Post`); function views and class-based View ' +
   'handlers (`def get(self, request)`) that render a whole queryset into a template with no Paginator; django-ninja GET routes returning a queryset or `list(queryset)` ' +
-  'without `@paginate`; graphene `resolve_*` methods returning a queryset with no paging arguments. The message says ' +
+  'without `@paginate`; graphene `resolve_*` methods returning a queryset with no paging arguments. Querysets built through the ' +
+  'project\'s own manager and QuerySet methods (`Invoice.objects.search(q).with_status(s)`) are read through those ' +
+  'methods: an optional filter that returns `self.all()` without its parameter keeps every row, an `icontains` search ' +
+  'matches every row for an empty query, a method taking `request` or filtering by a user key scopes to one owner. ' +
+  'One fetched parent\'s children (`get_object_or_404(Product, pk=pk).comments`) are reported when many users keep ' +
+  'adding them (stamped when created, written by a user). A model method that loads every django-simple-history ' +
+  'record of the object (`[model_to_dict(h) for h in self.history.all()]`) is reported too. The message says ' +
   'which view has no pagination; the detail says where the project\'s settings were read.';
 
 export const LIST_VIEWS_FIX =
@@ -663,6 +682,8 @@ export const LIST_VIEWS_NOTES =
   'views with their own `list()`/`paginate_queryset()`, bases from other packages that might page, and projects ' +
   'whose settings cannot be read (no settings module, `REST_FRAMEWORK` built by code, `PAGE_SIZE` alone, which ' +
   'paged by default before DRF 3.7). A view class named like Django\'s in the project itself is the project\'s. ' +
+  'An `if`/`else` binding one name to an owner\'s rows in one branch and to `Model.objects.all()` in the other is ' +
+  'reported on the whole-table branch. A text search (`title__icontains=q`) is not an owner scope. ' +
   'Of a `get_queryset()` with several returns, the one that is neither filtered nor scoped (a staff branch ' +
   'returning `Order.objects.all()`) is judged when every return is a readable queryset; a return of what a cache ' +
   'read gave (`cached = cache.get(key)`, `if cached: return cached`) is the same rows, not another answer. A filter ' +

@@ -27,6 +27,13 @@ import {
 } from '../../analysis/python/django-querysets';
 import { checkQueriesOutsideOrm } from './outside-orm';
 import { viewsetRows } from './viewset-rows';
+import { wholeTableAlternative } from './branch-rows';
+import { childRowsUnbounded, growingChildren } from './related-children';
+import { projectModels } from './owner-growth';
+import { classTextsFor, readCustomChain } from './custom-chain-rows';
+import { customQuerysetStamp, type ClassTexts } from '../../analysis/python/custom-querysets';
+import { classesOfText, projectClassTexts } from '../../analysis/python/project-classes';
+import { checkHistoryRecords, HISTORY_MESSAGES } from './history-rows';
 import { checkSchemaLists } from './schema-lists';
 import { checkSqlAlchemyResponses, SQLALCHEMY_RESPONSE_WORDS } from './sqlalchemy-responses';
 import { MANY_SCHEMA_RESPONSE } from '../../analysis/python/marshmallow-lists';
@@ -83,6 +90,7 @@ export default defineRule({
       'fetch-all': 'Loads every row the query selects into memory at once: add a LIMIT or paginate',
       'schema-list': 'Returns every {{model}} row to {{schema}}(many=True) in one response: paginate it',
       ...LIST_VIEW_MESSAGES,
+      ...HISTORY_MESSAGES,
     },
     trigger: /objects|django|models|sqlalchemy|\.all\(\)|\.find\s*\(|fetch_all/,
     options: {
@@ -238,18 +246,24 @@ def export_orders(request):
     const sqlalchemy = mayHaveSqlAlchemy && (imports.importsModule('sqlalchemy') || imports.importsModule('flask_sqlalchemy') || imports.importsModule('sqlmodel'));
     if (!django && !sqlalchemy) return;
     if (django) checkListViews(ctx, tree);
+    if (django) checkHistoryRecords(ctx, tree);
     const canFix = fixesAllowed(tree);
     const chunkSize = ctx.options.chunkSize as number;
     const viewFile = VIEW_FILE.test(ctx.file.relPath);
     // Which models grow with time per owner comes from the project's model classes (any module).
     const growth = django ? ownerGrowth(ctx, tree) : undefined;
+    let classText: ClassTexts | undefined;
+    const reads: ProjectReads = {
+      children: (info) => (django ? growingChildren(info, projectModels(ctx, tree).models) : undefined),
+      custom: (node) => (django ? readCustomChain(node, projectModels(ctx, tree).models, (classText ??= classTextsFor(ctx))) : undefined),
+    };
     // Whether fixes are allowed goes to the cache, not into the key (a syntax error typed re-checks no other statement).
-    const context = `${django} ${sqlalchemy} ${chunkSize} ${viewFile} ${growth?.version ?? ''}`;
+    const context = `${django} ${sqlalchemy} ${chunkSize} ${viewFile} ${growth?.version ?? ''} ${django ? customQuerysetStamp(projectClassTexts(ctx.project, { relPath: ctx.file.relPath, text }), classesOfText(text)) : ''}`;
     for (const statement of topLevelStatements(tree)) {
       if (!statementMatches(statement, CANDIDATE)) continue;
       const check: UnitCheck = (unit, iterations, scopeIterations, local) => {
         if (django) {
-          checkCalls(local, tree, unit, scopeIterations, canFix, chunkSize, viewFile, growth!);
+          checkCalls(local, tree, unit, scopeIterations, canFix, chunkSize, viewFile, growth!, reads);
           checkExportLoops(local, tree, iterations, canFix, chunkSize, viewFile, growth!);
         }
         if (sqlalchemy) checkSqlAlchemyExports(local, tree, iterations);
@@ -298,6 +312,13 @@ function servesRequest(node: Node): boolean {
 
 /** The helpers below only report: each statement's findings are collected for the cache. */
 type Reporter = Pick<RuleContext, 'report'>;
+/** What serializer checks read of the project beyond the module: growing children, project manager methods. */
+interface ProjectReads {
+  /** The child model when a related manager's rows are one fetched parent's growing children (related-children.ts). */
+  children(info: QuerysetInfo): string | undefined;
+  /** Rows built through the project's own manager/QuerySet methods (custom-chain-rows.ts). */
+  custom(node: Node): QuerysetInfo | undefined;
+}
 
 /** Statements with something to check: a call by one of the names checkCalls looks for, or a loop. */
 const CANDIDATE = /\b(?:len|list|tuple|\w*Serializer\w*|get_serializer|serializer_class|for)\b|\w*(?:export|csv|xlsx|excel)\w*\s*\(/i;
@@ -362,7 +383,7 @@ function checkByMethod(tree: Tree, statement: TopLevelStatement, context: string
 const SERIALIZER_CLASS = /^[A-Z]\w*Serializer\w*$/;
 
 /** `len(qs)`, `list(qs)`, `OrderSerializer(qs, many=True)`. */
-function checkCalls(ctx: Reporter, tree: Tree, statement: TopLevelStatement, iterations: readonly Iteration[], canFix: boolean, chunkSize: number, viewFile: boolean, growth: OwnerGrowth): void {
+function checkCalls(ctx: Reporter, tree: Tree, statement: TopLevelStatement, iterations: readonly Iteration[], canFix: boolean, chunkSize: number, viewFile: boolean, growth: OwnerGrowth, reads: ProjectReads): void {
   for (const call of callsNamed(tree, statement.text, /\b(?:len|list|tuple|\w*Serializer\w*|get_serializer|serializer_class)\b/g, statement.start)) {
     // A whole list in memory matters where a request builds its response: views, API modules, handler functions.
     // In models, services and template tags the same call mostly reads a small catalogue or one object's rows.
@@ -373,7 +394,7 @@ function checkCalls(ctx: Reporter, tree: Tree, statement: TopLevelStatement, ite
     if (isBuiltin && name === 'len') {
       checkLen(ctx, call, canFix, requestPath, growth);
     } else if (isBuiltin && (name === 'list' || name === 'tuple')) checkList(ctx, tree, call, iterations, canFix, chunkSize, requestPath, growth);
-    else if ((SERIALIZER_CLASS.test(name) || viewSerializer(call)) && requestPath) checkSerializer(ctx, call, growth);
+    else if ((SERIALIZER_CLASS.test(name) || viewSerializer(call)) && requestPath) checkSerializer(ctx, call, growth, reads);
   }
   for (const call of callsNamed(tree, statement.text, /\b\w*(?:[Ee]xport|[Cc]sv|CSV|[Xx]lsx|XLSX|[Ee]xcel)\w*/g, statement.start)) checkExportHelper(ctx, call, growth);
 }
@@ -501,19 +522,28 @@ function viewSerializer(call: Node): boolean {
   return fn?.type === 'attribute' && fn.childForFieldName('object')?.text === 'self' && ['get_serializer', 'serializer_class'].includes(fn.childForFieldName('attribute')?.text ?? '');
 }
 
-function checkSerializer(ctx: Reporter, call: Node, growth: OwnerGrowth): void {
+function checkSerializer(ctx: Reporter, call: Node, growth: OwnerGrowth, reads: ProjectReads): void {
   if (keywordArgument(call, 'many')?.text !== 'True') return;
   const data = positionalArguments(call)[0] ?? keywordArgument(call, 'instance');
   if (!data) return;
-  const info = querysetOf(data);
+  // `if user_id: rows = X.filter(user_id=...) else: rows = X.objects.all()`: the whole-table branch is reported.
+  const alternative = wholeTableAlternative(data);
+  const info = alternative?.info ?? querysetOf(data) ?? reads.custom(data);
+  // One fetched parent's children that many users keep adding: a post's comments in an `@action(detail=True)`.
+  if (!info) return;
+  const child = info.relatedManager ? reads.children(info) : undefined;
+  if (child !== undefined ? !childRowsUnbounded(info) : false) return;
   // Grouped rows (`values(...).annotate(...)`) are one per group, as in response loops.
-  if (!isUnbounded(info, call) || info.materialized || info.compact || boundedByOwner(info, growth) || growth.curated(info)) return;
+  if (child === undefined && (!isUnbounded(info, call) || info.materialized || info.compact || boundedByOwner(info, growth) || growth.curated(info))) return;
+  const at = alternative?.node ?? data;
   ctx.report({
-    start: data.startIndex,
-    end: data.endIndex,
+    start: at.startIndex,
+    end: at.endIndex,
     messageId: 'many-serializer',
-    data: { rows: rowsOf(info) },
-    detail: `many=True over an unpaginated queryset loads every row, then builds a dict per row and the whole response body in memory. Paginate with self.paginate_queryset(queryset), or slice it.${growthNote(info, growth)}`,
+    data: { rows: child ? `${child} row` : rowsOf(info) },
+    detail:
+      `many=True over an unpaginated queryset loads every row, then builds a dict per row and the whole response body in memory. Paginate with self.paginate_queryset(queryset), or slice it.` +
+      (child ? ` These are one parent's ${child} rows, which many users keep adding to it.` : growthNote(info, growth)),
   });
 }
 

@@ -1,0 +1,65 @@
+/**
+ * One fetched parent's children through a reverse foreign key: `product = get_object_or_404(Product, pk=pk)` then
+ * `product.comments.filter(active=True)`. A related manager's rows are usually few (an order's lines, a user's
+ * folders), but not when many users keep adding them to the one parent: a product's comments, a post's replies, a
+ * room's messages. The child model decides (ModelIndex.growthTimestamp with a shared parent: stamped when created,
+ * tied to a user who writes them).
+ */
+import type { Node } from 'web-tree-sitter';
+import { assignmentsBefore, unparenthesize, type QuerysetInfo } from '../../analysis/python/django-querysets';
+import { importsOf } from '../../analysis/python/imports';
+import type { ModelIndex } from '../../analysis/python/django-models';
+
+/** `get_object_or_404(Product, ...)`, `Product.objects.get(...)`: one row of a named model. */
+const ONE_FETCHED = /^(?:get_object_or_404\(\s*([\w.]+)\s*[,)]|([\w.]+)\.objects\.get\()/;
+
+/** The child model when every root is a growing reverse relation of one fetched parent, else undefined. */
+export function growingChildren(info: QuerysetInfo, models: ModelIndex): string | undefined {
+  if (info.roots.length === 0) return undefined;
+  let child: string | undefined;
+  for (const root of info.roots) {
+    if (root.kind !== 'related' || !root.owner || !root.relation) return undefined;
+    const parent = fetchedModel(root.owner);
+    const relation = parent ? models.relationsOf(parent)?.get(root.relation) : undefined;
+    if (relation?.kind !== 'reverse-fk' || !relation.target) return undefined;
+    if (!models.growthTimestamp(relation.target, true)) return undefined;
+    child = relation.target;
+  }
+  return child;
+}
+
+/** The model of one fetched row: a variable bound once to it, or the fetch itself. */
+function fetchedModel(owner: Node): string | undefined {
+  let n = unparenthesize(owner);
+  if (n.type === 'identifier') {
+    const assignments = assignmentsBefore(n);
+    const right = assignments.length === 1 ? assignments[0].childForFieldName('right') : undefined;
+    if (!right) return undefined;
+    n = unparenthesize(right);
+  }
+  // `self.get_object()` in a DRF view (an `@action(detail=True)`): a row of the class's `queryset`/`model`.
+  const written = SELF_OBJECT.test(n.text) ? viewModel(n) : ((m) => (m?.[1] ?? m?.[2])?.split('.').pop())(ONE_FETCHED.exec(n.text));
+  return written ? importsOf(owner.tree).origins.get(written)?.name ?? written : undefined;
+}
+
+const SELF_OBJECT = /^self\.get_object\(\s*\)$/;
+
+/** `queryset = Post.objects...` or `model = Post` of the enclosing class. */
+function viewModel(at: Node): string | undefined {
+  let cls: Node | null = at.parent;
+  while (cls && cls.type !== 'class_definition') cls = cls.parent;
+  for (const statement of cls?.childForFieldName('body')?.namedChildren ?? []) {
+    const assignment = statement?.type === 'expression_statement' ? statement.namedChildren[0] : undefined;
+    if (assignment?.type !== 'assignment') continue;
+    const left = assignment.childForFieldName('left')?.text;
+    const right = assignment.childForFieldName('right')?.text ?? '';
+    const m = left === 'queryset' ? /^([\w.]+)\.objects\b/.exec(right) : left === 'model' ? /^([\w.]+)$/.exec(right) : null;
+    if (m) return m[1].split('.').pop();
+  }
+  return undefined;
+}
+
+/** Growing children still read whole: no slice, stream, single row, group or time window. */
+export function childRowsUnbounded(info: QuerysetInfo): boolean {
+  return !info.sliced && info.iterator === 'none' && !info.singleRow && !info.upcoming && !info.compact && !info.timeWindow;
+}
