@@ -39,8 +39,10 @@ const labelsFile = () => path.resolve(opt('--labels', LABELS));
 const labels = () => (fs.existsSync(labelsFile()) ? readJson(labelsFile()).labels : []);
 const resultsFile = () => path.resolve(opt('--results', 'corpus-results.json'));
 
+/** The repository's git directory: `fetch` leaves a bare `repo/`, or `repo/.git` when the snapshot was a clone with a work tree. */
 function gitDirOf(mirrors, repo) {
-  for (const candidate of [path.join(mirrors, dirName(repo), 'repo'), path.join(mirrors, dirName(repo))]) {
+  const base = path.join(mirrors, dirName(repo));
+  for (const candidate of [path.join(base, 'repo'), path.join(base, 'repo', '.git'), base]) {
     if (fs.existsSync(path.join(candidate, 'HEAD'))) return candidate;
   }
   return undefined;
