@@ -22,6 +22,7 @@ import { callerChosenLimit, inPaginateStatic } from './mongoose-paginate';
 import { DATE_NAME, withinFixedWindow } from './time-window';
 import { mayReadNative, nativeMongoReads } from './mongodb-native';
 import { indexOf } from '../../analysis/typescript/ast';
+import { builderMatchesOneRow, looksUpByKey, matchesOneRow, readAsOneRow } from './few-rows';
 
 /** Chain calls that bound or stream a Mongoose query / TypeORM query builder. */
 const BOUNDING_CHAIN = new Set(['limit', 'take', 'cursor', 'stream', 'eachAsync', 'paginate', 'countDocuments', 'count', 'distinct', 'findOne']);
@@ -184,7 +185,7 @@ export default router;
       }
       if (!q.list) continue;
       const problem = unboundedQuery(ctx, q, limit);
-      if (!problem || loadsListedKeys(q) || findsByUniqueKey(q) || scopedToOneOwner(q) || groupedByOneColumn(q) || isReferenceData(q) || selectsFewByFlag(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q) || seededOnly(ctx, q)) continue;
+      if (!problem || loadsListedKeys(q) || findsByUniqueKey(q) || matchesFewRows(ctx, q) || scopedToOneOwner(q) || groupedByOneColumn(q) || isReferenceData(q) || selectsFewByFlag(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q) || seededOnly(ctx, q)) continue;
       const served = servesRequests(ctx, q.call);
       if (!served && !inPaginateStatic(q.call)) continue;
       const callee = unwrap(q.call.expression) as ts.PropertyAccessExpression;
@@ -227,7 +228,7 @@ function reportNativeReads(ctx: RuleContext, ormReads: readonly OrmCall[], limit
     if (known.has(read.call)) continue;
     const q: OrmCall = { orm: 'mongoose', call: read.call, method: read.method, target: read.target, model: read.collection, optionsIndex: 0, builder: false, list: true };
     if (read.match) MATCH_STAGE.set(q, read.match);
-    if ((read.method === 'find' || read.match) && (loadsListedKeys(q) || findsByUniqueKey(q) || scopedToOneOwner(q) || selectsFewByFlag(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q))) continue;
+    if ((read.method === 'find' || read.match) && (loadsListedKeys(q) || findsByUniqueKey(q) || matchesFewRows(ctx, q) || scopedToOneOwner(q) || selectsFewByFlag(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q))) continue;
     if (isReferenceData(q)) continue;
     const served = servesRequests(ctx, read.call);
     if (!served) continue;
@@ -565,7 +566,19 @@ function loadsListedKeys(q: OrmCall): boolean {
 const LISTED_IDS = /(_ids|Ids|IDs)$/;
 
 /** Keys that identify one account or row: a login's email or username, a slug, a token. */
-const UNIQUE_KEY = /^(e_?mail|username|user_?name|login|slug|token|uuid)$/i;
+const UNIQUE_KEY = /^(e_?mail|username|user_?name|login|nick_?name|handle|slug|token|uuid)$/i;
+
+/**
+ * A read that can match one row, or a few, by construction (few-rows.ts): a unique column or compound the project
+ * declares, the primary key, a sign-in's login and password, a query builder's `where` on such a column, or a list
+ * read used as a one-row read (`users[0]`) of a lookup by a key.
+ */
+function matchesFewRows(ctx: RuleContext, q: OrmCall): boolean {
+  if (q.builder) return builderMatchesOneRow(ctx, q, UNIQUE_KEY);
+  const where = whereOf(q);
+  if (!where) return false;
+  return matchesOneRow(ctx, q, where, alwaysDefined) || (readAsOneRow(q) && looksUpByKey(where, alwaysDefined));
+}
 
 /**
  * `findAll({ where: { [Op.or]: [{ username: login }, { email: login }], password } })`: a sign-in lookup by a key that
