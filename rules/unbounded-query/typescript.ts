@@ -13,6 +13,7 @@ import { insertIntoArguments, insertObjectProperty } from '../shared/typescript-
 import { inRequestHandler, isOfflineFile } from '../../analysis/typescript/handlers';
 import { inServerAction } from '../../analysis/typescript/per-request';
 import { reachedFromRequests } from '../../analysis/typescript/request-reach';
+import { neverCalled } from '../../analysis/typescript/uncalled';
 import type { RequestCaller } from '../../analysis/typescript/import-graph';
 import { chainMethods, ormCalls, ORM_LABEL, type OrmCall } from '../../analysis/typescript/orm';
 import { optionalBound, type OptionalBound } from '../../analysis/typescript/optional-bound';
@@ -210,11 +211,13 @@ export default router;
 /**
  * Request code: handlers and what they call (handlers.ts), also Nest startup hooks that load a whole table at each
  * start; Next.js server actions; and functions that request code in another module imports and calls (the import
- * graph: `lib/server/*.ts` helpers of a page or route handler), answered with the caller found.
+ * graph: `lib/server/*.ts` helpers of a page or route handler), answered with the caller found; not a function nothing
+ * in the project calls (uncalled.ts).
  */
 function servesRequests(ctx: RuleContext, node: ts.Node): boolean | RequestCaller {
-  if (inRequestHandler(node, ctx.file.relPath) || inServerAction(node)) return true;
-  return reachedFromRequests(ctx, node) ?? false;
+  const served = inRequestHandler(node, ctx.file.relPath) || inServerAction(node) ? true : reachedFromRequests(ctx, node) ?? false;
+  // a method or exported function nothing in the project calls (a handler no router mounts) runs in no deploy
+  return served && !neverCalled(ctx, node) ? served : false;
 }
 
 /**
