@@ -3,12 +3,14 @@
  * unique (or its primary key, or every column of a unique compound) with one value (unique-keys.ts); a sign-in lookup
  * (a login key and a password compared with what the user typed); a TypeORM query builder whose `where` string
  * compares such a column with one parameter; and a list read used as a one-row read (`users[0]`, `users.length > 0`,
- * `const [user] = await ...`) of a lookup by a key.
+ * `const [user] = await ...`) of a lookup by a key. And one parent's children a unique compound bounds by a group's size
+ * (one answer per student per quiz, the quiz given to one class).
  */
 import { ts } from 'ts-morph';
 import type { RuleContext } from '../api';
 import { asObjectLiteral, declarationOf, enclosingFunction, identifiersNamed, unwrap, unwrapAwait } from '../../analysis/typescript/ast';
 import { uniqueKeysOf, type ModelKeys } from '../../analysis/typescript/unique-keys';
+import { modelNamed, prismaSchemaFor, type PrismaModel, type PrismaSchema } from '../../analysis/typescript/prisma-schema';
 import type { OrmCall } from '../../analysis/typescript/orm';
 
 /** Primary keys every ORM gives a row by default. */
@@ -172,4 +174,47 @@ export function looksUpByKey(where: ts.ObjectLiteralExpression, defined: Defined
     if (!ts.isLiteralExpression(value) && oneValue(value, defined)) compared++;
   }
   return compared > 0;
+}
+
+/** Models whose rows are people: the second column of a one-per-person compound. */
+const PERSON_MODEL = /^(User|Users|Student|Pupil|Learner|Member|Player|Participant|Employee|Person|People|Profile|Account|Attendee)$/i;
+/** Models or relations that name a group of people of bounded size. */
+const GROUP = /class(room)?|course|cohort|section|team|group|squad|household|league|crew|band/i;
+
+/**
+ * `findMany({ where: { quizId } })` on a model with `@@unique([quizId, studentId])`, `studentId` a person and the quiz
+ * one class's (a relation of Quiz to a class, course, team or group): one row per member of that group, bounded by
+ * the group's size, not by use. A post's likes (`@@unique([postId, userId])`, a post of no group) stay reported.
+ */
+export function onePerGroupMember(ctx: RuleContext, q: OrmCall, where: ts.ObjectLiteralExpression, defined: Defined): boolean {
+  if (q.orm !== 'prisma') return false;
+  const schema = prismaSchemaFor(ctx);
+  const model = schema && modelNamed(schema, modelName(q));
+  if (!schema || !model) return false;
+  const keys = where.properties.flatMap((p) => (ts.isShorthandPropertyAssignment(p) ? (defined(p.name) ? [keyOf(p)] : []) : ts.isPropertyAssignment(p) && oneValue(p.initializer, defined) ? [keyOf(p)] : []));
+  return keys.some((key) =>
+    model.compounds.some((c) => {
+      if (c.length !== 2 || !c.includes(key)) return false;
+      const other = c[0] === key ? c[1] : c[0];
+      const person = relatedModel(schema, model, other);
+      const parent = relatedModel(schema, model, key);
+      return person !== undefined && PERSON_MODEL.test(person.name) && parent !== undefined && belongsToGroup(schema, parent);
+    }),
+  );
+}
+
+/** The model a foreign key column points to: `studentId` -> the `student` relation's model. */
+function relatedModel(schema: PrismaSchema, model: PrismaModel, column: string): PrismaModel | undefined {
+  const relation = column.replace(/(Id|_id|ID)$/, '');
+  if (relation === column) return undefined;
+  const field = model.fields.get(relation);
+  return field && !field.list ? schema.models.get(field.type) : undefined;
+}
+
+function belongsToGroup(schema: PrismaSchema, model: PrismaModel): boolean {
+  for (const [name, field] of model.fields) {
+    if (field.list || !schema.models.has(field.type)) continue;
+    if (GROUP.test(field.type) || GROUP.test(name)) return true;
+  }
+  return false;
 }

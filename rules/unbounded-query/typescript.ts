@@ -23,7 +23,7 @@ import { callerChosenLimit, inPaginateStatic } from './mongoose-paginate';
 import { DATE_NAME, withinFixedWindow } from './time-window';
 import { mayReadNative, nativeMongoReads } from './mongodb-native';
 import { indexOf } from '../../analysis/typescript/ast';
-import { builderMatchesOneRow, looksUpByKey, matchesOneRow, readAsOneRow } from './few-rows';
+import { builderMatchesOneRow, looksUpByKey, matchesOneRow, onePerGroupMember, readAsOneRow } from './few-rows';
 
 /** Chain calls that bound or stream a Mongoose query / TypeORM query builder. */
 const BOUNDING_CHAIN = new Set(['limit', 'take', 'cursor', 'stream', 'eachAsync', 'paginate', 'countDocuments', 'count', 'distinct', 'findOne']);
@@ -574,13 +574,14 @@ const UNIQUE_KEY = /^(e_?mail|username|user_?name|login|nick_?name|handle|slug|t
 /**
  * A read that can match one row, or a few, by construction (few-rows.ts): a unique column or compound the project
  * declares, the primary key, a sign-in's login and password, a query builder's `where` on such a column, or a list
- * read used as a one-row read (`users[0]`) of a lookup by a key.
+ * read used as a one-row read (`users[0]`) of a lookup by a key; one parent's rows, one per member of the group the parent
+ * belongs to (`@@unique([quizId, studentId])`, a quiz of one class).
  */
 function matchesFewRows(ctx: RuleContext, q: OrmCall): boolean {
   if (q.builder) return builderMatchesOneRow(ctx, q, UNIQUE_KEY);
   const where = whereOf(q);
   if (!where) return false;
-  return matchesOneRow(ctx, q, where, alwaysDefined) || (readAsOneRow(q) && looksUpByKey(where, alwaysDefined));
+  return matchesOneRow(ctx, q, where, alwaysDefined) || onePerGroupMember(ctx, q, where, alwaysDefined) || (readAsOneRow(q) && looksUpByKey(where, alwaysDefined));
 }
 
 /**
