@@ -215,7 +215,9 @@ export default router;
  * in the project calls (uncalled.ts).
  */
 function servesRequests(ctx: RuleContext, node: ts.Node): boolean | RequestCaller {
-  const served = inRequestHandler(node, ctx.file.relPath) || inServerAction(node) ? true : reachedFromRequests(ctx, node) ?? false;
+  // a server action is a public POST endpoint whether or not a component of the project calls it
+  if (inServerAction(node)) return true;
+  const served = inRequestHandler(node, ctx.file.relPath) ? true : reachedFromRequests(ctx, node) ?? false;
   // a method or exported function nothing in the project calls (a handler no router mounts) runs in no deploy
   return served && !neverCalled(ctx, node) ? served : false;
 }
