@@ -147,17 +147,24 @@ function methodUncalled(texts: ProjectTexts, sources: readonly string[], relPath
   const types = [unit.owner!, ...(unit.interfaces ?? [])].map(escape).join('|');
   const owner = escape(unit.owner!);
   const extendsOrInstance = new RegExp(`\\bextends\\s+${owner}\\b|(export\\s+default|module\\.exports\\s*=)\\s*new\\s+${owner}\\b|\\b${owner}\\s*\\.\\s*prototype\\b`);
-  const typed = new RegExp(`\\b(\\w+)\\s*[?!]?\\s*:\\s*(?:${types})\\b(?!\\s*[.<\\[])`, 'g');
+  const typed = new RegExp(`\\b(\\w+)\\s*[?!]?\\s*:\\s*(${types})\\b(?!\\s*[.<\\[])`, 'g');
   const constructed = new RegExp(`\\b(\\w+)\\s*=\\s*(?:await\\s+)?new\\s+${owner}\\b`, 'g');
   const handles = new Set<string>();
+  let viaInterface = false;
   for (const f of sources) {
     const text = texts.text(f) ?? '';
     if (!text.includes(unit.owner!) && !(unit.interfaces ?? []).some((i) => text.includes(i))) continue;
     if (extendsOrInstance.test(text)) return false;
-    for (const m of text.matchAll(typed)) handles.add(m[1]);
+    for (const m of text.matchAll(typed)) {
+      handles.add(m[1]);
+      if (m[2] !== unit.owner) viaInterface = true;
+    }
     for (const m of text.matchAll(constructed)) handles.add(m[1]);
   }
-  if (handles.size === 0) return false; // held some way the text does not show
+  // Only a class the project holds through an interface it implements (`useClass: ExceptionRepository` behind
+  // `IExceptionRepository`): its callers are the interface's, all of them typed. A class used by its own name stays
+  // judged by its file (main's labels count a Nest service's uncalled findAll as request code).
+  if (handles.size === 0 || !viaInterface) return false;
   const receivers = ['this', 'super', ...handles].map(escape).join('|');
   const called = (name: string) => {
     const call = new RegExp(`\\b(?:${receivers})\\s*(?:\\?\\.|!\\.|\\.)\\s*${escape(name)}\\b|\\[\\s*['"\`]${escape(name)}['"\`]\\s*\\]`);
