@@ -153,6 +153,14 @@ export default router;
         '(`gte: startOfWeek(d), lte: endOfWeek(d)`, `new Date(y, m, 1)` to `new Date(y, m + 1, 0)`, `gte: d, lt: addDays(d, 7)`, ' +
         'at most a calendar year) or equal to one date (`date: menu.date`); an open range (`gte: since`) or two dates or years ' +
         'the client picks are still reported. ' +
+        'Nor a read that can match one row by construction: a where on a column the project declares unique or on the primary ' +
+        'key (`schema.prisma` `@id`/`@unique`/`@@unique`, TypeORM `@PrimaryColumn`/`@Column({ unique: true })`/`@Unique`/`@Index({ unique: true })`, ' +
+        'Sequelize `primaryKey`/`unique`/unique `indexes`, Mongoose `unique: true`, `schema.index(..., { unique: true })` and `_id`), every column of a unique ' +
+        'compound, a sign-in\'s login and password, a query builder\'s `where(\'u.email = :email\')` on such a column, or a lookup by a column of the row ' +
+        'read as its first row (`users[0]`, `const [user] = ...`); nor one parent\'s rows a Prisma unique compound makes one per person when the parent ' +
+        'belongs to a class, course, team or group (`@@unique([quizId, studentId])`: bounded by the group). Code nothing runs is not reported: an exported ' +
+        'function no module names while its siblings are used (a controller function no router mounts), or a method of a class the project holds ' +
+        'through an interface whose callers never call it; a server action counts as an endpoint even when no component calls it. ' +
         'Reference data an app defines (categories, branches, ingredients, platforms, settings, countries, currencies, ' +
         'languages, roles, permissions, regions) is not reported: a few dozen rows. ' +
         'Queries whose options are not an object literal (`findMany(args)`, or an object with a spread) are not ' +
