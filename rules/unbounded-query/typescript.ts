@@ -589,6 +589,13 @@ const UNIQUE_KEY = /^(e_?mail|username|user_?name|login|nick_?name|handle|slug|t
  */
 function matchesFewRows(ctx: RuleContext, q: OrmCall): boolean {
   if (q.builder) return builderMatchesOneRow(ctx, q, UNIQUE_KEY);
+  // TypeORM's `where: [{ email }, { username }]`: the branches of an OR, each matching one row
+  const options = asObjectLiteral(q.call.arguments[q.optionsIndex]);
+  const branches = options && objectPropertyValue(options, 'where');
+  if (branches && ts.isArrayLiteralExpression(unwrap(branches))) {
+    const list = (unwrap(branches) as ts.ArrayLiteralExpression).elements.map((e) => asObjectLiteral(e));
+    return list.length > 0 && list.every((b) => b !== undefined && matchesOneRow(ctx, q, b, alwaysDefined));
+  }
   const where = whereOf(q);
   if (!where) return false;
   return matchesOneRow(ctx, q, where, alwaysDefined) || onePerGroupMember(ctx, q, where, alwaysDefined) || (readAsOneRow(q) && looksUpByKey(where, alwaysDefined));
