@@ -4,7 +4,9 @@
  *
  * - Prisma: `@id`, `@unique`, `@@id([...])`, `@@unique([...])` (prisma-schema.ts).
  * - TypeORM: `@PrimaryColumn`, `@PrimaryGeneratedColumn`, `@ObjectIdColumn`, `@Column({ unique: true })`,
- *   `@Index({ unique: true })` on a property; `@Unique([...])`, `@Index([...], { unique: true })` on the class.
+ *   `@Index({ unique: true })` on a property; `@Unique([...])`, `@Index([...], { unique: true })` on the class;
+ *   `new EntitySchema({ name, columns: { email: { unique: true } }, uniques, indices })`.
+ * - Nest Mongoose: `@Schema() class Product { @Prop({ unique: true }) sku }`.
  * - sequelize-typescript: `@PrimaryKey`, `@Unique`, `@Column({ unique: true })`; Sequelize `define('User', attrs, options)`
  *   and `User.init(attrs, options)`: `primaryKey: true`, `unique: true | 'name'`, options `indexes: [{ unique: true, fields }]`.
  * - Mongoose: `new Schema({ email: { type: String, unique: true } })` named by `model('User', schema)`,
@@ -29,7 +31,7 @@ export interface ModelKeys {
 const MAX_FILES = 4000;
 const SOURCE = /\.[cm]?[jt]sx?$/;
 const SKIP = /(^|\/)(node_modules|dist|build|\.next|out|coverage|vendor)\/|\.d\.ts$|\.min\.js$/;
-const DECLARES_MODELS = /@Entity\b|@Table\b|\.define\s*\(|\.init\s*\(|Schema\s*\(/;
+const DECLARES_MODELS = /@Entity\b|@Table\b|@Schema\b|EntitySchema\b|\.define\s*\(|\.init\s*\(|Schema\s*\(/;
 const PRIMARY_DECORATORS = /^(PrimaryColumn|PrimaryGeneratedColumn|ObjectIdColumn|PrimaryKey|Unique)$/;
 
 const digests = new FileVersionSlot<Map<string, ModelKeys>>('ts-unique-keys', 400);
@@ -89,7 +91,7 @@ function modelsDeclared(relPath: string, text: string): Map<string, ModelKeys> {
   const schemas = new Map<string, ModelKeys>();
   const registered: [string, string][] = [];
   const visit = (node: ts.Node): void => {
-    if (ts.isClassDeclaration(node) && node.name && decoratorNames(node).some((d) => d === 'Entity' || d === 'Table')) entityClass(node, keysOf(node.name.text));
+    if (ts.isClassDeclaration(node) && node.name && decoratorNames(node).some((d) => d === 'Entity' || d === 'Table' || d === 'Schema')) entityClass(node, keysOf(node.name.text));
     if (ts.isCallExpression(node)) {
       const callee = unwrap(node.expression);
       const method = ts.isPropertyAccessExpression(callee) ? callee.name.text : ts.isIdentifier(callee) ? callee.text : '';
@@ -110,6 +112,7 @@ function modelsDeclared(relPath: string, text: string): Map<string, ModelKeys> {
         }
       }
     }
+    if (ts.isNewExpression(node) && /(^|\.)EntitySchema$/.test(node.expression.getText())) entitySchema(asObjectLiteral(node.arguments?.[0]), keysOf);
     if (ts.isNewExpression(node) && /(^|\.)Schema$/.test(node.expression.getText()) && ts.isVariableDeclaration(node.parent) && ts.isIdentifier(node.parent.name)) {
       const fields = asObjectLiteral(node.arguments?.[0]);
       if (fields) mongooseFields(fields, schemaKeys(schemas, node.parent.name.text));
@@ -196,5 +199,25 @@ function mongooseFields(fields: ts.ObjectLiteralExpression, keys: ModelKeys): vo
     if (!ts.isPropertyAssignment(p)) continue;
     const name = propertyName(p.name);
     if (name && declaresUnique(asObjectLiteral(p.initializer))) keys.unique.add(name);
+  }
+}
+
+/** TypeORM `new EntitySchema({ name: 'User', columns: { id: { primary: true } }, uniques: [{ columns }], indices })`. */
+function entitySchema(options: ts.ObjectLiteralExpression | undefined, keysOf: (name: string) => ModelKeys): void {
+  const name = options && (stringValue(objectPropertyValue(options, 'name')) ?? stringValue(objectPropertyValue(options, 'target')));
+  if (!options || !name) return;
+  const keys = keysOf(name);
+  const columns = asObjectLiteral(objectPropertyValue(options, 'columns'));
+  for (const p of columns?.properties ?? []) {
+    const column = ts.isPropertyAssignment(p) ? propertyName(p.name) : undefined;
+    if (column && ts.isPropertyAssignment(p) && declaresUnique(asObjectLiteral(p.initializer))) keys.unique.add(column);
+  }
+  for (const key of ['uniques', 'indices']) {
+    const list = unwrap(objectPropertyValue(options, key) ?? options);
+    if (!ts.isArrayLiteralExpression(list)) continue;
+    for (const e of list.elements) {
+      const o = asObjectLiteral(e);
+      if (o && (key === 'uniques' || objectPropertyValue(o, 'unique')?.kind === ts.SyntaxKind.TrueKeyword)) addCompound(keys, stringList(objectPropertyValue(o, 'columns')));
+    }
   }
 }

@@ -22,6 +22,9 @@ describe('TS unique keys of models', () => {
       'src/models/plan.ts': 'class Plan extends Model {}\nPlan.init({ slug: { type: DataTypes.STRING, primaryKey: true }, tier: DataTypes.STRING }, { sequelize });\n',
       'src/models/device.js':
         "const deviceSchema = new mongoose.Schema({ serial: { type: String, unique: true }, site: String, slot: Number });\ndeviceSchema.index({ site: 1, slot: 1 }, { unique: true });\nmodule.exports = mongoose.model('Device', deviceSchema);\n",
+      'src/entities/coupon.ts':
+        "export const CouponEntity = new EntitySchema({ name: 'Coupon', columns: { id: { type: Number, primary: true, generated: true }, code: { type: String, unique: true } }, uniques: [{ name: 'one_per_shop', columns: ['shopId', 'label'] }] });\n",
+      'src/products/product.schema.ts': "@Schema()\nexport class Product {\n  @Prop({ required: true, unique: true }) sku: string;\n  @Prop() name: string;\n}\n",
       'src/routes/x.ts': '',
     },
     'src/routes/x.ts',
@@ -50,6 +53,13 @@ describe('TS unique keys of models', () => {
     const keys = uniqueKeysOf(ctx, 'mongoose', 'Device');
     assert.deepEqual([...keys!.unique], ['serial']);
     assert.deepEqual(keys!.compounds, [['site', 'slot']]);
+  });
+
+  it('reads TypeORM entity schemas and Nest Mongoose @Schema classes', () => {
+    const coupon = uniqueKeysOf(ctx, 'typeorm', 'couponRepository');
+    assert.deepEqual([...coupon!.unique].sort(), ['code', 'id']);
+    assert.deepEqual(coupon!.compounds, [['shopId', 'label']]);
+    assert.deepEqual([...uniqueKeysOf(ctx, 'mongoose', 'productModel')!.unique], ['sku']);
   });
 
   it('knows nothing of a model the project does not declare', () => {
