@@ -11,6 +11,10 @@ export interface PrismaModel {
   fields: Map<string, { type: string; list: boolean }>;
   /** A creation stamp (`createdAt DateTime @default(now())`): rows are added over time. */
   timestamped: boolean;
+  /** Fields that name one row: `@id`, `@unique`. */
+  unique: Set<string>;
+  /** Field sets that together name one row: `@@id([a, b])`, `@@unique([a, b])`. */
+  compounds: string[][];
 }
 
 export interface PrismaSchema {
@@ -53,16 +57,20 @@ function schemaText(ctx: RuleContext): string | undefined {
 }
 
 const MODEL = /^\s*model\s+(\w+)\s*\{([^}]*)\}/gm;
+const COMPOUND = /^\s*@@(?:id|unique)\s*\(\s*(?:fields\s*:\s*)?\[([^\]]*)\]/;
 const FIELD = /^\s*(\w+)\s+(\w+)(\[\])?(\?)?(.*)$/;
 
 function parseSchema(text: string): PrismaSchema {
   const models = new Map<string, PrismaModel>();
   for (const m of text.replace(/\/\/.*$/gm, '').matchAll(MODEL)) {
-    const model: PrismaModel = { name: m[1], fields: new Map(), timestamped: false };
+    const model: PrismaModel = { name: m[1], fields: new Map(), timestamped: false, unique: new Set(), compounds: [] };
     for (const line of m[2].split('\n')) {
+      const compound = COMPOUND.exec(line);
+      if (compound) model.compounds.push(compound[1].split(',').map((c) => c.trim().replace(/\(.*$/, '')).filter(Boolean));
       const f = FIELD.exec(line);
       if (!f || f[1].startsWith('@')) continue;
       model.fields.set(f[1], { type: f[2], list: f[3] !== undefined });
+      if (/@(id|unique)\b/.test(f[5])) model.unique.add(f[1]);
       if (f[2] === 'DateTime' && /@default\(\s*now\(\)\s*\)/.test(f[5])) model.timestamped = true;
     }
     models.set(model.name, model);

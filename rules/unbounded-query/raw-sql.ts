@@ -3,7 +3,7 @@
  * `manager.query(...)`, `this.db.query(...)` in request-handling code, a SELECT with no LIMIT of a table that grows
  * with time (messages, history, events, logs, orders...), named in the FROM clause or, for
  * `FROM ${this.tableName}`, by the repository class. Counts and other aggregates, grouped rows and a lookup of one
- * row by `id` are bounded.
+ * row by `id`, a login key or a column the project declares unique are bounded; so is code nothing calls (uncalled.ts).
  */
 import { ts } from 'ts-morph';
 import type { RuleContext } from '../api';
@@ -11,6 +11,8 @@ import { clip } from '../shared/format';
 import { indexOf, unwrap } from '../../analysis/typescript/ast';
 import { inRequestHandler } from '../../analysis/typescript/handlers';
 import { reachedFromRequests } from '../../analysis/typescript/request-reach';
+import { neverCalled } from '../../analysis/typescript/uncalled';
+import { uniqueKeysOf } from '../../analysis/typescript/unique-keys';
 
 /** Cheap test of a file before the parse. */
 export const MAY_RUN_RAW_SELECT = /\.query\s*(<[^>]*>)?\s*\(\s*[`'"]\s*select\b/i;
@@ -25,6 +27,23 @@ function growingTable(table: string): boolean {
 const BOUNDED_SQL = /\b(limit|fetch\s+first|fetch\s+next|top\s*\(?\d|group\s+by)\b|\b(count|sum|avg|min|max|exists|array_agg|json_agg|string_agg)\s*\(/i;
 /** `WHERE id = $1`, `u."id" = ?`: one row by its primary key. */
 const ONE_ROW = /\bwhere\b[\s\S]*?(^|[\s.(])"?id"?\s*=\s*(\$\d+|\?|:\w+|@\w+)/i;
+
+/** `WHERE email = $1`, `u.slug = ?`, `"token" = ${token}`: a column compared with one parameter. */
+const EQUALS_PARAMETER = /(?:^|[\s.(])"?(\w+)"?\s*=\s*(?:\$\d+|\?|:\w+|@\w+|\$\{[^}]*\})/g;
+/** Columns that name one row in most schemas: keys, a login's email or username, a slug, a token. */
+const ONE_ROW_COLUMN = /^(_?id|uuid|e_?mail|username|user_?name|login|slug|token)$/i;
+
+/**
+ * A WHERE (with no OR) that compares a column naming one row with one parameter: a login key, or a column the
+ * project's models declare unique for the table (unique-keys.ts).
+ */
+function byUniqueColumn(ctx: RuleContext, sql: string, table: string): boolean {
+  const where = /\bwhere\b([\s\S]*)/i.exec(sql)?.[1];
+  if (!where || /\bor\b/i.test(where)) return false;
+  const keys = uniqueKeysOf(ctx, 'sql', table);
+  for (const m of where.matchAll(EQUALS_PARAMETER)) if (ONE_ROW_COLUMN.test(m[1]) || keys?.unique.has(m[1])) return true;
+  return false;
+}
 
 export interface RawSelect {
   call: ts.CallExpression;
@@ -41,8 +60,9 @@ export function rawSelects(ctx: RuleContext): RawSelect[] {
     const sql = sqlText(call.arguments[0]);
     if (!sql || !/^\s*select\b/i.test(sql) || BOUNDED_SQL.test(sql) || ONE_ROW.test(sql)) continue;
     const table = mainTable(sql, call);
-    if (!table || !growingTable(table)) continue;
+    if (!table || !growingTable(table) || byUniqueColumn(ctx, sql, table)) continue;
     if (!inRequestHandler(call, ctx.file.relPath) && !reachedFromRequests(ctx, call)) continue;
+    if (neverCalled(ctx, call)) continue;
     found.push({ call, table });
   }
   return found;

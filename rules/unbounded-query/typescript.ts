@@ -13,6 +13,7 @@ import { insertIntoArguments, insertObjectProperty } from '../shared/typescript-
 import { inRequestHandler, isOfflineFile } from '../../analysis/typescript/handlers';
 import { inServerAction } from '../../analysis/typescript/per-request';
 import { reachedFromRequests } from '../../analysis/typescript/request-reach';
+import { neverCalled } from '../../analysis/typescript/uncalled';
 import type { RequestCaller } from '../../analysis/typescript/import-graph';
 import { chainMethods, ormCalls, ORM_LABEL, type OrmCall } from '../../analysis/typescript/orm';
 import { optionalBound, type OptionalBound } from '../../analysis/typescript/optional-bound';
@@ -22,6 +23,7 @@ import { callerChosenLimit, inPaginateStatic } from './mongoose-paginate';
 import { DATE_NAME, withinFixedWindow } from './time-window';
 import { mayReadNative, nativeMongoReads } from './mongodb-native';
 import { indexOf } from '../../analysis/typescript/ast';
+import { builderMatchesOneRow, looksUpByKey, matchesOneRow, onePerGroupMember, readAsOneRow } from './few-rows';
 
 /** Chain calls that bound or stream a Mongoose query / TypeORM query builder. */
 const BOUNDING_CHAIN = new Set(['limit', 'take', 'cursor', 'stream', 'eachAsync', 'paginate', 'countDocuments', 'count', 'distinct', 'findOne']);
@@ -151,6 +153,14 @@ export default router;
         '(`gte: startOfWeek(d), lte: endOfWeek(d)`, `new Date(y, m, 1)` to `new Date(y, m + 1, 0)`, `gte: d, lt: addDays(d, 7)`, ' +
         'at most a calendar year) or equal to one date (`date: menu.date`); an open range (`gte: since`) or two dates or years ' +
         'the client picks are still reported. ' +
+        'Nor a read that can match one row by construction: a where on a column the project declares unique or on the primary ' +
+        'key (`schema.prisma` `@id`/`@unique`/`@@unique`, TypeORM `@PrimaryColumn`/`@Column({ unique: true })`/`@Unique`/`@Index({ unique: true })`, ' +
+        'Sequelize `primaryKey`/`unique`/unique `indexes`, Mongoose `unique: true`, `schema.index(..., { unique: true })` and `_id`), every column of a unique ' +
+        'compound, a sign-in\'s login and password, a query builder\'s `where(\'u.email = :email\')` on such a column, or a lookup by a column of the row ' +
+        'read as its first row (`users[0]`, `const [user] = ...`); nor one parent\'s rows a Prisma unique compound makes one per person when the parent ' +
+        'belongs to a class, course, team or group (`@@unique([quizId, studentId])`: bounded by the group). Code nothing runs is not reported: an exported ' +
+        'function no module names while its siblings are used (a controller function no router mounts), or a method of a class the project holds ' +
+        'through an interface whose callers never call it; a server action counts as an endpoint even when no component calls it. ' +
         'Reference data an app defines (categories, branches, ingredients, platforms, settings, countries, currencies, ' +
         'languages, roles, permissions, regions) is not reported: a few dozen rows. ' +
         'Queries whose options are not an object literal (`findMany(args)`, or an object with a spread) are not ' +
@@ -184,7 +194,7 @@ export default router;
       }
       if (!q.list) continue;
       const problem = unboundedQuery(ctx, q, limit);
-      if (!problem || loadsListedKeys(q) || findsByUniqueKey(q) || scopedToOneOwner(q) || groupedByOneColumn(q) || isReferenceData(q) || selectsFewByFlag(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q) || seededOnly(ctx, q)) continue;
+      if (!problem || loadsListedKeys(q) || findsByUniqueKey(q) || matchesFewRows(ctx, q) || scopedToOneOwner(q) || groupedByOneColumn(q) || isReferenceData(q) || selectsFewByFlag(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q) || seededOnly(ctx, q)) continue;
       const served = servesRequests(ctx, q.call);
       if (!served && !inPaginateStatic(q.call)) continue;
       const callee = unwrap(q.call.expression) as ts.PropertyAccessExpression;
@@ -209,11 +219,15 @@ export default router;
 /**
  * Request code: handlers and what they call (handlers.ts), also Nest startup hooks that load a whole table at each
  * start; Next.js server actions; and functions that request code in another module imports and calls (the import
- * graph: `lib/server/*.ts` helpers of a page or route handler), answered with the caller found.
+ * graph: `lib/server/*.ts` helpers of a page or route handler), answered with the caller found; not a function nothing
+ * in the project calls (uncalled.ts).
  */
 function servesRequests(ctx: RuleContext, node: ts.Node): boolean | RequestCaller {
-  if (inRequestHandler(node, ctx.file.relPath) || inServerAction(node)) return true;
-  return reachedFromRequests(ctx, node) ?? false;
+  // a server action is a public POST endpoint whether or not a component of the project calls it
+  if (inServerAction(node)) return true;
+  const served = inRequestHandler(node, ctx.file.relPath) ? true : reachedFromRequests(ctx, node) ?? false;
+  // a method or exported function nothing in the project calls (a handler no router mounts) runs in no deploy
+  return served && !neverCalled(ctx, node) ? served : false;
 }
 
 /**
@@ -227,7 +241,7 @@ function reportNativeReads(ctx: RuleContext, ormReads: readonly OrmCall[], limit
     if (known.has(read.call)) continue;
     const q: OrmCall = { orm: 'mongoose', call: read.call, method: read.method, target: read.target, model: read.collection, optionsIndex: 0, builder: false, list: true };
     if (read.match) MATCH_STAGE.set(q, read.match);
-    if ((read.method === 'find' || read.match) && (loadsListedKeys(q) || findsByUniqueKey(q) || scopedToOneOwner(q) || selectsFewByFlag(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q))) continue;
+    if ((read.method === 'find' || read.match) && (loadsListedKeys(q) || findsByUniqueKey(q) || matchesFewRows(ctx, q) || scopedToOneOwner(q) || selectsFewByFlag(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q))) continue;
     if (isReferenceData(q)) continue;
     const served = servesRequests(ctx, read.call);
     if (!served) continue;
@@ -565,7 +579,27 @@ function loadsListedKeys(q: OrmCall): boolean {
 const LISTED_IDS = /(_ids|Ids|IDs)$/;
 
 /** Keys that identify one account or row: a login's email or username, a slug, a token. */
-const UNIQUE_KEY = /^(e_?mail|username|user_?name|login|slug|token|uuid)$/i;
+const UNIQUE_KEY = /^(e_?mail|username|user_?name|login|nick_?name|handle|slug|token|uuid)$/i;
+
+/**
+ * A read that can match one row, or a few, by construction (few-rows.ts): a unique column or compound the project
+ * declares, the primary key, a sign-in's login and password, a query builder's `where` on such a column, or a list
+ * read used as a one-row read (`users[0]`) of a lookup by a key; one parent's rows, one per member of the group the parent
+ * belongs to (`@@unique([quizId, studentId])`, a quiz of one class).
+ */
+function matchesFewRows(ctx: RuleContext, q: OrmCall): boolean {
+  if (q.builder) return builderMatchesOneRow(ctx, q, UNIQUE_KEY);
+  // TypeORM's `where: [{ email }, { username }]`: the branches of an OR, each matching one row
+  const options = asObjectLiteral(q.call.arguments[q.optionsIndex]);
+  const branches = options && objectPropertyValue(options, 'where');
+  if (branches && ts.isArrayLiteralExpression(unwrap(branches))) {
+    const list = (unwrap(branches) as ts.ArrayLiteralExpression).elements.map((e) => asObjectLiteral(e));
+    return list.length > 0 && list.every((b) => b !== undefined && matchesOneRow(ctx, q, b, alwaysDefined));
+  }
+  const where = whereOf(q);
+  if (!where) return false;
+  return matchesOneRow(ctx, q, where, alwaysDefined) || onePerGroupMember(ctx, q, where, alwaysDefined) || (readAsOneRow(q) && looksUpByKey(where, alwaysDefined));
+}
 
 /**
  * `findAll({ where: { [Op.or]: [{ username: login }, { email: login }], password } })`: a sign-in lookup by a key that
