@@ -322,6 +322,8 @@ export class FileSources {
     if (!fn) return undefined;
     const opened = this.openCall(call);
     if (opened) return opened.smallConfig ? undefined : opened.source;
+    // `from streamlit import file_uploader`
+    if (fn.type === 'identifier' && this.imports.resolve(fn) === 'streamlit.file_uploader') return multipleFiles(call) === false ? upload('streamlit') : undefined;
     if (fn.type !== 'attribute') return undefined;
     const method = fn.childForFieldName('attribute')?.text;
     const object = fn.childForFieldName('object');
@@ -371,6 +373,7 @@ export class FileSources {
     if (node.type === 'boolean_operator') return this.elementSource(node.childForFieldName('left'), depth + 1);
     if (node.type !== 'call') return undefined;
     const fn = node.childForFieldName('function');
+    if (fn?.type === 'identifier' && this.imports.resolve(fn) === 'streamlit.file_uploader') return multipleFiles(node) === true ? upload('streamlit') : undefined;
     if (fn?.type !== 'attribute') return undefined;
     const method = fn.childForFieldName('attribute')?.text;
     if (method === 'getlist' || method === 'values') return this.containerKind(fn.childForFieldName('object'), depth + 1);
@@ -506,6 +509,11 @@ export class FileSources {
 
 /** Fields that hold short values (tokens, signatures, keys), not file contents: decoding them whole is fine. */
 const SMALL_FIELD = /(^|_)(token|signature|sig|nonce|salt|iv|key|secret|hash|hmac|mac|id|code|otp|cursor|state|jwt)s?$/i;
+
+/** A field that holds a short value by its name (`request.headers["X-Token"]`, `data.get("signature")`). */
+export function namesSmallField(node: Node): boolean {
+  return SMALL_FIELD.test(fieldName(node) ?? '');
+}
 
 /** The field a request-field expression names: `x["image"]`, `x.get("image")`, `payload.image`. */
 function fieldName(node: Node): string | undefined {

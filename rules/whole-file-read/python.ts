@@ -13,6 +13,8 @@ import { isRawRequestBody } from '../../analysis/python/request-body';
 import { parsedLater, usedAsOneValue } from '../../analysis/python/small-files';
 import { StatementFindingsCache, statementMatches, topLevelStatements } from '../../analysis/python/statements';
 import { wholeReadTrigger } from './python-trigger';
+import { wholeFetchedBodies } from './python-fetch';
+import { RequestValues } from '../../analysis/python/request-values';
 import { shippedSmallFile } from '../../analysis/python/shipped-files';
 import { FileSources, isSmallConfigPath, isStableExpression, isTestFile, scopeOf, type FileSource } from '../../analysis/python/uploads';
 
@@ -46,6 +48,8 @@ export default defineRule({
       'copy-into-zip': 'Copies {{file}} whole into memory to add it to a zip: stream it into ZipFile.open()',
       'file-response': 'Reads the whole file into memory only to send it: return {{instead}}',
       'request-body-file': 'Stores the whole raw request body as a file: accept a multipart upload (request.FILES)',
+      'fetched-body': 'Downloads the whole response of a caller-chosen URL into memory: stream it with a size cap',
+      'relayed-body': 'Buffers the whole upstream response to the client\'s query before relaying it: stream it',
     },
     kinds: ['python'],
     defaultSeverity: 'warning',
@@ -158,6 +162,8 @@ def upload_document(request):
       },
       (path) => shippedSmallFile(path, ctx.project, ctx.file.relPath),
     );
+    const bodyValues = new RequestValues(tree, sources, ctx.project, ctx.file.relPath, true);
+    reportFetchedBodies(live, tree, imports, sources);
     // The few calls whose name can matter, found from the text: cheaper than a query over the whole tree.
     const aliases = [...imports.names].filter(([local, qualified]) => BASE64_DECODERS.has(qualified) && !CALL_NAMES.includes(local)).map(([local]) => local);
     const names = [...CALL_NAMES, ...aliases];
@@ -168,7 +174,7 @@ def upload_document(request):
       if (!statementMatches(statement, mayCall)) continue;
       const analyse = (report: RuleContext['report']): true | undefined => {
         outside = false;
-        const checker = new WholeReadChecker(Object.create(live, { report: { value: report } }), imports, sources!, () => (outside = true));
+        const checker = new WholeReadChecker(Object.create(live, { report: { value: report } }), imports, sources!, () => (outside = true), bodyValues);
         for (const call of callsNamed(tree, statement.text, names, statement.start)) checker.check(call);
         return outside ? undefined : true;
       };
@@ -180,6 +186,24 @@ def upload_document(request):
     }
   },
 });
+
+/** Response bodies of caller-chosen URLs, and upstream answers a proxy route relays whole (python-fetch.ts). */
+function reportFetchedBodies(ctx: RuleContext, tree: Tree, imports: ImportMap, sources: FileSources): void {
+  if (!/\.(content|text|read|aread)\b/.test(ctx.file.text)) return;
+  const values = new RequestValues(tree, sources, ctx.project, ctx.file.relPath);
+  for (const body of wholeFetchedBodies(tree, imports, sources, values)) {
+    const url = clip(body.url, 40);
+    ctx.report({
+      start: body.node.startIndex,
+      end: body.node.endIndex,
+      messageId: body.why === 'chosen' ? 'fetched-body' : 'relayed-body',
+      detail:
+        body.why === 'chosen'
+          ? `${url} comes from the request, so the client decides how large this body is, and all of it is held at once in the worker. Stream it (stream=True and iter_content(65536)) to a temporary file, and stop past a size cap.`
+          : 'The upstream answer to the client\'s own query is held whole in the worker before it is sent back: the client decides its size. Relay it in chunks (stream=True with iter_content() into a streaming response).',
+    });
+  }
+}
 
 /** `\b(?:name|...)\s*\(` for these call names: one RegExp per list, so statement answers are kept per pattern. */
 function callPattern(names: readonly string[]): RegExp {
@@ -231,6 +255,8 @@ class WholeReadChecker {
     private readonly sources: FileSources,
     /** Called when a judgement reads beyond the statement (callers of a function): the answer is then not replayed. */
     private readonly lookedOutside: () => void = () => undefined,
+    /** Request body fields, also through parameters that callers fill with one. */
+    private readonly bodyValues?: RequestValues,
   ) {}
 
   check(call: Node): void {
@@ -596,7 +622,11 @@ class WholeReadChecker {
 
   private checkBase64(call: Node): void {
     const arg = keywordArgument(call, 's') ?? positionalArguments(call)[0];
-    if (!this.sources.requestField(arg)) return;
+    if (!this.sources.requestField(arg)) {
+      // A parameter is judged from its callers, in this module or others: the finding is not replayed from cache.
+      if (arg?.type === 'identifier' && this.sources.lookup(arg)?.kind === 'param') this.lookedOutside();
+      if (!this.bodyValues?.chosen(arg)) return;
+    }
     this.ctx.report({
       start: call.startIndex,
       end: call.endIndex,
