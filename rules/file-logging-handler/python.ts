@@ -40,6 +40,7 @@ export default defineRule({
       'duplicated-handler': 'Logs every record twice, to {{file}} and the console: remove this handler',
       'file-in-container': 'Writes logs to {{file}} in the container ({{keeps}}): log to stdout',
       'gunicorn-log-file': 'Gunicorn appends its {{log}} log to {{file}}, never rotated: set {{setting}} = "-"',
+      'uwsgi-log-file': 'uWSGI appends its log to {{file}}, never rotated: log to stderr',
     },
     trigger: /FileHandler|basicConfig|accesslog|errorlog|loguru/,
     docs: {
@@ -48,7 +49,7 @@ export default defineRule({
         'Finds `logging.FileHandler`, `RotatingFileHandler`, `TimedRotatingFileHandler` and `WatchedFileHandler` in Django `LOGGING` ' +
         'dicts (`"class": "logging.handlers.RotatingFileHandler"`) and in logging setup code (`logging.basicConfig(filename=...)`, ' +
         '`logger.addHandler(FileHandler(...))`, loguru\'s `logger.add("app.log", ...)` beside `logger.add(sys.stdout)` in one block) of web apps: files that import or configure Django, Flask, FastAPI, Starlette, gunicorn ' +
-        'or uvicorn, Django settings files, and (for loguru) modules a deploy\'s processes load. When a logger sends its records to a console handler and a file handler, the file ' +
+        'or uvicorn, Django settings files, and logging modules a deploy\'s processes load (a `core/logging.py` the app imports). When a logger sends its records to a console handler and a file handler, the file ' +
         'handler is reported as a duplicate. A bounded rotating handler (`RotatingFileHandler` with `maxBytes` and `backupCount` ' +
         'both above 0, `TimedRotatingFileHandler` with `backupCount` above 0) is reported only when it duplicates a console handler: ' +
         'on its own it keeps a fixed amount or a fixed number of periods. Not reported: ' +
@@ -112,7 +113,8 @@ export default defineRule({
     checkDictConfigs(ctx, tree, webFile);
     if (isGunicornConfigFile(ctx.file)) checkGunicornLogSettings(ctx, tree);
     if (imports.importsModule('loguru')) checkLoguruSinks(ctx, tree, imports, webFile);
-    if (!webFile) return;
+    // A logging module imports no web framework itself: it counts when a deploy's processes load it (built once per project).
+    if (!webFile && !loadedByDeploy(ctx)) return;
     checkHandlerCalls(ctx, tree, imports);
     checkBasicConfig(ctx, tree, imports);
   },
@@ -142,6 +144,13 @@ function checkLoguruSinks(ctx: RuleContext, tree: Tree, imports: ImportMap, webF
       fixes: removal ? [{ title: 'Remove the file sink', edits: [removal] }] : [],
     });
   }
+}
+
+/** The project's deploy reach (its start commands followed through imports) loads this module. */
+function loadedByDeploy(ctx: RuleContext): boolean {
+  if (!/FileHandler|basicConfig\s*\([^)]*filename/.test(ctx.file.text)) return false;
+  const reach = deployReach(ctx.project);
+  return reach.judged && reach.reached.has(ctx.file.relPath);
 }
 
 function excluded(node: Node): boolean {
