@@ -244,6 +244,9 @@ function statementContext(ctx: RuleContext, tree: Tree, imports: ImportMap): str
 const WHOLE_DOCUMENT_PARSERS = new Set([
   'json.loads', 'orjson.loads', 'ujson.loads', 'tomllib.loads', 'tomli.loads', 'toml.loads',
   'yaml.safe_load', 'yaml.load', 'yaml.full_load', 'base64.b64encode', 'base64.standard_b64encode',
+  // Templates are compiled whole and markdown is rendered whole: the text is needed in one piece.
+  'jinja2.Template', 'string.Template', 'mako.template.Template', 'django.template.Template', 'chevron.render', 'pystache.render',
+  'markdown.markdown', 'markdown2.markdown', 'mistune.html', 'mistune.markdown', 'streamlit.markdown',
 ]);
 
 class WholeReadChecker {
