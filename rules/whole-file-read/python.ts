@@ -15,6 +15,7 @@ import { StatementFindingsCache, statementMatches, topLevelStatements } from '..
 import { wholeReadTrigger } from './python-trigger';
 import { wholeFetchedBodies } from './python-fetch';
 import { RequestValues } from '../../analysis/python/request-values';
+import { flaskContentCap, SMALL_BODY_CAP, streamlitUploadCap } from '../../analysis/python/upload-caps';
 import { shippedSmallFile } from '../../analysis/python/shipped-files';
 import { FileSources, isSmallConfigPath, isStableExpression, isTestFile, scopeOf, type FileSource } from '../../analysis/python/uploads';
 
@@ -283,7 +284,7 @@ class WholeReadChecker {
         return;
       case 'getvalue':
       case 'getbuffer':
-        if (hasNoArguments(call) && this.sources.fileSource(receiver)?.kind === 'streamlit') this.reportStreamlitCopy(call, receiver, method);
+        if (hasNoArguments(call) && this.sources.fileSource(receiver)?.kind === 'streamlit' && !this.underSmallCap('streamlit')) this.reportStreamlitCopy(call, receiver, method);
         return;
       case 'read_bytes':
       case 'read_text':
@@ -323,6 +324,7 @@ class WholeReadChecker {
       });
       return;
     }
+    if (this.underSmallCap(source?.kind)) return;
     const hashing = this.isHashInput(readExpr);
     if (!source && !hashing) {
       const copy = this.copiedWhole(readExpr);
@@ -339,6 +341,17 @@ class WholeReadChecker {
       ...(instead ? fileResponseMessage(instead) : readMessage(source, receiver, hashing, readExpr)),
       fixes: this.chunkFixes(readExpr, receiver, source, hashing),
     });
+  }
+
+  /**
+   * A Streamlit upload under a small `server.maxUploadSize`, a Flask body under a small `MAX_CONTENT_LENGTH`: the
+   * whole read holds at most the cap (analysis/python/upload-caps.ts). Read from other files: the answer is not replayed.
+   */
+  private underSmallCap(kind: string | undefined): boolean {
+    if (kind !== 'streamlit' && kind !== 'flask') return false;
+    this.lookedOutside();
+    const cap = kind === 'streamlit' ? streamlitUploadCap(this.ctx.project) : flaskContentCap(this.ctx.project);
+    return cap !== undefined && cap <= SMALL_BODY_CAP;
   }
 
   /** A file used as one value (a pid, a date) or parsed whole further on: analysis/python/small-files.ts. */
@@ -630,6 +643,7 @@ class WholeReadChecker {
       if (arg?.type === 'identifier' && this.sources.lookup(arg)?.kind === 'param') this.lookedOutside();
       if (!this.bodyValues?.chosen(arg)) return;
     }
+    if (this.imports.importsModule('flask') && this.underSmallCap('flask')) return;
     this.ctx.report({
       start: call.startIndex,
       end: call.endIndex,
