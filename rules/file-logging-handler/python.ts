@@ -11,6 +11,7 @@ import { clip, formatBytes } from '../shared/format';
 import { configAssignments, isGunicornConfigFile } from '../../analysis/deploy/gunicorn-config';
 import { inManagementCommandClass, isManagementCommandFile, isWebAppCode, underMainGuard } from '../../analysis/python/web-context';
 import { deployReach } from '../../analysis/deploy/project-reach';
+import { fileDigest, mayHoldWord } from '../../analysis/python/file-digests';
 import { duplicatedLoguruFileSinks } from './loguru';
 
 const FILE_HANDLER_CLASS = /(^|\.)\w*FileHandler$/;
@@ -146,11 +147,34 @@ function checkLoguruSinks(ctx: RuleContext, tree: Tree, imports: ImportMap, webF
   }
 }
 
-/** The project's deploy reach (its start commands followed through imports) loads this module. */
+/**
+ * The project's deploy reach (its start commands followed through imports) loads this module; where the reach cannot
+ * be judged, a module of the web app (one importing a web framework) imports it by its dotted name.
+ */
 function loadedByDeploy(ctx: RuleContext): boolean {
   if (!/FileHandler|basicConfig\s*\([^)]*filename/.test(ctx.file.text)) return false;
   const reach = deployReach(ctx.project);
-  return reach.judged && reach.reached.has(ctx.file.relPath);
+  return reach.judged ? reach.reached.has(ctx.file.relPath) : importedByWebCode(ctx);
+}
+
+function importedByWebCode(ctx: RuleContext): boolean {
+  const parts = ctx.file.relPath.replace(/\.py$/, '').split('/');
+  if (parts[parts.length - 1] === '__init__') parts.pop();
+  const name = parts[parts.length - 1];
+  if (!name || parts.length < 2) return false;
+  // `from app.core.logging import logger`, `import core.logging`, `from app.core import logging as log_setup`: the
+  // module's dotted name from any folder the project may run from (two components at least: never a bare `logging`).
+  const suffixes = parts.slice(0, -1).map((_, i) => parts.slice(i).join('\\.'));
+  const parent = (i: number) => parts.slice(i, -1).join('\\.');
+  const pattern = new RegExp(
+    `^[ \\t]*(?:from[ \\t]+(?:${suffixes.join('|')})[ \\t]+import\\b|import[ \\t]+(?:${suffixes.join('|')})\\b|from[ \\t]+(?:${parts.slice(0, -1).map((_, i) => parent(i)).join('|')})[ \\t]+import[^\\n]*\\b${name}\\b)`,
+    'm',
+  );
+  return ctx.project.files().some((file) => {
+    if (file === ctx.file.relPath || !file.endsWith('.py')) return false;
+    const digest = fileDigest(ctx.project, file);
+    return digest.web && mayHoldWord(digest.words, name) && pattern.test(ctx.project.readFile(file) ?? '');
+  });
 }
 
 function excluded(node: Node): boolean {
