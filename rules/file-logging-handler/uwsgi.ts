@@ -27,6 +27,10 @@ export default defineRule({
         'In a `[uwsgi]` section of a project that runs in containers (it has a Dockerfile or compose file): `logto`, `logto2`, ' +
         '`daemonize` and `logger = file:...` / `req-logger = file:...` writing to a path, with no `log-maxsize` (and no ' +
         '`maxsize=` in the logger spec). Not reported: `/dev/stdout`, `/dev/stderr`, a value from an environment variable (`$(LOG_FILE)`).',
+      example: { fileName: 'uwsgi.ini', code: '[uwsgi]\nmodule = app:app\nsocket = /tmp/app.sock\nlogto = /var/log/uwsgi/app.log\n' },
+      useInstead: { fileName: 'uwsgi.ini', code: '[uwsgi]\nmodule = app:app\nsocket = /tmp/app.sock\n' },
+      fixSafety: 'No fix: where the log should go (stderr, a mounted volume with log-maxsize) is the deploy\'s choice.',
+      notes: 'A `log-maxsize` anywhere in the section counts as a cap for all its log files.',
     },
   },
   check(ctx) {

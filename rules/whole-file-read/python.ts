@@ -71,7 +71,12 @@ export default defineRule({
         'out with `.getvalue()` (Google `MediaIoBaseDownload`, boto3 `download_fileobj`; not a Drive `export_media()`, ' +
         'which Google caps at 10 MB); and `base64.b64decode` of a ' +
         'whole request field (`request.data[...]`, `request.POST[...]`, `request.json[...]`, a FastAPI body model field); ' +
-        '`ContentFile(request.body)`, the whole raw body stored as a file. A file read whole only to be sent back ' +
+        '`ContentFile(request.body)`, the whole raw body stored as a file. Base64 fields are followed through ' +
+        'parameters too (a helper its callers hand `request.json["image"]` or Flask-RESTful `parser.parse_args()["image"]`). ' +
+        'HTTP bodies whose size the client decides: `.content` / `.text` of a requests or httpx response, `await resp.read()` / ' +
+        '`text()` of aiohttp, `urlopen(url).read()`, when the URL is the request\'s own (a query or body field, a FastAPI ' +
+        'query parameter, a body model field, or a helper parameter its callers fill with one), and an upstream answer a ' +
+        'proxy route returns whole (`return r.text`) after forwarding the client\'s JSON, form or query to it. A file read whole only to be sent back ' +
         '(`HttpResponse(f.read())`, directly or through a variable) gets its own message naming the streaming response to use ' +
         '(Django `FileResponse`, Flask `send_file`, Starlette `FileResponse`).',
       whyIsThisBad:
@@ -136,6 +141,10 @@ def upload_document(request):
         '`int(f.read())`), and content parsed whole further on (`raw = obj["Body"].read().decode()` then `json.loads(raw)`, ' +
         'or a function returning `f.read()` whose callers all parse it). A function only the `if __name__ == "__main__":` ' +
         'block calls, in a module no deploy file starts, runs by hand only and is not reported. ' +
+        'Streamlit uploads under a `server.maxUploadSize` of at most 10 MB (`.streamlit/config.toml`) and Flask uploads ' +
+        'and body fields under a `MAX_CONTENT_LENGTH` of at most 10 MB are not reported; nor are streamed downloads ' +
+        '(`stream=True` with `iter_content()`), templates and markdown read to be compiled or rendered whole ' +
+        '(`Template(f.read())`, `st.markdown(text)`). ' +
         'Bounded reads (`read(8192)`, `iter(lambda: f.read(65536), b"")`, ' +
         '`while chunk := f.read(n)`) and `f.chunks()` are never reported. Test modules (`tests/`, `test_*.py`, ' +
         '`conftest.py`) are skipped. The TypeScript side of this rule lives in its own file.',

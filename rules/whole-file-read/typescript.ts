@@ -52,7 +52,10 @@ export default defineRule({
         "file's multer config caps `limits.fileSize`; `await req.arrayBuffer()` / `blob()` of a request; " +
         '`Buffer.concat(chunks)` of chunks collected from `req.on("data")` or `for await (const chunk of req)` ' +
         'without a size check, and `stream/consumers` `buffer(req)`; and `Buffer.from(req.body.x, "base64")` of a ' +
-        'whole request field. Also a JSON file used as the app\'s store: a read of `messages.json` in a request handler ' +
+        'whole request field; the body of a caller-chosen URL held whole: `fetch(url)` (global, node-fetch, undici) then ' +
+        '`.arrayBuffer()` / `.text()` / `.blob()` / `.buffer()`, or axios with `responseType: "arraybuffer"`, where `url` is ' +
+        '`req.query.url`, `new URL(req.url).searchParams.get("url")` or `req.nextUrl.searchParams.get(...)` (a URL the app ' +
+        'builds around a request value, `https://api.example.com/${name}`, is not the client\'s). Also a JSON file used as the app\'s store: a read of `messages.json` in a request handler ' +
         'when a request handler of the same module writes it back as `JSON.stringify(list)` after adding to the list ' +
         '(`list.push(x)`, `unshift`, `concat`, `[...list, x]`, also through a helper of the module such as `save(list)`).',
       whyIsThisBad:
