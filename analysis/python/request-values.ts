@@ -83,7 +83,7 @@ export class RequestValues {
         const fn = node.childForFieldName('function');
         if (fn?.type !== 'attribute') return false;
         const method = fn.childForFieldName('attribute')?.text ?? '';
-        if (method === 'get_json' || method === 'json' || method === 'form') return isRequest(fn.childForFieldName('object'));
+        if (method === 'get_json' || method === 'json' || method === 'form' || method === 'get_data') return isRequest(fn.childForFieldName('object'));
         // Flask-RESTful / argparse-style `parser.parse_args()` inside a request handler: the request's fields.
         if (method === 'parse_args') return enclosingFunction(node) !== undefined && /\breqparse\b|RequestParser/.test(this.tree.rootNode.text);
         // `item.dict()`, `item.model_dump()` of a route's body model

@@ -212,6 +212,8 @@ export interface FileSource {
   temporary?: boolean;
 }
 
+/** GridFS calls that return a stored file (a GridOut): `.read()` of it holds the whole file. */
+const GRIDFS_READERS = new Set(['get', 'get_version', 'get_last_version', 'find_one', 'open_download_stream', 'open_download_stream_by_name']);
 const upload = (kind: FileSourceKind, async = false): FileSource => ({ kind, async, data: 'bytes', upload: true });
 
 const OPENERS: Record<string, { kind: FileSourceKind; defaultMode: string }> = {
@@ -327,6 +329,7 @@ export class FileSources {
     if (fn.type !== 'attribute') return undefined;
     const method = fn.childForFieldName('attribute')?.text;
     const object = fn.childForFieldName('object');
+    if (GRIDFS_READERS.has(method ?? '') && this.isGridFs(object)) return { kind: 'raw', async: false, data: 'bytes' };
     if (method === 'get') return this.containerKind(object, depth + 1);
     if (method === 'file_uploader' && this.isStreamlit(fn)) {
       return multipleFiles(call) === false ? upload('streamlit') : undefined;
@@ -410,6 +413,12 @@ export class FileSources {
       return b && (b.kind === 'assign' || b.kind === 'walrus' || b.kind === 'with') ? this.containerKind(b.value, depth + 1) : undefined;
     }
     return undefined;
+  }
+
+  /** `fs` bound to `gridfs.GridFS(db)` / `gridfs.GridFSBucket(db)` (also `GridFS(db)` from gridfs): MongoDB's file store. */
+  private isGridFs(node: Node | null | undefined): boolean {
+    const value = node?.type === 'identifier' ? this.lookup(node)?.value : node;
+    return value?.type === 'call' && /^gridfs\.(GridFS|GridFSBucket)$/.test(this.imports.resolve(value.childForFieldName('function')) ?? '');
   }
 
   private isStreamlit(fn: Node): boolean {
