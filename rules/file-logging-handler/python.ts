@@ -4,7 +4,7 @@
  */
 import type { Node, Tree } from 'web-tree-sitter';
 import { defineRule, type FixSpec, type OffsetEdit, type ReportSpec, type RuleContext } from '../api';
-import { ancestor, captures, intValue, keywordArgument, positionalArguments, stringValue } from '../../analysis/python/ast';
+import { ancestor, captures, hasSplat, intValue, keywordArgument, positionalArguments, stringValue } from '../../analysis/python/ast';
 import { addImport, addImports, removeListItem, removeStatementLines, removeUnusedImport } from '../shared/python-edits';
 import { importsOf, type ImportMap } from '../../analysis/python/imports';
 import { clip, formatBytes } from '../shared/format';
@@ -178,7 +178,17 @@ function importedByWebCode(ctx: RuleContext): boolean {
 }
 
 function excluded(node: Node): boolean {
-  return underMainGuard(node) || inManagementCommandClass(node);
+  return underMainGuard(node) || inManagementCommandClass(node) || debugOnly(node);
+}
+
+/** Inside `if settings.debug:` / `if DEBUG:` (the consequence, not an else): a handler a production run never adds. */
+function debugOnly(node: Node): boolean {
+  for (let child = node, parent = node.parent; parent; child = parent, parent = parent.parent) {
+    if (parent.type !== 'if_statement' || !parent.childForFieldName('consequence')?.equals(child)) continue;
+    const condition = parent.childForFieldName('condition');
+    if (condition && /^(?:[\w.]+\.)?debug$/i.test(condition.text.trim())) return true;
+  }
+  return false;
 }
 
 function pairKey(pair: Node | null | undefined): string | undefined {
@@ -389,7 +399,8 @@ function checkHandlerCalls(ctx: RuleContext, tree: Tree, imports: ImportMap): vo
     const cls = q.slice(q.lastIndexOf('.') + 1);
     const maxBytesNode = keywordArgument(call, 'maxBytes') ?? undefined;
     const backupCountNode = keywordArgument(call, 'backupCount') ?? undefined;
-    if (!duplicate && retentionBounded(cls, maxBytesNode, backupCountNode)) continue;
+    // `RotatingFileHandler(**conf["HANDLER"])`: the bounds come from configuration we cannot read; assume they are set.
+    if (!duplicate && (retentionBounded(cls, maxBytesNode, backupCountNode) || (/RotatingFileHandler$/.test(cls) && hasSplat(call)))) continue;
     const file = describeFile(filename);
     const keeps = retention(cls, intValue(maxBytesNode), intValue(backupCountNode));
     const headline: Pick<ReportSpec, 'messageId' | 'data'> = duplicate
