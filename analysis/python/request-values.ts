@@ -11,6 +11,7 @@ import { enclosingFunction, keywordArgument, parameterNames, positionalArguments
 import { callSitesOf, functionRefOf, moduleTextOf } from './call-graph';
 import { isRequest, namesSmallField, type FileSources } from './uploads';
 import { escapeRegExp } from './web-context';
+import { callAt } from './upload-parameters';
 
 /** Mappings of request values (query string, form, JSON): `request.args`, `request.GET`, `request.query_params`... */
 const REQUEST_MAPPINGS = new Set(['args', 'GET', 'POST', 'data', 'json', 'form', 'values', 'query_params', 'path_params', 'query', 'params']);
@@ -203,13 +204,4 @@ function bodyModelField(value: string, moduleText: string): boolean {
     new RegExp(`\\bdef\\s+\\w+\\s*\\([^)]*\\b${escapeRegExp(root)}\\s*:\\s*[A-Z]\\w*\\s*[,)=]`).test(moduleText) &&
     /@\w+\.(get|post|put|patch|delete|api_route)\s*\(/.test(moduleText)
   );
-}
-
-/** The call whose function name starts at `offset` (`name(` or `self.name(`). */
-function callAt(tree: Tree, offset: number): Node | undefined {
-  const id = tree.rootNode.descendantForIndex(offset);
-  if (id?.type !== 'identifier') return undefined;
-  const fn = id.parent?.type === 'attribute' && id.parent.childForFieldName('attribute')?.equals(id) ? id.parent : id;
-  const call = fn.parent;
-  return call?.type === 'call' && call.childForFieldName('function')?.equals(fn) ? call : undefined;
 }
