@@ -26,7 +26,7 @@ export default defineRule({
       whatItDoes:
         'In a `[uwsgi]` section of a project that runs in containers (it has a Dockerfile or compose file): `logto`, `logto2`, ' +
         '`daemonize` and `logger = file:...` / `req-logger = file:...` writing to a path, with no `log-maxsize` (and no ' +
-        '`maxsize=` in the logger spec). Not reported: `/dev/stdout`, `/dev/stderr`, a value from an environment variable (`$(LOG_FILE)`).',
+        '`maxsize=` in the logger spec); a config opened alone, with no workspace, is judged by itself. Not reported: `/dev/stdout`, `/dev/stderr`, a value from an environment variable (`$(LOG_FILE)`).',
       example: { fileName: 'uwsgi.ini', code: '[uwsgi]\nmodule = app:app\nsocket = /tmp/app.sock\nlogto = /var/log/uwsgi/app.log\n' },
       useInstead: { fileName: 'uwsgi.ini', code: '[uwsgi]\nmodule = app:app\nsocket = /tmp/app.sock\n' },
       fixSafety: 'No fix: where the log should go (stderr, a mounted volume with log-maxsize) is the deploy\'s choice.',
@@ -34,7 +34,9 @@ export default defineRule({
     },
   },
   check(ctx) {
-    if (!ctx.project.files().some((f) => CONTAINER_FILES.test(f))) return;
+    // A config opened on its own (no workspace files around it) is judged by itself.
+    const files = ctx.project.files().filter((f) => f !== ctx.file.relPath);
+    if (files.length > 0 && !files.some((f) => CONTAINER_FILES.test(f))) return;
     for (const section of readIni(ctx.file.text)) {
       if (section.name !== 'uwsgi') continue;
       const options = section.entries.map((e) => uwsgiOptionName(e.key));
