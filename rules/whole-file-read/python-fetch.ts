@@ -64,7 +64,11 @@ interface HttpCall {
   url: Node | undefined;
 }
 
+/** The function checks the announced size before reading (`int(r.headers["Content-Length"]) > MAX`): capped. */
+const SIZE_CHECK = /content[-_]length/i;
+
 function judge(http: HttpCall, body: Node, values: RequestValues): 'chosen' | 'relayed' | undefined {
+  if (SIZE_CHECK.test(enclosingFunction(body)?.text ?? '')) return undefined;
   if (values.chosen(http.url)) return 'chosen';
   if (!returnedAsResponse(body)) return undefined;
   // A proxy: the client's whole query or body forwarded upstream, the whole answer sent back.

@@ -20,7 +20,8 @@ export function chosenFetchBody(call: ts.CallExpression): ts.Expression | undefi
   if (!m || call.arguments.length > 0 || !FETCH_BODY_METHODS.has(m.name)) return undefined;
   const fetchCall = responseOf(m.object, 0);
   const url = fetchCall?.arguments[0];
-  return url && chosenUrl(url) ? url : undefined;
+  if (!url || checksSize(call)) return undefined;
+  return chosenUrl(url) ? url : undefined;
 }
 
 /** `axios.get(url, { responseType: 'arraybuffer' })`, `axios({ url, responseType: 'arraybuffer' })` of a chosen URL. */
@@ -118,6 +119,14 @@ function requestUrl(expr: ts.Expression): boolean {
   if (ts.isIdentifier(e)) {
     const decl = declarationOf(e);
     return !!decl && ts.isVariableDeclaration(decl) && !!decl.initializer && requestUrl(decl.initializer);
+  }
+  return false;
+}
+
+/** The enclosing function reads the announced size first (`res.headers.get('content-length')`): a capped download. */
+function checksSize(node: ts.Node): boolean {
+  for (let n: ts.Node | undefined = node.parent; n; n = n.parent) {
+    if (ts.isFunctionLike(n)) return /content-length/i.test(n.getText());
   }
   return false;
 }
