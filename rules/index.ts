@@ -22,6 +22,7 @@ import tempFileLeak from './temp-file-leak/python';
 import oversizedPool from './oversized-pool/python';
 import schedulerInWebProcess from './scheduler-in-web-process/python';
 import fileLoggingHandler from './file-logging-handler/python';
+import fileLoggingHandlerUwsgi from './file-logging-handler/uwsgi';
 import budgetRules from './budget-rules';
 import browserPerRequestPython from './browser-per-request/python';
 import browserPerRequestTypescript from './browser-per-request/typescript';
@@ -54,6 +55,7 @@ export const allRules: readonly Rule[] = [
   oversizedPool,
   schedulerInWebProcess,
   fileLoggingHandler,
+  fileLoggingHandlerUwsgi,
   ...budgetRules,
   browserPerRequestPython,
   browserPerRequestTypescript,

@@ -202,7 +202,7 @@ function isMethod(fn: Node): boolean {
 }
 
 /** The call whose function name starts at `offset` (`name(` or `self.name(`). */
-function callAt(tree: Tree, offset: number): Node | undefined {
+export function callAt(tree: Tree, offset: number): Node | undefined {
   const id = tree.rootNode.descendantForIndex(offset);
   if (id?.type !== 'identifier') return undefined;
   const fn = id.parent?.type === 'attribute' && id.parent.childForFieldName('attribute')?.equals(id) ? id.parent : id;

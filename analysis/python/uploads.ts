@@ -212,6 +212,8 @@ export interface FileSource {
   temporary?: boolean;
 }
 
+/** GridFS calls that return a stored file (a GridOut): `.read()` of it holds the whole file. */
+const GRIDFS_READERS = new Set(['get', 'get_version', 'get_last_version', 'find_one', 'open_download_stream', 'open_download_stream_by_name']);
 const upload = (kind: FileSourceKind, async = false): FileSource => ({ kind, async, data: 'bytes', upload: true });
 
 const OPENERS: Record<string, { kind: FileSourceKind; defaultMode: string }> = {
@@ -322,9 +324,12 @@ export class FileSources {
     if (!fn) return undefined;
     const opened = this.openCall(call);
     if (opened) return opened.smallConfig ? undefined : opened.source;
+    // `from streamlit import file_uploader`
+    if (fn.type === 'identifier' && this.imports.resolve(fn) === 'streamlit.file_uploader') return multipleFiles(call) === false ? upload('streamlit') : undefined;
     if (fn.type !== 'attribute') return undefined;
     const method = fn.childForFieldName('attribute')?.text;
     const object = fn.childForFieldName('object');
+    if (GRIDFS_READERS.has(method ?? '') && this.isGridFs(object)) return { kind: 'raw', async: false, data: 'bytes' };
     if (method === 'get') return this.containerKind(object, depth + 1);
     if (method === 'file_uploader' && this.isStreamlit(fn)) {
       return multipleFiles(call) === false ? upload('streamlit') : undefined;
@@ -371,6 +376,7 @@ export class FileSources {
     if (node.type === 'boolean_operator') return this.elementSource(node.childForFieldName('left'), depth + 1);
     if (node.type !== 'call') return undefined;
     const fn = node.childForFieldName('function');
+    if (fn?.type === 'identifier' && this.imports.resolve(fn) === 'streamlit.file_uploader') return multipleFiles(node) === true ? upload('streamlit') : undefined;
     if (fn?.type !== 'attribute') return undefined;
     const method = fn.childForFieldName('attribute')?.text;
     if (method === 'getlist' || method === 'values') return this.containerKind(fn.childForFieldName('object'), depth + 1);
@@ -407,6 +413,12 @@ export class FileSources {
       return b && (b.kind === 'assign' || b.kind === 'walrus' || b.kind === 'with') ? this.containerKind(b.value, depth + 1) : undefined;
     }
     return undefined;
+  }
+
+  /** `fs` bound to `gridfs.GridFS(db)` / `gridfs.GridFSBucket(db)` (also `GridFS(db)` from gridfs): MongoDB's file store. */
+  private isGridFs(node: Node | null | undefined): boolean {
+    const value = node?.type === 'identifier' ? this.lookup(node)?.value : node;
+    return value?.type === 'call' && /^gridfs\.(GridFS|GridFSBucket)$/.test(this.imports.resolve(value.childForFieldName('function')) ?? '');
   }
 
   private isStreamlit(fn: Node): boolean {
@@ -506,6 +518,11 @@ export class FileSources {
 
 /** Fields that hold short values (tokens, signatures, keys), not file contents: decoding them whole is fine. */
 const SMALL_FIELD = /(^|_)(token|signature|sig|nonce|salt|iv|key|secret|hash|hmac|mac|id|code|otp|cursor|state|jwt)s?$/i;
+
+/** A field that holds a short value by its name (`request.headers["X-Token"]`, `data.get("signature")`). */
+export function namesSmallField(node: Node): boolean {
+  return SMALL_FIELD.test(fieldName(node) ?? '');
+}
 
 /** The field a request-field expression names: `x["image"]`, `x.get("image")`, `payload.image`. */
 function fieldName(node: Node): string | undefined {

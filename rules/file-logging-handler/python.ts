@@ -4,13 +4,14 @@
  */
 import type { Node, Tree } from 'web-tree-sitter';
 import { defineRule, type FixSpec, type OffsetEdit, type ReportSpec, type RuleContext } from '../api';
-import { ancestor, captures, intValue, keywordArgument, positionalArguments, stringValue } from '../../analysis/python/ast';
+import { ancestor, captures, hasSplat, intValue, keywordArgument, positionalArguments, stringValue } from '../../analysis/python/ast';
 import { addImport, addImports, removeListItem, removeStatementLines, removeUnusedImport } from '../shared/python-edits';
 import { importsOf, type ImportMap } from '../../analysis/python/imports';
 import { clip, formatBytes } from '../shared/format';
 import { configAssignments, isGunicornConfigFile } from '../../analysis/deploy/gunicorn-config';
 import { inManagementCommandClass, isManagementCommandFile, isWebAppCode, underMainGuard } from '../../analysis/python/web-context';
 import { deployReach } from '../../analysis/deploy/project-reach';
+import { fileDigest, mayHoldWord } from '../../analysis/python/file-digests';
 import { duplicatedLoguruFileSinks } from './loguru';
 
 const FILE_HANDLER_CLASS = /(^|\.)\w*FileHandler$/;
@@ -40,6 +41,7 @@ export default defineRule({
       'duplicated-handler': 'Logs every record twice, to {{file}} and the console: remove this handler',
       'file-in-container': 'Writes logs to {{file}} in the container ({{keeps}}): log to stdout',
       'gunicorn-log-file': 'Gunicorn appends its {{log}} log to {{file}}, never rotated: set {{setting}} = "-"',
+      'uwsgi-log-file': 'uWSGI appends its log to {{file}}, never rotated: log to stderr',
     },
     trigger: /FileHandler|basicConfig|accesslog|errorlog|loguru/,
     docs: {
@@ -48,7 +50,7 @@ export default defineRule({
         'Finds `logging.FileHandler`, `RotatingFileHandler`, `TimedRotatingFileHandler` and `WatchedFileHandler` in Django `LOGGING` ' +
         'dicts (`"class": "logging.handlers.RotatingFileHandler"`) and in logging setup code (`logging.basicConfig(filename=...)`, ' +
         '`logger.addHandler(FileHandler(...))`, loguru\'s `logger.add("app.log", ...)` beside `logger.add(sys.stdout)` in one block) of web apps: files that import or configure Django, Flask, FastAPI, Starlette, gunicorn ' +
-        'or uvicorn, Django settings files, and (for loguru) modules a deploy\'s processes load. When a logger sends its records to a console handler and a file handler, the file ' +
+        'or uvicorn, Django settings files, and logging modules a deploy\'s processes load (a `core/logging.py` the app imports). When a logger sends its records to a console handler and a file handler, the file ' +
         'handler is reported as a duplicate. A bounded rotating handler (`RotatingFileHandler` with `maxBytes` and `backupCount` ' +
         'both above 0, `TimedRotatingFileHandler` with `backupCount` above 0) is reported only when it duplicates a console handler: ' +
         'on its own it keeps a fixed amount or a fixed number of periods. Not reported: ' +
@@ -112,7 +114,8 @@ export default defineRule({
     checkDictConfigs(ctx, tree, webFile);
     if (isGunicornConfigFile(ctx.file)) checkGunicornLogSettings(ctx, tree);
     if (imports.importsModule('loguru')) checkLoguruSinks(ctx, tree, imports, webFile);
-    if (!webFile) return;
+    // A logging module imports no web framework itself: it counts when a deploy's processes load it (built once per project).
+    if (!webFile && !loadedByDeploy(ctx)) return;
     checkHandlerCalls(ctx, tree, imports);
     checkBasicConfig(ctx, tree, imports);
   },
@@ -144,8 +147,48 @@ function checkLoguruSinks(ctx: RuleContext, tree: Tree, imports: ImportMap, webF
   }
 }
 
+/**
+ * The project's deploy reach (its start commands followed through imports) loads this module; where the reach cannot
+ * be judged, a module of the web app (one importing a web framework) imports it by its dotted name.
+ */
+function loadedByDeploy(ctx: RuleContext): boolean {
+  if (!/FileHandler|basicConfig\s*\([^)]*filename/.test(ctx.file.text)) return false;
+  const reach = deployReach(ctx.project);
+  return reach.judged ? reach.reached.has(ctx.file.relPath) : importedByWebCode(ctx);
+}
+
+function importedByWebCode(ctx: RuleContext): boolean {
+  const parts = ctx.file.relPath.replace(/\.py$/, '').split('/');
+  if (parts[parts.length - 1] === '__init__') parts.pop();
+  const name = parts[parts.length - 1];
+  if (!name || parts.length < 2) return false;
+  // `from app.core.logging import logger`, `import core.logging`, `from app.core import logging as log_setup`: the
+  // module's dotted name from any folder the project may run from (two components at least: never a bare `logging`).
+  const suffixes = parts.slice(0, -1).map((_, i) => parts.slice(i).join('\\.'));
+  const parent = (i: number) => parts.slice(i, -1).join('\\.');
+  const pattern = new RegExp(
+    `^[ \\t]*(?:from[ \\t]+(?:${suffixes.join('|')})[ \\t]+import\\b|import[ \\t]+(?:${suffixes.join('|')})\\b|from[ \\t]+(?:${parts.slice(0, -1).map((_, i) => parent(i)).join('|')})[ \\t]+import[^\\n]*\\b${name}\\b)`,
+    'm',
+  );
+  return ctx.project.files().some((file) => {
+    if (file === ctx.file.relPath || !file.endsWith('.py')) return false;
+    const digest = fileDigest(ctx.project, file);
+    return digest.web && mayHoldWord(digest.words, name) && pattern.test(ctx.project.readFile(file) ?? '');
+  });
+}
+
 function excluded(node: Node): boolean {
-  return underMainGuard(node) || inManagementCommandClass(node);
+  return underMainGuard(node) || inManagementCommandClass(node) || debugOnly(node);
+}
+
+/** Inside `if settings.debug:` / `if DEBUG:` (the consequence, not an else): a handler a production run never adds. */
+function debugOnly(node: Node): boolean {
+  for (let child = node, parent = node.parent; parent; child = parent, parent = parent.parent) {
+    if (parent.type !== 'if_statement' || !parent.childForFieldName('consequence')?.equals(child)) continue;
+    const condition = parent.childForFieldName('condition');
+    if (condition && /^(?:[\w.]+\.)?debug$/i.test(condition.text.trim())) return true;
+  }
+  return false;
 }
 
 function pairKey(pair: Node | null | undefined): string | undefined {
@@ -356,7 +399,8 @@ function checkHandlerCalls(ctx: RuleContext, tree: Tree, imports: ImportMap): vo
     const cls = q.slice(q.lastIndexOf('.') + 1);
     const maxBytesNode = keywordArgument(call, 'maxBytes') ?? undefined;
     const backupCountNode = keywordArgument(call, 'backupCount') ?? undefined;
-    if (!duplicate && retentionBounded(cls, maxBytesNode, backupCountNode)) continue;
+    // `RotatingFileHandler(**conf["HANDLER"])`: the bounds come from configuration we cannot read; assume they are set.
+    if (!duplicate && (retentionBounded(cls, maxBytesNode, backupCountNode) || (/RotatingFileHandler$/.test(cls) && hasSplat(call)))) continue;
     const file = describeFile(filename);
     const keeps = retention(cls, intValue(maxBytesNode), intValue(backupCountNode));
     const headline: Pick<ReportSpec, 'messageId' | 'data'> = duplicate

@@ -12,6 +12,8 @@ import { otherDeployFiles } from '../../analysis/deploy/gunicorn-config';
 import { readIni, uwsgiOptionName, type IniSection } from '../../analysis/deploy/ini-read';
 import { missingWorkerRecyclingDocs, missingWorkerRecyclingMeta } from './meta';
 import { checkStartCommand } from './deploy';
+import { commandsFromLine, type StartCommand } from '../../analysis/deploy/commands-build';
+import { MappedText } from '../../analysis/deploy/commands-text';
 
 /** uWSGI options that replace a worker after some requests, memory or time (`harakiri` only kills stuck requests). */
 const UWSGI_RECYCLING = ['max-requests', 'reload-on-rss', 'reload-on-as', 'evil-reload-on-rss', 'evil-reload-on-as', 'max-worker-lifetime', 'cheaper-rss-limit-soft'];
@@ -30,7 +32,11 @@ export default defineRule({
   },
   check(ctx) {
     const sections = readIni(ctx.file.text);
-    for (const section of sections) if (section.name === 'uwsgi') checkUwsgi(ctx, section);
+    for (const section of sections) {
+      if (section.name !== 'uwsgi') continue;
+      checkUwsgi(ctx, section);
+      for (const command of daemonCommands(ctx.file.text, section)) checkStartCommand(ctx, command, []);
+    }
     if (sections.some((s) => s.name.startsWith('program:'))) {
       for (const command of supervisordCommands(ctx.file.text)) checkStartCommand(ctx, command, []);
     }
@@ -74,4 +80,37 @@ function recyclingGivenElsewhere(ctx: RuleContext): boolean {
     if (deploy.processes.some((p) => p.command.program === 'uwsgi' && hasOption(p.command.args, UWSGI_RECYCLING_FLAGS))) return true;
   }
   return otherDeployFiles(ctx).some((f) => UWSGI_RECYCLING_ENV.test(f.text));
+}
+
+/** Options that make uWSGI start and supervise a command beside its workers (a Celery worker, a beat). */
+const DAEMON_OPTIONS = /^(smart-)?attach-(control-)?daemon2?$|^attach-daemon-as-root$/;
+
+/**
+ * The commands `attach-daemon = celery -A proj worker`, `smart-attach-daemon = /tmp/celery.pid celery ...` and
+ * `attach-daemon2 = cmd=celery ...,freq=3` start: processes of the deploy, judged as any start command is.
+ */
+function daemonCommands(text: string, section: IniSection): StartCommand[] {
+  const out: StartCommand[] = [];
+  for (const entry of section.entries) {
+    const option = uwsgiOptionName(entry.key);
+    if (!DAEMON_OPTIONS.test(option) || entry.conditional) continue;
+    const valueStart = text.indexOf(entry.value, entry.keyEnd);
+    if (valueStart < 0 || !entry.value) continue;
+    let start = valueStart;
+    let end = valueStart + entry.value.length;
+    if (option.endsWith('daemon2')) {
+      // key=value pairs: the command is `cmd=...` up to the next `,key=`.
+      const m = /(?:^|,)cmd=(.*?)(?=,\w+=|$)/.exec(entry.value);
+      if (!m) continue;
+      start = valueStart + m.index + m[0].indexOf('cmd=') + 4;
+      end = start + m[1].length;
+    } else if (option.startsWith('smart-')) {
+      // `smart-attach-daemon = <pidfile> <command>`
+      const m = /^\S+\s+/.exec(entry.value);
+      if (!m) continue;
+      start = valueStart + m[0].length;
+    }
+    out.push(...commandsFromLine(MappedText.of(text, start, end), 'shell', 'procfile', `uwsgi ${option}`));
+  }
+  return out;
 }

@@ -63,6 +63,8 @@ export function needsOf(ws: Workspace, deploys: Deploy[], packages: Set<string>,
 /** FastAPI/Starlette route decorators: a plain `def` under one runs on AnyIO's thread pool (40 threads). */
 const ROUTE_DECORATOR = /^[ \t]*@\w+\.(get|post|put|patch|delete|api_route|route)\(/;
 const SYNC_ENDPOINT = new RegExp(`${ROUTE_DECORATOR.source}[^\\n]*\\n(?:[ \\t]*@[^\\n]*\\n)*[ \\t]*def[ \\t]`, 'm');
+/** Frameworks that run a plain `def` endpoint on AnyIO's thread pool. */
+const ANYIO_FRAMEWORK = /^[ \t]*(?:from|import)[ \t]+(?:fastapi|starlette)\b/m;
 const THREAD_STARTERS = /\b(BackgroundScheduler|ThreadPoolExecutor|threading\.Thread)\s*\(/;
 
 /**
@@ -74,7 +76,8 @@ function threadsTheAppStarts(ws: Workspace, files: Set<string> | undefined): str
   let starter: string | undefined;
   for (const file of files ?? []) {
     const text = ws.read(file) ?? '';
-    sync ||= SYNC_ENDPOINT.test(text);
+    // Django (and django-ninja's routers on it) runs sync views under ASGI in one shared thread (thread_sensitive), not a pool.
+    sync ||= SYNC_ENDPOINT.test(text) && ANYIO_FRAMEWORK.test(text);
     starter ??= THREAD_STARTERS.exec(text)?.[1];
   }
   const parts = [sync ? 'sync endpoints on the thread pool' : undefined, starter ? `a ${starter} thread` : undefined].filter(Boolean);

@@ -12,13 +12,17 @@
  *     `upload.file` / `upload.stream`, so such a read is reported only when hashed (`hashlib.*(...)`, `.update(...)`)
  *     or copied (`ContentFile(...)`, `.writestr(...)`), whose words the text must then hold; a `.readlines()` needs
  *     a source in any case.
- * The calls with other names (base64 decoders, downloads, ContentFile, Path reads) keep the module in.
+ * The calls with other names (base64 decoders, downloads, ContentFile, Path reads) keep the module in, and so does
+ * an HTTP client's body (`.content`, `.text`, `.read()`) in a module naming requests, httpx, aiohttp or urllib.
  * test/rules/parse-prefilters.test.ts holds the findings equal with and without this test.
  */
 import type { TextTrigger } from '../api';
 
 /** Names of the calls the rule looks at, as the rule's trigger always spelled them. */
-const TRIGGER_SOURCE = String.raw`\.(read|readlines|getvalue|getbuffer|read_bytes|read_text)\s*\(|b64decode|decodebytes|download_fileobj|MediaIoBaseDownload|ContentFile`;
+const TRIGGER_SOURCE = String.raw`\.(read|readlines|getvalue|getbuffer|read_bytes|read_text)\s*\(|b64decode|decodebytes|download_fileobj|MediaIoBaseDownload|ContentFile|\.(content|text|aread)\b`;
+/** An HTTP client's response body (python-fetch.ts). */
+const HTTP_CLIENT = /\b(requests|httpx|aiohttp|urllib2?)\b/;
+const HTTP_BODY = /\.(content|text|read|aread)\b/;
 /** Calls not judged below: any one keeps the module in. */
 const OTHER_CALLS = /b64decode|decodebytes|download_fileobj|MediaIoBaseDownload|ContentFile|\.(?:read_bytes|read_text)\s*\(/;
 const READ_CALL = /\.(read|readlines|getvalue|getbuffer)\s*\(/g;
@@ -60,6 +64,7 @@ function plainAttributeReceiver(text: string, dot: number): boolean {
 /** False when no call in the text can give the rule a finding (see above). */
 export function mayReadWhole(text: string): boolean {
   if (OTHER_CALLS.test(text)) return true;
+  if (HTTP_CLIENT.test(text) && HTTP_BODY.test(text)) return true;
   const uploader = text.includes('file_uploader');
   const hashedOrCopied = HASH_OR_COPY.test(text);
   for (const m of text.matchAll(READ_CALL)) {

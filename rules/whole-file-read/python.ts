@@ -13,6 +13,9 @@ import { isRawRequestBody } from '../../analysis/python/request-body';
 import { parsedLater, usedAsOneValue } from '../../analysis/python/small-files';
 import { StatementFindingsCache, statementMatches, topLevelStatements } from '../../analysis/python/statements';
 import { wholeReadTrigger } from './python-trigger';
+import { wholeFetchedBodies } from './python-fetch';
+import { RequestValues } from '../../analysis/python/request-values';
+import { flaskContentCap, SMALL_BODY_CAP, streamlitUploadCap } from '../../analysis/python/upload-caps';
 import { shippedSmallFile } from '../../analysis/python/shipped-files';
 import { FileSources, isSmallConfigPath, isStableExpression, isTestFile, scopeOf, type FileSource } from '../../analysis/python/uploads';
 
@@ -46,6 +49,8 @@ export default defineRule({
       'copy-into-zip': 'Copies {{file}} whole into memory to add it to a zip: stream it into ZipFile.open()',
       'file-response': 'Reads the whole file into memory only to send it: return {{instead}}',
       'request-body-file': 'Stores the whole raw request body as a file: accept a multipart upload (request.FILES)',
+      'fetched-body': 'Downloads the whole response of a caller-chosen URL into memory: stream it with a size cap',
+      'relayed-body': 'Buffers the whole upstream response to the client\'s query before relaying it: stream it',
     },
     kinds: ['python'],
     defaultSeverity: 'warning',
@@ -66,7 +71,12 @@ export default defineRule({
         'out with `.getvalue()` (Google `MediaIoBaseDownload`, boto3 `download_fileobj`; not a Drive `export_media()`, ' +
         'which Google caps at 10 MB); and `base64.b64decode` of a ' +
         'whole request field (`request.data[...]`, `request.POST[...]`, `request.json[...]`, a FastAPI body model field); ' +
-        '`ContentFile(request.body)`, the whole raw body stored as a file. A file read whole only to be sent back ' +
+        '`ContentFile(request.body)`, the whole raw body stored as a file. Base64 fields are followed through ' +
+        'parameters too (a helper its callers hand `request.json["image"]` or Flask-RESTful `parser.parse_args()["image"]`). ' +
+        'HTTP bodies whose size the client decides: `.content` / `.text` of a requests or httpx response, `await resp.read()` / ' +
+        '`text()` of aiohttp, `urlopen(url).read()`, when the URL is the request\'s own (a query or body field, a FastAPI ' +
+        'query parameter, a body model field, or a helper parameter its callers fill with one), and an upstream answer a ' +
+        'proxy route returns whole (`return r.text`) after forwarding the client\'s JSON, form or query to it. A file read whole only to be sent back ' +
         '(`HttpResponse(f.read())`, directly or through a variable) gets its own message naming the streaming response to use ' +
         '(Django `FileResponse`, Flask `send_file`, Starlette `FileResponse`).',
       whyIsThisBad:
@@ -131,6 +141,10 @@ def upload_document(request):
         '`int(f.read())`), and content parsed whole further on (`raw = obj["Body"].read().decode()` then `json.loads(raw)`, ' +
         'or a function returning `f.read()` whose callers all parse it). A function only the `if __name__ == "__main__":` ' +
         'block calls, in a module no deploy file starts, runs by hand only and is not reported. ' +
+        'Streamlit uploads under a `server.maxUploadSize` of at most 10 MB (`.streamlit/config.toml`) and Flask uploads ' +
+        'and body fields under a `MAX_CONTENT_LENGTH` of at most 10 MB are not reported; nor are streamed downloads ' +
+        '(`stream=True` with `iter_content()`), templates and markdown read to be compiled or rendered whole ' +
+        '(`Template(f.read())`, `st.markdown(text)`). ' +
         'Bounded reads (`read(8192)`, `iter(lambda: f.read(65536), b"")`, ' +
         '`while chunk := f.read(n)`) and `f.chunks()` are never reported. Test modules (`tests/`, `test_*.py`, ' +
         '`conftest.py`) are skipped. The TypeScript side of this rule lives in its own file.',
@@ -158,6 +172,8 @@ def upload_document(request):
       },
       (path) => shippedSmallFile(path, ctx.project, ctx.file.relPath),
     );
+    const bodyValues = new RequestValues(tree, sources, ctx.project, ctx.file.relPath, true);
+    reportFetchedBodies(live, tree, imports, sources);
     // The few calls whose name can matter, found from the text: cheaper than a query over the whole tree.
     const aliases = [...imports.names].filter(([local, qualified]) => BASE64_DECODERS.has(qualified) && !CALL_NAMES.includes(local)).map(([local]) => local);
     const names = [...CALL_NAMES, ...aliases];
@@ -168,7 +184,7 @@ def upload_document(request):
       if (!statementMatches(statement, mayCall)) continue;
       const analyse = (report: RuleContext['report']): true | undefined => {
         outside = false;
-        const checker = new WholeReadChecker(Object.create(live, { report: { value: report } }), imports, sources!, () => (outside = true));
+        const checker = new WholeReadChecker(Object.create(live, { report: { value: report } }), imports, sources!, () => (outside = true), bodyValues);
         for (const call of callsNamed(tree, statement.text, names, statement.start)) checker.check(call);
         return outside ? undefined : true;
       };
@@ -180,6 +196,24 @@ def upload_document(request):
     }
   },
 });
+
+/** Response bodies of caller-chosen URLs, and upstream answers a proxy route relays whole (python-fetch.ts). */
+function reportFetchedBodies(ctx: RuleContext, tree: Tree, imports: ImportMap, sources: FileSources): void {
+  if (!/\.(content|text|read|aread)\b/.test(ctx.file.text)) return;
+  const values = new RequestValues(tree, sources, ctx.project, ctx.file.relPath);
+  for (const body of wholeFetchedBodies(tree, imports, sources, values)) {
+    const url = clip(body.url, 40);
+    ctx.report({
+      start: body.node.startIndex,
+      end: body.node.endIndex,
+      messageId: body.why === 'chosen' ? 'fetched-body' : 'relayed-body',
+      detail:
+        body.why === 'chosen'
+          ? `${url} comes from the request, so the client decides how large this body is, and all of it is held at once in the worker. Stream it (stream=True and iter_content(65536)) to a temporary file, and stop past a size cap.`
+          : 'The upstream answer to the client\'s own query is held whole in the worker before it is sent back: the client decides its size. Relay it in chunks (stream=True with iter_content() into a streaming response).',
+    });
+  }
+}
 
 /** `\b(?:name|...)\s*\(` for these call names: one RegExp per list, so statement answers are kept per pattern. */
 function callPattern(names: readonly string[]): RegExp {
@@ -220,6 +254,9 @@ function statementContext(ctx: RuleContext, tree: Tree, imports: ImportMap): str
 const WHOLE_DOCUMENT_PARSERS = new Set([
   'json.loads', 'orjson.loads', 'ujson.loads', 'tomllib.loads', 'tomli.loads', 'toml.loads',
   'yaml.safe_load', 'yaml.load', 'yaml.full_load', 'base64.b64encode', 'base64.standard_b64encode',
+  // Templates are compiled whole and markdown is rendered whole: the text is needed in one piece.
+  'jinja2.Template', 'string.Template', 'mako.template.Template', 'django.template.Template', 'chevron.render', 'pystache.render',
+  'markdown.markdown', 'markdown2.markdown', 'mistune.html', 'mistune.markdown', 'streamlit.markdown',
 ]);
 
 class WholeReadChecker {
@@ -231,6 +268,8 @@ class WholeReadChecker {
     private readonly sources: FileSources,
     /** Called when a judgement reads beyond the statement (callers of a function): the answer is then not replayed. */
     private readonly lookedOutside: () => void = () => undefined,
+    /** Request body fields, also through parameters that callers fill with one. */
+    private readonly bodyValues?: RequestValues,
   ) {}
 
   check(call: Node): void {
@@ -254,7 +293,7 @@ class WholeReadChecker {
         return;
       case 'getvalue':
       case 'getbuffer':
-        if (hasNoArguments(call) && this.sources.fileSource(receiver)?.kind === 'streamlit') this.reportStreamlitCopy(call, receiver, method);
+        if (hasNoArguments(call) && this.sources.fileSource(receiver)?.kind === 'streamlit' && !this.underSmallCap('streamlit')) this.reportStreamlitCopy(call, receiver, method);
         return;
       case 'read_bytes':
       case 'read_text':
@@ -294,6 +333,7 @@ class WholeReadChecker {
       });
       return;
     }
+    if (this.underSmallCap(source?.kind)) return;
     const hashing = this.isHashInput(readExpr);
     if (!source && !hashing) {
       const copy = this.copiedWhole(readExpr);
@@ -310,6 +350,17 @@ class WholeReadChecker {
       ...(instead ? fileResponseMessage(instead) : readMessage(source, receiver, hashing, readExpr)),
       fixes: this.chunkFixes(readExpr, receiver, source, hashing),
     });
+  }
+
+  /**
+   * A Streamlit upload under a small `server.maxUploadSize`, a Flask body under a small `MAX_CONTENT_LENGTH`: the
+   * whole read holds at most the cap (analysis/python/upload-caps.ts). Read from other files: the answer is not replayed.
+   */
+  private underSmallCap(kind: string | undefined): boolean {
+    if (kind !== 'streamlit' && kind !== 'flask') return false;
+    this.lookedOutside();
+    const cap = kind === 'streamlit' ? streamlitUploadCap(this.ctx.project) : flaskContentCap(this.ctx.project);
+    return cap !== undefined && cap <= SMALL_BODY_CAP;
   }
 
   /** A file used as one value (a pid, a date) or parsed whole further on: analysis/python/small-files.ts. */
@@ -596,7 +647,12 @@ class WholeReadChecker {
 
   private checkBase64(call: Node): void {
     const arg = keywordArgument(call, 's') ?? positionalArguments(call)[0];
-    if (!this.sources.requestField(arg)) return;
+    if (!this.sources.requestField(arg)) {
+      // A parameter is judged from its callers, in this module or others: the finding is not replayed from cache.
+      if (arg?.type === 'identifier' && this.sources.lookup(arg)?.kind === 'param') this.lookedOutside();
+      if (!this.bodyValues?.chosen(arg)) return;
+    }
+    if (this.imports.importsModule('flask') && this.underSmallCap('flask')) return;
     this.ctx.report({
       start: call.startIndex,
       end: call.endIndex,

@@ -11,6 +11,7 @@ import { isRequestObject, isUploadSource, requestSource } from '../../analysis/t
 import { resolveImport } from '../../analysis/typescript/imports';
 import { streamReadFix } from './typescript-fix';
 import { jsonStoreReads } from './json-file-store';
+import { chosenAxiosBuffer, chosenFetchBody, FETCH_BODY_METHODS } from './typescript-fetch';
 
 const FILE_READERS = new Set(['fs.readFileSync', 'fs.promises.readFile', 'fs.readFile', 'fs-extra.readFileSync', 'fs-extra.readFile']);
 const STREAM_CONSUMERS = new Set(['stream.consumers.buffer', 'stream.consumers.arrayBuffer', 'stream.consumers.blob', 'raw-body', 'get-stream.buffer']);
@@ -28,6 +29,7 @@ export default defineRule({
       'collected-body': 'Collects the whole request body in memory with no size limit: pipe it with pipeline()',
       'multer-memory': 'Holds the whole upload in memory (multer memory storage, no size limit): use diskStorage()',
       'json-file-store': 'Reads all of {{file}} per request, a JSON file requests keep growing: use a database',
+      'fetched-body': 'Downloads the whole response of a caller-chosen URL into memory: stream it with a size cap',
     },
     kinds: ['typescript', 'javascript'],
     defaultSeverity: 'warning',
@@ -36,7 +38,7 @@ export default defineRule({
     // IncomingMessage, Nest's @Req/@Param/@Query/@Body/@UploadedFile): a file naming none is not parsed.
     trigger: {
       test: (text) =>
-        /readFile|\.buffer\b|arrayBuffer|blob\(|Buffer\.(concat|from)|consumers|raw-body|get-stream/.test(text) &&
+        /readFile|\.buffer\b|arrayBuffer|blob\(|Buffer\.(concat|from)|consumers|raw-body|get-stream|\.text\(\)|responseType/.test(text) &&
         /\b(req|request)\b|Request\b|\bRequest[A-Z]|IncomingMessage|@\s*(Req|Param|Query|Body|UploadedFiles?)\b|\.(originalname|mimetype)\b/i.test(text),
     },
     docs: {
@@ -50,7 +52,10 @@ export default defineRule({
         "file's multer config caps `limits.fileSize`; `await req.arrayBuffer()` / `blob()` of a request; " +
         '`Buffer.concat(chunks)` of chunks collected from `req.on("data")` or `for await (const chunk of req)` ' +
         'without a size check, and `stream/consumers` `buffer(req)`; and `Buffer.from(req.body.x, "base64")` of a ' +
-        'whole request field. Also a JSON file used as the app\'s store: a read of `messages.json` in a request handler ' +
+        'whole request field; the body of a caller-chosen URL held whole: `fetch(url)` (global, node-fetch, undici) then ' +
+        '`.arrayBuffer()` / `.text()` / `.blob()` / `.buffer()`, or axios with `responseType: "arraybuffer"`, where `url` is ' +
+        '`req.query.url`, `new URL(req.url).searchParams.get("url")` or `req.nextUrl.searchParams.get(...)` (a URL the app ' +
+        'builds around a request value, `https://api.example.com/${name}`, is not the client\'s). Also a JSON file used as the app\'s store: a read of `messages.json` in a request handler ' +
         'when a request handler of the same module writes it back as `JSON.stringify(list)` after adding to the list ' +
         '(`list.push(x)`, `unshift`, `concat`, `[...list, x]`, also through a helper of the module such as `save(list)`).',
       whyIsThisBad:
@@ -118,6 +123,7 @@ export default router;
       else if (name === 'from') checkBase64(ctx, call);
       else if (BODY_BUFFERS.has(name)) checkBodyBuffer(ctx, call);
       if (call.arguments.length > 0 && isRequestObject(call.arguments[0])) checkStreamConsumer(ctx, call);
+      if (FETCH_BODY_METHODS.has(name) || name === 'axios' || name === 'get' || name === 'post' || name === 'request') checkFetchedBody(ctx, call);
     }
     checkUploadBuffers(ctx);
     for (const read of jsonStoreReads(ctx, index.calls)) {
@@ -135,6 +141,18 @@ export default router;
     }
   },
 });
+
+/** `await (await fetch(req.query.url)).arrayBuffer()`, axios `responseType: 'arraybuffer'` of a caller-chosen URL. */
+function checkFetchedBody(ctx: RuleContext, call: ts.CallExpression): void {
+  const url = chosenFetchBody(call) ?? chosenAxiosBuffer(call);
+  if (!url) return;
+  ctx.report({
+    start: call.getStart(),
+    end: call.getEnd(),
+    messageId: 'fetched-body',
+    detail: `${clip(url.getText(), 40)} comes from the request, so the client decides how large this body is, and all of it is held at once. Pipe the response body on (pipeline(Readable.fromWeb(res.body), out)) and stop past a size cap.`,
+  });
+}
 
 /** `fs.readFileSync(path.join(DIR, req.params.name))`, `await readFile(req.file.path)`. */
 function checkFileRead(ctx: RuleContext, call: ts.CallExpression): void {
