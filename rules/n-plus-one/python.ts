@@ -233,6 +233,8 @@ def order_list(request):
         'like a lazy relationship of the rows\' model: validating each row reads it, one SELECT per row; reported at the ' +
         'query unless it has a loader option for that relationship. `ClassVar`s, single-object response models and ' +
         'paginated models (`Page[Schema]`) are not reported. ' +
+        'SQLAlchemy: a call of a zero-argument method of the row\'s model class (in the same module) that reads a lazy ' +
+        'relationship of self (`orga.get_words()` over `self.words`) counts as a read of that relationship. ' +
         'SQLAlchemy: relationships declared `lazy="selectin"`/`"joined"`/`"subquery"`/`"immediate"`/`"raise"`/`"noload"` ' +
         'are not reported. A many-to-one read again and again for the same parent row is cheap: SQLAlchemy looks it up in ' +
         'the identity map by primary key before querying, so N rows with the same parent cost one query. Reported as ' +
