@@ -420,6 +420,10 @@ export class DrfProject {
         add(steps.slice(0, f.relSteps), false, 'count', `its field ${field.name} (source="${field.source}")`, file, field.span, 'count');
       }
     }
+    // A to_representation that builds on super()'s output: every field above renders, and its own reads of the
+    // instance run per row too.
+    const representation = eff.methods.get('to_representation');
+    for (const read of representation?.reads ?? []) this.methodRead(read, model, single, representation!.file, add);
     this.metaFields(eff, model, prefix, single, out, nesting);
   }
 
