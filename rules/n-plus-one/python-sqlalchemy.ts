@@ -14,6 +14,7 @@ import { fileMatches, statementMatches, topLevelStatements, type TopLevelStateme
 import { StatementSlot } from '../../analysis/cache';
 import { assignmentsBefore, iterationOf, iterationsIn, readsLoopVariable, referencesInScope, readScopeOf, unparenthesize, type Iteration } from '../../analysis/python/django-querysets';
 import { methodRelationshipRead } from './sqlalchemy-model-methods';
+import { pinnedToOneParent, sqlalchemyKeyedQueries } from './sqlalchemy-keyed-queries';
 import { QUERY_PROPERTY, SQLALCHEMY_NAMES, modelNamed, relationshipOf, targetModel, type Model, type Relationship } from '../../analysis/python/sqlalchemy-models';
 
 /** Query/Select methods that keep the same rows (filters, order, joins, options). */
@@ -98,6 +99,7 @@ export function checkSqlalchemyLoops(ctx: RuleContext, report: (spec: ReportSpec
       const rows = rowsOfIteration(ctx, tree, iteration, memo);
       if (!rows) continue;
       for (const read of readsToReport(ctx, tree, iteration, rows)) report(finding(tree, text, iteration, rows, read, canFix));
+      if (rows.prefix.length === 0 && !pinnedToOneParent(rows.filters)) sqlalchemyKeyedQueries(iteration, unparenthesize(iteration.iterable).text, report);
     }
   }
 }

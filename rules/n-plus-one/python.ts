@@ -29,6 +29,7 @@ import {
   type QuerysetInfo,
 } from '../../analysis/python/django-querysets';
 import { keyedQueries, KEYED_QUERY_NOTES, sessionCartRows } from './python-keyed-queries';
+import { SQLALCHEMY_KEYED_NOTES } from './sqlalchemy-keyed-queries';
 import { checkDrfSerializers, DRF_FIX, DRF_NOTES, DRF_WHAT } from './python-drf';
 import { checkGetattrExports, GETATTR_NOTES } from './python-getattr';
 import { checkSqlalchemyLoops } from './python-sqlalchemy';
@@ -223,6 +224,7 @@ def order_list(request):
         DRF_NOTES +
         GETATTR_NOTES +
         KEYED_QUERY_NOTES +
+        SQLALCHEMY_KEYED_NOTES +
         TEMPLATE_NOTES +
         'marshmallow: a Flask-Smorest view that returns a query\'s rows to `@blp.response(200, Schema(many=True))` whose ' +
         'schema (or a same-module base) dumps a lazy relationship through `fields.Nested`, `fields.List(fields.Nested(...))` ' +
