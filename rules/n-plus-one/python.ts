@@ -201,7 +201,7 @@ def order_list(request):
       notes:
         'Code nothing in production runs is not reported: an undecorated module-level function no other code of the project names (or only tests, scripts and management commands call), a view function no URLconf routes when the project\'s `urlpatterns` are seen. ' +
         'Not reported: loops that copy rows (`row.pk = None`, `copy.copy(row)`, `model_to_dict(row)` in the loop or an ' +
-        'enclosing one: every pass inserts a row anyway) and loops over at most 20 rows (`qs[:5]`, also through a ' +
+        'enclosing one: every pass inserts a row anyway), loops whose body returns, breaks or raises unconditionally (one pass), and loops over at most 20 rows (`qs[:5]`, also through a ' +
         'variable or `enumerate()`), or over a queryset filtered for equality on a field the project model declares ' +
         '`unique=True` or `primary_key=True`, or on `pk` / `id` (`Order.objects.filter(order_id=...)`: one row at most). ' +
         'Apart from those unique fields, Django models are not read, so relations are recognised by shape: `row.x.y` (an attribute of an attribute) is a ' +
@@ -322,7 +322,7 @@ function checkLoops(tree: Tree, statement: TopLevelStatement, context: string, c
 function checkStatement(tree: Tree, statement: TopLevelStatement, canFix: boolean, models: ModelIndex, reportTo: (spec: ReportSpec) => void): void {
   const sources = new Map<number, RowSource | null>();
   for (const iteration of iterationsIn(tree, statement.text, statement.start)) {
-    if (copiesRows(iteration) || fewRows(iteration)) continue;
+    if (copiesRows(iteration) || fewRows(iteration) || endsFirstPass(iteration)) continue;
     const source = rowSource(iteration, sources);
     if (!source || rowsOfSerializedObject(iteration, source) || (!source.prefix && oneRowByUniqueField(source.info, models))) continue;
     for (const access of accessesToReport(tree, iteration, source)) reportTo(finding(iteration, source, access, canFix));
@@ -345,7 +345,8 @@ const SESSION_WORD = /\bsession\b/;
  */
 function rowsOfManyParents(source: RowSource): boolean {
   const info = source.info;
-  return !source.prefix && !info.relatedManager && !info.scoped && !info.singleRow && !info.sliced && !info.values;
+  // Rows claimed with select_for_update() are a work queue: each row's own queries are the work it was claimed for.
+  return !source.prefix && !info.relatedManager && !info.scoped && !info.singleRow && !info.sliced && !info.values && !info.methods.includes('select_for_update');
 }
 
 /**
@@ -373,6 +374,12 @@ function copiesRows(iteration: Iteration): boolean {
     if (p.type === 'for_statement' && COPY_IDIOM.test(p.childForFieldName('body')?.text ?? '')) return true;
   }
   return false;
+}
+
+/** `for u in users: ...; return redirect(...)`: the body leaves the loop unconditionally, so it runs once. */
+function endsFirstPass(iteration: Iteration): boolean {
+  const body = iteration.node.type === 'for_statement' ? iteration.body[0] : undefined;
+  return body?.type === 'block' && body.namedChildren.some((c) => c?.type === 'return_statement' || c?.type === 'break_statement' || c?.type === 'raise_statement');
 }
 
 /** `for p in qs[:5]`: a handful of rows, a handful of queries. */
