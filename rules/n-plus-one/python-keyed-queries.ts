@@ -15,7 +15,7 @@ export const KEYED_QUERY_NOTES =
   'A query the loop body runs on a model manager with the row as a lookup value (`Usage.objects.filter(tenant=tenant)`, ' +
   '`.get(order_id=order.pk)`, `get_object_or_404(Product, pk=product_id)`) is one query per row: reported in loops over ' +
   "a queryset of many rows (not over one object's related manager or a queryset filtered to one owner, not over a " +
-  'slice of at most 20) and in loops over the keys of a session cart (`request.session[...]`), without a fix; manager ' +
+  'slice of at most 20, not over rows claimed with `select_for_update()`) and in loops over the keys of a session cart (`request.session[...]`), without a fix; manager ' +
   'writes (`create`, `get_or_create`, `.update()`, `.delete()`) are not reads and are not reported. ';
 
 /** Manager methods that read rows. */
