@@ -50,9 +50,11 @@ export interface SerializerClass {
   hasMeta: boolean;
   declared: DeclaredField[];
   methods: Map<string, ObjectRead[]>;
-  /** Overrides to_representation or the method reads through helpers: the class does things we cannot see. */
+  /** Overrides to_representation without super() or the method reads through helpers: the class does things we cannot see. */
   opaque: boolean;
 }
+
+const SUPER_REPRESENTATION = /\bsuper\(\s*(?:\w+\s*,\s*self\s*)?\)\.to_representation\(/;
 
 function lastName(node: Node | null | undefined): string | undefined {
   if (!node) return undefined;
@@ -107,7 +109,8 @@ function serializerClassOf(cls: Node, file: string): SerializerClass | undefined
     const def = statement.type === 'decorated_definition' ? statement.childForFieldName('definition') : statement;
     if (def?.type === 'function_definition') {
       const name = def.childForFieldName('name')?.text ?? '';
-      if (name === 'to_representation') s.opaque = true;
+      // An override that starts from super()'s output keeps every field; any other may drop or replace them.
+      if (name === 'to_representation' && !SUPER_REPRESENTATION.test(def.text)) s.opaque = true;
       else s.methods.set(name, methodReads(def));
       continue;
     }

@@ -336,7 +336,26 @@ export class DrfProject {
     const eff = this.effective(s);
     if (!eff) return out;
     this.walk(eff, eff.model ?? rowModel, [], true, out, new Set([s.name]), 0);
-    return out;
+    const model = eff.model ?? rowModel;
+    return out.filter((need) => !this.endsAtOwner(model, need.path.split('__')));
+  }
+
+  /**
+   * `images__exercise` from Exercise: the last step is the foreign key back to the row a reverse manager was read
+   * from, which Django sets on every row that manager (or its prefetch) returns, so it is never a query of its own.
+   */
+  private endsAtOwner(model: string | undefined, steps: string[]): boolean {
+    let current = model;
+    for (let i = 0; i < steps.length; i++) {
+      const rel = current ? this.models.relationsOf(current)?.get(steps[i]) : undefined;
+      if (!rel || !rel.target) return false;
+      if (i === steps.length - 2 && rel.kind === 'reverse-fk') {
+        const back = this.models.relationsOf(rel.target)?.get(steps[i + 1]);
+        return back?.kind === 'fk' && back.target === current;
+      }
+      current = rel.target;
+    }
+    return false;
   }
 
   /** The serializer with its project base classes merged in (fields and methods of bases, own ones win). */
@@ -447,6 +466,10 @@ export class DrfProject {
         add(steps.slice(0, f.relSteps), false, 'count', `its field ${field.name} (source="${field.source}")`, file, field.span, 'count');
       }
     }
+    // A to_representation that builds on super()'s output: every field above renders, and its own reads of the
+    // instance run per row too.
+    const representation = eff.methods.get('to_representation');
+    for (const read of representation?.reads ?? []) this.methodRead(read, model, single, representation!.file, add);
     this.metaFields(eff, model, prefix, single, out, nesting);
   }
 

@@ -14,6 +14,7 @@ export const N_PLUS_ONE_MESSAGES = {
   count: 'Runs one COUNT query per {{row}} for {{read}}.count(): annotate with Count()',
   exists: 'Runs one EXISTS query per {{row}} for {{read}}.exists(): annotate with Exists()',
   'manager-call': 'Runs one extra query per {{row}} for {{call}}(...): prefetch them once',
+  'keyed-query': '{{call}}(...) runs once per {{row}} of the loop (N+1): query all rows at once',
   'getattr-fk': 'N+1: getattr() by name loads {{keys}} per row; add .select_related({{paths}})',
   // DRF: a serializer field of a list view's rows (`-short`: the same finding with long names).
   'serializer-fk': 'Each row of {{view}} queries {{read}} separately: add select_related("{{path}}")',

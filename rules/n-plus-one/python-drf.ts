@@ -57,7 +57,7 @@ export const DRF_NOTES =
   'the shapes that cannot be anything else (a `many=True` nested serializer or related field, `obj.items.all()`). ' +
   'Not reported: retrieve-only views and `Serializer(obj)` without `many=True`, `_id` fields and primary-key fields ' +
   'of a foreign key (DRF reads `<fk>_id`), `values()` querysets, annotations read as fields, methods that use ' +
-  '`getattr`/`hasattr` fallbacks, serializers with their own `to_representation`, relations the queryset filters to ' +
+  '`getattr`/`hasattr` fallbacks, serializers with their own `to_representation` that does not start from `super().to_representation()` (one that does renders every field, and its own reads of the instance count too), relations the queryset filters to ' +
   'one value (`filter(user=request.user)`: the same row each time), querysets from custom managers that may ' +
   'select or prefetch, and `get_queryset()` bodies that cannot be read as one queryset expression (beyond filtering ' +
   '`self.queryset` / `super().get_queryset()`). A `.count()` is not reported when the same relation is prefetched. ' +

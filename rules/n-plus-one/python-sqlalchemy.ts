@@ -13,6 +13,8 @@ import { importsOf } from '../../analysis/python/imports';
 import { fileMatches, statementMatches, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
 import { StatementSlot } from '../../analysis/cache';
 import { assignmentsBefore, iterationOf, iterationsIn, readsLoopVariable, referencesInScope, readScopeOf, unparenthesize, type Iteration } from '../../analysis/python/django-querysets';
+import { methodRelationshipRead } from './sqlalchemy-model-methods';
+import { pinnedToOneParent, sqlalchemyKeyedQueries } from './sqlalchemy-keyed-queries';
 import { QUERY_PROPERTY, SQLALCHEMY_NAMES, modelNamed, relationshipOf, targetModel, type Model, type Relationship } from '../../analysis/python/sqlalchemy-models';
 
 /** Query/Select methods that keep the same rows (filters, order, joins, options). */
@@ -70,6 +72,8 @@ export interface Rows {
 }
 
 interface Read {
+  /** `get_words()` when a method of the model reads the relationship on self. */
+  via?: string;
   path: string[];
   /** Relationships along the path (relative to the rows' model). */
   relationships: Relationship[];
@@ -95,6 +99,7 @@ export function checkSqlalchemyLoops(ctx: RuleContext, report: (spec: ReportSpec
       const rows = rowsOfIteration(ctx, tree, iteration, memo);
       if (!rows) continue;
       for (const read of readsToReport(ctx, tree, iteration, rows)) report(finding(tree, text, iteration, rows, read, canFix));
+      if (rows.prefix.length === 0 && !pinnedToOneParent(rows.filters)) sqlalchemyKeyedQueries(iteration, unparenthesize(iteration.iterable).text, report);
     }
   }
 }
@@ -374,7 +379,7 @@ function readsToReport(ctx: RuleContext, tree: Tree, iteration: Iteration, rows:
   for (const bodyNode of iteration.body) {
     for (const { name: capture, node } of captures(tree, ATTRIBUTE_ON_NAME, bodyNode)) {
       if (capture !== 'attr' || node.childForFieldName('object')?.text !== name || !readsLoopVariable(node, iteration)) continue;
-      const read = relationshipRead(ctx, tree, node, rowModel);
+      const read = relationshipRead(ctx, tree, node, rowModel) ?? methodRead(ctx, tree, node, rowModel);
       if (read && !byPath.has(read.path.join('.'))) byPath.set(read.path.join('.'), read);
     }
   }
@@ -442,6 +447,12 @@ function relationshipRead(ctx: RuleContext, tree: Tree, first: Node, rowModel: M
   return { path, relationships, node: last };
 }
 
+/** `orga.get_words()` where the model's own method reads `self.words`: the same lazy load, one level in. */
+function methodRead(ctx: RuleContext, tree: Tree, attr: Node, rowModel: Model): Read | undefined {
+  const found = methodRelationshipRead(ctx, tree, attr, rowModel);
+  return found && { via: `${found.method}()`, path: [found.relationship.name], relationships: [found.relationship], node: found.call };
+}
+
 /** `o.customer = c`, `del o.customer`: assignments do not load the relationship. */
 function isWritten(node: Node): boolean {
   const parent = node.parent;
@@ -453,7 +464,7 @@ function isWritten(node: Node): boolean {
 
 function finding(tree: Tree, text: string, iteration: Iteration, rows: Rows, read: Read, canFix: boolean): ReportSpec {
   const row = iteration.target.text;
-  const shown = `${row}.${read.path.join('.')}`;
+  const shown = `${row}.${read.via ?? read.path.join('.')}`;
   const owner = read.relationships.length === 1 ? rows.models[rows.models.length - 1].name : undefined;
   const relName = `${owner ?? '…'}.${read.path[read.path.length - 1]}`;
   if (lastLazy(read) === 'dynamic') {
@@ -479,8 +490,9 @@ function finding(tree: Tree, text: string, iteration: Iteration, rows: Rows, rea
   const room = 100 - headlineText('lazy-load', { read: shownRead, option: '' }).length;
   const data = { read: shownRead, option: clip(option, room) };
   const inAsync = rows.async ? ' In async code the lazy load raises MissingGreenlet instead (or, through awaitable_attrs, awaits one query per row).' : '';
+  const through = read.via ? `${shown} reads self.${read.path[0]}: ` : '';
   const detail =
-    `N+1 queries: the relationship loads lazily (lazy="select", the default) on first access, one SELECT per row, ` +
+    `N+1 queries: ${through}the relationship loads lazily (lazy="select", the default) on first access, one SELECT per row, ` +
     `and every loaded object stays in the session's identity map until the session closes.${inAsync} ` +
     `Load it for all rows at once with .options(${option}) on the query.`;
   const fixes: FixSpec[] = [];

@@ -28,6 +28,8 @@ import {
   type Iteration,
   type QuerysetInfo,
 } from '../../analysis/python/django-querysets';
+import { keyedQueries, KEYED_QUERY_NOTES, sessionCartRows } from './python-keyed-queries';
+import { SQLALCHEMY_KEYED_NOTES } from './sqlalchemy-keyed-queries';
 import { checkDrfSerializers, DRF_FIX, DRF_NOTES, DRF_WHAT } from './python-drf';
 import { checkGetattrExports, GETATTR_NOTES } from './python-getattr';
 import { checkSqlalchemyLoops } from './python-sqlalchemy';
@@ -199,7 +201,7 @@ def order_list(request):
       notes:
         'Code nothing in production runs is not reported: an undecorated module-level function no other code of the project names (or only tests, scripts and management commands call), a view function no URLconf routes when the project\'s `urlpatterns` are seen. ' +
         'Not reported: loops that copy rows (`row.pk = None`, `copy.copy(row)`, `model_to_dict(row)` in the loop or an ' +
-        'enclosing one: every pass inserts a row anyway) and loops over at most 20 rows (`qs[:5]`, also through a ' +
+        'enclosing one: every pass inserts a row anyway), loops whose body returns, breaks or raises unconditionally (one pass), and loops over at most 20 rows (`qs[:5]`, also through a ' +
         'variable or `enumerate()`), or over a queryset filtered for equality on a field the project model declares ' +
         '`unique=True` or `primary_key=True`, or on `pk` / `id` (`Order.objects.filter(order_id=...)`: one row at most). ' +
         'Apart from those unique fields, Django models are not read, so relations are recognised by shape: `row.x.y` (an attribute of an attribute) is a ' +
@@ -221,6 +223,8 @@ def order_list(request):
         'not followed, and `.values()`/`.values_list()` querysets are skipped (their rows have no relations). ' +
         DRF_NOTES +
         GETATTR_NOTES +
+        KEYED_QUERY_NOTES +
+        SQLALCHEMY_KEYED_NOTES +
         TEMPLATE_NOTES +
         'marshmallow: a Flask-Smorest view that returns a query\'s rows to `@blp.response(200, Schema(many=True))` whose ' +
         'schema (or a same-module base) dumps a lazy relationship through `fields.Nested`, `fields.List(fields.Nested(...))` ' +
@@ -231,6 +235,8 @@ def order_list(request):
         'like a lazy relationship of the rows\' model: validating each row reads it, one SELECT per row; reported at the ' +
         'query unless it has a loader option for that relationship. `ClassVar`s, single-object response models and ' +
         'paginated models (`Page[Schema]`) are not reported. ' +
+        'SQLAlchemy: a call of a zero-argument method of the row\'s model class (in the same module) that reads a lazy ' +
+        'relationship of self (`orga.get_words()` over `self.words`) counts as a read of that relationship. ' +
         'SQLAlchemy: relationships declared `lazy="selectin"`/`"joined"`/`"subquery"`/`"immediate"`/`"raise"`/`"noload"` ' +
         'are not reported. A many-to-one read again and again for the same parent row is cheap: SQLAlchemy looks it up in ' +
         'the identity map by primary key before querying, so N rows with the same parent cost one query. Reported as ' +
@@ -316,11 +322,31 @@ function checkLoops(tree: Tree, statement: TopLevelStatement, context: string, c
 function checkStatement(tree: Tree, statement: TopLevelStatement, canFix: boolean, models: ModelIndex, reportTo: (spec: ReportSpec) => void): void {
   const sources = new Map<number, RowSource | null>();
   for (const iteration of iterationsIn(tree, statement.text, statement.start)) {
-    if (copiesRows(iteration) || fewRows(iteration)) continue;
+    if (copiesRows(iteration) || fewRows(iteration) || endsFirstPass(iteration)) continue;
     const source = rowSource(iteration, sources);
     if (!source || rowsOfSerializedObject(iteration, source) || (!source.prefix && oneRowByUniqueField(source.info, models))) continue;
     for (const access of accessesToReport(tree, iteration, source)) reportTo(finding(iteration, source, access, canFix));
+    if (rowsOfManyParents(source) && !filtersOneParent(source.info, models)) keyedQueries(iteration, unparenthesize(iteration.iterable).text, reportTo, relationAliases(iteration));
   }
+  if (statementMatches(statement, SESSION_WORD)) {
+    for (const { node: loop } of captures(tree, '(for_statement) @f', statement.node)) {
+      const rows = sessionCartRows(loop);
+      const body = loop.childForFieldName('body');
+      if (rows && body) keyedQueries({ node: loop, target: loop.childForFieldName('left')!, iterable: loop.childForFieldName('right')!, body: [body] }, 'the session cart', reportTo, [], rows);
+    }
+  }
+}
+
+const SESSION_WORD = /\bsession\b/;
+
+/**
+ * Rows of a whole table or a filtered list, not one parent's children: not a related manager (`order.items.all()`),
+ * not filtered to one owner (`filter(user=request.user)`), not a known row or slice.
+ */
+function rowsOfManyParents(source: RowSource): boolean {
+  const info = source.info;
+  // Rows claimed with select_for_update() are a work queue: each row's own queries are the work it was claimed for.
+  return !source.prefix && !info.relatedManager && !info.scoped && !info.singleRow && !info.sliced && !info.values && !info.methods.includes('select_for_update');
 }
 
 /**
@@ -348,6 +374,12 @@ function copiesRows(iteration: Iteration): boolean {
     if (p.type === 'for_statement' && COPY_IDIOM.test(p.childForFieldName('body')?.text ?? '')) return true;
   }
   return false;
+}
+
+/** `for u in users: ...; return redirect(...)`: the body leaves the loop unconditionally, so it runs once. */
+function endsFirstPass(iteration: Iteration): boolean {
+  const body = iteration.node.type === 'for_statement' ? iteration.body[0] : undefined;
+  return body?.type === 'block' && body.namedChildren.some((c) => c?.type === 'return_statement' || c?.type === 'break_statement' || c?.type === 'raise_statement');
 }
 
 /** `for p in qs[:5]`: a handful of rows, a handful of queries. */
@@ -393,12 +425,37 @@ function oneRowByUniqueField(info: QuerysetInfo, models: ModelIndex): boolean {
   });
 }
 
+/**
+ * `Reviewer.objects.filter(section=proposal.section)`, `Question.objects.filter(item_type__title=item.type)`: a
+ * foreign key of the queried model (per the project's models) compared for equality with one value, so the rows
+ * are one parent's children (a handful of questions of one type, the reviewers of one section), not a table.
+ */
+function filtersOneParent(info: QuerysetInfo, models: ModelIndex): boolean {
+  const relations = info.models.length === 1 ? models.relationsOf(info.models[0]) : undefined;
+  if (!relations) return false;
+  return info.roots.some((root) => {
+    for (let n: Node | null = root.node.parent; n && (n.type === 'call' || n.type === 'attribute'); n = n.parent) {
+      if (n.type !== 'call' || calleeName(n) !== 'filter') continue;
+      for (const arg of n.childForFieldName('arguments')?.namedChildren ?? []) {
+        if (arg?.type !== 'keyword_argument') continue;
+        const name = arg.childForFieldName('name')?.text ?? '';
+        const value = arg.childForFieldName('value');
+        if (!value || /__(in|range|gt|gte|lt|lte|isnull|contains|icontains|startswith|istartswith)$/.test(name)) continue;
+        if (!/^(identifier|attribute|call|subscript)$/.test(value.type) || /^(True|False|None)$/.test(value.text)) continue;
+        const kind = relations.get(name.split('__')[0].replace(/_id$/, ''))?.kind;
+        if (kind === 'fk' || kind === 'o2o') return true;
+      }
+    }
+    return false;
+  });
+}
+
 /** What a loop iterates, when it is a queryset of model instances (memoised per loop node). */
 function rowSource(iteration: Iteration, memo: Map<number, RowSource | null>): RowSource | undefined {
   const cached = memo.get(iteration.node.id);
   if (cached !== undefined) return cached ?? undefined;
   memo.set(iteration.node.id, null); // guards against cycles while computing
-  const info = querysetOf(unparenthesize(iteration.iterable));
+  const info = querysetOf(throughDrfFilters(unparenthesize(iteration.iterable)));
   let source: RowSource | undefined;
   if (info && !info.values) {
     source = { info, prefix: '' };
@@ -412,6 +469,24 @@ function rowSource(iteration: Iteration, memo: Map<number, RowSource | null>): R
   }
   memo.set(iteration.node.id, source ?? null);
   return source;
+}
+
+/** DRF's GenericAPIView methods that hand back the rows they are given, filtered (`filter_queryset`) or paged. */
+const DRF_PASS_THROUGH = /^self\.(filter_queryset|paginate_queryset)$/;
+
+/**
+ * `self.filter_queryset(self.get_queryset())` and `self.paginate_queryset(qs)` in a view action, directly or through
+ * the variable the loop reads: the rows are the queryset's (filter backends narrow them, a page slices them), so its
+ * select/prefetch calls are what the loop's reads are judged against.
+ */
+function throughDrfFilters(node: Node, depth = 0): Node {
+  if (depth > 4) return node;
+  let value = node;
+  if (node.type === 'identifier') value = assignmentsBefore(node).pop()?.childForFieldName('right') ?? node;
+  value = unparenthesize(value);
+  if (value.type !== 'call' || !DRF_PASS_THROUGH.test(value.childForFieldName('function')?.text ?? '')) return node;
+  const inner = positionalArguments(value)[0];
+  return inner ? throughDrfFilters(unparenthesize(inner), depth + 1) : node;
 }
 
 /** The enclosing loop or comprehension clause that binds `name` for each pass of `node`. */
@@ -435,6 +510,45 @@ function bindingIteration(node: Node, name: string): Iteration | undefined {
 
 const ATTRIBUTE_ON_NAME = '(attribute object: (identifier) @obj) @attr';
 
+/**
+ * `order = log.order` as a statement of the loop's body: later reads of `order.restaurant.name` in the body are
+ * reads of `log.order.restaurant` (the alias is the row's related object). Only while nothing rebinds the alias.
+ */
+function relationAliases(iteration: Iteration): { name: string; path: string[]; scope: Node; from: number }[] {
+  const body = iteration.node.type === 'for_statement' ? iteration.body[0] : undefined;
+  if (body?.type !== 'block') return [];
+  const row = iteration.target.text;
+  const out: { name: string; path: string[]; scope: Node; from: number }[] = [];
+  const assigned = new Map<string, number>();
+  for (const statement of body.namedChildren) {
+    const assignment = statement?.type === 'expression_statement' ? statement.namedChildren[0] : undefined;
+    const left = assignment?.type === 'assignment' ? assignment.childForFieldName('left') : undefined;
+    if (left?.type === 'identifier') assigned.set(left.text, (assigned.get(left.text) ?? 0) + 1);
+  }
+  for (const statement of body.namedChildren) {
+    const assignment = statement?.type === 'expression_statement' ? statement.namedChildren[0] : undefined;
+    if (assignment?.type !== 'assignment' || assignment.childForFieldName('type')) continue;
+    const left = assignment.childForFieldName('left');
+    const path = attributeChainOf(assignment.childForFieldName('right'), row);
+    if (left?.type !== 'identifier' || left.text === row || !path || assigned.get(left.text) !== 1) continue;
+    if (new RegExp(`\\b${left.text}\\b`).test(iteration.node.childForFieldName('left')?.text ?? '')) continue;
+    out.push({ name: left.text, path, scope: body, from: assignment.endIndex });
+  }
+  return out;
+}
+
+/** `row.a.b` (attributes only, none a plain value or key) -> ['a', 'b']. */
+function attributeChainOf(node: Node | null, row: string): string[] | undefined {
+  const names: string[] = [];
+  let n = node;
+  while (n?.type === 'attribute') {
+    names.unshift(n.childForFieldName('attribute')?.text ?? '');
+    n = n.childForFieldName('object');
+  }
+  if (n?.type !== 'identifier' || n.text !== row || names.length === 0) return undefined;
+  return names.every((m) => !isNeverRelation(m) && !VALUE_ATTRIBUTES.has(m)) ? names : undefined;
+}
+
 /** The relation reads of one loop that the queryset does not load, one per relation path. */
 function accessesToReport(tree: Tree, iteration: Iteration, source: RowSource): RelationAccess[] {
   const name = iteration.target.text;
@@ -447,6 +561,16 @@ function accessesToReport(tree: Tree, iteration: Iteration, source: RowSource): 
       if (!access || (access.kind !== 'model-method' && moduleProperties(tree).has(access.path[0]))) continue;
       const key = access.path.join('__');
       byPath.set(key, [...(byPath.get(key) ?? []), access]);
+    }
+  }
+  for (const alias of relationAliases(iteration)) {
+    for (const { name: capture, node } of captures(tree, ATTRIBUTE_ON_NAME, alias.scope)) {
+      if (capture !== 'attr' || node.childForFieldName('object')?.text !== alias.name || node.startIndex < alias.from) continue;
+      const access = classifyAccess(node);
+      if (!access || access.kind === 'model-method' || moduleProperties(tree).has(alias.path[0])) continue;
+      const full: RelationAccess = { ...access, path: [...alias.path, ...access.path] };
+      const key = full.path.join('__');
+      byPath.set(key, [...(byPath.get(key) ?? []), full]);
     }
   }
   const isFixable = (a: RelationAccess) => a.kind === 'foreign-key' || a.kind === 'all';
