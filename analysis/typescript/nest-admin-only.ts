@@ -11,15 +11,19 @@ import { ts } from 'ts-morph';
 const ADMIN_GUARD = /^(Is)?(Super)?(Admin|Administrator|Staff)[A-Za-z]*Guard$/;
 /** Decorators that list the roles a route allows. */
 const ROLES_DECORATOR = /^(Roles|HasRoles|RequireRoles|Role|AllowedRoles)$/;
-/** One administrator role: 'admin', Role.Admin, UserRole.SUPER_ADMIN, 'staff'. */
-const ADMIN_ROLE = /^(super_?)?(admin|administrator|staff)$/i;
+/** One administrator role: 'admin', Role.Admin, UserRole.SUPER_ADMIN, 'staff', Role.Super / 'superuser'. */
+export const ADMIN_ROLE = /^(super_?)?(admin|administrator|staff)$|^super(_?user)?$/i;
 
 /** Whether `node` (an interceptor call, a parameter) sits in a method only administrators can call. */
 export function inAdminOnlyNestRoute(node: ts.Node): boolean {
   let decorator: ts.Node | undefined = node;
   while (decorator && !ts.isDecorator(decorator)) decorator = decorator.parent;
   const method = decorator?.parent;
-  if (!method || !ts.isMethodDeclaration(method)) return false;
+  return method !== undefined && ts.isMethodDeclaration(method) && adminOnlyNestMethod(method);
+}
+
+/** Whether a Nest controller method (or every method of its controller) is guarded for administrators only. */
+export function adminOnlyNestMethod(method: ts.MethodDeclaration): boolean {
   const cls = method.parent;
   const holders = [method, ...(cls && ts.isClassDeclaration(cls) ? [cls] : [])];
   const decorators = holders.flatMap((h) => [...(ts.getDecorators(h) ?? [])]);

@@ -8,6 +8,7 @@ import { ts } from 'ts-morph';
 import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
 import { asObjectLiteral, declarationOf, eol, hasSpread, hasSyntaxErrors, indentAt, objectProperty, objectPropertyValue, propertyName, unwrap } from '../../analysis/typescript/ast';
 import { prismaModelNeverWritten } from '../../analysis/typescript/prisma-writes';
+import { writtenOnlyByCurators } from '../../analysis/typescript/table-writers';
 import { modelNamed, prismaSchemaFor, type PrismaModel, type PrismaSchema } from '../../analysis/typescript/prisma-schema';
 import { insertIntoArguments, insertObjectProperty } from '../shared/typescript-edits';
 import { inRequestHandler, isOfflineFile } from '../../analysis/typescript/handlers';
@@ -750,9 +751,21 @@ function inTimeWindow(ctx: RuleContext, q: OrmCall): boolean {
   return withinFixedWindow(where, isDateColumn, alwaysDefined);
 }
 
-/** A Prisma model only seeds fill: no code of the project adds its rows (prisma-writes.ts), so it holds what was seeded. */
+/**
+ * A curated table: no code of the project adds its rows (a Prisma model only seeds fill, prisma-writes.ts), or only
+ * seeds, scripts and administrators do (table-writers.ts): it holds what its curators put there.
+ */
 function seededOnly(ctx: RuleContext, q: OrmCall): boolean {
-  return q.orm === 'prisma' && q.model !== undefined && prismaModelNeverWritten(ctx, q.model);
+  if (q.orm === 'prisma') {
+    if (q.model === undefined) return false;
+    if (prismaModelNeverWritten(ctx, q.model)) return true;
+    const schema = prismaSchemaFor(ctx);
+    const model = schema && modelNamed(schema, q.model);
+    if (!schema || !model) return false;
+    const related = [...schema.models.values()].flatMap((m) => [...m.fields.entries()].filter(([, f]) => f.type === model.name && m !== model).map(([name]) => name));
+    return writtenOnlyByCurators(ctx, model.name, related);
+  }
+  return writtenOnlyByCurators(ctx, q.model ?? q.target);
 }
 
 /** Besides its owner key, the where compares another key (also nested) with a value the code holds. */
