@@ -11,6 +11,8 @@ export interface PrismaModel {
   fields: Map<string, { type: string; list: boolean }>;
   /** A creation stamp (`createdAt DateTime @default(now())`): rows are added over time. */
   timestamped: boolean;
+  /** The model block's text, comments removed (for its attributes: `@unique`, `@relation(fields: [...])`). */
+  body: string;
 }
 
 export interface PrismaSchema {
@@ -58,7 +60,7 @@ const FIELD = /^\s*(\w+)\s+(\w+)(\[\])?(\?)?(.*)$/;
 function parseSchema(text: string): PrismaSchema {
   const models = new Map<string, PrismaModel>();
   for (const m of text.replace(/\/\/.*$/gm, '').matchAll(MODEL)) {
-    const model: PrismaModel = { name: m[1], fields: new Map(), timestamped: false };
+    const model: PrismaModel = { name: m[1], fields: new Map(), timestamped: false, body: m[2] };
     for (const line of m[2].split('\n')) {
       const f = FIELD.exec(line);
       if (!f || f[1].startsWith('@')) continue;

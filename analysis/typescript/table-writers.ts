@@ -494,7 +494,7 @@ function adminOnly(w: ProjectWriters, texts: ProjectTexts, file: string, unit: s
  * project writes it somewhere (for Prisma, a model nothing writes is prisma-writes.ts's question), every writer is
  * offline or reached only by administrators, and no write of the project leaves its model unnamed.
  */
-export function writtenOnlyByCurators(ctx: RuleContext, model: string, relatedFields: readonly string[] = []): boolean {
+export function writtenOnlyByCurators(ctx: RuleContext, model: string, relatedFields: readonly string[] = [], prismaBody?: string): boolean {
   const stem = modelStem(model.replace(/^.*\./, ''));
   if (!stem) return false;
   const w = projectWriters(ctx);
@@ -510,5 +510,63 @@ export function writtenOnlyByCurators(ctx: RuleContext, model: string, relatedFi
       if (text !== undefined && nested.test(text)) return false;
     }
   }
-  return sites.every((s) => adminOnly(w, texts, s.file, s.unit, 0));
+  if (sites.every((s) => s.unit === '#offline')) return true; // seeds, scripts and migrations only: what was seeded
+  if (!sites.every((s) => adminOnly(w, texts, s.file, s.unit, 0))) return false;
+  // Administrators add rows too: a catalogue (a menu, branches, staff) unless the rows carry a date of their own
+  // (gift codes valid until a day, events, announcements: issued over time) or are one per row of another table (a
+  // student's profile beside each user account: as many as the accounts).
+  const declaration = prismaBody ?? modelDeclaration(w, texts, stem);
+  return declaration !== undefined && !datedRows(declaration, prismaBody !== undefined) && !oneToOneProfile(declaration, prismaBody !== undefined);
+}
+
+/** Creation, modification and deletion stamps: every row has them, they date nothing the row is about. */
+const AUTO_STAMP = /^(created|updated|deleted|modified|last_?modified)(_?at|_?on|_?date|_?time)?$/i;
+const TS_DATE_FIELDS = [
+  // `validUntil: Date;` (a Nest @Prop / TypeORM @Column property), `startsAt?: Date`
+  /(\w+)[?!]?\s*:\s*Date\b(?!\.)/g,
+  // `validUntil: { type: Date, required: true }`, `DataTypes.DATE`, `type: 'timestamp'`
+  /(\w+)\s*:\s*\{[^{}]*\btype\s*:\s*(?:Date\b|DataTypes\.DATE|Sequelize\.DATE|['"](?:date|datetime|timestamp|timestamptz)['"])/g,
+  // `validUntil: Date,` in a Mongoose schema object, `startsAt: DataTypes.DATE`
+  /(\w+)\s*:\s*(?:Date|DataTypes\.DATE(?:ONLY)?|Sequelize\.DATE(?:ONLY)?)\s*[,}\n]/g,
+];
+
+/** The model declares a date or time field of its own (not a creation or modification stamp). */
+function datedRows(declaration: string, prisma: boolean): boolean {
+  if (prisma) {
+    return declaration.split('\n').some((line) => {
+      const f = /^\s*(\w+)\s+DateTime\b(.*)$/.exec(line);
+      return f !== null && !AUTO_STAMP.test(f[1]) && !/@updatedAt|@default\(\s*now\(\)\s*\)/.test(f[2]);
+    });
+  }
+  return TS_DATE_FIELDS.some((re) => [...declaration.matchAll(re)].some((m) => !AUTO_STAMP.test(m[1]) && m[1] !== 'type'));
+}
+
+/** One row per row of another table: a unique relation key (Prisma `userId String @unique`), `@OneToOne`, a unique `ref`. */
+function oneToOneProfile(declaration: string, prisma: boolean): boolean {
+  if (prisma) {
+    const keys = [...declaration.matchAll(/@relation\([^)]*fields\s*:\s*\[\s*(\w+)\s*\]/g)].map((m) => m[1]);
+    return keys.some((k) => new RegExp(`^\\s*${k}\\s+\\w+\\??[^\\n]*@unique\\b`, 'm').test(declaration) || new RegExp(`@@unique\\(\\s*\\[\\s*${k}\\s*\\]`).test(declaration));
+  }
+  return /@OneToOne\b|\bhasOne\b|\bref\s*:\s*[^,}]+,[^}]*\bunique\s*:\s*true|\bunique\s*:\s*true\s*,[^}]*\bref\s*:/.test(declaration);
+}
+
+/** Decorators and calls that declare a model: Mongoose (`@Schema`, `model('X', ...)`), TypeORM `@Entity`, Sequelize. */
+const MODEL_FILE = /@Schema\s*\(|@Entity\s*\(|@Table\s*\(|extends\s+(Model|BaseEntity)\b|\bmodel\s*(<[^>]*>)?\s*\(\s*['"`]|\.define\s*\(\s*['"`]|new\s+(mongoose\.)?Schema\s*[(<]/;
+
+/**
+ * The text that declares the model of `stem`: the class body of `@Schema() class Gift`, `@Entity() class Product`,
+ * `class User extends Model`, or the whole module of `mongoose.model('Gift', schema)` / `sequelize.define('gift', ...)`.
+ */
+function modelDeclaration(w: ProjectWriters, texts: ProjectTexts, stem: string): string | undefined {
+  for (const f of w.online) {
+    const text = texts.text(f);
+    if (text === undefined || !MODEL_FILE.test(text)) continue;
+    for (const m of text.matchAll(/\bclass\s+(\w+)[^{]*\{/g)) {
+      if (modelStem(m[1]) !== stem) continue;
+      const end = text.indexOf('\n}', m.index);
+      return text.slice(m.index, end < 0 ? undefined : end);
+    }
+    for (const m of text.matchAll(/\b(?:model\s*(?:<[^>]*>)?|\.define)\s*\(\s*['"`](\w+)['"`]/g)) if (modelStem(m[1]) === stem) return text;
+  }
+  return undefined;
 }

@@ -763,7 +763,7 @@ function seededOnly(ctx: RuleContext, q: OrmCall): boolean {
     const model = schema && modelNamed(schema, q.model);
     if (!schema || !model) return false;
     const related = [...schema.models.values()].flatMap((m) => [...m.fields.entries()].filter(([, f]) => f.type === model.name && m !== model).map(([name]) => name));
-    return writtenOnlyByCurators(ctx, model.name, related);
+    return writtenOnlyByCurators(ctx, model.name, related, model.body);
   }
   return writtenOnlyByCurators(ctx, q.model ?? q.target);
 }
