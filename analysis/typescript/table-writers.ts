@@ -80,7 +80,7 @@ const MAX_FILES = 4000;
 const SOURCE = /\.[cm]?[jt]sx?$/;
 const SKIP = /(^|\/)(node_modules|dist|build|\.next|out|coverage|vendor)\/|\.d\.ts$|\.min\.js$/;
 /** Text that may hold a writer; other modules are parsed only when a caller is looked for in them. */
-const MAY_WRITE = /\.\s*(create|createMany|createManyAndReturn|upsert|insertMany|insertOne|bulkWrite|bulkCreate|findOrCreate|insert|save|into|build)\s*\(|\bnew\s+[\w.]+\s*\(|insert\s+(ignore\s+)?into|upsert\s*:|cascade/i;
+const MAY_WRITE = /\.\s*(bulkInsert|create|createMany|createManyAndReturn|upsert|insertMany|insertOne|bulkWrite|bulkCreate|findOrCreate|insert|save|into|build)\s*\(|\bnew\s+[\w.]+\s*\(|insert\s+(ignore\s+)?into|upsert\s*:|cascade/i;
 
 const CREATE_METHODS = new Set(['create', 'createMany', 'createManyAndReturn', 'upsert', 'insertMany', 'insertOne', 'bulkWrite', 'bulkCreate', 'findOrCreate', 'build', 'insert', 'save']);
 /** Updates that add a row when none matches, with `upsert: true`. */
@@ -248,6 +248,11 @@ function writesOfCall(call: ts.CallExpression, callee: ts.PropertyAccessExpressi
   if (method === 'into') {
     // createQueryBuilder().insert().into(Entity) / .into('table')
     if (/\.insert\s*\(\s*\)/.test(callee.expression.getText())) write(args[0] ? modelStem(stringValue(args[0]) ?? lastName(args[0]) ?? '') : undefined, unit);
+    return;
+  }
+  if (method === 'bulkInsert') {
+    // Sequelize seeders and migrations: `queryInterface.bulkInsert('Plans', [...])`.
+    write(args[0] ? modelStem(stringValue(args[0]) ?? '') : undefined, unit);
     return;
   }
   if (!CREATE_METHODS.has(method)) return;
