@@ -65,7 +65,16 @@ export default defineRule({
         "service's member typed `typeof UserRepository` / `UserRepository` when the module it is imported from declares it so. " +
         'Scripts, migrations, seeds and tests are not request code. A Prisma model only a seed fills is not reported: no ' +
         'file of the project outside scripts and seeds creates or upserts it, no other model relates to it, raw writes are absent, ' +
-        'and the project does write other models (a seeded catalogue holds what was seeded). ' +
+        'and the project does write other models (a seeded catalogue holds what was seeded). Nor, for every ORM, is a table whose ' +
+        'rows only seeds, seeders and scripts add (Sequelize `queryInterface.bulkInsert`, `Model.create` in a seed), or only ' +
+        'administrators: every writer (Prisma `create`/`upsert`, Mongoose `create`/`insertMany`/`new Model(...)`, Sequelize ' +
+        '`create`/`bulkCreate`/`findOrCreate`, TypeORM `save`/`insert`, raw `INSERT INTO`) is reached only from a Nest route ' +
+        'guarded for administrators (`@UseGuards(AdminGuard)`, `@Roles(Role.Admin)`), an Express route behind an admin middleware ' +
+        '(`router.post(\'/\', authenticate.admin, controller.add)`, `validateRole([Role.ADMIN])`), a tRPC `adminProcedure`, or a ' +
+        'handler that refuses non-admins first, followed from repository to service to controller; and the model is a catalogue: no ' +
+        'date field of its own (gift codes valid until a day pile up) and not one row per account (`userId @unique`, `@OneToOne`). ' +
+        'A write the code does not name a model for (`models[name].create`, `this.model.create` in a generic base, ' +
+        '`INSERT INTO ${table}`, a stored procedure) counts as a write of every table. ' +
         'It also finds a bound the client picks with no maximum: `take: Number(query.limit) || 10` (Prisma, TypeORM, ' +
         'Sequelize `limit`), or a GraphQL resolver\'s `args.first`, read from the request without `Math.min`, so ' +
         '`?limit=1000000` loads every row; so does a Mongoose model\'s own paging helper (`schema.statics.paginate = function ' +
