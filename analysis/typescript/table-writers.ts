@@ -90,8 +90,11 @@ const GENERIC = /^(this|super|models?|repositor(y|ie)|repo|entit(y|ie)|collectio
 /** Classes whose construction is no row: `new Date()`, `new Schema({...})`. Only names that could be a model count. */
 const NOT_MODEL_CLASS = /^(Date|Error|\w+Error|Map|Set|WeakMap|Promise|RegExp|URL|URLSearchParams|Array|Object|Buffer|Schema|Types|ObjectId|Router|Server|Client|Headers|Response|Request|FormData|Blob|File|Intl|Proxy|Worker|Event\w*|Stripe|Logger|Subject|BehaviorSubject|HttpException|\w+Exception|\w+(Service|Client|Strategy|Repository|Repo|Controller|Guard|Module|Gateway|Provider|Handler|Factory|Manager|Dao|Store|Builder|Adapter))$/;
 const ROUTE_VERBS = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'all', 'route']);
-/** Words of an administrators-only gate: `authenticate.admin`, `isAdmin`, `adminOnly`, `requireSuperAdmin`, `AdminGuard`. */
-const ADMIN_WORD = /admin|superuser|staff/i;
+/**
+ * Words of an administrators-only gate: `authenticate.admin`, `isAdmin`, `adminOnly`, `requireSuperAdmin`. Not staff:
+ * a shop's staff adding products is the shop's use, and its catalogue grows.
+ */
+const ADMIN_WORD = /admin|superuser/i;
 /** A body that refuses everyone but administrators before anything else. */
 const ADMIN_CHECK = /(\.role\s*!==?\s*['"`](super_?)?admin['"`]|!\s*[\w.?]*\.?is_?admin\b|\.isAdmin\s*(===?|!==?)\s*false)/i;
 
@@ -158,7 +161,7 @@ function readFacts(file: string, text: string): FileFacts {
       const name = node.name && ts.isIdentifier(node.name) ? node.name.text : undefined;
       if (!name || !node.body) return undefined;
       const cls = node.parent && ts.isClassLike(node.parent) ? node.parent.name?.text ?? '' : '';
-      const gated = (ts.isMethodDeclaration(node) && ts.isClassLike(node.parent) && adminOnlyNestMethod(node)) || bodyRefusesNonAdmins(node.body);
+      const gated = (ts.isMethodDeclaration(node) && ts.isClassLike(node.parent) && adminOnlyNestMethod(node, false)) || bodyRefusesNonAdmins(node.body);
       return { key: `${cls}.${name}`, unit: { name, gated, route: false, classNames: classNamesOf(node.parent) } };
     }
     if ((ts.isArrowFunction(node) || ts.isFunctionExpression(node)) && node.parent) {
@@ -393,7 +396,7 @@ function isAdminGate(arg: ts.Expression): boolean {
   const text = arg.getText();
   if (!ADMIN_WORD.test(text) || ts.isArrowFunction(arg) || ts.isFunctionExpression(arg)) return false;
   const roles = [...text.matchAll(/\b\w*[Rr]oles?\w*\s*\.\s*(\w+)/g)].map((m) => m[1]).concat([...text.matchAll(/['"`](\w+)['"`]/g)].map((m) => m[1]));
-  return roles.every((r) => ADMIN_ROLE.test(r) || /^admins?$/i.test(r));
+  return roles.every((r) => (ADMIN_ROLE.test(r) && !/staff/i.test(r)) || /^admins?$/i.test(r));
 }
 
 /** The names a route handler argument refers to: `controller.add`, `asyncHandler(controller.add)`, `add`. */

@@ -36,7 +36,7 @@ describe('table-writers', () => {
   });
 
   it('counts a route without an admin gate, or one letting another role through, as growth', () => {
-    for (const gate of ['authenticate', "validateRole([Role.ADMIN, Role.USER])"]) {
+    for (const gate of ['authenticate', 'staffOnly', "validateRole([Role.ADMIN, Role.USER])"]) {
       const ctx = contextOf({
         'src/models/product.ts': `${SCHEMA}export const Product = model('Product', schema);\n`,
         'src/controllers/product.ts': `import { Product } from '../models/product';\nexport async function addProduct(req, res) { await Product.create(req.body); }\n`,
