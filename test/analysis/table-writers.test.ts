@@ -64,4 +64,13 @@ describe('table-writers', () => {
     assert.equal(writtenOnlyByCurators(ctx, 'Product'), true);
     assert.equal(writtenOnlyByCurators(ctx, 'Order'), false);
   });
+
+  it('does not take a test building rows for a seed', () => {
+    const ctx = contextOf({
+      'src/models/product.ts': `${SCHEMA}export const Product = model('Product', schema);\n`,
+      'src/products/products.spec.ts': `const product = new Product();\n`,
+      'src/routes/order.ts': `router.post('/orders', (req, res) => Order.create(req.body));\n`,
+    });
+    assert.equal(writtenOnlyByCurators(ctx, 'Product'), false);
+  });
 });
