@@ -77,6 +77,11 @@ interface ProjectWriters {
 }
 
 const MAX_FILES = 4000;
+/**
+ * Accounts and what an auth library writes beside them (NextAuth/Auth.js adapters, Passport strategies, an identity
+ * provider's sync): rows are added by sign-ins the project's own writes do not show, so never a seeded catalogue.
+ */
+const ACCOUNT_TABLE = /^(user|account|session|verificationtoken|authenticator)$/;
 const TEST_PATH = /(^|\/)(__tests__|tests?|spec|e2e|cypress|playwright|__mocks__|mocks?)\/|\.(test|spec|e2e-spec)\.[cm]?[jt]sx?$/i;
 const SOURCE = /\.[cm]?[jt]sx?$/;
 const SKIP = /(^|\/)(node_modules|dist|build|\.next|out|coverage|vendor)\/|\.d\.ts$|\.min\.js$/;
@@ -507,7 +512,7 @@ function adminOnly(w: ProjectWriters, texts: ProjectTexts, file: string, unit: s
  */
 export function writtenOnlyByCurators(ctx: RuleContext, model: string, relatedFields: readonly string[] = [], prismaBody?: string): boolean {
   const stem = modelStem(model.replace(/^.*\./, ''));
-  if (!stem) return false;
+  if (!stem || ACCOUNT_TABLE.test(stem)) return false;
   const w = projectWriters(ctx);
   if (!w.complete || w.opaque) return false;
   const sites = w.byStem.get(stem) ?? [];

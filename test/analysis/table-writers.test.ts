@@ -65,6 +65,14 @@ describe('table-writers', () => {
     assert.equal(writtenOnlyByCurators(ctx, 'Order'), false);
   });
 
+  it('never calls the accounts a catalogue, even when only a script creates them', () => {
+    const ctx = contextOf({
+      'scripts/create-demo-user.js': `await prisma.user.create({ data: { email: 'demo@example.com' } });\n`,
+      'src/routes/order.ts': `router.post('/orders', (req, res) => prisma.order.create({ data: req.body }));\n`,
+    });
+    assert.equal(writtenOnlyByCurators(ctx, 'User'), false);
+  });
+
   it('does not take a test building rows for a seed', () => {
     const ctx = contextOf({
       'src/models/product.ts': `${SCHEMA}export const Product = model('Product', schema);\n`,
