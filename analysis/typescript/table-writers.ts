@@ -266,9 +266,9 @@ function writesOfCall(call: ts.CallExpression, callee: ts.PropertyAccessExpressi
   }
   if (!CREATE_METHODS.has(method)) return;
   const first = args[0] && unwrap(args[0]);
-  // `save(cb)` / `save()`: an instance saved (its construction, `new Model(...)`, is the write); `build` without `.save` adds nothing.
+  // `save(cb)` / `save()`: an instance saved (its construction, `new Model(...)`, is the write). Sequelize `build` counts:
+  // its instance is saved somewhere.
   if ((method === 'save' || method === 'insert') && (!first || ts.isArrowFunction(first) || ts.isFunctionExpression(first) || ts.isObjectLiteralExpression(first) && method === 'save' && args.length === 1 && /^(options|\{\s*(session|transaction|validateBeforeSave)\b)/.test(first.getText()))) return;
-  if (method === 'build' && !/\.save\s*\(/.test(call.parent?.getText() ?? '')) return;
   // `manager.save(Entity, data)`, `manager.insert(Entity, rows)`, `em.create(Entity, data)`: the entity comes first.
   if (args.length >= 2 && first && ts.isIdentifier(first) && /^[A-Z]/.test(first.text) && /^(save|insert|create)$/.test(method)) {
     write(modelStem(first.text), unit);
