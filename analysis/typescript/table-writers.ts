@@ -375,25 +375,8 @@ function rawWrites(node: ts.StringLiteral | ts.NoSubstitutionTemplateLiteral | t
     if (m[1] === '${') write(undefined, unit);
     else write(modelStem(m[2]), unit);
   }
-  const procedure = /^[`'"]\s*(?:CALL|SELECT)\s+(\w+)\s*\(/i.exec(text);
-  if (procedure && /execute|raw|query/i.test(node.parent?.getText().slice(0, 80) ?? '')) write(`${PROCEDURE}${procedure[1]}`, unit);
-}
-
-/** Marks a stored procedure a raw query calls (`SELECT update_stocks(${id})`): its body decides what it writes. */
-const PROCEDURE = '()';
-
-/**
- * The tables a stored procedure inserts into, from the project's SQL files (`CREATE FUNCTION name(...) ... $$`):
- * undefined when no file defines it (then it may write anything).
- */
-function procedureWrites(sql: string, name: string): string[] | undefined {
-  const head = new RegExp(`\\b(FUNCTION|PROCEDURE)\\s+(?:\\w+\\.)?"?${name}"?\\s*\\(`, 'i').exec(sql);
-  if (!head) return undefined;
-  const rest = sql.slice(head.index + head[0].length);
-  const next = rest.search(/\bCREATE\s+(OR\s+REPLACE\s+)?(FUNCTION|PROCEDURE|TRIGGER)\b/i);
-  const body = next < 0 ? rest : rest.slice(0, next);
-  if (/\bEXECUTE\b/i.test(body.replace(/\bEXECUTE\s+(FUNCTION|PROCEDURE)\b/gi, ''))) return undefined; // dynamic SQL
-  return [...body.matchAll(/\binsert\s+into\s+[`"']?(?:\w+\.)?(\w+)/gi)].map((m) => modelStem(m[1]) ?? m[1].toLowerCase());
+  // A stored procedure (`SELECT update_stocks(${id})`) may write any table (its SQL is not among the files memlint reads).
+  if (/^[`'"]\s*(CALL|SELECT)\s+\w+\s*\(/i.test(text) && /execute|raw|query/i.test(node.parent?.getText().slice(0, 80) ?? '')) write(undefined, unit);
 }
 
 /** TypeORM `@OneToMany(() => Item, (i) => i.order, { cascade: true })`: saving the parent inserts Items. */
@@ -460,7 +443,6 @@ function projectWriters(ctx: RuleContext): ProjectWriters {
   const holder = slot.get(ctx.project);
   if (holder.value && holder.value.key === key && holder.value.currentText === ctx.file.text) return holder.value;
   const sources = texts.files.filter((f) => SOURCE.test(f) && !SKIP.test(f));
-  let sql: string | undefined;
   const value: ProjectWriters = { key, currentText: ctx.file.text, byStem: new Map(), opaque: false, complete: sources.length <= MAX_FILES, online: [], admin: new Map() };
   if (value.complete) {
     for (const f of sources) {
@@ -472,7 +454,7 @@ function projectWriters(ctx: RuleContext): ProjectWriters {
       if (text === undefined || !MAY_WRITE.test(text)) continue;
       const found = factsOf(f, text);
       if (found.opaque && !offline) value.opaque = true;
-      for (const w of found.writes.flatMap((x) => (x.stem.startsWith(PROCEDURE) ? procedureStems(x) : [x]))) {
+      for (const w of found.writes) {
         let list = value.byStem.get(w.stem);
         if (!list) value.byStem.set(w.stem, (list = []));
         list.push({ file: f, unit: offline ? '#offline' : w.unit });
@@ -482,13 +464,6 @@ function projectWriters(ctx: RuleContext): ProjectWriters {
   holder.value = value;
   return value;
 
-  /** A procedure call's writes: the tables its SQL body inserts into, or every table when no SQL file defines it. */
-  function procedureStems(call: { stem: string; unit?: string }): { stem: string; unit?: string }[] {
-    sql ??= texts.files.filter((f) => /\.sql$/i.test(f)).map((f) => texts.text(f) ?? '').join('\n');
-    const tables = procedureWrites(sql, call.stem.slice(PROCEDURE.length));
-    if (tables === undefined) value.opaque = true;
-    return (tables ?? []).map((stem) => ({ stem, unit: call.unit }));
-  }
 }
 
 /** The module `from` imports the module `target` (by the specifier's last segment: `./stock.service`, `../controllers/location`). */
