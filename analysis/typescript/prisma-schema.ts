@@ -15,6 +15,8 @@ export interface PrismaModel {
   unique: Set<string>;
   /** Field sets that together name one row: `@@id([a, b])`, `@@unique([a, b])`. */
   compounds: string[][];
+  /** The model block's text, comments removed (for its attributes: `@unique`, `@relation(fields: [...])`). */
+  body: string;
 }
 
 export interface PrismaSchema {
@@ -63,7 +65,7 @@ const FIELD = /^\s*(\w+)\s+(\w+)(\[\])?(\?)?(.*)$/;
 function parseSchema(text: string): PrismaSchema {
   const models = new Map<string, PrismaModel>();
   for (const m of text.replace(/\/\/.*$/gm, '').matchAll(MODEL)) {
-    const model: PrismaModel = { name: m[1], fields: new Map(), timestamped: false, unique: new Set(), compounds: [] };
+    const model: PrismaModel = { name: m[1], fields: new Map(), timestamped: false, unique: new Set(), compounds: [], body: m[2] };
     for (const line of m[2].split('\n')) {
       const compound = COMPOUND.exec(line);
       if (compound) model.compounds.push(compound[1].split(',').map((c) => c.trim().replace(/\(.*$/, '')).filter(Boolean));

@@ -8,6 +8,7 @@ import { ts } from 'ts-morph';
 import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
 import { asObjectLiteral, declarationOf, eol, hasSpread, hasSyntaxErrors, indentAt, objectProperty, objectPropertyValue, propertyName, unwrap } from '../../analysis/typescript/ast';
 import { prismaModelNeverWritten } from '../../analysis/typescript/prisma-writes';
+import { writtenOnlyByCurators } from '../../analysis/typescript/table-writers';
 import { modelNamed, prismaSchemaFor, type PrismaModel, type PrismaSchema } from '../../analysis/typescript/prisma-schema';
 import { insertIntoArguments, insertObjectProperty } from '../shared/typescript-edits';
 import { inRequestHandler, isOfflineFile } from '../../analysis/typescript/handlers';
@@ -66,7 +67,16 @@ export default defineRule({
         "service's member typed `typeof UserRepository` / `UserRepository` when the module it is imported from declares it so. " +
         'Scripts, migrations, seeds and tests are not request code. A Prisma model only a seed fills is not reported: no ' +
         'file of the project outside scripts and seeds creates or upserts it, no other model relates to it, raw writes are absent, ' +
-        'and the project does write other models (a seeded catalogue holds what was seeded). ' +
+        'and the project does write other models (a seeded catalogue holds what was seeded). Nor, for every ORM, is a table whose ' +
+        'rows only seeds, seeders and scripts add (Sequelize `queryInterface.bulkInsert`, `Model.create` in a seed), or only ' +
+        'administrators: every writer (Prisma `create`/`upsert`, Mongoose `create`/`insertMany`/`new Model(...)`, Sequelize ' +
+        '`create`/`bulkCreate`/`findOrCreate`, TypeORM `save`/`insert`, raw `INSERT INTO`) is reached only from a Nest route ' +
+        'guarded for administrators (`@UseGuards(AdminGuard)`, `@Roles(Role.Admin)`), an Express route behind an admin middleware ' +
+        '(`router.post(\'/\', authenticate.admin, controller.add)`, `validateRole([Role.ADMIN])`), a tRPC `adminProcedure`, or a ' +
+        'handler that refuses non-admins first, followed from repository to service to controller; and the model is a catalogue: no ' +
+        'date field of its own (gift codes valid until a day pile up) and not one row per account (`userId @unique`, `@OneToOne`). ' +
+        'A write the code does not name a model for (`models[name].create`, `this.model.create` in a generic base, ' +
+        '`INSERT INTO ${table}`, a stored procedure) counts as a write of every table. ' +
         'It also finds a bound the client picks with no maximum: `take: Number(query.limit) || 10` (Prisma, TypeORM, ' +
         'Sequelize `limit`), or a GraphQL resolver\'s `args.first`, read from the request without `Math.min`, so ' +
         '`?limit=1000000` loads every row; so does a Mongoose model\'s own paging helper (`schema.statics.paginate = function ' +
@@ -784,9 +794,21 @@ function inTimeWindow(ctx: RuleContext, q: OrmCall): boolean {
   return withinFixedWindow(where, isDateColumn, alwaysDefined);
 }
 
-/** A Prisma model only seeds fill: no code of the project adds its rows (prisma-writes.ts), so it holds what was seeded. */
+/**
+ * A curated table: no code of the project adds its rows (a Prisma model only seeds fill, prisma-writes.ts), or only
+ * seeds, scripts and administrators do (table-writers.ts): it holds what its curators put there.
+ */
 function seededOnly(ctx: RuleContext, q: OrmCall): boolean {
-  return q.orm === 'prisma' && q.model !== undefined && prismaModelNeverWritten(ctx, q.model);
+  if (q.orm === 'prisma') {
+    if (q.model === undefined) return false;
+    if (prismaModelNeverWritten(ctx, q.model)) return true;
+    const schema = prismaSchemaFor(ctx);
+    const model = schema && modelNamed(schema, q.model);
+    if (!schema || !model) return false;
+    const related = [...schema.models.values()].flatMap((m) => [...m.fields.entries()].filter(([, f]) => f.type === model.name && m !== model).map(([name]) => name));
+    return writtenOnlyByCurators(ctx, model.name, related, model.body);
+  }
+  return writtenOnlyByCurators(ctx, q.model ?? q.target);
 }
 
 /** Besides its owner key, the where compares another key (also nested) with a value the code holds. */
