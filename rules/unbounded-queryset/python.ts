@@ -13,6 +13,7 @@ import {
   fixesAllowed,
   isDjangoFile,
   iterationsIn,
+  iterationsOf,
   mayBeDjangoText,
   mayContainQuerysets,
   outsideReadsHold,
@@ -34,6 +35,7 @@ import { boundedByOwner, growsWithTime, growthNote, ownerGrowth, type OwnerGrowt
 import { checkListViews, LIST_VIEW_MESSAGES, LIST_VIEWS_FIX, LIST_VIEWS_NOTES, LIST_VIEWS_WHAT } from './python-list-views';
 import { fileMatches, StatementFindingsCache, statementCachesEnabled, statementMatches, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
 import { classMethods } from '../../analysis/python/class-methods';
+import { checkWorkerRows, type JudgedElsewhere } from './worker-rows';
 
 /** Calls that write each row out: CSV writers, files, response streams, `self.stdout` in management commands. */
 const WRITE_METHODS = new Set(['writerow', 'writerows', 'write', 'writelines', 'write_row', 'write_string', 'write_number', 'write_datetime']);
@@ -245,6 +247,8 @@ def export_orders(request):
     const growth = django ? ownerGrowth(ctx, tree) : undefined;
     // Whether fixes are allowed goes to the cache, not into the key (a syntax error typed re-checks no other statement).
     const context = `${django} ${sqlalchemy} ${chunkSize} ${viewFile} ${growth?.version ?? ''}`;
+    // Tasks, and services/selectors reached from other modules: what the checks below leave to the call graph.
+    if (django && !viewFile && WORKER_ROWS.test(text)) checkWorkerRows(ctx, tree, growth!, judgedHere(tree, viewFile), (spec) => ctx.report(spec));
     for (const statement of topLevelStatements(tree)) {
       if (!statementMatches(statement, CANDIDATE)) continue;
       const check: UnitCheck = (unit, iterations, scopeIterations, local) => {
@@ -268,6 +272,21 @@ const FETCH_ALL = /fetch_all/;
 const SQLALCHEMY_WORD = /sqlalchemy|sqlmodel/;
 /** A SQLAlchemy query in the text: `Item.query`, `session.query(`/`.execute(`, `.scalars(`, `select(`. */
 const SQLALCHEMY_QUERY = /\.query\b|session\.(?:query|scalars|execute)\s*\(|\.scalars\s*\(|\bselect\s*\(/;
+
+/** A loop, list() or DataFrame a worker-rows candidate needs. */
+const WORKER_ROWS = /\bfor\b|\blist\(|\btuple\(|DataFrame|from_records|read_frame/;
+
+/** What the per-statement checks report or judge themselves: request code, and loops that write an export anywhere. */
+function judgedHere(tree: Tree, viewFile: boolean): JudgedElsewhere {
+  const iterations = iterationsOf(tree);
+  return {
+    loop: (iteration) => {
+      const output = exportKind(tree, iteration);
+      return output === 'export' || (output === 'response' && (viewFile || servesRequest(iteration.node)));
+    },
+    list: (call) => viewFile || servesRequest(call) || feedsExport(tree, call, iterations) || passedToExport(call),
+  };
+}
 
 /** Modules that hold request handlers by convention: views.py, views/, api.py, viewsets, endpoints, routes. */
 const VIEW_FILE = /(^|\/)(views?|api|apis|viewsets?|endpoints?|routes?|routers?|resources?|handlers?)(\/|\.py$)|(^|\/)\w*_(views?|api|viewsets?|endpoints?|routes?)\.py$|(^|\/)(views?|api)_\w+\.py$/;
