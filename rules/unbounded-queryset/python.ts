@@ -36,6 +36,7 @@ import { checkListViews, LIST_VIEW_MESSAGES, LIST_VIEWS_FIX, LIST_VIEWS_NOTES, L
 import { fileMatches, StatementFindingsCache, statementCachesEnabled, statementMatches, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
 import { classMethods } from '../../analysis/python/class-methods';
 import { checkWorkerRows, type JudgedElsewhere } from './worker-rows';
+import { checkRelationshipResponses } from './relationship-responses';
 
 /** Calls that write each row out: CSV writers, files, response streams, `self.stdout` in management commands. */
 const WRITE_METHODS = new Set(['writerow', 'writerows', 'write', 'writelines', 'write_row', 'write_string', 'write_number', 'write_datetime']);
@@ -84,6 +85,7 @@ export default defineRule({
       'mongo-find': 'Loads every document of {{collection}} into memory at once: add .limit() or paginate',
       'fetch-all': 'Loads every row the query selects into memory at once: add a LIMIT or paginate',
       'schema-list': 'Returns every {{model}} row to {{schema}}(many=True) in one response: paginate it',
+      'relationship-response': 'Returns every {{model}} of {{owner}}.{{relation}} (a lazy relationship) in one response: add a limit',
       ...LIST_VIEW_MESSAGES,
     },
     trigger: /objects|django|models|sqlalchemy|\.all\(\)|\.find\s*\(|fetch_all/,
@@ -122,7 +124,14 @@ export default defineRule({
         'no filter to one owner and no filter to a work queue (`filter_by(status="pending")`). A view\'s own serializer ' +
         '(`self.get_serializer(qs, many=True)`, `self.serializer_class(qs, many=True)`) over the view\'s own rows ' +
         '(`self.queryset`, or `self.get_queryset()` when the class does not override it, as its class body declares ' +
-        'them) in an `@action` or APIView method is read like any serializer call. ' + LIST_VIEWS_WHAT,
+        'them) in an `@action` or APIView method is read like any serializer call. ' +
+        'Background work: a Django loop over every row of a table that grows with use (rows stamped when made, a table of users) ' +
+        'without `.iterator()`, or `list(qs)` / `pd.DataFrame(list(qs.values(...)))` of one, in a Celery task (`@shared_task`, ' +
+        '`@app.task`) or in a model method, service or helper a task (or, for lists, a view) calls from another module, ' +
+        'found through the project call graph (not a purge that deletes each row, a status queue such as `status="pending"` or `sent=False`, ' +
+        'rows picked by `__in=`, one owner\'s rows, a window of time). A SQLAlchemy one-to-many relationship of one fetched row ' +
+        'returned whole (`user = User.query.get(id)` then `return user.posts`, or through a helper to a route) when it is not ' +
+        '`lazy="dynamic"` and its rows grow with use. ' + LIST_VIEWS_WHAT,
       whyIsThisBad:
         'Iterating a queryset fills its result cache: every row becomes a model instance (1-5 KB each with its field ' +
         'values), and all of them stay alive until the loop ends. An export of 500,000 orders needs gigabytes before ' +
@@ -233,6 +242,8 @@ def export_orders(request):
     if (fileMatches(ctx, MANY_SCHEMA_RESPONSE) && /\.all\(\s*\)/.test(text)) checkSchemaLists(ctx, ctx.python(), sqlAlchemyStatement, (spec) => ctx.report(spec));
     // SQLAlchemy rows handed whole to jsonify / a schema's dump / marshal / a route's return.
     if (/\.all\(\s*\)/.test(text) && fileMatches(ctx, SQLALCHEMY_QUERY) && fileMatches(ctx, SQLALCHEMY_RESPONSE_WORDS)) checkSqlAlchemyResponses(ctx, ctx.python(), sqlAlchemyStatement, (spec) => ctx.report(spec));
+    // `return user.posts`: a lazy one-to-many relationship of one fetched row handed whole to a response.
+    if (fileMatches(ctx, ONE_ROW_FETCH) && fileMatches(ctx, SQLALCHEMY_RESPONSE_WORDS_OR_RETURN)) checkRelationshipResponses(ctx, ctx.python(), (spec) => ctx.report(spec));
     if (!mayHaveDjango && !mayHaveSqlAlchemy) return;
     const tree = ctx.python();
     const django = mayHaveDjango && isDjangoFile(tree, text);
@@ -270,6 +281,9 @@ const FIND_CALL = /\.find\s*\(/;
 const MONGO = /mongo/i;
 const FETCH_ALL = /fetch_all/;
 const SQLALCHEMY_WORD = /sqlalchemy|sqlmodel/;
+/** One row fetched by key or first(): `User.query.get(`, `session.get(User,`, `.first()`, `get_or_404(`. */
+const ONE_ROW_FETCH = /\.query\.get\(|\.get_or_404\(|session\.get\(\s*[A-Z]|\.(first|one|one_or_none|first_or_404)\(\s*\)/;
+const SQLALCHEMY_RESPONSE_WORDS_OR_RETURN = /jsonify|marshal\s*\(|Response\s*\(|render_template|response_model|\breturn\s+\S+\.[a-z_]\w*\s*$/m;
 /** A SQLAlchemy query in the text: `Item.query`, `session.query(`/`.execute(`, `.scalars(`, `select(`. */
 const SQLALCHEMY_QUERY = /\.query\b|session\.(?:query|scalars|execute)\s*\(|\.scalars\s*\(|\bselect\s*\(/;
 
