@@ -106,6 +106,16 @@ class CallGraph {
     return this.memo(tree, relPath, `sites\u0000${target.file}\u0000${target.key}`, () => (this.hasWebModules(tree, relPath) ? this.callers(tree, relPath, target) : [])) as CallSite[];
   }
 
+  /** The function a dotted callee of the analysed file names (`list_user`, `selectors.list_user`, `UserService.list`). */
+  definition(tree: Tree, relPath: string, parts: string[]): FunctionRef | undefined {
+    const facts = this.factsOf(tree, relPath, relPath);
+    if (!facts) return undefined;
+    const [head, ...rest] = parts;
+    const origin = facts.imported.get(head);
+    const ref: Ref | undefined = facts.defs.has(head) || facts.classes.has(head) || facts.instances.has(head) ? { local: parts } : origin ? { dotted: [origin, ...rest].join('.') } : undefined;
+    return ref && this.resolve(tree, relPath, relPath, ref, 0);
+  }
+
   parameters(tree: Tree, relPath: string, target: FunctionRef): { params: string[]; method: boolean } | undefined {
     const def = this.factsOf(tree, relPath, target.file)?.defs.get(target.key);
     return def && { params: def.params, method: def.method };
@@ -463,6 +473,12 @@ export function reachedFromRequests(project: ProjectInfo | undefined, tree: Tree
 export function callSitesOf(project: ProjectInfo | undefined, tree: Tree, relPath: string, target: FunctionRef): CallSite[] {
   if (!project) return [];
   return graphOf(project).callSites(tree, relPath, target);
+}
+
+/** The project function a callee expression of the analysed file resolves to, through its imports (undefined when unknown). */
+export function calleeDefinition(project: ProjectInfo | undefined, tree: Tree, relPath: string, callee: Node): FunctionRef | undefined {
+  if (!project || !DOTTED.test(callee.text)) return undefined;
+  return graphOf(project).definition(tree, relPath, callee.text.split('.'));
 }
 
 /** A function's parameters (with `self`/`cls` for methods) as the graph sees them, from its module's facts. */

@@ -37,6 +37,8 @@ import { fileMatches, StatementFindingsCache, statementCachesEnabled, statementM
 import { classMethods } from '../../analysis/python/class-methods';
 import { checkWorkerRows, type JudgedElsewhere } from './worker-rows';
 import { checkRelationshipResponses } from './relationship-responses';
+import { checkSelectorLists } from './selector-lists';
+import { rowsOf } from './rows-of';
 
 /** Calls that write each row out: CSV writers, files, response streams, `self.stdout` in management commands. */
 const WRITE_METHODS = new Set(['writerow', 'writerows', 'write', 'writelines', 'write_row', 'write_string', 'write_number', 'write_datetime']);
@@ -88,7 +90,7 @@ export default defineRule({
       'relationship-response': 'Returns every {{model}} of {{owner}}.{{relation}} (a lazy relationship) in one response: add a limit',
       ...LIST_VIEW_MESSAGES,
     },
-    trigger: /objects|django|models|sqlalchemy|\.all\(\)|\.find\s*\(|fetch_all/,
+    trigger: /objects|django|models|sqlalchemy|\.all\(\)|\.find\s*\(|fetch_all|many\s*=\s*True/,
     options: {
       chunkSize: { type: 'number', default: 2000, description: 'The chunk_size the fix passes to .iterator().' },
     },
@@ -244,6 +246,11 @@ def export_orders(request):
     if (/\.all\(\s*\)/.test(text) && fileMatches(ctx, SQLALCHEMY_QUERY) && fileMatches(ctx, SQLALCHEMY_RESPONSE_WORDS)) checkSqlAlchemyResponses(ctx, ctx.python(), sqlAlchemyStatement, (spec) => ctx.report(spec));
     // `return user.posts`: a lazy one-to-many relationship of one fetched row handed whole to a response.
     if (fileMatches(ctx, ONE_ROW_FETCH) && fileMatches(ctx, SQLALCHEMY_RESPONSE_WORDS_OR_RETURN)) checkRelationshipResponses(ctx, ctx.python(), (spec) => ctx.report(spec));
+    // A view listing what a selector or service of another module returns (the view's text names no manager).
+    if (SELECTOR_LIST.test(text) && /^\s*from\s+\S+\s+import\b/m.test(text) && mayBeDjangoText(text) && isDjangoFile(ctx.python(), text)) {
+      const viewFile = VIEW_FILE.test(ctx.file.relPath);
+      checkSelectorLists(ctx, ctx.python(), ownerGrowth(ctx, ctx.python()), (node) => viewFile || servesRequest(node));
+    }
     if (!mayHaveDjango && !mayHaveSqlAlchemy) return;
     const tree = ctx.python();
     const django = mayHaveDjango && isDjangoFile(tree, text);
@@ -287,6 +294,8 @@ const SQLALCHEMY_RESPONSE_WORDS_OR_RETURN = /jsonify|marshal\s*\(|Response\s*\(|
 /** A SQLAlchemy query in the text: `Item.query`, `session.query(`/`.execute(`, `.scalars(`, `select(`. */
 const SQLALCHEMY_QUERY = /\.query\b|session\.(?:query|scalars|execute)\s*\(|\.scalars\s*\(|\bselect\s*\(/;
 
+/** A serializer over many rows or a list() a selector's queryset may feed. */
+const SELECTOR_LIST = /many\s*=\s*True|\blist\(|\btuple\(/;
 /** A loop, list() or DataFrame a worker-rows candidate needs. */
 const WORKER_ROWS = /\bfor\b|\blist\(|\btuple\(|DataFrame|from_records|read_frame/;
 
@@ -803,11 +812,4 @@ function consumedElsewhere(info: QuerysetInfo, at: Node, except: Node): boolean 
       return true;
     }),
   );
-}
-
-/** "Order row" / "matching Order row" / "row", for messages. */
-function rowsOf(info: QuerysetInfo): string {
-  const model = info.models.length === 1 ? `${info.models[0]} ` : '';
-  const filtered = info.methods.some((m) => m === 'filter' || m === 'exclude');
-  return `${filtered ? 'matching ' : ''}${model}row`;
 }

@@ -18,6 +18,7 @@ import { perRequestScope } from '../../analysis/python/per-request';
 import { importsOf } from '../../analysis/python/imports';
 import type { ModelIndex } from '../../analysis/python/django-models';
 import { boundedByOwner, growsWithTime, projectModels, type OwnerGrowth } from './owner-growth';
+import { rowsOf } from './rows-of';
 
 /** What python.ts itself reports or deliberately judges: a node in request code, or a loop that writes an export. */
 export interface JudgedElsewhere {
@@ -109,7 +110,7 @@ function wholeGrowingTable(node: Node, growth: OwnerGrowth, models: ModelIndex):
  * `booking_status__iexact=Booking.STATUS_PENDING`), or a flag it sets (`sent=False`): a queue that drains each run.
  */
 const WORK_QUEUE =
-  /\b\w*(status|state)\w*\s*=\s*[^,)]*\b\w*(pending|queued|waiting|unprocessed|processing|requested|in_?progress|scheduled|unsent|unread)\w*|\b(is_)?(processed|sent|notified|handled|done|synced|delivered|published|reminded|expired|emailed)\s*=\s*False\b/i;
+  /\b\w*(status|state)\w*\s*=\s*[^,)]*\b\w*(pending|queued|waiting|unprocessed|processing|running|started|retrying|requested|in_?progress|scheduled|unsent|unread)\w*|\b(is_)?(processed|sent|notified|handled|done|synced|delivered|published|reminded|expired|emailed)\s*=\s*False\b/i;
 /** `friends__in=parent.friends.all()`, `tags__in=picked`: rows the code already picked, not the table. */
 const PICKED_KEYS = /\b\w+__in\s*=\s*(?![\[(])/;
 
@@ -142,10 +143,4 @@ function tableGrows(model: string, models: ModelIndex): boolean {
   if (!models.has(model) || models.isLookup(model)) return false;
   // Read as a history (newest first by id), a model stamped at creation reports the stamp it accumulates by.
   return models.growthTimestamp(model, true, ['id']) !== undefined;
-}
-
-function rowsOf(info: QuerysetInfo): string {
-  const model = info.models.length === 1 ? `${info.models[0]} ` : '';
-  const filtered = info.methods.some((m) => m === 'filter' || m === 'exclude');
-  return `${filtered ? 'matching ' : ''}${model}row`;
 }
