@@ -67,6 +67,8 @@ interface ModuleFacts {
   classes: Set<string>;
   /** Module-level `name = Cls(...)`: the class's ref. */
   instances: Map<string, Ref>;
+  /** Class attributes holding an instance (`Cls.attr`): a model's `objects = PostManager()` or `PostQuerySet.as_manager()`. */
+  classInstances: Map<string, Ref>;
   /** Names this module imports (`from x import y as z`): their absolute dotted names, for re-exports. */
   imported: Map<string, string>;
   calls: CallFacts[];
@@ -229,6 +231,8 @@ class CallGraph {
     if (!facts || path.length === 0) return undefined;
     const [head, second] = path;
     if (path.length === 1 && facts.defs.has(head) && !facts.defs.get(head)!.method) return { file, key: head };
+    const member = path.length === 3 ? facts.classInstances.get(`${head}.${second}`) : undefined;
+    if (member) return this.resolve(tree, relPath, file, extend(member, [path[2]]), depth + 1);
     if (facts.classes.has(head)) {
       const key = `${head}.${second ?? '__init__'}`;
       return path.length <= 2 && facts.defs.has(key) ? { file, key } : undefined;
@@ -316,6 +320,7 @@ export function moduleCallFacts(tree: Tree, file: string): ModuleFacts {
   const defs = new Map<string, DefFacts>();
   const classes = new Set<string>();
   const instances = new Map<string, Ref>();
+  const classInstances = new Map<string, Ref>();
   const imported = new Map<string, string>();
   const calls: CallFacts[] = [];
   const scopes = servesRequests(file) ? requestFunctions(tree) : new Map<number, RequestScope>();
@@ -330,7 +335,10 @@ export function moduleCallFacts(tree: Tree, file: string): ModuleFacts {
   for (const statement of root.namedChildren) {
     const def = statement?.type === 'decorated_definition' ? statement.childForFieldName('definition') : statement;
     if (!def) continue;
-    if (def.type === 'class_definition') classes.add(def.childForFieldName('name')!.text);
+    if (def.type === 'class_definition') {
+      classes.add(def.childForFieldName('name')!.text);
+      for (const [attr, parts] of classAttributeInstances(def)) classInstances.set(`${def.childForFieldName('name')!.text}.${attr}`, { local: parts });
+    }
     if (def.type === 'expression_statement') {
       const assignment = def.namedChildren[0];
       const left = assignment?.type === 'assignment' ? assignment.childForFieldName('left') : undefined;
@@ -423,7 +431,21 @@ export function moduleCallFacts(tree: Tree, file: string): ModuleFacts {
     }
     calls.push({ from, name: parts[parts.length - 1], ref, line: call.startPosition.row + 1, args, keywords });
   }
-  return { defs, classes, instances, imported, calls };
+  return { defs, classes, instances, classInstances, imported, calls };
+}
+
+/** `objects = PostManager()`, `objects = PostQuerySet.as_manager()` in a class body: the attribute and its class's dotted path. */
+function classAttributeInstances(cls: Node): [string, string[]][] {
+  const out: [string, string[]][] = [];
+  for (const statement of cls.childForFieldName('body')?.namedChildren ?? []) {
+    const assignment = statement?.type === 'expression_statement' ? statement.namedChildren[0] : undefined;
+    const left = assignment?.type === 'assignment' ? assignment.childForFieldName('left') : undefined;
+    const right = assignment?.childForFieldName('right');
+    let callee = right?.type === 'call' ? right.childForFieldName('function') : undefined;
+    if (callee?.type === 'attribute' && callee.childForFieldName('attribute')?.text === 'as_manager') callee = callee.childForFieldName('object');
+    if (left?.type === 'identifier' && callee && DOTTED.test(callee.text)) out.push([left.text, callee.text.split('.')]);
+  }
+  return out;
 }
 
 /** A call in a decorator or default of a def runs when the def is defined (import time), not when it is called. */

@@ -15,6 +15,8 @@ import { ancestor } from './ast';
 let parser: Parser | undefined;
 /** Defining modules parsed lately, by text (a view file asks about the same selectors module again). */
 const parsed = new Map<string, Tree>();
+/** Manager methods' chains read as the model's (`Post.objects.filter(...)`), kept apart so they never evict a module in use. */
+const snippets = new Map<string, Tree>();
 
 export interface ImportedQueryset {
   info: QuerysetInfo;
@@ -38,23 +40,54 @@ export function importedQuerysetOf(project: ProjectInfo | undefined, tree: Tree,
   if (value.type !== 'call') return undefined;
   const callee = value.childForFieldName('function');
   if (!callee || (callee.type !== 'identifier' && callee.type !== 'attribute')) return undefined;
+  // `Post.objects.published()`: a method of the model's custom manager or `QuerySet.as_manager()`.
+  const model = managerCallModel(callee);
   const target = calleeDefinition(project, tree, relPath, callee);
-  if (!target || target.file === relPath) return undefined;
+  // A function of the analysed module itself is python.ts' to judge (querysetOf reads it); a manager's method is not.
+  if (!target || (target.file === relPath && !model)) return undefined;
   const text = moduleTextOf(project, tree, relPath, target.file);
-  const other = text === undefined ? undefined : parseModule(tree, text);
+  const other = text === undefined ? undefined : target.file === relPath ? tree : parseModule(tree, text);
   const def = other && definitionOf(other, target);
   if (!def) return undefined;
-  const info = returnedQueryset(def);
+  const info = returnedQueryset(def, model);
   return info && { info, where: `${target.key}() in ${target.file}` };
 }
 
-/** What every return of `def` evaluates to, when each is a queryset (merged as one: the union of their facts). */
-function returnedQueryset(def: Node): QuerysetInfo | undefined {
+/** The model of `Post.objects.published` (a manager attribute's method), or undefined. */
+function managerCallModel(callee: Node): string | undefined {
+  if (callee.type !== 'attribute') return undefined;
+  const manager = callee.childForFieldName('object');
+  if (manager?.type !== 'attribute' || !MANAGER_NAMES.test(manager.childForFieldName('attribute')?.text ?? '')) return undefined;
+  const model = manager.childForFieldName('object');
+  const name = model?.type === 'identifier' ? model.text : model?.type === 'attribute' ? model.childForFieldName('attribute')?.text : undefined;
+  return name && /^[A-Z]/.test(name) ? name : undefined;
+}
+
+/** A manager attribute (`objects`, `published`): the call graph resolves it only when the class body holds an instance there. */
+const MANAGER_NAMES = /^[a-z_]\w*$/;
+/** `self`, `self.all()`, `self.get_queryset()`, `super().get_queryset()`: the manager's own rows, at the start of a chain. */
+const OWN_ROWS = /^(?:self|self\.(?:all|get_queryset)\(\)|super\([^)]*\)\.get_queryset\(\))(?=\.|$)/;
+
+/**
+ * What the one return of `def` evaluates to when it is a queryset. In a manager's or queryset's method the chain
+ * starts at the manager itself (`return self.filter(published=True)`): read as `Post.objects.filter(published=True)`.
+ */
+function returnedQueryset(def: Node, model: string | undefined): QuerysetInfo | undefined {
   const body = def.childForFieldName('body');
   if (!body) return undefined;
   const returns = body.descendantsOfType('return_statement').filter((r): r is Node => !!r && ancestor(r, 'function_definition')?.id === def.id);
-  if (returns.length !== 1) return undefined;
-  return querysetOf(returns[0].namedChildren[0]);
+  if (returns.length !== 1 || !returns[0].namedChildren[0]) return undefined;
+  const value = unparenthesize(returns[0].namedChildren[0]);
+  if (!model) return querysetOf(value);
+  // `super()\n    .get_queryset()\n    .filter(...)`: a chain continued on the next lines reads the same.
+  const chain = value.text.replace(/\s+\./g, '.');
+  const own = OWN_ROWS.exec(chain);
+  // A class attribute that is not a manager (`Service.repo.list_all()`): its method's own return, as for a function.
+  if (!own) return def.tree === value.tree && !/^(self|super)\b/.test(value.text) ? querysetOf(value) : undefined;
+  // Parenthesised, so that a chain continued on the next line still parses.
+  const snippet = parseText(def.tree, snippets, `(${model}.objects${chain.slice(own[0].length) || '.all()'})\n`);
+  const expression = snippet?.rootNode.namedChildren[0]?.namedChildren[0];
+  return expression && !snippet!.rootNode.hasError ? querysetOf(expression) : undefined;
 }
 
 /** The module-level `def name` or the method `Cls.name` of a module-level class. */
@@ -72,6 +105,10 @@ function definitionOf(tree: Tree, target: FunctionRef): Node | undefined {
 }
 
 function parseModule(like: Tree, text: string): Tree | undefined {
+  return parseText(like, parsed, text);
+}
+
+function parseText(like: Tree, parsed: Map<string, Tree>, text: string): Tree | undefined {
   const known = parsed.get(text);
   if (known) return known;
   if (!parser) {
