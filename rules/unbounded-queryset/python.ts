@@ -38,6 +38,7 @@ import { classMethods } from '../../analysis/python/class-methods';
 import { checkWorkerRows, type JudgedElsewhere } from './worker-rows';
 import { checkRelationshipResponses } from './relationship-responses';
 import { checkSelectorLists } from './selector-lists';
+import { checkWorkerSqlAlchemy } from './worker-sqlalchemy';
 import { rowsOf } from './rows-of';
 
 /** Calls that write each row out: CSV writers, files, response streams, `self.stdout` in management commands. */
@@ -251,12 +252,17 @@ def export_orders(request):
       const viewFile = VIEW_FILE.test(ctx.file.relPath);
       checkSelectorLists(ctx, ctx.python(), ownerGrowth(ctx, ctx.python()), (node) => viewFile || servesRequest(node));
     }
+    // SQLAlchemy rows a Celery task (or a helper it calls) loads whole; the model's module shows SQLAlchemy.
+    if (/\.all\(\s*\)/.test(text) && fileMatches(ctx, SQLALCHEMY_QUERY)) {
+      checkWorkerSqlAlchemy(ctx, ctx.python(), sqlAlchemyStatement, (all) => feedsSqlAlchemyOutput(ctx.python(), all), (spec) => ctx.report(spec));
+    }
     if (!mayHaveDjango && !mayHaveSqlAlchemy) return;
     const tree = ctx.python();
     const django = mayHaveDjango && isDjangoFile(tree, text);
     const imports = importsOf(tree);
     const sqlalchemy = mayHaveSqlAlchemy && (imports.importsModule('sqlalchemy') || imports.importsModule('flask_sqlalchemy') || imports.importsModule('sqlmodel'));
     if (!django && !sqlalchemy) return;
+
     if (django) checkListViews(ctx, tree);
     const canFix = fixesAllowed(tree);
     const chunkSize = ctx.options.chunkSize as number;
@@ -611,6 +617,13 @@ function checkSqlAlchemyExports(ctx: Reporter, tree: Tree, iterations: readonly 
           : '.all() of a query that no owner or limit narrows builds every ORM object of the result at once. Paginate it with .limit()/.offset(), or stream with .yield_per(1000).',
     });
   }
+}
+
+/** `.all()` whose rows a loop writes out or returns (checkSqlAlchemyExports), or a response takes whole (checkSqlAlchemyResponses). */
+function feedsSqlAlchemyOutput(tree: Tree, all: Node): boolean {
+  const scope = readScopeOf(all);
+  if (flowsToOutput(all, scope, 0)) return true;
+  return iterationsOf(tree).some((it) => sqlAlchemyAllFeeding(unparenthesize(it.iterable))?.id === all.id && exportKind(tree, it) !== undefined);
 }
 
 /** The `.all()` call behind a loop's iterable: the iterable itself, or the assignment of the variable it names. */

@@ -189,7 +189,7 @@ function registeredRoute(scope: Node, handler: string): boolean {
 }
 
 /** The model expression of `X.query...`, `session.query(X)...` or `session.scalars(select(X))` / `.execute(select(X))` behind the call. */
-function queriedModel(all: Node): Node | undefined {
+export function queriedModel(all: Node): Node | undefined {
   for (let current: Node | null | undefined = all.childForFieldName('function')?.childForFieldName('object'); current; ) {
     current = unparenthesize(current);
     if (current.type === 'call') {
