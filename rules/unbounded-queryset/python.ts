@@ -134,7 +134,10 @@ export default defineRule({
         'found through the project call graph (not a purge that deletes each row, a status queue such as `status="pending"` or `sent=False`, ' +
         'rows picked by `__in=`, one owner\'s rows, a window of time). A SQLAlchemy one-to-many relationship of one fetched row ' +
         'returned whole (`user = User.query.get(id)` then `return user.posts`, or through a helper to a route) when it is not ' +
-        '`lazy="dynamic"` and its rows grow with use. ' + LIST_VIEWS_WHAT,
+        '`lazy="dynamic"` and its rows grow with use. SQLAlchemy `.all()` of a growing table in a Celery task (or a helper it ' +
+        'calls) with no limit, owner, time window or queue state. A view serializing (`many=True`) or `list()`-ing the queryset a ' +
+        'selector, service or repository of another module returns (`users = list_user()`), or a custom manager\'s or ' +
+        '`QuerySet.as_manager()` method returns (`Post.objects.visible()`), judged as the view\'s own rows. ' + LIST_VIEWS_WHAT,
       whyIsThisBad:
         'Iterating a queryset fills its result cache: every row becomes a model instance (1-5 KB each with its field ' +
         'values), and all of them stay alive until the loop ends. An export of 500,000 orders needs gigabytes before ' +
