@@ -21,6 +21,16 @@ import { RETURNED_BY_HELPER, returnedToRoute } from './returned-to-route';
 /** Calls that fetch one row of a model: `X.query.get(id)`, `.first()`, `.one()`, `get_or_404`, `session.get(X, id)`. */
 const ONE_ROW = new Set(['get', 'get_or_404', 'first', 'first_or_404', 'one', 'one_or_none', 'one_or_404', 'scalar', 'scalar_one', 'scalar_one_or_none']);
 
+/** Tables of people: a relationship to them lists a group's members. */
+const PEOPLE_MODEL = /(User|Account|Customer|Member|Person|People|Player|Client|Profile)s?$/;
+/** A route only admins reach: `@admins_only`, `@admin_required`, `@staff_member_required`. */
+const ADMIN_DECORATOR = /^@\s*[\w.]*(admin|staff|superuser)\w*/im;
+
+function adminOnly(fn: Node): boolean {
+  const decorated = fn.parent?.type === 'decorated_definition' ? fn.parent : undefined;
+  return !!decorated?.namedChildren.some((d) => d?.type === 'decorator' && ADMIN_DECORATOR.test(d.text));
+}
+
 /** `owner.relation` reads in the file that may be a relationship returned whole (cheap text test first). */
 const ATTRIBUTE_READ = /\b[a-z_]\w*\.[a-z_]\w*\b/;
 
@@ -32,7 +42,7 @@ export function checkRelationshipResponses(ctx: RuleContext, tree: Tree, report:
     const name = attribute.childForFieldName('attribute')?.text;
     if (!owner || (owner.type !== 'identifier' && owner.type !== 'call') || !name) continue;
     const fn = ancestor(attribute, 'function_definition');
-    if (!fn || underMainGuard(attribute)) continue;
+    if (!fn || underMainGuard(attribute) || adminOnly(fn)) continue;
     const how = reachesResponse(attribute, readScopeOf(attribute), fn, 0, true);
     if (!how) continue;
     const modelExpression = owner.type === 'identifier' ? oneRowOf(owner) : oneRowModel(owner);
@@ -41,7 +51,8 @@ export function checkRelationshipResponses(ctx: RuleContext, tree: Tree, report:
     const relationship = relationshipOf(ctx, tree, model, name);
     if (!relationship || relationship.collection !== true || (relationship.lazy !== 'select' && relationship.lazy !== 'eager')) continue;
     const target = targetModel(ctx, tree, relationship);
-    if (!target || !grows(ctx, target)) continue;
+    // A group's people (a team's members) are as many as the group admits, not a history.
+    if (!target || PEOPLE_MODEL.test(target.name) || !grows(ctx, target)) continue;
     const where = how === RETURNED_BY_HELPER ? returnedToRoute(ctx, tree, attribute, (n, scope, f, depth) => reachesResponse(n, scope, f, depth, true)) : how;
     if (!where) continue;
     report({
