@@ -22,7 +22,14 @@ export interface ImportedQueryset {
   info: QuerysetInfo;
   /** `list_user() in users/selectors.py`, for details. */
   where: string;
+  /**
+   * The definition filters from a point in time on (`dt_start__gt=dt`, also inside `Q(...)`): rows still to come,
+   * which querysetOf only sees when the value is written as `now()` in the keyword itself.
+   */
+  fromTime: boolean;
 }
+
+const FROM_TIME = /\w*(start|date|dt|time|_at|_on|begin|when)\w*__gte?\s*=/;
 
 /**
  * The queryset `expression` evaluates to when it is (or a variable of the same function was last assigned) a call of
@@ -50,7 +57,7 @@ export function importedQuerysetOf(project: ProjectInfo | undefined, tree: Tree,
   const def = other && definitionOf(other, target);
   if (!def) return undefined;
   const info = returnedQueryset(def, model);
-  return info && { info, where: `${target.key}() in ${target.file}` };
+  return info && { info, where: `${target.key}() in ${target.file}`, fromTime: FROM_TIME.test(def.text) };
 }
 
 /** The model of `Post.objects.published` (a manager attribute's method), or undefined. */

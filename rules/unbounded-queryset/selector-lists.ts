@@ -29,7 +29,7 @@ export function checkSelectorLists(ctx: RuleContext, tree: Tree, growth: OwnerGr
     // What the module's own helpers return is python.ts' to judge.
     if (!data || querysetOf(data) || !requestPath(call)) continue;
     const imported = importedQuerysetOf(ctx.project, tree, ctx.file.relPath, data);
-    if (!imported || !wholeList(imported.info, growth)) continue;
+    if (!imported || imported.fromTime || !wholeList(imported.info, growth)) continue;
     ctx.report({
       start: data.startIndex,
       end: data.endIndex,
