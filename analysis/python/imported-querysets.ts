@@ -111,7 +111,8 @@ function definitionOf(tree: Tree, target: FunctionRef): Node | undefined {
   return inBody(inBody(tree.rootNode, first, 'class_definition')?.childForFieldName('body'), second, 'function_definition');
 }
 
-function parseModule(like: Tree, text: string): Tree | undefined {
+/** Another module of the project parsed for a question about it (the last few kept, by text). */
+export function parseModule(like: Tree, text: string): Tree | undefined {
   return parseText(like, parsed, text);
 }
 
