@@ -67,6 +67,8 @@ interface ModuleFacts {
   classes: Set<string>;
   /** Module-level `name = Cls(...)`: the class's ref. */
   instances: Map<string, Ref>;
+  /** Class attributes holding an instance (`Cls.attr`): a model's `objects = PostManager()` or `PostQuerySet.as_manager()`. */
+  classInstances: Map<string, Ref>;
   /** Names this module imports (`from x import y as z`): their absolute dotted names, for re-exports. */
   imported: Map<string, string>;
   calls: CallFacts[];
@@ -104,6 +106,16 @@ class CallGraph {
   /** Every call of a function in the project (its own module included), resolved through imports. */
   callSites(tree: Tree, relPath: string, target: FunctionRef): CallSite[] {
     return this.memo(tree, relPath, `sites\u0000${target.file}\u0000${target.key}`, () => (this.hasWebModules(tree, relPath) ? this.callers(tree, relPath, target) : [])) as CallSite[];
+  }
+
+  /** The function a dotted callee of the analysed file names (`list_user`, `selectors.list_user`, `UserService.list`). */
+  definition(tree: Tree, relPath: string, parts: string[]): FunctionRef | undefined {
+    const facts = this.factsOf(tree, relPath, relPath);
+    if (!facts) return undefined;
+    const [head, ...rest] = parts;
+    const origin = facts.imported.get(head);
+    const ref: Ref | undefined = facts.defs.has(head) || facts.classes.has(head) || facts.instances.has(head) ? { local: parts } : origin ? { dotted: [origin, ...rest].join('.') } : undefined;
+    return ref && this.resolve(tree, relPath, relPath, ref, 0);
   }
 
   parameters(tree: Tree, relPath: string, target: FunctionRef): { params: string[]; method: boolean } | undefined {
@@ -219,6 +231,8 @@ class CallGraph {
     if (!facts || path.length === 0) return undefined;
     const [head, second] = path;
     if (path.length === 1 && facts.defs.has(head) && !facts.defs.get(head)!.method) return { file, key: head };
+    const member = path.length === 3 ? facts.classInstances.get(`${head}.${second}`) : undefined;
+    if (member) return this.resolve(tree, relPath, file, extend(member, [path[2]]), depth + 1);
     if (facts.classes.has(head)) {
       const key = `${head}.${second ?? '__init__'}`;
       return path.length <= 2 && facts.defs.has(key) ? { file, key } : undefined;
@@ -306,6 +320,7 @@ export function moduleCallFacts(tree: Tree, file: string): ModuleFacts {
   const defs = new Map<string, DefFacts>();
   const classes = new Set<string>();
   const instances = new Map<string, Ref>();
+  const classInstances = new Map<string, Ref>();
   const imported = new Map<string, string>();
   const calls: CallFacts[] = [];
   const scopes = servesRequests(file) ? requestFunctions(tree) : new Map<number, RequestScope>();
@@ -320,7 +335,10 @@ export function moduleCallFacts(tree: Tree, file: string): ModuleFacts {
   for (const statement of root.namedChildren) {
     const def = statement?.type === 'decorated_definition' ? statement.childForFieldName('definition') : statement;
     if (!def) continue;
-    if (def.type === 'class_definition') classes.add(def.childForFieldName('name')!.text);
+    if (def.type === 'class_definition') {
+      classes.add(def.childForFieldName('name')!.text);
+      for (const [attr, parts] of classAttributeInstances(def)) classInstances.set(`${def.childForFieldName('name')!.text}.${attr}`, { local: parts });
+    }
     if (def.type === 'expression_statement') {
       const assignment = def.namedChildren[0];
       const left = assignment?.type === 'assignment' ? assignment.childForFieldName('left') : undefined;
@@ -413,7 +431,21 @@ export function moduleCallFacts(tree: Tree, file: string): ModuleFacts {
     }
     calls.push({ from, name: parts[parts.length - 1], ref, line: call.startPosition.row + 1, args, keywords });
   }
-  return { defs, classes, instances, imported, calls };
+  return { defs, classes, instances, classInstances, imported, calls };
+}
+
+/** `objects = PostManager()`, `objects = PostQuerySet.as_manager()` in a class body: the attribute and its class's dotted path. */
+function classAttributeInstances(cls: Node): [string, string[]][] {
+  const out: [string, string[]][] = [];
+  for (const statement of cls.childForFieldName('body')?.namedChildren ?? []) {
+    const assignment = statement?.type === 'expression_statement' ? statement.namedChildren[0] : undefined;
+    const left = assignment?.type === 'assignment' ? assignment.childForFieldName('left') : undefined;
+    const right = assignment?.childForFieldName('right');
+    let callee = right?.type === 'call' ? right.childForFieldName('function') : undefined;
+    if (callee?.type === 'attribute' && callee.childForFieldName('attribute')?.text === 'as_manager') callee = callee.childForFieldName('object');
+    if (left?.type === 'identifier' && callee && DOTTED.test(callee.text)) out.push([left.text, callee.text.split('.')]);
+  }
+  return out;
 }
 
 /** A call in a decorator or default of a def runs when the def is defined (import time), not when it is called. */
@@ -463,6 +495,12 @@ export function reachedFromRequests(project: ProjectInfo | undefined, tree: Tree
 export function callSitesOf(project: ProjectInfo | undefined, tree: Tree, relPath: string, target: FunctionRef): CallSite[] {
   if (!project) return [];
   return graphOf(project).callSites(tree, relPath, target);
+}
+
+/** The project function a callee expression of the analysed file resolves to, through its imports (undefined when unknown). */
+export function calleeDefinition(project: ProjectInfo | undefined, tree: Tree, relPath: string, callee: Node): FunctionRef | undefined {
+  if (!project || !DOTTED.test(callee.text)) return undefined;
+  return graphOf(project).definition(tree, relPath, callee.text.split('.'));
 }
 
 /** A function's parameters (with `self`/`cls` for methods) as the graph sees them, from its module's facts. */

@@ -177,7 +177,7 @@ function entryScope(fn: Node, imports: ImportMap, web: boolean, celery: boolean,
     const q = imports.resolve(callee) ?? '';
     const last = callee.type === 'attribute' ? callee.childForFieldName('attribute')?.text : callee.text;
     if (!last) continue;
-    if (q === 'celery.shared_task' || last === 'shared_task' || (celery && callee.type === 'attribute' && last === 'task') || q === 'dramatiq.actor') {
+    if (q === 'celery.shared_task' || last === 'shared_task' || (callee.type === 'attribute' && last === 'task' && (celery || celeryApp(callee, imports))) || q === 'dramatiq.actor') {
       return { label: `the task ${name}()`, kind: 'task' };
     }
     if (callee.type === 'attribute' && call && ROUTE_DECORATORS.has(last) && callee.childForFieldName('object')?.text !== 'functools') {
@@ -206,6 +206,12 @@ function entryScope(fn: Node, imports: ImportMap, web: boolean, celery: boolean,
     return { label: `the view ${name}()`, kind: 'request' };
   }
   return undefined;
+}
+
+/** `@app.task` with the Celery app imported from the project's own module (`from proj.celeryapp import app`). */
+function celeryApp(callee: Node, imports: ImportMap): boolean {
+  const object = callee.childForFieldName('object');
+  return !!object && /celery/i.test(imports.resolve(object) ?? '');
 }
 
 /** Classes whose instances serve requests: `class X(View)`, `(APIView)`, `(ModelViewSet)`, `(MethodView)`, `(HTTPEndpoint)`, `(Resource)`, and subclasses of those declared in the file. */

@@ -13,6 +13,7 @@ import {
   fixesAllowed,
   isDjangoFile,
   iterationsIn,
+  iterationsOf,
   mayBeDjangoText,
   mayContainQuerysets,
   outsideReadsHold,
@@ -41,6 +42,11 @@ import { boundedByOwner, growsWithTime, growthNote, ownerGrowth, type OwnerGrowt
 import { checkListViews, LIST_VIEW_MESSAGES, LIST_VIEWS_FIX, LIST_VIEWS_NOTES, LIST_VIEWS_WHAT } from './python-list-views';
 import { fileMatches, StatementFindingsCache, statementCachesEnabled, statementMatches, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
 import { classMethods } from '../../analysis/python/class-methods';
+import { checkWorkerRows, type JudgedElsewhere } from './worker-rows';
+import { checkRelationshipResponses } from './relationship-responses';
+import { checkSelectorLists } from './selector-lists';
+import { checkWorkerSqlAlchemy } from './worker-sqlalchemy';
+import { rowsOf } from './rows-of';
 
 /** Calls that write each row out: CSV writers, files, response streams, `self.stdout` in management commands. */
 const WRITE_METHODS = new Set(['writerow', 'writerows', 'write', 'writelines', 'write_row', 'write_string', 'write_number', 'write_datetime']);
@@ -89,10 +95,11 @@ export default defineRule({
       'mongo-find': 'Loads every document of {{collection}} into memory at once: add .limit() or paginate',
       'fetch-all': 'Loads every row the query selects into memory at once: add a LIMIT or paginate',
       'schema-list': 'Returns every {{model}} row to {{schema}}(many=True) in one response: paginate it',
+      'relationship-response': 'Returns every {{model}} of {{owner}}.{{relation}} (a lazy relationship) in one response: add a limit',
       ...LIST_VIEW_MESSAGES,
       ...HISTORY_MESSAGES,
     },
-    trigger: /objects|django|models|sqlalchemy|\.all\(\)|\.find\s*\(|fetch_all/,
+    trigger: /objects|django|models|sqlalchemy|\.all\(\)|\.find\s*\(|fetch_all|many\s*=\s*True/,
     options: {
       chunkSize: { type: 'number', default: 2000, description: 'The chunk_size the fix passes to .iterator().' },
     },
@@ -128,7 +135,17 @@ export default defineRule({
         'no filter to one owner and no filter to a work queue (`filter_by(status="pending")`). A view\'s own serializer ' +
         '(`self.get_serializer(qs, many=True)`, `self.serializer_class(qs, many=True)`) over the view\'s own rows ' +
         '(`self.queryset`, or `self.get_queryset()` when the class does not override it, as its class body declares ' +
-        'them) in an `@action` or APIView method is read like any serializer call. ' + LIST_VIEWS_WHAT,
+        'them) in an `@action` or APIView method is read like any serializer call. ' +
+        'Background work: a Django loop over every row of a table that grows with use (rows stamped when made, a table of users) ' +
+        'without `.iterator()`, or `list(qs)` / `pd.DataFrame(list(qs.values(...)))` of one, in a Celery task (`@shared_task`, ' +
+        '`@app.task`) or in a model method, service or helper a task (or, for lists, a view) calls from another module, ' +
+        'found through the project call graph (not a purge that deletes each row, a status queue such as `status="pending"` or `sent=False`, ' +
+        'rows picked by `__in=`, one owner\'s rows, a window of time). A SQLAlchemy one-to-many relationship of one fetched row ' +
+        'returned whole (`user = User.query.get(id)` then `return user.posts`, or through a helper to a route) when it is not ' +
+        '`lazy="dynamic"` and its rows grow with use. SQLAlchemy `.all()` of a growing table in a Celery task (or a helper it ' +
+        'calls) with no limit, owner, time window or queue state. A view serializing (`many=True`) or `list()`-ing the queryset a ' +
+        'selector, service or repository of another module returns (`users = list_user()`), or a custom manager\'s or ' +
+        '`QuerySet.as_manager()` method returns (`Post.objects.visible()`), judged as the view\'s own rows. ' + LIST_VIEWS_WHAT,
       whyIsThisBad:
         'Iterating a queryset fills its result cache: every row becomes a model instance (1-5 KB each with its field ' +
         'values), and all of them stay alive until the loop ends. An export of 500,000 orders needs gigabytes before ' +
@@ -239,12 +256,24 @@ def export_orders(request):
     if (fileMatches(ctx, MANY_SCHEMA_RESPONSE) && /\.all\(\s*\)/.test(text)) checkSchemaLists(ctx, ctx.python(), sqlAlchemyStatement, (spec) => ctx.report(spec));
     // SQLAlchemy rows handed whole to jsonify / a schema's dump / marshal / a route's return.
     if (/\.all\(\s*\)/.test(text) && fileMatches(ctx, SQLALCHEMY_QUERY) && fileMatches(ctx, SQLALCHEMY_RESPONSE_WORDS)) checkSqlAlchemyResponses(ctx, ctx.python(), sqlAlchemyStatement, (spec) => ctx.report(spec));
+    // `return user.posts`: a lazy one-to-many relationship of one fetched row handed whole to a response.
+    if (fileMatches(ctx, ONE_ROW_FETCH) && fileMatches(ctx, SQLALCHEMY_RESPONSE_WORDS_OR_RETURN)) checkRelationshipResponses(ctx, ctx.python(), (spec) => ctx.report(spec));
+    // A view listing what a selector or service of another module returns (the view's text names no manager).
+    if (SELECTOR_LIST.test(text) && /^\s*from\s+\S+\s+import\b/m.test(text) && mayBeDjangoText(text) && isDjangoFile(ctx.python(), text)) {
+      const viewFile = VIEW_FILE.test(ctx.file.relPath);
+      checkSelectorLists(ctx, ctx.python(), ownerGrowth(ctx, ctx.python()), (node) => viewFile || servesRequest(node));
+    }
+    // SQLAlchemy rows a Celery task (or a helper it calls) loads whole; the model's module shows SQLAlchemy.
+    if (/\.all\(\s*\)/.test(text) && fileMatches(ctx, SQLALCHEMY_QUERY)) {
+      checkWorkerSqlAlchemy(ctx, ctx.python(), sqlAlchemyStatement, (all) => feedsSqlAlchemyOutput(ctx.python(), all), (spec) => ctx.report(spec));
+    }
     if (!mayHaveDjango && !mayHaveSqlAlchemy) return;
     const tree = ctx.python();
     const django = mayHaveDjango && isDjangoFile(tree, text);
     const imports = importsOf(tree);
     const sqlalchemy = mayHaveSqlAlchemy && (imports.importsModule('sqlalchemy') || imports.importsModule('flask_sqlalchemy') || imports.importsModule('sqlmodel'));
     if (!django && !sqlalchemy) return;
+
     if (django) checkListViews(ctx, tree);
     if (django) checkHistoryRecords(ctx, tree);
     const canFix = fixesAllowed(tree);
@@ -259,6 +288,8 @@ def export_orders(request):
     };
     // Whether fixes are allowed goes to the cache, not into the key (a syntax error typed re-checks no other statement).
     const context = `${django} ${sqlalchemy} ${chunkSize} ${viewFile} ${growth?.version ?? ''} ${django ? customQuerysetStamp(projectClassTexts(ctx.project, { relPath: ctx.file.relPath, text }), classesOfText(text)) : ''}`;
+    // Tasks, and services/selectors reached from other modules: what the checks below leave to the call graph.
+    if (django && !viewFile && WORKER_ROWS.test(text)) checkWorkerRows(ctx, tree, growth!, judgedHere(tree, viewFile), (spec) => ctx.report(spec));
     for (const statement of topLevelStatements(tree)) {
       if (!statementMatches(statement, CANDIDATE)) continue;
       const check: UnitCheck = (unit, iterations, scopeIterations, local) => {
@@ -280,8 +311,28 @@ const FIND_CALL = /\.find\s*\(/;
 const MONGO = /mongo/i;
 const FETCH_ALL = /fetch_all/;
 const SQLALCHEMY_WORD = /sqlalchemy|sqlmodel/;
+/** One row fetched by key or first(): `User.query.get(`, `session.get(User,`, `.first()`, `get_or_404(`. */
+const ONE_ROW_FETCH = /\.query\.get\(|\.get_or_404\(|session\.get\(\s*[A-Z]|\.(first|one|one_or_none|first_or_404)\(\s*\)/;
+const SQLALCHEMY_RESPONSE_WORDS_OR_RETURN = /jsonify|marshal\s*\(|Response\s*\(|render_template|response_model|\breturn\s+\S+\.[a-z_]\w*\s*$/m;
 /** A SQLAlchemy query in the text: `Item.query`, `session.query(`/`.execute(`, `.scalars(`, `select(`. */
 const SQLALCHEMY_QUERY = /\.query\b|session\.(?:query|scalars|execute)\s*\(|\.scalars\s*\(|\bselect\s*\(/;
+
+/** A serializer over many rows or a list() a selector's queryset may feed. */
+const SELECTOR_LIST = /many\s*=\s*True|\blist\(|\btuple\(/;
+/** A loop, list() or DataFrame a worker-rows candidate needs. */
+const WORKER_ROWS = /\bfor\b|\blist\(|\btuple\(|DataFrame|from_records|read_frame/;
+
+/** What the per-statement checks report or judge themselves: request code, and loops that write an export anywhere. */
+function judgedHere(tree: Tree, viewFile: boolean): JudgedElsewhere {
+  const iterations = iterationsOf(tree);
+  return {
+    loop: (iteration) => {
+      const output = exportKind(tree, iteration);
+      return output === 'export' || (output === 'response' && (viewFile || servesRequest(iteration.node)));
+    },
+    list: (call) => viewFile || servesRequest(call) || feedsExport(tree, call, iterations) || passedToExport(call),
+  };
+}
 
 /** Modules that hold request handlers by convention: views.py, views/, api.py, viewsets, endpoints, routes. */
 const VIEW_FILE = /(^|\/)(views?|api|apis|viewsets?|endpoints?|routes?|routers?|resources?|handlers?)(\/|\.py$)|(^|\/)\w*_(views?|api|viewsets?|endpoints?|routes?)\.py$|(^|\/)(views?|api)_\w+\.py$/;
@@ -601,6 +652,13 @@ function checkSqlAlchemyExports(ctx: Reporter, tree: Tree, iterations: readonly 
   }
 }
 
+/** `.all()` whose rows a loop writes out or returns (checkSqlAlchemyExports), or a response takes whole (checkSqlAlchemyResponses). */
+function feedsSqlAlchemyOutput(tree: Tree, all: Node): boolean {
+  const scope = readScopeOf(all);
+  if (flowsToOutput(all, scope, 0)) return true;
+  return iterationsOf(tree).some((it) => sqlAlchemyAllFeeding(unparenthesize(it.iterable))?.id === all.id && exportKind(tree, it) !== undefined);
+}
+
 /** The `.all()` call behind a loop's iterable: the iterable itself, or the assignment of the variable it names. */
 function sqlAlchemyAllFeeding(iterable: Node): Node | undefined {
   if (iterable.type === 'identifier') {
@@ -800,11 +858,4 @@ function consumedElsewhere(info: QuerysetInfo, at: Node, except: Node): boolean 
       return true;
     }),
   );
-}
-
-/** "Order row" / "matching Order row" / "row", for messages. */
-function rowsOf(info: QuerysetInfo): string {
-  const model = info.models.length === 1 ? `${info.models[0]} ` : '';
-  const filtered = info.methods.some((m) => m === 'filter' || m === 'exclude');
-  return `${filtered ? 'matching ' : ''}${model}row`;
 }

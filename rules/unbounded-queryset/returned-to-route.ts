@@ -7,11 +7,12 @@
  * At most two helpers deep (route -> service -> repository); a caller in code that serves no requests (tests,
  * scripts) is no route, so rows only a test reads stay quiet.
  */
-import { Parser, type Node, type Tree } from 'web-tree-sitter';
+import type { Node, Tree } from 'web-tree-sitter';
 import type { RuleContext } from '../api';
 import { ancestor } from '../../analysis/python/ast';
 import { calleeName, readScopeOf } from '../../analysis/python/django-querysets';
 import { callSitesOf, functionRefOf, moduleTextOf, type FunctionRef } from '../../analysis/python/call-graph';
+import { parseModule } from '../../analysis/python/imported-querysets';
 
 /** How a value reaches a response, or that a helper (not a route) returns it to its callers. */
 export const RETURNED_BY_HELPER = '\u0000returned by a helper';
@@ -20,27 +21,6 @@ export type ReachesResponse = (node: Node, scope: Node, fn: Node, depth: number)
 
 const MAX_HELPERS = 2;
 const MAX_SITES = 12;
-
-let parser: Parser | undefined;
-/** Callers' modules parsed for the last check (a candidate asks about the same few modules again). */
-const parsed = new Map<string, Tree>();
-
-function parseModule(like: Tree, text: string): Tree | undefined {
-  const known = parsed.get(text);
-  if (known) return known;
-  if (!parser) {
-    parser = new Parser();
-    parser.setLanguage(like.language);
-  }
-  const tree = parser.parse(text) ?? undefined;
-  if (!tree) return undefined;
-  if (parsed.size >= 8) {
-    for (const old of parsed.values()) old.delete();
-    parsed.clear();
-  }
-  parsed.set(text, tree);
-  return tree;
-}
 
 /**
  * How the rows returned by the function around `node` reach a response through its callers: "the route

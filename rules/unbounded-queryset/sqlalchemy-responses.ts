@@ -121,7 +121,7 @@ function smorestResponse(fn: Node): boolean {
  * Any other model grows when the project's request code (not an admin's, a setup page's or a script's) adds its rows:
  * users signing up, deposits requested (analysis/python/request-created-models.ts).
  */
-function grows(ctx: RuleContext, model: Model): boolean {
+export function grows(ctx: RuleContext, model: Model): boolean {
   if (EVENT_MODEL.test(model.name) && [...model.columns].some((c) => TIME_COLUMN.test(c))) return true;
   // A key-value store (`set_config(key, value)` upserts): one row per key however often it is written.
   if (model.columns.has('key') && model.columns.has('value')) return false;
@@ -131,7 +131,7 @@ function grows(ctx: RuleContext, model: Model): boolean {
 }
 
 /** How the value of `node` becomes a response: a response call or schema dump it is passed to, or a route's return. */
-function reachesResponse(node: Node, scope: Node, fn: Node, depth: number, throughComprehensions = false): string | undefined {
+export function reachesResponse(node: Node, scope: Node, fn: Node, depth: number, throughComprehensions = false): string | undefined {
   const chain = parents(node);
   for (let i = 0; i < chain.length; i++) {
     const p = chain[i];
@@ -189,7 +189,7 @@ function registeredRoute(scope: Node, handler: string): boolean {
 }
 
 /** The model expression of `X.query...`, `session.query(X)...` or `session.scalars(select(X))` / `.execute(select(X))` behind the call. */
-function queriedModel(all: Node): Node | undefined {
+export function queriedModel(all: Node): Node | undefined {
   for (let current: Node | null | undefined = all.childForFieldName('function')?.childForFieldName('object'); current; ) {
     current = unparenthesize(current);
     if (current.type === 'call') {

@@ -38,3 +38,27 @@ describe('call graph: per-request reach across modules', () => {
     assert.equal(loads().length, 1);
   });
 });
+
+const SELECTORS = 'from shop.models import Order\n\n\ndef list_orders():\n    return Order.objects.all()\n';
+const MODELS = 'from django.db import models\n\n\nclass Order(models.Model):\n    total = models.IntegerField()\n    created = models.DateTimeField(auto_now_add=True)\n';
+const API = 'from rest_framework.response import Response\nfrom rest_framework.views import APIView\n\nfrom shop.selectors import list_orders\nfrom shop.serializers import OrderSerializer\n\n\nclass OrderList(APIView):\n    def get(self, request):\n        return Response(OrderSerializer(list_orders(), many=True).data)\n';
+
+describe('call graph: a queryset returned from another module', () => {
+  before(() => initParsers());
+
+  it('reports a view serializing a selector\'s whole queryset, and follows edits of the selector', async () => {
+    const ws = await openTempWorkspace({ 'requirements.txt': 'django\ndjangorestframework\n', 'shop/__init__.py': '', 'shop/models.py': MODELS, 'shop/selectors.py': SELECTORS, 'shop/apis.py': API });
+    const api = path.join(ws.root, 'shop/apis.py');
+    const selectors = path.join(ws.root, 'shop/selectors.py');
+    const lists = () => ws.analyzeText(api, API).findings.filter((f) => f.ruleId === 'unbounded-queryset');
+
+    const first = lists();
+    assert.equal(first.length, 1);
+    assert.match(first[0].detail ?? '', /list_orders\(\) in shop\/selectors\.py/);
+
+    // The selector now slices its rows: nothing to report in the view.
+    fs.writeFileSync(selectors, SELECTORS.replace('.all()', '.all()[:50]'));
+    ws.invalidate(selectors);
+    assert.deepEqual(lists(), []);
+  });
+});
