@@ -270,6 +270,17 @@ export class ModelIndex {
     return classes[0].growth.uniqueColumns.includes(field) || classes[0].bases.some((b) => this.isUniqueColumn(b, field, seen));
   }
 
+  /**
+   * The one project class of this name (or a project base of it) declares the attribute as a field that is not a
+   * relation (`CharField`, `PointField`, `JSONField`): reading it costs no query.
+   */
+  isPlainField(name: string, field: string, seen = new Set<string>()): boolean {
+    const classes = this.byName.get(name);
+    if (classes?.length !== 1 || seen.has(name)) return false;
+    seen.add(name);
+    return classes[0].plain.has(field) || classes[0].bases.some((b) => this.isPlainField(b, field, seen));
+  }
+
   /** The foreign keys (own and inherited) of a project model that lead to a user. */
   userRelations(name: string): string[] {
     const classes = this.byName.get(name);

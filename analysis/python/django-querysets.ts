@@ -98,6 +98,8 @@ export interface QuerysetInfo {
   timeWindow: boolean;
   /** Names `.annotate(name=Count(...))` gives an aggregate over a relation (Count, Sum, Avg, Min, Max). */
   aggregates: Set<string>;
+  /** Every name `.annotate(name=...)` sets on the rows: a value computed by the same query, never a relation. */
+  annotations: Set<string>;
 }
 
 /** ORMs whose code looks like Django's (`Document.objects`, `user.orders.all()`) but whose fixes differ. */
@@ -273,6 +275,11 @@ export function readClassMember(cls: Node, name: string): void {
   if (def?.hasError) activeReads.unknown = true;
 }
 
+/** Records that an answer read something outside its statement that cannot be named (another class of the module). */
+export function readOutsideUnnamed(): void {
+  if (activeReads) activeReads.unknown = true;
+}
+
 function memberRecord(def: Node | undefined): string | null {
   return def ? `${def.startPosition.column}:${def.text}` : null;
 }
@@ -292,6 +299,7 @@ function copyInfo(info: QuerysetInfo): QuerysetInfo {
     prefetched: new Set(info.prefetched),
     prefetchedSubtrees: new Set(info.prefetchedSubtrees),
     aggregates: new Set(info.aggregates),
+    annotations: new Set(info.annotations),
     selectCalls: [...info.selectCalls],
     prefetchCalls: [...info.prefetchCalls],
     methods: [...info.methods],
@@ -460,6 +468,7 @@ function applyMethod(info: QuerysetInfo, method: string, call: Node): QuerysetIn
       if (info.values || method === 'aggregate') info.compact = true; // one row per group, or one row
       for (const k of call.childForFieldName('arguments')?.namedChildren ?? []) {
         const value = k?.type === 'keyword_argument' ? k.childForFieldName('value') : undefined;
+        if (value && method === 'annotate') info.annotations.add(k!.childForFieldName('name')!.text);
         if (value?.type === 'call' && AGGREGATES.test(value.childForFieldName('function')?.text ?? '')) info.aggregates.add(k!.childForFieldName('name')!.text);
       }
       break;
@@ -720,6 +729,7 @@ export function emptyInfo(root: QuerysetRoot): QuerysetInfo {
     upcoming: false,
     timeWindow: false,
     aggregates: new Set(),
+    annotations: new Set(),
   };
 }
 
@@ -755,6 +765,7 @@ function mergeInfos(infos: QuerysetInfo[]): QuerysetInfo {
     // Silence needs the window on every path: `qs = qs.filter(created__gte=...)` under an `if` may not run.
     timeWindow: infos.every((i) => i.timeWindow),
     aggregates: union((i) => i.aggregates),
+    annotations: union((i) => i.annotations),
   };
 }
 

@@ -8,7 +8,7 @@
  */
 import type { Node, Tree } from 'web-tree-sitter';
 import { callsNamed, captures, keywordArgument, nodesAtText, positionalArguments, stringValue } from './ast';
-import { assignmentsBefore, outsideReadsHold, querysetOf, recordingOutsideReads, unparenthesize, type OutsideReads, type QuerysetInfo } from './django-querysets';
+import { assignmentsBefore, outsideReadsHold, querysetOf, readOutsideUnnamed, recordingOutsideReads, unparenthesize, type OutsideReads, type QuerysetInfo } from './django-querysets';
 import { statementMatches, topLevelStatements } from './statements';
 import { StatementSlot } from '../cache';
 
@@ -262,19 +262,11 @@ function classView(cls: Node, file: string): TemplateView | undefined {
   const isObject = !isList && bases.some((b) => OBJECT_VIEWS.test(b));
   const isTemplateView = bases.some((b) => /(^|\.)(TemplateView|View|FormView|CreateView)$/.test(b) || /View$/.test(b));
   if (!isList && !isObject && !isTemplateView) return undefined;
-  const body = cls.childForFieldName('body');
-  if (!body) return undefined;
-  const attrs = new Map<string, Node>();
-  const methods = new Map<string, Node>();
-  for (const stmt of body.namedChildren) {
-    if (!stmt) continue;
-    const inner = stmt.type === 'expression_statement' ? stmt.namedChildren[0] : stmt;
-    if (inner?.type === 'assignment' && inner.childForFieldName('left')?.type === 'identifier') {
-      attrs.set(inner.childForFieldName('left')!.text, inner);
-    }
-    const def = stmt.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
-    if (def?.type === 'function_definition') methods.set(def.childForFieldName('name')!.text, def);
-  }
+  const members = membersOf(cls);
+  if (!members) return undefined;
+  const { attrs, methods } = members;
+  inheritQuerysetMembers(cls, attrs, methods);
+  const projectBases = bases.some((b) => !DJANGO_BASES.test(b));
   const templates = templateNames(attrs.get('template_name')?.childForFieldName('right') ?? undefined);
   const getTemplateNames = methods.get('get_template_names');
   if (getTemplateNames) for (const ret of returnValues(getTemplateNames)) templates.push(...templateNames(ret));
@@ -283,7 +275,7 @@ function classView(cls: Node, file: string): TemplateView | undefined {
   const context: ContextValue[] = [];
 
   if (isList || isObject) {
-    const main = mainQueryset(attrs, methods, model, bases.some((b) => !DJANGO_BASES.test(b)));
+    const main = isObject && methods.has('get_object') ? objectQueryset(methods.get('get_object')!, attrs, methods, model, projectBases) : mainQueryset(attrs, methods, model, projectBases);
     const rowModel = main?.model ?? model;
     if (main) {
       const names = new Set<string>();
@@ -322,6 +314,93 @@ function classView(cls: Node, file: string): TemplateView | undefined {
     defaultTemplate: model && suffix && templates.length === 0 ? { model, suffix } : undefined,
     context,
   };
+}
+
+/** A class's attributes (`name = ...`) and methods, by name; undefined without a body. */
+function membersOf(cls: Node): { attrs: Map<string, Node>; methods: Map<string, Node> } | undefined {
+  const body = cls.childForFieldName('body');
+  if (!body) return undefined;
+  const attrs = new Map<string, Node>();
+  const methods = new Map<string, Node>();
+  for (const stmt of body.namedChildren) {
+    if (!stmt) continue;
+    const inner = stmt.type === 'expression_statement' ? stmt.namedChildren[0] : stmt;
+    if (inner?.type === 'assignment' && inner.childForFieldName('left')?.type === 'identifier') {
+      attrs.set(inner.childForFieldName('left')!.text, inner);
+    }
+    const def = stmt.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
+    if (def?.type === 'function_definition') methods.set(def.childForFieldName('name')!.text, def);
+  }
+  return { attrs, methods };
+}
+
+/** What picks a view's rows: Django's generic views take them from the first class in the MRO defining one. */
+const QUERYSET_ATTRS = ['queryset', 'model'];
+const QUERYSET_METHODS = ['get_queryset', 'get_object'];
+
+/**
+ * Fills in the queryset members (`queryset`, `model`, `get_queryset`, `get_object`) the view inherits from its
+ * project mixins and base classes in this module, in method resolution order (bases left to right, depth first:
+ * what Python's C3 order gives for the usual mixin stacks).
+ */
+function inheritQuerysetMembers(cls: Node, attrs: Map<string, Node>, methods: Map<string, Node>): void {
+  let local: Map<string, Node> | undefined;
+  const seen = new Set<string>();
+  const visit = (node: Node, depth: number) => {
+    for (const base of baseNamesOf(node)) {
+      if (DJANGO_BASES.test(base)) continue;
+      const name = base.split('.').pop()!;
+      const found = depth < 6 && !base.includes('.') ? (local ??= moduleClasses(cls.tree)).get(name) : undefined;
+      if (!found || found.id === cls.id || seen.has(name)) continue;
+      seen.add(name);
+      // The answer now depends on another statement of the module: a per-statement cache cannot tell when it changes.
+      readOutsideUnnamed();
+      const inherited = membersOf(found);
+      for (const a of QUERYSET_ATTRS) if (!attrs.has(a) && inherited?.attrs.has(a)) attrs.set(a, inherited.attrs.get(a)!);
+      for (const m of QUERYSET_METHODS) if (!methods.has(m) && inherited?.methods.has(m)) methods.set(m, inherited.methods.get(m)!);
+      visit(found, depth + 1);
+    }
+  };
+  visit(cls, 0);
+}
+
+function baseNamesOf(cls: Node): string[] {
+  return (cls.childForFieldName('superclasses')?.namedChildren ?? []).flatMap((b) => (b && b.type !== 'keyword_argument' ? [b.text] : []));
+}
+
+/** The module's top-level classes by name (of two of one name the last wins, as at import). */
+function moduleClasses(tree: Tree): Map<string, Node> {
+  const out = new Map<string, Node>();
+  for (const s of topLevelStatements(tree)) {
+    const def = s.type === 'decorated_definition' ? s.node.childForFieldName('definition') : s.node;
+    if (def?.type === 'class_definition') out.set(def.childForFieldName('name')?.text ?? '', def);
+  }
+  return out;
+}
+
+/**
+ * A DetailView/UpdateView whose `get_object()` is overridden: its one object comes from that method, not from
+ * get_queryset. Read when it returns `get_object_or_404(qs, ...)` or `qs.get(...)`; the model class itself there
+ * loads nothing more than `model = X` does. Undefined (nothing judged) for anything else.
+ */
+function objectQueryset(getObject: Node, attrs: Map<string, Node>, methods: Map<string, Node>, model: string | undefined, projectBases: boolean): { facts: QuerysetFacts; model?: string } | undefined {
+  const returns = returnValues(getObject);
+  if (returns.length !== 1) return undefined;
+  const call = unparenthesize(returns[0]);
+  if (call.type !== 'call') return undefined;
+  const fn = call.childForFieldName('function')!;
+  const source = fn.text === 'get_object_or_404' ? positionalArguments(call)[0] : fn.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'get' ? fn.childForFieldName('object') : undefined;
+  if (!source) return undefined;
+  if (source.type === 'identifier' && source.text === model) {
+    const withoutGetQueryset = new Map(methods);
+    withoutGetQueryset.delete('get_queryset');
+    const withoutQueryset = new Map(attrs);
+    withoutQueryset.delete('queryset');
+    return mainQueryset(withoutQueryset, withoutGetQueryset, model, projectBases);
+  }
+  const info = querysetOf(source);
+  const facts = info && querysetFacts(info, source);
+  return facts && { facts, model: info!.models[0] ?? model };
 }
 
 /** The view's own queryset: `get_queryset()`'s return, else `queryset = ...`, else `model = X` (all rows). */

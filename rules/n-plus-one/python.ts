@@ -325,7 +325,7 @@ function checkStatement(tree: Tree, statement: TopLevelStatement, canFix: boolea
     if (copiesRows(iteration) || fewRows(iteration) || endsFirstPass(iteration)) continue;
     const source = rowSource(iteration, sources);
     if (!source || rowsOfSerializedObject(iteration, source) || (!source.prefix && oneRowByUniqueField(source.info, models))) continue;
-    for (const access of accessesToReport(tree, iteration, source)) reportTo(finding(iteration, source, access, canFix));
+    for (const access of accessesToReport(tree, iteration, source, models)) reportTo(finding(iteration, source, access, canFix));
     if (rowsOfManyParents(source) && !filtersOneParent(source.info, models)) keyedQueries(iteration, unparenthesize(iteration.iterable).text, reportTo, relationAliases(iteration));
   }
   if (statementMatches(statement, SESSION_WORD)) {
@@ -550,7 +550,7 @@ function attributeChainOf(node: Node | null, row: string): string[] | undefined 
 }
 
 /** The relation reads of one loop that the queryset does not load, one per relation path. */
-function accessesToReport(tree: Tree, iteration: Iteration, source: RowSource): RelationAccess[] {
+function accessesToReport(tree: Tree, iteration: Iteration, source: RowSource, models: ModelIndex): RelationAccess[] {
   const name = iteration.target.text;
   const byPath = new Map<string, RelationAccess[]>();
   for (const bodyNode of iteration.body) {
@@ -558,7 +558,7 @@ function accessesToReport(tree: Tree, iteration: Iteration, source: RowSource): 
       if (capture !== 'attr' || node.childForFieldName('object')?.text !== name) continue;
       if (!readsLoopVariable(node, iteration)) continue;
       const access = modelMethodCall(tree, node, source) ?? classifyAccess(node);
-      if (!access || (access.kind !== 'model-method' && moduleProperties(tree).has(access.path[0]))) continue;
+      if (!access || (access.kind !== 'model-method' && (moduleProperties(tree).has(access.path[0]) || readsRowValue(source, access.path[0], models)))) continue;
       const key = access.path.join('__');
       byPath.set(key, [...(byPath.get(key) ?? []), access]);
     }
@@ -583,6 +583,17 @@ function accessesToReport(tree: Tree, iteration: Iteration, source: RowSource): 
     if (access.kind === 'model-method') return true;
     return !loadsRelation(source.info, source.prefix + path, access.kind === 'foreign-key' && source.prefix === '');
   });
+}
+
+/**
+ * `branch.location.x` where the project model declares `location` as a field that is not a relation (a PointField,
+ * a JSONField), or `branch.distance.km` where the queryset's `.annotate(distance=...)` set it: values the row's own
+ * query returned, no query per row.
+ */
+function readsRowValue(source: RowSource, first: string, models: ModelIndex): boolean {
+  if (source.prefix) return false;
+  if (source.info.annotations.has(first)) return true;
+  return source.info.models.length > 0 && source.info.models.every((m) => models.isPlainField(m, first));
 }
 
 /**
