@@ -42,12 +42,19 @@ export interface QuerysetFacts {
    * A class view with only `model = X`: a `queryset = X.objects...` line can be added after `model` here. Safe only
    * when every base is one of Django's (a project base class may set a filtered `queryset` the line would replace).
    */
-  modelLine?: { at: number; indent: string; model: string; projectBases: boolean };
+  modelLine?: { at: number; indent: string; model: string; projectBases: boolean; importedBases?: ImportedBase[] };
   /** The expression the view-side finding is reported on. */
   start: number;
   end: number;
   /** A `get_queryset()` that branches (several returns): the fix is offered, but unsafe. */
   branches: boolean;
+}
+
+/** A base class a view imports from a project module (`from .mixins import OwnedMixin`), whose members may pick its rows. */
+export interface ImportedBase {
+  name: string;
+  /** The module as imported: `lead.mixins`, `.mixins`. */
+  module: string;
 }
 
 export interface ContextValue {
@@ -265,7 +272,7 @@ function classView(cls: Node, file: string): TemplateView | undefined {
   const members = membersOf(cls);
   if (!members) return undefined;
   const { attrs, methods } = members;
-  inheritQuerysetMembers(cls, attrs, methods);
+  const importedBases = inheritQuerysetMembers(cls, attrs, methods);
   const projectBases = bases.some((b) => !DJANGO_BASES.test(b));
   const templates = templateNames(attrs.get('template_name')?.childForFieldName('right') ?? undefined);
   const getTemplateNames = methods.get('get_template_names');
@@ -275,7 +282,7 @@ function classView(cls: Node, file: string): TemplateView | undefined {
   const context: ContextValue[] = [];
 
   if (isList || isObject) {
-    const main = isObject && methods.has('get_object') ? objectQueryset(methods.get('get_object')!, attrs, methods, model, projectBases) : mainQueryset(attrs, methods, model, projectBases);
+    const main = isObject && methods.has('get_object') ? objectQueryset(methods.get('get_object')!, attrs, methods, model, projectBases, importedBases) : mainQueryset(attrs, methods, model, projectBases, importedBases);
     const rowModel = main?.model ?? model;
     if (main) {
       const names = new Set<string>();
@@ -343,14 +350,19 @@ const QUERYSET_METHODS = ['get_queryset', 'get_object'];
  * project mixins and base classes in this module, in method resolution order (bases left to right, depth first:
  * what Python's C3 order gives for the usual mixin stacks).
  */
-function inheritQuerysetMembers(cls: Node, attrs: Map<string, Node>, methods: Map<string, Node>): void {
+function inheritQuerysetMembers(cls: Node, attrs: Map<string, Node>, methods: Map<string, Node>): ImportedBase[] {
   let local: Map<string, Node> | undefined;
+  const imported: ImportedBase[] = [];
   const seen = new Set<string>();
   const visit = (node: Node, depth: number) => {
     for (const base of baseNamesOf(node)) {
       if (DJANGO_BASES.test(base)) continue;
       const name = base.split('.').pop()!;
       const found = depth < 6 && !base.includes('.') ? (local ??= moduleClasses(cls.tree)).get(name) : undefined;
+      if (!found && !base.includes('.')) {
+        const module = importedModule(cls.tree, name);
+        if (module) imported.push({ name, module });
+      }
       if (!found || found.id === cls.id || seen.has(name)) continue;
       seen.add(name);
       // The answer now depends on another statement of the module: a per-statement cache cannot tell when it changes.
@@ -362,6 +374,16 @@ function inheritQuerysetMembers(cls: Node, attrs: Map<string, Node>, methods: Ma
     }
   };
   visit(cls, 0);
+  return imported;
+}
+
+/** The module `from X import Name` takes the name from, read from the module's import lines. */
+function importedModule(tree: Tree, name: string): string | undefined {
+  readOutsideUnnamed();
+  const escaped = name.replace(/[^\w]/g, '');
+  const m = new RegExp(`^from[ \\t]+([\\w.]+)[ \\t]+import[ \\t]+\\(?[^()\\n]*?\\b${escaped}\\b(?![ \\t]+as\\b)`, 'm').exec(tree.rootNode.text)
+    ?? new RegExp(`^from[ \\t]+([\\w.]+)[ \\t]+import[ \\t]*\\([^)]*?\\b${escaped}\\b(?![ \\t]+as\\b)`, 'm').exec(tree.rootNode.text);
+  return m?.[1];
 }
 
 function baseNamesOf(cls: Node): string[] {
@@ -383,7 +405,7 @@ function moduleClasses(tree: Tree): Map<string, Node> {
  * get_queryset. Read when it returns `get_object_or_404(qs, ...)` or `qs.get(...)`; the model class itself there
  * loads nothing more than `model = X` does. Undefined (nothing judged) for anything else.
  */
-function objectQueryset(getObject: Node, attrs: Map<string, Node>, methods: Map<string, Node>, model: string | undefined, projectBases: boolean): { facts: QuerysetFacts; model?: string } | undefined {
+function objectQueryset(getObject: Node, attrs: Map<string, Node>, methods: Map<string, Node>, model: string | undefined, projectBases: boolean, importedBases: ImportedBase[]): { facts: QuerysetFacts; model?: string } | undefined {
   const returns = returnValues(getObject);
   if (returns.length !== 1) return undefined;
   const call = unparenthesize(returns[0]);
@@ -396,7 +418,7 @@ function objectQueryset(getObject: Node, attrs: Map<string, Node>, methods: Map<
     withoutGetQueryset.delete('get_queryset');
     const withoutQueryset = new Map(attrs);
     withoutQueryset.delete('queryset');
-    return mainQueryset(withoutQueryset, withoutGetQueryset, model, projectBases);
+    return mainQueryset(withoutQueryset, withoutGetQueryset, model, projectBases, []);
   }
   const info = querysetOf(source);
   const facts = info && querysetFacts(info, source);
@@ -404,7 +426,7 @@ function objectQueryset(getObject: Node, attrs: Map<string, Node>, methods: Map<
 }
 
 /** The view's own queryset: `get_queryset()`'s return, else `queryset = ...`, else `model = X` (all rows). */
-function mainQueryset(attrs: Map<string, Node>, methods: Map<string, Node>, model: string | undefined, projectBases: boolean): { facts: QuerysetFacts; model?: string } | undefined {
+function mainQueryset(attrs: Map<string, Node>, methods: Map<string, Node>, model: string | undefined, projectBases: boolean, importedBases: ImportedBase[]): { facts: QuerysetFacts; model?: string } | undefined {
   const getQueryset = methods.get('get_queryset');
   if (getQueryset) {
     const returns = returnValues(getQueryset);
@@ -429,7 +451,7 @@ function mainQueryset(attrs: Map<string, Node>, methods: Map<string, Node>, mode
     model,
     facts: {
       models: [model], selected: [], prefetched: [], prefetchedSubtrees: [], selectAll: false, unknownRelations: false, values: false, deferred: false,
-      selectCalls: [], prefetchCalls: [], modelLine: { at: statement.endIndex, indent, model: modelAssignment.childForFieldName('right')!.text, projectBases },
+      selectCalls: [], prefetchCalls: [], modelLine: { at: statement.endIndex, indent, model: modelAssignment.childForFieldName('right')!.text, projectBases, importedBases: importedBases.length ? importedBases : undefined },
       start: modelAssignment.startIndex, end: modelAssignment.endIndex, branches: false,
     },
   };

@@ -7,7 +7,7 @@ import type { ProjectInfo } from '../../rules/api';
 import { FileVersionSlot, ProjectSlot } from '../cache';
 import { projectTexts } from '../project-texts';
 
-const CLASS_HEADER = /^class[ \t]+(\w+)[ \t]*\(/gm;
+const CLASS_HEADER = /^class[ \t]+(\w+)[ \t]*[(:]/gm;
 const SKIPPED_FOLDERS = /(^|\/)(node_modules|site-packages|\.venv|venv|migrations)\//;
 
 /** Each module's top-level classes (name -> class text), per module text version. */

@@ -20,6 +20,7 @@ import { moduleMatches } from '../../analysis/python/statements';
 import { takeSharedLinks, TEMPLATE_LINKS_TOPIC } from './template-links-share';
 import { factsExchange } from '../../analysis/shared-facts';
 import { projectTexts } from '../../analysis/project-texts';
+import { importedBasePicksRows } from './imported-view-bases';
 import { RENDERS_TEMPLATES, templateViewsIn, type ContextValue, type QuerysetFacts, type TemplateView } from '../../analysis/python/django-template-views';
 
 /** Depth of `{% extends %}`/`{% include %}` chains followed (also stops cycles). */
@@ -277,7 +278,14 @@ function buildFindings(cache: ProjectCache, read: (rel: string) => string | unde
     const file = names.map((n) => folders.resolve(n)).find((f) => f !== undefined);
     if (!file) continue;
     const env = new Map<string, Binding>();
+    const readInput = (rel: string) => {
+      const text = read(rel);
+      cache.inputs.set(rel, text);
+      return text;
+    };
     for (const value of view.context) {
+      const imported = value.queryset.modelLine?.importedBases;
+      if (imported && importedBasePicksRows(imported, view.file, cache.files, readInput)) continue;
       const model = value.model ?? (value.relation ? models.targetOfAccessor(value.relation) : undefined);
       env.set(value.name, { value, view, path: [], model, many: value.many, perRow: false, throughMany: false });
     }
