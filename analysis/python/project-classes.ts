@@ -7,7 +7,9 @@ import type { ProjectInfo } from '../../rules/api';
 import { FileVersionSlot, ProjectSlot } from '../cache';
 import { projectTexts } from '../project-texts';
 
-const CLASS_HEADER = /^class[ \t]+(\w+)[ \t]*[(:]/gm;
+const CLASS_HEADER = /^class[ \t]+(\w+)[ \t]*\(/gm;
+/** Also `class Name:` (no bases): a mixin of the project's own. */
+const ANY_CLASS_HEADER = /^class[ \t]+(\w+)[ \t]*[(:]/gm;
 const SKIPPED_FOLDERS = /(^|\/)(node_modules|site-packages|\.venv|venv|migrations)\//;
 
 /** Each module's top-level classes (name -> class text), per module text version. */
@@ -16,11 +18,14 @@ const MODULE_CLASSES = new FileVersionSlot<ReadonlyMap<string, string>>('project
 /** The last answer per project view, with the projectTexts stamp (one per analysed file) it was read under. */
 const LAST_ANSWER = new ProjectSlot<{ last?: { stamp: object; byName: ReadonlyMap<string, string | null> } }>('project classes: last answer', () => ({}));
 
-/** A module's top-level classes with their header and body; of two classes of one name the last wins, as at import. */
-export function classesOfText(text: string): Map<string, string> {
+/**
+ * A module's top-level classes with their header and body; of two classes of one name the last wins, as at import.
+ * Only classes with bases unless `includeBaseless` (`class Name:` too).
+ */
+export function classesOfText(text: string, includeBaseless = false): Map<string, string> {
   const out = new Map<string, string>();
   if (!/^class[ \t]/m.test(text)) return out;
-  for (const m of text.matchAll(CLASS_HEADER)) {
+  for (const m of text.matchAll(includeBaseless ? ANY_CLASS_HEADER : CLASS_HEADER)) {
     const rest = text.slice(m.index);
     const end = /\n(?=\S)/.exec(rest.slice(1));
     out.set(m[1], end ? rest.slice(0, end.index + 1) : rest);

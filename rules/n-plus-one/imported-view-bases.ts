@@ -19,7 +19,7 @@ export function importedBasePicksRows(bases: readonly ImportedBase[], viewFile: 
     const file = moduleFile(base.module, viewFile, files);
     const text = file === undefined ? undefined : read(file);
     if (text === undefined) return false;
-    const classes = classesOfText(text);
+    const classes = classesOfText(text, true);
     const seen = new Set<string>();
     const picks = (name: string, depth: number): boolean => {
       const cls = classes.get(name);
