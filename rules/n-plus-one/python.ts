@@ -208,7 +208,7 @@ def order_list(request):
         'relation `x`, `row.x.all()` / `.filter()` / `.count()` / `.exists()` / `.first()` is a manager. Reads that ' +
         'are obviously plain values are skipped: `row.x_id`, `row.pk`, str/datetime/Decimal/UUID/dict members ' +
         '(`row.name.upper()`, `row.created_at.isoformat()`, `row.created_at.year`, `row.price.quantize(...)`, ' +
-        '`row.data.get("k")`), and file-field members (`row.avatar.url`). Manager writes (`row.items.create()`, ' +
+        '`row.data.get("k")`), file-field members (`row.avatar.url`), fields the project model declares as non-relations (`branch.location.x` on a PointField) and names the queryset `annotate()`s (`branch.distance.km`). Manager writes (`row.items.create()`, ' +
         '`.add()`, `.clear()`) are not reads; an unknown method on a plural name (`row.items.published()`) may be a ' +
         'custom manager method, which `select_related` cannot load, so it is reported only for `*_set` managers and ' +
         'without a fix. `content_object` (a generic foreign key) gets `prefetch_related`, since `select_related` ' +
