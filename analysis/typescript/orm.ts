@@ -19,6 +19,7 @@ import {
   bindingRoot,
   chainCalls,
   chainRoot,
+  constructorAssigned,
   declarationOf,
   decoratorCall,
   decoratorNames,
@@ -518,6 +519,9 @@ function modelKind(expr: ts.Expression, ev: Evidence, depth: number): ModelKind 
     const member = thisMember(e);
     // `@InjectModel(User.name) private model: Model<User>`, or `constructor(private readonly model = UserModel)`
     if (member) return injectedModelKind(member, ev) ?? (member.initializer ? modelKind(member.initializer, ev, depth + 1) : undefined);
+    // `constructor () { this.model = DB.Users }` in a JavaScript repository class
+    const assigned = constructorAssigned(e);
+    if (assigned) return modelKind(assigned, ev, depth + 1);
     // db.User / models.User / sequelize.models.User
     if (/^[A-Z]/.test(e.name.text)) return modelRegistryKind(e.expression, ev, depth + 1);
   }
@@ -604,7 +608,11 @@ function injectedModelKind(member: ts.PropertyDeclaration | ts.ParameterDeclarat
 function modelName(receiver: ts.Expression): string | undefined {
   const e = unwrap(receiver);
   if (ts.isIdentifier(e)) return e.text;
-  if (ts.isPropertyAccessExpression(e)) return e.name.text;
+  if (ts.isPropertyAccessExpression(e)) {
+    // `this.model` a JavaScript constructor set to `DB.Users`: the model is Users
+    const assigned = !thisMember(e) ? constructorAssigned(e) : undefined;
+    return (assigned && modelName(assigned)) ?? e.name.text;
+  }
   return undefined;
 }
 

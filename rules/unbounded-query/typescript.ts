@@ -834,10 +834,10 @@ function sharedRows(branch: ts.ObjectLiteralExpression): boolean {
 
 /**
  * Reference data an app defines and rarely adds to: categories, branches, ingredients, platforms, settings,
- * countries, currencies, languages, roles. A whole read of one is a few dozen rows. (Not tags or products: in many
+ * countries, currencies, languages, roles, levels, statuses. A whole read of one is a few dozen rows. (Not tags or products: in many
  * apps users create them.)
  */
-const REFERENCE_DATA = /^(categor(y|ies)|branch(es)?|ingredients?|platforms?|settings?|config(uration)?s?|countr(y|ies)|currenc(y|ies)|languages?|locales?|roles?|permissions?|regions?)$/i;
+const REFERENCE_DATA = /^(categor(y|ies)|branch(es)?|ingredients?|platforms?|settings?|config(uration)?s?|countr(y|ies)|currenc(y|ies)|languages?|locales?|roles?|permissions?|regions?|levels?|status(es)?)$/i;
 
 function isReferenceData(q: OrmCall): boolean {
   const name = (q.model ?? q.target.split('.').pop() ?? '').replace(/(Model|Repository|Repo|Collection|Schema)$/, '');
