@@ -181,6 +181,12 @@ class Evidence {
     return importedRepositoryEntity(this.ctx, id);
   }
 
+  /** `@entities/users.entity`: a tsconfig `paths` alias, not a scoped package the project depends on. */
+  isPathAlias(specifier: string): boolean {
+    const scope = /^@[\w-]+\//.exec(specifier)?.[0];
+    return scope !== undefined && ![...this.projectDeps()].some((d) => d.startsWith(scope));
+  }
+
   usesPrisma(): boolean {
     return this.prismaImport || this.projectDeps().has('@prisma/client');
   }
@@ -501,7 +507,7 @@ function modelKind(expr: ts.Expression, ev: Evidence, depth: number): ModelKind 
   if (ts.isIdentifier(e)) {
     // import User from '../models/User', const { User, Post } = require('../models')
     const source = importSource(e);
-    if (source) return isLocalSpecifier(source.specifier) && MODEL_SPECIFIER.test(source.specifier) ? 'local' : undefined;
+    if (source) return (isLocalSpecifier(source.specifier) || ev.isPathAlias(source.specifier)) && MODEL_SPECIFIER.test(source.specifier) ? 'local' : undefined;
     const decl = declarationOf(e);
     if (!decl) return undefined;
     if (ts.isClassDeclaration(decl)) return classModelKind(decl);
