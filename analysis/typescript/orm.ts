@@ -258,7 +258,8 @@ function isPrismaClient(expr: ts.Expression, ev: Evidence, depth: number): boole
     if (ts.isVariableDeclaration(decl)) return decl.initializer !== undefined && createsPrismaClient(decl.initializer, ev, depth);
     if (ts.isParameter(decl)) return isPrismaParameter(decl, ev, depth);
     const source = importSource(e);
-    if (!source || !isLocalSpecifier(source.specifier)) return false;
+    // The npm package `prisma` is the CLI, with no client to import: `from 'prisma'` is a tsconfig alias of the project's own.
+    if (!source || !(isLocalSpecifier(source.specifier) || ev.isPathAlias(source.specifier) || source.specifier === 'prisma')) return false;
     if (/prisma/i.test(source.specifier) || source.imported === 'prisma' || e.text === 'prisma') return true;
     return /^(db|database|client)$/i.test(e.text) && ev.usesPrisma();
   }
