@@ -10,7 +10,7 @@ import { uncappedDtoPageSizes } from './nest-dto-service';
 
 /** A page-size key read from a request's query or path, or a destructured query: worth walking the file for. */
 const REQUEST_PAGE_SIZE_TEXT =
-  /\.(query|params)\s*(\.\s*|\[\s*['"`])(limit|per_?page|perPage|perpage|page_?size|pageSize|pagesize|size|take|count|first|itemsPerPage|items_per_page|pageLimit|page_limit)\b|\}\s*=\s*[\w.]*\.query\b/;
+  /\.(query|params)\s*(\.\s*|\[\s*['"`])(limit|per_?page|perPage|perpage|page_?size|pageSize|pagesize|size|take|count|first|itemsPerPage|items_per_page|pageLimit|page_limit)\b|\}\s*=\s*[\w.]*\.query\b|\bthis\.\w+\.(limit|per_?page|perPage|page_?size|pageSize|size|take|count)\b/;
 
 const NEST_PAGE_ARGS_TEXT = /@(Args|Query)\s*\(/;
 /** A page size read from a field of a DTO the method takes whole (`const { limit } = dto; ... take: limit`). */
