@@ -47,7 +47,11 @@ export default defineRule({
         '(`.limit(perPage)`, `take: limit`, `limit: limit`, an SQL `LIMIT $2` with it among the values), in the handler or ' +
         'through a helper of the same file that returns it (`const { per_page } = getPaginationParams(req)`), or in the ' +
         'method of a model class of the project it is passed to (`new ProfileModel().find({}, count)` whose `find` does ' +
-        '`.limit(limiter)`), uncapped.',
+        '`.limit(limiter)`), uncapped. A NestJS query DTO passed whole (`@Query() dto: PaginationDto` handed to ' +
+        '`service.getAll(dto)`) is reported at the read in the method that takes it (`const { limit } = dto; ... take: limit`) ' +
+        'when the DTO field is validated (`@IsInt() @Min(1)`) but has no `@Max()`; and a query-features helper class the ' +
+        'project constructs with the request query (`new ApiFeatures(Model.find(), req.query)`) at the member its method ' +
+        'reads the page size from (`this.queryString.limit * 1 || 50` into `.limit(limit)`).',
       whyIsThisBad:
         "A default of 20 is only what clients get when they do not ask: `recipes(take: 1000000)` makes the worker load " +
         'and serialise every row of the table in one response. A few such requests at once push a 512 MB instance into ' +

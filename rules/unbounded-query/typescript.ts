@@ -57,7 +57,7 @@ export default defineRule({
         '`paths`/`baseUrl` aliases (`@/lib/...`), index files, re-exports and `require`) that return every matching row: ' +
         'Prisma `findMany()` without `take`, TypeORM `find()`/`findBy()`/`findAndCount()` without `take` and query ' +
         'builders ending in `getMany()`/`getRawMany()` without `.take()`/`.limit()`, Sequelize `findAll()`/' +
-        '`findAndCountAll()` without `limit`, Mongoose `find()` without `.limit()` or `.cursor()`, and the native MongoDB driver\'s `collection(\'x\').find(q).toArray()` ' +
+        '`findAndCountAll()` without `limit`, Mongoose `find()` without `.limit()` or `.cursor()`, Knex builder reads awaited or returned without `.limit()`/`.first()` (`await db(\'appointments\').select(\'*\')`, `db(\'orders\').where({ status })`, where `db` is a `knex(config)` of the file or of a relative module it imports; a table only seeds or the init script that creates it insert into is not reported), and the native MongoDB driver\'s `collection(\'x\').find(q).toArray()` ' +
         '(or a `Collection` variable\'s) without `.limit()` or a `limit` option, and `aggregate(pipeline).toArray()` whose pipeline has no ' +
         '`$limit` and no reducing stage (`$group`, `$count`, `$facet`); `findOne` and a cursor iterated with `for await` are not whole reads. ' +
         'Clients are recognised from their imports (`@prisma/client`, `typeorm`, `sequelize`, `mongoose`, the ' +
