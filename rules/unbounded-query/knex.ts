@@ -7,6 +7,7 @@
 import { ts } from 'ts-morph';
 import { declarationOf, stringValue, unwrap } from '../../analysis/typescript/ast';
 import { importSource, isLocalSpecifier } from '../../analysis/typescript/imports';
+import { joinPath } from '../../analysis/deploy/deploy-files';
 import { isOfflineFile } from '../../analysis/typescript/handlers';
 import type { RuleContext } from '../api';
 
@@ -78,21 +79,12 @@ const CREATES_KNEX = /^(require\s*\(\s*['"]knex['"]\s*\)|knex|Knex)\s*\(/;
 
 function moduleCreatesKnex(ctx: RuleContext, specifier: string): boolean {
   const dir = ctx.file.relPath.replace(/[^/]*$/, '');
-  const base = normalise(`${dir}${specifier}`).replace(/\.(js|mjs|cjs|ts)$/, '');
+  const base = joinPath(dir, specifier).replace(/\.(js|mjs|cjs|ts)$/, '');
   for (const ext of ['.js', '.ts', '.mjs', '.cjs', '/index.js', '/index.ts']) {
     const text = ctx.project.readFile(`${base}${ext}`);
     if (text !== undefined) return /\brequire\s*\(\s*['"]knex['"]\s*\)|\bfrom\s+['"]knex['"]/.test(text) && /\b(knex|Knex)\s*\(\s*[\w{]/.test(text);
   }
   return false;
-}
-
-function normalise(p: string): string {
-  const out: string[] = [];
-  for (const part of p.split('/')) {
-    if (part === '..') out.pop();
-    else if (part !== '.' && part !== '') out.push(part);
-  }
-  return out.join('/');
 }
 
 /**
