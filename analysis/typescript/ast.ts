@@ -513,6 +513,29 @@ export function thisMember(access: ts.PropertyAccessExpression): ts.PropertyDecl
   return undefined;
 }
 
+/**
+ * What a JavaScript class's constructor assigns to `this.<name>` when no member declares it:
+ * `constructor () { this.model = DB.Users; }` -> `DB.Users`. Undefined when assigned elsewhere too.
+ */
+export function constructorAssigned(access: ts.PropertyAccessExpression): ts.Expression | undefined {
+  if (access.expression.kind !== ts.SyntaxKind.ThisKeyword) return undefined;
+  let cls: ts.Node | undefined = access.parent;
+  while (cls && !ts.isClassDeclaration(cls) && !ts.isClassExpression(cls)) cls = cls.parent;
+  if (!cls) return undefined;
+  const name = access.name.text;
+  const values: ts.Expression[] = [];
+  const visit = (n: ts.Node): void => {
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isPropertyAccessExpression(n.left) && n.left.expression.kind === ts.SyntaxKind.ThisKeyword && n.left.name.text === name) {
+      let owner: ts.Node | undefined = n.parent;
+      while (owner && owner !== cls && !isFunctionNode(owner)) owner = owner.parent;
+      values.push(owner && ts.isConstructorDeclaration(owner) ? n.right : n);
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(cls);
+  return values.length === 1 && !ts.isBinaryExpression(values[0]!) ? values[0] : undefined;
+}
+
 /** The decorators of a node (classes, members, parameters), as call names: `@Controller('x')` -> 'Controller'. */
 export function decoratorNames(node: ts.Node): string[] {
   if (!ts.canHaveDecorators(node)) return [];

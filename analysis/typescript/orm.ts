@@ -19,6 +19,7 @@ import {
   bindingRoot,
   chainCalls,
   chainRoot,
+  constructorAssigned,
   declarationOf,
   decoratorCall,
   decoratorNames,
@@ -180,6 +181,12 @@ class Evidence {
     return importedRepositoryEntity(this.ctx, id);
   }
 
+  /** `@entities/users.entity`: a tsconfig `paths` alias, not a scoped package the project depends on. */
+  isPathAlias(specifier: string): boolean {
+    const scope = /^@[\w-]+\//.exec(specifier)?.[0];
+    return scope !== undefined && ![...this.projectDeps()].some((d) => d.startsWith(scope));
+  }
+
   usesPrisma(): boolean {
     return this.prismaImport || this.projectDeps().has('@prisma/client');
   }
@@ -251,7 +258,8 @@ function isPrismaClient(expr: ts.Expression, ev: Evidence, depth: number): boole
     if (ts.isVariableDeclaration(decl)) return decl.initializer !== undefined && createsPrismaClient(decl.initializer, ev, depth);
     if (ts.isParameter(decl)) return isPrismaParameter(decl, ev, depth);
     const source = importSource(e);
-    if (!source || !isLocalSpecifier(source.specifier)) return false;
+    // The npm package `prisma` is the CLI, with no client to import: `from 'prisma'` is a tsconfig alias of the project's own.
+    if (!source || !(isLocalSpecifier(source.specifier) || ev.isPathAlias(source.specifier) || source.specifier === 'prisma')) return false;
     if (/prisma/i.test(source.specifier) || source.imported === 'prisma' || e.text === 'prisma') return true;
     return /^(db|database|client)$/i.test(e.text) && ev.usesPrisma();
   }
@@ -500,7 +508,7 @@ function modelKind(expr: ts.Expression, ev: Evidence, depth: number): ModelKind 
   if (ts.isIdentifier(e)) {
     // import User from '../models/User', const { User, Post } = require('../models')
     const source = importSource(e);
-    if (source) return isLocalSpecifier(source.specifier) && MODEL_SPECIFIER.test(source.specifier) ? 'local' : undefined;
+    if (source) return (isLocalSpecifier(source.specifier) || ev.isPathAlias(source.specifier)) && MODEL_SPECIFIER.test(source.specifier) ? 'local' : undefined;
     const decl = declarationOf(e);
     if (!decl) return undefined;
     if (ts.isClassDeclaration(decl)) return classModelKind(decl);
@@ -518,6 +526,9 @@ function modelKind(expr: ts.Expression, ev: Evidence, depth: number): ModelKind 
     const member = thisMember(e);
     // `@InjectModel(User.name) private model: Model<User>`, or `constructor(private readonly model = UserModel)`
     if (member) return injectedModelKind(member, ev) ?? (member.initializer ? modelKind(member.initializer, ev, depth + 1) : undefined);
+    // `constructor () { this.model = DB.Users }` in a JavaScript repository class
+    const assigned = constructorAssigned(e);
+    if (assigned) return modelKind(assigned, ev, depth + 1);
     // db.User / models.User / sequelize.models.User
     if (/^[A-Z]/.test(e.name.text)) return modelRegistryKind(e.expression, ev, depth + 1);
   }
@@ -604,7 +615,11 @@ function injectedModelKind(member: ts.PropertyDeclaration | ts.ParameterDeclarat
 function modelName(receiver: ts.Expression): string | undefined {
   const e = unwrap(receiver);
   if (ts.isIdentifier(e)) return e.text;
-  if (ts.isPropertyAccessExpression(e)) return e.name.text;
+  if (ts.isPropertyAccessExpression(e)) {
+    // `this.model` a JavaScript constructor set to `DB.Users`: the model is Users
+    const assigned = !thisMember(e) ? constructorAssigned(e) : undefined;
+    return (assigned && modelName(assigned)) ?? e.name.text;
+  }
   return undefined;
 }
 

@@ -14,7 +14,7 @@ import { injectedMethod } from '../../analysis/typescript/injected-methods';
 import { ormCallOf } from '../../analysis/typescript/orm';
 import { inAdminOnlyNestRoute } from '../../analysis/typescript/nest-admin-only';
 
-const PAGE_SIZE_ARGS = /^(take|first|last|limit|pageSize|perPage|pageLimit|itemsPerPage|per_page|page_size)$/;
+export const PAGE_SIZE_ARGS = /^(take|first|last|limit|pageSize|perPage|pageLimit|itemsPerPage|per_page|page_size)$/;
 /** GraphQL resolver methods, and Nest REST handlers (whose `@Query('limit')` is the same choice in a query string). */
 const HANDLER_DECORATORS = new Set(['Query', 'ResolveField', 'Mutation', 'Get', 'Post', 'Put', 'Patch', 'Delete', 'All']);
 /** Pipes that convert or default a value but never cap it. */
@@ -90,6 +90,12 @@ function pageArgsOf(ctx: RuleContext, p: ts.ParameterDeclaration): PageArg[] {
 
 /** Whether the `@ArgsType()` class's field has a maximum (`@Max(100)`), or undefined when the class is not found. */
 function argsFieldCapped(ctx: RuleContext, type: ts.TypeNode | undefined, field: string): boolean | undefined {
+  const decorators = argsFieldDecorators(ctx, type, field);
+  return decorators === undefined ? undefined : /@Max\s*\(|@IsIn\s*\(|@Validate\s*\(/.test(decorators);
+}
+
+/** The decorators written before the args/DTO class's field (`@IsInt() @Min(1)`), or undefined when not found. */
+export function argsFieldDecorators(ctx: RuleContext, type: ts.TypeNode | undefined, field: string): string | undefined {
   if (!type || !ts.isTypeReferenceNode(type) || !ts.isIdentifier(type.typeName)) return undefined;
   const className = type.typeName.text;
   const local = type.getSourceFile().statements.find((s): s is ts.ClassDeclaration => ts.isClassDeclaration(s) && s.name?.text === className);
@@ -97,8 +103,7 @@ function argsFieldCapped(ctx: RuleContext, type: ts.TypeNode | undefined, field:
   if (text === undefined) return undefined;
   // The decorators written before the field: `@Field(() => Int, { nullable: true }) @Min(1) @Max(50) take?: number`.
   const field_ = new RegExp(`((?:@\\w+\\s*\\([^;{}]*?\\)\\s*)+)(?:readonly\\s+)?${field}\\s*[?!]?\\s*[:=;]`).exec(text);
-  if (!field_) return undefined;
-  return /@Max\s*\(|@IsIn\s*\(|@Validate\s*\(/.test(field_[1]);
+  return field_?.[1];
 }
 
 function importedClassText(ctx: RuleContext, id: ts.Identifier): string | undefined {

@@ -7,7 +7,7 @@
  */
 import { ts } from 'ts-morph';
 import { bindingRoot, enclosingFunction, isFunctionNode, stringValue, unwrap, type FunctionNode } from '../../analysis/typescript/ast';
-import { inRequestHandler, isRequestObject } from '../../analysis/typescript/handlers';
+import { inRequestHandler, isOfflineFile, isRequestObject } from '../../analysis/typescript/handlers';
 import type { RuleContext } from '../api';
 import { constructedMethod } from '../../analysis/typescript/injected-methods';
 import { ORM_READ_WORD } from '../../analysis/typescript/orm';
@@ -33,10 +33,10 @@ export function uncappedRequestPageSizes(ctx: RuleContext, sf: ts.SourceFile): R
   const relPath = ctx.file.relPath;
   const out: RequestPageSize[] = [];
   const visit = (n: ts.Node): void => {
-    const taken = ts.isVariableDeclaration(n) ? fromInitializer(n) : ts.isBindingElement(n) ? fromDestructuring(n) : undefined;
+    const taken = ts.isVariableDeclaration(n) ? fromInitializer(ctx, n) : ts.isBindingElement(n) ? fromDestructuring(n) : undefined;
     if (taken && !validatedWithMax(sf.text, taken.param.replace(/^[?:]|=$/g, ''))) {
       const fn = enclosingFunction(n);
-      if (fn?.body && inRequestHandler(n, relPath)) {
+      if (fn?.body && (taken.viaMember || inRequestHandler(n, relPath))) {
         const readIn = readWith(ctx, sf, fn, taken.local);
         if (readIn) out.push({ node: n, param: taken.param, readIn });
       }
@@ -58,13 +58,77 @@ function validatedWithMax(text: string, key: string): boolean {
 interface Taken {
   local: string;
   param: string;
+  /** Read from a class member that request code constructs the class with (`new ApiFeatures(q, req.query)`). */
+  viaMember?: boolean;
 }
 
-/** `const perPage = Number(req.query.per_page) || 10`, `let limit = req.query.limit`. */
-function fromInitializer(decl: ts.VariableDeclaration): Taken | undefined {
+/** `const perPage = Number(req.query.per_page) || 10`, `let limit = req.query.limit`, `this.queryString.limit * 1 || 50`. */
+function fromInitializer(ctx: RuleContext, decl: ts.VariableDeclaration): Taken | undefined {
   if (!ts.isIdentifier(decl.name) || !decl.initializer) return undefined;
   const param = requestKey(decl.initializer);
-  return param ? { local: decl.name.text, param } : undefined;
+  if (param) return { local: decl.name.text, param };
+  const member = memberQueryKey(ctx, decl.initializer);
+  return member ? { local: decl.name.text, param: member, viaMember: true } : undefined;
+}
+
+/**
+ * `this.queryString.limit * 1`: a page-size key of a member the constructor stores from its parameter, in a class
+ * that request code of the project constructs with the request's query there (`new ApiFeatures(Model.find(), req.query)`,
+ * the query-features helper class shared by Express handlers).
+ */
+function memberQueryKey(ctx: RuleContext, init: ts.Expression): string | undefined {
+  let e = unwrap(init);
+  if (ts.isBinaryExpression(e) && [ts.SyntaxKind.BarBarToken, ts.SyntaxKind.QuestionQuestionToken].includes(e.operatorToken.kind)) e = unwrap(e.left);
+  if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.AsteriskToken && e.right.getText() === '1') e = unwrap(e.left);
+  else if (ts.isCallExpression(e) && ts.isIdentifier(e.expression) && CONVERSIONS.has(e.expression.text) && e.arguments[0]) e = unwrap(e.arguments[0]);
+  else if (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.PlusToken) e = unwrap(e.operand);
+  if (!ts.isPropertyAccessExpression(e) || !PAGE_SIZE_KEYS.test(e.name.text)) return undefined;
+  const holder = e.expression;
+  if (!ts.isPropertyAccessExpression(holder) || holder.expression.kind !== ts.SyntaxKind.ThisKeyword) return undefined;
+  let cls: ts.Node | undefined = holder.parent;
+  while (cls && !ts.isClassDeclaration(cls)) cls = cls.parent;
+  if (!cls || !(cls as ts.ClassDeclaration).name) return undefined;
+  const ctor = (cls as ts.ClassDeclaration).members.find(ts.isConstructorDeclaration);
+  // `constructor(query, queryString) { this.queryString = queryString }`: the member's constructor parameter
+  const index = ctor?.parameters.findIndex((p) => ts.isIdentifier(p.name) && new RegExp(`\\bthis\\.${holder.name.text}\\s*=\\s*${p.name.text}\\s*;?\\s*$`, 'm').test(ctor.body?.getText() ?? ''));
+  if (index === undefined || index < 0) return undefined;
+  return constructedWithRequestQuery(ctx, (cls as ts.ClassDeclaration).name!.text, index) ? `?${e.name.text}=` : undefined;
+}
+
+/** A file of the project (outside scripts and tests) runs `new Name(..., req.query)` with the query at `index`. */
+function constructedWithRequestQuery(ctx: RuleContext, name: string, index: number): boolean {
+  const construct = new RegExp(`\\bnew\\s+${name}\\s*\\(`, 'g');
+  for (const file of ctx.project.files()) {
+    if (!/\.[cm]?[jt]s$/.test(file) || /(^|\/)node_modules\//.test(file) || isOfflineFile(file)) continue;
+    const text = ctx.project.readFile(file);
+    if (!text || !text.includes(name)) continue;
+    for (const m of text.matchAll(construct)) {
+      if (topLevelArguments(text, m.index! + m[0].length)[index]?.trim().match(/^(req|request|ctx\.request|ctx)\.query$/)) return true;
+    }
+  }
+  return false;
+}
+
+/** The comma-separated arguments of the call whose `(` ends at `from`, split at depth zero. */
+function topLevelArguments(text: string, from: string | number): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = Number(from);
+  for (let i = start; i < text.length && i < start + 2000; i++) {
+    const c = text[i];
+    if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') {
+      if (depth === 0) {
+        out.push(text.slice(start, i));
+        return out;
+      }
+      depth--;
+    } else if (c === ',' && depth === 0) {
+      out.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  return out;
 }
 
 /** `const { limit = 20 } = req.query`. */

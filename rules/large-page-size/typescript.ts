@@ -6,12 +6,15 @@ import { hasSyntaxErrors } from '../../analysis/typescript/ast';
 import { isOfflineFile } from '../../analysis/typescript/handlers';
 import { uncappedPageArgs } from './nest-page-args';
 import { uncappedRequestPageSizes } from './request-page-size';
+import { uncappedDtoPageSizes } from './nest-dto-service';
 
 /** A page-size key read from a request's query or path, or a destructured query: worth walking the file for. */
 const REQUEST_PAGE_SIZE_TEXT =
-  /\.(query|params)\s*(\.\s*|\[\s*['"`])(limit|per_?page|perPage|perpage|page_?size|pageSize|pagesize|size|take|count|first|itemsPerPage|items_per_page|pageLimit|page_limit)\b|\}\s*=\s*[\w.]*\.query\b/;
+  /\.(query|params)\s*(\.\s*|\[\s*['"`])(limit|per_?page|perPage|perpage|page_?size|pageSize|pagesize|size|take|count|first|itemsPerPage|items_per_page|pageLimit|page_limit)\b|\}\s*=\s*[\w.]*\.query\b|\bthis\.\w+\.(limit|per_?page|perPage|page_?size|pageSize|size|take|count)\b/;
 
 const NEST_PAGE_ARGS_TEXT = /@(Args|Query)\s*\(/;
+/** A page size read from a field of a DTO the method takes whole (`const { limit } = dto; ... take: limit`). */
+const DTO_PAGE_SIZE_TEXT = /\.\s*(take|limit)\s*\(|\b(take|limit)\s*[:,}]/;
 
 export default defineRule({
   meta: {
@@ -24,7 +27,7 @@ export default defineRule({
       'client-chosen-nest': 'Serves any ?{{param}}= a client asks, so one request can load the whole table: cap it at {{max}}',
       'client-chosen-request': 'Serves any {{param}} a client asks, so one request can load the whole table: cap it at {{max}}',
     },
-    trigger: /@(Args|Query)\s*\(|\.(query|params)\b/,
+    trigger: /@(Args|Query)\s*\(|\.(query|params)\b|\.\s*(take|limit)\s*\(|\b(take|limit)\s*[:,}]/,
     options: {
       suggestedMaxPageSize: { type: 'number', default: 500, description: 'The cap the message suggests for a page size the client picks.' },
     },
@@ -44,7 +47,11 @@ export default defineRule({
         '(`.limit(perPage)`, `take: limit`, `limit: limit`, an SQL `LIMIT $2` with it among the values), in the handler or ' +
         'through a helper of the same file that returns it (`const { per_page } = getPaginationParams(req)`), or in the ' +
         'method of a model class of the project it is passed to (`new ProfileModel().find({}, count)` whose `find` does ' +
-        '`.limit(limiter)`), uncapped.',
+        '`.limit(limiter)`), uncapped. A NestJS query DTO passed whole (`@Query() dto: PaginationDto` handed to ' +
+        '`service.getAll(dto)`) is reported at the read in the method that takes it (`const { limit } = dto; ... take: limit`) ' +
+        'when the DTO field is validated (`@IsInt() @Min(1)`) but has no `@Max()`; and a query-features helper class the ' +
+        'project constructs with the request query (`new ApiFeatures(Model.find(), req.query)`) at the member its method ' +
+        'reads the page size from (`this.queryString.limit * 1 || 50` into `.limit(limit)`).',
       whyIsThisBad:
         "A default of 20 is only what clients get when they do not ask: `recipes(take: 1000000)` makes the worker load " +
         'and serialise every row of the table in one response. A few such requests at once push a 512 MB instance into ' +
@@ -96,7 +103,8 @@ export class RecipesResolver {
     // The trigger lets through every file reading req.query/req.params; parse only those that may hold a page size.
     const takesSize = REQUEST_PAGE_SIZE_TEXT.test(ctx.file.text);
     const hasPageArgs = NEST_PAGE_ARGS_TEXT.test(ctx.file.text);
-    if (!takesSize && !hasPageArgs) return;
+    const takesDto = DTO_PAGE_SIZE_TEXT.test(ctx.file.text) && /\bclass\b/.test(ctx.file.text);
+    if (!takesSize && !hasPageArgs && !takesDto) return;
     const sf = ctx.typescript();
     if (hasSyntaxErrors(sf)) return;
     const max = ctx.options.suggestedMaxPageSize as number;
@@ -111,6 +119,18 @@ export class RecipesResolver {
           `The client picks ${size.param} and nothing caps it before ${size.readIn === 'the handler' ? 'the handler' : `${size.readIn}()`} ` +
           `reads with it: a value of 1000000 loads and serialises every row at once. ` +
           `Cap it where it is taken (\`Math.min(Number(req.query.limit) || 20, ${max})\`) or validate it with a maximum.`,
+      });
+    }
+    for (const size of takesDto ? uncappedDtoPageSizes(ctx, sf) : []) {
+      ctx.report({
+        start: size.start,
+        end: size.end,
+        messageId: 'client-chosen-nest',
+        data: { param: size.name, max },
+        detail:
+          `${size.readIn}() takes ${size.name} from a query DTO whose field has no @Max(), so the validation pipe lets any ` +
+          `value through to this read: ?${size.name}=1000000 loads and serialises every row at once. Add @Max(${max}) to the ` +
+          `DTO field or cap it here (\`Math.min(${size.name}, ${max})\`).`,
       });
     }
     if (!hasPageArgs) return;

@@ -23,6 +23,7 @@ import { unboundedPopulate, type UnboundedPopulate } from './mongoose-populate';
 import { callerChosenLimit, inPaginateStatic } from './mongoose-paginate';
 import { DATE_NAME, withinFixedWindow } from './time-window';
 import { mayReadNative, nativeMongoReads } from './mongodb-native';
+import { knexReads, mayReadKnex, seededKnexTable } from './knex';
 import { indexOf } from '../../analysis/typescript/ast';
 import { builderMatchesOneRow, looksUpByKey, matchesOneRow, onePerGroupMember, readAsOneRow } from './few-rows';
 
@@ -42,7 +43,7 @@ export default defineRule({
     kinds: ['typescript', 'javascript'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
-    trigger: /\.populate\s*\(|\.query\s*(<[^>]*>)?\s*\(\s*[`'"]\s*[sS][eE][lL][eE][cC][tT]\b|findMany|findUnique|findFirst|\bfind(By|AndCount|AndCountBy|All|AndCountAll)?\s*[(<]|getMany|getRawMany|\.toArray\s*\(/,
+    trigger: /\.populate\s*\(|\.query\s*(<[^>]*>)?\s*\(\s*[`'"]\s*[sS][eE][lL][eE][cC][tT]\b|findMany|findUnique|findFirst|\bfind(By|AndCount|AndCountBy|All|AndCountAll)?\s*[(<]|getMany|getRawMany|\.toArray\s*\(|\w\s*\(\s*['"`][\w.]+['"`]\s*\)\s*\.\s*(select|where|orderBy)\b/,
     options: {
       suggestedLimit: { type: 'number', default: 100, description: 'The page size the fix adds (`take: N` / `limit: N`).' },
     },
@@ -56,7 +57,7 @@ export default defineRule({
         '`paths`/`baseUrl` aliases (`@/lib/...`), index files, re-exports and `require`) that return every matching row: ' +
         'Prisma `findMany()` without `take`, TypeORM `find()`/`findBy()`/`findAndCount()` without `take` and query ' +
         'builders ending in `getMany()`/`getRawMany()` without `.take()`/`.limit()`, Sequelize `findAll()`/' +
-        '`findAndCountAll()` without `limit`, Mongoose `find()` without `.limit()` or `.cursor()`, and the native MongoDB driver\'s `collection(\'x\').find(q).toArray()` ' +
+        '`findAndCountAll()` without `limit`, Mongoose `find()` without `.limit()` or `.cursor()`, Knex builder reads awaited or returned without `.limit()`/`.first()` (`await db(\'appointments\').select(\'*\')`, `db(\'orders\').where({ status })`, where `db` is a `knex(config)` of the file or of a relative module it imports; a table only seeds or the init script that creates it insert into is not reported), and the native MongoDB driver\'s `collection(\'x\').find(q).toArray()` ' +
         '(or a `Collection` variable\'s) without `.limit()` or a `limit` option, and `aggregate(pipeline).toArray()` whose pipeline has no ' +
         '`$limit` and no reducing stage (`$group`, `$count`, `$facet`); `findOne` and a cursor iterated with `for await` are not whole reads. ' +
         'Clients are recognised from their imports (`@prisma/client`, `typeorm`, `sequelize`, `mongoose`, the ' +
@@ -189,6 +190,7 @@ export default router;
     }
     const calls = ormCalls(ctx); // before the parse: a file with no possible ORM read is not parsed
     if (mayReadNative(ctx.file.text)) reportNativeReads(ctx, calls, limit);
+    if (mayReadKnex(ctx.file.text)) reportKnexReads(ctx, limit);
     if (calls.length === 0) return;
     const fixable = !hasSyntaxErrors(ctx.typescript());
     for (const q of calls) {
@@ -269,6 +271,37 @@ function reportNativeReads(ctx: RuleContext, ormReads: readonly OrmCall[], limit
         (read.method === 'find' ? `Page it: .sort({ _id: 1 }).limit(${limit}) with a cursor or skip, or iterate the cursor (for await) to stream.` : `Add a { $limit: ${limit} } stage, or iterate the cursor (for await) to stream.`) +
         (typeof served === 'object' ? ` ${viaText(served)}` : ''),
       fixes: fix ? [fix] : [],
+    });
+  }
+}
+
+/**
+ * Knex builder reads (knex.ts) that return a whole table per request, judged by the same scope checks as the ORMs'
+ * (`.where({ user_id })` an owner's rows, a unique key, reference data, a fixed time window).
+ */
+function reportKnexReads(ctx: RuleContext, limit: number): void {
+  const sf = ctx.typescript();
+  if (hasSyntaxErrors(sf)) return;
+  const seeded = new Map<string, boolean>();
+  for (const read of knexReads(ctx, indexOf(sf).calls)) {
+    const q: OrmCall = { orm: 'mongoose', call: read.where ?? read.table, method: 'find', target: read.tableName, model: read.tableName, optionsIndex: 0, builder: false, list: true };
+    if (read.where && (loadsListedKeys(q) || findsByUniqueKey(q) || matchesFewRows(ctx, q) || scopedToOneOwner(q) || selectsFewByFlag(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q))) continue;
+    if (isReferenceData(q)) continue;
+    if (!seeded.has(read.tableName)) seeded.set(read.tableName, seededKnexTable(ctx, read.tableName));
+    if (seeded.get(read.tableName)) continue;
+    const served = servesRequests(ctx, read.table);
+    if (!served) continue;
+    const what = `Knex ${read.text} without limit`;
+    ctx.report({
+      start: read.table.getStart(),
+      end: read.chain.getEnd(),
+      messageId: 'unbounded',
+      data: { what: clip(what, 56) },
+      detail:
+        `${what} reads every matching row into an array at once, on each request. Page it: .orderBy('id').limit(${limit}).offset(...) ` +
+        `or a keyset (.where('id', '>', after).limit(${limit})).` +
+        (typeof served === 'object' ? ` ${viaText(served)}` : ''),
+      fixes: [{ title: `Add .limit(${limit})`, edits: [{ start: read.chain.getEnd(), end: read.chain.getEnd(), newText: `.limit(${limit})` }] }],
     });
   }
 }
@@ -834,10 +867,10 @@ function sharedRows(branch: ts.ObjectLiteralExpression): boolean {
 
 /**
  * Reference data an app defines and rarely adds to: categories, branches, ingredients, platforms, settings,
- * countries, currencies, languages, roles. A whole read of one is a few dozen rows. (Not tags or products: in many
+ * countries, currencies, languages, roles, levels, statuses. A whole read of one is a few dozen rows. (Not tags or products: in many
  * apps users create them.)
  */
-const REFERENCE_DATA = /^(categor(y|ies)|branch(es)?|ingredients?|platforms?|settings?|config(uration)?s?|countr(y|ies)|currenc(y|ies)|languages?|locales?|roles?|permissions?|regions?)$/i;
+const REFERENCE_DATA = /^(categor(y|ies)|branch(es)?|ingredients?|platforms?|settings?|config(uration)?s?|countr(y|ies)|currenc(y|ies)|languages?|locales?|roles?|permissions?|regions?|levels?|status(es)?)$/i;
 
 function isReferenceData(q: OrmCall): boolean {
   const name = (q.model ?? q.target.split('.').pop() ?? '').replace(/(Model|Repository|Repo|Collection|Schema)$/, '');

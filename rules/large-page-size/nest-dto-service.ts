@@ -1,0 +1,91 @@
+/**
+ * NestJS query DTOs passed whole: the controller takes `@Query() dto: PaginationDto` and hands it to a service method
+ * `getAll(dto: PaginationDto)` that reads `const { page, limit } = dto` (or `dto.limit`) into `take: limit` /
+ * `.take(limit)`, where the DTO's field is validated by class-validator (`@IsInt() @Min(1)`) but has no `@Max()`:
+ * the validation pipe lets any size through. Reported at the read, in the method that sizes it.
+ */
+import { ts } from 'ts-morph';
+import type { RuleContext } from '../api';
+import { unwrap } from '../../analysis/typescript/ast';
+import { PAGE_SIZE_ARGS, argsFieldDecorators, capped } from './nest-page-args';
+
+/** class-validator / class-transformer decorators that mark a field as a validated request input. */
+const VALIDATED_FIELD = /@(IsInt|IsNumber|IsPositive|Min|IsNumberString|Type)\s*\(/;
+/** Decorators that bound the value. */
+const BOUNDED_FIELD = /@(Max|IsIn|Validate)\s*\(/;
+
+export interface DtoPageSize {
+  start: number;
+  end: number;
+  /** The DTO field (`limit`). */
+  name: string;
+  /** The method that reads with it. */
+  readIn: string;
+}
+
+export function uncappedDtoPageSizes(ctx: RuleContext, sf: ts.SourceFile): DtoPageSize[] {
+  const out: DtoPageSize[] = [];
+  const visit = (n: ts.Node): void => {
+    if (ts.isMethodDeclaration(n) && n.body && ts.isClassLike(n.parent)) {
+      for (const p of n.parameters) {
+        if (!ts.isIdentifier(p.name) || !p.type || !ts.isTypeReferenceNode(p.type)) continue;
+        for (const { field, local } of pageFieldsRead(n.body, p.name.text)) {
+          const decorators = argsFieldDecorators(ctx, p.type, field);
+          if (!decorators || !VALIDATED_FIELD.test(decorators) || BOUNDED_FIELD.test(decorators)) continue;
+          if (capped(n.body, local)) continue;
+          const read = readAt(n.body, local);
+          if (read) out.push({ ...read, name: field, readIn: n.name.getText() });
+        }
+      }
+      return;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return out;
+}
+
+/** `const { page, limit } = dto` (local `limit`) and `dto.limit` (local `dto.limit`) for page-size fields. */
+function pageFieldsRead(body: ts.Block, param: string): { field: string; local: string }[] {
+  const out: { field: string; local: string }[] = [];
+  const visit = (n: ts.Node): void => {
+    if (ts.isVariableDeclaration(n) && n.initializer && ts.isObjectBindingPattern(n.name)) {
+      const init = unwrap(n.initializer);
+      if (ts.isIdentifier(init) && init.text === param) {
+        for (const el of n.name.elements) {
+          const field = el.propertyName ? el.propertyName.getText() : el.name.getText();
+          if (PAGE_SIZE_ARGS.test(field) && ts.isIdentifier(el.name)) out.push({ field, local: el.name.text });
+        }
+      }
+    }
+    if (ts.isPropertyAccessExpression(n) && ts.isIdentifier(n.expression) && n.expression.text === param && PAGE_SIZE_ARGS.test(n.name.text)) {
+      if (!out.some((f) => f.local === n.getText())) out.push({ field: n.name.text, local: n.getText() });
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(body);
+  return out;
+}
+
+/** The span of `take: limit` / `limit: limit` / `.take(limit)` / `.limit(limit)`, or a shorthand `find({ take })`. */
+function readAt(body: ts.Block, local: string): { start: number; end: number } | undefined {
+  const name = local.replace(/\./g, '\\.');
+  const value = `(?:(?:Number|parseInt)\\s*\\(\\s*|\\+\\s*)?${name}\\b(?!\\s*\\.)`;
+  const m = new RegExp(`\\b(take|limit)\\s*:\\s*${value}|\\.\\s*(limit|take)\\s*\\(\\s*${value}`).exec(body.getText());
+  if (m) {
+    const start = body.getStart() + m.index;
+    return { start, end: start + m[0].length };
+  }
+  let found: ts.Node | undefined;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    // `repo.find({ where, take })`: an object literal passed to a call, not `return { items, limit }`.
+    if (ts.isShorthandPropertyAssignment(n) && n.name.text === local && /^(take|limit)$/.test(local) && ts.isCallExpression(n.parent.parent) && n.parent.parent.arguments.includes(n.parent)) {
+      found = n;
+      return;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(body);
+  return found ? { start: found.getStart(), end: found.getEnd() } : undefined;
+}
