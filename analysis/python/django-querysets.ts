@@ -351,6 +351,26 @@ function classQueryset(at: Node, depth: number): QuerysetInfo | undefined {
   return info;
 }
 
+/**
+ * `super().get_queryset()` in a class view: its `queryset = ...` attribute, else the whole table of its `model = Post`
+ * (what Django's MultipleObjectMixin and DRF's GenericAPIView start from). Only the enclosing class body is read.
+ */
+function inheritedQueryset(call: Node, depth: number): QuerysetInfo | undefined {
+  const declared = classQueryset(call, depth);
+  if (declared) return declared;
+  const body = ancestor(call, 'class_definition')?.childForFieldName('body');
+  let model: string | undefined;
+  for (const statement of body?.namedChildren ?? []) {
+    const assignment = statement?.type === 'expression_statement' ? statement.namedChildren[0] : undefined;
+    const right = assignment?.type === 'assignment' && assignment.childForFieldName('left')?.text === 'model' ? assignment.childForFieldName('right') : undefined;
+    if (right) model = right.type === 'identifier' ? right.text : right.type === 'attribute' ? right.childForFieldName('attribute')?.text : undefined;
+  }
+  if (!model) return undefined;
+  const info = emptyInfo({ kind: 'helper', node: call, insertAt: undefined });
+  info.models.push(model);
+  return info;
+}
+
 function callChain(call: Node, depth: number): QuerysetInfo | undefined {
   const fn = call.childForFieldName('function');
   if (!fn) return undefined;
@@ -379,6 +399,8 @@ function callChain(call: Node, depth: number): QuerysetInfo | undefined {
   }
   // `self.get_orders()`: a method of the enclosing class.
   if (receiver.type === 'identifier' && (receiver.text === 'self' || receiver.text === 'cls')) return helperResult(call, depth);
+  // `super().get_queryset()`: the view's declared rows (`queryset = ...`, or every row of its `model = Post`).
+  if (method === 'get_queryset' && receiver.type === 'call' && receiver.childForFieldName('function')?.text === 'super') return inheritedQueryset(call, depth);
 
   const inner = querysetOf(receiver, depth);
   if (inner) {
