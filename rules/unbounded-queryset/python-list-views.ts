@@ -17,7 +17,7 @@ import type { ReportSpec, RuleContext } from '../api';
 import { clip } from '../shared/format';
 import { captures, keywordArgument, positionalArguments, stringValue } from '../../analysis/python/ast';
 import { importsOf } from '../../analysis/python/imports';
-import { assignmentsBefore, calleeName, outsideReadsHold, querysetOf, recordingOutsideReads, unparenthesize, type OutsideReads, type QuerysetInfo } from '../../analysis/python/django-querysets';
+import { assignmentsBefore, calleeName, emptyInfo, outsideReadsHold, soleValueOf, querysetOf, recordingOutsideReads, unparenthesize, type OutsideReads, type QuerysetInfo } from '../../analysis/python/django-querysets';
 import { drfProject } from '../../analysis/python/drf';
 import { drfPaginationSettings, type DrfPaginationSettings } from '../../analysis/python/drf-pagination-settings';
 import type { ModelIndex } from '../../analysis/python/django-models';
@@ -588,7 +588,8 @@ function checkRenderView(ctx: RuleContext, fn: Node, judge: Judge, templates: Te
     if (index === undefined || enclosingFunction(call)?.id !== fn.id) continue;
     const context = keywordArgument(call, 'context') ?? positionalArguments(call)[index];
     for (const value of contextValues(context)) {
-      const info = judge.read(value);
+      const read = judge.read(value);
+      const info = read && read.roots.length > 0 ? read : boundAllMethod(value) ?? read;
       if (!info || info.roots.length === 0 || info.materialized || info.values || bounded(info, judge)) continue;
       if (contextKeyNeverRead(ctx, fn, call, index, value, templates)) continue;
       const fnName = fn.childForFieldName('name')?.text ?? 'view';
@@ -618,6 +619,22 @@ function contextKeyNeverRead(ctx: RuleContext, fn: Node, call: Node, contextInde
   // The key spelled once in the view: nothing else takes the queryset out of the context.
   if ((fn.text.match(new RegExp(`["']${key}["']`, 'g')) ?? []).length !== 1) return false;
   return templateReadsList(ctx.project, projectCurrent(ctx), template, [key], templates) === false;
+}
+
+/**
+ * `Post.objects.all` passed uncalled: a template calls what it is given, so the page iterates every row as if the
+ * view had called it. Read directly or through a name bound once (`posts = Post.objects.all`).
+ */
+function boundAllMethod(value: Node): QuerysetInfo | undefined {
+  const node = soleValueOf(value);
+  if (node?.type !== 'attribute' || node.childForFieldName('attribute')?.text !== 'all') return undefined;
+  const manager = node.childForFieldName('object');
+  const model = manager?.type === 'attribute' && manager.childForFieldName('attribute')?.text === 'objects' ? manager.childForFieldName('object') : undefined;
+  if (!manager || model?.type !== 'identifier') return undefined;
+  const info = emptyInfo({ kind: 'manager', node: manager, insertAt: undefined });
+  info.models.push(model.text);
+  info.methods.push('all');
+  return info;
 }
 
 /** The values of a context dict literal (or a variable assigned one). */
