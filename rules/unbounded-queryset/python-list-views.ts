@@ -371,7 +371,7 @@ function viewRows(cls: Node, chain: ClassChain, judge: Judge, fallbackModel?: st
       .filter((r) => !fromCache(r));
     if (returns.length > 1) return wholeTableBranch(returns, judge, fallbackModel);
     if (returns.length !== 1) return undefined;
-    const unrefined = optionallyRefined(returns[0], judge, fallbackModel);
+    const unrefined = optionallyRefined(returns[0], judge, attributeValue, fallbackModel);
     if (unrefined && !bounded(unrefined.info, judge, fallbackModel)) return { node: inheritedRowsNode(unrefined, cls, attributeValue), info: unrefined.info };
     // A refinement of the `queryset =` attribute is judged by the attribute (below); of `model =` rows, as read.
     const info = refines && attributeValue ? undefined : judge.read(returns[0]);
@@ -407,8 +407,23 @@ function throughOwnQueryset(text: string): boolean {
   return /\bself\.queryset\b|get_queryset/.test(text.replace(/\bsuper\([^)]*\)\s*\.\s*get_queryset\b/g, ''));
 }
 
+/** `super().get_queryset()`, alone. */
+const INHERITED = /^super\([^)]*\)\s*\.\s*get_queryset\(\s*\)$/;
+
 /** Calls that order or load a queryset's rows without bounding them. */
 const ROW_KEEPING = new Set(['order_by', 'select_related', 'prefetch_related', 'all', 'distinct', 'annotate', 'only', 'defer']);
+
+/** What an expression orders or loads (`qs` of `qs.order_by("name").distinct()`): the rows it keeps. */
+function keptRowsOf(expression: Node): Node {
+  let node = unparenthesize(expression);
+  while (node.type === 'call' && ROW_KEEPING.has(calleeName(node) ?? '')) {
+    const fn = node.childForFieldName('function');
+    const object = fn?.type === 'attribute' ? fn.childForFieldName('object') : undefined;
+    if (!object) return node;
+    node = unparenthesize(object);
+  }
+  return node;
+}
 
 /** The return statement holding an expression. */
 function ancestorStatement(node: Node): Node | undefined {
@@ -421,15 +436,9 @@ function ancestorStatement(node: Node): Node | undefined {
  * optional, so the request that passes none of them gets the first rows whole. Only when the first assignment
  * runs on every path to the return (same block) and each later one sits under an `if` with no `else` below it.
  */
-function optionallyRefined(returned: Node, judge: Judge, fallbackModel?: string): { node: Node; info: QuerysetInfo } | undefined {
+function optionallyRefined(returned: Node, judge: Judge, attributeValue: Node | undefined, fallbackModel?: string): { node: Node; info: QuerysetInfo } | undefined {
   // `return qs.order_by("name")`: an ordering or loading call on the variable keeps its rows.
-  let name = unparenthesize(returned);
-  while (name.type === 'call' && ROW_KEEPING.has(calleeName(name) ?? '')) {
-    const fn = name.childForFieldName('function');
-    const object = fn?.type === 'attribute' ? fn.childForFieldName('object') : undefined;
-    if (!object) return undefined;
-    name = unparenthesize(object);
-  }
+  const name = keptRowsOf(returned);
   if (name.type !== 'identifier') return undefined;
   const assignments = assignmentsBefore(name);
   const first = assignments[0];
@@ -447,14 +456,16 @@ function optionallyRefined(returned: Node, judge: Judge, fallbackModel?: string)
     }
     if (!conditional) return undefined;
   }
-  if (throughOwnQueryset(right.text)) return undefined;
-  const info = judge.read(right);
+  // `qs = super().get_queryset()` over a `queryset =` attribute: the attribute's rows, reported where declared.
+  const declared = INHERITED.test(keptRowsOf(right).text) && attributeValue ? attributeValue : undefined;
+  if (!declared && throughOwnQueryset(right.text)) return undefined;
+  const info = judge.read(declared ?? right);
   if (!info || info.roots.length === 0) return undefined;
   // A table with no date or time of its own (a school's groups, a shop's categories) is a catalogue an admin
   // keeps: the unfiltered default is read only for rows that come with time.
   const names = modelNames(info, fallbackModel);
   if (names.length === 0 || !names.every((m) => judge.models().isStamped(m))) return undefined;
-  return { node: reportedNode(right), info };
+  return { node: declared ?? reportedNode(right), info };
 }
 
 /**
