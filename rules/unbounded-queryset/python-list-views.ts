@@ -426,7 +426,7 @@ function keptRowsOf(expression: Node): Node {
 }
 
 /** The return statement holding an expression. */
-function ancestorStatement(node: Node): Node | undefined {
+function enclosingReturn(node: Node): Node | undefined {
   for (let p = node.parent; p; p = p.parent) if (p.type === 'return_statement') return p;
   return undefined;
 }
@@ -444,7 +444,7 @@ function optionallyRefined(returned: Node, judge: Judge, attributeValue: Node | 
   const first = assignments[0];
   const right = first?.childForFieldName('right');
   const block = first?.parent?.parent;
-  if (!right || !block || ancestorStatement(returned)?.parent?.id !== block.id || assignments.length < 2) return undefined;
+  if (!right || !block || enclosingReturn(returned)?.parent?.id !== block.id || assignments.length < 2) return undefined;
   for (const later of assignments.slice(1)) {
     if (later.parent?.parent?.id === block.id) return undefined;
     let conditional = false;
