@@ -337,16 +337,20 @@ export class ModelIndex {
    * (a search over user-created groups).
    */
   isStampless(name: string): boolean {
-    if (!this.isLookup(name)) return false;
-    const stamped = (model: string, seen: Set<string>): boolean => {
-      if (seen.has(model) || model === 'Model') return false;
-      const classes = this.byName.get(model);
-      // A base from another package (django-extensions' TimeStampedModel) may stamp its rows: not stampless.
-      if (classes?.length !== 1) return true;
-      seen.add(model);
-      return [...classes[0].fields.values()].some((f) => TIME_FIELD.test(f)) || classes[0].bases.some((b) => stamped(b, seen));
-    };
-    return !stamped(name, new Set());
+    return this.isLookup(name) && !this.isStamped(name);
+  }
+
+  /**
+   * The model or a base of it has a date or time field (a creation stamp, a due date, a birthday): rows that come
+   * with time rather than a fixed catalogue. A base from another package (django-extensions' TimeStampedModel) or
+   * an ambiguous name may stamp its rows: counted as stamped.
+   */
+  isStamped(name: string, seen = new Set<string>()): boolean {
+    if (seen.has(name) || name === 'Model') return false;
+    const classes = this.byName.get(name);
+    if (classes?.length !== 1) return true;
+    seen.add(name);
+    return [...classes[0].fields.values()].some((f) => TIME_FIELD.test(f)) || classes[0].bases.some((b) => this.isStamped(b, seen));
   }
 
   /** `ordering = ("-occurring_rule__dt_start",)`: the rows are read by a date or time kept on a related model. */

@@ -359,6 +359,28 @@ function classQueryset(at: Node, depth: number): QuerysetInfo | undefined {
   return info;
 }
 
+/**
+ * `super().get_queryset()` in a class view that declares only `model = Post`: the whole table (what Django's
+ * MultipleObjectMixin starts from). Only the enclosing class body is read; a `queryset =` attribute is not (its
+ * rows are judged where the class declares them).
+ */
+function inheritedQueryset(call: Node): QuerysetInfo | undefined {
+  const body = ancestor(call, 'class_definition')?.childForFieldName('body');
+  if (activeReads) activeReads.classScope = true;
+  let model: string | undefined;
+  for (const statement of body?.namedChildren ?? []) {
+    const assignment = statement?.type === 'expression_statement' ? statement.namedChildren[0] : undefined;
+    const left = assignment?.type === 'assignment' ? assignment.childForFieldName('left')?.text : undefined;
+    const right = left === 'model' || left === 'queryset' ? assignment!.childForFieldName('right') : undefined;
+    if (left === 'queryset') return undefined;
+    if (right) model = right.type === 'identifier' ? right.text : right.type === 'attribute' ? right.childForFieldName('attribute')?.text : undefined;
+  }
+  if (!model) return undefined;
+  const info = emptyInfo({ kind: 'helper', node: call, insertAt: undefined });
+  info.models.push(model);
+  return info;
+}
+
 function callChain(call: Node, depth: number): QuerysetInfo | undefined {
   const fn = call.childForFieldName('function');
   if (!fn) return undefined;
@@ -387,6 +409,8 @@ function callChain(call: Node, depth: number): QuerysetInfo | undefined {
   }
   // `self.get_orders()`: a method of the enclosing class.
   if (receiver.type === 'identifier' && (receiver.text === 'self' || receiver.text === 'cls')) return helperResult(call, depth);
+  // `super().get_queryset()`: the view's declared rows (`queryset = ...`, or every row of its `model = Post`).
+  if (method === 'get_queryset' && receiver.type === 'call' && receiver.childForFieldName('function')?.text === 'super') return inheritedQueryset(call);
 
   const inner = querysetOf(receiver, depth);
   if (inner) {

@@ -17,7 +17,7 @@ import type { ReportSpec, RuleContext } from '../api';
 import { clip } from '../shared/format';
 import { captures, keywordArgument, positionalArguments, stringValue } from '../../analysis/python/ast';
 import { importsOf } from '../../analysis/python/imports';
-import { assignmentsBefore, calleeName, outsideReadsHold, querysetOf, recordingOutsideReads, unparenthesize, type OutsideReads, type QuerysetInfo } from '../../analysis/python/django-querysets';
+import { assignmentsBefore, calleeName, emptyInfo, outsideReadsHold, soleValueOf, querysetOf, recordingOutsideReads, unparenthesize, type OutsideReads, type QuerysetInfo } from '../../analysis/python/django-querysets';
 import { drfProject } from '../../analysis/python/drf';
 import { drfPaginationSettings, type DrfPaginationSettings } from '../../analysis/python/drf-pagination-settings';
 import type { ModelIndex } from '../../analysis/python/django-models';
@@ -371,13 +371,16 @@ function viewRows(cls: Node, chain: ClassChain, judge: Judge, fallbackModel?: st
       .filter((r) => !fromCache(r));
     if (returns.length > 1) return wholeTableBranch(returns, judge, fallbackModel);
     if (returns.length !== 1) return undefined;
-    const info = judge.read(returns[0]);
+    const unrefined = optionallyRefined(returns[0], judge, attributeValue, fallbackModel);
+    if (unrefined && !bounded(unrefined.info, judge, fallbackModel)) return { node: inheritedRowsNode(unrefined, cls, attributeValue), info: unrefined.info };
+    // A refinement of the `queryset =` attribute is judged by the attribute (below); of `model =` rows, as read.
+    const info = refines && attributeValue ? undefined : judge.read(returns[0]);
     if (perRequest) {
-      if (!info || info.roots.length === 0 || /\bself\.queryset\b|get_queryset/.test(returns[0].text)) return undefined;
+      if (!info || info.roots.length === 0 || throughOwnQueryset(returns[0].text)) return undefined;
       const names = modelNames(info, fallbackModel);
       return names.length > 0 && ownerScoped(info, names, judge) ? { node: reportedNode(returns[0]), info } : undefined;
     }
-    if (info && info.roots.length > 0 && !/\bself\.queryset\b|get_queryset/.test(returns[0].text)) return { node: reportedNode(returns[0]), info };
+    if (info && info.roots.length > 0 && !throughOwnQueryset(returns[0].text)) return { node: inheritedRowsNode({ node: reportedNode(returns[0]), info }, cls, attributeValue), info };
     return refines && attributeValue && !/\.filter\([^)]*\)\s*$/m.test(returns[0].text) ? attributeRows(attributeValue, judge) : undefined;
   }
   return attributeValue ? attributeRows(attributeValue, judge) : undefined;
@@ -390,10 +393,88 @@ function viewRows(cls: Node, chain: ClassChain, judge: Judge, fallbackModel?: st
  */
 function wholeTableBranch(returns: Node[], judge: Judge, fallbackModel?: string): { node: Node; info: QuerysetInfo } | undefined {
   const infos = returns.map((r) => ({ node: r, info: judge.read(r) }));
-  if (infos.some(({ node, info }) => !info || info.roots.length === 0 || /\bself\.queryset\b|get_queryset/.test(node.text))) return undefined;
+  if (infos.some(({ node, info }) => !info || info.roots.length === 0 || throughOwnQueryset(node.text))) return undefined;
   // A text search (`Product.objects.search(q)`) matches every row for an empty query: as whole as `.all()`.
   const whole = infos.filter(({ info }) => (isTextSearch(info!) || !info!.methods.some((m) => m === 'filter' || m === 'exclude')) && !ownerScoped(info!, modelNames(info!, fallbackModel), judge));
   return whole.length === 1 ? { node: reportedNode(whole[0].node), info: whole[0].info! } : undefined;
+}
+
+/**
+ * Rows read back through the view's own `self.queryset` / `self.get_queryset()` (not followed here). The base
+ * class's `super().get_queryset()` is not: querysetOf reads it as the view's declared `queryset`/`model` rows.
+ */
+function throughOwnQueryset(text: string): boolean {
+  return /\bself\.queryset\b|get_queryset/.test(text.replace(/\bsuper\([^)]*\)\s*\.\s*get_queryset\b/g, ''));
+}
+
+/** `super().get_queryset()`, alone. */
+const INHERITED = /^super\([^)]*\)\s*\.\s*get_queryset\(\s*\)$/;
+
+/** Calls that order or load a queryset's rows without bounding them. */
+const ROW_KEEPING = new Set(['order_by', 'select_related', 'prefetch_related', 'all', 'distinct', 'annotate', 'only', 'defer']);
+
+/** What an expression orders or loads (`qs` of `qs.order_by("name").distinct()`): the rows it keeps. */
+function keptRowsOf(expression: Node): Node {
+  let node = unparenthesize(expression);
+  while (node.type === 'call' && ROW_KEEPING.has(calleeName(node) ?? '')) {
+    const fn = node.childForFieldName('function');
+    const object = fn?.type === 'attribute' ? fn.childForFieldName('object') : undefined;
+    if (!object) return node;
+    node = unparenthesize(object);
+  }
+  return node;
+}
+
+/** The return statement holding an expression. */
+function enclosingReturn(node: Node): Node | undefined {
+  for (let p = node.parent; p; p = p.parent) if (p.type === 'return_statement') return p;
+  return undefined;
+}
+
+/**
+ * `qs = Chat.objects.all()` then `if name: qs = qs.filter(...)` (no else) and `return qs`: every refinement is
+ * optional, so the request that passes none of them gets the first rows whole. Only when the first assignment
+ * runs on every path to the return (same block) and each later one sits under an `if` with no `else` below it.
+ */
+function optionallyRefined(returned: Node, judge: Judge, attributeValue: Node | undefined, fallbackModel?: string): { node: Node; info: QuerysetInfo } | undefined {
+  // `return qs.order_by("name")`: an ordering or loading call on the variable keeps its rows.
+  const name = keptRowsOf(returned);
+  if (name.type !== 'identifier') return undefined;
+  const assignments = assignmentsBefore(name);
+  const first = assignments[0];
+  const right = first?.childForFieldName('right');
+  const block = first?.parent?.parent;
+  if (!right || !block || enclosingReturn(returned)?.parent?.id !== block.id || assignments.length < 2) return undefined;
+  for (const later of assignments.slice(1)) {
+    if (later.parent?.parent?.id === block.id) return undefined;
+    let conditional = false;
+    for (let p = later.parent; p && p.id !== block.id; p = p.parent) {
+      if (p.type === 'if_statement') {
+        if (p.namedChildren.some((c) => c?.type === 'else_clause')) return undefined;
+        conditional = true;
+      } else if (!['block', 'expression_statement', 'elif_clause', 'try_statement', 'except_clause'].includes(p.type)) return undefined;
+    }
+    if (!conditional) return undefined;
+  }
+  // `qs = super().get_queryset()` over a `queryset =` attribute: the attribute's rows, reported where declared.
+  const declared = INHERITED.test(keptRowsOf(right).text) && attributeValue ? attributeValue : undefined;
+  if (!declared && throughOwnQueryset(right.text)) return undefined;
+  const info = judge.read(declared ?? right);
+  if (!info || info.roots.length === 0) return undefined;
+  // A table with no date or time of its own (a school's groups, a shop's categories) is a catalogue an admin
+  // keeps: the unfiltered default is read only for rows that come with time.
+  const names = modelNames(info, fallbackModel);
+  if (names.length === 0 || !names.every((m) => judge.models().isStamped(m))) return undefined;
+  return { node: declared ?? reportedNode(right), info };
+}
+
+/**
+ * Rows read through `super().get_queryset()` are the class's: reported at its `queryset =` attribute, or at the
+ * view's name when they are every row of its `model =`.
+ */
+function inheritedRowsNode(rows: { node: Node; info: QuerysetInfo }, cls: Node, attributeValue: Node | undefined): Node {
+  if (!rows.info.roots.some((r) => /^super\s*\(/.test(r.node.text))) return rows.node;
+  return attributeValue ?? cls.childForFieldName('name') ?? rows.node;
 }
 
 /** A variable assigned only from a cache read (`rows = cache.get(key)`): what an earlier request stored. */
@@ -518,7 +599,8 @@ function checkRenderView(ctx: RuleContext, fn: Node, judge: Judge, templates: Te
     if (index === undefined || enclosingFunction(call)?.id !== fn.id) continue;
     const context = keywordArgument(call, 'context') ?? positionalArguments(call)[index];
     for (const value of contextValues(context)) {
-      const info = judge.read(value);
+      const read = judge.read(value);
+      const info = read && read.roots.length > 0 ? read : boundAllMethod(value) ?? read;
       if (!info || info.roots.length === 0 || info.materialized || info.values || bounded(info, judge)) continue;
       if (contextKeyNeverRead(ctx, fn, call, index, value, templates)) continue;
       const fnName = fn.childForFieldName('name')?.text ?? 'view';
@@ -548,6 +630,22 @@ function contextKeyNeverRead(ctx: RuleContext, fn: Node, call: Node, contextInde
   // The key spelled once in the view: nothing else takes the queryset out of the context.
   if ((fn.text.match(new RegExp(`["']${key}["']`, 'g')) ?? []).length !== 1) return false;
   return templateReadsList(ctx.project, projectCurrent(ctx), template, [key], templates) === false;
+}
+
+/**
+ * `Post.objects.all` passed uncalled: a template calls what it is given, so the page iterates every row as if the
+ * view had called it. Read directly or through a name bound once (`posts = Post.objects.all`).
+ */
+function boundAllMethod(value: Node): QuerysetInfo | undefined {
+  const node = soleValueOf(value);
+  if (node?.type !== 'attribute' || node.childForFieldName('attribute')?.text !== 'all') return undefined;
+  const manager = node.childForFieldName('object');
+  const model = manager?.type === 'attribute' && manager.childForFieldName('attribute')?.text === 'objects' ? manager.childForFieldName('object') : undefined;
+  if (!manager || model?.type !== 'identifier') return undefined;
+  const info = emptyInfo({ kind: 'manager', node: manager, insertAt: undefined });
+  info.models.push(model.text);
+  info.methods.push('all');
+  return info;
 }
 
 /** The values of a context dict literal (or a variable assigned one). */
