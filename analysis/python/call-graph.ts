@@ -18,7 +18,7 @@
 import { Parser, type Node, type Tree } from 'web-tree-sitter';
 import type { ProjectInfo } from '../../rules/api';
 import { ancestor, captures, parameterNames } from './ast';
-import { importsOf } from './imports';
+import { importsOf, type ImportMap } from './imports';
 import { pythonModules } from './module-graph';
 import { inBatchScanThread } from '../cache';
 import { projectTexts } from '../project-texts';
@@ -110,6 +110,12 @@ class CallGraph {
 
   /** The function a dotted callee of the analysed file names (`list_user`, `selectors.list_user`, `UserService.list`). */
   definition(tree: Tree, relPath: string, parts: string[]): FunctionRef | undefined {
+    // An imported name leads straight to its module: the analysed module's own facts (a walk of its whole tree,
+    // redone on every keystroke) are needed only for names it defines.
+    const viaImport = importedNames(importsOf(tree), relPath).get(parts[0]);
+    if (viaImport && !bindsAtTopLevel(tree.rootNode.text, parts[0])) {
+      return this.resolve(tree, relPath, relPath, { dotted: [viaImport, ...parts.slice(1)].join('.') }, 0);
+    }
     const facts = this.factsOf(tree, relPath, relPath);
     if (!facts) return undefined;
     const [head, ...rest] = parts;
@@ -315,22 +321,32 @@ function keyOf(fn: Node): { fn: Node; key: string; cls?: string } | undefined {
 }
 
 /** One module's definitions, classes, instances, imports and calls (each call's callee as a reference). */
+/** Local name -> the dotted name it was imported as, relative imports resolved from `file`. */
+function importedNames(imports: ImportMap, file: string): Map<string, string> {
+  const imported = new Map<string, string>();
+  for (const [local, origin] of imports.origins) {
+    const module = origin.module.startsWith('.') ? relativeModule(file, origin.module) : origin.module;
+    if (module !== undefined) imported.set(local, module ? `${module}.${origin.name}` : origin.name);
+  }
+  for (const [local, qualified] of imports.names) if (!imported.has(local)) imported.set(local, qualified);
+  return imported;
+}
+
+/** The module binds `name` itself at top level (a def, a class, an assignment), which would shadow an import. */
+function bindsAtTopLevel(text: string, name: string): boolean {
+  return new RegExp(`^(?:async\\s+def|def|class)\\s+${name}\\b|^${name}\\s*(?::[^=\\n]*)?=(?!=)`, 'm').test(text);
+}
+
 export function moduleCallFacts(tree: Tree, file: string): ModuleFacts {
   const imports = importsOf(tree);
   const defs = new Map<string, DefFacts>();
   const classes = new Set<string>();
   const instances = new Map<string, Ref>();
   const classInstances = new Map<string, Ref>();
-  const imported = new Map<string, string>();
+  const imported = importedNames(imports, file);
   const calls: CallFacts[] = [];
   const scopes = servesRequests(file) ? requestFunctions(tree) : new Map<number, RequestScope>();
   const root = tree.rootNode;
-
-  for (const [local, origin] of imports.origins) {
-    const module = origin.module.startsWith('.') ? relativeModule(file, origin.module) : origin.module;
-    if (module !== undefined) imported.set(local, module ? `${module}.${origin.name}` : origin.name);
-  }
-  for (const [local, qualified] of imports.names) if (!imported.has(local)) imported.set(local, qualified);
 
   for (const statement of root.namedChildren) {
     const def = statement?.type === 'decorated_definition' ? statement.childForFieldName('definition') : statement;

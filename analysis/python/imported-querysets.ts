@@ -11,6 +11,7 @@ import type { ProjectInfo } from '../../rules/api';
 import { calleeDefinition, moduleTextOf, type FunctionRef } from './call-graph';
 import { assignmentsBefore, querysetOf, unparenthesize, type QuerysetInfo } from './django-querysets';
 import { ancestor } from './ast';
+import { importsOf } from './imports';
 
 let parser: Parser | undefined;
 /** Defining modules parsed lately, by text (a view file asks about the same selectors module again). */
@@ -49,6 +50,10 @@ export function importedQuerysetOf(project: ProjectInfo | undefined, tree: Tree,
   if (!callee || (callee.type !== 'identifier' && callee.type !== 'attribute')) return undefined;
   // `Post.objects.published()`: a method of the model's custom manager or `QuerySet.as_manager()`.
   const model = managerCallModel(callee);
+  // Only a name imported from another module can lead there, and Django's own queryset methods never do: asked
+  // before the call graph, whose facts for the analysed module would otherwise be rebuilt on every keystroke.
+  if (!importsOf(tree).names.has(rootName(callee) ?? '')) return undefined;
+  if (model && BUILTIN_QUERYSET_METHODS.has(callee.childForFieldName('attribute')?.text ?? '')) return undefined;
   const target = calleeDefinition(project, tree, relPath, callee);
   // A function of the analysed module itself is python.ts' to judge (querysetOf reads it); a manager's method is not.
   if (!target || (target.file === relPath && !model)) return undefined;
@@ -59,6 +64,22 @@ export function importedQuerysetOf(project: ProjectInfo | undefined, tree: Tree,
   const info = returnedQueryset(def, model);
   return info && { info, where: `${target.key}() in ${target.file}`, fromTime: FROM_TIME.test(def.text) };
 }
+
+/** The leftmost name of a dotted callee: `selectors` of `selectors.active_users`, `Post` of `Post.objects.published`. */
+function rootName(callee: Node): string | undefined {
+  let node: Node | null = callee;
+  while (node?.type === 'attribute') node = node.childForFieldName('object');
+  return node?.type === 'identifier' ? node.text : undefined;
+}
+
+/** Methods every Django manager has: `Post.objects.filter(...)` is the model's rows, never a project method. */
+const BUILTIN_QUERYSET_METHODS = new Set([
+  'all', 'filter', 'exclude', 'get', 'order_by', 'select_related', 'prefetch_related', 'annotate', 'alias', 'values',
+  'values_list', 'distinct', 'only', 'defer', 'none', 'first', 'last', 'count', 'exists', 'aggregate', 'create',
+  'get_or_create', 'update_or_create', 'bulk_create', 'bulk_update', 'in_bulk', 'iterator', 'latest', 'earliest',
+  'union', 'intersection', 'difference', 'select_for_update', 'raw', 'using', 'extra', 'reverse', 'dates',
+  'datetimes', 'update', 'delete', 'get_queryset',
+]);
 
 /** The model of `Post.objects.published` (a manager attribute's method), or undefined. */
 function managerCallModel(callee: Node): string | undefined {

@@ -257,7 +257,10 @@ def export_orders(request):
     // SQLAlchemy rows handed whole to jsonify / a schema's dump / marshal / a route's return.
     if (/\.all\(\s*\)/.test(text) && fileMatches(ctx, SQLALCHEMY_QUERY) && fileMatches(ctx, SQLALCHEMY_RESPONSE_WORDS)) checkSqlAlchemyResponses(ctx, ctx.python(), sqlAlchemyStatement, (spec) => ctx.report(spec));
     // `return user.posts`: a lazy one-to-many relationship of one fetched row handed whole to a response.
-    if (fileMatches(ctx, ONE_ROW_FETCH) && fileMatches(ctx, SQLALCHEMY_RESPONSE_WORDS_OR_RETURN)) checkRelationshipResponses(ctx, ctx.python(), (spec) => ctx.report(spec));
+    // (Never a Django module: its `.first()` rows have no SQLAlchemy relationships, and the check walks the whole file.)
+    if (fileMatches(ctx, ONE_ROW_FETCH) && fileMatches(ctx, SQLALCHEMY_RESPONSE_WORDS_OR_RETURN) && !importsDjango(ctx)) {
+      checkRelationshipResponses(ctx, ctx.python(), (spec) => ctx.report(spec));
+    }
     // A view listing what a selector or service of another module returns (the view's text names no manager).
     if (SELECTOR_LIST.test(text) && /^\s*from\s+\S+\s+import\b/m.test(text) && mayBeDjangoText(text) && isDjangoFile(ctx.python(), text)) {
       const viewFile = VIEW_FILE.test(ctx.file.relPath);
@@ -312,6 +315,12 @@ const MONGO = /mongo/i;
 const FETCH_ALL = /fetch_all/;
 const SQLALCHEMY_WORD = /sqlalchemy|sqlmodel/;
 /** One row fetched by key or first(): `User.query.get(`, `session.get(User,`, `.first()`, `get_or_404(`. */
+/** The module imports Django or DRF (its rows are querysets, never SQLAlchemy relationships). */
+function importsDjango(ctx: RuleContext): boolean {
+  const imports = importsOf(ctx.python());
+  return imports.importsModule('django') || imports.importsModule('rest_framework');
+}
+
 const ONE_ROW_FETCH = /\.query\.get\(|\.get_or_404\(|session\.get\(\s*[A-Z]|\.(first|one|one_or_none|first_or_404)\(\s*\)/;
 const SQLALCHEMY_RESPONSE_WORDS_OR_RETURN = /jsonify|marshal\s*\(|Response\s*\(|render_template|response_model|\breturn\s+\S+\.[a-z_]\w*\s*$/m;
 /** A SQLAlchemy query in the text: `Item.query`, `session.query(`/`.execute(`, `.scalars(`, `select(`. */
