@@ -52,7 +52,9 @@ export function importedQuerysetOf(project: ProjectInfo | undefined, tree: Tree,
   const model = managerCallModel(callee);
   // Only a name imported from another module can lead there, and Django's own queryset methods never do: asked
   // before the call graph, whose facts for the analysed module would otherwise be rebuilt on every keystroke.
-  if (!importsOf(tree).names.has(rootName(callee) ?? '')) return undefined;
+  const imports = importsOf(tree);
+  const root = rootName(callee) ?? '';
+  if (!imports.names.has(root) && !imports.origins.has(root)) return undefined;
   if (model && BUILTIN_QUERYSET_METHODS.has(callee.childForFieldName('attribute')?.text ?? '')) return undefined;
   const target = calleeDefinition(project, tree, relPath, callee);
   // A function of the analysed module itself is python.ts' to judge (querysetOf reads it); a manager's method is not.
