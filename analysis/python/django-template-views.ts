@@ -10,7 +10,7 @@ import type { Node, Tree } from 'web-tree-sitter';
 import { callsNamed, captures, keywordArgument, nodesAtText, positionalArguments, stringValue } from './ast';
 import { assignmentsBefore, outsideReadsHold, querysetOf, readOutsideUnnamed, recordingOutsideReads, unparenthesize, type OutsideReads, type QuerysetInfo } from './django-querysets';
 import { statementMatches, topLevelStatements } from './statements';
-import { StatementSlot } from '../cache';
+import { StatementSlot, TreeSlot } from '../cache';
 
 /** A string argument of an existing select_related/prefetch_related call. */
 interface CallArgument {
@@ -391,7 +391,14 @@ function baseNamesOf(cls: Node): string[] {
 }
 
 /** The module's top-level classes by name (of two of one name the last wins, as at import). */
+/** The module's classes by name, once per tree (every class view of a keystroke asks for its bases). */
+const MODULE_CLASSES = new TreeSlot<Map<string, Node>>('module classes by name');
+
 function moduleClasses(tree: Tree): Map<string, Node> {
+  return MODULE_CLASSES.get(tree, () => classesByName(tree));
+}
+
+function classesByName(tree: Tree): Map<string, Node> {
   const out = new Map<string, Node>();
   for (const s of topLevelStatements(tree)) {
     const def = s.type === 'decorated_definition' ? s.node.childForFieldName('definition') : s.node;

@@ -267,7 +267,7 @@ def export_orders(request):
       checkSelectorLists(ctx, ctx.python(), ownerGrowth(ctx, ctx.python()), (node) => viewFile || servesRequest(node));
     }
     // SQLAlchemy rows a Celery task (or a helper it calls) loads whole; the model's module shows SQLAlchemy.
-    if (/\.all\(\s*\)/.test(text) && fileMatches(ctx, SQLALCHEMY_QUERY)) {
+    if (/\.all\(\s*\)/.test(text) && fileMatches(ctx, SQLALCHEMY_QUERY) && !importsDjango(ctx)) {
       checkWorkerSqlAlchemy(ctx, ctx.python(), sqlAlchemyStatement, (all) => feedsSqlAlchemyOutput(ctx.python(), all), (spec) => ctx.report(spec));
     }
     if (!mayHaveDjango && !mayHaveSqlAlchemy) return;
