@@ -10,6 +10,7 @@ import type { Node, Tree } from 'web-tree-sitter';
 import { callsNamed, captures, keywordArgument, nodesAtText, positionalArguments, stringValue } from './ast';
 import { assignmentsBefore, outsideReadsHold, querysetOf, readOutsideUnnamed, recordingOutsideReads, unparenthesize, type OutsideReads, type QuerysetInfo } from './django-querysets';
 import { statementMatches, topLevelStatements } from './statements';
+import { importStatements } from './imports';
 import { StatementSlot, TreeSlot } from '../cache';
 
 /** A string argument of an existing select_related/prefetch_related call. */
@@ -110,9 +111,11 @@ const statementViews = new StatementSlot<{ start: number; views: TemplateView[];
  */
 export function templateViewsIn(tree: Tree, text: string, file: string): TemplateView[] {
   const out: TemplateView[] = [];
+  // A class view's imported bases are read from the module's import lines (importedModule): part of the key.
+  const context = `${file}\u0000${importStatements(tree).map((i) => i.text).join('\n')}`;
   for (const statement of topLevelStatements(tree)) {
     if (!statementMatches(statement, VIEW_STATEMENT)) continue;
-    const key = statementViews.key(statement, file);
+    const key = statementViews.key(statement, context);
     const cached = statementViews.get(key);
     let views: TemplateView[];
     if (cached && outsideReadsHold(tree, cached.reads)) {
@@ -379,7 +382,7 @@ function inheritQuerysetMembers(cls: Node, attrs: Map<string, Node>, methods: Ma
 
 /** The module `from X import Name` takes the name from, read from the module's import lines. */
 function importedModule(tree: Tree, name: string): string | undefined {
-  readOutsideUnnamed();
+  // (The import lines are part of templateViewsIn's cache key: no outside read to record.)
   const escaped = name.replace(/[^\w]/g, '');
   const m = new RegExp(`^from[ \\t]+([\\w.]+)[ \\t]+import[ \\t]+\\(?[^()\\n]*?\\b${escaped}\\b(?![ \\t]+as\\b)`, 'm').exec(tree.rootNode.text)
     ?? new RegExp(`^from[ \\t]+([\\w.]+)[ \\t]+import[ \\t]*\\([^)]*?\\b${escaped}\\b(?![ \\t]+as\\b)`, 'm').exec(tree.rootNode.text);
