@@ -27,7 +27,13 @@ export default defineRule({
       'client-chosen-nest': 'Serves any ?{{param}}= a client asks, so one request can load the whole table: cap it at {{max}}',
       'client-chosen-request': 'Serves any {{param}} a client asks, so one request can load the whole table: cap it at {{max}}',
     },
-    trigger: /@(Args|Query)\s*\(|\.(query|params)\b|\.\s*(take|limit)\s*\(|\b(take|limit)\s*[:,}]/,
+    // A `take`/`limit` alone (RxJS `take(1)`, UI config objects) matters only beside a DTO or a features class's
+    // stored query (`this.queryString.limit`): alone it parsed every Angular component.
+    trigger: {
+      test: (text) =>
+        /@(Args|Query)\s*\(|\.(query|params)\b/.test(text) ||
+        (/\.\s*(take|limit)\s*\(|\b(take|limit)\s*[:,}]/.test(text) && /dto\b|\bthis\.\w+\.(limit|take|per_?page|page_?size|size)\b/i.test(text)),
+    },
     options: {
       suggestedMaxPageSize: { type: 'number', default: 500, description: 'The cap the message suggests for a page size the client picks.' },
     },

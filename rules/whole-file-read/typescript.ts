@@ -38,7 +38,9 @@ export default defineRule({
     // IncomingMessage, Nest's @Req/@Param/@Query/@Body/@UploadedFile): a file naming none is not parsed.
     trigger: {
       test: (text) =>
-        /readFile|\.buffer\b|arrayBuffer|blob\(|Buffer\.(concat|from)|consumers|raw-body|get-stream|\.text\(\)|responseType/.test(text) &&
+        // (`.text()` and `responseType` matter only beside a fetch or axios: alone they parsed every Angular service.)
+        (/readFile|\.buffer\b|arrayBuffer|blob\(|Buffer\.(concat|from)|consumers|raw-body|get-stream/.test(text) ||
+          (/\.text\(\)|responseType/.test(text) && /\bfetch\b|\baxios\b/.test(text))) &&
         /\b(req|request)\b|Request\b|\bRequest[A-Z]|IncomingMessage|@\s*(Req|Param|Query|Body|UploadedFiles?)\b|\.(originalname|mimetype)\b/i.test(text),
     },
     docs: {
