@@ -393,7 +393,6 @@ function baseNamesOf(cls: Node): string[] {
   return (cls.childForFieldName('superclasses')?.namedChildren ?? []).flatMap((b) => (b && b.type !== 'keyword_argument' ? [b.text] : []));
 }
 
-/** The module's top-level classes by name (of two of one name the last wins, as at import). */
 /** The module's classes by name, once per tree (every class view of a keystroke asks for its bases). */
 const MODULE_CLASSES = new TreeSlot<Map<string, Node>>('module classes by name');
 
@@ -401,6 +400,7 @@ function moduleClasses(tree: Tree): Map<string, Node> {
   return MODULE_CLASSES.get(tree, () => classesByName(tree));
 }
 
+/** The module's top-level classes by name (of two of one name the last wins, as at import). */
 function classesByName(tree: Tree): Map<string, Node> {
   const out = new Map<string, Node>();
   for (const s of topLevelStatements(tree)) {

@@ -30,7 +30,8 @@ type Report = RuleContext['report'];
 
 /** Calls that build a DataFrame from rows: pandas' constructor and `from_records`, django-pandas' `read_frame`. */
 const FRAME_CALLS = new Set(['DataFrame', 'from_records', 'read_frame']);
-const LIST_OR_FRAME = /\b(?:list|tuple|DataFrame|from_records|read_frame)\b/g;
+/** The calls listAndFrameCalls looks at, found from the text: list()/tuple() and the frame builders above. */
+const LIST_OR_FRAME = new RegExp(`\\b(?:list|tuple|${[...FRAME_CALLS].join('|')})\\b`, 'g');
 
 export function checkWorkerRows(ctx: RuleContext, tree: Tree, growth: OwnerGrowth, judged: JudgedElsewhere, report: Report): void {
   const { models } = projectModels(ctx, tree);
