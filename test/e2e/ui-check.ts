@@ -112,7 +112,9 @@ async function main(): Promise<void> {
         await chart.scrollIntoViewIfNeeded();
         break;
       } catch (e) {
-        if (attempt >= 5 || !/context|detached|Target closed|Execution context|different document/i.test(String(e))) throw e;
+        // A chart caught while the report re-renders can also be an empty placeholder for a moment: asked again.
+        if (attempt >= 5 || !/context|detached|Target closed|Execution context|different document|without bars/i.test(String(e))) throw e;
+        await page.waitForTimeout(500);
       }
     }
     step(`budget chart shown: ${chartName}`);
