@@ -34,6 +34,7 @@ import { StatementSlot, TreeSlot } from '../../analysis/cache';
 import { customQuerysetStamp } from '../../analysis/python/custom-querysets';
 import { classesOfText, projectClassTexts } from '../../analysis/python/project-classes';
 import { customChainReader } from './drf-custom-chains';
+import { checkMethodFieldQueries, DRF_METHOD_QUERY_NOTES } from './drf-method-queries';
 
 /** The DRF parts of the rule's documentation (kept here, beside the code they describe). */
 export const DRF_WHAT =
@@ -66,7 +67,8 @@ export const DRF_NOTES =
   '`self.queryset` / `super().get_queryset()`). A `.count()` is not reported when the same relation is prefetched. ' +
   'Pagination bounds the rows per page but not the per-row queries, so paginated views are reported. A loop in a ' +
   "serializer method over the serialised object's related `.all()` (`for item in cart.items.all()`) is judged with " +
-  "the views, not as a loop of its own: its rows come from the view's prefetch cache when the view prefetches them. ";
+  "the views, not as a loop of its own: its rows come from the view's prefetch cache when the view prefetches them. " +
+  DRF_METHOD_QUERY_NOTES;
 
 /** Views whose GET on the collection serialises the whole queryset with many=True. */
 const LIST_VIEWS = new Set(['ListAPIView', 'ListCreateAPIView', 'ModelViewSet', 'ReadOnlyModelViewSet', 'ListModelMixin']);
@@ -105,7 +107,9 @@ const findingsCache = new StatementFindingsCache<OutsideReads>('n-plus-one: DRF 
  */
 export function checkDrfSerializers(ctx: RuleContext, tree: Tree): void {
   const text = ctx.file.text;
-  if (!moduleMatches(tree, text, MAY_BE_DRF) || !moduleMatches(tree, text, VIEW_TEXT)) return;
+  if (!moduleMatches(tree, text, MAY_BE_DRF)) return;
+  checkMethodFieldQueries(ctx, tree);
+  if (!moduleMatches(tree, text, VIEW_TEXT)) return;
   const classes = classesOf(tree);
   const statements = topLevelStatements(tree).filter((s) => /^(class_definition|function_definition|decorated_definition)$/.test(s.type) && mayHoldListView(s, classes));
   if (statements.length === 0) return;

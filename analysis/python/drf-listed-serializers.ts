@@ -1,0 +1,54 @@
+/**
+ * The DRF serializers a project renders many rows with: `serializer_class = X` (or `return X` in
+ * `get_serializer_class`) of a list view class (ListAPIView, ListCreateAPIView, ModelViewSet, ReadOnlyModelViewSet,
+ * a ListModelMixin view), and `X(rows, many=True)` with the rows as first argument anywhere. A nested
+ * `X(many=True)` field is left out (one record's children). Read with patterns from every module's text, once per
+ * module version; the per-project answer is kept while no other file changed.
+ */
+import type { ProjectInfo } from '../../rules/api';
+import { FileVersionSlot, ProjectSlot } from '../cache';
+import { projectTexts } from '../project-texts';
+import { classesOfText } from './project-classes';
+
+const LIST_VIEW_BASE = /\b(ListAPIView|ListCreateAPIView|ModelViewSet|ReadOnlyModelViewSet|ListModelMixin)\b/;
+const SERIALIZER_CLASS = /\bserializer_class\s*=\s*(?:\w+\.)*(\w+)/g;
+const RETURNED_CLASS = /\breturn\s+(?:\w+\.)*(\w*Serializer\w*)\s*$/gm;
+/** `OrderSerializer(orders, many=True)`: a positional first argument, then many=True in the same call. */
+const MANY_CALL = /\b(\w*Serializer\w*)\(\s*(?![A-Za-z_]\w*\s*=[^=])[^()]*?(?:\([^()]*\)[^()]*?)*\bmany\s*=\s*True/g;
+const SKIPPED_FOLDERS = /(^|\/)(node_modules|site-packages|\.venv|venv|migrations|tests?)\//;
+
+const MODULE_LISTED = new FileVersionSlot<readonly string[]>('DRF: serializers a module lists with', 2000);
+const LAST = new ProjectSlot<{ last?: { stamp: object; current: string; names: ReadonlySet<string> } }>('DRF: listed serializers', () => ({}));
+
+/** The names of serializers a module renders many rows with. */
+export function listedIn(text: string): string[] {
+  const out = new Set<string>();
+  if (!/Serializer/.test(text)) return [];
+  for (const m of text.matchAll(MANY_CALL)) out.add(m[1]);
+  if (LIST_VIEW_BASE.test(text)) {
+    for (const cls of classesOfText(text).values()) {
+      const header = /^class[^\n]*/.exec(cls)?.[0] ?? '';
+      if (!LIST_VIEW_BASE.test(header)) continue;
+      for (const m of cls.matchAll(SERIALIZER_CLASS)) out.add(m[1]);
+      for (const m of cls.matchAll(RETURNED_CLASS)) out.add(m[1]);
+    }
+  }
+  return [...out];
+}
+
+/** Serializer names some module of the project (the analysed file's current text included) renders many rows with. */
+export function listedSerializers(project: ProjectInfo, current: { relPath: string; text: string }): ReadonlySet<string> {
+  const texts = projectTexts(project, current);
+  const slot = LAST.get(project);
+  const own = listedIn(current.text).join(',');
+  if (slot.last && texts.stamp !== undefined && slot.last.stamp === texts.stamp && slot.last.current === own) return slot.last.names;
+  const names = new Set<string>();
+  for (const rel of texts.files) {
+    if (!rel.endsWith('.py') || SKIPPED_FOLDERS.test(rel)) continue;
+    const text = rel === current.relPath ? current.text : texts.text(rel);
+    if (text === undefined) continue;
+    for (const name of MODULE_LISTED.get(rel, text, () => listedIn(text))) names.add(name);
+  }
+  slot.last = texts.stamp === undefined ? undefined : { stamp: texts.stamp, current: own, names };
+  return names;
+}
