@@ -12,7 +12,10 @@ import { classesOfText } from './project-classes';
 
 const LIST_VIEW_BASE = /\b(ListAPIView|ListCreateAPIView|ModelViewSet|ReadOnlyModelViewSet|ListModelMixin)\b/;
 const SERIALIZER_CLASS = /\bserializer_class\s*=\s*(?:\w+\.)*(\w+)/g;
-const RETURNED_CLASS = /\breturn\s+(?:\w+\.)*(\w*Serializer\w*)\s*$/gm;
+const RETURNED_CLASS = /^([ \t]*)return\s+(?:\w+\.)*(\w*Serializer\w*)\s*$/;
+/** A test for one object's action or a write (`self.action == "retrieve"`, `request.method == "POST"`): not the list. */
+const SINGLE_ACTION = /\b(retrieve|create|update|partial_update|destroy)\b|["'](POST|PUT|PATCH|DELETE)["']/;
+const LIST_ACTION = /["']list["']|["']GET["']/;
 /** `OrderSerializer(orders, many=True)`: a positional first argument, then many=True in the same call. */
 const MANY_CALL = /\b(\w*Serializer\w*)\(\s*(?![A-Za-z_]\w*\s*=[^=])[^()]*?(?:\([^()]*\)[^()]*?)*\bmany\s*=\s*True/g;
 const SKIPPED_FOLDERS = /(^|\/)(node_modules|site-packages|\.venv|venv|migrations|tests?)\//;
@@ -30,10 +33,33 @@ export function listedIn(text: string): string[] {
       const header = /^class[^\n]*/.exec(cls)?.[0] ?? '';
       if (!LIST_VIEW_BASE.test(header)) continue;
       for (const m of cls.matchAll(SERIALIZER_CLASS)) out.add(m[1]);
-      for (const m of cls.matchAll(RETURNED_CLASS)) out.add(m[1]);
+      for (const name of listReturns(cls)) out.add(name);
     }
   }
   return [...out];
+}
+
+/**
+ * The serializers `get_serializer_class()` returns, but for those under an `if` that tests for one object's action
+ * or a write method (a retrieve or create serializer renders one row).
+ */
+function listReturns(cls: string): string[] {
+  const lines = cls.split('\n');
+  const out: string[] = [];
+  lines.forEach((line, i) => {
+    const m = RETURNED_CLASS.exec(line);
+    if (!m) return;
+    const indent = m[1].length;
+    // The nearest `if`/`elif` above at a smaller indent.
+    for (let j = i - 1; j >= 0; j--) {
+      const above = /^([ \t]*)(\S.*)$/.exec(lines[j]);
+      if (!above || above[1].length >= indent) continue;
+      if (/^(if|elif)\b/.test(above[2]) && SINGLE_ACTION.test(above[2]) && !LIST_ACTION.test(above[2])) return;
+      break;
+    }
+    out.push(m[2]);
+  });
+  return out;
 }
 
 /** Serializer names some module of the project (the analysed file's current text included) renders many rows with. */

@@ -2,7 +2,7 @@ import * as assert from 'node:assert';
 import { listedIn } from '../../analysis/python/drf-listed-serializers';
 
 describe('DRF serializers a module lists rows with', () => {
-  it('takes list views, get_serializer_class returns and Serializer(rows, many=True) calls', () => {
+  it('takes list views, get_serializer_class returns (not a retrieve one) and Serializer(rows, many=True) calls', () => {
     const text = `
 from rest_framework import generics, viewsets
 from . import serializers
@@ -17,6 +17,8 @@ class ItemViewSet(viewsets.ModelViewSet):
     def get_serializer_class(self):
         if self.action == "list":
             return ItemSerializer
+        if self.action == "retrieve":
+            return ItemDetailSerializer
         return NoteSerializer
 
 
