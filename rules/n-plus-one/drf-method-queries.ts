@@ -18,10 +18,11 @@ const READS = new Set(['filter', 'exclude', 'get', 'first', 'last', 'count', 'ex
 /** A later write in the chain makes it no read (`.update()`, `.delete()`). */
 const WRITES = new Set(['update', 'delete', 'create', 'get_or_create', 'update_or_create', 'bulk_create', 'bulk_update']);
 const MANAGERS = new Set(['objects', '_default_manager']);
-const MAY_HOLD = /SerializerMethodField[\s\S]*\.(objects|_default_manager)\.|\.(objects|_default_manager)\.[\s\S]*SerializerMethodField/;
+const SUPER_REPRESENTATION = /\bsuper\(\s*(?:\w+\s*,\s*self\s*)?\)\.to_representation\(/;
+const MAY_HOLD = /(SerializerMethodField|to_representation)[\s\S]*\.(objects|_default_manager)\.|\.(objects|_default_manager)\.[\s\S]*(SerializerMethodField|to_representation)/;
 
 export const DRF_METHOD_QUERY_NOTES =
-  'A SerializerMethodField method that queries a model manager keyed by the serialised object ' +
+  'A SerializerMethodField method (or a `to_representation` built on `super()`) that queries a model manager keyed by the serialised object ' +
   '(`Attachment.objects.filter(question=obj)`, `.get(user=obj.user)`, `.count()` on such a filter) is reported at the query ' +
   'when the project renders that serializer with many rows (a list view\'s `serializer_class`, or `Serializer(rows, many=True)`), ' +
   'without a fix; a nested `Serializer(many=True)` field alone (one record\'s children) does not count, nor writes. ';
@@ -35,6 +36,9 @@ export function checkMethodFieldQueries(ctx: RuleContext, tree: Tree): void {
     if (cls?.type !== 'class_definition' || !/Serializer/.test(cls.childForFieldName('superclasses')?.text ?? '')) continue;
     const name = cls.childForFieldName('name')?.text ?? '';
     const methods = methodFieldMethods(cls);
+    // A to_representation that builds on super()'s output runs once per row too, with the row as its argument.
+    const representation = methodsOf(cls).find((d) => d.childForFieldName('name')?.text === 'to_representation');
+    if (representation && SUPER_REPRESENTATION.test(representation.text)) methods.add('to_representation');
     if (methods.size === 0) continue;
     listed ??= listedSerializers(ctx.project, { relPath: ctx.file.relPath, text });
     if (!listed.has(name)) continue;
