@@ -19,7 +19,8 @@ const READS = new Set(['filter', 'exclude', 'get', 'first', 'last', 'count', 'ex
 const WRITES = new Set(['update', 'delete', 'create', 'get_or_create', 'update_or_create', 'bulk_create', 'bulk_update']);
 const MANAGERS = new Set(['objects', '_default_manager']);
 const SUPER_REPRESENTATION = /\bsuper\(\s*(?:\w+\s*,\s*self\s*)?\)\.to_representation\(/;
-const MAY_HOLD = /(SerializerMethodField|to_representation)[\s\S]*\.(objects|_default_manager)\.|\.(objects|_default_manager)\.[\s\S]*(SerializerMethodField|to_representation)/;
+const PER_ROW_METHOD = /SerializerMethodField|to_representation/;
+const MANAGER_READ = /\.(objects|_default_manager)\./;
 
 export const DRF_METHOD_QUERY_NOTES =
   'A SerializerMethodField method (or a `to_representation` built on `super()`) that queries a model manager keyed by the serialised object ' +
@@ -29,7 +30,7 @@ export const DRF_METHOD_QUERY_NOTES =
 
 export function checkMethodFieldQueries(ctx: RuleContext, tree: Tree): void {
   const text = ctx.file.text;
-  if (!MAY_HOLD.test(text)) return;
+  if (!PER_ROW_METHOD.test(text) || !MANAGER_READ.test(text)) return;
   let listed: ReadonlySet<string> | undefined;
   for (const child of tree.rootNode.namedChildren) {
     const cls = child?.type === 'decorated_definition' ? child.childForFieldName('definition') : child;
