@@ -143,7 +143,8 @@ function modelClassOf(cls: Node): ModelClass | undefined {
       fields.set(left.text, callee);
     }
   }
-  const modelBase = bases.some((b) => b === 'Model' || /Model$|Mixin$|Base$/.test(b));
+  // A proxy model (`class Meta: proxy = True`) is a model whatever its base is named.
+  const modelBase = bases.some((b) => b === 'Model' || /Model$|Mixin$|Base$/.test(b)) || /^[ \t]+proxy[ \t]*=[ \t]*True\b/m.test(body.text);
   return fieldLike || modelBase ? { name, bases, relations, plain, fields, managers, growth: growthFactsOf(body) } : undefined;
 }
 
@@ -189,6 +190,15 @@ export class ModelIndex {
   declaresFields(name: string): boolean {
     const classes = this.byName.get(name);
     return classes?.length === 1 && classes[0].fields.size > 0;
+  }
+
+  /**
+   * True when `name` is a subclass of `base` that declares no fields of its own (a proxy model, `Meta: proxy = True`,
+   * or a Meta-only subclass): its instances are `base`'s rows, with the same relations.
+   */
+  sharesRowsOf(name: string, base: string): boolean {
+    const classes = this.byName.get(name);
+    return classes?.length === 1 && classes[0].bases.includes(base) && classes[0].fields.size === 0 && classes[0].relations.size === 0;
   }
 
   /**

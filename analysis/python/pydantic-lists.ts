@@ -12,11 +12,20 @@ import { importsOf } from './imports';
 import { resolveModule } from './sqlalchemy-models';
 import { classBody } from './marshmallow-lists';
 
-/** Cheap test of a file before any tree work: a route decorator with a list response model or a list return type. */
-export const LIST_RESPONSE_MODEL = /response_model\s*=\s*(?:typing\.)?(?:List|list|Sequence)\s*\[|\)\s*->\s*(?:typing\.)?(?:List|list|Sequence)\s*\[/;
+/**
+ * Cheap test of a file before any tree work: a route decorator with a list response model or a list return type,
+ * or a page of fastapi-pagination (`response_model=Page[ItemOut]`).
+ */
+export const LIST_RESPONSE_MODEL =
+  /response_model\s*=\s*(?:typing\.)?(?:List|list|Sequence)\s*\[|\)\s*->\s*(?:typing\.)?(?:List|list|Sequence)\s*\[|response_model\s*=\s*(?:\w+\.)?(?:Page|LimitOffsetPage|CursorPage)\s*\[/;
 
 const ROUTE_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'api_route']);
 const LIST_TYPES = /^(?:typing\.)?(?:List|list|Sequence)$/;
+/**
+ * fastapi-pagination's page models: `Page[ItemOut]` validates each row of the page against `ItemOut` (the route
+ * returns `paginate(session, query)`, which runs the query with a limit and offset).
+ */
+const PAGE_TYPES = /^(?:\w+\.)?(?:Page|LimitOffsetPage|CursorPage)$/;
 /** Roots of pydantic schema classes; a base that is none of these must be a class found in the same module. */
 const SCHEMA_ROOTS = /^(BaseModel|SQLModel|GenericModel)$/;
 const MAX_BASES = 5;
@@ -25,8 +34,10 @@ export interface ListResponse {
   fn: Node;
   /** Each `return` expression of the route (its own, not nested functions'). */
   returns: Node[];
-  /** The schema class as the route's module names it. */
+  /** The schema class as the route's module names it (`ItemOut`, or `schemas.ItemOut` through a module import). */
   schema: string;
+  /** A fastapi-pagination page (`Page[ItemOut]`): the rows are what its `paginate(...)` return pages. */
+  paged: boolean;
 }
 
 /** FastAPI routes of a tree whose response model is a list of one schema class. */
@@ -50,31 +61,40 @@ export function listResponses(tree: Tree): ListResponse[] {
     // Without response_model, FastAPI (0.89+) takes the return annotation.
     model ??= fn.childForFieldName('return_type')?.namedChildren[0] ?? undefined;
     const schema = model && listElement(model);
-    if (!schema) continue;
+    const page = schema ? undefined : model && listElement(model, PAGE_TYPES);
+    if (!schema && !page) continue;
     const returns = ownReturnValues(fn);
-    found.push({ fn, returns, schema });
+    found.push({ fn, returns, schema: (schema ?? page)!, paged: !schema });
   }
   return found;
 }
 
-/** `List[ItemOut]` -> `ItemOut` (a plain class name only). */
-function listElement(type: Node): string | undefined {
+/** `List[ItemOut]` -> `ItemOut`, `List[schemas.ItemOut]` -> `schemas.ItemOut` (a class name, or one module's). */
+function listElement(type: Node, types = LIST_TYPES): string | undefined {
   const node = type.type === 'type' ? type.namedChildren[0] : type;
   if (node?.type === 'subscript') {
     const value = node.childForFieldName('value');
     const subscripts = node.childrenForFieldName('subscript').filter((s): s is Node => !!s);
-    if (!value || !LIST_TYPES.test(value.text) || subscripts.length !== 1) return undefined;
-    return subscripts[0].type === 'identifier' ? subscripts[0].text : undefined;
+    if (!value || !types.test(value.text) || subscripts.length !== 1) return undefined;
+    return classReference(subscripts[0]);
   }
+  if (types !== LIST_TYPES) return undefined;
   if (node?.type === 'generic_type') {
     // tree-sitter-python parses `list[X]` in an annotation as generic_type.
     const name = node.namedChildren[0];
     const params = node.namedChildren[1];
     const args = params?.namedChildren.map((c) => (c?.type === 'type' ? c.namedChildren[0] : c)) ?? [];
-    if (!name || !LIST_TYPES.test(name.text) || args.length !== 1 || args[0]?.type !== 'identifier') return undefined;
-    return args[0].text;
+    if (!name || !LIST_TYPES.test(name.text) || args.length !== 1 || !args[0]) return undefined;
+    return classReference(args[0]);
   }
   return undefined;
+}
+
+/** `ItemOut` or `schemas.ItemOut` (a name of an imported module); anything else is not followed. */
+function classReference(node: Node): string | undefined {
+  if (node.type === 'identifier') return node.text;
+  const object = node.type === 'attribute' ? node.childForFieldName('object') : undefined;
+  return object?.type === 'identifier' ? node.text : undefined;
 }
 
 /**
@@ -83,6 +103,18 @@ function listElement(type: Node): string | undefined {
  */
 export function schemaFields(ctx: RuleContext, tree: Tree, name: string): string[] | undefined {
   let text = ctx.file.text;
+  const dot = name.indexOf('.');
+  if (dot > 0) {
+    // `schemas.ItemOut`: the class of an imported module (`from . import schemas`, `import app.schemas as schemas`).
+    const head = name.slice(0, dot);
+    const origin = importsOf(tree).origins.get(head);
+    const module = origin ? `${origin.module}${origin.module === '' || origin.module.endsWith('.') ? '' : '.'}${origin.name}` : importsOf(tree).names.get(head) === head ? head : undefined;
+    const file = module ? resolveModule(ctx, ctx.file.relPath, module) : undefined;
+    const other = file !== undefined ? ctx.project.readFile(file) : undefined;
+    if (other === undefined) return undefined;
+    const fields = new Set<string>();
+    return readClass(other, name.slice(dot + 1), fields, 0) ? [...fields] : undefined;
+  }
   if (!classBody(text, name)) {
     const origin = importsOf(tree).origins.get(name);
     const file = origin ? resolveModule(ctx, ctx.file.relPath, origin.module) : undefined;

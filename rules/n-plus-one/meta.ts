@@ -22,6 +22,7 @@ export const N_PLUS_ONE_MESSAGES = {
   'serializer-count': 'Each row of {{view}} runs {{read}}.count() separately: add prefetch_related("{{path}}")',
   'serializer-exists': 'Each row of {{view}} runs {{read}}.exists() separately: add prefetch_related("{{path}}")',
   'serializer-call': 'Each row of {{view}} runs {{read}}.{{call}}() separately: prefetch them once',
+  'serializer-keyed-query': '{{serializer}}.{{method}}() runs {{call}}(...) once per listed row (N+1)',
   'serializer-fk-short': "N+1 in {{view}}'s rows: add select_related(\"{{path}}\")",
   'serializer-prefetch-short': "N+1 in {{view}}'s rows: add prefetch_related(\"{{path}}\")",
   // Django templates: the read in the template, and its twin on the view's queryset (with the fix).

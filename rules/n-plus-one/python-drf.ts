@@ -31,6 +31,10 @@ import { importsOf } from '../../analysis/python/imports';
 import { importedNames, moduleText } from '../../analysis/python/web-context';
 import { moduleMatches, StatementFindingsCache, statementMatches, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
 import { StatementSlot, TreeSlot } from '../../analysis/cache';
+import { customQuerysetStamp } from '../../analysis/python/custom-querysets';
+import { classesOfText, projectClassTexts } from '../../analysis/python/project-classes';
+import { customChainReader } from './drf-custom-chains';
+import { checkMethodFieldQueries, DRF_METHOD_QUERY_NOTES } from './drf-method-queries';
 
 /** The DRF parts of the rule's documentation (kept here, beside the code they describe). */
 export const DRF_WHAT =
@@ -63,7 +67,8 @@ export const DRF_NOTES =
   '`self.queryset` / `super().get_queryset()`). A `.count()` is not reported when the same relation is prefetched. ' +
   'Pagination bounds the rows per page but not the per-row queries, so paginated views are reported. A loop in a ' +
   "serializer method over the serialised object's related `.all()` (`for item in cart.items.all()`) is judged with " +
-  "the views, not as a loop of its own: its rows come from the view's prefetch cache when the view prefetches them. ";
+  "the views, not as a loop of its own: its rows come from the view's prefetch cache when the view prefetches them. " +
+  DRF_METHOD_QUERY_NOTES;
 
 /** Views whose GET on the collection serialises the whole queryset with many=True. */
 const LIST_VIEWS = new Set(['ListAPIView', 'ListCreateAPIView', 'ModelViewSet', 'ReadOnlyModelViewSet', 'ListModelMixin']);
@@ -73,7 +78,12 @@ interface ListQueryset {
   /** The expression the fix edits and a cross-file finding points at. */
   expr: Node;
   info: QuerysetInfo;
+  /** Built through the project's own QuerySet/Manager methods: no fix (a Manager's method may not chain after a loading call). */
+  custom?: boolean;
 }
+
+/** Reads a chain through project QuerySet/Manager methods the shared reader stops at (drf-custom-chains.ts). */
+type CustomReader = (expression: Node) => ListQueryset | undefined;
 
 interface ListView {
   label: string;
@@ -97,7 +107,9 @@ const findingsCache = new StatementFindingsCache<OutsideReads>('n-plus-one: DRF 
  */
 export function checkDrfSerializers(ctx: RuleContext, tree: Tree): void {
   const text = ctx.file.text;
-  if (!moduleMatches(tree, text, MAY_BE_DRF) || !moduleMatches(tree, text, VIEW_TEXT)) return;
+  if (!moduleMatches(tree, text, MAY_BE_DRF)) return;
+  checkMethodFieldQueries(ctx, tree);
+  if (!moduleMatches(tree, text, VIEW_TEXT)) return;
   const classes = classesOf(tree);
   const statements = topLevelStatements(tree).filter((s) => /^(class_definition|function_definition|decorated_definition)$/.test(s.type) && mayHoldListView(s, classes));
   if (statements.length === 0) return;
@@ -105,14 +117,21 @@ export function checkDrfSerializers(ctx: RuleContext, tree: Tree): void {
   const canFix = fixesAllowed(tree);
   // Serializers are found through the module's imports: they are part of every statement's key (whether fixes are
   // allowed is not: the cache drops the fixes of findings it replays while the file has syntax errors).
-  const shared = digest(`${ctx.file.relPath}\u0000${drf.version}\u0000${JSON.stringify([...importsOf(tree).origins])}`);
+  // The project's QuerySet/Manager class texts: custom chains are read through them.
+  const customStamp = customQuerysetStamp(projectClassTexts(ctx.project, { relPath: ctx.file.relPath, text }), classesOfText(text));
+  const shared = digest(`${ctx.file.relPath}\u0000${drf.version}\u0000${customStamp}\u0000${JSON.stringify([...importsOf(tree).origins])}`);
+  const chains = customChainReader(ctx, drf);
+  const readCustom: CustomReader = (expression) => {
+    const rows = chains(expression);
+    return rows && { ...rows, custom: true };
+  };
   for (const statement of statements) {
     const cls = statement.type === 'decorated_definition' ? statement.node.childForFieldName('definition') : statement.node;
     const bases = cls?.type === 'class_definition' ? baseTexts(cls, classes, statementsOfClasses(tree)) : '';
     const context = bases ? `${shared}\u0000${bases}` : shared;
     findingsCache.check(ctx, statement, context, (reads) => outsideReadsHold(tree, reads), (report) => {
       const [, reads] = recordingOutsideReads(() => {
-        for (const view of listViewsIn(tree, statement, classes)) {
+        for (const view of listViewsIn(tree, statement, classes, readCustom)) {
           // A viewset routed only as `as_view({"get": "retrieve"})` serializes one row per request, never the list.
           if (view.classBased && listRoutingOf(ctx.project, { relPath: ctx.file.relPath, text }, view.label) === 'not-listed') continue;
           checkView(ctx, drf, view, canFix, report);
@@ -144,7 +163,8 @@ function checkView(ctx: RuleContext, drf: DrfProject, view: ListView, canFix: bo
   if (infos.some((i) => i.values || i.unknownRelations || !plainRoots(drf, i))) return;
   const models = new Set(infos.flatMap((i) => [...i.models, ...i.roots.filter(isModelManager).map((r) => r.owner!.text)]));
   const qsModel = models.size === 1 ? [...models][0] : undefined;
-  if (serializer.model && qsModel && serializer.model !== qsModel) return;
+  // A serializer of a proxy model over its concrete model's rows (or the reverse) reads the same relations.
+  if (serializer.model && qsModel && serializer.model !== qsModel && !drf.models.sharesRowsOf(serializer.model, qsModel) && !drf.models.sharesRowsOf(qsModel, serializer.model)) return;
   const shared = sharedRelations(view);
   const needs = missingNeeds(drf.relationNeeds(serializer, qsModel), infos).filter((n) => !shared.has(n.path.split('__')[0]));
   for (const need of needs) report(finding(ctx, drf, view, need, canFix));
@@ -236,7 +256,7 @@ function finding(ctx: RuleContext, drf: DrfProject, view: ListView, need: Relati
   const readsPrefetchCache = view.querysets.some((q) => readsOwnerCache(q.info));
   /** The view's queryset loading `path` with `method`: `.count()` and `.exists()` of a prefetched manager read its cache. */
   const loadFix = (method: 'select_related' | 'prefetch_related'): FixSpec[] => {
-    if (!canFix || readsPrefetchCache) return [];
+    if (!canFix || readsPrefetchCache || view.querysets.some((q) => q.custom)) return [];
     const edits = view.querysets.flatMap((q) => (loadsRelation(q.info, need.path, method === 'select_related') ? [] : addRelationEdits(q.info, method, need.path) ?? [undefined]));
     if (edits.length === 0 || !edits.every((e) => e !== undefined)) return [];
     return [{ title: `Add .${method}("${need.path}") to ${view.label}'s queryset`, safety: view.branches || deferred ? 'unsafe' : 'safe', edits: edits as NonNullable<(typeof edits)[number]>[] }];
@@ -361,12 +381,12 @@ function classesOf(tree: Tree): Map<string, Node> {
 }
 
 /** The list views of one top-level statement: a class view by its bases, and `Serializer(qs, many=True)` calls. */
-function listViewsIn(tree: Tree, statement: TopLevelStatement, classes: Map<string, Node>): ListView[] {
+function listViewsIn(tree: Tree, statement: TopLevelStatement, classes: Map<string, Node>, readCustom: CustomReader): ListView[] {
   const out: ListView[] = [];
   const top = statement.type === 'decorated_definition' ? statement.node.childForFieldName('definition') : statement.node;
   const classView_ = top?.type === 'class_definition' && isListView(top, classes) ? top : undefined;
   if (classView_) {
-    const view = classView(classView_.childForFieldName('name')?.text ?? '', classView_, classes);
+    const view = classView(classView_.childForFieldName('name')?.text ?? '', classView_, classes, readCustom);
     if (view) out.push(view);
     return out;
   }
@@ -378,7 +398,7 @@ function listViewsIn(tree: Tree, statement: TopLevelStatement, classes: Map<stri
     if (!fn || !/Serializer$/.test(fn.type === 'attribute' ? fn.childForFieldName('attribute')?.text ?? '' : fn.text)) continue;
     const cls = top?.type === 'class_definition' ? top : undefined;
     const arg = positionalArguments(call)[0];
-    const qs = arg && rowsArgument(arg, cls, classes);
+    const qs = arg && rowsArgument(arg, cls, classes, readCustom);
     if (!qs) continue;
     const def = ancestor(call, 'function_definition');
     const fnName = `${def?.childForFieldName('name')?.text ?? 'view'}()`;
@@ -439,7 +459,7 @@ function returnsOf(def: Node): Node[] {
     .map((r) => r.namedChildren[0]!);
 }
 
-function classView(name: string, cls: Node, classes: Map<string, Node>): ListView | undefined {
+function classView(name: string, cls: Node, classes: Map<string, Node>, readCustom: CustomReader): ListView | undefined {
   let serializerRef: Node | undefined;
   const serializerMember = member(cls, classes, 'get_serializer_class') ?? member(cls, classes, 'serializer_class');
   if (serializerMember?.type === 'assignment') serializerRef = serializerMember.childForFieldName('right') ?? undefined;
@@ -457,13 +477,18 @@ function classView(name: string, cls: Node, classes: Map<string, Node>): ListVie
     const querysets: ListQueryset[] = [];
     for (const expr of exprs) {
       const info = querysetOf(expr);
+      const custom = info ? undefined : readCustom(expr);
+      if (custom) {
+        querysets.push(custom);
+        continue;
+      }
       // Rows read through `self.queryset`: the attribute's, and the fix goes there.
-      if (!info || readsClassAttribute(info)) return refinesAttribute(getQueryset) && attributeValue ? attributeView(name, serializerRef, attributeValue, getQueryset) : undefined;
+      if (!info || readsClassAttribute(info)) return refinesAttribute(getQueryset) && attributeValue ? attributeView(name, serializerRef, attributeValue, readCustom, getQueryset) : undefined;
       querysets.push({ expr, info });
     }
     return { label: name, classBased: true, serializerRef, querysets, branches: exprs.length > 1 };
   }
-  return attributeValue ? attributeView(name, serializerRef, attributeValue) : undefined;
+  return attributeValue ? attributeView(name, serializerRef, attributeValue, readCustom) : undefined;
 }
 
 const GET_GUARD = /\brequest\.method\s*==\s*["']GET["']|\bself\.action\s*==\s*["']list["']/;
@@ -505,9 +530,10 @@ function readsClassAttribute(info: QuerysetInfo): boolean {
   return info.roots.some((r) => r.kind === 'helper' && /^self\.(queryset|get_queryset\(\s*\))$/.test(r.node.text));
 }
 
-function attributeView(label: string, serializerRef: Node, expr: Node, refinedBy?: Node): ListView | undefined {
+function attributeView(label: string, serializerRef: Node, expr: Node, readCustom: CustomReader, refinedBy?: Node): ListView | undefined {
   const info = querysetOf(expr);
-  return info ? { label, classBased: true, serializerRef, querysets: [{ expr, info }], branches: false, refinedBy } : undefined;
+  const rows = info ? { expr, info } : readCustom(expr);
+  return rows ? { label, classBased: true, serializerRef, querysets: [rows], branches: false, refinedBy } : undefined;
 }
 
 /**
@@ -523,16 +549,16 @@ function refinesAttribute(def: Node): boolean {
 }
 
 /** The queryset given to a serializer: through `page = self.paginate_queryset(qs)` and `self.filter_queryset(qs)`. */
-function rowsArgument(arg: Node, cls: Node | undefined, classes: Map<string, Node>, depth = 0): ListQueryset | undefined {
+function rowsArgument(arg: Node, cls: Node | undefined, classes: Map<string, Node>, readCustom: CustomReader, depth = 0): ListQueryset | undefined {
   if (depth > 4) return undefined;
   const node = unparenthesize(arg);
   if (node.type === 'identifier') {
     const value = assignmentsBefore(node).pop()?.childForFieldName('right');
-    if (value && isPassThrough(value)) return rowsArgument(positionalArguments(value)[0] ?? value, cls, classes, depth + 1);
+    if (value && isPassThrough(value)) return rowsArgument(positionalArguments(value)[0] ?? value, cls, classes, readCustom, depth + 1);
   }
   if (isPassThrough(node)) {
     const inner = positionalArguments(node)[0];
-    return inner ? rowsArgument(inner, cls, classes, depth + 1) : undefined;
+    return inner ? rowsArgument(inner, cls, classes, readCustom, depth + 1) : undefined;
   }
   // `self.get_queryset()` of a view that only sets `queryset = ...`.
   if (cls && node.type === 'call' && node.childForFieldName('function')?.text === 'self.get_queryset' && !member(cls, classes, 'get_queryset')) {
@@ -542,7 +568,8 @@ function rowsArgument(arg: Node, cls: Node | undefined, classes: Map<string, Nod
     return expr && info ? { expr, info } : undefined;
   }
   const info = querysetOf(node);
-  if (!info || info.singleRow || info.sliced) return undefined;
+  if (!info) return readCustom(node);
+  if (info.singleRow || info.sliced) return undefined;
   // A variable: the finding points at the queryset it was assigned (`orders = Order.objects...`).
   const assigned = node.type === 'identifier' ? assignmentsBefore(node).pop()?.childForFieldName('right') : undefined;
   return { expr: assigned ?? node, info };

@@ -5,13 +5,16 @@
  * one SELECT per row while the response is built, unless the query loads it (`selectinload`/`joinedload`/... in
  * `.options()`, or `lazy="selectin"`/`"joined"` on the relationship).
  */
-import type { Node } from 'web-tree-sitter';
+import type { Node, Tree } from 'web-tree-sitter';
 import type { ReportSpec, RuleContext } from '../api';
 import { clip } from '../shared/format';
 import { fileMatches } from '../../analysis/python/statements';
 import { LIST_RESPONSE_MODEL, listResponses, schemaFields } from '../../analysis/python/pydantic-lists';
 import { relationshipOf, type Relationship } from '../../analysis/python/sqlalchemy-models';
-import { optionsSettle, rowsOf, TENANT_RELATIONSHIPS } from './python-sqlalchemy';
+import { optionsSettle, rowsOf, statementRowsOf, TENANT_RELATIONSHIPS, type Rows } from './python-sqlalchemy';
+import { importsOf } from '../../analysis/python/imports';
+import { assignmentsBefore, unparenthesize } from '../../analysis/python/django-querysets';
+import { positionalArguments } from '../../analysis/python/ast';
 
 /** SQLAlchemy in the route's module, also through wrappers (`fastapi_sqlalchemy`, `flask_sqlalchemy`, `sqlmodel`). */
 const MENTIONS_SQLALCHEMY = /sqlalchemy|sqlmodel/i;
@@ -22,7 +25,7 @@ export function checkResponseModelLists(ctx: RuleContext, report: (spec: ReportS
   for (const route of listResponses(tree)) {
     let fields: string[] | undefined | null = null;
     for (const expression of route.returns) {
-      const rows = rowsOf(ctx, tree, expression, 0);
+      const rows = route.paged ? pagedRows(ctx, tree, expression) : rowsOf(ctx, tree, expression, 0);
       if (!rows || rows.prefix.length > 0) continue;
       fields ??= schemaFields(ctx, tree, route.schema);
       if (!fields) break;
@@ -56,6 +59,30 @@ export function checkResponseModelLists(ctx: RuleContext, report: (spec: ReportS
       });
     }
   }
+}
+
+/**
+ * The rows of a fastapi-pagination return: `paginate(session, query)` / `paginate(query)` (the sqlalchemy extension,
+ * also imported under another name) runs the query for one page, and the page model validates each row.
+ */
+function pagedRows(ctx: RuleContext, tree: Tree, expression: Node): Rows | undefined {
+  let call = unparenthesize(expression);
+  if (call.type === 'await') call = call.namedChildren[0] ?? call;
+  if (call.type !== 'call') return undefined;
+  const fn = call.childForFieldName('function');
+  const qualified = fn ? importsOf(tree).resolve(fn) : undefined;
+  if (!qualified || !/^fastapi_pagination\b/.test(qualified) || !/\.paginate$/.test(qualified)) return undefined;
+  const args = positionalArguments(call);
+  let query = args[args.length - 1];
+  if (!query) return undefined;
+  // `idea_query = ...` then `paginate(db, idea_query)`: the one value bound.
+  if (query.type === 'identifier') {
+    const bound = assignmentsBefore(query);
+    const value = bound.length === 1 ? bound[0].childForFieldName('right') : undefined;
+    if (!value) return undefined;
+    query = value;
+  }
+  return statementRowsOf(ctx, tree, query);
 }
 
 const STATEMENT_PARTS = new Set(['assignment', 'augmented_assignment', 'return_statement', 'expression_statement', 'block', 'module']);

@@ -192,6 +192,12 @@ export function rowsOf(ctx: RuleContext, tree: Tree, expression: Node, depth: nu
   return p && (p.kind === 'query' || p.kind === 'rows') ? p.rows : undefined;
 }
 
+/** The rows a query or a `select(...)` statement asks for, before it runs (what a paginator runs page by page). */
+export function statementRowsOf(ctx: RuleContext, tree: Tree, expression: Node): Rows | undefined {
+  const p = describe(ctx, tree, expression, 0);
+  return p && (p.kind === 'query' || p.kind === 'select') ? p.rows : undefined;
+}
+
 function describe(ctx: RuleContext, tree: Tree, node: Node, depth: number): Partial | undefined {
   if (depth > MAX_DEPTH) return undefined;
   const expression = unparenthesize(node);
