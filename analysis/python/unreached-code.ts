@@ -6,7 +6,8 @@
  *   redirects before it lists anything);
  * - a Django/DRF class-based view that no URLconf, router or other production module names (routes name views);
  * - a method of a Django model, manager or queryset that no module, template or config names;
- * - a Celery/RQ/Dramatiq/Huey task nothing enqueues by name and no beat schedule names (unqueued-tasks.ts).
+ * - a Celery/RQ/Dramatiq/Huey task nothing enqueues by name and no beat schedule names (unqueued-tasks.ts);
+ * - a route of a FastAPI router or Flask blueprint whose module nothing imports (unmounted-routers.ts).
  *
  * When a judgement needs what the project cannot show (routers elsewhere, scheduling from the admin), the code counts
  * as reached.
@@ -16,6 +17,7 @@ import type { RuleContext } from '../../rules/api';
 import { topLevelStatements } from './statements';
 import { unnamedElsewhere } from './project-mentions';
 import { unqueuedTask } from './unqueued-tasks';
+import { unmountedRoute } from './unmounted-routers';
 
 export function unreachedCode(ctx: RuleContext, tree: Tree, offset: number, hasUrlConf: () => boolean): boolean {
   const top = topLevelStatements(tree).find((s) => s.start <= offset && offset < s.end);
@@ -25,7 +27,7 @@ export function unreachedCode(ctx: RuleContext, tree: Tree, offset: number, hasU
   const definition = top.type === 'decorated_definition' ? top.node.childForFieldName('definition') : top.node;
   if (!definition) return false;
   if (definition.type === 'function_definition') {
-    return top.type === 'decorated_definition' && unqueuedTask(ctx, top.node);
+    return top.type === 'decorated_definition' && (unqueuedTask(ctx, top.node) || unmountedRoute(ctx, top.node));
   }
   if (definition.type !== 'class_definition' || top.type === 'decorated_definition') return false;
   const bases = definition.childForFieldName('superclasses')?.text ?? '';
