@@ -12,6 +12,7 @@ import { topLevelStatements } from './statements';
 import { projectChanges } from '../cache';
 import { projectTexts } from '../project-texts';
 import { fileDigest, mayHoldWord, WEB_IMPORT } from './file-digests';
+import { unreachedCode } from './unreached-code';
 
 /**
  * The rule context whose reports inside a dead function are dropped (a finding in code no worker runs), for rules
@@ -20,6 +21,7 @@ import { fileDigest, mayHoldWord, WEB_IMPORT } from './file-digests';
 export function liveCodeReports(ctx: RuleContext): RuleContext {
   const dead = (offset: number) => {
     const tree = ctx.python();
+    if (unreachedCode(ctx, tree, offset, () => hasUrlConf(ctx))) return true;
     const top = topLevelStatements(tree).find((s) => s.start <= offset && offset < s.end);
     if (top?.type !== 'function_definition') return false;
     // A view's signature (`def orders(request)`) in a project whose URLconf memlint does not see (a project scanned
@@ -56,6 +58,7 @@ function hasUrlConf(ctx: RuleContext): boolean {
 
 /** The offset sits in an undecorated top-level `def` that no other place in the project names. */
 export function inDeadFunction(ctx: RuleContext, tree: Tree, offset: number): boolean {
+  if (unreachedCode(ctx, tree, offset, () => hasUrlConf(ctx))) return true;
   // The module's statements are listed once per tree (a `namedChildren` per report re-reads every one of them).
   const top = topLevelStatements(tree).find((s) => s.start <= offset && offset < s.end);
   return top?.type === 'function_definition' && deadFunction(ctx, tree, top.node, new Set());

@@ -1,0 +1,63 @@
+/**
+ * Background tasks nothing enqueues: a function registered as a Celery, RQ, Dramatiq or Huey task runs only when
+ * something sends it (`.delay`, `.apply_async`, `.s()`/`signature`, `send_task("app.tasks.name")`, `enqueue(fn)`,
+ * `.send()`), or when a beat schedule names it (`CELERY_BEAT_SCHEDULE`, `app.conf.beat_schedule`,
+ * `add_periodic_task`). Every one of these names the task (or its registered `name=`), so a task whose names no
+ * production file spells is never run. Periodic decorators schedule themselves, a project with django-celery-beat
+ * may schedule any registered task from the admin, and a deployed beat process may read a schedule the tree does
+ * not show: all count as run.
+ */
+import type { Node } from 'web-tree-sitter';
+import type { RuleContext } from '../../rules/api';
+import { unnamedElsewhere } from './project-mentions';
+import { fileDigest, mayHoldWord } from './file-digests';
+import { projectChanges } from '../cache';
+import { startFiles } from '../reach';
+
+/** `@shared_task`, `@app.task(...)`, `@celery.task`, `@job("default")`, `@dramatiq.actor`, `@huey.task()`, `@db_task()`. */
+const TASK_DECORATOR = /^@\s*(?:[\w.]+\.)?(?:shared_task|task|job|actor|db_task)\s*(?:\(|$)/;
+/** Decorators that schedule the function themselves. */
+const PERIODIC_DECORATOR = /^@\s*(?:[\w.]+\.)?(?:periodic_task|db_periodic_task|scheduled_job|cron|repeat_every|on_startup)\b/;
+
+/** The decorated top-level function is a task whose names no production file of the project spells. */
+export function unqueuedTask(ctx: RuleContext, decorated: Node): boolean {
+  const decorators = decorated.namedChildren.filter((c): c is Node => c?.type === 'decorator');
+  if (!decorators.some((d) => TASK_DECORATOR.test(d.text)) || decorators.some((d) => PERIODIC_DECORATOR.test(d.text))) return false;
+  const name = decorated.childForFieldName('definition')?.childForFieldName('name')?.text;
+  if (!name) return false;
+  // `@app.task(name="reports.nightly")`: a schedule or send_task may name the registered name instead.
+  for (const d of decorators) {
+    const registered = /\bname\s*=\s*["']([^"']+)["']/.exec(d.text)?.[1];
+    if (registered && !unnamedElsewhere(ctx, registered.split('.').pop() ?? '', false)) return false;
+    if (/\bname\s*=\s*[^"'\s]/.test(d.text)) return false;
+  }
+  return !schedulesOutsideCode(ctx) && unnamedElsewhere(ctx, name, false);
+}
+
+const SCHEDULERS = ['django_celery_beat', 'redbeat', 'celery_sqlalchemy_scheduler', 'rq_scheduler', 'django_q'];
+const PACKAGE_FILE = /(^|\/)(requirements[^/]*\.(txt|in)|pyproject\.toml|Pipfile|setup\.(py|cfg)|settings[^/]*\.py|[^/]*\.py)$/;
+const memos = new WeakMap<object, { changes: number; found: boolean }>();
+
+/** A start file runs Celery beat (`celery -A proj beat`, a worker with `-B`/`--beat`). */
+const BEAT_PROCESS = /\bcelery\b[^\n]*(?:\sbeat\b|\s-B\b|\s--beat\b)|\bcelerybeat\b/;
+
+/**
+ * The project installs a scheduler whose schedules live in a database (created from the admin, not named in code),
+ * or deploys a beat process.
+ */
+function schedulesOutsideCode(ctx: RuleContext): boolean {
+  const changes = projectChanges(ctx.project);
+  const memo = memos.get(ctx.project);
+  if (memo && changes !== undefined && memo.changes === changes) return memo.found;
+  const found = ctx.project.files().some((f) => {
+    if (!PACKAGE_FILE.test(f)) return false;
+    const words = fileDigest(ctx.project, f).words;
+    const hit = SCHEDULERS.filter((s) => mayHoldWord(words, s) || mayHoldWord(words, s.split('_').pop()!));
+    if (hit.length === 0) return false;
+    const text = (ctx.project.peekFile ?? ctx.project.readFile).call(ctx.project, f) ?? '';
+    return hit.some((s) => text.includes(s) || text.includes(s.replace(/_/g, '-')));
+  });
+  const beat = found || startFiles(ctx.project).some((f) => BEAT_PROCESS.test(ctx.project.readFile(f) ?? ''));
+  if (changes !== undefined) memos.set(ctx.project, { changes, found: beat });
+  return beat;
+}

@@ -1,0 +1,84 @@
+/**
+ * Code inside a served project that no production request or job reaches, judged from the project's own files
+ * (issue 13, production reach). Asked only when a request-path rule is about to report at an offset:
+ *
+ * - statements after an unconditional `return`/`raise`/`continue`/`break` of their block (a view that always
+ *   redirects before it lists anything);
+ * - a Django/DRF class-based view that no URLconf, router or other production module names (routes name views);
+ * - a method of a Django model, manager or queryset that no module, template or config names;
+ * - a Celery/RQ/Dramatiq/Huey task nothing enqueues by name and no beat schedule names (unqueued-tasks.ts);
+ * - a route of a FastAPI router or Flask blueprint whose module nothing imports (unmounted-routers.ts).
+ *
+ * When a judgement needs what the project cannot show (routers elsewhere, scheduling from the admin), the code counts
+ * as reached.
+ */
+import type { Node, Tree } from 'web-tree-sitter';
+import type { RuleContext } from '../../rules/api';
+import { topLevelStatements } from './statements';
+import { unnamedElsewhere } from './project-mentions';
+import { unqueuedTask } from './unqueued-tasks';
+import { unmountedRoute } from './unmounted-routers';
+
+export function unreachedCode(ctx: RuleContext, tree: Tree, offset: number, hasUrlConf: () => boolean): boolean {
+  const top = topLevelStatements(tree).find((s) => s.start <= offset && offset < s.end);
+  if (!top) return false;
+  const node = tree.rootNode.descendantForIndex(offset, offset);
+  if (node && afterUnconditionalExit(node)) return true;
+  const definition = top.type === 'decorated_definition' ? top.node.childForFieldName('definition') : top.node;
+  if (!definition) return false;
+  if (definition.type === 'function_definition') {
+    return top.type === 'decorated_definition' && (unqueuedTask(ctx, top.node) || unmountedRoute(ctx, top.node));
+  }
+  if (definition.type !== 'class_definition' || top.type === 'decorated_definition') return false;
+  const bases = definition.childForFieldName('superclasses')?.text ?? '';
+  if (VIEW_BASE.test(bases)) return hasUrlConf() && unnamedElsewhere(ctx, definition.childForFieldName('name')?.text ?? '', false);
+  if (MODEL_BASES.test(bases)) return uncalledMethod(ctx, definition, offset);
+  return false;
+}
+
+/** A statement of a block that some earlier statement of the same block always leaves (up to its function). */
+export function afterUnconditionalExit(node: Node): boolean {
+  for (let n: Node | null = node; n && n.type !== 'module'; n = n.parent) {
+    if (n.parent?.type === 'block') {
+      for (let s = n.previousNamedSibling; s; s = s.previousNamedSibling) if (EXITS.has(s.type)) return true;
+    }
+    if (n.type === 'function_definition' || n.type === 'class_definition' || n.type === 'lambda') return false;
+  }
+  return false;
+}
+
+const EXITS = new Set(['return_statement', 'raise_statement', 'continue_statement', 'break_statement']);
+
+/** Bases of Django and DRF class-based views (generic, API and viewset classes, and views built on them). */
+const VIEW_BASE = /^\(\s*(?:[\w.]+\.)?\w*(?:View|ViewSet|APIView)\s*[,)]/;
+
+/** Django models, managers and querysets declared directly on Django's classes (their hooks are known). */
+const MODEL_BASES = /^\(\s*(?:models\.|auth_models\.)?(?:Model|Manager|QuerySet|BaseUserManager|AbstractUser|AbstractBaseUser)\s*(?:,\s*(?:models\.)?(?:PermissionsMixin|Model)\s*)?\)$/;
+
+/** Methods Django (its admin, auth and serialisation) calls on models and managers without naming them in the project. */
+const MODEL_HOOKS = new Set([
+  'save', 'delete', 'clean', 'clean_fields', 'validate_unique', 'validate_constraints', 'full_clean', 'get_absolute_url',
+  'natural_key', 'get_by_natural_key', 'get_queryset', 'create_user', 'create_superuser', 'has_perm', 'has_perms',
+  'has_module_perms', 'get_full_name', 'get_short_name', 'get_username', 'get_session_auth_hash', 'get_email_field_name',
+  'normalize_username', 'normalize_email', 'check', 'from_db', 'refresh_from_db', 'serializable_value', 'get_deferred_fields',
+  'save_base', 'contribute_to_class', 'deconstruct', 'as_manager', 'is_authenticated', 'is_anonymous', 'set_password',
+  'check_password', 'set_unusable_password', 'has_usable_password', 'email_user', 'get_next_in_order', 'get_previous_in_order',
+]);
+/** Decorators that only change how a method is read (others may register it). */
+const PLAIN_DECORATOR = /^@(property|cached_property|functools\.cached_property|staticmethod|classmethod)\s*$/;
+
+/** The offset sits in a method of the model class that nothing in the project calls or reads. */
+function uncalledMethod(ctx: RuleContext, cls: Node, offset: number): boolean {
+  const body = cls.childForFieldName('body');
+  const member = body?.namedChildren.find((c) => c && c.startIndex <= offset && offset < c.endIndex);
+  if (!member) return false;
+  let method = member;
+  if (member.type === 'decorated_definition') {
+    if (!member.namedChildren.filter((c) => c?.type === 'decorator').every((d) => PLAIN_DECORATOR.test(d!.text))) return false;
+    method = member.childForFieldName('definition') ?? member;
+  }
+  if (method.type !== 'function_definition') return false;
+  const name = method.childForFieldName('name')?.text ?? '';
+  if (!name || name.startsWith('__') || MODEL_HOOKS.has(name) || /^get_\w+_display$/.test(name)) return false;
+  return unnamedElsewhere(ctx, name, true);
+}
