@@ -26,6 +26,13 @@ export interface ModelKeys {
   unique: Set<string>;
   /** Column sets that together name one row. */
   compounds: string[][];
+  /**
+   * Rows carry a creation stamp the ORM or the app sets when they are made (TypeORM `@CreateDateColumn`, Sequelize's
+   * default `timestamps`, Mongoose `{ timestamps: true }` or `default: Date.now`): rows are added over time.
+   */
+  stamped?: boolean;
+  /** Fields that hold another model's row or key: Mongoose `ref`, TypeORM `@ManyToOne`/`@OneToOne`, sequelize-typescript `@ForeignKey`/`@BelongsTo`. */
+  refs?: Set<string>;
 }
 
 const MAX_FILES = 4000;
@@ -65,10 +72,12 @@ function projectModels(ctx: RuleContext): Map<string, ModelKeys> {
       if (text === undefined || !DECLARES_MODELS.test(text)) continue;
       for (const [name, keys] of digests.get(f, text, () => modelsDeclared(f, text))) {
         const known = merged.get(name);
-        if (!known) merged.set(name, { unique: new Set(keys.unique), compounds: [...keys.compounds] });
+        if (!known) merged.set(name, { unique: new Set(keys.unique), compounds: [...keys.compounds], stamped: keys.stamped, refs: new Set(keys.refs) });
         else {
           for (const c of keys.unique) known.unique.add(c);
           known.compounds.push(...keys.compounds);
+          known.stamped = known.stamped || keys.stamped;
+          for (const r of keys.refs ?? []) known.refs?.add(r);
         }
       }
     }
@@ -115,7 +124,9 @@ function modelsDeclared(relPath: string, text: string): Map<string, ModelKeys> {
     if (ts.isNewExpression(node) && /(^|\.)EntitySchema$/.test(node.expression.getText())) entitySchema(asObjectLiteral(node.arguments?.[0]), keysOf);
     if (ts.isNewExpression(node) && /(^|\.)Schema$/.test(node.expression.getText()) && ts.isVariableDeclaration(node.parent) && ts.isIdentifier(node.parent.name)) {
       const fields = asObjectLiteral(node.arguments?.[0]);
-      if (fields) mongooseFields(fields, schemaKeys(schemas, node.parent.name.text));
+      const keys = schemaKeys(schemas, node.parent.name.text);
+      if (fields) mongooseFields(fields, keys);
+      if (mongooseStamped(fields, asObjectLiteral(node.arguments?.[1]))) keys.stamped = true;
     }
     ts.forEachChild(node, visit);
   };
@@ -126,6 +137,8 @@ function modelsDeclared(relPath: string, text: string): Map<string, ModelKeys> {
     const target = keysOf(name);
     for (const c of keys.unique) target.unique.add(c);
     target.compounds.push(...keys.compounds);
+    target.stamped = target.stamped || keys.stamped;
+    for (const r of keys.refs ?? []) (target.refs ??= new Set()).add(r);
   }
   return models;
 }
@@ -162,6 +175,11 @@ function entityClass(cls: ts.ClassDeclaration, keys: ModelKeys): void {
     const call = d.expression;
     if (!ts.isCallExpression(call)) continue;
     const name = call.expression.getText();
+    const options = asObjectLiteral(call.arguments[0]);
+    const timestamps = options && objectPropertyValue(options, 'timestamps');
+    // Nest Mongoose `@Schema({ timestamps: true })`; sequelize-typescript `@Table` stamps rows unless `timestamps: false`.
+    if (name === 'Schema' && timestamps !== undefined && timestamps.kind !== ts.SyntaxKind.FalseKeyword) keys.stamped = true;
+    if (name === 'Table' && timestamps?.kind !== ts.SyntaxKind.FalseKeyword) keys.stamped = true;
     const list = call.arguments.map((a) => stringList(a)).find((l) => l.length > 0);
     if (!list) continue;
     if (name === 'Unique' || (name === 'Index' && call.arguments.some((a) => declaresUnique(asObjectLiteral(a))))) addCompound(keys, list);
@@ -174,6 +192,8 @@ function entityClass(cls: ts.ClassDeclaration, keys: ModelKeys): void {
       const call = ts.isCallExpression(d.expression) ? d.expression : undefined;
       const decorator = (call ? call.expression : d.expression).getText();
       if (PRIMARY_DECORATORS.test(decorator) || (call && /^(Column|Index|Field|Prop)$/.test(decorator) && call.arguments.some((a) => declaresUnique(asObjectLiteral(a))))) keys.unique.add(name);
+      if (STAMP_DECORATORS.test(decorator) || (call && /^(Column|Prop)$/.test(decorator) && call.arguments.some((a) => stampDefault(asObjectLiteral(a))))) keys.stamped = true;
+      if (REF_DECORATORS.test(decorator) || (call && decorator === 'Prop' && call.arguments.some((a) => /\bref\s*:/.test(a.getText())))) (keys.refs ??= new Set()).add(name);
     }
   }
 }
@@ -181,6 +201,10 @@ function entityClass(cls: ts.ClassDeclaration, keys: ModelKeys): void {
 function sequelizeAttributes(attributes: ts.Expression, options: ts.Expression | undefined, keys: ModelKeys): void {
   const attrs = asObjectLiteral(attributes);
   if (!attrs) return;
+  // Sequelize adds createdAt/updatedAt to every model unless its options say `timestamps: false`.
+  const opts = asObjectLiteral(options);
+  const timestamps = opts && objectPropertyValue(opts, 'timestamps');
+  if (!opts || timestamps?.kind !== ts.SyntaxKind.FalseKeyword) keys.stamped = true;
   for (const p of attrs.properties) {
     if (!ts.isPropertyAssignment(p)) continue;
     const name = propertyName(p.name);
@@ -199,7 +223,26 @@ function mongooseFields(fields: ts.ObjectLiteralExpression, keys: ModelKeys): vo
     if (!ts.isPropertyAssignment(p)) continue;
     const name = propertyName(p.name);
     if (name && declaresUnique(asObjectLiteral(p.initializer))) keys.unique.add(name);
+    if (name && /\bref\s*:/.test(p.initializer.getText())) (keys.refs ??= new Set()).add(name);
   }
+}
+
+/** Decorators of a creation stamp (TypeORM, sequelize-typescript) and of a reference to another model's row. */
+const STAMP_DECORATORS = /^(CreateDateColumn|CreatedAt)$/;
+const REF_DECORATORS = /^(ManyToOne|OneToOne|ForeignKey|BelongsTo)$/;
+/** A default of the moment the row is made: `Date.now`, `() => new Date()`, `'CURRENT_TIMESTAMP'`, `DataTypes.NOW`. */
+const NOW_DEFAULT = /^(Date\.now|\(\)\s*=>\s*(new Date\(\)|Date\.now\(\)|['"`](CURRENT_TIMESTAMP|now\(\))['"`])|new Date(\(\))?|['"`](CURRENT_TIMESTAMP|now\(\))['"`]|(DataTypes|Sequelize)\.NOW)$/i;
+
+function stampDefault(options: ts.ObjectLiteralExpression | undefined): boolean {
+  const value = options && objectPropertyValue(options, 'default');
+  return value !== undefined && NOW_DEFAULT.test(value.getText().replace(/\s+/g, ' ').trim());
+}
+
+/** Mongoose `new Schema(fields, { timestamps: true })`, or a field `{ type: Date, default: Date.now }`. */
+function mongooseStamped(fields: ts.ObjectLiteralExpression | undefined, options: ts.ObjectLiteralExpression | undefined): boolean {
+  const timestamps = options && objectPropertyValue(options, 'timestamps');
+  if (timestamps !== undefined && timestamps.kind !== ts.SyntaxKind.FalseKeyword) return true;
+  return (fields?.properties ?? []).some((p) => ts.isPropertyAssignment(p) && stampDefault(asObjectLiteral(p.initializer)));
 }
 
 /** TypeORM `new EntitySchema({ name: 'User', columns: { id: { primary: true } }, uniques: [{ columns }], indices })`. */
@@ -211,6 +254,7 @@ function entitySchema(options: ts.ObjectLiteralExpression | undefined, keysOf: (
   for (const p of columns?.properties ?? []) {
     const column = ts.isPropertyAssignment(p) ? propertyName(p.name) : undefined;
     if (column && ts.isPropertyAssignment(p) && declaresUnique(asObjectLiteral(p.initializer))) keys.unique.add(column);
+    if (column && ts.isPropertyAssignment(p) && /\bcreateDate\s*:\s*true/.test(p.initializer.getText())) keys.stamped = true;
   }
   for (const key of ['uniques', 'indices']) {
     const list = unwrap(objectPropertyValue(options, key) ?? options);

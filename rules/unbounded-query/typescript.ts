@@ -26,6 +26,7 @@ import { mayReadNative, nativeMongoReads } from './mongodb-native';
 import { knexReads, mayReadKnex, seededKnexTable } from './knex';
 import { indexOf } from '../../analysis/typescript/ast';
 import { builderMatchesOneRow, looksUpByKey, matchesOneRow, onePerGroupMember, readAsOneRow } from './few-rows';
+import { childrenOfOneParent, selectsAdministrators } from './one-parent';
 
 /** Chain calls that bound or stream a Mongoose query / TypeORM query builder. */
 const BOUNDING_CHAIN = new Set(['limit', 'take', 'cursor', 'stream', 'eachAsync', 'paginate', 'countDocuments', 'count', 'distinct', 'findOne']);
@@ -206,7 +207,7 @@ export default router;
       }
       if (!q.list) continue;
       const problem = unboundedQuery(ctx, q, limit);
-      if (!problem || loadsListedKeys(q) || findsByUniqueKey(q) || matchesFewRows(ctx, q) || scopedToOneOwner(q) || groupedByOneColumn(q) || isReferenceData(q) || selectsFewByFlag(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q) || seededOnly(ctx, q)) continue;
+      if (!problem || loadsListedKeys(q) || findsByUniqueKey(q) || matchesFewRows(ctx, q) || scopedToOneOwner(q) || groupedByOneColumn(q) || isReferenceData(q) || selectsFewByFlag(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q) || boundedByItsModel(ctx, q) || seededOnly(ctx, q)) continue;
       const served = servesRequests(ctx, q.call);
       if (!served && !inPaginateStatic(q.call)) continue;
       const callee = unwrap(q.call.expression) as ts.PropertyAccessExpression;
@@ -842,6 +843,17 @@ function seededOnly(ctx: RuleContext, q: OrmCall): boolean {
     return writtenOnlyByCurators(ctx, model.name, related, model.body);
   }
   return writtenOnlyByCurators(ctx, q.model ?? q.target);
+}
+
+/**
+ * A where the data model bounds (one-parent.ts): one parent's children of a model whose rows do not pile up with use,
+ * or the administrators among the accounts.
+ */
+function boundedByItsModel(ctx: RuleContext, q: OrmCall): boolean {
+  if (q.builder) return false;
+  const where = whereOf(q);
+  if (!where) return false;
+  return selectsAdministrators(where) || childrenOfOneParent(ctx, q, q.model ?? q.target.split('.').pop() ?? '', where, alwaysDefined, growsWithUse);
 }
 
 /** Besides its owner key, the where compares another key (also nested) with a value the code holds. */
