@@ -1,7 +1,8 @@
 /**
  * Whether the rows of a model pile up with use, as far as its declaration says: a creation stamp set when a row is
  * made (Prisma `@default(now())`, TypeORM `@CreateDateColumn`, Sequelize's default `timestamps`, Mongoose
- * `{ timestamps: true }` / `default: Date.now`) marks rows added over time; a model with no stamp is a structure
+ * `{ timestamps: true }` / `default: Date.now`) or a date of the row's own (a consultation's `date`) marks rows added
+ * over time; a model with no time in it is a structure
  * (one class's lessons, one order's lines, a film's episodes) whose rows the app makes as part of its parent. Also
  * which fields of the model point at a parent row (Prisma `@relation(fields: [classId])`, Mongoose `ref`, TypeORM
  * `@ManyToOne`). Read from the facts prisma-schema.ts and unique-keys.ts already build once per project state.
@@ -26,7 +27,9 @@ export function modelShape(ctx: RuleContext, orm: string, name: string): ModelSh
   if (orm === 'prisma') {
     const schema = prismaSchemaFor(ctx);
     const model = schema && modelNamed(schema, name);
-    return model && { name: model.name, stamped: model.timestamped, prisma: { schema, model }, refs: new Set() };
+    // A DateTime of the row's own (a consultation's date, a session's day) dates rows issued over time, as a stamp does.
+    const dated = model !== undefined && [...model.fields.values()].some((f) => f.type === 'DateTime');
+    return model && { name: model.name, stamped: model.timestamped || dated, prisma: { schema, model }, refs: new Set() };
   }
   const keys = uniqueKeysOf(ctx, orm, name);
   return keys && { name, stamped: keys.stamped === true, refs: keys.refs ?? new Set() };

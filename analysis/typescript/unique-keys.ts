@@ -28,7 +28,8 @@ export interface ModelKeys {
   compounds: string[][];
   /**
    * Rows carry a creation stamp the ORM or the app sets when they are made (TypeORM `@CreateDateColumn`, Sequelize's
-   * default `timestamps`, Mongoose `{ timestamps: true }` or `default: Date.now`): rows are added over time.
+   * default `timestamps`, Mongoose `{ timestamps: true }` or `default: Date.now`) or a date of their own: rows are
+   * added over time.
    */
   stamped?: boolean;
   /** Fields that hold another model's row or key: Mongoose `ref`, TypeORM `@ManyToOne`/`@OneToOne`, sequelize-typescript `@ForeignKey`/`@BelongsTo`. */
@@ -192,7 +193,7 @@ function entityClass(cls: ts.ClassDeclaration, keys: ModelKeys): void {
       const call = ts.isCallExpression(d.expression) ? d.expression : undefined;
       const decorator = (call ? call.expression : d.expression).getText();
       if (PRIMARY_DECORATORS.test(decorator) || (call && /^(Column|Index|Field|Prop)$/.test(decorator) && call.arguments.some((a) => declaresUnique(asObjectLiteral(a))))) keys.unique.add(name);
-      if (STAMP_DECORATORS.test(decorator) || (call && /^(Column|Prop)$/.test(decorator) && call.arguments.some((a) => stampDefault(asObjectLiteral(a))))) keys.stamped = true;
+      if (STAMP_DECORATORS.test(decorator) || member.type?.getText() === 'Date' || (call && /^(Column|Prop)$/.test(decorator) && call.arguments.some((a) => DATE_TYPE.test(a.getText()))) || (call && /^(Column|Prop)$/.test(decorator) && call.arguments.some((a) => stampDefault(asObjectLiteral(a))))) keys.stamped = true;
       if (REF_DECORATORS.test(decorator) || (call && decorator === 'Prop' && call.arguments.some((a) => /\bref\s*:/.test(a.getText())))) (keys.refs ??= new Set()).add(name);
     }
   }
@@ -209,6 +210,7 @@ function sequelizeAttributes(attributes: ts.Expression, options: ts.Expression |
     if (!ts.isPropertyAssignment(p)) continue;
     const name = propertyName(p.name);
     if (name && declaresUnique(asObjectLiteral(p.initializer))) keys.unique.add(name);
+    if (DATE_TYPE.test(p.initializer.getText())) keys.stamped = true;
   }
   const indexes = unwrap(objectPropertyValue(asObjectLiteral(options) ?? attrs, 'indexes') ?? attrs);
   if (!ts.isArrayLiteralExpression(indexes)) return;
@@ -224,8 +226,12 @@ function mongooseFields(fields: ts.ObjectLiteralExpression, keys: ModelKeys): vo
     const name = propertyName(p.name);
     if (name && declaresUnique(asObjectLiteral(p.initializer))) keys.unique.add(name);
     if (name && /\bref\s*:/.test(p.initializer.getText())) (keys.refs ??= new Set()).add(name);
+    if (DATE_TYPE.test(p.initializer.getText())) keys.stamped = true;
   }
 }
+
+/** A date column: Mongoose `Date` / `{ type: Date }`, Sequelize `DataTypes.DATE`, TypeORM `{ type: 'timestamp' }`. */
+const DATE_TYPE = /^Date$|\btype\s*:\s*(Date\b|['"`](date|datetime|timestamp|timestamptz)['"`])|\b(DataTypes|Sequelize)\.DATE(ONLY)?\b/;
 
 /** Decorators of a creation stamp (TypeORM, sequelize-typescript) and of a reference to another model's row. */
 const STAMP_DECORATORS = /^(CreateDateColumn|CreatedAt)$/;

@@ -160,3 +160,27 @@ export function selectsAdministrators(where: ts.ObjectLiteralExpression): boolea
     return role !== undefined && ADMIN_ROLE.test(role) && !/staff/i.test(role);
   });
 }
+
+/** Models of people or accounts: as many rows as sign-ups. */
+const PERSON = /^(users?|accounts?|profiles?|members?|students?|pupils?|teachers?|employees?|persons?|people|customers?|clients?|patients?|players?|participants?|attendees?|admins?|staff|doctors?|authors?)$/i;
+/** A label a curator picks for each row: `name`, `title`, `description`, a settings `key`. */
+const LABEL = /^(name|title|label|description|code|key|slug)$/i;
+
+/**
+ * A Prisma model that is a named catalogue: each row is one distinct label a curator picks (`name String @unique`,
+ * `key String @id`), with no time in it at all (no DateTime field, no creation stamp) and no person behind it (no
+ * account model, no email): a school's subjects and classes, the sign-in methods an admin configures, key/value
+ * settings. Such a table holds as many rows as there are names someone chose to add, not one per use.
+ */
+export function namedCatalogue(ctx: RuleContext, q: OrmCall, modelName: string, grows: (name: string) => boolean): boolean {
+  if (q.orm !== 'prisma') return false;
+  const shape = modelShape(ctx, q.orm, modelName);
+  const model = shape?.prisma?.model;
+  if (!model || shape.stamped || PERSON.test(model.name) || grows(model.name) || PILES_UP.test(model.name)) return false;
+  let labelled = false;
+  for (const [name, field] of model.fields) {
+    if (field.type === 'DateTime' || /^e_?mail$/i.test(name)) return false;
+    if (field.type === 'String' && !field.list && LABEL.test(name) && model.unique.has(name)) labelled = true;
+  }
+  return labelled;
+}

@@ -26,7 +26,7 @@ import { mayReadNative, nativeMongoReads } from './mongodb-native';
 import { knexReads, mayReadKnex, seededKnexTable } from './knex';
 import { indexOf } from '../../analysis/typescript/ast';
 import { builderMatchesOneRow, looksUpByKey, matchesOneRow, onePerGroupMember, readAsOneRow } from './few-rows';
-import { childrenOfOneParent, selectsAdministrators } from './one-parent';
+import { childrenOfOneParent, namedCatalogue, selectsAdministrators } from './one-parent';
 
 /** Chain calls that bound or stream a Mongoose query / TypeORM query builder. */
 const BOUNDING_CHAIN = new Set(['limit', 'take', 'cursor', 'stream', 'eachAsync', 'paginate', 'countDocuments', 'count', 'distinct', 'findOne']);
@@ -846,14 +846,16 @@ function seededOnly(ctx: RuleContext, q: OrmCall): boolean {
 }
 
 /**
- * A where the data model bounds (one-parent.ts): one parent's children of a model whose rows do not pile up with use,
- * or the administrators among the accounts.
+ * A read the data model bounds (one-parent.ts): a named catalogue, one parent's children of a model whose rows do not
+ * pile up with use, or the administrators among the accounts.
  */
 function boundedByItsModel(ctx: RuleContext, q: OrmCall): boolean {
   if (q.builder) return false;
+  const model = q.model ?? q.target.split('.').pop() ?? '';
+  if (namedCatalogue(ctx, q, model, growsWithUse)) return true;
   const where = whereOf(q);
   if (!where) return false;
-  return selectsAdministrators(where) || childrenOfOneParent(ctx, q, q.model ?? q.target.split('.').pop() ?? '', where, alwaysDefined, growsWithUse);
+  return selectsAdministrators(where) || childrenOfOneParent(ctx, q, model, where, alwaysDefined, growsWithUse);
 }
 
 /** Besides its owner key, the where compares another key (also nested) with a value the code holds. */
