@@ -163,18 +163,24 @@ export default router;
         'dates, a report over any range, is still reported), ' +
         'nor the rows of one fixed stretch of time: a time column bounded on both sides by values computed from one date ' +
         '(`gte: startOfWeek(d), lte: endOfWeek(d)`, `new Date(y, m, 1)` to `new Date(y, m + 1, 0)`, `gte: d, lt: addDays(d, 7)`, ' +
-        'at most a calendar year) or equal to one date (`date: menu.date`); an open range (`gte: since`) or two dates or years ' +
+        '`new Date(d.setHours(0, 0, 0, 0))` to `new Date(d.setHours(23, 59, 59, 999))`, at most a calendar year) or equal to one date (`date: menu.date`); an open range (`gte: since`) or two dates or years ' +
         'the client picks are still reported. ' +
         'Nor a read that can match one row by construction: a where on a column the project declares unique or on the primary ' +
         'key (`schema.prisma` `@id`/`@unique`/`@@unique`, TypeORM `@PrimaryColumn`/`@Column({ unique: true })`/`@Unique`/`@Index({ unique: true })`, ' +
         'Sequelize `primaryKey`/`unique`/unique `indexes`, Mongoose `unique: true`, `schema.index(..., { unique: true })` and `_id`), every column of a unique ' +
         'compound, a sign-in\'s login and password, a query builder\'s `where(\'u.email = :email\')` on such a column, or a lookup by a column of the row ' +
         'read as its first row (`users[0]`, `const [user] = ...`); nor one parent\'s rows a Prisma unique compound makes one per person when the parent ' +
-        'belongs to a class, course, team or group (`@@unique([quizId, studentId])`: bounded by the group). Code nothing runs is not reported: an exported ' +
+        'belongs to a class, course, team or group (`@@unique([quizId, studentId])`: bounded by the group); nor the children of one parent row ' +
+        '(its foreign key, `{ classId }`, a Mongoose `ref` `{ film: id }`, a relation matched by its key or unique compound, `{ class: { id } }`, or ' +
+        'membership, `{ students: { some: { id: userId } } }`; in every branch of a spread conditional) when the child model has no time in it: no creation ' +
+        'stamp (`@default(now())`, `@CreateDateColumn`, Sequelize\'s default timestamps, Mongoose `timestamps: true` or `default: Date.now`), no date ' +
+        'field of its own, and a name not of rows that pile up (messages, comments, likes, votes, orders, uploads): a class\'s timetable, an order\'s lines, ' +
+        'a film\'s episodes; nor a Prisma model that is a named catalogue (a unique `name`/`title`/`key` per row, no DateTime, not people: subjects, ' +
+        'settings); nor the administrators among the accounts (`role: Role.ADMIN`, `isAdmin: true`). Code nothing runs is not reported: an exported ' +
         'function no module names while its siblings are used (a controller function no router mounts), or a method of a class the project holds ' +
         'through an interface whose callers never call it; a server action counts as an endpoint even when no component calls it. ' +
         'Reference data an app defines (categories, branches, ingredients, platforms, settings, countries, currencies, ' +
-        'languages, roles, permissions, regions) is not reported: a few dozen rows. ' +
+        'languages, roles, permissions, regions, subscription plans, sign-in methods) is not reported: a few dozen rows. ' +
         'Queries whose options are not an object literal (`findMany(args)`, or an object with a spread) are not ' +
         'reported: the limit may be inside, unless the options are a literal of the same function whose bound is ' +
         'written only under one `if` (not both branches, not handed to another function). The page size the fix uses is the `suggestedLimit` option (default 100).',
@@ -881,10 +887,11 @@ function sharedRows(branch: ts.ObjectLiteralExpression): boolean {
 
 /**
  * Reference data an app defines and rarely adds to: categories, branches, ingredients, platforms, settings,
- * countries, currencies, languages, roles, levels, statuses. A whole read of one is a few dozen rows. (Not tags or products: in many
+ * countries, currencies, languages, roles, levels, statuses, the subscription plans a product sells, the sign-in methods
+ * it offers. A whole read of one is a few dozen rows. (Not tags or products: in many
  * apps users create them.)
  */
-const REFERENCE_DATA = /^(categor(y|ies)|branch(es)?|ingredients?|platforms?|settings?|config(uration)?s?|countr(y|ies)|currenc(y|ies)|languages?|locales?|roles?|permissions?|regions?|levels?|status(es)?)$/i;
+const REFERENCE_DATA = /^(categor(y|ies)|branch(es)?|ingredients?|platforms?|settings?|config(uration)?s?|countr(y|ies)|currenc(y|ies)|languages?|locales?|roles?|permissions?|regions?|levels?|status(es)?|(subscription|pricing|membership|billing)_?(plan|tier)s?|(auth(entication)?|sign_?in|login)_?(method|provider)s?)$/i;
 
 function isReferenceData(q: OrmCall): boolean {
   const name = (q.model ?? q.target.split('.').pop() ?? '').replace(/(Model|Repository|Repo|Collection|Schema)$/, '');
