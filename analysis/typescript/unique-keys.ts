@@ -34,6 +34,8 @@ export interface ModelKeys {
   stamped?: boolean;
   /** Fields that hold another model's row or key: Mongoose `ref`, TypeORM `@ManyToOne`/`@OneToOne`, sequelize-typescript `@ForeignKey`/`@BelongsTo`. */
   refs?: Set<string>;
+  /** Every column the declaration names. */
+  fields?: Set<string>;
 }
 
 const MAX_FILES = 4000;
@@ -73,12 +75,13 @@ function projectModels(ctx: RuleContext): Map<string, ModelKeys> {
       if (text === undefined || !DECLARES_MODELS.test(text)) continue;
       for (const [name, keys] of digests.get(f, text, () => modelsDeclared(f, text))) {
         const known = merged.get(name);
-        if (!known) merged.set(name, { unique: new Set(keys.unique), compounds: [...keys.compounds], stamped: keys.stamped, refs: new Set(keys.refs) });
+        if (!known) merged.set(name, { unique: new Set(keys.unique), compounds: [...keys.compounds], stamped: keys.stamped, refs: new Set(keys.refs), fields: new Set(keys.fields) });
         else {
           for (const c of keys.unique) known.unique.add(c);
           known.compounds.push(...keys.compounds);
           known.stamped = known.stamped || keys.stamped;
           for (const r of keys.refs ?? []) known.refs?.add(r);
+          for (const f of keys.fields ?? []) known.fields?.add(f);
         }
       }
     }
@@ -140,6 +143,7 @@ function modelsDeclared(relPath: string, text: string): Map<string, ModelKeys> {
     target.compounds.push(...keys.compounds);
     target.stamped = target.stamped || keys.stamped;
     for (const r of keys.refs ?? []) (target.refs ??= new Set()).add(r);
+    for (const f of keys.fields ?? []) (target.fields ??= new Set()).add(f);
   }
   return models;
 }
@@ -189,6 +193,7 @@ function entityClass(cls: ts.ClassDeclaration, keys: ModelKeys): void {
     if (!ts.isPropertyDeclaration(member)) continue;
     const name = propertyName(member.name);
     if (!name) continue;
+    (keys.fields ??= new Set()).add(name);
     for (const d of ts.getDecorators(member) ?? []) {
       const call = ts.isCallExpression(d.expression) ? d.expression : undefined;
       const decorator = (call ? call.expression : d.expression).getText();
@@ -209,6 +214,7 @@ function sequelizeAttributes(attributes: ts.Expression, options: ts.Expression |
   for (const p of attrs.properties) {
     if (!ts.isPropertyAssignment(p)) continue;
     const name = propertyName(p.name);
+    if (name) (keys.fields ??= new Set()).add(name);
     if (name && declaresUnique(asObjectLiteral(p.initializer))) keys.unique.add(name);
     if (DATE_TYPE.test(p.initializer.getText())) keys.stamped = true;
   }
@@ -224,6 +230,7 @@ function mongooseFields(fields: ts.ObjectLiteralExpression, keys: ModelKeys): vo
   for (const p of fields.properties) {
     if (!ts.isPropertyAssignment(p)) continue;
     const name = propertyName(p.name);
+    if (name) (keys.fields ??= new Set()).add(name);
     if (name && declaresUnique(asObjectLiteral(p.initializer))) keys.unique.add(name);
     if (name && /\bref\s*:/.test(p.initializer.getText())) (keys.refs ??= new Set()).add(name);
     if (DATE_TYPE.test(p.initializer.getText())) keys.stamped = true;
@@ -259,6 +266,7 @@ function entitySchema(options: ts.ObjectLiteralExpression | undefined, keysOf: (
   const columns = asObjectLiteral(objectPropertyValue(options, 'columns'));
   for (const p of columns?.properties ?? []) {
     const column = ts.isPropertyAssignment(p) ? propertyName(p.name) : undefined;
+    if (column) (keys.fields ??= new Set()).add(column);
     if (column && ts.isPropertyAssignment(p) && declaresUnique(asObjectLiteral(p.initializer))) keys.unique.add(column);
     if (column && ts.isPropertyAssignment(p) && /\bcreateDate\s*:\s*true/.test(p.initializer.getText())) keys.stamped = true;
   }

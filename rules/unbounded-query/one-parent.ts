@@ -167,20 +167,18 @@ const PERSON = /^(users?|accounts?|profiles?|members?|students?|pupils?|teachers
 const LABEL = /^(name|title|label|description|code|key|slug)$/i;
 
 /**
- * A Prisma model that is a named catalogue: each row is one distinct label a curator picks (`name String @unique`,
- * `key String @id`), with no time in it at all (no DateTime field, no creation stamp) and no person behind it (no
- * account model, no email): a school's subjects and classes, the sign-in methods an admin configures, key/value
+ * A model that is a named catalogue: each row is one distinct label a curator picks (`name String @unique`, a Mongoose
+ * `name: { type: String, unique: true }`, TypeORM `@Column({ unique: true }) title`, `key String @id`), with no time in
+ * it at all (no creation stamp, no date field; Sequelize stamps rows unless told not to) and no person behind it (not
+ * an account model, no email): a school's subjects and classes, the sign-in methods an admin configures, key/value
  * settings. Such a table holds as many rows as there are names someone chose to add, not one per use.
  */
 export function namedCatalogue(ctx: RuleContext, q: OrmCall, modelName: string, grows: (name: string) => boolean): boolean {
-  if (q.orm !== 'prisma') return false;
   const shape = modelShape(ctx, q.orm, modelName);
-  const model = shape?.prisma?.model;
-  if (!model || shape.stamped || PERSON.test(model.name) || grows(model.name) || PILES_UP.test(model.name)) return false;
-  let labelled = false;
-  for (const [name, field] of model.fields) {
-    if (field.type === 'DateTime' || /^e_?mail$/i.test(name)) return false;
-    if (field.type === 'String' && !field.list && LABEL.test(name) && model.unique.has(name)) labelled = true;
-  }
-  return labelled;
+  if (!shape || shape.stamped) return false;
+  const name = shape.prisma?.model.name ?? modelName.replace(/(Repository|Repo|Model|Entity|Schema|Collection)$/, '');
+  if (PERSON.test(name) || grows(name) || PILES_UP.test(name)) return false;
+  if ([...shape.fields].some((f) => /^e_?mail$/i.test(f))) return false;
+  const stringField = (f: string): boolean => { const field = shape.prisma?.model.fields.get(f); return field === undefined ? !shape.prisma : field.type === 'String' && !field.list; };
+  return [...shape.unique].some((f) => LABEL.test(f) && stringField(f));
 }
