@@ -13,7 +13,8 @@
  */
 import { ts } from 'ts-morph';
 import type { RuleContext } from '../api';
-import { propertyName, unwrap } from '../../analysis/typescript/ast';
+import { declarationOf, propertyName, unwrap } from '../../analysis/typescript/ast';
+import { argumentsPassedTo } from '../../analysis/typescript/call-arguments';
 import { modelShape, prismaParentOf, type ModelShape } from '../../analysis/typescript/model-growth';
 import { ADMIN_ROLE } from '../../analysis/typescript/nest-admin-only';
 import type { PrismaModel } from '../../analysis/typescript/prisma-schema';
@@ -146,19 +147,41 @@ const ROLE_KEY = /^(role|roles|user_?type|account_?type|type|kind|level)$/i;
 const ADMIN_FLAG = /^(is_?)?(admin|super_?admin|superuser|super_?user)$/i;
 
 /**
- * `findMany({ where: { role: Role.ADMIN } })`, `{ role: 'admin' }`, `{ isAdmin: true }`: the administrators, a handful
- * of accounts an operator makes, however many users sign up. Other roles (`Role.USER`, a staff of doctors) stay reported.
+ * `findMany({ where: { role: Role.ADMIN } })`, `{ role: 'admin' }`, `{ isAdmin: true }`, or `{ role }` of a parameter every
+ * caller passes an administrators' role: the administrators, a handful of accounts an operator makes, however many
+ * users sign up. Other roles (`Role.USER`, a staff of doctors) stay reported.
  */
-export function selectsAdministrators(where: ts.ObjectLiteralExpression): boolean {
+export function selectsAdministrators(ctx: RuleContext, where: ts.ObjectLiteralExpression): boolean {
   return where.properties.some((p) => {
+    const key = p.name ? propertyName(p.name) ?? '' : '';
+    if (ts.isShorthandPropertyAssignment(p)) return ROLE_KEY.test(key) && alwaysPassedAdmin(ctx, p.name);
     if (!ts.isPropertyAssignment(p)) return false;
-    const key = propertyName(p.name) ?? '';
     const v = unwrap(p.initializer);
     if (ADMIN_FLAG.test(key)) return v.kind === ts.SyntaxKind.TrueKeyword;
     if (!ROLE_KEY.test(key)) return false;
-    const role = ts.isStringLiteralLike(v) ? v.text : ts.isPropertyAccessExpression(v) && /^[A-Z]/.test(v.expression.getText()) ? v.name.text : undefined;
-    return role !== undefined && ADMIN_ROLE.test(role) && !/staff/i.test(role);
+    if (ts.isIdentifier(v)) return alwaysPassedAdmin(ctx, v);
+    return adminRole(v.getText());
   });
+}
+
+/** `Role.ADMIN`, `'admin'`, `UserRole.SUPER_ADMIN`: an administrators' role, not staff. */
+function adminRole(text: string): boolean {
+  const m = /^(?:[A-Z]\w*\.)?(\w+)$/.exec(text) ?? /^['"`](\w+)['"`]$/.exec(text);
+  return m !== null && ADMIN_ROLE.test(m[1]) && !/staff/i.test(m[1]);
+}
+
+/**
+ * `findByRole(role: Role) { return findMany({ where: { role } }) }` where every call of `findByRole` in the project
+ * passes an administrators' role (call-arguments.ts).
+ */
+function alwaysPassedAdmin(ctx: RuleContext, id: ts.Identifier): boolean {
+  const declaration = declarationOf(id);
+  if (!declaration || !ts.isParameter(declaration) || !ts.isIdentifier(declaration.name)) return false;
+  const fn = declaration.parent;
+  const name = (ts.isMethodDeclaration(fn) || ts.isFunctionDeclaration(fn)) && fn.name && ts.isIdentifier(fn.name) ? fn.name.text : ts.isArrowFunction(fn) && ts.isVariableDeclaration(fn.parent) && ts.isIdentifier(fn.parent.name) ? fn.parent.name.text : undefined;
+  if (!name) return false;
+  const passed = argumentsPassedTo(ctx, name, fn.parameters.indexOf(declaration));
+  return passed !== undefined && passed.every(adminRole);
 }
 
 /** Models of people or accounts: as many rows as sign-ups. */

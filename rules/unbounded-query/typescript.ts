@@ -861,7 +861,7 @@ function boundedByItsModel(ctx: RuleContext, q: OrmCall): boolean {
   if (namedCatalogue(ctx, q, model, growsWithUse)) return true;
   const where = whereOf(q);
   if (!where) return false;
-  return selectsAdministrators(where) || childrenOfOneParent(ctx, q, model, where, alwaysDefined, growsWithUse);
+  return selectsAdministrators(ctx, where) || childrenOfOneParent(ctx, q, model, where, alwaysDefined, growsWithUse);
 }
 
 /** Besides its owner key, the where compares another key (also nested) with a value the code holds. */
