@@ -22,6 +22,8 @@ export interface ModelShape {
   /** Every field the declaration names, and those that alone name one row. */
   fields: ReadonlySet<string>;
   unique: ReadonlySet<string>;
+  /** To-many relations and the model each holds (TypeORM `@OneToMany`/`@ManyToMany`; Prisma's list fields are in `prisma`). */
+  toMany: ReadonlyMap<string, string>;
 }
 
 /** The declared shape of the model a read names, or undefined when the project does not declare it. */
@@ -32,10 +34,10 @@ export function modelShape(ctx: RuleContext, orm: string, name: string): ModelSh
     const model = schema && modelNamed(schema, name);
     // A DateTime of the row's own (a consultation's date, a session's day) dates rows issued over time, as a stamp does.
     const dated = model !== undefined && [...model.fields.values()].some((f) => f.type === 'DateTime');
-    return model && { name: model.name, stamped: model.timestamped || dated, prisma: { schema, model }, refs: new Set(), fields: new Set(model.fields.keys()), unique: model.unique };
+    return model && { name: model.name, stamped: model.timestamped || dated, prisma: { schema, model }, refs: new Set(), fields: new Set(model.fields.keys()), unique: model.unique, toMany: new Map() };
   }
   const keys = uniqueKeysOf(ctx, orm, name);
-  return keys && { name, stamped: keys.stamped === true, refs: keys.refs ?? new Set(), fields: keys.fields ?? new Set(), unique: keys.unique };
+  return keys && { name, stamped: keys.stamped === true, refs: keys.refs ?? new Set(), fields: keys.fields ?? new Set(), unique: keys.unique, toMany: keys.toMany ?? new Map() };
 }
 
 /** The Prisma relation a scalar key fills (`classId` -> the `class Class @relation(fields: [classId])` field's model). */

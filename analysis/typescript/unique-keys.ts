@@ -36,6 +36,8 @@ export interface ModelKeys {
   refs?: Set<string>;
   /** Every column the declaration names. */
   fields?: Set<string>;
+  /** To-many relations and the model each holds: TypeORM `@OneToMany(() => Message, ...) messages` -> `messages: Message`. */
+  toMany?: Map<string, string>;
 }
 
 const MAX_FILES = 4000;
@@ -75,13 +77,14 @@ function projectModels(ctx: RuleContext): Map<string, ModelKeys> {
       if (text === undefined || !DECLARES_MODELS.test(text)) continue;
       for (const [name, keys] of digests.get(f, text, () => modelsDeclared(f, text))) {
         const known = merged.get(name);
-        if (!known) merged.set(name, { unique: new Set(keys.unique), compounds: [...keys.compounds], stamped: keys.stamped, refs: new Set(keys.refs), fields: new Set(keys.fields) });
+        if (!known) merged.set(name, { unique: new Set(keys.unique), compounds: [...keys.compounds], stamped: keys.stamped, refs: new Set(keys.refs), fields: new Set(keys.fields), toMany: new Map(keys.toMany) });
         else {
           for (const c of keys.unique) known.unique.add(c);
           known.compounds.push(...keys.compounds);
           known.stamped = known.stamped || keys.stamped;
           for (const r of keys.refs ?? []) known.refs?.add(r);
           for (const f of keys.fields ?? []) known.fields?.add(f);
+          for (const [r, m] of keys.toMany ?? []) known.toMany?.set(r, m);
         }
       }
     }
@@ -199,6 +202,8 @@ function entityClass(cls: ts.ClassDeclaration, keys: ModelKeys): void {
       const decorator = (call ? call.expression : d.expression).getText();
       if (PRIMARY_DECORATORS.test(decorator) || (call && /^(Column|Index|Field|Prop)$/.test(decorator) && call.arguments.some((a) => declaresUnique(asObjectLiteral(a))))) keys.unique.add(name);
       if (STAMP_DECORATORS.test(decorator) || member.type?.getText() === 'Date' || (call && /^(Column|Prop)$/.test(decorator) && call.arguments.some((a) => DATE_TYPE.test(a.getText()))) || (call && /^(Column|Prop)$/.test(decorator) && call.arguments.some((a) => stampDefault(asObjectLiteral(a))))) keys.stamped = true;
+      const target = call && /^(OneToMany|ManyToMany)$/.test(decorator) ? relationTarget(call) : undefined;
+      if (target) (keys.toMany ??= new Map()).set(name, target);
       if (REF_DECORATORS.test(decorator) || (call && decorator === 'Prop' && call.arguments.some((a) => /\bref\s*:/.test(a.getText())))) (keys.refs ??= new Set()).add(name);
     }
   }
@@ -239,6 +244,13 @@ function mongooseFields(fields: ts.ObjectLiteralExpression, keys: ModelKeys): vo
 
 /** A date column: Mongoose `Date` / `{ type: Date }`, Sequelize `DataTypes.DATE`, TypeORM `{ type: 'timestamp' }`. */
 const DATE_TYPE = /^Date$|\btype\s*:\s*(Date\b|['"`](date|datetime|timestamp|timestamptz)['"`])|\b(DataTypes|Sequelize)\.DATE(ONLY)?\b/;
+
+/** `@OneToMany(() => Message, (m) => m.conversation)`: `Message`. */
+function relationTarget(call: ts.CallExpression): string | undefined {
+  const first = call.arguments[0] && unwrap(call.arguments[0]);
+  const body = first && ts.isArrowFunction(first) && ts.isExpression(first.body) ? unwrap(first.body) : undefined;
+  return body && ts.isIdentifier(body) ? body.text : first && stringValue(first);
+}
 
 /** Decorators of a creation stamp (TypeORM, sequelize-typescript) and of a reference to another model's row. */
 const STAMP_DECORATORS = /^(CreateDateColumn|CreatedAt)$/;

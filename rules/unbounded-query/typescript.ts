@@ -27,6 +27,7 @@ import { knexReads, mayReadKnex, seededKnexTable } from './knex';
 import { indexOf } from '../../analysis/typescript/ast';
 import { builderMatchesOneRow, looksUpByKey, matchesOneRow, onePerGroupMember, readAsOneRow } from './few-rows';
 import { childrenOfOneParent, namedCatalogue, selectsAdministrators } from './one-parent';
+import { unboundedTypeormRelation } from './typeorm-relations';
 
 /** Chain calls that bound or stream a Mongoose query / TypeORM query builder. */
 const BOUNDING_CHAIN = new Set(['limit', 'take', 'cursor', 'stream', 'eachAsync', 'paginate', 'countDocuments', 'count', 'distinct', 'findOne']);
@@ -44,7 +45,7 @@ export default defineRule({
     kinds: ['typescript', 'javascript'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
-    trigger: /\.populate\s*\(|\.query\s*(<[^>]*>)?\s*\(\s*[`'"]\s*[sS][eE][lL][eE][cC][tT]\b|findMany|findUnique|findFirst|\bfind(By|AndCount|AndCountBy|All|AndCountAll)?\s*[(<]|getMany|getRawMany|\.toArray\s*\(|\w\s*\(\s*['"`][\w.]+['"`]\s*\)\s*\.\s*(select|where|orderBy)\b/,
+    trigger: /\.populate\s*\(|\brelations\s*:|\.query\s*(<[^>]*>)?\s*\(\s*[`'"]\s*[sS][eE][lL][eE][cC][tT]\b|findMany|findUnique|findFirst|\bfind(By|AndCount|AndCountBy|All|AndCountAll)?\s*[(<]|getMany|getRawMany|\.toArray\s*\(|\w\s*\(\s*['"`][\w.]+['"`]\s*\)\s*\.\s*(select|where|orderBy)\b/,
     options: {
       suggestedLimit: { type: 'number', default: 100, description: 'The page size the fix adds (`take: N` / `limit: N`).' },
     },
@@ -88,7 +89,7 @@ export default defineRule({
         '`@default(now())` timestamp named for posts, comments, reviews, ratings, orders, messages, logs, payments...); so is a ' +
         "bounded Mongoose read (`findById`, `findOne`, `find().limit(n)`) whose `.populate('comments')` loads a to-many " +
         "reference of the model's schema (`comments: [{ type: ObjectId, ref: 'Comment' }]`) named for such rows or for " +
-        'followers, likes, members, with no `perDocumentLimit` or `options.limit` (`unbounded-populate`). And options ' +
+        'followers, likes, members, with no `perDocumentLimit` or `options.limit` (`unbounded-populate`). So is a bounded TypeORM read (`findOne`, `findOneOrFail`, `find` with take) whose `relations` (`{ messages: true }`, `[\'messages\']`) load a to-many relation (`@OneToMany(() => Message, ...)`) of an entity with a creation stamp or date named for such rows: TypeORM has no take for a relation (`unbounded-include`). And options ' +
         'built in a variable whose bound is set under one condition only (`const query = {}; if (page) { query.limit = ' +
         '20; } Model.find(filter, null, query)`): a request without a page, or with page 0, loads every row. ' +
         'Raw SQL too: a SELECT literal passed to `pool.query(...)`, `client.query(...)`, TypeORM `manager.query(...)` or a ' +
@@ -204,6 +205,11 @@ export default router;
       const include = q.orm === 'prisma' ? unboundedInclude(ctx, q) : undefined;
       if (include) {
         if (servesRequests(ctx, q.call)) reportInclude(ctx, q, include);
+        continue;
+      }
+      const relation = q.orm === 'typeorm' ? unboundedTypeormRelation(ctx, q, growsWithUse) : undefined;
+      if (relation) {
+        if (servesRequests(ctx, q.call)) reportRelation(ctx, q, relation);
         continue;
       }
       const populate = q.orm === 'mongoose' ? unboundedPopulate(ctx, q, growsWithUse) : undefined;
@@ -332,6 +338,21 @@ function reportInclude(ctx: RuleContext, q: OrmCall, include: UnboundedInclude):
       `${what} returns ${q.method === 'findMany' ? 'a page of rows' : 'one row'}, but \`${include.path}\` is a to-many relation ` +
       `(${include.model}[] in the Prisma schema) included with no take: every ${include.model} row each result has, which ` +
       'grows with time, is loaded on each request. Give the relation its own take (and orderBy), or load it from its own paged endpoint.',
+    fixes: [],
+  });
+}
+
+function reportRelation(ctx: RuleContext, q: OrmCall, relation: UnboundedInclude): void {
+  const what = `TypeORM ${q.target}.${q.method}()`;
+  ctx.report({
+    start: q.call.getStart(),
+    end: q.call.getEnd(),
+    messageId: 'unbounded-include',
+    data: { what: clip(what, 51 - Math.min(relation.path.length, 17)), relation: clip(relation.path, 17) },
+    detail:
+      `${what} loads \`${relation.path}\`, a to-many relation (@OneToMany ${relation.model}) of rows that pile up with time, and ` +
+      'TypeORM has no take for a relation: every related row is loaded on each request. Load them from their own query ' +
+      `(${relation.model} repository find with where, order and take) or a paged endpoint.`,
     fixes: [],
   });
 }
