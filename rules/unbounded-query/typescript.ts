@@ -209,7 +209,7 @@ export default router;
       }
       const relation = q.orm === 'typeorm' ? unboundedTypeormRelation(ctx, q, growsWithUse) : undefined;
       if (relation) {
-        if (servesRequests(ctx, q.call)) reportRelation(ctx, q, relation);
+        if (servesRequests(ctx, q.call)) reportInclude(ctx, q, relation);
         continue;
       }
       const populate = q.orm === 'mongoose' ? unboundedPopulate(ctx, q, growsWithUse) : undefined;
@@ -326,33 +326,23 @@ function viaText(caller: RequestCaller): string {
   return caller.hops === 1 ? `Request code calls it: ${caller.file}:${caller.line}.` : `Request code reaches it through ${caller.hops} modules: ${caller.file}:${caller.line}.`;
 }
 
+/** A bounded read that includes every row of a to-many relation: Prisma `include`/`select`, TypeORM `relations`. */
 function reportInclude(ctx: RuleContext, q: OrmCall, include: UnboundedInclude): void {
-  const what = `Prisma ${q.target}.${q.method}()`;
+  const prisma = q.orm === 'prisma';
+  const what = `${prisma ? 'Prisma' : 'TypeORM'} ${q.target}.${q.method}()`;
   ctx.report({
     start: q.call.getStart(),
     end: q.call.getEnd(),
     messageId: 'unbounded-include',
     // The headline stays within 100 characters: 49 are the message's own, the relation takes what it needs first.
     data: { what: clip(what, 51 - Math.min(include.path.length, 17)), relation: clip(include.path, 17) },
-    detail:
-      `${what} returns ${q.method === 'findMany' ? 'a page of rows' : 'one row'}, but \`${include.path}\` is a to-many relation ` +
-      `(${include.model}[] in the Prisma schema) included with no take: every ${include.model} row each result has, which ` +
-      'grows with time, is loaded on each request. Give the relation its own take (and orderBy), or load it from its own paged endpoint.',
-    fixes: [],
-  });
-}
-
-function reportRelation(ctx: RuleContext, q: OrmCall, relation: UnboundedInclude): void {
-  const what = `TypeORM ${q.target}.${q.method}()`;
-  ctx.report({
-    start: q.call.getStart(),
-    end: q.call.getEnd(),
-    messageId: 'unbounded-include',
-    data: { what: clip(what, 51 - Math.min(relation.path.length, 17)), relation: clip(relation.path, 17) },
-    detail:
-      `${what} loads \`${relation.path}\`, a to-many relation (@OneToMany ${relation.model}) of rows that pile up with time, and ` +
-      'TypeORM has no take for a relation: every related row is loaded on each request. Load them from their own query ' +
-      `(${relation.model} repository find with where, order and take) or a paged endpoint.`,
+    detail: prisma
+      ? `${what} returns ${q.method === 'findMany' ? 'a page of rows' : 'one row'}, but \`${include.path}\` is a to-many relation ` +
+        `(${include.model}[] in the Prisma schema) included with no take: every ${include.model} row each result has, which ` +
+        'grows with time, is loaded on each request. Give the relation its own take (and orderBy), or load it from its own paged endpoint.'
+      : `${what} loads \`${include.path}\`, a to-many relation (@OneToMany ${include.model}) of rows that pile up with time, and ` +
+        'TypeORM has no take for a relation: every related row is loaded on each request. Load them from their own query ' +
+        `(${include.model} repository find with where, order and take) or a paged endpoint.`,
     fixes: [],
   });
 }
