@@ -186,6 +186,8 @@ function alwaysPassedAdmin(ctx: RuleContext, id: ts.Identifier): boolean {
 
 /** Models of people or accounts: as many rows as sign-ups. */
 const PERSON = /^(users?|accounts?|profiles?|members?|students?|pupils?|teachers?|employees?|persons?|people|customers?|clients?|patients?|players?|participants?|attendees?|admins?|staff|doctors?|authors?)$/i;
+/** A field naming who made a row: `ownerId`, `createdBy`, `author`, `userId`. */
+const MADE_BY = /^(owner|creator|created_?by|author|user|account)(Id|_id|ID)?$/i;
 /** A label a curator picks for each row: `name`, `title`, `description`, a settings `key`. */
 const LABEL = /^(name|title|label|description|code|key|slug)$/i;
 
@@ -193,7 +195,7 @@ const LABEL = /^(name|title|label|description|code|key|slug)$/i;
  * A model that is a named catalogue: each row is one distinct label a curator picks (`name String @unique`, a Mongoose
  * `name: { type: String, unique: true }`, TypeORM `@Column({ unique: true }) title`, `key String @id`), with no time in
  * it at all (no creation stamp, no date field; Sequelize stamps rows unless told not to) and no person behind it (not
- * an account model, no email): a school's subjects and classes, the sign-in methods an admin configures, key/value
+ * an account model, no email, no owner or creator field): a school's subjects and classes, the sign-in methods an admin configures, key/value
  * settings. Such a table holds as many rows as there are names someone chose to add, not one per use.
  */
 export function namedCatalogue(ctx: RuleContext, q: OrmCall, modelName: string, grows: (name: string) => boolean): boolean {
@@ -201,7 +203,9 @@ export function namedCatalogue(ctx: RuleContext, q: OrmCall, modelName: string, 
   if (!shape || shape.stamped) return false;
   const name = shape.prisma?.model.name ?? modelName.replace(/(Repository|Repo|Model|Entity|Schema|Collection)$/, '');
   if (PERSON.test(name) || grows(name) || PILES_UP.test(name)) return false;
-  if ([...shape.fields].some((f) => /^e_?mail$/i.test(f))) return false;
+  // An email: people. An owner or creator: users make these rows (teams, projects, their own tags).
+  // (A Prisma list of users, `User User[]`, is who uses a row, not who made it.)
+  if ([...shape.fields].some((f) => /^e_?mail$/i.test(f) || (MADE_BY.test(f) && !shape.prisma?.model.fields.get(f)?.list))) return false;
   const stringField = (f: string): boolean => { const field = shape.prisma?.model.fields.get(f); return field === undefined ? !shape.prisma : field.type === 'String' && !field.list; };
   return [...shape.unique].some((f) => LABEL.test(f) && stringField(f));
 }
