@@ -26,6 +26,18 @@ export interface ModelKeys {
   unique: Set<string>;
   /** Column sets that together name one row. */
   compounds: string[][];
+  /**
+   * Rows carry a creation stamp the ORM or the app sets when they are made (TypeORM `@CreateDateColumn`, Sequelize's
+   * default `timestamps`, Mongoose `{ timestamps: true }` or `default: Date.now`) or a date of their own: rows are
+   * added over time.
+   */
+  stamped?: boolean;
+  /** Fields that hold another model's row or key: Mongoose `ref`, TypeORM `@ManyToOne`/`@OneToOne`, sequelize-typescript `@ForeignKey`/`@BelongsTo`. */
+  refs?: Set<string>;
+  /** Every column the declaration names. */
+  fields?: Set<string>;
+  /** To-many relations and the model each holds: TypeORM `@OneToMany(() => Message, ...) messages` -> `messages: Message`. */
+  toMany?: Map<string, string>;
 }
 
 const MAX_FILES = 4000;
@@ -65,10 +77,14 @@ function projectModels(ctx: RuleContext): Map<string, ModelKeys> {
       if (text === undefined || !DECLARES_MODELS.test(text)) continue;
       for (const [name, keys] of digests.get(f, text, () => modelsDeclared(f, text))) {
         const known = merged.get(name);
-        if (!known) merged.set(name, { unique: new Set(keys.unique), compounds: [...keys.compounds] });
+        if (!known) merged.set(name, { unique: new Set(keys.unique), compounds: [...keys.compounds], stamped: keys.stamped, refs: new Set(keys.refs), fields: new Set(keys.fields), toMany: new Map(keys.toMany) });
         else {
           for (const c of keys.unique) known.unique.add(c);
           known.compounds.push(...keys.compounds);
+          known.stamped = known.stamped || keys.stamped;
+          for (const r of keys.refs ?? []) known.refs?.add(r);
+          for (const f of keys.fields ?? []) known.fields?.add(f);
+          for (const [r, m] of keys.toMany ?? []) known.toMany?.set(r, m);
         }
       }
     }
@@ -115,7 +131,9 @@ function modelsDeclared(relPath: string, text: string): Map<string, ModelKeys> {
     if (ts.isNewExpression(node) && /(^|\.)EntitySchema$/.test(node.expression.getText())) entitySchema(asObjectLiteral(node.arguments?.[0]), keysOf);
     if (ts.isNewExpression(node) && /(^|\.)Schema$/.test(node.expression.getText()) && ts.isVariableDeclaration(node.parent) && ts.isIdentifier(node.parent.name)) {
       const fields = asObjectLiteral(node.arguments?.[0]);
-      if (fields) mongooseFields(fields, schemaKeys(schemas, node.parent.name.text));
+      const keys = schemaKeys(schemas, node.parent.name.text);
+      if (fields) mongooseFields(fields, keys);
+      if (mongooseStamped(fields, asObjectLiteral(node.arguments?.[1]))) keys.stamped = true;
     }
     ts.forEachChild(node, visit);
   };
@@ -126,6 +144,9 @@ function modelsDeclared(relPath: string, text: string): Map<string, ModelKeys> {
     const target = keysOf(name);
     for (const c of keys.unique) target.unique.add(c);
     target.compounds.push(...keys.compounds);
+    target.stamped = target.stamped || keys.stamped;
+    for (const r of keys.refs ?? []) (target.refs ??= new Set()).add(r);
+    for (const f of keys.fields ?? []) (target.fields ??= new Set()).add(f);
   }
   return models;
 }
@@ -162,6 +183,11 @@ function entityClass(cls: ts.ClassDeclaration, keys: ModelKeys): void {
     const call = d.expression;
     if (!ts.isCallExpression(call)) continue;
     const name = call.expression.getText();
+    const options = asObjectLiteral(call.arguments[0]);
+    const timestamps = options && objectPropertyValue(options, 'timestamps');
+    // Nest Mongoose `@Schema({ timestamps: true })`; sequelize-typescript `@Table` stamps rows unless `timestamps: false`.
+    if (name === 'Schema' && timestamps !== undefined && timestamps.kind !== ts.SyntaxKind.FalseKeyword) keys.stamped = true;
+    if (name === 'Table' && timestamps?.kind !== ts.SyntaxKind.FalseKeyword) keys.stamped = true;
     const list = call.arguments.map((a) => stringList(a)).find((l) => l.length > 0);
     if (!list) continue;
     if (name === 'Unique' || (name === 'Index' && call.arguments.some((a) => declaresUnique(asObjectLiteral(a))))) addCompound(keys, list);
@@ -170,10 +196,15 @@ function entityClass(cls: ts.ClassDeclaration, keys: ModelKeys): void {
     if (!ts.isPropertyDeclaration(member)) continue;
     const name = propertyName(member.name);
     if (!name) continue;
+    (keys.fields ??= new Set()).add(name);
     for (const d of ts.getDecorators(member) ?? []) {
       const call = ts.isCallExpression(d.expression) ? d.expression : undefined;
       const decorator = (call ? call.expression : d.expression).getText();
       if (PRIMARY_DECORATORS.test(decorator) || (call && /^(Column|Index|Field|Prop)$/.test(decorator) && call.arguments.some((a) => declaresUnique(asObjectLiteral(a))))) keys.unique.add(name);
+      if (STAMP_DECORATORS.test(decorator) || member.type?.getText() === 'Date' || (call && /^(Column|Prop)$/.test(decorator) && call.arguments.some((a) => DATE_TYPE.test(a.getText()))) || (call && /^(Column|Prop)$/.test(decorator) && call.arguments.some((a) => stampDefault(asObjectLiteral(a))))) keys.stamped = true;
+      const target = call && /^(OneToMany|ManyToMany)$/.test(decorator) ? relationTarget(call) : undefined;
+      if (target) (keys.toMany ??= new Map()).set(name, target);
+      if (REF_DECORATORS.test(decorator) || (call && decorator === 'Prop' && call.arguments.some((a) => /\bref\s*:/.test(a.getText())))) (keys.refs ??= new Set()).add(name);
     }
   }
 }
@@ -181,10 +212,16 @@ function entityClass(cls: ts.ClassDeclaration, keys: ModelKeys): void {
 function sequelizeAttributes(attributes: ts.Expression, options: ts.Expression | undefined, keys: ModelKeys): void {
   const attrs = asObjectLiteral(attributes);
   if (!attrs) return;
+  // Sequelize adds createdAt/updatedAt to every model unless its options say `timestamps: false`.
+  const opts = asObjectLiteral(options);
+  const timestamps = opts && objectPropertyValue(opts, 'timestamps');
+  if (!opts || timestamps?.kind !== ts.SyntaxKind.FalseKeyword) keys.stamped = true;
   for (const p of attrs.properties) {
     if (!ts.isPropertyAssignment(p)) continue;
     const name = propertyName(p.name);
+    if (name) (keys.fields ??= new Set()).add(name);
     if (name && declaresUnique(asObjectLiteral(p.initializer))) keys.unique.add(name);
+    if (DATE_TYPE.test(p.initializer.getText())) keys.stamped = true;
   }
   const indexes = unwrap(objectPropertyValue(asObjectLiteral(options) ?? attrs, 'indexes') ?? attrs);
   if (!ts.isArrayLiteralExpression(indexes)) return;
@@ -198,8 +235,39 @@ function mongooseFields(fields: ts.ObjectLiteralExpression, keys: ModelKeys): vo
   for (const p of fields.properties) {
     if (!ts.isPropertyAssignment(p)) continue;
     const name = propertyName(p.name);
+    if (name) (keys.fields ??= new Set()).add(name);
     if (name && declaresUnique(asObjectLiteral(p.initializer))) keys.unique.add(name);
+    if (name && /\bref\s*:/.test(p.initializer.getText())) (keys.refs ??= new Set()).add(name);
+    if (DATE_TYPE.test(p.initializer.getText())) keys.stamped = true;
   }
+}
+
+/** A date column: Mongoose `Date` / `{ type: Date }`, Sequelize `DataTypes.DATE`, TypeORM `{ type: 'timestamp' }`. */
+const DATE_TYPE = /^Date$|\btype\s*:\s*(Date\b|['"`](date|datetime|timestamp|timestamptz)['"`])|\b(DataTypes|Sequelize)\.DATE(ONLY)?\b/;
+
+/** `@OneToMany(() => Message, (m) => m.conversation)`: `Message`. */
+function relationTarget(call: ts.CallExpression): string | undefined {
+  const first = call.arguments[0] && unwrap(call.arguments[0]);
+  const body = first && ts.isArrowFunction(first) && ts.isExpression(first.body) ? unwrap(first.body) : undefined;
+  return body && ts.isIdentifier(body) ? body.text : first && stringValue(first);
+}
+
+/** Decorators of a creation stamp (TypeORM, sequelize-typescript) and of a reference to another model's row. */
+const STAMP_DECORATORS = /^(CreateDateColumn|CreatedAt)$/;
+const REF_DECORATORS = /^(ManyToOne|OneToOne|ForeignKey|BelongsTo)$/;
+/** A default of the moment the row is made: `Date.now`, `() => new Date()`, `'CURRENT_TIMESTAMP'`, `DataTypes.NOW`. */
+const NOW_DEFAULT = /^(Date\.now|\(\)\s*=>\s*(new Date\(\)|Date\.now\(\)|['"`](CURRENT_TIMESTAMP|now\(\))['"`])|new Date(\(\))?|['"`](CURRENT_TIMESTAMP|now\(\))['"`]|(DataTypes|Sequelize)\.NOW)$/i;
+
+function stampDefault(options: ts.ObjectLiteralExpression | undefined): boolean {
+  const value = options && objectPropertyValue(options, 'default');
+  return value !== undefined && NOW_DEFAULT.test(value.getText().replace(/\s+/g, ' ').trim());
+}
+
+/** Mongoose `new Schema(fields, { timestamps: true })`, or a field `{ type: Date, default: Date.now }`. */
+function mongooseStamped(fields: ts.ObjectLiteralExpression | undefined, options: ts.ObjectLiteralExpression | undefined): boolean {
+  const timestamps = options && objectPropertyValue(options, 'timestamps');
+  if (timestamps !== undefined && timestamps.kind !== ts.SyntaxKind.FalseKeyword) return true;
+  return (fields?.properties ?? []).some((p) => ts.isPropertyAssignment(p) && stampDefault(asObjectLiteral(p.initializer)));
 }
 
 /** TypeORM `new EntitySchema({ name: 'User', columns: { id: { primary: true } }, uniques: [{ columns }], indices })`. */
@@ -210,7 +278,9 @@ function entitySchema(options: ts.ObjectLiteralExpression | undefined, keysOf: (
   const columns = asObjectLiteral(objectPropertyValue(options, 'columns'));
   for (const p of columns?.properties ?? []) {
     const column = ts.isPropertyAssignment(p) ? propertyName(p.name) : undefined;
+    if (column) (keys.fields ??= new Set()).add(column);
     if (column && ts.isPropertyAssignment(p) && declaresUnique(asObjectLiteral(p.initializer))) keys.unique.add(column);
+    if (column && ts.isPropertyAssignment(p) && /\bcreateDate\s*:\s*true/.test(p.initializer.getText())) keys.stamped = true;
   }
   for (const key of ['uniques', 'indices']) {
     const list = unwrap(objectPropertyValue(options, key) ?? options);

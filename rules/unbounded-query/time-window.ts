@@ -6,7 +6,7 @@
  * (`gte: since` only) or two dates the client picks (`gte: from, lte: to`, a span of years) is not a window.
  */
 import { ts } from 'ts-morph';
-import { declarationOf, propertyName, unwrap } from '../../analysis/typescript/ast';
+import { declarationOf, enclosingFunction, identifiersNamed, propertyName, unwrap } from '../../analysis/typescript/ast';
 
 /** Comparison keys: Prisma's, Mongo's (`$gte`). */
 const LOWER_KEY = /^\$?(gte|gt)$/;
@@ -75,9 +75,36 @@ export function withinFixedWindow(where: ts.ObjectLiteralExpression, isDateColum
   visit(where, 0);
   if (oneDate) return true;
   for (const { lower, upper } of bounds.values()) {
-    if (lower && upper && fixedSpan(resolved(lower), resolved(upper))) return true;
+    if (lower && upper && (fixedSpan(resolved(lower), resolved(upper)) || sameDayHours(lower, upper))) return true;
   }
   return false;
+}
+
+/**
+ * `gte: new Date(d.setHours(0, 0, 0, 0)), lte: new Date(d.setHours(23, 59, 59, 999))`, or two copies of one date the
+ * function moves with `setHours` (`const start = new Date(d); start.setHours(0, 0, 0, 0); const end = new Date(d);
+ * end.setHours(23, 59, 59, 999)`): both ends are hours of one calendar day.
+ */
+function sameDayHours(lower: ts.Expression, upper: ts.Expression): boolean {
+  const a = dayOf(lower);
+  return a !== undefined && a === dayOf(upper);
+}
+
+const SET_HOURS = /^set(UTC)?Hours$/;
+
+/** The date whose hours a bound sets, as text: `d` for `new Date(d.setHours(...))`, `new Date(d)` for a moved copy. */
+function dayOf(expr: ts.Expression): string | undefined {
+  let e = unwrap(expr);
+  if (ts.isNewExpression(e) && e.expression.getText() === 'Date' && e.arguments?.length === 1) e = unwrap(e.arguments[0]);
+  if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && SET_HOURS.test(e.expression.name.text)) return e.expression.expression.getText();
+  if (!ts.isIdentifier(e)) return undefined;
+  const declaration = declarationOf(e);
+  if (!declaration || !ts.isVariableDeclaration(declaration) || !declaration.initializer) return undefined;
+  const init = unwrap(declaration.initializer);
+  if (!ts.isNewExpression(init) || init.expression.getText() !== 'Date' || (init.arguments?.length ?? 0) > 1) return undefined;
+  const fn = enclosingFunction(declaration);
+  const moved = fn !== undefined && identifiersNamed(fn, e.text).some((id) => id !== declaration.name && ts.isPropertyAccessExpression(id.parent) && id.parent.expression === id && SET_HOURS.test(id.parent.name.text) && ts.isCallExpression(id.parent.parent));
+  return moved ? init.getText() : undefined;
 }
 
 /** A `const` whose initializer computes the bound: `const start = startOfWeek(now)`. Parameters stay as they are. */

@@ -26,6 +26,8 @@ import { mayReadNative, nativeMongoReads } from './mongodb-native';
 import { knexReads, mayReadKnex, seededKnexTable } from './knex';
 import { indexOf } from '../../analysis/typescript/ast';
 import { builderMatchesOneRow, looksUpByKey, matchesOneRow, onePerGroupMember, readAsOneRow } from './few-rows';
+import { childrenOfOneParent, namedCatalogue, selectsAdministrators } from './one-parent';
+import { unboundedTypeormRelation } from './typeorm-relations';
 
 /** Chain calls that bound or stream a Mongoose query / TypeORM query builder. */
 const BOUNDING_CHAIN = new Set(['limit', 'take', 'cursor', 'stream', 'eachAsync', 'paginate', 'countDocuments', 'count', 'distinct', 'findOne']);
@@ -43,7 +45,7 @@ export default defineRule({
     kinds: ['typescript', 'javascript'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
-    trigger: /\.populate\s*\(|\.query\s*(<[^>]*>)?\s*\(\s*[`'"]\s*[sS][eE][lL][eE][cC][tT]\b|findMany|findUnique|findFirst|\bfind(By|AndCount|AndCountBy|All|AndCountAll)?\s*[(<]|getMany|getRawMany|\.toArray\s*\(|\w\s*\(\s*['"`][\w.]+['"`]\s*\)\s*\.\s*(select|where|orderBy)\b/,
+    trigger: /\.populate\s*\(|\brelations\s*:|\.query\s*(<[^>]*>)?\s*\(\s*[`'"]\s*[sS][eE][lL][eE][cC][tT]\b|findMany|findUnique|findFirst|\bfind(By|AndCount|AndCountBy|All|AndCountAll)?\s*[(<]|getMany|getRawMany|\.toArray\s*\(|\w\s*\(\s*['"`][\w.]+['"`]\s*\)\s*\.\s*(select|where|orderBy)\b/,
     options: {
       suggestedLimit: { type: 'number', default: 100, description: 'The page size the fix adds (`take: N` / `limit: N`).' },
     },
@@ -87,7 +89,7 @@ export default defineRule({
         '`@default(now())` timestamp named for posts, comments, reviews, ratings, orders, messages, logs, payments...); so is a ' +
         "bounded Mongoose read (`findById`, `findOne`, `find().limit(n)`) whose `.populate('comments')` loads a to-many " +
         "reference of the model's schema (`comments: [{ type: ObjectId, ref: 'Comment' }]`) named for such rows or for " +
-        'followers, likes, members, with no `perDocumentLimit` or `options.limit` (`unbounded-populate`). And options ' +
+        'followers, likes, members, with no `perDocumentLimit` or `options.limit` (`unbounded-populate`). So is a bounded TypeORM read (`findOne`, `findOneOrFail`, `find` with take) whose `relations` (`{ messages: true }`, `[\'messages\']`) load a to-many relation (`@OneToMany(() => Message, ...)`) of an entity with a creation stamp or date named for such rows: TypeORM has no take for a relation (`unbounded-include`). And options ' +
         'built in a variable whose bound is set under one condition only (`const query = {}; if (page) { query.limit = ' +
         '20; } Model.find(filter, null, query)`): a request without a page, or with page 0, loads every row. ' +
         'Raw SQL too: a SELECT literal passed to `pool.query(...)`, `client.query(...)`, TypeORM `manager.query(...)` or a ' +
@@ -162,18 +164,24 @@ export default router;
         'dates, a report over any range, is still reported), ' +
         'nor the rows of one fixed stretch of time: a time column bounded on both sides by values computed from one date ' +
         '(`gte: startOfWeek(d), lte: endOfWeek(d)`, `new Date(y, m, 1)` to `new Date(y, m + 1, 0)`, `gte: d, lt: addDays(d, 7)`, ' +
-        'at most a calendar year) or equal to one date (`date: menu.date`); an open range (`gte: since`) or two dates or years ' +
+        '`new Date(d.setHours(0, 0, 0, 0))` to `new Date(d.setHours(23, 59, 59, 999))`, at most a calendar year) or equal to one date (`date: menu.date`); an open range (`gte: since`) or two dates or years ' +
         'the client picks are still reported. ' +
         'Nor a read that can match one row by construction: a where on a column the project declares unique or on the primary ' +
         'key (`schema.prisma` `@id`/`@unique`/`@@unique`, TypeORM `@PrimaryColumn`/`@Column({ unique: true })`/`@Unique`/`@Index({ unique: true })`, ' +
         'Sequelize `primaryKey`/`unique`/unique `indexes`, Mongoose `unique: true`, `schema.index(..., { unique: true })` and `_id`), every column of a unique ' +
         'compound, a sign-in\'s login and password, a query builder\'s `where(\'u.email = :email\')` on such a column, or a lookup by a column of the row ' +
         'read as its first row (`users[0]`, `const [user] = ...`); nor one parent\'s rows a Prisma unique compound makes one per person when the parent ' +
-        'belongs to a class, course, team or group (`@@unique([quizId, studentId])`: bounded by the group). Code nothing runs is not reported: an exported ' +
+        'belongs to a class, course, team or group (`@@unique([quizId, studentId])`: bounded by the group); nor the children of one parent row ' +
+        '(its foreign key, `{ classId }`, a Mongoose `ref` `{ film: id }`, a relation matched by its key or unique compound, `{ class: { id } }`, or ' +
+        'membership, `{ students: { some: { id: userId } } }`; in every branch of a spread conditional) when the child model has no time in it: no creation ' +
+        'stamp (`@default(now())`, `@CreateDateColumn`, Sequelize\'s default timestamps, Mongoose `timestamps: true` or `default: Date.now`), no date ' +
+        'field of its own, and a name not of rows that pile up (messages, comments, likes, votes, orders, uploads): a class\'s timetable, an order\'s lines, ' +
+        'a film\'s episodes; nor a Prisma model that is a named catalogue (a unique `name`/`title`/`key` per row, no DateTime, not people: subjects, ' +
+        'settings); nor the administrators among the accounts (`role: Role.ADMIN`, `isAdmin: true`). Code nothing runs is not reported: an exported ' +
         'function no module names while its siblings are used (a controller function no router mounts), or a method of a class the project holds ' +
         'through an interface whose callers never call it; a server action counts as an endpoint even when no component calls it. ' +
         'Reference data an app defines (categories, branches, ingredients, platforms, settings, countries, currencies, ' +
-        'languages, roles, permissions, regions) is not reported: a few dozen rows. ' +
+        'languages, roles, permissions, regions, subscription plans, sign-in methods) is not reported: a few dozen rows. ' +
         'Queries whose options are not an object literal (`findMany(args)`, or an object with a spread) are not ' +
         'reported: the limit may be inside, unless the options are a literal of the same function whose bound is ' +
         'written only under one `if` (not both branches, not handed to another function). The page size the fix uses is the `suggestedLimit` option (default 100).',
@@ -199,6 +207,11 @@ export default router;
         if (servesRequests(ctx, q.call)) reportInclude(ctx, q, include);
         continue;
       }
+      const relation = q.orm === 'typeorm' ? unboundedTypeormRelation(ctx, q, growsWithUse) : undefined;
+      if (relation) {
+        if (servesRequests(ctx, q.call)) reportInclude(ctx, q, relation);
+        continue;
+      }
       const populate = q.orm === 'mongoose' ? unboundedPopulate(ctx, q, growsWithUse) : undefined;
       if (populate) {
         if (servesRequests(ctx, q.call)) reportPopulate(ctx, q, populate);
@@ -206,7 +219,7 @@ export default router;
       }
       if (!q.list) continue;
       const problem = unboundedQuery(ctx, q, limit);
-      if (!problem || loadsListedKeys(q) || findsByUniqueKey(q) || matchesFewRows(ctx, q) || scopedToOneOwner(q) || groupedByOneColumn(q) || isReferenceData(q) || selectsFewByFlag(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q) || seededOnly(ctx, q)) continue;
+      if (!problem || loadsListedKeys(q) || findsByUniqueKey(q) || matchesFewRows(ctx, q) || scopedToOneOwner(q) || groupedByOneColumn(q) || isReferenceData(q) || selectsFewByFlag(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q) || boundedByItsModel(ctx, q) || seededOnly(ctx, q)) continue;
       const served = servesRequests(ctx, q.call);
       if (!served && !inPaginateStatic(q.call)) continue;
       const callee = unwrap(q.call.expression) as ts.PropertyAccessExpression;
@@ -313,18 +326,23 @@ function viaText(caller: RequestCaller): string {
   return caller.hops === 1 ? `Request code calls it: ${caller.file}:${caller.line}.` : `Request code reaches it through ${caller.hops} modules: ${caller.file}:${caller.line}.`;
 }
 
+/** A bounded read that includes every row of a to-many relation: Prisma `include`/`select`, TypeORM `relations`. */
 function reportInclude(ctx: RuleContext, q: OrmCall, include: UnboundedInclude): void {
-  const what = `Prisma ${q.target}.${q.method}()`;
+  const prisma = q.orm === 'prisma';
+  const what = `${prisma ? 'Prisma' : 'TypeORM'} ${q.target}.${q.method}()`;
   ctx.report({
     start: q.call.getStart(),
     end: q.call.getEnd(),
     messageId: 'unbounded-include',
     // The headline stays within 100 characters: 49 are the message's own, the relation takes what it needs first.
     data: { what: clip(what, 51 - Math.min(include.path.length, 17)), relation: clip(include.path, 17) },
-    detail:
-      `${what} returns ${q.method === 'findMany' ? 'a page of rows' : 'one row'}, but \`${include.path}\` is a to-many relation ` +
-      `(${include.model}[] in the Prisma schema) included with no take: every ${include.model} row each result has, which ` +
-      'grows with time, is loaded on each request. Give the relation its own take (and orderBy), or load it from its own paged endpoint.',
+    detail: prisma
+      ? `${what} returns ${q.method === 'findMany' ? 'a page of rows' : 'one row'}, but \`${include.path}\` is a to-many relation ` +
+        `(${include.model}[] in the Prisma schema) included with no take: every ${include.model} row each result has, which ` +
+        'grows with time, is loaded on each request. Give the relation its own take (and orderBy), or load it from its own paged endpoint.'
+      : `${what} loads \`${include.path}\`, a to-many relation (@OneToMany ${include.model}) of rows that pile up with time, and ` +
+        'TypeORM has no take for a relation: every related row is loaded on each request. Load them from their own query ' +
+        `(${include.model} repository find with where, order and take) or a paged endpoint.`,
     fixes: [],
   });
 }
@@ -844,6 +862,19 @@ function seededOnly(ctx: RuleContext, q: OrmCall): boolean {
   return writtenOnlyByCurators(ctx, q.model ?? q.target);
 }
 
+/**
+ * A read the data model bounds (one-parent.ts): a named catalogue, one parent's children of a model whose rows do not
+ * pile up with use, or the administrators among the accounts.
+ */
+function boundedByItsModel(ctx: RuleContext, q: OrmCall): boolean {
+  if (q.builder) return false;
+  const model = q.model ?? q.target.split('.').pop() ?? '';
+  if (namedCatalogue(ctx, q, model, growsWithUse)) return true;
+  const where = whereOf(q);
+  if (!where) return false;
+  return selectsAdministrators(ctx, where) || childrenOfOneParent(ctx, q, model, where, alwaysDefined, growsWithUse);
+}
+
 /** Besides its owner key, the where compares another key (also nested) with a value the code holds. */
 function narrowedToOneItem(q: OrmCall): boolean {
   const where = whereOf(q);
@@ -867,10 +898,11 @@ function sharedRows(branch: ts.ObjectLiteralExpression): boolean {
 
 /**
  * Reference data an app defines and rarely adds to: categories, branches, ingredients, platforms, settings,
- * countries, currencies, languages, roles, levels, statuses. A whole read of one is a few dozen rows. (Not tags or products: in many
+ * countries, currencies, languages, roles, levels, statuses, the subscription plans a product sells, the sign-in methods
+ * it offers. A whole read of one is a few dozen rows. (Not tags or products: in many
  * apps users create them.)
  */
-const REFERENCE_DATA = /^(categor(y|ies)|branch(es)?|ingredients?|platforms?|settings?|config(uration)?s?|countr(y|ies)|currenc(y|ies)|languages?|locales?|roles?|permissions?|regions?|levels?|status(es)?)$/i;
+const REFERENCE_DATA = /^(categor(y|ies)|branch(es)?|ingredients?|platforms?|settings?|config(uration)?s?|countr(y|ies)|currenc(y|ies)|languages?|locales?|roles?|permissions?|regions?|levels?|status(es)?|(subscription|pricing|membership|billing)_?(plan|tier)s?|(auth(entication)?|sign_?in|login)_?(method|provider)s?)$/i;
 
 function isReferenceData(q: OrmCall): boolean {
   const name = (q.model ?? q.target.split('.').pop() ?? '').replace(/(Model|Repository|Repo|Collection|Schema)$/, '');
