@@ -264,7 +264,7 @@ def export_orders(request):
     // A view listing what a selector or service of another module returns (the view's text names no manager).
     if (SELECTOR_LIST.test(text) && /^\s*from\s+\S+\s+import\b/m.test(text) && mayBeDjangoText(text) && isDjangoFile(ctx.python(), text)) {
       const viewFile = VIEW_FILE.test(ctx.file.relPath);
-      checkSelectorLists(ctx, ctx.python(), ownerGrowth(ctx, ctx.python()), (node) => viewFile || servesRequest(node));
+      checkSelectorLists(ctx, ctx.python(), ownerGrowth(ctx, ctx.python()), viewFile, servesRequest);
     }
     // SQLAlchemy rows a Celery task (or a helper it calls) loads whole; the model's module shows SQLAlchemy.
     if (/\.all\(\s*\)/.test(text) && fileMatches(ctx, SQLALCHEMY_QUERY) && !importsDjango(ctx)) {
