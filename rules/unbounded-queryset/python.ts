@@ -32,7 +32,7 @@ import { wholeTableAlternative } from './branch-rows';
 import { childRowsUnbounded, growingChildren } from './related-children';
 import { projectModels } from './owner-growth';
 import { classTextsFor, readCustomChain } from './custom-chain-rows';
-import { customQuerysetStamp, type ClassTexts } from '../../analysis/python/custom-querysets';
+import { CUSTOM_CLASS_HEADER, customQuerysetStamp, type ClassTexts } from '../../analysis/python/custom-querysets';
 import { classesOfText, projectClassTexts } from '../../analysis/python/project-classes';
 import { checkHistoryRecords, HISTORY_MESSAGES } from './history-rows';
 import { checkSchemaLists } from './schema-lists';
@@ -290,7 +290,7 @@ def export_orders(request):
       custom: (node) => (django ? readCustomChain(node, projectModels(ctx, tree).models, (classText ??= classTextsFor(ctx))) : undefined),
     };
     // Whether fixes are allowed goes to the cache, not into the key (a syntax error typed re-checks no other statement).
-    const context = `${django} ${sqlalchemy} ${chunkSize} ${viewFile} ${growth?.version ?? ''} ${django ? customQuerysetStamp(projectClassTexts(ctx.project, { relPath: ctx.file.relPath, text }), classesOfText(text)) : ''}`;
+    const context = `${django} ${sqlalchemy} ${chunkSize} ${viewFile} ${growth?.version ?? ''} ${django ? customQuerysetStamp(projectClassTexts(ctx.project, { relPath: ctx.file.relPath, text }), fileMatches(ctx, CUSTOM_CLASS_HEADER) ? classesOfText(text) : NO_CLASSES) : ''}`;
     // Tasks, and services/selectors reached from other modules: what the checks below leave to the call graph.
     if (django && !viewFile && WORKER_ROWS.test(text)) checkWorkerRows(ctx, tree, growth!, judgedHere(tree, viewFile), (spec) => ctx.report(spec));
     for (const statement of topLevelStatements(tree)) {
@@ -307,6 +307,8 @@ def export_orders(request):
   },
 });
 
+/** The module's classes when it defines no QuerySet or Manager class (customQuerysetStamp keeps only those). */
+const NO_CLASSES: ReadonlyMap<string, string> = new Map();
 /** A Django ListView with a `model = X` attribute (its rows are the model's default manager's). */
 const LIST_VIEW = /\bListView\b/;
 const MODEL_ATTRIBUTE = /^[ \t]+model[ \t]*=/m;
