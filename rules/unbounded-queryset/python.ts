@@ -9,7 +9,6 @@ import { importsOf } from '../../analysis/python/imports';
 import {
   assignmentsBefore,
   calleeName,
-  classMembersHold,
   fixesAllowed,
   isDjangoFile,
   iterationsIn,
@@ -42,6 +41,7 @@ import { boundedByOwner, growsWithTime, growthNote, ownerGrowth, type OwnerGrowt
 import { checkListViews, LIST_VIEW_MESSAGES, LIST_VIEWS_FIX, LIST_VIEWS_NOTES, LIST_VIEWS_WHAT } from './python-list-views';
 import { fileMatches, StatementFindingsCache, statementCachesEnabled, statementMatches, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
 import { classMethods } from '../../analysis/python/class-methods';
+import { findingsByMethod } from '../../analysis/python/method-findings';
 import { checkWorkerRows, type JudgedElsewhere } from './worker-rows';
 import { checkRelationshipResponses } from './relationship-responses';
 import { checkSelectorLists } from './selector-lists';
@@ -422,23 +422,7 @@ function checkByMethod(tree: Tree, statement: TopLevelStatement, context: string
   // checked whole: a list built in a class attribute may feed a loop of another.
   const classUnits = split.children.filter((c) => !c.method).map((c) => c.unit);
   const classIterations = classUnits.flatMap((u) => iterationsIn(tree, u.text, u.start));
-  const all = new OutsideReads();
-  let unknown = false;
-  for (const { unit, method } of split.children) {
-    const reads = method
-      ? methodFindings.check(
-          { report },
-          unit,
-          `${context}\u0000${unit.node.startPosition.column}\u0000${split.classText}`,
-          (d) => outsideReadsHold(tree, d) && classMembersHold(split.cls, d),
-          analyse(unit),
-          canFix,
-        )
-      : analyse(unit, classIterations)(report);
-    if (reads) all.merge(reads);
-    else unknown = true;
-  }
-  return unknown ? undefined : all;
+  return findingsByMethod(tree, split, methodFindings, context, report, (unit, method) => (method ? analyse(unit) : analyse(unit, classIterations)), canFix);
 }
 
 /** A serializer class: `OrderSerializer`, also `UserSerializerSafe`, `UserSerializerWithToken`. */

@@ -9,8 +9,9 @@
 import type { Node, Tree } from 'web-tree-sitter';
 import type { ReportSpec, RuleContext } from '../api';
 import { callsNamed, keywordArgument, positionalArguments } from '../../analysis/python/ast';
-import { calleeName, classMembersHold, outsideReadsHold, querysetOf, recordingOutsideReads, OutsideReads, type QuerysetInfo } from '../../analysis/python/django-querysets';
-import { classMethods, type ClassMethods } from '../../analysis/python/class-methods';
+import { calleeName, outsideReadsHold, querysetOf, recordingOutsideReads, OutsideReads, type QuerysetInfo } from '../../analysis/python/django-querysets';
+import { classMethods } from '../../analysis/python/class-methods';
+import { findingsByMethod } from '../../analysis/python/method-findings';
 import { importedQuerysetOf } from '../../analysis/python/imported-querysets';
 import { topLevelBindingsStamp } from '../../analysis/python/call-graph';
 import { importsOf } from '../../analysis/python/imports';
@@ -48,7 +49,7 @@ export function checkSelectorLists(ctx: RuleContext, tree: Tree, growth: OwnerGr
     // A class is answered method by method: typing in one method of a big view class re-checks that method.
     selectorFindings.check(ctx, statement, context, (reads) => outsideReadsHold(tree, reads), (report) => {
       const split = statementCachesEnabled() ? classMethods(statement, SPLIT_LITERALS) : undefined;
-      return split ? byMethod(tree, split, context, report, analyse) : analyse(statement)(report);
+      return split ? findingsByMethod(tree, split, methodFindings, context, report, analyse) : analyse(statement)(report);
     });
   }
 }
@@ -56,29 +57,6 @@ export function checkSelectorLists(ctx: RuleContext, tree: Tree, growth: OwnerGr
 /** Every match of LIST_CALL_WORDS holds one of these literals: classMethods checks each lies inside a unit. */
 const SPLIT_LITERALS = /serializer|list|tuple/gi;
 const methodFindings = new StatementFindingsCache<OutsideReads>('unbounded-queryset: selector lists per method', 8000);
-
-/**
- * A class's findings, each method's kept by its text, its column and the class's text outside its methods (the
- * header whose bases say whether it serves requests); the outside reads of them all, or undefined.
- */
-function byMethod(tree: Tree, split: ClassMethods, context: string, report: (spec: ReportSpec) => void, analyse: (unit: TopLevelStatement) => (report: (spec: ReportSpec) => void) => OutsideReads | undefined): OutsideReads | undefined {
-  const all = new OutsideReads();
-  let unknown = false;
-  for (const { unit, method } of split.children) {
-    const reads = method
-      ? methodFindings.check(
-          { report },
-          unit,
-          `${context}\u0000${unit.node.startPosition.column}\u0000${split.classText}`,
-          (d) => outsideReadsHold(tree, d) && classMembersHold(split.cls, d),
-          analyse(unit),
-        )
-      : analyse(unit)(report);
-    if (reads) all.merge(reads);
-    else unknown = true;
-  }
-  return unknown ? undefined : all;
-}
 
 /**
  * What a statement's answer depends on outside its text: the file (relative imports resolve from it), the imports and
