@@ -20,7 +20,8 @@ import type { ProjectInfo } from '../../rules/api';
 import { ancestor, captures, parameterNames } from './ast';
 import { importsOf, type ImportMap } from './imports';
 import { pythonModules } from './module-graph';
-import { inBatchScanThread } from '../cache';
+import { inBatchScanThread, StatementSlot } from '../cache';
+import { topLevelStatements } from './statements';
 import { projectTexts } from '../project-texts';
 import { fileDigest, mayHoldWord, WEB_IMPORT } from './file-digests';
 import { isCached, requestFunctions, servesRequests, type RequestScope } from './per-request';
@@ -335,6 +336,25 @@ function importedNames(imports: ImportMap, file: string): Map<string, string> {
 /** The module binds `name` itself at top level (a def, a class, an assignment), which would shadow an import. */
 function bindsAtTopLevel(text: string, name: string): boolean {
   return new RegExp(`^(?:async\\s+def|def|class)\\s+${name}\\b|^${name}\\s*(?::[^=\\n]*)?=(?!=)`, 'm').test(text);
+}
+
+/** Every name bindsAtTopLevel could find in a text (the same line starts). */
+const TOP_LEVEL_BINDINGS = /^(?:(?:async\s+def|def|class)\s+(\w+)|(\w+)\s*(?::[^=\n]*)?=(?!=))/gm;
+const STATEMENT_BINDINGS = new StatementSlot<string>('python: names bound at line starts per statement');
+
+/**
+ * What `definition()` reads of the analysed module beyond its imports: the names its lines bind at their start (which
+ * shadow an import), per top-level statement text; undefined when a statement is not cacheable (an error, a column
+ * other than 0: its lines' starts are not its text's). A per-statement cache of callee resolutions keys on it.
+ */
+export function topLevelBindingsStamp(tree: Tree): string | undefined {
+  const names: string[] = [];
+  for (const statement of topLevelStatements(tree)) {
+    if (!statement.cacheable) return undefined;
+    const bound = STATEMENT_BINDINGS.answer(statement, '', () => [...statement.text.matchAll(TOP_LEVEL_BINDINGS)].map((m) => m[1] ?? m[2]).join(' '));
+    if (bound) names.push(bound);
+  }
+  return names.join(' ');
 }
 
 export function moduleCallFacts(tree: Tree, file: string): ModuleFacts {

@@ -158,6 +158,8 @@ function logicalStatements(body: string): string[] {
 }
 
 const CUSTOM_CLASS = /^class[ \t]+\w+[ \t]*\([^)]*(QuerySet|Manager)/;
+/** CUSTOM_CLASS on any line of a module: without it, no class of the module counts in customQuerysetStamp. */
+export const CUSTOM_CLASS_HEADER = new RegExp(CUSTOM_CLASS.source, 'm');
 const STAMPS = new WeakMap<ReadonlyMap<string, string | null>, string>();
 
 /**

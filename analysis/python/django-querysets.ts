@@ -240,6 +240,20 @@ export function recordingOutsideReads<T>(fn: () => T): [T, OutsideReads] {
   }
 }
 
+/**
+ * Runs `fn` without recording: what it reads is another module's tree (a selector's definition), whose changes the
+ * caller keys its answer by (the project's change count), not this module's definitions.
+ */
+export function outsideRecording<T>(fn: () => T): T {
+  const outer = activeReads;
+  activeReads = undefined;
+  try {
+    return fn();
+  } finally {
+    activeReads = outer;
+  }
+}
+
 /** True when every module-level function the reads named still has the same definition in this tree. */
 export function outsideReadsHold(tree: Tree, reads: OutsideReads): boolean {
   if (reads.unknown) return false;

@@ -9,7 +9,7 @@
 import { Parser, type Node, type Tree } from 'web-tree-sitter';
 import type { ProjectInfo } from '../../rules/api';
 import { calleeDefinition, moduleTextOf, type FunctionRef } from './call-graph';
-import { assignmentsBefore, querysetOf, unparenthesize, type QuerysetInfo } from './django-querysets';
+import { assignmentsBefore, outsideRecording, querysetOf, readOutsideUnnamed, unparenthesize, type QuerysetInfo } from './django-querysets';
 import { ancestor } from './ast';
 import { importsOf } from './imports';
 
@@ -60,10 +60,12 @@ export function importedQuerysetOf(project: ProjectInfo | undefined, tree: Tree,
   // A function of the analysed module itself is python.ts' to judge (querysetOf reads it); a manager's method is not.
   if (!target || (target.file === relPath && !model)) return undefined;
   const text = moduleTextOf(project, tree, relPath, target.file);
+  // A manager method of the analysed module is read from its tree: not a read a per-statement cache can name.
+  if (target.file === relPath) readOutsideUnnamed();
   const other = text === undefined ? undefined : target.file === relPath ? tree : parseModule(tree, text);
   const def = other && definitionOf(other, target);
   if (!def) return undefined;
-  const info = returnedQueryset(def, model);
+  const info = target.file === relPath ? returnedQueryset(def, model) : outsideRecording(() => returnedQueryset(def, model));
   return info && { info, where: `${target.key}() in ${target.file}`, fromTime: FROM_TIME.test(def.text) };
 }
 

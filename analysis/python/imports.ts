@@ -29,6 +29,8 @@ export interface ImportMap {
   is(node: Node | null | undefined, ...qualified: string[]): boolean;
   /** True when any import mentions the module (`django`, `pandas`, ...). */
   importsModule(prefix: string): boolean;
+  /** The import statements read, as one string: two trees with the same key have the same map (a cache key part). */
+  readonly key: string;
 }
 
 /**
@@ -114,7 +116,8 @@ function buildImportMap(tree: Tree): ImportMap {
   const names = new Map<string, string>();
   const origins = new Map<string, ImportedName>();
   const modules = new Set<string>();
-  for (const data of importsIn(tree)) {
+  const imports = importsIn(tree);
+  for (const data of imports) {
     if (data.from === undefined) {
       for (const child of data.names) {
         if (child.alias !== undefined) {
@@ -167,6 +170,7 @@ function buildImportMap(tree: Tree): ImportMap {
   return {
     names,
     origins,
+    key: JSON.stringify(imports),
     resolve,
     is: (node, ...qualified) => {
       const q = resolve(node);

@@ -30,6 +30,8 @@ const MAX_DEPTH = 4;
 
 export class RequestValues {
   private readonly memo = new Map<string, boolean>();
+  /** Parameters whose answer asked the function's callers (memo keys). */
+  private readonly askedCallers = new Set<string>();
 
   constructor(
     private readonly tree: Tree,
@@ -38,6 +40,8 @@ export class RequestValues {
     private readonly relPath?: string,
     /** Only body values (JSON, form, parsed arguments): what can be large. Query strings and route parameters are URL-sized. */
     private readonly bodyOnly = false,
+    /** Called whenever an answer rests on a function's callers (other statements, other modules): per-statement caches keep no such answer. */
+    private readonly lookedOutside: () => void = () => undefined,
   ) {}
 
   /** True when the client chooses the whole value. */
@@ -106,9 +110,18 @@ export class RequestValues {
     if (fn?.type !== 'function_definition') return false;
     const key = `${fn.id}:${name.text}`;
     const known = this.memo.get(key);
-    if (known !== undefined) return known;
+    if (known !== undefined) {
+      if (this.askedCallers.has(key)) this.lookedOutside();
+      return known;
+    }
     this.memo.set(key, false); // a recursive function finds nothing new through itself
-    const found = (!this.bodyOnly && this.routeParameter(fn, name, annotation)) || this.fromCallers(fn, name, depth);
+    if (!this.bodyOnly && this.routeParameter(fn, name, annotation)) {
+      this.memo.set(key, true);
+      return true;
+    }
+    this.askedCallers.add(key);
+    this.lookedOutside();
+    const found = this.fromCallers(fn, name, depth);
     this.memo.set(key, found);
     return found;
   }

@@ -11,7 +11,6 @@ import {
   addRelationEdits,
   assignmentsBefore,
   calleeName,
-  classMembersHold,
   fixesAllowed,
   isDjangoFile,
   iterationOf,
@@ -37,6 +36,7 @@ import { checkMarshmallowLists } from './python-marshmallow';
 import { checkResponseModelLists } from './python-fastapi';
 import { fileMatches, StatementFindingsCache, statementCachesEnabled, statementMatches, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
 import { classMethods } from '../../analysis/python/class-methods';
+import { findingsByMethod } from '../../analysis/python/method-findings';
 import { StatementSlot, TreeSlot } from '../../analysis/cache';
 import { checkTemplate, checkTemplateViews, TEMPLATE_NOTES } from './django-templates';
 import { RENDERS_TEMPLATES } from '../../analysis/python/django-template-views';
@@ -299,24 +299,7 @@ function checkLoops(tree: Tree, statement: TopLevelStatement, context: string, c
   };
   const split = statementCachesEnabled() ? classMethods(statement, FOR_KEYWORDS) : undefined;
   if (!split) return analyse(statement)(report);
-  const all = new OutsideReads();
-  let unknown = false;
-  for (const { unit, method } of split.children) {
-    if (!FOR_WORD.test(unit.text)) continue;
-    const reads = method
-      ? methodFindings.check(
-          { report },
-          unit,
-          `${context}\u0000${unit.node.startPosition.column}\u0000${split.classText}`,
-          (d) => outsideReadsHold(tree, d) && classMembersHold(split.cls, d),
-          analyse(unit),
-          canFix,
-        )
-      : analyse(unit)(report);
-    if (reads) all.merge(reads);
-    else unknown = true;
-  }
-  return unknown ? undefined : all;
+  return findingsByMethod(tree, split, methodFindings, context, report, (unit) => analyse(unit), canFix, (unit) => !FOR_WORD.test(unit.text));
 }
 
 function checkStatement(tree: Tree, statement: TopLevelStatement, canFix: boolean, models: ModelIndex, reportTo: (spec: ReportSpec) => void): void {

@@ -9,7 +9,6 @@ import { importsOf } from '../../analysis/python/imports';
 import {
   assignmentsBefore,
   calleeName,
-  classMembersHold,
   fixesAllowed,
   isDjangoFile,
   iterationsIn,
@@ -32,7 +31,7 @@ import { wholeTableAlternative } from './branch-rows';
 import { childRowsUnbounded, growingChildren } from './related-children';
 import { projectModels } from './owner-growth';
 import { classTextsFor, readCustomChain } from './custom-chain-rows';
-import { customQuerysetStamp, type ClassTexts } from '../../analysis/python/custom-querysets';
+import { CUSTOM_CLASS_HEADER, customQuerysetStamp, type ClassTexts } from '../../analysis/python/custom-querysets';
 import { classesOfText, projectClassTexts } from '../../analysis/python/project-classes';
 import { checkHistoryRecords, HISTORY_MESSAGES } from './history-rows';
 import { checkSchemaLists } from './schema-lists';
@@ -42,6 +41,7 @@ import { boundedByOwner, growsWithTime, growthNote, ownerGrowth, type OwnerGrowt
 import { checkListViews, LIST_VIEW_MESSAGES, LIST_VIEWS_FIX, LIST_VIEWS_NOTES, LIST_VIEWS_WHAT } from './python-list-views';
 import { fileMatches, StatementFindingsCache, statementCachesEnabled, statementMatches, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
 import { classMethods } from '../../analysis/python/class-methods';
+import { findingsByMethod } from '../../analysis/python/method-findings';
 import { checkWorkerRows, type JudgedElsewhere } from './worker-rows';
 import { checkRelationshipResponses } from './relationship-responses';
 import { checkSelectorLists } from './selector-lists';
@@ -264,7 +264,7 @@ def export_orders(request):
     // A view listing what a selector or service of another module returns (the view's text names no manager).
     if (SELECTOR_LIST.test(text) && /^\s*from\s+\S+\s+import\b/m.test(text) && mayBeDjangoText(text) && isDjangoFile(ctx.python(), text)) {
       const viewFile = VIEW_FILE.test(ctx.file.relPath);
-      checkSelectorLists(ctx, ctx.python(), ownerGrowth(ctx, ctx.python()), (node) => viewFile || servesRequest(node));
+      checkSelectorLists(ctx, ctx.python(), ownerGrowth(ctx, ctx.python()), viewFile, servesRequest);
     }
     // SQLAlchemy rows a Celery task (or a helper it calls) loads whole; the model's module shows SQLAlchemy.
     if (/\.all\(\s*\)/.test(text) && fileMatches(ctx, SQLALCHEMY_QUERY) && !importsDjango(ctx)) {
@@ -290,7 +290,7 @@ def export_orders(request):
       custom: (node) => (django ? readCustomChain(node, projectModels(ctx, tree).models, (classText ??= classTextsFor(ctx))) : undefined),
     };
     // Whether fixes are allowed goes to the cache, not into the key (a syntax error typed re-checks no other statement).
-    const context = `${django} ${sqlalchemy} ${chunkSize} ${viewFile} ${growth?.version ?? ''} ${django ? customQuerysetStamp(projectClassTexts(ctx.project, { relPath: ctx.file.relPath, text }), classesOfText(text)) : ''}`;
+    const context = `${django} ${sqlalchemy} ${chunkSize} ${viewFile} ${growth?.version ?? ''} ${django ? customQuerysetStamp(projectClassTexts(ctx.project, { relPath: ctx.file.relPath, text }), fileMatches(ctx, CUSTOM_CLASS_HEADER) ? classesOfText(text) : NO_CLASSES) : ''}`;
     // Tasks, and services/selectors reached from other modules: what the checks below leave to the call graph.
     if (django && !viewFile && WORKER_ROWS.test(text)) checkWorkerRows(ctx, tree, growth!, judgedHere(tree, viewFile), (spec) => ctx.report(spec));
     for (const statement of topLevelStatements(tree)) {
@@ -307,6 +307,8 @@ def export_orders(request):
   },
 });
 
+/** The module's classes when it defines no QuerySet or Manager class (customQuerysetStamp keeps only those). */
+const NO_CLASSES: ReadonlyMap<string, string> = new Map();
 /** A Django ListView with a `model = X` attribute (its rows are the model's default manager's). */
 const LIST_VIEW = /\bListView\b/;
 const MODEL_ATTRIBUTE = /^[ \t]+model[ \t]*=/m;
@@ -420,23 +422,7 @@ function checkByMethod(tree: Tree, statement: TopLevelStatement, context: string
   // checked whole: a list built in a class attribute may feed a loop of another.
   const classUnits = split.children.filter((c) => !c.method).map((c) => c.unit);
   const classIterations = classUnits.flatMap((u) => iterationsIn(tree, u.text, u.start));
-  const all = new OutsideReads();
-  let unknown = false;
-  for (const { unit, method } of split.children) {
-    const reads = method
-      ? methodFindings.check(
-          { report },
-          unit,
-          `${context}\u0000${unit.node.startPosition.column}\u0000${split.classText}`,
-          (d) => outsideReadsHold(tree, d) && classMembersHold(split.cls, d),
-          analyse(unit),
-          canFix,
-        )
-      : analyse(unit, classIterations)(report);
-    if (reads) all.merge(reads);
-    else unknown = true;
-  }
-  return unknown ? undefined : all;
+  return findingsByMethod(tree, split, methodFindings, context, report, (unit, method) => (method ? analyse(unit) : analyse(unit, classIterations)), canFix);
 }
 
 /** A serializer class: `OrderSerializer`, also `UserSerializerSafe`, `UserSerializerWithToken`. */

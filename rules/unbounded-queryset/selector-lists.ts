@@ -7,19 +7,72 @@
  * few keys, not grouped, not one owner's rows of a table that stays small, not a curated lookup table.
  */
 import type { Node, Tree } from 'web-tree-sitter';
-import type { RuleContext } from '../api';
+import type { ReportSpec, RuleContext } from '../api';
 import { callsNamed, keywordArgument, positionalArguments } from '../../analysis/python/ast';
-import { calleeName, querysetOf, type QuerysetInfo } from '../../analysis/python/django-querysets';
+import { calleeName, outsideReadsHold, querysetOf, recordingOutsideReads, OutsideReads, type QuerysetInfo } from '../../analysis/python/django-querysets';
+import { classMethods } from '../../analysis/python/class-methods';
+import { findingsByMethod } from '../../analysis/python/method-findings';
 import { importedQuerysetOf } from '../../analysis/python/imported-querysets';
+import { topLevelBindingsStamp } from '../../analysis/python/call-graph';
+import { importsOf } from '../../analysis/python/imports';
+import { StatementFindingsCache, statementCachesEnabled, statementMatches, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
+import { projectChanges } from '../../analysis/cache';
 import { boundedByOwner, growthNote, type OwnerGrowth } from './owner-growth';
 import { rowsOf } from './rows-of';
 
 /** A serializer class (`UserOutputSerializer`) or a view's own (`self.get_serializer`), and list()/tuple(). */
 const LIST_CALLS = /\b(?:\w*Serializer\w*|get_serializer|list|tuple)\b/g;
+/** LIST_CALLS as a test of a statement's text (no `g`). */
+const LIST_CALL_WORDS = /Serializer|get_serializer|\blist\b|\btuple\b/;
 const SERIALIZER_CLASS = /^[A-Z]\w*Serializer\w*$/;
 
-export function checkSelectorLists(ctx: RuleContext, tree: Tree, growth: OwnerGrowth, requestPath: (node: Node) => boolean): void {
-  for (const call of callsNamed(tree, ctx.file.text, LIST_CALLS)) {
+/** Findings per top-level statement, kept across keystrokes: an edit re-checks the statement it changed. */
+const selectorFindings = new StatementFindingsCache<OutsideReads>('unbounded-queryset: selector lists per statement');
+
+/**
+ * Calls in a module of views (`viewFile`), or where `servesRequest` says a request runs them: it must read nothing of
+ * the module outside the top-level statement holding the node (the answers are replayed per statement).
+ */
+export function checkSelectorLists(ctx: RuleContext, tree: Tree, growth: OwnerGrowth, viewFile: boolean, servesRequest: (node: Node) => boolean): void {
+  const context = selectorContext(ctx, tree, growth, viewFile);
+  const requestPath = (node: Node) => viewFile || servesRequest(node);
+  for (const statement of topLevelStatements(tree)) {
+    if (!statementMatches(statement, LIST_CALL_WORDS)) continue;
+    const analyse = (unit: TopLevelStatement) => (report: (spec: ReportSpec) => void): OutsideReads | undefined => {
+      const [, reads] = recordingOutsideReads(() => checkStatement(ctx, tree, unit, growth, requestPath, report));
+      return reads.unknown ? undefined : reads;
+    };
+    if (context === undefined) {
+      analyse(statement)((spec) => ctx.report(spec));
+      continue;
+    }
+    // A class is answered method by method: typing in one method of a big view class re-checks that method.
+    selectorFindings.check(ctx, statement, context, (reads) => outsideReadsHold(tree, reads), (report) => {
+      const split = statementCachesEnabled() ? classMethods(statement, SPLIT_LITERALS) : undefined;
+      return split ? findingsByMethod(tree, split, methodFindings, context, report, analyse) : analyse(statement)(report);
+    });
+  }
+}
+
+/** Every match of LIST_CALL_WORDS holds one of these literals: classMethods checks each lies inside a unit. */
+const SPLIT_LITERALS = /serializer|list|tuple/gi;
+const methodFindings = new StatementFindingsCache<OutsideReads>('unbounded-queryset: selector lists per method', 8000);
+
+/**
+ * What a statement's answer depends on outside its text: the file (relative imports resolve from it), the imports and
+ * the names the module binds at line starts (which shadow an import), the project's other files (the callee's
+ * module), the models' growth; undefined when one of them cannot be named (no change count, a statement not cacheable).
+ */
+function selectorContext(ctx: RuleContext, tree: Tree, growth: OwnerGrowth, viewFile: boolean): string | undefined {
+  const changes = ctx.project && projectChanges(ctx.project, ctx.file.relPath);
+  if (changes === undefined) return undefined;
+  const bindings = topLevelBindingsStamp(tree);
+  if (bindings === undefined) return undefined;
+  return `${ctx.file.relPath}\u0000${viewFile}\u0000${growth.version}\u0000${changes}\u0000${importsOf(tree).key}\u0000${bindings}`;
+}
+
+function checkStatement(ctx: RuleContext, tree: Tree, statement: TopLevelStatement, growth: OwnerGrowth, requestPath: (node: Node) => boolean, report: (spec: ReportSpec) => void): void {
+  for (const call of callsNamed(tree, statement.text, LIST_CALLS, statement.start)) {
     const name = calleeName(call) ?? '';
     const builtin = call.childForFieldName('function')?.type === 'identifier' && (name === 'list' || name === 'tuple');
     const serializer = SERIALIZER_CLASS.test(name) || name === 'get_serializer';
@@ -32,7 +85,7 @@ export function checkSelectorLists(ctx: RuleContext, tree: Tree, growth: OwnerGr
     const imported = importedQuerysetOf(ctx.project, tree, ctx.file.relPath, data);
     if (!imported || imported.fromTime || !wholeList(imported.info, growth)) continue;
     if (querysetOf(data)) continue;
-    ctx.report({
+    report({
       start: data.startIndex,
       end: data.endIndex,
       messageId: serializer ? 'many-serializer' : 'list',

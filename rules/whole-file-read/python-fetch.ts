@@ -36,12 +36,17 @@ export interface FetchedBody {
   url: string;
 }
 
-/** The response bodies in the module that a client's request sizes. */
-export function wholeFetchedBodies(tree: Tree, imports: ImportMap, sources: FileSources, values: RequestValues): FetchedBody[] {
-  if (!imports.importsModule('requests') && !imports.importsModule('httpx') && !imports.importsModule('aiohttp') && !imports.importsModule('urllib') && !imports.importsModule('urllib2')) return [];
+/** The module imports an HTTP client (the bodies below need one). */
+export function importsHttpClient(imports: ImportMap): boolean {
+  return imports.importsModule('requests') || imports.importsModule('httpx') || imports.importsModule('aiohttp') || imports.importsModule('urllib') || imports.importsModule('urllib2');
+}
+
+/** The response bodies in a slice of the module (`text` at `offset`: a top-level statement's) that a client's request sizes. */
+export function wholeFetchedBodies(tree: Tree, imports: ImportMap, sources: FileSources, values: RequestValues, text: string, offset: number): FetchedBody[] {
+  if (!importsHttpClient(imports)) return [];
   const out: FetchedBody[] = [];
   const seen = new Set<number>();
-  for (const dot of nodesAtText(tree, tree.rootNode.text, BODY_NAME, tree.rootNode.startIndex)) {
+  for (const dot of nodesAtText(tree, text, BODY_NAME, offset)) {
     // Found from the text (`.content`, `.text`, `.read`, `.aread`): a query over every attribute of the module cost
     // a keystroke ten milliseconds.
     const node = dot.parent;

@@ -11,9 +11,9 @@ import { UploadParameters } from '../../analysis/python/upload-parameters';
 import { sentAsResponse } from '../../analysis/python/file-responses';
 import { isRawRequestBody } from '../../analysis/python/request-body';
 import { parsedLater, usedAsOneValue } from '../../analysis/python/small-files';
-import { StatementFindingsCache, statementMatches, topLevelStatements } from '../../analysis/python/statements';
+import { StatementFindingsCache, statementMatches, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
 import { wholeReadTrigger } from './python-trigger';
-import { wholeFetchedBodies } from './python-fetch';
+import { importsHttpClient, wholeFetchedBodies } from './python-fetch';
 import { RequestValues } from '../../analysis/python/request-values';
 import { flaskContentCap, SMALL_BODY_CAP, streamlitUploadCap } from '../../analysis/python/upload-caps';
 import { shippedSmallFile } from '../../analysis/python/shipped-files';
@@ -173,11 +173,24 @@ def upload_document(request):
       (path) => shippedSmallFile(path, ctx.project, ctx.file.relPath),
     );
     const bodyValues = new RequestValues(tree, sources, ctx.project, ctx.file.relPath, true);
-    reportFetchedBodies(live, tree, imports, sources);
     // The few calls whose name can matter, found from the text: cheaper than a query over the whole tree.
     const aliases = [...imports.names].filter(([local, qualified]) => BASE64_DECODERS.has(qualified) && !CALL_NAMES.includes(local)).map(([local]) => local);
     const names = [...CALL_NAMES, ...aliases];
     const context = statementContext(ctx, tree, imports);
+    if (FETCHED_BODY.test(ctx.file.text) && importsHttpClient(imports)) {
+      // Request values followed into callers, or sources into parameters, read outside the statement.
+      const urlValues = new RequestValues(tree, sources, ctx.project, ctx.file.relPath, false, () => (outside = true));
+      for (const statement of topLevelStatements(tree)) {
+        if (!statementMatches(statement, FETCHED_BODY)) continue;
+        const analyse = (report: RuleContext['report']): true | undefined => {
+          outside = false;
+          reportFetchedBodies(report, tree, imports, sources!, urlValues, statement);
+          return outside ? undefined : true;
+        };
+        if (context !== undefined && DEFINITIONS.has(statement.type)) fetchedFindings.check(live, statement, context, () => true, analyse);
+        else analyse((spec) => live.report(spec));
+      }
+    }
     const mayCall = callPattern(names);
     for (const statement of topLevelStatements(tree)) {
       // Asked once per statement text: a keystroke tests the statement it changed, not the whole module.
@@ -197,13 +210,15 @@ def upload_document(request):
   },
 });
 
-/** Response bodies of caller-chosen URLs, and upstream answers a proxy route relays whole (python-fetch.ts). */
-function reportFetchedBodies(ctx: RuleContext, tree: Tree, imports: ImportMap, sources: FileSources): void {
-  if (!/\.(content|text|read|aread)\b/.test(ctx.file.text)) return;
-  const values = new RequestValues(tree, sources, ctx.project, ctx.file.relPath);
-  for (const body of wholeFetchedBodies(tree, imports, sources, values)) {
+/** The body attributes and methods python-fetch.ts looks at. */
+const FETCHED_BODY = /\.(content|text|read|aread)\b/;
+const fetchedFindings = new StatementFindingsCache<true>('whole-file-read: fetched bodies per statement');
+
+/** Response bodies of caller-chosen URLs, and upstream answers a proxy route relays whole (python-fetch.ts), in one statement. */
+function reportFetchedBodies(report: RuleContext['report'], tree: Tree, imports: ImportMap, sources: FileSources, values: RequestValues, statement: TopLevelStatement): void {
+  for (const body of wholeFetchedBodies(tree, imports, sources, values, statement.text, statement.start)) {
     const url = clip(body.url, 40);
-    ctx.report({
+    report({
       start: body.node.startIndex,
       end: body.node.endIndex,
       messageId: body.why === 'chosen' ? 'fetched-body' : 'relayed-body',
