@@ -396,7 +396,12 @@ function wholeTableBranch(returns: Node[], judge: Judge, fallbackModel?: string)
   if (infos.some(({ node, info }) => !info || info.roots.length === 0 || throughOwnQueryset(node.text))) return undefined;
   // A text search (`Product.objects.search(q)`) matches every row for an empty query: as whole as `.all()`.
   const whole = infos.filter(({ info }) => (isTextSearch(info!) || !info!.methods.some((m) => m === 'filter' || m === 'exclude')) && !ownerScoped(info!, modelNames(info!, fallbackModel), judge));
-  return whole.length === 1 ? { node: reportedNode(whole[0].node), info: whole[0].info! } : undefined;
+  if (whole.length === 1) return { node: reportedNode(whole[0].node), info: whole[0].info! };
+  if (whole.length > 0) return undefined;
+  // `if hasattr(user, "doctor"): return Visit.objects.filter(doctor=user.doctor)` then `return Visit.objects.filter(
+  // patient=user)`: every branch is one owner's rows; the first whose rows pile up per owner is the view's answer.
+  const piling = infos.find(({ info }) => ownerScoped(info!, modelNames(info!, fallbackModel), judge) && !bounded(info!, judge, fallbackModel));
+  return piling ? { node: reportedNode(piling.node), info: piling.info! } : undefined;
 }
 
 /**

@@ -71,7 +71,8 @@ const PASS_THROUGH_NODES = new Set([
 /** SQLAlchemy: methods that bound or stream a query before `.all()`. */
 const SQLALCHEMY_BOUNDS = new Set(['limit', 'slice', 'yield_per', 'paginate', 'fetchmany', 'first', 'one', 'one_or_none', 'get', 'partitions']);
 /** SQLAlchemy: calls and attributes that show a chain is a query (`session.query(...)`, `session.scalars(...)`, `User.query`). */
-const SQLALCHEMY_SOURCES = new Set(['query', 'scalars', 'execute']);
+/** Session calls that run a query: SQLAlchemy's, and SQLModel's `session.exec(select(X))`. */
+const SQLALCHEMY_SOURCES = new Set(['query', 'scalars', 'execute', 'exec']);
 const SQLALCHEMY_FILTERS = new Set(['filter', 'filter_by', 'where']);
 /** `Model.user_id == user_id`, `X.household_id == self.household_id`: a column compared with a variable. */
 const SCOPED_COMPARISON = /==\s*(?!(True|False|None)\b)(self\.)?[A-Za-z_]\w*(\.\w+)*\s*[,)]/;
@@ -709,7 +710,7 @@ function sqlAlchemyStatement(all: Node): SqlAlchemyStatement {
       if (SQLALCHEMY_BOUNDS.has(name)) found.bounded = true;
       if (SQLALCHEMY_FILTERS.has(name)) readText(`.${name}${current.childForFieldName('arguments')?.text ?? '()'}`);
       if (SQLALCHEMY_SOURCES.has(name)) found.sourced = true;
-      if (name === 'scalars' || name === 'execute') {
+      if (name === 'scalars' || name === 'execute' || name === 'exec') {
         const statement = positionalArguments(current)[0];
         if (statement?.type === 'identifier') for (const a of assignmentsBefore(statement)) readText(a.childForFieldName('right')?.text ?? '');
         else if (statement) readText(statement.text);
