@@ -123,9 +123,10 @@ export default defineRule({
         'model with a foreign key or relationship (a lookup list of labels is not reported). ' +
         'SQLAlchemy `.all()` handed whole to a response: `jsonify(items_schema.dump(Item.query.all()))`, ' +
         '`marshal(Item.query.all(), fields)` in a flask-restful Resource, `render_template(..., items=...all())`, or ' +
-        'returned from a route (`result = await session.execute(select(Item))` then `return result.scalars().all()`), ' +
+        'returned from a route (`result = await session.execute(select(Item))` then `return result.scalars().all()`, ' +
+        'SQLModel\'s `session.exec(select(Item)).all()`), ' +
         'or returned by a repository or CRUD helper whose caller returns it from a route (`return await crud.get_users(db)`; ' +
-        'through at most two helpers, callers found by the project call graph, a route also registered with ' +
+        'through at most three helpers, route -> controller -> service -> repository, callers found by the project call graph, a route also registered with ' +
         '`add_api_route(path, self.handler)` or `add_url_rule(..., view_func=handler)`; a caller in tests is no route), ' +
         'or gino\'s `await Message.query.gino.all()` returned or read by a list comprehension into a response, ' +
         'also through local variables, when the model grows with use (the model is named as a record of events, ' +
