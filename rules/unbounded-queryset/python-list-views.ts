@@ -636,7 +636,8 @@ function checkContextData(ctx: RuleContext, cls: Node, chain: ClassChain, judge:
   const fn = methodsOf(cls).filter((m) => m.childForFieldName('name')?.text === 'get_context_data').pop();
   if (!fn || /Paginator|paginate/i.test(fn.text)) return;
   const template = stringValueOfMember(chain, 'template_name');
-  const view = `${clip(cls.childForFieldName('name')?.text ?? 'view', 28)}.get_context_data()`;
+  const name = cls.childForFieldName('name')?.text ?? 'view';
+  const view = `${name}.get_context_data()`;
   for (const { key, value } of contextEntries(fn)) {
     if (enclosingFunction(value)?.id !== fn.id) continue;
     const info = judge.read(value);
@@ -647,7 +648,7 @@ function checkContextData(ctx: RuleContext, cls: Node, chain: ClassChain, judge:
     const children = info.relatedManager ? growingChildren(info, judge.models()) : undefined;
     report(ctx, reportedNode(value), {
       messageId: 'unpaged-template-view',
-      data: { rows: rowsLabel(info, children), view, pager: 'Paginator' },
+      data: { rows: rowsLabel(info, children), view: clip(name, 40), pager: 'Paginator' },
       detail:
         `${view} adds every row of this queryset to the page's context, with no Paginator: the template renders ` +
         'them all, and every row is a model instance in memory while it does. The table grows with the app. Page it ' +
