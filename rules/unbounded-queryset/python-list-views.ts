@@ -642,9 +642,12 @@ function checkContextData(ctx: RuleContext, cls: Node, chain: ClassChain, judge:
     if (enclosingFunction(value)?.id !== fn.id) continue;
     const info = judge.read(value);
     if (!info || info.roots.length === 0 || info.materialized || info.values || bounded(info, judge)) continue;
-    // The key spelled once in the view and never read by the template (nor what it extends or includes).
-    const spelled = (fn.text.match(new RegExp(`["']${key}["']|\\b${key}\\s*=`, 'g')) ?? []).length;
-    if (template && spelled === 1 && templateReadsList(ctx.project, projectCurrent(ctx), template, [key], templates) === false) continue;
+    // Only rows known to pile up: one fetched parent's growing children, or one owner's rows of a table that grows
+    // per owner. A whole table beside the page's object is as often a short catalogue (conferences, a family's
+    // children) as a growing one.
+    if (!info.relatedManager && !ownerScoped(info, modelNames(info), judge)) continue;
+    // A key the template (with all it extends or includes) never reads: the lazy queryset is never evaluated.
+    if (template && templateReadsList(ctx.project, projectCurrent(ctx), template, [key], templates) === false) continue;
     const children = info.relatedManager ? growingChildren(info, judge.models()) : undefined;
     report(ctx, reportedNode(value), {
       messageId: 'unpaged-template-view',

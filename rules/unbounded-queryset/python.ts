@@ -69,7 +69,8 @@ const PASS_THROUGH_NODES = new Set([
 ]);
 
 /** SQLAlchemy: methods that bound or stream a query before `.all()`. */
-const SQLALCHEMY_BOUNDS = new Set(['limit', 'slice', 'yield_per', 'paginate', 'fetchmany', 'first', 'one', 'one_or_none', 'get', 'partitions']);
+/** Calls that bound the rows (`group_by`: one row per group, as Django's `values().annotate()`). */
+const SQLALCHEMY_BOUNDS = new Set(['limit', 'slice', 'yield_per', 'paginate', 'fetchmany', 'first', 'one', 'one_or_none', 'get', 'partitions', 'group_by']);
 /** SQLAlchemy: calls and attributes that show a chain is a query (`session.query(...)`, `session.scalars(...)`, `User.query`). */
 /** Session calls that run a query: SQLAlchemy's, and SQLModel's `session.exec(select(X))`. */
 const SQLALCHEMY_SOURCES = new Set(['query', 'scalars', 'execute', 'exec']);
