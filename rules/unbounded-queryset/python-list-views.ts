@@ -819,8 +819,9 @@ export const LIST_VIEWS_WHAT =
   'setting (DRF\'s own PageNumberPagination, LimitOffsetPagination and CursorPagination page only with `PAGE_SIZE`), ' +
   'or `pagination_class = None`; Django ListViews without `paginate_by` (also one naming only `model = Post`); function views and class-based View ' +
   'handlers (`def get(self, request)`) that render a whole queryset into a template with no Paginator; a template view\'s own ' +
-  '`get_context_data` (ListView, DetailView, TemplateView and the edit views) adding one to the context (`context["comments"] = ' +
-  'self.object.comments.all()`, `context.update(visits=...)`, a returned dict); django-ninja GET routes returning a queryset or `list(queryset)` ' +
+  '`get_context_data` (ListView, DetailView, TemplateView and the edit views) adding to the context one object\'s growing ' +
+  'children or one owner\'s growing rows that the template reads (`context["comments"] = self.object.comments.all()`, ' +
+  '`context.update(visits=...)`, a returned dict); django-ninja GET routes returning a queryset or `list(queryset)` ' +
   'without `@paginate`; graphene `resolve_*` methods returning a queryset with no paging arguments. Querysets built through the ' +
   'project\'s own manager and QuerySet methods (`Invoice.objects.search(q).with_status(s)`) are read through those ' +
   'methods: an optional filter that returns `self.all()` without its parameter keeps every row, an `icontains` search ' +
