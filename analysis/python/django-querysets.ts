@@ -69,6 +69,12 @@ export interface QuerysetInfo {
   selectCalls: Node[];
   prefetchCalls: Node[];
   methods: string[];
+  /**
+   * The method calls applied, per path of assignments that reaches the use (`qs = qs.filter(...)` under an `if`
+   * makes two paths), in order: also the calls of a variable's later assignments that the roots' own parent chains
+   * do not reach. Empty when there were too many paths to keep (MAX_CALL_PATHS).
+   */
+  callPaths: Node[][];
   /** `.values()` / `.values_list()`: rows are dicts or tuples, without relations. */
   values: boolean;
   /** `[:n]` somewhere in the chain. */
@@ -317,6 +323,7 @@ function copyInfo(info: QuerysetInfo): QuerysetInfo {
     selectCalls: [...info.selectCalls],
     prefetchCalls: [...info.prefetchCalls],
     methods: [...info.methods],
+    callPaths: info.callPaths.map((p) => [...p]),
     variables: [...info.variables],
   };
 }
@@ -462,6 +469,7 @@ function insertionAfterRoot(root: Node, firstMethod: string, firstCall: Node): n
 
 function applyMethod(info: QuerysetInfo, method: string, call: Node): QuerysetInfo {
   info.methods.push(method);
+  for (const path of info.callPaths) path.push(call);
   const args = positionalArguments(call);
   const hasSplat = !!call.childForFieldName('arguments')?.namedChildren.some((a) => a?.type === 'list_splat' || a?.type === 'dictionary_splat');
   switch (method) {
@@ -635,12 +643,22 @@ function resolveVariable(use: Node, depth: number): QuerysetInfo | undefined {
   if (assignments.length === 0) return undefined;
 
   const reaching: Node[] = [];
+  // The assignments whose value the use can see directly: up to the last one that runs on every path to it (a
+  // refinement `qs = qs.filter(...)` there already holds what came before).
+  let direct = 0;
+  let coveringIf: Node | undefined;
   for (let i = assignments.length - 1; i >= 0; i--) {
     const a = assignments[i];
     reaching.push(a);
     const value = a.childForFieldName('right')!;
     const refinesItself = new RegExp(`\\b${name}\\b`).test(value.text);
-    if (!refinesItself && dominates(a, use)) break;
+    const dominating = dominates(a, use);
+    if (coveringIf && direct > 0 && a.startIndex >= coveringIf.startIndex && a.endIndex <= coveringIf.endIndex) direct = reaching.length;
+    if (direct === 0) {
+      coveringIf = dominating ? undefined : ifAssigningOnEveryBranch(a, name, use);
+      if (dominating || coveringIf) direct = reaching.length;
+    }
+    if (!refinesItself && dominating) break;
   }
   const infos: QuerysetInfo[] = [];
   for (const a of reaching) {
@@ -649,6 +667,7 @@ function resolveVariable(use: Node, depth: number): QuerysetInfo | undefined {
     infos.push(info);
   }
   const merged = mergeInfos(infos);
+  if (infos.length > 1) merged.callPaths = mergedPaths(direct > 0 ? infos.slice(0, direct) : infos);
   if (!merged.variables.includes(name)) merged.variables.push(name);
   return merged;
 }
@@ -659,6 +678,27 @@ function dominates(assignment: Node, use: Node): boolean {
   if (!block) return false;
   for (const p of parents(use)) if (p.id === block.id) return true;
   return false;
+}
+
+/**
+ * `if doctor: qs = qs.filter(doctor=d)` / `else: qs = qs.filter(patient=u)`: the assignment sits directly in a branch
+ * of an `if` that has an `else`, every branch of it assigns the name directly, and the `if` runs on every path to
+ * the use: that `if`. What came before it then never reaches the use unchanged.
+ */
+function ifAssigningOnEveryBranch(assignment: Node, name: string, use: Node): Node | undefined {
+  const branchBlock = assignment.parent?.parent;
+  const branch = branchBlock?.parent;
+  const ifStatement = branch?.type === 'if_statement' ? branch : branch?.type === 'elif_clause' || branch?.type === 'else_clause' ? branch.parent : undefined;
+  if (!ifStatement || ifStatement.type !== 'if_statement' || !ifStatement.namedChildren.some((c) => c?.type === 'else_clause')) return undefined;
+  const blocks = [ifStatement.childForFieldName('consequence'), ...ifStatement.namedChildren.filter((c) => c?.type === 'elif_clause' || c?.type === 'else_clause').map((c) => c!.childForFieldName('consequence') ?? c!.childForFieldName('body'))];
+  const assigns = (block: Node | null | undefined) =>
+    !!block?.namedChildren.some((st) => {
+      const expr = st?.type === 'expression_statement' ? st.namedChildren[0] : undefined;
+      return expr?.type === 'assignment' && expr.childForFieldName('left')?.text === name;
+    });
+  if (!blocks.every(assigns)) return undefined;
+  const container = ifStatement.parent;
+  return container && parents(use).some((p) => p.id === container.id) ? ifStatement : undefined;
 }
 
 /** `recent_orders(user)` / `self.get_queryset()`: what the function of this module returns, if it is a queryset. */
@@ -741,6 +781,15 @@ function definitionsIn(container: Node): Map<string, Node> {
   return defs;
 }
 
+/** Paths of assignments kept per queryset (`if`s in a row double them); beyond, the paths are dropped as unknown. */
+const MAX_CALL_PATHS = 16;
+
+/** Every path of each info; none (unknown) when one is unknown or there are more than MAX_CALL_PATHS. */
+function mergedPaths(infos: QuerysetInfo[]): Node[][] {
+  const paths = infos.flatMap((i) => i.callPaths.map((p) => [...p]));
+  return infos.some((i) => i.callPaths.length === 0) || paths.length > MAX_CALL_PATHS ? [] : paths;
+}
+
 /** A queryset of one root with nothing applied yet (also for readers that follow project methods). */
 export function emptyInfo(root: QuerysetRoot): QuerysetInfo {
   return {
@@ -754,6 +803,7 @@ export function emptyInfo(root: QuerysetRoot): QuerysetInfo {
     selectCalls: [],
     prefetchCalls: [],
     methods: [],
+    callPaths: [[]],
     values: false,
     sliced: false,
     iterator: 'none',
@@ -789,6 +839,7 @@ function mergeInfos(infos: QuerysetInfo[]): QuerysetInfo {
     selectCalls: byId(infos.flatMap((i) => i.selectCalls)),
     prefetchCalls: byId(infos.flatMap((i) => i.prefetchCalls)),
     methods: infos.flatMap((i) => i.methods),
+    callPaths: mergedPaths(infos),
     values: any((i) => i.values),
     sliced: any((i) => i.sliced),
     iterator: any((i) => i.iterator === 'plain') ? 'plain' : any((i) => i.iterator === 'chunked') ? 'chunked' : 'none',

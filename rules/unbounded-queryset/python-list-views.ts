@@ -32,6 +32,8 @@ import { customQuerysetStamp, type ClassTexts } from '../../analysis/python/cust
 
 /** DRF classes whose GET on the collection lists the queryset (through ListModelMixin.list). */
 const DRF_LIST_BASES = new Set(['ListAPIView', 'ListCreateAPIView', 'ModelViewSet', 'ReadOnlyModelViewSet', 'ListModelMixin']);
+/** Django's generic views that render a template with get_context_data's dict on GET. */
+const DJANGO_TEMPLATE_VIEWS = new Set(['ListView', 'ArchiveIndexView', 'DetailView', 'TemplateView', 'UpdateView', 'CreateView', 'FormView', 'DeleteView', 'DateDetailView']);
 /** Django's list views (a FilterView or SingleTableView pages through its own settings: not followed). */
 const DJANGO_LIST_BASES = new Set(['ListView', 'ArchiveIndexView']);
 /** Cheap test of the file before any tree work. */
@@ -102,6 +104,8 @@ export function checkListViews(ctx: RuleContext, tree: Tree): void {
           else if ([...chain.bases].some((b) => DJANGO_LIST_BASES.has(b))) checkDjangoListView(local, top, chain, judge, templates);
           // A class-based view's handlers (`def get(self, request, pk)`) render templates as function views do.
           else if ([...chain.bases].some((b) => b === 'View')) for (const fn of methodsOf(top)) checkRenderView(local, fn, judge, templates);
+          // `context["comments"] = ...` in a template view's get_context_data: rendered as a list view's rows are.
+          if ([...chain.bases].some((b) => DJANGO_TEMPLATE_VIEWS.has(b))) checkContextData(local, top, chain, judge, templates);
           if (graphene && [...chain.bases].some((b) => b === 'ObjectType')) checkResolvers(local, top, judge);
           if (ninja) for (const fn of methodsOf(top)) checkNinjaRoute(local, fn, judge);
         } else {
@@ -396,7 +400,12 @@ function wholeTableBranch(returns: Node[], judge: Judge, fallbackModel?: string)
   if (infos.some(({ node, info }) => !info || info.roots.length === 0 || throughOwnQueryset(node.text))) return undefined;
   // A text search (`Product.objects.search(q)`) matches every row for an empty query: as whole as `.all()`.
   const whole = infos.filter(({ info }) => (isTextSearch(info!) || !info!.methods.some((m) => m === 'filter' || m === 'exclude')) && !ownerScoped(info!, modelNames(info!, fallbackModel), judge));
-  return whole.length === 1 ? { node: reportedNode(whole[0].node), info: whole[0].info! } : undefined;
+  if (whole.length === 1) return { node: reportedNode(whole[0].node), info: whole[0].info! };
+  if (whole.length > 0) return undefined;
+  // `if hasattr(user, "doctor"): return Visit.objects.filter(doctor=user.doctor)` then `return Visit.objects.filter(
+  // patient=user)`: every branch is one owner's rows; the first whose rows pile up per owner is the view's answer.
+  const piling = infos.find(({ info }) => ownerScoped(info!, modelNames(info!, fallbackModel), judge) && !bounded(info!, judge, fallbackModel));
+  return piling ? { node: reportedNode(piling.node), info: piling.info! } : undefined;
 }
 
 /**
@@ -619,6 +628,70 @@ function checkRenderView(ctx: RuleContext, fn: Node, judge: Judge, templates: Te
 }
 
 /**
+ * A class-based template view's own `get_context_data` (the last definition in its body, as Python keeps) that adds
+ * a queryset to the context: `context["comments"] = self.object.comments.all()`, `context.update(visits=...)`,
+ * `context.update({"visits": ...})` or a returned dict literal. Judged as a function view's render context.
+ */
+function checkContextData(ctx: RuleContext, cls: Node, chain: ClassChain, judge: Judge, templates: TemplateReads): void {
+  const fn = methodsOf(cls).filter((m) => m.childForFieldName('name')?.text === 'get_context_data').pop();
+  if (!fn || /Paginator|paginate/i.test(fn.text)) return;
+  const template = stringValueOfMember(chain, 'template_name');
+  const name = cls.childForFieldName('name')?.text ?? 'view';
+  const view = `${name}.get_context_data()`;
+  for (const { key, value } of contextEntries(fn)) {
+    if (enclosingFunction(value)?.id !== fn.id) continue;
+    const info = judge.read(value);
+    if (!info || info.roots.length === 0 || info.materialized || info.values || bounded(info, judge)) continue;
+    // Only rows known to pile up: one fetched parent's growing children, or one owner's rows of a table that grows
+    // per owner. A whole table beside the page's object is as often a short catalogue (conferences, a family's
+    // children) as a growing one.
+    if (!info.relatedManager && !ownerScoped(info, modelNames(info), judge)) continue;
+    // A key the template (with all it extends or includes) never reads: the lazy queryset is never evaluated.
+    if (template && templateReadsList(ctx.project, projectCurrent(ctx), template, [key], templates) === false) continue;
+    const children = info.relatedManager ? growingChildren(info, judge.models()) : undefined;
+    report(ctx, reportedNode(value), {
+      messageId: 'unpaged-template-view',
+      data: { rows: rowsLabel(info, children), view: clip(name, 40), pager: 'Paginator' },
+      detail:
+        `${view} adds every row of this queryset to the page's context, with no Paginator: the template renders ` +
+        'them all, and every row is a model instance in memory while it does. The table grows with the app. Page it ' +
+        'with django.core.paginator.Paginator (or a slice for a "latest" list).' +
+        ownerNote(info, judge),
+    });
+  }
+}
+
+/** The values get_context_data puts in the context, with their keys. */
+function contextEntries(fn: Node): { key: string; value: Node }[] {
+  const out: { key: string; value: Node }[] = [];
+  for (const { node } of captures(fn.tree, '(assignment left: (subscript) right: (_)) @a', fn)) {
+    const left = node.childForFieldName('left');
+    const key = stringValue(left?.childForFieldName('subscript'));
+    const value = node.childForFieldName('right');
+    if (key && /^\w+$/.test(key) && value) out.push({ key, value });
+  }
+  for (const { node: call } of captures(fn.tree, '(call) @c', fn)) {
+    if (calleeName(call) !== 'update' || call.childForFieldName('function')?.type !== 'attribute') continue;
+    for (const arg of call.childForFieldName('arguments')?.namedChildren ?? []) {
+      if (arg?.type === 'keyword_argument') {
+        const value = arg.childForFieldName('value');
+        if (value) out.push({ key: arg.childForFieldName('name')?.text ?? '', value });
+      } else if (arg?.type === 'dictionary') out.push(...dictEntries(arg));
+    }
+  }
+  for (const { node } of captures(fn.tree, '(return_statement (dictionary) @d)', fn)) out.push(...dictEntries(node));
+  return out.filter((e) => /^\w+$/.test(e.key));
+}
+
+function dictEntries(dict: Node): { key: string; value: Node }[] {
+  return dict.namedChildren.flatMap((pair) => {
+    const key = pair?.type === 'pair' ? stringValue(pair.childForFieldName('key')) : undefined;
+    const value = pair?.childForFieldName('value');
+    return key && value ? [{ key, value }] : [];
+  });
+}
+
+/**
  * A queryset put in a literal template's context under a key that neither the template (nor what it extends or
  * includes) nor the view's own code reads again: the lazy queryset is never evaluated.
  */
@@ -745,7 +818,10 @@ export const LIST_VIEWS_WHAT =
   '`pagination_class` on the view or a base and no `DEFAULT_PAGINATION_CLASS` in the project\'s `REST_FRAMEWORK` ' +
   'setting (DRF\'s own PageNumberPagination, LimitOffsetPagination and CursorPagination page only with `PAGE_SIZE`), ' +
   'or `pagination_class = None`; Django ListViews without `paginate_by` (also one naming only `model = Post`); function views and class-based View ' +
-  'handlers (`def get(self, request)`) that render a whole queryset into a template with no Paginator; django-ninja GET routes returning a queryset or `list(queryset)` ' +
+  'handlers (`def get(self, request)`) that render a whole queryset into a template with no Paginator; a template view\'s own ' +
+  '`get_context_data` (ListView, DetailView, TemplateView and the edit views) adding to the context one object\'s growing ' +
+  'children or one owner\'s growing rows that the template reads (`context["comments"] = self.object.comments.all()`, ' +
+  '`context.update(visits=...)`, a returned dict); django-ninja GET routes returning a queryset or `list(queryset)` ' +
   'without `@paginate`; graphene `resolve_*` methods returning a queryset with no paging arguments. Querysets built through the ' +
   'project\'s own manager and QuerySet methods (`Invoice.objects.search(q).with_status(s)`) are read through those ' +
   'methods: an optional filter that returns `self.all()` without its parameter keeps every row, an `icontains` search ' +
@@ -783,7 +859,10 @@ export const LIST_VIEWS_NOTES =
   'An `if`/`else` binding one name to an owner\'s rows in one branch and to `Model.objects.all()` in the other is ' +
   'reported on the whole-table branch. A text search (`title__icontains=q`) is not an owner scope. ' +
   'Of a `get_queryset()` with several returns, the one that is neither filtered nor scoped (a staff branch ' +
-  'returning `Order.objects.all()`) is judged when every return is a readable queryset; a return of what a cache ' +
+  'returning `Order.objects.all()`) is judged when every return is a readable queryset, and when every return is ' +
+  'one owner\'s rows (a doctor\'s visits, else the patient\'s), the first whose rows grow per owner; a variable refined ' +
+  'on each branch of an `if`/`else` (`qs = qs.filter(doctor=...)` / `qs = qs.filter(patient=...)`) is one owner\'s ' +
+  'rows on every path, an optional refinement (an `if` with no `else`) is not; a return of what a cache ' +
   'read gave (`cached = cache.get(key)`, `if cached: return cached`) is the same rows, not another answer. A filter ' +
   'on a group reached through who asks (`level=self.request.user.student.level`) picks a parent many users add to, ' +
   'not the asker\'s own rows.';

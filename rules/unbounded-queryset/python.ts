@@ -69,9 +69,11 @@ const PASS_THROUGH_NODES = new Set([
 ]);
 
 /** SQLAlchemy: methods that bound or stream a query before `.all()`. */
-const SQLALCHEMY_BOUNDS = new Set(['limit', 'slice', 'yield_per', 'paginate', 'fetchmany', 'first', 'one', 'one_or_none', 'get', 'partitions']);
+/** Calls that bound the rows (`group_by`: one row per group, as Django's `values().annotate()`). */
+const SQLALCHEMY_BOUNDS = new Set(['limit', 'slice', 'yield_per', 'paginate', 'fetchmany', 'first', 'one', 'one_or_none', 'get', 'partitions', 'group_by']);
 /** SQLAlchemy: calls and attributes that show a chain is a query (`session.query(...)`, `session.scalars(...)`, `User.query`). */
-const SQLALCHEMY_SOURCES = new Set(['query', 'scalars', 'execute']);
+/** Session calls that run a query: SQLAlchemy's, and SQLModel's `session.exec(select(X))`. */
+const SQLALCHEMY_SOURCES = new Set(['query', 'scalars', 'execute', 'exec']);
 const SQLALCHEMY_FILTERS = new Set(['filter', 'filter_by', 'where']);
 /** `Model.user_id == user_id`, `X.household_id == self.household_id`: a column compared with a variable. */
 const SCOPED_COMPARISON = /==\s*(?!(True|False|None)\b)(self\.)?[A-Za-z_]\w*(\.\w+)*\s*[,)]/;
@@ -122,9 +124,10 @@ export default defineRule({
         'model with a foreign key or relationship (a lookup list of labels is not reported). ' +
         'SQLAlchemy `.all()` handed whole to a response: `jsonify(items_schema.dump(Item.query.all()))`, ' +
         '`marshal(Item.query.all(), fields)` in a flask-restful Resource, `render_template(..., items=...all())`, or ' +
-        'returned from a route (`result = await session.execute(select(Item))` then `return result.scalars().all()`), ' +
+        'returned from a route (`result = await session.execute(select(Item))` then `return result.scalars().all()`, ' +
+        'SQLModel\'s `session.exec(select(Item)).all()`), ' +
         'or returned by a repository or CRUD helper whose caller returns it from a route (`return await crud.get_users(db)`; ' +
-        'through at most two helpers, callers found by the project call graph, a route also registered with ' +
+        'through at most three helpers, route -> controller -> service -> repository, callers found by the project call graph, a route also registered with ' +
         '`add_api_route(path, self.handler)` or `add_url_rule(..., view_func=handler)`; a caller in tests is no route), ' +
         'or gino\'s `await Message.query.gino.all()` returned or read by a list comprehension into a response, ' +
         'also through local variables, when the model grows with use (the model is named as a record of events, ' +
@@ -695,7 +698,7 @@ function sqlAlchemyStatement(all: Node): SqlAlchemyStatement {
       if (SQLALCHEMY_BOUNDS.has(name)) found.bounded = true;
       if (SQLALCHEMY_FILTERS.has(name)) readText(`.${name}${current.childForFieldName('arguments')?.text ?? '()'}`);
       if (SQLALCHEMY_SOURCES.has(name)) found.sourced = true;
-      if (name === 'scalars' || name === 'execute') {
+      if (name === 'scalars' || name === 'execute' || name === 'exec') {
         const statement = positionalArguments(current)[0];
         if (statement?.type === 'identifier') for (const a of assignmentsBefore(statement)) readText(a.childForFieldName('right')?.text ?? '');
         else if (statement) readText(statement.text);

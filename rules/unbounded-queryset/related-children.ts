@@ -37,12 +37,13 @@ function fetchedModel(owner: Node): string | undefined {
     if (!right) return undefined;
     n = unparenthesize(right);
   }
-  // `self.get_object()` in a DRF view (an `@action(detail=True)`): a row of the class's `queryset`/`model`.
+  // `self.get_object()` in a DRF view (an `@action(detail=True)`), `self.object` in a Django DetailView's
+  // get_context_data: a row of the class's `queryset`/`model`.
   const written = SELF_OBJECT.test(n.text) ? viewModel(n) : ((m) => (m?.[1] ?? m?.[2])?.split('.').pop())(ONE_FETCHED.exec(n.text));
   return written ? importsOf(owner.tree).origins.get(written)?.name ?? written : undefined;
 }
 
-const SELF_OBJECT = /^self\.get_object\(\s*\)$/;
+const SELF_OBJECT = /^self\.(get_object\(\s*\)|object)$/;
 
 /** `queryset = Post.objects...` or `model = Post` of the enclosing class. */
 function viewModel(at: Node): string | undefined {

@@ -4,7 +4,7 @@
  * FastAPI route, or a service method that returns them to one. The callers come from the project call graph
  * (analysis/python/call-graph.ts); each caller's module is parsed only when a helper's rows are a candidate, and the
  * value is followed in the caller as in the helper (returned, assigned then returned, passed to a response call).
- * At most two helpers deep (route -> service -> repository); a caller in code that serves no requests (tests,
+ * At most three helpers deep (route -> controller -> service -> repository); a caller in code that serves no requests (tests,
  * scripts) is no route, so rows only a test reads stay quiet.
  */
 import type { Node, Tree } from 'web-tree-sitter';
@@ -19,7 +19,7 @@ export const RETURNED_BY_HELPER = '\u0000returned by a helper';
 
 export type ReachesResponse = (node: Node, scope: Node, fn: Node, depth: number) => string | undefined;
 
-const MAX_HELPERS = 2;
+const MAX_HELPERS = 3;
 const MAX_SITES = 12;
 
 /**

@@ -19,7 +19,8 @@ import { underMainGuard } from '../../analysis/python/web-context';
 import { RETURNED_BY_HELPER, returnedToRoute } from './returned-to-route';
 
 /** Cheap test of a file: something that can make a response from a value. */
-export const SQLALCHEMY_RESPONSE_WORDS = /jsonify|\.dump\s*\(|marshal\s*\(|Response\s*\(|render_template|make_response|response_model|\breturn\b[^\n]*\.all\(\s*\)/;
+/** (`rows = ....all()` then `return rows` alone: a repository or service handing the rows to its caller.) */
+export const SQLALCHEMY_RESPONSE_WORDS = /jsonify|\.dump\s*\(|marshal\s*\(|Response\s*\(|render_template|make_response|response_model|\breturn\b[^\n]*\.all\(\s*\)|^[ \t]+return[ \t]+\w+[ \t]*$/m;
 
 /** Calls whose argument becomes the response body. */
 const RESPONSE_CALLS = new Set(['jsonify', 'make_response', 'Response', 'JSONResponse', 'ORJSONResponse', 'UJSONResponse', 'marshal', 'render_template']);
@@ -188,13 +189,16 @@ function registeredRoute(scope: Node, handler: string): boolean {
   return new RegExp(`\\badd_api_route\\(\\s*[^,()]+,\\s*${name}\\s*[,)]|\\badd_url_rule\\([^)]*\\bview_func\\s*=\\s*${name}\\s*[,)]`).test(text);
 }
 
-/** The model expression of `X.query...`, `session.query(X)...` or `session.scalars(select(X))` / `.execute(select(X))` behind the call. */
+/**
+ * The model expression of `X.query...`, `session.query(X)...` or `session.scalars(select(X))` / `.execute(select(X))`
+ * / SQLModel's `.exec(select(X))` behind the call.
+ */
 export function queriedModel(all: Node): Node | undefined {
   for (let current: Node | null | undefined = all.childForFieldName('function')?.childForFieldName('object'); current; ) {
     current = unparenthesize(current);
     if (current.type === 'call') {
       const name = calleeName(current);
-      if (name === 'query' || ((name === 'scalars' || name === 'execute') && positionalArguments(current).length > 0)) {
+      if (name === 'query' || ((name === 'scalars' || name === 'execute' || name === 'exec') && positionalArguments(current).length > 0)) {
         const first = positionalArguments(current)[0];
         if (name === 'query') return positionalArguments(current).length === 1 ? first : undefined;
         const statement = first?.type === 'identifier' ? assignmentsBefore(first)[0]?.childForFieldName('right') : first;
