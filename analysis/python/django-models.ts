@@ -165,6 +165,7 @@ export class ModelIndex {
   private readonly byName = new Map<string, ModelClass[]>();
   private readonly reverse = new Map<string, Map<string, ModelRelation>>();
   private readonly resolved = new Map<string, Map<string, ModelRelation> | null>();
+  private readonly accessors = new Map<string, Set<string>>();
 
   constructor(classes: Iterable<ModelClass>) {
     for (const c of classes) this.byName.set(c.name, [...(this.byName.get(c.name) ?? []), c]);
@@ -227,6 +228,22 @@ export class ModelIndex {
     }
     this.resolved.set(name, out ?? null);
     return out;
+  }
+
+  /**
+   * The models `owner.<accessor>` leads to, over every project model that has a relation (forward or reverse) of that
+   * name: `release.files` -> {ReleaseFile}. For a manager whose owner's model the code does not name.
+   */
+  accessorTargets(accessor: string): ReadonlySet<string> {
+    let cached = this.accessors.get(accessor);
+    if (cached) return cached;
+    cached = new Set<string>();
+    for (const name of this.byName.keys()) {
+      const target = this.relationsOf(name)?.get(accessor)?.target;
+      if (target) cached.add(target);
+    }
+    this.accessors.set(accessor, cached);
+    return cached;
   }
 
   /**

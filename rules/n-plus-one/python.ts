@@ -43,6 +43,7 @@ import { RENDERS_TEMPLATES } from '../../analysis/python/django-template-views';
 import type { ModelIndex } from '../../analysis/python/django-models';
 import type { QueryingMethod } from '../../analysis/django-templates/models';
 import { projectModels } from '../unbounded-queryset/owner-growth';
+import { fewChildRows } from '../../analysis/python/row-count';
 
 /** Methods of a related manager that run a query: `order.items.all()`, `order.items.count()`. */
 const MANAGER_METHODS = new Set([
@@ -325,6 +326,8 @@ function checkStatement(tree: Tree, statement: TopLevelStatement, canFix: boolea
     if (copiesRows(iteration) || fewRows(iteration) || endsFirstPass(iteration)) continue;
     const source = rowSource(iteration, sources);
     if (!source || rowsOfSerializedObject(iteration, source) || (!source.prefix && oneRowByUniqueField(source.info, models))) continue;
+    // One record's few children (a release's files, a user's memberships): a few queries, not an N+1 to report.
+    if (!source.prefix && fewChildRows(source.info, iteration.node, models)) continue;
     for (const access of accessesToReport(tree, iteration, source, models)) reportTo(finding(iteration, source, access, canFix));
     if (rowsOfManyParents(source) && !filtersOneParent(source.info, models)) keyedQueries(iteration, unparenthesize(iteration.iterable).text, reportTo, relationAliases(iteration));
   }
