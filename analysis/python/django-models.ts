@@ -238,7 +238,8 @@ export class ModelIndex {
     let cached = this.accessors.get(accessor);
     if (cached) return cached;
     cached = new Set<string>();
-    for (const name of this.byName.keys()) {
+    // Django's own user model is no project class; its reverse relations (`user.memberships`) are kept all the same.
+    for (const name of new Set([...this.byName.keys(), ...this.reverse.keys()])) {
       const target = this.relationsOf(name)?.get(accessor)?.target;
       if (target) cached.add(target);
     }
@@ -274,6 +275,19 @@ export class ModelIndex {
     if (classes?.length !== 1) return undefined;
     const relations = this.ownAndInherited(classes[0]);
     return growthTimestamp(name, classes[0].growth, new Set(relations.keys()), { byUser: this.userRelations(name).length > 0, sharedParent, newestFirst });
+  }
+
+  /**
+   * The timestamp by which one record's children of this model come over time, whoever the record is: any creation
+   * stamp or event time counts (a customer's orders, a post's comments), unless a unique constraint over a relation
+   * caps the rows per owner (one membership per team) or the model deletes its own rows. Undefined when the model
+   * is unknown or shows no time at all (a release's files).
+   */
+  childGrowth(name: string, newestFirst: string[] = []): string | undefined {
+    const classes = this.byName.get(name);
+    if (classes?.length !== 1) return undefined;
+    const relations = this.ownAndInherited(classes[0]);
+    return growthTimestamp(name, classes[0].growth, new Set(relations.keys()), { byUser: true, sharedParent: true, newestFirst });
   }
 
   /**

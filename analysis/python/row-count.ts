@@ -12,76 +12,110 @@ import type { Node } from 'web-tree-sitter';
 import type { QuerysetInfo } from './django-querysets';
 import type { ModelIndex } from './django-models';
 import { importsOf } from './imports';
-import { filteredToParent, growingModels, newestFirst } from './owner-rows';
-
-/** The children of one record, and their models (empty when a model cannot be told). */
-export interface OneRecordChildren {
-  models: string[];
-  /** The owner is a user (`request.user.memberships`): their own rows, not a parent many users add to. */
-  ofUser: boolean;
-}
-
-/** `request.user`, `self.request.user`, `user`, `member.user`: an owner that is a user. */
-const USER_OWNER = /(^|\.)(user|request\.user|current_user|member|profile)$/i;
-/** Calls that hand back one object: `self.get_object()`, `get_object_or_404(...)`, `X.objects.get(...)`, `.first()`. */
-const ONE_OBJECT_CALL = /(^|\.)(get_object|get_object_or_404|get|first|last|latest|earliest|get_or_create)$/;
+import { filtersToParent, newestFirst, parentFilters, type ParentFilter } from './owner-rows';
 
 /**
- * The loop's rows are one record's children: every root is a related manager of one object (not a row of an
- * enclosing loop), or a manager filtered to one parent through a relation of its model. Undefined otherwise, also
- * when the loop sits inside another loop of the same function (the "one" record may change per outer pass).
+ * What the code shows of a queryset that may be one record's children (JSON-friendly: template views keep it as a
+ * per-file fact and judge it against the project's models later).
  */
-export function oneRecordChildren(info: QuerysetInfo, loop: Node, models: ModelIndex): OneRecordChildren | undefined {
-  if (info.roots.length === 0 || insideAnotherLoop(loop)) return undefined;
+export interface ChildScope {
+  /** Every root is a related manager of one object: `release.files`, `self.role_points`, `request.user.memberships`. */
+  related?: { relation: string; ownerClass?: string; owner: OwnerKind }[];
+  /** Manager roots: their filters through a relation path (which of them are relations is for the models). */
+  parents: ParentFilter[];
+  newestFirst: string[];
+  /** A window of time (`created__gte=since`): few rows again even of a growing model. */
+  timeWindow: boolean;
+}
+
+/**
+ * Owners whose children are few by what they are: `self` in a model method (the record's own parts), the signed-in
+ * user (`request.user.memberships`: one person's own rows), a detail view's object (`self.object.files`). Other
+ * single objects (`get_object_or_404(Teacher, ...).pupils`) are not judged: one teacher's pupils are a class or more.
+ */
+export type OwnerKind = 'self' | 'user' | 'detail-object' | 'other';
+const USER_OWNER = /^(self\.)?request\.user$/;
+const DETAIL_OBJECT = /^self\.(object|get_object\(\s*\))$/;
+const DETAIL_VIEW = /(DetailView|UpdateView|DeleteView)\b/;
+/** Calls that hand back one object: `self.get_object()`, `get_object_or_404(...)`, `X.objects.get(...)`, `.first()`. */
+const ONE_OBJECT_CALL = /(^|\.)(get_object|get_object_or_404|get|first|last|latest|earliest)$/;
+
+/**
+ * The scope of a queryset that may be one record's children: every root a related manager of one object (not a row
+ * of an enclosing loop), or every root a manager with some filter. Undefined otherwise, also when `loop` (the loop
+ * walking the rows) sits inside another loop of the same function: the "one" record may change per outer pass.
+ */
+export function childScope(info: QuerysetInfo, loop?: Node): ChildScope | undefined {
+  if (info.roots.length === 0 || (loop && insideAnotherLoop(loop))) return undefined;
+  const scope: ChildScope = { parents: [], newestFirst: newestFirst(info), timeWindow: info.timeWindow };
   if (info.roots.every((r) => r.kind === 'related')) {
-    const out: OneRecordChildren = { models: [], ofUser: true };
+    scope.related = [];
     for (const root of info.roots) {
       if (!root.owner || !root.relation || !oneObject(root.owner)) return undefined;
-      if (!USER_OWNER.test(root.owner.text)) out.ofUser = false;
-      const targets = childModels(root.owner, root.relation, models);
-      if (targets.length === 0) return undefined;
-      out.models.push(...targets);
+      const owner = ownerKind(root.owner);
+      const ownerClass = owner === 'self' ? enclosingClass(root.owner)?.childForFieldName('name')?.text : undefined;
+      scope.related.push(ownerClass ? { relation: root.relation, ownerClass, owner } : { relation: root.relation, owner });
     }
-    return out;
+    return scope;
   }
-  if (!info.roots.every((r) => r.kind === 'manager') || info.models.length === 0) return undefined;
-  const imported = importsOf(info.roots[0].node.tree).origins;
-  const names = info.models.map((m) => imported.get(m)?.name ?? m);
-  if (!names.every((m) => models.has(m))) return undefined;
-  // Not `scoped` alone: it also counts batches of keys (`doc_id__in=ids`), rows of many parents.
-  if (!filteredToParent(info, names, models)) return undefined;
-  return { models: names, ofUser: false };
+  if (!info.roots.every((r) => r.kind === 'manager')) return undefined;
+  // Not `info.scoped` alone: it also counts batches of keys (`doc_id__in=ids`), rows of many parents.
+  scope.parents = parentFilters(info);
+  return scope.parents.length > 0 ? scope : undefined;
 }
 
 /**
- * One record's children of models that do not grow with use: a few rows, so a few queries. Rows of a window of time
- * (`created__gte=since`) are few again even when the model grows.
+ * One record's children of models that do not grow with use: a few rows, so a few queries. `names` are the models of
+ * manager roots. False when a model cannot be told (not a unique project class) or a filter is no relation of it.
  */
+export function fewChildren(scope: ChildScope, names: readonly string[], models: ModelIndex): boolean {
+  let children: string[];
+  if (scope.related) {
+    children = [];
+    for (const { relation, ownerClass, owner } of scope.related) {
+      // `self` of a class that is not a project model (a view, a form) says nothing of whose rows these are.
+      if (owner === 'other' || (owner === 'self' && !(ownerClass && models.has(ownerClass)))) return false;
+      const targets = childModels(relation, ownerClass, models);
+      if (targets.length === 0) return false;
+      children.push(...targets);
+    }
+  } else {
+    if (names.length === 0 || !names.every((m) => models.has(m)) || !filtersToParent(scope.parents, [...names], models)) return false;
+    // One user's own rows (`filter(user=user)`, `filter(owner=request.user)`): a foreign key of the model to a user,
+    // compared with one object. Other parents (a conference's reviewers, a section's proposals) are not judged.
+    if (!names.every((m) => scope.parents.some((f) => f.value === 'object' && f.steps === 1 && models.userRelations(m).includes(f.key)))) return false;
+    children = [...names];
+  }
+  if (scope.timeWindow) return true;
+  return children.every((m) => !models.childGrowth(m, scope.newestFirst));
+}
+
+/** A loop's rows are one record's few children (childScope, then fewChildren with the models as imported). */
 export function fewChildRows(info: QuerysetInfo, loop: Node, models: ModelIndex): boolean {
-  const children = oneRecordChildren(info, loop, models);
-  if (!children) return false;
-  if (info.timeWindow) return true;
-  const roots = info.roots.every((r) => r.kind === 'related');
-  if (!roots) return growingModels({ ...info, models: children.models }, models).length === 0;
-  // A related manager's rows: a user's own rows grow when they record an event; a shared parent's stamped rows do.
-  const newest = newestFirst(info);
-  return children.models.every((m) => !models.growthTimestamp(m, !children.ofUser, newest));
+  const scope = childScope(info, loop);
+  if (!scope) return false;
+  const imported = importsOf(info.roots[0].node.tree).origins;
+  return fewChildren(scope, info.models.map((m) => imported.get(m)?.name ?? m), models);
 }
 
 /** The models `owner.relation` leads to: from the owner's class when it is `self` of a model, else by the accessor. */
-function childModels(owner: Node, relation: string, models: ModelIndex): string[] {
-  if (owner.type === 'identifier' && owner.text === 'self') {
-    const cls = enclosingClass(owner);
-    const own = cls && models.relationsOf(cls)?.get(relation)?.target;
-    if (own) return models.has(own) ? [own] : [];
-  }
+function childModels(relation: string, ownerClass: string | undefined, models: ModelIndex): string[] {
+  const own = ownerClass && models.relationsOf(ownerClass)?.get(relation)?.target;
+  if (own) return models.has(own) ? [own] : [];
   const targets = [...models.accessorTargets(relation)];
   return targets.every((t) => models.has(t)) ? targets : [];
 }
 
-function enclosingClass(node: Node): string | undefined {
-  for (let n = node.parent; n; n = n.parent) if (n.type === 'class_definition') return n.childForFieldName('name')?.text;
+function enclosingClass(node: Node): Node | undefined {
+  for (let n = node.parent; n; n = n.parent) if (n.type === 'class_definition') return n;
   return undefined;
+}
+
+function ownerKind(owner: Node): OwnerKind {
+  if (USER_OWNER.test(owner.text)) return 'user';
+  if (owner.type === 'identifier' && owner.text === 'self') return 'self';
+  if (DETAIL_OBJECT.test(owner.text) && DETAIL_VIEW.test(enclosingClass(owner)?.childForFieldName('superclasses')?.text ?? '')) return 'detail-object';
+  return 'other';
 }
 
 /**
