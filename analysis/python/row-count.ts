@@ -87,6 +87,10 @@ export function fewChildren(scope: ChildScope, names: readonly string[], models:
     children = [...names];
   }
   if (scope.timeWindow) return true;
+  // A user's own dated rows are their history (borrows, appointments, orders), whatever stamps them: few only when
+  // the model carries no date or time at all (memberships, devices, settings).
+  const usersOwn = !scope.related || scope.related.some((r) => r.owner === 'user');
+  if (usersOwn && children.some((m) => models.isStamped(m))) return false;
   return children.every((m) => !models.childGrowth(m, scope.newestFirst));
 }
 
