@@ -1,9 +1,12 @@
 /**
- * How many rows a Django queryset a loop walks can hold, as far as the code shows: the rows of one record's children
- * (`release.files.all()`, `self.role_points.all()`, `Note.objects.filter(member_id=self.kwargs["pk"])`,
- * `filter(user=request.user)`), or anything else (a whole table, a filtered list). One record's children are a
- * handful unless the child model grows with use (a post's comments, a room's messages, a user's orders read newest
- * first: model-growth.ts), so a query per child is a few queries, not an N+1 worth reporting.
+ * How many rows a Django queryset a loop walks can hold, as far as the code shows: one record's children, or anything
+ * else (a whole table, a filtered list, an object's children the code cannot size). One record is `self` in a model
+ * method (`self.role_points.all()`), the signed-in user (`request.user.memberships.all()`, `filter(user=request.user)`,
+ * `filter(member_id=self.kwargs["pk"])` through a foreign key to a user) or a detail view's object
+ * (`self.object.files.all()`). Its children are a handful unless their model grows with use: a creation stamp or
+ * event time (a post's comments, a customer's orders: model-growth.ts via ModelIndex.childGrowth), and for a user's
+ * own rows any date at all (borrows, appointments: their history). Then a query per child is a few queries, not an
+ * N+1 worth reporting.
  *
  * Bounded-by-construction shapes (slices `[:5]`, unique lookups, `pk__in`) are read by the rules themselves
  * (QuerysetInfo.sliced / singleRow); this module answers the one-record question.
