@@ -278,19 +278,6 @@ export class ModelIndex {
   }
 
   /**
-   * The timestamp by which one record's children of this model come over time, whoever the record is: any creation
-   * stamp or event time counts (a customer's orders, a post's comments), unless a unique constraint over a relation
-   * caps the rows per owner (one membership per team) or the model deletes its own rows. Undefined when the model
-   * is unknown or shows no time at all (a release's files).
-   */
-  childGrowth(name: string, newestFirst: string[] = []): string | undefined {
-    const classes = this.byName.get(name);
-    if (classes?.length !== 1) return undefined;
-    const relations = this.ownAndInherited(classes[0]);
-    return growthTimestamp(name, classes[0].growth, new Set(relations.keys()), { byUser: true, sharedParent: true, newestFirst });
-  }
-
-  /**
    * The field is declared `unique=True` or `primary_key=True` on the one project class of this name or a project
    * base of it: `filter(field=value)` matches at most one row.
    */

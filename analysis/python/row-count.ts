@@ -2,11 +2,10 @@
  * How many rows a Django queryset a loop walks can hold, as far as the code shows: one record's children, or anything
  * else (a whole table, a filtered list, an object's children the code cannot size). One record is `self` in a model
  * method (`self.role_points.all()`), the signed-in user (`request.user.memberships.all()`, `filter(user=request.user)`,
- * `filter(member_id=self.kwargs["pk"])` through a foreign key to a user) or a detail view's object
- * (`self.object.files.all()`). Its children are a handful unless their model grows with use: a creation stamp or
- * event time (a post's comments, a customer's orders: model-growth.ts via ModelIndex.childGrowth), and for a user's
- * own rows any date at all (borrows, appointments: their history). Then a query per child is a few queries, not an
- * N+1 worth reporting.
+ * `filter(member_id=self.kwargs["pk"])` through a foreign key to a user). Its children are a handful when their
+ * model carries no date or time at all (ModelIndex.isStamped): memberships, role points, devices. Dated children are
+ * a history that grows with use (a post's comments, a user's borrows, a routine's sessions). Then a query per child
+ * is a few queries, not an N+1 worth reporting.
  *
  * Bounded-by-construction shapes (slices `[:5]`, unique lookups, `pk__in`) are read by the rules themselves
  * (QuerysetInfo.sliced / singleRow); this module answers the one-record question.
@@ -15,7 +14,7 @@ import type { Node } from 'web-tree-sitter';
 import type { QuerysetInfo } from './django-querysets';
 import type { ModelIndex } from './django-models';
 import { importsOf } from './imports';
-import { filtersToParent, newestFirst, parentFilters, type ParentFilter } from './owner-rows';
+import { filtersToParent, parentFilters, type ParentFilter } from './owner-rows';
 
 /**
  * What the code shows of a queryset that may be one record's children (JSON-friendly: template views keep it as a
@@ -26,20 +25,17 @@ export interface ChildScope {
   related?: { relation: string; ownerClass?: string; owner: OwnerKind }[];
   /** Manager roots: their filters through a relation path (which of them are relations is for the models). */
   parents: ParentFilter[];
-  newestFirst: string[];
   /** A window of time (`created__gte=since`): few rows again even of a growing model. */
   timeWindow: boolean;
 }
 
 /**
  * Owners whose children are few by what they are: `self` in a model method (the record's own parts), the signed-in
- * user (`request.user.memberships`: one person's own rows), a detail view's object (`self.object.files`). Other
- * single objects (`get_object_or_404(Teacher, ...).pupils`) are not judged: one teacher's pupils are a class or more.
+ * user (`request.user.memberships`: one person's own rows). Other single objects are not judged: one teacher's
+ * pupils, an author's books or a genre's books (a detail view's object) are a class or a shelf, not a handful.
  */
-export type OwnerKind = 'self' | 'user' | 'detail-object' | 'other';
+export type OwnerKind = 'self' | 'user' | 'other';
 const USER_OWNER = /^(self\.)?request\.user$/;
-const DETAIL_OBJECT = /^self\.(object|get_object\(\s*\))$/;
-const DETAIL_VIEW = /(DetailView|UpdateView|DeleteView)\b/;
 /** Calls that hand back one object: `self.get_object()`, `get_object_or_404(...)`, `X.objects.get(...)`, `.first()`. */
 const ONE_OBJECT_CALL = /(^|\.)(get_object|get_object_or_404|get|first|last|latest|earliest)$/;
 
@@ -50,7 +46,7 @@ const ONE_OBJECT_CALL = /(^|\.)(get_object|get_object_or_404|get|first|last|late
  */
 export function childScope(info: QuerysetInfo, loop?: Node): ChildScope | undefined {
   if (info.roots.length === 0 || (loop && insideAnotherLoop(loop))) return undefined;
-  const scope: ChildScope = { parents: [], newestFirst: newestFirst(info), timeWindow: info.timeWindow };
+  const scope: ChildScope = { parents: [], timeWindow: info.timeWindow };
   if (info.roots.every((r) => r.kind === 'related')) {
     scope.related = [];
     for (const root of info.roots) {
@@ -90,11 +86,9 @@ export function fewChildren(scope: ChildScope, names: readonly string[], models:
     children = [...names];
   }
   if (scope.timeWindow) return true;
-  // A user's own dated rows are their history (borrows, appointments, orders), whatever stamps them: few only when
-  // the model carries no date or time at all (memberships, devices, settings).
-  const usersOwn = !scope.related || scope.related.some((r) => r.owner === 'user');
-  if (usersOwn && children.some((m) => models.isStamped(m))) return false;
-  return children.every((m) => !models.childGrowth(m, scope.newestFirst));
+  // Dated rows are a history (a user's borrows, a routine's sessions, a post's comments), whatever stamps them: few
+  // only when the model carries no date or time at all (memberships, role points, devices, settings).
+  return children.every((m) => !models.isStamped(m));
 }
 
 /** A loop's rows are one record's few children (childScope, then fewChildren with the models as imported). */
@@ -121,7 +115,6 @@ function enclosingClass(node: Node): Node | undefined {
 function ownerKind(owner: Node): OwnerKind {
   if (USER_OWNER.test(owner.text)) return 'user';
   if (owner.type === 'identifier' && owner.text === 'self') return 'self';
-  if (DETAIL_OBJECT.test(owner.text) && DETAIL_VIEW.test(enclosingClass(owner)?.childForFieldName('superclasses')?.text ?? '')) return 'detail-object';
   return 'other';
 }
 

@@ -283,7 +283,7 @@ function buildFindings(cache: ProjectCache, read: (rel: string) => string | unde
   const folders = cache.folders.folders;
   const findings: TemplateFinding[] = [];
   const growth = new GrowthIndex(modelClasses);
-  const walker = new TemplateWalker(cache, read, folders, models, findings, growth);
+  const walker = new TemplateWalker(cache, read, folders, models, findings);
   for (const view of views) {
     const names = [...view.templates];
     if (view.defaultTemplate) {
@@ -301,7 +301,7 @@ function buildFindings(cache: ProjectCache, read: (rel: string) => string | unde
     for (const value of view.context) {
       const imported = value.queryset.modelLine?.importedBases;
       if (imported && importedBasePicksRows(imported, view.file, cache.files, readInput)) continue;
-      // One record's few children (a detail view's files, the signed-in user's reservations): a few queries.
+      // One record's few children (the signed-in user's reservations, memberships): a few queries.
       if (value.many && value.queryset.children && fewChildren(value.queryset.children, value.queryset.models, growth)) continue;
       const model = value.model ?? (value.relation ? models.targetOfAccessor(value.relation) : undefined);
       env.set(value.name, { value, view, path: [], model, many: value.many, perRow: false, throughMany: false });
@@ -326,7 +326,6 @@ class TemplateWalker {
     private readonly folders: TemplateFolders,
     private readonly models: ModelIndex,
     private readonly out: TemplateFinding[],
-    private readonly growth: GrowthIndex,
   ) {}
 
   /** Renders `file` with `env`; `overridden` are blocks a child template replaces; `chain` guards cycles. */
@@ -359,7 +358,7 @@ class TemplateWalker {
           const inner = new Map(env);
           for (const t of node.targets) inner.delete(t);
           if (rows?.many && node.targets.length === 1) {
-            inner.set(node.targets[0], { ...rows, many: false, perRow: !this.fewChildrenOfObject(rows) });
+            inner.set(node.targets[0], { ...rows, many: false, perRow: true });
           }
           this.nodes(file, node.body, inner, overridden, chain);
           this.nodes(file, node.empty, env, overridden, chain);
@@ -392,15 +391,6 @@ class TemplateWalker {
         }
       }
     }
-  }
-
-  /**
-   * `{% for f in object.files.all %}` on a detail view's object: one record's children, few unless their model grows
-   * with use (a post's stamped comments). Rows reached from one row of a loop are not one record's.
-   */
-  private fewChildrenOfObject(rows: Binding): boolean {
-    if (rows.perRow || rows.value.many || rows.path.length === 0 || !rows.model || !this.growth.has(rows.model)) return false;
-    return !this.growth.childGrowth(rows.model);
   }
 
   /** What a read evaluates to, reporting the relations it follows per row; undefined when it is no known binding. */
