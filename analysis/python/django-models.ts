@@ -278,6 +278,17 @@ export class ModelIndex {
   }
 
   /**
+   * A unique constraint over a relation caps the model's rows per owner: one role point per (story, role), one
+   * membership per (team, user).
+   */
+  cappedPerOwner(name: string): boolean {
+    const classes = this.byName.get(name);
+    if (classes?.length !== 1) return false;
+    const relations = this.ownAndInherited(classes[0]);
+    return classes[0].growth.unique.some((fields) => fields.length > 1 && fields.some((f) => relations.has(f) || relations.has(f.replace(/_id$/, ''))));
+  }
+
+  /**
    * The field is declared `unique=True` or `primary_key=True` on the one project class of this name or a project
    * base of it: `filter(field=value)` matches at most one row.
    */

@@ -1,7 +1,7 @@
 /**
  * How many rows a Django queryset a loop walks can hold, as far as the code shows: one record's children, or anything
  * else (a whole table, a filtered list, an object's children the code cannot size). One record is `self` in a model
- * method (`self.role_points.all()`), the signed-in user (`request.user.memberships.all()`, `filter(user=request.user)`,
+ * method whose children a unique constraint caps (`self.role_points.all()`, one per role), the signed-in user (`request.user.memberships.all()`, `filter(user=request.user)`,
  * `filter(member_id=self.kwargs["pk"])` through a foreign key to a user). Its children are a handful when their
  * model carries no date or time at all (ModelIndex.isStamped): memberships, role points, devices. Dated children are
  * a history that grows with use (a post's comments, a user's borrows, a routine's sessions). Then a query per child
@@ -76,6 +76,9 @@ export function fewChildren(scope: ChildScope, names: readonly string[], models:
       if (owner === 'other' || (owner === 'self' && !(ownerClass && models.has(ownerClass)))) return false;
       const targets = childModels(relation, ownerClass, models);
       if (targets.length === 0) return false;
+      // A record's own parts are few when a unique constraint caps them (one role point per role); a cart's items
+      // or a teacher's pupils are not capped, and are not judged.
+      if (owner === 'self' && !targets.every((t) => models.cappedPerOwner(t))) return false;
       children.push(...targets);
     }
   } else {
