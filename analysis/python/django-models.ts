@@ -166,6 +166,7 @@ export class ModelIndex {
   private readonly byName = new Map<string, ModelClass[]>();
   private readonly reverse = new Map<string, Map<string, ModelRelation>>();
   private readonly resolved = new Map<string, Map<string, ModelRelation> | null>();
+  private readonly accessors = new Map<string, Set<string>>();
 
   constructor(classes: Iterable<ModelClass>) {
     for (const c of classes) this.byName.set(c.name, [...(this.byName.get(c.name) ?? []), c]);
@@ -240,6 +241,23 @@ export class ModelIndex {
   }
 
   /**
+   * The models `owner.<accessor>` leads to, over every project model that has a relation (forward or reverse) of that
+   * name: `release.files` -> {ReleaseFile}. For a manager whose owner's model the code does not name.
+   */
+  accessorTargets(accessor: string): ReadonlySet<string> {
+    let cached = this.accessors.get(accessor);
+    if (cached) return cached;
+    cached = new Set<string>();
+    // Django's own user model is no project class; its reverse relations (`user.memberships`) are kept all the same.
+    for (const name of new Set([...this.byName.keys(), ...this.reverse.keys()])) {
+      const target = this.relationsOf(name)?.get(accessor)?.target;
+      if (target) cached.add(target);
+    }
+    this.accessors.set(accessor, cached);
+    return cached;
+  }
+
+  /**
    * The class behind `Model.<attr>` when the model declares a custom manager there (or inherits one), `null` when
    * it is Django's plain manager, undefined when the model or the attribute is unknown.
    */
@@ -267,6 +285,17 @@ export class ModelIndex {
     if (classes?.length !== 1) return undefined;
     const relations = this.ownAndInherited(classes[0]);
     return growthTimestamp(name, classes[0].growth, new Set(relations.keys()), { byUser: this.userRelations(name).length > 0, sharedParent, newestFirst });
+  }
+
+  /**
+   * A unique constraint over a relation caps the model's rows per owner: one role point per (story, role), one
+   * membership per (team, user).
+   */
+  cappedPerOwner(name: string): boolean {
+    const classes = this.byName.get(name);
+    if (classes?.length !== 1) return false;
+    const relations = this.ownAndInherited(classes[0]);
+    return classes[0].growth.unique.some((fields) => fields.length > 1 && fields.some((f) => relations.has(f) || relations.has(f.replace(/_id$/, ''))));
   }
 
   /**

@@ -12,6 +12,7 @@ import { assignmentsBefore, outsideReadsHold, querysetOf, readOutsideUnnamed, re
 import { statementMatches, topLevelStatements } from './statements';
 import { importStatements } from './imports';
 import { StatementSlot, TreeSlot } from '../cache';
+import { childScope, type ChildScope } from './row-count';
 
 /** A string argument of an existing select_related/prefetch_related call. */
 interface CallArgument {
@@ -49,6 +50,8 @@ export interface QuerysetFacts {
   end: number;
   /** A `get_queryset()` that branches (several returns): the fix is offered, but unsafe. */
   branches: boolean;
+  /** What the code shows of the rows being one record's children (judged against the models in the rule). */
+  children?: ChildScope;
 }
 
 /** A base class a view imports from a project module (`from .mixins import OwnedMixin`), whose members may pick its rows. */
@@ -526,5 +529,6 @@ function querysetFacts(info: QuerysetInfo, node: Node): QuerysetFacts | undefine
     start: info.roots[0]?.node.startIndex ?? node.startIndex,
     end: info.roots[0]?.node.endIndex ?? node.endIndex,
     branches: false,
+    children: childScope(info),
   };
 }

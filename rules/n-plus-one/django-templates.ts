@@ -21,6 +21,8 @@ import { takeSharedLinks, TEMPLATE_LINKS_TOPIC } from './template-links-share';
 import { factsExchange } from '../../analysis/shared-facts';
 import { projectTexts } from '../../analysis/project-texts';
 import { importedBasePicksRows } from './imported-view-bases';
+import { ModelIndex as GrowthIndex, modelClassesIn, type ModelClass } from '../../analysis/python/django-models';
+import { fewChildren } from '../../analysis/python/row-count';
 import { RENDERS_TEMPLATES, templateViewsIn, type ContextValue, type QuerysetFacts, type TemplateView } from '../../analysis/python/django-template-views';
 
 /** Depth of `{% extends %}`/`{% include %}` chains followed (also stops cycles). */
@@ -60,6 +62,8 @@ export interface TemplateFinding {
 interface FileEntry {
   text: string | undefined;
   models?: ModelInfo[];
+  /** The same classes as the Python model reader sees them (growth facts: which children stay few). */
+  modelClasses?: ModelClass[];
   views?: TemplateView[];
   settings?: boolean;
   template?: ParsedTemplate;
@@ -202,7 +206,10 @@ function entryOf(cache: ProjectCache, file: string, read: (rel: string) => strin
   const entry: FileEntry = { text };
   if (text !== undefined && file.endsWith('.py')) {
     const matches = textTest(file, text, own);
-    if (isModelsFile(file) || matches(DECLARES_MODELS)) entry.models = modelsIn(file, text);
+    if (isModelsFile(file) || matches(DECLARES_MODELS)) {
+      entry.models = modelsIn(file, text);
+      entry.modelClasses = own?.file === file ? modelClassesIn(own.tree) : (withTree(text, language, modelClassesIn) ?? []);
+    }
     if (matches(RENDERS_TEMPLATES) && offlineByLayout(file) === undefined) {
       entry.views = own?.file === file ? templateViewsIn(own.tree, text, file) : viewsOf(file, text, language);
     }
@@ -213,6 +220,11 @@ function entryOf(cache: ProjectCache, file: string, read: (rel: string) => strin
 }
 
 function viewsOf(file: string, text: string, language: Language): TemplateView[] {
+  return withTree(text, language, (tree) => templateViewsIn(tree, text, file)) ?? [];
+}
+
+/** `read` over a parse of `text` (deleted after), or undefined when it cannot be parsed. */
+function withTree<T>(text: string, language: Language, read: (tree: Tree) => T): T | undefined {
   parser ??= new Parser();
   parser.setLanguage(language);
   let tree;
@@ -220,11 +232,11 @@ function viewsOf(file: string, text: string, language: Language): TemplateView[]
     tree = parser.parse(text);
   } catch {
     parser = undefined; // a parser that threw may be broken: use a fresh one next time
-    return [];
+    return undefined;
   }
-  if (!tree) return [];
+  if (!tree) return undefined;
   try {
-    return templateViewsIn(tree, text, file);
+    return read(tree);
   } finally {
     tree.delete();
   }
@@ -248,6 +260,7 @@ interface OwnTree {
 
 function buildFindings(cache: ProjectCache, read: (rel: string) => string | undefined, language: Language, own?: OwnTree): TemplateFinding[] {
   const allModels: ModelInfo[] = [];
+  const modelClasses: ModelClass[] = [];
   const views: TemplateView[] = [];
   const settingsFiles: string[] = [];
   for (const file of cache.files) {
@@ -256,6 +269,7 @@ function buildFindings(cache: ProjectCache, read: (rel: string) => string | unde
     if (!entry.models?.length && !entry.views?.length && !entry.settings) continue;
     cache.inputs.set(file, entry.text);
     if (entry.models) allModels.push(...entry.models);
+    if (entry.modelClasses) modelClasses.push(...entry.modelClasses);
     if (entry.views) views.push(...entry.views);
     if (entry.settings) settingsFiles.push(file);
   }
@@ -268,6 +282,7 @@ function buildFindings(cache: ProjectCache, read: (rel: string) => string | unde
   }
   const folders = cache.folders.folders;
   const findings: TemplateFinding[] = [];
+  const growth = new GrowthIndex(modelClasses);
   const walker = new TemplateWalker(cache, read, folders, models, findings);
   for (const view of views) {
     const names = [...view.templates];
@@ -286,6 +301,8 @@ function buildFindings(cache: ProjectCache, read: (rel: string) => string | unde
     for (const value of view.context) {
       const imported = value.queryset.modelLine?.importedBases;
       if (imported && importedBasePicksRows(imported, view.file, cache.files, readInput)) continue;
+      // One record's few children (the signed-in user's reservations, memberships): a few queries.
+      if (value.many && value.queryset.children && fewChildren(value.queryset.children, value.queryset.models, growth)) continue;
       const model = value.model ?? (value.relation ? models.targetOfAccessor(value.relation) : undefined);
       env.set(value.name, { value, view, path: [], model, many: value.many, perRow: false, throughMany: false });
     }

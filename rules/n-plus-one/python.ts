@@ -43,6 +43,7 @@ import { RENDERS_TEMPLATES } from '../../analysis/python/django-template-views';
 import type { ModelIndex } from '../../analysis/python/django-models';
 import type { QueryingMethod } from '../../analysis/django-templates/models';
 import { projectModels } from '../unbounded-queryset/owner-growth';
+import { fewChildRows } from '../../analysis/python/row-count';
 
 /** Methods of a related manager that run a query: `order.items.all()`, `order.items.count()`. */
 const MANAGER_METHODS = new Set([
@@ -202,7 +203,7 @@ def order_list(request):
         'Code nothing in production runs is not reported: an undecorated module-level function no other code of the project names (or only tests, scripts and management commands call), a view function no URLconf routes when the project\'s `urlpatterns` are seen. ' +
         'Not reported: loops that copy rows (`row.pk = None`, `copy.copy(row)`, `model_to_dict(row)` in the loop or an ' +
         'enclosing one: every pass inserts a row anyway), loops whose body returns, breaks or raises unconditionally (one pass), and loops over at most 20 rows (`qs[:5]`, also through a ' +
-        'variable or `enumerate()`), or over a queryset filtered for equality on a field the project model declares ' +
+        'variable or `enumerate()`), loops (and template `{% for %}`s) over one record\'s children whose model carries no date or time field (own or inherited), where the record is `self` in a model method (and a unique constraint over a relation caps the children: one role point per role) or the signed-in user (`request.user.memberships.all()`, `filter(user=request.user)` through a foreign key to a user): a few rows, a few queries (dated children such as a post\'s comments or a user\'s borrows are a history and still reported, and other single objects, a detail view\'s included, are not judged: an author\'s books are a shelf), or over a queryset filtered for equality on a field the project model declares ' +
         '`unique=True` or `primary_key=True`, or on `pk` / `id` (`Order.objects.filter(order_id=...)`: one row at most). ' +
         'Apart from those unique fields, Django models are not read, so relations are recognised by shape: `row.x.y` (an attribute of an attribute) is a ' +
         'relation `x`, `row.x.all()` / `.filter()` / `.count()` / `.exists()` / `.first()` is a manager. Reads that ' +
@@ -308,6 +309,8 @@ function checkStatement(tree: Tree, statement: TopLevelStatement, canFix: boolea
     if (copiesRows(iteration) || fewRows(iteration) || endsFirstPass(iteration)) continue;
     const source = rowSource(iteration, sources);
     if (!source || rowsOfSerializedObject(iteration, source) || (!source.prefix && oneRowByUniqueField(source.info, models))) continue;
+    // One record's few children (a release's files, a user's memberships): a few queries, not an N+1 to report.
+    if (!source.prefix && fewChildRows(source.info, iteration.node, models)) continue;
     for (const access of accessesToReport(tree, iteration, source, models)) reportTo(finding(iteration, source, access, canFix));
     if (rowsOfManyParents(source) && !filtersOneParent(source.info, models)) keyedQueries(iteration, unparenthesize(iteration.iterable).text, reportTo, relationAliases(iteration));
   }

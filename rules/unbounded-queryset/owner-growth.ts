@@ -7,11 +7,13 @@
  */
 import type { Node, Tree } from 'web-tree-sitter';
 import type { RuleContext } from '../api';
-import { calleeName, type QuerysetInfo } from '../../analysis/python/django-querysets';
+import type { QuerysetInfo } from '../../analysis/python/django-querysets';
 import { drfProject } from '../../analysis/python/drf';
 import { importsOf } from '../../analysis/python/imports';
 import { ModelIndex } from '../../analysis/python/django-models';
-import { stringValue } from '../../analysis/python/ast';
+import { filteredToParent, growingModels } from '../../analysis/python/owner-rows';
+
+export { filteredToParent };
 
 /** The project's Django models (the one model reader every rule asks), with the version findings depend on. */
 export function projectModels(ctx: RuleContext, tree: Tree): { models: ModelIndex; version: string } {
@@ -21,68 +23,6 @@ export function projectModels(ctx: RuleContext, tree: Tree): { models: ModelInde
   } catch {
     return { models: new ModelIndex([]), version: '' };
   }
-}
-
-/** Django lookups that compare rather than follow a relation (`__icontains`, `__gte`): a search, not one parent. */
-const LOOKUP_OPERATORS = new Set(['in', 'gt', 'gte', 'lt', 'lte', 'range', 'contains', 'icontains', 'startswith', 'istartswith', 'endswith', 'iendswith', 'iexact', 'regex', 'iregex', 'isnull', 'search', 'year', 'month', 'day', 'date', 'week_day', 'ne']);
-const LITERALS = new Set(['true', 'false', 'none', 'string', 'integer', 'float', 'concatenated_string']);
-
-/**
- * `filter(gym=self.gym)`, `filter(post=pk)`, `filter(bookmarks=pk)`: one parent's rows, through a relation the model
- * declares, inherits or receives (a reverse relation), compared with a value that names one row. Also the children
- * of a node the code names in a tree of the model itself (`filter(child__parent="DISH CATEGORY")`): options under a
- * category written in the code are rows an admin curates.
- */
-export function filteredToParent(info: QuerysetInfo, names: string[], models: ModelIndex): boolean {
-  const relations = names.map((m) => ({ model: m, relations: models.relationsOf(m) }));
-  if (relations.every((r) => !r.relations || r.relations.size === 0)) return false;
-  // Every path to the rows filters to a parent: `if doctor: qs = qs.filter(doctor=d) else: qs = qs.filter(patient=u)`
-  // does, `if student: qs = qs.filter(student=student)` alone (an optional filter) does not.
-  return onEveryPath(info, (n) => {
-    if (!['filter', 'get_queryset'].includes(calleeName(n) ?? '')) return false;
-    for (const arg of n.childForFieldName('arguments')?.namedChildren ?? []) {
-      if (arg?.type !== 'keyword_argument') continue;
-      // `post=pk`, `post_id=pk`, `form__event=event`: through a relation to one row; not `author__name__icontains=q`.
-      const path = (arg.childForFieldName('name')?.text ?? '').replace(/(__id|__pk|__exact)$/, '').split('__');
-      const key = path[0].replace(/_id$/, '');
-      const value = arg.childForFieldName('value');
-      if (!value || path.some((step) => LOOKUP_OPERATORS.has(step))) continue;
-      for (const { model, relations: rels } of relations) {
-        const rel = rels?.get(key);
-        if (!rel) continue;
-        if (!LITERALS.has(value.type)) return true;
-        // Django resolves a lazy reference's model name case-insensitively (`ForeignKey('DropDown')` is Dropdown).
-        if (value.type === 'string' && path.length === 2 && rel.target?.toLowerCase() === model.toLowerCase() && rel.kind === 'fk') return true;
-      }
-    }
-    return false;
-  });
-}
-
-/**
- * The calls a queryset's rows went through: those chained on each root, and those applied to a variable holding it
- * later (`qs = qs.filter(patient=user)`, `return qs.order_by("-date")`), each once.
- */
-export function chainCalls(info: QuerysetInfo): Node[] {
-  const out = new Map<number, Node>();
-  for (const call of rootChainCalls(info)) out.set(call.id, call);
-  for (const path of info.callPaths) for (const call of path) out.set(call.id, call);
-  return [...out.values()];
-}
-
-/** The calls chained on the roots themselves (`Visit.objects.filter(...)`): on every path. */
-function rootChainCalls(info: QuerysetInfo): Node[] {
-  const out: Node[] = [];
-  for (const root of info.roots) {
-    for (let n: Node | null = root.node.parent; n && (n.type === 'call' || n.type === 'attribute'); n = n.parent) if (n.type === 'call') out.push(n);
-  }
-  return out;
-}
-
-/** Some call on the roots' own chains matches, or one on each path of assignments (when the paths are known). */
-function onEveryPath(info: QuerysetInfo, test: (call: Node) => boolean): boolean {
-  if (rootChainCalls(info).some(test)) return true;
-  return info.callPaths.length > 0 && info.callPaths.every((path) => path.some(test));
 }
 
 export interface OwnerGrowth {
@@ -97,45 +37,6 @@ export interface OwnerGrowth {
    * (ModelIndex.isStampless: categories, a guide's places).
    */
   curated(info: QuerysetInfo): boolean;
-}
-
-/**
- * The filter picks the rows of a parent other than one user: no lookup through the model's user keys to one
- * value, no `request.user` and no batch of keys. `filter(post=pk)` of comments is; `filter(author=request.user)`
- * and `filter(tags__in=picked)` are not.
- */
-/** `request.user.student.level`, not `request.user.profile.id`: two steps past the user to a row others share. */
-const GROUP_OF_USER = /\brequest\.user\.\w+\.(?!(id|pk)\b)\w+\s*$/;
-
-function sharedParent(info: QuerysetInfo, userRelations: string[]): boolean {
-  let filtered = false;
-  for (const n of chainCalls(info)) {
-    if (calleeName(n) !== 'filter') continue;
-    for (const arg of n.childForFieldName('arguments')?.descendantsOfType('keyword_argument') ?? []) {
-      if (!arg) continue;
-      const name = arg.childForFieldName('name')?.text ?? '';
-      const value = arg.childForFieldName('value')?.text ?? '';
-      filtered = true;
-      // A batch of keys (`tags__in=merge_tags`) is rows the code already picked, not one parent's history.
-      // `level=self.request.user.student.level`: a group reached through the user's profile is shared by many.
-      if ((/\brequest\.user\b/.test(value) && !GROUP_OF_USER.test(value)) || name.endsWith('__in')) return false;
-      if (userRelations.includes(name.split('__')[0].replace(/_id$/, ''))) return false;
-    }
-  }
-  return filtered;
-}
-
-/** The fields a queryset's own `order_by('-id', ...)` sorts descending: newest first, the way a history is read. */
-function newestFirst(info: QuerysetInfo): string[] {
-  const out: string[] = [];
-  for (const n of chainCalls(info)) {
-    if (calleeName(n) !== 'order_by') continue;
-    for (const arg of n.childForFieldName('arguments')?.namedChildren ?? []) {
-      const field = arg?.type === 'string' ? stringValue(arg) : undefined;
-      if (field?.startsWith('-') && /^-\w+$/.test(field)) out.push(field.slice(1));
-    }
-  }
-  return out;
 }
 
 /** The project's time-growing models, as seen from the file being checked. */
@@ -154,12 +55,7 @@ export function ownerGrowth(ctx: RuleContext, tree: Tree): OwnerGrowth {
       return names.length > 0 && names.every((m) => models.isStampless(m));
     },
     growing(info) {
-      const out: { model: string; timestamp: string }[] = [];
-      for (const model of info.models) {
-        const timestamp = models.growthTimestamp(model, sharedParent(info, models.userRelations(model)), newestFirst(info));
-        if (timestamp) out.push({ model, timestamp });
-      }
-      return out;
+      return growingModels(info, models);
     },
   };
 }
