@@ -14,7 +14,7 @@ import { projectTexts } from '../project-texts';
 import { fileDigest, mayHoldWord } from './file-digests';
 
 /** Modules that are not served: tests, migrations, seeds, fixtures, scripts, installed packages. */
-const OFFLINE_PATH =
+export const OFFLINE_PATH =
   /(^|\/)(node_modules|site-packages|\.?venv|env|tests?|migrations|alembic|seeds?|fixtures|scripts?|management|commands)\/|(^|\/)(test_[^/]*|[^/]*_tests?|conftest|manage|seed[^/]*|populate[^/]*|init_db[^/]*|setup)\.py$/;
 /** Functions, decorators and classes of curators and one-off setup. */
 const CURATED = /admin|\bdef\s+(import|load)_|csv|superuser|staff|\bsetup\b|^setup|install|seed|populate|bootstrap|fixture|init_?db|create_(db|tables|all)|\bcli\b|\.command\b|click\.|manager\.command/i;
@@ -77,7 +77,7 @@ function ownShare(project: ProjectInfo, rel: string, text: string): Site[] {
  * route, a setup page) or in a module that serves no requests (a test, a script). A call at module level, in a
  * function of any other kind, or no call found at all (a name the framework calls) leaves it request code.
  */
-function onlyCuratorsCall(project: ProjectInfo, current: { relPath: string; text: string }, fn: string): boolean {
+export function onlyCuratorsCall(project: ProjectInfo, current: { relPath: string; text: string }, fn: string): boolean {
   if (!/^\w+$/.test(fn)) return false;
   const texts = projectTexts(project, current);
   let memo = callerAnswers.get(project);
@@ -142,7 +142,7 @@ function createdSites(text: string): Site[] {
   return [...found.values()];
 }
 
-interface FunctionSpan {
+export interface FunctionSpan {
   /** Line of the `def`. */
   def: number;
   /** Its name. */
@@ -152,7 +152,7 @@ interface FunctionSpan {
 }
 
 /** The `def` a line is inside of (by indentation), with what says who calls it. */
-function enclosingFunction(lines: string[], at: number): FunctionSpan | undefined {
+export function enclosingFunction(lines: string[], at: number): FunctionSpan | undefined {
   let indent = indentOf(lines[at]);
   let def: number | undefined;
   const header: string[] = [];
@@ -206,12 +206,12 @@ function decoratorsAbove(lines: string[], at: number): string[] {
 }
 
 /** A function the admins, setup or a command line run, or one whose body answers admins only. */
-function curated(lines: string[], fn: FunctionSpan): boolean {
+export function curated(lines: string[], fn: FunctionSpan): boolean {
   if (CURATED.test(fn.header)) return true;
   const body = lines.slice(fn.def + 1, fn.def + 12).join('\n');
   return ADMIN_GATE.test(body);
 }
 
-function indentOf(line: string): number {
+export function indentOf(line: string): number {
   return line.length - line.trimStart().length;
 }
