@@ -371,6 +371,12 @@ export class ModelIndex {
     return TIME_FIELD.test(classes[0].fields.get(field) ?? '') || classes[0].bases.some((b) => this.isTimeField(b, field, seen));
   }
 
+  /** The model declares a DateTimeField the app sets to when its event happens (an appointment's time: model-growth.ts). */
+  hasEventTime(name: string): boolean {
+    const classes = this.byName.get(name);
+    return classes?.length === 1 && classes[0].growth.eventTimes.length > 0;
+  }
+
   /** A field of the model or of a project base of it is of a class matching `kind` (`EmailField`), or named like `name`. */
   hasField(name: string, kind: RegExp, named?: RegExp, seen = new Set<string>()): boolean {
     const classes = this.byName.get(name);

@@ -25,7 +25,8 @@ import { EVENT_MODEL_NAME } from './model-growth';
 import { curated as curatedFunction, enclosingFunction, indentOf, OFFLINE_PATH, onlyCuratorsCall } from './request-created-models';
 
 /** The kind of code a write is in. */
-export type WriterKind = 'request' | 'event' | 'curated';
+/** `volume`: a seed or command generating many rows (Faker, a counted loop, `batch_size`): the table is meant to be large. */
+export type WriterKind = 'request' | 'event' | 'curated' | 'volume';
 
 /** One place that adds rows: the model (a class name, or `~accessor` for a related manager's name), and its kind. */
 export interface WriteSite {
@@ -61,6 +62,10 @@ const unions = new WeakMap<ProjectInfo, { stamp: object; current: string; text: 
 const MAY_WRITE = /\.(create|get_or_create|update_or_create|bulk_create|save|add|add_all)\(|(Form|Serializer|FormSet|Formset)\b|\bregister\(|class\s+Meta\b|^\s+model\s*=/m;
 /** Installed packages and virtual environments: not the project's code. */
 const VENDORED = /(^|\/)(node_modules|site-packages|\.?venv|env)\//;
+/** Tests (their factories make rows of every table, large or small). */
+const TEST_PATH = /(^|\/)(tests?)\/|(^|\/)(test_[^/]*|[^/]*_tests?|conftest)\.py$/;
+/** A seed or command that generates rows: Faker, a loop counted by a number or option, batched bulk inserts. */
+const GENERATED_ROWS = /\bFaker\b|\bfake\.\w+\(|batch_size\s*=|for\s+\w+\s+in\s+range\(/;
 /** The Django admin's modules. */
 const ADMIN_PATH = /(^|\/)admin(\.py$|\/)/;
 /** Fixture files `loaddata` reads. */
@@ -165,8 +170,8 @@ export function curatedCatalogue(project: ProjectInfo, current: { relPath: strin
   if (!models.has(name) || models.isUserModel(name) || /User|Users|Account|Profile|Member/.test(name) || EVENT_MODEL_NAME.test(name)) return false;
   // A party, not a catalogue: one row per user (a profile's one-to-one), or a contact (a customer's, a tenant's email).
   if ([...(models.relationsOf(name)?.values() ?? [])].some((r) => r.kind === 'o2o' && !!r.target && models.isUserModel(r.target))) return false;
-  if (models.hasField(name, /^(EmailField|PhoneNumberField)$/, /^(email|phone|phone_number|mobile)$/)) return false;
-  if (models.growthTimestamp(name) || models.readInTimeOrder(name) || orderedBy.some((f) => models.isTimeField(name, f.replace(/^-/, '').split('__')[0]))) return false;
+  if (models.hasField(name, /^(EmailField|PhoneNumberField)$/, /e_?mail|phone|mobile/i)) return false;
+  if (models.growthTimestamp(name) || models.hasEventTime(name) || models.readInTimeOrder(name) || orderedBy.some((f) => models.isTimeField(name, f.replace(/^-/, '').split('__')[0]))) return false;
   return onlyCuratorsWrite(project, current, projectWriters(project, current), name, models.reverseAccessors(name));
 }
 
@@ -216,13 +221,14 @@ export function scanModule(rel: string, text: string): ModuleShare {
   const share = emptyShare(text);
   const lines = text.split('\n');
   const offline = OFFLINE_PATH.test(rel) || ADMIN_PATH.test(rel);
+  const volume = offline && !TEST_PATH.test(rel) && GENERATED_ROWS.test(text);
   const places = new Map<number, Place>();
   const placeOf = (i: number) => {
     let p = places.get(i);
     if (!p) places.set(i, (p = place(rel, lines, i, offline)));
     return p;
   };
-  const add = (model: string, p: Place) => share.sites.push({ model, kind: p.kind, fn: p.fn });
+  const add = (model: string, p: Place) => share.sites.push({ model, kind: volume ? 'volume' : p.kind, fn: p.fn });
   const classRanges = formClasses(lines, share);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];

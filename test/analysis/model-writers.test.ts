@@ -92,4 +92,10 @@ describe('model-writers', () => {
     assert.equal(curatedOnly(files, 'Plan'), true);
     assert.equal(curatedOnly({ ...files, 'shop/api.py': 'def add(request):\n    make_plan(request.POST["name"])\n' }, 'Plan'), false);
   });
+
+  it('reads seeds that generate many rows as volume, not curation', () => {
+    assert.deepEqual(kinds('shop/management/commands/seed.py', 'def handle(self, *a):\n    fake = Faker()\n    for _ in range(5000):\n        Clinic.objects.create(name=fake.company())\n', 'Clinic'), ['volume']);
+    assert.deepEqual(kinds('shop/management/commands/seed.py', 'def handle(self, *a):\n    for name in ("a", "b"):\n        Clinic.objects.create(name=name)\n', 'Clinic'), ['curated']);
+    assert.deepEqual(kinds('shop/tests/test_x.py', 'def test_many(self):\n    for _ in range(500):\n        Clinic.objects.create(name="x")\n', 'Clinic'), ['curated']);
+  });
 });
