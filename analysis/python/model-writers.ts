@@ -86,8 +86,11 @@ const MANAGER_WRITE = /(?<![\w.])([A-Z]\w*)\.(?:objects|\w+_objects|all_objects)
 const OWN_CREATE = /(?<![\w.])([A-Z]\w*)\.create\(/g;
 /** `parent.comments.create(...)`: a related manager adding a row of the model it leads to. */
 const RELATED_WRITE = /(?<!\bobjects)\.([a-z_]\w*)\.(create|get_or_create|update_or_create)\(/g;
-/** `model.objects.create(...)`, `self.model.objects.create(...)`: a write through a model held in a variable. */
-const OPAQUE_WRITE = /(?<![\w])(?:self\.)?([a-z_]\w*)\.objects\.(create|get_or_create|update_or_create|bulk_create)\(/;
+/**
+ * `model.objects.create(...)`, `self.model.objects.create(...)`: a write through a model held in a variable (`cls`, in
+ * a classmethod, is the enclosing model; a manager's `self.model` is the manager's model).
+ */
+const OPAQUE_WRITE = /(?<![\w.])(self\.model|[a-z_]\w*)\.objects\.(create|get_or_create|update_or_create|bulk_create)\(/;
 const SQLA_ADD = /\b(?:\w*session|db|sess)\.(add|add_all)\(\s*([^\n]*)/;
 const CONSTRUCTED = /(?<![\w.])([A-Z]\w*)\s*\(/g;
 /** View bases whose class creates rows with its form or serializer. */
@@ -237,7 +240,12 @@ export function scanModule(rel: string, text: string): ModuleShare {
     for (const m of line.matchAll(OWN_CREATE)) add(m[1], placeOf(i));
     for (const m of line.matchAll(RELATED_WRITE)) if (m[1] !== 'objects') add(`~${m[1]}`, placeOf(i));
     const opaque = OPAQUE_WRITE.exec(line);
-    if (opaque && placeOf(i).kind === 'request') share.opaque = true;
+    if (opaque && (opaque[1] === 'cls' || opaque[1] === 'self')) {
+      const owner = /class\s+(\w+)/.exec(placeOf(i).cls?.header ?? '')?.[1];
+      if (owner) add(owner, placeOf(i));
+    } else if (opaque && placeOf(i).kind === 'request' && !(opaque[1] === 'self.model' && /class\s+\w*(Manager|QuerySet)\b/.test(placeOf(i).cls?.header ?? ''))) {
+      share.opaque = true;
+    }
     const sqla = SQLA_ADD.exec(line);
     if (sqla) for (const m of sqla[2].matchAll(CONSTRUCTED)) add(m[1], placeOf(i));
     // `Plan(name=...)` in a function that saves (`plan.save()`, `session.add(plan)`, `bulk_create([...])`).
@@ -305,9 +313,11 @@ function formUses(lines: string[], share: ModuleShare, placeOf: (i: number) => P
     for (const m of line.matchAll(/(?<![\w.])([A-Z]\w*(?:Form|Serializer|FormSet|Formset))\b/g)) {
       const p = placeOf(i);
       const fn = enclosingFunction(lines, i);
-      const inCreatingClass = !!p.cls && creatingClass(p.cls);
-      const saves = fn ? functionSaves(lines, fn.def) || /\bdata\s*=|request\.(POST|data|FILES)/.test(line) : false;
-      if (inCreatingClass || saves) share.formUses.push({ name: m[1], kind: p.kind, fn: p.fn });
+      // In a method, only a use that takes input or saves writes (`S(rows, many=True).data` is output); the class's
+      // `serializer_class`/`form_class` (or what `get_serializer_class` returns) writes when the view creates.
+      const classLevel = !fn || /^(get_serializer_class|get_form_class)$/.test(fn.name);
+      const takesInput = !!fn && (/\bdata\s*=|request\.(POST|data|FILES)/.test(line) || (functionSaves(lines, fn.def) && !/many\s*=\s*True/.test(line)));
+      if ((classLevel && !!p.cls && creatingClass(p.cls)) || takesInput) share.formUses.push({ name: m[1], kind: p.kind, fn: p.fn });
     }
   }
 }
@@ -315,7 +325,7 @@ function formUses(lines: string[], share: ModuleShare, placeOf: (i: number) => P
 /** A view class that creates rows: a creating base (not only read-only ones), or a handler that creates. */
 function creatingClass(cls: { header: string; body: string }): boolean {
   const bases = (/\(([^)]*)\)/.exec(cls.header)?.[1] ?? '').split(',').map((b) => b.trim().split('.').pop() ?? '');
-  if (bases.some((b) => /Create|ModelViewSet|FormView|Wizard|Admin|Inline/.test(b))) return true;
+  if (bases.some((b) => !READ_ONLY_BASES.test(b) && /Create|ModelViewSet|FormView|Wizard|Admin|Inline/.test(b))) return true;
   if (bases.length > 0 && bases.every((b) => READ_ONLY_BASES.test(b))) return CREATING_HANDLER.test(cls.body);
   return CREATING_BASES.test(bases.join(',')) ? CREATING_HANDLER.test(cls.body) || /ViewSet|Mixin/.test(bases.join(',')) : CREATING_HANDLER.test(cls.body);
 }

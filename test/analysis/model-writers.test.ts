@@ -68,6 +68,7 @@ describe('model-writers', () => {
     assert.equal(curatedOnly({ 'shop/serializers.py': serializers, 'shop/views.py': 'class Plans(ListCreateAPIView):\n    serializer_class = PlanSerializer\n' }, 'Plan'), false);
     // A read-only list view's serializer, an admin-only viewset's: no request code adds rows.
     assert.equal(curatedOnly({ 'shop/serializers.py': serializers, 'shop/admin.py': 'admin.site.register(Plan)\n', 'shop/views.py': 'class Plans(ListAPIView):\n    serializer_class = PlanSerializer\n' }, 'Plan'), true);
+    assert.equal(curatedOnly({ 'shop/serializers.py': serializers, 'shop/admin.py': 'admin.site.register(Plan)\n', 'shop/views.py': 'class Plans(ReadOnlyModelViewSet):\n    serializer_class = PlanSerializer\n\n    @action(detail=False)\n    def mine(self, request):\n        return Response(PlanSerializer(self.get_queryset(), many=True).data)\n' }, 'Plan'), true);
     assert.equal(curatedOnly({ 'shop/serializers.py': serializers, 'shop/views.py': 'class Plans(ModelViewSet):\n    permission_classes = [IsAdminUser]\n    serializer_class = PlanSerializer\n' }, 'Plan'), true);
   });
 
@@ -97,5 +98,11 @@ describe('model-writers', () => {
     assert.deepEqual(kinds('shop/management/commands/seed.py', 'def handle(self, *a):\n    fake = Faker()\n    for _ in range(5000):\n        Clinic.objects.create(name=fake.company())\n', 'Clinic'), ['volume']);
     assert.deepEqual(kinds('shop/management/commands/seed.py', 'def handle(self, *a):\n    for name in ("a", "b"):\n        Clinic.objects.create(name=name)\n', 'Clinic'), ['curated']);
     assert.deepEqual(kinds('shop/tests/test_x.py', 'def test_many(self):\n    for _ in range(500):\n        Clinic.objects.create(name="x")\n', 'Clinic'), ['curated']);
+  });
+
+  it('reads cls.objects in a classmethod as the enclosing model, and a manager\'s self.model as no unknown write', () => {
+    assert.deepEqual(scanModule('shop/models.py', 'class Invite(models.Model):\n    @classmethod\n    def make(cls, user):\n        return cls.objects.create(user=user)\n').sites.map((s) => s.model), ['Invite']);
+    assert.equal(scanModule('shop/models.py', 'class PlanManager(models.Manager):\n    def make(self, name):\n        return self.model.objects.create(name=name)\n').opaque, false);
+    assert.equal(scanModule('shop/views.py', 'class Generic(View):\n    def post(self, request):\n        return self.model.objects.create(**request.POST)\n').opaque, true);
   });
 });
