@@ -64,8 +64,11 @@ const MAY_WRITE = /\.(create|get_or_create|update_or_create|bulk_create|save|add
 const VENDORED = /(^|\/)(node_modules|site-packages|\.?venv|env)\//;
 /** Tests (their factories make rows of every table, large or small). */
 const TEST_PATH = /(^|\/)(tests?)\/|(^|\/)(test_[^/]*|[^/]*_tests?|conftest)\.py$/;
-/** A seed or command that generates rows: Faker, a loop counted by a number or option, batched bulk inserts. */
-const GENERATED_ROWS = /\bFaker\b|\bfake\.\w+\(|batch_size\s*=|for\s+\w+\s+in\s+range\(/;
+/**
+ * A seed or command that generates rows by the hundred: batched bulk inserts (`batch_size=500`), a loop of a hundred
+ * or more (`range(1000)`). A few sample rows (`range(NUM_CONFERENCES)` of four) are still curation.
+ */
+const GENERATED_ROWS = /batch_size\s*=|\brange\(\s*(\d+\s*,\s*)?\d{3,}\s*\)/;
 /** The Django admin's modules. */
 const ADMIN_PATH = /(^|\/)admin(\.py$|\/)/;
 /** Fixture files `loaddata` reads. */
