@@ -22,7 +22,7 @@ import type { ProjectInfo } from '../../rules/api';
 import { projectTexts } from '../project-texts';
 import type { ModelIndex } from './django-models';
 import { EVENT_MODEL_NAME } from './model-growth';
-import { curated as curatedFunction, enclosingFunction, indentOf, OFFLINE_PATH, onlyCuratorsCall } from './request-created-models';
+import { CURATED, enclosingFunction, indentOf, OFFLINE_PATH, onlyCuratorsCall } from './request-created-models';
 
 /** The kind of code a write is in. */
 /** `volume`: a seed or command generating many rows (Faker, a counted loop, `batch_size`): the table is meant to be large. */
@@ -234,7 +234,9 @@ export function scanModule(rel: string, text: string): ModuleShare {
     if (!p) places.set(i, (p = place(rel, lines, i, offline)));
     return p;
   };
-  const add = (model: string, p: Place) => share.sites.push({ model, kind: volume ? 'volume' : p.kind, fn: p.fn });
+  // `from .models import Plan as P`: writes of `P` are writes of `Plan`.
+  const aliases = new Map([...text.matchAll(/\b([A-Z]\w*)\s+as\s+(\w+)/g)].map((m) => [m[2], m[1]]));
+  const add = (model: string, p: Place) => share.sites.push({ model: aliases.get(model) ?? model, kind: volume ? 'volume' : p.kind, fn: p.fn });
   const classRanges = formClasses(lines, share);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
@@ -341,13 +343,17 @@ function place(rel: string, lines: string[], at: number, offline: boolean): Plac
   if (offline) return { fn: name, kind: 'curated', cls };
   const header = `${fn?.header ?? ''}\n${cls?.header ?? ''}`;
   const classGate = cls ? classAdminOnly(cls.body) : false;
-  const curatedClass = !!cls && curatedFunction(lines, { def: cls.line, name: '', header: cls.header });
-  if (classGate || curatedClass || ADMIN_ONLY.test(header) || (fn && curatedFunction(lines, fn))) return { fn: name, kind: 'curated', cls };
+  // The body turns away everyone but administrators before it writes (`if not request.user.is_staff: raise ...`).
+  const bodyGate = !!fn && ADMIN_EXIT.test(lines.slice(fn.def + 1, at).join('\n'));
+  if (classGate || bodyGate || ADMIN_ONLY.test(header) || CURATED.test(header)) return { fn: name, kind: 'curated', cls };
   if (EVENT_HEADER.test(header) || EVENT_PATH.test(rel)) return { fn: name, kind: 'event', cls };
   // Module level (a row made at import) or a class attribute outside any view: set up once, not per request.
   if (!fn && !cls) return { fn: '', kind: 'curated', cls };
   return { fn: name, kind: 'request', cls };
 }
+
+/** `if not user.is_staff: return/raise`, `if user.role != "admin": return ...`: a check that only lets admins on. */
+const ADMIN_EXIT = /\bif\s+(not\s+[\w.()]*\b(is_staff|is_superuser|is_admin)\b|[\w.]*\brole\s*!=\s*["']admin["'])[^\n]*:\s*(#[^\n]*)?\n?\s*(return|raise)\b/;
 
 /** A view class body admitting only administrators: `permission_classes = [IsAdminUser]`, a staff `test_func`. */
 function classAdminOnly(body: string): boolean {

@@ -105,4 +105,9 @@ describe('model-writers', () => {
     assert.equal(scanModule('shop/models.py', 'class PlanManager(models.Manager):\n    def make(self, name):\n        return self.model.objects.create(name=name)\n').opaque, false);
     assert.equal(scanModule('shop/views.py', 'class Generic(View):\n    def post(self, request):\n        return self.model.objects.create(**request.POST)\n').opaque, true);
   });
+
+  it('reads an aliased import as the model, and a staff branch that does not turn others away as request code', () => {
+    assert.deepEqual(kinds('shop/views.py', 'from .models import Plan as P\n\ndef add(request):\n    P.objects.create(name="x")\n', 'Plan'), ['request']);
+    assert.deepEqual(kinds('shop/views.py', 'def add(request):\n    if request.user.is_staff:\n        notify()\n    Plan.objects.create(name="x")\n', 'Plan'), ['request']);
+  });
 });
