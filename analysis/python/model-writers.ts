@@ -177,6 +177,11 @@ export function curatedCatalogue(project: ProjectInfo, current: { relPath: strin
   // A party, not a catalogue: one row per user (a profile's one-to-one), or a contact (a customer's, a tenant's email).
   if ([...(models.relationsOf(name)?.values() ?? [])].some((r) => r.kind === 'o2o' && !!r.target && models.isUserModel(r.target))) return false;
   if (models.hasField(name, /^(EmailField|PhoneNumberField)$/, /e_?mail|phone|mobile/i)) return false;
+  // Rows that belong to a user (a payment's subscriber, a customer's credit) grow with sign-ups; who created a row
+  // (`created_by`, `author`) says nothing of that.
+  if (models.userRelations(name).some((field) => !AUTHORSHIP.test(field))) return false;
+  // Goods for sale (a price with a stock or a picture): a shop's catalogue grows with the shop, a plan list does not.
+  if (models.hasField(name, /^$/, PRICE) && models.hasField(name, /^(ImageField|VersatileImageField|CloudinaryField|ThumbnailerImageField)$/, STOCK)) return false;
   if (models.growthTimestamp(name) || models.hasEventTime(name) || models.readInTimeOrder(name) || orderedBy.some((f) => models.isTimeField(name, f.replace(/^-/, '').split('__')[0]))) return false;
   return onlyCuratorsWrite(project, current, projectWriters(project, current), name, models.reverseAccessors(name));
 }
@@ -351,6 +356,11 @@ function place(rel: string, lines: string[], at: number, offline: boolean): Plac
   if (!fn && !cls) return { fn: '', kind: 'curated', cls };
   return { fn: name, kind: 'request', cls };
 }
+
+/** Relations to a user that name who made a row, not whose it is. */
+const AUTHORSHIP = /^(created_by|creator|author|added_by|updated_by|modified_by|last_modified_by|edited_by|changed_by|published_by|posted_by)$/;
+const PRICE = /^(price|unit_price|sale_price|list_price|cost|amount)$/;
+const STOCK = /^(stock|quantity|qty|inventory|sku|in_stock|available_quantity|image|images|photo|picture|thumbnail|cover)$/;
 
 /** `if not user.is_staff: return/raise`, `if user.role != "admin": return ...`: a check that only lets admins on. */
 const ADMIN_EXIT = /\bif\s+(not\s+[\w.()]*\b(is_staff|is_superuser|is_admin)\b|[\w.]*\brole\s*!=\s*["']admin["'])[^\n]*:\s*(#[^\n]*)?\n?\s*(return|raise)\b/;
