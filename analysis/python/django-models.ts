@@ -377,6 +377,20 @@ export class ModelIndex {
     return classes?.length === 1 && classes[0].growth.eventTimes.length > 0;
   }
 
+  /**
+   * Required foreign keys to other project models (not users) that do not make the row unique per parent: the rows
+   * hang off parents, several each (a release's files, a conference's sponsors), so they multiply with the parents.
+   */
+  childOf(name: string): string[] {
+    const classes = this.byName.get(name);
+    if (classes?.length !== 1) return [];
+    const model = classes[0];
+    const unique = new Set([...model.growth.uniqueColumns, ...model.growth.unique.filter((f) => f.length === 1).flat()]);
+    return [...this.ownAndInherited(model)]
+      .filter(([field, r]) => r.kind === 'fk' && !r.nullable && !!r.target && r.target !== name && this.has(r.target) && !this.isUserModel(r.target) && !unique.has(field))
+      .map(([field]) => field);
+  }
+
   /** A field of the model or of a project base of it is of a class matching `kind` (`EmailField`), or named like `name`. */
   hasField(name: string, kind: RegExp, named?: RegExp, seen = new Set<string>()): boolean {
     const classes = this.byName.get(name);

@@ -180,6 +180,8 @@ export function curatedCatalogue(project: ProjectInfo, current: { relPath: strin
   // Rows that belong to a user (a payment's subscriber, a customer's credit) grow with sign-ups; who created a row
   // (`created_by`, `author`) says nothing of that.
   if (models.userRelations(name).some((field) => !AUTHORSHIP.test(field))) return false;
+  // Rows that hang off other rows, several per parent (a release's files), multiply with their parents.
+  if (models.childOf(name).length > 0) return false;
   // Goods for sale (a price with a stock or a picture): a shop's catalogue grows with the shop, a plan list does not.
   if (models.hasField(name, /^$/, PRICE) && models.hasField(name, /^(ImageField|VersatileImageField|CloudinaryField|ThumbnailerImageField)$/, STOCK)) return false;
   if (models.growthTimestamp(name) || models.hasEventTime(name) || models.readInTimeOrder(name) || orderedBy.some((f) => models.isTimeField(name, f.replace(/^-/, '').split('__')[0]))) return false;
