@@ -361,7 +361,7 @@ function place(rel: string, lines: string[], at: number, offline: boolean): Plac
 
 /** Relations to a user that name who made a row, not whose it is. */
 const AUTHORSHIP = /^(created_by|creator|author|added_by|updated_by|modified_by|last_modified_by|edited_by|changed_by|published_by|posted_by)$/;
-const PRICE = /^(price|unit_price|sale_price|list_price|cost|amount)$/;
+const PRICE = /(^|_)(price|cost)(_|$)|^amount$/i;
 const STOCK = /^(stock|quantity|qty|inventory|sku|in_stock|available_quantity|image|images|photo|picture|thumbnail|cover)$/;
 
 /** `if not user.is_staff: return/raise`, `if user.role != "admin": return ...`: a check that only lets admins on. */
