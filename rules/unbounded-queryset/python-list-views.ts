@@ -780,7 +780,9 @@ export const LIST_VIEWS_NOTES =
   'the Django admin, views only staff or administrators pass (`IsAdminUser`, `@staff_member_required`, a staff ' +
   '`test_func`, `PermissionRequiredMixin`), management commands, migrations, fixtures, seed scripts, tests; ' +
   'never when a public view, form, serializer, related manager, task or signal adds them, when rows are stamped ' +
-  'content read by a date (a blog\'s posts by publish date), nor for a profile or a contact with an email), ' +
+  'content read by a date (a blog\'s posts by publish date) or rows with the time their event happens, nor for ' +
+  'profiles, contacts with an email or phone, rows belonging to a user, goods for sale, rows several per parent, ' +
+  'or tables a seed fills by the hundred), ' +
   'rows still to come (`filter(start__gte=timezone.now())`), ' +
   'models the project does not define (except Django\'s User; a name several apps define, `Post` in two apps, is ' +
   'judged when every one of them carries a date or time of its own and none is arranged by hand), ' +
