@@ -392,6 +392,68 @@ export class ModelIndex {
     return [...classes[0].fields.values()].some((f) => TIME_FIELD.test(f)) || classes[0].bases.some((b) => this.isStamped(b, seen));
   }
 
+  /**
+   * The rows are read in the order of a date or time of their own (the first `Meta.ordering` field or `get_latest_by`
+   * is a date/time field, own or inherited): a feed of posts by publish date, a history.
+   */
+  readInTimeOrder(name: string): boolean {
+    const classes = this.byName.get(name);
+    if (classes?.length !== 1) return false;
+    return classes[0].growth.orderedBy.some((f) => this.isTimeField(name, f));
+  }
+
+  /** The field is a date/time field of the model or of a project base of it. */
+  isTimeField(name: string, field: string, seen = new Set<string>()): boolean {
+    const classes = this.byName.get(name);
+    if (classes?.length !== 1 || seen.has(name)) return false;
+    seen.add(name);
+    return TIME_FIELD.test(classes[0].fields.get(field) ?? '') || classes[0].bases.some((b) => this.isTimeField(b, field, seen));
+  }
+
+  /** The model declares a DateTimeField the app sets to when its event happens (an appointment's time: model-growth.ts). */
+  hasEventTime(name: string): boolean {
+    const classes = this.byName.get(name);
+    return classes?.length === 1 && classes[0].growth.eventTimes.length > 0;
+  }
+
+  /**
+   * Required foreign keys to other project models (not users) that do not make the row unique per parent: the rows
+   * hang off parents, several each (a release's files, a conference's sponsors), so they multiply with the parents.
+   */
+  childOf(name: string): string[] {
+    const classes = this.byName.get(name);
+    if (classes?.length !== 1) return [];
+    const model = classes[0];
+    const unique = new Set([...model.growth.uniqueColumns, ...model.growth.unique.filter((f) => f.length === 1).flat()]);
+    return [...this.ownAndInherited(model)]
+      .filter(([field, r]) => r.kind === 'fk' && !r.nullable && !!r.target && r.target !== name && this.has(r.target) && !this.isUserModel(r.target) && !unique.has(field))
+      .map(([field]) => field);
+  }
+
+  /** A field of the model or of a project base of it is of a class matching `kind` (`EmailField`), or named like `name`. */
+  hasField(name: string, kind: RegExp, named?: RegExp, seen = new Set<string>()): boolean {
+    const classes = this.byName.get(name);
+    if (classes?.length !== 1 || seen.has(name)) return false;
+    seen.add(name);
+    return [...classes[0].fields].some(([field, k]) => kind.test(k) || !!named?.test(field)) || classes[0].bases.some((b) => this.hasField(b, kind, named, seen));
+  }
+
+  /**
+   * The related-manager names other models' rows reach this model's rows by (`post.comment_set`, a foreign key's
+   * `related_name="comments"`): `parent.comments.create(...)` adds rows of this model.
+   */
+  reverseAccessors(name: string): string[] {
+    const classes = this.byName.get(name);
+    if (classes?.length !== 1) return [];
+    const lower = name.toLowerCase();
+    const out = new Set([`${lower}_set`]);
+    for (const rel of this.ownAndInherited(classes[0]).values()) {
+      if (rel.kind === 'fk' && rel.relatedName && /^\w+$/.test(rel.relatedName)) out.add(rel.relatedName);
+      if (rel.kind === 'fk' && rel.relatedName?.includes('%(class)s')) out.add(rel.relatedName.replace('%(class)s', lower));
+    }
+    return [...out];
+  }
+
   /** `ordering = ("-occurring_rule__dt_start",)`: the rows are read by a date or time kept on a related model. */
   private orderedByRelatedTime(model: ModelClass): boolean {
     for (const field of model.growth.orderedBy) {

@@ -5,13 +5,15 @@
  * when none of its models grows that way. Whether a filter scopes to one owner is read from the model too: a lookup
  * through a relation the model declares or receives (`filter(restaurant=...)`, `filter(bookmarks=pk)`).
  */
-import type { Node, Tree } from 'web-tree-sitter';
+import type { Tree } from 'web-tree-sitter';
 import type { RuleContext } from '../api';
-import type { QuerysetInfo } from '../../analysis/python/django-querysets';
+import { calleeName, type QuerysetInfo } from '../../analysis/python/django-querysets';
 import { drfProject } from '../../analysis/python/drf';
 import { importsOf } from '../../analysis/python/imports';
 import { ModelIndex } from '../../analysis/python/django-models';
-import { filteredToParent, growingModels } from '../../analysis/python/owner-rows';
+import { stringValue } from '../../analysis/python/ast';
+import { chainCalls, filteredToParent, growingModels } from '../../analysis/python/owner-rows';
+import { curatedCatalogue, ownWritesKey } from '../../analysis/python/model-writers';
 
 export { filteredToParent };
 
@@ -37,13 +39,33 @@ export interface OwnerGrowth {
    * (ModelIndex.isStampless: categories, a guide's places).
    */
   curated(info: QuerysetInfo): boolean;
+  /**
+   * Every one of these project models is a curated catalogue: only curated code adds its rows (the admin, staff-only
+   * views, commands, migrations, fixtures) and they are not stamped content (analysis/python/model-writers.ts).
+   */
+  catalogue(names: string[], info?: QuerysetInfo): boolean;
+}
+
+/** The fields a queryset's own `order_by(...)` sorts by, signs kept. */
+function orderedBy(info: QuerysetInfo): string[] {
+  const out: string[] = [];
+  for (const n of chainCalls(info)) {
+    if (!['order_by', 'latest', 'earliest', 'dates', 'datetimes'].includes(calleeName(n) ?? '')) continue;
+    for (const arg of n.childForFieldName('arguments')?.namedChildren ?? []) {
+      const field = arg?.type === 'string' ? stringValue(arg) : undefined;
+      if (field) out.push(field);
+    }
+  }
+  return out;
 }
 
 /** The project's time-growing models, as seen from the file being checked. */
 export function ownerGrowth(ctx: RuleContext, tree: Tree): OwnerGrowth {
   const { models, version } = projectModels(ctx, tree);
+  // The analysed file's own writes are not in the DRF model's version (other modules' texts are).
+  const writes = ownWritesKey(ctx.project, ctx.file.relPath, ctx.file.text);
   return {
-    version,
+    version: `${version}\u0000${writes}`,
     filteredToParent(info) {
       const imported = info.roots[0] ? importsOf(info.roots[0].node.tree).origins : undefined;
       const names = info.models.map((m) => imported?.get(m)?.name ?? m);
@@ -52,7 +74,12 @@ export function ownerGrowth(ctx: RuleContext, tree: Tree): OwnerGrowth {
     curated(info) {
       const imported = info.roots[0] ? importsOf(info.roots[0].node.tree).origins : undefined;
       const names = info.models.map((m) => imported?.get(m)?.name ?? m);
-      return names.length > 0 && names.every((m) => models.isStampless(m));
+      return names.length > 0 && (names.every((m) => models.isStampless(m)) || this.catalogue(names, info));
+    },
+    catalogue(names, info) {
+      const ordered = info ? orderedBy(info) : [];
+      const current = { relPath: ctx.file.relPath, text: ctx.file.text };
+      return names.length > 0 && names.every((m) => curatedCatalogue(ctx.project, current, models, m, ordered));
     },
     growing(info) {
       return growingModels(info, models);

@@ -28,6 +28,7 @@ import { classesOfText, projectClassTexts } from '../../analysis/python/project-
 import { templateReadsHold, templateReadsList, type TemplateReads } from './list-view-templates';
 import { classTextsFor, isTextSearch, readCustomChain } from './custom-chain-rows';
 import { growingChildren } from './related-children';
+import { ownWritesKey } from '../../analysis/python/model-writers';
 import { customQuerysetStamp, type ClassTexts } from '../../analysis/python/custom-querysets';
 
 /** DRF classes whose GET on the collection lists the queryset (through ListModelMixin.list). */
@@ -171,7 +172,9 @@ function statementContext(ctx: RuleContext, tree: Tree): string | undefined {
   const version = drfProject(ctx.project, { relPath: ctx.file.relPath, text: ctx.file.text, tree }).version;
   // Rows read through the project's own manager/QuerySet methods depend on those classes' texts.
   const custom = customQuerysetStamp(projectClassTexts(ctx.project, projectCurrent(ctx)), classesOfText(ctx.file.text));
-  return `${ctx.file.relPath}\u0000${version}\u0000${others.join(',')}\u0000${custom}`;
+  // Which tables only curators fill also depends on what this module itself writes (model-writers.ts).
+  const writes = ownWritesKey(ctx.project, ctx.file.relPath, ctx.file.text);
+  return `${ctx.file.relPath}\u0000${version}\u0000${others.join(',')}\u0000${custom}\u0000${writes}`;
 }
 
 // --- Classes and their bases -------------------------------------------------------------------------------
@@ -267,8 +270,9 @@ function bounded(info: QuerysetInfo, judge: Judge, fallbackModel?: string): bool
   if (names.length === 0) return true;
   const kinds = judge.models();
   if (ownerScoped(info, names, judge)) return boundedByOwner({ ...info, models: names, scoped: true }, judge.growth());
-  // A model the project does not define is not judged, except Django's user table.
-  return !names.every((m) => growing(m, judge.models));
+  // A model the project does not define is not judged, except Django's user table. A curated catalogue (only the
+  // admin, staff-only views, commands or fixtures add its rows, none stamped) stays small.
+  return !names.every((m) => growing(m, judge.models)) || judge.growth().catalogue(names, info);
 }
 
 /** `request.user`, `self.request.user`: the rows depend on who asks (usually one owner's rows). */
@@ -548,7 +552,7 @@ function checkDjangoListView(ctx: RuleContext, cls: Node, chain: ClassChain, jud
     if (!modelName) return;
     info = undefined;
   }
-  if (info ? bounded(info, judge, modelName) : !growing(modelName!, judge.models)) return;
+  if (info ? bounded(info, judge, modelName) : !growing(modelName!, judge.models) || judge.growth().catalogue([modelName!])) return;
   if (listNeverRead(ctx, chain, info, modelName, templates)) return;
   const view = cls.childForFieldName('name')!;
   report(ctx, rows?.node ?? view, {
@@ -848,7 +852,14 @@ export const LIST_VIEWS_NOTES =
   'model whose `Meta.ordering` leads with an integer position such as `order` is curated whatever its time stamps; ' +
   'never a model named as a user table, `User`/`CustomUser`, nor goods for sale (a numeric `price` field: a shop\'s ' +
   'products, a store\'s books), nor one ordered by a related model\'s time, ' +
-  '`ordering = ("-occurrence__starts",)`), rows still to come (`filter(start__gte=timezone.now())`), ' +
+  '`ordering = ("-occurrence__starts",)`), curated catalogues (a project model whose rows only curated code adds: ' +
+  'the Django admin, views only staff or administrators pass (`IsAdminUser`, `@staff_member_required`, a staff ' +
+  '`test_func`, `PermissionRequiredMixin`), management commands, migrations, fixtures, seed scripts, tests; ' +
+  'never when a public view, form, serializer, related manager, task or signal adds them, when rows are stamped ' +
+  'content read by a date (a blog\'s posts by publish date) or rows with the time their event happens, nor for ' +
+  'profiles, contacts with an email or phone, rows belonging to a user, goods for sale, rows several per parent, ' +
+  'or tables a seed fills by the hundred), ' +
+  'rows still to come (`filter(start__gte=timezone.now())`), ' +
   'models the project does not define (except Django\'s User; a name several apps define, `Post` in two apps, is ' +
   'judged when every one of them carries a date or time of its own and none is arranged by hand), ' +
   'ListViews whose template (with all it extends or includes, found in the project) never reads `object_list`, ' +

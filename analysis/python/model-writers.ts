@@ -1,0 +1,392 @@
+/**
+ * Who adds rows to each Django (and SQLAlchemy) model of a project, and in what kind of code: the Python
+ * counterpart of analysis/typescript/table-writers.ts. A table only curators fill (the Django admin, staff-gated
+ * views, management commands, migrations, fixtures, seed scripts, tests) holds what they keep in it: a SaaS's
+ * plans, a school's classes, a conference site's conferences. A table that request code any user reaches adds to,
+ * or that tasks and signals add to per event, grows with use.
+ *
+ * Every Django way of adding rows counts: `Model.objects.create/get_or_create/update_or_create/bulk_create`,
+ * `Model(...)` in a function that saves, a model's own `Model.create(...)`, SQLAlchemy `session.add(Model(...))`
+ * (analysis/python/request-created-models.ts), related managers (`post.comments.create(...)`,
+ * `post.comment_set.create(...)`), ModelForms and ModelSerializers (`Meta.model`) used by a view that creates
+ * (a CreateView/FormView, a ModelViewSet, a view with `post`/`create`/`perform_create`, a function that saves),
+ * a CreateView's `model = X`, `admin.site.register(X)` / `@admin.register(X)` and admin inlines, and fixture files
+ * (`"model": "app.x"`). A write through a variable model (`model_class.objects.create(...)`) in request code makes
+ * no table of the project curated (it could be any).
+ *
+ * Read from module texts alone (no parse), each site placed in its enclosing `def`/`class` by indentation. A
+ * project-level fact: each module's share is kept per text, their union per project state (project-texts.ts's
+ * stamp), so a keystroke recomputes only the analysed file's share.
+ */
+import type { ProjectInfo } from '../../rules/api';
+import { projectTexts } from '../project-texts';
+import type { ModelIndex } from './django-models';
+import { EVENT_MODEL_NAME } from './model-growth';
+import { CURATED, enclosingFunction, indentOf, OFFLINE_PATH, onlyCuratorsCall } from './request-created-models';
+
+/** The kind of code a write is in. */
+/** `volume`: a seed or command generating many rows (Faker, a counted loop, `batch_size`): the table is meant to be large. */
+export type WriterKind = 'request' | 'event' | 'curated' | 'volume';
+
+/** One place that adds rows: the model (a class name, or `~accessor` for a related manager's name), and its kind. */
+export interface WriteSite {
+  model: string;
+  kind: WriterKind;
+  /** The enclosing function's name ('' at module or class level). */
+  fn: string;
+}
+
+interface ModuleShare {
+  text: string;
+  sites: WriteSite[];
+  /** ModelForm / ModelSerializer classes defined here: class name -> its Meta.model. */
+  formModels: Map<string, string>;
+  /** Classes of this module referenced where rows may be created: class name -> kinds of those places. */
+  formUses: { name: string; kind: WriterKind; fn: string }[];
+  /** A request-code write through a variable model (`model.objects.create`). */
+  opaque: boolean;
+}
+
+/** What the project's code writes. */
+export interface ProjectWriters {
+  /** Kinds of writers by model class name (and `~accessor` for related managers, lower-cased fixture names `@name`). */
+  byModel: Map<string, WriteSite[]>;
+  /** Some request code writes rows of a model it does not name: no table is known curated. */
+  opaque: boolean;
+}
+
+const perFile = new WeakMap<ProjectInfo, Map<string, ModuleShare>>();
+const unions = new WeakMap<ProjectInfo, { stamp: object; current: string; text: string; writers: ProjectWriters }>();
+
+/** Cheap test of a module before it is scanned. */
+const MAY_WRITE = /\.(create|get_or_create|update_or_create|bulk_create|save|add|add_all)\(|(Form|Serializer|FormSet|Formset)\b|\bregister\(|class\s+Meta\b|^\s+model\s*=/m;
+/** Installed packages and virtual environments: not the project's code. */
+const VENDORED = /(^|\/)(node_modules|site-packages|\.?venv|env)\//;
+/** Tests (their factories make rows of every table, large or small). */
+const TEST_PATH = /(^|\/)(tests?)\/|(^|\/)(test_[^/]*|[^/]*_tests?|conftest)\.py$/;
+/**
+ * A seed or command that generates rows by the hundred: batched bulk inserts (`batch_size=500`), a loop of a hundred
+ * or more (`range(1000)`). A few sample rows (`range(NUM_CONFERENCES)` of four) are still curation.
+ */
+const GENERATED_ROWS = /batch_size\s*=|\brange\(\s*(\d+\s*,\s*)?\d{3,}\s*\)/;
+/** The Django admin's modules. */
+const ADMIN_PATH = /(^|\/)admin(\.py$|\/)/;
+/** Fixture files `loaddata` reads. */
+const FIXTURE_FILE = /(^|\/)fixtures\/[^/]+\.(json|ya?ml)$/;
+
+/** Decorators and classes of periodic or event code: Celery/RQ/Huey/Dramatiq tasks, schedulers, signal receivers. */
+const EVENT_HEADER = /@\s*([\w.]*\.)?(shared_task|task|periodic_task|db_task|db_periodic_task|job|actor|receiver|scheduled_job|cron|on_event)\b|\(\s*(Task|PeriodicTask|Consumer|AsyncConsumer|WebsocketConsumer|AsyncWebsocketConsumer|JsonWebsocketConsumer|AsyncJsonWebsocketConsumer)\s*\)/;
+/** Modules of event code: signal receivers, task modules, consumers, scheduled jobs. */
+const EVENT_PATH = /(^|\/)(signals|receivers|tasks|jobs|cron|consumers|scheduler)\.py$/;
+/**
+ * Access checks that let only administrators or staff through: DRF's `IsAdminUser`, Django's
+ * `@staff_member_required`, `@user_passes_test(lambda u: u.is_staff)`, `@permission_required`,
+ * `PermissionRequiredMixin`, a `test_func` testing staff, a body that checks `is_staff`/`is_superuser` first.
+ */
+const ADMIN_ONLY = /IsAdminUser|IsSuperUser|IsStaff|AdminRequired|StaffRequired|SuperuserRequired|staff_member_required|superuser_required|admin_required|staff_required|permission_required|PermissionRequiredMixin|is_staff|is_superuser|ModelAdmin|\w+Inline\b/;
+/** The ways of adding rows through a model's manager or the model itself. */
+const MANAGER_WRITE = /(?<![\w.])([A-Z]\w*)\.(?:objects|\w+_objects|all_objects)\.(create|get_or_create|update_or_create|bulk_create)\(/g;
+const OWN_CREATE = /(?<![\w.])([A-Z]\w*)\.create\(/g;
+/** `parent.comments.create(...)`: a related manager adding a row of the model it leads to. */
+const RELATED_WRITE = /(?<!\bobjects)\.([a-z_]\w*)\.(create|get_or_create|update_or_create)\(/g;
+/**
+ * `model.objects.create(...)`, `self.model.objects.create(...)`: a write through a model held in a variable (`cls`, in
+ * a classmethod, is the enclosing model; a manager's `self.model` is the manager's model).
+ */
+const OPAQUE_WRITE = /(?<![\w.])(self\.model|[a-z_]\w*)\.objects\.(create|get_or_create|update_or_create|bulk_create)\(/;
+const SQLA_ADD = /\b(?:\w*session|db|sess)\.(add|add_all)\(\s*([^\n]*)/;
+const CONSTRUCTED = /(?<![\w.])([A-Z]\w*)\s*\(/g;
+/** View bases whose class creates rows with its form or serializer. */
+const CREATING_BASES = /Create|ModelViewSet|FormView|\bViewSet\b|GenericViewSet|\bAPIView\b|\bView\b|Wizard/;
+/** View bases that only read. */
+const READ_ONLY_BASES = /^(ReadOnlyModelViewSet|ListAPIView|RetrieveAPIView|ListView|DetailView|TemplateView|ListModelMixin|RetrieveModelMixin|GenericAPIView|ArchiveIndexView|UpdateView|UpdateAPIView|DestroyAPIView|DeleteView|RetrieveUpdateAPIView|RetrieveDestroyAPIView|RetrieveUpdateDestroyAPIView|UpdateModelMixin|DestroyModelMixin|LoginRequiredMixin)$/;
+/** Handlers that create: a form's `form_valid`, DRF's `create`/`perform_create`, a `post`. */
+const CREATING_HANDLER = /^\s+(async\s+)?def\s+(post|create|perform_create|form_valid|done)\s*\(/m;
+
+/**
+ * The model classes of the project whose every writer is curated code (and at least one writer exists). A model
+ * with no writer at all (rows come from outside the project) is not one; neither is any model when some request
+ * code writes through a variable model.
+ */
+export function projectWriters(project: ProjectInfo, current: { relPath: string; text: string }): ProjectWriters {
+  const texts = projectTexts(project, current);
+  const memo = unions.get(project);
+  if (texts.stamp && memo && memo.stamp === texts.stamp && memo.current === current.relPath && memo.text === current.text) return memo.writers;
+  const shares: ModuleShare[] = [];
+  for (const rel of texts.files) {
+    const text = rel === current.relPath ? current.text : texts.text(rel);
+    if (text === undefined) continue;
+    if (rel.endsWith('.py')) shares.push(shareOf(project, rel, text));
+    else if (FIXTURE_FILE.test(rel) && !VENDORED.test(rel)) shares.push(fixtureShare(project, rel, text));
+  }
+  const writers = joined(shares);
+  if (texts.stamp) unions.set(project, { stamp: texts.stamp, current: current.relPath, text: current.text, writers });
+  return writers;
+}
+
+/** The writes of every module put together: each form's or serializer's uses become writes of its model. */
+function joined(shares: ModuleShare[]): ProjectWriters {
+  const byModel = new Map<string, WriteSite[]>();
+  const add = (site: WriteSite) => byModel.set(site.model, [...(byModel.get(site.model) ?? []), site]);
+  const forms = new Map<string, string>();
+  for (const share of shares) for (const [name, model] of share.formModels) forms.set(name, model);
+  for (const share of shares) {
+    share.sites.forEach(add);
+    for (const use of share.formUses) {
+      const model = forms.get(use.name);
+      if (model) add({ model, kind: use.kind, fn: use.fn });
+    }
+  }
+  return { byModel, opaque: shares.some((s) => s.opaque) };
+}
+
+/** Names the framework calls (views' handlers): never "a helper only curators call". */
+const HANDLER_NAME = /^(get|post|put|patch|delete|create|perform_create|form_valid|save|__init__|list|update|dispatch)$/;
+
+/**
+ * True when every place that adds rows of `model` is curated code, some such place exists, no request code writes
+ * through a variable model, and no related manager adds its rows (`accessors`: the names other models reach it by).
+ * A helper of request code that adds rows (`services.create_plan`) is curated when every call of it is in curated
+ * code (analysis/python/request-created-models.ts's caller test), asked only for the models a rule asks about.
+ */
+export function onlyCuratorsWrite(project: ProjectInfo, current: { relPath: string; text: string }, writers: ProjectWriters, model: string, accessors: readonly string[]): boolean {
+  if (writers.opaque) return false;
+  const sites = [...(writers.byModel.get(model) ?? []), ...(writers.byModel.get(`@${model.toLowerCase()}`) ?? []), ...accessors.flatMap((a) => writers.byModel.get(`~${a}`) ?? [])];
+  return sites.length > 0 && sites.every((s) => s.kind === 'curated' || (s.kind === 'request' && !!s.fn && !HANDLER_NAME.test(s.fn) && helperOfCurators(project, current, writers, s.fn)));
+}
+
+const helperAnswers = new WeakMap<ProjectWriters, Map<string, boolean>>();
+
+function helperOfCurators(project: ProjectInfo, current: { relPath: string; text: string }, writers: ProjectWriters, fn: string): boolean {
+  let answers = helperAnswers.get(writers);
+  if (!answers) helperAnswers.set(writers, (answers = new Map()));
+  let answer = answers.get(fn);
+  if (answer === undefined) answers.set(fn, (answer = onlyCuratorsCall(project, current, fn)));
+  return answer;
+}
+
+/**
+ * A curated catalogue: a project model (not a table of users) whose every writer is curated code (see
+ * onlyCuratorsWrite) and whose rows are not stamped content that piles up with time: no growth timestamp
+ * (model-growth.ts), not named as a record of events, not read in the order of a date or time of its own
+ * (`Meta.ordering`, `get_latest_by`, or the query's own `order_by`, `orderedBy`). A blog's posts written through the
+ * admin with a publish date still grow.
+ */
+export function curatedCatalogue(project: ProjectInfo, current: { relPath: string; text: string }, models: ModelIndex, name: string, orderedBy: readonly string[] = []): boolean {
+  if (!models.has(name) || models.isUserModel(name) || /User|Users|Account|Profile|Member/.test(name) || EVENT_MODEL_NAME.test(name)) return false;
+  // A party, not a catalogue: one row per user (a profile's one-to-one), or a contact (a customer's, a tenant's email).
+  if ([...(models.relationsOf(name)?.values() ?? [])].some((r) => r.kind === 'o2o' && !!r.target && models.isUserModel(r.target))) return false;
+  if (models.hasField(name, /^(EmailField|PhoneNumberField)$/, /e_?mail|phone|mobile/i)) return false;
+  // Rows that belong to a user (a payment's subscriber, a customer's credit) grow with sign-ups; who created a row
+  // (`created_by`, `author`) says nothing of that.
+  if (models.userRelations(name).some((field) => !AUTHORSHIP.test(field))) return false;
+  // Rows that hang off other rows, several per parent (a release's files), multiply with their parents.
+  if (models.childOf(name).length > 0) return false;
+  // Goods for sale (a price with a stock or a picture): a shop's catalogue grows with the shop, a plan list does not.
+  if (models.hasField(name, /^$/, PRICE) && models.hasField(name, /^(ImageField|VersatileImageField|CloudinaryField|ThumbnailerImageField)$/, STOCK)) return false;
+  if (models.growthTimestamp(name) || models.hasEventTime(name) || models.readInTimeOrder(name) || orderedBy.some((f) => models.isTimeField(name, f.replace(/^-/, '').split('__')[0]))) return false;
+  return onlyCuratorsWrite(project, current, projectWriters(project, current), name, models.reverseAccessors(name));
+}
+
+/** What the analysed module itself writes, as a string: part of a finding's cache key (other modules' texts are keyed already). */
+export function ownWritesKey(project: ProjectInfo, rel: string, text: string): string {
+  if (!rel.endsWith('.py')) return '';
+  const share = shareOf(project, rel, text);
+  return JSON.stringify([share.sites, [...share.formModels], share.formUses, share.opaque]);
+}
+
+function shareOf(project: ProjectInfo, rel: string, text: string): ModuleShare {
+  let cache = perFile.get(project);
+  if (!cache) perFile.set(project, (cache = new Map()));
+  const known = cache.get(rel);
+  if (known && known.text === text) return known;
+  const share = VENDORED.test(rel) || !MAY_WRITE.test(text) ? emptyShare(text) : scanModule(rel, text);
+  cache.set(rel, share);
+  return share;
+}
+
+function emptyShare(text: string): ModuleShare {
+  return { text, sites: [], formModels: new Map(), formUses: [], opaque: false };
+}
+
+/** `[{"model": "catalog.plan", ...}]`: rows `loaddata` adds, by lower-cased model name. */
+function fixtureShare(project: ProjectInfo, rel: string, text: string): ModuleShare {
+  let cache = perFile.get(project);
+  if (!cache) perFile.set(project, (cache = new Map()));
+  const known = cache.get(rel);
+  if (known && known.text === text) return known;
+  const share = emptyShare(text);
+  const names = new Set([...text.matchAll(/["']?model["']?\s*:\s*["']?\w+\.(\w+)/g)].map((m) => m[1].toLowerCase()));
+  for (const name of names) share.sites.push({ model: `@${name}`, kind: 'curated', fn: '' });
+  cache.set(rel, share);
+  return share;
+}
+
+/** Where a line is: the enclosing function's name and the kind of code it is. */
+interface Place {
+  fn: string;
+  kind: WriterKind;
+  /** The nearest enclosing class: its header line and body (for a view's bases and handlers). */
+  cls?: { line: number; header: string; body: string };
+}
+
+export function scanModule(rel: string, text: string): ModuleShare {
+  const share = emptyShare(text);
+  const lines = text.split('\n');
+  const offline = OFFLINE_PATH.test(rel) || ADMIN_PATH.test(rel);
+  const volume = offline && !TEST_PATH.test(rel) && GENERATED_ROWS.test(text);
+  const places = new Map<number, Place>();
+  const placeOf = (i: number) => {
+    let p = places.get(i);
+    if (!p) places.set(i, (p = place(rel, lines, i, offline)));
+    return p;
+  };
+  // `from .models import Plan as P`: writes of `P` are writes of `Plan`.
+  const aliases = new Map([...text.matchAll(/\b([A-Z]\w*)\s+as\s+(\w+)/g)].map((m) => [m[2], m[1]]));
+  const add = (model: string, p: Place) => share.sites.push({ model: aliases.get(model) ?? model, kind: volume ? 'volume' : p.kind, fn: p.fn });
+  const classRanges = formClasses(lines, share);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (/^\s*(#|from\s|import\s)/.test(line) || !line.trim()) continue;
+    for (const m of line.matchAll(MANAGER_WRITE)) add(m[1], placeOf(i));
+    for (const m of line.matchAll(OWN_CREATE)) add(m[1], placeOf(i));
+    for (const m of line.matchAll(RELATED_WRITE)) if (m[1] !== 'objects') add(`~${m[1]}`, placeOf(i));
+    const opaque = OPAQUE_WRITE.exec(line);
+    if (opaque && (opaque[1] === 'cls' || opaque[1] === 'self')) {
+      const owner = /class\s+(\w+)/.exec(placeOf(i).cls?.header ?? '')?.[1];
+      if (owner) add(owner, placeOf(i));
+    } else if (opaque && placeOf(i).kind === 'request' && !(opaque[1] === 'self.model' && /class\s+\w*(Manager|QuerySet)\b/.test(placeOf(i).cls?.header ?? ''))) {
+      share.opaque = true;
+    }
+    const sqla = SQLA_ADD.exec(line);
+    if (sqla) for (const m of sqla[2].matchAll(CONSTRUCTED)) add(m[1], placeOf(i));
+    // `Plan(name=...)` in a function that saves (`plan.save()`, `session.add(plan)`, `bulk_create([...])`).
+    if (/(?<![\w.])[A-Z]\w*\s*\(/.test(line) && !/^\s*(class|def|@|raise|return\s+\w+Response)/.test(line)) {
+      const fn = enclosingFunction(lines, i);
+      if (fn && functionSaves(lines, fn.def)) for (const m of line.matchAll(CONSTRUCTED)) add(m[1], placeOf(i));
+    }
+    // `admin.site.register(Plan, PlanAdmin)`, `@admin.register(Plan)`: the admin's add form writes the model.
+    const registered = /\bregister\(\s*([^)]*)\)/.exec(line);
+    if (registered && /admin|site/.test(line)) for (const m of registered[1].matchAll(/(?<![\w.])([A-Z]\w*)\b/g)) share.sites.push({ model: m[1], kind: 'curated', fn: '' });
+    // A CreateView's `model = Plan`, an admin inline's `model = Plan`.
+    const modelAttribute = /^\s+model\s*=\s*(?:[\w.]+\.)?([A-Z]\w*)\s*$/.exec(line);
+    if (modelAttribute && !classRanges.has(i)) {
+      const p = placeOf(i);
+      if (p.cls && (offline || creatingClass(p.cls))) add(modelAttribute[1], p);
+    }
+  }
+  formUses(lines, share, placeOf, classRanges);
+  return share;
+}
+
+/** Lines inside a `def` (from `def` to its end) that call `.save(`, `.add(`, `.add_all(` or `bulk_create(`. */
+function functionSaves(lines: string[], def: number): boolean {
+  const indent = indentOf(lines[def]);
+  for (let j = def + 1; j < lines.length; j++) {
+    if (lines[j].trim() && indentOf(lines[j]) <= indent && !/^\s*[)\]}]/.test(lines[j])) break;
+    if (/\.(save|add|add_all|bulk_create)\(/.test(lines[j])) return true;
+  }
+  return false;
+}
+
+/**
+ * ModelForm / ModelSerializer classes (any class with an inner `class Meta:` naming `model = X`), recorded in the
+ * share; returns the lines of their Meta's `model = X` (not a view's model attribute).
+ */
+function formClasses(lines: string[], share: ModuleShare): Set<number> {
+  const metaLines = new Set<number>();
+  for (let i = 0; i < lines.length; i++) {
+    const cls = /^(\s*)class\s+(\w+)\s*\(([^)]*)\)?/.exec(lines[i]);
+    if (!cls || !/Form|Serializer|Schema/.test(cls[3] ?? '')) continue;
+    const indent = cls[1].length;
+    let inMeta = -1;
+    for (let j = i + 1; j < lines.length; j++) {
+      if (lines[j].trim() && indentOf(lines[j]) <= indent) break;
+      if (/^\s*class\s+Meta\b/.test(lines[j])) inMeta = indentOf(lines[j]);
+      const model = inMeta >= 0 ? /^\s+model\s*=\s*(?:[\w.]+\.)?([A-Z]\w*)\s*$/.exec(lines[j]) : null;
+      if (model && indentOf(lines[j]) > inMeta) {
+        share.formModels.set(cls[2], model[1]);
+        metaLines.add(j);
+      }
+    }
+  }
+  return metaLines;
+}
+
+/**
+ * Uses of form or serializer classes (any capitalised name ending in Form/Serializer) where rows may be created:
+ * in a view class that creates (its `form_class`/`serializer_class`, or a method of it), or in a function that saves
+ * or passes `data=`/`request.POST`. A `many=True` output in a function that never saves is a read.
+ */
+function formUses(lines: string[], share: ModuleShare, placeOf: (i: number) => Place, metaLines: Set<number>): void {
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (/^\s*(#|from\s|import\s|class\s)/.test(line) || metaLines.has(i)) continue;
+    for (const m of line.matchAll(/(?<![\w.])([A-Z]\w*(?:Form|Serializer|FormSet|Formset))\b/g)) {
+      const p = placeOf(i);
+      const fn = enclosingFunction(lines, i);
+      // In a method, only a use that takes input or saves writes (`S(rows, many=True).data` is output); the class's
+      // `serializer_class`/`form_class` (or what `get_serializer_class` returns) writes when the view creates.
+      const classLevel = !fn || /^(get_serializer_class|get_form_class)$/.test(fn.name);
+      const takesInput = !!fn && (/\bdata\s*=|request\.(POST|data|FILES)/.test(line) || (functionSaves(lines, fn.def) && !/many\s*=\s*True/.test(line)));
+      if ((classLevel && !!p.cls && creatingClass(p.cls)) || takesInput) share.formUses.push({ name: m[1], kind: p.kind, fn: p.fn });
+    }
+  }
+}
+
+/** A view class that creates rows: a creating base (not only read-only ones), or a handler that creates. */
+function creatingClass(cls: { header: string; body: string }): boolean {
+  const bases = (/\(([^)]*)\)/.exec(cls.header)?.[1] ?? '').split(',').map((b) => b.trim().split('.').pop() ?? '');
+  if (bases.some((b) => !READ_ONLY_BASES.test(b) && /Create|ModelViewSet|FormView|Wizard|Admin|Inline/.test(b))) return true;
+  if (bases.length > 0 && bases.every((b) => READ_ONLY_BASES.test(b))) return CREATING_HANDLER.test(cls.body);
+  return CREATING_BASES.test(bases.join(',')) ? CREATING_HANDLER.test(cls.body) || /ViewSet|Mixin/.test(bases.join(',')) : CREATING_HANDLER.test(cls.body);
+}
+
+/** The kind of code line `at` is in. */
+function place(rel: string, lines: string[], at: number, offline: boolean): Place {
+  const fn = enclosingFunction(lines, at);
+  const cls = enclosingClass(lines, at);
+  const name = fn?.name ?? '';
+  if (offline) return { fn: name, kind: 'curated', cls };
+  const header = `${fn?.header ?? ''}\n${cls?.header ?? ''}`;
+  const classGate = cls ? classAdminOnly(cls.body) : false;
+  // The body turns away everyone but administrators before it writes (`if not request.user.is_staff: raise ...`).
+  const bodyGate = !!fn && ADMIN_EXIT.test(lines.slice(fn.def + 1, at).join('\n'));
+  if (classGate || bodyGate || ADMIN_ONLY.test(header) || CURATED.test(header)) return { fn: name, kind: 'curated', cls };
+  if (EVENT_HEADER.test(header) || EVENT_PATH.test(rel)) return { fn: name, kind: 'event', cls };
+  // Module level (a row made at import) or a class attribute outside any view: set up once, not per request.
+  if (!fn && !cls) return { fn: '', kind: 'curated', cls };
+  return { fn: name, kind: 'request', cls };
+}
+
+/** Relations to a user that name who made a row, not whose it is. */
+const AUTHORSHIP = /^(created_by|creator|author|added_by|updated_by|modified_by|last_modified_by|edited_by|changed_by|published_by|posted_by)$/;
+const PRICE = /(^|_)(price|cost)(_|$)|^amount$/i;
+const STOCK = /^(stock|quantity|qty|inventory|sku|in_stock|available_quantity|image|images|photo|picture|thumbnail|cover)$/;
+
+/** `if not user.is_staff: return/raise`, `if user.role != "admin": return ...`: a check that only lets admins on. */
+const ADMIN_EXIT = /\bif\s+(not\s+[\w.()]*\b(is_staff|is_superuser|is_admin)\b|[\w.]*\brole\s*!=\s*["']admin["'])[^\n]*:\s*(#[^\n]*)?\n?\s*(return|raise)\b/;
+
+/** A view class body admitting only administrators: `permission_classes = [IsAdminUser]`, a staff `test_func`. */
+function classAdminOnly(body: string): boolean {
+  if (/^\s+permission_classes\s*=.*\b(IsAdminUser|IsSuperUser|IsStaff\w*|\w*Admin\w*)\b/m.test(body)) return true;
+  if (/^\s+permission_required\s*=/m.test(body)) return true;
+  const test = /def\s+test_func\s*\([^)]*\)\s*:([\s\S]{0,300})/.exec(body);
+  return !!test && /is_staff|is_superuser|admin/i.test(test[1].split(/\n\s*def\s/)[0]);
+}
+
+/** The nearest class a line is inside of (by indentation): its header (decorators and `class` line) and body. */
+function enclosingClass(lines: string[], at: number): { line: number; header: string; body: string } | undefined {
+  let indent = indentOf(lines[at]);
+  for (let i = at - 1; i >= 0 && indent > 0; i--) {
+    if (!lines[i].trim() || lines[i].trimStart().startsWith('#') || indentOf(lines[i]) >= indent) continue;
+    indent = indentOf(lines[i]);
+    if (!/^\s*class\s/.test(lines[i])) continue;
+    const body: string[] = [];
+    for (let j = i + 1; j < lines.length && (!lines[j].trim() || indentOf(lines[j]) > indent); j++) body.push(lines[j]);
+    const decorators: string[] = [];
+    for (let d = i - 1; d >= 0 && /^\s*@/.test(lines[d]); d--) decorators.push(lines[d]);
+    return { line: i, header: [...decorators, lines[i]].join('\n'), body: body.join('\n') };
+  }
+  return undefined;
+}
