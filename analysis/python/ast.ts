@@ -266,3 +266,21 @@ export function parameterNames(fn: Node): string[] {
   }
   return out;
 }
+
+/**
+ * The plain `name = Callee(...)` assignments of a class body whose callee (dotted or not) ends in a name the pattern
+ * matches: model fields, serializer fields, managers (`history = HistoricalRecords()`).
+ */
+export function classFieldCalls(cls: Node, callee: RegExp): { name: string; call: Node }[] {
+  const out: { name: string; call: Node }[] = [];
+  for (const statement of cls.childForFieldName('body')?.namedChildren ?? []) {
+    const assignment = statement?.type === 'expression_statement' ? statement.namedChildren[0] : undefined;
+    if (assignment?.type !== 'assignment') continue;
+    const left = assignment.childForFieldName('left');
+    const right = assignment.childForFieldName('right');
+    if (left?.type !== 'identifier' || right?.type !== 'call') continue;
+    const name = (right.childForFieldName('function')?.text ?? '').replace(/[()\s]/g, '').split('.').pop() ?? '';
+    if (callee.test(name)) out.push({ name: left.text, call: right });
+  }
+  return out;
+}

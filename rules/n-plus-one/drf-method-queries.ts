@@ -9,9 +9,8 @@
 import type { Node, Tree } from 'web-tree-sitter';
 import type { RuleContext } from '../api';
 import { clip } from '../shared/format';
-import { captures, keywordArgument } from '../../analysis/python/ast';
+import { captures, classFieldCalls, keywordArgument, stringValue } from '../../analysis/python/ast';
 import { listedSerializers } from '../../analysis/python/drf-listed-serializers';
-import { stringValue } from '../../analysis/python/ast';
 
 /** Manager methods that read rows. */
 const READS = new Set(['filter', 'exclude', 'get', 'first', 'last', 'count', 'exists', 'aggregate', 'latest', 'earliest', 'values', 'values_list', 'order_by', 'annotate', 'distinct']);
@@ -67,14 +66,9 @@ export function checkMethodFieldQueries(ctx: RuleContext, tree: Tree): void {
 /** The methods the class's SerializerMethodFields call (`get_<field>`, or `method_name=`). */
 function methodFieldMethods(cls: Node): Set<string> {
   const out = new Set<string>();
-  for (const statement of cls.childForFieldName('body')?.namedChildren ?? []) {
-    const assignment = statement?.type === 'expression_statement' ? statement.namedChildren[0] : undefined;
-    if (assignment?.type !== 'assignment') continue;
-    const left = assignment.childForFieldName('left');
-    const right = assignment.childForFieldName('right');
-    if (left?.type !== 'identifier' || right?.type !== 'call' || !/(^|\.)SerializerMethodField$/.test(right.childForFieldName('function')?.text ?? '')) continue;
-    const named = keywordArgument(right, 'method_name') ?? right.childForFieldName('arguments')?.namedChildren.find((a) => a?.type === 'string');
-    out.add((named && stringValue(named)) ?? `get_${left.text}`);
+  for (const { name, call } of classFieldCalls(cls, /^SerializerMethodField$/)) {
+    const named = keywordArgument(call, 'method_name') ?? call.childForFieldName('arguments')?.namedChildren.find((a) => a?.type === 'string');
+    out.add((named && stringValue(named)) ?? `get_${name}`);
   }
   return out;
 }

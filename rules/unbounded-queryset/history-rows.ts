@@ -7,8 +7,8 @@
  */
 import type { Node, Tree } from 'web-tree-sitter';
 import type { RuleContext } from '../api';
-import { captures } from '../../analysis/python/ast';
-import { calleeName, querysetOf, unparenthesize } from '../../analysis/python/django-querysets';
+import { captures, classFieldCalls } from '../../analysis/python/ast';
+import { calleeName, querysetOf } from '../../analysis/python/django-querysets';
 import { clip } from '../shared/format';
 
 /** `history = HistoricalRecords(...)`, `audit = simple_history.models.HistoricalRecords()`. */
@@ -65,15 +65,7 @@ function evaluated(call: Node): boolean {
 
 /** The class attributes assigned a HistoricalRecords manager. */
 function historyFields(cls: Node): Set<string> {
-  const out = new Set<string>();
-  for (const statement of cls.childForFieldName('body')?.namedChildren ?? []) {
-    const assignment = statement?.type === 'expression_statement' ? statement.namedChildren[0] : undefined;
-    if (assignment?.type !== 'assignment') continue;
-    const left = assignment.childForFieldName('left');
-    const right = assignment.childForFieldName('right');
-    if (left?.type === 'identifier' && right?.type === 'call' && /(^|\.)HistoricalRecords$/.test(unparenthesize(right.childForFieldName('function')!).text)) out.add(left.text);
-  }
-  return out;
+  return new Set(classFieldCalls(cls, /^HistoricalRecords$/).map((f) => f.name));
 }
 
 function methodsOf(cls: Node): Node[] {
