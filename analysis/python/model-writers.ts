@@ -45,7 +45,17 @@ interface ModuleShare {
   formUses: { name: string; kind: WriterKind; fn: string }[];
   /** A request-code write through a variable model (`model.objects.create`). */
   opaque: boolean;
+  /**
+   * Each top-level block's share by its text, with the module-wide inputs they were read with: an edit inside one
+   * function rescans only that block (a keystroke must not rescan a 5,000-line views module).
+   */
+  blocks?: { context: string; byText: Map<string, BlockShare> };
+  /** What the module writes, as a string (its blocks' writes, joined once per text). */
+  key?: string;
 }
+
+/** What one top-level block (a class, a function, a statement with its decorators) adds to its module's share. */
+type BlockShare = Omit<ModuleShare, 'text' | 'blocks' | 'key'>;
 
 /** What the project's code writes. */
 export interface ProjectWriters {
@@ -192,7 +202,7 @@ export function curatedCatalogue(project: ProjectInfo, current: { relPath: strin
 export function ownWritesKey(project: ProjectInfo, rel: string, text: string): string {
   if (!rel.endsWith('.py')) return '';
   const share = shareOf(project, rel, text);
-  return JSON.stringify([share.sites, [...share.formModels], share.formUses, share.opaque]);
+  return (share.key ??= JSON.stringify([share.sites, [...share.formModels], share.formUses, share.opaque]));
 }
 
 function shareOf(project: ProjectInfo, rel: string, text: string): ModuleShare {
@@ -200,7 +210,7 @@ function shareOf(project: ProjectInfo, rel: string, text: string): ModuleShare {
   if (!cache) perFile.set(project, (cache = new Map()));
   const known = cache.get(rel);
   if (known && known.text === text) return known;
-  const share = VENDORED.test(rel) || !MAY_WRITE.test(text) ? emptyShare(text) : scanModule(rel, text);
+  const share = VENDORED.test(rel) || !MAY_WRITE.test(text) ? emptyShare(text) : scanModule(rel, text, known);
   cache.set(rel, share);
   return share;
 }
@@ -230,19 +240,59 @@ interface Place {
   cls?: { line: number; header: string; body: string };
 }
 
-export function scanModule(rel: string, text: string): ModuleShare {
+export function scanModule(rel: string, text: string, previous?: ModuleShare): ModuleShare {
   const share = emptyShare(text);
   const lines = text.split('\n');
   const offline = OFFLINE_PATH.test(rel) || ADMIN_PATH.test(rel);
   const volume = offline && !TEST_PATH.test(rel) && GENERATED_ROWS.test(text);
-  const places = new Map<number, Place>();
-  const placeOf = (i: number) => {
-    let p = places.get(i);
-    if (!p) places.set(i, (p = place(rel, lines, i, offline)));
-    return p;
-  };
   // `from .models import Plan as P`: writes of `P` are writes of `Plan`.
   const aliases = new Map([...text.matchAll(/\b([A-Z]\w*)\s+as\s+(\w+)/g)].map((m) => [m[2], m[1]]));
+  const context = `${volume}\u0000${JSON.stringify([...aliases])}`;
+  const reusable = previous?.blocks?.context === context ? previous.blocks.byText : undefined;
+  const byText = new Map<string, BlockShare>();
+  for (const block of topLevelBlocks(lines)) {
+    const key = block.join('\n');
+    const part = byText.get(key) ?? reusable?.get(key) ?? scanBlock(rel, block, offline, volume, aliases);
+    byText.set(key, part);
+    share.sites.push(...part.sites);
+    for (const [form, model] of part.formModels) share.formModels.set(form, model);
+    share.formUses.push(...part.formUses);
+    share.opaque ||= part.opaque;
+  }
+  share.blocks = { context, byText };
+  return share;
+}
+
+/**
+ * The module's lines cut where a line starts at column 0 (not a closing bracket, not right after a decorator): every
+ * walk of the scan (the enclosing def or class, a function's body, a class's decorators) stays inside one block.
+ */
+function topLevelBlocks(lines: string[]): string[][] {
+  const blocks: string[][] = [];
+  let current: string[] = [];
+  let previous = '';
+  for (const line of lines) {
+    const starts = current.length > 0 && /^[^\s)\]}]/.test(line) && !/^@/.test(previous);
+    if (starts) {
+      blocks.push(current);
+      current = [];
+    }
+    current.push(line);
+    if (line.trim()) previous = line;
+  }
+  if (current.length > 0) blocks.push(current);
+  return blocks;
+}
+
+function scanBlock(rel: string, lines: string[], offline: boolean, volume: boolean, aliases: Map<string, string>): BlockShare {
+  const share: BlockShare = { sites: [], formModels: new Map(), formUses: [], opaque: false };
+  const places = new Map<number, Place>();
+  const classes: ClassMemo = new Map();
+  const placeOf = (i: number) => {
+    let p = places.get(i);
+    if (!p) places.set(i, (p = place(rel, lines, i, offline, classes)));
+    return p;
+  };
   const add = (model: string, p: Place) => share.sites.push({ model: aliases.get(model) ?? model, kind: volume ? 'volume' : p.kind, fn: p.fn });
   const classRanges = formClasses(lines, share);
   for (let i = 0; i < lines.length; i++) {
@@ -293,7 +343,7 @@ function functionSaves(lines: string[], def: number): boolean {
  * ModelForm / ModelSerializer classes (any class with an inner `class Meta:` naming `model = X`), recorded in the
  * share; returns the lines of their Meta's `model = X` (not a view's model attribute).
  */
-function formClasses(lines: string[], share: ModuleShare): Set<number> {
+function formClasses(lines: string[], share: BlockShare): Set<number> {
   const metaLines = new Set<number>();
   for (let i = 0; i < lines.length; i++) {
     const cls = /^(\s*)class\s+(\w+)\s*\(([^)]*)\)?/.exec(lines[i]);
@@ -318,7 +368,7 @@ function formClasses(lines: string[], share: ModuleShare): Set<number> {
  * in a view class that creates (its `form_class`/`serializer_class`, or a method of it), or in a function that saves
  * or passes `data=`/`request.POST`. A `many=True` output in a function that never saves is a read.
  */
-function formUses(lines: string[], share: ModuleShare, placeOf: (i: number) => Place, metaLines: Set<number>): void {
+function formUses(lines: string[], share: BlockShare, placeOf: (i: number) => Place, metaLines: Set<number>): void {
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i];
     if (/^\s*(#|from\s|import\s|class\s)/.test(line) || metaLines.has(i)) continue;
@@ -343,13 +393,13 @@ function creatingClass(cls: { header: string; body: string }): boolean {
 }
 
 /** The kind of code line `at` is in. */
-function place(rel: string, lines: string[], at: number, offline: boolean): Place {
+function place(rel: string, lines: string[], at: number, offline: boolean, classes: ClassMemo): Place {
   const fn = enclosingFunction(lines, at);
-  const cls = enclosingClass(lines, at);
+  const cls = enclosingClass(lines, at, classes);
   const name = fn?.name ?? '';
   if (offline) return { fn: name, kind: 'curated', cls };
   const header = `${fn?.header ?? ''}\n${cls?.header ?? ''}`;
-  const classGate = cls ? classAdminOnly(cls.body) : false;
+  const classGate = cls ? (cls.adminOnly ??= classAdminOnly(cls.body)) : false;
   // The body turns away everyone but administrators before it writes (`if not request.user.is_staff: raise ...`).
   const bodyGate = !!fn && ADMIN_EXIT.test(lines.slice(fn.def + 1, at).join('\n'));
   if (classGate || bodyGate || ADMIN_ONLY.test(header) || CURATED.test(header)) return { fn: name, kind: 'curated', cls };
@@ -375,18 +425,31 @@ function classAdminOnly(body: string): boolean {
   return !!test && /is_staff|is_superuser|admin/i.test(test[1].split(/\n\s*def\s/)[0]);
 }
 
+/** Classes already read in one block, by the line of their `class` statement (a class holds many write sites). */
+type ClassMemo = Map<number, ClassSpan>;
+interface ClassSpan {
+  line: number;
+  header: string;
+  body: string;
+  adminOnly?: boolean;
+}
+
 /** The nearest class a line is inside of (by indentation): its header (decorators and `class` line) and body. */
-function enclosingClass(lines: string[], at: number): { line: number; header: string; body: string } | undefined {
+function enclosingClass(lines: string[], at: number, classes: ClassMemo): ClassSpan | undefined {
   let indent = indentOf(lines[at]);
   for (let i = at - 1; i >= 0 && indent > 0; i--) {
     if (!lines[i].trim() || lines[i].trimStart().startsWith('#') || indentOf(lines[i]) >= indent) continue;
     indent = indentOf(lines[i]);
     if (!/^\s*class\s/.test(lines[i])) continue;
+    const known = classes.get(i);
+    if (known) return known;
     const body: string[] = [];
     for (let j = i + 1; j < lines.length && (!lines[j].trim() || indentOf(lines[j]) > indent); j++) body.push(lines[j]);
     const decorators: string[] = [];
     for (let d = i - 1; d >= 0 && /^\s*@/.test(lines[d]); d--) decorators.push(lines[d]);
-    return { line: i, header: [...decorators, lines[i]].join('\n'), body: body.join('\n') };
+    const span: ClassSpan = { line: i, header: [...decorators, lines[i]].join('\n'), body: body.join('\n') };
+    classes.set(i, span);
+    return span;
   }
   return undefined;
 }
