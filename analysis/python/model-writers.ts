@@ -20,6 +20,7 @@
  */
 import type { ProjectInfo } from '../../rules/api';
 import { projectTexts } from '../project-texts';
+import { statementCachesEnabled } from '../cache';
 import type { ModelIndex } from './django-models';
 import { EVENT_MODEL_NAME } from './model-growth';
 import { CURATED, enclosingFunction, indentOf, OFFLINE_PATH, onlyCuratorsCall } from './request-created-models';
@@ -126,7 +127,7 @@ export function projectWriters(project: ProjectInfo, current: { relPath: string;
   for (const rel of texts.files) {
     const text = rel === current.relPath ? current.text : texts.text(rel);
     if (text === undefined) continue;
-    if (rel.endsWith('.py')) shares.push(shareOf(project, rel, text));
+    if (rel.endsWith('.py')) shares.push(shareOf(project, rel, text, rel === current.relPath));
     else if (FIXTURE_FILE.test(rel) && !VENDORED.test(rel)) shares.push(fixtureShare(project, rel, text));
   }
   const writers = joined(shares);
@@ -201,16 +202,21 @@ export function curatedCatalogue(project: ProjectInfo, current: { relPath: strin
 /** What the analysed module itself writes, as a string: part of a finding's cache key (other modules' texts are keyed already). */
 export function ownWritesKey(project: ProjectInfo, rel: string, text: string): string {
   if (!rel.endsWith('.py')) return '';
-  const share = shareOf(project, rel, text);
+  const share = shareOf(project, rel, text, true);
   return (share.key ??= JSON.stringify([share.sites, [...share.formModels], share.formUses, share.opaque]));
 }
 
-function shareOf(project: ProjectInfo, rel: string, text: string): ModuleShare {
+/**
+ * A module's share, from its last text's when the text is unchanged. The file being edited keeps its blocks (the next
+ * keystroke rescans only the block it changes); a batch scan and the other modules do not need them.
+ */
+function shareOf(project: ProjectInfo, rel: string, text: string, edited = false): ModuleShare {
   let cache = perFile.get(project);
   if (!cache) perFile.set(project, (cache = new Map()));
   const known = cache.get(rel);
   if (known && known.text === text) return known;
-  const share = VENDORED.test(rel) || !MAY_WRITE.test(text) ? emptyShare(text) : scanModule(rel, text, known);
+  const byBlock = edited && statementCachesEnabled();
+  const share = VENDORED.test(rel) || !MAY_WRITE.test(text) ? emptyShare(text) : scanModule(rel, text, byBlock ? known : undefined, byBlock);
   cache.set(rel, share);
   return share;
 }
@@ -240,13 +246,15 @@ interface Place {
   cls?: { line: number; header: string; body: string };
 }
 
-export function scanModule(rel: string, text: string, previous?: ModuleShare): ModuleShare {
-  const share = emptyShare(text);
+export function scanModule(rel: string, text: string, previous?: ModuleShare, byBlock = true): ModuleShare {
   const lines = text.split('\n');
   const offline = OFFLINE_PATH.test(rel) || ADMIN_PATH.test(rel);
   const volume = offline && !TEST_PATH.test(rel) && GENERATED_ROWS.test(text);
   // `from .models import Plan as P`: writes of `P` are writes of `Plan`.
   const aliases = new Map([...text.matchAll(/\b([A-Z]\w*)\s+as\s+(\w+)/g)].map((m) => [m[2], m[1]]));
+  // Every walk of the scan stays inside one top-level block, so the module read whole gives the same share.
+  if (!byBlock) return { text, ...scanBlock(rel, lines, offline, volume, aliases) };
+  const share = emptyShare(text);
   const context = `${volume}\u0000${JSON.stringify([...aliases])}`;
   const reusable = previous?.blocks?.context === context ? previous.blocks.byText : undefined;
   const byText = new Map<string, BlockShare>();
