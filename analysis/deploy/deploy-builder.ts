@@ -8,7 +8,7 @@ import { commandsFromLine, type StartCommand } from './commands-build';
 import { MappedText } from './commands-text';
 import { baseNameOf, classifyDeployFile, dirOf, joinPath, type SourceLocation, type Workspace } from './deploy-files';
 import type { Deploy, DeployEnv } from './deploy-model';
-import { finalStageChain, finalStageCommands } from './dockerfile-stages';
+import { finalStageChain, finalStageCommands, finalStageEntrypoint } from './dockerfile-stages';
 import { ecosystemApps } from './pm2-ecosystem';
 import { imageFileSource, imageSupervisordConfigs } from './image-files';
 import { isSetupStep, npmScriptName, resolveInWorkspace, scriptOf } from './process-chain';
@@ -78,6 +78,20 @@ export class DeployBuilder {
     this.claim(file);
     if (hasOwnCommands) this.dockerfileEnv(deploy, file);
     else this.dockerfileProcesses(deploy, file);
+  }
+
+  /**
+   * The image's ENTRYPOINT when it is a workspace shell script that never runs the arguments it is given (no `"$@"`,
+   * `$*` or `$1`): a command given to the container (compose's `command:`) then only becomes the script's unused
+   * arguments. Empty otherwise (a wrapper that ends in `exec "$@"`, `tini --`, a server taking the command as flags).
+   */
+  argumentlessEntrypoint(deploy: Deploy, dockerfile: string): StartCommand[] {
+    const commands = finalStageEntrypoint(this.ws, dockerfile);
+    if (commands.length !== 1) return [];
+    const script = scriptOf(this.ws, commands[0], deploy.dir, { dockerfile, context: deploy.dir });
+    const text = script.file === undefined ? undefined : this.ws.read(script.file);
+    if (text === undefined || /\$(\{)?[@*1-9#]/.test(text.replace(/^\s*#[^\n]*/gm, ''))) return [];
+    return commands;
   }
 
   /** Adds the processes a command starts, following npm scripts, shell scripts and Procfile runners. */
