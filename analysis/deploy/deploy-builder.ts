@@ -8,8 +8,9 @@ import { commandsFromLine, type StartCommand } from './commands-build';
 import { MappedText } from './commands-text';
 import { baseNameOf, classifyDeployFile, dirOf, joinPath, type SourceLocation, type Workspace } from './deploy-files';
 import type { Deploy, DeployEnv } from './deploy-model';
-import { finalStageChain, finalStageCommands } from './dockerfile-stages';
+import { finalStageChain, finalStageCommands, finalStageEntrypoint } from './dockerfile-stages';
 import { ecosystemApps } from './pm2-ecosystem';
+import { imageFileSource, imageSupervisordConfigs } from './image-files';
 import { isSetupStep, npmScriptName, resolveInWorkspace, scriptOf } from './process-chain';
 
 /** Runners whose own process does not count: what they run does. */
@@ -79,6 +80,20 @@ export class DeployBuilder {
     else this.dockerfileProcesses(deploy, file);
   }
 
+  /**
+   * The image's ENTRYPOINT when it is a workspace shell script that never runs the arguments it is given (no `"$@"`,
+   * `$*` or `$1`): a command given to the container (compose's `command:`) then only becomes the script's unused
+   * arguments. Empty otherwise (a wrapper that ends in `exec "$@"`, `tini --`, a server taking the command as flags).
+   */
+  argumentlessEntrypoint(deploy: Deploy, dockerfile: string): StartCommand[] {
+    const commands = finalStageEntrypoint(this.ws, dockerfile);
+    if (commands.length !== 1) return [];
+    const script = scriptOf(this.ws, commands[0], deploy.dir, { dockerfile, context: deploy.dir });
+    const text = script.file === undefined ? undefined : this.ws.read(script.file);
+    if (text === undefined || /\$(\{)?[@*1-9#]/.test(text.replace(/^\s*#[^\n]*/gm, ''))) return [];
+    return commands;
+  }
+
   /** Adds the processes a command starts, following npm scripts, shell scripts and Procfile runners. */
   addProcesses(deploy: Deploy, command: StartCommand, file: string, cwd: string, via: string[], depth = 0, launchers: string[] = [], root?: SourceLocation): void {
     root ??= { file, start: command.programWord.start, end: command.programWord.end };
@@ -124,7 +139,7 @@ export class DeployBuilder {
       const scripts = this.ws.commands(pkg).filter((c) => c.name !== undefined && names.some((n) => n === c.name || (n.endsWith('*') && c.name!.startsWith(n.slice(0, -1)))));
       return scripts.map((c) => ({ command: c, file: pkg, cwd, via: `${pkg} scripts.${c.name}` }));
     }
-    if (program === 'supervisord') return this.supervisordPrograms(command, cwd);
+    if (program === 'supervisord') return this.supervisordPrograms(command, cwd, deploy);
     if (program === 'pm2' || program === 'pm2-runtime') return this.ecosystemPrograms(command, cwd);
     if (program === 'honcho' || program === 'foreman') {
       const values = command.args.map((a) => a.value);
@@ -156,17 +171,27 @@ export class DeployBuilder {
     return apps.flatMap((a) => a.commands.map((c) => ({ command: c, file, cwd: appDir(cwd, a.cwd), via: `${file} apps ${a.name ?? c.program}` })));
   }
 
-  /** The `[program:x]` commands of the supervisord config a `supervisord` command loads (`-c`, else one in the app). */
-  private supervisordPrograms(command: StartCommand, cwd: string): { command: StartCommand; file: string; cwd: string; via: string }[] {
+  /**
+   * The `[program:x]` commands of the supervisord configs a `supervisord` command loads: `-c` (a path in the image is
+   * the file its Dockerfile copies there), else the files the image copies to supervisord's default places
+   * (`/etc/supervisor/conf.d/*.conf`, which Debian's `/etc/supervisor/supervisord.conf` includes), else one in the app.
+   */
+  private supervisordPrograms(command: StartCommand, cwd: string, deploy: Deploy): { command: StartCommand; file: string; cwd: string; via: string }[] {
     const values = command.args.map((a) => a.value);
     const i = values.findIndex((v) => v === '-c' || v === '--configuration');
     const given = i >= 0 ? values[i + 1] : values.find((v) => v.startsWith('--configuration='))?.slice(16);
-    const conf = given
-      ? resolveInWorkspace(this.ws, cwd, given)
-      : this.ws.files().find((f) => f.startsWith(cwd) && /^supervisord?(\.[\w-]+)?\.conf$/.test(baseNameOf(f)));
-    const text = conf === undefined ? undefined : this.ws.read(conf);
-    if (conf === undefined || text === undefined) return [];
-    return supervisordCommands(text).map((c) => ({ command: c, file: conf, cwd, via: `${conf} [program:${c.name}]` }));
+    const image = deploy.dockerfile ? { dockerfile: deploy.dockerfile, context: deploy.dir } : undefined;
+    const copied = (path: string) => (image && path.startsWith('/') ? imageFileSource(this.ws, image.dockerfile, image.context, path) : undefined);
+    const confs = given
+      ? [copied(given) ?? resolveInWorkspace(this.ws, cwd, given)]
+      : image && imageSupervisordConfigs(this.ws, image.dockerfile, image.context).length
+        ? imageSupervisordConfigs(this.ws, image.dockerfile, image.context)
+        : [this.ws.files().find((f) => f.startsWith(cwd) && /^supervisord?(\.[\w-]+)?\.conf$/.test(baseNameOf(f)))];
+    return confs.flatMap((conf) => {
+      const text = conf === undefined ? undefined : this.ws.read(conf);
+      if (conf === undefined || text === undefined) return [];
+      return supervisordCommands(text).map((c) => ({ command: c, file: conf, cwd, via: `${conf} [program:${c.name}]` }));
+    });
   }
 
 }

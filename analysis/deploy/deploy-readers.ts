@@ -196,7 +196,11 @@ export function readCompose(b: DeployBuilder, file: string): void {
       }
       deploy.env.push(...env.filter((e) => e.scope === name && inDoc(e.nameStart)).map((setting) => ({ name: setting.name, value: setting.value.value, file, setting })));
       const own = commands.filter((c) => c.name === name && inDoc(c.programWord.start));
-      for (const c of own) b.addProcesses(deploy, c, file, dir, [`${file} ${name} command`]);
+      // compose's `command` replaces only the CMD: an ENTRYPOINT script that never runs its arguments starts what it starts.
+      const entrypoint = own.length && deploy.dockerfile && !reader.get(service, 'entrypoint') ? b.argumentlessEntrypoint(deploy, deploy.dockerfile) : [];
+      if (entrypoint.length) {
+        for (const c of entrypoint) b.addProcesses(deploy, c, deploy.dockerfile!, dir, [`${deploy.dockerfile} ENTRYPOINT`]);
+      } else for (const c of own) b.addProcesses(deploy, c, file, dir, [`${file} ${name} command`]);
       if (deploy.dockerfile) b.useDockerfile(deploy, deploy.dockerfile, own.length > 0);
     }
   }

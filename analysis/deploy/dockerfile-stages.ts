@@ -39,3 +39,23 @@ export function finalStageCommands(ws: Workspace, file: string): StartCommand[] 
   }
   return [];
 }
+
+/**
+ * The start commands of the final stage's ENTRYPOINT (the nearest stage of its chain that sets one), without its CMD:
+ * what still runs when compose's `command:` replaces the CMD.
+ */
+export function finalStageEntrypoint(ws: Workspace, file: string): StartCommand[] {
+  const text = ws.read(file);
+  const dockerfile = ws.dockerfile(file);
+  if (text === undefined || !dockerfile) return [];
+  const starts = lineStarts(text);
+  const entrypoints = dockerfile
+    .getInstructions()
+    .filter((i) => i.getKeyword().toUpperCase() === 'ENTRYPOINT')
+    .map((i) => [offsetAt(starts, text, i.getRange().start), offsetAt(starts, text, i.getRange().end)]);
+  for (const [start, end] of finalStageChain(text, dockerfile)) {
+    const own = entrypoints.filter(([s]) => s >= start && s < end).pop();
+    if (own) return ws.commands(file).filter((c) => c.programWord.start >= own[0] && c.programWord.start < own[1]);
+  }
+  return [];
+}

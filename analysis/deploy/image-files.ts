@@ -10,9 +10,18 @@ import { dirOf, joinPath, type Workspace } from './deploy-files';
 export function imageFileSource(ws: Workspace, dockerfile: string, context: string, imagePath: string): string | undefined {
   const text = ws.read(dockerfile);
   if (text === undefined || /[$`*?]/.test(imagePath)) return undefined;
-  let workdir = '/';
   let found: string | undefined;
   // Later instructions overwrite earlier ones: the last copy that puts a file at the path wins.
+  for (const { sources, dest, rawDest } of contextCopies(text)) {
+    const source = sourceAt(ws, context, sources, dest, rawDest.endsWith('/') || sources.length > 1, absolute('/', imagePath));
+    if (source !== undefined) found = source;
+  }
+  return found;
+}
+
+/** The COPY/ADD instructions from the build context, in order: their sources and their destination made absolute. */
+function* contextCopies(text: string): Generator<{ sources: string[]; dest: string; rawDest: string }> {
+  let workdir = '/';
   for (const line of instructions(text)) {
     const m = /^(FROM|WORKDIR|COPY|ADD)\s+(.*)$/is.exec(line);
     if (!m) continue;
@@ -24,13 +33,50 @@ export function imageFileSource(ws: Workspace, dockerfile: string, context: stri
       if (words.some((w) => w.startsWith('--from'))) continue;
       const paths = words.filter((w) => !w.startsWith('--'));
       if (paths.length < 2) continue;
-      const sources = paths.slice(0, -1);
-      const dest = paths[paths.length - 1];
-      const source = sourceAt(ws, context, sources, absolute(workdir, dest), dest.endsWith('/') || sources.length > 1, absolute('/', imagePath));
-      if (source !== undefined) found = source;
+      const rawDest = paths[paths.length - 1];
+      yield { sources: paths.slice(0, -1), dest: absolute(workdir, rawDest), rawDest };
     }
   }
-  return found;
+}
+
+/**
+ * Every workspace file the image built by `dockerfile` from `context` copies in, with the path it gets there: a file
+ * copied to a path or into a folder, a folder copied whole, `conf/*.conf` copied into a folder. Later copies to the
+ * same path win.
+ */
+export function imageCopies(ws: Workspace, dockerfile: string, context: string): Map<string, string> {
+  const text = ws.read(dockerfile);
+  const out = new Map<string, string>();
+  if (text === undefined) return out;
+  for (const { sources, dest: target, rawDest } of contextCopies(text)) {
+    if (/[$`]/.test(rawDest)) continue;
+    const dest = target.replace(/\/$/, '');
+    const intoFolder = rawDest.endsWith('/') || sources.length > 1 || sources.some((s) => s.includes('*'));
+    for (const src of sources) {
+      if (/[$?]/.test(src) || /^https?:/.test(src)) continue;
+      const from = joinPath(context, src.replace(/^["']|["']$/g, ''));
+      if (from.includes('*')) {
+        const pattern = new RegExp(`^${from.split('*').map((p) => p.replace(/[.+^${}()|[\]\\]/g, '\\$&')).join('[^/]*')}$`);
+        for (const f of ws.files()) if (pattern.test(f)) out.set(`${dest}/${f.slice(f.lastIndexOf('/') + 1)}`, f);
+      } else if (ws.exists(from)) {
+        out.set(intoFolder ? `${dest}/${from.slice(from.lastIndexOf('/') + 1)}` : dest, from);
+      } else {
+        const prefix = from === '' ? '' : `${from}/`;
+        for (const f of ws.files()) if (f.startsWith(prefix)) out.set(`${dest}/${f.slice(prefix.length)}`, f);
+      }
+    }
+  }
+  return out;
+}
+
+/** Where supervisord finds its config in an image with no `-c`, and the folders the distributions' default configs include. */
+const SUPERVISORD_CONFIG = /^\/etc\/(supervisord\.conf|supervisor\/supervisord\.conf|supervisor\/conf\.d\/[^/]+\.conf|supervisor\.d\/[^/]+\.ini|supervisord\.d\/[^/]+\.(ini|conf))$/;
+
+/** The workspace files an image copies to supervisord's default config places (`COPY app.conf /etc/supervisor/conf.d/`). */
+export function imageSupervisordConfigs(ws: Workspace, dockerfile: string, context: string): string[] {
+  const out: string[] = [];
+  for (const [imagePath, source] of imageCopies(ws, dockerfile, context)) if (SUPERVISORD_CONFIG.test(imagePath) && !out.includes(source)) out.push(source);
+  return out.sort();
 }
 
 /** The workspace file one COPY puts at `target`, if it does. */

@@ -12,6 +12,7 @@ import { findDeploys, type Deploy, type DeployProcess } from '../../analysis/dep
 import { celeryWorkerWord, insertAfter } from '../../analysis/deploy/commands';
 import { scriptProcesses } from '../../analysis/deploy/script-processes';
 import { isShellScriptPath } from '../../analysis/deploy/shell-script-path';
+import { isSupervisordConfigPath } from '../../analysis/deploy/supervisord-path';
 import { copiesCost, HOST_CPUS, perWorkerCost, totalCost } from './common';
 
 /** A file that may start a celery worker itself (the words may sit on separate lines of a list) or through a script, supervisord or honcho. */
@@ -65,11 +66,12 @@ export function processesIn(ctx: RuleContext, ws = Workspace.of(ctx), throughUna
 }
 
 /**
- * Files memlint reads for the budget but reports nothing in: supervisord configs, and scripts it does not analyse
- * (a `run_worker` with no known name). A shell script it analyses gets the finding itself.
+ * Files memlint reads for the budget but reports nothing in: scripts it does not analyse (a `run_worker` with no known
+ * name) and supervisord configs with a name it does not know. A shell script or supervisord config it analyses gets
+ * the finding itself.
  */
 function isUnanalysed(file: string): boolean {
-  return !classifyDeployFile(file) && !isShellScriptPath(file) && !/\.(json|ya?ml|toml|py|[cm]?[jt]sx?)$/i.test(file);
+  return !classifyDeployFile(file) && !isShellScriptPath(file) && !isSupervisordConfigPath(file) && !/\.(json|ya?ml|toml|py|[cm]?[jt]sx?)$/i.test(file);
 }
 
 function report(ctx: RuleContext, ws: Workspace, deploy: Deploy, proc: DeployProcess): void {

@@ -63,11 +63,18 @@ const NO_SHELL: Partial<Record<CommandSource, string>> = {
 export default defineRule({
   meta: {
     ...cpuDerivedWorkersMeta,
-    kinds: ['procfile', 'dockerfile', 'yaml', 'toml', 'json', 'env', 'shell'],
+    kinds: ['procfile', 'dockerfile', 'yaml', 'toml', 'json', 'env', 'shell', 'ini'],
     trigger: /gunicorn|uvicorn|hypercorn|celery|pm2|WEB_CONCURRENCY|GUNICORN_CMD_ARGS|instances|supervisord|honcho|foreman|\.sh\b/,
     docs: cpuDerivedWorkersDocs.deploy,
   },
   check(ctx) {
+    if (ctx.file.kind === 'ini') {
+      // A supervisord config a deploy's `supervisord` loads: its programs' counts and Celery workers, reported where the fix goes.
+      if (!ctx.file.roles.has('supervisord')) return;
+      for (const { command } of scriptProcesses(ctx)) checkCommand(ctx, command);
+      checkScriptCeleryDefaultConcurrency(ctx);
+      return;
+    }
     if (ctx.file.kind === 'shell') {
       // A start script's counts, when a deploy runs it (`start.sh` from a Procfile, an EC2 boot script, compose's command),
       // and its Celery workers without --concurrency (celery.ts).

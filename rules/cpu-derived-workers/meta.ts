@@ -106,8 +106,8 @@ const deployDocs: RuleDocs = {
     'default pool) started with no concurrency at all — no `-c`/`--concurrency`, no `--autoscale`, no ' +
     '`CELERY_WORKER_CONCURRENCY` in the deploy\'s environment and no `worker_concurrency` / `CELERY_WORKER_CONCURRENCY` ' +
     'in the app\'s Python config (celeryconfig, `app.conf`, Django settings) — are reported on the `worker` word (in the ' +
-    'start script when a deploy runs one), in every format memory-budget reads (also Kubernetes `command`/`args`, ' +
-    '`honcho start` and supervisord programs, reported on the command that starts them): ' +
+    'start script or supervisord config when a deploy runs one), in every format memory-budget reads (also Kubernetes ' +
+    '`command`/`args`, `honcho start`, and supervisord configs memlint does not analyse, reported on the command that starts them): ' +
     'Celery then forks one pool process per CPU the container reports. `--autoscale` maxima above `maxWorkers` are ' +
     'reported too. `--pool solo` (one process), `threads` (threads, not processes) and `gevent`/`eventlet` are not. ' +
     'The same evaluator gives memory-budget its Celery counts, so the two always agree.',

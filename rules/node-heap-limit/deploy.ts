@@ -15,7 +15,7 @@ const NODE_FLAGS_WITH_VALUE = new Set(['-r', '--require', '--import', '--loader'
 export default defineRule({
   meta: {
     id: 'node-heap-limit',
-    kinds: ['json', 'procfile', 'dockerfile', 'yaml', 'toml', 'env'],
+    kinds: ['json', 'procfile', 'dockerfile', 'yaml', 'toml', 'env', 'shell'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
     messages: {
@@ -34,7 +34,8 @@ export default defineRule({
       summary: 'Node started on a memory-limited instance without a V8 heap limit that fits it.',
       whatItDoes:
         'Finds `node` processes started from package.json scripts (following `npm start` / `npm run x` chains from the deploy ' +
-        'file), Procfiles, Dockerfile CMD/ENTRYPOINT, render.yaml start commands and other deploy files, on deploys whose ' +
+        'file), Procfiles, Dockerfile CMD/ENTRYPOINT, the shell scripts these run (`docker-entrypoint.sh`), render.yaml start ' +
+        'commands and other deploy files, on deploys whose ' +
         'memory limit is known (render.yaml `plan`, app.json dyno size, fly.toml `[[vm]]`, compose and Kubernetes limits, or ' +
         '`memoryLimitMb` in configuration). It reports a `node` without `--max-old-space-size` (neither as a flag nor in ' +
         '`NODE_OPTIONS`), and a `--max-old-space-size` at or above the limit, as a flag or in `NODE_OPTIONS` (.env, Dockerfile ' +
@@ -77,7 +78,8 @@ export default defineRule({
     },
   },
   check(ctx) {
-    const type = classifyDeployFile(ctx.file.relPath, ctx.file.text);
+    // A shell script counts when a deploy runs it (an entrypoint script that starts `node server.js`): its processes are the deploy's.
+    const type = ctx.file.kind === 'shell' ? 'shell' : classifyDeployFile(ctx.file.relPath, ctx.file.text);
     if (!type || type === 'kubernetes') return;
     const ws = Workspace.of(ctx);
     const deploys = findDeploys(ws).filter((d) => d.limit);

@@ -89,7 +89,11 @@ describe('file classification', () => {
     ['tox.ini', 'ini', []],
     ['deployment/supervisor/app.conf', 'ini', ['supervisord']],
     ['supervisord.conf', 'ini', ['supervisord']],
+    ['supervisor-config/task_gunicorn.conf', 'ini', ['supervisord']],
+    ['docker/supervisor_conf/celery.conf', 'ini', ['supervisord']],
     ['nginx/nginx.conf', undefined, []],
+    ['nginx-config/default.conf', undefined, []],
+    ['supervisors/roster.conf', undefined, []],
     ['README.md', undefined, []],
   ];
   for (const [path, kind, roles] of cases) {

@@ -2,9 +2,10 @@
 import type { FileKind, FileRole } from '../../../rules/api';
 import { isCeleryDefaultsName, setsCeleryDefaults } from '../../../analysis/deploy/celeryd-defaults';
 import { isShellScriptPath } from '../../../analysis/deploy/shell-script-path';
+import { isSupervisordConfigPath } from '../../../analysis/deploy/supervisord-path';
 import { isEnvironmentNamedCompose } from '../../../analysis/deploy/deploy-files';
 
-export { isShellScriptPath };
+export { isShellScriptPath, isSupervisordConfigPath };
 
 export interface Classification {
   kind: FileKind;
@@ -107,11 +108,6 @@ export function classify(path: string, text?: string, mayMatch?: (pattern: RegEx
   return { kind, roles };
 }
 
-/** `supervisord.conf`, `supervisor/app.conf`, `conf.d/app.conf` under a supervisor folder. */
-export function isSupervisordConfigPath(path: string): boolean {
-  const lower = path.toLowerCase();
-  return /(^|\/)supervisord?([.-][\w.-]+)?\.conf$/.test(lower) || /(^|\/)supervisor(d|\.d)?\/([^/]+\/)*[^/]+\.conf$/.test(lower);
-}
 
 /**
  * Files that may be Django templates: HTML anywhere (a TEMPLATES `DIRS` folder may have any name; the rule
