@@ -55,7 +55,9 @@ export function drfPaginationSettings(project: ProjectInfo, current?: { relPath:
 }
 
 /** One module's say: undefined when it is not a settings module at all. */
-export function moduleAnswer(rel: string, text: string): DrfPagination | 'none' | undefined {
+export function moduleAnswer(rel: string, written: string): DrfPagination | 'none' | undefined {
+  // A commented-out `# 'DEFAULT_PAGINATION_CLASS': ...` / `# 'PAGE_SIZE': 20` configures nothing.
+  const text = withoutCommentLines(written);
   const assigns = /^REST_FRAMEWORK\s*(?::[^=\n]+)?=/m.test(text) || /REST_FRAMEWORK\s*(\[|\.update\(|\.setdefault\()/.test(text);
   if (!assigns) return DJANGO_SETTINGS.test(text) || (SETTINGS_PATH.test(rel) && /^\s*SECRET_KEY\s*=/m.test(text)) ? 'none' : undefined;
   if (/\bPAGINATE_BY\b/.test(text)) return 'paged';
@@ -73,6 +75,11 @@ export function moduleAnswer(rel: string, text: string): DrfPagination | 'none' 
   if (DRF_CLASSES.test(cls)) return pageSize === undefined || pageSize === 'None' ? 'unpaged' : 'paged';
   // A project's own class sets its page_size itself.
   return 'paged';
+}
+
+/** The module's text with its whole-line `#` comments blanked (line numbers kept). */
+function withoutCommentLines(text: string): string {
+  return text.replace(/^[ \t]*#.*$/gm, '');
 }
 
 /** The value written for a REST_FRAMEWORK key (`"KEY": value` or `KEY=value` in dict()), as text. */
