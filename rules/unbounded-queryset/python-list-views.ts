@@ -315,7 +315,14 @@ function checkDrfListView(ctx: RuleContext, cls: Node, chain: ClassChain, judge:
   const view = cls.childForFieldName('name')?.text ?? 'view';
   let why: string;
   let headline: string;
-  if (paginationMember) {
+  const sizeless = paginationMember && sizelessDrfPaginator(paginationMember.node);
+  if (sizeless) {
+    // DRF's own class with no PAGE_SIZE to page by: paginate_queryset answers None and the list goes out whole.
+    const settings = drfSettings();
+    if (settings.state !== 'unpaged' || settings.pageSize) return;
+    why = `pagination_class = ${sizeless}, and REST_FRAMEWORK${settings.file ? ` in ${settings.file}` : ''} sets no PAGE_SIZE for it to page by`;
+    headline = `${clip(view, 32)}'s ${sizeless} has no PAGE_SIZE`;
+  } else if (paginationMember) {
     if (!/=\s*None\s*$/.test(paginationMember.text)) return;
     why = 'pagination_class = None';
     headline = `${clip(view, 40)} sets pagination_class = None`;
@@ -341,6 +348,20 @@ function checkDrfListView(ctx: RuleContext, cls: Node, chain: ClassChain, judge:
       'Set pagination_class (or REST_FRAMEWORK DEFAULT_PAGINATION_CLASS with PAGE_SIZE); clients must then follow pages.' +
       ownerNote(rows.info, judge, modelName),
   });
+}
+
+/** DRF's classes that page only by a page size: with none set they return every row. */
+const SIZED_BY_SETTINGS = ['PageNumberPagination', 'LimitOffsetPagination', 'CursorPagination'];
+
+/**
+ * `pagination_class = PageNumberPagination` naming DRF's own class itself (imported from rest_framework.pagination,
+ * not a project subclass that sets page_size): the class's name, or undefined.
+ */
+function sizelessDrfPaginator(assignment: Node | undefined): string | undefined {
+  const value = assignment?.type === 'assignment' ? assignment.childForFieldName('right') : undefined;
+  if (!value) return undefined;
+  const imports = importsOf(value.tree);
+  return SIZED_BY_SETTINGS.find((name) => imports.is(value, `rest_framework.pagination.${name}`));
 }
 
 /** `model = Post` of the view or a base (for `self.model.objects` and model-only views). */
@@ -821,7 +842,8 @@ export const LIST_VIEWS_WHAT =
   'ReadOnlyModelViewSet and ListModelMixin views (bases followed into other project modules) with no ' +
   '`pagination_class` on the view or a base and no `DEFAULT_PAGINATION_CLASS` in the project\'s `REST_FRAMEWORK` ' +
   'setting (DRF\'s own PageNumberPagination, LimitOffsetPagination and CursorPagination page only with `PAGE_SIZE`), ' +
-  'or `pagination_class = None`; Django ListViews without `paginate_by` (also one naming only `model = Post`); function views and class-based View ' +
+  'or `pagination_class = None`, or a `pagination_class` naming one of those DRF classes itself while no settings ' +
+  'module sets `PAGE_SIZE` (commented-out settings lines do not count); Django ListViews without `paginate_by` (also one naming only `model = Post`); function views and class-based View ' +
   'handlers (`def get(self, request)`) that render a whole queryset into a template with no Paginator; a template view\'s own ' +
   '`get_context_data` (ListView, DetailView, TemplateView and the edit views) adding to the context one object\'s growing ' +
   'children or one owner\'s growing rows that the template reads (`context["comments"] = self.object.comments.all()`, ' +
