@@ -310,7 +310,9 @@ function rowsLabel(info: QuerysetInfo | undefined, model?: string): string {
 
 function checkDrfListView(ctx: RuleContext, cls: Node, chain: ClassChain, judge: Judge, drfSettings: () => DrfPaginationSettings): void {
   // A view that lists its own way, or pages by hand, is not followed.
-  if (['list', 'paginator', 'paginate_queryset', 'get_paginated_response'].some((m) => chain.members.has(m))) return;
+  if (['paginator', 'paginate_queryset', 'get_paginated_response'].some((m) => chain.members.has(m))) return;
+  const list = chain.members.get('list');
+  if (list && !delegatesToDrfList(list.text)) return;
   const paginationMember = chain.members.get('pagination_class');
   const view = cls.childForFieldName('name')?.text ?? 'view';
   let why: string;
@@ -348,6 +350,16 @@ function checkDrfListView(ctx: RuleContext, cls: Node, chain: ClassChain, judge:
       'Set pagination_class (or REST_FRAMEWORK DEFAULT_PAGINATION_CLASS with PAGE_SIZE); clients must then follow pages.' +
       ownerNote(rows.info, judge, modelName),
   });
+}
+
+/**
+ * `def list(self, request, *args, **kwargs): return super().list(request, *args, **kwargs)`, often only there to
+ * carry `@extend_schema` or `@method_decorator(cache_page(...))`: it lists the DRF way, through the paginator.
+ */
+const SUPER_LIST = /^def\s+list\s*\([^)]*\)\s*(?:->[^:]+)?:\s*(?:(?:"{3}[\s\S]*?"{3}|'{3}[\s\S]*?'{3})\s*)?return\s+super\s*\([^)]*\)\s*\.\s*list\s*\([^)]*\)\s*$/;
+
+function delegatesToDrfList(method: string): boolean {
+  return SUPER_LIST.test(method.trim());
 }
 
 /** DRF's classes that page only by a page size: with none set they return every row. */
@@ -886,7 +898,8 @@ export const LIST_VIEWS_NOTES =
   'judged when every one of them carries a date or time of its own and none is arranged by hand), ' +
   'ListViews whose template (with all it extends or includes, found in the project) never reads `object_list`, ' +
   '`<model>_list`, the `context_object_name` or `page_obj` (the lazy queryset is never evaluated), ' +
-  'views with their own `list()`/`paginate_queryset()`, bases from other packages that might page, and projects ' +
+  'views with their own `list()` (one that only returns `super().list(...)`, there for `@extend_schema`, still lists the ' +
+  'DRF way and is followed) or `paginate_queryset()`, bases from other packages that might page, and projects ' +
   'whose settings cannot be read (no settings module, `REST_FRAMEWORK` built by code, `PAGE_SIZE` alone, which ' +
   'paged by default before DRF 3.7). A view class named like Django\'s in the project itself is the project\'s. ' +
   'An `if`/`else` binding one name to an owner\'s rows in one branch and to `Model.objects.all()` in the other is ' +
