@@ -16,6 +16,11 @@ export interface DrfPaginationSettings {
   state: DrfPagination;
   /** The settings module the answer comes from (for messages), when there is one. */
   file?: string;
+  /**
+   * A settings module sets a `PAGE_SIZE` (other than None): DRF's own classes named on a view page by it. Only
+   * answered with state 'unpaged'.
+   */
+  pageSize?: boolean;
 }
 
 /** DRF's own pagination classes: they page only with a PAGE_SIZE (a view's or the settings'). */
@@ -25,6 +30,8 @@ const DJANGO_SETTINGS = /^\s*(INSTALLED_APPS|MIDDLEWARE|DATABASES|ROOT_URLCONF)\
 
 interface ModuleAnswer {
   text: string;
+  /** The module sets REST_FRAMEWORK's PAGE_SIZE to something other than None. */
+  pageSize: boolean;
   /** 'none': a Django settings module that does not configure DRF pagination; undefined: not a settings module. */
   answer?: DrfPagination | 'none';
 }
@@ -37,25 +44,29 @@ export function drfPaginationSettings(project: ProjectInfo, current?: { relPath:
   if (!cache) perProject.set(project, (cache = new Map()));
   let sawSettings: string | undefined;
   let unpagedIn: string | undefined;
+  let pageSize = false;
   const texts = projectTexts(project, current);
   for (const rel of texts.files) {
     if (!rel.endsWith('.py') || /(^|\/)(node_modules|site-packages|\.venv|venv|tests?)\//.test(rel)) continue;
     const text = texts.text(rel);
     if (text === undefined) continue;
     let entry = cache.get(rel);
-    if (!entry || entry.text !== text) cache.set(rel, (entry = { text, answer: moduleAnswer(rel, text) }));
+    if (!entry || entry.text !== text) cache.set(rel, (entry = { text, answer: moduleAnswer(rel, text), pageSize: setsPageSize(text) }));
     const answer = entry.answer;
     if (answer === undefined) continue;
     if (answer === 'paged' || answer === 'unknown') return { state: answer, file: rel };
     sawSettings ??= rel;
+    pageSize ||= entry.pageSize;
     if (answer === 'unpaged') unpagedIn = rel;
   }
-  if (unpagedIn) return { state: 'unpaged', file: unpagedIn };
-  return sawSettings ? { state: 'unpaged', file: sawSettings } : { state: 'unknown' };
+  if (unpagedIn) return { state: 'unpaged', file: unpagedIn, pageSize };
+  return sawSettings ? { state: 'unpaged', file: sawSettings, pageSize } : { state: 'unknown' };
 }
 
 /** One module's say: undefined when it is not a settings module at all. */
-export function moduleAnswer(rel: string, text: string): DrfPagination | 'none' | undefined {
+export function moduleAnswer(rel: string, written: string): DrfPagination | 'none' | undefined {
+  // A commented-out `# 'DEFAULT_PAGINATION_CLASS': ...` / `# 'PAGE_SIZE': 20` configures nothing.
+  const text = withoutCommentLines(written);
   const assigns = /^REST_FRAMEWORK\s*(?::[^=\n]+)?=/m.test(text) || /REST_FRAMEWORK\s*(\[|\.update\(|\.setdefault\()/.test(text);
   if (!assigns) return DJANGO_SETTINGS.test(text) || (SETTINGS_PATH.test(rel) && /^\s*SECRET_KEY\s*=/m.test(text)) ? 'none' : undefined;
   if (/\bPAGINATE_BY\b/.test(text)) return 'paged';
@@ -73,6 +84,19 @@ export function moduleAnswer(rel: string, text: string): DrfPagination | 'none' 
   if (DRF_CLASSES.test(cls)) return pageSize === undefined || pageSize === 'None' ? 'unpaged' : 'paged';
   // A project's own class sets its page_size itself.
   return 'paged';
+}
+
+/** A `PAGE_SIZE` other than None in a module that configures REST_FRAMEWORK. */
+function setsPageSize(written: string): boolean {
+  const text = withoutCommentLines(written);
+  if (!/REST_FRAMEWORK/.test(text)) return false;
+  const value = settingValue(text, 'PAGE_SIZE');
+  return value !== undefined && value !== 'None';
+}
+
+/** The module's text with its whole-line `#` comments blanked (line numbers kept). */
+function withoutCommentLines(text: string): string {
+  return text.replace(/^[ \t]*#.*$/gm, '');
 }
 
 /** The value written for a REST_FRAMEWORK key (`"KEY": value` or `KEY=value` in dict()), as text. */

@@ -310,12 +310,21 @@ function rowsLabel(info: QuerysetInfo | undefined, model?: string): string {
 
 function checkDrfListView(ctx: RuleContext, cls: Node, chain: ClassChain, judge: Judge, drfSettings: () => DrfPaginationSettings): void {
   // A view that lists its own way, or pages by hand, is not followed.
-  if (['list', 'paginator', 'paginate_queryset', 'get_paginated_response'].some((m) => chain.members.has(m))) return;
+  if (['paginator', 'paginate_queryset', 'get_paginated_response'].some((m) => chain.members.has(m))) return;
+  const list = chain.members.get('list');
+  if (list && !delegatesToDrfList(list.text)) return;
   const paginationMember = chain.members.get('pagination_class');
   const view = cls.childForFieldName('name')?.text ?? 'view';
   let why: string;
   let headline: string;
-  if (paginationMember) {
+  const sizeless = paginationMember && sizelessDrfPaginator(paginationMember.node);
+  if (sizeless) {
+    // DRF's own class with no PAGE_SIZE to page by: paginate_queryset answers None and the list goes out whole.
+    const settings = drfSettings();
+    if (settings.state !== 'unpaged' || settings.pageSize) return;
+    why = `pagination_class = ${sizeless}, and REST_FRAMEWORK${settings.file ? ` in ${settings.file}` : ''} sets no PAGE_SIZE for it to page by`;
+    headline = `${clip(view, 32)}'s ${sizeless} has no PAGE_SIZE`;
+  } else if (paginationMember) {
     if (!/=\s*None\s*$/.test(paginationMember.text)) return;
     why = 'pagination_class = None';
     headline = `${clip(view, 40)} sets pagination_class = None`;
@@ -341,6 +350,30 @@ function checkDrfListView(ctx: RuleContext, cls: Node, chain: ClassChain, judge:
       'Set pagination_class (or REST_FRAMEWORK DEFAULT_PAGINATION_CLASS with PAGE_SIZE); clients must then follow pages.' +
       ownerNote(rows.info, judge, modelName),
   });
+}
+
+/**
+ * `def list(self, request, *args, **kwargs): return super().list(request, *args, **kwargs)`, often only there to
+ * carry `@extend_schema` or `@method_decorator(cache_page(...))`: it lists the DRF way, through the paginator.
+ */
+const SUPER_LIST = /^def\s+list\s*\([^)]*\)\s*(?:->[^:]+)?:\s*(?:(?:"{3}[\s\S]*?"{3}|'{3}[\s\S]*?'{3})\s*)?return\s+super\s*\([^)]*\)\s*\.\s*list\s*\([^)]*\)\s*$/;
+
+function delegatesToDrfList(method: string): boolean {
+  return SUPER_LIST.test(method.trim());
+}
+
+/** DRF's classes that page only by a page size: with none set they return every row. */
+const SIZED_BY_SETTINGS = ['PageNumberPagination', 'LimitOffsetPagination', 'CursorPagination'];
+
+/**
+ * `pagination_class = PageNumberPagination` naming DRF's own class itself (imported from rest_framework.pagination,
+ * not a project subclass that sets page_size): the class's name, or undefined.
+ */
+function sizelessDrfPaginator(assignment: Node | undefined): string | undefined {
+  const value = assignment?.type === 'assignment' ? assignment.childForFieldName('right') : undefined;
+  if (!value) return undefined;
+  const imports = importsOf(value.tree);
+  return SIZED_BY_SETTINGS.find((name) => imports.is(value, `rest_framework.pagination.${name}`));
 }
 
 /** `model = Post` of the view or a base (for `self.model.objects` and model-only views). */
@@ -821,7 +854,8 @@ export const LIST_VIEWS_WHAT =
   'ReadOnlyModelViewSet and ListModelMixin views (bases followed into other project modules) with no ' +
   '`pagination_class` on the view or a base and no `DEFAULT_PAGINATION_CLASS` in the project\'s `REST_FRAMEWORK` ' +
   'setting (DRF\'s own PageNumberPagination, LimitOffsetPagination and CursorPagination page only with `PAGE_SIZE`), ' +
-  'or `pagination_class = None`; Django ListViews without `paginate_by` (also one naming only `model = Post`); function views and class-based View ' +
+  'or `pagination_class = None`, or a `pagination_class` naming one of those DRF classes itself while no settings ' +
+  'module sets `PAGE_SIZE` (commented-out settings lines do not count); Django ListViews without `paginate_by` (also one naming only `model = Post`); function views and class-based View ' +
   'handlers (`def get(self, request)`) that render a whole queryset into a template with no Paginator; a template view\'s own ' +
   '`get_context_data` (ListView, DetailView, TemplateView and the edit views) adding to the context one object\'s growing ' +
   'children or one owner\'s growing rows that the template reads (`context["comments"] = self.object.comments.all()`, ' +
@@ -864,7 +898,8 @@ export const LIST_VIEWS_NOTES =
   'judged when every one of them carries a date or time of its own and none is arranged by hand), ' +
   'ListViews whose template (with all it extends or includes, found in the project) never reads `object_list`, ' +
   '`<model>_list`, the `context_object_name` or `page_obj` (the lazy queryset is never evaluated), ' +
-  'views with their own `list()`/`paginate_queryset()`, bases from other packages that might page, and projects ' +
+  'views with their own `list()` (one that only returns `super().list(...)`, there for `@extend_schema`, still lists the ' +
+  'DRF way and is followed) or `paginate_queryset()`, bases from other packages that might page, and projects ' +
   'whose settings cannot be read (no settings module, `REST_FRAMEWORK` built by code, `PAGE_SIZE` alone, which ' +
   'paged by default before DRF 3.7). A view class named like Django\'s in the project itself is the project\'s. ' +
   'An `if`/`else` binding one name to an owner\'s rows in one branch and to `Model.objects.all()` in the other is ' +
