@@ -192,15 +192,29 @@ function statementsOfClasses(tree: Tree): ReadonlyMap<number, TopLevelStatement>
 /**
  * Relations the rows are filtered to one value of (`filter(user=request.user)`, `owner_id=...`): every row reads
  * the same related row, a handful of identical cheap queries rather than a growing N+1, so they are not reported.
+ * With several returns (`if user.is_superuser: return X.objects.all()` / `return X.objects.filter(user=user)`) a
+ * relation is shared only when every returned queryset is filtered to it: the unfiltered branch lists every row.
  */
 function sharedRelations(view: ListView): Set<string> {
+  const refined = view.refinedBy ? filteredRelations(view.refinedBy.text) : new Set<string>();
+  let out: Set<string> | undefined;
+  for (const q of view.querysets) {
+    const own = filteredRelations(selfContained(q.expr) ? q.expr.text : (ancestor(q.expr, 'function_definition') ?? q.expr).text);
+    out = out ? new Set([...out].filter((r) => own.has(r))) : own;
+  }
+  return new Set([...(out ?? []), ...refined]);
+}
+
+/** A queryset chain started on a model class's manager (`X.objects.filter(...)`): its own text holds all its filters. */
+function selfContained(expr: Node): boolean {
+  return /^[A-Z]\w*\.\w+\.\w+\(/.test(expr.text);
+}
+
+/** The lookup names of the `.filter(...)` calls in a text (`user` for `filter(user=u)`, `user_id=u.id`, `Q(user=u)`). */
+function filteredRelations(text: string): Set<string> {
   const out = new Set<string>();
-  const texts = view.querysets.map((q) => (ancestor(q.expr, 'function_definition') ?? q.expr).text);
-  if (view.refinedBy) texts.push(view.refinedBy.text);
-  for (const text of texts) {
-    for (const call of text.matchAll(/\.(?:filter|get_queryset\(\)\.filter)\(([^()]*(?:\([^()]*\)[^()]*)*)\)/g)) {
-      for (const kw of call[1].matchAll(/(?:^|[,(\s])(\w+?)(?:_id)?\s*=(?!=)/g)) out.add(kw[1]);
-    }
+  for (const call of text.matchAll(/\.(?:filter|get_queryset\(\)\.filter)\(([^()]*(?:\([^()]*\)[^()]*)*)\)/g)) {
+    for (const kw of call[1].matchAll(/(?:^|[,(\s])(\w+?)(?:_id)?\s*=(?!=)/g)) out.add(kw[1]);
   }
   return out;
 }
