@@ -23,7 +23,7 @@ const PER_ROW_METHOD = /SerializerMethodField|to_representation/;
 const MANAGER_READ = /\.(objects|_default_manager)\./;
 
 export const DRF_METHOD_QUERY_NOTES =
-  'A SerializerMethodField method (or a `to_representation` built on `super()`) that queries a model manager keyed by the serialised object ' +
+  'A SerializerMethodField method (a `@staticmethod` one too, its row in the first parameter; or a `to_representation` built on `super()`) that queries a model manager keyed by the serialised object ' +
   '(`Attachment.objects.filter(question=obj)`, `.get(user=obj.user)`, `.count()` on such a filter) is reported at the query ' +
   'when the project renders that serializer with many rows (a list view\'s `serializer_class`, or `Serializer(rows, many=True)`), ' +
   'without a fix; a nested `Serializer(many=True)` field alone (one record\'s children) does not count, nor writes. ';

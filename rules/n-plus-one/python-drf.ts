@@ -62,7 +62,8 @@ export const DRF_NOTES =
   'Not reported: retrieve-only views and `Serializer(obj)` without `many=True`, `_id` fields and primary-key fields ' +
   'of a foreign key (DRF reads `<fk>_id`), `values()` querysets, annotations read as fields, methods that use ' +
   '`getattr`/`hasattr` fallbacks, serializers with their own `to_representation` that does not start from `super().to_representation()` (one that does renders every field, and its own reads of the instance count too), relations the queryset filters to ' +
-  'one value (`filter(user=request.user)`: the same row each time), querysets from custom managers that may ' +
+  'one value (`filter(user=request.user)`: the same row each time; with several returns only when every returned queryset ' +
+  'filters it, so a `return X.objects.all()` branch for staff is reported), querysets from custom managers that may ' +
   'select or prefetch, and `get_queryset()` bodies that cannot be read as one queryset expression (beyond filtering ' +
   '`self.queryset` / `super().get_queryset()`). A `.count()` is not reported when the same relation is prefetched. ' +
   'Pagination bounds the rows per page but not the per-row queries, so paginated views are reported. A loop in a ' +
@@ -197,12 +198,20 @@ function statementsOfClasses(tree: Tree): ReadonlyMap<number, TopLevelStatement>
  */
 function sharedRelations(view: ListView): Set<string> {
   const refined = view.refinedBy ? filteredRelations(view.refinedBy.text) : new Set<string>();
+  const listed = listedQuerysets(view);
   let out: Set<string> | undefined;
-  for (const q of view.querysets) {
-    const own = filteredRelations(selfContained(q.expr) ? q.expr.text : (ancestor(q.expr, 'function_definition') ?? q.expr).text);
+  for (const q of listed) {
+    // One queryset: any filter in its function counts (the rows may be built over several statements).
+    const own = filteredRelations(listed.length > 1 && selfContained(q.expr) ? q.expr.text : (ancestor(q.expr, 'function_definition') ?? q.expr).text);
     out = out ? new Set([...out].filter((r) => own.has(r))) : own;
   }
   return new Set([...(out ?? []), ...refined]);
+}
+
+/** The querysets that give rows: `X.objects.none()` (returned for an anonymous user, a missing header) lists nothing. */
+function listedQuerysets(view: ListView): ListQueryset[] {
+  const some = view.querysets.filter((q) => !/\.none\(\s*\)$/.test(q.expr.text));
+  return some.length > 0 ? some : view.querysets;
 }
 
 /** A queryset chain started on a model class's manager (`X.objects.filter(...)`): its own text holds all its filters. */
