@@ -20,6 +20,7 @@ const LIST_ACTION = /["']list["']|["']GET["']/;
 const LIST_ACTION_IS = /^(?!.*(!=|\bnot\b)).*(==\s*["']list["']|["']list["']\s*==|\bin\s*[[({][^\])}]*["']list["'])/;
 /** `OrderSerializer(orders, many=True)`: a positional first argument, then many=True in the same call. */
 const MANY_CALL = /\b(\w*Serializer\w*)\(\s*(?![A-Za-z_]\w*\s*=[^=])[^()]*?(?:\([^()]*\)[^()]*?)*\bmany\s*=\s*True/g;
+const OWN_MANY_CALL = /\bget_serializer\((?:[^()]|\([^()]*\))*\bmany\s*=\s*True/;
 const SKIPPED_FOLDERS = /(^|\/)(node_modules|site-packages|\.venv|venv|migrations|tests?)\//;
 
 const MODULE_LISTED = new FileVersionSlot<readonly string[]>('DRF: serializers a module lists with', 2000);
@@ -35,7 +36,8 @@ export function listedIn(text: string): string[] {
       const header = /^class[^\n]*/.exec(cls)?.[0] ?? '';
       if (!LIST_VIEW_BASE.test(header)) continue;
       for (const m of cls.matchAll(SERIALIZER_CLASS)) out.add(m[1]);
-      for (const name of listReturns(cls)) out.add(name);
+      // A custom action listing through `self.get_serializer(rows, many=True)` renders whatever the fallback returns.
+      for (const name of listReturns(cls, OWN_MANY_CALL.test(cls))) out.add(name);
     }
   }
   return [...out];
@@ -46,7 +48,7 @@ export function listedIn(text: string): string[] {
  * or a write method (a retrieve or create serializer renders one row), and the fallback after an `if` that returns
  * the list action's own serializer (`if self.action == "list": return PostListSerializer` / `return PostSerializer`).
  */
-function listReturns(cls: string): string[] {
+function listReturns(cls: string, fallbackListed: boolean): string[] {
   const lines = cls.split('\n');
   const out: string[] = [];
   let listHandled = false;
@@ -67,7 +69,7 @@ function listReturns(cls: string): string[] {
       }
       break;
     }
-    if (!listHandled) out.push(m[2]);
+    if (!listHandled || fallbackListed) out.push(m[2]);
   });
   return out;
 }
