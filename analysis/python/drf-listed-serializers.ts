@@ -16,8 +16,11 @@ const RETURNED_CLASS = /^([ \t]*)return\s+(?:\w+\.)*(\w*Serializer\w*)\s*$/;
 /** A test for one object's action or a write (`self.action == "retrieve"`, `request.method == "POST"`): not the list. */
 const SINGLE_ACTION = /\b(retrieve|create|update|partial_update|destroy)\b|["'](POST|PUT|PATCH|DELETE)["']/;
 const LIST_ACTION = /["']list["']|["']GET["']/;
+/** A test that the action is the list (`self.action == "list"`), not that it is not. */
+const LIST_ACTION_IS = /^(?!.*(!=|\bnot\b)).*(==\s*["']list["']|["']list["']\s*==|\bin\s*[[({][^\])}]*["']list["'])/;
 /** `OrderSerializer(orders, many=True)`: a positional first argument, then many=True in the same call. */
 const MANY_CALL = /\b(\w*Serializer\w*)\(\s*(?![A-Za-z_]\w*\s*=[^=])[^()]*?(?:\([^()]*\)[^()]*?)*\bmany\s*=\s*True/g;
+const OWN_MANY_CALL = /\bget_serializer\((?:[^()]|\([^()]*\))*\bmany\s*=\s*True/;
 const SKIPPED_FOLDERS = /(^|\/)(node_modules|site-packages|\.venv|venv|migrations|tests?)\//;
 
 const MODULE_LISTED = new FileVersionSlot<readonly string[]>('DRF: serializers a module lists with', 2000);
@@ -33,7 +36,8 @@ export function listedIn(text: string): string[] {
       const header = /^class[^\n]*/.exec(cls)?.[0] ?? '';
       if (!LIST_VIEW_BASE.test(header)) continue;
       for (const m of cls.matchAll(SERIALIZER_CLASS)) out.add(m[1]);
-      for (const name of listReturns(cls)) out.add(name);
+      // A custom action listing through `self.get_serializer(rows, many=True)` renders whatever the fallback returns.
+      for (const name of listReturns(cls, OWN_MANY_CALL.test(cls))) out.add(name);
     }
   }
   return [...out];
@@ -41,12 +45,15 @@ export function listedIn(text: string): string[] {
 
 /**
  * The serializers `get_serializer_class()` returns, but for those under an `if` that tests for one object's action
- * or a write method (a retrieve or create serializer renders one row).
+ * or a write method (a retrieve or create serializer renders one row), and the fallback after an `if` that returns
+ * the list action's own serializer (`if self.action == "list": return PostListSerializer` / `return PostSerializer`).
  */
-function listReturns(cls: string): string[] {
+function listReturns(cls: string, fallbackListed: boolean): string[] {
   const lines = cls.split('\n');
   const out: string[] = [];
+  let listHandled = false;
   lines.forEach((line, i) => {
+    if (/^\s*(async\s+)?def\s/.test(line)) listHandled = false;
     const m = RETURNED_CLASS.exec(line);
     if (!m) return;
     const indent = m[1].length;
@@ -55,9 +62,14 @@ function listReturns(cls: string): string[] {
       const above = /^([ \t]*)(\S.*)$/.exec(lines[j]);
       if (!above || above[1].length >= indent) continue;
       if (/^(if|elif)\b/.test(above[2]) && SINGLE_ACTION.test(above[2]) && !LIST_ACTION.test(above[2])) return;
+      if (/^(if|elif)\b/.test(above[2]) && LIST_ACTION_IS.test(above[2])) {
+        listHandled = true;
+        out.push(m[2]);
+        return;
+      }
       break;
     }
-    out.push(m[2]);
+    if (!listHandled || fallbackListed) out.push(m[2]);
   });
   return out;
 }

@@ -176,17 +176,31 @@ function methodReads(def: Node): ObjectRead[] {
   const start = def.startIndex;
   // An error-free method's subtree is a function of its text (its indentation is part of it).
   const method = { type: 'method', textId: statementTextId(def.text), cacheable: !def.hasError };
-  const relative = METHOD_READS.answer(method, '', () => objectReads(def).map((r) => ({ ...r, span: { start: r.span.start - start, end: r.span.end - start } })));
+  // The def's text leaves out its decorators, and `@staticmethod` moves the row to the first parameter.
+  const relative = METHOD_READS.answer(method, isStaticMethod(def) ? 'static' : '', () => objectReads(def).map((r) => ({ ...r, span: { start: r.span.start - start, end: r.span.end - start } })));
   return relative.map((r) => ({ ...r, span: { start: r.span.start + start, end: r.span.end + start } }));
 }
 
-/** The `obj.a.b` reads of a method, where `obj` is its first parameter after self. */
-function objectReads(def: Node): ObjectRead[] {
+/**
+ * The parameter a serializer method gets the row in: the first after self (`def get_x(self, obj)`, `(self, obj:
+ * Order)`), or the first of a `@staticmethod` (DRF calls `method(obj)` on the instance either way). A `*args` or
+ * `**kwargs` there names no object.
+ */
+export function rowParameter(def: Node): string | undefined {
   const params = (def.childForFieldName('parameters')?.namedChildren ?? []).filter((p): p is Node => !!p);
-  const param = params[1];
-  // `def get_x(self, obj)` or `(self, obj: Order)`; a `*args` or `**kwargs` there names no object.
+  const param = params[isStaticMethod(def) ? 0 : 1];
   const name = param?.type === 'typed_parameter' ? param.namedChildren[0] : param;
-  const obj = name?.type === 'identifier' ? name.text : undefined;
+  return name?.type === 'identifier' ? name.text : undefined;
+}
+
+function isStaticMethod(def: Node): boolean {
+  const decorated = def.parent?.type === 'decorated_definition' ? def.parent : undefined;
+  return !!decorated?.namedChildren.some((d) => d?.type === 'decorator' && /^@\s*staticmethod\s*$/.test(d.text));
+}
+
+/** The `obj.a.b` reads of a method, where `obj` is the row parameter. */
+function objectReads(def: Node): ObjectRead[] {
+  const obj = rowParameter(def);
   const body = def.childForFieldName('body');
   if (!obj || !body) return [];
   // `getattr(obj, "n_items", None)` / `hasattr(obj, ...)`: the method reads an annotation when it is there.

@@ -11,6 +11,7 @@ import type { RuleContext } from '../api';
 import { clip } from '../shared/format';
 import { captures, classFieldCalls, keywordArgument, stringValue } from '../../analysis/python/ast';
 import { listedSerializers } from '../../analysis/python/drf-listed-serializers';
+import { rowParameter } from '../../analysis/python/drf-serializers';
 
 /** Manager methods that read rows. */
 const READS = new Set(['filter', 'exclude', 'get', 'first', 'last', 'count', 'exists', 'aggregate', 'latest', 'earliest', 'values', 'values_list', 'order_by', 'annotate', 'distinct']);
@@ -22,7 +23,7 @@ const PER_ROW_METHOD = /SerializerMethodField|to_representation/;
 const MANAGER_READ = /\.(objects|_default_manager)\./;
 
 export const DRF_METHOD_QUERY_NOTES =
-  'A SerializerMethodField method (or a `to_representation` built on `super()`) that queries a model manager keyed by the serialised object ' +
+  'A SerializerMethodField method (a `@staticmethod` one too, its row in the first parameter; or a `to_representation` built on `super()`) that queries a model manager keyed by the serialised object ' +
   '(`Attachment.objects.filter(question=obj)`, `.get(user=obj.user)`, `.count()` on such a filter) is reported at the query ' +
   'when the project renders that serializer with many rows (a list view\'s `serializer_class`, or `Serializer(rows, many=True)`), ' +
   'without a fix; a nested `Serializer(many=True)` field alone (one record\'s children) does not count, nor writes. ';
@@ -88,9 +89,7 @@ interface KeyedQuery {
 
 /** Manager reads in the method (not in nested functions) with the object, its key or one of its attributes as a lookup value. */
 function keyedQueries(def: Node): KeyedQuery[] {
-  const params = (def.childForFieldName('parameters')?.namedChildren ?? []).filter((p): p is Node => !!p);
-  const param = params[1]?.type === 'typed_parameter' ? params[1].namedChildren[0] : params[1];
-  const obj = param?.type === 'identifier' ? param.text : undefined;
+  const obj = rowParameter(def);
   const body = def.childForFieldName('body');
   if (!obj || !body) return [];
   const out: KeyedQuery[] = [];

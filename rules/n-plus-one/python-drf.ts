@@ -62,7 +62,8 @@ export const DRF_NOTES =
   'Not reported: retrieve-only views and `Serializer(obj)` without `many=True`, `_id` fields and primary-key fields ' +
   'of a foreign key (DRF reads `<fk>_id`), `values()` querysets, annotations read as fields, methods that use ' +
   '`getattr`/`hasattr` fallbacks, serializers with their own `to_representation` that does not start from `super().to_representation()` (one that does renders every field, and its own reads of the instance count too), relations the queryset filters to ' +
-  'one value (`filter(user=request.user)`: the same row each time), querysets from custom managers that may ' +
+  'one value (`filter(user=request.user)`: the same row each time; with several returns only when every returned queryset ' +
+  'filters it, so a `return X.objects.all()` branch for staff is reported), querysets from custom managers that may ' +
   'select or prefetch, and `get_queryset()` bodies that cannot be read as one queryset expression (beyond filtering ' +
   '`self.queryset` / `super().get_queryset()`). A `.count()` is not reported when the same relation is prefetched. ' +
   'Pagination bounds the rows per page but not the per-row queries, so paginated views are reported. A loop in a ' +
@@ -192,15 +193,37 @@ function statementsOfClasses(tree: Tree): ReadonlyMap<number, TopLevelStatement>
 /**
  * Relations the rows are filtered to one value of (`filter(user=request.user)`, `owner_id=...`): every row reads
  * the same related row, a handful of identical cheap queries rather than a growing N+1, so they are not reported.
+ * With several returns (`if user.is_superuser: return X.objects.all()` / `return X.objects.filter(user=user)`) a
+ * relation is shared only when every returned queryset is filtered to it: the unfiltered branch lists every row.
  */
 function sharedRelations(view: ListView): Set<string> {
+  const refined = view.refinedBy ? filteredRelations(view.refinedBy.text) : new Set<string>();
+  const listed = listedQuerysets(view);
+  let out: Set<string> | undefined;
+  for (const q of listed) {
+    // One queryset: any filter in its function counts (the rows may be built over several statements).
+    const own = filteredRelations(listed.length > 1 && selfContained(q.expr) ? q.expr.text : (ancestor(q.expr, 'function_definition') ?? q.expr).text);
+    out = out ? new Set([...out].filter((r) => own.has(r))) : own;
+  }
+  return new Set([...(out ?? []), ...refined]);
+}
+
+/** The querysets that give rows: `X.objects.none()` (returned for an anonymous user, a missing header) lists nothing. */
+function listedQuerysets(view: ListView): ListQueryset[] {
+  const some = view.querysets.filter((q) => !/\.none\(\s*\)$/.test(q.expr.text));
+  return some.length > 0 ? some : view.querysets;
+}
+
+/** A queryset chain started on a model class's manager (`X.objects.filter(...)`): its own text holds all its filters. */
+function selfContained(expr: Node): boolean {
+  return /^[A-Z]\w*\.\w+\.\w+\(/.test(expr.text);
+}
+
+/** The lookup names of the `.filter(...)` calls in a text (`user` for `filter(user=u)`, `user_id=u.id`, `Q(user=u)`). */
+function filteredRelations(text: string): Set<string> {
   const out = new Set<string>();
-  const texts = view.querysets.map((q) => (ancestor(q.expr, 'function_definition') ?? q.expr).text);
-  if (view.refinedBy) texts.push(view.refinedBy.text);
-  for (const text of texts) {
-    for (const call of text.matchAll(/\.(?:filter|get_queryset\(\)\.filter)\(([^()]*(?:\([^()]*\)[^()]*)*)\)/g)) {
-      for (const kw of call[1].matchAll(/(?:^|[,(\s])(\w+?)(?:_id)?\s*=(?!=)/g)) out.add(kw[1]);
-    }
+  for (const call of text.matchAll(/\.(?:filter|get_queryset\(\)\.filter)\(([^()]*(?:\([^()]*\)[^()]*)*)\)/g)) {
+    for (const kw of call[1].matchAll(/(?:^|[,(\s])(\w+?)(?:_id)?\s*=(?!=)/g)) out.add(kw[1]);
   }
   return out;
 }

@@ -30,7 +30,25 @@ def export(request):
     rows = Tag.objects.all()
     return Response(TagSerializer(rows, many=True).data)
 `;
-    assert.deepStrictEqual(new Set(listedIn(text)), new Set(['TagSerializer', 'OrderSerializer', 'ItemSerializer', 'NoteSerializer']));
+    assert.deepStrictEqual(new Set(listedIn(text)), new Set(['TagSerializer', 'OrderSerializer', 'ItemSerializer']));
+  });
+
+  it('keeps the fallback after the list action when a custom action lists through get_serializer(many=True)', () => {
+    const text = `
+from rest_framework import viewsets
+
+
+class ItemViewSet(viewsets.ModelViewSet):
+    def get_serializer_class(self):
+        if self.action == "list":
+            return ItemListSerializer
+        return ItemSerializer
+
+    @action(detail=False)
+    def recent(self, request):
+        return Response(self.get_serializer(self.get_queryset()[:50], many=True).data)
+`;
+    assert.deepStrictEqual(new Set(listedIn(text)), new Set(['ItemListSerializer', 'ItemSerializer']));
   });
 
   it('leaves out nested many=True fields and retrieve-only views', () => {
