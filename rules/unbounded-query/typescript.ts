@@ -632,8 +632,15 @@ function loadsListedKeys(q: OrmCall): boolean {
       return LISTED_IDS.test(ts.isIdentifier(value) ? value.text : value.name.text);
     }
     if (!ts.isObjectLiteralExpression(value)) return false;
-    return value.properties.some((inner) => inner.name !== undefined && /^(in|\$in|'\$in'|"\$in"|\[Op\.in\])$/.test(inner.name.getText()));
+    return value.properties.some((inner) => inner.name !== undefined && /^(in|\$in|'\$in'|"\$in"|\[Op\.in\])$/.test(inner.name.getText()) && !oneElementList(inner));
   });
+}
+
+/** `{ participants: { $in: [userId] } }`: a list of one value is an equality (rows holding that value), not a batch of keys. */
+function oneElementList(property: ts.ObjectLiteralElementLike): boolean {
+  if (!ts.isPropertyAssignment(property)) return false;
+  const list = unwrap(property.initializer);
+  return ts.isArrayLiteralExpression(list) && list.elements.length === 1 && !ts.isSpreadElement(list.elements[0]);
 }
 
 /** A list of ids a document or the code holds: `required_book_ids`, `memberIds`, `tagIDs`. */
@@ -913,7 +920,7 @@ function isReferenceData(q: OrmCall): boolean {
  * Tables that grow with time for each owner: logs, audit trails, events, sessions, messages, history, and the
  * records of what one user does (orders, expenses, transactions, bookings).
  */
-const APPEND_ONLY = /(audit|log|event|histor|message|notification|session|entr(y|ies)|visit|click|pageview|metric|tracking|order|expense|transaction|booking)/i;
+const APPEND_ONLY = /(audit|log|event|histor|message|notification|session|entr(y|ies)|visit|click|pageview|metric|tracking|order|expense|transaction|booking|reservation)/i;
 
 /**
  * False for a value that may be undefined: `x ?? undefined`, an optional parameter. ORMs drop an undefined filter
