@@ -28,6 +28,7 @@ import { indexOf } from '../../analysis/typescript/ast';
 import { builderMatchesOneRow, looksUpByKey, matchesOneRow, onePerGroupMember, readAsOneRow } from './few-rows';
 import { childrenOfOneParent, namedCatalogue, selectsAdministrators } from './one-parent';
 import { unboundedTypeormRelation } from './typeorm-relations';
+import { mayLookUp, unboundedLookups } from './mongo-lookup';
 
 /** Chain calls that bound or stream a Mongoose query / TypeORM query builder. */
 const BOUNDING_CHAIN = new Set(['limit', 'take', 'cursor', 'stream', 'eachAsync', 'paginate', 'countDocuments', 'count', 'distinct', 'findOne']);
@@ -41,11 +42,12 @@ export default defineRule({
       'optional-bound': '{{what}} loads all rows unless {{condition}}',
       'unbounded-include': '{{what}} includes every row of {{relation}}: give the relation a take',
       'unbounded-populate': '{{what}} populates every {{relation}} document: give it a perDocumentLimit',
+      'unbounded-lookup': '{{what}} joins every {{relation}} document with $lookup: limit it in its pipeline',
     },
     kinds: ['typescript', 'javascript'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
-    trigger: /\.populate\s*\(|\brelations\s*:|\.query\s*(<[^>]*>)?\s*\(\s*[`'"]\s*[sS][eE][lL][eE][cC][tT]\b|findMany|findUnique|findFirst|\bfind(By|AndCount|AndCountBy|All|AndCountAll)?\s*[(<]|getMany|getRawMany|\.toArray\s*\(|\w\s*\(\s*['"`][\w.]+['"`]\s*\)\s*\.\s*(select|where|orderBy)\b/,
+    trigger: /\.populate\s*\(|\$lookup\b|\brelations\s*:|\.query\s*(<[^>]*>)?\s*\(\s*[`'"]\s*[sS][eE][lL][eE][cC][tT]\b|findMany|findUnique|findFirst|\bfind(By|AndCount|AndCountBy|All|AndCountAll)?\s*[(<]|getMany|getRawMany|\.toArray\s*\(|\w\s*\(\s*['"`][\w.]+['"`]\s*\)\s*\.\s*(select|where|orderBy)\b/,
     options: {
       suggestedLimit: { type: 'number', default: 100, description: 'The page size the fix adds (`take: N` / `limit: N`).' },
     },
@@ -62,6 +64,8 @@ export default defineRule({
         '`findAndCountAll()` without `limit`, Mongoose `find()` without `.limit()` or `.cursor()`, Knex builder reads awaited or returned without `.limit()`/`.first()` (`await db(\'appointments\').select(\'*\')`, `db(\'orders\').where({ status })`, where `db` is a `knex(config)` of the file or of a relative module it imports; a table only seeds or the init script that creates it insert into is not reported), and the native MongoDB driver\'s `collection(\'x\').find(q).toArray()` ' +
         '(or a `Collection` variable\'s) without `.limit()` or a `limit` option, and `aggregate(pipeline).toArray()` whose pipeline has no ' +
         '`$limit` and no reducing stage (`$group`, `$count`, `$facet`); `findOne` and a cursor iterated with `for await` are not whole reads. ' +
+        'An aggregate (Mongoose or native) whose `$lookup` joins to each result every document of a growing collection (reviews, comments, orders) that points at it ' +
+        "(`foreignField: 'productId'`), with no `$limit` in the lookup's own pipeline and no later stage that drops or slices the joined array, is reported too; a to-one join (`foreignField: '_id'`) is not. " +
         'Clients are recognised from their imports (`@prisma/client`, `typeorm`, `sequelize`, `mongoose`, the ' +
         "project's models module), not from variable names; a Prisma client also when a repository method takes it as a " +
         'parameter (`findAll(tx: PrismaTransaction = this.db)`, a transaction\'s client or the class\'s own), and the `ctx.prisma` / ' +
@@ -199,6 +203,7 @@ export default router;
     const calls = ormCalls(ctx); // before the parse: a file with no possible ORM read is not parsed
     if (mayReadNative(ctx.file.text)) reportNativeReads(ctx, calls, limit);
     if (mayReadKnex(ctx.file.text)) reportKnexReads(ctx, limit);
+    if (mayLookUp(ctx.file.text)) reportLookups(ctx);
     if (calls.length === 0) return;
     const fixable = !hasSyntaxErrors(ctx.typescript());
     for (const q of calls) {
@@ -284,6 +289,28 @@ function reportNativeReads(ctx: RuleContext, ormReads: readonly OrmCall[], limit
         (read.method === 'find' ? `Page it: .sort({ _id: 1 }).limit(${limit}) with a cursor or skip, or iterate the cursor (for await) to stream.` : `Add a { $limit: ${limit} } stage, or iterate the cursor (for await) to stream.`) +
         (typeof served === 'object' ? ` ${viaText(served)}` : ''),
       fixes: fix ? [fix] : [],
+    });
+  }
+}
+
+/** An aggregate's `$lookup` joining every growing document that points at each result (mongo-lookup.ts). */
+function reportLookups(ctx: RuleContext): void {
+  const sf = ctx.typescript();
+  for (const found of unboundedLookups(indexOf(sf).calls, growsWithUse)) {
+    const served = servesRequests(ctx, found.call);
+    if (!served) continue;
+    const what = `${(unwrap(found.call.expression) as ts.PropertyAccessExpression).expression.getText()}.aggregate()`;
+    ctx.report({
+      // the whole `{ $lookup: ... }` stage of the pipeline
+      start: found.stage.parent.getStart(),
+      end: found.stage.parent.getEnd(),
+      messageId: 'unbounded-lookup',
+      data: { what: clip(what, 40), relation: clip(found.from, 17) },
+      detail:
+        `${what} joins to each result, with $lookup, every ${found.from} document that refers to it, and those grow with use: ` +
+        'each request loads all of them. Give the lookup a pipeline with $sort and $limit, or serve them from their own paged endpoint.' +
+        (typeof served === 'object' ? ` ${viaText(served)}` : ''),
+      fixes: [],
     });
   }
 }
