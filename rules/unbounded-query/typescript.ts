@@ -16,7 +16,7 @@ import { inServerAction } from '../../analysis/typescript/per-request';
 import { reachedFromRequests } from '../../analysis/typescript/request-reach';
 import { neverCalled } from '../../analysis/typescript/uncalled';
 import type { RequestCaller } from '../../analysis/typescript/import-graph';
-import { chainMethods, ormCalls, ORM_LABEL, type OrmCall } from '../../analysis/typescript/orm';
+import { chainMethods, mongooseCallback, ormCalls, ORM_LABEL, type OrmCall } from '../../analysis/typescript/orm';
 import { optionalBound, type OptionalBound } from '../../analysis/typescript/optional-bound';
 import { describeRawSelect, MAY_RUN_RAW_SELECT, rawSelects } from './raw-sql';
 import { unboundedPopulate, type UnboundedPopulate } from './mongoose-populate';
@@ -554,10 +554,15 @@ function unboundedQuery(ctx: RuleContext, q: OrmCall, limit: number): Problem | 
       const chain = chainMethods(ctx, q.call);
       if ([...chain].some((m) => BOUNDING_CHAIN.has(m))) return undefined;
       if (isCursorLoop(q.call)) return undefined;
-      const options = asObjectLiteral(q.call.arguments[2]);
-      const optional = optionalBound(q.call.arguments[2], ['limit']);
+      // `find(filter, projection, options, (err, docs) => ...)`: the callback is not an option
+      const callback = mongooseCallback(q.call);
+      const args = callback ? q.call.arguments.slice(0, -1) : q.call.arguments;
+      const options = asObjectLiteral(args[2]);
+      const optional = optionalBound(args[2], ['limit']);
       if (optional) return optionalProblem(`Mongoose ${call}`, 'limit', optional, limit);
-      if (q.call.arguments.length > 2 && (!options || hasSpread(options) || objectProperty(options, 'limit'))) return undefined;
+      if (args.length > 2 && (!options || hasSpread(options) || objectProperty(options, 'limit'))) return undefined;
+      // the callback already ran the query: a `.limit()` after it would not bound it
+      if (callback) return { what: `Mongoose ${call} without a limit`, advice: `pass { limit: ${limit} } as its options, or page it with .limit(${limit}).exec()` };
       const end = q.call.getEnd();
       // A chain that continues one call per line gets `.limit()` on a line of its own.
       const next = q.call.parent;
