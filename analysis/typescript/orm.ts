@@ -231,11 +231,20 @@ function recognise(call: ts.CallExpression, ev: Evidence): OrmCall | undefined {
   }
 
   if (SEQUELIZE_READS.has(name) || MONGOOSE_READS.has(name) || TYPEORM_READS.has(name)) {
-    if (call.arguments.some((a) => isFunctionNode(unwrap(a)))) return undefined; // `list.find((x) => ...)`
+    // `list.find((x) => ...)` is an array's; Mongoose's callback API (`Model.find(filter, (err, docs) => ...)`) puts it last
+    const callback = mongooseCallback(call);
+    if (!callback && call.arguments.some((a) => isFunctionNode(unwrap(a)))) return undefined;
     const orm = modelOrm(receiver, name, call, ev);
+    if (callback && orm !== 'mongoose') return undefined;
     if (orm && readsOf(orm).has(name)) return make(orm, call, name, receiver.getText(), modelName(receiver), 0, false);
   }
   return undefined;
+}
+
+/** `Model.find(filter, (err, docs) => ...)`: Mongoose's callback API, the callback after a filter, no other function. */
+export function mongooseCallback(call: ts.CallExpression): boolean {
+  const args = call.arguments.map((a) => unwrap(a));
+  return args.length >= 2 && isFunctionNode(args[args.length - 1]) && !args.slice(0, -1).some((a) => isFunctionNode(a));
 }
 
 function make(orm: Orm, call: ts.CallExpression, method: string, target: string, model: string | undefined, optionsIndex: number, builder: boolean): OrmCall {

@@ -100,6 +100,7 @@ export function matchesOneRow(ctx: RuleContext, q: OrmCall, where: ts.ObjectLite
  */
 export function builderMatchesOneRow(ctx: RuleContext, q: OrmCall, loginKey: RegExp): boolean {
   const keys = keysOf(ctx, q);
+  const alias = builderAlias(q);
   let e: ts.Expression = unwrap(q.call.expression);
   for (let depth = 0; depth < 30 && ts.isPropertyAccessExpression(e); depth++) {
     const receiver = unwrap(e.expression);
@@ -109,8 +110,10 @@ export function builderMatchesOneRow(ctx: RuleContext, q: OrmCall, loginKey: Reg
       const condition = receiver.arguments[0];
       const text = condition && (ts.isStringLiteralLike(condition) ? condition.text : undefined);
       if (text && !/\bOR\b/i.test(text)) {
-        for (const m of text.matchAll(/(?:^|[\s(])(?:["`]?\w+["`]?\.)?["`]?(\w+)["`]?\s*=\s*:(\w+)/g)) {
-          if (PRIMARY_KEY.test(m[1]) || keys.unique.has(m[1]) || loginKey.test(m[1])) return true;
+        for (const m of text.matchAll(/(?:^|[\s(])(?:["`]?(\w+)["`]?\.)?["`]?(\w+)["`]?\s*=\s*:(\w+)/g)) {
+          // `user.id = :id` on `createQueryBuilder('car')`: a joined row's key, so one user's cars, not one car
+          if (m[1] && alias && m[1] !== alias) continue;
+          if (PRIMARY_KEY.test(m[2]) || keys.unique.has(m[2]) || loginKey.test(m[2])) return true;
         }
       }
     }

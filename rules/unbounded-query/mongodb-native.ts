@@ -129,7 +129,7 @@ function hasLimitOption(read: ts.CallExpression): boolean {
 }
 
 /** The stages of an aggregate's pipeline when they are written here (a literal, or a `const pipeline = [...]`). */
-function pipelineStages(arg: ts.Expression | undefined): ts.ObjectLiteralExpression[] | undefined {
+export function pipelineStages(arg: ts.Expression | undefined): ts.ObjectLiteralExpression[] | undefined {
   if (!arg) return undefined;
   let e = unwrap(arg);
   if (ts.isIdentifier(e)) {

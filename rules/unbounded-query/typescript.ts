@@ -16,7 +16,7 @@ import { inServerAction } from '../../analysis/typescript/per-request';
 import { reachedFromRequests } from '../../analysis/typescript/request-reach';
 import { neverCalled } from '../../analysis/typescript/uncalled';
 import type { RequestCaller } from '../../analysis/typescript/import-graph';
-import { chainMethods, ormCalls, ORM_LABEL, type OrmCall } from '../../analysis/typescript/orm';
+import { chainMethods, mongooseCallback, ormCalls, ORM_LABEL, type OrmCall } from '../../analysis/typescript/orm';
 import { optionalBound, type OptionalBound } from '../../analysis/typescript/optional-bound';
 import { describeRawSelect, MAY_RUN_RAW_SELECT, rawSelects } from './raw-sql';
 import { unboundedPopulate, type UnboundedPopulate } from './mongoose-populate';
@@ -28,6 +28,7 @@ import { indexOf } from '../../analysis/typescript/ast';
 import { builderMatchesOneRow, looksUpByKey, matchesOneRow, onePerGroupMember, readAsOneRow } from './few-rows';
 import { childrenOfOneParent, namedCatalogue, selectsAdministrators } from './one-parent';
 import { unboundedTypeormRelation } from './typeorm-relations';
+import { mayLookUp, unboundedLookups } from './mongo-lookup';
 
 /** Chain calls that bound or stream a Mongoose query / TypeORM query builder. */
 const BOUNDING_CHAIN = new Set(['limit', 'take', 'cursor', 'stream', 'eachAsync', 'paginate', 'countDocuments', 'count', 'distinct', 'findOne']);
@@ -41,11 +42,12 @@ export default defineRule({
       'optional-bound': '{{what}} loads all rows unless {{condition}}',
       'unbounded-include': '{{what}} includes every row of {{relation}}: give the relation a take',
       'unbounded-populate': '{{what}} populates every {{relation}} document: give it a perDocumentLimit',
+      'unbounded-lookup': '{{what}} joins every {{relation}} document with $lookup: limit it in its pipeline',
     },
     kinds: ['typescript', 'javascript'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
-    trigger: /\.populate\s*\(|\brelations\s*:|\.query\s*(<[^>]*>)?\s*\(\s*[`'"]\s*[sS][eE][lL][eE][cC][tT]\b|findMany|findUnique|findFirst|\bfind(By|AndCount|AndCountBy|All|AndCountAll)?\s*[(<]|getMany|getRawMany|\.toArray\s*\(|\w\s*\(\s*['"`][\w.]+['"`]\s*\)\s*\.\s*(select|where|orderBy)\b/,
+    trigger: /\.populate\s*\(|\$lookup\b|\brelations\s*:|\.query\s*(<[^>]*>)?\s*\(\s*[`'"]\s*[sS][eE][lL][eE][cC][tT]\b|findMany|findUnique|findFirst|\bfind(By|AndCount|AndCountBy|All|AndCountAll)?\s*[(<]|getMany|getRawMany|\.toArray\s*\(|\w\s*\(\s*['"`][\w.]+['"`]\s*\)\s*\.\s*(select|where|orderBy)\b/,
     options: {
       suggestedLimit: { type: 'number', default: 100, description: 'The page size the fix adds (`take: N` / `limit: N`).' },
     },
@@ -59,9 +61,11 @@ export default defineRule({
         '`paths`/`baseUrl` aliases (`@/lib/...`), index files, re-exports and `require`) that return every matching row: ' +
         'Prisma `findMany()` without `take`, TypeORM `find()`/`findBy()`/`findAndCount()` without `take` and query ' +
         'builders ending in `getMany()`/`getRawMany()` without `.take()`/`.limit()`, Sequelize `findAll()`/' +
-        '`findAndCountAll()` without `limit`, Mongoose `find()` without `.limit()` or `.cursor()`, Knex builder reads awaited or returned without `.limit()`/`.first()` (`await db(\'appointments\').select(\'*\')`, `db(\'orders\').where({ status })`, where `db` is a `knex(config)` of the file or of a relative module it imports; a table only seeds or the init script that creates it insert into is not reported), and the native MongoDB driver\'s `collection(\'x\').find(q).toArray()` ' +
+        '`findAndCountAll()` without `limit`, Mongoose `find()` without `.limit()` or `.cursor()` (also the Mongoose 5 callback form `Model.find(filter, (err, docs) => ...)`, reported without a fix), Knex builder reads awaited or returned without `.limit()`/`.first()` (`await db(\'appointments\').select(\'*\')`, `db(\'orders\').where({ status })`, where `db` is a `knex(config)` of the file or of a relative module it imports; a table only seeds or the init script that creates it insert into is not reported), and the native MongoDB driver\'s `collection(\'x\').find(q).toArray()` ' +
         '(or a `Collection` variable\'s) without `.limit()` or a `limit` option, and `aggregate(pipeline).toArray()` whose pipeline has no ' +
         '`$limit` and no reducing stage (`$group`, `$count`, `$facet`); `findOne` and a cursor iterated with `for await` are not whole reads. ' +
+        'An aggregate (Mongoose or native) whose `$lookup` joins to each result every document of a growing collection (reviews, comments, orders) that points at it ' +
+        "(`foreignField: 'productId'`), with no `$limit` in the lookup's own pipeline and no later stage that drops or slices the joined array, is reported too; a to-one join (`foreignField: '_id'`) is not. " +
         'Clients are recognised from their imports (`@prisma/client`, `typeorm`, `sequelize`, `mongoose`, the ' +
         "project's models module), not from variable names; a Prisma client also when a repository method takes it as a " +
         'parameter (`findAll(tx: PrismaTransaction = this.db)`, a transaction\'s client or the class\'s own), and the `ctx.prisma` / ' +
@@ -199,6 +203,7 @@ export default router;
     const calls = ormCalls(ctx); // before the parse: a file with no possible ORM read is not parsed
     if (mayReadNative(ctx.file.text)) reportNativeReads(ctx, calls, limit);
     if (mayReadKnex(ctx.file.text)) reportKnexReads(ctx, limit);
+    if (mayLookUp(ctx.file.text)) reportLookups(ctx);
     if (calls.length === 0) return;
     const fixable = !hasSyntaxErrors(ctx.typescript());
     for (const q of calls) {
@@ -284,6 +289,28 @@ function reportNativeReads(ctx: RuleContext, ormReads: readonly OrmCall[], limit
         (read.method === 'find' ? `Page it: .sort({ _id: 1 }).limit(${limit}) with a cursor or skip, or iterate the cursor (for await) to stream.` : `Add a { $limit: ${limit} } stage, or iterate the cursor (for await) to stream.`) +
         (typeof served === 'object' ? ` ${viaText(served)}` : ''),
       fixes: fix ? [fix] : [],
+    });
+  }
+}
+
+/** An aggregate's `$lookup` joining every growing document that points at each result (mongo-lookup.ts). */
+function reportLookups(ctx: RuleContext): void {
+  const sf = ctx.typescript();
+  for (const found of unboundedLookups(indexOf(sf).calls, growsWithUse)) {
+    const served = servesRequests(ctx, found.call);
+    if (!served) continue;
+    const what = `${(unwrap(found.call.expression) as ts.PropertyAccessExpression).expression.getText()}.aggregate()`;
+    ctx.report({
+      // the whole `{ $lookup: ... }` stage of the pipeline
+      start: found.stage.parent.getStart(),
+      end: found.stage.parent.getEnd(),
+      messageId: 'unbounded-lookup',
+      data: { what: clip(what, 40), relation: clip(found.from, 17) },
+      detail:
+        `${what} joins to each result, with $lookup, every ${found.from} document that refers to it, and those grow with use: ` +
+        'each request loads all of them. Give the lookup a pipeline with $sort and $limit, or serve them from their own paged endpoint.' +
+        (typeof served === 'object' ? ` ${viaText(served)}` : ''),
+      fixes: [],
     });
   }
 }
@@ -527,10 +554,15 @@ function unboundedQuery(ctx: RuleContext, q: OrmCall, limit: number): Problem | 
       const chain = chainMethods(ctx, q.call);
       if ([...chain].some((m) => BOUNDING_CHAIN.has(m))) return undefined;
       if (isCursorLoop(q.call)) return undefined;
-      const options = asObjectLiteral(q.call.arguments[2]);
-      const optional = optionalBound(q.call.arguments[2], ['limit']);
+      // `find(filter, projection, options, (err, docs) => ...)`: the callback is not an option
+      const callback = mongooseCallback(q.call);
+      const args = callback ? q.call.arguments.slice(0, -1) : q.call.arguments;
+      const options = asObjectLiteral(args[2]);
+      const optional = optionalBound(args[2], ['limit']);
       if (optional) return optionalProblem(`Mongoose ${call}`, 'limit', optional, limit);
-      if (q.call.arguments.length > 2 && (!options || hasSpread(options) || objectProperty(options, 'limit'))) return undefined;
+      if (args.length > 2 && (!options || hasSpread(options) || objectProperty(options, 'limit'))) return undefined;
+      // the callback already ran the query: a `.limit()` after it would not bound it
+      if (callback) return { what: `Mongoose ${call} without a limit`, advice: `pass { limit: ${limit} } as its options, or page it with .limit(${limit}).exec()` };
       const end = q.call.getEnd();
       // A chain that continues one call per line gets `.limit()` on a line of its own.
       const next = q.call.parent;
@@ -632,8 +664,15 @@ function loadsListedKeys(q: OrmCall): boolean {
       return LISTED_IDS.test(ts.isIdentifier(value) ? value.text : value.name.text);
     }
     if (!ts.isObjectLiteralExpression(value)) return false;
-    return value.properties.some((inner) => inner.name !== undefined && /^(in|\$in|'\$in'|"\$in"|\[Op\.in\])$/.test(inner.name.getText()));
+    return value.properties.some((inner) => inner.name !== undefined && /^(in|\$in|'\$in'|"\$in"|\[Op\.in\])$/.test(inner.name.getText()) && !oneElementList(inner));
   });
+}
+
+/** `{ participants: { $in: [userId] } }`: a list of one value is an equality (rows holding that value), not a batch of keys. */
+function oneElementList(property: ts.ObjectLiteralElementLike): boolean {
+  if (!ts.isPropertyAssignment(property)) return false;
+  const list = unwrap(property.initializer);
+  return ts.isArrayLiteralExpression(list) && list.elements.length === 1 && !ts.isSpreadElement(list.elements[0]);
 }
 
 /** A list of ids a document or the code holds: `required_book_ids`, `memberIds`, `tagIDs`. */
@@ -913,7 +952,7 @@ function isReferenceData(q: OrmCall): boolean {
  * Tables that grow with time for each owner: logs, audit trails, events, sessions, messages, history, and the
  * records of what one user does (orders, expenses, transactions, bookings).
  */
-const APPEND_ONLY = /(audit|log|event|histor|message|notification|session|entr(y|ies)|visit|click|pageview|metric|tracking|order|expense|transaction|booking)/i;
+const APPEND_ONLY = /(audit|log|event|histor|message|notification|session|entr(y|ies)|visit|click|pageview|metric|tracking|order|expense|transaction|booking|reservation)/i;
 
 /**
  * False for a value that may be undefined: `x ?? undefined`, an optional parameter. ORMs drop an undefined filter
