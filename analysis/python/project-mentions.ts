@@ -22,8 +22,12 @@ const memos = new WeakMap<object, { relPath: string; changes: number; answers: M
  * definition). `templates`: template files count as callers too.
  */
 export function unnamedElsewhere(ctx: RuleContext, name: string, templates: boolean): boolean {
+  if (!ASCII_WORD.test(name)) return false;
+  // The module's own mentions are counted anew (the memo below holds only what other files say): the def itself is
+  // the only one allowed, as in unreferencedFunction.
+  if ((ctx.file.text.match(new RegExp(`(?<![\\w.])${name}\\b|\\.${name}\\b`, 'g')) ?? []).length > 1) return false;
   const changes = projectChanges(ctx.project, ctx.file.relPath);
-  const key = `${templates ? 't' : 'p'}\u0000${name}\u0000${ctx.file.text.length}`;
+  const key = `${templates ? 't' : 'p'}\u0000${name}`;
   let memo = memos.get(ctx.project);
   if (changes !== undefined) {
     if (!memo || memo.relPath !== ctx.file.relPath || memo.changes !== changes) memos.set(ctx.project, (memo = { relPath: ctx.file.relPath, changes, answers: new Map() }));
@@ -39,7 +43,6 @@ export function unnamedElsewhere(ctx: RuleContext, name: string, templates: bool
 }
 
 function compute(ctx: RuleContext, name: string, templates: boolean): boolean {
-  if (!ASCII_WORD.test(name)) return false;
   const offline = (file: string) => offlineCode(file, ctx.project) !== undefined;
   if (!unreferencedFunction(ctx.project, ctx.file.relPath, ctx.file.text, name, offline)) return false;
   if (!templates) return true;

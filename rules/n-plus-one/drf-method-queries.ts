@@ -12,11 +12,11 @@ import { clip } from '../shared/format';
 import { captures, classFieldCalls, keywordArgument, stringValue } from '../../analysis/python/ast';
 import { listedSerializers } from '../../analysis/python/drf-listed-serializers';
 import { rowParameter } from '../../analysis/python/drf-serializers';
+// A later write in the chain makes it no read (`.update()`, `.delete()`).
+import { WRITES } from './python-keyed-queries';
 
 /** Manager methods that read rows. */
 const READS = new Set(['filter', 'exclude', 'get', 'first', 'last', 'count', 'exists', 'aggregate', 'latest', 'earliest', 'values', 'values_list', 'order_by', 'annotate', 'distinct']);
-/** A later write in the chain makes it no read (`.update()`, `.delete()`). */
-const WRITES = new Set(['update', 'delete', 'create', 'get_or_create', 'update_or_create', 'bulk_create', 'bulk_update']);
 const MANAGERS = new Set(['objects', '_default_manager']);
 const SUPER_REPRESENTATION = /\bsuper\(\s*(?:\w+\s*,\s*self\s*)?\)\.to_representation\(/;
 const PER_ROW_METHOD = /SerializerMethodField|to_representation/;

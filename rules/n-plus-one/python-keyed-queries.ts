@@ -21,7 +21,7 @@ export const KEYED_QUERY_NOTES =
 /** Manager methods that read rows. */
 const READS = new Set(['filter', 'exclude', 'get', 'first', 'last', 'count', 'exists', 'aggregate', 'latest', 'earliest', 'values', 'values_list', 'all', 'order_by', 'select_related', 'prefetch_related', 'annotate', 'only', 'defer', 'distinct']);
 /** Methods that, later in the chain, make the statement a write (a query per row that nothing can batch into a read). */
-const WRITES = new Set(['update', 'delete', 'create', 'get_or_create', 'update_or_create', 'bulk_create', 'bulk_update']);
+export const WRITES = new Set(['update', 'delete', 'create', 'get_or_create', 'update_or_create', 'bulk_create', 'bulk_update']);
 const SHORTCUTS = new Set(['get_object_or_404', 'get_list_or_404']);
 
 /** `Model.objects` / `Model._default_manager` (a class name: capitalised). */
