@@ -98,8 +98,8 @@ export function filtersToParent(filters: readonly ParentFilter[], names: string[
 /** `request.user.student.level`, not `request.user.profile.id`: two steps past the user to a row others share. */
 const GROUP_OF_USER = /\brequest\.user\.\w+\.(?!(id|pk)\b)\w+\s*$/;
 
-/** What a queryset's `filter(...)` calls say about whose rows they pick (see sharedParent). */
-export interface OwnerFilters {
+/** What a queryset's `filter(...)` calls say about whose rows they pick (see sharedParentOf). */
+interface OwnerFilters {
   /** Some `filter(...)` keyword (also inside `Q(...)`). */
   filtered: boolean;
   /** A value names the signed-in user (not a group reached through them), or a key takes a batch (`__in`). */
@@ -108,7 +108,7 @@ export interface OwnerFilters {
   keys: string[];
 }
 
-export function ownerFilters(info: QuerysetInfo): OwnerFilters {
+function ownerFilters(info: QuerysetInfo): OwnerFilters {
   const out: OwnerFilters = { filtered: false, userOrBatch: false, keys: [] };
   for (const n of chainCalls(info)) {
     if (calleeName(n) !== 'filter') continue;
@@ -131,11 +131,7 @@ export function ownerFilters(info: QuerysetInfo): OwnerFilters {
  * value, no `request.user` and no batch of keys. `filter(post=pk)` of comments is; `filter(author=request.user)`
  * and `filter(tags__in=picked)` are not.
  */
-export function sharedParent(info: QuerysetInfo, userRelations: string[]): boolean {
-  return sharedParentOf(ownerFilters(info), userRelations);
-}
-
-export function sharedParentOf(filters: OwnerFilters, userRelations: string[]): boolean {
+function sharedParentOf(filters: OwnerFilters, userRelations: string[]): boolean {
   return filters.filtered && !filters.userOrBatch && !filters.keys.some((k) => userRelations.includes(k));
 }
 
@@ -162,7 +158,7 @@ export function growingModels(info: QuerysetInfo, models: ModelIndex): { model: 
 }
 
 /** growingModels over facts already read from the code. */
-export function growingOf(names: readonly string[], filters: OwnerFilters, newest: string[], models: ModelIndex): { model: string; timestamp: string }[] {
+function growingOf(names: readonly string[], filters: OwnerFilters, newest: string[], models: ModelIndex): { model: string; timestamp: string }[] {
   const out: { model: string; timestamp: string }[] = [];
   for (const model of names) {
     const timestamp = models.growthTimestamp(model, sharedParentOf(filters, models.userRelations(model)), newest);
