@@ -48,6 +48,19 @@ describe('message ids', () => {
     }
   });
 
+  it('reports one headline at one place once, and keeps other headlines or places apart', () => {
+    const twice = defineRule({
+      meta: { id: 'demo', kinds: ['python'], defaultSeverity: 'warning', fix: 'none', docs: DOCS },
+      check: (ctx) => {
+        for (const [start, end, message] of [[0, 1, 'Renders every Booking row'], [0, 1, 'Renders every Booking row'], [0, 1, 'Renders every Room row'], [2, 3, 'Renders every Booking row']] as const) {
+          ctx.report({ start, end, message });
+        }
+      },
+    });
+    const { findings } = analyse(twice);
+    assert.deepEqual(findings.map((f) => `${f.start}:${f.message}`), ['0:Renders every Booking row', '0:Renders every Room row', '2:Renders every Booking row']);
+  });
+
   it('keeps a template without placeholders as it is and lists placeholders once per use', () => {
     assert.equal(fillTemplate('No placeholders here', {}, 'x'), 'No placeholders here');
     assert.deepEqual(placeholdersOf('per {{per}}: open a page per {{ per }}'), ['per', 'per']);

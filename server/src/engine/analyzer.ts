@@ -347,6 +347,8 @@ function makeContext(
   parsed: ParsedFile,
   reports: ResolvedReport[],
 ): RuleContext {
+  // One rule reaching the same place twice (a queryset a template renders in two loops) is one problem for the user.
+  const reported = new Set<string>();
   return {
     file,
     options,
@@ -363,7 +365,11 @@ function makeContext(
         throw new Error(`reported an invalid range ${spec.start}..${spec.end}`);
       }
       // Resolved here, inside check(), so a wrong id or missing data is this rule's failure alone.
-      reports.push({ spec, headline: headlineOf(meta, spec) });
+      const headline = headlineOf(meta, spec);
+      const key = `${spec.start}:${spec.end}:${headline.message}`;
+      if (reported.has(key)) return;
+      reported.add(key);
+      reports.push({ spec, headline });
     },
   };
 }
