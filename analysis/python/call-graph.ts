@@ -297,8 +297,10 @@ function parseFacts(like: Tree, text: string, file: string): ModuleFacts | undef
   }
 }
 
+type KeyedDefinition = { fn: Node; key: string; cls?: string };
+
 /** The definition a node is part of: a module-level def, or a method of a module-level class (nested defs belong to theirs). */
-function keyedDefinition(node: Node): { fn: Node; key: string; cls?: string } | undefined {
+function keyedDefinition(node: Node): KeyedDefinition | undefined {
   let found: { fn: Node; key: string; cls?: string } | undefined;
   for (let p: Node | null = node; p; p = p.parent) {
     if (p.type !== 'function_definition') continue;
@@ -319,6 +321,40 @@ function keyOf(fn: Node): { fn: Node; key: string; cls?: string } | undefined {
   if (clsHolder.parent?.type !== 'module') return undefined;
   const clsName = cls.childForFieldName('name')!.text;
   return { fn, key: `${clsName}.${name}`, cls: clsName };
+}
+
+/**
+ * keyedDefinition for the nodes of one tree, answered from the spans of its keyed definitions: a keyed def has no
+ * function above it, so the one a node is part of is the keyed def whose span holds the node. Climbing every call's
+ * parents (one wasm call a level) cost a quarter of a module's call facts.
+ */
+function keyedDefinitionsOf(root: Node): (node: Node) => KeyedDefinition | undefined {
+  const spans: { start: number; end: number; keyed: KeyedDefinition }[] = [];
+  const add = (statement: Node | null) => {
+    const def = statement?.type === 'decorated_definition' ? statement.childForFieldName('definition') : statement;
+    const keyed = def?.type === 'function_definition' ? keyOf(def) : undefined;
+    if (keyed) spans.push({ start: def!.startIndex, end: def!.endIndex, keyed });
+  };
+  for (const statement of root.namedChildren) {
+    add(statement);
+    const cls = statement?.type === 'decorated_definition' ? statement.childForFieldName('definition') : statement;
+    if (cls?.type === 'class_definition') for (const member of cls.childForFieldName('body')?.namedChildren ?? []) add(member);
+  }
+  return (node) => {
+    const start = node.startIndex;
+    const end = node.endIndex;
+    // (an empty node, one a parse error inserted, may sit on a span's edge outside it: climb)
+    if (start === end) return keyedDefinition(node);
+    let lo = 0;
+    let hi = spans.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (spans[mid].start <= start) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    const span = hi >= 0 ? spans[hi] : undefined;
+    return span && end <= span.end ? span.keyed : undefined;
+  };
 }
 
 /** One module's definitions, classes, instances, imports and calls (each call's callee as a reference). */
@@ -367,6 +403,9 @@ export function moduleCallFacts(tree: Tree, file: string): ModuleFacts {
   const calls: CallFacts[] = [];
   const scopes = servesRequests(file) ? requestFunctions(tree) : new Map<number, RequestScope>();
   const root = tree.rootNode;
+  const keyedDefinitionOf = keyedDefinitionsOf(root);
+  /** Some def nested in another is request code itself (a route inside an app factory): see nestedEntry. */
+  let nestedScopes = false;
 
   for (const statement of root.namedChildren) {
     const def = statement?.type === 'decorated_definition' ? statement.childForFieldName('definition') : statement;
@@ -394,7 +433,10 @@ export function moduleCallFacts(tree: Tree, file: string): ModuleFacts {
   }
   for (const { node: fn } of captures(tree, '(function_definition) @fn')) {
     const keyed = keyOf(fn);
-    if (!keyed) continue;
+    if (!keyed) {
+      nestedScopes ||= scopes.has(fn.id);
+      continue;
+    }
     defs.set(keyed.key, {
       line: fn.startPosition.row + 1,
       params: parameterNames(fn),
@@ -406,13 +448,14 @@ export function moduleCallFacts(tree: Tree, file: string): ModuleFacts {
   // Names a function binds to a constructor call: `v = Visualizer(...)` then `v.run()`.
   const constructed = new Map<string, string[]>();
   for (const { node: left } of captures(tree, '(assignment left: (identifier) @l right: (call function: [(identifier) (attribute)]))')) {
-    const keyed = keyedDefinition(left);
+    const keyed = keyedDefinitionOf(left);
     const callee = left.parent?.childForFieldName('right')?.childForFieldName('function');
     if (keyed && callee && DOTTED.test(callee.text)) constructed.set(`${keyed.key}\u0000${left.text}`, callee.text.split('.'));
   }
 
   // A route defined inside an app factory (`def create_app(): ... @app.route(...) def index(): ...`) is an entry of its own.
   const nestedEntry = (call: Node, keyed: { fn: Node; key: string }): string | undefined => {
+    if (!nestedScopes) return undefined;
     for (let p: Node | null = call.parent; p && !p.equals(keyed.fn); p = p.parent) {
       const scope = p.type === 'function_definition' ? scopes.get(p.id) : undefined;
       if (!scope) continue;
@@ -439,7 +482,7 @@ export function moduleCallFacts(tree: Tree, file: string): ModuleFacts {
 
   for (const { node: callee } of captures(tree, '(call function: [(identifier) (attribute)] @callee)')) {
     const call = callee.parent!;
-    const keyed = keyedDefinition(call);
+    const keyed = keyedDefinitionOf(call);
     const from = keyed && !inClassBodyOnly(call, keyed.fn) ? nestedEntry(call, keyed) ?? keyed.key : '';
     // `Depends(get_db)`: FastAPI calls the dependency for every request the route serves.
     if (callee.text === 'Depends' || callee.text.endsWith('.Depends')) {
