@@ -49,6 +49,29 @@ export function nodesAtText(tree: Tree, text: string, pattern: RegExp, offset = 
   return out;
 }
 
+const KEYWORDS = { class: /\bclass\b/g, def: /\bdef\b/g } as const;
+const DEFINITION_OF = { class: 'class_definition', def: 'function_definition' } as const;
+
+/**
+ * Every class (`class`) or function (`def`) definition of the tree, in document order: what the query
+ * `(class_definition) @c` captures, found from the keyword in the text instead of a walk of the whole tree (a
+ * keyword in a string or comment, or in code a parse error swallowed, has no such parent and is left out).
+ */
+export function definitionsOf(tree: Tree, keyword: 'class' | 'def'): Node[] {
+  const root = tree.rootNode;
+  const text = root.text;
+  if (!text.includes(keyword)) return [];
+  const out: Node[] = [];
+  for (const m of text.matchAll(KEYWORDS[keyword])) {
+    // (the root starts at its first token, after leading blank lines)
+    const at = root.startIndex + m.index!;
+    const token = root.descendantForIndex(at, at + keyword.length);
+    const definition = token?.type === keyword ? token.parent : null;
+    if (definition?.type === DEFINITION_OF[keyword]) out.push(definition);
+  }
+  return out;
+}
+
 /**
  * Calls whose callee's last name matches `names` (a `g` regex of the bare name, e.g. /\b(?:len|list)\b/g),
  * found by text: `len(x)`, `futures.ThreadPoolExecutor(...)`. The callee is an identifier or an attribute.

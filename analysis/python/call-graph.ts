@@ -17,7 +17,7 @@
  */
 import { Parser, type Node, type Tree } from 'web-tree-sitter';
 import type { ProjectInfo } from '../../rules/api';
-import { ancestor, captures, parameterNames } from './ast';
+import { ancestor, captures, definitionsOf, parameterNames } from './ast';
 import { importsOf, type ImportMap } from './imports';
 import { pythonModules } from './module-graph';
 import { inBatchScanThread, StatementSlot } from '../cache';
@@ -431,7 +431,7 @@ export function moduleCallFacts(tree: Tree, file: string): ModuleFacts {
       if (cls?.type === 'class_definition' && /Serializer\b/.test(cls.childForFieldName('superclasses')?.text ?? '')) serializers.add(cls.childForFieldName('name')!.text);
     }
   }
-  for (const { node: fn } of captures(tree, '(function_definition) @fn')) {
+  for (const fn of definitionsOf(tree, 'def')) {
     const keyed = keyOf(fn);
     if (!keyed) {
       nestedScopes ||= scopes.has(fn.id);

@@ -9,7 +9,7 @@
  */
 import type { Node, Tree } from 'web-tree-sitter';
 import type { RuleContext } from '../../rules/api';
-import { ancestor, captures } from './ast';
+import { ancestor, captures, definitionsOf } from './ast';
 import { importsOf, type ImportMap } from './imports';
 import { memoisedAssignment } from './load-hoisting';
 import { functionRefOf, reachedFromRequests } from './call-graph';
@@ -108,7 +108,7 @@ function computeScopes(tree: Tree): FileScopes {
   const functions = new Map<number, RequestScope>();
   const web = WEB_MODULES.some((m) => imports.importsModule(m));
   const celery = imports.importsModule('celery');
-  const defs = captures(tree, '(function_definition) @fn').map((c) => c.node);
+  const defs = definitionsOf(tree, 'def');
   const moduleFunctions = new Map<string, Node>();
   for (const fn of defs) {
     const owner = ancestor(fn, 'function_definition', 'class_definition');
@@ -218,7 +218,7 @@ function celeryApp(callee: Node, imports: ImportMap): boolean {
 function viewClassesOf(tree: Tree, web: boolean): Set<number> {
   const out = new Set<number>();
   if (!web) return out;
-  const classes = captures(tree, '(class_definition) @cls').map((c) => c.node);
+  const classes = definitionsOf(tree, 'class');
   const viewNames = new Set<string>();
   for (let changed = true; changed; ) {
     changed = false;
