@@ -9,6 +9,7 @@
  * fields are parsed.
  */
 import { Parser, type Tree } from 'web-tree-sitter';
+import { isPlainMigration } from './django-migrations';
 import type { ProjectInfo } from '../../rules/api';
 import { topLevelStatements } from './statements';
 import { projectChanges, ProjectSlot, StatementSlot } from '../cache';
@@ -218,7 +219,8 @@ export class DrfProject {
         }
         if (rel !== current.relPath) this.otherChanges++;
         let facts: TreeFacts;
-        if (!RELEVANT.test(text)) facts = NO_FACTS;
+        // (a migration's fields are the models as they were: its class declares none, so it is not parsed)
+        if (!RELEVANT.test(text) || (rel !== current.relPath && isPlainMigration(text))) facts = NO_FACTS;
         else if (rel === current.relPath) {
           const next: ShiftMemo = new Map();
           facts = factsOfTree(current.tree, rel, { last: this.placedFile === rel ? this.placed : new Map(), next });
