@@ -430,6 +430,8 @@ function duplicatedBy(tree: Tree, imports: ImportMap, handler: CodeHandler, cons
   if (list?.type === 'list' || list?.type === 'tuple') {
     return list.namedChildren.some((c) => c !== null && c.id !== handler.call.id && isConsole(c)) ? 'the root logger' : undefined;
   }
+  const together = listedWithConsole(tree, imports, handler, isConsole);
+  if (together) return together;
   const fileAdds = new Map<string, Node[]>();
   for (const { node: add } of captures(tree, '(call function: (attribute attribute: (identifier) @m)) @call')) {
     if (add.type !== 'call' || add.childForFieldName('function')!.childForFieldName('attribute')!.text !== 'addHandler') continue;
@@ -443,6 +445,23 @@ function duplicatedBy(tree: Tree, imports: ImportMap, handler: CodeHandler, cons
     const logger = add.childForFieldName('function')!.childForFieldName('object')!.text;
     const sameLogger = fileAdds.get(logger) ?? [];
     if (isConsole(positionalArguments(add)[0]) && sameLogger.some((fileAdd) => !exclusiveBranches(fileAdd, add))) return logger;
+  }
+  return undefined;
+}
+
+/**
+ * A handler variable listed beside a console handler, so both receive the same records: `QueueListener(queue,
+ * console, file)` (the listener hands every queued record to each), `basicConfig(handlers=[console, file])`,
+ * `logger.handlers = [console, file]`.
+ */
+function listedWithConsole(tree: Tree, imports: ImportMap, handler: CodeHandler, isConsole: (arg: Node | undefined) => boolean): string | undefined {
+  if (!handler.variable) return undefined;
+  for (const { node: container } of captures(tree, '[(list) (tuple) (argument_list)] @c')) {
+    const items = container.namedChildren.filter((c): c is Node => c !== null);
+    if (!items.some((c) => c.text === handler.variable)) continue;
+    const listener = container.type === 'argument_list' && imports.resolve(container.parent?.childForFieldName('function')) === 'logging.handlers.QueueListener';
+    if (container.type === 'argument_list' && !listener) continue;
+    if (items.some((c) => c.text !== handler.variable && isConsole(c))) return listener ? 'the queue listener' : 'the logger';
   }
   return undefined;
 }
