@@ -50,8 +50,8 @@ export default defineRule({
         'Finds `logging.FileHandler`, `RotatingFileHandler`, `TimedRotatingFileHandler` and `WatchedFileHandler` in Django `LOGGING` ' +
         'dicts (`"class": "logging.handlers.RotatingFileHandler"`) and in logging setup code (`logging.basicConfig(filename=...)`, ' +
         '`logger.addHandler(FileHandler(...))`, loguru\'s `logger.add("app.log", ...)` beside `logger.add(sys.stdout)` in one block) of web apps: files that import or configure Django, Flask, FastAPI, Starlette, gunicorn ' +
-        'or uvicorn, Django settings files, and logging modules a deploy\'s processes load (a `core/logging.py` the app imports). When a logger sends its records to a console handler and a file handler, the file ' +
-        'handler is reported as a duplicate. A bounded rotating handler (`RotatingFileHandler` with `maxBytes` and `backupCount` ' +
+        'or uvicorn, Django settings files, and logging modules a deploy\'s processes load (a `core/logging.py` the app imports). When a logger sends its records to a console handler and a file handler (also handlers listed together in ' +
+        '`QueueListener(queue, console, file)` or `basicConfig(handlers=[console, file])`), the file handler is reported as a duplicate. A bounded rotating handler (`RotatingFileHandler` with `maxBytes` and `backupCount` ' +
         'both above 0, `TimedRotatingFileHandler` with `backupCount` above 0) is reported only when it duplicates a console handler: ' +
         'on its own it keeps a fixed amount or a fixed number of periods. Not reported: ' +
         '`StreamHandler`, `NullHandler`, files named `/dev/stdout`, `/dev/stderr` or ' +
