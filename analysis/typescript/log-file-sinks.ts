@@ -21,8 +21,8 @@ export interface LogFileSink {
   /** Where to report: the transport, stream entry or appender. */
   node: ts.Node;
   library: 'winston' | 'pino' | 'bunyan' | 'log4js' | 'morgan';
-  /** The file as written (`logs/combined.log`), or undefined when only part of it is a literal. */
-  file: string | undefined;
+  /** The file as written (`logs/combined.log`, `…/app.log` when part of it is computed). */
+  file: string;
   /** No level filter: every record of the logger goes to the file. */
   everyRecord: boolean;
   /** A console sink of the same logger receives the same records. */
@@ -64,8 +64,9 @@ function winstonSinks(sf: ts.SourceFile): LogFileSink[] {
     const filename = objectPropertyValue(options, 'filename');
     const dirname = objectPropertyValue(options, 'dirname');
     if (!filename && !dirname) continue;
-    const file = joinLiteral(stringValue(dirname), stringValue(filename));
-    if (file !== undefined && STREAM_PATHS.test(file)) continue;
+    const file = joinLiteral(logPath(dirname), logPath(filename));
+    // A name from configuration (`process.env.LOG_FILE`) may be a stream.
+    if (file === undefined || STREAM_PATHS.test(file)) continue;
     const maxFiles = present(objectPropertyValue(options, 'maxFiles'));
     // A size-rotated File transport keeps maxFiles files of maxsize; a daily one keeps maxFiles days (or files).
     if (WINSTON_FILE.test(cls) ? maxFiles && present(objectPropertyValue(options, 'maxsize')) : maxFiles) continue;
@@ -91,7 +92,7 @@ function pinoSinks(sf: ts.SourceFile): LogFileSink[] {
     if (callee === 'pino.destination') {
       const arg = call.arguments[0];
       const dest = asObjectLiteral(arg) ? objectPropertyValue(asObjectLiteral(arg)!, 'dest') : arg;
-      const file = stringValue(dest);
+      const file = logPath(dest);
       if (file === undefined || STREAM_PATHS.test(file)) continue;
       out.push({ node: call, library: 'pino', file, everyRecord: true, besideConsole: false, logger: call });
     }
@@ -101,7 +102,7 @@ function pinoSinks(sf: ts.SourceFile): LogFileSink[] {
   sf.forEachChild(function visit(node): void {
     if (ts.isObjectLiteralExpression(node) && stringValue(objectPropertyValue(node, 'target')) === 'pino/file') {
       const options = asObjectLiteral(objectPropertyValue(node, 'options'));
-      const file = stringValue(options ? objectPropertyValue(options, 'destination') : undefined);
+      const file = logPath(options ? objectPropertyValue(options, 'destination') : undefined);
       if (file !== undefined && !STREAM_PATHS.test(file) && !/^[12]$/.test(file)) {
         const list = containingArray(node);
         out.push({
@@ -147,8 +148,8 @@ function bunyanSinks(sf: ts.SourceFile): LogFileSink[] {
       if (type === 'rotating-file' || type === 'raw') continue; // rotating-file keeps `count` files (10 by default)
       const path = objectPropertyValue(entry, 'path');
       const stream = objectPropertyValue(entry, 'stream');
-      const file = path ? stringValue(path) : stream ? writeStreamPath(stream) : undefined;
-      if ((!path && file === undefined) || (file !== undefined && STREAM_PATHS.test(file))) continue;
+      const file = path ? logPath(path) : stream ? writeStreamPath(stream) : undefined;
+      if (file === undefined || STREAM_PATHS.test(file)) continue;
       out.push({ node: entry, library: 'bunyan', file, everyRecord: objectPropertyValue(entry, 'level') === undefined, besideConsole: console, logger: streams });
     }
   }
@@ -190,8 +191,8 @@ function log4jsSinks(sf: ts.SourceFile): LogFileSink[] {
       // maxLogSize turns on rolling (keeping `backups` old files, 5 by default); 0 or missing never rolls.
       const maxLogSize = objectPropertyValue(appender, 'maxLogSize');
       if (maxLogSize && numberValue(maxLogSize) !== 0) continue;
-      const file = stringValue(objectPropertyValue(appender, 'filename'));
-      if (file !== undefined && STREAM_PATHS.test(file)) continue;
+      const file = logPath(objectPropertyValue(appender, 'filename'));
+      if (file === undefined || STREAM_PATHS.test(file)) continue;
       const name = prop.name.getText().replace(/^['"`]|['"`]$/g, '');
       const using = lists?.filter((l) => l.includes(name));
       if (using && using.length === 0) continue; // no category writes to it
@@ -221,7 +222,7 @@ function morganSinks(sf: ts.SourceFile): LogFileSink[] {
     const options = asObjectLiteral(call.arguments[1]);
     const stream = options ? objectPropertyValue(options, 'stream') : undefined;
     const file = stream ? writeStreamPath(stream) : undefined;
-    if (!stream || !isWriteStream(stream) || (file !== undefined && STREAM_PATHS.test(file))) continue;
+    if (!stream || file === undefined || STREAM_PATHS.test(file)) continue;
     out.push({ node: call, library: 'morgan', file, everyRecord: objectPropertyValue(options!, 'skip') === undefined, besideConsole: toConsole, logger: call });
   }
   for (const call of indexOf(sf).calls) {
@@ -229,7 +230,7 @@ function morganSinks(sf: ts.SourceFile): LogFileSink[] {
     // `pino(options, fs.createWriteStream(...))`, `pino.multistream([{ stream: fs.createWriteStream(...) }, { stream: process.stdout }])`
     if (callee === 'pino' && call.arguments[1] && isWriteStream(call.arguments[1])) {
       const file = writeStreamPath(call.arguments[1]);
-      if (file === undefined || !STREAM_PATHS.test(file)) out.push({ node: call.arguments[1], library: 'pino', file, everyRecord: true, besideConsole: false, logger: call });
+      if (file !== undefined && !STREAM_PATHS.test(file)) out.push({ node: call.arguments[1], library: 'pino', file, everyRecord: true, besideConsole: false, logger: call });
     }
     if (callee === 'pino.multistream' && call.arguments[0] && ts.isArrayLiteralExpression(unwrap(call.arguments[0]))) {
       const list = unwrap(call.arguments[0]) as ts.ArrayLiteralExpression;
@@ -237,9 +238,8 @@ function morganSinks(sf: ts.SourceFile): LogFileSink[] {
       const console = entries.some((e) => e && isProcessStream(objectPropertyValue(e, 'stream')));
       for (const entry of entries) {
         const stream = entry ? objectPropertyValue(entry, 'stream') : undefined;
-        if (!entry || !stream || !isWriteStream(stream)) continue;
-        const file = writeStreamPath(stream);
-        if (file !== undefined && STREAM_PATHS.test(file)) continue;
+        const file = stream ? writeStreamPath(stream) : undefined;
+        if (!entry || file === undefined || STREAM_PATHS.test(file)) continue;
         out.push({ node: entry, library: 'pino', file, everyRecord: objectPropertyValue(entry, 'level') === undefined, besideConsole: console, logger: list });
       }
     }
@@ -261,21 +261,35 @@ function isWriteStream(expr: ts.Expression): boolean {
 /** The file a write stream opens, as far as it is literal: `'access.log'`, `path.join(__dirname, 'logs', 'access.log')`. */
 function writeStreamPath(expr: ts.Expression): string | undefined {
   const call = writeStreamCall(expr);
-  const arg = call?.arguments[0] ? unwrap(call.arguments[0]) : undefined;
-  if (!arg) return undefined;
-  const literal = stringValue(arg);
+  return call?.arguments[0] ? logPath(call.arguments[0]) : undefined;
+}
+
+/**
+ * A log file's path when the code writes at least part of it: a literal, a template (`${dir}/app.log`), `path.join`/
+ * `path.resolve` with literal parts, or a constant of the file holding one. Undefined for a name from configuration
+ * (`process.env.LOG_FILE`, a parameter): it may well be a stream.
+ */
+export function logPath(expr: ts.Expression | undefined, depth = 0): string | undefined {
+  if (!expr || depth > 3) return undefined;
+  const e = unwrap(expr);
+  const literal = stringValue(e);
   if (literal !== undefined) return literal;
-  if (ts.isCallExpression(arg) && /^path\.(join|resolve)$/.test(resolveImport(arg.expression) ?? '')) {
-    const parts = arg.arguments.map((a) => stringValue(a)).filter((p): p is string => p !== undefined);
-    return parts.length > 0 ? parts.join('/') : undefined;
+  if (ts.isTemplateExpression(e)) {
+    const text = e.head.text + e.templateSpans.map((span) => `\u2026${span.literal.text}`).join('');
+    return /[\w.]/.test(text) ? text : undefined;
   }
+  if (ts.isCallExpression(e) && /^path\.(join|resolve)$/.test(resolveImport(e.expression) ?? '')) {
+    const parts = e.arguments.map((a) => logPath(a, depth + 1));
+    return parts.some((p) => p !== undefined) ? parts.filter((p): p is string => p !== undefined).join('/') : undefined;
+  }
+  if (ts.isIdentifier(e)) return logPath(initializerOf(e), depth + 1);
   return undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------------------- helpers
 
 function joinLiteral(dir: string | undefined, name: string | undefined): string | undefined {
-  if (name === undefined) return undefined;
+  if (name === undefined) return dir === undefined ? undefined : `${dir.replace(/\/+$/, '')}/…`;
   return dir === undefined ? name : `${dir.replace(/\/+$/, '')}/${name}`;
 }
 

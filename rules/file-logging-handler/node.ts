@@ -75,7 +75,7 @@ export const logger = winston.createLogger({
 });
 
 function report(ctx: RuleContext, sink: LogFileSink, filesOfLogger: number): void {
-  const file = sink.file ?? 'a file';
+  const file = sink.file;
   const others = filesOfLogger > 1 ? ` It writes ${filesOfLogger - 1} more file${filesOfLogger > 2 ? 's' : ''} the same way.` : '';
   const records = sink.everyRecord ? 'every record' : 'its records';
   ctx.report({
