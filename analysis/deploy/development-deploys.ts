@@ -53,7 +53,6 @@ export function developmentComposeFile(project: ProjectInfo, rel: string, text: 
   if (!PLAIN_COMPOSE.test(name)) return false;
   const dir = rel.slice(0, rel.lastIndexOf('/') + 1);
   const beside = (pattern: RegExp) => project.files().filter((f) => f.startsWith(dir) && !f.slice(dir.length).includes('/') && pattern.test(f.slice(dir.length)));
-  const besideDir = (pattern: RegExp) => beside(pattern).length > 0;
   const productionFiles = beside(PRODUCTION_COMPOSE);
   if (productionFiles.length > 0) return !(service?.command.name !== undefined && productionFiles.some((f) => inheritsCommand(service.ws, f, service.command.name!)));
   // Live-editing the checkout inside the container is what a developer does; a deploy ships the code in its image.
@@ -62,7 +61,8 @@ export function developmentComposeFile(project: ProjectInfo, rel: string, text: 
   if (platformFiles.length > 0) {
     if (!service || DEVELOPMENT_SERVER.test(text)) return true;
     if (declaresProduction(service)) return false;
-    const program = new RegExp(`(^|[\\s"'/=:])${service.command.program.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`, 'm');
+    if (!SERVER_PROGRAM.test(service.command.program)) return true;
+    const program = new RegExp(`(^|[\\s"'/=:])${service.command.program}\\b`, 'm');
     return platformFiles.some((f) => program.test(project.readFile(f) ?? ''));
   }
   // A development server next to an image that starts a production server: the image is the deploy. Without one,
@@ -105,6 +105,8 @@ function imageStartsServer(project: ProjectInfo, dir: string): boolean {
 const SOURCE_MOUNT = /^[ \t]*-[ \t]*['"]?\.\/?:\//m;
 /** Servers that only development runs: Django's runserver, `flask run`, nodemon, `npm run dev`, `next dev`. */
 const DEVELOPMENT_SERVER = /\bmanage\.py[ \t]+(runserver|runsslserver|runserver_plus)\b|\bflask\b[^\n]*[ \t]run\b|\bnodemon\b|\b(npm|yarn|pnpm)[ \t]+(run[ \t]+)?dev\b|\bnext[ \t]+dev\b/;
+/** Servers and task workers a deploy runs as processes of their own (what a Procfile's `web`/`worker` lines start). */
+const SERVER_PROGRAM = /^(gunicorn|uvicorn|hypercorn|daphne|uwsgi|waitress-serve|granian|celery|rq|dramatiq|huey_consumer|arq)$/;
 /** A Dockerfile CMD/ENTRYPOINT line that starts a production server or worker. */
 const PRODUCTION_SERVER_START = /^[ \t]*(CMD|ENTRYPOINT)\b[^\n]*\b(gunicorn|uvicorn|daphne|uwsgi|hypercorn|waitress-serve|granian)\b/im;
 /** Platform files that start the production processes themselves. */
