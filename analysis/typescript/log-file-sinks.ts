@@ -282,6 +282,12 @@ export function logPath(expr: ts.Expression | undefined, depth = 0): string | un
     const parts = e.arguments.map((a) => logPath(a, depth + 1));
     return parts.some((p) => p !== undefined) ? parts.filter((p): p is string => p !== undefined).join('/') : undefined;
   }
+  if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.PlusToken) {
+    const left = logPath(e.left, depth + 1);
+    const right = logPath(e.right, depth + 1);
+    const text = `${left ?? '\u2026'}${right ?? '\u2026'}`;
+    return /[\w.]/.test(text) ? text : undefined;
+  }
   if (ts.isIdentifier(e)) return logPath(initializerOf(e), depth + 1);
   return undefined;
 }
@@ -306,10 +312,14 @@ function isNew(e: ts.Expression, cls: RegExp): boolean {
   return ts.isNewExpression(n) && cls.test(resolveImport(n.expression) ?? '');
 }
 
-/** The array literal a node is an element of (through parentheses and `as` casts). */
+/** The array literal a node is an element of (through parentheses, `as` casts and chained calls: `new File(...).on('error', f)`). */
 function containingArray(node: ts.Node): ts.ArrayLiteralExpression | undefined {
+  let child = node;
   let n = node.parent;
-  while (n && (ts.isParenthesizedExpression(n) || ts.isAsExpression(n))) n = n.parent;
+  while (n && (ts.isParenthesizedExpression(n) || ts.isAsExpression(n) || (ts.isPropertyAccessExpression(n) && n.expression === child) || (ts.isCallExpression(n) && n.expression === child))) {
+    child = n;
+    n = n.parent;
+  }
   return n && ts.isArrayLiteralExpression(n) ? n : undefined;
 }
 
