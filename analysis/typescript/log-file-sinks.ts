@@ -14,7 +14,7 @@
  * depends on configuration the code does not show.
  */
 import { ts } from 'ts-morph';
-import { asObjectLiteral, hasSpread, indexOf, initializerOf, numberValue, objectPropertyValue, stringValue, unwrap } from './ast';
+import { asObjectLiteral, hasSpread, identifiersNamed, indexOf, initializerOf, numberValue, objectPropertyValue, stringValue, unwrap } from './ast';
 import { importsModule, resolveImport } from './imports';
 
 export interface LogFileSink {
@@ -42,7 +42,9 @@ const cache = new WeakMap<ts.SourceFile, LogFileSink[]>();
 export function logFileSinks(sf: ts.SourceFile): LogFileSink[] {
   let sinks = cache.get(sf);
   if (!sinks) {
-    sinks = [...winstonSinks(sf), ...pinoSinks(sf), ...bunyanSinks(sf), ...log4jsSinks(sf), ...morganSinks(sf)].filter((s) => !underConfiguredBranch(s.node));
+    sinks = [...winstonSinks(sf), ...pinoSinks(sf), ...bunyanSinks(sf), ...log4jsSinks(sf), ...morganSinks(sf)].filter(
+      (s) => !underConfiguredBranch(s.node) && !chosenByConfiguration(sf, s.node),
+    );
     cache.set(sf, sinks);
   }
   return sinks;
@@ -321,6 +323,21 @@ function containingArray(node: ts.Node): ts.ArrayLiteralExpression | undefined {
     n = n.parent;
   }
   return n && ts.isArrayLiteralExpression(n) ? n : undefined;
+}
+
+/**
+ * A sink inside a top-level constant that is only used under a configuration check: `const prodLogger = { transports:
+ * [new File(...)] }` read as `NODE_ENV === 'production' ? prodLogger : devLogger`.
+ */
+function chosenByConfiguration(sf: ts.SourceFile, node: ts.Node): boolean {
+  let n: ts.Node = node;
+  while (n.parent && !ts.isSourceFile(n.parent) && !(ts.isVariableDeclaration(n.parent) && ts.isVariableStatement(n.parent.parent.parent) && ts.isSourceFile(n.parent.parent.parent.parent))) n = n.parent;
+  const declaration = n.parent;
+  if (!declaration || !ts.isVariableDeclaration(declaration) || !ts.isIdentifier(declaration.name)) return false;
+  const uses = identifiersNamed(sf, declaration.name.text).filter((id) => id !== declaration.name);
+  // Each use picks the value itself (`cond ? prodLogger : devLogger`), not a member of it (`logger.add(...)` under a check).
+  const picked = (id: ts.Identifier) => (ts.isConditionalExpression(id.parent) && id !== id.parent.condition) || (ts.isBinaryExpression(id.parent) && id === id.parent.right);
+  return uses.length > 0 && uses.every((id) => picked(id) && underConfiguredBranch(id));
 }
 
 /** Inside an `if`, a `?:` or a `&&` whose condition reads configuration (up to the enclosing statement list). */

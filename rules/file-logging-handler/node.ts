@@ -95,10 +95,14 @@ function report(ctx: RuleContext, sink: LogFileSink, filesOfLogger: number): voi
   });
 }
 
-/** A deploy of the project runs a Node process from a folder holding this file (the deploy model, built once per project). */
+/**
+ * A deploy of the project runs a Node process from a folder holding this file (the deploy model, built once per
+ * project), not in watch mode (`nest start --watch`, `tsx watch`, `node --watch`: a developer's container).
+ */
 function runByNodeDeploy(ctx: RuleContext): boolean {
   const rel = ctx.file.relPath;
+  const watching = (args: readonly { value: string }[]) => args.some((a) => a.value === '--watch' || a.value === 'watch' || a.value === 'dev');
   return findDeploys(Workspace.of(ctx)).some(
-    (d) => d.platform !== 'package-json' && d.processes.some((p) => NODE_PROGRAM.test(p.command.program) && rel.startsWith(p.cwd)),
+    (d) => d.platform !== 'package-json' && d.processes.some((p) => NODE_PROGRAM.test(p.command.program) && !watching(p.command.args) && rel.startsWith(p.cwd)),
   );
 }
