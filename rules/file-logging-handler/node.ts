@@ -38,7 +38,8 @@ export default defineRule({
         'write streams (`fs.createWriteStream(\'access.log\')`) given to morgan, pino or pino.multistream. Each logger is reported once, on ' +
         'the file sink that takes every record, as a duplicate when a console sink of the same logger receives the same records. Not ' +
         'reported: `/dev/stdout`, file descriptors 1 and 2, sinks added under an environment check (`if (process.env.LOG_TO_FILE)`), ' +
-        'scripts, tests, seeds and migrations, and projects no deploy runs as a Node process.',
+        'scripts, tests, seeds and migrations, and projects no deploy runs as a Node process (or only in watch mode); a file ' +
+        'opened alone, with no workspace, is judged by itself.',
       example: {
         fileName: 'logger.ts',
         code: `import winston from 'winston';
@@ -101,6 +102,8 @@ function report(ctx: RuleContext, sink: LogFileSink, filesOfLogger: number): voi
  */
 function runByNodeDeploy(ctx: RuleContext): boolean {
   const rel = ctx.file.relPath;
+  // A file opened on its own (no workspace around it) is judged by itself.
+  if (!ctx.project.files().some((f) => f !== rel)) return true;
   const watching = (args: readonly { value: string }[]) => args.some((a) => a.value === '--watch' || a.value === 'watch' || a.value === 'dev');
   return findDeploys(Workspace.of(ctx)).some(
     (d) => d.platform !== 'package-json' && d.processes.some((p) => NODE_PROGRAM.test(p.command.program) && !watching(p.command.args) && rel.startsWith(p.cwd)),
