@@ -23,6 +23,7 @@ import oversizedPool from './oversized-pool/python';
 import schedulerInWebProcess from './scheduler-in-web-process/python';
 import fileLoggingHandler from './file-logging-handler/python';
 import fileLoggingHandlerUwsgi from './file-logging-handler/uwsgi';
+import fileLoggingHandlerNode from './file-logging-handler/node';
 import budgetRules from './budget-rules';
 import browserPerRequestPython from './browser-per-request/python';
 import browserPerRequestTypescript from './browser-per-request/typescript';
@@ -56,6 +57,7 @@ export const allRules: readonly Rule[] = [
   schedulerInWebProcess,
   fileLoggingHandler,
   fileLoggingHandlerUwsgi,
+  fileLoggingHandlerNode,
   ...budgetRules,
   browserPerRequestPython,
   browserPerRequestTypescript,

@@ -36,7 +36,8 @@ const cache = new WeakMap<SourceInfo, Deploy>();
 
 /** The start commands written in the current file (empty for files that hold none). */
 export function startCommands(ctx: RuleContext): StartCommand[] {
-  return deployOf(ctx).commands.filter((command) => !developmentOnly(ctx, command));
+  const deploy = deployOf(ctx);
+  return deploy.commands.filter((command) => !developmentOnly(ctx, command, deploy.env));
 }
 
 /**

@@ -50,8 +50,8 @@ export default defineRule({
         'Finds `logging.FileHandler`, `RotatingFileHandler`, `TimedRotatingFileHandler` and `WatchedFileHandler` in Django `LOGGING` ' +
         'dicts (`"class": "logging.handlers.RotatingFileHandler"`) and in logging setup code (`logging.basicConfig(filename=...)`, ' +
         '`logger.addHandler(FileHandler(...))`, loguru\'s `logger.add("app.log", ...)` beside `logger.add(sys.stdout)` in one block) of web apps: files that import or configure Django, Flask, FastAPI, Starlette, gunicorn ' +
-        'or uvicorn, Django settings files, and logging modules a deploy\'s processes load (a `core/logging.py` the app imports). When a logger sends its records to a console handler and a file handler, the file ' +
-        'handler is reported as a duplicate. A bounded rotating handler (`RotatingFileHandler` with `maxBytes` and `backupCount` ' +
+        'or uvicorn, Django settings files, and logging modules a deploy\'s processes load (a `core/logging.py` the app imports). When a logger sends its records to a console handler and a file handler (also handlers listed together in ' +
+        '`QueueListener(queue, console, file)` or `basicConfig(handlers=[console, file])`), the file handler is reported as a duplicate. A bounded rotating handler (`RotatingFileHandler` with `maxBytes` and `backupCount` ' +
         'both above 0, `TimedRotatingFileHandler` with `backupCount` above 0) is reported only when it duplicates a console handler: ' +
         'on its own it keeps a fixed amount or a fixed number of periods. Not reported: ' +
         '`StreamHandler`, `NullHandler`, files named `/dev/stdout`, `/dev/stderr` or ' +
@@ -430,6 +430,8 @@ function duplicatedBy(tree: Tree, imports: ImportMap, handler: CodeHandler, cons
   if (list?.type === 'list' || list?.type === 'tuple') {
     return list.namedChildren.some((c) => c !== null && c.id !== handler.call.id && isConsole(c)) ? 'the root logger' : undefined;
   }
+  const together = listedWithConsole(tree, imports, handler, isConsole);
+  if (together) return together;
   const fileAdds = new Map<string, Node[]>();
   for (const { node: add } of captures(tree, '(call function: (attribute attribute: (identifier) @m)) @call')) {
     if (add.type !== 'call' || add.childForFieldName('function')!.childForFieldName('attribute')!.text !== 'addHandler') continue;
@@ -443,6 +445,23 @@ function duplicatedBy(tree: Tree, imports: ImportMap, handler: CodeHandler, cons
     const logger = add.childForFieldName('function')!.childForFieldName('object')!.text;
     const sameLogger = fileAdds.get(logger) ?? [];
     if (isConsole(positionalArguments(add)[0]) && sameLogger.some((fileAdd) => !exclusiveBranches(fileAdd, add))) return logger;
+  }
+  return undefined;
+}
+
+/**
+ * A handler variable listed beside a console handler, so both receive the same records: `QueueListener(queue,
+ * console, file)` (the listener hands every queued record to each), `basicConfig(handlers=[console, file])`,
+ * `logger.handlers = [console, file]`.
+ */
+function listedWithConsole(tree: Tree, imports: ImportMap, handler: CodeHandler, isConsole: (arg: Node | undefined) => boolean): string | undefined {
+  if (!handler.variable) return undefined;
+  for (const { node: container } of captures(tree, '[(list) (tuple) (argument_list)] @c')) {
+    const items = container.namedChildren.filter((c): c is Node => c !== null);
+    if (!items.some((c) => c.text === handler.variable)) continue;
+    const listener = container.type === 'argument_list' && imports.resolve(container.parent?.childForFieldName('function')) === 'logging.handlers.QueueListener';
+    if (container.type === 'argument_list' && !listener) continue;
+    if (items.some((c) => c.text !== handler.variable && isConsole(c))) return listener ? 'the queue listener' : 'the logger';
   }
   return undefined;
 }

@@ -89,6 +89,10 @@ const deployDocs: RuleDocs = {
     'cookiecutter-django\'s compose `command: /start` that runs the script its Dockerfile copies there with ' +
     '`COPY ./compose/production/django/start /start`, also from the `production.yml` compose file older cookiecutter-django ' +
     'projects have; a script only a development compose file such as `local.yml` runs is left alone). ' +
+    'A development compose file is judged per service: a service a production override (`docker-compose.prod.yml`, ' +
+    'used as `-f docker-compose.yml -f docker-compose.prod.yml`) keeps without a command of its own runs the base file\'s ' +
+    'command in production, and beside a Procfile or render.yaml a compose worker whose program the platform file never ' +
+    'starts (or a service declaring production settings) is where that process runs. ' +
     'Also the config of celery\'s generic init script (`/etc/default/celeryd`, or an Ansible template `celeryd.j2`): its ' +
     '`CELERYD_OPTS` are the worker\'s options, and the fix adds `--max-tasks-per-child` to a quoted value. ' +
     'A command whose app names a package the repository does not have (`gunicorn dtb.asgi:application` in a Procfile ' +
