@@ -18,6 +18,7 @@ import { StatementFindingsCache, statementMatches, topLevelStatements } from '..
 import { underMainGuard } from '../../analysis/python/web-context';
 import { RETURNED_BY_HELPER, returnedToRoute } from './returned-to-route';
 import { queryBuild } from '../../analysis/python/query-refinements';
+import { keepsTimeWindow, TIME_COLUMN } from '../../analysis/python/time-windows';
 
 /** Cheap test of a file: something that can make a response from a value. */
 /** (`rows = ....all()` then `return rows` alone: a repository or service handing the rows to its caller.) */
@@ -33,8 +34,6 @@ const ROUTE_DECORATOR = /^@\s*[\w.]+\.(route|get|post|put|patch|delete|api_route
 /** Methods of a class-based handler (flask-restful Resource, Flask MethodView). */
 const HANDLER_METHOD = /^(get|post|put|patch|delete)$/;
 const HANDLER_BASE = /\b(Resource|MethodView|HTTPEndpoint|HTTPMethodView)\b/;
-/** A column that stamps each row with a time (`created_at`, `date`, `timestamp`, `sent_on`). */
-const TIME_COLUMN = /^(date|time|timestamp|created|updated)$|(^|_)(date|time|timestamp)$|_(at|on)$|^(created|posted|sent|uploaded)_/;
 /** The columns of a lookup list: a name (and a description) for each row. */
 const LOOKUP_COLUMN = /^(name|title|label|slug|code|description)$/;
 /** Tables of people: one row per sign-up, whatever few columns the model declares. */
@@ -160,8 +159,6 @@ type HistoryKey = 'owner' | 'parent' | 'owner newest' | 'parent newest';
 const OWNER_KEY = /(?:^|[.(,\s])(?:\w+_)?(?:user|owner|author|creator|customer|member|account|client|patient|resident|student|employee|profile|sender|recipient|buyer|seller|driver|tenant|created_by)(?:_id|_pk)?\s*==?(?!=)/i;
 /** `order_by(X.created_at.desc())`, `order_by(desc(X.timestamp))`. */
 const NEWEST_FIRST = /order_by\([^)]*?(?:\.(\w+)\.desc\(\)|\bdesc\(\s*[\w.]*?(\w+)\s*\))/;
-/** A lower bound or an equality on a column (`X.created_at >= since`, `X.date == day`), or a `between`. */
-const TIME_BOUND = /\.(\w+)\s*(?:>=?|==)(?!=)|\.(\w+)\.between\(/g;
 /** Records one owner keeps adding: each order, booking, payment or note makes a row that stays. */
 const OWNER_HISTORY_MODEL = /(Log|Event|History|Entry|Record|Message|Submission|Order|Payment|Transaction|Upload|Comment|Visit|Click|Activity|Audit|Booking|Reservation|Rental|Appointment|Notification|Post|Review|Rating)s?$/;
 /** What many users add to one parent: a post's comments, a room's messages, a recipe's ratings, a device's events. */
@@ -191,7 +188,7 @@ function historyKey(all: Node): HistoryKey | undefined {
   visit(all.childForFieldName('function')?.childForFieldName('object'), 0);
   const text = texts.join('\n');
   // A window of time (`LogEntry.timestamp >= start`, `Visit.day == today`, `.between(a, b)`): a day's rows, not the history.
-  for (const m of text.matchAll(TIME_BOUND)) if (TIME_COLUMN.test(m[1] ?? m[2] ?? '')) return undefined;
+  if (keepsTimeWindow(text)) return undefined;
   const newest = NEWEST_FIRST.exec(text);
   const suffix = newest && TIME_COLUMN.test(newest[1] ?? newest[2] ?? '') ? ' newest' : '';
   return `${OWNER_KEY.test(text) ? 'owner' : 'parent'}${suffix}` as HistoryKey;
