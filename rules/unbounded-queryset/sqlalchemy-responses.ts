@@ -134,6 +134,8 @@ function candidate(all: Node, statementOf: (all: Node) => QueryFacts, asExport: 
   const history = facts.scoped ? historyKey(all) : undefined;
   if (facts.scoped && !history) return;
   if (TRANSIENT_STATE.test(all.childForFieldName('function')?.text ?? '')) return;
+  // Rows since a time (`Content.created_at > last_run`): one stretch of time's rows, not the table.
+  if (!facts.scoped && keepsTimeWindow(queryText(all))) return;
   const scope = readScopeOf(all);
   const how = reachesResponse(all, scope, fn, 0, true) ?? (routeHandler(fn) && aggregatedInPython(all, scope) ? AGGREGATED : undefined);
   const model = how ? queriedModel(all) : undefined;
@@ -164,8 +166,18 @@ const OWNER_HISTORY_MODEL = /(Log|Event|History|Entry|Record|Message|Submission|
 /** What many users add to one parent: a post's comments, a room's messages, a recipe's ratings, a device's events. */
 const PARENT_HISTORY_MODEL = /(Log|Event|History|Entry|Record|Message|Comment|Reply|Replies|Review|Rating|Vote|Like|Answer|Post|Visit|Click|Activity|Audit)s?$/;
 
-/** The query text a scoped `.all()` runs: its chain and the steps that build the variable it starts from. */
+/** How a scoped `.all()` picks its rows, read from its query text; undefined for a window of time. */
 function historyKey(all: Node): HistoryKey | undefined {
+  const text = queryText(all);
+  // A window of time (`LogEntry.timestamp >= start`, `Visit.day == today`, `.between(a, b)`): a day's rows, not the history.
+  if (keepsTimeWindow(text)) return undefined;
+  const newest = NEWEST_FIRST.exec(text);
+  const suffix = newest && TIME_COLUMN.test(newest[1] ?? newest[2] ?? '') ? ' newest' : '';
+  return `${OWNER_KEY.test(text) ? 'owner' : 'parent'}${suffix}` as HistoryKey;
+}
+
+/** The query text an `.all()` runs: its chain and the steps that build the variables it starts from. */
+function queryText(all: Node): string {
   const texts = [all.childForFieldName('function')?.text ?? ''];
   const visit = (node: Node | null | undefined, depth: number) => {
     for (let current = node; current && depth < 3; ) {
@@ -186,12 +198,7 @@ function historyKey(all: Node): HistoryKey | undefined {
     }
   };
   visit(all.childForFieldName('function')?.childForFieldName('object'), 0);
-  const text = texts.join('\n');
-  // A window of time (`LogEntry.timestamp >= start`, `Visit.day == today`, `.between(a, b)`): a day's rows, not the history.
-  if (keepsTimeWindow(text)) return undefined;
-  const newest = NEWEST_FIRST.exec(text);
-  const suffix = newest && TIME_COLUMN.test(newest[1] ?? newest[2] ?? '') ? ' newest' : '';
-  return `${OWNER_KEY.test(text) ? 'owner' : 'parent'}${suffix}` as HistoryKey;
+  return texts.join('\n');
 }
 
 /**
