@@ -48,6 +48,7 @@ import { checkSelectorLists } from './selector-lists';
 import { checkWorkerSqlAlchemy } from './worker-sqlalchemy';
 import { rowsOf } from './rows-of';
 import { queryBuild } from '../../analysis/python/query-refinements';
+import { checkEagerCollections, EAGER_LAZY } from './eager-collections';
 
 /** Calls that write each row out: CSV writers, files, response streams, `self.stdout` in management commands. */
 const WRITE_METHODS = new Set(['writerow', 'writerows', 'write', 'writelines', 'write_row', 'write_string', 'write_number', 'write_datetime']);
@@ -96,6 +97,7 @@ export default defineRule({
       'all-export': 'Loads every row of the query at once (.all() feeding an export): stream with .yield_per(1000)',
       'all-response': 'Loads every matching row at once (.all() of an unbounded query): paginate or use .yield_per()',
       'all-aggregate': 'Loads every row of the query only to sum, count or average it in Python: aggregate in SQL',
+      'eager-collection': 'Every load of a {{owner}} loads all its {{relation}} (lazy="{{lazy}}"), which only grow: load them lazily',
       'mongo-find': 'Loads every document of {{collection}} into memory at once: add .limit() or paginate',
       'fetch-all': 'Loads every row the query selects into memory at once: add a LIMIT or paginate',
       'schema-list': 'Returns every {{model}} row to {{schema}}(many=True) in one response: paginate it',
@@ -103,7 +105,7 @@ export default defineRule({
       ...LIST_VIEW_MESSAGES,
       ...HISTORY_MESSAGES,
     },
-    trigger: /objects|django|models|sqlalchemy|\.all\(\)|\.find\s*\(|fetch_all|many\s*=\s*True/,
+    trigger: /objects|django|models|sqlalchemy|sqlmodel|\.all\(\)|\.find\s*\(|fetch_all|many\s*=\s*True/,
     options: {
       chunkSize: { type: 'number', default: 2000, description: 'The chunk_size the fix passes to .iterator().' },
     },
@@ -148,6 +150,10 @@ export default defineRule({
         'or what many users add to one parent (comments, messages, reviews, ratings); not when the query keeps a window of ' +
         'time (`LogEntry.timestamp >= since`). In a route, `.all()` whose rows are only summed, counted or averaged in Python ' +
         '(`len(rows)`, `sum(t.amount for t in rows)`) is reported as loading them to aggregate (all-aggregate). ' +
+        'A one-to-many relationship declared eager (`lazy="selectin"`, `"joined"`, `"subquery"`, `"immediate"`, also SQLModel\'s ' +
+        '`sa_relationship_kwargs`) on a table of people (named as users, accounts, sellers, partners..., or with login ' +
+        'columns) whose rows grow with use and carry a time is reported at the declaration (eager-collection): every load ' +
+        'of the account loads that whole history. ' +
         'A view\'s own serializer ' +
         '(`self.get_serializer(qs, many=True)`, `self.serializer_class(qs, many=True)`) over the view\'s own rows ' +
         '(`self.queryset`, or `self.get_queryset()` when the class does not override it, as its class body declares ' +
@@ -277,6 +283,8 @@ def export_orders(request):
       const exportsChecked = fileMatches(ctx, SQLALCHEMY_WORD) && importsSqlAlchemy(tree);
       checkSqlAlchemyResponses(ctx, tree, sqlAlchemyStatement, (all) => reportedAsExport(tree, all), exportsChecked, (spec) => ctx.report(spec));
     }
+    // `shipments = relationship(..., lazy="selectin")` on a table of people: every load of an account loads its history.
+    if (fileMatches(ctx, EAGER_LAZY) && !importsDjango(ctx)) checkEagerCollections(ctx, ctx.python(), (spec) => ctx.report(spec));
     // `return user.posts`: a lazy one-to-many relationship of one fetched row handed whole to a response.
     // (Never a Django module: its `.first()` rows have no SQLAlchemy relationships, and the check walks the whole file.)
     if (fileMatches(ctx, ONE_ROW_FETCH) && fileMatches(ctx, SQLALCHEMY_RESPONSE_WORDS_OR_RETURN) && !importsDjango(ctx)) {
