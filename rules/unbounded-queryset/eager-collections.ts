@@ -13,11 +13,14 @@ import { modelNamed, relationshipOf, targetModel, type Model } from '../../analy
 import { TIME_COLUMN } from '../../analysis/python/time-windows';
 import { grows } from './sqlalchemy-responses';
 import { projectTexts } from '../../analysis/project-texts';
+import { ProjectSlot } from '../../analysis/cache';
 import { OFFLINE_PATH } from '../../analysis/python/request-created-models';
 import { fileDigest, mayHoldWord } from '../../analysis/python/file-digests';
 
 /** A relationship loaded with its owner: `lazy="selectin"`, `'joined'`, `"subquery"`, `"immediate"` (also in a kwargs dict). */
 export const EAGER_LAZY = /\blazy["']?\s*[:=]\s*["'](selectin|joined|subquery|immediate)["']/;
+/** Per project: which classes the modules other than the checked one construct, under one projectTexts stamp. */
+const OTHERS_BUILD = new ProjectSlot<{ stamp?: object; file?: string; answers: Map<string, boolean> }>('unbounded-queryset: constructed model classes', () => ({ answers: new Map() }));
 /** Tables of people: one row per sign-up. */
 const PEOPLE_MODEL = /(User|Account|Customer|Member|Person|People|Player|Client|Profile|Seller|Buyer|Vendor|Partner|Driver|Agent|Patient|Student|Employee)s?$/;
 /** A login's columns: a table of people whatever its name. */
@@ -67,15 +70,21 @@ function constructedInApp(ctx: RuleContext, name: string): boolean {
   const texts = projectTexts(ctx.project, { relPath: ctx.file.relPath, text: ctx.file.text });
   const built = new RegExp(`(?<![\\w.])${name}\\s*\\(`);
   const declared = new RegExp(`^\\s*class\\s+${name}\\b`, 'm');
+  // The class statement itself (`class Shipment(SQLModel, ...)`) is no construction.
+  const builds = (text: string | undefined) => !!text && built.test(text) && text.split('\n').some((l) => built.test(l) && !declared.test(l) && !/^\s*#/.test(l));
+  if (!OFFLINE_PATH.test(ctx.file.relPath) && builds(ctx.file.text)) return true;
+  // The other modules' answer holds while only the checked file changes (projectTexts' stamp).
+  const memo = OTHERS_BUILD.get(ctx.project);
+  if (texts.stamp === undefined || memo.stamp !== texts.stamp || memo.file !== ctx.file.relPath) Object.assign(memo, { stamp: texts.stamp, file: ctx.file.relPath, answers: new Map() });
+  const known = memo.answers.get(name);
+  if (known !== undefined) return known;
+  let found = false;
   for (const rel of texts.files) {
-    if (!rel.endsWith('.py') || OFFLINE_PATH.test(rel) || (rel !== ctx.file.relPath && !mayHoldWord(fileDigest(ctx.project, rel).words, name))) continue;
-    const text = texts.text(rel);
-    if (!text || !built.test(text)) continue;
-    // The class statement itself (`class Shipment(SQLModel, ...)`) is no construction.
-    const lines = text.split('\n').filter((l) => built.test(l) && !declared.test(l) && !/^\s*#/.test(l));
-    if (lines.length > 0) return true;
+    if (rel === ctx.file.relPath || !rel.endsWith('.py') || OFFLINE_PATH.test(rel) || !mayHoldWord(fileDigest(ctx.project, rel).words, name)) continue;
+    if ((found = builds(texts.text(rel)))) break;
   }
-  return false;
+  memo.answers.set(name, found);
+  return found;
 }
 
 function isPeople(model: Model): boolean {
