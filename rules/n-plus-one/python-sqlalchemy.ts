@@ -412,7 +412,7 @@ function lastLazy(read: Read): Relationship['lazy'] {
 }
 
 /** The many-to-one's foreign key compared to one value in the filters: every row has the same parent, one load. */
-function pinned(ctx: RuleContext, tree: Tree, rows: Rows, relationship: Relationship): boolean {
+export function pinned(ctx: RuleContext, tree: Tree, rows: Rows, relationship: Relationship): boolean {
   const target = targetModel(ctx, tree, relationship);
   const columns = [relationship.name, `${relationship.name}_id`];
   for (const [column, table] of rows.model.foreignKeys) if (target && table === target.table) columns.push(column);

@@ -39,6 +39,7 @@ import { classMethods } from '../../analysis/python/class-methods';
 import { findingsByMethod } from '../../analysis/python/method-findings';
 import { StatementSlot, TreeSlot } from '../../analysis/cache';
 import { checkTemplate, checkTemplateViews, TEMPLATE_NOTES } from './django-templates';
+import { checkJinjaTemplate, JINJA_NOTES } from './jinja-templates';
 import { RENDERS_TEMPLATES } from '../../analysis/python/django-template-views';
 import type { ModelIndex } from '../../analysis/python/django-models';
 import type { QueryingMethod } from '../../analysis/django-templates/models';
@@ -227,6 +228,7 @@ def order_list(request):
         KEYED_QUERY_NOTES +
         SQLALCHEMY_KEYED_NOTES +
         TEMPLATE_NOTES +
+        JINJA_NOTES +
         'marshmallow: a Flask-Smorest view that returns a query\'s rows to `@blp.response(200, Schema(many=True))` whose ' +
         'schema (or a same-module base) dumps a lazy relationship through `fields.Nested`, `fields.List(fields.Nested(...))` ' +
         'or `fields.Pluck` (not `load_only`, not left out by `only=`/`exclude=`) and the query has no loader option for it; ' +
@@ -251,7 +253,12 @@ def order_list(request):
     },
   },
   check(reported) {
-    if (reported.file.kind === 'django-template') return checkTemplate(reported);
+    if (reported.file.kind === 'django-template') {
+      checkTemplate(reported);
+      // Flask views rendering SQLAlchemy rows into Jinja templates.
+      checkJinjaTemplate(reported);
+      return;
+    }
     // A loop inside a module-level function nothing in production calls never runs in a worker: not reported.
     const ctx = liveCodeReports(reported);
     checkSqlalchemyLoops(ctx, (spec) => ctx.report(spec));

@@ -47,6 +47,8 @@ import { checkRelationshipResponses } from './relationship-responses';
 import { checkSelectorLists } from './selector-lists';
 import { checkWorkerSqlAlchemy } from './worker-sqlalchemy';
 import { rowsOf } from './rows-of';
+import { queryBuild } from '../../analysis/python/query-refinements';
+import { checkEagerCollections, EAGER_LAZY } from './eager-collections';
 
 /** Calls that write each row out: CSV writers, files, response streams, `self.stdout` in management commands. */
 const WRITE_METHODS = new Set(['writerow', 'writerows', 'write', 'writelines', 'write_row', 'write_string', 'write_number', 'write_datetime']);
@@ -94,6 +96,8 @@ export default defineRule({
       response: 'Builds the response from every {{rows}} at once: paginate it',
       'all-export': 'Loads every row of the query at once (.all() feeding an export): stream with .yield_per(1000)',
       'all-response': 'Loads every matching row at once (.all() of an unbounded query): paginate or use .yield_per()',
+      'all-aggregate': 'Loads every row of the query only to sum, count or average it in Python: aggregate in SQL',
+      'eager-collection': 'Every load of a {{owner}} loads all its {{relation}} (lazy="{{lazy}}"), which only grow: load them lazily',
       'mongo-find': 'Loads every document of {{collection}} into memory at once: add .limit() or paginate',
       'fetch-all': 'Loads every row the query selects into memory at once: add a LIMIT or paginate',
       'schema-list': 'Returns every {{model}} row to {{schema}}(many=True) in one response: paginate it',
@@ -101,7 +105,7 @@ export default defineRule({
       ...LIST_VIEW_MESSAGES,
       ...HISTORY_MESSAGES,
     },
-    trigger: /objects|django|models|sqlalchemy|\.all\(\)|\.find\s*\(|fetch_all|many\s*=\s*True/,
+    trigger: /objects|django|models|sqlalchemy|sqlmodel|\.all\(\)|\.find\s*\(|fetch_all|many\s*=\s*True/,
     options: {
       chunkSize: { type: 'number', default: 2000, description: 'The chunk_size the fix passes to .iterator().' },
     },
@@ -135,7 +139,22 @@ export default defineRule({
         'rows, `db.session.add(User(...))` at sign-up or a model\'s own `User.create(data)`; tables only admin routes (or helpers only admin-gated routes call), ' +
         'a setup page, seed or CSV-import helpers or CLI commands fill, key-value stores and lookup lists (a model of only a ' +
         'name, title or description, with time stamps, not a table of users) are not reported; a route whose signature spans several lines counts) and the query has no limit, ' +
-        'no filter to one owner and no filter to a work queue (`filter_by(status="pending")`). A view\'s own serializer ' +
+        'no filter to one owner and no filter to a work queue (`filter_by(status="pending")`). ' +
+        'A query built in steps through one variable (`query = Order.query`, then `if status: query = query.filter(...)`, ' +
+        'then `query.all()` or `session.execute(query)`) is read through every step: a filter or limit applied only under a ' +
+        'condition leaves the other paths unbounded. Rows also reach a response through a list comprehension, a loop ' +
+        'appending them to a list that is returned, a Python slice of them, a context dict passed as ' +
+        '`render_template(..., **context)`, or a WTForms field\'s `choices`. One owner\'s or one parent\'s rows are reported ' +
+        'when they are a history that keeps growing: a record named as an event, order, booking, payment, notification or ' +
+        'post, stamped with a time, filtered by a person\'s key (`user_id`, `author_id`, `resident_id`) or read newest first; ' +
+        'or what many users add to one parent (comments, messages, reviews, ratings); not when the query keeps a window of ' +
+        'time (`LogEntry.timestamp >= since`). In a route, `.all()` whose rows are only summed, counted or averaged in Python ' +
+        '(`len(rows)`, `sum(t.amount for t in rows)`) is reported as loading them to aggregate (all-aggregate). ' +
+        'A one-to-many relationship declared eager (`lazy="selectin"`, `"joined"`, `"subquery"`, `"immediate"`, also SQLModel\'s ' +
+        '`sa_relationship_kwargs`) on a table of people (named as users, accounts, sellers, partners..., or with login ' +
+        'columns) whose rows grow with use and carry a time is reported at the declaration (eager-collection): every load ' +
+        'of the account loads that whole history. ' +
+        'A view\'s own serializer ' +
         '(`self.get_serializer(qs, many=True)`, `self.serializer_class(qs, many=True)`) over the view\'s own rows ' +
         '(`self.queryset`, or `self.get_queryset()` when the class does not override it, as its class body declares ' +
         'them) in an `@action` or APIView method is read like any serializer call. ' +
@@ -258,7 +277,14 @@ def export_orders(request):
     // Flask-Smorest views dumping `.all()` with a many=True schema: the model (resolved from the imports) shows SQLAlchemy.
     if (fileMatches(ctx, MANY_SCHEMA_RESPONSE) && /\.all\(\s*\)/.test(text)) checkSchemaLists(ctx, ctx.python(), sqlAlchemyStatement, (spec) => ctx.report(spec));
     // SQLAlchemy rows handed whole to jsonify / a schema's dump / marshal / a route's return.
-    if (/\.all\(\s*\)/.test(text) && fileMatches(ctx, SQLALCHEMY_QUERY) && fileMatches(ctx, SQLALCHEMY_RESPONSE_WORDS)) checkSqlAlchemyResponses(ctx, ctx.python(), sqlAlchemyStatement, (spec) => ctx.report(spec));
+    if (/\.all\(\s*\)/.test(text) && fileMatches(ctx, SQLALCHEMY_QUERY) && fileMatches(ctx, SQLALCHEMY_RESPONSE_WORDS)) {
+      const tree = ctx.python();
+      // The export loops below run only on modules that import SQLAlchemy: elsewhere every loop is read there.
+      const exportsChecked = fileMatches(ctx, SQLALCHEMY_WORD) && importsSqlAlchemy(tree);
+      checkSqlAlchemyResponses(ctx, tree, sqlAlchemyStatement, (all) => reportedAsExport(tree, all), exportsChecked, (spec) => ctx.report(spec));
+    }
+    // `shipments = relationship(..., lazy="selectin")` on a table of people: every load of an account loads its history.
+    if (fileMatches(ctx, EAGER_LAZY) && !importsDjango(ctx)) checkEagerCollections(ctx, ctx.python(), (spec) => ctx.report(spec));
     // `return user.posts`: a lazy one-to-many relationship of one fetched row handed whole to a response.
     // (Never a Django module: its `.first()` rows have no SQLAlchemy relationships, and the check walks the whole file.)
     if (fileMatches(ctx, ONE_ROW_FETCH) && fileMatches(ctx, SQLALCHEMY_RESPONSE_WORDS_OR_RETURN) && !importsDjango(ctx)) {
@@ -276,8 +302,7 @@ def export_orders(request):
     if (!mayHaveDjango && !mayHaveSqlAlchemy) return;
     const tree = ctx.python();
     const django = mayHaveDjango && isDjangoFile(tree, text);
-    const imports = importsOf(tree);
-    const sqlalchemy = mayHaveSqlAlchemy && (imports.importsModule('sqlalchemy') || imports.importsModule('flask_sqlalchemy') || imports.importsModule('sqlmodel'));
+    const sqlalchemy = mayHaveSqlAlchemy && importsSqlAlchemy(tree);
     if (!django && !sqlalchemy) return;
 
     if (django) checkListViews(ctx, tree);
@@ -636,7 +661,7 @@ function checkSqlAlchemyExports(ctx: Reporter, tree: Tree, iterations: readonly 
     const statement = sqlAlchemyStatement(all);
     if (!statement.sourced || statement.bounded) continue;
     const output = exportKind(tree, iteration);
-    if (!output || (output === 'response' && statement.scoped)) continue;
+    if (!output || (output === 'response' && (statement.scoped || statement.refined))) continue;
     reported.add(all.id);
     ctx.report({
       start: all.startIndex,
@@ -648,6 +673,22 @@ function checkSqlAlchemyExports(ctx: Reporter, tree: Tree, iterations: readonly 
           : '.all() of a query that no owner or limit narrows builds every ORM object of the result at once. Paginate it with .limit()/.offset(), or stream with .yield_per(1000).',
     });
   }
+}
+
+function importsSqlAlchemy(tree: Tree): boolean {
+  const imports = importsOf(tree);
+  return imports.importsModule('sqlalchemy') || imports.importsModule('flask_sqlalchemy') || imports.importsModule('sqlmodel');
+}
+
+/** Whether checkSqlAlchemyExports reports this `.all()`: a loop over its rows writes an export or builds a response it may report. */
+function reportedAsExport(tree: Tree, all: Node): boolean {
+  return iterationsOf(tree).some((it) => {
+    if (sqlAlchemyAllFeeding(unparenthesize(it.iterable))?.id !== all.id) return false;
+    const statement = sqlAlchemyStatement(all);
+    if (!statement.sourced || statement.bounded) return false;
+    const output = exportKind(tree, it);
+    return output === 'export' || (output === 'response' && !statement.scoped && !statement.refined);
+  });
 }
 
 /** `.all()` whose rows a loop writes out or returns (checkSqlAlchemyExports), or a response takes whole (checkSqlAlchemyResponses). */
@@ -678,45 +719,83 @@ interface SqlAlchemyStatement {
   bounded: boolean;
   /** Narrowed to one owner's rows: a column compared with a variable, not a literal (`Order.user_id == user_id`). */
   scoped: boolean;
+  /**
+   * A limit or an owner filter applied on some paths only (`if user_id: query = query.filter(...)`): the other
+   * paths read the whole query. Such rows are judged by checkSqlAlchemyResponses, which asks whether the table grows.
+   */
+  refined: boolean;
 }
 
 /**
  * What the query behind `session.query(User).filter(...).all()`, `session.scalars(stmt).all()` or
- * `User.query.all()` selects. A statement passed as a variable is read from every assignment of it before the call
- * (`stmt = select(X)`, then `stmt = stmt.limit(n)`).
+ * `User.query.all()` selects. A query variable is read from the steps that build it (`query = select(X)`, then
+ * `query = query.where(...)`, analysis/python/query-refinements.ts); a step under a condition neither limits nor
+ * narrows the rows on every path.
  */
 function sqlAlchemyStatement(all: Node): SqlAlchemyStatement {
-  const found: SqlAlchemyStatement = { sourced: false, bounded: false, scoped: false };
+  const found: SqlAlchemyStatement = { sourced: false, bounded: false, scoped: false, refined: false };
   let followed = false;
-  const readText = (text: string) => {
-    if (/\.(limit|slice)\(|yield_per/.test(text)) found.bounded = true;
-    if (SCOPED_COMPARISON.test(text) || SCOPED_KEYWORD.test(text) || /\.in_\(\s*[A-Za-z_]/.test(text)) found.scoped = true;
+  const readText = (text: string, conditional = false) => {
+    const bounds = /\.(limit|slice)\(|yield_per/.test(text);
+    const scopes = SCOPED_COMPARISON.test(text) || SCOPED_KEYWORD.test(text) || /\.in_\(\s*[A-Za-z_]/.test(text);
+    if (conditional) found.refined ||= bounds || scopes;
+    else {
+      found.bounded ||= bounds;
+      found.scoped ||= scopes;
+    }
+  };
+  const readCall = (call: Node, conditional: boolean) => {
+    const name = calleeName(call) ?? '';
+    if (SQLALCHEMY_BOUNDS.has(name)) {
+      if (conditional) found.refined = true;
+      else found.bounded = true;
+    }
+    if (SQLALCHEMY_FILTERS.has(name)) readText(`.${name}${call.childForFieldName('arguments')?.text ?? '()'}`, conditional);
+    if (SQLALCHEMY_SOURCES.has(name)) found.sourced = true;
   };
   for (let current: Node | null | undefined = all.childForFieldName('function')?.childForFieldName('object'); current; ) {
     if (current.type === 'call') {
       const name = calleeName(current) ?? '';
-      if (SQLALCHEMY_BOUNDS.has(name)) found.bounded = true;
-      if (SQLALCHEMY_FILTERS.has(name)) readText(`.${name}${current.childForFieldName('arguments')?.text ?? '()'}`);
-      if (SQLALCHEMY_SOURCES.has(name)) found.sourced = true;
+      readCall(current, false);
       if (name === 'scalars' || name === 'execute' || name === 'exec') {
         const statement = positionalArguments(current)[0];
-        if (statement?.type === 'identifier') for (const a of assignmentsBefore(statement)) readText(a.childForFieldName('right')?.text ?? '');
-        else if (statement) readText(statement.text);
+        if (statement?.type === 'identifier') {
+          const build = queryBuild(statement);
+          for (const step of [...build.refinements, ...(build.base ? [build.base] : [])]) readText(step.value.text, step.conditional);
+        } else if (statement) readText(statement.text);
       }
       current = current.childForFieldName('function');
     } else if (current.type === 'attribute') {
       if (current.childForFieldName('attribute')?.text === 'query') found.sourced = true;
       current = current.childForFieldName('object');
     } else if (current.type === 'identifier' && !followed) {
-      // `result = await session.execute(stmt)` then `result.scalars().all()`: the statement is the executed one.
+      // `result = await session.execute(stmt)` then `result.scalars().all()`: the statement is the executed one;
+      // `query = X.query`, `if a: query = query.filter(...)`, then `query.all()`: each step, then the base.
       followed = true;
-      const value = assignmentsBefore(current).pop()?.childForFieldName('right');
+      const build = queryBuild(current);
+      for (const step of build.refinements) for (const call of chainCalls(step.value)) readCall(call, step.conditional);
+      const value = build.base?.value;
       current = value?.type === 'await' ? value.namedChildren[0] : value;
     } else {
       break;
     }
   }
   return found;
+}
+
+/** The calls of a method chain down to its root (`query.filter(a).order_by(b)`: order_by, filter). */
+function chainCalls(node: Node): Node[] {
+  const calls: Node[] = [];
+  for (let current: Node | null | undefined = node; current; ) {
+    current = unparenthesize(current);
+    if (current.type === 'await') current = current.namedChildren[0];
+    else if (current.type === 'call') {
+      calls.push(current);
+      current = current.childForFieldName('function');
+    } else if (current.type === 'attribute') current = current.childForFieldName('object');
+    else break;
+  }
+  return calls;
 }
 
 /** Whether a loop writes an export ('export') or builds a list that becomes the response ('response'). */

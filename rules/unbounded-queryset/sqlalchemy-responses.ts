@@ -17,6 +17,8 @@ import { createdByRequests } from '../../analysis/python/request-created-models'
 import { StatementFindingsCache, statementMatches, topLevelStatements } from '../../analysis/python/statements';
 import { underMainGuard } from '../../analysis/python/web-context';
 import { RETURNED_BY_HELPER, returnedToRoute } from './returned-to-route';
+import { queryBuild } from '../../analysis/python/query-refinements';
+import { keepsTimeWindow, TIME_COLUMN } from '../../analysis/python/time-windows';
 
 /** Cheap test of a file: something that can make a response from a value. */
 /** (`rows = ....all()` then `return rows` alone: a repository or service handing the rows to its caller.) */
@@ -26,14 +28,12 @@ export const SQLALCHEMY_RESPONSE_WORDS = /jsonify|\.dump\s*\(|marshal\s*\(|Respo
 const RESPONSE_CALLS = new Set(['jsonify', 'make_response', 'Response', 'JSONResponse', 'ORJSONResponse', 'UJSONResponse', 'marshal', 'render_template']);
 /** Calls a value passes through unchanged on its way to a response. */
 const PASS_THROUGH_CALLS = new Set(['list', 'sorted', 'tuple', 'dict', 'reversed']);
-const PASS_THROUGH_NODES = new Set(['await', 'argument_list', 'keyword_argument', 'pair', 'dictionary', 'list', 'tuple', 'parenthesized_expression', 'expression_list', 'conditional_expression']);
+const PASS_THROUGH_NODES = new Set(['await', 'argument_list', 'keyword_argument', 'pair', 'dictionary', 'list', 'tuple', 'parenthesized_expression', 'expression_list', 'conditional_expression', 'dictionary_splat']);
 /** Route decorators: Flask `@app.route`/`@bp.get`, FastAPI `@router.get`, Quart/Sanic alike. */
 const ROUTE_DECORATOR = /^@\s*[\w.]+\.(route|get|post|put|patch|delete|api_route)\s*\(/;
 /** Methods of a class-based handler (flask-restful Resource, Flask MethodView). */
 const HANDLER_METHOD = /^(get|post|put|patch|delete)$/;
 const HANDLER_BASE = /\b(Resource|MethodView|HTTPEndpoint|HTTPMethodView)\b/;
-/** A column that stamps each row with a time (`created_at`, `date`, `timestamp`, `sent_on`). */
-const TIME_COLUMN = /^(date|time|timestamp|created|updated)$|(^|_)(date|time|timestamp)$|_(at|on)$|^(created|posted|sent|uploaded)_/;
 /** The columns of a lookup list: a name (and a description) for each row. */
 const LOOKUP_COLUMN = /^(name|title|label|slug|code|description)$/;
 /** Tables of people: one row per sign-up, whatever few columns the model declares. */
@@ -48,18 +48,32 @@ export interface QueryFacts {
 }
 
 /**
+ * Whether the loops of unbounded-queryset's checkSqlAlchemyExports report this `.all()` (an export, or a list built
+ * from its rows that becomes the response): those rows are not read again here.
+ */
+export type ReportedAsExport = (all: Node) => boolean;
+
+/**
  * The `.all()` calls of one top-level statement that reach a response, found from its text alone and kept across
  * keystrokes per statement; whether the queried model grows is asked on every check (it lives in other modules).
  * Each candidate carries where its model expression is, relative to the `.all()` call, and how it becomes a response.
  */
 const candidatesCache = new StatementFindingsCache<true>('unbounded-queryset: SQLAlchemy responses');
 
-export function checkSqlAlchemyResponses(ctx: RuleContext, tree: Tree, statementOf: (all: Node) => QueryFacts, report: (spec: ReportSpec) => void): void {
+export function checkSqlAlchemyResponses(
+  ctx: RuleContext,
+  tree: Tree,
+  statementOf: (all: Node) => QueryFacts,
+  asExport: ReportedAsExport,
+  exportsChecked: boolean,
+  report: (spec: ReportSpec) => void,
+): void {
   for (const statement of topLevelStatements(tree)) {
     if (!statementMatches(statement, ALL_CALL)) continue;
     const candidates: ReportSpec[] = [];
-    candidatesCache.check({ report: (spec) => candidates.push(spec) }, statement, '', () => true, (found) => {
-      for (const all of callsNamed(tree, statement.text, /\ball\b/g, statement.start)) candidate(all, statementOf, found);
+    // Whether the export loops run on this module (it imports SQLAlchemy) decides which rows are read here.
+    candidatesCache.check({ report: (spec) => candidates.push(spec) }, statement, String(exportsChecked), () => true, (found) => {
+      for (const all of callsNamed(tree, statement.text, /\ball\b/g, statement.start)) candidate(all, statementOf, exportsChecked ? asExport : () => false, found);
       return true;
     });
     for (const spec of candidates) {
@@ -69,16 +83,31 @@ export function checkSqlAlchemyResponses(ctx: RuleContext, tree: Tree, statement
       if (!expression || expression.startIndex !== at || expression.endIndex !== end) continue;
       const model = modelNamed(ctx, tree, expression);
       if (!model || !grows(ctx, model)) continue;
+      const history = spec.data?.history as HistoryKey | undefined;
+      if (history && !ownersHistory(model, history)) continue;
       // A helper's return: its callers (the project call graph) must hand the rows to a response.
-      const how = spec.data?.how === RETURNED_BY_HELPER ? returnedToRoute(ctx, tree, expression, reachesResponse) : spec.data?.how;
+      const how = spec.data?.how === RETURNED_BY_HELPER ? returnedToRoute(ctx, tree, expression, (n, scope, fn, depth) => reachesResponse(n, scope, fn, depth, true)) : spec.data?.how;
       if (!how) continue;
+      if (how === AGGREGATED) {
+        report({
+          start: spec.start,
+          end: spec.end,
+          messageId: 'all-aggregate',
+          detail:
+            `.all() builds an object for every ${model.name} row${history ? ' of this owner' : ''} only for Python to sum, count or average them, ` +
+            `and the table grows with use. Let the database do it: select(func.sum(...))/func.count()/func.avg() returns one number.`,
+        });
+        continue;
+      }
       report({
         start: spec.start,
         end: spec.end,
         messageId: 'all-response',
-        detail:
-          `.all() builds an object for every ${model.name} row before ${how} turns them into one response body, and ` +
-          `the table grows with use. Page it with .limit()/.offset() (or the framework's paginate()), or narrow it to the caller's rows.`,
+        detail: history
+          ? `.all() builds an object for every ${model.name} row of one ${history === 'parent' ? 'parent' : 'owner'} before ${how} turns them into one response body: ` +
+            `a history that every new ${model.name.toLowerCase()} lengthens, never trimmed. Page it with .limit()/.offset() (or the framework's paginate()).`
+          : `.all() builds an object for every ${model.name} row before ${how} turns them into one response body, and ` +
+            `the table grows with use. Page it with .limit()/.offset() (or the framework's paginate()), or narrow it to the caller's rows.`,
       });
     }
   }
@@ -92,21 +121,126 @@ const ALL_CALL = /\.all\(\s*\)/;
 const TRANSIENT_STATE = /\b(filter_by|filter|where)\s*\([^)]*(==|=)\s*["'](pending|queued|waiting|unread|unprocessed|in[_ ]?progress|processing|requested|open)["']/i;
 
 /** Reports `all` as a candidate when its rows reach a response unbounded, with its model expression's place. */
-function candidate(all: Node, statementOf: (all: Node) => QueryFacts, found: (spec: ReportSpec) => void): void {
+function candidate(all: Node, statementOf: (all: Node) => QueryFacts, asExport: ReportedAsExport, found: (spec: ReportSpec) => void): void {
   if (calleeName(all) !== 'all' || positionalArguments(all).length > 0) return;
-  // A loop or comprehension over the rows is checkSqlAlchemyExports'.
-  if (all.parent?.type === 'for_in_clause' || all.parent?.type === 'for_statement') return;
+  // A loop or comprehension the export check reports.
+  const exported = asExport(all);
+  if (exported) return;
   const fn = ancestor(all, 'function_definition');
   if (!fn || underMainGuard(all) || smorestResponse(fn)) return;
   const facts = statementOf(all);
-  if (!facts.sourced || facts.bounded || facts.scoped) return;
+  if (!facts.sourced || facts.bounded) return;
+  // One owner's rows: reported only as a history that owner keeps adding to (judged with the model).
+  const history = facts.scoped ? historyKey(all) : undefined;
+  if (facts.scoped && !history) return;
   if (TRANSIENT_STATE.test(all.childForFieldName('function')?.text ?? '')) return;
-  // gino's `await X.query.gino.all()`: the file may import no SQLAlchemy, so comprehensions over its rows are read here.
-  const gino = all.childForFieldName('function')?.childForFieldName('object')?.childForFieldName('attribute')?.text === 'gino';
-  const how = reachesResponse(all, readScopeOf(all), fn, 0, gino);
+  // Rows since a time (`Content.created_at > last_run`): one stretch of time's rows, not the table.
+  if (!facts.scoped && keepsTimeWindow(queryText(all))) return;
+  const scope = readScopeOf(all);
+  const how = reachesResponse(all, scope, fn, 0, true) ?? (routeHandler(fn) && aggregatedInPython(all, scope) ? AGGREGATED : undefined);
   const model = how ? queriedModel(all) : undefined;
   if (!model || (model.type !== 'identifier' && model.type !== 'attribute')) return;
-  found({ start: all.startIndex, end: all.endIndex, data: { modelAt: model.startIndex - all.startIndex, modelLength: model.endIndex - model.startIndex, how: how! } });
+  found({
+    start: all.startIndex,
+    end: all.endIndex,
+    data: { modelAt: model.startIndex - all.startIndex, modelLength: model.endIndex - model.startIndex, how: how!, ...(history ? { history } : {}) },
+  });
+}
+
+/** `how` of rows only summed, counted or averaged in Python. */
+const AGGREGATED = '\u0000aggregated in Python';
+
+/**
+ * How a scoped query picks its rows: `owner` when the key compared is a person's (`Order.user_id == user.id`,
+ * `filter_by(resident_id=...)`), `parent` for any other key (`Comment.recipe_id == recipe_id`); ` newest` when the
+ * query reads them newest first (`order_by(X.created_at.desc())`), as a history is read.
+ */
+type HistoryKey = 'owner' | 'parent' | 'owner newest' | 'parent newest';
+
+/** A person's key column: `user_id`, `author`, `created_by_id`, `resident_id`. */
+const OWNER_KEY = /(?:^|[.(,\s])(?:\w+_)?(?:user|owner|author|creator|customer|member|account|client|patient|resident|student|employee|profile|sender|recipient|buyer|seller|driver|tenant|created_by)(?:_id|_pk)?\s*==?(?!=)/i;
+/** `order_by(X.created_at.desc())`, `order_by(desc(X.timestamp))`. */
+const NEWEST_FIRST = /order_by\([^)]*?(?:\.(\w+)\.desc\(\)|\bdesc\(\s*[\w.]*?(\w+)\s*\))/;
+/** Records one owner keeps adding: each order, booking, payment or note makes a row that stays. */
+const OWNER_HISTORY_MODEL = /(Log|Event|History|Entry|Record|Message|Submission|Order|Payment|Transaction|Upload|Comment|Visit|Click|Activity|Audit|Booking|Reservation|Rental|Appointment|Notification|Post|Review|Rating)s?$/;
+/** What many users add to one parent: a post's comments, a room's messages, a recipe's ratings, a device's events. */
+const PARENT_HISTORY_MODEL = /(Log|Event|History|Entry|Record|Message|Comment|Reply|Replies|Review|Rating|Vote|Like|Answer|Post|Visit|Click|Activity|Audit)s?$/;
+
+/** How a scoped `.all()` picks its rows, read from its query text; undefined for a window of time. */
+function historyKey(all: Node): HistoryKey | undefined {
+  const text = queryText(all);
+  // A window of time (`LogEntry.timestamp >= start`, `Visit.day == today`, `.between(a, b)`): a day's rows, not the history.
+  if (keepsTimeWindow(text)) return undefined;
+  const newest = NEWEST_FIRST.exec(text);
+  const suffix = newest && TIME_COLUMN.test(newest[1] ?? newest[2] ?? '') ? ' newest' : '';
+  return `${OWNER_KEY.test(text) ? 'owner' : 'parent'}${suffix}` as HistoryKey;
+}
+
+/** The query text an `.all()` runs: its chain and the steps that build the variables it starts from. */
+function queryText(all: Node): string {
+  const texts = [all.childForFieldName('function')?.text ?? ''];
+  const visit = (node: Node | null | undefined, depth: number) => {
+    for (let current = node; current && depth < 3; ) {
+      if (current.type === 'call') {
+        const first = positionalArguments(current)[0];
+        if (first?.type === 'identifier' && /^(scalars|execute|exec)$/.test(calleeName(current) ?? '')) visit(first, depth + 1);
+        current = current.childForFieldName('function');
+      } else if (current.type === 'attribute') current = current.childForFieldName('object');
+      else if (current.type === 'await' || current.type === 'parenthesized_expression') current = current.namedChildren[0];
+      else if (current.type === 'identifier') {
+        const build = queryBuild(current);
+        for (const step of [...build.refinements, ...(build.base ? [build.base] : [])]) {
+          texts.push(step.value.text);
+          if (step === build.base) visit(step.value, depth + 1);
+        }
+        return;
+      } else return;
+    }
+  };
+  visit(all.childForFieldName('function')?.childForFieldName('object'), 0);
+  return texts.join('\n');
+}
+
+/**
+ * Whether one owner's (or one parent's) rows of `model` are a history that grows without bound: a record that owner
+ * keeps adding, stamped with a time, or read newest first; for a parent, what its many users add to it. One order's
+ * items or one booking's payments are a few rows.
+ */
+function ownersHistory(model: Model, key: HistoryKey): boolean {
+  const timed = [...model.columns].some((c) => TIME_COLUMN.test(c));
+  if (key.startsWith('owner')) return timed && (OWNER_HISTORY_MODEL.test(model.name) || key.endsWith('newest'));
+  return PARENT_HISTORY_MODEL.test(model.name);
+}
+
+/** Calls that reduce rows to one number. */
+const AGGREGATES = new Set(['sum', 'len', 'max', 'min', 'mean', 'fmean', 'median', 'average']);
+
+/**
+ * The rows of `all` are only reduced to numbers: `rows = X.query.all()` then every use is `len(rows)`,
+ * `sum(r.amount for r in rows)` or the like; or `sum(r.amount for r in X.query.all())` itself.
+ */
+function aggregatedInPython(all: Node, scope: Node): boolean {
+  const parent = all.parent;
+  if (parent?.type === 'assignment' && parent.childForFieldName('right')?.id === all.id) {
+    const left = parent.childForFieldName('left');
+    if (left?.type !== 'identifier') return false;
+    const uses = referencesInScope(scope, left.text).filter((u) => u.startIndex > parent.endIndex);
+    return uses.length > 0 && uses.every((u) => assignmentsBefore(u).pop()?.id !== parent.id || reducedAt(u));
+  }
+  return reducedAt(all);
+}
+
+/** `node` is an aggregate's argument, or the iterable of a generator or comprehension that is one. */
+function reducedAt(node: Node): boolean {
+  let at = node;
+  if (at.parent?.type === 'for_in_clause' && at.parent.childForFieldName('right')?.id === at.id) {
+    const comprehension = at.parent.parent;
+    if (!comprehension || !/^(generator_expression|list_comprehension)$/.test(comprehension.type)) return false;
+    at = comprehension;
+  }
+  const call = at.parent?.type === 'argument_list' ? at.parent.parent : at.type === 'generator_expression' ? at.parent : undefined;
+  if (call?.type !== 'call') return false;
+  return AGGREGATES.has(calleeName(call) ?? '');
 }
 
 /** A Flask-Smorest `@blp.response(...)` view: its returned rows are checkSchemaLists'. */
@@ -148,6 +282,8 @@ export function reachesResponse(node: Node, scope: Node, fn: Node, depth: number
     }
     if (p.type === 'assignment') {
       const left = p.childForFieldName('left');
+      // `form.customer.choices = [(c.id, c.name) for c in ...]`: a WTForms select renders an option per row.
+      if (p.childForFieldName('right')?.id === child.id && left?.type === 'attribute' && left.childForFieldName('attribute')?.text === 'choices') return "the form's choices";
       if (p.childForFieldName('right')?.id !== child.id || left?.type !== 'identifier' || depth > 3) return undefined;
       for (const use of referencesInScope(scope, left.text)) {
         if (use.startIndex < p.endIndex || assignmentsBefore(use).pop()?.id !== p.id) continue;
@@ -163,7 +299,31 @@ export function reachesResponse(node: Node, scope: Node, fn: Node, depth: number
       i++;
       continue;
     }
+    // `for e in rows: shown.append(e)`, then `shown` reaches the response.
+    if (throughComprehensions && p.type === 'for_statement' && p.childForFieldName('right')?.id === child.id) return appendedReach(p, scope, fn, depth);
+    // `rows[:20]`: a Python slice of rows already loaded.
+    if (p.type === 'subscript' && p.childForFieldName('value')?.id === child.id && p.childForFieldName('subscript')?.type === 'slice') continue;
     if (!PASS_THROUGH_NODES.has(p.type)) return undefined;
+  }
+  return undefined;
+}
+
+/** How a list a loop appends each row to reaches a response (its uses after the loop). */
+function appendedReach(loop: Node, scope: Node, fn: Node, depth: number): string | undefined {
+  if (depth > 3) return undefined;
+  const body = loop.childForFieldName('body');
+  const lists = new Set<string>();
+  for (const call of body?.descendantsOfType('call') ?? []) {
+    const callee = call?.childForFieldName('function');
+    const list = callee?.type === 'attribute' ? callee.childForFieldName('object') : undefined;
+    if (list?.type === 'identifier' && /^(append|extend)$/.test(callee?.childForFieldName('attribute')?.text ?? '')) lists.add(list.text);
+  }
+  for (const name of lists) {
+    for (const use of referencesInScope(scope, name)) {
+      if (use.startIndex < loop.endIndex) continue;
+      const how = reachesResponse(use, scope, fn, depth + 1, true);
+      if (how) return how;
+    }
   }
   return undefined;
 }
