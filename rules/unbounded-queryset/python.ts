@@ -47,6 +47,7 @@ import { checkRelationshipResponses } from './relationship-responses';
 import { checkSelectorLists } from './selector-lists';
 import { checkWorkerSqlAlchemy } from './worker-sqlalchemy';
 import { rowsOf } from './rows-of';
+import { recentSqlAlchemyWindow } from '../../analysis/python/time-windows';
 
 /** Calls that write each row out: CSV writers, files, response streams, `self.stdout` in management commands. */
 const WRITE_METHODS = new Set(['writerow', 'writerows', 'write', 'writelines', 'write_row', 'write_string', 'write_number', 'write_datetime']);
@@ -692,21 +693,38 @@ function sqlAlchemyStatement(all: Node): SqlAlchemyStatement {
     if (/\.(limit|slice)\(|yield_per/.test(text)) found.bounded = true;
     if (SCOPED_COMPARISON.test(text) || SCOPED_KEYWORD.test(text) || /\.in_\(\s*[A-Za-z_]/.test(text)) found.scoped = true;
   };
+  // `.where(Event.ts >= now - timedelta(hours=1))`: a short window of the server's clock (time-windows.ts).
+  const readWindow = (node: Node | null | undefined) => {
+    if (node && recentSqlAlchemyWindow(node, assignmentsBefore)) found.bounded = true;
+  };
   for (let current: Node | null | undefined = all.childForFieldName('function')?.childForFieldName('object'); current; ) {
     if (current.type === 'call') {
       const name = calleeName(current) ?? '';
       if (SQLALCHEMY_BOUNDS.has(name)) found.bounded = true;
-      if (SQLALCHEMY_FILTERS.has(name)) readText(`.${name}${current.childForFieldName('arguments')?.text ?? '()'}`);
+      if (SQLALCHEMY_FILTERS.has(name)) {
+        readText(`.${name}${current.childForFieldName('arguments')?.text ?? '()'}`);
+        readWindow(current.childForFieldName('arguments'));
+      }
       if (SQLALCHEMY_SOURCES.has(name)) found.sourced = true;
       if (name === 'scalars' || name === 'execute' || name === 'exec') {
         const statement = positionalArguments(current)[0];
-        if (statement?.type === 'identifier') for (const a of assignmentsBefore(statement)) readText(a.childForFieldName('right')?.text ?? '');
-        else if (statement) readText(statement.text);
+        if (statement?.type === 'identifier') {
+          for (const a of assignmentsBefore(statement)) {
+            readText(a.childForFieldName('right')?.text ?? '');
+            readWindow(a.childForFieldName('right'));
+          }
+        } else if (statement) {
+          readText(statement.text);
+          readWindow(statement);
+        }
       }
       current = current.childForFieldName('function');
     } else if (current.type === 'attribute') {
       if (current.childForFieldName('attribute')?.text === 'query') found.sourced = true;
       current = current.childForFieldName('object');
+    } else if (current.type === 'parenthesized_expression' || current.type === 'await') {
+      // `(await session.execute(stmt)).scalars().all()`
+      current = current.namedChildren[0];
     } else if (current.type === 'identifier' && !followed) {
       // `result = await session.execute(stmt)` then `result.scalars().all()`: the statement is the executed one.
       followed = true;
@@ -824,7 +842,7 @@ function readsOnlyCounts(iteration: Iteration, info: QuerysetInfo): boolean {
 /** A queryset that loads every matching row: unsliced, unstreamed, not a pk lookup, not a related manager, not paginated. */
 function isUnbounded(info: QuerysetInfo | undefined, at: Node): info is QuerysetInfo {
   // Rows still to come (`filter(start__gte=timezone.now())`) are the upcoming few, not the table's history.
-  if (!info || info.sliced || info.iterator !== 'none' || info.singleRow || info.relatedManager || info.upcoming) return false;
+  if (!info || info.sliced || info.iterator !== 'none' || info.singleRow || info.relatedManager || info.upcoming || info.recentWindow) return false;
   if (frameworkCatalogue(info, at)) return false;
   const scope = readScopeOf(at);
   return !info.variables.some((name) => referencesInScope(scope, name).some((r) => passedToPaginator(r)));
