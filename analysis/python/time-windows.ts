@@ -24,6 +24,10 @@ const DELTA_UNITS: Record<string, number> = { weeks: 168, days: 24, hours: 1, mi
 /** `timedelta`'s positional order: days, seconds, microseconds, milliseconds, minutes, hours, weeks. */
 const DELTA_POSITIONS = ['days', 'seconds'];
 
+/** How many steps (names, calls) a moment is followed back: `now` → `local = now.astimezone(tz)` → `today = local.date()` → ... */
+const MAX_DEPTH = 16;
+const MAX_STEPS = 64;
+
 /** The assignments binding a name before its use (django-querysets' assignmentsBefore, passed in to keep imports one-way). */
 export type Assignments = (name: Node) => Node[];
 
@@ -31,8 +35,9 @@ export type Assignments = (name: Node) => Node[];
  * How many hours before now the earliest moment `node` names can lie, when the code derives it from the clock alone
  * (`now() - timedelta(hours=1)` → 1, `date.today()` → 24, `now.replace(hour=0, minute=0)` → 24); undefined otherwise.
  */
-export function hoursBack(node: Node, assignments: Assignments, depth = 0): number | undefined {
-  if (depth > 6) return undefined;
+export function hoursBack(node: Node, assignments: Assignments, depth = 0, budget = { steps: MAX_STEPS }): number | undefined {
+  // (The budget bounds the walk when one name is rebound from itself many times: `t = t - step` in a row.)
+  if (depth > MAX_DEPTH || --budget.steps < 0) return undefined;
   const expr = node.type === 'parenthesized_expression' && node.namedChildren[0] ? node.namedChildren[0] : node;
   if (expr.type === 'identifier') {
     const bound = assignments(expr);
@@ -41,7 +46,7 @@ export function hoursBack(node: Node, assignments: Assignments, depth = 0): numb
     for (const a of bound) {
       if (a.childForFieldName('left')?.type !== 'identifier') return undefined;
       const right = a.childForFieldName('right');
-      const h = right ? hoursBack(right, assignments, depth + 1) : undefined;
+      const h = right ? hoursBack(right, assignments, depth + 1, budget) : undefined;
       if (h === undefined) return undefined;
       most = Math.max(most, h);
     }
@@ -52,7 +57,7 @@ export function hoursBack(node: Node, assignments: Assignments, depth = 0): numb
     const left = expr.childForFieldName('left');
     const right = expr.childForFieldName('right');
     if (!left || !right || (operator !== '-' && operator !== '+')) return undefined;
-    const from = hoursBack(left, assignments, depth + 1);
+    const from = hoursBack(left, assignments, depth + 1, budget);
     const delta = deltaHours(right, assignments, depth + 1);
     if (from === undefined || delta === undefined) return undefined;
     return operator === '-' ? from + delta : from;
@@ -65,17 +70,17 @@ export function hoursBack(node: Node, assignments: Assignments, depth = 0): numb
   if (INSTANT_CALL.test(name)) {
     // `timezone.localtime(value)` converts a moment; `timezone.now()`/`datetime.now(tz)` read the clock.
     const converted = /localtime$/.test(name) ? args.find((a) => a.type !== 'keyword_argument') : undefined;
-    return converted ? hoursBack(converted, assignments, depth + 1) : 0;
+    return converted ? hoursBack(converted, assignments, depth + 1, budget) : 0;
   }
   if (TODAY_CALL.test(name)) return args.length === 0 ? 24 : undefined;
   if (SAME_MOMENT_CALL.test(name)) {
     const first = args.find((a) => a.type !== 'keyword_argument');
-    return first ? hoursBack(first, assignments, depth + 1) : undefined;
+    return first ? hoursBack(first, assignments, depth + 1, budget) : undefined;
   }
   if (fn?.type !== 'attribute') return undefined;
   const receiver = fn.childForFieldName('object');
   const method = fn.childForFieldName('attribute')?.text ?? '';
-  const from = receiver ? hoursBack(receiver, assignments, depth + 1) : undefined;
+  const from = receiver ? hoursBack(receiver, assignments, depth + 1, budget) : undefined;
   if (from === undefined) return undefined;
   if (method === 'astimezone') return from;
   if (method === 'date') return Math.max(from, 24);
@@ -92,7 +97,7 @@ export function hoursBack(node: Node, assignments: Assignments, depth = 0): numb
 
 /** Hours of `timedelta(hours=1)`, `timedelta(days=today.weekday())` (at most 6 days), a name bound to one; else undefined. */
 function deltaHours(node: Node, assignments: Assignments, depth: number): number | undefined {
-  if (depth > 6) return undefined;
+  if (depth > MAX_DEPTH) return undefined;
   if (node.type === 'identifier') {
     const bound = assignments(node);
     if (bound.length !== 1) return undefined;
