@@ -35,7 +35,8 @@ import { CUSTOM_CLASS_HEADER, customQuerysetStamp, type ClassTexts } from '../..
 import { classesOfText, projectClassTexts } from '../../analysis/python/project-classes';
 import { checkHistoryRecords, HISTORY_MESSAGES } from './history-rows';
 import { checkSchemaLists } from './schema-lists';
-import { checkSqlAlchemyResponses, SQLALCHEMY_RESPONSE_WORDS } from './sqlalchemy-responses';
+import { checkSqlAlchemyResponses, grows, queriedModel, SQLALCHEMY_RESPONSE_WORDS } from './sqlalchemy-responses';
+import { modelNamed } from '../../analysis/python/sqlalchemy-models';
 import { MANY_SCHEMA_RESPONSE } from '../../analysis/python/marshmallow-lists';
 import { boundedByOwner, growsWithTime, growthNote, ownerGrowth, type OwnerGrowth } from './owner-growth';
 import { checkListViews, LIST_VIEW_MESSAGES, LIST_VIEWS_FIX, LIST_VIEWS_NOTES, LIST_VIEWS_WHAT } from './python-list-views';
@@ -306,10 +307,26 @@ def export_orders(request):
         }
         if (sqlalchemy) checkSqlAlchemyExports(local, tree, iterations);
       };
-      findingsCache.check(ctx, statement, context, (reads) => outsideReadsHold(tree, reads), (report) => checkByMethod(tree, statement, context, canFix, report, check), canFix);
+      const reporter = sqlalchemy ? { report: (spec: ReportSpec) => sqlAlchemyGrowing(ctx, tree, spec) } : ctx;
+      findingsCache.check(reporter, statement, context, (reads) => outsideReadsHold(tree, reads), (report) => checkByMethod(tree, statement, context, canFix, report, check), canFix);
     }
   },
 });
+
+/**
+ * Reports a finding of checkSqlAlchemyExports unless it names a project model whose table does not grow (sqlalchemy-
+ * responses.ts's grows(): a seeded recipe list, a lookup table only scripts and admins fill), as for whole `.all()`
+ * responses. Asked on every check: the model and its writers live in other modules.
+ */
+function sqlAlchemyGrowing(ctx: RuleContext, tree: Tree, spec: ReportSpec): void {
+  const at = spec.data?.modelAt;
+  if (at === undefined) return ctx.report(spec);
+  const start = spec.start + Number(at);
+  const expression = tree.rootNode.namedDescendantForIndex(start, start + Number(spec.data?.modelLength));
+  const model = expression && expression.startIndex === start ? modelNamed(ctx, tree, expression) : undefined;
+  if (model && !grows(ctx, model)) return;
+  ctx.report({ ...spec, data: undefined });
+}
 
 /** The module's classes when it defines no QuerySet or Manager class (customQuerysetStamp keeps only those). */
 const NO_CLASSES: ReadonlyMap<string, string> = new Map();
@@ -639,9 +656,13 @@ function checkSqlAlchemyExports(ctx: Reporter, tree: Tree, iterations: readonly 
     const output = exportKind(tree, iteration);
     if (!output || (output === 'response' && statement.scoped)) continue;
     reported.add(all.id);
+    // A list for the response names its model, for sqlAlchemyGrowing to judge (the model lives in other modules).
+    const model = output === 'response' ? queriedModel(all) : undefined;
+    const known = model && (model.type === 'identifier' || model.type === 'attribute');
     ctx.report({
       start: all.startIndex,
       end: all.endIndex,
+      ...(known ? { data: { modelAt: model.startIndex - all.startIndex, modelLength: model.endIndex - model.startIndex } } : {}),
       messageId: output === 'export' ? 'all-export' : 'all-response',
       detail:
         output === 'export'
