@@ -20,7 +20,7 @@ const INSTANT_CALL = /^(?:[\w.]+\.)?(now|utcnow|localtime)$/;
 const TODAY_CALL = /^(?:[\w.]+\.)?(today|localdate)$/;
 /** Conversions that keep the moment: `make_aware(x)`, `localtime(x)`, `datetime.combine(day, time.min)`. */
 const SAME_MOMENT_CALL = /^(?:[\w.]+\.)?(make_aware|localtime|combine|fromordinal)$/;
-const DELTA_UNITS: Record<string, number> = { weeks: 168, days: 24, hours: 1, minutes: 1 / 60, seconds: 1 / 3600 };
+const DELTA_UNITS: Record<string, number> = { years: 8760, months: 744, weeks: 168, days: 24, hours: 1, minutes: 1 / 60, seconds: 1 / 3600 };
 /** `timedelta`'s positional order: days, seconds, microseconds, milliseconds, minutes, hours, weeks. */
 const DELTA_POSITIONS = ['days', 'seconds'];
 
@@ -104,7 +104,8 @@ function deltaHours(node: Node, assignments: Assignments, depth: number): number
     const right = bound[0].childForFieldName('right');
     return right ? deltaHours(right, assignments, depth + 1) : undefined;
   }
-  if (node.type !== 'call' || !/^(?:[\w.]+\.)?timedelta$/.test(node.childForFieldName('function')?.text ?? '')) return undefined;
+  // `timedelta(hours=1)`, dateutil's `relativedelta(days=7)` (its months and years are long windows).
+  if (node.type !== 'call' || !/^(?:[\w.]+\.)?(timedelta|relativedelta)$/.test(node.childForFieldName('function')?.text ?? '')) return undefined;
   let hours = 0;
   let position = 0;
   for (const arg of node.childForFieldName('arguments')?.namedChildren ?? []) {
@@ -144,17 +145,27 @@ export function recentLookup(name: string, value: Node, excluded: boolean, assig
   return recentMoment(value, assignments);
 }
 
-/** filter()/exclude() keeps a short window's rows: one of its keyword lookups (also inside `Q(...) & Q(...)`) does. */
+/**
+ * filter()/exclude() keeps a short window's rows: one of its keyword lookups (also inside `Q(...) & Q(...)`) does, or
+ * it names one day by its parts (`created__year=today.year, created__month=today.month, created__day=today.day`).
+ */
 export function recentWindowCall(call: Node, excluded: boolean, assignments: Assignments): boolean {
+  const dayParts = new Map<string, Set<string>>();
   for (const arg of call.childForFieldName('arguments')?.namedChildren ?? []) {
     if (!arg) continue;
     const keywords = arg.type === 'keyword_argument' ? [arg] : conjunctKeywords(arg);
     for (const k of keywords) {
       const value = k.childForFieldName('value');
-      if (value && recentLookup(k.childForFieldName('name')?.text ?? '', value, excluded, assignments)) return true;
+      const name = k.childForFieldName('name')?.text ?? '';
+      if (value && recentLookup(name, value, excluded, assignments)) return true;
+      const part = /^(\w+?)__(year|month|day)$/.exec(name);
+      const object = value?.type === 'attribute' ? value.childForFieldName('object') : undefined;
+      if (!excluded && part && object && value?.childForFieldName('attribute')?.text === part[2] && recentMoment(object, assignments)) {
+        dayParts.set(part[1], new Set([...(dayParts.get(part[1]) ?? []), part[2]]));
+      }
     }
   }
-  return false;
+  return [...dayParts.values()].some((parts) => parts.size === 3);
 }
 
 /** The keywords of `Q(a=1) & Q(b=2)` or `Q(a=1, b=2)`: none under `|` or `~`, which widen the rows again. */
@@ -169,7 +180,9 @@ function conjunctKeywords(arg: Node): Node[] {
  */
 export function recentSqlAlchemyWindow(args: Node, assignments: Assignments): boolean {
   const comparisons = [args, ...args.descendantsOfType(['comparison_operator', 'call']).filter((n): n is Node => !!n)];
-  return comparisons.some((c) => !underDisjunction(c, args) && recentComparison(c, assignments));
+  if (comparisons.some((c) => !underDisjunction(c, args) && recentComparison(c, assignments))) return true;
+  // `filter_by(day=date.today())`: keyword equality, as Django's.
+  return args.namedChildren.some((k) => k?.type === 'keyword_argument' && !!k.childForFieldName('value') && recentLookup(k.childForFieldName('name')?.text ?? '', k.childForFieldName('value')!, false, assignments));
 }
 
 function recentComparison(node: Node, assignments: Assignments): boolean {
@@ -183,8 +196,8 @@ function recentComparison(node: Node, assignments: Assignments): boolean {
   const [left, right] = node.namedChildren as Node[];
   if (operator === '>=' || operator === '>') return recentMoment(right, assignments);
   if (operator === '<=' || operator === '<') return recentMoment(left, assignments);
-  // `func.date(Event.ts) == date.today()`: one day's rows.
-  if (operator === '==') return (/\bdate\(/.test(left.text) && recentMoment(right, assignments)) || (/\bdate\(/.test(right.text) && recentMoment(left, assignments));
+  // `func.date(Event.ts) == date.today()`, `Entry.day == today`: one day's rows (or one moment's).
+  if (operator === '==') return recentMoment(right, assignments) || recentMoment(left, assignments);
   return false;
 }
 
