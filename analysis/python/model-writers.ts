@@ -448,10 +448,13 @@ const ROLE_GATE = new RegExp(
   'i',
 );
 
-/** A view class body admitting only administrators: `permission_classes = [IsAdminUser]`, a staff `test_func`. */
+/** A view class body admitting only administrators: `permission_classes = [IsAdminUser]`, a staff `test_func` or `dispatch`. */
 function classAdminOnly(body: string): boolean {
   if (/^\s+permission_classes\s*=.*\b(IsAdminUser|IsSuperUser|IsStaff\w*|\w*Admin\w*)\b/m.test(body)) return true;
   if (/^\s+permission_required\s*=/m.test(body)) return true;
+  // `def dispatch(self, request, ...)` turning others away before any handler runs.
+  const dispatch = /def\s+dispatch\s*\([^)]*\)\s*:([\s\S]{0,400})/.exec(body);
+  if (dispatch && ADMIN_EXIT.test(dispatch[1].split(/\n\s*def\s/)[0])) return true;
   const test = /def\s+test_func\s*\([^)]*\)\s*:([\s\S]{0,300})/.exec(body);
   const checked = test?.[1].split(/\n\s*def\s/)[0] ?? '';
   return !!test && (/is_staff|is_superuser|admin/i.test(checked) || ROLE_GATE.test(checked));

@@ -127,6 +127,7 @@ describe('model-writers', () => {
       '@role_required("admin")\ndef add(request):\n    Plan.objects.create(name="x")\n',
       '@user_passes_test(lambda u: u.role == "owner")\ndef add(request):\n    Plan.objects.create(name="x")\n',
       'class Add(UserPassesTestMixin, View):\n    def test_func(self):\n        return self.request.user.role in ("owner", "manager")\n\n    def post(self, request):\n        Plan.objects.create(name="x")\n',
+      'class Add(View):\n    def dispatch(self, request, *args, **kwargs):\n        if not request.user.is_superuser:\n            return redirect("home")\n        return super().dispatch(request, *args, **kwargs)\n\n    def post(self, request):\n        Plan.objects.create(name="x")\n',
     ];
     for (const text of gated) assert.deepEqual(kinds('shop/views.py', text, 'Plan'), ['curated'], text);
     // Gates that let the site's users in: their writes are request code.
