@@ -28,6 +28,9 @@ const DELTA_POSITIONS = ['days', 'seconds'];
 const MAX_DEPTH = 16;
 const MAX_STEPS = 64;
 
+/** Fields of when a row ends or is due (`expires_at`, `end_date`, `valid_until`, `deadline`): bounds on them keep live rows. */
+const ENDING_FIELD = /(^|_)(expir\w*|ends?|until|due|deadline|valid\w*|finish\w*|clos\w*|stop\w*|till)(_|$)/i;
+
 /** The assignments binding a name before its use (django-querysets' assignmentsBefore, passed in to keep imports one-way). */
 export type Assignments = (name: Node) => Node[];
 
@@ -134,6 +137,9 @@ function recentMoment(node: Node | null | undefined, assignments: Assignments): 
 export function recentLookup(name: string, value: Node, excluded: boolean, assignments: Assignments): boolean {
   const parts = name.split('__');
   const last = parts[parts.length - 1];
+  // `expires_at__gt=now()`: every row still valid, not the recent ones (a lower bound on when a row ends).
+  const field = parts.length > 1 ? parts[parts.length - 2] : '';
+  if (/^(gt|gte|lt|lte)$/.test(last) && ENDING_FIELD.test(field)) return false;
   if (excluded) return /^(lt|lte)$/.test(last) && recentMoment(value, assignments);
   if (/^(gt|gte)$/.test(last)) return recentMoment(value, assignments);
   if (last === 'range') {

@@ -49,6 +49,7 @@ describe('time-windows', () => {
     ];
     for (const body of short) assert.equal(recentWindowCall(lastValue(body), false, assignmentsBefore), true, body);
     assert.equal(recentWindowCall(lastValue('X.objects.exclude(created__lt=timezone.now() - timedelta(days=3))'), true, assignmentsBefore), true);
+    assert.equal(recentWindowCall(lastValue('X.objects.exclude(valid_until__lt=timezone.now())'), true, assignmentsBefore), false);
     const long = [
       'X.objects.filter(created__gte=timezone.now() - timedelta(days=90))',
       'X.objects.filter(created__lt=date.today())',
@@ -56,6 +57,8 @@ describe('time-windows', () => {
       'X.objects.filter(Q(created__date=date.today()) | Q(flagged=True))',
       'now = timezone.now()\nX.objects.filter(created__year=now.year, created__month=now.month)',
       'X.objects.filter(created__gte=timezone.now() - timedelta(days=days))',
+      'X.objects.filter(expires_at__gt=timezone.now())',
+      'X.objects.filter(end_date__gte=date.today())',
     ];
     for (const body of long) assert.equal(recentWindowCall(lastValue(body), false, assignmentsBefore), false, body);
   });
