@@ -12,6 +12,7 @@ import type { OffsetEdit } from '../../rules/api';
 import { ancestor, captures, keywordArgument, nodesAtText, positionalArguments, stringValue, parents } from './ast';
 import { importsOf } from './imports';
 import { topLevelStatements } from './statements';
+import { recentWindowCall } from './time-windows';
 
 /** Manager attributes that start a queryset chain: `Order.objects.filter(...)`. */
 const MANAGER_ATTRIBUTES = new Set(['objects', '_default_manager', '_base_manager']);
@@ -102,6 +103,11 @@ export interface QuerysetInfo {
   upcoming: boolean;
   /** A window of time: `filter(created__gte=since)`, `exclude(expiration__lt=now)` (on every path that reaches the use). */
   timeWindow: boolean;
+  /**
+   * A short window the server's clock fixes (`date=timezone.localdate()`, `created__gte=now() - timedelta(hours=1)`):
+   * a day's or a week's rows, few whatever the table holds (time-windows.ts). Not a span the client picks.
+   */
+  recentWindow: boolean;
   /** Names `.annotate(name=Count(...))` gives an aggregate over a relation (Count, Sum, Avg, Min, Max). */
   aggregates: Set<string>;
   /** Every name `.annotate(name=...)` sets on the rows: a value computed by the same query, never a relation. */
@@ -531,9 +537,11 @@ function applyMethod(info: QuerysetInfo, method: string, call: Node): QuerysetIn
       if (scopesToOwner(call)) info.scoped = true;
       if (windowsTime(call, /__(gte?|range|date|year|month|week|day|iso_year)$/)) info.timeWindow = true;
       if (fromNow(call)) info.upcoming = true;
+      if (recentWindowCall(call, false, assignmentsBefore)) info.recentWindow = true;
       break;
     case 'exclude':
       if (windowsTime(call, /__lte?$/)) info.timeWindow = true;
+      if (recentWindowCall(call, true, assignmentsBefore)) info.recentWindow = true;
       break;
     case 'none':
       info.singleRow = true;
@@ -816,6 +824,7 @@ export function emptyInfo(root: QuerysetRoot): QuerysetInfo {
     compact: false,
     upcoming: false,
     timeWindow: false,
+    recentWindow: false,
     aggregates: new Set(),
     annotations: new Set(),
   };
@@ -853,6 +862,7 @@ function mergeInfos(infos: QuerysetInfo[]): QuerysetInfo {
     upcoming: infos.every((i) => i.upcoming),
     // Silence needs the window on every path: `qs = qs.filter(created__gte=...)` under an `if` may not run.
     timeWindow: infos.every((i) => i.timeWindow),
+    recentWindow: infos.every((i) => i.recentWindow),
     aggregates: union((i) => i.aggregates),
     annotations: union((i) => i.annotations),
   };

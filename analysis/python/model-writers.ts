@@ -74,7 +74,7 @@ const MAY_WRITE = /\.(create|get_or_create|update_or_create|bulk_create|save|add
 /** Installed packages and virtual environments: not the project's code. */
 const VENDORED = /(^|\/)(node_modules|site-packages|\.?venv|env)\//;
 /** Tests (their factories make rows of every table, large or small). */
-const TEST_PATH = /(^|\/)(tests?)\/|(^|\/)(test_[^/]*|[^/]*_tests?|conftest)\.py$/;
+const TEST_PATH = /(^|\/)(tests?)\/|(^|\/)(test_[^/]*|tests?|tests_[^/]*|[^/]*_tests?|conftest)\.py$/;
 /**
  * A seed or command that generates rows by the hundred: batched bulk inserts (`batch_size=500`), a loop of a hundred
  * or more (`range(1000)`). A few sample rows (`range(NUM_CONFERENCES)` of four) are still curation.
@@ -184,7 +184,7 @@ function helperOfCurators(project: ProjectInfo, current: { relPath: string; text
  * admin with a publish date still grow.
  */
 export function curatedCatalogue(project: ProjectInfo, current: { relPath: string; text: string }, models: ModelIndex, name: string, orderedBy: readonly string[] = []): boolean {
-  if (!models.has(name) || models.isUserModel(name) || /User|Users|Account|Profile|Member/.test(name) || EVENT_MODEL_NAME.test(name)) return false;
+  if (!models.has(name) || models.isUserModel(name) || PEOPLE_NAME.test(name) || EVENT_MODEL_NAME.test(name)) return false;
   // A party, not a catalogue: one row per user (a profile's one-to-one), or a contact (a customer's, a tenant's email).
   if ([...(models.relationsOf(name)?.values() ?? [])].some((r) => r.kind === 'o2o' && !!r.target && models.isUserModel(r.target))) return false;
   if (models.hasField(name, /^(EmailField|PhoneNumberField)$/, /e_?mail|phone|mobile/i)) return false;
@@ -410,27 +410,54 @@ function place(rel: string, lines: string[], at: number, offline: boolean, class
   const classGate = cls ? (cls.adminOnly ??= classAdminOnly(cls.body)) : false;
   // The body turns away everyone but administrators before it writes (`if not request.user.is_staff: raise ...`).
   const bodyGate = !!fn && ADMIN_EXIT.test(lines.slice(fn.def + 1, at).join('\n'));
-  if (classGate || bodyGate || ADMIN_ONLY.test(header) || CURATED.test(header)) return { fn: name, kind: 'curated', cls };
+  if (classGate || bodyGate || ADMIN_ONLY.test(header) || ROLE_GATE.test(header) || CURATED.test(header)) return { fn: name, kind: 'curated', cls };
   if (EVENT_HEADER.test(header) || EVENT_PATH.test(rel)) return { fn: name, kind: 'event', cls };
   // Module level (a row made at import) or a class attribute outside any view: set up once, not per request.
   if (!fn && !cls) return { fn: '', kind: 'curated', cls };
   return { fn: name, kind: 'request', cls };
 }
 
+/** Tables of people, by a whole word of the class name: `StaffUser`, `UserProfile`, `Members` (not `MembershipPlan`). */
+const PEOPLE_NAME = /(User|Account|Profile|Member)s?($|[A-Z_])/;
 /** Relations to a user that name who made a row, not whose it is. */
 const AUTHORSHIP = /^(created_by|creator|author|added_by|updated_by|modified_by|last_modified_by|edited_by|changed_by|published_by|posted_by)$/;
 const PRICE = /(^|_)(price|cost)(_|$)|^amount$/i;
 const STOCK = /^(stock|quantity|qty|inventory|sku|in_stock|available_quantity|image|images|photo|picture|thumbnail|cover)$/;
 
-/** `if not user.is_staff: return/raise`, `if user.role != "admin": return ...`: a check that only lets admins on. */
-const ADMIN_EXIT = /\bif\s+(not\s+[\w.()]*\b(is_staff|is_superuser|is_admin)\b|[\w.]*\brole\s*!=\s*["']admin["'])[^\n]*:\s*(#[^\n]*)?\n?\s*(return|raise)\b/;
+/** Roles of the people who run a site (not of its users): `role != "owner"` turns everyone else away. */
+const PRIVILEGED_ROLE = String.raw`(?:admin|administrator|super_?admin|superuser|owner|staff|manager|hod|principal|director)`;
+const ROLE_VALUE = String.raw`["']${PRIVILEGED_ROLE}["']`;
+/** A user's role attribute: `request.user.role`, `current_user.user_type`, `self.request.user.account_type.lower()`. */
+const USER_ROLE = String.raw`[\w.]*user[\w.]*\.(?:role|user_type|usertype|user_role|account_type|type)(?:\.(?:lower|upper|casefold)\(\))?`;
+/**
+ * `if not user.is_staff: return/raise`, `if request.user.role != "owner": return ...`, `if user.user_type not in
+ * ("admin", "manager"): raise ...`, also with one statement before the exit (`messages.error(...)` then
+ * `return redirect(...)`): a check that only lets the site's admins, owners or staff on.
+ */
+const ADMIN_EXIT = new RegExp(
+  String.raw`\bif\s+(not\s+[\w.()]*\b(is_staff|is_superuser|is_admin)\b|${USER_ROLE}\s*!=\s*${ROLE_VALUE}|${USER_ROLE}\s+not\s+in\s*[\[({]\s*${ROLE_VALUE}(\s*,\s*${ROLE_VALUE})*\s*,?\s*[\])}])[^\n]*:\s*(#[^\n]*)?\n?([^\n]*\n)?\s*(return|raise)\b`,
+  'i',
+);
 
-/** A view class body admitting only administrators: `permission_classes = [IsAdminUser]`, a staff `test_func`. */
+/**
+ * Decorators and `test_func`s letting only the site's people in: `@owner_required`, `@admin_only`,
+ * `@role_required("admin")`, `@user_passes_test(lambda u: u.role == "owner")`.
+ */
+const ROLE_GATE = new RegExp(
+  String.raw`\b(?:owner|admin|staff|superuser|manager)_(?:required|only)\b|\brole_required\(\s*${ROLE_VALUE}|\.(?:role|user_type|usertype|user_role|account_type)(?:\.(?:lower|upper|casefold)\(\))?\s*(?:==\s*${ROLE_VALUE}|in\s*[\[({]\s*${ROLE_VALUE}(?:\s*,\s*${ROLE_VALUE})*\s*,?\s*[\])}])`,
+  'i',
+);
+
+/** A view class body admitting only administrators: `permission_classes = [IsAdminUser]`, a staff `test_func` or `dispatch`. */
 function classAdminOnly(body: string): boolean {
   if (/^\s+permission_classes\s*=.*\b(IsAdminUser|IsSuperUser|IsStaff\w*|\w*Admin\w*)\b/m.test(body)) return true;
   if (/^\s+permission_required\s*=/m.test(body)) return true;
+  // `def dispatch(self, request, ...)` turning others away before any handler runs.
+  const dispatch = /def\s+dispatch\s*\([^)]*\)\s*:([\s\S]{0,400})/.exec(body);
+  if (dispatch && ADMIN_EXIT.test(dispatch[1].split(/\n\s*def\s/)[0])) return true;
   const test = /def\s+test_func\s*\([^)]*\)\s*:([\s\S]{0,300})/.exec(body);
-  return !!test && /is_staff|is_superuser|admin/i.test(test[1].split(/\n\s*def\s/)[0]);
+  const checked = test?.[1].split(/\n\s*def\s/)[0] ?? '';
+  return !!test && (/is_staff|is_superuser|admin/i.test(checked) || ROLE_GATE.test(checked));
 }
 
 /** Classes already read in one block, by the line of their `class` statement (a class holds many write sites). */

@@ -15,7 +15,7 @@ import { fileDigest, mayHoldWord } from './file-digests';
 
 /** Modules that are not served: tests, migrations, seeds, fixtures, scripts, installed packages. */
 export const OFFLINE_PATH =
-  /(^|\/)(node_modules|site-packages|\.?venv|env|tests?|migrations|alembic|seeds?|fixtures|scripts?|management|commands)\/|(^|\/)(test_[^/]*|[^/]*_tests?|conftest|manage|seed[^/]*|populate[^/]*|init_db[^/]*|setup)\.py$/;
+  /(^|\/)(node_modules|site-packages|\.?venv|env|tests?|migrations|alembic|seeds?|fixtures|scripts?|management|commands)\/|(^|\/)(test_[^/]*|tests?|tests_[^/]*|[^/]*_tests?|conftest|manage|seed[^/]*|populate[^/]*|init_db[^/]*|setup)\.py$/;
 /** Functions, decorators and classes of curators and one-off setup. */
 export const CURATED = /admin|\bdef\s+(import|load)_|csv|superuser|staff|\bsetup\b|^setup|install|seed|populate|bootstrap|fixture|init_?db|create_(db|tables|all)|\bcli\b|\.command\b|click\.|manager\.command/i;
 /** A body that answers only admins: `if current_user.role != 'admin': return ... 403`, `if not user.is_admin`. */

@@ -735,7 +735,8 @@ function classifyAccess(first: Node): RelationAccess | undefined {
     const isValueMember =
       VALUE_ATTRIBUTES.has(names[j]) ||
       (j === last && call !== undefined && VALUE_METHODS.has(names[j])) ||
-      (j === 1 && FILE_FIELD_NAME.test(names[0]) && FILE_ATTRIBUTES.has(names[1]));
+      // `o.photo.url`, also through a relation: `checkin.member.photo.url` reads the joined member's file field.
+      (FILE_FIELD_NAME.test(names[j - 1]) && FILE_ATTRIBUTES.has(names[j]));
     if (isValueMember) {
       // names[j - 1] is a plain value; the relations are the members before it.
       return j >= 2 ? { path: names.slice(0, j - 1), kind: 'foreign-key', node: nodes[j - 2] } : undefined;

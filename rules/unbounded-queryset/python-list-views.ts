@@ -263,7 +263,7 @@ interface Judge {
  * owner (boundedByOwner, the test the rule's other checks use: a room's messages and a post's comments grow).
  */
 function bounded(info: QuerysetInfo, judge: Judge, fallbackModel?: string): boolean {
-  if (info.sliced || info.iterator !== 'none' || info.singleRow || info.compact || info.upcoming) return true;
+  if (info.sliced || info.iterator !== 'none' || info.singleRow || info.compact || info.upcoming || info.recentWindow) return true;
   // One fetched parent's children are few, unless many users keep adding them (a product's comments).
   if (info.relatedManager) return info.timeWindow || growingChildren(info, judge.models()) === undefined;
   const names = modelNames(info, fallbackModel);

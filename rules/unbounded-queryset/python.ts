@@ -35,7 +35,9 @@ import { CUSTOM_CLASS_HEADER, customQuerysetStamp, type ClassTexts } from '../..
 import { classesOfText, projectClassTexts } from '../../analysis/python/project-classes';
 import { checkHistoryRecords, HISTORY_MESSAGES } from './history-rows';
 import { checkSchemaLists } from './schema-lists';
-import { checkSqlAlchemyResponses, SQLALCHEMY_RESPONSE_WORDS } from './sqlalchemy-responses';
+import { checkSqlAlchemyResponses, grows, queriedModel, SQLALCHEMY_RESPONSE_WORDS } from './sqlalchemy-responses';
+import { modelNamed } from '../../analysis/python/sqlalchemy-models';
+import { onlyCuratorsWrite, projectWriters } from '../../analysis/python/model-writers';
 import { MANY_SCHEMA_RESPONSE } from '../../analysis/python/marshmallow-lists';
 import { boundedByOwner, growsWithTime, growthNote, ownerGrowth, type OwnerGrowth } from './owner-growth';
 import { checkListViews, LIST_VIEW_MESSAGES, LIST_VIEWS_FIX, LIST_VIEWS_NOTES, LIST_VIEWS_WHAT } from './python-list-views';
@@ -49,6 +51,7 @@ import { checkWorkerSqlAlchemy } from './worker-sqlalchemy';
 import { rowsOf } from './rows-of';
 import { queryBuild } from '../../analysis/python/query-refinements';
 import { checkEagerCollections, EAGER_LAZY } from './eager-collections';
+import { recentSqlAlchemyWindow } from '../../analysis/python/time-windows';
 
 /** Calls that write each row out: CSV writers, files, response streams, `self.stdout` in management commands. */
 const WRITE_METHODS = new Set(['writerow', 'writerows', 'write', 'writelines', 'write_row', 'write_string', 'write_number', 'write_datetime']);
@@ -330,10 +333,28 @@ def export_orders(request):
         }
         if (sqlalchemy) checkSqlAlchemyExports(local, tree, iterations);
       };
-      findingsCache.check(ctx, statement, context, (reads) => outsideReadsHold(tree, reads), (report) => checkByMethod(tree, statement, context, canFix, report, check), canFix);
+      const reporter = sqlalchemy ? { report: (spec: ReportSpec) => sqlAlchemyGrowing(ctx, tree, spec) } : ctx;
+      findingsCache.check(reporter, statement, context, (reads) => outsideReadsHold(tree, reads), (report) => checkByMethod(tree, statement, context, canFix, report, check), canFix);
     }
   },
 });
+
+/**
+ * Reports a finding of checkSqlAlchemyExports unless it names a project model whose table does not grow (sqlalchemy-
+ * responses.ts's grows()) and that only curated code adds rows to (model-writers.ts: a seed script, an admin page),
+ * as for whole `.all()` responses. Asked on every check: the model and its writers live in other modules.
+ */
+function sqlAlchemyGrowing(ctx: RuleContext, tree: Tree, spec: ReportSpec): void {
+  const at = spec.data?.modelAt;
+  if (at === undefined) return ctx.report(spec);
+  const start = spec.start + Number(at);
+  const expression = tree.rootNode.namedDescendantForIndex(start, start + Number(spec.data?.modelLength));
+  const model = expression && expression.startIndex === start ? modelNamed(ctx, tree, expression) : undefined;
+  // Quiet only on evidence: some code adds its rows and all of it is curators' (a table no code adds to is unknown).
+  const current = { relPath: ctx.file.relPath, text: ctx.file.text };
+  if (model && !grows(ctx, model) && onlyCuratorsWrite(ctx.project, current, projectWriters(ctx.project, current), model.name, [])) return;
+  ctx.report({ ...spec, data: undefined });
+}
 
 /** The module's classes when it defines no QuerySet or Manager class (customQuerysetStamp keeps only those). */
 const NO_CLASSES: ReadonlyMap<string, string> = new Map();
@@ -663,9 +684,13 @@ function checkSqlAlchemyExports(ctx: Reporter, tree: Tree, iterations: readonly 
     const output = exportKind(tree, iteration);
     if (!output || (output === 'response' && (statement.scoped || statement.refined))) continue;
     reported.add(all.id);
+    // A list for the response names its model, for sqlAlchemyGrowing to judge (the model lives in other modules).
+    const model = output === 'response' ? queriedModel(all) : undefined;
+    const known = model && (model.type === 'identifier' || model.type === 'attribute');
     ctx.report({
       start: all.startIndex,
       end: all.endIndex,
+      ...(known ? { data: { modelAt: model.startIndex - all.startIndex, modelLength: model.endIndex - model.startIndex } } : {}),
       messageId: output === 'export' ? 'all-export' : 'all-response',
       detail:
         output === 'export'
@@ -744,13 +769,20 @@ function sqlAlchemyStatement(all: Node): SqlAlchemyStatement {
       found.scoped ||= scopes;
     }
   };
+  // `.where(Event.ts >= now - timedelta(hours=1))`: a short window of the server's clock (time-windows.ts).
+  const readWindow = (node: Node | null | undefined) => {
+    if (node && recentSqlAlchemyWindow(node, assignmentsBefore)) found.bounded = true;
+  };
   const readCall = (call: Node, conditional: boolean) => {
     const name = calleeName(call) ?? '';
     if (SQLALCHEMY_BOUNDS.has(name)) {
       if (conditional) found.refined = true;
       else found.bounded = true;
     }
-    if (SQLALCHEMY_FILTERS.has(name)) readText(`.${name}${call.childForFieldName('arguments')?.text ?? '()'}`, conditional);
+    if (SQLALCHEMY_FILTERS.has(name)) {
+      readText(`.${name}${call.childForFieldName('arguments')?.text ?? '()'}`, conditional);
+      if (!conditional) readWindow(call.childForFieldName('arguments'));
+    }
     if (SQLALCHEMY_SOURCES.has(name)) found.sourced = true;
   };
   for (let current: Node | null | undefined = all.childForFieldName('function')?.childForFieldName('object'); current; ) {
@@ -761,13 +793,22 @@ function sqlAlchemyStatement(all: Node): SqlAlchemyStatement {
         const statement = positionalArguments(current)[0];
         if (statement?.type === 'identifier') {
           const build = queryBuild(statement);
-          for (const step of [...build.refinements, ...(build.base ? [build.base] : [])]) readText(step.value.text, step.conditional);
-        } else if (statement) readText(statement.text);
+          for (const step of [...build.refinements, ...(build.base ? [build.base] : [])]) {
+            readText(step.value.text, step.conditional);
+            if (!step.conditional) readWindow(step.value);
+          }
+        } else if (statement) {
+          readText(statement.text);
+          readWindow(statement);
+        }
       }
       current = current.childForFieldName('function');
     } else if (current.type === 'attribute') {
       if (current.childForFieldName('attribute')?.text === 'query') found.sourced = true;
       current = current.childForFieldName('object');
+    } else if (current.type === 'parenthesized_expression' || current.type === 'await') {
+      // `(await session.execute(stmt)).scalars().all()`
+      current = current.namedChildren[0];
     } else if (current.type === 'identifier' && !followed) {
       // `result = await session.execute(stmt)` then `result.scalars().all()`: the statement is the executed one;
       // `query = X.query`, `if a: query = query.filter(...)`, then `query.all()`: each step, then the base.
@@ -903,7 +944,7 @@ function readsOnlyCounts(iteration: Iteration, info: QuerysetInfo): boolean {
 /** A queryset that loads every matching row: unsliced, unstreamed, not a pk lookup, not a related manager, not paginated. */
 function isUnbounded(info: QuerysetInfo | undefined, at: Node): info is QuerysetInfo {
   // Rows still to come (`filter(start__gte=timezone.now())`) are the upcoming few, not the table's history.
-  if (!info || info.sliced || info.iterator !== 'none' || info.singleRow || info.relatedManager || info.upcoming) return false;
+  if (!info || info.sliced || info.iterator !== 'none' || info.singleRow || info.relatedManager || info.upcoming || info.recentWindow) return false;
   if (frameworkCatalogue(info, at)) return false;
   const scope = readScopeOf(at);
   return !info.variables.some((name) => referencesInScope(scope, name).some((r) => passedToPaginator(r)));

@@ -62,5 +62,5 @@ function viewModel(at: Node): string | undefined {
 
 /** Growing children still read whole: no slice, stream, single row, group or time window. */
 export function childRowsUnbounded(info: QuerysetInfo): boolean {
-  return !info.sliced && info.iterator === 'none' && !info.singleRow && !info.upcoming && !info.compact && !info.timeWindow;
+  return !info.sliced && info.iterator === 'none' && !info.singleRow && !info.upcoming && !info.compact && !info.timeWindow && !info.recentWindow;
 }

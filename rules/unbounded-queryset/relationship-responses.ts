@@ -15,6 +15,7 @@ import { ancestor, positionalArguments } from '../../analysis/python/ast';
 import { assignmentsBefore, calleeName, readScopeOf, unparenthesize } from '../../analysis/python/django-querysets';
 import { modelNamed, relationshipOf, targetModel } from '../../analysis/python/sqlalchemy-models';
 import { underMainGuard } from '../../analysis/python/web-context';
+import { partOfParent } from '../../analysis/python/sqlalchemy-parts';
 import { grows, reachesResponse } from './sqlalchemy-responses';
 import { RETURNED_BY_HELPER, returnedToRoute } from './returned-to-route';
 
@@ -53,6 +54,8 @@ export function checkRelationshipResponses(ctx: RuleContext, tree: Tree, report:
     const target = targetModel(ctx, tree, relationship);
     // A group's people (a team's members) are as many as the group admits, not a history.
     if (!target || PEOPLE_MODEL.test(target.name) || !grows(ctx, target)) continue;
+    // A recipe's ingredients: parts of the one row, a few, not a history (sqlalchemy-parts.ts).
+    if (partOfParent(target, model)) continue;
     const where = how === RETURNED_BY_HELPER ? returnedToRoute(ctx, tree, attribute, (n, scope, f, depth) => reachesResponse(n, scope, f, depth, true)) : how;
     if (!where) continue;
     report({

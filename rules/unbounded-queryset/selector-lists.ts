@@ -97,6 +97,6 @@ function checkStatement(ctx: RuleContext, tree: Tree, statement: TopLevelStateme
 
 /** Every row of the table, as python.ts judges a serializer's queryset. */
 function wholeList(info: QuerysetInfo, growth: OwnerGrowth): boolean {
-  if (info.sliced || info.iterator !== 'none' || info.singleRow || info.relatedManager || info.upcoming || info.materialized || info.compact) return false;
+  if (info.sliced || info.iterator !== 'none' || info.singleRow || info.relatedManager || info.upcoming || info.recentWindow || info.materialized || info.compact) return false;
   return info.models.length > 0 && !boundedByOwner(info, growth) && !growth.curated(info);
 }

@@ -110,4 +110,33 @@ describe('model-writers', () => {
     assert.deepEqual(kinds('shop/views.py', 'from .models import Plan as P\n\ndef add(request):\n    P.objects.create(name="x")\n', 'Plan'), ['request']);
     assert.deepEqual(kinds('shop/views.py', 'def add(request):\n    if request.user.is_staff:\n        notify()\n    Plan.objects.create(name="x")\n', 'Plan'), ['request']);
   });
+
+  it("reads Django's default test modules (tests.py, tests_*.py) as curated, like tests/ and test_*.py", () => {
+    const create = 'class T(TestCase):\n    def test_two(self):\n        Plan.objects.create(name="x")\n';
+    for (const rel of ['shop/tests.py', 'shop/test.py', 'shop/tests_views.py']) assert.deepEqual(kinds(rel, create, 'Plan'), ['curated'], rel);
+    assert.deepEqual(kinds('shop/contests.py', create, 'Plan'), ['request']);
+  });
+
+  it('classifies views gated on a privileged role as curated: role checks, role decorators, test_func', () => {
+    const gated = [
+      'def add(request):\n    if request.user.role != "Owner":\n        return JsonResponse({}, status=403)\n    Plan.objects.create(name="x")\n',
+      'def add(request):\n    if request.user.user_type not in ("admin", "manager"):\n        raise PermissionDenied\n    Plan.objects.create(name="x")\n',
+      'def add(request):\n    if not request.user.is_superuser:\n        messages.error(request, "Only admins")\n        return redirect("home")\n    Plan.objects.create(name="x")\n',
+      'def add(request):\n    if request.user.role.lower() != "admin": return redirect("home")\n    Plan.objects.create(name="x")\n',
+      '@owner_required\ndef add(request):\n    Plan.objects.create(name="x")\n',
+      '@role_required("admin")\ndef add(request):\n    Plan.objects.create(name="x")\n',
+      '@user_passes_test(lambda u: u.role == "owner")\ndef add(request):\n    Plan.objects.create(name="x")\n',
+      'class Add(UserPassesTestMixin, View):\n    def test_func(self):\n        return self.request.user.role in ("owner", "manager")\n\n    def post(self, request):\n        Plan.objects.create(name="x")\n',
+      'class Add(View):\n    def dispatch(self, request, *args, **kwargs):\n        if not request.user.is_superuser:\n            return redirect("home")\n        return super().dispatch(request, *args, **kwargs)\n\n    def post(self, request):\n        Plan.objects.create(name="x")\n',
+    ];
+    for (const text of gated) assert.deepEqual(kinds('shop/views.py', text, 'Plan'), ['curated'], text);
+    // Gates that let the site's users in: their writes are request code.
+    const open = [
+      'def add(request):\n    if request.user.role != "customer":\n        return redirect("home")\n    Plan.objects.create(name="x")\n',
+      '@role_required("student")\ndef add(request):\n    Plan.objects.create(name="x")\n',
+      'def add(request):\n    if not post.is_owner(request.user):\n        return redirect("home")\n    Plan.objects.create(name="x")\n',
+      'def add(request):\n    if request.user.role == "admin":\n        notify()\n    Plan.objects.create(name="x")\n',
+    ];
+    for (const text of open) assert.deepEqual(kinds('shop/views.py', text, 'Plan'), ['request'], text);
+  });
 });
