@@ -29,6 +29,8 @@ import { builderMatchesOneRow, looksUpByKey, matchesOneRow, onePerGroupMember, r
 import { childrenOfOneParent, namedCatalogue, selectsAdministrators } from './one-parent';
 import { unboundedTypeormRelation } from './typeorm-relations';
 import { mayLookUp, unboundedLookups } from './mongo-lookup';
+import { drizzleReads, mayReadDrizzle, unboundedWith, type DrizzleCondition, type DrizzleRead } from './drizzle';
+import { drizzleSchemaFor, drizzleTable } from '../../analysis/typescript/drizzle-schema';
 
 /** Chain calls that bound or stream a Mongoose query / TypeORM query builder. */
 const BOUNDING_CHAIN = new Set(['limit', 'take', 'cursor', 'stream', 'eachAsync', 'paginate', 'countDocuments', 'count', 'distinct', 'findOne']);
@@ -204,6 +206,7 @@ export default router;
     if (mayReadNative(ctx.file.text)) reportNativeReads(ctx, calls, limit);
     if (mayReadKnex(ctx.file.text)) reportKnexReads(ctx, limit);
     if (mayLookUp(ctx.file.text)) reportLookups(ctx);
+    if (mayReadDrizzle(ctx.file.text)) reportDrizzleReads(ctx, limit);
     if (calls.length === 0) return;
     const fixable = !hasSyntaxErrors(ctx.typescript());
     for (const q of calls) {
@@ -346,6 +349,92 @@ function reportKnexReads(ctx: RuleContext, limit: number): void {
   }
 }
 
+/**
+ * Drizzle reads (drizzle.ts) in a project that declares Drizzle tables: a relational `findMany` or a select with no
+ * limit, judged by the same scope checks as the ORMs' reads, read off the where's comparisons (`eq(t.userId, id)` an
+ * owner's rows, `inArray(t.id, ids)` listed keys, `eq(t.id, id)` one row, a foreign key of an unstamped table one
+ * parent's few children); and a bounded relational read whose `with` loads a growing to-many relation whole.
+ */
+function reportDrizzleReads(ctx: RuleContext, limit: number): void {
+  const schema = drizzleSchemaFor(ctx);
+  if (schema.tables.size === 0) return;
+  const sf = ctx.typescript();
+  const fixable = !hasSyntaxErrors(sf);
+  for (const read of drizzleReads(indexOf(sf).calls)) {
+    const table = drizzleTable(schema, read.table);
+    if (!table) continue;
+    const bounded = read.limited || read.method === 'findFirst' || (read.where !== undefined && drizzleWhereBounds(read, table.stamped));
+    if (bounded) {
+      const include = read.options && unboundedWith(schema, table.name, read.options, growsWithUse);
+      if (!include) continue;
+      const served = servesRequests(ctx, read.call);
+      if (!served) continue;
+      const what = `Drizzle ${read.table}.${read.method}()`;
+      ctx.report({
+        start: read.call.getStart(),
+        end: read.call.getEnd(),
+        messageId: 'unbounded-include',
+        data: { what: clip(what, 51 - Math.min(include.path.length, 17)), relation: clip(include.path, 17) },
+        detail:
+          `${what} returns ${read.method === 'findFirst' ? 'one row' : 'a page of rows'}, but \`with: { ${include.path.split('.').pop()} }\` loads a to-many relation ` +
+          `(many(${include.table})) of rows that pile up with time, with no limit of its own: every related row is loaded on each request. ` +
+          'Give the relation its own limit and orderBy (`{ limit: 20, orderBy: ... }`), or load it from its own paged endpoint.' +
+          (typeof served === 'object' ? ` ${viaText(served)}` : ''),
+        fixes: [],
+      });
+      continue;
+    }
+    const name = table.name.replace(/(Schema|Table)$/, '');
+    if (REFERENCE_DATA.test(name) || REFERENCE_DATA.test(table.sqlName)) continue;
+    if (readAsOneRow({ call: read.call } as OrmCall)) continue;
+    const served = servesRequests(ctx, read.call);
+    if (!served) continue;
+    const what = read.style === 'query' ? `Drizzle ${read.table}.${read.method}() without limit` : `Drizzle ${read.method}().from(${read.table}) without limit`;
+    const edit =
+      read.style === 'select'
+        ? { start: read.call.getEnd(), end: read.call.getEnd(), newText: `.limit(${limit})` }
+        : read.options
+          ? insertObjectProperty(ctx.file.text, read.options, `limit: ${limit}`)
+          : insertIntoArguments(read.call, `{ limit: ${limit} }`);
+    ctx.report({
+      start: read.call.getStart(),
+      end: read.call.getEnd(),
+      messageId: 'unbounded',
+      data: { what: clip(what, 56) },
+      detail:
+        `${what} reads every matching row into an array at once, on each request. Page it: ` +
+        (read.style === 'query' ? `\`limit: ${limit}\` with \`offset\` or a keyset where (\`gt(t.id, after)\`) and an orderBy.` : `.orderBy(t.id).limit(${limit}) with .offset(...) or a keyset where.`) +
+        (typeof served === 'object' ? ` ${viaText(served)}` : ''),
+      fixes: edit && fixable ? [{ title: `Add ${read.style === 'select' ? `.limit(${limit})` : `limit: ${limit}`}`, edits: [edit] }] : [],
+    });
+  }
+}
+
+/**
+ * A Drizzle where whose comparisons bound the rows, or that cannot be read (judged bounded: the rule stays quiet):
+ * listed keys, one row by a key that names it, one owner's rows of a table that does not grow per owner, one parent's
+ * children in an unstamped table, a column bounded on both sides, an OR of such lookups.
+ */
+function drizzleWhereBounds(read: DrizzleRead, stamped: boolean): boolean {
+  const where = read.where!;
+  if (where.opaque) return true;
+  const held = (v: ts.Expression | undefined) => v !== undefined && !isLiteral(v) && (!ts.isIdentifier(v) || alwaysDefined(v));
+  const oneRow = (c: DrizzleCondition) => c.op === 'eq' && c.column !== undefined && (/^_?id$/i.test(c.column) || UNIQUE_KEY.test(c.column)) && held(c.value);
+  const bounds = (c: DrizzleCondition): boolean => {
+    if (c.op === 'or') return (c.branches ?? []).length > 0 && c.branches!.every((b) => b.some(oneRow));
+    if (c.op === 'inArray') return held(c.value) && !(c.value && ts.isArrayLiteralExpression(c.value) && c.value.elements.length === 1);
+    if (oneRow(c)) return true;
+    if (c.op !== 'eq' || !c.column || !held(c.value)) return false;
+    const owner = OWNER_KEY.test(c.column) || (/(Id|_id|ID)$/.test(c.column) && USER_ID_VALUE.test(c.value!.getText()));
+    if (owner) return !APPEND_ONLY.test(read.table);
+    // one parent's children, in a table whose rows are not stamped nor named for what piles up
+    return /.(Id|_id|ID)$/.test(c.column) && !stamped && !growsWithUse(read.table);
+  };
+  if (where.conditions.some(bounds)) return true;
+  const below = new Set(where.conditions.filter((c) => /^(lt|lte)$/.test(c.op)).map((c) => c.column));
+  return where.conditions.some((c) => c.op === 'between' || (/^(gt|gte)$/.test(c.op) && below.has(c.column)));
+}
+
 /** An aggregate's `$match` stage, judged as the where clause of its read. */
 const MATCH_STAGE = new WeakMap<OrmCall, ts.ObjectLiteralExpression>();
 
@@ -402,7 +491,7 @@ interface UnboundedInclude {
 }
 
 /** Related rows that pile up with time: what each owner does (APPEND_ONLY) and what people post and write. */
-const GROWING_RELATION = /post|comment|review|rating|repl(y|ies)|answer|reaction|payment|invoice/i;
+const GROWING_RELATION = /post|comment|review|rating|repl(y|ies)|answer|reaction|payment|invoice|purchas/i;
 
 /**
  * A model of rows that pile up (GROWING_RELATION, APPEND_ONLY). "Session" alone names one only for a login session (a
