@@ -327,6 +327,7 @@ function reportKnexReads(ctx: RuleContext, limit: number): void {
   if (hasSyntaxErrors(sf)) return;
   const seeded = new Map<string, boolean>();
   for (const read of knexReads(ctx, indexOf(sf).calls)) {
+    if (read.listed) continue;
     const q: OrmCall = { orm: 'mongoose', call: read.where ?? read.table, method: 'find', target: read.tableName, model: read.tableName, optionsIndex: 0, builder: false, list: true };
     if (read.where && (loadsListedKeys(q) || findsByUniqueKey(q) || matchesFewRows(ctx, q) || scopedToOneOwner(q) || selectsFewByFlag(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q))) continue;
     if (isReferenceData(q)) continue;
