@@ -545,13 +545,39 @@ function unboundedRelation(schema: PrismaSchema, model: PrismaModel, options: ts
       if (value.kind !== ts.SyntaxKind.TrueKeyword && !nested) continue;
       if (nested && hasSpread(nested)) continue;
       const here = path ? `${path}.${name}` : name;
-      const paged = nested !== undefined && (objectProperty(nested, 'take') !== undefined || keyedWhere(nested));
+      const taken = nested !== undefined && objectProperty(nested, 'take') !== undefined;
+      const paged = taken || (nested !== undefined && keyedWhere(nested));
       if (field.list && !paged && related.timestamped && growingModel(related)) return { path: here, model: related.name };
+      // newest first by a date of its own: the code reads the relation as a history (rates by effectiveDate, readings by takenAt)
+      if (field.list && !taken && nested && newestFirst(nested, related) && !ownerWhere(nested)) return { path: here, model: related.name };
       const deeper = nested && unboundedRelation(schema, related, nested, here, depth + 1);
       if (deeper) return deeper;
     }
   }
   return undefined;
+}
+
+/** `orderBy: { effectiveDate: 'desc' }` (or a list of such) on a DateTime field of the related model. */
+function newestFirst(options: ts.ObjectLiteralExpression, model: PrismaModel): boolean {
+  const order = objectPropertyValue(options, 'orderBy');
+  if (!order) return false;
+  const value = unwrap(order);
+  const orders = ts.isArrayLiteralExpression(value) ? value.elements.map((e) => asObjectLiteral(e)) : [asObjectLiteral(value)];
+  const first = orders[0];
+  const p = first?.properties[0];
+  if (!p || !ts.isPropertyAssignment(p)) return false;
+  const field = model.fields.get(propertyName(p.name) ?? '');
+  const direction = unwrap(p.initializer);
+  return field?.type === 'DateTime' && !field.list && ts.isStringLiteralLike(direction) && direction.text === 'desc';
+}
+
+/** `where: { userId }`: one owner's rows of the relation, bounded by what one user has. */
+function ownerWhere(options: ts.ObjectLiteralExpression): boolean {
+  const where = asObjectLiteral(objectPropertyValue(options, 'where'));
+  return (
+    where !== undefined &&
+    where.properties.some((p) => (ts.isShorthandPropertyAssignment(p) || ts.isPropertyAssignment(p)) && OWNER_KEY.test(propertyName(p.name) ?? ''))
+  );
 }
 
 /** `posts: { where: { userId } }`: the relation's rows of one key the code holds. */
