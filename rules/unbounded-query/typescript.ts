@@ -904,6 +904,8 @@ function scopedToOneOwner(q: OrmCall): boolean {
       if (ts.isObjectLiteralExpression(value)) {
         // `createdBy: { id: userId }`, `user: { id: user.id }`: the owner relation matched by its key.
         if (OWNER_KEY.test(key) && identifiesOneRow(value)) return true;
+        // `reservations: { some: { userId } }`: the rows one user ever reserved, ordered or booked, a history of theirs
+        if (depth === 0 && APPEND_ONLY.test(key)) return false;
         return depth < 3 && visit(value, depth + 1);
       }
       // `AND: [{ userId }, { status }]`: every branch applies, so one owner key bounds the whole.
@@ -1067,9 +1069,9 @@ function isReferenceData(q: OrmCall): boolean {
 
 /**
  * Tables that grow with time for each owner: logs, audit trails, events, sessions, messages, history, and the
- * records of what one user does (orders, expenses, transactions, bookings).
+ * records of what one user does (orders, expenses, transactions, bookings, payments, purchases).
  */
-const APPEND_ONLY = /(audit|log|event|histor|message|notification|session|entr(y|ies)|visit|click|pageview|metric|tracking|order|expense|transaction|booking|reservation)/i;
+const APPEND_ONLY = /(audit|log|event|histor|message|notification|session|entr(y|ies)|visit|click|pageview|metric|tracking|order|expense|transaction|booking|reservation|payment|receipt|purchase)/i;
 
 /**
  * False for a value that may be undefined: `x ?? undefined`, an optional parameter. ORMs drop an undefined filter
