@@ -12,6 +12,7 @@ import {
   functionValue,
   indexOf,
   isFunctionNode,
+  propertyName,
   stringValue,
   typeName,
   unwrap,
@@ -114,6 +115,11 @@ function findHandlers(sf: ts.SourceFile): Set<FunctionNode> {
     } else if ((method === 'query' || method === 'mutation' || method === 'subscription') && /procedure/i.test(callee.expression.getText())) {
       const fn = functionValue(call.arguments[0]);
       if (fn) found.add(fn);
+    } else if (method === 'handler' && isOrpcProcedure(callee.expression)) {
+      // oRPC: `os.input(schema).handler(async ({ input, context }) => ...)`, a procedure a client or an OpenAPI route calls
+      const fn = functionValue(call.arguments[0]);
+      const first = fn?.parameters[0];
+      if (fn && (!first || (ts.isObjectBindingPattern(first.name) && first.name.elements.some((el) => /^(input|context|errors)$/.test(propertyName(el.propertyName) ?? el.name.getText()))))) found.add(fn);
     }
   }
 
@@ -135,6 +141,17 @@ function findHandlers(sf: ts.SourceFile): Set<FunctionNode> {
     }
   }
   return found;
+}
+
+/** An oRPC builder: rooted at `os`, or built with `.input()` / `.output()` / `.route()` / `.use()` (`authed.input(z).handler`). */
+function isOrpcProcedure(builder: ts.Expression): boolean {
+  let e = unwrap(builder);
+  while (ts.isCallExpression(e) && ts.isPropertyAccessExpression(unwrap(e.expression))) {
+    const access = unwrap(e.expression) as ts.PropertyAccessExpression;
+    if (/^(input|output|route|errors|use|\$context|\$meta)$/.test(access.name.text)) return true;
+    e = unwrap(access.expression);
+  }
+  return ts.isIdentifier(e) && (e.text === 'os' || /procedure$/i.test(e.text));
 }
 
 /** `x.on('connection', (socket) => ...)`: a socket server's per-client callback (the parameter names a socket, not a pool's connection). */
