@@ -29,6 +29,7 @@ import { builderMatchesOneRow, looksUpByKey, matchesOneRow, onePerGroupMember, r
 import { childrenOfOneParent, namedCatalogue, selectsAdministrators } from './one-parent';
 import { unboundedTypeormRelation } from './typeorm-relations';
 import { cappedByCount } from './count-cap';
+import { searchedInMemory } from './searched-relation';
 import { mayLookUp, unboundedLookups } from './mongo-lookup';
 import { drizzleReads, mayReadDrizzle, unboundedWith, type DrizzleCondition, type DrizzleRead } from './drizzle';
 import { drizzleSchemaFor, drizzleTable } from '../../analysis/typescript/drizzle-schema';
@@ -525,10 +526,10 @@ function unboundedInclude(ctx: RuleContext, q: OrmCall): UnboundedInclude | unde
   if (!/\b(include|select)\b/.test(options.getText())) return undefined;
   const schema = prismaSchemaFor(ctx);
   const model = schema && q.model ? modelNamed(schema, q.model) : undefined;
-  return schema && model && unboundedRelation(schema, model, options, '', 0);
+  return schema && model && unboundedRelation(q, schema, model, options, '', 0);
 }
 
-function unboundedRelation(schema: PrismaSchema, model: PrismaModel, options: ts.ObjectLiteralExpression, path: string, depth: number): UnboundedInclude | undefined {
+function unboundedRelation(q: OrmCall, schema: PrismaSchema, model: PrismaModel, options: ts.ObjectLiteralExpression, path: string, depth: number): UnboundedInclude | undefined {
   if (depth > 4) return undefined;
   for (const key of ['include', 'select']) {
     const selection = asObjectLiteral(objectPropertyValue(options, key));
@@ -548,13 +549,20 @@ function unboundedRelation(schema: PrismaSchema, model: PrismaModel, options: ts
       const taken = nested !== undefined && objectProperty(nested, 'take') !== undefined;
       const paged = taken || (nested !== undefined && keyedWhere(nested));
       if (field.list && !paged && related.timestamped && growingModel(related)) return { path: here, model: related.name };
+      // dated rows loaded whole to pick one in memory: `car.availabilities.find((a) => a.date === day)`
+      if (field.list && !taken && depth === 0 && datedModel(related) && searchedInMemory(q.call, name)) return { path: here, model: related.name };
       // newest first by a date of its own: the code reads the relation as a history (rates by effectiveDate, readings by takenAt)
       if (field.list && !taken && nested && newestFirst(nested, related) && !ownerWhere(nested)) return { path: here, model: related.name };
-      const deeper = nested && unboundedRelation(schema, related, nested, here, depth + 1);
+      const deeper = nested && unboundedRelation(q, schema, related, nested, here, depth + 1);
       if (deeper) return deeper;
     }
   }
   return undefined;
+}
+
+/** Rows with a time in them: a creation stamp or a DateTime of their own (one availability per day). */
+function datedModel(model: PrismaModel): boolean {
+  return model.timestamped || [...model.fields.values()].some((f) => f.type === 'DateTime');
 }
 
 /** `orderBy: { effectiveDate: 'desc' }` (or a list of such) on a DateTime field of the related model. */
