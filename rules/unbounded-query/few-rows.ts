@@ -142,7 +142,8 @@ export function readAsOneRow(q: OrmCall): boolean {
   if (!ts.isIdentifier(parent.name)) return false;
   const fn = enclosingFunction(parent);
   if (!fn) return false;
-  const uses = identifiersNamed(fn, parent.name.text).filter((id) => id !== parent.name && declarationOf(id) === parent);
+  // not the member name of `prisma.users` in `const users = await prisma.users.findMany()`
+  const uses = identifiersNamed(fn, parent.name.text).filter((id) => id !== parent.name && !(ts.isPropertyAccessExpression(id.parent) && id.parent.name === id) && declarationOf(id) === parent);
   return (
     uses.length > 0 &&
     uses.every((id) => {

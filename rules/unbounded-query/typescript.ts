@@ -229,7 +229,7 @@ export default router;
       }
       if (!q.list) continue;
       const problem = unboundedQuery(ctx, q, limit);
-      if (!problem || loadsListedKeys(q) || findsByUniqueKey(q) || matchesFewRows(ctx, q) || scopedToOneOwner(q) || groupedByOneColumn(q) || isReferenceData(q) || selectsFewByFlag(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q) || boundedByItsModel(ctx, q) || seededOnly(ctx, q) || cappedByCount(q)) continue;
+      if (!problem || loadsListedKeys(q) || findsByUniqueKey(q) || matchesFewRows(ctx, q) || scopedToOneOwner(q) || groupedByOneColumn(q) || isReferenceData(q) || selectsFewByFlag(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q) || boundedByItsModel(ctx, q) || seededOnly(ctx, q) || cappedByCount(q) || readsSingletonTable(ctx, q)) continue;
       const served = servesRequests(ctx, q.call);
       if (!served && !inPaginateStatic(q.call)) continue;
       const callee = unwrap(q.call.expression) as ts.PropertyAccessExpression;
@@ -846,6 +846,36 @@ function findsByUniqueKey(q: OrmCall): boolean {
       return UNIQUE_KEY.test(key) && !isLiteral(value) && !ts.isObjectLiteralExpression(value) && (!ts.isIdentifier(value) || alwaysDefined(value));
     });
   return unique(where);
+}
+
+/**
+ * `const favorites = await repo.find({ relations })` used only as `favorites[0]`: a whole-table read with no filter
+ * and no order whose first row is the only one used, a table the code treats as holding one row (a settings or
+ * favourites singleton); with an order it would be "load all to take the newest", which stays reported.
+ */
+function readsSingletonTable(ctx: RuleContext, q: OrmCall): boolean {
+  if (q.builder) return false;
+  const arg = q.call.arguments[q.optionsIndex];
+  const options = arg && asObjectLiteral(arg);
+  if (arg && !options) return false;
+  if (options && (q.orm === 'mongoose' ? options.properties.length > 0 : options.properties.some((p) => /^(where|order|orderBy)$/.test(propertyName(p.name) ?? '') || ts.isSpreadAssignment(p)))) return false;
+  if ([...chainMethods(ctx, q.call)].some((m) => /^(sort|order|orderBy|where|find)$/.test(m))) return false;
+  if (!readAsOneRow(q)) return false;
+  // a first row taken, not only `.length` read (a count of every row is still a whole load)
+  const holder = outermostHolder(q.call);
+  return ts.isArrayBindingPattern(holder.name) || new RegExp(`\\b${holder.name.getText()}\\s*\\[\\s*0\\s*\\]`).test(enclosingStatementsText(holder));
+}
+
+function outermostHolder(call: ts.CallExpression): ts.VariableDeclaration {
+  let node: ts.Node = call;
+  while (node.parent && (ts.isAwaitExpression(node.parent) || ts.isParenthesizedExpression(node.parent) || ts.isAsExpression(node.parent))) node = node.parent;
+  return node.parent as ts.VariableDeclaration;
+}
+
+function enclosingStatementsText(decl: ts.VariableDeclaration): string {
+  let n: ts.Node = decl;
+  while (n.parent && !ts.isBlock(n.parent) && !ts.isSourceFile(n.parent)) n = n.parent;
+  return n.parent ? n.parent.getText() : decl.getText();
 }
 
 /** `for await (const doc of Model.find())` iterates a cursor. */
