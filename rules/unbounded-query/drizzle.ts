@@ -50,7 +50,7 @@ export interface DrizzleInclude {
 
 /** Text that may hold a Drizzle read: a relational query or a select's `from`. */
 export function mayReadDrizzle(text: string): boolean {
-  return /\.query\s*\.\s*\w+\s*\.\s*find(Many|First)\s*\(|\.from\s*\(\s*[\w.]+\s*\)/.test(text) && /drizzle|\bdb\b|\btx\b/.test(text);
+  return /\.query\s*\.\s*\w+\s*\.\s*find(Many|First)\s*\(|\bselect(Distinct(On)?)?\s*\(\s*(\{[^()]*\})?\s*\)\s*\.\s*from\s*\(/.test(text);
 }
 
 const SELECT_CHAIN = new Set(['where', 'orderBy', 'innerJoin', 'leftJoin', 'rightJoin', 'fullJoin', 'crossJoin', 'execute', 'all']);

@@ -51,7 +51,7 @@ export default defineRule({
     kinds: ['typescript', 'javascript'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
-    trigger: /\.populate\s*\(|\$lookup\b|\brelations\s*:|\.query\s*(<[^>]*>)?\s*\(\s*[`'"]\s*[sS][eE][lL][eE][cC][tT]\b|findMany|findUnique|findFirst|\bfind(By|AndCount|AndCountBy|All|AndCountAll)?\s*[(<]|getMany|getRawMany|\.toArray\s*\(|\w\s*\(\s*['"`][\w.]+['"`]\s*\)\s*\.\s*(select|where|orderBy)\b/,
+    trigger: /\.populate\s*\(|\$lookup\b|\brelations\s*:|\.query\s*(<[^>]*>)?\s*\(\s*[`'"]\s*[sS][eE][lL][eE][cC][tT]\b|findMany|findUnique|findFirst|\bfind(By|AndCount|AndCountBy|All|AndCountAll)?\s*[(<]|getMany|getRawMany|\.toArray\s*\(|\w\s*\(\s*['"`][\w.]+['"`]\s*\)\s*\.\s*(select|where|orderBy)\b|\bselect(Distinct(On)?)?\s*\(\s*(\{[^()]*\})?\s*\)\s*\.\s*from\s*\(/,
     options: {
       suggestedLimit: { type: 'number', default: 100, description: 'The page size the fix adds (`take: N` / `limit: N`).' },
     },
@@ -59,7 +59,7 @@ export default defineRule({
       summary: 'ORM list queries in request handlers with no row limit.',
       whatItDoes:
         'Finds list queries in request-handling code (Express/Fastify/Koa/Hono route callbacks, Nest controllers, ' +
-        'resolvers and services, repositories, Next.js route handlers, pages and server actions (`\'use server\'` modules and functions, an app-router `action/` folder), and the functions they call, ' +
+        'resolvers and services, repositories, Next.js route handlers (also a scheduler\'s `app/api/cron/**/route.ts`), pages and server actions (`\'use server\'` modules and functions, an app-router `action/` folder), tRPC and oRPC procedures (`os.input(schema).handler(...)`), Socket.IO/ws connection callbacks and the socket events they register, and the functions they call, ' +
         'also in other modules: a server-only helper (`lib/server/responses.ts`, `services/items.js`, `models/item.js`) that a route, page or ' +
         'handler imports and calls, directly or through up to three modules; imports are followed through relative paths, tsconfig ' +
         '`paths`/`baseUrl` aliases (`@/lib/...`), index files, re-exports and `require`) that return every matching row: ' +
@@ -70,6 +70,10 @@ export default defineRule({
         '`$limit` and no reducing stage (`$group`, `$count`, `$facet`); `findOne` and a cursor iterated with `for await` are not whole reads. ' +
         'An aggregate (Mongoose or native) whose `$lookup` joins to each result every document of a growing collection (reviews, comments, orders) that points at it ' +
         "(`foreignField: 'productId'`), with no `$limit` in the lookup's own pipeline and no later stage that drops or slices the joined array, is reported too; a to-one join (`foreignField: '_id'`) is not. " +
+        'Drizzle ORM too, in a project that declares Drizzle tables: a relational `db.query.events.findMany()` with no `limit`, a select `await db.select().from(events).where(...)` with no `.limit()` ' +
+        '(not a subquery, a `$dynamic()` builder, a `groupBy` or a select of aggregates), judged by the same scope checks read off the where (`eq(t.userId, id)`, `inArray(t.id, ids)`, ' +
+        '`eq(t.id, id)`; a where the code builds elsewhere or writes in SQL is taken as bounded), and a bounded read (`findFirst`, a `findMany` with `limit`) whose ' +
+        '`with: { payments: true }` loads a to-many relation (`many(payments)` in the schema\'s `relations()`) of stamped rows named for what piles up, with no `limit` of its own (`unbounded-include`). ' +
         'Clients are recognised from their imports (`@prisma/client`, `typeorm`, `sequelize`, `mongoose`, the ' +
         "project's models module), not from variable names; a Prisma client also when a repository method takes it as a " +
         'parameter (`findAll(tx: PrismaTransaction = this.db)`, a transaction\'s client or the class\'s own), and the `ctx.prisma` / ' +
@@ -94,7 +98,9 @@ export default defineRule({
         '(filter, options)`) whose `.limit()` is `options.limit` parsed with no upper cap. A bounded Prisma read (`findUnique`, `findFirst`, `findMany` with `take`) whose ' +
         '`include`/`select` loads a to-many relation with no take of its own (`include: { posts: true }`) is reported when the ' +
         "project's `schema.prisma` says the relation is a list of rows that pile up with time (a model with a " +
-        '`@default(now())` timestamp named for posts, comments, reviews, ratings, orders, messages, logs, payments...); so is a ' +
+        '`@default(now())` timestamp named for posts, comments, reviews, ratings, orders, messages, logs, payments...), or when the include orders it newest first by a date of its own ' +
+        "(`targetRates: { orderBy: { effectiveDate: 'desc' } }`: a history per row); so is an include of dated rows (or a TypeORM `relations` entry) loaded only to be searched in memory " +
+        '(`car.availabilities.find((a) => a.date === day)`: every row the parent has, to pick one); so is a ' +
         "bounded Mongoose read (`findById`, `findOne`, `find().limit(n)`) whose `.populate('comments')` loads a to-many " +
         "reference of the model's schema (`comments: [{ type: ObjectId, ref: 'Comment' }]`) named for such rows or for " +
         'followers, likes, members, with no `perDocumentLimit` or `options.limit` (`unbounded-populate`). So is a bounded TypeORM read (`findOne`, `findOneOrFail`, `find` with take) whose `relations` (`{ messages: true }`, `[\'messages\']`) load a to-many relation (`@OneToMany(() => Message, ...)`) of an entity with a creation stamp or date named for such rows: TypeORM has no take for a relation (`unbounded-include`). And options ' +
@@ -192,7 +198,11 @@ export default router;
         'languages, roles, permissions, regions, subscription plans, sign-in methods) is not reported: a few dozen rows. ' +
         'Queries whose options are not an object literal (`findMany(args)`, or an object with a spread) are not ' +
         'reported: the limit may be inside, unless the options are a literal of the same function whose bound is ' +
-        'written only under one `if` (not both branches, not handed to another function). The page size the fix uses is the `suggestedLimit` option (default 100).',
+        'written only under one `if` (not both branches, not handed to another function). ' +
+        'Nor a batch load of keys the code holds in a query builder (`.where(\'ticket.id IN (:...ids)\', { ids })`, `.whereInIds(ids)`, Knex `.whereIn(\'id\', ids)`), nor a read after a ' +
+        'count of the same model that refuses the request above a bound (`if (await db.x.count({ where }) > LIMIT) return 422`), nor a whole-table read with no filter or order used ' +
+        'only for its first row (`favorites[0]`: a table the code keeps as one row). One user\'s rows matched through their reservations, orders or bookings ' +
+        '(`reservations: { some: { userId } }`) are a history of theirs and stay reported, as do one user\'s payments, receipts and purchases. The page size the fix uses is the `suggestedLimit` option (default 100).',
     },
   },
   check(ctx) {
