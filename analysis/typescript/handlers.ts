@@ -12,6 +12,7 @@ import {
   functionValue,
   indexOf,
   isFunctionNode,
+  propertyName,
   stringValue,
   typeName,
   unwrap,
@@ -38,9 +39,15 @@ const REQUEST_PATH = /(^|\/)(routes?|controllers?|services?|handlers?|resolvers?
 const OFFLINE_PATH =
   /(^|\/)(scripts?|migrations?|seeds?|seeders?|__tests__|tests?|spec|e2e|cypress|playwright|bin|cli|commands|jobs|cron)\/|(^|\/)[^/]*\.(test|spec|e2e-spec|seed|migration)\.[cm]?[jt]sx?$|(^|\/)(seed|migrate)\.[cm]?[jt]sx?$|(^|\/)\d{10,}[-_][^/]*$/i;
 
+/**
+ * A Next.js route handler or API route under a `cron/` or `jobs/` folder (`app/api/cron/digest/route.ts`): an HTTP
+ * endpoint a scheduler calls (Vercel Cron), served by the app like any other route.
+ */
+const SCHEDULED_ROUTE = /(^|\/)(app\/(.+\/)?(cron|jobs)\/(.+\/)?route|pages\/api\/(.+\/)?(cron|jobs)\/[^/]+)\.[cm]?[jt]sx?$/i;
+
 /** Scripts, migrations, seeds and tests: code that does not run per request. */
 export function isOfflineFile(relPath: string): boolean {
-  return OFFLINE_PATH.test(relPath);
+  return OFFLINE_PATH.test(relPath) && !(SCHEDULED_ROUTE.test(relPath) && !OFFLINE_PATH.test(relPath.replace(/(^|\/)(cron|jobs)\//gi, '$1')));
 }
 
 interface HandlerInfo {
@@ -87,7 +94,11 @@ function findHandlers(sf: ts.SourceFile): Set<FunctionNode> {
     const callee = unwrap(call.expression);
     if (!ts.isPropertyAccessExpression(callee)) continue;
     const method = callee.name.text;
-    if (ROUTE_METHODS.has(method.toLowerCase())) {
+    if (method === 'on' && isConnectionEvent(call)) {
+      // Socket.IO / ws: `io.on('connection', (socket) => { socket.on('load', ...) })` runs per client, its events per message
+      const fn = functionValue(call.arguments[1]);
+      if (fn) found.add(fn);
+    } else if (ROUTE_METHODS.has(method.toLowerCase())) {
       const first = call.arguments[0];
       const routed = first !== undefined && (isPathLiteral(first) || method === 'use');
       for (const arg of call.arguments) {
@@ -104,6 +115,11 @@ function findHandlers(sf: ts.SourceFile): Set<FunctionNode> {
     } else if ((method === 'query' || method === 'mutation' || method === 'subscription') && /procedure/i.test(callee.expression.getText())) {
       const fn = functionValue(call.arguments[0]);
       if (fn) found.add(fn);
+    } else if (method === 'handler' && isOrpcProcedure(callee.expression)) {
+      // oRPC: `os.input(schema).handler(async ({ input, context }) => ...)`, a procedure a client or an OpenAPI route calls
+      const fn = functionValue(call.arguments[0]);
+      const first = fn?.parameters[0];
+      if (fn && (!first || (ts.isObjectBindingPattern(first.name) && first.name.elements.some((el) => /^(input|context|errors)$/.test(propertyName(el.propertyName) ?? el.name.getText()))))) found.add(fn);
     }
   }
 
@@ -125,6 +141,26 @@ function findHandlers(sf: ts.SourceFile): Set<FunctionNode> {
     }
   }
   return found;
+}
+
+/** An oRPC builder: rooted at `os`, or built with `.input()` / `.output()` / `.route()` / `.use()` (`authed.input(z).handler`). */
+function isOrpcProcedure(builder: ts.Expression): boolean {
+  let e = unwrap(builder);
+  while (ts.isCallExpression(e) && ts.isPropertyAccessExpression(unwrap(e.expression))) {
+    const access = unwrap(e.expression) as ts.PropertyAccessExpression;
+    if (/^(input|output|route|errors|use|\$context|\$meta)$/.test(access.name.text)) return true;
+    e = unwrap(access.expression);
+  }
+  return ts.isIdentifier(e) && (e.text === 'os' || /procedure$/i.test(e.text));
+}
+
+/** `x.on('connection', (socket) => ...)`: a socket server's per-client callback (the parameter names a socket, not a pool's connection). */
+function isConnectionEvent(call: ts.CallExpression): boolean {
+  const [event, handler] = call.arguments;
+  if (!event || !handler || !ts.isStringLiteralLike(event) || !/^(connection|connect)$/.test(event.text)) return false;
+  const fn = functionValue(handler);
+  const param = fn?.parameters[0];
+  return param !== undefined && ts.isIdentifier(param.name) && /^(socket|sock|ws|websocket|client)$/i.test(param.name.text);
 }
 
 /** Methods of Nest classes, Next.js route exports, GraphQL resolver maps and `(req, res)` functions. */

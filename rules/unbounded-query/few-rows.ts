@@ -31,7 +31,8 @@ function modelName(q: OrmCall): string {
 
 /** `createQueryBuilder('user')`: the alias, most often the entity's name. */
 function builderAlias(q: OrmCall): string | undefined {
-  const m = /createQueryBuilder\(\s*['"`](\w+)['"`]/.exec(q.call.getText());
+  // `createQueryBuilder('car')`, or a manager's `createQueryBuilder(Car, 'car')` / `('Car', 'car')`: the alias is the last name
+  const m = /createQueryBuilder\(\s*(?:(?:['"`]\w+['"`]|[\w.]+)\s*,\s*)?['"`](\w+)['"`]/.exec(q.call.getText());
   return m?.[1];
 }
 
@@ -96,7 +97,8 @@ export function matchesOneRow(ctx: RuleContext, q: OrmCall, where: ts.ObjectLite
 
 /**
  * A TypeORM query builder whose `.where('user.email = :email')` / `.andWhere(...)` compares a unique column (or the
- * primary key, or a login key) with one parameter.
+ * primary key, or a login key) with one parameter, or matches the keys of a list the code holds
+ * (`.where('ticket.id IN (:...ids)', { ids })`, `.whereInIds(ids)`): a batch load bounded by that list.
  */
 export function builderMatchesOneRow(ctx: RuleContext, q: OrmCall, loginKey: RegExp): boolean {
   const keys = keysOf(ctx, q);
@@ -106,10 +108,15 @@ export function builderMatchesOneRow(ctx: RuleContext, q: OrmCall, loginKey: Reg
     const receiver = unwrap(e.expression);
     if (!ts.isCallExpression(receiver)) break;
     const callee = unwrap(receiver.expression);
+    if (ts.isPropertyAccessExpression(callee) && /^(where|andWhere)InIds$/.test(callee.name.text)) return true;
     if (ts.isPropertyAccessExpression(callee) && /^(where|andWhere)$/.test(callee.name.text)) {
       const condition = receiver.arguments[0];
       const text = condition && (ts.isStringLiteralLike(condition) ? condition.text : undefined);
       if (text && !/\bOR\b/i.test(text)) {
+        for (const m of text.matchAll(/(?:^|[\s(])(?:["`]?(\w+)["`]?\.)?["`]?(\w+)["`]?\s+IN\s*\(\s*:\.\.\.\w+\s*\)/gi)) {
+          if (m[1] && alias && m[1] !== alias) continue;
+          if (PRIMARY_KEY.test(m[2]) || keys.unique.has(m[2])) return true;
+        }
         for (const m of text.matchAll(/(?:^|[\s(])(?:["`]?(\w+)["`]?\.)?["`]?(\w+)["`]?\s*=\s*:(\w+)/g)) {
           // `user.id = :id` on `createQueryBuilder('car')`: a joined row's key, so one user's cars, not one car
           if (m[1] && alias && m[1] !== alias) continue;
@@ -135,7 +142,8 @@ export function readAsOneRow(q: OrmCall): boolean {
   if (!ts.isIdentifier(parent.name)) return false;
   const fn = enclosingFunction(parent);
   if (!fn) return false;
-  const uses = identifiersNamed(fn, parent.name.text).filter((id) => id !== parent.name && declarationOf(id) === parent);
+  // not the member name of `prisma.users` in `const users = await prisma.users.findMany()`
+  const uses = identifiersNamed(fn, parent.name.text).filter((id) => id !== parent.name && !(ts.isPropertyAccessExpression(id.parent) && id.parent.name === id) && declarationOf(id) === parent);
   return (
     uses.length > 0 &&
     uses.every((id) => {

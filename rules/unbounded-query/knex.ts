@@ -19,6 +19,8 @@ export interface KnexRead {
   /** The `.where({ ... })` call, when the filter is an object literal. */
   where?: ts.CallExpression;
   tableName: string;
+  /** `.whereIn('id', ids)`: rows of the keys a list the code holds names, bounded by it. */
+  listed: boolean;
   /** `db('appointments').where()`, as written up to the first call's name. */
   text: string;
 }
@@ -46,9 +48,11 @@ export function knexReads(ctx: RuleContext, calls: readonly ts.CallExpression[])
     let where: ts.CallExpression | undefined;
     let whole = true;
     let methods = 0;
+    let listed = false;
     while (ts.isPropertyAccessExpression(chain.parent) && ts.isCallExpression(chain.parent.parent) && chain.parent.parent.expression === chain.parent) {
       const name = chain.parent.name.text;
       if (!WHOLE_READ.has(name)) whole = false;
+      if (name === 'whereIn' && listsKeys(chain.parent.parent)) listed = true;
       if (name === 'where' && chain.parent.parent.arguments.length === 1 && ts.isObjectLiteralExpression(unwrap(chain.parent.parent.arguments[0]!))) where = chain.parent.parent;
       methods++;
       chain = chain.parent.parent;
@@ -61,9 +65,17 @@ export function knexReads(ctx: RuleContext, calls: readonly ts.CallExpression[])
     if (isKnex === undefined) instances.set(callee.text, (isKnex = knexInstance(ctx, callee)));
     if (!isKnex) continue;
     const first = (call.parent as ts.PropertyAccessExpression).name.text;
-    out.push({ table: call, chain, where, tableName, text: `${call.getText()}.${first}()` });
+    out.push({ table: call, chain, where, listed, tableName, text: `${call.getText()}.${first}()` });
   }
   return out;
+}
+
+/** `whereIn('id', ids)`, `whereIn('orders.id', order.ids)`: the primary keys of a list held, not a literal of one. */
+function listsKeys(call: ts.CallExpression): boolean {
+  const column = call.arguments[0] && stringValue(unwrap(call.arguments[0]));
+  const list = call.arguments[1] && unwrap(call.arguments[1]);
+  if (!column || !list || !/^(\w+\.)?_?id$/.test(column)) return false;
+  return !(ts.isArrayLiteralExpression(list) && list.elements.length <= 1) && !ts.isArrowFunction(list) && !ts.isFunctionExpression(list);
 }
 
 /** `const db = knex(config)` / `require('knex')(config)` in the file, or imported from a relative module that creates one. */

@@ -2,13 +2,15 @@
  * A bounded TypeORM read (`findOne`, `findOneOrFail`, `find` with `take`) whose `relations` load a to-many relation
  * of rows that pile up: `findOne({ where: { id }, relations: { messages: true } })` or `relations: ['messages']` on
  * an entity declaring `@OneToMany(() => Message, ...) messages`, where Message is stamped (model-growth.ts) and named
- * for rows that pile up (messages, comments, orders, logs). TypeORM has no take for a relation: every row of it comes.
+ * for rows that pile up (messages, comments, orders, logs), or searched in memory after the load (`car.availabilities.find(...)`:
+ * every dated row of the parent loaded to pick one). TypeORM has no take for a relation: every row of it comes.
  */
 import { ts } from 'ts-morph';
 import type { RuleContext } from '../api';
 import { asObjectLiteral, objectProperty, objectPropertyValue, propertyName, stringValue, unwrap } from '../../analysis/typescript/ast';
 import { modelShape } from '../../analysis/typescript/model-growth';
 import type { OrmCall } from '../../analysis/typescript/orm';
+import { searchedInMemory } from './searched-relation';
 
 const BOUNDED = /^(findOne|findOneOrFail)$/;
 const LIST = /^(find|findAndCount)$/;
@@ -23,7 +25,8 @@ export function unboundedTypeormRelation(ctx: RuleContext, q: OrmCall, grows: (n
   for (const name of relationNames(unwrap(relations))) {
     const target = shape.toMany.get(name);
     const related = target ? modelShape(ctx, 'typeorm', target) : undefined;
-    if (target && related?.stamped && grows(target)) return { path: name, model: target };
+    // rows that pile up, or dated rows loaded whole to pick one in memory (`car.availabilities.find(...)`)
+    if (target && related?.stamped && (grows(target) || searchedInMemory(q.call, name))) return { path: name, model: target };
   }
   return undefined;
 }

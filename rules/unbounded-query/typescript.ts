@@ -28,7 +28,11 @@ import { indexOf } from '../../analysis/typescript/ast';
 import { builderMatchesOneRow, looksUpByKey, matchesOneRow, onePerGroupMember, readAsOneRow } from './few-rows';
 import { childrenOfOneParent, namedCatalogue, selectsAdministrators } from './one-parent';
 import { unboundedTypeormRelation } from './typeorm-relations';
+import { cappedByCount } from './count-cap';
+import { searchedInMemory } from './searched-relation';
 import { mayLookUp, unboundedLookups } from './mongo-lookup';
+import { drizzleReads, mayReadDrizzle, unboundedWith, type DrizzleCondition, type DrizzleRead } from './drizzle';
+import { drizzleSchemaFor, drizzleTable } from '../../analysis/typescript/drizzle-schema';
 
 /** Chain calls that bound or stream a Mongoose query / TypeORM query builder. */
 const BOUNDING_CHAIN = new Set(['limit', 'take', 'cursor', 'stream', 'eachAsync', 'paginate', 'countDocuments', 'count', 'distinct', 'findOne']);
@@ -47,7 +51,7 @@ export default defineRule({
     kinds: ['typescript', 'javascript'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
-    trigger: /\.populate\s*\(|\$lookup\b|\brelations\s*:|\.query\s*(<[^>]*>)?\s*\(\s*[`'"]\s*[sS][eE][lL][eE][cC][tT]\b|findMany|findUnique|findFirst|\bfind(By|AndCount|AndCountBy|All|AndCountAll)?\s*[(<]|getMany|getRawMany|\.toArray\s*\(|\w\s*\(\s*['"`][\w.]+['"`]\s*\)\s*\.\s*(select|where|orderBy)\b/,
+    trigger: /\.populate\s*\(|\$lookup\b|\brelations\s*:|\.query\s*(<[^>]*>)?\s*\(\s*[`'"]\s*[sS][eE][lL][eE][cC][tT]\b|findMany|findUnique|findFirst|\bfind(By|AndCount|AndCountBy|All|AndCountAll)?\s*[(<]|getMany|getRawMany|\.toArray\s*\(|\w\s*\(\s*['"`][\w.]+['"`]\s*\)\s*\.\s*(select|where|orderBy)\b|\bselect(Distinct(On)?)?\s*\(\s*(\{[^()]*\})?\s*\)\s*\.\s*from\s*\(/,
     options: {
       suggestedLimit: { type: 'number', default: 100, description: 'The page size the fix adds (`take: N` / `limit: N`).' },
     },
@@ -55,7 +59,7 @@ export default defineRule({
       summary: 'ORM list queries in request handlers with no row limit.',
       whatItDoes:
         'Finds list queries in request-handling code (Express/Fastify/Koa/Hono route callbacks, Nest controllers, ' +
-        'resolvers and services, repositories, Next.js route handlers, pages and server actions (`\'use server\'` modules and functions, an app-router `action/` folder), and the functions they call, ' +
+        'resolvers and services, repositories, Next.js route handlers (also a scheduler\'s `app/api/cron/**/route.ts`), pages and server actions (`\'use server\'` modules and functions, an app-router `action/` folder), tRPC and oRPC procedures (`os.input(schema).handler(...)`), Socket.IO/ws connection callbacks and the socket events they register, and the functions they call, ' +
         'also in other modules: a server-only helper (`lib/server/responses.ts`, `services/items.js`, `models/item.js`) that a route, page or ' +
         'handler imports and calls, directly or through up to three modules; imports are followed through relative paths, tsconfig ' +
         '`paths`/`baseUrl` aliases (`@/lib/...`), index files, re-exports and `require`) that return every matching row: ' +
@@ -66,6 +70,10 @@ export default defineRule({
         '`$limit` and no reducing stage (`$group`, `$count`, `$facet`); `findOne` and a cursor iterated with `for await` are not whole reads. ' +
         'An aggregate (Mongoose or native) whose `$lookup` joins to each result every document of a growing collection (reviews, comments, orders) that points at it ' +
         "(`foreignField: 'productId'`), with no `$limit` in the lookup's own pipeline and no later stage that drops or slices the joined array, is reported too; a to-one join (`foreignField: '_id'`) is not. " +
+        'Drizzle ORM too, in a project that declares Drizzle tables: a relational `db.query.events.findMany()` with no `limit`, a select `await db.select().from(events).where(...)` with no `.limit()` ' +
+        '(not a subquery, a `$dynamic()` builder, a `groupBy` or a select of aggregates), judged by the same scope checks read off the where (`eq(t.userId, id)`, `inArray(t.id, ids)`, ' +
+        '`eq(t.id, id)`; a where the code builds elsewhere or writes in SQL is taken as bounded), and a bounded read (`findFirst`, a `findMany` with `limit`) whose ' +
+        '`with: { payments: true }` loads a to-many relation (`many(payments)` in the schema\'s `relations()`) of stamped rows named for what piles up, with no `limit` of its own (`unbounded-include`). ' +
         'Clients are recognised from their imports (`@prisma/client`, `typeorm`, `sequelize`, `mongoose`, the ' +
         "project's models module), not from variable names; a Prisma client also when a repository method takes it as a " +
         'parameter (`findAll(tx: PrismaTransaction = this.db)`, a transaction\'s client or the class\'s own), and the `ctx.prisma` / ' +
@@ -90,7 +98,9 @@ export default defineRule({
         '(filter, options)`) whose `.limit()` is `options.limit` parsed with no upper cap. A bounded Prisma read (`findUnique`, `findFirst`, `findMany` with `take`) whose ' +
         '`include`/`select` loads a to-many relation with no take of its own (`include: { posts: true }`) is reported when the ' +
         "project's `schema.prisma` says the relation is a list of rows that pile up with time (a model with a " +
-        '`@default(now())` timestamp named for posts, comments, reviews, ratings, orders, messages, logs, payments...); so is a ' +
+        '`@default(now())` timestamp named for posts, comments, reviews, ratings, orders, messages, logs, payments...), or when the include orders it newest first by a date of its own ' +
+        "(`targetRates: { orderBy: { effectiveDate: 'desc' } }`: a history per row); so is an include of dated rows (or a TypeORM `relations` entry) loaded only to be searched in memory " +
+        '(`car.availabilities.find((a) => a.date === day)`: every row the parent has, to pick one); so is a ' +
         "bounded Mongoose read (`findById`, `findOne`, `find().limit(n)`) whose `.populate('comments')` loads a to-many " +
         "reference of the model's schema (`comments: [{ type: ObjectId, ref: 'Comment' }]`) named for such rows or for " +
         'followers, likes, members, with no `perDocumentLimit` or `options.limit` (`unbounded-populate`). So is a bounded TypeORM read (`findOne`, `findOneOrFail`, `find` with take) whose `relations` (`{ messages: true }`, `[\'messages\']`) load a to-many relation (`@OneToMany(() => Message, ...)`) of an entity with a creation stamp or date named for such rows: TypeORM has no take for a relation (`unbounded-include`). And options ' +
@@ -188,7 +198,11 @@ export default router;
         'languages, roles, permissions, regions, subscription plans, sign-in methods) is not reported: a few dozen rows. ' +
         'Queries whose options are not an object literal (`findMany(args)`, or an object with a spread) are not ' +
         'reported: the limit may be inside, unless the options are a literal of the same function whose bound is ' +
-        'written only under one `if` (not both branches, not handed to another function). The page size the fix uses is the `suggestedLimit` option (default 100).',
+        'written only under one `if` (not both branches, not handed to another function). ' +
+        'Nor a batch load of keys the code holds in a query builder (`.where(\'ticket.id IN (:...ids)\', { ids })`, `.whereInIds(ids)`, Knex `.whereIn(\'id\', ids)`), nor a read after a ' +
+        'count of the same model that refuses the request above a bound (`if (await db.x.count({ where }) > LIMIT) return 422`), nor a whole-table read with no filter or order used ' +
+        'only for its first row (`favorites[0]`: a table the code keeps as one row). One user\'s rows matched through their reservations, orders or bookings ' +
+        '(`reservations: { some: { userId } }`) are a history of theirs and stay reported, as do one user\'s payments, receipts and purchases. The page size the fix uses is the `suggestedLimit` option (default 100).',
     },
   },
   check(ctx) {
@@ -204,6 +218,7 @@ export default router;
     if (mayReadNative(ctx.file.text)) reportNativeReads(ctx, calls, limit);
     if (mayReadKnex(ctx.file.text)) reportKnexReads(ctx, limit);
     if (mayLookUp(ctx.file.text)) reportLookups(ctx);
+    if (mayReadDrizzle(ctx.file.text)) reportDrizzleReads(ctx, limit);
     if (calls.length === 0) return;
     const fixable = !hasSyntaxErrors(ctx.typescript());
     for (const q of calls) {
@@ -224,7 +239,7 @@ export default router;
       }
       if (!q.list) continue;
       const problem = unboundedQuery(ctx, q, limit);
-      if (!problem || loadsListedKeys(q) || findsByUniqueKey(q) || matchesFewRows(ctx, q) || scopedToOneOwner(q) || groupedByOneColumn(q) || isReferenceData(q) || selectsFewByFlag(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q) || boundedByItsModel(ctx, q) || seededOnly(ctx, q)) continue;
+      if (!problem || loadsListedKeys(q) || findsByUniqueKey(q) || matchesFewRows(ctx, q) || scopedToOneOwner(q) || groupedByOneColumn(q) || isReferenceData(q) || selectsFewByFlag(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q) || boundedByItsModel(ctx, q) || seededOnly(ctx, q) || cappedByCount(q) || readsSingletonTable(ctx, q)) continue;
       const served = servesRequests(ctx, q.call);
       if (!served && !inPaginateStatic(q.call)) continue;
       const callee = unwrap(q.call.expression) as ts.PropertyAccessExpression;
@@ -324,6 +339,7 @@ function reportKnexReads(ctx: RuleContext, limit: number): void {
   if (hasSyntaxErrors(sf)) return;
   const seeded = new Map<string, boolean>();
   for (const read of knexReads(ctx, indexOf(sf).calls)) {
+    if (read.listed) continue;
     const q: OrmCall = { orm: 'mongoose', call: read.where ?? read.table, method: 'find', target: read.tableName, model: read.tableName, optionsIndex: 0, builder: false, list: true };
     if (read.where && (loadsListedKeys(q) || findsByUniqueKey(q) || matchesFewRows(ctx, q) || scopedToOneOwner(q) || selectsFewByFlag(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q))) continue;
     if (isReferenceData(q)) continue;
@@ -344,6 +360,92 @@ function reportKnexReads(ctx: RuleContext, limit: number): void {
       fixes: [{ title: `Add .limit(${limit})`, edits: [{ start: read.chain.getEnd(), end: read.chain.getEnd(), newText: `.limit(${limit})` }] }],
     });
   }
+}
+
+/**
+ * Drizzle reads (drizzle.ts) in a project that declares Drizzle tables: a relational `findMany` or a select with no
+ * limit, judged by the same scope checks as the ORMs' reads, read off the where's comparisons (`eq(t.userId, id)` an
+ * owner's rows, `inArray(t.id, ids)` listed keys, `eq(t.id, id)` one row, a foreign key of an unstamped table one
+ * parent's few children); and a bounded relational read whose `with` loads a growing to-many relation whole.
+ */
+function reportDrizzleReads(ctx: RuleContext, limit: number): void {
+  const schema = drizzleSchemaFor(ctx);
+  if (schema.tables.size === 0) return;
+  const sf = ctx.typescript();
+  const fixable = !hasSyntaxErrors(sf);
+  for (const read of drizzleReads(indexOf(sf).calls)) {
+    const table = drizzleTable(schema, read.table);
+    if (!table) continue;
+    const bounded = read.limited || read.method === 'findFirst' || (read.where !== undefined && drizzleWhereBounds(read, table.stamped));
+    if (bounded) {
+      const include = read.options && unboundedWith(schema, table.name, read.options, growsWithUse);
+      if (!include) continue;
+      const served = servesRequests(ctx, read.call);
+      if (!served) continue;
+      const what = `Drizzle ${read.table}.${read.method}()`;
+      ctx.report({
+        start: read.call.getStart(),
+        end: read.call.getEnd(),
+        messageId: 'unbounded-include',
+        data: { what: clip(what, 51 - Math.min(include.path.length, 17)), relation: clip(include.path, 17) },
+        detail:
+          `${what} returns ${read.method === 'findFirst' ? 'one row' : 'a page of rows'}, but \`with: { ${include.path.split('.').pop()} }\` loads a to-many relation ` +
+          `(many(${include.table})) of rows that pile up with time, with no limit of its own: every related row is loaded on each request. ` +
+          'Give the relation its own limit and orderBy (`{ limit: 20, orderBy: ... }`), or load it from its own paged endpoint.' +
+          (typeof served === 'object' ? ` ${viaText(served)}` : ''),
+        fixes: [],
+      });
+      continue;
+    }
+    const name = table.name.replace(/(Schema|Table)$/, '');
+    if (REFERENCE_DATA.test(name) || REFERENCE_DATA.test(table.sqlName)) continue;
+    if (readAsOneRow({ call: read.call } as OrmCall)) continue;
+    const served = servesRequests(ctx, read.call);
+    if (!served) continue;
+    const what = read.style === 'query' ? `Drizzle ${read.table}.${read.method}() without limit` : `Drizzle ${read.method}().from(${read.table}) without limit`;
+    const edit =
+      read.style === 'select'
+        ? { start: read.call.getEnd(), end: read.call.getEnd(), newText: `.limit(${limit})` }
+        : read.options
+          ? insertObjectProperty(ctx.file.text, read.options, `limit: ${limit}`)
+          : insertIntoArguments(read.call, `{ limit: ${limit} }`);
+    ctx.report({
+      start: read.call.getStart(),
+      end: read.call.getEnd(),
+      messageId: 'unbounded',
+      data: { what: clip(what, 56) },
+      detail:
+        `${what} reads every matching row into an array at once, on each request. Page it: ` +
+        (read.style === 'query' ? `\`limit: ${limit}\` with \`offset\` or a keyset where (\`gt(t.id, after)\`) and an orderBy.` : `.orderBy(t.id).limit(${limit}) with .offset(...) or a keyset where.`) +
+        (typeof served === 'object' ? ` ${viaText(served)}` : ''),
+      fixes: edit && fixable ? [{ title: `Add ${read.style === 'select' ? `.limit(${limit})` : `limit: ${limit}`}`, edits: [edit] }] : [],
+    });
+  }
+}
+
+/**
+ * A Drizzle where whose comparisons bound the rows, or that cannot be read (judged bounded: the rule stays quiet):
+ * listed keys, one row by a key that names it, one owner's rows of a table that does not grow per owner, one parent's
+ * children in an unstamped table, a column bounded on both sides, an OR of such lookups.
+ */
+function drizzleWhereBounds(read: DrizzleRead, stamped: boolean): boolean {
+  const where = read.where!;
+  if (where.opaque) return true;
+  const held = (v: ts.Expression | undefined) => v !== undefined && !isLiteral(v) && (!ts.isIdentifier(v) || alwaysDefined(v));
+  const oneRow = (c: DrizzleCondition) => c.op === 'eq' && c.column !== undefined && (/^_?id$/i.test(c.column) || UNIQUE_KEY.test(c.column)) && held(c.value);
+  const bounds = (c: DrizzleCondition): boolean => {
+    if (c.op === 'or') return (c.branches ?? []).length > 0 && c.branches!.every((b) => b.some(oneRow));
+    if (c.op === 'inArray') return held(c.value) && !(c.value && ts.isArrayLiteralExpression(c.value) && c.value.elements.length === 1);
+    if (oneRow(c)) return true;
+    if (c.op !== 'eq' || !c.column || !held(c.value)) return false;
+    const owner = OWNER_KEY.test(c.column) || (/(Id|_id|ID)$/.test(c.column) && USER_ID_VALUE.test(c.value!.getText()));
+    if (owner) return !APPEND_ONLY.test(read.table);
+    // one parent's children, in a table whose rows are not stamped nor named for what piles up
+    return /.(Id|_id|ID)$/.test(c.column) && !stamped && !growsWithUse(read.table);
+  };
+  if (where.conditions.some(bounds)) return true;
+  const below = new Set(where.conditions.filter((c) => /^(lt|lte)$/.test(c.op)).map((c) => c.column));
+  return where.conditions.some((c) => c.op === 'between' || (/^(gt|gte)$/.test(c.op) && below.has(c.column)));
 }
 
 /** An aggregate's `$match` stage, judged as the where clause of its read. */
@@ -402,7 +504,7 @@ interface UnboundedInclude {
 }
 
 /** Related rows that pile up with time: what each owner does (APPEND_ONLY) and what people post and write. */
-const GROWING_RELATION = /post|comment|review|rating|repl(y|ies)|answer|reaction|payment|invoice/i;
+const GROWING_RELATION = /post|comment|review|rating|repl(y|ies)|answer|reaction|payment|invoice|purchas/i;
 
 /**
  * A model of rows that pile up (GROWING_RELATION, APPEND_ONLY). "Session" alone names one only for a login session (a
@@ -434,10 +536,10 @@ function unboundedInclude(ctx: RuleContext, q: OrmCall): UnboundedInclude | unde
   if (!/\b(include|select)\b/.test(options.getText())) return undefined;
   const schema = prismaSchemaFor(ctx);
   const model = schema && q.model ? modelNamed(schema, q.model) : undefined;
-  return schema && model && unboundedRelation(schema, model, options, '', 0);
+  return schema && model && unboundedRelation(q, schema, model, options, '', 0);
 }
 
-function unboundedRelation(schema: PrismaSchema, model: PrismaModel, options: ts.ObjectLiteralExpression, path: string, depth: number): UnboundedInclude | undefined {
+function unboundedRelation(q: OrmCall, schema: PrismaSchema, model: PrismaModel, options: ts.ObjectLiteralExpression, path: string, depth: number): UnboundedInclude | undefined {
   if (depth > 4) return undefined;
   for (const key of ['include', 'select']) {
     const selection = asObjectLiteral(objectPropertyValue(options, key));
@@ -454,13 +556,46 @@ function unboundedRelation(schema: PrismaSchema, model: PrismaModel, options: ts
       if (value.kind !== ts.SyntaxKind.TrueKeyword && !nested) continue;
       if (nested && hasSpread(nested)) continue;
       const here = path ? `${path}.${name}` : name;
-      const paged = nested !== undefined && (objectProperty(nested, 'take') !== undefined || keyedWhere(nested));
+      const taken = nested !== undefined && objectProperty(nested, 'take') !== undefined;
+      const paged = taken || (nested !== undefined && keyedWhere(nested));
       if (field.list && !paged && related.timestamped && growingModel(related)) return { path: here, model: related.name };
-      const deeper = nested && unboundedRelation(schema, related, nested, here, depth + 1);
+      // dated rows loaded whole to pick one in memory: `car.availabilities.find((a) => a.date === day)`
+      if (field.list && !taken && depth === 0 && datedModel(related) && searchedInMemory(q.call, name)) return { path: here, model: related.name };
+      // newest first by a date of its own: the code reads the relation as a history (rates by effectiveDate, readings by takenAt)
+      if (field.list && !taken && nested && newestFirst(nested, related) && !ownerWhere(nested)) return { path: here, model: related.name };
+      const deeper = nested && unboundedRelation(q, schema, related, nested, here, depth + 1);
       if (deeper) return deeper;
     }
   }
   return undefined;
+}
+
+/** Rows with a time in them: a creation stamp or a DateTime of their own (one availability per day). */
+function datedModel(model: PrismaModel): boolean {
+  return model.timestamped || [...model.fields.values()].some((f) => f.type === 'DateTime');
+}
+
+/** `orderBy: { effectiveDate: 'desc' }` (or a list of such) on a DateTime field of the related model. */
+function newestFirst(options: ts.ObjectLiteralExpression, model: PrismaModel): boolean {
+  const order = objectPropertyValue(options, 'orderBy');
+  if (!order) return false;
+  const value = unwrap(order);
+  const orders = ts.isArrayLiteralExpression(value) ? value.elements.map((e) => asObjectLiteral(e)) : [asObjectLiteral(value)];
+  const first = orders[0];
+  const p = first?.properties[0];
+  if (!p || !ts.isPropertyAssignment(p)) return false;
+  const field = model.fields.get(propertyName(p.name) ?? '');
+  const direction = unwrap(p.initializer);
+  return field?.type === 'DateTime' && !field.list && ts.isStringLiteralLike(direction) && direction.text === 'desc';
+}
+
+/** `where: { userId }`: one owner's rows of the relation, bounded by what one user has. */
+function ownerWhere(options: ts.ObjectLiteralExpression): boolean {
+  const where = asObjectLiteral(objectPropertyValue(options, 'where'));
+  return (
+    where !== undefined &&
+    where.properties.some((p) => (ts.isShorthandPropertyAssignment(p) || ts.isPropertyAssignment(p)) && OWNER_KEY.test(propertyName(p.name) ?? ''))
+  );
 }
 
 /** `posts: { where: { userId } }`: the relation's rows of one key the code holds. */
@@ -723,6 +858,36 @@ function findsByUniqueKey(q: OrmCall): boolean {
   return unique(where);
 }
 
+/**
+ * `const favorites = await repo.find({ relations })` used only as `favorites[0]`: a whole-table read with no filter
+ * and no order whose first row is the only one used, a table the code treats as holding one row (a settings or
+ * favourites singleton); with an order it would be "load all to take the newest", which stays reported.
+ */
+function readsSingletonTable(ctx: RuleContext, q: OrmCall): boolean {
+  if (q.builder) return false;
+  const arg = q.call.arguments[q.optionsIndex];
+  const options = arg && asObjectLiteral(arg);
+  if (arg && !options) return false;
+  if (options && (q.orm === 'mongoose' ? options.properties.length > 0 : options.properties.some((p) => /^(where|order|orderBy)$/.test(propertyName(p.name) ?? '') || ts.isSpreadAssignment(p)))) return false;
+  if ([...chainMethods(ctx, q.call)].some((m) => /^(sort|order|orderBy|where|find)$/.test(m))) return false;
+  if (!readAsOneRow(q)) return false;
+  // a first row taken, not only `.length` read (a count of every row is still a whole load)
+  const holder = outermostHolder(q.call);
+  return ts.isArrayBindingPattern(holder.name) || new RegExp(`\\b${holder.name.getText()}\\s*\\[\\s*0\\s*\\]`).test(enclosingStatementsText(holder));
+}
+
+function outermostHolder(call: ts.CallExpression): ts.VariableDeclaration {
+  let node: ts.Node = call;
+  while (node.parent && (ts.isAwaitExpression(node.parent) || ts.isParenthesizedExpression(node.parent) || ts.isAsExpression(node.parent))) node = node.parent;
+  return node.parent as ts.VariableDeclaration;
+}
+
+function enclosingStatementsText(decl: ts.VariableDeclaration): string {
+  let n: ts.Node = decl;
+  while (n.parent && !ts.isBlock(n.parent) && !ts.isSourceFile(n.parent)) n = n.parent;
+  return n.parent ? n.parent.getText() : decl.getText();
+}
+
 /** `for await (const doc of Model.find())` iterates a cursor. */
 function isCursorLoop(call: ts.CallExpression): boolean {
   let e: ts.Node = call;
@@ -787,6 +952,8 @@ function scopedToOneOwner(q: OrmCall): boolean {
       if (ts.isObjectLiteralExpression(value)) {
         // `createdBy: { id: userId }`, `user: { id: user.id }`: the owner relation matched by its key.
         if (OWNER_KEY.test(key) && identifiesOneRow(value)) return true;
+        // `reservations: { some: { userId } }`: the rows one user ever reserved, ordered or booked, a history of theirs
+        if (depth === 0 && APPEND_ONLY.test(key)) return false;
         return depth < 3 && visit(value, depth + 1);
       }
       // `AND: [{ userId }, { status }]`: every branch applies, so one owner key bounds the whole.
@@ -950,9 +1117,9 @@ function isReferenceData(q: OrmCall): boolean {
 
 /**
  * Tables that grow with time for each owner: logs, audit trails, events, sessions, messages, history, and the
- * records of what one user does (orders, expenses, transactions, bookings).
+ * records of what one user does (orders, expenses, transactions, bookings, payments, purchases).
  */
-const APPEND_ONLY = /(audit|log|event|histor|message|notification|session|entr(y|ies)|visit|click|pageview|metric|tracking|order|expense|transaction|booking|reservation)/i;
+const APPEND_ONLY = /(audit|log|event|histor|message|notification|session|entr(y|ies)|visit|click|pageview|metric|tracking|order|expense|transaction|booking|reservation|payment|receipt|purchase)/i;
 
 /**
  * False for a value that may be undefined: `x ?? undefined`, an optional parameter. ORMs drop an undefined filter
