@@ -5,6 +5,8 @@
  * - statements after an unconditional `return`/`raise`/`continue`/`break` of their block (a view that always
  *   redirects before it lists anything);
  * - a Django/DRF class-based view that no URLconf, router or other production module names (routes name views);
+ * - the queryset, context and template of a class-based view whose GET never renders, or the class rows of a DRF
+ *   view whose overridden `list()` serialises its own (unrendered-views.ts);
  * - a method of a Django model, manager or queryset that no module, template or config names;
  * - a Celery/RQ/Dramatiq/Huey task nothing enqueues by name and no beat schedule names (unqueued-tasks.ts);
  * - a route of a FastAPI router or Flask blueprint whose module nothing imports (unmounted-routers.ts).
@@ -18,6 +20,7 @@ import { topLevelStatements } from './statements';
 import { unnamedElsewhere } from './project-mentions';
 import { unqueuedTask } from './unqueued-tasks';
 import { unmountedRoute } from './unmounted-routers';
+import { unrenderedViewPart } from './unrendered-views';
 
 export function unreachedCode(ctx: RuleContext, tree: Tree, offset: number, hasUrlConf: () => boolean): boolean {
   const top = topLevelStatements(tree).find((s) => s.start <= offset && offset < s.end);
@@ -31,6 +34,7 @@ export function unreachedCode(ctx: RuleContext, tree: Tree, offset: number, hasU
   }
   if (definition.type !== 'class_definition' || top.type === 'decorated_definition') return false;
   const bases = definition.childForFieldName('superclasses')?.text ?? '';
+  if (/View\b|ViewSet\b|APIView\b/.test(bases) && unrenderedViewPart(definition, offset)) return true;
   if (VIEW_BASE.test(bases)) return hasUrlConf() && unnamedElsewhere(ctx, definition.childForFieldName('name')?.text ?? '', false);
   if (MODEL_BASES.test(bases)) return uncalledMethod(ctx, definition, offset);
   return false;
