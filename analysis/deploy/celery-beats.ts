@@ -10,7 +10,8 @@
  * beat line in any start file counts too. Kept while the project's files are unchanged.
  */
 import type { ProjectInfo } from '../../rules/api';
-import { deploysNotFollowed, deploysWithoutProcesses, findDeploys } from './deploys';
+import { deploysNotFollowed, deploysWithoutProcesses, findDeploys, type Deploy } from './deploys';
+import { runsServiceImage } from './service-images';
 import { startFiles } from '../reach';
 import { Workspace } from './deploy-files';
 import { fileDigest, mayHoldWord } from '../python/file-digests';
@@ -57,7 +58,8 @@ function compute(project: ProjectInfo): DeployedBeat {
   const deploys = findDeploys(ws);
   // Every process must be known: a deploy whose command was not followed, or an image built without one, may run beat.
   if (deploys.length === 0 || deploysNotFollowed(ws).length > 0) return { judged: false };
-  if (deploysWithoutProcesses(ws).some((d) => d.dockerfile !== undefined || d.platform !== 'docker-compose')) return { judged: false };
+  const silent = (d: Deploy) => (d.dockerfile !== undefined || d.platform !== 'docker-compose') && !(d.dockerfile !== undefined && runsServiceImage(ws, d.dockerfile));
+  if (deploysWithoutProcesses(ws).some(silent)) return { judged: false };
   let beat = false;
   let stored = false;
   for (const deploy of deploys) {
