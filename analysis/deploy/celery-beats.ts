@@ -83,7 +83,7 @@ function compute(project: ProjectInfo): DeployedBeat {
 }
 
 /** A start file's line running beat (`celery -A proj beat`, a worker with `-B`/`--beat`, `celerybeat`). */
-const BEAT_LINE = /\bcelery\b[^\n]*(?:\sbeat\b|\s-B\b|\s--beat\b)|\bcelerybeat\b/;
+export const BEAT_LINE = /\bcelery\b[^\n]*(?:\sbeat\b|\s-B\b|\s--beat\b)|\bcelerybeat\b/;
 
 function schedulerSetting(project: ProjectInfo, file: string): boolean {
   const words = fileDigest(project, file).words;

@@ -14,7 +14,7 @@ import { unnamedElsewhere } from './project-mentions';
 import { fileDigest, mayHoldWord } from './file-digests';
 import { projectChanges } from '../cache';
 import { startFiles } from '../reach';
-import { deployedBeat } from '../deploy/celery-beats';
+import { BEAT_LINE, deployedBeat } from '../deploy/celery-beats';
 
 /** `@shared_task`, `@app.task(...)`, `@celery.task`, `@job("default")`, `@dramatiq.actor`, `@huey.task()`, `@db_task()`. */
 const TASK_DECORATOR = /^@\s*(?:[\w.]+\.)?(?:shared_task|task|job|actor|db_task)\s*(?:\(|$)/;
@@ -43,12 +43,9 @@ const OTHER_SCHEDULERS = ['rq_scheduler', 'django_q'];
 const PACKAGE_FILE = /(^|\/)(requirements[^/]*\.(txt|in)|pyproject\.toml|Pipfile|setup\.(py|cfg)|settings[^/]*\.py|[^/]*\.py)$/;
 const memos = new WeakMap<object, { changes: number; found: boolean }>();
 
-/** A start file runs Celery beat (`celery -A proj beat`, a worker with `-B`/`--beat`). */
-const BEAT_PROCESS = /\bcelery\b[^\n]*(?:\sbeat\b|\s-B\b|\s--beat\b)|\bcelerybeat\b/;
-
 /**
- * The project installs a scheduler whose schedules live in a database (created from the admin, not named in code),
- * or deploys a beat process.
+ * Schedules the code does not show may send tasks: a deployed beat started with a stored scheduler, or (where the
+ * deploys cannot be followed) an installed stored scheduler or any beat line in a start file.
  */
 function schedulesOutsideCode(ctx: RuleContext): boolean {
   const changes = projectChanges(ctx.project);
@@ -61,7 +58,7 @@ function schedulesOutsideCode(ctx: RuleContext): boolean {
     // scheduler, and a beat with the default one runs what the code's schedule names (unnamedElsewhere sees it).
     beat = (deployed.beat && deployed.storedScheduler) || installs(ctx, OTHER_SCHEDULERS);
   } else {
-    beat = installs(ctx, [...CELERY_SCHEDULERS, ...OTHER_SCHEDULERS]) || startFiles(ctx.project).some((f) => BEAT_PROCESS.test(ctx.project.readFile(f) ?? ''));
+    beat = installs(ctx, [...CELERY_SCHEDULERS, ...OTHER_SCHEDULERS]) || startFiles(ctx.project).some((f) => BEAT_LINE.test(ctx.project.readFile(f) ?? ''));
   }
   if (changes !== undefined) memos.set(ctx.project, { changes, found: beat });
   return beat;
