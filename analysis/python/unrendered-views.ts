@@ -41,14 +41,16 @@ const REACHES_ROWS = /\bsuper\s*\(|\b(?:get_queryset|filter_queryset|paginate_qu
 const PLAIN_RESPONSE = /^(?:redirect|(?:\w+\.)*(?:HttpResponse\w*|JsonResponse|StreamingHttpResponse|FileResponse|Response))\s*\(/;
 
 /**
- * The offset sits in a class-level statement of a view (its `queryset`, `model`, `template_name`, serializer) or a
- * member that only feeds its GET rendering, while the view never gets to them.
+ * The offset sits in the header or a class-level statement of a view (its `queryset`, `model`, `template_name`,
+ * serializer) or a member that only feeds its GET rendering, while the view never gets to them.
  */
 export function unrenderedViewPart(cls: Node, offset: number): boolean {
   const body = cls.childForFieldName('body');
-  const member = body?.namedChildren.find((c) => c && c.startIndex <= offset && offset < c.endIndex);
-  if (!body || !member) return false;
-  const def = member.type === 'decorated_definition' ? member.childForFieldName('definition') : member;
+  if (!body) return false;
+  // A finding on the `class` line (a view with only `model = X`) is about the class's rows too.
+  const member = offset < body.startIndex ? undefined : body.namedChildren.find((c) => c && c.startIndex <= offset && offset < c.endIndex);
+  if (!member && offset >= body.startIndex) return false;
+  const def = member?.type === 'decorated_definition' ? member.childForFieldName('definition') : member;
   const name = def?.type === 'function_definition' ? def.childForFieldName('name')?.text ?? '' : undefined;
   const bases = baseTexts(cls);
   const methods = methodsOf(body);
