@@ -5,8 +5,8 @@
  * `add_periodic_task`). Every one of these names the task (or its registered `name=`), so a task whose names no
  * production file spells is never run. Periodic decorators schedule themselves: they count as run. A stored
  * scheduler (django-celery-beat's admin schedules) sends any registered task, but only through a beat the deploys
- * start with it (analysis/deploy/celery-beats.ts); where the deploys cannot be followed, an installed stored
- * scheduler or any beat process in a start file counts as run.
+ * start (analysis/deploy/celery-beats.ts): where every deploy is followed and none starts beat, nothing is
+ * scheduled; where the deploys cannot be followed, an installed stored scheduler or any beat line counts as run.
  */
 import type { Node } from 'web-tree-sitter';
 import type { RuleContext } from '../../rules/api';
@@ -44,8 +44,8 @@ const PACKAGE_FILE = /(^|\/)(requirements[^/]*\.(txt|in)|pyproject\.toml|Pipfile
 const memos = new WeakMap<object, { changes: number; found: boolean }>();
 
 /**
- * Schedules the code does not show may send tasks: a deployed beat started with a stored scheduler, or (where the
- * deploys cannot be followed) an installed stored scheduler or any beat line in a start file.
+ * Schedules the code does not show may send tasks: a deployed beat, or (where the deploys cannot be followed) an
+ * installed stored scheduler or any beat line in a start file.
  */
 function schedulesOutsideCode(ctx: RuleContext): boolean {
   const changes = projectChanges(ctx.project);
@@ -54,9 +54,10 @@ function schedulesOutsideCode(ctx: RuleContext): boolean {
   let beat: boolean;
   const deployed = deployedBeat(ctx.project);
   if (deployed.judged) {
-    // Every process the deploys start is known: a stored schedule runs only through a beat started with its
-    // scheduler, and a beat with the default one runs what the code's schedule names (unnamedElsewhere sees it).
-    beat = (deployed.beat && deployed.storedScheduler) || installs(ctx, OTHER_SCHEDULERS);
+    // Every process the deploys start is known: without a beat among them no schedule sends anything, whatever
+    // scheduler is installed. A deployed beat counts as run even with the default scheduler (whose entries the
+    // code names): its schedule may be built from configuration the tree does not hold.
+    beat = deployed.beat || installs(ctx, OTHER_SCHEDULERS);
   } else {
     beat = installs(ctx, [...CELERY_SCHEDULERS, ...OTHER_SCHEDULERS]) || startFiles(ctx.project).some((f) => BEAT_LINE.test(ctx.project.readFile(f) ?? ''));
   }
