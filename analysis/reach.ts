@@ -27,8 +27,9 @@ const LAYOUT: readonly [OfflineKind, RegExp][] = [
   ['docs', /(^|\/)docs?\//i],
   // scripts/ and dev/ folders, Python in tools/ (a Node tool there may be a preview server), command-line entry points
   // (`cli.py`, `cli/`, Flask's `commands.py`), and data-seeding scripts by name (`seed_all_data.py`, `populate_db.py`,
-  // `seeds.ts`). A CLI that starts the server only starts it.
-  ['script', /(^|\/)(scripts?|dev|cli)\/|(^|\/)tools\/.*\.py$|(^|\/)(cli|commands)\.py$|(^|\/)(seed|seeds|seeder|populate|fake)(_[^/]*)?\.(py|[cm]?[jt]s)$|(^|\/)([^/]*_)?(seed|seeds|seeder|populate)(_[^/]*)?\.py$/i],
+  // `seeds.ts`). A CLI that starts the server only starts it. A project's root `setup.py` is setuptools' packaging
+  // script: pip runs it at install time, never in the serving process.
+  ['script', /^setup\.py$|(^|\/)(scripts?|dev|cli)\/|(^|\/)tools\/.*\.py$|(^|\/)(cli|commands)\.py$|(^|\/)(seed|seeds|seeder|populate|fake)(_[^/]*)?\.(py|[cm]?[jt]s)$|(^|\/)([^/]*_)?(seed|seeds|seeder|populate)(_[^/]*)?\.py$/i],
   ['notebook', /(^|\/)notebooks?\/|\.ipynb$/i],
 ];
 

@@ -28,6 +28,7 @@ import { startFileLayout, startFiles } from '../reach';
 import { developmentComposeFile } from './development-deploys';
 import { sameList } from '../cache';
 import { workdirSources } from './image-files';
+import { runsServiceImage } from './service-images';
 
 export type DeployReach =
   | {
@@ -120,7 +121,10 @@ function compute(ws: Workspace): DeployReach {
   if (notFollowed) return { judged: false, why: `${notFollowed.label}: its start command cannot be followed` };
   // A deploy that builds the project's code but names no command memlint found runs something unknown. A service of a
   // compose file for development (`docker-compose.local.yml`) is not a deploy: its commands were left out on purpose.
-  const silent = deploysWithoutProcesses(ws).find((d) => (d.dockerfile !== undefined || d.platform !== 'docker-compose') && !developmentService(ws, d));
+  // An image built on nginx or postgres without a command of its own runs that server (service-images.ts).
+  const silent = deploysWithoutProcesses(ws).find(
+    (d) => (d.dockerfile !== undefined || d.platform !== 'docker-compose') && !developmentService(ws, d) && !(d.dockerfile !== undefined && runsServiceImage(ws, d.dockerfile)),
+  );
   if (silent) return { judged: false, why: `${silent.label}: no start command memlint can follow` };
   const modules = pythonModules(ws.project, ws.files());
   const read = (f: string) => ws.read(f);
@@ -432,6 +436,8 @@ function nodeRunsPython(ws: Workspace): boolean {
  * Django template tag libraries, scripts started by path from Python (`subprocess.run(["python", "job.py"])`).
  * Returns why the project cannot be judged when a reached module loads modules by computed names.
  */
+const BOOTS_DJANGO = /^django\.setup\(\)/m;
+
 function closeOver(ws: Workspace, modules: PythonModules, reached: Set<string>, walk: (entry: string, roots: readonly string[]) => void): string | undefined {
   const index = modules.index(['']);
   const done = new Set<string>();
@@ -464,7 +470,9 @@ function closeOver(ws: Workspace, modules: PythonModules, reached: Set<string>, 
           const found = app ? index.resolve(app) : undefined;
           if (!found?.isPackage) continue;
           const dir = dirOf(found.file);
-          for (const f of ws.files()) if (f.startsWith(dir) && f.endsWith('.py') && !reached.has(f)) walk(f, index.roots);
+          // A module that boots Django itself (`django.setup()` at its top level) is a script run by hand: Django
+          // loads no module by convention that needs to, and the app reaches it only through an import.
+          for (const f of ws.files()) if (f.startsWith(dir) && f.endsWith('.py') && !reached.has(f) && !BOOTS_DJANGO.test(ws.read(f) ?? '')) walk(f, index.roots);
         }
       }
       for (const m of text.matchAll(/["']([\w./-]+\.py)["']/g)) {

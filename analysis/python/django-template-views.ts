@@ -13,6 +13,7 @@ import { statementMatches, topLevelStatements } from './statements';
 import { importStatements } from './imports';
 import { StatementSlot, TreeSlot } from '../cache';
 import { childScope, type ChildScope } from './row-count';
+import { neverRendersTemplate } from './unrendered-views';
 
 /** A string argument of an existing select_related/prefetch_related call. */
 interface CallArgument {
@@ -276,7 +277,8 @@ function classView(cls: Node, file: string): TemplateView | undefined {
   const isTemplateView = bases.some((b) => /(^|\.)(TemplateView|View|FormView|CreateView)$/.test(b) || /View$/.test(b));
   if (!isList && !isObject && !isTemplateView) return undefined;
   const members = membersOf(cls);
-  if (!members) return undefined;
+  // A view whose GET leaves before rendering (an unconditional redirect) never renders its template.
+  if (!members || neverRendersTemplate(cls)) return undefined;
   const { attrs, methods } = members;
   const importedBases = inheritQuerysetMembers(cls, attrs, methods);
   const projectBases = bases.some((b) => !DJANGO_BASES.test(b));

@@ -3,9 +3,10 @@
  * something sends it (`.delay`, `.apply_async`, `.s()`/`signature`, `send_task("app.tasks.name")`, `enqueue(fn)`,
  * `.send()`), or when a beat schedule names it (`CELERY_BEAT_SCHEDULE`, `app.conf.beat_schedule`,
  * `add_periodic_task`). Every one of these names the task (or its registered `name=`), so a task whose names no
- * production file spells is never run. Periodic decorators schedule themselves, a project with django-celery-beat
- * may schedule any registered task from the admin, and a deployed beat process may read a schedule the tree does
- * not show: all count as run.
+ * production file spells is never run. Periodic decorators schedule themselves: they count as run. A stored
+ * scheduler (django-celery-beat's admin schedules) sends any registered task, but only through a beat the deploys
+ * start (analysis/deploy/celery-beats.ts): where every deploy is followed and none starts beat, nothing is
+ * scheduled; where the deploys cannot be followed, an installed stored scheduler or any beat line counts as run.
  */
 import type { Node } from 'web-tree-sitter';
 import type { RuleContext } from '../../rules/api';
@@ -13,6 +14,7 @@ import { unnamedElsewhere } from './project-mentions';
 import { fileDigest, mayHoldWord } from './file-digests';
 import { projectChanges } from '../cache';
 import { startFiles } from '../reach';
+import { BEAT_LINE, deployedBeat } from '../deploy/celery-beats';
 
 /** `@shared_task`, `@app.task(...)`, `@celery.task`, `@job("default")`, `@dramatiq.actor`, `@huey.task()`, `@db_task()`. */
 const TASK_DECORATOR = /^@\s*(?:[\w.]+\.)?(?:shared_task|task|job|actor|db_task)\s*(?:\(|$)/;
@@ -34,30 +36,43 @@ export function unqueuedTask(ctx: RuleContext, decorated: Node): boolean {
   return !schedulesOutsideCode(ctx) && unnamedElsewhere(ctx, name, false);
 }
 
-const SCHEDULERS = ['django_celery_beat', 'redbeat', 'celery_sqlalchemy_scheduler', 'rq_scheduler', 'django_q'];
+/** Celery beat schedulers whose schedules live in a database or Redis: they count only when a deployed beat uses them. */
+const CELERY_SCHEDULERS = ['django_celery_beat', 'redbeat', 'celery_sqlalchemy_scheduler'];
+/** Schedulers of other task queues, run by their own processes. */
+const OTHER_SCHEDULERS = ['rq_scheduler', 'django_q'];
 const PACKAGE_FILE = /(^|\/)(requirements[^/]*\.(txt|in)|pyproject\.toml|Pipfile|setup\.(py|cfg)|settings[^/]*\.py|[^/]*\.py)$/;
 const memos = new WeakMap<object, { changes: number; found: boolean }>();
 
-/** A start file runs Celery beat (`celery -A proj beat`, a worker with `-B`/`--beat`). */
-const BEAT_PROCESS = /\bcelery\b[^\n]*(?:\sbeat\b|\s-B\b|\s--beat\b)|\bcelerybeat\b/;
-
 /**
- * The project installs a scheduler whose schedules live in a database (created from the admin, not named in code),
- * or deploys a beat process.
+ * Schedules the code does not show may send tasks: a deployed beat, or (where the deploys cannot be followed) an
+ * installed stored scheduler or any beat line in a start file.
  */
 function schedulesOutsideCode(ctx: RuleContext): boolean {
   const changes = projectChanges(ctx.project);
   const memo = memos.get(ctx.project);
   if (memo && changes !== undefined && memo.changes === changes) return memo.found;
-  const found = ctx.project.files().some((f) => {
+  let beat: boolean;
+  const deployed = deployedBeat(ctx.project);
+  if (deployed.judged) {
+    // Every process the deploys start is known: without a beat among them no schedule sends anything, whatever
+    // scheduler is installed. A deployed beat counts as run even with the default scheduler (whose entries the
+    // code names): its schedule may be built from configuration the tree does not hold.
+    beat = deployed.beat || installs(ctx, OTHER_SCHEDULERS);
+  } else {
+    beat = installs(ctx, [...CELERY_SCHEDULERS, ...OTHER_SCHEDULERS]) || startFiles(ctx.project).some((f) => BEAT_LINE.test(ctx.project.readFile(f) ?? ''));
+  }
+  if (changes !== undefined) memos.set(ctx.project, { changes, found: beat });
+  return beat;
+}
+
+/** Some package list, settings or module of the project names one of the schedulers. */
+function installs(ctx: RuleContext, schedulers: string[]): boolean {
+  return ctx.project.files().some((f) => {
     if (!PACKAGE_FILE.test(f)) return false;
     const words = fileDigest(ctx.project, f).words;
-    const hit = SCHEDULERS.filter((s) => mayHoldWord(words, s) || mayHoldWord(words, s.split('_').pop()!));
+    const hit = schedulers.filter((s) => mayHoldWord(words, s) || mayHoldWord(words, s.split('_').pop()!));
     if (hit.length === 0) return false;
     const text = (ctx.project.peekFile ?? ctx.project.readFile).call(ctx.project, f) ?? '';
     return hit.some((s) => text.includes(s) || text.includes(s.replace(/_/g, '-')));
   });
-  const beat = found || startFiles(ctx.project).some((f) => BEAT_PROCESS.test(ctx.project.readFile(f) ?? ''));
-  if (changes !== undefined) memos.set(ctx.project, { changes, found: beat });
-  return beat;
 }

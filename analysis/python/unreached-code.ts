@@ -4,7 +4,11 @@
  *
  * - statements after an unconditional `return`/`raise`/`continue`/`break` of their block (a view that always
  *   redirects before it lists anything);
+ * - the `if __name__ == "__main__":` block of a module no deploy file starts as a script (a manual test at the end of
+ *   an imported module);
  * - a Django/DRF class-based view that no URLconf, router or other production module names (routes name views);
+ * - the queryset, context and template of a class-based view whose GET never renders, or the class rows of a DRF
+ *   view whose overridden `list()` serialises its own (unrendered-views.ts);
  * - a method of a Django model, manager or queryset that no module, template or config names;
  * - a Celery/RQ/Dramatiq/Huey task nothing enqueues by name and no beat schedule names (unqueued-tasks.ts);
  * - a route of a FastAPI router or Flask blueprint whose module nothing imports (unmounted-routers.ts).
@@ -18,12 +22,16 @@ import { topLevelStatements } from './statements';
 import { unnamedElsewhere } from './project-mentions';
 import { unqueuedTask } from './unqueued-tasks';
 import { unmountedRoute } from './unmounted-routers';
+import { unrenderedViewPart } from './unrendered-views';
+import { isMainGuard, startedAsScript } from './main-guard';
 
 export function unreachedCode(ctx: RuleContext, tree: Tree, offset: number, hasUrlConf: () => boolean): boolean {
   const top = topLevelStatements(tree).find((s) => s.start <= offset && offset < s.end);
   if (!top) return false;
   const node = tree.rootNode.descendantForIndex(offset, offset);
   if (node && afterUnconditionalExit(node)) return true;
+  // A module's `__main__` block runs only when the module is started as a script, which no deploy does.
+  if (top.type === 'if_statement' && isMainGuard(top.node) && !startedAsScript(ctx.file.relPath, ctx.project)) return true;
   const definition = top.type === 'decorated_definition' ? top.node.childForFieldName('definition') : top.node;
   if (!definition) return false;
   if (definition.type === 'function_definition') {
@@ -31,6 +39,7 @@ export function unreachedCode(ctx: RuleContext, tree: Tree, offset: number, hasU
   }
   if (definition.type !== 'class_definition' || top.type === 'decorated_definition') return false;
   const bases = definition.childForFieldName('superclasses')?.text ?? '';
+  if (/View\b|ViewSet\b|APIView\b/.test(bases) && unrenderedViewPart(definition, offset)) return true;
   if (VIEW_BASE.test(bases)) return hasUrlConf() && unnamedElsewhere(ctx, definition.childForFieldName('name')?.text ?? '', false);
   if (MODEL_BASES.test(bases)) return uncalledMethod(ctx, definition, offset);
   return false;

@@ -17,6 +17,7 @@ import type { ReportSpec, RuleContext } from '../api';
 import { clip } from '../shared/format';
 import { captures, keywordArgument, positionalArguments, stringValue } from '../../analysis/python/ast';
 import { importsOf } from '../../analysis/python/imports';
+import { modelAppLabel } from '../../analysis/python/model-app-label';
 import { assignmentsBefore, calleeName, emptyInfo, outsideReadsHold, soleValueOf, querysetOf, recordingOutsideReads, unparenthesize, type OutsideReads, type QuerysetInfo } from '../../analysis/python/django-querysets';
 import { drfProject } from '../../analysis/python/drf';
 import { drfPaginationSettings, type DrfPaginationSettings } from '../../analysis/python/drf-pagination-settings';
@@ -604,7 +605,7 @@ function checkDjangoListView(ctx: RuleContext, cls: Node, chain: ClassChain, jud
  * either: the lazy queryset is never evaluated (a ListView used as a page that shows its own sliced context).
  */
 function listNeverRead(ctx: RuleContext, chain: ClassChain, info: QuerysetInfo | undefined, modelName: string | undefined, templates: TemplateReads): boolean {
-  const template = stringValueOfMember(chain, 'template_name');
+  const template = stringValueOfMember(chain, 'template_name') ?? defaultTemplate(ctx, chain, info, modelName);
   if (!template) return false;
   for (const [name, member] of chain.members) {
     if (name === 'get_queryset' || name === 'queryset') continue;
@@ -616,6 +617,17 @@ function listNeverRead(ctx: RuleContext, chain: ClassChain, info: QuerysetInfo |
   if (chain.members.has('context_object_name') && !contextName) return false;
   if (contextName) listNames.push(contextName);
   return templateReadsList(ctx.project, projectCurrent(ctx), template, listNames, templates) === false;
+}
+
+/**
+ * The template Django picks for a ListView without `template_name`: `<app_label>/<model>_list.html`, from the app the
+ * model is imported from. Undefined when the class names its templates some other way.
+ */
+function defaultTemplate(ctx: RuleContext, chain: ClassChain, info: QuerysetInfo | undefined, modelName: string | undefined): string | undefined {
+  if (['template_name', 'get_template_names', 'template_name_suffix'].some((m) => chain.members.has(m))) return undefined;
+  const model = modelName ?? (info?.models.length === 1 ? info.models[0] : undefined);
+  const app = model && modelAppLabel(ctx.file.relPath, ctx.python(), model);
+  return app ? `${app}/${model!.toLowerCase()}_list.html` : undefined;
 }
 
 /** `template_name = "blog/home.html"`: the string a class attribute is set to, if a plain literal. */

@@ -370,3 +370,47 @@ describe('root start scripts as deploys', function () {
     assert.equal(reach.judged, false);
   });
 });
+
+describe('deploy-graph reach: service images and Django scripts', function () {
+  this.timeout(60_000);
+  after(removeTempWorkspaces);
+
+  const DJANGO = {
+    'requirements.txt': 'Django==4.2\ngunicorn==22.0\n',
+    'manage.py': 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")\n',
+    'config/__init__.py': '',
+    'config/wsgi.py': 'import os\nfrom django.core.wsgi import get_wsgi_application\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")\napplication = get_wsgi_application()\n',
+    'config/settings.py': 'INSTALLED_APPS = ["django.contrib.admin", "shop"]\nROOT_URLCONF = "config.urls"\n',
+    'config/urls.py': 'from django.urls import include, path\nurlpatterns = [path("shop/", include("shop.urls"))]\n',
+    'shop/__init__.py': '',
+    'shop/urls.py': 'from django.urls import path\nfrom . import views\nurlpatterns = [path("", views.index)]\n',
+    'shop/views.py': 'from .pagination import ExportPagination\n\ndef index(request):\n    pass\n',
+    'shop/pagination.py': BIG_PAGE,
+    'shop/helpers.py': BIG_PAGE,
+    // Boots Django itself: run by hand (`python shop/utils/load_seats.py`), never loaded by the app.
+    'shop/utils/__init__.py': '',
+    'shop/utils/load_seats.py': `import os, django\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")\ndjango.setup()\n${BIG_PAGE}`,
+    'Dockerfile': 'FROM python:3.12\nWORKDIR /app\nCOPY . /app\n',
+    // The proxy's image only copies its config: it runs nginx, no project code.
+    'nginx/Dockerfile': 'FROM nginx:1.27-alpine\nCOPY nginx.conf /etc/nginx/conf.d/default.conf\n',
+    'docker-compose.yml': 'services:\n  nginx:\n    build: ./nginx\n  web:\n    build: .\n    command: gunicorn config.wsgi --max-requests 1000\n',
+  };
+
+  it('judges a compose project beside a proxy built on the nginx image, and leaves out a module that calls django.setup()', async () => {
+    const reach = deployReach((await open(DJANGO)).projectAt(''));
+    assert.ok(reach.judged, reach.judged ? '' : reach.why);
+    assert.ok(reach.reached.has('shop/helpers.py'));
+    assert.ok(!reach.reached.has('shop/utils/load_seats.py'));
+  });
+
+  it('does not judge a project whose own image has no command it can follow', async () => {
+    const reach = deployReach((await open({ ...DJANGO, 'nginx/Dockerfile': 'FROM python:3.12\nCOPY . /app\n' })).projectAt(''));
+    assert.equal(reach.judged, false);
+  });
+
+  it('reaches a script that boots Django when a reached module imports it', async () => {
+    const reach = deployReach((await open({ ...DJANGO, 'shop/views.py': 'from .pagination import ExportPagination\nfrom .utils.load_seats import run\n\ndef index(request):\n    pass\n' })).projectAt(''));
+    assert.ok(reach.judged, reach.judged ? '' : reach.why);
+    assert.ok(reach.reached.has('shop/utils/load_seats.py'));
+  });
+});

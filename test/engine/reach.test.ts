@@ -73,6 +73,11 @@ describe('production reach', function () {
     for (const rel of ['app/testimonials.py', 'app/contest.py', 'app/latest.py', 'src/attestation.ts']) assert.equal(offlineByLayout(rel), undefined, rel);
   });
 
+  it('takes a project root setup.py for the packaging script it is, not a module named setup inside the app', () => {
+    assert.equal(offlineByLayout('setup.py'), 'script');
+    assert.equal(offlineByLayout('app/setup.py'), undefined);
+  });
+
   it('counts a command a uWSGI attach-daemon starts as production, and a seed script a build script runs as offline', () => {
     const texts: Record<string, string> = {
       'docker/uwsgi.ini': '[uwsgi]\nmodule = hc.wsgi:application\nattach-daemon = ./manage.py sendalerts --skip-checks\n',
