@@ -247,13 +247,12 @@ interface Place {
 }
 
 export function scanModule(rel: string, text: string, previous?: ModuleShare, byBlock = true): ModuleShare {
-  const lines = text.split('\n');
   const offline = OFFLINE_PATH.test(rel) || ADMIN_PATH.test(rel);
   const volume = offline && !TEST_PATH.test(rel) && GENERATED_ROWS.test(text);
   // `from .models import Plan as P`: writes of `P` are writes of `Plan`.
   const aliases = new Map([...text.matchAll(/\b([A-Z]\w*)\s+as\s+(\w+)/g)].map((m) => [m[2], m[1]]));
   // Every walk of the scan stays inside one top-level block, so the module read whole gives the same share.
-  if (!byBlock) return { text, ...scanBlock(rel, lines, offline, volume, aliases) };
+  if (!byBlock) return { text, ...scanBlock(rel, text.split('\n'), offline, volume, aliases) };
   const share = emptyShare(text);
   const context = `${volume}\u0000${JSON.stringify([...aliases])}`;
   const reusable = previous?.blocks?.context === context ? previous.blocks.byText : undefined;
@@ -263,8 +262,12 @@ export function scanModule(rel: string, text: string, previous?: ModuleShare, by
     byText.set(key, part);
     return part;
   };
-  for (const block of topLevelBlocks(lines)) {
-    const part = known(block.join('\n'), () => scanClassByParts(rel, block, offline, volume, aliases, known) ?? scanBlock(rel, block, offline, volume, aliases));
+  // (The blocks' texts are slices of the module's: a keystroke splits only the block it changed into lines.)
+  for (const block of topLevelBlocks(text)) {
+    const part = known(block, () => {
+      const lines = block.split('\n');
+      return scanClassByParts(rel, lines, offline, volume, aliases, known) ?? scanBlock(rel, lines, offline, volume, aliases);
+    });
     addShare(share, part);
   }
   share.blocks = { context, byText };
@@ -352,30 +355,37 @@ function classParts(block: string[]): { bodyStart: number; first: number; starts
 }
 
 /**
- * The module's lines cut where a statement starts at column 0 (not a closing bracket, not a comment, which the upward
- * walks step over, not after a decorator, whose arguments may close on a line of their own): every walk of the scan
- * (the enclosing def or class, a function's body, a class's decorators) stays inside one block.
+ * The module's text cut before each line where a statement starts at column 0 (not a closing bracket, not a comment,
+ * which the upward walks step over, not after a decorator, whose arguments may close on a line of their own): every
+ * walk of the scan (the enclosing def or class, a function's body, a class's decorators) stays inside one block.
  */
-function topLevelBlocks(lines: string[]): string[][] {
-  const blocks: string[][] = [];
-  let current: string[] = [];
+function topLevelBlocks(text: string): string[] {
+  const blocks: string[] = [];
+  let blockStart = 0;
+  let previousLine = -1;
   let decorated = false;
-  for (const line of lines) {
-    if (!/^[^\s)\]}#]/.test(line)) {
-      current.push(line);
-      continue;
+  for (let start = 0; start <= text.length; ) {
+    const newline = text.indexOf('\n', start);
+    const end = newline < 0 ? text.length : newline;
+    if (start < end && STATEMENT_START.test(text[start])) {
+      // (A class's decorators are the `@` lines right above it, at any indentation.)
+      if (start > blockStart && !decorated && !DECORATOR_LINE.test(text.slice(previousLine, start - 1))) {
+        blocks.push(text.slice(blockStart, start - 1));
+        blockStart = start;
+      }
+      decorated = text[start] === '@';
     }
-    // (A class's decorators are the `@` lines right above it, at any indentation.)
-    if (current.length > 0 && !decorated && !/^\s*@/.test(current[current.length - 1])) {
-      blocks.push(current);
-      current = [];
-    }
-    current.push(line);
-    decorated = line.startsWith('@');
+    previousLine = start;
+    if (newline < 0) break;
+    start = newline + 1;
   }
-  if (current.length > 0) blocks.push(current);
+  blocks.push(text.slice(blockStart));
   return blocks;
 }
+
+/** The first character of a line that starts a statement at column 0. */
+const STATEMENT_START = /[^\s)\]}#]/;
+const DECORATOR_LINE = /^\s*@/;
 
 /**
  * `part`: scan only the lines from `from` on, with the classes already read and the forms' `Meta.model` lines of the
