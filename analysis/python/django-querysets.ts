@@ -301,6 +301,23 @@ export function readClassMember(cls: Node, name: string): void {
   if (def?.hasError) activeReads.unknown = true;
 }
 
+/**
+ * The module's functions named `name` (every definition, in order), recorded as read like a helper's definition: an
+ * answer kept per statement is then dropped when one of them changes (several of one name: not kept).
+ */
+export function moduleFunctionsNamed(tree: Tree, name: string): Node[] {
+  const out: Node[] = [];
+  for (const statement of topLevelStatements(tree)) {
+    const def = statement.type === 'decorated_definition' ? statement.node.childForFieldName('definition') : statement.node;
+    if (def?.type === 'function_definition' && def.childForFieldName('name')?.text === name) out.push(def);
+  }
+  if (activeReads) {
+    activeReads.functions.set(name, definitionsIn(tree.rootNode).get(name)?.text ?? null);
+    if (out.length > 1 || out.some((def) => def.hasError)) activeReads.unknown = true;
+  }
+  return out;
+}
+
 /** Records that an answer read something outside its statement that cannot be named (another class of the module). */
 export function readOutsideUnnamed(): void {
   if (activeReads) activeReads.unknown = true;

@@ -247,63 +247,163 @@ interface Place {
 }
 
 export function scanModule(rel: string, text: string, previous?: ModuleShare, byBlock = true): ModuleShare {
-  const lines = text.split('\n');
   const offline = OFFLINE_PATH.test(rel) || ADMIN_PATH.test(rel);
   const volume = offline && !TEST_PATH.test(rel) && GENERATED_ROWS.test(text);
   // `from .models import Plan as P`: writes of `P` are writes of `Plan`.
   const aliases = new Map([...text.matchAll(/\b([A-Z]\w*)\s+as\s+(\w+)/g)].map((m) => [m[2], m[1]]));
   // Every walk of the scan stays inside one top-level block, so the module read whole gives the same share.
-  if (!byBlock) return { text, ...scanBlock(rel, lines, offline, volume, aliases) };
+  if (!byBlock) return { text, ...scanBlock(rel, text.split('\n'), offline, volume, aliases) };
   const share = emptyShare(text);
   const context = `${volume}\u0000${JSON.stringify([...aliases])}`;
   const reusable = previous?.blocks?.context === context ? previous.blocks.byText : undefined;
   const byText = new Map<string, BlockShare>();
-  for (const block of topLevelBlocks(lines)) {
-    const key = block.join('\n');
-    const part = byText.get(key) ?? reusable?.get(key) ?? scanBlock(rel, block, offline, volume, aliases);
+  const known = (key: string, scan: () => BlockShare): BlockShare => {
+    const part = byText.get(key) ?? reusable?.get(key) ?? scan();
     byText.set(key, part);
-    share.sites.push(...part.sites);
-    for (const [form, model] of part.formModels) share.formModels.set(form, model);
-    share.formUses.push(...part.formUses);
-    share.opaque ||= part.opaque;
+    return part;
+  };
+  // (The blocks' texts are slices of the module's: a keystroke splits only the block it changed into lines.)
+  for (const block of topLevelBlocks(text)) {
+    const part = known(block, () => {
+      const lines = block.split('\n');
+      return scanClassByParts(rel, lines, offline, volume, aliases, known) ?? scanBlock(rel, lines, offline, volume, aliases);
+    });
+    addShare(share, part);
   }
   share.blocks = { context, byText };
   return share;
 }
 
+function addShare(share: BlockShare, part: BlockShare): void {
+  share.sites.push(...part.sites);
+  for (const [form, model] of part.formModels) share.formModels.set(form, model);
+  share.formUses.push(...part.formUses);
+  share.opaque ||= part.opaque;
+}
+
 /**
- * The module's lines cut where a line starts at column 0 (not a closing bracket, not right after a decorator): every
+ * A top-level class read part by part (its header, then each method or class-level statement of its body), each part
+ * kept by its text with the class's own facts (header, whether its body creates or admits only administrators, its
+ * forms' `Meta.model` lines): a keystroke inside one method of a view class of several hundred lines rescans that
+ * method. Every walk of the scan from a part's line stays inside the part or reads the class header (the body's lines
+ * in between are at the body's indentation or deeper); undefined (read the block whole) where that does not hold.
+ */
+function scanClassByParts(rel: string, block: string[], offline: boolean, volume: boolean, aliases: Map<string, string>, known: (key: string, scan: () => BlockShare) => BlockShare): BlockShare | undefined {
+  const parts = classParts(block);
+  if (!parts) return undefined;
+  const { bodyStart, first, starts } = parts;
+  const share: BlockShare = { sites: [], formModels: new Map(), formUses: [], opaque: false };
+  const metaLines = formClasses(block, share);
+  const classes: ClassMemo = new Map();
+  const span = enclosingClass(block, first, classes);
+  if (span) span.adminOnly = classAdminOnly(span.body);
+  const header = block.slice(0, bodyStart);
+  const classKey = `${header.join('\n')}\u0001${span ? `${span.line}${span.adminOnly}${CREATING_HANDLER.test(span.body)}` : '-'}`;
+  const bounds = [0, bodyStart, ...starts, block.length];
+  for (let k = 0; k + 1 < bounds.length; k++) {
+    const [from, to] = [bounds[k], bounds[k + 1]];
+    if (from === to) continue;
+    const own = k === 0 ? [] : block.slice(from, to);
+    const offset = k === 0 ? 0 : bodyStart;
+    const meta = [...metaLines].filter((i) => i >= from && i < to).map((i) => i - from + offset);
+    const key = `\u0002${classKey}\u0001${meta.join(',')}\u0001${k === 0 ? '' : own.join('\n')}`;
+    addShare(share, known(key, () => scanBlock(rel, [...header, ...own], offline, volume, aliases, { from: offset, classes: new Map(classes), metaLines: new Set(meta) })));
+  }
+  return share;
+}
+
+/**
+ * A top-level class block's body cut at each statement of the body's indentation (a decorated method starts at its
+ * first decorator; a comment, at any indentation, belongs to the part before it); undefined for a block that is no class, a class without an indented body, or a body with a line
+ * less indented than its first statement (an upward walk from one part could then stop inside another).
+ */
+function classParts(block: string[]): { bodyStart: number; first: number; starts: number[] } | undefined {
+  const at = block.findIndex((l) => /^class\s/.test(l));
+  if (at < 0) return undefined;
+  let end = at;
+  while (end < block.length && end < at + 20 && !/:\s*(#.*)?$/.test(block[end])) end++;
+  if (end >= block.length || !/:\s*(#.*)?$/.test(block[end])) return undefined;
+  const bodyStart = end + 1;
+  const first = block.findIndex((l, i) => i >= bodyStart && l.trim() !== '' && !l.trimStart().startsWith('#'));
+  if (first < 0) return undefined;
+  const indent = indentOf(block[first]);
+  if (indent === 0) return undefined;
+  const starts: number[] = [];
+  let decorated = false;
+  for (let i = bodyStart; i < block.length; i++) {
+    const line = block[i];
+    // Comments: the upward walks step over them, the downward ones stop at them in either part.
+    if (!line.trim() || line.trimStart().startsWith('#')) continue;
+    if (indentOf(line) < indent) return undefined;
+    if (indentOf(line) > indent || /^\s*[)\]}]/.test(line)) continue;
+    if (i > first && !decorated && !/^\s*@/.test(block[i - 1])) starts.push(i);
+    decorated = line.trimStart().startsWith('@');
+  }
+  // A `def` whose signature does not end on its line is read on to the line that ends it (enclosingFunction):
+  // that line must be in the same part.
+  let next = 0;
+  for (let i = bodyStart; i < block.length; i++) {
+    while (next < starts.length && starts[next] <= i) next++;
+    if (!/^\s*(async\s+)?def\s/.test(block[i]) || /:\s*(#.*)?$/.test(block[i])) continue;
+    const partEnd = starts[next] ?? block.length;
+    for (let j = i + 1; j < block.length && j <= i + 20; j++) {
+      if (j >= partEnd) return undefined;
+      if (/:\s*(#.*)?$/.test(block[j])) break;
+    }
+  }
+  return { bodyStart, first, starts };
+}
+
+/**
+ * The module's text cut before each line where a statement starts at column 0 (not a closing bracket, not a comment,
+ * which the upward walks step over, not after a decorator, whose arguments may close on a line of their own): every
  * walk of the scan (the enclosing def or class, a function's body, a class's decorators) stays inside one block.
  */
-function topLevelBlocks(lines: string[]): string[][] {
-  const blocks: string[][] = [];
-  let current: string[] = [];
-  let previous = '';
-  for (const line of lines) {
-    const starts = current.length > 0 && /^[^\s)\]}]/.test(line) && !/^@/.test(previous);
-    if (starts) {
-      blocks.push(current);
-      current = [];
+function topLevelBlocks(text: string): string[] {
+  const blocks: string[] = [];
+  let blockStart = 0;
+  let previousLine = -1;
+  let decorated = false;
+  for (let start = 0; start <= text.length; ) {
+    const newline = text.indexOf('\n', start);
+    const end = newline < 0 ? text.length : newline;
+    if (start < end && STATEMENT_START.test(text[start])) {
+      // (A class's decorators are the `@` lines right above it, at any indentation.)
+      if (start > blockStart && !decorated && !DECORATOR_LINE.test(text.slice(previousLine, start - 1))) {
+        blocks.push(text.slice(blockStart, start - 1));
+        blockStart = start;
+      }
+      decorated = text[start] === '@';
     }
-    current.push(line);
-    if (line.trim()) previous = line;
+    previousLine = start;
+    if (newline < 0) break;
+    start = newline + 1;
   }
-  if (current.length > 0) blocks.push(current);
+  blocks.push(text.slice(blockStart));
   return blocks;
 }
 
-function scanBlock(rel: string, lines: string[], offline: boolean, volume: boolean, aliases: Map<string, string>): BlockShare {
+/** The first character of a line that starts a statement at column 0. */
+const STATEMENT_START = /[^\s)\]}#]/;
+const DECORATOR_LINE = /^\s*@/;
+
+/**
+ * `part`: scan only the lines from `from` on, with the classes already read and the forms' `Meta.model` lines of the
+ * whole class (the lines before `from` are the class header the walks may reach).
+ */
+function scanBlock(rel: string, lines: string[], offline: boolean, volume: boolean, aliases: Map<string, string>, part?: { from: number; classes: ClassMemo; metaLines: Set<number> }): BlockShare {
   const share: BlockShare = { sites: [], formModels: new Map(), formUses: [], opaque: false };
   const places = new Map<number, Place>();
-  const classes: ClassMemo = new Map();
+  const classes: ClassMemo = part?.classes ?? new Map();
   const placeOf = (i: number) => {
     let p = places.get(i);
     if (!p) places.set(i, (p = place(rel, lines, i, offline, classes)));
     return p;
   };
   const add = (model: string, p: Place) => share.sites.push({ model: aliases.get(model) ?? model, kind: volume ? 'volume' : p.kind, fn: p.fn });
-  const classRanges = formClasses(lines, share);
-  for (let i = 0; i < lines.length; i++) {
+  const from = part?.from ?? 0;
+  const classRanges = part?.metaLines ?? formClasses(lines, share);
+  for (let i = from; i < lines.length; i++) {
     const line = lines[i];
     if (/^\s*(#|from\s|import\s)/.test(line) || !line.trim()) continue;
     for (const m of line.matchAll(MANAGER_WRITE)) add(m[1], placeOf(i));
@@ -333,7 +433,7 @@ function scanBlock(rel: string, lines: string[], offline: boolean, volume: boole
       if (p.cls && (offline || creatingClass(p.cls))) add(modelAttribute[1], p);
     }
   }
-  formUses(lines, share, placeOf, classRanges);
+  formUses(lines, share, placeOf, classRanges, from);
   return share;
 }
 
@@ -376,8 +476,8 @@ function formClasses(lines: string[], share: BlockShare): Set<number> {
  * in a view class that creates (its `form_class`/`serializer_class`, or a method of it), or in a function that saves
  * or passes `data=`/`request.POST`. A `many=True` output in a function that never saves is a read.
  */
-function formUses(lines: string[], share: BlockShare, placeOf: (i: number) => Place, metaLines: Set<number>): void {
-  for (let i = 0; i < lines.length; i++) {
+function formUses(lines: string[], share: BlockShare, placeOf: (i: number) => Place, metaLines: Set<number>, from: number): void {
+  for (let i = from; i < lines.length; i++) {
     const line = lines[i];
     if (/^\s*(#|from\s|import\s|class\s)/.test(line) || metaLines.has(i)) continue;
     for (const m of line.matchAll(/(?<![\w.])([A-Z]\w*(?:Form|Serializer|FormSet|Formset))\b/g)) {

@@ -14,6 +14,8 @@ import { listedSerializers } from '../../analysis/python/drf-listed-serializers'
 import { rowParameter } from '../../analysis/python/drf-serializers';
 // A later write in the chain makes it no read (`.update()`, `.delete()`).
 import { WRITES } from './python-keyed-queries';
+import { statementMatches, topLevelStatements } from '../../analysis/python/statements';
+import { StatementSlot } from '../../analysis/cache';
 
 /** Manager methods that read rows. */
 const READS = new Set(['filter', 'exclude', 'get', 'first', 'last', 'count', 'exists', 'aggregate', 'latest', 'earliest', 'values', 'values_list', 'order_by', 'annotate', 'distinct']);
@@ -32,36 +34,61 @@ export function checkMethodFieldQueries(ctx: RuleContext, tree: Tree): void {
   const text = ctx.file.text;
   if (!PER_ROW_METHOD.test(text) || !MANAGER_READ.test(text)) return;
   let listed: ReadonlySet<string> | undefined;
-  for (const child of tree.rootNode.namedChildren) {
-    const cls = child?.type === 'decorated_definition' ? child.childForFieldName('definition') : child;
-    if (cls?.type !== 'class_definition' || !/Serializer/.test(cls.childForFieldName('superclasses')?.text ?? '')) continue;
-    const name = cls.childForFieldName('name')?.text ?? '';
-    const methods = methodFieldMethods(cls);
-    // A to_representation that builds on super()'s output runs once per row too, with the row as its argument.
-    const representation = methodsOf(cls).find((d) => d.childForFieldName('name')?.text === 'to_representation');
-    if (representation && SUPER_REPRESENTATION.test(representation.text)) methods.add('to_representation');
-    if (methods.size === 0) continue;
+  for (const statement of topLevelStatements(tree)) {
+    if (!statementMatches(statement, SERIALIZER_WORD)) continue;
+    // The class's own text decides its keyed queries (kept per statement); whether the project lists it is asked after.
+    const key = classQueries.key(statement);
+    let found = classQueries.get(key);
+    if (found === undefined) classQueries.set(key, (found = perRowQueries(statement.node)));
+    if (!found) continue;
     listed ??= listedSerializers(ctx.project, { relPath: ctx.file.relPath, text });
-    if (!listed.has(name)) continue;
-    for (const def of methodsOf(cls)) {
-      const method = def.childForFieldName('name')?.text ?? '';
-      if (!methods.has(method)) continue;
-      for (const query of keyedQueries(def)) {
-        const call = `${query.model}.${query.manager}.${query.method}`;
-        ctx.report({
-          start: query.node.startIndex,
-          end: query.node.endIndex,
-          messageId: 'serializer-keyed-query',
-          data: { serializer: clip(name, 30), method: clip(method, 24), call: clip(call, 40) },
-          detail:
-            `N+1 queries: DRF calls ${name}.${method}() once for each row it serialises, and the project renders ${name} ` +
-            `with many rows, so ${call}(...) keyed by the row runs one query per row (a prefetch on the view's queryset ` +
-            `cannot serve a new manager query). Load the related rows once on the view's queryset ` +
-            `(prefetch_related(Prefetch(..., to_attr=...)) or an annotation such as Count/Exists/Subquery) and read that in the method.`,
-        });
-      }
+    if (!listed.has(found.name)) continue;
+    const { name } = found;
+    for (const { start, end, method, call } of found.queries) {
+      ctx.report({
+        start: statement.start + start,
+        end: statement.start + end,
+        messageId: 'serializer-keyed-query',
+        data: { serializer: clip(name, 30), method: clip(method, 24), call: clip(call, 40) },
+        detail:
+          `N+1 queries: DRF calls ${name}.${method}() once for each row it serialises, and the project renders ${name} ` +
+          `with many rows, so ${call}(...) keyed by the row runs one query per row (a prefetch on the view's queryset ` +
+          `cannot serve a new manager query). Load the related rows once on the view's queryset ` +
+          `(prefetch_related(Prefetch(..., to_attr=...)) or an annotation such as Count/Exists/Subquery) and read that in the method.`,
+      });
     }
   }
+}
+
+const SERIALIZER_WORD = /Serializer/;
+
+/** A serializer class's name and the keyed queries of its per-row methods (offsets from the statement's start). */
+interface ClassQueries {
+  name: string;
+  queries: { start: number; end: number; method: string; call: string }[];
+}
+
+/** Per top-level statement: its keyed queries, or null (no serializer class with per-row methods that query). */
+const classQueries = new StatementSlot<ClassQueries | null>('n-plus-one: DRF method-field queries per statement');
+
+function perRowQueries(child: Node): ClassQueries | null {
+  const cls = child.type === 'decorated_definition' ? child.childForFieldName('definition') : child;
+  if (cls?.type !== 'class_definition' || !/Serializer/.test(cls.childForFieldName('superclasses')?.text ?? '')) return null;
+  const name = cls.childForFieldName('name')?.text ?? '';
+  const methods = methodFieldMethods(cls);
+  // A to_representation that builds on super()'s output runs once per row too, with the row as its argument.
+  const representation = methodsOf(cls).find((d) => d.childForFieldName('name')?.text === 'to_representation');
+  if (representation && SUPER_REPRESENTATION.test(representation.text)) methods.add('to_representation');
+  if (methods.size === 0) return null;
+  const queries: ClassQueries['queries'] = [];
+  for (const def of methodsOf(cls)) {
+    const method = def.childForFieldName('name')?.text ?? '';
+    if (!methods.has(method)) continue;
+    for (const query of keyedQueries(def)) {
+      queries.push({ start: query.node.startIndex - child.startIndex, end: query.node.endIndex - child.startIndex, method, call: `${query.model}.${query.manager}.${query.method}` });
+    }
+  }
+  return queries.length > 0 ? { name, queries } : null;
 }
 
 /** The methods the class's SerializerMethodFields call (`get_<field>`, or `method_name=`). */

@@ -384,13 +384,13 @@ const WORKER_ROWS = /\bfor\b|\blist\(|\btuple\(|DataFrame|from_records|read_fram
 
 /** What the per-statement checks report or judge themselves: request code, and loops that write an export anywhere. */
 function judgedHere(tree: Tree, viewFile: boolean): JudgedElsewhere {
-  const iterations = iterationsOf(tree);
+  let iterations: readonly Iteration[] | undefined;
   return {
     loop: (iteration) => {
       const output = exportKind(tree, iteration);
       return output === 'export' || (output === 'response' && (viewFile || servesRequest(iteration.node)));
     },
-    list: (call) => viewFile || servesRequest(call) || feedsExport(tree, call, iterations) || passedToExport(call),
+    list: (call) => viewFile || servesRequest(call) || feedsExport(tree, call, (iterations ??= iterationsOf(tree))) || passedToExport(call),
   };
 }
 
@@ -556,7 +556,7 @@ function checkList(ctx: Reporter, tree: Tree, call: Node, iterations: readonly I
   const info = querysetOf(source);
   if (!isUnbounded(info, call) || info.materialized) return;
   // One owner's rows (or grouped rows), and lists outside request code, are reported only when they feed an export loop.
-  if ((boundedByOwner(info, growth) || info.compact || growth.curated(info) || !requestPath) && !feedsExport(tree, call, iterations) && !passedToExport(call)) return;
+  if ((boundedByOwner(info, growth) || info.compact || growth.curated(info) || !requestPath) && !feedsExport(tree, call, (iterations ??= iterationsOf(tree))) && !passedToExport(call)) return;
   const fix = canFix ? listToIteratorFix(call, source, chunkSize) : undefined;
   ctx.report({
     start: call.startIndex,

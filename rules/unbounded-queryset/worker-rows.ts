@@ -13,7 +13,9 @@
 import type { Node, Tree } from 'web-tree-sitter';
 import type { RuleContext } from '../api';
 import { callsNamed, positionalArguments } from '../../analysis/python/ast';
-import { assignmentsBefore, calleeName, iterationsOf, querysetOf, unparenthesize, type Iteration, type QuerysetInfo } from '../../analysis/python/django-querysets';
+import { assignmentsBefore, calleeName, iterationsIn, moduleFunctionsNamed, outsideReadsHold, querysetOf, recordingOutsideReads, unparenthesize, type Iteration, type OutsideReads, type QuerysetInfo } from '../../analysis/python/django-querysets';
+import { statementMatches, statementsCoverText, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
+import { StatementSlot } from '../../analysis/cache';
 import { perRequestScope } from '../../analysis/python/per-request';
 import { importsOf } from '../../analysis/python/imports';
 import type { ModelIndex } from '../../analysis/python/django-models';
@@ -35,41 +37,108 @@ const LIST_OR_FRAME = new RegExp(`\\b(?:list|tuple|${[...FRAME_CALLS].join('|')}
 
 export function checkWorkerRows(ctx: RuleContext, tree: Tree, growth: OwnerGrowth, judged: JudgedElsewhere, report: Report): void {
   const { models } = projectModels(ctx, tree);
-  const growingRows = (node: Node) => wholeGrowingTable(node, growth, models);
-  for (const iteration of iterationsOf(tree)) {
-    const iterable = unparenthesize(iteration.iterable);
-    if (iterable.type === 'call' && ['list', 'tuple'].includes(calleeName(iterable) ?? '')) continue; // the list() below
-    const info = growingRows(iterable);
-    if (!info || judged.loop(iteration) || deletesEachRow(iteration)) continue;
+  const loops: { iteration: Iteration; info: GrowingRows }[] = [];
+  const lists: { call: Node; list: boolean; info: GrowingRows }[] = [];
+  const context = `${ctx.file.relPath}\u0000${growth.version}\u0000${importsOf(tree).key}`;
+  // (Some error-recovered trees' statements do not cover the text: the module is then one part, never kept.)
+  const covered = statementsCoverText(tree, ctx.file.text);
+  const parts: readonly { text: string; start: number }[] = covered ? topLevelStatements(tree) : [{ text: tree.rootNode.text, start: tree.rootNode.startIndex }];
+  for (const part of parts) {
+    const statement = covered ? (part as TopLevelStatement) : undefined;
+    if (statement && !statementMatches(statement, CANDIDATE_WORDS)) continue;
+    // Which rows load a growing table whole is kept per statement (the queryset analysis is most of a keystroke's
+    // cost in a module of tasks or serializers); which task or request reaches them (the call graph) is asked after,
+    // of those few.
+    const key = statement && growingAnswers.key(statement, context);
+    const cached = growingAnswers.get(key);
+    const known = cached && outsideReadsHold(tree, cached.reads) ? cached.answers : undefined;
+    if (known && known.size === 0) continue;
+    const candidates = candidatesIn(tree, part);
+    const place = (node: Node) => `${node.startIndex - part.start}:${node.endIndex - part.start}`;
+    let answers = known;
+    if (!answers) {
+      const [found, reads] = recordingOutsideReads(() => {
+        const out = new Map<string, GrowingRows>();
+        for (const { rows } of [...candidates.loops, ...candidates.lists]) {
+          const info = wholeGrowingTable(rows, growth, models);
+          if (info) out.set(place(rows), { rows: rowsOf(info), models: info.models });
+        }
+        return out;
+      });
+      answers = found;
+      if (!reads.unknown) growingAnswers.set(key, { answers, reads });
+    }
+    for (const { iteration, rows } of candidates.loops) {
+      const info = answers.get(place(rows));
+      if (info) loops.push({ iteration, info });
+    }
+    for (const { call, list, rows } of candidates.lists) {
+      const info = answers.get(place(rows));
+      if (info) lists.push({ call, list, info });
+    }
+  }
+  for (const { iteration, info } of loops) {
+    if (judged.loop(iteration) || deletesEachRow(iteration)) continue;
     const scope = perRequestScope(ctx, iteration.node);
     if (scope?.kind !== 'task') continue;
+    const iterable = unparenthesize(iteration.iterable);
     report({
       start: iterable.startIndex,
       end: iterable.endIndex,
       messageId: 'list',
-      data: { rows: rowsOf(info) },
+      data: { rows: info.rows },
       detail: `${scope.label} loops over the whole queryset; Django caches every row it iterates, so the whole table (it grows with time: ${info.models.join(', ')}) is in the worker's memory until the loop ends. Iterate with .iterator(chunk_size=2000), or page through it by primary key.`,
     });
   }
-  for (const call of listAndFrameCalls(tree)) {
-    const source = unparenthesize(positionalArguments(call)[0]);
-    const name = calleeName(call) ?? '';
-    const list = name === 'list' || name === 'tuple';
-    // `pd.DataFrame(list(qs.values()))`: the inner list() is the one reported.
-    if (!list && source.type === 'call' && ['list', 'tuple'].includes(calleeName(source) ?? '')) continue;
-    if (list && call.parent?.parent?.type === 'call' && calleeName(call.parent.parent) === 'len') continue;
-    const info = growingRows(source);
-    if (!info || (list && judged.list(call))) continue;
+  for (const { call, list, info } of lists) {
+    if (list && judged.list(call)) continue;
     const scope = perRequestScope(ctx, call);
     if (!scope || (scope.kind !== 'task' && scope.kind !== 'request')) continue;
     report({
       start: call.startIndex,
       end: call.endIndex,
       messageId: 'list',
-      data: { rows: rowsOf(info) },
+      data: { rows: info.rows },
       detail: `${scope.label} copies every row of a table that grows with time (${info.models.join(', ')}) into ${list ? 'one list' : 'one DataFrame'}. Aggregate in the database (.values(...).annotate(...)), iterate with .iterator(chunk_size=2000), or page through it.`,
     });
   }
+}
+
+/** What a report needs of a queryset that loads a growing table whole. */
+interface GrowingRows {
+  rows: string;
+  models: string[];
+}
+
+/**
+ * Per top-level statement: the candidates that load a growing table whole, by their place in it (`start:end`), and
+ * what the answer read outside the statement (the module's helpers). Keyed by the file, the models' growth and the
+ * imports besides the statement's text.
+ */
+const growingAnswers = new StatementSlot<{ answers: Map<string, GrowingRows>; reads: OutsideReads }>('unbounded-queryset: worker rows per statement');
+
+/** Every candidate holds one of these: a loop's `for`, or a list()/tuple()/frame call. */
+const CANDIDATE_WORDS = new RegExp(`\\bfor\\b|${LIST_OR_FRAME.source}`);
+
+/** The loops over rows and the list()/frame calls of rows in one statement, in the order of the text. */
+function candidatesIn(tree: Tree, statement: { text: string; start: number }): { loops: { iteration: Iteration; rows: Node }[]; lists: { call: Node; list: boolean; rows: Node }[] } {
+  const loops: { iteration: Iteration; rows: Node }[] = [];
+  for (const iteration of iterationsIn(tree, statement.text, statement.start)) {
+    const iterable = unparenthesize(iteration.iterable);
+    if (iterable.type === 'call' && ['list', 'tuple'].includes(calleeName(iterable) ?? '')) continue; // the list() below
+    loops.push({ iteration, rows: iterable });
+  }
+  const lists: { call: Node; list: boolean; rows: Node }[] = [];
+  for (const call of listAndFrameCalls(tree, statement.text, statement.start)) {
+    const source = unparenthesize(positionalArguments(call)[0]);
+    const name = calleeName(call) ?? '';
+    const list = name === 'list' || name === 'tuple';
+    // `pd.DataFrame(list(qs.values()))`: the inner list() is the one reported.
+    if (!list && source.type === 'call' && ['list', 'tuple'].includes(calleeName(source) ?? '')) continue;
+    if (list && call.parent?.parent?.type === 'call' && calleeName(call.parent.parent) === 'len') continue;
+    lists.push({ call, list, rows: source });
+  }
+  return { loops, lists };
 }
 
 /** `for t in stale: t.delete()`: a purge drains the rows it reads, so they are one run's worth, not the table's history. */
@@ -79,7 +148,7 @@ function deletesEachRow(iteration: Iteration): boolean {
 }
 
 /** `list(qs)`, `tuple(qs)`, `pd.DataFrame(qs.values(...))`, `read_frame(qs)` with one positional argument first. */
-function listAndFrameCalls(tree: Tree): Node[] {
+function listAndFrameCalls(tree: Tree, text: string, start: number): Node[] {
   const out: Node[] = [];
   const visit = (calls: Node[]) => {
     for (const call of calls) {
@@ -89,7 +158,7 @@ function listAndFrameCalls(tree: Tree): Node[] {
     }
   };
   // Found from the text: a walk of every call of the module cost a keystroke several milliseconds.
-  visit(callsNamed(tree, tree.rootNode.text, LIST_OR_FRAME, tree.rootNode.startIndex));
+  visit(callsNamed(tree, text, LIST_OR_FRAME, start));
   return out;
 }
 
@@ -128,10 +197,7 @@ function queryTexts(node: Node): string[] {
     out.push(value.text);
     const callee = value.type === 'call' ? value.childForFieldName('function') : undefined;
     if (callee?.type !== 'identifier') continue;
-    for (const statement of value.tree.rootNode.namedChildren) {
-      const def = statement?.type === 'decorated_definition' ? statement.childForFieldName('definition') : statement;
-      if (def?.type === 'function_definition' && def.childForFieldName('name')?.text === callee.text) out.push(def.text);
-    }
+    for (const def of moduleFunctionsNamed(value.tree, callee.text)) out.push(def.text);
   }
   return out;
 }

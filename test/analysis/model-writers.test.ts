@@ -139,4 +139,30 @@ describe('model-writers', () => {
     ];
     for (const text of open) assert.deepEqual(kinds('shop/views.py', text, 'Plan'), ['request'], text);
   });
+
+  it('reads the edited module block by block and a class method by method, as the module read whole', () => {
+    const key = (share: ReturnType<typeof scanModule>) => JSON.stringify([share.sites, [...share.formModels], share.formUses, share.opaque]);
+    const texts = [
+      // A decorator whose arguments close on a line of their own, at column 0.
+      '@manager.command(name="list")\n@option(\n    "--org",\n)\ndef list_command(org=None):\n    Plan.objects.create(org=org)\n',
+      // A comment at column 0 inside a class body.
+      'class Message(db.Model):\n    id = 1\n#    user = relationship("User")\n    Plan.objects.create()\n\n    def __init__(self):\n        self.x = 1\n',
+      // A view class: gates, handlers and serializers read from the whole class, writes in its methods.
+      'class Plans(ModelViewSet):\n    serializer_class = PlanSerializer\n\n    @action(\n        detail=True,\n    )\n    def mine(self, request):\n        Note.objects.create(x=1)\n\n    # staff only below\n    def test_func(self):\n        return self.request.user.is_staff\n\n    def post(self, request): return Plan.objects.create(x=2)\n    def later(self,\n              a):\n        form = PlanForm(request.POST)\n        form.save()\n\n\nclass PlanSerializer(serializers.ModelSerializer):\n    class Meta:\n        model = Plan\n\n    def create(self, data):\n        model = Other\n        return Plan.objects.create(**data)\n',
+    ];
+    const edits = ['        Plan.objects.create()', '    permission_classes = [IsAdminUser]', '    def create(self, request):', '#', ')', '    @staff_member_required'];
+    for (const text of texts) {
+      const lines = text.split('\n');
+      let previous = scanModule('shop/views.py', text, undefined, true);
+      assert.equal(key(previous), key(scanModule('shop/views.py', text, undefined, false)), text);
+      for (let at = 0; at < lines.length; at++) {
+        for (const edit of edits) {
+          const edited = [...lines.slice(0, at), edit, ...lines.slice(at)].join('\n');
+          const incremental = scanModule('shop/views.py', edited, previous, true);
+          assert.equal(key(incremental), key(scanModule('shop/views.py', edited, undefined, false)), edited);
+          previous = incremental;
+        }
+      }
+    }
+  });
 });
