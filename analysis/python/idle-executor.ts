@@ -12,7 +12,7 @@
 import type { Node } from 'web-tree-sitter';
 import type { RuleContext } from '../../rules/api';
 import { ProjectSlot } from '../cache';
-import { projectTexts } from '../project-texts';
+import { answersWhileUnchanged, projectTexts } from '../project-texts';
 
 const PYTHON = /\.py$/;
 const SKIP = /(^|\/)(\.?venv|env|site-packages|node_modules|build|dist)\//;
@@ -27,17 +27,12 @@ export function neverSubmittedTo(ctx: RuleContext, call: Node): boolean {
   const name = left?.type === 'identifier' ? left.text : left?.type === 'attribute' ? left.childForFieldName('attribute')?.text : undefined;
   if (!name) return false;
   const texts = projectTexts(ctx.project, { relPath: ctx.file.relPath, text: ctx.file.text });
-  const key = texts.stamp ?? texts.files;
-  const holder = slot.get(ctx.project);
-  if (holder.key !== key) {
-    holder.key = key;
-    holder.answers = new Map();
-  }
-  let answer = holder.answers.get(name);
+  const answers = answersWhileUnchanged(slot, ctx.project, texts);
+  let answer = answers.get(name);
   if (answer === undefined) {
     const sources = texts.files.filter((f) => PYTHON.test(f) && !SKIP.test(f)).map((f) => texts.text(f) ?? '');
     answer = idle(name, sources);
-    holder.answers.set(name, answer);
+    answers.set(name, answer);
   }
   return answer;
 }

@@ -20,9 +20,10 @@
 import { ts } from 'ts-morph';
 import type { RuleContext } from '../../rules/api';
 import { ProjectSlot } from '../cache';
-import { projectTexts, type ProjectTexts } from '../project-texts';
+import { answersWhileUnchanged, projectTexts, type ProjectTexts } from '../project-texts';
 import { decoratorNames, identifiersNamed, isFunctionNode } from './ast';
 import { isOfflineFile } from './handlers';
+import { TEST_PATH } from './call-arguments';
 
 const SOURCE = /\.(tsx?|jsx?|mts|cts|mjs|cjs|vue|svelte|astro)$/;
 const SKIP = /(^|\/)(node_modules|dist|build|\.next|out|coverage|vendor)\/|\.d\.ts$|\.min\.js$/;
@@ -33,8 +34,6 @@ const FRAMEWORK_EXPORT = /^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|default|handl
 const ROUTED_FILE = /(^|\/)(pages|app|routes|api|server\/api)\/.*\b(page|route|layout|\+server|\+page\.server)\.[cm]?[jt]sx?$|(^|\/)pages\/api\//;
 /** Class decorators of a framework entry whose methods the framework calls. */
 const ENTRY_CLASS = /^(Controller|Resolver|WebSocketGateway|Processor|Consumer|EventSubscriber|Command|Console)$/;
-/** Unit and end-to-end test files (Jest/Vitest/Nest's `*.spec.ts`, `__tests__/`): their calls are not a deploy's. */
-const TEST_FILE = /(^|\/)(__tests__|tests?|spec|e2e)\/|\.(test|spec|e2e-spec)\.[cm]?[jt]sx?$/i;
 
 const slot = new ProjectSlot<{ key?: object; answers: Map<string, boolean> }>('ts-uncalled', () => ({ answers: new Map() }));
 
@@ -45,19 +44,14 @@ export function neverCalled(ctx: RuleContext, node: ts.Node): boolean {
   const unit = outermostUnit(node);
   if (!unit) return false;
   const texts = projectTexts(ctx.project, { relPath, text: ctx.file.text });
-  const key = texts.stamp ?? texts.files;
-  const holder = slot.get(ctx.project);
-  if (holder.key !== key) {
-    holder.key = key;
-    holder.answers = new Map();
-  }
+  const answers = answersWhileUnchanged(slot, ctx.project, texts);
   const id = `${relPath}\u0000${unit.kind}\u0000${unit.owner ?? ''}\u0000${unit.name}`;
-  let answer = holder.answers.get(id);
+  let answer = answers.get(id);
   if (answer === undefined) {
     const sources = texts.files.filter((f) => SOURCE.test(f) && !SKIP.test(f) && !isOfflineFile(f));
-    const tests = texts.files.filter((f) => SOURCE.test(f) && !SKIP.test(f) && TEST_FILE.test(f));
+    const tests = texts.files.filter((f) => SOURCE.test(f) && !SKIP.test(f) && TEST_PATH.test(f));
     answer = sources.length <= MAX_FILES && (unit.kind === 'function' ? functionUncalled(texts, sources, relPath, unit) : methodUncalled(texts, sources, tests, relPath, unit));
-    holder.answers.set(id, answer);
+    answers.set(id, answer);
   }
   return answer;
 }
