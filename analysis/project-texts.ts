@@ -5,7 +5,7 @@
  * project of the path) cost more than the answers, on every keystroke, for texts that had not changed.
  */
 import type { ProjectInfo } from '../rules/api';
-import { projectChanges } from './cache';
+import { projectChanges, type ProjectSlot } from './cache';
 
 /** What a project-wide model reads of the project. */
 export interface ProjectTexts {
@@ -61,4 +61,18 @@ export function projectTexts(project: ProjectInfo, current?: { relPath: string; 
       return text;
     },
   };
+}
+
+/**
+ * A project-wide model's memoised answers, kept while the project's texts are those they were computed from (the
+ * texts' stamp, or their file list for an untracked project) and started afresh when they change.
+ */
+export function answersWhileUnchanged<V>(slot: ProjectSlot<{ key?: unknown; answers: Map<string, V> }>, project: ProjectInfo, texts: ProjectTexts): Map<string, V> {
+  const key = texts.stamp ?? texts.files;
+  const holder = slot.get(project);
+  if (holder.key !== key) {
+    holder.key = key;
+    holder.answers = new Map();
+  }
+  return holder.answers;
 }

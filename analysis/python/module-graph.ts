@@ -20,11 +20,17 @@ export interface ModuleFacts {
   imports: string[];
   /** String literals shaped like dotted module paths (`"config.settings"`, `"shop"`). */
   strings: string[];
+  /**
+   * Packages an f-string picks a module of at run time (`f"config.settings.{env}"`: the environment chooses
+   * dev, prod or test): each of the package's modules may be the one loaded.
+   */
+  pickedPackages: string[];
 }
 
 const FROM_IMPORT = /^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)|[^\n#;]*)/gm;
 const IMPORT = /^[ \t]*import[ \t]+([^\n#;]+)/gm;
 const DOTTED_STRING = /["']([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)["']/g;
+const PICKED_MODULE = /\bf["']([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\.\{\w+\}["']/g;
 
 /** A module's imports and dotted strings, from its text (regular expressions: no parse needed). */
 export function moduleFacts(text: string): ModuleFacts {
@@ -37,7 +43,8 @@ export function moduleFacts(text: string): ModuleFacts {
   }
   for (const m of text.matchAll(IMPORT)) imports.push(...importedNames(m[1]));
   const strings = [...text.matchAll(DOTTED_STRING)].map((m) => m[1]);
-  return { imports, strings };
+  const pickedPackages = [...text.matchAll(PICKED_MODULE)].map((m) => m[1]);
+  return { imports, strings, pickedPackages };
 }
 
 /** `a.b as c, d` -> [a.b, d]. */
@@ -123,6 +130,14 @@ export class ModuleIndex {
     if (this.parents.size >= MAX_PARENTS) this.parents.clear();
     this.parents.set(module, out);
     return out;
+  }
+
+  /** The modules directly inside a package (`config.settings` -> base.py, dev.py, prod.py). */
+  modulesOf(pkg: string): string[] {
+    const init = this.resolve(pkg);
+    if (!init?.isPackage) return [];
+    const dir = init.file.slice(0, -'__init__.py'.length);
+    return [...this.files].filter((f) => f.startsWith(dir) && f.endsWith('.py') && !f.slice(dir.length).includes('/'));
   }
 
   /** `"shop.middleware.Timing"` -> shop.middleware; undefined when no prefix is a project module. */
@@ -250,6 +265,7 @@ export class PythonModules {
         // A package named in a string is a Django app (INSTALLED_APPS): Django imports its models, admin, apps.
         if (found.isPackage) for (const sub of DJANGO_APP_MODULES) reach(index.resolve(`${found.module}.${sub}`)?.file);
       }
+      for (const pkg of facts.pickedPackages) for (const f of index.modulesOf(pkg)) reach(f);
     }
     return seen;
   }

@@ -11,7 +11,8 @@ import { projectTexts } from '../project-texts';
 
 const SOURCE = /\.[cm]?[jt]sx?$/;
 const SKIP = /(^|\/)(node_modules|dist|build|\.next|out|coverage|vendor)\/|\.d\.ts$|\.min\.js$/;
-const TEST_PATH = /(^|\/)(__tests__|tests?|spec|e2e|__mocks__)\/|\.(test|spec|e2e-spec)\.[cm]?[jt]sx?$/i;
+/** Unit and end-to-end test files and mocks (Jest/Vitest/Nest's `*.spec.ts`, `__tests__/`): their calls are not a deploy's. */
+export const TEST_PATH = /(^|\/)(__tests__|tests?|spec|e2e|__mocks__)\/|\.(test|spec|e2e-spec)\.[cm]?[jt]sx?$/i;
 const MAX_FILES = 4000;
 /** A plain argument: a name, a member of one (`Role.ADMIN`), a string or number literal. */
 const PLAIN = /^([A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*|'[^'\\]*'|"[^"\\]*"|`[^`\\$]*`|-?\d+(\.\d+)?)$/;

@@ -8,7 +8,8 @@
  * - a method of a class that is not a framework entry (no decorator on it or a `@Controller`/`@Resolver` class), when
  *   the project holds the class only in variables and members typed with it or its interfaces (`private readonly
  *   repo: IExceptionRepository`, `const repo = new ExceptionRepository()`) and none of them, nor the class's `this`,
- *   calls the method.
+ *   calls the method; or, for a class held by its own name, when the project's tests call the method and nothing
+ *   else does (a method kept for a spec, not a deploy).
  *
  * Either only when the project does wire the module: another export of it is named elsewhere, another method of the
  * class is called through those handles (the odd one out among used siblings, not a module shown on its own).
@@ -19,9 +20,10 @@
 import { ts } from 'ts-morph';
 import type { RuleContext } from '../../rules/api';
 import { ProjectSlot } from '../cache';
-import { projectTexts, type ProjectTexts } from '../project-texts';
+import { answersWhileUnchanged, projectTexts, type ProjectTexts } from '../project-texts';
 import { decoratorNames, identifiersNamed, isFunctionNode } from './ast';
 import { isOfflineFile } from './handlers';
+import { TEST_PATH } from './call-arguments';
 
 const SOURCE = /\.(tsx?|jsx?|mts|cts|mjs|cjs|vue|svelte|astro)$/;
 const SKIP = /(^|\/)(node_modules|dist|build|\.next|out|coverage|vendor)\/|\.d\.ts$|\.min\.js$/;
@@ -42,18 +44,14 @@ export function neverCalled(ctx: RuleContext, node: ts.Node): boolean {
   const unit = outermostUnit(node);
   if (!unit) return false;
   const texts = projectTexts(ctx.project, { relPath, text: ctx.file.text });
-  const key = texts.stamp ?? texts.files;
-  const holder = slot.get(ctx.project);
-  if (holder.key !== key) {
-    holder.key = key;
-    holder.answers = new Map();
-  }
+  const answers = answersWhileUnchanged(slot, ctx.project, texts);
   const id = `${relPath}\u0000${unit.kind}\u0000${unit.owner ?? ''}\u0000${unit.name}`;
-  let answer = holder.answers.get(id);
+  let answer = answers.get(id);
   if (answer === undefined) {
     const sources = texts.files.filter((f) => SOURCE.test(f) && !SKIP.test(f) && !isOfflineFile(f));
-    answer = sources.length <= MAX_FILES && (unit.kind === 'function' ? functionUncalled(texts, sources, relPath, unit) : methodUncalled(texts, sources, relPath, unit));
-    holder.answers.set(id, answer);
+    const tests = texts.files.filter((f) => SOURCE.test(f) && !SKIP.test(f) && TEST_PATH.test(f));
+    answer = sources.length <= MAX_FILES && (unit.kind === 'function' ? functionUncalled(texts, sources, relPath, unit) : methodUncalled(texts, sources, tests, relPath, unit));
+    answers.set(id, answer);
   }
   return answer;
 }
@@ -143,35 +141,44 @@ function exportListing(id: ts.Identifier): boolean {
   return false;
 }
 
-function methodUncalled(texts: ProjectTexts, sources: readonly string[], relPath: string, unit: Unit): boolean {
+function methodUncalled(texts: ProjectTexts, sources: readonly string[], tests: readonly string[], relPath: string, unit: Unit): boolean {
   const types = [unit.owner!, ...(unit.interfaces ?? [])].map(escape).join('|');
   const owner = escape(unit.owner!);
   const extendsOrInstance = new RegExp(`\\bextends\\s+${owner}\\b|(export\\s+default|module\\.exports\\s*=)\\s*new\\s+${owner}\\b|\\b${owner}\\s*\\.\\s*prototype\\b`);
   const typed = new RegExp(`\\b(\\w+)\\s*[?!]?\\s*:\\s*(${types})\\b(?!\\s*[.<\\[])`, 'g');
   const constructed = new RegExp(`\\b(\\w+)\\s*=\\s*(?:await\\s+)?new\\s+${owner}\\b`, 'g');
-  const handles = new Set<string>();
-  let viaInterface = false;
-  for (const f of sources) {
-    const text = texts.text(f) ?? '';
-    if (!text.includes(unit.owner!) && !(unit.interfaces ?? []).some((i) => text.includes(i))) continue;
-    if (extendsOrInstance.test(text)) return false;
-    for (const m of text.matchAll(typed)) {
-      handles.add(m[1]);
-      if (m[2] !== unit.owner) viaInterface = true;
+  const handlesIn = (files: readonly string[]): { handles: Set<string>; viaInterface: boolean } | undefined => {
+    const handles = new Set<string>();
+    let viaInterface = false;
+    for (const f of files) {
+      const text = texts.text(f) ?? '';
+      if (!text.includes(unit.owner!) && !(unit.interfaces ?? []).some((i) => text.includes(i))) continue;
+      if (extendsOrInstance.test(text)) return undefined;
+      for (const m of text.matchAll(typed)) {
+        handles.add(m[1]);
+        if (m[2] !== unit.owner) viaInterface = true;
+      }
+      for (const m of text.matchAll(constructed)) handles.add(m[1]);
     }
-    for (const m of text.matchAll(constructed)) handles.add(m[1]);
-  }
-  // Only a class the project holds through an interface it implements (`useClass: ExceptionRepository` behind
-  // `IExceptionRepository`): its callers are the interface's, all of them typed. A class used by its own name stays
-  // judged by its file (main's labels count a Nest service's uncalled findAll as request code).
-  if (handles.size === 0 || !viaInterface) return false;
-  const receivers = ['this', 'super', ...handles].map(escape).join('|');
-  const called = (name: string) => {
-    const call = new RegExp(`\\b(?:${receivers})\\s*(?:\\?\\.|!\\.|\\.)\\s*${escape(name)}\\b|\\[\\s*['"\`]${escape(name)}['"\`]\\s*\\]`);
-    return sources.some((f) => call.test(f === relPath ? unit.declared.getSourceFile().text : texts.text(f) ?? ''));
+    return { handles, viaInterface };
   };
+  const served = handlesIn(sources);
+  if (!served || served.handles.size === 0) return false;
+  const calledIn = (files: readonly string[], handles: Set<string>) => (name: string) => {
+    const receivers = ['this', 'super', ...handles].map(escape).join('|');
+    const call = new RegExp(`\\b(?:${receivers})\\s*(?:\\?\\.|!\\.|\\.)\\s*${escape(name)}\\b|\\[\\s*['"\`]${escape(name)}['"\`]\\s*\\]`);
+    return files.some((f) => call.test(f === relPath ? unit.declared.getSourceFile().text : texts.text(f) ?? ''));
+  };
+  const called = calledIn(sources, served.handles);
   if (called(unit.name)) return false;
   const cls = unit.declared.parent.parent as ts.ClassDeclaration;
   const siblings = cls.members.flatMap((m) => ((ts.isMethodDeclaration(m) || (ts.isPropertyDeclaration(m) && m.initializer !== undefined && isFunctionNode(m.initializer))) && m.name && ts.isIdentifier(m.name) && m.name.text !== unit.name ? [m.name.text] : []));
-  return siblings.some(called);
+  if (!siblings.some(called)) return false;
+  // A class the project holds through an interface it implements (`useClass: ExceptionRepository` behind
+  // `IExceptionRepository`): its callers are the interface's, all of them typed.
+  if (served.viaInterface) return true;
+  // A class held by its own name is judged by its file (main's labels count a Nest service's uncalled findAll as
+  // request code), unless its only callers are the project's tests: a method kept for a spec, not for a deploy.
+  const tested = handlesIn(tests);
+  return tested !== undefined && tested.handles.size > 0 && calledIn(tests, tested.handles)(unit.name);
 }

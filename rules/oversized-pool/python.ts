@@ -2,6 +2,7 @@
  * oversized-pool: thread/process pools sized from the (host's) CPU count, above a threshold, or left at a
  * CPU-derived default.
  */
+import { neverSubmittedTo } from '../../analysis/python/idle-executor';
 import { clip } from '../shared/format';
 import type { Node } from 'web-tree-sitter';
 import { defineRule, type FixSpec, type OffsetEdit, type ReportSpec, type RuleContext, type TextTrigger } from '../api';
@@ -130,7 +131,8 @@ def render_all(pages):
         'variable to raise it where the instance is bigger. Sizes that go through a variable or constant are reported without a fix.',
       notes:
         'Also see `native-thread-env` (BLAS/OpenMP thread pools started by numpy and friends). `loop.run_in_executor(None, ...)` uses ' +
-        'asyncio\'s default executor and is not reported.',
+        'asyncio\'s default executor and is not reported. A `ProcessPoolExecutor` stored under a name nothing in the project submits ' +
+        'work through (only stored, tested, returned by a property and shut down) is not reported: its processes start on the first submit.',
     },
   },
   check(ctx) {
@@ -151,6 +153,8 @@ def render_all(pages):
       if (size.kind === 'bounded') continue;
       if (size.kind === 'number' && size.n <= maxWorkers) continue;
       if (size.kind === 'default' && pool.kind === 'thread' && !isWeb) continue;
+      // Its processes start on the first submit: a pool nothing submits to never starts one.
+      if (pool.label === 'ProcessPoolExecutor' && neverSubmittedTo(ctx, call)) continue;
       const target = arg ?? call;
       ctx.report({
         start: target.startIndex,

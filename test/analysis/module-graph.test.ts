@@ -14,6 +14,21 @@ function project(files: Record<string, string>) {
 }
 
 describe('Python module graph', () => {
+  it('reaches every module of a package an f-string picks one of at run time (DJANGO_SETTINGS_MODULE by environment)', () => {
+    const { modules, read } = project({
+      'shop/__init__.py': '',
+      'shop/wsgi.py': "import os\nenv = os.environ.get('DJANGO_ENV', 'dev')\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', f'shop.settings.{env}')\n",
+      'shop/settings/__init__.py': '',
+      'shop/settings/base.py': '',
+      'shop/settings/dev.py': 'from .base import *\n',
+      'shop/settings/prod.py': 'from .base import *\n',
+      'shop/settings/extra/__init__.py': '',
+      'shop/legacy_settings.py': '',
+    });
+    const reached = [...modules.reachedFrom('shop/wsgi.py', [''], read)].sort();
+    assert.deepEqual(reached, ['shop/__init__.py', 'shop/settings/__init__.py', 'shop/settings/base.py', 'shop/settings/dev.py', 'shop/settings/prod.py', 'shop/wsgi.py']);
+  });
+
   it('follows absolute, relative, submodule and aliased imports, with parent packages', () => {
     const { modules, read } = project({
       'app/__init__.py': '',

@@ -51,6 +51,19 @@ describe('TS uncalled code', () => {
     assert.equal(neverCalled(ctx, node), true);
   });
 
+  it('finds a method of a class held by its own name that only the tests call', () => {
+    const own = {
+      'cards.service.ts': 'export class CardsService {\n  one(id) { return this.db.c.findUnique({ where: { id } }); }\n  all() { return this.db.c.findMany({ all: 1 }); }\n}\n',
+      'cards.controller.ts': 'class C { constructor(private readonly cards: CardsService) {}\n  get(id) { return this.cards.one(id); } }\n',
+      'cards.service.spec.ts': 'let service: CardsService;\nit("lists", () => service.all());\n',
+    };
+    const a = callIn(own, 'cards.service.ts', 'all: 1');
+    assert.equal(neverCalled(a.ctx, a.node), true);
+    const served = { ...own, 'cards.controller.ts': own['cards.controller.ts'].replace('this.cards.one(id)', 'this.cards.all()') };
+    const b = callIn(served, 'cards.service.ts', 'all: 1');
+    assert.equal(neverCalled(b.ctx, b.node), false);
+  });
+
   it('leaves a class held by its own name, and a decorated handler, to their files', () => {
     const own = { ...layered, 'service.ts': layered['service.ts'].replace('IExceptionRepository', 'ExceptionRepository') };
     const a = callIn(own, 'repo.ts', 'all: 1');
