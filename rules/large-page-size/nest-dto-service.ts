@@ -97,16 +97,21 @@ function readAt(body: ts.Block, local: string): { start: number; end: number } |
   return found ? { start: found.getStart(), end: found.getEnd() } : undefined;
 }
 
+const DEFAULTING = [ts.SyntaxKind.BarBarToken, ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.BarToken];
+
 /** `const take = limit || 20`, `let size = Number(limit) ?? 10`, `const n = limit | DEFAULT`: the field with a default. */
 function defaultedAliases(body: ts.Block, local: string): { name: string; decl: ts.VariableDeclaration }[] {
   const out: { name: string; decl: ts.VariableDeclaration }[] = [];
   const visit = (n: ts.Node): void => {
     if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer) {
-      const init = unwrap(n.initializer);
-      const defaulted =
-        ts.isBinaryExpression(init) &&
-        [ts.SyntaxKind.BarBarToken, ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.BarToken].includes(init.operatorToken.kind);
-      if (defaulted && numericRead(init.left) === local) out.push({ name: n.name.text, decl: n });
+      // `limit || config.get('limit') || 10`: the leftmost operand of the chain of defaults.
+      let read: ts.Expression = unwrap(n.initializer);
+      let defaulted = false;
+      while (ts.isBinaryExpression(read) && DEFAULTING.includes(read.operatorToken.kind)) {
+        read = unwrap(read.left);
+        defaulted = true;
+      }
+      if (defaulted && numericRead(read) === local) out.push({ name: n.name.text, decl: n });
     }
     ts.forEachChild(n, visit);
   };
