@@ -133,10 +133,40 @@ function sizedRead(ctx: RuleContext, body: ts.Block, name: string): string | und
       if (index >= 0 && ts.isPropertyAccessExpression(callee)) {
         const method = injectedMethod(ctx, callee);
         const param = method?.parameters[index];
-        if (method?.body && param && ts.isIdentifier(param.name) && !capped(method.body, param.name.text) && sizesReadText(method.body.getText(), param.name.text)) {
+        if (method && param && ts.isIdentifier(param.name) && methodSizesRead(ctx, method, param.name.text, 1)) {
           found = callee.name.text;
           return;
         }
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(body);
+  return found;
+}
+
+/** Layers a page size is followed through: controller -> service -> repository. */
+const MAX_LAYERS = 2;
+
+/**
+ * The injected method reads with its parameter `name` as the page size, uncapped, itself or through the injected
+ * method of the next layer it passes it to (`return this.postsRepository.findAllPublic(page, limit)`).
+ */
+function methodSizesRead(ctx: RuleContext, method: ts.MethodDeclaration, name: string, layer: number): boolean {
+  const body = method.body;
+  if (!body || capped(body, name)) return false;
+  if (sizesReadText(body.getText(), name)) return true;
+  if (layer >= MAX_LAYERS) return false;
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(unwrap(n.expression))) {
+      const index = n.arguments.findIndex((a) => ts.isIdentifier(unwrap(a)) && (unwrap(a) as ts.Identifier).text === name);
+      const next = index >= 0 ? injectedMethod(ctx, unwrap(n.expression) as ts.PropertyAccessExpression, method.getSourceFile().fileName) : undefined;
+      const param = next?.parameters[index];
+      if (next && param && ts.isIdentifier(param.name) && methodSizesRead(ctx, next, param.name.text, layer + 1)) {
+        found = true;
+        return;
       }
     }
     ts.forEachChild(n, visit);
