@@ -8,9 +8,9 @@ import { uncappedPageArgs } from './nest-page-args';
 import { uncappedRequestPageSizes } from './request-page-size';
 import { uncappedDtoPageSizes } from './nest-dto-service';
 
-/** A page-size key read from a request's query or path, or a destructured query: worth walking the file for. */
+/** A page-size key read from a request's query, path or body, or a destructured one: worth walking the file for. */
 const REQUEST_PAGE_SIZE_TEXT =
-  /\.(query|params)\s*(\.\s*|\[\s*['"`])(limit|per_?page|perPage|perpage|page_?size|pageSize|pagesize|size|take|count|first|itemsPerPage|items_per_page|pageLimit|page_limit)\b|\}\s*=\s*[\w.]*\.query\b|\bthis\.\w+\.(limit|per_?page|perPage|page_?size|pageSize|size|take|count)\b/;
+  /\.(query|params|body)\s*(\.\s*|\[\s*['"`])(limit|per_?page|perPage|perpage|page_?size|pageSize|pagesize|size|take|count|first|itemsPerPage|items_per_page|pageLimit|page_limit)\b|\}\s*=\s*[\w.]*\.(query|params|body)\b|\bthis\.\w+\.(limit|per_?page|perPage|page_?size|pageSize|size|take|count)\b/;
 
 const NEST_PAGE_ARGS_TEXT = /@(Args|Query)\s*\(/;
 /** A page size read from a field of a DTO the method takes whole (`const { limit } = dto; ... take: limit`). */
@@ -31,7 +31,7 @@ export default defineRule({
     // stored query (`this.queryString.limit`): alone it parsed every Angular component.
     trigger: {
       test: (text) =>
-        /@(Args|Query)\s*\(|\.(query|params)\b/.test(text) ||
+        /@(Args|Query)\s*\(|\.(query|params)\b|\}\s*=\s*\w+\.body\b|\.body\s*\.\s*(limit|take|per_?page|perPage|page_?size|pageSize)\b/.test(text) ||
         (/\.\s*(take|limit)\s*\(|\b(take|limit)\s*[:,}]/.test(text) && /dto\b|\bthis\.\w+\.(limit|take|per_?page|page_?size|size)\b/i.test(text)),
     },
     options: {
