@@ -15,15 +15,18 @@ const EXTENSIONS = ['.ts', '/index.ts', '.js', '/index.js', '.mts', '.mjs', '.ct
 const MAX_PARSED = 64;
 const parsed = new Map<string, { text: string; sf: ts.SourceFile }>();
 
-/** The declaration of `this.member.method` in the service class `member` is typed with, or undefined. */
-export function injectedMethod(ctx: RuleContext, callee: ts.PropertyAccessExpression): ts.MethodDeclaration | undefined {
+/**
+ * The declaration of `this.member.method` in the service class `member` is typed with, or undefined. `fromFile` is the
+ * project path of the module the call is written in (a service read by an earlier call, not the file checked).
+ */
+export function injectedMethod(ctx: RuleContext, callee: ts.PropertyAccessExpression, fromFile = ctx.file.relPath): ts.MethodDeclaration | undefined {
   const receiver = callee.expression;
   if (!ts.isPropertyAccessExpression(receiver) || receiver.expression.kind !== ts.SyntaxKind.ThisKeyword) return undefined;
   const member = thisMember(receiver);
   const type = member?.type;
   const className = typeName(type);
   if (!type || !className || !ts.isTypeReferenceNode(type) || !ts.isIdentifier(type.typeName)) return undefined;
-  const sf = localClassModule(ctx, type.typeName);
+  const sf = localClassModule(ctx, type.typeName, fromFile);
   const cls = sf && findClass(sf, className);
   return cls?.members.find((m): m is ts.MethodDeclaration => ts.isMethodDeclaration(m) && m.name.getText(sf) === callee.name.text && m.body !== undefined);
 }

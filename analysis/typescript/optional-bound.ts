@@ -8,6 +8,10 @@
  * A request without `page` (or with page 0) loads every row. The analysis stays silent (returns undefined)
  * whenever the variable could carry the bound some other way: it is not a plain object literal declared in the
  * same function, it is reassigned, spread, handed to another function, or the bound is written on every path.
+ *
+ * The options may also be a literal that gets the bound only when the client sends one: `{ ...(limit && { take:
+ * limit }) }`, `{ ...(limit ? { take: limit } : {}) }`, `{ ...paging }` of such a variable, or `take: limit ??
+ * undefined` (`|| undefined`, `limit ? limit : undefined`).
  */
 import { ts } from 'ts-morph';
 import { declarationOf, enclosingFunction, objectProperty, unwrap } from './ast';
@@ -26,6 +30,7 @@ export interface OptionalBound {
 export function optionalBound(argument: ts.Expression | undefined, keys: readonly string[]): OptionalBound | undefined {
   if (!argument) return undefined;
   const id = unwrap(argument);
+  if (ts.isObjectLiteralExpression(id)) return optionalInLiteral(id, keys);
   if (!ts.isIdentifier(id)) return undefined;
   const declaration = declarationOf(id);
   if (!declaration || !ts.isVariableDeclaration(declaration) || !ts.isIdentifier(declaration.name)) return undefined;
@@ -106,4 +111,61 @@ function isShortCircuit(kind: ts.SyntaxKind): boolean {
 
 function writesIn(branch: ts.Node, writes: readonly ts.Node[]): boolean {
   return writes.some((w) => w.pos >= branch.pos && w.end <= branch.end);
+}
+
+/** An options literal whose bound is present only under a condition (see the header); undefined when unsure. */
+function optionalInLiteral(literal: ts.ObjectLiteralExpression, keys: readonly string[]): OptionalBound | undefined {
+  let found: OptionalBound | undefined;
+  for (const p of literal.properties) {
+    if (ts.isSpreadAssignment(p)) {
+      const spread = optionalSpread(p.expression, keys);
+      if (spread === 'unknown') return undefined; // `...args`: the bound may be inside
+      found ??= spread;
+      continue;
+    }
+    const key = p.name && (ts.isIdentifier(p.name) || ts.isStringLiteralLike(p.name)) ? p.name.text : undefined;
+    if (key === undefined || !keys.includes(key)) continue;
+    const value = ts.isPropertyAssignment(p) ? unwrap(p.initializer) : undefined;
+    const condition = value && undefinedUnless(value);
+    if (condition === undefined) return undefined; // a bound on every path
+    found ??= { condition, write: p };
+  }
+  return found;
+}
+
+/** `...(c && { take })`, `...(c ? { take } : {})`, `...paging` (a variable bound only under an `if`), or a spread without the bound. */
+function optionalSpread(e: ts.Expression, keys: readonly string[]): OptionalBound | undefined | 'unknown' {
+  const u = unwrap(e);
+  const holds = (x: ts.Expression): boolean => {
+    const o = unwrap(x);
+    return ts.isObjectLiteralExpression(o) && keys.some((k) => objectProperty(o, k) !== undefined);
+  };
+  const empty = (x: ts.Expression): boolean => {
+    const o = unwrap(x);
+    return (ts.isObjectLiteralExpression(o) && o.properties.length === 0) || isUndefinedOrNull(o);
+  };
+  if (ts.isBinaryExpression(u) && u.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken && holds(u.right)) {
+    return { condition: u.left.getText(), write: u.right };
+  }
+  if (ts.isConditionalExpression(u)) {
+    if (holds(u.whenTrue) && empty(u.whenFalse)) return { condition: u.condition.getText(), write: u.whenTrue };
+    if (holds(u.whenFalse) && empty(u.whenTrue)) return { condition: `!(${u.condition.getText()})`, write: u.whenFalse };
+    return 'unknown';
+  }
+  if (ts.isObjectLiteralExpression(u)) return keys.some((k) => objectProperty(u, k)) || u.properties.some(ts.isSpreadAssignment) ? 'unknown' : undefined;
+  if (ts.isIdentifier(u)) return optionalBound(u, keys) ?? 'unknown';
+  return 'unknown';
+}
+
+/** `limit ?? undefined`, `limit || undefined`, `limit ? limit : undefined`: the condition under which it is a bound. */
+function undefinedUnless(value: ts.Expression): string | undefined {
+  if (ts.isBinaryExpression(value) && isUndefinedOrNull(unwrap(value.right)) && [ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.BarBarToken].includes(value.operatorToken.kind)) {
+    return value.left.getText();
+  }
+  if (ts.isConditionalExpression(value) && isUndefinedOrNull(unwrap(value.whenFalse)) && !isUndefinedOrNull(unwrap(value.whenTrue))) return value.condition.getText();
+  return undefined;
+}
+
+function isUndefinedOrNull(e: ts.Expression): boolean {
+  return (ts.isIdentifier(e) && e.text === 'undefined') || e.kind === ts.SyntaxKind.NullKeyword || ts.isVoidExpression(e);
 }

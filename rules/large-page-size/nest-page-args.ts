@@ -13,6 +13,7 @@ import { importSource } from '../../analysis/typescript/imports';
 import { injectedMethod } from '../../analysis/typescript/injected-methods';
 import { ormCallOf } from '../../analysis/typescript/orm';
 import { inAdminOnlyNestRoute } from '../../analysis/typescript/nest-admin-only';
+import { dtoFieldDecorators } from '../../analysis/typescript/dto-field-decorators';
 
 export const PAGE_SIZE_ARGS = /^(take|first|last|limit|pageSize|perPage|pageLimit|itemsPerPage|per_page|page_size)$/;
 /** GraphQL resolver methods, and Nest REST handlers (whose `@Query('limit')` is the same choice in a query string). */
@@ -97,36 +98,7 @@ function argsFieldCapped(ctx: RuleContext, type: ts.TypeNode | undefined, field:
 /** The decorators written before the args/DTO class's field (`@IsInt() @Min(1)`), or undefined when not found. */
 export function argsFieldDecorators(ctx: RuleContext, type: ts.TypeNode | undefined, field: string): string | undefined {
   if (!type || !ts.isTypeReferenceNode(type) || !ts.isIdentifier(type.typeName)) return undefined;
-  const className = type.typeName.text;
-  const local = type.getSourceFile().statements.find((s): s is ts.ClassDeclaration => ts.isClassDeclaration(s) && s.name?.text === className);
-  const text = local ? local.getText() : importedClassText(ctx, type.typeName);
-  if (text === undefined) return undefined;
-  // The decorators written before the field: `@Field(() => Int, { nullable: true }) @Min(1) @Max(50) take?: number`.
-  const field_ = new RegExp(`((?:@\\w+\\s*\\([^;{}]*?\\)\\s*)+)(?:readonly\\s+)?${field}\\s*[?!]?\\s*[:=;]`).exec(text);
-  return field_?.[1];
-}
-
-function importedClassText(ctx: RuleContext, id: ts.Identifier): string | undefined {
-  const source = importSource(id);
-  if (!source || !/^\.\.?\//.test(source.specifier)) return undefined;
-  const dir = ctx.file.relPath.replace(/[^/]*$/, '');
-  const base = normalise(`${dir}${source.specifier}`).replace(/\.(js|mjs|cjs)$/, '');
-  for (const ext of ['.ts', '/index.ts', '.js']) {
-    const text = ctx.project.readFile(`${base}${ext}`);
-    if (text === undefined) continue;
-    const start = new RegExp(`\\bclass\\s+${id.text}\\b`).exec(text);
-    return start ? text.slice(start.index, start.index + 4000) : undefined;
-  }
-  return undefined;
-}
-
-function normalise(p: string): string {
-  const out: string[] = [];
-  for (const part of p.split('/')) {
-    if (part === '..') out.pop();
-    else if (part !== '.' && part !== '') out.push(part);
-  }
-  return out.join('/');
+  return dtoFieldDecorators(ctx, ctx.file.relPath, type.getSourceFile().getFullText(), type.typeName.text, field);
 }
 
 /**
@@ -161,10 +133,40 @@ function sizedRead(ctx: RuleContext, body: ts.Block, name: string): string | und
       if (index >= 0 && ts.isPropertyAccessExpression(callee)) {
         const method = injectedMethod(ctx, callee);
         const param = method?.parameters[index];
-        if (method?.body && param && ts.isIdentifier(param.name) && !capped(method.body, param.name.text) && sizesReadText(method.body.getText(), param.name.text)) {
+        if (method && param && ts.isIdentifier(param.name) && methodSizesRead(ctx, method, param.name.text, 1)) {
           found = callee.name.text;
           return;
         }
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(body);
+  return found;
+}
+
+/** Layers a page size is followed through: controller -> service -> repository. */
+const MAX_LAYERS = 2;
+
+/**
+ * The injected method reads with its parameter `name` as the page size, uncapped, itself or through the injected
+ * method of the next layer it passes it to (`return this.postsRepository.findAllPublic(page, limit)`).
+ */
+function methodSizesRead(ctx: RuleContext, method: ts.MethodDeclaration, name: string, layer: number): boolean {
+  const body = method.body;
+  if (!body || capped(body, name)) return false;
+  if (sizesReadText(body.getText(), name)) return true;
+  if (layer >= MAX_LAYERS) return false;
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(unwrap(n.expression))) {
+      const index = n.arguments.findIndex((a) => ts.isIdentifier(unwrap(a)) && (unwrap(a) as ts.Identifier).text === name);
+      const next = index >= 0 ? injectedMethod(ctx, unwrap(n.expression) as ts.PropertyAccessExpression, method.getSourceFile().fileName) : undefined;
+      const param = next?.parameters[index];
+      if (next && param && ts.isIdentifier(param.name) && methodSizesRead(ctx, next, param.name.text, layer + 1)) {
+        found = true;
+        return;
       }
     }
     ts.forEachChild(n, visit);

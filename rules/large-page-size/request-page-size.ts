@@ -139,8 +139,9 @@ function fromDestructuring(el: ts.BindingElement): Taken | undefined {
   if (!init || !ts.isPropertyAccessExpression(init) || !isRequestObject(init.expression)) return undefined;
   const field = init.name.text;
   const key = el.propertyName ? stringValue(el.propertyName as ts.Expression) ?? el.propertyName.getText() : el.name.text;
-  if ((field !== 'query' && field !== 'params') || !PAGE_SIZE_KEYS.test(key)) return undefined;
-  return { local: el.name.text, param: field === 'query' ? `?${key}=` : `:${key}` };
+  if (!PAGE_SIZE_KEYS.test(key)) return undefined;
+  const param = requestParam(field, key);
+  return param ? { local: el.name.text, param } : undefined;
 }
 
 /**
@@ -160,8 +161,14 @@ function requestKey(expr: ts.Expression): string | undefined {
   const key = ts.isPropertyAccessExpression(e) ? e.name.text : stringValue(e.argumentExpression);
   const source = unwrap(e.expression);
   if (!key || !PAGE_SIZE_KEYS.test(key) || !ts.isPropertyAccessExpression(source) || !isRequestObject(source.expression)) return undefined;
-  if (source.name.text === 'query') return `?${key}=`;
-  return source.name.text === 'params' ? `:${key}` : undefined;
+  return requestParam(source.name.text, key);
+}
+
+/** How the message names the value: `?limit=` (query), `:limit` (path), `body.limit` (a POST search's JSON body). */
+function requestParam(field: string, key: string): string | undefined {
+  if (field === 'query') return `?${key}=`;
+  if (field === 'params') return `:${key}`;
+  return field === 'body' ? `body.${key}` : undefined;
 }
 
 /**

@@ -7,10 +7,14 @@ import { isOfflineFile } from '../../analysis/typescript/handlers';
 import { uncappedPageArgs } from './nest-page-args';
 import { uncappedRequestPageSizes } from './request-page-size';
 import { uncappedDtoPageSizes } from './nest-dto-service';
+import { uncappedZodPageSizes } from './trpc-zod-input';
 
-/** A page-size key read from a request's query or path, or a destructured query: worth walking the file for. */
+/** A page-size key read from a request's query, path or body, or a destructured one: worth walking the file for. */
 const REQUEST_PAGE_SIZE_TEXT =
-  /\.(query|params)\s*(\.\s*|\[\s*['"`])(limit|per_?page|perPage|perpage|page_?size|pageSize|pagesize|size|take|count|first|itemsPerPage|items_per_page|pageLimit|page_limit)\b|\}\s*=\s*[\w.]*\.query\b|\bthis\.\w+\.(limit|per_?page|perPage|page_?size|pageSize|size|take|count)\b/;
+  /\.(query|params|body)\s*(\.\s*|\[\s*['"`])(limit|per_?page|perPage|perpage|page_?size|pageSize|pagesize|size|take|count|first|itemsPerPage|items_per_page|pageLimit|page_limit)\b|\}\s*=\s*[\w.]*\.(query|params|body)\b|\bthis\.\w+\.(limit|per_?page|perPage|page_?size|pageSize|size|take|count)\b/;
+
+/** A tRPC procedure with a zod object input (`.input(z.object({ limit: z.number() }))`). */
+const TRPC_ZOD_INPUT_TEXT = /\.input\s*\(\s*z\s*\.\s*object\s*\(/;
 
 const NEST_PAGE_ARGS_TEXT = /@(Args|Query)\s*\(/;
 /** A page size read from a field of a DTO the method takes whole (`const { limit } = dto; ... take: limit`). */
@@ -31,7 +35,7 @@ export default defineRule({
     // stored query (`this.queryString.limit`): alone it parsed every Angular component.
     trigger: {
       test: (text) =>
-        /@(Args|Query)\s*\(|\.(query|params)\b/.test(text) ||
+        /@(Args|Query)\s*\(|\.(query|params)\b|\}\s*=\s*\w+\.body\b|\.body\s*\.\s*(limit|take|per_?page|perPage|page_?size|pageSize)\b/.test(text) ||
         (/\.\s*(take|limit)\s*\(|\b(take|limit)\s*[:,}]/.test(text) && /dto\b|\bthis\.\w+\.(limit|take|per_?page|page_?size|size)\b/i.test(text)),
     },
     options: {
@@ -110,7 +114,8 @@ export class RecipesResolver {
     const takesSize = REQUEST_PAGE_SIZE_TEXT.test(ctx.file.text);
     const hasPageArgs = NEST_PAGE_ARGS_TEXT.test(ctx.file.text);
     const takesDto = DTO_PAGE_SIZE_TEXT.test(ctx.file.text) && /\bclass\b/.test(ctx.file.text);
-    if (!takesSize && !hasPageArgs && !takesDto) return;
+    const takesZodInput = TRPC_ZOD_INPUT_TEXT.test(ctx.file.text);
+    if (!takesSize && !hasPageArgs && !takesDto && !takesZodInput) return;
     const sf = ctx.typescript();
     if (hasSyntaxErrors(sf)) return;
     const max = ctx.options.suggestedMaxPageSize as number;
@@ -137,6 +142,17 @@ export class RecipesResolver {
           `${size.readIn}() takes ${size.name} from a query DTO whose field has no @Max(), so the validation pipe lets any ` +
           `value through to this read: ?${size.name}=1000000 loads and serialises every row at once. Add @Max(${max}) to the ` +
           `DTO field or cap it here (\`Math.min(${size.name}, ${max})\`).`,
+      });
+    }
+    for (const size of takesZodInput ? uncappedZodPageSizes(sf) : []) {
+      ctx.report({
+        start: size.field.getStart(sf),
+        end: size.field.getEnd(),
+        messageId: 'client-chosen-request',
+        data: { param: size.name, max },
+        detail:
+          `The procedure's zod input accepts any ${size.name} (a number with no .max()) and uses it as the page size of a ` +
+          `database read: ${size.name}: 1000000 loads and serialises every row at once. Give it \`.max(${max})\`.`,
       });
     }
     if (!hasPageArgs) return;
