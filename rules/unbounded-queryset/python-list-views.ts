@@ -575,9 +575,10 @@ function enclosingFunction(node: Node): Node | undefined {
 // --- Django ListView -----------------------------------------------------------------------------------------
 
 function checkDjangoListView(ctx: RuleContext, cls: Node, chain: ClassChain, judge: Judge, templates: TemplateReads): void {
-  if (chain.unknownBases || ['get_paginate_by', 'paginator_class', 'get_paginator'].some((m) => chain.members.has(m))) return;
+  if (chain.unknownBases || ['get_paginate_by', 'paginator_class', 'get_paginator', 'paginate_queryset'].some((m) => chain.members.has(m))) return;
   const paginateBy = chain.members.get('paginate_by');
   if (paginateBy && !/=\s*None\s*$/.test(paginateBy.text)) return;
+  if (pagedAtRunTime(chain)) return;
   const modelName = modelAttribute(chain);
   const rows = viewRows(cls, chain, judge, modelName);
   if (!rows && (chain.members.has('get_queryset') || chain.members.has('queryset'))) return;
@@ -598,6 +599,22 @@ function checkDjangoListView(ctx: RuleContext, cls: Node, chain: ClassChain, jud
       'Set paginate_by (the template then reads page_obj).' +
       ownerNote(info, judge, modelName),
   });
+}
+
+/**
+ * A method of the view or a base sets the page size when the request comes (`self.paginate_by = per_page` in a
+ * mixin's setup, `setattr(self, "paginate_by", n)`), or pages the list itself with a Paginator: the list is paged.
+ * Only `self.paginate_by = None` leaves it whole.
+ */
+function pagedAtRunTime(chain: ClassChain): boolean {
+  for (const member of chain.members.values()) {
+    if (!/^\s*(?:async\s+)?def\b/.test(member.text)) continue;
+    if (/\bPaginator\s*\(/.test(member.text)) return true;
+    for (const m of member.text.matchAll(/\bself\.paginate_by\s*=(?!=)([^\n]*)|\bsetattr\(\s*self\s*,\s*["']paginate_by["']\s*,([^\n]*)/g)) {
+      if (!/^\s*None\s*\)?\s*(?:#.*)?$/.test(m[1] ?? m[2])) return true;
+    }
+  }
+  return false;
 }
 
 /**
