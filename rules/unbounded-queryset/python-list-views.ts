@@ -17,8 +17,9 @@ import type { ReportSpec, RuleContext } from '../api';
 import { clip } from '../shared/format';
 import { captures, keywordArgument, positionalArguments, stringValue } from '../../analysis/python/ast';
 import { importsOf } from '../../analysis/python/imports';
+import { importedQuerysetOf, type ImportedQueryset } from '../../analysis/python/imported-querysets';
 import { modelAppLabel } from '../../analysis/python/model-app-label';
-import { assignmentsBefore, calleeName, emptyInfo, outsideReadsHold, soleValueOf, querysetOf, recordingOutsideReads, unparenthesize, type OutsideReads, type QuerysetInfo } from '../../analysis/python/django-querysets';
+import { assignmentsBefore, calleeName, emptyInfo, outsideReadsHold, readOutsideUnnamed, soleValueOf, querysetOf, recordingOutsideReads, unparenthesize, type OutsideReads, type QuerysetInfo } from '../../analysis/python/django-querysets';
 import { drfProject } from '../../analysis/python/drf';
 import { drfPaginationSettings, type DrfPaginationSettings } from '../../analysis/python/drf-pagination-settings';
 import type { ModelIndex } from '../../analysis/python/django-models';
@@ -675,8 +676,11 @@ function checkRenderView(ctx: RuleContext, fn: Node, judge: Judge, templates: Te
     const context = keywordArgument(call, 'context') ?? positionalArguments(call)[index];
     for (const value of contextValues(context)) {
       const read = judge.read(value);
-      const info = read && read.roots.length > 0 ? read : boundAllMethod(value) ?? read;
+      const own = read && read.roots.length > 0 ? read : boundAllMethod(value) ?? read;
+      const imported = own && own.roots.length > 0 ? undefined : serviceRows(ctx, value);
+      const info = imported?.info ?? own;
       if (!info || info.roots.length === 0 || info.materialized || info.values || bounded(info, judge)) continue;
+      if (imported && (imported.fromTime || info.relatedManager || info.upcoming || info.recentWindow)) continue;
       if (contextKeyNeverRead(ctx, fn, call, index, value, templates)) continue;
       const fnName = fn.childForFieldName('name')?.text ?? 'view';
       const children = info.relatedManager ? growingChildren(info, judge.models()) : undefined;
@@ -687,10 +691,36 @@ function checkRenderView(ctx: RuleContext, fn: Node, judge: Judge, templates: Te
           `${fnName}() renders every row of this queryset into one page, with no Paginator: the table grows with the ` +
           'app and every row is a model instance in memory while the template renders. Page it with ' +
           'django.core.paginator.Paginator (or a slice for a "latest" list).' +
+          (imported ? ` The queryset is ${imported.where}'s.` : '') +
           ownerNote(info, judge),
       });
     }
   }
+}
+
+/**
+ * The queryset a service or selector function of another module returns, put in the context directly or through a
+ * variable (`clientes = cliente_service.listar_clientes()`). The answer reads another module, which the view's
+ * per-statement cache cannot name: the statement is analysed afresh while it calls one.
+ */
+function serviceRows(ctx: RuleContext, value: Node): ImportedQueryset | undefined {
+  let call = unparenthesize(value);
+  if (call.type === 'identifier') call = unparenthesize(assignmentsBefore(call).pop()?.childForFieldName('right') ?? call);
+  if (call.type !== 'call') return undefined;
+  const imported = importedQuerysetOf(ctx.project, value.tree, ctx.file.relPath, value);
+  if (imported) readOutsideUnnamed();
+  else if (ctx.project && importedName(value.tree, rootOf(call.childForFieldName('function')))) readOutsideUnnamed();
+  return imported;
+}
+
+function importedName(tree: Tree, name: string): boolean {
+  const imports = importsOf(tree);
+  return imports.names.has(name) || imports.origins.has(name);
+}
+
+function rootOf(node: Node | null): string {
+  while (node?.type === 'attribute') node = node.childForFieldName('object');
+  return node?.type === 'identifier' ? node.text : '';
 }
 
 /**
