@@ -914,8 +914,9 @@ export const LIST_VIEWS_WHAT =
   '`pagination_class` on the view or a base and no `DEFAULT_PAGINATION_CLASS` in the project\'s `REST_FRAMEWORK` ' +
   'setting (DRF\'s own PageNumberPagination, LimitOffsetPagination and CursorPagination page only with `PAGE_SIZE`), ' +
   'or `pagination_class = None`, or a `pagination_class` naming one of those DRF classes itself while no settings ' +
-  'module sets `PAGE_SIZE` (commented-out settings lines do not count); Django ListViews without `paginate_by` (also one naming only `model = Post`); function views and class-based View ' +
-  'handlers (`def get(self, request)`) that render a whole queryset into a template with no Paginator; a template view\'s own ' +
+  'module sets `PAGE_SIZE` (commented-out settings lines do not count); Django ListViews without `paginate_by` (also one naming only `model = Post`; a misspelt `pagination = 10` pages ' +
+  'nothing); function views and class-based View handlers (`def get(self, request)`) that render a whole queryset ' +
+  'into a template with no Paginator, also one a service or selector function of another module returns; a template view\'s own ' +
   '`get_context_data` (ListView, DetailView, TemplateView and the edit views) adding to the context one object\'s growing ' +
   'children or one owner\'s growing rows that the template reads (`context["comments"] = self.object.comments.all()`, ' +
   '`context.update(visits=...)`, a returned dict); django-ninja GET routes returning a queryset or `list(queryset)` ' +
@@ -956,7 +957,12 @@ export const LIST_VIEWS_NOTES =
   'models the project does not define (except Django\'s User; a name several apps define, `Post` in two apps, is ' +
   'judged when every one of them carries a date or time of its own and none is arranged by hand), ' +
   'ListViews whose template (with all it extends or includes, found in the project) never reads `object_list`, ' +
-  '`<model>_list`, the `context_object_name` or `page_obj` (the lazy queryset is never evaluated), ' +
+  '`<model>_list`, the `context_object_name` or `page_obj` (the lazy queryset is never evaluated), and context ' +
+  'querysets the template only counts, tests or slices (`{{ qs.count }}`, `{% if qs.exists %}`, `qs.first`, ' +
+  '`qs|slice:":6"`: COUNT, EXISTS and LIMIT queries; a loop, `|length` or `{% if qs %}` loads every row), ' +
+  'ListViews paged when the request comes (`self.paginate_by = n` in a method of the view or a base, ' +
+  '`setattr(self, "paginate_by", n)`, an overridden `paginate_queryset()`, a `Paginator` built in a method; ' +
+  '`self.paginate_by = None` pages nothing), ' +
   'views with their own `list()` (one that only returns `super().list(...)`, there for `@extend_schema`, still lists the ' +
   'DRF way and is followed) or `paginate_queryset()`, bases from other packages that might page, and projects ' +
   'whose settings cannot be read (no settings module, `REST_FRAMEWORK` built by code, `PAGE_SIZE` alone, which ' +
