@@ -17,7 +17,7 @@ import type { ReportSpec, RuleContext } from '../api';
 import { clip } from '../shared/format';
 import { captures, keywordArgument, positionalArguments, stringValue } from '../../analysis/python/ast';
 import { importsOf } from '../../analysis/python/imports';
-import { importedQuerysetOf, type ImportedQueryset } from '../../analysis/python/imported-querysets';
+import { importedQuerysetOf, rootName, type ImportedQueryset } from '../../analysis/python/imported-querysets';
 import { modelAppLabel } from '../../analysis/python/model-app-label';
 import { assignmentsBefore, calleeName, emptyInfo, outsideReadsHold, readOutsideUnnamed, soleValueOf, querysetOf, recordingOutsideReads, unparenthesize, type OutsideReads, type QuerysetInfo } from '../../analysis/python/django-querysets';
 import { drfProject } from '../../analysis/python/drf';
@@ -709,7 +709,7 @@ function serviceRows(ctx: RuleContext, value: Node): ImportedQueryset | undefine
   if (call.type !== 'call') return undefined;
   const imported = importedQuerysetOf(ctx.project, value.tree, ctx.file.relPath, value);
   if (imported) readOutsideUnnamed();
-  else if (ctx.project && importedName(value.tree, rootOf(call.childForFieldName('function')))) readOutsideUnnamed();
+  else if (ctx.project && importedName(value.tree, rootName(call.childForFieldName('function') ?? call) ?? '')) readOutsideUnnamed();
   return imported;
 }
 
@@ -718,10 +718,6 @@ function importedName(tree: Tree, name: string): boolean {
   return imports.names.has(name) || imports.origins.has(name);
 }
 
-function rootOf(node: Node | null): string {
-  while (node?.type === 'attribute') node = node.childForFieldName('object');
-  return node?.type === 'identifier' ? node.text : '';
-}
 
 /**
  * A class-based template view's own `get_context_data` (the last definition in its body, as Python keeps) that adds
