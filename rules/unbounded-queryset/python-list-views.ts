@@ -922,7 +922,9 @@ export const LIST_VIEWS_WHAT =
   'matches every row for an empty query, a method taking `request` or filtering by a user key scopes to one owner. ' +
   'One fetched parent\'s children (`get_object_or_404(Product, pk=pk).comments`) are reported when many users keep ' +
   'adding them (stamped when created, written by a user). A model method that loads every django-simple-history ' +
-  'record of the object (`[model_to_dict(h) for h in self.history.all()]`) is reported too. The message says ' +
+  'record of the object (`[model_to_dict(h) for h in self.history.all()]`) is reported too, and so is a form\'s or ' +
+  'serializer\'s `clean`/`clean_<field>`/`validate_<field>` that loops over a whole growing table to find one row ' +
+  '(`for p in Patient.objects.all(): if p.reg_no == reg_no: raise ValidationError(...)`), which `.exists()` answers. The message says ' +
   'which view has no pagination; the detail says where the project\'s settings were read.';
 
 export const LIST_VIEWS_FIX =

@@ -34,6 +34,7 @@ import { classTextsFor, readCustomChain } from './custom-chain-rows';
 import { CUSTOM_CLASS_HEADER, customQuerysetStamp, type ClassTexts } from '../../analysis/python/custom-querysets';
 import { classesOfText, projectClassTexts } from '../../analysis/python/project-classes';
 import { checkHistoryRecords, HISTORY_MESSAGES } from './history-rows';
+import { checkLookupLoops, LOOKUP_LOOP_MESSAGES } from './lookup-loops';
 import { checkSchemaLists } from './schema-lists';
 import { checkSqlAlchemyResponses, grows, queriedModel, SQLALCHEMY_RESPONSE_WORDS } from './sqlalchemy-responses';
 import { modelNamed } from '../../analysis/python/sqlalchemy-models';
@@ -107,6 +108,7 @@ export default defineRule({
       'relationship-response': 'Returns every {{model}} of {{owner}}.{{relation}} (a lazy relationship) in one response: add a limit',
       ...LIST_VIEW_MESSAGES,
       ...HISTORY_MESSAGES,
+      ...LOOKUP_LOOP_MESSAGES,
     },
     trigger: /objects|django|models|sqlalchemy|sqlmodel|\.all\(\)|\.find\s*\(|fetch_all|many\s*=\s*True/,
     options: {
@@ -311,6 +313,7 @@ def export_orders(request):
 
     if (django) checkListViews(ctx, tree);
     if (django) checkHistoryRecords(ctx, tree);
+    if (django) checkLookupLoops(ctx, tree);
     const canFix = fixesAllowed(tree);
     const chunkSize = ctx.options.chunkSize as number;
     const viewFile = VIEW_FILE.test(ctx.file.relPath);
