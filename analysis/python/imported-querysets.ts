@@ -70,7 +70,7 @@ export function importedQuerysetOf(project: ProjectInfo | undefined, tree: Tree,
 }
 
 /** The leftmost name of a dotted callee: `selectors` of `selectors.active_users`, `Post` of `Post.objects.published`. */
-function rootName(callee: Node): string | undefined {
+export function rootName(callee: Node): string | undefined {
   let node: Node | null = callee;
   while (node?.type === 'attribute') node = node.childForFieldName('object');
   return node?.type === 'identifier' ? node.text : undefined;

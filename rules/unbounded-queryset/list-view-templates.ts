@@ -4,6 +4,8 @@
  * it. A view used as a generic page, whose template iterates only its own sliced context (`blog_obj[:5]`), never
  * evaluates `Blog.objects.all()`.
  *
+ * A tag that only counts, tests or slices the queryset (`{{ qs.count }}`, `qs|slice:":6"`) does not read its rows.
+ *
  * Read from the template the view names and every template it extends or includes (string names only), with the
  * project's template folders (analysis/django-templates/folders.ts). Any template not found, or an include by a
  * variable, leaves the answer unknown, and the caller reports as before.
@@ -55,7 +57,7 @@ export function templateReadsList(project: ProjectInfo, current: { relPath: stri
     reads.push([file, text]);
     if (text === undefined) return undefined;
     // Only a tag reads a context variable: `href="/products"` in the page's HTML does not.
-    if ([...text.matchAll(TEMPLATE_TAGS)].some((t) => names.test(t[0]))) return true;
+    if ([...text.matchAll(TEMPLATE_TAGS)].some((t) => loadsRows(t[0], names))) return true;
     for (const m of text.matchAll(LOADS)) {
       const quoted = /^["']([^"']+)["']$/.exec(m[2]);
       if (!quoted) return undefined; // a template chosen by a variable
@@ -66,6 +68,22 @@ export function templateReadsList(project: ProjectInfo, current: { relPath: stri
 }
 
 const TEMPLATE_TAGS = /\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}/g;
+
+/**
+ * A use of a lazy queryset that never loads its rows: `{{ qs.count }}` (a COUNT), `{% if qs.exists %}` (an EXISTS),
+ * `qs.first` / `qs.last` / `qs.0` (one row), `qs|slice:":6"` (a LIMIT). A loop, `|length`, `{% if qs %}` or any other
+ * filter or attribute evaluates the whole queryset.
+ */
+const BOUNDED_USE = /^(?:\.(?:count|exists|first|last|\d+)\b|\|slice:\s*(["'])\d*:?\d+\1)/;
+
+/** The tag reads one of the names in a way that loads its rows (a name inside a longer dotted path counts too). */
+function loadsRows(tag: string, names: RegExp): boolean {
+  const all = new RegExp(names.source, 'g');
+  for (const m of tag.matchAll(all)) {
+    if (!BOUNDED_USE.test(tag.slice(m.index! + m[0].length))) return true;
+  }
+  return false;
+}
 
 /** The reads still hold: every template file read has the same text now. */
 export function templateReadsHold(project: ProjectInfo, current: { relPath: string; text: string }, reads: TemplateReads): boolean {

@@ -17,8 +17,9 @@ import type { ReportSpec, RuleContext } from '../api';
 import { clip } from '../shared/format';
 import { captures, keywordArgument, positionalArguments, stringValue } from '../../analysis/python/ast';
 import { importsOf } from '../../analysis/python/imports';
+import { importedQuerysetOf, rootName, type ImportedQueryset } from '../../analysis/python/imported-querysets';
 import { modelAppLabel } from '../../analysis/python/model-app-label';
-import { assignmentsBefore, calleeName, emptyInfo, outsideReadsHold, soleValueOf, querysetOf, recordingOutsideReads, unparenthesize, type OutsideReads, type QuerysetInfo } from '../../analysis/python/django-querysets';
+import { assignmentsBefore, calleeName, emptyInfo, outsideReadsHold, readOutsideUnnamed, soleValueOf, querysetOf, recordingOutsideReads, unparenthesize, type OutsideReads, type QuerysetInfo } from '../../analysis/python/django-querysets';
 import { drfProject } from '../../analysis/python/drf';
 import { drfPaginationSettings, type DrfPaginationSettings } from '../../analysis/python/drf-pagination-settings';
 import type { ModelIndex } from '../../analysis/python/django-models';
@@ -575,9 +576,10 @@ function enclosingFunction(node: Node): Node | undefined {
 // --- Django ListView -----------------------------------------------------------------------------------------
 
 function checkDjangoListView(ctx: RuleContext, cls: Node, chain: ClassChain, judge: Judge, templates: TemplateReads): void {
-  if (chain.unknownBases || ['get_paginate_by', 'paginator_class', 'get_paginator'].some((m) => chain.members.has(m))) return;
+  if (chain.unknownBases || ['get_paginate_by', 'paginator_class', 'get_paginator', 'paginate_queryset'].some((m) => chain.members.has(m))) return;
   const paginateBy = chain.members.get('paginate_by');
   if (paginateBy && !/=\s*None\s*$/.test(paginateBy.text)) return;
+  if (pagedAtRunTime(chain)) return;
   const modelName = modelAttribute(chain);
   const rows = viewRows(cls, chain, judge, modelName);
   if (!rows && (chain.members.has('get_queryset') || chain.members.has('queryset'))) return;
@@ -598,6 +600,22 @@ function checkDjangoListView(ctx: RuleContext, cls: Node, chain: ClassChain, jud
       'Set paginate_by (the template then reads page_obj).' +
       ownerNote(info, judge, modelName),
   });
+}
+
+/**
+ * A method of the view or a base sets the page size when the request comes (`self.paginate_by = per_page` in a
+ * mixin's setup, `setattr(self, "paginate_by", n)`), or pages the list itself with a Paginator: the list is paged.
+ * Only `self.paginate_by = None` leaves it whole.
+ */
+function pagedAtRunTime(chain: ClassChain): boolean {
+  for (const member of chain.members.values()) {
+    if (!/^\s*(?:async\s+)?def\b/.test(member.text)) continue;
+    if (/\bPaginator\s*\(/.test(member.text)) return true;
+    for (const m of member.text.matchAll(/\bself\.paginate_by\s*=(?!=)([^\n]*)|\bsetattr\(\s*self\s*,\s*["']paginate_by["']\s*,([^\n]*)/g)) {
+      if (!/^\s*None\s*\)?\s*(?:#.*)?$/.test(m[1] ?? m[2])) return true;
+    }
+  }
+  return false;
 }
 
 /**
@@ -658,8 +676,11 @@ function checkRenderView(ctx: RuleContext, fn: Node, judge: Judge, templates: Te
     const context = keywordArgument(call, 'context') ?? positionalArguments(call)[index];
     for (const value of contextValues(context)) {
       const read = judge.read(value);
-      const info = read && read.roots.length > 0 ? read : boundAllMethod(value) ?? read;
+      const own = read && read.roots.length > 0 ? read : boundAllMethod(value) ?? read;
+      const imported = own && own.roots.length > 0 ? undefined : serviceRows(ctx, value);
+      const info = imported?.info ?? own;
       if (!info || info.roots.length === 0 || info.materialized || info.values || bounded(info, judge)) continue;
+      if (imported && (imported.fromTime || info.relatedManager || info.upcoming || info.recentWindow)) continue;
       if (contextKeyNeverRead(ctx, fn, call, index, value, templates)) continue;
       const fnName = fn.childForFieldName('name')?.text ?? 'view';
       const children = info.relatedManager ? growingChildren(info, judge.models()) : undefined;
@@ -670,11 +691,33 @@ function checkRenderView(ctx: RuleContext, fn: Node, judge: Judge, templates: Te
           `${fnName}() renders every row of this queryset into one page, with no Paginator: the table grows with the ` +
           'app and every row is a model instance in memory while the template renders. Page it with ' +
           'django.core.paginator.Paginator (or a slice for a "latest" list).' +
+          (imported ? ` The queryset is ${imported.where}'s.` : '') +
           ownerNote(info, judge),
       });
     }
   }
 }
+
+/**
+ * The queryset a service or selector function of another module returns, put in the context directly or through a
+ * variable (`clientes = cliente_service.listar_clientes()`). The answer reads another module, which the view's
+ * per-statement cache cannot name: the statement is analysed afresh while it calls one.
+ */
+function serviceRows(ctx: RuleContext, value: Node): ImportedQueryset | undefined {
+  let call = unparenthesize(value);
+  if (call.type === 'identifier') call = unparenthesize(assignmentsBefore(call).pop()?.childForFieldName('right') ?? call);
+  if (call.type !== 'call') return undefined;
+  const imported = importedQuerysetOf(ctx.project, value.tree, ctx.file.relPath, value);
+  if (imported) readOutsideUnnamed();
+  else if (ctx.project && importedName(value.tree, rootName(call.childForFieldName('function') ?? call) ?? '')) readOutsideUnnamed();
+  return imported;
+}
+
+function importedName(tree: Tree, name: string): boolean {
+  const imports = importsOf(tree);
+  return imports.names.has(name) || imports.origins.has(name);
+}
+
 
 /**
  * A class-based template view's own `get_context_data` (the last definition in its body, as Python keeps) that adds
@@ -867,8 +910,9 @@ export const LIST_VIEWS_WHAT =
   '`pagination_class` on the view or a base and no `DEFAULT_PAGINATION_CLASS` in the project\'s `REST_FRAMEWORK` ' +
   'setting (DRF\'s own PageNumberPagination, LimitOffsetPagination and CursorPagination page only with `PAGE_SIZE`), ' +
   'or `pagination_class = None`, or a `pagination_class` naming one of those DRF classes itself while no settings ' +
-  'module sets `PAGE_SIZE` (commented-out settings lines do not count); Django ListViews without `paginate_by` (also one naming only `model = Post`); function views and class-based View ' +
-  'handlers (`def get(self, request)`) that render a whole queryset into a template with no Paginator; a template view\'s own ' +
+  'module sets `PAGE_SIZE` (commented-out settings lines do not count); Django ListViews without `paginate_by` (also one naming only `model = Post`; a misspelt `pagination = 10` pages ' +
+  'nothing); function views and class-based View handlers (`def get(self, request)`) that render a whole queryset ' +
+  'into a template with no Paginator, also one a service or selector function of another module returns; a template view\'s own ' +
   '`get_context_data` (ListView, DetailView, TemplateView and the edit views) adding to the context one object\'s growing ' +
   'children or one owner\'s growing rows that the template reads (`context["comments"] = self.object.comments.all()`, ' +
   '`context.update(visits=...)`, a returned dict); django-ninja GET routes returning a queryset or `list(queryset)` ' +
@@ -878,7 +922,9 @@ export const LIST_VIEWS_WHAT =
   'matches every row for an empty query, a method taking `request` or filtering by a user key scopes to one owner. ' +
   'One fetched parent\'s children (`get_object_or_404(Product, pk=pk).comments`) are reported when many users keep ' +
   'adding them (stamped when created, written by a user). A model method that loads every django-simple-history ' +
-  'record of the object (`[model_to_dict(h) for h in self.history.all()]`) is reported too. The message says ' +
+  'record of the object (`[model_to_dict(h) for h in self.history.all()]`) is reported too, and so is a form\'s or ' +
+  'serializer\'s `clean`/`clean_<field>`/`validate_<field>` that loops over a whole growing table to find one row ' +
+  '(`for p in Patient.objects.all(): if p.reg_no == reg_no: raise ValidationError(...)`), which `.exists()` answers. The message says ' +
   'which view has no pagination; the detail says where the project\'s settings were read.';
 
 export const LIST_VIEWS_FIX =
@@ -909,7 +955,12 @@ export const LIST_VIEWS_NOTES =
   'models the project does not define (except Django\'s User; a name several apps define, `Post` in two apps, is ' +
   'judged when every one of them carries a date or time of its own and none is arranged by hand), ' +
   'ListViews whose template (with all it extends or includes, found in the project) never reads `object_list`, ' +
-  '`<model>_list`, the `context_object_name` or `page_obj` (the lazy queryset is never evaluated), ' +
+  '`<model>_list`, the `context_object_name` or `page_obj` (the lazy queryset is never evaluated), and context ' +
+  'querysets the template only counts, tests or slices (`{{ qs.count }}`, `{% if qs.exists %}`, `qs.first`, ' +
+  '`qs|slice:":6"`: COUNT, EXISTS and LIMIT queries; a loop, `|length` or `{% if qs %}` loads every row), ' +
+  'ListViews paged when the request comes (`self.paginate_by = n` in a method of the view or a base, ' +
+  '`setattr(self, "paginate_by", n)`, an overridden `paginate_queryset()`, a `Paginator` built in a method; ' +
+  '`self.paginate_by = None` pages nothing), ' +
   'views with their own `list()` (one that only returns `super().list(...)`, there for `@extend_schema`, still lists the ' +
   'DRF way and is followed) or `paginate_queryset()`, bases from other packages that might page, and projects ' +
   'whose settings cannot be read (no settings module, `REST_FRAMEWORK` built by code, `PAGE_SIZE` alone, which ' +

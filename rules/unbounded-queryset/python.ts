@@ -34,6 +34,7 @@ import { classTextsFor, readCustomChain } from './custom-chain-rows';
 import { CUSTOM_CLASS_HEADER, customQuerysetStamp, type ClassTexts } from '../../analysis/python/custom-querysets';
 import { classesOfText, projectClassTexts } from '../../analysis/python/project-classes';
 import { checkHistoryRecords, HISTORY_MESSAGES } from './history-rows';
+import { checkLookupLoops, LOOKUP_LOOP_MESSAGES } from './lookup-loops';
 import { checkSchemaLists } from './schema-lists';
 import { checkSqlAlchemyResponses, grows, queriedModel, SQLALCHEMY_RESPONSE_WORDS } from './sqlalchemy-responses';
 import { modelNamed } from '../../analysis/python/sqlalchemy-models';
@@ -107,6 +108,7 @@ export default defineRule({
       'relationship-response': 'Returns every {{model}} of {{owner}}.{{relation}} (a lazy relationship) in one response: add a limit',
       ...LIST_VIEW_MESSAGES,
       ...HISTORY_MESSAGES,
+      ...LOOKUP_LOOP_MESSAGES,
     },
     trigger: /objects|django|models|sqlalchemy|sqlmodel|\.all\(\)|\.find\s*\(|fetch_all|many\s*=\s*True/,
     options: {
@@ -275,7 +277,8 @@ def export_orders(request):
     // costs a keystroke a third of a millisecond each.)
     if ((fileMatches(ctx, FIND_CALL) && fileMatches(ctx, MONGO)) || fileMatches(ctx, FETCH_ALL)) checkQueriesOutsideOrm(ctx, ctx.python());
     // A ListView naming only its model (`model = Post`) holds no queryset text and still lists the whole table.
-    const mayHaveDjango = (mayContainQuerysets(text) || (LIST_VIEW.test(text) && MODEL_ATTRIBUTE.test(text))) && mayBeDjangoText(text);
+    // A view rendering what a service module's function returns holds no queryset text either.
+    const mayHaveDjango = (mayContainQuerysets(text) || (LIST_VIEW.test(text) && MODEL_ATTRIBUTE.test(text)) || rendersImported(text)) && mayBeDjangoText(text);
     const mayHaveSqlAlchemy = /\.all\(\s*\)/.test(text) && fileMatches(ctx, SQLALCHEMY_WORD);
     // Flask-Smorest views dumping `.all()` with a many=True schema: the model (resolved from the imports) shows SQLAlchemy.
     if (fileMatches(ctx, MANY_SCHEMA_RESPONSE) && /\.all\(\s*\)/.test(text)) checkSchemaLists(ctx, ctx.python(), sqlAlchemyStatement, (spec) => ctx.report(spec));
@@ -310,6 +313,7 @@ def export_orders(request):
 
     if (django) checkListViews(ctx, tree);
     if (django) checkHistoryRecords(ctx, tree);
+    if (django) checkLookupLoops(ctx, tree);
     const canFix = fixesAllowed(tree);
     const chunkSize = ctx.options.chunkSize as number;
     const viewFile = VIEW_FILE.test(ctx.file.relPath);
@@ -379,6 +383,10 @@ const SQLALCHEMY_QUERY = /\.query\b|session\.(?:query|scalars|execute)\s*\(|\.sc
 
 /** A serializer over many rows or a list() a selector's queryset may feed. */
 const SELECTOR_LIST = /many\s*=\s*True|\blist\(|\btuple\(/;
+/** A module that imports from another and renders a template (a function view over a service's queryset). */
+function rendersImported(text: string): boolean {
+  return /\b(?:render|TemplateResponse)\s*\(/.test(text) && /^\s*from\s+\S+\s+import\b/m.test(text);
+}
 /** A loop, list() or DataFrame a worker-rows candidate needs. */
 const WORKER_ROWS = /\bfor\b|\blist\(|\btuple\(|DataFrame|from_records|read_frame/;
 
