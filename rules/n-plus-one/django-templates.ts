@@ -403,8 +403,11 @@ class TemplateWalker {
         if (seg === 'all' || seg === 'object_list') continue;
         return undefined;
       }
-      if (seg === 'pk' || seg === 'id' || seg.endsWith('_id') || seg.startsWith('_')) return undefined;
+      if (seg === 'pk' || seg === 'id' || seg.startsWith('_')) return undefined;
       const member = this.models.member(b.model, seg);
+      // `o.customer_id` is the raw column, unless the model names the foreign key itself `customer_id`
+      // (`customer_id = ForeignKey(...)`): then the attribute is the related row.
+      if (seg.endsWith('_id') && !member.relation) return undefined;
       if (member.known && !member.relation) {
         // `{{ o.get_total }}`: a method or property of the row that queries one of its managers, once per row.
         const querying = b.perRow && report ? this.models.queryingMethod(b.model, seg) : undefined;
