@@ -423,6 +423,11 @@ class TemplateWalker {
       const single = relation && (relation.kind === 'foreign-key' || relation.kind === 'one-to-one' || relation.kind === 'reverse-one-to-one' || relation.kind === 'generic-foreign-key');
       const collection = relation ? !single : !member.known && (next === 'all' || next === 'count' || next === 'exists' || (seg.endsWith('_set') && next !== undefined));
       const path = [...b.path, seg];
+      if (single && b.path.length === 0 && this.backReference(b, seg)) {
+        // `order.items.all` rows reading `item.order`: Django hands each row the parent it came from, no query.
+        b = { ...b, path, model: relation.target, perRow: false };
+        continue;
+      }
       if (single) {
         const method: Method = b.throughMany || relation.kind === 'generic-foreign-key' ? 'prefetch_related' : 'select_related';
         if (b.perRow && report) this.report(file, read, i, b, path, method);
@@ -446,6 +451,22 @@ class TemplateWalker {
       return undefined;
     }
     return b;
+  }
+
+  /** `field` is the foreign key back to the one object whose related manager (`parent.<accessor>.all()`) gave every row. */
+  private backReference(b: Binding, field: string): boolean {
+    const related = b.value.queryset.children?.related;
+    if (!related?.length) return false;
+    const fields = [...(this.models.get(b.model)?.relations ?? [])].filter(([, rel]) => rel.kind === 'foreign-key' || rel.kind === 'one-to-one');
+    // Which object owns the manager is not known here: only an accessor exactly one foreign key of the row's model
+    // has (`prescription_set` of both `patient` and `doctor` is either) says which field points back to it.
+    return related.every((r) => {
+      const back = fields.filter(([name, rel]) => {
+        const reverse = this.models.member(rel.target, r.relation).relation;
+        return reverse?.field === name && reverse.target === b.model;
+      });
+      return back.length === 1 && back[0][0] === field;
+    });
   }
 
   private report(file: string, read: VariableRead, lastPart: number, b: Binding, path: string[], method: Method, via?: TemplateFinding['via']): void {
