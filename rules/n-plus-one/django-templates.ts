@@ -458,9 +458,15 @@ class TemplateWalker {
     const related = b.value.queryset.children?.related;
     if (!related?.length) return false;
     const fields = [...(this.models.get(b.model)?.relations ?? [])].filter(([, rel]) => rel.kind === 'foreign-key' || rel.kind === 'one-to-one');
-    // Which object owns the manager is not known here: only an accessor exactly one foreign key of the row's model
-    // has (`prescription_set` of both `patient` and `doctor` is either) says which field points back to it.
+    // The owner's model when the view fetched it (`Patient.objects.get(...)`); else only an accessor exactly one
+    // foreign key of the row's model has (`prescription_set` of both `patient` and `doctor` is either) says which.
     return related.every((r) => {
+      const owner = r.ownerClass ?? r.ownerModel;
+      if (owner) {
+        const relation = this.models.member(b.model, field).relation;
+        const reverse = this.models.member(owner, r.relation).relation;
+        return relation?.target === owner && reverse?.field === field && reverse.target === b.model;
+      }
       const back = fields.filter(([name, rel]) => {
         const reverse = this.models.member(rel.target, r.relation).relation;
         return reverse?.field === name && reverse.target === b.model;
