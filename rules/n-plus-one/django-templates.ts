@@ -423,8 +423,9 @@ class TemplateWalker {
       const single = relation && (relation.kind === 'foreign-key' || relation.kind === 'one-to-one' || relation.kind === 'reverse-one-to-one' || relation.kind === 'generic-foreign-key');
       const collection = relation ? !single : !member.known && (next === 'all' || next === 'count' || next === 'exists' || (seg.endsWith('_set') && next !== undefined));
       const path = [...b.path, seg];
-      if (single && b.path.length === 0 && this.backReference(b, seg)) {
+      if (single && b.path.length === 0 && (this.backReference(b, seg) || pinnedByFilter(b, seg))) {
         // `order.items.all` rows reading `item.order`: Django hands each row the parent it came from, no query.
+        // `filter(order=order)` rows reading it: every row reads the same parent, a few identical cheap queries.
         b = { ...b, path, model: relation.target, perRow: false };
         continue;
       }
@@ -484,6 +485,12 @@ class TemplateWalker {
     if (this.out.some((f) => f.template === file && f.view === b.view && f.value === b.value && f.path === joined && f.method === method)) return;
     this.out.push({ template: file, start: read.start, end, read: text, path: joined, method, view: b.view, value: b.value, via });
   }
+}
+
+/** The rows' queryset compares the foreign key `field` with one object (`filter(patient_id=patient)`). */
+function pinnedByFilter(b: Binding, field: string): boolean {
+  const parents = b.value.queryset.children?.parents ?? [];
+  return parents.some((f) => f.steps === 1 && f.value === 'object' && f.key === field.replace(/_id$/, ''));
 }
 
 function collectBlocks(nodes: readonly TemplateNode[], out: TemplateNode[]): void {
