@@ -657,7 +657,9 @@ export const TEMPLATE_NOTES =
   'and `only`). Inside `{% for o in orders %}`, a read that follows a relation of each row is reported in the template: ' +
   '`{{ o.customer.name }}` and `{% if o.customer %}` (a foreign key or one-to-one, from the project\'s models.py), ' +
   '`{% for i in o.items.all %}` and `o.tags.all|join:", "` (a reverse or many-to-many manager), `{{ o.items.count }}`; ' +
-  '`{% with c=o.customer %}` aliases are followed. Not reported: `o.customer_id`, `o.pk`, members the models do not ' +
+  '`{% with c=o.customer %}` aliases are followed. Not reported: `o.customer_id` (the column; a foreign key the model itself names `customer_id` is ' +
+  'followed), `o.pk`, the foreign key every row shares (rows of `customer.order_set.all` or of `filter(customer=c)` ' +
+  'reading `o.customer`), members the models do not ' +
   'declare as relations (annotations such as `annotate(n=Count("items"))` read as `o.n`, `Prefetch(to_attr=...)` lists, ' +
   'properties, JSON fields), `.values()`/`.values_list()` querysets, querysets sliced to at most 20 rows (`qs[:10]`; ' +
   'paginated views are reported: every page costs a query per row), loops over anything that is not a view\'s queryset, ' +
