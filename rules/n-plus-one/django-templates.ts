@@ -423,9 +423,8 @@ class TemplateWalker {
       const single = relation && (relation.kind === 'foreign-key' || relation.kind === 'one-to-one' || relation.kind === 'reverse-one-to-one' || relation.kind === 'generic-foreign-key');
       const collection = relation ? !single : !member.known && (next === 'all' || next === 'count' || next === 'exists' || (seg.endsWith('_set') && next !== undefined));
       const path = [...b.path, seg];
-      if (single && b.path.length === 0 && (this.backReference(b, seg) || pinnedByFilter(b, seg))) {
+      if (single && b.path.length === 0 && this.backReference(b, seg)) {
         // `order.items.all` rows reading `item.order`: Django hands each row the parent it came from, no query.
-        // `filter(order=order)` rows reading it: every row reads the same parent, a few identical cheap queries.
         b = { ...b, path, model: relation.target, perRow: false };
         continue;
       }
@@ -485,12 +484,6 @@ class TemplateWalker {
     if (this.out.some((f) => f.template === file && f.view === b.view && f.value === b.value && f.path === joined && f.method === method)) return;
     this.out.push({ template: file, start: read.start, end, read: text, path: joined, method, view: b.view, value: b.value, via });
   }
-}
-
-/** The rows' queryset compares the foreign key `field` with one object (`filter(patient_id=patient)`). */
-function pinnedByFilter(b: Binding, field: string): boolean {
-  const parents = b.value.queryset.children?.parents ?? [];
-  return parents.some((f) => f.steps === 1 && f.value === 'object' && f.key === field.replace(/_id$/, ''));
 }
 
 function collectBlocks(nodes: readonly TemplateNode[], out: TemplateNode[]): void {
@@ -658,8 +651,8 @@ export const TEMPLATE_NOTES =
   '`{{ o.customer.name }}` and `{% if o.customer %}` (a foreign key or one-to-one, from the project\'s models.py), ' +
   '`{% for i in o.items.all %}` and `o.tags.all|join:", "` (a reverse or many-to-many manager), `{{ o.items.count }}`; ' +
   '`{% with c=o.customer %}` aliases are followed. Not reported: `o.customer_id` (the column; a foreign key the model itself names `customer_id` is ' +
-  'followed), `o.pk`, the foreign key every row shares (rows of `customer.order_set.all` or of `filter(customer=c)` ' +
-  'reading `o.customer`), members the models do not ' +
+  'followed), `o.pk`, rows of a related manager reading its owner back (`customer.order_set.all` rows reading ' +
+  '`o.customer`: Django sets it without a query), members the models do not ' +
   'declare as relations (annotations such as `annotate(n=Count("items"))` read as `o.n`, `Prefetch(to_attr=...)` lists, ' +
   'properties, JSON fields), `.values()`/`.values_list()` querysets, querysets sliced to at most 20 rows (`qs[:10]`; ' +
   'paginated views are reported: every page costs a query per row), loops over anything that is not a view\'s queryset, ' +
