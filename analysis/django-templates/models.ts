@@ -10,6 +10,8 @@ export interface Relation {
   kind: RelationKind;
   /** The related model's class name (`Customer`), undefined when it is not a model of the project (`settings.AUTH_USER_MODEL`). */
   target?: string;
+  /** Of a reverse relation: the foreign key on the target model it is the reverse of (`order` for `order.items`). */
+  field?: string;
 }
 
 export interface ModelInfo {
@@ -147,7 +149,7 @@ export class ModelIndex {
         const lower = model.name.toLowerCase();
         const accessor = related ?? (relation.kind === 'one-to-one' ? lower : `${lower}_set`);
         if (!target.relations.has(accessor)) {
-          target.relations.set(accessor, { kind: relation.kind === 'one-to-one' ? 'reverse-one-to-one' : relation.kind === 'many-to-many' ? 'many-to-many' : 'reverse-foreign-key', target: model.name });
+          target.relations.set(accessor, { kind: relation.kind === 'one-to-one' ? 'reverse-one-to-one' : relation.kind === 'many-to-many' ? 'many-to-many' : 'reverse-foreign-key', target: model.name, field });
         }
       }
     }

@@ -11,7 +11,7 @@
  * (QuerysetInfo.sliced / singleRow); this module answers the one-record question.
  */
 import type { Node } from 'web-tree-sitter';
-import type { QuerysetInfo } from './django-querysets';
+import { soleValueOf, type QuerysetInfo } from './django-querysets';
 import type { ModelIndex } from './django-models';
 import { importsOf } from './imports';
 import { filtersToParent, parentFilters, type ParentFilter } from './owner-rows';
@@ -22,7 +22,7 @@ import { filtersToParent, parentFilters, type ParentFilter } from './owner-rows'
  */
 export interface ChildScope {
   /** Every root is a related manager of one object: `release.files`, `self.role_points`, `request.user.memberships`. */
-  related?: { relation: string; ownerClass?: string; owner: OwnerKind }[];
+  related?: { relation: string; ownerClass?: string; owner: OwnerKind; ownerModel?: string }[];
   /** Manager roots: their filters through a relation path (which of them are relations is for the models). */
   parents: ParentFilter[];
   /** A window of time (`created__gte=since`): few rows again even of a growing model. */
@@ -53,7 +53,10 @@ export function childScope(info: QuerysetInfo, loop?: Node): ChildScope | undefi
       if (!root.owner || !root.relation || !oneObject(root.owner)) return undefined;
       const owner = ownerKind(root.owner);
       const ownerClass = owner === 'self' ? enclosingClass(root.owner)?.childForFieldName('name')?.text : undefined;
-      scope.related.push(ownerClass ? { relation: root.relation, ownerClass, owner } : { relation: root.relation, owner });
+      const entry: NonNullable<ChildScope['related']>[number] = ownerClass ? { relation: root.relation, ownerClass, owner } : { relation: root.relation, owner };
+      const ownerModel = fetchedModel(root.owner);
+      if (ownerModel) entry.ownerModel = ownerModel;
+      scope.related.push(entry);
     }
     return scope;
   }
@@ -125,6 +128,16 @@ function ownerKind(owner: Node): OwnerKind {
  * An expression that names one object: `self`, `request.user`, `self.object`, a variable or parameter, a subscript
  * of one, `self.get_object()`, `get_object_or_404(...)`; not a row bound by an enclosing loop or comprehension.
  */
+/** `X.objects.get(...)`, `get_object_or_404(X, ...)`: the model of one fetched object. */
+const FETCHED_MODEL = /^(?:(\w+)\.objects\.get\(|get_object_or_404\(\s*(\w+)\s*[,)])/;
+
+/** The model class a variable was fetched from when one assignment binds it (`patient = Patient.objects.get(pk=pk)`). */
+function fetchedModel(owner: Node): string | undefined {
+  if (owner.type !== 'identifier') return undefined;
+  const m = FETCHED_MODEL.exec(soleValueOf(owner)?.text ?? '');
+  return m ? (m[1] ?? m[2]) : undefined;
+}
+
 function oneObject(owner: Node): boolean {
   let root: Node | null = owner;
   for (;;) {

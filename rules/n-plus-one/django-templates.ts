@@ -403,8 +403,11 @@ class TemplateWalker {
         if (seg === 'all' || seg === 'object_list') continue;
         return undefined;
       }
-      if (seg === 'pk' || seg === 'id' || seg.endsWith('_id') || seg.startsWith('_')) return undefined;
+      if (seg === 'pk' || seg === 'id' || seg.startsWith('_')) return undefined;
       const member = this.models.member(b.model, seg);
+      // `o.customer_id` is the raw column, unless the model names the foreign key itself `customer_id`
+      // (`customer_id = ForeignKey(...)`): then the attribute is the related row.
+      if (seg.endsWith('_id') && !member.relation) return undefined;
       if (member.known && !member.relation) {
         // `{{ o.get_total }}`: a method or property of the row that queries one of its managers, once per row.
         const querying = b.perRow && report ? this.models.queryingMethod(b.model, seg) : undefined;
@@ -420,6 +423,11 @@ class TemplateWalker {
       const single = relation && (relation.kind === 'foreign-key' || relation.kind === 'one-to-one' || relation.kind === 'reverse-one-to-one' || relation.kind === 'generic-foreign-key');
       const collection = relation ? !single : !member.known && (next === 'all' || next === 'count' || next === 'exists' || (seg.endsWith('_set') && next !== undefined));
       const path = [...b.path, seg];
+      if (single && b.path.length === 0 && this.backReference(b, seg)) {
+        // `order.items.all` rows reading `item.order`: Django hands each row the parent it came from, no query.
+        b = { ...b, path, model: relation.target, perRow: false };
+        continue;
+      }
       if (single) {
         const method: Method = b.throughMany || relation.kind === 'generic-foreign-key' ? 'prefetch_related' : 'select_related';
         if (b.perRow && report) this.report(file, read, i, b, path, method);
@@ -443,6 +451,28 @@ class TemplateWalker {
       return undefined;
     }
     return b;
+  }
+
+  /** `field` is the foreign key back to the one object whose related manager (`parent.<accessor>.all()`) gave every row. */
+  private backReference(b: Binding, field: string): boolean {
+    const related = b.value.queryset.children?.related;
+    if (!related?.length) return false;
+    const fields = [...(this.models.get(b.model)?.relations ?? [])].filter(([, rel]) => rel.kind === 'foreign-key' || rel.kind === 'one-to-one');
+    // The owner's model when the view fetched it (`Patient.objects.get(...)`); else only an accessor exactly one
+    // foreign key of the row's model has (`prescription_set` of both `patient` and `doctor` is either) says which.
+    return related.every((r) => {
+      const owner = r.ownerClass ?? r.ownerModel;
+      if (owner) {
+        const relation = this.models.member(b.model, field).relation;
+        const reverse = this.models.member(owner, r.relation).relation;
+        return relation?.target === owner && reverse?.field === field && reverse.target === b.model;
+      }
+      const back = fields.filter(([name, rel]) => {
+        const reverse = this.models.member(rel.target, r.relation).relation;
+        return reverse?.field === name && reverse.target === b.model;
+      });
+      return back.length === 1 && back[0][0] === field;
+    });
   }
 
   private report(file: string, read: VariableRead, lastPart: number, b: Binding, path: string[], method: Method, via?: TemplateFinding['via']): void {
@@ -620,7 +650,9 @@ export const TEMPLATE_NOTES =
   'and `only`). Inside `{% for o in orders %}`, a read that follows a relation of each row is reported in the template: ' +
   '`{{ o.customer.name }}` and `{% if o.customer %}` (a foreign key or one-to-one, from the project\'s models.py), ' +
   '`{% for i in o.items.all %}` and `o.tags.all|join:", "` (a reverse or many-to-many manager), `{{ o.items.count }}`; ' +
-  '`{% with c=o.customer %}` aliases are followed. Not reported: `o.customer_id`, `o.pk`, members the models do not ' +
+  '`{% with c=o.customer %}` aliases are followed. Not reported: `o.customer_id` (the column; a foreign key the model itself names `customer_id` is ' +
+  'followed), `o.pk`, rows of a related manager reading its owner back (`customer.order_set.all` rows reading ' +
+  '`o.customer`: Django sets it without a query), members the models do not ' +
   'declare as relations (annotations such as `annotate(n=Count("items"))` read as `o.n`, `Prefetch(to_attr=...)` lists, ' +
   'properties, JSON fields), `.values()`/`.values_list()` querysets, querysets sliced to at most 20 rows (`qs[:10]`; ' +
   'paginated views are reported: every page costs a query per row), loops over anything that is not a view\'s queryset, ' +

@@ -550,7 +550,7 @@ function accessesToReport(tree: Tree, iteration: Iteration, source: RowSource, m
     for (const { name: capture, node } of captures(tree, ATTRIBUTE_ON_NAME, bodyNode)) {
       if (capture !== 'attr' || node.childForFieldName('object')?.text !== name) continue;
       if (!readsLoopVariable(node, iteration)) continue;
-      const access = modelMethodCall(tree, node, source) ?? classifyAccess(node);
+      const access = modelMethodCall(tree, node, source) ?? classifyAccess(node, (field) => idNamedForeignKey(source, field, models));
       if (!access || (access.kind !== 'model-method' && (moduleProperties(tree).has(access.path[0]) || readsRowValue(source, access.path[0], models)))) continue;
       const key = access.path.join('__');
       byPath.set(key, [...(byPath.get(key) ?? []), access]);
@@ -583,6 +583,15 @@ function accessesToReport(tree: Tree, iteration: Iteration, source: RowSource, m
  * a JSONField), or `branch.distance.km` where the queryset's `.annotate(distance=...)` set it: values the row's own
  * query returned, no query per row.
  */
+/** `patient_id = ForeignKey(Patient)` on every model of the rows: `row.patient_id` is the related row, not the column. */
+function idNamedForeignKey(source: RowSource, field: string, models: ModelIndex): boolean {
+  if (source.prefix || source.info.models.length === 0) return false;
+  return source.info.models.every((m) => {
+    const kind = models.relationsOf(m)?.get(field)?.kind;
+    return kind === 'fk' || kind === 'o2o';
+  });
+}
+
 function readsRowValue(source: RowSource, first: string, models: ModelIndex): boolean {
   if (source.prefix) return false;
   if (source.info.annotations.has(first)) return true;
@@ -703,7 +712,7 @@ function endsInWrite(call: Node): boolean {
 }
 
 /** Reads `row.a.b...` starting at the innermost attribute node; undefined when no relation is involved. */
-function classifyAccess(first: Node): RelationAccess | undefined {
+function classifyAccess(first: Node, idNamedRelation?: (field: string) => boolean): RelationAccess | undefined {
   const names: string[] = [];
   const nodes: Node[] = [];
   let current = first;
@@ -715,7 +724,8 @@ function classifyAccess(first: Node): RelationAccess | undefined {
     current = parent;
   }
   const call = current.parent?.type === 'call' && current.parent.childForFieldName('function')?.id === current.id ? current.parent : undefined;
-  if (isNeverRelation(names[0])) return undefined;
+  // `row.customer_id` is the raw column, unless the model names the foreign key itself `customer_id`.
+  if (isNeverRelation(names[0]) && !(names[0].endsWith('_id') && idNamedRelation?.(names[0]))) return undefined;
   const last = names.length - 1;
 
   if (call && last >= 1 && MANAGER_METHODS.has(names[last]) && looksLikeManagerCall(names[last], call)) {

@@ -152,9 +152,9 @@ describe('Django template folders and models', () => {
     ].join('\n');
     const index = new ModelIndex(modelsIn('shop/models.py', text));
     assert.deepEqual(index.member('Order', 'customer').relation, { kind: 'foreign-key', target: 'Customer' });
-    assert.deepEqual(index.member('Customer', 'orders').relation, { kind: 'reverse-foreign-key', target: 'Order' });
+    assert.deepEqual(index.member('Customer', 'orders').relation, { kind: 'reverse-foreign-key', target: 'Order', field: 'customer' });
     assert.deepEqual(index.member('Order', 'tags').relation, { kind: 'many-to-many', target: 'Tag' });
-    assert.deepEqual(index.member('Tag', 'order_set').relation, { kind: 'many-to-many', target: 'Order' });
+    assert.deepEqual(index.member('Tag', 'order_set').relation, { kind: 'many-to-many', target: 'Order', field: 'tags' });
     assert.deepEqual(index.member('Customer', 'user').relation, { kind: 'one-to-one', target: undefined });
     assert.deepEqual(index.member('Customer', 'label'), { known: true });
     assert.equal(index.member('Order', 'ordering').known, false, 'Meta members are not model members');
