@@ -14,6 +14,8 @@ const VALIDATED_FIELD = /@(IsInt|IsNumber|IsPositive|Min|IsNumberString|Type)\s*
 /** Decorators that bound the value. */
 const BOUNDED_FIELD = /@(Max|IsIn|Validate)\s*\(/;
 
+const TAKE_OR_LIMIT = /\b(take|limit)\b/;
+
 export interface DtoPageSize {
   start: number;
   end: number;
@@ -27,6 +29,8 @@ export function uncappedDtoPageSizes(ctx: RuleContext, sf: ts.SourceFile): DtoPa
   const out: DtoPageSize[] = [];
   const visit = (n: ts.Node): void => {
     if (ts.isMethodDeclaration(n) && n.body && ts.isClassLike(n.parent)) {
+      // Every report is at a `take`/`limit` the method's own text spells: a method without one is not walked.
+      if (!TAKE_OR_LIMIT.test(n.body.getText())) return;
       for (const p of n.parameters) {
         if (!ts.isIdentifier(p.name) || !p.type || !ts.isTypeReferenceNode(p.type)) continue;
         for (const { field, local } of pageFieldsRead(n.body, p.name.text)) {
