@@ -9,9 +9,13 @@ import { uncappedRequestPageSizes } from './request-page-size';
 import { uncappedDtoPageSizes } from './nest-dto-service';
 import { uncappedZodPageSizes } from './trpc-zod-input';
 
-/** A page-size key read from a request's query, path or body, or a destructured one: worth walking the file for. */
+/**
+ * A page-size key read from a request's query, path or body, or a destructured one: worth walking the file for. A
+ * destructured path or body must name a page-size key (`const { limit } = req.params`): `this.props.match.params`
+ * in a React component is not worth a parse.
+ */
 const REQUEST_PAGE_SIZE_TEXT =
-  /\.(query|params|body)\s*(\.\s*|\[\s*['"`])(limit|per_?page|perPage|perpage|page_?size|pageSize|pagesize|size|take|count|first|itemsPerPage|items_per_page|pageLimit|page_limit)\b|\}\s*=\s*[\w.]*\.(query|params|body)\b|\bthis\.\w+\.(limit|per_?page|perPage|page_?size|pageSize|size|take|count)\b/;
+  /\.(query|params|body)\s*(\.\s*|\[\s*['"`])(limit|per_?page|perPage|perpage|page_?size|pageSize|pagesize|size|take|count|first|itemsPerPage|items_per_page|pageLimit|page_limit)\b|\}\s*=\s*[\w.]*\.query\b|\{[^{}]*\b(limit|per_?page|perPage|perpage|page_?size|pageSize|pagesize|size|take|count|first|itemsPerPage|items_per_page|pageLimit|page_limit)\b[^{}]*\}\s*=\s*[\w.]*\.(params|body)\b|\bthis\.\w+\.(limit|per_?page|perPage|page_?size|pageSize|size|take|count)\b/;
 
 /** A tRPC procedure with a zod object input (`.input(z.object({ limit: z.number() }))`). */
 const TRPC_ZOD_INPUT_TEXT = /\.input\s*\(\s*z\s*\.\s*object\s*\(/;
