@@ -6,12 +6,7 @@
  * project (the serializers) changes between keystrokes.
  */
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { Workspace } from '../../server/src/engine/workspace';
-import { TrackedDocument } from '../../server/src/lsp/documents';
-import { analyseKeystroke } from './keystroke-analysis';
+import { KeystrokeProject } from './keystroke-project';
 import { statementSlotStats } from '../../analysis/cache';
 import type { Finding } from '../../server/src/engine/types';
 
@@ -127,32 +122,16 @@ function viewsModule(methods: number): string {
   return out.join('\n');
 }
 
-const write = (dir: string, rel: string, text: string) => {
-  fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-  fs.writeFileSync(path.join(dir, rel), text);
-};
-
 /** What a user sees of the findings: rule, message, place and the fixes' edits. */
 const view = (findings: readonly Finding[]) =>
   findings.map((f) => `${f.ruleId} ${f.range.start.line}:${f.range.start.character} ${f.message} fixes=${JSON.stringify(f.fixes.map((x) => x.edits.map((e) => [e.start, e.end, e.newText])))}`);
 
 describe('keystrokes in a big DRF view class', function () {
   this.timeout(300000);
-  let dir: string;
-  let ws: Workspace;
-  let doc: TrackedDocument;
-  let version = 1;
-  /** Texts served for other files (as the language server serves open documents). */
-  const overrides = new Map<string, string>();
+  let project: KeystrokeProject;
 
-  const analyse = () => analyseKeystroke(ws, doc, view, `after edit ${version}:\n${doc.text}`);
-  const edit = (from: string, to: string) => {
-    const at = doc.text.indexOf(from);
-    assert.ok(at >= 0, `"${from}" not in the file`);
-    const start = doc.doc.positionAt(at);
-    const end = doc.doc.positionAt(at + from.length);
-    doc.update([{ range: { start, end }, text: to }], ++version);
-  };
+  const analyse = () => project.findings(view);
+  const edit = (from: string, to: string) => project.replace(from, to);
   const typeAt = (after: string, typed: string) => {
     for (const ch of typed) {
       edit(after, after + ch);
@@ -167,21 +146,17 @@ describe('keystrokes in a big DRF view class', function () {
   };
 
   beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memlint-drf-keys-'));
-    write(dir, 'manage.py', 'import django\n');
-    write(dir, 'requirements.txt', 'django\ndjangorestframework\n');
-    write(dir, 'shop/__init__.py', '');
-    write(dir, 'shop/models.py', MODELS);
-    write(dir, 'shop/serializers.py', SERIALIZERS);
-    write(dir, 'shop/settings.py', SETTINGS);
-    write(dir, 'shop/views.py', viewsModule(20));
-    overrides.clear();
-    ws = await Workspace.open({ root: dir, readOverride: (abs) => overrides.get(abs.split(path.sep).join('/')) });
-    ws.discover();
-    const file = path.join(dir, 'shop/views.py').split(path.sep).join('/');
-    doc = new TrackedDocument(`file://${file}`, file, 'python', 1, viewsModule(20), undefined);
+    project = await KeystrokeProject.open('drf-keys', {
+      'manage.py': 'import django\n',
+      'requirements.txt': 'django\ndjangorestframework\n',
+      'shop/__init__.py': '',
+      'shop/models.py': MODELS,
+      'shop/serializers.py': SERIALIZERS,
+      'shop/settings.py': SETTINGS,
+      'shop/views.py': viewsModule(20),
+    }, 'shop/views.py');
   });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => project.close());
 
   it('has the findings the edits below change', () => {
     const findings = analyse();
@@ -298,15 +273,12 @@ describe('keystrokes in a big DRF view class', function () {
 
   it('sees another module change between keystrokes (the serializers, as an open document)', () => {
     const start = analyse();
-    const serializers = path.join(dir, 'shop/serializers.py').split(path.sep).join('/');
-    overrides.set(serializers, SERIALIZERS_NESTED);
-    ws.invalidate(serializers);
+    project.setOpenText('shop/serializers.py', SERIALIZERS_NESTED);
     edit('        count = len(Order.objects.all())\n', '        count = len(Order.objects.all())\n        checked = True\n');
     const nested = analyse();
     // PlainOrderViewSet's serializer now reads each row's customer.
     assert.ok(nested.filter((f) => f.ruleId === 'n-plus-one').length > start.filter((f) => f.ruleId === 'n-plus-one').length, view(nested).join('\n'));
-    overrides.delete(serializers);
-    ws.invalidate(serializers);
+    project.setOpenText('shop/serializers.py', undefined);
     edit('        checked = True\n', '');
     assert.deepEqual(view(analyse()), view(start));
   });

@@ -5,12 +5,7 @@
  * back, a second class of the base's name added after the view, a function turned into a list view.
  */
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { Workspace } from '../../server/src/engine/workspace';
-import { TrackedDocument } from '../../server/src/lsp/documents';
-import { analyseKeystroke } from './keystroke-analysis';
+import { KeystrokeProject } from './keystroke-project';
 import type { Finding } from '../../server/src/engine/types';
 
 const MODELS = `from django.db import models
@@ -59,39 +54,27 @@ def helper():
 
 const view = (findings: readonly Finding[]) => findings.map((f) => `${f.ruleId} ${f.range.start.line}:${f.range.start.character} ${f.message}`);
 
-function write(dir: string, rel: string, text: string): void {
-  fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-  fs.writeFileSync(path.join(dir, rel), text);
-}
-
 describe('keystrokes in a module of DRF list views with local base classes', function () {
   this.timeout(300000);
-  let dir: string;
-
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  let project: KeystrokeProject;
+  afterEach(() => project.close());
 
   it('give the fresh findings as the bases and views change', async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memlint-list-keys-'));
-    write(dir, 'manage.py', 'import django\n');
-    write(dir, 'requirements.txt', 'django\ndjangorestframework\n');
-    write(dir, 'shop/__init__.py', '');
-    write(dir, 'shop/models.py', MODELS);
-    write(dir, 'shop/serializers.py', SERIALIZERS);
-    write(dir, 'shop/views.py', VIEWS);
-    const ws = await Workspace.open({ root: dir });
-    ws.discover();
-    const file = path.join(dir, 'shop/views.py').split(path.sep).join('/');
-    const doc = new TrackedDocument(`file://${file}`, file, 'python', 1, VIEWS, undefined);
-    let version = 1;
+    project = await KeystrokeProject.open('list-keys', {
+      'manage.py': 'import django\n',
+      'requirements.txt': 'django\ndjangorestframework\n',
+      'shop/__init__.py': '',
+      'shop/models.py': MODELS,
+      'shop/serializers.py': SERIALIZERS,
+      'shop/views.py': VIEWS,
+    }, 'shop/views.py');
     const listFindings: number[] = [];
     const analyse = () => {
-      const findings = analyseKeystroke(ws, doc, view, `after edit ${version}:\n${doc.text}`);
+      const findings = project.findings(view);
       listFindings.push(findings.filter((f) => f.ruleId === 'unbounded-queryset' && f.range.start.line >= 11 && f.range.start.line <= 14).length);
     };
     const edit = (from: string, to: string) => {
-      const at = doc.text.indexOf(from);
-      assert.ok(at >= 0, `"${from}" not in the file`);
-      doc.update([{ range: { start: doc.doc.positionAt(at), end: doc.doc.positionAt(at + from.length) }, text: to }], ++version);
+      project.replace(from, to);
       analyse();
     };
     analyse();

@@ -5,13 +5,7 @@
  * fresh analysis does, and reports it again when the service is restored.
  */
 import * as assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { Workspace } from '../../server/src/engine/workspace';
-import { TrackedDocument } from '../../server/src/lsp/documents';
-import { analyseKeystroke } from './keystroke-analysis';
-import type { Finding } from '../../server/src/engine/types';
+import { KeystrokeProject, findingsOf } from './keystroke-project';
 
 const MODELS = `from django.db import models
 
@@ -45,61 +39,38 @@ from . import views
 urlpatterns = [path("", views.post_list)]
 `;
 
-const write = (dir: string, rel: string, text: string) => {
-  fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
-  fs.writeFileSync(path.join(dir, rel), text);
-};
-
-const listFindings = (findings: readonly Finding[]) =>
-  findings.filter((f) => f.ruleId === 'unbounded-queryset').map((f) => `${f.range.start.line}:${f.range.start.character} ${f.message}`);
+const listFindings = findingsOf('unbounded-queryset');
 
 describe('a function view rendering a service module\'s queryset', function () {
   this.timeout(300000);
-  let dir: string;
-  let ws: Workspace;
-  let doc: TrackedDocument;
-  let version = 1;
-  const overrides = new Map<string, string>();
-
-  const analyse = () => analyseKeystroke(ws, doc, listFindings, `after edit ${version}:\n${doc.text}`);
-  const append = (text: string) => {
-    const end = doc.doc.positionAt(doc.text.length);
-    doc.update([{ range: { start: end, end }, text }], ++version);
-  };
+  let project: KeystrokeProject;
 
   beforeEach(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memlint-service-view-'));
-    write(dir, 'manage.py', 'import django\n');
-    write(dir, 'requirements.txt', 'django\n');
-    write(dir, 'blog/__init__.py', '');
-    write(dir, 'blog/models.py', MODELS);
-    write(dir, 'blog/services.py', SERVICES);
-    write(dir, 'blog/urls.py', URLS);
-    write(dir, 'blog/settings.py', 'SECRET_KEY = "x"\nINSTALLED_APPS = ["blog"]\nROOT_URLCONF = "blog.urls"\n');
-    write(dir, 'blog/views.py', VIEWS);
-    write(dir, 'blog/templates/blog/posts.html', '<ul>{% for post in posts %}<li>{{ post.title }}</li>{% endfor %}</ul>\n');
-    overrides.clear();
-    ws = await Workspace.open({ root: dir, readOverride: (abs) => overrides.get(abs.split(path.sep).join('/')) });
-    ws.discover();
-    const file = path.join(dir, 'blog/views.py').split(path.sep).join('/');
-    doc = new TrackedDocument(`file://${file}`, file, 'python', 1, VIEWS, undefined);
+    project = await KeystrokeProject.open('service-view', {
+      'manage.py': 'import django\n',
+      'requirements.txt': 'django\n',
+      'blog/__init__.py': '',
+      'blog/models.py': MODELS,
+      'blog/services.py': SERVICES,
+      'blog/urls.py': URLS,
+      'blog/settings.py': 'SECRET_KEY = "x"\nINSTALLED_APPS = ["blog"]\nROOT_URLCONF = "blog.urls"\n',
+      'blog/views.py': VIEWS,
+      'blog/templates/blog/posts.html': '<ul>{% for post in posts %}<li>{{ post.title }}</li>{% endfor %}</ul>\n',
+    }, 'blog/views.py');
   });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  afterEach(() => project.close());
 
   it('follows edits of the service function', () => {
-    const services = path.join(dir, 'blog/services.py').split(path.sep).join('/');
-    const whole = listFindings(analyse());
+    const whole = project.analyse(listFindings);
     assert.equal(whole.length, 1, whole.join('\n'));
     assert.match(whole[0], /^6:12 Renders every Post row into one page: post_list\(\) has no Paginator/);
     for (const edited of [SERVICES.replace('.all()', '.all()[:5]'), SERVICES.replace('return Post.objects.all()', 'return [1, 2]')]) {
-      overrides.set(services, edited);
-      ws.invalidate(services);
-      append('\n# a keystroke\n');
-      assert.deepEqual(listFindings(analyse()), []);
-      overrides.delete(services);
-      ws.invalidate(services);
-      append('#');
-      assert.equal(listFindings(analyse()).length, 1);
+      project.setOpenText('blog/services.py', edited);
+      project.append('\n# a keystroke\n');
+      assert.deepEqual(project.analyse(listFindings), []);
+      project.setOpenText('blog/services.py', undefined);
+      project.append('#');
+      assert.equal(project.analyse(listFindings).length, 1);
     }
   });
 });
