@@ -10,6 +10,7 @@ import { mayConfigurePageSize } from '../../analysis/python/prefilters';
 import { importsOf } from '../../analysis/python/imports';
 import { checkFastapiPageSizes, clamped } from './python-fastapi';
 import { checkFlaskPaginate } from './python-flask';
+import { checkLimitOffsetCaps } from './drf-limit-offset';
 
 const FASTAPI = /fastapi/;
 const PAGINATE_CALL = /\bpaginate\s*\(/;
@@ -25,6 +26,7 @@ export default defineRule({
     fix: 'unsafe',
     messages: {
       'client-chosen-drf': 'Serves any ?{{param}}= a client asks, so one request can load the whole table: add max_page_size',
+      'client-chosen-limit': 'Serves any ?{{param}}= a client asks, so one request can load the whole table: add max_limit',
       'client-chosen-fastapi': 'Serves any ?{{param}}= a client asks, so one request can load the whole table: add le={{max}}',
       'client-chosen-flask': 'Serves any ?{{param}}= a client asks, so one request can load the whole table: add max_per_page',
       'client-chosen-page-size': 'Serves any ?{{param}}= a client asks, so one request can load the whole table: cap it at {{max}}',
@@ -44,6 +46,8 @@ export default defineRule({
         '`page_size = N` / `max_page_size = N` / `default_limit` / `max_limit` on a pagination class, ' +
         '`self.paginator.page_size = N`, `PAGE_SIZE` in the `REST_FRAMEWORK` setting, and `Paginator(queryset, N)`. ' +
         'It also finds `page_size_query_param` without a `max_page_size`, which lets any client ask for every row at once, ' +
+        'a subclass of DRF\'s `LimitOffsetPagination` without `max_limit` (it always reads `?limit=`, and DRF leaves the cap ' +
+        'at None), ' +
         '`self.paginator.page_size` set from the query string (`int(request.query_params.get("num", 9))`) with no cap (it ' +
         'bypasses `max_page_size`), and ' +
         'FastAPI page sizes the client picks with no upper bound: a `limit`/`page_size`/`per_page` parameter of a route ' +
@@ -182,6 +186,8 @@ class ExportPagination(PageNumberPagination):
         ],
       });
     }
+
+    if (imports.importsModule('rest_framework')) checkLimitOffsetCaps(ctx, tree, imports, suggestedMax);
   },
 });
 
