@@ -87,8 +87,20 @@ function checkMongoFind(ctx: RuleContext, find: Node): void {
     end: top.endIndex,
     messageId: 'mongo-find',
     data: { collection: clipName(collection) },
+    table: collectionName(find),
     detail: `${how} of an unlimited find() builds a dict for every matching document before the code uses the first, and the collection keeps growing. Page through it with .skip()/.limit() (or a range on _id), or iterate the cursor without collecting it.`,
   });
+}
+
+/**
+ * The collection a find() reads when the code names it: `db.banners.find()`, `db["banners"].find()`; not a variable's
+ * or an object's attribute (`self.collection.find()` names the holder, not the collection).
+ */
+function collectionName(find: Node): string | undefined {
+  const object = find.childForFieldName('function')?.childForFieldName('object');
+  if (object?.type === 'attribute') return /^(self|cls)\b/.test(object.text) ? undefined : object.childForFieldName('attribute')?.text;
+  if (object?.type === 'subscript') return stringValue(object.childForFieldName('subscript')) ?? undefined;
+  return undefined;
 }
 
 /** How a cursor expression is copied whole: `list(...)`, a comprehension over it, or a loop appending each document. */
