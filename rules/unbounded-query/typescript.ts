@@ -33,7 +33,7 @@ import { searchedInMemory } from './searched-relation';
 import { mayLookUp, unboundedLookups } from './mongo-lookup';
 import { drizzleReads, mayReadDrizzle, unboundedWith, type DrizzleCondition, type DrizzleRead } from './drizzle';
 import { drizzleSchemaFor, drizzleTable } from '../../analysis/typescript/drizzle-schema';
-import { tableOfOrmCall } from '../../analysis/typescript/orm-table';
+import { tableOfOrmCall } from '../shared/table-names';
 
 /** Chain calls that bound or stream a Mongoose query / TypeORM query builder. */
 const BOUNDING_CHAIN = new Set(['limit', 'take', 'cursor', 'stream', 'eachAsync', 'paginate', 'countDocuments', 'count', 'distinct', 'findOne']);

@@ -11,6 +11,7 @@
  * columns, no relation, no timestamp: ModelIndex.isLookup in analysis/python/django-models.ts) are bounded; a model the project does not
  * define (other than Django's User) is not judged.
  */
+import { modelClassName } from '../shared/table-names';
 import { listRoutingOf } from '../../analysis/python/drf-routes';
 import type { Node, Tree } from 'web-tree-sitter';
 import type { ReportSpec, RuleContext } from '../api';
@@ -313,10 +314,9 @@ function writtenModel(info: QuerysetInfo | undefined, model?: string): string | 
   return written && (imported?.get(written)?.name ?? written);
 }
 
-/** The model whose rows a view lists, for the `smallTables` setting: not a generic `self.model`. */
+/** The model whose rows a view lists, for the `smallTables` setting: not a stand-in (`self.model`). */
 function rowsTable(info: QuerysetInfo | undefined, model?: string): string | undefined {
-  const name = writtenModel(info, model);
-  return name === 'model' ? undefined : name;
+  return modelClassName(writtenModel(info, model));
 }
 
 // --- DRF ---------------------------------------------------------------------------------------------------

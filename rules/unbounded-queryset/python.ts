@@ -49,7 +49,8 @@ import { checkWorkerRows, type JudgedElsewhere } from './worker-rows';
 import { checkRelationshipResponses } from './relationship-responses';
 import { checkSelectorLists } from './selector-lists';
 import { checkWorkerSqlAlchemy } from './worker-sqlalchemy';
-import { rowsOf, tableOf } from './rows-of';
+import { rowsOf } from './rows-of';
+import { modelClassName, tableOf } from '../shared/table-names';
 import { queryBuild } from '../../analysis/python/query-refinements';
 import { checkEagerCollections, EAGER_LAZY } from './eager-collections';
 import { recentSqlAlchemyWindow } from '../../analysis/python/time-windows';
@@ -647,7 +648,7 @@ function checkSerializer(ctx: Reporter, call: Node, growth: OwnerGrowth, reads: 
     end: at.endIndex,
     messageId: 'many-serializer',
     data: { rows: child ? `${child} row` : rowsOf(info) },
-    table: child ?? tableOf(info),
+    table: child !== undefined ? modelClassName(child) : tableOf(info),
     detail:
       `many=True over an unpaginated queryset loads every row, then builds a dict per row and the whole response body in memory. Paginate with self.paginate_queryset(queryset), or slice it.` +
       (child ? ` These are one parent's ${child} rows, which many users keep adding to it.` : growthNote(info, growth)),
@@ -704,7 +705,7 @@ function checkSqlAlchemyExports(ctx: Reporter, tree: Tree, iterations: readonly 
     ctx.report({
       start: all.startIndex,
       end: all.endIndex,
-      table: queried?.type === 'identifier' ? queried.text : undefined,
+      table: queried?.type === 'identifier' ? modelClassName(queried.text) : undefined,
       ...(known ? { data: { modelAt: model.startIndex - all.startIndex, modelLength: model.endIndex - model.startIndex } } : {}),
       messageId: output === 'export' ? 'all-export' : 'all-response',
       detail:

@@ -7,7 +7,3 @@ export function rowsOf(info: QuerysetInfo): string {
   return `${filtered ? 'matching ' : ''}${model}row`;
 }
 
-/** The model whose rows a queryset reads, for the `smallTables` setting: only when it is one known model. */
-export function tableOf(info: Pick<QuerysetInfo, 'models'>): string | undefined {
-  return info.models.length === 1 && info.models[0] !== 'model' ? info.models[0] : undefined;
-}

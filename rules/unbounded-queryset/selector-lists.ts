@@ -18,7 +18,8 @@ import { importsOf } from '../../analysis/python/imports';
 import { StatementFindingsCache, statementCachesEnabled, statementMatches, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
 import { projectChanges } from '../../analysis/cache';
 import { boundedByOwner, growthNote, type OwnerGrowth } from './owner-growth';
-import { rowsOf, tableOf } from './rows-of';
+import { rowsOf } from './rows-of';
+import { tableOf } from '../shared/table-names';
 
 /** A serializer class (`UserOutputSerializer`) or a view's own (`self.get_serializer`), and list()/tuple(). */
 const LIST_CALLS = /\b(?:\w*Serializer\w*|get_serializer|list|tuple)\b/g;

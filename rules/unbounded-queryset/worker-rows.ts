@@ -20,7 +20,8 @@ import { perRequestScope } from '../../analysis/python/per-request';
 import { importsOf } from '../../analysis/python/imports';
 import type { ModelIndex } from '../../analysis/python/django-models';
 import { boundedByOwner, growsWithTime, projectModels, type OwnerGrowth } from './owner-growth';
-import { rowsOf, tableOf } from './rows-of';
+import { rowsOf } from './rows-of';
+import { tableOf } from '../shared/table-names';
 
 /** What python.ts itself reports or deliberately judges: a node in request code, or a loop that writes an export. */
 export interface JudgedElsewhere {

@@ -1,0 +1,29 @@
+/**
+ * The table a finding's rows come from (`ReportSpec.table`), for the `smallTables` setting: only a name the code
+ * shows, never guessed. unbounded-queryset, unbounded-query and n-plus-one share these.
+ */
+import type { QuerysetInfo } from '../../analysis/python/django-querysets';
+import type { OrmCall } from '../../analysis/typescript/orm';
+
+/**
+ * The model whose rows a Django queryset reads: only when it is one model named as a class is (`Banner.objects`),
+ * not a stand-in (`self.model.objects`, `cls.objects`, `get_user_model().objects`).
+ */
+export function tableOf(info: Pick<QuerysetInfo, 'models'>): string | undefined {
+  return info.models.length === 1 ? modelClassName(info.models[0]) : undefined;
+}
+
+/** A model's class name as written (`Banner`), or undefined for a stand-in of one. */
+export function modelClassName(name: string | undefined): string | undefined {
+  return name !== undefined && /^[A-Z][A-Za-z0-9_]*$/.test(name) ? name : undefined;
+}
+
+/**
+ * The model a TS/JS ORM read's rows come from. Prisma's delegate (`prisma.menuItem`) always names its model; another
+ * ORM's receiver names one when it is class-like (`User.findAll()`, `db.Banner.find()`, `getRepository(Banner)`), not
+ * a holder's property (`this.userModel`, `this.repo`), which would be a guess.
+ */
+export function tableOfOrmCall(q: Pick<OrmCall, 'orm' | 'model'>): string | undefined {
+  if (!q.model) return undefined;
+  return q.orm === 'prisma' || /^[A-Z]/.test(q.model) ? q.model : undefined;
+}
