@@ -5,6 +5,7 @@
 import { clip } from '../shared/format';
 import { defineRule, type RuleContext } from '../api';
 import { nPlusOneMeta } from './meta';
+import { tableOfLoopRows } from '../shared/table-names';
 import { batchedForm, ORM_READ_WORD, ormCalls, ORM_LABEL } from '../../analysis/typescript/orm';
 import { enclosingQueryLoop, firstLine } from '../../analysis/typescript/query-loops';
 import { checkRelationLoops } from './typescript-relations';
@@ -107,6 +108,7 @@ export default router;
         start: q.call.getStart(),
         end: q.call.getEnd(),
         messageId: 'query-per-row',
+        table: tableOfLoopRows(loop.iterable, loop.rows),
         data: { call: clip(`${q.target}.${q.method}`, 40) },
         detail:
           `${ORM_LABEL[q.orm]} ${q.target}.${q.method}() runs once per row of ${iterable} ` +
@@ -135,6 +137,7 @@ function reportHelperCalls(ctx: RuleContext, q: OrmCall, reported: Set<ts.CallEx
       start: site.getStart(),
       end: site.getEnd(),
       messageId: 'query-per-row',
+      table: tableOfLoopRows(loop.iterable, loop.rows),
       data: { call: clip(site.expression.getText(), 40) },
       detail:
         `${site.expression.getText()}() runs ${q.target}.${q.method}() (line ${line}) and is called once per row of ` +

@@ -3,7 +3,9 @@
  * shows, never guessed. unbounded-queryset, unbounded-query and n-plus-one share these.
  */
 import type { QuerysetInfo } from '../../analysis/python/django-querysets';
+import { ts } from 'ts-morph';
 import type { OrmCall } from '../../analysis/typescript/orm';
+import { declarationOf, unwrapAwait } from '../../analysis/typescript/ast';
 
 /**
  * The model whose rows a Django queryset reads: only when it is one model named as a class is (`Banner.objects`),
@@ -26,4 +28,26 @@ export function modelClassName(name: string | undefined): string | undefined {
 export function tableOfOrmCall(q: Pick<OrmCall, 'orm' | 'model'>): string | undefined {
   if (!q.model) return undefined;
   return q.orm === 'prisma' || /^[A-Z]/.test(q.model) ? q.model : undefined;
+}
+
+/**
+ * The model of the rows a TS/JS loop iterates (n-plus-one's N): the query's, when the loop goes over its result itself
+ * (`for (const o of await prisma.order.findMany())`, `orders.map(...)` of `const orders = await Order.find().lean()`),
+ * not over a row's relation (`post.comments`) or rows merged from several queries.
+ */
+export function tableOfLoopRows(iterable: ts.Expression, rows: OrmCall): string | undefined {
+  let e = unwrapAwait(iterable);
+  if (ts.isIdentifier(e)) {
+    const decl = declarationOf(e);
+    if (!decl || !ts.isVariableDeclaration(decl) || !decl.initializer) return undefined;
+    e = unwrapAwait(decl.initializer);
+  }
+  // The query itself, or methods chained on it (`.lean()`, `.exec()`, `.sort(...)`).
+  while (e !== rows.call) {
+    if (!ts.isCallExpression(e)) return undefined;
+    const callee = e.expression;
+    if (!ts.isPropertyAccessExpression(callee)) return undefined;
+    e = unwrapAwait(callee.expression);
+  }
+  return tableOfOrmCall(rows);
 }
