@@ -5,7 +5,7 @@
 import type { QuerysetInfo } from '../../analysis/python/django-querysets';
 import { ts } from 'ts-morph';
 import type { OrmCall } from '../../analysis/typescript/orm';
-import { declarationOf, unwrapAwait } from '../../analysis/typescript/ast';
+import { declarationOf, thisMember, unwrap, unwrapAwait } from '../../analysis/typescript/ast';
 
 /**
  * The model whose rows a Django queryset reads: only when it is one model named as a class is (`Banner.objects`),
@@ -23,11 +23,30 @@ export function modelClassName(name: string | undefined): string | undefined {
 /**
  * The model a TS/JS ORM read's rows come from. Prisma's delegate (`prisma.menuItem`) always names its model; another
  * ORM's receiver names one when it is class-like (`User.findAll()`, `db.Banner.find()`, `getRepository(Banner)`), not
- * a holder's property (`this.userModel`, `this.repo`), which would be a guess.
+ * a holder's property (`this.userModel`, `this.repo`), unless Nest injects it by name (`@InjectModel(Gift.name)
+ * private giftModel`, `@InjectModel(User) private users`).
  */
-export function tableOfOrmCall(q: Pick<OrmCall, 'orm' | 'model'>): string | undefined {
-  if (!q.model) return undefined;
-  return q.orm === 'prisma' || /^[A-Z]/.test(q.model) ? q.model : undefined;
+export function tableOfOrmCall(q: Pick<OrmCall, 'orm' | 'model' | 'call'>): string | undefined {
+  if (q.model && (q.orm === 'prisma' || /^[A-Z]/.test(q.model))) return q.model;
+  return q.orm === 'mongoose' || q.orm === 'sequelize' ? injectedModel(q.call) : undefined;
+}
+
+/** The model Nest's `@InjectModel(...)` names for the `this.x` a read is called on: `Gift.name`, `'Gift'`, `User`. */
+function injectedModel(call: ts.CallExpression): string | undefined {
+  const callee = unwrap(call.expression);
+  const receiver = ts.isPropertyAccessExpression(callee) ? unwrap(callee.expression) : undefined;
+  const member = receiver && ts.isPropertyAccessExpression(receiver) ? thisMember(receiver) : undefined;
+  for (const d of (member && ts.canHaveDecorators(member) ? ts.getDecorators(member) : undefined) ?? []) {
+    const e = d.expression;
+    if (!ts.isCallExpression(e) || !ts.isIdentifier(e.expression) || e.expression.text !== 'InjectModel') continue;
+    const arg = e.arguments[0] && unwrap(e.arguments[0]);
+    if (!arg) return undefined;
+    if (ts.isStringLiteral(arg)) return arg.text;
+    if (ts.isPropertyAccessExpression(arg) && arg.name.text === 'name' && ts.isIdentifier(arg.expression)) return arg.expression.text;
+    if (ts.isIdentifier(arg) && /^[A-Z]/.test(arg.text)) return arg.text;
+    return undefined;
+  }
+  return undefined;
 }
 
 /**
