@@ -1,7 +1,7 @@
 /**
  * n-plus-one (Python/Django): a loop over a queryset whose body follows a relation of each row, one query per row.
  */
-import { tableOf } from '../shared/table-names';
+import { SMALL_TABLES_NOTE, tableOf } from '../shared/table-names';
 import { clip } from '../shared/format';
 import type { Node, Tree } from 'web-tree-sitter';
 import { liveCodeReports } from '../../analysis/python/dead-functions';
@@ -202,6 +202,7 @@ def order_list(request):
         'variable holding it is reassigned or read elsewhere (the other uses load the relationship too). No fix when a ' +
         'model on the path is not imported at module level.',
       notes:
+        SMALL_TABLES_NOTE +
         'Code nothing in production runs is not reported: an undecorated module-level function no other code of the project names (or only tests, scripts and management commands call), a view function no URLconf routes when the project\'s `urlpatterns` are seen. ' +
         'Not reported: loops that copy rows (`row.pk = None`, `copy.copy(row)`, `model_to_dict(row)` in the loop or an ' +
         'enclosing one: every pass inserts a row anyway), loops whose body returns, breaks or raises unconditionally (one pass), and loops over at most 20 rows (`qs[:5]`, also through a ' +

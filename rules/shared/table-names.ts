@@ -70,3 +70,10 @@ export function tableOfLoopRows(iterable: ts.Expression, rows: OrmCall): string 
   }
   return tableOfOrmCall(rows);
 }
+
+/** The rule docs' note on the `smallTables` setting (unbounded-queryset, unbounded-query, n-plus-one). */
+export const SMALL_TABLES_NOTE =
+  'Tables your team knows stay small (a clinic\'s banners, a café\'s menu), which the code cannot show, are listed once in the ' +
+  '`smallTables` setting (`smallTables = ["Banner", "menu_item"]`; names compared ignoring case and `_`): findings about their rows are not ' +
+  'reported (for n-plus-one, the rows the loop iterates). Each finding names its table (`table` in `--format json`) when the check can; ' +
+  'the editor\'s quick fix "Treat `Banner` as a small table" adds it to the settings file. ';

@@ -33,7 +33,7 @@ import { searchedInMemory } from './searched-relation';
 import { mayLookUp, unboundedLookups } from './mongo-lookup';
 import { drizzleReads, mayReadDrizzle, unboundedWith, type DrizzleCondition, type DrizzleRead } from './drizzle';
 import { drizzleSchemaFor, drizzleTable } from '../../analysis/typescript/drizzle-schema';
-import { tableOfOrmCall } from '../shared/table-names';
+import { SMALL_TABLES_NOTE, tableOfOrmCall } from '../shared/table-names';
 
 /** Chain calls that bound or stream a Mongoose query / TypeORM query builder. */
 const BOUNDING_CHAIN = new Set(['limit', 'take', 'cursor', 'stream', 'eachAsync', 'paginate', 'countDocuments', 'count', 'distinct', 'findOne']);
@@ -162,6 +162,7 @@ export default router;
         'page through the rest. Add an `orderBy` and a cursor or offset parameter; for exports, stream instead ' +
         '(Mongoose `.cursor()`, TypeORM `.stream()`, Prisma batches of `take`/`cursor`).',
       notes:
+        SMALL_TABLES_NOTE +
         'Queries scoped to one owner are not reported: an owner key (`userId`, `ownerId`, `accountId`, `customerId`, ' +
         '`tenantId`, ... also nested, as in `some: { userId }`, or an owner relation matched by its key, ' +
         '`createdBy: { id: userId }`, also in an `AND` branch; a class\'s key, `classId`, counts too) compared with a value the code holds, as the Python rule ' +

@@ -60,7 +60,7 @@ describe('smallTables setting', () => {
     const all = await scan({ 'shop/views.py': VIEWS_PY });
     const about = all.filter((f) => f.ruleId === 'unbounded-queryset' || f.ruleId === 'n-plus-one');
     assert.ok(about.length >= 2 && about.every((f) => f.table === 'Order'), JSON.stringify(about));
-    for (const settings of [
+    for (const settings of <Record<string, string>[]>[
       { 'memlint.toml': 'smallTables = ["ORDER"]\n' },
       { 'pyproject.toml': '[tool.memlint]\nsmallTables = ["_order_"]\n' },
       { 'package.json': '{ "name": "shop", "memlint": { "smallTables": ["order"] } }\n' },
