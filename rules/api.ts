@@ -160,6 +160,13 @@ export interface ReportSpec {
    * lacks the relation a serializer field reads, the route that calls a helper per request.
    */
   related?: RelatedSpec[];
+  /**
+   * The model or table whose rows the finding is about, as the code names it (`Banner`, Prisma's `menuItem`, a Knex
+   * `'menu_items'`): for n-plus-one the rows iterated (the N), not the table queried per row. Only when the check
+   * knows it, never guessed: a team lists tables it knows stay small in the `smallTables` setting, and the engine
+   * drops the findings about them (server/src/engine/small-tables.ts).
+   */
+  table?: string;
 }
 
 /** A place a finding points at besides its own range, in UTF-16 offsets of that file's text. */

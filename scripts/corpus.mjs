@@ -94,6 +94,7 @@ function run() {
       line: f.range.start.line,
       endLine: f.range.end.line,
       message: f.message,
+      ...(f.table ? { table: f.table } : {}),
     }));
     console.log(`${repo}: ${results[repo].length} findings (${Date.now() - started} ms)`);
   }

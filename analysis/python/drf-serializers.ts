@@ -80,7 +80,7 @@ export function serializerClassesIn(tree: Tree, file: string): SerializerClass[]
   return out;
 }
 
-function serializerClassOf(cls: Node, file: string): SerializerClass | undefined {
+export function serializerClassOf(cls: Node, file: string): SerializerClass | undefined {
   const nameNode = cls.childForFieldName('name');
   const body = cls.childForFieldName('body');
   if (!nameNode || !body) return undefined;

@@ -7,6 +7,7 @@
  * The view -> template links are project facts: built once per project and rebuilt only when a view, model,
  * settings or template file it used changes (per-file facts are kept per text version).
  */
+import { modelClassName } from '../shared/table-names';
 import { Parser, type Language, type Tree } from 'web-tree-sitter';
 import type { FixSpec, OffsetEdit, ProjectInfo, ReportSpec, RuleContext } from '../api';
 import { clip, lineNumberAt } from '../shared/format';
@@ -96,7 +97,7 @@ export function checkTemplate(ctx: RuleContext): void {
     if (seen.has(key)) continue;
     seen.add(key);
     const others = [...new Set(findings.filter((g) => g.start === f.start && g.path === f.path && g.view !== f.view).map((g) => g.view.name))];
-    ctx.report(templateReport(f, others));
+    ctx.report({ ...templateReport(f, others), table: rowsTable(f) });
   }
 }
 
@@ -111,7 +112,7 @@ export function checkTemplateViews(ctx: RuleContext, tree: Tree, canFix: boolean
     const key = `${f.value.queryset.start}:${f.path}:${f.method}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    ctx.report(viewReport(f, canFix, ctx.project));
+    ctx.report({ ...viewReport(f, canFix, ctx.project), table: rowsTable(f) });
   }
 }
 
@@ -583,6 +584,16 @@ function countAdvice(f: TemplateFinding): string {
   const outer = f.path.slice(0, split);
   const inner = f.path.slice(split + 2);
   return `Prefetch the rows with their count: .prefetch_related(Prefetch("${outer}", queryset=<their model>.objects.annotate(n=Count("${inner}")))) and read \`n\` in the template.`;
+}
+
+/**
+ * The model of the rows the template loops over (the N): the view's queryset's, when the read is on those rows
+ * themselves (`o.customer`); a read through a relation (`items__product`) may be an inner loop's rows, not named here.
+ */
+function rowsTable(f: TemplateFinding): string | undefined {
+  if (f.path.includes('__') || f.value.relation) return undefined;
+  const models = f.value.queryset.models;
+  return modelClassName(f.value.model ?? (models.length === 1 ? models[0] : undefined));
 }
 
 function templateReport(f: TemplateFinding, otherViews: string[]): ReportSpec {

@@ -11,7 +11,8 @@ import type { RuleContext } from '../api';
 import { clip } from '../shared/format';
 import { captures, classFieldCalls, keywordArgument, stringValue } from '../../analysis/python/ast';
 import { listedSerializers } from '../../analysis/python/drf-listed-serializers';
-import { rowParameter } from '../../analysis/python/drf-serializers';
+import { rowParameter, serializerClassOf } from '../../analysis/python/drf-serializers';
+import { modelClassName } from '../shared/table-names';
 // A later write in the chain makes it no read (`.update()`, `.delete()`).
 import { WRITES } from './python-keyed-queries';
 import { statementMatches, topLevelStatements } from '../../analysis/python/statements';
@@ -49,6 +50,7 @@ export function checkMethodFieldQueries(ctx: RuleContext, tree: Tree): void {
         start: statement.start + start,
         end: statement.start + end,
         messageId: 'serializer-keyed-query',
+        table: found.model,
         data: { serializer: clip(name, 30), method: clip(method, 24), call: clip(call, 40) },
         detail:
           `N+1 queries: DRF calls ${name}.${method}() once for each row it serialises, and the project renders ${name} ` +
@@ -65,6 +67,7 @@ const SERIALIZER_WORD = /Serializer/;
 /** A serializer class's name and the keyed queries of its per-row methods (offsets from the statement's start). */
 interface ClassQueries {
   name: string;
+  model?: string;
   queries: { start: number; end: number; method: string; call: string }[];
 }
 
@@ -88,7 +91,8 @@ function perRowQueries(child: Node): ClassQueries | null {
       queries.push({ start: query.node.startIndex - child.startIndex, end: query.node.endIndex - child.startIndex, method, call: `${query.model}.${query.manager}.${query.method}` });
     }
   }
-  return queries.length > 0 ? { name, queries } : null;
+  // The N is the rows the serializer renders: its Meta's model (none when inherited).
+  return queries.length > 0 ? { name, queries, model: modelClassName(serializerClassOf(cls, '')?.model) } : null;
 }
 
 /** The methods the class's SerializerMethodFields call (`get_<field>`, or `method_name=`). */

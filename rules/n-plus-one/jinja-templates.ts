@@ -9,6 +9,7 @@
  * The view -> template links are a project fact: built on the first template checked and kept until a view, a
  * model module or a template it read changes (the texts are compared, as the Django template links are).
  */
+import { modelClassName } from '../shared/table-names';
 import { Parser, type Language, type Tree } from 'web-tree-sitter';
 import type { ProjectInfo, ReportSpec, RuleContext } from '../api';
 import { clip } from '../shared/format';
@@ -33,6 +34,8 @@ export interface JinjaFinding {
   viewFile: string;
   viewLine: number;
   name: string;
+  /** The model of the rows the loop iterates (the N), when the read is on those rows themselves. */
+  table?: string;
 }
 
 interface Cache {
@@ -259,6 +262,7 @@ class ViewWalker {
       viewFile: this.file,
       viewLine: b.viewLine,
       name: b.name,
+      table: b.path.length === 0 && b.rows.prefix.length === 0 ? modelClassName(b.rows.model.name) : undefined,
     });
   }
 }
@@ -297,6 +301,7 @@ function report(f: JinjaFinding): ReportSpec {
     start: f.start,
     end: f.end,
     messageId: 'lazy-load',
+    table: f.table,
     data: { read: clip(f.read, 40), option: clip(f.option, 50) },
     detail:
       `N+1 queries: each row's ${f.read} is a lazy relationship, loaded with its own SELECT while the loop renders, and every loaded ` +

@@ -8,6 +8,7 @@
  * queryset. Fixes edit one file (the engine's FixSpec has no file), and the fix always edits the queryset, so
  * reporting in the view's file is what keeps the quick fix working when serializers live in serializers.py.
  */
+import { modelClassName } from '../shared/table-names';
 import { listRoutingOf } from '../../analysis/python/drf-routes';
 import type { Node, Tree } from 'web-tree-sitter';
 import type { FixSpec, RelatedSpec, ReportSpec, RuleContext } from '../api';
@@ -168,7 +169,9 @@ function checkView(ctx: RuleContext, drf: DrfProject, view: ListView, canFix: bo
   if (serializer.model && qsModel && serializer.model !== qsModel && !drf.models.sharesRowsOf(serializer.model, qsModel) && !drf.models.sharesRowsOf(qsModel, serializer.model)) return;
   const shared = sharedRelations(view);
   const needs = missingNeeds(drf.relationNeeds(serializer, qsModel), infos).filter((n) => !shared.has(n.path.split('__')[0]));
-  for (const need of needs) report(finding(ctx, drf, view, need, canFix));
+  // The N is the view's rows: its queryset's model.
+  const table = modelClassName(qsModel);
+  for (const need of needs) report({ ...finding(ctx, drf, view, need, canFix), table });
 }
 
 /**

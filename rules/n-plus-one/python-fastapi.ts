@@ -5,6 +5,7 @@
  * one SELECT per row while the response is built, unless the query loads it (`selectinload`/`joinedload`/... in
  * `.options()`, or `lazy="selectin"`/`"joined"` on the relationship).
  */
+import { modelClassName } from '../shared/table-names';
 import type { Node, Tree } from 'web-tree-sitter';
 import type { ReportSpec, RuleContext } from '../api';
 import { clip } from '../shared/format';
@@ -49,6 +50,7 @@ export function checkResponseModelLists(ctx: RuleContext, report: (spec: ReportS
         start: query.startIndex,
         end: query.endIndex,
         messageId: 'response-model-lazy',
+        table: modelClassName(rows.model.name),
         data: { schema: clip(route.schema, 30), reads: clip(reads, 50) },
         detail:
           `N+1 queries: the route's response model (a list of ${route.schema}) validates every returned row, and its ` +

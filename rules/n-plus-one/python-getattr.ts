@@ -11,6 +11,7 @@
  * Django admin action receives from an admin of this module registered for the model, which select related rows
  * only when `list_select_related` says so or `list_display` shows a relation (no fix: the queryset is a parameter).
  */
+import { modelClassName } from '../shared/table-names';
 import type { Node, Tree } from 'web-tree-sitter';
 import { clip } from '../shared/format';
 import type { FixSpec, OffsetEdit, ProjectInfo, ReportSpec, RuleContext } from '../api';
@@ -158,6 +159,7 @@ function getattrFinding(call: Node, iteration: Iteration, rows: Rows, models: ()
     start: call.startIndex,
     end: call.endIndex,
     messageId: 'getattr-fk',
+    table: modelClassName(rows.model),
     // The headline names the keys while they fit; the detail and the fix always carry all of them.
     data: { keys: keys.length === 1 ? clip(keys[0], 24) : `${keys.length} foreign keys`, paths: list.length <= 28 ? list : `"${clip(keys[0], 20)}", …` },
     detail:

@@ -4,6 +4,7 @@
  * loads lazily (`lazy="select"`, the default, or `"dynamic"`): one SELECT per row while the response is built, unless
  * the query loads it (`selectinload`/`joinedload`/... in `.options()`).
  */
+import { modelClassName } from '../shared/table-names';
 import type { ReportSpec, RuleContext } from '../api';
 import { clip } from '../shared/format';
 import { fileMatches } from '../../analysis/python/statements';
@@ -41,6 +42,7 @@ export function checkMarshmallowLists(ctx: RuleContext, report: (spec: ReportSpe
         start: expression.startIndex,
         end: expression.endIndex,
         messageId: 'schema-lazy',
+        table: modelClassName(rows.model.name),
         data: { schema: clip(view.schema, 30), reads: clip(reads, 50) },
         detail:
           `N+1 queries: ${view.schema}(many=True) dumps every row, and its nested fields read ${reads}, which load ` +

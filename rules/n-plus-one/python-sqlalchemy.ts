@@ -4,6 +4,7 @@
  * query has no loader option (`selectinload`, `joinedload`, ...) for it. Models come from
  * analysis/python/sqlalchemy-models.ts; rows are recognised from the query expression that feeds the loop.
  */
+import { modelClassName } from '../shared/table-names';
 import { clip } from '../shared/format';
 import { headlineText } from './meta';
 import type { Node, Tree } from 'web-tree-sitter';
@@ -98,8 +99,10 @@ export function checkSqlalchemyLoops(ctx: RuleContext, report: (spec: ReportSpec
       if (!readsRowsWords(iteration)) continue;
       const rows = rowsOfIteration(ctx, tree, iteration, memo);
       if (!rows) continue;
-      for (const read of readsToReport(ctx, tree, iteration, rows)) report(finding(tree, text, iteration, rows, read, canFix));
-      if (rows.prefix.length === 0 && !pinnedToOneParent(rows.filters)) sqlalchemyKeyedQueries(iteration, unparenthesize(iteration.iterable).text, report);
+      // The N is the queried model's rows; a loop over an outer row's relationship names none.
+      const table = rows.prefix.length === 0 ? modelClassName(rows.models[0]?.name) : undefined;
+      for (const read of readsToReport(ctx, tree, iteration, rows)) report({ ...finding(tree, text, iteration, rows, read, canFix), table });
+      if (rows.prefix.length === 0 && !pinnedToOneParent(rows.filters)) sqlalchemyKeyedQueries(iteration, unparenthesize(iteration.iterable).text, (spec) => report({ ...spec, table }));
     }
   }
 }

@@ -1,6 +1,7 @@
 /**
  * n-plus-one (Python/Django): a loop over a queryset whose body follows a relation of each row, one query per row.
  */
+import { SMALL_TABLES_NOTE, tableOf } from '../shared/table-names';
 import { clip } from '../shared/format';
 import type { Node, Tree } from 'web-tree-sitter';
 import { liveCodeReports } from '../../analysis/python/dead-functions';
@@ -201,6 +202,7 @@ def order_list(request):
         'variable holding it is reassigned or read elsewhere (the other uses load the relationship too). No fix when a ' +
         'model on the path is not imported at module level.',
       notes:
+        SMALL_TABLES_NOTE +
         'Code nothing in production runs is not reported: an undecorated module-level function no other code of the project names (or only tests, scripts and management commands call), a view function no URLconf routes when the project\'s `urlpatterns` are seen. ' +
         'Not reported: loops that copy rows (`row.pk = None`, `copy.copy(row)`, `model_to_dict(row)` in the loop or an ' +
         'enclosing one: every pass inserts a row anyway), loops whose body returns, breaks or raises unconditionally (one pass), and loops over at most 20 rows (`qs[:5]`, also through a ' +
@@ -319,7 +321,7 @@ function checkStatement(tree: Tree, statement: TopLevelStatement, canFix: boolea
     // One record's few children (a release's files, a user's memberships): a few queries, not an N+1 to report.
     if (!source.prefix && fewChildRows(source.info, iteration.node, models)) continue;
     for (const access of accessesToReport(tree, iteration, source, models)) reportTo(finding(iteration, source, access, canFix));
-    if (rowsOfManyParents(source) && !filtersOneParent(source.info, models)) keyedQueries(iteration, unparenthesize(iteration.iterable).text, reportTo, relationAliases(iteration));
+    if (rowsOfManyParents(source) && !filtersOneParent(source.info, models)) keyedQueries(iteration, unparenthesize(iteration.iterable).text, (spec) => reportTo({ ...spec, table: rowsTable(source) }), relationAliases(iteration));
   }
   if (statementMatches(statement, SESSION_WORD)) {
     for (const { node: loop } of captures(tree, '(for_statement) @f', statement.node)) {
@@ -776,6 +778,11 @@ function looksLikeManagerCall(method: string, call: Node): boolean {
   }
 }
 
+/** The model of the rows a loop iterates (the N); a loop over an outer row's relation (`order.items.all()`) names none. */
+function rowsTable(source: RowSource): string | undefined {
+  return source.prefix ? undefined : tableOf(source.info);
+}
+
 function finding(iteration: Iteration, source: RowSource, access: RelationAccess, canFix: boolean): ReportSpec {
   const row = iteration.target.text;
   const perRow = row.length >= 3 ? row : 'row';
@@ -817,5 +824,5 @@ function finding(iteration: Iteration, source: RowSource, access: RelationAccess
       `N+1 queries. Load the rows once with .prefetch_related(Prefetch("${fullPath}", queryset=..., to_attr=...)) ` +
       `or annotate the ${outer}queryset.`;
   }
-  return { start: access.node.startIndex, end: access.node.endIndex, ...headline, detail, fixes };
+  return { start: access.node.startIndex, end: access.node.endIndex, ...headline, detail, fixes, table: rowsTable(source) };
 }

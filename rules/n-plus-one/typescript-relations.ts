@@ -4,6 +4,7 @@
  * (`await order.getCustomer()`) in a loop over `findAll` results. Entities are read from the file that declares them
  * (imported from the project), parsed once per text version.
  */
+import { tableOfLoopRows } from '../shared/table-names';
 import * as path from 'node:path';
 import { ts } from 'ts-morph';
 import type { FixSpec, OffsetEdit, RuleContext } from '../api';
@@ -86,6 +87,7 @@ function checkLazyRead(ctx: RuleContext, sf: ts.SourceFile, read: ts.PropertyAcc
     start: read.getStart(),
     end: read.getEnd(),
     messageId: 'lazy-relation',
+    table: tableOfLoopRows(loop.iterable, loop.rows),
     data: { read: clip(shown, 30) },
     detail:
       `N+1 queries: ${loop.rows.model}.${relation.name} is a lazy relation (typed Promise<...>), so awaiting it queries ` +
@@ -253,6 +255,7 @@ function checkAssociationGetters(ctx: RuleContext, sf: ts.SourceFile): void {
       start: call.getStart(),
       end: call.getEnd(),
       messageId: counting ? 'association-count' : 'association-getter',
+      table: tableOfLoopRows(loop.iterable, loop.rows),
       data: { call: clip(shown, 36) },
       detail:
         `N+1 queries: a ${ORM_LABEL.sequelize} association ${counting ? 'counter' : 'getter'} always queries, once for every row of ` +

@@ -5,6 +5,7 @@
 import { clip } from '../shared/format';
 import { defineRule, type RuleContext } from '../api';
 import { nPlusOneMeta } from './meta';
+import { SMALL_TABLES_NOTE, tableOfLoopRows } from '../shared/table-names';
 import { batchedForm, ORM_READ_WORD, ormCalls, ORM_LABEL } from '../../analysis/typescript/orm';
 import { enclosingQueryLoop, firstLine } from '../../analysis/typescript/query-loops';
 import { checkRelationLoops } from './typescript-relations';
@@ -83,6 +84,7 @@ export default router;
         '`__customer__`, which can change API responses. Sequelize getters always query, even when the association was ' +
         'included, so adding `include` alone would not help: the message says to include it and read the property.',
       notes:
+        SMALL_TABLES_NOTE +
         'The message names the batched form for the ORM: Prisma `findMany({ where: { id: { in: ids } } })` or `include`; ' +
         'TypeORM `findBy({ id: In(ids) })` or `relations`; Sequelize `findAll({ where: { id: { [Op.in]: ids } } })` or ' +
         '`include`; Mongoose `find({ _id: { $in: ids } })` or `.populate()`. Loops over literal arrays, request data ' +
@@ -107,6 +109,7 @@ export default router;
         start: q.call.getStart(),
         end: q.call.getEnd(),
         messageId: 'query-per-row',
+        table: tableOfLoopRows(loop.iterable, loop.rows),
         data: { call: clip(`${q.target}.${q.method}`, 40) },
         detail:
           `${ORM_LABEL[q.orm]} ${q.target}.${q.method}() runs once per row of ${iterable} ` +
@@ -135,6 +138,7 @@ function reportHelperCalls(ctx: RuleContext, q: OrmCall, reported: Set<ts.CallEx
       start: site.getStart(),
       end: site.getEnd(),
       messageId: 'query-per-row',
+      table: tableOfLoopRows(loop.iterable, loop.rows),
       data: { call: clip(site.expression.getText(), 40) },
       detail:
         `${site.expression.getText()}() runs ${q.target}.${q.method}() (line ${line}) and is called once per row of ` +

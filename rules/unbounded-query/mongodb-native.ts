@@ -17,6 +17,8 @@ export interface NativeRead {
   method: 'find' | 'aggregate';
   /** The collection as the code names it: `items` for `collection('items')`, else the receiver's text. */
   collection: string;
+  /** The collection's name when the code writes it as a string (`collection('items')`), for the `smallTables` setting. */
+  table?: string;
   /** The receiver of the read, as written (`db.collection('items')`, `this.users`). */
   target: string;
   /** For aggregate: the first `$match` stage (the filter the rule's scope checks judge). */
@@ -80,24 +82,27 @@ export function nativeMongoReads(sf: ts.SourceFile, calls: readonly ts.CallExpre
         }
       }
     }
-    out.push({ call: read, toArray, method, collection: named ?? receiver.getText(), target: receiver.getText(), match });
+    out.push({ call: read, toArray, method, collection: named ?? receiver.getText(), table: collectionName(receiver, true), target: receiver.getText(), match });
   }
   return out;
 }
 
-/** `x.collection('items')`, or a name bound to one (`const items = db.collection('items')`): the collection's name. */
-function collectionName(receiver: ts.Expression): string | undefined {
+/**
+ * `x.collection('items')`, or a name bound to one (`const items = db.collection('items')`): the collection's name
+ * (`literal`: only a name written as a string, not a constant's or expression's text).
+ */
+function collectionName(receiver: ts.Expression, literal = false): string | undefined {
   const e = unwrapAwait(receiver);
   if (ts.isCallExpression(e)) {
     const callee = unwrap(e.expression);
-    if (ts.isPropertyAccessExpression(callee) && callee.name.text === 'collection' && e.arguments.length >= 1) return stringValue(e.arguments[0]) ?? e.arguments[0].getText();
+    if (ts.isPropertyAccessExpression(callee) && callee.name.text === 'collection' && e.arguments.length >= 1) return stringValue(e.arguments[0]) ?? (literal ? undefined : e.arguments[0].getText());
     return undefined;
   }
   if (ts.isIdentifier(e)) {
     const decl = declarationOf(e);
     if (decl && ts.isVariableDeclaration(decl) && decl.initializer && ts.isIdentifier(decl.name)) {
       const init = unwrapAwait(decl.initializer);
-      return ts.isCallExpression(init) ? collectionName(init) : undefined;
+      return ts.isCallExpression(init) ? collectionName(init, literal) : undefined;
     }
     return undefined;
   }
@@ -105,7 +110,7 @@ function collectionName(receiver: ts.Expression): string | undefined {
     const member = thisMember(e);
     if (member && ts.isPropertyDeclaration(member) && member.initializer) {
       const init = unwrapAwait(member.initializer);
-      return ts.isCallExpression(init) ? collectionName(init) : undefined;
+      return ts.isCallExpression(init) ? collectionName(init, literal) : undefined;
     }
   }
   return undefined;

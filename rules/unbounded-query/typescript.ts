@@ -33,6 +33,7 @@ import { searchedInMemory } from './searched-relation';
 import { mayLookUp, unboundedLookups } from './mongo-lookup';
 import { drizzleReads, mayReadDrizzle, unboundedWith, type DrizzleCondition, type DrizzleRead } from './drizzle';
 import { drizzleSchemaFor, drizzleTable } from '../../analysis/typescript/drizzle-schema';
+import { SMALL_TABLES_NOTE, tableOfOrmCall } from '../shared/table-names';
 
 /** Chain calls that bound or stream a Mongoose query / TypeORM query builder. */
 const BOUNDING_CHAIN = new Set(['limit', 'take', 'cursor', 'stream', 'eachAsync', 'paginate', 'countDocuments', 'count', 'distinct', 'findOne']);
@@ -161,6 +162,7 @@ export default router;
         'page through the rest. Add an `orderBy` and a cursor or offset parameter; for exports, stream instead ' +
         '(Mongoose `.cursor()`, TypeORM `.stream()`, Prisma batches of `take`/`cursor`).',
       notes:
+        SMALL_TABLES_NOTE +
         'Queries scoped to one owner are not reported: an owner key (`userId`, `ownerId`, `accountId`, `customerId`, ' +
         '`tenantId`, ... also nested, as in `some: { userId }`, or an owner relation matched by its key, ' +
         '`createdBy: { id: userId }`, also in an `AND` branch; a class\'s key, `classId`, counts too) compared with a value the code holds, as the Python rule ' +
@@ -211,7 +213,7 @@ export default router;
     if (MAY_RUN_RAW_SELECT.test(ctx.file.text)) {
       for (const found of rawSelects(ctx)) {
         const { what, detail } = describeRawSelect(found);
-        ctx.report({ start: found.call.getStart(), end: found.call.getEnd(), messageId: 'unbounded', data: { what: clip(what, 56) }, detail });
+        ctx.report({ start: found.call.getStart(), end: found.call.getEnd(), messageId: 'unbounded', data: { what: clip(what, 56) }, detail, table: found.table });
       }
     }
     const calls = ormCalls(ctx); // before the parse: a file with no possible ORM read is not parsed
@@ -247,6 +249,7 @@ export default router;
       ctx.report({
         start,
         end: q.call.getEnd(),
+        table: tableOfOrmCall(q),
         ...(problem.clientChosen
           ? { messageId: 'client-chosen-size', data: { what: clip(problem.what, 40), ...problem.clientChosen } }
           : problem.optional
@@ -298,6 +301,7 @@ function reportNativeReads(ctx: RuleContext, ormReads: readonly OrmCall[], limit
       start: read.call.getStart(),
       end: read.toArray.getEnd(),
       messageId: 'unbounded',
+      table: read.table,
       data: { what: clip(what, 56) },
       detail:
         `${what} reads every matching document into an array at once, on each request (.toArray() holds them all). ` +
@@ -320,6 +324,7 @@ function reportLookups(ctx: RuleContext): void {
       start: found.stage.parent.getStart(),
       end: found.stage.parent.getEnd(),
       messageId: 'unbounded-lookup',
+      table: found.from,
       data: { what: clip(what, 40), relation: clip(found.from, 17) },
       detail:
         `${what} joins to each result, with $lookup, every ${found.from} document that refers to it, and those grow with use: ` +
@@ -352,6 +357,7 @@ function reportKnexReads(ctx: RuleContext, limit: number): void {
       start: read.table.getStart(),
       end: read.chain.getEnd(),
       messageId: 'unbounded',
+      table: read.tableName,
       data: { what: clip(what, 56) },
       detail:
         `${what} reads every matching row into an array at once, on each request. Page it: .orderBy('id').limit(${limit}).offset(...) ` +
@@ -387,6 +393,7 @@ function reportDrizzleReads(ctx: RuleContext, limit: number): void {
         start: read.call.getStart(),
         end: read.call.getEnd(),
         messageId: 'unbounded-include',
+        table: include.table,
         data: { what: clip(what, 51 - Math.min(include.path.length, 17)), relation: clip(include.path, 17) },
         detail:
           `${what} returns ${read.method === 'findFirst' ? 'one row' : 'a page of rows'}, but \`with: { ${include.path.split('.').pop()} }\` loads a to-many relation ` +
@@ -413,6 +420,7 @@ function reportDrizzleReads(ctx: RuleContext, limit: number): void {
       start: read.call.getStart(),
       end: read.call.getEnd(),
       messageId: 'unbounded',
+      table: table.name,
       data: { what: clip(what, 56) },
       detail:
         `${what} reads every matching row into an array at once, on each request. Page it: ` +
@@ -463,6 +471,7 @@ function reportInclude(ctx: RuleContext, q: OrmCall, include: UnboundedInclude):
     start: q.call.getStart(),
     end: q.call.getEnd(),
     messageId: 'unbounded-include',
+    table: include.model,
     // The headline stays within 100 characters: 49 are the message's own, the relation takes what it needs first.
     data: { what: clip(what, 51 - Math.min(include.path.length, 17)), relation: clip(include.path, 17) },
     detail: prisma
@@ -482,6 +491,7 @@ function reportPopulate(ctx: RuleContext, q: OrmCall, populate: UnboundedPopulat
     start: q.call.getStart(),
     end: q.call.getEnd(),
     messageId: 'unbounded-populate',
+    table: populate.model,
     data: { what: clip(what, 50 - Math.min(populate.path.length, 17)), relation: clip(populate.path, 17) },
     detail:
       `${what} is bounded, but .populate('${populate.path}') loads every ${populate.model} document the array of ids ` +

@@ -48,6 +48,7 @@ export function checkEagerCollections(ctx: RuleContext, tree: Tree, report: (spe
         end: at.endIndex,
         messageId: 'eager-collection',
         data: { owner: owner.name, relation: name, lazy },
+        table: child.name,
         detail:
           `${owner.name}.${name} is lazy="${lazy}": every query that loads a ${owner.name} (a login, the current-user dependency of each ` +
           `route) also loads every ${child.name} row that ${owner.name.toLowerCase()} ever made, with their own eager relationships, and ` +

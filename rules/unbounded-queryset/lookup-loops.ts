@@ -50,6 +50,7 @@ function checkLoop(ctx: RuleContext, tree: Tree, cls: Node, method: string, loop
     end: right.endIndex,
     messageId: 'lookup-loop',
     data: { rows: `${clip(model, 28)} row`, method: clip(`${form}.${method}()`, 36) },
+    table: model,
     detail:
       `${form}.${method}() runs on every submission and loads every ${model} row to find one that matches in Python: ` +
       'the table grows with the app, and every row is a model instance in memory while the loop runs. Ask the ' +

@@ -87,8 +87,20 @@ function checkMongoFind(ctx: RuleContext, find: Node): void {
     end: top.endIndex,
     messageId: 'mongo-find',
     data: { collection: clipName(collection) },
+    table: collectionName(find),
     detail: `${how} of an unlimited find() builds a dict for every matching document before the code uses the first, and the collection keeps growing. Page through it with .skip()/.limit() (or a range on _id), or iterate the cursor without collecting it.`,
   });
+}
+
+/**
+ * The collection a find() reads when the code names it: `db.banners.find()`, `db["banners"].find()`; not a variable's
+ * or an object's attribute (`self.collection.find()` names the holder, not the collection).
+ */
+function collectionName(find: Node): string | undefined {
+  const object = find.childForFieldName('function')?.childForFieldName('object');
+  if (object?.type === 'attribute') return /^(self|cls)\b/.test(object.text) ? undefined : object.childForFieldName('attribute')?.text;
+  if (object?.type === 'subscript') return stringValue(object.childForFieldName('subscript')) ?? undefined;
+  return undefined;
 }
 
 /** How a cursor expression is copied whole: `list(...)`, a comprehension over it, or a loop appending each document. */
@@ -133,6 +145,7 @@ function checkFetchAll(ctx: RuleContext, call: Node): void {
     start: call.startIndex,
     end: call.endIndex,
     messageId: 'fetch-all',
+    table: selectedTable(values),
     detail: 'fetch_all() of a SELECT with no LIMIT builds a record for every matching row before the code uses the first, and the table keeps growing. Add .limit(n) (or LIMIT n) with an offset or keyset page, or stream rows with database.iterate(query).',
   });
 }
@@ -159,6 +172,18 @@ function unboundedSelect(value: Node): boolean {
   }
   const core = /\.select\s*\(|\bselect\s*\(/.test(text);
   return core && !/\.(limit|offset|group_by|fetch)\s*\(|\bfunc\.(count|sum|avg|min|max)\b/.test(text) && !SCOPED_COLUMN.test(text);
+}
+
+/**
+ * The table every value selects from, when they name one: `SELECT ... FROM notes` (the first FROM; not a name built in
+ * an f-string), SQLAlchemy core `notes.select()` / `select(notes)`; undefined when they differ or name none.
+ */
+function selectedTable(values: readonly Node[]): string | undefined {
+  const names = new Set(values.map((v) => {
+    if (v.type === 'string' || v.type === 'concatenated_string') return /\bfrom\s+["`]?([A-Za-z_]\w*)["`]?(?![\w.{])/i.exec(v.text)?.[1];
+    return (/^([A-Za-z_]\w*)\.select\s*\(/.exec(v.text) ?? /^select\s*\(\s*([A-Za-z_]\w*)\s*[,)]/.exec(v.text))?.[1];
+  }));
+  return names.size === 1 ? [...names][0] : undefined;
 }
 
 function clipName(name: string): string {

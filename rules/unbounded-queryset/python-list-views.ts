@@ -11,6 +11,7 @@
  * columns, no relation, no timestamp: ModelIndex.isLookup in analysis/python/django-models.ts) are bounded; a model the project does not
  * define (other than Django's User) is not judged.
  */
+import { modelClassName } from '../shared/table-names';
 import { listRoutingOf } from '../../analysis/python/drf-routes';
 import type { Node, Tree } from 'web-tree-sitter';
 import type { ReportSpec, RuleContext } from '../api';
@@ -301,11 +302,21 @@ function ownerNote(info: QuerysetInfo | undefined, judge: Judge, fallbackModel?:
 }
 
 function rowsLabel(info: QuerysetInfo | undefined, model?: string): string {
+  const name = writtenModel(info, model);
+  const filtered = info?.methods.some((m) => m === 'filter' || m === 'exclude');
+  return `${filtered ? 'matching ' : ''}${name ? `${clip(name, 28)} ` : ''}row`;
+}
+
+/** The model a view's rows are named for (its name where it is declared, not an import's alias). */
+function writtenModel(info: QuerysetInfo | undefined, model?: string): string | undefined {
   const imported = info?.roots[0] ? importsOf(info.roots[0].node.tree).origins : undefined;
   const written = info?.models.length === 1 && !(info.models[0] === 'model' && model) ? info.models[0] : model;
-  const name = written && clip(imported?.get(written)?.name ?? written, 28);
-  const filtered = info?.methods.some((m) => m === 'filter' || m === 'exclude');
-  return `${filtered ? 'matching ' : ''}${name ? `${name} ` : ''}row`;
+  return written && (imported?.get(written)?.name ?? written);
+}
+
+/** The model whose rows a view lists, for the `smallTables` setting: not a stand-in (`self.model`). */
+function rowsTable(info: QuerysetInfo | undefined, model?: string): string | undefined {
+  return modelClassName(writtenModel(info, model));
 }
 
 // --- DRF ---------------------------------------------------------------------------------------------------
@@ -346,6 +357,7 @@ function checkDrfListView(ctx: RuleContext, cls: Node, chain: ClassChain, judge:
   report(ctx, rows.node, {
     messageId: 'unpaged-list-view',
     data: { rows: rowsLabel(rows.info, modelName), why: headline },
+    table: rowsTable(rows.info, modelName),
     detail:
       `${view} answers GET on the collection with every row of its queryset, serialized into one response (${why}). ` +
       'The table grows with the app, and each row becomes a model instance and then a dict in memory at once. ' +
@@ -594,6 +606,7 @@ function checkDjangoListView(ctx: RuleContext, cls: Node, chain: ClassChain, jud
   report(ctx, rows?.node ?? view, {
     messageId: 'unpaged-template-view',
     data: { rows: rowsLabel(info, modelName), view: clip(view.text, 40), pager: 'paginate_by' },
+    table: rowsTable(info, modelName),
     detail:
       `${view.text} renders every row of its queryset into one page: a ListView pages only with paginate_by. ` +
       'The table grows with the app and every row is a model instance in memory while the template renders. ' +
@@ -687,6 +700,7 @@ function checkRenderView(ctx: RuleContext, fn: Node, judge: Judge, templates: Te
       report(ctx, reportedNode(value), {
         messageId: 'unpaged-template-view',
         data: { rows: rowsLabel(info, children), view: clip(`${fnName}()`, 40), pager: 'Paginator' },
+        table: rowsTable(info, children),
         detail:
           `${fnName}() renders every row of this queryset into one page, with no Paginator: the table grows with the ` +
           'app and every row is a model instance in memory while the template renders. Page it with ' +
@@ -744,6 +758,7 @@ function checkContextData(ctx: RuleContext, cls: Node, chain: ClassChain, judge:
     report(ctx, reportedNode(value), {
       messageId: 'unpaged-template-view',
       data: { rows: rowsLabel(info, children), view: clip(name, 40), pager: 'Paginator' },
+      table: rowsTable(info, children),
       detail:
         `${view} adds every row of this queryset to the page's context, with no Paginator: the template renders ` +
         'them all, and every row is a model instance in memory while it does. The table grows with the app. Page it ' +
@@ -845,6 +860,7 @@ function checkNinjaRoute(ctx: RuleContext, fn: Node, judge: Judge): void {
     report(ctx, value.wrapped ?? reportedNode(value.node), {
       messageId: 'unpaged-route',
       data: { rows: rowsLabel(info), view: clip(`${name}()`, 40), pager: '@paginate' },
+      table: rowsTable(info),
       detail:
         `${name}() returns every row of this queryset in one response, with no @paginate: the table grows with the app, ` +
         'and every row is a model instance and then a schema object in memory at once. Add @paginate (ninja.pagination).',
@@ -865,6 +881,7 @@ function checkResolvers(ctx: RuleContext, cls: Node, judge: Judge): void {
       report(ctx, value.wrapped ?? reportedNode(value.node), {
         messageId: 'unpaged-route',
         data: { rows: rowsLabel(info), view: clip(`${name}()`, 40), pager: 'paging arguments' },
+        table: rowsTable(info),
         detail:
           `${name}() resolves to every row of this queryset in one response, with no paging: the table grows with the app, ` +
           'and every row is a model instance and then a result object in memory at once. Use a Relay connection ' +

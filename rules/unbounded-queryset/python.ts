@@ -50,6 +50,7 @@ import { checkRelationshipResponses } from './relationship-responses';
 import { checkSelectorLists } from './selector-lists';
 import { checkWorkerSqlAlchemy } from './worker-sqlalchemy';
 import { rowsOf } from './rows-of';
+import { SMALL_TABLES_NOTE, modelClassName, tableOf } from '../shared/table-names';
 import { queryBuild } from '../../analysis/python/query-refinements';
 import { checkEagerCollections, EAGER_LAZY } from './eager-collections';
 import { recentSqlAlchemyWindow } from '../../analysis/python/time-windows';
@@ -226,6 +227,7 @@ def export_orders(request):
         'SQLAlchemy `.all()` get no fix: the message names `self.paginate_queryset(...)` / `.yield_per(1000)`. ' +
         'No fix is offered while the file has syntax errors. ' + LIST_VIEWS_FIX,
       notes:
+        SMALL_TABLES_NOTE +
         'Code nothing in production runs is not reported: an undecorated module-level function no other code of the project names (or only tests, scripts and management commands call), a view function no URLconf routes when the project\'s `urlpatterns` are seen. ' +
         'Not reported: sliced querysets (`[:100]`), rows still to come (`filter(start__gte=timezone.now())`), `.iterator()`, `.count()`, `.exists()`, `.first()`, `.get()`, ' +
         'querysets passed to a `Paginator` or `paginate_queryset`, `.filter(pk=...)`/`.filter(id__in=...)` lookups, ' +
@@ -357,7 +359,7 @@ function sqlAlchemyGrowing(ctx: RuleContext, tree: Tree, spec: ReportSpec): void
   // Quiet only on evidence: some code adds its rows and all of it is curators' (a table no code adds to is unknown).
   const current = { relPath: ctx.file.relPath, text: ctx.file.text };
   if (model && !grows(ctx, model) && onlyCuratorsWrite(ctx.project, current, projectWriters(ctx.project, current), model.name, [])) return;
-  ctx.report({ ...spec, data: undefined });
+  ctx.report({ ...spec, data: undefined, table: model?.name ?? spec.table });
 }
 
 /** The module's classes when it defines no QuerySet or Manager class (customQuerysetStamp keeps only those). */
@@ -519,6 +521,7 @@ function checkExportHelper(ctx: Reporter, call: Node, growth: OwnerGrowth): void
       end: data.endIndex,
       messageId: 'export',
       data: { rows: rowsOf(info) },
+    table: tableOf(info),
       detail: `${calleeName(call)}() receives the whole queryset and writes every row, all of them cached in memory until it ends. Pass queryset.iterator(chunk_size=2000) if the helper only loops over the rows, or page through the table.${growthNote(info, growth)}`,
     });
     return;
@@ -550,6 +553,7 @@ function checkLen(ctx: Reporter, call: Node, canFix: boolean, requestPath: boole
     end: call.endIndex,
     messageId: 'len',
     data: { rows: rowsOf(info) },
+    table: tableOf(info),
     detail: `len() of a queryset fetches and caches every row as a model instance; .count() runs SELECT COUNT(*) in the database and loads nothing.${growthNote(info, growth)}`,
     fixes,
   });
@@ -571,6 +575,7 @@ function checkList(ctx: Reporter, tree: Tree, call: Node, iterations: readonly I
     end: call.endIndex,
     messageId: 'list',
     data: { rows: rowsOf(info) },
+    table: tableOf(info),
     detail: `${calleeName(call)}() of an unsliced queryset builds a model instance for every row before the code uses the first. Iterate with .iterator(chunk_size=${chunkSize}), slice it, or paginate.${growthNote(info, growth)}`,
     fixes: fix ? [fix] : [],
   });
@@ -644,6 +649,7 @@ function checkSerializer(ctx: Reporter, call: Node, growth: OwnerGrowth, reads: 
     end: at.endIndex,
     messageId: 'many-serializer',
     data: { rows: child ? `${child} row` : rowsOf(info) },
+    table: child !== undefined ? modelClassName(child) : tableOf(info),
     detail:
       `many=True over an unpaginated queryset loads every row, then builds a dict per row and the whole response body in memory. Paginate with self.paginate_queryset(queryset), or slice it.` +
       (child ? ` These are one parent's ${child} rows, which many users keep adding to it.` : growthNote(info, growth)),
@@ -673,7 +679,8 @@ function checkExportLoops(ctx: Reporter, tree: Tree, iterations: readonly Iterat
       output === 'export'
         ? `A queryset caches all the rows it iterates, so the whole table is in memory until the export ends. Iterate with .iterator(chunk_size=${chunkSize}).`
         : `The queryset caches all rows and the list holds them again. Paginate it, or at least iterate with .iterator(chunk_size=${chunkSize}).${info.scoped ? growthNote(info, growth) : ''}`;
-    ctx.report({ start: iterable.startIndex, end: iterable.endIndex, messageId: output, data: { rows: rowsOf(info) }, detail, fixes });
+    ctx.report({ start: iterable.startIndex, end: iterable.endIndex, messageId: output, data: { rows: rowsOf(info) },
+    table: tableOf(info), detail, fixes });
   }
 }
 
@@ -693,11 +700,13 @@ function checkSqlAlchemyExports(ctx: Reporter, tree: Tree, iterations: readonly 
     if (!output || (output === 'response' && (statement.scoped || statement.refined))) continue;
     reported.add(all.id);
     // A list for the response names its model, for sqlAlchemyGrowing to judge (the model lives in other modules).
-    const model = output === 'response' ? queriedModel(all) : undefined;
+    const queried = queriedModel(all);
+    const model = output === 'response' ? queried : undefined;
     const known = model && (model.type === 'identifier' || model.type === 'attribute');
     ctx.report({
       start: all.startIndex,
       end: all.endIndex,
+      table: queried?.type === 'identifier' ? modelClassName(queried.text) : undefined,
       ...(known ? { data: { modelAt: model.startIndex - all.startIndex, modelLength: model.endIndex - model.startIndex } } : {}),
       messageId: output === 'export' ? 'all-export' : 'all-response',
       detail:

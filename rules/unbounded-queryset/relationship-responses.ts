@@ -63,6 +63,7 @@ export function checkRelationshipResponses(ctx: RuleContext, tree: Tree, report:
       end: attribute.endIndex,
       messageId: 'relationship-response',
       data: { model: target.name, owner: owner.type === 'identifier' ? owner.text : model.name, relation: name },
+      table: target.name,
       detail:
         `${owner.text}.${name} is a lazy one-to-many relationship: reading it loads every ${target.name} row of this ${model.name} at once, ` +
         `and ${where === 'the route' ? 'the route' : where} turns all of them into one response; the table grows with use. ` +

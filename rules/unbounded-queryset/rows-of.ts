@@ -6,3 +6,4 @@ export function rowsOf(info: QuerysetInfo): string {
   const filtered = info.methods.some((m) => m === 'filter' || m === 'exclude');
   return `${filtered ? 'matching ' : ''}${model}row`;
 }
+

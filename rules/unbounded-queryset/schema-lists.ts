@@ -31,6 +31,7 @@ export function checkSchemaLists(ctx: RuleContext, tree: Tree, statementOf: (all
         end: expression.endIndex,
         messageId: 'schema-list',
         data: { model: model.name, schema: view.schema },
+        table: model.name,
         detail:
           `${view.schema}(many=True) dumps every ${model.name} row of the table into one response: .all() builds each ` +
           `ORM object and the schema its dict before anything is sent, and the table grows with use. Page it with ` +

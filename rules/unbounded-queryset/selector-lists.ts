@@ -19,6 +19,7 @@ import { StatementFindingsCache, statementCachesEnabled, statementMatches, topLe
 import { projectChanges } from '../../analysis/cache';
 import { boundedByOwner, growthNote, type OwnerGrowth } from './owner-growth';
 import { rowsOf } from './rows-of';
+import { tableOf } from '../shared/table-names';
 
 /** A serializer class (`UserOutputSerializer`) or a view's own (`self.get_serializer`), and list()/tuple(). */
 const LIST_CALLS = /\b(?:\w*Serializer\w*|get_serializer|list|tuple)\b/g;
@@ -90,6 +91,7 @@ function checkStatement(ctx: RuleContext, tree: Tree, statement: TopLevelStateme
       end: data.endIndex,
       messageId: serializer ? 'many-serializer' : 'list',
       data: { rows: rowsOf(imported.info) },
+      table: tableOf(imported.info),
       detail: `${imported.where} returns an unpaginated queryset, and this view ${serializer ? 'serializes every row of it into one response' : 'loads every row of it into one list'}. Paginate it (self.paginate_queryset(queryset)), or slice it.${growthNote(imported.info, growth)}`,
     });
   }

@@ -93,6 +93,7 @@ export function checkSqlAlchemyResponses(
           start: spec.start,
           end: spec.end,
           messageId: 'all-aggregate',
+          table: model.name,
           detail:
             `.all() builds an object for every ${model.name} row${history ? ' of this owner' : ''} only for Python to sum, count or average them, ` +
             `and the table grows with use. Let the database do it: select(func.sum(...))/func.count()/func.avg() returns one number.`,
@@ -103,6 +104,7 @@ export function checkSqlAlchemyResponses(
         start: spec.start,
         end: spec.end,
         messageId: 'all-response',
+        table: model.name,
         detail: history
           ? `.all() builds an object for every ${model.name} row of one ${history === 'parent' ? 'parent' : 'owner'} before ${how} turns them into one response body: ` +
             `a history that every new ${model.name.toLowerCase()} lengthens, never trimmed. Page it with .limit()/.offset() (or the framework's paginate()).`

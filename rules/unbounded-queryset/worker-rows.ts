@@ -21,6 +21,7 @@ import { importsOf } from '../../analysis/python/imports';
 import type { ModelIndex } from '../../analysis/python/django-models';
 import { boundedByOwner, growsWithTime, projectModels, type OwnerGrowth } from './owner-growth';
 import { rowsOf } from './rows-of';
+import { tableOf } from '../shared/table-names';
 
 /** What python.ts itself reports or deliberately judges: a node in request code, or a loop that writes an export. */
 export interface JudgedElsewhere {
@@ -87,6 +88,7 @@ export function checkWorkerRows(ctx: RuleContext, tree: Tree, growth: OwnerGrowt
       end: iterable.endIndex,
       messageId: 'list',
       data: { rows: info.rows },
+      table: tableOf(info),
       detail: `${scope.label} loops over the whole queryset; Django caches every row it iterates, so the whole table (it grows with time: ${info.models.join(', ')}) is in the worker's memory until the loop ends. Iterate with .iterator(chunk_size=2000), or page through it by primary key.`,
     });
   }
@@ -99,6 +101,7 @@ export function checkWorkerRows(ctx: RuleContext, tree: Tree, growth: OwnerGrowt
       end: call.endIndex,
       messageId: 'list',
       data: { rows: info.rows },
+      table: tableOf(info),
       detail: `${scope.label} copies every row of a table that grows with time (${info.models.join(', ')}) into ${list ? 'one list' : 'one DataFrame'}. Aggregate in the database (.values(...).annotate(...)), iterate with .iterator(chunk_size=2000), or page through it.`,
     });
   }

@@ -35,6 +35,7 @@ export function checkWorkerSqlAlchemy(ctx: RuleContext, tree: Tree, statementOf:
       start: all.startIndex,
       end: all.endIndex,
       messageId: 'all-response',
+      table: model.name,
       detail: `${scope.label} builds an ORM object for every ${model.name} row at once, and the table grows with use; the worker holds all of them until the task ends. Stream them with .yield_per(1000), or page through them by primary key.`,
     });
   }

@@ -50,13 +50,15 @@ for (const ruleId of ruleIds()) {
           }
         }
         assert.deepEqual(missing, [], 'annotated but not reported');
-        const pinned = readExpectations(fixture.abs, text).messageIds;
+        const { messageIds: pinned, tables: pinnedTables } = readExpectations(fixture.abs, text);
         const kind = classify(fixture.abs.split(path.sep).join('/'), text)?.kind;
         const declaresMessages = rulesWithId(ruleId).some((r) => r.meta.messages && kind && r.meta.kinds.includes(kind));
         for (const f of result.findings.filter((x) => x.ruleId === ruleId)) {
           const messageId = pinned.get(f.range.start.line)?.get(ruleId);
           if (declaresMessages) assert.ok(messageId, `${describeFinding(f)}: annotate it as "ruleid: ${ruleId}:${f.messageId}" (the rule declares message ids)`);
           if (messageId) assert.equal(f.messageId, messageId, `${describeFinding(f)}: reported with message id ${f.messageId}`);
+          const table = pinnedTables.get(f.range.start.line);
+          if (table !== undefined) assert.equal(f.table ?? '', table, `${describeFinding(f)}: reported with table ${f.table ?? '(none)'}`);
         }
         for (const f of result.findings) {
           assert.ok(f.end > f.start, `${describeFinding(f)}: empty range`);

@@ -5,7 +5,8 @@
  * - `# ruleid: <id>` / `// ruleid: <id>` / `{# ruleid: <id> #}` (templates) on the line(s) before a line means "a finding of <id> starts on
  *   that line"; `# ok: <id>` documents a look-alike that must not be flagged. Every finding must be
  *   annotated and every `ruleid` annotation must be found. `# ruleid: <id>:<messageId>` also pins which of
- *   the rule's messages (`meta.messages`) the finding uses.
+ *   the rule's messages (`meta.messages`) the finding uses; a trailing `table=<name>` (or `table=-`, none) pins the
+ *   table its rows come from (`Finding.table`, the `smallTables` setting).
  * - Files that cannot hold comments (JSON) list expectations in a sidecar `<name>.expect`: one
  *   `<line> <rule-id>` per line (1-based).
  * - A golden fixed output sits next to its input: `views.py` -> `views.fixed.py`, `Dockerfile` ->
@@ -57,16 +58,21 @@ export interface Expectations {
   flagged: Map<number, Set<string>>;
   /** 0-based line -> rule id -> the message id pinned by `ruleid: <id>:<messageId>`. */
   messageIds: Map<number, Map<string, string>>;
+  /** 0-based line -> the table pinned by `table=<name>` ('' for `table=-`: the finding carries none). */
+  tables: Map<number, string>;
   okCount: number;
 }
 
 /** `# ruleid: id`, `// ruleid: id`, and in Django templates `{# ruleid: id #}`; `id:messageId` pins the message. */
 const ID = String.raw`[\w-]+(?::[\w-]+)?`;
 const ANNOTATION = new RegExp(String.raw`^\s*(?:#|\/\/|\{#)\s*(ruleid|ok):\s*(${ID}(?:\s*,\s*${ID})*)`);
+/** `# ruleid: n-plus-one:fk table=Order`: the table the finding's rows come from. */
+const TABLE = /\stable=([\w$]+|-)(?=\s|$)/;
 
 export function readExpectations(abs: string, text: string): Expectations {
   const flagged = new Map<number, Set<string>>();
   const messageIds = new Map<number, Map<string, string>>();
+  const tables = new Map<number, string>();
   let okCount = 0;
   const add = (line: number, annotated: string) => {
     const [id, messageId] = annotated.split(':');
@@ -85,7 +91,7 @@ export function readExpectations(abs: string, text: string): Expectations {
       if (m[2] === 'ok') okCount++;
       else add(Number(m[1]) - 1, m[3]);
     }
-    return { flagged, messageIds, okCount };
+    return { flagged, messageIds, tables, okCount };
   }
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
@@ -98,6 +104,8 @@ export function readExpectations(abs: string, text: string): Expectations {
       if (m[1] === 'ok') okCount++;
       else add(target, id);
     }
+    const table = m[1] === 'ruleid' ? TABLE.exec(lines[i].slice(m[0].length)) : null;
+    if (table) tables.set(target, table[1] === '-' ? '' : table[1]);
   }
-  return { flagged, messageIds, okCount };
+  return { flagged, messageIds, tables, okCount };
 }

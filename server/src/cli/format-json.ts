@@ -31,6 +31,7 @@ export function formatJson(report: WorkspaceReport, display: DisplayPath, toolVe
             edits: x.edits.map((e) => ({ range: oneBased(e.range), newText: e.newText })),
           })),
           ...(f.related ? { related: f.related.map((r) => ({ file: display(r.path), range: oneBased(r.range), message: r.message })) } : {}),
+          ...(f.table ? { table: f.table } : {}),
         })),
         budgets: report.budgets.map((b) => ({
           deploy: b.before.label,

@@ -21,6 +21,7 @@ import { DIRECTIVE_WORD, Suppressions } from './suppress';
 import { endsLinesWithLoneCr, LineIndex, withoutLoneCr } from './text';
 import type { Finding, Fix, FileResult, Note, RelatedLocation } from './types';
 import { TriggerMemos } from './trigger-memo';
+import { isAboutSmallTable, smallTableKeys } from './small-tables';
 import { statementCachesEnabled } from '../../../analysis/cache';
 
 /** A report with its headline resolved from the rule's message ids (side by side: no copy of the report). */
@@ -164,6 +165,8 @@ export class Analyzer {
   /** Rules that threw already in this analyzer's life: each is reported once, not per file. */
   private readonly failedRules = new Set<string>();
   private readonly triggerMemos = new TriggerMemos();
+  /** The `smallTables` setting's names, compared as small-tables.ts does. */
+  private readonly smallTables: ReadonlySet<string> | undefined;
 
   constructor(
     rules: readonly Rule[],
@@ -174,6 +177,7 @@ export class Analyzer {
     private readonly scope?: ProjectScope,
   ) {
     this.active = [];
+    this.smallTables = smallTableKeys(config.smallTables);
     for (const rule of rules) {
       const id = rule.meta.id;
       if (filter.select?.length && !filter.select.includes(id)) continue;
@@ -269,6 +273,7 @@ export class Analyzer {
         for (const report of reports) {
           const finding = this.toFinding(report, active, source, lines, docs, lineBreak);
           if (report.spec.related?.length) finding.related = relatedLocations(report.spec.related, source, scoped, lines);
+          if (isAboutSmallTable(finding, this.smallTables)) continue;
           if (!suppressions.isSuppressed(finding.ruleId, finding.range.start.line)) result.findings.push(finding);
         }
       }
@@ -323,6 +328,7 @@ export class Analyzer {
     finding.end = report.end;
     finding.docsUrl = docs;
     finding.fixes = fixes;
+    if (report.table) finding.table = report.table;
     return finding;
   }
 
@@ -416,6 +422,7 @@ function detachStrings(finding: Finding): void {
   finding.message = detached(finding.message);
   if (finding.messageArguments) finding.messageArguments = finding.messageArguments.map(detached);
   if (finding.detail !== undefined) finding.detail = detached(finding.detail);
+  if (finding.table !== undefined) finding.table = detached(finding.table);
   for (const fix of finding.fixes) for (const edit of fix.edits) edit.newText = detached(edit.newText);
   for (const r of finding.related ?? []) r.message = detached(r.message);
 }

@@ -27,6 +27,8 @@ export interface MemlintConfig {
   /** Also check code no deploy runs (tests, migrations, scripts, management commands, docs); analysis/reach.ts. */
   checkOfflineCode?: boolean;
   rules: Map<string, RuleSetting>;
+  /** Models/tables the team knows stay small: findings about their rows are not reported (small-tables.ts). */
+  smallTables: string[];
   /** Problems with root files that hold no memlint settings (a broken unrelated package.json): reported, not fatal. */
   notes: string[];
 }
@@ -44,11 +46,11 @@ export class ConfigError extends Error {
 }
 
 export function defaultConfig(): MemlintConfig {
-  return { include: [], exclude: [], maxFileSizeMb: 2, rules: new Map(), notes: [] };
+  return { include: [], exclude: [], maxFileSizeMb: 2, rules: new Map(), smallTables: [], notes: [] };
 }
 
 const SEVERITIES: readonly SeveritySetting[] = ['off', 'error', 'warning', 'info', 'hint'];
-const TOP_LEVEL_KEYS = ['memoryLimitMb', 'include', 'exclude', 'maxFileSizeMb', 'checkOfflineCode', 'rules'];
+const TOP_LEVEL_KEYS = ['memoryLimitMb', 'include', 'exclude', 'maxFileSizeMb', 'checkOfflineCode', 'smallTables', 'rules'];
 
 /** A parsed settings object plus a way to find the line of any key path in its file. */
 interface RawSource {
@@ -253,6 +255,13 @@ function validate(source: RawSource, rules: readonly Rule[]): MemlintConfig {
     if (!Array.isArray(list) || list.some((g) => typeof g !== 'string')) fail([key], 'must be a list of glob strings');
     config[key] = list as string[];
   }
+  if (v.smallTables !== undefined) {
+    const names = v.smallTables;
+    if (!Array.isArray(names) || names.some((n) => typeof n !== 'string' || !TABLE_NAME.test(n))) {
+      fail(['smallTables'], 'must be a list of model or table names (letters, digits, `_`, `$`; e.g. ["Banner", "menu_item"])');
+    }
+    config.smallTables = names as string[];
+  }
   if (v.rules !== undefined) {
     if (typeof v.rules !== 'object' || v.rules === null || Array.isArray(v.rules)) fail(['rules'], 'must be a table of rule ids');
     // Several rule files share an id (one per language): accept the union of their options.
@@ -269,6 +278,9 @@ function validate(source: RawSource, rules: readonly Rule[]): MemlintConfig {
   }
   return config;
 }
+
+/** A model or table name as code writes it: `Banner`, `menu_item`, `menuItem`. */
+const TABLE_NAME = /^[A-Za-z_$][\w$]*$/;
 
 /** 1 TB: more than any instance memlint's platforms sell. */
 const MAX_MEGABYTES = 1_048_576;

@@ -39,6 +39,8 @@ export interface Finding {
   fixes: Fix[];
   /** Other places the finding is about (present only when the rule names some). */
   related?: RelatedLocation[];
+  /** The model or table whose rows the finding is about, when the rule knows it (rules/api.ts ReportSpec.table). */
+  table?: string;
 }
 
 export interface RelatedLocation {

@@ -1,5 +1,6 @@
 /**
- * Code actions: each fix as a quickfix (the preferred one marked), "Ignore <id> on this line", "Show
+ * Code actions: each fix as a quickfix (the preferred one marked), "Treat `X` as a small table" on a finding about a
+ * table's rows (small-table-action.ts), "Ignore <id> on this line", "Show
  * documentation for <id>", and `source.fixAll.memlint` (safe fixes only, for editor.codeActionsOnSave). Fixes always come from the server's own analysis of the document's
  * current version: `diagnostic.data` comes back from the client and is never trusted to hold the edits (a
  * client, or a stale diagnostic, could send anything). An unsafe fix says so in its title.
@@ -19,6 +20,7 @@ import type { Finding } from '../engine/types';
 import { fixToData, isMemlintDiagnostic, isRange, rangeEdits, type DataFix } from './diagnostics';
 import type { OpenDocument } from './open-documents';
 import { FixAllKind, ShowDocumentationCommand } from './protocol';
+import { smallTableAction, type SettingsFile } from './small-table-action';
 import type { FixAllReply } from './worker-protocol';
 
 export interface CodeActionHost {
@@ -27,6 +29,9 @@ export interface CodeActionHost {
   /** The safe fixes of the whole document as edits, and how many problems they fix. */
   fixAll(doc: OpenDocument): Promise<FixAllReply | undefined>;
   supportsDocumentChanges: boolean;
+  /** The file the document's folder takes its settings from, for the small-table quick fix; undefined: not offered. */
+  settingsFile?(doc: OpenDocument): SettingsFile | undefined;
+  supportsCreateFiles?: boolean;
 }
 
 /** Whether an action of kind `actual` answers a request for `requested` (kinds are dot-separated hierarchies). */
@@ -44,6 +49,8 @@ export async function codeActions(doc: OpenDocument, params: CodeActionParams, h
 
   if (wants(CodeActionKind.QuickFix)) {
     const seenLineRule = new Set<string>();
+    const seenTables = new Set<string>();
+    let settings: SettingsFile | undefined | null = null;
     let safeFixes = 0;
     const diagnostics = Array.isArray(params.context.diagnostics) ? params.context.diagnostics : [];
     for (const diagnostic of diagnostics) {
@@ -62,6 +69,13 @@ export async function codeActions(doc: OpenDocument, params: CodeActionParams, h
           edit: makeEdit(doc, version, fix.edits, host.supportsDocumentChanges),
         });
         if (fix.safety === 'safe') safeFixes++;
+      }
+      const table = match?.table;
+      if (table && !seenTables.has(table)) {
+        seenTables.add(table);
+        if (settings === null) settings = host.settingsFile?.(doc);
+        const action = settings && smallTableAction(table, settings, diagnostic, { documentChanges: host.supportsDocumentChanges, createFiles: !!host.supportsCreateFiles });
+        if (action) actions.push(action);
       }
       const key = `${diagnostic.range.start.line}:${ruleId}`;
       if (seenLineRule.has(key)) continue;

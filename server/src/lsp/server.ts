@@ -22,6 +22,7 @@ import { readRegularText } from '../engine/safe-read';
 import type { FileResult, Finding } from '../engine/types';
 import { mayHoldBudgetFigures } from './budget-files';
 import { codeActions, makeEdit, type CodeActionHost } from './code-actions';
+import type { SettingsFile } from './small-table-action';
 import { budgetCodeLenses } from './code-lens';
 import { fixToTextEdits, isRange } from './diagnostics';
 import { Folders, type Folder } from './folders';
@@ -85,7 +86,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
   /** The findings lists of open documents the server holds, for the worker's deltas. */
   const received = new ReceivedFindings();
   let initOptions: InitOptions = {};
-  let caps = { configuration: false, progress: false, watchedFilesDynamic: false, configurationDynamic: false, documentChanges: false, workspaceFolders: false, codeLensRefresh: false };
+  let caps = { configuration: false, progress: false, watchedFilesDynamic: false, configurationDynamic: false, documentChanges: false, createFiles: false, workspaceFolders: false, codeLensRefresh: false };
   let initialized = false;
 
   const log = (message: string) => {
@@ -331,6 +332,7 @@ export function startServer(connection: Connection, options: ServerOptions): voi
       watchedFilesDynamic: !!c.workspace?.didChangeWatchedFiles?.dynamicRegistration,
       configurationDynamic: !!c.workspace?.didChangeConfiguration?.dynamicRegistration,
       documentChanges: !!c.workspace?.workspaceEdit?.documentChanges,
+      createFiles: !!c.workspace?.workspaceEdit?.resourceOperations?.includes('create'),
       workspaceFolders: !!c.workspace?.workspaceFolders,
       codeLensRefresh: !!c.workspace?.codeLens?.refreshSupport,
     };
@@ -491,6 +493,23 @@ export function startServer(connection: Connection, options: ServerOptions): voi
     get supportsDocumentChanges() {
       return caps.documentChanges;
     },
+    get supportsCreateFiles() {
+      return caps.createFiles;
+    },
+    settingsFile: (doc) => settingsFileOf(folders.forPath(doc.path)),
+  };
+  /** The file a workspace folder's settings come from (memlint.toml at its root when there is none), with its text. */
+  const settingsFileOf = (folder: Folder): SettingsFile | undefined => {
+    // A file outside every folder has no workspace settings to add to; a broken config is the user's to fix first.
+    if (!folder.isWorkspaceFolder || folder.configError || folder.failure) return undefined;
+    const file = folders.explicitConfigFile(folder) ?? folder.configSource ?? `${folder.root}/memlint.toml`;
+    const uri = pathToUri(file);
+    const open = docs.get(uri);
+    if (open) return { path: file, uri, text: open.text, version: open.version };
+    if (!fs.existsSync(file)) return { path: file, uri, text: undefined };
+    // A config file is small: 4 MB is far above any real one (as config.ts reads it). Unreadable: no edit.
+    const text = readRegularText(file, 4 * 1048576);
+    return text === undefined ? undefined : { path: file, uri, text };
   };
   connection.onCodeAction(async (params): Promise<CodeAction[]> => {
     try {
