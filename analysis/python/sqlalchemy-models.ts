@@ -11,7 +11,7 @@
  */
 import { Parser, type Node, type Tree } from 'web-tree-sitter';
 import type { RuleContext } from '../../rules/api';
-import { captures, keywordArgument, positionalArguments, stringValue } from './ast';
+import { keywordArgument, positionalArguments, stringValue } from './ast';
 import { importsOf, type ImportedName } from './imports';
 import { pythonModules } from './module-graph';
 
@@ -295,6 +295,9 @@ function readModels(tree: Tree): ModuleModels {
   return { models, backrefs, origins, stars };
 }
 
+/** `self.items` read, not assigned (`self.items = [...]`, `self.items += ...`). */
+const SELF_READ = /(?<![\w.])self\.(\w+)\b(?!\s*(?:[-+*/|&]?=(?!=)))/g;
+
 /** `def name(self)` methods of a class body (not static or class methods) and the `self.<attr>` each reads. */
 function selfReadsOf(body: Node): Map<string, string[]> {
   const out = new Map<string, string[]>();
@@ -306,14 +309,9 @@ function selfReadsOf(body: Node): Map<string, string[]> {
     const params = def.childForFieldName('parameters')?.namedChildren ?? [];
     const name = def.childForFieldName('name')?.text;
     if (!name || params.length !== 1 || params[0]?.text !== 'self') continue;
+    // Read from the body's text (no tree query: a models module is re-read on each of its keystrokes).
     const reads: string[] = [];
-    for (const { node } of captures(def.tree, '(attribute object: (identifier) @obj) @attr', def)) {
-      if (node.type !== 'attribute' || node.childForFieldName('object')?.text !== 'self') continue;
-      const parent = node.parent;
-      if (parent?.type === 'assignment' && parent.childForFieldName('left')?.id === node.id) continue;
-      const attr = node.childForFieldName('attribute')?.text;
-      if (attr && !reads.includes(attr)) reads.push(attr);
-    }
+    for (const m of (def.childForFieldName('body')?.text ?? '').matchAll(SELF_READ)) if (!reads.includes(m[1])) reads.push(m[1]);
     out.set(name, reads);
   }
   return out;
