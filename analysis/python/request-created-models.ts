@@ -4,6 +4,11 @@
  * while the app runs grows with use; a table only the admins, a setup page, a migration, a seed script or a CLI
  * command fills (CTFd's challenges, pages, notifications) stays as small as its curators keep it.
  *
+ * SQLAlchemy's ways of adding rows are all read: `session.add`/`add_all`/`merge` of an object built in the function
+ * (`Item(...)`, `Item.model_validate(data)` as SQLModel documents, or a project converter's return such as
+ * `car.to_orm()` whose `def` returns `CarRow(...)`), Core inserts (`insert(Item)`, `Item.__table__.insert()`),
+ * `bulk_insert_mappings(Item, ...)` and a model's own `Item.create(...)`.
+ *
  * Read from module texts alone (no parse): each `.add(`/`.add_all(` is placed in its enclosing `def` by
  * indentation, and the function is request code unless it, its decorators, its class or its module say admin, setup,
  * seeding or a command line. A project-level fact: other modules' names are kept per text version and their union
@@ -20,9 +25,20 @@ export const OFFLINE_PATH =
 export const CURATED = /admin|\bdef\s+(import|load)_|csv|superuser|staff|\bsetup\b|^setup|install|seed|populate|bootstrap|fixture|init_?db|create_(db|tables|all)|\bcli\b|\.command\b|click\.|manager\.command/i;
 /** A body that answers only admins: `if current_user.role != 'admin': return ... 403`, `if not user.is_admin`. */
 const ADMIN_GATE = /\b(is_admin|is_superuser|is_staff|role\s*[!=]=\s*["']admin)/;
-const ADD_CALL = /\b(?:\w*session|db|sess)\.(add|add_all)\(\s*([^\n]*)/g;
+const ADD_CALL = /\b(?:\w*session|db|sess)\.(add|add_all|merge)\(\s*([^\n]*)/g;
 const CONSTRUCTED = /\b([A-Z]\w*)\s*\(/g;
-const MENTIONS_ADD = /(session|db|sess)\.add(_all)?\(|(?<![\w.])[A-Z]\w*\.create\(/;
+const MENTIONS_ADD = /(session|db|sess)\.(add|add_all|merge)\(|(?<![\w.])[A-Z]\w*\.create\(|\binsert\(\s*[A-Z]|\.__table__\.insert\(|bulk_insert_mappings\(/;
+/**
+ * Core inserts of a model's table: `insert(Item).values(...)` (sqlalchemy or a dialect's insert),
+ * `Item.__table__.insert()`, `session.bulk_insert_mappings(Item, rows)`.
+ */
+const CORE_INSERT = /(?<![\w.])insert\(\s*([A-Z]\w*)\s*\)|(?<![\w.])([A-Z]\w*)\.__table__\.insert\(|bulk_insert_mappings\(\s*([A-Z]\w*)\s*,/g;
+/** A model's classmethod that builds an instance from data: SQLModel's `Hero.model_validate(h)`, pydantic v1's `from_orm`. */
+const BUILT_BY_CLASSMETHOD = '(?:[\\w.]+\\.)?([A-Z]\\w*)\\.(?:model_validate|from_orm|parse_obj|from_dict|from_schema|model_construct|construct)\\(';
+/** `row = something.to_orm()` / `row = build_row(data)`: a call whose function the project defines (resolved below). */
+const BUILT_BY_CALL = '(?:[\\w.]+\\.)?([a-z_]\\w*)\\s*\\(';
+/** `def to_orm(self) -> CarRow:` ... `return CarRow(...)`: a project function that builds and returns a model object. */
+const CONVERTER_RETURN = /^\s*return\s+(?:[\w.]+\.)?([A-Z]\w*)\s*\(/;
 /** `User.create(data)`: a model's own create classmethod (a `CreateMixin`, sqlalchemy-mixins' ActiveRecord) adds the row. */
 const CREATE_CALL = /(?<![\w.])([A-Z]\w*)\.create\(/g;
 
@@ -35,10 +51,14 @@ interface Site {
 interface ModuleShare {
   text: string;
   sites: Site[];
+  /** Adds of an object some call built (`car_orm = car.to_orm()`): the called function's name, resolved project-wide. */
+  built: Array<{ call: string; fn: string }>;
+  /** The functions of the module that return a model object they construct, by name. */
+  converters: Array<{ name: string; model: string }>;
 }
 
 const perFile = new WeakMap<ProjectInfo, Map<string, ModuleShare>>();
-const unions = new WeakMap<ProjectInfo, { stamp: object; current: string | undefined; sites: Site[] }>();
+const unions = new WeakMap<ProjectInfo, { stamp: object; current: string | undefined; shares: Pick<ModuleShare, 'sites' | 'built' | 'converters'> }>();
 const callerAnswers = new WeakMap<ProjectInfo, { stamp: object; text: string; byName: Map<string, boolean> }>();
 
 /**
@@ -46,30 +66,66 @@ const callerAnswers = new WeakMap<ProjectInfo, { stamp: object; text: string; by
  * (`util.gains_losses`) is request code unless every call of it is in a function of curators (an admin-gated route).
  */
 export function createdByRequests(project: ProjectInfo, current: { relPath: string; text: string }, name: string): boolean {
-  const sites = [...ownShare(project, current.relPath, current.text), ...othersUnion(project, current)].filter((s) => s.model === name);
-  return sites.some((s) => !onlyCuratorsCall(project, current, s.fn));
+  const own = ownShare(project, current.relPath, current.text);
+  const others = othersUnion(project, current);
+  const sites = [...own.sites, ...others.sites, ...convertedSites([...own.built, ...others.built], [...own.converters, ...others.converters])];
+  return sites.filter((s) => s.model === name).some((s) => !onlyCuratorsCall(project, current, s.fn));
 }
 
-function othersUnion(project: ProjectInfo, current: { relPath: string; text: string }): Site[] {
+/** The adds of converter-built objects whose converter the project defines, as sites of the model it returns. */
+function convertedSites(built: ModuleShare['built'], converters: ModuleShare['converters']): Site[] {
+  if (built.length === 0) return [];
+  const models = new Map<string, Set<string>>();
+  for (const c of converters) {
+    let set = models.get(c.name);
+    if (!set) models.set(c.name, (set = new Set()));
+    set.add(c.model);
+  }
+  return built.flatMap((b) => [...(models.get(b.call) ?? [])].map((model) => ({ model, fn: b.fn })));
+}
+
+type Shares = Pick<ModuleShare, 'sites' | 'built' | 'converters'>;
+
+function othersUnion(project: ProjectInfo, current: { relPath: string; text: string }): Shares {
   const texts = projectTexts(project, current);
   const memo = unions.get(project);
-  if (texts.stamp && memo && memo.stamp === texts.stamp && memo.current === current.relPath) return memo.sites;
-  const sites: Site[] = [];
+  if (texts.stamp && memo && memo.stamp === texts.stamp && memo.current === current.relPath) return memo.shares;
+  const shares: Shares = { sites: [], built: [], converters: [] };
   for (const rel of texts.files) {
     if (rel === current.relPath || !rel.endsWith('.py')) continue;
     const text = texts.text(rel);
-    if (text !== undefined) sites.push(...ownShare(project, rel, text));
+    if (text === undefined) continue;
+    const share = ownShare(project, rel, text);
+    shares.sites.push(...share.sites);
+    shares.built.push(...share.built);
+    shares.converters.push(...share.converters);
   }
-  if (texts.stamp) unions.set(project, { stamp: texts.stamp, current: current.relPath, sites });
-  return sites;
+  if (texts.stamp) unions.set(project, { stamp: texts.stamp, current: current.relPath, shares });
+  return shares;
 }
 
-function ownShare(project: ProjectInfo, rel: string, text: string): Site[] {
+function ownShare(project: ProjectInfo, rel: string, text: string): ModuleShare {
   let cache = perFile.get(project);
   if (!cache) perFile.set(project, (cache = new Map()));
   let share = cache.get(rel);
-  if (!share || share.text !== text) cache.set(rel, (share = { text, sites: OFFLINE_PATH.test(rel) || !MENTIONS_ADD.test(text) ? [] : createdSites(text) }));
-  return share.sites;
+  if (!share || share.text !== text) {
+    const served = !OFFLINE_PATH.test(rel);
+    const adds = served && MENTIONS_ADD.test(text) ? createdSitesAndBuilt(text) : { sites: [], built: [] };
+    cache.set(rel, (share = { text, ...adds, converters: served && /^\s*return\s+[\w.]*[A-Z]\w*\s*\(/m.test(text) ? convertersIn(text) : [] }));
+  }
+  return share;
+}
+
+/** The functions of a module that end by returning a model-like object they construct (`return CarRow(...)`). */
+function convertersIn(text: string): ModuleShare['converters'] {
+  const lines = text.split('\n');
+  const out: ModuleShare['converters'] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const m = CONVERTER_RETURN.exec(lines[i]);
+    const fn = m ? enclosingFunction(lines, i) : undefined;
+    if (m && fn) out.push({ name: fn.name, model: m[1] });
+  }
+  return out;
 }
 
 /**
@@ -111,18 +167,27 @@ export function onlyCuratorsCall(project: ProjectInfo, current: { relPath: strin
 
 /** The classes one module's request code constructs and adds to a session. */
 export function createdIn(text: string): string[] {
-  return [...new Set(createdSites(text).map((s) => s.model))];
+  return [...new Set(createdSitesAndBuilt(text).sites.map((s) => s.model))];
 }
 
-/** The classes one module's request code constructs and adds to a session, with the function that adds each. */
-function createdSites(text: string): Site[] {
+/**
+ * The classes one module's request code constructs and adds to a session (or inserts), with the function that adds
+ * each; and the adds of objects another function built, by that function's name.
+ */
+function createdSitesAndBuilt(text: string): Pick<ModuleShare, 'sites' | 'built'> {
   const lines = text.split('\n');
   const found = new Map<string, Site>();
+  const built: ModuleShare['built'] = [];
   const add = (model: string, fn: string) => found.set(`${model} ${fn}`, { model, fn });
   for (let i = 0; i < lines.length; i++) {
+    if (/^\s*#/.test(lines[i])) continue;
     for (const m of lines[i].matchAll(CREATE_CALL)) {
-      const fn = /^\s*#/.test(lines[i]) ? undefined : enclosingFunction(lines, i);
+      const fn = enclosingFunction(lines, i);
       if (fn && !curated(lines, fn)) add(m[1], fn.name);
+    }
+    for (const m of lines[i].matchAll(CORE_INSERT)) {
+      const fn = enclosingFunction(lines, i);
+      if (fn && !curated(lines, fn)) add(m[1] ?? m[2] ?? m[3], fn.name);
     }
     ADD_CALL.lastIndex = 0;
     const call = ADD_CALL.exec(lines[i]);
@@ -132,17 +197,21 @@ function createdSites(text: string): Site[] {
     for (const m of call[2].matchAll(CONSTRUCTED)) add(m[1], fn.name);
     // `name = Model(...)` earlier in the same function, `session.add(name)` here.
     for (const arg of call[2].matchAll(/\b([a-z_]\w*)\b/g)) {
-      const assigned = new RegExp(`^\\s*${arg[1]}\\s*=\\s*(?:[\\w.]+\\.)?([A-Z]\\w*)\\s*\\(`);
+      // A classmethod builder first, then the last method of a chain (`VehicleIn(**data).to_row()` is what
+      // to_row returns), then a constructor, then a plain call.
+      const assigned = new RegExp(
+        `^\\s*${arg[1]}\\s*=\\s*(?:await\\s+)?(?:${BUILT_BY_CLASSMETHOD}|[^\\n]*\\.([a-z_]\\w*)\\s*\\([^()\\n]*\\)\\s*$|(?:[\\w.]+\\.)?([A-Z]\\w*)\\s*\\(|${BUILT_BY_CALL})`,
+      );
       for (let j = i - 1; j > fn.def; j--) {
         const m = assigned.exec(lines[j]);
-        if (m) {
-          add(m[1], fn.name);
-          break;
-        }
+        if (!m) continue;
+        if (m[1] ?? m[3]) add((m[1] ?? m[3])!, fn.name);
+        else built.push({ call: (m[2] ?? m[4])!, fn: fn.name });
+        break;
       }
     }
   }
-  return [...found.values()];
+  return { sites: [...found.values()], built };
 }
 
 export interface FunctionSpan {

@@ -35,6 +35,11 @@ export interface Model {
   columns: Set<string>;
   /** Foreign key columns -> the table they reference (`user_id = Column(ForeignKey("user.id"))`). */
   foreignKeys: Map<string, string>;
+  /**
+   * The attributes each `def name(self)` method of the class reads on self (`to_dict` reading `self.comments`), in
+   * the order read: a per-row DTO builder called in a loop loads each relationship it reads. Writes are left out.
+   */
+  selfReads?: Map<string, string[]>;
 }
 
 /** What one module declares: its models, backrefs it adds to other classes, its imports (for re-exports). */
@@ -238,7 +243,7 @@ function readModels(tree: Tree): ModuleModels {
     const name = cls.childForFieldName('name')?.text;
     const body = cls.childForFieldName('body');
     if (!name || !body) continue;
-    const model: Model = { name, table: snakeCase(name), relationships: new Map(), columns: new Set(), foreignKeys: new Map() };
+    const model: Model = { name, table: snakeCase(name), relationships: new Map(), columns: new Set(), foreignKeys: new Map(), selfReads: new Map() };
     let mapped = false;
     const bases = cls.childForFieldName('superclasses')?.namedChildren ?? [];
     for (const base of bases) {
@@ -248,7 +253,9 @@ function readModels(tree: Tree): ModuleModels {
       for (const [k, v] of parent.relationships) model.relationships.set(k, v);
       for (const c of parent.columns) model.columns.add(c);
       for (const [k, v] of parent.foreignKeys) model.foreignKeys.set(k, v);
+      for (const [k, v] of parent.selfReads ?? []) model.selfReads!.set(k, v);
     }
+    for (const [method, reads] of selfReadsOf(body)) model.selfReads!.set(method, reads);
     for (const member of body.namedChildren) {
       const assignment = member?.type === 'expression_statement' ? member.namedChildren[0] : undefined;
       if (assignment?.type !== 'assignment') continue;
@@ -286,6 +293,28 @@ function readModels(tree: Tree): ModuleModels {
     if (module) stars.push(module);
   }
   return { models, backrefs, origins, stars };
+}
+
+/** `self.items` read, not assigned (`self.items = [...]`, `self.items += ...`). */
+const SELF_READ = /(?<![\w.])self\.(\w+)\b(?!\s*(?:[-+*/|&]?=(?!=)))/g;
+
+/** `def name(self)` methods of a class body (not static or class methods) and the `self.<attr>` each reads. */
+function selfReadsOf(body: Node): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const child of body.namedChildren) {
+    const decorated = child?.type === 'decorated_definition';
+    const def = decorated ? child.childForFieldName('definition') : child;
+    if (def?.type !== 'function_definition') continue;
+    if (decorated && /@(staticmethod|classmethod)\b/.test(child.text.slice(0, def.startIndex - child.startIndex))) continue;
+    const params = def.childForFieldName('parameters')?.namedChildren ?? [];
+    const name = def.childForFieldName('name')?.text;
+    if (!name || params.length !== 1 || params[0]?.text !== 'self') continue;
+    // Read from the body's text (no tree query: a models module is re-read on each of its keystrokes).
+    const reads: string[] = [];
+    for (const m of (def.childForFieldName('body')?.text ?? '').matchAll(SELF_READ)) if (!reads.includes(m[1])) reads.push(m[1]);
+    out.set(name, reads);
+  }
+  return out;
 }
 
 function snakeCase(name: string): string {

@@ -1,7 +1,8 @@
 /**
  * n-plus-one, SQLAlchemy: `orga.get_words()` in a loop over `Organization.query.all()`, where the model class in
- * the same module defines `def get_words(self)` reading a relationship of self (`for w in self.words`,
- * `len(self.users)`). The method's body is the per-row lazy load; the loader option on the loop's query fixes it.
+ * the model class defines `def get_words(self)` reading a relationship of self (`for w in self.words`,
+ * `len(self.users)`), in the same module or in its own (the usual `[e.to_dict() for e in rows]` over imported models:
+ * the reads come with the model, analysis/python/sqlalchemy-models.ts). The method's body is the per-row lazy load; the loader option on the loop's query fixes it.
  */
 import type { Node, Tree } from 'web-tree-sitter';
 import type { RuleContext } from '../api';
@@ -17,7 +18,15 @@ export function methodRelationshipRead(ctx: RuleContext, tree: Tree, attr: Node,
   const method = attr.childForFieldName('attribute')?.text ?? '';
   const def = methodOf(tree, model.name, method);
   const body = def?.childForFieldName('body');
-  if (!body) return undefined;
+  if (!body) {
+    // The model is declared in another module (models.py, a models package): the methods' reads read with it.
+    if (def || methodDeclaredHere(tree, model.name)) return undefined;
+    for (const name of model.selfReads?.get(method) ?? []) {
+      const relationship = relationshipOf(ctx, tree, model, name);
+      if (relationship && (relationship.lazy === 'select' || relationship.lazy === 'dynamic')) return { relationship, method, call };
+    }
+    return undefined;
+  }
   for (const { name, node } of captures(tree, '(attribute object: (identifier) @obj) @attr', body)) {
     if (name !== 'attr' || node.childForFieldName('object')?.text !== 'self') continue;
     const relationship = relationshipOf(ctx, tree, model, node.childForFieldName('attribute')?.text ?? '');
@@ -27,6 +36,14 @@ export function methodRelationshipRead(ctx: RuleContext, tree: Tree, attr: Node,
     if (relationship && (relationship.lazy === 'select' || relationship.lazy === 'dynamic')) return { relationship, method, call };
   }
   return undefined;
+}
+
+/** The module defines a top-level class of that name itself: its methods are read from this tree. */
+function methodDeclaredHere(tree: Tree, className: string): boolean {
+  return topLevelStatements(tree).some((statement) => {
+    const cls = statement.type === 'decorated_definition' ? statement.node.childForFieldName('definition') : statement.node;
+    return cls?.type === 'class_definition' && cls.childForFieldName('name')?.text === className;
+  });
 }
 
 /** `def name(self)` of the module's top-level class `className` (decorators allowed, not static or class methods). */

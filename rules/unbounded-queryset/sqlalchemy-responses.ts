@@ -22,7 +22,10 @@ import { keepsTimeWindow, TIME_COLUMN } from '../../analysis/python/time-windows
 
 /** Cheap test of a file: something that can make a response from a value. */
 /** (`rows = ....all()` then `return rows` alone: a repository or service handing the rows to its caller.) */
-export const SQLALCHEMY_RESPONSE_WORDS = /jsonify|\.dump\s*\(|marshal\s*\(|Response\s*\(|render_template|make_response|response_model|\breturn\b[^\n]*\.all\(\s*\)|^[ \t]+return[ \t]+\w+[ \t]*$/m;
+/** (A route decorator or a class handler's `def get(self`: whatever a handler returns is the response, Flask turning a */
+/** returned dict or list into JSON itself: `return {"users": [u.to_dict() for u in users]}`.) */
+export const SQLALCHEMY_RESPONSE_WORDS =
+  /jsonify|\.dump\s*\(|marshal\s*\(|Response\s*\(|render_template|make_response|response_model|\breturn\b[^\n]*\.all\(\s*\)|^[ \t]+return[ \t]+\w+[ \t]*$|^[ \t]*@\s*[\w.]+\.(route|get|post|put|patch|delete|api_route)\s*\(|^[ \t]+def[ \t]+(get|post)[ \t]*\([ \t]*self\b/m;
 
 /** Calls whose argument becomes the response body. */
 const RESPONSE_CALLS = new Set(['jsonify', 'make_response', 'Response', 'JSONResponse', 'ORJSONResponse', 'UJSONResponse', 'marshal', 'render_template']);
