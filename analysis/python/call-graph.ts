@@ -387,7 +387,7 @@ const LINE_START_BINDINGS = new TreeSlot<ReadonlySet<string> | undefined>('pytho
 /** Every name the module's line starts bind (TOP_LEVEL_BINDINGS), per statement; undefined where that is not exact. */
 function lineStartBindings(tree: Tree): ReadonlySet<string> | undefined {
   return LINE_START_BINDINGS.get(tree, () => {
-    if (!statementCachesEnabled() || !statementsCoverText(tree, moduleText(tree))) return undefined;
+    if (!statementCachesEnabled()) return undefined;
     const stamp = topLevelBindingsStamp(tree);
     return stamp === undefined ? undefined : new Set(stamp.split(' '));
   });
@@ -396,20 +396,25 @@ function lineStartBindings(tree: Tree): ReadonlySet<string> | undefined {
 /** Every name bindsAtTopLevel could find in a text (the same line starts). */
 const TOP_LEVEL_BINDINGS = /^(?:(?:async\s+def|def|class)\s+(\w+)|(\w+)\s*(?::[^=\n]*)?=(?!=))/gm;
 const STATEMENT_BINDINGS = new StatementSlot<string>('python: names bound at line starts per statement');
+const BINDINGS_STAMP = new TreeSlot<string | undefined>('python: names bound at line starts, stamp');
 
 /**
  * What `definition()` reads of the analysed module beyond its imports: the names its lines bind at their start (which
- * shadow an import), per top-level statement text; undefined when a statement is not cacheable (an error, a column
- * other than 0: its lines' starts are not its text's). A per-statement cache of callee resolutions keys on it.
+ * shadow an import), per top-level statement text (kept for a statement whose parse is a function of its text, read
+ * afresh for one with a syntax error: a text search needs only that it starts a line); undefined when the statements
+ * do not cover the module's text or one starts mid-line (its lines' starts are not its text's). A per-statement cache
+ * of callee resolutions keys on it.
  */
 export function topLevelBindingsStamp(tree: Tree): string | undefined {
-  const names: string[] = [];
-  for (const statement of topLevelStatements(tree)) {
-    if (!statement.cacheable) return undefined;
-    const bound = STATEMENT_BINDINGS.answer(statement, '', () => [...statement.text.matchAll(TOP_LEVEL_BINDINGS)].map((m) => m[1] ?? m[2]).join(' '));
-    if (bound) names.push(bound);
-  }
-  return names.join(' ');
+  return BINDINGS_STAMP.get(tree, () => {
+    const names: string[] = [];
+    for (const statement of topLevelStatements(tree)) {
+      if (statement.node.startPosition.column !== 0) return undefined;
+      const bound = STATEMENT_BINDINGS.answer(statement, '', () => [...statement.text.matchAll(TOP_LEVEL_BINDINGS)].map((m) => m[1] ?? m[2]).join(' '));
+      if (bound) names.push(bound);
+    }
+    return statementsCoverText(tree, moduleText(tree)) ? names.join(' ') : undefined;
+  });
 }
 
 export function moduleCallFacts(tree: Tree, file: string): ModuleFacts {
