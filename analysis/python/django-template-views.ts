@@ -9,7 +9,7 @@
 import type { Node, Tree } from 'web-tree-sitter';
 import { callsNamed, captures, keywordArgument, nodesAtText, positionalArguments, stringValue } from './ast';
 import { assignmentsBefore, outsideReadsHold, querysetOf, readOutsideUnnamed, recordingOutsideReads, unparenthesize, type OutsideReads, type QuerysetInfo } from './django-querysets';
-import { statementMatches, topLevelStatements } from './statements';
+import { moduleText, statementMatches, topLevelStatements } from './statements';
 import { importStatements } from './imports';
 import { StatementSlot, TreeSlot } from '../cache';
 import { childScope, type ChildScope } from './row-count';
@@ -280,7 +280,10 @@ function classView(cls: Node, file: string): TemplateView | undefined {
   // A view whose GET leaves before rendering (an unconditional redirect) never renders its template.
   if (!members || neverRendersTemplate(cls)) return undefined;
   const { attrs, methods } = members;
-  const importedBases = inheritQuerysetMembers(cls, attrs, methods);
+  // Inherited rows matter to a list or object view only (its queryset, model and default template): a template view's
+  // context comes from its own get_context_data, so its answer does not read its base classes (and stays kept per
+  // statement while they change).
+  const importedBases = isList || isObject ? inheritQuerysetMembers(cls, attrs, methods) : [];
   const projectBases = bases.some((b) => !DJANGO_BASES.test(b));
   const templates = templateNames(attrs.get('template_name')?.childForFieldName('right') ?? undefined);
   const getTemplateNames = methods.get('get_template_names');
@@ -389,9 +392,29 @@ function inheritQuerysetMembers(cls: Node, attrs: Map<string, Node>, methods: Ma
 function importedModule(tree: Tree, name: string): string | undefined {
   // (The import lines are part of templateViewsIn's cache key: no outside read to record.)
   const escaped = name.replace(/[^\w]/g, '');
-  const m = new RegExp(`^from[ \\t]+([\\w.]+)[ \\t]+import[ \\t]+\\(?[^()\\n]*?\\b${escaped}\\b(?![ \\t]+as\\b)`, 'm').exec(tree.rootNode.text)
-    ?? new RegExp(`^from[ \\t]+([\\w.]+)[ \\t]+import[ \\t]*\\([^)]*?\\b${escaped}\\b(?![ \\t]+as\\b)`, 'm').exec(tree.rootNode.text);
-  return m?.[1];
+  const { text, starts } = fromLines(tree);
+  // Both patterns tried at each `from ... import` line start in turn: the first match of each over the whole text
+  // (every match starts at such a line), without running a pattern built per name over a 5,000-line module.
+  const at = (pattern: RegExp) => {
+    for (const start of starts) {
+      pattern.lastIndex = start;
+      const m = pattern.exec(text);
+      if (m) return m[1];
+    }
+    return undefined;
+  };
+  return at(new RegExp(`from[ \\t]+([\\w.]+)[ \\t]+import[ \\t]+\\(?[^()\\n]*?\\b${escaped}\\b(?![ \\t]+as\\b)`, 'y'))
+    ?? at(new RegExp(`from[ \\t]+([\\w.]+)[ \\t]+import[ \\t]*\\([^)]*?\\b${escaped}\\b(?![ \\t]+as\\b)`, 'y'));
+}
+
+/** The module's text and the offsets of its `from X import` line starts, once per tree. */
+const FROM_LINES = new TreeSlot<{ text: string; starts: number[] }>('python: from-import line starts');
+
+function fromLines(tree: Tree): { text: string; starts: number[] } {
+  return FROM_LINES.get(tree, () => {
+    const text = moduleText(tree);
+    return { text, starts: [...text.matchAll(/^from[ \t]+[\w.]+[ \t]+import/gm)].map((m) => m.index ?? 0) };
+  });
 }
 
 function baseNamesOf(cls: Node): string[] {

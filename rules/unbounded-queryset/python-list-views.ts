@@ -20,13 +20,14 @@ import { captures, keywordArgument, positionalArguments, stringValue } from '../
 import { importsOf } from '../../analysis/python/imports';
 import { importedQuerysetOf, rootName, type ImportedQueryset } from '../../analysis/python/imported-querysets';
 import { modelAppLabel } from '../../analysis/python/model-app-label';
-import { assignmentsBefore, calleeName, emptyInfo, outsideReadsHold, readOutsideUnnamed, soleValueOf, querysetOf, recordingOutsideReads, unparenthesize, type OutsideReads, type QuerysetInfo } from '../../analysis/python/django-querysets';
+import { assignmentsBefore, calleeName, emptyInfo, outsideReadsHold, soleValueOf, querysetOf, recordingOutsideReads, unparenthesize, type OutsideReads, type QuerysetInfo } from '../../analysis/python/django-querysets';
 import { drfProject } from '../../analysis/python/drf';
 import { drfPaginationSettings, type DrfPaginationSettings } from '../../analysis/python/drf-pagination-settings';
 import type { ModelIndex } from '../../analysis/python/django-models';
 import { boundedByOwner, filteredToParent, growthNote, ownerGrowth, projectModels, type OwnerGrowth } from './owner-growth';
 import { StatementFindingsCache, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
-import { StatementSlot } from '../../analysis/cache';
+import { projectChanges, statementCachesEnabled, StatementSlot } from '../../analysis/cache';
+import { topLevelBindingsStamp } from '../../analysis/python/call-graph';
 import { classesOfText, projectClassTexts } from '../../analysis/python/project-classes';
 import { templateReadsHold, templateReadsList, type TemplateReads } from './list-view-templates';
 import { classTextsFor, isTextSearch, readCustomChain } from './custom-chain-rows';
@@ -86,6 +87,8 @@ export function checkListViews(ctx: RuleContext, tree: Tree): void {
   const ninja = imports.importsModule('ninja') || imports.importsModule('ninja_extra');
   const graphene = imports.importsModule('graphene') || imports.importsModule('graphene_django');
   const context = statementContext(ctx, tree);
+  let modulesStamp: string | undefined | null = null;
+  const otherModulesStamp = () => (modulesStamp === null ? (modulesStamp = importedCallsStamp(ctx, tree)) : modulesStamp);
   // A class whose parse is not a function of its text (a syntax error in it) gets NaN, which equals nothing: the
   // views derived from it are analysed afresh.
   const classIds = new Map<string, number>();
@@ -100,6 +103,7 @@ export function checkListViews(ctx: RuleContext, tree: Tree): void {
       const local: RuleContext = Object.create(ctx, { report: { value: report } });
       const basesRead = new Map<string, number | undefined>();
       const templates: TemplateReads = [];
+      const modules: OtherModulesRead = { read: false };
       const seenClasses = { get: (name: string) => (basesRead.set(name, classIds.get(name)), classes.get(name)) };
       const [, reads] = recordingOutsideReads(() => {
         if (top.type === 'class_definition') {
@@ -107,22 +111,25 @@ export function checkListViews(ctx: RuleContext, tree: Tree): void {
           if ([...chain.bases].some((b) => DRF_LIST_BASES.has(b))) checkDrfListView(local, top, chain, judge, drfSettings);
           else if ([...chain.bases].some((b) => DJANGO_LIST_BASES.has(b))) checkDjangoListView(local, top, chain, judge, templates);
           // A class-based view's handlers (`def get(self, request, pk)`) render templates as function views do.
-          else if ([...chain.bases].some((b) => b === 'View')) for (const fn of methodsOf(top)) checkRenderView(local, fn, judge, templates);
+          else if ([...chain.bases].some((b) => b === 'View')) for (const fn of methodsOf(top)) checkRenderView(local, fn, judge, templates, modules);
           // `context["comments"] = ...` in a template view's get_context_data: rendered as a list view's rows are.
           if ([...chain.bases].some((b) => DJANGO_TEMPLATE_VIEWS.has(b))) checkContextData(local, top, chain, judge, templates);
           if (graphene && [...chain.bases].some((b) => b === 'ObjectType')) checkResolvers(local, top, judge);
           if (ninja) for (const fn of methodsOf(top)) checkNinjaRoute(local, fn, judge);
         } else {
-          checkRenderView(local, top, judge, templates);
+          checkRenderView(local, top, judge, templates, modules);
           if (ninja) checkNinjaRoute(local, top, judge);
         }
       });
-      return { basesRead, reads, templates };
+      const stamp = modules.read ? otherModulesStamp() : undefined;
+      // An answer that read other modules through a name it could not stamp is not kept (as any unnamed read).
+      if (modules.read && stamp === undefined) reads.unknown = true;
+      return { basesRead, reads, templates, modules: stamp };
     };
     // A view's findings are replayed while its text, the local classes it derives from, the module's other
     // statements (imports, settings) and the project's modules (the DRF model's version) are unchanged.
     if (context === undefined) analyse((spec) => ctx.report(spec));
-    else listViewFindings.check(ctx, statement, context, (d) => [...d.basesRead].every(([name, id]) => classIds.get(name) === id) && outsideReadsHold(tree, d.reads) && templateReadsHold(ctx.project, projectCurrent(ctx), d.templates), analyse);
+    else listViewFindings.check(ctx, statement, context, (d) => [...d.basesRead].every(([name, id]) => classIds.get(name) === id) && outsideReadsHold(tree, d.reads) && templateReadsHold(ctx.project, projectCurrent(ctx), d.templates) && (d.modules === undefined || d.modules === otherModulesStamp()), analyse);
   });
 }
 
@@ -154,6 +161,26 @@ interface Dependencies {
   reads: OutsideReads;
   /** Template files a ListView's answer read, with their texts. */
   templates: TemplateReads;
+  /** importedCallsStamp() when a render context value called a name the module imports (serviceRows). */
+  modules: string | undefined;
+}
+
+/** Whether an analysis followed a call of an imported name into the project's other modules (serviceRows). */
+interface OtherModulesRead {
+  read: boolean;
+}
+
+/**
+ * What following an imported name's call read (importedQuerysetOf, as selector-lists.ts keys it): the project's other
+ * files (the callee's module), the module's imports and the names its line starts bind (which shadow an import);
+ * undefined when one of them cannot be named, or in a batch scan (nothing is kept there).
+ */
+function importedCallsStamp(ctx: RuleContext, tree: Tree): string | undefined {
+  if (!statementCachesEnabled()) return undefined;
+  const changes = ctx.project && projectChanges(ctx.project, ctx.file.relPath);
+  if (changes === undefined) return undefined;
+  const bindings = topLevelBindingsStamp(tree);
+  return bindings === undefined ? undefined : `${changes}\u0000${importsOf(tree).key}\u0000${bindings}`;
 }
 
 const listViewFindings = new StatementFindingsCache<Dependencies>('unbounded-queryset: list views per statement');
@@ -678,7 +705,7 @@ function growing(model: string, models: () => ModelIndex): boolean {
 
 const RENDER_CONTEXT: Record<string, number> = { render: 2, render_to_response: 1, TemplateResponse: 2, render_to_string: 1 };
 
-function checkRenderView(ctx: RuleContext, fn: Node, judge: Judge, templates: TemplateReads): void {
+function checkRenderView(ctx: RuleContext, fn: Node, judge: Judge, templates: TemplateReads, modules: OtherModulesRead): void {
   if (!/\brender|TemplateResponse/.test(fn.text) || /Paginator|paginate/i.test(fn.text)) return;
   const params = fn.childForFieldName('parameters')?.text ?? '';
   if (!/\brequest\b/.test(params)) return;
@@ -690,7 +717,7 @@ function checkRenderView(ctx: RuleContext, fn: Node, judge: Judge, templates: Te
     for (const value of contextValues(context)) {
       const read = judge.read(value);
       const own = read && read.roots.length > 0 ? read : boundAllMethod(value) ?? read;
-      const imported = own && own.roots.length > 0 ? undefined : serviceRows(ctx, value);
+      const imported = own && own.roots.length > 0 ? undefined : serviceRows(ctx, value, modules);
       const info = imported?.info ?? own;
       if (!info || info.roots.length === 0 || info.materialized || info.values || bounded(info, judge)) continue;
       if (imported && (imported.fromTime || info.relatedManager || info.upcoming || info.recentWindow)) continue;
@@ -714,16 +741,16 @@ function checkRenderView(ctx: RuleContext, fn: Node, judge: Judge, templates: Te
 
 /**
  * The queryset a service or selector function of another module returns, put in the context directly or through a
- * variable (`clientes = cliente_service.listar_clientes()`). The answer reads another module, which the view's
- * per-statement cache cannot name: the statement is analysed afresh while it calls one.
+ * variable (`clientes = cliente_service.listar_clientes()`). The answer reads other modules (and, for a name the
+ * module itself binds, its own definitions: importedQuerysetOf records that as an unnamed read): `modules` tells the
+ * view's per-statement cache to key it by them (importedCallsStamp).
  */
-function serviceRows(ctx: RuleContext, value: Node): ImportedQueryset | undefined {
+function serviceRows(ctx: RuleContext, value: Node, modules: OtherModulesRead): ImportedQueryset | undefined {
   let call = unparenthesize(value);
   if (call.type === 'identifier') call = unparenthesize(assignmentsBefore(call).pop()?.childForFieldName('right') ?? call);
   if (call.type !== 'call') return undefined;
   const imported = importedQuerysetOf(ctx.project, value.tree, ctx.file.relPath, value);
-  if (imported) readOutsideUnnamed();
-  else if (ctx.project && importedName(value.tree, rootName(call.childForFieldName('function') ?? call) ?? '')) readOutsideUnnamed();
+  if (imported || (ctx.project && importedName(value.tree, rootName(call.childForFieldName('function') ?? call) ?? ''))) modules.read = true;
   return imported;
 }
 
