@@ -75,28 +75,24 @@ describe('a function view rendering a service module\'s queryset', function () {
   });
 
   it('follows a module-level name shadowing the imported module, and a syntax error elsewhere in the module', () => {
-    assert.equal(listFindings(analyse()).length, 1);
-    const replace = (from: string, to: string) => {
-      const at = doc.text.lastIndexOf(from);
-      doc.update([{ range: { start: doc.doc.positionAt(at), end: doc.doc.positionAt(at + from.length) }, text: to }], ++version);
-    };
+    assert.equal(project.analyse(listFindings).length, 1);
     // The view's statement is unchanged throughout: its kept answer must follow what it read outside itself.
-    append('\nservices = None\n');
-    analyse();
-    replace('services = None\n', '');
-    assert.equal(listFindings(analyse()).length, 1);
-    append('\ndef services():\n    return []\n');
-    analyse();
-    replace('def services():\n    return []\n', '');
-    assert.equal(listFindings(analyse()).length, 1);
+    project.append('\nservices = None\n');
+    project.analyse(listFindings);
+    project.replace('services = None\n', '');
+    assert.equal(project.analyse(listFindings).length, 1);
+    project.append('\ndef services():\n    return []\n');
+    project.analyse(listFindings);
+    project.replace('def services():\n    return []\n', '');
+    assert.equal(project.analyse(listFindings).length, 1);
     // Typing a line of another function: that statement has a syntax error while the view's answer is reused.
-    append('\ndef other(request):\n    x = posts o');
-    assert.equal(listFindings(analyse()).length, 1);
-    append('r 0\n');
-    assert.equal(listFindings(analyse()).length, 1);
-    replace('from . import services', 'from . import models as services');
-    assert.deepEqual(listFindings(analyse()), []);
-    replace('from . import models as services', 'from . import services');
-    assert.equal(listFindings(analyse()).length, 1);
+    project.append('\ndef other(request):\n    x = posts o');
+    assert.equal(project.analyse(listFindings).length, 1);
+    project.append('r 0\n');
+    assert.equal(project.analyse(listFindings).length, 1);
+    project.replace('from . import services', 'from . import models as services');
+    assert.deepEqual(project.analyse(listFindings), []);
+    project.replace('from . import models as services', 'from . import services');
+    assert.equal(project.analyse(listFindings).length, 1);
   });
 });
