@@ -214,6 +214,11 @@ export function curatedByName(project: ProjectInfo, current: { relPath: string; 
   return sites.every((s) => s.kind === 'curated' || (s.kind === 'request' && !!s.fn && !HANDLER_NAME.test(s.fn) && helperOfCurators(project, current, writers, s.fn)));
 }
 
+/** The project's models curated by their name (curatedByName), sorted: a loop over their rows is a handful of queries. */
+export function curatedNames(project: ProjectInfo, current: { relPath: string; text: string }, models: ModelIndex): string[] {
+  return models.names().filter((name) => fewByName(name) && curatedByName(project, current, models, name)).sort();
+}
+
 /** What the analysed module itself writes, as a string: part of a finding's cache key (other modules' texts are keyed already). */
 export function ownWritesKey(project: ProjectInfo, rel: string, text: string): string {
   if (!rel.endsWith('.py')) return '';

@@ -44,6 +44,8 @@ import { RENDERS_TEMPLATES } from '../../analysis/python/django-template-views';
 import type { ModelIndex } from '../../analysis/python/django-models';
 import type { QueryingMethod } from '../../analysis/django-templates/models';
 import { projectModels } from '../unbounded-queryset/owner-growth';
+import { curatedNames } from '../../analysis/python/model-writers';
+import { importsOf } from '../../analysis/python/imports';
 import { fewChildRows } from '../../analysis/python/row-count';
 
 /** Methods of a related manager that run a query: `order.items.all()`, `order.items.count()`. */
@@ -276,10 +278,12 @@ def order_list(request):
     // change to the project's models (their unique fields). Whether fixes are allowed is passed to the cache, not put
     // in the key (a syntax error typed re-checks no other loop).
     const { models, version } = projectModels(ctx, tree);
-    const context = `${[...moduleProperties(tree)].join(',')}\u0000${[...moduleQueryingMethods(tree).values()].map((q) => `${q.key}=${q.manager}.${q.call}${q.prefetchable ? '+' : ''}`).join(',')}\u0000${version}`;
+    // Tables named for a site's few curated things (a clinic's doctors, its branches): a loop over them is a handful.
+    const fewTables = new Set(curatedNames(ctx.project, { relPath: ctx.file.relPath, text: ctx.file.text }, models));
+    const context = `${[...fewTables].join(',')}\u0000${[...moduleProperties(tree)].join(',')}\u0000${[...moduleQueryingMethods(tree).values()].map((q) => `${q.key}=${q.manager}.${q.call}${q.prefetchable ? '+' : ''}`).join(',')}\u0000${version}`;
     for (const statement of topLevelStatements(tree)) {
       if (!statementMatches(statement, FOR_WORD)) continue;
-      findingsCache.check(ctx, statement, context, (reads) => outsideReadsHold(tree, reads), (report) => checkLoops(tree, statement, context, canFix, models, report), canFix);
+      findingsCache.check(ctx, statement, context, (reads) => outsideReadsHold(tree, reads), (report) => checkLoops(tree, statement, context, canFix, models, fewTables, report), canFix);
     }
   },
 });
@@ -300,9 +304,9 @@ const methodFindings = new StatementFindingsCache<OutsideReads>('n-plus-one: loo
 const FOR_KEYWORDS = /\bfor\b/g;
 
 /** The loop findings of one top-level statement, method by method for a class; the outside reads of them all. */
-function checkLoops(tree: Tree, statement: TopLevelStatement, context: string, canFix: boolean, models: ModelIndex, report: (spec: ReportSpec) => void): OutsideReads | undefined {
+function checkLoops(tree: Tree, statement: TopLevelStatement, context: string, canFix: boolean, models: ModelIndex, fewTables: ReadonlySet<string>, report: (spec: ReportSpec) => void): OutsideReads | undefined {
   const analyse = (unit: TopLevelStatement) => (reportTo: (spec: ReportSpec) => void) => {
-    const [, reads] = recordingOutsideReads(() => checkStatement(tree, unit, canFix, models, reportTo));
+    const [, reads] = recordingOutsideReads(() => checkStatement(tree, unit, canFix, models, fewTables, reportTo));
     return reads.unknown ? undefined : reads;
   };
   const split = statementCachesEnabled() ? classMethods(statement, FOR_KEYWORDS) : undefined;
@@ -310,7 +314,7 @@ function checkLoops(tree: Tree, statement: TopLevelStatement, context: string, c
   return findingsByMethod(tree, split, methodFindings, context, report, (unit) => analyse(unit), canFix, (unit) => !FOR_WORD.test(unit.text));
 }
 
-function checkStatement(tree: Tree, statement: TopLevelStatement, canFix: boolean, models: ModelIndex, reportTo: (spec: ReportSpec) => void): void {
+function checkStatement(tree: Tree, statement: TopLevelStatement, canFix: boolean, models: ModelIndex, fewTables: ReadonlySet<string>, reportTo: (spec: ReportSpec) => void): void {
   const sources = new Map<number, RowSource | null>();
   for (const iteration of iterationsIn(tree, statement.text, statement.start)) {
     if (copiesRows(iteration) || fewRows(iteration) || endsFirstPass(iteration)) continue;
@@ -318,6 +322,7 @@ function checkStatement(tree: Tree, statement: TopLevelStatement, canFix: boolea
     if (!source || rowsOfSerializedObject(iteration, source) || (!source.prefix && oneRowByUniqueField(source.info, models))) continue;
     // One record's few children (a release's files, a user's memberships): a few queries, not an N+1 to report.
     if (!source.prefix && fewChildRows(source.info, iteration.node, models)) continue;
+    if (!source.prefix && rowsOfCuratedTables(source.info, fewTables)) continue;
     for (const access of accessesToReport(tree, iteration, source, models)) reportTo(finding(iteration, source, access, canFix));
     if (rowsOfManyParents(source) && !filtersOneParent(source.info, models)) keyedQueries(iteration, unparenthesize(iteration.iterable).text, reportTo, relationAliases(iteration));
   }
@@ -359,6 +364,13 @@ function rowsOfSerializedObject(iteration: Iteration, source: RowSource): boolea
 
 /** The deep-copy idiom (`row.pk = None; row.save()`, `copy.copy(row)`, `model_to_dict(row)`): every pass inserts a row anyway. */
 const COPY_IDIOM = /\.(pk|id)\s*=\s*None\b|\bcopy\.(deep)?copy\(|\bdeepcopy\(|\bmodel_to_dict\(/;
+
+/** Every model the loop's rows come from is a table curated by its name (model-writers.ts's curatedNames). */
+function rowsOfCuratedTables(info: QuerysetInfo, fewTables: ReadonlySet<string>): boolean {
+  if (fewTables.size === 0 || info.models.length === 0) return false;
+  const imported = importsOf(info.roots[0].node.tree).origins;
+  return info.models.every((m) => fewTables.has(imported.get(m)?.name ?? m));
+}
 
 /** A loop (or a loop nested in one) that copies a small tree of rows: its queries are inherent, not an N+1 to fix. */
 function copiesRows(iteration: Iteration): boolean {
