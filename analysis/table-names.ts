@@ -90,3 +90,15 @@ export function fewTableWord(name: string): string | undefined {
 
 /** The vocabulary, for the rules' documentation. */
 export const FEW_TABLE_WORDS: readonly string[] = [...FEW_HEADS, ...FEW_PAIRS];
+
+/** The rules' documentation of what counts as few by name, and how to override it. */
+export const FEW_TABLES_DOC =
+  'Tables named for a site\'s or business\'s few curated things are not reported as many rows: a name counts by its ' +
+  'last word (`ServiceCategory` is a category, `CategoryProduct` a product, `CategorySubscription` a subscription), ' +
+  `and the words are: ${[...FEW_HEADS].join(', ')}, and the pairs ${[...FEW_PAIRS].join(', ')} ` +
+  '(table and class spellings alike: `payment_methods`, `PaymentMethod`, `prisma.paymentMethod`). Such a table is ' +
+  'still judged like any other when request code any signed-in user reaches adds its rows (a create endpoint with no ' +
+  'admin or staff gate), or tasks, signals or a generating seed add them: then it grows with its users whatever its ' +
+  'name. Never by name: what users or their activity produce (orders, posts, messages, comments, reviews, bookings, ' +
+  'payments, documents, files, images, events, logs, a marketplace\'s products, users, customers, patients, ' +
+  'students). A project\'s other small tables can be listed in the `smallTables` setting.';

@@ -45,6 +45,7 @@ import type { ModelIndex } from '../../analysis/python/django-models';
 import type { QueryingMethod } from '../../analysis/django-templates/models';
 import { projectModels } from '../unbounded-queryset/owner-growth';
 import { curatedNames } from '../../analysis/python/model-writers';
+import { FEW_TABLES_DOC } from '../../analysis/table-names';
 import { importsOf } from '../../analysis/python/imports';
 import { fewChildRows } from '../../analysis/python/row-count';
 
@@ -251,7 +252,9 @@ def order_list(request):
         '`tenant`, `workspace`, `site`, `realm`), which nearly every row shares. Queries over several entities (rows are ' +
         'tuples), `.limit(n)` with n <= 20, queries built in helper functions or other modules, and model classes that ' +
         'cannot be resolved from the imports are not followed. `write_only` relationships are not reported. ' +
-        'The TypeScript rule with the same id covers Prisma/TypeORM/Sequelize/Mongoose.',
+        'The TypeScript rule with the same id covers Prisma/TypeORM/Sequelize/Mongoose. ' +
+        'Django loops (and template `{% for %}`s) over a project model\'s rows are not reported when the model is few by ' +
+        'its name: ' + FEW_TABLES_DOC,
     },
   },
   check(reported) {

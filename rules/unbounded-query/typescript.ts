@@ -9,7 +9,7 @@ import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../
 import { asObjectLiteral, declarationOf, eol, hasSpread, hasSyntaxErrors, indentAt, objectProperty, objectPropertyValue, propertyName, unwrap } from '../../analysis/typescript/ast';
 import { prismaModelNeverWritten } from '../../analysis/typescript/prisma-writes';
 import { addedByAnyUser, writtenOnlyByCurators } from '../../analysis/typescript/table-writers';
-import { fewByName } from '../../analysis/table-names';
+import { FEW_TABLES_DOC, fewByName } from '../../analysis/table-names';
 import { modelNamed, prismaSchemaFor, type PrismaModel, type PrismaSchema } from '../../analysis/typescript/prisma-schema';
 import { insertIntoArguments, insertObjectProperty } from '../shared/typescript-edits';
 import { inRequestHandler, isOfflineFile } from '../../analysis/typescript/handlers';
@@ -195,8 +195,7 @@ export default router;
         'settings); nor the administrators among the accounts (`role: Role.ADMIN`, `isAdmin: true`). Code nothing runs is not reported: an exported ' +
         'function no module names while its siblings are used (a controller function no router mounts), or a method of a class the project holds ' +
         'through an interface whose callers never call it; a server action counts as an endpoint even when no component calls it. ' +
-        'Reference data an app defines (categories, branches, ingredients, platforms, settings, countries, currencies, ' +
-        'languages, roles, permissions, regions, subscription plans, sign-in methods) is not reported: a few dozen rows. ' +
+        'Reference data and a business\'s own set-up are not reported (a few dozen rows): ' + FEW_TABLES_DOC + ' ' +
         'Queries whose options are not an object literal (`findMany(args)`, or an object with a spread) are not ' +
         'reported: the limit may be inside, unless the options are a literal of the same function whose bound is ' +
         'written only under one `if` (not both branches, not handed to another function). ' +
