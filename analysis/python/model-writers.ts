@@ -163,8 +163,18 @@ const HANDLER_NAME = /^(get|post|put|patch|delete|create|perform_create|form_val
  */
 export function onlyCuratorsWrite(project: ProjectInfo, current: { relPath: string; text: string }, writers: ProjectWriters, model: string, accessors: readonly string[]): boolean {
   if (writers.opaque) return false;
-  const sites = [...(writers.byModel.get(model) ?? []), ...(writers.byModel.get(`@${model.toLowerCase()}`) ?? []), ...accessors.flatMap((a) => writers.byModel.get(`~${a}`) ?? [])];
-  return sites.length > 0 && sites.every((s) => s.kind === 'curated' || (s.kind === 'request' && !!s.fn && !HANDLER_NAME.test(s.fn) && helperOfCurators(project, current, writers, s.fn)));
+  const sites = writeSites(writers, model, accessors);
+  return sites.length > 0 && sites.every((s) => curatorsSite(project, current, writers, s));
+}
+
+/** The places that add rows of `model`: by class name, in fixture files, and through related managers (`accessors`). */
+function writeSites(writers: ProjectWriters, model: string, accessors: readonly string[]): WriteSite[] {
+  return [...(writers.byModel.get(model) ?? []), ...(writers.byModel.get(`@${model.toLowerCase()}`) ?? []), ...accessors.flatMap((a) => writers.byModel.get(`~${a}`) ?? [])];
+}
+
+/** Curated code, or a helper of request code that only curated code calls. */
+function curatorsSite(project: ProjectInfo, current: { relPath: string; text: string }, writers: ProjectWriters, s: WriteSite): boolean {
+  return s.kind === 'curated' || (s.kind === 'request' && !!s.fn && !HANDLER_NAME.test(s.fn) && helperOfCurators(project, current, writers, s.fn));
 }
 
 const helperAnswers = new WeakMap<ProjectWriters, Map<string, boolean>>();
@@ -210,8 +220,7 @@ export function curatedCatalogue(project: ProjectInfo, current: { relPath: strin
 export function curatedByName(project: ProjectInfo, current: { relPath: string; text: string }, models: ModelIndex, name: string): boolean {
   if (!models.has(name) || models.isUserModel(name) || !fewByName(name)) return false;
   const writers = projectWriters(project, current);
-  const sites = [...(writers.byModel.get(name) ?? []), ...(writers.byModel.get(`@${name.toLowerCase()}`) ?? []), ...models.reverseAccessors(name).flatMap((a) => writers.byModel.get(`~${a}`) ?? [])];
-  return sites.every((s) => s.kind === 'curated' || (s.kind === 'request' && !!s.fn && !HANDLER_NAME.test(s.fn) && helperOfCurators(project, current, writers, s.fn)));
+  return writeSites(writers, name, models.reverseAccessors(name)).every((s) => curatorsSite(project, current, writers, s));
 }
 
 /** The project's models curated by their name (curatedByName), sorted: a loop over their rows is a handful of queries. */
