@@ -39,6 +39,11 @@ interface Unit {
   gated: boolean;
   /** An inline route handler: its registration decides, nothing else calls it. */
   route: boolean;
+  /**
+   * A route any signed-in user reaches: registered with no gate beyond signing in (no admin, role, permission or
+   * owner check in its middleware or decorators). An inline handler, or a Nest controller method with a verb decorator.
+   */
+  open?: boolean;
 }
 
 /** A reference to a function by name: a call, or a handler handed to a route registration. */
@@ -48,6 +53,8 @@ interface Use {
   unit?: string;
   /** Handed to a route registration, gated for administrators or not. */
   routeGated?: boolean;
+  /** Handed to a route registration with no gate beyond signing in (Unit.open). */
+  routeOpen?: boolean;
   /** The class the receiver holds, when the calling class declares it (`this.service` typed `MedecinService`). */
   receiverClass?: string;
   /** The type and initializer of the local variable or parameter the receiver starts from (`kc` = `await this.getKeycloakClient()`). */
@@ -157,6 +164,7 @@ function readFacts(file: string, text: string): FileFacts {
   const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, scriptKind(file));
   const mayWrite = MAY_WRITE.test(text);
   let fileGated = false;
+  let fileGuarded = false;
   const write = (stem: string | undefined, unit: string | undefined) => {
     if (stem) out.writes.push({ stem, unit });
     else out.opaque = true;
@@ -168,7 +176,8 @@ function readFacts(file: string, text: string): FileFacts {
       if (!name || !node.body) return undefined;
       const cls = node.parent && ts.isClassLike(node.parent) ? node.parent.name?.text ?? '' : '';
       const gated = (ts.isMethodDeclaration(node) && ts.isClassLike(node.parent) && adminOnlyNestMethod(node, false)) || bodyRefusesNonAdmins(node.body);
-      return { key: `${cls}.${name}`, unit: { name, gated, route: false, classNames: classNamesOf(node.parent) } };
+      const open = !gated && ts.isMethodDeclaration(node) && openNestRoute(node);
+      return { key: `${cls}.${name}`, unit: { name, gated, route: false, open, classNames: classNamesOf(node.parent) } };
     }
     if ((ts.isArrowFunction(node) || ts.isFunctionExpression(node)) && node.parent) {
       const p = node.parent;
@@ -202,16 +211,18 @@ function readFacts(file: string, text: string): FileFacts {
         const registration = routeRegistration(node, callee);
         if (registration) {
           const gated = fileGated || registration.gated;
+          const open = !gated && !fileGuarded && registration.open;
           if (registration.use && !unit && registration.gate && node.arguments.length === 1) fileGated = true;
+          if (registration.use && !unit && !registration.open) fileGuarded = true;
           for (const arg of node.arguments) {
             const fn = unwrap(arg);
             if (ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) {
               const key = `@${fn.getStart(sf)}`;
-              out.units.set(key, { name: '', gated, route: true });
+              out.units.set(key, { name: '', gated, route: true, open });
               visit(fn, key);
               continue;
             }
-            for (const ref of handlerRefs(fn)) out.uses.push({ name: ref, routeGated: gated });
+            for (const ref of handlerRefs(fn)) out.uses.push({ name: ref, routeGated: gated, routeOpen: open });
             visit(arg, unit);
           }
           return;
@@ -389,7 +400,7 @@ function cascadeTarget(decorator: ts.Decorator, write: (stem: string | undefined
 }
 
 /** `router.post('/x', gate, handler)`, `app.use(isAdmin)`: a route registration and whether an admin gate guards it. */
-function routeRegistration(call: ts.CallExpression, callee: ts.PropertyAccessExpression): { gated: boolean; gate: boolean; use: boolean } | undefined {
+function routeRegistration(call: ts.CallExpression, callee: ts.PropertyAccessExpression): { gated: boolean; gate: boolean; use: boolean; open: boolean } | undefined {
   const verb = callee.name.text;
   const use = verb === 'use';
   if (!ROUTE_VERBS.has(verb) && !use) return undefined;
@@ -399,7 +410,25 @@ function routeRegistration(call: ts.CallExpression, callee: ts.PropertyAccessExp
   if (!path && !use) return undefined;
   const middle = args.slice(path ? 1 : 0, Math.max(path ? 1 : 0, args.length - 1));
   const gate = middle.some(isAdminGate) || (use && !path && args.length === 1 && isAdminGate(args[0]));
-  return { gated: gate, gate, use };
+  const open = !(use && !path ? args : middle).some((m) => !ts.isArrowFunction(unwrap(m)) && !ts.isFunctionExpression(unwrap(m)) && ACCESS_GATE.test(m.getText()));
+  return { gated: gate, gate, use, open };
+}
+
+/**
+ * Words of a gate that lets only some users through: administrators, roles, permissions, owners, managers, staff,
+ * policies (`authorize('teacher')`, `checkRole`, `@HasPermission(...)`, `RolesGuard`). Signing in alone (`auth`,
+ * `protect`, `verifyToken`, `JwtAuthGuard`) is not one.
+ */
+const ACCESS_GATE = /admin|role|permi|staff|super|owner|manager|authori[sz]|restrict|access|\bcan[A-Z_]|grant|polic|scope|ability/i;
+const NEST_VERB = /^(Post|Put|Patch|Get|Delete|All)$/;
+
+/** A Nest controller method with a verb decorator and no access gate on it or its class (Unit.open). */
+function openNestRoute(method: ts.MethodDeclaration): boolean {
+  const decorators = (h: ts.Node) => (ts.canHaveDecorators(h) ? [...(ts.getDecorators(h) ?? [])] : []);
+  const own = decorators(method);
+  const verb = own.some((d) => ts.isCallExpression(d.expression) && ts.isIdentifier(d.expression.expression) && NEST_VERB.test(d.expression.expression.text));
+  if (!verb) return false;
+  return ![...own, ...(method.parent ? decorators(method.parent) : [])].some((d) => ACCESS_GATE.test(d.expression.getText()));
 }
 
 /**
@@ -547,9 +576,10 @@ export function writtenOnlyByCurators(ctx: RuleContext, model: string, relatedFi
 }
 
 /**
- * Some request code any signed-in user reaches adds rows of the model (a create route with no admin gate): a table
- * that grows with its users whatever its name says (analysis/table-names.ts). False when nothing of the project is
- * known to write it, or only seeds, scripts and administrators do.
+ * Some request code any signed-in user reaches adds rows of the model (a create route with no gate beyond signing in):
+ * a table that grows with its users whatever its name says (analysis/table-names.ts). False when no such route is
+ * seen: nothing of the project writes it, only seeds, scripts, administrators or gated roles do, or the route that
+ * does cannot be found (then the name decides: quiet).
  */
 export function addedByAnyUser(ctx: RuleContext, model: string): boolean {
   const stem = modelStem(model.replace(/^.*\./, ''));
@@ -558,7 +588,30 @@ export function addedByAnyUser(ctx: RuleContext, model: string): boolean {
   const sites = w.byStem.get(stem) ?? [];
   if (sites.length === 0) return false;
   const texts = projectTexts(ctx.project, { relPath: ctx.file.relPath, text: ctx.file.text });
-  return sites.some((s) => !adminOnly(w, texts, s.file, s.unit, 0));
+  return sites.some((s) => openRoute(w, texts, s.file, s.unit, 0, new Set()));
+}
+
+/** Some route open to any signed-in user (Unit.open) reaches `unit` of `file`: the unit itself, or a caller of it. */
+function openRoute(w: ProjectWriters, texts: ProjectTexts, file: string, unit: string | undefined, depth: number, seen: Set<string>): boolean {
+  if (unit === undefined || unit === '#offline' || seen.has(`${file}#${unit}`)) return false;
+  seen.add(`${file}#${unit}`);
+  const own = texts.text(file);
+  const u = own !== undefined ? factsOf(file, own).units.get(unit) : undefined;
+  if (!u || u.gated) return false;
+  if (u.route || u.open) return !!u.open;
+  if (!u.name || depth >= 4) return false;
+  for (const f of w.online) {
+    const text = texts.text(f);
+    if (text === undefined || !text.includes(u.name)) continue;
+    const other = factsOf(f, text);
+    if (f !== file && !imports(other, file) && !(u.classNames ?? []).some((c) => c && new RegExp(`\\b${c}\\b`).test(text))) continue;
+    for (const use of other.uses) {
+      if (use.name !== u.name || (f === file && use.unit === unit)) continue;
+      if (use.receiverClass && u.classNames && !u.classNames.includes(use.receiverClass)) continue;
+      if (use.routeGated !== undefined ? use.routeOpen : openRoute(w, texts, f, use.unit, depth + 1, seen)) return true;
+    }
+  }
+  return false;
 }
 
 /** Creation, modification and deletion stamps: every row has them, they date nothing the row is about. */
