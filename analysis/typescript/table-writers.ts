@@ -40,8 +40,9 @@ interface Unit {
   /** An inline route handler: its registration decides, nothing else calls it. */
   route: boolean;
   /**
-   * A route any signed-in user reaches: registered with no gate beyond signing in (no admin, role, permission or
-   * owner check in its middleware or decorators). An inline handler, or a Nest controller method with a verb decorator.
+   * A route any signed-in user reaches: registered behind a sign-in gate and no other (no admin, role, permission or
+   * owner check in its middleware or decorators). An app with no sign-in at all is its operators' tool: not open.
+   * An inline handler, or a Nest controller method with a verb decorator and a sign-in guard.
    */
   open?: boolean;
 }
@@ -165,6 +166,7 @@ function readFacts(file: string, text: string): FileFacts {
   const mayWrite = MAY_WRITE.test(text);
   let fileGated = false;
   let fileGuarded = false;
+  let fileSignedIn = false;
   const write = (stem: string | undefined, unit: string | undefined) => {
     if (stem) out.writes.push({ stem, unit });
     else out.opaque = true;
@@ -211,9 +213,10 @@ function readFacts(file: string, text: string): FileFacts {
         const registration = routeRegistration(node, callee);
         if (registration) {
           const gated = fileGated || registration.gated;
-          const open = !gated && !fileGuarded && registration.open;
+          const open = !gated && !fileGuarded && registration.open && (fileSignedIn || registration.signIn);
           if (registration.use && !unit && registration.gate && node.arguments.length === 1) fileGated = true;
           if (registration.use && !unit && !registration.open) fileGuarded = true;
+          if (registration.use && !unit && registration.signIn) fileSignedIn = true;
           for (const arg of node.arguments) {
             const fn = unwrap(arg);
             if (ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) {
@@ -400,7 +403,7 @@ function cascadeTarget(decorator: ts.Decorator, write: (stem: string | undefined
 }
 
 /** `router.post('/x', gate, handler)`, `app.use(isAdmin)`: a route registration and whether an admin gate guards it. */
-function routeRegistration(call: ts.CallExpression, callee: ts.PropertyAccessExpression): { gated: boolean; gate: boolean; use: boolean; open: boolean } | undefined {
+function routeRegistration(call: ts.CallExpression, callee: ts.PropertyAccessExpression): { gated: boolean; gate: boolean; use: boolean; open: boolean; signIn: boolean } | undefined {
   const verb = callee.name.text;
   const use = verb === 'use';
   if (!ROUTE_VERBS.has(verb) && !use) return undefined;
@@ -410,8 +413,10 @@ function routeRegistration(call: ts.CallExpression, callee: ts.PropertyAccessExp
   if (!path && !use) return undefined;
   const middle = args.slice(path ? 1 : 0, Math.max(path ? 1 : 0, args.length - 1));
   const gate = middle.some(isAdminGate) || (use && !path && args.length === 1 && isAdminGate(args[0]));
-  const open = !(use && !path ? args : middle).some((m) => !ts.isArrowFunction(unwrap(m)) && !ts.isFunctionExpression(unwrap(m)) && ACCESS_GATE.test(m.getText()));
-  return { gated: gate, gate, use, open };
+  const gates = (use && !path ? args : middle).filter((m) => !ts.isArrowFunction(unwrap(m)) && !ts.isFunctionExpression(unwrap(m)));
+  const signIn = gates.some((m) => SIGN_IN_GATE.test(m.getText()));
+  const open = !gates.some((m) => ACCESS_GATE.test(m.getText()));
+  return { gated: gate, gate, use, open, signIn };
 }
 
 /**
@@ -420,6 +425,8 @@ function routeRegistration(call: ts.CallExpression, callee: ts.PropertyAccessExp
  * `protect`, `verifyToken`, `JwtAuthGuard`) is not one.
  */
 const ACCESS_GATE = /admin|role|permi|staff|super|owner|manager|authori[sz]|restrict|access|\bcan[A-Z_]|grant|polic|scope|ability/i;
+/** Words of a gate that lets in whoever signed in: `auth`, `protect`, `verifyToken`, `requireUser`, `JwtAuthGuard`. */
+const SIGN_IN_GATE = /auth|protect|verify|token|jwt|login|logged|session|passport|ensure|require(User|Login|Session)|signed/i;
 const NEST_VERB = /^(Post|Put|Patch|Get|Delete|All)$/;
 
 /** A Nest controller method with a verb decorator and no access gate on it or its class (Unit.open). */
@@ -428,7 +435,8 @@ function openNestRoute(method: ts.MethodDeclaration): boolean {
   const own = decorators(method);
   const verb = own.some((d) => ts.isCallExpression(d.expression) && ts.isIdentifier(d.expression.expression) && NEST_VERB.test(d.expression.expression.text));
   if (!verb) return false;
-  return ![...own, ...(method.parent ? decorators(method.parent) : [])].some((d) => ACCESS_GATE.test(d.expression.getText()));
+  const all = [...own, ...(method.parent ? decorators(method.parent) : [])].map((d) => d.expression.getText());
+  return all.some((d) => /^UseGuards\b/.test(d) && SIGN_IN_GATE.test(d)) && !all.some((d) => ACCESS_GATE.test(d));
 }
 
 /**
