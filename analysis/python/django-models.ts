@@ -211,6 +211,11 @@ export class ModelIndex {
     return !!classes && classes.length > 1 && classes.every((c) => !arrangedByHand(c) && [...c.fields.values()].some((f) => TIME_FIELD.test(f)));
   }
 
+  /** The names of the project's model classes. */
+  names(): string[] {
+    return [...this.byName.keys()];
+  }
+
   /** True when exactly one project class has this name (two apps defining `Item` make it unknown). */
   has(name: string): boolean {
     return this.byName.get(name)?.length === 1;

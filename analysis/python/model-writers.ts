@@ -23,6 +23,7 @@ import { projectTexts } from '../project-texts';
 import { statementCachesEnabled } from '../cache';
 import type { ModelIndex } from './django-models';
 import { EVENT_MODEL_NAME } from './model-growth';
+import { fewByName } from '../table-names';
 import { CURATED, enclosingFunction, indentOf, OFFLINE_PATH, onlyCuratorsCall } from './request-created-models';
 
 /** The kind of code a write is in. */
@@ -162,8 +163,18 @@ const HANDLER_NAME = /^(get|post|put|patch|delete|create|perform_create|form_val
  */
 export function onlyCuratorsWrite(project: ProjectInfo, current: { relPath: string; text: string }, writers: ProjectWriters, model: string, accessors: readonly string[]): boolean {
   if (writers.opaque) return false;
-  const sites = [...(writers.byModel.get(model) ?? []), ...(writers.byModel.get(`@${model.toLowerCase()}`) ?? []), ...accessors.flatMap((a) => writers.byModel.get(`~${a}`) ?? [])];
-  return sites.length > 0 && sites.every((s) => s.kind === 'curated' || (s.kind === 'request' && !!s.fn && !HANDLER_NAME.test(s.fn) && helperOfCurators(project, current, writers, s.fn)));
+  const sites = writeSites(writers, model, accessors);
+  return sites.length > 0 && sites.every((s) => curatorsSite(project, current, writers, s));
+}
+
+/** The places that add rows of `model`: by class name, in fixture files, and through related managers (`accessors`). */
+function writeSites(writers: ProjectWriters, model: string, accessors: readonly string[]): WriteSite[] {
+  return [...(writers.byModel.get(model) ?? []), ...(writers.byModel.get(`@${model.toLowerCase()}`) ?? []), ...accessors.flatMap((a) => writers.byModel.get(`~${a}`) ?? [])];
+}
+
+/** Curated code, or a helper of request code that only curated code calls. */
+function curatorsSite(project: ProjectInfo, current: { relPath: string; text: string }, writers: ProjectWriters, s: WriteSite): boolean {
+  return s.kind === 'curated' || (s.kind === 'request' && !!s.fn && !HANDLER_NAME.test(s.fn) && helperOfCurators(project, current, writers, s.fn));
 }
 
 const helperAnswers = new WeakMap<ProjectWriters, Map<string, boolean>>();
@@ -184,6 +195,7 @@ function helperOfCurators(project: ProjectInfo, current: { relPath: string; text
  * admin with a publish date still grow.
  */
 export function curatedCatalogue(project: ProjectInfo, current: { relPath: string; text: string }, models: ModelIndex, name: string, orderedBy: readonly string[] = []): boolean {
+  if (curatedByName(project, current, models, name)) return true;
   if (!models.has(name) || models.isUserModel(name) || PEOPLE_NAME.test(name) || EVENT_MODEL_NAME.test(name)) return false;
   // A party, not a catalogue: one row per user (a profile's one-to-one), or a contact (a customer's, a tenant's email).
   if ([...(models.relationsOf(name)?.values() ?? [])].some((r) => r.kind === 'o2o' && !!r.target && models.isUserModel(r.target))) return false;
@@ -197,6 +209,23 @@ export function curatedCatalogue(project: ProjectInfo, current: { relPath: strin
   if (models.hasField(name, /^$/, PRICE) && models.hasField(name, /^(ImageField|VersatileImageField|CloudinaryField|ThumbnailerImageField)$/, STOCK)) return false;
   if (models.growthTimestamp(name) || models.hasEventTime(name) || models.readInTimeOrder(name) || orderedBy.some((f) => models.isTimeField(name, f.replace(/^-/, '').split('__')[0]))) return false;
   return onlyCuratorsWrite(project, current, projectWriters(project, current), name, models.reverseAccessors(name));
+}
+
+/**
+ * A project model whose name says it holds a site's or business's few curated things (analysis/table-names.ts: banners,
+ * service categories, a clinic's doctors, session years), unless rows are added where any signed-in user can add
+ * them (a request handler with no admin gate), by events (tasks, signals) or by the hundred (a generating seed): then
+ * it grows with its users whatever its name. Not the user model.
+ */
+export function curatedByName(project: ProjectInfo, current: { relPath: string; text: string }, models: ModelIndex, name: string): boolean {
+  if (!models.has(name) || models.isUserModel(name) || !fewByName(name)) return false;
+  const writers = projectWriters(project, current);
+  return writeSites(writers, name, models.reverseAccessors(name)).every((s) => curatorsSite(project, current, writers, s));
+}
+
+/** The project's models curated by their name (curatedByName), sorted: a loop over their rows is a handful of queries. */
+export function curatedNames(project: ProjectInfo, current: { relPath: string; text: string }, models: ModelIndex): string[] {
+  return models.names().filter((name) => fewByName(name) && curatedByName(project, current, models, name)).sort();
 }
 
 /** What the analysed module itself writes, as a string: part of a finding's cache key (other modules' texts are keyed already). */

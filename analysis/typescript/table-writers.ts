@@ -39,6 +39,12 @@ interface Unit {
   gated: boolean;
   /** An inline route handler: its registration decides, nothing else calls it. */
   route: boolean;
+  /**
+   * A route any signed-in user reaches: registered behind a sign-in gate and no other (no admin, role, permission or
+   * owner check in its middleware or decorators). An app with no sign-in at all is its operators' tool: not open.
+   * An inline handler, or a Nest controller method with a verb decorator and a sign-in guard.
+   */
+  open?: boolean;
 }
 
 /** A reference to a function by name: a call, or a handler handed to a route registration. */
@@ -48,6 +54,8 @@ interface Use {
   unit?: string;
   /** Handed to a route registration, gated for administrators or not. */
   routeGated?: boolean;
+  /** Handed to a route registration with no gate beyond signing in (Unit.open). */
+  routeOpen?: boolean;
   /** The class the receiver holds, when the calling class declares it (`this.service` typed `MedecinService`). */
   receiverClass?: string;
   /** The type and initializer of the local variable or parameter the receiver starts from (`kc` = `await this.getKeycloakClient()`). */
@@ -157,6 +165,8 @@ function readFacts(file: string, text: string): FileFacts {
   const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, scriptKind(file));
   const mayWrite = MAY_WRITE.test(text);
   let fileGated = false;
+  let fileGuarded = false;
+  let fileSignedIn = false;
   const write = (stem: string | undefined, unit: string | undefined) => {
     if (stem) out.writes.push({ stem, unit });
     else out.opaque = true;
@@ -168,7 +178,8 @@ function readFacts(file: string, text: string): FileFacts {
       if (!name || !node.body) return undefined;
       const cls = node.parent && ts.isClassLike(node.parent) ? node.parent.name?.text ?? '' : '';
       const gated = (ts.isMethodDeclaration(node) && ts.isClassLike(node.parent) && adminOnlyNestMethod(node, false)) || bodyRefusesNonAdmins(node.body);
-      return { key: `${cls}.${name}`, unit: { name, gated, route: false, classNames: classNamesOf(node.parent) } };
+      const open = !gated && ts.isMethodDeclaration(node) && openNestRoute(node);
+      return { key: `${cls}.${name}`, unit: { name, gated, route: false, open, classNames: classNamesOf(node.parent) } };
     }
     if ((ts.isArrowFunction(node) || ts.isFunctionExpression(node)) && node.parent) {
       const p = node.parent;
@@ -202,16 +213,19 @@ function readFacts(file: string, text: string): FileFacts {
         const registration = routeRegistration(node, callee);
         if (registration) {
           const gated = fileGated || registration.gated;
+          const open = !gated && !fileGuarded && registration.open && (fileSignedIn || registration.signIn);
           if (registration.use && !unit && registration.gate && node.arguments.length === 1) fileGated = true;
+          if (registration.use && !unit && !registration.open) fileGuarded = true;
+          if (registration.use && !unit && registration.signIn) fileSignedIn = true;
           for (const arg of node.arguments) {
             const fn = unwrap(arg);
             if (ts.isArrowFunction(fn) || ts.isFunctionExpression(fn)) {
               const key = `@${fn.getStart(sf)}`;
-              out.units.set(key, { name: '', gated, route: true });
+              out.units.set(key, { name: '', gated, route: true, open });
               visit(fn, key);
               continue;
             }
-            for (const ref of handlerRefs(fn)) out.uses.push({ name: ref, routeGated: gated });
+            for (const ref of handlerRefs(fn)) out.uses.push({ name: ref, routeGated: gated, routeOpen: open });
             visit(arg, unit);
           }
           return;
@@ -389,7 +403,7 @@ function cascadeTarget(decorator: ts.Decorator, write: (stem: string | undefined
 }
 
 /** `router.post('/x', gate, handler)`, `app.use(isAdmin)`: a route registration and whether an admin gate guards it. */
-function routeRegistration(call: ts.CallExpression, callee: ts.PropertyAccessExpression): { gated: boolean; gate: boolean; use: boolean } | undefined {
+function routeRegistration(call: ts.CallExpression, callee: ts.PropertyAccessExpression): { gated: boolean; gate: boolean; use: boolean; open: boolean; signIn: boolean } | undefined {
   const verb = callee.name.text;
   const use = verb === 'use';
   if (!ROUTE_VERBS.has(verb) && !use) return undefined;
@@ -399,7 +413,30 @@ function routeRegistration(call: ts.CallExpression, callee: ts.PropertyAccessExp
   if (!path && !use) return undefined;
   const middle = args.slice(path ? 1 : 0, Math.max(path ? 1 : 0, args.length - 1));
   const gate = middle.some(isAdminGate) || (use && !path && args.length === 1 && isAdminGate(args[0]));
-  return { gated: gate, gate, use };
+  const gates = (use && !path ? args : middle).filter((m) => !ts.isArrowFunction(unwrap(m)) && !ts.isFunctionExpression(unwrap(m)));
+  const signIn = gates.some((m) => SIGN_IN_GATE.test(m.getText()));
+  const open = !gates.some((m) => ACCESS_GATE.test(m.getText()));
+  return { gated: gate, gate, use, open, signIn };
+}
+
+/**
+ * Words of a gate that lets only some users through: administrators, roles, permissions, owners, managers, staff,
+ * policies (`authorize('teacher')`, `checkRole`, `@HasPermission(...)`, `RolesGuard`). Signing in alone (`auth`,
+ * `protect`, `verifyToken`, `JwtAuthGuard`) is not one.
+ */
+const ACCESS_GATE = /admin|role|permi|staff|super|owner|manager|authori[sz]|restrict|access|\bcan[A-Z_]|grant|polic|scope|ability/i;
+/** Words of a gate that lets in whoever signed in: `auth`, `protect`, `verifyToken`, `requireUser`, `JwtAuthGuard`. */
+const SIGN_IN_GATE = /auth|protect|verify|token|jwt|login|logged|session|passport|ensure|require(User|Login|Session)|signed/i;
+const NEST_VERB = /^(Post|Put|Patch|Get|Delete|All)$/;
+
+/** A Nest controller method with a verb decorator and no access gate on it or its class (Unit.open). */
+function openNestRoute(method: ts.MethodDeclaration): boolean {
+  const decorators = (h: ts.Node) => (ts.canHaveDecorators(h) ? [...(ts.getDecorators(h) ?? [])] : []);
+  const own = decorators(method);
+  const verb = own.some((d) => ts.isCallExpression(d.expression) && ts.isIdentifier(d.expression.expression) && NEST_VERB.test(d.expression.expression.text));
+  if (!verb) return false;
+  const all = [...own, ...(method.parent ? decorators(method.parent) : [])].map((d) => d.expression.getText());
+  return all.some((d) => /^UseGuards\b/.test(d) && SIGN_IN_GATE.test(d)) && !all.some((d) => ACCESS_GATE.test(d));
 }
 
 /**
@@ -544,6 +581,45 @@ export function writtenOnlyByCurators(ctx: RuleContext, model: string, relatedFi
   // student's profile beside each user account: as many as the accounts).
   const declaration = prismaBody ?? modelDeclaration(w, texts, stem);
   return declaration !== undefined && !datedRows(declaration, prismaBody !== undefined) && !oneToOneProfile(declaration, prismaBody !== undefined);
+}
+
+/**
+ * Some request code any signed-in user reaches adds rows of the model (a create route with no gate beyond signing in):
+ * a table that grows with its users whatever its name says (analysis/table-names.ts). False when no such route is
+ * seen: nothing of the project writes it, only seeds, scripts, administrators or gated roles do, or the route that
+ * does cannot be found (then the name decides: quiet).
+ */
+export function addedByAnyUser(ctx: RuleContext, model: string): boolean {
+  const stem = modelStem(model.replace(/^.*\./, ''));
+  if (!stem) return false;
+  const w = projectWriters(ctx);
+  const sites = w.byStem.get(stem) ?? [];
+  if (sites.length === 0) return false;
+  const texts = projectTexts(ctx.project, { relPath: ctx.file.relPath, text: ctx.file.text });
+  return sites.some((s) => openRoute(w, texts, s.file, s.unit, 0, new Set()));
+}
+
+/** Some route open to any signed-in user (Unit.open) reaches `unit` of `file`: the unit itself, or a caller of it. */
+function openRoute(w: ProjectWriters, texts: ProjectTexts, file: string, unit: string | undefined, depth: number, seen: Set<string>): boolean {
+  if (unit === undefined || unit === '#offline' || seen.has(`${file}#${unit}`)) return false;
+  seen.add(`${file}#${unit}`);
+  const own = texts.text(file);
+  const u = own !== undefined ? factsOf(file, own).units.get(unit) : undefined;
+  if (!u || u.gated) return false;
+  if (u.route || u.open) return !!u.open;
+  if (!u.name || depth >= 4) return false;
+  for (const f of w.online) {
+    const text = texts.text(f);
+    if (text === undefined || !text.includes(u.name)) continue;
+    const other = factsOf(f, text);
+    if (f !== file && !imports(other, file) && !(u.classNames ?? []).some((c) => c && new RegExp(`\\b${c}\\b`).test(text))) continue;
+    for (const use of other.uses) {
+      if (use.name !== u.name || (f === file && use.unit === unit)) continue;
+      if (use.receiverClass && u.classNames && !u.classNames.includes(use.receiverClass)) continue;
+      if (use.routeGated !== undefined ? use.routeOpen : openRoute(w, texts, f, use.unit, depth + 1, seen)) return true;
+    }
+  }
+  return false;
 }
 
 /** Creation, modification and deletion stamps: every row has them, they date nothing the row is about. */

@@ -45,6 +45,9 @@ import { RENDERS_TEMPLATES } from '../../analysis/python/django-template-views';
 import type { ModelIndex } from '../../analysis/python/django-models';
 import type { QueryingMethod } from '../../analysis/django-templates/models';
 import { projectModels } from '../unbounded-queryset/owner-growth';
+import { curatedNames } from '../../analysis/python/model-writers';
+import { FEW_TABLES_DOC } from '../../analysis/table-names';
+import { importsOf } from '../../analysis/python/imports';
 import { fewChildRows } from '../../analysis/python/row-count';
 
 /** Methods of a related manager that run a query: `order.items.all()`, `order.items.count()`. */
@@ -251,7 +254,9 @@ def order_list(request):
         '`tenant`, `workspace`, `site`, `realm`), which nearly every row shares. Queries over several entities (rows are ' +
         'tuples), `.limit(n)` with n <= 20, queries built in helper functions or other modules, and model classes that ' +
         'cannot be resolved from the imports are not followed. `write_only` relationships are not reported. ' +
-        'The TypeScript rule with the same id covers Prisma/TypeORM/Sequelize/Mongoose.',
+        'The TypeScript rule with the same id covers Prisma/TypeORM/Sequelize/Mongoose. ' +
+        'Django loops (and template `{% for %}`s) over a project model\'s rows are not reported when the model is few by ' +
+        'its name: ' + FEW_TABLES_DOC,
     },
   },
   check(reported) {
@@ -278,10 +283,12 @@ def order_list(request):
     // change to the project's models (their unique fields). Whether fixes are allowed is passed to the cache, not put
     // in the key (a syntax error typed re-checks no other loop).
     const { models, version } = projectModels(ctx, tree);
-    const context = `${[...moduleProperties(tree)].join(',')}\u0000${[...moduleQueryingMethods(tree).values()].map((q) => `${q.key}=${q.manager}.${q.call}${q.prefetchable ? '+' : ''}`).join(',')}\u0000${version}`;
+    // Tables named for a site's few curated things (a clinic's doctors, its branches): a loop over them is a handful.
+    const fewTables = new Set(curatedNames(ctx.project, { relPath: ctx.file.relPath, text: ctx.file.text }, models));
+    const context = `${[...fewTables].join(',')}\u0000${[...moduleProperties(tree)].join(',')}\u0000${[...moduleQueryingMethods(tree).values()].map((q) => `${q.key}=${q.manager}.${q.call}${q.prefetchable ? '+' : ''}`).join(',')}\u0000${version}`;
     for (const statement of topLevelStatements(tree)) {
       if (!statementMatches(statement, FOR_WORD)) continue;
-      findingsCache.check(ctx, statement, context, (reads) => outsideReadsHold(tree, reads), (report) => checkLoops(tree, statement, context, canFix, models, report), canFix);
+      findingsCache.check(ctx, statement, context, (reads) => outsideReadsHold(tree, reads), (report) => checkLoops(tree, statement, context, canFix, models, fewTables, report), canFix);
     }
   },
 });
@@ -302,9 +309,9 @@ const methodFindings = new StatementFindingsCache<OutsideReads>('n-plus-one: loo
 const FOR_KEYWORDS = /\bfor\b/g;
 
 /** The loop findings of one top-level statement, method by method for a class; the outside reads of them all. */
-function checkLoops(tree: Tree, statement: TopLevelStatement, context: string, canFix: boolean, models: ModelIndex, report: (spec: ReportSpec) => void): OutsideReads | undefined {
+function checkLoops(tree: Tree, statement: TopLevelStatement, context: string, canFix: boolean, models: ModelIndex, fewTables: ReadonlySet<string>, report: (spec: ReportSpec) => void): OutsideReads | undefined {
   const analyse = (unit: TopLevelStatement) => (reportTo: (spec: ReportSpec) => void) => {
-    const [, reads] = recordingOutsideReads(() => checkStatement(tree, unit, canFix, models, reportTo));
+    const [, reads] = recordingOutsideReads(() => checkStatement(tree, unit, canFix, models, fewTables, reportTo));
     return reads.unknown ? undefined : reads;
   };
   const split = statementCachesEnabled() ? classMethods(statement, FOR_KEYWORDS) : undefined;
@@ -312,7 +319,7 @@ function checkLoops(tree: Tree, statement: TopLevelStatement, context: string, c
   return findingsByMethod(tree, split, methodFindings, context, report, (unit) => analyse(unit), canFix, (unit) => !FOR_WORD.test(unit.text));
 }
 
-function checkStatement(tree: Tree, statement: TopLevelStatement, canFix: boolean, models: ModelIndex, reportTo: (spec: ReportSpec) => void): void {
+function checkStatement(tree: Tree, statement: TopLevelStatement, canFix: boolean, models: ModelIndex, fewTables: ReadonlySet<string>, reportTo: (spec: ReportSpec) => void): void {
   const sources = new Map<number, RowSource | null>();
   for (const iteration of iterationsIn(tree, statement.text, statement.start)) {
     if (copiesRows(iteration) || fewRows(iteration) || endsFirstPass(iteration)) continue;
@@ -320,6 +327,7 @@ function checkStatement(tree: Tree, statement: TopLevelStatement, canFix: boolea
     if (!source || rowsOfSerializedObject(iteration, source) || (!source.prefix && oneRowByUniqueField(source.info, models))) continue;
     // One record's few children (a release's files, a user's memberships): a few queries, not an N+1 to report.
     if (!source.prefix && fewChildRows(source.info, iteration.node, models)) continue;
+    if (!source.prefix && rowsOfCuratedTables(source.info, fewTables)) continue;
     for (const access of accessesToReport(tree, iteration, source, models)) reportTo(finding(iteration, source, access, canFix));
     if (rowsOfManyParents(source) && !filtersOneParent(source.info, models)) keyedQueries(iteration, unparenthesize(iteration.iterable).text, (spec) => reportTo({ ...spec, table: rowsTable(source) }), relationAliases(iteration));
   }
@@ -361,6 +369,13 @@ function rowsOfSerializedObject(iteration: Iteration, source: RowSource): boolea
 
 /** The deep-copy idiom (`row.pk = None; row.save()`, `copy.copy(row)`, `model_to_dict(row)`): every pass inserts a row anyway. */
 const COPY_IDIOM = /\.(pk|id)\s*=\s*None\b|\bcopy\.(deep)?copy\(|\bdeepcopy\(|\bmodel_to_dict\(/;
+
+/** Every model the loop's rows come from is a table curated by its name (model-writers.ts's curatedNames). */
+function rowsOfCuratedTables(info: QuerysetInfo, fewTables: ReadonlySet<string>): boolean {
+  if (fewTables.size === 0 || info.models.length === 0) return false;
+  const imported = importsOf(info.roots[0].node.tree).origins;
+  return info.models.every((m) => fewTables.has(imported.get(m)?.name ?? m));
+}
 
 /** A loop (or a loop nested in one) that copies a small tree of rows: its queries are inherent, not an N+1 to fix. */
 function copiesRows(iteration: Iteration): boolean {

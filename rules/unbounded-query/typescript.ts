@@ -8,7 +8,8 @@ import { ts } from 'ts-morph';
 import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../api';
 import { asObjectLiteral, declarationOf, eol, hasSpread, hasSyntaxErrors, indentAt, objectProperty, objectPropertyValue, propertyName, unwrap } from '../../analysis/typescript/ast';
 import { prismaModelNeverWritten } from '../../analysis/typescript/prisma-writes';
-import { writtenOnlyByCurators } from '../../analysis/typescript/table-writers';
+import { addedByAnyUser, writtenOnlyByCurators } from '../../analysis/typescript/table-writers';
+import { FEW_TABLES_DOC, fewByName } from '../../analysis/table-names';
 import { modelNamed, prismaSchemaFor, type PrismaModel, type PrismaSchema } from '../../analysis/typescript/prisma-schema';
 import { insertIntoArguments, insertObjectProperty } from '../shared/typescript-edits';
 import { inRequestHandler, isOfflineFile } from '../../analysis/typescript/handlers';
@@ -196,8 +197,7 @@ export default router;
         'settings); nor the administrators among the accounts (`role: Role.ADMIN`, `isAdmin: true`). Code nothing runs is not reported: an exported ' +
         'function no module names while its siblings are used (a controller function no router mounts), or a method of a class the project holds ' +
         'through an interface whose callers never call it; a server action counts as an endpoint even when no component calls it. ' +
-        'Reference data an app defines (categories, branches, ingredients, platforms, settings, countries, currencies, ' +
-        'languages, roles, permissions, regions, subscription plans, sign-in methods) is not reported: a few dozen rows. ' +
+        'Reference data and a business\'s own set-up are not reported (a few dozen rows): ' + FEW_TABLES_DOC + ' ' +
         'Queries whose options are not an object literal (`findMany(args)`, or an object with a spread) are not ' +
         'reported: the limit may be inside, unless the options are a literal of the same function whose bound is ' +
         'written only under one `if` (not both branches, not handed to another function). ' +
@@ -241,7 +241,7 @@ export default router;
       }
       if (!q.list) continue;
       const problem = unboundedQuery(ctx, q, limit);
-      if (!problem || loadsListedKeys(q) || findsByUniqueKey(q) || matchesFewRows(ctx, q) || scopedToOneOwner(q) || groupedByOneColumn(q) || isReferenceData(q) || selectsFewByFlag(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q) || boundedByItsModel(ctx, q) || seededOnly(ctx, q) || cappedByCount(q) || readsSingletonTable(ctx, q)) continue;
+      if (!problem || loadsListedKeys(q) || findsByUniqueKey(q) || matchesFewRows(ctx, q) || scopedToOneOwner(q) || groupedByOneColumn(q) || isReferenceData(ctx, q) || selectsFewByFlag(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q) || boundedByItsModel(ctx, q) || seededOnly(ctx, q) || cappedByCount(q) || readsSingletonTable(ctx, q)) continue;
       const served = servesRequests(ctx, q.call);
       if (!served && !inPaginateStatic(q.call)) continue;
       const callee = unwrap(q.call.expression) as ts.PropertyAccessExpression;
@@ -290,7 +290,7 @@ function reportNativeReads(ctx: RuleContext, ormReads: readonly OrmCall[], limit
     const q: OrmCall = { orm: 'mongoose', call: read.call, method: read.method, target: read.target, model: read.collection, optionsIndex: 0, builder: false, list: true };
     if (read.match) MATCH_STAGE.set(q, read.match);
     if ((read.method === 'find' || read.match) && (loadsListedKeys(q) || findsByUniqueKey(q) || matchesFewRows(ctx, q) || scopedToOneOwner(q) || selectsFewByFlag(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q))) continue;
-    if (isReferenceData(q)) continue;
+    if (isReferenceData(ctx, q)) continue;
     const served = servesRequests(ctx, read.call);
     if (!served) continue;
     const what = `MongoDB ${read.collection}.${read.method}()${read.method === 'find' ? ' without limit' : ' without $limit'}`;
@@ -347,7 +347,7 @@ function reportKnexReads(ctx: RuleContext, limit: number): void {
     if (read.listed) continue;
     const q: OrmCall = { orm: 'mongoose', call: read.where ?? read.table, method: 'find', target: read.tableName, model: read.tableName, optionsIndex: 0, builder: false, list: true };
     if (read.where && (loadsListedKeys(q) || findsByUniqueKey(q) || matchesFewRows(ctx, q) || scopedToOneOwner(q) || selectsFewByFlag(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q))) continue;
-    if (isReferenceData(q)) continue;
+    if (isReferenceData(ctx, q)) continue;
     if (!seeded.has(read.tableName)) seeded.set(read.tableName, seededKnexTable(ctx, read.tableName));
     if (seeded.get(read.tableName)) continue;
     const served = servesRequests(ctx, read.table);
@@ -405,7 +405,7 @@ function reportDrizzleReads(ctx: RuleContext, limit: number): void {
       continue;
     }
     const name = table.name.replace(/(Schema|Table)$/, '');
-    if (REFERENCE_DATA.test(name) || REFERENCE_DATA.test(table.sqlName)) continue;
+    if ((fewByName(name) || fewByName(table.sqlName)) && !addedByAnyUser(ctx, name)) continue;
     if (readAsOneRow({ call: read.call } as OrmCall)) continue;
     const served = servesRequests(ctx, read.call);
     if (!served) continue;
@@ -1113,16 +1113,14 @@ function sharedRows(branch: ts.ObjectLiteralExpression): boolean {
 }
 
 /**
- * Reference data an app defines and rarely adds to: categories, branches, ingredients, platforms, settings,
- * countries, currencies, languages, roles, levels, statuses, the subscription plans a product sells, the sign-in methods
- * it offers. A whole read of one is a few dozen rows. (Not tags or products: in many
- * apps users create them.)
+ * Reference data and a business's own set-up, told by the model's name (analysis/table-names.ts: categories, branches,
+ * a clinic's doctors, a café's toppings, currencies, roles, statuses, pricing plans, payment methods): a whole read of
+ * one is a few dozen rows, unless request code any signed-in user reaches adds its rows (then it grows with users).
+ * (Not tags or products: in many apps users create them.)
  */
-const REFERENCE_DATA = /^(categor(y|ies)|branch(es)?|ingredients?|platforms?|settings?|config(uration)?s?|countr(y|ies)|currenc(y|ies)|languages?|locales?|roles?|permissions?|regions?|levels?|status(es)?|(subscription|pricing|membership|billing)_?(plan|tier)s?|(auth(entication)?|sign_?in|login)_?(method|provider)s?)$/i;
-
-function isReferenceData(q: OrmCall): boolean {
-  const name = (q.model ?? q.target.split('.').pop() ?? '').replace(/(Model|Repository|Repo|Collection|Schema)$/, '');
-  return REFERENCE_DATA.test(name);
+function isReferenceData(ctx: RuleContext, q: OrmCall): boolean {
+  const name = q.model ?? q.target.split('.').pop() ?? '';
+  return fewByName(name) && !addedByAnyUser(ctx, name);
 }
 
 /**

@@ -41,6 +41,7 @@ import { modelNamed } from '../../analysis/python/sqlalchemy-models';
 import { onlyCuratorsWrite, projectWriters } from '../../analysis/python/model-writers';
 import { MANY_SCHEMA_RESPONSE } from '../../analysis/python/marshmallow-lists';
 import { boundedByOwner, growsWithTime, growthNote, ownerGrowth, type OwnerGrowth } from './owner-growth';
+import { FEW_TABLES_DOC } from '../../analysis/table-names';
 import { checkListViews, LIST_VIEW_MESSAGES, LIST_VIEWS_FIX, LIST_VIEWS_NOTES, LIST_VIEWS_WHAT } from './python-list-views';
 import { fileMatches, StatementFindingsCache, statementCachesEnabled, statementMatches, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
 import { classMethods } from '../../analysis/python/class-methods';
@@ -267,7 +268,7 @@ def export_orders(request):
         'recognised as in n-plus-one: a manager chain, a variable or same-module helper bound to one; an export loop ' +
         'in a viewset action also over `self.filter_queryset(self.get_queryset())` when the class declares its ' +
         '`queryset` and no `get_queryset()`. See also ' +
-        '`large-page-size` for pagination that is too large. ' + LIST_VIEWS_NOTES,
+        '`large-page-size` for pagination that is too large. ' + LIST_VIEWS_NOTES + ' Django: ' + FEW_TABLES_DOC,
     },
   },
   check(reported) {
