@@ -10,6 +10,8 @@ import { findNodeAtLocation } from 'jsonc-parser';
 import { dirOf, joinPath, type Workspace } from './deploy-files';
 import type { LibraryKey } from './baselines';
 import { topLevelImports } from '../python/module-graph';
+import { textModelOwner } from '../project-views';
+import type { ProjectInfo } from '../../rules/api';
 
 /** `Django_REST-framework` -> `django-rest-framework` (PEP 503). */
 export function normalizePackage(name: string): string {
@@ -350,30 +352,82 @@ function settingAt(file: string, m: RegExpMatchArray): { file: string; start: nu
 /** Python: DATA_UPLOAD_MAX_MEMORY_SIZE (Django buffers a body up to it), MAX_CONTENT_LENGTH (Flask), page sizes. */
 export function pythonRequestFacts(ws: Workspace, files: Iterable<string>): RequestFacts | undefined {
   let best: RequestFacts | undefined;
-  const consider = (f: RequestFacts) => {
-    if (!best || f.perRequestMb > best.perRequestMb) best = f;
-  };
   for (const file of files) {
     const text = ws.read(file);
     if (!text) continue;
-    for (const m of text.matchAll(/^\s*(DATA_UPLOAD_MAX_MEMORY_SIZE|MAX_CONTENT_LENGTH)\s*=\s*([\d_\s*]+)$/gm)) {
-      const bytes = m[2].split('*').reduce((p, x) => p * Number(x.replace(/[_\s]/g, '') || NaN), 1);
-      if (!Number.isFinite(bytes) || bytes < 2 * 1048576) continue;
-      const mb = bytes / 1048576;
-      consider({ perRequestMb: mb, why: `a ${Math.round(mb)} MB request body (${m[1]})`, source: `${m[1]}: a request may hold a body this large in memory while it runs`, at: settingAt(file, m) });
-    }
-    for (const m of text.matchAll(/["']PAGE_SIZE["']\s*:\s*(\d+)|^\s*(?:page_size|paginate_by)\s*=\s*(\d+)/gm)) {
-      const rows = Number(m[1] ?? m[2]);
-      if (rows < 500) continue;
-      consider({
-        perRequestMb: (rows * ROW_KB) / 1024,
-        why: `a ${rows}-row page`,
-        source: `${rows} rows x ${ROW_KB} KB (the example's 10,000-row DRF page grew a worker by 24 MB: docs/PERFORMANCE.md)`,
-        at: settingAt(file, m),
-      });
-    }
+    const settings = settingsOf(ws, file, text);
+    const own = (settings.request ??= requestFactsIn(file, text) ?? null);
+    if (own && (!best || own.perRequestMb > best.perRequestMb)) best = own;
+  }
+  return best && { ...best, at: best.at && { ...best.at } };
+}
+
+/** One module's largest request working set from its own settings (the first of equal ones), or undefined. */
+function requestFactsIn(file: string, text: string): RequestFacts | undefined {
+  let best: RequestFacts | undefined;
+  const consider = (f: RequestFacts) => {
+    if (!best || f.perRequestMb > best.perRequestMb) best = f;
+  };
+  for (const m of text.matchAll(/^\s*(DATA_UPLOAD_MAX_MEMORY_SIZE|MAX_CONTENT_LENGTH)\s*=\s*([\d_\s*]+)$/gm)) {
+    const bytes = m[2].split('*').reduce((p, x) => p * Number(x.replace(/[_\s]/g, '') || NaN), 1);
+    if (!Number.isFinite(bytes) || bytes < 2 * 1048576) continue;
+    const mb = bytes / 1048576;
+    consider({ perRequestMb: mb, why: `a ${Math.round(mb)} MB request body (${m[1]})`, source: `${m[1]}: a request may hold a body this large in memory while it runs`, at: settingAt(file, m) });
+  }
+  for (const m of text.matchAll(/["']PAGE_SIZE["']\s*:\s*(\d+)|^\s*(?:page_size|paginate_by)\s*=\s*(\d+)/gm)) {
+    const rows = Number(m[1] ?? m[2]);
+    if (rows < 500) continue;
+    consider({
+      perRequestMb: (rows * ROW_KB) / 1024,
+      why: `a ${rows}-row page`,
+      source: `${rows} rows x ${ROW_KB} KB (the example's 10,000-row DRF page grew a worker by 24 MB: docs/PERFORMANCE.md)`,
+      at: settingAt(file, m),
+    });
   }
   return best;
+}
+
+/**
+ * What the estimate reads in one Python module, per text version: every estimate reads every module of its app
+ * again (once per process of each deploy, and a scan estimates once per deploy file), and these regular
+ * expressions over the app's text were most of its cost.
+ */
+interface ModuleSettings {
+  text: string;
+  /** Computed when first asked (null: none), as the model-loading calls (MODEL_CALL) are. */
+  request?: RequestFacts | null;
+  modelCalls?: ModelCall[];
+}
+
+interface ModelCall {
+  index: number;
+  length: number;
+  loader: string;
+  args: string;
+  /** Indented inside a def: loaded when the def runs (a start hook), not at import. */
+  inDef: boolean;
+}
+
+const moduleSettings = new WeakMap<ProjectInfo, Map<string, ModuleSettings>>();
+
+function settingsOf(ws: Workspace, file: string, text: string): ModuleSettings {
+  const owner = textModelOwner(ws.project);
+  let byFile = moduleSettings.get(owner);
+  if (!byFile) moduleSettings.set(owner, (byFile = new Map()));
+  let settings = byFile.get(file);
+  if (!settings || settings.text !== text) byFile.set(file, (settings = { text }));
+  return settings;
+}
+
+function modelCallsIn(text: string): ModelCall[] {
+  if (!MODEL_CALL.test(text)) return [];
+  MODEL_CALL.lastIndex = 0;
+  const out: ModelCall[] = [];
+  for (const m of text.matchAll(MODEL_CALL)) {
+    const lineStart = text.lastIndexOf('\n', m.index!) + 1;
+    out.push({ index: m.index!, length: m[0].length, loader: m[1], args: m[2], inDef: /^\s/.test(text.slice(lineStart, m.index!)) && insideDef(text, lineStart) });
+  }
+  return out;
 }
 
 /** Node: express.json / bodyParser limits ('50mb'); JSON.parse holds ~4x the body (the example's 40 MB body grew node by 163 MB). */
@@ -416,24 +470,23 @@ export function modelLoads(ws: Workspace, files: Iterable<string>, process?: Hoo
   const size = (rel: string) => ws.project.fileSize?.(rel);
   for (const file of files) {
     const text = ws.read(file);
-    if (!text || !MODEL_CALL.test(text)) continue;
-    MODEL_CALL.lastIndex = 0;
-    for (const m of text.matchAll(MODEL_CALL)) {
-      const lineStart = text.lastIndexOf('\n', m.index!) + 1;
+    if (!text) continue;
+    const settings = settingsOf(ws, file, text);
+    for (const call of (settings.modelCalls ??= modelCallsIn(text))) {
       let hook: string | undefined;
-      if (/^\s/.test(text.slice(lineStart, m.index!)) && insideDef(text, lineStart)) {
-        const found = process ? perProcessHookAt(text, m.index!) : undefined;
+      if (call.inDef) {
+        const found = process ? perProcessHookAt(text, call.index) : undefined;
         if (found?.process !== process) continue;
         hook = found!.label;
       }
-      const literal = /["']([^"']+\.(?:pt|pth|bin|joblib|pkl|pickle|onnx|safetensors|h5|sav|model))["']/.exec(m[2]);
+      const literal = /["']([^"']+\.(?:pt|pth|bin|joblib|pkl|pickle|onnx|safetensors|h5|sav|model))["']/.exec(call.args);
       if (!literal) continue;
       const dir = dirOf(file);
       const candidates = [joinPath(dir, literal[1].replace(/^\.\//, '')), literal[1].replace(/^\.\//, '')];
       for (const c of candidates) {
         const bytes = size(c);
         if (bytes !== undefined) {
-          out.push({ file: c, mb: bytes / 1048576, loader: m[1], at: { file, start: m.index!, end: m.index! + m[0].length }, ...(hook ? { hook } : {}) });
+          out.push({ file: c, mb: bytes / 1048576, loader: call.loader, at: { file, start: call.index, end: call.index + call.length }, ...(hook ? { hook } : {}) });
           break;
         }
       }

@@ -5,11 +5,12 @@
  *
  * Incremental: a module's facts are computed once per text version (a cheap scan of its text, no parse) and
  * a reached set is reused while every module in it has the text it was computed from, so a keystroke costs one
- * module's scan and a walk over cached facts, never a rebuild. Models live per project view (WeakMap), so a new
- * file list (files added or removed) starts a new model.
+ * module's scan and a walk over cached facts, never a rebuild. Models live per project view (WeakMap; a text view
+ * shares its project's), so a new file list (files added or removed) starts a new model.
  */
 import type { ProjectInfo } from '../../rules/api';
 import { sameList } from '../cache';
+import { textModelOwner } from '../project-views';
 
 /** Submodules Django imports for every installed app: models at setup, admin by autodiscover, the AppConfig. */
 const DJANGO_APP_MODULES = ['models', 'admin', 'apps', 'signals'];
@@ -275,10 +276,12 @@ const models = new WeakMap<ProjectInfo, { files: readonly string[]; modules: Pyt
 
 /** The module model of a project view, shared by every rule and the budget while its file list is unchanged. */
 export function pythonModules(project: ProjectInfo, files: readonly string[] = project.files()): PythonModules {
-  const cached = models.get(project);
+  // (its facts are per text version: a text view of the project shares them, project-views.ts)
+  const owner = textModelOwner(project);
+  const cached = models.get(owner);
   if (cached && sameList(cached.files, files)) return cached.modules;
   const modules = new PythonModules(files);
-  models.set(project, { files, modules });
+  models.set(owner, { files, modules });
   return modules;
 }
 

@@ -46,6 +46,8 @@ interface Cache {
   findings: JinjaFinding[];
   /** The projectTexts stamp under which `findings` were last built or found to hold. */
   checkedUnder?: object;
+  /** Python files found not to render a template, with the text that was tested (newView tests each text once). */
+  quiet: Map<string, string>;
 }
 
 const LINKS = new ProjectSlot<{ cache?: Cache }>('n-plus-one: Jinja template links', () => ({}));
@@ -81,7 +83,7 @@ function projectFindings(ctx: RuleContext, language: Language): JinjaFinding[] {
       return cached.findings;
     }
   }
-  const cache: Cache = { files, inputs: new Map(), templates: cached?.templates ?? new Map(), findings: [] };
+  const cache: Cache = { files, inputs: new Map(), templates: cached?.templates ?? new Map(), findings: [], quiet: new Map() };
   slot.cache = cache;
   cache.findings = build(cache, ctx.project, read, language);
   cache.checkedUnder = texts.stamp;
@@ -90,7 +92,14 @@ function projectFindings(ctx: RuleContext, language: Language): JinjaFinding[] {
 
 /** A Python file that did not render a template at the last build and does now. */
 function newView(cache: Cache, files: readonly string[], read: (f: string) => string | undefined): boolean {
-  return files.some((f) => f.endsWith('.py') && !cache.inputs.has(f) && RENDERS_JINJA.test(read(f) ?? ''));
+  for (const f of files) {
+    if (!f.endsWith('.py') || cache.inputs.has(f)) continue;
+    const text = read(f) ?? '';
+    if (cache.quiet.get(f) === text) continue;
+    if (RENDERS_JINJA.test(text)) return true;
+    cache.quiet.set(f, text);
+  }
+  return false;
 }
 
 function build(cache: Cache, project: ProjectInfo, read: (f: string) => string | undefined, language: Language): JinjaFinding[] {

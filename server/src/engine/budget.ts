@@ -2,10 +2,10 @@
  * The workspace's memory budgets for the report: each deploy's estimate as the files are now, and as they
  * would be after memlint's fixes (all of them, unsafe included), so the report can show what fixing buys.
  */
-import type { ProjectInfo } from '../../../rules/api';
 import { estimateDeploys, type DeployEstimate } from '../../../analysis/deploy/estimate';
 import { unestimatedDeploys, type UnestimatedDeploy } from '../../../analysis/deploy/unestimated';
 import { joinRoot } from '../../../analysis/projects';
+import { textView } from '../../../analysis/project-views';
 import { fixUntilStable } from './fixes';
 import { hashBytes } from './read';
 import type { FileResult } from './types';
@@ -107,7 +107,7 @@ function projectBudgets(
   // re-analysed views and models for nothing (half a second on a real repository).
   const project = workspace.projectAt(root);
   const read = new Set<string>();
-  const recording: ProjectInfo = { ...project, readFile: (rel) => (read.add(rel), project.readFile(rel)), peekFile: undefined };
+  const recording = textView(project, (rel) => (read.add(rel), project.readFile(rel)));
   let before: DeployEstimate[];
   try {
     before = estimateDeploys(recording, options);
@@ -126,7 +126,7 @@ function projectBudgets(
   }
   let after: DeployEstimate[] = [];
   if (fixedTexts.size) {
-    const fixedProject: ProjectInfo = { ...project, readFile: (rel) => fixedTexts.get(rel) ?? project.readFile(rel), peekFile: undefined };
+    const fixedProject = textView(project, (rel) => fixedTexts.get(rel) ?? project.readFile(rel));
     try {
       after = estimateDeploys(fixedProject, options);
     } catch {

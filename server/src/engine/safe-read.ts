@@ -30,18 +30,24 @@ export function readRegularFile(file: string, maxBytes: number): BytesRead {
     const st = fs.fstatSync(fd);
     if (!st.isFile()) return notRegular(st);
     if (st.size > maxBytes) return tooLarge(st.size, maxBytes);
-    const chunks: Buffer[] = [];
+    // One buffer of the size the stat gave and a byte more, so the read that finds the end needs no other buffer
+    // (a scan reads 13,000 files: two 64 KB chunks and a copy each were most of the external memory it churned);
+    // a file that grew since the stat reads on into a larger one.
+    let buf = Buffer.allocUnsafe(Math.min(st.size + 1, maxBytes + 1));
     let total = 0;
     for (;;) {
-      const buf = Buffer.allocUnsafe(Math.min(CHUNK, maxBytes + 1 - total));
-      const n = fs.readSync(fd, buf, 0, buf.length, null);
+      if (total === buf.length) {
+        const larger = Buffer.allocUnsafe(Math.min(buf.length + CHUNK, maxBytes + 1));
+        buf.copy(larger, 0, 0, total);
+        buf = larger;
+      }
+      const n = fs.readSync(fd, buf, total, buf.length - total, null);
       if (n === 0) break;
-      chunks.push(n === buf.length ? buf : buf.subarray(0, n));
       total += n;
       // The file grew past the cap while we read it: stop here rather than follow it.
       if (total > maxBytes) return tooLarge(total, maxBytes, true);
     }
-    return { ok: true, bytes: Buffer.concat(chunks, total) };
+    return { ok: true, bytes: buf.subarray(0, total) };
   } catch (e) {
     return unreadable(e);
   } finally {
