@@ -447,8 +447,11 @@ function drizzleWhereBounds(read: DrizzleRead, stamped: boolean): boolean {
     if (c.op !== 'eq' || !c.column || !held(c.value)) return false;
     const owner = OWNER_KEY.test(c.column) || (/(Id|_id|ID)$/.test(c.column) && USER_ID_VALUE.test(c.value!.getText()));
     if (owner) return !APPEND_ONLY.test(read.table);
-    // one parent's children, in a table whose rows are not stamped nor named for what piles up
-    return /.(Id|_id|ID)$/.test(c.column) && !stamped && !growsWithUse(read.table);
+    // one parent's children (child-rows.ts): one transaction's, or in a table whose rows are not stamped nor named,
+    // without the parent's words (`orderLines` of one order), for what piles up
+    if (!/.(Id|_id|ID)$/.test(c.column)) return false;
+    const parent = c.column.replace(/(Id|_id|ID)$/, '');
+    return childOfTransaction(parent, read.table) || (!stamped && !growsWithUse(ownName(read.table, parent)));
   };
   if (where.conditions.some(bounds)) return true;
   const below = new Set(where.conditions.filter((c) => /^(lt|lte)$/.test(c.op)).map((c) => c.column));
