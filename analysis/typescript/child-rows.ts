@@ -21,15 +21,16 @@ import type { ModelShape } from './model-growth';
 const TRANSACTION_PARENT = /(order|booking|reservation|purchase|invoice|receipt|cart|checkout|quotation)$/i;
 /** Children of a transaction that still pile up: its conversation, its log, a delivery's tracking points. */
 const STREAM = /message|comment|chat|log|audit|notification|tracking|location|position|event|histor/i;
-/** Parents that are people or accounts: their stamped rows are a history. */
-const PERSON_PARENT = /(user|account|profile|member|student|pupil|teacher|employee|person|people|customer|client|patient|player|participant|attendee|admin|staff|doctor|author|driver|owner|seller|buyer|creator|sender|receiver|recipient|tutor|host|subscriber|follower|writer|reviewer)s?$/i;
+/**
+ * Words naming people or accounts, as the last word of a parent or a key (`userId`, `check_out_librarian_id`): a
+ * person parent's stamped rows are their history, a person key says who added each row.
+ */
+const PERSON_WORD = /(user|account|profile|member|student|pupil|teacher|employee|person|people|customer|client|patient|player|participant|attendee|admin|staff|doctor|author|driver|rider|owner|seller|buyer|creator|sender|receiver|recipient|tutor|host|guest|subscriber|follower|writer|reviewer|voter|poster|commenter|actor|submitter|uploader|renter|borrower|lender|tenant|visitor|applicant|reporter|assignee|librarian|agent)s?$/i;
 /**
  * Spaces people post into or publish from (a channel's videos, a forum's threads, a room's or a group's messages) and
  * containers made to fill up (an album's photos, a bucket's assets, a gallery, an inbox, a queue).
  */
 const CONTENT_SPACE = /(channel|blog|feed|board|forum|room|group|community|thread|topic|conversation|chat|space|server|guild|wall|timeline|album|bucket|gallery|collection|library|archive|drive|inbox|mailbox|queue|stream)s?$/i;
-/** A field naming the person who added the row: many users may add to one parent. */
-const PARTICIPANT_KEY = /^(user|author|sender|owner|customer|member|buyer|client|reviewer|voter|poster|commenter|writer|student|participant|attendee|player|actor|from_?user|submitter|uploader)(Id|_id|ID|s)?$/i;
 /** Audit columns every table may carry: not who takes part. */
 const AUDIT_KEY = /^(created|updated|modified|deleted|changed)_?(by|By)(Id|_id|ID)?$/;
 
@@ -56,7 +57,7 @@ export function childOfTransaction(parent: string, child: string): boolean {
 
 /** The parent is a person or an account (`userId`, `driver`, `customer_id`). */
 export function personParent(parent: string): boolean {
-  return PERSON_PARENT.test(parent);
+  return PERSON_WORD.test(parent);
 }
 
 /** The parent is a space people post into or a publisher's own page (`channelId`, `roomId`, `groupId`). */
@@ -72,11 +73,11 @@ export function participantKeyed(shape: ModelShape, parentKey: string): boolean 
   const own = (f: string): boolean => f !== parentKey && f.replace(/(Id|_id|ID)$/, '') !== parentKey.replace(/(Id|_id|ID)$/, '');
   // Scalar keys by name (Prisma relation fields, `User User`, are judged by the column they fill, below).
   const relationField = (f: string): boolean => shape.prisma?.schema.models.has(shape.prisma.model.fields.get(f)?.type ?? '') === true;
-  for (const f of shape.fields) if (own(f) && !relationField(f) && PARTICIPANT_KEY.test(f) && !AUDIT_KEY.test(f)) return true;
+  for (const f of shape.fields) if (own(f) && !relationField(f) && PERSON_WORD.test(f.replace(/(Id|_id|ID|Ids|_ids)$/, '')) && !AUDIT_KEY.test(f)) return true;
   if (!shape.prisma) return false;
   for (const line of shape.prisma.model.body.split('\n')) {
     const r = /^\s*(\w+)\s+(\w+)\??\s.*@relation\([^)]*\bfields\s*:\s*\[\s*(\w+)\s*\]/.exec(line);
-    if (r && own(r[3]) && own(r[1]) && !AUDIT_KEY.test(r[3]) && PERSON_PARENT.test(r[2])) return true;
+    if (r && own(r[3]) && own(r[1]) && !AUDIT_KEY.test(r[3]) && PERSON_WORD.test(r[2])) return true;
   }
   return false;
 }
