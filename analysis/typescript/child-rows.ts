@@ -10,8 +10,8 @@
  *   children: the workflow of one purchase makes its lines, payments and status steps, a handful.
  * - A stamped child of another parent is few when nothing says it is a stream: no participant key (a user, author or
  *   sender field; `createdBy`/`updatedBy` audit columns are set on every table and say nothing), not read in time
- *   order (`orderBy: { createdAt: 'desc' }`, `.sort({ createdAt: -1 })`), and a parent that is no person (one user's
- *   stamped rows are their history) and no space people post into or container made to fill up (a channel's videos,
+ *   order (`orderBy: { createdAt: 'desc' }`, `.sort({ createdAt: -1 })`), and a parent that is no person nor account
+ *   (named so, or a model with an email or password: one user's stamped rows are their history) and no space people post into or container made to fill up (a channel's videos,
  *   a group's posts, an album's photos).
  */
 import { ts } from 'ts-morph';
@@ -58,6 +58,11 @@ export function childOfTransaction(parent: string, child: string): boolean {
 /** The parent is a person or an account (`userId`, `driver`, `customer_id`). */
 export function personParent(parent: string): boolean {
   return PERSON_WORD.test(parent);
+}
+
+/** A model of accounts whatever its name (a `Chanel` one signs in as): it holds an email or a password. */
+export function accountModel(shape: ModelShape | undefined): boolean {
+  return shape !== undefined && [...shape.fields].some((f) => /^(e_?mail|email_?address|password|password_?hash|hashed_?password)$/i.test(f));
 }
 
 /** The parent is a space people post into or a publisher's own page (`channelId`, `roomId`, `groupId`). */

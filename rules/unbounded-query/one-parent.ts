@@ -19,7 +19,7 @@ import type { RuleContext } from '../api';
 import { declarationOf, propertyName, unwrap } from '../../analysis/typescript/ast';
 import { argumentsPassedTo } from '../../analysis/typescript/call-arguments';
 import { modelShape, prismaParentOf, type ModelShape } from '../../analysis/typescript/model-growth';
-import { childOfTransaction, contentSpace, ownName, participantKeyed, personParent, readInTimeOrder } from '../../analysis/typescript/child-rows';
+import { accountModel, childOfTransaction, contentSpace, ownName, participantKeyed, personParent, readInTimeOrder } from '../../analysis/typescript/child-rows';
 import { ADMIN_ROLE } from '../../analysis/typescript/nest-admin-only';
 import type { PrismaModel } from '../../analysis/typescript/prisma-schema';
 import type { OrmCall } from '../../analysis/typescript/orm';
@@ -50,19 +50,21 @@ export function childrenOfOneParent(ctx: RuleContext, q: OrmCall, modelName: str
       // `OrderLine` of one order: the parent's name in the child's says nothing of the lines' growth.
       const own = ownName(shape.name, parent);
       if (grows(own) || PILES_UP.test(own)) return false;
-      return !shape.stamped || fewStampedChildren(shape, parent, q);
+      return !shape.stamped || fewStampedChildren(ctx, shape, parent, q);
     })
   );
 }
 
 /**
  * Stamped children of one parent that are still few (child-rows.ts): rows made with a creation stamp only (no date
- * of their own, such as a lesson's day), of a parent that is no person, that no participant key ties to whoever
- * added them and that the query does not read in time order. One product's images are; one user's, one room's
- * messages by their senders, one post's comments read newest first are not.
+ * of their own, such as a lesson's day), of a parent that is no person or account (a model with an email or a
+ * password), that no participant key ties to whoever added them and that the query does not read in time order.
+ * One product's images are; one user's rows, one room's messages by their senders, one post's comments read newest
+ * first are not.
  */
-function fewStampedChildren(shape: ModelShape, parent: string, q: OrmCall): boolean {
+function fewStampedChildren(ctx: RuleContext, shape: ModelShape, parent: string, q: OrmCall): boolean {
   if (personParent(parent) || contentSpace(parent) || participantKeyed(shape, parent) || readInTimeOrder(q.call)) return false;
+  if (accountModel(modelShape(ctx, q.orm, parent))) return false;
   const model = shape.prisma?.model;
   return !model || ![...model.fields.entries()].some(([name, f]) => f.type === 'DateTime' && !CREATION_OR_EDIT.test(name));
 }
