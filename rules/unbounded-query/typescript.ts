@@ -193,8 +193,8 @@ export default router;
         'booking\'s payments, an invoice\'s lines; not its messages or tracking points), or a child whose own name (without the parent\'s words: ' +
         '`EventTodo` of an event is a todo list) is not of rows that pile up (messages, comments, likes, votes, orders, uploads, readings) and that either ' +
         'has no time in it (no creation stamp such as `@default(now())`, `@CreateDateColumn`, Sequelize\'s default timestamps, Mongoose `timestamps: true`; ' +
-        'a class\'s timetable, a film\'s episodes) or has only a creation stamp, under a parent that is no person (one user\'s stamped rows are their ' +
-        'history) and no space people post into or container made to fill up (a channel\'s videos, a room\'s messages, an album\'s photos), with no key ' +
+        'a class\'s timetable, a film\'s episodes) or has only a creation stamp, under a parent that is no person or account (named so, or a model ' +
+        'with an email or password: one user\'s stamped rows are their history) and no space people post into or container made to fill up (a channel\'s videos, a room\'s messages, an album\'s photos), with no key ' +
         'naming who added each row (`userId`, `authorId`, `senderId`; not the `createdBy` audit column) and not read in time order (`orderBy: { createdAt: ' +
         '\'desc\' }`, `.sort({ createdAt: -1 })`): a product\'s images, a tour\'s time slots, a title\'s copies. The same line holds for a bounded Prisma ' +
         'read\'s include (`include: { todos: true }` of one event is not reported, `include: { logs: true }` is); nor a Prisma model that is a named catalogue (a unique `name`/`title`/`key` per row, no DateTime, not people: subjects, ' +
