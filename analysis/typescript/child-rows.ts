@@ -15,7 +15,7 @@
  *   a group's posts, an album's photos).
  */
 import { ts } from 'ts-morph';
-import type { ModelShape } from './model-growth';
+import { prismaParentOf, type ModelShape } from './model-growth';
 
 /** The parent stem names one transaction record (`orderId`, `booking`, `purchase_id`, `cartId`). */
 const TRANSACTION_PARENT = /(order|booking|reservation|purchase|invoice|receipt|cart|checkout|quotation)$/i;
@@ -80,11 +80,9 @@ export function participantKeyed(shape: ModelShape, parentKey: string): boolean 
   const relationField = (f: string): boolean => shape.prisma?.schema.models.has(shape.prisma.model.fields.get(f)?.type ?? '') === true;
   for (const f of shape.fields) if (own(f) && !relationField(f) && PERSON_WORD.test(f.replace(/(Id|_id|ID|Ids|_ids)$/, '')) && !AUDIT_KEY.test(f)) return true;
   if (!shape.prisma) return false;
-  for (const line of shape.prisma.model.body.split('\n')) {
-    const r = /^\s*(\w+)\s+(\w+)\??\s.*@relation\([^)]*\bfields\s*:\s*\[\s*(\w+)\s*\]/.exec(line);
-    if (r && own(r[3]) && own(r[1]) && !AUDIT_KEY.test(r[3]) && PERSON_WORD.test(r[2])) return true;
-  }
-  return false;
+  const { schema, model } = shape.prisma;
+  // A key filling a relation to a person model (`authorId` of `author User @relation(...)`), not an audit column.
+  return [...model.fields.keys()].some((f) => own(f) && !AUDIT_KEY.test(f) && PERSON_WORD.test(prismaParentOf(schema, model, f)?.name ?? ''));
 }
 
 /** Sort keys that are times: `createdAt`, `created_at`, `date`, `timestamp`, `sentAt`. */
