@@ -5,17 +5,21 @@
  * One parent's children: the where names one parent row, by its foreign key (`{ classId }`, `{ film: id }` on a
  * Mongoose `ref`, Sequelize `{ filmId }`), by a relation filter matching one row (`{ class: { id } }`, Prisma
  * `{ symbolProfile: { dataSource, symbol } }` on a unique compound, `{ class: { is: { id } } }`), or by membership
- * (`{ students: { some: { id: userId } } }`: the classes one student is in). Such rows are few when the child model
- * has no creation stamp (model-growth.ts: the app makes them as the parent's structure, a class's timetable, an
- * order's lines) and is not named for what piles up (messages, comments, likes, orders). A stamped child (one post's
- * comments, one bucket's uploads, one book's checkouts) stays reported, and so does a where that drops the parent on
- * one path (`...(isTeacher ? { teacherId } : {})`).
+ * (`{ students: { some: { id: userId } } }`: the classes one student is in). Such rows are few (child-rows.ts) when
+ * the parent is one transaction (an order's vouchers and status steps, a booking's payments), or when the child is
+ * not named for what piles up (messages, comments, likes, orders; the parent's words in its name do not count) and
+ * either has no creation stamp (model-growth.ts: a class's timetable, an order's lines) or is stamped but shows no
+ * stream: a parent that is no person and no space people post into, no participant key, no read in time order (one
+ * product's images). One post's comments by their authors, one channel's videos, one user's stamped rows, one
+ * bucket's uploads stay reported, and so does a where that drops the parent on one path
+ * (`...(isTeacher ? { teacherId } : {})`).
  */
 import { ts } from 'ts-morph';
 import type { RuleContext } from '../api';
 import { declarationOf, propertyName, unwrap } from '../../analysis/typescript/ast';
 import { argumentsPassedTo } from '../../analysis/typescript/call-arguments';
 import { modelShape, prismaParentOf, type ModelShape } from '../../analysis/typescript/model-growth';
+import { accountModel, childOfTransaction, contentSpace, ownName, participantKeyed, personParent, readInTimeOrder } from '../../analysis/typescript/child-rows';
 import { ADMIN_ROLE } from '../../analysis/typescript/nest-admin-only';
 import type { PrismaModel } from '../../analysis/typescript/prisma-schema';
 import type { OrmCall } from '../../analysis/typescript/orm';
@@ -34,18 +38,39 @@ const AND_KEY = /^(AND|\$and)$/;
  */
 export function childrenOfOneParent(ctx: RuleContext, q: OrmCall, modelName: string, where: ts.ObjectLiteralExpression, defined: Defined, grows: (name: string) => boolean): boolean {
   const shape = modelShape(ctx, q.orm, modelName);
-  if (!shape || shape.stamped) return false;
+  if (!shape) return false;
   const branches = alternatives(where);
   return (
     branches.length > 0 &&
     branches.every((branch) => {
       const parent = parentNamed(shape, branch, defined, 0);
+      if (parent === undefined) return false;
+      // One order's vouchers, payments and status steps: what the workflow of one transaction makes.
+      if (childOfTransaction(parent, shape.name)) return true;
       // `OrderLine` of one order: the parent's name in the child's says nothing of the lines' growth.
-      const own = parent ? shape.name.replace(new RegExp(parent, 'ig'), '') || shape.name : shape.name;
-      return parent !== undefined && !grows(own) && !PILES_UP.test(own);
+      const own = ownName(shape.name, parent);
+      if (grows(own) || PILES_UP.test(own)) return false;
+      return !shape.stamped || fewStampedChildren(ctx, shape, parent, q);
     })
   );
 }
+
+/**
+ * Stamped children of one parent that are still few (child-rows.ts): rows made with a creation stamp only (no date
+ * of their own, such as a lesson's day), of a parent that is no person or account (a model with an email or a
+ * password), that no participant key ties to whoever added them and that the query does not read in time order.
+ * One product's images are; one user's rows, one room's messages by their senders, one post's comments read newest
+ * first are not.
+ */
+function fewStampedChildren(ctx: RuleContext, shape: ModelShape, parent: string, q: OrmCall): boolean {
+  if (personParent(parent) || contentSpace(parent) || participantKeyed(shape, parent) || readInTimeOrder(q.call)) return false;
+  if (accountModel(modelShape(ctx, q.orm, parent))) return false;
+  const model = shape.prisma?.model;
+  return !model || ![...model.fields.entries()].some(([name, f]) => f.type === 'DateTime' && !CREATION_OR_EDIT.test(name));
+}
+
+/** Stamps the ORM or the app sets on every row: when it was made, changed or removed. */
+const CREATION_OR_EDIT = /^(created|updated|modified|deleted|changed)_?(at|on|date|time)?$|^(createdAt|updatedAt|modifiedAt|deletedAt|dateCreated|dateUpdated)$/i;
 
 /**
  * The where as the alternatives it may be at run time: itself, and for each spread of a conditional
@@ -93,7 +118,9 @@ function parentNamed(shape: ModelShape, parts: ts.ObjectLiteralExpression[], def
 
 /** A column holding a parent's key: the Prisma scalar a relation fills, or (other ORMs) a `...Id` column. */
 function parentKey(shape: ModelShape, key: string): boolean {
-  if (shape.prisma) return prismaParentOf(shape.prisma.schema, shape.prisma.model, key) !== undefined;
+  // A Prisma scalar a relation fills, or a key column with no relation declared (`ratingId String`: a schema split
+  // across services keeps the key without the relation).
+  if (shape.prisma) return prismaParentOf(shape.prisma.schema, shape.prisma.model, key) !== undefined || (FOREIGN_KEY.test(key) && /^(String|Int|BigInt)$/.test(shape.prisma.model.fields.get(key)?.type ?? ''));
   return FOREIGN_KEY.test(key) || shape.refs.has(key);
 }
 

@@ -28,6 +28,7 @@ import { knexReads, mayReadKnex, seededKnexTable } from './knex';
 import { indexOf } from '../../analysis/typescript/ast';
 import { builderMatchesOneRow, looksUpByKey, matchesOneRow, onePerGroupMember, readAsOneRow } from './few-rows';
 import { childrenOfOneParent, namedCatalogue, selectsAdministrators } from './one-parent';
+import { childOfTransaction, ownName } from '../../analysis/typescript/child-rows';
 import { unboundedTypeormRelation } from './typeorm-relations';
 import { cappedByCount } from './count-cap';
 import { searchedInMemory } from './searched-relation';
@@ -190,10 +191,16 @@ export default router;
         'read as its first row (`users[0]`, `const [user] = ...`); nor one parent\'s rows a Prisma unique compound makes one per person when the parent ' +
         'belongs to a class, course, team or group (`@@unique([quizId, studentId])`: bounded by the group); nor the children of one parent row ' +
         '(its foreign key, `{ classId }`, a Mongoose `ref` `{ film: id }`, a relation matched by its key or unique compound, `{ class: { id } }`, or ' +
-        'membership, `{ students: { some: { id: userId } } }`; in every branch of a spread conditional) when the child model has no time in it: no creation ' +
-        'stamp (`@default(now())`, `@CreateDateColumn`, Sequelize\'s default timestamps, Mongoose `timestamps: true` or `default: Date.now`), no date ' +
-        'field of its own, and a name not of rows that pile up (messages, comments, likes, votes, orders, uploads): a class\'s timetable, an order\'s lines, ' +
-        'a film\'s episodes; nor a Prisma model that is a named catalogue (a unique `name`/`title`/`key` per row, no DateTime, not people: subjects, ' +
+        'membership, `{ students: { some: { id: userId } } }`; in every branch of a spread conditional) when they are what a person or a workflow makes ' +
+        'a handful at a time for that parent, not a stream of activity on it: the children of one transaction (an order\'s vouchers and status steps, a ' +
+        'booking\'s payments, an invoice\'s lines; not its messages or tracking points), or a child whose own name (without the parent\'s words: ' +
+        '`EventTodo` of an event is a todo list) is not of rows that pile up (messages, comments, likes, votes, orders, uploads, readings) and that either ' +
+        'has no time in it (no creation stamp such as `@default(now())`, `@CreateDateColumn`, Sequelize\'s default timestamps, Mongoose `timestamps: true`; ' +
+        'a class\'s timetable, a film\'s episodes) or has only a creation stamp, under a parent that is no person or account (named so, or a model ' +
+        'with an email or password: one user\'s stamped rows are their history) and no space people post into or container made to fill up (a channel\'s videos, a room\'s messages, an album\'s photos), with no key ' +
+        'naming who added each row (`userId`, `authorId`, `senderId`; not the `createdBy` audit column) and not read in time order (`orderBy: { createdAt: ' +
+        '\'desc\' }`, `.sort({ createdAt: -1 })`): a product\'s images, a tour\'s time slots, a title\'s copies. The same line holds for a bounded Prisma ' +
+        'read\'s include (`include: { todos: true }` of one event is not reported, `include: { logs: true }` is); nor a Prisma model that is a named catalogue (a unique `name`/`title`/`key` per row, no DateTime, not people: subjects, ' +
         'settings); nor the administrators among the accounts (`role: Role.ADMIN`, `isAdmin: true`). Code nothing runs is not reported: an exported ' +
         'function no module names while its siblings are used (a controller function no router mounts), or a method of a class the project holds ' +
         'through an interface whose callers never call it; a server action counts as an endpoint even when no component calls it. ' +
@@ -448,8 +455,11 @@ function drizzleWhereBounds(read: DrizzleRead, stamped: boolean): boolean {
     if (c.op !== 'eq' || !c.column || !held(c.value)) return false;
     const owner = OWNER_KEY.test(c.column) || (/(Id|_id|ID)$/.test(c.column) && USER_ID_VALUE.test(c.value!.getText()));
     if (owner) return !APPEND_ONLY.test(read.table);
-    // one parent's children, in a table whose rows are not stamped nor named for what piles up
-    return /.(Id|_id|ID)$/.test(c.column) && !stamped && !growsWithUse(read.table);
+    // one parent's children (child-rows.ts): one transaction's, or in a table whose rows are not stamped nor named,
+    // without the parent's words (`orderLines` of one order), for what piles up
+    if (!/.(Id|_id|ID)$/.test(c.column)) return false;
+    const parent = c.column.replace(/(Id|_id|ID)$/, '');
+    return childOfTransaction(parent, read.table) || (!stamped && !growsWithUse(ownName(read.table, parent)));
   };
   if (where.conditions.some(bounds)) return true;
   const below = new Set(where.conditions.filter((c) => /^(lt|lte)$/.test(c.op)).map((c) => c.column));
@@ -528,6 +538,15 @@ function growingModel(model: PrismaModel): boolean {
   return [...model.fields.keys()].some((f) => LOGIN_SESSION_FIELD.test(f));
 }
 
+/**
+ * A related list that grows, judged by the child's own name (`EventTodo` of an event is a todo list; child-rows.ts):
+ * one transaction's lines, payments and status steps do not.
+ */
+function growingChild(parent: PrismaModel, child: PrismaModel): boolean {
+  if (childOfTransaction(parent.name, child.name)) return false;
+  return growingModel({ ...child, name: ownName(child.name, parent.name) });
+}
+
 const LOGIN_SESSION_FIELD = /token|expires?(At)?$|expiry|expiration|lastSeen|userAgent|ipAddress/i;
 
 /**
@@ -568,7 +587,7 @@ function unboundedRelation(q: OrmCall, schema: PrismaSchema, model: PrismaModel,
       const here = path ? `${path}.${name}` : name;
       const taken = nested !== undefined && objectProperty(nested, 'take') !== undefined;
       const paged = taken || (nested !== undefined && keyedWhere(nested));
-      if (field.list && !paged && related.timestamped && growingModel(related)) return { path: here, model: related.name };
+      if (field.list && !paged && related.timestamped && growingChild(model, related)) return { path: here, model: related.name };
       // dated rows loaded whole to pick one in memory: `car.availabilities.find((a) => a.date === day)`
       if (field.list && !taken && depth === 0 && datedModel(related) && searchedInMemory(q.call, name)) return { path: here, model: related.name };
       // newest first by a date of its own: the code reads the relation as a history (rates by effectiveDate, readings by takenAt)
