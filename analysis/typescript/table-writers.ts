@@ -546,6 +546,21 @@ export function writtenOnlyByCurators(ctx: RuleContext, model: string, relatedFi
   return declaration !== undefined && !datedRows(declaration, prismaBody !== undefined) && !oneToOneProfile(declaration, prismaBody !== undefined);
 }
 
+/**
+ * Some request code any signed-in user reaches adds rows of the model (a create route with no admin gate): a table
+ * that grows with its users whatever its name says (analysis/table-names.ts). False when nothing of the project is
+ * known to write it, or only seeds, scripts and administrators do.
+ */
+export function addedByAnyUser(ctx: RuleContext, model: string): boolean {
+  const stem = modelStem(model.replace(/^.*\./, ''));
+  if (!stem) return false;
+  const w = projectWriters(ctx);
+  const sites = w.byStem.get(stem) ?? [];
+  if (sites.length === 0) return false;
+  const texts = projectTexts(ctx.project, { relPath: ctx.file.relPath, text: ctx.file.text });
+  return sites.some((s) => !adminOnly(w, texts, s.file, s.unit, 0));
+}
+
 /** Creation, modification and deletion stamps: every row has them, they date nothing the row is about. */
 const AUTO_STAMP = /^(created|updated|deleted|modified|last_?modified)(_?at|_?on|_?date|_?time)?$/i;
 const TS_DATE_FIELDS = [

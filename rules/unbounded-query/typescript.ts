@@ -51,7 +51,7 @@ export default defineRule({
     kinds: ['typescript', 'javascript'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
-    trigger: /\.populate\s*\(|\$lookup\b|\brelations\s*:|\.query\s*(<[^>]*>)?\s*\(\s*[`'"]\s*[sS][eE][lL][eE][cC][tT]\b|findMany|findUnique|findFirst|\bfind(By|AndCount|AndCountBy|All|AndCountAll)?\s*[(<]|getMany|getRawMany|\.toArray\s*\(|\w\s*\(\s*['"`][\w.]+['"`]\s*\)\s*\.\s*(select|where|orderBy)\b|\bselect(Distinct(On)?)?\s*\(\s*(\{[^()]*\})?\s*\)\s*\.\s*from\s*\(/,
+    trigger: /\.populate\s*\(|\$lookup\b|\brelations\s*:|\.(query|execute)\s*(<[^>]*>)?\s*\(\s*[`'"]\s*[sS][eE][lL][eE][cC][tT]\b|[`'"]\s*[sS][eE][lL][eE][cC][tT]\s[^`'"]*\b(from|FROM)\b|findMany|findUnique|findFirst|\bfind(By|AndCount|AndCountBy|All|AndCountAll)?\s*[(<]|getMany|getRawMany|\.toArray\s*\(|\w\s*\(\s*['"`][\w.]+['"`]\s*\)\s*\.\s*(select|where|orderBy)\b|\bselect(Distinct(On)?)?\s*\(\s*(\{[^()]*\})?\s*\)\s*\.\s*from\s*\(/,
     options: {
       suggestedLimit: { type: 'number', default: 100, description: 'The page size the fix adds (`take: N` / `limit: N`).' },
     },
@@ -109,8 +109,10 @@ export default defineRule({
         'Raw SQL too: a SELECT literal passed to `pool.query(...)`, `client.query(...)`, TypeORM `manager.query(...)` or a ' +
         'repository\'s `this.db.query(...)` with no LIMIT/FETCH FIRST, aggregate, GROUP BY or lookup by `id`, when its FROM ' +
         'table names rows that pile up with use (messages, history, events, logs, notifications, orders, comments, posts...) or, ' +
-        'for `FROM ${this.tableName}`, the repository class does (`HistoryRepository`). A lookup table (`SELECT * FROM ' +
-        'countries`) is not reported.',
+        'for `FROM ${this.tableName}`, the repository class does (`HistoryRepository`); also mysql2\'s `execute(...)` and SQL held in a `const`. ' +
+        'A SELECT of any other table is reported when it reads the whole table (no WHERE, or one comparing columns with constants ' +
+        'only, `WHERE status = \'ongoing\'`) and request code any user reaches inserts into it (`INSERT INTO Auction` in a create ' +
+        'route): it grows with use. A lookup table (`SELECT * FROM countries`), or one only seeds and administrators fill, is not reported.',
       whyIsThisBad:
         'Every row becomes an object in the Node heap, and then again as JSON in the response. A table that held ' +
         '2,000 rows at launch holds 500,000 a year later: one request then allocates hundreds of megabytes, blocks ' +
