@@ -344,6 +344,7 @@ function repositoryEntity(expr: ts.Expression, ev: Evidence, depth: number): str
   if (ts.isCallExpression(e)) {
     const callee = unwrap(e.expression);
     const name = ts.isIdentifier(callee) ? callee.text : ts.isPropertyAccessExpression(callee) ? callee.name.text : undefined;
+    if (name && !REPOSITORY_FACTORIES.has(name) && ts.isIdentifier(callee) && e.arguments.length === 0) return repositoryGetter(callee, ev, depth);
     if (!name || !REPOSITORY_FACTORIES.has(name)) return undefined;
     if (ts.isIdentifier(callee) && !(resolveImport(callee)?.startsWith('typeorm.') || ev.typeorm)) return undefined;
     const arg = e.arguments[0] && unwrap(e.arguments[0]);
@@ -395,6 +396,20 @@ function thisRepositoryEntity(self: ts.Expression, ev: Evidence, depth: number):
   const callee = unwrap(call.expression);
   if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== 'extend') return undefined;
   return repositoryEntity(callee.expression, ev, depth + 1);
+}
+
+/**
+ * `userRepository()` where the module declares `const userRepository = (): Repository<User> =>
+ * appDataSource().getRepository(User)` (or a function returning one): a getter of a repository, called per use.
+ */
+function repositoryGetter(callee: ts.Identifier, ev: Evidence, depth: number): string | undefined {
+  const decl = declarationOf(callee);
+  const fn = decl && ts.isVariableDeclaration(decl) && decl.initializer ? unwrap(decl.initializer) : decl;
+  if (!fn || !(ts.isArrowFunction(fn) || ts.isFunctionExpression(fn) || ts.isFunctionDeclaration(fn)) || fn.parameters.length > 0) return undefined;
+  const typed = fn.type && ts.isTypeReferenceNode(fn.type) && REPOSITORY_TYPES.test(typeName(fn.type) ?? '') && ev.typeorm ? fn.type.typeArguments?.[0] : undefined;
+  if (typed) return ts.isTypeReferenceNode(typed) && ts.isIdentifier(typed.typeName) ? typed.typeName.text : '';
+  const returned = fn.body && !ts.isBlock(fn.body) ? fn.body : fn.body?.statements.length === 1 && ts.isReturnStatement(fn.body.statements[0]) ? fn.body.statements[0].expression : undefined;
+  return returned ? repositoryEntity(returned, ev, depth + 1) : undefined;
 }
 
 /** `@InjectRepository(User) private repo: Repository<User>` and typed parameters/properties. */

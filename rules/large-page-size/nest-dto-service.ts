@@ -7,7 +7,7 @@
 import { ts } from 'ts-morph';
 import type { RuleContext } from '../api';
 import { unwrap } from '../../analysis/typescript/ast';
-import { PAGE_SIZE_ARGS, argsFieldDecorators, capped } from './nest-page-args';
+import { PAGE_SIZE_ARGS, argsFieldDecorators, capped, pageSizeAliases } from './nest-page-args';
 
 /** class-validator / class-transformer decorators that mark a field as a validated request input. */
 const VALIDATED_FIELD = /@(IsInt|IsNumber|IsPositive|Min|IsNumberString|Type)\s*\(/;
@@ -36,7 +36,7 @@ export function uncappedDtoPageSizes(ctx: RuleContext, sf: ts.SourceFile): DtoPa
         for (const { field, local } of pageFieldsRead(n.body, p.name.text)) {
           const decorators = argsFieldDecorators(ctx, p.type, field);
           if (!decorators || !VALIDATED_FIELD.test(decorators) || BOUNDED_FIELD.test(decorators)) continue;
-          const aliases = defaultedAliases(n.body, local);
+          const aliases = pageSizeAliases(n.body, local, true);
           if (capped(n.body, local) || aliases.some((a) => capped(n.body!, a.name))) continue;
           const read = readAt(n.body, local);
           if (read) {
@@ -101,32 +101,3 @@ function readAt(body: ts.Block, local: string): { start: number; end: number } |
   return found ? { start: found.getStart(), end: found.getEnd() } : undefined;
 }
 
-const DEFAULTING = [ts.SyntaxKind.BarBarToken, ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.BarToken];
-
-/** `const take = limit || 20`, `let size = Number(limit) ?? 10`, `const n = limit | DEFAULT`: the field with a default. */
-function defaultedAliases(body: ts.Block, local: string): { name: string; decl: ts.VariableDeclaration }[] {
-  const out: { name: string; decl: ts.VariableDeclaration }[] = [];
-  const visit = (n: ts.Node): void => {
-    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer) {
-      // `limit || config.get('limit') || 10`: the leftmost operand of the chain of defaults.
-      let read: ts.Expression = unwrap(n.initializer);
-      let defaulted = false;
-      while (ts.isBinaryExpression(read) && DEFAULTING.includes(read.operatorToken.kind)) {
-        read = unwrap(read.left);
-        defaulted = true;
-      }
-      if (defaulted && numericRead(read) === local) out.push({ name: n.name.text, decl: n });
-    }
-    ts.forEachChild(n, visit);
-  };
-  visit(body);
-  return out;
-}
-
-/** The read under `Number(x)`, `parseInt(x)`, `+x`, `(x)`: its text. */
-function numericRead(e: ts.Expression): string {
-  const u = unwrap(e);
-  if (ts.isCallExpression(u) && ts.isIdentifier(u.expression) && /^(Number|parseInt)$/.test(u.expression.text) && u.arguments[0]) return numericRead(u.arguments[0]);
-  if (ts.isPrefixUnaryExpression(u) && u.operator === ts.SyntaxKind.PlusToken) return numericRead(u.operand);
-  return u.getText();
-}

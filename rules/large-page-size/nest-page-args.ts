@@ -155,7 +155,10 @@ const MAX_LAYERS = 2;
 function methodSizesRead(ctx: RuleContext, method: ts.MethodDeclaration, name: string, layer: number): boolean {
   const body = method.body;
   if (!body || capped(body, name)) return false;
-  if (sizesReadText(body.getText(), name)) return true;
+  // `const take = perPage; ... find({ skip, take })`: the page size under the name the read spells
+  const aliases = pageSizeAliases(body, name, false).map((a) => a.name);
+  if (aliases.some((a) => capped(body, a))) return false;
+  if ([name, ...aliases].some((n) => sizesReadText(body.getText(), n))) return true;
   if (layer >= MAX_LAYERS) return false;
   let found = false;
   const visit = (n: ts.Node): void => {
@@ -202,4 +205,37 @@ export function sizesReadText(text: string, name: string): boolean {
   // The value as passed, or converted: `Number(limit)`, `parseInt(limit, 10)`, `+limit`.
   const value = `(?:(?:Number|parseInt)\\s*\\(\\s*|\\+\\s*)?${name}\\b(?!\\s*\\.)`;
   return new RegExp(`\\b(take|limit)\\s*:\\s*${value}|\\.\\s*(limit|take)\\s*\\(\\s*${value}${shorthand}`).test(text);
+}
+
+const DEFAULTING = [ts.SyntaxKind.BarBarToken, ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.BarToken];
+
+/**
+ * Locals that hold the page size under another name: `const take = limit || 20`, `let size = Number(limit) ?? 10`,
+ * `const n = limit | DEFAULT`, and unless `defaultedOnly`, a plain copy (`const take = perPage`).
+ */
+export function pageSizeAliases(body: ts.Node, local: string, defaultedOnly: boolean): { name: string; decl: ts.VariableDeclaration }[] {
+  const out: { name: string; decl: ts.VariableDeclaration }[] = [];
+  const visit = (n: ts.Node): void => {
+    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer) {
+      // `limit || config.get('limit') || 10`: the leftmost operand of the chain of defaults.
+      let read: ts.Expression = unwrap(n.initializer);
+      let defaulted = false;
+      while (ts.isBinaryExpression(read) && DEFAULTING.includes(read.operatorToken.kind)) {
+        read = unwrap(read.left);
+        defaulted = true;
+      }
+      if ((defaulted || !defaultedOnly) && n.name.text !== local && numericRead(read) === local) out.push({ name: n.name.text, decl: n });
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(body);
+  return out;
+}
+
+/** The read under `Number(x)`, `parseInt(x)`, `+x`, `(x)`: its text. */
+function numericRead(e: ts.Expression): string {
+  const u = unwrap(e);
+  if (ts.isCallExpression(u) && ts.isIdentifier(u.expression) && /^(Number|parseInt)$/.test(u.expression.text) && u.arguments[0]) return numericRead(u.arguments[0]);
+  if (ts.isPrefixUnaryExpression(u) && u.operator === ts.SyntaxKind.PlusToken) return numericRead(u.operand);
+  return u.getText();
 }

@@ -2,20 +2,24 @@
  * unbounded-query, raw SQL: `pool.query('SELECT ... FROM messages WHERE "channelId" = $1')`, TypeORM
  * `manager.query(...)`, `this.db.query(...)` in request-handling code, a SELECT with no LIMIT of a table that grows
  * with time (messages, history, events, logs, orders...), named in the FROM clause or, for
- * `FROM ${this.tableName}`, by the repository class. Counts and other aggregates, grouped rows and a lookup of one
- * row by `id`, a login key or a column the project declares unique are bounded; so is code nothing calls (uncalled.ts).
+ * `FROM ${this.tableName}`, by the repository class; or a whole read of any table request code adds rows to
+ * (mysql2's `SELECT * FROM Auction` beside an `INSERT INTO Auction` a route runs), with no WHERE or one that compares
+ * columns with constants only (`WHERE status = 'ongoing'`). Counts and other aggregates, grouped rows and a lookup of
+ * one row by `id`, a login key or a column the project declares unique are bounded; so is code nothing calls (uncalled.ts).
+ * The SQL is a literal passed to `query`/`execute` (pg, mysql2, TypeORM's manager) or a `const` holding one.
  */
 import { ts } from 'ts-morph';
 import type { RuleContext } from '../api';
 import { clip } from '../shared/format';
-import { indexOf, unwrap } from '../../analysis/typescript/ast';
+import { declarationOf, indexOf, unwrap } from '../../analysis/typescript/ast';
 import { inRequestHandler } from '../../analysis/typescript/handlers';
 import { reachedFromRequests } from '../../analysis/typescript/request-reach';
 import { neverCalled } from '../../analysis/typescript/uncalled';
 import { uniqueKeysOf } from '../../analysis/typescript/unique-keys';
+import { addedByAnyUser } from '../../analysis/typescript/table-writers';
 
 /** Cheap test of a file before the parse. */
-export const MAY_RUN_RAW_SELECT = /\.query\s*(<[^>]*>)?\s*\(\s*[`'"]\s*select\b/i;
+export const MAY_RUN_RAW_SELECT = /\.(query|execute)\s*(<[^>]*>)?\s*\(\s*[`'"]\s*select\b|[`'"]\s*select\b[^`'"]*\bfrom\b/i;
 
 /** Tables whose rows pile up with use (the same words the ORM check reads as append-only). */
 const GROWING_WORD = /^(audit|audits|logs?|events?|histor(y|ies)|messages?|notifications?|entr(y|ies)|visits?|clicks?|pageviews?|metrics?|tracking|orders?|expenses?|transactions?|bookings?|comments?|posts?|activit(y|ies)|payments?|invoices?)$/;
@@ -56,11 +60,12 @@ export function rawSelects(ctx: RuleContext): RawSelect[] {
   const sf = ctx.typescript();
   for (const call of indexOf(sf).calls) {
     const callee = unwrap(call.expression);
-    if (!ts.isPropertyAccessExpression(callee) || callee.name.text !== 'query') continue;
+    if (!ts.isPropertyAccessExpression(callee) || (callee.name.text !== 'query' && callee.name.text !== 'execute')) continue;
     const sql = sqlText(call.arguments[0]);
     if (!sql || !/^\s*select\b/i.test(sql) || BOUNDED_SQL.test(sql) || ONE_ROW.test(sql)) continue;
     const table = mainTable(sql, call);
-    if (!table || !growingTable(table) || byUniqueColumn(ctx, sql, table)) continue;
+    if (!table || byUniqueColumn(ctx, sql, table)) continue;
+    if (!growingTable(table) && !(wholeTableRead(sql) && addedByAnyUser(ctx, table))) continue;
     if (!inRequestHandler(call, ctx.file.relPath) && !reachedFromRequests(ctx, call)) continue;
     if (neverCalled(ctx, call)) continue;
     found.push({ call, table });
@@ -68,10 +73,24 @@ export function rawSelects(ctx: RuleContext): RawSelect[] {
   return found;
 }
 
-/** The SQL of a string literal or template (substitutions as `${}`), or undefined. */
+/**
+ * Every row of the table, or every row matching constants only: no WHERE, or a WHERE with no parameter (`?`, `$1`,
+ * `:name`, `${...}`): nothing of the request narrows it to one user's or one parent's rows.
+ */
+function wholeTableRead(sql: string): boolean {
+  const where = /\bwhere\b([\s\S]*)/i.exec(sql)?.[1];
+  return where === undefined || !/\?|\$\d|\$\{|[\s=(]:\w|@\w/.test(where);
+}
+
+/** The SQL of a string literal or template (substitutions as `${}`), or of a `const` initialised with one; else undefined. */
 function sqlText(arg: ts.Expression | undefined): string | undefined {
   if (!arg) return undefined;
-  const e = unwrap(arg);
+  let e = unwrap(arg);
+  if (ts.isIdentifier(e)) {
+    const decl = declarationOf(e);
+    if (!decl || !ts.isVariableDeclaration(decl) || !decl.initializer || !(decl.parent.flags & ts.NodeFlags.Const)) return undefined;
+    e = unwrap(decl.initializer);
+  }
   if (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e)) return e.text;
   if (ts.isTemplateExpression(e)) return e.getText().slice(1, -1);
   return undefined;

@@ -54,7 +54,7 @@ export default defineRule({
     kinds: ['typescript', 'javascript'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
-    trigger: /\.populate\s*\(|\$lookup\b|\brelations\s*:|\.query\s*(<[^>]*>)?\s*\(\s*[`'"]\s*[sS][eE][lL][eE][cC][tT]\b|findMany|findUnique|findFirst|\bfind(By|AndCount|AndCountBy|All|AndCountAll)?\s*[(<]|getMany|getRawMany|\.toArray\s*\(|\w\s*\(\s*['"`][\w.]+['"`]\s*\)\s*\.\s*(select|where|orderBy)\b|\bselect(Distinct(On)?)?\s*\(\s*(\{[^()]*\})?\s*\)\s*\.\s*from\s*\(/,
+    trigger: /\.populate\s*\(|\$lookup\b|\brelations\s*:|\.(query|execute)\s*(<[^>]*>)?\s*\(\s*[`'"]\s*[sS][eE][lL][eE][cC][tT]\b|[`'"]\s*[sS][eE][lL][eE][cC][tT]\s[^`'"]*\b(from|FROM)\b|findMany|findUnique|findFirst|\bfind(By|AndCount|AndCountBy|All|AndCountAll)?\s*[(<]|getMany|getRawMany|\.toArray\s*\(|\w\s*\(\s*['"`][\w.]+['"`]\s*\)\s*\.\s*(select|where|orderBy)\b|\bselect(Distinct(On)?)?\s*\(\s*(\{[^()]*\})?\s*\)\s*\.\s*from\s*\(/,
     options: {
       suggestedLimit: { type: 'number', default: 100, description: 'The page size the fix adds (`take: N` / `limit: N`).' },
     },
@@ -62,7 +62,7 @@ export default defineRule({
       summary: 'ORM list queries in request handlers with no row limit.',
       whatItDoes:
         'Finds list queries in request-handling code (Express/Fastify/Koa/Hono route callbacks, Nest controllers, ' +
-        'resolvers and services, repositories, Next.js route handlers (also a scheduler\'s `app/api/cron/**/route.ts`), pages and server actions (`\'use server\'` modules and functions, an app-router `action/` folder), tRPC and oRPC procedures (`os.input(schema).handler(...)`), Socket.IO/ws connection callbacks and the socket events they register, and the functions they call, ' +
+        'resolvers and services, repositories and DAOs (`dao/Users.dao.js`), Next.js route handlers (also a scheduler\'s `app/api/cron/**/route.ts`), pages and server actions (`\'use server\'` modules and functions, an app-router `action/` folder), tRPC and oRPC procedures (`os.input(schema).handler(...)`), Socket.IO/ws connection callbacks and the socket events they register, and the functions they call, ' +
         'also in other modules: a server-only helper (`lib/server/responses.ts`, `services/items.js`, `models/item.js`) that a route, page or ' +
         'handler imports and calls, directly or through up to three modules; imports are followed through relative paths, tsconfig ' +
         '`paths`/`baseUrl` aliases (`@/lib/...`), index files, re-exports and `require`) that return every matching row: ' +
@@ -112,8 +112,10 @@ export default defineRule({
         'Raw SQL too: a SELECT literal passed to `pool.query(...)`, `client.query(...)`, TypeORM `manager.query(...)` or a ' +
         'repository\'s `this.db.query(...)` with no LIMIT/FETCH FIRST, aggregate, GROUP BY or lookup by `id`, when its FROM ' +
         'table names rows that pile up with use (messages, history, events, logs, notifications, orders, comments, posts...) or, ' +
-        'for `FROM ${this.tableName}`, the repository class does (`HistoryRepository`). A lookup table (`SELECT * FROM ' +
-        'countries`) is not reported.',
+        'for `FROM ${this.tableName}`, the repository class does (`HistoryRepository`); also mysql2\'s `execute(...)` and SQL held in a `const`. ' +
+        'A SELECT of any other table is reported when it reads the whole table (no WHERE, or one comparing columns with constants ' +
+        'only, `WHERE status = \'ongoing\'`) and request code any user reaches inserts into it (`INSERT INTO Auction` in a create ' +
+        'route): it grows with use. A lookup table (`SELECT * FROM countries`), or one only seeds and administrators fill, is not reported.',
       whyIsThisBad:
         'Every row becomes an object in the Node heap, and then again as JSON in the response. A table that held ' +
         '2,000 rows at launch holds 500,000 a year later: one request then allocates hundreds of megabytes, blocks ' +
