@@ -584,6 +584,21 @@ export function writtenOnlyByCurators(ctx: RuleContext, model: string, relatedFi
 }
 
 /**
+ * Some code a deploy runs adds rows of the model outside an administrator's gate (a create route, public or behind
+ * a sign-in; a task): the table grows with use. False when nothing of the project writes it, or only seeds, scripts
+ * and administrators do. Broader than addedByAnyUser, which asks for a route it can see open to signed-in users.
+ */
+export function addedOutsideAdmins(ctx: RuleContext, model: string): boolean {
+  const stem = modelStem(model.replace(/^.*\./, ''));
+  if (!stem) return false;
+  const w = projectWriters(ctx);
+  const sites = (w.byStem.get(stem) ?? []).filter((s) => s.unit !== '#offline');
+  if (sites.length === 0) return false;
+  const texts = projectTexts(ctx.project, { relPath: ctx.file.relPath, text: ctx.file.text });
+  return sites.some((s) => !adminOnly(w, texts, s.file, s.unit, 0));
+}
+
+/**
  * Some request code any signed-in user reaches adds rows of the model (a create route with no gate beyond signing in):
  * a table that grows with its users whatever its name says (analysis/table-names.ts). False when no such route is
  * seen: nothing of the project writes it, only seeds, scripts, administrators or gated roles do, or the route that

@@ -16,7 +16,7 @@ import { inRequestHandler } from '../../analysis/typescript/handlers';
 import { reachedFromRequests } from '../../analysis/typescript/request-reach';
 import { neverCalled } from '../../analysis/typescript/uncalled';
 import { uniqueKeysOf } from '../../analysis/typescript/unique-keys';
-import { addedByAnyUser } from '../../analysis/typescript/table-writers';
+import { addedOutsideAdmins } from '../../analysis/typescript/table-writers';
 
 /** Cheap test of a file before the parse. */
 export const MAY_RUN_RAW_SELECT = /\.(query|execute)\s*(<[^>]*>)?\s*\(\s*[`'"]\s*select\b|[`'"]\s*select\b[^`'"]*\bfrom\b/i;
@@ -65,7 +65,7 @@ export function rawSelects(ctx: RuleContext): RawSelect[] {
     if (!sql || !/^\s*select\b/i.test(sql) || BOUNDED_SQL.test(sql) || ONE_ROW.test(sql)) continue;
     const table = mainTable(sql, call);
     if (!table || byUniqueColumn(ctx, sql, table)) continue;
-    if (!growingTable(table) && !(wholeTableRead(sql) && addedByAnyUser(ctx, table))) continue;
+    if (!growingTable(table) && !(wholeTableRead(sql) && addedOutsideAdmins(ctx, table))) continue;
     if (!inRequestHandler(call, ctx.file.relPath) && !reachedFromRequests(ctx, call)) continue;
     if (neverCalled(ctx, call)) continue;
     found.push({ call, table });
