@@ -15,6 +15,7 @@ import { escapeRegExp } from './python/web-context';
 import { imageOnlyCompose } from './deploy/image-only-compose';
 import { unreferencedArchive } from './archived-folders';
 import { handRunRootScript } from './root-scripts';
+import { desktopClientProject } from './python/desktop-clients';
 
 export type OfflineKind =
   | 'test'
@@ -24,6 +25,7 @@ export type OfflineKind =
   | 'management command'
   | 'notebook'
   | 'archived code'
+  | 'desktop client'
   | 'not run by any deploy';
 
 const LAYOUT: readonly [OfflineKind, RegExp][] = [
@@ -82,6 +84,7 @@ export function offlineCode(relPath: string, project: ProjectInfo, ownText?: str
     // peekFile: every analysed module is asked this, and readFile would keep each text for the whole scan. `ownText`:
     // the analyser's copy of the same file as read from disk (a scan then reads each module once, not twice).
     if (testModuleText(ownText ?? (project.peekFile ?? project.readFile).call(project, relPath) ?? '')) return 'test';
+    if (desktopClientProject(project, (f) => offlineByLayout(f) !== undefined, () => startFiles(project))) return 'desktop client';
     const reach = deployReach(project);
     if (reach.judged) return reach.reached.has(relPath) ? undefined : 'not run by any deploy';
     if (deployedBeside(project).length > 0) return 'not run by any deploy';

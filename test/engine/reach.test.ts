@@ -276,4 +276,31 @@ describe('production reach', function () {
       for (const rel of ['rq_worker.py', 'poller.py', 'shared_setup.py', 'nightly.py']) assert.equal(offlineCode(rel, project), undefined, rel);
     });
   });
+
+  describe('desktop clients', () => {
+    const client = (main: string, extra: Record<string, string> = {}) => {
+      const texts: Record<string, string> = {
+        'requirements.txt': 'flet==0.24\nrequests==2.32\n',
+        'main.py': main,
+        'service/reports.py': 'import tempfile\n\ndef export():\n    return tempfile.mkstemp()\n',
+        'tests/test_app.py': 'from flask import Flask\n',
+        ...extra,
+      };
+      return { files: () => Object.keys(texts), readFile: (rel: string) => texts[rel] };
+    };
+    const FLET = 'import flet as ft\n\ndef main(page: ft.Page):\n    page.add(ft.Text("hi"))\n\nft.app(target=main, assets_dir="assets")\n';
+
+    it('counts the modules of a Flet, Tkinter or Qt client that nothing serves as a desktop client', () => {
+      assert.equal(offlineCode('service/reports.py', client(FLET)), 'desktop client');
+      assert.equal(offlineCode('main.py', client('import tkinter as tk\nroot = tk.Tk()\nroot.mainloop()\n')), 'desktop client');
+      assert.equal(offlineCode('main.py', client('from PySide6.QtWidgets import QApplication\napp = QApplication([])\napp.exec()\n')), 'desktop client');
+    });
+
+    it('keeps a Flet app served to browsers, a GUI beside a web server, one a deploy starts, and a GUI import without its window', () => {
+      assert.equal(offlineCode('service/reports.py', client('import flet as ft\nft.app(target=main, view=ft.AppView.WEB_BROWSER)\n')), undefined);
+      assert.equal(offlineCode('service/reports.py', client(FLET, { 'api.py': 'from fastapi import FastAPI\napp = FastAPI()\n' })), undefined);
+      assert.equal(offlineCode('service/reports.py', client(FLET, { Dockerfile: 'FROM python:3.12\nCMD ["flet", "run", "main.py"]\n' })), undefined);
+      assert.equal(offlineCode('service/reports.py', client('import tkinter as tk\n')), undefined);
+    });
+  });
 });
