@@ -9,7 +9,7 @@
  * scripts, docs) names it, as an import or as a quoted module or path string, and no start file names it as a path.
  */
 import type { ProjectInfo } from '../rules/api';
-import { sameList } from './cache';
+import { listedFiles, sameList } from './cache';
 import { escapeRegExp } from './python/web-context';
 
 /** Folder names that say the code in them is kept, not run. */
@@ -46,16 +46,21 @@ export function unreferencedArchive(
 ): boolean {
   const folder = archivedFolder(relPath);
   if (!folder) return false;
-  return !referencedArchives(project, isOffline, isStartFile).has(folder);
+  const referenced = referencedArchives(project, isOffline, isStartFile);
+  return referenced !== undefined && !referenced.has(folder);
 }
 
-/** The project's archived folders some online source or start file names. Computed once per file list and texts. */
+/**
+ * The project's archived folders some online source or start file names (undefined: the file list cannot be read).
+ * Computed once per file list and texts.
+ */
 function referencedArchives(
   project: ProjectInfo,
   isOffline: (file: string) => boolean,
   isStartFile: (file: string) => boolean,
-): ReadonlySet<string> {
-  const files = project.files();
+): ReadonlySet<string> | undefined {
+  const files = listedFiles(project);
+  if (!files) return undefined;
   const memo = memos.get(project);
   if (memo && sameList(memo.files, files) && [...memo.inputs].every(([f, text]) => project.readFile(f) === text)) return memo.referenced;
   const folders = new Set<string>();

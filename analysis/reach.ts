@@ -84,9 +84,9 @@ export function offlineCode(relPath: string, project: ProjectInfo, ownText?: str
     // peekFile: every analysed module is asked this, and readFile would keep each text for the whole scan. `ownText`:
     // the analyser's copy of the same file as read from disk (a scan then reads each module once, not twice).
     if (testModuleText(ownText ?? (project.peekFile ?? project.readFile).call(project, relPath) ?? '')) return 'test';
-    if (desktopClientProject(project, (f) => offlineByLayout(f) !== undefined, () => startFiles(project))) return 'desktop client';
     const reach = deployReach(project);
     if (reach.judged) return reach.reached.has(relPath) ? undefined : 'not run by any deploy';
+    if (desktopClientProject(project, (f) => offlineByLayout(f) !== undefined, () => startFiles(project))) return 'desktop client';
     if (deployedBeside(project).length > 0) return 'not run by any deploy';
     if (relPath.includes('/') || !standaloneScriptText(project.readFile(relPath) ?? '')) return undefined;
     if (startedByDeploy(relPath, 'script', project) || importedOnline(relPath, project)) return undefined;
@@ -110,7 +110,7 @@ function archivedCode(relPath: string, project: ProjectInfo): boolean {
 function rootScript(relPath: string, project: ProjectInfo, ownText: string | undefined): boolean {
   if (relPath.includes('/')) return false;
   const text = ownText ?? (project.peekFile ?? project.readFile).call(project, relPath) ?? '';
-  return handRunRootScript(relPath, project, text, () => startedByDeploy(relPath, 'script', project), startFiles(project));
+  return handRunRootScript(relPath, project, text, () => startedByDeploy(relPath, 'script', project), () => startFiles(project));
 }
 
 /**

@@ -10,7 +10,7 @@
  * nor keeps running (`listen(`, `createServer(`, a cron schedule, a queue worker, an interval).
  */
 import type { ProjectInfo } from '../rules/api';
-import { sameList } from './cache';
+import { listedFiles, sameList } from './cache';
 
 const ROOT_SCRIPT = /^[^/]+\.[cm]?[jt]s$/;
 /** Files a framework, runtime or tool loads by name, and the names a Node entry point conventionally has. */
@@ -24,19 +24,20 @@ const IGNORED = /(^|\/)(node_modules|dist|build|\.next|out|coverage)\//;
 
 /**
  * The root JS/TS file `relPath` is a script run by hand. `startedByDeploy` says whether a start file of the project
- * names it (analysis/reach.ts's test), `startFiles` which files start processes.
+ * names it (analysis/reach.ts's test), `startFiles` which files start processes (asked only for a candidate).
  */
 export function handRunRootScript(
   relPath: string,
   project: ProjectInfo,
   text: string,
   startedByDeploy: () => boolean,
-  startFiles: readonly string[],
+  startFiles: () => readonly string[],
 ): boolean {
   if (!ROOT_SCRIPT.test(relPath) || LOADED_BY_NAME.test(relPath) || SERVES_OR_LOOPS.test(text)) return false;
-  if (!showsItsStart(project, startFiles)) return false;
+  const imported = importedRootScripts(project);
+  if (imported === undefined || !showsItsStart(project, startFiles())) return false;
   if (startedByDeploy()) return false;
-  return !importedRootScripts(project).has(relPath.replace(/\.[^.]+$/, ''));
+  return !imported.has(relPath.replace(/\.[^.]+$/, ''));
 }
 
 /** The project says how it starts: a package.json `start` script, or a start file other than package.json. */
@@ -53,9 +54,13 @@ interface Memo {
 }
 const memos = new WeakMap<ProjectInfo, Memo>();
 
-/** Stems of root scripts some other source file names in a quoted path (`require('./db-init')`, `'../check.js'`). */
-function importedRootScripts(project: ProjectInfo): ReadonlySet<string> {
-  const files = project.files();
+/**
+ * Stems of root scripts some other source file names in a quoted path (`require('./db-init')`, `'../check.js'`);
+ * undefined when the file list cannot be read.
+ */
+function importedRootScripts(project: ProjectInfo): ReadonlySet<string> | undefined {
+  const files = listedFiles(project);
+  if (!files) return undefined;
   const memo = memos.get(project);
   if (memo && sameList(memo.files, files) && [...memo.inputs].every(([f, text]) => project.readFile(f) === text)) return memo.imported;
   const stems = files.filter((f) => ROOT_SCRIPT.test(f)).map((f) => f.replace(/\.[^.]+$/, ''));

@@ -10,7 +10,7 @@
  * and texts.
  */
 import type { ProjectInfo } from '../../rules/api';
-import { sameList } from '../cache';
+import { listedFiles, sameList } from '../cache';
 
 const GUI_IMPORT = /^[ \t]*(?:from|import)[ \t]+(?:flet|tkinter|customtkinter|ttkbootstrap|PyQt[56]|PySide[26]|wx|kivy|kivymd|toga|dearpygui)\b/m;
 /** The call that opens the window and runs its event loop. */
@@ -35,7 +35,8 @@ const memos = new WeakMap<ProjectInfo, Memo>();
  * `startFiles`: the project's files that start processes.
  */
 export function desktopClientProject(project: ProjectInfo, isOffline: (file: string) => boolean, startFiles: () => readonly string[]): boolean {
-  const files = project.files();
+  const files = listedFiles(project);
+  if (!files) return false;
   const memo = memos.get(project);
   if (memo && sameList(memo.files, files) && [...memo.inputs].every(([f, text]) => project.readFile(f) === text)) return memo.value;
   const inputs = new Map<string, string | undefined>();
