@@ -4,7 +4,8 @@
  * process exits at start, so what it would import costs nothing.
  *
  * Claimed only for a literal `.py` path (no variables) that no file of the project provides at any depth, archived
- * code nothing online names aside (analysis/archived-folders.ts): a Dockerfile that copies a subfolder into its
+ * code nothing online names aside (analysis/archived-folders.ts), nested projects included (a root Dockerfile built
+with a nested app's folder as context runs that app's script): a Dockerfile that copies a subfolder into its
  * WORKDIR (`COPY src/ /app/`) runs `main.py` from `src/main.py`, which counts as present.
  */
 import type { ProjectInfo } from '../../rules/api';
@@ -19,5 +20,8 @@ export function missingEntryScript(project: ProjectInfo, server: Server): boolea
   if (!SCRIPT_KINDS.has(server.kind) || !app || !/^[\w./-]+\.py$/.test(app)) return false;
   const path = app.replace(/^(\.\/)+/, '').replace(/^\/+/, '');
   const name = path.slice(path.lastIndexOf('/') + 1);
-  return !project.files().some((f) => (f === name || f.endsWith(`/${name}`)) && offlineCode(f, project) !== 'archived code');
+  const named = (f: string) => f === name || f.endsWith(`/${name}`);
+  if (project.files().some((f) => named(f) && offlineCode(f, project) !== 'archived code')) return false;
+  // A nested project's copy (`streamlit-app/streamlit_app.py` for a root Dockerfile built with that folder as context).
+  return !(project.nestedProjects?.() ?? []).some((n) => n.project.files().some(named));
 }
