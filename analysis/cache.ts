@@ -403,3 +403,12 @@ export function projectChanges(project: object, except?: string): number | undef
 export function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
 }
+
+/** The project's file list, or undefined when it cannot be read (a workspace whose root is gone): callers then judge nothing. */
+export function listedFiles(project: { files(): readonly string[] }): readonly string[] | undefined {
+  try {
+    return project.files();
+  } catch {
+    return undefined;
+  }
+}

@@ -13,8 +13,20 @@ import { baseName, isProjectMarker } from './projects';
 import { sameList } from './cache';
 import { escapeRegExp } from './python/web-context';
 import { imageOnlyCompose } from './deploy/image-only-compose';
+import { unreferencedArchive } from './archived-folders';
+import { handRunRootScript } from './root-scripts';
+import { desktopClientProject } from './python/desktop-clients';
 
-export type OfflineKind = 'test' | 'migration' | 'docs' | 'script' | 'management command' | 'notebook' | 'not run by any deploy';
+export type OfflineKind =
+  | 'test'
+  | 'migration'
+  | 'docs'
+  | 'script'
+  | 'management command'
+  | 'notebook'
+  | 'archived code'
+  | 'desktop client'
+  | 'not run by any deploy';
 
 const LAYOUT: readonly [OfflineKind, RegExp][] = [
   [
@@ -65,14 +77,16 @@ const BUILD_SCRIPT = /(^|\/)(build|install|compile|test|tests|lint|format|releas
 export function offlineCode(relPath: string, project: ProjectInfo, ownText?: string): OfflineKind | undefined {
   const kind = offlineByLayout(relPath);
   if (kind === 'test' || kind === 'docs' || kind === 'notebook') return kind;
+  if (archivedCode(relPath, project)) return 'archived code';
   const python = relPath.endsWith('.py') && classifyDeployFile(relPath) !== 'gunicorn-config';
   if (kind === undefined) {
-    if (!python) return undefined;
+    if (!python) return rootScript(relPath, project, ownText) ? 'script' : undefined;
     // peekFile: every analysed module is asked this, and readFile would keep each text for the whole scan. `ownText`:
     // the analyser's copy of the same file as read from disk (a scan then reads each module once, not twice).
     if (testModuleText(ownText ?? (project.peekFile ?? project.readFile).call(project, relPath) ?? '')) return 'test';
     const reach = deployReach(project);
     if (reach.judged) return reach.reached.has(relPath) ? undefined : 'not run by any deploy';
+    if (desktopClientProject(project, (f) => offlineByLayout(f) !== undefined, () => startFiles(project))) return 'desktop client';
     if (deployedBeside(project).length > 0) return 'not run by any deploy';
     if (relPath.includes('/') || !standaloneScriptText(project.readFile(relPath) ?? '')) return undefined;
     if (startedByDeploy(relPath, 'script', project) || importedOnline(relPath, project)) return undefined;
@@ -82,6 +96,21 @@ export function offlineCode(relPath: string, project: ProjectInfo, ownText?: str
   // A server kept among the tools (`tools/preview_server.py`) runs as a process of its own.
   if (kind === 'script' && TOOLS.test(relPath) && servesOrLoops(project.readFile(relPath) ?? '')) return undefined;
   return python && kind !== 'migration' && importedOnline(relPath, project) ? undefined : kind;
+}
+
+/** Code in an archived folder (`archive/`, `legacy-code/`) that nothing online names and no deploy starts. */
+function archivedCode(relPath: string, project: ProjectInfo): boolean {
+  return (
+    unreferencedArchive(relPath, project, (f) => offlineByLayout(f) !== undefined, (f) => START_FILE.test(f)) &&
+    !startedByDeploy(relPath, 'script', project)
+  );
+}
+
+/** A JS/TS file at the project's root that a person runs by hand (`fix-deployment-issues.js`). */
+function rootScript(relPath: string, project: ProjectInfo, ownText: string | undefined): boolean {
+  if (relPath.includes('/')) return false;
+  const text = ownText ?? (project.peekFile ?? project.readFile).call(project, relPath) ?? '';
+  return handRunRootScript(relPath, project, text, () => startedByDeploy(relPath, 'script', project), () => startFiles(project));
 }
 
 /**

@@ -16,6 +16,7 @@ import type { Deploy } from './deploys';
 import { DYNAMIC_LOADING } from './project-reach';
 import { modulesLoadedBy } from './python-reach';
 import { serverOf } from './servers';
+import { missingEntryScript } from './missing-entry';
 
 /**
  * Top-level modules whose import starts (or loads a library that starts) a native thread pool sized from the host's
@@ -54,6 +55,7 @@ export function nativeImportsServed(ws: Workspace, deploys: readonly Deploy[], h
   const reached = new Set<string>();
   const imports: { module: string; file: string }[] = [];
   let processes = 0;
+  let cannotStart = 0;
   for (const deploy of deploys) {
     for (const proc of deploy.processes) {
       processes++;
@@ -70,6 +72,11 @@ export function nativeImportsServed(ws: Workspace, deploys: readonly Deploy[], h
         continue;
       }
       if (server.runtime === 'node') continue;
+      // A script the project does not hold: the process exits at start and imports nothing.
+      if (missingEntryScript(ws.project, server)) {
+        cannotStart++;
+        continue;
+      }
       // Streamlit's server imports numpy and pandas itself.
       if (server.kind === 'streamlit') imports.push({ module: 'streamlit', file: proc.file });
       const loaded = modulesLoadedBy(ws, server, [...new Set([proc.cwd, deploy.dir, ''])]);
@@ -78,6 +85,7 @@ export function nativeImportsServed(ws: Workspace, deploys: readonly Deploy[], h
     }
   }
   if (processes === 0) return { resolved: false, why: 'no start command' };
+  if (cannotStart === processes) return { resolved: true, imports: [] };
   // Only Node processes: what the Python in the image runs is not known.
   if (reached.size === 0 && imports.length === 0) return { resolved: false, why: 'no Python process followed' };
   const read = (f: string) => ws.read(f);

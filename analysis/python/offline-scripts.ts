@@ -4,7 +4,7 @@
  * - which project modules some module outside the offline layout imports (a `tools/` or `scripts/` module the app
  *   imports runs in its workers, whatever its folder);
  * - stand-alone root scripts: a `.py` file at the project's root that is run by hand (a command-line parser under
- *   a `__main__` guard), that no module imports, and that neither serves nor keeps running (no web, bot, queue or
+ *   a `__main__` guard, or a top-level `django.setup()`), that no module imports, and that neither serves nor keeps running (no web, bot, queue or
  *   scheduler framework, no `app.run()`, no endless loop). `update_docs.py --run-tests`, `compare_exports.py`.
  *
  * Both are regular-expression facts over the module graph's cached per-module facts (no parse).
@@ -30,7 +30,23 @@ const SERVING_CALL =
  * (`nightly_etl.py`) has one too, and its memory is a production cost.
  */
 export function standaloneScriptText(text: string): boolean {
+  if (bootstrapsDjango(text)) return !servesOrLoops(text.replace(DJANGO_IMPORT, ''));
   return COMMAND_LINE.test(text) && MAIN_GUARD.test(text) && !servesOrLoops(text);
+}
+
+/** The script's own imports of Django (it sets Django up; that does not make it a server). */
+const DJANGO_IMPORT = /^[ \t]*(?:from|import)[ \t]+django\b[^\n]*$/gm;
+
+const DJANGO_SETUP = /^django\.setup\(\)/m;
+const SETTINGS_MODULE = /\bDJANGO_SETTINGS_MODULE\b/;
+
+/**
+ * The module configures Django itself at its top level (`os.environ.setdefault('DJANGO_SETTINGS_MODULE', ...)` then
+ * `django.setup()`): a script run against the project's database by hand. Served code is set up by the WSGI/ASGI
+ * entry or manage.py and never calls `django.setup()` on import.
+ */
+function bootstrapsDjango(text: string): boolean {
+  return text.includes('django.setup()') && DJANGO_SETUP.test(text) && SETTINGS_MODULE.test(text);
 }
 
 /** The module starts a server, a bot, a queue worker, a scheduler or a loop that does not end. */

@@ -172,4 +172,135 @@ describe('production reach', function () {
       assert.deepEqual(await reported(files), ['app.py', 'bot.py', 'helpers.py', 'nightly_etl.py', 'poller.py', 'run.py', 'shop/export_all.py']);
     });
   });
+
+  describe('archived folders', () => {
+    it('reports nothing in archived, legacy and backup folders nothing online names; still reports an archive app, an imported backup module, look-alike names', async () => {
+      const files: Record<string, string> = {
+        ...DEPLOY,
+        'archive/legacy-code/convert_service.py': BIG_PAGE,
+        'legacy/pager.py': BIG_PAGE,
+        'ml/archive/archive_training/train.py': BIG_PAGE,
+        'shop/views_old/pager.py': BIG_PAGE,
+        'deprecated/api.py': BIG_PAGE,
+        // A test importing archived code does not make it run.
+        'tests/test_legacy.py': 'from legacy.pager import ExportPagination\n',
+        // Look-alikes: a Django app named archive (INSTALLED_APPS), a backup module the views import, names that only look alike.
+        'config/settings.py': "INSTALLED_APPS = [\n    'django.contrib.admin',\n    'archives',\n]\n",
+        'archives/pagination.py': BIG_PAGE,
+        'backup/pager.py': BIG_PAGE,
+        'shop/views.py': 'from backup.pager import ExportPagination\n',
+        'shop/archive_views.py': BIG_PAGE,
+        'archiver/pager.py': BIG_PAGE,
+        'oldies/pager.py': BIG_PAGE,
+      };
+      assert.deepEqual(await reported(files), ['archiver/pager.py', 'archives/pagination.py', 'backup/pager.py', 'oldies/pager.py', 'shop/archive_views.py']);
+    });
+
+    it('judges TypeScript and JavaScript folders by their imports and the start files', () => {
+      const texts: Record<string, string> = {
+        'package.json': '{"scripts": {"start": "node dist/main.js"}}',
+        'src/app.module.ts': "import { ArchiveModule } from './archive/archive.module';\n",
+        'src/archive/archive.service.ts': 'export class ArchiveService {}\n',
+        'src/legacy/orders.service.ts': 'export class OrdersService {}\n',
+        'src/legacy/index.ts': "export * from './orders.service';\n",
+        'test/legacy.spec.ts': "import { OrdersService } from '../src/legacy';\n",
+        'old/server.js': "require('express')().listen(3000);\n",
+        'backup/worker.js': 'module.exports = {};\n',
+        Dockerfile: 'FROM node:20\nCOPY backup/ /app/backup/\nCMD ["npm", "start"]\n',
+      };
+      const project = { files: () => Object.keys(texts), readFile: (rel: string) => texts[rel] };
+      assert.equal(offlineCode('src/legacy/orders.service.ts', project), 'archived code');
+      assert.equal(offlineCode('old/server.js', project), 'archived code');
+      assert.equal(offlineCode('src/archive/archive.service.ts', project), undefined);
+      assert.equal(offlineCode('backup/worker.js', project), undefined);
+    });
+  });
+
+  describe('root scripts run by hand, in a project whose start is known', () => {
+    const texts: Record<string, string> = {
+      'package.json': '{"main": "bootstrap.js", "scripts": {"start": "next start", "start:server": "node server.js", "backfill": "node backfill-orders.js"}}',
+      Procfile: 'worker: node queue-consumer.js\n',
+      'fix-deployment-issues.js': "const { PrismaClient } = require('@prisma/client');\nmain();\n",
+      'update-test-shop-users.mjs': 'await run();\n',
+      'test-fixed-calculation.js': 'const cache = {};\n',
+      // Look-alikes: files a framework loads by name, an entry point, files package.json, a Procfile or a module names, a loop.
+      'server.js': "require('./db-init');\n",
+      'next.config.js': 'module.exports = {};\n',
+      'middleware.ts': 'export function middleware() {}\n',
+      'bootstrap.js': 'module.exports = {};\n',
+      'backfill-orders.js': 'main();\n',
+      'queue-consumer.js': 'consume();\n',
+      'db-init.js': 'module.exports = {};\n',
+      'lib/prisma.ts': "import { helper } from '../shared-helper';\n",
+      'shared-helper.ts': 'export const helper = 1;\n',
+      'poll-prices.js': 'setInterval(poll, 60000);\n',
+      'src/fix-orders.js': 'main();\n',
+    };
+    const project = { files: () => Object.keys(texts), readFile: (rel: string) => texts[rel] };
+
+    it('counts a root script nothing starts or imports as a script', () => {
+      for (const rel of ['fix-deployment-issues.js', 'update-test-shop-users.mjs', 'test-fixed-calculation.js']) assert.equal(offlineCode(rel, project), 'script', rel);
+    });
+
+    it('keeps entry points, config files, started, imported and looping scripts, and files below the root', () => {
+      for (const rel of ['server.js', 'next.config.js', 'middleware.ts', 'bootstrap.js', 'backfill-orders.js', 'queue-consumer.js', 'db-init.js', 'shared-helper.ts', 'poll-prices.js', 'src/fix-orders.js']) {
+        assert.equal(offlineCode(rel, project), undefined, rel);
+      }
+    });
+
+    it('judges nothing in a project that does not show how it starts', () => {
+      const bare: Record<string, string> = { 'package.json': '{"scripts": {"build": "tsc"}}', 'fix-data.js': 'main();\n' };
+      assert.equal(offlineCode('fix-data.js', { files: () => Object.keys(bare), readFile: (rel: string) => bare[rel] }), undefined);
+    });
+  });
+
+  describe('root Python scripts that set Django up themselves', () => {
+    const bootstrap = (extra: string) =>
+      `import os\nimport django\n${extra}\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'tracker.settings')\ndjango.setup()\n\nfrom core.models import User\nfor u in User.objects.all():\n    print(u.team.name)\n`;
+    const texts: Record<string, string> = {
+      'requirements.txt': 'Django==4.2\n',
+      'create_exact_data_script.py': bootstrap(''),
+      'rq_worker.py': bootstrap('from rq import Worker'),
+      'poller.py': `${bootstrap('')}\nwhile True:\n    poll()\n`,
+      'shared_setup.py': bootstrap(''),
+      'core/views.py': 'import shared_setup\n',
+      'nightly.py': 'from core.models import User\nUser.objects.all().delete()\n',
+    };
+    const project = { files: () => Object.keys(texts), readFile: (rel: string) => texts[rel] };
+
+    it('counts a root script that calls django.setup() and that nothing imports or starts as a script', () => {
+      assert.equal(offlineCode('create_exact_data_script.py', project), 'script');
+    });
+
+    it('keeps a worker, a loop, an imported module and a script without the setup', () => {
+      for (const rel of ['rq_worker.py', 'poller.py', 'shared_setup.py', 'nightly.py']) assert.equal(offlineCode(rel, project), undefined, rel);
+    });
+  });
+
+  describe('desktop clients', () => {
+    const client = (main: string, extra: Record<string, string> = {}) => {
+      const texts: Record<string, string> = {
+        'requirements.txt': 'flet==0.24\nrequests==2.32\n',
+        'main.py': main,
+        'service/reports.py': 'import tempfile\n\ndef export():\n    return tempfile.mkstemp()\n',
+        'tests/test_app.py': 'from flask import Flask\n',
+        ...extra,
+      };
+      return { files: () => Object.keys(texts), readFile: (rel: string) => texts[rel] };
+    };
+    const FLET = 'import flet as ft\n\ndef main(page: ft.Page):\n    page.add(ft.Text("hi"))\n\nft.app(target=main, assets_dir="assets")\n';
+
+    it('counts the modules of a Flet, Tkinter or Qt client that nothing serves as a desktop client', () => {
+      assert.equal(offlineCode('service/reports.py', client(FLET)), 'desktop client');
+      assert.equal(offlineCode('main.py', client('import tkinter as tk\nroot = tk.Tk()\nroot.mainloop()\n')), 'desktop client');
+      assert.equal(offlineCode('main.py', client('from PySide6.QtWidgets import QApplication\napp = QApplication([])\napp.exec()\n')), 'desktop client');
+    });
+
+    it('keeps a Flet app served to browsers, a GUI beside a web server, one a deploy starts, and a GUI import without its window', () => {
+      assert.equal(offlineCode('service/reports.py', client('import flet as ft\nft.app(target=main, view=ft.AppView.WEB_BROWSER)\n')), undefined);
+      assert.equal(offlineCode('service/reports.py', client(FLET, { 'api.py': 'from fastapi import FastAPI\napp = FastAPI()\n' })), undefined);
+      assert.equal(offlineCode('service/reports.py', client(FLET, { Dockerfile: 'FROM python:3.12\nCMD ["flet", "run", "main.py"]\n' })), undefined);
+      assert.equal(offlineCode('service/reports.py', client('import tkinter as tk\n')), undefined);
+    });
+  });
 });
