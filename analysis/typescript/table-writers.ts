@@ -528,24 +528,12 @@ function adminOnly(w: ProjectWriters, texts: ProjectTexts, file: string, unit: s
   else if (u && !u.route && u.name && depth < 4) {
     let uses = 0;
     answer = true;
-    for (const f of w.online) {
-      const text = texts.text(f);
-      if (text === undefined || !text.includes(u.name)) continue;
-      const other = factsOf(f, text);
-      // A caller imports the callee's module, or names its class or an interface it implements (Nest injects
-      // `PrismaStockRepository` where the service asks for the abstract `StockRepository`).
-      if (f !== file && !imports(other, file) && !(u.classNames ?? []).some((c) => c && new RegExp(`\\b${c}\\b`).test(text))) continue;
-      for (const use of other.uses) {
-        if (use.name !== u.name || (f === file && use.unit === unit)) continue;
-        // `this.userRepository.create(...)` is not a call of MedecinRepository.create.
-        if (use.receiverClass && u.classNames && !u.classNames.includes(use.receiverClass)) continue;
-        // `kc.users.create(...)` where `kc` holds a Keycloak client: declared as something that names none of the class's names.
-        if (use.receiverDeclaration !== undefined && u.classNames && !u.classNames.some((c) => use.receiverDeclaration!.includes(c)) && !/\bany\b/.test(use.receiverDeclaration)) continue;
-        uses++;
-        if (use.routeGated !== undefined ? !use.routeGated : !adminOnly(w, texts, f, use.unit, depth + 1)) answer = false;
-        if (!answer) break;
+    for (const { file: f, use } of usesOf(w, texts, file, unit, u)) {
+      uses++;
+      if (use.routeGated !== undefined ? !use.routeGated : !adminOnly(w, texts, f, use.unit, depth + 1)) {
+        answer = false;
+        break;
       }
-      if (!answer) break;
     }
     answer &&= uses > 0;
   }
@@ -623,18 +611,30 @@ function openRoute(w: ProjectWriters, texts: ProjectTexts, file: string, unit: s
   if (!u || u.gated) return false;
   if (u.route || u.open) return !!u.open;
   if (!u.name || depth >= 4) return false;
+  for (const { file: f, use } of usesOf(w, texts, file, unit, u)) {
+    if (use.routeGated !== undefined ? use.routeOpen : openRoute(w, texts, f, use.unit, depth + 1, seen)) return true;
+  }
+  return false;
+}
+
+/** The calls of `u` (a named unit of `file`) in the project's online files, each with the file it is in. */
+function* usesOf(w: ProjectWriters, texts: ProjectTexts, file: string, unit: string, u: Unit): Generator<{ file: string; use: Use }> {
   for (const f of w.online) {
     const text = texts.text(f);
     if (text === undefined || !text.includes(u.name)) continue;
     const other = factsOf(f, text);
+    // A caller imports the callee's module, or names its class or an interface it implements (Nest injects
+    // `PrismaStockRepository` where the service asks for the abstract `StockRepository`).
     if (f !== file && !imports(other, file) && !(u.classNames ?? []).some((c) => c && new RegExp(`\\b${c}\\b`).test(text))) continue;
     for (const use of other.uses) {
       if (use.name !== u.name || (f === file && use.unit === unit)) continue;
+      // `this.userRepository.create(...)` is not a call of MedecinRepository.create.
       if (use.receiverClass && u.classNames && !u.classNames.includes(use.receiverClass)) continue;
-      if (use.routeGated !== undefined ? use.routeOpen : openRoute(w, texts, f, use.unit, depth + 1, seen)) return true;
+      // `kc.users.create(...)` where `kc` holds a Keycloak client: declared as something that names none of the class's names.
+      if (use.receiverDeclaration !== undefined && u.classNames && !u.classNames.some((c) => use.receiverDeclaration!.includes(c)) && !/\bany\b/.test(use.receiverDeclaration)) continue;
+      yield { file: f, use };
     }
   }
-  return false;
 }
 
 /** Creation, modification and deletion stamps: every row has them, they date nothing the row is about. */
