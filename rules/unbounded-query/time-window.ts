@@ -21,6 +21,9 @@ const END_WORD = /end|last/i;
 /** How many of each unit still make a fixed window of at most about a year (`addDays(d, 7)`). */
 const ADD_UNIT: Record<string, number> = { days: 366, weeks: 53, months: 12, quarters: 4, years: 1 };
 
+/** TypeORM's find operators that match a range or a set, not one date: `createdAt: MoreThan(d)`, `Not(d)`, `In(days)`. */
+const TYPEORM_RANGE = /^(MoreThan|MoreThanOrEqual|LessThan|LessThanOrEqual|Not|In|Any|IsNull|Like|ILike|Raw|ArrayContains|ArrayContainedBy|ArrayOverlap)$/;
+
 /** `req.query.date`, `request.body.day`, `searchParams.date`: optional fields of a request. */
 const REQUEST_FIELD = /\b(query|body|params|searchParams)\./;
 
@@ -70,7 +73,7 @@ export function withinFixedWindow(where: ts.ObjectLiteralExpression, isDateColum
       // `date: booking.date`: the rows of one date, a value the code holds (not a literal, not a list).
       // A field read straight from the request (`req.query.date`) may be missing, and the ORM then drops the filter.
       const fromRequest = ts.isPropertyAccessExpression(value) && (value.questionDotToken !== undefined || REQUEST_FIELD.test(value.getText()));
-      if (isDateColumn(key) && ((ts.isIdentifier(value) && alwaysDefined(value)) || (ts.isPropertyAccessExpression(value) && !fromRequest) || ts.isCallExpression(value) || ts.isNewExpression(value))) oneDate = true;
+      if (isDateColumn(key) && ((ts.isIdentifier(value) && alwaysDefined(value)) || (ts.isPropertyAccessExpression(value) && !fromRequest) || (ts.isCallExpression(value) && !TYPEORM_RANGE.test(value.expression.getText())) || ts.isNewExpression(value))) oneDate = true;
     }
   };
   visit(where, 0);
