@@ -210,7 +210,8 @@ const PARENT_KEY = /(Id|_id)$/;
 /**
  * One parent's rows of a recent stretch the server's clock fixes: `where: { shopId, createdAt: { gte:
  * subMonths(new Date(), 3) } }`, TypeORM `MoreThan(cutoff)`, Sequelize `[Op.gte]`, Mongo `$gte`. A shop's or a
- * user's last months of rows do not grow with the table. The whole table's recent rows (a school's attendance of the
+ * user's last months of rows do not grow with the table. An end still ahead (`endDate: { gt: new Date() }`)
+ * keeps one parent's live rows (a store's valid vouchers), a working set likewise. The whole table's recent rows (a school's attendance of the
  * week) grow with its users and stay reported, as does a start the client sends or a stretch longer than a year.
  */
 export function recentRowsOfOneParent(where: ts.ObjectLiteralExpression, isDateColumn: (key: string) => boolean, alwaysDefined: (id: ts.Identifier) => boolean): boolean {
