@@ -7,6 +7,7 @@
  */
 import { ts } from 'ts-morph';
 import { declarationOf, enclosingFunction, identifiersNamed, propertyName, unwrap } from '../../analysis/typescript/ast';
+import { daysBeforeNow } from '../../analysis/typescript/clock-windows';
 
 /** Comparison keys: Prisma's, Mongo's (`$gte`). */
 const LOWER_KEY = /^\$?(gte|gt)$/;
@@ -19,6 +20,9 @@ const END_WORD = /end|last/i;
 
 /** How many of each unit still make a fixed window of at most about a year (`addDays(d, 7)`). */
 const ADD_UNIT: Record<string, number> = { days: 366, weeks: 53, months: 12, quarters: 4, years: 1 };
+
+/** TypeORM's find operators that match a range or a set, not one date: `createdAt: MoreThan(d)`, `Not(d)`, `In(days)`. */
+const TYPEORM_RANGE = /^(MoreThan|MoreThanOrEqual|LessThan|LessThanOrEqual|Not|In|Any|IsNull|Like|ILike|Raw|ArrayContains|ArrayContainedBy|ArrayOverlap)$/;
 
 /** `req.query.date`, `request.body.day`, `searchParams.date`: optional fields of a request. */
 const REQUEST_FIELD = /\b(query|body|params|searchParams)\./;
@@ -69,7 +73,7 @@ export function withinFixedWindow(where: ts.ObjectLiteralExpression, isDateColum
       // `date: booking.date`: the rows of one date, a value the code holds (not a literal, not a list).
       // A field read straight from the request (`req.query.date`) may be missing, and the ORM then drops the filter.
       const fromRequest = ts.isPropertyAccessExpression(value) && (value.questionDotToken !== undefined || REQUEST_FIELD.test(value.getText()));
-      if (isDateColumn(key) && ((ts.isIdentifier(value) && alwaysDefined(value)) || (ts.isPropertyAccessExpression(value) && !fromRequest) || ts.isCallExpression(value) || ts.isNewExpression(value))) oneDate = true;
+      if (isDateColumn(key) && ((ts.isIdentifier(value) && alwaysDefined(value)) || (ts.isPropertyAccessExpression(value) && !fromRequest) || (ts.isCallExpression(value) && !TYPEORM_RANGE.test(value.expression.getText())) || ts.isNewExpression(value))) oneDate = true;
     }
   };
   visit(where, 0);
@@ -195,3 +199,52 @@ function withinYear(amount: ts.Expression, unit: string): boolean {
 
 /** Column names that hold a date when no schema says so: `date`, `day`, `startDate`, `created_at`, `createdAt`. */
 export const DATE_NAME = /^(date|day|\w+Date|\w+_date|\w+At|\w+_at)$/;
+
+/** The longest stretch back from now that still makes a window: a year of rows (`subMonths(new Date(), 3)`, 52 weeks). */
+const CLOCK_WINDOW_DAYS = 366;
+/** TypeORM's one-sided comparisons: `createdAt: MoreThan(cutoff)`. */
+const TYPEORM_LOWER = /^(MoreThan|MoreThanOrEqual)$/;
+/** A key naming one parent row: `shopId`, `user_id`, `storeId`. */
+const PARENT_KEY = /(Id|_id)$/;
+
+/**
+ * One parent's rows of a recent stretch the server's clock fixes: `where: { shopId, createdAt: { gte:
+ * subMonths(new Date(), 3) } }`, TypeORM `MoreThan(cutoff)`, Sequelize `[Op.gte]`, Mongo `$gte`. A shop's or a
+ * user's last months of rows do not grow with the table. An end still ahead (`endDate: { gt: new Date() }`)
+ * keeps one parent's live rows (a store's valid vouchers), a working set likewise. The whole table's recent rows (a school's attendance of the
+ * week) grow with its users and stay reported, as does a start the client sends or a stretch longer than a year.
+ */
+export function recentRowsOfOneParent(where: ts.ObjectLiteralExpression, isDateColumn: (key: string) => boolean, alwaysDefined: (id: ts.Identifier) => boolean): boolean {
+  let recent = false;
+  let parent = false;
+  for (const p of where.properties) {
+    if (ts.isShorthandPropertyAssignment(p)) {
+      parent ||= PARENT_KEY.test(p.name.text) && alwaysDefined(p.name);
+      continue;
+    }
+    if (!ts.isPropertyAssignment(p)) continue;
+    const key = propertyName(p.name) ?? '';
+    const value = unwrap(p.initializer);
+    if (PARENT_KEY.test(key)) {
+      parent ||= (ts.isIdentifier(value) && alwaysDefined(value)) || (ts.isPropertyAccessExpression(value) && value.questionDotToken === undefined && !REQUEST_FIELD.test(value.getText()));
+      continue;
+    }
+    if (isDateColumn(key)) recent ||= clockLowerBound(value);
+  }
+  return recent && parent;
+}
+
+function clockLowerBound(value: ts.Expression): boolean {
+  let lower: ts.Expression | undefined;
+  if (ts.isObjectLiteralExpression(value)) {
+    for (const c of value.properties) {
+      if (!ts.isPropertyAssignment(c)) continue;
+      const op = propertyName(c.name) ?? c.name.getText().replace(/^\[|\]$/g, '');
+      if (LOWER_KEY.test(op) || /^Op\.(gte|gt)$/.test(op)) lower = c.initializer;
+    }
+  } else if (ts.isCallExpression(value) && TYPEORM_LOWER.test(value.expression.getText()) && value.arguments.length === 1) {
+    lower = value.arguments[0];
+  }
+  const days = lower && daysBeforeNow(lower);
+  return days !== undefined && days <= CLOCK_WINDOW_DAYS;
+}

@@ -22,7 +22,7 @@ import { optionalBound, type OptionalBound } from '../../analysis/typescript/opt
 import { describeRawSelect, MAY_RUN_RAW_SELECT, rawSelects } from './raw-sql';
 import { unboundedPopulate, type UnboundedPopulate } from './mongoose-populate';
 import { callerChosenLimit, inPaginateStatic } from './mongoose-paginate';
-import { DATE_NAME, withinFixedWindow } from './time-window';
+import { DATE_NAME, recentRowsOfOneParent, withinFixedWindow } from './time-window';
 import { mayReadNative, nativeMongoReads } from './mongodb-native';
 import { knexReads, mayReadKnex, seededKnexTable } from './knex';
 import { indexOf } from '../../analysis/typescript/ast';
@@ -1079,7 +1079,7 @@ function inTimeWindow(ctx: RuleContext, q: OrmCall): boolean {
     const field = model?.fields.get(key);
     return field ? field.type === 'DateTime' && !field.list : DATE_NAME.test(key);
   };
-  return withinFixedWindow(where, isDateColumn, alwaysDefined);
+  return withinFixedWindow(where, isDateColumn, alwaysDefined) || recentRowsOfOneParent(where, isDateColumn, alwaysDefined);
 }
 
 /**
