@@ -367,8 +367,10 @@ export class ModelIndex {
     if (!arrangedByHand(model) && kinds.some((f) => TIME_FIELD.test(f))) return false;
     if (USER_TABLE_NAME.test(name) || this.isUserModel(name) || this.orderedByRelatedTime(model)) return false;
     const path = new Set([...seen, name]);
-    // Relations a project base declares (an abstract advert's seller) make the subclass's rows belong as well.
-    return [...this.ownAndInherited(model).values()].every((r) => {
+    // Relations a project base declares (an abstract advert's seller) make the subclass's rows belong as well, except
+    // an audit base's who-created/who-edited stamps, which it puts on every table, lookup lists included.
+    return [...this.ownAndInherited(model)].every(([field, r]) => {
+      if (!model.relations.has(field) && AUDIT_STAMP_FIELD.test(field)) return true;
       if (!r.target) return false;
       const toUsers = this.isUserModel(r.target) || USER_TABLE_NAME.test(r.target);
       if (r.kind === 'm2m') return true;
@@ -500,6 +502,9 @@ export class ModelIndex {
     return out;
   }
 }
+
+/** Who made or last edited a row (`created_by`, `modified_by`): an audit base's stamps, not an owner. */
+const AUDIT_STAMP_FIELD = /^(?:(?:created|modified|updated|changed|edited|deleted|last_modified|last_updated)_?by(?:_user)?|creator|editor|modifier)$/;
 
 /** True for relations whose rows come one per owner (loadable with select_related). */
 export function isSingle(kind: RelationKind): boolean {
