@@ -351,8 +351,8 @@ export class ModelIndex {
    * anything do not count: a many-to-many (a theme's tags, a place's voters: rows of the through table, not of this
    * one), and a nullable pointer the other side never follows back (`related_name="+"`, a collection's
    * featured product). A model whose `Meta.ordering` starts with an integer position (`order`, `position`,
-   * `sort_order`) is arranged by hand, so its created/updated stamps do not make it grow. Fields inherited from project base classes (a `TimeStampedModel`'s created/modified) are not
-   * counted.
+   * `sort_order`) is arranged by hand, so its created/updated stamps do not make it grow. Time stamps inherited from project base classes (a `TimeStampedModel`'s created/modified) are not
+   * counted; a price or a relation an abstract base declares is.
    */
   isLookup(name: string, seen = new Set<string>()): boolean {
     const classes = this.byName.get(name);
@@ -361,12 +361,16 @@ export class ModelIndex {
     const kinds = [...model.fields.values()];
     if (kinds.length === 0 || kinds.some((f) => f === 'GenericForeignKey' || f === 'TaggableManager')) return false;
     // Goods for sale (a price on each row: a shop's products, a store's books): the catalogue grows with the shop.
-    if ([...model.fields].some(([field, kind]) => PRICE_FIELD.test(field) && /Decimal|Money|Float|Integer/.test(kind))) return false;
+    // A price an abstract base declares (`class CarAdvert(AbstractAdvert)`) is on every row of the subclass too.
+    if ([...this.fieldsWithInherited(model)].some(([field, kind]) => PRICE_FIELD.test(field) && /Decimal|Money|Float|Integer/.test(kind))) return false;
     // Rows an admin arranges by hand (`ordering = ["order", "name"]`) are curated, stamped with their edits or not.
     if (!arrangedByHand(model) && kinds.some((f) => TIME_FIELD.test(f))) return false;
     if (USER_TABLE_NAME.test(name) || this.isUserModel(name) || this.orderedByRelatedTime(model)) return false;
     const path = new Set([...seen, name]);
-    return [...model.relations.values()].every((r) => {
+    // Relations a project base declares (an abstract advert's seller) make the subclass's rows belong as well, except
+    // an audit base's who-created/who-edited stamps, which it puts on every table, lookup lists included.
+    return [...this.ownAndInherited(model)].every(([field, r]) => {
+      if (!model.relations.has(field) && AUDIT_STAMP_FIELD.test(field)) return true;
       if (!r.target) return false;
       const toUsers = this.isUserModel(r.target) || USER_TABLE_NAME.test(r.target);
       if (r.kind === 'm2m') return true;
@@ -472,6 +476,19 @@ export class ModelIndex {
     return false;
   }
 
+  /** The fields of a class and of its project base classes (abstract models, mixins), its own last. */
+  private fieldsWithInherited(model: ModelClass, seen = new Set<string>()): Map<string, string> {
+    seen.add(model.name);
+    const out = new Map<string, string>();
+    for (const base of model.bases) {
+      const parents = this.byName.get(base);
+      if (parents?.length !== 1 || seen.has(base)) continue;
+      for (const [k, v] of this.fieldsWithInherited(parents[0], seen)) out.set(k, v);
+    }
+    for (const [k, v] of model.fields) out.set(k, v);
+    return out;
+  }
+
   /** The forward relations of a class and of its project base classes (abstract models, mixins). */
   private ownAndInherited(model: ModelClass, seen = new Set<string>()): Map<string, ModelClass['relations'] extends Map<string, infer V> ? V : never> {
     seen.add(model.name);
@@ -485,6 +502,9 @@ export class ModelIndex {
     return out;
   }
 }
+
+/** Who made or last edited a row (`created_by`, `modified_by`): an audit base's stamps, not an owner. */
+const AUDIT_STAMP_FIELD = /^(?:(?:created|modified|updated|changed|edited|deleted|last_modified|last_updated)_?by(?:_user)?|creator|editor|modifier)$/;
 
 /** True for relations whose rows come one per owner (loadable with select_related). */
 export function isSingle(kind: RelationKind): boolean {
