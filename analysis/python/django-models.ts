@@ -476,29 +476,26 @@ export class ModelIndex {
     return false;
   }
 
-  /** The fields of a class and of its project base classes (abstract models, mixins), its own last. */
-  private fieldsWithInherited(model: ModelClass, seen = new Set<string>()): Map<string, string> {
-    seen.add(model.name);
-    const out = new Map<string, string>();
-    for (const base of model.bases) {
-      const parents = this.byName.get(base);
-      if (parents?.length !== 1 || seen.has(base)) continue;
-      for (const [k, v] of this.fieldsWithInherited(parents[0], seen)) out.set(k, v);
-    }
-    for (const [k, v] of model.fields) out.set(k, v);
-    return out;
+  /** The field kinds of a class and of its project base classes (abstract models, mixins), a class's own last. */
+  private fieldsWithInherited(model: ModelClass): Map<string, string> {
+    return this.withInherited(model, (m) => m.fields);
   }
 
   /** The forward relations of a class and of its project base classes (abstract models, mixins). */
-  private ownAndInherited(model: ModelClass, seen = new Set<string>()): Map<string, ModelClass['relations'] extends Map<string, infer V> ? V : never> {
+  private ownAndInherited(model: ModelClass): Map<string, ModelClass['relations'] extends Map<string, infer V> ? V : never> {
+    return this.withInherited(model, (m) => m.relations);
+  }
+
+  /** `members` of a class merged over those of its project base classes (bases first, so the class's own win). */
+  private withInherited<V>(model: ModelClass, members: (m: ModelClass) => ReadonlyMap<string, V>, seen = new Set<string>()): Map<string, V> {
     seen.add(model.name);
-    const out = new Map<string, { kind: 'fk' | 'o2o' | 'm2m' | 'generic'; target?: string; relatedName?: string; nullable?: boolean }>();
+    const out = new Map<string, V>();
     for (const base of model.bases) {
       const parents = this.byName.get(base);
       if (parents?.length !== 1 || seen.has(base)) continue;
-      for (const [k, v] of this.ownAndInherited(parents[0], seen)) out.set(k, v);
+      for (const [k, v] of this.withInherited(parents[0], members, seen)) out.set(k, v);
     }
-    for (const [k, v] of model.relations) out.set(k, v);
+    for (const [k, v] of members(model)) out.set(k, v);
     return out;
   }
 }
