@@ -70,6 +70,11 @@ export interface ContextValue {
   /** For rows of a related manager (`project.channel_set.all()`): the relation, to find the model by. */
   relation?: string;
   queryset: QuerysetFacts;
+  /**
+   * A list view's own rows paged by a literal `paginate_by = N` (with any literal `paginate_orphans` added: the last
+   * page's most rows), no `get_paginate_by` to change it: the most rows one render holds.
+   */
+  pageRows?: number;
 }
 
 export interface TemplateView {
@@ -269,6 +274,24 @@ function dictEntries(dict: Node): [string, Node][] {
   return out;
 }
 
+/**
+ * The most rows a page of a list view holds when written as literals: `paginate_by = 5` (plus `paginate_orphans`,
+ * which folds that many leftover rows into the last page). Undefined when the size is computed, `get_paginate_by`
+ * or `get_paginate_orphans` picks it per request, or the view does not page.
+ */
+function literalPageRows(attrs: ReadonlyMap<string, Node>, methods: ReadonlyMap<string, Node>): number | undefined {
+  if (methods.has('get_paginate_by') || methods.has('get_paginate_orphans')) return undefined;
+  const size = integerValue(attrs.get('paginate_by')?.childForFieldName('right'));
+  if (size === undefined || size <= 0) return undefined;
+  if (!attrs.has('paginate_orphans')) return size;
+  const orphans = integerValue(attrs.get('paginate_orphans')?.childForFieldName('right'));
+  return orphans === undefined ? undefined : size + orphans;
+}
+
+function integerValue(node: Node | null | undefined): number | undefined {
+  return node?.type === 'integer' && /^\d+$/.test(node.text) ? Number(node.text) : undefined;
+}
+
 /** A class-based view: ListView/DetailView and subclasses, by its bases and attributes. */
 function classView(cls: Node, file: string): TemplateView | undefined {
   const bases = (cls.childForFieldName('superclasses')?.namedChildren ?? []).map((b) => b?.text ?? '');
@@ -307,7 +330,8 @@ function classView(cls: Node, file: string): TemplateView | undefined {
         names.add('object');
         if (rowModel) names.add(rowModel.toLowerCase());
       }
-      for (const name of names) context.push({ name, many: isList, model: rowModel, queryset: main.facts });
+      const pageRows = isList ? literalPageRows(attrs, methods) : undefined;
+      for (const name of names) context.push({ name, many: isList, model: rowModel, queryset: main.facts, ...(pageRows !== undefined && { pageRows }) });
     }
   }
   const getContext = methods.get('get_context_data');

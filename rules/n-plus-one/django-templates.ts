@@ -11,7 +11,7 @@ import { modelClassName } from '../shared/table-names';
 import { Parser, type Language, type Tree } from 'web-tree-sitter';
 import type { FixSpec, OffsetEdit, ProjectInfo, ReportSpec, RuleContext } from '../api';
 import { clip, lineNumberAt } from '../shared/format';
-import { headlineText, type NPlusOneMessageId } from './meta';
+import { headlineText, smallPageSize, type NPlusOneMessageId } from './meta';
 import { offlineByLayout } from '../../analysis/reach';
 import { parseTemplate, looksLikeTemplate, type ParsedTemplate, type TemplateNode, type VariableRead } from '../../analysis/django-templates/parse';
 import { isModelsFile, ModelIndex, modelsIn, type ModelInfo, type QueryingMethod } from '../../analysis/django-templates/models';
@@ -91,7 +91,8 @@ export function checkTemplate(ctx: RuleContext): void {
   if (!looksLikeTemplate(ctx.file.text)) return;
   const language = ctx.pythonLanguage?.();
   if (!language) return;
-  const findings = projectFindings(ctx, language).filter((f) => f.template === ctx.file.relPath);
+  const small = smallPageSize(ctx.options);
+  const findings = projectFindings(ctx, language).filter((f) => f.template === ctx.file.relPath && !smallPage(f, small));
   const seen = new Set<string>();
   for (const f of findings) {
     const key = `${f.start}:${f.path}:${f.method}`;
@@ -105,7 +106,8 @@ export function checkTemplate(ctx: RuleContext): void {
 /** View-side findings (on the queryset of a view in the file being checked), with the fix. */
 export function checkTemplateViews(ctx: RuleContext, tree: Tree, canFix: boolean): void {
   if (!moduleMatches(tree, ctx.file.text, RENDERS_TEMPLATES)) return;
-  const findings = projectFindings(ctx, tree.language, tree).filter((f) => f.view.file === ctx.file.relPath);
+  const small = smallPageSize(ctx.options);
+  const findings = projectFindings(ctx, tree.language, tree).filter((f) => f.view.file === ctx.file.relPath && !smallPage(f, small));
   const seen = new Set<string>();
   for (const f of findings) {
     // A model method's queries are fixed in the model or the view by hand: reported in the template only.
@@ -115,6 +117,11 @@ export function checkTemplateViews(ctx: RuleContext, tree: Tree, canFix: boolean
     seen.add(key);
     ctx.report({ ...viewReport(f, canFix, ctx.project), table: rowsTable(f) });
   }
+}
+
+/** Rows of a list view paged a handful at a time (`paginate_by = 5`): a few queries a page, not a memory cause. */
+function smallPage(f: TemplateFinding, small: number): boolean {
+  return f.value.pageRows !== undefined && f.value.pageRows <= small;
 }
 
 /**
