@@ -493,7 +493,8 @@ function mainQueryset(attrs: Map<string, Node>, methods: Map<string, Node>, mode
   if (getQueryset) {
     const returns = returnValues(getQueryset);
     const described = returns.map((r) => ({ node: r, info: querysetOf(r) }));
-    // Each return must be a queryset we can read; `super().get_queryset()` is not followed.
+    if (described.length > 1) return branchedQueryset(getQueryset, described, model);
+    // The return must be a queryset we can read; `super().get_queryset()` is not followed.
     if (described.length !== 1 || !described[0].info) return undefined;
     const facts = querysetFacts(described[0].info, described[0].node);
     return facts && { facts, model: described[0].info.models[0] ?? model };
@@ -517,6 +518,36 @@ function mainQueryset(attrs: Map<string, Node>, methods: Map<string, Node>, mode
       start: modelAssignment.startIndex, end: modelAssignment.endIndex, branches: false,
     },
   };
+}
+
+/**
+ * A `get_queryset()` with several returns, as list views filter by a query parameter (`if tag: return
+ * Car.objects.filter(tags__name=tag)` / `return super().get_queryset()`): every return a readable queryset over the
+ * view's model or the default rows (`super().get_queryset()`, directly or through a name bound to it once). The first
+ * readable queryset speaks for the rows (a read it lacks queries per row on that branch); its fix is unsafe.
+ */
+function branchedQueryset(fn: Node, returns: { node: Node; info: QuerysetInfo | undefined }[], model: string | undefined): { facts: QuerysetFacts; model?: string } | undefined {
+  if (!model) return undefined;
+  let first: { node: Node; info: QuerysetInfo } | undefined;
+  for (const r of returns) {
+    if (r.info) {
+      if (r.info.models[0] !== model) return undefined;
+      first ??= { node: r.node, info: r.info };
+    } else if (!defaultRows(r.node, fn)) return undefined;
+  }
+  const facts = first && querysetFacts(first.info, first.node);
+  return facts && { facts: { ...facts, branches: true }, model };
+}
+
+const SUPER_QUERYSET = /^super\(\s*(\w+\s*,\s*self\s*)?\)\.get_queryset\(\)$/;
+
+/** `super().get_queryset()`, or a name this function binds to it once and never rebinds. */
+function defaultRows(node: Node, fn: Node): boolean {
+  if (SUPER_QUERYSET.test(node.text)) return true;
+  if (node.type !== 'identifier') return false;
+  const body = fn.childForFieldName('body')?.text ?? '';
+  const bindings = body.match(new RegExp(`^[ \\t]*${node.text}\\s*(?:[-+|&]?=)(?!=)\\s*(.*)$`, 'gm')) ?? [];
+  return bindings.length === 1 && SUPER_QUERYSET.test(bindings[0].replace(/^[^=]*=\s*/, '').trim());
 }
 
 function relationOf(info: QuerysetInfo): string | undefined {

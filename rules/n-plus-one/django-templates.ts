@@ -655,9 +655,10 @@ function viewReport(f: TemplateFinding, canFix: boolean, project: ProjectInfo): 
   if (canFix && (method === 'select_related' || method === 'prefetch_related')) {
     const edits = addRelationToQueryset(f.value.queryset, method, f.path);
     // Unsafe: select_related of a field deferred by only()/defer() raises FieldError; a new `queryset =` line under a
-    // project base class may replace a filtered queryset that base sets.
+    // project base class may replace a filtered queryset that base sets; a get_queryset that branches gets it on one
+    // branch only.
     const q = f.value.queryset;
-    const unsafe = q.deferred || (q.modelLine?.projectBases && !q.insertAts && q.selectCalls.length + q.prefetchCalls.length === 0);
+    const unsafe = q.deferred || q.branches || (q.modelLine?.projectBases && !q.insertAts && q.selectCalls.length + q.prefetchCalls.length === 0);
     if (edits) fixes = [{ title: `Add .${method}("${f.path}") to the queryset`, safety: unsafe ? 'unsafe' : 'safe', edits }];
   }
   return { start: f.value.queryset.start, end: f.value.queryset.end, ...message, detail, fixes };
