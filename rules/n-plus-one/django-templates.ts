@@ -679,7 +679,8 @@ export const TEMPLATE_NOTES =
   '`o.customer`: Django sets it without a query), members the models do not ' +
   'declare as relations (annotations such as `annotate(n=Count("items"))` read as `o.n`, `Prefetch(to_attr=...)` lists, ' +
   'properties, JSON fields), `.values()`/`.values_list()` querysets, querysets sliced to at most 20 rows (`qs[:10]`; ' +
-  'paginated views are reported: every page costs a query per row), loops over anything that is not a view\'s queryset, ' +
+  'paginated views are reported: every page costs a query per row, unless a literal `paginate_by` (with ' +
+  '`paginate_orphans`) and no `get_paginate_by` keep a page at most `smallPageSize` rows, 5 by default), loops over anything that is not a view\'s queryset, ' +
   'and relations the queryset already selects or prefetches (also through `Prefetch` objects). Without a models.py that ' +
   'declares the relation, only unambiguous manager reads (`o.x.all`, `o.x.count`) are reported. ' +
   'The fix edits the view, not the template, and memlint\'s fixes edit the file they are reported in: so each template ' +
