@@ -21,12 +21,6 @@ export interface DrfPaginationSettings {
    * answered with state 'unpaged'.
    */
   pageSize?: boolean;
-  /**
-   * With state 'paged': the rows a page holds when the default class is DRF's PageNumberPagination or
-   * CursorPagination (neither lets the client raise it) with a literal PAGE_SIZE. LimitOffsetPagination's ?limit=
-   * is the client's choice: undefined.
-   */
-  pageRows?: number;
 }
 
 /** DRF's own pagination classes: they page only with a PAGE_SIZE (a view's or the settings'). */
@@ -40,7 +34,6 @@ interface ModuleAnswer {
   pageSize: boolean;
   /** 'none': a Django settings module that does not configure DRF pagination; undefined: not a settings module. */
   answer?: DrfPagination | 'none';
-  pageRows?: number;
 }
 
 const perProject = new WeakMap<ProjectInfo, Map<string, ModuleAnswer>>();
@@ -58,11 +51,10 @@ export function drfPaginationSettings(project: ProjectInfo, current?: { relPath:
     const text = texts.text(rel);
     if (text === undefined) continue;
     let entry = cache.get(rel);
-    if (!entry || entry.text !== text) cache.set(rel, (entry = { text, answer: moduleAnswer(rel, text), pageSize: setsPageSize(text), pageRows: fixedPageRows(text) }));
+    if (!entry || entry.text !== text) cache.set(rel, (entry = { text, answer: moduleAnswer(rel, text), pageSize: setsPageSize(text) }));
     const answer = entry.answer;
     if (answer === undefined) continue;
-    if (answer === 'paged') return { state: answer, file: rel, ...(entry.pageRows !== undefined && { pageRows: entry.pageRows }) };
-    if (answer === 'unknown') return { state: answer, file: rel };
+    if (answer === 'paged' || answer === 'unknown') return { state: answer, file: rel };
     sawSettings ??= rel;
     pageSize ||= entry.pageSize;
     if (answer === 'unpaged') unpagedIn = rel;
@@ -92,15 +84,6 @@ export function moduleAnswer(rel: string, written: string): DrfPagination | 'non
   if (DRF_CLASSES.test(cls)) return pageSize === undefined || pageSize === 'None' ? 'unpaged' : 'paged';
   // A project's own class sets its page_size itself.
   return 'paged';
-}
-
-/** DRF's page-number or cursor class with a literal PAGE_SIZE: the rows of every page (the client cannot raise it). */
-function fixedPageRows(written: string): number | undefined {
-  const text = withoutCommentLines(written);
-  const cls = settingValue(text, 'DEFAULT_PAGINATION_CLASS')?.replace(/^["']|["']$/g, '');
-  if (!cls || !/^(rest_framework\.pagination\.)?(PageNumberPagination|CursorPagination)$/.test(cls)) return undefined;
-  const size = settingValue(text, 'PAGE_SIZE');
-  return size && /^\d+$/.test(size) && Number(size) > 0 ? Number(size) : undefined;
 }
 
 /** A `PAGE_SIZE` other than None in a module that configures REST_FRAMEWORK. */

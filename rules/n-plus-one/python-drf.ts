@@ -36,7 +36,6 @@ import { customQuerysetStamp } from '../../analysis/python/custom-querysets';
 import { classesOfText, projectClassTexts } from '../../analysis/python/project-classes';
 import { customChainReader } from './drf-custom-chains';
 import { checkMethodFieldQueries, DRF_METHOD_QUERY_NOTES } from './drf-method-queries';
-import { pagedBySettings, smallSettingsPage } from './drf-small-pages';
 
 /** The DRF parts of the rule's documentation (kept here, beside the code they describe). */
 export const DRF_WHAT =
@@ -122,10 +121,7 @@ export function checkDrfSerializers(ctx: RuleContext, tree: Tree): void {
   // allowed is not: the cache drops the fixes of findings it replays while the file has syntax errors).
   // The project's QuerySet/Manager class texts: custom chains are read through them.
   const customStamp = customQuerysetStamp(projectClassTexts(ctx.project, { relPath: ctx.file.relPath, text }), classesOfText(text));
-  // A settings default of a handful of rows a page quiets the views that take it: part of every statement's key.
-  const smallPage = smallSettingsPage(ctx);
-  const origins = importsOf(tree).origins;
-  const shared = digest(`${ctx.file.relPath}\u0000${drf.version}\u0000${customStamp}\u0000${JSON.stringify([...origins])}\u0000${smallPage ?? ''}`);
+  const shared = digest(`${ctx.file.relPath}\u0000${drf.version}\u0000${customStamp}\u0000${JSON.stringify([...importsOf(tree).origins])}`);
   const chains = customChainReader(ctx, drf);
   const readCustom: CustomReader = (expression) => {
     const rows = chains(expression);
@@ -133,7 +129,6 @@ export function checkDrfSerializers(ctx: RuleContext, tree: Tree): void {
   };
   for (const statement of statements) {
     const cls = statement.type === 'decorated_definition' ? statement.node.childForFieldName('definition') : statement.node;
-    const smallPages = smallPage !== undefined && cls?.type === 'class_definition' && pagedBySettings(cls, origins);
     const bases = cls?.type === 'class_definition' ? baseTexts(cls, classes, statementsOfClasses(tree)) : '';
     const context = bases ? `${shared}\u0000${bases}` : shared;
     findingsCache.check(ctx, statement, context, (reads) => outsideReadsHold(tree, reads), (report) => {
@@ -141,8 +136,6 @@ export function checkDrfSerializers(ctx: RuleContext, tree: Tree): void {
         for (const view of listViewsIn(tree, statement, classes, readCustom)) {
           // A viewset routed only as `as_view({"get": "retrieve"})` serializes one row per request, never the list.
           if (view.classBased && listRoutingOf(ctx.project, { relPath: ctx.file.relPath, text }, view.label) === 'not-listed') continue;
-          // Its list pages hold a handful of rows (the settings' PAGE_SIZE): a few queries a page.
-          if (view.classBased && smallPages) continue;
           checkView(ctx, drf, view, canFix, report);
         }
       });
