@@ -70,6 +70,11 @@ export interface ContextValue {
   /** For rows of a related manager (`project.channel_set.all()`): the relation, to find the model by. */
   relation?: string;
   queryset: QuerysetFacts;
+  /**
+   * A list view's own rows paged by a literal `paginate_by = N` (with any literal `paginate_orphans` added: the last
+   * page's most rows), no `get_paginate_by` to change it: the most rows one render holds.
+   */
+  pageRows?: number;
 }
 
 export interface TemplateView {
@@ -269,6 +274,24 @@ function dictEntries(dict: Node): [string, Node][] {
   return out;
 }
 
+/**
+ * The most rows a page of a list view holds when written as literals: `paginate_by = 5` (plus `paginate_orphans`,
+ * which folds that many leftover rows into the last page). Undefined when the size is computed, `get_paginate_by`
+ * or `get_paginate_orphans` picks it per request, or the view does not page.
+ */
+function literalPageRows(attrs: ReadonlyMap<string, Node>, methods: ReadonlyMap<string, Node>): number | undefined {
+  if (methods.has('get_paginate_by') || methods.has('get_paginate_orphans')) return undefined;
+  const size = integerValue(attrs.get('paginate_by')?.childForFieldName('right'));
+  if (size === undefined || size <= 0) return undefined;
+  if (!attrs.has('paginate_orphans')) return size;
+  const orphans = integerValue(attrs.get('paginate_orphans')?.childForFieldName('right'));
+  return orphans === undefined ? undefined : size + orphans;
+}
+
+function integerValue(node: Node | null | undefined): number | undefined {
+  return node?.type === 'integer' && /^\d+$/.test(node.text) ? Number(node.text) : undefined;
+}
+
 /** A class-based view: ListView/DetailView and subclasses, by its bases and attributes. */
 function classView(cls: Node, file: string): TemplateView | undefined {
   const bases = (cls.childForFieldName('superclasses')?.namedChildren ?? []).map((b) => b?.text ?? '');
@@ -307,7 +330,8 @@ function classView(cls: Node, file: string): TemplateView | undefined {
         names.add('object');
         if (rowModel) names.add(rowModel.toLowerCase());
       }
-      for (const name of names) context.push({ name, many: isList, model: rowModel, queryset: main.facts });
+      const pageRows = isList ? literalPageRows(attrs, methods) : undefined;
+      for (const name of names) context.push({ name, many: isList, model: rowModel, queryset: main.facts, ...(pageRows !== undefined && { pageRows }) });
     }
   }
   const getContext = methods.get('get_context_data');
@@ -469,7 +493,8 @@ function mainQueryset(attrs: Map<string, Node>, methods: Map<string, Node>, mode
   if (getQueryset) {
     const returns = returnValues(getQueryset);
     const described = returns.map((r) => ({ node: r, info: querysetOf(r) }));
-    // Each return must be a queryset we can read; `super().get_queryset()` is not followed.
+    if (described.length > 1) return branchedQueryset(getQueryset, described, model);
+    // The return must be a queryset we can read; `super().get_queryset()` is not followed.
     if (described.length !== 1 || !described[0].info) return undefined;
     const facts = querysetFacts(described[0].info, described[0].node);
     return facts && { facts, model: described[0].info.models[0] ?? model };
@@ -493,6 +518,36 @@ function mainQueryset(attrs: Map<string, Node>, methods: Map<string, Node>, mode
       start: modelAssignment.startIndex, end: modelAssignment.endIndex, branches: false,
     },
   };
+}
+
+/**
+ * A `get_queryset()` with several returns, as list views filter by a query parameter (`if tag: return
+ * Car.objects.filter(tags__name=tag)` / `return super().get_queryset()`): every return a readable queryset over the
+ * view's model or the default rows (`super().get_queryset()`, directly or through a name bound to it once). The first
+ * readable queryset speaks for the rows (a read it lacks queries per row on that branch); its fix is unsafe.
+ */
+function branchedQueryset(fn: Node, returns: { node: Node; info: QuerysetInfo | undefined }[], model: string | undefined): { facts: QuerysetFacts; model?: string } | undefined {
+  if (!model) return undefined;
+  let first: { node: Node; info: QuerysetInfo } | undefined;
+  for (const r of returns) {
+    if (r.info) {
+      if (r.info.models[0] !== model) return undefined;
+      first ??= { node: r.node, info: r.info };
+    } else if (!defaultRows(r.node, fn)) return undefined;
+  }
+  const facts = first && querysetFacts(first.info, first.node);
+  return facts && { facts: { ...facts, branches: true }, model };
+}
+
+const SUPER_QUERYSET = /^super\(\s*(\w+\s*,\s*self\s*)?\)\.get_queryset\(\)$/;
+
+/** `super().get_queryset()`, or a name this function binds to it once and never rebinds. */
+function defaultRows(node: Node, fn: Node): boolean {
+  if (SUPER_QUERYSET.test(node.text)) return true;
+  if (node.type !== 'identifier') return false;
+  const body = fn.childForFieldName('body')?.text ?? '';
+  const bindings = body.match(new RegExp(`^[ \\t]*${node.text}\\s*(?:[-+|&]?=)(?!=)\\s*(.*)$`, 'gm')) ?? [];
+  return bindings.length === 1 && SUPER_QUERYSET.test(bindings[0].replace(/^[^=]*=\s*/, '').trim());
 }
 
 function relationOf(info: QuerysetInfo): string | undefined {

@@ -11,7 +11,7 @@ import { modelClassName } from '../shared/table-names';
 import { Parser, type Language, type Tree } from 'web-tree-sitter';
 import type { FixSpec, OffsetEdit, ProjectInfo, ReportSpec, RuleContext } from '../api';
 import { clip, lineNumberAt } from '../shared/format';
-import { headlineText, type NPlusOneMessageId } from './meta';
+import { headlineText, smallPageSize, type NPlusOneMessageId } from './meta';
 import { offlineByLayout } from '../../analysis/reach';
 import { parseTemplate, looksLikeTemplate, type ParsedTemplate, type TemplateNode, type VariableRead } from '../../analysis/django-templates/parse';
 import { isModelsFile, ModelIndex, modelsIn, type ModelInfo, type QueryingMethod } from '../../analysis/django-templates/models';
@@ -91,7 +91,8 @@ export function checkTemplate(ctx: RuleContext): void {
   if (!looksLikeTemplate(ctx.file.text)) return;
   const language = ctx.pythonLanguage?.();
   if (!language) return;
-  const findings = projectFindings(ctx, language).filter((f) => f.template === ctx.file.relPath);
+  const small = smallPageSize(ctx.options);
+  const findings = projectFindings(ctx, language).filter((f) => f.template === ctx.file.relPath && !smallPage(f, small));
   const seen = new Set<string>();
   for (const f of findings) {
     const key = `${f.start}:${f.path}:${f.method}`;
@@ -105,7 +106,8 @@ export function checkTemplate(ctx: RuleContext): void {
 /** View-side findings (on the queryset of a view in the file being checked), with the fix. */
 export function checkTemplateViews(ctx: RuleContext, tree: Tree, canFix: boolean): void {
   if (!moduleMatches(tree, ctx.file.text, RENDERS_TEMPLATES)) return;
-  const findings = projectFindings(ctx, tree.language, tree).filter((f) => f.view.file === ctx.file.relPath);
+  const small = smallPageSize(ctx.options);
+  const findings = projectFindings(ctx, tree.language, tree).filter((f) => f.view.file === ctx.file.relPath && !smallPage(f, small));
   const seen = new Set<string>();
   for (const f of findings) {
     // A model method's queries are fixed in the model or the view by hand: reported in the template only.
@@ -115,6 +117,11 @@ export function checkTemplateViews(ctx: RuleContext, tree: Tree, canFix: boolean
     seen.add(key);
     ctx.report({ ...viewReport(f, canFix, ctx.project), table: rowsTable(f) });
   }
+}
+
+/** Rows of a list view paged a handful at a time (`paginate_by = 5`): a few queries a page, not a memory cause. */
+function smallPage(f: TemplateFinding, small: number): boolean {
+  return f.value.pageRows !== undefined && f.value.pageRows <= small;
 }
 
 /**
@@ -648,9 +655,10 @@ function viewReport(f: TemplateFinding, canFix: boolean, project: ProjectInfo): 
   if (canFix && (method === 'select_related' || method === 'prefetch_related')) {
     const edits = addRelationToQueryset(f.value.queryset, method, f.path);
     // Unsafe: select_related of a field deferred by only()/defer() raises FieldError; a new `queryset =` line under a
-    // project base class may replace a filtered queryset that base sets.
+    // project base class may replace a filtered queryset that base sets; a get_queryset that branches gets it on one
+    // branch only.
     const q = f.value.queryset;
-    const unsafe = q.deferred || (q.modelLine?.projectBases && !q.insertAts && q.selectCalls.length + q.prefetchCalls.length === 0);
+    const unsafe = q.deferred || q.branches || (q.modelLine?.projectBases && !q.insertAts && q.selectCalls.length + q.prefetchCalls.length === 0);
     if (edits) fixes = [{ title: `Add .${method}("${f.path}") to the queryset`, safety: unsafe ? 'unsafe' : 'safe', edits }];
   }
   return { start: f.value.queryset.start, end: f.value.queryset.end, ...message, detail, fixes };
@@ -671,7 +679,8 @@ export const TEMPLATE_NOTES =
   '`o.customer`: Django sets it without a query), members the models do not ' +
   'declare as relations (annotations such as `annotate(n=Count("items"))` read as `o.n`, `Prefetch(to_attr=...)` lists, ' +
   'properties, JSON fields), `.values()`/`.values_list()` querysets, querysets sliced to at most 20 rows (`qs[:10]`; ' +
-  'paginated views are reported: every page costs a query per row), loops over anything that is not a view\'s queryset, ' +
+  'paginated views are reported: every page costs a query per row, unless a literal `paginate_by` (with ' +
+  '`paginate_orphans`) and no `get_paginate_by` keep a page at most `smallPageSize` rows, 5 by default), loops over anything that is not a view\'s queryset, ' +
   'and relations the queryset already selects or prefetches (also through `Prefetch` objects). Without a models.py that ' +
   'declares the relation, only unambiguous manager reads (`o.x.all`, `o.x.count`) are reported. ' +
   'The fix edits the view, not the template, and memlint\'s fixes edit the file they are reported in: so each template ' +

@@ -3,7 +3,7 @@
  * with python-drf.ts, python-sqlalchemy.ts and django-templates.ts; typescript.ts with typescript-relations.ts).
  * Each adds its file kinds, trigger, fix safety and docs.
  */
-import type { RuleMeta } from '../api';
+import type { RuleMeta, RuleOption } from '../api';
 import { fillTemplate } from '../shared/message-templates';
 
 export const N_PLUS_ONE_MESSAGES = {
@@ -46,12 +46,29 @@ export const N_PLUS_ONE_MESSAGES = {
 
 export type NPlusOneMessageId = keyof typeof N_PLUS_ONE_MESSAGES;
 
+export const N_PLUS_ONE_OPTIONS: Record<string, RuleOption> = {
+  smallPageSize: {
+    type: 'number',
+    default: 5,
+    description:
+      'A list paged at most this many rows at a time, by a literal size the client cannot raise (Django `paginate_by`), ' +
+      'is not reported: its per-row queries are a handful a page.',
+  },
+};
+
 /** What both implementations' meta share. */
 export const nPlusOneMeta = {
   id: 'n-plus-one',
   defaultSeverity: 'warning',
+  options: N_PLUS_ONE_OPTIONS,
   messages: N_PLUS_ONE_MESSAGES,
-} satisfies Pick<RuleMeta, 'id' | 'defaultSeverity' | 'messages'>;
+} satisfies Pick<RuleMeta, 'id' | 'defaultSeverity' | 'options' | 'messages'>;
+
+/** The largest page whose per-row queries are a handful (the rule's `smallPageSize`). */
+export function smallPageSize(options: Readonly<Record<string, unknown>>): number {
+  const value = options.smallPageSize;
+  return typeof value === 'number' && Number.isFinite(value) ? value : 5;
+}
 
 /** The headline a report will show, to fit it to the Problems panel's line before reporting. */
 export function headlineText(messageId: NPlusOneMessageId, data: Readonly<Record<string, string | number>>): string {
