@@ -223,9 +223,13 @@ export function curatedByName(project: ProjectInfo, current: { relPath: string; 
   return writeSites(writers, name, models.reverseAccessors(name)).every((s) => curatorsSite(project, current, writers, s));
 }
 
-/** The project's models curated by their name (curatedByName), sorted: a loop over their rows is a handful of queries. */
-export function curatedNames(project: ProjectInfo, current: { relPath: string; text: string }, models: ModelIndex): string[] {
-  return models.names().filter((name) => fewByName(name) && curatedByName(project, current, models, name)).sort();
+/**
+ * The project's models curated by their name (curatedByName), sorted: a loop over their rows is a handful of queries.
+ * `among` narrows the names asked about before their writers are (a module asks only about the models it names:
+ * judging writers reads every module of the project).
+ */
+export function curatedNames(project: ProjectInfo, current: { relPath: string; text: string }, models: ModelIndex, among: (name: string) => boolean = () => true): string[] {
+  return models.names().filter((name) => fewByName(name) && among(name) && curatedByName(project, current, models, name)).sort();
 }
 
 /** What the analysed module itself writes, as a string: part of a finding's cache key (other modules' texts are keyed already). */

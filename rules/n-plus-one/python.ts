@@ -5,7 +5,7 @@ import { SMALL_TABLES_NOTE, tableOf } from '../shared/table-names';
 import { clip } from '../shared/format';
 import type { Node, Tree } from 'web-tree-sitter';
 import { liveCodeReports } from '../../analysis/python/dead-functions';
-import { defineRule, type FixSpec, type ReportSpec } from '../api';
+import { defineRule, type FixSpec, type ReportSpec, type RuleContext } from '../api';
 import { nPlusOneMeta } from './meta';
 import { ancestor, captures, nodesAtText, positionalArguments, parents } from '../../analysis/python/ast';
 import {
@@ -38,7 +38,8 @@ import { checkResponseModelLists } from './python-fastapi';
 import { fileMatches, StatementFindingsCache, statementCachesEnabled, statementMatches, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
 import { classMethods } from '../../analysis/python/class-methods';
 import { findingsByMethod } from '../../analysis/python/method-findings';
-import { StatementSlot, TreeSlot } from '../../analysis/cache';
+import { projectChanges, StatementSlot, TreeSlot } from '../../analysis/cache';
+import { fewByName } from '../../analysis/table-names';
 import { checkTemplate, checkTemplateViews, TEMPLATE_NOTES } from './django-templates';
 import { checkJinjaTemplate, JINJA_NOTES } from './jinja-templates';
 import { RENDERS_TEMPLATES } from '../../analysis/python/django-template-views';
@@ -284,8 +285,8 @@ def order_list(request):
     // in the key (a syntax error typed re-checks no other loop).
     const { models, version } = projectModels(ctx, tree);
     // Tables named for a site's few curated things (a clinic's doctors, its branches): a loop over them is a handful.
-    const fewTables = new Set(curatedNames(ctx.project, { relPath: ctx.file.relPath, text: ctx.file.text }, models));
-    const context = `${[...fewTables].join(',')}\u0000${[...moduleProperties(tree)].join(',')}\u0000${[...moduleQueryingMethods(tree).values()].map((q) => `${q.key}=${q.manager}.${q.call}${q.prefetchable ? '+' : ''}`).join(',')}\u0000${version}`;
+    const fewTables = curatedTablesOf(ctx, models);
+    const context = `${fewTables.key}\u0000${[...moduleProperties(tree)].join(',')}\u0000${[...moduleQueryingMethods(tree).values()].map((q) => `${q.key}=${q.manager}.${q.call}${q.prefetchable ? '+' : ''}`).join(',')}\u0000${version}`;
     for (const statement of topLevelStatements(tree)) {
       if (!statementMatches(statement, FOR_WORD)) continue;
       findingsCache.check(ctx, statement, context, (reads) => outsideReadsHold(tree, reads), (report) => checkLoops(tree, statement, context, canFix, models, fewTables, report), canFix);
@@ -309,7 +310,7 @@ const methodFindings = new StatementFindingsCache<OutsideReads>('n-plus-one: loo
 const FOR_KEYWORDS = /\bfor\b/g;
 
 /** The loop findings of one top-level statement, method by method for a class; the outside reads of them all. */
-function checkLoops(tree: Tree, statement: TopLevelStatement, context: string, canFix: boolean, models: ModelIndex, fewTables: ReadonlySet<string>, report: (spec: ReportSpec) => void): OutsideReads | undefined {
+function checkLoops(tree: Tree, statement: TopLevelStatement, context: string, canFix: boolean, models: ModelIndex, fewTables: CuratedTables, report: (spec: ReportSpec) => void): OutsideReads | undefined {
   const analyse = (unit: TopLevelStatement) => (reportTo: (spec: ReportSpec) => void) => {
     const [, reads] = recordingOutsideReads(() => checkStatement(tree, unit, canFix, models, fewTables, reportTo));
     return reads.unknown ? undefined : reads;
@@ -319,7 +320,7 @@ function checkLoops(tree: Tree, statement: TopLevelStatement, context: string, c
   return findingsByMethod(tree, split, methodFindings, context, report, (unit) => analyse(unit), canFix, (unit) => !FOR_WORD.test(unit.text));
 }
 
-function checkStatement(tree: Tree, statement: TopLevelStatement, canFix: boolean, models: ModelIndex, fewTables: ReadonlySet<string>, reportTo: (spec: ReportSpec) => void): void {
+function checkStatement(tree: Tree, statement: TopLevelStatement, canFix: boolean, models: ModelIndex, fewTables: CuratedTables, reportTo: (spec: ReportSpec) => void): void {
   const sources = new Map<number, RowSource | null>();
   for (const iteration of iterationsIn(tree, statement.text, statement.start)) {
     if (copiesRows(iteration) || fewRows(iteration) || endsFirstPass(iteration)) continue;
@@ -371,10 +372,37 @@ function rowsOfSerializedObject(iteration: Iteration, source: RowSource): boolea
 const COPY_IDIOM = /\.(pk|id)\s*=\s*None\b|\bcopy\.(deep)?copy\(|\bdeepcopy\(|\bmodel_to_dict\(/;
 
 /** Every model the loop's rows come from is a table curated by its name (model-writers.ts's curatedNames). */
-function rowsOfCuratedTables(info: QuerysetInfo, fewTables: ReadonlySet<string>): boolean {
-  if (fewTables.size === 0 || info.models.length === 0) return false;
+function rowsOfCuratedTables(info: QuerysetInfo, fewTables: CuratedTables): boolean {
+  if (!fewTables.key || info.models.length === 0) return false;
   const imported = importsOf(info.roots[0].node.tree).origins;
   return info.models.every((m) => fewTables.has(imported.get(m)?.name ?? m));
+}
+
+/** The project's tables curated by their name that a module names, asked lazily; `key` says what answers may change. */
+interface CuratedTables {
+  /** Empty when the module names none (the common case: nothing to ask). */
+  key: string;
+  has(model: string): boolean;
+}
+
+/**
+ * Only models the module names are asked about (a loop over a related manager's rows is judged as children), and only
+ * when a loop's rows come from one: judging their writers reads every module of the project. Their answers follow the
+ * other modules' texts, so the key holds the project's change count outside this file.
+ */
+function curatedTablesOf(ctx: RuleContext, models: ModelIndex): CuratedTables {
+  const text = ctx.file.text;
+  const candidates = models.names().filter((name) => fewByName(name) && text.includes(name) && new RegExp(`\\b${name}\\b`).test(text));
+  if (candidates.length === 0) return { key: '', has: () => false };
+  let curated: ReadonlySet<string> | undefined;
+  return {
+    key: `${candidates.join(',')}@${projectChanges(ctx.project, ctx.file.relPath) ?? ''}`,
+    has(model) {
+      if (!candidates.includes(model)) return false;
+      curated ??= new Set(curatedNames(ctx.project, { relPath: ctx.file.relPath, text }, models, (name) => candidates.includes(name)));
+      return curated.has(model);
+    },
+  };
 }
 
 /** A loop (or a loop nested in one) that copies a small tree of rows: its queries are inherent, not an N+1 to fix. */
