@@ -19,7 +19,7 @@ import { neverCalled } from '../../analysis/typescript/uncalled';
 import type { RequestCaller } from '../../analysis/typescript/import-graph';
 import { chainMethods, mongooseCallback, ormCalls, ORM_LABEL, type OrmCall } from '../../analysis/typescript/orm';
 import { optionalBound, type OptionalBound } from '../../analysis/typescript/optional-bound';
-import { describeRawSelect, MAY_RUN_RAW_SELECT, rawSelects } from './raw-sql';
+import { describeRawSelect, mayRunRawSelect, rawSelects } from './raw-sql';
 import { unboundedPopulate, type UnboundedPopulate } from './mongoose-populate';
 import { callerChosenLimit, inPaginateStatic } from './mongoose-paginate';
 import { DATE_NAME, recentRowsOfOneParent, withinFixedWindow } from './time-window';
@@ -219,7 +219,7 @@ export default router;
   check(ctx) {
     if (isOfflineFile(ctx.file.relPath)) return;
     const limit = ctx.options.suggestedLimit as number;
-    if (MAY_RUN_RAW_SELECT.test(ctx.file.text)) {
+    if (mayRunRawSelect(ctx.file.text)) {
       for (const found of rawSelects(ctx)) {
         const { what, detail } = describeRawSelect(found);
         ctx.report({ start: found.call.getStart(), end: found.call.getEnd(), messageId: 'unbounded', data: { what: clip(what, 56) }, detail, table: found.table });
