@@ -23,7 +23,7 @@ import { projectTexts } from '../project-texts';
 import { statementCachesEnabled } from '../cache';
 import type { ModelIndex } from './django-models';
 import { EVENT_MODEL_NAME } from './model-growth';
-import { fewByName } from '../table-names';
+import { fewByName } from '../few-by-name';
 import { CURATED, enclosingFunction, indentOf, OFFLINE_PATH, onlyCuratorsCall } from './request-created-models';
 
 /** The kind of code a write is in. */
@@ -212,7 +212,7 @@ export function curatedCatalogue(project: ProjectInfo, current: { relPath: strin
 }
 
 /**
- * A project model whose name says it holds a site's or business's few curated things (analysis/table-names.ts: banners,
+ * A project model whose name says it holds a site's or business's few curated things (analysis/few-by-name.ts: banners,
  * service categories, a clinic's doctors, session years), unless rows are added where any signed-in user can add
  * them (a request handler with no admin gate), by events (tasks, signals) or by the hundred (a generating seed): then
  * it grows with its users whatever its name. Not the user model.

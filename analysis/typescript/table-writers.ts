@@ -588,7 +588,7 @@ export function addedOutsideAdmins(ctx: RuleContext, model: string): boolean {
 
 /**
  * Some request code any signed-in user reaches adds rows of the model (a create route with no gate beyond signing in):
- * a table that grows with its users whatever its name says (analysis/table-names.ts). False when no such route is
+ * a table that grows with its users whatever its name says (analysis/few-by-name.ts). False when no such route is
  * seen: nothing of the project writes it, only seeds, scripts, administrators or gated roles do, or the route that
  * does cannot be found (then the name decides: quiet).
  */

@@ -39,7 +39,7 @@ import { fileMatches, StatementFindingsCache, statementCachesEnabled, statementM
 import { classMethods } from '../../analysis/python/class-methods';
 import { findingsByMethod } from '../../analysis/python/method-findings';
 import { projectChanges, StatementSlot, TreeSlot } from '../../analysis/cache';
-import { fewByName } from '../../analysis/table-names';
+import { fewByName } from '../../analysis/few-by-name';
 import { checkTemplate, checkTemplateViews, TEMPLATE_NOTES } from './django-templates';
 import { checkJinjaTemplate, JINJA_NOTES } from './jinja-templates';
 import { RENDERS_TEMPLATES } from '../../analysis/python/django-template-views';
@@ -47,7 +47,7 @@ import type { ModelIndex } from '../../analysis/python/django-models';
 import type { QueryingMethod } from '../../analysis/django-templates/models';
 import { projectModels } from '../unbounded-queryset/owner-growth';
 import { curatedNames } from '../../analysis/python/model-writers';
-import { FEW_TABLES_DOC } from '../../analysis/table-names';
+import { FEW_TABLES_DOC } from '../../analysis/few-by-name';
 import { importsOf } from '../../analysis/python/imports';
 import { fewChildRows } from '../../analysis/python/row-count';
 

@@ -9,7 +9,7 @@ import { defineRule, type FixSpec, type OffsetEdit, type RuleContext } from '../
 import { asObjectLiteral, declarationOf, eol, hasSpread, hasSyntaxErrors, indentAt, objectProperty, objectPropertyValue, propertyName, unwrap } from '../../analysis/typescript/ast';
 import { prismaModelNeverWritten } from '../../analysis/typescript/prisma-writes';
 import { addedByAnyUser, writtenOnlyByCurators } from '../../analysis/typescript/table-writers';
-import { FEW_TABLES_DOC, fewByName } from '../../analysis/table-names';
+import { FEW_TABLES_DOC, fewByName } from '../../analysis/few-by-name';
 import { modelNamed, prismaSchemaFor, type PrismaModel, type PrismaSchema } from '../../analysis/typescript/prisma-schema';
 import { insertIntoArguments, insertObjectProperty } from '../shared/typescript-edits';
 import { inRequestHandler, isOfflineFile } from '../../analysis/typescript/handlers';
@@ -1134,7 +1134,7 @@ function sharedRows(branch: ts.ObjectLiteralExpression): boolean {
 }
 
 /**
- * Reference data and a business's own set-up, told by the model's name (analysis/table-names.ts: categories, branches,
+ * Reference data and a business's own set-up, told by the model's name (analysis/few-by-name.ts: categories, branches,
  * a clinic's doctors, a café's toppings, currencies, roles, statuses, pricing plans, payment methods): a whole read of
  * one is a few dozen rows, unless request code any signed-in user reaches adds its rows (then it grows with users).
  * (Not tags or products: in many apps users create them.)

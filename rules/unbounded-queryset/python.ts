@@ -41,7 +41,7 @@ import { modelNamed } from '../../analysis/python/sqlalchemy-models';
 import { onlyCuratorsWrite, projectWriters } from '../../analysis/python/model-writers';
 import { MANY_SCHEMA_RESPONSE } from '../../analysis/python/marshmallow-lists';
 import { boundedByOwner, growsWithTime, growthNote, ownerGrowth, type OwnerGrowth } from './owner-growth';
-import { FEW_TABLES_DOC } from '../../analysis/table-names';
+import { FEW_TABLES_DOC } from '../../analysis/few-by-name';
 import { checkListViews, LIST_VIEW_MESSAGES, LIST_VIEWS_FIX, LIST_VIEWS_NOTES, LIST_VIEWS_WHAT } from './python-list-views';
 import { fileMatches, StatementFindingsCache, statementCachesEnabled, statementMatches, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
 import { classMethods } from '../../analysis/python/class-methods';

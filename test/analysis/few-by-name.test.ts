@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { fewByName, fewTableWord } from '../../analysis/table-names';
+import { fewByName, fewTableWord } from '../../analysis/few-by-name';
 
-describe('table-names: tables few by their name', () => {
+describe('few-by-name: tables few by their name', () => {
   it('reads a name by its head noun, in every spelling', () => {
     for (const name of ['Banner', 'banners', 'ServiceCategory', 'service_categories', 'serviceCategory', 'prisma.serviceCategory', 'BannerModel', 'ToppingRepository', 'Clinic', 'Doctor', 'Genre', 'genres']) {
       assert.ok(fewByName(name), name);
