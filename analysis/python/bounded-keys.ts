@@ -158,10 +158,19 @@ function boundedName(id: Node, proof: Proof, depth: number): boolean {
     if (scope.declared.has(id.text)) return !/\bnonlocal\b/.test(fn.text) && boundedGlobal(id, proof, depth);
     if (!scope.locals.has(id.text)) continue; // a free variable: bound by an enclosing function or the module
     const index = parameterIndex(fn, id.text);
-    if (index !== undefined) return boundedParameter(fn, id.text, index, proof, depth);
+    if (index !== undefined) return readsEnvironmentBy(fn, id.text) || boundedParameter(fn, id.text, index, proof, depth);
     return boundedLocal(fn, id.text, proof, depth);
   }
   return boundedGlobal(id, proof, depth);
+}
+
+/**
+ * `def env(name): ... os.environ.get(name)`: a parameter the function also looks up in the environment is the name
+ * of an environment variable, which callers spell in code; a memo keyed by it holds one entry per variable.
+ */
+function readsEnvironmentBy(fn: Node, name: string): boolean {
+  const escaped = name.replace(/[^\w]/g, '');
+  return new RegExp(String.raw`\b(environ\s*\[\s*${escaped}\s*\]|environ\.get\(\s*${escaped}\b|getenv\(\s*${escaped}\b)`).test(fn.text);
 }
 
 /** Every binding of a function local is a bounded value: `key = (venue.upper(), quote.upper())`, `for tab in TABS:`. */

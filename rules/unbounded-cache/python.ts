@@ -110,7 +110,9 @@ def geocode(address: str) -> dict:
         'constants, `__name__`/`__qualname__`, a loop variable over a literal tuple or a constant (or the key of `for key, value in CONSTANT.items()`), a local assigned only such ' +
         'values (`key = (venue.upper(), quote.upper())`), an integer setting clamped between two numbers, or a parameter every ' +
         'call of which in the module passes such a value (a log-once `_log_once("...")`, a throttle keyed by ' +
-        '`f"backoff:{fn.__name__}"`); for a public function that holds only while no other module names it. A decorator that stores the function it ' +
+        '`f"backoff:{fn.__name__}"`); for a public function that holds only while no other module names it. A parameter the same ' +
+        'function looks up in the environment (`os.environ.get(name)`, `os.getenv(key)`) names an environment variable: a ' +
+        'memo of settings holds one entry per variable. A decorator that stores the function it ' +
         'decorates (an inner `decorator(func)` its factory returns, `register(self, func)` returning `func`) fills a registry at ' +
         'import, wherever it is applied. A cached loader that opens a file it names with its extension ' +
         '(`Lark.open(f"grammar_{lang}.lark")`) is a resource loader. The TypeScript side of this rule (Map/Set/array caches) has its own implementation.',

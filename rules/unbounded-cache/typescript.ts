@@ -96,7 +96,8 @@ export default router;
       fixSafety: 'No automatic fix: choose a `max` (and a `ttl`) that fits the values cached, then use `new LRUCache({ max })` from lru-cache.',
       notes:
         'Not reported: containers filled only at startup (at module level, or by functions called only from module ' +
-        'level), fixed keys (`config["db"] = ...`, `obj.name = ...`), `WeakMap`/`WeakSet`, lru-cache instances, ' +
+        'level), fixed keys (`config["db"] = ...`, `obj.name = ...`), keys the same function looks up in `process.env` ' +
+        '(`cache[key] = process.env[key]`: one entry per environment variable), `WeakMap`/`WeakSet`, lru-cache instances, ' +
         'containers declared inside functions, and exported containers (other modules may trim them). A registry ' +
         'filled by an exported function that other modules call at startup looks like runtime growth from inside the ' +
         'file; suppress it with `// memlint: ignore[unbounded-cache]`.',
@@ -216,14 +217,16 @@ function usage(ctx: RuleContext, c: Container, touches: Touches | undefined): { 
   for (const { call, method } of touches.calls) {
     if (!refers(methodCall(call)!.object)) continue;
     if (SHRINK.has(method)) return { growth, bounded: true };
-    if (GROW[c.kind].has(method) && !hasConstantKey(c.kind, call.arguments[0]) && isRuntime(ctx, call)) growth.push(call);
+    const key = call.arguments[0];
+    if (GROW[c.kind].has(method) && !hasConstantKey(c.kind, key) && !(key && isEnvironmentName(key, call)) && isRuntime(ctx, call)) growth.push(call);
   }
   for (const a of touches.assignments) {
     const left = unwrap(a.left);
     if (refers(left)) return { growth, bounded: true }; // `cache = new Map()` resets it
     if (ts.isPropertyAccessExpression(left) && left.name.text === 'length' && refers(left.expression)) return { growth, bounded: true };
     if (ts.isElementAccessExpression(left) && refers(left.expression) && (c.kind === 'object' || c.kind === 'array')) {
-      if (!isConstantKey(left.argumentExpression) && isRuntime(ctx, a)) growth.push(a);
+      const key = left.argumentExpression;
+      if (!isConstantKey(key) && !isEnvironmentName(key, a) && isRuntime(ctx, a)) growth.push(a);
     }
   }
   for (const d of touches.deletes) {
@@ -248,6 +251,32 @@ function hasConstantKey(kind: ContainerKind, key: ts.Expression | undefined): bo
 function isConstantKey(key: ts.Expression): boolean {
   const k = unwrap(key);
   return ts.isStringLiteral(k) || ts.isNumericLiteral(k) || ts.isNoSubstitutionTemplateLiteral(k);
+}
+
+/**
+ * `cache[key] = process.env[key]`: a key the same function also looks up in `process.env` names an environment
+ * variable, so the memo holds at most one entry per variable the process was started with.
+ */
+function isEnvironmentName(key: ts.Expression, site: ts.Node): boolean {
+  const k = unwrap(key);
+  const fn = enclosingFunction(site);
+  if (!ts.isIdentifier(k) || !fn) return false;
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found) return;
+    if (ts.isElementAccessExpression(n) && isProcessEnv(n.expression)) {
+      const index = unwrap(n.argumentExpression);
+      if (ts.isIdentifier(index) && index.text === k.text && declarationOf(index) === declarationOf(k)) found = true;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(fn);
+  return found;
+}
+
+function isProcessEnv(e: ts.Expression): boolean {
+  const u = unwrap(e);
+  return ts.isPropertyAccessExpression(u) && u.name.text === 'env' && ts.isIdentifier(u.expression) && u.expression.text === 'process';
 }
 
 /**
