@@ -652,10 +652,12 @@ class OtherModules {
       mark(this.first ? 'drf first' : 'drf taken');
     }
     const key = `${file}\u0000${digest(text)}`;
-    const known = this.known.get(key) as TreeFacts | undefined;
+    const here = parsedHere(this.exchange);
+    const known = (this.known.get(key) ?? here.get(key)) as TreeFacts | undefined;
     if (known) return known;
     const facts = parseFacts(this.like, text, file);
     this.parsed.push([key, facts]);
+    here.set(key, facts);
     return facts;
   }
 
@@ -666,6 +668,19 @@ class OtherModules {
       this.exchange.publish('drf', this.parsed);
     }
   }
+}
+
+/**
+ * The facts this thread parsed in one batch scan, by file and text digest: the other threads' arrive through the
+ * exchange, this thread's own do not, and a second project view of the scan (a budget's fixed texts) would parse
+ * the same modules again.
+ */
+const PARSED_HERE = new WeakMap<object, Map<string, TreeFacts>>();
+
+function parsedHere(exchange: object): Map<string, TreeFacts> {
+  let map = PARSED_HERE.get(exchange);
+  if (!map) PARSED_HERE.set(exchange, (map = new Map()));
+  return map;
 }
 
 /** A path no project file has: the checked file of `shareDrfFacts`, which has no facts of its own. */

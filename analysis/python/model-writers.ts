@@ -24,7 +24,8 @@ import { statementCachesEnabled } from '../cache';
 import type { ModelIndex } from './django-models';
 import { EVENT_MODEL_NAME } from './model-growth';
 import { fewByName } from '../few-by-name';
-import { CURATED, enclosingFunction, indentOf, OFFLINE_PATH, onlyCuratorsCall } from './request-created-models';
+import { CURATED, enclosingFunction, indentOf, OFFLINE_PATH, onlyCuratorsCall, type FunctionSpan } from './request-created-models';
+import { lineOutline, type LineOutline } from './line-outline';
 
 /** The kind of code a write is in. */
 /** `volume`: a seed or command generating many rows (Faker, a counted loop, `batch_size`): the table is meant to be large. */
@@ -232,9 +233,13 @@ export function curatedNames(project: ProjectInfo, current: { relPath: string; t
   return models.names().filter((name) => fewByName(name) && among(name) && curatedByName(project, current, models, name)).sort();
 }
 
-/** What the analysed module itself writes, as a string: part of a finding's cache key (other modules' texts are keyed already). */
+/**
+ * What the analysed module itself writes, as a string: part of a finding's cache key (other modules' texts are keyed
+ * already). Empty where no per-statement answer is kept (a batch scan): no key is made there, and scanning each
+ * analysed module for one cost a scan thread more than the rules' own questions about writers.
+ */
 export function ownWritesKey(project: ProjectInfo, rel: string, text: string): string {
-  if (!rel.endsWith('.py')) return '';
+  if (!rel.endsWith('.py') || !statementCachesEnabled()) return '';
   const share = shareOf(project, rel, text, true);
   return (share.key ??= JSON.stringify([share.sites, [...share.formModels], share.formUses, share.opaque]));
 }
@@ -428,9 +433,21 @@ function scanBlock(rel: string, lines: string[], offline: boolean, volume: boole
   const share: BlockShare = { sites: [], formModels: new Map(), formUses: [], opaque: false };
   const places = new Map<number, Place>();
   const classes: ClassMemo = part?.classes ?? new Map();
+  const outline = lineOutline(lines);
+  const functions = new Map<number, FunctionSpan | undefined>();
+  const functionOf = (i: number) => {
+    if (!functions.has(i)) functions.set(i, enclosingFunction(lines, i, outline));
+    return functions.get(i);
+  };
+  const saving = new Map<number, boolean>();
+  const saves = (fn: FunctionSpan) => {
+    let answer = saving.get(fn.def);
+    if (answer === undefined) saving.set(fn.def, (answer = functionSaves(lines, fn.def, outline)));
+    return answer;
+  };
   const placeOf = (i: number) => {
     let p = places.get(i);
-    if (!p) places.set(i, (p = place(rel, lines, i, offline, classes)));
+    if (!p) places.set(i, (p = place(rel, lines, i, offline, classes, functionOf(i), outline)));
     return p;
   };
   const add = (model: string, p: Place) => share.sites.push({ model: aliases.get(model) ?? model, kind: volume ? 'volume' : p.kind, fn: p.fn });
@@ -438,7 +455,8 @@ function scanBlock(rel: string, lines: string[], offline: boolean, volume: boole
   const classRanges = part?.metaLines ?? formClasses(lines, share);
   for (let i = from; i < lines.length; i++) {
     const line = lines[i];
-    if (/^\s*(#|from\s|import\s)/.test(line) || !line.trim()) continue;
+    // (Every write below is a call or a `model = X` line.)
+    if ((!line.includes('(') && !line.includes('model')) || /^\s*(#|from\s|import\s)/.test(line)) continue;
     for (const m of line.matchAll(MANAGER_WRITE)) add(m[1], placeOf(i));
     for (const m of line.matchAll(OWN_CREATE)) add(m[1], placeOf(i));
     for (const m of line.matchAll(RELATED_WRITE)) if (m[1] !== 'objects') add(`~${m[1]}`, placeOf(i));
@@ -453,8 +471,8 @@ function scanBlock(rel: string, lines: string[], offline: boolean, volume: boole
     if (sqla) for (const m of sqla[2].matchAll(CONSTRUCTED)) add(m[1], placeOf(i));
     // `Plan(name=...)` in a function that saves (`plan.save()`, `session.add(plan)`, `bulk_create([...])`).
     if (/(?<![\w.])[A-Z]\w*\s*\(/.test(line) && !/^\s*(class|def|@|raise|return\s+\w+Response)/.test(line)) {
-      const fn = enclosingFunction(lines, i);
-      if (fn && functionSaves(lines, fn.def)) for (const m of line.matchAll(CONSTRUCTED)) add(m[1], placeOf(i));
+      const fn = functionOf(i);
+      if (fn && saves(fn)) for (const m of line.matchAll(CONSTRUCTED)) add(m[1], placeOf(i));
     }
     // `admin.site.register(Plan, PlanAdmin)`, `@admin.register(Plan)`: the admin's add form writes the model.
     const registered = /\bregister\(\s*([^)]*)\)/.exec(line);
@@ -466,15 +484,15 @@ function scanBlock(rel: string, lines: string[], offline: boolean, volume: boole
       if (p.cls && (offline || creatingClass(p.cls))) add(modelAttribute[1], p);
     }
   }
-  formUses(lines, share, placeOf, classRanges, from);
+  formUses(lines, share, placeOf, functionOf, saves, classRanges, from);
   return share;
 }
 
 /** Lines inside a `def` (from `def` to its end) that call `.save(`, `.add(`, `.add_all(` or `bulk_create(`. */
-function functionSaves(lines: string[], def: number): boolean {
-  const indent = indentOf(lines[def]);
+function functionSaves(lines: string[], def: number, outline: LineOutline): boolean {
+  const indent = outline.indent[def];
   for (let j = def + 1; j < lines.length; j++) {
-    if (lines[j].trim() && indentOf(lines[j]) <= indent && !/^\s*[)\]}]/.test(lines[j])) break;
+    if (outline.indent[j] <= indent && lines[j].trim() && !/^\s*[)\]}]/.test(lines[j])) break;
     if (/\.(save|add|add_all|bulk_create)\(/.test(lines[j])) return true;
   }
   return false;
@@ -509,17 +527,17 @@ function formClasses(lines: string[], share: BlockShare): Set<number> {
  * in a view class that creates (its `form_class`/`serializer_class`, or a method of it), or in a function that saves
  * or passes `data=`/`request.POST`. A `many=True` output in a function that never saves is a read.
  */
-function formUses(lines: string[], share: BlockShare, placeOf: (i: number) => Place, metaLines: Set<number>, from: number): void {
+function formUses(lines: string[], share: BlockShare, placeOf: (i: number) => Place, functionOf: (i: number) => FunctionSpan | undefined, saves: (fn: FunctionSpan) => boolean, metaLines: Set<number>, from: number): void {
   for (let i = from; i < lines.length; i++) {
     const line = lines[i];
     if (/^\s*(#|from\s|import\s|class\s)/.test(line) || metaLines.has(i)) continue;
     for (const m of line.matchAll(/(?<![\w.])([A-Z]\w*(?:Form|Serializer|FormSet|Formset))\b/g)) {
       const p = placeOf(i);
-      const fn = enclosingFunction(lines, i);
+      const fn = functionOf(i);
       // In a method, only a use that takes input or saves writes (`S(rows, many=True).data` is output); the class's
       // `serializer_class`/`form_class` (or what `get_serializer_class` returns) writes when the view creates.
       const classLevel = !fn || /^(get_serializer_class|get_form_class)$/.test(fn.name);
-      const takesInput = !!fn && (/\bdata\s*=|request\.(POST|data|FILES)/.test(line) || (functionSaves(lines, fn.def) && !/many\s*=\s*True/.test(line)));
+      const takesInput = !!fn && (/\bdata\s*=|request\.(POST|data|FILES)/.test(line) || (saves(fn) && !/many\s*=\s*True/.test(line)));
       if ((classLevel && !!p.cls && creatingClass(p.cls)) || takesInput) share.formUses.push({ name: m[1], kind: p.kind, fn: p.fn });
     }
   }
@@ -534,9 +552,8 @@ function creatingClass(cls: { header: string; body: string }): boolean {
 }
 
 /** The kind of code line `at` is in. */
-function place(rel: string, lines: string[], at: number, offline: boolean, classes: ClassMemo): Place {
-  const fn = enclosingFunction(lines, at);
-  const cls = enclosingClass(lines, at, classes);
+function place(rel: string, lines: string[], at: number, offline: boolean, classes: ClassMemo, fn: FunctionSpan | undefined, outline: LineOutline): Place {
+  const cls = enclosingClass(lines, at, classes, outline);
   const name = fn?.name ?? '';
   if (offline) return { fn: name, kind: 'curated', cls };
   const header = `${fn?.header ?? ''}\n${cls?.header ?? ''}`;
@@ -602,12 +619,15 @@ interface ClassSpan {
   adminOnly?: boolean;
 }
 
-/** The nearest class a line is inside of (by indentation): its header (decorators and `class` line) and body. */
-function enclosingClass(lines: string[], at: number, classes: ClassMemo): ClassSpan | undefined {
-  let indent = indentOf(lines[at]);
-  for (let i = at - 1; i >= 0 && indent > 0; i--) {
-    if (!lines[i].trim() || lines[i].trimStart().startsWith('#') || indentOf(lines[i]) >= indent) continue;
-    indent = indentOf(lines[i]);
+/**
+ * The nearest class a line is inside of (by indentation): its header (decorators and `class` line) and body.
+ * `outline`: step from parent to parent (enclosingFunction's).
+ */
+function enclosingClass(lines: string[], at: number, classes: ClassMemo, outline?: LineOutline): ClassSpan | undefined {
+  let indent = outline ? outline.indent[at] : indentOf(lines[at]);
+  for (let i = outline ? outline.up[at] : at - 1; i >= 0 && indent > 0; i = outline ? outline.up[i] : i - 1) {
+    if (!outline && (!lines[i].trim() || lines[i].trimStart().startsWith('#') || indentOf(lines[i]) >= indent)) continue;
+    indent = outline ? outline.indent[i] : indentOf(lines[i]);
     if (!/^\s*class\s/.test(lines[i])) continue;
     const known = classes.get(i);
     if (known) return known;

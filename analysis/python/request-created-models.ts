@@ -14,6 +14,7 @@
  * seeding or a command line. A project-level fact: other modules' names are kept per text version and their union
  * per project state (analysis/project-texts.ts's stamp); the analysed file's own share is recomputed per text.
  */
+import type { LineOutline } from './line-outline';
 import type { ProjectInfo } from '../../rules/api';
 import { projectTexts } from '../project-texts';
 import { fileDigest, mayHoldWord } from './file-digests';
@@ -223,14 +224,17 @@ export interface FunctionSpan {
   header: string;
 }
 
-/** The `def` a line is inside of (by indentation), with what says who calls it. */
-export function enclosingFunction(lines: string[], at: number): FunctionSpan | undefined {
-  let indent = indentOf(lines[at]);
+/**
+ * The `def` a line is inside of (by indentation), with what says who calls it. `outline` (line-outline.ts) steps
+ * from parent to parent instead of over every line in between: a scan placing many lines of one module passes it.
+ */
+export function enclosingFunction(lines: string[], at: number, outline?: LineOutline): FunctionSpan | undefined {
+  let indent = outline ? outline.indent[at] : indentOf(lines[at]);
   let def: number | undefined;
   const header: string[] = [];
-  for (let i = at - 1; i >= 0 && indent > 0; i--) {
-    if (!lines[i].trim() || lines[i].trimStart().startsWith('#') || indentOf(lines[i]) >= indent) continue;
-    indent = indentOf(lines[i]);
+  for (let i = outline ? outline.up[at] : at - 1; i >= 0 && indent > 0; i = outline ? outline.up[i] : i - 1) {
+    if (!outline && (!lines[i].trim() || lines[i].trimStart().startsWith('#') || indentOf(lines[i]) >= indent)) continue;
+    indent = outline ? outline.indent[i] : indentOf(lines[i]);
     // The `):` closing a signature split over lines: its `def` is the nearest one above at the same indent.
     if (SIGNATURE_END.test(lines[i])) i = signatureStart(lines, i, indent) ?? i;
     const line = lines[i];

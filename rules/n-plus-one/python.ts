@@ -328,9 +328,11 @@ function checkStatement(tree: Tree, statement: TopLevelStatement, canFix: boolea
     if (!source || rowsOfSerializedObject(iteration, source) || (!source.prefix && oneRowByUniqueField(source.info, models))) continue;
     // One record's few children (a release's files, a user's memberships): a few queries, not an N+1 to report.
     if (!source.prefix && fewChildRows(source.info, iteration.node, models)) continue;
-    if (!source.prefix && rowsOfCuratedTables(source.info, fewTables)) continue;
-    for (const access of accessesToReport(tree, iteration, source, models)) reportTo(finding(iteration, source, access, canFix));
-    if (rowsOfManyParents(source) && !filtersOneParent(source.info, models)) keyedQueries(iteration, unparenthesize(iteration.iterable).text, (spec) => reportTo({ ...spec, table: rowsTable(source) }), relationAliases(iteration));
+    const specs = accessesToReport(tree, iteration, source, models).map((access) => finding(iteration, source, access, canFix));
+    if (rowsOfManyParents(source) && !filtersOneParent(source.info, models)) keyedQueries(iteration, unparenthesize(iteration.iterable).text, (spec) => specs.push({ ...spec, table: rowsTable(source) }), relationAliases(iteration));
+    // Asked last, of a loop with something to report: judging a table's writers reads every module of the project.
+    if (specs.length === 0 || (!source.prefix && rowsOfCuratedTables(source.info, fewTables))) continue;
+    specs.forEach(reportTo);
   }
   if (statementMatches(statement, SESSION_WORD)) {
     for (const { node: loop } of captures(tree, '(for_statement) @f', statement.node)) {
