@@ -443,7 +443,9 @@ interface ProjectReads {
 }
 
 /** Statements with something to check: a call by one of the names checkCalls looks for, or a loop. */
-const CANDIDATE = /\b(?:len|list|tuple|\w*Serializer\w*|get_serializer|serializer_class|for)\b|\w*(?:export|csv|xlsx|excel)\w*\s*\(/i;
+const CANDIDATE = /\b(?:len|list|tuple|set|frozenset|dict|\w*Serializer\w*|get_serializer|serializer_class|for)\b|\w*(?:export|csv|xlsx|excel)\w*\s*\(/i;
+/** Builtins besides list()/tuple() that copy every row of their argument into one container. */
+const COPY_CALLS = new Set(['set', 'frozenset', 'dict']);
 /** Helpers named like an export that a whole queryset is handed to: `_get_csv_from_qs_values(users)`, `export_rows(qs)`. */
 const EXPORT_HELPER = /(^|_)(export|csv|xlsx|excel)/i;
 
@@ -460,7 +462,7 @@ const methodFindings = new StatementFindingsCache<OutsideReads>('unbounded-query
  * What the class split (classMethods) checks lies inside a unit: every literal a CANDIDATE match contains (a method
  * or attribute holds each; a literal alternation, where CANDIDATE's `\w*` prefixes cost a big ViewSet milliseconds).
  */
-const SPLIT_LITERALS = /len|list|tuple|serializer|for|export|csv|xlsx|excel/gi;
+const SPLIT_LITERALS = /len|list|tuple|set|dict|serializer|for|export|csv|xlsx|excel/gi;
 
 /** Checks one unit: its own loops, and the loops of its scope that a call's list may feed (feedsExport). */
 type UnitCheck = (unit: TopLevelStatement, iterations: readonly Iteration[], scopeIterations: readonly Iteration[], reporter: Reporter) => void;
@@ -490,7 +492,7 @@ const SERIALIZER_CLASS = /^[A-Z]\w*Serializer\w*$/;
 
 /** `len(qs)`, `list(qs)`, `OrderSerializer(qs, many=True)`. */
 function checkCalls(ctx: Reporter, tree: Tree, statement: TopLevelStatement, iterations: readonly Iteration[], canFix: boolean, chunkSize: number, viewFile: boolean, growth: OwnerGrowth, reads: ProjectReads): void {
-  for (const call of callsNamed(tree, statement.text, /\b(?:len|list|tuple|\w*Serializer\w*|get_serializer|serializer_class)\b/g, statement.start)) {
+  for (const call of callsNamed(tree, statement.text, /\b(?:len|list|tuple|set|frozenset|dict|\w*Serializer\w*|get_serializer|serializer_class)\b/g, statement.start)) {
     // A whole list in memory matters where a request builds its response: views, API modules, handler functions.
     // In models, services and template tags the same call mostly reads a small catalogue or one object's rows.
     // (A list that feeds an export loop is checked everywhere.)
@@ -500,6 +502,9 @@ function checkCalls(ctx: Reporter, tree: Tree, statement: TopLevelStatement, ite
     if (isBuiltin && name === 'len') {
       checkLen(ctx, call, canFix, requestPath, growth);
     } else if (isBuiltin && (name === 'list' || name === 'tuple')) checkList(ctx, tree, call, iterations, canFix, chunkSize, requestPath, growth);
+    // `set(Advert.objects.values_list("tag"))`, `dict(qs.values_list("id", "name"))`: the same copy of every row, kept
+    // for lookups (no .iterator() fix: a set or dict is read many times).
+    else if (isBuiltin && COPY_CALLS.has(name)) checkList(ctx, tree, call, iterations, false, chunkSize, requestPath, growth);
     else if ((SERIALIZER_CLASS.test(name) || viewSerializer(call)) && requestPath) checkSerializer(ctx, call, growth, reads);
   }
   for (const call of callsNamed(tree, statement.text, /\b\w*(?:[Ee]xport|[Cc]sv|CSV|[Xx]lsx|XLSX|[Ee]xcel)\w*/g, statement.start)) checkExportHelper(ctx, call, growth);
@@ -577,7 +582,9 @@ function checkList(ctx: Reporter, tree: Tree, call: Node, iterations: readonly I
     messageId: 'list',
     data: { rows: rowsOf(info) },
     table: tableOf(info),
-    detail: `${calleeName(call)}() of an unsliced queryset builds a model instance for every row before the code uses the first. Iterate with .iterator(chunk_size=${chunkSize}), slice it, or paginate.${growthNote(info, growth)}`,
+    detail: COPY_CALLS.has(calleeName(call) ?? '')
+      ? `${calleeName(call)}() of an unsliced queryset holds every row of the table (a tuple or value each) in one container on every call, and the table only grows. Ask the database for the rows needed (filter on the values looked up, .exists(), .distinct() over a few values) or slice it.${growthNote(info, growth)}`
+      : `${calleeName(call)}() of an unsliced queryset builds a model instance for every row before the code uses the first. Iterate with .iterator(chunk_size=${chunkSize}), slice it, or paginate.${growthNote(info, growth)}`,
     fixes: fix ? [fix] : [],
   });
 }
