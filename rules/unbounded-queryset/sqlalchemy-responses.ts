@@ -390,7 +390,8 @@ export function queriedModel(all: Node): Node | undefined {
 function selectedModel(statement: Node): Node | undefined {
   for (let current: Node | null | undefined = unparenthesize(statement); current?.type === 'call'; ) {
     const fn = current.childForFieldName('function');
-    if (fn?.type === 'identifier' && fn.text === 'select') {
+    // `select(X)`, Flask-SQLAlchemy's `db.select(X)`, `sa.select(X)`.
+    if ((fn?.type === 'identifier' && fn.text === 'select') || (fn?.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'select' && fn.childForFieldName('object')?.type === 'identifier')) {
       const entities = positionalArguments(current);
       return entities.length === 1 ? entities[0] : undefined;
     }
