@@ -51,6 +51,7 @@ import { checkRelationshipResponses } from './relationship-responses';
 import { checkSelectorLists } from './selector-lists';
 import { checkWorkerSqlAlchemy } from './worker-sqlalchemy';
 import { rowsOf } from './rows-of';
+import { renderedValueRows } from './response-values';
 import { SMALL_TABLES_NOTE, modelClassName, tableOf } from '../shared/table-names';
 import { queryBuild } from '../../analysis/python/query-refinements';
 import { checkEagerCollections, EAGER_LAZY } from './eager-collections';
@@ -444,7 +445,7 @@ interface ProjectReads {
 }
 
 /** Statements with something to check: a call by one of the names checkCalls looks for, or a loop. */
-const CANDIDATE = /\b(?:len|list|tuple|set|frozenset|dict|\w*Serializer\w*|get_serializer|serializer_class|for)\b|\w*(?:export|csv|xlsx|excel)\w*\s*\(/i;
+const CANDIDATE = /\b(?:len|list|tuple|set|frozenset|dict|Response|\w*Serializer\w*|get_serializer|serializer_class|for)\b|\w*(?:export|csv|xlsx|excel)\w*\s*\(/i;
 /** Builtins besides list()/tuple() that copy every row of their argument into one container. */
 const COPY_CALLS = new Set(['set', 'frozenset', 'dict']);
 /** Helpers named like an export that a whole queryset is handed to: `_get_csv_from_qs_values(users)`, `export_rows(qs)`. */
@@ -463,7 +464,7 @@ const methodFindings = new StatementFindingsCache<OutsideReads>('unbounded-query
  * What the class split (classMethods) checks lies inside a unit: every literal a CANDIDATE match contains (a method
  * or attribute holds each; a literal alternation, where CANDIDATE's `\w*` prefixes cost a big ViewSet milliseconds).
  */
-const SPLIT_LITERALS = /len|list|tuple|set|dict|serializer|for|export|csv|xlsx|excel/gi;
+const SPLIT_LITERALS = /len|list|tuple|set|dict|response|serializer|for|export|csv|xlsx|excel/gi;
 
 /** Checks one unit: its own loops, and the loops of its scope that a call's list may feed (feedsExport). */
 type UnitCheck = (unit: TopLevelStatement, iterations: readonly Iteration[], scopeIterations: readonly Iteration[], reporter: Reporter) => void;
@@ -493,7 +494,7 @@ const SERIALIZER_CLASS = /^[A-Z]\w*Serializer\w*$/;
 
 /** `len(qs)`, `list(qs)`, `OrderSerializer(qs, many=True)`. */
 function checkCalls(ctx: Reporter, tree: Tree, statement: TopLevelStatement, iterations: readonly Iteration[], canFix: boolean, chunkSize: number, viewFile: boolean, growth: OwnerGrowth, reads: ProjectReads): void {
-  for (const call of callsNamed(tree, statement.text, /\b(?:len|list|tuple|set|frozenset|dict|\w*Serializer\w*|get_serializer|serializer_class)\b/g, statement.start)) {
+  for (const call of callsNamed(tree, statement.text, /\b(?:len|list|tuple|set|frozenset|dict|Response|\w*Serializer\w*|get_serializer|serializer_class)\b/g, statement.start)) {
     // A whole list in memory matters where a request builds its response: views, API modules, handler functions.
     // In models, services and template tags the same call mostly reads a small catalogue or one object's rows.
     // (A list that feeds an export loop is checked everywhere.)
@@ -506,6 +507,7 @@ function checkCalls(ctx: Reporter, tree: Tree, statement: TopLevelStatement, ite
     // `set(Advert.objects.values_list("tag"))`, `dict(qs.values_list("id", "name"))`: the same copy of every row, kept
     // for lookups (no .iterator() fix: a set or dict is read many times).
     else if (isBuiltin && COPY_CALLS.has(name)) checkList(ctx, tree, call, iterations, false, chunkSize, requestPath, growth);
+    else if (isBuiltin && name === 'Response' && requestPath) checkResponseValues(ctx, call, growth);
     else if ((SERIALIZER_CLASS.test(name) || viewSerializer(call)) && requestPath) checkSerializer(ctx, call, growth, reads);
   }
   for (const call of callsNamed(tree, statement.text, /\b\w*(?:[Ee]xport|[Cc]sv|CSV|[Xx]lsx|XLSX|[Ee]xcel)\w*/g, statement.start)) checkExportHelper(ctx, call, growth);
@@ -588,6 +590,24 @@ function checkList(ctx: Reporter, tree: Tree, call: Node, iterations: readonly I
       : `${calleeName(call)}() of an unsliced queryset builds a model instance for every row before the code uses the first. Iterate with .iterator(chunk_size=${chunkSize}), slice it, or paginate.${growthNote(info, growth)}`,
     fixes: fix ? [fix] : [],
   });
+}
+
+/**
+ * `return Response(Client.objects.values())`: DRF renders the value rows with `tuple(queryset)`, every row at once
+ * (response-values.ts). One owner's rows, grouped rows and curated tables stay quiet, as for list().
+ */
+function checkResponseValues(ctx: Reporter, call: Node, growth: OwnerGrowth): void {
+  for (const { node, info } of renderedValueRows(call)) {
+    if (!isUnbounded(info, call) || info.materialized || info.compact || boundedByOwner(info, growth) || growth.curated(info)) continue;
+    ctx.report({
+      start: node.startIndex,
+      end: node.endIndex,
+      messageId: 'response',
+      data: { rows: rowsOf(info) },
+      table: tableOf(info),
+      detail: `Response() renders a queryset as tuple(queryset): every row of this unsliced .values() queryset is fetched, held and encoded into one body. Page it (a pagination class, or a slice of the rows asked for).${growthNote(info, growth)}`,
+    });
+  }
 }
 
 /** `export_netscape_html(list(bookmarks))`: the whole list handed to an export function (by its name). */
