@@ -121,7 +121,8 @@ export default defineRule({
       summary: 'A whole table loaded into memory: list() of a queryset, len() instead of .count(), an export over an unstreamed queryset.',
       whatItDoes:
         'Finds Django querysets and SQLAlchemy queries that load every matching row at once: `list(Order.objects.all())` ' +
-        '(or a `set(...)`/`frozenset(...)`/`dict(...)` copy such as `set(Advert.objects.values_list("tags__name"))`), ' +
+        '(or a `set(...)`/`frozenset(...)`/`dict(...)` copy such as `set(Advert.objects.values_list("tags__name"))`, or a ' +
+        '`.values()` queryset handed whole to DRF\'s `Response(...)`, which renders it as `tuple(queryset)`), ' +
         '`len(queryset)` instead of `.count()`, a `for` loop or comprehension over `.all()`/`.filter()` that writes an export ' +
         '(CSV writer, file, `yield` for a streaming response, a list returned as JSON) with no slice, pagination or ' +
         '`.iterator()`, DRF serializers with `many=True` over an unpaginated queryset (any class named `...Serializer...`, `UserSerializerSafe` too), and SQLAlchemy `query.all()` / ' +
