@@ -7,6 +7,8 @@
  * profile, `ClientModel` a client), so `UserRole` (a role) or `CustomerGroup` (a group) are not people.
  */
 
+import { singular, wordsOf } from './few-by-name';
+
 /** Head nouns (singular, lower case) of tables with a row per person. */
 const PEOPLE_HEADS = new Set([
   'user', 'account', 'profile', 'person', 'people', 'member', 'customer', 'client', 'patient', 'student', 'learner',
@@ -14,22 +16,8 @@ const PEOPLE_HEADS = new Set([
   'contact', 'tenant', 'cliente', 'paciente', 'alumno', 'usuario',
 ]);
 
-/** Words of a name that only say what kind of code holds the table. */
-const CODE_SUFFIX = /(Model|Models|Entity|Table|Schema)$/;
-
-/** The last word of a class or table name, lower case and singular: `PetOwners` -> owner, `pet_owners` -> owner. */
-function headOf(name: string): string {
-  const bare = name.replace(/^.*\./, '').replace(CODE_SUFFIX, '') || name;
-  const words = bare
-    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
-    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
-    .split(/[\s_\-]+/)
-    .filter(Boolean);
-  const last = (words[words.length - 1] ?? '').toLowerCase();
-  return /[^s]s$/.test(last) ? last.slice(0, -1) : last;
-}
-
 /** True when the name says the table holds a row per person: `Patient`, `ClienteModel`, `EmployeeProfile`, `customers`. */
 export function peopleByName(name: string): boolean {
-  return PEOPLE_HEADS.has(headOf(name));
+  const words = wordsOf(name);
+  return words.length > 0 && PEOPLE_HEADS.has(singular(words[words.length - 1]));
 }
