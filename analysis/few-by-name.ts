@@ -45,7 +45,7 @@ const FEW_PAIRS = new Set([
 const CODE_SUFFIX = /(Model|Models|Repository|Repo|Collection|Schema|Entity|Table|Dao|Doc|Document)$/;
 
 /** The words of a name, lower case: `ServiceCategory`, `service_categories`, `serviceCategory` -> service, categories. */
-function wordsOf(name: string): string[] {
+export function wordsOf(name: string): string[] {
   const bare = name.replace(/^.*\./, '').replace(CODE_SUFFIX, '') || name;
   return bare
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
@@ -56,7 +56,7 @@ function wordsOf(name: string): string[] {
 }
 
 /** A plural's singular, as table names spell them (`categories`, `branches`, `statuses`, `menus`). */
-function singular(word: string): string {
+export function singular(word: string): string {
   if (/ies$/.test(word) && word.length > 4) return word.slice(0, -3) + 'y';
   if (/(ch|sh|ss|x|us)es$/.test(word)) return word.slice(0, -2);
   if (/[^s]s$/.test(word) && !/(us|is)$/.test(word)) return word.slice(0, -1);

@@ -6,6 +6,7 @@
  * unknown as "do not report".
  */
 import type { Node, Tree } from 'web-tree-sitter';
+import { peopleByName } from '../people-by-name';
 import { keywordArgument, positionalArguments, stringValue } from './ast';
 import { growthFactsOf, growthTimestamp, type GrowthFacts } from './model-growth';
 
@@ -365,7 +366,8 @@ export class ModelIndex {
     if ([...this.fieldsWithInherited(model)].some(([field, kind]) => PRICE_FIELD.test(field) && /Decimal|Money|Float|Integer/.test(kind))) return false;
     // Rows an admin arranges by hand (`ordering = ["order", "name"]`) are curated, stamped with their edits or not.
     if (!arrangedByHand(model) && kinds.some((f) => TIME_FIELD.test(f))) return false;
-    if (USER_TABLE_NAME.test(name) || this.isUserModel(name) || this.orderedByRelatedTime(model)) return false;
+    // A table of people (`Patient`, `Customer`): a row per person served, however few fields it declares.
+    if (USER_TABLE_NAME.test(name) || peopleByName(name) || this.isUserModel(name) || this.orderedByRelatedTime(model)) return false;
     const path = new Set([...seen, name]);
     // Relations a project base declares (an abstract advert's seller) make the subclass's rows belong as well, except
     // an audit base's who-created/who-edited stamps, which it puts on every table, lookup lists included.

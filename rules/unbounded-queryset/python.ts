@@ -51,6 +51,7 @@ import { checkRelationshipResponses } from './relationship-responses';
 import { checkSelectorLists } from './selector-lists';
 import { checkWorkerSqlAlchemy } from './worker-sqlalchemy';
 import { rowsOf } from './rows-of';
+import { renderedValueRows } from './response-values';
 import { SMALL_TABLES_NOTE, modelClassName, tableOf } from '../shared/table-names';
 import { queryBuild } from '../../analysis/python/query-refinements';
 import { checkEagerCollections, EAGER_LAZY } from './eager-collections';
@@ -119,7 +120,9 @@ export default defineRule({
     docs: {
       summary: 'A whole table loaded into memory: list() of a queryset, len() instead of .count(), an export over an unstreamed queryset.',
       whatItDoes:
-        'Finds Django querysets and SQLAlchemy queries that load every matching row at once: `list(Order.objects.all())`, ' +
+        'Finds Django querysets and SQLAlchemy queries that load every matching row at once: `list(Order.objects.all())` ' +
+        '(or a `set(...)`/`frozenset(...)`/`dict(...)` copy such as `set(Advert.objects.values_list("tags__name"))`, or a ' +
+        '`.values()` queryset handed whole to DRF\'s `Response(...)`, which renders it as `tuple(queryset)`), ' +
         '`len(queryset)` instead of `.count()`, a `for` loop or comprehension over `.all()`/`.filter()` that writes an export ' +
         '(CSV writer, file, `yield` for a streaming response, a list returned as JSON) with no slice, pagination or ' +
         '`.iterator()`, DRF serializers with `many=True` over an unpaginated queryset (any class named `...Serializer...`, `UserSerializerSafe` too), and SQLAlchemy `query.all()` / ' +
@@ -443,7 +446,9 @@ interface ProjectReads {
 }
 
 /** Statements with something to check: a call by one of the names checkCalls looks for, or a loop. */
-const CANDIDATE = /\b(?:len|list|tuple|\w*Serializer\w*|get_serializer|serializer_class|for)\b|\w*(?:export|csv|xlsx|excel)\w*\s*\(/i;
+const CANDIDATE = /\b(?:len|list|tuple|set|frozenset|dict|Response|\w*Serializer\w*|get_serializer|serializer_class|for)\b|\w*(?:export|csv|xlsx|excel)\w*\s*\(/i;
+/** Builtins besides list()/tuple() that copy every row of their argument into one container. */
+const COPY_CALLS = new Set(['set', 'frozenset', 'dict']);
 /** Helpers named like an export that a whole queryset is handed to: `_get_csv_from_qs_values(users)`, `export_rows(qs)`. */
 const EXPORT_HELPER = /(^|_)(export|csv|xlsx|excel)/i;
 
@@ -460,7 +465,7 @@ const methodFindings = new StatementFindingsCache<OutsideReads>('unbounded-query
  * What the class split (classMethods) checks lies inside a unit: every literal a CANDIDATE match contains (a method
  * or attribute holds each; a literal alternation, where CANDIDATE's `\w*` prefixes cost a big ViewSet milliseconds).
  */
-const SPLIT_LITERALS = /len|list|tuple|serializer|for|export|csv|xlsx|excel/gi;
+const SPLIT_LITERALS = /len|list|tuple|set|dict|response|serializer|for|export|csv|xlsx|excel/gi;
 
 /** Checks one unit: its own loops, and the loops of its scope that a call's list may feed (feedsExport). */
 type UnitCheck = (unit: TopLevelStatement, iterations: readonly Iteration[], scopeIterations: readonly Iteration[], reporter: Reporter) => void;
@@ -490,7 +495,7 @@ const SERIALIZER_CLASS = /^[A-Z]\w*Serializer\w*$/;
 
 /** `len(qs)`, `list(qs)`, `OrderSerializer(qs, many=True)`. */
 function checkCalls(ctx: Reporter, tree: Tree, statement: TopLevelStatement, iterations: readonly Iteration[], canFix: boolean, chunkSize: number, viewFile: boolean, growth: OwnerGrowth, reads: ProjectReads): void {
-  for (const call of callsNamed(tree, statement.text, /\b(?:len|list|tuple|\w*Serializer\w*|get_serializer|serializer_class)\b/g, statement.start)) {
+  for (const call of callsNamed(tree, statement.text, /\b(?:len|list|tuple|set|frozenset|dict|Response|\w*Serializer\w*|get_serializer|serializer_class)\b/g, statement.start)) {
     // A whole list in memory matters where a request builds its response: views, API modules, handler functions.
     // In models, services and template tags the same call mostly reads a small catalogue or one object's rows.
     // (A list that feeds an export loop is checked everywhere.)
@@ -500,6 +505,10 @@ function checkCalls(ctx: Reporter, tree: Tree, statement: TopLevelStatement, ite
     if (isBuiltin && name === 'len') {
       checkLen(ctx, call, canFix, requestPath, growth);
     } else if (isBuiltin && (name === 'list' || name === 'tuple')) checkList(ctx, tree, call, iterations, canFix, chunkSize, requestPath, growth);
+    // `set(Advert.objects.values_list("tag"))`, `dict(qs.values_list("id", "name"))`: the same copy of every row, kept
+    // for lookups (no .iterator() fix: a set or dict is read many times).
+    else if (isBuiltin && COPY_CALLS.has(name)) checkList(ctx, tree, call, iterations, false, chunkSize, requestPath, growth);
+    else if (isBuiltin && name === 'Response' && requestPath) checkResponseValues(ctx, call, growth);
     else if ((SERIALIZER_CLASS.test(name) || viewSerializer(call)) && requestPath) checkSerializer(ctx, call, growth, reads);
   }
   for (const call of callsNamed(tree, statement.text, /\b\w*(?:[Ee]xport|[Cc]sv|CSV|[Xx]lsx|XLSX|[Ee]xcel)\w*/g, statement.start)) checkExportHelper(ctx, call, growth);
@@ -577,9 +586,29 @@ function checkList(ctx: Reporter, tree: Tree, call: Node, iterations: readonly I
     messageId: 'list',
     data: { rows: rowsOf(info) },
     table: tableOf(info),
-    detail: `${calleeName(call)}() of an unsliced queryset builds a model instance for every row before the code uses the first. Iterate with .iterator(chunk_size=${chunkSize}), slice it, or paginate.${growthNote(info, growth)}`,
+    detail: COPY_CALLS.has(calleeName(call) ?? '')
+      ? `${calleeName(call)}() of an unsliced queryset holds every row of the table (a tuple or value each) in one container on every call, and the table only grows. Ask the database for the rows needed (filter on the values looked up, .exists(), .distinct() over a few values) or slice it.${growthNote(info, growth)}`
+      : `${calleeName(call)}() of an unsliced queryset builds a model instance for every row before the code uses the first. Iterate with .iterator(chunk_size=${chunkSize}), slice it, or paginate.${growthNote(info, growth)}`,
     fixes: fix ? [fix] : [],
   });
+}
+
+/**
+ * `return Response(Client.objects.values())`: DRF renders the value rows with `tuple(queryset)`, every row at once
+ * (response-values.ts). One owner's rows, grouped rows and curated tables stay quiet, as for list().
+ */
+function checkResponseValues(ctx: Reporter, call: Node, growth: OwnerGrowth): void {
+  for (const { node, info } of renderedValueRows(call)) {
+    if (!isUnbounded(info, call) || info.materialized || info.compact || boundedByOwner(info, growth) || growth.curated(info)) continue;
+    ctx.report({
+      start: node.startIndex,
+      end: node.endIndex,
+      messageId: 'response',
+      data: { rows: rowsOf(info) },
+      table: tableOf(info),
+      detail: `Response() renders a queryset as tuple(queryset): every row of this unsliced .values() queryset is fetched, held and encoded into one body. Page it (a pagination class, or a slice of the rows asked for).${growthNote(info, growth)}`,
+    });
+  }
 }
 
 /** `export_netscape_html(list(bookmarks))`: the whole list handed to an export function (by its name). */

@@ -30,7 +30,8 @@ export const SQLALCHEMY_RESPONSE_WORDS =
 /** Calls whose argument becomes the response body. */
 const RESPONSE_CALLS = new Set(['jsonify', 'make_response', 'Response', 'JSONResponse', 'ORJSONResponse', 'UJSONResponse', 'marshal', 'render_template']);
 /** Calls a value passes through unchanged on its way to a response. */
-const PASS_THROUGH_CALLS = new Set(['list', 'sorted', 'tuple', 'dict', 'reversed']);
+/** (`set(owned + shared)`: the rows without duplicates, still one object each.) */
+const PASS_THROUGH_CALLS = new Set(['list', 'sorted', 'tuple', 'dict', 'reversed', 'set']);
 const PASS_THROUGH_NODES = new Set(['await', 'argument_list', 'keyword_argument', 'pair', 'dictionary', 'list', 'tuple', 'parenthesized_expression', 'expression_list', 'conditional_expression', 'dictionary_splat']);
 /** Route decorators: Flask `@app.route`/`@bp.get`, FastAPI `@router.get`, Quart/Sanic alike. */
 const ROUTE_DECORATOR = /^@\s*[\w.]+\.(route|get|post|put|patch|delete|api_route)\s*\(/;
@@ -163,11 +164,11 @@ const AGGREGATED = '\u0000aggregated in Python';
 type HistoryKey = 'owner' | 'parent' | 'owner newest' | 'parent newest';
 
 /** A person's key column: `user_id`, `author`, `created_by_id`, `resident_id`. */
-const OWNER_KEY = /(?:^|[.(,\s])(?:\w+_)?(?:user|owner|author|creator|customer|member|account|client|patient|resident|student|employee|profile|sender|recipient|buyer|seller|driver|tenant|created_by)(?:_id|_pk)?\s*==?(?!=)/i;
+const OWNER_KEY = /(?:^|[.(,\s])(?:\w+_)?(?:user|owner|author|creator|customer|member|account|client|patient|resident|student|employee|profile|sender|recipient|buyer|seller|payer|payee|driver|tenant|created_by)(?:_id|_pk)?\s*==?(?!=)/i;
 /** `order_by(X.created_at.desc())`, `order_by(desc(X.timestamp))`. */
 const NEWEST_FIRST = /order_by\([^)]*?(?:\.(\w+)\.desc\(\)|\bdesc\(\s*[\w.]*?(\w+)\s*\))/;
 /** Records one owner keeps adding: each order, booking, payment or note makes a row that stays. */
-const OWNER_HISTORY_MODEL = /(Log|Event|History|Entry|Record|Message|Submission|Order|Payment|Transaction|Upload|Comment|Visit|Click|Activity|Audit|Booking|Reservation|Rental|Appointment|Notification|Post|Review|Rating)s?$/;
+const OWNER_HISTORY_MODEL = /(Log|Event|History|Entry|Record|Message|Submission|Order|Payment|Transaction|Upload|Comment|Visit|Click|Activity|Audit|Booking|Reservation|Rental|Appointment|Notification|Post|Review|Rating|Expense|Invoice|Purchase|Deposit|Withdrawal|Transfer|Donation|Consultation)s?$/;
 /** What many users add to one parent: a post's comments, a room's messages, a recipe's ratings, a device's events. */
 const PARENT_HISTORY_MODEL = /(Log|Event|History|Entry|Record|Message|Comment|Reply|Replies|Review|Rating|Vote|Like|Answer|Post|Visit|Click|Activity|Audit)s?$/;
 
@@ -389,7 +390,8 @@ export function queriedModel(all: Node): Node | undefined {
 function selectedModel(statement: Node): Node | undefined {
   for (let current: Node | null | undefined = unparenthesize(statement); current?.type === 'call'; ) {
     const fn = current.childForFieldName('function');
-    if (fn?.type === 'identifier' && fn.text === 'select') {
+    // `select(X)`, Flask-SQLAlchemy's `db.select(X)`, `sa.select(X)`.
+    if ((fn?.type === 'identifier' && fn.text === 'select') || (fn?.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'select' && fn.childForFieldName('object')?.type === 'identifier')) {
       const entities = positionalArguments(current);
       return entities.length === 1 ? entities[0] : undefined;
     }
