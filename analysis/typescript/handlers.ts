@@ -22,7 +22,8 @@ import {
 import { resolveImport } from './imports';
 
 const ROUTE_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'all', 'use', 'options', 'head', 'any', 'on']);
-const NEST_CLASS_DECORATORS = new Set(['Controller', 'Resolver', 'Injectable', 'WebSocketGateway']);
+/** Nest's request classes; type-graphql's `@Resolver`, tsoa's `@Route('users')` and routing-controllers' `@JsonController` mark theirs the same way. */
+const NEST_CLASS_DECORATORS = new Set(['Controller', 'Resolver', 'Injectable', 'WebSocketGateway', 'Route', 'JsonController']);
 /** Methods of Nest classes that run on a schedule, a queue or at startup, not per request. */
 const NEST_OFFLINE_DECORATORS = new Set(['Cron', 'Interval', 'Timeout', 'OnEvent', 'Process', 'OnQueueActive', 'OnQueueCompleted', 'EventPattern', 'MessagePattern']);
 const NEST_LIFECYCLE = new Set(['constructor', 'onModuleInit', 'onApplicationBootstrap', 'onModuleDestroy', 'beforeApplicationShutdown', 'onApplicationShutdown']);

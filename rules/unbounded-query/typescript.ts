@@ -64,7 +64,7 @@ export default defineRule({
       summary: 'ORM list queries in request handlers with no row limit.',
       whatItDoes:
         'Finds list queries in request-handling code (Express/Fastify/Koa/Hono route callbacks, Nest controllers, ' +
-        'resolvers and services, repositories and DAOs (`dao/Users.dao.js`), GraphQL data sources (`datasources/`, `CheckInDataSource.ts`), Next.js route handlers (also a scheduler\'s `app/api/cron/**/route.ts`), pages and server actions (`\'use server\'` modules and functions, an app-router `action/` folder), tRPC and oRPC procedures (`os.input(schema).handler(...)`), Socket.IO/ws connection callbacks and the socket events they register, and the functions they call, ' +
+        'resolvers and services, type-graphql resolvers, tsoa `@Route` and routing-controllers `@JsonController` classes, repositories and DAOs (`dao/Users.dao.js`), GraphQL data sources (`datasources/`, `CheckInDataSource.ts`), Next.js route handlers (also a scheduler\'s `app/api/cron/**/route.ts`), pages and server actions (`\'use server\'` modules and functions, an app-router `action/` folder), tRPC and oRPC procedures (`os.input(schema).handler(...)`), Socket.IO/ws connection callbacks and the socket events they register, and the functions they call, ' +
         'also in other modules: a server-only helper (`lib/server/responses.ts`, `services/items.js`, `models/item.js`) that a route, page or ' +
         'handler imports and calls, directly or through up to three modules; imports are followed through relative paths, tsconfig ' +
         '`paths`/`baseUrl` aliases (`@/lib/...`), index files, re-exports and `require`) that return every matching row: ' +
