@@ -22,7 +22,8 @@ import {
 import { resolveImport } from './imports';
 
 const ROUTE_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'del', 'all', 'use', 'options', 'head', 'any', 'on']);
-const NEST_CLASS_DECORATORS = new Set(['Controller', 'Resolver', 'Injectable', 'WebSocketGateway']);
+/** Nest's request classes; type-graphql's `@Resolver`, tsoa's `@Route('users')` and routing-controllers' `@JsonController` mark theirs the same way. */
+const NEST_CLASS_DECORATORS = new Set(['Controller', 'Resolver', 'Injectable', 'WebSocketGateway', 'Route', 'JsonController']);
 /** Methods of Nest classes that run on a schedule, a queue or at startup, not per request. */
 const NEST_OFFLINE_DECORATORS = new Set(['Cron', 'Interval', 'Timeout', 'OnEvent', 'Process', 'OnQueueActive', 'OnQueueCompleted', 'EventPattern', 'MessagePattern']);
 const NEST_LIFECYCLE = new Set(['constructor', 'onModuleInit', 'onApplicationBootstrap', 'onModuleDestroy', 'beforeApplicationShutdown', 'onApplicationShutdown']);
@@ -32,9 +33,10 @@ const REQUEST_NAMES = /^(req|request)$/;
 const NEXT_ROUTE_EXPORTS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'loader', 'action']);
 /**
  * Folders and names of code that serves requests even when no route is registered in the file (repositories and DAOs
- * too, `dao/Users.dao.js`: the data access the services of a layered app call per request).
+ * too, `dao/Users.dao.js`: the data access the services of a layered app call per request; and GraphQL data sources,
+ * `datasources/users.ts`, `CheckInDataSource.ts`, `user.datasource.ts`, which resolvers call per query).
  */
-const REQUEST_PATH = /(^|\/)(routes?|controllers?|services?|handlers?|resolvers?|api|graphql|trpc|endpoints?|middlewares?|repositor(y|ies)|daos?)\/|\.(controller|service|resolver|routes?|router|handler|gateway|repository|dao)\.[cm]?[jt]sx?$|(^|\/)app\/(.+\/)?(page|layout|route)\.[cm]?[jt]sx?$|(^|\/)app\/(.+\/)?actions?\/|(^|\/)pages\/api\//i;
+const REQUEST_PATH = /(^|\/)(routes?|controllers?|services?|handlers?|resolvers?|api|graphql|trpc|endpoints?|middlewares?|repositor(y|ies)|daos?|data-?sources)\/|\.(controller|service|resolver|routes?|router|handler|gateway|repository|dao|datasource)\.[cm]?[jt]sx?$|[a-z]DataSource\.[cm]?[jt]sx?$|(^|\/)app\/(.+\/)?(page|layout|route)\.[cm]?[jt]sx?$|(^|\/)app\/(.+\/)?actions?\/|(^|\/)pages\/api\//i;
 /** Folders and names of code that never serves requests: one-off scripts, migrations, seeds, tests. */
 const OFFLINE_PATH =
   /(^|\/)(scripts?|migrations?|seeds?|seeders?|__tests__|tests?|spec|e2e|cypress|playwright|bin|cli|commands|jobs|cron)\/|(^|\/)[^/]*\.(test|spec|e2e-spec|seed|migration)\.[cm]?[jt]sx?$|(^|\/)(seed|migrate)\.[cm]?[jt]sx?$|(^|\/)\d{10,}[-_][^/]*$/i;

@@ -80,8 +80,11 @@ const LIST_METHODS: Record<Orm, ReadonlySet<string>> = {
 
 const SEQUELIZE_ONLY = new Set(['findAll', 'findByPk', 'findAndCountAll']);
 const MONGOOSE_ONLY = new Set(['find', 'findById', 'countDocuments', 'aggregate', 'distinct', 'exists']);
-/** Where projects keep their models: `../models`, `./models/user`, `../entity/User`, `./user.model`. */
-const MODEL_SPECIFIER = /(^|\/)(models?|entities|entity|schemas?)(\/|$)|\.(model|schema|entity)$/i;
+/**
+ * Where projects keep their models: `../models`, `./models/user`, `../entity/User`, `./user.model`, a folder named for
+ * the ORM (`./sequelize/CheckInModel`, `../mongoose/user`), a module named for its model (`./UserModel`).
+ */
+const MODEL_SPECIFIER = /(^|\/)(models?|entities|entity|schemas?|sequelize|mongoose)(\/|$)|\.(model|schema|entity)$|\/[A-Z]\w*Model$/i;
 const REPOSITORY_FACTORIES = new Set(['getRepository', 'getCustomRepository', 'getTreeRepository', 'getMongoRepository', 'withRepository']);
 const REPOSITORY_TYPES = /^(Repository|TreeRepository|MongoRepository)$/;
 /**
@@ -358,7 +361,8 @@ function repositoryEntity(expr: ts.Expression, ev: Evidence, depth: number): str
     if (ts.isParameter(decl)) return repositoryMember(decl, ev) ?? (decl.initializer ? repositoryEntity(decl.initializer, ev, depth + 1) : undefined);
     return undefined;
   }
-  if (e.kind === ts.SyntaxKind.ThisKeyword) return thisRepositoryEntity(e, ev, depth);
+  // `super.findAndCount(query)` in a `class X extends Repository<E>` reads the same repository as `this.find`
+  if (e.kind === ts.SyntaxKind.ThisKeyword || e.kind === ts.SyntaxKind.SuperKeyword) return thisRepositoryEntity(e, ev, depth);
   if (ts.isPropertyAccessExpression(e)) {
     const member = thisMember(e);
     if (!member) return undefined;
@@ -604,6 +608,12 @@ function createdModelKind(init: ts.Expression, ev: Evidence, depth: number): Mod
   const e = unwrapAwait(init);
   if (ts.isBinaryExpression(e)) return createdModelKind(e.left, ev, depth) ?? createdModelKind(e.right, ev, depth);
   if (ts.isCallExpression(e)) {
+    // `require('../models/video')(sequelize, DataTypes)`: sequelize-cli's model modules export a factory of the model
+    const factory = unwrap(e.expression);
+    if (ts.isCallExpression(factory) && ts.isIdentifier(factory.expression) && factory.expression.text === 'require') {
+      const specifier = stringValue(factory.arguments[0]);
+      return specifier !== undefined && isLocalSpecifier(specifier) && MODEL_SPECIFIER.test(specifier) && ev.sequelize ? 'sequelize' : undefined;
+    }
     const q = resolveImport(e.expression);
     if (q === 'mongoose.model') return 'mongoose';
     const m = methodCall(e);

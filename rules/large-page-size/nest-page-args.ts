@@ -15,7 +15,8 @@ import { ormCallOf } from '../../analysis/typescript/orm';
 import { inAdminOnlyNestRoute } from '../../analysis/typescript/nest-admin-only';
 import { dtoFieldDecorators } from '../../analysis/typescript/dto-field-decorators';
 
-export const PAGE_SIZE_ARGS = /^(take|first|last|limit|pageSize|perPage|pageLimit|itemsPerPage|per_page|page_size)$/;
+/** Names a client's page size goes by: `take`, `limit`, `first`, and `?count=` / `?size=` (Spring-style `PageRequest(page, size)`). */
+export const PAGE_SIZE_ARGS = /^(take|first|last|limit|count|size|pageSize|perPage|pageLimit|itemsPerPage|rowsPerPage|maxResults|per_page|page_size)$/;
 /** GraphQL resolver methods, and Nest REST handlers (whose `@Query('limit')` is the same choice in a query string). */
 const HANDLER_DECORATORS = new Set(['Query', 'ResolveField', 'Mutation', 'Get', 'Post', 'Put', 'Patch', 'Delete', 'All']);
 /** Pipes that convert or default a value but never cap it. */

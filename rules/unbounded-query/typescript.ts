@@ -30,6 +30,8 @@ import { builderMatchesOneRow, looksUpByKey, matchesOneRow, onePerGroupMember, r
 import { childrenOfOneParent, namedCatalogue, selectsAdministrators } from './one-parent';
 import { childOfTransaction, ownName } from '../../analysis/typescript/child-rows';
 import { unboundedTypeormRelation } from './typeorm-relations';
+import { openItemsOfOneParty } from './open-work';
+import { keysOfUnboundedList } from './listed-parents';
 import { cappedByCount } from './count-cap';
 import { searchedInMemory } from './searched-relation';
 import { mayLookUp, unboundedLookups } from './mongo-lookup';
@@ -62,7 +64,7 @@ export default defineRule({
       summary: 'ORM list queries in request handlers with no row limit.',
       whatItDoes:
         'Finds list queries in request-handling code (Express/Fastify/Koa/Hono route callbacks, Nest controllers, ' +
-        'resolvers and services, repositories and DAOs (`dao/Users.dao.js`), Next.js route handlers (also a scheduler\'s `app/api/cron/**/route.ts`), pages and server actions (`\'use server\'` modules and functions, an app-router `action/` folder), tRPC and oRPC procedures (`os.input(schema).handler(...)`), Socket.IO/ws connection callbacks and the socket events they register, and the functions they call, ' +
+        'resolvers and services, type-graphql resolvers, tsoa `@Route` and routing-controllers `@JsonController` classes, repositories and DAOs (`dao/Users.dao.js`), GraphQL data sources (`datasources/`, `CheckInDataSource.ts`), Next.js route handlers (also a scheduler\'s `app/api/cron/**/route.ts`), pages and server actions (`\'use server\'` modules and functions, an app-router `action/` folder), tRPC and oRPC procedures (`os.input(schema).handler(...)`), Socket.IO/ws connection callbacks and the socket events they register, and the functions they call, ' +
         'also in other modules: a server-only helper (`lib/server/responses.ts`, `services/items.js`, `models/item.js`) that a route, page or ' +
         'handler imports and calls, directly or through up to three modules; imports are followed through relative paths, tsconfig ' +
         '`paths`/`baseUrl` aliases (`@/lib/...`), index files, re-exports and `require`) that return every matching row: ' +
@@ -78,10 +80,10 @@ export default defineRule({
         '`eq(t.id, id)`; a where the code builds elsewhere or writes in SQL is taken as bounded), and a bounded read (`findFirst`, a `findMany` with `limit`) whose ' +
         '`with: { payments: true }` loads a to-many relation (`many(payments)` in the schema\'s `relations()`) of stamped rows named for what piles up, with no `limit` of its own (`unbounded-include`). ' +
         'Clients are recognised from their imports (`@prisma/client`, `typeorm`, `sequelize`, `mongoose`, the ' +
-        "project's models module), not from variable names; a Prisma client also when a repository method takes it as a " +
+        "project's models module, also `./sequelize/CheckInModel` and sequelize-cli's `require('../models/video')(sequelize, DataTypes)`), not from variable names; a Prisma client also when a repository method takes it as a " +
         'parameter (`findAll(tx: PrismaTransaction = this.db)`, a transaction\'s client or the class\'s own), and the `ctx.prisma` / ' +
         '`ctx.db` of a resolver\'s or tRPC procedure\'s context in a project that depends on @prisma/client (create-t3-app; not with Drizzle). TypeORM custom ' +
-        'repositories too: `this.find()` inside `class X extends Repository<E>` or `getRepository(E).extend({...})`, and a ' +
+        'repositories too: `this.find()` (or `super.findAndCount(query)`) inside `class X extends Repository<E>` or `getRepository(E).extend({...})`, and a ' +
         "service's member typed `typeof UserRepository` / `UserRepository` when the module it is imported from declares it so. " +
         'Scripts, migrations, seeds and tests are not request code. A Prisma model only a seed fills is not reported: no ' +
         'file of the project outside scripts and seeds creates or upserts it, no other model relates to it, raw writes are absent, ' +
@@ -172,13 +174,16 @@ export default router;
         '`createdBy: { id: userId }`, also in an `AND` branch; a class\'s key, `classId`, counts too) compared with a value the code holds, as the Python rule ' +
         'judges `filter(user=request.user)`; unless the value may be undefined (`x ?? undefined`, an optional parameter: ' +
         'the ORM then drops the filter) or the table grows per owner with time (audit logs, events, sessions, messages, ' +
-        'history, and what one user does: orders, expenses, transactions, bookings); also one ' +
+        'history, and what one user does: orders, expenses, transactions, bookings, readings, rides and trips); also one ' +
         'owner\'s rows together with the shared ones (`OR: [{ userId }, { userId: null }]`). Neither are ' +
         '`distinct` queries selecting the one column they group by, nor one alternative per key the code holds ' +
         '(`OR: ids.map((id) => ({ id }))`), nor a lookup by a key that names one account or row (`email`, `username`, `login`, `slug`, `token`, in every branch of an OR: a sign-in read as a list), nor a workflow queue or a curated selection picked by a flag ' +
         '(`approved: false`, `verified: false`; `pinned: true`, `featured: true`; `approved: true` is still reported), ' +
         'nor one user\'s rows under a key naming their role, matched with a user\'s id (`followerId: userId`, ' +
         '`assigneeId: req.user.id`), ' +
+        'nor one party\'s open work items: a status equal to a state rows leave as the work completes (`PENDING`, `OPEN`, `ACTIVE`, `IN_PROGRESS`, `ASSIGNED`, `RESERVED`, ' +
+        'also `{ in: [...] }`, `$in`, `In([...])` of such states) with a key naming one party the code holds (`{ driverId, status: \'PENDING\' }`, `{ user: { id }, status: \'ACTIVE\' }`: a rider\'s pending ' +
+        'bookings; an open state of every party, or a lasting one such as `COMPLETED` or `CONFIRMED`, is still reported), ' +
         'nor one parent\'s rows overlapping one period (`property: { id }, checkIn: LessThanOrEqual(end), ' +
         'checkOut: MoreThanOrEqual(start)`: the reservations of one resource around a date; one field between two ' +
         'dates, a report over any range, is still reported), ' +
@@ -210,7 +215,8 @@ export default router;
         'Queries whose options are not an object literal (`findMany(args)`, or an object with a spread) are not ' +
         'reported: the limit may be inside, unless the options are a literal of the same function whose bound is ' +
         'written only under one `if` (not both branches, not handed to another function). ' +
-        'Nor a batch load of keys the code holds in a query builder (`.where(\'ticket.id IN (:...ids)\', { ids })`, `.whereInIds(ids)`, Knex `.whereIn(\'id\', ids)`), nor a read after a ' +
+        'Nor a batch load of keys the code holds in a query builder (`.where(\'ticket.id IN (:...ids)\', { ids })`, `.whereInIds(ids)`, Knex `.whereIn(\'id\', ids)`; a list read of keys, `{ orderId: { in: ids } }`, is ' +
+        'reported when `ids` maps the rows of an unbounded read of the same function, `orders.map((o) => o.id)`: every child of every row), nor a read after a ' +
         'count of the same model that refuses the request above a bound (`if (await db.x.count({ where }) > LIMIT) return 422`), nor a whole-table read with no filter or order used ' +
         'only for its first row (`favorites[0]`: a table the code keeps as one row). One user\'s rows matched through their reservations, orders or bookings ' +
         '(`reservations: { some: { userId } }`) are a history of theirs and stay reported, as do one user\'s payments, receipts and purchases. The page size the fix uses is the `suggestedLimit` option (default 100).',
@@ -250,7 +256,7 @@ export default router;
       }
       if (!q.list) continue;
       const problem = unboundedQuery(ctx, q, limit);
-      if (!problem || loadsListedKeys(q) || findsByUniqueKey(q) || matchesFewRows(ctx, q) || scopedToOneOwner(q) || groupedByOneColumn(q) || isReferenceData(ctx, q) || selectsFewByFlag(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q) || boundedByItsModel(ctx, q) || seededOnly(ctx, q) || cappedByCount(q) || readsSingletonTable(ctx, q)) continue;
+      if (!problem || judgedBounded(ctx, q, limit)) continue;
       const served = servesRequests(ctx, q.call);
       if (!served && !inPaginateStatic(q.call)) continue;
       const callee = unwrap(q.call.expression) as ts.PropertyAccessExpression;
@@ -272,6 +278,20 @@ export default router;
     }
   },
 });
+
+/**
+ * A list read the scope checks judge bounded. Listed keys bound a read unless they are the rows of a read of the same
+ * function that is itself unbounded (listed-parents.ts: every child of every row); that parent is judged one level deep.
+ */
+function judgedBounded(ctx: RuleContext, q: OrmCall, limit: number, nested = false): boolean {
+  const listed = loadsListedKeys(q) && (nested || !keysOfUnboundedParents(ctx, q, limit));
+  return listed || findsByUniqueKey(q) || matchesFewRows(ctx, q) || scopedToOneOwner(q) || groupedByOneColumn(q) || isReferenceData(ctx, q) || selectsFewByFlag(q) || openWorkOfOneParty(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q) || boundedByItsModel(ctx, q) || seededOnly(ctx, q) || cappedByCount(q) || readsSingletonTable(ctx, q);
+}
+
+function keysOfUnboundedParents(ctx: RuleContext, q: OrmCall, limit: number): boolean {
+  const where = whereOf(q);
+  return where !== undefined && keysOfUnboundedList(ctx, where, (parent) => parent !== q && unboundedQuery(ctx, parent, limit) !== undefined && !judgedBounded(ctx, parent, limit, true));
+}
 
 /**
  * Request code: handlers and what they call (handlers.ts), also Nest startup hooks that load a whole table at each
@@ -298,7 +318,7 @@ function reportNativeReads(ctx: RuleContext, ormReads: readonly OrmCall[], limit
     if (known.has(read.call)) continue;
     const q: OrmCall = { orm: 'mongoose', call: read.call, method: read.method, target: read.target, model: read.collection, optionsIndex: 0, builder: false, list: true };
     if (read.match) MATCH_STAGE.set(q, read.match);
-    if ((read.method === 'find' || read.match) && (loadsListedKeys(q) || findsByUniqueKey(q) || matchesFewRows(ctx, q) || scopedToOneOwner(q) || selectsFewByFlag(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q))) continue;
+    if ((read.method === 'find' || read.match) && (loadsListedKeys(q) || findsByUniqueKey(q) || matchesFewRows(ctx, q) || scopedToOneOwner(q) || selectsFewByFlag(q) || openWorkOfOneParty(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q))) continue;
     if (isReferenceData(ctx, q)) continue;
     const served = servesRequests(ctx, read.call);
     if (!served) continue;
@@ -355,7 +375,7 @@ function reportKnexReads(ctx: RuleContext, limit: number): void {
   for (const read of knexReads(ctx, indexOf(sf).calls)) {
     if (read.listed) continue;
     const q: OrmCall = { orm: 'mongoose', call: read.where ?? read.table, method: 'find', target: read.tableName, model: read.tableName, optionsIndex: 0, builder: false, list: true };
-    if (read.where && (loadsListedKeys(q) || findsByUniqueKey(q) || matchesFewRows(ctx, q) || scopedToOneOwner(q) || selectsFewByFlag(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q))) continue;
+    if (read.where && (loadsListedKeys(q) || findsByUniqueKey(q) || matchesFewRows(ctx, q) || scopedToOneOwner(q) || selectsFewByFlag(q) || openWorkOfOneParty(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q))) continue;
     if (isReferenceData(ctx, q)) continue;
     if (!seeded.has(read.tableName)) seeded.set(read.tableName, seededKnexTable(ctx, read.tableName));
     if (seeded.get(read.tableName)) continue;
@@ -1035,6 +1055,12 @@ function selectsFewByFlag(q: OrmCall): boolean {
   });
 }
 
+/** A party's open work items (open-work.ts): `{ driverId, status: 'PENDING' }`. */
+function openWorkOfOneParty(q: OrmCall): boolean {
+  const where = whereOf(q);
+  return where !== undefined && openItemsOfOneParty(where, alwaysDefined);
+}
+
 /** Upper-bound and lower-bound comparisons: TypeORM's operators, Mongo's and Prisma's keys. */
 const BELOW = /^(LessThan|LessThanOrEqual)\(|^\{\s*['"]?\$?(lt|lte)['"]?\s*:/;
 const ABOVE = /^(MoreThan|MoreThanOrEqual)\(|^\{\s*['"]?\$?(gt|gte)['"]?\s*:/;
@@ -1121,7 +1147,8 @@ function narrowedToOneItem(q: OrmCall): boolean {
       if (!ts.isPropertyAssignment(p)) return false;
       const key = p.name.getText().replace(/^['"]|['"]$/g, '');
       const value = unwrap(p.initializer);
-      if (ts.isObjectLiteralExpression(value)) return depth < 2 && visit(value, depth + 1);
+      // `user: { id: userId }`: the owner relation matched by its key, not an item
+      if (ts.isObjectLiteralExpression(value)) return !OWNER_KEY.test(key) && depth < 2 && visit(value, depth + 1);
       if (OWNER_KEY.test(key) || key === 'OR' || USER_ID_VALUE.test(value.getText())) return false; // the owner, not an item
       return ts.isIdentifier(value) ? alwaysDefined(value) : ts.isPropertyAccessExpression(value);
     });
@@ -1146,9 +1173,9 @@ function isReferenceData(ctx: RuleContext, q: OrmCall): boolean {
 
 /**
  * Tables that grow with time for each owner: logs, audit trails, events, sessions, messages, history, and the
- * records of what one user does (orders, expenses, transactions, bookings, payments, purchases).
+ * records of what one user does (orders, expenses, transactions, bookings, payments, purchases, readings, rides and trips).
  */
-const APPEND_ONLY = /(audit|log|event|histor|message|notification|session|entr(y|ies)|visit|click|pageview|metric|tracking|order|expense|transaction|booking|reservation|payment|receipt|purchase)/i;
+const APPEND_ONLY = /(audit|log|event|histor|message|notification|session|entr(y|ies)|visit|click|pageview|metric|tracking|order|expense|transaction|booking|reservation|payment|receipt|purchase|reading|(?<!over|b|p)ride(?!r(?!e))|(?<!s)trip)/i;
 
 /**
  * False for a value that may be undefined: `x ?? undefined`, an optional parameter. ORMs drop an undefined filter
