@@ -144,7 +144,7 @@ export function checkDrfSerializers(ctx: RuleContext, tree: Tree): void {
   }
 }
 
-const VIEW_TEXT = /serializer_class|many\s*=\s*True/;
+const VIEW_TEXT = /serializer_class|many\s*=\s*True|["']list["']\s*:/;
 /** A serializer called with the rows as its first argument (`OrderSerializer(qs, ...)`, `self.get_serializer(page, ...)`). */
 const SERIALIZER_CALL = /[Ss]erializer(?:_class)?\(\s*(?![A-Za-z_]\w*\s*=[^=])[^\s)]/;
 
@@ -168,7 +168,12 @@ function checkView(ctx: RuleContext, drf: DrfProject, view: ListView, canFix: bo
   // A serializer of a proxy model over its concrete model's rows (or the reverse) reads the same relations.
   if (serializer.model && qsModel && serializer.model !== qsModel && !drf.models.sharesRowsOf(serializer.model, qsModel) && !drf.models.sharesRowsOf(qsModel, serializer.model)) return;
   const shared = sharedRelations(view);
-  const needs = missingNeeds(drf.relationNeeds(serializer, qsModel), infos).filter((n) => !shared.has(n.path.split('__')[0]));
+  // `filter(members=user)` keeps the rows one member is in: each row's many-to-many set is still its own.
+  const toMany = (first: string) => {
+    const kind = qsModel ? drf.models.relationsOf(qsModel)?.get(first)?.kind : undefined;
+    return kind === 'm2m' || kind === 'reverse-fk' || kind === 'reverse-m2m';
+  };
+  const needs = missingNeeds(drf.relationNeeds(serializer, qsModel), infos).filter((n) => !shared.has(n.path.split('__')[0]) || toMany(n.path.split('__')[0]));
   // The N is the view's rows: its queryset's model.
   const table = modelClassName(qsModel);
   for (const need of needs) report({ ...finding(ctx, drf, view, need, canFix), table });
@@ -487,12 +492,16 @@ function returnsOf(def: Node): Node[] {
 
 function classView(name: string, cls: Node, classes: Map<string, Node>, readCustom: CustomReader): ListView | undefined {
   let serializerRef: Node | undefined;
-  const serializerMember = member(cls, classes, 'get_serializer_class') ?? member(cls, classes, 'serializer_class');
+  const byAction = actionSerializers(cls, classes);
+  const getter = member(cls, classes, 'get_serializer_class');
+  const serializerMember = getter ?? (byAction ? undefined : member(cls, classes, 'serializer_class'));
   if (serializerMember?.type === 'assignment') serializerRef = serializerMember.childForFieldName('right') ?? undefined;
   else if (serializerMember) {
     const returns = returnsOf(serializerMember);
     serializerRef = returns.length === 1 ? returns[0] : listSerializerReturn(serializerMember, returns);
-  }
+    // `return self.serializer_classes.get(self.action, ...)`: the dict's "list" entry.
+    if (byAction && serializerRef?.type !== 'identifier' && serializerRef?.type !== 'attribute' && serializerMember.text.includes(`self.${byAction.name}`)) serializerRef = byAction.list;
+  } else if (byAction) serializerRef = byAction.list;
   if (!serializerRef || (serializerRef.type !== 'identifier' && serializerRef.type !== 'attribute')) return undefined;
   const getQueryset = member(cls, classes, 'get_queryset');
   const attribute = member(cls, classes, 'queryset');
@@ -515,6 +524,34 @@ function classView(name: string, cls: Node, classes: Map<string, Node>, readCust
     return { label: name, classBased: true, serializerRef, querysets, branches: exprs.length > 1 };
   }
   return attributeValue ? attributeView(name, serializerRef, attributeValue, readCustom) : undefined;
+}
+
+/** A class attribute that maps actions to serializers: `serializer_classes = {"list": ..., "create": ...}`. */
+const ACTION_DICT_NAME = /serializer/i;
+
+/**
+ * The serializer a view's action map gives the list (`serializer_action_classes = {"list": OrderListSerializer}`):
+ * DRF has no such attribute, so a project mixin's `get_serializer_class()` (here or imported) picks by `self.action`.
+ */
+function actionSerializers(cls: Node, classes: Map<string, Node>, seen = new Set<number>()): { name: string; list: Node } | undefined {
+  seen.add(cls.id);
+  for (const statement of cls.childForFieldName('body')?.namedChildren ?? []) {
+    const assignment = statement?.type === 'expression_statement' ? statement.namedChildren[0] : undefined;
+    const name = assignment?.type === 'assignment' ? assignment.childForFieldName('left')?.text ?? '' : '';
+    const value = name && ACTION_DICT_NAME.test(name) ? assignment!.childForFieldName('right') : undefined;
+    if (value?.type !== 'dictionary') continue;
+    for (const pair of value.namedChildren) {
+      if (pair?.type !== 'pair' || !/^["']list["']$/.test(pair.childForFieldName('key')?.text ?? '')) continue;
+      const list = pair.childForFieldName('value');
+      if (list && (list.type === 'identifier' || list.type === 'attribute')) return { name, list };
+    }
+  }
+  for (const b of basesOf(cls)) {
+    const base = classes.get(b);
+    const found = base && !seen.has(base.id) ? actionSerializers(base, classes, seen) : undefined;
+    if (found) return found;
+  }
+  return undefined;
 }
 
 const GET_GUARD = /\brequest\.method\s*==\s*["']GET["']|\bself\.action\s*==\s*["']list["']/;
