@@ -290,7 +290,9 @@ function finding(ctx: RuleContext, drf: DrfProject, view: ListView, need: Relati
     if (!canFix || readsPrefetchCache || view.querysets.some((q) => q.custom)) return [];
     const edits = view.querysets.flatMap((q) => (loadsRelation(q.info, need.path, method === 'select_related') ? [] : addRelationEdits(q.info, method, need.path) ?? [undefined]));
     if (edits.length === 0 || !edits.every((e) => e !== undefined)) return [];
-    return [{ title: `Add .${method}("${need.path}") to ${view.label}'s queryset`, safety: view.branches || deferred ? 'unsafe' : 'safe', edits: edits as NonNullable<(typeof edits)[number]>[] }];
+    // Returns built on one variable (`qs = Team.objects`, `return qs.filter(...)`) share the edit: made once.
+    const unique = [...new Map((edits as NonNullable<(typeof edits)[number]>[]).map((e) => [JSON.stringify(e), e])).values()];
+    return [{ title: `Add .${method}("${need.path}") to ${view.label}'s queryset`, safety: view.branches || deferred ? 'unsafe' : 'safe', edits: unique }];
   };
   if (need.kind === 'load') {
     const joined = need.method === 'select_related';
@@ -415,7 +417,7 @@ function classesOf(tree: Tree): Map<string, Node> {
 function listViewsIn(tree: Tree, statement: TopLevelStatement, classes: Map<string, Node>, readCustom: CustomReader): ListView[] {
   const out: ListView[] = [];
   const top = statement.type === 'decorated_definition' ? statement.node.childForFieldName('definition') : statement.node;
-  const classView_ = top?.type === 'class_definition' && isListView(top, classes) ? top : undefined;
+  const classView_ = top?.type === 'class_definition' && isListView(top, classes) && getAction(top, classes) !== 'retrieve' ? top : undefined;
   if (classView_) {
     const view = classView(classView_.childForFieldName('name')?.text ?? '', classView_, classes, readCustom);
     if (view) out.push(view);
@@ -455,6 +457,39 @@ function readBases(cls: Node): string[] {
     const base = b?.type === 'subscript' ? b.childForFieldName('value') : b;
     return (base?.type === 'attribute' ? base.childForFieldName('attribute')?.text : base?.text) ?? '';
   });
+}
+
+/** DRF's generic views that define `get()`, and the action it runs. Mixins and viewsets define none. */
+const GET_ACTIONS: Record<string, 'list' | 'retrieve'> = {
+  ListAPIView: 'list',
+  ListCreateAPIView: 'list',
+  RetrieveAPIView: 'retrieve',
+  RetrieveUpdateAPIView: 'retrieve',
+  RetrieveDestroyAPIView: 'retrieve',
+  RetrieveUpdateDestroyAPIView: 'retrieve',
+};
+
+/**
+ * What a GET of a generic view runs: its own `get()` calling `self.list(`/`self.retrieve(`, else the `get()` of the
+ * first base (in order, through bases in this file) that defines one. `class V(RetrieveAPIView, ListAPIView)`
+ * serves one row per GET: ListAPIView's `get()` is never reached. Undefined when nothing tells.
+ */
+function getAction(cls: Node, classes: Map<string, Node>, seen = new Set<number>()): 'list' | 'retrieve' | undefined {
+  seen.add(cls.id);
+  for (const statement of cls.childForFieldName('body')?.namedChildren ?? []) {
+    const def = statement?.type === 'decorated_definition' ? statement.childForFieldName('definition') : statement;
+    if (def?.type !== 'function_definition' || def.childForFieldName('name')?.text !== 'get') continue;
+    const list = /self\.list\(/.test(def.text);
+    const one = /self\.retrieve\(/.test(def.text);
+    return list === one ? undefined : list ? 'list' : 'retrieve';
+  }
+  for (const b of basesOf(cls)) {
+    if (GET_ACTIONS[b]) return GET_ACTIONS[b];
+    const base = classes.get(b);
+    const found = base && !seen.has(base.id) ? getAction(base, classes, seen) : undefined;
+    if (found) return found;
+  }
+  return undefined;
 }
 
 function isListView(cls: Node, classes: Map<string, Node>, seen = new Set<number>()): boolean {
