@@ -45,7 +45,10 @@ export const DRF_WHAT =
   'serializer reads per row that the queryset does not load: nested serializers (recursively: `customer__company`, ' +
   '`items__product`), `source="customer.name"`, SerializerMethodField methods reading `obj.customer.name` or ' +
   '`obj.items.all()`/`.count()`/`.exists()`/`.filter()`, String/Slug related fields and any related field with ' +
-  '`many=True`, many-to-many and reverse relations named in `Meta.fields`, and every relation at `depth = N`.';
+  '`many=True`, many-to-many and reverse relations named in `Meta.fields`, every relation at `depth = N`, and what a model ' +
+  "property or argument-less method read through a field (`ReadOnlyField()`, `source=`, a Meta.fields name, `obj.member_count` " +
+  'in a method field) reads through `self` (`self.members.count()`, `str(self.manager)`). The list serializer may come ' +
+  'from an action map (`serializer_action_classes = {"list": ...}`) a mixin reads.';
 
 export const DRF_FIX =
   'DRF: the fix adds `select_related` (a chain of foreign keys / one-to-ones) or `prefetch_related` (past a reverse ' +
@@ -60,11 +63,11 @@ export const DRF_NOTES =
   "DRF serializers: relation kinds come from the project's model classes (ForeignKey, OneToOneField, " +
   'ManyToManyField, `related_name`, `<model>_set`); a path through a model that is not found is not reported, except ' +
   'the shapes that cannot be anything else (a `many=True` nested serializer or related field, `obj.items.all()`). ' +
-  'Not reported: retrieve-only views and `Serializer(obj)` without `many=True`, `_id` fields and primary-key fields ' +
+  'Not reported: retrieve-only views (also a generic view whose first base with a `get()` is a Retrieve view) and `Serializer(obj)` without `many=True`, `_id` fields and primary-key fields ' +
   'of a foreign key (DRF reads `<fk>_id`), `values()` querysets, annotations read as fields, methods that use ' +
   '`getattr`/`hasattr` fallbacks, serializers with their own `to_representation` that does not start from `super().to_representation()` (one that does renders every field, and its own reads of the instance count too), relations the queryset filters to ' +
   'one value (`filter(user=request.user)`: the same row each time; with several returns only when every returned queryset ' +
-  'filters it, so a `return X.objects.all()` branch for staff is reported), querysets from custom managers that may ' +
+  'filters it, so a `return X.objects.all()` branch for staff is reported; a filter on a many-to-many or reverse relation does not count: each row still has its own set), querysets from custom managers that may ' +
   'select or prefetch, and `get_queryset()` bodies that cannot be read as one queryset expression (beyond filtering ' +
   '`self.queryset` / `super().get_queryset()`). A `.count()` is not reported when the same relation is prefetched. ' +
   'Pagination bounds the rows per page but not the per-row queries, so paginated views are reported. A loop in a ' +
