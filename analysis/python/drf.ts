@@ -569,6 +569,8 @@ export class DrfProject {
     if (!reads) return false;
     const allSingle = single && (f?.single ?? true);
     const described = `${how} (${owner}.${name} reads self.${reads.map((r) => [...r.path, ...(r.call ? [`${r.call}()`] : [])].join('.')).join(', self.')})`;
+    // The rows it is read through are loaded to reach it, whatever it reads itself.
+    if (before.length > 0) add(before, allSingle, 'load', how, file, span);
     const under: AddNeed = (s, sSingle, kind, _how, at, where, call) => add([...before, ...s], sSingle && allSingle, kind, described, at, where, call);
     for (const read of reads) this.methodRead({ ...read, span }, owner, allSingle, file, under, depth + 1);
     return true;
