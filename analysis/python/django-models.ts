@@ -9,6 +9,7 @@ import type { Node, Tree } from 'web-tree-sitter';
 import { peopleByName } from '../people-by-name';
 import { keywordArgument, positionalArguments, stringValue } from './ast';
 import { growthFactsOf, growthTimestamp, type GrowthFacts } from './model-growth';
+import { modelMemberReads, type MemberRead } from './model-member-reads';
 
 export type RelationKind = 'fk' | 'o2o' | 'm2m' | 'reverse-fk' | 'reverse-o2o' | 'reverse-m2m' | 'generic';
 
@@ -32,6 +33,8 @@ export interface ModelClass {
   managers: Map<string, string>;
   /** How its rows accumulate (creation timestamps, ordering, indexes, unique constraints): see model-growth.ts. */
   growth: GrowthFacts;
+  /** Properties and argument-less methods reading through `self` (model-member-reads.ts). */
+  members: Map<string, MemberRead[]>;
 }
 
 const FIELD_KIND: Record<string, 'fk' | 'o2o' | 'm2m' | 'generic'> = {
@@ -146,7 +149,7 @@ function modelClassOf(cls: Node): ModelClass | undefined {
   }
   // A proxy model (`class Meta: proxy = True`) is a model whatever its base is named.
   const modelBase = bases.some((b) => b === 'Model' || /Model$|Mixin$|Base$/.test(b)) || /^[ \t]+proxy[ \t]*=[ \t]*True\b/m.test(body.text);
-  return fieldLike || modelBase ? { name, bases, relations, plain, fields, managers, growth: growthFactsOf(body) } : undefined;
+  return fieldLike || modelBase ? { name, bases, relations, plain, fields, managers, growth: growthFactsOf(body), members: modelMemberReads(body) } : undefined;
 }
 
 /** `OrderManager()`, `OrderQuerySet.as_manager()`, `Manager.from_queryset(OrderQuerySet)()`: the class that shapes the rows. */
@@ -210,6 +213,12 @@ export class ModelIndex {
   stampedEverywhere(name: string): boolean {
     const classes = this.byName.get(name);
     return !!classes && classes.length > 1 && classes.every((c) => !arrangedByHand(c) && [...c.fields.values()].some((f) => TIME_FIELD.test(f)));
+  }
+
+  /** What a property or argument-less method of the model (own or inherited) reads through `self`, when it reads anything. */
+  memberReads(name: string, member: string): MemberRead[] | undefined {
+    const classes = this.byName.get(name);
+    return classes?.length === 1 ? this.withInherited(classes[0], (m) => m.members ?? new Map()).get(member) : undefined;
   }
 
   /** The names of the project's model classes. */

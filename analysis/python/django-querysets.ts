@@ -367,10 +367,25 @@ function describeQueryset(expression: Node, depth: number): QuerysetInfo | undef
     case 'call':
       return callChain(node, depth);
     case 'attribute':
-      return isSelfQueryset(node) ? classQueryset(node, depth) : undefined;
+      return isSelfQueryset(node) ? classQueryset(node, depth) : depth > 0 ? heldManager(node) : undefined;
     default:
       return undefined;
   }
+}
+
+/**
+ * `qs = Team.objects` then `qs.filter(...)` / `return qs`: a model's manager held in a variable (or returned, which
+ * DRF's list serializer reads with `.all()`) gives the whole table like `Team.objects.all()`. Only behind a
+ * variable or a chain: a bare `Team.objects` expression is not itself rows.
+ */
+function heldManager(node: Node): QuerysetInfo | undefined {
+  if (!MANAGER_ATTRIBUTES.has(node.childForFieldName('attribute')?.text ?? '')) return undefined;
+  const owner = node.childForFieldName('object');
+  const model = owner?.type === 'attribute' ? owner.childForFieldName('attribute')?.text : owner?.type === 'identifier' ? owner.text : undefined;
+  if (!model || !/^[A-Z]/.test(model)) return undefined;
+  const info = emptyInfo({ kind: 'manager', node, insertAt: node.endIndex });
+  info.models.push(model);
+  return info;
 }
 
 /** `self.queryset`: a DRF view's rows, as its class declares them. */

@@ -200,7 +200,11 @@ function isStaticMethod(def: Node): boolean {
 
 /** The `obj.a.b` reads of a method, where `obj` is the row parameter. */
 function objectReads(def: Node): ObjectRead[] {
-  const obj = rowParameter(def);
+  return readsOfName(def, rowParameter(def));
+}
+
+/** The `obj.a.b` / `obj.a.m()` reads of a method body, for a parameter name (`self` for a model's own members). */
+export function readsOfName(def: Node, obj: string | undefined): ObjectRead[] {
   const body = def.childForFieldName('body');
   if (!obj || !body) return [];
   // `getattr(obj, "n_items", None)` / `hasattr(obj, ...)`: the method reads an annotation when it is there.

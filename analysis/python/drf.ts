@@ -457,6 +457,8 @@ export class DrfProject {
         else if (steps.length > 1) add(steps.slice(0, -1), single, 'load', `its field ${field.name} = ${field.callee}(source="${field.source}")`, file, field.span);
         continue;
       }
+      // A model property or method (`ReadOnlyField()` over `member_count`, `source="manager.display_name"`).
+      if (this.memberRead(model, steps, single, `its field ${field.name}`, file, field.span, add)) continue;
       // A plain field reading through relations: `CharField(source="customer.name")`.
       if (steps.length < 2) continue;
       const f = this.follow(model, steps);
@@ -485,8 +487,14 @@ export class DrfProject {
     for (const name of names) {
       if (eff.declared.has(name) || eff.exclude.includes(name)) continue;
       const rel = rels.get(name);
-      if (!rel || rel.kind === 'generic') continue;
       const span = eff.fieldSpans.get(name) ?? eff.depthSpan ?? eff.fieldsSpan ?? eff.span;
+      // A property or method named in Meta.fields: DRF builds a ReadOnlyField that reads (or calls) it per row.
+      if (!rel && Array.isArray(eff.fields)) {
+        const add = (steps: string[], allSingle: boolean, kind: NeedKind, how: string, at: string, where: Span, call?: string) =>
+          out.push({ path: [...prefix, ...steps].join('__'), method: allSingle && kind === 'load' ? 'select_related' : 'prefetch_related', kind, call, serializer: eff.name, how, file: at, span: where });
+        this.memberRead(model, [name], single, `"${name}" of its Meta.fields`, file, span, add);
+      }
+      if (!rel || rel.kind === 'generic') continue;
       const how = `"${name}" of its Meta.fields${eff.depth > 0 ? ` (nested: depth = ${eff.depth})` : ' (a many-to-many or reverse relation: its primary keys)'}`;
       this.implicit(eff.name, name, rel, eff.depth, prefix, single, file, span, how, out, nesting);
     }
@@ -512,15 +520,18 @@ export class DrfProject {
   }
 
   private methodRead(
-    read: ObjectRead,
+    read: Pick<ObjectRead, 'path' | 'call' | 'span'>,
     model: string | undefined,
     single: boolean,
     file: string,
-    add: (steps: string[], allSingle: boolean, kind: NeedKind, how: string, file: string, span: Span, call?: string) => void,
+    add: AddNeed,
+    depth = 0,
   ): void {
     const path = read.path;
-    if (path.length === 0 || isNeverRelation(path[0])) return;
     const text = `obj.${path.join('.')}${read.call ? `.${read.call}()` : ''} in a method field`;
+    // `obj.member_count` / `obj.get_team()`: a model property or method, read for what it reads itself.
+    if (this.memberRead(model, read.call ? [...path, read.call] : path, single, text, file, read.span, add, depth)) return;
+    if (path.length === 0 || isNeverRelation(path[0])) return;
     const f = this.follow(model, path);
     if (!f.known) {
       // `obj.items.all()` is a manager read whatever the model: the one shape that needs no model.
@@ -540,6 +551,29 @@ export class DrfProject {
     // Past a to-many manager without a call nothing is loaded; keep the rows before it.
     const loaded = f.lastToMany >= 0 ? relPath.slice(0, f.lastToMany) : relPath;
     if (loaded.length > 0 && f.lastToMany < 0) add(loaded, single, 'load', text, file, read.span);
+  }
+
+  /**
+   * `steps` ends at a property or argument-less method of a project model reached through single relations
+   * (`member_count`, `manager.display_name`, `get_team()`): its own `self.` reads are needs of the row, as a method
+   * field's `obj.` reads are, under the relations before it. False when the steps end at no such member.
+   */
+  private memberRead(model: string | undefined, steps: string[], single: boolean, how: string, file: string, span: Span, add: AddNeed, depth = 0): boolean {
+    if (steps.length === 0 || depth > MAX_MEMBER_DEPTH || steps.slice(0, -1).some(isNeverRelation)) return false;
+    const before = steps.slice(0, -1);
+    const f = before.length > 0 ? this.follow(model, before) : undefined;
+    if (f && (!f.known || f.relSteps < before.length || !f.single)) return false;
+    const owner = f ? f.target : model;
+    const name = steps[steps.length - 1];
+    const reads = owner ? this.models.memberReads(owner, name) : undefined;
+    if (!reads) return false;
+    const allSingle = single && (f?.single ?? true);
+    const described = `${how} (${owner}.${name} reads self.${reads.map((r) => [...r.path, ...(r.call ? [`${r.call}()`] : [])].join('.')).join(', self.')})`;
+    // The rows it is read through are loaded to reach it, whatever it reads itself.
+    if (before.length > 0) add(before, allSingle, 'load', how, file, span);
+    const under: AddNeed = (s, sSingle, kind, _how, at, where, call) => add([...before, ...s], sSingle && allSingle, kind, described, at, where, call);
+    for (const read of reads) this.methodRead({ ...read, span }, owner, allSingle, file, under, depth + 1);
+    return true;
   }
 
   /** Follows attribute names through the model's relations. */
@@ -568,6 +602,11 @@ export class DrfProject {
     return s && this.isSerializer(s) ? s : undefined;
   }
 }
+
+/** Records one relation need found under the walk's prefix (steps relative to the row being read). */
+type AddNeed = (steps: string[], allSingle: boolean, kind: NeedKind, how: string, file: string, span: Span, call?: string) => void;
+/** Members calling members (`get_team()` reading `self.builds.all()`): followed this deep. */
+const MAX_MEMBER_DEPTH = 3;
 
 interface Effective {
   name: string;

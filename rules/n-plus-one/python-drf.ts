@@ -45,7 +45,10 @@ export const DRF_WHAT =
   'serializer reads per row that the queryset does not load: nested serializers (recursively: `customer__company`, ' +
   '`items__product`), `source="customer.name"`, SerializerMethodField methods reading `obj.customer.name` or ' +
   '`obj.items.all()`/`.count()`/`.exists()`/`.filter()`, String/Slug related fields and any related field with ' +
-  '`many=True`, many-to-many and reverse relations named in `Meta.fields`, and every relation at `depth = N`.';
+  '`many=True`, many-to-many and reverse relations named in `Meta.fields`, every relation at `depth = N`, and what a model ' +
+  "property or argument-less method read through a field (`ReadOnlyField()`, `source=`, a Meta.fields name, `obj.member_count` " +
+  'in a method field) reads through `self` (`self.members.count()`, `str(self.manager)`). The list serializer may come ' +
+  'from an action map (`serializer_action_classes = {"list": ...}`) a mixin reads.';
 
 export const DRF_FIX =
   'DRF: the fix adds `select_related` (a chain of foreign keys / one-to-ones) or `prefetch_related` (past a reverse ' +
@@ -60,11 +63,11 @@ export const DRF_NOTES =
   "DRF serializers: relation kinds come from the project's model classes (ForeignKey, OneToOneField, " +
   'ManyToManyField, `related_name`, `<model>_set`); a path through a model that is not found is not reported, except ' +
   'the shapes that cannot be anything else (a `many=True` nested serializer or related field, `obj.items.all()`). ' +
-  'Not reported: retrieve-only views and `Serializer(obj)` without `many=True`, `_id` fields and primary-key fields ' +
+  'Not reported: retrieve-only views (also a generic view whose first base with a `get()` is a Retrieve view) and `Serializer(obj)` without `many=True`, `_id` fields and primary-key fields ' +
   'of a foreign key (DRF reads `<fk>_id`), `values()` querysets, annotations read as fields, methods that use ' +
   '`getattr`/`hasattr` fallbacks, serializers with their own `to_representation` that does not start from `super().to_representation()` (one that does renders every field, and its own reads of the instance count too), relations the queryset filters to ' +
   'one value (`filter(user=request.user)`: the same row each time; with several returns only when every returned queryset ' +
-  'filters it, so a `return X.objects.all()` branch for staff is reported), querysets from custom managers that may ' +
+  'filters it, so a `return X.objects.all()` branch for staff is reported; a filter on a many-to-many or reverse relation does not count: each row still has its own set), querysets from custom managers that may ' +
   'select or prefetch, and `get_queryset()` bodies that cannot be read as one queryset expression (beyond filtering ' +
   '`self.queryset` / `super().get_queryset()`). A `.count()` is not reported when the same relation is prefetched. ' +
   'Pagination bounds the rows per page but not the per-row queries, so paginated views are reported. A loop in a ' +
@@ -144,7 +147,7 @@ export function checkDrfSerializers(ctx: RuleContext, tree: Tree): void {
   }
 }
 
-const VIEW_TEXT = /serializer_class|many\s*=\s*True/;
+const VIEW_TEXT = /serializer_class|many\s*=\s*True|["']list["']\s*:/;
 /** A serializer called with the rows as its first argument (`OrderSerializer(qs, ...)`, `self.get_serializer(page, ...)`). */
 const SERIALIZER_CALL = /[Ss]erializer(?:_class)?\(\s*(?![A-Za-z_]\w*\s*=[^=])[^\s)]/;
 
@@ -168,7 +171,12 @@ function checkView(ctx: RuleContext, drf: DrfProject, view: ListView, canFix: bo
   // A serializer of a proxy model over its concrete model's rows (or the reverse) reads the same relations.
   if (serializer.model && qsModel && serializer.model !== qsModel && !drf.models.sharesRowsOf(serializer.model, qsModel) && !drf.models.sharesRowsOf(qsModel, serializer.model)) return;
   const shared = sharedRelations(view);
-  const needs = missingNeeds(drf.relationNeeds(serializer, qsModel), infos).filter((n) => !shared.has(n.path.split('__')[0]));
+  // `filter(members=user)` keeps the rows one member is in: each row's many-to-many set is still its own.
+  const toMany = (first: string) => {
+    const kind = qsModel ? drf.models.relationsOf(qsModel)?.get(first)?.kind : undefined;
+    return kind === 'm2m' || kind === 'reverse-fk' || kind === 'reverse-m2m';
+  };
+  const needs = missingNeeds(drf.relationNeeds(serializer, qsModel), infos).filter((n) => !shared.has(n.path.split('__')[0]) || toMany(n.path.split('__')[0]));
   // The N is the view's rows: its queryset's model.
   const table = modelClassName(qsModel);
   for (const need of needs) report({ ...finding(ctx, drf, view, need, canFix), table });
@@ -285,7 +293,9 @@ function finding(ctx: RuleContext, drf: DrfProject, view: ListView, need: Relati
     if (!canFix || readsPrefetchCache || view.querysets.some((q) => q.custom)) return [];
     const edits = view.querysets.flatMap((q) => (loadsRelation(q.info, need.path, method === 'select_related') ? [] : addRelationEdits(q.info, method, need.path) ?? [undefined]));
     if (edits.length === 0 || !edits.every((e) => e !== undefined)) return [];
-    return [{ title: `Add .${method}("${need.path}") to ${view.label}'s queryset`, safety: view.branches || deferred ? 'unsafe' : 'safe', edits: edits as NonNullable<(typeof edits)[number]>[] }];
+    // Returns built on one variable (`qs = Team.objects`, `return qs.filter(...)`) share the edit: made once.
+    const unique = [...new Map((edits as NonNullable<(typeof edits)[number]>[]).map((e) => [JSON.stringify(e), e])).values()];
+    return [{ title: `Add .${method}("${need.path}") to ${view.label}'s queryset`, safety: view.branches || deferred ? 'unsafe' : 'safe', edits: unique }];
   };
   if (need.kind === 'load') {
     const joined = need.method === 'select_related';
@@ -410,7 +420,7 @@ function classesOf(tree: Tree): Map<string, Node> {
 function listViewsIn(tree: Tree, statement: TopLevelStatement, classes: Map<string, Node>, readCustom: CustomReader): ListView[] {
   const out: ListView[] = [];
   const top = statement.type === 'decorated_definition' ? statement.node.childForFieldName('definition') : statement.node;
-  const classView_ = top?.type === 'class_definition' && isListView(top, classes) ? top : undefined;
+  const classView_ = top?.type === 'class_definition' && isListView(top, classes) && getAction(top, classes) !== 'retrieve' ? top : undefined;
   if (classView_) {
     const view = classView(classView_.childForFieldName('name')?.text ?? '', classView_, classes, readCustom);
     if (view) out.push(view);
@@ -452,6 +462,39 @@ function readBases(cls: Node): string[] {
   });
 }
 
+/** DRF's generic views that define `get()`, and the action it runs. Mixins and viewsets define none. */
+const GET_ACTIONS: Record<string, 'list' | 'retrieve'> = {
+  ListAPIView: 'list',
+  ListCreateAPIView: 'list',
+  RetrieveAPIView: 'retrieve',
+  RetrieveUpdateAPIView: 'retrieve',
+  RetrieveDestroyAPIView: 'retrieve',
+  RetrieveUpdateDestroyAPIView: 'retrieve',
+};
+
+/**
+ * What a GET of a generic view runs: its own `get()` calling `self.list(`/`self.retrieve(`, else the `get()` of the
+ * first base (in order, through bases in this file) that defines one. `class V(RetrieveAPIView, ListAPIView)`
+ * serves one row per GET: ListAPIView's `get()` is never reached. Undefined when nothing tells.
+ */
+function getAction(cls: Node, classes: Map<string, Node>, seen = new Set<number>()): 'list' | 'retrieve' | undefined {
+  seen.add(cls.id);
+  for (const statement of cls.childForFieldName('body')?.namedChildren ?? []) {
+    const def = statement?.type === 'decorated_definition' ? statement.childForFieldName('definition') : statement;
+    if (def?.type !== 'function_definition' || def.childForFieldName('name')?.text !== 'get') continue;
+    const list = /self\.list\(/.test(def.text);
+    const one = /self\.retrieve\(/.test(def.text);
+    return list === one ? undefined : list ? 'list' : 'retrieve';
+  }
+  for (const b of basesOf(cls)) {
+    if (GET_ACTIONS[b]) return GET_ACTIONS[b];
+    const base = classes.get(b);
+    const found = base && !seen.has(base.id) ? getAction(base, classes, seen) : undefined;
+    if (found) return found;
+  }
+  return undefined;
+}
+
 function isListView(cls: Node, classes: Map<string, Node>, seen = new Set<number>()): boolean {
   seen.add(cls.id);
   return basesOf(cls).some((b) => LIST_VIEWS.has(b) || (classes.has(b) && !seen.has(classes.get(b)!.id) && isListView(classes.get(b)!, classes, seen)));
@@ -487,12 +530,16 @@ function returnsOf(def: Node): Node[] {
 
 function classView(name: string, cls: Node, classes: Map<string, Node>, readCustom: CustomReader): ListView | undefined {
   let serializerRef: Node | undefined;
-  const serializerMember = member(cls, classes, 'get_serializer_class') ?? member(cls, classes, 'serializer_class');
+  const byAction = actionSerializers(cls, classes);
+  const getter = member(cls, classes, 'get_serializer_class');
+  const serializerMember = getter ?? (byAction ? undefined : member(cls, classes, 'serializer_class'));
   if (serializerMember?.type === 'assignment') serializerRef = serializerMember.childForFieldName('right') ?? undefined;
   else if (serializerMember) {
     const returns = returnsOf(serializerMember);
     serializerRef = returns.length === 1 ? returns[0] : listSerializerReturn(serializerMember, returns);
-  }
+    // `return self.serializer_classes.get(self.action, ...)`: the dict's "list" entry.
+    if (byAction && serializerRef?.type !== 'identifier' && serializerRef?.type !== 'attribute' && serializerMember.text.includes(`self.${byAction.name}`)) serializerRef = byAction.list;
+  } else if (byAction) serializerRef = byAction.list;
   if (!serializerRef || (serializerRef.type !== 'identifier' && serializerRef.type !== 'attribute')) return undefined;
   const getQueryset = member(cls, classes, 'get_queryset');
   const attribute = member(cls, classes, 'queryset');
@@ -515,6 +562,34 @@ function classView(name: string, cls: Node, classes: Map<string, Node>, readCust
     return { label: name, classBased: true, serializerRef, querysets, branches: exprs.length > 1 };
   }
   return attributeValue ? attributeView(name, serializerRef, attributeValue, readCustom) : undefined;
+}
+
+/** A class attribute that maps actions to serializers: `serializer_classes = {"list": ..., "create": ...}`. */
+const ACTION_DICT_NAME = /serializer/i;
+
+/**
+ * The serializer a view's action map gives the list (`serializer_action_classes = {"list": OrderListSerializer}`):
+ * DRF has no such attribute, so a project mixin's `get_serializer_class()` (here or imported) picks by `self.action`.
+ */
+function actionSerializers(cls: Node, classes: Map<string, Node>, seen = new Set<number>()): { name: string; list: Node } | undefined {
+  seen.add(cls.id);
+  for (const statement of cls.childForFieldName('body')?.namedChildren ?? []) {
+    const assignment = statement?.type === 'expression_statement' ? statement.namedChildren[0] : undefined;
+    const name = assignment?.type === 'assignment' ? assignment.childForFieldName('left')?.text ?? '' : '';
+    const value = name && ACTION_DICT_NAME.test(name) ? assignment!.childForFieldName('right') : undefined;
+    if (value?.type !== 'dictionary') continue;
+    for (const pair of value.namedChildren) {
+      if (pair?.type !== 'pair' || !/^["']list["']$/.test(pair.childForFieldName('key')?.text ?? '')) continue;
+      const list = pair.childForFieldName('value');
+      if (list && (list.type === 'identifier' || list.type === 'attribute')) return { name, list };
+    }
+  }
+  for (const b of basesOf(cls)) {
+    const base = classes.get(b);
+    const found = base && !seen.has(base.id) ? actionSerializers(base, classes, seen) : undefined;
+    if (found) return found;
+  }
+  return undefined;
 }
 
 const GET_GUARD = /\brequest\.method\s*==\s*["']GET["']|\bself\.action\s*==\s*["']list["']/;
