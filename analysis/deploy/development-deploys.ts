@@ -24,6 +24,17 @@ export function developmentOnly(ctx: RuleContext, command: StartCommand, env: re
   // A file named for production (`docker-compose.prod.yml`, `Dockerfile.prod`) is the deploy even when its server
   // was left with `--reload`: the flag is a mistake there, not a sign of a developer's machine.
   if (command.args.some((w) => w.value === '--reload')) return !PRODUCTION_NAME.test(name.replace(/^(docker-)?compose|dockerfile|procfile|\.ya?ml$/gi, ''));
+  return developmentFile(ctx, command, env);
+}
+
+/**
+ * developmentOnly without the `--reload` sign: whether the file (or the Dockerfile stage) the command is written in
+ * is one only a developer's machine runs. The rules about the reloader itself, and about what a reloading server
+ * still lacks, ask this: a deploy that ships `--reload` runs it.
+ */
+export function developmentFile(ctx: RuleContext, command: StartCommand, env: readonly EnvSetting[] = []): boolean {
+  const rel = ctx.file.relPath;
+  const name = rel.slice(rel.lastIndexOf('/') + 1);
   if (ctx.file.roles.has('docker-compose')) return developmentComposeFile(ctx.project, rel, ctx.file.text, { ws: Workspace.of(ctx), command, env });
   // `Dockerfile.dev`, `dev.Dockerfile`, `Procfile.dev`, unless another deploy file runs it (`honcho start -f Procfile.dev`).
   if (DEVELOPMENT_NAME.test(name.replace(/dockerfile|procfile/i, ''))) return !startedByName(ctx, name);
