@@ -38,6 +38,9 @@ export function developmentFile(ctx: RuleContext, command: StartCommand, env: re
   if (ctx.file.roles.has('docker-compose')) return developmentComposeFile(ctx.project, rel, ctx.file.text, { ws: Workspace.of(ctx), command, env });
   // `Dockerfile.dev`, `dev.Dockerfile`, `Procfile.dev`, unless another deploy file runs it (`honcho start -f Procfile.dev`).
   if (DEVELOPMENT_NAME.test(name.replace(/dockerfile|procfile/i, ''))) return !startedByName(ctx, name);
+  // Heroku and the buildpacks read a file named exactly `Procfile`: `Procfile.txt`, `Procfile.windows` only run when
+  // something names them (`honcho start -f Procfile.web`).
+  if (ctx.file.kind === 'procfile' && /^procfile\./i.test(name)) return !startedByName(ctx, name);
   if (ctx.file.kind === 'dockerfile') return DEVELOPMENT_NAME.test(stageAt(ctx.file.text, command.programWord.start) ?? '');
   return false;
 }
