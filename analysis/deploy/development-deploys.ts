@@ -35,14 +35,41 @@ export function developmentOnly(ctx: RuleContext, command: StartCommand, env: re
 export function developmentFile(ctx: RuleContext, command: StartCommand, env: readonly EnvSetting[] = []): boolean {
   const rel = ctx.file.relPath;
   const name = rel.slice(rel.lastIndexOf('/') + 1);
-  if (ctx.file.roles.has('docker-compose')) return developmentComposeFile(ctx.project, rel, ctx.file.text, { ws: Workspace.of(ctx), command, env });
+  if (ctx.file.roles.has('docker-compose')) {
+    // A reloading service beside a production image (`project/Dockerfile.prod`): that image is what ships.
+    if (command.args.some((w) => w.value === '--reload') && productionDockerfileUnder(ctx.project, rel.slice(0, rel.lastIndexOf('/') + 1))) return true;
+    return developmentComposeFile(ctx.project, rel, ctx.file.text, { ws: Workspace.of(ctx), command, env });
+  }
   // `Dockerfile.dev`, `dev.Dockerfile`, `Procfile.dev`, unless another deploy file runs it (`honcho start -f Procfile.dev`).
   if (DEVELOPMENT_NAME.test(name.replace(/dockerfile|procfile/i, ''))) return !startedByName(ctx, name);
   // Heroku and the buildpacks read a file named exactly `Procfile`: `Procfile.txt`, `Procfile.windows` only run when
   // something names them (`honcho start -f Procfile.web`).
   if (ctx.file.kind === 'procfile' && /^procfile\./i.test(name)) return !startedByName(ctx, name);
-  if (ctx.file.kind === 'dockerfile') return DEVELOPMENT_NAME.test(stageAt(ctx.file.text, command.programWord.start) ?? '');
+  if (ctx.file.kind === 'dockerfile') {
+    if (DEVELOPMENT_NAME.test(stageAt(ctx.file.text, command.programWord.start) ?? '')) return true;
+    // An image that reloads on file changes, beside a platform file (render.yaml, a Procfile) that starts the server
+    // itself: the platform is the deploy, the image the one a developer's compose builds.
+    return command.args.some((w) => w.value === '--reload') && platformStartsServerAbove(ctx.project, rel);
+  }
   return false;
+}
+
+/** A Dockerfile named for production (`Dockerfile.prod`, `prod.Dockerfile`) in the folder or below it. */
+function productionDockerfileUnder(project: ProjectInfo, dir: string): boolean {
+  return project.files().some((f) => {
+    if (!f.startsWith(dir)) return false;
+    const name = f.slice(f.lastIndexOf('/') + 1);
+    return /dockerfile|containerfile/i.test(name) && PRODUCTION_NAME.test(name.replace(/dockerfile|containerfile/gi, ''));
+  });
+}
+
+/** A platform file in the Dockerfile's folder or one above it whose own commands start a Python server or worker. */
+function platformStartsServerAbove(project: ProjectInfo, rel: string): boolean {
+  const server = /(^|[\s"'/=:])(gunicorn|uvicorn|hypercorn|daphne|uwsgi|waitress-serve|granian)\b/m;
+  return project.files().some((f) => {
+    const dir = f.slice(0, f.lastIndexOf('/') + 1);
+    return rel.startsWith(dir) && PLATFORM_DEPLOY.test(f.slice(dir.length)) && server.test(project.readFile(f) ?? '');
+  });
 }
 
 /** One service's command of a compose file, with the environment settings of the file, asked about by developmentOnly. */
