@@ -63,8 +63,8 @@ function productionDockerfileUnder(project: ProjectInfo, dir: string): boolean {
   });
 }
 
-/** A platform file in the Dockerfile's folder or one above it whose own commands start a Python server or worker. */
-function platformStartsServerAbove(project: ProjectInfo, rel: string): boolean {
+/** A platform file (render.yaml, a Procfile) in the file's folder or one above it whose own commands start a Python server. */
+export function platformStartsServerAbove(project: ProjectInfo, rel: string): boolean {
   const server = /(^|[\s"'/=:])(gunicorn|uvicorn|hypercorn|daphne|uwsgi|waitress-serve|granian)\b/m;
   return project.files().some((f) => {
     const dir = f.slice(0, f.lastIndexOf('/') + 1);
@@ -151,7 +151,7 @@ const SERVER_PROGRAM = /^(gunicorn|uvicorn|hypercorn|daphne|uwsgi|waitress-serve
 /** A Dockerfile CMD/ENTRYPOINT line that starts a production server or worker. */
 const PRODUCTION_SERVER_START = /^[ \t]*(CMD|ENTRYPOINT)\b[^\n]*\b(gunicorn|uvicorn|daphne|uwsgi|hypercorn|waitress-serve|granian)\b/im;
 /** Platform files that start the production processes themselves. */
-const PLATFORM_DEPLOY = /^(Procfile|render\.ya?ml|fly\.toml|app\.json|railway\.(json|toml)|heroku\.yml)$/;
+export const PLATFORM_DEPLOY = /^(Procfile|render\.ya?ml|fly\.toml|app\.json|railway\.(json|toml)|heroku\.yml)$/;
 
 /** The name of the Dockerfile stage (`FROM image AS name`) the offset is in, if it has one. */
 function stageAt(text: string, offset: number): string | undefined {

@@ -9,7 +9,8 @@
  */
 import { defineRule, type FixSpec, type RuleContext } from '../api';
 import { deployFileType, envSettings, insertAfter, startCommands, type StartCommand, type Word } from '../../analysis/deploy/commands';
-import { Workspace } from '../../analysis/deploy/deploy-files';
+import { baseNameOf, Workspace } from '../../analysis/deploy/deploy-files';
+import { PLATFORM_DEPLOY, platformStartsServerAbove } from '../../analysis/deploy/development-deploys';
 import { missingAppPackage } from '../../analysis/deploy/missing-app';
 import { inShellConditional } from '../../analysis/deploy/process-chain';
 import { reloaderOf, type Reloader } from '../../analysis/deploy/reloaders';
@@ -67,7 +68,8 @@ CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]
         'A compose file written for development (`docker-compose.dev.yml`, `docker-compose.override.yml`, one that ' +
         'mounts the checkout beside a Procfile or render.yaml, or runs a development server next to an image that ' +
         'starts a production one), `Procfile.dev`, `Dockerfile.dev` or a `dev` Dockerfile stage is not read, nor ' +
-        'Makefile targets, READMEs or package.json scripts no deploy runs. gunicorn\'s `--reload` (a thread in each ' +
+        'Makefile targets, READMEs or package.json scripts no deploy runs, nor a reloading server beside a platform file ' +
+        '(a Procfile, render.yaml) that starts the production server itself. gunicorn\'s `--reload` (a thread in each ' +
         'worker) and hypercorn\'s (its supervisor process runs anyway) add no process and are not reported, nor a reloading ' +
         'server in an `if`/`case` branch of a start script (the development alternative of the production command).',
     },
@@ -82,6 +84,9 @@ CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]
       if (!reloader) continue;
       // A script's `if [ "$ENV" = development ]` branch: the reloading server is the alternative a developer runs.
       if (ctx.file.kind === 'shell' && inShellConditional(ctx.file.text, command.programWord.start)) continue;
+      // Beside a platform file that starts the production server itself (a Procfile's `web: gunicorn`), a reloading
+      // server in a Dockerfile, compose file or script is the developer's way to run the app.
+      if (!PLATFORM_DEPLOY.test(baseNameOf(ctx.file.relPath)) && platformStartsServerAbove(ctx.project, ctx.file.relPath)) continue;
       // A process whose app the repository does not have exits at start (a Procfile copied from a template).
       if (missingAppPackage(Workspace.of(ctx), command, ctx.file.relPath)) continue;
       report(ctx, command, reloader);
