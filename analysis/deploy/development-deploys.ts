@@ -36,8 +36,10 @@ export function developmentFile(ctx: RuleContext, command: StartCommand, env: re
   const rel = ctx.file.relPath;
   const name = rel.slice(rel.lastIndexOf('/') + 1);
   if (ctx.file.roles.has('docker-compose')) {
-    // A reloading service beside a production image (`project/Dockerfile.prod`): that image is what ships.
-    if (command.args.some((w) => w.value === '--reload') && productionDockerfileUnder(ctx.project, rel.slice(0, rel.lastIndexOf('/') + 1))) return true;
+    // A plain compose file's reloading service beside a production image it does not build (`project/Dockerfile.prod`):
+    // that image is what ships.
+    const reloading = command.args.some((w) => w.value === '--reload');
+    if (reloading && PLAIN_COMPOSE.test(name) && !/dockerfile[^\n]*(prod|production)/i.test(ctx.file.text) && productionDockerfileUnder(ctx.project, rel.slice(0, rel.lastIndexOf('/') + 1))) return true;
     return developmentComposeFile(ctx.project, rel, ctx.file.text, { ws: Workspace.of(ctx), command, env });
   }
   // `Dockerfile.dev`, `dev.Dockerfile`, `Procfile.dev`, unless another deploy file runs it (`honcho start -f Procfile.dev`).
