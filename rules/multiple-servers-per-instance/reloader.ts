@@ -16,6 +16,9 @@ import { inShellConditional } from '../../analysis/deploy/process-chain';
 import { reloaderOf, type Reloader } from '../../analysis/deploy/reloaders';
 import { scriptProcesses } from '../../analysis/deploy/script-processes';
 
+/** `127.0.0.1:8000`, `--host=localhost`, `--bind 127.0.0.1`. */
+const LOOPBACK = /^(--host=|--bind=|-b)?(127\.0\.0\.1|localhost)(:\d+)?$/;
+
 /** Files whose own commands are what a platform runs (package.json scripts count only when a deploy follows them). */
 const DEPLOY_FILE_TYPES = new Set(['procfile', 'dockerfile', 'docker-compose', 'render', 'fly', 'railway', 'app-json', 'heroku-yml']);
 
@@ -87,6 +90,8 @@ CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]
       // Beside a platform file that starts the production server itself (a Procfile's `web: gunicorn`), a reloading
       // server in a Dockerfile, compose file or script is the developer's way to run the app.
       if (!PLATFORM_DEPLOY.test(baseNameOf(ctx.file.relPath)) && platformStartsServerAbove(ctx.project, ctx.file.relPath)) continue;
+      // Bound to the loopback interface inside a container, the server answers no one outside it: a developer's run.
+      if ((ctx.file.kind === 'dockerfile' || ctx.file.roles.has('docker-compose')) && command.args.some((a) => LOOPBACK.test(a.value))) continue;
       // A process whose app the repository does not have exits at start (a Procfile copied from a template).
       if (missingAppPackage(Workspace.of(ctx), command, ctx.file.relPath)) continue;
       report(ctx, command, reloader);
