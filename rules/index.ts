@@ -31,6 +31,7 @@ import modelLoadPerRequest from './model-load-per-request/python';
 import sessionMemoryStore from './session-memory-store/typescript';
 import multipleServersPerInstance from './multiple-servers-per-instance/deploy';
 import debugReloader from './multiple-servers-per-instance/python';
+import serverReloader from './multiple-servers-per-instance/reloader';
 import threadPerRequest from './thread-per-request/python';
 
 export const allRules: readonly Rule[] = [
@@ -65,5 +66,6 @@ export const allRules: readonly Rule[] = [
   sessionMemoryStore,
   multipleServersPerInstance,
   debugReloader,
+  serverReloader,
   threadPerRequest,
 ];

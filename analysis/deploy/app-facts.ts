@@ -108,9 +108,11 @@ function declaredInTomlOrSetup(text: string, name: string): string[] {
  * Packages of `pip install a b` / `uv pip install` / `conda install` lines (a Dockerfile's RUN instructions, a shell
  * script), and `-r` files.
  */
-export function dockerfilePipInstalls(text: string, dockerfileDir: string): { packages: string[]; requirementFiles: string[] } {
+export function dockerfilePipInstalls(text: string, dockerfileDir: string): { packages: string[]; requirementFiles: string[]; imagePaths: string[] } {
   const packages: string[] = [];
   const requirementFiles: string[] = [];
+  /** `-r` paths as the image has them (`/app/requirements.txt`), for callers that can map them through the image's COPYs. */
+  const imagePaths: string[] = [];
   const joined = text.replace(/\\\r?\n/g, ' ');
   for (const m of joined.matchAll(/\b(?:pip3?|uv\s+pip|python[\d.]*\s+-m\s+pip)\s+(?:install|wheel|download)\b([^\n&;|]*)/g)) {
     const words = m[1].trim().split(/\s+/);
@@ -118,6 +120,7 @@ export function dockerfilePipInstalls(text: string, dockerfileDir: string): { pa
       const w = words[i].replace(/^["']|["']$/g, '');
       if (w === '-r' || w === '--requirement' || w === '-c' || w === '--constraint') {
         if (words[i + 1]) requirementFiles.push(joinPath(dockerfileDir, words[i + 1].replace(/^\/?(app|code|src|usr\/src\/app)\//, '')));
+        if (words[i + 1]?.startsWith('/')) imagePaths.push(words[i + 1].replace(/^["']|["']$/g, ''));
         i++;
       } else if (w.startsWith('-')) {
         if (['-i', '--index-url', '--extra-index-url', '-f', '--find-links', '--target', '-t', '--prefix', '--root', '-w', '--wheel-dir', '-d', '--dest'].includes(w)) i++;
@@ -143,7 +146,7 @@ export function dockerfilePipInstalls(text: string, dockerfileDir: string): { pa
       }
     }
   }
-  return { packages, requirementFiles };
+  return { packages, requirementFiles, imagePaths };
 }
 
 /** Heavy libraries by the packages that install them (directly or as a required dependency). */

@@ -2,7 +2,7 @@
  * Start commands and environment in YAML deploy files, in every document of the file, through anchors,
  * aliases and `<<` merge keys:
  * - render.yaml: `services[].startCommand` (run by a shell), `dockerCommand` (no shell), `envVars`, `envVarGroups`;
- * - docker-compose: `services.*.command` (string or list; compose runs it without a shell), `environment`
+ * - docker-compose: `services.*.command` (string or list; compose runs it without a shell; else `entrypoint`), `environment`
  *   (map or `KEY=value` list);
  * - heroku.yml: `run.<process>` (a command line, or `command:` list).
  */
@@ -76,7 +76,9 @@ class Reader {
     for (const [name, node] of this.entries(services)) {
       const service = this.resolve(node);
       if (!isMap(service)) continue;
-      const command = this.resolve(this.get(service, 'command'));
+      // A service with an `entrypoint` and no `command` runs the entrypoint alone (compose drops the image's CMD then);
+      // with both, the entrypoint is a wrapper the command is passed to (`exec "$@"`): the command is what runs.
+      const command = this.resolve(this.get(service, 'command') ?? this.get(service, 'entrypoint'));
       if (isScalar(command)) this.commandLine(command, 'exec', 'docker-compose', name);
       else if (isSeq(command)) this.commandList(command, 'docker-compose', name);
       const environment = this.resolve(this.get(service, 'environment'));

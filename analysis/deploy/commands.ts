@@ -9,7 +9,7 @@
  * per simple command; wrappers (`exec`, `env X=1`, `poetry run`, `python -m`, `newrelic-admin run-program`)
  * are looked through.
  */
-import { developmentOnly } from './development-deploys';
+import { developmentFile, developmentOnly } from './development-deploys';
 import type { RuleContext, SourceInfo } from '../../rules/api';
 import { assignmentSettings, commandsFromLine, type EnvSetting, type StartCommand } from './commands-build';
 import { dockerfileCommands, dockerfileEnv } from './commands-docker';
@@ -34,10 +34,14 @@ interface Deploy {
 /** One extraction per analysed file version, shared by every rule that asks. */
 const cache = new WeakMap<SourceInfo, Deploy>();
 
-/** The start commands written in the current file (empty for files that hold none). */
-export function startCommands(ctx: RuleContext): StartCommand[] {
+/**
+ * The start commands written in the current file (empty for files that hold none). A server started with `--reload`
+ * is taken for a developer's (developmentOnly) unless `keepReloading`: then only the file decides (development-deploys.ts).
+ */
+export function startCommands(ctx: RuleContext, options: { keepReloading?: boolean } = {}): StartCommand[] {
   const deploy = deployOf(ctx);
-  return deploy.commands.filter((command) => !developmentOnly(ctx, command, deploy.env));
+  const development = options.keepReloading ? developmentFile : developmentOnly;
+  return deploy.commands.filter((command) => !development(ctx, command, deploy.env));
 }
 
 /**

@@ -24,11 +24,54 @@ export function developmentOnly(ctx: RuleContext, command: StartCommand, env: re
   // A file named for production (`docker-compose.prod.yml`, `Dockerfile.prod`) is the deploy even when its server
   // was left with `--reload`: the flag is a mistake there, not a sign of a developer's machine.
   if (command.args.some((w) => w.value === '--reload')) return !PRODUCTION_NAME.test(name.replace(/^(docker-)?compose|dockerfile|procfile|\.ya?ml$/gi, ''));
-  if (ctx.file.roles.has('docker-compose')) return developmentComposeFile(ctx.project, rel, ctx.file.text, { ws: Workspace.of(ctx), command, env });
+  return developmentFile(ctx, command, env);
+}
+
+/**
+ * developmentOnly without the `--reload` sign: whether the file (or the Dockerfile stage) the command is written in
+ * is one only a developer's machine runs. The rules about the reloader itself, and about what a reloading server
+ * still lacks, ask this: a deploy that ships `--reload` runs it.
+ */
+export function developmentFile(ctx: RuleContext, command: StartCommand, env: readonly EnvSetting[] = []): boolean {
+  const rel = ctx.file.relPath;
+  const name = rel.slice(rel.lastIndexOf('/') + 1);
+  if (ctx.file.roles.has('docker-compose')) {
+    // A plain compose file's reloading service beside a production image it does not build (`project/Dockerfile.prod`):
+    // that image is what ships.
+    const reloading = command.args.some((w) => w.value === '--reload');
+    if (reloading && PLAIN_COMPOSE.test(name) && !/dockerfile[^\n]*(prod|production)/i.test(ctx.file.text) && productionDockerfileUnder(ctx.project, rel.slice(0, rel.lastIndexOf('/') + 1))) return true;
+    return developmentComposeFile(ctx.project, rel, ctx.file.text, { ws: Workspace.of(ctx), command, env });
+  }
   // `Dockerfile.dev`, `dev.Dockerfile`, `Procfile.dev`, unless another deploy file runs it (`honcho start -f Procfile.dev`).
   if (DEVELOPMENT_NAME.test(name.replace(/dockerfile|procfile/i, ''))) return !startedByName(ctx, name);
-  if (ctx.file.kind === 'dockerfile') return DEVELOPMENT_NAME.test(stageAt(ctx.file.text, command.programWord.start) ?? '');
+  // Heroku and the buildpacks read a file named exactly `Procfile`: `Procfile.txt`, `Procfile.windows` only run when
+  // something names them (`honcho start -f Procfile.web`).
+  if (ctx.file.kind === 'procfile' && /^procfile\./i.test(name)) return !startedByName(ctx, name);
+  if (ctx.file.kind === 'dockerfile') {
+    if (DEVELOPMENT_NAME.test(stageAt(ctx.file.text, command.programWord.start) ?? '')) return true;
+    // An image that reloads on file changes, beside a platform file (render.yaml, a Procfile) that starts the server
+    // itself: the platform is the deploy, the image the one a developer's compose builds.
+    return command.args.some((w) => w.value === '--reload') && platformStartsServerAbove(ctx.project, rel);
+  }
   return false;
+}
+
+/** A Dockerfile named for production (`Dockerfile.prod`, `prod.Dockerfile`) in the folder or below it. */
+function productionDockerfileUnder(project: ProjectInfo, dir: string): boolean {
+  return project.files().some((f) => {
+    if (!f.startsWith(dir)) return false;
+    const name = f.slice(f.lastIndexOf('/') + 1);
+    return /dockerfile|containerfile/i.test(name) && PRODUCTION_NAME.test(name.replace(/dockerfile|containerfile/gi, ''));
+  });
+}
+
+/** A platform file (render.yaml, a Procfile) in the file's folder or one above it whose own commands start a Python server. */
+export function platformStartsServerAbove(project: ProjectInfo, rel: string): boolean {
+  const server = /(^|[\s"'/=:])(gunicorn|uvicorn|hypercorn|daphne|uwsgi|waitress-serve|granian)\b/m;
+  return project.files().some((f) => {
+    const dir = f.slice(0, f.lastIndexOf('/') + 1);
+    return rel.startsWith(dir) && PLATFORM_DEPLOY.test(f.slice(dir.length)) && server.test(project.readFile(f) ?? '');
+  });
 }
 
 /** One service's command of a compose file, with the environment settings of the file, asked about by developmentOnly. */
@@ -110,7 +153,7 @@ const SERVER_PROGRAM = /^(gunicorn|uvicorn|hypercorn|daphne|uwsgi|waitress-serve
 /** A Dockerfile CMD/ENTRYPOINT line that starts a production server or worker. */
 const PRODUCTION_SERVER_START = /^[ \t]*(CMD|ENTRYPOINT)\b[^\n]*\b(gunicorn|uvicorn|daphne|uwsgi|hypercorn|waitress-serve|granian)\b/im;
 /** Platform files that start the production processes themselves. */
-const PLATFORM_DEPLOY = /^(Procfile|render\.ya?ml|fly\.toml|app\.json|railway\.(json|toml)|heroku\.yml)$/;
+export const PLATFORM_DEPLOY = /^(Procfile|render\.ya?ml|fly\.toml|app\.json|railway\.(json|toml)|heroku\.yml)$/;
 
 /** The name of the Dockerfile stage (`FROM image AS name`) the offset is in, if it has one. */
 function stageAt(text: string, offset: number): string | undefined {

@@ -15,6 +15,7 @@ import type { Workspace } from './deploy-files';
 import type { Deploy } from './deploys';
 import { DYNAMIC_LOADING } from './project-reach';
 import { modulesLoadedBy } from './python-reach';
+import { workdirSources } from './image-files';
 import { serverOf } from './servers';
 import { missingEntryScript } from './missing-entry';
 
@@ -79,7 +80,9 @@ export function nativeImportsServed(ws: Workspace, deploys: readonly Deploy[], h
       }
       // Streamlit's server imports numpy and pandas itself.
       if (server.kind === 'streamlit') imports.push({ module: 'streamlit', file: proc.file });
-      const loaded = modulesLoadedBy(ws, server, [...new Set([proc.cwd, deploy.dir, ''])]);
+      // A folder the image copies whole into its WORKDIR (`COPY ./app /app`) is where the process imports from too.
+      const copied = deploy.dockerfile !== undefined ? workdirSources(ws, deploy.dockerfile, deploy.dir) : [];
+      const loaded = modulesLoadedBy(ws, server, [...new Set([proc.cwd, deploy.dir, '', ...copied])]);
       if (!loaded || loaded.size === 0) return { resolved: false, why: `${proc.command.program} (${proc.file}) loads no project module memlint finds` };
       for (const f of loaded) reached.add(f);
     }

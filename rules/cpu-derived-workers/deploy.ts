@@ -14,6 +14,7 @@ import { scriptProcesses } from '../../analysis/deploy/script-processes';
 import { missingAppPackage } from '../../analysis/deploy/missing-app';
 import { Workspace } from '../../analysis/deploy/deploy-files';
 import { checkCeleryDefaultConcurrency, checkScriptCeleryDefaultConcurrency, processesIn } from './celery';
+import { checkDramatiqDefaultProcesses } from './dramatiq';
 import { CPU_COUNT_WHY, copiesCost, cpuEstimate, CPU_PROBE, estimatePhrase, estimateShellCount, perWorkerCost, pm2PerCpuPhrase, totalCost, type Runtime } from './common';
 import { clip, sentence } from '../shared/format';
 import { cpuDerivedWorkersDocs, cpuDerivedWorkersMeta } from './meta';
@@ -64,7 +65,7 @@ export default defineRule({
   meta: {
     ...cpuDerivedWorkersMeta,
     kinds: ['procfile', 'dockerfile', 'yaml', 'toml', 'json', 'env', 'shell', 'ini'],
-    trigger: /gunicorn|uvicorn|hypercorn|celery|pm2|WEB_CONCURRENCY|GUNICORN_CMD_ARGS|instances|supervisord|honcho|foreman|\.sh\b/,
+    trigger: /gunicorn|uvicorn|hypercorn|celery|dramatiq|pm2|WEB_CONCURRENCY|GUNICORN_CMD_ARGS|instances|supervisord|honcho|foreman|\.sh\b/,
     docs: cpuDerivedWorkersDocs.deploy,
   },
   check(ctx) {
@@ -73,6 +74,7 @@ export default defineRule({
       if (!ctx.file.roles.has('supervisord')) return;
       for (const { command } of scriptProcesses(ctx)) checkCommand(ctx, command);
       checkScriptCeleryDefaultConcurrency(ctx);
+      checkDramatiqDefaultProcesses(ctx);
       return;
     }
     if (ctx.file.kind === 'shell') {
@@ -80,6 +82,7 @@ export default defineRule({
       // and its Celery workers without --concurrency (celery.ts).
       for (const { command } of scriptProcesses(ctx)) checkCommand(ctx, command);
       checkScriptCeleryDefaultConcurrency(ctx);
+      checkDramatiqDefaultProcesses(ctx);
       return;
     }
     for (const command of startCommands(ctx)) checkCommand(ctx, command);
@@ -95,6 +98,7 @@ export default defineRule({
     }
     if (ctx.file.kind === 'json' && ctx.file.roles.has('pm2')) checkPm2Json(ctx);
     checkCeleryDefaultConcurrency(ctx);
+    checkDramatiqDefaultProcesses(ctx);
   },
 });
 

@@ -23,6 +23,7 @@ export const cpuDerivedWorkersMeta = {
     'gunicorn-cmd-args': 'Starts {{n}} gunicorn workers (GUNICORN_CMD_ARGS), {{cost}}: use {{suggested}}',
     'celery-autoscale': 'Lets celery grow to {{n}} worker processes, {{cost}}: lower the maximum to {{suggested}}',
     'celery-per-cpu': 'Celery forks a pool process per host CPU ({{cpus}} CPUs → {{n}}, {{size}}): add {{flag}}',
+    'dramatiq-per-cpu': 'Dramatiq forks a worker process per host CPU ({{cpus}} CPUs → {{n}}, {{size}}): add {{flag}}',
     'pm2-per-cpu': 'Starts {{processes}}, each a full app copy: {{advice}}',
     'pm2-count': 'Starts {{n}} Node processes, {{cost}}: {{advice}}',
     'cluster-per-cpu': 'Forks a cluster worker per host CPU{{estimate}}: {{advice}}',
@@ -110,7 +111,9 @@ const deployDocs: RuleDocs = {
     '`command`/`args`, `honcho start`, and supervisord configs memlint does not analyse, reported on the command that starts them): ' +
     'Celery then forks one pool process per CPU the container reports. `--autoscale` maxima above `maxWorkers` are ' +
     'reported too. `--pool solo` (one process), `threads` (threads, not processes) and `gevent`/`eventlet` are not. ' +
-    'The same evaluator gives memory-budget its Celery counts, so the two always agree.',
+    'The same evaluator gives memory-budget its Celery counts, so the two always agree. A Dramatiq worker (`dramatiq ' +
+    'broker actors`) started without `-p`/`--processes` is reported on `dramatiq` the same way: it forks one worker ' +
+    'process per CPU the container reports, 8 threads each.',
   whyIsThisBad: CPU_WHY,
   example: {
     fileName: 'Procfile',

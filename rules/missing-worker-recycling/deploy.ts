@@ -36,7 +36,7 @@ export default defineRule({
     const commands: { command: StartCommand; env: readonly DeployEnv[] }[] =
       ctx.file.kind === 'shell'
         ? scriptProcesses(ctx).map((p) => ({ command: p.command, env: p.deploys.flatMap((d) => d.env) }))
-        : startCommands(ctx).map((command) => ({ command, env: [] }));
+        : startCommands(ctx, { keepReloading: true }).map((command) => ({ command, env: [] }));
     for (const { command, env } of commands) checkStartCommand(ctx, command, env);
   },
 });

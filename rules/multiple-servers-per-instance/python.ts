@@ -31,11 +31,11 @@ export default defineRule({
     messages: {
       'debug-reloader': 'Runs the debug reloader in production: a second process with another copy of the app',
     },
-    trigger: /\b(debug|use_reloader)\s*=\s*True\b/,
+    trigger: /\b(debug|use_reloader|reload)\s*=\s*True\b/,
     docs: {
       summary: 'One instance whose start command runs several Node or Python app processes side by side.',
       whatItDoes:
-        'Finds `app.run(debug=True)` (or `use_reloader=True`) in the Python script a deploy starts directly: a ' +
+        'Finds `app.run(debug=True)` (or `use_reloader=True`), and `uvicorn.run(..., reload=True)`, in the Python script a deploy starts directly: a ' +
         'Dockerfile `CMD ["python", "run.py"]`, a Procfile `web: python3 app.py`, a compose or render.yaml command ' +
         'running the script. The call must run when the script is started: at module level or under ' +
         '`if __name__ == "__main__":`. In a project with no deploy file memlint can follow (the start command is in a ' +
@@ -90,6 +90,20 @@ if __name__ == "__main__":
       if (callee?.type !== 'attribute') continue;
       // With no deploy file to say how the app runs, only a script written for a platform counts.
       if (started === 'no-deploy-files' && !servesPlatformPort(call)) continue;
+      // `uvicorn.run("main:app", reload=True)`: the script that imported the app stays as the reloader's supervisor.
+      if (/^uvicorn\s*\.\s*run$/.test(callee.text)) {
+        if (keywordArgument(call, 'reload')?.type !== 'true') continue;
+        ctx.report({
+          start: call.startIndex,
+          end: call.endIndex,
+          messageId: 'debug-reloader',
+          detail:
+            `${callee.text}(reload=True) starts uvicorn's reloader: the script's process, which has imported the app, stays to watch ` +
+            'the files, and a child imports the app again to serve, so the instance holds two copies of it. Drop reload=True ' +
+            '(or read it from the environment).',
+        });
+        continue;
+      }
       const debug = keywordArgument(call, 'debug');
       const reloader = keywordArgument(call, 'use_reloader');
       const on = reloader ? reloader.type === 'true' : debug?.type === 'true';

@@ -12,6 +12,7 @@ import { dirOf, lineStarts, offsetAt, Workspace, type SourceLocation } from '../
 import { finalStageChain, findDeploys, renderServices } from '../../analysis/deploy/deploys';
 import { readersOf, type YamlReader, type YAMLMap } from '../../analysis/deploy/yaml-read';
 import { isGunicornConfigFile } from '../../analysis/deploy/gunicorn-config';
+import { imageFileSource } from '../../analysis/deploy/image-files';
 import { checkGunicornConfig, checkUwsgiIni } from './configs';
 import { checkStartFile } from './start-files';
 import { arenaMessage, capsMessage, needsOf, threadedRange, THREAD_CAPS, variables } from './needs';
@@ -121,7 +122,9 @@ function checkDockerfile(ctx: RuleContext): void {
   const chainFroms = froms.filter((f) => inChain(offsetAt(starts, text, f.getRange().start)));
 
   const pip = dockerfilePipInstalls(text, dirOf(file));
-  const packages = pythonPackages(ws, dirOf(file), pip.requirementFiles);
+  // `COPY ./app/requirements.txt /app/requirements.txt` then `pip install -r /app/requirements.txt`: the file it copies.
+  const copiedRequirements = pip.imagePaths.map((p) => imageFileSource(ws, file, dirOf(file), p)).filter((f): f is string => f !== undefined);
+  const packages = pythonPackages(ws, dirOf(file), [...pip.requirementFiles, ...copiedRequirements]);
   for (const p of pip.packages) packages.add(p);
   // Python runs in the final image: a Python base image, or Python packages installed in a stage it is made of.
   const chainText = chain.map(([s, e]) => text.slice(s, e)).join('\n');

@@ -30,7 +30,7 @@ describe('dependencies declared outside requirements.txt', () => {
 
   it('reads conda install and pip install lines of a script, not commented ones', () => {
     const script = '#!/bin/sh\nconda install -y -c conda-forge faiss numpy=1.26\npip install -r requirements/prod.txt torch==2.3 --index-url https://x\n';
-    assert.deepEqual(dockerfilePipInstalls(script, ''), { packages: ['torch', 'faiss-cpu', 'numpy'], requirementFiles: ['requirements/prod.txt'] });
+    assert.deepEqual(dockerfilePipInstalls(script, ''), { packages: ['torch', 'faiss-cpu', 'numpy'], requirementFiles: ['requirements/prod.txt'], imagePaths: [] });
   });
 
   it('counts torch for the budget from environment.yml and from a build script, not when only a comment names it', () => {
