@@ -443,7 +443,7 @@ const FROM_LINES = new TreeSlot<{ text: string; starts: number[]; key: string }>
 function fromLines(tree: Tree): { text: string; starts: number[]; key: string } {
   return FROM_LINES.get(tree, () => {
     const text = moduleText(tree);
-    const starts = [...text.matchAll(/^from[ \t]+[\w.]+[ \t]+import/gm)].map((m) => m.index ?? 0);
+    const starts = fromImportLineStarts(text);
     const read = starts.map((start) => {
       const newline = text.indexOf('\n', start);
       let end = newline < 0 ? text.length : newline + 1;
@@ -459,6 +459,22 @@ function fromLines(tree: Tree): { text: string; starts: number[]; key: string } 
 }
 
 const PARENTHESISED = /from[ \t]+[\w.]+[ \t]+import[ \t]*\(/y;
+const FROM_IMPORT = /from[ \t]+[\w.]+[ \t]+import/y;
+
+/**
+ * Where `/^from[ \t]+[\w.]+[ \t]+import/gm` matches: each `from` at a line start (after any line terminator, as `^`
+ * with `m`) tried in place, not the pattern tried at every character of the module.
+ */
+function fromImportLineStarts(text: string): number[] {
+  const starts: number[] = [];
+  for (let at = text.indexOf('from'); at >= 0; at = text.indexOf('from', at + 4)) {
+    const before = at === 0 ? 0x0a : text.charCodeAt(at - 1);
+    if (before !== 0x0a && before !== 0x0d && before !== 0x2028 && before !== 0x2029) continue;
+    FROM_IMPORT.lastIndex = at;
+    if (FROM_IMPORT.test(text)) starts.push(at);
+  }
+  return starts;
+}
 
 function baseNamesOf(cls: Node): string[] {
   return (cls.childForFieldName('superclasses')?.namedChildren ?? []).flatMap((b) => (b && b.type !== 'keyword_argument' ? [b.text] : []));

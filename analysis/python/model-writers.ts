@@ -326,10 +326,10 @@ export function modelAliases(text: string): [string, string][] {
   const out: [string, string][] = [];
   let lastEnd = 0;
   for (let at = text.indexOf('as', 1); at >= 0; at = text.indexOf('as', at + 1)) {
-    if (at + 2 >= text.length || !SPACE.test(text[at - 1]) || !SPACE.test(text[at + 2])) continue;
+    if (at + 2 >= text.length || !spaceAt(text, at - 1) || !spaceAt(text, at + 2)) continue;
     // The word before: a capitalised one, starting after the previous pair (pairs do not overlap).
     let wordEnd = at - 1;
-    while (wordEnd >= 0 && SPACE.test(text[wordEnd])) wordEnd--;
+    while (wordEnd >= 0 && spaceAt(text, wordEnd)) wordEnd--;
     let wordStart = wordEnd;
     while (wordStart >= 0 && isWordChar(text.charCodeAt(wordStart))) wordStart--;
     wordStart++;
@@ -338,7 +338,7 @@ export function modelAliases(text: string): [string, string][] {
     if (first < 65 || first > 90) continue;
     // The name after.
     let nameStart = at + 2;
-    while (nameStart < text.length && SPACE.test(text[nameStart])) nameStart++;
+    while (nameStart < text.length && spaceAt(text, nameStart)) nameStart++;
     let nameEnd = nameStart;
     while (nameEnd < text.length && isWordChar(text.charCodeAt(nameEnd))) nameEnd++;
     if (nameEnd === nameStart) continue;
@@ -448,7 +448,7 @@ function topLevelBlocks(text: string): [number, string][] {
   for (let start = 0; start <= text.length; ) {
     const newline = text.indexOf('\n', start);
     const end = newline < 0 ? text.length : newline;
-    if (start < end && STATEMENT_START.test(text[start])) {
+    if (start < end && startsStatement(text.charCodeAt(start))) {
       // (A class's decorators are the `@` lines right above it, at any indentation.)
       if (start > blockStart && !decorated && !DECORATOR_LINE.test(text.slice(previousLine, start - 1))) {
         blocks.push([blockStart, text.slice(blockStart, start - 1)]);
@@ -464,8 +464,25 @@ function topLevelBlocks(text: string): [number, string][] {
   return blocks;
 }
 
-/** The first character of a line that starts a statement at column 0. */
-const STATEMENT_START = /[^\s)\]}#]/;
+/**
+ * The first character of a line that starts a statement at column 0: not white space (`\s`), `)`, `]`, `}` or `#`
+ * (compared by code, not by a pattern run on a one-character string per line of the module).
+ */
+function startsStatement(c: number): boolean {
+  if (c === 0x29 || c === 0x5d || c === 0x7d || c === 0x23) return false;
+  return c < 128 ? !isAsciiSpace(c) : !SPACE.test(String.fromCharCode(c));
+}
+
+/** `\s` among ASCII characters: tab, line feed, vertical tab, form feed, carriage return, space. */
+function isAsciiSpace(c: number): boolean {
+  return (c >= 9 && c <= 13) || c === 32;
+}
+
+/** `\s` at a place of the text. */
+function spaceAt(text: string, at: number): boolean {
+  const c = text.charCodeAt(at);
+  return c < 128 ? isAsciiSpace(c) : SPACE.test(text[at]);
+}
 const DECORATOR_LINE = /^\s*@/;
 
 /**
