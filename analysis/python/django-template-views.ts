@@ -10,7 +10,7 @@ import type { Node, Tree } from 'web-tree-sitter';
 import { callsNamed, captures, keywordArgument, nodesAtText, positionalArguments, stringValue } from './ast';
 import { assignmentsBefore, outsideReadsHold, querysetOf, readOutsideUnnamed, recordingOutsideReads, unparenthesize, type OutsideReads, type QuerysetInfo } from './django-querysets';
 import { moduleText, statementMatches, topLevelStatements } from './statements';
-import { importStatements } from './imports';
+import { importsOf } from './imports';
 import { StatementSlot, TreeSlot } from '../cache';
 import { childScope, type ChildScope } from './row-count';
 import { neverRendersTemplate } from './unrendered-views';
@@ -120,8 +120,9 @@ const statementViews = new StatementSlot<{ start: number; views: TemplateView[];
  */
 export function templateViewsIn(tree: Tree, text: string, file: string): TemplateView[] {
   const out: TemplateView[] = [];
-  // A class view's imported bases are read from the module's import lines (importedModule): part of the key.
-  const context = `${file}\u0000${importStatements(tree).map((i) => i.text).join('\n')}`;
+  // A class view's imported bases are read from the module's `from X import` lines (importedModule), and names resolve
+  // through the import map: both part of the key.
+  const context = `${file}\u0000${importsOf(tree).key}\u0000${fromLines(tree).key}`;
   for (const statement of topLevelStatements(tree)) {
     if (!statementMatches(statement, VIEW_STATEMENT)) continue;
     const key = statementViews.key(statement, context);
@@ -431,14 +432,48 @@ function importedModule(tree: Tree, name: string): string | undefined {
     ?? at(new RegExp(`from[ \\t]+([\\w.]+)[ \\t]+import[ \\t]*\\([^)]*?\\b${escaped}\\b(?![ \\t]+as\\b)`, 'y'));
 }
 
-/** The module's text and the offsets of its `from X import` line starts, once per tree. */
-const FROM_LINES = new TreeSlot<{ text: string; starts: number[] }>('python: from-import line starts');
+/**
+ * The module's text and the offsets of its `from X import` line starts, once per tree; `key`: all that
+ * importedModule's patterns can read from them (each line and the character after it, and up to the closing
+ * parenthesis of a parenthesised list), in order, so templateViewsIn's key changes exactly when an answer may (not
+ * with every import statement's text, which the tree gave at a search of the whole module per keystroke).
+ */
+const FROM_LINES = new TreeSlot<{ text: string; starts: number[]; key: string }>('python: from-import line starts');
 
-function fromLines(tree: Tree): { text: string; starts: number[] } {
+function fromLines(tree: Tree): { text: string; starts: number[]; key: string } {
   return FROM_LINES.get(tree, () => {
     const text = moduleText(tree);
-    return { text, starts: [...text.matchAll(/^from[ \t]+[\w.]+[ \t]+import/gm)].map((m) => m.index ?? 0) };
+    const starts = fromImportLineStarts(text);
+    const read = starts.map((start) => {
+      const newline = text.indexOf('\n', start);
+      let end = newline < 0 ? text.length : newline + 1;
+      PARENTHESISED.lastIndex = start;
+      if (PARENTHESISED.test(text)) {
+        const close = text.indexOf(')', start);
+        end = Math.max(end, close < 0 ? text.length : close + 1);
+      }
+      return text.slice(start, end);
+    });
+    return { text, starts, key: read.join('\u0000') };
   });
+}
+
+const PARENTHESISED = /from[ \t]+[\w.]+[ \t]+import[ \t]*\(/y;
+const FROM_IMPORT = /from[ \t]+[\w.]+[ \t]+import/y;
+
+/**
+ * Where `/^from[ \t]+[\w.]+[ \t]+import/gm` matches: each `from` at a line start (after any line terminator, as `^`
+ * with `m`) tried in place, not the pattern tried at every character of the module.
+ */
+function fromImportLineStarts(text: string): number[] {
+  const starts: number[] = [];
+  for (let at = text.indexOf('from'); at >= 0; at = text.indexOf('from', at + 4)) {
+    const before = at === 0 ? 0x0a : text.charCodeAt(at - 1);
+    if (before !== 0x0a && before !== 0x0d && before !== 0x2028 && before !== 0x2029) continue;
+    FROM_IMPORT.lastIndex = at;
+    if (FROM_IMPORT.test(text)) starts.push(at);
+  }
+  return starts;
 }
 
 function baseNamesOf(cls: Node): string[] {

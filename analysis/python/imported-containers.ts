@@ -5,7 +5,8 @@
  * unbounded dict/list/set/defaultdict/deque counts, and only when neither it nor any other project module
  * grows, evicts, size-checks or reassigns it (the declaring module's own growth is reported there).
  */
-import { FileVersionSlot } from '../cache';
+import { FileVersionSlot, ProjectSlot, projectChanges, statementCachesEnabled } from '../cache';
+import { importsOf } from './imports';
 import type { Tree } from 'web-tree-sitter';
 import type { RuleContext } from '../../rules/api';
 import type { ContainerType, ImportedContainer } from './module-state';
@@ -28,8 +29,27 @@ const CONTAINER_VALUES: readonly [RegExp, ContainerType, boolean][] = [
 /** What an imported name is declared as in its module's text: the same names are asked about on every keystroke. */
 const DECLARED = new FileVersionSlot<ReturnType<typeof declaredContainer>>('imported containers: declaration of a name in its module', 4000);
 
+/**
+ * The last answer for the file being edited, with what it read: the module's imports and the other files (the
+ * project's change count leaving this file out). A keystroke that changes neither reuses it instead of resolving and
+ * reading every imported module again.
+ */
+const LAST_ANSWER = new ProjectSlot<{ value?: { relPath: string; imports: string; changes: number; found: ImportedDeclaration[] } }>('imported containers of the edited file', () => ({}));
+
 /** Containers imported by name from project modules, with where they are declared. */
 export function importedContainers(ctx: RuleContext, tree: Tree): ImportedDeclaration[] {
+  const changes = statementCachesEnabled() ? projectChanges(ctx.project, ctx.file.relPath) : undefined;
+  if (changes === undefined) return findImportedContainers(ctx, tree);
+  const last = LAST_ANSWER.get(ctx.project);
+  const imports = importsOf(tree).key;
+  const known = last.value;
+  if (known && known.relPath === ctx.file.relPath && known.changes === changes && known.imports === imports) return known.found;
+  const found = findImportedContainers(ctx, tree);
+  last.value = { relPath: ctx.file.relPath, imports, changes, found };
+  return found;
+}
+
+function findImportedContainers(ctx: RuleContext, tree: Tree): ImportedDeclaration[] {
   const out: ImportedDeclaration[] = [];
   for (const [local, origin] of importedNames(tree)) {
     if (origin.name === '*' || !/^\w+$/.test(origin.name)) continue;

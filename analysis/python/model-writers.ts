@@ -20,7 +20,7 @@
  */
 import type { ProjectInfo } from '../../rules/api';
 import { projectTexts } from '../project-texts';
-import { statementCachesEnabled } from '../cache';
+import { PiecesByPlace, statementCachesEnabled } from '../cache';
 import type { ModelIndex } from './django-models';
 import { EVENT_MODEL_NAME } from './model-growth';
 import { fewByName } from '../few-by-name';
@@ -49,10 +49,11 @@ interface ModuleShare {
   /** A request-code write through a variable model (`model.objects.create`). */
   opaque: boolean;
   /**
-   * Each top-level block's share by its text, with the module-wide inputs they were read with: an edit inside one
-   * function rescans only that block (a keystroke must not rescan a 5,000-line views module).
+   * Each top-level block's share, found again by place in the next version (PiecesByPlace: compared, not hashed), and
+   * the parts of class blocks by their text, with the module-wide inputs they were read with: an edit inside one
+   * method rescans only that method (a keystroke must not rescan a 5,000-line views module).
    */
-  blocks?: { context: string; byText: Map<string, BlockShare> };
+  blocks?: { context: string; byPlace: PiecesByPlace<{ context: string; part: BlockShare }>; classParts: Map<string, BlockShare> };
   /** What the module writes, as a string (its blocks' writes, joined once per text). */
   key?: string;
 }
@@ -288,28 +289,75 @@ export function scanModule(rel: string, text: string, previous?: ModuleShare, by
   const offline = OFFLINE_PATH.test(rel) || ADMIN_PATH.test(rel);
   const volume = offline && !TEST_PATH.test(rel) && GENERATED_ROWS.test(text);
   // `from .models import Plan as P`: writes of `P` are writes of `Plan`.
-  const aliases = new Map([...text.matchAll(/\b([A-Z]\w*)\s+as\s+(\w+)/g)].map((m) => [m[2], m[1]]));
+  const aliases = new Map(modelAliases(text));
   // Every walk of the scan stays inside one top-level block, so the module read whole gives the same share.
   if (!byBlock) return { text, ...scanBlock(rel, text.split('\n'), offline, volume, aliases) };
   const share = emptyShare(text);
   const context = `${volume}\u0000${JSON.stringify([...aliases])}`;
-  const reusable = previous?.blocks?.context === context ? previous.blocks.byText : undefined;
-  const byText = new Map<string, BlockShare>();
+  const byPlace = previous?.blocks?.byPlace ?? new PiecesByPlace<{ context: string; part: BlockShare }>(2);
+  let classParts = previous?.blocks?.context === context ? previous.blocks.classParts : new Map<string, BlockShare>();
+  // Parts of versions long gone: forgotten in one go (their keys are texts, so a stale one can never answer wrongly).
+  if (classParts.size > MAX_CLASS_PARTS) classParts = new Map();
   const known = (key: string, scan: () => BlockShare): BlockShare => {
-    const part = byText.get(key) ?? reusable?.get(key) ?? scan();
-    byText.set(key, part);
+    let part = classParts.get(key);
+    if (!part) classParts.set(key, (part = scan()));
     return part;
   };
+  byPlace.begin(text.length);
   // (The blocks' texts are slices of the module's: a keystroke splits only the block it changed into lines.)
-  for (const block of topLevelBlocks(text)) {
-    const part = known(block, () => {
+  for (const [start, block] of topLevelBlocks(text)) {
+    let found = byPlace.find(start, block);
+    if (found?.context !== context) {
       const lines = block.split('\n');
-      return scanClassByParts(rel, lines, offline, volume, aliases, known) ?? scanBlock(rel, lines, offline, volume, aliases);
-    });
-    addShare(share, part);
+      found = { context, part: scanClassByParts(rel, lines, offline, volume, aliases, known) ?? scanBlock(rel, lines, offline, volume, aliases) };
+    }
+    byPlace.record(start, block, found);
+    addShare(share, found.part);
   }
-  share.blocks = { context, byText };
+  byPlace.end();
+  share.blocks = { context, byPlace, classParts };
   return share;
+}
+
+/** Class parts kept for the file being edited, beyond which they are forgotten. */
+const MAX_CLASS_PARTS = 4000;
+
+/**
+ * `X as Y` pairs of the module (`from .models import Plan as P`), as `/\b([A-Z]\w*)\s+as\s+(\w+)/g` finds them: [Y, X]
+ * in text order. Found from each `as` between white space rather than by that pattern tried at every word of a
+ * 5,000-line module (a keystroke paid 0.3-0.9 ms for it).
+ */
+export function modelAliases(text: string): [string, string][] {
+  const out: [string, string][] = [];
+  let lastEnd = 0;
+  for (let at = text.indexOf('as', 1); at >= 0; at = text.indexOf('as', at + 1)) {
+    if (at + 2 >= text.length || !spaceAt(text, at - 1) || !spaceAt(text, at + 2)) continue;
+    // The word before: a capitalised one, starting after the previous pair (pairs do not overlap).
+    let wordEnd = at - 1;
+    while (wordEnd >= 0 && spaceAt(text, wordEnd)) wordEnd--;
+    let wordStart = wordEnd;
+    while (wordStart >= 0 && isWordChar(text.charCodeAt(wordStart))) wordStart--;
+    wordStart++;
+    if (wordStart > wordEnd || wordStart < lastEnd) continue;
+    const first = text.charCodeAt(wordStart);
+    if (first < 65 || first > 90) continue;
+    // The name after.
+    let nameStart = at + 2;
+    while (nameStart < text.length && spaceAt(text, nameStart)) nameStart++;
+    let nameEnd = nameStart;
+    while (nameEnd < text.length && isWordChar(text.charCodeAt(nameEnd))) nameEnd++;
+    if (nameEnd === nameStart) continue;
+    out.push([text.slice(nameStart, nameEnd), text.slice(wordStart, wordEnd + 1)]);
+    lastEnd = nameEnd;
+    at = nameEnd - 1;
+  }
+  return out;
+}
+
+const SPACE = /\s/;
+/** `\w`: an ASCII letter, digit or underscore. */
+function isWordChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 }
 
 function addShare(share: BlockShare, part: BlockShare): void {
@@ -393,22 +441,22 @@ function classParts(block: string[]): { bodyStart: number; first: number; starts
 }
 
 /**
- * The module's text cut before each line where a statement starts at column 0 (not a closing bracket, not a comment,
+ * The module's text cut before each line where a statement starts at column 0, each piece with its offset (not a closing bracket, not a comment,
  * which the upward walks step over, not after a decorator, whose arguments may close on a line of their own): every
  * walk of the scan (the enclosing def or class, a function's body, a class's decorators) stays inside one block.
  */
-function topLevelBlocks(text: string): string[] {
-  const blocks: string[] = [];
+function topLevelBlocks(text: string): [number, string][] {
+  const blocks: [number, string][] = [];
   let blockStart = 0;
   let previousLine = -1;
   let decorated = false;
   for (let start = 0; start <= text.length; ) {
     const newline = text.indexOf('\n', start);
     const end = newline < 0 ? text.length : newline;
-    if (start < end && STATEMENT_START.test(text[start])) {
+    if (start < end && startsStatement(text.charCodeAt(start))) {
       // (A class's decorators are the `@` lines right above it, at any indentation.)
       if (start > blockStart && !decorated && !DECORATOR_LINE.test(text.slice(previousLine, start - 1))) {
-        blocks.push(text.slice(blockStart, start - 1));
+        blocks.push([blockStart, text.slice(blockStart, start - 1)]);
         blockStart = start;
       }
       decorated = text[start] === '@';
@@ -417,12 +465,29 @@ function topLevelBlocks(text: string): string[] {
     if (newline < 0) break;
     start = newline + 1;
   }
-  blocks.push(text.slice(blockStart));
+  blocks.push([blockStart, text.slice(blockStart)]);
   return blocks;
 }
 
-/** The first character of a line that starts a statement at column 0. */
-const STATEMENT_START = /[^\s)\]}#]/;
+/**
+ * The first character of a line that starts a statement at column 0: not white space (`\s`), `)`, `]`, `}` or `#`
+ * (compared by code, not by a pattern run on a one-character string per line of the module).
+ */
+function startsStatement(c: number): boolean {
+  if (c === 0x29 || c === 0x5d || c === 0x7d || c === 0x23) return false;
+  return c < 128 ? !isAsciiSpace(c) : !SPACE.test(String.fromCharCode(c));
+}
+
+/** `\s` among ASCII characters: tab, line feed, vertical tab, form feed, carriage return, space. */
+function isAsciiSpace(c: number): boolean {
+  return (c >= 9 && c <= 13) || c === 32;
+}
+
+/** `\s` at a place of the text. */
+function spaceAt(text: string, at: number): boolean {
+  const c = text.charCodeAt(at);
+  return c < 128 ? isAsciiSpace(c) : SPACE.test(text[at]);
+}
 const DECORATOR_LINE = /^\s*@/;
 
 /**

@@ -18,7 +18,8 @@
  */
 import type { Node, Tree } from 'web-tree-sitter';
 import type { RuleContext } from '../../rules/api';
-import { topLevelStatements } from './statements';
+import { topLevelStatements, type TopLevelStatement } from './statements';
+import { StatementSlot } from '../cache';
 import { unnamedElsewhere } from './project-mentions';
 import { unqueuedTask } from './unqueued-tasks';
 import { unmountedRoute } from './unmounted-routers';
@@ -28,8 +29,7 @@ import { isMainGuard, startedAsScript } from './main-guard';
 export function unreachedCode(ctx: RuleContext, tree: Tree, offset: number, hasUrlConf: () => boolean): boolean {
   const top = topLevelStatements(tree).find((s) => s.start <= offset && offset < s.end);
   if (!top) return false;
-  const node = tree.rootNode.descendantForIndex(offset, offset);
-  if (node && afterUnconditionalExit(node)) return true;
+  if (unreachedInStatement(tree, top, offset)) return true;
   // A module's `__main__` block runs only when the module is started as a script, which no deploy does.
   if (top.type === 'if_statement' && isMainGuard(top.node) && !startedAsScript(ctx.file.relPath, ctx.project)) return true;
   const definition = top.type === 'decorated_definition' ? top.node.childForFieldName('definition') : top.node;
@@ -39,10 +39,34 @@ export function unreachedCode(ctx: RuleContext, tree: Tree, offset: number, hasU
   }
   if (definition.type !== 'class_definition' || top.type === 'decorated_definition') return false;
   const bases = definition.childForFieldName('superclasses')?.text ?? '';
-  if (/View\b|ViewSet\b|APIView\b/.test(bases) && unrenderedViewPart(definition, offset)) return true;
   if (VIEW_BASE.test(bases)) return hasUrlConf() && unnamedElsewhere(ctx, definition.childForFieldName('name')?.text ?? '', false);
   if (MODEL_BASES.test(bases)) return uncalledMethod(ctx, definition, offset);
   return false;
+}
+
+/**
+ * What the top-level statement alone says of the offset: after an unconditional exit, or in a part of a class view
+ * that never renders. Kept per statement text and offset in it: a keystroke re-asks it for every report of the module,
+ * and each answer walks the tree (a method's earlier siblings in a class of a thousand lines).
+ */
+function unreachedInStatement(tree: Tree, top: TopLevelStatement, offset: number): boolean {
+  const answers = IN_STATEMENT.answer(top, '', () => new Map<number, boolean>());
+  let answer = answers.get(offset - top.start);
+  if (answer === undefined) {
+    const node = tree.rootNode.descendantForIndex(offset, offset);
+    answer = (!!node && afterUnconditionalExit(node)) || unrenderedClassViewPart(top, offset);
+    answers.set(offset - top.start, answer);
+  }
+  return answer;
+}
+
+const IN_STATEMENT = new StatementSlot<Map<number, boolean>>('unreached code per statement');
+
+/** The offset is in a part of an undecorated class view that never renders (unrendered-views.ts). */
+function unrenderedClassViewPart(top: TopLevelStatement, offset: number): boolean {
+  if (top.type !== 'class_definition') return false;
+  const bases = top.node.childForFieldName('superclasses')?.text ?? '';
+  return /View\b|ViewSet\b|APIView\b/.test(bases) && unrenderedViewPart(top.node, offset);
 }
 
 /** A statement of a block that some earlier statement of the same block always leaves (up to its function). */

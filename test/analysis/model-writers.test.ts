@@ -2,7 +2,7 @@
  * model-writers.ts: who adds rows to each Django model, and whether that is request, event or curated code.
  */
 import * as assert from 'node:assert/strict';
-import { onlyCuratorsWrite, projectWriters, scanModule, type WriterKind } from '../../analysis/python/model-writers';
+import { modelAliases, onlyCuratorsWrite, projectWriters, scanModule, type WriterKind } from '../../analysis/python/model-writers';
 import type { ProjectInfo } from '../../rules/api';
 
 function projectOf(files: Record<string, string>): { project: ProjectInfo; current: { relPath: string; text: string } } {
@@ -164,5 +164,15 @@ describe('model-writers', () => {
         }
       }
     }
+  });
+
+  it('finds the `X as Y` pairs the pattern finds, in the same order', () => {
+    const pattern = (text: string) => [...text.matchAll(/\b([A-Z]\w*)\s+as\s+(\w+)/g)].map((m) => [m[2], m[1]]);
+    const texts = [
+      'from .models import Plan as P, Order as O\nimport x as y\n',
+      'A as as b', 'A  as\n\tb', 'Aas b', 'A as', 'A as ', 'x.A as b', 'a A as b as c D as e', '_A as b', '\u00e9a A as b',
+      'A\u00a0as\u2028b', 'A as bA as c', 'as A as b', 'with Foo() as f, Bar as g:\n    pass', 'except ValueError as error:',
+    ];
+    for (const text of texts) assert.deepEqual(modelAliases(text), pattern(text), JSON.stringify(text));
   });
 });
