@@ -19,6 +19,7 @@ import { classBodyLineStarts, type LineStarts } from '../../analysis/python/clas
 import { PiecesByPlace, statementCachesEnabled } from '../../analysis/cache';
 import { moduleLevelLineStarts } from './module-level-lines';
 import { lineStartsOf } from '../../analysis/line-starts';
+import { isWordChar } from '../../analysis/char-codes';
 
 const CACHE_WORD = /cache|memo/;
 const DECORATOR_MODULE = /streamlit|cachetools/;
@@ -148,10 +149,6 @@ function declaredContainers(text: string, names: Iterable<string>, wholeText = f
     if (value.endsWith('(')) d.call = true;
   }
   return out;
-}
-
-function isWordChar(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 }
 
 function isSpace(c: number): boolean {

@@ -17,6 +17,7 @@
  * test/rules/parse-prefilters.test.ts holds the findings equal with and without this test.
  */
 import type { TextTrigger } from '../api';
+import { isWordChar } from '../../analysis/char-codes';
 
 /** Names of the calls the rule looks at, as the rule's trigger always spelled them. */
 const TRIGGER_SOURCE = String.raw`\.(read|readlines|getvalue|getbuffer|read_bytes|read_text)\s*\(|b64decode|decodebytes|download_fileobj|MediaIoBaseDownload|ContentFile|\.(content|text|aread)\b`;
@@ -28,10 +29,6 @@ const OTHER_CALLS = /b64decode|decodebytes|download_fileobj|MediaIoBaseDownload|
 const READ_CALL = /\.(read|readlines|getvalue|getbuffer)\s*\(/g;
 /** Words a hashed or copied read needs (isHashInput(), copiedWhole(); ContentFile is among OTHER_CALLS). */
 const HASH_OR_COPY = /hashlib|update|writestr/;
-
-function isWordChar(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
-}
 
 /** The offset after blanks (spaces, tabs) from `i` on (step 1), or before those that end at `i` (step -1). */
 function skipBlanks(text: string, i: number, step: 1 | -1): number {
