@@ -8,6 +8,7 @@
  * queryset. Fixes edit one file (the engine's FixSpec has no file), and the fix always edits the queryset, so
  * reporting in the view's file is what keeps the quick fix working when serializers live in serializers.py.
  */
+import { moduleQuerysetStamp } from '../../analysis/python/module-queryset-stamp';
 import { modelClassName } from '../shared/table-names';
 import { listRoutingOf } from '../../analysis/python/drf-routes';
 import type { Node, Tree } from 'web-tree-sitter';
@@ -32,8 +33,6 @@ import { importsOf } from '../../analysis/python/imports';
 import { importedNames, moduleText } from '../../analysis/python/web-context';
 import { moduleMatches, StatementFindingsCache, statementMatches, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
 import { StatementSlot, TreeSlot } from '../../analysis/cache';
-import { customQuerysetStamp } from '../../analysis/python/custom-querysets';
-import { classesOfText, projectClassTexts } from '../../analysis/python/project-classes';
 import { customChainReader } from './drf-custom-chains';
 import { checkMethodFieldQueries, DRF_METHOD_QUERY_NOTES } from './drf-method-queries';
 
@@ -123,7 +122,7 @@ export function checkDrfSerializers(ctx: RuleContext, tree: Tree): void {
   // Serializers are found through the module's imports: they are part of every statement's key (whether fixes are
   // allowed is not: the cache drops the fixes of findings it replays while the file has syntax errors).
   // The project's QuerySet/Manager class texts: custom chains are read through them.
-  const customStamp = customQuerysetStamp(projectClassTexts(ctx.project, { relPath: ctx.file.relPath, text }), classesOfText(text));
+  const customStamp = moduleQuerysetStamp(ctx, tree);
   const shared = digest(`${ctx.file.relPath}\u0000${drf.version}\u0000${customStamp}\u0000${JSON.stringify([...importsOf(tree).origins])}`);
   const chains = customChainReader(ctx, drf);
   const readCustom: CustomReader = (expression) => {

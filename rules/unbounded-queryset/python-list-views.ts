@@ -11,6 +11,7 @@
  * columns, no relation, no timestamp: ModelIndex.isLookup in analysis/python/django-models.ts) are bounded; a model the project does not
  * define (other than Django's User) is not judged.
  */
+import { moduleQuerysetStamp } from '../../analysis/python/module-queryset-stamp';
 import { modelClassName } from '../shared/table-names';
 import { listRoutingOf } from '../../analysis/python/drf-routes';
 import type { Node, Tree } from 'web-tree-sitter';
@@ -28,12 +29,12 @@ import { boundedByOwner, filteredToParent, growthNote, ownerGrowth, projectModel
 import { StatementFindingsCache, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
 import { projectChanges, statementCachesEnabled, StatementSlot } from '../../analysis/cache';
 import { topLevelBindingsStamp } from '../../analysis/python/call-graph';
-import { classesOfText, projectClassTexts } from '../../analysis/python/project-classes';
+import { projectClassTexts } from '../../analysis/python/project-classes';
 import { templateReadsHold, templateReadsList, type TemplateReads } from './list-view-templates';
 import { classTextsFor, isTextSearch, readCustomChain } from './custom-chain-rows';
 import { growingChildren } from './related-children';
 import { ownWritesKey } from '../../analysis/python/model-writers';
-import { customQuerysetStamp, type ClassTexts } from '../../analysis/python/custom-querysets';
+import { type ClassTexts } from '../../analysis/python/custom-querysets';
 
 /** DRF classes whose GET on the collection lists the queryset (through ListModelMixin.list). */
 const DRF_LIST_BASES = new Set(['ListAPIView', 'ListCreateAPIView', 'ModelViewSet', 'ReadOnlyModelViewSet', 'ListModelMixin']);
@@ -201,7 +202,7 @@ function statementContext(ctx: RuleContext, tree: Tree): string | undefined {
   }
   const version = drfProject(ctx.project, { relPath: ctx.file.relPath, text: ctx.file.text, tree }).version;
   // Rows read through the project's own manager/QuerySet methods depend on those classes' texts.
-  const custom = customQuerysetStamp(projectClassTexts(ctx.project, projectCurrent(ctx)), classesOfText(ctx.file.text));
+  const custom = moduleQuerysetStamp(ctx, tree);
   // Which tables only curators fill also depends on what this module itself writes (model-writers.ts).
   const writes = ownWritesKey(ctx.project, ctx.file.relPath, ctx.file.text);
   return `${ctx.file.relPath}\u0000${version}\u0000${others.join(',')}\u0000${custom}\u0000${writes}`;

@@ -1,6 +1,7 @@
 /**
  * unbounded-queryset: a whole table materialised in one worker (Django querysets, SQLAlchemy queries).
  */
+import { moduleQuerysetStamp } from '../../analysis/python/module-queryset-stamp';
 import type { Node, Tree } from 'web-tree-sitter';
 import { liveCodeReports } from '../../analysis/python/dead-functions';
 import { defineRule, type FixSpec, type FixSafety, type ReportSpec, type RuleContext } from '../api';
@@ -31,8 +32,7 @@ import { wholeTableAlternative } from './branch-rows';
 import { childRowsUnbounded, growingChildren } from './related-children';
 import { projectModels } from './owner-growth';
 import { classTextsFor, readCustomChain } from './custom-chain-rows';
-import { CUSTOM_CLASS_HEADER, customQuerysetStamp, type ClassTexts } from '../../analysis/python/custom-querysets';
-import { classesOfText, projectClassTexts } from '../../analysis/python/project-classes';
+import { type ClassTexts } from '../../analysis/python/custom-querysets';
 import { checkHistoryRecords, HISTORY_MESSAGES } from './history-rows';
 import { checkLookupLoops, LOOKUP_LOOP_MESSAGES } from './lookup-loops';
 import { checkSchemaLists } from './schema-lists';
@@ -331,7 +331,7 @@ def export_orders(request):
       custom: (node) => (django ? readCustomChain(node, projectModels(ctx, tree).models, (classText ??= classTextsFor(ctx))) : undefined),
     };
     // Whether fixes are allowed goes to the cache, not into the key (a syntax error typed re-checks no other statement).
-    const context = `${django} ${sqlalchemy} ${chunkSize} ${viewFile} ${growth?.version ?? ''} ${django ? customQuerysetStamp(projectClassTexts(ctx.project, { relPath: ctx.file.relPath, text }), fileMatches(ctx, CUSTOM_CLASS_HEADER) ? classesOfText(text) : NO_CLASSES) : ''}`;
+    const context = `${django} ${sqlalchemy} ${chunkSize} ${viewFile} ${growth?.version ?? ''} ${django ? moduleQuerysetStamp(ctx, tree) : ''}`;
     // Tasks, and services/selectors reached from other modules: what the checks below leave to the call graph.
     if (django && !viewFile && WORKER_ROWS.test(text)) checkWorkerRows(ctx, tree, growth!, judgedHere(tree, viewFile), (spec) => ctx.report(spec));
     for (const statement of topLevelStatements(tree)) {
@@ -366,8 +366,6 @@ function sqlAlchemyGrowing(ctx: RuleContext, tree: Tree, spec: ReportSpec): void
   ctx.report({ ...spec, data: undefined, table: model?.name ?? spec.table });
 }
 
-/** The module's classes when it defines no QuerySet or Manager class (customQuerysetStamp keeps only those). */
-const NO_CLASSES: ReadonlyMap<string, string> = new Map();
 /** A Django ListView with a `model = X` attribute (its rows are the model's default manager's). */
 const LIST_VIEW = /\bListView\b/;
 const MODEL_ATTRIBUTE = /^[ \t]+model[ \t]*=/m;
