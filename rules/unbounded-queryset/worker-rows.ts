@@ -172,18 +172,12 @@ function listAndFrameCalls(tree: Tree, text: string, start: number): Node[] {
 function wholeGrowingTable(node: Node, growth: OwnerGrowth, models: ModelIndex): QuerysetInfo | undefined {
   const info = querysetOf(node);
   if (!info || info.sliced || info.iterator !== 'none' || info.singleRow || info.relatedManager || info.upcoming || info.timeWindow) return undefined;
-  if (info.materialized || info.compact || boundedByOwner(info, growth)) return undefined;
+  if (info.materialized || info.compact || boundedByOwner(info, growth) || growth.curated(info)) return undefined;
   if (queryTexts(node).some((text) => WORK_QUEUE.test(text) || PICKED_KEYS.test(text))) return undefined;
-  if (!growsWithTime(info, growth) && !wholeTableGrows(info, models)) return undefined;
-  // Asked last, of rows that would be reported: whether admins curate the table reads every module's writers.
-  return growth.curated(info) ? undefined : info;
-}
-
-/** Every model of the queryset is a table that grows whole with use (tableGrows), by its imported name. */
-function wholeTableGrows(info: QuerysetInfo, models: ModelIndex): boolean {
+  if (growsWithTime(info, growth)) return info;
   const imported = info.roots[0] ? importsOf(info.roots[0].node.tree).origins : undefined;
   const names = info.models.map((m) => imported?.get(m)?.name ?? m);
-  return names.length > 0 && names.every((m) => tableGrows(m, models));
+  return names.length > 0 && names.every((m) => tableGrows(m, models)) ? info : undefined;
 }
 
 /**
