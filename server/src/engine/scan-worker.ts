@@ -18,12 +18,13 @@ startWorkerProfile();
 disableStatementCachesInThisThread();
 
 /** A batch of files (parallel scan), or one file whose time the main thread watches (time-limited scan). */
-type Request =
-  | { writeProfile: true }
-  | { fixFor: number; result: FileResult }
-  | { start: number; paths: string[] }
-  | { index: number; path: string }
-  | { projectFiles: WorkerInit['projectFiles'] };
+type Request = { writeProfile: true } | { fixBudgets: true } | { start: number; paths: string[] } | { index: number; path: string } | { projectFiles: WorkerInit['projectFiles'] };
+
+/**
+ * Results with fixes whose budget fix waits for the end of this worker's files (`fixBudgets`), by file index. Fixed
+ * between two files, a file's fixed text replaced its own in the project's facts, and the next file rebuilt them.
+ */
+const fixLater = new Map<number, FileResult>();
 
 async function main(): Promise<void> {
   const init = workerData as WorkerInit;
@@ -45,10 +46,14 @@ async function main(): Promise<void> {
       mark('project files');
       return;
     }
-    if ('fixFor' in msg) {
-      // A budget fix handed out once the files are done (time-limited-scan.ts), by either worker.
-      const fixed = budgetFix(workspace, msg.result);
-      parentPort!.postMessage({ fixedFor: msg.fixFor, fixed: fixed === null ? null : { text: fixed } });
+    if ('fixBudgets' in msg) {
+      const fixed: [index: number, fixed: string | undefined][] = [];
+      for (const [index, result] of fixLater) {
+        const text = budgetFix(workspace, result);
+        if (text !== null) fixed.push([index, text]);
+      }
+      fixLater.clear();
+      parentPort!.postMessage({ budgetFixes: fixed });
       return;
     }
     if ('index' in msg) {
@@ -56,9 +61,8 @@ async function main(): Promise<void> {
       const result = workspace.analyzeFile(msg.path);
       mark('file done');
       const replaceMe = pythonParserFailed();
-      // Its budget fix, if the estimates read it, waits for the end of the files (see fixFor): fixed between two files,
-      // its fixed text replaced its own in the project's facts, and the next file rebuilt them.
       const later = !replaceMe && result.findings.some((f) => f.fixes.length > 0);
+      if (later) fixLater.set(msg.index, result);
       parentPort!.postMessage({ index: msg.index, result, replaceMe, ...(later && { fixLater: true }) });
       return;
     }
@@ -69,7 +73,7 @@ async function main(): Promise<void> {
 }
 
 /**
- * The report's budgets fix the files their estimates read (budget.ts): here, once the scan's files are done, with the
+ * The report's budgets fix the files their estimates read (budget.ts): here, after this worker's last file, with the
  * project's analysis warm, when the main thread has published which files those are (null: not one of them, or not
  * known; the main thread then fixes it itself).
  */

@@ -69,8 +69,6 @@ export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimit
     }
   } else files = options.files;
   const results: FileResult[] = new Array(files.length);
-  /** Results with fixes whose budget fix waits until a worker has no more files (scan-worker.ts `fixFor`). */
-  const fixQueue: number[] = [];
   const init = workerInitOf(workspace);
   const workerCount = Math.max(1, Math.min(maxWorkers, files.length));
   for (const w of prestarted.splice(files.length === 0 ? 0 : workerCount)) void w.terminate();
@@ -141,8 +139,8 @@ export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimit
       let timer: NodeJS.Timeout | undefined;
       let deadline = 0;
       let failures = 0;
-      /** The budget fix the worker is on, once it has no more files. */
-      let fixing: number | undefined;
+      /** Files whose budget fix the worker keeps for the end (scan-worker.ts `fixLater`); asked once its files are done. */
+      let fixesPending = 0;
       const arm = (w: Worker) => {
         clearTimeout(timer);
         timer = setTimeout(() => lost(w, `it took longer than ${Math.round(fileTimeoutMs / 1000)} s (the per-file time limit)`), Math.max(0, deadline - Date.now()));
@@ -172,12 +170,9 @@ export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimit
           inFlight.push(index);
           w.postMessage({ index, path: files[index].path });
         }
-        if (inFlight.length > 0 || fixing !== undefined) return;
-        const fix = fixQueue.shift();
-        if (fix !== undefined) {
-          // Either worker takes the next one, so the fixes stay shared between them. Not a file's time: a worker that
-          // does not answer within one file's limit is ended, and the main thread fixes what is left.
-          fixing = fix;
+        if (inFlight.length === 0 && fixesPending > 0) {
+          fixesPending = 0;
+          // Not a file's time: a worker that does not answer in one file's limit is ended, and the main thread fixes.
           clearTimeout(timer);
           timer = setTimeout(() => {
             if (worker !== w) return;
@@ -185,8 +180,8 @@ export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimit
             void w.terminate();
             resolve();
           }, fileTimeoutMs);
-          w.postMessage({ fixFor: fix, result: results[fix] });
-        } else {
+          w.postMessage({ fixBudgets: true });
+        } else if (inFlight.length === 0) {
           worker = undefined;
           clearTimeout(timer);
           void endWorker(w).then(() => resolve());
@@ -196,19 +191,17 @@ export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimit
         const w = prestarted.pop() ?? newWorker(init);
         worker = w;
         ready = false;
-        fixing = undefined;
-        w.on('message', (msg: { ready: true } | { waiting: number } | { fixedFor: number; fixed: { text: string | undefined } | null } | { index: number; result: FileResult; replaceMe?: boolean; fixLater?: true }) => {
+        fixesPending = 0;
+        w.on('message', (msg: { ready: true } | { waiting: number } | { budgetFixes: [number, string | undefined][] } | { index: number; result: FileResult; replaceMe?: boolean; fixLater?: true }) => {
           if (worker !== w) return;
           if ('waiting' in msg) return extend(w, msg.waiting);
-          if ('fixedFor' in msg) {
-            if (msg.fixed) rememberBudgetFix(results[msg.fixedFor], msg.fixed.text);
-            fixing = undefined;
-            clearTimeout(timer);
+          if ('budgetFixes' in msg) {
+            for (const [index, fixed] of msg.budgetFixes) rememberBudgetFix(results[index], fixed);
             return fill(w);
           }
           if ('index' in msg) {
             failures = 0;
-            if (msg.fixLater) fixQueue.push(msg.index);
+            if (msg.fixLater) fixesPending++;
             inFlight = inFlight.filter((i) => i !== msg.index);
             record(msg.index, msg.result);
             if (msg.replaceMe) {
