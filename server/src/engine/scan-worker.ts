@@ -18,13 +18,7 @@ startWorkerProfile();
 disableStatementCachesInThisThread();
 
 /** A batch of files (parallel scan), or one file whose time the main thread watches (time-limited scan). */
-type Request = { writeProfile: true } | { fixBudgets: true } | { start: number; paths: string[] } | { index: number; path: string } | { projectFiles: WorkerInit['projectFiles'] };
-
-/**
- * Results with fixes whose budget fix waits for the end of this worker's files (`fixBudgets`), by file index. Fixed
- * between two files, a file's fixed text replaced its own in the project's facts, and the next file rebuilt them.
- */
-const fixLater = new Map<number, FileResult>();
+type Request = { writeProfile: true } | { start: number; paths: string[] } | { index: number; path: string } | { projectFiles: WorkerInit['projectFiles'] };
 
 async function main(): Promise<void> {
   const init = workerData as WorkerInit;
@@ -46,24 +40,13 @@ async function main(): Promise<void> {
       mark('project files');
       return;
     }
-    if ('fixBudgets' in msg) {
-      const fixed: [index: number, fixed: string | undefined][] = [];
-      for (const [index, result] of fixLater) {
-        const text = budgetFix(workspace, result);
-        if (text !== null) fixed.push([index, text]);
-      }
-      fixLater.clear();
-      parentPort!.postMessage({ budgetFixes: fixed });
-      return;
-    }
     if ('index' in msg) {
       mark('file start');
       const result = workspace.analyzeFile(msg.path);
       mark('file done');
       const replaceMe = pythonParserFailed();
-      const later = !replaceMe && result.findings.some((f) => f.fixes.length > 0);
-      if (later) fixLater.set(msg.index, result);
-      parentPort!.postMessage({ index: msg.index, result, replaceMe, ...(later && { fixLater: true }) });
+      const fixed = replaceMe ? null : budgetFix(workspace, result);
+      parentPort!.postMessage({ index: msg.index, result, replaceMe, ...(fixed !== null && { budgetFix: { fixed } }) });
       return;
     }
     const results = msg.paths.map((p) => workspace.analyzeFile(p));
@@ -73,9 +56,9 @@ async function main(): Promise<void> {
 }
 
 /**
- * The report's budgets fix the files their estimates read (budget.ts): here, after this worker's last file, with the
- * project's analysis warm, when the main thread has published which files those are (null: not one of them, or not
- * known; the main thread then fixes it itself).
+ * The report's budgets fix the files their estimates read (budget.ts) once the main thread has them: here, while the
+ * file's analysis is warm, when the main thread has published which files those are (null: not one of them, or not
+ * known yet; the main thread then fixes it itself).
  */
 function budgetFix(workspace: Workspace, result: FileResult): string | undefined | null {
   if (!result.findings.some((f) => f.fixes.length)) return null;

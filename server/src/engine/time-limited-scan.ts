@@ -139,8 +139,6 @@ export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimit
       let timer: NodeJS.Timeout | undefined;
       let deadline = 0;
       let failures = 0;
-      /** Files whose budget fix the worker keeps for the end (scan-worker.ts `fixLater`); asked once its files are done. */
-      let fixesPending = 0;
       const arm = (w: Worker) => {
         clearTimeout(timer);
         timer = setTimeout(() => lost(w, `it took longer than ${Math.round(fileTimeoutMs / 1000)} s (the per-file time limit)`), Math.max(0, deadline - Date.now()));
@@ -170,20 +168,8 @@ export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimit
           inFlight.push(index);
           w.postMessage({ index, path: files[index].path });
         }
-        if (inFlight.length === 0 && fixesPending > 0) {
-          fixesPending = 0;
-          // Not a file's time: a worker that does not answer in one file's limit is ended, and the main thread fixes.
-          clearTimeout(timer);
-          timer = setTimeout(() => {
-            if (worker !== w) return;
-            worker = undefined;
-            void w.terminate();
-            resolve();
-          }, fileTimeoutMs);
-          w.postMessage({ fixBudgets: true });
-        } else if (inFlight.length === 0) {
+        if (inFlight.length === 0) {
           worker = undefined;
-          clearTimeout(timer);
           void endWorker(w).then(() => resolve());
         }
       };
@@ -191,17 +177,12 @@ export async function scanWithTimeLimit(workspace: Workspace, options: TimeLimit
         const w = prestarted.pop() ?? newWorker(init);
         worker = w;
         ready = false;
-        fixesPending = 0;
-        w.on('message', (msg: { ready: true } | { waiting: number } | { budgetFixes: [number, string | undefined][] } | { index: number; result: FileResult; replaceMe?: boolean; fixLater?: true }) => {
+        w.on('message', (msg: { ready: true } | { waiting: number } | { index: number; result: FileResult; replaceMe?: boolean; budgetFix?: { fixed: string | undefined } }) => {
           if (worker !== w) return;
           if ('waiting' in msg) return extend(w, msg.waiting);
-          if ('budgetFixes' in msg) {
-            for (const [index, fixed] of msg.budgetFixes) rememberBudgetFix(results[index], fixed);
-            return fill(w);
-          }
           if ('index' in msg) {
             failures = 0;
-            if (msg.fixLater) fixesPending++;
+            if (msg.budgetFix) rememberBudgetFix(msg.result, msg.budgetFix.fixed);
             inFlight = inFlight.filter((i) => i !== msg.index);
             record(msg.index, msg.result);
             if (msg.replaceMe) {
