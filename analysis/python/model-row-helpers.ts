@@ -23,11 +23,12 @@ import { keywordArgument, parameterNames, positionalArguments } from './ast';
 import { calleeDefinition, moduleTextOf } from './call-graph';
 import { definitionOf, parseModule } from './imported-querysets';
 import { importsOf } from './imports';
-import { resolveModule } from './sqlalchemy-models';
+import { assignmentsBefore } from './django-querysets';
+import { modelNamed, resolveModule, type Model } from './sqlalchemy-models';
 
 export interface ModelRowHelperCall {
-  /** The model expression in the caller's tree (`Order` of `fetch_all(db, Order)`, `Book` of `Book.fetch_all()`). */
-  model: Node;
+  /** The model whose every row the call returns. */
+  model: Model;
   /** `fetch_all() in app/crud.py`, for details. */
   where: string;
 }
@@ -38,7 +39,7 @@ const MODEL_ARGUMENT = /^(?:[a-z_]\w*\.)?[A-Z]\w*[a-z]\w*$/;
 const MAX_HELPER_LINES = 40;
 /** Anything that bounds, narrows or reduces the rows. */
 const BOUNDED =
-  /\.(limit|offset|slice|paginate|first|one|one_or_none|scalar|scalar_one|scalar_one_or_none|get|get_or_404|filter|filter_by|where|having|count|yield_per|partitions|fetchone|fetchmany|stream|stream_scalars)\s*\(|\bfunc\.|\bcount\s*\(|\blen\s*\(|\[\s*-?\d*\s*:\s*-?\d*\s*\]|\bfor\s+\w+\s+in\s+\w+\s*\.\s*(yield_per|partitions)\b/;
+  /\.(limit|offset|slice|paginate|first|one|one_or_none|scalar|scalar_one|scalar_one_or_none|get|get_or_404|filter|filter_by|where|having|count|yield_per|partitions|fetchone|fetchmany|stream|stream_scalars)\s*\(|\bfunc\.|\bcount\s*\(|\blen\s*\(|\[\s*-?\d*\s*:\s*-?\d*\s*\]/;
 /** Rows made into Python objects. */
 const MATERIALISED = /\.(all|scalars|fetchall|unique)\s*\(\s*\)/;
 /** Methods SQLAlchemy, pydantic or Django give a model class: never a project helper. */
@@ -46,22 +47,18 @@ const FRAMEWORK_METHODS = /^(query|objects|metadata|model_validate|model_dump|fr
 
 /**
  * The model and helper of `call` when it is a call of a project helper returning every row of the model the call
- * hands it (positional or keyword argument, or the class a classmethod is called on).
+ * names: an argument (positional or keyword), the class a classmethod is called on, or the `model` class attribute
+ * (or constructor argument) of the repository class or instance the method is called on.
  */
 export function modelRowHelperCall(ctx: RuleContext, tree: Tree, call: Node): ModelRowHelperCall | undefined {
   const callee = call.childForFieldName('function');
   if (!callee || (callee.type !== 'identifier' && callee.type !== 'attribute')) return undefined;
   const receiver = callee.type === 'attribute' ? callee.childForFieldName('object') : undefined;
   const method = callee.type === 'attribute' ? callee.childForFieldName('attribute')?.text ?? '' : '';
-  // `Book.fetch_all()`: a classmethod the model inherits, reading `cls`.
-  if (receiver?.type === 'identifier' && /^[A-Z]/.test(receiver.text) && !FRAMEWORK_METHODS.test(method)) {
-    if (positionalArguments(call).some((a) => MODEL_ARGUMENT.test(a.text))) return undefined;
-    // `Model = Product` at module level, then `Model.fetch_all()`.
-    const model = topLevelClass(tree, receiver.text) ? receiver : aliasedClass(tree, receiver.text) ?? receiver;
-    const found = inheritedMethod(ctx, tree, ctx.file.relPath, tree.rootNode.text, model.text, method, 0);
-    if (!found || !found.classmethod) return undefined;
-    const param = found.params[0];
-    return param && everyRowOf(found.text, param) ? { model, where: `${found.owner}.${method}() in ${found.file}` } : undefined;
+  if (receiver && !FRAMEWORK_METHODS.test(method)) {
+    const onClass = classReceiver(tree, receiver);
+    const found = onClass && viaClass(ctx, tree, call, onClass, method);
+    if (found) return found;
   }
   const candidates = modelArguments(call);
   if (candidates.length === 0 || !ctx.project) return undefined;
@@ -78,9 +75,57 @@ export function modelRowHelperCall(ctx: RuleContext, tree: Tree, call: Node): Mo
   const body = def.text;
   for (const { node, index, keyword } of candidates) {
     const param = keyword ?? params[index!];
-    if (param && params.includes(param) && everyRowOf(body, param)) return { model: node, where: `${target.key}() in ${target.file}` };
+    if (!param || !params.includes(param) || !everyRowOf(body, param, unfiltered(call, /\*\*(\w+)/.exec(def.childForFieldName('parameters')?.text ?? '')?.[1], params))) continue;
+    const model = modelNamed(ctx, tree, node);
+    if (model) return { model, where: `${target.key}() in ${target.file}` };
   }
   return undefined;
+}
+
+/** How a method is called on a class: the class's name node and, for an instance, the constructor call. */
+interface ClassReceiver {
+  name: Node;
+  constructed?: Node;
+}
+
+/** `Book.fetch_all()`, `Model.fetch_all()` (`Model = Book`), `BookRepo(db).all()`, `repo = BookRepo(db)` then `repo.all()`. */
+function classReceiver(tree: Tree, receiver: Node): ClassReceiver | undefined {
+  if (receiver.type === 'identifier' && /^[A-Z]/.test(receiver.text)) {
+    return { name: topLevelClass(tree, receiver.text) ? receiver : aliasedClass(tree, receiver.text) ?? receiver };
+  }
+  let value: Node | null | undefined = receiver;
+  if (receiver.type === 'identifier') value = assignmentsBefore(receiver).pop()?.childForFieldName('right') ?? topLevelValue(tree, receiver.text);
+  if (value?.type === 'await') value = value.namedChildren[0];
+  const fn = value?.type === 'call' ? value.childForFieldName('function') : undefined;
+  return fn?.type === 'identifier' && /^[A-Z]/.test(fn.text) ? { name: fn, constructed: value! } : undefined;
+}
+
+function viaClass(ctx: RuleContext, tree: Tree, call: Node, receiver: ClassReceiver, method: string): ModelRowHelperCall | undefined {
+  const name = receiver.name.text;
+  const found = inheritedMethod(ctx, tree, ctx.file.relPath, tree.rootNode.text, name, method);
+  // A method called on the class itself must be a classmethod to read the class.
+  if (!found || (!receiver.constructed && !found.classmethod) || /@staticmethod\b/.test(found.decorators)) return undefined;
+  const self = found.params[0];
+  if (!self) return undefined;
+  const where = `${found.owner}.${method}() in ${found.file}`;
+  const open = unfiltered(call, found.splat, found.params);
+  // `select(cls)`: the class it is called on is the model.
+  if (everyRowOf(found.text, self, open)) {
+    const model = receiver.constructed ? undefined : modelNamed(ctx, tree, receiver.name);
+    return model && { model, where };
+  }
+  // `select(cls.model)`, `db.query(self.model)`: the class's `model = Order`, or the constructor's argument.
+  const attribute = new RegExp(`\\b(?:select|query)\\(\\s*${self}\\.(\\w+)(?:\\.__table__(?:\\.columns|\\.c)?)?\\s*\\)`).exec(stripped(found.text))?.[1];
+  if (!attribute || !everyRowOf(found.text, `${self}.${attribute}`, open)) return undefined;
+  const bound = classAttribute(ctx, tree, name, attribute);
+  if (!bound) return undefined;
+  if ('param' in bound) {
+    const args = receiver.constructed ? positionalArguments(receiver.constructed) : [];
+    const node = (receiver.constructed && keywordArgument(receiver.constructed, bound.name)) ?? args[bound.param];
+    const model = node && MODEL_ARGUMENT.test(node.text) ? modelNamed(ctx, tree, node) : undefined;
+    return model && { model, where };
+  }
+  return { model: bound.model, where };
 }
 
 /** Arguments that look like model classes: `Order`, `models.Order`, `model=Order`. */
@@ -98,13 +143,29 @@ function modelArguments(call: Node): { node: Node; index?: number; keyword?: str
   return out;
 }
 
-/** A helper's text reads every row of the model its parameter `param` names, unbounded, and returns them. */
-export function everyRowOf(text: string, param: string): boolean {
+/** A helper's text without docstrings and comments. */
+function stripped(text: string): string {
+  return text.replace(/("""|\'\'\')[\s\S]*?\1/g, '').replace(/#[^\n]*/g, '');
+}
+
+/**
+ * A helper's text reads every row of the model `param` names (`model`, `cls`, `cls.model`), unbounded, and returns
+ * them. `open`: the `**filters` parameter the call passes nothing to (`.filter_by(**filters)` then filters nothing).
+ */
+export function everyRowOf(text: string, param: string, open?: string): boolean {
   if (text.split('\n').length > MAX_HELPER_LINES) return false;
-  const code = text.replace(/("""|''')[\s\S]*?\1/g, '').replace(/#[^\n]*/g, '');
-  const p = param.replace(/\W/g, '');
-  const queried = new RegExp(`\\b(?:select|query)\\(\\s*${p}(?:\\.\\w+\\(\\s*\\))?\\s*\\)|(?<![\\w.])${p}\\.query\\.all\\(`).test(code);
+  let code = stripped(text);
+  if (open) code = code.replace(new RegExp(`\\.(?:filter_by|filter|where)\\(\\s*\\*\\*${open}\\s*\\)`, 'g'), '');
+  const p = param.replace(/[^\w.]/g, '').replace(/\./g, '\\.');
+  const queried = new RegExp(`\\b(?:select|query)\\(\\s*${p}(?:\\.\\w+\\(\\s*\\)|\\.__table__(?:\\.columns|\\.c)?)?\\s*\\)|(?<![\\w.])${p}\\.query\\.all\\(`).test(code);
   return queried && MATERIALISED.test(code) && /\breturn\s+\S/.test(code) && !BOUNDED.test(code);
+}
+
+/** The `**filters` parameter (`splat`) of a helper when the call passes no keyword argument into it. */
+function unfiltered(call: Node, splat: string | undefined, named: string[]): string | undefined {
+  if (!splat) return undefined;
+  const keywords = (call.childForFieldName('arguments')?.namedChildren ?? []).filter((a) => a?.type === 'keyword_argument' || a?.type === 'dictionary_splat');
+  return keywords.every((k) => k?.type === 'keyword_argument' && named.includes(k.childForFieldName('name')?.text ?? '')) ? splat : undefined;
 }
 
 interface FoundMethod {
@@ -112,14 +173,17 @@ interface FoundMethod {
   owner: string;
   text: string;
   params: string[];
+  /** The `**filters` parameter's name. */
+  splat?: string;
+  decorators: string;
   classmethod: boolean;
 }
 
 /**
- * `method` of class `name` as the module `file` (text `text`) sees it, or inherited from one of its bases. Modules are
+ * Visits class `name` as the module `file` (text `text`) sees it, then its bases, until `visit` answers. Modules are
  * passed by text and parsed again when needed: a tree parsed for one base may be freed by the parse of the next.
  */
-function inheritedMethod(ctx: RuleContext, like: Tree, file: string, text: string, name: string, method: string, depth: number): FoundMethod | undefined {
+function walkClass<T>(ctx: RuleContext, like: Tree, file: string, text: string, name: string, visit: (cls: Node, tree: Tree, file: string, text: string) => T | undefined, depth = 0): T | undefined {
   if (depth > 4 || !ctx.project) return undefined;
   const tree = file === ctx.file.relPath ? like : parseModule(like, text);
   if (!tree) return undefined;
@@ -128,20 +192,59 @@ function inheritedMethod(ctx: RuleContext, like: Tree, file: string, text: strin
     const origin = importsOf(tree).origins.get(name);
     const into = origin && resolveModule(ctx, file, origin.module);
     const next = into && into !== file ? moduleTextOf(ctx.project, like, ctx.file.relPath, into) : undefined;
-    return next === undefined ? undefined : inheritedMethod(ctx, like, into!, next, origin!.name, method, depth + 1);
+    return next === undefined ? undefined : walkClass(ctx, like, into!, next, origin!.name, visit, depth + 1);
   }
-  for (const child of cls.childForFieldName('body')?.namedChildren ?? []) {
-    const def = child?.type === 'decorated_definition' ? child.childForFieldName('definition') : child;
-    if (def?.type !== 'function_definition' || def.childForFieldName('name')?.text !== method) continue;
-    const decorators = child!.type === 'decorated_definition' ? child!.text.slice(0, def.startIndex - child!.startIndex) : '';
-    return { file, owner: name, text: def.text, params: parameterNames(def), classmethod: /@classmethod\b/.test(decorators) };
-  }
-  const bases = (cls.childForFieldName('superclasses')?.namedChildren ?? []).filter((b): b is Node => b?.type === 'identifier').map((b) => b.text);
+  const answer = visit(cls, tree, file, text);
+  if (answer !== undefined) return answer;
+  // Names only: the visit may have parsed other modules.
+  const bases = (topLevelClass(file === ctx.file.relPath ? like : parseModule(like, text)!, name)?.childForFieldName('superclasses')?.namedChildren ?? [])
+    .filter((b): b is Node => b?.type === 'identifier')
+    .map((b) => b.text);
   for (const base of bases.slice(0, 4)) {
-    const found = inheritedMethod(ctx, like, file, text, base, method, depth + 1);
-    if (found) return found;
+    const found = walkClass(ctx, like, file, text, base, visit, depth + 1);
+    if (found !== undefined) return found;
   }
   return undefined;
+}
+
+/** `method` of class `name` or inherited from one of its bases. */
+function inheritedMethod(ctx: RuleContext, like: Tree, file: string, text: string, name: string, method: string): FoundMethod | undefined {
+  return walkClass(ctx, like, file, text, name, (cls, _tree, at) => {
+    for (const child of cls.childForFieldName('body')?.namedChildren ?? []) {
+      const def = child?.type === 'decorated_definition' ? child.childForFieldName('definition') : child;
+      if (def?.type !== 'function_definition' || def.childForFieldName('name')?.text !== method) continue;
+      const decorators = child!.type === 'decorated_definition' ? child!.text.slice(0, def.startIndex - child!.startIndex) : '';
+      const splat = /\*\*(\w+)/.exec(def.childForFieldName('parameters')?.text ?? '')?.[1];
+      return { file: at, owner: cls.childForFieldName('name')!.text, text: def.text, params: parameterNames(def), splat, decorators, classmethod: /@classmethod\b/.test(decorators) };
+    }
+    return undefined;
+  });
+}
+
+/** Where a class's model attribute comes from: a model it names, or a constructor parameter `__init__` stores. */
+type BoundAttribute = { model: Model } | { param: number; name: string };
+
+/** `model = Order` in the class body (or a base's), or `self.model = model` in `__init__`. */
+function classAttribute(ctx: RuleContext, like: Tree, name: string, attribute: string): BoundAttribute | undefined {
+  return walkClass(ctx, like, ctx.file.relPath, like.rootNode.text, name, (cls, tree, file, text) => {
+    for (const child of cls.childForFieldName('body')?.namedChildren ?? []) {
+      const assignment = child?.type === 'expression_statement' ? child.namedChildren[0] : undefined;
+      if (assignment?.type === 'assignment' && assignment.childForFieldName('left')?.text === attribute) {
+        const value = assignment.childForFieldName('right');
+        if (!value || !MODEL_ARGUMENT.test(value.text)) return null;
+        const there = file === ctx.file.relPath ? ctx : (Object.create(ctx, { file: { value: { ...ctx.file, relPath: file, text } } }) as RuleContext);
+        const model = modelNamed(there, tree, value);
+        return model ? { model } : null;
+      }
+      const def = child?.type === 'decorated_definition' ? child.childForFieldName('definition') : child;
+      if (def?.type !== 'function_definition' || def.childForFieldName('name')?.text !== '__init__') continue;
+      const params = parameterNames(def).slice(1);
+      const stored = new RegExp(`^\\s*self\\.${attribute}\\s*(?::[^=\\n]+)?=\\s*(\\w+)\\s*$`, 'm').exec(def.text)?.[1];
+      const index = stored ? params.indexOf(stored) : -1;
+      if (index >= 0) return { param: index, name: stored! };
+    }
+    return undefined;
+  }) ?? undefined;
 }
 
 function topLevelClass(tree: Tree, name: string): Node | undefined {
@@ -159,6 +262,15 @@ function aliasedClass(tree: Tree, name: string): Node | undefined {
     if (assignment?.type !== 'assignment' || assignment.childForFieldName('left')?.text !== name) continue;
     const right = assignment.childForFieldName('right');
     if (right?.type === 'identifier' && /^[A-Z]/.test(right.text)) return right;
+  }
+  return undefined;
+}
+
+/** The value of a module-level `name = ...` (`repo = OrderRepository()`). */
+function topLevelValue(tree: Tree, name: string): Node | undefined {
+  for (const child of tree.rootNode.namedChildren) {
+    const assignment = child?.type === 'expression_statement' ? child.namedChildren[0] : undefined;
+    if (assignment?.type === 'assignment' && assignment.childForFieldName('left')?.text === name) return assignment.childForFieldName('right') ?? undefined;
   }
   return undefined;
 }
