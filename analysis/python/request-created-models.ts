@@ -46,6 +46,8 @@ const CREATE_CALL = /(?<![\w.])([A-Z]\w*)\.create\(/g;
 const SAVED_INSTANCE = /(?<![\w.])([A-Z]\w*)\((?:[^()\n]|\([^()\n]*\))*\)\.(?:create|save|insert)\(/g;
 /** `Model = Product` at module level: a module naming its model generically (what it creates is the model's rows). */
 const MODULE_ALIAS = /^([A-Z]\w*)[ \t]*=[ \t]*([A-Z]\w*)[ \t]*$/gm;
+/** `from models.product import Product as ProductModel`: the rows added are Product's. */
+const IMPORT_ALIAS = /\b([A-Z]\w*)[ \t]+as[ \t]+([A-Z]\w*)/g;
 
 /** A model class a module's code adds rows of, and the function that adds them. */
 interface Site {
@@ -183,7 +185,7 @@ function createdSitesAndBuilt(text: string): Pick<ModuleShare, 'sites' | 'built'
   const lines = text.split('\n');
   const found = new Map<string, Site>();
   const built: ModuleShare['built'] = [];
-  const aliases = new Map([...text.matchAll(MODULE_ALIAS)].map((m) => [m[1], m[2]]));
+  const aliases = new Map([...text.matchAll(MODULE_ALIAS), ...text.matchAll(IMPORT_ALIAS)].map((m) => (m[0].includes('=') ? [m[1], m[2]] : [m[2], m[1]])));
   const add = (model: string, fn: string) => {
     const name = aliases.get(model) ?? model;
     found.set(`${name} ${fn}`, { model: name, fn });
