@@ -123,7 +123,7 @@ function returnedQueryset(def: Node, model: string | undefined): QuerysetInfo | 
 }
 
 /** The module-level `def name` or the method `Cls.name` of a module-level class. */
-function definitionOf(tree: Tree, target: FunctionRef): Node | undefined {
+export function definitionOf(tree: Tree, target: FunctionRef): Node | undefined {
   const [first, second] = target.key.split('.');
   const inBody = (container: Node | null | undefined, name: string, type: string): Node | undefined => {
     for (const child of container?.namedChildren ?? []) {

@@ -28,7 +28,7 @@ export const CURATED = /admin|\bdef\s+(import|load)_|csv|superuser|staff|\bsetup
 const ADMIN_GATE = /\b(is_admin|is_superuser|is_staff|role\s*[!=]=\s*["']admin)/;
 const ADD_CALL = /\b(?:\w*session|db|sess)\.(add|add_all|merge)\(\s*([^\n]*)/g;
 const CONSTRUCTED = /\b([A-Z]\w*)\s*\(/g;
-const MENTIONS_ADD = /(session|db|sess)\.(add|add_all|merge)\(|(?<![\w.])[A-Z]\w*\.create\(|\binsert\(\s*[A-Z]|\.__table__\.insert\(|bulk_insert_mappings\(/;
+const MENTIONS_ADD = /(session|db|sess)\.(add|add_all|merge)\(|(?<![\w.])[A-Z]\w*\.create\(|\)\.(create|save|insert)\(|\binsert\(\s*[A-Z]|\.__table__\.insert\(|bulk_insert_mappings\(/;
 /**
  * Core inserts of a model's table: `insert(Item).values(...)` (sqlalchemy or a dialect's insert),
  * `Item.__table__.insert()`, `session.bulk_insert_mappings(Item, rows)`.
@@ -42,6 +42,12 @@ const BUILT_BY_CALL = '(?:[\\w.]+\\.)?([a-z_]\\w*)\\s*\\(';
 const CONVERTER_RETURN = /^\s*return\s+(?:[\w.]+\.)?([A-Z]\w*)\s*\(/;
 /** `User.create(data)`: a model's own create classmethod (a `CreateMixin`, sqlalchemy-mixins' ActiveRecord) adds the row. */
 const CREATE_CALL = /(?<![\w.])([A-Z]\w*)\.create\(/g;
+/** `Book(**item.dict()).create()` / `.save()`: an active-record model built and saved by its own instance method. */
+const SAVED_INSTANCE = /(?<![\w.])([A-Z]\w*)\((?:[^()\n]|\([^()\n]*\))*\)\.(?:create|save|insert)\(/g;
+/** `Model = Product` at module level: a module naming its model generically (what it creates is the model's rows). */
+const MODULE_ALIAS = /^([A-Z]\w*)[ \t]*=[ \t]*([A-Z]\w*)[ \t]*$/gm;
+/** `from models.product import Product as ProductModel`: the rows added are Product's. */
+const IMPORT_ALIAS = /\b([A-Z]\w*)[ \t]+as[ \t]+([A-Z]\w*)/g;
 
 /** A model class a module's code adds rows of, and the function that adds them. */
 interface Site {
@@ -179,9 +185,17 @@ function createdSitesAndBuilt(text: string): Pick<ModuleShare, 'sites' | 'built'
   const lines = text.split('\n');
   const found = new Map<string, Site>();
   const built: ModuleShare['built'] = [];
-  const add = (model: string, fn: string) => found.set(`${model} ${fn}`, { model, fn });
+  const aliases = new Map([...text.matchAll(MODULE_ALIAS), ...text.matchAll(IMPORT_ALIAS)].map((m) => (m[0].includes('=') ? [m[1], m[2]] : [m[2], m[1]])));
+  const add = (model: string, fn: string) => {
+    const name = aliases.get(model) ?? model;
+    found.set(`${name} ${fn}`, { model: name, fn });
+  };
   for (let i = 0; i < lines.length; i++) {
     if (/^\s*#/.test(lines[i])) continue;
+    for (const m of lines[i].matchAll(SAVED_INSTANCE)) {
+      const fn = enclosingFunction(lines, i);
+      if (fn && !curated(lines, fn)) add(m[1], fn.name);
+    }
     for (const m of lines[i].matchAll(CREATE_CALL)) {
       const fn = enclosingFunction(lines, i);
       if (fn && !curated(lines, fn)) add(m[1], fn.name);

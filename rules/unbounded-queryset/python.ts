@@ -49,6 +49,7 @@ import { findingsByMethod } from '../../analysis/python/method-findings';
 import { checkWorkerRows, type JudgedElsewhere } from './worker-rows';
 import { checkRelationshipResponses } from './relationship-responses';
 import { checkSelectorLists } from './selector-lists';
+import { checkModelHelperRows, MODEL_HELPER_CALL } from './model-helper-rows';
 import { checkWorkerSqlAlchemy } from './worker-sqlalchemy';
 import { rowsOf } from './rows-of';
 import { renderedValueRows } from './response-values';
@@ -295,6 +296,8 @@ def export_orders(request):
       const exportsChecked = fileMatches(ctx, SQLALCHEMY_WORD) && importsSqlAlchemy(tree);
       checkSqlAlchemyResponses(ctx, tree, sqlAlchemyStatement, (all) => reportedAsExport(tree, all), exportsChecked, (spec) => ctx.report(spec));
     }
+    // `return await fetch_all(db, Order)`, `Book.fetch_all()`: a generic helper's rows of the model the call names.
+    if (fileMatches(ctx, MODEL_HELPER_CALL) && !importsDjango(ctx)) checkModelHelperRows(ctx, ctx.python(), (spec) => ctx.report(spec));
     // `shipments = relationship(..., lazy="selectin")` on a table of people: every load of an account loads its history.
     if (fileMatches(ctx, EAGER_LAZY) && !importsDjango(ctx)) checkEagerCollections(ctx, ctx.python(), (spec) => ctx.report(spec));
     // `return user.posts`: a lazy one-to-many relationship of one fetched row handed whole to a response.

@@ -29,6 +29,15 @@ describe('request-created-models', () => {
     for (const [body, model] of cases) assert.deepEqual(createdIn(`def create(data, n):\n    ${body}\n`), [model], body);
   });
 
+  it('reads an active-record model saving itself, through a module alias of the model', () => {
+    assert.deepEqual(createdIn('def create_one(item):\n    return Note(**item.dict()).create()\n'), ['Note']);
+    assert.deepEqual(createdIn('def add(data):\n    Note(body=data["body"], tags=list(data)).save()\n'), ['Note']);
+    assert.deepEqual(createdIn('Model = Product\n\n\nasync def create_one(item):\n    return await Model(**item.dict()).create(schema)\n'), ['Product']);
+    assert.deepEqual(createdIn('from app.models import Product as ProductModel\n\n\ndef add(session, d):\n    p = ProductModel(name=d)\n    session.add(p)\n'), ['Product']);
+    // Converted first, saved by a method that is not the model's own save: not read as a row.
+    assert.deepEqual(createdIn('def add(data):\n    CarIn(**data).to_orm()\n'), []);
+  });
+
   it('follows an object built by a project converter to the model it returns', () => {
     const files = {
       'app/services.py': 'def add_car(db, car):\n    car_orm = car.to_orm()\n    db.add(car_orm)\n',
