@@ -34,6 +34,7 @@ import { classTextsFor, isTextSearch, readCustomChain } from './custom-chain-row
 import { growingChildren } from './related-children';
 import { ownWritesKey } from '../../analysis/python/model-writers';
 import { customQuerysetStamp, type ClassTexts } from '../../analysis/python/custom-querysets';
+import { isForeign, withProjectBases, type ClassLookup } from '../../analysis/python/drf-view-bases';
 
 /** DRF classes whose GET on the collection lists the queryset (through ListModelMixin.list). */
 const DRF_LIST_BASES = new Set(['ListAPIView', 'ListCreateAPIView', 'ModelViewSet', 'ReadOnlyModelViewSet', 'ListModelMixin']);
@@ -55,8 +56,11 @@ function projectCurrent(ctx: RuleContext) {
 interface ClassChain {
   /** Base names seen along the chain (last dotted part). */
   bases: Set<string>;
-  /** Attribute / method texts by name, own first: `pagination_class = None`, `def get_queryset...`. */
-  members: Map<string, { text: string; node?: Node }>;
+  /**
+   * Attribute / method texts by name, own first: `pagination_class = None`, `def get_queryset...`. `foreign` is the
+   * rows member (`get_queryset`, `queryset`) of a base in another module, parsed apart (drf-view-bases.ts).
+   */
+  members: Map<string, { text: string; node?: Node; foreign?: Node }>;
   /** A base could not be found (another package's class): its members are unknown. */
   unknownBases: boolean;
 }
@@ -83,6 +87,7 @@ export function checkListViews(ctx: RuleContext, tree: Tree): void {
   });
   const classes = { get: (name: string) => { const s = classStatements.get(name); return s ? definitionOf(s) ?? undefined : undefined; } };
   let projectClasses: ReadonlyMap<string, string | null> | undefined;
+  let foreignClasses: ClassLookup | undefined;
   const imports = importsOf(tree);
   const ninja = imports.importsModule('ninja') || imports.importsModule('ninja_extra');
   const graphene = imports.importsModule('graphene') || imports.importsModule('graphene_django');
@@ -107,7 +112,7 @@ export function checkListViews(ctx: RuleContext, tree: Tree): void {
       const seenClasses = { get: (name: string) => (basesRead.set(name, classIds.get(name)), classes.get(name)) };
       const [, reads] = recordingOutsideReads(() => {
         if (top.type === 'class_definition') {
-          const chain = classChain(local, top, seenClasses, (projectClasses ??= projectClassTexts(ctx.project, projectCurrent(ctx))));
+          const chain = classChain(local, top, seenClasses, (projectClasses ??= projectClassTexts(ctx.project, projectCurrent(ctx))), (foreignClasses ??= withProjectBases(NO_CLASSES, ctx.project, projectCurrent(ctx), tree)));
           if ([...chain.bases].some((b) => DRF_LIST_BASES.has(b))) checkDrfListView(local, top, chain, judge, drfSettings);
           else if ([...chain.bases].some((b) => DJANGO_LIST_BASES.has(b))) checkDjangoListView(local, top, chain, judge, templates);
           // A class-based view's handlers (`def get(self, request, pk)`) render templates as function views do.
@@ -219,7 +224,11 @@ function baseNames(cls: Node): string[] {
 }
 
 /** The class's members and bases, following bases defined in this file or (by text) in another project module. */
-function classChain(ctx: RuleContext, cls: Node, classes: { get(name: string): Node | undefined }, projectClasses: ReadonlyMap<string, string | null>): ClassChain {
+const NO_CLASSES: ClassLookup = { get: () => undefined, has: () => false };
+/** Members a list view's rows come from: read from a base of another module's parsed class too. */
+const ROWS_MEMBERS = new Set(['get_queryset', 'queryset']);
+
+function classChain(ctx: RuleContext, cls: Node, classes: { get(name: string): Node | undefined }, projectClasses: ReadonlyMap<string, string | null>, foreignClasses: ClassLookup): ClassChain {
   const chain: ClassChain = { bases: new Set(), members: new Map(), unknownBases: false };
   const visit = (node: Node, depth: number) => {
     for (const statement of node.childForFieldName('body')?.namedChildren ?? []) {
@@ -249,9 +258,12 @@ function classChain(ctx: RuleContext, cls: Node, classes: { get(name: string): N
     const found = projectClasses.get(name) ?? undefined;
     if (!found) return false;
     const header = new RegExp(`^class[ \\t]+${name}[ \\t]*\\(([^)]*)\\)`, 'm').exec(found)!;
+    let parsed: Node | undefined | null = null;
     for (const m of found.matchAll(/^[ \t]{4}(?:def[ \t]+(\w+)|(\w+)[ \t]*=)[^\n]*/gm)) {
       const member = m[1] ?? m[2];
-      if (!chain.members.has(member)) chain.members.set(member, { text: m[1] ? methodText(found.slice(m.index)) : m[0].trim() });
+      if (chain.members.has(member)) continue;
+      const foreign = ROWS_MEMBERS.has(member) ? classMember((parsed = parsed === null ? foreignClasses.get(name) : parsed), member) : undefined;
+      chain.members.set(member, { text: m[1] ? methodText(found.slice(m.index)) : m[0].trim(), foreign });
     }
     for (const base of header[1].split(',').map((b) => b.trim().split('.').pop() ?? '').filter(Boolean)) {
       chain.bases.add(base);
@@ -262,6 +274,17 @@ function classChain(ctx: RuleContext, cls: Node, classes: { get(name: string): N
   };
   visit(cls, 0);
   return chain;
+}
+
+/** A method or class attribute (its assignment) of a class's own body. */
+function classMember(cls: Node | undefined, name: string): Node | undefined {
+  for (const statement of cls?.childForFieldName('body')?.namedChildren ?? []) {
+    const def = statement?.type === 'decorated_definition' ? statement.childForFieldName('definition') : statement;
+    if (def?.type === 'function_definition' && def.childForFieldName('name')?.text === name) return def;
+    const assignment = statement?.type === 'expression_statement' ? statement.namedChildren[0] : undefined;
+    if (assignment?.type === 'assignment' && assignment.childForFieldName('left')?.text === name) return assignment;
+  }
+  return undefined;
 }
 
 /** A method's text from its `def` line to the next line indented no deeper than it. */
@@ -431,14 +454,21 @@ function modelAttribute(chain: ClassChain): string | undefined {
  * posts): `bounded` then asks whether such rows grow. Undefined when they cannot be read.
  */
 function viewRows(cls: Node, chain: ClassChain, judge: Judge, fallbackModel?: string): { node: Node; info: QuerysetInfo } | undefined {
+  const rows = declaredRows(cls, chain, judge, fallbackModel);
+  // Rows read in a base of another module: reported on the view's name (the finding stays in this file).
+  return rows && isForeign(rows.node, cls.tree) ? { node: cls.childForFieldName('name') ?? cls, info: rows.info } : rows;
+}
+
+function declaredRows(cls: Node, chain: ClassChain, judge: Judge, fallbackModel?: string): { node: Node; info: QuerysetInfo } | undefined {
   const getQueryset = chain.members.get('get_queryset');
   const attribute = chain.members.get('queryset');
-  const attributeValue = attribute?.node?.type === 'assignment' ? attribute.node.childForFieldName('right') ?? undefined : undefined;
+  const attributeNode = attribute?.node ?? attribute?.foreign;
+  const attributeValue = attributeNode?.type === 'assignment' ? attributeNode.childForFieldName('right') ?? undefined : undefined;
   if (getQueryset) {
     // Rows picked by the URL (`member_id=self.kwargs["user_pk"]`) are one record's notes or documents: not read.
     if (/\bself\.kwargs\b/.test(getQueryset.text)) return undefined;
     const perRequest = PER_USER.test(getQueryset.text);
-    const def = getQueryset.node;
+    const def = getQueryset.node ?? getQueryset.foreign;
     if (perRequest && !def) return undefined;
     const refines = /\bself\.queryset\b|\bsuper\([^)]*\)\.get_queryset\(\s*\)/.test(getQueryset.text);
     if (!def) return refines && attributeValue ? attributeRows(attributeValue, judge) : undefined;
