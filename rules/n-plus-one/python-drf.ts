@@ -50,7 +50,10 @@ export const DRF_WHAT =
   '`many=True`, many-to-many and reverse relations named in `Meta.fields`, every relation at `depth = N`, and what a model ' +
   "property or argument-less method read through a field (`ReadOnlyField()`, `source=`, a Meta.fields name, `obj.member_count` " +
   'in a method field) reads through `self` (`self.members.count()`, `str(self.manager)`). The list serializer may come ' +
-  'from an action map (`serializer_action_classes = {"list": ...}`) a mixin reads.';
+  'from an action map (`serializer_action_classes = {"list": ...}`) a mixin reads. Base views and mixins of other ' +
+  'project modules count as bases in the same file: their `get_serializer_class()` (also returning ' +
+  '`self.read_serializer_class`, the class the view sets), `get_queryset()` over `self.model.objects` (the view\'s ' +
+  '`model =`) and `queryset =`; rows read there are reported on the view\'s name, with no fix.';
 
 export const DRF_FIX =
   'DRF: the fix adds `select_related` (a chain of foreign keys / one-to-ones) or `prefetch_related` (past a reverse ' +

@@ -980,7 +980,8 @@ export const LIST_VIEW_MESSAGES = {
 /** The list-view parts of the rule's documentation (kept beside the code they describe). */
 export const LIST_VIEWS_WHAT =
   'Whole-table list views, where no paging applies: DRF ListAPIView, ListCreateAPIView, ModelViewSet, ' +
-  'ReadOnlyModelViewSet and ListModelMixin views (bases followed into other project modules) with no ' +
+  'ReadOnlyModelViewSet and ListModelMixin views (bases followed into other project modules, whose `get_queryset()` or ' +
+  '`queryset =` with the view\'s `model =` gives the rows: the finding then sits on the view\'s name) with no ' +
   '`pagination_class` on the view or a base and no `DEFAULT_PAGINATION_CLASS` in the project\'s `REST_FRAMEWORK` ' +
   'setting (DRF\'s own PageNumberPagination, LimitOffsetPagination and CursorPagination page only with `PAGE_SIZE`), ' +
   'or `pagination_class = None`, or a `pagination_class` naming one of those DRF classes itself while no settings ' +
