@@ -449,7 +449,9 @@ function listViewsIn(tree: Tree, statement: TopLevelStatement, classes: ClassLoo
   if (classView_) {
     const view = classView(classView_.childForFieldName('name')?.text ?? '', classView_, classes, readCustom);
     if (view) out.push(view);
-    return out;
+    // A list view by a base of another module: its actions' `Serializer(rows, many=True)` calls are read too, as
+    // they were before that base was known to be a list view.
+    if (isListView(classView_, classesOf(tree))) return out;
   }
   // `many=True` found by text (a whole-tree query per keystroke costs milliseconds on a big views module).
   for (const keyword of nodesAtText(tree, statement.text, /\bmany\s*=\s*True\b/g, statement.start)) {
