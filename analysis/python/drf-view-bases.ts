@@ -11,6 +11,10 @@ import { Parser, type Node, type Tree } from 'web-tree-sitter';
 import type { ProjectInfo } from '../../rules/api';
 import { ProjectSlot } from '../cache';
 import { projectClassTexts } from './project-classes';
+import { importsOf } from './imports';
+
+/** Packages whose classes are never the project's, whatever a project module names its own. */
+const FRAMEWORK_MODULES = /^(rest_framework|django|drf_\w+|rest_framework_\w+|generic_relations)(\.|$)/;
 
 /** Class lookups by name: the analysed module's own classes, then the project's (what a view's MRO walks). */
 export interface ClassLookup {
@@ -31,8 +35,10 @@ const PARSED = new ProjectSlot<Map<string, Tree>>('DRF view bases: parsed projec
  */
 export function withProjectBases(local: ClassLookup, project: ProjectInfo | undefined, current: { relPath: string; text: string }, like: Tree): ClassLookup {
   let others: ReadonlyMap<string, string | null> | undefined;
+  const origins = importsOf(like).origins;
   const project_ = (name: string): Node | undefined => {
-    if (!project) return undefined;
+    // `from rest_framework.generics import ListAPIView` is DRF's, even where a project module defines its own.
+    if (!project || FRAMEWORK_MODULES.test(origins.get(name)?.module ?? '')) return undefined;
     others ??= projectClassTexts(project, current);
     const text = others.get(name);
     return text ? parsedClass(project, text, like) : undefined;
