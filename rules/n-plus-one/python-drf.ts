@@ -702,7 +702,8 @@ function rowsArgument(arg: Node, cls: Node | undefined, classes: ClassLookup, re
     return inner ? rowsArgument(inner, cls, classes, readCustom, depth + 1) : undefined;
   }
   // `self.get_queryset()` of a view that only sets `queryset = ...`.
-  if (cls && node.type === 'call' && node.childForFieldName('function')?.text === 'self.get_queryset' && !member(cls, classes, 'get_queryset')) {
+  // (A base of another module whose get_queryset() only filters `queryset` keeps the attribute's rows and loads.)
+  if (cls && node.type === 'call' && node.childForFieldName('function')?.text === 'self.get_queryset' && attributeRowsOf(cls, classes)) {
     const attr = member(cls, classes, 'queryset');
     const expr = attr?.type === 'assignment' ? attr.childForFieldName('right') : undefined;
     // A `queryset =` of a base in another module: judged, never edited (its offsets are not this file's).
@@ -716,6 +717,12 @@ function rowsArgument(arg: Node, cls: Node | undefined, classes: ClassLookup, re
   // A variable: the finding points at the queryset it was assigned (`orders = Order.objects...`).
   const assigned = node.type === 'identifier' ? assignmentsBefore(node).pop()?.childForFieldName('right') : undefined;
   return { expr: assigned ?? node, info };
+}
+
+/** `self.get_queryset()` gives the `queryset =` rows: no get_queryset(), or one in another module's base that only filters them. */
+function attributeRowsOf(cls: Node, classes: ClassLookup): boolean {
+  const getQueryset = member(cls, classes, 'get_queryset');
+  return !getQueryset || (isForeign(getQueryset, cls.tree) && refinesAttribute(getQueryset));
 }
 
 function isPassThrough(node: Node): boolean {
