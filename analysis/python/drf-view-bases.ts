@@ -95,3 +95,14 @@ export function modelAttributeName(member: (name: string) => Node | undefined): 
   const name = value.type === 'attribute' ? value.childForFieldName('attribute')?.text : value.text;
   return name && name !== 'None' ? name : undefined;
 }
+
+/** A method or class attribute (its assignment) of a class's own body. */
+export function ownMember(cls: Node | undefined, name: string): Node | undefined {
+  for (const statement of cls?.childForFieldName('body')?.namedChildren ?? []) {
+    const def = statement?.type === 'decorated_definition' ? statement.childForFieldName('definition') : statement;
+    if (def?.type === 'function_definition' && def.childForFieldName('name')?.text === name) return def;
+    const assignment = statement?.type === 'expression_statement' ? statement.namedChildren[0] : undefined;
+    if (assignment?.type === 'assignment' && assignment.childForFieldName('left')?.text === name) return assignment;
+  }
+  return undefined;
+}

@@ -36,7 +36,7 @@ import { StatementSlot, TreeSlot } from '../../analysis/cache';
 import { customQuerysetStamp } from '../../analysis/python/custom-querysets';
 import { classesOfText, projectClassTexts } from '../../analysis/python/project-classes';
 import { customChainReader } from './drf-custom-chains';
-import { isForeign, modelAttributeName, selfAttributeValue, withProjectBases, type ClassLookup } from '../../analysis/python/drf-view-bases';
+import { isForeign, modelAttributeName, ownMember, selfAttributeValue, withProjectBases, type ClassLookup } from '../../analysis/python/drf-view-bases';
 import { checkMethodFieldQueries, DRF_METHOD_QUERY_NOTES } from './drf-method-queries';
 
 /** The DRF parts of the rule's documentation (kept here, beside the code they describe). */
@@ -530,12 +530,8 @@ function isListView(cls: Node, classes: ClassLookup, seen = new Set<number>()): 
 /** A class attribute or method of the class or of its bases in this file (own first). */
 function member(cls: Node, classes: ClassLookup, name: string, seen = new Set<number>()): Node | undefined {
   seen.add(cls.id);
-  for (const statement of cls.childForFieldName('body')?.namedChildren ?? []) {
-    const def = statement?.type === 'decorated_definition' ? statement.childForFieldName('definition') : statement;
-    if (def?.type === 'function_definition' && def.childForFieldName('name')?.text === name) return def;
-    const assignment = statement?.type === 'expression_statement' ? statement.namedChildren[0] : undefined;
-    if (assignment?.type === 'assignment' && assignment.childForFieldName('left')?.text === name) return assignment;
-  }
+  const own = ownMember(cls, name);
+  if (own) return own;
   for (const b of basesOf(cls)) {
     const base = classes.get(b);
     if (base && !seen.has(base.id)) {

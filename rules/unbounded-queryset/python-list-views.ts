@@ -34,7 +34,7 @@ import { classTextsFor, isTextSearch, readCustomChain } from './custom-chain-row
 import { growingChildren } from './related-children';
 import { ownWritesKey } from '../../analysis/python/model-writers';
 import { customQuerysetStamp, type ClassTexts } from '../../analysis/python/custom-querysets';
-import { isForeign, withProjectBases, type ClassLookup } from '../../analysis/python/drf-view-bases';
+import { isForeign, ownMember, withProjectBases, type ClassLookup } from '../../analysis/python/drf-view-bases';
 
 /** DRF classes whose GET on the collection lists the queryset (through ListModelMixin.list). */
 const DRF_LIST_BASES = new Set(['ListAPIView', 'ListCreateAPIView', 'ModelViewSet', 'ReadOnlyModelViewSet', 'ListModelMixin']);
@@ -262,7 +262,7 @@ function classChain(ctx: RuleContext, cls: Node, classes: { get(name: string): N
     for (const m of found.matchAll(/^[ \t]{4}(?:def[ \t]+(\w+)|(\w+)[ \t]*=)[^\n]*/gm)) {
       const member = m[1] ?? m[2];
       if (chain.members.has(member)) continue;
-      const foreign = ROWS_MEMBERS.has(member) ? classMember((parsed = parsed === null ? foreignClasses.get(name) : parsed), member) : undefined;
+      const foreign = ROWS_MEMBERS.has(member) ? ownMember((parsed = parsed === null ? foreignClasses.get(name) : parsed), member) : undefined;
       chain.members.set(member, { text: m[1] ? methodText(found.slice(m.index)) : m[0].trim(), foreign });
     }
     for (const base of header[1].split(',').map((b) => b.trim().split('.').pop() ?? '').filter(Boolean)) {
@@ -274,17 +274,6 @@ function classChain(ctx: RuleContext, cls: Node, classes: { get(name: string): N
   };
   visit(cls, 0);
   return chain;
-}
-
-/** A method or class attribute (its assignment) of a class's own body. */
-function classMember(cls: Node | undefined, name: string): Node | undefined {
-  for (const statement of cls?.childForFieldName('body')?.namedChildren ?? []) {
-    const def = statement?.type === 'decorated_definition' ? statement.childForFieldName('definition') : statement;
-    if (def?.type === 'function_definition' && def.childForFieldName('name')?.text === name) return def;
-    const assignment = statement?.type === 'expression_statement' ? statement.namedChildren[0] : undefined;
-    if (assignment?.type === 'assignment' && assignment.childForFieldName('left')?.text === name) return assignment;
-  }
-  return undefined;
 }
 
 /** A method's text from its `def` line to the next line indented no deeper than it. */
