@@ -27,6 +27,7 @@ import {
   recordingOutsideReads,
   unparenthesize,
   type OutsideReads,
+  outsideRecording,
   type QuerysetInfo,
 } from '../../analysis/python/django-querysets';
 import { importsOf } from '../../analysis/python/imports';
@@ -34,6 +35,7 @@ import { importedNames, moduleText } from '../../analysis/python/web-context';
 import { moduleMatches, StatementFindingsCache, statementMatches, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
 import { StatementSlot, TreeSlot } from '../../analysis/cache';
 import { customChainReader } from './drf-custom-chains';
+import { isForeign, modelAttributeName, ownMember, selfAttributeValue, withProjectBases, type ClassLookup } from '../../analysis/python/drf-view-bases';
 import { checkMethodFieldQueries, DRF_METHOD_QUERY_NOTES } from './drf-method-queries';
 
 /** The DRF parts of the rule's documentation (kept here, beside the code they describe). */
@@ -47,7 +49,10 @@ export const DRF_WHAT =
   '`many=True`, many-to-many and reverse relations named in `Meta.fields`, every relation at `depth = N`, and what a model ' +
   "property or argument-less method read through a field (`ReadOnlyField()`, `source=`, a Meta.fields name, `obj.member_count` " +
   'in a method field) reads through `self` (`self.members.count()`, `str(self.manager)`). The list serializer may come ' +
-  'from an action map (`serializer_action_classes = {"list": ...}`) a mixin reads.';
+  'from an action map (`serializer_action_classes = {"list": ...}`) a mixin reads. Base views and mixins of other ' +
+  'project modules count as bases in the same file: their `get_serializer_class()` (also returning ' +
+  '`self.read_serializer_class`, the class the view sets), `get_queryset()` over `self.model.objects` (the view\'s ' +
+  '`model =`) and `queryset =`; rows read there are reported on the view\'s name, with no fix.';
 
 export const DRF_FIX =
   'DRF: the fix adds `select_related` (a chain of foreign keys / one-to-ones) or `prefetch_related` (past a reverse ' +
@@ -84,6 +89,8 @@ interface ListQueryset {
   info: QuerysetInfo;
   /** Built through the project's own QuerySet/Manager methods: no fix (a Manager's method may not chain after a loading call). */
   custom?: boolean;
+  /** Read in a base class of another module (drf-view-bases.ts): no fix, and the finding sits on the view. */
+  foreign?: boolean;
 }
 
 /** Reads a chain through project QuerySet/Manager methods the shared reader stops at (drf-custom-chains.ts). */
@@ -99,6 +106,10 @@ interface ListView {
   branches: boolean;
   /** The get_queryset() that filters the class's `queryset` attribute. */
   refinedBy?: Node;
+  /** The view's class name: where a finding goes when its queryset is read in a base of another module. */
+  anchor?: Node;
+  /** `model = Post` of the view or a base: the model `self.model.objects` lists. */
+  model?: string;
 }
 
 /** Findings per view statement, kept across keystrokes while the statement and the project's DRF facts are unchanged. */
@@ -113,8 +124,10 @@ export function checkDrfSerializers(ctx: RuleContext, tree: Tree): void {
   const text = ctx.file.text;
   if (!moduleMatches(tree, text, MAY_BE_DRF)) return;
   checkMethodFieldQueries(ctx, tree);
-  if (!moduleMatches(tree, text, VIEW_TEXT)) return;
-  const classes = classesOf(tree);
+  const viewText = moduleMatches(tree, text, VIEW_TEXT);
+  // A view may take its serializer and rows from a base or mixin of another module (drf-view-bases.ts).
+  if (!viewText && !moduleMatches(tree, text, CLASS_WITH_BASES)) return;
+  const classes = withProjectBases(classesOf(tree), ctx.project, { relPath: ctx.file.relPath, text }, tree);
   const statements = topLevelStatements(tree).filter((s) => /^(class_definition|function_definition|decorated_definition)$/.test(s.type) && mayHoldListView(s, classes));
   if (statements.length === 0) return;
   const drf = drfProject(ctx.project, { relPath: ctx.file.relPath, text, tree });
@@ -147,13 +160,18 @@ export function checkDrfSerializers(ctx: RuleContext, tree: Tree): void {
 }
 
 const VIEW_TEXT = /serializer_class|many\s*=\s*True|["']list["']\s*:/;
+const CLASS_WITH_BASES = /^class[ \t]+\w+[ \t]*\([ \t]*[\w.]/m;
 /** A serializer called with the rows as its first argument (`OrderSerializer(qs, ...)`, `self.get_serializer(page, ...)`). */
 const SERIALIZER_CALL = /[Ss]erializer(?:_class)?\(\s*(?![A-Za-z_]\w*\s*=[^=])[^\s)]/;
 
 /** Cheap test before any tree work: a list view class, or a serializer call on rows with many=True. */
-function mayHoldListView(statement: TopLevelStatement, classes: Map<string, Node>): boolean {
-  if (!statementMatches(statement, VIEW_TEXT)) return false;
+function mayHoldListView(statement: TopLevelStatement, classes: ClassLookup): boolean {
   const top = statement.type === 'decorated_definition' ? statement.node.childForFieldName('definition') : statement.node;
+  if (!statementMatches(statement, VIEW_TEXT)) {
+    // No serializer of its own: a list view whose bases (here or in another module) name one.
+    if (top?.type !== 'class_definition' || !statementMatches(statement, CLASS_WITH_BASES) || !isListView(top, classes)) return false;
+    return !!(member(top, classes, 'get_serializer_class') ?? member(top, classes, 'serializer_class'));
+  }
   if (top?.type === 'class_definition' && isListView(top, classes)) return true;
   return statementMatches(statement, MANY_TRUE) && statementMatches(statement, SERIALIZER_CALL);
 }
@@ -164,8 +182,10 @@ function checkView(ctx: RuleContext, drf: DrfProject, view: ListView, canFix: bo
   const serializer = resolveSerializer(ctx, drf, view.serializerRef);
   if (!serializer || !drf.isSerializer(serializer)) return;
   const infos = view.querysets.map((q) => q.info);
-  if (infos.some((i) => i.values || i.unknownRelations || !plainRoots(drf, i))) return;
-  const models = new Set(infos.flatMap((i) => [...i.models, ...i.roots.filter(isModelManager).map((r) => r.owner!.text)]));
+  if (infos.some((i) => i.values || i.unknownRelations || !plainRoots(drf, i, view.model))) return;
+  // `self.model.objects` lists the view's `model =` (set here or in a base).
+  const models = new Set(infos.flatMap((i) => [...i.models.map((m) => (m === 'model' && view.model ? view.model : m)), ...i.roots.filter(isModelManager).map((r) => r.owner!.text)]));
+  if (models.has('model')) return;
   const qsModel = models.size === 1 ? [...models][0] : undefined;
   // A serializer of a proxy model over its concrete model's rows (or the reverse) reads the same relations.
   if (serializer.model && qsModel && serializer.model !== qsModel && !drf.models.sharesRowsOf(serializer.model, qsModel) && !drf.models.sharesRowsOf(qsModel, serializer.model)) return;
@@ -185,7 +205,7 @@ function checkView(ctx: RuleContext, drf: DrfProject, view: ListView, canFix: bo
  * The texts of a class's bases defined in this file (what a view inherits), for the cache key: as the text ids of
  * their top-level statements (the same id for the same text), so the key costs nothing to build or hash.
  */
-function baseTexts(cls: Node, classes: Map<string, Node>, statements: ReadonlyMap<number, TopLevelStatement>, seen = new Set<number>()): string {
+function baseTexts(cls: Node, classes: ClassLookup, statements: ReadonlyMap<number, TopLevelStatement>, seen = new Set<number>()): string {
   seen.add(cls.id);
   let out = '';
   for (const b of basesOf(cls)) {
@@ -249,11 +269,12 @@ function readsOwnerCache(info: QuerysetInfo): boolean {
 }
 
 /** Every manager the queryset starts at gives plain rows (a custom manager may already select or prefetch). */
-function plainRoots(drf: DrfProject, info: QuerysetInfo): boolean {
+function plainRoots(drf: DrfProject, info: QuerysetInfo, viewModel?: string): boolean {
   return info.roots.every((root) => {
     if (root.kind === 'manager' && root.node.type === 'attribute') {
       const owner = root.node.childForFieldName('object');
-      const model = owner?.type === 'attribute' ? owner.childForFieldName('attribute')?.text : owner?.text;
+      const written = owner?.type === 'attribute' ? owner.childForFieldName('attribute')?.text : owner?.text;
+      const model = written === 'model' && owner?.text === 'self.model' ? viewModel : written;
       return !!model && drf.plainManager(model, root.node.childForFieldName('attribute')?.text ?? '');
     }
     if (isModelManager(root)) return drf.plainManager(root.owner!.text, root.relation ?? '');
@@ -277,7 +298,10 @@ function missingNeeds(needs: RelationNeed[], infos: QuerysetInfo[]): RelationNee
 
 function finding(ctx: RuleContext, drf: DrfProject, view: ListView, need: RelationNeed, canFix: boolean): ReportSpec {
   const here = need.file === ctx.file.relPath;
-  const at = here ? need.span : { start: view.querysets[0].expr.startIndex, end: view.querysets[0].expr.endIndex };
+  // Rows read in a base of another module: the finding sits on the view's name.
+  const foreign = view.querysets.some((q) => q.foreign) && view.anchor ? view.anchor : undefined;
+  const queryset = foreign ?? view.querysets[0].expr;
+  const at = here ? need.span : { start: queryset.startIndex, end: queryset.endIndex };
   const dotted = need.path.split('__').join('.');
   const where = `${need.serializer} (${need.file}:${lineNumberAt(drf.textOf(need.file) ?? (here ? ctx.file.text : ''), need.span.start)})`;
   const owner = clip(view.label, 32);
@@ -289,7 +313,7 @@ function finding(ctx: RuleContext, drf: DrfProject, view: ListView, need: Relati
   const readsPrefetchCache = view.querysets.some((q) => readsOwnerCache(q.info));
   /** The view's queryset loading `path` with `method`: `.count()` and `.exists()` of a prefetched manager read its cache. */
   const loadFix = (method: 'select_related' | 'prefetch_related'): FixSpec[] => {
-    if (!canFix || readsPrefetchCache || view.querysets.some((q) => q.custom)) return [];
+    if (!canFix || readsPrefetchCache || view.querysets.some((q) => q.custom || q.foreign)) return [];
     const edits = view.querysets.flatMap((q) => (loadsRelation(q.info, need.path, method === 'select_related') ? [] : addRelationEdits(q.info, method, need.path) ?? [undefined]));
     if (edits.length === 0 || !edits.every((e) => e !== undefined)) return [];
     // Returns built on one variable (`qs = Team.objects`, `return qs.filter(...)`) share the edit: made once.
@@ -333,14 +357,15 @@ function finding(ctx: RuleContext, drf: DrfProject, view: ListView, need: Relati
   const detail =
     `N+1 queries: ${where} reads ${need.how} for every row the view lists, and the queryset does not load it, so each ` +
     `row costs one more query and keeps its related objects in memory until the response is built. Pagination bounds ` +
-    `the rows per page, not the per-row queries. ${advice}`;
-  return { start: at.start, end: at.end, ...message, detail, fixes, related: [relatedPlace(view, need, here)] };
+    `the rows per page, not the per-row queries. ${advice}` +
+    (foreign ? ` The view's rows come from get_queryset()/queryset of a base class in another module: the call goes there.` : '');
+  return { start: at.start, end: at.end, ...message, detail, fixes, related: [relatedPlace(view, need, here, foreign)] };
 }
 
 /** The other end of the N+1: the view's queryset for a finding on the serializer field, and the field for one on the queryset. */
-function relatedPlace(view: ListView, need: RelationNeed, here: boolean): RelatedSpec {
+function relatedPlace(view: ListView, need: RelationNeed, here: boolean, foreign?: Node): RelatedSpec {
   if (here) {
-    const expr = view.querysets[0].expr;
+    const expr = foreign ?? view.querysets[0].expr;
     return { start: expr.startIndex, end: expr.endIndex, message: `${clip(view.label, 32)}'s queryset, which does not load "${need.path}"` };
   }
   return { relPath: need.file, start: need.span.start, end: need.span.end, message: `${need.serializer} reads ${need.path.split('__').join('.')} for each row here` };
@@ -416,14 +441,16 @@ function classesOf(tree: Tree): Map<string, Node> {
 }
 
 /** The list views of one top-level statement: a class view by its bases, and `Serializer(qs, many=True)` calls. */
-function listViewsIn(tree: Tree, statement: TopLevelStatement, classes: Map<string, Node>, readCustom: CustomReader): ListView[] {
+function listViewsIn(tree: Tree, statement: TopLevelStatement, classes: ClassLookup, readCustom: CustomReader): ListView[] {
   const out: ListView[] = [];
   const top = statement.type === 'decorated_definition' ? statement.node.childForFieldName('definition') : statement.node;
   const classView_ = top?.type === 'class_definition' && isListView(top, classes) && getAction(top, classes) !== 'retrieve' ? top : undefined;
   if (classView_) {
     const view = classView(classView_.childForFieldName('name')?.text ?? '', classView_, classes, readCustom);
     if (view) out.push(view);
-    return out;
+    // A list view by a base of another module: its actions' `Serializer(rows, many=True)` calls are read too, as
+    // they were before that base was known to be a list view.
+    if (isListView(classView_, classesOf(tree))) return out;
   }
   // `many=True` found by text (a whole-tree query per keystroke costs milliseconds on a big views module).
   for (const keyword of nodesAtText(tree, statement.text, /\bmany\s*=\s*True\b/g, statement.start)) {
@@ -476,7 +503,7 @@ const GET_ACTIONS: Record<string, 'list' | 'retrieve'> = {
  * first base (in order, through bases in this file) that defines one. `class V(RetrieveAPIView, ListAPIView)`
  * serves one row per GET: ListAPIView's `get()` is never reached. Undefined when nothing tells.
  */
-function getAction(cls: Node, classes: Map<string, Node>, seen = new Set<number>()): 'list' | 'retrieve' | undefined {
+function getAction(cls: Node, classes: ClassLookup, seen = new Set<number>()): 'list' | 'retrieve' | undefined {
   seen.add(cls.id);
   for (const statement of cls.childForFieldName('body')?.namedChildren ?? []) {
     const def = statement?.type === 'decorated_definition' ? statement.childForFieldName('definition') : statement;
@@ -494,20 +521,16 @@ function getAction(cls: Node, classes: Map<string, Node>, seen = new Set<number>
   return undefined;
 }
 
-function isListView(cls: Node, classes: Map<string, Node>, seen = new Set<number>()): boolean {
+function isListView(cls: Node, classes: ClassLookup, seen = new Set<number>()): boolean {
   seen.add(cls.id);
   return basesOf(cls).some((b) => LIST_VIEWS.has(b) || (classes.has(b) && !seen.has(classes.get(b)!.id) && isListView(classes.get(b)!, classes, seen)));
 }
 
 /** A class attribute or method of the class or of its bases in this file (own first). */
-function member(cls: Node, classes: Map<string, Node>, name: string, seen = new Set<number>()): Node | undefined {
+function member(cls: Node, classes: ClassLookup, name: string, seen = new Set<number>()): Node | undefined {
   seen.add(cls.id);
-  for (const statement of cls.childForFieldName('body')?.namedChildren ?? []) {
-    const def = statement?.type === 'decorated_definition' ? statement.childForFieldName('definition') : statement;
-    if (def?.type === 'function_definition' && def.childForFieldName('name')?.text === name) return def;
-    const assignment = statement?.type === 'expression_statement' ? statement.namedChildren[0] : undefined;
-    if (assignment?.type === 'assignment' && assignment.childForFieldName('left')?.text === name) return assignment;
-  }
+  const own = ownMember(cls, name);
+  if (own) return own;
   for (const b of basesOf(cls)) {
     const base = classes.get(b);
     if (base && !seen.has(base.id)) {
@@ -527,7 +550,7 @@ function returnsOf(def: Node): Node[] {
     .map((r) => r.namedChildren[0]!);
 }
 
-function classView(name: string, cls: Node, classes: Map<string, Node>, readCustom: CustomReader): ListView | undefined {
+function classView(name: string, cls: Node, classes: ClassLookup, readCustom: CustomReader): ListView | undefined {
   let serializerRef: Node | undefined;
   const byAction = actionSerializers(cls, classes);
   const getter = member(cls, classes, 'get_serializer_class');
@@ -539,7 +562,14 @@ function classView(name: string, cls: Node, classes: Map<string, Node>, readCust
     // `return self.serializer_classes.get(self.action, ...)`: the dict's "list" entry.
     if (byAction && serializerRef?.type !== 'identifier' && serializerRef?.type !== 'attribute' && serializerMember.text.includes(`self.${byAction.name}`)) serializerRef = byAction.list;
   } else if (byAction) serializerRef = byAction.list;
+  // `return self.read_serializer_class` in a base: the class the view sets there.
+  if (serializerRef) serializerRef = selfAttributeValue(serializerRef, (n) => member(cls, classes, n)) ?? serializerRef;
   if (!serializerRef || (serializerRef.type !== 'identifier' && serializerRef.type !== 'attribute')) return undefined;
+  const view = classView_(name, cls, classes, serializerRef, readCustom);
+  return view && { ...view, anchor: cls.childForFieldName('name') ?? undefined, model: modelAttributeName((n) => member(cls, classes, n)) };
+}
+
+function classView_(name: string, cls: Node, classes: ClassLookup, serializerRef: Node, readCustom: CustomReader): ListView | undefined {
   const getQueryset = member(cls, classes, 'get_queryset');
   const attribute = member(cls, classes, 'queryset');
   const attributeValue = attribute?.type === 'assignment' ? attribute.childForFieldName('right') ?? undefined : undefined;
@@ -548,19 +578,20 @@ function classView(name: string, cls: Node, classes: Map<string, Node>, readCust
     if (exprs.length === 0) return undefined;
     const querysets: ListQueryset[] = [];
     for (const expr of exprs) {
-      const info = querysetOf(expr);
-      const custom = info ? undefined : readCustom(expr);
+      const foreign = isForeign(expr, cls.tree) || undefined;
+      const info = foreign ? outsideRecording(() => querysetOf(expr)) : querysetOf(expr);
+      const custom = info ? undefined : foreign ? outsideRecording(() => readCustom(expr)) : readCustom(expr);
       if (custom) {
-        querysets.push(custom);
+        querysets.push({ ...custom, foreign });
         continue;
       }
       // Rows read through `self.queryset`: the attribute's, and the fix goes there.
-      if (!info || readsClassAttribute(info)) return refinesAttribute(getQueryset) && attributeValue ? attributeView(name, serializerRef, attributeValue, readCustom, getQueryset) : undefined;
-      querysets.push({ expr, info });
+      if (!info || readsClassAttribute(info)) return refinesAttribute(getQueryset) && attributeValue ? attributeView(cls.tree, name, serializerRef, attributeValue, readCustom, getQueryset) : undefined;
+      querysets.push({ expr, info, foreign });
     }
     return { label: name, classBased: true, serializerRef, querysets, branches: exprs.length > 1 };
   }
-  return attributeValue ? attributeView(name, serializerRef, attributeValue, readCustom) : undefined;
+  return attributeValue ? attributeView(cls.tree, name, serializerRef, attributeValue, readCustom) : undefined;
 }
 
 /** A class attribute that maps actions to serializers: `serializer_classes = {"list": ..., "create": ...}`. */
@@ -570,7 +601,7 @@ const ACTION_DICT_NAME = /serializer/i;
  * The serializer a view's action map gives the list (`serializer_action_classes = {"list": OrderListSerializer}`):
  * DRF has no such attribute, so a project mixin's `get_serializer_class()` (here or imported) picks by `self.action`.
  */
-function actionSerializers(cls: Node, classes: Map<string, Node>, seen = new Set<number>()): { name: string; list: Node } | undefined {
+function actionSerializers(cls: Node, classes: ClassLookup, seen = new Set<number>()): { name: string; list: Node } | undefined {
   seen.add(cls.id);
   for (const statement of cls.childForFieldName('body')?.namedChildren ?? []) {
     const assignment = statement?.type === 'expression_statement' ? statement.namedChildren[0] : undefined;
@@ -630,10 +661,15 @@ function readsClassAttribute(info: QuerysetInfo): boolean {
   return info.roots.some((r) => r.kind === 'helper' && /^self\.(queryset|get_queryset\(\s*\))$/.test(r.node.text));
 }
 
-function attributeView(label: string, serializerRef: Node, expr: Node, readCustom: CustomReader, refinedBy?: Node): ListView | undefined {
-  const info = querysetOf(expr);
-  const rows = info ? { expr, info } : readCustom(expr);
-  return rows ? { label, classBased: true, serializerRef, querysets: [rows], branches: false, refinedBy } : undefined;
+function attributeView(home: Tree, label: string, serializerRef: Node, expr: Node, readCustom: CustomReader, refinedBy?: Node): ListView | undefined {
+  // `queryset =` of a base in another module: read apart from this module's definitions, never edited.
+  const foreign = isForeign(expr, home) || undefined;
+  const read = () => {
+    const info = querysetOf(expr);
+    return info ? { expr, info } : readCustom(expr);
+  };
+  const rows = foreign ? outsideRecording(read) : read();
+  return rows ? { label, classBased: true, serializerRef, querysets: [{ ...rows, foreign }], branches: false, refinedBy } : undefined;
 }
 
 /**
@@ -649,7 +685,7 @@ function refinesAttribute(def: Node): boolean {
 }
 
 /** The queryset given to a serializer: through `page = self.paginate_queryset(qs)` and `self.filter_queryset(qs)`. */
-function rowsArgument(arg: Node, cls: Node | undefined, classes: Map<string, Node>, readCustom: CustomReader, depth = 0): ListQueryset | undefined {
+function rowsArgument(arg: Node, cls: Node | undefined, classes: ClassLookup, readCustom: CustomReader, depth = 0): ListQueryset | undefined {
   if (depth > 4) return undefined;
   const node = unparenthesize(arg);
   if (node.type === 'identifier') {
@@ -661,11 +697,14 @@ function rowsArgument(arg: Node, cls: Node | undefined, classes: Map<string, Nod
     return inner ? rowsArgument(inner, cls, classes, readCustom, depth + 1) : undefined;
   }
   // `self.get_queryset()` of a view that only sets `queryset = ...`.
-  if (cls && node.type === 'call' && node.childForFieldName('function')?.text === 'self.get_queryset' && !member(cls, classes, 'get_queryset')) {
+  // (A base of another module whose get_queryset() only filters `queryset` keeps the attribute's rows and loads.)
+  if (cls && node.type === 'call' && node.childForFieldName('function')?.text === 'self.get_queryset' && attributeRowsOf(cls, classes)) {
     const attr = member(cls, classes, 'queryset');
     const expr = attr?.type === 'assignment' ? attr.childForFieldName('right') : undefined;
-    const info = expr ? querysetOf(expr) : undefined;
-    return expr && info ? { expr, info } : undefined;
+    // A `queryset =` of a base in another module: judged, never edited (its offsets are not this file's).
+    const foreign = expr ? isForeign(expr, cls.tree) || undefined : undefined;
+    const info = expr ? (foreign ? outsideRecording(() => querysetOf(expr)) : querysetOf(expr)) : undefined;
+    return expr && info && !foreign ? { expr, info } : undefined;
   }
   const info = querysetOf(node);
   if (!info) return readCustom(node);
@@ -673,6 +712,12 @@ function rowsArgument(arg: Node, cls: Node | undefined, classes: Map<string, Nod
   // A variable: the finding points at the queryset it was assigned (`orders = Order.objects...`).
   const assigned = node.type === 'identifier' ? assignmentsBefore(node).pop()?.childForFieldName('right') : undefined;
   return { expr: assigned ?? node, info };
+}
+
+/** `self.get_queryset()` gives the `queryset =` rows: no get_queryset(), or one in another module's base that only filters them. */
+function attributeRowsOf(cls: Node, classes: ClassLookup): boolean {
+  const getQueryset = member(cls, classes, 'get_queryset');
+  return !getQueryset || (isForeign(getQueryset, cls.tree) && refinesAttribute(getQueryset));
 }
 
 function isPassThrough(node: Node): boolean {

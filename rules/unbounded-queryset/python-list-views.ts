@@ -35,6 +35,7 @@ import { classTextsFor, isTextSearch, readCustomChain } from './custom-chain-row
 import { growingChildren } from './related-children';
 import { ownWritesKey } from '../../analysis/python/model-writers';
 import { type ClassTexts } from '../../analysis/python/custom-querysets';
+import { isForeign, ownMember, withProjectBases, type ClassLookup } from '../../analysis/python/drf-view-bases';
 
 /** DRF classes whose GET on the collection lists the queryset (through ListModelMixin.list). */
 const DRF_LIST_BASES = new Set(['ListAPIView', 'ListCreateAPIView', 'ModelViewSet', 'ReadOnlyModelViewSet', 'ListModelMixin']);
@@ -56,8 +57,11 @@ function projectCurrent(ctx: RuleContext) {
 interface ClassChain {
   /** Base names seen along the chain (last dotted part). */
   bases: Set<string>;
-  /** Attribute / method texts by name, own first: `pagination_class = None`, `def get_queryset...`. */
-  members: Map<string, { text: string; node?: Node }>;
+  /**
+   * Attribute / method texts by name, own first: `pagination_class = None`, `def get_queryset...`. `foreign` is the
+   * rows member (`get_queryset`, `queryset`) of a base in another module, parsed apart (drf-view-bases.ts).
+   */
+  members: Map<string, { text: string; node?: Node; foreign?: Node }>;
   /** A base could not be found (another package's class): its members are unknown. */
   unknownBases: boolean;
 }
@@ -84,6 +88,7 @@ export function checkListViews(ctx: RuleContext, tree: Tree): void {
   });
   const classes = { get: (name: string) => { const s = classStatements.get(name); return s ? definitionOf(s) ?? undefined : undefined; } };
   let projectClasses: ReadonlyMap<string, string | null> | undefined;
+  let foreignClasses: ClassLookup | undefined;
   const imports = importsOf(tree);
   const ninja = imports.importsModule('ninja') || imports.importsModule('ninja_extra');
   const graphene = imports.importsModule('graphene') || imports.importsModule('graphene_django');
@@ -108,7 +113,7 @@ export function checkListViews(ctx: RuleContext, tree: Tree): void {
       const seenClasses = { get: (name: string) => (basesRead.set(name, classIds.get(name)), classes.get(name)) };
       const [, reads] = recordingOutsideReads(() => {
         if (top.type === 'class_definition') {
-          const chain = classChain(local, top, seenClasses, (projectClasses ??= projectClassTexts(ctx.project, projectCurrent(ctx))));
+          const chain = classChain(local, top, seenClasses, (projectClasses ??= projectClassTexts(ctx.project, projectCurrent(ctx))), (foreignClasses ??= withProjectBases(NO_CLASSES, ctx.project, projectCurrent(ctx), tree)));
           if ([...chain.bases].some((b) => DRF_LIST_BASES.has(b))) checkDrfListView(local, top, chain, judge, drfSettings);
           else if ([...chain.bases].some((b) => DJANGO_LIST_BASES.has(b))) checkDjangoListView(local, top, chain, judge, templates);
           // A class-based view's handlers (`def get(self, request, pk)`) render templates as function views do.
@@ -220,7 +225,11 @@ function baseNames(cls: Node): string[] {
 }
 
 /** The class's members and bases, following bases defined in this file or (by text) in another project module. */
-function classChain(ctx: RuleContext, cls: Node, classes: { get(name: string): Node | undefined }, projectClasses: ReadonlyMap<string, string | null>): ClassChain {
+const NO_CLASSES: ClassLookup = { get: () => undefined, has: () => false };
+/** Members a list view's rows come from: read from a base of another module's parsed class too. */
+const ROWS_MEMBERS = new Set(['get_queryset', 'queryset']);
+
+function classChain(ctx: RuleContext, cls: Node, classes: { get(name: string): Node | undefined }, projectClasses: ReadonlyMap<string, string | null>, foreignClasses: ClassLookup): ClassChain {
   const chain: ClassChain = { bases: new Set(), members: new Map(), unknownBases: false };
   const visit = (node: Node, depth: number) => {
     for (const statement of node.childForFieldName('body')?.namedChildren ?? []) {
@@ -250,9 +259,12 @@ function classChain(ctx: RuleContext, cls: Node, classes: { get(name: string): N
     const found = projectClasses.get(name) ?? undefined;
     if (!found) return false;
     const header = new RegExp(`^class[ \\t]+${name}[ \\t]*\\(([^)]*)\\)`, 'm').exec(found)!;
+    let parsed: Node | undefined | null = null;
     for (const m of found.matchAll(/^[ \t]{4}(?:def[ \t]+(\w+)|(\w+)[ \t]*=)[^\n]*/gm)) {
       const member = m[1] ?? m[2];
-      if (!chain.members.has(member)) chain.members.set(member, { text: m[1] ? methodText(found.slice(m.index)) : m[0].trim() });
+      if (chain.members.has(member)) continue;
+      const foreign = ROWS_MEMBERS.has(member) ? ownMember((parsed = parsed === null ? foreignClasses.get(name) : parsed), member) : undefined;
+      chain.members.set(member, { text: m[1] ? methodText(found.slice(m.index)) : m[0].trim(), foreign });
     }
     for (const base of header[1].split(',').map((b) => b.trim().split('.').pop() ?? '').filter(Boolean)) {
       chain.bases.add(base);
@@ -432,14 +444,21 @@ function modelAttribute(chain: ClassChain): string | undefined {
  * posts): `bounded` then asks whether such rows grow. Undefined when they cannot be read.
  */
 function viewRows(cls: Node, chain: ClassChain, judge: Judge, fallbackModel?: string): { node: Node; info: QuerysetInfo } | undefined {
+  const rows = declaredRows(cls, chain, judge, fallbackModel);
+  // Rows read in a base of another module: reported on the view's name (the finding stays in this file).
+  return rows && isForeign(rows.node, cls.tree) ? { node: cls.childForFieldName('name') ?? cls, info: rows.info } : rows;
+}
+
+function declaredRows(cls: Node, chain: ClassChain, judge: Judge, fallbackModel?: string): { node: Node; info: QuerysetInfo } | undefined {
   const getQueryset = chain.members.get('get_queryset');
   const attribute = chain.members.get('queryset');
-  const attributeValue = attribute?.node?.type === 'assignment' ? attribute.node.childForFieldName('right') ?? undefined : undefined;
+  const attributeNode = attribute?.node ?? attribute?.foreign;
+  const attributeValue = attributeNode?.type === 'assignment' ? attributeNode.childForFieldName('right') ?? undefined : undefined;
   if (getQueryset) {
     // Rows picked by the URL (`member_id=self.kwargs["user_pk"]`) are one record's notes or documents: not read.
     if (/\bself\.kwargs\b/.test(getQueryset.text)) return undefined;
     const perRequest = PER_USER.test(getQueryset.text);
-    const def = getQueryset.node;
+    const def = getQueryset.node ?? getQueryset.foreign;
     if (perRequest && !def) return undefined;
     const refines = /\bself\.queryset\b|\bsuper\([^)]*\)\.get_queryset\(\s*\)/.test(getQueryset.text);
     if (!def) return refines && attributeValue ? attributeRows(attributeValue, judge) : undefined;
@@ -951,7 +970,8 @@ export const LIST_VIEW_MESSAGES = {
 /** The list-view parts of the rule's documentation (kept beside the code they describe). */
 export const LIST_VIEWS_WHAT =
   'Whole-table list views, where no paging applies: DRF ListAPIView, ListCreateAPIView, ModelViewSet, ' +
-  'ReadOnlyModelViewSet and ListModelMixin views (bases followed into other project modules) with no ' +
+  'ReadOnlyModelViewSet and ListModelMixin views (bases followed into other project modules, whose `get_queryset()` or ' +
+  '`queryset =` with the view\'s `model =` gives the rows: the finding then sits on the view\'s name) with no ' +
   '`pagination_class` on the view or a base and no `DEFAULT_PAGINATION_CLASS` in the project\'s `REST_FRAMEWORK` ' +
   'setting (DRF\'s own PageNumberPagination, LimitOffsetPagination and CursorPagination page only with `PAGE_SIZE`), ' +
   'or `pagination_class = None`, or a `pagination_class` naming one of those DRF classes itself while no settings ' +
