@@ -228,7 +228,7 @@ export default router;
     if (mayRunRawSelect(ctx.file.text)) {
       for (const found of rawSelects(ctx)) {
         const { what, detail } = describeRawSelect(found);
-        ctx.report({ start: found.call.getStart(), end: found.call.getEnd(), messageId: 'unbounded', data: { what: clip(what, 56) }, detail, table: found.table });
+        ctx.report({ start: found.start, end: found.call.getEnd(), messageId: 'unbounded', data: { what: clip(what, 56) }, detail, table: found.table });
       }
     }
     const calls = ormCalls(ctx); // before the parse: a file with no possible ORM read is not parsed
