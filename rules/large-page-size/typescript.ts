@@ -15,7 +15,7 @@ import { uncappedZodPageSizes } from './trpc-zod-input';
  * in a React component is not worth a parse.
  */
 const REQUEST_PAGE_SIZE_TEXT =
-  /\.(query|params|body)\s*(\.\s*|\[\s*['"`])(limit|per_?page|perPage|perpage|page_?size|pageSize|pagesize|size|take|count|first|itemsPerPage|items_per_page|pageLimit|page_limit)\b|\}\s*=\s*[\w.]*\.query\b|\{[^{}]*\b(limit|per_?page|perPage|perpage|page_?size|pageSize|pagesize|size|take|count|first|itemsPerPage|items_per_page|pageLimit|page_limit)\b[^{}]*\}\s*=\s*[\w.]*\.(params|body)\b|\bthis\.\w+\.(limit|per_?page|perPage|page_?size|pageSize|size|take|count)\b/;
+  /searchParams\s*\.\s*get\s*\(\s*['"`](limit|per_?page|perPage|page_?size|pageSize|size|take|count)['"`]|\.(query|params|body)\s*(\.\s*|\[\s*['"`])(limit|per_?page|perPage|perpage|page_?size|pageSize|pagesize|size|take|count|first|itemsPerPage|items_per_page|pageLimit|page_limit)\b|\}\s*=\s*[\w.]*\.query\b|\{[^{}]*\b(limit|per_?page|perPage|perpage|page_?size|pageSize|pagesize|size|take|count|first|itemsPerPage|items_per_page|pageLimit|page_limit)\b[^{}]*\}\s*=\s*[\w.]*\.(params|body)\b|\bthis\.\w+\.(limit|per_?page|perPage|page_?size|pageSize|size|take|count)\b/;
 
 /** A tRPC procedure with a zod object input (`.input(z.object({ limit: z.number() }))`). */
 const TRPC_ZOD_INPUT_TEXT = /\.input\s*\(\s*z\s*\.\s*object\s*\(/;
@@ -39,7 +39,7 @@ export default defineRule({
     // stored query (`this.queryString.limit`): alone it parsed every Angular component.
     trigger: {
       test: (text) =>
-        /@(Args|Query)\s*\(|\.(query|params)\b|\}\s*=\s*\w+\.body\b|\.body\s*\.\s*(limit|take|per_?page|perPage|page_?size|pageSize)\b/.test(text) ||
+        /@(Args|Query)\s*\(|\.(query|params)\b|\bsearchParams\s*\.\s*get\s*\(|\}\s*=\s*\w+\.body\b|\.body\s*\.\s*(limit|take|per_?page|perPage|page_?size|pageSize)\b/.test(text) ||
         (/\.\s*(take|limit)\s*\(|\b(take|limit)\s*[:,}]/.test(text) && /dto\b|\bthis\.\w+\.(limit|take|per_?page|page_?size|size)\b/i.test(text)),
     },
     options: {
