@@ -42,3 +42,20 @@ function topLevelFunction(sf: ts.SourceFile, name: string | undefined): Function
   }
   return undefined;
 }
+
+/** The class `id` names: declared in this file, or imported from a module of the project. */
+export function importedClass(ctx: RuleContext, id: ts.Identifier): ts.ClassDeclaration | undefined {
+  for (const s of id.getSourceFile().statements) if (ts.isClassDeclaration(s) && s.name?.text === id.text) return s;
+  const source = importSource(id);
+  if (!source || source.imported === '*') return undefined;
+  const file = resolveModule(ctx.project, ctx.file.relPath, source.specifier);
+  const text = file !== undefined ? ctx.project.readFile(file) : undefined;
+  if (file === undefined || text === undefined) return undefined;
+  const sf = parses.get(file, text, () => ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, /\.[cm]?jsx?$/.test(file) ? ts.ScriptKind.JS : ts.ScriptKind.TS));
+  for (const s of sf.statements) {
+    if (!ts.isClassDeclaration(s)) continue;
+    const isDefault = (ts.getModifiers(s) ?? []).some((m) => m.kind === ts.SyntaxKind.DefaultKeyword);
+    if (source.imported === 'default' ? isDefault : s.name?.text === source.imported) return s;
+  }
+  return undefined;
+}

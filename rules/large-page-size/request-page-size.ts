@@ -15,7 +15,7 @@ import type { RuleContext } from '../api';
 import { constructedMethod } from '../../analysis/typescript/injected-methods';
 import { ORM_READ_WORD } from '../../analysis/typescript/orm';
 import { capped, sizesReadText } from './nest-page-args';
-import { importedFunction } from '../../analysis/typescript/imported-functions';
+import { importedClass, importedFunction } from '../../analysis/typescript/imported-functions';
 
 /** Query-string and path keys that size a page. */
 const PAGE_SIZE_KEYS = /^(limit|per_page|perPage|perpage|page_size|pageSize|pagesize|size|take|count|first|itemsPerPage|items_per_page|pageLimit|page_limit)$/;
@@ -90,8 +90,28 @@ function fromInitializer(ctx: RuleContext, decl: ts.VariableDeclaration): Taken 
   if (!ts.isIdentifier(decl.name) || !decl.initializer) return undefined;
   const param = requestKey(decl.initializer);
   if (param) return { local: decl.name.text, param };
+  const paged = pageObjectField(ctx, decl.name.text, decl.initializer);
+  if (paged) return paged;
   const member = memberQueryKey(ctx, decl.initializer);
   return member ? { local: decl.name.text, param: member, viaMember: true } : undefined;
+}
+
+/**
+ * A page object built from the request (`new PageRequest(req.query.page, req.query.size, sort)`, JHipster's Nest
+ * template) whose constructor keeps the size as given (`this.size = +size || this.size`, no `Math.min`): the size is
+ * then read as `pageRequest.size`. `local` is the member access as a pattern (`pageRequest\.size`).
+ */
+function pageObjectField(ctx: RuleContext, local: string, init: ts.Expression): Taken | undefined {
+  const e = unwrap(init);
+  if (!ts.isNewExpression(e) || !ts.isIdentifier(e.expression) || !e.arguments) return undefined;
+  const index = e.arguments.findIndex((a) => requestKey(a) !== undefined);
+  if (index < 0) return undefined;
+  const cls = importedClass(ctx, e.expression);
+  const ctor = cls?.members.find(ts.isConstructorDeclaration);
+  const param = ctor?.parameters[index];
+  if (!ctor?.body || !param || !ts.isIdentifier(param.name) || capped(ctor.body, param.name.text)) return undefined;
+  const kept = new RegExp(`\\bthis\\.(\\w+)\\s*=\\s*[^;\\n]*\\b${param.name.text}\\b`).exec(ctor.body.getText());
+  return kept ? { local: `${local}\\.${kept[1]}`, param: requestKey(e.arguments[index])! } : undefined;
 }
 
 /**
