@@ -114,7 +114,10 @@ export default defineRule({
         'Raw SQL too: a SELECT literal passed to `pool.query(...)`, `client.query(...)`, TypeORM `manager.query(...)` or a ' +
         'repository\'s `this.db.query(...)` with no LIMIT/FETCH FIRST, aggregate, GROUP BY or lookup by `id`, when its FROM ' +
         'table names rows that pile up with use (messages, history, events, logs, notifications, orders, comments, posts...) or, ' +
-        'for `FROM ${this.tableName}`, the repository class does (`HistoryRepository`); also mysql2\'s `execute(...)` and SQL held in a `const`. ' +
+        'for `FROM ${this.tableName}`, the repository class does (`HistoryRepository`); also mysql2\'s `execute(...)`, better-sqlite3\'s ' +
+        '`prepare(sql).all()`, a project helper that hands its SQL parameter to one of those (`executeQuery(this.pool, query)`), ' +
+        'SQL held in a `const`, and SQL built up in a `let` (`WHERE 1=1` then `if (type) query += \' AND type = ?\'`: ' +
+        'filters added under an `if` may be absent, so they do not narrow the read). ' +
         'A SELECT of any other table is reported when it reads the whole table (no WHERE, or one comparing columns with constants ' +
         'only, `WHERE status = \'ongoing\'`) and request code any user reaches inserts into it (`INSERT INTO Auction` in a create ' +
         'route): it grows with use. A lookup table (`SELECT * FROM countries`), or one only seeds and administrators fill, is not reported.',
@@ -219,7 +222,7 @@ export default router;
         'reported when `ids` maps the rows of an unbounded read of the same function, `orders.map((o) => o.id)`: every child of every row), nor a read after a ' +
         'count of the same model that refuses the request above a bound (`if (await db.x.count({ where }) > LIMIT) return 422`), nor a whole-table read with no filter or order used ' +
         'only for its first row (`favorites[0]`: a table the code keeps as one row). One user\'s rows matched through their reservations, orders or bookings ' +
-        '(`reservations: { some: { userId } }`) are a history of theirs and stay reported, as do one user\'s payments, receipts and purchases. The page size the fix uses is the `suggestedLimit` option (default 100).',
+        '(`reservations: { some: { userId } }`) are a history of theirs and stay reported, as do one user\'s payments, receipts, invoices and purchases. The page size the fix uses is the `suggestedLimit` option (default 100).',
     },
   },
   check(ctx) {
@@ -1173,9 +1176,9 @@ function isReferenceData(ctx: RuleContext, q: OrmCall): boolean {
 
 /**
  * Tables that grow with time for each owner: logs, audit trails, events, sessions, messages, history, and the
- * records of what one user does (orders, expenses, transactions, bookings, payments, purchases, readings, rides and trips).
+ * records of what one user does (orders, expenses, transactions, bookings, payments, invoices, purchases, readings, rides and trips).
  */
-const APPEND_ONLY = /(audit|log|event|histor|message|notification|session|entr(y|ies)|visit|click|pageview|metric|tracking|order|expense|transaction|booking|reservation|payment|receipt|purchase|reading|(?<!over|b|p)ride(?!r(?!e))|(?<!s)trip)/i;
+const APPEND_ONLY = /(audit|log|event|histor|message|notification|session|entr(y|ies)|visit|click|pageview|metric|tracking|order|expense|transaction|booking|reservation|payment|receipt|invoice|purchase|reading|(?<!over|b|p)ride(?!r(?!e))|(?<!s)trip)/i;
 
 /**
  * False for a value that may be undefined: `x ?? undefined`, an optional parameter. ORMs drop an undefined filter
