@@ -222,7 +222,7 @@ export default router;
         'reported when `ids` maps the rows of an unbounded read of the same function, `orders.map((o) => o.id)`: every child of every row), nor a read after a ' +
         'count of the same model that refuses the request above a bound (`if (await db.x.count({ where }) > LIMIT) return 422`), nor a whole-table read with no filter or order used ' +
         'only for its first row (`favorites[0]`: a table the code keeps as one row). One user\'s rows matched through their reservations, orders or bookings ' +
-        '(`reservations: { some: { userId } }`) are a history of theirs and stay reported, as do one user\'s payments, receipts, invoices and purchases. The page size the fix uses is the `suggestedLimit` option (default 100).',
+        '(`reservations: { some: { userId } }`) are a history of theirs and stay reported, as do one user\'s payments, receipts and purchases. The page size the fix uses is the `suggestedLimit` option (default 100).',
     },
   },
   check(ctx) {
@@ -1176,9 +1176,9 @@ function isReferenceData(ctx: RuleContext, q: OrmCall): boolean {
 
 /**
  * Tables that grow with time for each owner: logs, audit trails, events, sessions, messages, history, and the
- * records of what one user does (orders, expenses, transactions, bookings, payments, invoices, purchases, readings, rides and trips).
+ * records of what one user does (orders, expenses, transactions, bookings, payments, purchases, readings, rides and trips).
  */
-const APPEND_ONLY = /(audit|log|event|histor|message|notification|session|entr(y|ies)|visit|click|pageview|metric|tracking|order|expense|transaction|booking|reservation|payment|receipt|invoice|purchase|reading|(?<!over|b|p)ride(?!r(?!e))|(?<!s)trip)/i;
+const APPEND_ONLY = /(audit|log|event|histor|message|notification|session|entr(y|ies)|visit|click|pageview|metric|tracking|order|expense|transaction|booking|reservation|payment|receipt|purchase|reading|(?<!over|b|p)ride(?!r(?!e))|(?<!s)trip)/i;
 
 /**
  * False for a value that may be undefined: `x ?? undefined`, an optional parameter. ORMs drop an undefined filter
