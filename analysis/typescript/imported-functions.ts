@@ -18,13 +18,19 @@ const parses = new FileVersionSlot<ts.SourceFile>('ts-imported-function-modules'
 export function importedFunction(ctx: RuleContext, callee: ts.Identifier): FunctionNode | undefined {
   const local = functionValue(callee);
   if (local) return local;
-  const source = importSource(callee);
+  const module = importedModule(ctx, callee);
+  return module && topLevelFunction(module.sf, module.imported === 'default' ? undefined : module.imported);
+}
+
+/** The parsed project module a name is imported from, with the name it is exported under ('default' for a default import). */
+function importedModule(ctx: RuleContext, id: ts.Identifier): { sf: ts.SourceFile; imported: string } | undefined {
+  const source = importSource(id);
   if (!source || source.imported === '*') return undefined;
   const file = resolveModule(ctx.project, ctx.file.relPath, source.specifier);
   const text = file !== undefined ? ctx.project.readFile(file) : undefined;
   if (file === undefined || text === undefined) return undefined;
   const sf = parses.get(file, text, () => ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, /\.[cm]?jsx?$/.test(file) ? ts.ScriptKind.JS : ts.ScriptKind.TS));
-  return topLevelFunction(sf, source.imported === 'default' ? undefined : source.imported);
+  return { sf, imported: source.imported };
 }
 
 /** `function name`, `const name = () =>` / `function () {}` at the top level; the default export for undefined. */
@@ -46,16 +52,11 @@ function topLevelFunction(sf: ts.SourceFile, name: string | undefined): Function
 /** The class `id` names: declared in this file, or imported from a module of the project. */
 export function importedClass(ctx: RuleContext, id: ts.Identifier): ts.ClassDeclaration | undefined {
   for (const s of id.getSourceFile().statements) if (ts.isClassDeclaration(s) && s.name?.text === id.text) return s;
-  const source = importSource(id);
-  if (!source || source.imported === '*') return undefined;
-  const file = resolveModule(ctx.project, ctx.file.relPath, source.specifier);
-  const text = file !== undefined ? ctx.project.readFile(file) : undefined;
-  if (file === undefined || text === undefined) return undefined;
-  const sf = parses.get(file, text, () => ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, /\.[cm]?jsx?$/.test(file) ? ts.ScriptKind.JS : ts.ScriptKind.TS));
-  for (const s of sf.statements) {
+  const module = importedModule(ctx, id);
+  for (const s of module?.sf.statements ?? []) {
     if (!ts.isClassDeclaration(s)) continue;
     const isDefault = (ts.getModifiers(s) ?? []).some((m) => m.kind === ts.SyntaxKind.DefaultKeyword);
-    if (source.imported === 'default' ? isDefault : s.name?.text === source.imported) return s;
+    if (module!.imported === 'default' ? isDefault : s.name?.text === module!.imported) return s;
   }
   return undefined;
 }

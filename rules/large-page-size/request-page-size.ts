@@ -242,7 +242,7 @@ function readWith(ctx: RuleContext, sf: ts.SourceFile, fn: FunctionNode, local: 
   const body = fn.body!;
   if (capped(body, local)) return undefined;
   if (sizesRead(body, local)) return 'the handler';
-  const method = modelMethodSizedBy(ctx, body, local) ?? importedFunctionSizedBy(ctx, body, local);
+  const method = calleeSizedBy(ctx, body, local);
   if (method) return method;
   const name = functionName(fn);
   if (!name || !returnsValue(body, local)) return undefined;
@@ -268,42 +268,22 @@ function readWith(ctx: RuleContext, sf: ts.SourceFile, fn: FunctionNode, local: 
 }
 
 /**
- * The method of a model class of the project the value is passed to, which reads with it uncapped:
- * `const Profile = new ProfileModel(); Profile.find({}, count)` where BaseModel's `find(query, limiter)` does `.limit(limiter)`.
+ * The function of the project the value is passed to, which reads with it uncapped: the method of a model class
+ * (`const Profile = new ProfileModel(); Profile.find({}, count)` where BaseModel's `find(query, limiter)` does
+ * `.limit(limiter)`), or a function imported from another module or declared in this file (`getLeaderboard(limit)`
+ * whose body is `prisma.user.findMany({ take: limit })`).
  */
-function modelMethodSizedBy(ctx: RuleContext, body: ts.Node, local: string): string | undefined {
+function calleeSizedBy(ctx: RuleContext, body: ts.Node, local: string): string | undefined {
   let found: string | undefined;
   const visit = (n: ts.Node): void => {
     if (found) return;
-    if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression)) {
+    if (ts.isCallExpression(n) && (ts.isPropertyAccessExpression(n.expression) || ts.isIdentifier(n.expression))) {
+      const callee = n.expression;
       const index = n.arguments.findIndex((a) => ts.isIdentifier(unwrap(a)) && unwrap(a).getText() === local);
-      const method = index >= 0 ? constructedMethod(ctx, n.expression) : undefined;
-      const param = method?.parameters[index];
-      if (method?.body && param && ts.isIdentifier(param.name) && !capped(method.body, param.name.text) && sizesRead(method.body, param.name.text)) {
-        found = n.expression.name.text;
-        return;
-      }
-    }
-    ts.forEachChild(n, visit);
-  };
-  visit(body);
-  return found;
-}
-
-/**
- * A function the value is handed to, imported from a module of the project or declared in this file, that reads with it
- * uncapped: `getLeaderboard(limit)` whose body is `prisma.user.findMany({ take: limit })`.
- */
-function importedFunctionSizedBy(ctx: RuleContext, body: ts.Node, local: string): string | undefined {
-  let found: string | undefined;
-  const visit = (n: ts.Node): void => {
-    if (found) return;
-    if (ts.isCallExpression(n) && ts.isIdentifier(n.expression)) {
-      const index = n.arguments.findIndex((a) => ts.isIdentifier(unwrap(a)) && unwrap(a).getText() === local);
-      const fn = index >= 0 ? importedFunction(ctx, n.expression) : undefined;
+      const fn = index < 0 ? undefined : ts.isIdentifier(callee) ? importedFunction(ctx, callee) : constructedMethod(ctx, callee);
       const param = fn?.parameters[index];
       if (fn?.body && param && ts.isIdentifier(param.name) && !capped(fn.body, param.name.text) && sizesRead(fn.body, param.name.text)) {
-        found = n.expression.text;
+        found = ts.isIdentifier(callee) ? callee.text : callee.name.text;
         return;
       }
     }
