@@ -3,15 +3,19 @@
  * `parseInt(req.query.limit)`, `const { limit = 20 } = req.query`, `parseInt(req.params.count)`, that size a database
  * read (`.limit(n)`, `take: n`, `limit: n`, `LIMIT $2` with `n` in the values) with no cap (`Math.min(n, 100)`,
  * `if (n > 100)`), in the handler or returned by a helper of the same file whose caller reads with it
- * (`const { per_page } = getPaginationParams(req)`).
+ * (`const { per_page } = getPaginationParams(req)`), or in a function of another module it is handed to
+ * (`getTelemetryForDevice(id, limit)` whose SQL says `LIMIT $2`). Also the Fetch API's query of Next.js route handlers
+ * and Remix/SvelteKit loaders (`parseInt(searchParams.get('limit') || '20')`), and a request value put straight into a
+ * read (`.limit(req.body.limit)`, `take: Number(req.query.take)`).
  */
 import { ts } from 'ts-morph';
-import { bindingRoot, enclosingFunction, isFunctionNode, stringValue, unwrap, type FunctionNode } from '../../analysis/typescript/ast';
+import { bindingRoot, declarationOf, enclosingFunction, isFunctionNode, stringValue, unwrap, type FunctionNode } from '../../analysis/typescript/ast';
 import { inRequestHandler, isOfflineFile, isRequestObject } from '../../analysis/typescript/handlers';
 import type { RuleContext } from '../api';
 import { constructedMethod } from '../../analysis/typescript/injected-methods';
 import { ORM_READ_WORD } from '../../analysis/typescript/orm';
 import { capped, sizesReadText } from './nest-page-args';
+import { importedClass, importedFunction } from '../../analysis/typescript/imported-functions';
 
 /** Query-string and path keys that size a page. */
 const PAGE_SIZE_KEYS = /^(limit|per_page|perPage|perpage|page_size|pageSize|pagesize|size|take|count|first|itemsPerPage|items_per_page|pageLimit|page_limit)$/;
@@ -33,6 +37,10 @@ export function uncappedRequestPageSizes(ctx: RuleContext, sf: ts.SourceFile): R
   const relPath = ctx.file.relPath;
   const out: RequestPageSize[] = [];
   const visit = (n: ts.Node): void => {
+    const inline = inlineSize(n);
+    if (inline && !validatedWithMax(sf.text, inline.param.replace(/^[?:]|=$|^body\./g, '')) && inRequestHandler(n, relPath)) {
+      out.push({ node: inline.node, param: inline.param, readIn: 'the handler' });
+    }
     const taken = ts.isVariableDeclaration(n) ? fromInitializer(ctx, n) : ts.isBindingElement(n) ? fromDestructuring(n) : undefined;
     if (taken && !validatedWithMax(sf.text, taken.param.replace(/^[?:]|=$/g, ''))) {
       const fn = enclosingFunction(n);
@@ -45,6 +53,21 @@ export function uncappedRequestPageSizes(ctx: RuleContext, sf: ts.SourceFile): R
   };
   visit(sf);
   return out;
+}
+
+/**
+ * A request value that sizes a read where it is written: `.limit(req.body.limit)`, `.take(+req.query.take)`, or
+ * `take:`/`limit:` in the options of an ORM read (`findMany({ take: Number(req.query.take) })`).
+ */
+function inlineSize(n: ts.Node): { node: ts.Node; param: string } | undefined {
+  let value: ts.Expression | undefined;
+  if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression) && /^(limit|take)$/.test(n.expression.name.text) && n.arguments.length === 1) value = n.arguments[0];
+  else if (ts.isPropertyAssignment(n) && /^(limit|take)$/.test(n.name.getText()) && ts.isObjectLiteralExpression(n.parent)) {
+    const call = n.parent.parent;
+    if (ts.isCallExpression(call) && ts.isPropertyAccessExpression(call.expression) && READ_METHOD.test(call.expression.name.text)) value = n.initializer;
+  }
+  const param = value && requestKey(value);
+  return value && param ? { node: value, param } : undefined;
 }
 
 /**
@@ -67,8 +90,28 @@ function fromInitializer(ctx: RuleContext, decl: ts.VariableDeclaration): Taken 
   if (!ts.isIdentifier(decl.name) || !decl.initializer) return undefined;
   const param = requestKey(decl.initializer);
   if (param) return { local: decl.name.text, param };
+  const paged = pageObjectField(ctx, decl.name.text, decl.initializer);
+  if (paged) return paged;
   const member = memberQueryKey(ctx, decl.initializer);
   return member ? { local: decl.name.text, param: member, viaMember: true } : undefined;
+}
+
+/**
+ * A page object built from the request (`new PageRequest(req.query.page, req.query.size, sort)`, JHipster's Nest
+ * template) whose constructor keeps the size as given (`this.size = +size || this.size`, no `Math.min`): the size is
+ * then read as `pageRequest.size`. `local` is the member access as a pattern (`pageRequest\.size`).
+ */
+function pageObjectField(ctx: RuleContext, local: string, init: ts.Expression): Taken | undefined {
+  const e = unwrap(init);
+  if (!ts.isNewExpression(e) || !ts.isIdentifier(e.expression) || !e.arguments) return undefined;
+  const index = e.arguments.findIndex((a) => requestKey(a) !== undefined);
+  if (index < 0) return undefined;
+  const cls = importedClass(ctx, e.expression);
+  const ctor = cls?.members.find(ts.isConstructorDeclaration);
+  const param = ctor?.parameters[index];
+  if (!ctor?.body || !param || !ts.isIdentifier(param.name) || capped(ctor.body, param.name.text)) return undefined;
+  const kept = new RegExp(`\\bthis\\.(\\w+)\\s*=\\s*[^;\\n]*\\b${param.name.text}\\b`).exec(ctor.body.getText());
+  return kept ? { local: `${local}\\.${kept[1]}`, param: requestKey(e.arguments[index])! } : undefined;
 }
 
 /**
@@ -157,11 +200,31 @@ function requestKey(expr: ts.Expression): string | undefined {
     else if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && e.expression.name.text === 'toString') e = unwrap(e.expression.expression);
     else break;
   }
+  const searched = searchParamKey(e);
+  if (searched) return searched;
   if (!ts.isPropertyAccessExpression(e) && !ts.isElementAccessExpression(e)) return undefined;
   const key = ts.isPropertyAccessExpression(e) ? e.name.text : stringValue(e.argumentExpression);
   const source = unwrap(e.expression);
   if (!key || !PAGE_SIZE_KEYS.test(key) || !ts.isPropertyAccessExpression(source) || !isRequestObject(source.expression)) return undefined;
   return requestParam(source.name.text, key);
+}
+
+/**
+ * The Fetch API's query string: `searchParams.get('limit')` where `searchParams` is a URL's (`new URL(request.url)`,
+ * `request.nextUrl.searchParams`, `url.searchParams`) or a `new URLSearchParams(...)`.
+ */
+function searchParamKey(e: ts.Expression): string | undefined {
+  if (!ts.isCallExpression(e) || !ts.isPropertyAccessExpression(e.expression) || e.expression.name.text !== 'get') return undefined;
+  const key = stringValue(e.arguments[0]);
+  if (!key || !PAGE_SIZE_KEYS.test(key)) return undefined;
+  const receiver = unwrap(e.expression.expression);
+  if (ts.isPropertyAccessExpression(receiver) && receiver.name.text === 'searchParams') return `?${key}=`;
+  if (!ts.isIdentifier(receiver)) return undefined;
+  const decl = declarationOf(receiver);
+  const root = decl && ts.isBindingElement(decl) ? bindingRoot(decl) : decl;
+  const init = root && ts.isVariableDeclaration(root) && root.initializer ? unwrap(root.initializer).getText() : '';
+  if (decl && ts.isBindingElement(decl) && decl.name.getText() === 'searchParams' && /^new\s+URL\s*\(/.test(init)) return `?${key}=`;
+  return /\.searchParams$|^new\s+URLSearchParams\s*\(/.test(init) ? `?${key}=` : undefined;
 }
 
 /** How the message names the value: `?limit=` (query), `:limit` (path), `body.limit` (a POST search's JSON body). */
@@ -179,7 +242,7 @@ function readWith(ctx: RuleContext, sf: ts.SourceFile, fn: FunctionNode, local: 
   const body = fn.body!;
   if (capped(body, local)) return undefined;
   if (sizesRead(body, local)) return 'the handler';
-  const method = modelMethodSizedBy(ctx, body, local);
+  const method = calleeSizedBy(ctx, body, local);
   if (method) return method;
   const name = functionName(fn);
   if (!name || !returnsValue(body, local)) return undefined;
@@ -205,19 +268,22 @@ function readWith(ctx: RuleContext, sf: ts.SourceFile, fn: FunctionNode, local: 
 }
 
 /**
- * The method of a model class of the project the value is passed to, which reads with it uncapped:
- * `const Profile = new ProfileModel(); Profile.find({}, count)` where BaseModel's `find(query, limiter)` does `.limit(limiter)`.
+ * The function of the project the value is passed to, which reads with it uncapped: the method of a model class
+ * (`const Profile = new ProfileModel(); Profile.find({}, count)` where BaseModel's `find(query, limiter)` does
+ * `.limit(limiter)`), or a function imported from another module or declared in this file (`getLeaderboard(limit)`
+ * whose body is `prisma.user.findMany({ take: limit })`).
  */
-function modelMethodSizedBy(ctx: RuleContext, body: ts.Node, local: string): string | undefined {
+function calleeSizedBy(ctx: RuleContext, body: ts.Node, local: string): string | undefined {
   let found: string | undefined;
   const visit = (n: ts.Node): void => {
     if (found) return;
-    if (ts.isCallExpression(n) && ts.isPropertyAccessExpression(n.expression)) {
+    if (ts.isCallExpression(n) && (ts.isPropertyAccessExpression(n.expression) || ts.isIdentifier(n.expression))) {
+      const callee = n.expression;
       const index = n.arguments.findIndex((a) => ts.isIdentifier(unwrap(a)) && unwrap(a).getText() === local);
-      const method = index >= 0 ? constructedMethod(ctx, n.expression) : undefined;
-      const param = method?.parameters[index];
-      if (method?.body && param && ts.isIdentifier(param.name) && !capped(method.body, param.name.text) && sizesRead(method.body, param.name.text)) {
-        found = n.expression.name.text;
+      const fn = index < 0 ? undefined : ts.isIdentifier(callee) ? importedFunction(ctx, callee) : constructedMethod(ctx, callee);
+      const param = fn?.parameters[index];
+      if (fn?.body && param && ts.isIdentifier(param.name) && !capped(fn.body, param.name.text) && sizesRead(fn.body, param.name.text)) {
+        found = ts.isIdentifier(callee) ? callee.text : callee.name.text;
         return;
       }
     }

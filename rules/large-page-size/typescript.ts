@@ -15,7 +15,7 @@ import { uncappedZodPageSizes } from './trpc-zod-input';
  * in a React component is not worth a parse.
  */
 const REQUEST_PAGE_SIZE_TEXT =
-  /\.(query|params|body)\s*(\.\s*|\[\s*['"`])(limit|per_?page|perPage|perpage|page_?size|pageSize|pagesize|size|take|count|first|itemsPerPage|items_per_page|pageLimit|page_limit)\b|\}\s*=\s*[\w.]*\.query\b|\{[^{}]*\b(limit|per_?page|perPage|perpage|page_?size|pageSize|pagesize|size|take|count|first|itemsPerPage|items_per_page|pageLimit|page_limit)\b[^{}]*\}\s*=\s*[\w.]*\.(params|body)\b|\bthis\.\w+\.(limit|per_?page|perPage|page_?size|pageSize|size|take|count)\b/;
+  /searchParams\s*\.\s*get\s*\(\s*['"`](limit|per_?page|perPage|page_?size|pageSize|size|take|count)['"`]|\.(query|params|body)\s*(\.\s*|\[\s*['"`])(limit|per_?page|perPage|perpage|page_?size|pageSize|pagesize|size|take|count|first|itemsPerPage|items_per_page|pageLimit|page_limit)\b|\}\s*=\s*[\w.]*\.query\b|\{[^{}]*\b(limit|per_?page|perPage|perpage|page_?size|pageSize|pagesize|size|take|count|first|itemsPerPage|items_per_page|pageLimit|page_limit)\b[^{}]*\}\s*=\s*[\w.]*\.(params|body)\b|\bthis\.\w+\.(limit|per_?page|perPage|page_?size|pageSize|size|take|count)\b/;
 
 /** A tRPC procedure with a zod object input (`.input(z.object({ limit: z.number() }))`). */
 const TRPC_ZOD_INPUT_TEXT = /\.input\s*\(\s*z\s*\.\s*object\s*\(/;
@@ -39,7 +39,7 @@ export default defineRule({
     // stored query (`this.queryString.limit`): alone it parsed every Angular component.
     trigger: {
       test: (text) =>
-        /@(Args|Query)\s*\(|\.(query|params)\b|\}\s*=\s*\w+\.body\b|\.body\s*\.\s*(limit|take|per_?page|perPage|page_?size|pageSize)\b/.test(text) ||
+        /@(Args|Query)\s*\(|\.(query|params)\b|\bsearchParams\s*\.\s*get\s*\(|\}\s*=\s*\w+\.body\b|\.body\s*\.\s*(limit|take|per_?page|perPage|page_?size|pageSize)\b/.test(text) ||
         (/\.\s*(take|limit)\s*\(|\b(take|limit)\s*[:,}]/.test(text) && /dto\b|\bthis\.\w+\.(limit|take|per_?page|page_?size|size)\b/i.test(text)),
     },
     options: {
@@ -61,7 +61,11 @@ export default defineRule({
         '(`.limit(perPage)`, `take: limit`, `limit: limit`, an SQL `LIMIT $2` with it among the values), in the handler or ' +
         'through a helper of the same file that returns it (`const { per_page } = getPaginationParams(req)`), or in the ' +
         'method of a model class of the project it is passed to (`new ProfileModel().find({}, count)` whose `find` does ' +
-        '`.limit(limiter)`), uncapped. A NestJS query DTO passed whole (`@Query() dto: PaginationDto` handed to ' +
+        '`.limit(limiter)`), or in a function of another module it is handed to (`getLeaderboard(limit)`, ' +
+        '`getTelemetryForDevice(id, limit)` whose SQL says `LIMIT $2`), uncapped; also the Fetch API\'s query in Next.js route ' +
+        'handlers (`parseInt(searchParams.get(\'limit\') || \'20\')`), a request value put straight into a read ' +
+        '(`.limit(req.body.limit)`), and a page object built from the request whose constructor keeps the size as given ' +
+        '(`new PageRequest(req.query.page, req.query.size)`, then `take: +pageRequest.size`). A NestJS query DTO passed whole (`@Query() dto: PaginationDto` handed to ' +
         '`service.getAll(dto)`) is reported at the read in the method that takes it (`const { limit } = dto; ... take: limit`) ' +
         'when the DTO field is validated (`@IsInt() @Min(1)`) but has no `@Max()`; and a query-features helper class the ' +
         'project constructs with the request query (`new ApiFeatures(Model.find(), req.query)`) at the member its method ' +

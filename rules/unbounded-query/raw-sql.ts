@@ -6,29 +6,33 @@
  * (mysql2's `SELECT * FROM Auction` beside an `INSERT INTO Auction` a route runs), with no WHERE or one that compares
  * columns with constants only (`WHERE status = 'ongoing'`). Counts and other aggregates, grouped rows and a lookup of
  * one row by `id`, a login key or a column the project declares unique are bounded; so is code nothing calls (uncalled.ts).
- * The SQL is a literal passed to `query`/`execute` (pg, mysql2, TypeORM's manager) or a `const` holding one.
+ * The SQL is a literal passed to `query`/`execute` (pg, mysql2, TypeORM's manager), to better-sqlite3's `prepare`
+ * whose statement's `.all()` runs, or to a project helper that forwards it to one of those (sql-helpers.ts:
+ * `executeQuery(this.pool, query)`); or a `const` holding one, or a `let` built up by `+=` (`WHERE 1=1` then optional
+ * `AND ...` filters: the filters an `if` adds may be absent, so only unconditional appends narrow the read).
  */
 import { ts } from 'ts-morph';
 import type { RuleContext } from '../api';
 import { clip } from '../shared/format';
-import { declarationOf, indexOf, unwrap } from '../../analysis/typescript/ast';
+import { declarationOf, enclosingFunction, indexOf, unwrap } from '../../analysis/typescript/ast';
 import { inRequestHandler } from '../../analysis/typescript/handlers';
 import { reachedFromRequests } from '../../analysis/typescript/request-reach';
 import { neverCalled } from '../../analysis/typescript/uncalled';
 import { uniqueKeysOf } from '../../analysis/typescript/unique-keys';
-import { addedOutsideAdmins } from '../../analysis/typescript/table-writers';
+import { addedByAnyUser, addedOutsideAdmins } from '../../analysis/typescript/table-writers';
+import { fewByName } from '../../analysis/few-by-name';
+import { readsAll, sqlHelpers } from '../../analysis/typescript/sql-helpers';
 
 /** Cheap tests of a file before the parse. */
 const SELECT_CALL = /\.(query|execute)\s*(<[^>]*>)?\s*\(\s*[`'"]\s*select\b/i;
-const QUERY_CALL = /\.(query|execute)\s*(<[^>]*>)?\s*\(/;
 const SELECT_TEXT = /[`'"]\s*select\b[^`'"]*\bfrom\b/i;
 
 /**
- * The file may run a raw SELECT: a `.query('select ...')` call, or a `.query(`/`.execute(` call and a SELECT ... FROM
- * spelt in a string (SQL kept in a const); a UI's help text alone does not count.
+ * The file may run a raw SELECT: a `.query('select ...')` call, or a SELECT ... FROM spelt in a string (SQL kept in a
+ * variable, or handed to a project helper), which the parse then matches with a call that runs it.
  */
 export function mayRunRawSelect(text: string): boolean {
-  return SELECT_CALL.test(text) || (QUERY_CALL.test(text) && SELECT_TEXT.test(text));
+  return SELECT_CALL.test(text) || SELECT_TEXT.test(text);
 }
 
 /** Tables whose rows pile up with use (the same words the ORM check reads as append-only). */
@@ -62,17 +66,27 @@ function byUniqueColumn(ctx: RuleContext, sql: string, table: string): boolean {
 export interface RawSelect {
   call: ts.CallExpression;
   table: string;
+  /** Where the SQL's text starts when a variable before the call holds it: the report spans both. */
+  start: number;
 }
 
 /** Unbounded raw SELECTs of growing tables in the file's request-handling code. */
 export function rawSelects(ctx: RuleContext): RawSelect[] {
   const found: RawSelect[] = [];
   const sf = ctx.typescript();
+  let helpers: ReadonlyMap<string, number> | undefined;
   for (const call of indexOf(sf).calls) {
     const callee = unwrap(call.expression);
-    if (!ts.isPropertyAccessExpression(callee) || (callee.name.text !== 'query' && callee.name.text !== 'execute')) continue;
-    const sql = sqlText(call.arguments[0]);
-    if (!sql || !/^\s*select\b/i.test(sql) || BOUNDED_SQL.test(sql) || ONE_ROW.test(sql)) continue;
+    const name = ts.isPropertyAccessExpression(callee) ? callee.name.text : ts.isIdentifier(callee) ? callee.text : undefined;
+    if (!name) continue;
+    let at: number | undefined;
+    if (ts.isPropertyAccessExpression(callee) && (name === 'query' || name === 'execute')) at = 0;
+    else if (ts.isPropertyAccessExpression(callee) && name === 'prepare') at = readsAll(call) ? 0 : undefined;
+    else at = (helpers ??= sqlHelpers(ctx)).get(name);
+    const held = at === undefined ? undefined : sqlOf(call.arguments[at], call);
+    if (!held) continue;
+    const sql = held.text;
+    if (!/^\s*select\b/i.test(sql) || BOUNDED_SQL.test(sql) || ONE_ROW.test(sql)) continue;
     const table = mainTable(sql, call);
     if (!table || byUniqueColumn(ctx, sql, table)) continue;
     const growing = growingTable(table);
@@ -80,8 +94,10 @@ export function rawSelects(ctx: RuleContext): RawSelect[] {
     if (!inRequestHandler(call, ctx.file.relPath) && !reachedFromRequests(ctx, call)) continue;
     // Last: who writes the table is a project-wide question (every module's writes).
     if (!growing && !addedOutsideAdmins(ctx, table)) continue;
+    // Reference data named as such (specialties, categories, roles) is a few rows unless any signed-in user adds them.
+    if (!growing && fewByName(table) && !addedByAnyUser(ctx, table)) continue;
     if (neverCalled(ctx, call)) continue;
-    found.push({ call, table });
+    found.push({ call, table, start: Math.min(held.start, call.getStart()) });
   }
   return found;
 }
@@ -95,18 +111,63 @@ function wholeTableRead(sql: string): boolean {
   return where === undefined || !/\?|\$\d|\$\{|[\s=(]:\w|@\w/.test(where);
 }
 
-/** The SQL of a string literal or template (substitutions as `${}`), or of a `const` initialised with one; else undefined. */
-function sqlText(arg: ts.Expression | undefined): string | undefined {
+/**
+ * The SQL a call runs: a string literal or template (substitutions as `${}`), a `const` initialised with one, or a
+ * `let`/`var` of the same function built up by `+=` before the call (sqlBuiltUp); with where its text starts.
+ */
+function sqlOf(arg: ts.Expression | undefined, call: ts.CallExpression): { text: string; start: number } | undefined {
   if (!arg) return undefined;
-  let e = unwrap(arg);
-  if (ts.isIdentifier(e)) {
-    const decl = declarationOf(e);
-    if (!decl || !ts.isVariableDeclaration(decl) || !decl.initializer || !(decl.parent.flags & ts.NodeFlags.Const)) return undefined;
-    e = unwrap(decl.initializer);
+  const e = unwrap(arg);
+  if (!ts.isIdentifier(e)) {
+    const text = literalSql(e);
+    return text === undefined ? undefined : { text, start: e.getStart() };
   }
+  const decl = declarationOf(e);
+  if (!decl || !ts.isVariableDeclaration(decl) || !decl.initializer) return undefined;
+  const init = unwrap(decl.initializer);
+  const text = decl.parent.flags & ts.NodeFlags.Const ? literalSql(init) : sqlBuiltUp(decl, init, call);
+  if (text === undefined) return undefined;
+  // The variable's text counts as the finding's start only when it sits in the same function, before the call.
+  const near = enclosingFunction(decl) === enclosingFunction(call) && init.getStart() < call.getStart();
+  return { text, start: near ? init.getStart() : call.getStart() };
+}
+
+function literalSql(e: ts.Expression): string | undefined {
   if (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e)) return e.text;
   if (ts.isTemplateExpression(e)) return e.getText().slice(1, -1);
   return undefined;
+}
+
+/**
+ * `let query = 'SELECT ... WHERE 1=1'; if (type) query += ' AND type = ?'; query += ' ORDER BY date';`: the text the
+ * read runs when no optional filter applies. Appends in the same block as the declaration always run; an append under
+ * an `if` with no `else` may not, so its filter is left out (its LIMIT, though, is kept: stay quiet then); an append
+ * under an `if`/`else` or a loop is kept. Any other assignment, or an append that is not a literal, gives up.
+ */
+function sqlBuiltUp(decl: ts.VariableDeclaration, init: ts.Expression, call: ts.CallExpression): string | undefined {
+  let text = literalSql(init);
+  const name = ts.isIdentifier(decl.name) ? decl.name.text : undefined;
+  const fn = enclosingFunction(decl);
+  if (text === undefined || !name || !fn || enclosingFunction(call) !== fn) return undefined;
+  for (const assignment of indexOf(call.getSourceFile()).assignments) {
+    const left = unwrap(assignment.left);
+    if (!ts.isIdentifier(left) || left.text !== name || assignment.getStart() > call.getStart() || declarationOf(left) !== decl) continue;
+    if (assignment.operatorToken.kind !== ts.SyntaxKind.PlusEqualsToken) return undefined;
+    const added = literalSql(unwrap(assignment.right));
+    if (added === undefined) return undefined;
+    if (!optionalAppend(assignment, decl) || BOUNDED_SQL.test(added)) text += added;
+  }
+  return text;
+}
+
+/** An append under an `if` with no `else` between it and the declaration's block. */
+function optionalAppend(assignment: ts.Node, decl: ts.VariableDeclaration): boolean {
+  const home = decl.parent.parent.parent;
+  for (let n: ts.Node | undefined = assignment.parent; n && n !== home; n = n.parent) {
+    if (ts.isIfStatement(n) && !n.elseStatement) return true;
+    if (ts.isConditionalExpression(n) || ts.isSwitchStatement(n)) return true;
+  }
+  return false;
 }
 
 /**

@@ -114,7 +114,10 @@ export default defineRule({
         'Raw SQL too: a SELECT literal passed to `pool.query(...)`, `client.query(...)`, TypeORM `manager.query(...)` or a ' +
         'repository\'s `this.db.query(...)` with no LIMIT/FETCH FIRST, aggregate, GROUP BY or lookup by `id`, when its FROM ' +
         'table names rows that pile up with use (messages, history, events, logs, notifications, orders, comments, posts...) or, ' +
-        'for `FROM ${this.tableName}`, the repository class does (`HistoryRepository`); also mysql2\'s `execute(...)` and SQL held in a `const`. ' +
+        'for `FROM ${this.tableName}`, the repository class does (`HistoryRepository`); also mysql2\'s `execute(...)`, better-sqlite3\'s ' +
+        '`prepare(sql).all()`, a project helper that hands its SQL parameter to one of those (`executeQuery(this.pool, query)`), ' +
+        'SQL held in a `const`, and SQL built up in a `let` (`WHERE 1=1` then `if (type) query += \' AND type = ?\'`: ' +
+        'filters added under an `if` may be absent, so they do not narrow the read). ' +
         'A SELECT of any other table is reported when it reads the whole table (no WHERE, or one comparing columns with constants ' +
         'only, `WHERE status = \'ongoing\'`) and request code any user reaches inserts into it (`INSERT INTO Auction` in a create ' +
         'route): it grows with use. A lookup table (`SELECT * FROM countries`), or one only seeds and administrators fill, is not reported.',
@@ -228,7 +231,7 @@ export default router;
     if (mayRunRawSelect(ctx.file.text)) {
       for (const found of rawSelects(ctx)) {
         const { what, detail } = describeRawSelect(found);
-        ctx.report({ start: found.call.getStart(), end: found.call.getEnd(), messageId: 'unbounded', data: { what: clip(what, 56) }, detail, table: found.table });
+        ctx.report({ start: found.start, end: found.call.getEnd(), messageId: 'unbounded', data: { what: clip(what, 56) }, detail, table: found.table });
       }
     }
     const calls = ormCalls(ctx); // before the parse: a file with no possible ORM read is not parsed
