@@ -418,6 +418,9 @@ function repositoryGetter(callee: ts.Identifier, ev: Evidence, depth: number): s
 
 /** `@InjectRepository(User) private repo: Repository<User>` and typed parameters/properties. */
 function repositoryMember(member: ts.PropertyDeclaration | ts.ParameterDeclaration, ev: Evidence): string | undefined {
+  // A repository class another package exports (a commerce platform SDK's `CustomObjectsRepository`) calls that
+  // service's API, which pages for itself: no table of the app's database, whatever decorator injects it.
+  if (typeFromOtherPackage(member.type)) return undefined;
   const inject = decoratorCall(member, 'InjectRepository');
   if (inject) {
     const arg = inject.arguments[0] && unwrap(inject.arguments[0]);
@@ -434,6 +437,16 @@ function repositoryMember(member: ts.PropertyDeclaration | ts.ParameterDeclarati
   const id = t && ts.isTypeQueryNode(t) ? t.exprName : t && ts.isTypeReferenceNode(t) ? t.typeName : undefined;
   if (name.endsWith('Repository') && id && ts.isIdentifier(id)) return ev.importedRepository(id);
   return undefined;
+}
+
+/** Packages whose repositories read the app's own database. */
+const ORM_PACKAGE = /^(typeorm|@nestjs\/(typeorm|sequelize|mongoose)|@mikro-orm\/|sequelize(-typescript)?$|mongoose$|@prisma\/|drizzle-orm|@typegoose\/)/;
+
+/** The declared type is a class imported from a package that is not an ORM: `private repo: CustomObjectsRepository`. */
+function typeFromOtherPackage(t: ts.TypeNode | undefined): boolean {
+  const id = t && ts.isTypeReferenceNode(t) && ts.isIdentifier(t.typeName) ? t.typeName : undefined;
+  const source = id && importSource(id);
+  return !!source && !isLocalSpecifier(source.specifier) && !ORM_PACKAGE.test(source.specifier);
 }
 
 function isEntityManager(expr: ts.Expression, ev: Evidence, depth: number): boolean {

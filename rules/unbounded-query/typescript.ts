@@ -172,6 +172,9 @@ export default router;
         '(Mongoose `.cursor()`, TypeORM `.stream()`, Prisma batches of `take`/`cursor`).',
       notes:
         SMALL_TABLES_NOTE +
+        'A repository whose class comes from a package that is not an ORM (a commerce or CMS platform SDK\'s ' +
+        '`CustomObjectsRepository`, injected with a look-alike `@InjectRepository`) calls that platform\'s API, which pages ' +
+        'for itself: its `find` is not read as a query of the app\'s database. ' +
         'Queries scoped to one owner are not reported: an owner key (`userId`, `ownerId`, `accountId`, `customerId`, ' +
         '`tenantId`, ... also nested, as in `some: { userId }`, or an owner relation matched by its key, ' +
         '`createdBy: { id: userId }`, also in an `AND` branch; a class\'s key, `classId`, counts too) compared with a value the code holds, as the Python rule ' +
