@@ -14,6 +14,7 @@ import type { RuleContext } from '../../rules/api';
 import { keywordArgument, positionalArguments, stringValue } from './ast';
 import { importsOf, type ImportedName } from './imports';
 import { pythonModules } from './module-graph';
+import { projectChanges, ProjectSlot } from '../cache';
 
 /** `lazy=` values; `select` (the default) and `dynamic` run a query per parent row. */
 export type Lazy = 'select' | 'dynamic' | 'write_only' | 'eager' | 'raise' | 'noload';
@@ -68,6 +69,29 @@ const byFile = new Map<string, { text: string; models: ModuleModels }>();
 /** True when the text may declare or use SQLAlchemy models (a cheap test before any tree work). */
 export function mentionsSqlalchemy(text: string): boolean {
   return SQLALCHEMY_NAMES.test(text) || QUERY_PROPERTY.test(text);
+}
+
+/** Per project: the Python modules that mention SQLAlchemy, for a file list and a count of changes of other files. */
+const projectMentions = new ProjectSlot<{ files?: readonly string[]; changes?: number; mentioning: string[] }>('sqlalchemy-mentions', () => ({ mentioning: [] }));
+
+/**
+ * True when some Python module of the project may declare or use SQLAlchemy models: without one, no call of the
+ * project names a model (what project-wide model checks ask before reading every call). The other modules are read
+ * once per change of the project (a batch scan reads them once); the analysed file is read anew.
+ */
+export function projectMentionsSqlalchemy(ctx: RuleContext): boolean {
+  if (SQLALCHEMY_NAMES.test(ctx.file.text)) return true;
+  const files = ctx.project.files();
+  const changes = projectChanges(ctx.project, ctx.file.relPath);
+  const memo = projectMentions.get(ctx.project);
+  // The list may hold the analysed file as it was on disk: its own text was read above, so it is left out of the answer.
+  if (memo.files !== files || memo.changes !== changes) {
+    const read = ctx.project.peekFile ?? ctx.project.readFile;
+    memo.files = files;
+    memo.changes = changes;
+    memo.mentioning = files.filter((f) => f.endsWith('.py') && SQLALCHEMY_NAMES.test(read.call(ctx.project, f) ?? ''));
+  }
+  return memo.mentioning.some((f) => f !== ctx.file.relPath);
 }
 
 /** mentionsSqlalchemy's two patterns (for answering it per statement, statements.ts's fileMatches). */

@@ -37,7 +37,7 @@ import { checkHistoryRecords, HISTORY_MESSAGES } from './history-rows';
 import { checkLookupLoops, LOOKUP_LOOP_MESSAGES } from './lookup-loops';
 import { checkSchemaLists } from './schema-lists';
 import { checkSqlAlchemyResponses, grows, queriedModel, SQLALCHEMY_RESPONSE_WORDS } from './sqlalchemy-responses';
-import { modelNamed } from '../../analysis/python/sqlalchemy-models';
+import { modelNamed, projectMentionsSqlalchemy } from '../../analysis/python/sqlalchemy-models';
 import { onlyCuratorsWrite, projectWriters } from '../../analysis/python/model-writers';
 import { MANY_SCHEMA_RESPONSE } from '../../analysis/python/marshmallow-lists';
 import { boundedByOwner, growsWithTime, growthNote, ownerGrowth, type OwnerGrowth } from './owner-growth';
@@ -297,7 +297,7 @@ def export_orders(request):
       checkSqlAlchemyResponses(ctx, tree, sqlAlchemyStatement, (all) => reportedAsExport(tree, all), exportsChecked, (spec) => ctx.report(spec));
     }
     // `return await fetch_all(db, Order)`, `Book.fetch_all()`: a generic helper's rows of the model the call names.
-    if (fileMatches(ctx, MODEL_HELPER_CALL) && !importsDjango(ctx)) checkModelHelperRows(ctx, ctx.python(), (spec) => ctx.report(spec));
+    if (fileMatches(ctx, MODEL_HELPER_CALL) && !importsDjango(ctx) && projectMentionsSqlalchemy(ctx)) checkModelHelperRows(ctx, ctx.python(), (spec) => ctx.report(spec));
     // `shipments = relationship(..., lazy="selectin")` on a table of people: every load of an account loads its history.
     if (fileMatches(ctx, EAGER_LAZY) && !importsDjango(ctx)) checkEagerCollections(ctx, ctx.python(), (spec) => ctx.report(spec));
     // `return user.posts`: a lazy one-to-many relationship of one fetched row handed whole to a response.
