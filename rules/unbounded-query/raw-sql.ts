@@ -82,8 +82,7 @@ export function rawSelects(ctx: RuleContext): RawSelect[] {
     let at: number | undefined;
     if (ts.isPropertyAccessExpression(callee) && (name === 'query' || name === 'execute')) at = 0;
     else if (ts.isPropertyAccessExpression(callee) && name === 'prepare') at = readsAll(call) ? 0 : undefined;
-    // The project's helpers (every module's text) are asked only for a call handed a SELECT: most calls are not.
-    else if (call.arguments.some((a) => /^\s*select\b/i.test(sqlOf(a, call)?.text ?? ''))) at = (helpers ??= sqlHelpers(ctx)).get(name);
+    else at = (helpers ??= sqlHelpers(ctx)).get(name);
     const held = at === undefined ? undefined : sqlOf(call.arguments[at], call);
     if (!held) continue;
     const sql = held.text;
