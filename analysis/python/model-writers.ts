@@ -26,6 +26,7 @@ import { EVENT_MODEL_NAME } from './model-growth';
 import { fewByName } from '../few-by-name';
 import { CURATED, enclosingFunction, indentOf, OFFLINE_PATH, onlyCuratorsCall, type FunctionSpan } from './request-created-models';
 import { lineOutline, type LineOutline } from './line-outline';
+import { isWordChar } from '../char-codes';
 
 /** The kind of code a write is in. */
 /** `volume`: a seed or command generating many rows (Faker, a counted loop, `batch_size`): the table is meant to be large. */
@@ -355,11 +356,6 @@ export function modelAliases(text: string): [string, string][] {
 }
 
 const SPACE = /\s/;
-/** `\w`: an ASCII letter, digit or underscore. */
-function isWordChar(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
-}
-
 function addShare(share: BlockShare, part: BlockShare): void {
   share.sites.push(...part.sites);
   for (const [form, model] of part.formModels) share.formModels.set(form, model);
