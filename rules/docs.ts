@@ -2,7 +2,7 @@
  * Renders a rule id's documentation page (docs/rules/<id>.md) from the rule files' `docs`, merging the
  * implementations that share an id (e.g. n-plus-one for Python and for TypeScript) into one page.
  */
-import type { FileKind, Rule } from './api';
+import type { FileKind, Rule, RuleMeta } from './api';
 
 const LANGUAGE_NAMES: Partial<Record<FileKind, string>> = {
   python: 'Python',
@@ -57,15 +57,12 @@ export function renderRuleDocs(id: string, implementations: readonly Rule[]): st
     out.push(`${h} Why is this bad?`, '', d.whyIsThisBad, '');
     out.push(`${h} Example`, '', `\`${d.example.fileName}\`:`, '', '```' + fenceLanguage(d.example.fileName), d.example.code.trimEnd(), '```', '');
     out.push(`${h} Use instead`, '', `\`${d.useInstead.fileName}\`:`, '', '```' + fenceLanguage(d.useInstead.fileName), d.useInstead.code.trimEnd(), '```', '');
-    const options = Object.entries(rule.meta.options ?? {});
-    if (options.length) {
-      out.push(`${h} Options`, '', '| option | default | meaning |', '|---|---|---|');
-      for (const [name, o] of options) out.push(`| \`${name}\` | \`${JSON.stringify(o.default)}\` | ${o.description} |`);
-      out.push('');
-    }
+    if (!multi) pushOptions(out, h, rule.meta.options);
     if (d.fixSafety) out.push(`${h} Fix safety`, '', d.fixSafety, '');
     if (d.notes) out.push(`${h} Notes`, '', d.notes, '');
   }
+  // An id's implementations share their options (its folder's meta.ts): one table for them all.
+  if (multi) pushOptions(out, '##', first.options);
   // One table for the id: implementations in several languages share their message ids.
   const messages = new Map(implementations.flatMap((r) => Object.entries(r.meta.messages ?? {})));
   if (messages.size) {
@@ -99,4 +96,12 @@ export function renderRuleIndex(byId: ReadonlyMap<string, readonly Rule[]>): str
     );
   }
   return out.join('\n') + '\n';
+}
+
+function pushOptions(out: string[], heading: string, options: RuleMeta['options']): void {
+  const entries = Object.entries(options ?? {});
+  if (!entries.length) return;
+  out.push(`${heading} Options`, '', '| option | default | meaning |', '|---|---|---|');
+  for (const [name, o] of entries) out.push(`| \`${name}\` | \`${JSON.stringify(o.default)}\` | ${o.description} |`);
+  out.push('');
 }

@@ -10,6 +10,7 @@ import { findDeploys } from '../../analysis/deploy/deploys';
 import { Workspace } from '../../analysis/deploy/deploy-files';
 import { clip } from '../shared/format';
 import python from './python';
+import { fileLoggingHandlerMeta } from './meta';
 
 /** Programs that run a Node server (directly or through a package manager's script). */
 const NODE_PROGRAM = /^(node|nodejs|npm|npx|yarn|pnpm|bun|nest|ts-node|tsx|pm2|pm2-runtime|next|nuxt|nuxi)$/;
@@ -24,7 +25,7 @@ const ADVICE: Record<LogFileSink['library'], string> = {
 
 export default defineRule({
   meta: {
-    ...python.meta,
+    ...fileLoggingHandlerMeta,
     kinds: ['typescript', 'javascript'],
     trigger: /winston|pino|bunyan|log4js|morgan/,
     docs: {

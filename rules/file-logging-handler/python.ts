@@ -13,6 +13,7 @@ import { inManagementCommandClass, isManagementCommandFile, isWebAppCode, underM
 import { deployReach } from '../../analysis/deploy/project-reach';
 import { fileDigest, mayHoldWord } from '../../analysis/python/file-digests';
 import { duplicatedLoguruFileSinks } from './loguru';
+import { fileLoggingHandlerMeta } from './meta';
 
 const FILE_HANDLER_CLASS = /(^|\.)\w*FileHandler$/;
 const CONSOLE_HANDLER_CLASS = /(^|\.)(StreamHandler|RichHandler)$/;
@@ -32,17 +33,8 @@ const WEB_LOGGERS = /["'](django|gunicorn|uvicorn|flask|werkzeug|fastapi|starlet
 
 export default defineRule({
   meta: {
-    id: 'file-logging-handler',
+    ...fileLoggingHandlerMeta,
     kinds: ['python'],
-    defaultSeverity: 'warning',
-    fix: 'unsafe',
-    messages: {
-      'duplicated-config': 'Logs every record twice, to {{file}} and the console: remove the "{{handler}}" handler',
-      'duplicated-handler': 'Logs every record twice, to {{file}} and the console: remove this handler',
-      'file-in-container': 'Writes logs to {{file}} in the container ({{keeps}}): log to stdout',
-      'gunicorn-log-file': 'Gunicorn appends its {{log}} log to {{file}}, never rotated: set {{setting}} = "-"',
-      'uwsgi-log-file': 'uWSGI appends its log to {{file}}, never rotated: log to stderr',
-    },
     trigger: /FileHandler|basicConfig|accesslog|errorlog|loguru/,
     docs: {
       summary: 'A containerised web app that logs to files instead of stdout.',

@@ -6,6 +6,7 @@
 import { defineRule, type RuleContext } from '../api';
 import { readIni, uwsgiOptionName, type IniEntry } from '../../analysis/deploy/ini-read';
 import python from './python';
+import { fileLoggingHandlerMeta } from './meta';
 
 /** Options that make uWSGI write its log to a file (`daemonize` does when given a path). */
 const LOG_FILE_OPTIONS = new Set(['logto', 'logto2', 'daemonize', 'daemonize2']);
@@ -17,7 +18,7 @@ const CONTAINER_FILES = /(^|\/)(Dockerfile[^/]*|[^/]*\.Dockerfile|(docker-)?comp
 
 export default defineRule({
   meta: {
-    ...python.meta,
+    ...fileLoggingHandlerMeta,
     kinds: ['ini'],
     trigger: /\b(logto2?|daemonize2?|logger)\s*=/,
     docs: {

@@ -11,6 +11,7 @@ import { importsOf } from '../../analysis/python/imports';
 import { checkFastapiPageSizes, clamped } from './python-fastapi';
 import { checkFlaskPaginate } from './python-flask';
 import { checkLimitOffsetCaps } from './drf-limit-offset';
+import { largePageSizeMeta } from './meta';
 
 const FASTAPI = /fastapi/;
 const PAGINATE_CALL = /\bpaginate\s*\(/;
@@ -20,25 +21,10 @@ const SIZE_ATTRIBUTES = new Set(['page_size', 'max_page_size', 'max_limit', 'def
 
 export default defineRule({
   meta: {
-    id: 'large-page-size',
+    ...largePageSizeMeta,
     kinds: ['python'],
-    defaultSeverity: 'warning',
     fix: 'unsafe',
-    messages: {
-      'client-chosen-drf': 'Serves any ?{{param}}= a client asks, so one request can load the whole table: add max_page_size',
-      'client-chosen-limit': 'Serves any ?{{param}}= a client asks, so one request can load the whole table: add max_limit',
-      'client-chosen-fastapi': 'Serves any ?{{param}}= a client asks, so one request can load the whole table: add le={{max}}',
-      'client-chosen-flask': 'Serves any ?{{param}}= a client asks, so one request can load the whole table: add max_per_page',
-      'client-chosen-page-size': 'Serves any ?{{param}}= a client asks, so one request can load the whole table: cap it at {{max}}',
-      'page-size': 'Loads up to {{rows}} rows per request: use pages of {{suggested}}',
-      'max-page-size': 'Lets one request load up to {{rows}} rows: cap the page size at {{suggested}}',
-    },
     trigger: /page_size|PAGE_SIZE|Paginator|_limit|limit|per_page|paginate|\bsize\b/,
-    options: {
-      threshold: { type: 'number', default: 1000, description: 'Page sizes above this many rows are reported (DRF documents max_page_size = 1000 as its standard cap).' },
-      suggestedPageSize: { type: 'number', default: 100, description: 'The page size the fix sets.' },
-      suggestedMaxPageSize: { type: 'number', default: 500, description: 'The `max_page_size` / `max_limit` the fix sets.' },
-    },
     docs: {
       summary: 'Pagination that loads thousands of rows into memory per request.',
       whatItDoes:

@@ -8,6 +8,7 @@ import { uncappedPageArgs } from './nest-page-args';
 import { uncappedRequestPageSizes } from './request-page-size';
 import { uncappedDtoPageSizes } from './nest-dto-service';
 import { uncappedZodPageSizes } from './trpc-zod-input';
+import { largePageSizeMeta } from './meta';
 
 /**
  * A page-size key read from a request's query, path or body, or a destructured one: worth walking the file for. A
@@ -26,24 +27,15 @@ const DTO_PAGE_SIZE_TEXT = /\.\s*(take|limit)\s*\(|\b(take|limit)\s*[:,}]/;
 
 export default defineRule({
   meta: {
-    id: 'large-page-size',
+    ...largePageSizeMeta,
     kinds: ['typescript', 'javascript'],
-    defaultSeverity: 'warning',
     fix: 'none',
-    messages: {
-      'client-chosen-graphql': 'Serves any {{param}} a GraphQL client asks, so one request can load the whole table: cap it at {{max}}',
-      'client-chosen-nest': 'Serves any ?{{param}}= a client asks, so one request can load the whole table: cap it at {{max}}',
-      'client-chosen-request': 'Serves any {{param}} a client asks, so one request can load the whole table: cap it at {{max}}',
-    },
     // A `take`/`limit` alone (RxJS `take(1)`, UI config objects) matters only beside a DTO or a features class's
     // stored query (`this.queryString.limit`): alone it parsed every Angular component.
     trigger: {
       test: (text) =>
         /@(Args|Query)\s*\(|\.(query|params)\b|\bsearchParams\s*\.\s*get\s*\(|\}\s*=\s*\w+\.body\b|\.body\s*\.\s*(limit|take|per_?page|perPage|page_?size|pageSize)\b/.test(text) ||
         (/\.\s*(take|limit)\s*\(|\b(take|limit)\s*[:,}]/.test(text) && /dto\b|\bthis\.\w+\.(limit|take|per_?page|page_?size|size)\b/i.test(text)),
-    },
-    options: {
-      suggestedMaxPageSize: { type: 'number', default: 500, description: 'The cap the message suggests for a page size the client picks.' },
     },
     docs: {
       summary: 'Pagination that loads thousands of rows into memory per request.',

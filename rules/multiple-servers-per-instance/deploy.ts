@@ -13,17 +13,13 @@ import { inShellConditional } from '../../analysis/deploy/process-chain';
 import { formatMb } from '../../analysis/deploy/platform-limits';
 import { serverOf, type Server } from '../../analysis/deploy/servers';
 import { HOST_CPUS } from '../cpu-derived-workers/common';
+import { multipleServersMeta } from './meta';
 
 export default defineRule({
   meta: {
-    id: 'multiple-servers-per-instance',
+    ...multipleServersMeta,
     kinds: ['procfile', 'dockerfile', 'yaml', 'toml', 'json'],
-    defaultSeverity: 'warning',
     fix: 'none',
-    messages: {
-      'estimated': 'Runs {{count}} app processes in one instance (~{{total}}), so a spike in one kills all: run each as a service',
-      'not-estimated': 'Runs {{count}} app processes in one instance, so a spike in one kills all: run each as a service',
-    },
     trigger: /&|concurrently|npm-run-all|run-p|honcho|foreman|supervisord|pm2|npm|yarn|pnpm|\.sh\b|CMD|ENTRYPOINT/,
     docs: {
       summary: 'One instance whose start command runs several Node or Python app processes side by side.',

@@ -17,6 +17,7 @@ import { callsNamed, keywordArgument } from '../../analysis/python/ast';
 import { joinPath, Workspace } from '../../analysis/deploy/deploy-files';
 import { deploysNotFollowed, findDeploys } from '../../analysis/deploy/deploys';
 import { resolveInWorkspace } from '../../analysis/deploy/process-chain';
+import { multipleServersMeta } from './meta';
 
 const PYTHON = /^python(\d+(\.\d+)?)?$/;
 /** Interpreter options that take a value (`python -W ignore app.py`). */
@@ -24,13 +25,9 @@ const OPTIONS_WITH_VALUE = new Set(['-W', '-X', '-c', '-Q']);
 
 export default defineRule({
   meta: {
-    id: 'multiple-servers-per-instance',
+    ...multipleServersMeta,
     kinds: ['python'],
-    defaultSeverity: 'warning',
     fix: 'none',
-    messages: {
-      'debug-reloader': 'Runs the debug reloader in production: a second process with another copy of the app',
-    },
     trigger: /\b(debug|use_reloader|reload)\s*=\s*True\b/,
     docs: {
       summary: 'One instance whose start command runs several Node or Python app processes side by side.',

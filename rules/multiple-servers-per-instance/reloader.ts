@@ -15,6 +15,7 @@ import { missingAppPackage } from '../../analysis/deploy/missing-app';
 import { inShellConditional } from '../../analysis/deploy/process-chain';
 import { reloaderOf, type Reloader } from '../../analysis/deploy/reloaders';
 import { scriptProcesses } from '../../analysis/deploy/script-processes';
+import { multipleServersMeta } from './meta';
 
 /** `127.0.0.1:8000`, `--host=localhost`, `--bind 127.0.0.1`. */
 const LOOPBACK = /^(--host=|--bind=|-b)?(127\.0\.0\.1|localhost)(:\d+)?$/;
@@ -24,13 +25,9 @@ const DEPLOY_FILE_TYPES = new Set(['procfile', 'dockerfile', 'docker-compose', '
 
 export default defineRule({
   meta: {
-    id: 'multiple-servers-per-instance',
+    ...multipleServersMeta,
     kinds: ['procfile', 'dockerfile', 'yaml', 'toml', 'json', 'shell', 'ini'],
-    defaultSeverity: 'warning',
     fix: 'unsafe',
-    messages: {
-      reloader: 'Runs the code reloader in production: a second process beside the server in every instance',
-    },
     trigger: /--reload|runserver|fastapi|flask|UVICORN_RELOAD/,
     docs: {
       summary: 'One instance whose start command runs several Node or Python app processes side by side.',

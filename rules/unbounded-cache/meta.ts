@@ -1,12 +1,16 @@
 /**
- * unbounded-cache's meta, owned once by its folder: the id, severity and message ids of its Python and
- * TypeScript implementations, which add their file kinds, trigger, fix safety, options and docs.
+ * unbounded-cache's meta, owned once by its folder: the id, severity, options (the sizes the Python fixes give) and
+ * message ids of its Python and TypeScript implementations, which add their file kinds, trigger, fix safety and docs.
  */
 import type { RuleMeta } from '../api';
 
 export const unboundedCacheMeta = {
   id: 'unbounded-cache',
   defaultSeverity: 'warning',
+  options: {
+    suggestedMaxsize: { type: 'number', default: 128, description: 'The maxsize the fix gives lru_cache / functools.cache.' },
+    suggestedMaxEntries: { type: 'number', default: 100, description: 'The max_entries the fix gives st.cache_data / st.cache_resource.' },
+  },
   messages: {
     // Python: memoising decorators, Streamlit caches and session state, module- and class-level containers.
     'functools-cache': '@{{decorator}} keeps every result until the worker restarts: use @lru_cache(maxsize={{maxsize}})',
@@ -23,4 +27,4 @@ export const unboundedCacheMeta = {
     // TypeScript/JavaScript: module-level containers.
     'module-container': 'Module-level {{kind}} {{name}} grows in {{where}}, never capped: use a bounded LRUCache',
   },
-} satisfies Pick<RuleMeta, 'id' | 'defaultSeverity' | 'messages'>;
+} satisfies Pick<RuleMeta, 'id' | 'defaultSeverity' | 'options' | 'messages'>;

@@ -34,10 +34,6 @@ export default defineRule({
     fix: 'unsafe',
     // A cache decorator, session state, a size limit, or a module-/class-level container that a function grows.
     trigger: unboundedCacheTrigger,
-    options: {
-      suggestedMaxsize: { type: 'number', default: 128, description: 'The maxsize the fix gives lru_cache / functools.cache.' },
-      suggestedMaxEntries: { type: 'number', default: 100, description: 'The max_entries the fix gives st.cache_data / st.cache_resource.' },
-    },
     docs: {
       summary: 'Caches and module-level state that grow for as long as the worker process lives.',
       whatItDoes:

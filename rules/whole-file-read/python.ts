@@ -18,6 +18,7 @@ import { RequestValues } from '../../analysis/python/request-values';
 import { flaskContentCap, SMALL_BODY_CAP, streamlitUploadCap } from '../../analysis/python/upload-caps';
 import { shippedSmallFile } from '../../analysis/python/shipped-files';
 import { FileSources, isSmallConfigPath, isStableExpression, isTestFile, scopeOf, type FileSource } from '../../analysis/python/uploads';
+import { wholeFileReadMeta } from './meta';
 
 const CHUNK_SIZE = 65536;
 const BASE64_DECODERS = new Set(['base64.b64decode', 'base64.urlsafe_b64decode', 'base64.standard_b64decode', 'base64.decodebytes']);
@@ -28,33 +29,8 @@ const CALL_NAMES = ['ContentFile', 'read', 'readlines', 'getvalue', 'getbuffer',
 
 export default defineRule({
   meta: {
-    id: 'whole-file-read',
-    messages: {
-      'django-upload': 'Reads the whole upload into memory per request: iterate over .chunks()',
-      'upload-size': 'Reads the whole upload into memory only to measure it: use {{upload}}.size',
-      upload: 'Reads the whole upload into memory per request: read it in chunks',
-      'streamlit-copy': 'Copies the whole upload on top of the copy Streamlit keeps: pass the file object',
-      'streamlit-buffer': 'Hands out the whole upload as one buffer: pass the file object',
-      'readlines-file': 'Loads every line of the file into one list: iterate over the file object instead',
-      'readlines-upload': 'Loads every line of the upload into one list: iterate over the file object instead',
-      file: 'Reads the whole file into memory at once: read it in chunks or iterate over lines',
-      'file-async': 'Reads the whole file into memory at once: read it in chunks',
-      's3-object': 'Reads the whole S3 object into memory per request: stream it with iter_chunks()',
-      'raw-upload': 'Reads the whole upload into memory at once: read it in chunks',
-      stream: 'Reads the whole stream into memory at once: read it in chunks',
-      hash: 'Reads the whole stream into memory just to hash it: feed the hasher in chunks',
-      'download-copy': 'Downloads the whole object into memory and copies it (2x its size): use a temp file',
-      'base64-field': 'Decodes a whole base64 request field in memory (1.75x its size): accept a file upload',
-      'copy-into-content-file': 'Copies {{file}} whole into memory to store it again: pass File({{file}})',
-      'copy-into-zip': 'Copies {{file}} whole into memory to add it to a zip: stream it into ZipFile.open()',
-      'file-response': 'Reads the whole file into memory only to send it: return {{instead}}',
-      'request-body-file': 'Stores the whole raw request body as a file: accept a multipart upload (request.FILES)',
-      'fetched-body': 'Downloads the whole response of a caller-chosen URL into memory: stream it with a size cap',
-      'relayed-body': 'Buffers the whole upstream response to the client\'s query before relaying it: stream it',
-    },
+    ...wholeFileReadMeta,
     kinds: ['python'],
-    defaultSeverity: 'warning',
-    fix: 'unsafe',
     trigger: wholeReadTrigger,
     docs: {
       summary: 'Uploads, files and downloads read into memory in one piece.',

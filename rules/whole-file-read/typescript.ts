@@ -12,6 +12,7 @@ import { resolveImport } from '../../analysis/typescript/imports';
 import { streamReadFix } from './typescript-fix';
 import { jsonStoreReads } from './json-file-store';
 import { chosenAxiosBuffer, chosenFetchBody, FETCH_BODY_METHODS } from './typescript-fetch';
+import { wholeFileReadMeta } from './meta';
 
 const FILE_READERS = new Set(['fs.readFileSync', 'fs.promises.readFile', 'fs.readFile', 'fs-extra.readFileSync', 'fs-extra.readFile']);
 const STREAM_CONSUMERS = new Set(['stream.consumers.buffer', 'stream.consumers.arrayBuffer', 'stream.consumers.blob', 'raw-body', 'get-stream.buffer']);
@@ -19,21 +20,8 @@ const BODY_BUFFERS = new Set(['arrayBuffer', 'blob']);
 
 export default defineRule({
   meta: {
-    id: 'whole-file-read',
-    messages: {
-      'read-file': '{{fn}}() holds {{which}} file whole in memory per request: stream it',
-      'base64-length': 'Decodes a whole base64 request field only to read its length: use Buffer.byteLength()',
-      'base64-field': 'Decodes a whole base64 request field in memory (1.75x its size): accept a file upload',
-      'buffered-body': 'Buffers {{what}} in memory with no size limit: stream it with pipeline()',
-      'buffered-stream': 'Buffers the whole request stream in memory with no size limit: pipe it with pipeline()',
-      'collected-body': 'Collects the whole request body in memory with no size limit: pipe it with pipeline()',
-      'multer-memory': 'Holds the whole upload in memory (multer memory storage, no size limit): use diskStorage()',
-      'json-file-store': 'Reads all of {{file}} per request, a JSON file requests keep growing: use a database',
-      'fetched-body': 'Downloads the whole response of a caller-chosen URL into memory: stream it with a size cap',
-    },
+    ...wholeFileReadMeta,
     kinds: ['typescript', 'javascript'],
-    defaultSeverity: 'warning',
-    fix: 'unsafe',
     // Every finding reads a request (handlers.ts: isRequestObject/requestSource: `req`/`request`, a *Request type,
     // IncomingMessage, Nest's @Req/@Param/@Query/@Body/@UploadedFile): a file naming none is not parsed.
     trigger: {

@@ -36,6 +36,17 @@ describe('rule documentation', () => {
         assert.equal(new Set(impls.map((r) => r.meta.defaultSeverity)).size, 1);
       });
 
+      if (impls.length > 1) {
+        // A rule id spanning languages owns its meta once (its folder's meta.ts): every implementation offers the same
+        // message ids and options, so a fixture's `ruleid: <id>:<message>` and a setting mean one thing.
+        it('shares one set of message ids and options across its implementations', () => {
+          for (const rule of impls.slice(1)) {
+            assert.deepEqual(rule.meta.messages, impls[0].meta.messages, `${rule.meta.kinds.join(',')}: messages`);
+            assert.deepEqual(rule.meta.options, impls[0].meta.options, `${rule.meta.kinds.join(',')}: options`);
+          }
+        });
+      }
+
       for (const rule of impls) {
         const d = rule.meta.docs;
         const where = `${id} (${rule.meta.kinds.join(',')})`;
