@@ -19,6 +19,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Session } from 'node:inspector/promises';
+import { PerformanceObserver } from 'node:perf_hooks';
 import type { Rule } from '../rules/api';
 import { allRules } from '../rules/index';
 import { withoutStatementCaches } from '../analysis/python/statements';
@@ -49,6 +50,8 @@ const { values: args } = parseArgs({
     tail: { type: 'string', default: '0' },
     /** The rules unwrapped (no per-rule timers, whose process.cpuUsage() calls cost ~7% of a profile). */
     untimed: { type: 'boolean', default: false },
+    /** Count the garbage collector's pauses per keystroke (V8's gc entries, by kind) and show them in --tail. */
+    gc: { type: 'boolean', default: false },
   },
 });
 
@@ -107,6 +110,12 @@ async function run(lang: 'python' | 'typescript', dir: string): Promise<void> {
     await profiler.post('Profiler.enable');
     await profiler.post('Profiler.start');
   }
+  /** The collector's pauses over the keystrokes (start, duration, kind), attributed to keystrokes afterwards. */
+  const pauses: { start: number; ms: number; kind: number }[] = [];
+  const gcObserver = args.gc ? new PerformanceObserver((list) => { for (const e of list.getEntries()) pauses.push({ start: e.startTime, ms: e.duration, kind: (e as unknown as { detail: { kind: number } }).detail.kind }); }) : undefined;
+  gcObserver?.observe({ entryTypes: ['gc'] });
+  /** Per keystroke: when it started and ended (performance.now()). */
+  const spans: [number, number][] = [];
   const slotsBefore = statementSlotStats();
   const started = process.cpuUsage();
   const changes: never[] = args.file ? realKeystrokes(text, lang, args.mode, Number(args.edits)) : keystrokeChanges(text, lang, Number(args.edits));
@@ -124,12 +133,21 @@ async function run(lang: 'python' | 'typescript', dir: string): Promise<void> {
     phases.update.push(performance.now() - t);
     analyze();
     phases.total.push(performance.now() - t);
+    spans.push([t, performance.now()]);
     // Without --check only: the fresh analysis would count too.
     const used = process.cpuUsage(cpuAt);
     phases.cpu.push((used.user + used.system) / 1000);
     ruleCpuPerKey.push(new Map([...ruleCpuMs].map(([id, v]) => [id, v.slice(callsBefore.get(id) ?? 0).reduce((a, b) => a + b, 0)])));
   }
   const cpu = process.cpuUsage(started);
+  if (gcObserver) await new Promise((resolve) => setTimeout(resolve, 100)); // the observer's entries arrive later
+  gcObserver?.disconnect();
+  /** Per keystroke: GC milliseconds, minor (scavenge) and major (mark-compact and the rest). */
+  const gcPerKey = spans.map(([a, b]) => {
+    const inside = pauses.filter((g) => g.start >= a && g.start < b);
+    const minor = inside.filter((g) => g.kind === 1).reduce((x, g) => x + g.ms, 0);
+    return { minor, major: inside.reduce((x, g) => x + g.ms, 0) - minor };
+  });
   if (profiler) {
     const { profile } = await profiler.post('Profiler.stop');
     fs.writeFileSync(args['cpu-prof']!, JSON.stringify(profile));
@@ -137,6 +155,10 @@ async function run(lang: 'python' | 'typescript', dir: string): Promise<void> {
   }
   console.log(`${lang}: ${phases.total.length} keystrokes, CPU ${((cpu.user + cpu.system) / 1000 / phases.total.length).toFixed(2)} ms each${args.check ? `, ${mismatches} mismatches with a fresh analysis` : ''}`);
   for (const [k, v] of Object.entries(phases)) console.log(`  ${k.padEnd(10)} ${summary(v)}`);
+  if (args.gc) {
+    const sum = (f: (g: { minor: number; major: number }) => number): number => gcPerKey.reduce((x, g) => x + f(g), 0) / gcPerKey.length;
+    console.log(`  gc         ${summary(gcPerKey.map((g) => g.minor + g.major))}; mean minor ${sum((g) => g.minor).toFixed(2)} ms, major ${sum((g) => g.major).toFixed(2)} ms a keystroke`);
+  }
   const rows = [...ruleMs].map(([id, v]) => [id, v.reduce((a, b) => a + b, 0) / v.length, v] as const).sort((a, b) => b[1] - a[1]);
   const cpuMean = (id: string): number => {
     const v = ruleCpuMs.get(id) ?? [];
@@ -148,7 +170,8 @@ async function run(lang: 'python' | 'typescript', dir: string): Promise<void> {
     for (const { ms, i } of worst) {
       const c = (changes as { range: { start: { line: number } }; text: string }[])[i];
       const rules = [...ruleCpuPerKey[i]].filter(([, v]) => v >= 1).sort((a, b) => b[1] - a[1]).map(([id, v]) => `${id} ${v.toFixed(1)}`).join(', ');
-      console.log(`  keystroke ${String(i).padStart(4)} line ${c.range.start.line + 1} ${c.text ? 'insert' : 'delete'}: CPU ${ms.toFixed(2)} ms (${rules})`);
+      const gc = args.gc ? `, gc ${gcPerKey[i].minor.toFixed(1)} minor + ${gcPerKey[i].major.toFixed(1)} major` : '';
+      console.log(`  keystroke ${String(i).padStart(4)} line ${c.range.start.line + 1} ${c.text ? 'insert' : 'delete'}: CPU ${ms.toFixed(2)} ms, parse ${phases.parse[i].toFixed(1)} ms${gc} (${rules})`);
     }
   }
   for (const [id, mean] of rows.slice(0, 12)) console.log(`  rule ${id.padEnd(34)} wall mean ${mean.toFixed(2)}, CPU mean ${cpuMean(id).toFixed(2)} ${summary(ruleCpuMs.get(id) ?? [])}`);

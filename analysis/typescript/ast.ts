@@ -522,18 +522,53 @@ export function constructorAssigned(access: ts.PropertyAccessExpression): ts.Exp
   let cls: ts.Node | undefined = access.parent;
   while (cls && !ts.isClassDeclaration(cls) && !ts.isClassExpression(cls)) cls = cls.parent;
   if (!cls) return undefined;
-  const name = access.name.text;
-  const values: ts.Expression[] = [];
+  const values = thisAssignments(cls as ts.ClassLikeDeclaration).get(access.name.text);
+  return values?.length === 1 && !ts.isBinaryExpression(values[0]!) ? values[0] : undefined;
+}
+
+/**
+ * `this.<name> = value` assignments anywhere in a class, by name, in document order: the value when the
+ * assignment is directly in the constructor, else the assignment itself. Kept per class member node (and per
+ * decorator or heritage clause), which the incremental reparse reuses when an edit is elsewhere: a keystroke
+ * re-reads only the member it changed, not a whole class per `this.x` call asked about.
+ */
+function thisAssignments(cls: ts.ClassLikeDeclaration): Map<string, ts.Expression[]> {
+  const all = new Map<string, ts.Expression[]>();
+  const add = (part: Map<string, ts.Expression[]>): void => {
+    for (const [name, list] of part) {
+      const to = all.get(name);
+      if (to) append(to, list);
+      else all.set(name, [...list]);
+    }
+  };
+  // The class's own children in forEachChild's order (modifiers and decorators, name, type parameters, heritage
+  // clauses, members), so the values come out in the order a walk of the whole class gave them.
+  ts.forEachChild(cls, (child) => {
+    let part = memberAssignments.get(child);
+    if (!part) memberAssignments.set(child, (part = assignmentsIn(child, cls)));
+    add(part);
+  });
+  return all;
+}
+
+const memberAssignments = new WeakMap<ts.Node, Map<string, ts.Expression[]>>();
+
+function assignmentsIn(root: ts.Node, cls: ts.ClassLikeDeclaration): Map<string, ts.Expression[]> {
+  const out = new Map<string, ts.Expression[]>();
   const visit = (n: ts.Node): void => {
-    if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isPropertyAccessExpression(n.left) && n.left.expression.kind === ts.SyntaxKind.ThisKeyword && n.left.name.text === name) {
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isPropertyAccessExpression(n.left) && n.left.expression.kind === ts.SyntaxKind.ThisKeyword) {
       let owner: ts.Node | undefined = n.parent;
       while (owner && owner !== cls && !isFunctionNode(owner)) owner = owner.parent;
-      values.push(owner && ts.isConstructorDeclaration(owner) ? n.right : n);
+      const name = n.left.name.text;
+      const list = out.get(name);
+      const value = owner && ts.isConstructorDeclaration(owner) ? n.right : n;
+      if (list) list.push(value);
+      else out.set(name, [value]);
     }
     ts.forEachChild(n, visit);
   };
-  visit(cls);
-  return values.length === 1 && !ts.isBinaryExpression(values[0]!) ? values[0] : undefined;
+  visit(root);
+  return out;
 }
 
 /** The decorators of a node (classes, members, parameters), as call names: `@Controller('x')` -> 'Controller'. */

@@ -127,10 +127,13 @@ function findHandlers(sf: ts.SourceFile): Set<FunctionNode> {
 
   collectDeclaredHandlers(index.classes, index.functions, found);
 
-  // Functions of this file that handlers call, transitively.
+  // Functions of this file that handlers call, transitively: none when the file has no handler (a driver, a
+  // service), whose calls are then not resolved at all.
+  if (found.size === 0) return found;
   const localCalls: { call: ts.CallExpression; target: FunctionNode }[] = [];
+  const methodsOf = new Map<ts.ClassLikeDeclaration, Map<string, ts.MethodDeclaration>>();
   for (const call of index.calls) {
-    const target = calledFunction(call);
+    const target = calledFunction(call, methodsOf);
     if (target) localCalls.push({ call, target });
   }
   for (let changed = true; changed; ) {
@@ -222,17 +225,26 @@ function isResolverMapMember(fn: FunctionNode): boolean {
   return ts.isPropertyAssignment(holder) && /^(Query|Mutation|Subscription)$/.test(holder.name.getText());
 }
 
-/** The function declared in this file that a call invokes by name (`helper()`, `this.helper()`). */
-function calledFunction(call: ts.CallExpression): FunctionNode | undefined {
+/**
+ * The function declared in this file that a call invokes by name (`helper()`, `this.helper()`). `methodsOf`: each
+ * class's methods with a body by name (the first of a name), listed once per file version instead of per call.
+ */
+function calledFunction(call: ts.CallExpression, methodsOf: Map<ts.ClassLikeDeclaration, Map<string, ts.MethodDeclaration>>): FunctionNode | undefined {
   const callee = unwrap(call.expression);
   if (ts.isIdentifier(callee)) return callee.text === 'require' ? undefined : functionValue(callee);
   if (ts.isPropertyAccessExpression(callee) && callee.expression.kind === ts.SyntaxKind.ThisKeyword) {
     let cls: ts.Node | undefined = call.parent;
     while (cls && !ts.isClassLike(cls)) cls = cls.parent;
     if (!cls) return undefined;
-    for (const m of (cls as ts.ClassLikeDeclaration).members) {
-      if (ts.isMethodDeclaration(m) && m.name.getText() === callee.name.text && m.body) return m;
+    let methods = methodsOf.get(cls as ts.ClassLikeDeclaration);
+    if (!methods) {
+      methods = new Map();
+      for (const m of (cls as ts.ClassLikeDeclaration).members) {
+        if (ts.isMethodDeclaration(m) && m.body && !methods.has(m.name.getText())) methods.set(m.name.getText(), m);
+      }
+      methodsOf.set(cls as ts.ClassLikeDeclaration, methods);
     }
+    return methods.get(callee.name.text);
   }
   return undefined;
 }

@@ -4,6 +4,7 @@
  * calls its function once per row.
  */
 import { ts } from 'ts-morph';
+import { indexOf } from './ast';
 
 const SK = ts.SyntaxKind;
 
@@ -17,30 +18,15 @@ export function namedFunctionOf(node: ts.Node): ts.MethodDeclaration | ts.Functi
   return undefined;
 }
 
-const CALLS = new WeakMap<ts.SourceFile, ts.CallExpression[]>();
-
-/** Every call expression of the file, collected once per tree. */
-function callsOf(sf: ts.SourceFile): ts.CallExpression[] {
-  let calls = CALLS.get(sf);
-  if (!calls) {
-    const out: ts.CallExpression[] = [];
-    const visit = (n: ts.Node): void => {
-      if (ts.isCallExpression(n)) out.push(n);
-      ts.forEachChild(n, visit);
-    };
-    visit(sf);
-    CALLS.set(sf, (calls = out));
-  }
-  return calls;
-}
-
 /** The calls of `fn` in its file: `this.name(...)` inside its own class, or `name(...)` for a top-level function. */
 export function callsOfHelper(fn: ts.MethodDeclaration | ts.FunctionDeclaration): ts.CallExpression[] {
   const name = fn.name && ts.isIdentifier(fn.name) ? fn.name.text : undefined;
   if (!name) return [];
   const sf = fn.getSourceFile();
   const cls = ts.isMethodDeclaration(fn) ? fn.parent : undefined;
-  return callsOf(sf).filter((call) => {
+  // The file's call index (kept per class member and top-level statement across keystrokes), not a walk of the
+  // whole tree per version: calls inside type annotations, which never run, are the only ones it leaves out.
+  return indexOf(sf).calls.filter((call) => {
     const callee = call.expression;
     if (cls) {
       if (!ts.isPropertyAccessExpression(callee) || callee.expression.kind !== SK.ThisKeyword || callee.name.text !== name) return false;

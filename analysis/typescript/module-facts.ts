@@ -53,8 +53,9 @@ export interface ModuleFacts {
 }
 
 /**
- * The facts of a module. `withRequests: false` leaves out which calls run per request (false for all): the analysed
- * file's own facts, where only its units, local calls and exports are asked for, on every keystroke.
+ * The facts of a module. `withRequests: false` leaves out which calls run per request (false for all) and the calls
+ * through imports (`calls` stays empty): the analysed file's own facts, where only its units, local calls and exports
+ * are asked for, on every keystroke.
  */
 export function moduleFacts(sf: ts.SourceFile, relPath: string, withRequests = true): ModuleFacts {
   const facts: ModuleFacts = { units: new Set(), exports: new Map(), instances: new Map(), reexports: [], calls: [], localCalls: [], client: hasDirective(sf, 'use client') };
@@ -194,7 +195,9 @@ export function moduleFacts(sf: ts.SourceFile, relPath: string, withRequests = t
     if (!head) return;
     const binding = imports.get(head.text);
     if (binding) {
-      if (shadowed(head)) return;
+      // The analysed file's own facts (withRequests false) are asked for local calls and exports only: its calls
+      // into other modules, each with a scope look-up and a line, are left out on every keystroke.
+      if (!withRequests || shadowed(head)) return;
       const paths = importPaths(binding, member);
       if (paths.length) facts.calls.push({ specifier: binding.specifier, paths, from: unitOf(node), request: requestHere(node), line: sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1 });
       return;

@@ -6,7 +6,8 @@
  */
 import { ts } from 'ts-morph';
 import type { RuleContext } from '../api';
-import { unwrap } from '../../analysis/typescript/ast';
+import { TreeSlot } from '../../analysis/cache';
+import { indexOf, unwrap } from '../../analysis/typescript/ast';
 import { PAGE_SIZE_ARGS, argsFieldDecorators, capped, pageSizeAliases } from './nest-page-args';
 
 /** class-validator / class-transformer decorators that mark a field as a validated request input. */
@@ -27,32 +28,66 @@ export interface DtoPageSize {
 
 export function uncappedDtoPageSizes(ctx: RuleContext, sf: ts.SourceFile): DtoPageSize[] {
   const out: DtoPageSize[] = [];
-  const visit = (n: ts.Node): void => {
-    if (ts.isMethodDeclaration(n) && n.body && ts.isClassLike(n.parent)) {
-      // Every report is at a `take`/`limit` the method's own text spells: a method without one is not walked.
-      if (!TAKE_OR_LIMIT.test(n.body.getText())) return;
-      for (const p of n.parameters) {
-        if (!ts.isIdentifier(p.name) || !p.type || !ts.isTypeReferenceNode(p.type)) continue;
-        for (const { field, local } of pageFieldsRead(n.body, p.name.text)) {
-          const decorators = argsFieldDecorators(ctx, p.type, field);
-          if (!decorators || !VALIDATED_FIELD.test(decorators) || BOUNDED_FIELD.test(decorators)) continue;
-          const aliases = pageSizeAliases(n.body, local, true);
-          if (capped(n.body, local) || aliases.some((a) => capped(n.body!, a.name))) continue;
-          const read = readAt(n.body, local);
-          if (read) {
-            out.push({ ...read, name: field, readIn: n.name.getText() });
-            continue;
-          }
-          // `const take = limit || DEFAULT; ... take: take`: reported where the default is chosen and the cap belongs.
-          const alias = aliases.find((a) => readAt(n.body!, a.name));
-          if (alias) out.push({ start: alias.decl.getStart(), end: alias.decl.getEnd(), name: field, readIn: n.name.getText() });
-        }
-      }
-      return;
+  for (const fn of indexOf(sf).functions) {
+    if (!isServiceMethod(fn) || insideServiceMethod(fn)) continue;
+    for (const c of methodCandidates(fn)) {
+      // The DTO's field decorators read the file's text and the project: asked only for a method's uncapped reads.
+      const decorators = argsFieldDecorators(ctx, c.type, c.field);
+      if (!decorators || !VALIDATED_FIELD.test(decorators) || BOUNDED_FIELD.test(decorators)) continue;
+      out.push({ start: fn.pos + c.start, end: fn.pos + c.end, name: c.field, readIn: c.readIn });
     }
-    ts.forEachChild(n, visit);
-  };
-  visit(sf);
+  }
+  return out;
+}
+
+/** A method with a body of a class: where the reads are looked for (a walk from the file stopped at each). */
+function isServiceMethod(n: ts.Node): n is ts.MethodDeclaration & { body: ts.Block } {
+  return ts.isMethodDeclaration(n) && n.body !== undefined && ts.isClassLike(n.parent);
+}
+
+/** Inside another service method (a class expression in its body): not looked at, as the walk never got there. */
+function insideServiceMethod(n: ts.Node): boolean {
+  for (let p = n.parent; p; p = p.parent) if (isServiceMethod(p)) return true;
+  return false;
+}
+
+/** A read of a DTO parameter's page-size field that nothing in the method caps, offsets from the method's `pos`. */
+interface Candidate {
+  type: ts.TypeReferenceNode;
+  field: string;
+  start: number;
+  end: number;
+  readIn: string;
+}
+
+/**
+ * What the method alone says (its parameters, reads, caps and aliases), kept per method node: the incremental
+ * reparse reuses an untouched method's node, so a keystroke re-reads only the method it changed.
+ */
+const CANDIDATES = new TreeSlot<Candidate[]>('large-page-size: uncapped DTO page-size reads of a method node');
+
+function methodCandidates(n: ts.MethodDeclaration & { body: ts.Block }): Candidate[] {
+  return CANDIDATES.get(n, () => readsOfMethod(n));
+}
+
+function readsOfMethod(n: ts.MethodDeclaration & { body: ts.Block }): Candidate[] {
+  const out: Candidate[] = [];
+  // Every report is at a `take`/`limit` the method's own text spells: a method without one is not walked.
+  if (!TAKE_OR_LIMIT.test(n.body.getText())) return out;
+  const body = n.body;
+  for (const p of n.parameters) {
+    if (!ts.isIdentifier(p.name) || !p.type || !ts.isTypeReferenceNode(p.type)) continue;
+    for (const { field, local } of pageFieldsRead(body, p.name.text)) {
+      const aliases = pageSizeAliases(body, local, true);
+      if (capped(body, local) || aliases.some((a) => capped(body, a.name))) continue;
+      const at = readAt(body, local) ?? (() => {
+        // `const take = limit || DEFAULT; ... take: take`: reported where the default is chosen and the cap belongs.
+        const alias = aliases.find((a) => readAt(body, a.name));
+        return alias ? { start: alias.decl.getStart(), end: alias.decl.getEnd() } : undefined;
+      })();
+      if (at) out.push({ type: p.type, field, start: at.start - n.pos, end: at.end - n.pos, readIn: n.name.getText() });
+    }
+  }
   return out;
 }
 
