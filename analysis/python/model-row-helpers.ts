@@ -82,6 +82,28 @@ export function modelRowHelperCall(ctx: RuleContext, tree: Tree, call: Node): Mo
   return undefined;
 }
 
+/**
+ * What `modelRowHelperCall` needs of the call before it asks the project: a model-like argument, or a method (not one
+ * SQLAlchemy or pydantic gives every model) called on a class or an instance of one (`self.repo.all()`,
+ * `db.session.query(...).all()`, `request.args.get(...)` are never helper calls), so that it may run before the rows'
+ * way to a response is followed. Without `tree`, from the call alone (any name may be an instance: a per-statement
+ * answer); with it, as `modelRowHelperCall` reads the receiver (`logger.info(...)` is not one unless the function or
+ * the module binds `logger` to a capitalised call).
+ */
+export function mayBeModelRowHelperCall(call: Node, tree?: Tree): boolean {
+  const callee = call.childForFieldName('function');
+  if (!callee || (callee.type !== 'identifier' && callee.type !== 'attribute')) return false;
+  if (modelArguments(call).length > 0) return true;
+  const receiver = callee.type === 'attribute' ? callee.childForFieldName('object') : undefined;
+  if (!receiver || FRAMEWORK_METHODS.test(callee.childForFieldName('attribute')?.text ?? '')) return false;
+  if (tree) return classReceiver(tree, receiver) !== undefined;
+  if (receiver.type === 'identifier') return true;
+  // classReceiver's other shape: `BookRepo(db).all()`.
+  const value = receiver.type === 'await' ? receiver.namedChildren[0] : receiver;
+  const fn = value?.type === 'call' ? value.childForFieldName('function') : undefined;
+  return fn?.type === 'identifier' && /^[A-Z]/.test(fn.text);
+}
+
 /** How a method is called on a class: the class's name node and, for an instance, the constructor call. */
 interface ClassReceiver {
   name: Node;

@@ -22,17 +22,37 @@ import { uniqueKeysOf } from '../../analysis/typescript/unique-keys';
 import { addedByAnyUser, addedOutsideAdmins } from '../../analysis/typescript/table-writers';
 import { fewByName } from '../../analysis/few-by-name';
 import { readsAll, sqlHelpers } from '../../analysis/typescript/sql-helpers';
+import { isWordChar } from '../../analysis/char-codes';
 
 /** Cheap tests of a file before the parse. */
 const SELECT_CALL = /\.(query|execute)\s*(<[^>]*>)?\s*\(\s*[`'"]\s*select\b/i;
 const SELECT_TEXT = /[`'"]\s*select\b[^`'"]*\bfrom\b/i;
 
+/** A member named as a driver method that runs SQL (`db.query`, `pool\n  .execute`, `db.prepare`): any call rawSelects follows without the project's helpers. */
+const DRIVER_MEMBER = /\.\s*(query|execute|prepare)\b/;
+
 /**
  * The file may run a raw SELECT: a `.query('select ...')` call, or a SELECT ... FROM spelt in a string (SQL kept in a
- * variable, or handed to a project helper), which the parse then matches with a call that runs it.
+ * variable, or handed to a project helper) in a file that names a driver method or one of the project's SQL helpers,
+ * which the parse then matches with a call that runs it. A React component whose placeholder text reads
+ * `SELECT ... FROM` names neither: parsing it would load the TypeScript compiler in a scan that needs it nowhere else.
  */
-export function mayRunRawSelect(text: string): boolean {
-  return SELECT_CALL.test(text) || SELECT_TEXT.test(text);
+export function mayRunRawSelect(ctx: RuleContext): boolean {
+  const text = ctx.file.text;
+  if (SELECT_CALL.test(text)) return true;
+  if (!SELECT_TEXT.test(text)) return false;
+  if (DRIVER_MEMBER.test(text)) return true;
+  for (const name of sqlHelpers(ctx).keys()) if (namesWord(text, name)) return true;
+  return false;
+}
+
+/** `name` in the text with no identifier character (`\w`, `$`) on either side. */
+function namesWord(text: string, name: string): boolean {
+  const inName = (c: number) => isWordChar(c) || c === 36;
+  for (let at = text.indexOf(name); at >= 0; at = text.indexOf(name, at + 1)) {
+    if (!inName(text.charCodeAt(at - 1)) && !inName(text.charCodeAt(at + name.length))) return true;
+  }
+  return false;
 }
 
 /** Tables whose rows pile up with use (the same words the ORM check reads as append-only). */

@@ -231,7 +231,7 @@ export default router;
   check(ctx) {
     if (isOfflineFile(ctx.file.relPath)) return;
     const limit = ctx.options.suggestedLimit as number;
-    if (mayRunRawSelect(ctx.file.text)) {
+    if (mayRunRawSelect(ctx)) {
       for (const found of rawSelects(ctx)) {
         const { what, detail } = describeRawSelect(found);
         ctx.report({ start: found.start, end: found.call.getEnd(), messageId: 'unbounded', data: { what: clip(what, 56) }, detail, table: found.table });

@@ -17,7 +17,8 @@ import type { Tree } from 'web-tree-sitter';
 import type { ReportSpec, RuleContext } from '../api';
 import { ancestor, callsNamed } from '../../analysis/python/ast';
 import { readScopeOf } from '../../analysis/python/django-querysets';
-import { modelRowHelperCall } from '../../analysis/python/model-row-helpers';
+import { mayBeModelRowHelperCall, modelRowHelperCall } from '../../analysis/python/model-row-helpers';
+import { statementCachesEnabled } from '../../analysis/cache';
 import { StatementFindingsCache, statementMatches, topLevelStatements } from '../../analysis/python/statements';
 import { underMainGuard } from '../../analysis/python/web-context';
 import { grows, reachesResponse } from './sqlalchemy-responses';
@@ -36,12 +37,15 @@ const MODEL_HELPER_TEXT = /^(?:[\w.]+\([^\n]*?[(,=]\s*(?:[a-z_]\w*\.)?[A-Z]\w*[a
 const candidatesCache = new StatementFindingsCache<true>('unbounded-queryset: generic model helper calls');
 
 export function checkModelHelperRows(ctx: RuleContext, tree: Tree, report: (spec: ReportSpec) => void): void {
+  const wholeModule = statementCachesEnabled() ? undefined : tree;
   for (const statement of topLevelStatements(tree)) {
     if (!statementMatches(statement, /\(/)) continue;
     const candidates: ReportSpec[] = [];
     candidatesCache.check({ report: (spec) => candidates.push(spec) }, statement, '', () => true, (found) => {
       for (const call of callsNamed(tree, statement.text, ANY_NAME, statement.start)) {
-        if (!MODEL_HELPER_TEXT.test(call.text)) continue;
+        // The call's own shape first (following its rows to a response costs more); the whole module's bindings only
+        // where nothing is kept per statement.
+        if (!MODEL_HELPER_TEXT.test(call.text) || !mayBeModelRowHelperCall(call, wholeModule)) continue;
         const fn = ancestor(call, 'function_definition');
         if (!fn || underMainGuard(call)) continue;
         const how = reachesResponse(call, readScopeOf(call), fn, 0, true);

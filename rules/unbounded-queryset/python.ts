@@ -297,7 +297,10 @@ def export_orders(request):
       checkSqlAlchemyResponses(ctx, tree, sqlAlchemyStatement, (all) => reportedAsExport(tree, all), exportsChecked, (spec) => ctx.report(spec));
     }
     // `return await fetch_all(db, Order)`, `Book.fetch_all()`: a generic helper's rows of the model the call names.
-    if (fileMatches(ctx, MODEL_HELPER_CALL) && !importsDjango(ctx) && projectMentionsSqlalchemy(ctx)) checkModelHelperRows(ctx, ctx.python(), (spec) => ctx.report(spec));
+    // (In a batch scan the project's answer first: it is false in most projects, and importsDjango parses the module; in the
+    // language server the tree is there already, and the project's answer searches the whole text on each keystroke.)
+    const sqlalchemyOnly = () => (statementCachesEnabled() ? !importsDjango(ctx) && projectMentionsSqlalchemy(ctx) : projectMentionsSqlalchemy(ctx) && !importsDjango(ctx));
+    if (fileMatches(ctx, MODEL_HELPER_CALL) && sqlalchemyOnly()) checkModelHelperRows(ctx, ctx.python(), (spec) => ctx.report(spec));
     // `shipments = relationship(..., lazy="selectin")` on a table of people: every load of an account loads its history.
     if (fileMatches(ctx, EAGER_LAZY) && !importsDjango(ctx)) checkEagerCollections(ctx, ctx.python(), (spec) => ctx.report(spec));
     // `return user.posts`: a lazy one-to-many relationship of one fetched row handed whole to a response.
