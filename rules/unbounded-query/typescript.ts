@@ -306,8 +306,9 @@ function keysOfUnboundedParents(ctx: RuleContext, q: OrmCall, limit: number): bo
  * in the project calls (uncalled.ts).
  */
 function servesRequests(ctx: RuleContext, node: ts.Node): boolean | RequestCaller {
-  // a server action is a public POST endpoint whether or not a component of the project calls it
-  if (inServerAction(node)) return true;
+  // a server action is a public POST endpoint whether or not a component of the project calls it, once the build
+  // sees it: an exported action no module imports while its siblings are imported gets no action id
+  if (inServerAction(node)) return !neverCalled(ctx, node);
   const served = inRequestHandler(node, ctx.file.relPath) ? true : reachedFromRequests(ctx, node) ?? false;
   // a method or exported function nothing in the project calls (a handler no router mounts) runs in no deploy
   return served && !neverCalled(ctx, node) ? served : false;
@@ -551,8 +552,11 @@ interface UnboundedInclude {
   model: string;
 }
 
-/** Related rows that pile up with time: what each owner does (APPEND_ONLY) and what people post and write. */
-const GROWING_RELATION = /post|comment|review|rating|repl(y|ies)|answer|reaction|payment|invoice|purchas/i;
+/**
+ * Related rows that pile up with time: what each owner does (APPEND_ONLY), what people post and write, and what each
+ * user adds to a shared row (votes, likes, follows: one per user, as many as the row has users).
+ */
+const GROWING_RELATION = /post|comment|review|rating|repl(y|ies)|answer|reaction|payment|invoice|purchas|vote|like(?!l)|follow/i;
 
 /**
  * A model of rows that pile up (GROWING_RELATION, APPEND_ONLY). "Session" alone names one only for a login session (a
