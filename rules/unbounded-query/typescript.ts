@@ -33,6 +33,7 @@ import { unboundedTypeormRelation } from './typeorm-relations';
 import { openItemsOfOneParty } from './open-work';
 import { keysOfUnboundedList } from './listed-parents';
 import { cappedByCount } from './count-cap';
+import { whereBranches } from './where-branches';
 import { searchedInMemory } from './searched-relation';
 import { mayLookUp, unboundedLookups } from './mongo-lookup';
 import { drizzleReads, mayReadDrizzle, unboundedWith, type DrizzleCondition, type DrizzleRead } from './drizzle';
@@ -291,7 +292,20 @@ export default router;
  */
 function judgedBounded(ctx: RuleContext, q: OrmCall, limit: number, nested = false): boolean {
   const listed = loadsListedKeys(q) && (nested || !keysOfUnboundedParents(ctx, q, limit));
-  return listed || findsByUniqueKey(q) || matchesFewRows(ctx, q) || scopedToOneOwner(q) || groupedByOneColumn(q) || isReferenceData(ctx, q) || selectsFewByFlag(q) || openWorkOfOneParty(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q) || boundedByItsModel(ctx, q) || seededOnly(ctx, q) || cappedByCount(q) || readsSingletonTable(ctx, q);
+  return listed || findsByUniqueKey(q) || matchesFewRows(ctx, q) || scopedToOneOwner(q) || groupedByOneColumn(q) || isReferenceData(ctx, q) || selectsFewByFlag(q) || openWorkOfOneParty(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q) || boundedByItsModel(ctx, q) || seededOnly(ctx, q) || cappedByCount(q) || readsSingletonTable(ctx, q) || (!nested && everyBranchBounded(ctx, q, limit));
+}
+
+/**
+ * A where of alternatives, each judged as a where of its own (where-branches.ts): TypeORM's `where: [{ userOneId: user.id },
+ * { userTwoId: user.id }]`, a where that is only `OR`/`$or`; bounded when every alternative is.
+ */
+function everyBranchBounded(ctx: RuleContext, q: OrmCall, limit: number): boolean {
+  const branches = whereBranches(q, whereOf(q));
+  return branches !== undefined && branches.every((branch) => {
+    const alternative: OrmCall = { ...q };
+    MATCH_STAGE.set(alternative, branch);
+    return judgedBounded(ctx, alternative, limit, true);
+  });
 }
 
 function keysOfUnboundedParents(ctx: RuleContext, q: OrmCall, limit: number): boolean {
