@@ -43,7 +43,7 @@ export interface ModelKeys {
 const MAX_FILES = 4000;
 const SOURCE = /\.[cm]?[jt]sx?$/;
 const SKIP = /(^|\/)(node_modules|dist|build|\.next|out|coverage|vendor)\/|\.d\.ts$|\.min\.js$/;
-const DECLARES_MODELS = /@Entity\b|@Table\b|@Schema\b|EntitySchema\b|\.define\s*\(|\.init\s*\(|Schema\s*\(/;
+const DECLARES_MODELS = /@Entity\b|@Table\b|@Schema\b|EntitySchema\b|\.define\s*\(|\.init\s*\(|Schema\s*(<[^>()]*>\s*)?\(/; // `new Schema<IEvent>(...)`: the TypeScript form
 const PRIMARY_DECORATORS = /^(PrimaryColumn|PrimaryGeneratedColumn|ObjectIdColumn|PrimaryKey|Unique)$/;
 
 const digests = new FileVersionSlot<Map<string, ModelKeys>>('ts-unique-keys', 400);

@@ -14,6 +14,7 @@
  * bucket's uploads stay reported, and so does a where that drops the parent on one path
  * (`...(isTeacher ? { teacherId } : {})`).
  */
+import { boundedByParentCapacity } from '../../analysis/typescript/parent-capacity';
 import { ts } from 'ts-morph';
 import type { RuleContext } from '../api';
 import { declarationOf, propertyName, unwrap } from '../../analysis/typescript/ast';
@@ -47,6 +48,8 @@ export function childrenOfOneParent(ctx: RuleContext, q: OrmCall, modelName: str
       if (parent === undefined) return false;
       // One order's vouchers, payments and status steps: what the workflow of one transaction makes.
       if (childOfTransaction(parent, shape.name)) return true;
+      // One event's tickets, bookings and registrations: at most the places the event declares (`totalSeats`).
+      if (boundedByParentCapacity(ctx, q.orm, shape.name, parent)) return true;
       // `OrderLine` of one order: the parent's name in the child's says nothing of the lines' growth.
       const own = ownName(shape.name, parent);
       if (grows(own) || PILES_UP.test(own)) return false;
