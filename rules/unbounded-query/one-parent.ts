@@ -14,7 +14,6 @@
  * bucket's uploads stay reported, and so does a where that drops the parent on one path
  * (`...(isTeacher ? { teacherId } : {})`).
  */
-import { boundedByParentCapacity } from '../../analysis/typescript/parent-capacity';
 import { ts } from 'ts-morph';
 import type { RuleContext } from '../api';
 import { declarationOf, propertyName, unwrap } from '../../analysis/typescript/ast';
@@ -24,6 +23,8 @@ import { accountModel, childOfTransaction, contentSpace, ownName, participantKey
 import { ADMIN_ROLE } from '../../analysis/typescript/nest-admin-only';
 import type { PrismaModel } from '../../analysis/typescript/prisma-schema';
 import type { OrmCall } from '../../analysis/typescript/orm';
+import { addedByAnyUser } from '../../analysis/typescript/table-writers';
+import { boundedByParentCapacity } from '../../analysis/typescript/parent-capacity';
 
 type Defined = (id: ts.Identifier) => boolean;
 
@@ -237,5 +238,7 @@ export function namedCatalogue(ctx: RuleContext, q: OrmCall, modelName: string, 
   // (A Prisma list of users, `User User[]`, is who uses a row, not who made it.)
   if ([...shape.fields].some((f) => /^e_?mail$/i.test(f) || (MADE_BY.test(f) && !shape.prisma?.model.fields.get(f)?.list))) return false;
   const stringField = (f: string): boolean => { const field = shape.prisma?.model.fields.get(f); return field === undefined ? !shape.prisma : field.type === 'String' && !field.list; };
-  return [...shape.unique].some((f) => LABEL.test(f) && stringField(f));
+  if (![...shape.unique].some((f) => LABEL.test(f) && stringField(f))) return false;
+  // names anyone signed in may add (an open create route: a music library's albums) are not a curator's catalogue
+  return !addedByAnyUser(ctx, name);
 }

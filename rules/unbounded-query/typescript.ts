@@ -34,6 +34,7 @@ import { openItemsOfOneParty } from './open-work';
 import { keysOfUnboundedList } from './listed-parents';
 import { cappedByCount } from './count-cap';
 import { whereBranches } from './where-branches';
+import { keptAsOneRow } from './singleton-table';
 import { searchedInMemory } from './searched-relation';
 import { mayLookUp, unboundedLookups } from './mongo-lookup';
 import { drizzleReads, mayReadDrizzle, unboundedWith, type DrizzleCondition, type DrizzleRead } from './drizzle';
@@ -292,7 +293,7 @@ export default router;
  */
 function judgedBounded(ctx: RuleContext, q: OrmCall, limit: number, nested = false): boolean {
   const listed = loadsListedKeys(q) && (nested || !keysOfUnboundedParents(ctx, q, limit));
-  return listed || findsByUniqueKey(q) || matchesFewRows(ctx, q) || scopedToOneOwner(q) || groupedByOneColumn(q) || isReferenceData(ctx, q) || selectsFewByFlag(q) || openWorkOfOneParty(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q) || boundedByItsModel(ctx, q) || seededOnly(ctx, q) || cappedByCount(q) || readsSingletonTable(ctx, q) || (!nested && everyBranchBounded(ctx, q, limit));
+  return listed || findsByUniqueKey(q) || matchesFewRows(ctx, q) || scopedToOneOwner(q) || groupedByOneColumn(q) || isReferenceData(ctx, q) || selectsFewByFlag(q) || openWorkOfOneParty(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q) || boundedByItsModel(ctx, q) || seededOnly(ctx, q) || cappedByCount(q) || readsSingletonTable(ctx, q) || keptAsOneRow(q) || (!nested && everyBranchBounded(ctx, q, limit));
 }
 
 /**
