@@ -305,8 +305,18 @@ function everyBranchBounded(ctx: RuleContext, q: OrmCall, limit: number): boolea
   return branches !== undefined && branches.every((branch) => {
     const alternative: OrmCall = { ...q };
     MATCH_STAGE.set(alternative, branch);
-    return judgedBounded(ctx, alternative, limit, true);
+    // what the branch's own keys say (the model-wide judgements were asked of the read already); listed keys only as
+    // the rows' own ids (`{ id: In(ids) }`): a list of parents (`{ user: { $in: following } }`) is a feed
+    return (
+      findsByUniqueKey(alternative) || scopedToOneOwner(alternative) || (loadsListedKeys(alternative) && listsOwnIds(branch)) || selectsFewByFlag(alternative) ||
+      openWorkOfOneParty(alternative) || overlapsOnePeriod(alternative) || inTimeWindow(ctx, alternative)
+    );
   });
+}
+
+/** Every key of the where is the rows' own id: `{ id: In(ids) }`, `{ _id: { $in: ids } }`. */
+function listsOwnIds(where: ts.ObjectLiteralExpression): boolean {
+  return where.properties.every((p) => /^_?id$/.test(p.name ? propertyName(p.name) ?? '' : ''));
 }
 
 function keysOfUnboundedParents(ctx: RuleContext, q: OrmCall, limit: number): boolean {
@@ -1197,9 +1207,10 @@ function isReferenceData(ctx: RuleContext, q: OrmCall): boolean {
 
 /**
  * Tables that grow with time for each owner: logs, audit trails, events, sessions, messages, history, and the
- * records of what one user does (orders, expenses, transactions, bookings, payments, purchases, readings, rides and trips).
+ * records of what one user does (orders, expenses, transactions, bookings, payments, purchases, readings, rides and trips,
+ * the games and matches they play).
  */
-const APPEND_ONLY = /(audit|log|event|histor|message|notification|session|entr(y|ies)|visit|click|pageview|metric|tracking|order|expense|transaction|booking|reservation|payment|receipt|purchase|reading|(?<!over|b|p)ride(?!r(?!e))|(?<!s)trip)/i;
+const APPEND_ONLY = /(audit|log|event|histor|message|notification|session|entr(y|ies)|visit|click|pageview|metric|tracking|order|expense|transaction|booking|reservation|payment|receipt|purchase|reading|(?<!over|b|p)ride(?!r(?!e))|(?<!s)trip|game(?!rs?$)|(?<!s)match(?!ing))/i;
 
 /**
  * False for a value that may be undefined: `x ?? undefined`, an optional parameter. ORMs drop an undefined filter
