@@ -101,15 +101,15 @@ export default defineRule({
         '`INSERT INTO ${table}`, a stored procedure) counts as a write of every table. ' +
         'It also finds a bound the client picks with no maximum: `take: Number(query.limit) || 10` (Prisma, TypeORM, ' +
         'Sequelize `limit`), or a GraphQL resolver\'s `args.first`, read from the request without `Math.min`, so ' +
-        '`?limit=1000000` loads every row; so does a Mongoose model\'s own paging helper (`schema.statics.paginate = function ' +
+        '`?limit=1000000` loads every row; or a take the code may leave out: one branch drops (`take: fetchAll ? undefined : 5`) or the function\'s own signature makes optional (`take: options.limit` of `options: { limit?: number } = {}`, `take: limit` of `limit?: number`); so does a Mongoose model\'s own paging helper (`schema.statics.paginate = function ' +
         '(filter, options)`) whose `.limit()` is `options.limit` parsed with no upper cap. A bounded Prisma read (`findUnique`, `findFirst`, `findMany` with `take`) whose ' +
         '`include`/`select` loads a to-many relation with no take of its own (`include: { posts: true }`) is reported when the ' +
         "project's `schema.prisma` says the relation is a list of rows that pile up with time (a model with a " +
-        '`@default(now())` timestamp named for posts, comments, reviews, ratings, orders, messages, logs, payments...), or when the include orders it newest first by a date of its own ' +
+        '`@default(now())` timestamp named for posts, comments, reviews, ratings, orders, messages, logs, payments, or for what each user adds to a shared row: votes, likes, follows...), or when the include orders it newest first by a date of its own ' +
         "(`targetRates: { orderBy: { effectiveDate: 'desc' } }`: a history per row); so is an include of dated rows (or a TypeORM `relations` entry) loaded only to be searched in memory " +
         '(`car.availabilities.find((a) => a.date === day)`: every row the parent has, to pick one); so is a ' +
         "bounded Mongoose read (`findById`, `findOne`, `find().limit(n)`) whose `.populate('comments')` loads a to-many " +
-        "reference of the model's schema (`comments: [{ type: ObjectId, ref: 'Comment' }]`) named for such rows or for " +
+        "reference of the model's schema (`comments: [{ type: ObjectId, ref: 'Comment' }]`, or an array of subdocuments each holding one, `followers: [{ user: { type: ObjectId, ref: 'User' } }]`) named for such rows or for " +
         'followers, likes, members, with no `perDocumentLimit` or `options.limit` (`unbounded-populate`). So is a bounded TypeORM read (`findOne`, `findOneOrFail`, `find` with take) whose `relations` (`{ messages: true }`, `[\'messages\']`) load a to-many relation (`@OneToMany(() => Message, ...)`) of an entity with a creation stamp or date named for such rows: TypeORM has no take for a relation (`unbounded-include`). And options ' +
         'built in a variable whose bound is set under one condition only (`const query = {}; if (page) { query.limit = ' +
         '20; } Model.find(filter, null, query)`): a request without a page, or with page 0, loads every row. ' +
@@ -195,8 +195,8 @@ export default router;
         'nor one parent\'s rows overlapping one period (`property: { id }, checkIn: LessThanOrEqual(end), ' +
         'checkOut: MoreThanOrEqual(start)`: the reservations of one resource around a date; one field between two ' +
         'dates, a report over any range, is still reported), ' +
-        'nor the rows of one fixed stretch of time: a time column bounded on both sides by values computed from one date ' +
-        '(`gte: startOfWeek(d), lte: endOfWeek(d)`, `new Date(y, m, 1)` to `new Date(y, m + 1, 0)`, `gte: d, lt: addDays(d, 7)`, ' +
+        'nor the rows of one fixed stretch of time: a time column (also a related row\'s, `slot: { startTime: { gte, lt } }`) bounded on both sides by values computed from one date ' +
+        '(`gte: startOfWeek(d), lte: endOfWeek(d)`, `new Date(y, m, 1)` to `new Date(y, m + 1, 0)` or their `Date.UTC` spelling, `gte: d, lt: addDays(d, 7)`, a copy of the start moved once, `end.setUTCDate(end.getUTCDate() + 7)`, ' +
         '`new Date(d.setHours(0, 0, 0, 0))` to `new Date(d.setHours(23, 59, 59, 999))`, at most a calendar year) or equal to one date (`date: menu.date`); an open range (`gte: since`) or two dates or years ' +
         'the client picks are still reported. ' +
         'Nor a read that can match one row by construction: a where on a column the project declares unique or on the primary ' +
@@ -216,7 +216,10 @@ export default router;
         'naming who added each row (`userId`, `authorId`, `senderId`; not the `createdBy` audit column) and not read in time order (`orderBy: { createdAt: ' +
         '\'desc\' }`, `.sort({ createdAt: -1 })`): a product\'s images, a tour\'s time slots, a title\'s copies. The same line holds for a bounded Prisma ' +
         'read\'s include (`include: { todos: true }` of one event is not reported, `include: { logs: true }` is); nor a Prisma model that is a named catalogue (a unique `name`/`title`/`key` per row, no DateTime, not people: subjects, ' +
-        'settings); nor the administrators among the accounts (`role: Role.ADMIN`, `isAdmin: true`). Code nothing runs is not reported: an exported ' +
+        'settings; not when any signed-in user may add names through an open create route); nor the administrators among the accounts (`role: Role.ADMIN`, `isAdmin: true`); ' +
+        'nor the tickets, bookings, seats, registrations or attendance of one parent that declares its places (`totalSeats`, `capacity`, `maxParticipants`, a Mongoose `tickets` object of quantities): at most that many; ' +
+        'nor a where written as alternatives (TypeORM `where: [{ userOneId: id }, { userTwoId: id }]`, a where of only `OR`/`$or`) whose every alternative names one owner, one row or the rows\' own ids; ' +
+        'nor a table the code keeps as one row (its only insert runs when a whole read of it comes back empty, its other writes save back what was read). Code nothing runs is not reported: an exported ' +
         'function no module names while its siblings are used (a controller function no router mounts), or a method of a class the project holds ' +
         'through an interface whose callers never call it; a server action counts as an endpoint even when no component calls it. ' +
         'Reference data and a business\'s own set-up are not reported (a few dozen rows): ' + FEW_TABLES_DOC + ' ' +
