@@ -879,8 +879,12 @@ function loadsListedKeys(q: OrmCall): boolean {
   return where.properties.some((p) => {
     if (!ts.isPropertyAssignment(p)) return false;
     const value = unwrap(p.initializer);
-    // Prisma `OR: ids.map((id) => ({ id }))`: one alternative per key the code holds.
-    if (p.name.getText() === 'OR' && ts.isCallExpression(value)) return ts.isPropertyAccessExpression(value.expression) && value.expression.name.text === 'map';
+    // Prisma `OR: ids.map((id) => ({ id }))`: one alternative per key the code holds (also built in a const first:
+    // `const conditions = rows.map(...)`, one per row of an upload).
+    if (p.name.getText() === 'OR') {
+      const built = ts.isIdentifier(value) ? constInitializer(value) : value;
+      return built !== undefined && ts.isCallExpression(built) && ts.isPropertyAccessExpression(built.expression) && built.expression.name.text === 'map';
+    }
     if (ts.isCallExpression(value)) return /^In$/.test(value.expression.getText());
     // Mongoose and Sequelize read an array value as $in / IN: `find({ _id: course.required_book_ids })`
     if ((q.orm === 'mongoose' || q.orm === 'sequelize') && (ts.isPropertyAccessExpression(value) || ts.isIdentifier(value))) {
@@ -1009,6 +1013,13 @@ const TYPEORM_FIND_OPTIONS = /^(where|take|skip|order|relations|select|join|cach
 
 function isTypeormConditions(options: ts.ObjectLiteralExpression): boolean {
   return options.properties.length > 0 && options.properties.every((p) => (ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p)) && !TYPEORM_FIND_OPTIONS.test(propertyName(p.name) ?? ''));
+}
+
+/** The initializer of a `const` the identifier names. */
+function constInitializer(id: ts.Identifier): ts.Expression | undefined {
+  const declaration = declarationOf(id);
+  if (!declaration || !ts.isVariableDeclaration(declaration) || !declaration.initializer || !ts.isVariableDeclarationList(declaration.parent)) return undefined;
+  return declaration.parent.flags & ts.NodeFlags.Const ? unwrap(declaration.initializer) : undefined;
 }
 
 function literalOf(expr: ts.Expression | undefined): ts.ObjectLiteralExpression | undefined {
