@@ -23,7 +23,7 @@ import { describeRawSelect, mayRunRawSelect, rawSelects } from './raw-sql';
 import { unboundedPopulate, type UnboundedPopulate } from './mongoose-populate';
 import { callerChosenLimit, inPaginateStatic } from './mongoose-paginate';
 import { DATE_NAME, recentRowsOfOneParent, withinFixedWindow } from './time-window';
-import { mayReadNative, nativeMongoReads } from './mongodb-native';
+import { mayReadNative, nativeMongoReads, pipelineStages, reducesRows } from './mongodb-native';
 import { knexReads, mayReadKnex, seededKnexTable } from './knex';
 import { indexOf } from '../../analysis/typescript/ast';
 import { builderMatchesOneRow, looksUpByKey, matchesOneRow, onePerGroupMember, readAsOneRow } from './few-rows';
@@ -58,7 +58,7 @@ export default defineRule({
     kinds: ['typescript', 'javascript'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
-    trigger: /\.populate\s*\(|\$lookup\b|\brelations\s*:|\.(query|execute)\s*(<[^>]*>)?\s*\(\s*[`'"]\s*[sS][eE][lL][eE][cC][tT]\b|[`'"]\s*[sS][eE][lL][eE][cC][tT]\s[^`'"]*\b(from|FROM)\b|findMany|findUnique|findFirst|\bfind(By|AndCount|AndCountBy|All|AndCountAll)?\s*[(<]|getMany|getRawMany|\.toArray\s*\(|\w\s*\(\s*['"`][\w.]+['"`]\s*\)\s*\.\s*(select|where|orderBy)\b|\bselect(Distinct(On)?)?\s*\(\s*(\{[^()]*\})?\s*\)\s*\.\s*from\s*\(/,
+    trigger: /\.populate\s*\(|\$lookup\b|\.aggregate\s*[(<]|\brelations\s*:|\.(query|execute)\s*(<[^>]*>)?\s*\(\s*[`'"]\s*[sS][eE][lL][eE][cC][tT]\b|[`'"]\s*[sS][eE][lL][eE][cC][tT]\s[^`'"]*\b(from|FROM)\b|findMany|findUnique|findFirst|\bfind(By|AndCount|AndCountBy|All|AndCountAll)?\s*[(<]|getMany|getRawMany|\.toArray\s*\(|\w\s*\(\s*['"`][\w.]+['"`]\s*\)\s*\.\s*(select|where|orderBy)\b|\bselect(Distinct(On)?)?\s*\(\s*(\{[^()]*\})?\s*\)\s*\.\s*from\s*\(/,
     options: {
       suggestedLimit: { type: 'number', default: 100, description: 'The page size the fix adds (`take: N` / `limit: N`).' },
     },
@@ -265,6 +265,10 @@ export default router;
         if (servesRequests(ctx, q.call)) reportPopulate(ctx, q, populate);
         continue;
       }
+      if (q.orm === 'mongoose' && q.method === 'aggregate') {
+        reportMongooseAggregate(ctx, q);
+        continue;
+      }
       if (!q.list) continue;
       const problem = unboundedQuery(ctx, q, limit);
       if (!problem || judgedBounded(ctx, q, limit)) continue;
@@ -373,6 +377,41 @@ function reportNativeReads(ctx: RuleContext, ormReads: readonly OrmCall[], limit
       fixes: fix ? [fix] : [],
     });
   }
+}
+
+/**
+ * A Mongoose `Model.aggregate([...])` whose pipeline, written here, neither limits nor reduces the documents (no
+ * `$limit`, `$group`, `$count`, `$facet`; no `.limit()`, `.cursor()` or `for await`): every document its `$match`
+ * selects comes back in one array, judged by the same scope checks as a `find` (its first `$match` is the filter).
+ */
+function reportMongooseAggregate(ctx: RuleContext, q: OrmCall): void {
+  const stages = pipelineStages(q.call.arguments[0]);
+  if (!stages || reducesRows(stages)) return;
+  if ([...chainMethods(ctx, q.call)].some((m) => BOUNDING_CHAIN.has(m) || m === 'option') || isCursorLoop(q.call)) return;
+  const read: OrmCall = { ...q, list: true };
+  const matchStage = stages.map((s) => objectProperty(s, '$match')).find((p) => p !== undefined);
+  const match = matchStage && ts.isPropertyAssignment(matchStage) ? asObjectLiteral(matchStage.initializer) : undefined;
+  if (matchStage && !match) return; // a filter built elsewhere: not judged
+  if (match) {
+    MATCH_STAGE.set(read, match);
+    if (loadsListedKeys(read) || findsByUniqueKey(read) || matchesFewRows(ctx, read) || scopedToOneOwner(read) || selectsFewByFlag(read) || openWorkOfOneParty(read) || overlapsOnePeriod(read) || inTimeWindow(ctx, read)) return;
+  }
+  if (isReferenceData(ctx, read)) return;
+  const served = servesRequests(ctx, q.call);
+  if (!served) return;
+  const what = `Mongoose ${q.target}.aggregate() without $limit`;
+  ctx.report({
+    start: q.call.getStart(),
+    end: q.call.getEnd(),
+    messageId: 'unbounded',
+    table: tableOfOrmCall(q),
+    data: { what: clip(what, 56) },
+    detail:
+      `${what} returns every document its pipeline keeps in one array, on each request. Add a { $limit: N } stage after the ` +
+      '$sort (with a cursor or skip to page), or iterate .cursor() to stream.' +
+      (typeof served === 'object' ? ` ${viaText(served)}` : ''),
+    fixes: [],
+  });
 }
 
 /** An aggregate's `$lookup` joining every growing document that points at each result (mongo-lookup.ts). */
