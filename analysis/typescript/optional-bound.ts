@@ -182,6 +182,8 @@ function negated(condition: ts.Expression): string {
  */
 function optionalParameterValue(value: ts.Expression): boolean {
   const e = unwrap(value);
+  // read anywhere else in its function (`if (limit)`, `limit ??= 20`, a check that throws): the code may bound it
+  if (readElsewhere(e)) return false;
   if (ts.isIdentifier(e)) {
     const d = declarationOf(e);
     if (d && ts.isParameter(d)) return d.questionToken !== undefined && d.initializer === undefined;
@@ -194,6 +196,25 @@ function optionalParameterValue(value: ts.Expression): boolean {
   if (!ts.isPropertyAccessExpression(e) || !ts.isIdentifier(e.expression)) return false;
   const d = declarationOf(e.expression);
   return d !== undefined && ts.isParameter(d) && optionalMember(d.type, e.name.text);
+}
+
+/** The value (`limit`, `options.limit`) is read again in the body of its function, besides this use. */
+function readElsewhere(value: ts.Expression): boolean {
+  const fn = enclosingFunction(value);
+  const body = fn && 'body' in fn ? fn.body : undefined;
+  if (!body) return false;
+  const text = value.getText().replace(/\?\./g, '.');
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || n === value) return;
+    if ((ts.isIdentifier(n) || ts.isPropertyAccessExpression(n)) && n.getText().replace(/\?\./g, '.') === text && !(ts.isPropertyAccessExpression(n.parent) && n.parent.name === n)) {
+      found = true;
+      return;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(body);
+  return found;
 }
 
 /** The type (a literal, or an interface or alias declared in the same module) has `key?:`. */
