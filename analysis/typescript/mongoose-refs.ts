@@ -2,7 +2,7 @@
  * The to-many references of a Mongoose model: schema fields holding an array of ids of another model, which
  * `.populate()` turns into one document each. Read from the schema text of the module the model comes from (or the
  * file itself): `comments: [{ type: Schema.Types.ObjectId, ref: 'Comment' }]`, `followers: { type: [{ type: ObjectId,
- * ref: 'User' }] }`, Nest's `@Prop({ type: [{ type: Types.ObjectId, ref: 'Comment' }] }) comments: Comment[]`.
+ * ref: 'User' }] }`, an array of subdocuments each holding one (`followers: [{ user: { type: ObjectId, ref: 'User' } }]`), Nest's `@Prop({ type: [{ type: Types.ObjectId, ref: 'Comment' }] }) comments: Comment[]`.
  */
 import path from 'node:path';
 import { ts } from 'ts-morph';
@@ -14,6 +14,8 @@ const EXTENSIONS = ['', '.ts', '.js', '/index.ts', '/index.js', '.mjs', '.cjs'];
 const REF = `\\bref\\s*:\\s*(?:['"\`](\\w+)['"\`]|(\\w+)\\.name\\b)`;
 /** `field: [{ ..., ref: 'Comment' }]` and `field: { type: [{ ..., ref: 'Comment' }] }`. */
 const ARRAY_FIELD = new RegExp(`\\b(\\w+)\\s*:\\s*(?:\\{\\s*type\\s*:\\s*)?\\[\\s*\\{[^\\[\\]{}]*?${REF}[^\\[\\]{}]*\\}\\s*\\]`, 'g');
+/** `followers: [{ user: { type: ObjectId, ref: 'User' }, since: Date }]`: an array of subdocuments, each holding one reference. */
+const SUBDOCUMENT_ARRAY = new RegExp(`\\b(\\w+)\\s*:\\s*(?:\\{\\s*type\\s*:\\s*)?\\[\\s*\\{\\s*(?:[^\\[\\]{}]*?,\\s*)?\\w+\\s*:\\s*\\{[^\\[\\]{}]*?${REF}[^\\[\\]{}]*\\}[^\\[\\]{}]*?\\}\\s*,?\\s*\\]`, 'g');
 /** `@Prop({ type: [{ type: Types.ObjectId, ref: 'Comment' }] }) comments: Comment[]`. */
 const NEST_PROP = new RegExp(`@Prop\\s*\\(\\s*\\{\\s*type\\s*:\\s*\\[\\s*\\{[^\\[\\]{}]*?${REF}[^\\[\\]{}]*\\}\\s*\\][^)]*\\)\\s*(?:readonly\\s+)?(\\w+)`, 'g');
 
@@ -53,6 +55,7 @@ function refsIn(text: string): Map<string, string> {
   refs = new Map();
   if (/\bref\s*:/.test(text)) {
     for (const m of text.matchAll(ARRAY_FIELD)) if (m[1] !== 'type') refs.set(m[1], m[2] ?? m[3]);
+    for (const m of text.matchAll(SUBDOCUMENT_ARRAY)) if (m[1] !== 'type' && !refs.has(m[1])) refs.set(m[1], m[2] ?? m[3]);
     for (const m of text.matchAll(NEST_PROP)) refs.set(m[3], m[1] ?? m[2]);
   }
   if (cache.size >= 64) cache.delete(cache.keys().next().value as string);

@@ -163,7 +163,74 @@ function undefinedUnless(value: ts.Expression): string | undefined {
     return value.left.getText();
   }
   if (ts.isConditionalExpression(value) && isUndefinedOrNull(unwrap(value.whenFalse)) && !isUndefinedOrNull(unwrap(value.whenTrue))) return value.condition.getText();
+  // `take: fetchAll ? undefined : 5`: the bound is dropped when the condition holds
+  if (ts.isConditionalExpression(value) && isUndefinedOrNull(unwrap(value.whenTrue)) && !isUndefinedOrNull(unwrap(value.whenFalse))) return negated(value.condition);
+  // `take: options.limit` of `options: { limit?: number } = {}`: the function's own signature lets callers leave it out
+  if (optionalParameterValue(value)) return `${value.getText()} is given`;
   return undefined;
+}
+
+function negated(condition: ts.Expression): string {
+  const c = unwrap(condition);
+  return ts.isIdentifier(c) || ts.isPropertyAccessExpression(c) ? `!${c.getText()}` : `!(${c.getText()})`;
+}
+
+/**
+ * A parameter the signature marks optional, read as it is: `limit?: number` (no default), a destructured
+ * `{ limit }: { limit?: number }` without a default, or `options.limit` of `options: { limit?: number }` (its type
+ * written inline or as an interface/type alias of the same module).
+ */
+function optionalParameterValue(value: ts.Expression): boolean {
+  const e = unwrap(value);
+  // read anywhere else in its function (`if (limit)`, `limit ??= 20`, a check that throws): the code may bound it
+  if (readElsewhere(e)) return false;
+  if (ts.isIdentifier(e)) {
+    const d = declarationOf(e);
+    if (d && ts.isParameter(d)) return d.questionToken !== undefined && d.initializer === undefined;
+    if (d && ts.isBindingElement(d) && !d.initializer && ts.isObjectBindingPattern(d.parent) && ts.isParameter(d.parent.parent)) {
+      const key = (d.propertyName ?? d.name).getText();
+      return optionalMember(d.parent.parent.type, key);
+    }
+    return false;
+  }
+  if (!ts.isPropertyAccessExpression(e) || !ts.isIdentifier(e.expression)) return false;
+  const d = declarationOf(e.expression);
+  return d !== undefined && ts.isParameter(d) && optionalMember(d.type, e.name.text);
+}
+
+/** The value (`limit`, `options.limit`) is read again in the body of its function, besides this use. */
+function readElsewhere(value: ts.Expression): boolean {
+  const fn = enclosingFunction(value);
+  const body = fn && 'body' in fn ? fn.body : undefined;
+  if (!body) return false;
+  const text = value.getText().replace(/\?\./g, '.');
+  let found = false;
+  const visit = (n: ts.Node): void => {
+    if (found || n === value) return;
+    if ((ts.isIdentifier(n) || ts.isPropertyAccessExpression(n)) && n.getText().replace(/\?\./g, '.') === text && !(ts.isPropertyAccessExpression(n.parent) && n.parent.name === n)) {
+      found = true;
+      return;
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(body);
+  return found;
+}
+
+/** The type (a literal, or an interface or alias declared in the same module) has `key?:`. */
+function optionalMember(type: ts.TypeNode | undefined, key: string): boolean {
+  if (!type) return false;
+  let members: ts.NodeArray<ts.TypeElement> | undefined;
+  if (ts.isTypeLiteralNode(type)) members = type.members;
+  else if (ts.isTypeReferenceNode(type) && ts.isIdentifier(type.typeName) && !type.typeArguments) {
+    const name = type.typeName.text;
+    for (const s of type.getSourceFile().statements) {
+      if (ts.isInterfaceDeclaration(s) && s.name.text === name && !s.heritageClauses) members = s.members;
+      if (ts.isTypeAliasDeclaration(s) && s.name.text === name && ts.isTypeLiteralNode(s.type)) members = s.type.members;
+    }
+  }
+  const member = members?.find((m) => m.name !== undefined && m.name.getText() === key);
+  return member !== undefined && ts.isPropertySignature(member) && member.questionToken !== undefined;
 }
 
 function isUndefinedOrNull(e: ts.Expression): boolean {

@@ -103,11 +103,23 @@ function functionUncalled(texts: ProjectTexts, sources: readonly string[], relPa
     return false; // its own module uses it (a router mounts it, another function calls it)
   }
   const named = (name: string) => {
-    const word = new RegExp(`\\b${escape(name)}\\b`);
-    return sources.some((f) => f !== relPath && word.test(texts.text(f) ?? ''));
+    const word = new RegExp(`\\b${escape(name)}\\b`, 'g');
+    return sources.some((f) => f !== relPath && namedInCode(texts.text(f) ?? '', word));
   };
   if (named(unit.name)) return false;
   return exportedNames(sf).some((other) => other !== unit.name && !FRAMEWORK_EXPORT.test(other) && named(other));
+}
+
+/** The word occurs outside comments (`// export async function getUserOrders` kept from an old version names nothing). */
+function namedInCode(text: string, word: RegExp): boolean {
+  for (const m of text.matchAll(word)) {
+    const at = m.index ?? 0;
+    const lineStart = text.lastIndexOf('\n', at) + 1;
+    if (/(^|[^:])\/\//.test(text.slice(lineStart, at))) continue; // not `http://` in a string
+    if (text.lastIndexOf('/*', at) > text.lastIndexOf('*/', at)) continue;
+    return true;
+  }
+  return false;
 }
 
 /** The names a module exports: `export function N`, `export const N`, `exports.N =`, `module.exports = { N }`. */

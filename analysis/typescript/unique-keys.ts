@@ -43,7 +43,7 @@ export interface ModelKeys {
 const MAX_FILES = 4000;
 const SOURCE = /\.[cm]?[jt]sx?$/;
 const SKIP = /(^|\/)(node_modules|dist|build|\.next|out|coverage|vendor)\/|\.d\.ts$|\.min\.js$/;
-const DECLARES_MODELS = /@Entity\b|@Table\b|@Schema\b|EntitySchema\b|\.define\s*\(|\.init\s*\(|Schema\s*\(/;
+const DECLARES_MODELS = /@Entity\b|@Table\b|@Schema\b|EntitySchema\b|\.define\s*\(|\.init\s*\(|Schema\s*(<[^>()]*>\s*)?\(/; // `new Schema<IEvent>(...)`: the TypeScript form
 const PRIMARY_DECORATORS = /^(PrimaryColumn|PrimaryGeneratedColumn|ObjectIdColumn|PrimaryKey|Unique)$/;
 
 const digests = new FileVersionSlot<Map<string, ModelKeys>>('ts-unique-keys', 400);
@@ -255,8 +255,11 @@ function relationTarget(call: ts.CallExpression): string | undefined {
 /** Decorators of a creation stamp (TypeORM, sequelize-typescript) and of a reference to another model's row. */
 const STAMP_DECORATORS = /^(CreateDateColumn|CreatedAt)$/;
 const REF_DECORATORS = /^(ManyToOne|OneToOne|ForeignKey|BelongsTo)$/;
-/** A default of the moment the row is made: `Date.now`, `() => new Date()`, `'CURRENT_TIMESTAMP'`, `DataTypes.NOW`. */
-const NOW_DEFAULT = /^(Date\.now|\(\)\s*=>\s*(new Date\(\)|Date\.now\(\)|['"`](CURRENT_TIMESTAMP|now\(\))['"`])|new Date(\(\))?|['"`](CURRENT_TIMESTAMP|now\(\))['"`]|(DataTypes|Sequelize)\.NOW)$/i;
+/**
+ * A default of the moment the row is made: `Date.now`, `() => new Date()`, `'CURRENT_TIMESTAMP'`, `DataTypes.NOW`, also
+ * kept as text or a number (`() => new Date().toISOString()`, `() => Date.now()`).
+ */
+const NOW_DEFAULT = /^(Date\.now|\(\)\s*=>\s*(new Date\(\)(\.(toISOString|toJSON|getTime|valueOf)\(\))?|Date\.now\(\)|['"`](CURRENT_TIMESTAMP|now\(\))['"`])|new Date(\(\))?|['"`](CURRENT_TIMESTAMP|now\(\))['"`]|(DataTypes|Sequelize)\.NOW)$/i;
 
 function stampDefault(options: ts.ObjectLiteralExpression | undefined): boolean {
   const value = options && objectPropertyValue(options, 'default');

@@ -133,6 +133,11 @@ function hasLimitOption(read: ts.CallExpression): boolean {
   return options !== undefined && objectProperty(options, 'limit') !== undefined;
 }
 
+/** A stage that bounds or reduces the rows (`$limit`, `$group`, `$count`, `$facet`, ...). */
+export function reducesRows(stages: readonly ts.ObjectLiteralExpression[]): boolean {
+  return stages.some((s) => s.properties.some((p) => p.name !== undefined && REDUCING_STAGE.test(p.name.getText())));
+}
+
 /** The stages of an aggregate's pipeline when they are written here (a literal, or a `const pipeline = [...]`). */
 export function pipelineStages(arg: ts.Expression | undefined): ts.ObjectLiteralExpression[] | undefined {
   if (!arg) return undefined;

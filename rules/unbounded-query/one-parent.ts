@@ -23,6 +23,8 @@ import { accountModel, childOfTransaction, contentSpace, ownName, participantKey
 import { ADMIN_ROLE } from '../../analysis/typescript/nest-admin-only';
 import type { PrismaModel } from '../../analysis/typescript/prisma-schema';
 import type { OrmCall } from '../../analysis/typescript/orm';
+import { addedByAnyUser } from '../../analysis/typescript/table-writers';
+import { boundedByParentCapacity } from '../../analysis/typescript/parent-capacity';
 
 type Defined = (id: ts.Identifier) => boolean;
 
@@ -47,6 +49,8 @@ export function childrenOfOneParent(ctx: RuleContext, q: OrmCall, modelName: str
       if (parent === undefined) return false;
       // One order's vouchers, payments and status steps: what the workflow of one transaction makes.
       if (childOfTransaction(parent, shape.name)) return true;
+      // One event's tickets, bookings and registrations: at most the places the event declares (`totalSeats`).
+      if (boundedByParentCapacity(ctx, q.orm, shape.name, parent)) return true;
       // `OrderLine` of one order: the parent's name in the child's says nothing of the lines' growth.
       const own = ownName(shape.name, parent);
       if (grows(own) || PILES_UP.test(own)) return false;
@@ -234,5 +238,7 @@ export function namedCatalogue(ctx: RuleContext, q: OrmCall, modelName: string, 
   // (A Prisma list of users, `User User[]`, is who uses a row, not who made it.)
   if ([...shape.fields].some((f) => /^e_?mail$/i.test(f) || (MADE_BY.test(f) && !shape.prisma?.model.fields.get(f)?.list))) return false;
   const stringField = (f: string): boolean => { const field = shape.prisma?.model.fields.get(f); return field === undefined ? !shape.prisma : field.type === 'String' && !field.list; };
-  return [...shape.unique].some((f) => LABEL.test(f) && stringField(f));
+  if (![...shape.unique].some((f) => LABEL.test(f) && stringField(f))) return false;
+  // names anyone signed in may add (an open create route: a music library's albums) are not a curator's catalogue
+  return !addedByAnyUser(ctx, name);
 }

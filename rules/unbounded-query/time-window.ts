@@ -13,6 +13,9 @@ import { daysBeforeNow } from '../../analysis/typescript/clock-windows';
 const LOWER_KEY = /^\$?(gte|gt)$/;
 const UPPER_KEY = /^\$?(lte|lt)$/;
 
+/** Any comparison key of a column filter: a column's own condition, not a relation's. */
+const COMPARISON_KEY = /^\$?(gte|gt|lte|lt|equals|in|not|notIn|eq|ne|nin)$/;
+
 /** Calendar units a window may span: at most a year. */
 const UNIT = /(day|week|month|quarter|year)/i;
 const START_WORD = /start|begin|first/i;
@@ -42,6 +45,11 @@ export function withinFixedWindow(where: ts.ObjectLiteralExpression, isDateColum
   let oneDate = false;
   const visit = (o: ts.ObjectLiteralExpression, depth: number): void => {
     for (const p of o.properties) {
+      // `{ doctorId, date }`: the rows of the one date the code holds
+      if (ts.isShorthandPropertyAssignment(p)) {
+        if (isDateColumn(p.name.text) && alwaysDefined(p.name)) oneDate = true;
+        continue;
+      }
       if (!ts.isPropertyAssignment(p)) continue;
       const key = propertyName(p.name) ?? '';
       const value = unwrap(p.initializer);
@@ -52,6 +60,11 @@ export function withinFixedWindow(where: ts.ObjectLiteralExpression, isDateColum
           const branch = unwrap(b as ts.Expression);
           if (ts.isObjectLiteralExpression(branch)) visit(branch, depth + 1);
         }
+        continue;
+      }
+      // Prisma's relation filter `slot: { startTime: { gte, lt } }`: the related row's time bounds the read as well
+      if (ts.isObjectLiteralExpression(value) && !isDateColumn(key) && depth < 2 && value.properties.every((c) => !ts.isPropertyAssignment(c) || !COMPARISON_KEY.test(propertyName(c.name) ?? ''))) {
+        visit(value, depth + 1);
         continue;
       }
       if (ts.isObjectLiteralExpression(value)) {
@@ -79,7 +92,7 @@ export function withinFixedWindow(where: ts.ObjectLiteralExpression, isDateColum
   visit(where, 0);
   if (oneDate) return true;
   for (const { lower, upper } of bounds.values()) {
-    if (lower && upper && (fixedSpan(resolved(lower), resolved(upper)) || sameDayHours(lower, upper))) return true;
+    if (lower && upper && (fixedSpan(resolved(lower), resolved(upper)) || sameDayHours(lower, upper) || movedCopy(upper, lower, '+') || movedCopy(lower, upper, '-'))) return true;
   }
   return false;
 }
@@ -152,8 +165,13 @@ function tokens(text: string): string[] {
  * year (the same year argument, or the next), so at most a year apart whatever month the caller picks.
  */
 function calendarDates(lower: ts.Expression, upper: ts.Expression): boolean {
-  const yearOf = (e: ts.Expression): string | undefined =>
-    ts.isNewExpression(e) && e.expression.getText() === 'Date' && (e.arguments?.length ?? 0) >= 2 ? e.arguments![0].getText().replace(/\s+/g, '') : undefined;
+  const yearOf = (e: ts.Expression): string | undefined => {
+    if (!ts.isNewExpression(e) || e.expression.getText() !== 'Date') return undefined;
+    // `new Date(Date.UTC(y, m, 1))`: the UTC spelling of the same calendar date
+    const only = e.arguments?.length === 1 ? unwrap(e.arguments[0]) : undefined;
+    const args = only && ts.isCallExpression(only) && only.expression.getText() === 'Date.UTC' ? only.arguments : e.arguments;
+    return args && args.length >= 2 ? args[0].getText().replace(/\s+/g, '') : undefined;
+  };
   const from = yearOf(lower);
   const to = yearOf(upper);
   return from !== undefined && to !== undefined && (from === to || to === `${from}+1`);
@@ -185,6 +203,34 @@ function addedSpan(lower: ts.Expression, upper: ts.Expression): boolean {
     return false;
   };
   return moved(upper, 'add', lower) || moved(lower, 'sub', upper);
+}
+
+const SET_PART = /^set(UTC)?(Date|Month|FullYear)$/;
+const PART_UNIT: Record<string, string> = { Date: 'days', Month: 'months', FullYear: 'years' };
+
+/**
+ * `const end = new Date(start); end.setUTCDate(end.getUTCDate() + 7)`: a copy of the other end, moved once in its
+ * function by a fixed amount of at most about a year.
+ */
+function movedCopy(copy: ts.Expression, base: ts.Expression, sign: '+' | '-'): boolean {
+  const e = unwrap(copy);
+  if (!ts.isIdentifier(e)) return false;
+  const declaration = declarationOf(e);
+  if (!declaration || !ts.isVariableDeclaration(declaration) || !declaration.initializer) return false;
+  const init = unwrap(declaration.initializer);
+  if (!ts.isNewExpression(init) || init.expression.getText() !== 'Date' || init.arguments?.length !== 1 || !sameDate(init.arguments[0], base.getText())) return false;
+  const fn = enclosingFunction(declaration);
+  if (!fn) return false;
+  const moves = identifiersNamed(fn, e.text).filter((id) => id !== declaration.name && ts.isPropertyAccessExpression(id.parent) && id.parent.expression === id && /^set/.test(id.parent.name.text));
+  if (moves.length !== 1) return false;
+  const access = moves[0].parent as ts.PropertyAccessExpression;
+  const part = SET_PART.exec(access.name.text);
+  const call = access.parent;
+  if (!part || !ts.isCallExpression(call) || call.expression !== access || call.arguments.length !== 1) return false;
+  const arg = unwrap(call.arguments[0]);
+  const op = sign === '+' ? ts.SyntaxKind.PlusToken : ts.SyntaxKind.MinusToken;
+  if (!ts.isBinaryExpression(arg) || arg.operatorToken.kind !== op || !new RegExp(`^${e.text}\\.get${part[1] ?? ''}${part[2]}\\(\\)$`).test(arg.left.getText().replace(/\s+/g, ''))) return false;
+  return withinYear(arg.right, PART_UNIT[part[2]]);
 }
 
 function sameDate(e: ts.Expression, text: string): boolean {

@@ -23,7 +23,7 @@ import { describeRawSelect, mayRunRawSelect, rawSelects } from './raw-sql';
 import { unboundedPopulate, type UnboundedPopulate } from './mongoose-populate';
 import { callerChosenLimit, inPaginateStatic } from './mongoose-paginate';
 import { DATE_NAME, recentRowsOfOneParent, withinFixedWindow } from './time-window';
-import { mayReadNative, nativeMongoReads } from './mongodb-native';
+import { mayReadNative, nativeMongoReads, pipelineStages, reducesRows } from './mongodb-native';
 import { knexReads, mayReadKnex, seededKnexTable } from './knex';
 import { indexOf } from '../../analysis/typescript/ast';
 import { builderMatchesOneRow, looksUpByKey, matchesOneRow, onePerGroupMember, readAsOneRow } from './few-rows';
@@ -33,6 +33,8 @@ import { unboundedTypeormRelation } from './typeorm-relations';
 import { openItemsOfOneParty } from './open-work';
 import { keysOfUnboundedList } from './listed-parents';
 import { cappedByCount } from './count-cap';
+import { whereBranches } from './where-branches';
+import { keptAsOneRow } from './singleton-table';
 import { searchedInMemory } from './searched-relation';
 import { mayLookUp, unboundedLookups } from './mongo-lookup';
 import { drizzleReads, mayReadDrizzle, unboundedWith, type DrizzleCondition, type DrizzleRead } from './drizzle';
@@ -56,7 +58,7 @@ export default defineRule({
     kinds: ['typescript', 'javascript'],
     defaultSeverity: 'warning',
     fix: 'unsafe',
-    trigger: /\.populate\s*\(|\$lookup\b|\brelations\s*:|\.(query|execute)\s*(<[^>]*>)?\s*\(\s*[`'"]\s*[sS][eE][lL][eE][cC][tT]\b|[`'"]\s*[sS][eE][lL][eE][cC][tT]\s[^`'"]*\b(from|FROM)\b|findMany|findUnique|findFirst|\bfind(By|AndCount|AndCountBy|All|AndCountAll)?\s*[(<]|getMany|getRawMany|\.toArray\s*\(|\w\s*\(\s*['"`][\w.]+['"`]\s*\)\s*\.\s*(select|where|orderBy)\b|\bselect(Distinct(On)?)?\s*\(\s*(\{[^()]*\})?\s*\)\s*\.\s*from\s*\(/,
+    trigger: /\.populate\s*\(|\$lookup\b|\.aggregate\s*[(<]|\brelations\s*:|\.(query|execute)\s*(<[^>]*>)?\s*\(\s*[`'"]\s*[sS][eE][lL][eE][cC][tT]\b|[`'"]\s*[sS][eE][lL][eE][cC][tT]\s[^`'"]*\b(from|FROM)\b|findMany|findUnique|findFirst|\bfind(By|AndCount|AndCountBy|All|AndCountAll)?\s*[(<]|getMany|getRawMany|\.toArray\s*\(|\w\s*\(\s*['"`][\w.]+['"`]\s*\)\s*\.\s*(select|where|orderBy)\b|\bselect(Distinct(On)?)?\s*\(\s*(\{[^()]*\})?\s*\)\s*\.\s*from\s*\(/,
     options: {
       suggestedLimit: { type: 'number', default: 100, description: 'The page size the fix adds (`take: N` / `limit: N`).' },
     },
@@ -99,15 +101,15 @@ export default defineRule({
         '`INSERT INTO ${table}`, a stored procedure) counts as a write of every table. ' +
         'It also finds a bound the client picks with no maximum: `take: Number(query.limit) || 10` (Prisma, TypeORM, ' +
         'Sequelize `limit`), or a GraphQL resolver\'s `args.first`, read from the request without `Math.min`, so ' +
-        '`?limit=1000000` loads every row; so does a Mongoose model\'s own paging helper (`schema.statics.paginate = function ' +
+        '`?limit=1000000` loads every row; or a take the code may leave out: one branch drops (`take: fetchAll ? undefined : 5`) or the function\'s own signature makes optional (`take: options.limit` of `options: { limit?: number } = {}`, `take: limit` of `limit?: number`); so does a Mongoose model\'s own paging helper (`schema.statics.paginate = function ' +
         '(filter, options)`) whose `.limit()` is `options.limit` parsed with no upper cap. A bounded Prisma read (`findUnique`, `findFirst`, `findMany` with `take`) whose ' +
         '`include`/`select` loads a to-many relation with no take of its own (`include: { posts: true }`) is reported when the ' +
         "project's `schema.prisma` says the relation is a list of rows that pile up with time (a model with a " +
-        '`@default(now())` timestamp named for posts, comments, reviews, ratings, orders, messages, logs, payments...), or when the include orders it newest first by a date of its own ' +
+        '`@default(now())` timestamp named for posts, comments, reviews, ratings, orders, messages, logs, payments, or for what each user adds to a shared row: votes, likes, follows...), or when the include orders it newest first by a date of its own ' +
         "(`targetRates: { orderBy: { effectiveDate: 'desc' } }`: a history per row); so is an include of dated rows (or a TypeORM `relations` entry) loaded only to be searched in memory " +
         '(`car.availabilities.find((a) => a.date === day)`: every row the parent has, to pick one); so is a ' +
         "bounded Mongoose read (`findById`, `findOne`, `find().limit(n)`) whose `.populate('comments')` loads a to-many " +
-        "reference of the model's schema (`comments: [{ type: ObjectId, ref: 'Comment' }]`) named for such rows or for " +
+        "reference of the model's schema (`comments: [{ type: ObjectId, ref: 'Comment' }]`, or an array of subdocuments each holding one, `followers: [{ user: { type: ObjectId, ref: 'User' } }]`) named for such rows or for " +
         'followers, likes, members, with no `perDocumentLimit` or `options.limit` (`unbounded-populate`). So is a bounded TypeORM read (`findOne`, `findOneOrFail`, `find` with take) whose `relations` (`{ messages: true }`, `[\'messages\']`) load a to-many relation (`@OneToMany(() => Message, ...)`) of an entity with a creation stamp or date named for such rows: TypeORM has no take for a relation (`unbounded-include`). And options ' +
         'built in a variable whose bound is set under one condition only (`const query = {}; if (page) { query.limit = ' +
         '20; } Model.find(filter, null, query)`): a request without a page, or with page 0, loads every row. ' +
@@ -193,8 +195,8 @@ export default router;
         'nor one parent\'s rows overlapping one period (`property: { id }, checkIn: LessThanOrEqual(end), ' +
         'checkOut: MoreThanOrEqual(start)`: the reservations of one resource around a date; one field between two ' +
         'dates, a report over any range, is still reported), ' +
-        'nor the rows of one fixed stretch of time: a time column bounded on both sides by values computed from one date ' +
-        '(`gte: startOfWeek(d), lte: endOfWeek(d)`, `new Date(y, m, 1)` to `new Date(y, m + 1, 0)`, `gte: d, lt: addDays(d, 7)`, ' +
+        'nor the rows of one fixed stretch of time: a time column (also a related row\'s, `slot: { startTime: { gte, lt } }`) bounded on both sides by values computed from one date ' +
+        '(`gte: startOfWeek(d), lte: endOfWeek(d)`, `new Date(y, m, 1)` to `new Date(y, m + 1, 0)` or their `Date.UTC` spelling, `gte: d, lt: addDays(d, 7)`, a copy of the start moved once, `end.setUTCDate(end.getUTCDate() + 7)`, ' +
         '`new Date(d.setHours(0, 0, 0, 0))` to `new Date(d.setHours(23, 59, 59, 999))`, at most a calendar year) or equal to one date (`date: menu.date`); an open range (`gte: since`) or two dates or years ' +
         'the client picks are still reported. ' +
         'Nor a read that can match one row by construction: a where on a column the project declares unique or on the primary ' +
@@ -214,7 +216,10 @@ export default router;
         'naming who added each row (`userId`, `authorId`, `senderId`; not the `createdBy` audit column) and not read in time order (`orderBy: { createdAt: ' +
         '\'desc\' }`, `.sort({ createdAt: -1 })`): a product\'s images, a tour\'s time slots, a title\'s copies. The same line holds for a bounded Prisma ' +
         'read\'s include (`include: { todos: true }` of one event is not reported, `include: { logs: true }` is); nor a Prisma model that is a named catalogue (a unique `name`/`title`/`key` per row, no DateTime, not people: subjects, ' +
-        'settings); nor the administrators among the accounts (`role: Role.ADMIN`, `isAdmin: true`). Code nothing runs is not reported: an exported ' +
+        'settings; not when any signed-in user may add names through an open create route); nor the administrators among the accounts (`role: Role.ADMIN`, `isAdmin: true`); ' +
+        'nor the tickets, bookings, seats, registrations or attendance of one parent that declares its places (`totalSeats`, `capacity`, `maxParticipants`, a Mongoose `tickets` object of quantities): at most that many; ' +
+        'nor a where written as alternatives (TypeORM `where: [{ userOneId: id }, { userTwoId: id }]`, a where of only `OR`/`$or`) whose every alternative names one owner, one row or the rows\' own ids; ' +
+        'nor a table the code keeps as one row (its only insert runs when a whole read of it comes back empty, its other writes save back what was read). Code nothing runs is not reported: an exported ' +
         'function no module names while its siblings are used (a controller function no router mounts), or a method of a class the project holds ' +
         'through an interface whose callers never call it; a server action counts as an endpoint even when no component calls it. ' +
         'Reference data and a business\'s own set-up are not reported (a few dozen rows): ' + FEW_TABLES_DOC + ' ' +
@@ -260,6 +265,10 @@ export default router;
         if (servesRequests(ctx, q.call)) reportPopulate(ctx, q, populate);
         continue;
       }
+      if (q.orm === 'mongoose' && q.method === 'aggregate') {
+        reportMongooseAggregate(ctx, q);
+        continue;
+      }
       if (!q.list) continue;
       const problem = unboundedQuery(ctx, q, limit);
       if (!problem || judgedBounded(ctx, q, limit)) continue;
@@ -291,7 +300,30 @@ export default router;
  */
 function judgedBounded(ctx: RuleContext, q: OrmCall, limit: number, nested = false): boolean {
   const listed = loadsListedKeys(q) && (nested || !keysOfUnboundedParents(ctx, q, limit));
-  return listed || findsByUniqueKey(q) || matchesFewRows(ctx, q) || scopedToOneOwner(q) || groupedByOneColumn(q) || isReferenceData(ctx, q) || selectsFewByFlag(q) || openWorkOfOneParty(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q) || boundedByItsModel(ctx, q) || seededOnly(ctx, q) || cappedByCount(q) || readsSingletonTable(ctx, q);
+  return listed || findsByUniqueKey(q) || matchesFewRows(ctx, q) || scopedToOneOwner(q) || groupedByOneColumn(q) || isReferenceData(ctx, q) || selectsFewByFlag(q) || openWorkOfOneParty(q) || overlapsOnePeriod(q) || inTimeWindow(ctx, q) || boundedByItsModel(ctx, q) || seededOnly(ctx, q) || cappedByCount(q) || readsSingletonTable(ctx, q) || keptAsOneRow(q) || (!nested && everyBranchBounded(ctx, q, limit));
+}
+
+/**
+ * A where of alternatives, each judged as a where of its own (where-branches.ts): TypeORM's `where: [{ userOneId: user.id },
+ * { userTwoId: user.id }]`, a where that is only `OR`/`$or`; bounded when every alternative is.
+ */
+function everyBranchBounded(ctx: RuleContext, q: OrmCall, limit: number): boolean {
+  const branches = whereBranches(q, whereOf(q));
+  return branches !== undefined && branches.every((branch) => {
+    const alternative: OrmCall = { ...q };
+    MATCH_STAGE.set(alternative, branch);
+    // what the branch's own keys say (the model-wide judgements were asked of the read already); listed keys only as
+    // the rows' own ids (`{ id: In(ids) }`): a list of parents (`{ user: { $in: following } }`) is a feed
+    return (
+      findsByUniqueKey(alternative) || scopedToOneOwner(alternative) || (loadsListedKeys(alternative) && listsOwnIds(branch)) || selectsFewByFlag(alternative) ||
+      openWorkOfOneParty(alternative) || overlapsOnePeriod(alternative) || inTimeWindow(ctx, alternative)
+    );
+  });
+}
+
+/** Every key of the where is the rows' own id: `{ id: In(ids) }`, `{ _id: { $in: ids } }`. */
+function listsOwnIds(where: ts.ObjectLiteralExpression): boolean {
+  return where.properties.every((p) => /^_?id$/.test(p.name ? propertyName(p.name) ?? '' : ''));
 }
 
 function keysOfUnboundedParents(ctx: RuleContext, q: OrmCall, limit: number): boolean {
@@ -345,6 +377,41 @@ function reportNativeReads(ctx: RuleContext, ormReads: readonly OrmCall[], limit
       fixes: fix ? [fix] : [],
     });
   }
+}
+
+/**
+ * A Mongoose `Model.aggregate([...])` whose pipeline, written here, neither limits nor reduces the documents (no
+ * `$limit`, `$group`, `$count`, `$facet`; no `.limit()`, `.cursor()` or `for await`): every document its `$match`
+ * selects comes back in one array, judged by the same scope checks as a `find` (its first `$match` is the filter).
+ */
+function reportMongooseAggregate(ctx: RuleContext, q: OrmCall): void {
+  const stages = pipelineStages(q.call.arguments[0]);
+  if (!stages || reducesRows(stages)) return;
+  if ([...chainMethods(ctx, q.call)].some((m) => BOUNDING_CHAIN.has(m) || m === 'option') || isCursorLoop(q.call)) return;
+  const read: OrmCall = { ...q, list: true };
+  const matchStage = stages.map((s) => objectProperty(s, '$match')).find((p) => p !== undefined);
+  const match = matchStage && ts.isPropertyAssignment(matchStage) ? asObjectLiteral(matchStage.initializer) : undefined;
+  if (matchStage && !match) return; // a filter built elsewhere: not judged
+  if (match) {
+    MATCH_STAGE.set(read, match);
+    if (loadsListedKeys(read) || findsByUniqueKey(read) || matchesFewRows(ctx, read) || scopedToOneOwner(read) || selectsFewByFlag(read) || openWorkOfOneParty(read) || overlapsOnePeriod(read) || inTimeWindow(ctx, read)) return;
+  }
+  if (isReferenceData(ctx, read)) return;
+  const served = servesRequests(ctx, q.call);
+  if (!served) return;
+  const what = `Mongoose ${q.target}.aggregate() without $limit`;
+  ctx.report({
+    start: q.call.getStart(),
+    end: q.call.getEnd(),
+    messageId: 'unbounded',
+    table: tableOfOrmCall(q),
+    data: { what: clip(what, 56) },
+    detail:
+      `${what} returns every document its pipeline keeps in one array, on each request. Add a { $limit: N } stage after the ` +
+      '$sort (with a cursor or skip to page), or iterate .cursor() to stream.' +
+      (typeof served === 'object' ? ` ${viaText(served)}` : ''),
+    fixes: [],
+  });
 }
 
 /** An aggregate's `$lookup` joining every growing document that points at each result (mongo-lookup.ts). */
@@ -551,8 +618,11 @@ interface UnboundedInclude {
   model: string;
 }
 
-/** Related rows that pile up with time: what each owner does (APPEND_ONLY) and what people post and write. */
-const GROWING_RELATION = /post|comment|review|rating|repl(y|ies)|answer|reaction|payment|invoice|purchas/i;
+/**
+ * Related rows that pile up with time: what each owner does (APPEND_ONLY), what people post and write, and what each
+ * user adds to a shared row (votes, likes, follows: one per user, as many as the row has users).
+ */
+const GROWING_RELATION = /post|comment|review|rating|repl(y|ies)|answer|reaction|payment|invoice|purchas|vote|like(?!l)|follow/i;
 
 /**
  * A model of rows that pile up (GROWING_RELATION, APPEND_ONLY). "Session" alone names one only for a login session (a
@@ -848,8 +918,12 @@ function loadsListedKeys(q: OrmCall): boolean {
   return where.properties.some((p) => {
     if (!ts.isPropertyAssignment(p)) return false;
     const value = unwrap(p.initializer);
-    // Prisma `OR: ids.map((id) => ({ id }))`: one alternative per key the code holds.
-    if (p.name.getText() === 'OR' && ts.isCallExpression(value)) return ts.isPropertyAccessExpression(value.expression) && value.expression.name.text === 'map';
+    // Prisma `OR: ids.map((id) => ({ id }))`: one alternative per key the code holds (also built in a const first:
+    // `const conditions = rows.map(...)`, one per row of an upload).
+    if (p.name.getText() === 'OR') {
+      const built = ts.isIdentifier(value) ? constInitializer(value) : value;
+      return built !== undefined && ts.isCallExpression(built) && ts.isPropertyAccessExpression(built.expression) && built.expression.name.text === 'map';
+    }
     if (ts.isCallExpression(value)) return /^In$/.test(value.expression.getText());
     // Mongoose and Sequelize read an array value as $in / IN: `find({ _id: course.required_book_ids })`
     if ((q.orm === 'mongoose' || q.orm === 'sequelize') && (ts.isPropertyAccessExpression(value) || ts.isIdentifier(value))) {
@@ -978,6 +1052,13 @@ const TYPEORM_FIND_OPTIONS = /^(where|take|skip|order|relations|select|join|cach
 
 function isTypeormConditions(options: ts.ObjectLiteralExpression): boolean {
   return options.properties.length > 0 && options.properties.every((p) => (ts.isPropertyAssignment(p) || ts.isShorthandPropertyAssignment(p)) && !TYPEORM_FIND_OPTIONS.test(propertyName(p.name) ?? ''));
+}
+
+/** The initializer of a `const` the identifier names. */
+function constInitializer(id: ts.Identifier): ts.Expression | undefined {
+  const declaration = declarationOf(id);
+  if (!declaration || !ts.isVariableDeclaration(declaration) || !declaration.initializer || !ts.isVariableDeclarationList(declaration.parent)) return undefined;
+  return declaration.parent.flags & ts.NodeFlags.Const ? unwrap(declaration.initializer) : undefined;
 }
 
 function literalOf(expr: ts.Expression | undefined): ts.ObjectLiteralExpression | undefined {
@@ -1179,9 +1260,10 @@ function isReferenceData(ctx: RuleContext, q: OrmCall): boolean {
 
 /**
  * Tables that grow with time for each owner: logs, audit trails, events, sessions, messages, history, and the
- * records of what one user does (orders, expenses, transactions, bookings, payments, purchases, readings, rides and trips).
+ * records of what one user does (orders, expenses, transactions, bookings, payments, purchases, readings, rides and trips,
+ * the games and matches they play).
  */
-const APPEND_ONLY = /(audit|log|event|histor|message|notification|session|entr(y|ies)|visit|click|pageview|metric|tracking|order|expense|transaction|booking|reservation|payment|receipt|purchase|reading|(?<!over|b|p)ride(?!r(?!e))|(?<!s)trip)/i;
+const APPEND_ONLY = /(audit|log|event|histor|message|notification|session|entr(y|ies)|visit|click|pageview|metric|tracking|order|expense|transaction|booking|reservation|payment|receipt|purchase|reading|(?<!over|b|p)ride(?!r(?!e))|(?<!s)trip|game(?!rs?$)|(?<!s)match(?!ing))/i;
 
 /**
  * False for a value that may be undefined: `x ?? undefined`, an optional parameter. ORMs drop an undefined filter

@@ -25,10 +25,23 @@ describe('TS unique keys of models', () => {
       'src/entities/coupon.ts':
         "export const CouponEntity = new EntitySchema({ name: 'Coupon', columns: { id: { type: Number, primary: true, generated: true }, code: { type: String, unique: true } }, uniques: [{ name: 'one_per_shop', columns: ['shopId', 'label'] }] });\n",
       'src/products/product.schema.ts': "@Schema()\nexport class Product {\n  @Prop({ required: true, unique: true }) sku: string;\n  @Prop() name: string;\n}\n",
+      'src/models/ticket.ts':
+        "const TicketSchema = new Schema<ITicket>({ code: { type: String, unique: true }, showId: { type: Schema.Types.ObjectId, ref: 'Show' } }, { timestamps: true });\nexport const Ticket = mongoose.models.Ticket || mongoose.model<ITicket>('Ticket', TicketSchema);\n",
+      'src/models/board.ts':
+        "const BoardSchema = new Schema<IBoard>({ slug: { type: String, unique: true }, createdAt: { type: String, default: () => new Date().toISOString() } });\nexport const Board = mongoose.model<IBoard>('Board', BoardSchema);\n",
       'src/routes/x.ts': '',
     },
     'src/routes/x.ts',
   );
+
+  it('reads a Mongoose schema written in its TypeScript form, new Schema<ITicket>(...)', () => {
+    const keys = uniqueKeysOf(ctx, 'mongoose', 'Ticket');
+    assert.deepEqual([...keys!.unique], ['code']);
+    assert.equal(keys!.stamped, true);
+    assert.ok(keys!.fields?.has('showId'));
+    // a creation time kept as text is still a creation stamp
+    assert.equal(uniqueKeysOf(ctx, 'mongoose', 'Board')!.stamped, true);
+  });
 
   it('reads Prisma @id, @unique and @@unique', () => {
     const keys = uniqueKeysOf(ctx, 'prisma', 'vote');
