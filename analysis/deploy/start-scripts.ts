@@ -13,8 +13,12 @@ import { MappedText } from './commands-text';
 import type { DeployBuilder } from './deploy-builder';
 import { dirOf } from './deploy-files';
 
-/** Names of scripts that start a deployed app. */
-const START_SCRIPT = /^(start|run|startup|entrypoint|docker-entrypoint|boot|[\w-]*[-_]boot|launch|serve|server|run[-_]server|start[-_]server|start[-_]app|run[-_]app|start[-_]web|run[-_]web|start[-_]prod(uction)?|run[-_]prod(uction)?)\.(sh|bash)$/i;
+/**
+ * Names of scripts that start a deployed app: a start verb (`start.sh`, `run_server.sh`, `start_ml_api.sh`: a verb
+ * and the service it starts), or the server itself (`gunicorn.sh`, `celery_worker.sh`, `gunicorn_start.sh`).
+ */
+const START_SCRIPT =
+  /^(start|run|startup|entrypoint|docker-entrypoint|boot|[\w-]*[-_]boot|launch|serve|server|(start|run|launch)[-_]([\w-]+[-_])?(server|app|web|api|backend|worker|bot|service|gunicorn|uvicorn|daphne|celery|django|flask|fastapi|streamlit)|start[-_]prod(uction)?|run[-_]prod(uction)?|(gunicorn|uvicorn|daphne|hypercorn|celery|celery[-_]worker|worker)([-_](start|run|prod(uction)?))?)\.(sh|bash)$/i;
 /** Development and build scripts (as analysis/reach.ts and development-deploys.ts name them). */
 const NOT_A_DEPLOY = /(^|[-_.])(dev|develop|development|local|debug|test|tests|testing|build|install|lint|setup)([-_.]|$)/i;
 /** Programs that make a script a Python deploy's start (after wrappers: `./venv/bin/gunicorn`, `python -m celery`). */
