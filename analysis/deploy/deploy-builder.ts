@@ -14,7 +14,7 @@ import { imageFileSource, imageSupervisordConfigs } from './image-files';
 import { isSetupStep, npmScriptName, resolveInWorkspace, scriptOf } from './process-chain';
 
 /** Runners whose own process does not count: what they run does. */
-const RUNNERS = new Set(['npm', 'yarn', 'pnpm', 'bun', 'sh', 'bash', 'dash', 'honcho', 'foreman', 'concurrently', 'npm-run-all', 'run-p', 'run-s', 'supervisord']);
+const RUNNERS = new Set(['npm', 'yarn', 'pnpm', 'bun', 'sh', 'bash', 'dash', 'source', '.', 'honcho', 'foreman', 'concurrently', 'npm-run-all', 'run-p', 'run-s', 'supervisord']);
 /** Shell syntax the line splitter leaves as a word of its own (`fi` after `exec x; \n fi`), and `exec "$@"`. */
 const SHELL_WORDS = new Set(['fi', 'done', 'esac', 'then', 'else', 'do', '}', '$@', '$*']);
 /**

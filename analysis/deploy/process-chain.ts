@@ -33,6 +33,12 @@ export function scriptOf(ws: Workspace, command: StartCommand, cwd: string, imag
   const word = command.programWord.value;
   // An absolute path only exists in the container; a relative one is looked up there first, then beside the deploy.
   const copied = (path: string) => (image && (path.startsWith('/') || /^[\w.-]/.test(path)) ? containerFileSource(ws, image, path) : undefined);
+  if (program === 'source' || program === '.') {
+    // `. ./start.sh` runs the script in this shell; one not in the workspace (`source venv/bin/activate`) only sets it up.
+    const path = args[0];
+    const file = path === undefined ? undefined : copied(path) ?? resolveInWorkspace(ws, cwd, path);
+    return file !== undefined && /\.(sh|bash)$/.test(file) ? { isScriptRunner: true, file } : { isScriptRunner: false };
+  }
   if (!shell) {
     if (/\.sh$/.test(program)) {
       return { isScriptRunner: true, file: copied(word) ?? resolveInWorkspace(ws, cwd, word) ?? onlyScriptNamed(ws, word) };
