@@ -27,8 +27,9 @@ export interface ContainerFiles {
 /** The workspace file at `path` in the container (absolute, or relative to the folder it starts in). */
 export function containerFileSource(ws: Workspace, c: ContainerFiles, path: string): string | undefined {
   if (/[$`*?]/.test(path)) return undefined;
-  const absolute = path.startsWith('/') ? normalize(path) : startFolder(ws, c) === undefined ? undefined : normalize(`${startFolder(ws, c)}/${path}`);
-  if (absolute === undefined) return undefined;
+  const from = path.startsWith('/') ? '' : startFolder(ws, c);
+  if (from === undefined) return undefined;
+  const absolute = normalize(`${from}/${path}`);
   // The deepest mount covering the path wins; a mounted folder hides the image's files under it.
   const mount = [...(c.mounts ?? [])].filter((m) => absolute === m.target || absolute.startsWith(`${m.target}/`)).sort((a, b) => b.target.length - a.target.length)[0];
   if (mount) {
