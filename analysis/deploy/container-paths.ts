@@ -45,13 +45,7 @@ function startFolder(ws: Workspace, c: ContainerFiles): string | undefined {
 
 /** `/a/./b/../c/` -> `/a/c`. */
 function normalize(path: string): string {
-  const parts: string[] = [];
-  for (const p of path.split('/')) {
-    if (p === '' || p === '.') continue;
-    if (p === '..') parts.pop();
-    else parts.push(p);
-  }
-  return `/${parts.join('/')}`;
+  return `/${joinPath('', path)}`;
 }
 
 /**
