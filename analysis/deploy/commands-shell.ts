@@ -236,6 +236,10 @@ const WRAPPERS = new Set([
   'exec', 'nohup', 'time', 'command', 'tini', 'dumb-init', 'setsid', 'npx', 'bunx',
   'ddtrace-run', 'opentelemetry-instrument', 'scout-apm', 'start-pgbouncer', 'start-pgbouncer-stunnel', 'start-nginx', 'start-nginx-solo',
 ]);
+/** Scripts that wait for a service, then run the command given after `--` (wait-for-it.sh, eficode's wait-for). */
+const WAIT_WRAPPER = /^wait[-_]for([-_][\w-]+)?(\.sh)?$/;
+/** dockerize's options that take no value. */
+const DOCKERIZE_FLAGS = /^--?(no-overwrite|version|help|poll)$/;
 /** Programs that take one argument (a user) before the command. */
 const WRAPPERS_WITH_ARGUMENT = new Set(['gosu', 'su-exec']);
 /** Tool -> the subcommand that runs a command (`poetry run gunicorn ...`). */
@@ -286,6 +290,13 @@ export function locateProgram(words: readonly Word[]): ProgramLocation | undefin
       }
     } else if (WRAPPERS_WITH_ARGUMENT.has(base)) {
       i += 2;
+    } else if (WAIT_WRAPPER.test(base) && words.some((w, k) => k > i && w.value === '--')) {
+      // `./wait-for-it.sh db:5432 -t 30 -- gunicorn ...`: waits for the service, then runs the command after `--`.
+      i = words.findIndex((w, k) => k > i && w.value === '--') + 1;
+    } else if (base === 'dockerize') {
+      // `dockerize -wait tcp://db:5432 -timeout 20s gunicorn ...`: its options take a value each.
+      i++;
+      while (i < words.length && words[i].value.startsWith('-')) i += DOCKERIZE_FLAGS.test(words[i].value) || words[i].value.includes('=') ? 1 : 2;
     } else if (RUNNERS[base] && words[i + 1]?.value === RUNNERS[base]) {
       i = skipFlags(i + 2);
     } else if (PYTHON.test(base)) {

@@ -14,7 +14,7 @@ import { imageFileSource, imageSupervisordConfigs } from './image-files';
 import { isSetupStep, npmScriptName, resolveInWorkspace, scriptOf } from './process-chain';
 
 /** Runners whose own process does not count: what they run does. */
-const RUNNERS = new Set(['npm', 'yarn', 'pnpm', 'bun', 'sh', 'bash', 'dash', 'honcho', 'foreman', 'concurrently', 'npm-run-all', 'run-p', 'run-s', 'supervisord']);
+const RUNNERS = new Set(['npm', 'yarn', 'pnpm', 'bun', 'sh', 'bash', 'dash', 'source', '.', 'honcho', 'foreman', 'concurrently', 'npm-run-all', 'run-p', 'run-s', 'supervisord']);
 /** Shell syntax the line splitter leaves as a word of its own (`fi` after `exec x; \n fi`), and `exec "$@"`. */
 const SHELL_WORDS = new Set(['fi', 'done', 'esac', 'then', 'else', 'do', '}', '$@', '$*']);
 /**
@@ -88,7 +88,7 @@ export class DeployBuilder {
   argumentlessEntrypoint(deploy: Deploy, dockerfile: string): StartCommand[] {
     const commands = finalStageEntrypoint(this.ws, dockerfile);
     if (commands.length !== 1) return [];
-    const script = scriptOf(this.ws, commands[0], deploy.dir, { dockerfile, context: deploy.dir });
+    const script = scriptOf(this.ws, commands[0], deploy.dir, { dockerfile, context: deploy.dir, mounts: deploy.mounts, workingDir: deploy.workingDir });
     const text = script.file === undefined ? undefined : this.ws.read(script.file);
     if (text === undefined || /\$(\{)?[@*1-9#]/.test(text.replace(/^\s*#[^\n]*/gm, ''))) return [];
     return commands;
@@ -148,7 +148,7 @@ export class DeployBuilder {
       if (procfile !== file) this.claim(procfile);
       return this.ws.commands(procfile).filter((c) => c.name !== 'release').map((c) => ({ command: c, file: procfile, cwd, via: `${procfile} ${c.name}` }));
     }
-    const script = scriptOf(this.ws, command, cwd, deploy.dockerfile ? { dockerfile: deploy.dockerfile, context: deploy.dir } : undefined);
+    const script = scriptOf(this.ws, command, cwd, deploy.dockerfile || deploy.mounts?.length ? { dockerfile: deploy.dockerfile, context: deploy.dir, mounts: deploy.mounts, workingDir: deploy.workingDir } : undefined);
     if (!script.isScriptRunner) return undefined;
     if (!script.file) return [];
     if (!(deploy.scripts ??= []).includes(script.file)) deploy.scripts.push(script.file);

@@ -1,5 +1,6 @@
 /** The shape of a deploy target: what runs in one memory limit, the processes it starts, its environment. */
 import type { EnvSetting, StartCommand } from './commands-build';
+import type { BindMount } from './container-paths';
 import type { SourceLocation } from './deploy-files';
 import type { DeployCpus, MemoryLimit } from './platform-limits';
 
@@ -40,6 +41,10 @@ export interface Deploy {
   env: DeployEnv[];
   /** The Dockerfile that builds its image, if any. */
   dockerfile?: string;
+  /** Workspace folders mounted into its container (compose `volumes: ['./backend:/usr/src/app']`). */
+  mounts?: BindMount[];
+  /** The folder its container starts in when the platform file says (compose `working_dir`). */
+  workingDir?: string;
   /** Deploy files it reads. */
   files: string[];
   /** Shell scripts its start commands run through (an ENTRYPOINT script that exports variables, then `exec "$@"`). */

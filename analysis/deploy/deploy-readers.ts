@@ -15,6 +15,7 @@ import { isScalar, type Scalar } from 'yaml';
 import { arrayElementWord, commandsFromLine, commandsFromWords, type StartCommand } from './commands-build';
 import { yamlScalarText } from './commands-text';
 import { appDir, type DeployBuilder } from './deploy-builder';
+import { bindMount, type BindMount } from './container-paths';
 import { ecosystemApps } from './pm2-ecosystem';
 import { asDir, dirOf, joinPath, type SourceLocation } from './deploy-files';
 import type { Deploy } from './deploy-model';
@@ -189,6 +190,7 @@ export function readCompose(b: DeployBuilder, file: string): void {
         limit: composeServiceLimit(file, reader, service),
         files: [file],
         dockerfile: dockerfile && b.ws.exists(dockerfile) ? dockerfile : undefined,
+        ...composeContainerFiles(file, reader, service),
       });
       for (const envFile of [reader.get(service, 'env_file')].flatMap((n) => (reader.seq(n) ? reader.items(n) : n ? [n] : []))) {
         const path = reader.text(envFile) ?? reader.text(reader.get(reader.map(envFile), 'path'));
@@ -204,6 +206,22 @@ export function readCompose(b: DeployBuilder, file: string): void {
       if (deploy.dockerfile) b.useDockerfile(deploy, deploy.dockerfile, own.length > 0);
     }
   }
+}
+
+/** A compose service's bind mounts of workspace folders and its `working_dir` (container-paths.ts). */
+function composeContainerFiles(file: string, reader: YamlReader, service: YAMLMap): Pick<Deploy, 'mounts' | 'workingDir'> {
+  const mounts: BindMount[] = [];
+  for (const node of reader.items(reader.get(service, 'volumes'))) {
+    const long = reader.map(node);
+    const spec = long ? { type: reader.text(reader.get(long, 'type')), source: reader.text(reader.get(long, 'source')), target: reader.text(reader.get(long, 'target')) } : reader.text(node);
+    const mount = spec === undefined ? undefined : bindMount(file, spec);
+    if (mount) mounts.push(mount);
+  }
+  const workingDir = reader.text(reader.get(service, 'working_dir'));
+  return {
+    ...(mounts.length ? { mounts } : {}),
+    ...(workingDir?.startsWith('/') && !/[$`]/.test(workingDir) ? { workingDir: workingDir.replace(/(.)\/+$/, '$1') } : {}),
+  };
 }
 
 export function readKubernetes(b: DeployBuilder, file: string): void {

@@ -19,6 +19,32 @@ export function imageFileSource(ws: Workspace, dockerfile: string, context: stri
   return found;
 }
 
+/**
+ * The folder the image's processes start in: the last WORKDIR of the final stage (a stage built `FROM` an earlier one
+ * keeps its WORKDIR), `/` without one. Undefined when it is written with a variable.
+ */
+export function imageWorkdir(ws: Workspace, dockerfile: string): string | undefined {
+  const text = ws.read(dockerfile);
+  if (text === undefined) return undefined;
+  const stages = new Map<string, string | undefined>();
+  let workdir: string | undefined = '/';
+  let current: string | undefined;
+  for (const line of instructions(text)) {
+    const m = /^(FROM|WORKDIR)\s+(.*)$/is.exec(line);
+    if (!m) continue;
+    if (m[1].toUpperCase() === 'FROM') {
+      const [, base, name] = /^(?:--\S+\s+)*(\S+)(?:\s+AS\s+(\S+))?/i.exec(m[2].trim()) ?? [];
+      workdir = stages.has(base?.toLowerCase() ?? '') ? stages.get(base.toLowerCase()) : '/';
+      if (name) stages.set(name.toLowerCase(), workdir);
+      current = name?.toLowerCase();
+    } else {
+      const dir = m[2].trim();
+      workdir = workdir === undefined || /[$`]/.test(dir) ? undefined : absolute(workdir, dir).replace(/(.)\/$/, '$1');
+      if (current) stages.set(current, workdir);
+    }
+  }
+  return workdir;
+}
 /** The COPY/ADD instructions from the build context, in order: their sources and their destination made absolute. */
 function* contextCopies(text: string): Generator<{ sources: string[]; dest: string; rawDest: string }> {
   let workdir = '/';

@@ -5,13 +5,10 @@
  */
 import type { StartCommand } from './commands-build';
 import { classifyDeployFile, joinPath, type Workspace } from './deploy-files';
-import { imageFileSource } from './image-files';
+import { containerFileSource, type ContainerFiles } from './container-paths';
 
-/** The image a command runs in: the Dockerfile that builds it and the build context (a `dirOf` folder). */
-export interface ImageBuild {
-  dockerfile: string;
-  context: string;
-}
+/** The image a command runs in, with what its deploy mounts over it (container-paths.ts). */
+export type ImageBuild = ContainerFiles;
 
 /** `npm start` -> start, `npm run web -- --port 3000` -> web, `yarn serve` -> serve; undefined for install/ci/build steps. */
 export function npmScriptName(program: string, args: string[]): string | undefined {
@@ -25,19 +22,28 @@ export function npmScriptName(program: string, args: string[]): string | undefin
 
 /**
  * The script a `sh start.sh` / `./start.sh` command runs (`/app/start.sh` in a container maps to the workspace file,
- * and so does a path the image's Dockerfile copies a script to: `COPY ./compose/production/django/start /start`).
+ * and so does a path the image's Dockerfile copies a script to: `COPY ./compose/production/django/start /start`, or a
+ * compose bind mount puts there: `./backend:/usr/src/app`; a relative path is taken from the container's working
+ * folder first: `WORKDIR /app` + `COPY ./backend .` makes `./entrypoint.sh` the workspace's `backend/entrypoint.sh`).
  */
 export function scriptOf(ws: Workspace, command: StartCommand, cwd: string, image?: ImageBuild): { isScriptRunner: boolean; file?: string } {
   const program = command.program;
   const args = command.args.map((a) => a.value);
   const shell = /^(ba|da)?sh$/.test(program);
   const word = command.programWord.value;
-  const copied = (path: string) => (image && path.startsWith('/') ? imageFileSource(ws, image.dockerfile, image.context, path) : undefined);
+  // An absolute path only exists in the container; a relative one is looked up there first, then beside the deploy.
+  const copied = (path: string) => (image && (path.startsWith('/') || /^[\w.-]/.test(path)) ? containerFileSource(ws, image, path) : undefined);
+  if (program === 'source' || program === '.') {
+    // `. ./start.sh` runs the script in this shell; one not in the workspace (`source venv/bin/activate`) only sets it up.
+    const path = args[0];
+    const file = path === undefined ? undefined : copied(path) ?? resolveInWorkspace(ws, cwd, path);
+    return file !== undefined && /\.(sh|bash)$/.test(file) ? { isScriptRunner: true, file } : { isScriptRunner: false };
+  }
   if (!shell) {
     if (/\.sh$/.test(program)) {
       return { isScriptRunner: true, file: copied(word) ?? resolveInWorkspace(ws, cwd, word) ?? onlyScriptNamed(ws, word) };
     }
-    const file = shebangScript(ws, copied(word) ?? (/\//.test(word) ? resolveInWorkspace(ws, cwd, word) : undefined), word);
+    const file = /\//.test(word) ? shebangScript(ws, copied(word) ?? resolveInWorkspace(ws, cwd, word), word) : undefined;
     return file === undefined ? { isScriptRunner: false } : { isScriptRunner: true, file };
   }
   const path = args.find((a) => !a.startsWith('-'));
@@ -95,10 +101,27 @@ export function isSetupStep(text: string, command: StartCommand, file: string): 
     if (/\bexec\s/.test(text.slice(lineStart, command.programWord.start))) return false;
     const lineEnd = text.indexOf('\n', i);
     const later = lineEnd === -1 ? [] : text.slice(lineEnd + 1).split('\n').map((l) => l.trim());
-    // A message printed after the server (`echo "--- server stopped ---"`) runs only once it has exited.
-    return laterCommands(later).some((l) => l !== '' && !l.startsWith('#') && !/^(wait|exit|fi|done|esac|echo|printf|\}|;;)\b/.test(l));
+    // A message printed after the server (`echo "--- server stopped ---"`) runs only once it has exited, and so does
+    // the hand-over to the container's arguments (`exec "$@"`) after a server that stays in the foreground.
+    const handover = foregroundServer(command);
+    return laterCommands(later).some((l) => l !== '' && !l.startsWith('#') && !/^(wait|exit|fi|done|esac|echo|printf|\}|;;)\b/.test(l) && !(handover && HANDOVER.test(l)));
   }
   return false;
+}
+
+/** `exec "$@"`, `exec $@`, `"${@}"`: a script handing over to the arguments it was given. */
+const HANDOVER = /^(exec\s+)?("?)\$(\{@\}|@|\*)\2\s*(;|$)/;
+/** Servers and workers that serve until the container stops, unless told to go to the background. */
+const FOREGROUND = /^(gunicorn|uvicorn|hypercorn|daphne|granian|waitress-serve|uwsgi|streamlit)$/;
+
+/** A server or worker started in the foreground: a script's later lines only run once it has exited. */
+function foregroundServer(command: StartCommand): boolean {
+  const values = command.args.map((a) => a.value);
+  if (startsDaemons(command) || values.some((v) => /^(--daemon|-D|--daemonize|--detach)(=|$)/.test(v))) return false;
+  if (FOREGROUND.test(command.program)) return true;
+  if (command.program === 'celery') return values.includes('worker') || values.includes('beat');
+  const script = values.find((v) => !v.startsWith('-'));
+  return /^python(\d+(\.\d+)?)?$/.test(command.program) && script !== undefined && /(^|\/)manage\.py$/.test(script) && /^runserver(_plus)?$/.test(values[values.indexOf(script) + 1] ?? '');
 }
 
 function startsDaemons(command: StartCommand): boolean {

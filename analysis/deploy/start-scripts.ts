@@ -6,7 +6,8 @@
  * commands, followed as a deploy's script is (the last command or an `exec`; a script it runs).
  *
  * Scripts named for development or the build (`start_dev.sh`, `run_tests.sh`, `build.sh`) are not deploys, nor is
- * a script another deploy already runs, nor one that starts no Python server.
+ * a script another deploy already runs, nor one that starts no Python server. Scripts named for one service
+ * (`gunicorn.sh`, `start_api.sh`) count only in a project no other deploy starts Python in.
  */
 import { commandsFromLine } from './commands-build';
 import { MappedText } from './commands-text';
@@ -15,6 +16,13 @@ import { dirOf } from './deploy-files';
 
 /** Names of scripts that start a deployed app. */
 const START_SCRIPT = /^(start|run|startup|entrypoint|docker-entrypoint|boot|[\w-]*[-_]boot|launch|serve|server|run[-_]server|start[-_]server|start[-_]app|run[-_]app|start[-_]web|run[-_]web|start[-_]prod(uction)?|run[-_]prod(uction)?)\.(sh|bash)$/i;
+/**
+ * Names of scripts that start one service: a start verb and the service (`start_ml_api.sh`, `run_celery.sh`), or the
+ * server itself (`gunicorn.sh`, `celery_worker.sh`, `gunicorn_start.sh`). Beside another deploy that starts Python
+ * (a Dockerfile, a Procfile) they are often the local way to run it, so they are deploys only in a project without one.
+ */
+const SERVICE_SCRIPT =
+  /^((start|run|launch)[-_]([\w-]+[-_])?(api|backend|worker|bot|service|gunicorn|uvicorn|daphne|celery|django|flask|fastapi|streamlit)|(gunicorn|uvicorn|daphne|hypercorn|celery|celery[-_]worker|worker)([-_](start|run|prod(uction)?))?)\.(sh|bash)$/i;
 /** Development and build scripts (as analysis/reach.ts and development-deploys.ts name them). */
 const NOT_A_DEPLOY = /(^|[-_.])(dev|develop|development|local|debug|test|tests|testing|build|install|lint|setup)([-_.]|$)/i;
 /** Programs that make a script a Python deploy's start (after wrappers: `./venv/bin/gunicorn`, `python -m celery`). */
@@ -22,12 +30,13 @@ const PYTHON_SERVERS = /^(gunicorn|uvicorn|hypercorn|daphne|celery|streamlit|wai
 
 /** The root-level scripts that may be a deploy's start (part of the deploy cache's key). */
 export function startScriptCandidates(files: readonly string[]): string[] {
-  return files.filter((f) => !f.includes('/') && START_SCRIPT.test(f) && !NOT_A_DEPLOY.test(f.replace(/\.(sh|bash)$/i, ''))).sort();
+  return files.filter((f) => !f.includes('/') && (START_SCRIPT.test(f) || SERVICE_SCRIPT.test(f)) && !NOT_A_DEPLOY.test(f.replace(/\.(sh|bash)$/i, ''))).sort();
 }
 
 export function readStandaloneStartScripts(b: DeployBuilder): void {
   const followed = new Set(b.deploys.flatMap((d) => [...(d.scripts ?? []), ...d.processes.map((p) => p.file)]));
-  const candidates = startScriptCandidates(b.ws.files()).filter((f) => !followed.has(f));
+  const pythonDeployed = b.deploys.some((d) => d.processes.some((p) => PYTHON_SERVERS.test(p.command.program)));
+  const candidates = startScriptCandidates(b.ws.files()).filter((f) => !followed.has(f) && (START_SCRIPT.test(f) || !pythonDeployed));
   const added = [];
   for (const file of candidates) {
     const text = b.ws.read(file);

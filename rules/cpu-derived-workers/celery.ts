@@ -9,7 +9,7 @@ import type { RuleContext } from '../api';
 import { celeryWorkers } from '../../analysis/deploy/celery-concurrency';
 import { classifyDeployFile, Workspace } from '../../analysis/deploy/deploy-files';
 import { findDeploys, type Deploy, type DeployProcess } from '../../analysis/deploy/deploys';
-import { celeryWorkerWord, insertAfter } from '../../analysis/deploy/commands';
+import { celeryWorkerWord, insertAfter, startCommands } from '../../analysis/deploy/commands';
 import { scriptProcesses } from '../../analysis/deploy/script-processes';
 import { isShellScriptPath } from '../../analysis/deploy/shell-script-path';
 import { isSupervisordConfigPath } from '../../analysis/deploy/supervisord-path';
@@ -27,7 +27,23 @@ function mayStartCelery(text: string): boolean {
 export function checkCeleryDefaultConcurrency(ctx: RuleContext): void {
   if (!mayStartCelery(ctx.file.text)) return;
   const ws = Workspace.of(ctx);
-  for (const { deploy, proc } of processesIn(ctx, ws, true)) if (proc.command.program === 'celery') report(ctx, ws, deploy, proc);
+  const found = processesIn(ctx, ws, true);
+  for (const { deploy, proc } of found) if (proc.command.program === 'celery') report(ctx, ws, deploy, proc);
+  if (ctx.file.kind === 'dockerfile') checkOverriddenImageCommand(ctx, ws, new Set(found.map((f) => f.proc.command.programWord.start)));
+}
+
+/**
+ * The image's own CMD when every deploy of the image gives a command of its own (compose's `command:`): it is still
+ * what the image runs when started as built (`docker run`, a platform that runs the image), judged with the
+ * environment of a deploy that builds it, as missing-worker-recycling reads the CMD.
+ */
+function checkOverriddenImageCommand(ctx: RuleContext, ws: Workspace, followed: ReadonlySet<number>): void {
+  const deploy = findDeploys(ws).find((d) => d.dockerfile === ctx.file.relPath);
+  if (!deploy) return;
+  for (const command of startCommands(ctx)) {
+    if (command.program !== 'celery' || followed.has(command.programWord.start)) continue;
+    report(ctx, ws, deploy, { command, file: ctx.file.relPath, cwd: deploy.dir, via: [`${ctx.file.relPath} CMD`], launchers: [] });
+  }
 }
 
 /**
