@@ -430,6 +430,18 @@ export class ModelIndex {
     return TIME_FIELD.test(classes[0].fields.get(field) ?? '') || classes[0].bases.some((b) => this.isTimeField(b, field, seen));
   }
 
+  /**
+   * The own and inherited fields of a class matching `kind` (`DateTimeField`, `FileField`), own first; empty for a
+   * model that is not one project class or that deletes its own rows (model-growth.ts's `deletesItself`).
+   */
+  lastingFieldsOf(name: string, kind: RegExp, seen = new Set<string>()): string[] {
+    const classes = this.byName.get(name);
+    if (classes?.length !== 1 || seen.has(name) || classes[0].growth.deletesItself) return [];
+    seen.add(name);
+    const own = [...classes[0].fields].filter(([, k]) => kind.test(k)).map(([field]) => field);
+    return [...own, ...classes[0].bases.flatMap((b) => this.lastingFieldsOf(b, kind, seen))];
+  }
+
   /** The model declares a DateTimeField the app sets to when its event happens (an appointment's time: model-growth.ts). */
   hasEventTime(name: string): boolean {
     const classes = this.byName.get(name);
