@@ -196,3 +196,8 @@ function personalHistory(model: string, filters: OwnerFilters, models: ModelInde
   if (keys.length === 0 || keys.some((k) => oneRowPerOwner(models, model, k))) return undefined;
   return historyStamp(models, model);
 }
+
+/** Some `filter(...)` of the queryset keeps only open work (`status='pending'`, `completed=False`): a queue. */
+export function keepsOpenWork(info: QuerysetInfo): boolean {
+  return ownerFilters(info).openWork;
+}
