@@ -313,6 +313,14 @@ export class ModelIndex {
     return classes[0].growth.unique.some((fields) => fields.length > 1 && fields.some((f) => relations.has(f) || relations.has(f.replace(/_id$/, ''))));
   }
 
+  /** The unique constraints of the one project class of this name over several fields, one of them a relation. */
+  uniqueOverRelations(name: string): string[][] {
+    const classes = this.byName.get(name);
+    if (classes?.length !== 1) return [];
+    const relations = this.ownAndInherited(classes[0]);
+    return classes[0].growth.unique.filter((fields) => fields.length > 1 && fields.some((f) => relations.has(f) || relations.has(f.replace(/_id$/, ''))));
+  }
+
   /**
    * The field is declared `unique=True` or `primary_key=True` on the one project class of this name or a project
    * base of it: `filter(field=value)` matches at most one row.

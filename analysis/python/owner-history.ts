@@ -7,7 +7,7 @@
  *
  * Read from the model as written, never from the name alone: the rows carry a date or time (when the event happened,
  * when the row was made) or an uploaded file, no unique constraint over a relation caps them per owner (one rating
- * per user and product, one reservation per slot), the model does not delete its own rows (a running timer), and
+ * per user and product, one reservation per slot; one visit per doctor, clinic and time is no cap), the model does not delete its own rows (a running timer), and
  * the owner's key is a foreign key (a one-to-one is one row per person).
  */
 import type { ModelIndex } from './django-models';
@@ -23,8 +23,17 @@ const FILE_FIELD = /^(FileField|ImageField|FilerFileField|FilerImageField|Cloudi
  * when the model is not a per-event record, is capped per owner, or carries neither.
  */
 export function historyStamp(models: ModelIndex, model: string): string | undefined {
-  if (!historyHead(model) || models.cappedPerOwner(model)) return undefined;
+  if (!historyHead(model) || cappedPerOwner(models, model)) return undefined;
   return models.lastingFieldsOf(model, TIME_FIELD)[0] ?? models.lastingFieldsOf(model, FILE_FIELD)[0];
+}
+
+/**
+ * A unique constraint over a relation caps one owner's rows (one reservation per user and slot, one entry per user
+ * and day), unless it names a slot of time among three fields or more: one visit per doctor, clinic and start time
+ * keeps a slot from being booked twice, and slots keep coming.
+ */
+function cappedPerOwner(models: ModelIndex, model: string): boolean {
+  return models.uniqueOverRelations(model).some((fields) => fields.length < 3 || !fields.some((f) => models.isTimeField(model, f)));
 }
 
 /**
