@@ -13,6 +13,7 @@
 import type { ModelIndex } from './django-models';
 import { historyHead } from '../history-by-name';
 import { peopleByName } from '../people-by-name';
+import { singular, wordsOf } from '../few-by-name';
 
 /** Fields that say when a row's event happened, or that it holds one uploaded file. */
 const TIME_FIELD = /^(DateTimeField|DateField|CreationDateTimeField|AutoCreatedField)$/;
@@ -47,11 +48,18 @@ export function personKey(models: ModelIndex, model: string, key: string): boole
 }
 
 /**
- * The user table, a profile of a user (a one-to-one to one: a `Doctor`, a `Customer`) or a table of people by name.
- * Not a row a user merely owns (a post, a shop): its rows are that row's, shared by whoever adds to it.
+ * People who serve clients, by the head noun of their table: a doctor's appointments, a tutor's reservations, a
+ * driver's trips are that person's history as much as a patient's own (people-by-name.ts names those served).
+ */
+const PROVIDER_HEADS = new Set(['doctor', 'dentist', 'therapist', 'nurse', 'physician', 'specialist', 'tutor', 'teacher', 'instructor', 'trainer', 'coach', 'mentor', 'driver', 'courier', 'guide', 'chef', 'employee', 'staff', 'agent', 'lawyer', 'technician']);
+
+/**
+ * The user table, a profile of a user (a one-to-one to one: a `Doctor`, a `Customer`), a table of people by name, or
+ * of people who serve them (`Doctor`, `Tutor`). Not a row a user merely owns (a post, a shop): its rows are that
+ * row's, shared by whoever adds to it.
  */
 export function personModel(models: ModelIndex, name: string): boolean {
-  if (models.isUserModel(name) || peopleByName(name)) return true;
+  if (models.isUserModel(name) || peopleByName(name) || PROVIDER_HEADS.has(singular(wordsOf(name).pop() ?? ''))) return true;
   for (const relation of models.relationsOf(name)?.values() ?? []) {
     if (relation.kind === 'o2o' && relation.target && models.isUserModel(relation.target)) return true;
   }
