@@ -7,7 +7,8 @@
  * `PaymentMethod` a method, `BookingStatus` a status).
  *
  * Only nouns of what happens, once per use: not things a person keeps and edits (notes, tasks, addresses, settings,
- * bookmarks, favourites), not one record's parts (items, lines), and not words that name a schedule or a slot. The
+ * bookmarks, favourites), not one record's parts (items, lines), not words that name a schedule or a slot, and not a
+ * person's tie to another row (an enrollment in a course, an application to a job: one per pair, like a membership). The
  * callers ask the model too: a name alone never reports (a stamp or an uploaded file, no cap per owner).
  */
 
@@ -19,7 +20,7 @@ const HISTORY_HEADS = new Set([
   'order', 'purchase', 'sale', 'payment', 'transaction', 'invoice', 'receipt', 'deposit', 'withdrawal', 'transfer',
   'refund', 'donation', 'bid', 'expense', 'rental', 'shipment', 'delivery',
   // Services: each booking, appointment or visit of a client.
-  'booking', 'reservation', 'appointment', 'visit', 'consultation', 'enrollment', 'enrolment', 'application',
+  'booking', 'reservation', 'appointment', 'visit', 'consultation',
   // Conversation and feedback: each message, comment or review posted.
   'message', 'comment', 'reply', 'review', 'feedback', 'notification',
   // What users hand in and upload: each submission, attempt, upload.
