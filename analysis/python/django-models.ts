@@ -313,6 +313,14 @@ export class ModelIndex {
     return classes[0].growth.unique.some((fields) => fields.length > 1 && fields.some((f) => relations.has(f) || relations.has(f.replace(/_id$/, ''))));
   }
 
+  /** The unique constraints of the one project class of this name over several fields, one of them a relation. */
+  uniqueOverRelations(name: string): string[][] {
+    const classes = this.byName.get(name);
+    if (classes?.length !== 1) return [];
+    const relations = this.ownAndInherited(classes[0]);
+    return classes[0].growth.unique.filter((fields) => fields.length > 1 && fields.some((f) => relations.has(f) || relations.has(f.replace(/_id$/, ''))));
+  }
+
   /**
    * The field is declared `unique=True` or `primary_key=True` on the one project class of this name or a project
    * base of it: `filter(field=value)` matches at most one row.
@@ -428,6 +436,18 @@ export class ModelIndex {
     if (classes?.length !== 1 || seen.has(name)) return false;
     seen.add(name);
     return TIME_FIELD.test(classes[0].fields.get(field) ?? '') || classes[0].bases.some((b) => this.isTimeField(b, field, seen));
+  }
+
+  /**
+   * The own and inherited fields of a class matching `kind` (`DateTimeField`, `FileField`), own first; empty for a
+   * model that is not one project class or that deletes its own rows (model-growth.ts's `deletesItself`).
+   */
+  lastingFieldsOf(name: string, kind: RegExp, seen = new Set<string>()): string[] {
+    const classes = this.byName.get(name);
+    if (classes?.length !== 1 || seen.has(name) || classes[0].growth.deletesItself) return [];
+    seen.add(name);
+    const own = [...classes[0].fields].filter(([, k]) => kind.test(k)).map(([field]) => field);
+    return [...own, ...classes[0].bases.flatMap((b) => this.lastingFieldsOf(b, kind, seen))];
   }
 
   /** The model declares a DateTimeField the app sets to when its event happens (an appointment's time: model-growth.ts). */

@@ -8,6 +8,7 @@ import type { Node } from 'web-tree-sitter';
 import { calleeName, type QuerysetInfo } from './django-querysets';
 import type { ModelIndex } from './django-models';
 import { stringValue } from './ast';
+import { historyStamp, oneRowPerOwner, personKey } from './owner-history';
 
 /** Django lookups that compare rather than follow a relation (`__icontains`, `__gte`): a search, not one parent. */
 const LOOKUP_OPERATORS = new Set(['in', 'gt', 'gte', 'lt', 'lte', 'range', 'contains', 'icontains', 'startswith', 'istartswith', 'endswith', 'iendswith', 'iexact', 'regex', 'iregex', 'isnull', 'search', 'year', 'month', 'day', 'date', 'week_day', 'ne']);
@@ -98,6 +99,11 @@ export function filtersToParent(filters: readonly ParentFilter[], names: string[
 /** `request.user.student.level`, not `request.user.profile.id`: two steps past the user to a row others share. */
 const GROUP_OF_USER = /\brequest\.user\.\w+\.(?!(id|pk)\b)\w+\s*$/;
 
+/** A state of work still waiting on someone: `status='pending'`, `state="open"`. */
+const OPEN_WORK_VALUE = /^["'](pending|queued|waiting|unread|unprocessed|in[_ ]?progress|processing|requested|open|new|draft|active|unpaid|cart)["']$/i;
+/** A flag of finished work: `completed=False`, `is_paid=False` keep the open rows (a cart, a queue). */
+const DONE_FLAG = /(^|_)(complete|completed|done|finished|closed|paid|processed|resolved|read|seen|delivered|ordered|checked_out|handled)$/;
+
 /** What a queryset's `filter(...)` calls say about whose rows they pick (see sharedParentOf). */
 interface OwnerFilters {
   /** Some `filter(...)` keyword (also inside `Q(...)`). */
@@ -106,10 +112,17 @@ interface OwnerFilters {
   userOrBatch: boolean;
   /** The first step of every keyword, without `_id`. */
   keys: string[];
+  /**
+   * Keys whose value names the signed-in user themself, not a batch: `user=request.user` directly (one step), or
+   * through the key's row (`patient__user=self.request.user`, `post__author=request.user`: two or more steps).
+   */
+  signedIn: { key: string; direct: boolean }[];
+  /** Some keyword keeps only open work (`status='pending'`, `completed=False`): a queue, not a history. */
+  openWork: boolean;
 }
 
 function ownerFilters(info: QuerysetInfo): OwnerFilters {
-  const out: OwnerFilters = { filtered: false, userOrBatch: false, keys: [] };
+  const out: OwnerFilters = { filtered: false, userOrBatch: false, keys: [], signedIn: [], openWork: false };
   for (const n of chainCalls(info)) {
     if (calleeName(n) !== 'filter') continue;
     for (const arg of n.childForFieldName('arguments')?.descendantsOfType('keyword_argument') ?? []) {
@@ -120,7 +133,10 @@ function ownerFilters(info: QuerysetInfo): OwnerFilters {
       // A batch of keys (`tags__in=merge_tags`) is rows the code already picked, not one parent's history.
       // `level=self.request.user.student.level`: a group reached through the user's profile is shared by many.
       if ((/\brequest\.user\b/.test(value) && !GROUP_OF_USER.test(value)) || name.endsWith('__in')) out.userOrBatch = true;
-      out.keys.push(name.split('__')[0].replace(/_id$/, ''));
+      const key = name.split('__')[0].replace(/_id$/, '');
+      out.keys.push(key);
+      if (/\brequest\.user\b/.test(value) && !GROUP_OF_USER.test(value) && !name.endsWith('__in')) out.signedIn.push({ key, direct: !name.replace(/__(id|pk)$/, '').includes('__') });
+      if (OPEN_WORK_VALUE.test(value) || (value === 'False' && DONE_FLAG.test(name))) out.openWork = true;
     }
   }
   return out;
@@ -161,8 +177,27 @@ export function growingModels(info: QuerysetInfo, models: ModelIndex): { model: 
 function growingOf(names: readonly string[], filters: OwnerFilters, newest: string[], models: ModelIndex): { model: string; timestamp: string }[] {
   const out: { model: string; timestamp: string }[] = [];
   for (const model of names) {
-    const timestamp = models.growthTimestamp(model, sharedParentOf(filters, models.userRelations(model)), newest);
+    const timestamp = models.growthTimestamp(model, sharedParentOf(filters, models.userRelations(model)), newest) ?? personalHistory(model, filters, models);
     if (timestamp) out.push({ model, timestamp });
   }
   return out;
+}
+
+/**
+ * One person's rows of a per-event record (a customer's orders, a patient's visits: owner-history.ts), picked through
+ * a key to that person and not narrowed to open work: their all-time history. The field it grows by, or undefined.
+ */
+function personalHistory(model: string, filters: OwnerFilters, models: ModelIndex): string | undefined {
+  if (filters.openWork) return undefined;
+  // `post__author=request.user` picks the comments on the user's posts, not the user's own records: through a row
+  // the key must still lead to a person (`patient__user=request.user`).
+  const signedIn = filters.signedIn.filter((s) => s.direct).map((s) => s.key);
+  const keys = [...new Set([...signedIn, ...filters.keys.filter((k) => personKey(models, model, k))])];
+  if (keys.length === 0 || keys.some((k) => oneRowPerOwner(models, model, k))) return undefined;
+  return historyStamp(models, model);
+}
+
+/** Some `filter(...)` of the queryset keeps only open work (`status='pending'`, `completed=False`): a queue. */
+export function keepsOpenWork(info: QuerysetInfo): boolean {
+  return ownerFilters(info).openWork;
 }

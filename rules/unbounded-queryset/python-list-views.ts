@@ -479,6 +479,8 @@ function declaredRows(cls: Node, chain: ClassChain, judge: Judge, fallbackModel?
     const info = refines && attributeValue ? undefined : judge.read(returns[0]);
     if (perRequest) {
       if (!info || info.roots.length === 0 || throughOwnQueryset(returns[0].text)) return undefined;
+      // `self.request.user.orders.all()`: the user's own records through their reverse relation (related-children.ts).
+      if (info.relatedManager && !bounded(info, judge, fallbackModel)) return { node: reportedNode(returns[0]), info };
       const names = modelNames(info, fallbackModel);
       return names.length > 0 && ownerScoped(info, names, judge) ? { node: reportedNode(returns[0]), info } : undefined;
     }

@@ -9,6 +9,8 @@ import type { Node } from 'web-tree-sitter';
 import { assignmentsBefore, unparenthesize, type QuerysetInfo } from '../../analysis/python/django-querysets';
 import { importsOf } from '../../analysis/python/imports';
 import type { ModelIndex } from '../../analysis/python/django-models';
+import { historyStamp, personModel } from '../../analysis/python/owner-history';
+import { keepsOpenWork } from '../../analysis/python/owner-rows';
 
 /** `get_object_or_404(Product, ...)`, `Product.objects.get(...)`: one row of a named model. */
 const ONE_FETCHED = /^(?:get_object_or_404\(\s*([\w.]+)\s*[,)]|([\w.]+)\.objects\.get\()/;
@@ -21,11 +23,39 @@ export function growingChildren(info: QuerysetInfo, models: ModelIndex): string 
     if (root.kind !== 'related' || !root.owner || !root.relation) return undefined;
     const parent = fetchedModel(root.owner);
     const relation = parent ? models.relationsOf(parent)?.get(root.relation) : undefined;
-    if (relation?.kind !== 'reverse-fk' || !relation.target) return undefined;
-    if (!models.growthTimestamp(relation.target, true)) return undefined;
-    child = relation.target;
+    if (relation?.kind === 'reverse-fk' && relation.target && models.growthTimestamp(relation.target, true)) {
+      child = relation.target;
+      continue;
+    }
+    // One person's own records through their reverse relation: `request.user.orders.all()`, a fetched customer's
+    // `customer.order_set.all()`: their all-time history (owner-history.ts), unless kept to open work.
+    const personal = personalChildren(root.owner, root.relation, parent, models);
+    if (!personal || keepsOpenWork(info)) return undefined;
+    child = personal;
   }
   return child;
+}
+
+/** `request.user`, `self.request.user`: the signed-in user's row. */
+const SIGNED_IN = /^(self\.)?request\.user$/;
+
+/**
+ * The per-event record model a person's reverse relation `relation` leads to (`orders` of a user or a customer
+ * profile), when one person's rows of it are an all-time history; undefined otherwise.
+ */
+function personalChildren(owner: Node, relation: string, parent: string | undefined, models: ModelIndex): string | undefined {
+  let target: string | undefined;
+  if (parent) {
+    const rel = models.relationsOf(parent)?.get(relation);
+    if (rel?.kind !== 'reverse-fk' || !rel.target || !personModel(models, parent)) return undefined;
+    target = rel.target;
+  } else if (SIGNED_IN.test(unparenthesize(owner).text)) {
+    // The signed-in user's class is the project's user model (or Django's): the relation's one model with a user key.
+    const targets = [...models.accessorTargets(relation)].filter((m) => models.userRelations(m).length > 0);
+    if (targets.length !== 1) return undefined;
+    target = targets[0];
+  }
+  return target && historyStamp(models, target) ? target : undefined;
 }
 
 /** The model of one fetched row: a variable bound once to it, or the fetch itself. */

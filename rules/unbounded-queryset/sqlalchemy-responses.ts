@@ -8,6 +8,7 @@
  * handler's `return`, the query has no limit and no owner filter, and the model is a project model that grows: named
  * as a record of events, with a time on each row (a lookup list or admin-curated content is not reported).
  */
+import { historyByName } from '../../analysis/history-by-name';
 import type { Node, Tree } from 'web-tree-sitter';
 import type { ReportSpec, RuleContext } from '../api';
 import { ancestor, callsNamed, parents, positionalArguments } from '../../analysis/python/ast';
@@ -214,7 +215,8 @@ function queryText(all: Node): string {
  */
 function ownersHistory(model: Model, key: HistoryKey): boolean {
   const timed = [...model.columns].some((c) => TIME_COLUMN.test(c));
-  if (key.startsWith('owner')) return timed && (OWNER_HISTORY_MODEL.test(model.name) || key.endsWith('newest'));
+  // `UploadFileModel`, `CustomerOrderEntity`: the head noun of the name, past what only says it is code (history-by-name.ts).
+  if (key.startsWith('owner')) return timed && (OWNER_HISTORY_MODEL.test(model.name) || historyByName(model.name) || key.endsWith('newest'));
   return PARENT_HISTORY_MODEL.test(model.name);
 }
 
