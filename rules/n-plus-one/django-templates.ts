@@ -473,7 +473,7 @@ class TemplateWalker {
       const relation = this.models.member(b.model, name).relation;
       if (relation?.kind !== 'foreign-key' && relation?.kind !== 'one-to-one' && relation?.kind !== 'reverse-one-to-one') continue;
       if (b.path.length === 0 && this.backReference(b, name)) continue;
-      const shown = `${read.parts.map((p) => p.name).join('.')} (its __str__ reads self.${name})`;
+      const shown = `${read.parts.map((p) => p.name).join('.')}'s __str__ (self.${name})`;
       this.report(file, read, read.parts.length - 1, b, [...b.path, name], b.throughMany ? 'prefetch_related' : 'select_related', undefined, shown);
     }
   }
