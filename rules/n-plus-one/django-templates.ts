@@ -706,4 +706,6 @@ export const TEMPLATE_NOTES =
   'the annotation. A method or property of the row\'s model that takes no argument and queries one of its managers ' +
   '(`{{ order.total }}` where `def total(self): return self.items.aggregate(...)`, or `sum(i.price for i in self.items.all())`) ' +
   'is reported in the template (no twin, no fix: the method decides the query), unless every call it makes is ' +
-  '`.all()`/`.count()`/`.exists()` and the queryset prefetches that manager. Views whose `get_queryset()` has several returns or starts at `super().get_queryset()` are not followed.\n\n';
+  '`.all()`/`.count()`/`.exists()` and the queryset prefetches that manager. `{{ o }}` (alone or with text filters ' +
+  'such as `default`) renders `str(o)`: a foreign key or one-to-one the model\'s own `__str__` reads (`self.doctor`) is ' +
+  'reported as a read of it, with the same view-side fix. Views whose `get_queryset()` has several returns or starts at `super().get_queryset()` are not followed.\n\n';

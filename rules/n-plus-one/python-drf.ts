@@ -75,6 +75,10 @@ export const DRF_NOTES =
   'filters it, so a `return X.objects.all()` branch for staff is reported; a filter on a many-to-many or reverse relation does not count: each row still has its own set), querysets from custom managers that may ' +
   'select or prefetch, and `get_queryset()` bodies that cannot be read as one queryset expression (beyond filtering ' +
   '`self.queryset` / `super().get_queryset()`). A `.count()` is not reported when the same relation is prefetched. ' +
+  'A view method serialising rows through the view itself (`self.get_serializer(rows, many=True)`, ' +
+  '`self.get_serializer_class()(rows, many=True)`, `self.serializer_class(self.queryset, many=True)`) uses the ' +
+  "action's `@action(serializer_class=...)`, else the view's `serializer_class` (not followed when the view overrides " +
+  '`get_serializer_class()` or maps actions to serializers). ' +
   'Pagination bounds the rows per page but not the per-row queries, so paginated views are reported. A loop in a ' +
   "serializer method over the serialised object's related `.all()` (`for item in cart.items.all()`) is judged with " +
   "the views, not as a loop of its own: its rows come from the view's prefetch cache when the view prefetches them. " +
