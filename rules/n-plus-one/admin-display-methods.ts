@@ -8,9 +8,9 @@ import { ancestor } from '../../analysis/python/ast';
 
 /**
  * Bases of Django admin classes, as written: `admin.ModelAdmin`, `ModelAdmin`, `admin.TabularInline`, and the admin
- * classes of packages and projects named for them (`ImportExportModelAdmin`, a project's `OrderAdmin`, `BaseInline`).
+ * classes of packages and projects named for them (`ImportExportModelAdmin`, `BaseInline`).
  */
-const ADMIN_BASE = /(^|[\s(,.])\w*(Admin|Inline)\s*[,)]/;
+const ADMIN_BASE = /(^|[\s(,.])\w*(ModelAdmin|Inline|OSMGeoAdmin)\s*[,)]/;
 /** `(self, obj)`: the one object a display method renders. */
 const DISPLAY_PARAMETERS = /^\(\s*self\s*,\s*(obj|instance|object|item|record|row)\s*(:[^,)]*)?\)$/;
 

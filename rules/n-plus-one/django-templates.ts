@@ -708,5 +708,4 @@ export const TEMPLATE_NOTES =
   'is reported in the template (no twin, no fix: the method decides the query), unless every call it makes is ' +
   '`.all()`/`.count()`/`.exists()` and the queryset prefetches that manager. `{{ o }}` (alone or with text filters ' +
   'such as `default`) renders `str(o)`: a foreign key or one-to-one the model\'s own `__str__` reads (`self.doctor`) is ' +
-  'reported as a read of it, with the same view-side fix. Loops in a Django admin display method (`def items(self, obj)` ' +
-  'of a `ModelAdmin`, an inline or a project admin class) render a cell of the staff-only admin site and are not reported. Views whose `get_queryset()` has several returns or starts at `super().get_queryset()` are not followed.\n\n';
+  'reported as a read of it, with the same view-side fix. Views whose `get_queryset()` has several returns or starts at `super().get_queryset()` are not followed.\n\n';
