@@ -29,7 +29,6 @@ import {
   type QuerysetInfo,
 } from '../../analysis/python/django-querysets';
 import { keyedQueries, KEYED_QUERY_NOTES, sessionCartRows } from './python-keyed-queries';
-import { inAdminDisplayMethod } from './admin-display-methods';
 import { SQLALCHEMY_KEYED_NOTES } from './sqlalchemy-keyed-queries';
 import { checkDrfSerializers, DRF_FIX, DRF_NOTES, DRF_WHAT } from './python-drf';
 import { checkGetattrExports, GETATTR_NOTES } from './python-getattr';
@@ -325,8 +324,6 @@ function checkStatement(tree: Tree, statement: TopLevelStatement, canFix: boolea
   const sources = new Map<number, RowSource | null>();
   for (const iteration of iterationsIn(tree, statement.text, statement.start)) {
     if (copiesRows(iteration) || fewRows(iteration) || endsFirstPass(iteration)) continue;
-    // A cell of the staff-only admin site (a ModelAdmin's `def items(self, obj)`): not the app's requests.
-    if (inAdminDisplayMethod(iteration.node)) continue;
     const source = rowSource(iteration, sources);
     if (!source || rowsOfSerializedObject(iteration, source) || (!source.prefix && oneRowByUniqueField(source.info, models))) continue;
     // One record's few children (a release's files, a user's memberships): a few queries, not an N+1 to report.
