@@ -200,7 +200,11 @@ function checkView(ctx: RuleContext, drf: DrfProject, view: ListView, canFix: bo
     const kind = qsModel ? drf.models.relationsOf(qsModel)?.get(first)?.kind : undefined;
     return kind === 'm2m' || kind === 'reverse-fk' || kind === 'reverse-m2m';
   };
-  const needs = missingNeeds(drf.relationNeeds(serializer, qsModel), infos).filter((n) => !shared.has(n.path.split('__')[0]) || toMany(n.path.split('__')[0]));
+  // Rows of one object's related manager (`issue.outward_links`) carry that object on their foreign key back to it.
+  const root = infos.length === 1 && infos[0].roots.length === 1 ? infos[0].roots[0] : undefined;
+  const rowsModel = qsModel ?? serializer.model;
+  const back = root?.kind === 'related' && root.relation && rowsModel ? drf.models.backReference(rowsModel, root.relation) : undefined;
+  const needs = missingNeeds(drf.relationNeeds(serializer, qsModel), infos).filter((n) => (!shared.has(n.path.split('__')[0]) || toMany(n.path.split('__')[0])) && n.path.split('__')[0] !== back);
   // The N is the view's rows: its queryset's model.
   const table = modelClassName(qsModel);
   for (const need of needs) report({ ...finding(ctx, drf, view, need, canFix), table });
