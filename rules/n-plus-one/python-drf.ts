@@ -79,6 +79,8 @@ export const DRF_NOTES =
   '`self.get_serializer_class()(rows, many=True)`, `self.serializer_class(self.queryset, many=True)`) uses the ' +
   "action's `@action(serializer_class=...)`, else the view's `serializer_class` (not followed when the view overrides " +
   '`get_serializer_class()` or maps actions to serializers). ' +
+  "Rows of one object's related manager (`issue.outward_links.all()`) are not reported for the foreign key back to " +
+  'that object (Django sets it on every row). ' +
   'Pagination bounds the rows per page but not the per-row queries, so paginated views are reported. A loop in a ' +
   "serializer method over the serialised object's related `.all()` (`for item in cart.items.all()`) is judged with " +
   "the views, not as a loop of its own: its rows come from the view's prefetch cache when the view prefetches them. " +
