@@ -30,6 +30,8 @@ export interface ModelInfo {
    * (`self.items.all()`, `self.orderitem_set.filter(...)`): name -> the manager and the call (`items`, `all`).
    */
   queryingMethods?: Map<string, QueryingMethod>;
+  /** Attributes of self the model's `__str__` reads (`self.doctor` in `f"{self.doctor} {self.date}"`). */
+  strReads?: string[];
 }
 
 export interface QueryingMethod {
@@ -88,6 +90,7 @@ export function modelsIn(relPath: string, text: string): ModelInfo[] {
       if (member[4]) {
         const querying = queryingMethod(body, member.index!, indent);
         if (querying) (info.queryingMethods ??= new Map()).set(name, querying);
+        if (name === '__str__') info.strReads = [...new Set([...methodText(body, member.index!, indent).matchAll(/\bself\.(\w+)/g)].map((r) => r[1]))];
       }
     }
     out.push(info);
@@ -95,14 +98,20 @@ export function modelsIn(relPath: string, text: string): ModelInfo[] {
   return out;
 }
 
+/** The body of the method at `start` of a class body: up to the next statement of the class body (or its end). */
+function methodText(body: string, start: number, indent: string): string {
+  const rest = body.slice(start);
+  const firstLine = rest.slice(0, rest.indexOf('\n') === -1 ? rest.length : rest.indexOf('\n'));
+  const end = new RegExp(`\\n${indent}[^\\s#]`).exec(rest.slice(firstLine.length));
+  return rest.slice(firstLine.length, end ? firstLine.length + end.index : rest.length);
+}
+
 /** The query a zero-argument method at `start` of a class body runs on a manager of self, if any. */
 function queryingMethod(body: string, start: number, indent: string): QueryingMethod | undefined {
   const rest = body.slice(start);
   const firstLine = rest.slice(0, rest.indexOf('\n') === -1 ? rest.length : rest.indexOf('\n'));
   if (!NO_ARGUMENT_METHOD.test(firstLine)) return undefined;
-  // The method's text: up to the next statement of the class body (or its end).
-  const end = new RegExp(`\\n${indent}[^\\s#]`).exec(rest.slice(firstLine.length));
-  const method = rest.slice(firstLine.length, end ? firstLine.length + end.index : rest.length);
+  const method = methodText(body, start, indent);
   const calls = [...method.matchAll(SELF_MANAGER_CALL)].filter((c) => c[1] !== 'objects' && c[1] !== '__class__');
   if (calls.length === 0) return undefined;
   const prefetchable = calls.every((c) => c[2] === 'all' || c[2] === 'count' || c[2] === 'exists');

@@ -21,6 +21,8 @@ export interface VariableRead {
   end: number;
   /** Filter names applied to it (`join`, `length`). */
   filters: string[];
+  /** `{{ o }}` / `{{ o|default:"-" }}`: the value itself is rendered, as `str(o)` (its model's `__str__`). */
+  rendered?: boolean;
 }
 
 export type TemplateNode =
@@ -53,6 +55,9 @@ export interface ParsedTemplate {
   /** `{% extends "base.html" %}` when its argument is a string literal. */
   extends?: { name: string; start: number; end: number };
 }
+
+/** Filters that render their value as text (what `str()` of a model instance gives): the value's `__str__` runs. */
+const TEXT_FILTERS = new Set(['default', 'default_if_none', 'safe', 'escape', 'force_escape', 'upper', 'lower', 'title', 'capfirst', 'truncatechars', 'truncatewords', 'linebreaks', 'linebreaksbr', 'striptags', 'urlize']);
 
 interface Token {
   kind: 'text' | 'var' | 'tag' | 'comment';
@@ -191,7 +196,7 @@ export function parseTemplate(text: string): ParsedTemplate {
     if (token.kind === 'var') {
       const reads: VariableRead[] = [];
       const read = readExpression(token.content, token.contentStart, reads);
-      if (read) reads.unshift(read);
+      if (read) reads.unshift({ ...read, rendered: read.filters.every((f) => TEXT_FILTERS.has(f)) || undefined });
       for (const r of reads) top().list.push({ type: 'read', read: r });
       continue;
     }

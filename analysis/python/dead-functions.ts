@@ -79,7 +79,10 @@ function deadFunction(ctx: RuleContext, tree: Tree, def: Node, judging: Set<numb
   let script: boolean | undefined;
   const isScript = () => (script ??= !startedAsScript(ctx.file.relPath, ctx.project));
   const entryOfScript = () => name === 'main' && isScript() && !moduleNamedElsewhere(ctx.file.relPath, ctx.project, offline);
-  if (!unreferencedElsewhere(ctx, def.text, name, offline) && !entryOfScript()) return false;
+  // Its own body naming it (a recursive call, a local variable of the same name) is no caller: only its header is
+  // the module's text here (the module's other statements are judged below).
+  const header = def.text.slice(0, (def.childForFieldName('body')?.startIndex ?? def.endIndex) - def.startIndex);
+  if (!unreferencedElsewhere(ctx, header, name, offline) && !entryOfScript()) return false;
   const word = new RegExp(`(?<![\\w.])${name}\\b`);
   for (const other of tree.rootNode.namedChildren) {
     // A function already being judged (mutual calls) adds no live caller.

@@ -482,6 +482,18 @@ export class ModelIndex {
    * The related-manager names other models' rows reach this model's rows by (`post.comment_set`, a foreign key's
    * `related_name="comments"`): `parent.comments.create(...)` adds rows of this model.
    */
+  /**
+   * The foreign key of `name` whose reverse accessor is `accessor` (`outward_links` -> `from_issue`): rows of
+   * `owner.<accessor>` carry the owner there (Django sets it on every row without a query).
+   */
+  backReference(name: string, accessor: string): string | undefined {
+    const classes = this.byName.get(name);
+    if (classes?.length !== 1) return undefined;
+    const lower = name.toLowerCase();
+    const found = [...this.ownAndInherited(classes[0])].filter(([, rel]) => rel.kind === 'fk' && (rel.relatedName?.replace('%(class)s', lower) ?? `${lower}_set`) === accessor);
+    return found.length === 1 ? found[0][0] : undefined;
+  }
+
   reverseAccessors(name: string): string[] {
     const classes = this.byName.get(name);
     if (classes?.length !== 1) return [];

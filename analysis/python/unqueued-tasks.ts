@@ -11,6 +11,7 @@
 import type { Node } from 'web-tree-sitter';
 import type { RuleContext } from '../../rules/api';
 import { unnamedElsewhere } from './project-mentions';
+import { namedOnlyBySchedules } from './schedule-only-mentions';
 import { fileDigest, mayHoldWord } from './file-digests';
 import { projectChanges } from '../cache';
 import { startFiles } from '../reach';
@@ -33,7 +34,16 @@ export function unqueuedTask(ctx: RuleContext, decorated: Node): boolean {
     if (registered && !unnamedElsewhere(ctx, registered.split('.').pop() ?? '', false)) return false;
     if (/\bname\s*=\s*[^"'\s]/.test(d.text)) return false;
   }
-  return !schedulesOutsideCode(ctx) && unnamedElsewhere(ctx, name, false);
+  if (schedulesOutsideCode(ctx)) return false;
+  if (unnamedElsewhere(ctx, name, false)) return true;
+  // Named only by beat schedule entries where every deploy is known and none starts beat: nothing sends it.
+  const deployed = deployedBeat(ctx.project);
+  return deployed.judged && !deployed.beat && namedOnce(ctx.file.text, name) && namedOnlyBySchedules(ctx, name);
+}
+
+/** The module names `name` once: its definition. */
+function namedOnce(text: string, name: string): boolean {
+  return (text.match(new RegExp(`(?<![\\w.])${name}\\b|\\.${name}\\b`, 'g')) ?? []).length === 1;
 }
 
 /** Celery beat schedulers whose schedules live in a database or Redis: they count only when a deployed beat uses them. */

@@ -85,8 +85,11 @@ const EXITS = new Set(['return_statement', 'raise_statement', 'continue_statemen
 /** Bases of Django and DRF class-based views (generic, API and viewset classes, and views built on them). */
 const VIEW_BASE = /^\(\s*(?:[\w.]+\.)?\w*(?:View|ViewSet|APIView)\s*[,)]/;
 
-/** Django models, managers and querysets declared directly on Django's classes (their hooks are known). */
-const MODEL_BASES = /^\(\s*(?:models\.|auth_models\.)?(?:Model|Manager|QuerySet|BaseUserManager|AbstractUser|AbstractBaseUser)\s*(?:,\s*(?:models\.)?(?:PermissionsMixin|Model)\s*)?\)$/;
+/**
+ * Django models, managers and querysets declared directly on Django's classes, and Flask-SQLAlchemy models declared
+ * on `db.Model` alone (their hooks are known: a mixin base, such as Flask-Login's UserMixin, may call others).
+ */
+const MODEL_BASES = /^\(\s*(?:models\.|auth_models\.|db\.)?(?:Model|Manager|QuerySet|BaseUserManager|AbstractUser|AbstractBaseUser)\s*(?:,\s*(?:models\.)?(?:PermissionsMixin|Model)\s*)?\)$/;
 
 /** Methods Django (its admin, auth and serialisation) calls on models and managers without naming them in the project. */
 const MODEL_HOOKS = new Set([
@@ -96,6 +99,8 @@ const MODEL_HOOKS = new Set([
   'normalize_username', 'normalize_email', 'check', 'from_db', 'refresh_from_db', 'serializable_value', 'get_deferred_fields',
   'save_base', 'contribute_to_class', 'deconstruct', 'as_manager', 'is_authenticated', 'is_anonymous', 'set_password',
   'check_password', 'set_unusable_password', 'has_usable_password', 'email_user', 'get_next_in_order', 'get_previous_in_order',
+  // Flask-Login and Flask-Security read these of the user model without the project naming them.
+  'get_id', 'is_active', 'get_auth_token', 'get_security_payload', 'verify_auth_token',
 ]);
 /** Decorators that only change how a method is read (others may register it). */
 const PLAIN_DECORATOR = /^@(property|cached_property|functools\.cached_property|staticmethod|classmethod)\s*$/;

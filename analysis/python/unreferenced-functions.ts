@@ -42,6 +42,9 @@ export function unreferencedFunction(project: ProjectInfo, relPath: string, ownT
   return true;
 }
 
+/** A whole line that is a `#` comment (Python, YAML, TOML, INI, Procfile). */
+const COMMENT_LINE = /^[ \t]*#.*$/gm;
+
 /** `from m import a, b` (one line up to a `;`, `\`-continued or parenthesised) and `import m`: statements that only bind names. */
 const IMPORT_STATEMENT = /^[ \t]*(?:from[ \t]+[\w.]+[ \t]+import[ \t]*(?:\([^)]*\)|(?:[^\n\\;]|\\\r?\n)*)|import[ \t]+(?:[^\n\\;]|\\\r?\n)*)/gm;
 
@@ -53,6 +56,8 @@ const IMPORT_STATEMENT = /^[ \t]*(?:from[ \t]+[\w.]+[ \t]+import[ \t]*(?:\([^)]*
 function mentionedOutsideImports(text: string, name: string): boolean {
   const word = new RegExp(`\\b${name}\\b`);
   const aliased = new RegExp(`\\b${name}[ \t]+as\\b`);
+  // A line commented out (`# path('list/', customer_list)`) calls nothing.
+  if (text.includes('#')) text = text.replace(COMMENT_LINE, '');
   let rest = '';
   let last = 0;
   for (const m of text.matchAll(IMPORT_STATEMENT)) {

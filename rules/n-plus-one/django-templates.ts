@@ -463,7 +463,19 @@ class TemplateWalker {
       if ((next === 'count' || next === 'exists') && b.perRow && report && parts.length === i + 2) this.report(file, read, i + 1, b, path, next);
       return undefined;
     }
+    if (b && read.rendered && report && b.perRow && !b.many) this.renderedRow(file, read, b);
     return b;
+  }
+
+  /** `{{ o }}` renders `str(o)`: a foreign key the row model's `__str__` reads (`self.doctor`) is fetched per row. */
+  private renderedRow(file: string, read: VariableRead, b: Binding): void {
+    for (const name of this.models.get(b.model)?.strReads ?? []) {
+      const relation = this.models.member(b.model, name).relation;
+      if (relation?.kind !== 'foreign-key' && relation?.kind !== 'one-to-one' && relation?.kind !== 'reverse-one-to-one') continue;
+      if (b.path.length === 0 && this.backReference(b, name)) continue;
+      const shown = `${read.parts.map((p) => p.name).join('.')}'s __str__ (self.${name})`;
+      this.report(file, read, read.parts.length - 1, b, [...b.path, name], b.throughMany ? 'prefetch_related' : 'select_related', undefined, shown);
+    }
   }
 
   /** `field` is the foreign key back to the one object whose related manager (`parent.<accessor>.all()`) gave every row. */
@@ -488,11 +500,11 @@ class TemplateWalker {
     });
   }
 
-  private report(file: string, read: VariableRead, lastPart: number, b: Binding, path: string[], method: Method, via?: TemplateFinding['via']): void {
+  private report(file: string, read: VariableRead, lastPart: number, b: Binding, path: string[], method: Method, via?: TemplateFinding['via'], shown?: string): void {
     const joined = path.join('__');
     if (method !== 'model-method' && loads(b.value.queryset, joined, method === 'select_related')) return;
     const end = read.parts[lastPart].end;
-    const text = read.parts.slice(0, lastPart + 1).map((p) => p.name).join('.');
+    const text = shown ?? read.parts.slice(0, lastPart + 1).map((p) => p.name).join('.');
     // One finding per template, view and relation (the first read), as for loops in Python code.
     if (this.out.some((f) => f.template === file && f.view === b.view && f.value === b.value && f.path === joined && f.method === method)) return;
     this.out.push({ template: file, start: read.start, end, read: text, path: joined, method, view: b.view, value: b.value, via });
@@ -694,4 +706,6 @@ export const TEMPLATE_NOTES =
   'the annotation. A method or property of the row\'s model that takes no argument and queries one of its managers ' +
   '(`{{ order.total }}` where `def total(self): return self.items.aggregate(...)`, or `sum(i.price for i in self.items.all())`) ' +
   'is reported in the template (no twin, no fix: the method decides the query), unless every call it makes is ' +
-  '`.all()`/`.count()`/`.exists()` and the queryset prefetches that manager. Views whose `get_queryset()` has several returns or starts at `super().get_queryset()` are not followed.\n\n';
+  '`.all()`/`.count()`/`.exists()` and the queryset prefetches that manager. `{{ o }}` (alone or with text filters ' +
+  'such as `default`) renders `str(o)`: a foreign key or one-to-one the model\'s own `__str__` reads (`self.doctor`) is ' +
+  'reported as a read of it, with the same view-side fix. Views whose `get_queryset()` has several returns or starts at `super().get_queryset()` are not followed.\n\n';

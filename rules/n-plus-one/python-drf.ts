@@ -37,6 +37,7 @@ import { StatementSlot, TreeSlot } from '../../analysis/cache';
 import { customChainReader } from './drf-custom-chains';
 import { isForeign, modelAttributeName, ownMember, selfAttributeValue, withProjectBases, type ClassLookup } from '../../analysis/python/drf-view-bases';
 import { checkMethodFieldQueries, DRF_METHOD_QUERY_NOTES } from './drf-method-queries';
+import { selfSerializerClass } from './drf-self-serializers';
 
 /** The DRF parts of the rule's documentation (kept here, beside the code they describe). */
 export const DRF_WHAT =
@@ -74,6 +75,12 @@ export const DRF_NOTES =
   'filters it, so a `return X.objects.all()` branch for staff is reported; a filter on a many-to-many or reverse relation does not count: each row still has its own set), querysets from custom managers that may ' +
   'select or prefetch, and `get_queryset()` bodies that cannot be read as one queryset expression (beyond filtering ' +
   '`self.queryset` / `super().get_queryset()`). A `.count()` is not reported when the same relation is prefetched. ' +
+  'A view method serialising rows through the view itself (`self.get_serializer(rows, many=True)`, ' +
+  '`self.get_serializer_class()(rows, many=True)`, `self.serializer_class(self.queryset, many=True)`) uses the ' +
+  "action's `@action(serializer_class=...)`, else the view's `serializer_class` (not followed when the view overrides " +
+  '`get_serializer_class()` or maps actions to serializers). ' +
+  "Rows of one object's related manager (`issue.outward_links.all()`) are not reported for the foreign key back to " +
+  'that object (Django sets it on every row). ' +
   'Pagination bounds the rows per page but not the per-row queries, so paginated views are reported. A loop in a ' +
   "serializer method over the serialised object's related `.all()` (`for item in cart.items.all()`) is judged with " +
   "the views, not as a loop of its own: its rows come from the view's prefetch cache when the view prefetches them. " +
@@ -162,7 +169,7 @@ export function checkDrfSerializers(ctx: RuleContext, tree: Tree): void {
 const VIEW_TEXT = /serializer_class|many\s*=\s*True|["']list["']\s*:/;
 const CLASS_WITH_BASES = /^class[ \t]+\w+[ \t]*\([ \t]*[\w.]/m;
 /** A serializer called with the rows as its first argument (`OrderSerializer(qs, ...)`, `self.get_serializer(page, ...)`). */
-const SERIALIZER_CALL = /[Ss]erializer(?:_class)?\(\s*(?![A-Za-z_]\w*\s*=[^=])[^\s)]/;
+const SERIALIZER_CALL = /[Ss]erializer(?:_class|_class\(\s*\))?\(\s*(?![A-Za-z_]\w*\s*=[^=])[^\s)]/;
 
 /** Cheap test before any tree work: a list view class, or a serializer call on rows with many=True. */
 function mayHoldListView(statement: TopLevelStatement, classes: ClassLookup): boolean {
@@ -195,7 +202,11 @@ function checkView(ctx: RuleContext, drf: DrfProject, view: ListView, canFix: bo
     const kind = qsModel ? drf.models.relationsOf(qsModel)?.get(first)?.kind : undefined;
     return kind === 'm2m' || kind === 'reverse-fk' || kind === 'reverse-m2m';
   };
-  const needs = missingNeeds(drf.relationNeeds(serializer, qsModel), infos).filter((n) => !shared.has(n.path.split('__')[0]) || toMany(n.path.split('__')[0]));
+  // Rows of one object's related manager (`issue.outward_links`) carry that object on their foreign key back to it.
+  const root = infos.length === 1 && infos[0].roots.length === 1 ? infos[0].roots[0] : undefined;
+  const rowsModel = qsModel ?? serializer.model;
+  const back = root?.kind === 'related' && root.relation && rowsModel ? drf.models.backReference(rowsModel, root.relation) : undefined;
+  const needs = missingNeeds(drf.relationNeeds(serializer, qsModel), infos).filter((n) => (!shared.has(n.path.split('__')[0]) || toMany(n.path.split('__')[0])) && n.path.split('__')[0] !== back);
   // The N is the view's rows: its queryset's model.
   const table = modelClassName(qsModel);
   for (const need of needs) report({ ...finding(ctx, drf, view, need, canFix), table });
@@ -448,24 +459,30 @@ function listViewsIn(tree: Tree, statement: TopLevelStatement, classes: ClassLoo
   if (classView_) {
     const view = classView(classView_.childForFieldName('name')?.text ?? '', classView_, classes, readCustom);
     if (view) out.push(view);
-    // A list view by a base of another module: its actions' `Serializer(rows, many=True)` calls are read too, as
-    // they were before that base was known to be a list view.
-    if (isListView(classView_, classesOf(tree))) return out;
   }
+  // The class view's own rows through its own serializer (a `list()` serialising `self.get_queryset()`) are reported
+  // once, by the class view.
+  const classRows = new Set(out.flatMap((v) => v.querysets.map((q) => q.expr.id)));
+  const sameSerializer = (ref: Node) => !!classView_ && (out.length === 0 || out.some((v) => v.serializerRef.text === ref.text));
   // `many=True` found by text (a whole-tree query per keystroke costs milliseconds on a big views module).
   for (const keyword of nodesAtText(tree, statement.text, /\bmany\s*=\s*True\b/g, statement.start)) {
     const call = keyword.parent?.type === 'keyword_argument' ? keyword.parent.parent?.parent : undefined;
     if (call?.type !== 'call' || keywordArgument(call, 'many')?.type !== 'true') continue;
     const fn = call.childForFieldName('function');
-    if (!fn || !/Serializer$/.test(fn.type === 'attribute' ? fn.childForFieldName('attribute')?.text ?? '' : fn.text)) continue;
+    if (!fn) continue;
     const cls = top?.type === 'class_definition' ? top : undefined;
+    // `self.get_serializer(rows, many=True)` in a view method: the class the view (or its `@action`) sets.
+    const serializerRef = /Serializer$/.test(fn.type === 'attribute' ? fn.childForFieldName('attribute')?.text ?? '' : fn.text)
+      ? fn
+      : cls && selfSerializerClass(fn, call, (name) => member(cls, classes, name), !!actionSerializers(cls, classes));
+    if (!serializerRef) continue;
     const arg = positionalArguments(call)[0];
     const qs = arg && rowsArgument(arg, cls, classes, readCustom);
-    if (!qs) continue;
+    if (!qs || (sameSerializer(serializerRef) && (classRows.has(qs.expr.id) || readsClassAttribute(qs.info) || qs.expr.parent?.parent?.parent?.id === classView_?.childForFieldName('body')?.id))) continue;
     const def = ancestor(call, 'function_definition');
     const fnName = `${def?.childForFieldName('name')?.text ?? 'view'}()`;
     const label = cls ? `${cls.childForFieldName('name')?.text}.${fnName}` : fnName;
-    out.push({ label, serializerRef: fn, querysets: [qs], branches: false });
+    out.push({ label, serializerRef, querysets: [qs], branches: false });
   }
   return out;
 }
@@ -705,6 +722,13 @@ function rowsArgument(arg: Node, cls: Node | undefined, classes: ClassLookup, re
     const foreign = expr ? isForeign(expr, cls.tree) || undefined : undefined;
     const info = expr ? (foreign ? outsideRecording(() => querysetOf(expr)) : querysetOf(expr)) : undefined;
     return expr && info && !foreign ? { expr, info } : undefined;
+  }
+  // `self.queryset`: the class attribute's rows (in this module: a base's of another module is not edited).
+  if (cls && node.type === 'attribute' && node.text === 'self.queryset') {
+    const attr = member(cls, classes, 'queryset');
+    const expr = attr?.type === 'assignment' ? attr.childForFieldName('right') : undefined;
+    const info = expr && !isForeign(expr, cls.tree) ? querysetOf(expr) : undefined;
+    return expr && info && !info.singleRow && !info.sliced ? { expr, info } : undefined;
   }
   const info = querysetOf(node);
   if (!info) return readCustom(node);

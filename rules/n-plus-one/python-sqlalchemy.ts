@@ -16,6 +16,7 @@ import { StatementSlot } from '../../analysis/cache';
 import { assignmentsBefore, iterationOf, iterationsIn, readsLoopVariable, referencesInScope, readScopeOf, unparenthesize, type Iteration } from '../../analysis/python/django-querysets';
 import { methodRelationshipRead } from './sqlalchemy-model-methods';
 import { pinnedToOneParent, sqlalchemyKeyedQueries } from './sqlalchemy-keyed-queries';
+import { loadedByEarlierPass } from './loaded-by-earlier-pass';
 import { QUERY_PROPERTY, SQLALCHEMY_NAMES, modelNamed, relationshipOf, targetModel, type Model, type Relationship } from '../../analysis/python/sqlalchemy-models';
 
 /** Query/Select methods that keep the same rows (filters, order, joins, options). */
@@ -406,6 +407,8 @@ function readsToReport(ctx: RuleContext, tree: Tree, iteration: Iteration, rows:
     if (read.path.length === 1 && read.relationships[0].collection !== true && TENANT_RELATIONSHIPS.has(read.path[0])) return false;
     // A many-to-one pinned by the filter (`Item.order_id == order.id`): every row has the same parent, one load.
     if (read.path.length === 1 && rows.prefix.length === 0 && read.relationships[0].collection !== true && pinned(ctx, tree, rows, read.relationships[0])) return false;
+    // An earlier loop over the same rows already loaded it on every row: only that pass queries.
+    if (read.path.length === 1 && loadedByEarlierPass(tree, iteration, read.path[0])) return false;
     return true;
   });
 }
