@@ -7,8 +7,8 @@
  *
  * Read from the model as written, never from the name alone: the rows carry a date or time (when the event happened,
  * when the row was made) or an uploaded file, no unique constraint over a relation caps them per owner (one rating
- * per user and product, one reservation per slot; one visit per doctor, clinic and time is no cap), the model does not delete its own rows (a running timer), and
- * the owner's key is a foreign key (a one-to-one is one row per person).
+ * per user and product, one reservation per slot; one visit per doctor, clinic and time is no cap), the model does
+ * not delete its own rows (a running timer), and the owner's key is a foreign key (a one-to-one is one row per person).
  */
 import type { ModelIndex } from './django-models';
 import { historyHead } from '../history-by-name';
