@@ -103,7 +103,7 @@ export function developmentComposeFile(project: ProjectInfo, rel: string, text: 
   const platformFiles = beside(PLATFORM_DEPLOY);
   if (platformFiles.length > 0) {
     if (!service || DEVELOPMENT_SERVER.test(text)) return true;
-    if (declaresProduction(service)) return false;
+    if (declaresProduction(service) || buildsProductionImage(service.ws, rel, service.command.name)) return false;
     if (!SERVER_PROGRAM.test(service.command.program)) return true;
     const program = new RegExp(`(^|[\\s"'/=:])${service.command.program}\\b`, 'm');
     return platformFiles.some((f) => program.test(project.readFile(f) ?? ''));
@@ -131,6 +131,20 @@ function inheritsCommand(ws: Workspace, overrideFile: string, serviceName: strin
 function declaresProduction({ command, env }: ComposeService): boolean {
   if (command.args.some((w) => PRODUCTION_SETTINGS_ARG.test(w.value))) return true;
   return env.some((e) => e.scope === command.name && PRODUCTION_ENV.test(`${e.name}=${e.value.value}`));
+}
+
+/**
+ * Whether the service builds an image named for production (`build: {dockerfile: docker/production.Dockerfile}`,
+ * `Dockerfile.prod`): the file then describes how the production image runs, even though it mounts the checkout.
+ */
+function buildsProductionImage(ws: Workspace, rel: string, serviceName: string | undefined): boolean {
+  if (serviceName === undefined) return false;
+  return readersOf(ws.yaml(rel)).some(({ reader, root }) => {
+    const dockerfile = reader.text(reader.path(root, 'services', serviceName, 'build', 'dockerfile'));
+    if (dockerfile === undefined) return false;
+    const name = dockerfile.slice(dockerfile.lastIndexOf('/') + 1);
+    return PRODUCTION_NAME.test(name.replace(/dockerfile|containerfile/gi, ''));
+  });
 }
 
 const PRODUCTION_SETTINGS_ARG = /^--settings=[\w.]*(prod|production)\w*$/i;
