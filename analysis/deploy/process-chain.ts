@@ -6,6 +6,7 @@
 import type { StartCommand } from './commands-build';
 import { classifyDeployFile, joinPath, type Workspace } from './deploy-files';
 import { containerFileSource, type ContainerFiles } from './container-paths';
+import { wrappedScript } from './generated-scripts';
 
 /** The image a command runs in, with what its deploy mounts over it (container-paths.ts). */
 export type ImageBuild = ContainerFiles;
@@ -24,7 +25,8 @@ export function npmScriptName(program: string, args: string[]): string | undefin
  * The script a `sh start.sh` / `./start.sh` command runs (`/app/start.sh` in a container maps to the workspace file,
  * and so does a path the image's Dockerfile copies a script to: `COPY ./compose/production/django/start /start`, or a
  * compose bind mount puts there: `./backend:/usr/src/app`; a relative path is taken from the container's working
- * folder first: `WORKDIR /app` + `COPY ./backend .` makes `./entrypoint.sh` the workspace's `backend/entrypoint.sh`).
+ * folder first: `WORKDIR /app` + `COPY ./backend .` makes `./entrypoint.sh` the workspace's `backend/entrypoint.sh`;
+ * a wrapper the Dockerfile writes with `RUN echo ... > /start-wrapper.sh` is the script it hands over to).
  */
 export function scriptOf(ws: Workspace, command: StartCommand, cwd: string, image?: ImageBuild): { isScriptRunner: boolean; file?: string } {
   const program = command.program;
@@ -32,7 +34,9 @@ export function scriptOf(ws: Workspace, command: StartCommand, cwd: string, imag
   const shell = /^(ba|da)?sh$/.test(program);
   const word = command.programWord.value;
   // An absolute path only exists in the container; a relative one is looked up there first, then beside the deploy.
-  const copied = (path: string) => (image && (path.startsWith('/') || /^[\w.-]/.test(path)) ? containerFileSource(ws, image, path) : undefined);
+  // A wrapper the Dockerfile writes itself (`RUN echo 'cd /app && bash ./start.sh' > /start-wrapper.sh`) stands for
+  // the workspace script it runs.
+  const copied = (path: string) => (image && (path.startsWith('/') || /^[\w.-]/.test(path)) ? containerFileSource(ws, image, path) ?? wrappedScript(ws, image, path) : undefined);
   if (program === 'source' || program === '.') {
     // `. ./start.sh` runs the script in this shell; one not in the workspace (`source venv/bin/activate`) only sets it up.
     const path = args[0];
