@@ -135,15 +135,17 @@ function declaresProduction({ command, env }: ComposeService): boolean {
 
 /**
  * Whether the service builds an image named for production (`build: {dockerfile: docker/production.Dockerfile}`,
- * `Dockerfile.prod`): the file then describes how the production image runs, even though it mounts the checkout.
+ * `Dockerfile.prod`, or the `target: production` stage): the file then describes how the production image runs,
+ * even though it mounts the checkout.
  */
 function buildsProductionImage(ws: Workspace, rel: string, serviceName: string | undefined): boolean {
   if (serviceName === undefined) return false;
   return readersOf(ws.yaml(rel)).some(({ reader, root }) => {
-    const dockerfile = reader.text(reader.path(root, 'services', serviceName, 'build', 'dockerfile'));
-    if (dockerfile === undefined) return false;
+    const build = reader.path(root, 'services', serviceName, 'build');
+    const dockerfile = reader.text(reader.path(reader.map(build), 'dockerfile')) ?? '';
+    const target = reader.text(reader.path(reader.map(build), 'target')) ?? '';
     const name = dockerfile.slice(dockerfile.lastIndexOf('/') + 1);
-    return PRODUCTION_NAME.test(name.replace(/dockerfile|containerfile/gi, ''));
+    return PRODUCTION_NAME.test(name.replace(/dockerfile|containerfile/gi, '')) || PRODUCTION_NAME.test(target);
   });
 }
 
