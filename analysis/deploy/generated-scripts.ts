@@ -4,9 +4,9 @@
  * `RUN cat <<EOF > /start.sh ... EOF`, `COPY <<EOF /start.sh ... EOF`. A CMD that runs such a wrapper runs the workspace
  * script the wrapper hands over to; the wrapper's own lines only set the shell up (`cd /app`).
  */
-import { joinPath, type Workspace } from './deploy-files';
+import type { Workspace } from './deploy-files';
 import { containerFileSource, type ContainerFiles } from './container-paths';
-import { imageWorkdir } from './image-files';
+import { absolute, imageWorkdir } from './image-files';
 
 /**
  * The workspace script a wrapper the image's Dockerfile writes at `path` runs last (`bash ./commands/start.sh` after
@@ -71,9 +71,4 @@ function writtenScript(dockerfile: string, target: string): string | undefined {
 /** A wrapper's commands in order: its lines split at `&&`, `||` and `;`, comments dropped. */
 function shellCommands(text: string): string[] {
   return text.split('\n').map((l) => l.replace(/(^|\s)#.*$/, '')).flatMap((l) => l.split(/&&|\|\||;/)).map((c) => c.trim()).filter(Boolean);
-}
-
-function absolute(workdir: string, path: string): string {
-  const unquoted = path.replace(/^["']|["']$/g, '');
-  return '/' + joinPath(unquoted.startsWith('/') ? '' : workdir.replace(/^\//, ''), unquoted.replace(/^\//, ''));
 }

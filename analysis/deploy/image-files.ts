@@ -125,7 +125,7 @@ function sourceAt(ws: Workspace, context: string, sources: string[], dest: strin
 }
 
 /** An image path made absolute against the WORKDIR (`/` joined forms without `.` or `..`). */
-function absolute(workdir: string, path: string): string {
+export function absolute(workdir: string, path: string): string {
   const unquoted = path.replace(/^["']|["']$/g, '');
   return '/' + (unquoted.startsWith('/') ? joinPath('', unquoted) : joinPath(dirOf(`${workdir.replace(/\/$/, '')}/`), unquoted));
 }
