@@ -575,12 +575,12 @@ function optionallyRefined(returned: Node, judge: Judge, attributeValue: Node | 
   if (!right || !block || enclosingReturn(returned)?.parent?.id !== block.id || assignments.length < 2) return undefined;
   for (const later of assignments.slice(1)) {
     if (later.parent?.parent?.id === block.id) return undefined;
+    // Optional when some enclosing `if` has no `else` (`if active is not None:` around an if/else of two filters).
     let conditional = false;
     for (let p = later.parent; p && p.id !== block.id; p = p.parent) {
       if (p.type === 'if_statement') {
-        if (p.namedChildren.some((c) => c?.type === 'else_clause')) return undefined;
-        conditional = true;
-      } else if (!['block', 'expression_statement', 'elif_clause', 'try_statement', 'except_clause'].includes(p.type)) return undefined;
+        if (!p.namedChildren.some((c) => c?.type === 'else_clause')) conditional = true;
+      } else if (!['block', 'expression_statement', 'elif_clause', 'else_clause', 'try_statement', 'except_clause'].includes(p.type)) return undefined;
     }
     if (!conditional) return undefined;
   }
