@@ -471,6 +471,9 @@ function declaredRows(cls: Node, chain: ClassChain, judge: Judge, fallbackModel?
       .filter((r) => !/^[\w.]+\.objects\.none\(\s*\)$/.test(unparenthesize(r).text))
       // `if cached: return cached`: the copy of the rows kept in a cache is the same list, not another answer.
       .filter((r) => !fromCache(r));
+    // Every return hands back the class's own rows, at most annotated or ordered (`return qs.annotate(is_liked=...)`
+    // for a signed-in user, `return qs` otherwise): the `queryset =` attribute is what the view lists.
+    if (attributeValue && returns.length > 0 && returns.every(keepsInheritedRows)) return attributeRows(attributeValue, judge);
     if (returns.length > 1) return wholeTableBranch(returns, judge, fallbackModel);
     if (returns.length !== 1) return undefined;
     const unrefined = optionallyRefined(returns[0], judge, attributeValue, fallbackModel);
@@ -516,8 +519,24 @@ function throughOwnQueryset(text: string): boolean {
   return /\bself\.queryset\b|get_queryset/.test(text.replace(/\bsuper\([^)]*\)\s*\.\s*get_queryset\b/g, ''));
 }
 
-/** `super().get_queryset()`, alone. */
-const INHERITED = /^super\([^)]*\)\s*\.\s*get_queryset\(\s*\)$/;
+/**
+ * `super().get_queryset()` or `self.queryset`, alone: the class's declared rows (DRF's GenericAPIView.get_queryset
+ * answers `self.queryset.all()`).
+ */
+const INHERITED = /^(?:super\([^)]*\)\s*\.\s*get_queryset\(\s*\)|self\s*\.\s*queryset)$/;
+
+/**
+ * A returned expression that is the class's declared rows, only ordered, loaded or annotated: the inherited rows
+ * themselves, or a variable bound once to them (`queryset = super().get_queryset()`) and never reassigned.
+ */
+function keepsInheritedRows(returned: Node): boolean {
+  const kept = keptRowsOf(returned);
+  if (INHERITED.test(kept.text)) return true;
+  if (kept.type !== 'identifier') return false;
+  const assignments = assignmentsBefore(kept);
+  const right = assignments.length === 1 ? assignments[0].childForFieldName('right') : undefined;
+  return !!right && INHERITED.test(keptRowsOf(right).text);
+}
 
 /** Calls that order or load a queryset's rows without bounding them. */
 const ROW_KEEPING = new Set(['order_by', 'select_related', 'prefetch_related', 'all', 'distinct', 'annotate', 'only', 'defer']);
@@ -556,12 +575,12 @@ function optionallyRefined(returned: Node, judge: Judge, attributeValue: Node | 
   if (!right || !block || enclosingReturn(returned)?.parent?.id !== block.id || assignments.length < 2) return undefined;
   for (const later of assignments.slice(1)) {
     if (later.parent?.parent?.id === block.id) return undefined;
+    // Optional when some enclosing `if` has no `else` (`if active is not None:` around an if/else of two filters).
     let conditional = false;
     for (let p = later.parent; p && p.id !== block.id; p = p.parent) {
       if (p.type === 'if_statement') {
-        if (p.namedChildren.some((c) => c?.type === 'else_clause')) return undefined;
-        conditional = true;
-      } else if (!['block', 'expression_statement', 'elif_clause', 'try_statement', 'except_clause'].includes(p.type)) return undefined;
+        if (!p.namedChildren.some((c) => c?.type === 'else_clause')) conditional = true;
+      } else if (!['block', 'expression_statement', 'elif_clause', 'else_clause', 'try_statement', 'except_clause'].includes(p.type)) return undefined;
     }
     if (!conditional) return undefined;
   }
