@@ -24,6 +24,7 @@ import {
   loadsRelation,
   outsideReadsHold,
   querysetOf,
+  readClassMember,
   recordingOutsideReads,
   unparenthesize,
   type OutsideReads,
@@ -32,9 +33,11 @@ import {
 } from '../../analysis/python/django-querysets';
 import { importsOf } from '../../analysis/python/imports';
 import { importedNames, moduleText } from '../../analysis/python/web-context';
-import { moduleMatches, StatementFindingsCache, statementMatches, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
+import { moduleMatches, StatementFindingsCache, statementCachesEnabled, statementMatches, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
 import { StatementSlot, TreeSlot } from '../../analysis/cache';
 import { customChainReader } from './drf-custom-chains';
+import { classMethods, type ClassMethods } from '../../analysis/python/class-methods';
+import { findingsByMethod } from '../../analysis/python/method-findings';
 import { isForeign, modelAttributeName, ownMember, selfAttributeValue, withProjectBases, type ClassLookup } from '../../analysis/python/drf-view-bases';
 import { checkMethodFieldQueries, DRF_METHOD_QUERY_NOTES } from './drf-method-queries';
 import { selfSerializerClass } from './drf-self-serializers';
@@ -153,18 +156,45 @@ export function checkDrfSerializers(ctx: RuleContext, tree: Tree): void {
     const cls = statement.type === 'decorated_definition' ? statement.node.childForFieldName('definition') : statement.node;
     const bases = cls?.type === 'class_definition' ? baseTexts(cls, classes, statementsOfClasses(tree)) : '';
     const context = bases ? `${shared}\u0000${bases}` : shared;
-    findingsCache.check(ctx, statement, context, (reads) => outsideReadsHold(tree, reads), (report) => {
-      const [, reads] = recordingOutsideReads(() => {
-        for (const view of listViewsIn(tree, statement, classes, readCustom)) {
-          // A viewset routed only as `as_view({"get": "retrieve"})` serializes one row per request, never the list.
-          if (view.classBased && listRoutingOf(ctx.project, { relPath: ctx.file.relPath, text }, view.label) === 'not-listed') continue;
-          checkView(ctx, drf, view, canFix, report);
-        }
+    const judge = (views: ListView[], report: (spec: ReportSpec) => void) => {
+      for (const view of views) {
+        // A viewset routed only as `as_view({"get": "retrieve"})` serializes one row per request, never the list.
+        if (view.classBased && listRoutingOf(ctx.project, { relPath: ctx.file.relPath, text }, view.label) === 'not-listed') continue;
+        checkView(ctx, drf, view, canFix, report);
+      }
+    };
+    // A big ViewSet method by method: the class view (its queryset, serializer, get_queryset) judged each time, each
+    // method's `Serializer(rows, many=True)` calls kept by the method's text and what the class view is.
+    const judgeByMethod = (split: ClassMethods, report: (spec: ReportSpec) => void): OutsideReads | undefined => {
+      const [classViews, reads] = recordingOutsideReads(() => {
+        const found = classViewsIn(statement, classes, readCustom);
+        judge(found.views, report);
+        return found;
       });
+      const methodReads = findingsByMethod(tree, split, methodFindings, `${context}\u0000${classViewKey(classViews)}`, report, (unit) => (reportTo) => {
+        const [, unitReads] = recordingOutsideReads(() => judge(manyViewsIn(tree, unit, classViews, classes, readCustom), reportTo));
+        return unitReads.unknown ? undefined : unitReads;
+      }, canFix, (unit) => !MANY_TRUE.test(unit.text));
+      if (reads.unknown || !methodReads) return undefined;
+      reads.merge(methodReads);
+      return reads;
+    };
+    findingsCache.check(ctx, statement, context, (reads) => outsideReadsHold(tree, reads), (report) => {
+      const split = statementCachesEnabled() ? classMethods(statement, MANY_KEYWORDS) : undefined;
+      if (split) return judgeByMethod(split, report);
+      const [, reads] = recordingOutsideReads(() => judge(listViewsIn(tree, statement, classes, readCustom), report));
       return reads.unknown ? undefined : reads;
     }, canFix);
   }
 }
+
+/**
+ * Findings per method of a top-level view class, kept across keystrokes: an edit inside one method of a 1,000-line
+ * ViewSet re-checks that method's `many=True` calls only. Keyed by the method's text, its column, the class's text
+ * outside its methods and what the class view is (classViewKey); the sibling methods it looked up are checked on reuse.
+ */
+const methodFindings = new StatementFindingsCache<OutsideReads>('n-plus-one: DRF view findings per method', 8000);
+const MANY_KEYWORDS = /\bmany\s*=\s*True\b/g;
 
 const VIEW_TEXT = /serializer_class|many\s*=\s*True|["']list["']\s*:/;
 const CLASS_WITH_BASES = /^class[ \t]+\w+[ \t]*\([ \t]*[\w.]/m;
@@ -453,13 +483,46 @@ function classesOf(tree: Tree): Map<string, Node> {
 
 /** The list views of one top-level statement: a class view by its bases, and `Serializer(qs, many=True)` calls. */
 function listViewsIn(tree: Tree, statement: TopLevelStatement, classes: ClassLookup, readCustom: CustomReader): ListView[] {
-  const out: ListView[] = [];
+  const classViews = classViewsIn(statement, classes, readCustom);
+  return [...classViews.views, ...manyViewsIn(tree, statement, classViews, classes, readCustom)];
+}
+
+/** The statement's class, and its class view when it is a list view (at most one). */
+interface ClassViews {
+  readonly top: Node | null | undefined;
+  readonly classView: Node | undefined;
+  readonly views: ListView[];
+}
+
+function classViewsIn(statement: TopLevelStatement, classes: ClassLookup, readCustom: CustomReader): ClassViews {
+  const views: ListView[] = [];
   const top = statement.type === 'decorated_definition' ? statement.node.childForFieldName('definition') : statement.node;
   const classView_ = top?.type === 'class_definition' && isListView(top, classes) && getAction(top, classes) !== 'retrieve' ? top : undefined;
   if (classView_) {
     const view = classView(classView_.childForFieldName('name')?.text ?? '', classView_, classes, readCustom);
-    if (view) out.push(view);
+    if (view) views.push(view);
   }
+  return { top, classView: classView_, views };
+}
+
+/**
+ * What a method's `many=True` calls read of the class view (manyViewsIn): whether there is one, its serializer, and
+ * its rows, each by the class member it is in and its place there (offsets move with the methods before it).
+ */
+function classViewKey({ classView: cls, views }: ClassViews): string {
+  if (!cls) return '';
+  const rows = views.flatMap((v) => v.querysets.map(({ expr }) => {
+    if (expr.tree !== cls.tree) return `foreign ${expr.startIndex} ${expr.text}`;
+    let owner: Node = expr;
+    while (owner.parent && owner.parent.id !== cls.childForFieldName('body')?.id) owner = owner.parent;
+    return `${expr.startIndex - owner.startIndex} ${owner.startPosition.column} ${owner.text}`;
+  }));
+  return digest(JSON.stringify([views.map((v) => v.serializerRef.text), rows]));
+}
+
+/** The `Serializer(rows, many=True)` calls of a statement (or of one method of its class) serializing a list. */
+function manyViewsIn(tree: Tree, statement: TopLevelStatement, { top, classView: classView_, views: out }: ClassViews, classes: ClassLookup, readCustom: CustomReader): ListView[] {
+  const found: ListView[] = [];
   // The class view's own rows through its own serializer (a `list()` serialising `self.get_queryset()`) are reported
   // once, by the class view.
   const classRows = new Set(out.flatMap((v) => v.querysets.map((q) => q.expr.id)));
@@ -482,9 +545,9 @@ function listViewsIn(tree: Tree, statement: TopLevelStatement, classes: ClassLoo
     const def = ancestor(call, 'function_definition');
     const fnName = `${def?.childForFieldName('name')?.text ?? 'view'}()`;
     const label = cls ? `${cls.childForFieldName('name')?.text}.${fnName}` : fnName;
-    out.push({ label, serializerRef, querysets: [qs], branches: false });
+    found.push({ label, serializerRef, querysets: [qs], branches: false });
   }
-  return out;
+  return found;
 }
 
 const BASES = new StatementSlot<string[]>('n-plus-one: DRF class bases');
@@ -544,7 +607,10 @@ function isListView(cls: Node, classes: ClassLookup, seen = new Set<number>()): 
 }
 
 /** A class attribute or method of the class or of its bases in this file (own first). */
-function member(cls: Node, classes: ClassLookup, name: string, seen = new Set<number>()): Node | undefined {
+function member(cls: Node, classes: ClassLookup, name: string, seen?: Set<number>): Node | undefined {
+  // The class asked about (not its bases, whose texts are in the caller's key): a per-method answer checks the member.
+  if (!seen) readClassMember(cls, name);
+  seen ??= new Set<number>();
   seen.add(cls.id);
   const own = ownMember(cls, name);
   if (own) return own;
