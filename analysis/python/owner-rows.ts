@@ -9,6 +9,7 @@ import { calleeName, type QuerysetInfo } from './django-querysets';
 import type { ModelIndex } from './django-models';
 import { stringValue } from './ast';
 import { historyStamp, oneRowPerOwner, personKey } from './owner-history';
+import { keptFewByApp, NO_LIMITS, type AppLimits } from './owner-limits';
 
 /** Django lookups that compare rather than follow a relation (`__icontains`, `__gte`): a search, not one parent. */
 const LOOKUP_OPERATORS = new Set(['in', 'gt', 'gte', 'lt', 'lte', 'range', 'contains', 'icontains', 'startswith', 'istartswith', 'endswith', 'iendswith', 'iexact', 'regex', 'iregex', 'isnull', 'search', 'year', 'month', 'day', 'date', 'week_day', 'ne']);
@@ -169,14 +170,16 @@ export function newestFirst(info: QuerysetInfo): string[] {
  * The models of a queryset whose rows grow with time for the owner the filters pick (a check's pings, a user's
  * orders read newest first, a post's stamped comments), with the timestamp they grow by (model-growth.ts).
  */
-export function growingModels(info: QuerysetInfo, models: ModelIndex): { model: string; timestamp: string }[] {
-  return growingOf(info.models, ownerFilters(info), newestFirst(info), models);
+export function growingModels(info: QuerysetInfo, models: ModelIndex, limits: AppLimits = NO_LIMITS): { model: string; timestamp: string }[] {
+  return growingOf(info.models, ownerFilters(info), newestFirst(info), models, limits);
 }
 
 /** growingModels over facts already read from the code. */
-function growingOf(names: readonly string[], filters: OwnerFilters, newest: string[], models: ModelIndex): { model: string; timestamp: string }[] {
+function growingOf(names: readonly string[], filters: OwnerFilters, newest: string[], models: ModelIndex, limits: AppLimits): { model: string; timestamp: string }[] {
   const out: { model: string; timestamp: string }[] = [];
   for (const model of names) {
+    // The app refuses one more row once an owner has a few, or deletes each row when its time has passed.
+    if (keptFewByApp(limits, model, filters.keys)) continue;
     const timestamp = models.growthTimestamp(model, sharedParentOf(filters, models.userRelations(model)), newest) ?? personalHistory(model, filters, models);
     if (timestamp) out.push({ model, timestamp });
   }

@@ -15,6 +15,7 @@ import { soleValueOf, type QuerysetInfo } from './django-querysets';
 import type { ModelIndex } from './django-models';
 import { importsOf } from './imports';
 import { filtersToParent, parentFilters, type ParentFilter } from './owner-rows';
+import { keptFewByApp, NO_LIMITS, type AppLimits } from './owner-limits';
 
 /**
  * What the code shows of a queryset that may be one record's children (JSON-friendly: template views keep it as a
@@ -70,7 +71,7 @@ export function childScope(info: QuerysetInfo, loop?: Node): ChildScope | undefi
  * One record's children of models that do not grow with use: a few rows, so a few queries. `names` are the models of
  * manager roots. False when a model cannot be told (not a unique project class) or a filter is no relation of it.
  */
-export function fewChildren(scope: ChildScope, names: readonly string[], models: ModelIndex): boolean {
+export function fewChildren(scope: ChildScope, names: readonly string[], models: ModelIndex, limits: () => AppLimits = () => NO_LIMITS): boolean {
   let children: string[];
   if (scope.related) {
     children = [];
@@ -93,16 +94,20 @@ export function fewChildren(scope: ChildScope, names: readonly string[], models:
   }
   if (scope.timeWindow) return true;
   // Dated rows are a history (a user's borrows, a routine's sessions, a post's comments), whatever stamps them: few
-  // only when the model carries no date or time at all (memberships, role points, devices, settings).
-  return children.every((m) => !models.isStamped(m));
+  // only when the model carries no date or time at all (memberships, role points, devices, settings), or when the
+  // app itself keeps one user's rows few (a cap before creating, a delete once their time passes: owner-limits.ts).
+  if (children.every((m) => !models.isStamped(m))) return true;
+  if (scope.related) return false;
+  const keys = scope.parents.map((f) => f.key);
+  return children.every((m) => !models.isStamped(m) || keptFewByApp(limits(), m, keys));
 }
 
 /** A loop's rows are one record's few children (childScope, then fewChildren with the models as imported). */
-export function fewChildRows(info: QuerysetInfo, loop: Node, models: ModelIndex): boolean {
+export function fewChildRows(info: QuerysetInfo, loop: Node, models: ModelIndex, limits: () => AppLimits = () => NO_LIMITS): boolean {
   const scope = childScope(info, loop);
   if (!scope) return false;
   const imported = importsOf(info.roots[0].node.tree).origins;
-  return fewChildren(scope, info.models.map((m) => imported.get(m)?.name ?? m), models);
+  return fewChildren(scope, info.models.map((m) => imported.get(m)?.name ?? m), models, limits);
 }
 
 /** The models `owner.relation` leads to: from the owner's class when it is `self` of a model, else by the accessor. */

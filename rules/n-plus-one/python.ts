@@ -50,6 +50,7 @@ import { curatedNames } from '../../analysis/python/model-writers';
 import { FEW_TABLES_DOC } from '../../analysis/few-by-name';
 import { importsOf } from '../../analysis/python/imports';
 import { fewChildRows } from '../../analysis/python/row-count';
+import { appLimitsKey, projectAppLimits, type AppLimits } from '../../analysis/python/owner-limits';
 
 /** Methods of a related manager that run a query: `order.items.all()`, `order.items.count()`. */
 const MANAGER_METHODS = new Set([
@@ -286,10 +287,13 @@ def order_list(request):
     const { models, version } = projectModels(ctx, tree);
     // Tables named for a site's few curated things (a clinic's doctors, its branches): a loop over them is a handful.
     const fewTables = curatedTablesOf(ctx, models);
-    const context = `${fewTables.key}\u0000${[...moduleProperties(tree)].join(',')}\u0000${[...moduleQueryingMethods(tree).values()].map((q) => `${q.key}=${q.manager}.${q.call}${q.prefetchable ? '+' : ''}`).join(',')}\u0000${version}`;
+    // What the app does to keep one user's rows few (caps, expiring rows): read of every module once, when asked.
+    let limits: AppLimits | undefined;
+    const appLimits = () => (limits ??= projectAppLimits(ctx.project, { relPath: ctx.file.relPath, text: ctx.file.text }));
+    const context = `${appLimitsKey(ctx.project, ctx.file.relPath, ctx.file.text)}\u0000${fewTables.key}\u0000${[...moduleProperties(tree)].join(',')}\u0000${[...moduleQueryingMethods(tree).values()].map((q) => `${q.key}=${q.manager}.${q.call}${q.prefetchable ? '+' : ''}`).join(',')}\u0000${version}`;
     for (const statement of topLevelStatements(tree)) {
       if (!statementMatches(statement, FOR_WORD)) continue;
-      findingsCache.check(ctx, statement, context, (reads) => outsideReadsHold(tree, reads), (report) => checkLoops(tree, statement, context, canFix, models, fewTables, report), canFix);
+      findingsCache.check(ctx, statement, context, (reads) => outsideReadsHold(tree, reads), (report) => checkLoops(tree, statement, context, canFix, models, fewTables, appLimits, report), canFix);
     }
   },
 });
@@ -310,9 +314,9 @@ const methodFindings = new StatementFindingsCache<OutsideReads>('n-plus-one: loo
 const FOR_KEYWORDS = /\bfor\b/g;
 
 /** The loop findings of one top-level statement, method by method for a class; the outside reads of them all. */
-function checkLoops(tree: Tree, statement: TopLevelStatement, context: string, canFix: boolean, models: ModelIndex, fewTables: CuratedTables, report: (spec: ReportSpec) => void): OutsideReads | undefined {
+function checkLoops(tree: Tree, statement: TopLevelStatement, context: string, canFix: boolean, models: ModelIndex, fewTables: CuratedTables, limits: () => AppLimits, report: (spec: ReportSpec) => void): OutsideReads | undefined {
   const analyse = (unit: TopLevelStatement) => (reportTo: (spec: ReportSpec) => void) => {
-    const [, reads] = recordingOutsideReads(() => checkStatement(tree, unit, canFix, models, fewTables, reportTo));
+    const [, reads] = recordingOutsideReads(() => checkStatement(tree, unit, canFix, models, fewTables, limits, reportTo));
     return reads.unknown ? undefined : reads;
   };
   const split = statementCachesEnabled() ? classMethods(statement, FOR_KEYWORDS) : undefined;
@@ -320,14 +324,14 @@ function checkLoops(tree: Tree, statement: TopLevelStatement, context: string, c
   return findingsByMethod(tree, split, methodFindings, context, report, (unit) => analyse(unit), canFix, (unit) => !FOR_WORD.test(unit.text));
 }
 
-function checkStatement(tree: Tree, statement: TopLevelStatement, canFix: boolean, models: ModelIndex, fewTables: CuratedTables, reportTo: (spec: ReportSpec) => void): void {
+function checkStatement(tree: Tree, statement: TopLevelStatement, canFix: boolean, models: ModelIndex, fewTables: CuratedTables, limits: () => AppLimits, reportTo: (spec: ReportSpec) => void): void {
   const sources = new Map<number, RowSource | null>();
   for (const iteration of iterationsIn(tree, statement.text, statement.start)) {
     if (copiesRows(iteration) || fewRows(iteration) || endsFirstPass(iteration)) continue;
     const source = rowSource(iteration, sources);
     if (!source || rowsOfSerializedObject(iteration, source) || (!source.prefix && oneRowByUniqueField(source.info, models))) continue;
     // One record's few children (a release's files, a user's memberships): a few queries, not an N+1 to report.
-    if (!source.prefix && fewChildRows(source.info, iteration.node, models)) continue;
+    if (!source.prefix && fewChildRows(source.info, iteration.node, models, limits)) continue;
     const specs = accessesToReport(tree, iteration, source, models).map((access) => finding(iteration, source, access, canFix));
     if (rowsOfManyParents(source) && !filtersOneParent(source.info, models)) keyedQueries(iteration, unparenthesize(iteration.iterable).text, (spec) => specs.push({ ...spec, table: rowsTable(source) }), relationAliases(iteration));
     // Asked last, of a loop with something to report: judging a table's writers reads every module of the project.

@@ -14,6 +14,7 @@ import { ModelIndex } from '../../analysis/python/django-models';
 import { stringValue } from '../../analysis/python/ast';
 import { chainCalls, filteredToParent, growingModels } from '../../analysis/python/owner-rows';
 import { curatedCatalogue, ownWritesKey } from '../../analysis/python/model-writers';
+import { appLimitsKey, projectAppLimits, type AppLimits } from '../../analysis/python/owner-limits';
 
 export { filteredToParent };
 
@@ -64,8 +65,10 @@ export function ownerGrowth(ctx: RuleContext, tree: Tree): OwnerGrowth {
   const { models, version } = projectModels(ctx, tree);
   // The analysed file's own writes are not in the DRF model's version (other modules' texts are).
   const writes = ownWritesKey(ctx.project, ctx.file.relPath, ctx.file.text);
+  let limits: AppLimits | undefined;
+  const ownLimits = appLimitsKey(ctx.project, ctx.file.relPath, ctx.file.text);
   return {
-    version: `${version}\u0000${writes}`,
+    version: `${version}\u0000${writes}\u0000${ownLimits}`,
     filteredToParent(info) {
       const imported = info.roots[0] ? importsOf(info.roots[0].node.tree).origins : undefined;
       const names = info.models.map((m) => imported?.get(m)?.name ?? m);
@@ -82,7 +85,8 @@ export function ownerGrowth(ctx: RuleContext, tree: Tree): OwnerGrowth {
       return names.length > 0 && names.every((m) => curatedCatalogue(ctx.project, current, models, m, ordered));
     },
     growing(info) {
-      return growingModels(info, models);
+      limits ??= projectAppLimits(ctx.project, { relPath: ctx.file.relPath, text: ctx.file.text });
+      return growingModels(info, models, limits);
     },
   };
 }
