@@ -15,8 +15,11 @@ import { historyHead } from '../history-by-name';
 import { peopleByName } from '../people-by-name';
 import { singular, wordsOf } from '../few-by-name';
 
-/** Fields that say when a row's event happened, or that it holds one uploaded file. */
-const TIME_FIELD = /^(DateTimeField|DateField|CreationDateTimeField|AutoCreatedField)$/;
+/**
+ * Fields that say when a row's event happened or that it holds one uploaded file; not modification times or durations
+ * (django-models.ts's TIME_FIELD, which `isTimeField` reads, is any date or time).
+ */
+const EVENT_TIME_FIELD = /^(DateTimeField|DateField|CreationDateTimeField|AutoCreatedField)$/;
 const FILE_FIELD = /^(FileField|ImageField|FilerFileField|FilerImageField|CloudinaryField|S3FileField)$/;
 
 /**
@@ -25,7 +28,7 @@ const FILE_FIELD = /^(FileField|ImageField|FilerFileField|FilerImageField|Cloudi
  */
 export function historyStamp(models: ModelIndex, model: string): string | undefined {
   if (!historyHead(model) || cappedPerOwner(models, model)) return undefined;
-  return models.lastingFieldsOf(model, TIME_FIELD)[0] ?? models.lastingFieldsOf(model, FILE_FIELD)[0];
+  return models.lastingFieldsOf(model, EVENT_TIME_FIELD)[0] ?? models.lastingFieldsOf(model, FILE_FIELD)[0];
 }
 
 /**
