@@ -168,6 +168,46 @@ export class PiecesByPlace<V> {
   }
 }
 
+/**
+ * Where some patterns matched in the last text tested, each match kept with one character of context on either side,
+ * and that text's length. The same characters found again at that place (or moved by the length change) match again,
+ * for patterns that assert nothing but `\b` (which reads only the characters beside the match): no anchors, no
+ * lookarounds. So a keystroke elsewhere confirms a match without searching the whole text again.
+ */
+export class MatchWitnesses {
+  private readonly witnesses = new Map<RegExp, { at: number; around: string }>();
+  private length = 0;
+
+  /** Forgets the last text's matches and returns a test that searches `text` and records each match it finds. */
+  recording(text: string): (pattern: RegExp) => boolean {
+    this.witnesses.clear();
+    this.length = text.length;
+    return (pattern) => {
+      const m = pattern.exec(text);
+      if (!m) return false;
+      const from = m.index - 1;
+      const to = m.index + m[0].length + 1;
+      // Only a match with a character on each side is a witness (the start and end of the text read as no
+      // character). A flat copy: a slice would keep the whole text alive.
+      if (from >= 0 && to <= text.length) this.witnesses.set(pattern, { at: from, around: (' ' + text.slice(from, to)).slice(1) });
+      return true;
+    };
+  }
+
+  /** Whether `pattern`'s recorded match is still in `text`, at its place or moved by the length change. */
+  confirms(pattern: RegExp, text: string): boolean {
+    const w = this.witnesses.get(pattern);
+    if (!w) return false;
+    const delta = text.length - this.length;
+    return text.startsWith(w.around, w.at) || (delta !== 0 && text.startsWith(w.around, w.at + delta));
+  }
+
+  clear(): void {
+    this.witnesses.clear();
+    this.length = 0;
+  }
+}
+
 /** What a statement slot needs of a statement (analysis/python/statements.ts's TopLevelStatement has it). */
 export interface CacheableStatement {
   readonly type: string;

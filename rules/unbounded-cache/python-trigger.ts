@@ -16,7 +16,7 @@ import type { RuleContext, TextTrigger } from '../api';
 import { declaredContainer } from '../../analysis/python/imported-containers';
 import { resolvedModuleText } from '../../analysis/python/web-context';
 import { classBodyLineStarts, type LineStarts } from '../../analysis/python/class-body-lines';
-import { PiecesByPlace, statementCachesEnabled } from '../../analysis/cache';
+import { MatchWitnesses, PiecesByPlace, statementCachesEnabled } from '../../analysis/cache';
 import { moduleLevelLineStarts } from './module-level-lines';
 import { lineStartsOf } from '../../analysis/line-starts';
 import { isWordChar } from '../../analysis/char-codes';
@@ -534,44 +534,17 @@ function declaredIn(segment: string, facts: SegmentFacts, names: string[], names
  */
 let lastHadCacheDecorator = false;
 
-/**
- * Where cacheDecorator()'s patterns last matched, each match with one character of context on either side, and the
- * text's length then. The same characters found again at that place (or moved by the length change) match again:
- * these patterns assert nothing but `\b` (which reads only the characters beside the match), no anchors, no
- * lookarounds. So a keystroke elsewhere confirms the decorator without searching the whole text again (a module that
- * imports no streamlit/cachetools was searched to its end for them on every keystroke).
- */
-const decoratorWitnesses = new Map<RegExp, { at: number; around: string }>();
-let witnessedLength = 0;
-
-function witnessed(pattern: RegExp, text: string, delta: number): boolean {
-  const w = decoratorWitnesses.get(pattern);
-  if (!w) return false;
-  return text.startsWith(w.around, w.at) || (delta !== 0 && text.startsWith(w.around, w.at + delta));
-}
+/** Where cacheDecorator()'s patterns last matched: a module that has the decorator keeps it from keystroke to keystroke. */
+const DECORATOR_MATCHES = new MatchWitnesses();
 
 function witnessedCacheDecorator(text: string): boolean {
-  const delta = text.length - witnessedLength;
-  return (
-    witnessed(CACHE_WORD, text, delta) &&
-    (witnessed(DECORATOR_MODULE, text, delta) || (witnessed(FUNCTOOLS_LIKE, text, delta) && witnessed(UNBOUNDED_LRU, text, delta)))
-  );
+  const seen = (pattern: RegExp) => DECORATOR_MATCHES.confirms(pattern, text);
+  return seen(CACHE_WORD) && (seen(DECORATOR_MODULE) || (seen(FUNCTOOLS_LIKE) && seen(UNBOUNDED_LRU)));
 }
 
 /** cacheDecorator(text), recording where its patterns match. */
 function recordingCacheDecorator(text: string): boolean {
-  decoratorWitnesses.clear();
-  witnessedLength = text.length;
-  const found = (pattern: RegExp): boolean => {
-    const m = pattern.exec(text);
-    if (!m) return false;
-    const from = m.index - 1;
-    const to = m.index + m[0].length + 1;
-    // Only a match with a character on each side is a witness (the start and end of the text read as no character).
-    // (A flat copy: a slice would keep the whole text alive.)
-    if (from >= 0 && to <= text.length) decoratorWitnesses.set(pattern, { at: from, around: (' ' + text.slice(from, to)).slice(1) });
-    return true;
-  };
+  const found = DECORATOR_MATCHES.recording(text);
   return found(CACHE_WORD) && (found(DECORATOR_MODULE) || (found(FUNCTOOLS_LIKE) && found(UNBOUNDED_LRU)));
 }
 

@@ -19,6 +19,7 @@ import { flaskContentCap, SMALL_BODY_CAP, streamlitUploadCap } from '../../analy
 import { shippedSmallFile } from '../../analysis/python/shipped-files';
 import { FileSources, isSmallConfigPath, isStableExpression, isTestFile, scopeOf, type FileSource } from '../../analysis/python/uploads';
 import { wholeFileReadMeta } from './meta';
+import { BoundedCache } from '../../analysis/cache';
 
 const CHUNK_SIZE = 65536;
 const BASE64_DECODERS = new Set(['base64.b64decode', 'base64.urlsafe_b64decode', 'base64.standard_b64decode', 'base64.decodebytes']);
@@ -210,14 +211,12 @@ function reportFetchedBodies(report: RuleContext['report'], tree: Tree, imports:
 function callPattern(names: readonly string[]): RegExp {
   const key = names.join('|');
   let pattern = CALL_PATTERNS.get(key);
-  if (!pattern) {
-    if (CALL_PATTERNS.size > 100) CALL_PATTERNS.clear(); // lists differ only by a file's base64 aliases
-    CALL_PATTERNS.set(key, (pattern = new RegExp(`\\b(?:${key})\\s*\\(`)));
-  }
+  if (!pattern) CALL_PATTERNS.set(key, (pattern = new RegExp(`\\b(?:${key})\\s*\\(`)));
   return pattern;
 }
 
-const CALL_PATTERNS = new Map<string, RegExp>();
+/** Lists differ only by a file's base64 aliases: a few are in use at once. */
+const CALL_PATTERNS = new BoundedCache<RegExp>(100);
 
 /** Statements whose reads never look at the module's other statements but for its module-level names. */
 const DEFINITIONS = new Set(['function_definition', 'class_definition', 'decorated_definition']);

@@ -9,7 +9,7 @@ import { initParsers } from '../support/analyze';
 import { parsePython } from '../../server/src/engine/parsers';
 import { callsNamedInModule, moduleMatches, statementMatches, topLevelStatements } from '../../analysis/python/statements';
 import { callsNamed } from '../../analysis/python/ast';
-import { PiecesByPlace, ProjectSlot, StatementSlot } from '../../analysis/cache';
+import { MatchWitnesses, PiecesByPlace, ProjectSlot, StatementSlot } from '../../analysis/cache';
 
 const VIEWS = [
   'from django.shortcuts import render',
@@ -144,6 +144,21 @@ describe('statement and project slots', () => {
     // Another text in between (generation 2 kept): the last versions are still found.
     version('zzz', [0], () => 'other');
     assert.deepEqual(version('a = 9\nb = 2xy\nc = 3\n', [0, 6, 14], () => 'new'), ['v3 a = 9', 'v2 b = 2xy', 'v1 c = 3']);
+  });
+
+  it('match witnesses: a match is confirmed where it was or moved by the length change, and not once edited', () => {
+    const witnesses = new MatchWitnesses();
+    const word = /\bcache\b/;
+    const text = 'import x\n@cache\ndef f(): ...\n';
+    assert.ok(witnesses.recording(text)(word));
+    assert.ok(witnesses.confirms(word, text));
+    assert.ok(witnesses.confirms(word, 'import xyz\n@cache\ndef f(): ...\n'), 'moved by an edit before it');
+    assert.ok(witnesses.confirms(word, 'import x\n@cache\ndef f(): pass\n'), 'an edit after it');
+    assert.ok(!witnesses.confirms(word, 'import x\n@caches\ndef f(): ...\n'), 'the word boundary after it is gone');
+    assert.ok(!witnesses.confirms(/other/, text), 'a pattern never recorded');
+    // A match at the very start has no character before it: never a witness, so the caller searches again.
+    assert.ok(witnesses.recording('cache = 1')(word));
+    assert.ok(!witnesses.confirms(word, 'cache = 1'));
   });
 
   it('a project slot holds one value per project, created once', () => {
