@@ -13,6 +13,7 @@ import { streamReadFix } from './typescript-fix';
 import { jsonStoreReads } from './json-file-store';
 import { chosenAxiosBuffer, chosenFetchBody, FETCH_BODY_METHODS } from './typescript-fetch';
 import { wholeFileReadMeta } from './meta';
+import { sizeCheckedBefore } from '../../analysis/typescript/upload-size-guards';
 
 const FILE_READERS = new Set(['fs.readFileSync', 'fs.promises.readFile', 'fs.readFile', 'fs-extra.readFileSync', 'fs-extra.readFile']);
 const STREAM_CONSUMERS = new Set(['stream.consumers.buffer', 'stream.consumers.arrayBuffer', 'stream.consumers.blob', 'raw-body', 'get-stream.buffer']);
@@ -168,6 +169,7 @@ function checkFileRead(ctx: RuleContext, call: ts.CallExpression): void {
     });
     return;
   }
+  if (isUploadSource(source) && uploadSizeChecked(call, pathArg)) return;
   const shown = pathArg.getText().length <= 60 ? pathArg.getText() : source.getText();
   const what = isUploadSource(source) ? `the uploaded file ${shown}` : `the request-chosen file ${shown}`;
   const fix: FixSpec | undefined = hasSyntaxErrors(ctx.typescript()) ? undefined : streamReadFix(ctx, call, qualified);
@@ -179,6 +181,12 @@ function checkFileRead(ctx: RuleContext, call: ts.CallExpression): void {
     detail: `${fn} holds every byte of ${what} at once, in every request. Stream it with fs.createReadStream() and pipeline().`,
     fixes: fix ? [fix] : [],
   });
+}
+
+/** `readFile(req.file.path)` after `if (req.file.size > MAX) return ...`: the file on disk is at most that size. */
+function uploadSizeChecked(call: ts.CallExpression, pathArg: ts.Expression): boolean {
+  const e = unwrap(pathArg);
+  return ts.isPropertyAccessExpression(e) && e.name.text === 'path' && sizeCheckedBefore(call, e.expression);
 }
 
 /** Fields only a multer (or formidable-style) file object has beside `.path`. */
@@ -215,6 +223,7 @@ function checkBase64(ctx: RuleContext, call: ts.CallExpression): void {
   if (encoding !== 'base64' && encoding !== 'base64url') return;
   const value = call.arguments[0];
   if (!value || !requestSource(value)) return;
+  if (sizeCheckedBefore(call, value)) return;
   const lengthReads = onlyLengthReads(call);
   if (lengthReads) {
     const encodingText = call.arguments[1].getText();
@@ -274,6 +283,7 @@ function checkBodyBuffer(ctx: RuleContext, call: ts.CallExpression): void {
   if (isRequestObject(target)) what = 'the whole request body';
   else if (isFormDataFile(target)) what = 'the whole uploaded file';
   else return;
+  if (what === 'the whole uploaded file' && sizeCheckedBefore(call, target)) return;
   ctx.report({
     start: call.getStart(),
     end: call.getEnd(),
