@@ -20,42 +20,59 @@ interface Looked {
 }
 
 const LEAVING = new Set(['return_statement', 'raise_statement', 'continue_statement', 'break_statement']);
+/** Calls that never return: Flask/Werkzeug's `abort(...)`, Streamlit's `st.stop()`, `sys.exit()`. */
+const RAISING_CALL = /^((flask|werkzeug\.exceptions)\.)?abort$|^(st|streamlit)\.stop$|^sys\.exit$/;
 
 /** Whether `read` (a read of `upload`, such as `await file.read()`) runs only after `upload` was checked against a small cap. */
 export function sizeCheckedBefore(read: Node, upload: Node, lookedOutside: () => void = () => undefined): boolean {
   const looked = { outside: lookedOutside };
-  const uploadText = upload.text;
-  const chain = parents(read);
-  let child = read;
-  for (const node of chain) {
-    if (node.type === 'if_statement' && node.childForFieldName('consequence')?.id === child.id && smallEnough(node.childForFieldName('condition'), uploadText, looked)) return true;
-    if (node.type === 'block' || node.type === 'module') {
-      for (const statement of node.namedChildren) {
+  return guardedBefore(
+    read,
+    (condition) => tooLarge(condition, upload.text, looked),
+    (condition) => smallEnough(condition, upload.text, looked),
+  );
+}
+
+/**
+ * Whether `node` runs only past a guard in its function: an earlier `if` of an enclosing block whose every branch
+ * up to one whose condition `refuses` leaves (returns, raises, continues, breaks), or an `if` whose condition
+ * `admits` and whose body holds the node. Branches elsewhere prove nothing.
+ */
+export function guardedBefore(node: Node, refuses: (condition: Node | null) => boolean, admits: (condition: Node | null) => boolean): boolean {
+  let child = node;
+  for (const parent of parents(node)) {
+    if (parent.type === 'if_statement' && parent.childForFieldName('consequence')?.id === child.id && admits(parent.childForFieldName('condition'))) return true;
+    if (parent.type === 'block' || parent.type === 'module') {
+      for (const statement of parent.namedChildren) {
         if (!statement || statement.startIndex >= child.startIndex) break;
-        if (statement.type === 'if_statement' && refusesLarge(statement, uploadText, looked)) return true;
+        if (statement.type === 'if_statement' && leavesWhen(statement, refuses)) return true;
       }
     }
-    if (node.type === 'function_definition' || node.type === 'lambda') return false;
-    child = node;
+    if (parent.type === 'function_definition' || parent.type === 'lambda') return false;
+    child = parent;
   }
   return false;
 }
 
-/** `if not f: return ...` / `elif f.size > MAX: raise ...`: every branch up to the size test leaves. */
-function refusesLarge(statement: Node, uploadText: string, looked: Looked): boolean {
+/** `if not f: return ...` / `elif f.size > MAX: raise ...`: every branch up to one that `refuses` leaves. */
+function leavesWhen(statement: Node, refuses: (condition: Node | null) => boolean): boolean {
   const branches = [statement, ...statement.namedChildren.filter((c) => c?.type === 'elif_clause')] as Node[];
   for (const branch of branches) {
     if (!leaves(branch.childForFieldName('consequence'))) return false;
-    if (tooLarge(branch.childForFieldName('condition'), uploadText, looked)) return true;
+    if (refuses(branch.childForFieldName('condition'))) return true;
   }
   return false;
 }
 
-/** A block whose last statement returns, raises, continues or breaks. */
+/** A block whose last statement returns, raises, continues or breaks, or calls Flask's `abort(403)` or Streamlit's `st.stop()` (both raise). */
 function leaves(block: Node | null): boolean {
   const statements = block?.namedChildren.filter((c) => c !== null && c.type !== 'comment') ?? [];
   const last = statements[statements.length - 1];
-  return last !== undefined && last !== null && LEAVING.has(last.type);
+  if (!last) return false;
+  if (LEAVING.has(last.type)) return true;
+  const call = last.type === 'expression_statement' ? last.namedChildren[0] : undefined;
+  const fn = call?.type === 'call' ? call.childForFieldName('function') : undefined;
+  return fn !== undefined && fn !== null && RAISING_CALL.test(fn.text);
 }
 
 /** `f.size > MAX`, `MAX < f.size`, `f.size is None or f.size >= MAX`: true only for sizes above a small cap. */

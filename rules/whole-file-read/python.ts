@@ -16,6 +16,7 @@ import { wholeReadTrigger } from './python-trigger';
 import { importsHttpClient, wholeFetchedBodies } from './python-fetch';
 import { RequestValues } from '../../analysis/python/request-values';
 import { sizeCheckedBefore } from '../../analysis/python/upload-size-guards';
+import { adminOnlyCode } from '../../analysis/python/admin-only-code';
 import { flaskContentCap, SMALL_BODY_CAP, streamlitUploadCap } from '../../analysis/python/upload-caps';
 import { shippedSmallFile } from '../../analysis/python/shipped-files';
 import { FileSources, isSmallConfigPath, isStableExpression, isTestFile, scopeOf, type FileSource } from '../../analysis/python/uploads';
@@ -325,8 +326,9 @@ class WholeReadChecker {
       return;
     }
     if (this.underSmallCap(source?.kind)) return;
-    // An upload refused above a small constant size first: the read holds at most that (upload-size-guards.ts).
-    if (source?.upload && sizeCheckedBefore(readExpr, receiver, () => this.lookedOutside())) return;
+    // An upload refused above a small constant size first: the read holds at most that (upload-size-guards.ts); one
+    // only administrators or staff can send: the site's own people (admin-only-code.ts).
+    if (source?.upload && (sizeCheckedBefore(readExpr, receiver, () => this.lookedOutside()) || adminOnlyCode(readExpr, () => this.lookedOutside()))) return;
     const hashing = this.isHashInput(readExpr);
     if (!source && !hashing) {
       const copy = this.copiedWhole(readExpr);
