@@ -21,24 +21,33 @@ const SIZE_PROPERTIES = new Set(['size', 'length', 'byteLength']);
 /** Whether `read` (a read of `file`, such as `file.arrayBuffer()`) runs only after `file` was checked against a small cap. */
 export function sizeCheckedBefore(read: ts.Node, file: ts.Expression): boolean {
   const fileText = unwrap(file).getText();
-  let child: ts.Node = read;
-  for (let node: ts.Node | undefined = read.parent; node; child = node, node = node.parent) {
-    if (ts.isIfStatement(node) && node.thenStatement === child && smallEnough(node.expression, fileText)) return true;
-    if (ts.isBlock(node) || ts.isSourceFile(node) || ts.isCaseClause(node) || ts.isDefaultClause(node)) {
-      const statements = node.statements;
+  return guardedBefore(read, (c) => tooLarge(c, fileText), (c) => smallEnough(c, fileText));
+}
+
+/**
+ * Whether `node` runs only past a guard in its function: an earlier `if` of an enclosing block whose every branch up
+ * to one whose condition `refuses` leaves (return, throw, continue, break), or an `if` whose condition `admits` and
+ * whose then-branch holds the node. Checks in other branches prove nothing.
+ */
+export function guardedBefore(node: ts.Node, refuses: (condition: ts.Expression) => boolean, admits: (condition: ts.Expression) => boolean): boolean {
+  let child: ts.Node = node;
+  for (let parent: ts.Node | undefined = node.parent; parent; child = parent, parent = parent.parent) {
+    if (ts.isIfStatement(parent) && parent.thenStatement === child && admits(parent.expression)) return true;
+    if (ts.isBlock(parent) || ts.isSourceFile(parent) || ts.isCaseClause(parent) || ts.isDefaultClause(parent)) {
+      const statements = parent.statements;
       const at = statements.indexOf(child as ts.Statement);
-      for (let i = 0; i < at; i++) if (refusesLarge(statements[i], fileText)) return true;
+      for (let i = 0; i < at; i++) if (leavesWhen(statements[i], refuses)) return true;
     }
-    if (isFunctionNode(node)) return false;
+    if (isFunctionNode(parent)) return false;
   }
   return false;
 }
 
-/** `if (!file) return ...; else if (file.size > MAX) throw ...`: every branch up to the size test leaves. */
-function refusesLarge(statement: ts.Statement, fileText: string): boolean {
+/** `if (!file) return ...; else if (file.size > MAX) throw ...`: every branch up to one that `refuses` leaves. */
+function leavesWhen(statement: ts.Statement, refuses: (condition: ts.Expression) => boolean): boolean {
   for (let s: ts.Statement | undefined = statement; s && ts.isIfStatement(s); s = s.elseStatement) {
     if (!leaves(s.thenStatement)) return false;
-    if (tooLarge(s.expression, fileText)) return true;
+    if (refuses(s.expression)) return true;
   }
   return false;
 }

@@ -14,6 +14,7 @@ import { jsonStoreReads } from './json-file-store';
 import { chosenAxiosBuffer, chosenFetchBody, FETCH_BODY_METHODS } from './typescript-fetch';
 import { wholeFileReadMeta } from './meta';
 import { sizeCheckedBefore } from '../../analysis/typescript/upload-size-guards';
+import { adminOnlyCode } from '../../analysis/typescript/admin-only-code';
 
 const FILE_READERS = new Set(['fs.readFileSync', 'fs.promises.readFile', 'fs.readFile', 'fs-extra.readFileSync', 'fs-extra.readFile']);
 const STREAM_CONSUMERS = new Set(['stream.consumers.buffer', 'stream.consumers.arrayBuffer', 'stream.consumers.blob', 'raw-body', 'get-stream.buffer']);
@@ -169,7 +170,7 @@ function checkFileRead(ctx: RuleContext, call: ts.CallExpression): void {
     });
     return;
   }
-  if (isUploadSource(source) && uploadSizeChecked(call, pathArg)) return;
+  if (isUploadSource(source) && (uploadSizeChecked(call, pathArg) || adminOnlyCode(call))) return;
   const shown = pathArg.getText().length <= 60 ? pathArg.getText() : source.getText();
   const what = isUploadSource(source) ? `the uploaded file ${shown}` : `the request-chosen file ${shown}`;
   const fix: FixSpec | undefined = hasSyntaxErrors(ctx.typescript()) ? undefined : streamReadFix(ctx, call, qualified);
@@ -223,7 +224,7 @@ function checkBase64(ctx: RuleContext, call: ts.CallExpression): void {
   if (encoding !== 'base64' && encoding !== 'base64url') return;
   const value = call.arguments[0];
   if (!value || !requestSource(value)) return;
-  if (sizeCheckedBefore(call, value)) return;
+  if (sizeCheckedBefore(call, value) || adminOnlyCode(call)) return;
   const lengthReads = onlyLengthReads(call);
   if (lengthReads) {
     const encodingText = call.arguments[1].getText();
@@ -284,6 +285,8 @@ function checkBodyBuffer(ctx: RuleContext, call: ts.CallExpression): void {
   else if (isFormDataFile(target)) what = 'the whole uploaded file';
   else return;
   if (what === 'the whole uploaded file' && sizeCheckedBefore(call, target)) return;
+  // Only administrators or staff can send it: the site's own people (admin-only-code.ts).
+  if (adminOnlyCode(call)) return;
   ctx.report({
     start: call.getStart(),
     end: call.getEnd(),
@@ -407,6 +410,7 @@ function checkUploadBuffers(ctx: RuleContext): void {
   for (const access of accesses) {
     const source = requestSource(access.expression);
     if (!source || !isUploadSource(source)) continue;
+    if (adminOnlyCode(access)) continue;
     const fn = enclosingFunction(access) ?? access.getSourceFile();
     if (reported.has(fn)) continue; // one finding per handler, however often the buffer is used
     reported.add(fn);
