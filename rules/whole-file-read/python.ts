@@ -100,6 +100,9 @@ def upload_document(request):
         '`len(upload.read())` of a Django upload becomes `upload.size` (unsafe: the file position stays at the start). ' +
         'Other reads get no fix; the message says what to use.',
       notes:
+        'Uploads the view refuses above a small constant size first (`if file.size > 5 * 1024 * 1024: raise ...`, at most ' +
+        '10 MB) and uploads only administrators or staff can send (`@staff_member_required`, DRF `IsAdminUser`, ' +
+        '`Depends(get_current_admin_user)`, `@roles_required("admin")`, `if not user.is_staff: raise ...` first) are not reported. ' +
         'A local file handed whole to a whole-document parser (`json.loads(f.read())`, yaml/toml loads, ' +
         '`base64.b64encode(f.read())`) is not reported: `json.load(f)` reads it all too; uploads still are. Reads in a ' +
         'top-level function that no file of the project names (dead code) are not reported when the project has a ' +

@@ -99,6 +99,9 @@ export default router;
         'only to read `.length` becomes `Buffer.byteLength(field, "base64")` (unsafe: it counts from the text\'s length ' +
         'and padding, so a field with line breaks or invalid characters gives a different number). Other uses get no fix.',
       notes:
+        'Uploads the handler refuses above a small constant size first (`if (file.size > 5 * 1024 * 1024) return ...`, at most ' +
+        '10 MB) and uploads only administrators or staff can send (a Nest admin guard, `restrictTo("admin")`/`isAdmin` before ' +
+        'the handler, `router.use(isAdmin)`, `if (user.role !== "admin") return ...` first) are not reported. ' +
         'Reads of literal or `__dirname`-relative paths (templates, config), lookups of a request value in a fixed ' +
         'table, `fs.createReadStream`, and uploads on multer disk storage streamed from `req.file.path` are not ' +
         'reported. Uploads larger than a few MB belong in object storage (pre-signed uploads) or on disk ' +
