@@ -17,7 +17,7 @@
  */
 import type { Node } from 'web-tree-sitter';
 import { parents, stringValue } from './ast';
-import { guardedBefore } from './upload-size-guards';
+import { bare, guardedBefore } from './upload-size-guards';
 
 /** Roles of the people who run a site: not its customers, not an owner of one record. */
 const PRIVILEGED = /^(admin|admins|administrator|administrators|super_?admin|super_?user|superusers|staff|manager|moderator|root)$/i;
@@ -187,10 +187,4 @@ function lastName(node: Node | null | undefined): string | undefined {
   if (node.type === 'identifier') return node.text;
   if (node.type === 'attribute') return node.childForFieldName('attribute')?.text;
   return undefined;
-}
-
-function bare(node: Node | null): Node | null {
-  let e = node;
-  while (e?.type === 'parenthesized_expression') e = e.namedChildren[0];
-  return e;
 }

@@ -104,7 +104,8 @@ function smallEnough(condition: Node | null, uploadText: string, looked: Looked)
   return false;
 }
 
-function bare(node: Node | null): Node | null {
+/** The expression inside any parentheses. */
+export function bare(node: Node | null): Node | null {
   let e = node;
   while (e?.type === 'parenthesized_expression') e = e.namedChildren[0];
   return e;
