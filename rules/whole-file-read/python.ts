@@ -17,7 +17,7 @@ import { importsHttpClient, wholeFetchedBodies } from './python-fetch';
 import { RequestValues } from '../../analysis/python/request-values';
 import { sizeCheckedBefore } from '../../analysis/python/upload-size-guards';
 import { adminOnlyCode } from '../../analysis/python/admin-only-code';
-import { flaskContentCap, SMALL_BODY_CAP, streamlitUploadCap } from '../../analysis/python/upload-caps';
+import { djangoBodyCap, flaskContentCap, SMALL_BODY_CAP, streamlitUploadCap } from '../../analysis/python/upload-caps';
 import { shippedSmallFile } from '../../analysis/python/shipped-files';
 import { FileSources, isSmallConfigPath, isStableExpression, isTestFile, scopeOf, type FileSource } from '../../analysis/python/uploads';
 import { wholeFileReadMeta } from './meta';
@@ -102,7 +102,8 @@ def upload_document(request):
       notes:
         'Uploads the view refuses above a small constant size first (`if file.size > 5 * 1024 * 1024: raise ...`, at most ' +
         '10 MB) and uploads only administrators or staff can send (`@staff_member_required`, DRF `IsAdminUser`, ' +
-        '`Depends(get_current_admin_user)`, `@roles_required("admin")`, `if not user.is_staff: raise ...` first) are not reported. ' +
+        '`Depends(get_current_admin_user)`, `@roles_required("admin")`, `if not user.is_staff: raise ...` first) are not reported, nor `ContentFile(request.body)` while Django\'s ' +
+        '`DATA_UPLOAD_MAX_MEMORY_SIZE` stays at most 10 MB (2.5 MB when unset). ' +
         'A local file handed whole to a whole-document parser (`json.loads(f.read())`, yaml/toml loads, ' +
         '`base64.b64encode(f.read())`) is not reported: `json.load(f)` reads it all too; uploads still are. Reads in a ' +
         'top-level function that no file of the project names (dead code) are not reported when the project has a ' +
@@ -383,6 +384,10 @@ class WholeReadChecker {
   /** `ContentFile(request.body)`: the whole raw body, held in memory to be stored as a file. */
   private checkBodyCopy(call: Node): void {
     if (!isRawRequestBody(keywordArgument(call, 'content') ?? positionalArguments(call)[0], (id) => this.sources.lookup(id))) return;
+    // Django refuses a body over DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB unless settings raise it) before request.body reads it.
+    this.lookedOutside();
+    const cap = djangoBodyCap(this.ctx.project);
+    if (cap !== undefined && cap <= SMALL_BODY_CAP) return;
     this.ctx.report({
       start: call.startIndex,
       end: call.endIndex,
