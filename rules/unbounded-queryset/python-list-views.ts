@@ -32,7 +32,8 @@ import { topLevelBindingsStamp } from '../../analysis/python/call-graph';
 import { projectClassTexts } from '../../analysis/python/project-classes';
 import { templateReadsHold, templateReadsList, type TemplateReads } from './list-view-templates';
 import { classTextsFor, isTextSearch, readCustomChain } from './custom-chain-rows';
-import { growingChildren } from './related-children';
+import { childRowsUnbounded, growingChildren } from './related-children';
+import { urlParentChildren } from '../../analysis/python/url-parent-children';
 import { ownWritesKey } from '../../analysis/python/model-writers';
 import { type ClassTexts } from '../../analysis/python/custom-querysets';
 import { isForeign, ownMember, withProjectBases, type ClassLookup } from '../../analysis/python/drf-view-bases';
@@ -391,7 +392,7 @@ function checkDrfListView(ctx: RuleContext, cls: Node, chain: ClassChain, judge:
   const modelName = modelAttribute(chain);
   const rows = viewRows(cls, chain, judge, modelName);
   if (!rows) return;
-  if (bounded(rows.info, judge, modelName)) return;
+  if (rows.urlParent === undefined && bounded(rows.info, judge, modelName)) return;
   // Routed only as `as_view({"get": "retrieve"})`: no request lists the queryset.
   if (listRoutingOf(ctx.project, projectCurrent(ctx), view) === 'not-listed') return;
   report(ctx, rows.node, {
@@ -402,7 +403,7 @@ function checkDrfListView(ctx: RuleContext, cls: Node, chain: ClassChain, judge:
       `${view} answers GET on the collection with every row of its queryset, serialized into one response (${why}). ` +
       'The table grows with the app, and each row becomes a model instance and then a dict in memory at once. ' +
       'Set pagination_class (or REST_FRAMEWORK DEFAULT_PAGINATION_CLASS with PAGE_SIZE); clients must then follow pages.' +
-      ownerNote(rows.info, judge, modelName),
+      (rows.urlParent !== undefined ? urlParentNote(rows.urlParent) : ownerNote(rows.info, judge, modelName)),
   });
 }
 
@@ -443,20 +444,29 @@ function modelAttribute(chain: ClassChain): string | undefined {
  * depend on who asks are read only when the queryset is filtered to an owner or a parent (the followed authors'
  * posts): `bounded` then asks whether such rows grow. Undefined when they cannot be read.
  */
-function viewRows(cls: Node, chain: ClassChain, judge: Judge, fallbackModel?: string): { node: Node; info: QuerysetInfo } | undefined {
-  const rows = declaredRows(cls, chain, judge, fallbackModel);
-  // Rows read in a base of another module: reported on the view's name (the finding stays in this file).
-  return rows && isForeign(rows.node, cls.tree) ? { node: cls.childForFieldName('name') ?? cls, info: rows.info } : rows;
+/** Rows a view lists; `urlParent` names the child model when the URL picks a shared parent's growing children. */
+type ViewRows = { node: Node; info: QuerysetInfo; urlParent?: string };
+
+/** For the details of a URL-picked parent's children: why one parent's rows are still many. */
+function urlParentNote(child: string): string {
+  return ` The URL picks one parent, but its ${child} rows are every user's additions to it over all time (stamped when created): they are not few.`;
 }
 
-function declaredRows(cls: Node, chain: ClassChain, judge: Judge, fallbackModel?: string): { node: Node; info: QuerysetInfo } | undefined {
+function viewRows(cls: Node, chain: ClassChain, judge: Judge, fallbackModel?: string): ViewRows | undefined {
+  const rows = declaredRows(cls, chain, judge, fallbackModel);
+  // Rows read in a base of another module: reported on the view's name (the finding stays in this file).
+  return rows && isForeign(rows.node, cls.tree) ? { ...rows, node: cls.childForFieldName('name') ?? cls } : rows;
+}
+
+function declaredRows(cls: Node, chain: ClassChain, judge: Judge, fallbackModel?: string): ViewRows | undefined {
   const getQueryset = chain.members.get('get_queryset');
   const attribute = chain.members.get('queryset');
   const attributeNode = attribute?.node ?? attribute?.foreign;
   const attributeValue = attributeNode?.type === 'assignment' ? attributeNode.childForFieldName('right') ?? undefined : undefined;
   if (getQueryset) {
-    // Rows picked by the URL (`member_id=self.kwargs["user_pk"]`) are one record's notes or documents: not read.
-    if (/\bself\.kwargs\b/.test(getQueryset.text)) return undefined;
+    // Rows picked by the URL (`member_id=self.kwargs["user_pk"]`) are one record's notes or documents: not read,
+    // unless they are a shared parent's all-time children (an episode's comments: url-parent-children.ts).
+    if (/\bself\.kwargs\b/.test(getQueryset.text)) return urlPickedChildren(getQueryset.node, judge);
     const perRequest = PER_USER.test(getQueryset.text);
     const def = getQueryset.node ?? getQueryset.foreign;
     if (perRequest && !def) return undefined;
@@ -491,6 +501,25 @@ function declaredRows(cls: Node, chain: ClassChain, judge: Judge, fallbackModel?
     return refines && attributeValue && !/\.filter\([^)]*\)\s*$/m.test(returns[0].text) ? attributeRows(attributeValue, judge) : undefined;
   }
   return attributeValue ? attributeRows(attributeValue, judge) : undefined;
+}
+
+/**
+ * `return Comment.objects.filter(episode=self.kwargs["episode_id"])`: the one return of the view's own get_queryset,
+ * when its rows are a shared parent's growing children (analysis/python/url-parent-children.ts). Marked `urlParent`
+ * for the report's detail; bounded() still applies its slices and windows.
+ */
+function urlPickedChildren(def: Node | undefined, judge: Judge): { node: Node; info: QuerysetInfo; urlParent: string } | undefined {
+  if (!def) return undefined;
+  const returns = captures(def.tree, '(return_statement) @r', def)
+    .filter((c) => enclosingFunction(c.node)?.id === def.id)
+    .map((c) => c.node.namedChildren[0])
+    .filter((r): r is Node => !!r && !/^[\w.]+\.objects\.none\(\s*\)$/.test(unparenthesize(r).text));
+  if (returns.length !== 1) return undefined;
+  const info = judge.read(returns[0]);
+  const names = info ? modelNames(info) : [];
+  if (!info || names.length !== 1 || !childRowsUnbounded(info)) return undefined;
+  const child = urlParentChildren(info, names[0], judge.models());
+  return child ? { node: reportedNode(returns[0]), info, urlParent: child } : undefined;
 }
 
 /**
@@ -668,7 +697,7 @@ function checkDjangoListView(ctx: RuleContext, cls: Node, chain: ClassChain, jud
     if (!modelName) return;
     info = undefined;
   }
-  if (info ? bounded(info, judge, modelName) : !growing(modelName!, judge.models) || judge.growth().catalogue([modelName!])) return;
+  if (info ? rows?.urlParent === undefined && bounded(info, judge, modelName) : !growing(modelName!, judge.models) || judge.growth().catalogue([modelName!])) return;
   if (listNeverRead(ctx, chain, info, modelName, templates)) return;
   const view = cls.childForFieldName('name')!;
   report(ctx, rows?.node ?? view, {
@@ -679,7 +708,7 @@ function checkDjangoListView(ctx: RuleContext, cls: Node, chain: ClassChain, jud
       `${view.text} renders every row of its queryset into one page: a ListView pages only with paginate_by. ` +
       'The table grows with the app and every row is a model instance in memory while the template renders. ' +
       'Set paginate_by (the template then reads page_obj).' +
-      ownerNote(info, judge, modelName),
+      (rows?.urlParent !== undefined ? urlParentNote(rows.urlParent) : ownerNote(info, judge, modelName)),
   });
 }
 
