@@ -61,6 +61,21 @@ const USER_BASES = /^(AbstractUser|AbstractBaseUser|User)$/;
 const POSITION_NAME = /^(order|ordering|position|sort|sort_order|sort_key|sequence|seq|rank|display_order|menu_order)$/;
 const INTEGER_FIELD = /^(IntegerField|PositiveIntegerField|PositiveSmallIntegerField|SmallIntegerField|BigIntegerField|OrderField|PositiveBigIntegerField)$/;
 
+/** Columns a lookup list carries beside its label: names, codes, descriptions, pictures, colours, order, flags. */
+const LABEL_COLUMN = /^(name|title|label|slug|code|key|value|description|desc|summary|text|note|notes|icon|color|colour|image|logo|picture|emoji|display_name|short_name|abbreviation|abbr|symbol|order|ordering|position|sort|sort_order|rank|priority|weight_order|(is|has|show)_\w+|active|enabled|visible|default|uuid)$/;
+/** Own content columns from which a model reads as a record rather than a lookup list. */
+const RECORD_COLUMNS = 4;
+
+/** The model's own plain columns that are neither label columns nor flags. */
+function contentColumns(model: ModelClass): number {
+  let n = 0;
+  for (const [field, kind] of model.fields) {
+    if (model.relations.has(field) || LABEL_COLUMN.test(field) || /^(Null)?BooleanField$|AutoField$/.test(kind)) continue;
+    n++;
+  }
+  return n;
+}
+
 /** The model's first `Meta.ordering` entry is an integer position of its own: rows arranged by hand. */
 function arrangedByHand(model: ModelClass): boolean {
   const first = model.growth.orderedBy[0];
@@ -385,6 +400,9 @@ export class ModelIndex {
     if (!arrangedByHand(model) && kinds.some((f) => TIME_FIELD.test(f))) return false;
     // A table of people (`Patient`, `Customer`): a row per person served, however few fields it declares.
     if (USER_TABLE_NAME.test(name) || peopleByName(name) || this.isUserModel(name) || this.orderedByRelatedTime(model)) return false;
+    // A record, not a list of labels: several columns of its own content besides a lookup's name, code, text, icon,
+    // colour, order and flags (a feed's url, email, narrator and copyright; an exercise's sets, reps, weight, link).
+    if (contentColumns(model) >= RECORD_COLUMNS) return false;
     const path = new Set([...seen, name]);
     // Relations a project base declares (an abstract advert's seller) make the subclass's rows belong as well, except
     // an audit base's who-created/who-edited stamps, which it puts on every table, lookup lists included.
