@@ -400,9 +400,6 @@ export class ModelIndex {
     if (!arrangedByHand(model) && kinds.some((f) => TIME_FIELD.test(f))) return false;
     // A table of people (`Patient`, `Customer`): a row per person served, however few fields it declares.
     if (USER_TABLE_NAME.test(name) || peopleByName(name) || this.isUserModel(name) || this.orderedByRelatedTime(model)) return false;
-    // A record, not a list of labels: several columns of its own content besides a lookup's name, code, text, icon,
-    // colour, order and flags (a feed's url, email, narrator and copyright; an exercise's sets, reps, weight, link).
-    if (contentColumns(model) >= RECORD_COLUMNS) return false;
     const path = new Set([...seen, name]);
     // Relations a project base declares (an abstract advert's seller) make the subclass's rows belong as well, except
     // an audit base's who-created/who-edited stamps, which it puts on every table, lookup lists included.
@@ -414,6 +411,16 @@ export class ModelIndex {
       if (r.kind === 'fk' && r.nullable && (r.relatedName === '+' || r.relatedName?.endsWith('+')) && !toUsers) return true;
       return this.isLookup(r.target, path);
     });
+  }
+
+  /**
+   * Shaped as a record rather than a list of labels: several columns of its own content besides a lookup's name, code,
+   * text, icon, colour, order and flags (a feed's url, email, narrator and copyright; an exercise's sets, reps,
+   * weight and link). Such rows grow when users add them; a curated catalogue of records stays what its editors keep.
+   */
+  isRecord(name: string): boolean {
+    const classes = this.byName.get(name);
+    return classes?.length === 1 && contentColumns(classes[0]) >= RECORD_COLUMNS;
   }
 
   /**

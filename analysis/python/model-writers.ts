@@ -180,6 +180,16 @@ export function onlyCuratorsWrite(project: ProjectInfo, current: { relPath: stri
   return sites.length > 0 && sites.every((s) => curatorsSite(project, current, writers, s));
 }
 
+/**
+ * Request or event code adds rows of `model` where a signed-in user or an event reaches it (not only curators, see
+ * curatorsSite). False when no such writer is known, or when some request code writes through a variable model.
+ */
+export function usersAddRows(project: ProjectInfo, current: { relPath: string; text: string }, model: string, accessors: readonly string[]): boolean {
+  const writers = projectWriters(project, current);
+  if (writers.opaque) return false;
+  return writeSites(writers, model, accessors).some((s) => s.kind !== 'volume' && !curatorsSite(project, current, writers, s));
+}
+
 /** The places that add rows of `model`: by class name, in fixture files, and through related managers (`accessors`). */
 function writeSites(writers: ProjectWriters, model: string, accessors: readonly string[]): WriteSite[] {
   return [...(writers.byModel.get(model) ?? []), ...(writers.byModel.get(`@${model.toLowerCase()}`) ?? []), ...accessors.flatMap((a) => writers.byModel.get(`~${a}`) ?? [])];

@@ -34,7 +34,7 @@ import { templateReadsHold, templateReadsList, type TemplateReads } from './list
 import { classTextsFor, isTextSearch, readCustomChain } from './custom-chain-rows';
 import { childRowsUnbounded, growingChildren } from './related-children';
 import { urlParentChildren } from '../../analysis/python/url-parent-children';
-import { ownWritesKey } from '../../analysis/python/model-writers';
+import { ownWritesKey, usersAddRows } from '../../analysis/python/model-writers';
 import { type ClassTexts } from '../../analysis/python/custom-querysets';
 import { isForeign, ownMember, withProjectBases, type ClassLookup } from '../../analysis/python/drf-view-bases';
 
@@ -76,7 +76,8 @@ export function checkListViews(ctx: RuleContext, tree: Tree): void {
   const growth = () => (growthIndex ??= ownerGrowth(ctx, tree));
   let classText: ClassTexts | undefined;
   const read = (node: Node) => querysetOf(node) ?? readCustomChain(node, models(), (classText ??= classTextsFor(ctx)));
-  const judge: Judge = { models, growth, read };
+  const usersAdd = (model: string) => usersAddRows(ctx.project, projectCurrent(ctx), model, models().reverseAccessors(model));
+  const judge: Judge = { models, growth, read, usersAdd };
   let settings: DrfPaginationSettings | undefined;
   const drfSettings = () => (settings ??= drfPaginationSettings(ctx.project, projectCurrent(ctx)));
   // The module's classes by name (the last of a name wins), from each statement's header kept per statement text:
@@ -296,6 +297,8 @@ function methodsOf(cls: Node): Node[] {
 /** What judges a view's rows: the project's models and which of them grow with time per owner (both read lazily). */
 interface Judge {
   models: () => ModelIndex;
+  /** Request or event code any user reaches adds rows of the model (analysis/python/model-writers.ts). */
+  usersAdd: (model: string) => boolean;
   growth: () => OwnerGrowth;
   /** A view's rows: a queryset, also one built through the project's own manager/QuerySet methods. */
   read: (node: Node) => QuerysetInfo | undefined;
@@ -316,7 +319,7 @@ function bounded(info: QuerysetInfo, judge: Judge, fallbackModel?: string): bool
   if (ownerScoped(info, names, judge)) return boundedByOwner({ ...info, models: names, scoped: true }, judge.growth());
   // A model the project does not define is not judged, except Django's user table. A curated catalogue (only the
   // admin, staff-only views, commands or fixtures add its rows, none stamped) stays small.
-  return !names.every((m) => growing(m, judge.models)) || judge.growth().catalogue(names, info);
+  return !names.every((m) => growing(m, judge)) || judge.growth().catalogue(names, info);
 }
 
 /** `request.user`, `self.request.user`: the rows depend on who asks (usually one owner's rows). */
@@ -697,7 +700,7 @@ function checkDjangoListView(ctx: RuleContext, cls: Node, chain: ClassChain, jud
     if (!modelName) return;
     info = undefined;
   }
-  if (info ? rows?.urlParent === undefined && bounded(info, judge, modelName) : !growing(modelName!, judge.models) || judge.growth().catalogue([modelName!])) return;
+  if (info ? rows?.urlParent === undefined && bounded(info, judge, modelName) : !growing(modelName!, judge) || judge.growth().catalogue([modelName!])) return;
   if (listNeverRead(ctx, chain, info, modelName, templates)) return;
   const view = cls.childForFieldName('name')!;
   report(ctx, rows?.node ?? view, {
@@ -766,9 +769,12 @@ function stringValueOfMember(chain: ClassChain, name: string): string | undefine
 }
 
 /** A project model whose rows grow (not a lookup table), Django's User, or a name several apps define, each stamped. */
-function growing(model: string, models: () => ModelIndex): boolean {
-  const kinds = models();
-  return (kinds.declaresFields(model) && !kinds.isLookup(model)) || (model === 'User' && !kinds.has(model)) || kinds.stampedEverywhere(model);
+function growing(model: string, judge: Judge): boolean {
+  const kinds = judge.models();
+  if ((kinds.declaresFields(model) && !kinds.isLookup(model)) || (model === 'User' && !kinds.has(model)) || kinds.stampedEverywhere(model)) return true;
+  // Shaped like a lookup (no owner, no date) but a record of content that users keep adding: an exercise library, the
+  // feeds parsed on request.
+  return kinds.isRecord(model) && judge.usersAdd(model);
 }
 
 // --- Function views rendering a template ----------------------------------------------------------------------
