@@ -5,15 +5,16 @@
  * hotel's reviews, a room's messages), the children are an all-time history that grows with the app's use.
  *
  * Reported only when the filter names a foreign key of the child model to a parent that is neither a user nor a
- * person (one person's records are their own page), and the child model pile ups per shared parent
- * (ModelIndex.growthTimestamp with `sharedParent`: stamped when created, written by users), unless a unique
- * constraint over the parent caps the children per parent.
+ * person (one person's records are their own page), the child is a per-event record by its name with an event time
+ * (owner-history.ts's historyStamp) and piles up per shared parent (ModelIndex.growthTimestamp with `sharedParent`:
+ * stamped when created, written by users), and no unique constraint over the parent caps the children per parent.
+ * Rows also kept to the signed-in user's (`members=request.user`) are one person's few: the caller leaves them.
  */
 import type { Node } from 'web-tree-sitter';
 import { assignmentsBefore, calleeName, unparenthesize, type QuerysetInfo } from './django-querysets';
 import type { ModelIndex } from './django-models';
 import { chainCalls } from './owner-rows';
-import { personModel } from './owner-history';
+import { historyStamp, personModel } from './owner-history';
 
 /** `self.kwargs["pk"]`, `self.kwargs.get("hotel_id")`, `kwargs["pk"]` (a handler's own keyword arguments). */
 const URL_VALUE = /^(?:self\.)?kwargs(?:\[\s*['"]\w+['"]\s*\]|\.get\(\s*['"]\w+['"][^)]*\))$/;
@@ -37,7 +38,9 @@ export function urlParentChildren(info: QuerysetInfo, model: string, models: Mod
     }
   }
   if (!parent || parent === model || personModel(models, parent)) return undefined;
-  if (!models.growthTimestamp(model, true) || models.userRelations(model).length === 0 || models.cappedPerOwner(model)) return undefined;
+  // A per-event record by its name (comments, reviews, messages, transactions: history-by-name.ts) with its event
+  // time, written by users; not a parent's configurations (a department's alert rules) however they are stamped.
+  if (!historyStamp(models, model) || !models.growthTimestamp(model, true) || models.userRelations(model).length === 0 || models.cappedPerOwner(model)) return undefined;
   return model;
 }
 

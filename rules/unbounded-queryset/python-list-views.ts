@@ -517,7 +517,8 @@ function urlPickedChildren(def: Node | undefined, judge: Judge): { node: Node; i
     .filter((c) => enclosingFunction(c.node)?.id === def.id)
     .map((c) => c.node.namedChildren[0])
     .filter((r): r is Node => !!r && !/^[\w.]+\.objects\.none\(\s*\)$/.test(unparenthesize(r).text));
-  if (returns.length !== 1) return undefined;
+  // Also kept to the signed-in user's rows (`members=user`, `author=self.request.user`): one person's few in one parent.
+  if (returns.length !== 1 || PER_USER.test(def.text)) return undefined;
   const info = judge.read(returns[0]);
   const names = info ? modelNames(info) : [];
   if (!info || names.length !== 1 || !childRowsUnbounded(info)) return undefined;
