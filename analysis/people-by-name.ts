@@ -14,6 +14,9 @@ const PEOPLE_HEADS = new Set([
   'user', 'account', 'profile', 'person', 'people', 'member', 'customer', 'client', 'patient', 'student', 'learner',
   'participant', 'attendee', 'subscriber', 'applicant', 'contractor', 'owner', 'buyer', 'seller', 'vendor', 'player',
   'contact', 'tenant', 'cliente', 'paciente', 'alumno', 'usuario',
+  // People a business serves or enrols as they come: a hotel's guests, a school's guardians (one per family), an
+  // airline's passengers, a site's visitors.
+  'guest', 'guardian', 'passenger', 'visitor',
 ]);
 
 /** True when the name says the table holds a row per person: `Patient`, `ClienteModel`, `EmployeeProfile`, `customers`. */

@@ -61,6 +61,21 @@ const USER_BASES = /^(AbstractUser|AbstractBaseUser|User)$/;
 const POSITION_NAME = /^(order|ordering|position|sort|sort_order|sort_key|sequence|seq|rank|display_order|menu_order)$/;
 const INTEGER_FIELD = /^(IntegerField|PositiveIntegerField|PositiveSmallIntegerField|SmallIntegerField|BigIntegerField|OrderField|PositiveBigIntegerField)$/;
 
+/** Columns a lookup list carries beside its label: names, codes, descriptions, pictures, colours, order, flags. */
+const LABEL_COLUMN = /^(name|title|label|slug|code|key|value|description|desc|summary|text|note|notes|icon|color|colour|image|logo|picture|emoji|display_name|short_name|abbreviation|abbr|symbol|order|ordering|position|sort|sort_order|rank|priority|weight_order|(is|has|show)_\w+|active|enabled|visible|default|uuid)$/;
+/** Own content columns from which a model reads as a record rather than a lookup list. */
+const RECORD_COLUMNS = 4;
+
+/** The model's own plain columns that are neither label columns nor flags. */
+function contentColumns(model: ModelClass): number {
+  let n = 0;
+  for (const [field, kind] of model.fields) {
+    if (model.relations.has(field) || LABEL_COLUMN.test(field) || /^(Null)?BooleanField$|AutoField$/.test(kind)) continue;
+    n++;
+  }
+  return n;
+}
+
 /** The model's first `Meta.ordering` entry is an integer position of its own: rows arranged by hand. */
 function arrangedByHand(model: ModelClass): boolean {
   const first = model.growth.orderedBy[0];
@@ -396,6 +411,16 @@ export class ModelIndex {
       if (r.kind === 'fk' && r.nullable && (r.relatedName === '+' || r.relatedName?.endsWith('+')) && !toUsers) return true;
       return this.isLookup(r.target, path);
     });
+  }
+
+  /**
+   * Shaped as a record rather than a list of labels: several columns of its own content besides a lookup's name, code,
+   * text, icon, colour, order and flags (a feed's url, email, narrator and copyright; an exercise's sets, reps,
+   * weight and link). Such rows grow when users add them; a curated catalogue of records stays what its editors keep.
+   */
+  isRecord(name: string): boolean {
+    const classes = this.byName.get(name);
+    return classes?.length === 1 && contentColumns(classes[0]) >= RECORD_COLUMNS;
   }
 
   /**

@@ -148,11 +148,21 @@ function joined(shares: ModuleShare[]): ProjectWriters {
   for (const share of shares) {
     share.sites.forEach(add);
     for (const use of share.formUses) {
-      const model = forms.get(use.name);
+      const model = formModel(forms, use.name);
       if (model) add({ model, kind: use.kind, fn: use.fn });
     }
   }
   return { byModel, opaque: shares.some((s) => s.opaque) };
+}
+
+/**
+ * The model a form or serializer class saves: its own Meta.model, or (`^Base`) the one of the project class it
+ * extends without naming a model (`class DetailSerializer(ListSerializer)` with `class Meta(ListSerializer.Meta)`).
+ */
+function formModel(forms: Map<string, string>, name: string): string | undefined {
+  let model = forms.get(name);
+  for (let hops = 0; model?.startsWith('^') && hops < 5; hops++) model = forms.get(model.slice(1));
+  return model?.startsWith('^') ? undefined : model;
 }
 
 /** Names the framework calls (views' handlers): never "a helper only curators call". */
@@ -168,6 +178,16 @@ export function onlyCuratorsWrite(project: ProjectInfo, current: { relPath: stri
   if (writers.opaque) return false;
   const sites = writeSites(writers, model, accessors);
   return sites.length > 0 && sites.every((s) => curatorsSite(project, current, writers, s));
+}
+
+/**
+ * Request or event code adds rows of `model` where a signed-in user or an event reaches it (not only curators, see
+ * curatorsSite). False when no such writer is known, or when some request code writes through a variable model.
+ */
+export function usersAddRows(project: ProjectInfo, current: { relPath: string; text: string }, model: string, accessors: readonly string[]): boolean {
+  const writers = projectWriters(project, current);
+  if (writers.opaque) return false;
+  return writeSites(writers, model, accessors).some((s) => s.kind !== 'volume' && !curatorsSite(project, current, writers, s));
 }
 
 /** The places that add rows of `model`: by class name, in fixture files, and through related managers (`accessors`). */
@@ -579,6 +599,9 @@ function formClasses(lines: string[], share: BlockShare): Set<number> {
         metaLines.add(j);
       }
     }
+    // A subclass of one project form or serializer that names no model of its own saves its base's (joined()).
+    const base = /^\s*(?:[a-z_]\w*\.)?([A-Z]\w*(?:Form|Serializer))\s*$/.exec(cls[3] ?? '');
+    if (!share.formModels.has(cls[2]) && base && !/^(Model)?(Form|Serializer)$|^(HyperlinkedModel|List)Serializer$/.test(base[1])) share.formModels.set(cls[2], `^${base[1]}`);
   }
   return metaLines;
 }
@@ -592,7 +615,8 @@ function formUses(lines: string[], share: BlockShare, placeOf: (i: number) => Pl
   for (let i = from; i < lines.length; i++) {
     const line = lines[i];
     if (/^\s*(#|from\s|import\s|class\s)/.test(line) || metaLines.has(i)) continue;
-    for (const m of line.matchAll(/(?<![\w.])([A-Z]\w*(?:Form|Serializer|FormSet|Formset))\b/g)) {
+    // `serializers.PostSerializer`: a class named through its module counts as the class.
+    for (const m of line.matchAll(/(?<![\w.])(?:[a-z_]\w*\.)?([A-Z]\w*(?:Form|Serializer|FormSet|Formset))\b/g)) {
       const p = placeOf(i);
       const fn = functionOf(i);
       // In a method, only a use that takes input or saves writes (`S(rows, many=True).data` is output); the class's

@@ -32,8 +32,9 @@ import { topLevelBindingsStamp } from '../../analysis/python/call-graph';
 import { projectClassTexts } from '../../analysis/python/project-classes';
 import { templateReadsHold, templateReadsList, type TemplateReads } from './list-view-templates';
 import { classTextsFor, isTextSearch, readCustomChain } from './custom-chain-rows';
-import { growingChildren } from './related-children';
-import { ownWritesKey } from '../../analysis/python/model-writers';
+import { childRowsUnbounded, growingChildren } from './related-children';
+import { urlParentChildren } from '../../analysis/python/url-parent-children';
+import { ownWritesKey, usersAddRows } from '../../analysis/python/model-writers';
 import { type ClassTexts } from '../../analysis/python/custom-querysets';
 import { isForeign, ownMember, withProjectBases, type ClassLookup } from '../../analysis/python/drf-view-bases';
 
@@ -75,7 +76,8 @@ export function checkListViews(ctx: RuleContext, tree: Tree): void {
   const growth = () => (growthIndex ??= ownerGrowth(ctx, tree));
   let classText: ClassTexts | undefined;
   const read = (node: Node) => querysetOf(node) ?? readCustomChain(node, models(), (classText ??= classTextsFor(ctx)));
-  const judge: Judge = { models, growth, read };
+  const usersAdd = (model: string) => usersAddRows(ctx.project, projectCurrent(ctx), model, models().reverseAccessors(model));
+  const judge: Judge = { models, growth, read, usersAdd };
   let settings: DrfPaginationSettings | undefined;
   const drfSettings = () => (settings ??= drfPaginationSettings(ctx.project, projectCurrent(ctx)));
   // The module's classes by name (the last of a name wins), from each statement's header kept per statement text:
@@ -295,6 +297,8 @@ function methodsOf(cls: Node): Node[] {
 /** What judges a view's rows: the project's models and which of them grow with time per owner (both read lazily). */
 interface Judge {
   models: () => ModelIndex;
+  /** Request or event code any user reaches adds rows of the model (analysis/python/model-writers.ts). */
+  usersAdd: (model: string) => boolean;
   growth: () => OwnerGrowth;
   /** A view's rows: a queryset, also one built through the project's own manager/QuerySet methods. */
   read: (node: Node) => QuerysetInfo | undefined;
@@ -315,7 +319,7 @@ function bounded(info: QuerysetInfo, judge: Judge, fallbackModel?: string): bool
   if (ownerScoped(info, names, judge)) return boundedByOwner({ ...info, models: names, scoped: true }, judge.growth());
   // A model the project does not define is not judged, except Django's user table. A curated catalogue (only the
   // admin, staff-only views, commands or fixtures add its rows, none stamped) stays small.
-  return !names.every((m) => growing(m, judge.models)) || judge.growth().catalogue(names, info);
+  return !names.every((m) => growing(m, judge)) || judge.growth().catalogue(names, info);
 }
 
 /** `request.user`, `self.request.user`: the rows depend on who asks (usually one owner's rows). */
@@ -391,7 +395,7 @@ function checkDrfListView(ctx: RuleContext, cls: Node, chain: ClassChain, judge:
   const modelName = modelAttribute(chain);
   const rows = viewRows(cls, chain, judge, modelName);
   if (!rows) return;
-  if (bounded(rows.info, judge, modelName)) return;
+  if (rows.urlParent === undefined && bounded(rows.info, judge, modelName)) return;
   // Routed only as `as_view({"get": "retrieve"})`: no request lists the queryset.
   if (listRoutingOf(ctx.project, projectCurrent(ctx), view) === 'not-listed') return;
   report(ctx, rows.node, {
@@ -402,7 +406,7 @@ function checkDrfListView(ctx: RuleContext, cls: Node, chain: ClassChain, judge:
       `${view} answers GET on the collection with every row of its queryset, serialized into one response (${why}). ` +
       'The table grows with the app, and each row becomes a model instance and then a dict in memory at once. ' +
       'Set pagination_class (or REST_FRAMEWORK DEFAULT_PAGINATION_CLASS with PAGE_SIZE); clients must then follow pages.' +
-      ownerNote(rows.info, judge, modelName),
+      (rows.urlParent !== undefined ? urlParentNote(rows.urlParent) : ownerNote(rows.info, judge, modelName)),
   });
 }
 
@@ -443,20 +447,29 @@ function modelAttribute(chain: ClassChain): string | undefined {
  * depend on who asks are read only when the queryset is filtered to an owner or a parent (the followed authors'
  * posts): `bounded` then asks whether such rows grow. Undefined when they cannot be read.
  */
-function viewRows(cls: Node, chain: ClassChain, judge: Judge, fallbackModel?: string): { node: Node; info: QuerysetInfo } | undefined {
-  const rows = declaredRows(cls, chain, judge, fallbackModel);
-  // Rows read in a base of another module: reported on the view's name (the finding stays in this file).
-  return rows && isForeign(rows.node, cls.tree) ? { node: cls.childForFieldName('name') ?? cls, info: rows.info } : rows;
+/** Rows a view lists; `urlParent` names the child model when the URL picks a shared parent's growing children. */
+type ViewRows = { node: Node; info: QuerysetInfo; urlParent?: string };
+
+/** For the details of a URL-picked parent's children: why one parent's rows are still many. */
+function urlParentNote(child: string): string {
+  return ` The URL picks one parent, but its ${child} rows are every user's additions to it over all time (stamped when created): they are not few.`;
 }
 
-function declaredRows(cls: Node, chain: ClassChain, judge: Judge, fallbackModel?: string): { node: Node; info: QuerysetInfo } | undefined {
+function viewRows(cls: Node, chain: ClassChain, judge: Judge, fallbackModel?: string): ViewRows | undefined {
+  const rows = declaredRows(cls, chain, judge, fallbackModel);
+  // Rows read in a base of another module: reported on the view's name (the finding stays in this file).
+  return rows && isForeign(rows.node, cls.tree) ? { ...rows, node: cls.childForFieldName('name') ?? cls } : rows;
+}
+
+function declaredRows(cls: Node, chain: ClassChain, judge: Judge, fallbackModel?: string): ViewRows | undefined {
   const getQueryset = chain.members.get('get_queryset');
   const attribute = chain.members.get('queryset');
   const attributeNode = attribute?.node ?? attribute?.foreign;
   const attributeValue = attributeNode?.type === 'assignment' ? attributeNode.childForFieldName('right') ?? undefined : undefined;
   if (getQueryset) {
-    // Rows picked by the URL (`member_id=self.kwargs["user_pk"]`) are one record's notes or documents: not read.
-    if (/\bself\.kwargs\b/.test(getQueryset.text)) return undefined;
+    // Rows picked by the URL (`member_id=self.kwargs["user_pk"]`) are one record's notes or documents: not read,
+    // unless they are a shared parent's all-time children (an episode's comments: url-parent-children.ts).
+    if (/\bself\.kwargs\b/.test(getQueryset.text)) return urlPickedChildren(getQueryset.node, judge);
     const perRequest = PER_USER.test(getQueryset.text);
     const def = getQueryset.node ?? getQueryset.foreign;
     if (perRequest && !def) return undefined;
@@ -491,6 +504,26 @@ function declaredRows(cls: Node, chain: ClassChain, judge: Judge, fallbackModel?
     return refines && attributeValue && !/\.filter\([^)]*\)\s*$/m.test(returns[0].text) ? attributeRows(attributeValue, judge) : undefined;
   }
   return attributeValue ? attributeRows(attributeValue, judge) : undefined;
+}
+
+/**
+ * `return Comment.objects.filter(episode=self.kwargs["episode_id"])`: the one return of the view's own get_queryset,
+ * when its rows are a shared parent's growing children (analysis/python/url-parent-children.ts). Marked `urlParent`
+ * for the report's detail; bounded() still applies its slices and windows.
+ */
+function urlPickedChildren(def: Node | undefined, judge: Judge): { node: Node; info: QuerysetInfo; urlParent: string } | undefined {
+  if (!def) return undefined;
+  const returns = captures(def.tree, '(return_statement) @r', def)
+    .filter((c) => enclosingFunction(c.node)?.id === def.id)
+    .map((c) => c.node.namedChildren[0])
+    .filter((r): r is Node => !!r && !/^[\w.]+\.objects\.none\(\s*\)$/.test(unparenthesize(r).text));
+  // Also kept to the signed-in user's rows (`members=user`, `author=self.request.user`): one person's few in one parent.
+  if (returns.length !== 1 || PER_USER.test(def.text)) return undefined;
+  const info = judge.read(returns[0]);
+  const names = info ? modelNames(info) : [];
+  if (!info || names.length !== 1 || !childRowsUnbounded(info)) return undefined;
+  const child = urlParentChildren(info, names[0], judge.models());
+  return child ? { node: reportedNode(returns[0]), info, urlParent: child } : undefined;
 }
 
 /**
@@ -668,7 +701,7 @@ function checkDjangoListView(ctx: RuleContext, cls: Node, chain: ClassChain, jud
     if (!modelName) return;
     info = undefined;
   }
-  if (info ? bounded(info, judge, modelName) : !growing(modelName!, judge.models) || judge.growth().catalogue([modelName!])) return;
+  if (info ? rows?.urlParent === undefined && bounded(info, judge, modelName) : !growing(modelName!, judge) || judge.growth().catalogue([modelName!])) return;
   if (listNeverRead(ctx, chain, info, modelName, templates)) return;
   const view = cls.childForFieldName('name')!;
   report(ctx, rows?.node ?? view, {
@@ -679,7 +712,7 @@ function checkDjangoListView(ctx: RuleContext, cls: Node, chain: ClassChain, jud
       `${view.text} renders every row of its queryset into one page: a ListView pages only with paginate_by. ` +
       'The table grows with the app and every row is a model instance in memory while the template renders. ' +
       'Set paginate_by (the template then reads page_obj).' +
-      ownerNote(info, judge, modelName),
+      (rows?.urlParent !== undefined ? urlParentNote(rows.urlParent) : ownerNote(info, judge, modelName)),
   });
 }
 
@@ -737,9 +770,12 @@ function stringValueOfMember(chain: ClassChain, name: string): string | undefine
 }
 
 /** A project model whose rows grow (not a lookup table), Django's User, or a name several apps define, each stamped. */
-function growing(model: string, models: () => ModelIndex): boolean {
-  const kinds = models();
-  return (kinds.declaresFields(model) && !kinds.isLookup(model)) || (model === 'User' && !kinds.has(model)) || kinds.stampedEverywhere(model);
+function growing(model: string, judge: Judge): boolean {
+  const kinds = judge.models();
+  if ((kinds.declaresFields(model) && !kinds.isLookup(model)) || (model === 'User' && !kinds.has(model)) || kinds.stampedEverywhere(model)) return true;
+  // Shaped like a lookup (no owner, no date) but a record of content that users keep adding: an exercise library, the
+  // feeds parsed on request.
+  return kinds.isRecord(model) && judge.usersAdd(model);
 }
 
 // --- Function views rendering a template ----------------------------------------------------------------------

@@ -72,6 +72,17 @@ describe('model-writers', () => {
     assert.equal(curatedOnly({ 'shop/serializers.py': serializers, 'shop/views.py': 'class Plans(ModelViewSet):\n    permission_classes = [IsAdminUser]\n    serializer_class = PlanSerializer\n' }, 'Plan'), true);
   });
 
+  it('follows a serializer named through its module, and a subclass that keeps its base\'s Meta.model', () => {
+    const serializers =
+      'class PlanSerializer(serializers.ModelSerializer):\n    class Meta:\n        model = Plan\n\n\n' +
+      'class PlanDetailSerializer(PlanSerializer):\n    class Meta(PlanSerializer.Meta):\n        fields = ["id"]\n';
+    const admin = { 'shop/admin.py': 'admin.site.register(Plan)\n' };
+    assert.equal(curatedOnly({ ...admin, 'shop/serializers.py': serializers, 'shop/views.py': 'from shop import serializers\n\nclass Plans(ModelViewSet):\n    serializer_class = serializers.PlanSerializer\n' }, 'Plan'), false);
+    assert.equal(curatedOnly({ ...admin, 'shop/serializers.py': serializers, 'shop/views.py': 'class Plans(ModelViewSet):\n    serializer_class = PlanDetailSerializer\n' }, 'Plan'), false);
+    // Read-only uses of the same classes add no rows.
+    assert.equal(curatedOnly({ ...admin, 'shop/serializers.py': serializers, 'shop/views.py': 'class Plans(ListAPIView):\n    serializer_class = serializers.PlanDetailSerializer\n' }, 'Plan'), true);
+  });
+
   it('counts admin registrations and fixtures as curated writers, and no writer as unknown', () => {
     assert.equal(curatedOnly({ 'shop/admin.py': '@admin.register(Plan)\nclass PlanAdmin(admin.ModelAdmin):\n    pass\n' }, 'Plan'), true);
     assert.equal(curatedOnly({ 'shop/fixtures/plans.json': '[{"model": "shop.plan", "pk": 1, "fields": {}}]' , 'shop/views.py': 'x = 1\n' }, 'Plan'), true);

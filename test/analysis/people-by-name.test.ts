@@ -8,6 +8,15 @@ describe('people-by-name: tables of people by their name', () => {
     }
   });
 
+  it('reads the people a business serves as they come: guests, guardians, passengers, visitors', () => {
+    for (const name of ['Guest', 'HotelGuest', 'guests', 'Guardian', 'StudentGuardian', 'Passenger', 'SiteVisitor']) {
+      assert.ok(peopleByName(name), name);
+    }
+    for (const name of ['GuestBookEntry', 'GuardianLink', 'PassengerSeat', 'VisitorCount']) {
+      assert.ok(!peopleByName(name), name);
+    }
+  });
+
   it('does not read a table about people as one of people', () => {
     for (const name of ['UserRole', 'CustomerGroup', 'PatientVisit', 'StudentGrade', 'Species', 'Category', 'Address', 'Status']) {
       assert.ok(!peopleByName(name), name);
