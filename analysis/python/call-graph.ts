@@ -282,7 +282,7 @@ class CallGraph {
  * A call of `name` in a module's text: the name, then the spaces, comments and line continuations a call may have
  * before its parenthesis (moduleCallFacts reads calls whose callee is a dotted name ending in it).
  */
-function callPattern(name: string): RegExp {
+export function callPattern(name: string): RegExp {
   return new RegExp(`\\b${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?:\\s|\\\\|#[^\\n]*\\n)*\\(`);
 }
 
