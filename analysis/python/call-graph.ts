@@ -192,13 +192,25 @@ class CallGraph {
     const out = [own];
     const batch = inBatchScanThread();
     const texts = batch ? undefined : projectTexts(this.project, { relPath, text: tree.rootNode.text });
+    const call = batch ? callPattern(name) : undefined;
     for (const file of texts?.files ?? this.project.files()) {
       if (file === own || !file.endsWith('.py') || !servesRequests(file)) continue;
       if (batch) {
-        if (mayHoldWord(fileDigest(this.project, file).words, name)) out.push(file);
+        if (mayHoldWord(fileDigest(this.project, file).words, name) && this.mayCall(file, call!)) out.push(file);
       } else if (texts!.text(file)?.includes(name)) out.push(file);
     }
     return out;
+  }
+
+  /**
+   * In a batch scan, whether a module not parsed yet may call a name (`call`: callPattern), or hands dependencies to
+   * `Depends`: a module that only imports the name or passes it on would be parsed, and each of its calls read, for
+   * nothing.
+   */
+  private mayCall(file: string, call: RegExp): boolean {
+    if (this.facts.has(file)) return true;
+    const text = (this.project.peekFile ?? this.project.readFile).call(this.project, file);
+    return text !== undefined && (text.includes('Depends') || call.test(text));
   }
 
   /**
@@ -264,6 +276,14 @@ class CallGraph {
     this.facts.set(file, { text: batch ? '' : text, facts });
     return facts;
   }
+}
+
+/**
+ * A call of `name` in a module's text: the name, then the spaces, comments and line continuations a call may have
+ * before its parenthesis (moduleCallFacts reads calls whose callee is a dotted name ending in it).
+ */
+export function callPattern(name: string): RegExp {
+  return new RegExp(`\\b${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?:\\s|\\\\|#[^\\n]*\\n)*\\(`);
 }
 
 function extend(ref: Ref, more: string[]): Ref {
