@@ -37,3 +37,53 @@ export function computeLineStarts(text: string): number[] {
   }
   return starts;
 }
+
+/** The last text's `text.split('\n')`, shared by line scanners asked about the same text in one analysis. */
+let lastLines: { text: string; lines: readonly string[] } | undefined;
+
+/** `text.split('\n')`, from the last text's when it is the same (do not modify the array). */
+export function linesOf(text: string): readonly string[] {
+  if (lastLines !== undefined && lastLines.text === text) return lastLines.lines;
+  const lines = text.split('\n');
+  lastLines = { text, lines };
+  return lines;
+}
+
+/**
+ * The indexes (as in `text.split('\n')`) of the lines holding one of `needles` (none holding a line break), in
+ * order: a line scan's candidates found by the native search instead of a test on each of a big module's lines.
+ */
+export function linesHolding(text: string, needles: readonly string[]): number[] {
+  // lineStartsOf counts a lone `\r` as a break too: its starts are split('\n')'s when it finds as many lines.
+  const shared = lineStartsOf(text);
+  const starts = shared.length === linesOf(text).length ? shared : newlineStarts(text);
+  const found: number[] = [];
+  for (const needle of needles) {
+    for (let at = text.indexOf(needle); at >= 0; ) {
+      const line = lineIndexAt(starts, at);
+      found.push(line);
+      at = line + 1 < starts.length ? text.indexOf(needle, starts[line + 1]) : -1;
+    }
+  }
+  // One needle finds each line once, in order.
+  return needles.length > 1 ? [...new Set(found)].sort((a, b) => a - b) : found;
+}
+
+/** Offsets after each `\n` (0 first): split('\n')'s lines, for a text with carriage returns. */
+function newlineStarts(text: string): number[] {
+  const starts = [0];
+  for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', nl + 1)) starts.push(nl + 1);
+  return starts;
+}
+
+/** The index of the line holding `offset`. */
+function lineIndexAt(starts: readonly number[], offset: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}

@@ -27,7 +27,7 @@ import {
   readClassMember,
   recordingOutsideReads,
   unparenthesize,
-  type OutsideReads,
+  OutsideReads,
   outsideRecording,
   type QuerysetInfo,
 } from '../../analysis/python/django-querysets';
@@ -38,6 +38,7 @@ import { StatementSlot, TreeSlot } from '../../analysis/cache';
 import { customChainReader } from './drf-custom-chains';
 import { classMethods, type ClassMethods } from '../../analysis/python/class-methods';
 import { findingsByMethod } from '../../analysis/python/method-findings';
+import { ClassMemberFindingsCache } from '../../analysis/python/class-member-findings';
 import { isForeign, modelAttributeName, ownMember, selfAttributeValue, withProjectBases, type ClassLookup } from '../../analysis/python/drf-view-bases';
 import { checkMethodFieldQueries, DRF_METHOD_QUERY_NOTES } from './drf-method-queries';
 import { selfSerializerClass } from './drf-self-serializers';
@@ -163,19 +164,32 @@ export function checkDrfSerializers(ctx: RuleContext, tree: Tree): void {
         checkView(ctx, drf, view, canFix, report);
       }
     };
-    // A big ViewSet method by method: the class view (its queryset, serializer, get_queryset) judged each time, each
-    // method's `Serializer(rows, many=True)` calls kept by the method's text and what the class view is.
+    // A big ViewSet method by method: the class view (its queryset, serializer, get_queryset) kept by the class's
+    // text outside its methods and the members it read, each method's `Serializer(rows, many=True)` calls kept by the
+    // method's text and what the class view is.
     const judgeByMethod = (split: ClassMethods, report: (spec: ReportSpec) => void): OutsideReads | undefined => {
-      const [classViews, reads] = recordingOutsideReads(() => {
-        const found = classViewsIn(statement, classes, readCustom);
-        judge(found.views, report);
-        return found;
+      let found: ClassViews | undefined;
+      const classPart = classViewFindings.check(tree, statement, split, context, report, canFix, (reportTo) => {
+        const [views, reads] = recordingOutsideReads(() => {
+          // getAction reads the class's own `get()` (not through member()).
+          readClassMember(split.cls, 'get');
+          const views = classViewsIn(statement, classes, readCustom);
+          judge(views.views, reportTo);
+          return views;
+        });
+        found = views;
+        return reads.unknown ? undefined : { reads, value: classViewKey(views) };
       });
-      const methodReads = findingsByMethod(tree, split, methodFindings, `${context}\u0000${classViewKey(classViews)}`, report, (unit) => (reportTo) => {
-        const [, unitReads] = recordingOutsideReads(() => judge(manyViewsIn(tree, unit, classViews, classes, readCustom), reportTo));
+      // Replayed: the class view itself is read again only for a method whose `many=True` calls are judged afresh.
+      const classViews = () => (found ??= classViewsIn(statement, classes, readCustom));
+      const viewKey = classPart?.value ?? classViewKey(classViews());
+      const methodReads = findingsByMethod(tree, split, methodFindings, `${context}\u0000${viewKey}`, report, (unit) => (reportTo) => {
+        const [, unitReads] = recordingOutsideReads(() => judge(manyViewsIn(tree, unit, classViews(), classes, readCustom), reportTo));
         return unitReads.unknown ? undefined : unitReads;
       }, canFix, (unit) => !MANY_TRUE.test(unit.text));
-      if (reads.unknown || !methodReads) return undefined;
+      if (!classPart || !methodReads) return undefined;
+      const reads = new OutsideReads();
+      reads.merge(classPart.reads);
       reads.merge(methodReads);
       return reads;
     };
@@ -194,6 +208,8 @@ export function checkDrfSerializers(ctx: RuleContext, tree: Tree): void {
  * outside its methods and what the class view is (classViewKey); the sibling methods it looked up are checked on reuse.
  */
 const methodFindings = new StatementFindingsCache<OutsideReads>('n-plus-one: DRF view findings per method', 8000);
+/** The class view's findings per view class, kept while what they read of the class is unchanged (class-member-findings.ts). */
+const classViewFindings = new ClassMemberFindingsCache<string>('n-plus-one: DRF class view findings');
 const MANY_KEYWORDS = /\bmany\s*=\s*True\b/g;
 
 const VIEW_TEXT = /serializer_class|many\s*=\s*True|["']list["']\s*:/;

@@ -271,6 +271,25 @@ describe('keystrokes in a big DRF view class', function () {
     assert.deepEqual(view(analyse()), view(start));
   });
 
+  it("keeps the class view's finding while methods before its get_queryset() are edited, and re-checks it when get_queryset() changes", () => {
+    const classView = (findings: readonly Finding[]) => findings.filter((f) => f.ruleId === 'n-plus-one' && f.message.includes('OrderViewSet') && f.message.includes('customer'));
+    // The rows now come from a get_queryset() after every report method: the finding sits there.
+    edit('\n\nclass PlainOrderViewSet', '    def get_queryset(self):\n        return Order.objects.filter(status=self.request.GET.get("s", "paid"))\n\n\nclass PlainOrderViewSet');
+    const start = classView(analyse());
+    assert.equal(start.length, 1, view(start).join('\n'));
+    const before = statementSlotStats()['n-plus-one: DRF class view findings'];
+    // Lines added to and typed into an earlier method move the finding; the class view's answer is replayed.
+    edit('        count = len(Order.objects.all())\n', '        count = len(Order.objects.all())\n        checked = True\n        seen = 0\n');
+    const moved = classView(analyse());
+    assert.equal(moved[0].range.start.line, start[0].range.start.line + 2);
+    typeAt('        checked = True', ' or False');
+    const after = statementSlotStats()['n-plus-one: DRF class view findings'];
+    assert.ok(after.hits - before.hits >= 10, `hits ${after.hits - before.hits}`);
+    // get_queryset() loading the customer: the class view is judged again and its finding goes.
+    edit('return Order.objects.filter(status=self.request.GET', 'return Order.objects.select_related("customer").filter(status=self.request.GET');
+    assert.equal(classView(analyse()).length, 0);
+  });
+
   it('sees another module change between keystrokes (the serializers, as an open document)', () => {
     const start = analyse();
     project.setOpenText('shop/serializers.py', SERIALIZERS_NESTED);
