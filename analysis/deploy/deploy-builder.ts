@@ -87,11 +87,14 @@ export class DeployBuilder {
    */
   argumentlessEntrypoint(deploy: Deploy, dockerfile: string): StartCommand[] {
     const commands = finalStageEntrypoint(this.ws, dockerfile);
-    if (commands.length !== 1) return [];
-    const script = scriptOf(this.ws, commands[0], deploy.dir, { dockerfile, context: deploy.dir, mounts: deploy.mounts, workingDir: deploy.workingDir });
+    return commands.length === 1 && this.ignoresArguments(deploy, commands[0], dockerfile) ? commands : [];
+  }
+
+  /** Whether the entrypoint command runs a workspace script that never reads its arguments (`$@`, `$1`, `$#`). */
+  ignoresArguments(deploy: Deploy, entrypoint: StartCommand, dockerfile = deploy.dockerfile): boolean {
+    const script = scriptOf(this.ws, entrypoint, deploy.dir, { dockerfile, context: deploy.dir, mounts: deploy.mounts, workingDir: deploy.workingDir });
     const text = script.file === undefined ? undefined : this.ws.read(script.file);
-    if (text === undefined || /\$(\{)?[@*1-9#]/.test(text.replace(/^\s*#[^\n]*/gm, ''))) return [];
-    return commands;
+    return text !== undefined && !/\$(\{)?[@*1-9#]/.test(text.replace(/^\s*#[^\n]*/gm, ''));
   }
 
   /** Adds the processes a command starts, following npm scripts, shell scripts and Procfile runners. */
