@@ -24,6 +24,7 @@ import schedulerInWebProcess from './scheduler-in-web-process/python';
 import fileLoggingHandler from './file-logging-handler/python';
 import fileLoggingHandlerUwsgi from './file-logging-handler/uwsgi';
 import fileLoggingHandlerNode from './file-logging-handler/node';
+import fileLoggingHandlerGunicorn from './file-logging-handler/gunicorn-command';
 import budgetRules from './budget-rules';
 import browserPerRequestPython from './browser-per-request/python';
 import browserPerRequestTypescript from './browser-per-request/typescript';
@@ -59,6 +60,7 @@ export const allRules: readonly Rule[] = [
   fileLoggingHandler,
   fileLoggingHandlerUwsgi,
   fileLoggingHandlerNode,
+  fileLoggingHandlerGunicorn,
   ...budgetRules,
   browserPerRequestPython,
   browserPerRequestTypescript,

@@ -41,6 +41,11 @@ export interface StartCommand {
   args: Word[];
   /** `VAR=value` words before the program. */
   env: Word[];
+  /**
+   * The relative folder earlier `cd` commands of the same line or script moved to (`cd src && python main.py`: `src`),
+   * unresolved (`web/../api`), when every one of them names a literal relative folder; absent otherwise.
+   */
+  cd?: string;
 }
 
 /** An edit inserting arguments right after `word` (a word of a start command), written as the format needs. */
@@ -61,7 +66,24 @@ export interface EnvSetting {
 
 /** Splits a command line into simple commands and reads each. */
 export function commandsFromLine(line: MappedText, form: CommandForm, source: CommandSource, name?: string): StartCommand[] {
-  return shellSplit(line).flatMap((words) => commandsFromWords(words, form, source, name));
+  let cd: string | undefined = '';
+  return shellSplit(line).flatMap((words) => {
+    const commands = commandsFromWords(words, form, source, name);
+    const here = cd;
+    if (words[0]?.value === 'cd') cd = folderAfterCd(cd, words);
+    return here ? commands.map((c) => ({ ...c, cd: c.cd === undefined ? here : `${here}/${c.cd}` })) : commands;
+  });
+}
+
+/**
+ * Where `cd DIR` leaves a shell that was in the relative folder `from`: undefined (not known) for an absolute path
+ * (a container's folder, mapped elsewhere), `~`, `-`, a variable or a folder not known already.
+ */
+function folderAfterCd(from: string | undefined, words: readonly Word[]): string | undefined {
+  const target = words.slice(1).find((w) => !/^-[LPe@]+$/.test(w.value))?.value;
+  if (from === undefined || target === undefined || /^[/~-]|[$`*?]/.test(target) || words.length > 3) return undefined;
+  // Joined as written (`a/../b`): the deploy builder resolves it against the command's folder.
+  return from === '' ? target : `${from}/${target}`;
 }
 
 /** Reads one simple command (or the commands inside its `sh -c "..."`). */

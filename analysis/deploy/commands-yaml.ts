@@ -31,6 +31,22 @@ export function yamlDeploy(text: string, docs: readonly Document.Parsed[], file:
   return result;
 }
 
+/**
+ * The commands of compose services' own `entrypoint:` where the service also has a `command:` (which compose passes to
+ * the entrypoint as its arguments): not start commands of the file, but what runs when that entrypoint is a script
+ * that ignores its arguments (deploy-readers.ts decides).
+ */
+export function composeWrapperEntrypoints(text: string, docs: readonly Document.Parsed[]): StartCommand[] {
+  const result: YamlDeploy = { commands: [], env: [] };
+  if (!/^[ \t]*entrypoint[ \t]*:/m.test(text)) return result.commands;
+  for (const doc of docs) {
+    const reader = new Reader(text, doc, result);
+    const root = reader.resolve(doc.contents);
+    if (isMap(root)) reader.composeEntrypoints(root);
+  }
+  return result.commands;
+}
+
 class Reader {
   constructor(
     private readonly text: string,
@@ -87,6 +103,18 @@ class Reader {
       } else if (isSeq(environment)) {
         for (const item of environment.items) this.assignment(this.resolve(item), 'docker-compose', name);
       }
+    }
+  }
+
+  composeEntrypoints(root: YAMLMap): void {
+    const services = this.get(root, 'services');
+    if (!isMap(services)) return;
+    for (const [name, node] of this.entries(services)) {
+      const service = this.resolve(node);
+      if (!isMap(service) || this.get(service, 'command') === undefined) continue;
+      const entrypoint = this.resolve(this.get(service, 'entrypoint'));
+      if (isScalar(entrypoint)) this.commandLine(entrypoint, 'exec', 'docker-compose', name);
+      else if (isSeq(entrypoint)) this.commandList(entrypoint, 'docker-compose', name);
     }
   }
 

@@ -5,7 +5,7 @@
  * is taken from the folder the container starts in: compose's `working_dir`, else the image's last WORKDIR.
  */
 import { dirOf, joinPath, type Workspace } from './deploy-files';
-import { imageFileSource, imageWorkdir } from './image-files';
+import { imageFileSource, imagePathFolders, imageWorkdir } from './image-files';
 
 /** A workspace folder or file mounted into a container (compose `volumes:` of a host path). */
 export interface BindMount {
@@ -37,6 +37,20 @@ export function containerFileSource(ws: Workspace, c: ContainerFiles, path: stri
     return ws.exists(file) ? file : undefined;
   }
   return c.dockerfile ? imageFileSource(ws, c.dockerfile, c.context, absolute) : undefined;
+}
+
+/**
+ * The workspace file a bare command name (`run.sh`, `entrypoint`) runs in the container: exec looks a name without a
+ * `/` up in PATH, so the first folder of the image's `ENV PATH` holding a workspace file of that name (a mount or a
+ * copy: `COPY ./scripts /scripts` + `ENV PATH="/scripts:$PATH"`).
+ */
+export function containerCommandSource(ws: Workspace, c: ContainerFiles, name: string): string | undefined {
+  if (name.includes('/') || !c.dockerfile || /[$`*?]/.test(name)) return undefined;
+  for (const folder of imagePathFolders(ws, c.dockerfile)) {
+    const file = containerFileSource(ws, c, `${folder}/${name}`);
+    if (file !== undefined) return file;
+  }
+  return undefined;
 }
 
 function startFolder(ws: Workspace, c: ContainerFiles): string | undefined {

@@ -6,7 +6,7 @@
  */
 import { commandsFromLine, type StartCommand } from './commands-build';
 import { MappedText } from './commands-text';
-import { baseNameOf, classifyDeployFile, dirOf, joinPath, type SourceLocation, type Workspace } from './deploy-files';
+import { asDir, baseNameOf, classifyDeployFile, dirOf, joinPath, type SourceLocation, type Workspace } from './deploy-files';
 import type { Deploy, DeployEnv } from './deploy-model';
 import { finalStageChain, finalStageCommands, finalStageEntrypoint } from './dockerfile-stages';
 import { ecosystemApps } from './pm2-ecosystem';
@@ -87,16 +87,21 @@ export class DeployBuilder {
    */
   argumentlessEntrypoint(deploy: Deploy, dockerfile: string): StartCommand[] {
     const commands = finalStageEntrypoint(this.ws, dockerfile);
-    if (commands.length !== 1) return [];
-    const script = scriptOf(this.ws, commands[0], deploy.dir, { dockerfile, context: deploy.dir, mounts: deploy.mounts, workingDir: deploy.workingDir });
+    return commands.length === 1 && this.ignoresArguments(deploy, commands[0], dockerfile) ? commands : [];
+  }
+
+  /** Whether the entrypoint command runs a workspace script that never reads its arguments (`$@`, `$1`, `$#`). */
+  ignoresArguments(deploy: Deploy, entrypoint: StartCommand, dockerfile = deploy.dockerfile): boolean {
+    const script = scriptOf(this.ws, entrypoint, deploy.dir, { dockerfile, context: deploy.dir, mounts: deploy.mounts, workingDir: deploy.workingDir });
     const text = script.file === undefined ? undefined : this.ws.read(script.file);
-    if (text === undefined || /\$(\{)?[@*1-9#]/.test(text.replace(/^\s*#[^\n]*/gm, ''))) return [];
-    return commands;
+    return text !== undefined && !/\$(\{)?[@*1-9#]/.test(text.replace(/^\s*#[^\n]*/gm, ''));
   }
 
   /** Adds the processes a command starts, following npm scripts, shell scripts and Procfile runners. */
   addProcesses(deploy: Deploy, command: StartCommand, file: string, cwd: string, via: string[], depth = 0, launchers: string[] = [], root?: SourceLocation): void {
     root ??= { file, start: command.programWord.start, end: command.programWord.end };
+    // `cd src && python main.py`: the command runs in the folder the line moved to, when the workspace has it.
+    if (command.cd && this.ws.files().some((f) => f.startsWith(`${joinPath(cwd, command.cd!)}/`))) cwd = asDir(joinPath(cwd, command.cd));
     if (!deploy.files.includes(file) && classifyDeployFile(file)) deploy.files.push(file);
     // VAR=value prefixes apply to this command and what it runs.
     for (const word of command.env) {

@@ -21,6 +21,7 @@ import { asDir, dirOf, joinPath, type SourceLocation } from './deploy-files';
 import type { Deploy } from './deploy-model';
 import { composeServiceLimit, flyCpus, flyVms, herokuCpus, herokuDyno, kubernetesContainerLimit, renderServiceLimit } from './platform-limits';
 import { readersOf, type YamlReader, type YAMLMap } from './yaml-read';
+import { composeWrapperEntrypoints } from './commands-yaml';
 
 export function readRender(b: DeployBuilder, file: string): void {
   const text = b.ws.read(file)!;
@@ -168,6 +169,7 @@ export function readCompose(b: DeployBuilder, file: string): void {
   const base = dirOf(file);
   const commands = b.ws.commands(file);
   const env = b.ws.env(file);
+  const wrappers = composeWrapperEntrypoints(b.ws.read(file) ?? '', b.ws.yaml(file) ?? []);
   const documents = readersOf(b.ws.yaml(file));
   for (const [index, { reader, root }] of documents.entries()) {
     // commands.ts reads every document of the file: keep this document's.
@@ -200,8 +202,12 @@ export function readCompose(b: DeployBuilder, file: string): void {
       const own = commands.filter((c) => c.name === name && inDoc(c.programWord.start));
       // compose's `command` replaces only the CMD: an ENTRYPOINT script that never runs its arguments starts what it starts.
       const entrypoint = own.length && deploy.dockerfile && !reader.get(service, 'entrypoint') ? b.argumentlessEntrypoint(deploy, deploy.dockerfile) : [];
+      // So does the service's own `entrypoint:` script when it also has a `command:` it never runs.
+      const wrapper = own.length ? wrappers.filter((c) => c.name === name && inDoc(c.programWord.start)) : [];
       if (entrypoint.length) {
         for (const c of entrypoint) b.addProcesses(deploy, c, deploy.dockerfile!, dir, [`${deploy.dockerfile} ENTRYPOINT`]);
+      } else if (wrapper.length === 1 && b.ignoresArguments(deploy, wrapper[0])) {
+        b.addProcesses(deploy, wrapper[0], file, dir, [`${file} ${name} entrypoint`]);
       } else for (const c of own) b.addProcesses(deploy, c, file, dir, [`${file} ${name} command`]);
       if (deploy.dockerfile) b.useDockerfile(deploy, deploy.dockerfile, own.length > 0);
     }

@@ -45,6 +45,32 @@ export function imageWorkdir(ws: Workspace, dockerfile: string): string | undefi
   }
   return workdir;
 }
+/**
+ * The folders the image's `ENV PATH` puts before the base image's (`ENV PATH="/scripts:/py/bin:$PATH"`), in search
+ * order, for the final stage: where a bare command name (`CMD ["run.sh"]`) is found. Entries written with a variable
+ * other than `$PATH` itself, and relative ones, are left out; an unknown base keeps only what the Dockerfile names.
+ */
+export function imagePathFolders(ws: Workspace, dockerfile: string): string[] {
+  const text = ws.read(dockerfile);
+  if (text === undefined || !/\bPATH\b/.test(text)) return [];
+  let folders: string[] = [];
+  for (const line of instructions(text)) {
+    const m = /^(FROM|ENV)\s+(.*)$/is.exec(line);
+    if (!m) continue;
+    if (m[1].toUpperCase() === 'FROM') {
+      folders = [];
+      continue;
+    }
+    const rest = m[2].trim();
+    const value = /^PATH\s*=\s*("[^"]*"|'[^']*'|\S+)/.exec(rest)?.[1] ?? /^PATH\s+([^=\s].*)$/.exec(rest)?.[1] ?? /\sPATH\s*=\s*("[^"]*"|'[^']*'|\S+)/.exec(rest)?.[1];
+    if (value === undefined) continue;
+    const entries = value.replace(/^["']|["']$/g, '').split(':');
+    const inherited = folders;
+    folders = entries.flatMap((e) => (/^\$\{?PATH\}?$/.test(e) ? inherited : e.startsWith('/') && !/[$`]/.test(e) ? [e.replace(/(.)\/$/, '$1')] : []));
+  }
+  return [...new Set(folders)];
+}
+
 /** The COPY/ADD instructions from the build context, in order: their sources and their destination made absolute. */
 function* contextCopies(text: string): Generator<{ sources: string[]; dest: string; rawDest: string }> {
   let workdir = '/';

@@ -5,7 +5,7 @@
  */
 import type { StartCommand } from './commands-build';
 import { classifyDeployFile, joinPath, type Workspace } from './deploy-files';
-import { containerFileSource, type ContainerFiles } from './container-paths';
+import { containerCommandSource, containerFileSource, type ContainerFiles } from './container-paths';
 import { wrappedScript } from './generated-scripts';
 
 /** The image a command runs in, with what its deploy mounts over it (container-paths.ts). */
@@ -44,10 +44,12 @@ export function scriptOf(ws: Workspace, command: StartCommand, cwd: string, imag
     return file !== undefined && /\.(sh|bash)$/.test(file) ? { isScriptRunner: true, file } : { isScriptRunner: false };
   }
   if (!shell) {
+    // A bare name is run from the image's PATH (`ENV PATH="/scripts:$PATH"` + `CMD ["run.sh"]`).
+    const onPath = image ? containerCommandSource(ws, image, word) : undefined;
     if (/\.sh$/.test(program)) {
-      return { isScriptRunner: true, file: copied(word) ?? resolveInWorkspace(ws, cwd, word) ?? onlyScriptNamed(ws, word) };
+      return { isScriptRunner: true, file: copied(word) ?? resolveInWorkspace(ws, cwd, word) ?? onPath ?? onlyScriptNamed(ws, word) };
     }
-    const file = /\//.test(word) ? shebangScript(ws, copied(word) ?? resolveInWorkspace(ws, cwd, word), word) : undefined;
+    const file = /\//.test(word) ? shebangScript(ws, copied(word) ?? resolveInWorkspace(ws, cwd, word), word) : onPath !== undefined ? shebangScript(ws, onPath, `/${word}`) : undefined;
     return file === undefined ? { isScriptRunner: false } : { isScriptRunner: true, file };
   }
   const path = args.find((a) => !a.startsWith('-'));

@@ -13,6 +13,7 @@ export const fileLoggingHandlerMeta = {
     'duplicated-handler': 'Logs every record twice, to {{file}} and the console: remove this handler',
     'file-in-container': 'Writes logs to {{file}} in the container ({{keeps}}): log to stdout',
     'gunicorn-log-file': 'Gunicorn appends its {{log}} log to {{file}}, never rotated: set {{setting}} = "-"',
+    'gunicorn-log-flag': 'Gunicorn appends its {{log}} log to {{file}}, never rotated: log to "-"',
     'uwsgi-log-file': 'uWSGI appends its log to {{file}}, never rotated: log to stderr',
   },
 } satisfies Pick<RuleMeta, 'id' | 'defaultSeverity' | 'fix' | 'messages'>;

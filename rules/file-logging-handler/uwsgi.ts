@@ -7,6 +7,7 @@ import { defineRule, type RuleContext } from '../api';
 import { readIni, uwsgiOptionName, type IniEntry } from '../../analysis/deploy/ini-read';
 import python from './python';
 import { fileLoggingHandlerMeta } from './meta';
+import { runsInContainers } from './containers';
 
 /** Options that make uWSGI write its log to a file (`daemonize` does when given a path). */
 const LOG_FILE_OPTIONS = new Set(['logto', 'logto2', 'daemonize', 'daemonize2']);
@@ -14,7 +15,6 @@ const LOG_FILE_OPTIONS = new Set(['logto', 'logto2', 'daemonize', 'daemonize2'])
 const LOGGER_OPTIONS = new Set(['logger', 'req-logger']);
 /** Paths that are the process's own output streams. */
 const STREAM_PATHS = /^(\/dev\/(stdout|stderr|null)|\/proc\/(self|1)\/fd\/[12])$/;
-const CONTAINER_FILES = /(^|\/)(Dockerfile[^/]*|[^/]*\.Dockerfile|(docker-)?compose[^/]*\.ya?ml)$/;
 
 export default defineRule({
   meta: {
@@ -36,8 +36,7 @@ export default defineRule({
   },
   check(ctx) {
     // A config opened on its own (no workspace files around it) is judged by itself.
-    const files = ctx.project.files().filter((f) => f !== ctx.file.relPath);
-    if (files.length > 0 && !files.some((f) => CONTAINER_FILES.test(f))) return;
+    if (!runsInContainers(ctx)) return;
     for (const section of readIni(ctx.file.text)) {
       if (section.name !== 'uwsgi') continue;
       const options = section.entries.map((e) => uwsgiOptionName(e.key));

@@ -13,6 +13,7 @@ import { missingAppPackage } from '../../analysis/deploy/missing-app';
 import { Workspace } from '../../analysis/deploy/deploy-files';
 import { CMD_ARGS_WITH_MAX_REQUESTS, configReportsItself, gunicornConfigOf, isEnvFile, maxRequestsInText, otherDeployFiles } from '../../analysis/deploy/gunicorn-config';
 import { missingWorkerRecyclingDocs, missingWorkerRecyclingMeta } from './meta';
+import { UWSGI_RECYCLING_ENV, uwsgiCommandWithoutRecycling } from './uwsgi-options';
 
 const CELERY_RECYCLING_FLAGS = ['--max-tasks-per-child', '--maxtasksperchild', '--max-memory-per-child'];
 /** Any spelling of the celery settings (`worker_max_tasks_per_child`, `CELERYD_MAX_TASKS_PER_CHILD`, ...). */
@@ -28,7 +29,7 @@ export default defineRule({
   meta: {
     ...missingWorkerRecyclingMeta,
     kinds: ['procfile', 'dockerfile', 'yaml', 'toml', 'json', 'shell', 'env'],
-    trigger: /gunicorn|celery|CELERYD_/,
+    trigger: /gunicorn|celery|CELERYD_|uwsgi/,
     docs: missingWorkerRecyclingDocs.deploy,
   },
   check(ctx) {
@@ -47,6 +48,25 @@ export function checkStartCommand(ctx: RuleContext, command: StartCommand, deplo
   if (missingAppPackage(Workspace.of(ctx), command, ctx.file.relPath)) return;
   if (command.program === 'gunicorn') checkGunicorn(ctx, command, deployEnv);
   else if (command.program === 'celery') checkCelery(ctx, command, deployEnv);
+  else if (command.program === 'uwsgi') checkUwsgiCommand(ctx, command, deployEnv);
+}
+
+/** A uWSGI app server configured on its command line (`uwsgi --socket :9000 --workers 4 --module app.wsgi`) with no recycling flag. */
+function checkUwsgiCommand(ctx: RuleContext, command: StartCommand, deployEnv: readonly DeployEnv[]): void {
+  const envNames = [...deployEnv.map((e) => e.name), ...envSettings(ctx).filter((e) => e.scope === undefined || e.scope === command.name).map((e) => e.name)];
+  if (!uwsgiCommandWithoutRecycling(command, envNames)) return;
+  if (otherDeployFiles(ctx).some((f) => isEnvFile(f.relPath) && UWSGI_RECYCLING_ENV.test(f.text))) return;
+  const max = ctx.options.maxRequests as number;
+  const flags = ['--max-requests', String(max)];
+  const edit = insertAfter(command.programWord, flags);
+  const workers = optionValues(command.args, ['--workers', '--processes', '-p']).pop()?.value;
+  ctx.report({
+    start: command.programWord.start,
+    end: command.programWord.end,
+    messageId: 'uwsgi',
+    detail: `Without --max-requests, --reload-on-rss or --max-worker-lifetime uWSGI never replaces ${workers ? `its ${workers} workers` : 'its workers'}. ${LEAK} Add ${flags.join(' ')}.`,
+    fixes: edit ? [{ title: `Add ${flags.join(' ')}`, edits: [edit] }] : [],
+  });
 }
 
 function checkGunicorn(ctx: RuleContext, command: StartCommand, deployEnv: readonly DeployEnv[]): void {

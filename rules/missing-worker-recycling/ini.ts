@@ -14,12 +14,8 @@ import { missingWorkerRecyclingDocs, missingWorkerRecyclingMeta } from './meta';
 import { checkStartCommand } from './deploy';
 import { commandsFromLine, type StartCommand } from '../../analysis/deploy/commands-build';
 import { MappedText } from '../../analysis/deploy/commands-text';
+import { UWSGI_RECYCLING, UWSGI_RECYCLING_ENV, UWSGI_RECYCLING_FLAGS } from './uwsgi-options';
 
-/** uWSGI options that replace a worker after some requests, memory or time (`harakiri` only kills stuck requests). */
-const UWSGI_RECYCLING = ['max-requests', 'reload-on-rss', 'reload-on-as', 'evil-reload-on-rss', 'evil-reload-on-as', 'max-worker-lifetime', 'cheaper-rss-limit-soft'];
-/** The same options given on a command line or as `UWSGI_MAX_REQUESTS` environment variables. */
-const UWSGI_RECYCLING_FLAGS = UWSGI_RECYCLING.map((o) => `--${o}`);
-const UWSGI_RECYCLING_ENV = /\bUWSGI_(MAX_REQUESTS|RELOAD_ON_RSS|RELOAD_ON_AS|EVIL_RELOAD_ON_RSS|EVIL_RELOAD_ON_AS|MAX_WORKER_LIFETIME)\b/;
 /** Options that make a `[uwsgi]` section an app server (not a config fragment of routes or logging). */
 const UWSGI_APP = new Set(['module', 'wsgi-file', 'wsgi', 'file', 'mount', 'http', 'http-socket', 'socket', 'uwsgi-socket', 'https', 'callable', 'chdir']);
 

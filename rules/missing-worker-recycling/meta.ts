@@ -95,6 +95,10 @@ const deployDocs: RuleDocs = {
     'starts (or a service declaring production settings) is where that process runs. ' +
     'Also the config of celery\'s generic init script (`/etc/default/celeryd`, or an Ansible template `celeryd.j2`): its ' +
     '`CELERYD_OPTS` are the worker\'s options, and the fix adds `--max-tasks-per-child` to a quoted value. ' +
+    'A uWSGI server set up on its command line (`uwsgi --socket :9000 --workers 4 --module app.wsgi`, loading no ' +
+    '`--ini`/`--yaml` config) is reported when it has no `--max-requests`/`--reload-on-rss`/`--max-worker-lifetime` and no ' +
+    '`UWSGI_MAX_REQUESTS`-style variable; the fix adds `--max-requests 1000`. A bare script name (`CMD ["run.sh"]`) is ' +
+    'found through the image\'s `ENV PATH` (`COPY ./scripts /scripts` + `ENV PATH="/scripts:$PATH"`). ' +
     'A command whose app names a package the repository does not have (`gunicorn dtb.asgi:application` in a Procfile ' +
     'copied from a template, with no `dtb` folder or requirement) is skipped: that process exits at start.',
   whyIsThisBad: RECYCLING_WHY,

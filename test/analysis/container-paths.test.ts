@@ -3,9 +3,11 @@
  * compose bind mounts, the image's COPY instructions and the folder the container starts in.
  */
 import * as assert from 'node:assert/strict';
-import { bindMount, containerFileSource } from '../../analysis/deploy/container-paths';
+import { bindMount, containerCommandSource, containerFileSource } from '../../analysis/deploy/container-paths';
 import { Workspace } from '../../analysis/deploy/deploy-files';
-import { imageWorkdir } from '../../analysis/deploy/image-files';
+import { imagePathFolders, imageWorkdir } from '../../analysis/deploy/image-files';
+import { commandsFromLine } from '../../analysis/deploy/commands-build';
+import { MappedText } from '../../analysis/deploy/commands-text';
 
 function workspace(files: Record<string, string>): Workspace {
   return new Workspace({ files: () => Object.keys(files), readFile: (rel) => files[rel] });
@@ -50,5 +52,31 @@ describe('container paths', () => {
     assert.equal(containerFileSource(ws, mounted, 'run.sh'), 'api/run.sh');
     assert.equal(containerFileSource(ws, { context: '', mounts: [{ source: 'api', target: '/srv' }], workingDir: '/srv' }, './run.sh'), 'api/run.sh');
     assert.equal(containerFileSource(ws, { context: '', mounts: [{ source: 'api', target: '/srv' }] }, './run.sh'), undefined);
+  });
+  it('finds a bare command name in the folders the image puts on PATH, in order, after copies and mounts', () => {
+    const ws = workspace({
+      Dockerfile: 'FROM python:3.10-alpine\nCOPY ./scripts /scripts\nCOPY ./app /app\nWORKDIR /app\nENV PATH="/scripts:/py/bin:$PATH"\nCMD ["run.sh"]\n',
+      'Dockerfile.later': 'FROM python:3.12\nENV PATH=/opt/bin:$PATH\nENV PATH /scripts:$PATH\nCOPY scripts /scripts\n',
+      'Dockerfile.stage': 'FROM python:3.12 AS build\nENV PATH=/scripts:$PATH\nFROM python:3.12\nCOPY scripts /scripts\n',
+      'Dockerfile.var': 'FROM python:3.12\nENV PATH=$HOME/bin:relative:$PATH\n',
+      'scripts/run.sh': 'uwsgi --module app.wsgi\n',
+      'proxy/run.sh': 'nginx\n',
+    });
+    assert.deepEqual(imagePathFolders(ws, 'Dockerfile'), ['/scripts', '/py/bin']);
+    assert.deepEqual(imagePathFolders(ws, 'Dockerfile.later'), ['/scripts', '/opt/bin']);
+    assert.deepEqual(imagePathFolders(ws, 'Dockerfile.stage'), []);
+    assert.deepEqual(imagePathFolders(ws, 'Dockerfile.var'), []);
+    assert.equal(containerCommandSource(ws, { dockerfile: 'Dockerfile', context: '' }, 'run.sh'), 'scripts/run.sh');
+    assert.equal(containerCommandSource(ws, { dockerfile: 'Dockerfile', context: '' }, './run.sh'), undefined);
+    assert.equal(containerCommandSource(ws, { dockerfile: 'Dockerfile.stage', context: '' }, 'run.sh'), undefined);
+    assert.equal(containerCommandSource(ws, { dockerfile: 'Dockerfile', context: '', mounts: [{ source: 'proxy', target: '/scripts' }] }, 'run.sh'), 'proxy/run.sh');
+  });
+
+  it('records the relative folder earlier cd commands of a line moved to', () => {
+    const cds = (line: string) => commandsFromLine(MappedText.of(line, 0, line.length), 'shell', 'procfile').map((c) => `${c.program}:${c.cd ?? '-'}`);
+    assert.deepEqual(cds('cd src && python3 main.py'), ['cd:-', 'python3:src']);
+    assert.deepEqual(cds('bash -c "cd web && npm run build && cd ../api && gunicorn app:app"'), ['cd:-', 'npm:web', 'cd:web', 'gunicorn:web/../api']);
+    assert.deepEqual(cds('cd /app && gunicorn app:app'), ['cd:-', 'gunicorn:-']);
+    assert.deepEqual(cds('cd $APP_DIR && gunicorn app:app'), ['cd:-', 'gunicorn:-']);
   });
 });
