@@ -38,9 +38,12 @@ export default defineRule({
         'a subclass of DRF\'s `LimitOffsetPagination` without `max_limit` (it always reads `?limit=`, and DRF leaves the cap ' +
         'at None), ' +
         '`self.paginator.page_size` set from the query string (`int(request.query_params.get("num", 9))`) with no cap (it ' +
-        'bypasses `max_page_size`), and ' +
+        'bypasses `max_page_size`), a `get_page_size(self, request)` override that returns the query string\'s value as ' +
+        'is, DRF\'s own `LimitOffsetPagination` used as the settings\' `DEFAULT_PAGINATION_CLASS` or a view\'s ' +
+        '`pagination_class` (DRF has no setting for its `max_limit`), a Django view that reads `?limit=`/`?per_page=` ' +
+        'uncapped into a queryset slice (`qs[offset:offset + limit]`) or a `Paginator(rows, per_page)`, and ' +
         'FastAPI page sizes the client picks with no upper bound: a `limit`/`page_size`/`per_page` parameter of a route ' +
-        '(`limit: int = 100`) or of a dependency (`limit: int = Query(20, ge=1)`), or one named otherwise whose `alias=` says ' +
+        '(`limit: int = 100`, or a required `limit: int`) or of a dependency (`limit: int = Query(20, ge=1)`), or one named otherwise whose `alias=` says ' +
         'it (`size: int = Query(10, alias="page[size]")`) or a `size` beside a `page`/`offset` parameter, without `le=`/`lt=`, passed on to a query or ' +
         'a call, and not capped in the body (`min(limit, 100)`); and Flask-SQLAlchemy `query.paginate()` / `db.paginate()` ' +
         'in a request with `per_page` from the query string (`request.args.get("per_page", type=int)`) or not given ' +
