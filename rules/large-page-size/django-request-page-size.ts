@@ -10,10 +10,11 @@ import { captures, enclosingFunction, keywordArgument, positionalArguments } fro
 import { nodesAtStatementText } from '../../analysis/python/statements';
 import { escapeRegExp } from '../../analysis/python/web-context';
 import { queryParamOf } from './query-param';
-import { clamped } from './python-fastapi';
 
 /** Query-string names that size a page. */
 const PAGE_SIZE_PARAM = /^(limit|per_page|perpage|page_size|pagesize|size|page_limit|max_results|count|num|n)$/i;
+/** Methods of DRF's GenericAPIView whose result the view's paginator pages afterwards. */
+const QUERYSET_HOOKS = /^(get_queryset|filter_queryset)$/;
 /** A queryset expression: `Model.objects...`, `.filter(`/`.order_by(`/`.all()` chains. */
 const QUERYSET_TEXT = /\.objects\b|\.(filter|exclude|order_by|all|select_related|prefetch_related|annotate|values)\s*\(/;
 
@@ -25,8 +26,10 @@ export function checkDjangoRequestPageSizes(ctx: RuleContext, tree: Tree, sugges
     const value = assignment?.childForFieldName('right');
     const fn = assignment ? enclosingFunction(assignment) : undefined;
     if (!assignment || left?.type !== 'identifier' || !value || !fn || reported.has(value.id)) continue;
+    // A DRF view's queryset hook: the view's pagination class pages what it returns, so a slice there only trims it.
+    if (QUERYSET_HOOKS.test(fn.childForFieldName('name')?.text ?? '')) continue;
     const param = queryParamOf(value, fn);
-    if (param === undefined || !PAGE_SIZE_PARAM.test(param) || clamped(fn.text, left.text) || !sizesRows(fn, left.text)) continue;
+    if (param === undefined || !PAGE_SIZE_PARAM.test(param) || capped(fn.text, left.text) || !sizesRows(fn, left.text)) continue;
     reported.add(value.id);
     report(ctx, value, param, suggestedMax);
   }
@@ -37,6 +40,17 @@ export function checkDirectPaginatorSize(ctx: RuleContext, perPage: Node, sugges
   if (perPage.type === 'identifier') return; // a name is judged where it is read (checkDjangoRequestPageSizes)
   const param = queryParamOf(perPage, enclosingFunction(perPage));
   if (param !== undefined) report(ctx, perPage, param, suggestedMax);
+}
+
+/**
+ * The function caps the value: `min(limit, 100)`, `if limit > 100`, `limit <= MAX_LIMIT`, `100 < limit`. A comparison
+ * with another runtime value (`offset + limit < total`, for a next link) or a floor (`limit < 1`) caps nothing.
+ */
+function capped(body: string, name: string): boolean {
+  const n = escapeRegExp(name);
+  if (new RegExp(`\\bmin\\s*\\([^)]*\\b${n}\\b`).test(body)) return true;
+  const bound = '(?:[2-9]|\\d{2,})\\d*|[A-Z][A-Z0-9_]*|[\\w.]*(?:max|MAX|Max)\\w*';
+  return new RegExp(`\\b${n}\\s*(?:>=?|<=?)\\s*(?:${bound})\\b|(?:${bound})\\s*(?:>=?|<=?)\\s*${n}\\b`).test(body);
 }
 
 /** The assignment whose right side contains the node (`x = int(request.GET.get(...))`). */
