@@ -10,9 +10,10 @@
 import type { Node, Tree } from 'web-tree-sitter';
 import type { RuleContext } from '../api';
 import type { ImportMap } from '../../analysis/python/imports';
-import { ownReturnValues, stringValue } from '../../analysis/python/ast';
+import { captures, ownReturnValues, positionalArguments, stringValue } from '../../analysis/python/ast';
 import { nodesAtStatementText } from '../../analysis/python/statements';
 import { queryParamOf } from './query-param';
+import { declaresDrfListViews } from '../../analysis/python/drf-list-views';
 
 const DRF_LIMIT_OFFSET = 'rest_framework.pagination.LimitOffsetPagination';
 const DRF_LIMIT_OFFSET_PATH = /^rest_framework\.pagination\.LimitOffsetPagination$/;
@@ -25,6 +26,8 @@ export function checkDefaultLimitOffset(ctx: RuleContext, tree: Tree, suggestedM
     if (key?.type !== 'string' || pair?.type !== 'pair' || pair.childForFieldName('key')?.id !== key.id) continue;
     const value = pair.childForFieldName('value');
     if (!value || !DRF_LIMIT_OFFSET_PATH.test(stringValue(value) ?? '')) continue;
+    // Only generic list views page with the default: a project whose views build their own paginator never uses it.
+    if (!declaresDrfListViews(ctx.project, { relPath: ctx.file.relPath, text: ctx.file.text })) continue;
     reportUncappedLimitOffset(ctx, value, 'the default pagination class of every DRF list view', suggestedMax);
   }
 }
@@ -63,9 +66,10 @@ export function checkPageSizeOverrides(ctx: RuleContext, tree: Tree, suggestedMa
     for (const value of ownReturnValues(fn)) {
       const param = queryParamOf(value, fn);
       if (param === undefined) continue;
+      const at = readOf(value, fn) ?? value;
       ctx.report({
-        start: value.startIndex,
-        end: value.endIndex,
+        start: at.startIndex,
+        end: at.endIndex,
         messageId: 'client-chosen-page-size',
         data: { param, max: suggestedMax },
         detail:
@@ -75,4 +79,14 @@ export function checkPageSizeOverrides(ctx: RuleContext, tree: Tree, suggestedMa
       break;
     }
   }
+}
+
+/** Where a returned name (`return int(page_size)`) took the query string's value: `page_size = request.query_params.get(...)`. */
+function readOf(value: Node, fn: Node): Node | undefined {
+  const inner = value.type === 'call' && value.childForFieldName('function')?.text === 'int' ? positionalArguments(value)[0] : value;
+  if (inner?.type !== 'identifier') return undefined;
+  return captures(fn.tree, '(assignment) @a', fn)
+    .map((c) => c.node)
+    .find((a) => a.childForFieldName('left')?.text === inner.text && /\brequest\.(query_params|GET)\b/.test(a.childForFieldName('right')?.text ?? ''))
+    ?.childForFieldName('right') ?? undefined;
 }
