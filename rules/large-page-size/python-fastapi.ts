@@ -32,11 +32,12 @@ export function checkFastapiPageSizes(ctx: RuleContext, tree: Tree, imports: Imp
     const paramNames = params.namedChildren.map((p) => (p?.childForFieldName('name') ?? p)?.text ?? '');
     const numbersPages = paramNames.some((n) => PAGE_NUMBER_NAMES.test(n));
     for (const param of params.namedChildren) {
-      if (param?.type !== 'typed_default_parameter') continue;
-      const name = param.childForFieldName('name')?.text ?? '';
+      // `limit: int = 100`, or a required `limit: int` (a route's query parameter all the same).
+      if (param?.type !== 'typed_default_parameter' && param?.type !== 'typed_parameter') continue;
+      const name = (param.childForFieldName('name') ?? param.namedChildren.find((c) => c?.type === 'identifier'))?.text ?? '';
       const type = param.childForFieldName('type');
       const value = param.childForFieldName('value');
-      if (!type || !value || !INT_ANNOTATION.test(type.text.replace(/\s+/g, ' ').trim())) continue;
+      if (!type || !INT_ANNOTATION.test(type.text.replace(/\s+/g, ' ').trim())) continue;
       // The Query of the default or of an Annotated[int, Query(...)] annotation.
       const annotatedQuery = captures(tree, '(call) @c', type).map((c) => c.node).find(isQuery);
       const query = isQuery(value) ? value : annotatedQuery;
@@ -46,7 +47,7 @@ export function checkFastapiPageSizes(ctx: RuleContext, tree: Tree, imports: Imp
       if (!sizesPage) continue;
       if (query && bounded(query)) continue;
       // A plain `limit: int = 100` is a query parameter on a route; a dependency says so with Query.
-      if (!query && (!isRoute || value.type !== 'integer')) continue;
+      if (!query && (!isRoute || (value !== null && value.type !== 'integer'))) continue;
       if (!sizesSomething(body.text, name) || clamped(body.text, name)) continue;
       const fixes: FixSpec[] = [];
       if (isQuery(value)) {

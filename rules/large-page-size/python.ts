@@ -8,7 +8,10 @@ import { ancestor, indentOf, intValue, keywordArgument, positionalArguments, str
 import { fileMatches, nodesAtStatementText } from '../../analysis/python/statements';
 import { mayConfigurePageSize } from '../../analysis/python/prefilters';
 import { importsOf } from '../../analysis/python/imports';
-import { checkFastapiPageSizes, clamped } from './python-fastapi';
+import { checkFastapiPageSizes } from './python-fastapi';
+import { queryParamOf } from './query-param';
+import { checkDjangoRequestPageSizes, checkDirectPaginatorSize } from './django-request-page-size';
+import { checkDefaultLimitOffset, checkLimitOffsetViews, checkPageSizeOverrides } from './drf-client-page-size';
 import { checkFlaskPaginate } from './python-flask';
 import { checkLimitOffsetCaps } from './drf-limit-offset';
 import { largePageSizeMeta } from './meta';
@@ -35,9 +38,12 @@ export default defineRule({
         'a subclass of DRF\'s `LimitOffsetPagination` without `max_limit` (it always reads `?limit=`, and DRF leaves the cap ' +
         'at None), ' +
         '`self.paginator.page_size` set from the query string (`int(request.query_params.get("num", 9))`) with no cap (it ' +
-        'bypasses `max_page_size`), and ' +
+        'bypasses `max_page_size`), a `get_page_size(self, request)` override that returns the query string\'s value as ' +
+        'is, DRF\'s own `LimitOffsetPagination` used as the settings\' `DEFAULT_PAGINATION_CLASS` or a view\'s ' +
+        '`pagination_class` (DRF has no setting for its `max_limit`), a Django view that reads `?limit=`/`?per_page=` ' +
+        'uncapped into a queryset slice (`qs[offset:offset + limit]`) or a `Paginator(rows, per_page)`, and ' +
         'FastAPI page sizes the client picks with no upper bound: a `limit`/`page_size`/`per_page` parameter of a route ' +
-        '(`limit: int = 100`) or of a dependency (`limit: int = Query(20, ge=1)`), or one named otherwise whose `alias=` says ' +
+        '(`limit: int = 100`, or a required `limit: int`) or of a dependency (`limit: int = Query(20, ge=1)`), or one named otherwise whose `alias=` says ' +
         'it (`size: int = Query(10, alias="page[size]")`) or a `size` beside a `page`/`offset` parameter, without `le=`/`lt=`, passed on to a query or ' +
         'a call, and not capped in the body (`min(limit, 100)`); and Flask-SQLAlchemy `query.paginate()` / `db.paginate()` ' +
         'in a request with `per_page` from the query string (`request.args.get("per_page", type=int)`) or not given ' +
@@ -134,6 +140,7 @@ class ExportPagination(PageNumberPagination):
       if (qualified !== 'django.core.paginator.Paginator' && !(qualified === undefined && fn.text === 'Paginator' && isDjangoCode)) continue;
       const perPage = keywordArgument(node, 'per_page') ?? positionalArguments(node)[1];
       const n = intValue(perPage);
+      if (perPage && n === undefined) checkDirectPaginatorSize(ctx, perPage, suggestedMax);
       if (!perPage || n === undefined || n <= threshold) continue;
       reportSize(ctx, perPage, n, `Paginator(..., ${n})`, suggested);
     }
@@ -173,27 +180,15 @@ class ExportPagination(PageNumberPagination):
       });
     }
 
-    if (imports.importsModule('rest_framework')) checkLimitOffsetCaps(ctx, tree, imports, suggestedMax);
+    if (imports.importsModule('rest_framework')) {
+      checkLimitOffsetCaps(ctx, tree, imports, suggestedMax);
+      checkLimitOffsetViews(ctx, tree, imports, suggestedMax);
+      checkPageSizeOverrides(ctx, tree, suggestedMax);
+    }
+    if (isDjangoCode) checkDjangoRequestPageSizes(ctx, tree, suggestedMax);
+    checkDefaultLimitOffset(ctx, tree, suggestedMax);
   },
 });
-
-/** A DRF query parameter: `request.query_params.get("num", 9)`, `self.request.GET["size"]`. */
-const QUERY_PARAM = /\brequest\.(?:query_params|GET)\s*(?:\.get\s*\(\s*|\[\s*)["']([^"']+)["']/;
-
-/**
- * The query parameter a value is, directly (`int(request.query_params.get("num", 9))`) or through one name assigned in
- * the function (`num = request.query_params.get("num", 9)`), when nothing there caps it (`min(...)`, `if num > 100`).
- */
-function queryParamOf(value: Node, fn: Node | undefined): string | undefined {
-  if (/\bmin\s*\(/.test(value.text)) return undefined;
-  const direct = QUERY_PARAM.exec(value.text);
-  if (direct) return direct[1];
-  const inner = value.type === 'call' && value.childForFieldName('function')?.text === 'int' ? positionalArguments(value)[0] : value;
-  if (inner?.type !== 'identifier' || !fn) return undefined;
-  const sources = [...fn.text.matchAll(new RegExp(`^\\s*${inner.text}\\s*=\\s*(.+)$`, 'gm'))].map((m) => QUERY_PARAM.exec(m[1] ?? '')?.[1]);
-  if (sources.length === 0 || sources.some((x) => x === undefined) || clamped(fn.text, inner.text)) return undefined;
-  return sources[0];
-}
 
 function reportClientSize(ctx: RuleContext, value: Node, param: string, max: number): void {
   ctx.report({

@@ -16,6 +16,7 @@ import { constructedMethod } from '../../analysis/typescript/injected-methods';
 import { ORM_READ_WORD } from '../../analysis/typescript/orm';
 import { capped, sizesReadText } from './nest-page-args';
 import { importedClass, importedFunction } from '../../analysis/typescript/imported-functions';
+import { isRequestQueryParameter } from '../../analysis/typescript/request-query-params';
 
 /** Query-string and path keys that size a page. */
 const PAGE_SIZE_KEYS = /^(limit|per_page|perPage|perpage|page_size|pageSize|pagesize|size|take|count|first|itemsPerPage|items_per_page|pageLimit|page_limit)$/;
@@ -41,10 +42,10 @@ export function uncappedRequestPageSizes(ctx: RuleContext, sf: ts.SourceFile): R
     if (inline && !validatedWithMax(sf.text, inline.param.replace(/^[?:]|=$|^body\./g, '')) && inRequestHandler(n, relPath)) {
       out.push({ node: inline.node, param: inline.param, readIn: 'the handler' });
     }
-    const taken = ts.isVariableDeclaration(n) ? fromInitializer(ctx, n) : ts.isBindingElement(n) ? fromDestructuring(n) : undefined;
+    const taken = ts.isVariableDeclaration(n) ? fromInitializer(ctx, n) : ts.isBindingElement(n) ? fromDestructuring(ctx, n) : undefined;
     if (taken && !validatedWithMax(sf.text, taken.param.replace(/^[?:]|=$/g, ''))) {
       const fn = enclosingFunction(n);
-      if (fn?.body && (taken.viaMember || inRequestHandler(n, relPath))) {
+      if (fn?.body && (taken.viaMember || taken.viaCaller || inRequestHandler(n, relPath))) {
         const readIn = readWith(ctx, sf, fn, taken.local);
         if (readIn) out.push({ node: n, param: taken.param, readIn });
       }
@@ -83,6 +84,8 @@ interface Taken {
   param: string;
   /** Read from a class member that request code constructs the class with (`new ApiFeatures(q, req.query)`). */
   viaMember?: boolean;
+  /** Read from a parameter every caller fills with the request's query (`getAll(req.query)`). */
+  viaCaller?: boolean;
 }
 
 /** `const perPage = Number(req.query.per_page) || 10`, `let limit = req.query.limit`, `this.queryString.limit * 1 || 50`. */
@@ -90,6 +93,8 @@ function fromInitializer(ctx: RuleContext, decl: ts.VariableDeclaration): Taken 
   if (!ts.isIdentifier(decl.name) || !decl.initializer) return undefined;
   const param = requestKey(decl.initializer);
   if (param) return { local: decl.name.text, param };
+  const passed = queryParameterKey(ctx, decl.initializer);
+  if (passed) return { local: decl.name.text, param: passed, viaCaller: true };
   const paged = pageObjectField(ctx, decl.name.text, decl.initializer);
   if (paged) return paged;
   const member = memberQueryKey(ctx, decl.initializer);
@@ -174,15 +179,16 @@ function topLevelArguments(text: string, from: string | number): string[] {
   return out;
 }
 
-/** `const { limit = 20 } = req.query`. */
-function fromDestructuring(el: ts.BindingElement): Taken | undefined {
+/** `const { limit = 20 } = req.query`, or `= query` where every caller passes the function `req.query`. */
+function fromDestructuring(ctx: RuleContext, el: ts.BindingElement): Taken | undefined {
   if (!ts.isIdentifier(el.name) || el.parent.parent !== bindingRoot(el)) return undefined;
   const root = bindingRoot(el);
   const init = root && ts.isVariableDeclaration(root) && root.initializer ? unwrap(root.initializer) : undefined;
-  if (!init || !ts.isPropertyAccessExpression(init) || !isRequestObject(init.expression)) return undefined;
-  const field = init.name.text;
   const key = el.propertyName ? stringValue(el.propertyName as ts.Expression) ?? el.propertyName.getText() : el.name.text;
-  if (!PAGE_SIZE_KEYS.test(key)) return undefined;
+  if (!init || !PAGE_SIZE_KEYS.test(key)) return undefined;
+  if (ts.isIdentifier(init) && isRequestQueryParameter(ctx, init)) return { local: el.name.text, param: `?${key}=`, viaCaller: true };
+  if (!ts.isPropertyAccessExpression(init) || !isRequestObject(init.expression)) return undefined;
+  const field = init.name.text;
   const param = requestParam(field, key);
   return param ? { local: el.name.text, param } : undefined;
 }
@@ -192,14 +198,7 @@ function fromDestructuring(el: ts.BindingElement): Taken | undefined {
  * undefined when anything else (`Math.min(...)`, a ternary) shapes the value.
  */
 function requestKey(expr: ts.Expression): string | undefined {
-  let e = unwrap(expr);
-  for (let depth = 0; depth < 6; depth++) {
-    if (ts.isBinaryExpression(e) && [ts.SyntaxKind.BarBarToken, ts.SyntaxKind.QuestionQuestionToken].includes(e.operatorToken.kind)) e = unwrap(e.left);
-    else if (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.PlusToken) e = unwrap(e.operand);
-    else if (ts.isCallExpression(e) && ts.isIdentifier(e.expression) && CONVERSIONS.has(e.expression.text) && e.arguments[0]) e = unwrap(e.arguments[0]);
-    else if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && e.expression.name.text === 'toString') e = unwrap(e.expression.expression);
-    else break;
-  }
+  const e = keptValue(expr);
   const searched = searchParamKey(e);
   if (searched) return searched;
   if (!ts.isPropertyAccessExpression(e) && !ts.isElementAccessExpression(e)) return undefined;
@@ -207,6 +206,30 @@ function requestKey(expr: ts.Expression): string | undefined {
   const source = unwrap(e.expression);
   if (!key || !PAGE_SIZE_KEYS.test(key) || !ts.isPropertyAccessExpression(source) || !isRequestObject(source.expression)) return undefined;
   return requestParam(source.name.text, key);
+}
+
+/** What a conversion or default keeps of the client's number: `Number(x) || 10`, `+x ?? 20`, `parseInt(x, 10)`, `x * 1`. */
+function keptValue(expr: ts.Expression): ts.Expression {
+  let e = unwrap(expr);
+  for (let depth = 0; depth < 6; depth++) {
+    if (ts.isBinaryExpression(e) && [ts.SyntaxKind.BarBarToken, ts.SyntaxKind.QuestionQuestionToken].includes(e.operatorToken.kind)) e = unwrap(e.left);
+    else if (ts.isBinaryExpression(e) && e.operatorToken.kind === ts.SyntaxKind.AsteriskToken && e.right.getText() === '1') e = unwrap(e.left);
+    else if (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.PlusToken) e = unwrap(e.operand);
+    else if (ts.isCallExpression(e) && ts.isIdentifier(e.expression) && CONVERSIONS.has(e.expression.text) && e.arguments[0]) e = unwrap(e.arguments[0]);
+    else if (ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) && e.expression.name.text === 'toString') e = unwrap(e.expression.expression);
+    else break;
+  }
+  return e;
+}
+
+/** `?limit=` for `Number(query.limit) || 10` where `query` is a parameter every caller fills with `req.query`. */
+function queryParameterKey(ctx: RuleContext, expr: ts.Expression): string | undefined {
+  const e = keptValue(expr);
+  if (!ts.isPropertyAccessExpression(e) && !ts.isElementAccessExpression(e)) return undefined;
+  const key = ts.isPropertyAccessExpression(e) ? e.name.text : stringValue(e.argumentExpression);
+  const holder = unwrap(e.expression);
+  if (!key || !PAGE_SIZE_KEYS.test(key) || !ts.isIdentifier(holder)) return undefined;
+  return isRequestQueryParameter(ctx, holder) ? `?${key}=` : undefined;
 }
 
 /**

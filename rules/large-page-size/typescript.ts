@@ -19,6 +19,11 @@ const PAGE_SIZE_KEY = '(limit|per_?page|perPage|perpage|page_?size|pageSize|page
 const REQUEST_PAGE_SIZE_READ = new RegExp(
   `searchParams\\s*\\.\\s*get\\s*\\(\\s*['"\`](limit|per_?page|perPage|page_?size|pageSize|size|take|count)['"\`]|\\.(query|params|body)\\s*(\\.\\s*|\\[\\s*['"\`])${PAGE_SIZE_KEY}\\b|\\}\\s*=\\s*[\\w.]*\\.query\\b|\\bthis\\.\\w+\\.(limit|per_?page|perPage|page_?size|pageSize|size|take|count)\\b`,
 );
+/**
+ * A page size read from a parameter (`Number(query.limit) || 10`, `const { limit } = queryParams`): a service that
+ * callers may hand `req.query` whole.
+ */
+const PARAMETER_PAGE_SIZE_READ = /\b(?:Number|parseInt|parseFloat)\s*\(\s*\w+\s*\.\s*(?:limit|per_?page|perPage|page_?size|pageSize|size|take|count)\b|\}\s*=\s*\w*[qQ]uery\w*\s*[;\n]/;
 /** The end of a destructuring of a request's path or body: `} = req.params`. */
 const DESTRUCTURED_PATH_OR_BODY = /\}\s*=\s*[\w.]*\.(params|body)\b/g;
 const PAGE_SIZE_WORD = new RegExp(`\\b${PAGE_SIZE_KEY}\\b`);
@@ -30,7 +35,7 @@ const PAGE_SIZE_WORD = new RegExp(`\\b${PAGE_SIZE_KEY}\\b`);
  * from every brace of the file, ~1 ms a keystroke on a 3,600-line module.
  */
 export function readsRequestPageSize(text: string): boolean {
-  if (REQUEST_PAGE_SIZE_READ.test(text)) return true;
+  if (REQUEST_PAGE_SIZE_READ.test(text) || PARAMETER_PAGE_SIZE_READ.test(text)) return true;
   DESTRUCTURED_PATH_OR_BODY.lastIndex = 0;
   for (let m = DESTRUCTURED_PATH_OR_BODY.exec(text); m; m = DESTRUCTURED_PATH_OR_BODY.exec(text)) {
     let open = m.index - 1;
@@ -57,7 +62,7 @@ export default defineRule({
     // stored query (`this.queryString.limit`): alone it parsed every Angular component.
     trigger: {
       test: (text) =>
-        /@(Args|Query)\s*\(|\.(query|params)\b|\bsearchParams\s*\.\s*get\s*\(|\}\s*=\s*\w+\.body\b|\.body\s*\.\s*(limit|take|per_?page|perPage|page_?size|pageSize)\b/.test(text) ||
+        /@(Args|Query)\s*\(|\.(query|params)\b|\b(Number|parseInt|parseFloat)\s*\(\s*\w+\s*\.\s*(limit|take|per_?page|perPage|page_?size|pageSize|size|count)\b|\}\s*=\s*\w*[qQ]uery\w*\s*[;\n]|\bsearchParams\s*\.\s*get\s*\(|\}\s*=\s*\w+\.body\b|\.body\s*\.\s*(limit|take|per_?page|perPage|page_?size|pageSize)\b/.test(text) ||
         (/\.\s*(take|limit)\s*\(|\b(take|limit)\s*[:,}]/.test(text) && /dto\b|\bthis\.\w+\.(limit|take|per_?page|page_?size|size)\b/i.test(text)),
     },
     docs: {
@@ -77,7 +82,8 @@ export default defineRule({
         'through a helper of the same file that returns it (`const { per_page } = getPaginationParams(req)`), or in the ' +
         'method of a model class of the project it is passed to (`new ProfileModel().find({}, count)` whose `find` does ' +
         '`.limit(limiter)`), or in a function of another module it is handed to (`getLeaderboard(limit)`, ' +
-        '`getTelemetryForDevice(id, limit)` whose SQL says `LIMIT $2`), uncapped; also the Fetch API\'s query in Next.js route ' +
+        '`getTelemetryForDevice(id, limit)` whose SQL says `LIMIT $2`), uncapped, or in a service function that every caller ' +
+        'hands the whole query (`studentService.getAll(req.query)`, then `Number(query.limit) || 10` into `take:`); also the Fetch API\'s query in Next.js route ' +
         'handlers (`parseInt(searchParams.get(\'limit\') || \'20\')`), a request value put straight into a read ' +
         '(`.limit(req.body.limit)`), and a page object built from the request whose constructor keeps the size as given ' +
         '(`new PageRequest(req.query.page, req.query.size)`, then `take: +pageRequest.size`). A NestJS query DTO passed whole (`@Query() dto: PaginationDto` handed to ' +

@@ -1,0 +1,100 @@
+/**
+ * large-page-size in Django/DRF views: a page size read from the query string (`limit = int(request.GET.get("limit",
+ * 10))`, `per_page = request.query_params.get("per_page")`) with no cap in the function, that sizes a Django
+ * `Paginator(rows, per_page)` or a queryset slice (`qs[offset:offset + limit]`). `?limit=1000000` then loads and
+ * serializes every row in one response. Reported where the value is read, or at the Paginator argument that reads it.
+ */
+import type { Node, Tree } from 'web-tree-sitter';
+import type { RuleContext } from '../api';
+import { captures, enclosingFunction, keywordArgument, positionalArguments } from '../../analysis/python/ast';
+import { nodesAtStatementText } from '../../analysis/python/statements';
+import { escapeRegExp } from '../../analysis/python/web-context';
+import { queryParamOf } from './query-param';
+
+/** Query-string names that size a page. */
+const PAGE_SIZE_PARAM = /^(limit|per_page|perpage|page_size|pagesize|size|page_limit|max_results|count|num|n)$/i;
+/** Methods of DRF's GenericAPIView whose result the view's paginator pages afterwards. */
+const QUERYSET_HOOKS = /^(get_queryset|filter_queryset)$/;
+/** A queryset expression: `Model.objects...`, `.filter(`/`.order_by(`/`.all()` chains. */
+const QUERYSET_TEXT = /\.objects\b|\.(filter|exclude|order_by|all|select_related|prefetch_related|annotate|values)\s*\(/;
+
+export function checkDjangoRequestPageSizes(ctx: RuleContext, tree: Tree, suggestedMax: number): void {
+  const reported = new Set<number>();
+  for (const node of nodesAtStatementText(tree, /\brequest\.(?:GET|query_params)\b/g)) {
+    const assignment = assignmentAround(node);
+    const left = assignment?.childForFieldName('left');
+    const value = assignment?.childForFieldName('right');
+    const fn = assignment ? enclosingFunction(assignment) : undefined;
+    if (!assignment || left?.type !== 'identifier' || !value || !fn || reported.has(value.id)) continue;
+    // A DRF view's queryset hook: the view's pagination class pages what it returns, so a slice there only trims it.
+    if (QUERYSET_HOOKS.test(fn.childForFieldName('name')?.text ?? '')) continue;
+    const param = queryParamOf(value, fn);
+    if (param === undefined || !PAGE_SIZE_PARAM.test(param) || capped(fn.text, left.text) || !sizesRows(fn, left.text)) continue;
+    reported.add(value.id);
+    report(ctx, value, param, suggestedMax);
+  }
+}
+
+/** `Paginator(rows, int(request.GET.get("per_page", 20)))`: the argument reads the query string itself. */
+export function checkDirectPaginatorSize(ctx: RuleContext, perPage: Node, suggestedMax: number): void {
+  if (perPage.type === 'identifier') return; // a name is judged where it is read (checkDjangoRequestPageSizes)
+  const param = queryParamOf(perPage, enclosingFunction(perPage));
+  if (param !== undefined) report(ctx, perPage, param, suggestedMax);
+}
+
+/**
+ * The function caps the value: `min(limit, 100)`, `if limit > 100`, `limit <= MAX_LIMIT`, `100 < limit`. A comparison
+ * with another runtime value (`offset + limit < total`, for a next link) or a floor (`limit < 1`) caps nothing.
+ */
+function capped(body: string, name: string): boolean {
+  const n = escapeRegExp(name);
+  if (new RegExp(`\\bmin\\s*\\([^)]*\\b${n}\\b`).test(body)) return true;
+  const bound = '(?:[2-9]|\\d{2,})\\d*|[A-Z][A-Z0-9_]*|[\\w.]*(?:max|MAX|Max)\\w*';
+  return new RegExp(`\\b${n}\\s*(?:>=?|<=?)\\s*(?:${bound})\\b|(?:${bound})\\s*(?:>=?|<=?)\\s*${n}\\b`).test(body);
+}
+
+/** The assignment whose right side contains the node (`x = int(request.GET.get(...))`). */
+function assignmentAround(node: Node): Node | undefined {
+  for (let n: Node | null = node; n; n = n.parent) {
+    if (n.type === 'assignment') return n;
+    if (n.type === 'expression_statement' || n.type === 'block' || n.type === 'function_definition') return undefined;
+  }
+  return undefined;
+}
+
+/** The name sizes a Django Paginator or the end of a queryset slice in the function. */
+function sizesRows(fn: Node, name: string): boolean {
+  const word = new RegExp(`\\b${escapeRegExp(name)}\\b`);
+  for (const { node: call } of captures(fn.tree, '(call) @c', fn)) {
+    if (!/(^|\.)Paginator$/.test(call.childForFieldName('function')?.text ?? '')) continue;
+    const perPage = keywordArgument(call, 'per_page') ?? positionalArguments(call)[1];
+    if (perPage && word.test(perPage.text)) return true;
+  }
+  for (const { node: slice } of captures(fn.tree, '(subscript (slice) @s)', fn)) {
+    const parts = slice.text.split(':');
+    if (parts.length < 2 || !word.test(parts[1])) continue;
+    const receiver = slice.parent?.childForFieldName('value');
+    if (receiver && isQueryset(receiver, fn)) return true;
+  }
+  return false;
+}
+
+/** A queryset: its text, or the text assigned to the name in the function, reads like one. */
+function isQueryset(receiver: Node, fn: Node): boolean {
+  if (QUERYSET_TEXT.test(receiver.text)) return true;
+  if (receiver.type !== 'identifier') return false;
+  const assigned = new RegExp(`^\\s*${escapeRegExp(receiver.text)}\\s*=\\s*(.+)$`, 'gm');
+  return [...fn.text.matchAll(assigned)].some((m) => QUERYSET_TEXT.test(m[1] ?? ''));
+}
+
+function report(ctx: RuleContext, value: Node, param: string, max: number): void {
+  ctx.report({
+    start: value.startIndex,
+    end: value.endIndex,
+    messageId: 'client-chosen-page-size',
+    data: { param, max },
+    detail:
+      `The page size is ?${param}= as the client sends it, and nothing caps it before it sizes the query: ?${param}=1000000 ` +
+      `makes the worker load and serialize every row at once. Cap it: min(int(...), ${max}).`,
+  });
+}
