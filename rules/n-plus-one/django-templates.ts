@@ -25,6 +25,7 @@ import { importedBasePicksRows } from './imported-view-bases';
 import { ModelIndex as GrowthIndex, modelClassesIn, type ModelClass } from '../../analysis/python/django-models';
 import { fewChildren } from '../../analysis/python/row-count';
 import { projectAppLimits, type AppLimits } from '../../analysis/python/owner-limits';
+import { flaggedByCurators, projectFlagWrites, type FlagWrites } from '../../analysis/python/flagged-rows';
 import { curatedNames } from '../../analysis/python/model-writers';
 import { RENDERS_TEMPLATES, templateViewsIn, type ContextValue, type QuerysetFacts, type TemplateView } from '../../analysis/python/django-template-views';
 
@@ -181,7 +182,9 @@ function projectFindings(ctx: { project: ProjectInfo; file: { relPath: string; t
     // One user's rows a workflow drains (a cart cleared at checkout) or caps are few (owner-limits.ts).
     let limits: AppLimits | undefined;
     const appLimits = () => (limits ??= projectAppLimits(project, current));
-    built = cache.findings = buildFindings(cache, read, language, own, (growth) => new Set(curatedNames(project, current, growth)), appLimits);
+    let flags: FlagWrites | undefined;
+    const flagWrites = () => (flags ??= projectFlagWrites(project, current));
+    built = cache.findings = buildFindings(cache, read, language, own, (growth) => new Set(curatedNames(project, current, growth)), appLimits, flagWrites);
   } finally {
     shared.publish?.(built, cache.inputs);
   }
@@ -273,7 +276,7 @@ interface OwnTree {
   tree: Tree;
 }
 
-function buildFindings(cache: ProjectCache, read: (rel: string) => string | undefined, language: Language, own: OwnTree | undefined, curatedTables: (models: GrowthIndex) => ReadonlySet<string>, limits: () => AppLimits): TemplateFinding[] {
+function buildFindings(cache: ProjectCache, read: (rel: string) => string | undefined, language: Language, own: OwnTree | undefined, curatedTables: (models: GrowthIndex) => ReadonlySet<string>, limits: () => AppLimits, flagWrites: () => FlagWrites): TemplateFinding[] {
   const allModels: ModelInfo[] = [];
   const modelClasses: ModelClass[] = [];
   const views: TemplateView[] = [];
@@ -320,6 +323,8 @@ function buildFindings(cache: ProjectCache, read: (rel: string) => string | unde
       // One record's few children (the signed-in user's reservations, memberships): a few queries.
       if (value.many && value.queryset.children && fewChildren(value.queryset.children, value.queryset.models, growth, limits)) continue;
       if (value.many && value.queryset.models.length > 0 && value.queryset.models.every((m) => curated.has(m))) continue;
+      // Rows a curator flagged (`filter(hit_sales=True)`: a shop's bestsellers) are the few chosen (flagged-rows.ts).
+      if (value.many && flaggedByCurators(value.queryset.trueFlags ?? [], value.queryset.models, growth, flagWrites)) continue;
       const model = value.model ?? (value.relation ? models.targetOfAccessor(value.relation) : undefined);
       env.set(value.name, { value, view, path: [], model, many: value.many, perRow: false, throughMany: false });
     }
