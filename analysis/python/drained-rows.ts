@@ -14,6 +14,7 @@
  */
 import type { ProjectInfo } from '../../rules/api';
 import { projectTexts } from '../project-texts';
+import { bodyOf } from './expiring-rows';
 
 /** One owner's rows of `model`, picked by filters with these keys, are drained when converted. */
 export interface DrainedRows {
@@ -122,13 +123,4 @@ function writesOtherModel(body: string, model: string): boolean {
   if (!/\.save\(\)/.test(body)) return false;
   for (const m of body.matchAll(CONSTRUCTED)) if (m[1] !== model && !/^(Q|F|Response|JsonResponse|Decimal|dict|ValidationError)$/.test(m[1])) return true;
   return false;
-}
-
-function bodyOf(lines: string[], at: number, indent: number): string {
-  const out: string[] = [];
-  for (let j = at + 1; j < lines.length; j++) {
-    if (lines[j].trim() && lines[j].length - lines[j].trimStart().length <= indent) break;
-    out.push(lines[j]);
-  }
-  return out.join('\n');
 }

@@ -90,7 +90,8 @@ function isTask(lines: string[], at: number): boolean {
   return false;
 }
 
-function bodyOf(lines: string[], at: number, indent: number): string {
+/** The lines of the block opened at line `at` (indented past `indent`), joined. */
+export function bodyOf(lines: string[], at: number, indent: number): string {
   const out: string[] = [];
   for (let j = at + 1; j < lines.length; j++) {
     if (lines[j].trim() && lines[j].length - lines[j].trimStart().length <= indent) break;
