@@ -13,6 +13,7 @@ import { moduleText, statementMatches, topLevelStatements } from './statements';
 import { importsOf } from './imports';
 import { StatementSlot, TreeSlot } from '../cache';
 import { childScope, type ChildScope } from './row-count';
+import { trueFlags } from './flagged-rows';
 import { neverRendersTemplate } from './unrendered-views';
 
 /** A string argument of an existing select_related/prefetch_related call. */
@@ -53,6 +54,8 @@ export interface QuerysetFacts {
   branches: boolean;
   /** What the code shows of the rows being one record's children (judged against the models in the rule). */
   children?: ChildScope;
+  /** Flags the rows are filtered to `True` by (`filter(is_featured=True)`: flagged-rows.ts judges them in the rule). */
+  trueFlags?: string[];
 }
 
 /** A base class a view imports from a project module (`from .mixins import OwnedMixin`), whose members may pick its rows. */
@@ -645,5 +648,6 @@ function querysetFacts(info: QuerysetInfo, node: Node): QuerysetFacts | undefine
     end: info.roots[0]?.node.endIndex ?? node.endIndex,
     branches: false,
     children: childScope(info),
+    trueFlags: trueFlags(info),
   };
 }

@@ -121,7 +121,8 @@ function isTask(lines: readonly string[], at: number): boolean {
   return false;
 }
 
-function bodyOf(lines: readonly string[], at: number, indent: number): string {
+/** The lines of the block opened at line `at` (indented past `indent`), joined. */
+export function bodyOf(lines: readonly string[], at: number, indent: number): string {
   const out: string[] = [];
   for (let j = at + 1; j < lines.length; j++) {
     if (lines[j].trim() && lines[j].length - lines[j].trimStart().length <= indent) break;

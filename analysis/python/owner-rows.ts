@@ -61,7 +61,7 @@ export function chainCalls(info: QuerysetInfo): Node[] {
 }
 
 /** The calls chained on the roots themselves (`Visit.objects.filter(...)`): on every path. */
-function rootChainCalls(info: QuerysetInfo): Node[] {
+export function rootChainCalls(info: QuerysetInfo): Node[] {
   const out: Node[] = [];
   for (const root of info.roots) {
     for (let n: Node | null = root.node.parent; n && (n.type === 'call' || n.type === 'attribute'); n = n.parent) if (n.type === 'call') out.push(n);

@@ -24,6 +24,8 @@ import { projectTexts } from '../../analysis/project-texts';
 import { importedBasePicksRows } from './imported-view-bases';
 import { ModelIndex as GrowthIndex, modelClassesIn, type ModelClass } from '../../analysis/python/django-models';
 import { fewChildren } from '../../analysis/python/row-count';
+import { projectAppLimits, type AppLimits } from '../../analysis/python/owner-limits';
+import { flaggedByCurators, projectFlagWrites, type FlagWrites } from '../../analysis/python/flagged-rows';
 import { curatedNames } from '../../analysis/python/model-writers';
 import { RENDERS_TEMPLATES, templateViewsIn, type ContextValue, type QuerysetFacts, type TemplateView } from '../../analysis/python/django-template-views';
 
@@ -177,7 +179,12 @@ function projectFindings(ctx: { project: ProjectInfo; file: { relPath: string; t
   try {
     // Tables named for a site's few curated things (a clinic's doctors): their rows are a handful (model-writers.ts).
     const current = { relPath: ctx.file.relPath, text: ctx.file.text };
-    built = cache.findings = buildFindings(cache, read, language, own, (growth) => new Set(curatedNames(project, current, growth)));
+    // One user's rows a workflow drains (a cart cleared at checkout) or caps are few (owner-limits.ts).
+    let limits: AppLimits | undefined;
+    const appLimits = () => (limits ??= projectAppLimits(project, current));
+    let flags: FlagWrites | undefined;
+    const flagWrites = () => (flags ??= projectFlagWrites(project, current));
+    built = cache.findings = buildFindings(cache, read, language, own, (growth) => new Set(curatedNames(project, current, growth)), appLimits, flagWrites);
   } finally {
     shared.publish?.(built, cache.inputs);
   }
@@ -269,7 +276,7 @@ interface OwnTree {
   tree: Tree;
 }
 
-function buildFindings(cache: ProjectCache, read: (rel: string) => string | undefined, language: Language, own: OwnTree | undefined, curatedTables: (models: GrowthIndex) => ReadonlySet<string>): TemplateFinding[] {
+function buildFindings(cache: ProjectCache, read: (rel: string) => string | undefined, language: Language, own: OwnTree | undefined, curatedTables: (models: GrowthIndex) => ReadonlySet<string>, limits: () => AppLimits, flagWrites: () => FlagWrites): TemplateFinding[] {
   const allModels: ModelInfo[] = [];
   const modelClasses: ModelClass[] = [];
   const views: TemplateView[] = [];
@@ -314,8 +321,10 @@ function buildFindings(cache: ProjectCache, read: (rel: string) => string | unde
       const imported = value.queryset.modelLine?.importedBases;
       if (imported && importedBasePicksRows(imported, view.file, cache.files, readInput)) continue;
       // One record's few children (the signed-in user's reservations, memberships): a few queries.
-      if (value.many && value.queryset.children && fewChildren(value.queryset.children, value.queryset.models, growth)) continue;
+      if (value.many && value.queryset.children && fewChildren(value.queryset.children, value.queryset.models, growth, limits)) continue;
       if (value.many && value.queryset.models.length > 0 && value.queryset.models.every((m) => curated.has(m))) continue;
+      // Rows a curator flagged (`filter(hit_sales=True)`: a shop's bestsellers) are the few chosen (flagged-rows.ts).
+      if (value.many && flaggedByCurators(value.queryset.trueFlags ?? [], value.queryset.models, growth, flagWrites)) continue;
       const model = value.model ?? (value.relation ? models.targetOfAccessor(value.relation) : undefined);
       env.set(value.name, { value, view, path: [], model, many: value.many, perRow: false, throughMany: false });
     }

@@ -31,6 +31,9 @@ import {
   outsideRecording,
   type QuerysetInfo,
 } from '../../analysis/python/django-querysets';
+import { curatorFlagged, flagWritesKey, projectFlagWrites } from '../../analysis/python/flagged-rows';
+import { drainedOwnerRows } from '../../analysis/python/drained-owner-rows';
+import { appLimitsKey, projectAppLimits, type AppLimits } from '../../analysis/python/owner-limits';
 import { importsOf } from '../../analysis/python/imports';
 import { importedNames, moduleText } from '../../analysis/python/web-context';
 import { moduleMatches, StatementFindingsCache, statementCachesEnabled, statementMatches, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
@@ -147,7 +150,7 @@ export function checkDrfSerializers(ctx: RuleContext, tree: Tree): void {
   // allowed is not: the cache drops the fixes of findings it replays while the file has syntax errors).
   // The project's QuerySet/Manager class texts: custom chains are read through them.
   const customStamp = moduleQuerysetStamp(ctx, tree);
-  const shared = digest(`${ctx.file.relPath}\u0000${drf.version}\u0000${customStamp}\u0000${JSON.stringify([...importsOf(tree).origins])}`);
+  const shared = digest(`${ctx.file.relPath}\u0000${drf.version}\u0000${customStamp}\u0000${JSON.stringify([...importsOf(tree).origins])}\u0000${flagWritesKey(ctx.project, ctx.file.relPath, text)}\u0000${appLimitsKey(ctx.project, ctx.file.relPath, text)}`);
   const chains = customChainReader(ctx, drf);
   const readCustom: CustomReader = (expression) => {
     const rows = chains(expression);
@@ -239,6 +242,14 @@ function checkView(ctx: RuleContext, drf: DrfProject, view: ListView, canFix: bo
   // `self.model.objects` lists the view's `model =` (set here or in a base).
   const models = new Set(infos.flatMap((i) => [...i.models.map((m) => (m === 'model' && view.model ? view.model : m)), ...i.roots.filter(isModelManager).map((r) => r.owner!.text)]));
   if (models.has('model')) return;
+  // Rows a curator flagged (`filter(top_agent=True)`: an agency's top agents) are the few chosen (flagged-rows.ts).
+  const current = { relPath: ctx.file.relPath, text: ctx.file.text };
+  const origins = importsOf(view.querysets[0]?.info.roots[0]?.node.tree ?? ctx.python()).origins;
+  if (infos.length > 0 && infos.every((i) => curatorFlagged(i, i.models.map((m) => origins.get(m)?.name ?? m), drf.models, () => projectFlagWrites(ctx.project, current)))) return;
+  // One user's rows a workflow drains (a cart cleared at checkout: drained-rows.ts) are the open few.
+  let limits: AppLimits | undefined;
+  const appLimits = () => (limits ??= projectAppLimits(ctx.project, current));
+  if (infos.length > 0 && infos.every((i) => drainedOwnerRows(i, i.models.map((m) => origins.get(m)?.name ?? m), drf.models, appLimits))) return;
   const qsModel = models.size === 1 ? [...models][0] : undefined;
   // A serializer of a proxy model over its concrete model's rows (or the reverse) reads the same relations.
   if (serializer.model && qsModel && serializer.model !== qsModel && !drf.models.sharesRowsOf(serializer.model, qsModel) && !drf.models.sharesRowsOf(qsModel, serializer.model)) return;

@@ -51,6 +51,7 @@ import { FEW_TABLES_DOC } from '../../analysis/few-by-name';
 import { importsOf } from '../../analysis/python/imports';
 import { fewChildRows } from '../../analysis/python/row-count';
 import { appLimitsKey, projectAppLimits, type AppLimits } from '../../analysis/python/owner-limits';
+import { curatorFlagged, flagWritesKey, projectFlagWrites, type FlagWrites } from '../../analysis/python/flagged-rows';
 
 /** Methods of a related manager that run a query: `order.items.all()`, `order.items.count()`. */
 const MANAGER_METHODS = new Set([
@@ -290,10 +291,13 @@ def order_list(request):
     // What the app does to keep one user's rows few (caps, expiring rows): read of every module once, when asked.
     let limits: AppLimits | undefined;
     const appLimits = () => (limits ??= projectAppLimits(ctx.project, { relPath: ctx.file.relPath, text: ctx.file.text }));
-    const context = `${appLimitsKey(ctx.project, ctx.file.relPath, ctx.file.text)}\u0000${fewTables.key}\u0000${[...moduleProperties(tree)].join(',')}\u0000${[...moduleQueryingMethods(tree).values()].map((q) => `${q.key}=${q.manager}.${q.call}${q.prefetchable ? '+' : ''}`).join(',')}\u0000${version}`;
+    // Rows a curator flagged (`filter(is_featured=True)`): the flags the project's serving code sets, when asked.
+    let flagWrites: FlagWrites | undefined;
+    const fewFlagged: FewFlagged = (info) => curatorFlagged(info, info.models.map((m) => importsOf(tree).origins.get(m)?.name ?? m), models, () => (flagWrites ??= projectFlagWrites(ctx.project, { relPath: ctx.file.relPath, text: ctx.file.text })));
+    const context = `${appLimitsKey(ctx.project, ctx.file.relPath, ctx.file.text)}\u0000${flagWritesKey(ctx.project, ctx.file.relPath, ctx.file.text)}\u0000${fewTables.key}\u0000${[...moduleProperties(tree)].join(',')}\u0000${[...moduleQueryingMethods(tree).values()].map((q) => `${q.key}=${q.manager}.${q.call}${q.prefetchable ? '+' : ''}`).join(',')}\u0000${version}`;
     for (const statement of topLevelStatements(tree)) {
       if (!statementMatches(statement, FOR_WORD)) continue;
-      findingsCache.check(ctx, statement, context, (reads) => outsideReadsHold(tree, reads), (report) => checkLoops(tree, statement, context, canFix, models, fewTables, appLimits, report), canFix);
+      findingsCache.check(ctx, statement, context, (reads) => outsideReadsHold(tree, reads), (report) => checkLoops(tree, statement, context, canFix, models, fewTables, appLimits, fewFlagged, report), canFix);
     }
   },
 });
@@ -314,9 +318,9 @@ const methodFindings = new StatementFindingsCache<OutsideReads>('n-plus-one: loo
 const FOR_KEYWORDS = /\bfor\b/g;
 
 /** The loop findings of one top-level statement, method by method for a class; the outside reads of them all. */
-function checkLoops(tree: Tree, statement: TopLevelStatement, context: string, canFix: boolean, models: ModelIndex, fewTables: CuratedTables, limits: () => AppLimits, report: (spec: ReportSpec) => void): OutsideReads | undefined {
+function checkLoops(tree: Tree, statement: TopLevelStatement, context: string, canFix: boolean, models: ModelIndex, fewTables: CuratedTables, limits: () => AppLimits, fewFlagged: FewFlagged, report: (spec: ReportSpec) => void): OutsideReads | undefined {
   const analyse = (unit: TopLevelStatement) => (reportTo: (spec: ReportSpec) => void) => {
-    const [, reads] = recordingOutsideReads(() => checkStatement(tree, unit, canFix, models, fewTables, limits, reportTo));
+    const [, reads] = recordingOutsideReads(() => checkStatement(tree, unit, canFix, models, fewTables, limits, fewFlagged, reportTo));
     return reads.unknown ? undefined : reads;
   };
   const split = statementCachesEnabled() ? classMethods(statement, FOR_KEYWORDS) : undefined;
@@ -324,14 +328,17 @@ function checkLoops(tree: Tree, statement: TopLevelStatement, context: string, c
   return findingsByMethod(tree, split, methodFindings, context, report, (unit) => analyse(unit), canFix, (unit) => !FOR_WORD.test(unit.text));
 }
 
-function checkStatement(tree: Tree, statement: TopLevelStatement, canFix: boolean, models: ModelIndex, fewTables: CuratedTables, limits: () => AppLimits, reportTo: (spec: ReportSpec) => void): void {
+/** The rows are those a curator flagged (flagged-rows.ts), asked lazily. */
+type FewFlagged = (info: QuerysetInfo) => boolean;
+
+function checkStatement(tree: Tree, statement: TopLevelStatement, canFix: boolean, models: ModelIndex, fewTables: CuratedTables, limits: () => AppLimits, fewFlagged: FewFlagged, reportTo: (spec: ReportSpec) => void): void {
   const sources = new Map<number, RowSource | null>();
   for (const iteration of iterationsIn(tree, statement.text, statement.start)) {
     if (copiesRows(iteration) || fewRows(iteration) || endsFirstPass(iteration)) continue;
     const source = rowSource(iteration, sources);
     if (!source || rowsOfSerializedObject(iteration, source) || (!source.prefix && oneRowByUniqueField(source.info, models))) continue;
     // One record's few children (a release's files, a user's memberships): a few queries, not an N+1 to report.
-    if (!source.prefix && fewChildRows(source.info, iteration.node, models, limits)) continue;
+    if (!source.prefix && (fewChildRows(source.info, iteration.node, models, limits) || fewFlagged(source.info))) continue;
     const specs = accessesToReport(tree, iteration, source, models).map((access) => finding(iteration, source, access, canFix));
     if (rowsOfManyParents(source) && !filtersOneParent(source.info, models)) keyedQueries(iteration, unparenthesize(iteration.iterable).text, (spec) => specs.push({ ...spec, table: rowsTable(source) }), relationAliases(iteration));
     // Asked last, of a loop with something to report: judging a table's writers reads every module of the project.

@@ -15,6 +15,7 @@ import { stringValue } from '../../analysis/python/ast';
 import { chainCalls, filteredToParent, growingModels } from '../../analysis/python/owner-rows';
 import { curatedCatalogue, ownWritesKey } from '../../analysis/python/model-writers';
 import { appLimitsKey, projectAppLimits, type AppLimits } from '../../analysis/python/owner-limits';
+import { curatorFlagged, flagWritesKey, projectFlagWrites, type FlagWrites } from '../../analysis/python/flagged-rows';
 
 export { filteredToParent };
 
@@ -67,8 +68,10 @@ export function ownerGrowth(ctx: RuleContext, tree: Tree): OwnerGrowth {
   const writes = ownWritesKey(ctx.project, ctx.file.relPath, ctx.file.text);
   let limits: AppLimits | undefined;
   const ownLimits = appLimitsKey(ctx.project, ctx.file.relPath, ctx.file.text);
+  let flagWrites: FlagWrites | undefined;
+  const projectFlags = () => (flagWrites ??= projectFlagWrites(ctx.project, { relPath: ctx.file.relPath, text: ctx.file.text }));
   return {
-    version: `${version}\u0000${writes}\u0000${ownLimits}`,
+    version: `${version}\u0000${writes}\u0000${ownLimits}\u0000${flagWritesKey(ctx.project, ctx.file.relPath, ctx.file.text)}`,
     filteredToParent(info) {
       const imported = info.roots[0] ? importsOf(info.roots[0].node.tree).origins : undefined;
       const names = info.models.map((m) => imported?.get(m)?.name ?? m);
@@ -82,6 +85,8 @@ export function ownerGrowth(ctx: RuleContext, tree: Tree): OwnerGrowth {
     catalogue(names, info) {
       const ordered = info ? orderedBy(info) : [];
       const current = { relPath: ctx.file.relPath, text: ctx.file.text };
+      // Rows a curator flagged (`filter(is_featured=True)`, staff accounts) are the few chosen (flagged-rows.ts).
+      if (info && curatorFlagged(info, names, models, projectFlags)) return true;
       return names.length > 0 && names.every((m) => curatedCatalogue(ctx.project, current, models, m, ordered));
     },
     growing(info) {
