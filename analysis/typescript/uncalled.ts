@@ -46,6 +46,8 @@ const FRAMEWORK_EXPORT = /^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|default|handl
 const ROUTED_FILE = /(^|\/)(pages|app|routes|api|server\/api)\/.*\b(page|route|layout|\+server|\+page\.server)\.[cm]?[jt]sx?$|(^|\/)pages\/api\//;
 /** Modules a runtime starts from rather than imports: `server.js`, `src/main.ts`, `index.js`, `app.js`. */
 const ENTRY_FILE = /(^|\/)(index|main|server|app|start|www|cli|worker|handler|lambda)\.[cm]?[jt]sx?$/;
+/** Methods frameworks call by their name: Nest lifecycle hooks, guards, interceptors, pipes, Passport strategies, gateways. */
+const FRAMEWORK_METHOD = /^(onModuleInit|onModuleDestroy|onApplicationBootstrap|onApplicationShutdown|beforeApplicationShutdown|afterInit|handleConnection|handleDisconnect|canActivate|intercept|use|transform|catch|validate|serializeUser|deserializeUser|resolve|process|handle|handleRequest|getRequest|execute|run|toJSON|then)$/;
 /** Class decorators of a framework entry whose methods the framework calls. */
 const ENTRY_CLASS = /^(Controller|Resolver|WebSocketGateway|Processor|Consumer|EventSubscriber|Command|Console)$/;
 /** A module loaded by a path computed at run time (`require(path.join(dir, f))`, `import(\`./${x}\`)`): any module may be. */
@@ -88,7 +90,7 @@ function unreached(scope: Scope, relPath: string, unit: Unit, hops: number, visi
   const id = `${relPath}\u0000${unit.kind}\u0000${unit.owner ?? ''}\u0000${unit.name}`;
   const known = scope.answers.get(id);
   if (known !== undefined) return known;
-  if (visiting.has(id) || hops > MAX_HOPS) return false;
+  if (visiting.has(id) || hops > MAX_HOPS || ROUTED_FILE.test(relPath)) return false;
   visiting.add(id);
   const answer = unit.kind === 'function' ? functionUncalled(scope, relPath, unit, hops, visiting) : methodUncalled(scope, relPath, unit, hops, visiting);
   visiting.delete(id);
@@ -126,7 +128,7 @@ function outermostUnit(node: ts.Node): Unit | undefined {
   const cls = member?.parent;
   if (member && cls && ts.isClassDeclaration(cls) && cls.name && ts.isSourceFile(cls.parent) && ts.isIdentifier(member.name)) {
     if (decoratorNames(member).length > 0 || decoratorNames(cls).some((d) => ENTRY_CLASS.test(d))) return undefined;
-    if ((ts.getModifiers(member) ?? []).some((m) => m.kind === ts.SyntaxKind.StaticKeyword)) return undefined;
+    if ((ts.getModifiers(member) ?? []).some((m) => m.kind === ts.SyntaxKind.StaticKeyword) || FRAMEWORK_METHOD.test(member.name.text)) return undefined;
     const interfaces = (cls.heritageClauses ?? []).filter((h) => h.token === ts.SyntaxKind.ImplementsKeyword).flatMap((h) => h.types.map((t) => t.expression.getText()));
     return { kind: 'method', name: member.name.text, owner: cls.name.text, interfaces, declared: member.name };
   }
@@ -151,13 +153,14 @@ function namedInCode(text: string, word: RegExp): boolean {
   return codeMatches(text, word).length > 0;
 }
 
-function codeMatches(text: string, word: RegExp): number[] {
+/** Where `word` occurs outside `//` comments, and outside block comments unless `parsed` (the tree tells those apart). */
+function codeMatches(text: string, word: RegExp, parsed = false): number[] {
   const out: number[] = [];
   for (const m of text.matchAll(word)) {
     const at = m.index ?? 0;
     const lineStart = text.lastIndexOf('\n', at) + 1;
     if (/(^|[^:])\/\//.test(text.slice(lineStart, at))) continue; // not `http://` in a string
-    if (text.lastIndexOf('/*', at) > text.lastIndexOf('*/', at)) continue;
+    if (!parsed && text.lastIndexOf('/*', at) > text.lastIndexOf('*/', at)) continue;
     out.push(at);
   }
   return out;
@@ -170,13 +173,15 @@ function codeMatches(text: string, word: RegExp): number[] {
  */
 function usedInRunningCode(scope: Scope, file: string, given: ts.SourceFile | undefined, pattern: RegExp, unit: Unit, hops: number, visiting: Set<string>): boolean {
   const text = given?.text ?? scope.texts.text(file) ?? '';
-  const at = codeMatches(text, pattern);
-  if (at.length === 0) return false;
+  if (!pattern.test(text)) return false;
+  pattern.lastIndex = 0;
   const sf = given ?? treeOf(scope, file);
-  if (!sf) return true; // a .vue/.svelte file, or one that does not parse: its uses count
+  if (!sf) return codeMatches(text, pattern).length > 0; // a .vue/.svelte file, or one that does not parse: its uses count
+  const at = codeMatches(text, pattern, true);
   for (const pos of at) {
     const token = tokenAt(sf, pos);
-    if (!token || token === unit.declared || notAUse(token)) continue;
+    // a match no node starts at is in a comment or a string (`['name']` starts at its bracket)
+    if (!token || (token.getStart(sf) !== pos && text[pos] !== '[') || token === unit.declared || notAUse(token)) continue;
     const caller = outermostUnit(token);
     if (!caller) return true;
     if (sf === unit.declared.getSourceFile() && caller.declared === unit.declared) continue; // its own body
@@ -313,17 +318,21 @@ function methodUncalled(scope: Scope, relPath: string, unit: Unit, hops: number,
     let viaInterface = false;
     for (const f of files) {
       const text = f === relPath ? ownText : texts.text(f) ?? '';
-      const before = handles.size;
-      if (exportsInstance && f !== relPath) for (const h of bindingsOf(scope, f, text, relPath)) handles.add(h);
+      let holds = f === relPath;
+      const hold = (h: string) => {
+        handles.add(h);
+        holds = true;
+      };
+      if (exportsInstance && f !== relPath) for (const h of bindingsOf(scope, f, text, relPath)) hold(h);
       if (text.includes(unit.owner!) || (unit.interfaces ?? []).some((i) => text.includes(i))) {
         if (opaque.test(text) || (f !== relPath && instance.test(text))) return undefined;
         for (const m of text.matchAll(typed)) {
-          handles.add(m[1]);
+          hold(m[1]);
           if (m[2] !== unit.owner) viaInterface = true;
         }
-        for (const m of text.matchAll(constructed)) if (m[1] !== 'exports') handles.add(m[1]); // `module.exports = new X()` is no handle
+        for (const m of text.matchAll(constructed)) if (m[1] !== 'exports') hold(m[1]); // `module.exports = new X()` is no handle
       }
-      if (handles.size > before || f === relPath) holding.push(f);
+      if (holds) holding.push(f);
     }
     return { handles, viaInterface, files: holding };
   };
@@ -333,23 +342,31 @@ function methodUncalled(scope: Scope, relPath: string, unit: Unit, hops: number,
     // Held by nothing: a class of a module nothing imports (only then, not a class wired some way unseen here).
     return exportsInstance && unwiredModule(scope, relPath);
   }
-  const receivers = ['this', 'super', ...served.handles].map(escape).join('|');
+  // `this` and `super` name the class only in its own module; elsewhere they are another class's.
+  const receiversIn = (f: string) => [...(f === relPath ? ['this', 'super'] : []), ...served.handles].map(escape).join('|');
+  const textOf = (f: string) => (f === relPath ? ownText : texts.text(f) ?? '');
   // A member read by a computed name (`service[action](req)`) may be any method.
-  const computed = new RegExp(`\\b(?:${receivers})\\s*(?:\\?\\.)?\\s*\\[\\s*(?!['"\`\\d])`);
-  if (served.files.some((f) => computed.test(f === relPath ? ownText : texts.text(f) ?? ''))) return false;
-  const callOf = (name: string) => new RegExp(`\\b(?:${receivers})\\s*(?:\\?\\.|!\\.|\\.)\\s*${escape(name)}\\b|\\[\\s*['"\`]${escape(name)}['"\`]\\s*\\]`, 'g');
+  if (served.files.some((f) => new RegExp(`\\b(?:${receiversIn(f)})\\s*(?:\\?\\.)?\\s*\\[\\s*(?!['"\`\\d])`).test(textOf(f)))) return false;
+  const callOf = (name: string, f: string) => new RegExp(`\\b(?:${receiversIn(f)})\\s*(?:\\?\\.|!\\.|\\.)\\s*${escape(name)}\\b|\\[\\s*['"\`]${escape(name)}['"\`]\\s*\\]`, 'g');
   const sf = unit.declared.getSourceFile();
-  if (served.files.some((f) => usedInRunningCode(scope, f, f === relPath ? sf : undefined, callOf(unit.name), unit, hops, visiting))) return false;
+  if (served.files.some((f) => usedInRunningCode(scope, f, f === relPath ? sf : undefined, callOf(unit.name, f), unit, hops, visiting))) return false;
+  // A class held through an interface it implements is also called through values the interface's users hold untyped
+  // (`for (const provider of providers) provider.search(q)`): any member call of the name where the interface is named.
+  if (unit.interfaces?.length) {
+    const member = new RegExp(`(?<=(?:\\?\\.|!\\.|\\.)\\s*)${escape(unit.name)}\\b`, 'g');
+    const holders = sources.filter((f) => f !== relPath && unit.interfaces!.some((i) => textOf(f).includes(i)));
+    if (holders.some((f) => usedInRunningCode(scope, f, undefined, new RegExp(member.source, 'g'), unit, hops, visiting))) return false;
+  }
   // The handles are put to use (some method called through them, the class's own or inherited): the project wires the
   // class, and this method is the odd one out.
   const anyCall = new RegExp(`\\b(?:${[...served.handles].map(escape).join('|')})\\s*(?:\\?\\.|!\\.|\\.)\\s*\\w+\\s*\\(`);
-  return served.files.some((f) => f !== relPath && anyCall.test(texts.text(f) ?? '')) || siblingsCalled(served.files, texts, relPath, ownText, unit, callOf);
+  return served.files.some((f) => f !== relPath && anyCall.test(textOf(f))) || siblingsCalled(served.files, textOf, relPath, unit, callOf);
 }
 
-function siblingsCalled(files: readonly string[], texts: ProjectTexts, relPath: string, ownText: string, unit: Unit, callOf: (name: string) => RegExp): boolean {
+function siblingsCalled(files: readonly string[], textOf: (f: string) => string, relPath: string, unit: Unit, callOf: (name: string, f: string) => RegExp): boolean {
   const cls = unit.declared.parent.parent as ts.ClassDeclaration;
   const siblings = cls.members.flatMap((m) => ((ts.isMethodDeclaration(m) || (ts.isPropertyDeclaration(m) && m.initializer !== undefined && isFunctionNode(m.initializer))) && m.name && ts.isIdentifier(m.name) && m.name.text !== unit.name ? [m.name.text] : []));
-  return siblings.some((s) => files.some((f) => f !== relPath && callOf(s).test(texts.text(f) ?? ''))) || siblings.some((s) => callOf(s).test(ownText));
+  return siblings.some((s) => files.some((f) => callOf(s, f).test(textOf(f))));
 }
 
 /** The names `file` binds the module `target` to: `const Repo = require('./repo')`, `import repo from './repo'`. */

@@ -109,4 +109,29 @@ describe('TS uncalled code', () => {
     const b = callIn(computed, 'repo.ts', 'all: 1');
     assert.equal(neverCalled(b.ctx, b.node), false);
   });
+
+  it('counts a method a framework hook calls as reached', () => {
+    const hooked = {
+      'plans.service.ts': 'export class PlansService {\n  onModuleInit() { return this.loadAll(); }\n  loadAll() { return this.db.plan.findMany({ all: 1 }); }\n  one(id) { return this.db.plan.findUnique({ where: { id } }); }\n}\n',
+      'plans.controller.ts': 'class C { constructor(private readonly plans: PlansService) {}\n  get(id) { return this.plans.one(id); } }\n',
+    };
+    const a = callIn(hooked, 'plans.service.ts', 'all: 1');
+    assert.equal(neverCalled(a.ctx, a.node), false);
+  });
+
+  it('counts a call through an untyped value where the interface is named, and not another class\'s this', () => {
+    const providers = {
+      'manual.ts': 'export class ManualProvider implements Provider {\n  quote(s) { return this.db.q.findUnique({ where: { s } }); }\n  search(q) { return this.db.p.findMany({ all: 1 }); }\n}\n',
+      'data.service.ts': 'export class DataService { constructor(private readonly providers: Provider[], private readonly one: Provider) {}\n  quote(s) { return this.one.quote(s); }\n  search(q) { for (const p of this.providers) p.search(q); } }\n',
+      'data.controller.ts': '@Controller() class C { constructor(private readonly data: DataService) {}\n  @Get() find(q) { return this.data.search(q); }\n  @Get() get(s) { return this.data.quote(s); } }\n',
+    };
+    const a = callIn(providers, 'manual.ts', 'all: 1');
+    assert.equal(neverCalled(a.ctx, a.node), false);
+    const own = {
+      'cards.service.ts': 'export class CardsService {\n  one(id) { return this.db.c.findUnique({ where: { id } }); }\n  all() { return this.db.c.findMany({ all: 1 }); }\n}\n',
+      'cards.controller.ts': 'class C { constructor(private readonly cards: CardsService) {}\n  get(id) { return this.cards.one(id); }\n  other() { return this.all(); } }\n',
+    };
+    const b = callIn(own, 'cards.service.ts', 'all: 1');
+    assert.equal(neverCalled(b.ctx, b.node), true);
+  });
 });
