@@ -27,7 +27,7 @@
 import path from 'node:path';
 import { ts } from 'ts-morph';
 import type { ProjectInfo, RuleContext } from '../../rules/api';
-import { ProjectSlot } from '../cache';
+import { FileVersionSlot, ProjectSlot } from '../cache';
 import { answersWhileUnchanged, projectTexts, type ProjectTexts } from '../project-texts';
 import { decoratorNames, isFunctionNode } from './ast';
 import { isOfflineFile } from './handlers';
@@ -69,8 +69,11 @@ interface Scope {
   own: { relPath: string; sf: ts.SourceFile };
 }
 
-/** Per project version: parsed trees of the modules a use was looked up in, the modules some module imports. */
-const trees = new ProjectSlot<{ key?: object; sfs: Map<string, ts.SourceFile | undefined>; imported?: Set<string>; dynamic?: boolean }>('ts-uncalled-trees', () => ({ sfs: new Map() }));
+/** Per project version: the modules some module imports, and whether any loads modules by computed paths. */
+const wiring = new ProjectSlot<{ key?: object; imported?: Set<string>; dynamic?: boolean }>('ts-uncalled-wiring', () => ({}));
+/** Per module text: its parsed tree (for modules a use was looked up in), and its import specifiers. */
+const trees = new FileVersionSlot<ts.SourceFile | undefined>('ts-uncalled-trees', 400);
+const moduleImports = new FileVersionSlot<{ specifiers: string[]; dynamic: boolean }>('ts-uncalled-imports', 2000);
 
 /** True when nothing in the project that runs reaches the function that holds `node` (see above). */
 export function neverCalled(ctx: RuleContext, node: ts.Node): boolean {
@@ -192,21 +195,15 @@ function usedInRunningCode(scope: Scope, file: string, given: ts.SourceFile | un
 
 function treeOf(scope: Scope, file: string): ts.SourceFile | undefined {
   if (file === scope.own.relPath) return scope.own.sf;
-  if (!PARSED.test(file)) return undefined;
-  const holder = trees.get(scope.project);
-  const key = scope.texts.stamp ?? (scope.texts.files as object);
-  if (holder.key !== key) Object.assign(holder, { key, sfs: new Map(), imported: undefined, dynamic: undefined });
-  if (!holder.sfs.has(file)) {
-    const text = scope.texts.text(file);
-    let sf: ts.SourceFile | undefined;
+  const text = PARSED.test(file) ? scope.texts.text(file) : undefined;
+  if (text === undefined) return undefined;
+  return trees.get(file, text, () => {
     try {
-      sf = text === undefined ? undefined : ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, scriptKind(file));
+      return ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, scriptKind(file));
     } catch {
-      sf = undefined;
+      return undefined;
     }
-    holder.sfs.set(file, sf);
-  }
-  return holder.sfs.get(file);
+  });
 }
 
 function scriptKind(file: string): ts.ScriptKind {
@@ -276,30 +273,31 @@ function exportListing(id: ts.Identifier): boolean {
  */
 function unwiredModule(scope: Scope, relPath: string): boolean {
   if (ENTRY_FILE.test(relPath) || !PARSED.test(relPath)) return false;
-  const holder = trees.get(scope.project);
-  treeOf(scope, relPath); // resets the holder on a new project version
-  if (holder.dynamic === undefined) holder.dynamic = scope.sources.some((f) => DYNAMIC_LOAD.test(scope.texts.text(f) ?? ''));
-  if (holder.dynamic) return false;
-  const imported = (holder.imported ??= importedModules(scope));
-  if (imported.has(relPath)) return false;
+  const holder = wiring.get(scope.project);
+  const key = scope.texts.stamp ?? (scope.texts.files as object);
+  if (holder.key !== key) Object.assign(holder, { key, imported: undefined, dynamic: undefined });
+  if (!holder.imported) {
+    const imported = new Set<string>();
+    let dynamic = false;
+    for (const f of scope.texts.files) {
+      if (!SOURCE.test(f) || SKIP.test(f)) continue;
+      const text = scope.texts.text(f) ?? '';
+      const facts = moduleImports.get(f, text, () => ({ specifiers: [...text.matchAll(SPECIFIER)].map((m) => m[1]), dynamic: DYNAMIC_LOAD.test(text) }));
+      dynamic ||= facts.dynamic;
+      for (const spec of facts.specifiers) {
+        const target = resolveModule(scope.project, f, spec);
+        if (target && target !== f) imported.add(target);
+      }
+    }
+    Object.assign(holder, { imported, dynamic });
+  }
+  if (holder.dynamic || holder.imported!.has(relPath)) return false;
   const dir = path.posix.dirname(relPath);
-  return [...imported].some((f) => f !== relPath && path.posix.dirname(f) === dir);
+  return [...holder.imported!].some((f) => f !== relPath && path.posix.dirname(f) === dir);
 }
 
-/** Every module some other module (tests and scripts included) imports, requires or re-exports. */
-function importedModules(scope: Scope): Set<string> {
-  const out = new Set<string>();
-  const specifier = /\b(?:from\s*|require\s*\(\s*|import\s*\(\s*|import\s+)['"]([^'"]+)['"]/g;
-  for (const f of scope.texts.files) {
-    if (!SOURCE.test(f) || SKIP.test(f)) continue;
-    const text = scope.texts.text(f) ?? '';
-    for (const m of text.matchAll(specifier)) {
-      const target = resolveModule(scope.project, f, m[1]);
-      if (target && target !== f) out.add(target);
-    }
-  }
-  return out;
-}
+/** A module specifier a module imports, requires or re-exports (tests and scripts included). */
+const SPECIFIER = /\b(?:from\s*|require\s*\(\s*|import\s*\(\s*|import\s+)['"]([^'"]+)['"]/g;
 
 function methodUncalled(scope: Scope, relPath: string, unit: Unit, hops: number, visiting: Set<string>): boolean {
   const { texts, sources } = scope;
