@@ -343,6 +343,8 @@ function methodUncalled(scope: Scope, relPath: string, unit: Unit, hops: number,
   // `this` and `super` name the class only in its own module; elsewhere they are another class's.
   const receiversIn = (f: string) => [...(f === relPath ? ['this', 'super'] : []), ...served.handles].map(escape).join('|');
   const textOf = (f: string) => (f === relPath ? ownText : texts.text(f) ?? '');
+  // A handle is used beyond the modules that declare it (`export const orders = new OrderRepository()` imported by name).
+  served.files = [relPath, ...sources.filter((f) => f !== relPath && [...served.handles].some((h) => textOf(f).includes(h)))];
   // A member read by a computed name (`service[action](req)`) may be any method.
   if (served.files.some((f) => new RegExp(`\\b(?:${receiversIn(f)})\\s*(?:\\?\\.)?\\s*\\[\\s*(?!['"\`\\d])`).test(textOf(f)))) return false;
   const callOf = (name: string, f: string) => new RegExp(`\\b(?:${receiversIn(f)})\\s*(?:\\?\\.|!\\.|\\.)\\s*${escape(name)}\\b|\\[\\s*['"\`]${escape(name)}['"\`]\\s*\\]`, 'g');
