@@ -338,8 +338,8 @@ function keysOfUnboundedParents(ctx: RuleContext, q: OrmCall, limit: number): bo
  * in the project calls (uncalled.ts).
  */
 function servesRequests(ctx: RuleContext, node: ts.Node): boolean | RequestCaller {
-  // a server action is a public POST endpoint whether or not a component of the project calls it
-  if (inServerAction(node)) return true;
+  // a server action is a POST endpoint once a component imports it; Next.js drops the ones nothing imports at build
+  if (inServerAction(node)) return !neverCalled(ctx, node);
   const served = inRequestHandler(node, ctx.file.relPath) ? true : reachedFromRequests(ctx, node) ?? false;
   // a method or exported function nothing in the project calls (a handler no router mounts) runs in no deploy
   return served && !neverCalled(ctx, node) ? served : false;
