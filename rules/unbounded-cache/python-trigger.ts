@@ -260,9 +260,9 @@ function someSiteGrows(text: string, declared: Map<string, Declared>, sites: Ret
   return false;
 }
 
-const FROM_IMPORT = /^[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)/gm;
+const FROM_IMPORT = /^[ \t]*from[ \t]+[\w.]+[ \t]+import\b[ \t]*(\([^)]*\)|[^\n]*)/gm;
 /** FROM_IMPORT with the module captured too. */
-const FROM_IMPORT_MODULE = /^[ \t]*from[ \t]+([\w.]+)[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)/gm;
+const FROM_IMPORT_MODULE = /^[ \t]*from[ \t]+([\w.]+)[ \t]+import\b[ \t]*(\([^)]*\)|[^\n]*)/gm;
 
 /** A `from m import ...` statement binding grown names: the module and the names it imports that may be bound to them. */
 interface GrownImport {
@@ -481,7 +481,7 @@ function openEnd(segment: string): boolean {
   return paren >= 0 && segment.indexOf(')', paren) === -1;
 }
 
-const FROM_IMPORT_PAREN = /^[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]+\(/gm;
+const FROM_IMPORT_PAREN = /^[ \t]*from[ \t]+[\w.]+[ \t]+import\b[ \t]*\(/gm;
 
 function factsOf(segment: string, start: number): SegmentFacts {
   const cached = SEGMENTS.find(start, segment);

@@ -60,6 +60,12 @@ describe('unboundedCacheTrigger', () => {
     assert.ok(passes('class Parser:\n    tokenTypeMapCache = dict()\n    def get(self, key):\n        self.tokenTypeMapCache[key] = 1\n'));
     assert.ok(passes('import streamlit as st\nst.session_state.log.append(1)\n'));
     assert.ok(passes('MAX_CACHE_SIZE = 500\n'));
+    // Names imported with no blank after `import` (`import(` is valid Python; `import[` parses with an error).
+    for (const spelling of ['import(sessions)', 'import[ sessions']) {
+      const text = `from app.state ${spelling}\ndef f(sid):\n    sessions.setdefault(sid, []).append(1)\n`;
+      assert.ok(passes(text), spelling);
+      assert.ok(withoutStatementCaches(() => wholeTextTest(text)), `${spelling} (whole text)`);
+    }
   });
 
   it('skips modules whose containers nothing grows, and locals', () => {
