@@ -219,6 +219,10 @@ function recognise(call: ts.CallExpression, ev: Evidence): OrmCall | undefined {
   if (PRISMA_READS.has(name) && ts.isPropertyAccessExpression(receiver) && !receiver.name.text.startsWith('$') && isPrismaClient(receiver.expression, ev, 0)) {
     return make('prisma', call, name, receiver.getText(), receiver.name.text, 0, false);
   }
+  if (PRISMA_READS.has(name)) {
+    const delegate = prismaDelegate(receiver, ev);
+    if (delegate) return make('prisma', call, name, receiver.getText(), delegate, 0, false);
+  }
 
   if (TYPEORM_BUILDER_READS.has(name) && isQueryBuilder(receiver, 0)) {
     return make('typeorm', call, name, builderTarget(receiver), undefined, 0, true);
@@ -267,8 +271,9 @@ function isPrismaClient(expr: ts.Expression, ev: Evidence, depth: number): boole
   if (ts.isIdentifier(e)) {
     const decl = declarationOf(e);
     if (!decl) return false;
-    if (ts.isVariableDeclaration(decl)) return decl.initializer !== undefined && createsPrismaClient(decl.initializer, ev, depth);
+    if (ts.isVariableDeclaration(decl) && decl.initializer !== undefined && createsPrismaClient(decl.initializer, ev, depth)) return true;
     if (ts.isParameter(decl)) return isPrismaParameter(decl, ev, depth);
+    // an import, or CommonJS `const prisma = require('../lib/prisma')` (importSource reads both)
     const source = importSource(e);
     // The npm package `prisma` is the CLI, with no client to import: `from 'prisma'` is a tsconfig alias of the project's own.
     if (!source || !(isLocalSpecifier(source.specifier) || ev.isPathAlias(source.specifier) || source.specifier === 'prisma')) return false;
@@ -295,6 +300,25 @@ function isContextObject(expr: ts.Expression): boolean {
   const e = unwrap(expr);
   if (ts.isIdentifier(e)) return /^(ctx|context)$/.test(e.text);
   return ts.isPropertyAccessExpression(e) && /^(ctx|context)$/.test(e.name.text);
+}
+
+/**
+ * The model of a Prisma model delegate held apart from its client: a class property `users = new PrismaClient().user`
+ * or `private posts = prisma.post` read as `this.users.findMany()`, or a `const users = prisma.user` read as
+ * `users.findMany()` (the typescript-express-starter services' shape). Undefined for anything else.
+ */
+function prismaDelegate(receiver: ts.Expression, ev: Evidence): string | undefined {
+  let init: ts.Expression | undefined;
+  if (ts.isPropertyAccessExpression(receiver) && receiver.expression.kind === ts.SyntaxKind.ThisKeyword) {
+    const member = thisMember(receiver);
+    init = member && ts.isPropertyDeclaration(member) ? member.initializer : undefined;
+  } else if (ts.isIdentifier(receiver)) {
+    const decl = declarationOf(receiver);
+    init = decl && ts.isVariableDeclaration(decl) && ts.isIdentifier(decl.name) ? decl.initializer : undefined;
+  }
+  const access = init && unwrap(init);
+  if (!access || !ts.isPropertyAccessExpression(access) || access.name.text.startsWith('$')) return undefined;
+  return createsPrismaClient(access.expression, ev, 1) ? access.name.text : undefined;
 }
 
 /** `PrismaService`, `Prisma.TransactionClient`, also in a union (`PrismaClient | Prisma.TransactionClient`). */
