@@ -40,6 +40,7 @@ import {
 } from './ast';
 import { importSource, importsModule, isLocalSpecifier, resolveImport } from './imports';
 import { importedRepositoryEntity } from './custom-repositories';
+import { definesModel } from './model-modules';
 
 export type Orm = 'prisma' | 'typeorm' | 'sequelize' | 'mongoose';
 
@@ -85,6 +86,8 @@ const MONGOOSE_ONLY = new Set(['find', 'findById', 'countDocuments', 'aggregate'
  * the ORM (`./sequelize/CheckInModel`, `../mongoose/user`), a module named for its model (`./UserModel`).
  */
 const MODEL_SPECIFIER = /(^|\/)(models?|entities|entity|schemas?|sequelize|mongoose)(\/|$)|\.(model|schema|entity)$|\/[A-Z]\w*Model$/i;
+/** What a binding of a model module names: the module itself (`require('./cars.scheme')`), its default, a model class name. */
+const MODEL_BINDING = /^(\*|default|[A-Z]\w*)$/;
 const REPOSITORY_FACTORIES = new Set(['getRepository', 'getCustomRepository', 'getTreeRepository', 'getMongoRepository', 'withRepository']);
 const REPOSITORY_TYPES = /^(Repository|TreeRepository|MongoRepository)$/;
 /**
@@ -109,6 +112,8 @@ const cache = new WeakMap<ts.SourceFile, FileOrms>();
  */
 const ORM_EVIDENCE = /prisma|typeorm|sequelize|mongoose|\.statics\b|TransactionClient|repository|createQueryBuilder|manager|InjectModel|\.models\b|['"`/](models?|entities|entity|schemas?)['"`/]|\.(model|schema|entity)['"`]/i;
 const PRISMA_LOCAL_CLIENT = /\b(db|database|client)\b/i;
+/** A relative import and a model-style read (`Car.find(`) in one file: the evidence model-modules.ts then checks. */
+const MODEL_READ_FROM_LOCAL_MODULE = [/(require\s*\(|\bfrom)\s*['"`]\.\.?\//, /\b[A-Z]\w*\.(find|findOne|findById|findAll|aggregate|countDocuments)\s*\(/];
 
 /**
  * False when no call of the file can be an ORM read (see ORM_EVIDENCE): the rules built on ormCalls() then
@@ -118,7 +123,11 @@ const PRISMA_LOCAL_CLIENT = /\b(db|database|client)\b/i;
 export function mayHaveOrmCalls(ctx: RuleContext): boolean {
   const text = ctx.file.text;
   if (ORM_EVIDENCE.test(text)) return true;
-  return PRISMA_LOCAL_CLIENT.test(text) && projectDependencies(ctx).has('@prisma/client');
+  if (PRISMA_LOCAL_CLIENT.test(text) && projectDependencies(ctx).has('@prisma/client')) return true;
+  // a model read from a local module named otherwise (`require('./cars.scheme')`), in a Mongoose or Sequelize project
+  if (!MODEL_READ_FROM_LOCAL_MODULE.every((r) => r.test(text))) return false;
+  const deps = projectDependencies(ctx);
+  return deps.has('mongoose') || deps.has('sequelize') || deps.has('sequelize-typescript');
 }
 
 /** Every recognised ORM read in the file (computed once per parsed file, shared by the rules). */
@@ -190,6 +199,11 @@ class Evidence {
     return scope !== undefined && ![...this.projectDeps()].some((d) => d.startsWith(scope));
   }
 
+  /** The local module defines a Mongoose or Sequelize model (model-modules.ts). */
+  definesModel(specifier: string): boolean {
+    return definesModel(this.ctx, specifier);
+  }
+
   usesPrisma(): boolean {
     return this.prismaImport || this.projectDeps().has('@prisma/client');
   }
@@ -218,6 +232,10 @@ function recognise(call: ts.CallExpression, ev: Evidence): OrmCall | undefined {
 
   if (PRISMA_READS.has(name) && ts.isPropertyAccessExpression(receiver) && !receiver.name.text.startsWith('$') && isPrismaClient(receiver.expression, ev, 0)) {
     return make('prisma', call, name, receiver.getText(), receiver.name.text, 0, false);
+  }
+  if (PRISMA_READS.has(name)) {
+    const delegate = prismaDelegate(receiver, ev);
+    if (delegate) return make('prisma', call, name, receiver.getText(), delegate, 0, false);
   }
 
   if (TYPEORM_BUILDER_READS.has(name) && isQueryBuilder(receiver, 0)) {
@@ -267,8 +285,9 @@ function isPrismaClient(expr: ts.Expression, ev: Evidence, depth: number): boole
   if (ts.isIdentifier(e)) {
     const decl = declarationOf(e);
     if (!decl) return false;
-    if (ts.isVariableDeclaration(decl)) return decl.initializer !== undefined && createsPrismaClient(decl.initializer, ev, depth);
+    if (ts.isVariableDeclaration(decl) && decl.initializer !== undefined && createsPrismaClient(decl.initializer, ev, depth)) return true;
     if (ts.isParameter(decl)) return isPrismaParameter(decl, ev, depth);
+    // an import, or CommonJS `const prisma = require('../lib/prisma')` (importSource reads both)
     const source = importSource(e);
     // The npm package `prisma` is the CLI, with no client to import: `from 'prisma'` is a tsconfig alias of the project's own.
     if (!source || !(isLocalSpecifier(source.specifier) || ev.isPathAlias(source.specifier) || source.specifier === 'prisma')) return false;
@@ -295,6 +314,25 @@ function isContextObject(expr: ts.Expression): boolean {
   const e = unwrap(expr);
   if (ts.isIdentifier(e)) return /^(ctx|context)$/.test(e.text);
   return ts.isPropertyAccessExpression(e) && /^(ctx|context)$/.test(e.name.text);
+}
+
+/**
+ * The model of a Prisma model delegate held apart from its client: a class property `users = new PrismaClient().user`
+ * or `private posts = prisma.post` read as `this.users.findMany()`, or a `const users = prisma.user` read as
+ * `users.findMany()` (the typescript-express-starter services' shape). Undefined for anything else.
+ */
+function prismaDelegate(receiver: ts.Expression, ev: Evidence): string | undefined {
+  let init: ts.Expression | undefined;
+  if (ts.isPropertyAccessExpression(receiver) && receiver.expression.kind === ts.SyntaxKind.ThisKeyword) {
+    const member = thisMember(receiver);
+    init = member && ts.isPropertyDeclaration(member) ? member.initializer : undefined;
+  } else if (ts.isIdentifier(receiver)) {
+    const decl = declarationOf(receiver);
+    init = decl && ts.isVariableDeclaration(decl) && ts.isIdentifier(decl.name) ? decl.initializer : undefined;
+  }
+  const access = init && unwrap(init);
+  if (!access || !ts.isPropertyAccessExpression(access) || access.name.text.startsWith('$')) return undefined;
+  return createsPrismaClient(access.expression, ev, 1) ? access.name.text : undefined;
 }
 
 /** `PrismaService`, `Prisma.TransactionClient`, also in a union (`PrismaClient | Prisma.TransactionClient`). */
@@ -549,7 +587,12 @@ function modelKind(expr: ts.Expression, ev: Evidence, depth: number): ModelKind 
   if (ts.isIdentifier(e)) {
     // import User from '../models/User', const { User, Post } = require('../models')
     const source = importSource(e);
-    if (source) return (isLocalSpecifier(source.specifier) || ev.isPathAlias(source.specifier)) && MODEL_SPECIFIER.test(source.specifier) ? 'local' : undefined;
+    if (source) {
+      if (!isLocalSpecifier(source.specifier) && !ev.isPathAlias(source.specifier)) return undefined;
+      // a models module by its path, or one named otherwise whose text defines the model (`require('./cars.scheme')`)
+      const model = MODEL_SPECIFIER.test(source.specifier) || (MODEL_BINDING.test(source.imported) && ev.definesModel(source.specifier));
+      return model ? 'local' : undefined;
+    }
     const decl = declarationOf(e);
     if (!decl) return undefined;
     if (ts.isClassDeclaration(decl)) return classModelKind(decl);

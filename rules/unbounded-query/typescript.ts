@@ -1260,10 +1260,10 @@ function isReferenceData(ctx: RuleContext, q: OrmCall): boolean {
 
 /**
  * Tables that grow with time for each owner: logs, audit trails, events, sessions, messages, history, and the
- * records of what one user does (orders, expenses, transactions, bookings, payments, purchases, readings, rides and trips,
+ * records of what one user does (orders, expenses, transactions, bookings, appointments, payments, purchases, readings, rides and trips,
  * the games and matches they play).
  */
-const APPEND_ONLY = /(audit|log|event|histor|message|notification|session|entr(y|ies)|visit|click|pageview|metric|tracking|order|expense|transaction|booking|reservation|payment|receipt|purchase|reading|(?<!over|b|p)ride(?!r(?!e))|(?<!s)trip|game(?!rs?$)|(?<!s)match(?!ing))/i;
+const APPEND_ONLY = /(audit|log|event|histor|message|notification|session|entr(y|ies)|visit|click|pageview|metric|tracking|order|expense|transaction|booking|reservation|appointment|payment|receipt|purchase|reading|(?<!over|b|p)ride(?!r(?!e))|(?<!s)trip|game(?!rs?$)|(?<!s)match(?!ing))/i;
 
 /**
  * False for a value that may be undefined: `x ?? undefined`, an optional parameter. ORMs drop an undefined filter
