@@ -4,9 +4,9 @@
  * students) grow with use; a roster grows only when the business hires.
  *
  * The code must show both halves:
- * - the model is a person the business employs: either a profile of a user account (a one-to-one to the user model)
- *   or a record carrying what an employer keeps of its staff (a hire date, a salary, a designation, a specialisation,
- *   years of experience, an employee number, a licence);
+ * - the model is a person the business employs: it carries what an employer keeps of its staff (a hire date, a
+ *   salary, a designation, a specialisation, years of experience, an employee number), on its own or as the profile of
+ *   a user account. A profile alone is not enough: a school's staff enter its students' profiles too, and those grow;
  * - only curators add its rows (model-writers.ts's onlyCuratorsWrite: the Django admin, staff-gated views, management
  *   commands, fixtures, seeds), some such writer exists, and nothing else relates it to users: a profile that a signup
  *   view, a signal or any signed-in user's request creates is every user's, and grows with them.
@@ -19,7 +19,7 @@ import { onlyCuratorsWrite, projectWriters } from './model-writers';
 
 /** Fields an employer keeps of its staff, never of the customers who sign up. */
 const EMPLOYMENT_FIELD =
-  /^(hire_?date|hired_(on|at|date)|date_(of_)?(hire|hiring|joining|employment)|(joining|employment|hiring)_date|salary|monthly_salary|wage|hourly_rate|designation|job_title|specializ?ations?|specialis?ations?|speciali[sz]ation|speciality|specialty|years?_(of_)?experience|experience_years|emp_no|employee_(id|no|number|code)|staff_(id|no|number|code)|licen[cs]e_(no|number))$/i;
+  /^(hire_?date|hired_(on|at|date)|date_(of_)?(hire|hiring|employment)|(employment|hiring)_date|salary|monthly_salary|wage|hourly_rate|designation|job_title|speciali[sz]ations?|specialit(y|ies)|specialt(y|ies)|years?_(of_)?experience|experience_years|emp_no|employee_(id|no|number|code)|staff_(id|no|number|code))$/i;
 
 /** True when `name` is a project model holding the business's staff, which only curators add rows to (see above). */
 export function staffRoster(project: ProjectInfo, current: { relPath: string; text: string }, models: ModelIndex, name: string): boolean {
@@ -29,10 +29,9 @@ export function staffRoster(project: ProjectInfo, current: { relPath: string; te
   return onlyCuratorsWrite(project, current, projectWriters(project, current), name, models.reverseAccessors(name));
 }
 
-/** The model has a roster's shape (a user's profile or an employment field): worth asking its writers about. */
+/** The model has a roster's shape (an employment field): worth asking its writers about. */
 export function rosterShaped(models: ModelIndex, name: string): boolean {
-  if (!models.has(name) || models.isUserModel(name)) return false;
-  return [...(models.relationsOf(name)?.values() ?? [])].some((r) => r.kind === 'o2o' && !!r.target && models.isUserModel(r.target)) || models.hasField(name, /(?!)/, EMPLOYMENT_FIELD);
+  return models.has(name) && !models.isUserModel(name) && models.hasField(name, /(?!)/, EMPLOYMENT_FIELD);
 }
 
 /** The project's staff rosters among the models `among` accepts, sorted (their writers are asked only for those). */
