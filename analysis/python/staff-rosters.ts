@@ -19,7 +19,7 @@ import { onlyCuratorsWrite, projectWriters } from './model-writers';
 
 /** Fields an employer keeps of its staff, never of the customers who sign up. */
 const EMPLOYMENT_FIELD =
-  /^(hire_?date|hired_(on|at|date)|date_(of_)?(hire|hiring|employment)|(employment|hiring)_date|salary|monthly_salary|wage|hourly_rate|designation|job_title|speciali[sz]ations?|specialit(y|ies)|specialt(y|ies)|years?_(of_)?experience|experience_years|emp_no|employee_(id|no|number|code)|staff_(id|no|number|code))$/i;
+  /^(hire_?date|hired_(on|at|date)|date_(of_)?(hire|hiring|employment)|(employment|hiring)_date|salary|monthly_salary|wage|hourly_rate|designation|job_title|speciali[sz]ations?|specialit(y|ies)|specialt(y|ies)|years?_(of_)?experience|experience_years|emp_no|employee_(no|number|code))$/i;
 
 /** True when `name` is a project model holding the business's staff, which only curators add rows to (see above). */
 export function staffRoster(project: ProjectInfo, current: { relPath: string; text: string }, models: ModelIndex, name: string): boolean {
@@ -29,9 +29,15 @@ export function staffRoster(project: ProjectInfo, current: { relPath: string; te
   return onlyCuratorsWrite(project, current, projectWriters(project, current), name, models.reverseAccessors(name));
 }
 
-/** The model has a roster's shape (an employment field): worth asking its writers about. */
+/**
+ * The model has a roster's shape: an employment field that is a column of its own (a `specialty` key to a subject
+ * table, a `staff_id` key to the staff, are relations, not what an employer records). Worth asking its writers about.
+ */
 export function rosterShaped(models: ModelIndex, name: string): boolean {
-  return models.has(name) && !models.isUserModel(name) && models.hasField(name, /(?!)/, EMPLOYMENT_FIELD);
+  if (!models.has(name) || models.isUserModel(name)) return false;
+  const relations = [...(models.relationsOf(name)?.keys() ?? [])].map((f) => f.replace(/\W/g, ''));
+  const column = relations.length === 0 ? EMPLOYMENT_FIELD : new RegExp(`^(?!(?:${relations.join('|')})$)(?:${EMPLOYMENT_FIELD.source.slice(1, -1)})$`, 'i');
+  return models.hasField(name, /(?!)/, column);
 }
 
 /** The project's staff rosters among the models `among` accepts, sorted (their writers are asked only for those). */
