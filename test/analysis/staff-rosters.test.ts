@@ -46,7 +46,7 @@ class Student(models.Model):
 `;
 
 function roster(files: Record<string, string>, name: string): boolean {
-  const all = { 'clinic/models.py': MODELS, ...files };
+  const all: Record<string, string> = { 'clinic/models.py': MODELS, ...files };
   const project = { files: () => Object.keys(all), readFile: (rel: string) => all[rel] } as unknown as ProjectInfo;
   const models = new ModelIndex(modelClassesIn(parsePython(MODELS)));
   return staffRoster(project, { relPath: 'clinic/models.py', text: MODELS }, models, name);
