@@ -27,6 +27,7 @@ import { fewChildren } from '../../analysis/python/row-count';
 import { projectAppLimits, type AppLimits } from '../../analysis/python/owner-limits';
 import { flaggedByCurators, projectFlagWrites, type FlagWrites } from '../../analysis/python/flagged-rows';
 import { curatedNames } from '../../analysis/python/model-writers';
+import { staffRosterNames } from '../../analysis/python/staff-rosters';
 import { RENDERS_TEMPLATES, templateViewsIn, type ContextValue, type QuerysetFacts, type TemplateView } from '../../analysis/python/django-template-views';
 
 /** Depth of `{% extends %}`/`{% include %}` chains followed (also stops cycles). */
@@ -177,14 +178,15 @@ function projectFindings(ctx: { project: ProjectInfo; file: { relPath: string; t
   }
   let built: TemplateFinding[] | undefined;
   try {
-    // Tables named for a site's few curated things (a clinic's doctors): their rows are a handful (model-writers.ts).
+    // Tables named for a site's few curated things (a clinic's doctors) and staff rosters the admins enter: their rows
+    // are a handful (model-writers.ts, staff-rosters.ts).
     const current = { relPath: ctx.file.relPath, text: ctx.file.text };
     // One user's rows a workflow drains (a cart cleared at checkout) or caps are few (owner-limits.ts).
     let limits: AppLimits | undefined;
     const appLimits = () => (limits ??= projectAppLimits(project, current));
     let flags: FlagWrites | undefined;
     const flagWrites = () => (flags ??= projectFlagWrites(project, current));
-    built = cache.findings = buildFindings(cache, read, language, own, (growth) => new Set(curatedNames(project, current, growth)), appLimits, flagWrites);
+    built = cache.findings = buildFindings(cache, read, language, own, (growth) => new Set([...curatedNames(project, current, growth), ...staffRosterNames(project, current, growth)]), appLimits, flagWrites);
   } finally {
     shared.publish?.(built, cache.inputs);
   }

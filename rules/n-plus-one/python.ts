@@ -47,6 +47,7 @@ import type { ModelIndex } from '../../analysis/python/django-models';
 import type { QueryingMethod } from '../../analysis/django-templates/models';
 import { projectModels } from '../unbounded-queryset/owner-growth';
 import { curatedNames } from '../../analysis/python/model-writers';
+import { rosterShaped, staffRosterNames } from '../../analysis/python/staff-rosters';
 import { FEW_TABLES_DOC } from '../../analysis/few-by-name';
 import { importsOf } from '../../analysis/python/imports';
 import { fewChildRows } from '../../analysis/python/row-count';
@@ -384,7 +385,7 @@ function rowsOfSerializedObject(iteration: Iteration, source: RowSource): boolea
 /** The deep-copy idiom (`row.pk = None; row.save()`, `copy.copy(row)`, `model_to_dict(row)`): every pass inserts a row anyway. */
 const COPY_IDIOM = /\.(pk|id)\s*=\s*None\b|\bcopy\.(deep)?copy\(|\bdeepcopy\(|\bmodel_to_dict\(/;
 
-/** Every model the loop's rows come from is a table curated by its name (model-writers.ts's curatedNames). */
+/** Every model the loop's rows come from is a table curated by its name (model-writers.ts's curatedNames) or a staff roster. */
 function rowsOfCuratedTables(info: QuerysetInfo, fewTables: CuratedTables): boolean {
   if (!fewTables.key || info.models.length === 0) return false;
   const imported = importsOf(info.roots[0].node.tree).origins;
@@ -405,14 +406,17 @@ interface CuratedTables {
  */
 function curatedTablesOf(ctx: RuleContext, models: ModelIndex): CuratedTables {
   const text = ctx.file.text;
-  const candidates = models.names().filter((name) => fewByName(name) && text.includes(name) && new RegExp(`\\b${name}\\b`).test(text));
+  const candidates = models.names().filter((name) => (fewByName(name) || rosterShaped(models, name)) && text.includes(name) && new RegExp(`\\b${name}\\b`).test(text));
   if (candidates.length === 0) return { key: '', has: () => false };
   let curated: ReadonlySet<string> | undefined;
   return {
     key: `${candidates.join(',')}@${projectChanges(ctx.project, ctx.file.relPath) ?? ''}`,
     has(model) {
       if (!candidates.includes(model)) return false;
-      curated ??= new Set(curatedNames(ctx.project, { relPath: ctx.file.relPath, text }, models, (name) => candidates.includes(name)));
+      const current = { relPath: ctx.file.relPath, text };
+      const among = (name: string) => candidates.includes(name);
+      // A business's staff roster (a clinic's doctors entered in the admin: staff-rosters.ts) is a handful too.
+      curated ??= new Set([...curatedNames(ctx.project, current, models, among), ...staffRosterNames(ctx.project, current, models, among)]);
       return curated.has(model);
     },
   };

@@ -14,6 +14,7 @@ import { ModelIndex } from '../../analysis/python/django-models';
 import { stringValue } from '../../analysis/python/ast';
 import { chainCalls, filteredToParent, growingModels } from '../../analysis/python/owner-rows';
 import { curatedCatalogue, ownWritesKey } from '../../analysis/python/model-writers';
+import { staffRoster } from '../../analysis/python/staff-rosters';
 import { appLimitsKey, projectAppLimits, type AppLimits } from '../../analysis/python/owner-limits';
 import { curatorFlagged, flagWritesKey, projectFlagWrites, type FlagWrites } from '../../analysis/python/flagged-rows';
 
@@ -87,7 +88,8 @@ export function ownerGrowth(ctx: RuleContext, tree: Tree): OwnerGrowth {
       const current = { relPath: ctx.file.relPath, text: ctx.file.text };
       // Rows a curator flagged (`filter(is_featured=True)`, staff accounts) are the few chosen (flagged-rows.ts).
       if (info && curatorFlagged(info, names, models, projectFlags)) return true;
-      return names.length > 0 && names.every((m) => curatedCatalogue(ctx.project, current, models, m, ordered));
+      // A business's staff roster (doctors, realtors the admins enter: staff-rosters.ts) grows only when it hires.
+      return names.length > 0 && names.every((m) => curatedCatalogue(ctx.project, current, models, m, ordered) || staffRoster(ctx.project, current, models, m));
     },
     growing(info) {
       limits ??= projectAppLimits(ctx.project, { relPath: ctx.file.relPath, text: ctx.file.text });
