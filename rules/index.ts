@@ -25,6 +25,7 @@ import fileLoggingHandler from './file-logging-handler/python';
 import fileLoggingHandlerUwsgi from './file-logging-handler/uwsgi';
 import fileLoggingHandlerNode from './file-logging-handler/node';
 import fileLoggingHandlerGunicorn from './file-logging-handler/gunicorn-command';
+import fileLoggingHandlerLoggingConfig from './file-logging-handler/logging-config';
 import budgetRules from './budget-rules';
 import browserPerRequestPython from './browser-per-request/python';
 import browserPerRequestTypescript from './browser-per-request/typescript';
@@ -61,6 +62,7 @@ export const allRules: readonly Rule[] = [
   fileLoggingHandlerUwsgi,
   fileLoggingHandlerNode,
   fileLoggingHandlerGunicorn,
+  fileLoggingHandlerLoggingConfig,
   ...budgetRules,
   browserPerRequestPython,
   browserPerRequestTypescript,

@@ -1,10 +1,11 @@
 /**
  * file-logging-handler in deploy commands: gunicorn started with `--access-logfile`, `--error-logfile` or `--log-file`
  * naming a file (a compose `command:`, a Dockerfile CMD, a Procfile line, or a start script a deploy runs). Gunicorn
- * appends to the file and never rotates it, as with `accesslog`/`errorlog` in its config file (python.ts).
+ * appends to the file and never rotates it, as with `accesslog`/`errorlog` in its config file (python.ts). The same
+ * flags in `GUNICORN_CMD_ARGS` count too.
  */
 import { defineRule, type RuleContext } from '../api';
-import { hasOption, optionValues, startCommands, valueRange, type StartCommand } from '../../analysis/deploy/commands';
+import { envSettings, hasOption, optionValues, startCommands, valueRange, wordsOf, type StartCommand, type Word } from '../../analysis/deploy/commands';
 import { scriptProcesses } from '../../analysis/deploy/script-processes';
 import python from './python';
 import { fileLoggingHandlerMeta } from './meta';
@@ -30,7 +31,8 @@ export default defineRule({
       summary: 'A deploy that starts gunicorn with its access or error log going to a file that is never rotated.',
       whatItDoes:
         'Finds gunicorn start commands a deploy runs (Dockerfile `CMD`, compose `command:`, Procfile, render.yaml, and the start ' +
-        'scripts these run) with `--access-logfile`, `--error-logfile` or `--log-file` naming a file. Not reported: `-`, ' +
+        'scripts these run) with `--access-logfile`, `--error-logfile` or `--log-file` naming a file, also in `GUNICORN_CMD_ARGS` set beside the ' +
+        'command or in the image. Not reported: `-`, ' +
         '`/dev/stdout`, `/dev/stderr`, a path read from a variable, a command that also loads `--log-config`, and commands of ' +
         'development files (`docker-compose.dev.yml`, a server run with `--reload`), nor in a project with no Dockerfile or ' +
         'compose file (a VM\'s logrotate may look after the file).',
@@ -48,17 +50,34 @@ export default defineRule({
     for (const command of commands) {
       if (command.program !== 'gunicorn' || seen.has(command.programWord.start)) continue;
       seen.add(command.programWord.start);
-      checkCommand(ctx, command);
+      checkCommand(ctx, command.args);
     }
+    if (ctx.file.kind !== 'shell') checkCmdArgs(ctx, commands);
   },
 });
 
+/**
+ * `GUNICORN_CMD_ARGS="--access-logfile /app/logs/access.log"` (gunicorn reads its flags from the variable too), set
+ * beside the gunicorn command it applies to (the same compose service), or in an image that starts a process.
+ */
+function checkCmdArgs(ctx: RuleContext, commands: readonly StartCommand[]): void {
+  const seen = new Set<number>();
+  for (const setting of envSettings(ctx)) {
+    if (setting.name !== 'GUNICORN_CMD_ARGS' || seen.has(setting.nameStart)) continue;
+    seen.add(setting.nameStart);
+    const servers = commands.filter((c) => c.program === 'gunicorn' && (!setting.scope || !c.name || c.name === setting.scope));
+    if (servers.length === 0 && !(ctx.file.kind === 'dockerfile' && commands.length > 0)) continue;
+    if (servers.some((c) => hasOption(c.args, LOG_CONFIG_FLAGS))) continue;
+    checkCommand(ctx, wordsOf(setting.value));
+  }
+}
+
 /** One finding per command, on its first log file, with a fix that sends every file log to its stream. */
-function checkCommand(ctx: RuleContext, command: StartCommand): void {
-  if (hasOption(command.args, LOG_CONFIG_FLAGS)) return;
+function checkCommand(ctx: RuleContext, args: readonly Word[]): void {
+  if (hasOption(args, LOG_CONFIG_FLAGS)) return;
   const files: { flag: string; file: string; log: string; stream: string; start: number; end: number }[] = [];
   for (const [flag, kind] of Object.entries(LOG_FLAGS)) {
-    const given = optionValues(command.args, [flag]).pop();
+    const given = optionValues(args, [flag]).pop();
     const file = given?.value;
     if (!given || !file || file === '-' || STREAM_FILES.test(file) || /[$`]/.test(file)) continue;
     const [start, end] = valueRange(given);

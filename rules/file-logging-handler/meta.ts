@@ -9,6 +9,7 @@ export const fileLoggingHandlerMeta = {
   defaultSeverity: 'warning',
   fix: 'unsafe',
   messages: {
+    'config-file-handler': 'Logs to {{file}} from a logging config file, never rotated: rotate it or log to stdout',
     'duplicated-config': 'Logs every record twice, to {{file}} and the console: remove the "{{handler}}" handler',
     'duplicated-handler': 'Logs every record twice, to {{file}} and the console: remove this handler',
     'file-in-container': 'Writes logs to {{file}} in the container ({{keeps}}): log to stdout',

@@ -94,7 +94,8 @@ export default defineRule({
         '`logging.StreamHandler(sys.stdout)` (adding `import sys`), replaces `basicConfig(filename=...)` with `stream=sys.stdout`, and ' +
         'removes a duplicate handler\'s statements when they are only its creation, configuration and `addHandler`.',
       notes:
-        'Logging configured from YAML/INI files (`dictConfig(yaml.safe_load(...))`, `fileConfig`) is not read. A handler ' +
+        'Logging config files (YAML/JSON/INI) are read when a deployed server (`--log-config`) or a module the deploy runs ' +
+        '(`dictConfig(yaml.safe_load(...))`, `fileConfig(...)`) loads them by a literal path. A handler ' +
         'of a LOGGING dict that no logger lists (and that the file names nowhere else) writes nothing and is not reported.',
     },
   },
