@@ -7,6 +7,7 @@
 import type { Node, Tree } from 'web-tree-sitter';
 import type { RuleContext } from '../api';
 import { captures, enclosingFunction, keywordArgument, positionalArguments } from '../../analysis/python/ast';
+import { adminOnlyCode } from '../../analysis/python/admin-only-code';
 import { nodesAtStatementText } from '../../analysis/python/statements';
 import { escapeRegExp } from '../../analysis/python/web-context';
 import { queryParamOf } from './query-param';
@@ -35,7 +36,8 @@ export function checkDjangoRequestPageSizes(ctx: RuleContext, tree: Tree, sugges
       if (!left || !value || /\bmin\s*\(/.test(value.text)) continue;
       const param = requestFieldRead(value.text, mappings);
       if (param === undefined || !PAGE_SIZE_PARAM.test(param) || capped(fn.text, left.text)) continue;
-      if (!sizesRows(fn, left.text)) continue;
+      // A view only staff reach (`@staff_member_required`, `permission_classes = [IsAdminUser]`): the site's own people pick it.
+      if (!sizesRows(fn, left.text) || adminOnlyCode(value)) continue;
       report(ctx, value, param, suggestedMax);
     }
   }
