@@ -11,6 +11,7 @@ import { adminOnlyCode } from '../../analysis/python/admin-only-code';
 import { nodesAtStatementText } from '../../analysis/python/statements';
 import { escapeRegExp } from '../../analysis/python/web-context';
 import { queryParamOf } from './query-param';
+import { paginatingCallee } from './paginating-callee';
 import { REQUEST_READ_TEXT, requestFieldRead, requestMappings } from './django-request-fields';
 
 /** Query-string names that size a page. */
@@ -37,7 +38,8 @@ export function checkDjangoRequestPageSizes(ctx: RuleContext, tree: Tree, sugges
       const param = requestFieldRead(value.text, mappings);
       if (param === undefined || !PAGE_SIZE_PARAM.test(param) || capped(fn.text, left.text)) continue;
       // A view only staff reach (`@staff_member_required`, `permission_classes = [IsAdminUser]`): the site's own people pick it.
-      if (!sizesRows(fn, left.text) || adminOnlyCode(value)) continue;
+      const sized = sizesRows(fn, left.text) || paginatingCallee(ctx, tree, fn, left.text, sizesRows, capped);
+      if (!sized || adminOnlyCode(value)) continue;
       report(ctx, value, param, suggestedMax);
     }
   }
