@@ -7,7 +7,6 @@
 import type { Node, Tree } from 'web-tree-sitter';
 import type { RuleContext } from '../api';
 import { captures, enclosingFunction, keywordArgument, positionalArguments } from '../../analysis/python/ast';
-import { adminOnlyCode } from '../../analysis/python/admin-only-code';
 import { nodesAtStatementText } from '../../analysis/python/statements';
 import { escapeRegExp } from '../../analysis/python/web-context';
 import { queryParamOf } from './query-param';
@@ -37,9 +36,8 @@ export function checkDjangoRequestPageSizes(ctx: RuleContext, tree: Tree, sugges
       if (!left || !value || /\bmin\s*\(/.test(value.text)) continue;
       const param = requestFieldRead(value.text, mappings);
       if (param === undefined || !PAGE_SIZE_PARAM.test(param) || capped(fn.text, left.text)) continue;
-      // A view only staff reach (`@staff_member_required`, `permission_classes = [IsAdminUser]`): the site's own people pick it.
       const sized = sizesRows(fn, left.text) || paginatingCallee(ctx, tree, fn, left.text, sizesRows, capped);
-      if (!sized || adminOnlyCode(value)) continue;
+      if (!sized) continue;
       report(ctx, value, param, suggestedMax);
     }
   }

@@ -7,7 +7,6 @@ import type { Node, Tree } from 'web-tree-sitter';
 import type { FixSpec, RuleContext } from '../api';
 import { captures, keywordArgument, positionalArguments, stringValue } from '../../analysis/python/ast';
 import type { ImportMap } from '../../analysis/python/imports';
-import { adminOnlyCode } from '../../analysis/python/admin-only-code';
 
 /** Parameter names that size a page. */
 const PAGE_SIZE_NAMES = /^(limit|page_size|per_page|pagesize|page_limit|max_results)$/;
@@ -50,8 +49,6 @@ export function checkFastapiPageSizes(ctx: RuleContext, tree: Tree, imports: Imp
       // A plain `limit: int = 100` is a query parameter on a route; a dependency says so with Query.
       if (!query && (!isRoute || (value !== null && value.type !== 'integer'))) continue;
       if (!sizesSomething(body.text, name) || clamped(body.text, name)) continue;
-      // A route only administrators reach (`dependencies=[Depends(is_superuser)]`): the site's own people pick the size.
-      if (adminOnlyCode(param)) continue;
       const fixes: FixSpec[] = [];
       if (isQuery(value)) {
         const args = value.childForFieldName('arguments');

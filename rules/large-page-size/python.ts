@@ -44,9 +44,9 @@ export default defineRule({
         'uncapped into a queryset slice (`qs[offset:offset + limit]`, `qs[(page - 1) * n:page * n]`) or a `Paginator(rows, per_page)`, ' +
         'read from the query string, `request.POST`/`request.data` or the parsed JSON body, directly or through a project getter ' +
         '(`require(req.GET, "num_per_page", "int")`), in the view or in the project function it hands the value to ' +
-        '(`ProductRepository.get_all_products(page, per_page)`), unless only staff reach the view, and ' +
+        '(`ProductRepository.get_all_products(page, per_page)`), and ' +
         'FastAPI page sizes the client picks with no upper bound: a `limit`/`page_size`/`per_page` parameter of a route ' +
-        '(`limit: int = 100`, or a required `limit: int`; not on a route only administrators reach) or of a dependency (`limit: int = Query(20, ge=1)`), or one named otherwise whose `alias=` says ' +
+        '(`limit: int = 100`, or a required `limit: int`) or of a dependency (`limit: int = Query(20, ge=1)`), or one named otherwise whose `alias=` says ' +
         'it (`size: int = Query(10, alias="page[size]")`) or a `size` beside a `page`/`offset` parameter, without `le=`/`lt=`, passed on to a query or ' +
         'a call, and not capped in the body (`min(limit, 100)`); and Flask-SQLAlchemy `query.paginate()` / `db.paginate()` ' +
         'in a request with `per_page` from the query string (`request.args.get("per_page", type=int)`) or not given ' +
