@@ -10,28 +10,36 @@ import { captures, enclosingFunction, keywordArgument, positionalArguments } fro
 import { nodesAtStatementText } from '../../analysis/python/statements';
 import { escapeRegExp } from '../../analysis/python/web-context';
 import { queryParamOf } from './query-param';
+import { paginatingCallee } from './paginating-callee';
+import { REQUEST_READ_TEXT, requestFieldRead, requestMappings } from './django-request-fields';
 
 /** Query-string names that size a page. */
-const PAGE_SIZE_PARAM = /^(limit|per_page|perpage|page_size|pagesize|size|page_limit|max_results|count|num|n)$/i;
+const PAGE_SIZE_PARAM = /^(limit|per_page|perpage|page_size|pagesize|size|page_limit|max_results|count|num|n)$|^\w*_?(per_?page|page_?size|page_?limit)$/i;
 /** Methods of DRF's GenericAPIView whose result the view's paginator pages afterwards. */
 const QUERYSET_HOOKS = /^(get_queryset|filter_queryset)$/;
 /** A queryset expression: `Model.objects...`, `.filter(`/`.order_by(`/`.all()` chains. */
 const QUERYSET_TEXT = /\.objects\b|\.(filter|exclude|order_by|all|select_related|prefetch_related|annotate|values)\s*\(/;
 
 export function checkDjangoRequestPageSizes(ctx: RuleContext, tree: Tree, suggestedMax: number): void {
-  const reported = new Set<number>();
-  for (const node of nodesAtStatementText(tree, /\brequest\.(?:GET|query_params)\b/g)) {
-    const assignment = assignmentAround(node);
-    const left = assignment?.childForFieldName('left');
-    const value = assignment?.childForFieldName('right');
-    const fn = assignment ? enclosingFunction(assignment) : undefined;
-    if (!assignment || left?.type !== 'identifier' || !value || !fn || reported.has(value.id)) continue;
+  const seen = new Set<number>();
+  for (const node of nodesAtStatementText(tree, REQUEST_READ_TEXT)) {
+    const fn = enclosingFunction(node);
+    if (!fn || seen.has(fn.id)) continue;
+    seen.add(fn.id);
     // A DRF view's queryset hook: the view's pagination class pages what it returns, so a slice there only trims it.
     if (QUERYSET_HOOKS.test(fn.childForFieldName('name')?.text ?? '')) continue;
-    const param = queryParamOf(value, fn);
-    if (param === undefined || !PAGE_SIZE_PARAM.test(param) || capped(fn.text, left.text) || !sizesRows(fn, left.text)) continue;
-    reported.add(value.id);
-    report(ctx, value, param, suggestedMax);
+    const mappings = requestMappings(fn.text);
+    for (const { node: assignment } of captures(tree, '(assignment left: (identifier) right: (_)) @a', fn)) {
+      if (enclosingFunction(assignment)?.id !== fn.id) continue;
+      const left = assignment.childForFieldName('left');
+      const value = assignment.childForFieldName('right');
+      if (!left || !value || /\bmin\s*\(/.test(value.text)) continue;
+      const param = requestFieldRead(value.text, mappings);
+      if (param === undefined || !PAGE_SIZE_PARAM.test(param) || capped(fn.text, left.text)) continue;
+      const sized = sizesRows(fn, left.text) || paginatingCallee(ctx, tree, fn, left.text, sizesRows, capped);
+      if (!sized) continue;
+      report(ctx, value, param, suggestedMax);
+    }
   }
 }
 
@@ -51,15 +59,6 @@ function capped(body: string, name: string): boolean {
   if (new RegExp(`\\bmin\\s*\\([^)]*\\b${n}\\b`).test(body)) return true;
   const bound = '(?:[2-9]|\\d{2,})\\d*|[A-Z][A-Z0-9_]*|[\\w.]*(?:max|MAX|Max)\\w*';
   return new RegExp(`\\b${n}\\s*(?:>=?|<=?)\\s*(?:${bound})\\b|(?:${bound})\\s*(?:>=?|<=?)\\s*${n}\\b`).test(body);
-}
-
-/** The assignment whose right side contains the node (`x = int(request.GET.get(...))`). */
-function assignmentAround(node: Node): Node | undefined {
-  for (let n: Node | null = node; n; n = n.parent) {
-    if (n.type === 'assignment') return n;
-    if (n.type === 'expression_statement' || n.type === 'block' || n.type === 'function_definition') return undefined;
-  }
-  return undefined;
 }
 
 /** The name sizes a Django Paginator or the end of a queryset slice in the function. */

@@ -41,7 +41,10 @@ export default defineRule({
         'bypasses `max_page_size`), a `get_page_size(self, request)` override that returns the query string\'s value as ' +
         'is, DRF\'s own `LimitOffsetPagination` used as the settings\' `DEFAULT_PAGINATION_CLASS` or a view\'s ' +
         '`pagination_class` (DRF has no setting for its `max_limit`), a Django view that reads `?limit=`/`?per_page=` ' +
-        'uncapped into a queryset slice (`qs[offset:offset + limit]`) or a `Paginator(rows, per_page)`, and ' +
+        'uncapped into a queryset slice (`qs[offset:offset + limit]`, `qs[(page - 1) * n:page * n]`) or a `Paginator(rows, per_page)`, ' +
+        'read from the query string, `request.POST`/`request.data` or the parsed JSON body, directly or through a project getter ' +
+        '(`require(req.GET, "num_per_page", "int")`), in the view or in the project function it hands the value to ' +
+        '(`ProductRepository.get_all_products(page, per_page)`), and ' +
         'FastAPI page sizes the client picks with no upper bound: a `limit`/`page_size`/`per_page` parameter of a route ' +
         '(`limit: int = 100`, or a required `limit: int`) or of a dependency (`limit: int = Query(20, ge=1)`), or one named otherwise whose `alias=` says ' +
         'it (`size: int = Query(10, alias="page[size]")`) or a `size` beside a `page`/`offset` parameter, without `le=`/`lt=`, passed on to a query or ' +
