@@ -105,6 +105,9 @@ function cursorRead(start: Node): CursorRead | false | undefined {
   return top.parent?.type === 'assignment' ? undefined : false;
 }
 
+/** Whole reads of a held cursor reported: `.to_list(None)`, `list(cursor)`, `tuple(cursor)`. */
+const HELD_CURSOR_COPY = /^(\.to_list\(None\)|list\(\)|tuple\(\))$/;
+
 /** The first whole read of the variable a cursor is assigned to, when every later use reads it without a bound. */
 function heldCursorRead(find: Node): CursorRead | undefined {
   let top = find;
@@ -118,6 +121,9 @@ function heldCursorRead(find: Node): CursorRead | undefined {
     const read = cursorRead(use);
     // `cursor.limit(10)` anywhere, or a use we cannot read: not assumed whole.
     if (read === false) return undefined;
+    // Only an explicit copy of the held cursor (`to_list(None)`, `list(cursor)`): a loop over it reads one document at a
+    // time, and what the loop keeps is not followed here.
+    if (read && !HELD_CURSOR_COPY.test(read.how)) return undefined;
     found ??= read;
   }
   return found;
