@@ -54,7 +54,7 @@ export function refinedOnSomePaths(build: QueryBuild): boolean {
 }
 
 /** The name a method chain starts from (`query` of `query.filter(a).order_by(b)`). */
-function chainRoot(node: Node): Node | undefined {
+export function chainRoot(node: Node): Node | undefined {
   let current: Node | null | undefined = node;
   while (current) {
     current = unparenthesize(current);

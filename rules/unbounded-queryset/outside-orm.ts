@@ -14,7 +14,10 @@ import { ancestor, captures, keywordArgument, positionalArguments, stringValue }
 import { importsOf } from '../../analysis/python/imports';
 import { isCached } from '../../analysis/python/per-request';
 import { underMainGuard } from '../../analysis/python/web-context';
+import { assignmentsBefore, readScopeOf, referencesInScope } from '../../analysis/python/django-querysets';
 
+/** A PyMongo/Motor module: it names Mongo, or imports BSON's `ObjectId` the documents are keyed by. */
+export const MONGO_WORDS = /mongo|\bbson\b|\bmotor\b/i;
 /** Methods that bound a cursor before it is read. */
 const CURSOR_BOUNDS = new Set(['limit']);
 /** Methods a cursor chain may pass through on its way to being read whole. */
@@ -30,7 +33,7 @@ const BOUNDED_SQL = /\blimit\b|\bgroup\s+by\b|\b(count|sum|avg|min|max)\s*\(|\bf
 
 export function checkQueriesOutsideOrm(ctx: RuleContext, tree: Tree): void {
   const text = ctx.file.text;
-  if (/\.find\s*\(/.test(text) && /mongo/i.test(text)) for (const call of methodCalls(tree, 'find')) checkMongoFind(ctx, call);
+  if (/\.find\s*\(/.test(text) && MONGO_WORDS.test(text)) for (const call of methodCalls(tree, 'find')) checkMongoFind(ctx, call);
   if (text.includes('fetch_all')) for (const call of methodCalls(tree, 'fetch_all')) checkFetchAll(ctx, call);
 }
 
@@ -56,40 +59,74 @@ function runsPerCall(node: Node): boolean {
 
 function checkMongoFind(ctx: RuleContext, find: Node): void {
   if (scopedFilter(positionalArguments(find)[0] ?? keywordArgument(find, 'filter'))) return;
-  // Climb the chain `coll.find(q).sort(...).skip(...)` to the expression that is read.
-  let top = find;
-  let toList: Node | undefined;
+  if (!runsPerCall(find)) return;
+  let read = cursorRead(find);
+  // `cursor = coll.find(q)` then `await cursor.to_list(None)` / `list(cursor)`: the cursor read whole where it is used.
+  if (read === undefined) read = heldCursorRead(find);
+  if (!read) return;
+  const collection = find.childForFieldName('function')?.childForFieldName('object')?.text ?? 'the collection';
+  ctx.report({
+    start: read.at.startIndex,
+    end: read.at.endIndex,
+    messageId: 'mongo-find',
+    data: { collection: clipName(collection) },
+    table: collectionName(find),
+    detail: `${read.how} of an unlimited find() builds a dict for every matching document before the code uses the first, and the collection keeps growing. Page through it with .skip()/.limit() (or a range on _id), or iterate the cursor without collecting it.`,
+  });
+}
+
+interface CursorRead {
+  how: string;
+  at: Node;
+}
+
+/**
+ * How the cursor chain starting at `start` (`coll.find(q).sort(...).skip(...)`) is read whole: `.to_list(None)`,
+ * `list(...)`, a comprehension or a loop appending each document. `false` when it is bounded or read some other way
+ * (`.count()`, `.to_list(100)`), undefined when it is not read here at all.
+ */
+function cursorRead(start: Node): CursorRead | false | undefined {
+  let top = start;
   for (;;) {
     const attr = top.parent;
     const call = attr?.parent;
     if (attr?.type !== 'attribute' || call?.type !== 'call' || attr.childForFieldName('object')?.id !== top.id) break;
     const method = attr.childForFieldName('attribute')?.text ?? '';
-    if (CURSOR_BOUNDS.has(method)) return;
+    if (CURSOR_BOUNDS.has(method)) return false;
     if (method === 'to_list') {
-      toList = call;
-      break;
+      const length = positionalArguments(call)[0] ?? keywordArgument(call, 'length');
+      return length && length.type !== 'none' ? false : { how: '.to_list(None)', at: call };
     }
-    if (!CURSOR_CHAIN.has(method)) return; // `.count()`, `.distinct(...)`, an unknown API: not a cursor read whole
+    if (!CURSOR_CHAIN.has(method)) return false; // `.count()`, `.distinct(...)`, an unknown API: not a cursor read whole
     top = call;
   }
-  if (!runsPerCall(find)) return;
-  let how: string | undefined;
-  if (toList) {
-    const length = positionalArguments(toList)[0] ?? keywordArgument(toList, 'length');
-    if (length && length.type !== 'none') return;
-    how = '.to_list(None)';
-    top = toList;
-  } else how = materialisation(top);
-  if (!how) return;
-  const collection = find.childForFieldName('function')?.childForFieldName('object')?.text ?? 'the collection';
-  ctx.report({
-    start: top.startIndex,
-    end: top.endIndex,
-    messageId: 'mongo-find',
-    data: { collection: clipName(collection) },
-    table: collectionName(find),
-    detail: `${how} of an unlimited find() builds a dict for every matching document before the code uses the first, and the collection keeps growing. Page through it with .skip()/.limit() (or a range on _id), or iterate the cursor without collecting it.`,
-  });
+  const how = materialisation(top);
+  if (how) return { how, at: top };
+  return top.parent?.type === 'assignment' ? undefined : false;
+}
+
+/** Whole reads of a held cursor reported: `.to_list(None)`, `list(cursor)`, `tuple(cursor)`. */
+const HELD_CURSOR_COPY = /^(\.to_list\(None\)|list\(\)|tuple\(\))$/;
+
+/** The first whole read of the variable a cursor is assigned to, when every later use reads it without a bound. */
+function heldCursorRead(find: Node): CursorRead | undefined {
+  let top = find;
+  while (top.parent?.type === 'attribute' && top.parent.parent?.type === 'call' && CURSOR_CHAIN.has(top.parent.childForFieldName('attribute')?.text ?? '')) top = top.parent.parent;
+  const assignment = top.parent;
+  const name = assignment?.type === 'assignment' && assignment.childForFieldName('right')?.id === top.id ? assignment.childForFieldName('left') : undefined;
+  if (name?.type !== 'identifier') return undefined;
+  let found: CursorRead | undefined;
+  for (const use of referencesInScope(readScopeOf(find), name.text)) {
+    if (use.startIndex < assignment!.endIndex || assignmentsBefore(use).pop()?.id !== assignment!.id) continue;
+    const read = cursorRead(use);
+    // `cursor.limit(10)` anywhere, or a use we cannot read: not assumed whole.
+    if (read === false) return undefined;
+    // Only an explicit copy of the held cursor (`to_list(None)`, `list(cursor)`): a loop over it reads one document at a
+    // time, and what the loop keeps is not followed here.
+    if (read && !HELD_CURSOR_COPY.test(read.how)) return undefined;
+    found ??= read;
+  }
+  return found;
 }
 
 /**

@@ -26,7 +26,7 @@ import {
   OutsideReads,
   type QuerysetInfo,
 } from '../../analysis/python/django-querysets';
-import { checkQueriesOutsideOrm } from './outside-orm';
+import { checkQueriesOutsideOrm, MONGO_WORDS } from './outside-orm';
 import { viewsetRows } from './viewset-rows';
 import { wholeTableAlternative } from './branch-rows';
 import { childRowsUnbounded, growingChildren } from './related-children';
@@ -54,7 +54,7 @@ import { checkWorkerSqlAlchemy } from './worker-sqlalchemy';
 import { rowsOf } from './rows-of';
 import { renderedValueRows } from './response-values';
 import { SMALL_TABLES_NOTE, modelClassName, tableOf } from '../shared/table-names';
-import { queryBuild } from '../../analysis/python/query-refinements';
+import { chainRoot, queryBuild } from '../../analysis/python/query-refinements';
 import { checkEagerCollections, EAGER_LAZY } from './eager-collections';
 import { recentSqlAlchemyWindow } from '../../analysis/python/time-windows';
 
@@ -279,7 +279,7 @@ def export_orders(request):
     // A queryset inside a module-level function nothing in production calls never runs in a worker: not reported.
     const ctx = liveCodeReports(reported);
     const text = ctx.file.text;
-    // The same tests checkQueriesOutsideOrm starts with: a `.find(` without `mongo` is not parsed for it. (Tests of
+    // The same tests checkQueriesOutsideOrm starts with: a `.find(` in a module that names neither Mongo nor BSON is not parsed for it. (Tests of
     // words a module may lack are answered per statement in the language server: a search of a whole module's text
     // costs a keystroke a third of a millisecond each.)
     if ((fileMatches(ctx, FIND_CALL) && fileMatches(ctx, MONGO)) || fileMatches(ctx, FETCH_ALL)) checkQueriesOutsideOrm(ctx, ctx.python());
@@ -376,7 +376,7 @@ function sqlAlchemyGrowing(ctx: RuleContext, tree: Tree, spec: ReportSpec): void
 const LIST_VIEW = /\bListView\b/;
 const MODEL_ATTRIBUTE = /^[ \t]+model[ \t]*=/m;
 const FIND_CALL = /\.find\s*\(/;
-const MONGO = /mongo/i;
+const MONGO = MONGO_WORDS;
 const FETCH_ALL = /fetch_all/;
 const SQLALCHEMY_WORD = /sqlalchemy|sqlmodel/;
 /** One row fetched by key or first(): `User.query.get(`, `session.get(User,`, `.first()`, `get_or_404(`. */
@@ -842,13 +842,16 @@ function sqlAlchemyStatement(all: Node): SqlAlchemyStatement {
       readCall(current, false);
       if (name === 'scalars' || name === 'execute' || name === 'exec') {
         const statement = positionalArguments(current)[0];
-        if (statement?.type === 'identifier') {
-          const build = queryBuild(statement);
+        // `execute(stmt)`, or `execute(stmt.order_by(...))` refining a statement built in a variable: its steps too.
+        const built = statement ? chainRoot(statement) : undefined;
+        if (built?.type === 'identifier') {
+          const build = queryBuild(built);
           for (const step of [...build.refinements, ...(build.base ? [build.base] : [])]) {
             readText(step.value.text, step.conditional);
             if (!step.conditional) readWindow(step.value);
           }
-        } else if (statement) {
+        }
+        if (statement && statement.type !== 'identifier') {
           readText(statement.text);
           readWindow(statement);
         }

@@ -18,7 +18,7 @@ import { createdByRequests } from '../../analysis/python/request-created-models'
 import { StatementFindingsCache, statementMatches, topLevelStatements } from '../../analysis/python/statements';
 import { underMainGuard } from '../../analysis/python/web-context';
 import { RETURNED_BY_HELPER, returnedToRoute } from './returned-to-route';
-import { queryBuild } from '../../analysis/python/query-refinements';
+import { chainRoot, queryBuild } from '../../analysis/python/query-refinements';
 import { keepsTimeWindow, TIME_COLUMN } from '../../analysis/python/time-windows';
 
 /** Cheap test of a file: something that can make a response from a value. */
@@ -169,7 +169,7 @@ const OWNER_KEY = /(?:^|[.(,\s])(?:\w+_)?(?:user|owner|author|creator|customer|m
 /** `order_by(X.created_at.desc())`, `order_by(desc(X.timestamp))`. */
 const NEWEST_FIRST = /order_by\([^)]*?(?:\.(\w+)\.desc\(\)|\bdesc\(\s*[\w.]*?(\w+)\s*\))/;
 /** Records one owner keeps adding: each order, booking, payment or note makes a row that stays. */
-const OWNER_HISTORY_MODEL = /(Log|Event|History|Entry|Record|Message|Submission|Order|Payment|Transaction|Upload|Comment|Visit|Click|Activity|Audit|Booking|Reservation|Rental|Appointment|Notification|Post|Review|Rating|Expense|Invoice|Purchase|Deposit|Withdrawal|Transfer|Donation|Consultation)s?$/;
+const OWNER_HISTORY_MODEL = /(Log|Event|History|Entry|Record|Message|Submission|Order|Payment|Transaction|Upload|Comment|Vote|Like|Reaction|Visit|Click|Activity|Audit|Booking|Reservation|Rental|Appointment|Notification|Post|Review|Rating|Expense|Invoice|Purchase|Deposit|Withdrawal|Transfer|Donation|Consultation)s?$/;
 /** What many users add to one parent: a post's comments, a room's messages, a recipe's ratings, a device's events. */
 const PARENT_HISTORY_MODEL = /(Log|Event|History|Entry|Record|Message|Comment|Reply|Replies|Review|Rating|Vote|Like|Answer|Post|Visit|Click|Activity|Audit)s?$/;
 
@@ -190,7 +190,9 @@ function queryText(all: Node): string {
     for (let current = node; current && depth < 3; ) {
       if (current.type === 'call') {
         const first = positionalArguments(current)[0];
-        if (first?.type === 'identifier' && /^(scalars|execute|exec)$/.test(calleeName(current) ?? '')) visit(first, depth + 1);
+        // `execute(stmt)`, `execute(stmt.order_by(...))`: the steps that built `stmt` too.
+        const built = first && /^(scalars|execute|exec)$/.test(calleeName(current) ?? '') ? chainRoot(first) : undefined;
+        if (built) visit(built, depth + 1);
         current = current.childForFieldName('function');
       } else if (current.type === 'attribute') current = current.childForFieldName('object');
       else if (current.type === 'await' || current.type === 'parenthesized_expression') current = current.namedChildren[0];
@@ -388,9 +390,17 @@ export function queriedModel(all: Node): Node | undefined {
   return undefined;
 }
 
-/** The one entity of `select(X)...` (a chain on it included). */
-function selectedModel(statement: Node): Node | undefined {
-  for (let current: Node | null | undefined = unparenthesize(statement); current?.type === 'call'; ) {
+/**
+ * The one entity of `select(X)...` (a chain on it included), through a statement built in a variable and refined where
+ * it runs: `query = select(X).where(...)` then `session.execute(query.order_by(...))`.
+ */
+function selectedModel(statement: Node, depth = 0): Node | undefined {
+  for (let current: Node | null | undefined = unparenthesize(statement); current; ) {
+    if (current.type === 'identifier') {
+      const base = depth < 2 ? assignmentsBefore(current)[0]?.childForFieldName('right') : undefined;
+      return base ? selectedModel(base, depth + 1) : undefined;
+    }
+    if (current.type !== 'call') break;
     const fn = current.childForFieldName('function');
     // `select(X)`, Flask-SQLAlchemy's `db.select(X)`, `sa.select(X)`.
     if ((fn?.type === 'identifier' && fn.text === 'select') || (fn?.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'select' && fn.childForFieldName('object')?.type === 'identifier')) {
