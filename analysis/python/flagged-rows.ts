@@ -24,6 +24,7 @@ import { calleeName, type QuerysetInfo } from './django-querysets';
 import type { ModelIndex } from './django-models';
 import { rootChainCalls } from './owner-rows';
 import { OFFLINE_PATH } from './request-created-models';
+import { assignedWords, lineAnchoredMatches } from '../needle-matches';
 
 /** Flag fields whose `True` marks a few rows someone picked. */
 export const FEW_FLAG = /^(is_|has_)?(featured|feature|hit|hit_sales|hits|bestseller|best_seller|best_selling|top|top_\w+|\w+_top|mvp|highlight|highlighted|pinned|promoted|spotlight|showcase|showcased|editors?_(pick|choice)|staff_pick|recommended|special|template)$/;
@@ -72,21 +73,27 @@ export function flagWritesOfModule(project: ProjectInfo, rel: string, text: stri
   return writes;
 }
 
+/** A form's or serializer's `fields = [...]` (sticky: lineAnchoredMatches tries it where a line starts `fields`). */
+const FIELDS_LIST = /^\s*fields\s*=\s*[[(]([^\])]*)[\])]/my;
+/** A `class Meta:` and the lines indented under it. */
+const META_CLASS = /^(\s*)class\s+Meta\b[^\n]*\n((?:\1\s+[^\n]*\n|\s*\n)*)/my;
+
 /** What one module's text writes of flag fields (see FlagWrites). */
 export function flagWritesOf(text: string): FlagWrites {
   const flags = new Set<string>();
-  for (const m of text.matchAll(/\b(\w+)\s*=(?!=)/g)) {
-    const name = m[1];
+  // Each keystroke rescans the edited module: the scans start from the `=` signs and the lines' first words.
+  for (const m of assignedWords(text)) {
+    const name = m.word;
     if (!FEW_FLAG.test(name) && !STAFF_FLAG.test(name)) continue;
     if (insideString(text, m.index) || inSuperuserSetup(text, m.index)) continue;
-    if (writesAt(text, m.index, m[0].length)) flags.add(name);
+    if (writesAt(text, m.index, m.length)) flags.add(name);
   }
   // Listed in a form's or serializer's `fields` (`fields = ["name", "is_featured"]`).
-  for (const m of text.matchAll(/^\s*fields\s*=\s*[[(]([^\])]*)[\])]/gm)) {
+  for (const m of lineAnchoredMatches(text, FIELDS_LIST, 'fields')) {
     for (const q of m[1].matchAll(/["'](\w+)["']/g)) if ((FEW_FLAG.test(q[1]) || STAFF_FLAG.test(q[1])) && !readOnly(text, q[1])) flags.add(q[1]);
   }
   const wholeModels = new Set<string>();
-  for (const m of text.matchAll(/^(\s*)class\s+Meta\b[^\n]*\n((?:\1\s+[^\n]*\n|\s*\n)*)/gm)) {
+  for (const m of lineAnchoredMatches(text, META_CLASS, 'class')) {
     const body = m[2];
     const model = /^\s*model\s*=\s*(?:\w+\.)*([A-Z]\w*)\s*$/m.exec(body)?.[1];
     if (model && (/^\s*fields\s*=\s*["']__all__["']/m.test(body) || /^\s*exclude\s*=/m.test(body))) wholeModels.add(model);
