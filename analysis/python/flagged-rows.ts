@@ -75,8 +75,8 @@ export function flagWritesOfModule(project: ProjectInfo, rel: string, text: stri
 
 /** A form's or serializer's `fields = [...]` (sticky: lineAnchoredMatches tries it where a line starts `fields`). */
 const FIELDS_LIST = /^\s*fields\s*=\s*[[(]([^\])]*)[\])]/my;
-/** A `class Meta:` and the lines indented under it. */
-const META_CLASS = /^(\s*)class\s+Meta\b[^\n]*\n((?:\1\s+[^\n]*\n|\s*\n)*)/my;
+/** A `class Meta:` and the lines indented under it (blank lines before it are skipped, not taken for its indent). */
+const META_CLASS = /^(?:[ \t]*\r?\n)*([ \t]*)class\s+Meta\b[^\n]*\n((?:\1[ \t]+[^\n]*\n|[ \t]*\r?\n)*)/my;
 
 /** What one module's text writes of flag fields (see FlagWrites). */
 export function flagWritesOf(text: string): FlagWrites {

@@ -17,6 +17,8 @@ describe('flags curators set (analysis/python/flagged-rows.ts)', () => {
       '        model = Agent',
       '        fields = ["name", "top_agent"]',
       'class AllForm(forms.ModelForm):',
+      '    """Every field, with a blank line before Meta."""',
+      '',
       '    class Meta:',
       '        model = Product',
       '        fields = "__all__"',
