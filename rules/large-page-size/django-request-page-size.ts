@@ -28,6 +28,9 @@ export function checkDjangoRequestPageSizes(ctx: RuleContext, tree: Tree, sugges
     seen.add(fn.id);
     // A DRF view's queryset hook: the view's pagination class pages what it returns, so a slice there only trims it.
     if (QUERYSET_HOOKS.test(fn.childForFieldName('name')?.text ?? '')) continue;
+    // A client page size is read by a quoted key (requestFieldRead): a function that quotes none is skipped before
+    // its assignments are walked (a keystroke re-checks every request-reading function of the module).
+    if (!quotesPageSizeKey(fn.text)) continue;
     const mappings = requestMappings(fn.text);
     for (const { node: assignment } of captures(tree, '(assignment left: (identifier) right: (_)) @a', fn)) {
       if (enclosingFunction(assignment)?.id !== fn.id) continue;
@@ -41,6 +44,11 @@ export function checkDjangoRequestPageSizes(ctx: RuleContext, tree: Tree, sugges
       report(ctx, value, param, suggestedMax);
     }
   }
+}
+
+function quotesPageSizeKey(text: string): boolean {
+  for (const m of text.matchAll(/["']([A-Za-z_]\w*)["']/g)) if (PAGE_SIZE_PARAM.test(m[1])) return true;
+  return false;
 }
 
 /** `Paginator(rows, int(request.GET.get("per_page", 20)))`: the argument reads the query string itself. */

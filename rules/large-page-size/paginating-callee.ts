@@ -9,6 +9,7 @@ import type { RuleContext } from '../api';
 import { captures, parameterNames, positionalArguments } from '../../analysis/python/ast';
 import { calleeDefinition, moduleTextOf } from '../../analysis/python/call-graph';
 import { definitionOf, parseModule } from '../../analysis/python/imported-querysets';
+import { importsOf } from '../../analysis/python/imports';
 
 /**
  * The `Cls.method` / `function` the name is passed to in `fn` whose matching parameter sizes rows there with nothing
@@ -31,6 +32,9 @@ export function paginatingCallee(
       (a) => a?.type === 'keyword_argument' && a.childForFieldName('value')?.text === name,
     );
     if (index < 0 && !keyword) continue;
+    // Only a name the project may define (`self.x`, an import, a def or class of this module) is looked up: the call
+    // graph builds the edited module's facts, on every keystroke, for `int(limit)` otherwise.
+    if (!mayBeProjectCallee(tree, callee)) continue;
     const target = calleeDefinition(ctx.project, tree, ctx.file.relPath, callee);
     if (!target) continue;
     const text = moduleTextOf(ctx.project, tree, ctx.file.relPath, target.file);
@@ -48,3 +52,9 @@ export function paginatingCallee(
   return undefined;
 }
 
+function mayBeProjectCallee(tree: Tree, callee: Node): boolean {
+  const root = /^\w+/.exec(callee.text)?.[0];
+  if (!root) return false;
+  if (root === 'self' || root === 'cls' || importsOf(tree).origins.has(root)) return true;
+  return new RegExp(`^(?:async[ \\t]+)?(?:def|class)[ \\t]+${root}\\b`, 'm').test(tree.rootNode.text);
+}
