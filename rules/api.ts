@@ -82,6 +82,8 @@ export interface DocExample {
   /** File name used to classify the example (e.g. `views.py`, `gunicorn.conf.py`, `Procfile`). */
   fileName: string;
   code: string;
+  /** Other files of the example's project, by path (the deploy that loads a config file the example shows). */
+  alongside?: Record<string, string>;
 }
 
 /**

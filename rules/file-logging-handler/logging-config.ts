@@ -23,6 +23,9 @@ const STREAM_FILES = /^(\/dev\/(stdout|stderr|null)|\/proc\/(self|1)\/fd\/[12])$
 const MAX_BYTES = 10 * 1024 * 1024;
 const BACKUPS = 5;
 
+
+/** The deploy that loads the docs example's config file. */
+const LOADING_DOCKERFILE = 'FROM python:3.12-slim\nCOPY . /app\nWORKDIR /app\nCMD ["uvicorn", "app.main:app", "--host", "0.0.0.0", "--log-config", "log.yaml"]\n';
 export default defineRule({
   meta: {
     ...fileLoggingHandlerMeta,
@@ -38,8 +41,13 @@ export default defineRule({
         'a `TimedRotatingFileHandler` with no `backupCount`) is reported on its `class`. Not reported: bounded rotating handlers, ' +
         '`WatchedFileHandler`, stream handlers, `/dev/stdout`, handlers no logger lists, config files nothing loads, development ' +
         'deploys, and projects with no Dockerfile or compose file.',
-      example: { fileName: 'log.yaml', code: 'version: 1\nhandlers:\n  file:\n    class: logging.FileHandler\n    filename: error.log\nroot:\n  handlers: [file]\n' },
+      example: {
+        fileName: 'log.yaml',
+        code: 'version: 1\nhandlers:\n  file:\n    class: logging.FileHandler\n    filename: error.log\nroot:\n  handlers: [file]\n',
+        alongside: { Dockerfile: LOADING_DOCKERFILE },
+      },
       useInstead: {
+        alongside: { Dockerfile: LOADING_DOCKERFILE },
         fileName: 'log.yaml',
         code: 'version: 1\nhandlers:\n  file:\n    class: logging.handlers.RotatingFileHandler\n    maxBytes: 10485760\n    backupCount: 5\n    filename: error.log\nroot:\n  handlers: [file]\n',
       },

@@ -6,6 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { allRules } from '../../rules/index';
+import type { DocExample } from '../../rules/api';
 import { Analyzer } from '../../server/src/engine/analyzer';
 import { defaultConfig } from '../../server/src/engine/config';
 import { renderRuleDocs, renderRuleIndex, rulesById } from '../../rules/docs';
@@ -13,7 +14,13 @@ import { initParsers } from '../support/analyze';
 import { FIXTURES_ROOT } from '../support/fixtures';
 
 const DOCS_DIR = path.resolve(__dirname, '..', '..', 'docs', 'rules');
-const emptyProject = { files: () => [], readFile: () => undefined };
+/** The example's project: the example alone, or with the files it names alongside (a deploy loading it). */
+function exampleProject(example: DocExample): { files(): string[]; readFile(rel: string): string | undefined } {
+  const others = example.alongside ?? {};
+  if (Object.keys(others).length === 0) return { files: () => [], readFile: () => undefined };
+  const texts: Record<string, string> = { ...others, [example.fileName]: example.code };
+  return { files: () => Object.keys(texts), readFile: (rel) => texts[rel] };
+}
 
 before(() => initParsers());
 
@@ -58,11 +65,10 @@ describe('rule documentation', () => {
         });
 
         it(`${where}: the example produces exactly one finding and the fixed example none`, () => {
-          const analyzer = new Analyzer([rule], defaultConfig(), emptyProject);
-          const bad = analyzer.analyzeText(`/docs/${d.example.fileName}`, d.example.fileName, d.example.code);
+          const bad = new Analyzer([rule], defaultConfig(), exampleProject(d.example)).analyzeText(`/docs/${d.example.fileName}`, d.example.fileName, d.example.code);
           assert.deepEqual(bad.notes.filter((n) => n.kind === 'rule-error'), []);
           assert.equal(bad.findings.length, 1, `example: ${bad.findings.map((f) => f.message).join('; ') || 'no finding'}`);
-          const good = analyzer.analyzeText(`/docs/${d.useInstead.fileName}`, d.useInstead.fileName, d.useInstead.code);
+          const good = new Analyzer([rule], defaultConfig(), exampleProject(d.useInstead)).analyzeText(`/docs/${d.useInstead.fileName}`, d.useInstead.fileName, d.useInstead.code);
           assert.deepEqual(good.findings.map((f) => f.message), [], 'useInstead');
         });
       }
