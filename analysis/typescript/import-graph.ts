@@ -251,7 +251,8 @@ function factsOf(file: string, text: string): ModuleFacts | undefined {
   });
 }
 
-function scriptKind(file: string): ts.ScriptKind {
+/** The compiler's script kind for a file name (`.tsx`, `.jsx`, `.js`/`.cjs`/`.mjs`, else TypeScript). */
+export function scriptKind(file: string): ts.ScriptKind {
   if (file.endsWith('.tsx')) return ts.ScriptKind.TSX;
   if (file.endsWith('.jsx')) return ts.ScriptKind.JSX;
   return /\.[cm]?js$/.test(file) ? ts.ScriptKind.JS : ts.ScriptKind.TS;

@@ -31,7 +31,7 @@ import { FileVersionSlot, ProjectSlot } from '../cache';
 import { answersWhileUnchanged, projectTexts, type ProjectTexts } from '../project-texts';
 import { decoratorNames, isFunctionNode } from './ast';
 import { isOfflineFile } from './handlers';
-import { resolveModule } from './import-graph';
+import { resolveModule, scriptKind } from './import-graph';
 import { requiredModule } from './imports';
 
 const SOURCE = /\.(tsx?|jsx?|mts|cts|mjs|cjs|vue|svelte|astro)$/;
@@ -204,12 +204,6 @@ function treeOf(scope: Scope, file: string): ts.SourceFile | undefined {
       return undefined;
     }
   });
-}
-
-function scriptKind(file: string): ts.ScriptKind {
-  if (file.endsWith('.tsx')) return ts.ScriptKind.TSX;
-  if (file.endsWith('.jsx')) return ts.ScriptKind.JSX;
-  return /\.[cm]?js$/.test(file) ? ts.ScriptKind.JS : ts.ScriptKind.TS;
 }
 
 /** The innermost node that starts at `pos`. */
