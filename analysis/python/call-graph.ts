@@ -20,7 +20,7 @@ import type { ProjectInfo } from '../../rules/api';
 import { ancestor, captures, definitionsOf, parameterNames } from './ast';
 import { importsOf, type ImportMap } from './imports';
 import { pythonModules } from './module-graph';
-import { inBatchScanThread, statementCachesEnabled, StatementSlot, TreeSlot } from '../cache';
+import { inBatchScanThread, projectChanges, statementCachesEnabled, StatementSlot, TreeSlot } from '../cache';
 import { moduleText, statementsCoverText, topLevelStatements } from './statements';
 import { projectTexts } from '../project-texts';
 import { fileDigest, mayHoldWord, WEB_IMPORT } from './file-digests';
@@ -435,6 +435,20 @@ export function topLevelBindingsStamp(tree: Tree): string | undefined {
     }
     return statementsCoverText(tree, moduleText(tree)) ? names.join(' ') : undefined;
   });
+}
+
+/**
+ * What resolving a module's callees (calleeDefinition) reads beyond one statement's text: the project's other files
+ * (the callee's module), the module's imports and the names its line starts bind (which shadow an import). A
+ * per-statement cache of answers that follow calls keys on it; undefined when one of them cannot be named, or in a
+ * batch scan (nothing is kept there).
+ */
+export function calleesStamp(project: ProjectInfo | undefined, relPath: string, tree: Tree): string | undefined {
+  if (!statementCachesEnabled()) return undefined;
+  const changes = project && projectChanges(project, relPath);
+  if (changes === undefined) return undefined;
+  const bindings = topLevelBindingsStamp(tree);
+  return bindings === undefined ? undefined : `${changes}\u0000${importsOf(tree).key}\u0000${bindings}`;
 }
 
 export function moduleCallFacts(tree: Tree, file: string): ModuleFacts {

@@ -140,20 +140,22 @@ const STATEMENT_MATCHES = new StatementSlot<readonly number[]>('python: text mat
  * statements is only white space. `pattern` must have the `g` flag.
  */
 export function nodesAtStatementText(tree: Tree, pattern: RegExp): Node[] {
-  const context = `${pattern.source}/${pattern.flags}`;
+  return topLevelStatements(tree).flatMap((statement) => nodesInStatementText(tree, statement, pattern));
+}
+
+/** nodesAtStatementText for one top-level statement of `tree`: the nodes where its text matches `pattern`. */
+export function nodesInStatementText(tree: Tree, statement: TopLevelStatement, pattern: RegExp): Node[] {
+  const offsets = STATEMENT_MATCHES.answer(statement, `${pattern.source}/${pattern.flags}`, () => {
+    const found: number[] = [];
+    for (const m of statement.text.matchAll(pattern)) found.push((m.index ?? 0) + (m[0].length - m[0].trimStart().length));
+    return found;
+  });
   const out: Node[] = [];
-  const root = tree.rootNode;
-  for (const statement of topLevelStatements(tree)) {
-    const offsets = STATEMENT_MATCHES.answer(statement, context, () => {
-      const found: number[] = [];
-      for (const m of statement.text.matchAll(pattern)) found.push((m.index ?? 0) + (m[0].length - m[0].trimStart().length));
-      return found;
-    });
-    for (const offset of offsets) {
-      const at = statement.start + offset;
-      const node = root.descendantForIndex(at, at);
-      if (node) out.push(node);
-    }
+  const root = offsets.length ? tree.rootNode : undefined;
+  for (const offset of offsets) {
+    const at = statement.start + offset;
+    const node = root?.descendantForIndex(at, at);
+    if (node) out.push(node);
   }
   return out;
 }

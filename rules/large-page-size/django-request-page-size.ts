@@ -5,9 +5,10 @@
  * serializes every row in one response. Reported where the value is read, or at the Paginator argument that reads it.
  */
 import type { Node, Tree } from 'web-tree-sitter';
-import type { RuleContext } from '../api';
+import type { ReportSpec, RuleContext } from '../api';
 import { captures, enclosingFunction, keywordArgument, positionalArguments } from '../../analysis/python/ast';
-import { nodesAtStatementText } from '../../analysis/python/statements';
+import { calleesStamp } from '../../analysis/python/call-graph';
+import { nodesInStatementText, StatementFindingsCache, statementMatches, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
 import { escapeRegExp } from '../../analysis/python/web-context';
 import { queryParamOf } from './query-param';
 import { paginatingCallee } from './paginating-callee';
@@ -20,16 +21,36 @@ const QUERYSET_HOOKS = /^(get_queryset|filter_queryset)$/;
 /** A queryset expression: `Model.objects...`, `.filter(`/`.order_by(`/`.all()` chains. */
 const QUERYSET_TEXT = /\.objects\b|\.(filter|exclude|order_by|all|select_related|prefetch_related|annotate|values)\s*\(/;
 
+/** Findings per top-level statement: a keystroke re-checks the statement it changed, not every view of the module. */
+const statementFindings = new StatementFindingsCache<true>('large-page-size: client page sizes per statement');
+/** REQUEST_READ_TEXT without the `g` flag, for a yes/no test (a global pattern's test() resumes where it last matched). */
+const READS_REQUEST = new RegExp(REQUEST_READ_TEXT.source);
+
 export function checkDjangoRequestPageSizes(ctx: RuleContext, tree: Tree, suggestedMax: number): void {
+  // What a statement's answer reads outside its text: the project functions a view hands the value to (calleesStamp).
+  const stamp = calleesStamp(ctx.project, ctx.file.relPath, tree);
+  const context = stamp === undefined ? undefined : `${ctx.file.relPath}\u0000${suggestedMax}\u0000${stamp}`;
+  for (const statement of topLevelStatements(tree)) {
+    if (!statementMatches(statement, READS_REQUEST)) continue;
+    const analyse = (report: (spec: ReportSpec) => void): true => {
+      checkStatement(ctx, tree, statement, suggestedMax, report);
+      return true;
+    };
+    if (context === undefined) analyse(ctx.report);
+    else statementFindings.check(ctx, statement, context, () => true, analyse);
+  }
+}
+
+function checkStatement(ctx: RuleContext, tree: Tree, statement: TopLevelStatement, suggestedMax: number, report: (spec: ReportSpec) => void): void {
   const seen = new Set<number>();
-  for (const node of nodesAtStatementText(tree, REQUEST_READ_TEXT)) {
+  for (const node of nodesInStatementText(tree, statement, REQUEST_READ_TEXT)) {
     const fn = enclosingFunction(node);
     if (!fn || seen.has(fn.id)) continue;
     seen.add(fn.id);
     // A DRF view's queryset hook: the view's pagination class pages what it returns, so a slice there only trims it.
     if (QUERYSET_HOOKS.test(fn.childForFieldName('name')?.text ?? '')) continue;
     // A client page size is read by a quoted key (requestFieldRead): a function that quotes none is skipped before
-    // its assignments are walked (a keystroke re-checks every request-reading function of the module).
+    // its assignments are walked.
     if (!quotesPageSizeKey(fn.text)) continue;
     const mappings = requestMappings(fn.text);
     for (const { node: assignment } of captures(tree, '(assignment left: (identifier) right: (_)) @a', fn)) {
@@ -41,7 +62,7 @@ export function checkDjangoRequestPageSizes(ctx: RuleContext, tree: Tree, sugges
       if (param === undefined || !PAGE_SIZE_PARAM.test(param) || capped(fn.text, left.text)) continue;
       const sized = sizesRows(fn, left.text) || paginatingCallee(ctx, tree, fn, left.text, sizesRows, capped);
       if (!sized) continue;
-      report(ctx, value, param, suggestedMax);
+      reportClientSize(report, value, param, suggestedMax);
     }
   }
 }
@@ -55,7 +76,7 @@ function quotesPageSizeKey(text: string): boolean {
 export function checkDirectPaginatorSize(ctx: RuleContext, perPage: Node, suggestedMax: number): void {
   if (perPage.type === 'identifier') return; // a name is judged where it is read (checkDjangoRequestPageSizes)
   const param = queryParamOf(perPage, enclosingFunction(perPage));
-  if (param !== undefined) report(ctx, perPage, param, suggestedMax);
+  if (param !== undefined) reportClientSize(ctx.report, perPage, param, suggestedMax);
 }
 
 /**
@@ -94,8 +115,8 @@ function isQueryset(receiver: Node, fn: Node): boolean {
   return [...fn.text.matchAll(assigned)].some((m) => QUERYSET_TEXT.test(m[1] ?? ''));
 }
 
-function report(ctx: RuleContext, value: Node, param: string, max: number): void {
-  ctx.report({
+function reportClientSize(report: (spec: ReportSpec) => void, value: Node, param: string, max: number): void {
+  report({
     start: value.startIndex,
     end: value.endIndex,
     messageId: 'client-chosen-page-size',

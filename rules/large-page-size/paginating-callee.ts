@@ -10,6 +10,7 @@ import { captures, parameterNames, positionalArguments } from '../../analysis/py
 import { calleeDefinition, moduleTextOf } from '../../analysis/python/call-graph';
 import { definitionOf, parseModule } from '../../analysis/python/imported-querysets';
 import { importsOf } from '../../analysis/python/imports';
+import { moduleText } from '../../analysis/python/statements';
 
 /**
  * The `Cls.method` / `function` the name is passed to in `fn` whose matching parameter sizes rows there with nothing
@@ -33,7 +34,7 @@ export function paginatingCallee(
     );
     if (index < 0 && !keyword) continue;
     // Only a name the project may define (`self.x`, an import, a def or class of this module) is looked up: the call
-    // graph builds the edited module's facts, on every keystroke, for `int(limit)` otherwise.
+    // graph builds the edited module's facts for `int(limit)` otherwise.
     if (!mayBeProjectCallee(tree, callee)) continue;
     const target = calleeDefinition(ctx.project, tree, ctx.file.relPath, callee);
     if (!target) continue;
@@ -56,5 +57,5 @@ function mayBeProjectCallee(tree: Tree, callee: Node): boolean {
   const root = /^\w+/.exec(callee.text)?.[0];
   if (!root) return false;
   if (root === 'self' || root === 'cls' || importsOf(tree).origins.has(root)) return true;
-  return new RegExp(`^(?:async[ \\t]+)?(?:def|class)[ \\t]+${root}\\b`, 'm').test(tree.rootNode.text);
+  return new RegExp(`^(?:async[ \\t]+)?(?:def|class)[ \\t]+${root}\\b`, 'm').test(moduleText(tree));
 }

@@ -27,8 +27,8 @@ import { drfPaginationSettings, type DrfPaginationSettings } from '../../analysi
 import type { ModelIndex } from '../../analysis/python/django-models';
 import { boundedByOwner, filteredToParent, growthNote, ownerGrowth, projectModels, type OwnerGrowth } from './owner-growth';
 import { StatementFindingsCache, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
-import { projectChanges, statementCachesEnabled, StatementSlot } from '../../analysis/cache';
-import { topLevelBindingsStamp } from '../../analysis/python/call-graph';
+import { StatementSlot } from '../../analysis/cache';
+import { calleesStamp } from '../../analysis/python/call-graph';
 import { projectClassTexts } from '../../analysis/python/project-classes';
 import { templateReadsHold, templateReadsList, type TemplateReads } from './list-view-templates';
 import { classTextsFor, isTextSearch, readCustomChain } from './custom-chain-rows';
@@ -96,7 +96,7 @@ export function checkListViews(ctx: RuleContext, tree: Tree): void {
   const graphene = imports.importsModule('graphene') || imports.importsModule('graphene_django');
   const context = statementContext(ctx, tree);
   let modulesStamp: string | undefined | null = null;
-  const otherModulesStamp = () => (modulesStamp === null ? (modulesStamp = importedCallsStamp(ctx, tree)) : modulesStamp);
+  const otherModulesStamp = () => (modulesStamp === null ? (modulesStamp = calleesStamp(ctx.project, ctx.file.relPath, tree)) : modulesStamp);
   // A class whose parse is not a function of its text (a syntax error in it) gets NaN, which equals nothing: the
   // views derived from it are analysed afresh.
   const classIds = new Map<string, number>();
@@ -169,26 +169,13 @@ interface Dependencies {
   reads: OutsideReads;
   /** Template files a ListView's answer read, with their texts. */
   templates: TemplateReads;
-  /** importedCallsStamp() when a render context value called a name the module imports (serviceRows). */
+  /** calleesStamp() when a render context value called a name the module imports (serviceRows). */
   modules: string | undefined;
 }
 
 /** Whether an analysis followed a call of an imported name into the project's other modules (serviceRows). */
 interface OtherModulesRead {
   read: boolean;
-}
-
-/**
- * What following an imported name's call read (importedQuerysetOf, as selector-lists.ts keys it): the project's other
- * files (the callee's module), the module's imports and the names its line starts bind (which shadow an import);
- * undefined when one of them cannot be named, or in a batch scan (nothing is kept there).
- */
-function importedCallsStamp(ctx: RuleContext, tree: Tree): string | undefined {
-  if (!statementCachesEnabled()) return undefined;
-  const changes = ctx.project && projectChanges(ctx.project, ctx.file.relPath);
-  if (changes === undefined) return undefined;
-  const bindings = topLevelBindingsStamp(tree);
-  return bindings === undefined ? undefined : `${changes}\u0000${importsOf(tree).key}\u0000${bindings}`;
 }
 
 const listViewFindings = new StatementFindingsCache<Dependencies>('unbounded-queryset: list views per statement');
@@ -830,7 +817,7 @@ function checkRenderView(ctx: RuleContext, fn: Node, judge: Judge, templates: Te
  * The queryset a service or selector function of another module returns, put in the context directly or through a
  * variable (`clientes = cliente_service.listar_clientes()`). The answer reads other modules (and, for a name the
  * module itself binds, its own definitions: importedQuerysetOf records that as an unnamed read): `modules` tells the
- * view's per-statement cache to key it by them (importedCallsStamp).
+ * view's per-statement cache to key it by them (calleesStamp).
  */
 function serviceRows(ctx: RuleContext, value: Node, modules: OtherModulesRead): ImportedQueryset | undefined {
   let call = unparenthesize(value);

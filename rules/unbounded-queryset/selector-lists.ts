@@ -13,10 +13,9 @@ import { calleeName, outsideReadsHold, querysetOf, recordingOutsideReads, Outsid
 import { classMethods } from '../../analysis/python/class-methods';
 import { findingsByMethod } from '../../analysis/python/method-findings';
 import { importedQuerysetOf } from '../../analysis/python/imported-querysets';
-import { topLevelBindingsStamp } from '../../analysis/python/call-graph';
+import { calleesStamp } from '../../analysis/python/call-graph';
 import { importsOf } from '../../analysis/python/imports';
 import { StatementFindingsCache, statementCachesEnabled, statementMatches, topLevelStatements, type TopLevelStatement } from '../../analysis/python/statements';
-import { projectChanges } from '../../analysis/cache';
 import { boundedByOwner, growthNote, type OwnerGrowth } from './owner-growth';
 import { rowsOf } from './rows-of';
 import { tableOf } from '../shared/table-names';
@@ -65,11 +64,8 @@ const methodFindings = new StatementFindingsCache<OutsideReads>('unbounded-query
  * module), the models' growth; undefined when one of them cannot be named (no change count, a statement not cacheable).
  */
 function selectorContext(ctx: RuleContext, tree: Tree, growth: OwnerGrowth, viewFile: boolean): string | undefined {
-  const changes = ctx.project && projectChanges(ctx.project, ctx.file.relPath);
-  if (changes === undefined) return undefined;
-  const bindings = topLevelBindingsStamp(tree);
-  if (bindings === undefined) return undefined;
-  return `${ctx.file.relPath}\u0000${viewFile}\u0000${growth.version}\u0000${changes}\u0000${importsOf(tree).key}\u0000${bindings}`;
+  const callees = calleesStamp(ctx.project, ctx.file.relPath, tree);
+  return callees === undefined ? undefined : `${ctx.file.relPath}\u0000${viewFile}\u0000${growth.version}\u0000${callees}`;
 }
 
 function checkStatement(ctx: RuleContext, tree: Tree, statement: TopLevelStatement, growth: OwnerGrowth, requestPath: (node: Node) => boolean, report: (spec: ReportSpec) => void): void {
