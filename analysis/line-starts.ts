@@ -87,3 +87,8 @@ function lineIndexAt(starts: readonly number[], offset: number): number {
   }
   return lo;
 }
+
+/** The width of a line's leading white space (what Python's indentation reads for a line of spaces or of tabs). */
+export function indentWidth(line: string): number {
+  return line.length - line.trimStart().length;
+}

@@ -18,13 +18,14 @@
  * project-level fact: each module's share is kept per text, their union per project state (project-texts.ts's
  * stamp), so a keystroke recomputes only the analysed file's share.
  */
+import { indentWidth } from '../line-starts';
 import type { ProjectInfo } from '../../rules/api';
 import { projectTexts } from '../project-texts';
 import { PiecesByPlace, statementCachesEnabled } from '../cache';
 import type { ModelIndex } from './django-models';
 import { EVENT_MODEL_NAME } from './model-growth';
 import { fewByName } from '../few-by-name';
-import { CURATED, enclosingFunction, indentOf, OFFLINE_PATH, onlyCuratorsCall, type FunctionSpan } from './request-created-models';
+import { CURATED, enclosingFunction, OFFLINE_PATH, onlyCuratorsCall, type FunctionSpan } from './request-created-models';
 import { lineOutline, type LineOutline } from './line-outline';
 import { isWordChar } from '../char-codes';
 
@@ -428,7 +429,7 @@ function classParts(block: string[]): { bodyStart: number; first: number; starts
   const bodyStart = end + 1;
   const first = block.findIndex((l, i) => i >= bodyStart && l.trim() !== '' && !l.trimStart().startsWith('#'));
   if (first < 0) return undefined;
-  const indent = indentOf(block[first]);
+  const indent = indentWidth(block[first]);
   if (indent === 0) return undefined;
   const starts: number[] = [];
   let decorated = false;
@@ -436,8 +437,8 @@ function classParts(block: string[]): { bodyStart: number; first: number; starts
     const line = block[i];
     // Comments: the upward walks step over them, the downward ones stop at them in either part.
     if (!line.trim() || line.trimStart().startsWith('#')) continue;
-    if (indentOf(line) < indent) return undefined;
-    if (indentOf(line) > indent || /^\s*[)\]}]/.test(line)) continue;
+    if (indentWidth(line) < indent) return undefined;
+    if (indentWidth(line) > indent || /^\s*[)\]}]/.test(line)) continue;
     if (i > first && !decorated && !/^\s*@/.test(block[i - 1])) starts.push(i);
     decorated = line.trimStart().startsWith('@');
   }
@@ -591,10 +592,10 @@ function formClasses(lines: string[], share: BlockShare): Set<number> {
     const indent = cls[1].length;
     let inMeta = -1;
     for (let j = i + 1; j < lines.length; j++) {
-      if (lines[j].trim() && indentOf(lines[j]) <= indent) break;
-      if (/^\s*class\s+Meta\b/.test(lines[j])) inMeta = indentOf(lines[j]);
+      if (lines[j].trim() && indentWidth(lines[j]) <= indent) break;
+      if (/^\s*class\s+Meta\b/.test(lines[j])) inMeta = indentWidth(lines[j]);
       const model = inMeta >= 0 ? /^\s+model\s*=\s*(?:[\w.]+\.)?([A-Z]\w*)\s*$/.exec(lines[j]) : null;
-      if (model && indentOf(lines[j]) > inMeta) {
+      if (model && indentWidth(lines[j]) > inMeta) {
         share.formModels.set(cls[2], model[1]);
         metaLines.add(j);
       }
@@ -709,15 +710,15 @@ interface ClassSpan {
  * `outline`: step from parent to parent (enclosingFunction's).
  */
 function enclosingClass(lines: string[], at: number, classes: ClassMemo, outline?: LineOutline): ClassSpan | undefined {
-  let indent = outline ? outline.indent[at] : indentOf(lines[at]);
+  let indent = outline ? outline.indent[at] : indentWidth(lines[at]);
   for (let i = outline ? outline.up[at] : at - 1; i >= 0 && indent > 0; i = outline ? outline.up[i] : i - 1) {
-    if (!outline && (!lines[i].trim() || lines[i].trimStart().startsWith('#') || indentOf(lines[i]) >= indent)) continue;
-    indent = outline ? outline.indent[i] : indentOf(lines[i]);
+    if (!outline && (!lines[i].trim() || lines[i].trimStart().startsWith('#') || indentWidth(lines[i]) >= indent)) continue;
+    indent = outline ? outline.indent[i] : indentWidth(lines[i]);
     if (!/^\s*class\s/.test(lines[i])) continue;
     const known = classes.get(i);
     if (known) return known;
     const body: string[] = [];
-    for (let j = i + 1; j < lines.length && (!lines[j].trim() || indentOf(lines[j]) > indent); j++) body.push(lines[j]);
+    for (let j = i + 1; j < lines.length && (!lines[j].trim() || indentWidth(lines[j]) > indent); j++) body.push(lines[j]);
     const decorators: string[] = [];
     for (let d = i - 1; d >= 0 && /^\s*@/.test(lines[d]); d--) decorators.push(lines[d]);
     const span: ClassSpan = { line: i, header: [...decorators, lines[i]].join('\n'), body: body.join('\n') };

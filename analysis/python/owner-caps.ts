@@ -8,7 +8,7 @@
  * its text is unchanged). Only a cap of a page or less counts (MAX_FEW): a cap of a thousand is no promise of few.
  */
 import type { ProjectInfo } from '../../rules/api';
-import { linesHolding, linesOf } from '../line-starts';
+import { indentWidth, linesHolding, linesOf } from '../line-starts';
 import { projectTexts } from '../project-texts';
 
 /** The largest cap that still keeps one owner's rows to about a page. */
@@ -92,7 +92,7 @@ function refuses(lines: readonly string[], at: number, indent: number, tail: str
   if (tail.trim()) return REFUSES.test(tail);
   for (let j = at + 1; j < lines.length; j++) {
     if (!lines[j].trim()) continue;
-    if (indentOf(lines[j]) <= indent) return false;
+    if (indentWidth(lines[j]) <= indent) return false;
     if (REFUSES.test(lines[j])) return true;
   }
   return false;
@@ -111,7 +111,7 @@ function guardsWrite(lines: readonly string[], at: number, indent: number): bool
   }
   if (fnIndent < 0) return false;
   for (let j = at + 1; j < lines.length; j++) {
-    if (lines[j].trim() && indentOf(lines[j]) <= fnIndent) break;
+    if (lines[j].trim() && indentWidth(lines[j]) <= fnIndent) break;
     if (WRITES_AFTER.test(lines[j])) return true;
   }
   return false;
@@ -140,8 +140,4 @@ function keywordKeys(args: string): string[] {
   const keys = new Set<string>();
   for (const m of args.matchAll(/(?:^|[,(]\s*)(\w+)\s*=(?!=)/g)) keys.add(m[1].split('__')[0].replace(/_id$/, ''));
   return [...keys];
-}
-
-function indentOf(line: string): number {
-  return line.length - line.trimStart().length;
 }

@@ -14,6 +14,7 @@
  * seeding or a command line. A project-level fact: other modules' names are kept per text version and their union
  * per project state (analysis/project-texts.ts's stamp); the analysed file's own share is recomputed per text.
  */
+import { indentWidth } from '../line-starts';
 import type { LineOutline } from './line-outline';
 import type { ProjectInfo } from '../../rules/api';
 import { projectTexts } from '../project-texts';
@@ -243,12 +244,12 @@ export interface FunctionSpan {
  * from parent to parent instead of over every line in between: a scan placing many lines of one module passes it.
  */
 export function enclosingFunction(lines: string[], at: number, outline?: LineOutline): FunctionSpan | undefined {
-  let indent = outline ? outline.indent[at] : indentOf(lines[at]);
+  let indent = outline ? outline.indent[at] : indentWidth(lines[at]);
   let def: number | undefined;
   const header: string[] = [];
   for (let i = outline ? outline.up[at] : at - 1; i >= 0 && indent > 0; i = outline ? outline.up[i] : i - 1) {
-    if (!outline && (!lines[i].trim() || lines[i].trimStart().startsWith('#') || indentOf(lines[i]) >= indent)) continue;
-    indent = outline ? outline.indent[i] : indentOf(lines[i]);
+    if (!outline && (!lines[i].trim() || lines[i].trimStart().startsWith('#') || indentWidth(lines[i]) >= indent)) continue;
+    indent = outline ? outline.indent[i] : indentWidth(lines[i]);
     // The `):` closing a signature split over lines: its `def` is the nearest one above at the same indent.
     if (SIGNATURE_END.test(lines[i])) i = signatureStart(lines, i, indent) ?? i;
     const line = lines[i];
@@ -282,8 +283,8 @@ const SIGNATURE_END = /^\s*\)\s*(->[^:]*)?:\s*(#.*)?$/;
 /** The `def` line (at `indent`) whose signature the line `end` closes, at most 40 lines up. */
 function signatureStart(lines: string[], end: number, indent: number): number | undefined {
   for (let i = end - 1; i >= 0 && i >= end - 40; i--) {
-    if (!lines[i].trim() || indentOf(lines[i]) > indent) continue;
-    if (indentOf(lines[i]) < indent) return undefined;
+    if (!lines[i].trim() || indentWidth(lines[i]) > indent) continue;
+    if (indentWidth(lines[i]) < indent) return undefined;
     if (/^\s*(async\s+)?def\s/.test(lines[i])) return i;
     if (!/^\s*[)\]}]/.test(lines[i])) return undefined;
   }
@@ -292,17 +293,17 @@ function signatureStart(lines: string[], end: number, indent: number): number | 
 
 /** The decorator lines above a `def`/`class` at line `at`, multi-line ones (`@api.doc(\n  ...\n)`) included. */
 function decoratorsAbove(lines: string[], at: number): string[] {
-  const indent = indentOf(lines[at]);
+  const indent = indentWidth(lines[at]);
   const out: string[] = [];
   let pending: string[] = [];
   for (let d = at - 1; d >= 0; d--) {
     const line = lines[d];
     const trimmed = line.trimStart();
     if (!trimmed) break;
-    if (indentOf(line) === indent && trimmed.startsWith('@')) {
+    if (indentWidth(line) === indent && trimmed.startsWith('@')) {
       out.push(line, ...pending);
       pending = [];
-    } else if (indentOf(line) > indent || (indentOf(line) === indent && /^[)\]}]/.test(trimmed))) pending.push(line);
+    } else if (indentWidth(line) > indent || (indentWidth(line) === indent && /^[)\]}]/.test(trimmed))) pending.push(line);
     else break;
   }
   return out;
@@ -313,8 +314,4 @@ export function curated(lines: string[], fn: FunctionSpan): boolean {
   if (CURATED.test(fn.header)) return true;
   const body = lines.slice(fn.def + 1, fn.def + 12).join('\n');
   return ADMIN_GATE.test(body);
-}
-
-export function indentOf(line: string): number {
-  return line.length - line.trimStart().length;
 }
