@@ -478,7 +478,7 @@ function declaredRows(cls: Node, chain: ClassChain, judge: Judge, fallbackModel?
       .map((r) => r.namedChildren[0])
       .filter((r): r is Node => !!r)
       // `return Post.objects.none()` for who may not see the rows: no rows, not another list.
-      .filter((r) => !/^[\w.]+\.objects\.none\(\s*\)$/.test(unparenthesize(r).text))
+      .filter((r) => !NO_ROWS.test(unparenthesize(r).text))
       // `if cached: return cached`: the copy of the rows kept in a cache is the same list, not another answer.
       .filter((r) => !fromCache(r));
     // Every return hands back the class's own rows, at most annotated or ordered (`return qs.annotate(is_liked=...)`
@@ -513,7 +513,7 @@ function urlPickedChildren(def: Node | undefined, judge: Judge): { node: Node; i
   const returns = captures(def.tree, '(return_statement) @r', def)
     .filter((c) => enclosingFunction(c.node)?.id === def.id)
     .map((c) => c.node.namedChildren[0])
-    .filter((r): r is Node => !!r && !/^[\w.]+\.objects\.none\(\s*\)$/.test(unparenthesize(r).text));
+    .filter((r): r is Node => !!r && !NO_ROWS.test(unparenthesize(r).text));
   // Also kept to the signed-in user's rows (`members=user`, `author=self.request.user`): one person's few in one parent.
   if (returns.length !== 1 || PER_USER.test(def.text)) return undefined;
   const info = judge.read(returns[0]);
@@ -532,7 +532,9 @@ function wholeTableBranch(returns: Node[], judge: Judge, fallbackModel?: string)
   const infos = returns.map((r) => ({ node: r, info: judge.read(r) }));
   if (infos.some(({ node, info }) => !info || info.roots.length === 0 || throughOwnQueryset(node.text))) return undefined;
   // A text search (`Product.objects.search(q)`) matches every row for an empty query: as whole as `.all()`.
-  const whole = infos.filter(({ info }) => (isTextSearch(info!) || !info!.methods.some((m) => m === 'filter' || m === 'exclude')) && !ownerScoped(info!, modelNames(info!, fallbackModel), judge));
+  const unfiltered = infos.filter(({ info }) => (isTextSearch(info!) || !info!.methods.some((m) => m === 'filter' || m === 'exclude')) && !ownerScoped(info!, modelNames(info!, fallbackModel), judge));
+  // `if user.role == "ADMIN": return qs` and `if user.role == "DOCTOR": return qs`: two roles handed the same rows.
+  const whole = unfiltered.filter(({ node }, i) => unfiltered.findIndex((o) => reportedNode(o.node).id === reportedNode(node).id) === i);
   if (whole.length === 1) return { node: reportedNode(whole[0].node), info: whole[0].info! };
   if (whole.length > 0) return undefined;
   // `if hasattr(user, "doctor"): return Visit.objects.filter(doctor=user.doctor)` then `return Visit.objects.filter(
@@ -540,6 +542,9 @@ function wholeTableBranch(returns: Node[], judge: Judge, fallbackModel?: string)
   const piling = infos.find(({ info }) => ownerScoped(info!, modelNames(info!, fallbackModel), judge) && !bounded(info!, judge, fallbackModel));
   return piling ? { node: reportedNode(piling.node), info: piling.info! } : undefined;
 }
+
+/** `return qs.none()`, `return Post.objects.none()`: for who may not see the rows, no rows, not another list. */
+const NO_ROWS = /^[\w.]+\.none\(\s*\)$/;
 
 /**
  * Rows read back through the view's own `self.queryset` / `self.get_queryset()` (not followed here). The base
