@@ -21,7 +21,7 @@ import { captures, keywordArgument, positionalArguments, stringValue } from '../
 import { importsOf } from '../../analysis/python/imports';
 import { importedQuerysetOf, rootName, type ImportedQueryset } from '../../analysis/python/imported-querysets';
 import { modelAppLabel } from '../../analysis/python/model-app-label';
-import { assignmentsBefore, calleeName, emptyInfo, outsideReadsHold, soleValueOf, querysetOf, recordingOutsideReads, unparenthesize, type OutsideReads, type QuerysetInfo } from '../../analysis/python/django-querysets';
+import { assignmentsBefore, refinedBy, calleeName, emptyInfo, outsideReadsHold, soleValueOf, querysetOf, recordingOutsideReads, unparenthesize, type OutsideReads, type QuerysetInfo } from '../../analysis/python/django-querysets';
 import { drfProject } from '../../analysis/python/drf';
 import { drfPaginationSettings, type DrfPaginationSettings } from '../../analysis/python/drf-pagination-settings';
 import type { ModelIndex } from '../../analysis/python/django-models';
@@ -488,8 +488,9 @@ function declaredRows(cls: Node, chain: ClassChain, judge: Judge, fallbackModel?
     if (returns.length !== 1) return undefined;
     const unrefined = optionallyRefined(returns[0], judge, attributeValue, fallbackModel);
     if (unrefined && !bounded(unrefined.info, judge, fallbackModel)) return { node: inheritedRowsNode(unrefined, cls, attributeValue), info: unrefined.info };
-    // A refinement of the `queryset =` attribute is judged by the attribute (below); of `model =` rows, as read.
-    const info = refines && attributeValue ? undefined : judge.read(returns[0]);
+    // A refinement of the `queryset =` attribute is judged by the attribute (below); of `model =` rows, as read. Kept
+    // to who asks (`return super().get_queryset().filter(user=self.request.user)`), it is that owner's rows.
+    const info = refines && attributeValue ? (perRequest ? inheritedRowsRefined(returns[0], attributeValue, judge) : undefined) : judge.read(returns[0]);
     if (perRequest) {
       if (!info || info.roots.length === 0 || throughOwnQueryset(returns[0].text)) return undefined;
       // `self.request.user.orders.all()`: the user's own records through their reverse relation (related-children.ts).
@@ -571,6 +572,25 @@ function keepsInheritedRows(returned: Node): boolean {
   const assignments = assignmentsBefore(kept);
   const right = assignments.length === 1 ? assignments[0].childForFieldName('right') : undefined;
   return !!right && INHERITED.test(keptRowsOf(right).text);
+}
+
+/**
+ * `qs = super().get_queryset()` then `return qs.filter(user=self.request.user)` over a `queryset =` attribute: the
+ * attribute's rows narrowed by the calls of the return, or undefined when the return is not such a chain.
+ */
+function inheritedRowsRefined(returned: Node, attributeValue: Node, judge: Judge): QuerysetInfo | undefined {
+  const calls: Node[] = [];
+  let node = unparenthesize(returned);
+  while (node.type === 'call' && !INHERITED.test(node.text)) {
+    const fn = node.childForFieldName('function');
+    const object = fn?.type === 'attribute' ? fn.childForFieldName('object') : undefined;
+    if (!object) return undefined;
+    calls.unshift(node);
+    node = unparenthesize(object);
+  }
+  if (calls.length === 0 || !(INHERITED.test(node.text) || keepsInheritedRows(node))) return undefined;
+  const info = judge.read(attributeValue);
+  return info && info.roots.length > 0 ? refinedBy(info, calls) : undefined;
 }
 
 /** Calls that order or load a queryset's rows without bounding them. */
