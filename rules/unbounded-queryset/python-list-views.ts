@@ -1112,10 +1112,13 @@ export const LIST_VIEWS_NOTES =
   'An `if`/`else` binding one name to an owner\'s rows in one branch and to `Model.objects.all()` in the other is ' +
   'reported on the whole-table branch. A text search (`title__icontains=q`) is not an owner scope. ' +
   'Of a `get_queryset()` with several returns, the one that is neither filtered nor scoped (a staff branch ' +
-  'returning `Order.objects.all()`) is judged when every return is a readable queryset, and when every return is ' +
+  'returning `Order.objects.all()`, also one variable returned whole to several roles, `return qs` for admins and ' +
+  'for doctors; `return qs.none()` is no rows, not another answer) is judged when every return is a readable ' +
+  'queryset, and when every return is ' +
   'one owner\'s rows (a doctor\'s visits, else the patient\'s), the first whose rows grow per owner; a variable refined ' +
   'on each branch of an `if`/`else` (`qs = qs.filter(doctor=...)` / `qs = qs.filter(patient=...)`) is one owner\'s ' +
   'rows on every path, an optional refinement (an `if` with no `else`) is not; a return of what a cache ' +
   'read gave (`cached = cache.get(key)`, `if cached: return cached`) is the same rows, not another answer. A filter ' +
   'on a group reached through who asks (`level=self.request.user.student.level`) picks a parent many users add to, ' +
-  'not the asker\'s own rows.';
+  'not the asker\'s own rows. The declared `queryset =` kept to who asks (`qs = super().get_queryset()` then ' +
+  '`return qs.filter(user=self.request.user)`) is that owner\'s rows, judged like `WeightLog.objects.filter(user=...)`.';
