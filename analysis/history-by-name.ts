@@ -21,6 +21,8 @@ const HISTORY_HEADS = new Set([
   'refund', 'donation', 'bid', 'expense', 'rental', 'shipment', 'delivery',
   // Services: each booking, appointment or visit of a client.
   'booking', 'reservation', 'appointment', 'visit', 'consultation',
+  // Each sitting of use: a workout, study or chat session started per visit (one a day or more, kept).
+  'session',
   // Conversation and feedback: each message, comment or review posted.
   'message', 'comment', 'reply', 'review', 'feedback', 'notification',
   // What users hand in and upload: each submission, attempt, upload.

@@ -475,6 +475,17 @@ export class ModelIndex {
     return [...own, ...classes[0].bases.flatMap((b) => this.lastingFieldsOf(b, kind, seen))];
   }
 
+  /**
+   * The DateTimeFields set when a row is made (`auto_now_add=True`, `default=timezone.now`, or named like it), own
+   * then inherited: when the row's user did something, not a time the app schedules.
+   */
+  creationStampsOf(name: string, seen = new Set<string>()): string[] {
+    const classes = this.byName.get(name);
+    if (classes?.length !== 1 || seen.has(name)) return [];
+    seen.add(name);
+    return [...classes[0].growth.creationTimestamps, ...classes[0].bases.flatMap((b) => this.creationStampsOf(b, seen))];
+  }
+
   /** The model declares a DateTimeField the app sets to when its event happens (an appointment's time: model-growth.ts). */
   hasEventTime(name: string): boolean {
     const classes = this.byName.get(name);

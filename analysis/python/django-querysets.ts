@@ -1104,6 +1104,19 @@ function isMemberOrKeywordName(id: Node): boolean {
 }
 
 /** The name a call is known by: `writerow` for `writer.writerow(...)`, `JsonResponse` for `JsonResponse(...)`. */
+/**
+ * A queryset narrowed by chain calls read apart from it (`super().get_queryset().filter(user=...)` over a view's
+ * `queryset =` attribute): `info` with each call applied in order, or undefined when one of them does not chain.
+ */
+export function refinedBy(info: QuerysetInfo, calls: readonly Node[]): QuerysetInfo | undefined {
+  for (const call of calls) {
+    const method = calleeName(call) ?? '';
+    if (!CHAINABLE.has(method) || info.iterator !== 'none' || info.materialized) return undefined;
+    applyMethod(info, method, call);
+  }
+  return info;
+}
+
 export function calleeName(call: Node): string | undefined {
   const fn = call.childForFieldName('function');
   if (!fn) return undefined;

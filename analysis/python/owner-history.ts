@@ -27,9 +27,16 @@ const FILE_FIELD = /^(FileField|ImageField|FilerFileField|FilerImageField|Cloudi
  * when the model is not a per-event record, is capped per owner, or carries neither.
  */
 export function historyStamp(models: ModelIndex, model: string): string | undefined {
-  if (!historyHead(model) || cappedPerOwner(models, model)) return undefined;
+  const head = historyHead(model);
+  if (!head || cappedPerOwner(models, model)) return undefined;
+  // A session is a sitting when the row is stamped as it starts (a workout begun); one the app schedules for a time
+  // (a trainer's class, a cinema's screening) is a timetable slot, not someone's history.
+  if (SITTINGS.has(head)) return models.hasEventTime(model) ? undefined : models.creationStampsOf(model)[0];
   return models.lastingFieldsOf(model, EVENT_TIME_FIELD)[0] ?? models.lastingFieldsOf(model, FILE_FIELD)[0];
 }
+
+/** History heads that are a history only as sittings begun by their owner, not as slots of a timetable. */
+const SITTINGS = new Set(['session']);
 
 /**
  * A unique constraint over a relation caps one owner's rows (one reservation per user and slot, one entry per user

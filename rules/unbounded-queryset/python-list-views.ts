@@ -21,7 +21,7 @@ import { captures, keywordArgument, positionalArguments, stringValue } from '../
 import { importsOf } from '../../analysis/python/imports';
 import { importedQuerysetOf, rootName, type ImportedQueryset } from '../../analysis/python/imported-querysets';
 import { modelAppLabel } from '../../analysis/python/model-app-label';
-import { assignmentsBefore, calleeName, emptyInfo, outsideReadsHold, soleValueOf, querysetOf, recordingOutsideReads, unparenthesize, type OutsideReads, type QuerysetInfo } from '../../analysis/python/django-querysets';
+import { assignmentsBefore, refinedBy, calleeName, emptyInfo, outsideReadsHold, soleValueOf, querysetOf, recordingOutsideReads, unparenthesize, type OutsideReads, type QuerysetInfo } from '../../analysis/python/django-querysets';
 import { drfProject } from '../../analysis/python/drf';
 import { drfPaginationSettings, type DrfPaginationSettings } from '../../analysis/python/drf-pagination-settings';
 import type { ModelIndex } from '../../analysis/python/django-models';
@@ -478,7 +478,7 @@ function declaredRows(cls: Node, chain: ClassChain, judge: Judge, fallbackModel?
       .map((r) => r.namedChildren[0])
       .filter((r): r is Node => !!r)
       // `return Post.objects.none()` for who may not see the rows: no rows, not another list.
-      .filter((r) => !/^[\w.]+\.objects\.none\(\s*\)$/.test(unparenthesize(r).text))
+      .filter((r) => !NO_ROWS.test(unparenthesize(r).text))
       // `if cached: return cached`: the copy of the rows kept in a cache is the same list, not another answer.
       .filter((r) => !fromCache(r));
     // Every return hands back the class's own rows, at most annotated or ordered (`return qs.annotate(is_liked=...)`
@@ -488,8 +488,9 @@ function declaredRows(cls: Node, chain: ClassChain, judge: Judge, fallbackModel?
     if (returns.length !== 1) return undefined;
     const unrefined = optionallyRefined(returns[0], judge, attributeValue, fallbackModel);
     if (unrefined && !bounded(unrefined.info, judge, fallbackModel)) return { node: inheritedRowsNode(unrefined, cls, attributeValue), info: unrefined.info };
-    // A refinement of the `queryset =` attribute is judged by the attribute (below); of `model =` rows, as read.
-    const info = refines && attributeValue ? undefined : judge.read(returns[0]);
+    // A refinement of the `queryset =` attribute is judged by the attribute (below); of `model =` rows, as read. Kept
+    // to who asks (`return super().get_queryset().filter(user=self.request.user)`), it is that owner's rows.
+    const info = refines && attributeValue ? (perRequest ? inheritedRowsRefined(returns[0], attributeValue, judge) : undefined) : judge.read(returns[0]);
     if (perRequest) {
       if (!info || info.roots.length === 0 || throughOwnQueryset(returns[0].text)) return undefined;
       // `self.request.user.orders.all()`: the user's own records through their reverse relation (related-children.ts).
@@ -513,7 +514,7 @@ function urlPickedChildren(def: Node | undefined, judge: Judge): { node: Node; i
   const returns = captures(def.tree, '(return_statement) @r', def)
     .filter((c) => enclosingFunction(c.node)?.id === def.id)
     .map((c) => c.node.namedChildren[0])
-    .filter((r): r is Node => !!r && !/^[\w.]+\.objects\.none\(\s*\)$/.test(unparenthesize(r).text));
+    .filter((r): r is Node => !!r && !NO_ROWS.test(unparenthesize(r).text));
   // Also kept to the signed-in user's rows (`members=user`, `author=self.request.user`): one person's few in one parent.
   if (returns.length !== 1 || PER_USER.test(def.text)) return undefined;
   const info = judge.read(returns[0]);
@@ -532,7 +533,9 @@ function wholeTableBranch(returns: Node[], judge: Judge, fallbackModel?: string)
   const infos = returns.map((r) => ({ node: r, info: judge.read(r) }));
   if (infos.some(({ node, info }) => !info || info.roots.length === 0 || throughOwnQueryset(node.text))) return undefined;
   // A text search (`Product.objects.search(q)`) matches every row for an empty query: as whole as `.all()`.
-  const whole = infos.filter(({ info }) => (isTextSearch(info!) || !info!.methods.some((m) => m === 'filter' || m === 'exclude')) && !ownerScoped(info!, modelNames(info!, fallbackModel), judge));
+  const unfiltered = infos.filter(({ info }) => (isTextSearch(info!) || !info!.methods.some((m) => m === 'filter' || m === 'exclude')) && !ownerScoped(info!, modelNames(info!, fallbackModel), judge));
+  // `if user.role == "ADMIN": return qs` and `if user.role == "DOCTOR": return qs`: two roles handed the same rows.
+  const whole = unfiltered.filter(({ node }, i) => unfiltered.findIndex((o) => reportedNode(o.node).id === reportedNode(node).id) === i);
   if (whole.length === 1) return { node: reportedNode(whole[0].node), info: whole[0].info! };
   if (whole.length > 0) return undefined;
   // `if hasattr(user, "doctor"): return Visit.objects.filter(doctor=user.doctor)` then `return Visit.objects.filter(
@@ -540,6 +543,9 @@ function wholeTableBranch(returns: Node[], judge: Judge, fallbackModel?: string)
   const piling = infos.find(({ info }) => ownerScoped(info!, modelNames(info!, fallbackModel), judge) && !bounded(info!, judge, fallbackModel));
   return piling ? { node: reportedNode(piling.node), info: piling.info! } : undefined;
 }
+
+/** `return qs.none()`, `return Post.objects.none()`: for who may not see the rows, no rows, not another list. */
+const NO_ROWS = /^[\w.]+\.none\(\s*\)$/;
 
 /**
  * Rows read back through the view's own `self.queryset` / `self.get_queryset()` (not followed here). The base
@@ -566,6 +572,25 @@ function keepsInheritedRows(returned: Node): boolean {
   const assignments = assignmentsBefore(kept);
   const right = assignments.length === 1 ? assignments[0].childForFieldName('right') : undefined;
   return !!right && INHERITED.test(keptRowsOf(right).text);
+}
+
+/**
+ * `qs = super().get_queryset()` then `return qs.filter(user=self.request.user)` over a `queryset =` attribute: the
+ * attribute's rows narrowed by the calls of the return, or undefined when the return is not such a chain.
+ */
+function inheritedRowsRefined(returned: Node, attributeValue: Node, judge: Judge): QuerysetInfo | undefined {
+  const calls: Node[] = [];
+  let node = unparenthesize(returned);
+  while (node.type === 'call' && !INHERITED.test(node.text)) {
+    const fn = node.childForFieldName('function');
+    const object = fn?.type === 'attribute' ? fn.childForFieldName('object') : undefined;
+    if (!object) return undefined;
+    calls.unshift(node);
+    node = unparenthesize(object);
+  }
+  if (calls.length === 0 || !(INHERITED.test(node.text) || keepsInheritedRows(node))) return undefined;
+  const info = judge.read(attributeValue);
+  return info && info.roots.length > 0 ? refinedBy(info, calls) : undefined;
 }
 
 /** Calls that order or load a queryset's rows without bounding them. */
@@ -1087,10 +1112,13 @@ export const LIST_VIEWS_NOTES =
   'An `if`/`else` binding one name to an owner\'s rows in one branch and to `Model.objects.all()` in the other is ' +
   'reported on the whole-table branch. A text search (`title__icontains=q`) is not an owner scope. ' +
   'Of a `get_queryset()` with several returns, the one that is neither filtered nor scoped (a staff branch ' +
-  'returning `Order.objects.all()`) is judged when every return is a readable queryset, and when every return is ' +
+  'returning `Order.objects.all()`, also one variable returned whole to several roles, `return qs` for admins and ' +
+  'for doctors; `return qs.none()` is no rows, not another answer) is judged when every return is a readable ' +
+  'queryset, and when every return is ' +
   'one owner\'s rows (a doctor\'s visits, else the patient\'s), the first whose rows grow per owner; a variable refined ' +
   'on each branch of an `if`/`else` (`qs = qs.filter(doctor=...)` / `qs = qs.filter(patient=...)`) is one owner\'s ' +
   'rows on every path, an optional refinement (an `if` with no `else`) is not; a return of what a cache ' +
   'read gave (`cached = cache.get(key)`, `if cached: return cached`) is the same rows, not another answer. A filter ' +
   'on a group reached through who asks (`level=self.request.user.student.level`) picks a parent many users add to, ' +
-  'not the asker\'s own rows.';
+  'not the asker\'s own rows. The declared `queryset =` kept to who asks (`qs = super().get_queryset()` then ' +
+  '`return qs.filter(user=self.request.user)`) is that owner\'s rows, judged like `WeightLog.objects.filter(user=...)`.';
