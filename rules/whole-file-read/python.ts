@@ -101,7 +101,7 @@ def upload_document(request):
         'Other reads get no fix; the message says what to use.',
       notes:
         'Uploads the view refuses above a small constant size first (`if file.size > 5 * 1024 * 1024: raise ...`, at most ' +
-        '10 MB) and uploads only administrators or staff can send (`@staff_member_required`, DRF `IsAdminUser`, ' +
+        '10 MB, or Django\'s `if upload.multiple_chunks(): return ...`, one 64 KB chunk) and uploads only administrators or staff can send (`@staff_member_required`, DRF `IsAdminUser`, ' +
         '`Depends(get_current_admin_user)`, `@roles_required("admin")`, `if not user.is_staff: raise ...` first) are not reported, nor `ContentFile(request.body)` while Django\'s ' +
         '`DATA_UPLOAD_MAX_MEMORY_SIZE` stays at most 10 MB (2.5 MB when unset). ' +
         'A local file handed whole to a whole-document parser (`json.loads(f.read())`, yaml/toml loads, ' +
