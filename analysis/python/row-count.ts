@@ -16,6 +16,7 @@ import type { ModelIndex } from './django-models';
 import { importsOf } from './imports';
 import { filtersToParent, parentFilters, type ParentFilter } from './owner-rows';
 import { keptFewByApp, NO_LIMITS, type AppLimits } from './owner-limits';
+import { purchaseModel } from './purchase-lines';
 
 /**
  * What the code shows of a queryset that may be one record's children (JSON-friendly: template views keep it as a
@@ -74,6 +75,8 @@ export function childScope(info: QuerysetInfo, loop?: Node): ChildScope | undefi
 export function fewChildren(scope: ChildScope, names: readonly string[], models: ModelIndex, limits: () => AppLimits = () => NO_LIMITS): boolean {
   let children: string[];
   if (scope.related) {
+    // The lines of one order or cart the view fetched (purchase-lines.ts): a handful, however they are stamped.
+    if (scope.related.every((r) => r.owner === 'other' && r.ownerModel && purchaseModel(r.ownerModel) && !!models.relationsOf(r.ownerModel)?.has(r.relation))) return true;
     children = [];
     for (const { relation, ownerClass, owner } of scope.related) {
       // `self` of a class that is not a project model (a view, a form) says nothing of whose rows these are.

@@ -3,7 +3,8 @@
  * A view that refuses a file above a small constant first (`if file.size > MAX_SIZE: raise HTTPException(413)`,
  * Django's `if upload.size > 5 * 1024 * 1024: return JsonResponse(..., status=400)`, `continue` in a loop over
  * `request.FILES.getlist(...)`) and only then calls `file.read()` holds at most that constant. FastAPI/Starlette's
- * `UploadFile.size`, Django's `UploadedFile.size` and Streamlit's `UploadedFile.size` are the upload's byte count.
+ * `UploadFile.size`, Django's `UploadedFile.size` and Streamlit's `UploadedFile.size` are the upload's byte count;
+ * Django's `if upload.multiple_chunks(): return ...` refuses anything larger than one upload chunk (64 KB).
  *
  * Only a check that runs before the read on every path proves it: an `if` among the earlier statements of an
  * enclosing block whose every branch up to the size test leaves, or an `if file.size <= MAX:` the read sits inside.
@@ -80,6 +81,7 @@ function tooLarge(condition: Node | null, uploadText: string, looked: Looked): b
   const e = bare(condition);
   if (!e) return false;
   if (e.type === 'boolean_operator' && e.childForFieldName('operator')?.text === 'or') return tooLarge(e.childForFieldName('left'), uploadText, looked) || tooLarge(e.childForFieldName('right'), uploadText, looked);
+  if (splitIntoChunks(e, uploadText, looked)) return true;
   if (e.type !== 'comparison_operator' || e.namedChildren.length !== 2) return false;
   const [left, right] = e.namedChildren as Node[];
   const op = e.child(1)?.text;
@@ -93,6 +95,7 @@ function smallEnough(condition: Node | null, uploadText: string, looked: Looked)
   const e = bare(condition);
   if (!e) return false;
   if (e.type === 'boolean_operator' && e.childForFieldName('operator')?.text === 'and') return smallEnough(e.childForFieldName('left'), uploadText, looked) || smallEnough(e.childForFieldName('right'), uploadText, looked);
+  if (e.type === 'not_operator' && splitIntoChunks(bare(e.childForFieldName('argument')), uploadText, looked)) return true;
   if (e.type !== 'comparison_operator') return false;
   const operands = e.namedChildren as Node[];
   const operators = e.children.filter((c) => c !== null && !c.isNamed).map((c) => c!.text);
@@ -102,6 +105,19 @@ function smallEnough(condition: Node | null, uploadText: string, looked: Looked)
     if ((op === '>' || op === '>=') && smallCap(operands[i], looked) && measures(operands[i + 1], uploadText)) return true;
   }
   return false;
+}
+
+/**
+ * Django's `f.multiple_chunks()`: true when the upload is larger than one chunk (64 KB, or a small constant passed as
+ * `chunk_size`), so a view that refuses it reads at most one chunk.
+ */
+function splitIntoChunks(e: Node | null, uploadText: string, looked: Looked): boolean {
+  const fn = e?.type === 'call' ? e.childForFieldName('function') : undefined;
+  if (fn?.type !== 'attribute' || fn.childForFieldName('attribute')?.text !== 'multiple_chunks' || fn.childForFieldName('object')?.text !== uploadText) return false;
+  const args = (e!.childForFieldName('arguments')?.namedChildren ?? []).filter((a): a is Node => a !== null);
+  if (args.length === 0) return true;
+  const size = args.length === 1 ? (args[0].type === 'keyword_argument' ? args[0].childForFieldName('value') : args[0]) : null;
+  return !!size && smallCap(size, looked);
 }
 
 /** The expression inside any parentheses. */

@@ -24,6 +24,7 @@ import { projectTexts } from '../../analysis/project-texts';
 import { importedBasePicksRows } from './imported-view-bases';
 import { ModelIndex as GrowthIndex, modelClassesIn, type ModelClass } from '../../analysis/python/django-models';
 import { fewChildren } from '../../analysis/python/row-count';
+import { purchaseModel } from '../../analysis/python/purchase-lines';
 import { projectAppLimits, type AppLimits } from '../../analysis/python/owner-limits';
 import { flaggedByCurators, projectFlagWrites, type FlagWrites } from '../../analysis/python/flagged-rows';
 import { curatedNames } from '../../analysis/python/model-writers';
@@ -465,6 +466,8 @@ class TemplateWalker {
         if (b.perRow && report) this.report(file, read, i + 2, b, path, afterAll);
         return undefined;
       }
+      // `order.items.all` of a detail view's one order or cart: the lines one shopper picked (purchase-lines.ts).
+      if (next === 'all' && !b.perRow && b.path.length === 0 && b.model && purchaseModel(b.model)) return undefined;
       if (next === 'all') {
         if (b.perRow && report) this.report(file, read, i + 1, b, path, 'prefetch_related');
         b = { ...b, path, model: relation?.target, many: true, throughMany: true };

@@ -16,6 +16,7 @@ import { wholeReadTrigger } from './python-trigger';
 import { importsHttpClient, wholeFetchedBodies } from './python-fetch';
 import { RequestValues } from '../../analysis/python/request-values';
 import { sizeCheckedBefore } from '../../analysis/python/upload-size-guards';
+import { attachedToOneEmail } from '../../analysis/python/email-attachments';
 import { adminOnlyCode } from '../../analysis/python/admin-only-code';
 import { djangoBodyCap, flaskContentCap, SMALL_BODY_CAP, streamlitUploadCap } from '../../analysis/python/upload-caps';
 import { shippedSmallFile } from '../../analysis/python/shipped-files';
@@ -101,11 +102,13 @@ def upload_document(request):
         'Other reads get no fix; the message says what to use.',
       notes:
         'Uploads the view refuses above a small constant size first (`if file.size > 5 * 1024 * 1024: raise ...`, at most ' +
-        '10 MB) and uploads only administrators or staff can send (`@staff_member_required`, DRF `IsAdminUser`, ' +
+        '10 MB, or Django\'s `if upload.multiple_chunks(): return ...`, one 64 KB chunk) and uploads only administrators or staff can send (`@staff_member_required`, DRF `IsAdminUser`, ' +
         '`Depends(get_current_admin_user)`, `@roles_required("admin")`, `if not user.is_staff: raise ...` first) are not reported, nor `ContentFile(request.body)` while Django\'s ' +
         '`DATA_UPLOAD_MAX_MEMORY_SIZE` stays at most 10 MB (2.5 MB when unset). ' +
         'A local file handed whole to a whole-document parser (`json.loads(f.read())`, yaml/toml loads, ' +
-        '`base64.b64encode(f.read())`) is not reported: `json.load(f)` reads it all too; uploads still are. Reads in a ' +
+        '`base64.b64encode(f.read())`) is not reported: `json.load(f)` reads it all too; uploads still are. Nor is a local file attached to one ' +
+        'email (`mail.attach(name, f.read(), mimetype)`, `msg.add_attachment(f.read(), ...)`, `MIMEApplication(f.read())` ' +
+        'outside a loop): the message holds it whole anyway and mail servers cap its size. Reads in a ' +
         'top-level function that no file of the project names (dead code) are not reported when the project has a ' +
         'dependency or deploy file. ' +
         'Small files an app ships or is configured with are not reported: `open("config.json").read()`, ' +
@@ -408,6 +411,8 @@ class WholeReadChecker {
     if (attr?.type === 'attribute' && attr.childForFieldName('object')?.equals(value) && attr.childForFieldName('attribute')?.text === 'decode' && attr.parent?.type === 'call') {
       value = attr.parent;
     }
+    // Attached to one email, which holds it whole anyway (email-attachments.ts).
+    if (attachedToOneEmail(value)) return true;
     const call = argumentOwner(value);
     if (!call || !positionalArguments(call)[0]?.equals(value)) return false;
     return WHOLE_DOCUMENT_PARSERS.has(this.imports.resolve(call.childForFieldName('function')) ?? '');
