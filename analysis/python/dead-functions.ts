@@ -1,5 +1,6 @@
 /**
- * Dead functions: an undecorated top-level `def` that no production code calls (callers only in tests, management
+ * Dead functions: an undecorated top-level `def` (or a Django function view whose decorators only wrap it,
+ * view-wrappers.ts) that no production code calls (callers only in tests, management
  * commands or scripts no deploy starts, or none at all) never runs in a worker. Asked only when a rule is about to
  * report inside one (the project's modules are searched then, not per keystroke).
  */
@@ -13,6 +14,7 @@ import { projectChanges } from '../cache';
 import { projectTexts } from '../project-texts';
 import { fileDigest, mayHoldWord, WEB_IMPORT } from './file-digests';
 import { unreachedCode } from './unreached-code';
+import { wrappedViewFunction } from './view-wrappers';
 
 /**
  * The rule context whose reports inside a dead function are dropped (a finding in code no worker runs), for rules
@@ -23,14 +25,16 @@ export function liveCodeReports(ctx: RuleContext): RuleContext {
     const tree = ctx.python();
     if (unreachedCode(ctx, tree, offset, () => hasUrlConf(ctx))) return true;
     const top = topLevelStatements(tree).find((s) => s.start <= offset && offset < s.end);
-    if (top?.type !== 'function_definition') return false;
+    // A plain def, or a function view whose decorators only wrap it (`@login_required`): neither registers itself.
+    const def = top?.type === 'function_definition' ? top.node : top?.type === 'decorated_definition' ? wrappedViewFunction(top.node) : undefined;
+    if (!top || !def) return false;
     // A view's signature (`def orders(request)`) in a project whose URLconf memlint does not see (a project scanned
     // in part, views routed by a package's URLconf): the router that names it may be elsewhere.
-    if (VIEW_SIGNATURE.test(top.node.childForFieldName('parameters')?.text ?? '') && !hasUrlConf(ctx)) return false;
+    if (VIEW_SIGNATURE.test(def.childForFieldName('parameters')?.text ?? '') && !hasUrlConf(ctx)) return false;
     // A project no module of which imports a web or task framework (a library, a reports module) is called from
     // outside: its callers are not in the project.
     if (!servesRequests(ctx)) return false;
-    return deadFunction(ctx, tree, top.node, new Set());
+    return deadFunction(ctx, tree, def, new Set([top.node.id]));
   };
   return Object.create(ctx, {
     report: { value: (spec: Parameters<RuleContext['report']>[0]) => (dead(spec.start) ? undefined : ctx.report(spec)) },
@@ -61,6 +65,10 @@ export function inDeadFunction(ctx: RuleContext, tree: Tree, offset: number): bo
   if (unreachedCode(ctx, tree, offset, () => hasUrlConf(ctx))) return true;
   // The module's statements are listed once per tree (a `namedChildren` per report re-reads every one of them).
   const top = topLevelStatements(tree).find((s) => s.start <= offset && offset < s.end);
+  if (top?.type === 'decorated_definition') {
+    const view = wrappedViewFunction(top.node);
+    return !!view && hasUrlConf(ctx) && deadFunction(ctx, tree, view, new Set([top.node.id]));
+  }
   return top?.type === 'function_definition' && deadFunction(ctx, tree, top.node, new Set());
 }
 
