@@ -14,7 +14,7 @@ import { projectChanges } from '../cache';
 import { projectTexts } from '../project-texts';
 import { fileDigest, mayHoldWord, WEB_IMPORT } from './file-digests';
 import { unreachedCode } from './unreached-code';
-import { wrappedViewFunction } from './view-wrappers';
+import { VIEW_SIGNATURE, wrappedViewFunction } from './view-wrappers';
 
 /**
  * The rule context whose reports inside a dead function are dropped (a finding in code no worker runs), for rules
@@ -41,8 +41,6 @@ export function liveCodeReports(ctx: RuleContext): RuleContext {
   });
 }
 
-/** The first parameter of a Django view (or a handler taking the request). */
-const VIEW_SIGNATURE = /^\(\s*(request|req)\b/;
 const URLCONF = /^[ \t]*urlpatterns\s*\+?=/m;
 const urlConfs = new WeakMap<object, { relPath: string; changes: number; found: boolean }>();
 

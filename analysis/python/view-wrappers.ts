@@ -18,8 +18,8 @@ const WRAPPERS = new Set([
 
 /** `@login_required`, `@login_required(login_url="/")`, `@decorators.api_view(["GET"])`: the decorator's own name. */
 const DECORATOR = /^@\s*(?:[A-Za-z_]\w*\.)*([A-Za-z_]\w*)\s*(?:\([^]*\))?\s*$/;
-/** The first parameter of a Django view. */
-const VIEW_SIGNATURE = /^\(\s*(request|req)\b/;
+/** The first parameter of a Django view (or a handler taking the request). */
+export const VIEW_SIGNATURE = /^\(\s*(request|req)\b/;
 
 /** The view function a top-level decorated definition holds when every decorator only wraps it, else undefined. */
 export function wrappedViewFunction(decorated: Node): Node | undefined {
