@@ -27,7 +27,7 @@ export function liveCodeReports(ctx: RuleContext): RuleContext {
     const top = topLevelStatements(tree).find((s) => s.start <= offset && offset < s.end);
     // A plain def, or a function view whose decorators only wrap it (`@login_required`): neither registers itself.
     const def = top?.type === 'function_definition' ? top.node : top?.type === 'decorated_definition' ? wrappedViewFunction(top.node) : undefined;
-    if (!top || !def) return false;
+    if (!top || !def || (def !== top.node && !urlConfsResolved(ctx))) return false;
     // A view's signature (`def orders(request)`) in a project whose URLconf memlint does not see (a project scanned
     // in part, views routed by a package's URLconf): the router that names it may be elsewhere.
     if (VIEW_SIGNATURE.test(def.childForFieldName('parameters')?.text ?? '') && !hasUrlConf(ctx)) return false;
@@ -65,7 +65,7 @@ export function inDeadFunction(ctx: RuleContext, tree: Tree, offset: number): bo
   const top = topLevelStatements(tree).find((s) => s.start <= offset && offset < s.end);
   if (top?.type === 'decorated_definition') {
     const view = wrappedViewFunction(top.node);
-    return !!view && hasUrlConf(ctx) && deadFunction(ctx, tree, view, new Set([top.node.id]));
+    return !!view && hasUrlConf(ctx) && urlConfsResolved(ctx) && deadFunction(ctx, tree, view, new Set([top.node.id]));
   }
   return top?.type === 'function_definition' && deadFunction(ctx, tree, top.node, new Set());
 }
@@ -135,4 +135,34 @@ function servesRequests(ctx: RuleContext): boolean {
   const found = ctx.project.files().some((f) => f.endsWith('.py') && fileDigest(ctx.project, f).web);
   if (changes !== undefined) serving.set(ctx.project, { changes, found });
   return found;
+}
+
+/** URLconfs that load views by computed names (`locate(...)`, `getattr(views, name)`, `import_module(...)`). */
+const DYNAMIC_ROUTES = /\b(locate|getattr|import_module|__import__)\(/;
+const INCLUDED = /\binclude\(\s*["']([\w.]+)["']/g;
+const resolvedMemos = new WeakMap<object, { changes: number; resolved: boolean }>();
+
+/**
+ * Every URLconf of the project is read whole: none loads views by computed names, and every `include("app.urls")`
+ * names a module of the project (one of another project or package may route any view). Otherwise a view nothing
+ * names may still be routed.
+ */
+function urlConfsResolved(ctx: RuleContext): boolean {
+  const changes = projectChanges(ctx.project);
+  const memo = resolvedMemos.get(ctx.project);
+  if (memo && changes !== undefined && memo.changes === changes) return memo.resolved;
+  const files = ctx.project.files();
+  const present = new Set(files);
+  const resolved = files.every((f) => {
+    if (!f.endsWith('.py') || !mayHoldWord(fileDigest(ctx.project, f).words, 'urlpatterns')) return true;
+    const text = ctx.project.readFile(f) ?? '';
+    if (!URLCONF.test(text)) return true;
+    if (DYNAMIC_ROUTES.test(text)) return false;
+    return [...text.matchAll(INCLUDED)].every((m) => {
+      const path = m[1].split('.').join('/');
+      return present.has(`${path}.py`) || present.has(`${path}/__init__.py`);
+    });
+  });
+  if (changes !== undefined) resolvedMemos.set(ctx.project, { changes, resolved });
+  return resolved;
 }
