@@ -16,6 +16,7 @@ import { imageOnlyCompose } from './deploy/image-only-compose';
 import { unreferencedArchive } from './archived-folders';
 import { handRunRootScript } from './root-scripts';
 import { desktopClientProject } from './python/desktop-clients';
+import { staleDjangoCopy } from './deploy/stale-copies';
 
 export type OfflineKind =
   | 'test'
@@ -68,7 +69,8 @@ const BUILD_SCRIPT = /(^|\/)(build|install|compile|test|tests|lint|format|releas
 /**
  * The kind of offline code `relPath` (relative to its project's root) is, or undefined for code a deploy may run.
  * When the project's deploys can be judged (analysis/deploy/project-reach), Python outside the layout's places is
- * offline when no deploy's process loads it. Otherwise the layout decides, and a script at the project's root run by
+ * offline when no deploy's process loads it; so is all Python of a stale copy of the Django project the enclosing
+ * project deploys (analysis/deploy/stale-copies.ts). Otherwise the layout decides, and a script at the project's root run by
  * hand that nothing imports (offline-scripts.ts) is a script too. A script, command or tool is production when a
  * deploy file of its project starts it by name, or when a module outside the offline places imports it (a `tools/`
  * helper the app uses). Tests, docs and notebooks are never reached (a deploy that runs pytest runs it at build
@@ -86,6 +88,7 @@ export function offlineCode(relPath: string, project: ProjectInfo, ownText?: str
     if (testModuleText(ownText ?? (project.peekFile ?? project.readFile).call(project, relPath) ?? '')) return 'test';
     const reach = deployReach(project);
     if (reach.judged) return reach.reached.has(relPath) ? undefined : 'not run by any deploy';
+    if (staleDjangoCopy(project)) return 'not run by any deploy';
     if (desktopClientProject(project, (f) => offlineByLayout(f) !== undefined, () => startFiles(project))) return 'desktop client';
     if (deployedBeside(project).length > 0) return 'not run by any deploy';
     if (relPath.includes('/') || !standaloneScriptText(project.readFile(relPath) ?? '')) return undefined;
@@ -115,10 +118,11 @@ function rootScript(relPath: string, project: ProjectInfo, ownText: string | und
 
 /**
  * A Django template of a project without deploy or dependency files beside deployed nested projects (a course site's
- * `hrms/templates/` beside the deployed `ecommerce/`): no deploy renders it, as no deploy runs its views.
+ * `hrms/templates/` beside the deployed `ecommerce/`), or of a stale copy of the deployed Django project
+ * (analysis/deploy/stale-copies.ts): no deploy renders it, as no deploy runs its views.
  */
 export function offlineTemplate(project: ProjectInfo): OfflineKind | undefined {
-  return deployedBeside(project).length > 0 ? 'not run by any deploy' : undefined;
+  return deployedBeside(project).length > 0 || staleDjangoCopy(project) ? 'not run by any deploy' : undefined;
 }
 
 /**

@@ -208,6 +208,8 @@ export interface ProjectInfo {
   fileSize?(relPath: string): number | undefined;
   /** The projects nested in this one's folder (`final/` inside a repository of course work), with their roots relative to it. */
   nestedProjects?(): readonly { root: string; project: ProjectInfo }[];
+  /** The project whose folder holds this one (the repository around `production_deployment/`), with this one's root relative to it. */
+  enclosingProject?(): { root: string; project: ProjectInfo } | undefined;
 }
 
 export interface RuleContext {

@@ -11,6 +11,7 @@ import type { Deploy, DeployEnv } from './deploy-model';
 import { finalStageChain, finalStageCommands, finalStageEntrypoint } from './dockerfile-stages';
 import { ecosystemApps } from './pm2-ecosystem';
 import { imageFileSource, imageSupervisordConfigs } from './image-files';
+import { shellFunctionNames } from './shell-functions';
 import { isSetupStep, npmScriptName, resolveInWorkspace, scriptOf } from './process-chain';
 
 /** Runners whose own process does not count: what they run does. */
@@ -115,9 +116,11 @@ export class DeployBuilder {
     const next = this.expand(deploy, command, cwd, file);
     if (next === undefined) {
       if (RUNNERS.has(command.program) || SHELL_WORDS.has(command.program)) return;
+      // A call of a function the script defines: its body's commands are listed as the script's own.
+      const script = !classifyDeployFile(file) && !/\.(json|ya?ml|toml|conf|ini)$/.test(file);
+      if (script && shellFunctionNames(this.ws.read(file) ?? '').has(command.program)) return;
       // The same script line reached twice (both branches of an `if` exec the same script) is one process; a
       // supervisord program repeated by numprocs is several.
-      const script = !classifyDeployFile(file) && !/\.(json|ya?ml|toml|conf|ini)$/.test(file);
       if (script && deploy.processes.some((p) => p.file === file && p.command.programWord.start === command.programWord.start)) return;
       deploy.processes.push({ command, file, cwd, via, launchers, root });
       return;

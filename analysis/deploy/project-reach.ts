@@ -38,7 +38,12 @@ export type DeployReach =
       /** What the reach starts from, for explanations: `gunicorn wsgi:app (Procfile)`. */
       entries: readonly string[];
     }
-  | { judged: false; why: string };
+  | {
+      judged: false;
+      why: string;
+      /** No deploy file of the project starts a process (none at all, or each names a script the project lacks). */
+      deployless?: true;
+    };
 
 /** Programs that run no Python code of the project (a proxy, a database, a cache). */
 const NOT_PYTHON = new Set([
@@ -116,7 +121,7 @@ class Unresolved extends Error {}
 
 function compute(ws: Workspace): DeployReach {
   const deploys = findDeploys(ws);
-  if (deploys.length === 0) return { judged: false, why: 'no deploy file starts a process' };
+  if (deploys.length === 0) return { judged: false, why: 'no deploy file starts a process', deployless: true };
   const notFollowed = deploysNotFollowed(ws)[0];
   if (notFollowed) return { judged: false, why: `${notFollowed.label}: its start command cannot be followed` };
   // A deploy that builds the project's code but names no command memlint found runs something unknown. A service of a

@@ -1,5 +1,6 @@
 /**
- * Dead functions: an undecorated top-level `def` that no production code calls (callers only in tests, management
+ * Dead functions: an undecorated top-level `def` (or a Django function view whose decorators only wrap it,
+ * view-wrappers.ts) that no production code calls (callers only in tests, management
  * commands or scripts no deploy starts, or none at all) never runs in a worker. Asked only when a rule is about to
  * report inside one (the project's modules are searched then, not per keystroke).
  */
@@ -13,6 +14,7 @@ import { projectChanges } from '../cache';
 import { projectTexts } from '../project-texts';
 import { fileDigest, mayHoldWord, WEB_IMPORT } from './file-digests';
 import { unreachedCode } from './unreached-code';
+import { VIEW_SIGNATURE, wrappedViewFunction } from './view-wrappers';
 
 /**
  * The rule context whose reports inside a dead function are dropped (a finding in code no worker runs), for rules
@@ -23,22 +25,22 @@ export function liveCodeReports(ctx: RuleContext): RuleContext {
     const tree = ctx.python();
     if (unreachedCode(ctx, tree, offset, () => hasUrlConf(ctx))) return true;
     const top = topLevelStatements(tree).find((s) => s.start <= offset && offset < s.end);
-    if (top?.type !== 'function_definition') return false;
+    // A plain def, or a function view whose decorators only wrap it (`@login_required`): neither registers itself.
+    const def = top?.type === 'function_definition' ? top.node : top?.type === 'decorated_definition' ? wrappedViewFunction(top.node) : undefined;
+    if (!top || !def || (def !== top.node && !urlConfsResolved(ctx))) return false;
     // A view's signature (`def orders(request)`) in a project whose URLconf memlint does not see (a project scanned
     // in part, views routed by a package's URLconf): the router that names it may be elsewhere.
-    if (VIEW_SIGNATURE.test(top.node.childForFieldName('parameters')?.text ?? '') && !hasUrlConf(ctx)) return false;
+    if (VIEW_SIGNATURE.test(def.childForFieldName('parameters')?.text ?? '') && !hasUrlConf(ctx)) return false;
     // A project no module of which imports a web or task framework (a library, a reports module) is called from
     // outside: its callers are not in the project.
     if (!servesRequests(ctx)) return false;
-    return deadFunction(ctx, tree, top.node, new Set());
+    return deadFunction(ctx, tree, def, new Set([top.node.id]));
   };
   return Object.create(ctx, {
     report: { value: (spec: Parameters<RuleContext['report']>[0]) => (dead(spec.start) ? undefined : ctx.report(spec)) },
   });
 }
 
-/** The first parameter of a Django view (or a handler taking the request). */
-const VIEW_SIGNATURE = /^\(\s*(request|req)\b/;
 const URLCONF = /^[ \t]*urlpatterns\s*\+?=/m;
 const urlConfs = new WeakMap<object, { relPath: string; changes: number; found: boolean }>();
 
@@ -61,6 +63,10 @@ export function inDeadFunction(ctx: RuleContext, tree: Tree, offset: number): bo
   if (unreachedCode(ctx, tree, offset, () => hasUrlConf(ctx))) return true;
   // The module's statements are listed once per tree (a `namedChildren` per report re-reads every one of them).
   const top = topLevelStatements(tree).find((s) => s.start <= offset && offset < s.end);
+  if (top?.type === 'decorated_definition') {
+    const view = wrappedViewFunction(top.node);
+    return !!view && hasUrlConf(ctx) && urlConfsResolved(ctx) && deadFunction(ctx, tree, view, new Set([top.node.id]));
+  }
   return top?.type === 'function_definition' && deadFunction(ctx, tree, top.node, new Set());
 }
 
@@ -129,4 +135,34 @@ function servesRequests(ctx: RuleContext): boolean {
   const found = ctx.project.files().some((f) => f.endsWith('.py') && fileDigest(ctx.project, f).web);
   if (changes !== undefined) serving.set(ctx.project, { changes, found });
   return found;
+}
+
+/** URLconfs that load views by computed names (`locate(...)`, `getattr(views, name)`, `import_module(...)`). */
+const DYNAMIC_ROUTES = /\b(locate|getattr|import_module|__import__)\(/;
+const INCLUDED = /\binclude\(\s*["']([\w.]+)["']/g;
+const resolvedMemos = new WeakMap<object, { changes: number; resolved: boolean }>();
+
+/**
+ * Every URLconf of the project is read whole: none loads views by computed names, and every `include("app.urls")`
+ * names a module of the project (one of another project or package may route any view). Otherwise a view nothing
+ * names may still be routed.
+ */
+function urlConfsResolved(ctx: RuleContext): boolean {
+  const changes = projectChanges(ctx.project);
+  const memo = resolvedMemos.get(ctx.project);
+  if (memo && changes !== undefined && memo.changes === changes) return memo.resolved;
+  const files = ctx.project.files();
+  const present = new Set(files);
+  const resolved = files.every((f) => {
+    if (!f.endsWith('.py') || !mayHoldWord(fileDigest(ctx.project, f).words, 'urlpatterns')) return true;
+    const text = ctx.project.readFile(f) ?? '';
+    if (!URLCONF.test(text)) return true;
+    if (DYNAMIC_ROUTES.test(text)) return false;
+    return [...text.matchAll(INCLUDED)].every((m) => {
+      const path = m[1].split('.').join('/');
+      return present.has(`${path}.py`) || present.has(`${path}/__init__.py`);
+    });
+  });
+  if (changes !== undefined) resolvedMemos.set(ctx.project, { changes, resolved });
+  return resolved;
 }

@@ -233,7 +233,7 @@ def export_orders(request):
         'No fix is offered while the file has syntax errors. ' + LIST_VIEWS_FIX,
       notes:
         SMALL_TABLES_NOTE +
-        'Code nothing in production runs is not reported: an undecorated module-level function no other code of the project names (or only tests, scripts and management commands call), a view function no URLconf routes when the project\'s `urlpatterns` are seen. ' +
+        'Code nothing in production runs is not reported: an undecorated module-level function no other code of the project names (or only tests, scripts and management commands call), a view function no URLconf routes (also under decorators that only wrap it: `@login_required`, `@require_POST`, `@api_view`) when the project\'s `urlpatterns` are seen. ' +
         'Not reported: sliced querysets (`[:100]`), rows still to come (`filter(start__gte=timezone.now())`), `.iterator()`, `.count()`, `.exists()`, `.first()`, `.get()`, ' +
         'querysets passed to a `Paginator` or `paginate_queryset`, `.filter(pk=...)`/`.filter(id__in=...)` lookups, ' +
         'related managers (`order.items.all()`: rows of one parent) in loops and `list()`, and `len()` of plain lists. ' +

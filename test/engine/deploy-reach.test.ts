@@ -414,3 +414,60 @@ describe('deploy-graph reach: service images and Django scripts', function () {
     assert.ok(reach.reached.has('shop/utils/load_seats.py'));
   });
 });
+
+describe('deploy-graph reach: shell functions and stale copies of the deployed Django project', function () {
+  this.timeout(60_000);
+  after(removeTempWorkspaces);
+
+  const SITE = {
+    'manage.py': 'import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")\n',
+    'backend/__init__.py': '',
+    'backend/wsgi.py': 'import os\nfrom django.core.wsgi import get_wsgi_application\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")\napplication = get_wsgi_application()\n',
+    'backend/settings.py': 'INSTALLED_APPS = ["django.contrib.admin", "core"]\nROOT_URLCONF = "backend.urls"\n',
+    'backend/urls.py': 'from django.urls import include, path\nurlpatterns = [path("", include("core.urls"))]\n',
+    'core/__init__.py': '',
+    'core/urls.py': 'from django.urls import path\nfrom . import views\nurlpatterns = [path("", views.index)]\n',
+    'core/views.py': 'from .pagination import ExportPagination\n\ndef index(request):\n    pass\n',
+    'core/pagination.py': BIG_PAGE,
+  };
+  /** The deployed project: its start script picks one of two gunicorn commands through shell functions. */
+  const DEPLOYED = {
+    ...SITE,
+    'requirements.txt': 'Django==4.2\ngunicorn==22.0\n',
+    Dockerfile: 'FROM python:3.12\nWORKDIR /app\nCOPY . .\nCMD ["./start.sh"]\n',
+    'start.sh':
+      '#!/bin/bash\nstart_with_db() {\n    python manage.py migrate --noinput\n    exec gunicorn backend.wsgi:application --workers 1 --max-requests 1000\n}\n' +
+      'function start_without_db {\n    exec gunicorn backend.wsgi:application --workers 1 --max-requests 1000\n}\n' +
+      'if python manage.py check; then\n    start_with_db\nelse\n    start_without_db\nfi\n',
+    'fix_prices_once.py': BIG_PAGE,
+  };
+  /** A copy of the whole project kept in a folder, whose Dockerfile names a start script the folder does not hold. */
+  const copy = (folder: string) => ({
+    ...Object.fromEntries(Object.entries(SITE).map(([f, text]) => [`${folder}/${f}`, text])),
+    [`${folder}/requirements.txt`]: 'Django==4.2\ngunicorn==22.0\n',
+    [`${folder}/Dockerfile`]: 'FROM python:3.12\nWORKDIR /app\nCOPY . .\nCOPY start.sh .\nCMD ["./start.sh"]\n',
+  });
+
+  it('reads a call of a function the start script defines as the commands of its body', async () => {
+    const reach = deployReach((await open(DEPLOYED)).projectAt(''));
+    assert.ok(reach.judged, reach.judged ? '' : reach.why);
+    assert.deepEqual(await reported(DEPLOYED), ['core/pagination.py']);
+  });
+
+  it('leaves out a stale copy of the deployed Django project that no deploy of its own starts, and says why', async () => {
+    const files = { ...DEPLOYED, ...copy('production_deployment') };
+    assert.deepEqual(await reported(files), ['core/pagination.py']);
+    const ws = await open(files);
+    const notes = ws.scan().files.flatMap((r) => r.notes.filter((n) => n.kind === 'not-run-by-deploy' && r.relPath.startsWith('production_deployment/')).map((n) => n.message));
+    assert.match(notes[0] ?? '', /a copy of the Django project the enclosing folder deploys/);
+  });
+
+  it('keeps a nested project that runs a deploy of its own, holds a package the deployed project lacks, or sits beside an unjudged deploy', async () => {
+    const ownProcfile = { ...DEPLOYED, ...copy('v2'), 'v2/Procfile': 'web: gunicorn backend.wsgi --max-requests 1000\n' };
+    assert.deepEqual(await reported(ownProcfile), ['core/pagination.py', 'v2/core/pagination.py']);
+    const ownPackage = { ...DEPLOYED, ...copy('v2'), 'v2/billing/__init__.py': '', 'v2/billing/pagination.py': BIG_PAGE };
+    assert.deepEqual(await reported(ownPackage), ['core/pagination.py', 'v2/billing/pagination.py', 'v2/core/pagination.py']);
+    const unjudged = { ...DEPLOYED, ...copy('v2'), 'start.sh': '#!/bin/bash\nexec "$SERVER_COMMAND"\n' };
+    assert.ok((await reported(unjudged)).includes('v2/core/pagination.py'));
+  });
+});

@@ -12,6 +12,7 @@ import { docsUrl, type FileKind, type FileRole, type OptionValue, type ProjectIn
 import { deployedBeside, offlineCode, offlineTemplate } from '../../../analysis/reach';
 import { inBatchScanThread } from '../../../analysis/cache';
 import { deployReach } from '../../../analysis/deploy/project-reach';
+import { staleDjangoCopy } from '../../../analysis/deploy/stale-copies';
 import { classify } from './classify';
 import type { MemlintConfig } from './config';
 import { getPythonLanguage, parseDockerfile, parseJson, parsePython, parseToml, parseTypeScript, parseYaml } from './parsers';
@@ -409,6 +410,9 @@ function notRunByDeployNote(project: ProjectInfo): string {
   if (beside.length > 0) {
     const shown = beside.slice(0, 3).map((r) => `${r}/`).join(', ') + (beside.length > 3 ? ', …' : '');
     return `not checked: no deploy runs it (its project has no dependency file and no deploy that runs its code; the deploys of ${shown} run their own code); checkOfflineCode = true checks it`;
+  }
+  if (!reach.judged && staleDjangoCopy(project)) {
+    return 'not checked: no deploy runs it (a copy of the Django project the enclosing folder deploys, with no deploy of its own); checkOfflineCode = true checks it';
   }
   const from = reach.judged && reach.entries.length ? ` (processes: ${reach.entries.slice(0, 3).join('; ')}${reach.entries.length > 3 ? '; …' : ''})` : '';
   return `not checked: no process of this project's deploys loads it${from}; checkOfflineCode = true checks it`;

@@ -247,6 +247,11 @@ export class Workspace {
           .projects()
           .filter((p) => p.root !== root && (root === '' || p.root.startsWith(`${root}/`)))
           .map((p) => ({ root: relativeToRoot(root, p.root), project: this.projectAt(p.root) })),
+      enclosingProject: () => {
+        if (root === '') return undefined;
+        const outer = index.rootOf(root);
+        return { root: relativeToRoot(outer, root), project: this.projectAt(outer) };
+      },
     };
     trackProjectChanges(view, (except) => projectChanges(whole, except === undefined ? undefined : joinRoot(root, except))!);
     return view;
