@@ -4,9 +4,8 @@
  * `docker-compose.dev.yml`, `compose.local.yaml`, `docker-compose.override.yml`; a plain `docker-compose.yml`
  * beside a `docker-compose.prod.yml`; or one that mounts the source tree over the image, `.:/code`, and either sits
  * beside the platform file that is the deploy, a Procfile or render.yaml that runs no development server itself, or
- * starts a development server while the
- * Dockerfile beside it starts a production one), a
- * `Dockerfile.dev` or `Procfile.dev`, and a Dockerfile stage built for development (`FROM base AS runtime-dev`).
+ * starts a development server while the Dockerfile beside it starts a production one), a `Dockerfile.dev` or
+ * `Procfile.dev`, and a Dockerfile stage built for development (`FROM base AS runtime-dev`).
  */
 import type { ProjectInfo, RuleContext } from '../../rules/api';
 import type { EnvSetting, StartCommand } from './commands-build';
