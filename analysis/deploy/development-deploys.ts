@@ -3,9 +3,9 @@
  * `--reload` (nobody reloads on file changes in production), a compose file for development (named for it:
  * `docker-compose.dev.yml`, `compose.local.yaml`, `docker-compose.override.yml`; a plain `docker-compose.yml`
  * beside a `docker-compose.prod.yml`; or one that mounts the source tree over the image, `.:/code`, and either sits
- * beside the platform file that is the deploy, a Procfile or render.yaml, or starts a development server while the
- * Dockerfile beside it starts a production one), a
- * `Dockerfile.dev` or `Procfile.dev`, and a Dockerfile stage built for development (`FROM base AS runtime-dev`).
+ * beside the platform file that is the deploy, a Procfile or render.yaml that runs no development server itself, or
+ * starts a development server while the Dockerfile beside it starts a production one), a `Dockerfile.dev` or
+ * `Procfile.dev`, and a Dockerfile stage built for development (`FROM base AS runtime-dev`).
  */
 import type { ProjectInfo, RuleContext } from '../../rules/api';
 import type { EnvSetting, StartCommand } from './commands-build';
@@ -100,7 +100,9 @@ export function developmentComposeFile(project: ProjectInfo, rel: string, text: 
   if (productionFiles.length > 0) return !(service?.command.name !== undefined && productionFiles.some((f) => inheritsCommand(service.ws, f, service.command.name!)));
   // Live-editing the checkout inside the container is what a developer does; a deploy ships the code in its image.
   if (!SOURCE_MOUNT.test(text)) return false;
-  const platformFiles = beside(PLATFORM_DEPLOY);
+  // A platform file that itself runs a development server (a Procfile's `web: manage.py runserver`) is no production
+  // deploy the compose file would be the developer's alternative to: both run the app the same way.
+  const platformFiles = beside(PLATFORM_DEPLOY).filter((f) => !DEVELOPMENT_SERVER.test(project.readFile(f) ?? ''));
   if (platformFiles.length > 0) {
     if (!service || DEVELOPMENT_SERVER.test(text)) return true;
     if (declaresProduction(service) || buildsProductionImage(service.ws, rel, service.command.name)) return false;

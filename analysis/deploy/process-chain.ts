@@ -103,8 +103,7 @@ export function isSetupStep(text: string, command: StartCommand, file: string): 
   // In a shell script each line runs after the previous one finished: only `exec` and the last command stay.
   // (A supervisord .conf lists programs that all run: none is a step.)
   if (/\.sh$/.test(file) || (!classifyDeployFile(file) && !/\.(json|ya?ml|toml|conf)$/.test(file))) {
-    const lineStart = text.lastIndexOf('\n', command.programWord.start - 1) + 1;
-    if (/\bexec\s/.test(text.slice(lineStart, command.programWord.start))) return false;
+    if (startedWithExec(text, command)) return false;
     const lineEnd = text.indexOf('\n', i);
     const later = lineEnd === -1 ? [] : text.slice(lineEnd + 1).split('\n').map((l) => l.trim());
     // A message printed after the server (`echo "--- server stopped ---"`) runs only once it has exited, and so does
@@ -113,6 +112,12 @@ export function isSetupStep(text: string, command: StartCommand, file: string): 
     return laterCommands(later).some((l) => l !== '' && !l.startsWith('#') && !/^(wait|exit|fi|done|esac|echo|printf|\}|;;)\b/.test(l) && !(handover && HANDOVER.test(l)));
   }
   return false;
+}
+
+/** A script's command started with `exec`: it replaces the script's shell, so nothing after it in the script runs. */
+export function startedWithExec(text: string, command: StartCommand): boolean {
+  const lineStart = text.lastIndexOf('\n', command.programWord.start - 1) + 1;
+  return /\bexec\s/.test(text.slice(lineStart, command.programWord.start));
 }
 
 /** `exec "$@"`, `exec $@`, `"${@}"`: a script handing over to the arguments it was given. */

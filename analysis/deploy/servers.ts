@@ -138,6 +138,13 @@ function flaskApp(proc: DeployProcess, sc: ServerContext): string | undefined {
   return flaskenv ? /^\s*(?:export\s+)?FLASK_APP\s*=\s*["']?([^"'\s#]+)/m.exec(flaskenv)?.[1] : undefined;
 }
 
+/**
+ * Management commands that serve or consume until stopped: the queue workers (`rqworker`, `qcluster`, `run_huey`,
+ * `process_tasks`, Channels' `runworker`) and any command named for a server, worker, consumer, listener, scheduler
+ * or bot (`grpcrunserver`, `run_consumer`, `runapscheduler`, `startbot`). `runserver` is Django's own, read above.
+ */
+const LONG_RUNNING_MANAGEMENT_COMMAND = /^(rqworker|qcluster|run_huey|process_tasks|\w*(server|worker|consumer|listener|scheduler|bot))$/;
+
 function python(values: string[], at: SourceLocation): Server | undefined {
   const script = values.find((v) => !v.startsWith('-'));
   if (!script || !/\.py$/.test(script)) return undefined;
@@ -145,8 +152,9 @@ function python(values: string[], at: SourceLocation): Server | undefined {
   if (/(^|\/)manage\.py$/.test(script)) {
     const sub = values[values.indexOf(script) + 1];
     if (sub === 'runserver' || sub === 'runserver_plus') return { kind: 'django-runserver', runtime: 'python', workers: one, threads: one, preload: false, at };
-    // Queue workers run as Django management commands: manage.py's Django import makes them Django processes.
-    if (['rqworker', 'qcluster', 'run_huey', 'process_tasks', 'runworker'].includes(sub ?? '')) return { kind: 'python', runtime: 'python', workers: one, threads: one, preload: false, app: script, at };
+    // Queue workers and other servers run as Django management commands (`rqworker`, `grpcrunserver`, a project's
+    // `runbot`): manage.py's Django import makes them Django processes.
+    if (LONG_RUNNING_MANAGEMENT_COMMAND.test(sub ?? '')) return { kind: 'python', runtime: 'python', workers: one, threads: one, preload: false, app: script, at };
     return undefined; // migrate, collectstatic, shell...
   }
   return { kind: 'python', runtime: 'python', workers: one, threads: one, preload: false, app: script, at };

@@ -2,7 +2,7 @@
  * cpu-derived-workers in deploy files: worker counts of gunicorn/uvicorn/hypercorn/celery/pm2 commands
  * (Procfile, Dockerfile, render.yaml, docker-compose, heroku.yml, fly.toml, railway, app.json, package.json)
  * taken from `$(nproc)` or set to a large literal, and large `WEB_CONCURRENCY` / `GUNICORN_CMD_ARGS --workers`
- * in environment lists and .env files, and pm2 `instances` in ecosystem.config.json.
+ * in environment lists and .env files, and pm2 `instances` in ecosystem.config.json and pm2 process files (process.yml).
  */
 import { findNodeAtLocation, type Node as JsonNode } from 'jsonc-parser';
 import { defineRule, type FixSpec, type RuleContext } from '../api';
@@ -13,6 +13,7 @@ import {
 import { scriptProcesses } from '../../analysis/deploy/script-processes';
 import { missingAppPackage } from '../../analysis/deploy/missing-app';
 import { Workspace } from '../../analysis/deploy/deploy-files';
+import { readersOf } from '../../analysis/deploy/yaml-read';
 import { checkCeleryDefaultConcurrency, checkScriptCeleryDefaultConcurrency, processesIn } from './celery';
 import { checkDramatiqDefaultProcesses } from './dramatiq';
 import { CPU_COUNT_WHY, copiesCost, cpuEstimate, CPU_PROBE, estimatePhrase, estimateShellCount, perWorkerCost, pm2PerCpuPhrase, totalCost, type Runtime } from './common';
@@ -97,6 +98,7 @@ export default defineRule({
       checkEnv(ctx, setting);
     }
     if (ctx.file.kind === 'json' && ctx.file.roles.has('pm2')) checkPm2Json(ctx);
+    if (ctx.file.kind === 'yaml' && ctx.file.roles.has('pm2')) checkPm2Yaml(ctx);
     checkCeleryDefaultConcurrency(ctx);
     checkDramatiqDefaultProcesses(ctx);
   },
@@ -256,31 +258,45 @@ function checkEnv(ctx: RuleContext, setting: EnvSetting): void {
   }
 }
 
-/** ecosystem.config.json: `"instances": "max"` / `0` / `-1` / a large number. */
+/** ecosystem.config.json, process.json: `"instances": "max"` / `0` / `-1` / a large number. */
 function checkPm2Json(ctx: RuleContext): void {
   const root = ctx.json();
   const apps = root && findNodeAtLocation(root, ['apps']);
-  const max = ctx.options.maxWorkers as number;
-  const suggested = String(ctx.options.suggestedWorkers);
   for (const app of apps?.type === 'array' ? (apps.children ?? []) : []) {
     const instances: JsonNode | undefined = app.type === 'object' ? findNodeAtLocation(app, ['instances']) : undefined;
-    if (!instances) continue;
-    const v = instances.value;
-    const n = typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : undefined;
-    const perCpu = v === 'max' || (n !== undefined && n <= 0);
-    if (!perCpu && (n === undefined || n <= max)) continue;
-    const start = instances.offset;
-    const end = instances.offset + instances.length;
-    ctx.report({
-      start,
-      end,
-      ...(perCpu
-        ? { messageId: 'pm2-per-cpu', data: { processes: pm2PerCpuPhrase(v === 'max' ? 'max' : n!), advice: `use ${suggested}` } }
-        : { messageId: 'pm2-count', data: { n: n!, cost: copiesCost(n!, 'node'), advice: `use ${suggested}` } }),
-      detail: perCpu
-        ? `instances: ${JSON.stringify(v)}. ${CPU_COUNT_WHY} (${perWorkerCost('node')}). Use ${suggested}.`
-        : `Each is a full copy of the app (${perWorkerCost('node')}, ${totalCost(n!, 'node')}). Use ${suggested} and raise it only as far as the plan's memory allows.`,
-      fixes: [{ title: `Start ${suggested} instances`, edits: [{ start, end, newText: suggested }] }],
-    });
+    if (instances) checkPm2Instances(ctx, instances.value, instances.offset, instances.offset + instances.length);
   }
+}
+
+/** A pm2 process file in YAML (`pm2 start process.yml`): `instances: max` / `0` / `-1` / a large number. */
+function checkPm2Yaml(ctx: RuleContext): void {
+  for (const { reader, root } of readersOf(ctx.yaml())) {
+    for (const app of reader.items(reader.get(root, 'apps'))) {
+      const instances = reader.get(reader.map(app), 'instances');
+      const value = reader.text(instances);
+      const range = reader.range(instances);
+      if (value === undefined || !range) continue;
+      checkPm2Instances(ctx, /^-?\d+$/.test(value) ? Number(value) : value, range[0], range[1]);
+    }
+  }
+}
+
+/** One app's `instances` value, at [start, end) of the file: reported when it is per CPU or above maxWorkers. */
+function checkPm2Instances(ctx: RuleContext, v: unknown, start: number, end: number): void {
+  const max = ctx.options.maxWorkers as number;
+  const suggested = String(ctx.options.suggestedWorkers);
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : undefined;
+  const perCpu = v === 'max' || (n !== undefined && n <= 0);
+  if (!perCpu && (n === undefined || n <= max)) return;
+  ctx.report({
+    start,
+    end,
+    ...(perCpu
+      ? { messageId: 'pm2-per-cpu', data: { processes: pm2PerCpuPhrase(v === 'max' ? 'max' : n!), advice: `use ${suggested}` } }
+      : { messageId: 'pm2-count', data: { n: n!, cost: copiesCost(n!, 'node'), advice: `use ${suggested}` } }),
+    detail: perCpu
+      ? `instances: ${JSON.stringify(v)}. ${CPU_COUNT_WHY} (${perWorkerCost('node')}). Use ${suggested}.`
+      : `Each is a full copy of the app (${perWorkerCost('node')}, ${totalCost(n!, 'node')}). Use ${suggested} and raise it only as far as the plan's memory allows.`,
+    fixes: [{ title: `Start ${suggested} instances`, edits: [{ start, end, newText: suggested }] }],
+  });
 }

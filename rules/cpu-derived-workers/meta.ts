@@ -103,7 +103,8 @@ const deployDocs: RuleDocs = {
     'copies to `/start-celeryworker` for compose to run; scripts only a development compose file runs are left alone). A command whose app names a package the repository does not have (a Procfile copied ' +
     'from a template) is skipped: that process exits at start. Also `WEB_CONCURRENCY` and `GUNICORN_CMD_ARGS ' +
     '--workers` above the threshold in .env files, Dockerfile `ENV`, render.yaml `envVars`, docker-compose `environment`, ' +
-    'fly.toml `[env]` and app.json `env`, and pm2 `instances` in ecosystem.config.json. Celery workers (prefork, the ' +
+    'fly.toml `[env]` and app.json `env`, and pm2 `instances` in ecosystem.config.json and pm2 process files ' +
+    '(`process.yml`, `process.json`: an `apps` list naming scripts). Celery workers (prefork, the ' +
     'default pool) started with no concurrency at all — no `-c`/`--concurrency`, no `--autoscale`, no ' +
     '`CELERY_WORKER_CONCURRENCY` in the deploy\'s environment and no `worker_concurrency` / `CELERY_WORKER_CONCURRENCY` ' +
     'in the app\'s Python config (celeryconfig, `app.conf`, Django settings) — are reported on the `worker` word (in the ' +

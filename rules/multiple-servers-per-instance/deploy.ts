@@ -9,7 +9,7 @@ import { defineRule, type RuleContext } from '../api';
 import { Workspace } from '../../analysis/deploy/deploy-files';
 import { findDeploys, type Deploy, type DeployProcess } from '../../analysis/deploy/deploys';
 import { estimateWorkspace } from '../../analysis/deploy/estimate';
-import { inShellConditional } from '../../analysis/deploy/process-chain';
+import { inShellConditional, startedWithExec } from '../../analysis/deploy/process-chain';
 import { formatMb } from '../../analysis/deploy/platform-limits';
 import { serverOf, type Server } from '../../analysis/deploy/servers';
 import { HOST_CPUS } from '../cpu-derived-workers/common';
@@ -29,7 +29,8 @@ export default defineRule({
         'scripts, `concurrently "..." "..."`, `npm-run-all -p`/`run-p`, `honcho start`/`foreman start` (the Procfile), ' +
         '`supervisord` (the `[program:x]` sections of its config) and pm2 ecosystem files, and reports the command when ' +
         'it starts two or more app processes: gunicorn/uvicorn/daphne/waitress/Streamlit/Flask/Django servers, celery ' +
-        'workers and beat, Python scripts, `node` servers, `next start`, pm2 apps. Setup steps that finish first ' +
+        'workers and beat, Django management commands that serve or consume (`rqworker`, `grpcrunserver`), Python ' +
+        'scripts, `node` servers, `next start`, pm2 apps. Setup steps that finish first ' +
         '(`migrate && gunicorn`) are not counted.',
       whyIsThisBad:
         'Each of those processes loads its own copy of the app and its libraries, so they add up inside one memory ' +
@@ -55,7 +56,8 @@ worker: celery -A myproject worker --concurrency 2
         'the total still fits, with the estimate. Processes that are not Node or Python apps (nginx, redis, cron) are not ' +
         'counted, nor is a server\'s own worker pool (gunicorn `--workers`, pm2 `instances` of one app: see ' +
         'cpu-derived-workers). Development scripts (`npm run dev`) are not followed: only what a deploy starts. Commands ' +
-        'inside an `if`/`case` of a shell script are not counted here (they may be alternatives), though memory-budget ' +
+        'inside an `if`/`case` of a shell script are not counted here (they may be alternatives), nor a second server ' +
+        'a script starts with `exec` (`exec` replaces the script\'s shell, so only one of them runs), though memory-budget ' +
         'counts them.',
     },
   },
@@ -74,11 +76,20 @@ function locationOf(p: DeployProcess) {
 
 function checkDeploy(ctx: RuleContext, ws: Workspace, deploy: Deploy, anchor: DeployProcess): void {
   const servers: { proc: DeployProcess; server: Server }[] = [];
+  const execed = new Set<string>();
   for (const proc of deploy.processes) {
+    const script = /\.sh$/.test(proc.file) ? ws.read(proc.file) ?? '' : undefined;
     // A command inside a script's if/case may not run, or runs instead of another: not counted (the budget counts it).
-    if (/\.sh$/.test(proc.file) && inShellConditional(ws.read(proc.file) ?? '', proc.command.programWord.start)) continue;
+    if (script !== undefined && inShellConditional(script, proc.command.programWord.start)) continue;
     const server = serverOf(proc, { ws, deploy, hostCpus: HOST_CPUS });
-    if (server) servers.push({ proc, server });
+    if (!server) continue;
+    // `exec` replaces the script's shell, so of its servers started with `exec` one runs: the others are alternatives
+    // (functions called from the branches of an `if`).
+    if (script !== undefined && startedWithExec(script, proc.command)) {
+      if (execed.has(proc.file)) continue;
+      execed.add(proc.file);
+    }
+    servers.push({ proc, server });
   }
   const count = servers.reduce((n, s) => n + (s.server.apps ?? 1), 0);
   if (count < 2) return;

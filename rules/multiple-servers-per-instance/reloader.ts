@@ -66,8 +66,8 @@ CMD ["uvicorn", "app.main:app", "--host", "0.0.0.0"]
         'development compose file.',
       notes:
         'A compose file written for development (`docker-compose.dev.yml`, `docker-compose.override.yml`, one that ' +
-        'mounts the checkout beside a Procfile or render.yaml, or runs a development server next to an image that ' +
-        'starts a production one), `Procfile.dev`, `Dockerfile.dev` or a `dev` Dockerfile stage is not read, nor ' +
+        'mounts the checkout beside a Procfile or render.yaml running no development server itself, or runs a ' +
+        'development server next to an image that starts a production one), `Procfile.dev`, `Dockerfile.dev` or a `dev` Dockerfile stage is not read, nor ' +
         'Makefile targets, READMEs or package.json scripts no deploy runs, nor a reloading server beside a platform file ' +
         '(a Procfile, render.yaml) that starts the production server itself. gunicorn\'s `--reload` (a thread in each ' +
         'worker) and hypercorn\'s (its supervisor process runs anyway) add no process and are not reported, nor a reloading ' +

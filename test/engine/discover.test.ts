@@ -104,6 +104,14 @@ describe('file classification', () => {
     });
   }
 
+  it('recognises pm2 process files in YAML and JSON by name and an apps list naming scripts', () => {
+    assert.ok(classify('process.yml', "apps:\n  - script: './app.js'\n    instances: max\n")!.roles.has('pm2'));
+    assert.ok(classify('ecosystem.json', '{ "apps": [{ "script": "server.js", "instances": 0 }] }')!.roles.has('pm2'));
+    assert.ok(classify('ecosystem.config.json')!.roles.has('pm2'));
+    assert.ok(!classify('process.yml', 'steps:\n  - run: make\n')!.roles.has('pm2'));
+    assert.ok(!classify('deploy.yml', "apps:\n  - script: './app.js'\n")!.roles.has('pm2'));
+  });
+
   it('recognises a gunicorn config passed with -c and Kubernetes manifests by content', () => {
     assert.ok(classify('deploy/web.py', 'bind = "0.0.0.0:8000"\nworkers = 4\n')!.roles.has('gunicorn-config'));
     assert.ok(!classify('app/jobs.py', 'workers = 4\n')!.roles.has('gunicorn-config'));

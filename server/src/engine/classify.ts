@@ -4,6 +4,7 @@ import { isCeleryDefaultsName, setsCeleryDefaults } from '../../../analysis/depl
 import { isShellScriptPath } from '../../../analysis/deploy/shell-script-path';
 import { isSupervisordConfigPath } from '../../../analysis/deploy/supervisord-path';
 import { isEnvironmentNamedCompose } from '../../../analysis/deploy/deploy-files';
+import { isPm2ProcessFile } from '../../../analysis/deploy/pm2-process-files';
 
 export { isShellScriptPath, isSupervisordConfigPath };
 
@@ -91,6 +92,7 @@ export function classify(path: string, text?: string, mayMatch?: (pattern: RegEx
       if (lower === 'render.yaml' || lower === 'render.yml') roles.add('render');
       else if (/^(docker-)?compose([.-][\w.-]+)?\.ya?ml$/.test(lower) || (text !== undefined && isEnvironmentNamedCompose(lower, text))) roles.add('docker-compose');
       else if (text && /^\s*apiVersion:/m.test(text) && /^\s*kind:/m.test(text)) roles.add('kubernetes');
+      else if (isPm2ProcessFile(lower, text)) roles.add('pm2');
       break;
     case 'toml':
       if (lower === 'fly.toml') roles.add('fly');
@@ -102,7 +104,7 @@ export function classify(path: string, text?: string, mayMatch?: (pattern: RegEx
       if (lower === 'package.json') roles.add('package-json');
       else if (lower === 'railway.json') roles.add('railway');
       else if (lower === 'app.json') roles.add('app-json');
-      else if (lower === 'ecosystem.config.json') roles.add('pm2');
+      else if (isPm2ProcessFile(lower, text)) roles.add('pm2');
       break;
   }
   return { kind, roles };
