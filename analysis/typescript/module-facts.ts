@@ -6,7 +6,7 @@
  * (import-graph.ts) joins these facts across modules.
  */
 import { ts } from 'ts-morph';
-import { indexOf, isFunctionNode, stringValue, unwrap, unwrapAwait } from './ast';
+import { declarationOf, indexOf, isFunctionNode, stringValue, unwrap, unwrapAwait } from './ast';
 import { inRequestHandler, isOfflineFile } from './handlers';
 import { inServerAction } from './per-request';
 import { requiredModule } from './imports';
@@ -193,6 +193,8 @@ export function moduleFacts(sf: ts.SourceFile, relPath: string, withRequests = t
       } else return;
     } else return;
     if (!head) return;
+    const madeFrom = member !== undefined && !imports.has(head.text) && !facts.units.has(`${head.text}.${member}`) ? importedClassOf(head) : undefined;
+    if (madeFrom) head = madeFrom;
     const binding = imports.get(head.text);
     if (binding) {
       // The analysed file's own facts (withRequests false) are asked for local calls and exports only: its calls
@@ -205,6 +207,20 @@ export function moduleFacts(sf: ts.SourceFile, relPath: string, withRequests = t
     const name = head.text;
     const local = member === undefined ? name : facts.instances.has(name) ? `${facts.instances.get(name)}.${member}` : `${name}.${member}`;
     if (facts.units.has(local) && !shadowed(head)) pushLocal(node, local);
+  };
+  /**
+   * The imported class a variable holds an instance of: `const repo = new FormRepo()` or a static factory's
+   * `FormRepo.of()` / `UserService.getInstance()`; its method calls (`repo.getForms()`) run that class's methods.
+   */
+  const importedClassOf = (variable: ts.Identifier): ts.Identifier | undefined => {
+    if (!withRequests) return undefined;
+    const decl = declarationOf(variable);
+    const init = decl && ts.isVariableDeclaration(decl) && decl.initializer ? unwrapAwait(decl.initializer) : undefined;
+    let cls: ts.Expression | undefined;
+    if (init && ts.isNewExpression(init)) cls = unwrap(init.expression);
+    else if (init && ts.isCallExpression(init) && ts.isPropertyAccessExpression(init.expression)) cls = unwrap(init.expression.expression);
+    // A class by its capital (`FormRepo.of()`, not `db.getClient()` of a module object).
+    return cls && ts.isIdentifier(cls) && /^[A-Z]/.test(cls.text) && imports.has(cls.text) && !shadowed(cls) ? cls : undefined;
   };
   const pushLocal = (node: ts.Node, to: string): void => {
     facts.localCalls.push({ from: unitOf(node), to, request: requestHere(node) });

@@ -79,3 +79,16 @@ function parseSchema(text: string): PrismaSchema {
   }
   return { models };
 }
+
+/** A field that names a calendar day: `date`, `day`, `logDate`, `entry_day` (a DateTime or a 'YYYY-MM-DD' string). */
+const DAY_FIELD = /^(date|day)$|(Date|Day|_date|_day)$/;
+
+/**
+ * Rows keyed by a parent and a day (`@@unique([habitId, date])`): a daily record (a habit's check-ins, a sensor's
+ * readings per day) that gains a row per parent every day it is used, with or without a creation stamp.
+ */
+export function oneRowPerDay(model: PrismaModel): boolean {
+  return model.compounds.some(
+    (c) => c.length === 2 && c.some((f) => DAY_FIELD.test(f) && /^(DateTime|String)$/.test(model.fields.get(f)?.type ?? '')) && c.some((f) => /(Id|_id)$/.test(f)),
+  );
+}

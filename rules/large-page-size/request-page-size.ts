@@ -42,6 +42,10 @@ export function uncappedRequestPageSizes(ctx: RuleContext, sf: ts.SourceFile): R
     if (inline && !validatedWithMax(sf.text, inline.param.replace(/^[?:]|=$|^body\./g, '')) && inRequestHandler(n, relPath)) {
       out.push({ node: inline.node, param: inline.param, readIn: 'the handler' });
     }
+    const handed = handedSize(ctx, n);
+    if (handed && !validatedWithMax(sf.text, handed.param.replace(/^[?:]|=$|^body\./g, '')) && inRequestHandler(n, relPath)) {
+      out.push(handed);
+    }
     const taken = ts.isVariableDeclaration(n) ? fromInitializer(ctx, n) : ts.isBindingElement(n) ? fromDestructuring(ctx, n) : undefined;
     if (taken && !validatedWithMax(sf.text, taken.param.replace(/^[?:]|=$/g, ''))) {
       const fn = enclosingFunction(n);
@@ -69,6 +73,20 @@ function inlineSize(n: ts.Node): { node: ts.Node; param: string } | undefined {
   }
   const param = value && requestKey(value);
   return value && param ? { node: value, param } : undefined;
+}
+
+/**
+ * A request value handed straight to a function of the project that sizes a read with it uncapped:
+ * `userPaginate(req.query.page, req.query.limit, q)` whose module runs `LIMIT $1` with `limit` among the values.
+ */
+function handedSize(ctx: RuleContext, n: ts.Node): RequestPageSize | undefined {
+  if (!ts.isCallExpression(n)) return undefined;
+  for (let index = 0; index < n.arguments.length; index++) {
+    const param = requestKey(n.arguments[index]);
+    const readIn = param && calleeReading(ctx, n, index);
+    if (param && readIn) return { node: n.arguments[index], param, readIn };
+  }
+  return undefined;
 }
 
 /**
@@ -300,15 +318,10 @@ function calleeSizedBy(ctx: RuleContext, body: ts.Node, local: string): string |
   let found: string | undefined;
   const visit = (n: ts.Node): void => {
     if (found) return;
-    if (ts.isCallExpression(n) && (ts.isPropertyAccessExpression(n.expression) || ts.isIdentifier(n.expression))) {
-      const callee = n.expression;
+    if (ts.isCallExpression(n)) {
       const index = n.arguments.findIndex((a) => ts.isIdentifier(unwrap(a)) && unwrap(a).getText() === local);
-      const fn = index < 0 ? undefined : ts.isIdentifier(callee) ? importedFunction(ctx, callee) : constructedMethod(ctx, callee);
-      const param = fn?.parameters[index];
-      if (fn?.body && param && ts.isIdentifier(param.name) && !capped(fn.body, param.name.text) && sizesRead(fn.body, param.name.text)) {
-        found = ts.isIdentifier(callee) ? callee.text : callee.name.text;
-        return;
-      }
+      found = index < 0 ? undefined : calleeReading(ctx, n, index);
+      if (found) return;
     }
     ts.forEachChild(n, visit);
   };
@@ -316,10 +329,23 @@ function calleeSizedBy(ctx: RuleContext, body: ts.Node, local: string): string |
   return found;
 }
 
+/** The name of the project function `call` runs when it sizes a read, uncapped, with its argument at `index`. */
+function calleeReading(ctx: RuleContext, call: ts.CallExpression, index: number): string | undefined {
+  const callee = call.expression;
+  if (!ts.isPropertyAccessExpression(callee) && !ts.isIdentifier(callee)) return undefined;
+  const fn = ts.isIdentifier(callee) ? importedFunction(ctx, callee) : constructedMethod(ctx, callee);
+  const param = fn?.parameters[index];
+  if (!fn?.body || !param || !ts.isIdentifier(param.name) || capped(fn.body, param.name.text) || !sizesRead(fn.body, param.name.text)) return undefined;
+  return ts.isIdentifier(callee) ? callee.text : callee.name.text;
+}
+
 /** `.limit(n)` / `.take(n)`, `take: n` / `limit: n` in a read's options, or an SQL `LIMIT` whose values hold `n`. */
 function sizesRead(body: ts.Node, local: string): boolean {
   const value = `(?:(?:Number|parseInt)\\s*\\(\\s*|\\+\\s*)?${local}\\b(?!\\s*\\.)`;
-  if (new RegExp(`\\.\\s*(limit|take)\\s*\\(\\s*${value}`).test(body.getText())) return true;
+  const text = body.getText();
+  if (new RegExp(`\\.\\s*(limit|take)\\s*\\(\\s*${value}`).test(text)) return true;
+  // SQL built into a variable is read back only where some SQL says LIMIT.
+  const saysLimit = /\bLIMIT\b/i.test(text);
   let found = false;
   const visit = (n: ts.Node): void => {
     if (found) return;
@@ -328,8 +354,8 @@ function sizesRead(body: ts.Node, local: string): boolean {
       found = n.arguments.some((a) => ts.isObjectLiteralExpression(unwrap(a)) && sizesReadText(unwrap(a).getText(), local));
       if (found) return;
     }
-    if (ts.isCallExpression(n) && n.arguments.some((a) => /\bLIMIT\b/i.test(sqlText(a)))) {
-      const sql = n.arguments.map(sqlText).join(' ');
+    if (saysLimit && ts.isCallExpression(n) && n.arguments.some((a) => /\bLIMIT\b/i.test(sqlText(a, body)))) {
+      const sql = n.arguments.map((a) => sqlText(a, body)).join(' ');
       const inTemplate = new RegExp(`\\bLIMIT\\s+\\$\\{\\s*${local}\\s*\\}`, 'i').test(sql);
       const inValues = /\bLIMIT\s+(\$\d+|\?|:\w+)/i.test(sql) && n.arguments.some((a) => ts.isArrayLiteralExpression(a) && a.elements.some((x) => ts.isIdentifier(unwrap(x)) && unwrap(x).getText() === local));
       if (inTemplate || inValues) found = true;
@@ -340,9 +366,27 @@ function sizesRead(body: ts.Node, local: string): boolean {
   return found;
 }
 
-function sqlText(arg: ts.Expression): string {
+/** The SQL text of a query argument: a literal, or a variable of `body` built from literals (`query += ' LIMIT $1'`). */
+function sqlText(arg: ts.Expression, body: ts.Node): string {
+  const e = unwrap(arg);
+  return ts.isIdentifier(e) ? builtSql(body, e.text) : literalSql(e);
+}
+
+function literalSql(arg: ts.Expression): string {
   const e = unwrap(arg);
   return ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e) || ts.isTemplateExpression(e) ? e.getText() : '';
+}
+
+/** The literals `body` puts into the variable `name`: its initializer and every `name += '...'`. */
+function builtSql(body: ts.Node, name: string): string {
+  const parts: string[] = [];
+  const visit = (n: ts.Node): void => {
+    if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.name.text === name && n.initializer) parts.push(literalSql(n.initializer));
+    else if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.PlusEqualsToken && ts.isIdentifier(n.left) && n.left.text === name) parts.push(literalSql(n.right));
+    ts.forEachChild(n, visit);
+  };
+  visit(body);
+  return parts.join(' ');
 }
 
 /** `function getPaginationParams(req)`, `const getPaginationParams = (req) => ...`. */

@@ -82,7 +82,7 @@ export default defineRule({
         'through a helper of the same file that returns it (`const { per_page } = getPaginationParams(req)`), or in the ' +
         'method of a model class of the project it is passed to (`new ProfileModel().find({}, count)` whose `find` does ' +
         '`.limit(limiter)`), or in a function of another module it is handed to (`getLeaderboard(limit)`, ' +
-        '`getTelemetryForDevice(id, limit)` whose SQL says `LIMIT $2`), uncapped, or in a service function that every caller ' +
+        '`getTelemetryForDevice(id, limit)` whose SQL says `LIMIT $2`, or `query += \' LIMIT $1\'` with it among the values; also the request value handed over as it is, `userPaginate(req.query.page, req.query.limit)`), uncapped, or in a service function that every caller ' +
         'hands the whole query (`studentService.getAll(req.query)`, then `Number(query.limit) || 10` into `take:`); also the Fetch API\'s query in Next.js route ' +
         'handlers (`parseInt(searchParams.get(\'limit\') || \'20\')`), a request value put straight into a read ' +
         '(`.limit(req.body.limit)`), and a page object built from the request whose constructor keeps the size as given ' +

@@ -38,6 +38,7 @@ export const requestBodyLimitMeta = {
     'body-parser': '{{what}} accepts bodies {{size}}, held in memory: lower the limit to {{max}}',
     'multer-file-size': '{{what}} holds uploads {{size}} whole in memory: lower limits.fileSize to {{max}}',
     'multer-no-file-size': '{{what}} keeps uploads of any size in memory: set limits.fileSize to {{max}}',
+    'rest-file-limits': '{{what}} keeps @FileParam uploads of any size in memory: call Server.setFileLimits',
     'fastify-body-limit': 'Fastify bodyLimit accepts bodies {{size}}, held in memory: lower it to {{max}}',
     'axios-max-content-length': 'maxContentLength: {{value}} lets axios buffer any response in memory: set a limit of {{max}}',
     'axios-max-body-length': 'maxBodyLength: {{value}} lets axios buffer request bodies of any size: set a limit of {{max}}',

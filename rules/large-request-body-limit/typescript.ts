@@ -12,6 +12,7 @@ import { asObjectLiteral, calleeName, declarationOf, hasSpread, hasSyntaxErrors,
 import { insertIntoArguments, insertObjectProperty } from '../shared/typescript-edits';
 import { importsModule, resolveImport } from '../../analysis/typescript/imports';
 import { inAdminOnlyNestRoute } from '../../analysis/typescript/nest-admin-only';
+import { takesUncappedRestUploads } from '../../analysis/typescript/upload-size-caps';
 
 const BODY_PARSERS = /^(express|body-parser)\.(json|urlencoded|raw|text)$/;
 const PARSER_NAMES = new Set(['json', 'urlencoded', 'raw', 'text']);
@@ -26,8 +27,8 @@ export default defineRule({
     // the file's own imports), Nest's useBodyParser/@nestjs, or a named limit. Front-end files rarely pass both.
     trigger: {
       test: (text) =>
-        /limit|Limit|multer|memoryStorage|maxBodyLength|maxContentLength|useBodyParser|File(s|Fields)?Interceptor/.test(text) &&
-        /express|body-parser|multer|useBodyParser|@nestjs|bodyLimit|maxBodyLength|maxContentLength/.test(text),
+        /limit|Limit|multer|memoryStorage|maxBodyLength|maxContentLength|useBodyParser|File(s|Fields)?Interceptor|buildServices|loadServices/.test(text) &&
+        /express|body-parser|multer|useBodyParser|@nestjs|bodyLimit|maxBodyLength|maxContentLength|typescript-rest/.test(text),
     },
     docs: {
       ...requestBodyLimitDocs,
@@ -38,7 +39,9 @@ export default defineRule({
         'with memory storage (`multer.memoryStorage()`, or no `storage`/`dest`, which is memory storage) and no or a ' +
         'large `limits.fileSize`, including Nest `FileInterceptor(..., { storage: memoryStorage() })` and Nest ' +
         'interceptors with no options at all (`FilesInterceptor(\'images\', 25)`, also from `@nest-lab/fastify-multer`), ' +
-        'which use memory storage unless a `MulterModule.register(...)` in one of the app\'s modules sets it; and outbound ' +
+        'which use memory storage unless a `MulterModule.register(...)` in one of the app\'s modules sets it; typescript-rest\'s ' +
+        '`Server.buildServices(app, ...)` when a service of the project takes `@FileParam`/`@FilesParam` uploads (multer memory ' +
+        'storage) and no file calls `Server.setFileLimits(...)`; and outbound ' +
         'axios `maxBodyLength`/`maxContentLength` set to `Infinity` or `-1` (not the `maxContentLength` of an upload call, ' +
         '`axios.post(url, form, { maxContentLength, maxBodyLength })`: it bounds the reply to the upload, an API\'s ' +
         'acknowledgement, not a download). The libraries are recognised from imports ' +
@@ -96,6 +99,8 @@ app.listen(Number(process.env.PORT ?? 3000));
         checkLimitOption(ctx, call.arguments[1], `app.useBodyParser(${call.arguments[0]?.getText() ?? ''})`, max);
       } else if (qualified === 'multer') {
         checkMulter(ctx, call, max);
+      } else if ((name === 'buildServices' || name === 'loadServices') && resolveImport(call.expression)?.startsWith('typescript-rest.')) {
+        if (takesUncappedRestUploads(ctx.project, ctx.file)) reportRestUploads(ctx, call, max);
       } else if (NEST_MULTER.has(name) && importsModule(sf, /^(@nestjs\/(platform-express|common)|@nest-lab\/fastify-multer)$/)) {
         checkNestMulter(ctx, call, name, max);
       }
@@ -200,6 +205,17 @@ function reportMemoryUploads(ctx: RuleContext, call: ts.CallExpression, what: st
     data: { what: clip(what.replace(/ (\(|with |without ).*$/, '')), max: formatBytes(max) },
     detail: `${what} keeps every upload whole in memory with no fileSize limit, so one large upload can exhaust the process. Set limits.fileSize to ${formatBytes(max)}, or use disk storage / stream large files to object storage.`,
     fixes: edit ? [{ title: `Add limits.fileSize = ${formatBytes(max)}`, edits: [edit] }] : [],
+  });
+}
+
+/** `Server.buildServices(app, ...)` of a project whose typescript-rest services take `@FileParam` uploads with no file limits set. */
+function reportRestUploads(ctx: RuleContext, call: ts.CallExpression, max: number): void {
+  report(ctx, {
+    start: call.getStart(),
+    end: call.getEnd(),
+    messageId: 'rest-file-limits',
+    data: { what: clip(unwrap(call.expression).getText()) },
+    detail: `typescript-rest hands @FileParam/@FilesParam uploads to multer with memory storage, and Server.setFileLimits() is never called, so each upload is held whole in memory whatever its size. Call Server.setFileLimits({ fileSize: ${max} }) before building the services.`,
   });
 }
 

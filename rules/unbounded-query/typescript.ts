@@ -10,7 +10,7 @@ import { asObjectLiteral, declarationOf, eol, hasSpread, hasSyntaxErrors, indent
 import { prismaModelNeverWritten } from '../../analysis/typescript/prisma-writes';
 import { addedByAnyUser, writtenOnlyByCurators } from '../../analysis/typescript/table-writers';
 import { FEW_TABLES_DOC, fewByName } from '../../analysis/few-by-name';
-import { modelNamed, prismaSchemaFor, type PrismaModel, type PrismaSchema } from '../../analysis/typescript/prisma-schema';
+import { modelNamed, oneRowPerDay, prismaSchemaFor, type PrismaModel, type PrismaSchema } from '../../analysis/typescript/prisma-schema';
 import { insertIntoArguments, insertObjectProperty } from '../shared/typescript-edits';
 import { inRequestHandler, isOfflineFile } from '../../analysis/typescript/handlers';
 import { inServerAction } from '../../analysis/typescript/per-request';
@@ -68,7 +68,7 @@ export default defineRule({
         'Finds list queries in request-handling code (Express/Fastify/Koa/Hono route callbacks, Nest controllers, ' +
         'resolvers and services, type-graphql resolvers, tsoa `@Route` and routing-controllers `@JsonController` classes, repositories and DAOs (`dao/Users.dao.js`), GraphQL data sources (`datasources/`, `CheckInDataSource.ts`), Next.js route handlers (also a scheduler\'s `app/api/cron/**/route.ts`), pages and server actions (`\'use server\'` modules and functions, an app-router `action/` folder), tRPC and oRPC procedures (`os.input(schema).handler(...)`), Socket.IO/ws connection callbacks and the socket events they register, and the functions they call, ' +
         'also in other modules: a server-only helper (`lib/server/responses.ts`, `services/items.js`, `models/item.js`) that a route, page or ' +
-        'handler imports and calls, directly or through up to three modules; imports are followed through relative paths, tsconfig ' +
+        'handler imports and calls (also a method of an imported class the caller holds an instance of: `const repo = FormRepo.of()` or `new FormRepo()`, then `repo.getForms()`), directly or through up to three modules; imports are followed through relative paths, tsconfig ' +
         '`paths`/`baseUrl` aliases (`@/lib/...`), index files, re-exports and `require`) that return every matching row: ' +
         'Prisma `findMany()` without `take`, TypeORM `find()`/`findBy()`/`findAndCount()` without `take` and query ' +
         'builders ending in `getMany()`/`getRawMany()` without `.take()`/`.limit()`, Sequelize `findAll()`/' +
@@ -105,7 +105,7 @@ export default defineRule({
         '(filter, options)`) whose `.limit()` is `options.limit` parsed with no upper cap. A bounded Prisma read (`findUnique`, `findFirst`, `findMany` with `take`) whose ' +
         '`include`/`select` loads a to-many relation with no take of its own (`include: { posts: true }`) is reported when the ' +
         "project's `schema.prisma` says the relation is a list of rows that pile up with time (a model with a " +
-        '`@default(now())` timestamp named for posts, comments, reviews, ratings, orders, messages, logs, payments, or for what each user adds to a shared row: votes, likes, follows...), or when the include orders it newest first by a date of its own ' +
+        '`@default(now())` timestamp, or keyed by its parent and a day, `@@unique([habitId, date])`: a daily record, named for posts, comments, reviews, ratings, orders, messages, logs, payments, or for what each user adds to a shared row: votes, likes, follows...), or when the include orders it newest first by a date of its own ' +
         "(`targetRates: { orderBy: { effectiveDate: 'desc' } }`: a history per row); so is an include of dated rows (or a TypeORM `relations` entry) loaded only to be searched in memory " +
         '(`car.availabilities.find((a) => a.date === day)`: every row the parent has, to pick one); so is a ' +
         "bounded Mongoose read (`findById`, `findOne`, `find().limit(n)`) whose `.populate('comments')` loads a to-many " +
@@ -685,7 +685,7 @@ function unboundedRelation(q: OrmCall, schema: PrismaSchema, model: PrismaModel,
       const here = path ? `${path}.${name}` : name;
       const taken = nested !== undefined && objectProperty(nested, 'take') !== undefined;
       const paged = taken || (nested !== undefined && keyedWhere(nested));
-      if (field.list && !paged && related.timestamped && growingChild(model, related)) return { path: here, model: related.name };
+      if (field.list && !paged && (related.timestamped || oneRowPerDay(related)) && growingChild(model, related)) return { path: here, model: related.name };
       // dated rows loaded whole to pick one in memory: `car.availabilities.find((a) => a.date === day)`
       if (field.list && !taken && depth === 0 && datedModel(related) && searchedInMemory(q.call, name)) return { path: here, model: related.name };
       // newest first by a date of its own: the code reads the relation as a history (rates by effectiveDate, readings by takenAt)

@@ -15,6 +15,7 @@ import { chosenAxiosBuffer, chosenFetchBody, FETCH_BODY_METHODS } from './typesc
 import { wholeFileReadMeta } from './meta';
 import { sizeCheckedBefore } from '../../analysis/typescript/upload-size-guards';
 import { adminOnlyCode } from '../../analysis/typescript/admin-only-code';
+import { projectCapsUploadSize } from '../../analysis/typescript/upload-size-caps';
 
 const FILE_READERS = new Set(['fs.readFileSync', 'fs.promises.readFile', 'fs.readFile', 'fs-extra.readFileSync', 'fs-extra.readFile']);
 const STREAM_CONSUMERS = new Set(['stream.consumers.buffer', 'stream.consumers.arrayBuffer', 'stream.consumers.blob', 'raw-body', 'get-stream.buffer']);
@@ -41,7 +42,9 @@ export default defineRule({
         '`@Param()`/`@Query()`/`@Body()`) or of an upload on disk (`req.file.path`, `req.files[i].path`, or `file.path` in ' +
         'a helper the multer file object is passed to, whose `.mimetype`/`.originalname` it also reads); ' +
         '`req.file.buffer` / `file.buffer` of multer uploads (the buffer exists only with memory storage) unless the ' +
-        "file's multer config caps `limits.fileSize`; `await req.arrayBuffer()` / `blob()` of a request; " +
+        "file's multer config caps `limits.fileSize`, also `file.buffer` in a helper the multer file object is passed to (it reads " +
+        "the file's `.originalname`/`.mimetype` too) when no file of the project caps upload sizes (`limits: { fileSize }`, " +
+        "typescript-rest's `Server.setFileLimits`); `await req.arrayBuffer()` / `blob()` of a request; " +
         '`Buffer.concat(chunks)` of chunks collected from `req.on("data")` or `for await (const chunk of req)` ' +
         'without a size check, and `stream/consumers` `buffer(req)`; and `Buffer.from(req.body.x, "base64")` of a ' +
         'whole request field; the body of a caller-chosen URL held whole: `fetch(url)` (global, node-fetch, undici) then ' +
@@ -197,12 +200,12 @@ function uploadSizeChecked(call: ts.CallExpression, pathArg: ts.Expression): boo
 const UPLOAD_FIELDS = new Set(['mimetype', 'originalname']);
 
 /**
- * `file.path` where `file` is a parameter of the enclosing function that the function also reads `.mimetype` or
- * `.originalname` of: the multer file object passed on from a route. Returns the parameter's name.
+ * `file.path` (or `file.buffer`) where `file` is a parameter of the enclosing function that the function also reads
+ * `.mimetype` or `.originalname` of: the multer file object passed on from a route. Returns the parameter's name.
  */
-function multerFileParameter(pathArg: ts.Expression): string | undefined {
+function multerFileParameter(pathArg: ts.Expression, field = 'path'): string | undefined {
   const e = unwrap(pathArg);
-  if (!ts.isPropertyAccessExpression(e) || e.name.text !== 'path' || !ts.isIdentifier(e.expression)) return undefined;
+  if (!ts.isPropertyAccessExpression(e) || e.name.text !== field || !ts.isIdentifier(e.expression)) return undefined;
   const decl = declarationOf(e.expression);
   if (!decl || !ts.isParameter(decl) || !ts.isIdentifier(decl.name)) return undefined;
   const fn = decl.parent;
@@ -412,7 +415,10 @@ function checkUploadBuffers(ctx: RuleContext): void {
   const reported = new Set<ts.Node>();
   for (const access of accesses) {
     const source = requestSource(access.expression);
-    if (!source || !isUploadSource(source)) continue;
+    // A helper handed the multer file (`saveDocument(name, file.buffer)` in a logic class of another module): a
+    // memory upload whose size only the project's multer options could cap.
+    const handed = !source && multerFileParameter(access, 'buffer') !== undefined && !projectCapsUploadSize(ctx.project, ctx.file);
+    if (!handed && (!source || !isUploadSource(source))) continue;
     if (adminOnlyCode(access)) continue;
     const fn = enclosingFunction(access) ?? access.getSourceFile();
     if (reported.has(fn)) continue; // one finding per handler, however often the buffer is used
