@@ -116,8 +116,6 @@ const CONSTRUCTED = /(?<![\w.])([A-Z]\w*)\s*\(/g;
 const CREATING_BASES = /Create|ModelViewSet|FormView|\bViewSet\b|GenericViewSet|\bAPIView\b|\bView\b|Wizard/;
 /** View bases that only read. */
 const READ_ONLY_BASES = /^(ReadOnlyModelViewSet|ListAPIView|RetrieveAPIView|ListView|DetailView|TemplateView|ListModelMixin|RetrieveModelMixin|GenericAPIView|ArchiveIndexView|UpdateView|UpdateAPIView|DestroyAPIView|DeleteView|RetrieveUpdateAPIView|RetrieveDestroyAPIView|RetrieveUpdateDestroyAPIView|UpdateModelMixin|DestroyModelMixin|LoginRequiredMixin)$/;
-/** View bases that bring no handler of their own: what their mixins add is all the view does. */
-const ACTIONLESS_BASES = /^(GenericViewSet|ViewSetMixin)$/;
 /** Handlers that create: a form's `form_valid`, DRF's `create`/`perform_create`, a `post`. */
 const CREATING_HANDLER = /^\s+(async\s+)?def\s+(post|create|perform_create|form_valid|done)\s*\(/m;
 
@@ -635,9 +633,7 @@ function formUses(lines: string[], share: BlockShare, placeOf: (i: number) => Pl
 function creatingClass(cls: { header: string; body: string }): boolean {
   const bases = (/\(([^)]*)\)/.exec(cls.header)?.[1] ?? '').split(',').map((b) => b.trim().split('.').pop() ?? '');
   if (bases.some((b) => !READ_ONLY_BASES.test(b) && /Create|ModelViewSet|FormView|Wizard|Admin|Inline/.test(b))) return true;
-  // DRF's GenericViewSet has no action of its own: with read-only mixins only (`ListModelMixin, GenericViewSet`) it
-  // creates nothing unless a handler of its own does.
-  if (bases.length > 0 && bases.every((b) => READ_ONLY_BASES.test(b) || ACTIONLESS_BASES.test(b))) return CREATING_HANDLER.test(cls.body);
+  if (bases.length > 0 && bases.every((b) => READ_ONLY_BASES.test(b))) return CREATING_HANDLER.test(cls.body);
   return CREATING_BASES.test(bases.join(',')) ? CREATING_HANDLER.test(cls.body) || /ViewSet|Mixin/.test(bases.join(',')) : CREATING_HANDLER.test(cls.body);
 }
 
