@@ -5,7 +5,7 @@
  * project of the path) cost more than the answers, on every keystroke, for texts that had not changed.
  */
 import type { ProjectInfo } from '../rules/api';
-import { projectChanges, type ProjectSlot } from './cache';
+import { projectChanges, ProjectSlot } from './cache';
 
 /** What a project-wide model reads of the project. */
 export interface ProjectTexts {
@@ -75,4 +75,22 @@ export function answersWhileUnchanged<V>(slot: ProjectSlot<{ key?: unknown; answ
     holder.answers = new Map();
   }
   return holder.answers;
+}
+
+/**
+ * A project-wide answer read from the project's texts, computed once per project state (the texts' stamp, or their
+ * file list for an untracked project) and again when they change.
+ */
+export function textsFact<T>(name: string, compute: (texts: ProjectTexts) => T): (project: ProjectInfo, current?: { relPath: string; text: string }) => T {
+  const slot = new ProjectSlot<{ key?: unknown; answer?: T }>(name, () => ({}));
+  return (project, current) => {
+    const texts = projectTexts(project, current);
+    const key = texts.stamp ?? texts.files;
+    const holder = slot.get(project);
+    if (holder.key !== key) {
+      holder.key = key;
+      holder.answer = compute(texts);
+    }
+    return holder.answer as T;
+  };
 }
